@@ -1,0 +1,32 @@
+"""Packaging for chatroom: the server package, its twistd plugin and the client."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="chatroom",
+    version="0.1.0",
+    description="A multi-room chat server on Twisted, with an urwid terminal client.",
+    python_requires=">=3.11",
+    # twisted/plugins has no __init__.py (Twisted's plugin convention), so it
+    # is listed by hand rather than found.
+    packages=[*find_packages(include=["chatroom", "chatroom.*"]), "twisted.plugins"],
+    package_data={"twisted.plugins": ["chatroom_plugin.py"]},
+    install_requires=[
+        "twisted[tls]>=24.3",
+        "urwid>=2.6",
+    ],
+    extras_require={
+        "test": [
+            "pytest>=8",
+            "pytest-twisted>=1.14",
+            "hypothesis>=6.100",
+            "ruff>=0.6",
+        ],
+    },
+    entry_points={
+        "console_scripts": [
+            "chatroom-urwid=chatroom.client.main:main",
+            "chatroom-bench=chatroom.bench.main:main",
+        ],
+    },
+)
