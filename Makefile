@@ -7,7 +7,8 @@ PORT ?= 8080
 
 .PHONY: run test lint format clean
 
-$(STAMP): setup.py pyproject.toml
+# Reinstalled whenever the sources change, so `twistd` always runs the current code.
+$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet '.[test]'

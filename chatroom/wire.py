@@ -1,0 +1,119 @@
+"""The line grammar both ends of the chat protocol share.
+
+Every server line is ``EVENT field field ... free text``: an upper-case word,
+then space-separated fields, where only the last field may contain spaces
+(see ``docs/protocol.md``). This module knows that grammar and nothing about
+what any event means, so the server, the terminal client and the benchmark
+all parse and build lines the same way.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+PROTOCOL_VERSION = "1"
+
+#: How many fields precede the free text of each event (the free text, where
+#: an event has one, is the last field and may contain spaces). Events not
+#: listed here are split on every space.
+EVENT_FIELDS: dict[str, int] = {
+    "HELLO": 2,  # server-name version | text
+    "WELCOME": 1,  # username
+    "ROOMS": 1,  # count
+    "ROOM": 3,  # name members capacity | topic
+    "JOINED": 3,  # room members capacity
+    "HISTORY": 3,  # room user time | text
+    "HISTORY_ACTION": 3,  # room user time | text
+    "JOIN": 2,  # room user
+    "PART": 2,  # room user | reason
+    "NICK": 2,  # old new
+    "TOPIC": 2,  # room user | text
+    "MSG": 3,  # room user time | text
+    "ACTION": 3,  # room user time | text
+    "PRIVMSG": 3,  # from to time | text
+    "LEFT": 1,  # room
+    "DELETED": 2,  # room by
+    "BYE": 0,  # | reason
+    "ERR": 1,  # code | text
+    "PING": 0,  # | token
+    "PONG": 0,  # | token
+    "HELP": 0,  # | text
+    "OWNER": 2,  # room user
+    "LOBBY": 0,  # | text
+}
+
+#: Events whose last field is free text (may contain spaces, may be empty).
+FREE_TEXT_EVENTS = frozenset(
+    {
+        "HELLO",
+        "ROOM",
+        "HISTORY",
+        "HISTORY_ACTION",
+        "PART",
+        "TOPIC",
+        "MSG",
+        "ACTION",
+        "PRIVMSG",
+        "BYE",
+        "ERR",
+        "PING",
+        "PONG",
+        "HELP",
+        "LOBBY",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One parsed server line: its event word, its fields and its free text."""
+
+    name: str
+    fields: tuple[str, ...]
+    text: str = ""
+
+
+def parse_event(line: str) -> Event:
+    """Split one server line (without its line end) by the documented grammar.
+
+    Unknown events are split on every space, so a newer server's extra
+    events still parse; missing trailing fields are simply absent.
+    """
+    name, _, rest = line.partition(" ")
+    if name not in EVENT_FIELDS:
+        return Event(name, tuple(rest.split()) if rest else ())
+    count = EVENT_FIELDS[name]
+    if name in FREE_TEXT_EVENTS:
+        parts = rest.split(" ", count) if rest else []
+        fields, text = parts[:count], (parts[count] if len(parts) > count else "")
+        return Event(name, tuple(fields), text)
+    return Event(name, tuple(rest.split(" ")) if rest else ())
+
+
+def format_line(event: str, *fields: str, text: str | None = None) -> bytes:
+    """Build one server line, CRLF-terminated and UTF-8 encoded.
+
+    ``text`` is the free-text tail; when it is empty the line ends after the
+    last field, so no line ever carries trailing white space.
+    """
+    parts = [event, *fields]
+    if text:
+        parts.append(text)
+    return (" ".join(parts) + "\r\n").encode("utf-8")
+
+
+def format_time(seconds: float) -> str:
+    """UTC ISO-8601 with milliseconds, e.g. ``2026-11-21T18:04:05.123Z``."""
+    whole = int(seconds)
+    millis = int((seconds - whole) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+
+
+def parse_time(stamp: str) -> float:
+    """Inverse of :func:`format_time`: seconds since the epoch (UTC)."""
+    import calendar
+
+    head, _, millis = stamp.rstrip("Z").partition(".")
+    whole = calendar.timegm(time.strptime(head, "%Y-%m-%dT%H:%M:%S"))
+    return whole + (int(millis) / 1000 if millis else 0.0)
