@@ -1,0 +1,220 @@
+"""``twistd chatroom``: command-line options and the service they build.
+
+The plugin in ``twisted/plugins/chatroom_plugin.py`` only points here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.application.service import IService, MultiService
+from twisted.internet.endpoints import serverFromString
+from twisted.python import usage
+
+from chatroom.protocol import ChatFactory
+from chatroom.server import ChatServer, ServerConfig
+from chatroom.service import ChatService, ListeningService
+from chatroom.text import is_valid_name
+
+DEFAULTS = ServerConfig()
+
+
+def _number(
+    kind: Callable[[str], Any], minimum: float, what: str
+) -> Callable[[str], Any]:
+    """A coercer that turns a bad value into a usage error, not a traceback."""
+
+    def coerce(value: str) -> Any:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise usage.UsageError(f"{what} must be a number, not {value!r}") from None
+        if number < minimum:
+            raise usage.UsageError(f"{what} must be at least {minimum:g}")
+        return number
+
+    coerce.coerceDoc = f"({what}, at least {minimum:g})"  # type: ignore[attr-defined]
+    return coerce
+
+
+class Options(usage.Options):
+    """Options for ``twistd chatroom``; ``twistd chatroom --help`` lists them."""
+
+    synopsis = "[options]"
+    longdesc = (
+        "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
+        "Connect with the chatroom-urwid client, or with nc/telnet."
+    )
+
+    optParameters = [
+        [
+            "port",
+            "p",
+            "tcp:8080",
+            "Where to listen: a port number or any Twisted endpoint description, "
+            "e.g. tcp:8080:interface=127.0.0.1 or "
+            "ssl:8443:privateKey=key.pem:certKey=cert.pem.",
+        ],
+        ["name", None, DEFAULTS.name, "Server name sent in HELLO."],
+        [
+            "rooms",
+            None,
+            ",".join(DEFAULTS.rooms),
+            "Comma-separated permanent rooms (never removed, no owner); '' for none.",
+        ],
+        [
+            "room-capacity",
+            None,
+            DEFAULTS.room_capacity,
+            "Most members in one room.",
+            _number(int, 1, "--room-capacity"),
+        ],
+        [
+            "max-rooms",
+            None,
+            DEFAULTS.max_rooms,
+            "Most rooms on the server.",
+            _number(int, 1, "--max-rooms"),
+        ],
+        [
+            "history",
+            None,
+            DEFAULTS.history,
+            "Messages a joiner is shown from before it joined.",
+            _number(int, 0, "--history"),
+        ],
+        [
+            "max-line",
+            None,
+            DEFAULTS.max_line,
+            "Longest line a client may send, in bytes.",
+            _number(int, 64, "--max-line"),
+        ],
+        [
+            "rate",
+            None,
+            DEFAULTS.rate,
+            "Lines per second a connection may send on average; 0 turns it off.",
+            _number(float, 0, "--rate"),
+        ],
+        [
+            "burst",
+            None,
+            DEFAULTS.burst,
+            "Lines a connection may send at once before --rate applies.",
+            _number(int, 1, "--burst"),
+        ],
+        [
+            "max-clients",
+            None,
+            DEFAULTS.max_clients,
+            "Most connections in all; 0 for no limit.",
+            _number(int, 0, "--max-clients"),
+        ],
+        [
+            "max-per-ip",
+            None,
+            DEFAULTS.max_per_ip,
+            "Most connections from one address; 0 for no limit.",
+            _number(int, 0, "--max-per-ip"),
+        ],
+        [
+            "login-timeout",
+            None,
+            DEFAULTS.login_timeout,
+            "Seconds a new connection has to choose a name.",
+            _number(float, 1, "--login-timeout"),
+        ],
+        [
+            "sendq",
+            None,
+            DEFAULTS.sendq,
+            "Bytes of unsent output a client may fall behind before it is dropped.",
+            _number(int, 1024, "--sendq"),
+        ],
+        [
+            "ping-interval",
+            None,
+            DEFAULTS.ping_interval,
+            "Seconds of silence before the server sends PING.",
+            _number(float, 1, "--ping-interval"),
+        ],
+        [
+            "ping-timeout",
+            None,
+            DEFAULTS.ping_timeout,
+            "Seconds to wait for any reply to PING before closing.",
+            _number(float, 1, "--ping-timeout"),
+        ],
+        [
+            "shutdown-grace",
+            None,
+            DEFAULTS.shutdown_grace,
+            "Seconds shutdown waits for clients' output to drain.",
+            _number(float, 0, "--shutdown-grace"),
+        ],
+    ]
+
+    def opt_port(self, value: str) -> None:
+        """Where to listen: a port number or a Twisted endpoint description."""
+        self["port"] = f"tcp:{value}" if value.isdigit() else value
+
+    opt_p = opt_port
+
+    def postOptions(self) -> None:
+        rooms = tuple(r.strip() for r in self["rooms"].split(",") if r.strip())
+        for room in rooms:
+            if not is_valid_name(room):
+                raise usage.UsageError(
+                    f"--rooms: {room!r} is not a valid room name "
+                    "(1-32 letters, digits, '_', '-', '.')"
+                )
+        if len(rooms) > self["max-rooms"]:
+            raise usage.UsageError("--rooms names more rooms than --max-rooms allows")
+        self["rooms"] = rooms
+        name = self["name"]
+        if not name or " " in name:
+            raise usage.UsageError("--name must be one word")
+
+    def server_config(self) -> ServerConfig:
+        """The parsed options as the server's configuration."""
+        return ServerConfig(
+            name=self["name"],
+            rooms=self["rooms"],
+            room_capacity=self["room-capacity"],
+            max_rooms=self["max-rooms"],
+            history=self["history"],
+            max_line=self["max-line"],
+            rate=self["rate"],
+            burst=self["burst"],
+            max_clients=self["max-clients"],
+            max_per_ip=self["max-per-ip"],
+            login_timeout=self["login-timeout"],
+            sendq=self["sendq"],
+            ping_interval=self["ping-interval"],
+            ping_timeout=self["ping-timeout"],
+            shutdown_grace=self["shutdown-grace"],
+        )
+
+
+class ChatroomService(MultiService):
+    """The whole server: the chat service and its listener, started together."""
+
+    def __init__(self, server: ChatServer, listener: ListeningService) -> None:
+        super().__init__()
+        self.server = server
+        self.listener = listener
+        ChatService(server).setServiceParent(self)
+        listener.setServiceParent(self)  # stopped first: no new connections
+
+
+def makeService(config: Options, reactor: Any = None) -> IService:
+    """Build the server from parsed options (the twistd plugin calls this)."""
+    if reactor is None:
+        from twisted.internet import reactor as global_reactor
+
+        reactor = global_reactor
+    server = ChatServer(config.server_config(), clock=reactor)
+    endpoint = serverFromString(reactor, config["port"])
+    return ChatroomService(server, ListeningService(endpoint, ChatFactory(server)))
