@@ -24,7 +24,11 @@ from zope.interface import implementer
 from chatroom.ratelimit import TokenBucket
 from chatroom.rooms import Room
 from chatroom.server import ChatError, ChatServer
-from chatroom.text import TOPIC_MAX_LENGTH, has_control_characters
+from chatroom.text import (
+    TOPIC_MAX_LENGTH,
+    has_control_characters,
+    without_control_characters,
+)
 from chatroom.wire import PROTOCOL_VERSION, format_line, format_time
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
@@ -202,7 +206,8 @@ class ChatProtocol(Protocol):
         self._paused = True
 
     def error(self, code: str, text: str) -> None:
-        self.send(format_line("ERR", code, text=text))
+        """Send ``ERR code text``; text that echoes input is made safe first."""
+        self.send(format_line("ERR", code, text=without_control_characters(text)))
 
     # -- input ------------------------------------------------------------------
 
@@ -301,7 +306,9 @@ class ChatProtocol(Protocol):
     def _keepalive(self, line: str) -> bool:
         """Answer ``PING x`` with ``PONG x``; swallow ``PONG``. False: not one."""
         word, _, token = line.partition(" ")
-        if word not in ("PING", "PONG") or " " in token:
+        if word not in ("PING", "PONG") or not (
+            token.isprintable() and " " not in token
+        ):
             return False
         if word == "PING":
             self.send(format_line("PONG", text=token))

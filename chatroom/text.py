@@ -40,3 +40,12 @@ def name_key(name: str) -> str:
 def has_control_characters(text: str) -> bool:
     """True if ``text`` holds anything that could drive a terminal."""
     return _CONTROL.search(text) is not None
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` with each control character replaced by U+FFFD.
+
+    Only for the server's own replies that quote input back (error texts);
+    what users send to each other is refused, never silently altered.
+    """
+    return _CONTROL.sub("\ufffd", text)
