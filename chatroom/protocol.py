@@ -104,7 +104,7 @@ class ChatProtocol(Protocol):
         self._bucket = TokenBucket(config.rate, config.burst, server.clock)
         self._last_heard = server.clock.seconds()
         self._timer: IDelayedCall | None = None
-        self._ping_token: str | None = None
+        self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
 
     def __repr__(self) -> str:
@@ -333,13 +333,13 @@ class ChatProtocol(Protocol):
         if silent < interval:
             self._set_timer(interval - silent, self._check_idle)
             return
-        self._ping_token = secrets.token_hex(4)
-        self.send(format_line("PING", text=self._ping_token))
+        self._pinged_at = self.server.clock.seconds()
+        self.send(format_line("PING", text=secrets.token_hex(4)))
         self._set_timer(self.server.config.ping_timeout, self._check_pong)
 
     def _check_pong(self) -> None:
-        silent = self.server.clock.seconds() - self._last_heard
-        if silent >= self.server.config.ping_timeout:
+        """Close a client that said nothing at all since we pinged it."""
+        if self._last_heard < self._pinged_at:
             self.close("ping timeout")
         else:
             self._check_idle()

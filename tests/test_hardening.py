@@ -1,0 +1,374 @@
+"""Unit tests for the hardening rules: framing, limits, floods, slow and dead peers.
+
+Each test drives real :class:`ChatProtocol` objects over ``StringTransport``
+with a ``task.Clock`` for every timer, and asserts what a user would see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionLost
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+
+from chatroom.protocol import ChatProtocol
+from chatroom.server import ChatServer, ServerConfig
+
+
+class Peer:
+    """One client: a protocol on a ``StringTransport``, with a line reader."""
+
+    def __init__(self, server: ChatServer, host: str = "127.0.0.1") -> None:
+        self.transport = StringTransport(
+            peerAddress=IPv4Address("TCP", host, 40000 + len(server.connections))
+        )
+        self.protocol = ChatProtocol(server)
+        self.protocol.makeConnection(self.transport)
+
+    def send(self, data: bytes) -> None:
+        self.protocol.dataReceived(data)
+
+    def lines(self) -> list[str]:
+        """Lines received since the last call (the transport is cleared)."""
+        data = self.transport.value()
+        self.transport.clear()
+        assert data == b"" or data.endswith(b"\r\n"), data
+        return data.decode("utf-8").split("\r\n")[:-1] if data else []
+
+    def lose(self) -> None:
+        self.protocol.connectionLost(Failure(ConnectionLost()))
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.transport.disconnecting)
+
+
+class HardeningTestCase(unittest.TestCase):
+    """A fresh server and clock per test, and helpers to make named peers."""
+
+    config = ServerConfig(rate=0, login_timeout=30, ping_interval=120, ping_timeout=60)
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = ChatServer(self.config, clock=self.clock)
+
+    def connect(self, name: str | None = None, host: str = "127.0.0.1") -> Peer:
+        peer = Peer(self.server, host)
+        if name is not None:
+            peer.send(name.encode() + b"\r\n")
+        peer.lines()
+        return peer
+
+    def in_room(self, *names: str, room: str = "general") -> list[Peer]:
+        peers = [self.connect(name) for name in names]
+        for peer in peers:
+            peer.send(b"/join " + room.encode() + b"\n")
+        for peer in peers:
+            peer.lines()
+        return peers
+
+
+class FramingTests(HardeningTestCase):
+    """However the bytes are split, the same lines are received."""
+
+    script = (
+        "Zoë\r\n/join general\nhello wörld ✓\r\n/me waves\n/who\r\n/topic café\n"
+    ).encode()
+
+    def transcript(self, chunks: list[bytes]) -> list[str]:
+        peer = Peer(self.server)
+        peer.lines()
+        for chunk in chunks:
+            peer.send(chunk)
+        return [line for line in peer.lines() if not line.startswith("HELLO")]
+
+    def test_byte_by_byte(self) -> None:
+        """Lines arriving one byte at a time, even mid-character, parse the same."""
+        whole = self.transcript([self.script])
+        self.setUp()
+        split = self.transcript([bytes([b]) for b in self.script])
+        self.assertEqual(whole, split)
+        self.assertIn("MSG general Zoë", "\n".join(whole))
+
+    def test_split_between_cr_and_lf(self) -> None:
+        """A CRLF split across segments does not leave a stray CR in the text."""
+        alice, bob = self.in_room("alice", "bob")
+        alice.send(b"hi\r")
+        self.assertEqual(bob.lines(), [])
+        alice.send(b"\n")
+        (line,) = bob.lines()
+        self.assertTrue(line.endswith(" hi"), line)
+
+    def test_split_inside_multibyte_character(self) -> None:
+        """A UTF-8 character split across segments is not a BAD_ENCODING."""
+        alice, bob = self.in_room("alice", "bob")
+        data = "naïve €\n".encode()
+        cut = data.index("€".encode()) + 1
+        alice.send(data[:cut])
+        alice.send(data[cut:])
+        self.assertTrue(bob.lines()[0].endswith(" naïve €"))
+        self.assertEqual(alice.lines()[0].split(" ", 4)[4], "naïve €")
+
+    def test_many_lines_in_one_segment(self) -> None:
+        """Several lines in one segment are all handled, in order."""
+        alice, bob = self.in_room("alice", "bob")
+        alice.send(b"one\ntwo\r\nthree\n")
+        texts = [line.split(" ", 4)[4] for line in bob.lines()]
+        self.assertEqual(texts, ["one", "two", "three"])
+
+
+class LongLineTests(HardeningTestCase):
+    """Over-long lines are refused and skipped; the session goes on."""
+
+    config = replace(HardeningTestCase.config, max_line=100)
+
+    def test_line_at_the_limit_is_accepted(self) -> None:
+        """A line of exactly --max-line bytes is a normal message."""
+        alice, bob = self.in_room("alice", "bob")
+        alice.send(b"x" * 100 + b"\r\n")
+        self.assertTrue(bob.lines()[0].endswith("x" * 100))
+
+    def test_long_line_refused_then_session_continues(self) -> None:
+        """A longer line gets LINE_TOO_LONG, reaches nobody, and the next works."""
+        alice, bob = self.in_room("alice", "bob")
+        alice.send(b"y" * 101 + b"\nafter\n")
+        replies = alice.lines()
+        self.assertTrue(replies[0].startswith("ERR LINE_TOO_LONG "))
+        self.assertTrue(replies[1].endswith(" after"))
+        self.assertEqual(len(bob.lines()), 1)
+        self.assertFalse(alice.closed)
+
+    def test_long_line_in_pieces_is_refused_once(self) -> None:
+        """A long line streamed in pieces gets one error and is skipped whole."""
+        alice, bob = self.in_room("alice", "bob")
+        for _ in range(10):
+            alice.send(b"z" * 60)
+        alice.send(b"zz\nok\n")
+        replies = alice.lines()
+        self.assertEqual([r.split()[1] for r in replies[:1]], ["LINE_TOO_LONG"])
+        self.assertEqual(len(replies), 2)
+        self.assertTrue(replies[1].endswith(" ok"))
+        self.assertEqual([line.split(" ", 4)[4] for line in bob.lines()], ["ok"])
+
+    def test_endless_line_is_closed_with_bye(self) -> None:
+        """64 KiB without a line end closes the connection with BYE."""
+        alice, bob = self.in_room("alice", "bob")
+        for _ in range(65):
+            alice.send(b"a" * 1024)
+        replies = alice.lines()
+        self.assertTrue(replies[-1].startswith("BYE "), replies[-1])
+        self.assertTrue(alice.closed)
+        self.assertEqual(
+            bob.lines(), ["PART general alice line too long without a line end"]
+        )
+
+
+class EncodingTests(HardeningTestCase):
+    """Bad UTF-8 and control characters never reach anyone else."""
+
+    def test_invalid_utf8(self) -> None:
+        """Invalid UTF-8 gets BAD_ENCODING and the session goes on."""
+        alice, bob = self.in_room("alice", "bob")
+        alice.send(b"\xff\xfe bad\nfine\n")
+        replies = alice.lines()
+        self.assertTrue(replies[0].startswith("ERR BAD_ENCODING "))
+        self.assertTrue(replies[1].endswith(" fine"))
+        self.assertEqual(len(bob.lines()), 1)
+
+    def test_escape_sequences_and_controls_refused(self) -> None:
+        """ESC, CSI (C1), BEL and NUL in messages are refused with BAD_TEXT."""
+        alice, bob = self.in_room("alice", "bob")
+        for text in ("\x1b[2J", "red \x1b]0;pwned\x07", "\u009b31m", "a\x00b", "\x7f"):
+            alice.send(text.encode() + b"\n")
+            (reply,) = alice.lines()
+            self.assertTrue(reply.startswith("ERR BAD_TEXT "), (text, reply))
+        alice.send("/me \x1b[5mblinks\n".encode())
+        alice.send("/topic \x1b[31mred\n".encode())
+        alice.send("/msg bob \x1b[31mred\n".encode())
+        self.assertEqual([r.split()[1] for r in alice.lines()], ["BAD_TEXT"] * 3)
+        self.assertEqual(bob.lines(), [])
+
+    def test_tab_is_relayed(self) -> None:
+        """A tab is ordinary text."""
+        alice, bob = self.in_room("alice", "bob")
+        alice.send(b"a\tb\n")
+        self.assertTrue(bob.lines()[0].endswith(" a\tb"))
+
+    def test_errors_never_echo_control_characters(self) -> None:
+        """Error texts that quote the input quote it without control characters."""
+        alice = self.connect("alice")
+        alice.send(b"/msg \x1b[2Jbob hi\n/join \x1b]0;x\n/\x1bcmd\nPING \x1b\n")
+        output = "\n".join(alice.lines())
+        self.assertNotIn("\x1b", output)
+        self.assertIn("ERR NO_SUCH_USER", output)
+
+    def test_names_cannot_hold_controls(self) -> None:
+        """Names with control characters are refused as BAD_NAME."""
+        peer = self.connect()
+        peer.send(b"bad\x1bname\n")
+        self.assertTrue(peer.lines()[0].startswith("ERR BAD_NAME "))
+
+
+class FloodTests(HardeningTestCase):
+    """The token bucket and the connection limits."""
+
+    config = replace(
+        HardeningTestCase.config, rate=2, burst=5, max_clients=4, max_per_ip=3
+    )
+
+    def test_burst_then_rate_limited(self) -> None:
+        """Past the burst, lines get RATE_LIMITED and are not sent to the room."""
+        alice, bob = self.in_room("alice", "bob")
+        self.clock.advance(10)  # the name and /join used tokens; refill
+        for number in range(8):
+            alice.send(b"msg %d\n" % number)
+        errors = [r for r in alice.lines() if r.startswith("ERR RATE_LIMITED")]
+        self.assertEqual(len(errors), 3)
+        self.assertEqual(len(bob.lines()), 5)
+        self.clock.advance(0.5)  # one token back at 2/s
+        alice.send(b"later\nand again\n")
+        self.assertEqual(len(bob.lines()), 1)
+
+    def test_keepalive_is_not_rate_limited(self) -> None:
+        """PING answers even when the bucket is empty."""
+        alice = self.connect("alice")
+        for _ in range(10):
+            alice.send(b"/list\n")
+        alice.lines()
+        alice.send(b"PING abc\n")
+        self.assertEqual(alice.lines(), ["PONG abc"])
+
+    def test_max_per_ip(self) -> None:
+        """The fourth connection from one address is told why and closed."""
+        peers = [self.connect(host="10.1.1.1") for _ in range(3)]
+        refused = Peer(self.server, host="10.1.1.1")
+        lines = refused.lines()
+        self.assertTrue(lines[0].startswith("ERR SERVER_FULL "))
+        self.assertTrue(lines[1].startswith("BYE "))
+        self.assertTrue(refused.closed)
+        self.assertFalse(any(p.closed for p in peers))
+        other = Peer(self.server, host="10.2.2.2")
+        self.assertTrue(other.lines()[0].startswith("HELLO "))
+
+    def test_max_clients(self) -> None:
+        """Past --max-clients, a new connection is refused with a reason."""
+        for number in range(4):
+            self.connect(host=f"10.0.0.{number}")
+        refused = Peer(self.server, host="10.9.9.9")
+        self.assertIn("BYE server full", "\n".join(refused.lines()))
+        refused.lose()
+        self.assertEqual(len(self.server.connections), 4)
+
+    def test_login_timeout(self) -> None:
+        """A connection that never picks a name is closed after --login-timeout."""
+        silent = self.connect()
+        named = self.connect("alice")
+        self.clock.advance(29)
+        self.assertFalse(silent.closed)
+        self.clock.advance(2)
+        self.assertEqual(silent.lines(), ["BYE no username chosen in time"])
+        self.assertTrue(silent.closed)
+        self.assertFalse(named.closed)
+
+
+class SlowReaderTests(HardeningTestCase):
+    """A client that stops reading is dropped before it can grow the server."""
+
+    config = replace(HardeningTestCase.config, sendq=4096)
+
+    def test_stalled_reader_dropped_others_get_everything(self) -> None:
+        """Past --sendq unsent bytes the reader is dropped; the room sees why."""
+        alice, bob, slow = self.in_room("alice", "bob", "slow")
+        slow.protocol.pauseProducing()  # what TCP does when its buffer fills
+        for number in range(100):
+            alice.send(b"message %d padded to be longer than usual\n" % number)
+        self.assertTrue(slow.transport.disconnected)  # aborted, not flushed
+        self.assertLess(len(slow.transport.value()), 8192)
+        slow.lose()  # the reactor then reports the connection lost
+        received = bob.lines()
+        messages = [line for line in received if line.startswith("MSG ")]
+        self.assertEqual(len(messages), 100)
+        self.assertEqual(messages[-1].split(" ", 4)[4][:10], "message 99")
+        self.assertIn("PART general slow send queue exceeded", received)
+        self.assertNotIn("slow", self.server.users)
+
+    def test_reader_that_catches_up_is_kept(self) -> None:
+        """A reader that resumes before the limit keeps its connection."""
+        alice, slow = self.in_room("alice", "slow")
+        for _ in range(10):
+            slow.protocol.pauseProducing()
+            for _ in range(20):
+                alice.send(b"x" * 100 + b"\n")
+            slow.protocol.resumeProducing()
+        self.assertFalse(slow.transport.disconnected)
+
+
+class KeepaliveTests(HardeningTestCase):
+    """PING after silence, closing after no answer, and client PINGs."""
+
+    def test_silent_client_pinged_then_closed(self) -> None:
+        """No reply within --ping-timeout closes it; the room sees ping timeout."""
+        alice, bob = self.in_room("alice", "bob")
+        self.clock.advance(100)
+        bob.send(b"still here\n")
+        self.clock.advance(20)
+        (ping,) = [line for line in alice.lines() if line.startswith("PING")]
+        self.assertRegex(ping, r"^PING \S+$")
+        self.clock.advance(59)
+        self.assertFalse(alice.closed)
+        self.clock.advance(1)
+        self.assertEqual(alice.lines(), ["BYE ping timeout"])
+        self.assertTrue(alice.closed)
+        self.assertIn("PART general alice ping timeout", bob.lines())
+
+    def test_pong_keeps_the_connection(self) -> None:
+        """Answering PONG keeps the client, and it is pinged again later."""
+        (alice,) = self.in_room("alice")
+        for _ in range(3):
+            self.clock.advance(120)
+            (ping,) = alice.lines()
+            alice.send(b"PONG " + ping.split()[1].encode() + b"\n")
+            self.clock.advance(60)
+            self.assertFalse(alice.closed)
+        self.assertEqual(alice.lines(), [])
+
+    def test_active_client_is_not_pinged(self) -> None:
+        """Any line resets the silence clock."""
+        (alice,) = self.in_room("alice")
+        for _ in range(5):
+            self.clock.advance(100)
+            alice.send(b"/list\n")
+        self.assertFalse(any(line.startswith("PING") for line in alice.lines()))
+
+    def test_client_ping(self) -> None:
+        """PING x gets PONG x in every state, and is never a chat message."""
+        peer = self.connect()
+        peer.send(b"PING 123\n")
+        self.assertEqual(peer.lines(), ["PONG 123"])
+        alice, bob = self.in_room("alice", "bob")
+        alice.send(b"PING\n")
+        self.assertEqual(alice.lines(), ["PONG"])
+        self.assertEqual(bob.lines(), [])
+
+
+class NeverCrashTests(HardeningTestCase):
+    """An unexpected exception is logged, answered, and the session survives."""
+
+    def test_handler_exception(self) -> None:
+        """A failing command gets ERR INTERNAL; the next command works."""
+        alice, bob = self.in_room("alice", "bob")
+
+        def broken(args: str) -> None:
+            raise RuntimeError("boom")
+
+        alice.protocol.do_who = broken  # type: ignore[method-assign]
+        alice.send(b"/who\nafter\n")
+        replies = alice.lines()
+        self.assertTrue(replies[0].startswith("ERR INTERNAL "))
+        self.assertTrue(replies[1].endswith(" after"))
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertEqual(len(bob.lines()), 1)
