@@ -186,9 +186,9 @@ class EncodingTests(HardeningTestCase):
             alice.send(text.encode() + b"\n")
             (reply,) = alice.lines()
             self.assertTrue(reply.startswith("ERR BAD_TEXT "), (text, reply))
-        alice.send("/me \x1b[5mblinks\n".encode())
-        alice.send("/topic \x1b[31mred\n".encode())
-        alice.send("/msg bob \x1b[31mred\n".encode())
+        alice.send(b"/me \x1b[5mblinks\n")
+        alice.send(b"/topic \x1b[31mred\n")
+        alice.send(b"/msg bob \x1b[31mred\n")
         self.assertEqual([r.split()[1] for r in alice.lines()], ["BAD_TEXT"] * 3)
         self.assertEqual(bob.lines(), [])
 
