@@ -1,0 +1,173 @@
+"""Property-based tests: any interleaving from any clients keeps the server sound.
+
+Hypothesis generates sequences of connects, commands, junk bytes, partial
+lines, clock jumps and disconnects from several clients sharing one server.
+After every step the registries must match the connected clients exactly,
+and no client may have been sent a control character.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionDone
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+
+from chatroom.protocol import LOBBY, ROOM, USERNAME, ChatProtocol
+from chatroom.server import ChatServer, ServerConfig
+from chatroom.text import has_control_characters, name_key
+
+CLIENTS = 4
+NAMES = ["alice", "Alice", "ＡＬＩＣＥ", "bob", "b.o-b_2", "x" * 33, "bad name", ""]
+ROOMS = ["general", "tea", "TEA", "lab", "l@b"]
+TEXTS = ["hi", "/me waves", "//slash", "\x1b[2J", "tab\there", "\u009b31m", "é✓"]
+
+command_lines = st.one_of(
+    st.sampled_from(NAMES),
+    st.builds("/nick {}".format, st.sampled_from(NAMES)),
+    st.builds("/create {}".format, st.sampled_from(ROOMS)),
+    st.builds("/join {}".format, st.sampled_from(ROOMS)),
+    st.builds("/delete {}".format, st.sampled_from(ROOMS)),
+    st.builds("/msg {} {}".format, st.sampled_from(NAMES), st.sampled_from(TEXTS)),
+    st.builds("/topic {}".format, st.sampled_from(TEXTS)),
+    st.sampled_from(["/leave", "/who", "/list", "/help", "/watch on", "/watch off"]),
+    st.sampled_from(["/quit", "/quit bye", "PING x", "PONG y", "/bogus", "/"]),
+    st.sampled_from(TEXTS),
+).map(lambda line: line.encode("utf-8") + b"\r\n")
+
+payloads = st.one_of(
+    command_lines,
+    command_lines.map(lambda line: line[: len(line) // 2]),  # a partial line
+    st.binary(max_size=80),  # junk, including bad UTF-8 and bare CRs
+    st.lists(command_lines, min_size=2, max_size=4).map(b"".join),
+)
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("connect"), st.integers(0, CLIENTS - 1)),
+        st.tuples(st.just("send"), st.integers(0, CLIENTS - 1), payloads),
+        st.tuples(st.just("send"), st.integers(0, CLIENTS - 1), payloads),
+        st.tuples(st.just("drop"), st.integers(0, CLIENTS - 1)),
+        st.tuples(st.just("wait"), st.sampled_from([0.5, 1.0, 30.0, 200.0])),
+    ),
+    max_size=40,
+)
+
+
+class World:
+    """One server, a clock, and up to ``CLIENTS`` client slots."""
+
+    def __init__(self) -> None:
+        self.clock = Clock()
+        config = ServerConfig(
+            rooms=("general",),
+            room_capacity=3,
+            max_rooms=3,
+            history=3,
+            max_line=64,
+            rate=5,
+            burst=5,
+            max_per_ip=0,
+            login_timeout=60,
+            ping_interval=100,
+            ping_timeout=50,
+            sendq=1 << 20,
+        )
+        self.server = ChatServer(config, clock=self.clock)
+        self.slots: list[tuple[ChatProtocol, StringTransport] | None] = [None] * CLIENTS
+        self.output: list[bytes] = []
+
+    def connect(self, slot: int) -> None:
+        if self.slots[slot] is None:
+            transport = StringTransport(
+                peerAddress=IPv4Address("TCP", "10.0.0.1", slot)
+            )
+            protocol = ChatProtocol(self.server)
+            protocol.makeConnection(transport)
+            self.slots[slot] = (protocol, transport)
+
+    def send(self, slot: int, data: bytes) -> None:
+        if self.slots[slot] is not None:
+            self.slots[slot][0].dataReceived(data)
+
+    def drop(self, slot: int) -> None:
+        if self.slots[slot] is not None:
+            self.slots[slot][0].connectionLost(Failure(ConnectionDone()))
+            self.slots[slot] = None
+
+    def settle(self) -> None:
+        """Do what the reactor would: deliver connectionLost to closed sockets."""
+        for slot, entry in enumerate(self.slots):
+            if entry is None:
+                continue
+            protocol, transport = entry
+            self.output.append(transport.value())
+            transport.clear()
+            if transport.disconnecting:
+                self.drop(slot)
+
+    def connected(self) -> list[ChatProtocol]:
+        return [entry[0] for entry in self.slots if entry is not None]
+
+
+class RegistryInvariantTests(unittest.TestCase):
+    """The server's view of names, rooms and members always matches reality."""
+
+    def check(self, world: World) -> None:
+        server = world.server
+        clients = world.connected()
+        self.assertEqual(set(server.connections), set(clients))
+        named = {name_key(c.name): c for c in clients if c.name is not None}
+        self.assertEqual(server.users, named)
+        for client in clients:
+            expected = (
+                USERNAME if client.name is None else (ROOM if client.room else LOBBY)
+            )
+            self.assertEqual(client.state, expected)
+            if client.room is not None:
+                self.assertIs(server.rooms[client.room.key], client.room)
+                self.assertIn(client, client.room.members)
+        self.assertIn("general", server.rooms)
+        for room in server.rooms.values():
+            members = {c for c in clients if c.room is room}
+            self.assertEqual(set(room.members), members)
+            self.assertLessEqual(len(members), room.capacity)
+            if not room.permanent:
+                self.assertTrue(members, f"empty room {room.name} left behind")
+                self.assertIn(room.owner, members)
+        self.assertLessEqual(len(server.rooms), server.config.max_rooms)
+        for data in world.output:
+            self.assertTrue(data == b"" or data.endswith(b"\r\n"), data)
+            for line in data.decode("utf-8").split("\r\n"):
+                self.assertFalse(has_control_characters(line), line)
+
+    @settings(
+        max_examples=250,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(steps)
+    def test_any_interleaving(self, script: list[tuple]) -> None:
+        """After every step, registries match the clients and output is clean."""
+        world = World()
+        for step in script:
+            if step[0] == "connect":
+                world.connect(step[1])
+            elif step[0] == "send":
+                world.send(step[1], step[2])
+            elif step[0] == "drop":
+                world.drop(step[1])
+            else:
+                world.clock.advance(step[1])
+            world.settle()
+            self.check(world)
+        for slot in range(CLIENTS):
+            world.drop(slot)
+        world.settle()
+        self.check(world)
+        self.assertEqual(world.server.users, {})
+        self.assertEqual(list(world.server.rooms), ["general"])
