@@ -104,7 +104,7 @@ class World:
         for slot, entry in enumerate(self.slots):
             if entry is None:
                 continue
-            protocol, transport = entry
+            _protocol, transport = entry
             self.output.append(transport.value())
             transport.clear()
             if transport.disconnecting:
