@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 
-.PHONY: run test lint format clean
+.PHONY: run test trial format clean
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null)
@@ -23,6 +23,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
+trial: $(STAMP)
+	$(BIN)/python -m twisted.trial tests
 
 format: $(STAMP)
 	$(BIN)/ruff format .
