@@ -157,9 +157,7 @@ class Options(usage.Options):
     ]
 
     def opt_port(self, value: str) -> None:
-        """Where to listen: a port number or a Twisted endpoint description,
-        e.g. 8080, tcp:8080:interface=127.0.0.1 or
-        ssl:8443:privateKey=key.pem:certKey=cert.pem [default: tcp:8080]"""
+        """Where to listen: a port number or a Twisted endpoint description, e.g. 8080, tcp:8080:interface=127.0.0.1 or ssl:8443:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
         self["port"] = f"tcp:{value}" if value.isdigit() else value
 
     opt_p = opt_port
