@@ -258,7 +258,7 @@ class ChatServer:
         Changes are batched per ``lobby_interval`` so that a burst of joins
         costs watchers one line per room, not one per join.
         """
-        if not self._watchers:
+        if not self._watchers or self.shutting_down:
             return
         self._changed_rooms[room.key] = room
         if self._lobby_push is None:
