@@ -1,0 +1,64 @@
+"""Key bindings as data, in one place (as zulip-terminal's ``config/keys.py``).
+
+Widgets never compare against key literals; they ask :func:`is_command_key`,
+so a binding changes here and nowhere else, and ``/help`` lists these.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class KeyBinding(TypedDict):
+    """The keys that trigger one command, and what it does (shown by /help)."""
+
+    keys: list[str]
+    help_text: str
+
+
+KEY_BINDINGS: dict[str, KeyBinding] = {
+    "SEND": {"keys": ["enter"], "help_text": "Send the line (a message or /command)"},
+    "HISTORY_PREVIOUS": {
+        "keys": ["up", "ctrl p"],
+        "help_text": "Recall earlier input (in the lobby: ctrl p)",
+    },
+    "HISTORY_NEXT": {
+        "keys": ["down", "ctrl n"],
+        "help_text": "Recall later input (in the lobby: ctrl n)",
+    },
+    "ROOM_PREVIOUS": {"keys": ["up"], "help_text": "Lobby: select the room above"},
+    "ROOM_NEXT": {"keys": ["down"], "help_text": "Lobby: select the room below"},
+    "COMPLETE": {"keys": ["tab"], "help_text": "Complete a member's name"},
+    "SCROLL_UP": {"keys": ["page up"], "help_text": "Scroll the log up"},
+    "SCROLL_DOWN": {"keys": ["page down"], "help_text": "Scroll the log down"},
+    "QUIT": {"keys": ["ctrl c"], "help_text": "Leave (as /quit does)"},
+}
+
+#: Mouse buttons that scroll the log (urwid numbers the wheel as 4 and 5).
+WHEEL_UP_BUTTON = 4
+WHEEL_DOWN_BUTTON = 5
+
+
+def is_command_key(command: str, key: str) -> bool:
+    """Whether ``key`` is bound to ``command`` (an unknown command is an error)."""
+    try:
+        return key in KEY_BINDINGS[command]["keys"]
+    except KeyError:
+        raise ValueError(f"no such key command: {command!r}") from None
+
+
+def keys_for(command: str) -> list[str]:
+    """The keys bound to ``command``, for help texts."""
+    return list(KEY_BINDINGS[command]["keys"])
+
+
+def help_lines() -> list[str]:
+    """One line per binding, as the client-side ``/help`` shows them."""
+    lines = []
+    for binding in KEY_BINDINGS.values():
+        keys = ", ".join(binding["keys"])
+        lines.append(f"{keys:<16} {binding['help_text']}")
+    lines.append(f"{'mouse wheel':<16} Scroll the log")
+    lines.append(f"{'/help':<16} This list, then the server's commands")
+    lines.append(f"{'/quit [reason]':<16} Leave the server")
+    return lines

@@ -1,0 +1,381 @@
+"""The session as the user sees it: page, name, rooms, members, topic, log.
+
+The model applies :class:`chatroom.wire.Event` objects in order and tells
+its listeners what changed; it never touches the network or the screen, so
+it is tested by feeding it events. The controller adds what only it knows
+(connection lost, reconnecting) through the ``note_*`` methods.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from twisted.internet.defer import Deferred
+
+from chatroom.wire import Event, parse_time
+
+
+class Page(StrEnum):
+    """The client's pages follow the server's connection states."""
+
+    CONNECTING = "connecting"
+    USERNAME = "username"
+    LOBBY = "lobby"
+    ROOM = "room"
+
+
+class EntryKind(StrEnum):
+    """What a log line is; the view styles each kind apart."""
+
+    MESSAGE = "message"
+    ACTION = "action"
+    JOIN = "join"
+    PART = "part"
+    NICK = "nick"
+    TOPIC = "topic"
+    PRIVATE = "private"
+    NOTICE = "notice"
+    ERROR = "error"
+    HELP = "help"
+    EARLIER = "earlier"  # the "earlier messages" marker before history
+
+
+class Change(StrEnum):
+    """What a listener is told changed."""
+
+    PAGE = "page"
+    ROOMS = "rooms"
+    MEMBERS = "members"
+    HEADER = "header"
+    LOG = "log"
+    STATUS = "status"
+    NAME_PROBLEM = "name_problem"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One line of the log, kept as data so the view decides its looks."""
+
+    kind: EntryKind
+    text: str = ""
+    user: str = ""
+    time: float | None = None
+    earlier: bool = False  # came from the room's history on joining
+    mentions_me: bool = False
+    target: str = ""  # the recipient of a private message
+
+
+@dataclass(frozen=True, slots=True)
+class RoomListing:
+    """One room of the lobby list."""
+
+    name: str
+    members: int
+    capacity: int
+    topic: str = ""
+
+
+Listener = Callable[[Change, LogEntry | None], None]
+
+#: Errors that mean the name just tried was refused, so the prompt asks again.
+NAME_ERRORS = frozenset({"BAD_NAME", "NAME_TAKEN"})
+
+
+def mentions(name: str | None, text: str) -> bool:
+    """Whether ``text`` names ``name`` as a whole word (ignoring case)."""
+    if not name:
+        return False
+    pattern = rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _number(text: str) -> int:
+    """A count field, tolerant of a garbled one (shown as 0, not a crash)."""
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+class SessionModel:
+    """Everything the screen shows, updated by server events."""
+
+    def __init__(self) -> None:
+        self.page = Page.CONNECTING
+        self.greeting = ""
+        self.own_name: str | None = None
+        self.name_problem = ""
+        self.rooms: dict[str, RoomListing] = {}
+        self.room: str | None = None
+        self.capacity = 0
+        self.members: list[str] = []
+        self.owner: str | None = None
+        self.topic = ""
+        self.log: list[LogEntry] = []
+        self.status = "connecting…"
+        self.connected = False
+        self.bye_reason: str | None = None
+        self._listeners: list[Listener] = []
+        self._waiters: list[tuple[Callable[[SessionModel], bool], Deferred[None]]] = []
+        self._history_marked = False
+        self._seen_before_join: set[tuple[str, float | None, str]] = set()
+
+    # -- observing -------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(change, entry)`` after every change (entry for LOG)."""
+        self._listeners.append(listener)
+
+    def when(self, predicate: Callable[[SessionModel], bool]) -> Deferred[None]:
+        """A Deferred that fires once ``predicate(model)`` holds.
+
+        Tests wait on this instead of sleeping; it is checked after every
+        change, and at once.
+        """
+        waiter: Deferred[None] = Deferred()
+        if predicate(self):
+            waiter.callback(None)
+        else:
+            self._waiters.append((predicate, waiter))
+        return waiter
+
+    def _changed(self, change: Change, entry: LogEntry | None = None) -> None:
+        for listener in list(self._listeners):
+            listener(change, entry)
+        pending, self._waiters = self._waiters, []
+        for predicate, waiter in pending:
+            if predicate(self):
+                waiter.callback(None)
+            else:
+                self._waiters.append((predicate, waiter))
+
+    def _add(self, entry: LogEntry) -> None:
+        self.log.append(entry)
+        self._changed(Change.LOG, entry)
+
+    def _set_page(self, page: Page) -> None:
+        if page != self.page:
+            self.page = page
+            self._changed(Change.PAGE)
+
+    # -- what the controller knows -------------------------------------------
+
+    def note(self, text: str, kind: EntryKind = EntryKind.NOTICE) -> None:
+        """A line from the client itself (connection news, key help)."""
+        self._add(LogEntry(kind, text))
+
+    def set_status(self, text: str) -> None:
+        """The status bar's text."""
+        self.status = text
+        self._changed(Change.STATUS)
+
+    def note_connected(self, status: str) -> None:
+        """A connection is open; the server's HELLO follows."""
+        self.connected = True
+        self.bye_reason = None
+        self.set_status(status)
+
+    def note_disconnected(self, status: str) -> None:
+        """The connection is gone; the pages stay as they were until it is back."""
+        self.connected = False
+        self.set_status(status)
+
+    # -- server events -----------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        """Update the session for one server event (unknown ones are ignored)."""
+        handler = getattr(self, f"_on_{event.name}", None)
+        if handler is not None:
+            handler(event)
+
+    def _field(self, event: Event, index: int) -> str:
+        return event.fields[index] if len(event.fields) > index else ""
+
+    def _time(self, stamp: str) -> float | None:
+        try:
+            return parse_time(stamp)
+        except ValueError:
+            return None
+
+    def _on_HELLO(self, event: Event) -> None:
+        self.greeting = event.text
+        self._set_page(Page.USERNAME)
+
+    def _on_WELCOME(self, event: Event) -> None:
+        self.own_name = self._field(event, 0)
+        self.name_problem = ""
+        self._changed(Change.NAME_PROBLEM)
+        self.room = None
+        self._set_page(Page.LOBBY)
+        self._changed(Change.HEADER)
+
+    def _on_ERR(self, event: Event) -> None:
+        code = self._field(event, 0)
+        if self.page == Page.USERNAME and code in NAME_ERRORS:
+            self.name_problem = event.text or code
+            self._changed(Change.NAME_PROBLEM)
+        self._add(LogEntry(EntryKind.ERROR, event.text or code, user=code))
+
+    def _on_ROOMS(self, event: Event) -> None:
+        # A full list follows; pushed ROOM lines (from /watch) come without it.
+        self.rooms = {}
+        self._changed(Change.ROOMS)
+
+    def _on_ROOM(self, event: Event) -> None:
+        name = self._field(event, 0)
+        self.rooms[name] = RoomListing(
+            name,
+            _number(self._field(event, 1)),
+            _number(self._field(event, 2)),
+            event.text,
+        )
+        self._changed(Change.ROOMS)
+
+    def _on_ROOM_GONE(self, event: Event) -> None:
+        if self.rooms.pop(self._field(event, 0), None) is not None:
+            self._changed(Change.ROOMS)
+
+    def _on_JOINED(self, event: Event) -> None:
+        room = self._field(event, 0)
+        # Rejoining after a reconnect replays history we already show.
+        self._seen_before_join = {
+            (entry.user, entry.time, entry.text)
+            for entry in self.log
+            if entry.kind in (EntryKind.MESSAGE, EntryKind.ACTION)
+        }
+        self.room = room
+        self.capacity = _number(self._field(event, 2))
+        self.members = []
+        self.owner = None
+        self.topic = ""
+        self._history_marked = False
+        self._add(LogEntry(EntryKind.NOTICE, f"you joined {room}"))
+        self._set_page(Page.ROOM)
+        self._changed(Change.HEADER)
+        self._changed(Change.MEMBERS)
+
+    def _on_MEMBERS(self, event: Event) -> None:
+        if event.fields[:1] == (self.room,):
+            self.members = list(event.fields[1:])
+            self._changed(Change.MEMBERS)
+
+    def _on_OWNER(self, event: Event) -> None:
+        user = self._field(event, 1)
+        if user != self.owner:
+            self.owner = user
+            self._changed(Change.MEMBERS)
+
+    def _history(self, event: Event, kind: EntryKind) -> None:
+        user, stamp = self._field(event, 1), self._field(event, 2)
+        moment = self._time(stamp)
+        if (user, moment, event.text) in self._seen_before_join:
+            return
+        if not self._history_marked:
+            self._history_marked = True
+            self._add(LogEntry(EntryKind.EARLIER, "earlier messages"))
+        self._add(
+            LogEntry(
+                kind,
+                event.text,
+                user=user,
+                time=moment,
+                earlier=True,
+                mentions_me=user != self.own_name
+                and mentions(self.own_name, event.text),
+            )
+        )
+
+    def _on_HISTORY(self, event: Event) -> None:
+        self._history(event, EntryKind.MESSAGE)
+
+    def _on_HISTORY_ACTION(self, event: Event) -> None:
+        self._history(event, EntryKind.ACTION)
+
+    def _live(self, event: Event, kind: EntryKind) -> None:
+        user = self._field(event, 1)
+        self._add(
+            LogEntry(
+                kind,
+                event.text,
+                user=user,
+                time=self._time(self._field(event, 2)),
+                mentions_me=user != self.own_name
+                and mentions(self.own_name, event.text),
+            )
+        )
+
+    def _on_MSG(self, event: Event) -> None:
+        self._live(event, EntryKind.MESSAGE)
+
+    def _on_ACTION(self, event: Event) -> None:
+        self._live(event, EntryKind.ACTION)
+
+    def _on_PRIVMSG(self, event: Event) -> None:
+        sender, recipient = self._field(event, 0), self._field(event, 1)
+        self._add(
+            LogEntry(
+                EntryKind.PRIVATE,
+                event.text,
+                user=sender,
+                target=recipient,
+                time=self._time(self._field(event, 2)),
+                mentions_me=sender != self.own_name,
+            )
+        )
+
+    def _on_TOPIC(self, event: Event) -> None:
+        self.topic = event.text
+        self._changed(Change.HEADER)
+        self._add(LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1)))
+
+    def _on_JOIN(self, event: Event) -> None:
+        user = self._field(event, 1)
+        if user not in self.members:
+            self.members.append(user)
+            self._changed(Change.MEMBERS)
+        self._add(LogEntry(EntryKind.JOIN, f"{user} joined", user=user))
+
+    def _on_PART(self, event: Event) -> None:
+        user = self._field(event, 1)
+        if user in self.members:
+            self.members.remove(user)
+            self._changed(Change.MEMBERS)
+        self._add(LogEntry(EntryKind.PART, event.text, user=user))
+
+    def _on_NICK(self, event: Event) -> None:
+        old, new = self._field(event, 0), self._field(event, 1)
+        if old == self.own_name:
+            self.own_name = new
+            self._changed(Change.HEADER)
+        self.members = [new if member == old else member for member in self.members]
+        if self.owner == old:
+            self.owner = new
+        self._changed(Change.MEMBERS)
+        self._add(LogEntry(EntryKind.NICK, new, user=old))
+
+    def _leave(self, text: str) -> None:
+        self.room = None
+        self.members = []
+        self.owner = None
+        self.topic = ""
+        self._add(LogEntry(EntryKind.NOTICE, text))
+        self._set_page(Page.LOBBY)
+        self._changed(Change.HEADER)
+        self._changed(Change.MEMBERS)
+
+    def _on_LEFT(self, event: Event) -> None:
+        self._leave(f"you left {self._field(event, 0)}")
+
+    def _on_DELETED(self, event: Event) -> None:
+        room, by = self._field(event, 0), self._field(event, 1)
+        self._leave(f"{room} was deleted by {by}")
+
+    def _on_HELP(self, event: Event) -> None:
+        self._add(LogEntry(EntryKind.HELP, event.text))
+
+    def _on_BYE(self, event: Event) -> None:
+        self.bye_reason = event.text
+        self._add(LogEntry(EntryKind.NOTICE, f"server said goodbye: {event.text}"))

@@ -1,0 +1,257 @@
+"""The screen: one top widget whose body follows the model's page.
+
+Keyboard focus never leaves the input line. Keys that mean something else
+on a page (arrows in the lobby, PgUp/PgDn, Tab, Enter) are looked up in
+:mod:`chatroom.client.keys` and handled here; everything else is typing.
+Model changes update only the widget they concern, so nothing that arrives
+from the network ever touches the input line's text or cursor.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import urwid
+
+from chatroom.client.editing import InputHistory, NameCompleter
+from chatroom.client.keys import is_command_key
+from chatroom.client.model import Change, LogEntry, Page, SessionModel
+from chatroom.client.widgets import USER_ATTRIBUTES, LogView, MemberList, RoomList
+
+#: (name, foreground, background, monochrome): the last column is what a
+#: monochrome terminal shows, so styles stay distinguishable without colour.
+PALETTE: list[tuple[str, str, str, str]] = [
+    ("header", "white,bold", "dark blue", "standout"),
+    ("status", "black", "light gray", "standout"),
+    ("status_alert", "white,bold", "dark red", "standout,bold"),
+    ("input", "default", "default", ""),
+    ("caption", "light cyan,bold", "default", "bold"),
+    ("timestamp", "dark gray", "default", ""),
+    ("message", "default", "default", ""),
+    ("earlier", "dark gray", "default", ""),
+    ("action", "light magenta", "default", "italics"),
+    ("join", "dark green", "default", ""),
+    ("part", "brown", "default", ""),
+    ("notice", "dark cyan", "default", ""),
+    ("topic", "yellow", "default", "bold"),
+    ("private", "light magenta,bold", "default", "bold"),
+    ("mention", "black", "yellow", "standout"),
+    ("error", "light red,bold", "default", "bold"),
+    ("help", "light gray", "default", ""),
+    ("indicator", "black", "yellow", "standout"),
+    ("room", "default", "default", ""),
+    ("selected", "black", "light cyan", "standout"),
+    ("members_title", "white,bold", "default", "underline"),
+    ("own_name", "white,bold", "default", "bold"),
+    ("greeting", "white,bold", "default", "bold"),
+    ("divider", "dark gray", "default", ""),
+]
+_USER_COLOURS = (
+    "light green",
+    "light blue",
+    "yellow",
+    "light cyan",
+    "light magenta",
+    "light red",
+    "dark green",
+    "dark cyan",
+)
+PALETTE += [
+    (attribute, f"{colour},bold", "default", "bold")
+    for attribute, colour in zip(USER_ATTRIBUTES, _USER_COLOURS, strict=True)
+]
+
+CAPTIONS = {
+    Page.CONNECTING: "> ",
+    Page.USERNAME: "Username: ",
+    Page.LOBBY: "Room or /command: ",
+    Page.ROOM: "> ",
+}
+MEMBER_COLUMN_WIDTH = 18
+
+
+class UserActions(Protocol):
+    """What the screen asks of the controller."""
+
+    def submit(self, text: str) -> bool:
+        """Send a typed line; False when it could not be sent (keep it)."""
+        ...
+
+    def join(self, room: str) -> None: ...
+
+    def quit(self) -> None: ...
+
+
+class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
+    """The whole client screen, drawn from a :class:`SessionModel`."""
+
+    def __init__(self, model: SessionModel, actions: UserActions, address: str) -> None:
+        self.model = model
+        self.actions = actions
+        self.history = InputHistory()
+        self.completer = NameCompleter()
+        self.input = urwid.Edit(("caption", CAPTIONS[model.page]))
+        self.status = urwid.Text("", wrap="ellipsis")
+        self.status_bar = urwid.AttrMap(self.status, "status")
+        self.header = urwid.Text("", wrap="ellipsis")
+        self.log_view = LogView()
+        self.member_list = MemberList()
+        self.room_list = RoomList()
+        self.greeting = urwid.Text("", align="center")
+        self.name_problem = urwid.Text("", align="center")
+        self.pages: dict[Page, urwid.Widget] = {
+            Page.CONNECTING: urwid.Filler(
+                urwid.Text(f"Connecting to {address}…", align="center")
+            ),
+            Page.USERNAME: self._username_page(),
+            Page.LOBBY: self._lobby_page(),
+            Page.ROOM: self._room_page(),
+        }
+        frame = urwid.Frame(
+            self.pages[model.page],
+            header=urwid.AttrMap(self.header, "header"),
+            footer=urwid.Pile([self.status_bar, urwid.AttrMap(self.input, "input")]),
+            focus_part="footer",
+        )
+        super().__init__(frame)
+        self.log_view.extend(model.log)
+        for change in Change:
+            if change != Change.LOG:
+                self._on_change(change, None)
+        model.subscribe(self._on_change)
+
+    # -- pages -------------------------------------------------------------------
+
+    def _username_page(self) -> urwid.Widget:
+        prompt = urwid.Text("Choose a username and press Enter.", align="center")
+        rules = urwid.Text(
+            ("notice", "1-32 letters, digits, '_', '-' or '.'"), align="center"
+        )
+        pile = urwid.Pile(
+            [
+                urwid.AttrMap(self.greeting, "greeting"),
+                urwid.Divider(),
+                prompt,
+                rules,
+                urwid.Divider(),
+                urwid.AttrMap(self.name_problem, "error"),
+            ]
+        )
+        return urwid.Filler(pile, valign="middle")
+
+    def _lobby_page(self) -> urwid.Widget:
+        title = urwid.Text(
+            ("notice", " Rooms: ↑↓ select · Enter join · type a name + Enter to create")
+        )
+        return urwid.Pile(
+            [
+                ("pack", title),
+                ("weight", 3, self.room_list),
+                ("pack", urwid.AttrMap(urwid.Divider("─"), "divider")),
+                ("weight", 2, self.log_view),
+            ]
+        )
+
+    def _room_page(self) -> urwid.Widget:
+        return urwid.Columns(
+            [
+                self.log_view,
+                (1, urwid.AttrMap(urwid.SolidFill("│"), "divider")),
+                (MEMBER_COLUMN_WIDTH, self.member_list),
+            ]
+        )
+
+    # -- model changes -------------------------------------------------------------
+
+    def _on_change(self, change: Change, entry: LogEntry | None) -> None:
+        model = self.model
+        if change == Change.LOG and entry is not None:
+            self.log_view.append(entry)
+        elif change == Change.PAGE:
+            self._w.body = self.pages[model.page]
+            # The caption says what Enter will do; the typed text stays.
+            self.input.set_caption(("caption", CAPTIONS[model.page]))
+            self._update_header()
+        elif change == Change.ROOMS:
+            self.room_list.show(model.rooms.values())
+        elif change == Change.MEMBERS:
+            self.member_list.show(model.members, model.owner, model.own_name)
+            self._update_header()
+        elif change == Change.HEADER:
+            self._update_header()
+        elif change == Change.STATUS:
+            self.status.set_text(f" {model.status}")
+            self.status_bar.set_attr_map(
+                {None: "status" if model.connected else "status_alert"}
+            )
+        elif change == Change.NAME_PROBLEM:
+            self.greeting.set_text(model.greeting or "chatroom")
+            self.name_problem.set_text(model.name_problem)
+
+    def _update_header(self) -> None:
+        model = self.model
+        you = f" · you are {model.own_name}" if model.own_name else ""
+        if model.page == Page.ROOM and model.room:
+            topic = f" — {model.topic}" if model.topic else ""
+            self.header.set_text(f" #{model.room}{topic}")
+        elif model.page == Page.LOBBY:
+            self.header.set_text(f" chatroom lobby{you}")
+        else:
+            self.header.set_text(" chatroom")
+        if model.page == Page.USERNAME:
+            self.greeting.set_text(model.greeting or "chatroom")
+
+    # -- input -----------------------------------------------------------------------
+
+    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+        if not is_command_key("COMPLETE", key):
+            self.completer.reset()
+        page = self.model.page
+        if is_command_key("QUIT", key):
+            self.actions.quit()
+        elif is_command_key("SEND", key):
+            self._send()
+        elif is_command_key("SCROLL_UP", key):
+            self.log_view.scroll(self.log_view.last_size, "page up")
+        elif is_command_key("SCROLL_DOWN", key):
+            self.log_view.scroll(self.log_view.last_size, "page down")
+        elif page == Page.LOBBY and is_command_key("ROOM_PREVIOUS", key):
+            self.room_list.move(-1)
+        elif page == Page.LOBBY and is_command_key("ROOM_NEXT", key):
+            self.room_list.move(1)
+        elif is_command_key("HISTORY_PREVIOUS", key):
+            self._recall(self.history.previous(self.input.edit_text))
+        elif is_command_key("HISTORY_NEXT", key):
+            self._recall(self.history.next())
+        elif is_command_key("COMPLETE", key):
+            self._complete()
+        else:
+            return super().keypress(size, key)
+        return None
+
+    def _send(self) -> None:
+        text = self.input.edit_text
+        if self.model.page == Page.LOBBY and not text.strip():
+            room = self.room_list.selected_room
+            if room is not None:
+                self.actions.join(room)
+            return
+        if not text.strip():
+            return
+        if self.actions.submit(text):
+            self.history.add(text)
+            self.input.set_edit_text("")
+
+    def _recall(self, line: str | None) -> None:
+        if line is not None:
+            self.input.set_edit_text(line)
+            self.input.set_edit_pos(len(line))
+
+    def _complete(self) -> None:
+        completed = self.completer.complete(
+            self.input.edit_text, self.input.edit_pos, self.model.members
+        )
+        if completed is not None:
+            text, cursor = completed
+            self.input.set_edit_text(text)
+            self.input.set_edit_pos(cursor)
