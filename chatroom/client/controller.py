@@ -88,7 +88,8 @@ class ChatController:
         attempt.addErrback(self._reconnect_failed)
 
     def _reconnect_failed(self, failure: Failure) -> None:
-        self._schedule_reconnect(failure.getErrorMessage())
+        with self.model.batch():
+            self._schedule_reconnect(failure.getErrorMessage())
 
     def _schedule_reconnect(self, why: str) -> None:
         if self.quitting:
@@ -108,12 +109,18 @@ class ChatController:
     def event_received(self, event: Event) -> None:
         model = self.model
         was_page = model.page
-        model.apply(event)
         react = getattr(self, f"_after_{event.name}", None)
-        if react is not None:
-            react(event, was_page)
+        with model.batch():
+            model.apply(event)
+            if react is not None:
+                react(event, was_page)
 
     def connection_lost(self, reason: Failure) -> None:
+        # Waiters on the model resume only once the retry is scheduled.
+        with self.model.batch():
+            self._connection_lost(reason)
+
+    def _connection_lost(self, reason: Failure) -> None:
         self.protocol = None
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
@@ -155,6 +162,8 @@ class ChatController:
             self.reconnecting = False
 
     def _after_JOINED(self, event: Event, was_page: Page) -> None:
+        # The join sequence doesn't name the owner; /who's reply does.
+        self._send("/who")
         self.reconnecting = False
         self.wanted_room = self.model.room
 

@@ -9,7 +9,8 @@ it is tested by feeding it events. The controller adds what only it knows
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -120,6 +121,7 @@ class SessionModel:
         self.bye_reason: str | None = None
         self._listeners: list[Listener] = []
         self._waiters: list[tuple[Callable[[SessionModel], bool], Deferred[None]]] = []
+        self._held = 0
         self._history_marked = False
         self._seen_before_join: set[tuple[str, float | None, str]] = set()
 
@@ -142,9 +144,28 @@ class SessionModel:
             self._waiters.append((predicate, waiter))
         return waiter
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold waiters until the block ends, so they see a whole update.
+
+        Listeners (the screen) still hear each change at once; a waiter
+        resumes code that might act, so it must not run mid-event.
+        """
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held:
+                self._check_waiters()
+
     def _changed(self, change: Change, entry: LogEntry | None = None) -> None:
         for listener in list(self._listeners):
             listener(change, entry)
+        if not self._held:
+            self._check_waiters()
+
+    def _check_waiters(self) -> None:
         pending, self._waiters = self._waiters, []
         for predicate, waiter in pending:
             if predicate(self):
@@ -189,7 +210,8 @@ class SessionModel:
         """Update the session for one server event (unknown ones are ignored)."""
         handler = getattr(self, f"_on_{event.name}", None)
         if handler is not None:
-            handler(event)
+            with self.batch():
+                handler(event)
 
     def _field(self, event: Event, index: int) -> str:
         return event.fields[index] if len(event.fields) > index else ""

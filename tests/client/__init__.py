@@ -1,0 +1,1 @@
+"""Tests of the urwid terminal client (``chatroom.client``)."""

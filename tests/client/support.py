@@ -1,0 +1,62 @@
+"""Shared helpers for the client tests: fake actions, screen text, events."""
+
+from __future__ import annotations
+
+from chatroom.client.model import SessionModel
+from chatroom.wire import parse_event
+
+SIZE = (80, 24)
+
+
+class RecordedActions:
+    """Stands in for the controller behind a screen and records what it asked."""
+
+    def __init__(self, accept: bool = True) -> None:
+        self.accept = accept
+        self.submitted: list[str] = []
+        self.joined: list[str] = []
+        self.quits = 0
+
+    def submit(self, text: str) -> bool:
+        self.submitted.append(text)
+        return self.accept
+
+    def join(self, room: str) -> None:
+        self.joined.append(room)
+
+    def quit(self) -> None:
+        self.quits += 1
+
+
+def feed(model: SessionModel, *lines: str) -> None:
+    """Apply server lines to a model, as the protocol would deliver them."""
+    for line in lines:
+        model.apply(parse_event(line))
+
+
+def screen_text(widget: object, size: tuple[int, int] = SIZE) -> list[str]:
+    """What a terminal of ``size`` would show, one string per row."""
+    canvas = widget.render(size, focus=True)  # type: ignore[attr-defined]
+    return [row.decode("utf-8") for row in canvas.text]
+
+
+def type_text(widget: object, text: str, size: tuple[int, int] = SIZE) -> None:
+    """Press one key per character."""
+    for character in text:
+        widget.keypress(size, character)  # type: ignore[attr-defined]
+
+
+IN_LOBBY = (
+    "HELLO chatroom 1 Welcome to chatroom. Choose a username.",
+    "WELCOME alice",
+    "ROOMS 2",
+    "ROOM general 3 256",
+    "ROOM tea 1 256 Tea and biscuits",
+)
+
+IN_TEA = (
+    *IN_LOBBY,
+    "JOINED tea 2 256",
+    "MEMBERS tea bob alice",
+    "TOPIC tea bob Tea and biscuits",
+)

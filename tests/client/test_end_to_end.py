@@ -1,0 +1,180 @@
+"""The real client objects (controller, model, screen) against the real server.
+
+The server is built by the twistd plugin's ``makeService`` and listens on
+127.0.0.1 port 0. The screen is driven by keypresses and read by rendering,
+as a user would. Tests wait on Deferreds from ``SessionModel.when``, never
+on sleeps; reconnect timers run on a ``task.Clock`` the test advances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import TCP4ClientEndpoint
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.client.controller import ChatController
+from chatroom.client.model import Page, SessionModel
+from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
+from chatroom.client.view import ChatScreen
+from chatroom.tap import Options, makeService
+from tests.client.support import SIZE, screen_text, type_text
+
+
+class Client:
+    """One user's client: controller, model and screen, without a terminal."""
+
+    def __init__(self, port: Callable[[], int], username: str | None = None) -> None:
+        self.port = port
+        self.clock = Clock()  # reconnect timers; the test decides when they fire
+        self.model = SessionModel()
+        self.controller = ChatController(
+            self.model,
+            self.connect,
+            self.clock,
+            "127.0.0.1",
+            username=username,
+        )
+        self.screen = ChatScreen(self.model, self.controller, "127.0.0.1")
+
+    def connect(self, factory: ChatClientFactory) -> Deferred[ChatClientProtocol]:
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.port())
+        return endpoint.connect(factory)
+
+    def when(self, predicate: Callable[[SessionModel], bool]) -> Deferred[None]:
+        return self.model.when(predicate)
+
+    def type_line(self, text: str) -> None:
+        """Type a line and press Enter."""
+        type_text(self.screen, text)
+        self.screen.keypress(SIZE, "enter")
+
+    def text(self) -> str:
+        return "\n".join(screen_text(self.screen))
+
+    def has_message(self, text: str) -> Callable[[SessionModel], bool]:
+        return lambda model: any(entry.text == text for entry in model.log)
+
+
+class EndToEndTests(unittest.TestCase):
+    """Clients and a server talking over real sockets on the loopback."""
+
+    timeout = 15
+
+    async def asyncSetUp(self) -> None:
+        await self.start_server()
+
+    def setUp(self) -> Deferred[None]:
+        self.clients: list[Client] = []
+        self.service = None
+        self.addCleanup(self.stop_everything)
+        return Deferred.fromCoroutine(self.asyncSetUp())
+
+    async def start_server(self) -> None:
+        config = Options()
+        config.parseOptions(["--port", "tcp:0:interface=127.0.0.1"])
+        self.service = makeService(config)
+        self.service.startService()
+        listening = await self.service.listener.whenListening()
+        self.port = listening.getHost().port
+
+    async def stop_server(self) -> None:
+        service, self.service = self.service, None
+        if service is not None:
+            await service.stopService()
+
+    async def stop_everything(self) -> None:
+        await self.stop_server()
+        for client in self.clients:
+            client.controller.quitting = True  # no reconnecting after the test
+            await client.when(lambda model: not model.connected)
+
+    async def connect(self, username: str | None = None) -> Client:
+        client = Client(lambda: self.port, username)
+        self.clients.append(client)
+        await client.controller.start()
+        page = Page.LOBBY if username else Page.USERNAME
+        await client.when(lambda model: model.page == page)
+        return client
+
+    async def in_room(self, client: Client, room: str) -> None:
+        client.type_line(room)
+        await client.when(lambda model: model.room == room)
+
+    async def test_two_clients_chat(self) -> None:
+        """Alice creates a room, Bob sees it pushed to his lobby, joins; they chat."""
+        alice = await self.connect("alice")
+        bob = await self.connect("bob")
+        await self.in_room(alice, "tea")
+        await bob.when(lambda model: "tea" in model.rooms)
+        self.assertRegex(bob.text(), r"tea +1/256")
+        bob.screen.keypress(SIZE, "down")  # general, then tea
+        self.assertIn("▸ tea", bob.text())
+        bob.screen.keypress(SIZE, "enter")  # empty line: join the selected room
+        await alice.when(lambda model: "bob" in model.members)
+        alice.type_line("hello bob")
+        await bob.when(bob.has_message("hello bob"))
+        bob.type_line("/me waves")
+        await alice.when(alice.has_message("waves"))
+        self.assertIn("<alice> hello bob", bob.text())
+        self.assertIn("* bob waves", alice.text())
+        self.assertIn("@alice", bob.text())  # the creator owns the room
+
+    async def test_username_taken_retry(self) -> None:
+        """A taken name shows the server's reason and the prompt takes another."""
+        await self.connect("alice")
+        second = await self.connect()
+        second.type_line("ALICE")
+        await second.when(lambda model: bool(model.name_problem))
+        self.assertEqual(second.model.page, Page.USERNAME)
+        self.assertIn("taken", second.text().lower())
+        self.assertEqual(second.screen.input.edit_text, "")
+        second.type_line("bob")
+        await second.when(lambda model: model.page == Page.LOBBY)
+        self.assertIn("you are bob", second.text())
+
+    async def test_typing_undisturbed(self) -> None:
+        """Messages arriving mid-typing leave Bob's input text and cursor alone."""
+        alice = await self.connect("alice")
+        bob = await self.connect("bob")
+        await self.in_room(alice, "tea")
+        await bob.when(lambda model: "tea" in model.rooms)
+        await self.in_room(bob, "tea")
+        type_text(bob.screen, "I was about to say")
+        for _ in range(3):
+            bob.screen.keypress(SIZE, "left")
+        before = (bob.screen.input.edit_text, bob.screen.input.edit_pos)
+        cursor = bob.screen.render(SIZE, focus=True).cursor
+        for index in range(5):
+            alice.type_line(f"interruption {index}")
+        await bob.when(bob.has_message("interruption 4"))
+        self.assertEqual(
+            (bob.screen.input.edit_text, bob.screen.input.edit_pos), before
+        )
+        self.assertEqual(bob.screen.render(SIZE, focus=True).cursor, cursor)
+        rows = screen_text(bob.screen)
+        self.assertEqual(rows[-1].rstrip(), "> I was about to say")
+        self.assertIn("interruption 4", "\n".join(rows))
+
+    async def test_reconnect_after_restart(self) -> None:
+        """After a server restart the client says so, then retakes its name and room."""
+        alice = await self.connect("alice")
+        await self.in_room(alice, "tea")
+        await self.stop_server()
+        await alice.when(lambda model: not model.connected)
+        self.assertIn("disconnected", screen_text(alice.screen)[-2])
+        self.assertIn("server shutting down", alice.text())
+        await self.start_server()  # a new port; the client asks for it again
+        alice.clock.advance(1)
+        await alice.when(
+            lambda model: [e.text for e in model.log].count("you joined tea") == 2
+        )
+        text = alice.text()
+        self.assertIn("reconnected as alice; rejoining tea", text)
+        self.assertIn("tea is gone; creating it again", text)
+        self.assertIn("connected to 127.0.0.1 as alice", screen_text(alice.screen)[-2])
+        alice.type_line("back again")
+        await alice.when(alice.has_message("back again"))

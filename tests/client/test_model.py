@@ -1,0 +1,207 @@
+"""The session model: what each server event does to the session."""
+
+from __future__ import annotations
+
+from twisted.trial import unittest
+
+from chatroom.client.model import (
+    Change,
+    EntryKind,
+    LogEntry,
+    Page,
+    RoomListing,
+    SessionModel,
+    mentions,
+)
+from chatroom.wire import parse_time
+from tests.client.support import IN_LOBBY, IN_TEA, feed
+
+
+class PageTests(unittest.TestCase):
+    """Pages follow the server's states."""
+
+    def test_username_then_lobby_then_room(self) -> None:
+        """HELLO asks for a name, WELCOME is the lobby, JOINED a room, LEFT back."""
+        model = SessionModel()
+        self.assertEqual(model.page, Page.CONNECTING)
+        feed(model, "HELLO chatroom 1 Welcome!")
+        self.assertEqual((model.page, model.greeting), (Page.USERNAME, "Welcome!"))
+        feed(model, "WELCOME alice")
+        self.assertEqual((model.page, model.own_name), (Page.LOBBY, "alice"))
+        feed(model, "JOINED tea 1 256", "MEMBERS tea alice")
+        self.assertEqual(
+            (model.page, model.room, model.members), (Page.ROOM, "tea", ["alice"])
+        )
+        feed(model, "LEFT tea", "ROOMS 1", "ROOM general 0 256")
+        self.assertEqual(
+            (model.page, model.room, model.members), (Page.LOBBY, None, [])
+        )
+
+    def test_taken_name_asks_again(self) -> None:
+        """NAME_TAKEN on the username page keeps the page and shows the reason."""
+        model = SessionModel()
+        feed(model, "HELLO chatroom 1 hi", "ERR NAME_TAKEN alice is taken")
+        self.assertEqual(model.page, Page.USERNAME)
+        self.assertEqual(model.name_problem, "alice is taken")
+        feed(model, "WELCOME alicia")
+        self.assertEqual(model.name_problem, "")
+
+    def test_deleted_room_returns_to_lobby(self) -> None:
+        """DELETED puts the user back in the lobby and says who did it."""
+        model = SessionModel()
+        feed(model, *IN_TEA, "DELETED tea bob")
+        self.assertEqual(model.page, Page.LOBBY)
+        self.assertIn("tea was deleted by bob", model.log[-1].text)
+
+
+class LobbyTests(unittest.TestCase):
+    """The room list: full lists and pushed updates."""
+
+    def test_full_list_replaces(self) -> None:
+        """ROOMS starts a fresh list; rooms not in it are gone."""
+        model = SessionModel()
+        feed(model, *IN_LOBBY, "ROOMS 1", "ROOM tea 2 256 Tea time")
+        self.assertEqual(model.rooms, {"tea": RoomListing("tea", 2, 256, "Tea time")})
+
+    def test_pushed_updates(self) -> None:
+        """Pushed ROOM lines add or change a room; ROOM_GONE removes one."""
+        model = SessionModel()
+        feed(model, *IN_LOBBY, "ROOM coffee 1 256", "ROOM tea 5 256 New topic")
+        self.assertEqual(model.rooms["coffee"].members, 1)
+        self.assertEqual(model.rooms["tea"], RoomListing("tea", 5, 256, "New topic"))
+        feed(model, "ROOM_GONE coffee")
+        self.assertEqual(sorted(model.rooms), ["general", "tea"])
+
+
+class RoomTests(unittest.TestCase):
+    """Members, owner, topic and the log inside a room."""
+
+    def setUp(self) -> None:
+        self.model = SessionModel()
+        feed(self.model, *IN_TEA)
+
+    def test_members_follow_join_part_nick(self) -> None:
+        """JOIN adds, PART removes, NICK renames, in order of arrival."""
+        feed(self.model, "JOIN tea carol", "NICK bob robert", "PART tea carol left")
+        self.assertEqual(self.model.members, ["robert", "alice"])
+
+    def test_own_rename(self) -> None:
+        """NICK of one's own name changes the name the client knows itself by."""
+        feed(self.model, "NICK alice alicia")
+        self.assertEqual(self.model.own_name, "alicia")
+        self.assertEqual(self.model.members, ["bob", "alicia"])
+
+    def test_topic_and_owner(self) -> None:
+        """TOPIC sets the header's topic; OWNER records the owner."""
+        feed(self.model, "OWNER tea bob", "TOPIC tea bob Scones")
+        self.assertEqual((self.model.topic, self.model.owner), ("Scones", "bob"))
+
+    def test_message_entry(self) -> None:
+        """MSG becomes a message entry with its UTC time parsed."""
+        feed(self.model, "MSG tea bob 2026-11-21T18:04:05.123Z hi there")
+        self.assertEqual(
+            self.model.log[-1],
+            LogEntry(
+                EntryKind.MESSAGE,
+                "hi there",
+                user="bob",
+                time=parse_time("2026-11-21T18:04:05.123Z"),
+            ),
+        )
+
+    def test_mentions_of_own_name(self) -> None:
+        """A message naming the user is marked; their own messages never are."""
+        feed(
+            self.model,
+            "MSG tea bob 2026-11-21T18:04:05.123Z hey Alice, tea?",
+            "MSG tea bob 2026-11-21T18:04:06.123Z alicelike is not a mention",
+            "MSG tea alice 2026-11-21T18:04:07.123Z I am alice",
+        )
+        self.assertEqual(
+            [entry.mentions_me for entry in self.model.log[-3:]], [True, False, False]
+        )
+
+    def test_history_marked_earlier(self) -> None:
+        """History lines are earlier entries after one "earlier messages" marker."""
+        model = SessionModel()
+        feed(
+            model,
+            *IN_LOBBY,
+            "JOINED tea 2 256",
+            "MEMBERS tea bob alice",
+            "HISTORY tea bob 2026-11-21T18:00:00.000Z first",
+            "HISTORY_ACTION tea bob 2026-11-21T18:00:01.000Z waves",
+            "MSG tea bob 2026-11-21T18:05:00.000Z live",
+        )
+        kinds = [(entry.kind, entry.earlier) for entry in model.log[-4:]]
+        self.assertEqual(
+            kinds,
+            [
+                (EntryKind.EARLIER, False),
+                (EntryKind.MESSAGE, True),
+                (EntryKind.ACTION, True),
+                (EntryKind.MESSAGE, False),
+            ],
+        )
+
+    def test_rejoin_does_not_repeat_history(self) -> None:
+        """After a reconnect, history the log already shows is not added twice."""
+        feed(self.model, "MSG tea bob 2026-11-21T18:00:00.000Z once")
+        feed(
+            self.model,
+            "JOINED tea 2 256",
+            "HISTORY tea bob 2026-11-21T18:00:00.000Z once",
+        )
+        texts = [entry.text for entry in self.model.log]
+        self.assertEqual(texts.count("once"), 1)
+
+    def test_private_message_from_lobby(self) -> None:
+        """PRIVMSG is logged whatever the page, marked when someone else sent it."""
+        model = SessionModel()
+        feed(model, *IN_LOBBY, "PRIVMSG bob alice 2026-11-21T18:00:00.000Z psst")
+        entry = model.log[-1]
+        self.assertEqual(
+            (entry.kind, entry.user, entry.target, entry.text, entry.mentions_me),
+            (EntryKind.PRIVATE, "bob", "alice", "psst", True),
+        )
+
+    def test_bye_reason_kept(self) -> None:
+        """BYE's reason is kept for the reconnect message and shown in the log."""
+        feed(self.model, "BYE server shutting down")
+        self.assertEqual(self.model.bye_reason, "server shutting down")
+        self.assertIn("server shutting down", self.model.log[-1].text)
+
+
+class ObservingTests(unittest.TestCase):
+    """Listeners and waiters hear of changes."""
+
+    def test_listener_told_of_log_entries(self) -> None:
+        """Each new log entry is passed to listeners."""
+        model = SessionModel()
+        heard: list[tuple[Change, LogEntry | None]] = []
+        model.subscribe(lambda change, entry: heard.append((change, entry)))
+        feed(model, *IN_TEA, "MSG tea bob 2026-11-21T18:00:00.000Z hi")
+        self.assertEqual(heard[-1][0], Change.LOG)
+        self.assertEqual(heard[-1][1].text, "hi")  # type: ignore[union-attr]
+
+    def test_when_fires_on_condition(self) -> None:
+        """when() fires only once its condition holds."""
+        model = SessionModel()
+        waiting = model.when(lambda m: m.page == Page.LOBBY)
+        feed(model, "HELLO chatroom 1 hi")
+        self.assertNoResult(waiting)
+        feed(model, "WELCOME alice")
+        self.successResultOf(waiting)
+
+
+class MentionTests(unittest.TestCase):
+    """What counts as mentioning a name."""
+
+    def test_whole_words_only(self) -> None:
+        """The name must stand alone (ignoring case), with punctuation allowed after."""
+        self.assertTrue(mentions("bob", "hi Bob!"))
+        self.assertTrue(mentions("bob", "bob: look"))
+        self.assertTrue(mentions("b.o", "ask b.o."))
+        self.assertFalse(mentions("bob", "bobby"))
+        self.assertFalse(mentions("bob", "jim-bob"))
+        self.assertFalse(mentions(None, "bob"))

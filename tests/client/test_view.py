@@ -1,0 +1,278 @@
+"""The screen, driven with keypresses and checked on rendered canvases."""
+
+from __future__ import annotations
+
+import time
+
+import urwid
+from twisted.trial import unittest
+
+from chatroom.client.model import SessionModel
+from chatroom.client.view import PALETTE, ChatScreen
+from chatroom.client.widgets import user_attribute
+from chatroom.wire import parse_time
+from tests.client.support import (
+    IN_LOBBY,
+    IN_TEA,
+    SIZE,
+    RecordedActions,
+    feed,
+    screen_text,
+    type_text,
+)
+
+STAMP = "2026-11-21T18:04:05.123Z"
+
+
+def attributes_of(screen: ChatScreen, text: str) -> set[object]:
+    """The display attributes used on screen for runs containing ``text``."""
+    found = set()
+    for row in screen.render(SIZE, focus=True).content():
+        for attribute, _charset, run in row:
+            if text.encode() in run:
+                found.add(attribute)
+    return found
+
+
+class ScreenTestCase(unittest.TestCase):
+    """A model and a screen over recorded actions."""
+
+    def setUp(self) -> None:
+        self.model = SessionModel()
+        self.actions = RecordedActions()
+        self.screen = ChatScreen(self.model, self.actions, "example:8080")
+
+    def text(self) -> str:
+        return "\n".join(screen_text(self.screen))
+
+
+class UsernamePageTests(ScreenTestCase):
+    """The username prompt."""
+
+    def test_prompt_and_refusal_shown(self) -> None:
+        """The greeting and the server's reason for refusing a name are on screen."""
+        feed(self.model, "HELLO chatroom 1 Welcome to chatroom.")
+        self.assertIn("Welcome to chatroom.", self.text())
+        feed(self.model, "ERR NAME_TAKEN the name alice is taken")
+        rows = screen_text(self.screen)
+        self.assertIn("the name alice is taken", "\n".join(rows))
+        self.assertTrue(rows[-1].startswith("Username: "))
+
+    def test_enter_submits_and_clears(self) -> None:
+        """Enter hands the typed name over and empties the input line."""
+        feed(self.model, "HELLO chatroom 1 hi")
+        type_text(self.screen, "alice")
+        self.screen.keypress(SIZE, "enter")
+        self.assertEqual(self.actions.submitted, ["alice"])
+        self.assertEqual(self.screen.input.edit_text, "")
+
+    def test_unsent_line_kept(self) -> None:
+        """A line the controller could not send stays in the input line."""
+        self.actions.accept = False
+        feed(self.model, *IN_TEA)
+        type_text(self.screen, "hello")
+        self.screen.keypress(SIZE, "enter")
+        self.assertEqual(self.screen.input.edit_text, "hello")
+
+
+class LobbyPageTests(ScreenTestCase):
+    """The room list."""
+
+    def test_rooms_listed_with_counts_and_topic(self) -> None:
+        """Each room shows its member count, capacity and topic."""
+        feed(self.model, *IN_LOBBY)
+        text = self.text()
+        self.assertRegex(text, r"general +3/256")
+        self.assertRegex(text, r"tea +1/256 +Tea and biscuits")
+
+    def test_arrows_select_enter_joins(self) -> None:
+        """Down moves the marker to the next room; Enter on an empty line joins it."""
+        feed(self.model, *IN_LOBBY)
+        self.assertIn("▸ general", self.text())
+        self.screen.keypress(SIZE, "down")
+        self.assertIn("▸ tea", self.text())
+        self.screen.keypress(SIZE, "enter")
+        self.assertEqual(self.actions.joined, ["tea"])
+
+    def test_pushed_room_appears(self) -> None:
+        """A pushed ROOM line shows up without any key being pressed."""
+        feed(self.model, *IN_LOBBY)
+        self.assertNotIn("coffee", self.text())
+        feed(self.model, "ROOM coffee 4 10 Espresso")
+        self.assertRegex(self.text(), r"coffee +4/10 +Espresso")
+        feed(self.model, "ROOM_GONE coffee")
+        self.assertNotIn("coffee", self.text())
+
+    def test_selection_survives_updates(self) -> None:
+        """The selected room stays selected when the list is pushed again."""
+        feed(self.model, *IN_LOBBY)
+        self.screen.keypress(SIZE, "down")
+        feed(self.model, "ROOM aardvarks 1 256")
+        self.assertIn("▸ tea", self.text())
+
+    def test_private_message_visible_in_lobby(self) -> None:
+        """A private message shows on the lobby page."""
+        feed(self.model, *IN_LOBBY, f"PRIVMSG bob alice {STAMP} psst")
+        self.assertIn("[private] bob → alice: psst", self.text())
+
+
+class RoomPageTests(ScreenTestCase):
+    """The room: header, log, members, input."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        feed(self.model, *IN_TEA, "OWNER tea bob")
+
+    def test_header_and_members(self) -> None:
+        """The header names the room and topic; members are listed, owner marked."""
+        rows = screen_text(self.screen)
+        self.assertIn("#tea — Tea and biscuits", rows[0])
+        text = "\n".join(rows)
+        self.assertIn("Members (2)", text)
+        self.assertIn("@bob", text)
+        feed(self.model, "JOIN tea carol")
+        self.assertIn("Members (3)", self.text())
+        self.assertIn(" carol", self.text())
+
+    def test_message_in_local_time(self) -> None:
+        """Messages show the local time of the server's UTC stamp."""
+        feed(self.model, f"MSG tea bob {STAMP} hello")
+        local = time.strftime("%H:%M", time.localtime(parse_time(STAMP)))
+        self.assertIn(f"{local} <bob> hello", self.text())
+
+    def test_styles_set_apart(self) -> None:
+        """Actions, joins, mentions and history each get their own look."""
+        feed(
+            self.model,
+            f"ACTION tea bob {STAMP} waves",
+            "JOIN tea carol",
+            f"MSG tea bob {STAMP} hi alice",
+        )
+        self.assertIn("action", attributes_of(self.screen, "waves"))
+        self.assertIn("join", attributes_of(self.screen, " joined"))
+        self.assertIn("mention", attributes_of(self.screen, "hi alice"))
+        self.assertIn(user_attribute("carol"), attributes_of(self.screen, "carol"))
+
+    def test_history_marked_earlier(self) -> None:
+        """History comes after an "earlier messages" marker, dimmed."""
+        feed(self.model, "JOINED coffee 2 256", f"HISTORY coffee bob {STAMP} old news")
+        self.assertIn("earlier messages", self.text())
+        self.assertIn("earlier", attributes_of(self.screen, "old news"))
+
+    def test_user_colours_stable(self) -> None:
+        """A name always gets the same colour; different names spread over several."""
+        self.assertEqual(user_attribute("bob"), user_attribute("bob"))
+        names = [f"user{index}" for index in range(40)]
+        self.assertGreater(len({user_attribute(name) for name in names}), 4)
+
+    def test_typing_undisturbed_by_incoming(self) -> None:
+        """Messages arriving mid-line leave the input's text and cursor as they were."""
+        type_text(self.screen, "half a thought")
+        self.screen.keypress(SIZE, "left")
+        self.screen.keypress(SIZE, "left")
+        before = (self.screen.input.edit_text, self.screen.input.edit_pos)
+        for index in range(30):
+            feed(self.model, f"MSG tea bob {STAMP} message {index}", "JOIN tea x")
+        self.assertEqual(
+            (self.screen.input.edit_text, self.screen.input.edit_pos), before
+        )
+        rows = screen_text(self.screen)
+        self.assertEqual(rows[-1].rstrip(), "> half a thought")
+        self.assertEqual(self.screen.render(SIZE, focus=True).cursor, (2 + 12, 23))
+
+    def test_history_recall(self) -> None:
+        """Up recalls sent lines newest first; Down comes back to the draft."""
+        for line in ("first", "second"):
+            type_text(self.screen, line)
+            self.screen.keypress(SIZE, "enter")
+        type_text(self.screen, "draft")
+        self.screen.keypress(SIZE, "up")
+        self.assertEqual(self.screen.input.edit_text, "second")
+        self.screen.keypress(SIZE, "up")
+        self.assertEqual(self.screen.input.edit_text, "first")
+        self.screen.keypress(SIZE, "down")
+        self.screen.keypress(SIZE, "down")
+        self.assertEqual(self.screen.input.edit_text, "draft")
+
+    def test_tab_completes_members(self) -> None:
+        """Tab completes a member's name; at the line start it adds ": "."""
+        feed(self.model, "JOIN tea bobby")
+        type_text(self.screen, "bo")
+        self.screen.keypress(SIZE, "tab")
+        self.assertEqual(self.screen.input.edit_text, "bob: ")
+        self.screen.keypress(SIZE, "tab")
+        self.assertEqual(self.screen.input.edit_text, "bobby: ")
+        type_text(self.screen, "ask car")
+        feed(self.model, "JOIN tea Carol")
+        self.screen.keypress(SIZE, "tab")
+        self.assertEqual(self.screen.input.edit_text, "bobby: ask Carol ")
+
+    def test_ctrl_c_quits(self) -> None:
+        """Ctrl-C asks the controller to quit."""
+        self.screen.keypress(SIZE, "ctrl c")
+        self.assertEqual(self.actions.quits, 1)
+
+
+class ScrollTests(ScreenTestCase):
+    """Scrolling the log, and not being yanked back down."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        feed(self.model, *IN_TEA)
+        for index in range(60):
+            feed(self.model, f"MSG tea bob {STAMP} line {index:02d}")
+        screen_text(self.screen)  # drawn once, as a terminal would
+
+    def test_new_messages_follow_at_bottom(self) -> None:
+        """At the bottom, a new message comes into view."""
+        feed(self.model, f"MSG tea bob {STAMP} newest")
+        self.assertIn("newest", self.text())
+
+    def test_scrolled_up_not_yanked(self) -> None:
+        """After PgUp, new messages don't move the view; an indicator counts them."""
+        self.screen.keypress(SIZE, "page up")
+        before = screen_text(self.screen)
+        self.assertNotIn("line 59", "\n".join(before))
+        feed(self.model, f"MSG tea bob {STAMP} newest")
+        after = self.text()
+        self.assertNotIn("newest", after)
+        self.assertIn("1 new message below", after)
+        self.assertIn(before[3], after)  # the same lines are still in view
+        for _ in range(10):
+            self.screen.keypress(SIZE, "page down")
+            screen_text(self.screen)
+        back = self.text()
+        self.assertIn("newest", back)
+        self.assertNotIn("new message", back)
+
+    def test_mouse_wheel_scrolls(self) -> None:
+        """The wheel scrolls the log up (and back down to the newest line)."""
+        self.screen.mouse_event(SIZE, "mouse press", 4, 10, 10, True)
+        self.assertNotIn("line 59", self.text())
+        for _ in range(5):
+            self.screen.mouse_event(SIZE, "mouse press", 5, 10, 10, True)
+            screen_text(self.screen)
+        self.assertIn("line 59", self.text())
+
+
+class LayoutTests(ScreenTestCase):
+    """Sizes and colours."""
+
+    def test_resizes(self) -> None:
+        """The room page draws at 80x24, larger and tiny sizes, input always last."""
+        feed(self.model, *IN_TEA, f"MSG tea bob {STAMP} {'long words ' * 20}")
+        type_text(self.screen, "typed")
+        for size in ((80, 24), (132, 50), (40, 10), (20, 6)):
+            rows = screen_text(self.screen, size)
+            self.assertEqual(len(rows), size[1])
+            self.assertTrue(all(len(row) == size[0] for row in rows))
+            self.assertIn("typed", rows[-1])
+
+    def test_monochrome_palette(self) -> None:
+        """Every style has a monochrome form; meaningful ones are not left plain."""
+        screen = urwid.display.raw.Screen()
+        screen.set_terminal_properties(colors=1)
+        screen.register_palette(PALETTE)
+        mono = {entry[0]: entry[3] for entry in PALETTE}
+        for name in ("mention", "selected", "error", "private", "indicator", "status"):
+            self.assertTrue(mono[name], name)
