@@ -1,0 +1,106 @@
+"""Unit tests for :class:`chatroom.rooms.Room`: fan-out, ownership, history."""
+
+from __future__ import annotations
+
+from twisted.trial import unittest
+
+from chatroom.rooms import Room
+
+
+class Member:
+    """The least a room needs: a name and a place to send bytes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.data = b""
+
+    def send(self, data: bytes) -> None:
+        self.data += data
+
+    def take(self) -> list[str]:
+        """Lines sent since the last call."""
+        data, self.data = self.data, b""
+        return data.decode("utf-8").split("\r\n")[:-1]
+
+
+class RoomTests(unittest.TestCase):
+    """A room's members, fan-out and listing."""
+
+    def setUp(self) -> None:
+        self.alice, self.bob, self.carol = (
+            Member("alice"),
+            Member("bob"),
+            Member("carol"),
+        )
+        self.room = Room("Tea", capacity=3, history_size=2, owner=self.alice)
+        for member in (self.alice, self.bob, self.carol):
+            self.room.add(member)
+        for member in (self.alice, self.bob, self.carol):
+            member.take()
+
+    def test_join_announced_to_others(self) -> None:
+        """A joiner's arrival goes to the members already there, not to itself."""
+        room = Room("x", capacity=5, history_size=1)
+        room.add(self.alice)
+        room.add(self.bob)
+        self.assertEqual(self.alice.take(), ["JOIN x bob"])
+        self.assertEqual(self.bob.take(), [])
+
+    def test_broadcast(self) -> None:
+        """Every member gets the same line once."""
+        self.room.broadcast(b"MSG Tea alice t hi\r\n")
+        for member in (self.alice, self.bob, self.carol):
+            self.assertEqual(member.take(), ["MSG Tea alice t hi"])
+
+    def test_full(self) -> None:
+        """A room at capacity says it is full."""
+        self.assertTrue(self.room.is_full)
+        self.room.remove(self.carol, "left")
+        self.assertFalse(self.room.is_full)
+
+    def test_owner_passes_to_longest_present(self) -> None:
+        """The owner leaving hands the room to the oldest remaining member."""
+        self.room.remove(self.alice, "left")
+        self.assertIs(self.room.owner, self.bob)
+        self.assertEqual(self.carol.take(), ["PART Tea alice left", "OWNER Tea bob"])
+        self.room.remove(self.bob, "connection lost")
+        self.assertIs(self.room.owner, self.carol)
+
+    def test_non_owner_leaving(self) -> None:
+        """A non-owner leaving changes nobody's ownership."""
+        self.room.remove(self.bob, "left")
+        self.assertIs(self.room.owner, self.alice)
+        self.assertEqual(self.carol.take(), ["PART Tea bob left"])
+
+    def test_silent_remove(self) -> None:
+        """With announce off (shutdown) nobody is told."""
+        self.room.remove(self.alice, "server shutting down", announce=False)
+        self.assertEqual(self.bob.take(), [])
+
+    def test_permanent_has_no_owner(self) -> None:
+        """Permanent rooms ignore any owner."""
+        room = Room("general", 5, 5, permanent=True, owner=self.alice)
+        self.assertIsNone(room.owner)
+
+    def test_welcome_lines(self) -> None:
+        """JOINED, MEMBERS, the last N history entries oldest first, then TOPIC."""
+        for n in range(3):
+            self.room.remember("HISTORY", "bob", f"t{n}", f"m{n}")
+        self.room.remember("HISTORY_ACTION", "alice", "t3", "waves")
+        self.room.topic, self.room.topic_by = "brewing", "carol"
+        self.assertEqual(
+            self.room.welcome_lines().decode().split("\r\n")[:-1],
+            [
+                "JOINED Tea 3 3",
+                "MEMBERS Tea alice bob carol",
+                "HISTORY Tea bob t2 m2",
+                "HISTORY_ACTION Tea alice t3 waves",
+                "TOPIC Tea carol brewing",
+            ],
+        )
+
+    def test_listing_line(self) -> None:
+        """ROOM name members capacity topic; no topic, no trailing space."""
+        self.assertEqual(self.room.listing_line(), b"ROOM Tea 3 3\r\n")
+        self.room.topic = "Tea and biscuits"
+        self.assertEqual(self.room.listing_line(), b"ROOM Tea 3 3 Tea and biscuits\r\n")

@@ -1,0 +1,120 @@
+"""Unit tests for the shared line grammar in ``chatroom.wire``.
+
+The client and the benchmark parse server lines with the same functions, so
+a mistake here would garble what every user sees.
+"""
+
+from __future__ import annotations
+
+import calendar
+
+from twisted.trial import unittest
+
+from chatroom.wire import Event, format_line, format_time, parse_event, parse_time
+
+
+class ParseEventTests(unittest.TestCase):
+    """``parse_event`` splits fields and keeps the free text whole."""
+
+    def test_message(self) -> None:
+        """Only the last field of MSG may contain spaces."""
+        self.assertEqual(
+            parse_event("MSG tea Alice 2026-11-21T18:04:05.123Z hello  bob "),
+            Event(
+                "MSG",
+                ("tea", "Alice", "2026-11-21T18:04:05.123Z"),
+                "hello  bob ",
+            ),
+        )
+
+    def test_fields_only(self) -> None:
+        """Events without free text split on every space."""
+        self.assertEqual(
+            parse_event("MEMBERS tea alice bob carol"),
+            Event("MEMBERS", ("tea", "alice", "bob", "carol")),
+        )
+        self.assertEqual(parse_event("JOINED tea 3 256").fields, ("tea", "3", "256"))
+
+    def test_empty_free_text(self) -> None:
+        """A ROOM line without a topic has empty text."""
+        self.assertEqual(
+            parse_event("ROOM general 0 256"), Event("ROOM", ("general", "0", "256"))
+        )
+
+    def test_text_only_events(self) -> None:
+        """BYE, HELP and PONG are all free text."""
+        self.assertEqual(
+            parse_event("BYE server shutting down").text, "server shutting down"
+        )
+        self.assertEqual(
+            parse_event("HELP /nick NAME  choose").text, "/nick NAME  choose"
+        )
+        self.assertEqual(parse_event("PONG"), Event("PONG", ()))
+
+    def test_error(self) -> None:
+        """ERR has the code as its field and the human text after it."""
+        event = parse_event("ERR NAME_TAKEN Alice is taken, choose another name")
+        self.assertEqual(event.fields, ("NAME_TAKEN",))
+        self.assertEqual(event.text, "Alice is taken, choose another name")
+
+    def test_hello(self) -> None:
+        """HELLO: server name, version, then the greeting."""
+        event = parse_event("HELLO chatroom 1 Welcome to chatroom. Choose a username.")
+        self.assertEqual(event.fields, ("chatroom", "1"))
+        self.assertEqual(event.text, "Welcome to chatroom. Choose a username.")
+
+    def test_unknown_event(self) -> None:
+        """An event this version does not know still parses, split on spaces."""
+        self.assertEqual(parse_event("ROOM_GONE tea"), Event("ROOM_GONE", ("tea",)))
+        self.assertEqual(parse_event("FUTURE a b"), Event("FUTURE", ("a", "b")))
+
+    def test_part_reason(self) -> None:
+        """PART's reason keeps its spaces."""
+        event = parse_event("PART tea bob quit: off to bed")
+        self.assertEqual(event.fields, ("tea", "bob"))
+        self.assertEqual(event.text, "quit: off to bed")
+
+
+class FormatLineTests(unittest.TestCase):
+    """``format_line`` builds CRLF-terminated UTF-8 lines."""
+
+    def test_crlf_utf8(self) -> None:
+        """Lines end in CRLF and are UTF-8 encoded."""
+        self.assertEqual(
+            format_line("MSG", "café", "Zoë", "t", text="✓ ok"),
+            "MSG café Zoë t ✓ ok\r\n".encode(),
+        )
+
+    def test_no_trailing_space(self) -> None:
+        """Empty free text leaves no trailing space."""
+        self.assertEqual(
+            format_line("ROOM", "general", "0", "256", text=""),
+            b"ROOM general 0 256\r\n",
+        )
+        self.assertEqual(format_line("BYE"), b"BYE\r\n")
+
+    def test_round_trip(self) -> None:
+        """What format_line builds, parse_event reads back."""
+        line = format_line("TOPIC", "tea", "alice", text="Tea and  biscuits")
+        self.assertEqual(
+            parse_event(line.decode().removesuffix("\r\n")),
+            Event("TOPIC", ("tea", "alice"), "Tea and  biscuits"),
+        )
+
+
+class TimeTests(unittest.TestCase):
+    """Times are UTC ISO-8601 with milliseconds."""
+
+    def test_format(self) -> None:
+        """The documented shape, in UTC."""
+        self.assertEqual(format_time(0), "1970-01-01T00:00:00.000Z")
+        self.assertEqual(
+            format_time(calendar.timegm((2026, 11, 21, 18, 4, 5)) + 0.5),
+            "2026-11-21T18:04:05.500Z",
+        )
+
+    def test_round_trip(self) -> None:
+        """parse_time inverts format_time to the millisecond."""
+        stamp = "2026-11-21T18:04:05.250Z"
+        self.assertEqual(format_time(parse_time(stamp)), stamp)
+        self.assertEqual(parse_time("1970-01-01T00:01:00.000Z"), 60.0)
