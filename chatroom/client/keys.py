@@ -17,14 +17,14 @@ class KeyBinding(TypedDict):
 
 
 KEY_BINDINGS: dict[str, KeyBinding] = {
-    "SEND": {"keys": ["enter"], "help_text": "Send the line (a message or /command)"},
+    "SEND": {"keys": ["enter"], "help_text": "Send (lobby: join the selected room)"},
     "HISTORY_PREVIOUS": {
         "keys": ["up", "ctrl p"],
-        "help_text": "Recall earlier input (in the lobby: ctrl p)",
+        "help_text": "Earlier input (lobby: ctrl p)",
     },
     "HISTORY_NEXT": {
         "keys": ["down", "ctrl n"],
-        "help_text": "Recall later input (in the lobby: ctrl n)",
+        "help_text": "Later input (lobby: ctrl n)",
     },
     "ROOM_PREVIOUS": {"keys": ["up"], "help_text": "Lobby: select the room above"},
     "ROOM_NEXT": {"keys": ["down"], "help_text": "Lobby: select the room below"},

@@ -287,6 +287,9 @@ class SessionModel:
     def _on_OWNER(self, event: Event) -> None:
         user = self._field(event, 1)
         if user != self.owner:
+            # The first OWNER after joining is news to nobody; later ones are.
+            if self.owner is not None:
+                self._add(LogEntry(EntryKind.NOTICE, f"{user} now owns {self.room}"))
             self.owner = user
             self._changed(Change.MEMBERS)
 

@@ -96,6 +96,14 @@ class RoomTests(unittest.TestCase):
         feed(self.model, "OWNER tea bob", "TOPIC tea bob Scones")
         self.assertEqual((self.model.topic, self.model.owner), ("Scones", "bob"))
 
+    def test_owner_passing_announced(self) -> None:
+        """Learning the owner is quiet; ownership passing on is said in the log."""
+        feed(self.model, "OWNER tea bob")
+        self.assertNotIn("owns", self.model.log[-1].text)
+        feed(self.model, "PART tea bob left", "OWNER tea alice")
+        self.assertEqual(self.model.log[-1].text, "alice now owns tea")
+        self.assertEqual(self.model.owner, "alice")
+
     def test_message_entry(self) -> None:
         """MSG becomes a message entry with its UTC time parsed."""
         feed(self.model, "MSG tea bob 2026-11-21T18:04:05.123Z hi there")

@@ -1,0 +1,28 @@
+"""Key bindings as data."""
+
+from __future__ import annotations
+
+from twisted.trial import unittest
+
+from chatroom.client.keys import KEY_BINDINGS, help_lines, is_command_key
+
+
+class KeyBindingTests(unittest.TestCase):
+    """Lookups and the /help listing."""
+
+    def test_lookup(self) -> None:
+        """A bound key matches its command and no other."""
+        self.assertTrue(is_command_key("SEND", "enter"))
+        self.assertFalse(is_command_key("SEND", "tab"))
+        self.assertTrue(is_command_key("SCROLL_UP", "page up"))
+
+    def test_unknown_command_is_an_error(self) -> None:
+        """A misspelt command name fails loudly instead of never matching."""
+        self.assertRaises(ValueError, is_command_key, "SNED", "enter")
+
+    def test_help_lists_every_binding(self) -> None:
+        """/help shows each binding's keys and what it does, within 60 columns."""
+        lines = help_lines()
+        for binding in KEY_BINDINGS.values():
+            self.assertTrue(any(binding["help_text"] in line for line in lines))
+        self.assertLessEqual(max(len(line) for line in lines), 60)
