@@ -155,12 +155,11 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         for _ in range(repeat):
             self.listbox.keypress(listbox_size, key)
         at_bottom = "bottom" in self.listbox.ends_visible(self._listbox_size(size))
-        if (key in ("page down", "down") and at_bottom) or not self.walker:
-            self.following = True
+        # Following is simply "the newest line is in view".
+        self.following = at_bottom or not self.walker
+        if self.following:
             self.unseen = 0
             self._to_bottom()
-        elif key in ("page up", "up"):
-            self.following = False
         self._show_indicator()
 
     def mouse_event(

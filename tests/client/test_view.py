@@ -245,6 +245,18 @@ class ScrollTests(ScreenTestCase):
         self.assertIn("newest", back)
         self.assertNotIn("new message", back)
 
+    def test_short_log_keeps_following(self) -> None:
+        """PgUp on a log that fits the screen changes nothing: no indicator."""
+        model = SessionModel()
+        screen = ChatScreen(model, RecordedActions(), "example:8080")
+        feed(model, *IN_TEA, f"MSG tea bob {STAMP} only line")
+        screen_text(screen)
+        screen.keypress(SIZE, "page up")
+        feed(model, f"MSG tea bob {STAMP} next line")
+        text = "\n".join(screen_text(screen))
+        self.assertIn("next line", text)
+        self.assertNotIn("PgDn", text)
+
     def test_mouse_wheel_scrolls(self) -> None:
         """The wheel scrolls the log up (and back down to the newest line)."""
         self.screen.mouse_event(SIZE, "mouse press", 4, 10, 10, True)
