@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from twisted.application.service import IService, MultiService
+from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
@@ -201,12 +202,33 @@ class Options(usage.Options):
 class ChatroomService(MultiService):
     """The whole server: the chat service and its listener, started together."""
 
-    def __init__(self, server: ChatServer, listener: ListeningService) -> None:
+    def __init__(
+        self, server: ChatServer, listener: ListeningService, reactor: Any = None
+    ) -> None:
         super().__init__()
         self.server = server
         self.listener = listener
+        self._reactor = reactor
         ChatService(server).setServiceParent(self)
         listener.setServiceParent(self)  # stopped first: no new connections
+
+    def stopService(self) -> Deferred[None]:
+        """Stop listening, say BYE to everyone; then let twistd exit 0.
+
+        On SIGTERM/SIGINT twistd re-raises the signal once the reactor has
+        stopped, so even a graceful shutdown would end as "killed by
+        SIGTERM". Operators (and issue 2) expect exit status 0 after a clean
+        shutdown, so once every client is closed the recorded signal is
+        cleared.
+        """
+        stopped: Deferred[None] = super().stopService()
+
+        def clean_exit(result: None) -> None:
+            if getattr(self._reactor, "_exitSignal", None) is not None:
+                self._reactor._exitSignal = None
+            return result
+
+        return stopped.addCallback(clean_exit)
 
 
 def makeService(config: Options, reactor: Any = None) -> IService:
@@ -217,4 +239,6 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         reactor = global_reactor
     server = ChatServer(config.server_config(), clock=reactor)
     endpoint = serverFromString(reactor, config["port"])
-    return ChatroomService(server, ListeningService(endpoint, ChatFactory(server)))
+    return ChatroomService(
+        server, ListeningService(endpoint, ChatFactory(server)), reactor
+    )
