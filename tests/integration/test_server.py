@@ -12,6 +12,7 @@ import datetime
 import ipaddress
 import socket
 import struct
+import tempfile
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -276,7 +277,8 @@ class TLSTests(ServerTestCase):
     """An ``ssl:`` endpoint serves the same protocol over TLS."""
 
     def setUp(self):
-        directory = FilePath(self.mktemp())
+        directory = FilePath(tempfile.mkdtemp()).child("tls")
+        self.addCleanup(directory.parent().remove)
         self.key, self.cert = write_self_signed(directory)
         self.port_spec = (
             "ssl:0:interface=127.0.0.1"

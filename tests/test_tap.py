@@ -1,0 +1,164 @@
+"""Unit tests for ``twistd chatroom``'s options and the service they build."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from twisted.internet.testing import MemoryReactor
+from twisted.python import usage
+from twisted.scripts.twistd import ServerOptions
+from twisted.trial import unittest
+
+from chatroom.protocol import ChatFactory
+from chatroom.server import ServerConfig
+from chatroom.tap import Options, makeService
+
+
+def parse(*args: str) -> Options:
+    """Options parsed from a command line, as twistd would."""
+    options = Options()
+    options.parseOptions(list(args))
+    return options
+
+
+class OptionsTests(unittest.TestCase):
+    """Command-line values become the server's configuration, or a usage error."""
+
+    def test_defaults(self) -> None:
+        """No options: port 8080 and the documented defaults."""
+        options = parse()
+        self.assertEqual(options["port"], "tcp:8080")
+        self.assertEqual(options.server_config(), ServerConfig())
+
+    def test_port_number(self) -> None:
+        """A bare port number becomes a TCP endpoint description."""
+        self.assertEqual(parse("--port", "9000")["port"], "tcp:9000")
+        self.assertEqual(parse("-p", "9001")["port"], "tcp:9001")
+
+    def test_endpoint_passes_through(self) -> None:
+        """Endpoint descriptions are used as given."""
+        for spec in (
+            "tcp:8080:interface=127.0.0.1",
+            "ssl:8443:privateKey=key.pem:certKey=cert.pem",
+            "unix:/tmp/chat.sock",
+        ):
+            self.assertEqual(parse("--port", spec)["port"], spec)
+
+    def test_numbers(self) -> None:
+        """Numeric options reach the server configuration as numbers."""
+        config = parse(
+            "--room-capacity",
+            "3",
+            "--max-rooms",
+            "7",
+            "--history",
+            "0",
+            "--rate",
+            "2.5",
+            "--name",
+            "teahouse",
+        ).server_config()
+        self.assertEqual(
+            (config.room_capacity, config.max_rooms, config.history, config.rate),
+            (3, 7, 0, 2.5),
+        )
+        self.assertEqual(config.name, "teahouse")
+
+    def test_bad_numbers(self) -> None:
+        """Non-numbers and values below the minimum are usage errors."""
+        for args in (
+            ("--room-capacity", "many"),
+            ("--room-capacity", "0"),
+            ("--max-rooms", "-1"),
+            ("--history", "1.5"),
+            ("--rate", "fast"),
+            ("--max-line", "10"),
+        ):
+            self.assertRaises(usage.UsageError, parse, *args)
+
+    def test_rooms(self) -> None:
+        """--rooms is a comma-separated list; '' means no permanent rooms."""
+        self.assertEqual(
+            parse("--rooms", "general, tea,x.y")["rooms"], ("general", "tea", "x.y")
+        )
+        self.assertEqual(parse("--rooms", "")["rooms"], ())
+
+    def test_bad_rooms(self) -> None:
+        """An invalid permanent room name is a usage error that names it."""
+        error = self.assertRaises(usage.UsageError, parse, "--rooms", "ok,bad name!")
+        self.assertIn("bad name!", str(error))
+        self.assertRaises(usage.UsageError, parse, "--rooms", "r" * 33)
+
+    def test_more_rooms_than_allowed(self) -> None:
+        """More permanent rooms than --max-rooms is a usage error."""
+        self.assertRaises(
+            usage.UsageError, parse, "--rooms", "a,b,c", "--max-rooms", "2"
+        )
+
+    def test_bad_name(self) -> None:
+        """--name must be one word (it is a field of HELLO)."""
+        self.assertRaises(usage.UsageError, parse, "--name", "two words")
+
+
+class HelpTests(unittest.TestCase):
+    """``twistd chatroom --help`` explains every option."""
+
+    def test_help_mentions_each_option(self) -> None:
+        """Every option appears in the help twistd prints for the plugin."""
+        output = io.StringIO()
+        self.patch(sys, "stdout", output)
+        exit = self.assertRaises(
+            SystemExit, ServerOptions().parseOptions, ["chatroom", "--help"]
+        )
+        self.assertIn(exit.code, (None, 0))
+        text = output.getvalue()
+        self.assertIn("twistd [options] chatroom", text)
+        for option in (
+            "port",
+            "name",
+            "rooms",
+            "room-capacity",
+            "max-rooms",
+            "history",
+            "max-line",
+            "rate",
+            "burst",
+            "max-clients",
+            "max-per-ip",
+            "login-timeout",
+            "sendq",
+            "ping-interval",
+            "ping-timeout",
+            "shutdown-grace",
+        ):
+            self.assertIn(f"--{option}=", text)
+        self.assertIn("ssl:8443", text)
+
+
+class MakeServiceTests(unittest.TestCase):
+    """``makeService`` wires a server to a listener on the given endpoint."""
+
+    def test_listens_where_told(self) -> None:
+        """Starting the service listens on the configured port and interface."""
+        reactor = MemoryReactor()
+        service = makeService(
+            parse("--port", "tcp:7777:interface=127.0.0.1", "--room-capacity", "9"),
+            reactor=reactor,
+        )
+        self.assertEqual(service.server.config.room_capacity, 9)
+        service.startService()
+        self.addCleanup(service.stopService)
+        ((port, factory, _, interface),) = reactor.tcpServers
+        self.assertEqual((port, interface), (7777, "127.0.0.1"))
+        self.assertIsInstance(factory, ChatFactory)
+        self.assertIs(factory.server, service.server)
+        self.assertIsNotNone(self.successResultOf(service.listener.whenListening()))
+
+    def test_permanent_rooms(self) -> None:
+        """The --rooms rooms exist from the start."""
+        service = makeService(parse("--rooms", "lobby,tea"), reactor=MemoryReactor())
+        self.assertEqual(
+            sorted(room.name for room in service.server.rooms.values()),
+            ["lobby", "tea"],
+        )
