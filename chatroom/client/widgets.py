@@ -50,7 +50,7 @@ def entry_markup(entry: LogEntry) -> Markup:
     if kind == EntryKind.MESSAGE:
         return [*stamp, "<", name, "> ", (text_attribute, entry.text)]
     if kind == EntryKind.ACTION:
-        attribute = "mention" if entry.mentions_me else "action"
+        attribute = "action" if text_attribute == "message" else text_attribute
         return [*stamp, ("action", "* "), name, (attribute, f" {entry.text}")]
     if kind == EntryKind.PRIVATE:
         return [

@@ -155,9 +155,15 @@ class RoomPageTests(ScreenTestCase):
 
     def test_history_marked_earlier(self) -> None:
         """History comes after an "earlier messages" marker, dimmed."""
-        feed(self.model, "JOINED coffee 2 256", f"HISTORY coffee bob {STAMP} old news")
+        feed(
+            self.model,
+            "JOINED coffee 2 256",
+            f"HISTORY coffee bob {STAMP} old news",
+            f"HISTORY_ACTION coffee bob {STAMP} old wave",
+        )
         self.assertIn("earlier messages", self.text())
         self.assertIn("earlier", attributes_of(self.screen, "old news"))
+        self.assertIn("earlier", attributes_of(self.screen, "old wave"))
 
     def test_user_colours_stable(self) -> None:
         """A name always gets the same colour; different names spread over several."""
