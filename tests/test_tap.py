@@ -162,3 +162,12 @@ class MakeServiceTests(unittest.TestCase):
             sorted(room.name for room in service.server.rooms.values()),
             ["lobby", "tea"],
         )
+
+    def test_clean_shutdown_clears_exit_signal(self) -> None:
+        """After a graceful stop twistd will not re-raise SIGTERM: exit 0."""
+        reactor = MemoryReactor()
+        service = makeService(parse("--port", "tcp:0"), reactor=reactor)
+        service.startService()
+        reactor._exitSignal = 15  # what the reactor records on SIGTERM
+        self.successResultOf(service.stopService())
+        self.assertIsNone(reactor._exitSignal)
