@@ -1,0 +1,1 @@
+"""The load generator and benchmark suite (``chatroom-bench``); see main.py."""
