@@ -113,6 +113,11 @@ class ChatProtocol(Protocol):
     # -- connection life --------------------------------------------------------
 
     def connectionMade(self) -> None:
+        # Nagle's algorithm plus the peer's delayed ACK holds small lines back
+        # for tens of milliseconds; chat lines are small and must go at once.
+        set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
+        if set_no_delay is not None:
+            set_no_delay(True)
         self.transport.registerProducer(self, True)
         self.server.opened(self)
         refusal = self.server.admit(self, self.transport.getPeer())
