@@ -105,8 +105,9 @@ def format_line(event: str, *fields: str, text: str | None = None) -> bytes:
 
 def format_time(seconds: float) -> str:
     """UTC ISO-8601 with milliseconds, e.g. ``2026-11-21T18:04:05.123Z``."""
-    whole = int(seconds)
-    millis = int((seconds - whole) * 1000)
+    # Round to whole milliseconds first: float subtraction would turn .123
+    # into .12299999... and print .122.
+    whole, millis = divmod(round(seconds * 1000), 1000)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
 
 

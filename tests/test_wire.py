@@ -118,3 +118,11 @@ class TimeTests(unittest.TestCase):
         stamp = "2026-11-21T18:04:05.250Z"
         self.assertEqual(format_time(parse_time(stamp)), stamp)
         self.assertEqual(parse_time("1970-01-01T00:01:00.000Z"), 60.0)
+
+    def test_milliseconds_not_lost_to_float_error(self) -> None:
+        """.001 prints as .001, not .000 (float subtraction would lose it)."""
+        for millis in range(1000):
+            stamp = f"2026-11-21T18:04:05.{millis:03d}Z"
+            self.assertEqual(format_time(parse_time(stamp)), stamp)
+        self.assertEqual(format_time(1.123), "1970-01-01T00:00:01.123Z")
+        self.assertEqual(format_time(59.9996), "1970-01-01T00:01:00.000Z")
