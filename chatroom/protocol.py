@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable
 from typing import ClassVar
 
+from twisted.internet import tcp
 from twisted.internet.interfaces import IDelayedCall, IPushProducer
 from twisted.internet.protocol import Protocol, ServerFactory, connectionDone
 from twisted.logger import Logger
@@ -106,6 +107,7 @@ class ChatProtocol(Protocol):
         self._timer: IDelayedCall | None = None
         self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
+        self._socket: tcp.Connection | None = None  # plain TCP: see send()
 
     def __repr__(self) -> str:
         return f"<ChatProtocol {self.name or self.host!r} {self.state}>"
@@ -118,6 +120,8 @@ class ChatProtocol(Protocol):
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
+        if isinstance(self.transport, tcp.Connection) and not self.transport.TLS:
+            self._socket = self.transport
         self.transport.registerProducer(self, True)
         self.server.opened(self)
         refusal = self.server.admit(self, self.transport.getPeer())
@@ -198,6 +202,23 @@ class ChatProtocol(Protocol):
             if self._queued > self.server.config.sendq:
                 self._drop("send queue exceeded")
                 return
+        sock = self._socket
+        if (
+            sock is not None
+            and not sock._tempDataLen
+            and not sock.dataBuffer
+            and sock.connected
+            and not sock.disconnecting
+        ):
+            # Nothing is queued, so write straight to the socket: one send()
+            # instead of buffering, registering for writability with epoll,
+            # waking up for it, sending and unregistering, per member per
+            # message. Whatever the kernel does not take goes the usual way.
+            written = sock.writeSomeData(data)
+            if type(written) is int:  # otherwise lost: Twisted will notice
+                if written == len(data):
+                    return
+                data = data[written:]
         self.transport.write(data)
 
     def pauseProducing(self) -> None:
