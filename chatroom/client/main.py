@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from chatroom.client.controller import ChatController
 from chatroom.client.model import SessionModel
 from chatroom.client.protocol import ChatClientProtocol
-from chatroom.client.view import PALETTE, ChatScreen
+from chatroom.client.view import PALETTE, ChatScreen, ScreenRefresher
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -113,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             event_loop=urwid.TwistedEventLoop(reactor=reactor, manage_reactor=False),
         )
         loop.start()
+        ScreenRefresher(model, reactor, loop.draw_screen)
 
     def unreachable(failure: Failure) -> None:
         message = failure.getErrorMessage() or failure.type.__name__

@@ -9,9 +9,11 @@ from the network ever touches the input line's text or cursor.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import urwid
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from chatroom.client.editing import InputHistory, NameCompleter
 from chatroom.client.keys import is_command_key
@@ -68,6 +70,32 @@ CAPTIONS = {
     Page.ROOM: "> ",
 }
 MEMBER_COLUMN_WIDTH = 18
+
+
+class ScreenRefresher:
+    """Redraws the screen once per reactor turn after the model changes.
+
+    urwid redraws by itself only after input it read (keys, mouse, resize).
+    Server lines arrive through Twisted protocol callbacks, outside urwid's
+    input handling, so without this a new message would stay invisible
+    until the user's next keypress. A burst of lines costs one redraw.
+    """
+
+    def __init__(
+        self, model: SessionModel, clock: IReactorTime, draw: Callable[[], None]
+    ) -> None:
+        self._clock = clock
+        self._draw = draw
+        self._pending: IDelayedCall | None = None
+        model.subscribe(self._changed)
+
+    def _changed(self, change: Change, entry: LogEntry | None) -> None:
+        if self._pending is None:
+            self._pending = self._clock.callLater(0, self._redraw)
+
+    def _redraw(self) -> None:
+        self._pending = None
+        self._draw()
 
 
 class UserActions(Protocol):

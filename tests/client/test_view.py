@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 
 import urwid
+from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.client.model import SessionModel
-from chatroom.client.view import PALETTE, ChatScreen
+from chatroom.client.view import PALETTE, ChatScreen, ScreenRefresher
 from chatroom.client.widgets import user_attribute
 from chatroom.wire import parse_time
 from tests.client.support import (
@@ -294,3 +295,25 @@ class LayoutTests(ScreenTestCase):
         mono = {entry[0]: entry[3] for entry in PALETTE}
         for name in ("mention", "selected", "error", "private", "indicator", "status"):
             self.assertTrue(mono[name], name)
+
+
+class ScreenRefresherTests(ScreenTestCase):
+    """Lines from the network reach the terminal without waiting for a key."""
+
+    def test_server_lines_trigger_one_redraw(self) -> None:
+        """A burst of events is drawn once, on the next reactor turn."""
+        clock = Clock()
+        draws: list[str] = []
+        ScreenRefresher(self.model, clock, lambda: draws.append(self.text()))
+        feed(self.model, *IN_TEA)
+        feed(self.model, f"MSG tea bob {STAMP} first", f"MSG tea bob {STAMP} second")
+        self.assertEqual(draws, [])
+        clock.advance(0)
+        self.assertEqual(len(draws), 1)
+        self.assertIn("second", draws[0])
+        clock.advance(1)
+        self.assertEqual(len(draws), 1)
+        feed(self.model, f"MSG tea bob {STAMP} third")
+        clock.advance(0)
+        self.assertEqual(len(draws), 2)
+        self.assertIn("third", draws[1])
