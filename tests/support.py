@@ -1,17 +1,18 @@
-"""Helpers shared by the server tests: a fake client and a real-socket client.
+"""Helpers shared by the server tests: fake and real-socket clients, a live server.
 
 :class:`FakeClient` drives one :class:`chatroom.protocol.ChatProtocol` over a
 ``StringTransport``, so unit tests see exactly the bytes a user would, with
 no reactor. :class:`LineClient` is the real-socket equivalent for the
 integration tests: it records every line and hands out Deferreds that fire
 when an expected line arrives, so tests wait on events instead of sleeping.
+:class:`ServerTestCase` starts the real service on 127.0.0.1 port 0 for them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor
 from twisted.internet.address import IPv4Address
 from twisted.internet.endpoints import (
     TCP4ClientEndpoint,
@@ -23,9 +24,11 @@ from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
 from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
+from twisted.trial import unittest
 
 from chatroom.protocol import ChatProtocol
 from chatroom.server import ChatServer
+from chatroom.tap import ChatroomService, Options, makeService
 from chatroom.wire import Event, parse_event
 
 
@@ -150,3 +153,65 @@ def connect_client(
         client.say(name)
         yield client.expect_line("WELCOME ")
     return client
+
+
+class ServerTestCase(unittest.TestCase):
+    """Starts the real service with ``options``; stops it and every client after.
+
+    Cleanup waits for the clients' own sockets to close too, so no test
+    leaves a connection behind in the reactor.
+    """
+
+    timeout = 10
+    options: tuple[str, ...] = ("--rate", "0")
+    port_spec = "tcp:0:interface=127.0.0.1"
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        config = Options()
+        config.parseOptions(["--port", self.port_spec, *self.options])
+        self.service: ChatroomService = makeService(config)
+        self.service.startService()
+        self.clients: list[LineClient] = []
+        self.addCleanup(self._stop)
+        listening = yield self.service.listener.whenListening()
+        self.port = listening.getHost().port
+
+    @defer.inlineCallbacks
+    def _stop(self):
+        if self.service.running:
+            yield self.service.stopService()
+        for client in self.clients:
+            if not client.is_closed:
+                client.transport.loseConnection()
+        yield defer.gatherResults([client.closed for client in self.clients])
+
+    @defer.inlineCallbacks
+    def client(self, name: str | None = None, tls=None):
+        """A connected client (named, if ``name``), closed after the test."""
+        client = yield connect_client(reactor, self.port, name, tls=tls)
+        self.clients.append(client)
+        return client
+
+    @defer.inlineCallbacks
+    def in_room(self, room: str, *names: str):
+        """Clients that joined ``room`` (which must exist) in order."""
+        clients = []
+        for name in names:
+            client = yield self.client(name)
+            client.say(f"/join {room}")
+            yield client.expect_line(f"MEMBERS {room} ")
+            clients.append(client)
+        return clients
+
+    @defer.inlineCallbacks
+    def room_names(self, client: LineClient):
+        """The room names in a fresh ``/list`` reply."""
+        client.say("/list")
+        header = yield client.expect_line("ROOMS ")
+        count = int(header.split()[1])
+        names = []
+        for _ in range(count):
+            line = yield client.expect_line("ROOM ")
+            names.append(line.split()[1])
+        return names

@@ -11,36 +11,15 @@ import random
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.protocol import Factory, Protocol
-from twisted.trial import unittest
 
-from chatroom.tap import ChatroomService, Options, makeService
-from tests.integration.lineclient import LineClient, connect_client
-
-
-class ServerTestCase(unittest.TestCase):
-    """Starts a real server with ``options`` and stops it after the test."""
-
-    timeout = 20
-    options: list[str] = []
-
-    @defer.inlineCallbacks
-    def setUp(self):
-        config = Options()
-        config.parseOptions(["--port", "tcp:0:interface=127.0.0.1", *self.options])
-        self.service: ChatroomService = makeService(config)
-        self.service.startService()
-        self.addCleanup(self.service.stopService)
-        port = yield self.service.listener.whenListening()
-        self.port = port.getHost().port
-
-    def client(self, name: str | None = None) -> defer.Deferred[LineClient]:
-        return connect_client(self.port, name)
+from tests.support import ServerTestCase
 
 
 class SlowReaderTests(ServerTestCase):
     """A member that never reads is dropped; the rest get every message."""
 
-    options = ["--rate", "0"]  # and the default --sendq of 1 MiB
+    options = ("--rate", "0")  # and the default --sendq of 1 MiB
+    timeout = 30  # 7 MB through a shared reactor; typically 1-2 s
 
     @defer.inlineCallbacks
     def test_stalled_reader_dropped(self):
@@ -82,7 +61,7 @@ class SlowReaderTests(ServerTestCase):
 class JunkTests(ServerTestCase):
     """Many connections sending random bytes leave the server serving others."""
 
-    options = ["--max-per-ip", "0", "--rate", "0"]
+    options = ("--max-per-ip", "0", "--rate", "0")
 
     @defer.inlineCallbacks
     def test_random_bytes_from_200_connections(self):
@@ -115,6 +94,8 @@ class JunkTests(ServerTestCase):
 
 class FloodTests(ServerTestCase):
     """The default flood limit throttles a client pasting 50 lines at once."""
+
+    options = ()  # the default --rate and --burst
 
     @defer.inlineCallbacks
     def test_flood_is_throttled(self):

@@ -18,74 +18,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from twisted.internet import defer, reactor, ssl
+from twisted.internet import defer, ssl
 from twisted.python.filepath import FilePath
-from twisted.trial import unittest
 
-from chatroom.tap import ChatroomService, Options, makeService
-from tests.support import LineClient, connect_client
-
-
-class ServerTestCase(unittest.TestCase):
-    """Starts the real service with ``options``; stops it and every client after.
-
-    Cleanup waits for the clients' own sockets to close too, so no test
-    leaves a connection behind in the reactor.
-    """
-
-    timeout = 10
-    options: tuple[str, ...] = ("--rate", "0")
-    port_spec = "tcp:0:interface=127.0.0.1"
-
-    @defer.inlineCallbacks
-    def setUp(self):
-        config = Options()
-        config.parseOptions(["--port", self.port_spec, *self.options])
-        self.service: ChatroomService = makeService(config)
-        self.service.startService()
-        self.clients: list[LineClient] = []
-        self.addCleanup(self._stop)
-        listening = yield self.service.listener.whenListening()
-        self.port = listening.getHost().port
-
-    @defer.inlineCallbacks
-    def _stop(self):
-        if self.service.running:
-            yield self.service.stopService()
-        for client in self.clients:
-            if not client.is_closed:
-                client.transport.loseConnection()
-        yield defer.gatherResults([client.closed for client in self.clients])
-
-    @defer.inlineCallbacks
-    def client(self, name: str | None = None, tls=None):
-        """A connected client (named, if ``name``), closed after the test."""
-        client = yield connect_client(reactor, self.port, name, tls=tls)
-        self.clients.append(client)
-        return client
-
-    @defer.inlineCallbacks
-    def in_room(self, room: str, *names: str):
-        """Clients that joined ``room`` (which must exist) in order."""
-        clients = []
-        for name in names:
-            client = yield self.client(name)
-            client.say(f"/join {room}")
-            yield client.expect_line(f"MEMBERS {room} ")
-            clients.append(client)
-        return clients
-
-    @defer.inlineCallbacks
-    def room_names(self, client: LineClient):
-        """The room names in a fresh ``/list`` reply."""
-        client.say("/list")
-        header = yield client.expect_line("ROOMS ")
-        count = int(header.split()[1])
-        names = []
-        for _ in range(count):
-            line = yield client.expect_line("ROOM ")
-            names.append(line.split()[1])
-        return names
+from tests.support import ServerTestCase
 
 
 class FanOutTests(ServerTestCase):
