@@ -8,43 +8,25 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from twisted.internet.address import IPv4Address
-from twisted.internet.error import ConnectionLost
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
-from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.protocol import ChatProtocol
 from chatroom.server import ChatServer, ServerConfig
+from tests.support import FakeClient
 
 
-class Peer:
-    """One client: a protocol on a ``StringTransport``, with a line reader."""
+class Peer(FakeClient):
+    """A :class:`FakeClient` that sends raw bytes, split however a test likes."""
 
-    def __init__(self, server: ChatServer, host: str = "127.0.0.1") -> None:
-        self.transport = StringTransport(
-            peerAddress=IPv4Address("TCP", host, 40000 + len(server.connections))
-        )
-        self.protocol = ChatProtocol(server)
-        self.protocol.makeConnection(self.transport)
-
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes) -> None:  # type: ignore[override]
         self.protocol.dataReceived(data)
 
     def lines(self) -> list[str]:
-        """Lines received since the last call (the transport is cleared)."""
-        data = self.transport.value()
-        self.transport.clear()
-        assert data == b"" or data.endswith(b"\r\n"), data
-        return data.decode("utf-8").split("\r\n")[:-1] if data else []
-
-    def lose(self) -> None:
-        self.protocol.connectionLost(Failure(ConnectionLost()))
+        return self.received()
 
     @property
     def closed(self) -> bool:
-        return bool(self.transport.disconnecting)
+        return self.closing
 
 
 class HardeningTestCase(unittest.TestCase):
