@@ -17,7 +17,7 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.protocol import LOBBY, ROOM, USERNAME, ChatProtocol
+from chatroom.protocol import LOBBY, ROOM, USERNAME, ChatFactory, ChatProtocol
 from chatroom.server import ChatServer, ServerConfig
 from chatroom.text import has_control_characters, name_key
 
@@ -78,15 +78,15 @@ class World:
             sendq=1 << 20,
         )
         self.server = ChatServer(config, clock=self.clock)
+        self.factory = ChatFactory(self.server)
         self.slots: list[tuple[ChatProtocol, StringTransport] | None] = [None] * CLIENTS
         self.output: list[bytes] = []
 
     def connect(self, slot: int) -> None:
         if self.slots[slot] is None:
-            transport = StringTransport(
-                peerAddress=IPv4Address("TCP", "10.0.0.1", slot)
-            )
-            protocol = ChatProtocol(self.server)
+            address = IPv4Address("TCP", "10.0.0.1", slot)
+            transport = StringTransport(peerAddress=address)
+            protocol = self.factory.buildProtocol(address)
             protocol.makeConnection(transport)
             self.slots[slot] = (protocol, transport)
 
