@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 from chatroom.client import keys
 from chatroom.client.model import EntryKind, Page, SessionModel
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
+from chatroom.text import name_key
 from chatroom.wire import Event
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
@@ -214,7 +215,9 @@ class ChatController:
             self._send(self.wanted_name)
         elif page == Page.LOBBY and not text.startswith("/"):
             room = text.strip()
-            verb = "join" if room in self.model.rooms else "create"
+            # Room names compare as the server compares them (Tea == tea).
+            known = {name_key(name) for name in self.model.rooms}
+            verb = "join" if name_key(room) in known else "create"
             self._send(f"/{verb} {room}")
         else:
             self._send(text)

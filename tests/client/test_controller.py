@@ -138,6 +138,11 @@ class CommandTests(ControllerTestCase):
             self.server.sent(), ["/join general", "/create tea", "/join general"]
         )
 
+    def test_lobby_name_matches_rooms_as_the_server_does(self) -> None:
+        """Typing GENERAL joins general: room names ignore case, as on the server."""
+        self.controller.submit("GENERAL")
+        self.assertEqual(self.server.sent(), ["/join GENERAL"])
+
     def test_commands_pass_through(self) -> None:
         """/commands go to the server as typed."""
         self.controller.submit("/msg bob hi there")
