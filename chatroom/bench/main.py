@@ -371,10 +371,27 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _interpreter(options: argparse.Namespace) -> str:
+    """Which Python the servers we start run on (e.g. ``PyPy 3.9.16``)."""
+    if options.connect:
+        return "unknown (--connect)"
+    probe = "import platform as p; print(p.python_implementation(), p.python_version())"
+    try:
+        return subprocess.run(
+            [options.server_python or sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as error:
+        raise BenchError(f"cannot run {options.server_python}: {error}") from None
+
+
 def run(options: argparse.Namespace) -> dict[str, Any]:
     """Run the chosen scenarios; return the whole report."""
     report: dict[str, Any] = {
-        "machine": machine(),
+        "machine": machine() | {"server_interpreter": _interpreter(options)},
         "config": {
             k: v for k, v in vars(options).items() if k not in ("scenarios", "json")
         },
@@ -494,7 +511,10 @@ def table(report: dict[str, Any]) -> str:
     out: list[str] = []
     results = report["scenarios"]
     m = report["machine"]
-    out.append(f"machine: {m['nproc']} cores, {m['cpu']}, Python {m['python']}")
+    out.append(
+        f"machine: {m['nproc']} cores, {m['cpu']}, generator Python {m['python']}, "
+        f"server {m['server_interpreter']}"
+    )
     header = (
         "server",
         "rate",

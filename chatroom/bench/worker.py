@@ -142,7 +142,9 @@ class BenchClient(Protocol):
                                 window.max_us = latency
                             window.received += 1
                             break
-            else:
+            elif line[:1] in b"JEP" and not line.startswith(b"JOIN "):
+                # Only JOINED, ERR and PART matter here: ROOM lists and JOINs
+                # are most of a joiner's input and are not worth parsing.
                 self.control(line.decode("utf-8", "replace"))
 
     def control(self, line: str) -> None:

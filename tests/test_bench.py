@@ -1,0 +1,112 @@
+"""Smoke tests of ``chatroom-bench``: every scenario, tiny, through the real CLI.
+
+They check that the benchmark works end to end (server and generator
+processes, histograms, report) and that its JSON report is complete and
+consistent. They never assert a timing: this machine's speed is not a bug.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from twisted.trial import unittest
+
+from chatroom.bench.main import main
+
+#: 6 clients in 2 rooms (3 each), senders 0-2 (rooms 0, 1, 0), 5 msg/s for 1 s.
+TINY = [
+    "--clients", "6", "--rooms", "2", "--senders", "3", "--rate", "5",
+    "--duration", "1", "--warmup", "0.3", "--capacity", "12",
+    "--drain-idle", "0.3", "--workers", "2",
+]  # fmt: skip
+
+LATENCY_KEYS = ("p50", "p90", "p99", "p99_9", "max")
+
+
+class BenchSmokeTests(unittest.TestCase):
+    """Each scenario at tiny scale; the report must be whole and add up."""
+
+    timeout = 60
+
+    def run_bench(self, *scenarios: str) -> dict[str, Any]:
+        """Run the CLI entry point and return the JSON report it wrote."""
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "report.json"
+            status = main([*scenarios, *TINY, "--json", str(path)])
+            self.assertEqual(status, 0)
+            report: dict[str, Any] = json.loads(path.read_text())
+        for key in ("nproc", "cpu", "python", "server_interpreter"):
+            self.assertIn(key, report["machine"])
+        return report
+
+    def assert_latency_sane(self, latency: dict[str, Any], count: int) -> None:
+        """Percentiles present, non-negative and in order; one per delivery."""
+        values = [latency[key] for key in LATENCY_KEYS]
+        self.assertNotIn(None, values)
+        self.assertGreaterEqual(values[0], 0)
+        self.assertEqual(values, sorted(values))
+        self.assertEqual(latency["count"], count)
+
+    def assert_fanout_run(self, run: dict[str, Any], server: str) -> None:
+        """15 messages (3 senders x 5), each delivered to its 3 room members."""
+        self.assertEqual(run["server"], server)
+        self.assertEqual(run["sent"], 15)
+        self.assertEqual(run["expected"], 3 * run["sent"])
+        self.assertEqual(run["received"], run["expected"])
+        self.assertEqual(run["loss"], 0)
+        self.assertEqual(run["deliveries_per_s"], run["received"] / run["duration"])
+        self.assert_latency_sane(run["latency_ms"], run["received"])
+        self.assertIsNotNone(run["server_rss_kib"])
+        self.assertIsNotNone(run["server_cpu_pct"])
+        self.assertIsNotNone(run["generator_cpu_pct"])
+        self.assertEqual(run["generator_processes"], 2)
+
+    def test_fanout(self) -> None:
+        """Fan-out against a chatroom server the benchmark starts: no loss."""
+        report = self.run_bench("fanout")
+        (run,) = report["scenarios"]["fanout"]
+        self.assert_fanout_run(run, "chatroom")
+
+    def test_baseline(self) -> None:
+        """The same fan-out against the bare baseline server, with ratios."""
+        report = self.run_bench("fanout", "baseline")
+        (ours,) = report["scenarios"]["fanout"]
+        (theirs,) = report["scenarios"]["baseline"]
+        self.assert_fanout_run(ours, "chatroom")
+        self.assert_fanout_run(theirs, "baseline")
+        ratios = report["ratios"]
+        self.assertIn("peak_deliveries_per_s", ratios)
+        self.assertEqual(ratios["per_rate"][0]["deliveries_ratio"], 1.0)
+
+    def test_capacity(self) -> None:
+        """Every idle client connects, names itself and joins; memory is read."""
+        report = self.run_bench("capacity")
+        capacity = report["scenarios"]["capacity"]
+        self.assertEqual(capacity["clients"], 12)
+        self.assertEqual(capacity["rooms"], 1)
+        self.assertGreater(capacity["connects_per_s"], 0)
+        self.assertGreater(capacity["server_rss_before_kib"], 0)
+        self.assertGreater(capacity["server_rss_after_kib"], 0)
+        self.assertIsInstance(capacity["server_kib_per_client"], float)
+        self.assertIsNotNone(capacity["server_cpu_pct"])
+
+    def test_slow_reader(self) -> None:
+        """The slow member's room-mates get everything, before and during."""
+        report = self.run_bench("slow-reader")
+        slow = report["scenarios"]["slow-reader"]
+        self.assertEqual(slow["slow_member"], 4)  # room 0: 0, 2, 4; 0 and 2 send
+        for phase in ("before", "during"):
+            window = slow[phase]
+            # room 0's senders (0 and 2) send 10 messages a phase; 2 others hear.
+            self.assertEqual(window["sent"], 15)
+            self.assertEqual(window["expected"], 2 * 10)
+            self.assertEqual(window["received"], window["expected"])
+            self.assertEqual(window["loss"], 0)
+            self.assert_latency_sane(window["latency_ms"], window["received"])
+        self.assertIn("dropped_after_s", slow)
+        self.assertIn("drop_reason", slow)
+        self.assertIsNotNone(slow["p99_change_ms"])
+        self.assertGreater(slow["server_rss_max_kib"], 0)
