@@ -103,12 +103,21 @@ def format_line(event: str, *fields: str, text: str | None = None) -> bytes:
     return (" ".join(parts) + "\r\n").encode("utf-8")
 
 
+#: The last whole second formatted and its text: every message in the same
+#: second shares the ``strftime`` (the milliseconds are added per call).
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
 def format_time(seconds: float) -> str:
     """UTC ISO-8601 with milliseconds, e.g. ``2026-11-21T18:04:05.123Z``."""
     # Round to whole milliseconds first: float subtraction would turn .123
     # into .12299999... and print .122.
     whole, millis = divmod(round(seconds * 1000), 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+    cached_second, prefix = _last_second[0]
+    if whole != cached_second:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _last_second[0] = (whole, prefix)
+    return f"{prefix}.{millis:03d}Z"
 
 
 def parse_time(stamp: str) -> float:
