@@ -214,10 +214,13 @@ class ChatProtocol(Protocol):
             # instead of buffering, registering for writability with epoll,
             # waking up for it, sending and unregistering, per member per
             # message. Whatever the kernel does not take goes the usual way.
-            written = sock.writeSomeData(data)
-            if type(written) is int:  # otherwise lost: Twisted will notice
-                if written == len(data):
-                    return
+            try:
+                written = sock.socket.send(data)
+            except OSError:  # would block, or the peer is gone: Twisted's
+                written = 0  # own write path finds out and handles it
+            if written == len(data):
+                return
+            if written:
                 data = data[written:]
         self.transport.write(data)
 
