@@ -57,6 +57,8 @@ class Room:
         self.topic_by = ""
         self.members: dict[Member, None] = {}
         self.history: deque[HistoryEntry] = deque(maxlen=history_size)
+        self._listing_state: tuple[int, str] | None = None
+        self._listing = b""
 
     def __repr__(self) -> str:
         return f"<Room {self.name!r} members={len(self.members)}>"
@@ -117,11 +119,19 @@ class Room:
         return b"".join(lines)
 
     def listing_line(self) -> bytes:
-        """This room's ``ROOM`` line for the lobby list."""
-        return format_line(
-            "ROOM",
-            self.name,
-            str(len(self.members)),
-            str(self.capacity),
-            text=self.topic,
-        )
+        """This room's ``ROOM`` line for the lobby list.
+
+        Every newcomer is sent the whole list, so the line is kept and only
+        rebuilt when what it shows (member count, topic) has changed.
+        """
+        state = (len(self.members), self.topic)
+        if state != self._listing_state:
+            self._listing = format_line(
+                "ROOM",
+                self.name,
+                str(state[0]),
+                str(self.capacity),
+                text=self.topic,
+            )
+            self._listing_state = state
+        return self._listing
