@@ -20,7 +20,7 @@ from chatroom.bench.main import main
 TINY = [
     "--clients", "6", "--rooms", "2", "--senders", "3", "--rate", "5",
     "--duration", "1", "--warmup", "0.3", "--capacity", "12",
-    "--drain-idle", "0.3", "--workers", "2",
+    "--drain-idle", "0.3", "--workers", "2", "--slow-duration", "1",
 ]  # fmt: skip
 
 LATENCY_KEYS = ("p50", "p90", "p99", "p99_9", "max")

@@ -174,9 +174,12 @@ def run_fanout(
     clients, rooms, senders = options.clients, options.rooms, options.senders
     warm, duration = options.warmup, options.duration
     if slow:
+        # The stalled socket's kernel buffers take megabytes before the
+        # server's own send queue fills, so "during" may be longer.
+        during = max(duration, options.slow_duration)
         windows = [
             ("before", warm, warm + duration),
-            ("during", warm + duration, warm + 2 * duration),
+            ("during", warm + duration, warm + duration + during),
         ]
     else:
         windows = [("measure", warm, warm + duration)]
@@ -186,7 +189,8 @@ def run_fanout(
         "rooms": rooms,
         "senders": senders,
         "rate": rate,
-        "message_size": options.slow_message_size if slow else options.message_size,
+        "message_size": options.message_size,
+        "track_message_size": options.slow_message_size if slow else 0,
         "windows": windows,
         "send_end": windows[-1][2],
         "slow": slow_index,
@@ -213,7 +217,8 @@ def run_fanout(
         "senders": senders,
         "rate": rate,
         "duration": duration,
-        "message_size": spec["message_size"],
+        "message_size": options.message_size,
+        "slow_room_message_size": options.slow_message_size if slow else None,
     }
     cpu = [r["cpu"] for r in results if r["cpu"]]
     wall = max((c["wall"] for c in cpu), default=0.0)
@@ -570,7 +575,7 @@ def table(report: dict[str, Any]) -> str:
     if slow:
         out.append(
             f"\nslow-reader: member {slow['slow_member']} of room 0 stops reading; "
-            f"others in room 0 ({slow['message_size']}-byte messages)"
+            f"others in room 0 (its messages {slow['slow_room_message_size']} bytes)"
         )
         srows = []
         for phase in ("before", "during"):
@@ -634,7 +639,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--message-size", type=int, default=64, help="bytes of message text")
     add("--capacity", type=int, default=10000, help="capacity clients (10000)")
     add("--capacity-room-size", type=int, default=100, help="members per room")
-    add("--slow-message-size", type=int, default=256, help="slow-reader text bytes")
+    add(
+        "--slow-message-size",
+        type=int,
+        default=4000,
+        help="text bytes in the slow reader's room (default 4000)",
+    )
+    add(
+        "--slow-duration",
+        type=float,
+        default=20.0,
+        help="seconds measured after the slow reader stalls (default 20)",
+    )
     add("--sendq", type=int, default=16 * 1024 * 1024, help="server --sendq")
     add("--slow-sendq", type=int, default=65536, help="server --sendq, slow-reader")
     add("--workers", type=int, default=2, help="generator processes (default 2)")
