@@ -653,7 +653,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     add("--sendq", type=int, default=16 * 1024 * 1024, help="server --sendq")
     add("--slow-sendq", type=int, default=65536, help="server --sendq, slow-reader")
-    add("--workers", type=int, default=2, help="generator processes (default 2)")
+    add("--workers", type=int, default=1, help="generator processes (default 1)")
     add("--concurrency", type=int, default=100, help="connects in flight per worker")
     add("--connect-timeout", type=float, default=300.0, help="seconds to join all")
     add("--drain-idle", type=float, default=0.5, help="quiet seconds ending a run")

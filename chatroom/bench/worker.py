@@ -117,13 +117,14 @@ class BenchClient(Protocol):
         self.joined = False
         self.attempts = 0
         self._buffer = b""
-        self._sent = 0
+        self.fd = -1  # the socket's descriptor, once connected
 
     def connectionMade(self) -> None:
         self.transport.setTcpNoDelay(True)
         if self.index == self.worker.slow:
             # A small receive buffer makes the stall reach the server sooner.
             self.transport.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.worker.mux.add(self)
         self.transport.write(f"{self.name}\r\n/join {self.room}\r\n".encode())
 
     def dataReceived(self, data: bytes) -> None:
@@ -179,8 +180,14 @@ class BenchClient(Protocol):
         )
 
     def connectionLost(self, reason: Failure) -> None:
+        if self.fd in self.worker.mux.clients:
+            self.worker.mux.remove(self)
+            self.closed(reason.getErrorMessage())
+
+    def closed(self, why: str = "closed by the server") -> None:
+        """The server closed the connection (seen by the ReadMux or Twisted)."""
         if not self.joined:
-            self.worker.client_failed(self, reason.getErrorMessage())
+            self.worker.client_failed(self, why)
         else:
             self.worker.lost += 1
 
@@ -192,8 +199,8 @@ class ReadMux:
     Twisted calls ``doRead`` once per readable socket, with a logging context
     around each call; at 100,000 deliveries a second that per-socket overhead
     alone would saturate the generator, and a saturated generator reports its
-    own queueing as the server's latency. So once the clients are in their
-    rooms their sockets move from the reactor to an epoll set of our own,
+    own queueing as the server's latency. So as soon as a client is connected
+    its socket moves from the reactor to an epoll set of our own,
     whose single descriptor the reactor watches: one reactor callback drains
     every socket that is ready. Writes still go through the transports.
     """
@@ -214,15 +221,14 @@ class ReadMux:
     def add(self, client: BenchClient) -> None:
         transport = client.transport
         reactor.removeReader(transport)
-        fd = transport.fileno()
+        fd = client.fd = transport.fileno()
         self.clients[fd] = (client, transport.socket)
         self.poller.register(fd, select.EPOLLIN)
 
     def remove(self, client: BenchClient) -> None:
         """Stop reading ``client`` (the slow reader), leaving it connected."""
-        fd = client.transport.fileno()
-        if self.clients.pop(fd, None) is not None:
-            self.poller.unregister(fd)
+        if self.clients.pop(client.fd, None) is not None:
+            self.poller.unregister(client.fd)
 
     def doRead(self) -> None:
         clients = self.clients
@@ -246,7 +252,7 @@ class ReadMux:
                 else:  # closed by the server: forget it; Twisted never knew
                     self.poller.unregister(fd)
                     del clients[fd]
-                    client.worker.lost += 1
+                    client.closed()
 
 
 class Control(LineOnlyReceiver):
@@ -283,6 +289,7 @@ class Worker:
         self.lost = 0
         self.errors: list[str] = []
         self.clients: list[BenchClient] = []
+        self.mux = ReadMux()
         self.drop_seen: tuple[float, str] | None = None
         mine = range(spec["worker"], spec["clients"], spec["workers"])
         self._pending = list(reversed(mine))
@@ -304,6 +311,7 @@ class Worker:
     # -- connecting ------------------------------------------------------------
 
     def start(self) -> None:
+        reactor.addReader(self.mux)
         self._connect_start = time.time()
         self._cpu_start = cpu_seconds()
         if not self._wanted:
@@ -387,11 +395,6 @@ class Worker:
                 first = t0 + client.index / senders / rate
                 heapq.heappush(self._heap, (first, client.index, 0))
         self._by_index = {c.index: c for c in self.clients}
-        self._mux = ReadMux()
-        for client in self.clients:
-            if client.joined and client.connected:
-                self._mux.add(client)
-        reactor.addReader(self._mux)
         now = time.time()
         cpu_at = spec["windows"][0][1]
         cpu_until = spec["windows"][-1][2]
@@ -401,7 +404,7 @@ class Worker:
         if self.slow is not None and self.slow in self._by_index:
             reactor.callLater(
                 max(0.0, t0 + spec["slow_at"] - now),
-                self._mux.remove,
+                self.mux.remove,
                 self._by_index[self.slow],
             )
         self._slow_at = t0 + spec.get("slow_at", 0.0)
@@ -479,9 +482,7 @@ class Worker:
                 }
             }
         )
-        mux = getattr(self, "_mux", None)
-        if mux is not None:
-            reactor.removeReader(mux)
+        reactor.removeReader(self.mux)
         for client in self.clients:
             if client.transport is not None and client.connected:
                 client.transport.abortConnection()
