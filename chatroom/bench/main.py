@@ -428,8 +428,11 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         try:
             return body(target)
         except BenchError as error:
-            tail = started.log_tail() if started else ""
-            raise BenchError(f"{error}\nserver log tail:\n{tail}") from None
+            if started is None:
+                raise
+            raise BenchError(
+                f"{error}\nserver log tail:\n{started.log_tail()}"
+            ) from None
         finally:
             if started is not None:
                 started.stop()
