@@ -231,28 +231,27 @@ class ReadMux:
             self.poller.unregister(client.fd)
 
     def doRead(self) -> None:
+        # One pass only: the reactor calls again at once while sockets are
+        # ready, and runs the senders' timers in between, so a busy receive
+        # side never delays a scheduled send.
         clients = self.clients
-        for _ in range(64):  # bounded: let the reactor run timers too
-            events = self.poller.poll(0, 4096)
-            if not events:
-                return
-            for fd, _mask in events:
-                entry = clients.get(fd)
-                if entry is None:
-                    continue
-                client, sock = entry
-                try:
-                    data = sock.recv(65536)  # below malloc's mmap threshold
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    data = b""
-                if data:
-                    client.dataReceived(data)
-                else:  # closed by the server: forget it; Twisted never knew
-                    self.poller.unregister(fd)
-                    del clients[fd]
-                    client.closed()
+        for fd, _mask in self.poller.poll(0, 4096):
+            entry = clients.get(fd)
+            if entry is None:
+                continue
+            client, sock = entry
+            try:
+                data = sock.recv(65536)  # below malloc's mmap threshold
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if data:
+                client.dataReceived(data)
+            else:  # closed by the server: forget it; Twisted never knew
+                self.poller.unregister(fd)
+                del clients[fd]
+                client.closed()
 
 
 class Control(LineOnlyReceiver):
