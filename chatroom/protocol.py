@@ -58,6 +58,22 @@ _LOST_REASONS = {
 }
 
 
+def _can_write_directly(transport: object) -> bool:
+    """Whether ``send`` may bypass the transport's buffer (plain TCP only).
+
+    The fast path reads Twisted's own buffer state (``dataBuffer``,
+    ``_tempDataLen``), which is not public API: should a Twisted release
+    rename them, every connection quietly takes the ordinary path instead.
+    """
+    return (
+        isinstance(transport, tcp.Connection)
+        and not transport.TLS
+        and hasattr(transport, "dataBuffer")
+        and hasattr(transport, "_tempDataLen")
+        and hasattr(transport, "socket")
+    )
+
+
 @implementer(IPushProducer)
 class ChatProtocol(Protocol):
     """The server end of one client connection.
@@ -120,7 +136,7 @@ class ChatProtocol(Protocol):
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
-        if isinstance(self.transport, tcp.Connection) and not self.transport.TLS:
+        if _can_write_directly(self.transport):
             self._socket = self.transport
         self.transport.registerProducer(self, True)
         self.server.opened(self)
