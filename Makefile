@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 
-.PHONY: run test trial format clean
+.PHONY: run test trial bench format clean
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null)
@@ -27,6 +27,10 @@ test: $(STAMP)
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
 trial: $(STAMP)
 	$(BIN)/python -m twisted.trial tests
+
+# The benchmark at the targets' scale (about six minutes); see docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/chatroom-bench
 
 format: $(STAMP)
 	$(BIN)/ruff format .
