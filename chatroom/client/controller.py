@@ -26,6 +26,12 @@ Connector = Callable[[ChatClientFactory], "Deferred[ChatClientProtocol]"]
 QUIT_GRACE_SECONDS = 2.0
 
 
+#: How often a reconnect retries a name the server still holds for the lost
+#: session (2, 4, 8, 16, then every 30 s: about 3.5 minutes in all, longer
+#: than the server's default ping interval plus timeout).
+NAME_RETRIES = 10
+
+
 class Backoff:
     """Reconnect delays that double from ``initial`` up to ``maximum``."""
 
@@ -73,6 +79,10 @@ class ChatController:
         self.reconnecting = False
         self.quitting = False
         self._retry: IDelayedCall | None = None
+        #: Retrying our old name while the server still holds it for the
+        #: session that was lost (until its ping timeout harvests it).
+        self._name_retry: IDelayedCall | None = None
+        self._name_attempts = 0
         self._quit_timeout: IDelayedCall | None = None
 
     # -- connecting ----------------------------------------------------------------
@@ -123,6 +133,7 @@ class ChatController:
 
     def _connection_lost(self, reason: Failure) -> None:
         self.protocol = None
+        self._cancel_name_retry()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
         if self.quitting:
@@ -149,6 +160,8 @@ class ChatController:
             self.reconnecting = False
 
     def _after_WELCOME(self, event: Event, was_page: Page) -> None:
+        self._cancel_name_retry()
+        self._name_attempts = 0
         self._send("/watch on")
         name = self.model.own_name
         self._set_ready_status()
@@ -179,6 +192,17 @@ class ChatController:
     def _after_ERR(self, event: Event, was_page: Page) -> None:
         code = event.fields[0] if event.fields else ""
         if was_page == Page.USERNAME and self.reconnecting:
+            if code == "NAME_TAKEN" and self._name_attempts < NAME_RETRIES:
+                # After a network failure the server keeps our old session,
+                # and so our name, until that session's ping times out.
+                self._name_attempts += 1
+                delay = min(2.0**self._name_attempts, 30.0)
+                self.model.note(
+                    f"{self.wanted_name} is still held by the lost session; "
+                    f"trying again in {delay:g}s (or type another name)"
+                )
+                self._name_retry = self.clock.callLater(delay, self._retry_name)
+                return
             self.model.note(f"could not take back the name {self.wanted_name}")
             self.reconnecting = False
         elif self.reconnecting and self.wanted_room and code == "NO_SUCH_ROOM":
@@ -188,6 +212,16 @@ class ChatController:
         elif self.reconnecting and self.wanted_room:
             self.model.note(f"could not rejoin {self.wanted_room}")
             self.reconnecting = False
+
+    def _retry_name(self) -> None:
+        self._name_retry = None
+        if self.wanted_name and self.model.page == Page.USERNAME:
+            self._send(self.wanted_name)
+
+    def _cancel_name_retry(self) -> None:
+        if self._name_retry is not None and self._name_retry.active():
+            self._name_retry.cancel()
+        self._name_retry = None
 
     def _set_ready_status(self) -> None:
         self.model.set_status(
@@ -211,6 +245,7 @@ class ChatController:
             return command == "/help"
         page = self.model.page
         if page == Page.USERNAME and not text.startswith("/"):
+            self._cancel_name_retry()  # the user chose instead
             self.wanted_name = text.strip()
             self._send(self.wanted_name)
         elif page == Page.LOBBY and not text.startswith("/"):

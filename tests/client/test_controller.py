@@ -243,6 +243,37 @@ class ReconnectTests(ControllerTestCase):
         self.server.say("ERR NO_SUCH_ROOM no room called tea")
         self.assertEqual(self.server.sent(), ["/create tea"])
 
+    def test_name_held_by_lost_session_is_retried(self) -> None:
+        """NAME_TAKEN after a reconnect: retry the name until the ghost is gone."""
+        self.into_room()
+        self.server.drop()
+        self.clock.advance(1)
+        self.server.say("HELLO chatroom 1 hi")
+        self.assertEqual(self.server.sent(), ["alice"])
+        self.server.say("ERR NAME_TAKEN alice is taken, choose another name")
+        self.assertIn("still held by the lost session", self.notes()[-1])
+        self.clock.advance(1.9)
+        self.assertEqual(self.server.sent(), [])
+        self.clock.advance(0.1)
+        self.assertEqual(self.server.sent(), ["alice"])
+        self.server.say("ERR NAME_TAKEN alice is taken, choose another name")
+        self.clock.advance(4)
+        self.assertEqual(self.server.sent(), ["alice"])
+        self.server.say("WELCOME alice")
+        self.assertEqual(self.server.sent(), ["/watch on", "/join tea"])
+
+    def test_typed_name_replaces_the_retry(self) -> None:
+        """A name the user types while the old one is retried wins; no more retries."""
+        self.into_room()
+        self.server.drop()
+        self.clock.advance(1)
+        self.server.say("HELLO chatroom 1 hi", "ERR NAME_TAKEN alice is taken")
+        self.server.sent()
+        self.controller.submit("alice2")
+        self.assertEqual(self.server.sent(), ["alice2"])
+        self.clock.advance(60)
+        self.assertEqual(self.server.sent(), [])
+
     def test_backoff_resets_after_success(self) -> None:
         """A restored session starts the next backoff from the shortest delay."""
         self.into_room()
