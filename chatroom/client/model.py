@@ -301,17 +301,7 @@ class SessionModel:
         if not self._history_marked:
             self._history_marked = True
             self._add(LogEntry(EntryKind.EARLIER, "earlier messages"))
-        self._add(
-            LogEntry(
-                kind,
-                event.text,
-                user=user,
-                time=moment,
-                earlier=True,
-                mentions_me=user != self.own_name
-                and mentions(self.own_name, event.text),
-            )
-        )
+        self._add(self._said(kind, user, moment, event.text, earlier=True))
 
     def _on_HISTORY(self, event: Event) -> None:
         self._history(event, EntryKind.MESSAGE)
@@ -320,16 +310,21 @@ class SessionModel:
         self._history(event, EntryKind.ACTION)
 
     def _live(self, event: Event, kind: EntryKind) -> None:
-        user = self._field(event, 1)
-        self._add(
-            LogEntry(
-                kind,
-                event.text,
-                user=user,
-                time=self._time(self._field(event, 2)),
-                mentions_me=user != self.own_name
-                and mentions(self.own_name, event.text),
-            )
+        user, moment = self._field(event, 1), self._time(self._field(event, 2))
+        self._add(self._said(kind, user, moment, event.text))
+
+    def _said(
+        self,
+        kind: EntryKind,
+        user: str,
+        moment: float | None,
+        text: str,
+        earlier: bool = False,
+    ) -> LogEntry:
+        """A message or action by ``user``, flagged if it mentions us."""
+        mentions_me = user != self.own_name and mentions(self.own_name, text)
+        return LogEntry(
+            kind, text, user=user, time=moment, earlier=earlier, mentions_me=mentions_me
         )
 
     def _on_MSG(self, event: Event) -> None:
