@@ -442,8 +442,7 @@ class ChatProtocol(Protocol):
         room = self.server.find_room(args)
         if room is self.room:
             raise ChatError("ALREADY_IN_ROOM", f"you are already in {room.name}")
-        if room.is_full:
-            raise ChatError("ROOM_FULL", f"{room.name} is full ({room.capacity})")
+        self.server.check_space(room)  # before leaving, so a refusal keeps us here
         if self.room is not None:
             self._leave(f"left for {room.name}")
         self._enter(room)

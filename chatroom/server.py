@@ -194,10 +194,14 @@ class ChatServer:
         self.log.info("{user} created room {room}", user=owner.name, room=name)
         return room
 
-    def enter_room(self, connection: ChatProtocol, room: Room) -> None:
-        """Put a lobby connection into ``room`` and send it the room's welcome."""
+    def check_space(self, room: Room) -> None:
+        """Refuse with ``ROOM_FULL`` if ``room`` has no place for one more."""
         if room.is_full:
             raise ChatError("ROOM_FULL", f"{room.name} is full ({room.capacity})")
+
+    def enter_room(self, connection: ChatProtocol, room: Room) -> None:
+        """Put a lobby connection into ``room`` and send it the room's welcome."""
+        self.check_space(room)
         room.add(connection)
         connection.room = room
         connection.send(room.welcome_lines())
