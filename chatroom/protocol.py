@@ -432,8 +432,6 @@ class ChatProtocol(Protocol):
         if not args or " " in args:
             raise ChatError("BAD_ARGS", "usage: /create NAME")
         room = self.server.create_room(args, owner=self)
-        if self.room is not None:
-            self._leave(f"left for {room.name}")
         self._enter(room)
 
     def do_join(self, args: str) -> None:
@@ -443,8 +441,6 @@ class ChatProtocol(Protocol):
         if room is self.room:
             raise ChatError("ALREADY_IN_ROOM", f"you are already in {room.name}")
         self.server.check_space(room)  # before leaving, so a refusal keeps us here
-        if self.room is not None:
-            self._leave(f"left for {room.name}")
         self._enter(room)
 
     def do_leave(self, args: str) -> None:
@@ -542,6 +538,9 @@ class ChatProtocol(Protocol):
             )
 
     def _enter(self, room: Room) -> None:
+        """Enter ``room``, leaving the current one first (``LEFT`` to us)."""
+        if self.room is not None:
+            self._leave(f"left for {room.name}")
         self.server.enter_room(self, room)
         self.state = ROOM
 
