@@ -14,6 +14,7 @@ setup(
     install_requires=[
         "twisted[tls]>=24.3",
         "urwid>=2.6",
+        "txredisapi>=1.6",
     ],
     extras_require={
         "test": [

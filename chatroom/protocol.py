@@ -12,10 +12,12 @@ replies are encoded once by :func:`chatroom.wire.format_line`.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import ClassVar
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any, ClassVar
 
 from twisted.internet import tcp
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IDelayedCall, IPushProducer
 from twisted.internet.protocol import Protocol, ServerFactory, connectionDone
 from twisted.logger import Logger
@@ -33,6 +35,37 @@ from chatroom.text import (
 from chatroom.wire import PROTOCOL_VERSION, format_line, format_time
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
+
+
+def single_word(args: str, usage: str) -> str:
+    """The single argument of ``/create NAME`` and the like, or ``BAD_ARGS``."""
+    if not args or " " in args:
+        raise ChatError("BAD_ARGS", f"usage: {usage}")
+    return args
+
+
+def check_text(text: str) -> None:
+    """Refuse text that would reach other users' terminals as controls."""
+    if has_control_characters(text):
+        raise ChatError(
+            "BAD_TEXT", "control characters and escape sequences are not allowed"
+        )
+
+
+def check_topic(topic: str) -> None:
+    check_text(topic)
+    if len(topic) > TOPIC_MAX_LENGTH:
+        raise ChatError("BAD_ARGS", f"topics are at most {TOPIC_MAX_LENGTH} characters")
+
+
+def split_private_message(args: str) -> tuple[str, str]:
+    """``/msg USER TEXT`` split into its target and its (checked) text."""
+    target, _, text = args.partition(" ")
+    if not target or not text:
+        raise ChatError("BAD_ARGS", "usage: /msg USER TEXT")
+    check_text(text)
+    return target, text
+
 
 HELP_TEXT = """\
 Commands (in a room, any other line is a message to everyone in it):
@@ -124,6 +157,10 @@ class ChatProtocol(Protocol):
         self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
         self._socket: tcp.Connection | None = None  # plain TCP: see send()
+        # A command waiting on shared state (cluster mode) holds back the
+        # lines after it, so each connection's commands run in order.
+        self._waiting: Deferred[Any] | None = None
+        self._backlog: deque[bytes] = deque()
 
     def __repr__(self) -> str:
         return f"<ChatProtocol {self.name or self.host!r} {self.state}>"
@@ -276,7 +313,10 @@ class ChatProtocol(Protocol):
                     self._line_too_long()
                     self._skipping = 0
                     continue
-                self.rawLineReceived(raw)
+                if self._waiting is not None:
+                    self._backlog.append(raw)
+                else:
+                    self.rawLineReceived(raw)
         if len(self._buffer) > self._max_line and not self._closing:
             self._discard_partial_line()
 
@@ -311,30 +351,61 @@ class ChatProtocol(Protocol):
             )
             return
         try:
-            self.lineReceived(line)
-        except ChatError as refusal:
-            self.error(refusal.code, refusal.text)
+            pending = self.lineReceived(line)
         except Exception:
-            self.log.failure("command failed: {user}", user=self.name)
+            self._refused(Failure())
+            return
+        if pending is not None:
+            self._wait_for(Deferred.fromCoroutine(pending))
+
+    def _refused(self, failure: Failure) -> None:
+        """The error boundary: every failed command gets one ``ERR`` reply."""
+        if failure.check(ChatError):
+            refusal = failure.value
+            self.error(refusal.code, refusal.text)
+        elif failure.check(CancelledError):
+            pass  # the connection went away while the command waited
+        else:
+            self.log.failure("command failed: {user}", failure, user=self.name)
             self.error("INTERNAL", "the server failed on that command; sorry")
 
-    def lineReceived(self, line: str) -> None:
-        """Dispatch one decoded line by state: a name, a command or a message."""
+    def _wait_for(self, pending: Deferred[Any]) -> None:
+        """Hold this connection's input until ``pending`` (a command) is done.
+
+        Reading stops too, so a client cannot pile up lines while it waits.
+        """
+        self._waiting = pending
+        self.transport.pauseProducing()
+        pending.addErrback(self._refused)
+        pending.addBoth(self._done_waiting)
+
+    def _done_waiting(self, result: object) -> None:
+        self._waiting = None
+        while self._backlog and self._waiting is None and not self._closing:
+            self.rawLineReceived(self._backlog.popleft())
+        if self._waiting is None and not self._closing:
+            self.transport.resumeProducing()
+
+    def lineReceived(self, line: str) -> Coroutine[Any, Any, None] | None:
+        """Dispatch one decoded line by state: a name, a command or a message.
+
+        Returns what the handler returned: ``None`` once it is done, or (in
+        cluster mode) a coroutine still waiting on shared state.
+        """
         if line.startswith("/") and not line.startswith("//"):
             command, _, args = line[1:].partition(" ")
-            self.command(command.lower(), args.strip())
-        elif self.state == USERNAME:
-            self.choose_name(line.strip())
-        elif self.state == ROOM:
+            return self.command(command.lower(), args.strip())
+        if self.state == USERNAME:
+            return self.choose_name(line.strip())
+        if self.state == ROOM:
             if not line:
                 raise ChatError("BAD_ARGS", "empty message not sent")
-            self.say("MSG", line[1:] if line.startswith("//") else line)
-        else:
-            raise ChatError(
-                "NOT_IN_ROOM", "you are in the lobby: /join or /create a room first"
-            )
+            return self.say("MSG", line[1:] if line.startswith("//") else line)
+        raise ChatError(
+            "NOT_IN_ROOM", "you are in the lobby: /join or /create a room first"
+        )
 
-    def command(self, command: str, args: str) -> None:
+    def command(self, command: str, args: str) -> Coroutine[Any, Any, None] | None:
         entry = self.COMMANDS.get(command)
         if entry is None:
             raise ChatError("UNKNOWN_COMMAND", f"no command /{command}; try /help")
@@ -343,8 +414,9 @@ class ChatProtocol(Protocol):
             if self.state == USERNAME:
                 raise ChatError("NO_NAME", "choose a username first")
             raise ChatError("NOT_IN_ROOM", f"/{command} works only in a room")
-        handler: Callable[[str], None] = getattr(self, handler_name)
-        handler(args)
+        handler: Callable[[str], Coroutine[Any, Any, None] | None]
+        handler = getattr(self, handler_name)
+        return handler(args)
 
     # -- keepalive and timers ---------------------------------------------------
 
@@ -391,22 +463,25 @@ class ChatProtocol(Protocol):
 
     # -- the username state -----------------------------------------------------
 
-    def choose_name(self, name: str) -> None:
+    def choose_name(self, name: str) -> Coroutine[Any, Any, None] | None:
         self.server.claim_name(self, name)
+        self._named(name)
+        self.send(format_line("WELCOME", name) + self.server.room_list())
+        return None
+
+    def _named(self, name: str) -> None:
+        """The connection has its first name: on to the lobby."""
         self.name = name
         self.state = LOBBY
         self._set_timer(self.server.config.ping_interval, self._check_idle)
         self.log.info("{host} is now {user}", host=self.host, user=name)
-        self.send(format_line("WELCOME", name) + self.server.room_list())
 
     # -- commands ---------------------------------------------------------------
 
-    def do_nick(self, args: str) -> None:
-        if not args or " " in args:
-            raise ChatError("BAD_ARGS", "usage: /nick NAME")
+    def do_nick(self, args: str) -> Coroutine[Any, Any, None] | None:
+        single_word(args, "/nick NAME")
         if self.state == USERNAME:
-            self.choose_name(args)
-            return
+            return self.choose_name(args)
         old = self.name
         assert old is not None
         self.server.claim_name(self, args)
@@ -417,6 +492,7 @@ class ChatProtocol(Protocol):
             self.room.broadcast(line)  # includes us
         else:
             self.send(line)
+        return None
 
     def do_help(self, args: str) -> None:
         self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
@@ -429,14 +505,12 @@ class ChatProtocol(Protocol):
         self.send(self.server.room_list())
 
     def do_create(self, args: str) -> None:
-        if not args or " " in args:
-            raise ChatError("BAD_ARGS", "usage: /create NAME")
+        single_word(args, "/create NAME")
         room = self.server.create_room(args, owner=self)
         self._enter(room)
 
     def do_join(self, args: str) -> None:
-        if not args or " " in args:
-            raise ChatError("BAD_ARGS", "usage: /join NAME")
+        single_word(args, "/join NAME")
         room = self.server.find_room(args)
         if room is self.room:
             raise ChatError("ALREADY_IN_ROOM", f"you are already in {room.name}")
@@ -463,25 +537,18 @@ class ChatProtocol(Protocol):
                 format_line("TOPIC", room.name, room.topic_by or "-", text=room.topic)
             )
             return
-        self._check_text(args)
-        if len(args) > TOPIC_MAX_LENGTH:
-            raise ChatError(
-                "BAD_ARGS", f"topics are at most {TOPIC_MAX_LENGTH} characters"
-            )
+        check_topic(args)
         room.topic, room.topic_by = args, self.name
         room.broadcast(format_line("TOPIC", room.name, self.name, text=args))
         self.server.room_changed(room)
 
-    def do_me(self, args: str) -> None:
+    def do_me(self, args: str) -> Coroutine[Any, Any, None] | None:
         if not args:
             raise ChatError("BAD_ARGS", "usage: /me TEXT")
-        self.say("ACTION", args)
+        return self.say("ACTION", args)
 
     def do_msg(self, args: str) -> None:
-        target_name, _, text = args.partition(" ")
-        if not target_name or not text:
-            raise ChatError("BAD_ARGS", "usage: /msg USER TEXT")
-        self._check_text(text)
+        target_name, text = split_private_message(args)
         target = self.server.find_user(target_name)
         assert self.name is not None and target.name is not None
         stamp = format_time(self.server.clock.seconds())
@@ -499,8 +566,7 @@ class ChatProtocol(Protocol):
         )
 
     def do_delete(self, args: str) -> None:
-        if not args or " " in args:
-            raise ChatError("BAD_ARGS", "usage: /delete NAME")
+        single_word(args, "/delete NAME")
         room = self.server.find_room(args)
         if room.permanent:
             raise ChatError("NOT_ALLOWED", f"{room.name} is permanent")
@@ -519,23 +585,17 @@ class ChatProtocol(Protocol):
 
     # -- helpers for the commands -----------------------------------------------
 
-    def say(self, event: str, text: str) -> None:
+    def say(self, event: str, text: str) -> Coroutine[Any, Any, None] | None:
         """Fan one message or action out to the room, stamped by the server."""
         room = self.room
         assert room is not None and self.name is not None
-        self._check_text(text)
+        check_text(text)
         stamp = format_time(self.server.clock.seconds())
         room.broadcast(format_line(event, room.name, self.name, stamp, text=text))
         room.remember(
             "HISTORY" if event == "MSG" else "HISTORY_ACTION", self.name, stamp, text
         )
-
-    def _check_text(self, text: str) -> None:
-        if has_control_characters(text):
-            raise ChatError(
-                "BAD_TEXT",
-                "control characters and escape sequences are not allowed",
-            )
+        return None
 
     def _enter(self, room: Room) -> None:
         """Enter ``room``, leaving the current one first (``LEFT`` to us)."""

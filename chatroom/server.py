@@ -78,10 +78,25 @@ class ChatServer:
         self._watchers: set[ChatProtocol] = set()
         self._changed_rooms: dict[str, Room] = {}
         self._lobby_push: IDelayedCall | None = None
-        for room_name in config.rooms:
+        self._add_permanent_rooms()
+
+    def _add_permanent_rooms(self) -> None:
+        for room_name in self.config.rooms:
             self._add_room(
-                Room(room_name, config.room_capacity, config.history, permanent=True)
+                Room(
+                    room_name,
+                    self.config.room_capacity,
+                    self.config.history,
+                    permanent=True,
+                )
             )
+
+    def start(self) -> None:
+        """The service has started (a cluster node connects to Redis here)."""
+
+    def detach(self) -> Deferred[None]:
+        """Every connection is closed: let go of shared state before exiting."""
+        return succeed(None)
 
     # -- connections ----------------------------------------------------------
 
@@ -132,16 +147,20 @@ class ChatServer:
         self.connections_per_host[connection.host] -= 1
         if not self.connections_per_host[connection.host]:
             del self.connections_per_host[connection.host]
-        self._watchers.discard(connection)
-        if connection.room is not None:
-            self.leave_room(connection, reason, announce=not self.shutting_down)
-        if connection.name is not None:
-            self.users.pop(name_key(connection.name), None)
+        self.watch_lobby(connection, False)
+        self._release(connection, reason)
         self.log.info(
             "{user} disconnected: {reason}",
             user=connection.name or connection.host,
             reason=reason,
         )
+
+    def _release(self, connection: ChatProtocol, reason: str) -> None:
+        """Free a departing connection's room place and name."""
+        if connection.room is not None:
+            self.leave_room(connection, reason, announce=not self.shutting_down)
+        if connection.name is not None:
+            self.users.pop(name_key(connection.name), None)
 
     # -- names ----------------------------------------------------------------
 

@@ -27,12 +27,17 @@ class ChatService(Service):
     def __init__(self, server: ChatServer) -> None:
         self.server = server
 
+    def startService(self) -> None:
+        super().startService()
+        self.server.start()
+
     def stopService(self) -> Deferred[None]:
         """Tell every client why, let their output flush, then let twistd exit.
 
         Each connection gets ``BYE server shutting down`` and is closed after
         its buffer drains; one that cannot drain is aborted after
-        ``--shutdown-grace`` seconds, so shutdown is bounded.
+        ``--shutdown-grace`` seconds, so shutdown is bounded. A cluster node
+        then hands its users' names and places back (``detach``).
         """
         super().stopService()
         server = self.server
@@ -42,7 +47,7 @@ class ChatService(Service):
         self.log.info("shutting down: closing {count} connections", count=count)
         for connection in list(server.open_connections):
             connection.close("server shutting down")
-        return server.when_all_closed()
+        return server.when_all_closed().addCallback(lambda _: server.detach())
 
 
 class ListeningService(Service):

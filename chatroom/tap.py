@@ -5,6 +5,9 @@ The plugin in ``twisted/plugins/chatroom_plugin.py`` only points here.
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +16,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
+from chatroom.cluster.node import ClusterConfig, ClusterServer
+from chatroom.cluster.protocol import ClusterFactory
+from chatroom.cluster.redis import RedisAddress, RedisLink
 from chatroom.protocol import ChatFactory
 from chatroom.server import ChatServer, ServerConfig
 from chatroom.service import ChatService, ListeningService
@@ -149,6 +155,35 @@ class Options(usage.Options):
             _number(float, 1, "--ping-timeout"),
         ],
         [
+            "redis",
+            None,
+            None,
+            "Join a cluster: the Redis shared by every node, as "
+            "redis://[:password@]host[:port][/db] (rediss:// for TLS). "
+            "Without it the server runs alone.",
+        ],
+        [
+            "node-id",
+            None,
+            None,
+            "This node's name in the cluster (default: host name and process id).",
+        ],
+        [
+            "node-ttl",
+            None,
+            ClusterConfig.node_ttl,
+            "Seconds without a heartbeat after which other nodes harvest this "
+            "node's users (with --redis).",
+            _number(float, 0.5, "--node-ttl"),
+        ],
+        [
+            "redis-timeout",
+            None,
+            ClusterConfig.redis_timeout,
+            "Seconds to wait for Redis before answering ERR UNAVAILABLE.",
+            _number(float, 0.1, "--redis-timeout"),
+        ],
+        [
             "shutdown-grace",
             None,
             DEFAULTS.shutdown_grace,
@@ -177,6 +212,30 @@ class Options(usage.Options):
         name = self["name"]
         if not name or " " in name:
             raise usage.UsageError("--name must be one word")
+        if self["redis"] is not None:
+            try:
+                self["redis"] = RedisAddress.parse(self["redis"])
+            except ValueError as problem:
+                raise usage.UsageError(f"--redis: {problem}") from None
+            if self["node-id"] is None:
+                self["node-id"] = default_node_id()
+            if not is_valid_name(self["node-id"]):
+                raise usage.UsageError(
+                    "--node-id: 1-32 letters, digits, '_', '-' or '.'"
+                )
+        elif self["node-id"] is not None:
+            raise usage.UsageError("--node-id needs --redis")
+
+    def cluster_config(self) -> ClusterConfig | None:
+        """How to join the cluster, or None to run alone."""
+        if self["redis"] is None:
+            return None
+        return ClusterConfig(
+            redis=self["redis"],
+            node_id=self["node-id"],
+            node_ttl=self["node-ttl"],
+            redis_timeout=self["redis-timeout"],
+        )
 
     def server_config(self) -> ServerConfig:
         """The parsed options as the server's configuration."""
@@ -237,8 +296,26 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         from twisted.internet import reactor as global_reactor
 
         reactor = global_reactor
-    server = ChatServer(config.server_config(), clock=reactor)
     endpoint = serverFromString(reactor, config["port"])
-    return ChatroomService(
-        server, ListeningService(endpoint, ChatFactory(server)), reactor
-    )
+    cluster = config.cluster_config()
+    if cluster is None:
+        server = ChatServer(config.server_config(), clock=reactor)
+        factory = ChatFactory(server)
+    else:
+        server = ClusterServer(
+            config.server_config(),
+            reactor,
+            cluster,
+            commands=RedisLink(reactor, cluster.redis, "redis commands"),
+            subscriber=RedisLink(
+                reactor, cluster.redis, "redis subscriber", subscriber=True
+            ),
+        )
+        factory = ClusterFactory(server)
+    return ChatroomService(server, ListeningService(endpoint, factory), reactor)
+
+
+def default_node_id() -> str:
+    """A node name unique enough by default: this host's name and our pid."""
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:20] or "node"
+    return f"{host}-{os.getpid()}"

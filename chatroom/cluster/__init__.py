@@ -1,0 +1,1 @@
+"""Many server processes, one chat: names and rooms shared through Redis."""

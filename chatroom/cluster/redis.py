@@ -1,0 +1,181 @@
+"""Reconnecting connections to Redis, built on txredisapi's protocols.
+
+txredisapi's own connection handlers queue commands while disconnected and
+wait for the connection to come back; a chat server must instead answer at
+once (``ERR UNAVAILABLE``) and know exactly when it lost Redis, because
+anything published meanwhile may have been missed. So each
+:class:`RedisLink` runs one txredisapi protocol under Twisted's
+``ClientService`` (reconnect with exponential backoff) and reports every
+connect and disconnect to its owner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import txredisapi
+from twisted.application.internet import ClientService, backoffPolicy
+from twisted.application.service import Service
+from twisted.internet.endpoints import TCP4ClientEndpoint, wrapClientTLS
+from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.internet.protocol import Factory
+from twisted.logger import Logger
+
+
+@dataclass(frozen=True)
+class RedisAddress:
+    """Where Redis is: parsed from ``redis://[:password@]host[:port][/db]``.
+
+    ``rediss://`` connects with TLS (the host's certificate is verified).
+    """
+
+    host: str
+    port: int = 6379
+    db: int = 0
+    password: str | None = None
+    tls: bool = False
+
+    @classmethod
+    def parse(cls, url: str) -> RedisAddress:
+        """Parse a Redis URL; ``ValueError`` says what is wrong with it."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss"):
+            raise ValueError(f"{url!r} is not a redis:// or rediss:// URL")
+        if not parts.hostname:
+            raise ValueError(f"{url!r} names no host")
+        path = parts.path.strip("/")
+        if path and not path.isdigit():
+            raise ValueError(f"{url!r}: the database must be a number")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or 6379,
+            db=int(path or 0),
+            password=unquote(parts.password) if parts.password else None,
+            tls=parts.scheme == "rediss",
+        )
+
+    def endpoint(self, reactor: Any) -> IStreamClientEndpoint:
+        """A client endpoint for this address."""
+        endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(
+            reactor, self.host, self.port, timeout=5
+        )
+        if self.tls:
+            from twisted.internet.ssl import optionsForClientTLS
+
+            endpoint = wrapClientTLS(optionsForClientTLS(self.host), endpoint)
+        return endpoint
+
+    def __str__(self) -> str:  # never print the password
+        scheme = "rediss" if self.tls else "redis"
+        return f"{scheme}://{self.host}:{self.port}/{self.db}"
+
+
+class SubscriberProtocol(txredisapi.SubscriberProtocol):
+    """A subscriber connection that hands every message to its link's owner."""
+
+    link: RedisLink
+
+    def messageReceived(self, pattern: Any, channel: bytes, message: bytes) -> None:
+        self.link.on_message(channel, message)
+
+
+class _LinkFactory(Factory):
+    """Builds txredisapi protocols for one link (bytes in, bytes out)."""
+
+    # What txredisapi's protocols consult on their factory when AUTH or
+    # SELECT fails: keep retrying (ClientService decides), and log it.
+    isLazy = True
+
+    def __init__(self, link: RedisLink) -> None:
+        self.link = link
+
+    def buildProtocol(self, addr: object) -> txredisapi.BaseRedisProtocol:
+        address = self.link.address
+        protocol = self.link.protocol_class(
+            charset=None,  # replies stay bytes: chat lines go out as they came
+            password=address.password,
+            dbid=address.db or None,
+            convertNumbers=False,  # a user called "42" stays b"42"
+        )
+        protocol.factory = self
+        protocol.link = self.link
+        protocol.whenConnected().addCallback(self.link._connected)
+        return protocol
+
+    def stopTrying(self) -> None:
+        pass
+
+    def connectionError(self, why: str) -> None:
+        self.link.log.error("{link}: {why}", link=self.link.name, why=why)
+
+
+class RedisLink(Service):
+    """One connection to Redis, re-established with backoff whenever it drops.
+
+    ``connection`` is the live txredisapi protocol, or ``None`` while there
+    is none; ``on_up`` and ``on_down`` are called on each change.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        reactor: Any,
+        address: RedisAddress,
+        name: str,
+        subscriber: bool = False,
+    ) -> None:
+        self.address = address
+        self.name = name
+        self.protocol_class = (
+            SubscriberProtocol if subscriber else txredisapi.RedisProtocol
+        )
+        self.connection: Any = None
+        self.on_up: Callable[[], None] = lambda: None
+        self.on_down: Callable[[], None] = lambda: None
+        self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
+        self._reactor = reactor
+        self._client = ClientService(
+            address.endpoint(reactor),
+            _LinkFactory(self),
+            retryPolicy=backoffPolicy(initialDelay=0.1, maxDelay=5.0, factor=2.0),
+            clock=reactor,
+        )
+
+    def startService(self) -> None:
+        super().startService()
+        self._client.startService()
+
+    def stopService(self) -> Any:
+        super().stopService()
+        return self._client.stopService()
+
+    def drop(self) -> None:
+        """Abandon the current connection (it stopped answering); reconnect."""
+        if self.connection is not None:
+            self.connection.transport.abortConnection()
+
+    def _connected(self, protocol: Any) -> None:
+        # txredisapi says "ready" from inside connectionMade; let the reactor
+        # finish setting the connection up before anyone uses it.
+        self._reactor.callLater(0, self._up, protocol)
+
+    def _up(self, protocol: Any) -> None:
+        if not protocol.connected:
+            return
+        self.connection = protocol
+        protocol.whenDisconnected().addCallback(self._down)
+        self.log.info(
+            "{link} connected to {address}", link=self.name, address=self.address
+        )
+        self.on_up()
+
+    def _down(self, protocol: Any) -> None:
+        if self.connection is not protocol:
+            return
+        self.connection = None
+        self.log.warn("{link} lost its connection to Redis", link=self.name)
+        self.on_down()

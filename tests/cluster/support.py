@@ -1,0 +1,172 @@
+"""A real ``redis-server`` and several real chat nodes, for the cluster tests.
+
+Each test gets its own ``redis-server`` on a free loopback port (no
+persistence, so a restart loses everything, the harshest case) and starts
+as many nodes as it needs, each the real ``makeService`` with ``--redis``
+on 127.0.0.1 port 0. Without a ``redis-server`` on the PATH the tests are
+skipped with that reason; ``make test`` installs Debian's package first
+where it can (see the Makefile).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+
+from twisted.internet import defer, protocol, reactor
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+
+from chatroom.tap import ChatroomService, Options, makeService
+from tests.support import LineClient, connect_client
+
+REDIS_SERVER = shutil.which("redis-server") or (
+    "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+)
+NO_REDIS = (
+    "redis-server is not installed (make test installs Debian's redis-server "
+    "when it runs as root with apt-get; otherwise install it yourself)"
+)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (Redis cannot take port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisProcess(protocol.ProcessProtocol):
+    """One ``redis-server``: fires ``ready`` once it accepts connections."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.output = b""
+        self.ready: defer.Deferred[None] = defer.Deferred()
+        self.ended: defer.Deferred[None] = defer.Deferred()
+        self.transport = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> defer.Deferred[None]:
+        assert REDIS_SERVER is not None
+        args = [
+            REDIS_SERVER,
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--logfile", "",
+        ]  # fmt: skip
+        reactor.spawnProcess(self, REDIS_SERVER, args, env=os.environ)
+        return self.ready
+
+    def outReceived(self, data: bytes) -> None:
+        self.output += data
+        if b"Ready to accept connections" in self.output and not self.ready.called:
+            self.ready.callback(None)
+
+    errReceived = outReceived
+
+    def processEnded(self, reason: Failure) -> None:
+        if not self.ready.called:
+            self.ready.errback(
+                RuntimeError(f"redis-server ended:\n{self.output.decode()}")
+            )
+        self.ended.callback(None)
+
+    def stop(self, sig: int = signal.SIGKILL) -> defer.Deferred[None]:
+        """Kill it (by default as abruptly as a crash) and wait for its end."""
+        if not self.ended.called:
+            self.transport.signalProcess(sig)
+        return self.ended
+
+    @defer.inlineCallbacks
+    def restart(self):
+        """Kill it and start a fresh one on the same port (all data lost)."""
+        yield self.stop()
+        self.output = b""
+        self.ready = defer.Deferred()
+        self.ended = defer.Deferred()
+        yield self.start()
+
+
+class ClusterTestCase(unittest.TestCase):
+    """A fresh ``redis-server`` per test, and nodes started on demand."""
+
+    timeout = 30
+    node_options: tuple[str, ...] = ("--rate", "0", "--node-ttl", "1.5")
+
+    if REDIS_SERVER is None:
+        skip = NO_REDIS
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        self.redis = RedisProcess(free_port())
+        yield self.redis.start()
+        self.addCleanup(self.redis.stop)
+        self.nodes: list[ChatroomService] = []
+        self.clients: list[LineClient] = []
+        self.addCleanup(self._stop_nodes)
+
+    @defer.inlineCallbacks
+    def node(self, *options: str, node_id: str | None = None):
+        """Start a node on a free port; fires with its service once it serves."""
+        node_id = node_id or f"node{len(self.nodes) + 1}"
+        config = Options()
+        config.parseOptions(
+            [
+                "--port", "tcp:0:interface=127.0.0.1",
+                "--redis", self.redis.url,
+                "--node-id", node_id,
+                *self.node_options,
+                *options,
+            ]
+        )  # fmt: skip
+        service: ChatroomService = makeService(config)
+        service.startService()
+        self.nodes.append(service)
+        yield service.listener.whenListening()
+        yield service.server.when_available()
+        return service
+
+    @defer.inlineCallbacks
+    def start_nodes(self, count: int, *options: str):
+        """Start ``count`` nodes, one after another."""
+        nodes = []
+        for _ in range(count):
+            nodes.append((yield self.node(*options)))
+        return nodes
+
+    @defer.inlineCallbacks
+    def clients_of(self, nodes: list[ChatroomService], names: list[str] | None = None):
+        """One client per entry of ``nodes`` (named from ``names`` if given)."""
+        clients = []
+        for index, node in enumerate(nodes):
+            clients.append((yield self.client(node, names[index] if names else None)))
+        return clients
+
+    def port_of(self, node: ChatroomService) -> int:
+        assert node.listener.port is not None
+        return node.listener.port.getHost().port
+
+    @defer.inlineCallbacks
+    def client(self, node: ChatroomService, name: str | None = None):
+        """A client of ``node`` (named, if ``name``), closed after the test."""
+        client = yield connect_client(reactor, self.port_of(node), name)
+        self.clients.append(client)
+        return client
+
+    @defer.inlineCallbacks
+    def _stop_nodes(self):
+        for node in self.nodes:
+            if node.running:
+                yield node.stopService()
+        for client in self.clients:
+            if not client.is_closed:
+                client.transport.loseConnection()
+        yield defer.gatherResults([client.closed for client in self.clients])

@@ -1,0 +1,220 @@
+"""Several nodes, one Redis: users on different nodes share one chat.
+
+Every test runs a real ``redis-server`` and two or three real nodes on
+loopback, and talks to them over real sockets as users would.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import defer
+
+from chatroom.wire import parse_event
+from tests.cluster.support import ClusterTestCase
+
+
+class CrossNodeChatTests(ClusterTestCase):
+    """Rooms, messages and names span the nodes."""
+
+    @defer.inlineCallbacks
+    def test_message_reaches_members_on_every_node(self):
+        """A room with members on three nodes: everyone sees everything, in one order."""
+        nodes = yield self.start_nodes(3)
+        alice = yield self.client(nodes[0], "alice")
+        bob = yield self.client(nodes[1], "bob")
+        carol = yield self.client(nodes[2], "carol")
+        alice.say("/create plans")
+        yield alice.expect_line("JOINED plans 1 ")
+        bob.say("/join plans")
+        yield bob.expect_line("MEMBERS plans alice bob")
+        yield alice.expect_line("JOIN plans bob")
+        carol.say("/join plans")
+        yield carol.expect_line("MEMBERS plans alice bob carol")
+        yield bob.expect_line("JOIN plans carol")
+        for index in range(30):
+            for sender in (alice, bob, carol):
+                sender.say(f"line {index}")
+        everyone = (alice, bob, carol)
+        for client in everyone:
+            for _ in range(90):
+                yield client.expect_line("MSG plans ")
+        streams = [
+            [line for line in client.lines if line.startswith("MSG plans ")]
+            for client in everyone
+        ]
+        self.assertEqual(len(streams[0]), 90)
+        self.assertEqual(streams[0], streams[1])
+        self.assertEqual(streams[0], streams[2])
+        for sender in ("alice", "bob", "carol"):
+            said = [
+                parse_event(line).text
+                for line in streams[0]
+                if parse_event(line).fields[1] == sender
+            ]
+            self.assertEqual(said, [f"line {index}" for index in range(30)])
+
+    @defer.inlineCallbacks
+    def test_history_and_topic_come_from_the_whole_room(self):
+        """A joiner on another node sees what was said and set on the first."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        alice.say("/create lounge")
+        yield alice.expect_line("JOINED lounge ")
+        alice.say("hello from node one")
+        yield alice.expect_line("MSG lounge alice ")
+        alice.say("/topic cluster talk")
+        yield alice.expect_line("TOPIC lounge alice cluster talk")
+        bob = yield self.client(two, "bob")
+        bob.say("/join lounge")
+        yield bob.expect_line("JOINED lounge 2 ")
+        yield bob.expect_line("MEMBERS lounge alice bob")
+        history = yield bob.expect_line("HISTORY lounge alice ")
+        self.assertTrue(history.endswith(" hello from node one"))
+        yield bob.expect_line("TOPIC lounge alice cluster talk")
+        bob.say("/who")
+        yield bob.expect_line("MEMBERS lounge alice bob")
+        yield bob.expect_line("OWNER lounge alice")
+
+    @defer.inlineCallbacks
+    def test_list_counts_members_on_every_node(self):
+        """``/list`` on any node counts the members on all of them."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/join general")
+        yield alice.expect_line("JOINED general ")
+        bob.say("/join general")
+        yield bob.expect_line("JOINED general 2 ")
+        watcher = yield self.client(one, "watcher")
+        watcher.say("/list")
+        yield watcher.expect_line("ROOMS 1")
+        line = yield watcher.expect_line("ROOM general ")
+        self.assertEqual(line, "ROOM general 2 256")
+
+    @defer.inlineCallbacks
+    def test_private_message_and_rename_across_nodes(self):
+        """``/msg`` finds a user on another node; a rename is seen there too."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/msg BOB psst")
+        line = yield bob.expect_line("PRIVMSG alice bob ")
+        self.assertTrue(line.endswith(" psst"))
+        echo = yield alice.expect_line("PRIVMSG alice bob ")
+        self.assertEqual(echo, line)
+        alice.say("/join general")
+        bob.say("/join general")
+        yield alice.expect_line("JOIN general bob")
+        bob.say("/nick robert")
+        yield alice.expect_line("NICK bob robert")
+        yield bob.expect_line("NICK bob robert")
+        alice.say("/nick robert")
+        error = yield alice.expect_line("ERR ")
+        self.assertTrue(error.startswith("ERR NAME_TAKEN "))
+        newcomer = yield self.client(one, "bob")  # the old name is free again
+        self.assertTrue(newcomer.lines[-1].startswith("WELCOME bob"))
+
+    @defer.inlineCallbacks
+    def test_leave_and_empty_room_disappears_everywhere(self):
+        """The last member leaving on one node removes the room on the other."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/create brief")
+        yield alice.expect_line("JOINED brief ")
+        bob.say("/join brief")
+        yield alice.expect_line("JOIN brief bob")
+        alice.say("/leave")
+        yield alice.expect_line("LEFT brief")
+        part = yield bob.expect_line("PART brief alice ")
+        self.assertEqual(part, "PART brief alice left")
+        yield bob.expect_line("OWNER brief bob")
+        bob.say("/leave")
+        yield bob.expect_line("LEFT brief")
+        alice.say("/list")
+        yield alice.expect_line("ROOMS 1")
+        alice.say("/join brief")
+        error = yield alice.expect_line("ERR ")
+        self.assertTrue(error.startswith("ERR NO_SUCH_ROOM "))
+
+
+class ClusterRulesTests(ClusterTestCase):
+    """Names, capacity and room limits hold across nodes, even under races."""
+
+    @defer.inlineCallbacks
+    def test_name_race_has_exactly_one_winner(self):
+        """Twenty users on three nodes ask for one name at once: one gets it."""
+        nodes = yield self.start_nodes(3)
+        clients = yield self.clients_of([nodes[i % 3] for i in range(20)])
+        for client in clients:
+            client.say("Highlander")
+        replies = yield defer.gatherResults(
+            [
+                client.expect(lambda line: line.startswith(("WELCOME ", "ERR ")))
+                for client in clients
+            ]
+        )
+        winners = [reply for reply in replies if reply.startswith("WELCOME ")]
+        self.assertEqual(len(winners), 1)
+        self.assertEqual(
+            {reply.split()[1] for reply in replies if reply.startswith("ERR ")},
+            {"NAME_TAKEN"},
+        )
+
+    @defer.inlineCallbacks
+    def test_capacity_holds_cluster_wide(self):
+        """A room of three takes exactly three of six racing joiners on two nodes."""
+        one = yield self.node("--room-capacity", "3")
+        two = yield self.node("--room-capacity", "3")
+        owner = yield self.client(one, "owner")
+        owner.say("/create small")
+        yield owner.expect_line("JOINED small 1 3")
+        clients = yield self.clients_of(
+            [(one, two)[i % 2] for i in range(6)], [f"user{i}" for i in range(6)]
+        )
+        for client in clients:
+            client.say("/join small")
+        replies = yield defer.gatherResults(
+            [
+                client.expect(lambda line: line.startswith(("JOINED ", "ERR ")))
+                for client in clients
+            ]
+        )
+        self.assertEqual(sum(reply.startswith("JOINED ") for reply in replies), 2)
+        self.assertEqual(
+            {reply.split()[1] for reply in replies if reply.startswith("ERR ")},
+            {"ROOM_FULL"},
+        )
+
+    @defer.inlineCallbacks
+    def test_max_rooms_holds_cluster_wide(self):
+        """``--max-rooms`` counts the rooms made on every node."""
+        one = yield self.node("--max-rooms", "2")
+        two = yield self.node("--max-rooms", "2")
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/create second")  # "general" is the first
+        yield alice.expect_line("JOINED second ")
+        bob.say("/create third")
+        error = yield bob.expect_line("ERR ")
+        self.assertTrue(error.startswith("ERR TOO_MANY_ROOMS "))
+
+    @defer.inlineCallbacks
+    def test_delete_returns_members_on_every_node_to_the_lobby(self):
+        """The owner deletes a room; members elsewhere are told and listed rooms."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/create doomed")
+        yield alice.expect_line("JOINED doomed ")
+        bob.say("/join doomed")
+        yield bob.expect_line("JOINED doomed ")
+        bob.say("/delete doomed")
+        error = yield bob.expect_line("ERR ")
+        self.assertTrue(error.startswith("ERR NOT_ALLOWED "))
+        alice.say("/delete doomed")
+        for client in (alice, bob):
+            yield client.expect_line("DELETED doomed alice")
+            yield client.expect_line("ROOMS 1")
+        bob.say("hello?")
+        error = yield bob.expect_line("ERR ")
+        self.assertTrue(error.startswith("ERR NOT_IN_ROOM "))
