@@ -41,6 +41,7 @@ EVENT_FIELDS: dict[str, int] = {
     "HELP": 0,  # | text
     "OWNER": 2,  # room user
     "LOBBY": 0,  # | text
+    "NOTICE": 1,  # room | text
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -61,6 +62,7 @@ FREE_TEXT_EVENTS = frozenset(
         "PONG",
         "HELP",
         "LOBBY",
+        "NOTICE",
     }
 )
 

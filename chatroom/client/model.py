@@ -393,6 +393,10 @@ class SessionModel:
         room, by = self._field(event, 0), self._field(event, 1)
         self._leave(f"{room} was deleted by {by}")
 
+    def _on_NOTICE(self, event: Event) -> None:
+        """The server's word about a room (a cluster node lost touch, say)."""
+        self._add(LogEntry(EntryKind.NOTICE, f"{self._field(event, 0)}: {event.text}"))
+
     def _on_HELP(self, event: Event) -> None:
         self._add(LogEntry(EntryKind.HELP, event.text))
 

@@ -374,9 +374,9 @@ class ClusterServer(ChatServer):
         connection = self.commands.connection
         if connection is None or not (self.available or always):
             raise unavailable()
-        running = connection.eval(script.source, args=[self.cluster.prefix, *args])
-        running.addTimeout(self.cluster.redis_timeout, self.clock)
         try:
+            running = connection.eval(script.source, args=[self.cluster.prefix, *args])
+            running.addTimeout(self.cluster.redis_timeout, self.clock)
             return await running
         except defer.TimeoutError:
             self.log.warn("Redis did not answer {script} in time", script=script.name)
@@ -389,9 +389,9 @@ class ClusterServer(ChatServer):
         connection = self.subscriber.connection
         if connection is None:
             raise unavailable()
-        subscribing = connection.subscribe([channel])
-        subscribing.addTimeout(self.cluster.redis_timeout, self.clock)
         try:
+            subscribing = connection.subscribe([channel])
+            subscribing.addTimeout(self.cluster.redis_timeout, self.clock)
             await subscribing
         except (defer.TimeoutError, txredisapi.ConnectionError):
             self.subscriber.drop()

@@ -53,6 +53,14 @@ class PageTests(unittest.TestCase):
         self.assertEqual(model.page, Page.LOBBY)
         self.assertIn("tea was deleted by bob", model.log[-1].text)
 
+    def test_notice_is_shown_in_the_room(self) -> None:
+        """A cluster NOTICE (messages may be missed) appears in the room's log."""
+        model = SessionModel()
+        feed(model, *IN_TEA, "NOTICE tea messages may have been missed")
+        self.assertEqual(model.page, Page.ROOM)
+        self.assertEqual(model.log[-1].kind, EntryKind.NOTICE)
+        self.assertEqual(model.log[-1].text, "tea: messages may have been missed")
+
 
 class LobbyTests(unittest.TestCase):
     """The room list: full lists and pushed updates."""

@@ -53,7 +53,11 @@ class RedisProcess(protocol.ProcessProtocol):
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> defer.Deferred[None]:
+        """Start (or start again, empty) on this port; fires once it serves."""
         assert REDIS_SERVER is not None
+        self.output = b""
+        self.ready = defer.Deferred()
+        self.ended = defer.Deferred()
         args = [
             REDIS_SERVER,
             "--port", str(self.port),
@@ -85,15 +89,6 @@ class RedisProcess(protocol.ProcessProtocol):
             self.transport.signalProcess(sig)
         return self.ended
 
-    @defer.inlineCallbacks
-    def restart(self):
-        """Kill it and start a fresh one on the same port (all data lost)."""
-        yield self.stop()
-        self.output = b""
-        self.ready = defer.Deferred()
-        self.ended = defer.Deferred()
-        yield self.start()
-
 
 class ClusterTestCase(unittest.TestCase):
     """A fresh ``redis-server`` per test, and nodes started on demand."""
@@ -101,11 +96,13 @@ class ClusterTestCase(unittest.TestCase):
     timeout = 30
     node_options: tuple[str, ...] = ("--rate", "0", "--node-ttl", "1.5")
 
-    if REDIS_SERVER is None:
+    if REDIS_SERVER is None and not os.environ.get("CHATROOM_REQUIRE_REDIS"):
         skip = NO_REDIS
 
     @defer.inlineCallbacks
     def setUp(self):
+        if REDIS_SERVER is None:  # CI asked for these tests to run: fail, loudly
+            self.fail(NO_REDIS)
         self.redis = RedisProcess(free_port())
         yield self.redis.start()
         self.addCleanup(self.redis.stop)

@@ -17,7 +17,7 @@ class CrossNodeChatTests(ClusterTestCase):
 
     @defer.inlineCallbacks
     def test_message_reaches_members_on_every_node(self):
-        """A room with members on three nodes: everyone sees everything, in one order."""
+        """Members on three nodes: everyone sees everything, in one order."""
         nodes = yield self.start_nodes(3)
         alice = yield self.client(nodes[0], "alice")
         bob = yield self.client(nodes[1], "bob")

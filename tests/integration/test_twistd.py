@@ -33,12 +33,27 @@ class TwistdProcess(protocol.ProcessProtocol):
         #: Fires with a one-tuple holding the end reason (a Failure, which
         #: would otherwise turn the callback into an errback).
         self.ended: defer.Deferred[tuple[Failure]] = defer.Deferred()
+        self._watching: list[tuple[bytes, defer.Deferred[None]]] = []
+
+    def when_output(self, text: bytes) -> defer.Deferred[None]:
+        """Fires once the process has printed ``text``."""
+        waiter: defer.Deferred[None] = defer.Deferred()
+        self._watching.append((text, waiter))
+        self._check_output()
+        return waiter
 
     def outReceived(self, data: bytes) -> None:
         self.output += data
         match = LISTENING.search(self.output)
         if match and not self.listening.called:
             self.listening.callback(int(match.group(1)))
+        self._check_output()
+
+    def _check_output(self) -> None:
+        for entry in list(self._watching):
+            if entry[0] in self.output:
+                self._watching.remove(entry)
+                entry[1].callback(None)
 
     errReceived = outReceived
 
@@ -50,41 +65,48 @@ class TwistdProcess(protocol.ProcessProtocol):
         self.ended.callback((reason,))
 
 
+def spawn_twistd(case: unittest.TestCase, *args: str) -> TwistdProcess:
+    """Run ``twistd -n --pidfile= --logfile=- chatroom ARGS`` from this checkout.
+
+    The process is killed, if still running, when ``case`` ends.
+    """
+    process = TwistdProcess()
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT.path)
+    workdir = FilePath(tempfile.mkdtemp())
+    case.addCleanup(workdir.remove)
+    transport = reactor.spawnProcess(
+        process,
+        sys.executable,
+        [
+            sys.executable,
+            "-c",
+            TWISTD,
+            "-n",
+            "--pidfile=",
+            "--logfile=-",
+            "chatroom",
+            *args,
+        ],
+        env=env,
+        path=workdir.path,
+    )
+
+    def kill_if_running() -> defer.Deferred[tuple[Failure]]:
+        if not process.ended.called:
+            transport.signalProcess("KILL")
+        return process.ended
+
+    case.addCleanup(kill_if_running)
+    return process
+
+
 class TwistdTests(unittest.TestCase):
     """``twistd -n chatroom`` as an operator runs it."""
 
     timeout = 10
 
     def spawn(self, *args: str) -> TwistdProcess:
-        """Run ``twistd -n --pidfile= --logfile=- chatroom ARGS`` from this checkout."""
-        process = TwistdProcess()
-        env = dict(os.environ, PYTHONPATH=REPO_ROOT.path)
-        workdir = FilePath(tempfile.mkdtemp())
-        self.addCleanup(workdir.remove)
-        transport = reactor.spawnProcess(
-            process,
-            sys.executable,
-            [
-                sys.executable,
-                "-c",
-                TWISTD,
-                "-n",
-                "--pidfile=",
-                "--logfile=-",
-                "chatroom",
-                *args,
-            ],
-            env=env,
-            path=workdir.path,
-        )
-
-        def kill_if_running() -> defer.Deferred[tuple[Failure]]:
-            if not process.ended.called:
-                transport.signalProcess("KILL")
-            return process.ended
-
-        self.addCleanup(kill_if_running)
-        return process
+        return spawn_twistd(self, *args)
 
     @defer.inlineCallbacks
     def test_serve_and_sigterm(self):

@@ -1,0 +1,136 @@
+"""When a node dies or Redis goes away: what users on the other nodes see.
+
+A node is killed for real (``kill -9`` of a ``twistd chatroom`` process);
+Redis is killed and restarted empty, under live traffic.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import defer, reactor, task
+
+from chatroom.wire import parse_event
+from tests.cluster.support import ClusterTestCase
+from tests.integration.test_twistd import spawn_twistd
+from tests.support import connect_client
+
+
+class NodeFailureTests(ClusterTestCase):
+    """A node that vanishes is harvested by the others."""
+
+    @defer.inlineCallbacks
+    def test_killed_node_is_harvested(self):
+        """kill -9 a node: its users PART with a reason and their names come free."""
+        survivor = yield self.node()
+        process = spawn_twistd(
+            self,
+            "--port", "tcp:0:interface=127.0.0.1",
+            "--redis", self.redis.url,
+            "--node-id", "doomed",
+            "--node-ttl", "1.5",
+        )  # fmt: skip
+        port = yield process.listening
+        yield process.when_output(b"node doomed: in the cluster")
+        carol = yield connect_client(reactor, port, "carol")
+        self.clients.append(carol)
+        alice = yield self.client(survivor, "alice")
+        alice.say("/join general")
+        yield alice.expect_line("JOINED general ")
+        carol.say("/join general")
+        yield alice.expect_line("JOIN general carol")
+        carol.say("last words")
+        yield alice.expect_line("MSG general carol ")
+
+        killed_at = reactor.seconds()
+        process.transport.signalProcess("KILL")
+        part = yield alice.expect_line("PART general carol ")
+        waited = reactor.seconds() - killed_at
+        self.assertEqual(part, "PART general carol server doomed went away")
+        # The bound: the TTL, plus one heartbeat interval, plus slack.
+        self.assertLess(waited, 1.5 + 0.5 + 2)
+        newcomer = yield self.client(survivor, "carol")
+        listed = yield newcomer.expect_line("ROOM general ")
+        self.assertEqual(listed, "ROOM general 1 256")
+
+    @defer.inlineCallbacks
+    def test_clean_shutdown_hands_users_back_at_once(self):
+        """A node shut down on purpose releases its users without waiting for a TTL."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/join general")
+        bob.say("/join general")
+        yield alice.expect_line("JOIN general bob")
+        yield two.stopService()
+        part = yield alice.expect_line("PART general bob ")
+        self.assertEqual(part, "PART general bob server node2 shut down")
+        yield self.client(one, "bob")  # the name is free again
+
+
+class RedisFailureTests(ClusterTestCase):
+    """Redis goes away and comes back empty; the nodes carry on."""
+
+    timeout = 45
+
+    @defer.inlineCallbacks
+    def test_redis_restarted_under_live_traffic(self):
+        """Sessions survive, commands say UNAVAILABLE meanwhile, chat resumes."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/create live")
+        yield alice.expect_line("JOINED live ")
+        bob.say("/join live")
+        yield alice.expect_line("JOIN live bob")
+
+        sent = []
+
+        def chatter() -> None:
+            sent.append(f"tick {len(sent)}")
+            alice.say(sent[-1])
+
+        ticker = task.LoopingCall(chatter)
+        ticker.start(0.02)
+        yield bob.expect_line("MSG live alice ")
+        yield self.redis.stop()
+        unavailable = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertIn("try again", unavailable)
+        bob.say("/list")
+        yield bob.expect_line("ERR UNAVAILABLE ")
+        yield self.redis.start()  # same port, no data: everything is gone
+
+        for client in (alice, bob):
+            notice = yield client.expect_line("NOTICE live ")
+            self.assertIn("may have been missed", notice)
+        # Traffic flows again, and both see the same messages from here on.
+        after = yield bob.expect_line("MSG live alice ")
+        ticker.stop()
+        marker = parse_event(after).text
+        alice.say("done")
+        yield bob.expect(lambda line: line.endswith(" done"))
+        yield alice.expect(lambda line: line.endswith(" done"))
+
+        def stream(client):
+            lines = [
+                parse_event(line).text
+                for line in client.lines
+                if line.startswith("MSG live alice ")
+            ]
+            return lines[lines.index(marker) :]
+
+        self.assertEqual(stream(alice), stream(bob))
+        self.assertEqual(stream(bob)[-1], "done")
+
+        # Names and places were restored from the nodes, not lost with Redis.
+        impostor = yield self.client(two)
+        impostor.say("alice")
+        refused = yield impostor.expect_line("ERR ")
+        self.assertTrue(refused.startswith("ERR NAME_TAKEN "))
+        # Arrival order and owner are rebuilt in the order the nodes resumed.
+        bob.say("/who")
+        members = yield bob.expect_line("MEMBERS live ")
+        self.assertEqual(sorted(members.split()[2:]), ["alice", "bob"])
+        owner = yield bob.expect_line("OWNER live ")
+        self.assertIn(owner.split()[2], ("alice", "bob"))
+        watcher = yield self.client(one, "watcher")
+        listed = yield watcher.expect_line("ROOM live ")
+        self.assertEqual(listed, "ROOM live 2 256")
