@@ -41,12 +41,17 @@ class FakeClient:
 
     _next_port = 40000
 
-    def __init__(self, server: ChatServer, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        server: ChatServer,
+        host: str = "127.0.0.1",
+        protocol_class: type[ChatProtocol] = ChatProtocol,
+    ) -> None:
         FakeClient._next_port += 1
         self.transport = StringTransport(
             peerAddress=IPv4Address("TCP", host, FakeClient._next_port)
         )
-        self.protocol = ChatProtocol(server)
+        self.protocol = protocol_class(server)
         self.protocol.makeConnection(self.transport)
 
     def send(self, line: str, end: str = "\r\n") -> None:

@@ -10,6 +10,9 @@ from twisted.python import usage
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 
+from chatroom.cluster.node import ClusterServer
+from chatroom.cluster.protocol import ClusterFactory
+from chatroom.cluster.redis import RedisAddress
 from chatroom.protocol import ChatFactory
 from chatroom.server import ServerConfig
 from chatroom.tap import Options, makeService
@@ -101,6 +104,60 @@ class OptionsTests(unittest.TestCase):
         self.assertRaises(usage.UsageError, parse, "--name", "two words")
 
 
+class ClusterOptionsTests(unittest.TestCase):
+    """``--redis`` and its companions."""
+
+    def test_alone_without_redis(self) -> None:
+        """No --redis: no cluster, and --node-id alone is a mistake."""
+        self.assertIsNone(parse().cluster_config())
+        self.assertRaises(usage.UsageError, parse, "--node-id", "n1")
+
+    def test_redis_url(self) -> None:
+        """The URL gives host, port, database and password; the id is checked."""
+        cluster = parse(
+            "--redis", "redis://:s%40cret@redis.example:6380/2", "--node-id", "n1",
+            "--node-ttl", "6", "--redis-timeout", "2",
+        ).cluster_config()  # fmt: skip
+        assert cluster is not None
+        self.assertEqual(
+            cluster.redis,
+            RedisAddress("redis.example", 6380, 2, password="s@cret", tls=False),
+        )
+        self.assertEqual(
+            (cluster.node_id, cluster.node_ttl, cluster.redis_timeout),
+            ("n1", 6.0, 2.0),
+        )
+        self.assertNotIn("s@cret", str(cluster.redis))  # logs never show it
+        self.assertTrue(RedisAddress.parse("rediss://r.example").tls)
+
+    def test_default_node_id_is_unique_and_valid(self) -> None:
+        """Without --node-id a node is named after its host and process."""
+        cluster = parse("--redis", "redis://127.0.0.1").cluster_config()
+        assert cluster is not None
+        self.assertRegex(cluster.node_id, r"^[A-Za-z0-9_.-]+-[0-9]+$")
+
+    def test_bad_values(self) -> None:
+        """A bad URL or node id is a one-line usage error."""
+        for args in (
+            ("--redis", "http://127.0.0.1"),
+            ("--redis", "redis://127.0.0.1/zero"),
+            ("--redis", "redis:///0"),
+            ("--redis", "redis://127.0.0.1", "--node-id", "a:b"),
+            ("--redis", "redis://127.0.0.1", "--node-ttl", "0"),
+        ):
+            self.assertRaises(usage.UsageError, parse, *args)
+
+    def test_cluster_service(self) -> None:
+        """With --redis, makeService builds a cluster node; nothing connects yet."""
+        reactor = MemoryReactor()
+        service = makeService(
+            parse("--redis", "redis://127.0.0.1:6399", "--node-id", "n1"), reactor
+        )
+        self.assertIsInstance(service.server, ClusterServer)
+        self.assertIsInstance(service.listener.factory, ClusterFactory)
+        self.assertEqual(reactor.tcpClients, [])
+
+
 class HelpTests(unittest.TestCase):
     """``twistd chatroom --help`` explains every option."""
 
@@ -131,6 +188,10 @@ class HelpTests(unittest.TestCase):
             "ping-interval",
             "ping-timeout",
             "shutdown-grace",
+            "redis",
+            "node-id",
+            "node-ttl",
+            "redis-timeout",
         ):
             self.assertIn(f"--{option}=", text)
         self.assertIn("ssl:8443", text)

@@ -282,7 +282,7 @@ class ClusterServer(ChatServer):
         args: list[Any] = [
             self.node,
             int(self.cluster.node_ttl * 1000),
-            f"server {self.node} lost its session",
+            "connection lost",  # for users this node no longer has
             len(users),
         ]
         for user in users:
@@ -603,6 +603,8 @@ class ClusterServer(ChatServer):
         came meanwhile from before its PART are replayed afterwards.
         """
         assert connection.name is not None
+        if not self.available:  # don't wait for a subscription that can't come
+            raise unavailable()
         room = self._local_room(key, name)
         room.entering += 1
         try:

@@ -11,6 +11,7 @@ connect and disconnect to its owner.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +89,7 @@ class _LinkFactory(Factory):
     # What txredisapi's protocols consult on their factory when AUTH or
     # SELECT fails: keep retrying (ClientService decides), and log it.
     isLazy = True
+    noisy = False  # ClientService logs each attempt already
 
     def __init__(self, link: RedisLink) -> None:
         self.link = link
@@ -141,7 +143,14 @@ class RedisLink(Service):
         self._client = ClientService(
             address.endpoint(reactor),
             _LinkFactory(self),
-            retryPolicy=backoffPolicy(initialDelay=0.1, maxDelay=5.0, factor=2.0),
+            # 0.1 s, doubling to 5 s, plus up to 0.1 s so nodes don't retry
+            # in lockstep.
+            retryPolicy=backoffPolicy(
+                initialDelay=0.1,
+                maxDelay=5.0,
+                factor=2.0,
+                jitter=lambda: random.random() / 10,
+            ),
             clock=reactor,
         )
 

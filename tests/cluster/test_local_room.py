@@ -1,0 +1,95 @@
+"""A node's part of a room: who here gets which of the room's events.
+
+The join's reply and the room's events reach a node over two connections to
+Redis, in either order; these tests feed a ``LocalRoom`` both orders and
+check that every member sees each event once, in sequence, from just after
+its own welcome.
+"""
+
+from __future__ import annotations
+
+from twisted.trial import unittest
+
+from chatroom.cluster.node import MAYBE_MISSED, RECENT_EVENTS, LocalRoom
+
+
+class Member:
+    """Records what a room sends it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.data = b""
+
+    def send(self, data: bytes) -> None:
+        self.data += data
+
+    def lines(self) -> list[str]:
+        sent, self.data = self.data, b""
+        return sent.decode().split("\r\n")[:-1]
+
+
+def event(seq: int) -> bytes:
+    return f"MSG tea bob 2026-11-21T18:04:05.500Z line {seq}\r\n".encode()
+
+
+class LocalRoomTests(unittest.TestCase):
+    """Delivery by sequence number."""
+
+    def setUp(self) -> None:
+        self.room = LocalRoom("tea", "tea", b"chatroom:chan:tea")
+
+    def test_member_gets_only_events_after_its_welcome(self) -> None:
+        """Events up to the joiner's JOIN are in its welcome, not sent again."""
+        alice = Member("alice")
+        self.room.attach(alice, since=5)
+        for seq in range(3, 8):
+            self.room.deliver(seq, event(seq))
+        self.assertEqual(
+            alice.lines(),
+            [
+                "MSG tea bob 2026-11-21T18:04:05.500Z line 6",
+                "MSG tea bob 2026-11-21T18:04:05.500Z line 7",
+            ],
+        )
+
+    def test_events_before_the_reply_are_replayed_on_attach(self) -> None:
+        """Events that beat the join's reply to the node reach the joiner too."""
+        for seq in range(1, 6):
+            self.room.deliver(seq, event(seq))
+        alice = Member("alice")
+        self.room.attach(alice, since=3)
+        self.room.deliver(6, event(6))
+        self.assertEqual(
+            [line[-6:] for line in alice.lines()], ["line 4", "line 5", "line 6"]
+        )
+
+    def test_duplicates_are_dropped(self) -> None:
+        """An event the room already has (say, after a resume) is not resent."""
+        alice = Member("alice")
+        self.room.attach(alice, since=0)
+        self.room.deliver(1, event(1))
+        self.room.deliver(1, event(1))
+        self.assertEqual(len(alice.lines()), 1)
+
+    def test_leaver_gets_events_from_before_its_part_only(self) -> None:
+        """Detach, then replay up to the PART: nothing after it, nothing twice."""
+        alice = Member("alice")
+        self.room.attach(alice, since=0)
+        self.room.deliver(1, event(1))
+        last = self.room.detach(alice)
+        for seq in range(2, 6):
+            self.room.deliver(seq, event(seq))
+        self.room.replay(alice, last, before=4)  # the PART was event 4
+        self.assertEqual(
+            [line[-6:] for line in alice.lines()], ["line 1", "line 2", "line 3"]
+        )
+
+    def test_replay_says_when_events_were_lost(self) -> None:
+        """A joiner whose events fell out of the buffer is told, not misled."""
+        for seq in range(1, RECENT_EVENTS + 10):
+            self.room.deliver(seq, event(seq))
+        alice = Member("alice")
+        self.room.attach(alice, since=2)
+        lines = alice.lines()
+        self.assertEqual(lines[0], f"NOTICE tea {MAYBE_MISSED}")
+        self.assertEqual(len(lines), 1 + RECENT_EVENTS)
