@@ -102,6 +102,7 @@ class CrossNodeChatTests(ClusterTestCase):
         echo = yield alice.expect_line("PRIVMSG alice bob ")
         self.assertEqual(echo, line)
         alice.say("/join general")
+        yield alice.expect_line("JOINED general ")
         bob.say("/join general")
         yield alice.expect_line("JOIN general bob")
         bob.say("/nick robert")

@@ -58,6 +58,7 @@ class NodeFailureTests(ClusterTestCase):
         alice = yield self.client(one, "alice")
         bob = yield self.client(two, "bob")
         alice.say("/join general")
+        yield alice.expect_line("JOINED general ")
         bob.say("/join general")
         yield alice.expect_line("JOIN general bob")
         yield two.stopService()
