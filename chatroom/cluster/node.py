@@ -86,6 +86,7 @@ class LocalRoom:
         self.entering = 0  # joins and creates still waiting for Redis
         self.subscribed = False
         self.gone = False
+        self.farewell = b""  # what members were told when it went
         self._subscribers: list[Deferred[None]] = []
 
     def __repr__(self) -> str:
@@ -654,9 +655,10 @@ class ClusterServer(ChatServer):
             if connection not in self.connections:
                 return  # gone meanwhile; its release follows this script in Redis
             if old is not None:
-                old.replay(connection, last_seen, before=int(part_seq))
+                if int(part_seq):  # else Redis had it in no room: nothing to add
+                    old.replay(connection, last_seen, before=int(part_seq))
                 self._forget_if_idle(old)
-                connection.send(format_line("LEFT", old_name.decode()))
+                connection.send(format_line("LEFT", old_name.decode() or old.name))
             room.name = room_name.decode()
             if not room.incarnation:
                 room.incarnation = incarnation.decode()
@@ -674,8 +676,8 @@ class ClusterServer(ChatServer):
             connection.send(b"".join(welcome))
             connection.entered(room)
             room.attach(connection, int(seq))
-            if room.gone:
-                self._send_to_lobby(room, b"")
+            if room.gone:  # deleted while our join was being answered
+                self._send_to_lobby(room, room.farewell)
             self.log.info("{user} joined {room}", user=connection.name, room=room.name)
         finally:
             room.entering -= 1
@@ -691,17 +693,14 @@ class ClusterServer(ChatServer):
                 await self._eval(
                     scripts.LEAVE, name_key(connection.name), connection.token, reason
                 ),
-                {
-                    b"NOT_IN_ROOM": lambda r: ChatError(
-                        "NOT_IN_ROOM", "you are in no room"
-                    )
-                },
+                {},
             )
         except BaseException:
             if connection in self.connections and not room.gone:
                 room.attach(connection, last_seen)
             raise
-        room.replay(connection, last_seen, before=int(reply[2]))
+        if int(reply[2]):  # 0: Redis had it in no room already (deleted, say)
+            room.replay(connection, last_seen, before=int(reply[2]))
         connection.room = None
         self._forget_if_idle(room)
 
@@ -792,8 +791,12 @@ class ClusterServer(ChatServer):
             "{user} deleted {room}", user=connection.name, room=reply[1].decode()
         )
         room = self.local_rooms.get(key)
-        if room is not None:
-            self._room_deleted(room, int(reply[2]), reply[3])
+        seq = int(reply[2])
+        if room is not None and room.seq == seq - 1:
+            # Everything before the deletion has arrived: act now, so our
+            # user's next command finds itself in the lobby. Otherwise the
+            # room's channel brings the deletion after those events.
+            self._room_deleted(room, seq, reply[3])
 
     def _room_deleted(self, room: LocalRoom, seq: int, data: bytes) -> None:
         """``DELETED`` for a room with members here: all back to the lobby."""
@@ -801,10 +804,12 @@ class ClusterServer(ChatServer):
             return
         room.deliver(seq, data)
         self._send_to_lobby(room, b"")
+        room.farewell = data
 
     def _send_to_lobby(self, room: LocalRoom, data: bytes) -> None:
         """Return every local member of ``room`` to the lobby with a room list."""
         room.gone = True
+        room.farewell = data
         members = list(room.members)
         room.members.clear()
         if self.local_rooms.get(room.key) is room:

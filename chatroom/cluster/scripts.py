@@ -233,8 +233,7 @@ LEAVE = Script(
     r"""
 if not holds(ARGV[2], ARGV[3]) then return {'GONE'} end
 local room, seq = leave(ARGV[2], display(ARGV[2]), ARGV[4])
-if not room then return {'NOT_IN_ROOM'} end
-return {'OK', room, seq}
+return {'OK', room or '', seq or 0}
 """,
 )
 

@@ -219,3 +219,22 @@ class ClusterRulesTests(ClusterTestCase):
         bob.say("hello?")
         error = yield bob.expect_line("ERR ")
         self.assertTrue(error.startswith("ERR NOT_IN_ROOM "))
+
+
+class LobbyWatchTests(ClusterTestCase):
+    """``/watch on`` pushes room changes made on any node."""
+
+    @defer.inlineCallbacks
+    def test_watcher_sees_rooms_come_and_go_on_another_node(self):
+        """A room created, joined and emptied on node two is pushed on node one."""
+        one, two = yield self.start_nodes(2)
+        watcher = yield self.client(one, "watcher")
+        watcher.say("/watch on")
+        yield watcher.expect_line("LOBBY watching")
+        alice = yield self.client(two, "alice")
+        alice.say("/create news")
+        yield alice.expect_line("JOINED news ")
+        pushed = yield watcher.expect_line("ROOM news ")
+        self.assertEqual(pushed, "ROOM news 1 256")
+        alice.say("/leave")
+        yield watcher.expect_line("ROOM_GONE news")
