@@ -238,3 +238,32 @@ class LobbyWatchTests(ClusterTestCase):
         self.assertEqual(pushed, "ROOM news 1 256")
         alice.say("/leave")
         yield watcher.expect_line("ROOM_GONE news")
+
+
+class SubscriptionTests(ClusterTestCase):
+    """A node hears a room's traffic only while it has members in the room."""
+
+    @defer.inlineCallbacks
+    def subscribers(self, node, room: str):
+        """How many connections Redis has subscribed to ``room``'s channel."""
+        reply = yield node.server.commands.connection.execute_command(
+            "PUBSUB", "NUMSUB", f"chatroom:chan:{room}"
+        )
+        return int(reply[1])
+
+    @defer.inlineCallbacks
+    def test_subscribed_only_while_members_are_here(self):
+        """Join on node one subscribes it; the last one here leaving unsubscribes."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(two, "alice")
+        alice.say("/create quiet")
+        yield alice.expect_line("JOINED quiet ")
+        self.assertEqual((yield self.subscribers(two, "quiet")), 1)
+        bob = yield self.client(one, "bob")
+        bob.say("/join quiet")
+        yield bob.expect_line("JOINED quiet ")
+        self.assertEqual((yield self.subscribers(two, "quiet")), 2)
+        bob.say("/leave")
+        yield bob.expect_line("LEFT quiet")
+        yield bob.expect_line("ROOMS ")  # node one unsubscribed before asking for it
+        self.assertEqual((yield self.subscribers(two, "quiet")), 1)

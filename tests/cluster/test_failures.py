@@ -135,3 +135,38 @@ class RedisFailureTests(ClusterTestCase):
         watcher = yield self.client(one, "watcher")
         listed = yield watcher.expect_line("ROOM live ")
         self.assertEqual(listed, "ROOM live 2 256")
+
+
+class PartitionTests(ClusterTestCase):
+    """A node cut off from Redis for longer than its TTL, then back."""
+
+    @defer.inlineCallbacks
+    def test_name_taken_meanwhile_is_never_held_twice(self):
+        """The cut-off user's name goes to someone else; on return it gets BYE."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        alice.say("/join general")
+        yield alice.expect_line("JOINED general ")
+        bob = yield self.client(two, "bob")
+        bob.say("/join general")
+        yield bob.expect_line("JOINED general ")
+        server = one.server
+        # Cut node one off: both of its Redis connections go, and stay gone.
+        yield defer.gatherResults(
+            [server.commands.stopService(), server.subscriber.stopService()]
+        )
+        alice.say("/list")
+        yield alice.expect_line("ERR UNAVAILABLE ")
+        part = yield bob.expect_line("PART general alice ")
+        self.assertEqual(part, "PART general alice server node1 went away")
+        usurper = yield self.client(two, "alice")  # the name came free
+        self.assertEqual(usurper.lines[-1], "WELCOME alice")
+
+        server.commands.startService()
+        server.subscriber.startService()
+        bye = yield alice.expect_line("BYE ")
+        self.assertIn("your name was given to someone else", bye)
+        yield alice.closed
+        usurper.say("/msg alice still mine")
+        line = yield usurper.expect_line("PRIVMSG alice alice ")
+        self.assertTrue(line.endswith(" still mine"))
