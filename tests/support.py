@@ -81,6 +81,22 @@ class FakeClient:
         return bool(self.transport.disconnecting)
 
 
+class RecordingMember:
+    """The least a room needs of a member: a name and a place to send bytes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.data = b""
+
+    def send(self, data: bytes) -> None:
+        self.data += data
+
+    def take(self) -> list[str]:
+        """Lines sent since the last call."""
+        data, self.data = self.data, b""
+        return data.decode("utf-8").split("\r\n")[:-1]
+
+
 class LineClient(LineReceiver):
     """A real-socket client that keeps every line and waits for expected ones.
 

@@ -5,22 +5,7 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.rooms import Room
-
-
-class Member:
-    """The least a room needs: a name and a place to send bytes."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.data = b""
-
-    def send(self, data: bytes) -> None:
-        self.data += data
-
-    def take(self) -> list[str]:
-        """Lines sent since the last call."""
-        data, self.data = self.data, b""
-        return data.decode("utf-8").split("\r\n")[:-1]
+from tests.support import RecordingMember as Member
 
 
 class RoomTests(unittest.TestCase):

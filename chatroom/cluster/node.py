@@ -54,6 +54,10 @@ def unavailable() -> ChatError:
     return ChatError("UNAVAILABLE", UNAVAILABLE)
 
 
+def no_such_room(name: str) -> ChatError:
+    return ChatError("NO_SUCH_ROOM", f"there is no room called {name}")
+
+
 @dataclass(frozen=True)
 class ClusterConfig:
     """How a node finds and identifies itself to the cluster."""
@@ -616,9 +620,7 @@ class ClusterServer(ChatServer):
                 reply = self._check(
                     await self._eval(script, *args),
                     {
-                        b"NO_SUCH_ROOM": lambda r: ChatError(
-                            "NO_SUCH_ROOM", f"there is no room called {name}"
-                        ),
+                        b"NO_SUCH_ROOM": lambda r: no_such_room(name),
                         b"ALREADY_IN_ROOM": lambda r: ChatError(
                             "ALREADY_IN_ROOM", f"you are already in {r[1].decode()}"
                         ),
@@ -776,9 +778,7 @@ class ClusterServer(ChatServer):
                 scripts.DELETE, key, name_key(connection.name), connection.token
             ),
             {
-                b"NO_SUCH_ROOM": lambda r: ChatError(
-                    "NO_SUCH_ROOM", f"there is no room called {name}"
-                ),
+                b"NO_SUCH_ROOM": lambda r: no_such_room(name),
                 b"PERMANENT": lambda r: ChatError(
                     "NOT_ALLOWED", f"{r[1].decode()} is permanent"
                 ),

@@ -11,21 +11,7 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.cluster.node import MAYBE_MISSED, RECENT_EVENTS, LocalRoom
-
-
-class Member:
-    """Records what a room sends it."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.data = b""
-
-    def send(self, data: bytes) -> None:
-        self.data += data
-
-    def lines(self) -> list[str]:
-        sent, self.data = self.data, b""
-        return sent.decode().split("\r\n")[:-1]
+from tests.support import RecordingMember as Member
 
 
 def event(seq: int) -> bytes:
@@ -45,7 +31,7 @@ class LocalRoomTests(unittest.TestCase):
         for seq in range(3, 8):
             self.room.deliver(seq, event(seq))
         self.assertEqual(
-            alice.lines(),
+            alice.take(),
             [
                 "MSG tea bob 2026-11-21T18:04:05.500Z line 6",
                 "MSG tea bob 2026-11-21T18:04:05.500Z line 7",
@@ -60,7 +46,7 @@ class LocalRoomTests(unittest.TestCase):
         self.room.attach(alice, since=3)
         self.room.deliver(6, event(6))
         self.assertEqual(
-            [line[-6:] for line in alice.lines()], ["line 4", "line 5", "line 6"]
+            [line[-6:] for line in alice.take()], ["line 4", "line 5", "line 6"]
         )
 
     def test_duplicates_are_dropped(self) -> None:
@@ -69,7 +55,7 @@ class LocalRoomTests(unittest.TestCase):
         self.room.attach(alice, since=0)
         self.room.deliver(1, event(1))
         self.room.deliver(1, event(1))
-        self.assertEqual(len(alice.lines()), 1)
+        self.assertEqual(len(alice.take()), 1)
 
     def test_leaver_gets_events_from_before_its_part_only(self) -> None:
         """Detach, then replay up to the PART: nothing after it, nothing twice."""
@@ -81,7 +67,7 @@ class LocalRoomTests(unittest.TestCase):
             self.room.deliver(seq, event(seq))
         self.room.replay(alice, last, before=4)  # the PART was event 4
         self.assertEqual(
-            [line[-6:] for line in alice.lines()], ["line 1", "line 2", "line 3"]
+            [line[-6:] for line in alice.take()], ["line 1", "line 2", "line 3"]
         )
 
     def test_replay_says_when_events_were_lost(self) -> None:
@@ -90,6 +76,6 @@ class LocalRoomTests(unittest.TestCase):
             self.room.deliver(seq, event(seq))
         alice = Member("alice")
         self.room.attach(alice, since=2)
-        lines = alice.lines()
+        lines = alice.take()
         self.assertEqual(lines[0], f"NOTICE tea {MAYBE_MISSED}")
         self.assertEqual(len(lines), 1 + RECENT_EVENTS)
