@@ -213,12 +213,19 @@ class ClusterServer(ChatServer):
         if self._heartbeat.running:
             self._heartbeat.stop()
         departing = defer.ensureDeferred(self._depart())
-        departing.addErrback(
-            lambda failure: self.log.failure("leaving the cluster", failure)
-        )
+        departing.addErrback(self._departure_failed)
         departing.addCallback(lambda _: self.subscriber.stopService())
         departing.addCallback(lambda _: self.commands.stopService())
         return departing
+
+    def _departure_failed(self, failure: Any) -> None:
+        if failure.check(ChatError):  # Redis is down: the others harvest us
+            self.log.warn(
+                "node {node} left without Redis; its TTL will tell the other nodes",
+                node=self.node,
+            )
+        else:
+            self.log.failure("leaving the cluster", failure)
 
     async def _depart(self) -> None:
         if self.commands.connection is None:
