@@ -3,11 +3,16 @@
 They check that the benchmark works end to end (server and generator
 processes, histograms, report) and that its JSON report is complete and
 consistent. They never assert a timing: this machine's speed is not a bug.
+
+The cluster mode (``--nodes``) needs a real ``redis-server``; without one
+its test is skipped with the reason, unless ``CHATROOM_REQUIRE_REDIS`` is
+set (CI), where it fails instead, as the cluster tests do.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +20,13 @@ from typing import Any
 from twisted.trial import unittest
 
 from chatroom.bench.main import main
+from chatroom.bench.servers import find_redis_server
+
+REDIS_SERVER = find_redis_server()
+NO_REDIS = (
+    "redis-server is not installed (make test installs Debian's redis-server "
+    "when it runs as root with apt-get; otherwise install it yourself)"
+)
 
 #: 6 clients in 2 rooms (3 each), senders 0-2 (rooms 0, 1, 0), 5 msg/s for 1 s.
 TINY = [
@@ -26,8 +38,8 @@ TINY = [
 LATENCY_KEYS = ("p50", "p90", "p99", "p99_9", "max")
 
 
-class BenchSmokeTests(unittest.TestCase):
-    """Each scenario at tiny scale; the report must be whole and add up."""
+class BenchTestCase(unittest.TestCase):
+    """Running the CLI and checking a fan-out report, for the tests below."""
 
     timeout = 60
 
@@ -63,6 +75,11 @@ class BenchSmokeTests(unittest.TestCase):
         self.assertIsNotNone(run["server_cpu_pct"])
         self.assertIsNotNone(run["generator_cpu_pct"])
         self.assertEqual(run["generator_processes"], 2)
+        self.assertEqual(run["server_complaints"], 0, run["server_complaint_examples"])
+
+
+class BenchSmokeTests(BenchTestCase):
+    """Each scenario at tiny scale; the report must be whole and add up."""
 
     def test_fanout(self) -> None:
         """Fan-out against a chatroom server the benchmark starts: no loss."""
@@ -110,3 +127,45 @@ class BenchSmokeTests(unittest.TestCase):
         self.assertIn("drop_reason", slow)
         self.assertIsNotNone(slow["p99_change_ms"])
         self.assertGreater(slow["server_rss_max_kib"], 0)
+
+    def test_nodes_refuse_connect(self) -> None:
+        """A cluster is always one the benchmark starts, never a running server."""
+        with self.assertRaises(SystemExit):
+            main(["fanout", "--nodes", "2", "--connect", "127.0.0.1:1"])
+
+
+class ClusterBenchSmokeTests(BenchTestCase):
+    """Fan-out through a real Redis and two real nodes the benchmark starts."""
+
+    if REDIS_SERVER is None and not os.environ.get("CHATROOM_REQUIRE_REDIS"):
+        skip = NO_REDIS
+
+    def setUp(self) -> None:
+        if REDIS_SERVER is None:  # CI asked for Redis to be there: fail, loudly
+            self.fail(NO_REDIS)
+
+    def test_fanout_two_nodes(self) -> None:
+        """Every message reaches every member, whichever node each is on.
+
+        Clients go to node ``(i // rooms) % 2``: room 0 is clients 0, 2, 4 on
+        nodes 1, 2, 1 and room 1 is clients 1, 3, 5 on nodes 1, 2, 1. Sender 2
+        is on node 2 and its messages reach clients 0 and 4 on node 1 (and
+        sender 0's reach client 2 on node 2), so "no loss" means messages
+        crossed between nodes through Redis. Node 1 has 4 members (2 in each
+        room: 2 x 10 + 2 x 5 deliveries), node 2 has 2 (10 + 5).
+        """
+        report = self.run_bench("fanout", "--nodes", "2")
+        (run,) = report["scenarios"]["fanout"]
+        self.assert_fanout_run(run, "cluster-2")
+        self.assertEqual(run["nodes"], 2)
+        self.assertEqual(run["expected_by_node"], [30, 15])
+        self.assertEqual(run["received_by_node"], run["expected_by_node"])
+        self.assertEqual(len(run["node_cpu_pct"]), 2)
+        self.assertNotIn(None, run["node_cpu_pct"])
+        self.assertIsNotNone(run["redis_cpu_pct"])
+        self.assertEqual(len(run["node_rss_kib"]), 2)
+        for rss in [*run["node_rss_kib"], run["redis_rss_kib"]]:
+            self.assertGreater(rss, 0)
+        self.assertEqual(run["server_rss_kib"], sum(run["node_rss_kib"]))
+        self.assertEqual(run["node_log_problems"], 0, run["node_log_problem_examples"])
+        self.assertEqual(report["config"]["nodes"], 2)

@@ -9,6 +9,10 @@ called from a test that has one.
 
 Every figure is beside the generator's own CPU use: on a 2-core machine a
 saturated generator would otherwise look like a slow server.
+
+With ``--nodes N`` the fan-out runs against a cluster instead: a private
+``redis-server`` and N ``twistd chatroom --redis`` nodes, each room's members
+spread over the nodes, and the CPU of every node and of Redis reported.
 """
 
 from __future__ import annotations
@@ -19,19 +23,24 @@ import os
 import platform
 import secrets
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from chatroom.bench.servers import (
     BASELINE_SCRIPT,
+    Cluster,
     ServerProcess,
     Target,
     child_env,
+    find_redis_server,
+    start_cluster,
     start_server,
 )
 from chatroom.bench.stats import merge, summarize
@@ -45,6 +54,11 @@ SERVER_OPTIONS = ["--rate", "0", "--max-per-ip", "0", "--max-clients", "0"]
 
 #: The p99 bound (ms) a run must meet to count towards the peak.
 P99_BOUND_MS = 5.0
+
+NO_REDIS = (
+    "--nodes needs a redis-server: none on the PATH or at /usr/bin/redis-server "
+    "(install Debian's redis-server, or give --redis-server PATH)"
+)
 
 
 class BenchError(Exception):
@@ -133,10 +147,14 @@ class WorkerGroup:
         self.stderr.close()
 
 
-def _base_spec(target: Target, options: argparse.Namespace) -> dict[str, Any]:
+def _base_spec(
+    servers: Sequence[Target], options: argparse.Namespace
+) -> dict[str, Any]:
+    """What every worker is told; clients spread over ``servers`` (see worker)."""
     return {
-        "host": target.host,
-        "port": target.port,
+        "host": servers[0].host,
+        "port": servers[0].port,
+        "servers": [(server.host, server.port) for server in servers],
         "tag": secrets.token_hex(3),
         "concurrency": options.concurrency,
         "drain_idle": options.drain_idle,
@@ -150,6 +168,13 @@ def _cpu_percent(seconds: float | None, wall: float) -> float | None:
     return round(100 * seconds / wall, 1)
 
 
+def _total(values: Sequence[float | int | None]) -> Any:
+    """The sum, or None if any part is unknown (a half-known total misleads)."""
+    if not values or None in values:
+        return None
+    return round(sum(v for v in values if v is not None), 1)
+
+
 def _connect(group: WorkerGroup, clients: int, timeout: float) -> list[dict[str, Any]]:
     readies = group.collect("ready", timeout)
     failures = sum(r["error_count"] for r in readies)
@@ -160,16 +185,21 @@ def _connect(group: WorkerGroup, clients: int, timeout: float) -> list[dict[str,
 
 
 def run_fanout(
-    target: Target,
+    servers: Sequence[Target],
     options: argparse.Namespace,
     rate: float,
     slow: bool = False,
+    redis: Target | None = None,
 ) -> dict[str, Any]:
     """One fan-out run at ``rate`` messages/s per sender (optionally slow-reader).
 
     With ``slow``, a non-sending member of room 0 stops reading after the
     first measured window; the other members of room 0 are timed in both
     windows ("before" and "during").
+
+    Several ``servers`` are the nodes of a cluster whose Redis is ``redis``:
+    each room's members are spread over them, and the report adds every
+    node's CPU and memory, Redis's, and the deliveries to each node's clients.
     """
     clients, rooms, senders = options.clients, options.rooms, options.senders
     warm, duration = options.warmup, options.duration
@@ -184,7 +214,7 @@ def run_fanout(
     else:
         windows = [("measure", warm, warm + duration)]
     slow_index = _slow_member(clients, rooms, senders) if slow else None
-    spec = _base_spec(target, options) | {
+    spec = _base_spec(servers, options) | {
         "clients": clients,
         "rooms": rooms,
         "senders": senders,
@@ -202,16 +232,20 @@ def run_fanout(
         _connect(group, clients, options.connect_timeout)
         t0 = time.time() + 0.5
         group.send({"start": t0})
-        samples = _monitor(target, t0, [w[1] for w in windows] + [windows[-1][2]])
+        watched = [*servers, redis] if redis is not None else list(servers)
+        samples = _monitor(watched, t0, [w[1] for w in windows] + [windows[-1][2]])
         results = group.collect("result", windows[-1][2] + options.drain_max + 60)
     finally:
         group.close()
-    tracked = [0] * rooms
+    nodes = len(servers) if redis is not None else 0
+    # tracked[room][server]: members whose deliveries are counted.
+    tracked = [[0] * len(servers) for _ in range(rooms)]
     for index in range(clients):
         if not slow or (index % rooms == 0 and index != slow_index):
-            tracked[index % rooms] += 1
+            tracked[index % rooms][(index // rooms) % len(servers)] += 1
     report: dict[str, Any] = {
-        "server": target.label,
+        "server": f"cluster-{nodes}" if nodes else servers[0].label,
+        "nodes": nodes,
         "clients": clients,
         "rooms": rooms,
         "senders": senders,
@@ -224,6 +258,10 @@ def run_fanout(
     wall = max((c["wall"] for c in cpu), default=0.0)
     report["generator_cpu_pct"] = _cpu_percent(sum(c["seconds"] for c in cpu), wall)
     report["generator_processes"] = len(results)
+    report["server_complaints"] = sum(r["complaint_count"] for r in results)
+    report["server_complaint_examples"] = [
+        line for r in results for line in r["complaints"]
+    ][:10]
     for position, (name, start, end) in enumerate(windows):
         parts = [r["windows"][position] for r in results]
         histogram = merge(
@@ -233,21 +271,44 @@ def run_fanout(
         for part in parts:
             for room, count in part["sent"].items():
                 sent[int(room)] += count
-        expected = sum(s * t for s, t in zip(sent, tracked, strict=True))
+        expected_by = [
+            sum(sent[room] * tracked[room][server] for room in range(rooms))
+            for server in range(len(servers))
+        ]
+        received_by = [
+            sum(p["received_by_server"][server] for p in parts)
+            for server in range(len(servers))
+        ]
         received = sum(p["received"] for p in parts)
-        server_cpu = None
-        if samples[position][0] is not None and samples[position + 1][0] is not None:
-            server_cpu = samples[position + 1][0] - samples[position][0]
+        cpu = [
+            _cpu_percent(b - a, end - start)
+            if a is not None and b is not None
+            else None
+            for (a, _), (b, _) in zip(
+                samples[position], samples[position + 1], strict=True
+            )
+        ]
+        rss = [peak for _, peak in samples[position + 1]]
         window = {
             "sent": sum(sent),
-            "expected": expected,
+            "expected": sum(expected_by),
             "received": received,
-            "loss": expected - received,
+            "loss": sum(expected_by) - received,
             "deliveries_per_s": round(received / (end - start), 1),
             "latency_ms": summarize(histogram, max(p["max_us"] for p in parts)),
-            "server_cpu_pct": _cpu_percent(server_cpu, end - start),
-            "server_rss_kib": samples[position + 1][1],
+            # In a cluster: all nodes together, without Redis (given apart).
+            "server_cpu_pct": _total(cpu[: len(servers)]),
+            "server_rss_kib": _total(rss[: len(servers)]),
         }
+        if nodes:
+            window |= {
+                "node_cpu_pct": cpu[:nodes],
+                "node_rss_kib": rss[:nodes],
+                "redis_cpu_pct": cpu[nodes],
+                "redis_rss_kib": rss[nodes],
+                "expected_by_node": expected_by,
+                "received_by_node": received_by,
+            }
         report[name] = window
     if slow:
         drops = [r["drop"] for r in results if r["drop"]]
@@ -256,7 +317,7 @@ def run_fanout(
         report["dropped_after_s"] = round(first[0], 3) if first else None
         report["drop_reason"] = first[1] if first else None
         report["server_rss_max_kib"] = max(
-            (s[1] for s in samples if s[1] is not None), default=None
+            (s[0][1] for s in samples if s[0][1] is not None), default=None
         )
         before = report["before"]["latency_ms"]["p99"]
         during = report["during"]["latency_ms"]["p99"]
@@ -265,6 +326,33 @@ def run_fanout(
         )
     else:
         report.update(report.pop("measure"))
+    return report
+
+
+def run_cluster_fanout(
+    cluster: Cluster, options: argparse.Namespace, rate: float
+) -> dict[str, Any]:
+    """A fan-out run against ``cluster``, with what its nodes logged meanwhile.
+
+    A node that lost Redis, timed out a script or failed says so only in its
+    log; those lines (warnings and worse) are counted into the report, so a
+    run that looks fine by its figures cannot hide them.
+    """
+    for node in cluster.nodes:
+        node.log_problems()  # skip whatever came before this run
+    report = run_fanout(
+        [node.target for node in cluster.nodes],
+        options,
+        rate,
+        redis=cluster.redis.target,
+    )
+    problems = [
+        f"{node.target.label}: {line}"
+        for node in cluster.nodes
+        for line in node.log_problems()
+    ]
+    report["node_log_problems"] = len(problems)
+    report["node_log_problem_examples"] = problems[:10]
     return report
 
 
@@ -277,22 +365,28 @@ def _slow_member(clients: int, rooms: int, senders: int) -> int:
 
 
 def _monitor(
-    target: Target, t0: float, marks: list[float]
-) -> list[tuple[float | None, int | None]]:
-    """Server (CPU seconds, RSS KiB) at each mark; RSS is the max seen since."""
-    samples: list[tuple[float | None, int | None]] = []
-    peak: int | None = None
+    targets: Sequence[Target], t0: float, marks: list[float]
+) -> list[list[tuple[float | None, int | None]]]:
+    """Each process's (CPU seconds, RSS KiB) at each mark.
+
+    ``samples[mark][process]``; RSS is the maximum seen since the last mark.
+    """
+    samples: list[list[tuple[float | None, int | None]]] = []
+    peaks: list[int | None] = [None] * len(targets)
     for mark in marks:
         while True:
             left = t0 + mark - time.time()
-            rss = target.rss_kib()
-            if rss is not None:
-                peak = rss if peak is None else max(peak, rss)
+            for position, target in enumerate(targets):
+                rss, peak = target.rss_kib(), peaks[position]
+                if rss is not None:
+                    peaks[position] = rss if peak is None else max(peak, rss)
             if left <= 0:
                 break
             time.sleep(min(left, 0.25))
-        samples.append((target.cpu_seconds(), peak))
-        peak = None
+        samples.append(
+            [(t.cpu_seconds(), peak) for t, peak in zip(targets, peaks, strict=True)]
+        )
+        peaks = [None] * len(targets)
     return samples
 
 
@@ -301,7 +395,7 @@ def run_capacity(
 ) -> dict[str, Any]:
     """Connect, name and seat ``clients`` idle clients; rate and memory each."""
     rooms = max(1, -(-clients // options.capacity_room_size))
-    spec = _base_spec(target, options) | {
+    spec = _base_spec([target], options) | {
         "clients": clients,
         "rooms": rooms,
         "senders": 0,
@@ -437,18 +531,43 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             if started is not None:
                 started.stop()
 
+    def with_cluster(extra: list[str], body: Any) -> Any:
+        redis_server = options.redis_server or find_redis_server()
+        if redis_server is None:
+            raise BenchError(NO_REDIS)
+        try:
+            cluster: Cluster = start_cluster(
+                options.nodes,
+                redis_server,
+                options.server_python,
+                SERVER_OPTIONS + extra,
+            )
+        except (OSError, RuntimeError) as error:
+            raise BenchError(f"cannot start the cluster: {error}") from None
+        try:
+            return body(cluster)
+        except BenchError as error:
+            raise BenchError(f"{error}\nlog tails:\n{cluster.log_tails()}") from None
+        finally:
+            cluster.stop()
+
     sendq = ["--sendq", str(options.sendq)]
-    if "fanout" in scenarios:
+    if "fanout" in scenarios and options.nodes:
+        results["fanout"] = with_cluster(
+            sendq,
+            lambda c: [run_cluster_fanout(c, options, rate) for rate in options.rate],
+        )
+    elif "fanout" in scenarios:
         results["fanout"] = with_server(
             "chatroom",
             sendq,
-            lambda t: [run_fanout(t, options, rate) for rate in options.rate],
+            lambda t: [run_fanout([t], options, rate) for rate in options.rate],
         )
     if "baseline" in scenarios:
         results["baseline"] = with_server(
             "baseline",
             [],
-            lambda t: [run_fanout(t, options, rate) for rate in options.rate],
+            lambda t: [run_fanout([t], options, rate) for rate in options.rate],
         )
     if "capacity" in scenarios:
         results["capacity"] = with_server(
@@ -462,7 +581,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         results["slow-reader"] = with_server(
             "chatroom",
             ["--sendq", str(options.slow_sendq)],
-            lambda t: run_fanout(t, options, options.rate[0], slow=True),
+            lambda t: run_fanout([t], options, options.rate[0], slow=True),
         )
     report["ratios"] = _ratios(results)
     return report
@@ -556,6 +675,39 @@ def table(report: dict[str, Any]) -> str:
             "(latency in ms; rate = msg/s per sender)"
         )
         out.append(_grid(header, rows))
+    cluster_rows = []
+    for r in results.get("fanout", []):
+        if r.get("nodes"):
+            cluster_rows.append(
+                (
+                    r["nodes"], r["rate"], r["deliveries_per_s"], r["loss"],
+                    "/".join(_fmt(v) for v in r["received_by_node"]),
+                    r["server_cpu_pct"],
+                    "/".join(_fmt(v) for v in r["node_cpu_pct"]),
+                    r["redis_cpu_pct"], r["generator_cpu_pct"],
+                    r["server_complaints"], r["node_log_problems"],
+                )
+            )  # fmt: skip
+    if cluster_rows:
+        out.append(
+            "\ncluster: each room's members spread over the nodes; every message "
+            "goes through Redis (srv cpu% = all nodes, without Redis)"
+        )
+        out.append(
+            _grid(
+                ("nodes", "rate", "deliv/s", "loss", "received per node",
+                 "srv cpu%", "per node cpu%", "redis cpu%", "gen cpu%",
+                 "ERR/NOTICE", "log warnings"),
+                cluster_rows,
+            )
+        )  # fmt: skip
+        for key, what in (
+            ("server_complaint_examples", "clients got mid-run"),
+            ("node_log_problem_examples", "nodes logged"),
+        ):
+            examples = [line for r in results["fanout"] for line in r[key]]
+            if examples:
+                out.append(f"{what}, e.g.:\n  " + "\n  ".join(examples[:3]))
     capacity_rows = [
         (
             r["server"], r["clients"], r["connects_per_s"], r["server_kib_per_client"],
@@ -661,6 +813,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--connect-timeout", type=float, default=300.0, help="seconds to join all")
     add("--drain-idle", type=float, default=0.5, help="quiet seconds ending a run")
     add("--drain-max", type=float, default=10.0, help="longest drain after sending")
+    add(
+        "--nodes",
+        type=int,
+        default=0,
+        help="fan-out against a cluster of N nodes sharing a redis-server the "
+        "benchmark starts (default 0: one server, no Redis)",
+    )
+    add("--redis-server", help="redis-server binary for --nodes (default: PATH)")
     add("--connect", metavar="HOST:PORT", help="use this running server instead")
     add("--server-pid", type=int, help="its process id, for CPU and memory")
     add("--server-python", help="interpreter for servers we start (e.g. pypy3)")
@@ -671,18 +831,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {SCENARIOS}")
     if options.connect and ":" not in options.connect:
         parser.error("--connect wants HOST:PORT")
+    if options.nodes < 0:
+        parser.error("--nodes wants 0 (one server) or more nodes")
+    if options.nodes and options.connect:
+        parser.error("--nodes starts its own cluster; it cannot go with --connect")
     return options
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM unwinds like Ctrl-C, so the servers we started are stopped too."""
+    raise SystemExit(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``chatroom-bench`` and ``python -m chatroom.bench``."""
     options = parse_args(argv)
     raise_nofile_limit()
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         report = run(options)
     except BenchError as error:
         print(f"chatroom-bench: {error}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     text = table(report)
     if options.json == "-":
         print(text, file=sys.stderr)

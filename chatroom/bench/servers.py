@@ -2,20 +2,24 @@
 
 The benchmark either starts a server itself (``twistd chatroom`` or the bare
 baseline in ``benchmarks/``) on a free 127.0.0.1 port, or is pointed at an
-existing ``HOST:PORT``. Either way the server's CPU time and resident memory
-come from ``/proc/PID``, because only the kernel's figures include
-everything (the interpreter, the heap, socket bookkeeping in user space).
+existing ``HOST:PORT``. For the cluster mode it starts a ``redis-server``
+of its own and several ``twistd chatroom --redis`` nodes (:class:`Cluster`).
+Either way every process's CPU time and resident memory come from
+``/proc/PID``, because only the kernel's figures include everything (the
+interpreter, the heap, socket bookkeeping in user space).
 """
 
 from __future__ import annotations
 
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +32,20 @@ BASELINE_SCRIPT = PROJECT_ROOT / "benchmarks" / "baseline_server.py"
 _TWISTD = (
     "import sys; from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
 )
+
+#: Seconds a process gets to exit after SIGTERM before it is killed.
+STOP_GRACE = 10.0
+
+#: What marks a problem in a ``twistd`` log (its level) or a Python error.
+LOG_PROBLEMS = ("#warn]", "#error]", "#critical]", "Traceback", "Unhandled")
+
+
+def find_redis_server() -> str | None:
+    """The ``redis-server`` binary, found as the cluster tests find it."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    return "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
 
 
 def _raise_nofile_limit() -> None:
@@ -97,15 +115,30 @@ class ServerProcess:
     target: Target
     log_path: str
     extra: dict[str, str] = field(default_factory=dict)
+    log_read: int = 0  # how far :meth:`log_problems` has read
+
+    def log_problems(self) -> list[str]:
+        """Warnings, errors and tracebacks logged since the last call.
+
+        A node that lost Redis or failed a script says so only in its log,
+        and the run should not look clean when it did.
+        """
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self.log_read)
+                data = log.read()
+        except OSError:
+            return []
+        end = data.rfind(b"\n") + 1  # a half-written line waits for next time
+        self.log_read += end
+        return [
+            line
+            for line in data[:end].decode(errors="replace").splitlines()
+            if any(mark in line for mark in LOG_PROBLEMS)
+        ]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_all([self])
 
     def log_tail(self) -> str:
         try:
@@ -113,34 +146,65 @@ class ServerProcess:
         except OSError:
             return ""
 
+    def wait_until(self, ready: Callable[[], bool], what: str, timeout: float) -> None:
+        """Return once ``ready()``; stop the process and raise if it never is."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.target.label} exited before {what}:\n{self.log_tail()}"
+                )
+            if ready():
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(
+            f"{self.target.label} did not {what} within {timeout:.0f} s:\n"
+            f"{self.log_tail()}"
+        )
 
-def start_server(
-    kind: str, python: str | None = None, options: list[str] | None = None
-) -> ServerProcess:
-    """Start ``chatroom`` (``twistd chatroom``) or ``baseline`` and wait for it.
+    def listening(self) -> bool:
+        """True once the server accepts a TCP connection on its port."""
+        try:
+            with socket.create_connection((self.target.host, self.target.port), 1):
+                return True
+        except OSError:
+            return False
 
-    ``python`` picks the interpreter (e.g. PyPy); ``options`` are extra
-    ``twistd chatroom`` options. The listen backlog is raised to 1024 so a
-    burst of connects is not turned into SYN retransmits (a second each).
+    def logged(self, text: str) -> Callable[[], bool]:
+        """A readiness check: has the process's log shown ``text`` yet?"""
+
+        def seen() -> bool:
+            try:
+                return text in Path(self.log_path).read_text(errors="replace")
+            except OSError:
+                return False
+
+        return seen
+
+
+def stop_all(servers: list[ServerProcess]) -> None:
+    """SIGTERM to every process still running, then SIGKILL to the stragglers.
+
+    All are signalled first and waited for together, so stopping a cluster
+    takes one grace period, not one per process.
     """
-    python = python or sys.executable
-    port = free_port()
-    if kind == "baseline":
-        argv = [python, str(BASELINE_SCRIPT), "--port", str(port)]
-    else:
-        argv = [
-            python,
-            "-c",
-            _TWISTD,
-            "-n",
-            "--pidfile=",
-            "chatroom",
-            "--port",
-            f"tcp:{port}:interface=127.0.0.1:backlog=1024",
-            *(options or []),
-        ]
+    running = [s.process for s in servers if s.process.poll() is None]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + STOP_GRACE
+    for process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=STOP_GRACE)
+
+
+def _spawn(argv: list[str], label: str, port: int) -> ServerProcess:
+    """Start one server process, its output in a log file kept after the run."""
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept until the run ends)
-        prefix=f"chatroom-bench-{kind}-", suffix=".log", delete=False
+        prefix=f"chatroom-bench-{label}-", suffix=".log", delete=False
     )
     process = subprocess.Popen(
         argv,
@@ -152,17 +216,124 @@ def start_server(
         cwd=str(PROJECT_ROOT),
     )
     log.close()
-    server = ServerProcess(
-        process, Target("127.0.0.1", port, process.pid, kind), log.name
+    return ServerProcess(
+        process, Target("127.0.0.1", port, process.pid, label), log.name
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{kind} server exited:\n{server.log_tail()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.05)
-    server.stop()
-    raise RuntimeError(f"{kind} server did not listen within 60 s")
+
+
+def _chatroom_argv(python: str, port: int, options: list[str]) -> list[str]:
+    """``twistd chatroom`` on ``port``, with a listen backlog of 1024.
+
+    The backlog is raised so a burst of connects is not turned into SYN
+    retransmits (a second each).
+    """
+    return [
+        python,
+        "-c",
+        _TWISTD,
+        "-n",
+        "--pidfile=",
+        "chatroom",
+        "--port",
+        f"tcp:{port}:interface=127.0.0.1:backlog=1024",
+        *options,
+    ]
+
+
+def start_server(
+    kind: str, python: str | None = None, options: list[str] | None = None
+) -> ServerProcess:
+    """Start ``chatroom`` (``twistd chatroom``) or ``baseline`` and wait for it.
+
+    ``python`` picks the interpreter (e.g. PyPy); ``options`` are extra
+    ``twistd chatroom`` options.
+    """
+    python = python or sys.executable
+    port = free_port()
+    if kind == "baseline":
+        argv = [python, str(BASELINE_SCRIPT), "--port", str(port)]
+    else:
+        argv = _chatroom_argv(python, port, options or [])
+    server = _spawn(argv, kind, port)
+    server.wait_until(server.listening, "listen", 60)
+    return server
+
+
+@dataclass
+class Cluster:
+    """One ``redis-server`` and the chat nodes sharing it, all started by us."""
+
+    redis: ServerProcess
+    nodes: list[ServerProcess] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis.target.port}/0"
+
+    def stop(self) -> None:
+        """Nodes first (each leaves the cluster through Redis), then Redis."""
+        stop_all(self.nodes)
+        stop_all([self.redis])
+
+    def log_tails(self) -> str:
+        return "\n".join(
+            f"--- {s.target.label} ({s.log_path}):\n{s.log_tail()}"
+            for s in [*self.nodes, self.redis]
+        )
+
+
+def start_redis(redis_server: str) -> ServerProcess:
+    """A private, empty ``redis-server`` on a free loopback port.
+
+    No persistence: nothing of a run should outlive it, and a fork for a
+    background save would take CPU from the processes being measured.
+    """
+    port = free_port()
+    argv = [
+        redis_server,
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--save", "",
+        "--appendonly", "no",
+        "--logfile", "",
+    ]  # fmt: skip
+    server = _spawn(argv, "redis", port)
+    server.wait_until(server.logged("Ready to accept connections"), "start", 30)
+    return server
+
+
+def start_cluster(
+    count: int,
+    redis_server: str,
+    python: str | None = None,
+    options: list[str] | None = None,
+) -> Cluster:
+    """Redis plus ``count`` nodes ``bench1`` .. ``benchN``; returns once all serve.
+
+    A node listens before it has joined the cluster (and answers
+    ``ERR UNAVAILABLE`` until then), so readiness is its log line
+    "node NAME: in the cluster", not an open port. The nodes start side by
+    side; if any fails, everything started so far is stopped again.
+    """
+    python = python or sys.executable
+    cluster = Cluster(start_redis(redis_server))
+    try:
+        for number in range(1, count + 1):
+            name = f"bench{number}"
+            port = free_port()
+            argv = _chatroom_argv(
+                python,
+                port,
+                [*(options or []), "--redis", cluster.url, "--node-id", name],
+            )
+            cluster.nodes.append(_spawn(argv, name, port))
+        for node in cluster.nodes:
+            node.wait_until(
+                node.logged(f"node {node.target.label}: in the cluster"),
+                "join the cluster",
+                60,
+            )
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster

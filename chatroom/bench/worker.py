@@ -8,8 +8,12 @@ their rooms, waits for ``{"start": t0}`` (or ``{"stop": true}``) on stdin,
 runs its schedule and prints ``{"result": ...}``.
 
 Client ``i`` of ``clients`` belongs to worker ``i % workers`` and to room
-``i % rooms``; clients ``0 .. senders-1`` send. Every worker derives the same
-layout, so the coordinator can compute the expected deliveries exactly.
+``i % rooms``; clients ``0 .. senders-1`` send. With several servers (the
+nodes of a cluster), client ``i`` connects to server ``(i // rooms) %
+servers``: round-robin over each room's members, so every room has members
+(and senders) on every node and its messages have to cross between nodes.
+Every worker derives the same layout, so the coordinator can compute the
+expected deliveries exactly, per room and per server.
 
 Sending is open loop: message ``k`` of sender ``i`` is *scheduled* for
 ``t0 + (i / senders + k) / rate`` and carries that time (in microseconds) as
@@ -72,15 +76,25 @@ class Window:
     late (because the worker stalled) still belongs where it was meant to be.
     """
 
-    __slots__ = ("end", "histogram", "max_us", "name", "received", "sent", "start")
+    __slots__ = (
+        "by_server",
+        "end",
+        "histogram",
+        "max_us",
+        "name",
+        "received",
+        "sent",
+        "start",
+    )
 
-    def __init__(self, name: str, start: int, end: int) -> None:
+    def __init__(self, name: str, start: int, end: int, servers: int) -> None:
         self.name = name
         self.start = start
         self.end = end
         self.histogram: dict[int, int] = {}
         self.max_us = 0
         self.received = 0
+        self.by_server = [0] * servers  # deliveries to clients of each server
         self.sent: dict[int, int] = {}  # room index -> messages scheduled here
 
     def report(self) -> dict[str, Any]:
@@ -89,6 +103,7 @@ class Window:
             "histogram": self.histogram,
             "max_us": self.max_us,
             "received": self.received,
+            "received_by_server": self.by_server,
             "sent": self.sent,
         }
 
@@ -100,6 +115,8 @@ class BenchClient(Protocol):
     (the protocol processes lines in order), so joining costs one round
     trip. ``ERR NO_SUCH_ROOM`` is answered with ``/create`` and
     ``ERR ROOM_EXISTS`` (another client won the race) with ``/join``.
+    Once joined, any ``ERR`` or ``NOTICE`` is the server complaining
+    mid-run (e.g. a cluster node that lost Redis) and is reported.
     """
 
     def __init__(self, worker: Worker, index: int, track: bool) -> None:
@@ -107,6 +124,7 @@ class BenchClient(Protocol):
         self.index = index
         self.name = user_name(worker.tag, index)
         self.room_index = index % worker.rooms
+        self.server = (index // worker.rooms) % len(worker.servers)
         self.room = room_name(worker.tag, self.room_index)
         self.track = track
         self.padding = (
@@ -150,10 +168,11 @@ class BenchClient(Protocol):
                             if latency > window.max_us:
                                 window.max_us = latency
                             window.received += 1
+                            window.by_server[self.server] += 1
                             break
-            elif line[:1] in b"JEP" and not line.startswith(b"JOIN "):
-                # Only JOINED, ERR and PART matter here: ROOM lists and JOINs
-                # are most of a joiner's input and are not worth parsing.
+            elif line[:1] in b"JEPN" and not line.startswith((b"JOIN ", b"NICK ")):
+                # Only JOINED, ERR, PART and NOTICE matter here: ROOM lists
+                # and JOINs are most of a joiner's input, not worth parsing.
                 self.control(line.decode("utf-8", "replace"))
 
     def control(self, line: str) -> None:
@@ -170,6 +189,8 @@ class BenchClient(Protocol):
                 return
             command = "create" if code == "NO_SUCH_ROOM" else "join"
             self.transport.write(f"/{command} {self.room}\r\n".encode())
+        elif event.name in ("ERR", "NOTICE") and self.joined:
+            self.worker.complaint(self, line)
         elif event.name == "PART" and len(event.fields) == 2:
             self.worker.saw_part(event.fields[1], event.text)
 
@@ -279,6 +300,10 @@ class Worker:
         self.spec = spec
         self.tag: str = spec["tag"]
         self.rooms: int = spec["rooms"]
+        self.servers: list[tuple[str, int]] = [
+            (host, port)
+            for host, port in spec.get("servers", [(spec["host"], spec["port"])])
+        ]
         self.slow: int | None = spec.get("slow")
         self.track_room: int | None = spec.get("track_room")
         self.padding = self._pad(spec.get("message_size", 0))
@@ -287,6 +312,8 @@ class Worker:
         self.last_data = 0.0
         self.lost = 0
         self.errors: list[str] = []
+        self.complaints: list[str] = []  # ERR or NOTICE lines after joining
+        self.complaint_count = 0
         self.clients: list[BenchClient] = []
         self.mux = ReadMux()
         self.drop_seen: tuple[float, str] | None = None
@@ -331,9 +358,8 @@ class Worker:
         client = BenchClient(self, index, self._tracked(index))
         self.clients.append(client)
         self._in_flight += 1
-        endpoint = TCP4ClientEndpoint(
-            reactor, self.spec["host"], self.spec["port"], timeout=30
-        )
+        host, port = self.servers[client.server]
+        endpoint = TCP4ClientEndpoint(reactor, host, port, timeout=30)
         connectProtocol(endpoint, client).addErrback(
             lambda failure, c=client: self.client_failed(c, failure.getErrorMessage())
         )
@@ -384,7 +410,9 @@ class Worker:
         self._t0 = t0
         to_us = 1_000_000
         self.windows = [
-            Window(name, int((t0 + a) * to_us), int((t0 + b) * to_us))
+            Window(
+                name, int((t0 + a) * to_us), int((t0 + b) * to_us), len(self.servers)
+            )
             for name, a, b in spec["windows"]
         ]
         self._send_end = t0 + spec["send_end"]
@@ -450,6 +478,12 @@ class Worker:
         else:
             reactor.callLater(0.05, self._drain)
 
+    def complaint(self, client: BenchClient, line: str) -> None:
+        """Keep a few of the server's mid-run ERR/NOTICE lines, count them all."""
+        self.complaint_count += 1
+        if len(self.complaints) < 20:
+            self.complaints.append(f"{client.name} (server {client.server}): {line}")
+
     def saw_part(self, user: str, reason: str) -> None:
         """Note when the slow reader was dropped (its room hears a PART)."""
         if (
@@ -478,6 +512,8 @@ class Worker:
                     "cpu_total": cpu_seconds(),
                     "lost": self.lost,
                     "drop": self.drop_seen,
+                    "complaints": self.complaints,
+                    "complaint_count": self.complaint_count,
                 }
             }
         )
