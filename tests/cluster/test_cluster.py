@@ -267,3 +267,32 @@ class SubscriptionTests(ClusterTestCase):
         yield bob.expect_line("LEFT quiet")
         yield bob.expect_line("ROOMS ")  # node one unsubscribed before asking for it
         self.assertEqual((yield self.subscribers(two, "quiet")), 1)
+
+    @defer.inlineCallbacks
+    def publishes(self, node):
+        """How many PUBLISH calls Redis has run (in scripts too)."""
+        info = yield node.server.commands.connection.execute_command(
+            "INFO", "commandstats"
+        )
+        for line in info.decode().splitlines():
+            if line.startswith("cmdstat_publish:"):
+                return int(line.split("calls=")[1].split(",")[0])
+        return 0
+
+    @defer.inlineCallbacks
+    def test_one_publish_per_message(self):
+        """Ten messages to four members on two nodes cost Redis ten publishes."""
+        one, two = yield self.start_nodes(2)
+        names = ["alice", "bob", "carol", "dave"]
+        clients = yield self.clients_of([one, two, one, two], names)
+        for client in clients:
+            client.say("/join general")
+            yield client.expect_line("JOINED general ")
+        before = yield self.publishes(one)
+        for index in range(10):
+            clients[0].say(f"message {index}")
+        for client in clients:
+            for _ in range(10):
+                yield client.expect_line("MSG general alice ")
+        after = yield self.publishes(one)
+        self.assertEqual(after - before, 10)
