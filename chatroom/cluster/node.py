@@ -17,6 +17,7 @@ Redis agree with what the node holds again.
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -52,6 +53,12 @@ NAME_LOST = "your name was given to someone else while this server was out of to
 
 def unavailable() -> ChatError:
     return ChatError("UNAVAILABLE", UNAVAILABLE)
+
+
+def new_incarnation() -> str:
+    """A new room's incarnation: random, so a room made again after Redis
+    lost its data never looks like the one members last saw."""
+    return secrets.token_hex(8)
 
 
 def no_such_room(name: str) -> ChatError:
@@ -306,7 +313,13 @@ class ClusterServer(ChatServer):
         for room in self.local_rooms.values():
             wanted.setdefault(room.key, (room.name, "0"))
         for key, (name, is_permanent) in wanted.items():
-            args += [key, name, is_permanent, self.config.room_capacity]
+            args += [
+                key,
+                name,
+                is_permanent,
+                self.config.room_capacity,
+                new_incarnation(),
+            ]
         failed, rows = await self._eval(scripts.RESUME, *args, always=True)
         for token in failed:
             user = self.sessions.get(token.decode())
@@ -337,6 +350,15 @@ class ClusterServer(ChatServer):
             self._room_vanished(room)
             return
         incarnation_text, seq_number = incarnation.decode(), int(seq)
+        self.log.info(
+            "room {room}: event {old} of {old_incarnation} before, "
+            "{new} of {new_incarnation} now",
+            room=room.name,
+            old=room.seq,
+            old_incarnation=room.incarnation,
+            new=seq_number,
+            new_incarnation=incarnation_text,
+        )
         if (incarnation_text, seq_number) != (room.incarnation, room.seq):
             notice = format_line("NOTICE", room.name, text=MAYBE_MISSED)
             for member in room.members:
@@ -386,8 +408,10 @@ class ClusterServer(ChatServer):
         connection = self.commands.connection
         if connection is None or not (self.available or always):
             raise unavailable()
+        args = (self.cluster.prefix, *args)
         try:
-            running = connection.eval(script.source, args=[self.cluster.prefix, *args])
+            running = connection.evalsha(script.sha, args=args)
+            running.addErrback(self._load_script, connection, script, args)
             running.addTimeout(self.cluster.redis_timeout, self.clock)
             return await running
         except defer.TimeoutError:
@@ -396,6 +420,14 @@ class ClusterServer(ChatServer):
             raise unavailable() from None
         except txredisapi.ConnectionError:
             raise unavailable() from None
+
+    @staticmethod
+    def _load_script(
+        failure: Any, connection: Any, script: Script, args: tuple[Any, ...]
+    ) -> Any:
+        """``NOSCRIPT``: Redis does not know the script yet; send its source."""
+        failure.trap(txredisapi.ScriptDoesNotExist)
+        return connection.eval(script.source, args=args)
 
     async def _subscribe(self, channel: bytes) -> None:
         connection = self.subscriber.connection
@@ -580,6 +612,7 @@ class ClusterServer(ChatServer):
                 connection.token,
                 self.config.max_rooms,
                 self.config.room_capacity,
+                new_incarnation(),
             ],
         )
 

@@ -15,7 +15,8 @@ are name keys from :func:`chatroom.text.name_key`):
 ``P where``                 hash u → r, for users in a room
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc
-                            created topic topic_by
+                            (incarnation: random, new each time the room
+                            is made) created topic topic_by
 ``P members:r``             sorted set u → arrival number (arrival order)
 ``P history:r``             list of ready-made ``HISTORY`` lines
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
@@ -31,6 +32,8 @@ for Redis Cluster's key slots. See ``docs/scaling.md``.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 #: Shared by every script. ``line`` builds a wire line exactly as
 #: :func:`chatroom.wire.format_line` does (fields and text joined by spaces).
@@ -137,11 +140,17 @@ end
 
 
 class Script:
-    """One Lua script: the shared prelude plus its own body."""
+    """One Lua script: the shared prelude plus its own body, and its SHA-1.
+
+    Nodes call scripts by hash (``EVALSHA``) and send the source only when
+    Redis does not know it yet (after a restart, say), so neither the source
+    nor its hash is recomputed per message.
+    """
 
     def __init__(self, name: str, body: str) -> None:
         self.name = name
-        self.source = _PRELUDE + body
+        self.source = (_PRELUDE + body).encode()
+        self.sha = hashlib.sha1(self.source).hexdigest()
 
 
 #: ARGV: P, u, token, display, old u ('' when choosing a first name).
@@ -189,7 +198,7 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, r, room name, u, token, max rooms, capacity.
+#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation.
 CREATE = Script(
     "create",
     r"""
@@ -202,7 +211,7 @@ if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
 end
 local n = redis.call('INCR', P .. 'counter')
 redis.call('HSET', room_key(r), 'name', name, 'owner', u, 'permanent', '0',
-           'capacity', ARGV[7], 'seq', 0, 'inc', n, 'created', n,
+           'capacity', ARGV[7], 'seq', 0, 'inc', ARGV[8], 'created', n,
            'topic', '', 'topic_by', '')
 redis.call('HSET', ROOMS, r, name)
 return enter(r, u)
@@ -379,7 +388,7 @@ return 'OK'
 )
 
 #: ARGV: P, node, ttl ms, reason, user count n, then n × (u, token, display,
-#: r or ''), then room rows (r, name, permanent 0/1, capacity).
+#: r or ''), then room rows (r, name, permanent 0/1, capacity, incarnation).
 #:
 #: Makes Redis agree with what this node holds, after a start or a lost
 #: connection: registers the node, recreates missing rooms, releases entries
@@ -406,14 +415,14 @@ for i = 1, #users, 2 do
   end
 end
 local wanted_rooms = {}
-for i = first_room, #ARGV, 4 do
+for i = first_room, #ARGV, 5 do
   local r = ARGV[i]
   wanted_rooms[#wanted_rooms + 1] = r
   if redis.call('HEXISTS', ROOMS, r) == 0 then
     local c = redis.call('INCR', P .. 'counter')
     redis.call('HSET', room_key(r), 'name', ARGV[i + 1], 'owner', '',
                'permanent', ARGV[i + 2], 'capacity', ARGV[i + 3], 'seq', 0,
-               'inc', c, 'created', c, 'topic', '', 'topic_by', '')
+               'inc', ARGV[i + 4], 'created', c, 'topic', '', 'topic_by', '')
     redis.call('HSET', ROOMS, r, ARGV[i + 1])
   end
 end
