@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -166,7 +167,8 @@ class Options(usage.Options):
             "node-id",
             None,
             None,
-            "This node's name in the cluster (default: host name and process id).",
+            "This node's name in the cluster (default: host name, process id and a "
+            "random part).",
         ],
         [
             "node-ttl",
@@ -316,6 +318,10 @@ def makeService(config: Options, reactor: Any = None) -> IService:
 
 
 def default_node_id() -> str:
-    """A node name unique enough by default: this host's name and our pid."""
-    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:20] or "node"
-    return f"{host}-{os.getpid()}"
+    """A node name unique by default: host name, process id and a random part.
+
+    Host name and pid alone collide between containers (same image host
+    name, pid 1); the random part does not.
+    """
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:16] or "node"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(2)}"

@@ -134,7 +134,11 @@ class ClusterOptionsTests(unittest.TestCase):
         """Without --node-id a node is named after its host and process."""
         cluster = parse("--redis", "redis://127.0.0.1").cluster_config()
         assert cluster is not None
-        self.assertRegex(cluster.node_id, r"^[A-Za-z0-9_.-]+-[0-9]+$")
+        self.assertRegex(cluster.node_id, r"^[A-Za-z0-9_.-]+-[0-9]+-[0-9a-f]{4}$")
+        self.assertLessEqual(len(cluster.node_id), 32)
+        other = parse("--redis", "redis://127.0.0.1").cluster_config()
+        assert other is not None
+        self.assertNotEqual(cluster.node_id, other.node_id)
 
     def test_bad_values(self) -> None:
         """A bad URL or node id is a one-line usage error."""

@@ -10,6 +10,8 @@ where it can (see the Makefile).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import shutil
 import signal
@@ -31,6 +33,18 @@ NO_REDIS = (
 )
 
 
+#: Every redis-server a test started that has not ended: killed at exit,
+#: so that even a test that times out never leaves one running.
+_RUNNING: set[int] = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for pid in _RUNNING:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now (Redis cannot take port 0)."""
     with socket.socket() as probe:
@@ -47,6 +61,7 @@ class RedisProcess(protocol.ProcessProtocol):
         self.ready: defer.Deferred[None] = defer.Deferred()
         self.ended: defer.Deferred[None] = defer.Deferred()
         self.transport = None
+        self.pid = 0
 
     @property
     def url(self) -> str:
@@ -66,7 +81,8 @@ class RedisProcess(protocol.ProcessProtocol):
             "--appendonly", "no",
             "--logfile", "",
         ]  # fmt: skip
-        reactor.spawnProcess(self, REDIS_SERVER, args, env=os.environ)
+        self.pid = reactor.spawnProcess(self, REDIS_SERVER, args, env=os.environ).pid
+        _RUNNING.add(self.pid)
         return self.ready
 
     def outReceived(self, data: bytes) -> None:
@@ -77,6 +93,7 @@ class RedisProcess(protocol.ProcessProtocol):
     errReceived = outReceived
 
     def processEnded(self, reason: Failure) -> None:
+        _RUNNING.discard(self.pid)
         if not self.ready.called:
             self.ready.errback(
                 RuntimeError(f"redis-server ended:\n{self.output.decode()}")
