@@ -160,7 +160,8 @@ class Options(usage.Options):
             None,
             None,
             "Join a cluster: the Redis shared by every node, as "
-            "redis://[:password@]host[:port][/db] (rediss:// for TLS). "
+            "redis://[:password@]host[:port][/db] (rediss:// for TLS; "
+            "?ca=FILE.pem to trust that authority). "
             "Without it the server runs alone.",
         ],
         [

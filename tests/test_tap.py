@@ -148,6 +148,9 @@ class ClusterOptionsTests(unittest.TestCase):
             ("--redis", "redis:///0"),
             ("--redis", "redis://127.0.0.1", "--node-id", "a:b"),
             ("--redis", "redis://127.0.0.1", "--node-ttl", "0"),
+            ("--redis", "rediss://127.0.0.1/0?ca=/no/such/file.pem"),
+            ("--redis", "redis://127.0.0.1/0?ca=" + __file__),  # TLS only
+            ("--redis", "redis://127.0.0.1/0?timeout=3"),
         ):
             self.assertRaises(usage.UsageError, parse, *args)
 

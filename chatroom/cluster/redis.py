@@ -11,11 +11,12 @@ connect and disconnect to its owner.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import txredisapi
 from twisted.application.internet import ClientService, backoffPolicy
@@ -30,7 +31,9 @@ from twisted.logger import Logger
 class RedisAddress:
     """Where Redis is: parsed from ``redis://[:password@]host[:port][/db]``.
 
-    ``rediss://`` connects with TLS (the host's certificate is verified).
+    ``rediss://`` connects with TLS and verifies Redis's certificate for the
+    host name, against the system's trusted authorities or, with
+    ``?ca=/path/ca.pem``, against that authority's certificate.
     """
 
     host: str
@@ -38,6 +41,7 @@ class RedisAddress:
     db: int = 0
     password: str | None = None
     tls: bool = False
+    ca: str | None = None  # PEM file of the authority to trust (TLS only)
 
     @classmethod
     def parse(cls, url: str) -> RedisAddress:
@@ -50,12 +54,22 @@ class RedisAddress:
         path = parts.path.strip("/")
         if path and not path.isdigit():
             raise ValueError(f"{url!r}: the database must be a number")
+        query = parse_qs(parts.query)
+        ca = query.pop("ca", [None])[-1]
+        if query:
+            raise ValueError(f"unknown URL parameter {sorted(query)[0]!r}")
+        if ca is not None:
+            if parts.scheme != "rediss":
+                raise ValueError("?ca= is for rediss:// (TLS) only")
+            if not os.path.isfile(ca):
+                raise ValueError(f"no certificate file {ca!r}")
         return cls(
             host=parts.hostname,
             port=parts.port or 6379,
             db=int(path or 0),
             password=unquote(parts.password) if parts.password else None,
             tls=parts.scheme == "rediss",
+            ca=ca,
         )
 
     def endpoint(self, reactor: Any) -> IStreamClientEndpoint:
@@ -64,9 +78,15 @@ class RedisAddress:
             reactor, self.host, self.port, timeout=5
         )
         if self.tls:
-            from twisted.internet.ssl import optionsForClientTLS
+            from twisted.internet.ssl import Certificate, optionsForClientTLS
 
-            endpoint = wrapClientTLS(optionsForClientTLS(self.host), endpoint)
+            trust = None
+            if self.ca is not None:
+                with open(self.ca, "rb") as pem:
+                    trust = Certificate.loadPEM(pem.read())
+            endpoint = wrapClientTLS(
+                optionsForClientTLS(self.host, trustRoot=trust), endpoint
+            )
         return endpoint
 
     def __str__(self) -> str:  # never print the password

@@ -55,8 +55,9 @@ def free_port() -> int:
 class RedisProcess(protocol.ProcessProtocol):
     """One ``redis-server``: fires ``ready`` once it accepts connections."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, tls: tuple[str, str] | None = None) -> None:
         self.port = port
+        self.tls = tls  # (certificate, key) PEM paths: serve TLS only
         self.output = b""
         self.ready: defer.Deferred[None] = defer.Deferred()
         self.ended: defer.Deferred[None] = defer.Deferred()
@@ -65,6 +66,8 @@ class RedisProcess(protocol.ProcessProtocol):
 
     @property
     def url(self) -> str:
+        if self.tls is not None:
+            return f"rediss://127.0.0.1:{self.port}/0?ca={self.tls[0]}"
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> defer.Deferred[None]:
@@ -73,9 +76,25 @@ class RedisProcess(protocol.ProcessProtocol):
         self.output = b""
         self.ready = defer.Deferred()
         self.ended = defer.Deferred()
+        if self.tls is None:
+            listen = ["--port", str(self.port)]
+        else:
+            certificate, key = self.tls
+            listen = [
+                "--port",
+                "0",
+                "--tls-port",
+                str(self.port),
+                "--tls-cert-file",
+                certificate,
+                "--tls-key-file",
+                key,
+                "--tls-auth-clients",
+                "no",
+            ]
         args = [
             REDIS_SERVER,
-            "--port", str(self.port),
+            *listen,
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "no",
@@ -120,7 +139,8 @@ class ClusterTestCase(unittest.TestCase):
     def setUp(self):
         if REDIS_SERVER is None:  # CI asked for these tests to run: fail, loudly
             self.fail(NO_REDIS)
-        self.redis = RedisProcess(free_port())
+        self.redis = RedisProcess(free_port(), self.tls_files())
+        self.redis_url = self.redis.url
         yield self.redis.start()
         self.addCleanup(self.redis.stop)
         self.nodes: list[ChatroomService] = []
@@ -128,14 +148,15 @@ class ClusterTestCase(unittest.TestCase):
         self.addCleanup(self._stop_nodes)
 
     @defer.inlineCallbacks
-    def node(self, *options: str, node_id: str | None = None):
-        """Start a node on a free port; fires with its service once it serves."""
+    def node(self, *options: str, node_id: str | None = None, wait: bool = True):
+        """Start a node on a free port; fires with its service once it serves
+        (or, without ``wait``, once it listens)."""
         node_id = node_id or f"node{len(self.nodes) + 1}"
         config = Options()
         config.parseOptions(
             [
                 "--port", "tcp:0:interface=127.0.0.1",
-                "--redis", self.redis.url,
+                "--redis", self.redis_url,
                 "--node-id", node_id,
                 *self.node_options,
                 *options,
@@ -145,7 +166,8 @@ class ClusterTestCase(unittest.TestCase):
         service.startService()
         self.nodes.append(service)
         yield service.listener.whenListening()
-        yield service.server.when_available()
+        if wait:
+            yield service.server.when_available()
         return service
 
     @defer.inlineCallbacks
@@ -163,6 +185,10 @@ class ClusterTestCase(unittest.TestCase):
         for index, node in enumerate(nodes):
             clients.append((yield self.client(node, names[index] if names else None)))
         return clients
+
+    def tls_files(self) -> tuple[str, str] | None:
+        """The certificate and key the test's Redis serves TLS with, if any."""
+        return None
 
     def port_of(self, node: ChatroomService) -> int:
         assert node.listener.port is not None

@@ -1,0 +1,46 @@
+"""A node talks to Redis over TLS (``rediss://``) and checks who it talks to."""
+
+from __future__ import annotations
+
+from twisted.internet import defer
+from twisted.python.filepath import FilePath
+
+from tests.cluster.support import ClusterTestCase
+from tests.integration.test_server import write_self_signed
+
+
+class RedisOverTLSTests(ClusterTestCase):
+    """Redis serves TLS only, with a certificate the test makes."""
+
+    def tls_files(self) -> tuple[str, str]:
+        key, certificate = write_self_signed(FilePath(self.mktemp()))
+        return certificate.path, key.path
+
+    @defer.inlineCallbacks
+    def test_chat_through_redis_over_tls(self):
+        """Trusting the certificate (``?ca=``), two nodes chat through Redis."""
+        self.assertTrue(self.redis_url.startswith("rediss://"))
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/join general")
+        yield alice.expect_line("JOINED general ")
+        bob.say("/join general")
+        yield alice.expect_line("JOIN general bob")
+        bob.say("sealed")
+        line = yield alice.expect_line("MSG general bob ")
+        self.assertTrue(line.endswith(" sealed"))
+
+    @defer.inlineCallbacks
+    def test_untrusted_certificate_is_refused(self):
+        """Without the authority, the node does not talk to that Redis at all."""
+        trusted = self.redis_url
+        self.redis_url = trusted.partition("?")[0]  # the system's authorities only
+        doubter = yield self.node(wait=False)
+        self.redis_url = trusted
+        yield self.node()  # started later, and in the cluster already
+        self.assertFalse(doubter.server.available)
+        alice = yield self.client(doubter)
+        alice.say("alice")
+        refused = yield alice.expect_line("ERR ")
+        self.assertTrue(refused.startswith("ERR UNAVAILABLE "))
