@@ -55,8 +55,14 @@ def free_port() -> int:
 class RedisProcess(protocol.ProcessProtocol):
     """One ``redis-server``: fires ``ready`` once it accepts connections."""
 
-    def __init__(self, port: int, tls: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        tls: tuple[str, str] | None = None,
+        password: str | None = None,
+    ) -> None:
         self.port = port
+        self.password = password
         self.tls = tls  # (certificate, key) PEM paths: serve TLS only
         self.output = b""
         self.ready: defer.Deferred[None] = defer.Deferred()
@@ -92,6 +98,8 @@ class RedisProcess(protocol.ProcessProtocol):
                 "--tls-auth-clients",
                 "no",
             ]
+        if self.password is not None:
+            listen += ["--requirepass", self.password]
         args = [
             REDIS_SERVER,
             *listen,
@@ -139,7 +147,7 @@ class ClusterTestCase(unittest.TestCase):
     def setUp(self):
         if REDIS_SERVER is None:  # CI asked for these tests to run: fail, loudly
             self.fail(NO_REDIS)
-        self.redis = RedisProcess(free_port(), self.tls_files())
+        self.redis = RedisProcess(free_port(), self.tls_files(), self.redis_password)
         self.redis_url = self.redis.url
         yield self.redis.start()
         self.addCleanup(self.redis.stop)
@@ -185,6 +193,9 @@ class ClusterTestCase(unittest.TestCase):
         for index, node in enumerate(nodes):
             clients.append((yield self.client(node, names[index] if names else None)))
         return clients
+
+    #: Redis's ``requirepass``, if the test wants one.
+    redis_password: str | None = None
 
     def tls_files(self) -> tuple[str, str] | None:
         """The certificate and key the test's Redis serves TLS with, if any."""

@@ -1,4 +1,4 @@
-"""A node talks to Redis over TLS (``rediss://``) and checks who it talks to."""
+"""How a node reaches Redis: TLS with a trusted authority, a password, a database."""
 
 from __future__ import annotations
 
@@ -41,6 +41,40 @@ class RedisOverTLSTests(ClusterTestCase):
         yield self.node()  # started later, and in the cluster already
         self.assertFalse(doubter.server.available)
         alice = yield self.client(doubter)
+        alice.say("alice")
+        refused = yield alice.expect_line("ERR ")
+        self.assertTrue(refused.startswith("ERR UNAVAILABLE "))
+
+
+class RedisWithPasswordTests(ClusterTestCase):
+    """Redis asks for a password; the URL gives it, and picks a database."""
+
+    redis_password = "s3cret word"
+
+    @defer.inlineCallbacks
+    def test_password_and_database_from_the_url(self):
+        """``redis://:password@host:port/db`` authenticates and selects the db."""
+        port = self.redis.port
+        self.redis_url = f"redis://:s3cret%20word@127.0.0.1:{port}/3"
+        node = yield self.node()
+        alice = yield self.client(node, "alice")
+        alice.say("/list")
+        yield alice.expect_line("ROOMS 1")
+        keys = yield node.server.commands.connection.execute_command("KEYS", "*")
+        self.assertIn(b"chatroom:users", keys)  # in database 3, where we are
+        yield node.server.commands.connection.execute_command("SELECT", "0")
+        keys = yield node.server.commands.connection.execute_command("KEYS", "*")
+        self.assertEqual(keys, [])
+
+    @defer.inlineCallbacks
+    def test_wrong_password_is_unavailable(self):
+        """A wrong password never gets in: users hear UNAVAILABLE."""
+        self.redis_url = f"redis://:wrong@127.0.0.1:{self.redis.port}/0"
+        locked_out = yield self.node(wait=False)
+        self.redis_url = f"redis://:s3cret%20word@127.0.0.1:{self.redis.port}/0"
+        yield self.node()  # started later, and in the cluster already
+        self.assertFalse(locked_out.server.available)
+        alice = yield self.client(locked_out)
         alice.say("alice")
         refused = yield alice.expect_line("ERR ")
         self.assertTrue(refused.startswith("ERR UNAVAILABLE "))
