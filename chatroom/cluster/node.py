@@ -61,6 +61,14 @@ def new_incarnation() -> str:
     return secrets.token_hex(8)
 
 
+def listing_line(row: list[Any]) -> bytes:
+    """A room's ``ROOM`` line from a row of the LISTING script."""
+    _key, name, members, capacity, topic, _created = row
+    return format_line(
+        "ROOM", name.decode(), str(members), capacity.decode(), text=topic.decode()
+    )
+
+
 def no_such_room(name: str) -> ChatError:
     return ChatError("NO_SUCH_ROOM", f"there is no room called {name}")
 
@@ -560,16 +568,7 @@ class ClusterServer(ChatServer):
         """``ROOMS n`` and a ``ROOM`` line per room in the cluster, oldest first."""
         rows = sorted(await self.room_listing(), key=lambda row: int(row[5]))
         lines = [format_line("ROOMS", str(len(rows)))]
-        for _key, name, members, capacity, topic, _created in rows:
-            lines.append(
-                format_line(
-                    "ROOM",
-                    name.decode(),
-                    str(members),
-                    capacity.decode(),
-                    text=topic.decode(),
-                )
-            )
+        lines.extend(listing_line(row) for row in rows)
         return b"".join(lines)
 
     def _local_room(self, key: str, name: str) -> LocalRoom:
@@ -911,16 +910,7 @@ class ClusterServer(ChatServer):
                         format_line("ROOM_GONE", str(changed[row[0].decode()]))
                     )
                 else:
-                    _key, name, members, capacity, topic, _created = row
-                    lines.append(
-                        format_line(
-                            "ROOM",
-                            name.decode(),
-                            str(members),
-                            capacity.decode(),
-                            text=topic.decode(),
-                        )
-                    )
+                    lines.append(listing_line(row))
             data = b"".join(lines)
             for watcher in self._watchers:
                 if watcher.room is None:

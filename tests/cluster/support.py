@@ -197,6 +197,18 @@ class ClusterTestCase(unittest.TestCase):
     #: Redis's ``requirepass``, if the test wants one.
     redis_password: str | None = None
 
+    @defer.inlineCallbacks
+    def alice_and_bob_in_general(self):
+        """Two nodes; alice (on the first) then bob (on the second) in general."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        alice.say("/join general")
+        yield alice.expect_line("JOINED general ")
+        bob.say("/join general")
+        yield alice.expect_line("JOIN general bob")
+        return one, two, alice, bob
+
     def tls_files(self) -> tuple[str, str] | None:
         """The certificate and key the test's Redis serves TLS with, if any."""
         return None

@@ -77,13 +77,7 @@ class CrossNodeChatTests(ClusterTestCase):
     @defer.inlineCallbacks
     def test_list_counts_members_on_every_node(self):
         """``/list`` on any node counts the members on all of them."""
-        one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        bob = yield self.client(two, "bob")
-        alice.say("/join general")
-        yield alice.expect_line("JOINED general ")
-        bob.say("/join general")
-        yield bob.expect_line("JOINED general 2 ")
+        one, _two, _alice, _bob = yield self.alice_and_bob_in_general()
         watcher = yield self.client(one, "watcher")
         watcher.say("/list")
         yield watcher.expect_line("ROOMS 1")

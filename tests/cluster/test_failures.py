@@ -54,13 +54,7 @@ class NodeFailureTests(ClusterTestCase):
     @defer.inlineCallbacks
     def test_clean_shutdown_hands_users_back_at_once(self):
         """A node shut down on purpose releases its users without waiting for a TTL."""
-        one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        bob = yield self.client(two, "bob")
-        alice.say("/join general")
-        yield alice.expect_line("JOINED general ")
-        bob.say("/join general")
-        yield alice.expect_line("JOIN general bob")
+        one, two, alice, _bob = yield self.alice_and_bob_in_general()
         yield two.stopService()
         part = yield alice.expect_line("PART general bob ")
         self.assertEqual(part, "PART general bob server node2 shut down")

@@ -20,13 +20,7 @@ class RedisOverTLSTests(ClusterTestCase):
     def test_chat_through_redis_over_tls(self):
         """Trusting the certificate (``?ca=``), two nodes chat through Redis."""
         self.assertTrue(self.redis_url.startswith("rediss://"))
-        one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        bob = yield self.client(two, "bob")
-        alice.say("/join general")
-        yield alice.expect_line("JOINED general ")
-        bob.say("/join general")
-        yield alice.expect_line("JOIN general bob")
+        _one, _two, alice, bob = yield self.alice_and_bob_in_general()
         bob.say("sealed")
         line = yield alice.expect_line("MSG general bob ")
         self.assertTrue(line.endswith(" sealed"))
