@@ -69,6 +69,12 @@ def listing_line(row: list[Any]) -> bytes:
     )
 
 
+#: The refusal of a script that acts only for members of the room.
+MEMBERS_ONLY: dict[bytes, Callable[[Any], ChatError]] = {
+    b"NOT_IN_ROOM": lambda reply: ChatError("NOT_IN_ROOM", "you are in no room")
+}
+
+
 def no_such_room(name: str) -> ChatError:
     return ChatError("NO_SUCH_ROOM", f"there is no room called {name}")
 
@@ -473,9 +479,10 @@ class ClusterServer(ChatServer):
             self._lobby_changed(message.decode())
 
     def _check(
-        self, reply: Any, errors: dict[bytes, Callable[[list[Any]], ChatError]]
-    ) -> list[Any]:
-        """Turn a script's refusal (its first element) into a ChatError."""
+        self, reply: Any, errors: dict[bytes, Callable[[Any], ChatError]]
+    ) -> Any:
+        """Turn a script's refusal (its status, or a list's first element)
+        into a ChatError; return the reply otherwise."""
         status = reply[0] if isinstance(reply, list) else reply
         if status in (b"OK", b"IN_ROOM"):
             return reply
@@ -760,18 +767,16 @@ class ClusterServer(ChatServer):
             text=text,
         )
         self._check(
-            [
-                await self._eval(
-                    scripts.SAY,
-                    room.key,
-                    name_key(connection.name),
-                    connection.token,
-                    data,
-                    remembered,
-                    self.config.history,
-                )
-            ],
-            {b"NOT_IN_ROOM": lambda r: ChatError("NOT_IN_ROOM", "you are in no room")},
+            await self._eval(
+                scripts.SAY,
+                room.key,
+                name_key(connection.name),
+                connection.token,
+                data,
+                remembered,
+                self.config.history,
+            ),
+            MEMBERS_ONLY,
         )
 
     async def set_topic(self, connection: ClusterProtocol, topic: str) -> None:
@@ -779,18 +784,16 @@ class ClusterServer(ChatServer):
         assert room is not None and connection.name is not None
         data = format_line("TOPIC", room.name, connection.name, text=topic)
         self._check(
-            [
-                await self._eval(
-                    scripts.TOPIC,
-                    room.key,
-                    name_key(connection.name),
-                    connection.token,
-                    topic,
-                    connection.name,
-                    data,
-                )
-            ],
-            {b"NOT_IN_ROOM": lambda r: ChatError("NOT_IN_ROOM", "you are in no room")},
+            await self._eval(
+                scripts.TOPIC,
+                room.key,
+                name_key(connection.name),
+                connection.token,
+                topic,
+                connection.name,
+                data,
+            ),
+            MEMBERS_ONLY,
         )
 
     async def who(self, room_key: str) -> tuple[str, str, str, str, list[str]]:

@@ -59,6 +59,13 @@ local function holds(u, token)
   return v ~= false and string.sub(v, 1, #token + 1) == token .. ' '
 end
 
+-- Why session token may not act in room r as u, or nil if it may.
+local function not_a_member(u, token, r)
+  if not holds(u, token) then return 'GONE' end
+  if redis.call('HGET', WHERE, u) ~= r then return 'NOT_IN_ROOM' end
+  return nil
+end
+
 local function emit(r, data)
   local seq = redis.call('HINCRBY', room_key(r), 'seq', 1)
   redis.call('PUBLISH', P .. 'chan:' .. r, seq .. ' ' .. data)
@@ -251,8 +258,8 @@ SAY = Script(
     "say",
     r"""
 local r, u = ARGV[2], ARGV[3]
-if not holds(u, ARGV[4]) then return 'GONE' end
-if redis.call('HGET', WHERE, u) ~= r then return 'NOT_IN_ROOM' end
+local refusal = not_a_member(u, ARGV[4], r)
+if refusal then return refusal end
 emit(r, ARGV[5])
 local size = tonumber(ARGV[7])
 if size > 0 then
@@ -268,8 +275,8 @@ TOPIC = Script(
     "topic",
     r"""
 local r, u = ARGV[2], ARGV[3]
-if not holds(u, ARGV[4]) then return 'GONE' end
-if redis.call('HGET', WHERE, u) ~= r then return 'NOT_IN_ROOM' end
+local refusal = not_a_member(u, ARGV[4], r)
+if refusal then return refusal end
 redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6])
 emit(r, ARGV[7])
 redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
