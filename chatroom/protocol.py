@@ -1,71 +1,56 @@
-"""One chat connection: framing, states and one handler per command.
+"""The line protocol door: one connection, its states and one handler per command.
 
-A :class:`ChatProtocol` holds only its own connection's state: its name, its
-state (``username`` → ``lobby`` → ``room``), its room, and the bookkeeping of
-its socket (partial line, send queue, timers, flood bucket). Names and rooms
-live on the shared :class:`chatroom.server.ChatServer`.
+A :class:`ChatProtocol` is three things stacked:
 
-Bytes arrive; whole lines are decoded to ``str`` here, at the edge, and all
-replies are encoded once by :func:`chatroom.wire.format_line`.
+- framing (:class:`chatroom.framing.LineFraming`, a LineReceiver);
+- output (:class:`chatroom.sendq.SendQueue`: ``--sendq`` and backpressure);
+- the session, here: its name, its state (``username`` → ``lobby`` →
+  ``room``), its room, its timers, and a handler per command.
+
+It holds only its own connection's state. Names and rooms live behind the
+shared :class:`~chatroom.registry.Registry`, which calls back through the
+:class:`~chatroom.registry.Member` methods (``deliver``, ``entered``...).
+Those hand it :mod:`chatroom.events` objects, rendered here into lines once
+per event (:meth:`~chatroom.events.Encodable.encoded`), whatever the number
+of members. Bytes are decoded at the edge, in :meth:`lineReceived`.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, ClassVar
 
-from twisted.internet import tcp
 from twisted.internet.defer import CancelledError, Deferred
-from twisted.internet.interfaces import IDelayedCall, IPushProducer
-from twisted.internet.protocol import Protocol, ServerFactory, connectionDone
+from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from zope.interface import implementer
 
-from chatroom.ratelimit import TokenBucket
-from chatroom.rooms import Room
-from chatroom.server import ChatError, ChatServer
-from chatroom.text import (
-    TOPIC_MAX_LENGTH,
-    has_control_characters,
-    without_control_characters,
+from chatroom import errors
+from chatroom.errors import ChatError
+from chatroom.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomGone,
+    RoomInfo,
+    Welcome,
+    to_line,
 )
-from chatroom.wire import PROTOCOL_VERSION, format_line, format_time
+from chatroom.framing import LineFraming
+from chatroom.ratelimit import TokenBucket
+from chatroom.sendq import SendQueue
+from chatroom.server import ChatServer
+from chatroom.text import has_control_characters, name_key, without_control_characters
+from chatroom.wire import PROTOCOL_VERSION, format_line
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
-
-
-def single_word(args: str, usage: str) -> str:
-    """The single argument of ``/create NAME`` and the like, or ``BAD_ARGS``."""
-    if not args or " " in args:
-        raise ChatError("BAD_ARGS", f"usage: {usage}")
-    return args
-
-
-def check_text(text: str) -> None:
-    """Refuse text that would reach other users' terminals as controls."""
-    if has_control_characters(text):
-        raise ChatError(
-            "BAD_TEXT", "control characters and escape sequences are not allowed"
-        )
-
-
-def check_topic(topic: str) -> None:
-    check_text(topic)
-    if len(topic) > TOPIC_MAX_LENGTH:
-        raise ChatError("BAD_ARGS", f"topics are at most {TOPIC_MAX_LENGTH} characters")
-
-
-def split_private_message(args: str) -> tuple[str, str]:
-    """``/msg USER TEXT`` split into its target and its (checked) text."""
-    target, _, text = args.partition(" ")
-    if not target or not text:
-        raise ChatError("BAD_ARGS", "usage: /msg USER TEXT")
-    check_text(text)
-    return target, text
-
+_ANY, _NAMED, _IN_ROOM = (
+    frozenset({USERNAME, LOBBY, ROOM}),
+    frozenset({LOBBY, ROOM}),
+    frozenset({ROOM}),
+)
 
 HELP_TEXT = """\
 Commands (in a room, any other line is a message to everyone in it):
@@ -91,76 +76,105 @@ _LOST_REASONS = {
 }
 
 
-def _can_write_directly(transport: object) -> bool:
-    """Whether ``send`` may bypass the transport's buffer (plain TCP only).
+# -- the line renderings of shared events ---------------------------------------
 
-    The fast path reads Twisted's own buffer state (``dataBuffer``,
-    ``_tempDataLen``), which is not public API: should a Twisted release
-    rename them, every connection quietly takes the ordinary path instead.
-    """
-    return (
-        isinstance(transport, tcp.Connection)
-        and not transport.TLS
-        and hasattr(transport, "dataBuffer")
-        and hasattr(transport, "_tempDataLen")
-        and hasattr(transport, "socket")
+
+def render_room(info: RoomInfo) -> bytes:
+    """``ROOM name members capacity topic``."""
+    return format_line(
+        "ROOM", info.name, str(info.members), str(info.capacity), text=info.topic
     )
 
 
-@implementer(IPushProducer)
-class ChatProtocol(Protocol):
-    """The server end of one client connection.
+def render_listing(listing: Listing) -> bytes:
+    """``ROOMS n`` and a ``ROOM`` line per room, as one write."""
+    return format_line("ROOMS", str(len(listing.rooms))) + b"".join(
+        info.encoded(render_room) for info in listing.rooms
+    )
 
-    It registers itself as the transport's streaming producer so that the
-    transport tells it (``pauseProducing``) when the client stops reading;
-    from then on everything it is asked to send is counted, and past
-    ``--sendq`` bytes the connection is dropped instead of growing without
-    bound. That keeps a stalled reader from ever slowing its room.
-    """
+
+def render_lobby_changes(changes: LobbyChanges) -> bytes:
+    """A ``ROOM`` line per changed room, ``ROOM_GONE`` per removed one."""
+    return b"".join(
+        format_line("ROOM_GONE", change.name)
+        if isinstance(change, RoomGone)
+        else change.encoded(render_room)
+        for change in changes.changes
+    )
+
+
+def render_welcome(welcome: Welcome) -> bytes:
+    """``JOINED``, ``MEMBERS``, the history oldest first, then ``TOPIC``."""
+    room = welcome.room
+    lines = [
+        format_line("JOINED", room, str(len(welcome.members)), str(welcome.capacity)),
+        format_line("MEMBERS", room, *welcome.members),
+    ]
+    lines.extend(event.encoded(to_line) for event in welcome.history)
+    if welcome.topic:
+        lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
+    return b"".join(lines)
+
+
+# -- argument parsing shared by several commands --------------------------------
+
+
+def single_word(args: str, usage: str) -> str:
+    """The single argument of ``/create NAME`` and the like, or ``BAD_ARGS``."""
+    if not args or " " in args:
+        raise errors.usage(usage)
+    return args
+
+
+def split_private_message(args: str) -> tuple[str, str]:
+    """``/msg USER TEXT`` split into its target and its text."""
+    target, _, text = args.partition(" ")
+    if not target or not text:
+        raise errors.usage("/msg USER TEXT")
+    return target, text
+
+
+class ChatProtocol(LineFraming):
+    """The server end of one line-protocol connection."""
 
     log = Logger()
 
     #: command → (handler name, states it is allowed in)
     COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
-        "nick": ("do_nick", frozenset({USERNAME, LOBBY, ROOM})),
-        "help": ("do_help", frozenset({USERNAME, LOBBY, ROOM})),
-        "quit": ("do_quit", frozenset({USERNAME, LOBBY, ROOM})),
-        "list": ("do_list", frozenset({LOBBY, ROOM})),
-        "create": ("do_create", frozenset({LOBBY, ROOM})),
-        "join": ("do_join", frozenset({LOBBY, ROOM})),
-        "msg": ("do_msg", frozenset({LOBBY, ROOM})),
-        "watch": ("do_watch", frozenset({LOBBY, ROOM})),
-        "delete": ("do_delete", frozenset({LOBBY, ROOM})),
-        "leave": ("do_leave", frozenset({ROOM})),
-        "who": ("do_who", frozenset({ROOM})),
-        "topic": ("do_topic", frozenset({ROOM})),
-        "me": ("do_me", frozenset({ROOM})),
+        "nick": ("do_nick", _ANY),
+        "help": ("do_help", _ANY),
+        "quit": ("do_quit", _ANY),
+        "list": ("do_list", _NAMED),
+        "create": ("do_create", _NAMED),
+        "join": ("do_join", _NAMED),
+        "msg": ("do_msg", _NAMED),
+        "watch": ("do_watch", _NAMED),
+        "delete": ("do_delete", _NAMED),
+        "leave": ("do_leave", _IN_ROOM),
+        "who": ("do_who", _IN_ROOM),
+        "topic": ("do_topic", _IN_ROOM),
+        "me": ("do_me", _IN_ROOM),
     }
 
     def __init__(self, server: ChatServer) -> None:
         self.server = server
+        self.registry = server.registry
+        self.config = config = server.config
+        self.clock = server.clock
         self.name: str | None = None
         self.state = USERNAME
-        self.room: Room | None = None
+        self.room: str | None = None  # the line protocol's one room
         self.host = ""
-        config = server.config
-        self._max_line = config.max_line
-        self._buffer = b""
-        self._skipping = 0  # bytes of an over-long line discarded so far
+        self.MAX_LENGTH = config.max_line
+        self.max_unterminated = config.max_unterminated
+        self.sendq: SendQueue | None = None
         self._closing = False
         self._close_reason: str | None = None
-        self._paused = False
-        self._queued = 0  # bytes written while the transport said "pause"
         self._bucket = TokenBucket(config.rate, config.burst, server.clock)
         self._last_heard = server.clock.seconds()
         self._timer: IDelayedCall | None = None
         self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
-        self._socket: tcp.Connection | None = None  # plain TCP: see send()
-        # A command waiting on shared state (cluster mode) holds back the
-        # lines after it, so each connection's commands run in order.
-        self._waiting: Deferred[Any] | None = None
-        self._backlog: deque[bytes] = deque()
 
     def __repr__(self) -> str:
         return f"<ChatProtocol {self.name or self.host!r} {self.state}>"
@@ -173,11 +187,10 @@ class ChatProtocol(Protocol):
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
-        if _can_write_directly(self.transport):
-            self._socket = self.transport
-        self.transport.registerProducer(self, True)
+        self.sendq = SendQueue(self.transport, self.config.sendq, self._sendq_full)
+        self.host = getattr(self.transport.getPeer(), "host", "")
         self.server.opened(self)
-        refusal = self.server.admit(self, self.transport.getPeer())
+        refusal = self.server.admit(self, self.host)
         if refusal is not None:
             self.send(format_line("ERR", "SERVER_FULL", text=refusal))
             self.send(format_line("BYE", text=refusal))
@@ -185,15 +198,16 @@ class ChatProtocol(Protocol):
             self._finish(refusal)
             return
         self.log.info("connection from {host}", host=self.host)
+        name = self.config.name
         self.send(
             format_line(
                 "HELLO",
-                self.server.config.name,
+                name,
                 PROTOCOL_VERSION,
-                text=f"Welcome to {self.server.config.name}. Choose a username.",
+                text=f"Welcome to {name}. Choose a username.",
             )
         )
-        self._set_timer(self.server.config.login_timeout, self._login_expired)
+        self._set_timer(self.config.login_timeout, self._login_expired)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_timers()
@@ -201,7 +215,7 @@ class ChatProtocol(Protocol):
             type(reason.value).__name__, "disconnected"
         )
         self._closing = True
-        self.server.forget(self, described)
+        self._harvest(described)
         self.server.closed(self)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
@@ -215,27 +229,38 @@ class ChatProtocol(Protocol):
             return
         self.send(format_line("BYE", text=reason))
         self._closing = True
-        self.server.forget(self, room_reason or reason)
+        self._harvest(room_reason or reason)
         self._finish(room_reason or reason)
+
+    def _harvest(self, reason: str) -> None:
+        """Give back this connection's name, places and count (once)."""
+        if self.server.forget(self, self.host):
+            self.registry.release(self, reason)
+            self.log.info(
+                "{user} disconnected: {reason}",
+                user=self.name or self.host,
+                reason=reason,
+            )
 
     def _finish(self, reason: str) -> None:
         self._cancel_timers()
         self._close_reason = reason
-        self.transport.unregisterProducer()
+        if self.sendq is not None:
+            self.sendq.close()
         self.transport.loseConnection()
-        self._abort_call = self.server.clock.callLater(
-            self.server.config.shutdown_grace, self.transport.abortConnection
+        self._abort_call = self.clock.callLater(
+            self.config.shutdown_grace, self.transport.abortConnection
         )
 
-    def _drop(self, reason: str) -> None:
-        """Abort at once, without flushing: for a client that stopped reading.
+    def _sendq_full(self) -> None:
+        """The client stopped reading and fell ``--sendq`` behind: abort now.
 
-        The room hears of it from ``connectionLost``, which the reactor calls
-        on its next turn; until then ``send`` writes nothing more.
+        The room hears of it from ``connectionLost``, on a later reactor
+        turn, so no room's member set changes during its fan-out.
         """
         self._closing = True
-        self._close_reason = reason
-        self.log.info("dropping {user}: {reason}", user=self.name, reason=reason)
+        self._close_reason = "send queue exceeded"
+        self.log.info("dropping {user}: send queue exceeded", user=self.name)
         self.transport.abortConnection()
 
     def _cancel_timers(self) -> None:
@@ -244,178 +269,135 @@ class ChatProtocol(Protocol):
                 call.cancel()
         self._timer = None
 
-    # -- output -----------------------------------------------------------------
+    # -- output, and the Member callbacks the registry makes ------------------
 
     def send(self, data: bytes) -> None:
-        """Queue bytes for the client, dropping it if it has stopped reading."""
-        if self._closing:
-            return
-        if self._paused:
-            self._queued += len(data)
-            if self._queued > self.server.config.sendq:
-                self._drop("send queue exceeded")
-                return
-        sock = self._socket
-        if (
-            sock is not None
-            and not sock._tempDataLen
-            and not sock.dataBuffer
-            and sock.connected
-            and not sock.disconnecting
-        ):
-            # Nothing is queued, so write straight to the socket: one send()
-            # instead of buffering, registering for writability with epoll,
-            # waking up for it, sending and unregistering, per member per
-            # message. Whatever the kernel does not take goes the usual way.
-            try:
-                written = sock.socket.send(data)
-            except OSError:  # would block, or the peer is gone: Twisted's
-                written = 0  # own write path finds out and handles it
-            if written == len(data):
-                return
-            if written:
-                data = data[written:]
-        self.transport.write(data)
-
-    def pauseProducing(self) -> None:
-        self._paused = True
-
-    def resumeProducing(self) -> None:
-        self._paused = False
-        self._queued = 0
-
-    def stopProducing(self) -> None:
-        self._paused = True
+        """Queue bytes for the client (nothing once it is closing)."""
+        if not self._closing and self.sendq is not None:
+            self.sendq.write(data)
 
     def error(self, code: str, text: str) -> None:
         """Send ``ERR code text``; text that echoes input is made safe first."""
         self.send(format_line("ERR", code, text=without_control_characters(text)))
 
+    def deliver(self, event: Event) -> None:
+        self.send(event.encoded(to_line))
+
+    def entered(self, welcome: Welcome) -> None:
+        if self.room is not None:  # the one-room rule: we left it for this one
+            self.send(format_line("LEFT", self.room))
+        self.room = welcome.room
+        self.state = ROOM
+        self.send(render_welcome(welcome))
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        if self.room is None or name_key(self.room) != name_key(room):
+            return
+        self.room = None
+        self.state = LOBBY
+        if listing is not None:
+            self.send(listing.encoded(render_listing))
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        if self.state == LOBBY:
+            self.send(changes.encoded(render_lobby_changes))
+
+    def disconnect(self, reason: str) -> None:
+        self.close(reason, room_reason="name lost")
+
     # -- input ------------------------------------------------------------------
 
     def dataReceived(self, data: bytes) -> None:
-        """Split the byte stream into lines, whatever the segment boundaries."""
-        self._last_heard = self.server.clock.seconds()
-        buffer = self._buffer + data if self._buffer else data
-        if b"\n" not in buffer:
-            self._buffer = buffer
-        else:
-            *lines, self._buffer = buffer.split(b"\n")
-            for raw in lines:
-                if self._closing:
-                    return
-                if self._skipping:  # the tail of a line already refused
-                    self._skipping = 0
-                    continue
-                if raw.endswith(b"\r"):
-                    raw = raw[:-1]
-                if len(raw) > self._max_line:
-                    self._line_too_long()
-                    self._skipping = 0
-                    continue
-                if self._waiting is not None:
-                    self._backlog.append(raw)
-                else:
-                    self.rawLineReceived(raw)
-        if len(self._buffer) > self._max_line and not self._closing:
-            self._discard_partial_line()
+        # Reading the clock per packet is cheaper than a timer reset per line.
+        self._last_heard = self.clock.seconds()
+        super().dataReceived(data)
 
-    def _discard_partial_line(self) -> None:
-        """Refuse a line as soon as it is too long, then skip to its end."""
-        if not self._skipping:
-            self._line_too_long()
-        self._skipping += len(self._buffer)
-        self._buffer = b""
-        if self._skipping > self.server.config.max_unterminated:
-            self.close("line too long without a line end")
+    def lineLengthExceeded(self, line: bytes) -> None:
+        self._refuse(errors.line_too_long(self.MAX_LENGTH))
 
-    def _line_too_long(self) -> None:
-        self.error(
-            "LINE_TOO_LONG",
-            f"lines are limited to {self._max_line} bytes; that one was discarded",
-        )
+    def unterminatedLine(self) -> None:
+        self.close("line too long without a line end")
 
-    def rawLineReceived(self, raw: bytes) -> None:
-        """Decode one line and hand it on; bad UTF-8 is refused here."""
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            self.error("BAD_ENCODING", "lines must be UTF-8")
+    def lineReceived(self, line: bytes) -> None:
+        """Decode one line and run it; bad UTF-8 is refused here, at the edge."""
+        if self._closing:
             return
-        if line.startswith(("PING", "PONG")) and self._keepalive(line):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            self._refuse(errors.bad_encoding())
+            return
+        if text.startswith(("PING", "PONG")) and self._keepalive(text):
             return
         if not self._bucket.allow():
-            self.error(
-                "RATE_LIMITED",
-                f"slow down: at most {self.server.config.rate:g} lines a second",
-            )
+            self._refuse(errors.rate_limited(self.config.rate))
             return
+        self._run(self.handle(text))
+
+    def _run(self, command: Coroutine[Any, Any, None]) -> None:
+        """Run one command; if it has to wait, hold the lines after it.
+
+        With the in-process registry nothing ever waits, so the command is
+        stepped once, as a plain call, without the cost of a Deferred. A
+        command that does wait (on Redis) is handed to
+        ``Deferred.fromCoroutine``, which resumes it; meanwhile
+        ``pauseProducing`` (LineReceiver's contract) holds back this
+        connection's later lines and stops reading its socket, so each
+        user's commands take effect in the order they were sent.
+        """
         try:
-            pending = self.lineReceived(line)
+            command.send(None)
+        except StopIteration:
+            return
         except Exception:
             self._refused(Failure())
             return
-        if pending is not None:
-            self._wait_for(Deferred.fromCoroutine(pending))
+        self.pauseProducing()
+        waiting = Deferred.fromCoroutine(command)
+        waiting.addErrback(self._refused)
+        waiting.addBoth(self._done_waiting)
+
+    def _done_waiting(self, result: object) -> None:
+        if not self._closing:
+            self.resumeProducing()
+
+    def _refuse(self, refusal: ChatError) -> None:
+        self.error(refusal.code, refusal.text)
 
     def _refused(self, failure: Failure) -> None:
         """The error boundary: every failed command gets one ``ERR`` reply."""
         if failure.check(ChatError):
-            refusal = failure.value
-            self.error(refusal.code, refusal.text)
+            self._refuse(failure.value)
         elif failure.check(CancelledError):
             pass  # the connection went away while the command waited
         else:
             self.log.failure("command failed: {user}", failure, user=self.name)
-            self.error("INTERNAL", "the server failed on that command; sorry")
+            self._refuse(errors.internal())
 
-    def _wait_for(self, pending: Deferred[Any]) -> None:
-        """Hold this connection's input until ``pending`` (a command) is done.
-
-        Reading stops too, so a client cannot pile up lines while it waits.
-        """
-        self._waiting = pending
-        self.transport.pauseProducing()
-        pending.addErrback(self._refused)
-        pending.addBoth(self._done_waiting)
-
-    def _done_waiting(self, result: object) -> None:
-        self._waiting = None
-        while self._backlog and self._waiting is None and not self._closing:
-            self.rawLineReceived(self._backlog.popleft())
-        if self._waiting is None and not self._closing:
-            self.transport.resumeProducing()
-
-    def lineReceived(self, line: str) -> Coroutine[Any, Any, None] | None:
-        """Dispatch one decoded line by state: a name, a command or a message.
-
-        Returns what the handler returned: ``None`` once it is done, or (in
-        cluster mode) a coroutine still waiting on shared state.
-        """
+    async def handle(self, line: str) -> None:
+        """Dispatch one line by state: a name, a command or a message."""
         if line.startswith("/") and not line.startswith("//"):
             command, _, args = line[1:].partition(" ")
-            return self.command(command.lower(), args.strip())
-        if self.state == USERNAME:
-            return self.choose_name(line.strip())
-        if self.state == ROOM:
+            await self.command(command.lower(), args.strip())
+        elif self.state == USERNAME:
+            await self.choose_name(line.strip())
+        elif self.state == ROOM:
             if not line:
-                raise ChatError("BAD_ARGS", "empty message not sent")
-            return self.say("MSG", line[1:] if line.startswith("//") else line)
-        raise ChatError(
-            "NOT_IN_ROOM", "you are in the lobby: /join or /create a room first"
-        )
+                raise errors.bad_args("empty message not sent")
+            await self.say("MSG", line[1:] if line.startswith("//") else line)
+        else:
+            raise errors.in_lobby()
 
-    def command(self, command: str, args: str) -> Coroutine[Any, Any, None] | None:
+    def command(self, command: str, args: str) -> Awaitable[None]:
         entry = self.COMMANDS.get(command)
         if entry is None:
-            raise ChatError("UNKNOWN_COMMAND", f"no command /{command}; try /help")
+            raise errors.unknown_command(command)
         handler_name, states = entry
         if self.state not in states:
             if self.state == USERNAME:
-                raise ChatError("NO_NAME", "choose a username first")
-            raise ChatError("NOT_IN_ROOM", f"/{command} works only in a room")
-        handler: Callable[[str], Coroutine[Any, Any, None] | None]
-        handler = getattr(self, handler_name)
+                raise errors.no_name()
+            raise errors.room_command_only(command)
+        handler: Callable[[str], Awaitable[None]] = getattr(self, handler_name)
         return handler(args)
 
     # -- keepalive and timers ---------------------------------------------------
@@ -434,25 +416,21 @@ class ChatProtocol(Protocol):
     def _set_timer(self, delay: float, call: Callable[[], None]) -> None:
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
-        self._timer = self.server.clock.callLater(delay, call)
+        self._timer = self.clock.callLater(delay, call)
 
     def _login_expired(self) -> None:
         self.close("no username chosen in time")
 
     def _check_idle(self) -> None:
-        """Ping a client that has been silent for ``--ping-interval`` seconds.
-
-        Reading the clock per packet and checking here is cheaper than
-        resetting a timer on every line.
-        """
-        interval = self.server.config.ping_interval
-        silent = self.server.clock.seconds() - self._last_heard
+        """Ping a client that has been silent for ``--ping-interval`` seconds."""
+        interval = self.config.ping_interval
+        silent = self.clock.seconds() - self._last_heard
         if silent < interval:
             self._set_timer(interval - silent, self._check_idle)
             return
-        self._pinged_at = self.server.clock.seconds()
+        self._pinged_at = self.clock.seconds()
         self.send(format_line("PING", text=secrets.token_hex(4)))
-        self._set_timer(self.server.config.ping_timeout, self._check_pong)
+        self._set_timer(self.config.ping_timeout, self._check_pong)
 
     def _check_pong(self) -> None:
         """Close a client that said nothing at all since we pinged it."""
@@ -463,153 +441,111 @@ class ChatProtocol(Protocol):
 
     # -- the username state -----------------------------------------------------
 
-    def choose_name(self, name: str) -> Coroutine[Any, Any, None] | None:
-        self.server.claim_name(self, name)
-        self._named(name)
-        self.send(format_line("WELCOME", name) + self.server.room_list())
-        return None
-
-    def _named(self, name: str) -> None:
-        """The connection has its first name: on to the lobby."""
+    async def choose_name(self, name: str) -> None:
+        await self.registry.claim_name(self, name)
         self.name = name
         self.state = LOBBY
-        self._set_timer(self.server.config.ping_interval, self._check_idle)
+        self._set_timer(self.config.ping_interval, self._check_idle)
         self.log.info("{host} is now {user}", host=self.host, user=name)
+        self.send(format_line("WELCOME", name))
+        await self.send_room_list()
+
+    async def send_room_list(self) -> None:
+        listing = await self.registry.list_rooms()
+        self.send(listing.encoded(render_listing))
 
     # -- commands ---------------------------------------------------------------
 
-    def do_nick(self, args: str) -> Coroutine[Any, Any, None] | None:
+    async def do_nick(self, args: str) -> None:
         single_word(args, "/nick NAME")
         if self.state == USERNAME:
-            return self.choose_name(args)
+            await self.choose_name(args)
+            return
         old = self.name
-        assert old is not None
-        self.server.claim_name(self, args)
+        announced = await self.registry.claim_name(self, args)
         self.name = args
         self.log.info("{old} is now {new}", old=old, new=args)
-        line = format_line("NICK", old, args)
-        if self.room is not None:
-            self.room.broadcast(line)  # includes us
-        else:
-            self.send(line)
-        return None
+        if not announced:  # in a room, the NICK came to us from the room
+            self.send(format_line("NICK", str(old), args))
 
-    def do_help(self, args: str) -> None:
+    async def do_help(self, args: str) -> None:
         self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
 
-    def do_quit(self, args: str) -> None:
+    async def do_quit(self, args: str) -> None:
         reason = "Goodbye" if not args or has_control_characters(args) else args
         self.close(reason, room_reason=f"quit: {reason}")
 
-    def do_list(self, args: str) -> None:
-        self.send(self.server.room_list())
+    async def do_list(self, args: str) -> None:
+        await self.send_room_list()
 
-    def do_create(self, args: str) -> None:
-        single_word(args, "/create NAME")
-        room = self.server.create_room(args, owner=self)
-        self._enter(room)
+    async def do_create(self, args: str) -> None:
+        name = single_word(args, "/create NAME")
+        await self.registry.create_room(self, name, leaving=self.room)
 
-    def do_join(self, args: str) -> None:
-        single_word(args, "/join NAME")
-        room = self.server.find_room(args)
-        if room is self.room:
-            raise ChatError("ALREADY_IN_ROOM", f"you are already in {room.name}")
-        self.server.check_space(room)  # before leaving, so a refusal keeps us here
-        self._enter(room)
+    async def do_join(self, args: str) -> None:
+        name = single_word(args, "/join NAME")
+        await self.registry.join_room(self, name, leaving=self.room)
 
-    def do_leave(self, args: str) -> None:
-        self._leave("left")
-        self.send(self.server.room_list())
+    async def do_leave(self, args: str) -> None:
+        room = self._current_room()
+        await self.registry.leave_room(self, room, "left")
+        if self.room == room:
+            self.room = None
+            self.state = LOBBY
+            self.send(format_line("LEFT", room))
+        await self.send_room_list()
 
-    def do_who(self, args: str) -> None:
-        room = self.room
-        assert room is not None
-        reply = format_line("MEMBERS", room.name, *(m.name for m in room.members))
-        if room.owner is not None:
-            reply += format_line("OWNER", room.name, room.owner.name)
+    async def do_who(self, args: str) -> None:
+        details = await self.registry.room_details(self._current_room())
+        reply = format_line("MEMBERS", details.room, *details.members)
+        if details.owner:
+            reply += format_line("OWNER", details.room, details.owner)
         self.send(reply)
 
-    def do_topic(self, args: str) -> None:
-        room = self.room
-        assert room is not None and self.name is not None
-        if not args:
-            self.send(
-                format_line("TOPIC", room.name, room.topic_by or "-", text=room.topic)
-            )
+    async def do_topic(self, args: str) -> None:
+        room = self._current_room()
+        if args:
+            await self.registry.set_topic(self, room, args)
             return
-        check_topic(args)
-        room.topic, room.topic_by = args, self.name
-        room.broadcast(format_line("TOPIC", room.name, self.name, text=args))
-        self.server.room_changed(room)
+        details = await self.registry.room_details(room)
+        self.send(
+            format_line(
+                "TOPIC", details.room, details.topic_by or "-", text=details.topic
+            )
+        )
 
-    def do_me(self, args: str) -> Coroutine[Any, Any, None] | None:
+    async def do_me(self, args: str) -> None:
         if not args:
-            raise ChatError("BAD_ARGS", "usage: /me TEXT")
-        return self.say("ACTION", args)
+            raise errors.usage("/me TEXT")
+        await self.say("ACTION", args)
 
-    def do_msg(self, args: str) -> None:
-        target_name, text = split_private_message(args)
-        target = self.server.find_user(target_name)
-        assert self.name is not None and target.name is not None
-        stamp = format_time(self.server.clock.seconds())
-        line = format_line("PRIVMSG", self.name, target.name, stamp, text=text)
-        target.send(line)
-        if target is not self:
-            self.send(line)
+    async def do_msg(self, args: str) -> None:
+        target, text = split_private_message(args)
+        event = await self.registry.private_message(self, target, text)
+        if name_key(event.fields[1]) != name_key(str(self.name)):
+            self.deliver(event)  # our copy; the target has had its own
 
-    def do_watch(self, args: str) -> None:
+    async def do_watch(self, args: str) -> None:
         if args not in ("on", "off"):
-            raise ChatError("BAD_ARGS", "usage: /watch on|off")
-        self.server.watch_lobby(self, args == "on")
+            raise errors.usage("/watch on|off")
+        self.registry.watch_lobby(self, args == "on")
         self.send(
             format_line("LOBBY", text="watching" if args == "on" else "not watching")
         )
 
-    def do_delete(self, args: str) -> None:
-        single_word(args, "/delete NAME")
-        room = self.server.find_room(args)
-        if room.permanent:
-            raise ChatError("NOT_ALLOWED", f"{room.name} is permanent")
-        if room.owner is not self:
-            raise ChatError(
-                "NOT_ALLOWED", f"only the owner of {room.name} can delete it"
-            )
-        assert self.name is not None
-        self.server.delete_room(room, self.name)
-
-    def returned_to_lobby(self, listing: bytes) -> None:
-        """Our room went away under us (``/delete``): back to the lobby."""
-        self.room = None
-        self.state = LOBBY
-        self.send(listing)
+    async def do_delete(self, args: str) -> None:
+        await self.registry.delete_room(self, single_word(args, "/delete NAME"))
 
     # -- helpers for the commands -----------------------------------------------
 
-    def say(self, event: str, text: str) -> Coroutine[Any, Any, None] | None:
-        """Fan one message or action out to the room, stamped by the server."""
-        room = self.room
-        assert room is not None and self.name is not None
-        check_text(text)
-        stamp = format_time(self.server.clock.seconds())
-        room.broadcast(format_line(event, room.name, self.name, stamp, text=text))
-        room.remember(
-            "HISTORY" if event == "MSG" else "HISTORY_ACTION", self.name, stamp, text
-        )
-        return None
+    def _current_room(self) -> str:
+        if self.room is None:
+            raise errors.not_in_room()
+        return self.room
 
-    def _enter(self, room: Room) -> None:
-        """Enter ``room``, leaving the current one first (``LEFT`` to us)."""
-        if self.room is not None:
-            self._leave(f"left for {room.name}")
-        self.server.enter_room(self, room)
-        self.state = ROOM
-
-    def _leave(self, reason: str) -> None:
-        room = self.room
-        assert room is not None
-        self.server.leave_room(self, reason)
-        self.state = LOBBY
-        self.send(format_line("LEFT", room.name))
+    async def say(self, kind: str, text: str) -> None:
+        """A message or action to the room, stamped by the registry."""
+        await self.registry.say(self, self._current_room(), kind, text)
 
 
 class ChatFactory(ServerFactory):

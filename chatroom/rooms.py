@@ -1,43 +1,27 @@
-"""A chat room: its members, owner, topic, history and fan-out.
+"""A chat room of the in-process registry: members, owner, topic, history, fan-out.
 
-A room knows nothing about sockets or commands. Its members are anything
-with a ``name`` and a ``send(bytes)`` method (the server's protocol objects
-in practice), and :meth:`Room.broadcast` is the one place where a room's
-traffic reaches them: the seam where a multi-process deployment would
-publish to other nodes before delivering to its own members.
+A room knows nothing about sockets, commands or wire formats. Its members
+are :class:`chatroom.registry.Member` callbacks, each with the name it is
+shown by, and :meth:`Room.broadcast` hands every member the same
+:class:`~chatroom.events.Event` object, so each door renders it once.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import NamedTuple, Protocol
 
+from chatroom.events import Event, RoomInfo, Welcome
+from chatroom.registry import Member
+from chatroom.rules import RoomFacts, is_full
 from chatroom.text import name_key
-from chatroom.wire import format_line
-
-
-class Member(Protocol):
-    """What a room needs of a member: a display name and a way to send."""
-
-    name: str
-
-    def send(self, data: bytes) -> None: ...
-
-
-class HistoryEntry(NamedTuple):
-    """One remembered message or action, replayed to joiners."""
-
-    event: str  # "HISTORY" or "HISTORY_ACTION"
-    user: str
-    stamp: str
-    text: str
 
 
 class Room:
     """A room owns its members (in order of arrival) and does its own fan-out.
 
-    Members live in a dict used as an ordered set: insertion order is arrival
-    order, which decides who inherits ownership and the order of ``MEMBERS``.
+    ``members`` maps each member to its display name; insertion order is
+    arrival order, which decides who inherits ownership and the order of
+    ``MEMBERS``.
     """
 
     def __init__(
@@ -55,83 +39,86 @@ class Room:
         self.owner: Member | None = None if permanent else owner
         self.topic = ""
         self.topic_by = ""
-        self.members: dict[Member, None] = {}
-        self.history: deque[HistoryEntry] = deque(maxlen=history_size)
-        self._listing_state: tuple[int, str] | None = None
-        self._listing = b""
+        self.members: dict[Member, str] = {}
+        self.history: deque[Event] = deque(maxlen=history_size)
+        self._info: RoomInfo | None = None
 
     def __repr__(self) -> str:
         return f"<Room {self.name!r} members={len(self.members)}>"
 
     @property
     def is_full(self) -> bool:
-        return len(self.members) >= self.capacity
+        return is_full(len(self.members), self.capacity)
 
-    def broadcast(self, data: bytes) -> None:
-        """Write one already-encoded line to every member.
+    def facts(self) -> RoomFacts:
+        """What :mod:`chatroom.rules` decides on."""
+        owner = self.members.get(self.owner) if self.owner is not None else None
+        return RoomFacts(
+            name=self.name,
+            permanent=self.permanent,
+            owner=name_key(owner) if owner else "",
+            capacity=self.capacity,
+            members=len(self.members),
+        )
 
-        The caller encodes once; every member gets the same bytes. A member
-        whose send queue overflows aborts its own connection inside ``send``
-        and leaves the room later (from ``connectionLost``), so the member
-        set never changes while this loop runs and one stalled reader cannot
+    def broadcast(self, event: Event) -> None:
+        """Hand one event to every member.
+
+        A member whose send queue overflows aborts its own connection and
+        leaves the room later (from ``connectionLost``), so the member set
+        never changes while this loop runs and one stalled reader cannot
         hold up the others.
         """
         for member in self.members:
-            member.send(data)
+            member.deliver(event)
 
-    def add(self, member: Member) -> None:
-        """Add a member and tell the others (the joiner gets its own replies)."""
-        self.broadcast(format_line("JOIN", self.name, member.name))
-        self.members[member] = None
+    def add(self, member: Member, name: str) -> None:
+        """Add a member and tell the others (the joiner gets its welcome)."""
+        self.broadcast(Event("JOIN", (self.name, name)))
+        self.members[member] = name
 
     def remove(self, member: Member, reason: str, announce: bool = True) -> None:
         """Remove a member, tell the rest why, and pass ownership on if needed."""
-        del self.members[member]
+        name = self.members.pop(member)
         if announce:
-            self.broadcast(format_line("PART", self.name, member.name, text=reason))
+            self.broadcast(Event("PART", (self.name, name), reason))
         if self.owner is member:
             self.owner = next(iter(self.members), None)
             if self.owner is not None and announce:
-                self.broadcast(format_line("OWNER", self.name, self.owner.name))
+                self.broadcast(Event("OWNER", (self.name, self.members[self.owner])))
 
-    def remember(self, event: str, user: str, stamp: str, text: str) -> None:
-        """Keep a message for future joiners (bounded by the history size)."""
-        self.history.append(HistoryEntry(event, user, stamp, text))
+    def rename(self, member: Member, name: str) -> None:
+        """A member's name changed (the ``NICK`` is the registry's to send)."""
+        self.members[member] = name
 
-    def welcome_lines(self) -> bytes:
-        """What a joiner receives: JOINED, MEMBERS, history, then the topic."""
-        lines = [
-            format_line(
-                "JOINED", self.name, str(len(self.members)), str(self.capacity)
-            ),
-            format_line("MEMBERS", self.name, *(m.name for m in self.members)),
-        ]
-        lines.extend(
-            format_line(
-                entry.event, self.name, entry.user, entry.stamp, text=entry.text
-            )
-            for entry in self.history
+    def remember(self, event: Event) -> None:
+        """Keep a ``HISTORY`` event for future joiners (bounded)."""
+        self.history.append(event)
+
+    def welcome(self) -> Welcome:
+        """What a joiner is shown: members, history, then the topic."""
+        return Welcome(
+            room=self.name,
+            members=list(self.members.values()),
+            capacity=self.capacity,
+            history=list(self.history),
+            topic=self.topic,
+            topic_by=self.topic_by,
         )
-        if self.topic:
-            lines.append(
-                format_line("TOPIC", self.name, self.topic_by, text=self.topic)
-            )
-        return b"".join(lines)
 
-    def listing_line(self) -> bytes:
-        """This room's ``ROOM`` line for the lobby list.
+    def info(self) -> RoomInfo:
+        """This room's lobby entry.
 
-        Every newcomer is sent the whole list, so the line is kept and only
-        rebuilt when what it shows (member count, topic) has changed.
+        Every newcomer is sent the whole list, so the entry (and with it
+        each door's rendering) is kept until what it shows has changed.
         """
-        state = (len(self.members), self.topic)
-        if state != self._listing_state:
-            self._listing = format_line(
-                "ROOM",
-                self.name,
-                str(state[0]),
-                str(self.capacity),
-                text=self.topic,
+        info = self._info
+        if (
+            info is None
+            or info.members != len(self.members)
+            or info.topic != self.topic
+        ):
+            info = self._info = RoomInfo(
+                self.name, len(self.members), self.capacity, self.topic
             )
-            self._listing_state = state
-        return self._listing
+        return info

@@ -41,7 +41,6 @@ class ChatService(Service):
         """
         super().stopService()
         server = self.server
-        server.shutting_down = True
         server.stop()
         count = len(server.open_connections)
         self.log.info("shutting down: closing {count} connections", count=count)

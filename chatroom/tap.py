@@ -17,11 +17,12 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
-from chatroom.cluster.node import ClusterConfig, ClusterServer
-from chatroom.cluster.protocol import ClusterFactory
-from chatroom.cluster.redis import RedisAddress, RedisLink
+from chatroom.cluster.node import ClusterConfig
+from chatroom.cluster.redis import RedisAddress
+from chatroom.cluster.registry import RedisRegistry
+from chatroom.config import ServerConfig
 from chatroom.protocol import ChatFactory
-from chatroom.server import ChatServer, ServerConfig
+from chatroom.server import ChatServer
 from chatroom.service import ChatService, ListeningService
 from chatroom.text import is_valid_name
 
@@ -300,21 +301,13 @@ def makeService(config: Options, reactor: Any = None) -> IService:
 
         reactor = global_reactor
     endpoint = serverFromString(reactor, config["port"])
+    server_config = config.server_config()
     cluster = config.cluster_config()
-    if cluster is None:
-        server = ChatServer(config.server_config(), clock=reactor)
-        factory = ChatFactory(server)
-    else:
-        server = ClusterServer(
-            config.server_config(),
-            reactor,
-            cluster,
-            commands=RedisLink(reactor, cluster.redis, "redis commands"),
-            subscriber=RedisLink(
-                reactor, cluster.redis, "redis subscriber", subscriber=True
-            ),
-        )
-        factory = ClusterFactory(server)
+    registry = None
+    if cluster is not None:
+        registry = RedisRegistry.connect(server_config, cluster, reactor)
+    server = ChatServer(server_config, clock=reactor, registry=registry)
+    factory = ChatFactory(server)
     return ChatroomService(server, ListeningService(endpoint, factory), reactor)
 
 

@@ -26,6 +26,8 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from chatroom.events import Event as SharedEvent
+from chatroom.events import to_line
 from chatroom.protocol import ChatProtocol
 from chatroom.server import ChatServer
 from chatroom.tap import ChatroomService, Options, makeService
@@ -82,14 +84,14 @@ class FakeClient:
 
 
 class RecordingMember:
-    """The least a room needs of a member: a name and a place to send bytes."""
+    """A member that records what it is handed, as protocol lines."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.data = b""
 
-    def send(self, data: bytes) -> None:
-        self.data += data
+    def deliver(self, event: SharedEvent) -> None:
+        self.data += event.encoded(to_line)
 
     def take(self) -> list[str]:
         """Lines sent since the last call."""

@@ -265,7 +265,7 @@ class SlowReaderTests(HardeningTestCase):
     def test_stalled_reader_dropped_others_get_everything(self) -> None:
         """Past --sendq unsent bytes the reader is dropped; the room sees why."""
         alice, bob, slow = self.in_room("alice", "bob", "slow")
-        slow.protocol.pauseProducing()  # what TCP does when its buffer fills
+        slow.protocol.sendq.pauseProducing()  # what TCP does when its buffer fills
         for number in range(100):
             alice.send(b"message %d padded to be longer than usual\n" % number)
         self.assertTrue(slow.transport.disconnected)  # aborted, not flushed
@@ -276,16 +276,16 @@ class SlowReaderTests(HardeningTestCase):
         self.assertEqual(len(messages), 100)
         self.assertEqual(messages[-1].split(" ", 4)[4][:10], "message 99")
         self.assertIn("PART general slow send queue exceeded", received)
-        self.assertNotIn("slow", self.server.users)
+        self.assertNotIn("slow", self.server.registry.users)
 
     def test_reader_that_catches_up_is_kept(self) -> None:
         """A reader that resumes before the limit keeps its connection."""
         alice, slow = self.in_room("alice", "slow")
         for _ in range(10):
-            slow.protocol.pauseProducing()
+            slow.protocol.sendq.pauseProducing()
             for _ in range(20):
                 alice.send(b"x" * 100 + b"\n")
-            slow.protocol.resumeProducing()
+            slow.protocol.sendq.resumeProducing()
         self.assertFalse(slow.transport.disconnected)
 
 

@@ -119,27 +119,29 @@ class RegistryInvariantTests(unittest.TestCase):
 
     def check(self, world: World) -> None:
         server = world.server
+        registry = server.registry
         clients = world.connected()
         self.assertEqual(set(server.connections), set(clients))
         named = {name_key(c.name): c for c in clients if c.name is not None}
-        self.assertEqual(server.users, named)
+        self.assertEqual(registry.users, named)
         for client in clients:
             expected = (
                 USERNAME if client.name is None else (ROOM if client.room else LOBBY)
             )
             self.assertEqual(client.state, expected)
             if client.room is not None:
-                self.assertIs(server.rooms[client.room.key], client.room)
-                self.assertIn(client, client.room.members)
-        self.assertIn("general", server.rooms)
-        for room in server.rooms.values():
-            members = {c for c in clients if c.room is room}
+                room = registry.rooms[name_key(client.room)]
+                self.assertEqual(room.name, client.room)
+                self.assertIn(client, room.members)
+        self.assertIn("general", registry.rooms)
+        for room in registry.rooms.values():
+            members = {c for c in clients if c.room == room.name}
             self.assertEqual(set(room.members), members)
             self.assertLessEqual(len(members), room.capacity)
             if not room.permanent:
                 self.assertTrue(members, f"empty room {room.name} left behind")
                 self.assertIn(room.owner, members)
-        self.assertLessEqual(len(server.rooms), server.config.max_rooms)
+        self.assertLessEqual(len(registry.rooms), server.config.max_rooms)
         for data in world.output:
             self.assertTrue(data == b"" or data.endswith(b"\r\n"), data)
             for line in data.decode("utf-8").split("\r\n"):
@@ -169,5 +171,5 @@ class RegistryInvariantTests(unittest.TestCase):
             world.drop(slot)
         world.settle()
         self.check(world)
-        self.assertEqual(world.server.users, {})
-        self.assertEqual(list(world.server.rooms), ["general"])
+        self.assertEqual(world.server.registry.users, {})
+        self.assertEqual(list(world.server.registry.rooms), ["general"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
+from chatroom.events import Event, history_event
+from chatroom.protocol import render_room, render_welcome
 from chatroom.rooms import Room
 from tests.support import RecordingMember as Member
 
@@ -19,21 +21,21 @@ class RoomTests(unittest.TestCase):
         )
         self.room = Room("Tea", capacity=3, history_size=2, owner=self.alice)
         for member in (self.alice, self.bob, self.carol):
-            self.room.add(member)
+            self.room.add(member, member.name)
         for member in (self.alice, self.bob, self.carol):
             member.take()
 
     def test_join_announced_to_others(self) -> None:
         """A joiner's arrival goes to the members already there, not to itself."""
         room = Room("x", capacity=5, history_size=1)
-        room.add(self.alice)
-        room.add(self.bob)
+        room.add(self.alice, "alice")
+        room.add(self.bob, "bob")
         self.assertEqual(self.alice.take(), ["JOIN x bob"])
         self.assertEqual(self.bob.take(), [])
 
     def test_broadcast(self) -> None:
         """Every member gets the same line once."""
-        self.room.broadcast(b"MSG Tea alice t hi\r\n")
+        self.room.broadcast(Event("MSG", ("Tea", "alice", "t"), "hi"))
         for member in (self.alice, self.bob, self.carol):
             self.assertEqual(member.take(), ["MSG Tea alice t hi"])
 
@@ -70,11 +72,11 @@ class RoomTests(unittest.TestCase):
     def test_welcome_lines(self) -> None:
         """JOINED, MEMBERS, the last N history entries oldest first, then TOPIC."""
         for n in range(3):
-            self.room.remember("HISTORY", "bob", f"t{n}", f"m{n}")
-        self.room.remember("HISTORY_ACTION", "alice", "t3", "waves")
+            self.room.remember(history_event("MSG", "Tea", "bob", f"t{n}", f"m{n}"))
+        self.room.remember(history_event("ACTION", "Tea", "alice", "t3", "waves"))
         self.room.topic, self.room.topic_by = "brewing", "carol"
         self.assertEqual(
-            self.room.welcome_lines().decode().split("\r\n")[:-1],
+            render_welcome(self.room.welcome()).decode().split("\r\n")[:-1],
             [
                 "JOINED Tea 3 3",
                 "MEMBERS Tea alice bob carol",
@@ -86,6 +88,8 @@ class RoomTests(unittest.TestCase):
 
     def test_listing_line(self) -> None:
         """ROOM name members capacity topic; no topic, no trailing space."""
-        self.assertEqual(self.room.listing_line(), b"ROOM Tea 3 3\r\n")
+        self.assertEqual(self.room.info().encoded(render_room), b"ROOM Tea 3 3\r\n")
         self.room.topic = "Tea and biscuits"
-        self.assertEqual(self.room.listing_line(), b"ROOM Tea 3 3 Tea and biscuits\r\n")
+        self.assertEqual(
+            self.room.info().encoded(render_room), b"ROOM Tea 3 3 Tea and biscuits\r\n"
+        )

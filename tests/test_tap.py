@@ -10,9 +10,8 @@ from twisted.python import usage
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 
-from chatroom.cluster.node import ClusterServer
-from chatroom.cluster.protocol import ClusterFactory
 from chatroom.cluster.redis import RedisAddress
+from chatroom.cluster.registry import RedisRegistry
 from chatroom.protocol import ChatFactory
 from chatroom.server import ServerConfig
 from chatroom.tap import Options, makeService
@@ -160,8 +159,8 @@ class ClusterOptionsTests(unittest.TestCase):
         service = makeService(
             parse("--redis", "redis://127.0.0.1:6399", "--node-id", "n1"), reactor
         )
-        self.assertIsInstance(service.server, ClusterServer)
-        self.assertIsInstance(service.listener.factory, ClusterFactory)
+        self.assertIsInstance(service.server.registry, RedisRegistry)
+        self.assertIsInstance(service.listener.factory, ChatFactory)
         self.assertEqual(reactor.tcpClients, [])
 
 
@@ -227,7 +226,7 @@ class MakeServiceTests(unittest.TestCase):
         """The --rooms rooms exist from the start."""
         service = makeService(parse("--rooms", "lobby,tea"), reactor=MemoryReactor())
         self.assertEqual(
-            sorted(room.name for room in service.server.rooms.values()),
+            sorted(room.name for room in service.server.registry.rooms.values()),
             ["lobby", "tea"],
         )
 

@@ -89,4 +89,4 @@ class WaitingTests(unittest.TestCase):
         self.client.lose()
         self.client.protocol.answers[0].callback(b"ROOMS 0\r\n")
         self.assertEqual(self.client.received(), [])
-        self.assertNotIn("alicia", [c.name for c in self.server.users.values()])
+        self.assertNotIn("alicia", list(self.server.registry.names.values()))

@@ -7,24 +7,37 @@ different nodes. A script that changes a room also publishes the change to
 the room's channel, numbered by the room's ``seq`` counter, so the order in
 which Redis ran the scripts is the order every member sees.
 
+The scripts keep data consistent; they do not decide policy. Who may
+delete a room or set its topic is decided in Python by
+:mod:`chatroom.rules`, on facts read with ``FACTS``; the script that then
+makes the change only checks that those facts still hold (the room's
+incarnation and its ``ver``, bumped whenever its owner changes) and
+answers ``CHANGED`` otherwise, and the node decides again. Limits that a
+check-then-act would let racing nodes overrun (a name's uniqueness, a
+room's capacity, the number of rooms) are checked where the seat is taken,
+with values the node passes in.
+
 Layout (``P`` is the key prefix, ``chatroom:`` by default; ``u`` and ``r``
 are name keys from :func:`chatroom.text.name_key`):
 
 ==========================  ===============================================
 ``P users``                 hash u → ``"node:conn display"``
-``P where``                 hash u → r, for users in a room
+``P in:u``                  set of the rooms u is in
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room
-                            is made) created topic topic_by
+                            is made) ver created topic topic_by
 ``P members:r``             sorted set u → arrival number (arrival order)
 ``P history:r``             list of ready-made ``HISTORY`` lines
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
-``P counter``               arrival numbers and room incarnations
+``P counter``               arrival numbers
 channel ``P chan:r``        ``"seq line"``: every event of room r
 channel ``P node:n``        ``"conn line"``: private messages for node n
 channel ``P lobby``         room names whose listing changed
 ==========================  ===============================================
+
+Events travel as protocol lines (:func:`chatroom.events.to_line`); ``line``
+below builds them exactly as :func:`chatroom.wire.format_line` does.
 
 The scripts build keys from the prefix (``ARGV[1]``) instead of declaring
 them in ``KEYS``: fine for one Redis server (or a replicated primary), not
@@ -35,17 +48,19 @@ from __future__ import annotations
 
 import hashlib
 
-#: Shared by every script. ``line`` builds a wire line exactly as
-#: :func:`chatroom.wire.format_line` does (fields and text joined by spaces).
+#: Shared by every script.
 _PRELUDE = r"""
 local P = ARGV[1]
-local USERS, WHERE, ROOMS = P .. 'users', P .. 'where', P .. 'rooms'
+local USERS, ROOMS = P .. 'users', P .. 'rooms'
 local function room_key(r) return P .. 'room:' .. r end
 local function members_key(r) return P .. 'members:' .. r end
 local function history_key(r) return P .. 'history:' .. r end
+local function places_key(u) return P .. 'in:' .. u end
 
 local function line(...)
-  return table.concat({...}, ' ') .. '\r\n'
+  local parts = {...}
+  if parts[#parts] == '' then parts[#parts] = nil end
+  return table.concat(parts, ' ') .. '\r\n'
 end
 
 local function display(u)
@@ -59,11 +74,26 @@ local function holds(u, token)
   return v ~= false and string.sub(v, 1, #token + 1) == token .. ' '
 end
 
+local function is_member(u, r)
+  return redis.call('ZSCORE', members_key(r), u) ~= false
+end
+
 -- Why session token may not act in room r as u, or nil if it may.
 local function not_a_member(u, token, r)
   if not holds(u, token) then return 'GONE' end
-  if redis.call('HGET', WHERE, u) ~= r then return 'NOT_IN_ROOM' end
+  if not is_member(u, r) then return 'NOT_IN_ROOM' end
   return nil
+end
+
+-- Whether room r is still the incarnation and version a decision was made on.
+local function unchanged(r, inc, ver)
+  local info = redis.call('HMGET', room_key(r), 'inc', 'ver')
+  return info[1] == inc and info[2] == ver
+end
+
+local function set_owner(r, u)
+  redis.call('HSET', room_key(r), 'owner', u)
+  redis.call('HINCRBY', room_key(r), 'ver', 1)
 end
 
 local function emit(r, data)
@@ -78,14 +108,13 @@ local function drop_room(r, name)
   redis.call('PUBLISH', P .. 'lobby', name)
 end
 
--- Take u out of its room, telling the room why; an empty room that was not
--- named at start-up goes. Returns the room's name and the PART's sequence
--- number, or nothing if u was in no room.
-local function leave(u, name, reason)
-  local r = redis.call('HGET', WHERE, u)
-  if not r then return nil end
-  redis.call('HDEL', WHERE, u)
+-- Take u out of room r, telling the room why; an empty room that was not
+-- named at start-up goes. Returns the PART's sequence number, or 0 if u
+-- was not in r.
+local function leave(u, name, r, reason)
+  if not is_member(u, r) then return 0 end
   redis.call('ZREM', members_key(r), u)
+  redis.call('SREM', places_key(u), r)
   local rk = room_key(r)
   local room = redis.call('HGET', rk, 'name')
   local seq = emit(r, line('PART', room, name, reason))
@@ -95,24 +124,38 @@ local function leave(u, name, reason)
   else
     if redis.call('HGET', rk, 'owner') == u then
       local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
-      redis.call('HSET', rk, 'owner', heir or '')
+      set_owner(r, heir or '')
       if heir then emit(r, line('OWNER', room, display(heir))) end
     end
     redis.call('PUBLISH', P .. 'lobby', room)
   end
-  return room, seq
+  return seq
 end
 
--- Put u into room r (leaving its current room first) and return what the
--- joiner's welcome needs, with the JOIN's sequence number: the joiner's
--- node delivers it only the room's events after that.
-local function enter(r, u)
+local function leave_all(u, name, reason)
+  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+    leave(u, name, r, reason)
+  end
+  redis.call('DEL', places_key(u))
+end
+
+local function seat(u, r)
+  redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
+  redis.call('SADD', places_key(u), r)
+end
+
+-- Put u into room r (leaving room `leaving` first, if u is in it) and
+-- return what the joiner's welcome needs, with the JOIN's sequence number:
+-- the joiner's node delivers it only the room's events after that.
+local function enter(r, u, leaving)
   local name = display(u)
   local rk = room_key(r)
   local room = redis.call('HGET', rk, 'name')
-  local old, part_seq = leave(u, name, 'left for ' .. room)
-  redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
-  redis.call('HSET', WHERE, u, r)
+  local part_seq = 0
+  if leaving ~= '' then
+    part_seq = leave(u, name, leaving, 'left for ' .. room)
+  end
+  seat(u, r)
   local seq = emit(r, line('JOIN', room, name))
   redis.call('PUBLISH', P .. 'lobby', room)
   local members = {}
@@ -121,13 +164,12 @@ local function enter(r, u)
   end
   local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by')
   return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
-          old or '', part_seq or 0, members,
-          redis.call('LRANGE', history_key(r), 0, -1)}
+          part_seq, members, redis.call('LRANGE', history_key(r), 0, -1)}
 end
 
--- Everything a node's user u had, released: its room (with a PART) and its name.
+-- Everything a node's user u had, released: its rooms (with PARTs), its name.
 local function release(u, reason)
-  leave(u, display(u), reason)
+  leave_all(u, display(u), reason)
   redis.call('HDEL', USERS, u)
 end
 
@@ -142,6 +184,14 @@ local function harvest(node, reason)
       release(users[i], reason)
     end
   end
+end
+
+local function make_room(r, name, owner, permanent, capacity, inc)
+  redis.call('HSET', room_key(r), 'name', name, 'owner', owner,
+             'permanent', permanent, 'capacity', capacity, 'seq', 0,
+             'inc', inc, 'ver', 0, 'created', redis.call('INCR', P .. 'counter'),
+             'topic', '', 'topic_by', '')
+  redis.call('HSET', ROOMS, r, name)
 end
 """
 
@@ -161,6 +211,7 @@ class Script:
 
 
 #: ARGV: P, u, token, display, old u ('' when choosing a first name).
+#: A rename moves u's places, ownerships and arrival order to the new key.
 CLAIM = Script(
     "claim",
     r"""
@@ -173,30 +224,25 @@ if old == '' then
   return {'OK'}
 end
 local old_name = display(old)
-local r = redis.call('HGET', WHERE, old)
+local rooms = redis.call('SMEMBERS', places_key(old))
 if old ~= u then
   redis.call('HDEL', USERS, old)
-  if r then
-    local mk, rk = members_key(r), room_key(r)
+  for _, r in ipairs(rooms) do
+    local mk = members_key(r)
     redis.call('ZADD', mk, redis.call('ZSCORE', mk, old), u)
     redis.call('ZREM', mk, old)
-    redis.call('HDEL', WHERE, old)
-    redis.call('HSET', WHERE, u, r)
-    if redis.call('HGET', rk, 'owner') == old then
-      redis.call('HSET', rk, 'owner', u)
-    end
+    if redis.call('HGET', room_key(r), 'owner') == old then set_owner(r, u) end
   end
+  if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
-if r then
-  emit(r, line('NICK', old_name, name))
-  return {'IN_ROOM'}
-end
+for _, r in ipairs(rooms) do emit(r, line('NICK', old_name, name)) end
+if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
 )
 
-#: ARGV: P, u, token, reason. Frees a user's room and name (disconnects).
+#: ARGV: P, u, token, reason. Frees a user's rooms and name (disconnects).
 RELEASE = Script(
     "release",
     r"""
@@ -205,7 +251,7 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation.
+#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, leaving.
 CREATE = Script(
     "create",
     r"""
@@ -216,16 +262,12 @@ if existing then return {'ROOM_EXISTS', existing} end
 if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
   return {'TOO_MANY_ROOMS'}
 end
-local n = redis.call('INCR', P .. 'counter')
-redis.call('HSET', room_key(r), 'name', name, 'owner', u, 'permanent', '0',
-           'capacity', ARGV[7], 'seq', 0, 'inc', ARGV[8], 'created', n,
-           'topic', '', 'topic_by', '')
-redis.call('HSET', ROOMS, r, name)
-return enter(r, u)
+make_room(r, name, u, '0', ARGV[7], ARGV[8])
+return enter(r, u, ARGV[9])
 """,
 )
 
-#: ARGV: P, r, u, token.
+#: ARGV: P, r, u, token, leaving ('' for none).
 JOIN = Script(
     "join",
     r"""
@@ -234,22 +276,21 @@ if not holds(u, token) then return {'GONE'} end
 local rk = room_key(r)
 local room = redis.call('HGET', rk, 'name')
 if not room then return {'NO_SUCH_ROOM'} end
-if redis.call('HGET', WHERE, u) == r then return {'ALREADY_IN_ROOM', room} end
+if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
 local capacity = redis.call('HGET', rk, 'capacity')
 if redis.call('ZCARD', members_key(r)) >= tonumber(capacity) then
   return {'ROOM_FULL', room, capacity}
 end
-return enter(r, u)
+return enter(r, u, ARGV[5])
 """,
 )
 
-#: ARGV: P, u, token, reason.
+#: ARGV: P, u, token, r, reason.
 LEAVE = Script(
     "leave",
     r"""
 if not holds(ARGV[2], ARGV[3]) then return {'GONE'} end
-local room, seq = leave(ARGV[2], display(ARGV[2]), ARGV[4])
-return {'OK', room or '', seq or 0}
+return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 """,
 )
 
@@ -270,13 +311,27 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, r, u, token, topic, by, line.
+#: ARGV: P, r. What :mod:`chatroom.rules` decides on, and the guard to act on.
+FACTS = Script(
+    "facts",
+    r"""
+local r = ARGV[2]
+local info = redis.call('HMGET', room_key(r), 'name', 'permanent', 'owner',
+                        'capacity', 'inc', 'ver')
+if not info[1] then return {'NO_SUCH_ROOM'} end
+return {'OK', info[1], info[2], info[3] or '', info[4],
+        redis.call('ZCARD', members_key(r)), info[5], info[6]}
+""",
+)
+
+#: ARGV: P, r, u, token, topic, by, line, incarnation, ver.
 TOPIC = Script(
     "topic",
     r"""
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_a_member(u, ARGV[4], r)
 if refusal then return refusal end
+if not unchanged(r, ARGV[8], ARGV[9]) then return 'CHANGED' end
 redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6])
 emit(r, ARGV[7])
 redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
@@ -329,7 +384,7 @@ return out
 )
 
 #: ARGV: P, target u, sender name, time, text. Published on the target's
-#: node channel; the reply carries the line, for the sender's echo.
+#: node channel; the reply carries the line, for the sender's copy.
 PRIVMSG = Script(
     "privmsg",
     r"""
@@ -345,23 +400,22 @@ return {'OK', data, token}
 """,
 )
 
-#: ARGV: P, r, u, token.
+#: ARGV: P, r, u, token, incarnation, ver.
 DELETE = Script(
     "delete",
     r"""
 local r, u = ARGV[2], ARGV[3]
 if not holds(u, ARGV[4]) then return {'GONE'} end
-local info = redis.call('HMGET', room_key(r), 'name', 'permanent', 'owner')
-if not info[1] then return {'NO_SUCH_ROOM'} end
-if info[2] == '1' then return {'PERMANENT', info[1]} end
-if info[3] ~= u then return {'NOT_OWNER', info[1]} end
-local data = line('DELETED', info[1], display(u))
+local name = redis.call('HGET', room_key(r), 'name')
+if not name then return {'NO_SUCH_ROOM'} end
+if not unchanged(r, ARGV[5], ARGV[6]) then return {'CHANGED'} end
+local data = line('DELETED', name, display(u))
 local seq = emit(r, data)
 for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-  redis.call('HDEL', WHERE, m)
+  redis.call('SREM', places_key(m), r)
 end
-drop_room(r, info[1])
-return {'OK', info[1], seq, data}
+drop_room(r, name)
+return {'OK', name, seq, data}
 """,
 )
 
@@ -394,8 +448,9 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, node, ttl ms, reason, user count n, then n × (u, token, display,
-#: r or ''), then room rows (r, name, permanent 0/1, capacity, incarnation).
+#: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
+#: display, room count k, k room keys; then room rows (r, name, permanent
+#: 0/1, capacity, incarnation).
 #:
 #: Makes Redis agree with what this node holds, after a start or a lost
 #: connection: registers the node, recreates missing rooms, releases entries
@@ -408,48 +463,56 @@ RESUME = Script(
 local node, reason = ARGV[2], ARGV[4]
 redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
 redis.call('SADD', P .. 'nodes', node)
-local n = tonumber(ARGV[5])
-local first_room = 6 + 4 * n
+local wanted_users = {}
+local i = 6
+for _ = 1, tonumber(ARGV[5]) do
+  local k = tonumber(ARGV[i + 3])
+  local user = {u = ARGV[i], token = ARGV[i + 1], name = ARGV[i + 2], rooms = {}}
+  for j = 1, k do user.rooms[j] = ARGV[i + 3 + j] end
+  wanted_users[#wanted_users + 1] = user
+  i = i + 4 + k
+end
 local mine = {}
-for i = 6, first_room - 1, 4 do mine[ARGV[i]] = ARGV[i + 1] end
+for _, user in ipairs(wanted_users) do mine[user.u] = user.token end
 local prefix = node .. ':'
 local users = redis.call('HGETALL', USERS)
-for i = 1, #users, 2 do
-  local u, v = users[i], users[i + 1]
+for n = 1, #users, 2 do
+  local u, v = users[n], users[n + 1]
   if string.sub(v, 1, #prefix) == prefix
       and string.sub(v, 1, #(mine[u] or '') + 1) ~= (mine[u] or '') .. ' ' then
     release(u, reason)
   end
 end
 local wanted_rooms = {}
-for i = first_room, #ARGV, 5 do
+while i <= #ARGV do
   local r = ARGV[i]
   wanted_rooms[#wanted_rooms + 1] = r
   if redis.call('HEXISTS', ROOMS, r) == 0 then
-    local c = redis.call('INCR', P .. 'counter')
-    redis.call('HSET', room_key(r), 'name', ARGV[i + 1], 'owner', '',
-               'permanent', ARGV[i + 2], 'capacity', ARGV[i + 3], 'seq', 0,
-               'inc', ARGV[i + 4], 'created', c, 'topic', '', 'topic_by', '')
-    redis.call('HSET', ROOMS, r, ARGV[i + 1])
+    make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
   end
+  i = i + 5
 end
 local failed = {}
-for i = 6, first_room - 1, 4 do
-  local u, token, name, r = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for _, user in ipairs(wanted_users) do
+  local u = user.u
   local v = redis.call('HGET', USERS, u)
-  if v and not holds(u, token) then
-    failed[#failed + 1] = token
+  if v and not holds(u, user.token) then
+    failed[#failed + 1] = user.token
   else
-    redis.call('HSET', USERS, u, token .. ' ' .. name)
-    local now = redis.call('HGET', WHERE, u)
-    if now and now ~= r then leave(u, name, reason) end
-    if r ~= '' and not redis.call('ZSCORE', members_key(r), u) then
-      redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
-      redis.call('HSET', WHERE, u, r)
-      local rk = room_key(r)
-      if redis.call('HGET', rk, 'owner') == ''
-          and redis.call('HGET', rk, 'permanent') ~= '1' then
-        redis.call('HSET', rk, 'owner', u)
+    redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
+    local keep = {}
+    for _, r in ipairs(user.rooms) do keep[r] = true end
+    for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+      if not keep[r] then leave(u, user.name, r, reason) end
+    end
+    for _, r in ipairs(user.rooms) do
+      if not is_member(u, r) then
+        seat(u, r)
+        local rk = room_key(r)
+        if redis.call('HGET', rk, 'owner') == ''
+            and redis.call('HGET', rk, 'permanent') ~= '1' then
+          set_owner(r, u)
+        end
       end
     end
   end

@@ -175,7 +175,7 @@ class ClusterTestCase(unittest.TestCase):
         self.nodes.append(service)
         yield service.listener.whenListening()
         if wait:
-            yield service.server.when_available()
+            yield service.server.registry.when_available()
         return service
 
     @defer.inlineCallbacks

@@ -147,7 +147,10 @@ class PartitionTests(ClusterTestCase):
         server = one.server
         # Cut node one off: both of its Redis connections go, and stay gone.
         yield defer.gatherResults(
-            [server.commands.stopService(), server.subscriber.stopService()]
+            [
+                server.registry.commands.stopService(),
+                server.registry.subscriber.stopService(),
+            ]
         )
         alice.say("/list")
         yield alice.expect_line("ERR UNAVAILABLE ")
@@ -156,8 +159,8 @@ class PartitionTests(ClusterTestCase):
         usurper = yield self.client(two, "alice")  # the name came free
         self.assertEqual(usurper.lines[-1], "WELCOME alice")
 
-        server.commands.startService()
-        server.subscriber.startService()
+        server.registry.commands.startService()
+        server.registry.subscriber.startService()
         bye = yield alice.expect_line("BYE ")
         self.assertIn("your name was given to someone else", bye)
         yield alice.closed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.cluster.node import MAYBE_MISSED, RECENT_EVENTS, LocalRoom
+from chatroom.cluster.delivery import MAYBE_MISSED, RECENT_EVENTS, LocalRoom
 from tests.support import RecordingMember as Member
 
 

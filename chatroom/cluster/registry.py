@@ -1,0 +1,674 @@
+"""The Redis registry: names and rooms shared by every node of a cluster.
+
+:class:`RedisRegistry` implements :class:`chatroom.registry.Registry` with
+the shared state in Redis, changed only through the scripts of
+:mod:`chatroom.cluster.scripts`, and the rules of :mod:`chatroom.rules`
+decided here, in Python, exactly as the in-process registry decides them.
+It keeps the per-node parts local: the sessions of this node's members and
+one :class:`~chatroom.cluster.delivery.LocalRoom` per room that has
+members here, subscribed to that room's channel only while it has.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall
+from twisted.logger import Logger
+
+from chatroom import errors, rules
+from chatroom.cluster import scripts
+from chatroom.cluster.calls import MEMBERS_ONLY, FactsChangedError, RedisCalls, Refusals
+from chatroom.cluster.delivery import LocalRoom, maybe_missed
+from chatroom.cluster.node import ClusterConfig, ClusterNode, new_incarnation
+from chatroom.cluster.redis import RedisLink
+from chatroom.cluster.scripts import Script
+from chatroom.config import ServerConfig
+from chatroom.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomDetails,
+    RoomGone,
+    RoomInfo,
+    Welcome,
+    from_line,
+    history_event,
+    to_line,
+)
+from chatroom.registry import Member
+from chatroom.text import name_key
+from chatroom.wire import format_time
+
+ROOM_LOST = "this room was lost while this server was out of touch with the cluster"
+NAME_LOST = "your name was given to someone else while this server was out of touch"
+
+#: How often a decision is retried when its facts keep changing under it.
+DECISION_ATTEMPTS = 5
+
+_ENTRY_REFUSALS: Refusals = {
+    b"ALREADY_IN_ROOM": lambda r: errors.already_in_room(r[1].decode()),
+    b"ROOM_FULL": lambda r: errors.room_full(r[1].decode(), r[2].decode()),
+    b"ROOM_EXISTS": lambda r: errors.room_exists(r[1].decode()),
+}
+
+
+def room_info(row: list[Any]) -> RoomInfo:
+    """A room's lobby entry from a row of the LISTING script."""
+    _key, name, members, capacity, topic, _created = row
+    return RoomInfo(name.decode(), int(members), int(capacity), topic.decode())
+
+
+class RedisRegistry:
+    """A node's view of the cluster's names and rooms."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        cluster: ClusterConfig,
+        clock: Any,
+        commands: RedisLink,
+        subscriber: RedisLink,
+    ) -> None:
+        self.config = config
+        self.cluster = cluster
+        self.clock = clock
+        self.calls = RedisCalls(
+            commands, subscriber, cluster.prefix, cluster.redis_timeout, clock
+        )
+        self.node = ClusterNode(cluster, self.calls, clock, self)
+        self.sessions: dict[str, Member] = {}  # token → member, once named
+        self.local_rooms: dict[str, LocalRoom] = {}
+        self.stopping = False
+        self._tokens: dict[Member, str] = {}
+        self._names: dict[Member, str] = {}
+        self._claiming: dict[Member, str] = {}  # name keys being claimed
+        self._places: dict[Member, dict[LocalRoom, None]] = {}
+        self._by_channel: dict[bytes, LocalRoom] = {}
+        self._next_session = itertools.count(1)
+        prefix = cluster.prefix
+        self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
+        self._lobby_channel = f"{prefix}lobby".encode()
+        self._lobby_subscribed = False
+        self._watchers: set[Member] = set()
+        self._changed_rooms: dict[str, str] = {}
+        self._lobby_push: IDelayedCall | None = None
+        subscriber.on_message = self._on_message
+
+    @classmethod
+    def connect(
+        cls, config: ServerConfig, cluster: ClusterConfig, reactor: Any
+    ) -> RedisRegistry:
+        """A registry with its two links to the Redis that ``cluster`` names."""
+        return cls(
+            config,
+            cluster,
+            reactor,
+            commands=RedisLink(reactor, cluster.redis, "redis commands"),
+            subscriber=RedisLink(
+                reactor, cluster.redis, "redis subscriber", subscriber=True
+            ),
+        )
+
+    # -- for operators and tests ------------------------------------------------
+
+    @property
+    def commands(self) -> RedisLink:
+        return self.calls.commands
+
+    @property
+    def subscriber(self) -> RedisLink:
+        return self.calls.subscriber
+
+    @property
+    def available(self) -> bool:
+        return self.node.available
+
+    def when_available(self) -> Deferred[None]:
+        return self.node.when_available()
+
+    # -- life ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.node.start()
+
+    def stop(self) -> None:
+        self.stopping = True
+        if self._lobby_push is not None and self._lobby_push.active():
+            self._lobby_push.cancel()
+        self._lobby_push = None
+
+    def detach(self) -> Deferred[None]:
+        return self.node.detach()
+
+    # -- what the node holds (chatroom.cluster.node.Holdings) ---------------------
+
+    def channels(self) -> list[bytes]:
+        wanted = [self._node_channel]
+        if self._watchers:
+            wanted.append(self._lobby_channel)
+            self._lobby_subscribed = True
+        wanted.extend(room.channel for room in self.local_rooms.values())
+        return wanted
+
+    def resume_arguments(self) -> list[Any]:
+        named = [m for m in self.sessions.values() if m in self._names]
+        args: list[Any] = [len(named)]
+        for member in named:
+            places = [room.key for room in self._places.get(member, ())]
+            name = self._names[member]
+            args += [name_key(name), self._tokens[member], name, len(places), *places]
+        permanent = {name_key(name): name for name in self.config.rooms}
+        wanted = {key: (name, "1") for key, name in permanent.items()}
+        for room in self.local_rooms.values():
+            wanted.setdefault(room.key, (room.name, "0"))
+        for key, (name, is_permanent) in wanted.items():
+            args += [
+                key,
+                name,
+                is_permanent,
+                self.config.room_capacity,
+                new_incarnation(),
+            ]
+        return args
+
+    def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
+        for token in failed:
+            member = self.sessions.get(token.decode())
+            if member is not None:
+                member.disconnect(NAME_LOST)
+        for key, incarnation, seq in rooms:
+            room = self.local_rooms.get(key.decode())
+            if room is not None:
+                self._resynced(room, incarnation, seq)
+        for room in self.local_rooms.values():
+            room.subscription_done(None)
+
+    def lost(self) -> None:
+        self._lobby_subscribed = False
+        for room in self.local_rooms.values():
+            room.subscription_done(errors.unavailable())
+
+    def _resynced(
+        self, room: LocalRoom, incarnation: bytes | None, seq: bytes | None
+    ) -> None:
+        """After a resume: tell a room's members what they may have missed."""
+        if incarnation is None or seq is None:
+            room.farewell = [
+                Event("NOTICE", (room.name,), ROOM_LOST),
+                Event("LEFT", (room.name,)),
+            ]
+            self._send_to_lobby(room, room.farewell)
+            return
+        incarnation_text, seq_number = incarnation.decode(), int(seq)
+        self.log.info(
+            "room {room}: event {old} of {old_incarnation} before, "
+            "{new} of {new_incarnation} now",
+            room=room.name,
+            old=room.seq,
+            old_incarnation=room.incarnation,
+            new=seq_number,
+            new_incarnation=incarnation_text,
+        )
+        if (incarnation_text, seq_number) != (room.incarnation, room.seq):
+            room.tell(maybe_missed(room.name))
+        room.incarnation, room.seq = incarnation_text, seq_number
+        room.recent.clear()
+        for member in room.members:
+            room.members[member] = seq_number
+
+    # -- names --------------------------------------------------------------------
+
+    def _token(self, member: Member) -> str:
+        """The member's session token, unique in the cluster: ``node:number``."""
+        token = self._tokens.get(member)
+        if token is None:
+            token = f"{self.cluster.node_id}:{next(self._next_session)}"
+            self._tokens[member] = token
+        return token
+
+    async def claim_name(self, member: Member, name: str) -> bool:
+        rules.check_name(name)
+        token = self._token(member)
+        old = self._names.get(member)
+        key = name_key(name)
+        self._claiming[member] = key
+        try:
+            reply = await self.calls.call(
+                scripts.CLAIM,
+                key,
+                token,
+                name,
+                name_key(old) if old is not None else "",
+                refusals={b"TAKEN": lambda r: errors.name_taken(name)},
+            )
+        finally:
+            self._claiming.pop(member, None)
+        if member in self._tokens:  # not released meanwhile
+            self._names[member] = name
+            self.sessions[token] = member
+        return bool(reply[0] == b"IN_ROOM")
+
+    def release(self, member: Member, reason: str) -> None:
+        """Free a departing member's places and name in the cluster.
+
+        Not awaited: nobody is waiting for the answer. If Redis is down, the
+        next resume releases whatever this node no longer holds.
+        """
+        token = self._tokens.pop(member, None)
+        if token is None:
+            return
+        self._watch(member, False)
+        for room in list(self._places.pop(member, ())):
+            room.detach(member)
+            self._forget_if_idle(room)
+        self.sessions.pop(token, None)
+        name = self._names.pop(member, None)
+        if self.stopping or not self.node.available:
+            return
+        for key in {name_key(name) if name else None, self._claiming.get(member)}:
+            if key:
+                releasing = defer.ensureDeferred(
+                    self.calls.eval(scripts.RELEASE, key, token, reason)
+                )
+                releasing.addErrback(lambda failure: None)
+
+    async def private_message(self, member: Member, target: str, text: str) -> Event:
+        rules.check_text(text)
+        stamp = format_time(self.clock.seconds())
+        reply = await self.calls.call(
+            scripts.PRIVMSG,
+            name_key(target),
+            self._names[member],
+            stamp,
+            text,
+            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target)},
+        )
+        return from_line(reply[1])
+
+    def _on_message(self, channel: bytes, message: bytes) -> None:
+        """One message from a subscribed channel."""
+        room = self._by_channel.get(channel)
+        if room is not None:
+            seq_text, _, data = message.partition(b" ")
+            seq = int(seq_text)
+            if data.startswith(b"DELETED "):
+                self._room_deleted(room, seq, data)
+            else:
+                room.deliver(seq, data)
+        elif channel == self._node_channel:
+            number, _, data = message.partition(b" ")
+            member = self.sessions.get(f"{self.cluster.node_id}:{number.decode()}")
+            if member is not None:
+                member.deliver(from_line(data))
+        elif channel == self._lobby_channel:
+            self._lobby_changed(message.decode())
+
+    # -- rooms --------------------------------------------------------------------
+
+    async def list_rooms(self) -> Listing:
+        rows = sorted(await self._listing(), key=lambda row: int(row[5]))
+        return Listing([room_info(row) for row in rows])
+
+    async def _listing(self, keys: list[str] | None = None) -> list[list[Any]]:
+        """Rows of the LISTING script for ``keys`` (every room if none)."""
+        return list(await self.calls.eval(scripts.LISTING, *(keys or [""])))
+
+    def _local_room(self, key: str, name: str) -> LocalRoom:
+        room = self.local_rooms.get(key)
+        if room is None:
+            channel = f"{self.cluster.prefix}chan:{key}".encode()
+            room = LocalRoom(key, name, channel)
+            self.local_rooms[key] = room
+            self._by_channel[channel] = room
+            subscribing = defer.ensureDeferred(self.calls.subscribe(channel))
+            subscribing.addCallbacks(
+                lambda _: room.subscription_done(None),
+                lambda failure: room.subscription_done(errors.unavailable()),
+            )
+        return room
+
+    def _forget_if_idle(self, room: LocalRoom) -> None:
+        if room.idle and self.local_rooms.get(room.key) is room:
+            del self.local_rooms[room.key]
+            del self._by_channel[room.channel]
+            self.calls.unsubscribe(room.channel)
+
+    def _place(self, member: Member, name: str) -> LocalRoom:
+        """The local room ``name``, which ``member`` must be in."""
+        room = self.local_rooms.get(name_key(name))
+        if room is None or room not in self._places.get(member, {}):
+            raise errors.not_in_room()
+        return room
+
+    async def create_room(
+        self, member: Member, name: str, leaving: str | None = None
+    ) -> None:
+        rules.check_room_name(name)
+        key = name_key(name)
+        await self._enter(
+            member,
+            key,
+            name,
+            leaving,
+            scripts.CREATE,
+            [
+                key,
+                name,
+                name_key(self._names[member]),
+                self._tokens[member],
+                self.config.max_rooms,
+                self.config.room_capacity,
+                new_incarnation(),
+            ],
+        )
+
+    async def join_room(
+        self, member: Member, name: str, leaving: str | None = None
+    ) -> None:
+        key = name_key(name)
+        await self._enter(
+            member,
+            key,
+            name,
+            leaving,
+            scripts.JOIN,
+            [key, name_key(self._names[member]), self._tokens[member]],
+        )
+
+    async def _enter(
+        self,
+        member: Member,
+        key: str,
+        name: str,
+        leaving: str | None,
+        script: Script,
+        args: list[Any],
+    ) -> None:
+        """Enter room ``key`` by ``script`` (create or join), leaving ``leaving``.
+
+        The node subscribes to the room's channel before the script runs, so
+        no event after the joiner's welcome can be missed. The joiner stops
+        receiving its old room's events while the script runs; events that
+        came meanwhile from before its PART are replayed afterwards.
+        """
+        if not self.node.available:  # don't wait for a subscription that can't come
+            raise errors.unavailable()
+        room = self._local_room(key, name)
+        room.entering += 1
+        try:
+            await room.when_subscribed()
+            old = self.local_rooms.get(name_key(leaving)) if leaving else None
+            if old is not None and old not in self._places.get(member, {}):
+                old = None
+            last_seen = old.detach(member) if old is not None else 0
+            try:
+                reply = await self.calls.call(
+                    script,
+                    *args,
+                    old.key if old is not None else "",
+                    refusals={
+                        **_ENTRY_REFUSALS,
+                        b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
+                        b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(
+                            self.config.max_rooms
+                        ),
+                    },
+                )
+            except BaseException:
+                if old is not None and member in self._tokens:
+                    old.attach(member, last_seen)
+                raise
+            (_, room_name, seq, capacity, incarnation, topic, topic_by) = reply[:7]
+            part_seq, members, history = reply[7:]
+            if member not in self._tokens:
+                return  # gone meanwhile; its release follows this script in Redis
+            if old is not None:
+                if int(part_seq):  # else Redis had it in no room: nothing to add
+                    old.replay(member, last_seen, before=int(part_seq))
+                self._unplace(member, old)
+            room.name = room_name.decode()
+            if not room.incarnation:
+                room.incarnation = incarnation.decode()
+            member.entered(
+                Welcome(
+                    room=room.name,
+                    members=[m.decode() for m in members],
+                    capacity=int(capacity),
+                    history=[from_line(line) for line in history],
+                    topic=topic.decode(),
+                    topic_by=topic_by.decode(),
+                )
+            )
+            self._places.setdefault(member, {})[room] = None
+            room.attach(member, int(seq))
+            if room.gone:  # deleted while our join was being answered
+                self._send_to_lobby(room, room.farewell)
+            self.log.info(
+                "{user} joined {room}", user=self._names[member], room=room.name
+            )
+        finally:
+            room.entering -= 1
+            self._forget_if_idle(room)
+
+    def _unplace(self, member: Member, room: LocalRoom) -> None:
+        places = self._places.get(member, {})
+        places.pop(room, None)
+        if not places:
+            self._places.pop(member, None)
+        self._forget_if_idle(room)
+
+    async def leave_room(self, member: Member, room: str, reason: str) -> None:
+        where = self._place(member, room)
+        last_seen = where.detach(member)
+        try:
+            reply = await self.calls.call(
+                scripts.LEAVE,
+                name_key(self._names[member]),
+                self._tokens[member],
+                where.key,
+                reason,
+                refusals={},
+            )
+        except BaseException:
+            if member in self._tokens and not where.gone:
+                where.attach(member, last_seen)
+            raise
+        if int(reply[1]):  # 0: Redis had it in no room already (deleted, say)
+            where.replay(member, last_seen, before=int(reply[1]))
+        self._unplace(member, where)
+
+    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
+        """Publish one message or action to the room (one publish in Redis)."""
+        rules.check_text(text)
+        where = self._place(member, room)
+        name, stamp = self._names[member], format_time(self.clock.seconds())
+        await self.calls.call(
+            scripts.SAY,
+            where.key,
+            name_key(name),
+            self._tokens[member],
+            to_line(Event(kind, (where.name, name, stamp), text)),
+            to_line(history_event(kind, where.name, name, stamp, text)),
+            self.config.history,
+            refusals=MEMBERS_ONLY,
+        )
+
+    async def room_details(self, room: str) -> RoomDetails:
+        reply = await self.calls.call(
+            scripts.WHO,
+            name_key(room),
+            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
+        )
+        _, name, owner, topic, topic_by, members = reply
+        return RoomDetails(
+            room=name.decode(),
+            members=[m.decode() for m in members],
+            owner=owner.decode(),
+            topic=topic.decode(),
+            topic_by=topic_by.decode(),
+        )
+
+    async def _decide(
+        self,
+        room: str,
+        rule: Callable[[rules.RoomFacts], None],
+        script: Script,
+        args: Callable[[list[Any]], list[Any]],
+        refusals: Refusals,
+    ) -> Any:
+        """Apply ``rule`` to the room's facts, then run ``script`` if they hold.
+
+        ``args`` builds the script's arguments from the facts' reply; the
+        script refuses with ``CHANGED`` if the room changed in between,
+        and the rule is applied again to the new facts.
+        """
+        for _attempt in range(DECISION_ATTEMPTS):
+            facts = await self.calls.call(
+                scripts.FACTS,
+                name_key(room),
+                refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
+            )
+            _, name, permanent, owner, capacity, members, inc, ver = facts
+            rule(
+                rules.RoomFacts(
+                    name=name.decode(),
+                    permanent=permanent == b"1",
+                    owner=owner.decode(),
+                    capacity=int(capacity),
+                    members=int(members),
+                )
+            )
+            try:
+                return await self.calls.call(
+                    script, *args(facts), inc, ver, refusals=refusals
+                )
+            except FactsChangedError:
+                continue
+        raise errors.unavailable()
+
+    async def set_topic(self, member: Member, room: str, topic: str) -> None:
+        rules.check_topic(topic)
+        where = self._place(member, room)
+        name = self._names[member]
+        await self._decide(
+            where.key,
+            lambda facts: rules.check_set_topic(facts, name_key(name)),
+            scripts.TOPIC,
+            lambda facts: [
+                where.key,
+                name_key(name),
+                self._tokens[member],
+                topic,
+                name,
+                to_line(Event("TOPIC", (facts[1].decode(), name), topic)),
+            ],
+            MEMBERS_ONLY,
+        )
+
+    async def delete_room(self, member: Member, name: str) -> None:
+        """``/delete``: every member, on every node, back to the lobby."""
+        key, by = name_key(name), self._names[member]
+        reply = await self._decide(
+            name,
+            lambda facts: rules.check_delete(facts, name_key(by)),
+            scripts.DELETE,
+            lambda facts: [key, name_key(by), self._tokens[member]],
+            {b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name)},
+        )
+        self.log.info("{user} deleted {room}", user=by, room=reply[1].decode())
+        room = self.local_rooms.get(key)
+        seq = int(reply[2])
+        if room is not None and room.seq == seq - 1:
+            # Everything before the deletion has arrived: act now, so our
+            # user's next command finds itself in the lobby. Otherwise the
+            # room's channel brings the deletion after those events.
+            self._room_deleted(room, seq, reply[3])
+
+    def _room_deleted(self, room: LocalRoom, seq: int, data: bytes) -> None:
+        """``DELETED`` for a room with members here: all back to the lobby."""
+        if room.gone:
+            return
+        room.deliver(seq, data)
+        room.farewell = [from_line(data)]
+        self._send_to_lobby(room, [])
+
+    def _send_to_lobby(self, room: LocalRoom, farewell: list[Event]) -> None:
+        """Tell ``room``'s local members ``farewell``, then return them to the
+        lobby with a room list."""
+        room.gone = True
+        members = list(room.members)
+        room.members.clear()
+        if self.local_rooms.get(room.key) is room:
+            del self.local_rooms[room.key]
+            del self._by_channel[room.channel]
+            self.calls.unsubscribe(room.channel)
+        for member in members:
+            places = self._places.get(member, {})
+            places.pop(room, None)
+            if not places:
+                self._places.pop(member, None)
+            for event in farewell:
+                member.deliver(event)
+        listing = defer.ensureDeferred(self.list_rooms())
+
+        def back_to_lobby(result: Listing | None) -> None:
+            for member in members:
+                member.removed(room.name, result)
+
+        listing.addErrback(lambda failure: None)
+        listing.addCallback(back_to_lobby)
+
+    # -- lobby watchers -------------------------------------------------------------
+
+    def watch_lobby(self, member: Member, watching: bool) -> None:
+        self._watch(member, watching)
+
+    def _watch(self, member: Member, watching: bool) -> None:
+        if watching:
+            self._watchers.add(member)
+        else:
+            self._watchers.discard(member)
+        if self._watchers and not self._lobby_subscribed and self.node.available:
+            self._lobby_subscribed = True
+            subscribing = defer.ensureDeferred(
+                self.calls.subscribe(self._lobby_channel)
+            )
+            subscribing.addErrback(lambda failure: None)
+        elif not self._watchers and self._lobby_subscribed:
+            self._lobby_subscribed = False
+            self.calls.unsubscribe(self._lobby_channel)
+
+    def _lobby_changed(self, room_name: str) -> None:
+        """Redis says a room's listing changed; watchers hear of it within a tick."""
+        if not self._watchers or self.stopping:
+            return
+        self._changed_rooms[name_key(room_name)] = room_name
+        if self._lobby_push is None:
+            self._lobby_push = self.clock.callLater(
+                self.config.lobby_interval, self._push_lobby_changes
+            )
+
+    def _push_lobby_changes(self) -> None:
+        self._lobby_push = None
+        changed, self._changed_rooms = self._changed_rooms, {}
+        if not changed:
+            return
+        pushing = defer.ensureDeferred(self._listing(list(changed)))
+
+        def push(rows: list[list[Any]]) -> None:
+            entries: list[RoomInfo | RoomGone] = [
+                RoomGone(changed[row[0].decode()]) if len(row) == 1 else room_info(row)
+                for row in rows
+            ]
+            changes = LobbyChanges(entries)
+            for watcher in self._watchers:
+                watcher.lobby_changed(changes)
+
+        pushing.addCallbacks(push, lambda failure: None)

@@ -1,0 +1,28 @@
+"""The server's tunables, with the defaults ``twistd chatroom`` uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Every tunable of the server (``twistd chatroom --help`` explains each)."""
+
+    name: str = "chatroom"
+    rooms: tuple[str, ...] = ("general",)
+    room_capacity: int = 256
+    max_rooms: int = 1024
+    history: int = 50
+    max_line: int = 4096
+    max_unterminated: int = 64 * 1024
+    rate: float = 1.0
+    burst: int = 10
+    max_clients: int = 10_000
+    max_per_ip: int = 50
+    login_timeout: float = 60.0
+    sendq: int = 1024 * 1024
+    ping_interval: float = 120.0
+    ping_timeout: float = 60.0
+    lobby_interval: float = 1.0
+    shutdown_grace: float = 3.0

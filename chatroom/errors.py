@@ -1,0 +1,133 @@
+"""Every refusal the server can give, with its code and its text, in one place.
+
+A refusal is raised as a :class:`ChatError` from wherever it is decided (a
+rule, a registry, a command handler) and turned into a reply by the door's
+one error boundary: ``ERR CODE text`` on the line protocol, a numeric on
+IRC. Both registries (in-process and Redis) and every door build their
+refusals with the functions below, so a code's wording never drifts between
+modes or doors. ``docs/protocol.md`` lists the codes.
+"""
+
+from __future__ import annotations
+
+from chatroom.text import NAME_MAX_LENGTH, TOPIC_MAX_LENGTH
+
+
+class ChatError(Exception):
+    """A refusal the client is told about as ``ERR CODE text``."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(code, text)
+        self.code = code
+        self.text = text
+
+
+_NAME_RULE = f"1-{NAME_MAX_LENGTH} letters, digits, '_', '-' or '.'"
+
+
+def bad_name() -> ChatError:
+    return ChatError("BAD_NAME", f"names are {_NAME_RULE}")
+
+
+def bad_room_name() -> ChatError:
+    return ChatError("BAD_NAME", f"room names are {_NAME_RULE}")
+
+
+def name_taken(name: str) -> ChatError:
+    return ChatError("NAME_TAKEN", f"{name} is taken, choose another name")
+
+
+def no_name() -> ChatError:
+    return ChatError("NO_NAME", "choose a username first")
+
+
+def no_such_user(name: str) -> ChatError:
+    return ChatError("NO_SUCH_USER", f"nobody is called {name}")
+
+
+def no_such_room(name: str) -> ChatError:
+    return ChatError("NO_SUCH_ROOM", f"there is no room called {name}")
+
+
+def room_exists(name: str) -> ChatError:
+    return ChatError("ROOM_EXISTS", f"{name} already exists; /join it")
+
+
+def room_full(name: str, capacity: int | str) -> ChatError:
+    return ChatError("ROOM_FULL", f"{name} is full ({capacity})")
+
+
+def too_many_rooms(limit: int) -> ChatError:
+    return ChatError("TOO_MANY_ROOMS", f"the server has its maximum of {limit} rooms")
+
+
+def already_in_room(name: str) -> ChatError:
+    return ChatError("ALREADY_IN_ROOM", f"you are already in {name}")
+
+
+def not_in_room(detail: str = "you are in no room") -> ChatError:
+    return ChatError("NOT_IN_ROOM", detail)
+
+
+def in_lobby() -> ChatError:
+    return not_in_room("you are in the lobby: /join or /create a room first")
+
+
+def room_command_only(command: str) -> ChatError:
+    return not_in_room(f"/{command} works only in a room")
+
+
+def permanent_room(name: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", f"{name} is permanent")
+
+
+def not_owner(name: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", f"only the owner of {name} can delete it")
+
+
+def usage(text: str) -> ChatError:
+    return ChatError("BAD_ARGS", f"usage: {text}")
+
+
+def bad_args(text: str) -> ChatError:
+    return ChatError("BAD_ARGS", text)
+
+
+def topic_too_long() -> ChatError:
+    return bad_args(f"topics are at most {TOPIC_MAX_LENGTH} characters")
+
+
+def bad_text() -> ChatError:
+    return ChatError(
+        "BAD_TEXT", "control characters and escape sequences are not allowed"
+    )
+
+
+def unknown_command(command: str) -> ChatError:
+    return ChatError("UNKNOWN_COMMAND", f"no command /{command}; try /help")
+
+
+def unavailable() -> ChatError:
+    """Cluster mode: Redis cannot be reached, so shared state cannot change."""
+    return ChatError(
+        "UNAVAILABLE",
+        "the chat cluster is unreachable (its Redis is down); try again in a moment",
+    )
+
+
+def line_too_long(limit: int) -> ChatError:
+    return ChatError(
+        "LINE_TOO_LONG", f"lines are limited to {limit} bytes; that one was discarded"
+    )
+
+
+def bad_encoding() -> ChatError:
+    return ChatError("BAD_ENCODING", "lines must be UTF-8")
+
+
+def rate_limited(rate: float) -> ChatError:
+    return ChatError("RATE_LIMITED", f"slow down: at most {rate:g} lines a second")
+
+
+def internal() -> ChatError:
+    return ChatError("INTERNAL", "the server failed on that command; sorry")

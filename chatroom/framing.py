@@ -1,0 +1,96 @@
+"""Line framing for every line-based door: a LineReceiver that splits linearly.
+
+The design brief asks for a :class:`~twisted.protocols.basic.LineReceiver`,
+and we keep its contract: ``lineReceived(bytes)`` once per line,
+``MAX_LENGTH``, and ``pauseProducing()`` / ``resumeProducing()`` holding
+back and then delivering the lines that follow (which is how a command
+that waits on shared state keeps a connection's later lines in order).
+
+Three things differ, each for a reason:
+
+- **Linear splitting.** ``LineReceiver.dataReceived`` splits one line at a
+  time off the front of its buffer, copying the rest each time: quadratic
+  in a chunk full of short lines (Twisted issue #6357), which a client can
+  send on purpose. Here each chunk is scanned once with ``find`` and the
+  remainder is kept once at the end. (``LineOnlyReceiver`` splits once per
+  chunk too, but cannot pause.)
+- **LF ends a line, one CR before it is stripped**, so ``nc`` and telnet
+  users (CRLF) and scripts (bare LF) are both served.
+- **An over-long line is refused, not fatal.** LineReceiver's default
+  ``lineLengthExceeded`` drops the connection; here the line is discarded
+  and :meth:`lineLengthExceeded` reports it while the session goes on. Only
+  a line still without its end after ``max_unterminated`` bytes closes the
+  connection (:meth:`unterminatedLine`), since reading on would mean
+  buffering without bound.
+"""
+
+from __future__ import annotations
+
+from twisted.protocols.basic import LineReceiver
+
+
+class LineFraming(LineReceiver):
+    """Splits input into lines; subclasses handle :meth:`lineReceived`."""
+
+    delimiter = b"\n"
+    MAX_LENGTH = 4096
+    #: Bytes of one line, without its end, after which the connection closes.
+    max_unterminated = 64 * 1024
+
+    _skipping = 0  # bytes of an over-long line discarded so far
+
+    def dataReceived(self, data: bytes) -> None:
+        """Deliver every whole line of ``data`` (and what was held back)."""
+        if self._busyReceiving:  # called from a lineReceived: handled below
+            self._buffer += data
+            return
+        self._busyReceiving = True
+        try:
+            self._split(data)
+        finally:
+            self._busyReceiving = False
+
+    def _split(self, data: bytes) -> None:
+        buffer = self._buffer + data if self._buffer else data
+        self._buffer = b""
+        start = 0
+        while not self.paused:
+            end = buffer.find(b"\n", start)
+            if end < 0:
+                break
+            line = buffer[start:end]
+            start = end + 1
+            if self._skipping:  # the tail of a line already refused
+                self._skipping = 0
+                continue
+            if line[-1:] == b"\r":
+                line = line[:-1]
+            if len(line) > self.MAX_LENGTH:
+                self.lineLengthExceeded(line)
+            else:
+                self.lineReceived(line)
+            if self.transport is None or self.transport.disconnecting:
+                return
+            if self._buffer:  # more arrived from inside lineReceived
+                buffer, start = buffer[start:] + self._buffer, 0
+                self._buffer = b""
+        rest = buffer[start:] if start else buffer
+        self._buffer = rest + self._buffer
+        if not self.paused and len(self._buffer) > self.MAX_LENGTH:
+            self._discard_partial_line()
+
+    def _discard_partial_line(self) -> None:
+        """Refuse a line as soon as it is too long, then skip to its end."""
+        if not self._skipping:
+            self.lineLengthExceeded(self._buffer[: self.MAX_LENGTH + 1])
+        self._skipping += len(self._buffer)
+        self._buffer = b""
+        if self._skipping > self.max_unterminated:
+            self.unterminatedLine()
+
+    def lineLengthExceeded(self, line: bytes) -> None:  # type: ignore[override]
+        """A line longer than ``MAX_LENGTH`` was discarded; the session goes on."""
+
+    def unterminatedLine(self) -> None:
+        """A line ran past ``max_unterminated`` bytes: close the connection."""
+        self.transport.loseConnection()
