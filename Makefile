@@ -33,11 +33,12 @@ redis-server:
 		echo "redis-server is missing and cannot be installed here (needs root and apt-get): the cluster tests will be skipped"; \
 	fi
 
-# Lint, then the whole suite (unit, integration, cluster, client and benchmark
+# Lint and type-check, then the whole suite (unit, integration, cluster, client and benchmark
 # smoke tests).
 test: $(STAMP) redis-server
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).

@@ -22,6 +22,8 @@ setup(
             "pytest-twisted>=1.14",
             "hypothesis>=6.100",
             "ruff>=0.6",
+            "mypy>=1.10",
+            "mypy-zope>=1.0",
         ],
     },
     entry_points={

@@ -69,7 +69,7 @@ class LineFraming(LineReceiver):
                 self.lineLengthExceeded(line)
             else:
                 self.lineReceived(line)
-            if self.transport is None or self.transport.disconnecting:
+            if getattr(self.transport, "disconnecting", True):
                 return
             if self._buffer:  # more arrived from inside lineReceived
                 buffer, start = buffer[start:] + self._buffer, 0
@@ -88,9 +88,10 @@ class LineFraming(LineReceiver):
         if self._skipping > self.max_unterminated:
             self.unterminatedLine()
 
-    def lineLengthExceeded(self, line: bytes) -> None:  # type: ignore[override]
+    def lineLengthExceeded(self, line: bytes) -> None:
         """A line longer than ``MAX_LENGTH`` was discarded; the session goes on."""
 
     def unterminatedLine(self) -> None:
         """A line ran past ``max_unterminated`` bytes: close the connection."""
-        self.transport.loseConnection()
+        if self.transport is not None:
+            self.transport.loseConnection()

@@ -9,7 +9,7 @@ door's handlers run to completion as plain calls. Every rule comes from
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred, succeed
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom import errors, rules
@@ -23,6 +23,7 @@ from chatroom.events import (
     RoomInfo,
     history_event,
 )
+from chatroom.lobby import LobbyWatchers
 from chatroom.registry import Member
 from chatroom.rooms import Room
 from chatroom.text import name_key
@@ -48,9 +49,7 @@ class LocalRegistry:
         self.rooms: dict[str, Room] = {}
         self.places: dict[Member, dict[Room, None]] = {}
         self.stopping = False
-        self._watchers: set[Member] = set()
-        self._changed_rooms: dict[str, str] = {}
-        self._lobby_push: IDelayedCall | None = None
+        self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         for room_name in config.rooms:
             self._add_room(
                 Room(room_name, config.room_capacity, config.history, permanent=True)
@@ -64,9 +63,7 @@ class LocalRegistry:
     def stop(self) -> None:
         """Shutdown: departures are no longer announced, no more lobby pushes."""
         self.stopping = True
-        if self._lobby_push is not None and self._lobby_push.active():
-            self._lobby_push.cancel()
-        self._lobby_push = None
+        self.lobby.stop()
 
     def detach(self) -> Deferred[None]:
         return succeed(None)
@@ -94,7 +91,7 @@ class LocalRegistry:
         return True
 
     def release(self, member: Member, reason: str) -> None:
-        self._watchers.discard(member)
+        self.lobby.watch(member, False)
         for room in list(self.places.get(member, ())):
             self._leave(member, room, reason, announce=not self.stopping)
         name = self.names.pop(member, None)
@@ -235,34 +232,14 @@ class LocalRegistry:
     # -- lobby watchers ---------------------------------------------------------
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
-        if watching:
-            self._watchers.add(member)
-        else:
-            self._watchers.discard(member)
+        self.lobby.watch(member, watching)
 
     def _room_changed(self, room: Room) -> None:
-        """Note a room whose listing changed; watchers hear of it within a tick.
+        self.lobby.changed(room.key, room.name)
 
-        Changes are batched per ``lobby_interval`` so that a burst of joins
-        costs watchers one line per room, not one per join.
-        """
-        if not self._watchers or self.stopping:
-            return
-        self._changed_rooms[room.key] = room.name
-        if self._lobby_push is None:
-            self._lobby_push = self.clock.callLater(
-                self.config.lobby_interval, self._push_lobby_changes
-            )
-
-    def _push_lobby_changes(self) -> None:
-        self._lobby_push = None
-        changed, self._changed_rooms = self._changed_rooms, {}
+    async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
         entries: list[RoomInfo | RoomGone] = []
         for key, name in changed.items():
             room = self.rooms.get(key)
             entries.append(RoomGone(name) if room is None else room.info())
-        if not entries:
-            return
-        changes = LobbyChanges(entries)
-        for watcher in self._watchers:
-            watcher.lobby_changed(changes)
+        return LobbyChanges(entries)

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from twisted.internet.defer import CancelledError, Deferred
-from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.interfaces import IDelayedCall, ITCPTransport
 from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -179,6 +179,12 @@ class ChatProtocol(LineFraming):
     def __repr__(self) -> str:
         return f"<ChatProtocol {self.name or self.host!r} {self.state}>"
 
+    @property
+    def _tcp(self) -> ITCPTransport:
+        """The transport, once connected (TCP, TLS, or a test's stand-in)."""
+        assert self.transport is not None
+        return cast(ITCPTransport, self.transport)
+
     # -- connection life --------------------------------------------------------
 
     def connectionMade(self) -> None:
@@ -187,8 +193,8 @@ class ChatProtocol(LineFraming):
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
-        self.sendq = SendQueue(self.transport, self.config.sendq, self._sendq_full)
-        self.host = getattr(self.transport.getPeer(), "host", "")
+        self.sendq = SendQueue(self._tcp, self.config.sendq, self._sendq_full)
+        self.host = getattr(self._tcp.getPeer(), "host", "")
         self.server.opened(self)
         refusal = self.server.admit(self, self.host)
         if refusal is not None:
@@ -247,9 +253,9 @@ class ChatProtocol(LineFraming):
         self._close_reason = reason
         if self.sendq is not None:
             self.sendq.close()
-        self.transport.loseConnection()
+        self._tcp.loseConnection()
         self._abort_call = self.clock.callLater(
-            self.config.shutdown_grace, self.transport.abortConnection
+            self.config.shutdown_grace, self._tcp.abortConnection
         )
 
     def _sendq_full(self) -> None:
@@ -261,7 +267,7 @@ class ChatProtocol(LineFraming):
         self._closing = True
         self._close_reason = "send queue exceeded"
         self.log.info("dropping {user}: send queue exceeded", user=self.name)
-        self.transport.abortConnection()
+        self._tcp.abortConnection()
 
     def _cancel_timers(self) -> None:
         for call in (self._timer, self._abort_call):
@@ -367,7 +373,7 @@ class ChatProtocol(LineFraming):
     def _refused(self, failure: Failure) -> None:
         """The error boundary: every failed command gets one ``ERR`` reply."""
         if failure.check(ChatError):
-            self._refuse(failure.value)
+            self._refuse(cast(ChatError, failure.value))
         elif failure.check(CancelledError):
             pass  # the connection went away while the command waited
         else:

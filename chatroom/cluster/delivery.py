@@ -9,19 +9,24 @@ member that should see it, so each door renders it once per node.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
+from chatroom import errors
 from chatroom.errors import ChatError
-from chatroom.events import Event, from_line
+from chatroom.events import Event, Listing, from_line
 from chatroom.registry import Member
+from chatroom.text import name_key
 
 #: Events a node keeps per room, to hand to a member whose join (or leave)
 #: was answered after some of the room's later events had already arrived.
 RECENT_EVENTS = 1024
 
 MAYBE_MISSED = "messages may have been missed: this server lost touch with the cluster"
+ROOM_LOST = "this room was lost while this server was out of touch with the cluster"
 
 
 def maybe_missed(room: str) -> Event:
@@ -114,3 +119,148 @@ class LocalRoom:
                 waiter.callback(None)
             else:
                 waiter.errback(error)
+
+
+class NodeRooms:
+    """The rooms that have members on this node, and which members are where.
+
+    A room's channel is subscribed while the room is here (it has members,
+    or joins are waiting for Redis) and unsubscribed once it is idle.
+    """
+
+    def __init__(
+        self,
+        prefix: str,
+        subscribe: Callable[[bytes], Coroutine[Any, Any, None]],
+        unsubscribe: Callable[[bytes], None],
+        listing: Callable[[], Coroutine[Any, Any, Listing]],
+    ) -> None:
+        self.prefix = prefix
+        self.rooms: dict[str, LocalRoom] = {}
+        self.places: dict[Member, dict[LocalRoom, None]] = {}
+        self._by_channel: dict[bytes, LocalRoom] = {}
+        self._subscribe = subscribe
+        self._unsubscribe = unsubscribe
+        self._listing = listing
+
+    def get(self, key: str) -> LocalRoom | None:
+        return self.rooms.get(key)
+
+    def open(self, key: str, name: str) -> LocalRoom:
+        """Room ``key`` here, subscribing to its channel if it is new."""
+        room = self.rooms.get(key)
+        if room is None:
+            channel = f"{self.prefix}chan:{key}".encode()
+            room = LocalRoom(key, name, channel)
+            self.rooms[key] = room
+            self._by_channel[channel] = room
+            subscribing = defer.ensureDeferred(self._subscribe(channel))
+            subscribing.addCallbacks(
+                lambda _: room.subscription_done(None),
+                lambda failure: room.subscription_done(errors.unavailable()),
+            )
+        return room
+
+    def forget_if_idle(self, room: LocalRoom) -> None:
+        if room.idle and self.rooms.get(room.key) is room:
+            self._drop(room)
+
+    def _drop(self, room: LocalRoom) -> None:
+        del self.rooms[room.key]
+        del self._by_channel[room.channel]
+        self._unsubscribe(room.channel)
+
+    def channels(self) -> list[bytes]:
+        return [room.channel for room in self.rooms.values()]
+
+    def place(self, member: Member, name: str) -> LocalRoom:
+        """The local room ``name``, which ``member`` must be in."""
+        room = self.rooms.get(name_key(name))
+        if room is None or room not in self.places.get(member, {}):
+            raise errors.not_in_room()
+        return room
+
+    def is_in(self, member: Member, room: LocalRoom) -> bool:
+        return room in self.places.get(member, {})
+
+    def seat(self, member: Member, room: LocalRoom, since: int) -> None:
+        """``member`` is in ``room`` from event ``since`` on."""
+        self.places.setdefault(member, {})[room] = None
+        room.attach(member, since)
+
+    def unseat(self, member: Member, room: LocalRoom) -> None:
+        """``member`` has left ``room`` (already detached from its events)."""
+        places = self.places.get(member, {})
+        places.pop(room, None)
+        if not places:
+            self.places.pop(member, None)
+        self.forget_if_idle(room)
+
+    def release(self, member: Member) -> None:
+        """A departing member: out of every room here."""
+        for room in list(self.places.pop(member, ())):
+            room.detach(member)
+            self.forget_if_idle(room)
+
+    def on_message(self, channel: bytes, message: bytes) -> bool:
+        """One message of a room channel (``seq line``); False if not ours."""
+        room = self._by_channel.get(channel)
+        if room is None:
+            return False
+        seq_text, _, data = message.partition(b" ")
+        seq = int(seq_text)
+        if data.startswith(b"DELETED "):
+            self.deleted(room, seq, data)
+        else:
+            room.deliver(seq, data)
+        return True
+
+    def deleted(self, room: LocalRoom, seq: int, data: bytes) -> None:
+        """``DELETED`` for a room with members here: all back to the lobby."""
+        if room.gone:
+            return
+        room.deliver(seq, data)
+        room.farewell = [from_line(data)]
+        self.close(room, [])
+
+    def vanished(self, room: LocalRoom) -> None:
+        """Redis lost the room while we were away: tell its members, close it."""
+        room.farewell = [
+            Event("NOTICE", (room.name,), ROOM_LOST),
+            Event("LEFT", (room.name,)),
+        ]
+        self.close(room, room.farewell)
+
+    def close(self, room: LocalRoom, farewell: list[Event]) -> None:
+        """Tell ``room``'s members ``farewell``, then return them to the lobby
+        with a room list."""
+        room.gone = True
+        members = list(room.members)
+        room.members.clear()
+        if self.rooms.get(room.key) is room:
+            self._drop(room)
+        for member in members:
+            places = self.places.get(member, {})
+            places.pop(room, None)
+            if not places:
+                self.places.pop(member, None)
+            for event in farewell:
+                member.deliver(event)
+        listing = defer.ensureDeferred(self._listing())
+
+        def back_to_lobby(result: Listing | None) -> None:
+            for member in members:
+                member.removed(room.name, result)
+
+        listing.addErrback(lambda failure: None)
+        listing.addCallback(back_to_lobby)
+
+    def resynced(self, room: LocalRoom, incarnation: str, seq: int) -> None:
+        """After a resume: the room is at ``seq`` of ``incarnation`` in Redis;
+        its members are told if they may have missed anything."""
+        if (incarnation, seq) != (room.incarnation, room.seq):
+            room.tell(maybe_missed(room.name))
+        room.incarnation, room.seq = incarnation, seq
+        room.recent.clear()
+        for member in room.members:
+            room.members[member] = seq

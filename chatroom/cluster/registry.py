@@ -17,13 +17,12 @@ from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 
 from chatroom import errors, rules
 from chatroom.cluster import scripts
 from chatroom.cluster.calls import MEMBERS_ONLY, FactsChangedError, RedisCalls, Refusals
-from chatroom.cluster.delivery import LocalRoom, maybe_missed
+from chatroom.cluster.delivery import NodeRooms
 from chatroom.cluster.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.cluster.redis import RedisLink
 from chatroom.cluster.scripts import Script
@@ -40,11 +39,11 @@ from chatroom.events import (
     history_event,
     to_line,
 )
+from chatroom.lobby import LobbyWatchers
 from chatroom.registry import Member
 from chatroom.text import name_key
 from chatroom.wire import format_time
 
-ROOM_LOST = "this room was lost while this server was out of touch with the cluster"
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 
 #: How often a decision is retried when its facts keep changing under it.
@@ -84,21 +83,22 @@ class RedisRegistry:
         )
         self.node = ClusterNode(cluster, self.calls, clock, self)
         self.sessions: dict[str, Member] = {}  # token → member, once named
-        self.local_rooms: dict[str, LocalRoom] = {}
+        self.here = NodeRooms(
+            cluster.prefix,
+            self.calls.subscribe,
+            self.calls.unsubscribe,
+            self.list_rooms,
+        )
         self.stopping = False
         self._tokens: dict[Member, str] = {}
         self._names: dict[Member, str] = {}
         self._claiming: dict[Member, str] = {}  # name keys being claimed
-        self._places: dict[Member, dict[LocalRoom, None]] = {}
-        self._by_channel: dict[bytes, LocalRoom] = {}
         self._next_session = itertools.count(1)
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
         self._lobby_channel = f"{prefix}lobby".encode()
         self._lobby_subscribed = False
-        self._watchers: set[Member] = set()
-        self._changed_rooms: dict[str, str] = {}
-        self._lobby_push: IDelayedCall | None = None
+        self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         subscriber.on_message = self._on_message
 
     @classmethod
@@ -140,9 +140,7 @@ class RedisRegistry:
 
     def stop(self) -> None:
         self.stopping = True
-        if self._lobby_push is not None and self._lobby_push.active():
-            self._lobby_push.cancel()
-        self._lobby_push = None
+        self.lobby.stop()
 
     def detach(self) -> Deferred[None]:
         return self.node.detach()
@@ -151,22 +149,22 @@ class RedisRegistry:
 
     def channels(self) -> list[bytes]:
         wanted = [self._node_channel]
-        if self._watchers:
+        if self.lobby.members:
             wanted.append(self._lobby_channel)
             self._lobby_subscribed = True
-        wanted.extend(room.channel for room in self.local_rooms.values())
+        wanted.extend(self.here.channels())
         return wanted
 
     def resume_arguments(self) -> list[Any]:
         named = [m for m in self.sessions.values() if m in self._names]
         args: list[Any] = [len(named)]
         for member in named:
-            places = [room.key for room in self._places.get(member, ())]
+            places = [room.key for room in self.here.places.get(member, ())]
             name = self._names[member]
             args += [name_key(name), self._tokens[member], name, len(places), *places]
         permanent = {name_key(name): name for name in self.config.rooms}
         wanted = {key: (name, "1") for key, name in permanent.items()}
-        for room in self.local_rooms.values():
+        for room in self.here.rooms.values():
             wanted.setdefault(room.key, (room.name, "0"))
         for key, (name, is_permanent) in wanted.items():
             args += [
@@ -184,44 +182,29 @@ class RedisRegistry:
             if member is not None:
                 member.disconnect(NAME_LOST)
         for key, incarnation, seq in rooms:
-            room = self.local_rooms.get(key.decode())
-            if room is not None:
-                self._resynced(room, incarnation, seq)
-        for room in self.local_rooms.values():
+            room = self.here.get(key.decode())
+            if room is None:
+                continue
+            if incarnation is None or seq is None:
+                self.here.vanished(room)
+                continue
+            self.log.info(
+                "room {room}: event {old} of {old_incarnation} before, "
+                "{new} of {new_incarnation} now",
+                room=room.name,
+                old=room.seq,
+                old_incarnation=room.incarnation,
+                new=int(seq),
+                new_incarnation=incarnation.decode(),
+            )
+            self.here.resynced(room, incarnation.decode(), int(seq))
+        for room in self.here.rooms.values():
             room.subscription_done(None)
 
     def lost(self) -> None:
         self._lobby_subscribed = False
-        for room in self.local_rooms.values():
+        for room in self.here.rooms.values():
             room.subscription_done(errors.unavailable())
-
-    def _resynced(
-        self, room: LocalRoom, incarnation: bytes | None, seq: bytes | None
-    ) -> None:
-        """After a resume: tell a room's members what they may have missed."""
-        if incarnation is None or seq is None:
-            room.farewell = [
-                Event("NOTICE", (room.name,), ROOM_LOST),
-                Event("LEFT", (room.name,)),
-            ]
-            self._send_to_lobby(room, room.farewell)
-            return
-        incarnation_text, seq_number = incarnation.decode(), int(seq)
-        self.log.info(
-            "room {room}: event {old} of {old_incarnation} before, "
-            "{new} of {new_incarnation} now",
-            room=room.name,
-            old=room.seq,
-            old_incarnation=room.incarnation,
-            new=seq_number,
-            new_incarnation=incarnation_text,
-        )
-        if (incarnation_text, seq_number) != (room.incarnation, room.seq):
-            room.tell(maybe_missed(room.name))
-        room.incarnation, room.seq = incarnation_text, seq_number
-        room.recent.clear()
-        for member in room.members:
-            room.members[member] = seq_number
 
     # -- names --------------------------------------------------------------------
 
@@ -264,10 +247,8 @@ class RedisRegistry:
         token = self._tokens.pop(member, None)
         if token is None:
             return
-        self._watch(member, False)
-        for room in list(self._places.pop(member, ())):
-            room.detach(member)
-            self._forget_if_idle(room)
+        self.watch_lobby(member, False)
+        self.here.release(member)
         self.sessions.pop(token, None)
         name = self._names.pop(member, None)
         if self.stopping or not self.node.available:
@@ -294,21 +275,16 @@ class RedisRegistry:
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel."""
-        room = self._by_channel.get(channel)
-        if room is not None:
-            seq_text, _, data = message.partition(b" ")
-            seq = int(seq_text)
-            if data.startswith(b"DELETED "):
-                self._room_deleted(room, seq, data)
-            else:
-                room.deliver(seq, data)
-        elif channel == self._node_channel:
+        if self.here.on_message(channel, message):
+            return
+        if channel == self._node_channel:
             number, _, data = message.partition(b" ")
             member = self.sessions.get(f"{self.cluster.node_id}:{number.decode()}")
             if member is not None:
                 member.deliver(from_line(data))
         elif channel == self._lobby_channel:
-            self._lobby_changed(message.decode())
+            name = message.decode()
+            self.lobby.changed(name_key(name), name)
 
     # -- rooms --------------------------------------------------------------------
 
@@ -319,33 +295,6 @@ class RedisRegistry:
     async def _listing(self, keys: list[str] | None = None) -> list[list[Any]]:
         """Rows of the LISTING script for ``keys`` (every room if none)."""
         return list(await self.calls.eval(scripts.LISTING, *(keys or [""])))
-
-    def _local_room(self, key: str, name: str) -> LocalRoom:
-        room = self.local_rooms.get(key)
-        if room is None:
-            channel = f"{self.cluster.prefix}chan:{key}".encode()
-            room = LocalRoom(key, name, channel)
-            self.local_rooms[key] = room
-            self._by_channel[channel] = room
-            subscribing = defer.ensureDeferred(self.calls.subscribe(channel))
-            subscribing.addCallbacks(
-                lambda _: room.subscription_done(None),
-                lambda failure: room.subscription_done(errors.unavailable()),
-            )
-        return room
-
-    def _forget_if_idle(self, room: LocalRoom) -> None:
-        if room.idle and self.local_rooms.get(room.key) is room:
-            del self.local_rooms[room.key]
-            del self._by_channel[room.channel]
-            self.calls.unsubscribe(room.channel)
-
-    def _place(self, member: Member, name: str) -> LocalRoom:
-        """The local room ``name``, which ``member`` must be in."""
-        room = self.local_rooms.get(name_key(name))
-        if room is None or room not in self._places.get(member, {}):
-            raise errors.not_in_room()
-        return room
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
@@ -400,12 +349,12 @@ class RedisRegistry:
         """
         if not self.node.available:  # don't wait for a subscription that can't come
             raise errors.unavailable()
-        room = self._local_room(key, name)
+        room = self.here.open(key, name)
         room.entering += 1
         try:
             await room.when_subscribed()
-            old = self.local_rooms.get(name_key(leaving)) if leaving else None
-            if old is not None and old not in self._places.get(member, {}):
+            old = self.here.get(name_key(leaving)) if leaving else None
+            if old is not None and not self.here.is_in(member, old):
                 old = None
             last_seen = old.detach(member) if old is not None else 0
             try:
@@ -432,7 +381,7 @@ class RedisRegistry:
             if old is not None:
                 if int(part_seq):  # else Redis had it in no room: nothing to add
                     old.replay(member, last_seen, before=int(part_seq))
-                self._unplace(member, old)
+                self.here.unseat(member, old)
             room.name = room_name.decode()
             if not room.incarnation:
                 room.incarnation = incarnation.decode()
@@ -446,26 +395,18 @@ class RedisRegistry:
                     topic_by=topic_by.decode(),
                 )
             )
-            self._places.setdefault(member, {})[room] = None
-            room.attach(member, int(seq))
+            self.here.seat(member, room, int(seq))
             if room.gone:  # deleted while our join was being answered
-                self._send_to_lobby(room, room.farewell)
+                self.here.close(room, room.farewell)
             self.log.info(
                 "{user} joined {room}", user=self._names[member], room=room.name
             )
         finally:
             room.entering -= 1
-            self._forget_if_idle(room)
-
-    def _unplace(self, member: Member, room: LocalRoom) -> None:
-        places = self._places.get(member, {})
-        places.pop(room, None)
-        if not places:
-            self._places.pop(member, None)
-        self._forget_if_idle(room)
+            self.here.forget_if_idle(room)
 
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
-        where = self._place(member, room)
+        where = self.here.place(member, room)
         last_seen = where.detach(member)
         try:
             reply = await self.calls.call(
@@ -482,12 +423,12 @@ class RedisRegistry:
             raise
         if int(reply[1]):  # 0: Redis had it in no room already (deleted, say)
             where.replay(member, last_seen, before=int(reply[1]))
-        self._unplace(member, where)
+        self.here.unseat(member, where)
 
     async def say(self, member: Member, room: str, kind: str, text: str) -> None:
         """Publish one message or action to the room (one publish in Redis)."""
         rules.check_text(text)
-        where = self._place(member, room)
+        where = self.here.place(member, room)
         name, stamp = self._names[member], format_time(self.clock.seconds())
         await self.calls.call(
             scripts.SAY,
@@ -555,7 +496,7 @@ class RedisRegistry:
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         rules.check_topic(topic)
-        where = self._place(member, room)
+        where = self.here.place(member, room)
         name = self._names[member]
         await self._decide(
             where.key,
@@ -583,92 +524,35 @@ class RedisRegistry:
             {b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name)},
         )
         self.log.info("{user} deleted {room}", user=by, room=reply[1].decode())
-        room = self.local_rooms.get(key)
+        room = self.here.get(key)
         seq = int(reply[2])
         if room is not None and room.seq == seq - 1:
             # Everything before the deletion has arrived: act now, so our
             # user's next command finds itself in the lobby. Otherwise the
             # room's channel brings the deletion after those events.
-            self._room_deleted(room, seq, reply[3])
-
-    def _room_deleted(self, room: LocalRoom, seq: int, data: bytes) -> None:
-        """``DELETED`` for a room with members here: all back to the lobby."""
-        if room.gone:
-            return
-        room.deliver(seq, data)
-        room.farewell = [from_line(data)]
-        self._send_to_lobby(room, [])
-
-    def _send_to_lobby(self, room: LocalRoom, farewell: list[Event]) -> None:
-        """Tell ``room``'s local members ``farewell``, then return them to the
-        lobby with a room list."""
-        room.gone = True
-        members = list(room.members)
-        room.members.clear()
-        if self.local_rooms.get(room.key) is room:
-            del self.local_rooms[room.key]
-            del self._by_channel[room.channel]
-            self.calls.unsubscribe(room.channel)
-        for member in members:
-            places = self._places.get(member, {})
-            places.pop(room, None)
-            if not places:
-                self._places.pop(member, None)
-            for event in farewell:
-                member.deliver(event)
-        listing = defer.ensureDeferred(self.list_rooms())
-
-        def back_to_lobby(result: Listing | None) -> None:
-            for member in members:
-                member.removed(room.name, result)
-
-        listing.addErrback(lambda failure: None)
-        listing.addCallback(back_to_lobby)
+            self.here.deleted(room, seq, reply[3])
 
     # -- lobby watchers -------------------------------------------------------------
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
-        self._watch(member, watching)
-
-    def _watch(self, member: Member, watching: bool) -> None:
-        if watching:
-            self._watchers.add(member)
-        else:
-            self._watchers.discard(member)
-        if self._watchers and not self._lobby_subscribed and self.node.available:
+        """Watchers hear of changes on every node: the lobby channel is
+        subscribed while this node has any."""
+        self.lobby.watch(member, watching)
+        if self.lobby.members and not self._lobby_subscribed and self.node.available:
             self._lobby_subscribed = True
             subscribing = defer.ensureDeferred(
                 self.calls.subscribe(self._lobby_channel)
             )
             subscribing.addErrback(lambda failure: None)
-        elif not self._watchers and self._lobby_subscribed:
+        elif not self.lobby.members and self._lobby_subscribed:
             self._lobby_subscribed = False
             self.calls.unsubscribe(self._lobby_channel)
 
-    def _lobby_changed(self, room_name: str) -> None:
-        """Redis says a room's listing changed; watchers hear of it within a tick."""
-        if not self._watchers or self.stopping:
-            return
-        self._changed_rooms[name_key(room_name)] = room_name
-        if self._lobby_push is None:
-            self._lobby_push = self.clock.callLater(
-                self.config.lobby_interval, self._push_lobby_changes
-            )
-
-    def _push_lobby_changes(self) -> None:
-        self._lobby_push = None
-        changed, self._changed_rooms = self._changed_rooms, {}
-        if not changed:
-            return
-        pushing = defer.ensureDeferred(self._listing(list(changed)))
-
-        def push(rows: list[list[Any]]) -> None:
-            entries: list[RoomInfo | RoomGone] = [
+    async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
+        rows = await self._listing(list(changed))
+        return LobbyChanges(
+            [
                 RoomGone(changed[row[0].decode()]) if len(row) == 1 else room_info(row)
                 for row in rows
             ]
-            changes = LobbyChanges(entries)
-            for watcher in self._watchers:
-                watcher.lobby_changed(changes)
-
-        pushing.addCallbacks(push, lambda failure: None)
+        )
