@@ -1,0 +1,284 @@
+"""One set of command-handler tests, run against every registry.
+
+:class:`HandlerContract` drives real :class:`ChatProtocol` objects over
+``StringTransport`` through whole conversations and checks the lines each
+user sees. Subclasses say which registry the server has: the in-process
+one (``tests/test_handlers.py``, on a ``task.Clock``) and the Redis one
+against a real ``redis-server`` (``tests/cluster/test_handlers_redis.py``).
+The handlers are the same code in both; so must be what users see.
+
+With the in-process registry every reply is there as soon as the line is
+sent; with Redis it comes a few milliseconds later, so :meth:`expect`
+waits (bounded) for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.config import ServerConfig
+from chatroom.server import ChatServer
+from chatroom.wire import parse_event
+from tests.support import FakeClient
+
+#: The configuration every contract test runs with.
+CONFIG = ServerConfig(rate=0, room_capacity=3, max_rooms=3, history=2)
+
+
+class User:
+    """A FakeClient whose lines are kept, read in order by ``expect``."""
+
+    def __init__(self, client: FakeClient) -> None:
+        self.client = client
+        self.lines: list[str] = []
+        self.seen = 0
+
+    def say(self, line: str) -> None:
+        self.client.send(line)
+
+    def poll(self) -> None:
+        self.lines.extend(self.client.received())
+
+    def take(self, prefix: str) -> str | None:
+        """The first unread line starting with ``prefix``; it and those before
+        it are read."""
+        self.poll()
+        for index in range(self.seen, len(self.lines)):
+            if self.lines[index].startswith(prefix):
+                self.seen = index + 1
+                return self.lines[index]
+        return None
+
+    def unread(self) -> list[str]:
+        self.poll()
+        return self.lines[self.seen :]
+
+
+class HandlerContract:
+    """What users of every registry see; subclasses mix in a TestCase and
+    provide ``server``."""
+
+    server: ChatServer
+
+    def wait(self) -> defer.Deferred[None]:
+        """Let replies that wait on the registry arrive (a no-op in-process)."""
+        return defer.succeed(None)
+
+    @defer.inlineCallbacks
+    def expect(self, user: User, prefix: str) -> Generator[Any, Any, str]:
+        """The next line of ``user`` that starts with ``prefix``."""
+        for _ in range(500):
+            line = user.take(prefix)
+            if line is not None:
+                return line
+            yield self.wait()
+        raise AssertionError(f"no line {prefix!r}; unread: {user.unread()}")
+
+    @defer.inlineCallbacks
+    def connect(self, name: str) -> Generator[Any, Any, User]:
+        user = User(FakeClient(self.server))
+        user.say(name)
+        yield self.expect(user, f"WELCOME {name}")
+        yield self.expect(user, "ROOMS ")
+        return user
+
+    @defer.inlineCallbacks
+    def in_room(self, room: str, *names: str) -> Generator[Any, Any, list[User]]:
+        """The first name creates ``room``, the others join it, in order."""
+        users = []
+        for index, name in enumerate(names):
+            user = yield self.connect(name)
+            user.say(f"/{'create' if index == 0 else 'join'} {room}")
+            yield self.expect(user, f"MEMBERS {room} ")
+            users.append(user)
+        for index, user in enumerate(users):
+            for joiner in names[index + 1 :]:
+                yield self.expect(user, f"JOIN {room} {joiner}")
+        return users
+
+    @defer.inlineCallbacks
+    def test_names_are_unique_whatever_the_case(self) -> Generator[Any, Any, None]:
+        """A second ``ALICE`` is refused; the first keeps the name."""
+        yield self.connect("alice")
+        other = User(FakeClient(self.server))
+        other.say("ALICE")
+        line = yield self.expect(other, "ERR ")
+        self.assertTrue(line.startswith("ERR NAME_TAKEN ALICE is taken"), line)
+        other.say("bad name")
+        line = yield self.expect(other, "ERR ")
+        self.assertTrue(line.startswith("ERR BAD_NAME "), line)
+
+    @defer.inlineCallbacks
+    def test_create_join_and_talk(self) -> Generator[Any, Any, None]:
+        """Creator and joiner see the room, each other, and every message."""
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        self.assertEqual((yield self.expect(alice, "JOINED ")), "JOINED tea 1 3")
+        self.assertEqual((yield self.expect(alice, "MEMBERS ")), "MEMBERS tea alice")
+        bob = yield self.connect("bob")
+        bob.say("/join TEA")
+        self.assertEqual((yield self.expect(bob, "JOINED ")), "JOINED tea 2 3")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea alice bob")
+        yield self.expect(alice, "JOIN tea bob")
+        bob.say("hello alice")
+        for user in (alice, bob):
+            event = parse_event((yield self.expect(user, "MSG ")))
+            self.assertEqual(event.fields[:2], ("tea", "bob"))
+            self.assertEqual(event.text, "hello alice")
+        alice.say("/me waves")
+        event = parse_event((yield self.expect(bob, "ACTION ")))
+        self.assertEqual((event.fields[:2], event.text), (("tea", "alice"), "waves"))
+
+    @defer.inlineCallbacks
+    def test_joining_refusals(self) -> Generator[Any, Any, None]:
+        """No such room, already there, full: each a clear ERR, nobody moved."""
+        alice, _bob, _carol = yield self.in_room("tea", "alice", "bob", "carol")
+        dave = yield self.connect("dave")
+        dave.say("/join nowhere")
+        self.assertTrue(
+            (yield self.expect(dave, "ERR ")).startswith("ERR NO_SUCH_ROOM")
+        )
+        dave.say("/join tea")
+        self.assertEqual(
+            (yield self.expect(dave, "ERR ")), "ERR ROOM_FULL tea is full (3)"
+        )
+        alice.say("/join tea")
+        line = yield self.expect(alice, "ERR ")
+        self.assertEqual(line, "ERR ALREADY_IN_ROOM you are already in tea")
+        alice.say("still here")
+        yield self.expect(alice, "MSG tea alice ")
+
+    @defer.inlineCallbacks
+    def test_creating_refusals(self) -> Generator[Any, Any, None]:
+        """An existing name, a bad name and one room too many are refused."""
+        alice = yield self.connect("alice")
+        alice.say("/create General")
+        self.assertTrue(
+            (yield self.expect(alice, "ERR ")).startswith("ERR ROOM_EXISTS")
+        )
+        alice.say("/create no!")
+        self.assertTrue((yield self.expect(alice, "ERR ")).startswith("ERR BAD_NAME"))
+        alice.say("/create one")
+        yield self.expect(alice, "JOINED one")
+        bob = yield self.connect("bob")
+        bob.say("/create two")
+        yield self.expect(bob, "JOINED two")
+        carol = yield self.connect("carol")
+        carol.say("/create three")
+        line = yield self.expect(carol, "ERR ")
+        self.assertTrue(line.startswith("ERR TOO_MANY_ROOMS "), line)
+
+    @defer.inlineCallbacks
+    def test_only_the_owner_deletes(self) -> Generator[Any, Any, None]:
+        """Non-owners and permanent rooms are refused; the owner's delete
+        sends everyone back to the lobby."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        bob.say("/delete tea")
+        line = yield self.expect(bob, "ERR ")
+        self.assertEqual(line, "ERR NOT_ALLOWED only the owner of tea can delete it")
+        alice.say("/delete general")
+        self.assertEqual(
+            (yield self.expect(alice, "ERR ")), "ERR NOT_ALLOWED general is permanent"
+        )
+        alice.say("/delete tea")
+        for user in (alice, bob):
+            self.assertEqual((yield self.expect(user, "DELETED ")), "DELETED tea alice")
+            self.assertEqual((yield self.expect(user, "ROOMS ")), "ROOMS 1")
+        bob.say("/who")
+        self.assertTrue((yield self.expect(bob, "ERR ")).startswith("ERR NOT_IN_ROOM"))
+
+    @defer.inlineCallbacks
+    def test_ownership_passes_to_the_earliest(self) -> Generator[Any, Any, None]:
+        """When the owner leaves, the longest present member owns the room."""
+        alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
+        alice.say("/leave")
+        self.assertEqual((yield self.expect(alice, "LEFT ")), "LEFT tea")
+        yield self.expect(alice, "ROOMS ")
+        self.assertEqual((yield self.expect(carol, "PART ")), "PART tea alice left")
+        self.assertEqual((yield self.expect(carol, "OWNER ")), "OWNER tea bob")
+        carol.say("/who")
+        self.assertEqual(
+            (yield self.expect(carol, "MEMBERS ")), "MEMBERS tea bob carol"
+        )
+        self.assertEqual((yield self.expect(carol, "OWNER ")), "OWNER tea bob")
+        bob.say("/delete tea")
+        yield self.expect(carol, "DELETED tea bob")
+
+    @defer.inlineCallbacks
+    def test_topic(self) -> Generator[Any, Any, None]:
+        """Any member sets the topic; all see it, joiners and the lobby too."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        bob.say("/topic oolong only")
+        for user in (alice, bob):
+            self.assertEqual(
+                (yield self.expect(user, "TOPIC ")), "TOPIC tea bob oolong only"
+            )
+        alice.say("/topic")
+        self.assertEqual(
+            (yield self.expect(alice, "TOPIC ")), "TOPIC tea bob oolong only"
+        )
+        carol = yield self.connect("carol")
+        carol.say("/list")
+        self.assertEqual(
+            (yield self.expect(carol, "ROOM tea")), "ROOM tea 2 3 oolong only"
+        )
+        carol.say("/join tea")
+        self.assertEqual(
+            (yield self.expect(carol, "TOPIC ")), "TOPIC tea bob oolong only"
+        )
+        alice.say("/topic \x1b[2J")
+        self.assertTrue((yield self.expect(alice, "ERR ")).startswith("ERR BAD_TEXT"))
+
+    @defer.inlineCallbacks
+    def test_rename_in_a_room(self) -> Generator[Any, Any, None]:
+        """``/nick`` is announced to the room; the old name is free again."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        alice.say("/nick alicia")
+        for user in (alice, bob):
+            self.assertEqual((yield self.expect(user, "NICK ")), "NICK alice alicia")
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea alicia bob")
+        yield self.connect("alice")
+
+    @defer.inlineCallbacks
+    def test_private_messages(self) -> Generator[Any, Any, None]:
+        """``/msg`` reaches its target in any state; both see one copy."""
+        (alice,) = yield self.in_room("tea", "alice")
+        bob = yield self.connect("bob")
+        bob.say("/msg ALICE psst")
+        for user in (alice, bob):
+            event = parse_event((yield self.expect(user, "PRIVMSG ")))
+            self.assertEqual((event.fields[:2], event.text), (("bob", "alice"), "psst"))
+        bob.say("/msg bob note to self")
+        yield self.expect(bob, "PRIVMSG bob bob ")
+        self.assertEqual(bob.unread(), [])
+        bob.say("/msg nobody hi")
+        self.assertEqual(
+            (yield self.expect(bob, "ERR ")), "ERR NO_SUCH_USER nobody is called nobody"
+        )
+
+    @defer.inlineCallbacks
+    def test_disconnect_is_harvested(self) -> Generator[Any, Any, None]:
+        """A lost connection leaves its room (PART) and frees its name."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        bob.client.lose()
+        self.assertEqual(
+            (yield self.expect(alice, "PART ")), "PART tea bob connection lost"
+        )
+        yield self.connect("bob")
+
+    @defer.inlineCallbacks
+    def test_history_for_joiners(self) -> Generator[Any, Any, None]:
+        """A joiner sees the last ``--history`` messages, oldest first."""
+        (alice,) = yield self.in_room("tea", "alice")
+        for text in ("one", "two", "three"):
+            alice.say(text)
+            yield self.expect(alice, "MSG ")
+        bob = yield self.connect("bob")
+        bob.say("/join tea")
+        yield self.expect(bob, "MEMBERS ")
+        said = [parse_event(line).text for line in bob.unread()]
+        self.assertEqual(said, ["two", "three"])

@@ -1,0 +1,91 @@
+"""The send queue: the --sendq bound, the producer registration, and the
+direct-to-socket path with the Twisted internals it depends on pinned."""
+
+from __future__ import annotations
+
+import socket
+
+from twisted.internet import tcp
+from twisted.internet.protocol import Protocol
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+
+from chatroom.sendq import SendQueue
+from chatroom.tcpdirect import PRIVATE_ATTRIBUTES, direct_writer
+
+
+class SendQueueTests(unittest.TestCase):
+    """Backpressure and the bound, over a test transport (the ordinary path)."""
+
+    def setUp(self) -> None:
+        self.transport = StringTransport()
+        self.overflows = 0
+        self.queue = SendQueue(self.transport, 100, self._overflowed)
+
+    def _overflowed(self) -> None:
+        self.overflows += 1
+
+    def test_registered_as_streaming_producer(self) -> None:
+        """The transport reports a client that stops reading to the queue."""
+        self.assertIs(self.transport.producer, self.queue)
+        self.assertTrue(self.transport.streaming)
+
+    def test_fallback_path_writes_to_the_transport(self) -> None:
+        """Without a plain TCP socket, bytes go through transport.write."""
+        self.assertIsNone(direct_writer(self.transport))
+        self.queue.write(b"hello\r\n")
+        self.assertEqual(self.transport.value(), b"hello\r\n")
+
+    def test_bound_applies_only_while_paused(self) -> None:
+        """Past the limit while the client is not reading: overflow, once."""
+        self.queue.write(b"x" * 500)  # reading: no bound
+        self.queue.pauseProducing()
+        self.queue.write(b"y" * 60)
+        self.assertEqual(self.overflows, 0)
+        self.queue.write(b"y" * 60)
+        self.assertEqual(self.overflows, 1)
+        self.queue.write(b"z")
+        self.assertEqual(self.overflows, 1)
+        self.assertNotIn(b"z", self.transport.value())
+
+    def test_resume_forgives(self) -> None:
+        """Once the client reads again the count starts afresh."""
+        self.queue.pauseProducing()
+        self.queue.write(b"y" * 90)
+        self.queue.resumeProducing()
+        self.queue.pauseProducing()
+        self.queue.write(b"y" * 90)
+        self.assertEqual(self.overflows, 0)
+
+
+class DirectWriteTests(unittest.TestCase):
+    """The fast path on a real TCP connection (a socket pair)."""
+
+    def setUp(self) -> None:
+        ours, self.theirs = socket.socketpair()
+        ours.setblocking(False)
+        self.addCleanup(self.theirs.close)
+        self.connection = tcp.Connection(ours, Protocol())
+        self.addCleanup(ours.close)
+
+    def test_twisted_still_has_the_attributes(self) -> None:
+        """Pinned: the private attributes the fast path reads exist."""
+        for name in PRIVATE_ATTRIBUTES:
+            self.assertTrue(hasattr(self.connection, name), name)
+
+    def test_writes_straight_to_the_socket(self) -> None:
+        """With nothing queued, bytes reach the peer without transport.write."""
+        self.connection.connected = True
+        write = direct_writer(self.connection)
+        assert write is not None
+        self.assertEqual(write(b"MSG tea a t hi\r\n"), b"")
+        self.assertEqual(self.theirs.recv(100), b"MSG tea a t hi\r\n")
+        self.assertEqual(self.connection.dataBuffer, b"")
+
+    def test_keeps_order_behind_queued_bytes(self) -> None:
+        """Something already queued: the fast path declines, order is kept."""
+        self.connection.connected = True
+        write = direct_writer(self.connection)
+        assert write is not None
+        self.connection.dataBuffer = b"earlier"
+        self.assertEqual(write(b"later"), b"later")
