@@ -76,9 +76,9 @@ class LineFraming(LineReceiver):
                 self._buffer = b""
         rest = buffer[start:] if start else buffer
         self._buffer = rest + self._buffer
-        if self._buffer and not self.paused:
-            if self._skipping or len(self._buffer) > self.MAX_LENGTH:
-                self._discard_partial_line()
+        overlong = self._skipping or len(self._buffer) > self.MAX_LENGTH
+        if self._buffer and overlong and not self.paused:
+            self._discard_partial_line()
 
     def _discard_partial_line(self) -> None:
         """Refuse a line as soon as it is too long, then skip to its end."""
