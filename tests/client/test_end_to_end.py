@@ -37,6 +37,7 @@ class Client:
             self.clock,
             "127.0.0.1",
             username=username,
+            send_clock=reactor,  # the server's flood limit runs on real time
         )
         self.screen = ChatScreen(self.model, self.controller, "127.0.0.1")
 
