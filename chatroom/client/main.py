@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import urwid
 from twisted.internet.endpoints import (
@@ -25,7 +25,7 @@ from twisted.internet.endpoints import (
 from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.python.failure import Failure
 
-from chatroom.client.controller import ChatController
+from chatroom.client.controller import ChatController, Connector
 from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import SessionModel
 from chatroom.client.protocol import ChatClientProtocol
@@ -148,17 +148,19 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     controller = ChatController(
         model,
-        endpoint.connect,
+        cast(Connector, endpoint.connect),
         reactor,
         address,
         username=arguments.username,
         on_exit=leave,
     )
 
+    display = urwid.display.raw.Screen()
+
     def bell() -> None:
         if loop is not None and settings.bell:
-            loop.screen.write("\a")
-            loop.screen.flush()
+            display.write("\a")
+            display.flush()
 
     screen = ChatScreen(
         model, controller, address, time_format=settings.time_format, bell=bell
@@ -166,7 +168,6 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     def connected(protocol: ChatClientProtocol) -> None:
         nonlocal loop, refresher
-        display = urwid.display.raw.Screen()
         # Ctrl-C is a key (a clean /quit), not SIGINT.
         display.tty_signal_keys(intr="undefined")
         loop = urwid.MainLoop(
@@ -174,7 +175,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             palette,
             screen=display,
             handle_mouse=True,
-            event_loop=urwid.TwistedEventLoop(reactor=reactor, manage_reactor=False),
+            event_loop=urwid.TwistedEventLoop(
+                reactor=cast(Any, reactor), manage_reactor=False
+            ),
         )
         loop.start()
         refresher = ScreenRefresher(model, reactor, loop.draw_screen)

@@ -9,7 +9,7 @@ from the network ever touches the input line's text or cursor.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Protocol
 
 import urwid
@@ -30,6 +30,7 @@ from chatroom.client.widgets import (
     MemberList,
     RoomBody,
     RoomList,
+    Size,
 )
 
 #: (name, foreground, background, monochrome): the last column is what a
@@ -252,9 +253,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self._update_header()
         elif change == Change.STATUS:
             self.status.set_text(f" {model.status}")
-            self.status_bar.set_attr_map(
-                {None: "status" if model.connected else "status_alert"}
-            )
+            attributes: dict[Hashable, Hashable] = {
+                None: "status" if model.connected else "status_alert"
+            }
+            self.status_bar.set_attr_map(attributes)
             self._update_status_extra()
         elif change == Change.NAME_PROBLEM:
             self.greeting.set_text(model.greeting or "chatroom")
@@ -284,7 +286,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
 
     # -- input -----------------------------------------------------------------------
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: Size, key: str) -> str | None:
         if not is_command_key("COMPLETE", key):
             self.completer.reset()
         page = self.model.page

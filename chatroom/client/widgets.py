@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 import urwid
 
@@ -20,6 +21,17 @@ from chatroom.client.model import EntryKind, LogEntry, RoomListing
 USER_ATTRIBUTES = tuple(f"user{index}" for index in range(8))
 
 Markup = list[tuple[str, str] | str]
+
+#: What urwid passes as a widget's size: () fixed, (columns,) flow,
+#: (columns, rows) box. The log and the room body are always boxes.
+Size = tuple[()] | tuple[int] | tuple[int, int]
+
+
+def box_size(size: Size) -> tuple[int, int]:
+    """The (columns, rows) of a box widget's size."""
+    if len(size) != 2:
+        raise ValueError(f"a box widget needs (columns, rows), not {size!r}")
+    return size
 
 
 def user_attribute(name: str) -> str:
@@ -139,7 +151,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
 
     def __init__(self, time_format: str = DEFAULT_TIME_FORMAT) -> None:
         self.time_format = time_format
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
         self.listbox = urwid.ListBox(self.walker)
         self.following = True
         self.unseen = 0
@@ -155,7 +167,8 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
     def selectable(self) -> bool:
         return False
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: Size, focus: bool = False) -> urwid.Canvas:
+        size = box_size(size)
         if size != self.last_size and self.following:
             # The ListBox keeps its old offset on a resize; a smaller
             # terminal would then cut off the newest lines.
@@ -234,7 +247,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
 
     def mouse_event(
         self,
-        size: tuple[int, int],
+        size: Size,
         event: str,
         button: int,
         col: int,
@@ -244,10 +257,10 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         if event != "mouse press":
             return False
         if button == WHEEL_UP_BUTTON:
-            self.scroll(size, "up", repeat=3)
+            self.scroll(box_size(size), "up", repeat=3)
             return True
         if button == WHEEL_DOWN_BUTTON:
-            self.scroll(size, "down", repeat=3)
+            self.scroll(box_size(size), "down", repeat=3)
             return True
         return False
 
@@ -256,7 +269,7 @@ class MemberList(urwid.WidgetWrap[urwid.Frame]):
     """The room's members beside the log; the owner is marked with ``@``."""
 
     def __init__(self) -> None:
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
         self.title = urwid.Text(("members_title", "Members"))
         super().__init__(urwid.Frame(urwid.ListBox(self.walker), header=self.title))
 
@@ -282,7 +295,7 @@ class RoomList(urwid.WidgetWrap[urwid.ListBox]):
     """
 
     def __init__(self) -> None:
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
         self.rooms: list[RoomListing] = []
         self.selected = 0
         self.live = True
@@ -366,8 +379,8 @@ class RoomBody(urwid.WidgetWrap[urwid.Columns]):
     def selectable(self) -> bool:
         return False
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
-        width = member_column_width(size[0])
+    def render(self, size: Size, focus: bool = False) -> urwid.Canvas:
+        width = member_column_width(box_size(size)[0])
         if width != self._width:
             self._width = width
             divider = urwid.AttrMap(urwid.SolidFill("│"), "divider")
