@@ -179,3 +179,40 @@ class EndToEndTests(unittest.TestCase):
         self.assertIn("connected to 127.0.0.1 as alice", screen_text(alice.screen)[-2])
         alice.type_line("back again")
         await alice.when(alice.has_message("back again"))
+
+    async def test_who_and_list_typed_in_a_room(self) -> None:
+        """/who and /list typed in a room are answered in its log (defect 3)."""
+        alice = await self.connect("alice")
+        await self.in_room(alice, "tea")
+        alice.type_line("/who")
+        await alice.when(alice.has_message("members of tea (1): @alice"))
+        alice.type_line("/list")
+        await alice.when(alice.has_message("  tea 1/256"))
+        self.assertIn("rooms (2):", alice.text())
+        self.assertIn("general 0/256", alice.text())
+
+    async def test_lobby_watch_and_bad_room_names(self) -> None:
+        """A bad room name is explained, not sent; /watch off then on refreshes
+        the list with what changed meanwhile (defects 6 and 7)."""
+        alice = await self.connect("alice")
+        bob = await self.connect("bob")
+        carol = await self.connect("carol")  # watches, to know the push went out
+        alice.type_line("bad room!")
+        await alice.when(
+            alice.has_message(
+                "“bad room!” cannot be a room name: use 1-32 letters, digits, "
+                "'_', '-' or '.'"
+            )
+        )
+        self.assertEqual(alice.screen.input.edit_text, "bad room!")
+        alice.screen.input.set_edit_text("")
+        alice.type_line("/watch off")
+        await alice.when(lambda model: not model.watching)
+        self.assertIn("not kept up to date", alice.text())
+        await self.in_room(bob, "tea")
+        await carol.when(lambda model: "tea" in model.rooms)  # pushed, not to alice
+        self.assertNotIn("tea", alice.model.rooms)
+        alice.type_line("/watch on")
+        await alice.when(lambda model: "tea" in model.rooms)
+        self.assertRegex(alice.text(), r"tea +1/256")
+        self.assertNotIn("not kept up to date", alice.text())
