@@ -53,6 +53,11 @@ class Client:
         type_text(self.screen, text)
         self.screen.keypress(SIZE, "enter")
 
+    async def ask(self, line: str, answer: str, asker: Client | None = None) -> None:
+        """``asker`` (default: this client) types ``line``; wait for ``answer`` here."""
+        (asker or self).type_line(line)
+        await self.when(self.has_message(answer))
+
     def text(self) -> str:
         return "\n".join(screen_text(self.screen))
 
@@ -116,10 +121,8 @@ class EndToEndTests(unittest.TestCase):
         self.assertIn("▸ tea", bob.text())
         bob.screen.keypress(SIZE, "enter")  # empty line: join the selected room
         await alice.when(lambda model: "bob" in model.members)
-        alice.type_line("hello bob")
-        await bob.when(bob.has_message("hello bob"))
-        bob.type_line("/me waves")
-        await alice.when(alice.has_message("waves"))
+        await bob.ask("hello bob", "hello bob", asker=alice)
+        await alice.ask("/me waves", "waves", asker=bob)
         self.assertIn("<alice> hello bob", bob.text())
         self.assertIn("* bob waves", alice.text())
         self.assertIn("@alice", bob.text())  # the creator owns the room
@@ -184,10 +187,8 @@ class EndToEndTests(unittest.TestCase):
         """/who and /list typed in a room are answered in its log (defect 3)."""
         alice = await self.connect("alice")
         await self.in_room(alice, "tea")
-        alice.type_line("/who")
-        await alice.when(alice.has_message("members of tea (1): @alice"))
-        alice.type_line("/list")
-        await alice.when(alice.has_message("  tea 1/256"))
+        await alice.ask("/who", "members of tea (1): @alice")
+        await alice.ask("/list", "  tea 1/256")
         self.assertIn("rooms (2):", alice.text())
         self.assertIn("general 0/256", alice.text())
 
