@@ -212,8 +212,10 @@ class ChatController:
         why = model.bye_reason or reason.getErrorMessage() or "connection lost"
         model.note(f"connection lost: {why}; reconnecting", EntryKind.ERROR)
         for line in lost:
-            # Typed lines are in the input history (Up recalls them).
-            model.note(f"not sent (↑ recalls it): {line.text}", EntryKind.ERROR)
+            # Typed lines are in the input history (Up recalls them). A line
+            # already written may or may not have reached the server.
+            what = "not confirmed" if line.token else "not sent"
+            model.note(f"{what} (↑ recalls it): {line.text}", EntryKind.ERROR)
         self._schedule_reconnect(why)
 
     def _probe_lag(self) -> None:

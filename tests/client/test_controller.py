@@ -463,7 +463,9 @@ class PasteTests(ControllerTestCase):
         for number in range(10):
             self.controller.submit(f"line {number}")
         self.server.drop()
-        self.assertIn("not sent (↑ recalls it): line 9", self.notes())
+        notes = self.notes()
+        self.assertIn("not confirmed (↑ recalls it): line 0", notes)
+        self.assertIn("not sent (↑ recalls it): line 9", notes)
 
 
 class StatusTests(ControllerTestCase):
