@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 
-.PHONY: run test trial bench format clean redis-server
+.PHONY: run test trial bench format clean redis-server tmux
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null)
@@ -18,31 +18,41 @@ $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/
 run: $(STAMP)
 	$(BIN)/twistd --nodaemon --pidfile= chatroom --port $(PORT)
 
-# The cluster tests run a real redis-server. When it is missing, install
-# Debian's package if we can (root, or passwordless sudo, and apt-get);
-# otherwise say so, and those tests are reported as skipped with the reason.
-redis-server:
-	@if command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ]; then :; \
+# Tools some tests need: $(1) is the Debian package (and command), $(2) the
+# tests. When it is missing, install it if we can (root, or passwordless
+# sudo, and apt-get); otherwise say so, and those tests are reported as
+# skipped with the reason (CI makes them fail instead, see .ci/run).
+define apt_install
+	@if command -v $(1) >/dev/null || [ -x /usr/bin/$(1) ]; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		echo "Installing Debian's redis-server for the cluster tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		echo "Installing Debian's $(1) for $(2)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
 	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
-		echo "Installing Debian's redis-server for the cluster tests"; \
-		sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		echo "Installing Debian's $(1) for $(2)"; \
+		sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
 	else \
-		echo "redis-server is missing and cannot be installed here (needs root and apt-get): the cluster tests will be skipped"; \
+		echo "$(1) is missing and cannot be installed here (needs root and apt-get): $(2) will be skipped"; \
 	fi
+endef
+
+# The cluster tests run a real redis-server.
+redis-server:
+	$(call apt_install,redis-server,the cluster tests)
+
+# The terminal client's end-to-end tests run it inside tmux.
+tmux:
+	$(call apt_install,tmux,the terminal client tests)
 
 # Lint and type-check, then the whole suite (unit, integration, cluster, client and benchmark
 # smoke tests).
-test: $(STAMP) redis-server
+test: $(STAMP) redis-server tmux
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) redis-server
+trial: $(STAMP) redis-server tmux
 	$(BIN)/python -m twisted.trial tests
 
 # The benchmark at the targets' scale (about six minutes); see docs/performance.md.

@@ -13,7 +13,8 @@ setup(
     package_data={"twisted.plugins": ["chatroom_plugin.py"]},
     install_requires=[
         "twisted[tls]>=24.3",
-        "urwid>=2.6",
+        # Tested against urwid 5.0 (its typed Widget API and TwistedEventLoop).
+        "urwid>=5.0,<6",
         "txredisapi>=1.6",
     ],
     extras_require={

@@ -1,7 +1,10 @@
 """The urwid terminal client, ``chatroom-urwid``.
 
 Controller / model / view, as zulip-terminal splits them: ``protocol`` turns
-server lines into events, ``model`` keeps the session, ``view`` and
-``widgets`` draw it, ``keys`` holds the key bindings as data, and
-``controller`` wires them together on one Twisted reactor (no threads).
+server lines into events, ``model`` keeps the session (a log per page),
+``view`` and ``widgets`` draw it, ``keys`` holds the key bindings as data,
+``editing`` the input line's edits and completion, ``sending`` paces what
+goes out and matches replies to lines, and ``controller`` wires them
+together on one Twisted reactor (no threads). ``settings`` reads the TOML
+settings file and ``logfile`` keeps ``--log-dir``.
 """

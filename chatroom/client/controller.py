@@ -7,6 +7,7 @@ clock (``task.Clock`` in tests), so there are no threads and no sleeps.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from twisted.internet.defer import Deferred
@@ -14,9 +15,10 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.python.failure import Failure
 
 from chatroom.client import keys
-from chatroom.client.model import EntryKind, Page, SessionModel
+from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
-from chatroom.text import name_key
+from chatroom.client.sending import Outgoing, SendQueue
+from chatroom.text import is_valid_name, name_key
 from chatroom.wire import Event
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
@@ -25,6 +27,13 @@ Connector = Callable[[ChatClientFactory], "Deferred[ChatClientProtocol]"]
 #: How long /quit waits for the server to close before closing itself.
 QUIT_GRACE_SECONDS = 2.0
 
+
+#: How often the lag to the server is measured while connected.
+LAG_PROBE_SECONDS = 15.0
+
+#: How many times a rejoin after a reconnect goes between ``/create`` and
+#: ``/join`` (another client may be recreating the room at the same moment).
+REJOIN_ATTEMPTS = 4
 
 #: How often a reconnect retries a name the server still holds for the lost
 #: session (2, 4, 8, 16, then every 30 s: about 3.5 minutes in all, longer
@@ -63,7 +72,13 @@ class ChatController:
         username: str | None = None,
         on_exit: Callable[[], None] = lambda: None,
         backoff: Backoff | None = None,
+        send_clock: IReactorTime | None = None,
     ) -> None:
+        """Args:
+        send_clock: paces lines to the server (default ``clock``); the
+            server's flood limit runs on real time, so tests that fake
+            ``clock`` against a real server pass the reactor here.
+        """
         self.model = model
         self.connect = connect
         self.clock = clock
@@ -72,6 +87,20 @@ class ChatController:
         self.backoff = backoff or Backoff()
         self.factory = ChatClientFactory(self)
         self.protocol: ChatClientProtocol | None = None
+        self.outbox = SendQueue(
+            send_clock or clock,
+            self._write,
+            on_refused=self._refused,
+            on_lag=model.set_lag,
+        )
+        #: Whether the lobby list should be pushed (the user may turn it off).
+        self.watch = True
+        self._rejoin_attempts = 0
+        self._lag_probe: IDelayedCall | None = None
+        #: When the next reconnect attempt is due, for the countdown.
+        self._retry_at = 0.0
+        self._retry_why = ""
+        self._countdown: IDelayedCall | None = None
         #: The name to take (again) as soon as the server says HELLO.
         self.wanted_name = username
         #: The room to go back to after a reconnect.
@@ -94,6 +123,7 @@ class ChatController:
 
     def _attempt_reconnect(self) -> None:
         self._retry = None
+        self._cancel(self._countdown)
         self.model.set_status(f"reconnecting to {self.address}…")
         attempt = self.connect(self.factory)
         attempt.addErrback(self._reconnect_failed)
@@ -106,19 +136,50 @@ class ChatController:
         if self.quitting:
             return
         delay = self.backoff.next_delay()
-        self.model.note_disconnected(
-            f"disconnected ({why}) · retrying in {delay:g}s · Ctrl-C quits"
-        )
+        self._retry_why = why
+        self._retry_at = self.clock.seconds() + delay
         self._retry = self.clock.callLater(delay, self._attempt_reconnect)
+        self._tick()
+
+    def _tick(self) -> None:
+        """The status bar counts down to the next attempt, second by second."""
+        left = max(0, math.ceil(self._retry_at - self.clock.seconds() - 1e-9))
+        why = self._retry_why
+        if len(why) > 20:  # so the whole bar fits in 80 columns
+            why = why[:19] + "…"
+        retry, leave = keys.keys_for("RETRY_NOW")[0], keys.keys_for("QUIT")[0]
+        self.model.note_disconnected(
+            f"disconnected ({why}) · retry in {left}s · {retry}: now · {leave}: quit"
+        )
+        self._countdown = self.clock.callLater(1.0, self._tick) if left > 1 else None
+
+    def retry_now(self) -> None:
+        """Reconnect at once instead of waiting out the backoff (the retry key)."""
+        if self._retry is not None and self._retry.active():
+            self._retry.cancel()
+            self._attempt_reconnect()
+
+    def _cancel(self, call: IDelayedCall | None) -> None:
+        if call is not None and call.active():
+            call.cancel()
 
     # -- EventReceiver: called by the protocol ---------------------------------
 
     def connection_made(self, protocol: ChatClientProtocol) -> None:
         self.protocol = protocol
         self.model.note_connected(f"connected to {self.address}")
+        self._probe_lag()
 
     def event_received(self, event: Event) -> None:
         model = self.model
+        if event.name == "PONG" and self.outbox.pong(event.text):
+            return
+        if (
+            event.name == "ERR"
+            and event.fields[:1] == ("RATE_LIMITED",)
+            and self.outbox.rate_limited(event.text) is not None
+        ):
+            return  # _refused says which line, and it is sent again
         was_page = model.page
         react = getattr(self, f"_after_{event.name}", None)
         with model.batch():
@@ -134,6 +195,8 @@ class ChatController:
     def _connection_lost(self, reason: Failure) -> None:
         self.protocol = None
         self._cancel_name_retry()
+        self._cancel(self._lag_probe)
+        lost = self.outbox.reset()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
         if self.quitting:
@@ -148,7 +211,24 @@ class ChatController:
         self.reconnecting = True
         why = model.bye_reason or reason.getErrorMessage() or "connection lost"
         model.note(f"connection lost: {why}; reconnecting", EntryKind.ERROR)
+        for line in lost:
+            # Typed lines are in the input history (Up recalls them). A line
+            # already written may or may not have reached the server.
+            what = "not confirmed" if line.token else "not sent"
+            model.note(f"{what} (↑ recalls it): {line.text}", EntryKind.ERROR)
         self._schedule_reconnect(why)
+
+    def _probe_lag(self) -> None:
+        """Measure the round trip now and every LAG_PROBE_SECONDS."""
+        if self.protocol is not None:
+            self.outbox.probe()
+            self._lag_probe = self.clock.callLater(LAG_PROBE_SECONDS, self._probe_lag)
+
+    def _refused(self, line: Outgoing) -> None:
+        self.model.note(
+            f"the server refused “{line.text}” ({line.refused}); sending it again",
+            EntryKind.ERROR,
+        )
 
     # -- reacting to events ----------------------------------------------------
 
@@ -162,14 +242,16 @@ class ChatController:
     def _after_WELCOME(self, event: Event, was_page: Page) -> None:
         self._cancel_name_retry()
         self._name_attempts = 0
-        self._send("/watch on")
+        if self.watch:
+            self._send("/watch on")
         name = self.model.own_name
         self._set_ready_status()
         if not self.reconnecting:
             return
         self.backoff.reset()
         if self.wanted_room:
-            self.model.note(f"reconnected as {name}; rejoining {self.wanted_room}")
+            self._rejoin_attempts = 0
+            self._note_rejoin(f"reconnected as {name}; rejoining {self.wanted_room}")
             self._send(f"/join {self.wanted_room}")
         else:
             self.model.note(f"reconnected as {name}")
@@ -180,6 +262,40 @@ class ChatController:
         self._send("/who")
         self.reconnecting = False
         self.wanted_room = self.model.room
+
+    def _after_MEMBERS(self, event: Event, was_page: Page) -> None:
+        if self._answers_typed("/who"):
+            self.model.note_members()
+
+    def _after_ROOMS(self, event: Event, was_page: Page) -> None:
+        if self._answers_typed("/list"):
+            count = event.fields[0] if event.fields else event.text
+            self.model.note(f"rooms ({count or 0}):")
+
+    def _after_ROOM(self, event: Event, was_page: Page) -> None:
+        listing = self.model.rooms.get(event.fields[0] if event.fields else "")
+        if listing is not None and self._answers_typed("/list"):
+            self.model.note_room(listing)
+
+    def _after_LOBBY(self, event: Event, was_page: Page) -> None:
+        answering = self.outbox.answering
+        if answering is None or not answering.typed:
+            return
+        self.watch = self.model.watching
+        if self.watch:
+            # Changes made while it was off were never pushed: refresh.
+            self._send("/list")
+        else:
+            self.model.note("the room list is no longer updated; /list refreshes it")
+
+    def _answers_typed(self, command: str) -> bool:
+        """Whether the server is answering ``command`` as the user typed it."""
+        line = self.outbox.answering
+        return (
+            line is not None
+            and line.typed
+            and line.text.split(" ", 1)[0].lower() == command
+        )
 
     def _after_LEFT(self, event: Event, was_page: Page) -> None:
         self.wanted_room = None
@@ -205,13 +321,36 @@ class ChatController:
                 return
             self.model.note(f"could not take back the name {self.wanted_name}")
             self.reconnecting = False
-        elif self.reconnecting and self.wanted_room and code == "NO_SUCH_ROOM":
-            # The server restarted and forgot the room: make it again.
-            self.model.note(f"{self.wanted_room} is gone; creating it again")
-            self._send(f"/create {self.wanted_room}")
+        elif self.reconnecting and self.wanted_room and self._rejoin(code):
+            return
         elif self.reconnecting and self.wanted_room:
             self.model.note(f"could not rejoin {self.wanted_room}")
             self.reconnecting = False
+
+    def _rejoin(self, code: str) -> bool:
+        """Go back into a room a restarted server forgot; False: give up.
+
+        Other members race us to recreate it: whoever loses gets
+        ``ROOM_EXISTS`` and joins instead, so everyone ends up inside.
+        """
+        room = self.wanted_room
+        if code not in ("NO_SUCH_ROOM", "ROOM_EXISTS") or room is None:
+            return False
+        self._rejoin_attempts += 1
+        if self._rejoin_attempts > REJOIN_ATTEMPTS:
+            return False
+        if code == "NO_SUCH_ROOM":
+            self._note_rejoin(f"{room} is gone; creating it again")
+            self._send(f"/create {room}")
+        else:
+            self._note_rejoin(f"{room} was created again by someone else; joining it")
+            self._send(f"/join {room}")
+        return True
+
+    def _note_rejoin(self, text: str) -> None:
+        """News about rejoining goes in that room's log, where the user will be."""
+        if self.wanted_room:
+            self.model.note(text, where=log_key(Page.ROOM, self.wanted_room))
 
     def _retry_name(self) -> None:
         self._name_retry = None
@@ -247,32 +386,46 @@ class ChatController:
         if page == Page.USERNAME and not text.startswith("/"):
             self._cancel_name_retry()  # the user chose instead
             self.wanted_name = text.strip()
-            self._send(self.wanted_name)
+            self._send(self.wanted_name, typed=True)
         elif page == Page.LOBBY and not text.startswith("/"):
-            room = text.strip()
-            # Room names compare as the server compares them (Tea == tea).
-            known = {name_key(name) for name in self.model.rooms}
-            verb = "join" if name_key(room) in known else "create"
-            self._send(f"/{verb} {room}")
+            return self._enter_room(text.strip())
         else:
-            self._send(text)
+            self._send(text, typed=True)
+        return True
+
+    def _enter_room(self, room: str) -> bool:
+        """A name typed in the lobby: join it if it exists, else create it."""
+        if not is_valid_name(room):
+            # Checked here: the server would answer "usage: /create NAME",
+            # a command the user never typed.
+            self.model.note(
+                f"“{room}” cannot be a room name: use 1-32 letters, digits, "
+                "'_', '-' or '.'",
+                EntryKind.ERROR,
+            )
+            return False
+        # Room names compare as the server compares them (Tea == tea).
+        known = {name_key(name) for name in self.model.rooms}
+        verb = "join" if name_key(room) in known else "create"
+        self._send(f"/{verb} {room}", typed=True)
         return True
 
     def join(self, room: str) -> None:
         """Enter a room chosen from the lobby list."""
-        self._send(f"/join {room}")
+        self._send(f"/join {room}", typed=True)
 
     def quit(self, reason: str = "") -> None:
         """Leave cleanly: /quit to the server, then exit when it closes."""
         if self.quitting:
             return
         self.quitting = True
-        if self._retry is not None and self._retry.active():
-            self._retry.cancel()
+        for call in (self._retry, self._countdown, self._lag_probe):
+            self._cancel(call)
         if self.protocol is None:
             self.on_exit()
             return
-        self._send(f"/quit {reason}".rstrip())
+        # Straight out, ahead of any queued lines: the user is leaving now.
+        self._write(f"/quit {reason}".rstrip())
         protocol = self.protocol
         self._quit_timeout = self.clock.callLater(
             QUIT_GRACE_SECONDS, self._close_after_quit, protocol
@@ -282,6 +435,11 @@ class ChatController:
         if protocol.transport is not None:
             protocol.transport.loseConnection()
 
-    def _send(self, line: str) -> None:
+    def _send(self, line: str, typed: bool = False) -> None:
+        """Queue a line for the server (paced; see :mod:`.sending`)."""
+        if self.protocol is not None:
+            self.outbox.send(line, typed)
+
+    def _write(self, line: str) -> None:
         if self.protocol is not None:
             self.protocol.send_line(line)

@@ -1,8 +1,113 @@
-"""Input-line helpers with no urwid in them: history recall and name completion."""
+"""Input-line helpers with no urwid in them: history, completion, readline edits.
+
+Each edit is a plain function of (text, cursor) returning the new (text,
+cursor), named by the key command that triggers it, so the bindings stay
+data (:mod:`chatroom.client.keys`) and the edits are tested without a screen.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+Edit = Callable[[str, int], tuple[str, int]]
+
+#: The commands the server knows, plus the client's own, for completion.
+COMMANDS = (
+    "/create",
+    "/delete",
+    "/help",
+    "/join",
+    "/leave",
+    "/list",
+    "/me",
+    "/msg",
+    "/nick",
+    "/quit",
+    "/topic",
+    "/watch",
+    "/who",
+)
+
+
+def _word_start(text: str, cursor: int, is_part: Callable[[str], bool]) -> int:
+    """Where the word before the cursor starts (skipping what is not a word)."""
+    start = cursor
+    while start > 0 and not is_part(text[start - 1]):
+        start -= 1
+    while start > 0 and is_part(text[start - 1]):
+        start -= 1
+    return start
+
+
+def _word_end(text: str, cursor: int) -> int:
+    end = cursor
+    while end < len(text) and not text[end].isalnum():
+        end += 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return end
+
+
+def _not_space(character: str) -> bool:
+    return not character.isspace()
+
+
+#: Readline's editing commands (Emacs mode), by key command name.
+EDITS: dict[str, Edit] = {
+    "LINE_START": lambda text, cursor: (text, 0),
+    "LINE_END": lambda text, cursor: (text, len(text)),
+    "KILL_TO_START": lambda text, cursor: (text[cursor:], 0),
+    "KILL_TO_END": lambda text, cursor: (text[:cursor], cursor),
+    # Ctrl-W (unix-word-rubout) cuts back to whitespace, Alt-Backspace
+    # (backward-kill-word) only to the start of the alphanumeric word.
+    "KILL_WORD": lambda text, cursor: (
+        text[: (start := _word_start(text, cursor, _not_space))] + text[cursor:],
+        start,
+    ),
+    "KILL_WORD_PART": lambda text, cursor: (
+        text[: (start := _word_start(text, cursor, str.isalnum))] + text[cursor:],
+        start,
+    ),
+    "WORD_BACK": lambda text, cursor: (text, _word_start(text, cursor, str.isalnum)),
+    "WORD_FORWARD": lambda text, cursor: (text, _word_end(text, cursor)),
+}
+
+
+def completion_candidates(
+    text: str,
+    start: int,
+    in_room: bool,
+    rooms: Sequence[str],
+    members: Sequence[str],
+    users: Sequence[str],
+) -> tuple[list[str], str]:
+    """What the word starting at ``start`` may complete to, and what follows it.
+
+    Commands after ``/``; room names after ``/join`` and ``/delete`` (and
+    at the start of a lobby line, where a name joins or creates a room);
+    every user seen after ``/msg``; in a room, members first, and a name at
+    the start of the line is addressed (``name: ``).
+    """
+    words = text[:start].split()
+    if not words:
+        if text.startswith("/"):
+            return list(COMMANDS), " "
+        if not in_room:
+            return list(rooms), " "
+        return _unique([*members, *users]), ": "
+    if len(words) == 1:
+        command = words[0].lower()
+        if command in ("/join", "/delete", "/create"):
+            return list(rooms), " "
+        if command == "/msg":
+            return _unique([*members, *users]), " "
+        if command == "/watch":
+            return ["on", "off"], ""
+    return _unique([*members, *users]), " "
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
 class InputHistory:
@@ -56,6 +161,7 @@ class NameCompleter:
         self._position = 0
         self._start = 0
         self._tail = ""
+        self._suffix = " "
         self._last_result: tuple[str, int] | None = None
 
     def reset(self) -> None:
@@ -63,12 +169,16 @@ class NameCompleter:
         self._last_result = None
 
     def complete(
-        self, text: str, cursor: int, names: Sequence[str]
+        self,
+        text: str,
+        cursor: int,
+        candidates: Callable[[int], tuple[Sequence[str], str]],
     ) -> tuple[str, int] | None:
         """The new (text, cursor) after Tab, or None when nothing matches.
 
-        The word before the cursor is completed; at the start of the line a
-        name gets ``": "`` after it, elsewhere a space, as IRC clients do.
+        The word before the cursor is completed from ``candidates(start)``
+        (the names that fit there, and the suffix to add after one: ``": "``
+        for a name addressed at the start of a line, as IRC clients do).
         """
         if self._last_result == (text, cursor) and self._cycle:
             self._position = (self._position + 1) % len(self._cycle)
@@ -79,6 +189,7 @@ class NameCompleter:
             prefix = text[start:cursor].casefold()
             if not prefix:
                 return None
+            names, self._suffix = candidates(start)
             self._cycle = sorted(
                 (name for name in names if name.casefold().startswith(prefix)),
                 key=str.casefold,
@@ -89,8 +200,7 @@ class NameCompleter:
             self._position = 0
             self._tail = text[cursor:]
         name = self._cycle[self._position]
-        suffix = ": " if self._start == 0 else " "
-        head = text[: self._start] + name + suffix
+        head = text[: self._start] + name + self._suffix
         result = (head + self._tail, len(head))
         self._last_result = result
         return result

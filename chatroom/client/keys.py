@@ -28,10 +28,29 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
     },
     "ROOM_PREVIOUS": {"keys": ["up"], "help_text": "Lobby: select the room above"},
     "ROOM_NEXT": {"keys": ["down"], "help_text": "Lobby: select the room below"},
-    "COMPLETE": {"keys": ["tab"], "help_text": "Complete a member's name"},
+    "COMPLETE": {
+        "keys": ["tab"],
+        "help_text": "Complete a command or name (again: next)",
+    },
     "SCROLL_UP": {"keys": ["page up"], "help_text": "Scroll the log up"},
     "SCROLL_DOWN": {"keys": ["page down"], "help_text": "Scroll the log down"},
+    "TO_NEWEST": {
+        "keys": ["ctrl end", "meta >"],
+        "help_text": "Jump the log to the newest line",
+    },
+    "LINE_START": {"keys": ["ctrl a", "home"], "help_text": "Start of the line"},
+    "LINE_END": {"keys": ["ctrl e", "end"], "help_text": "End of the line"},
+    "KILL_TO_START": {"keys": ["ctrl u"], "help_text": "Delete to the line's start"},
+    "KILL_TO_END": {"keys": ["ctrl k"], "help_text": "Delete to the line's end"},
+    "KILL_WORD": {"keys": ["ctrl w"], "help_text": "Delete back to a space"},
+    "KILL_WORD_PART": {
+        "keys": ["meta backspace"],
+        "help_text": "Delete the word before the cursor",
+    },
+    "WORD_BACK": {"keys": ["meta b"], "help_text": "Back one word"},
+    "WORD_FORWARD": {"keys": ["meta f"], "help_text": "Forward one word"},
     "QUIT": {"keys": ["ctrl c"], "help_text": "Leave (as /quit does)"},
+    "RETRY_NOW": {"keys": ["ctrl r"], "help_text": "Reconnect now (when disconnected)"},
 }
 
 #: Mouse buttons that scroll the log (urwid numbers the wheel as 4 and 5).
@@ -45,6 +64,23 @@ def is_command_key(command: str, key: str) -> bool:
         return key in KEY_BINDINGS[command]["keys"]
     except KeyError:
         raise ValueError(f"no such key command: {command!r}") from None
+
+
+def rebind(command: str, keys: list[str]) -> list[str]:
+    """Bind ``command`` to ``keys`` instead (the settings file's ``[keys]``).
+
+    Returns the keys it had, so a caller can put them back.
+
+    Raises:
+        ValueError: no such command, or no keys given.
+    """
+    if command not in KEY_BINDINGS:
+        raise ValueError(f"no such key command: {command!r}")
+    if not keys or not all(isinstance(key, str) and key for key in keys):
+        raise ValueError(f"{command}: give a list of key names")
+    previous = KEY_BINDINGS[command]["keys"]
+    KEY_BINDINGS[command]["keys"] = list(keys)
+    return previous
 
 
 def keys_for(command: str) -> list[str]:

@@ -1,4 +1,7 @@
-"""``chatroom-urwid HOST PORT``: the terminal client's entry point.
+"""``chatroom-urwid [HOST PORT]``: the terminal client's entry point.
+
+HOST and PORT may come from the settings file instead (see
+:mod:`chatroom.client.settings`); the command line wins.
 
 The first connection is made before the screen starts, so an unreachable
 server is one line on stderr and exit status 1, with the terminal left
@@ -8,10 +11,11 @@ alone. After that urwid shares Twisted's reactor (``TwistedEventLoop``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import urwid
 from twisted.internet.endpoints import (
@@ -21,20 +25,35 @@ from twisted.internet.endpoints import (
 from twisted.internet.interfaces import IStreamClientEndpoint
 from twisted.python.failure import Failure
 
-from chatroom.client.controller import ChatController
+from chatroom.client.controller import ChatController, Connector
+from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import SessionModel
 from chatroom.client.protocol import ChatClientProtocol
+from chatroom.client.settings import (
+    Settings,
+    SettingsError,
+    apply_keys,
+    default_path,
+    load,
+    palette_with,
+)
 from chatroom.client.view import PALETTE, ChatScreen, ScreenRefresher
 
 
-def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The command line; ``--help`` describes it."""
+def parse_arguments(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ
+) -> tuple[argparse.Namespace, Settings]:
+    """The command line, with the settings file filling what it leaves out.
+
+    ``--help`` describes it; mistakes (also in the settings file) exit
+    with status 2 and one line on stderr.
+    """
     parser = argparse.ArgumentParser(
         prog="chatroom-urwid",
         description="Full-screen terminal client for a chatroom server.",
     )
-    parser.add_argument("host", help="server host name or address")
-    parser.add_argument("port", type=int, help="server port")
+    parser.add_argument("host", nargs="?", help="server host name or address")
+    parser.add_argument("port", nargs="?", type=int, help="server port")
     parser.add_argument("--username", help="take this name without asking")
     parser.add_argument("--tls", action="store_true", help="connect with TLS")
     trust = parser.add_mutually_exclusive_group()
@@ -44,10 +63,34 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="do not verify the server's certificate (TLS, testing only)",
     )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default_path(environ),
+        help="settings file (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--log-dir", type=Path, help="append each room's lines to a file here"
+    )
     arguments = parser.parse_args(argv)
+    try:
+        settings = load(arguments.config)
+    except SettingsError as problem:
+        parser.error(str(problem))
+    if arguments.host is None:
+        arguments.host = settings.host
+    if arguments.port is None:
+        arguments.port = settings.port
+    if arguments.host is None or arguments.port is None:
+        parser.error(
+            f"give HOST and PORT (or [server] host and port in {arguments.config})"
+        )
+    arguments.username = arguments.username or settings.username
+    arguments.tls = arguments.tls or settings.tls
+    arguments.log_dir = arguments.log_dir or settings.log_dir
     if (arguments.ca or arguments.insecure) and not arguments.tls:
         parser.error("--ca and --insecure need --tls")
-    return arguments
+    return arguments, settings
 
 
 def make_endpoint(reactor: Any, arguments: argparse.Namespace) -> IStreamClientEndpoint:
@@ -71,7 +114,12 @@ def make_endpoint(reactor: Any, arguments: argparse.Namespace) -> IStreamClientE
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the client until the user quits; exit 1 if the server is unreachable."""
-    arguments = parse_arguments(argv)
+    arguments, settings = parse_arguments(argv)
+    try:
+        apply_keys(settings)
+        palette = palette_with(PALETTE, settings.colours)
+    except SettingsError as problem:
+        sys.exit(f"chatroom-urwid: {problem}")
     from twisted.internet import reactor
 
     address = f"{arguments.host}:{arguments.port}"
@@ -83,37 +131,56 @@ def main(argv: Sequence[str] | None = None) -> None:
     model = SessionModel()
     outcome: dict[str, int] = {"status": 0}
     loop: urwid.MainLoop | None = None
+    refresher: ScreenRefresher | None = None
+    logger = RoomLogger(model, arguments.log_dir) if arguments.log_dir else None
 
     def leave() -> None:
+        # The refresher first: a redraw after urwid lets go of the terminal
+        # raises, and Twisted prints the traceback on the way out.
+        if refresher is not None:
+            refresher.stop()
         if loop is not None:
             loop.stop()
+        if logger is not None:
+            logger.close()
         if reactor.running:
             reactor.stop()
 
     controller = ChatController(
         model,
-        endpoint.connect,
+        cast(Connector, endpoint.connect),
         reactor,
         address,
         username=arguments.username,
         on_exit=leave,
     )
-    screen = ChatScreen(model, controller, address)
+
+    display = urwid.display.raw.Screen()
+
+    def bell() -> None:
+        if loop is not None and settings.bell:
+            display.write("\a")
+            display.flush()
+
+    screen = ChatScreen(
+        model, controller, address, time_format=settings.time_format, bell=bell
+    )
 
     def connected(protocol: ChatClientProtocol) -> None:
-        nonlocal loop
-        display = urwid.display.raw.Screen()
+        nonlocal loop, refresher
         # Ctrl-C is a key (a clean /quit), not SIGINT.
         display.tty_signal_keys(intr="undefined")
         loop = urwid.MainLoop(
             screen,
-            PALETTE,
+            palette,
             screen=display,
             handle_mouse=True,
-            event_loop=urwid.TwistedEventLoop(reactor=reactor, manage_reactor=False),
+            event_loop=urwid.TwistedEventLoop(
+                reactor=cast(Any, reactor), manage_reactor=False
+            ),
         )
         loop.start()
-        ScreenRefresher(model, reactor, loop.draw_screen)
+        refresher = ScreenRefresher(model, reactor, loop.draw_screen)
 
     def unreachable(failure: Failure) -> None:
         message = failure.getErrorMessage() or failure.type.__name__

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from twisted.internet.defer import Deferred
 
+from chatroom.text import name_key
 from chatroom.wire import Event, parse_time
 
 
@@ -54,6 +55,8 @@ class Change(StrEnum):
     LOG = "log"
     STATUS = "status"
     NAME_PROBLEM = "name_problem"
+    #: The log shown is another page's (each page and room keeps its own).
+    LOG_SWITCH = "log_switch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,16 @@ Listener = Callable[[Change, LogEntry | None], None]
 
 #: Errors that mean the name just tried was refused, so the prompt asks again.
 NAME_ERRORS = frozenset({"BAD_NAME", "NAME_TAKEN"})
+
+
+def log_key(page: Page, room: str | None = None) -> str:
+    """Which log a page shows: one for the name prompt, the lobby, each room.
+
+    Rooms are keyed as the server compares names, so ``Tea`` is ``tea``.
+    """
+    if page == Page.ROOM and room:
+        return f"room:{name_key(room)}"
+    return "lobby" if page == Page.LOBBY else "username"
 
 
 def mentions(name: str | None, text: str) -> bool:
@@ -115,9 +128,17 @@ class SessionModel:
         self.members: list[str] = []
         self.owner: str | None = None
         self.topic = ""
-        self.log: list[LogEntry] = []
+        #: Every page's log by :func:`log_key`; ``log`` is the one shown.
+        self.logs: dict[str, list[LogEntry]] = {}
+        self.shown_log = log_key(self.page)
         self.status = "connecting…"
         self.connected = False
+        #: Round trip to the server in seconds, once measured.
+        self.lag: float | None = None
+        #: Whether the server pushes lobby changes (``/watch on``).
+        self.watching = True  # the controller asks for it on every connection
+        #: Every user name seen this session, for completion.
+        self.known_users: dict[str, str] = {}
         self.bye_reason: str | None = None
         self._listeners: list[Listener] = []
         self._waiters: list[tuple[Callable[[SessionModel], bool], Deferred[None]]] = []
@@ -173,20 +194,61 @@ class SessionModel:
             else:
                 self._waiters.append((predicate, waiter))
 
-    def _add(self, entry: LogEntry) -> None:
-        self.log.append(entry)
-        self._changed(Change.LOG, entry)
+    @property
+    def log(self) -> list[LogEntry]:
+        """The lines of the log on screen now."""
+        return self.logs.setdefault(self.shown_log, [])
+
+    def _add(self, entry: LogEntry, where: str | None = None) -> None:
+        if where is None or where == self.shown_log:
+            self.log.append(entry)
+            self._changed(Change.LOG, entry)
+        else:
+            self.logs.setdefault(where, []).append(entry)
 
     def _set_page(self, page: Page) -> None:
         if page != self.page:
             self.page = page
             self._changed(Change.PAGE)
+        self._switch_log()
+
+    def _switch_log(self) -> None:
+        key = log_key(self.page, self.room)
+        if key != self.shown_log:
+            self.shown_log = key
+            self._changed(Change.LOG_SWITCH)
+
+    def _saw_user(self, *names: str) -> None:
+        for name in names:
+            if name:
+                self.known_users[name_key(name)] = name
 
     # -- what the controller knows -------------------------------------------
 
-    def note(self, text: str, kind: EntryKind = EntryKind.NOTICE) -> None:
-        """A line from the client itself (connection news, key help)."""
-        self._add(LogEntry(kind, text))
+    def note(
+        self, text: str, kind: EntryKind = EntryKind.NOTICE, where: str | None = None
+    ) -> None:
+        """A line from the client itself (connection news, key help).
+
+        ``where`` (a :func:`log_key`) puts it in another page's log: news
+        about rejoining a room belongs with that room's lines.
+        """
+        self._add(LogEntry(kind, text), where)
+
+    def note_members(self) -> None:
+        """Show the room's members in the log (the answer to a typed ``/who``)."""
+        names = [f"@{name}" if name == self.owner else name for name in self.members]
+        self.note(f"members of {self.room} ({len(names)}): {', '.join(names)}")
+
+    def note_room(self, room: RoomListing) -> None:
+        """Show one room of a listing in the log (a typed ``/list``)."""
+        topic = f" · {room.topic}" if room.topic else ""
+        self.note(f"  {room.name} {room.members}/{room.capacity}{topic}")
+
+    def set_lag(self, seconds: float) -> None:
+        """The last measured round trip to the server."""
+        self.lag = seconds
+        self._changed(Change.STATUS)
 
     def set_status(self, text: str) -> None:
         """The status bar's text."""
@@ -202,6 +264,7 @@ class SessionModel:
     def note_disconnected(self, status: str) -> None:
         """The connection is gone; the pages stay as they were until it is back."""
         self.connected = False
+        self.lag = None
         self.set_status(status)
 
     # -- server events -----------------------------------------------------------
@@ -256,6 +319,10 @@ class SessionModel:
         )
         self._changed(Change.ROOMS)
 
+    def _on_LOBBY(self, event: Event) -> None:
+        self.watching = event.text == "watching"
+        self._changed(Change.ROOMS)
+
     def _on_ROOM_GONE(self, event: Event) -> None:
         if self.rooms.pop(self._field(event, 0), None) is not None:
             self._changed(Change.ROOMS)
@@ -265,7 +332,7 @@ class SessionModel:
         # Rejoining after a reconnect replays history we already show.
         self._seen_before_join = {
             (entry.user, entry.time, entry.text)
-            for entry in self.log
+            for entry in self.logs.get(log_key(Page.ROOM, room), [])
             if entry.kind in (EntryKind.MESSAGE, EntryKind.ACTION)
         }
         self.room = room
@@ -274,14 +341,15 @@ class SessionModel:
         self.owner = None
         self.topic = ""
         self._history_marked = False
-        self._add(LogEntry(EntryKind.NOTICE, f"you joined {room}"))
         self._set_page(Page.ROOM)
+        self._add(LogEntry(EntryKind.NOTICE, f"you joined {room}"))
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 
     def _on_MEMBERS(self, event: Event) -> None:
         if event.fields[:1] == (self.room,):
             self.members = list(event.fields[1:])
+            self._saw_user(*self.members)
             self._changed(Change.MEMBERS)
 
     def _on_OWNER(self, event: Event) -> None:
@@ -322,6 +390,7 @@ class SessionModel:
         earlier: bool = False,
     ) -> LogEntry:
         """A message or action by ``user``, flagged if it mentions us."""
+        self._saw_user(user)
         mentions_me = user != self.own_name and mentions(self.own_name, text)
         return LogEntry(
             kind, text, user=user, time=moment, earlier=earlier, mentions_me=mentions_me
@@ -335,6 +404,7 @@ class SessionModel:
 
     def _on_PRIVMSG(self, event: Event) -> None:
         sender, recipient = self._field(event, 0), self._field(event, 1)
+        self._saw_user(sender, recipient)
         self._add(
             LogEntry(
                 EntryKind.PRIVATE,
@@ -353,6 +423,7 @@ class SessionModel:
 
     def _on_JOIN(self, event: Event) -> None:
         user = self._field(event, 1)
+        self._saw_user(user)
         if user not in self.members:
             self.members.append(user)
             self._changed(Change.MEMBERS)
@@ -367,6 +438,8 @@ class SessionModel:
 
     def _on_NICK(self, event: Event) -> None:
         old, new = self._field(event, 0), self._field(event, 1)
+        self.known_users.pop(name_key(old), None)
+        self._saw_user(new)
         if old == self.own_name:
             self.own_name = new
             self._changed(Change.HEADER)
@@ -381,8 +454,8 @@ class SessionModel:
         self.members = []
         self.owner = None
         self.topic = ""
-        self._add(LogEntry(EntryKind.NOTICE, text))
         self._set_page(Page.LOBBY)
+        self._add(LogEntry(EntryKind.NOTICE, text))
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 

@@ -9,16 +9,29 @@ from the network ever touches the input line's text or cursor.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Protocol
 
 import urwid
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from chatroom.client.editing import InputHistory, NameCompleter
+from chatroom.client.editing import (
+    EDITS,
+    InputHistory,
+    NameCompleter,
+    completion_candidates,
+)
 from chatroom.client.keys import is_command_key
 from chatroom.client.model import Change, LogEntry, Page, SessionModel
-from chatroom.client.widgets import USER_ATTRIBUTES, LogView, MemberList, RoomList
+from chatroom.client.widgets import (
+    DEFAULT_TIME_FORMAT,
+    USER_ATTRIBUTES,
+    LogView,
+    MemberList,
+    RoomBody,
+    RoomList,
+    Size,
+)
 
 #: (name, foreground, background, monochrome): the last column is what a
 #: monochrome terminal shows, so styles stay distinguishable without colour.
@@ -69,7 +82,6 @@ CAPTIONS = {
     Page.LOBBY: "Room or /command: ",
     Page.ROOM: "> ",
 }
-MEMBER_COLUMN_WIDTH = 18
 
 
 class ScreenRefresher:
@@ -87,10 +99,23 @@ class ScreenRefresher:
         self._clock = clock
         self._draw = draw
         self._pending: IDelayedCall | None = None
+        self._stopped = False
         model.subscribe(self._changed)
 
+    def stop(self) -> None:
+        """No more redraws: the screen is about to stop.
+
+        A redraw still pending when urwid has let go of the terminal would
+        raise inside urwid, and Twisted would print that traceback on the
+        way out (every exit showed one).
+        """
+        self._stopped = True
+        if self._pending is not None and self._pending.active():
+            self._pending.cancel()
+        self._pending = None
+
     def _changed(self, change: Change, entry: LogEntry | None) -> None:
-        if self._pending is None:
+        if self._pending is None and not self._stopped:
             self._pending = self._clock.callLater(0, self._redraw)
 
     def _redraw(self) -> None:
@@ -109,20 +134,39 @@ class UserActions(Protocol):
 
     def quit(self) -> None: ...
 
+    def retry_now(self) -> None: ...
+
 
 class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     """The whole client screen, drawn from a :class:`SessionModel`."""
 
-    def __init__(self, model: SessionModel, actions: UserActions, address: str) -> None:
+    def __init__(
+        self,
+        model: SessionModel,
+        actions: UserActions,
+        address: str,
+        time_format: str = DEFAULT_TIME_FORMAT,
+        bell: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Args:
+        time_format: how the log shows times (``strftime``; the settings).
+        bell: rings the terminal bell (on a mention or private message).
+        """
         self.model = model
         self.actions = actions
+        self.bell = bell
         self.history = InputHistory()
         self.completer = NameCompleter()
         self.input = urwid.Edit(("caption", CAPTIONS[model.page]))
         self.status = urwid.Text("", wrap="ellipsis")
-        self.status_bar = urwid.AttrMap(self.status, "status")
+        #: Lag and unseen mentions, kept at the right of the status bar.
+        self.status_extra = urwid.Text("", align="right", wrap="clip")
+        self.status_bar = urwid.AttrMap(
+            urwid.Columns([self.status, ("pack", self.status_extra)], dividechars=1),
+            "status",
+        )
         self.header = urwid.Text("", wrap="ellipsis")
-        self.log_view = LogView()
+        self.log_view = LogView(time_format)
         self.member_list = MemberList()
         self.room_list = RoomList()
         self.greeting = urwid.Text("", align="center")
@@ -142,7 +186,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             focus_part="footer",
         )
         super().__init__(frame)
-        self.log_view.extend(model.log)
+        self.log_view.show(model.log)
         for change in Change:
             if change != Change.LOG:
                 self._on_change(change, None)
@@ -181,13 +225,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         )
 
     def _room_page(self) -> urwid.Widget:
-        return urwid.Columns(
-            [
-                self.log_view,
-                (1, urwid.AttrMap(urwid.SolidFill("│"), "divider")),
-                (MEMBER_COLUMN_WIDTH, self.member_list),
-            ]
-        )
+        return RoomBody(self.log_view, self.member_list)
 
     # -- model changes -------------------------------------------------------------
 
@@ -195,13 +233,19 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         model = self.model
         if change == Change.LOG and entry is not None:
             self.log_view.append(entry)
+            if entry.mentions_me and not entry.earlier:
+                self.bell()
+            self._update_status_extra()
+        elif change == Change.LOG_SWITCH:
+            self.log_view.show(model.log)
+            self._update_status_extra()
         elif change == Change.PAGE:
             self._w.body = self.pages[model.page]
             # The caption says what Enter will do; the typed text stays.
             self.input.set_caption(("caption", CAPTIONS[model.page]))
             self._update_header()
         elif change == Change.ROOMS:
-            self.room_list.show(model.rooms.values())
+            self.room_list.show(model.rooms.values(), live=model.watching)
         elif change == Change.MEMBERS:
             self.member_list.show(model.members, model.owner, model.own_name)
             self._update_header()
@@ -209,12 +253,23 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self._update_header()
         elif change == Change.STATUS:
             self.status.set_text(f" {model.status}")
-            self.status_bar.set_attr_map(
-                {None: "status" if model.connected else "status_alert"}
-            )
+            attributes: dict[Hashable, Hashable] = {
+                None: "status" if model.connected else "status_alert"
+            }
+            self.status_bar.set_attr_map(attributes)
+            self._update_status_extra()
         elif change == Change.NAME_PROBLEM:
             self.greeting.set_text(model.greeting or "chatroom")
             self.name_problem.set_text(model.name_problem)
+
+    def _update_status_extra(self) -> None:
+        parts = []
+        mentions = self.log_view.unseen_mentions
+        if mentions:
+            parts.append(f"{mentions} mention{'s' if mentions != 1 else ''} ↓")
+        if self.model.lag is not None and self.model.connected:
+            parts.append(f"lag {self.model.lag * 1000:.0f}ms")
+        self.status_extra.set_text(" · ".join(parts) + " " if parts else "")
 
     def _update_header(self) -> None:
         model = self.model
@@ -231,18 +286,28 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
 
     # -- input -----------------------------------------------------------------------
 
-    def keypress(self, size: tuple[int, int], key: str) -> str | None:
+    def keypress(self, size: Size, key: str) -> str | None:
         if not is_command_key("COMPLETE", key):
             self.completer.reset()
         page = self.model.page
+        edit = next((f for name, f in EDITS.items() if is_command_key(name, key)), None)
         if is_command_key("QUIT", key):
             self.actions.quit()
         elif is_command_key("SEND", key):
             self._send()
+        elif is_command_key("RETRY_NOW", key):
+            self.actions.retry_now()
         elif is_command_key("SCROLL_UP", key):
-            self.log_view.scroll(self.log_view.last_size, "page up")
+            self._scroll("page up")
         elif is_command_key("SCROLL_DOWN", key):
-            self.log_view.scroll(self.log_view.last_size, "page down")
+            self._scroll("page down")
+        elif is_command_key("TO_NEWEST", key):
+            self.log_view.to_newest()
+            self._update_status_extra()
+        elif edit is not None:
+            text, cursor = edit(self.input.edit_text, self.input.edit_pos)
+            self.input.set_edit_text(text)
+            self.input.set_edit_pos(cursor)
         elif page == Page.LOBBY and is_command_key("ROOM_PREVIOUS", key):
             self.room_list.move(-1)
         elif page == Page.LOBBY and is_command_key("ROOM_NEXT", key):
@@ -256,6 +321,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         else:
             return super().keypress(size, key)
         return None
+
+    def _scroll(self, key: str) -> None:
+        self.log_view.scroll(self.log_view.last_size, key)
+        self._update_status_extra()
 
     def _send(self) -> None:
         text = self.input.edit_text
@@ -276,8 +345,19 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.input.set_edit_pos(len(line))
 
     def _complete(self) -> None:
+        model = self.model
+        text = self.input.edit_text
         completed = self.completer.complete(
-            self.input.edit_text, self.input.edit_pos, self.model.members
+            text,
+            self.input.edit_pos,
+            lambda start: completion_candidates(
+                text,
+                start,
+                model.page == Page.ROOM,
+                rooms=list(model.rooms),
+                members=model.members,
+                users=list(model.known_users.values()),
+            ),
         )
         if completed is not None:
             text, cursor = completed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Iterable
+from typing import Any
 
 import urwid
 
@@ -21,6 +22,17 @@ USER_ATTRIBUTES = tuple(f"user{index}" for index in range(8))
 
 Markup = list[tuple[str, str] | str]
 
+#: What urwid passes as a widget's size: () fixed, (columns,) flow,
+#: (columns, rows) box. The log and the room body are always boxes.
+Size = tuple[()] | tuple[int] | tuple[int, int]
+
+
+def box_size(size: Size) -> tuple[int, int]:
+    """The (columns, rows) of a box widget's size."""
+    if len(size) != 2:
+        raise ValueError(f"a box widget needs (columns, rows), not {size!r}")
+    return size
+
 
 def user_attribute(name: str) -> str:
     """The same palette entry for a name every time, on every client.
@@ -30,18 +42,54 @@ def user_attribute(name: str) -> str:
     return USER_ATTRIBUTES[zlib.crc32(name.casefold().encode()) % len(USER_ATTRIBUTES)]
 
 
-def local_clock(moment: float | None) -> str:
-    """``HH:MM`` in the user's local time (the server sends UTC)."""
+#: How times are shown unless the settings say otherwise (``%H:%M:%S`` adds
+#: seconds).
+DEFAULT_TIME_FORMAT = "%H:%M"
+
+
+def local_clock(moment: float | None, time_format: str = DEFAULT_TIME_FORMAT) -> str:
+    """The time in the user's local zone (the server sends UTC); blank for None."""
     if moment is None:
-        return "     "
-    return time.strftime("%H:%M", time.localtime(moment))
+        return " " * clock_width(time_format)
+    return time.strftime(time_format, time.localtime(moment))
+
+
+def clock_width(time_format: str) -> int:
+    """How many columns the times take (a fixed column, so wrapped lines align)."""
+    return len(time.strftime(time_format, time.localtime(0)))
+
+
+def day_line(moment: float) -> str:
+    """The line that marks a new day in the log, in local time."""
+    return time.strftime("──── %A %d %B %Y ────", time.localtime(moment))
+
+
+def entry_widget(
+    entry: LogEntry, time_format: str = DEFAULT_TIME_FORMAT
+) -> urwid.Widget:
+    """One log line: the time in its own column, so wrapped text stays
+    indented under the text instead of running back under the time."""
+    if entry.kind in (EntryKind.EARLIER, EntryKind.HELP):
+        return urwid.Text(entry_markup(entry))
+    stamp = local_clock(entry.time, time_format)
+    return urwid.Columns(
+        [
+            (
+                len(stamp),
+                urwid.Text(("earlier" if entry.earlier else "timestamp", stamp)),
+            ),
+            urwid.Text(entry_markup(entry)),
+        ],
+        dividechars=1,
+    )
 
 
 def entry_markup(entry: LogEntry) -> Markup:
-    """How one log line looks: its kind, its user's colour, a mention's highlight."""
-    stamp: Markup = [
-        ("earlier" if entry.earlier else "timestamp", local_clock(entry.time) + " ")
-    ]
+    """How one log line looks: its kind, its user's colour, a mention's highlight.
+
+    The time is not part of it (see :func:`entry_widget`).
+    """
+    stamp: Markup = []
     name = (user_attribute(entry.user), entry.user)
     text_attribute = (
         "mention" if entry.mentions_me else ("earlier" if entry.earlier else "message")
@@ -85,19 +133,31 @@ def entry_markup(entry: LogEntry) -> Markup:
     return [*stamp, ("notice", f"• {entry.text}")]
 
 
+def plain_text(entry: LogEntry) -> str:
+    """A log line without its styles or time (for log files)."""
+    return "".join(
+        part if isinstance(part, str) else part[1] for part in entry_markup(entry)
+    )
+
+
 class LogView(urwid.WidgetWrap[urwid.Frame]):
     """The scrolling log with a "new messages" indicator.
 
     While the bottom is in view, new lines scroll into view. Once the user
     scrolls up, new lines are added below without moving the view, and the
-    indicator counts them until the user is back at the bottom.
+    indicator counts them (and mentions of the user, which the status bar
+    shows too) until the user is back at the bottom.
     """
 
-    def __init__(self) -> None:
-        self.walker = urwid.SimpleFocusListWalker([])
+    def __init__(self, time_format: str = DEFAULT_TIME_FORMAT) -> None:
+        self.time_format = time_format
+        self.walker: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
         self.listbox = urwid.ListBox(self.walker)
         self.following = True
         self.unseen = 0
+        #: Mentions and private messages that arrived while scrolled up.
+        self.unseen_mentions = 0
+        self._day: str | None = None
         self.indicator = urwid.Text("", align="center")
         # Keys reach the log through the screen, which has no size for it;
         # the size it was last drawn at is the one the user is looking at.
@@ -107,23 +167,46 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
     def selectable(self) -> bool:
         return False
 
-    def render(self, size: tuple[int, int], focus: bool = False) -> urwid.Canvas:
+    def render(self, size: Size, focus: bool = False) -> urwid.Canvas:
+        size = box_size(size)
+        if size != self.last_size and self.following:
+            # The ListBox keeps its old offset on a resize; a smaller
+            # terminal would then cut off the newest lines.
+            self._to_bottom()
         self.last_size = size
         return super().render(size, focus)
 
     def append(self, entry: LogEntry) -> None:
         """Add one line at the bottom, following it only if the user is there."""
-        self.walker.append(urwid.Text(entry_markup(entry)))
+        if entry.time is not None:
+            day = time.strftime("%Y-%m-%d", time.localtime(entry.time))
+            if self._day is not None and day != self._day:
+                self.walker.append(urwid.Text(("notice", day_line(entry.time))))
+            self._day = day
+        self.walker.append(entry_widget(entry, self.time_format))
         if self.following:
             self._to_bottom()
         elif entry.kind in (EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE):
             self.unseen += 1
+            self.unseen_mentions += entry.mentions_me
             self._show_indicator()
 
-    def extend(self, entries: Iterable[LogEntry]) -> None:
-        """Add lines (the log so far, when the view is built)."""
+    def show(self, entries: Iterable[LogEntry]) -> None:
+        """Replace the lines (another page's log), following its newest."""
+        self.walker[:] = []
+        self._day = None
+        self.following = True
+        self.unseen = self.unseen_mentions = 0
         for entry in entries:
             self.append(entry)
+        self._show_indicator()
+
+    def to_newest(self) -> None:
+        """Jump to the newest line and follow again."""
+        self.following = True
+        self.unseen = self.unseen_mentions = 0
+        self._to_bottom()
+        self._show_indicator()
 
     def _to_bottom(self) -> None:
         if self.walker:
@@ -139,7 +222,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             if self.unseen
             else "scrolled up"
         )
-        self.indicator.set_text(("indicator", f"── {news} · PgDn ──"))
+        self.indicator.set_text(("indicator", f"── {news} · PgDn, ctrl end ──"))
         self._w.footer = urwid.AttrMap(self.indicator, "indicator")
 
     def _listbox_size(self, size: tuple[int, int]) -> tuple[int, int]:
@@ -156,15 +239,15 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             self.listbox.keypress(listbox_size, key)
         at_bottom = "bottom" in self.listbox.ends_visible(self._listbox_size(size))
         # Following is simply "the newest line is in view".
-        self.following = at_bottom or not self.walker
-        if self.following:
-            self.unseen = 0
-            self._to_bottom()
-        self._show_indicator()
+        if at_bottom or not self.walker:
+            self.to_newest()
+        else:
+            self.following = False
+            self._show_indicator()
 
     def mouse_event(
         self,
-        size: tuple[int, int],
+        size: Size,
         event: str,
         button: int,
         col: int,
@@ -174,10 +257,10 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         if event != "mouse press":
             return False
         if button == WHEEL_UP_BUTTON:
-            self.scroll(size, "up", repeat=3)
+            self.scroll(box_size(size), "up", repeat=3)
             return True
         if button == WHEEL_DOWN_BUTTON:
-            self.scroll(size, "down", repeat=3)
+            self.scroll(box_size(size), "down", repeat=3)
             return True
         return False
 
@@ -186,7 +269,7 @@ class MemberList(urwid.WidgetWrap[urwid.Frame]):
     """The room's members beside the log; the owner is marked with ``@``."""
 
     def __init__(self) -> None:
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
         self.title = urwid.Text(("members_title", "Members"))
         super().__init__(urwid.Frame(urwid.ListBox(self.walker), header=self.title))
 
@@ -212,9 +295,10 @@ class RoomList(urwid.WidgetWrap[urwid.ListBox]):
     """
 
     def __init__(self) -> None:
-        self.walker = urwid.SimpleFocusListWalker([])
+        self.walker: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
         self.rooms: list[RoomListing] = []
         self.selected = 0
+        self.live = True
         super().__init__(urwid.ListBox(self.walker))
 
     def selectable(self) -> bool:
@@ -225,8 +309,13 @@ class RoomList(urwid.WidgetWrap[urwid.ListBox]):
         """The name of the highlighted room, if there are any rooms."""
         return self.rooms[self.selected].name if self.rooms else None
 
-    def show(self, rooms: Iterable[RoomListing]) -> None:
-        """Redraw the list, keeping the same room selected if it still exists."""
+    def show(self, rooms: Iterable[RoomListing], live: bool = True) -> None:
+        """Redraw the list, keeping the same room selected if it still exists.
+
+        ``live`` is False when the server no longer pushes changes
+        (``/watch off``): the list says it may be out of date.
+        """
+        self.live = live
         keep = self.selected_room
         self.rooms = sorted(rooms, key=lambda room: room.name.casefold())
         names = [room.name for room in self.rooms]
@@ -258,5 +347,45 @@ class RoomList(urwid.WidgetWrap[urwid.ListBox]):
             rows.append(
                 urwid.Text(("selected" if chosen else "room", line), wrap="ellipsis")
             )
+        if not self.live:
+            rows.append(
+                urwid.Text(("notice", "  (not kept up to date: /watch on or /list)"))
+            )
         self.walker[:] = rows
         self.walker.set_focus(self.selected)
+
+
+def member_column_width(columns: int) -> int:
+    """How wide the member list is on a terminal this wide (0: hidden).
+
+    Narrow terminals give the log the room: at 40 columns it is all log.
+    """
+    if columns < 56:
+        return 0
+    if columns < 72:
+        return 12
+    return 18
+
+
+class RoomBody(urwid.WidgetWrap[urwid.Columns]):
+    """The log beside the member list, which shrinks or hides when narrow."""
+
+    def __init__(self, log_view: LogView, member_list: MemberList) -> None:
+        self.log_view = log_view
+        self.member_list = member_list
+        self._width = -1
+        super().__init__(urwid.Columns([log_view]))
+
+    def selectable(self) -> bool:
+        return False
+
+    def render(self, size: Size, focus: bool = False) -> urwid.Canvas:
+        width = member_column_width(box_size(size)[0])
+        if width != self._width:
+            self._width = width
+            divider = urwid.AttrMap(urwid.SolidFill("│"), "divider")
+            columns: list[urwid.Widget | tuple[int, urwid.Widget]] = [self.log_view]
+            if width:
+                columns += [(1, divider), (width, self.member_list)]
+            self._w = urwid.Columns(columns)
+        return super().render(size, focus)

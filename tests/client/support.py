@@ -16,6 +16,7 @@ class RecordedActions:
         self.submitted: list[str] = []
         self.joined: list[str] = []
         self.quits = 0
+        self.retries = 0
 
     def submit(self, text: str) -> bool:
         self.submitted.append(text)
@@ -26,6 +27,9 @@ class RecordedActions:
 
     def quit(self) -> None:
         self.quits += 1
+
+    def retry_now(self) -> None:
+        self.retries += 1
 
 
 def feed(model: SessionModel, *lines: str) -> None:

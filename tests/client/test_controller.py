@@ -14,7 +14,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.client.controller import Backoff, ChatController
-from chatroom.client.model import EntryKind, Page, SessionModel
+from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 
 
@@ -26,6 +26,8 @@ class FakeServer:
         self.attempts = 0
         self.protocol: ChatClientProtocol | None = None
         self.transport: StringTransport | None = None
+        self.lines: list[str] = []
+        self.pings: list[str] = []
 
     def connect(self, factory: ChatClientFactory) -> Deferred[ChatClientProtocol]:
         self.attempts += 1
@@ -33,6 +35,7 @@ class FakeServer:
             return fail(ConnectionRefusedError())
         self.protocol = factory.buildProtocol(None)
         self.transport = StringTransport()
+        self.lines, self.pings = [], []
         self.protocol.makeConnection(self.transport)
         return succeed(self.protocol)
 
@@ -42,11 +45,27 @@ class FakeServer:
             self.protocol.dataReceived(line.encode() + b"\r\n")
 
     def sent(self) -> list[str]:
-        """Lines the client sent since the last call."""
+        """Lines the client sent since the last call (its PINGs noted apart)."""
+        self._read()
+        lines, self.lines = self.lines, []
+        return lines
+
+    def _read(self) -> None:
         assert self.transport is not None
         data = self.transport.value().decode()
         self.transport.clear()
-        return data.split("\r\n")[:-1]
+        for line in data.split("\r\n")[:-1]:
+            if line.startswith("PING "):
+                self.pings.append(line.removeprefix("PING "))
+            else:
+                self.lines.append(line)
+
+    def answer(self, *lines: str) -> None:
+        """Reply to the oldest line not yet answered, then close it with its PONG."""
+        self._read()
+        token = next(ping for ping in self.pings if ping.startswith("q"))
+        self.pings.remove(token)
+        self.say(*lines, f"PONG {token}")
 
     def drop(self) -> None:
         assert self.protocol is not None
@@ -78,18 +97,17 @@ class ControllerTestCase(unittest.TestCase):
         self.exits += 1
 
     def into_room(self) -> None:
-        self.server.say(
-            "HELLO chatroom 1 hi",
-            "WELCOME alice",
-            "ROOMS 1",
-            "ROOM general 0 256",
-            "JOINED tea 1 256",
-            "MEMBERS tea alice",
-        )
+        """Name taken, lobby watched, then in tea (its /who still unanswered)."""
+        self.server.say("HELLO chatroom 1 hi")
+        self.server.answer("WELCOME alice", "ROOMS 1", "ROOM general 0 256")
+        self.server.answer("LOBBY watching")
+        self.server.say("JOINED tea 1 256", "MEMBERS tea alice")
         self.server.sent()
 
-    def notes(self) -> list[str]:
-        return [entry.text for entry in self.model.log]
+    def notes(self, room: str | None = None) -> list[str]:
+        """The log's lines: the page's on screen, or ``room``'s."""
+        log = self.model.logs[log_key(Page.ROOM, room)] if room else self.model.log
+        return [entry.text for entry in log]
 
 
 class LoginTests(ControllerTestCase):
@@ -207,7 +225,7 @@ class ReconnectTests(ControllerTestCase):
         self.server.drop()
         self.assertFalse(self.model.connected)
         self.assertIn("disconnected", self.model.status)
-        self.assertIn("retrying in 1s", self.model.status)
+        self.assertIn("retry in 1s", self.model.status)
         for delay, attempts in ((1, 2), (2, 3), (4, 4), (4, 5)):
             self.clock.advance(delay - 0.01)
             self.assertEqual(self.server.attempts, attempts - 1)
@@ -228,7 +246,7 @@ class ReconnectTests(ControllerTestCase):
         self.assertEqual(self.server.sent(), ["alice"])
         self.server.say("WELCOME alice")
         self.assertEqual(self.server.sent(), ["/watch on", "/join tea"])
-        self.assertIn("reconnected as alice; rejoining tea", self.notes())
+        self.assertIn("reconnected as alice; rejoining tea", self.notes("tea"))
         self.server.say("JOINED tea 1 256")
         self.assertEqual(self.model.page, Page.ROOM)
         self.assertTrue(self.model.connected)
@@ -285,7 +303,7 @@ class ReconnectTests(ControllerTestCase):
         self.clock.advance(4)
         self.server.say("HELLO chatroom 1 hi", "WELCOME alice", "JOINED tea 1 256")
         self.server.drop()
-        self.assertIn("retrying in 1s", self.model.status)
+        self.assertIn("retry in 1s", self.model.status)
 
     def test_unsent_while_disconnected(self) -> None:
         """A line typed while disconnected is refused (the screen keeps it)."""
@@ -293,3 +311,184 @@ class ReconnectTests(ControllerTestCase):
         self.server.drop()
         self.assertFalse(self.controller.submit("hello?"))
         self.assertIn("not connected: that line was not sent", self.notes())
+
+
+class RejoinRaceTests(ControllerTestCase):
+    """Two members of a forgotten room come back at once (defect 2)."""
+
+    def test_room_recreated_by_someone_else_is_joined(self) -> None:
+        """NO_SUCH_ROOM, then ROOM_EXISTS from /create: join it and be inside."""
+        self.into_room()
+        self.server.drop()
+        self.clock.advance(1)
+        self.server.say("HELLO chatroom 1 hi", "WELCOME alice")
+        self.assertEqual(self.server.sent(), ["alice", "/watch on", "/join tea"])
+        self.server.say("ERR NO_SUCH_ROOM there is no room called tea")
+        self.assertEqual(self.server.sent(), ["/create tea"])
+        self.server.say("ERR ROOM_EXISTS tea already exists; /join it")
+        self.assertEqual(self.server.sent(), ["/join tea"])
+        self.server.say("JOINED tea 2 256", "MEMBERS tea bob alice")
+        self.assertEqual(self.model.page, Page.ROOM)
+        self.assertNotIn("could not rejoin tea", self.notes())
+        self.assertIn("tea was created again by someone else; joining it", self.notes())
+
+    def test_gives_up_after_a_few_rounds(self) -> None:
+        """A room that keeps vanishing ends the rejoin, said once, in the lobby."""
+        self.into_room()
+        self.server.drop()
+        self.clock.advance(1)
+        self.server.say("HELLO chatroom 1 hi", "WELCOME alice")
+        self.server.sent()
+        for _ in range(5):
+            self.server.say("ERR NO_SUCH_ROOM there is no room called tea")
+            self.server.say("ERR ROOM_EXISTS tea already exists; /join it")
+        self.assertIn("could not rejoin tea", self.notes())
+        self.assertEqual(self.model.page, Page.LOBBY)
+
+
+class TypedListingTests(ControllerTestCase):
+    """/who and /list typed in a room show their answers (defect 3)."""
+
+    def test_who_in_a_room_lists_members(self) -> None:
+        """The answer to a typed /who is shown; the client's own /who is not."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice", "OWNER tea alice")  # automatic /who
+        self.assertFalse(any("members of" in note for note in self.notes()))
+        self.controller.submit("/who")
+        self.assertEqual(self.server.sent(), ["/who"])
+        self.server.answer("MEMBERS tea alice bob")
+        self.assertIn("members of tea (2): @alice, bob", self.notes())
+
+    def test_list_in_a_room_lists_rooms(self) -> None:
+        """The answer to a typed /list is shown in the room's log."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice")
+        self.controller.submit("/list")
+        self.server.answer(
+            "ROOMS 2", "ROOM general 3 256", "ROOM tea 1 256 Tea and biscuits"
+        )
+        notes = self.notes()
+        self.assertIn("rooms (2):", notes)
+        self.assertIn("  general 3/256", notes)
+        self.assertIn("  tea 1/256 · Tea and biscuits", notes)
+
+
+class WatchTests(ControllerTestCase):
+    """/watch typed by hand keeps the lobby list honest (defect 6)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.server.say("HELLO chatroom 1 hi", "WELCOME alice", "ROOMS 0")
+        self.server.answer()  # the name
+        self.server.answer("LOBBY watching")  # the client's own /watch on
+        self.server.sent()
+
+    def test_watch_off_marks_the_list_stale(self) -> None:
+        """After /watch off the list says it is no longer kept up to date."""
+        self.controller.submit("/watch off")
+        self.server.answer("LOBBY not watching")
+        self.assertFalse(self.model.watching)
+        self.assertIn("the room list is no longer updated", self.notes()[-1])
+
+    def test_watch_on_refreshes_the_list(self) -> None:
+        """/watch on asks for the whole list: changes made meanwhile were not pushed."""
+        self.controller.submit("/watch off")
+        self.server.answer("LOBBY not watching")
+        self.controller.submit("/watch on")
+        self.server.answer("LOBBY watching")
+        self.assertEqual(self.server.sent(), ["/watch off", "/watch on", "/list"])
+        self.server.answer("ROOMS 1", "ROOM tea 2 256")
+        self.assertTrue(self.model.watching)
+        self.assertEqual(list(self.model.rooms), ["tea"])
+
+    def test_watch_off_is_kept_after_a_reconnect(self) -> None:
+        """A user who turned pushes off is not turned back on by a reconnect."""
+        self.controller.submit("/watch off")
+        self.server.answer("LOBBY not watching")
+        self.server.drop()
+        self.clock.advance(1)
+        self.server.say("HELLO chatroom 1 hi", "WELCOME alice")
+        self.assertEqual(self.server.sent(), ["alice"])
+
+
+class LobbyNameTests(ControllerTestCase):
+    """A bad room name typed in the lobby (defect 7)."""
+
+    def test_bad_room_name_explained_not_sent(self) -> None:
+        """The client says what a room name may be; nothing is sent, the line kept."""
+        self.server.say("HELLO chatroom 1 hi", "WELCOME alice")
+        self.server.sent()
+        self.assertFalse(self.controller.submit("bad room!"))
+        self.assertEqual(self.server.sent(), [])
+        self.assertIn("“bad room!” cannot be a room name", self.notes()[-1])
+        self.assertFalse(any("/create" in note for note in self.notes()))
+
+
+class PasteTests(ControllerTestCase):
+    """Typed lines are paced, and a refused one is named and resent (defect 4)."""
+
+    def test_fourteen_lines_all_sent_in_order(self) -> None:
+        """A 14-line paste reaches the server whole, in order, at the pace allowed."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice")  # the client's own /who
+        pasted = [f"line {number}" for number in range(14)]
+        for text in pasted:
+            self.assertTrue(self.controller.submit(text))
+        # The server takes a burst of 10; the rest must wait their turn.
+        at_once = self.server.sent()
+        self.assertLessEqual(len(at_once), 10)
+        self.clock.pump([1.0] * 14)
+        self.assertEqual(at_once + self.server.sent(), pasted)
+
+    def test_refused_line_named_and_resent(self) -> None:
+        """ERR RATE_LIMITED says which line it was and that it is sent again."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice")  # the client's own /who
+        self.controller.submit("first")
+        self.controller.submit("second")
+        self.server.sent()
+        self.server.answer("ERR RATE_LIMITED slow down: at most 1 lines a second")
+        self.assertEqual(
+            self.notes()[-1],
+            "the server refused “first” (slow down: at most 1 lines a second); "
+            "sending it again",
+        )
+        self.server.answer("MSG tea alice 2026-11-21T18:04:05.123Z second")
+        self.clock.advance(1)
+        self.assertEqual(self.server.sent(), ["first"])
+
+    def test_unsent_lines_reported_on_connection_loss(self) -> None:
+        """Lines still queued when the connection drops are named in the log."""
+        self.into_room()
+        for number in range(10):
+            self.controller.submit(f"line {number}")
+        self.server.drop()
+        notes = self.notes()
+        self.assertIn("not confirmed (↑ recalls it): line 0", notes)
+        self.assertIn("not sent (↑ recalls it): line 9", notes)
+
+
+class StatusTests(ControllerTestCase):
+    """The status bar: a live countdown, retry now, and the lag."""
+
+    def test_countdown_and_retry_now(self) -> None:
+        """The wait is counted down each second; the retry key connects at once."""
+        self.into_room()
+        self.server.refuse = True
+        self.server.drop()
+        self.clock.advance(1)  # first retry fails; next in 2s
+        self.assertIn("retry in 2s", self.model.status)
+        self.clock.advance(1)
+        self.assertIn("retry in 1s", self.model.status)
+        self.assertLessEqual(len(self.model.status), 80 - 2)
+        attempts = self.server.attempts
+        self.controller.retry_now()
+        self.assertEqual(self.server.attempts, attempts + 1)
+
+    def test_lag_measured(self) -> None:
+        """A PING on connecting measures the round trip, shown in the model."""
+        self.server.sent()
+        self.assertIn("lag1", self.server.pings)
+        self.clock.advance(0.04)
+        self.server.say("PONG lag1")
+        self.assertAlmostEqual(self.model.lag or 0, 0.04)

@@ -37,6 +37,7 @@ class Client:
             self.clock,
             "127.0.0.1",
             username=username,
+            send_clock=reactor,  # the server's flood limit runs on real time
         )
         self.screen = ChatScreen(self.model, self.controller, "127.0.0.1")
 
@@ -51,6 +52,11 @@ class Client:
         """Type a line and press Enter."""
         type_text(self.screen, text)
         self.screen.keypress(SIZE, "enter")
+
+    async def ask(self, line: str, answer: str, asker: Client | None = None) -> None:
+        """``asker`` (default: this client) types ``line``; wait for ``answer`` here."""
+        (asker or self).type_line(line)
+        await self.when(self.has_message(answer))
 
     def text(self) -> str:
         return "\n".join(screen_text(self.screen))
@@ -115,10 +121,8 @@ class EndToEndTests(unittest.TestCase):
         self.assertIn("▸ tea", bob.text())
         bob.screen.keypress(SIZE, "enter")  # empty line: join the selected room
         await alice.when(lambda model: "bob" in model.members)
-        alice.type_line("hello bob")
-        await bob.when(bob.has_message("hello bob"))
-        bob.type_line("/me waves")
-        await alice.when(alice.has_message("waves"))
+        await bob.ask("hello bob", "hello bob", asker=alice)
+        await alice.ask("/me waves", "waves", asker=bob)
         self.assertIn("<alice> hello bob", bob.text())
         self.assertIn("* bob waves", alice.text())
         self.assertIn("@alice", bob.text())  # the creator owns the room
@@ -178,3 +182,38 @@ class EndToEndTests(unittest.TestCase):
         self.assertIn("connected to 127.0.0.1 as alice", screen_text(alice.screen)[-2])
         alice.type_line("back again")
         await alice.when(alice.has_message("back again"))
+
+    async def test_who_and_list_typed_in_a_room(self) -> None:
+        """/who and /list typed in a room are answered in its log (defect 3)."""
+        alice = await self.connect("alice")
+        await self.in_room(alice, "tea")
+        await alice.ask("/who", "members of tea (1): @alice")
+        await alice.ask("/list", "  tea 1/256")
+        self.assertIn("rooms (2):", alice.text())
+        self.assertIn("general 0/256", alice.text())
+
+    async def test_lobby_watch_and_bad_room_names(self) -> None:
+        """A bad room name is explained, not sent; /watch off then on refreshes
+        the list with what changed meanwhile (defects 6 and 7)."""
+        alice = await self.connect("alice")
+        bob = await self.connect("bob")
+        carol = await self.connect("carol")  # watches, to know the push went out
+        alice.type_line("bad room!")
+        await alice.when(
+            alice.has_message(
+                "“bad room!” cannot be a room name: use 1-32 letters, digits, "
+                "'_', '-' or '.'"
+            )
+        )
+        self.assertEqual(alice.screen.input.edit_text, "bad room!")
+        alice.screen.input.set_edit_text("")
+        alice.type_line("/watch off")
+        await alice.when(lambda model: not model.watching)
+        self.assertIn("not kept up to date", alice.text())
+        await self.in_room(bob, "tea")
+        await carol.when(lambda model: "tea" in model.rooms)  # pushed, not to alice
+        self.assertNotIn("tea", alice.model.rooms)
+        alice.type_line("/watch on")
+        await alice.when(lambda model: "tea" in model.rooms)
+        self.assertRegex(alice.text(), r"tea +1/256")
+        self.assertNotIn("not kept up to date", alice.text())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import socket
 import subprocess
 import sys
@@ -24,9 +26,20 @@ def closed_port() -> int:
 class ArgumentTests(unittest.TestCase):
     """What ``chatroom-urwid`` accepts."""
 
+    def setUp(self) -> None:
+        self.config_home = Path(self.mktemp())
+        self.settings_file = self.config_home / "chatroom" / "client.toml"
+        self.settings_file.parent.mkdir(parents=True)
+
+    def parse(self, *argv: str) -> argparse.Namespace:
+        """Parse as the client would, with a settings folder of the test's own."""
+        environ = {"XDG_CONFIG_HOME": str(self.config_home)}
+        arguments, _settings = parse_arguments(argv, environ)
+        return arguments
+
     def test_host_port_username(self) -> None:
         """HOST PORT and --username are read as given."""
-        arguments = parse_arguments(["example.org", "8080", "--username", "alice"])
+        arguments = self.parse("example.org", "8080", "--username", "alice")
         self.assertEqual(
             (arguments.host, arguments.port, arguments.username, arguments.tls),
             ("example.org", 8080, "alice", False),
@@ -34,13 +47,40 @@ class ArgumentTests(unittest.TestCase):
 
     def test_trust_options_need_tls(self) -> None:
         """--insecure without --tls is a usage error, not a silent plain connection."""
-        self.assertRaises(SystemExit, parse_arguments, ["h", "1", "--insecure"])
+        self.assertRaises(SystemExit, self.parse, "h", "1", "--insecure")
 
     def test_ca_and_insecure_exclusive(self) -> None:
         """--ca and --insecure cannot both be given."""
         self.assertRaises(
-            SystemExit, parse_arguments, ["h", "1", "--tls", "--ca", "x", "--insecure"]
+            SystemExit, self.parse, "h", "1", "--tls", "--ca", "x", "--insecure"
         )
+
+    def test_settings_file_supplies_the_server(self) -> None:
+        """The XDG settings file names the daily server; the command line wins."""
+        self.settings_file.write_text(
+            '[server]\nhost = "chat.example.org"\nport = 8443\ntls = true\n'
+            'username = "alice"\n[logging]\ndir = "/tmp/chatlogs"\n'
+        )
+        arguments = self.parse()
+        self.assertEqual(
+            (arguments.host, arguments.port, arguments.tls, arguments.username),
+            ("chat.example.org", 8443, True, "alice"),
+        )
+        self.assertEqual(arguments.log_dir, Path("/tmp/chatlogs"))
+        arguments = self.parse("localhost", "8080", "--username", "bob")
+        self.assertEqual(
+            (arguments.host, arguments.port, arguments.username),
+            ("localhost", 8080, "bob"),
+        )
+
+    def test_without_a_server_is_a_usage_error(self) -> None:
+        """No HOST PORT and none in the settings: a usage error naming the file."""
+        self.assertRaises(SystemExit, self.parse)
+
+    def test_broken_settings_file_is_a_usage_error(self) -> None:
+        """A settings file that is not TOML stops the client before the terminal."""
+        self.settings_file.write_text("[server\n")
+        self.assertRaises(SystemExit, self.parse, "h", "1")
 
 
 class UnreachableTests(unittest.TestCase):
@@ -56,6 +96,7 @@ class UnreachableTests(unittest.TestCase):
             text=True,
             timeout=30,
             check=False,
+            env={**os.environ, "XDG_CONFIG_HOME": self.mktemp()},
         )
         self.assertEqual(finished.returncode, 1)
         self.assertEqual(finished.stdout, "")

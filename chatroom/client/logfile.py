@@ -1,0 +1,60 @@
+"""``--log-dir``: each room's lines appended to a file of its own, as text.
+
+A file per log the screen keeps (``#tea.log`` for a room, ``lobby.log``),
+one line per entry with the date and time (local), so ``grep`` and
+``less`` read them and they survive the client. Room names carry only
+letters, digits, ``_``, ``-`` and ``.``, and files are named after the
+room's folded name, so ``Tea`` and ``tea`` share one file and no name can
+point outside the folder.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TextIO
+
+from chatroom.client.model import Change, EntryKind, LogEntry, SessionModel
+from chatroom.client.widgets import plain_text
+
+
+def file_name(log_key: str) -> str | None:
+    """The file for a :func:`chatroom.client.model.log_key`; None: not kept."""
+    if log_key.startswith("room:"):
+        return f"#{log_key.removeprefix('room:')}.log"
+    if log_key == "lobby":
+        return "lobby.log"
+    return None
+
+
+class RoomLogger:
+    """Appends every line the model adds to the file of the log it is in."""
+
+    def __init__(self, model: SessionModel, directory: Path) -> None:
+        self.model = model
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self._files: dict[str, TextIO] = {}
+        model.subscribe(self._changed)
+
+    def _changed(self, change: Change, entry: LogEntry | None) -> None:
+        if change != Change.LOG or entry is None or entry.kind == EntryKind.HELP:
+            return
+        name = file_name(self.model.shown_log)
+        if name is None:
+            return
+        output = self._files.get(name)
+        if output is None:
+            output = self._files[name] = open(  # noqa: SIM115 (kept open)
+                self.directory / name, "a", encoding="utf-8"
+            )
+        moment = entry.time if entry.time is not None else time.time()
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(moment))
+        output.write(f"{stamp} {plain_text(entry)}\n")
+        output.flush()
+
+    def close(self) -> None:
+        """Close the files (at exit)."""
+        for output in self._files.values():
+            output.close()
+        self._files.clear()

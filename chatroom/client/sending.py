@@ -1,0 +1,196 @@
+"""The client's outgoing lines: paced, matched to their replies, never lost.
+
+The server refuses lines that come faster than its flood limit (``--rate``
+lines a second after a ``--burst``; 1 and 10 by default) with
+``ERR RATE_LIMITED`` and drops them. A paste of thirty lines would lose
+twenty, so the client queues what it sends and paces it with a token bucket
+a little stricter than the server's default (so network jitter cannot push
+a line over the server's limit).
+
+Every line is followed by ``PING <token>``. The server answers keepalive
+at once and in order, never rate-limits it, and answers each line before
+the next, so everything that arrives between ``PONG`` of line N-1 and
+``PONG`` of line N is the server's answer to line N. That tells the client
+exactly which line an ``ERR RATE_LIMITED`` refused (it is put back at the
+front of the queue and sent again), which ``/who`` or ``/list`` a listing
+answers, and how long the round trip took (the lag in the status bar).
+The wire protocol is unchanged: ``PING`` is for any client to send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+
+#: The server's default flood limit is 1 line a second after a burst of 10;
+#: a burst of 8 leaves room for lines that the network bunches together.
+DEFAULT_RATE = 1.0
+DEFAULT_BURST = 8
+
+#: The server's refusal names its rate: "slow down: at most 2 lines a second".
+_RATE_IN_REFUSAL = re.compile(r"at most ([0-9.]+) lines? a second")
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """One line on its way to the server."""
+
+    text: str
+    #: The user typed it (so it is theirs to lose, and replies to it are shown).
+    typed: bool = False
+    token: str = ""
+    sent_at: float = 0.0
+    #: Why the server refused it, if it did.
+    refused: str = ""
+
+
+class SendQueue:
+    """Paces lines to the server and matches replies to the line they answer.
+
+    Args:
+        clock: time and timers (the reactor; ``task.Clock`` in tests).
+        write: sends one line to the server now.
+        on_refused: told of a line the server refused (it will be resent).
+        on_lag: told of each measured round trip, in seconds.
+    """
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        write: Callable[[str], None],
+        on_refused: Callable[[Outgoing], None] = lambda line: None,
+        on_lag: Callable[[float], None] = lambda seconds: None,
+        rate: float = DEFAULT_RATE,
+        burst: int = DEFAULT_BURST,
+    ) -> None:
+        self.clock = clock
+        self.write = write
+        self.on_refused = on_refused
+        self.on_lag = on_lag
+        self.rate = rate
+        self.burst = burst
+        self.queue: deque[Outgoing] = deque()
+        #: Sent lines whose PONG has not come back, oldest first.
+        self.in_flight: deque[Outgoing] = deque()
+        #: Refused lines waiting for the in-flight ones to be answered.
+        self._refused: list[Outgoing] = []
+        self._probes: dict[str, float] = {}
+        self._tokens = float(burst)
+        self._filled_at = clock.seconds()
+        self._serial = 0
+        self._wakeup: IDelayedCall | None = None
+
+    @property
+    def answering(self) -> Outgoing | None:
+        """The line the server's current replies answer (None: none in flight)."""
+        return self.in_flight[0] if self.in_flight else None
+
+    def send(self, text: str, typed: bool = False) -> None:
+        """Queue a line; it goes now if the pace allows, else when it does."""
+        self.queue.append(Outgoing(text, typed))
+        self._pump()
+
+    def probe(self) -> None:
+        """Measure the lag with a bare PING (keepalive is never rate-limited)."""
+        token = self._next_token("lag")
+        self._probes[token] = self.clock.seconds()
+        self.write(f"PING {token}")
+
+    def pong(self, token: str) -> bool:
+        """Handle ``PONG token``; False when the token is not one of ours."""
+        now = self.clock.seconds()
+        if token in self._probes:
+            self.on_lag(now - self._probes.pop(token))
+            return True
+        if not any(line.token == token for line in self.in_flight):
+            return False
+        while self.in_flight:
+            line = self.in_flight.popleft()
+            if line.refused:
+                self._refused.append(line)
+            if line.token == token:
+                self.on_lag(now - line.sent_at)
+                break
+        if self._refused and not self.in_flight:
+            # Back at the front, in the order typed, after a full wait.
+            for line in reversed(self._refused):
+                line.refused = ""
+                self.queue.appendleft(line)
+            self._refused = []
+            self._tokens = 0.0
+            self._filled_at = now
+        self._pump()
+        return True
+
+    def rate_limited(self, reason: str) -> Outgoing | None:
+        """The server refused the line it is answering: keep it to send again."""
+        line = self.answering
+        if line is None:
+            return None
+        line.refused = reason or "rate limited"
+        match = _RATE_IN_REFUSAL.search(reason)
+        if match is not None and 0 < float(match.group(1)) < self.rate:
+            self.rate = float(match.group(1))
+        self._tokens = 0.0
+        self.on_refused(line)
+        return line
+
+    def reset(self) -> list[Outgoing]:
+        """The connection is gone: forget everything, return the typed lines
+        that were never confirmed (queued, or sent without an answer)."""
+        lost = [
+            line
+            for line in (*self.in_flight, *self._refused, *self.queue)
+            if line.typed
+        ]
+        self.queue.clear()
+        self.in_flight.clear()
+        self._refused = []
+        self._probes.clear()
+        if self._wakeup is not None and self._wakeup.active():
+            self._wakeup.cancel()
+        self._wakeup = None
+        self._tokens = float(self.burst)
+        self._filled_at = self.clock.seconds()
+        return lost
+
+    def _next_token(self, prefix: str) -> str:
+        self._serial += 1
+        return f"{prefix}{self._serial}"
+
+    def _refill(self) -> None:
+        now = self.clock.seconds()
+        self._tokens = min(
+            float(self.burst), self._tokens + (now - self._filled_at) * self.rate
+        )
+        self._filled_at = now
+
+    def _woken(self) -> None:
+        self._wakeup = None
+        self._pump()
+
+    def _pump(self) -> None:
+        """Send what the pace allows; wake up when the next token is due."""
+        if self._wakeup is not None and self._wakeup.active():
+            return  # already waiting for the next token
+        while self.queue and not self._refused and not self._holding():
+            self._refill()
+            if self._tokens < 1.0 and self.rate > 0:
+                wait = (1.0 - self._tokens) / self.rate
+                self._wakeup = self.clock.callLater(wait, self._woken)
+                return
+            self._tokens -= 1.0
+            line = self.queue.popleft()
+            line.token = self._next_token("q")
+            line.sent_at = self.clock.seconds()
+            self.in_flight.append(line)
+            self.write(line.text)
+            self.write(f"PING {line.token}")
+
+    def _holding(self) -> bool:
+        """After a refusal nothing more goes until the refused line is back."""
+        return any(line.refused for line in self.in_flight)

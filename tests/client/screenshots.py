@@ -1,0 +1,183 @@
+"""docs/client.md's screenshots, rendered from the real client objects.
+
+``python -m tests.client.screenshots`` rewrites every block in
+docs/client.md that follows a ``<!-- screenshot: NAME -->`` marker;
+``test_docs`` fails when one is out of date. The controller, model and
+screen are the real ones; the server's lines are fed to the real protocol
+over a ``StringTransport``, the clock is a ``task.Clock`` and times are
+shown in UTC, so every run draws the same screens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from twisted.internet.defer import Deferred, succeed
+from twisted.internet.error import ConnectionDone
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
+
+from chatroom.client.controller import ChatController
+from chatroom.client.model import SessionModel
+from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
+from chatroom.client.view import ChatScreen
+from tests.client.support import screen_text, type_text
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "client.md"
+ADDRESS = "127.0.0.1:8080"
+T = "2026-11-21T19:1"  # times are T + "M:SS.000Z", minutes past 19:10
+MARKER = re.compile(r"<!-- screenshot: (\w+) -->\n```text\n(.*?)```", re.DOTALL)
+
+
+class Session:
+    """A real controller, model and screen talking to a scripted server."""
+
+    def __init__(self, username: str | None = "alice") -> None:
+        self.clock = Clock()
+        self.clock.advance(1_763_752_000)
+        self.model = SessionModel()
+        self.protocol: ChatClientProtocol | None = None
+        self.controller = ChatController(
+            self.model, self.connect, self.clock, ADDRESS, username=username
+        )
+        self.screen = ChatScreen(self.model, self.controller, ADDRESS)
+        self.controller.start()
+
+    def connect(self, factory: ChatClientFactory) -> Deferred[ChatClientProtocol]:
+        self.protocol = factory.buildProtocol(None)
+        self.protocol.makeConnection(StringTransport())
+        return succeed(self.protocol)
+
+    def say(self, *lines: str) -> None:
+        """Server lines, then the PONG for every PING the client has sent."""
+        assert self.protocol is not None and self.protocol.transport is not None
+        transport = self.protocol.transport
+        for line in lines:
+            self.protocol.dataReceived(line.encode() + b"\r\n")
+        sent = transport.value().decode()  # type: ignore[attr-defined]
+        transport.clear()  # type: ignore[attr-defined]
+        for ping in re.findall(r"^PING (q\d+)\r$", sent, re.MULTILINE):
+            self.clock.advance(0.012)  # a plausible round trip
+            self.protocol.dataReceived(f"PONG {ping}\r\n".encode())
+
+    def show(self, size: tuple[int, int] = (80, 24)) -> str:
+        return "\n".join(row.rstrip() for row in screen_text(self.screen, size)) + "\n"
+
+
+def username() -> str:
+    session = Session(username=None)
+    session.say("HELLO chatroom 1 Welcome to chatroom. Choose a username.")
+    type_text(session.screen, "bob")
+    session.screen.keypress((80, 24), "enter")
+    session.say("ERR NAME_TAKEN bob is taken, choose another name")
+    type_text(session.screen, "alic")
+    return session.show()
+
+
+def lobby() -> str:
+    session = _in_lobby()
+    session.say(f"PRIVMSG carol alice {T}9:05.000Z are you coming to tea?")
+    session.screen.keypress((80, 24), "down")
+    session.screen.keypress((80, 24), "down")
+    return session.show()
+
+
+def _in_lobby() -> Session:
+    session = Session()
+    session.say(
+        "HELLO chatroom 1 Welcome to chatroom. Choose a username.",
+        "WELCOME alice",
+        "ROOMS 3",
+        "ROOM general 0 256",
+        "ROOM help 0 256",
+        "ROOM tea 1 256 Tea and biscuits",
+        "LOBBY watching",
+    )
+    session.clock.advance(0.012)
+    session.say("PONG lag1")  # the lag probe sent on connecting
+    return session
+
+
+def _in_tea() -> Session:
+    session = _in_lobby()
+    type_text(session.screen, "tea")
+    session.screen.keypress((80, 24), "enter")
+    session.say(
+        "JOINED tea 2 256",
+        "MEMBERS tea bob alice",
+        f"HISTORY tea bob {T}8:40.000Z kettle's on, who wants a cup?",
+        f"HISTORY_ACTION tea bob {T}8:52.000Z pours tea",
+        "TOPIC tea bob Tea and biscuits",
+        "MEMBERS tea bob alice",
+        "OWNER tea bob",
+        "JOIN tea carol",
+        f"MSG tea bob {T}9:31.000Z welcome alice! milk or lemon?",
+        f"ACTION tea carol {T}9:40.000Z brings scones, still warm from the oven, "
+        "with clotted cream and far too much jam for three people",
+    )
+    type_text(session.screen, "lemon please, thanks bo")
+    return session
+
+
+def room() -> str:
+    return _in_tea().show()
+
+
+def narrow() -> str:
+    return _in_tea().show((40, 16))
+
+
+def disconnected() -> str:
+    session = _in_tea()
+    session.say("BYE server shutting down")
+    assert session.protocol is not None
+    session.protocol.connectionLost(Failure(ConnectionDone("closed")))
+    return session.show()
+
+
+SCREENSHOTS: dict[str, Callable[[], str]] = {
+    "username": username,
+    "lobby": lobby,
+    "room": room,
+    "narrow": narrow,
+    "disconnected": disconnected,
+}
+
+
+def render_all() -> dict[str, str]:
+    """Every screenshot, drawn with times in UTC."""
+    zone = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    try:
+        return {name: draw() for name, draw in SCREENSHOTS.items()}
+    finally:
+        if zone is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = zone
+        time.tzset()
+
+
+def documented() -> dict[str, str]:
+    """The screenshots as docs/client.md has them now."""
+    return dict(MARKER.findall(DOCS.read_text(encoding="utf-8")))
+
+
+def main() -> None:
+    """Rewrite docs/client.md's screenshots."""
+    shots = render_all()
+    text = MARKER.sub(
+        lambda match: f"<!-- screenshot: {match[1]} -->\n```text\n{shots[match[1]]}```",
+        DOCS.read_text(encoding="utf-8"),
+    )
+    DOCS.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The send queue: paced lines, replies matched to lines, refused lines resent."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.client.sending import Outgoing, SendQueue
+
+
+class SendQueueTestCase(unittest.TestCase):
+    """A queue writing into a list, on a clock the test moves."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.written: list[str] = []
+        self.refused: list[Outgoing] = []
+        self.lags: list[float] = []
+        self.queue = SendQueue(
+            self.clock,
+            self.written.append,
+            on_refused=self.refused.append,
+            on_lag=self.lags.append,
+        )
+
+    def lines(self) -> list[str]:
+        """What reached the server, without the client's PINGs."""
+        return [line for line in self.written if not line.startswith("PING ")]
+
+    def pong_all(self) -> None:
+        """The server answers every PING written so far, in order."""
+        for line in list(self.written):
+            if line.startswith("PING q"):
+                self.queue.pong(line.removeprefix("PING "))
+
+
+class PacingTests(SendQueueTestCase):
+    """A paste goes out whole, in order, no faster than the server allows."""
+
+    def test_paste_paced_in_order(self) -> None:
+        """30 lines: 8 at once, then one a second, in the order pasted."""
+        pasted = [f"line {number}" for number in range(30)]
+        for text in pasted:
+            self.queue.send(text, typed=True)
+        self.assertEqual(self.lines(), pasted[:8])
+        self.clock.advance(0.99)
+        self.assertEqual(len(self.lines()), 8)
+        self.clock.advance(0.01)
+        self.assertEqual(len(self.lines()), 9)
+        self.clock.pump([1.0] * 21)
+        self.assertEqual(self.lines(), pasted)
+
+    def test_each_line_followed_by_its_ping(self) -> None:
+        """Every line is followed by a PING whose PONG closes its replies."""
+        self.queue.send("/who", typed=True)
+        self.assertEqual(self.written, ["/who", "PING q1"])
+        self.assertEqual(self.queue.answering, Outgoing("/who", True, "q1", 0.0))
+        self.clock.advance(0.25)
+        self.assertTrue(self.queue.pong("q1"))
+        self.assertIsNone(self.queue.answering)
+        self.assertEqual(self.lags, [0.25])
+        self.assertFalse(self.queue.pong("deadbeef"))  # the server's own keepalive
+
+
+class RefusalTests(SendQueueTestCase):
+    """A line the server refused anyway is named and sent again, in order."""
+
+    def test_refused_line_resent_first(self) -> None:
+        """The refused line goes again before the lines behind it."""
+        for text in ("one", "two", "three"):
+            self.queue.send(text, typed=True)
+        self.written.clear()
+        refused = self.queue.rate_limited("slow down: at most 1 lines a second")
+        self.assertEqual(refused, self.refused[0])
+        self.assertEqual(self.refused[0].text, "one")
+        self.queue.pong("q1")
+        # "two" and "three" were in flight and refused as well.
+        self.queue.rate_limited("slow down: at most 1 lines a second")
+        self.queue.pong("q2")
+        self.queue.rate_limited("slow down: at most 1 lines a second")
+        self.queue.pong("q3")
+        self.assertEqual([line.text for line in self.refused], ["one", "two", "three"])
+        self.queue.send("four", typed=True)
+        self.assertEqual(self.lines(), [])  # waits a full token first
+        self.clock.pump([1.0] * 4)
+        self.assertEqual(self.lines(), ["one", "two", "three", "four"])
+
+    def test_nothing_new_goes_while_a_refusal_is_unsettled(self) -> None:
+        """After a refusal, later lines wait until the refused one is back in line."""
+        self.queue.send("one")
+        self.queue.rate_limited("slow down")
+        self.queue.send("two")
+        self.clock.advance(5)
+        self.assertEqual(self.lines(), ["one"])
+        self.queue.pong("q1")
+        self.clock.advance(1)
+        self.assertEqual(self.lines(), ["one", "one"])
+        self.clock.advance(1)
+        self.assertEqual(self.lines(), ["one", "one", "two"])
+
+    def test_slower_server_rate_adopted(self) -> None:
+        """A refusal naming a slower rate paces the queue at that rate."""
+        self.queue.send("one")
+        self.queue.rate_limited("slow down: at most 0.5 lines a second")
+        self.assertEqual(self.queue.rate, 0.5)
+
+
+class ResetTests(SendQueueTestCase):
+    """A lost connection returns the typed lines that were never confirmed."""
+
+    def test_unconfirmed_typed_lines_returned(self) -> None:
+        """Queued and unanswered typed lines come back; automatic ones do not."""
+        self.queue.send("/watch on")
+        for number in range(10):
+            self.queue.send(f"typed {number}", typed=True)
+        self.pong_all()
+        self.queue.send("unanswered", typed=True)  # queued behind the pace
+        lost = [line.text for line in self.queue.reset()]
+        self.assertEqual(lost, ["typed 7", "typed 8", "typed 9", "unanswered"])
+        self.assertIsNone(self.queue.answering)

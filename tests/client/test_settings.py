@@ -1,0 +1,113 @@
+"""The settings file and --log-dir: what a user writes down once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twisted.trial import unittest
+
+from chatroom.client import keys
+from chatroom.client.logfile import RoomLogger
+from chatroom.client.model import SessionModel
+from chatroom.client.settings import (
+    SettingsError,
+    apply_keys,
+    default_path,
+    load,
+    palette_with,
+)
+from chatroom.client.view import PALETTE, ChatScreen
+from tests.client.support import IN_TEA, SIZE, RecordedActions, feed
+
+STAMP = "2026-11-21T18:04:05.123Z"
+
+
+class SettingsFileTests(unittest.TestCase):
+    """Reading ``client.toml``."""
+
+    def write(self, text: str) -> Path:
+        path = Path(self.mktemp())
+        path.write_text(text)
+        return path
+
+    def test_xdg_config_home(self) -> None:
+        """The file lives in $XDG_CONFIG_HOME, else ~/.config."""
+        self.assertEqual(
+            default_path({"XDG_CONFIG_HOME": "/x"}), Path("/x/chatroom/client.toml")
+        )
+        self.assertEqual(
+            default_path({}).parts[-3:], (".config", "chatroom", "client.toml")
+        )
+
+    def test_missing_file_is_no_settings(self) -> None:
+        """No file: the defaults, no complaint."""
+        settings = load(Path(self.mktemp()))
+        self.assertIsNone(settings.host)
+        self.assertEqual(settings.time_format, "%H:%M")
+
+    def test_everything_read(self) -> None:
+        """Server, display, colours, keys and log folder are all taken."""
+        settings = load(
+            self.write(
+                '[server]\nhost = "h"\nport = 1\n'
+                '[display]\ntime_format = "%H:%M:%S"\nbell = false\n'
+                '[colours]\nmention = ["black", "light magenta"]\n'
+                '[keys]\nretry_now = ["f5"]\n'
+                '[logging]\ndir = "~/logs"\n'
+            )
+        )
+        self.assertEqual((settings.host, settings.port), ("h", 1))
+        self.assertEqual(settings.time_format, "%H:%M:%S")
+        self.assertFalse(settings.bell)
+        self.assertEqual(settings.colours, {"mention": ("black", "light magenta")})
+        self.assertEqual(settings.keys, {"RETRY_NOW": ["f5"]})
+        self.assertEqual(settings.log_dir, Path("~/logs").expanduser())
+
+    def test_mistakes_named(self) -> None:
+        """Bad TOML or a wrong type is one message naming the file and the key."""
+        with self.assertRaisesRegex(SettingsError, "client.toml|Expected"):
+            load(self.write("[server\n"))
+        with self.assertRaisesRegex(SettingsError, "server.port must be a int"):
+            load(self.write('[server]\nport = "80"\n'))
+
+    def test_colours_replace_the_palette(self) -> None:
+        """A colour in the file replaces its palette entry; unknown ones are refused."""
+        palette = palette_with(PALETTE, {"mention": ("black", "light magenta")})
+        self.assertIn(("mention", "black", "light magenta", "standout"), palette)
+        self.assertRaises(SettingsError, palette_with, PALETTE, {"nope": ("a", "b")})
+
+    def test_keys_rebound(self) -> None:
+        """[keys] rebinds a command: the screen answers the new key, not the old."""
+        self.addCleanup(keys.rebind, "RETRY_NOW", keys.keys_for("RETRY_NOW"))
+        apply_keys(load(self.write('[keys]\nretry_now = ["f5"]\n')))
+        actions = RecordedActions()
+        screen = ChatScreen(SessionModel(), actions, "example:8080")
+        screen.keypress(SIZE, "ctrl r")
+        screen.keypress(SIZE, "f5")
+        self.assertEqual(actions.retries, 1)
+        with self.assertRaises(SettingsError):
+            apply_keys(load(self.write('[keys]\nfly = ["f6"]\n')))
+
+
+class LogDirTests(unittest.TestCase):
+    """--log-dir keeps a file per room."""
+
+    def test_each_room_to_its_file(self) -> None:
+        """Room lines go to #room.log, lobby lines to lobby.log, with the date."""
+        folder = Path(self.mktemp())
+        model = SessionModel()
+        logger = RoomLogger(model, folder)
+        self.addCleanup(logger.close)
+        feed(
+            model,
+            *IN_TEA,
+            f"MSG tea bob {STAMP} hello",
+            f"ACTION tea bob {STAMP} waves",
+        )
+        feed(model, "LEFT tea", f"PRIVMSG carol alice {STAMP} psst")
+        tea = (folder / "#tea.log").read_text().splitlines()
+        self.assertRegex(tea[-2], r"^2026-11-2\d \d\d:\d\d:05 <bob> hello$")
+        self.assertTrue(tea[-1].endswith("* bob waves"))
+        lobby = (folder / "lobby.log").read_text()
+        self.assertIn("[private] carol → alice: psst", lobby)
+        self.assertNotIn("psst", "\n".join(tea))
