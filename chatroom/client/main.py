@@ -183,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         refresher = ScreenRefresher(model, reactor, loop.draw_screen)
 
     def unreachable(failure: Failure) -> None:
-        message = failure.getErrorMessage() or failure.type.__name__
+        message = failure.getErrorMessage() or type(failure.value).__name__
         print(
             f"chatroom-urwid: cannot connect to {address}: {message}", file=sys.stderr
         )
