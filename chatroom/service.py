@@ -9,6 +9,10 @@ for their output to drain.
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any, NoReturn
+
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
@@ -17,6 +21,33 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.server import ChatServer
+
+
+class StartupError(Exception):
+    """The server cannot start; the message says why, in one line."""
+
+
+def refuse_to_start(message: str) -> NoReturn:
+    """Before the reactor runs: one line on stderr, exit status 1."""
+    print(f"chatroom: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def stop_with_error(reactor: Any, message: str) -> None:
+    """While the reactor runs: log one line, shut down cleanly, exit status 1.
+
+    twistd exits 0 whenever its reactor stops, so the status is set by
+    leaving the process once shutdown (BYE to clients, flushing) is done.
+    """
+    ChatService.log.critical("{message}", message=message)
+
+    def leave() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
+
+    reactor.addSystemEventTrigger("after", "shutdown", leave)
+    reactor.stop()
 
 
 class ChatService(Service):
@@ -61,20 +92,27 @@ class ListeningService(Service):
 
     log = Logger()
 
-    def __init__(self, endpoint: IStreamServerEndpoint, factory: Factory) -> None:
+    def __init__(
+        self,
+        endpoint: IStreamServerEndpoint,
+        factory: Factory,
+        description: str = "",
+    ) -> None:
         self.endpoint = endpoint
+        self.description = description or str(endpoint)
         self.factory = factory
         self.port: IListeningPort | None = None
         self._port_waiters: list[Deferred[IListeningPort]] = []
 
     def startService(self) -> None:
+        """Listen, or raise :class:`StartupError` saying why not (port in use)."""
         super().startService()
         failures: list[Failure] = []
         listening = self.endpoint.listen(self.factory)
         listening.addCallback(self._listened)
         listening.addErrback(failures.append)
         if failures:
-            failures[0].raiseException()
+            raise StartupError(failures[0].getErrorMessage())
 
     def _listened(self, port: IListeningPort) -> IListeningPort:
         self.port = port

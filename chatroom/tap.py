@@ -23,7 +23,13 @@ from chatroom.cluster.registry import RedisRegistry
 from chatroom.config import ServerConfig
 from chatroom.protocol import ChatFactory
 from chatroom.server import ChatServer
-from chatroom.service import ChatService, ListeningService
+from chatroom.service import (
+    ChatService,
+    ListeningService,
+    StartupError,
+    refuse_to_start,
+    stop_with_error,
+)
 from chatroom.text import is_valid_name
 
 DEFAULTS = ServerConfig()
@@ -275,6 +281,13 @@ class ChatroomService(MultiService):
         ChatService(server).setServiceParent(self)
         listener.setServiceParent(self)  # stopped first: no new connections
 
+    def startService(self) -> None:
+        """Start, or say in one line why not and exit 1 (a busy port, say)."""
+        try:
+            super().startService()
+        except StartupError as problem:
+            refuse_to_start(f"cannot listen on {self.listener.description}: {problem}")
+
     def stopService(self) -> Deferred[None]:
         """Stop listening, say BYE to everyone; then let twistd exit 0.
 
@@ -300,15 +313,24 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         from twisted.internet import reactor as global_reactor
 
         reactor = global_reactor
-    endpoint = serverFromString(reactor, config["port"])
+    try:
+        endpoint = serverFromString(reactor, config["port"])
+    except (ValueError, KeyError, TypeError) as problem:
+        refuse_to_start(f"--port {config['port']}: {problem}")
     server_config = config.server_config()
     cluster = config.cluster_config()
     registry = None
     if cluster is not None:
-        registry = RedisRegistry.connect(server_config, cluster, reactor)
+        registry = RedisRegistry.connect(
+            server_config,
+            cluster,
+            reactor,
+            on_fatal=lambda message: stop_with_error(reactor, message),
+        )
     server = ChatServer(server_config, clock=reactor, registry=registry)
     factory = ChatFactory(server)
-    return ChatroomService(server, ListeningService(endpoint, factory), reactor)
+    listener = ListeningService(endpoint, factory, description=config["port"])
+    return ChatroomService(server, listener, reactor)
 
 
 def default_node_id() -> str:

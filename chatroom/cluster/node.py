@@ -10,13 +10,16 @@ from its :class:`Holdings` (the registry).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from twisted.internet import defer, task
 from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectError, DNSLookupError
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatroom.cluster import scripts
 from chatroom.cluster.calls import RedisCalls
@@ -71,8 +74,12 @@ class ClusterNode:
         calls: RedisCalls,
         clock: IReactorTime,
         holdings: Holdings,
+        on_fatal: Callable[[str], None] = lambda message: None,
     ) -> None:
         self.config = config
+        self.clock = clock
+        self.on_fatal = on_fatal
+        self._started_at: float | None = None
         self.id = config.node_id
         self.calls = calls
         self.holdings = holdings
@@ -86,11 +93,14 @@ class ClusterNode:
         calls.commands.on_up = calls.subscriber.on_up = self._link_up
         calls.commands.on_down = calls.subscriber.on_down = self._link_down
         calls.on_harvested = self.start_resume
+        calls.commands.on_connect_failed = self._connect_failed
+        calls.subscriber.on_connect_failed = self._connect_failed
 
     def start(self) -> None:
         self.log.info(
             "cluster node {node} using {redis}", node=self.id, redis=self.config.redis
         )
+        self._started_at = self.clock.seconds()
         self.calls.commands.startService()
         self.calls.subscriber.startService()
         self._heartbeat.start(self.config.node_ttl / 3, now=False)
@@ -130,6 +140,26 @@ class ClusterNode:
         return waiter
 
     # -- losing and regaining Redis ----------------------------------------------
+
+    def _connect_failed(self, failure: Failure) -> None:
+        """Nobody answers at Redis's address: at start, past ``--redis-timeout``,
+        that is a configuration error, and the node stops (``on_fatal``).
+
+        Once the node has been in the cluster, it keeps retrying instead, and
+        serves ``UNAVAILABLE`` meanwhile. So does a Redis that answers but
+        refuses us (a bad password or certificate): that is for its operator
+        to see in the log, and the tests check it stays recoverable.
+        """
+        if self._registered or self._started_at is None:
+            return
+        if not failure.check(ConnectError, DNSLookupError):
+            return
+        if self.clock.seconds() - self._started_at < self.config.redis_timeout:
+            return
+        self._started_at = None  # say it once
+        self.on_fatal(
+            f"cannot reach Redis at {self.config.redis}: {failure.getErrorMessage()}"
+        )
 
     def _link_up(self) -> None:
         if self.calls.commands.connection and self.calls.subscriber.connection:

@@ -21,10 +21,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import txredisapi
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import Service
+from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint, wrapClientTLS
-from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.internet.interfaces import (
+    IProtocol,
+    IProtocolFactory,
+    IStreamClientEndpoint,
+)
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
+from twisted.python.failure import Failure
+from zope.interface import implementer
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,27 @@ class RedisAddress:
         return f"{scheme}://{self.host}:{self.port}/{self.db}"
 
 
+@implementer(IStreamClientEndpoint)
+class _ReportingEndpoint:
+    """An endpoint that tells its link about every failed attempt to connect."""
+
+    def __init__(self, endpoint: IStreamClientEndpoint, link: RedisLink) -> None:
+        self._endpoint = endpoint
+        self._link = link
+
+    def __repr__(self) -> str:  # ClientService logs each retry with it
+        return str(self._link.address)
+
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
+        connecting = self._endpoint.connect(protocolFactory)
+        connecting.addErrback(self._failed)
+        return connecting
+
+    def _failed(self, failure: Failure) -> Failure:
+        self._link.on_connect_failed(failure)
+        return failure
+
+
 class SubscriberProtocol(txredisapi.SubscriberProtocol):
     """A subscriber connection that hands every message to its link's owner."""
 
@@ -159,9 +187,10 @@ class RedisLink(Service):
         self.on_up: Callable[[], None] = lambda: None
         self.on_down: Callable[[], None] = lambda: None
         self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
+        self.on_connect_failed: Callable[[Failure], None] = lambda failure: None
         self._reactor = reactor
         self._client = ClientService(
-            address.endpoint(reactor),
+            _ReportingEndpoint(address.endpoint(reactor), self),
             _LinkFactory(self),
             # 0.1 s, doubling to 5 s, plus up to 0.1 s so nodes don't retry
             # in lockstep.

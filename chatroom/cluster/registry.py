@@ -74,6 +74,7 @@ class RedisRegistry:
         clock: Any,
         commands: RedisLink,
         subscriber: RedisLink,
+        on_fatal: Callable[[str], None] = lambda message: None,
     ) -> None:
         self.config = config
         self.cluster = cluster
@@ -81,7 +82,7 @@ class RedisRegistry:
         self.calls = RedisCalls(
             commands, subscriber, cluster.prefix, cluster.redis_timeout, clock
         )
-        self.node = ClusterNode(cluster, self.calls, clock, self)
+        self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         self.sessions: dict[str, Member] = {}  # token → member, once named
         self.here = NodeRooms(
             cluster.prefix,
@@ -103,9 +104,16 @@ class RedisRegistry:
 
     @classmethod
     def connect(
-        cls, config: ServerConfig, cluster: ClusterConfig, reactor: Any
+        cls,
+        config: ServerConfig,
+        cluster: ClusterConfig,
+        reactor: Any,
+        on_fatal: Callable[[str], None] = lambda message: None,
     ) -> RedisRegistry:
-        """A registry with its two links to the Redis that ``cluster`` names."""
+        """A registry with its two links to the Redis that ``cluster`` names.
+
+        ``on_fatal`` is called if Redis cannot be reached at start.
+        """
         return cls(
             config,
             cluster,
@@ -114,6 +122,7 @@ class RedisRegistry:
             subscriber=RedisLink(
                 reactor, cluster.redis, "redis subscriber", subscriber=True
             ),
+            on_fatal=on_fatal,
         )
 
     # -- for operators and tests ------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
 import tempfile
 
@@ -140,3 +141,60 @@ class TwistdTests(unittest.TestCase):
         self.assertNotEqual(ended.value.exitCode, 0)
         self.assertIn(b"--rooms: 'bad name!' is not a valid room name", process.output)
         self.assertNotIn(b"Traceback", process.output)
+
+
+class StartupFailureTests(unittest.TestCase):
+    """A server that cannot start says why in one line and exits non-zero."""
+
+    timeout = 20
+
+    @defer.inlineCallbacks
+    def failed_start(self, *args: str):
+        """Run twistd with ``args``; fires with its output once it has exited 1."""
+        process = spawn_twistd(self, *args)
+        process.listening.addErrback(lambda _: None)
+        (ended,) = yield process.ended
+        ended.trap(error.ProcessTerminated)
+        self.assertEqual(ended.value.exitCode, 1)
+        self.assertNotIn(b"Traceback", process.output)
+        return process.output.decode()
+
+    def chatroom_lines(self, output: str) -> list[str]:
+        return [line for line in output.splitlines() if "chatroom" in line.lower()]
+
+    @defer.inlineCallbacks
+    def test_port_in_use(self):
+        """A busy port: one line naming the port, exit status 1."""
+        busy = reactor.listenTCP(0, protocol.Factory(), interface="127.0.0.1")
+        self.addCleanup(busy.stopListening)
+        port = busy.getHost().port
+        output = yield self.failed_start("--port", f"tcp:{port}:interface=127.0.0.1")
+        lines = [line for line in output.splitlines() if "cannot listen" in line]
+        self.assertEqual(len(lines), 1, output)
+        self.assertIn(f"tcp:{port}:interface=127.0.0.1", lines[0])
+        self.assertIn("Address already in use", lines[0])
+
+    @defer.inlineCallbacks
+    def test_bad_endpoint_description(self):
+        """An endpoint Twisted does not know: one line on stderr, exit status 1."""
+        output = yield self.failed_start("--port", "bogus:8080")
+        self.assertEqual(
+            output.strip().splitlines(),
+            ["chatroom: --port bogus:8080: Unknown endpoint type: 'bogus'"],
+        )
+
+    @defer.inlineCallbacks
+    def test_unreachable_redis(self):
+        """Nothing at the Redis address: one line once --redis-timeout has
+        passed, then a clean exit with status 1."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            nobody = probe.getsockname()[1]
+        output = yield self.failed_start(
+            "--port", "tcp:0:interface=127.0.0.1",
+            "--redis", f"redis://127.0.0.1:{nobody}/0",
+            "--redis-timeout", "0.5",
+        )  # fmt: skip
+        lines = [line for line in output.splitlines() if "cannot reach Redis" in line]
+        self.assertEqual(len(lines), 1, output)
+        self.assertIn(f"redis://127.0.0.1:{nobody}/0", lines[0])
