@@ -40,7 +40,7 @@ from chatroom.events import (
 )
 from chatroom.framing import LineFraming
 from chatroom.ratelimit import TokenBucket
-from chatroom.sendq import SendQueue
+from chatroom.sendq import SendQueue, Transport
 from chatroom.server import ChatServer
 from chatroom.text import has_control_characters, name_key, without_control_characters
 from chatroom.wire import PROTOCOL_VERSION, format_line
@@ -193,7 +193,9 @@ class ChatProtocol(LineFraming):
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
-        self.sendq = SendQueue(self._tcp, self.config.sendq, self._sendq_full)
+        self.sendq = SendQueue(
+            cast(Transport, self.transport), self.config.sendq, self._sendq_full
+        )
         self.host = getattr(self._tcp.getPeer(), "host", "")
         self.server.opened(self)
         refusal = self.server.admit(self, self.host)

@@ -12,11 +12,22 @@ queued (:mod:`chatroom.tcpdirect`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
-from twisted.internet.interfaces import IPushProducer, ITransport
+from twisted.internet.interfaces import IPushProducer
 from zope.interface import implementer
 
 from chatroom.tcpdirect import direct_writer
+
+
+class Transport(Protocol):
+    """What the queue needs of a transport (``ITransport`` + ``IConsumer``)."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def registerProducer(self, producer: object, streaming: bool) -> None: ...
+
+    def unregisterProducer(self) -> None: ...
 
 
 @implementer(IPushProducer)
@@ -35,7 +46,7 @@ class SendQueue:
 
     def __init__(
         self,
-        transport: ITransport,
+        transport: Transport,
         limit: int,
         on_overflow: Callable[[], None],
     ) -> None:
@@ -46,7 +57,7 @@ class SendQueue:
         self._on_overflow = on_overflow
         self._direct = direct_writer(transport)
         self._transport = transport
-        transport.registerProducer(self, True)  # type: ignore[attr-defined]
+        transport.registerProducer(self, True)
 
     def write(self, data: bytes) -> None:
         """Send ``data``, or drop the connection if its client fell too far behind."""
@@ -68,7 +79,7 @@ class SendQueue:
         """Nothing more is sent; the transport no longer reports to us."""
         if not self.closed:
             self.closed = True
-        self._transport.unregisterProducer()  # type: ignore[attr-defined]
+        self._transport.unregisterProducer()
 
     # -- IPushProducer: called by the transport --------------------------------
 
