@@ -26,3 +26,11 @@ class ServerConfig:
     ping_timeout: float = 60.0
     lobby_interval: float = 1.0
     shutdown_grace: float = 3.0
+    #: Events kept per room (in the store, or in memory with ``--db :memory:``).
+    retention: int = 10_000
+    #: Seconds an event is kept in the store; 0 for no age limit.
+    retention_age: float = 0.0
+    #: Seconds a restored room waits for someone to rejoin it.
+    grace: float = 300.0
+    #: Most events replayed to a member resuming with ``/join ROOM since ID``.
+    resume_bound: int = 1000

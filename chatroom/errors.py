@@ -93,6 +93,14 @@ def bad_args(text: str) -> ChatError:
     return ChatError("BAD_ARGS", text)
 
 
+def bad_event_id(value: str) -> ChatError:
+    return bad_args(f"{value!r} is not an event id (ids are what @ID showed)")
+
+
+def history_count(limit: int) -> ChatError:
+    return bad_args(f"/history asks for 1 to {limit} events")
+
+
 def topic_too_long() -> ChatError:
     return bad_args(f"topics are at most {TOPIC_MAX_LENGTH} characters")
 

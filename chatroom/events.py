@@ -47,15 +47,23 @@ class Event(Encodable):
 
     ``name`` is the line protocol's event word, ``fields`` its fields (for
     room events the first is the room's name) and ``text`` its free text.
+    ``id`` is a stored event's position in its room (``MSG``, ``ACTION`` and
+    their ``HISTORY`` forms), increasing within the room; "" for events that
+    are not stored. It is not part of the line: a door shows it only to
+    connections that asked (``/caps ids``), with a second rendering
+    (:func:`to_id_line`), so nobody else pays for it.
     """
 
-    __slots__ = ("fields", "name", "text")
+    __slots__ = ("fields", "id", "name", "text")
 
-    def __init__(self, name: str, fields: Sequence[str], text: str = "") -> None:
+    def __init__(
+        self, name: str, fields: Sequence[str], text: str = "", id: str = ""
+    ) -> None:
         super().__init__()
         self.name = name
         self.fields = tuple(fields)
         self.text = text
+        self.id = id
 
     def __repr__(self) -> str:
         return f"<Event {self.name} {' '.join(self.fields)} {self.text!r}>"
@@ -76,22 +84,49 @@ def to_line(event: Event) -> bytes:
     return format_line(event.name, *event.fields, text=event.text or None)
 
 
+def to_id_line(event: Event) -> bytes:
+    """The line preceded by ``@ID `` for a stored event (``/caps ids``).
+
+    Built from the event's cached plain line, so a room's message costs one
+    more concatenation per door, not a second encoding, and only if some
+    member asked for ids.
+    """
+    line = event.encoded(to_line)
+    if not event.id:
+        return line
+    return b"@" + event.id.encode("ascii") + b" " + line
+
+
 def from_line(data: bytes) -> Event:
     """Parse one protocol line (with its CRLF) back into an :class:`Event`.
 
     The line itself is kept as the event's line rendering, so a node
     relaying an event from Redis to its line clients never re-encodes it.
+    A line that starts with ``@ID `` (a stored event, as the cluster
+    publishes it) keeps that whole line as its :func:`to_id_line` rendering
+    and the rest as its plain one.
     """
-    parsed = parse_event(data.rstrip(b"\r\n").decode("utf-8"))
-    event = Event(parsed.name, parsed.fields, parsed.text)
-    event._encoded[to_line] = data
+    event_id = ""
+    if data.startswith(b"@"):
+        head, _, rest = data.partition(b" ")
+        event_id = head[1:].decode("ascii")
+        plain = rest
+    else:
+        plain = data
+    parsed = parse_event(plain.rstrip(b"\r\n").decode("utf-8"))
+    event = Event(parsed.name, parsed.fields, parsed.text, event_id)
+    event._encoded[to_line] = plain
+    if event_id:
+        event._encoded[to_id_line] = data
     return event
 
 
-def history_event(kind: str, room: str, user: str, stamp: str, text: str) -> Event:
+def history_event(
+    kind: str, room: str, user: str, stamp: str, text: str, id: str = ""
+) -> Event:
     """The ``HISTORY`` (or ``HISTORY_ACTION``) form of a ``MSG`` (``ACTION``)."""
     name = "HISTORY" if kind == "MSG" else "HISTORY_ACTION"
-    return Event(name, (room, user, stamp), text)
+    return Event(name, (room, user, stamp), text, id)
 
 
 class RoomInfo(Encodable):
@@ -147,6 +182,9 @@ class Welcome:
     history: list[Event] = field(default_factory=list)
     topic: str = ""
     topic_by: str = ""
+    #: Set when the member asked to resume (``since``) and more was missed
+    #: than is replayed: the number of events left out, or "?" if unknown.
+    gap: str = ""
 
 
 @dataclass

@@ -1,15 +1,19 @@
 """The in-process registry: names and rooms of a server that runs alone.
 
-Everything lives in this process's memory and every operation completes
-in the call that asks for it (the coroutines never wait), so the line
-door's handlers run to completion as plain calls. Every rule comes from
-:mod:`chatroom.rules`; every refusal from :mod:`chatroom.errors`.
+Everything it serves lives in this process's memory and every operation
+completes in the call that asks for it (the coroutines never wait), so the
+line door's handlers run to completion as plain calls. The one exception is
+``/history`` reaching further back than memory holds, which waits for the
+store. Rooms, topics and messages are also handed to a
+:class:`~chatroom.store.Store` (``--db``), which writes them off the
+reactor thread; at start-up the registry restores what it kept. Every rule
+comes from :mod:`chatroom.rules`; every refusal from :mod:`chatroom.errors`.
 """
 
 from __future__ import annotations
 
-from twisted.internet.defer import Deferred, succeed
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from chatroom import errors, rules
@@ -26,6 +30,7 @@ from chatroom.events import (
 from chatroom.lobby import LobbyWatchers
 from chatroom.registry import Member
 from chatroom.rooms import Room
+from chatroom.store import MemoryStore, RoomRecord, Row, Store
 from chatroom.text import name_key
 from chatroom.wire import format_time
 
@@ -41,19 +46,98 @@ class LocalRegistry:
 
     log = Logger()
 
-    def __init__(self, config: ServerConfig, clock: IReactorTime) -> None:
+    def __init__(
+        self, config: ServerConfig, clock: IReactorTime, store: Store | None = None
+    ) -> None:
         self.config = config
         self.clock = clock
+        self.store: Store = store or MemoryStore()
         self.users: dict[str, Member] = {}
         self.names: dict[Member, str] = {}
         self.rooms: dict[str, Room] = {}
         self.places: dict[Member, dict[Room, None]] = {}
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
-        for room_name in config.rooms:
-            self._add_room(
-                Room(room_name, config.room_capacity, config.history, permanent=True)
+        #: The newest event id of rooms that are gone: made again, a room
+        #: goes on from there, so an id never means two events.
+        self.last_ids: dict[str, int] = {}
+        self._grace: IDelayedCall | None = None
+        self._restore()
+
+    # -- restoring what the store kept --------------------------------------------
+
+    def _new_room(self, name: str, permanent: bool, owner: Member | None) -> Room:
+        config = self.config
+        keep = max(config.history, config.resume_bound)
+        if self.store.persistent:
+            keep = min(keep, config.retention)
+        room = Room(name, config.room_capacity, config.history, permanent, owner, keep)
+        if self.store.persistent:
+            room.retention = config.retention
+        room.last_id = self.last_ids.pop(room.key, 0)
+        room.first_id = room.last_id + 1
+        return room
+
+    def _restore(self) -> None:
+        """Permanent rooms, then every room the store kept, with its history.
+
+        Restored rooms that nobody rejoins within ``--grace`` are harvested
+        (:meth:`_grace_over`), so reconnecting clients find their room.
+        """
+        config = self.config
+        loaded = self.store.load(max(config.history, config.resume_bound))
+        self.last_ids.update(loaded.last_ids)
+        permanent = {name_key(name): name for name in config.rooms}
+        for name in config.rooms:
+            self._add_room(self._new_room(name, True, None))
+        for record in loaded.rooms:
+            room = self.rooms.get(record.key)
+            if room is None:
+                room = self._new_room(record.name, False, None)
+                room.restored = True
+                room.absent_owner = name_key(record.owner) if record.owner else ""
+                self._add_room(room)
+            room.topic, room.topic_by = record.topic, record.topic_by
+            room.first_id = record.first_id
+            for row in record.recent:
+                room.remember(self._history(room, row))
+        for room in self.rooms.values():
+            if room.key in permanent:
+                self._save(room)
+        if any(room.restored for room in self.rooms.values()):
+            self.log.info(
+                "restored {count} rooms",
+                count=sum(r.restored for r in self.rooms.values()),
             )
+            self._grace = self.clock.callLater(config.grace, self._grace_over)
+
+    def _grace_over(self) -> None:
+        """Restored rooms nobody came back to go; absent owners are replaced."""
+        self._grace = None
+        for room in list(self.rooms.values()):
+            if room.restored and not room.members and not room.permanent:
+                self._remove_room(room)
+            elif room.absent_owner and room.members:
+                room.absent_owner = ""
+                room.owner = next(iter(room.members))
+                room.broadcast(Event("OWNER", (room.name, room.members[room.owner])))
+                self._save(room)
+            room.restored = False
+
+    @staticmethod
+    def _history(room: Room, row: Row) -> Event:
+        event_id, kind, user, stamp, text = row
+        return history_event(kind, room.name, user, stamp, text, str(event_id))
+
+    def _save(self, room: Room) -> None:
+        """Tell the store the room's name, owner and topic."""
+        owner = room.members.get(room.owner) if room.owner is not None else None
+        if owner is None and room.absent_owner:
+            owner = room.absent_owner
+        record = RoomRecord(
+            room.key, room.name, owner or "", room.permanent, room.topic, room.topic_by
+        )
+        self.store.save_room(record)
 
     # -- life -------------------------------------------------------------------
 
@@ -61,12 +145,16 @@ class LocalRegistry:
         """Nothing to connect to."""
 
     def stop(self) -> None:
-        """Shutdown: departures are no longer announced, no more lobby pushes."""
+        """Shutdown: departures are no longer announced, no more lobby pushes,
+        and rooms emptied from now on stay (in the store, for the restart)."""
         self.stopping = True
         self.lobby.stop()
+        if self._grace is not None and self._grace.active():
+            self._grace.cancel()
 
     def detach(self) -> Deferred[None]:
-        return succeed(None)
+        """Every session is closed: write what is pending and close the store."""
+        return self.store.close()
 
     # -- names ----------------------------------------------------------------
 
@@ -88,6 +176,8 @@ class LocalRegistry:
         for room in rooms:
             room.rename(member, name)
             room.broadcast(nick)
+            if room.owner is member:
+                self._save(room)
         return True
 
     def release(self, member: Member, reason: str) -> None:
@@ -135,29 +225,39 @@ class LocalRegistry:
         if name_key(name) in self.rooms:
             raise errors.room_exists(self.rooms[name_key(name)].name)
         rules.check_room_count(len(self.rooms), self.config.max_rooms)
-        room = Room(name, self.config.room_capacity, self.config.history, owner=member)
+        room = self._new_room(name, False, member)
         self._add_room(room)
         self.log.info("{user} created room {room}", user=self.names[member], room=name)
         self._enter(member, room, leaving)
+        self._save(room)
 
     async def join_room(
-        self, member: Member, name: str, leaving: str | None = None
+        self,
+        member: Member,
+        name: str,
+        leaving: str | None = None,
+        since: int | None = None,
     ) -> None:
         room = self._find(name)
         if member in room.members:
             raise errors.already_in_room(room.name)
         rules.check_space(room.facts())  # before leaving: a refusal keeps us there
-        self._enter(member, room, leaving)
+        self._enter(member, room, leaving, since)
 
-    def _enter(self, member: Member, room: Room, leaving: str | None) -> None:
+    def _enter(
+        self, member: Member, room: Room, leaving: str | None, since: int | None = None
+    ) -> None:
         if leaving is not None:
             old = self.rooms.get(name_key(leaving))
             if old is not None and member in old.members:
                 self._leave(member, old, f"left for {room.name}")
         name = self.names[member]
+        owner = room.owner
         room.add(member, name)
         self.places.setdefault(member, {})[room] = None
-        member.entered(room.welcome())
+        member.entered(room.welcome(since, self.config.resume_bound))
+        if room.owner is not owner:
+            self._save(room)  # its owner is back
         self._room_changed(room)
         self.log.info("{user} joined {room}", user=name, room=room.name)
 
@@ -167,22 +267,46 @@ class LocalRegistry:
     def _leave(
         self, member: Member, room: Room, reason: str, announce: bool = True
     ) -> None:
+        owner = room.owner
         room.remove(member, reason, announce=announce)
         places = self.places[member]
         del places[room]
         if not places:
             del self.places[member]
+        if self.stopping:
+            return  # every room that exists at shutdown is restored
         if not room.members and not room.permanent:
             self._remove_room(room)
         else:
+            if room.owner is not owner:
+                self._save(room)
             self._room_changed(room)
 
     async def say(self, member: Member, room: str, kind: str, text: str) -> None:
         rules.check_text(text)
         where = self._room_of(member, room)
-        name, stamp = self.names[member], format_time(self.clock.seconds())
-        where.broadcast(Event(kind, (where.name, name, stamp), text))
-        where.remember(history_event(kind, where.name, name, stamp, text))
+        now = self.clock.seconds()
+        name, stamp = self.names[member], format_time(now)
+        event_id = where.last_id + 1
+        where.broadcast(Event(kind, (where.name, name, stamp), text, str(event_id)))
+        where.remember(
+            history_event(kind, where.name, name, stamp, text, str(event_id))
+        )
+        self.store.add_event(where.key, (event_id, kind, name, stamp, text), now)
+
+    async def room_history(
+        self, member: Member, room: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        rules.check_history_count(count)
+        where = self._room_of(member, room)
+        last = where.last_id if before is None else min(before - 1, where.last_id)
+        first = max(where.first_id, last - count + 1)
+        if last < first:
+            return []
+        if where.holds_from(first):
+            return where.held(first, last)
+        rows = await self.store.read(where.key, first, last)
+        return [self._history(where, row) for row in rows]
 
     async def room_details(self, room: str) -> RoomDetails:
         where = self._find(room)
@@ -202,6 +326,7 @@ class LocalRegistry:
         rules.check_set_topic(where.facts(), name_key(name))
         where.topic, where.topic_by = topic, name
         where.broadcast(Event("TOPIC", (where.name, name), topic))
+        self._save(where)
         self._room_changed(where)
 
     async def delete_room(self, member: Member, name: str) -> None:
@@ -227,6 +352,8 @@ class LocalRegistry:
 
     def _remove_room(self, room: Room) -> None:
         del self.rooms[room.key]
+        self.last_ids[room.key] = room.last_id
+        self.store.drop_room(room.key)
         self._room_changed(room)
 
     # -- lobby watchers ---------------------------------------------------------

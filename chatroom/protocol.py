@@ -30,15 +30,18 @@ from twisted.python.failure import Failure
 from chatroom import errors
 from chatroom.errors import ChatError
 from chatroom.events import (
+    Encoder,
     Event,
     Listing,
     LobbyChanges,
     RoomGone,
     RoomInfo,
     Welcome,
+    to_id_line,
     to_line,
 )
 from chatroom.framing import LineFraming
+from chatroom.positions import parse_caps, parse_history, parse_join, render_history
 from chatroom.ratelimit import TokenBucket
 from chatroom.sendq import SendQueue, Transport
 from chatroom.server import ChatServer
@@ -58,6 +61,9 @@ Commands (in a room, any other line is a message to everyone in it):
 /list             list the rooms
 /create NAME      create a room and enter it
 /join NAME        enter a room (leaving the one you are in)
+/join NAME since ID   ... and get what was said after event ID
+/history N [before ID]  N earlier messages of this room
+/caps ids         prefix stored events with @ID
 /leave            go back to the lobby
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic
@@ -103,14 +109,17 @@ def render_lobby_changes(changes: LobbyChanges) -> bytes:
     )
 
 
-def render_welcome(welcome: Welcome) -> bytes:
-    """``JOINED``, ``MEMBERS``, the history oldest first, then ``TOPIC``."""
+def render_welcome(welcome: Welcome, render: Encoder = to_line) -> bytes:
+    """``JOINED``, ``MEMBERS``, ``GAP`` if a resume left some out, the
+    history oldest first, then ``TOPIC``."""
     room = welcome.room
     lines = [
         format_line("JOINED", room, str(len(welcome.members)), str(welcome.capacity)),
         format_line("MEMBERS", room, *welcome.members),
     ]
-    lines.extend(event.encoded(to_line) for event in welcome.history)
+    if welcome.gap:
+        lines.append(format_line("GAP", room, welcome.gap))
+    lines.extend(event.encoded(render) for event in welcome.history)
     if welcome.topic:
         lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
     return b"".join(lines)
@@ -142,6 +151,7 @@ class ChatProtocol(LineFraming):
     #: command → (handler name, states it is allowed in)
     COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
         "nick": ("do_nick", _ANY),
+        "caps": ("do_caps", _ANY),
         "help": ("do_help", _ANY),
         "quit": ("do_quit", _ANY),
         "list": ("do_list", _NAMED),
@@ -152,6 +162,7 @@ class ChatProtocol(LineFraming):
         "delete": ("do_delete", _NAMED),
         "leave": ("do_leave", _IN_ROOM),
         "who": ("do_who", _IN_ROOM),
+        "history": ("do_history", _IN_ROOM),
         "topic": ("do_topic", _IN_ROOM),
         "me": ("do_me", _IN_ROOM),
     }
@@ -164,6 +175,9 @@ class ChatProtocol(LineFraming):
         self.name: str | None = None
         self.state = USERNAME
         self.room: str | None = None  # the line protocol's one room
+        #: How room events are rendered for this connection: with ``@ID``
+        #: once it has sent ``/caps ids``.
+        self.render: Encoder = to_line
         self.host = ""
         self.MAX_LENGTH = config.max_line
         self.max_unterminated = config.max_unterminated
@@ -289,14 +303,14 @@ class ChatProtocol(LineFraming):
         self.send(format_line("ERR", code, text=without_control_characters(text)))
 
     def deliver(self, event: Event) -> None:
-        self.send(event.encoded(to_line))
+        self.send(event.encoded(self.render))
 
     def entered(self, welcome: Welcome) -> None:
         if self.room is not None:  # the one-room rule: we left it for this one
             self.send(format_line("LEFT", self.room))
         self.room = welcome.room
         self.state = ROOM
-        self.send(render_welcome(welcome))
+        self.send(render_welcome(welcome, self.render))
 
     def removed(self, room: str, listing: Listing | None) -> None:
         if self.room is None or name_key(self.room) != name_key(room):
@@ -491,8 +505,19 @@ class ChatProtocol(LineFraming):
         await self.registry.create_room(self, name, leaving=self.room)
 
     async def do_join(self, args: str) -> None:
-        name = single_word(args, "/join NAME")
-        await self.registry.join_room(self, name, leaving=self.room)
+        name, since = parse_join(args)
+        await self.registry.join_room(self, name, leaving=self.room, since=since)
+
+    async def do_caps(self, args: str) -> None:
+        parse_caps(args)
+        self.render = to_id_line
+        self.send(format_line("CAPS", "ids"))
+
+    async def do_history(self, args: str) -> None:
+        count, before = parse_history(args)
+        room = self._current_room()
+        events = await self.registry.room_history(self, room, count, before)
+        self.send(render_history(room, events, self.render))
 
     async def do_leave(self, args: str) -> None:
         room = self._current_room()

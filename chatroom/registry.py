@@ -93,12 +93,30 @@ class Registry(Protocol):
         ...
 
     async def join_room(
-        self, member: Member, name: str, leaving: str | None = None
+        self,
+        member: Member,
+        name: str,
+        leaving: str | None = None,
+        since: int | None = None,
     ) -> None:
         """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
 
         A refusal (``NO_SUCH_ROOM``, ``ROOM_FULL``...) leaves the member
-        where it was, ``leaving`` included.
+        where it was, ``leaving`` included. With ``since`` (an event id the
+        member saw last), the welcome's history is the room's stored events
+        after it, at most ``resume_bound`` of them, and its ``gap`` says
+        how many were left out (see :func:`chatroom.rules.catch_up`).
+        """
+        ...
+
+    async def room_history(
+        self, member: Member, room: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        """Up to ``count`` stored events of ``room`` before id ``before`` (or
+        the newest), oldest first, in their ``HISTORY`` form with their ids.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
         """
         ...
 

@@ -12,7 +12,7 @@ from collections import deque
 
 from chatroom.events import Event, RoomInfo, Welcome
 from chatroom.registry import Member
-from chatroom.rules import RoomFacts, is_full
+from chatroom.rules import RoomFacts, catch_up, is_full
 from chatroom.text import name_key
 
 
@@ -31,16 +31,34 @@ class Room:
         history_size: int,
         permanent: bool = False,
         owner: Member | None = None,
+        keep: int | None = None,
     ) -> None:
+        """Args:
+        history_size: events a joiner is shown (``--history``).
+        keep: events held in memory for joiners, resumes and ``/history``
+            (at least ``history_size``; older ones are the store's).
+        """
         self.name = name
         self.key = name_key(name)
         self.capacity = capacity
         self.permanent = permanent
         self.owner: Member | None = None if permanent else owner
+        #: Restored from the store with an owner who has not come back yet
+        #: (the owner's name key): it owns the room again on rejoining.
+        self.absent_owner = ""
+        #: Restored and not rejoined yet: harvested after the grace period.
+        self.restored = False
         self.topic = ""
         self.topic_by = ""
         self.members: dict[Member, str] = {}
-        self.history: deque[Event] = deque(maxlen=history_size)
+        self.history_size = history_size
+        self.history: deque[Event] = deque(maxlen=max(history_size, keep or 0))
+        #: Ids of the room's stored events: the newest, and the oldest kept.
+        self.last_id = 0
+        self.first_id = 1
+        #: How many of its newest events the room keeps in all (memory only,
+        #: unless the registry has a store that keeps more).
+        self.retention = self.history.maxlen or 0
         self._info: RoomInfo | None = None
 
     def __repr__(self) -> str:
@@ -56,7 +74,7 @@ class Room:
         return RoomFacts(
             name=self.name,
             permanent=self.permanent,
-            owner=name_key(owner) if owner else "",
+            owner=name_key(owner) if owner else self.absent_owner,
             capacity=self.capacity,
             members=len(self.members),
         )
@@ -73,9 +91,15 @@ class Room:
             member.deliver(event)
 
     def add(self, member: Member, name: str) -> None:
-        """Add a member and tell the others (the joiner gets its welcome)."""
+        """Add a member and tell the others (the joiner gets its welcome).
+
+        The owner of a restored room owns it again when it comes back.
+        """
         self.broadcast(Event("JOIN", (self.name, name)))
         self.members[member] = name
+        self.restored = False
+        if self.absent_owner and self.absent_owner == name_key(name):
+            self.owner, self.absent_owner = member, ""
 
     def remove(self, member: Member, reason: str, announce: bool = True) -> None:
         """Remove a member, tell the rest why, and pass ownership on if needed."""
@@ -92,19 +116,46 @@ class Room:
         self.members[member] = name
 
     def remember(self, event: Event) -> None:
-        """Keep a ``HISTORY`` event for future joiners (bounded)."""
+        """Keep a ``HISTORY`` event for joiners, resumes and ``/history``
+        (bounded; an event with an id is the room's newest stored one)."""
         self.history.append(event)
+        if event.id:
+            self.last_id = int(event.id)
+            self.first_id = max(self.first_id, self.last_id - self.retention + 1)
 
-    def welcome(self) -> Welcome:
-        """What a joiner is shown: members, history, then the topic."""
+    def welcome(self, since: int | None = None, bound: int = 0) -> Welcome:
+        """What a joiner is shown: members, history, then the topic.
+
+        With ``since`` (an event id), the history is the events after it,
+        at most ``bound`` of them, and ``gap`` says how many are left out.
+        """
+        if since is None:
+            history = (
+                list(self.history)[-self.history_size :] if self.history_size else []
+            )
+            gap = ""
+        else:
+            resume = catch_up(since, self.first_id, self.last_id, bound)
+            history = self.held(resume.start, self.last_id)
+            gap = resume.gap
         return Welcome(
             room=self.name,
             members=list(self.members.values()),
             capacity=self.capacity,
-            history=list(self.history),
+            history=history,
             topic=self.topic,
             topic_by=self.topic_by,
+            gap=gap,
         )
+
+    def held(self, first: int, last: int) -> list[Event]:
+        """The stored events with ids ``first``..``last`` that memory holds."""
+        return [e for e in self.history if e.id and first <= int(e.id) <= last]
+
+    def holds_from(self, first: int) -> bool:
+        """Whether memory holds every kept event from id ``first`` on."""
+        oldest = next((int(e.id) for e in self.history if e.id), self.last_id + 1)
+        return oldest <= max(first, self.first_id)
 
     def info(self) -> RoomInfo:
         """This room's lobby entry.

@@ -85,3 +85,44 @@ def check_delete(room: RoomFacts, actor: str) -> None:
 
 def check_set_topic(room: RoomFacts, actor: str) -> None:
     """Any member may set the topic (the caller has checked membership)."""
+
+
+#: The most events one ``/history`` may ask for.
+HISTORY_PAGE_MAX = 200
+
+
+def check_history_count(count: int) -> None:
+    """``/history N``: N is 1 to :data:`HISTORY_PAGE_MAX`."""
+    if not 1 <= count <= HISTORY_PAGE_MAX:
+        raise errors.history_count(HISTORY_PAGE_MAX)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a member resuming from an event id is sent.
+
+    ``start``: the first id replayed (every kept event from it to the newest
+    follows); ``gap``: "" if nothing is left out, else the number of events
+    left out, or "?" if that is unknown (the id is older than what is kept,
+    or newer than anything this room has had).
+    """
+
+    start: int
+    gap: str
+
+
+def catch_up(since: int, first: int, last: int, bound: int) -> CatchUp:
+    """Where a resume from ``since`` starts, in a room whose kept events
+    are ``first``..``last`` (ids are consecutive within a room), replaying
+    at most ``bound``.
+
+    The Redis ``enter`` script computes the same ``start`` with the same
+    expression (see :mod:`chatroom.cluster.scripts`); the gap is decided here.
+    """
+    newest = max(first, last - bound + 1)
+    if since > last or since < first - 1:
+        return CatchUp(newest, "?")
+    missed = last - since
+    if missed > bound:
+        return CatchUp(newest, str(missed - bound))
+    return CatchUp(since + 1, "")

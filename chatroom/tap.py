@@ -9,6 +9,7 @@ import os
 import re
 import secrets
 import socket
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,9 @@ from chatroom.cluster.node import ClusterConfig
 from chatroom.cluster.redis import RedisAddress
 from chatroom.cluster.registry import RedisRegistry
 from chatroom.config import ServerConfig
+from chatroom.local import LocalRegistry
 from chatroom.protocol import ChatFactory
+from chatroom.registry import Registry
 from chatroom.server import ChatServer
 from chatroom.service import (
     ChatService,
@@ -30,6 +33,7 @@ from chatroom.service import (
     refuse_to_start,
     stop_with_error,
 )
+from chatroom.store import Store, open_store
 from chatroom.text import is_valid_name
 
 DEFAULTS = ServerConfig()
@@ -98,6 +102,42 @@ class Options(usage.Options):
             DEFAULTS.history,
             "Messages a joiner is shown from before it joined.",
             _number(int, 0, "--history"),
+        ],
+        [
+            "db",
+            None,
+            "chatroom.sqlite3",
+            "Where rooms, topics and history are kept across restarts: an SQLite "
+            "file, or :memory: to keep nothing (without --redis; with it, Redis "
+            "is the store).",
+        ],
+        [
+            "retention",
+            None,
+            DEFAULTS.retention,
+            "Messages and actions kept per room.",
+            _number(int, 1, "--retention"),
+        ],
+        [
+            "retention-age",
+            None,
+            DEFAULTS.retention_age,
+            "Seconds a message is kept; 0 for no age limit.",
+            _number(float, 0, "--retention-age"),
+        ],
+        [
+            "grace",
+            None,
+            DEFAULTS.grace,
+            "Seconds a room restored at start-up waits for someone to rejoin it.",
+            _number(float, 0, "--grace"),
+        ],
+        [
+            "resume-bound",
+            None,
+            DEFAULTS.resume_bound,
+            "Most messages replayed by /join ROOM since ID (more: GAP first).",
+            _number(int, 1, "--resume-bound"),
         ],
         [
             "max-line",
@@ -265,6 +305,10 @@ class Options(usage.Options):
             ping_interval=self["ping-interval"],
             ping_timeout=self["ping-timeout"],
             shutdown_grace=self["shutdown-grace"],
+            retention=self["retention"],
+            retention_age=self["retention-age"],
+            grace=self["grace"],
+            resume_bound=self["resume-bound"],
         )
 
 
@@ -319,7 +363,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         refuse_to_start(f"--port {config['port']}: {problem}")
     server_config = config.server_config()
     cluster = config.cluster_config()
-    registry = None
+    registry: Registry
     if cluster is not None:
         registry = RedisRegistry.connect(
             server_config,
@@ -327,10 +371,22 @@ def makeService(config: Options, reactor: Any = None) -> IService:
             reactor,
             on_fatal=lambda message: stop_with_error(reactor, message),
         )
+    else:
+        registry = LocalRegistry(
+            server_config, reactor, store=_open_store(config, server_config, reactor)
+        )
     server = ChatServer(server_config, clock=reactor, registry=registry)
     factory = ChatFactory(server)
     listener = ListeningService(endpoint, factory, description=config["port"])
     return ChatroomService(server, listener, reactor)
+
+
+def _open_store(config: Options, server: ServerConfig, reactor: Any) -> Store:
+    """The ``--db`` store, or one line and exit 1 if it cannot be opened."""
+    try:
+        return open_store(config["db"], reactor, server.retention, server.retention_age)
+    except sqlite3.Error as problem:
+        refuse_to_start(f"--db {config['db']}: {problem}")
 
 
 def default_node_id() -> str:

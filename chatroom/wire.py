@@ -42,6 +42,8 @@ EVENT_FIELDS: dict[str, int] = {
     "OWNER": 2,  # room user
     "LOBBY": 0,  # | text
     "NOTICE": 1,  # room | text
+    "GAP": 2,  # room count
+    "HISTORY_END": 2,  # room count
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -77,14 +79,20 @@ class Event(NamedTuple):
     name: str
     fields: tuple[str, ...]
     text: str = ""
+    #: The stored event's id, from its ``@ID`` prefix (``/caps ids``); "" if none.
+    id: str = ""
 
 
 def parse_event(line: str) -> Event:
     """Split one server line (without its line end) by the documented grammar.
 
     Unknown events are split on every space, so a newer server's extra
-    events still parse; missing trailing fields are simply absent.
+    events still parse; missing trailing fields are simply absent. A line
+    preceded by ``@ID `` (``/caps ids``) gives the event that id.
     """
+    if line.startswith("@"):
+        event_id, _, line = line.partition(" ")
+        return parse_event(line)._replace(id=event_id[1:])
     name, _, rest = line.partition(" ")
     if name not in EVENT_FIELDS:
         return Event(name, tuple(rest.split()) if rest else ())

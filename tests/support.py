@@ -188,11 +188,13 @@ class ServerTestCase(unittest.TestCase):
     timeout = 10
     options: tuple[str, ...] = ("--rate", "0")
     port_spec = "tcp:0:interface=127.0.0.1"
+    #: The store (``--db``): nothing kept unless a test says where.
+    db = ":memory:"
 
     @defer.inlineCallbacks
     def setUp(self):
         config = Options()
-        config.parseOptions(["--port", self.port_spec, *self.options])
+        config.parseOptions(["--port", self.port_spec, "--db", self.db, *self.options])
         self.service: ChatroomService = makeService(config)
         self.service.startService()
         self.clients: list[LineClient] = []

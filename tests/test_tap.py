@@ -209,10 +209,11 @@ class MakeServiceTests(unittest.TestCase):
     def test_listens_where_told(self) -> None:
         """Starting the service listens on the configured port and interface."""
         reactor = MemoryReactor()
-        service = makeService(
-            parse("--port", "tcp:7777:interface=127.0.0.1", "--room-capacity", "9"),
-            reactor=reactor,
-        )
+        options = parse(
+            "--port", "tcp:7777:interface=127.0.0.1", "--room-capacity", "9",
+            "--db", ":memory:",
+        )  # fmt: skip
+        service = makeService(options, reactor=reactor)
         self.assertEqual(service.server.config.room_capacity, 9)
         service.startService()
         self.addCleanup(service.stopService)
@@ -224,7 +225,9 @@ class MakeServiceTests(unittest.TestCase):
 
     def test_permanent_rooms(self) -> None:
         """The --rooms rooms exist from the start."""
-        service = makeService(parse("--rooms", "lobby,tea"), reactor=MemoryReactor())
+        service = makeService(
+            parse("--rooms", "lobby,tea", "--db", ":memory:"), reactor=MemoryReactor()
+        )
         self.assertEqual(
             sorted(room.name for room in service.server.registry.rooms.values()),
             ["lobby", "tea"],
@@ -233,7 +236,9 @@ class MakeServiceTests(unittest.TestCase):
     def test_clean_shutdown_clears_exit_signal(self) -> None:
         """After a graceful stop twistd will not re-raise SIGTERM: exit 0."""
         reactor = MemoryReactor()
-        service = makeService(parse("--port", "tcp:0"), reactor=reactor)
+        service = makeService(
+            parse("--port", "tcp:0", "--db", ":memory:"), reactor=reactor
+        )
         service.startService()
         reactor._exitSignal = 15  # what the reactor records on SIGTERM
         self.successResultOf(service.stopService())

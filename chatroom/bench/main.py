@@ -504,7 +504,9 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             host, _, port = options.connect.rpartition(":")
             return Target(host, int(port), options.server_pid), None
         started = start_server(
-            "chatroom", options.server_python, SERVER_OPTIONS + extra
+            "chatroom",
+            options.server_python,
+            [*SERVER_OPTIONS, "--db", options.db, *extra],
         )
         return started.target, started
 
@@ -824,6 +826,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--connect", metavar="HOST:PORT", help="use this running server instead")
     add("--server-pid", type=int, help="its process id, for CPU and memory")
     add("--server-python", help="interpreter for servers we start (e.g. pypy3)")
+    add(
+        "--db",
+        default=":memory:",
+        help="server --db: an SQLite file to measure with the store on "
+        "(default :memory:, nothing kept)",
+    )
     add("--json", metavar="PATH", help="write the JSON report here ('-': stdout)")
     options = parser.parse_args(argv)
     unknown = set(options.scenarios) - set(SCENARIOS)

@@ -9,13 +9,15 @@ member that should see it, so each door renders it once per node.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
+from twisted.logger import Logger
 
 from chatroom import errors
+from chatroom.cluster.node import new_incarnation
 from chatroom.errors import ChatError
 from chatroom.events import Event, Listing, from_line
 from chatroom.registry import Member
@@ -128,6 +130,8 @@ class NodeRooms:
     or joins are waiting for Redis) and unsubscribed once it is idle.
     """
 
+    log = Logger()
+
     def __init__(
         self,
         prefix: str,
@@ -142,6 +146,8 @@ class NodeRooms:
         self._subscribe = subscribe
         self._unsubscribe = unsubscribe
         self._listing = listing
+        #: Room events held while the node resumes (None: not holding).
+        self._held: list[tuple[bytes, bytes]] | None = None
 
     def get(self, key: str) -> LocalRoom | None:
         return self.rooms.get(key)
@@ -202,11 +208,76 @@ class NodeRooms:
             room.detach(member)
             self.forget_if_idle(room)
 
+    # -- losing Redis and resuming ----------------------------------------------
+
+    def hold(self) -> None:
+        """A link dropped: nothing can be entered, and room events are held
+        until the resume has fetched what was missed, so everything is
+        delivered in order."""
+        if self._held is None:
+            self._held = []
+        for room in self.rooms.values():
+            room.subscription_done(errors.unavailable())
+
+    def resume_rows(self, permanent: Sequence[str], capacity: int) -> list[Any]:
+        """The ``RESUME`` script's room rows: every room here and every
+        permanent one, with the incarnation and event this node saw last."""
+        wanted = {name_key(name): (name, "1") for name in permanent}
+        for room in self.rooms.values():
+            wanted.setdefault(room.key, (room.name, "0"))
+        rows: list[Any] = []
+        for key, (name, is_permanent) in wanted.items():
+            here = self.rooms.get(key)
+            rows += [key, name, is_permanent, capacity, new_incarnation()]
+            rows += [here.incarnation, here.seq] if here is not None else ["", 0]
+        return rows
+
+    def resumed(self, rows: list[list[Any]]) -> None:
+        """Redis agrees again: per room (key, incarnation, seq, missed), the
+        missed events are delivered in order, or, if they are gone, members
+        hear ``GAP``; then the events held meanwhile follow."""
+        for key, incarnation, seq, missed in rows:
+            room = self.rooms.get(key.decode())
+            if room is None:
+                continue
+            if incarnation is None or seq is None:
+                self.vanished(room)
+                continue
+            self.log.info(
+                "room {room}: event {old} of {old_incarnation} before, "
+                "{new} of {new_incarnation} now; {fetched}",
+                room=room.name,
+                old=room.seq,
+                old_incarnation=room.incarnation,
+                new=int(seq),
+                new_incarnation=incarnation.decode(),
+                fetched="missed events fetched"
+                if isinstance(missed, list)
+                else "missed events are gone",
+            )
+            if isinstance(missed, list):
+                self.caught_up(room, missed)
+            else:
+                self.resynced(room, incarnation.decode(), int(seq))
+        self.release_held()
+        for room in self.rooms.values():
+            room.subscription_done(None)
+
+    def release_held(self) -> None:
+        """The resume is done: deliver the events held meanwhile (those the
+        resume already delivered are skipped by their sequence numbers)."""
+        held, self._held = self._held or [], None
+        for channel, message in held:
+            self.on_message(channel, message)
+
     def on_message(self, channel: bytes, message: bytes) -> bool:
         """One message of a room channel (``seq line``); False if not ours."""
         room = self._by_channel.get(channel)
         if room is None:
             return False
+        if self._held is not None:
+            self._held.append((channel, message))
+            return True
         seq_text, _, data = message.partition(b" ")
         seq = int(seq_text)
         if data.startswith(b"DELETED "):
@@ -255,10 +326,20 @@ class NodeRooms:
         listing.addErrback(lambda failure: None)
         listing.addCallback(back_to_lobby)
 
+    def caught_up(self, room: LocalRoom, missed: list[bytes]) -> None:
+        """After a resume: the room's events this node missed, fetched from
+        Redis (``seq line`` each), delivered in order as if they had come."""
+        for message in missed:
+            seq_text, _, data = message.partition(b" ")
+            room.deliver(int(seq_text), data)
+
     def resynced(self, room: LocalRoom, incarnation: str, seq: int) -> None:
-        """After a resume: the room is at ``seq`` of ``incarnation`` in Redis;
-        its members are told if they may have missed anything."""
+        """After a resume whose missed events are gone from Redis: the room is
+        at ``seq`` of ``incarnation``; its members are told ``GAP`` (with
+        the count when the room is the same one) and the notice."""
         if (incarnation, seq) != (room.incarnation, room.seq):
+            same = incarnation == room.incarnation and seq > room.seq
+            room.tell(Event("GAP", (room.name, str(seq - room.seq) if same else "?")))
             room.tell(maybe_missed(room.name))
         room.incarnation, room.seq = incarnation, seq
         room.recent.clear()

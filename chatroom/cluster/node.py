@@ -21,7 +21,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.cluster import scripts
+from chatroom.cluster import node_scripts
 from chatroom.cluster.calls import RedisCalls
 from chatroom.cluster.redis import RedisAddress
 from chatroom.errors import ChatError
@@ -119,7 +119,7 @@ class ClusterNode:
         if self.calls.commands.connection is None:
             return
         await self.calls.eval(
-            scripts.DEPART, self.id, f"server {self.id} shut down", always=True
+            node_scripts.DEPART, self.id, f"server {self.id} shut down", always=True
         )
 
     def _departure_failed(self, failure: Any) -> None:
@@ -204,7 +204,7 @@ class ClusterNode:
             await self.calls.subscribe(channel)
         args = [self.id, int(self.config.node_ttl * 1000), "connection lost"]
         args += self.holdings.resume_arguments()
-        failed, rows = await self.calls.eval(scripts.RESUME, *args, always=True)
+        failed, rows = await self.calls.eval(node_scripts.RESUME, *args, always=True)
         self.holdings.resumed(failed, rows)
         self._registered = True
         self.available = self.calls.serving = True
@@ -230,7 +230,7 @@ class ClusterNode:
         if not self.available:
             return
         fresh, harvested = await self.calls.eval(
-            scripts.HEARTBEAT, self.id, int(self.config.node_ttl * 1000)
+            node_scripts.HEARTBEAT, self.id, int(self.config.node_ttl * 1000)
         )
         for node in harvested:
             self.log.warn(

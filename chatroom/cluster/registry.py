@@ -171,49 +171,20 @@ class RedisRegistry:
             places = [room.key for room in self.here.places.get(member, ())]
             name = self._names[member]
             args += [name_key(name), self._tokens[member], name, len(places), *places]
-        permanent = {name_key(name): name for name in self.config.rooms}
-        wanted = {key: (name, "1") for key, name in permanent.items()}
-        for room in self.here.rooms.values():
-            wanted.setdefault(room.key, (room.name, "0"))
-        for key, (name, is_permanent) in wanted.items():
-            args += [
-                key,
-                name,
-                is_permanent,
-                self.config.room_capacity,
-                new_incarnation(),
-            ]
-        return args
+        return args + self.here.resume_rows(
+            self.config.rooms, self.config.room_capacity
+        )
 
     def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
         for token in failed:
             member = self.sessions.get(token.decode())
             if member is not None:
                 member.disconnect(NAME_LOST)
-        for key, incarnation, seq in rooms:
-            room = self.here.get(key.decode())
-            if room is None:
-                continue
-            if incarnation is None or seq is None:
-                self.here.vanished(room)
-                continue
-            self.log.info(
-                "room {room}: event {old} of {old_incarnation} before, "
-                "{new} of {new_incarnation} now",
-                room=room.name,
-                old=room.seq,
-                old_incarnation=room.incarnation,
-                new=int(seq),
-                new_incarnation=incarnation.decode(),
-            )
-            self.here.resynced(room, incarnation.decode(), int(seq))
-        for room in self.here.rooms.values():
-            room.subscription_done(None)
+        self.here.resumed(rooms)
 
     def lost(self) -> None:
         self._lobby_subscribed = False
-        for room in self.here.rooms.values():
-            room.subscription_done(errors.unavailable())
+        self.here.hold()
 
     # -- names --------------------------------------------------------------------
 
@@ -315,6 +286,7 @@ class RedisRegistry:
             key,
             name,
             leaving,
+            None,
             scripts.CREATE,
             [
                 key,
@@ -328,7 +300,11 @@ class RedisRegistry:
         )
 
     async def join_room(
-        self, member: Member, name: str, leaving: str | None = None
+        self,
+        member: Member,
+        name: str,
+        leaving: str | None = None,
+        since: int | None = None,
     ) -> None:
         key = name_key(name)
         await self._enter(
@@ -336,6 +312,7 @@ class RedisRegistry:
             key,
             name,
             leaving,
+            since,
             scripts.JOIN,
             [key, name_key(self._names[member]), self._tokens[member]],
         )
@@ -346,6 +323,7 @@ class RedisRegistry:
         key: str,
         name: str,
         leaving: str | None,
+        since: int | None,
         script: Script,
         args: list[Any],
     ) -> None:
@@ -371,6 +349,9 @@ class RedisRegistry:
                     script,
                     *args,
                     old.key if old is not None else "",
+                    self.config.history,
+                    "" if since is None else since,
+                    self.config.resume_bound,
                     refusals={
                         **_ENTRY_REFUSALS,
                         b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
@@ -384,7 +365,12 @@ class RedisRegistry:
                     old.attach(member, last_seen)
                 raise
             (_, room_name, seq, capacity, incarnation, topic, topic_by) = reply[:7]
-            part_seq, members, history = reply[7:]
+            part_seq, members, history, first, last = reply[7:]
+            gap = ""
+            if since is not None:
+                gap = rules.catch_up(
+                    since, int(first), int(last), self.config.resume_bound
+                ).gap
             if member not in self._tokens:
                 return  # gone meanwhile; its release follows this script in Redis
             if old is not None:
@@ -402,6 +388,7 @@ class RedisRegistry:
                     history=[from_line(line) for line in history],
                     topic=topic.decode(),
                     topic_by=topic_by.decode(),
+                    gap=gap,
                 )
             )
             self.here.seat(member, room, int(seq))
@@ -438,7 +425,9 @@ class RedisRegistry:
         """Publish one message or action to the room (one publish in Redis)."""
         rules.check_text(text)
         where = self.here.place(member, room)
-        name, stamp = self._names[member], format_time(self.clock.seconds())
+        now = self.clock.seconds()
+        name, stamp = self._names[member], format_time(now)
+        age = self.config.retention_age
         await self.calls.call(
             scripts.SAY,
             where.key,
@@ -446,9 +435,26 @@ class RedisRegistry:
             self._tokens[member],
             to_line(Event(kind, (where.name, name, stamp), text)),
             to_line(history_event(kind, where.name, name, stamp, text)),
-            self.config.history,
+            self.config.retention,
+            format_time(now - age) if age else "",
             refusals=MEMBERS_ONLY,
         )
+
+    async def room_history(
+        self, member: Member, room: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        rules.check_history_count(count)
+        where = self.here.place(member, room)
+        reply = await self.calls.call(
+            scripts.PAGE,
+            where.key,
+            name_key(self._names[member]),
+            self._tokens[member],
+            count,
+            "" if before is None else before,
+            refusals=MEMBERS_ONLY,
+        )
+        return [from_line(line) for line in reply[1]]
 
     async def room_details(self, room: str) -> RoomDetails:
         reply = await self.calls.call(

@@ -28,7 +28,14 @@ are name keys from :func:`chatroom.text.name_key`):
                             (incarnation: random, new each time the room
                             is made) ver created topic topic_by
 ``P members:r``             sorted set u → arrival number (arrival order)
-``P history:r``             list of ready-made ``HISTORY`` lines
+``P history:r``             list of ready-made ``@ID HISTORY`` lines: the
+                            room's stored events (``--retention``), ids
+                            consecutive, the newest last
+``P ids``                   hash r → the room's newest event id (kept when
+                            the room goes, so ids never repeat)
+``P log:r``                 list of the room's last :data:`LOG_SIZE`
+                            published ``"seq line"``: what a node that
+                            lost its subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
 ``P counter``               arrival numbers
 channel ``P chan:r``        ``"seq line"``: every event of room r
@@ -96,14 +103,32 @@ local function set_owner(r, u)
   redis.call('HINCRBY', room_key(r), 'ver', 1)
 end
 
+local function log_key(r) return P .. 'log:' .. r end
+
 local function emit(r, data)
   local seq = redis.call('HINCRBY', room_key(r), 'seq', 1)
-  redis.call('PUBLISH', P .. 'chan:' .. r, seq .. ' ' .. data)
+  local message = seq .. ' ' .. data
+  redis.call('PUBLISH', P .. 'chan:' .. r, message)
+  redis.call('RPUSH', log_key(r), message)
+  redis.call('LTRIM', log_key(r), -LOG_SIZE, -1)
   return seq
 end
 
+-- The ids of room r's kept events: first, last (first = last + 1: none).
+local function kept(r)
+  local last = tonumber(redis.call('HGET', P .. 'ids', r) or '0')
+  return last - redis.call('LLEN', history_key(r)) + 1, last
+end
+
+-- Kept events first..last of room r (ids are consecutive in the list).
+local function events(r, first, last)
+  local oldest = kept(r)
+  if last < first then return {} end
+  return redis.call('LRANGE', history_key(r), first - oldest, last - oldest)
+end
+
 local function drop_room(r, name)
-  redis.call('DEL', room_key(r), members_key(r), history_key(r))
+  redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r))
   redis.call('HDEL', ROOMS, r)
   redis.call('PUBLISH', P .. 'lobby', name)
 end
@@ -147,7 +172,11 @@ end
 -- Put u into room r (leaving room `leaving` first, if u is in it) and
 -- return what the joiner's welcome needs, with the JOIN's sequence number:
 -- the joiner's node delivers it only the room's events after that.
-local function enter(r, u, leaving)
+-- The history is the last `shown` events or, with `since` (an id), those
+-- after it, at most `bound` (start as chatroom.rules.catch_up computes
+-- it); the ids kept (first, last) come with it, for the node to decide
+-- whether the resume has a gap.
+local function enter(r, u, leaving, shown, since, bound)
   local name = display(u)
   local rk = room_key(r)
   local room = redis.call('HGET', rk, 'name')
@@ -163,8 +192,15 @@ local function enter(r, u, leaving)
     members[i] = display(m)
   end
   local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by')
+  local first, last = kept(r)
+  local start = last - tonumber(shown) + 1
+  if since ~= '' then
+    since = tonumber(since)
+    start = last - tonumber(bound) + 1
+    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
+  end
   return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
-          part_seq, members, redis.call('LRANGE', history_key(r), 0, -1)}
+          part_seq, members, events(r, math.max(start, first), last), first, last}
 end
 
 -- Everything a node's user u had, released: its rooms (with PARTs), its name.
@@ -194,6 +230,12 @@ local function make_room(r, name, owner, permanent, capacity, inc)
   redis.call('HSET', ROOMS, r, name)
 end
 """
+
+
+#: Published events a room keeps in Redis for nodes that missed them.
+LOG_SIZE = 1024
+
+_PRELUDE = _PRELUDE.replace("LOG_SIZE", str(LOG_SIZE))
 
 
 class Script:
@@ -251,7 +293,8 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, leaving.
+#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, leaving,
+#: history shown, since ('' for none), resume bound.
 CREATE = Script(
     "create",
     r"""
@@ -263,11 +306,12 @@ if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
   return {'TOO_MANY_ROOMS'}
 end
 make_room(r, name, u, '0', ARGV[7], ARGV[8])
-return enter(r, u, ARGV[9])
+return enter(r, u, ARGV[9], ARGV[10], ARGV[11], ARGV[12])
 """,
 )
 
-#: ARGV: P, r, u, token, leaving ('' for none).
+#: ARGV: P, r, u, token, leaving ('' for none), history shown, since ('' for
+#: none), resume bound.
 JOIN = Script(
     "join",
     r"""
@@ -281,7 +325,7 @@ local capacity = redis.call('HGET', rk, 'capacity')
 if redis.call('ZCARD', members_key(r)) >= tonumber(capacity) then
   return {'ROOM_FULL', room, capacity}
 end
-return enter(r, u, ARGV[5])
+return enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
 """,
 )
 
@@ -294,20 +338,45 @@ return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 """,
 )
 
-#: ARGV: P, r, u, token, line, history line, history size. One publish.
+#: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
+#: time kept ('' for no age limit). One publish; the event gets the room's
+#: next id, as an ``@ID`` prefix on both lines. Events older than the
+#: oldest time are dropped from the front (times sort as text).
 SAY = Script(
     "say",
     r"""
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_a_member(u, ARGV[4], r)
 if refusal then return refusal end
-emit(r, ARGV[5])
-local size = tonumber(ARGV[7])
-if size > 0 then
-  redis.call('RPUSH', history_key(r), ARGV[6])
-  redis.call('LTRIM', history_key(r), -size, -1)
+local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
+emit(r, id .. ARGV[5])
+local hk = history_key(r)
+redis.call('RPUSH', hk, id .. ARGV[6])
+redis.call('LTRIM', hk, -tonumber(ARGV[7]), -1)
+if ARGV[8] ~= '' then
+  while true do
+    local head = redis.call('LINDEX', hk, 0)
+    if not head or string.match(head, '^%S+ %S+ %S+ %S+ (%S+)') >= ARGV[8] then
+      break
+    end
+    redis.call('LPOP', hk)
+  end
 end
 return 'OK'
+""",
+)
+
+#: ARGV: P, r, u, token, count, before ('' for the newest). Up to count kept
+#: events before that id, oldest first.
+PAGE = Script(
+    "page",
+    r"""
+local r, u = ARGV[2], ARGV[3]
+local refusal = not_a_member(u, ARGV[4], r)
+if refusal then return {refusal} end
+local first, last = kept(r)
+if ARGV[6] ~= '' then last = math.min(last, tonumber(ARGV[6]) - 1) end
+return {'OK', events(r, math.max(first, last - tonumber(ARGV[5]) + 1), last)}
 """,
 )
 
@@ -416,119 +485,5 @@ for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
 end
 drop_room(r, name)
 return {'OK', name, seq, data}
-""",
-)
-
-#: ARGV: P, node, ttl in ms. Renews this node's heartbeat and harvests every
-#: node whose heartbeat has expired. Returns 1 if this node was not
-#: registered (it was harvested, or Redis lost its data), then the harvested.
-HEARTBEAT = Script(
-    "heartbeat",
-    r"""
-local node = ARGV[2]
-redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
-local fresh = redis.call('SADD', P .. 'nodes', node)
-local harvested = {}
-for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-  if other ~= node and redis.call('EXISTS', P .. 'alive:' .. other) == 0 then
-    harvest(other, 'server ' .. other .. ' went away')
-    harvested[#harvested + 1] = other
-  end
-end
-return {fresh, harvested}
-""",
-)
-
-#: ARGV: P, node, reason. A node leaving on purpose (shutdown).
-DEPART = Script(
-    "depart",
-    r"""
-harvest(ARGV[2], ARGV[3])
-return 'OK'
-""",
-)
-
-#: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
-#: display, room count k, k room keys; then room rows (r, name, permanent
-#: 0/1, capacity, incarnation).
-#:
-#: Makes Redis agree with what this node holds, after a start or a lost
-#: connection: registers the node, recreates missing rooms, releases entries
-#: of this node it no longer has, and re-claims its users' names and places.
-#: Returns the users whose names someone else holds now, then per room its
-#: (key, incarnation, seq), so the node can tell whether anything was missed.
-RESUME = Script(
-    "resume",
-    r"""
-local node, reason = ARGV[2], ARGV[4]
-redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
-redis.call('SADD', P .. 'nodes', node)
-local wanted_users = {}
-local i = 6
-for _ = 1, tonumber(ARGV[5]) do
-  local k = tonumber(ARGV[i + 3])
-  local user = {u = ARGV[i], token = ARGV[i + 1], name = ARGV[i + 2], rooms = {}}
-  for j = 1, k do user.rooms[j] = ARGV[i + 3 + j] end
-  wanted_users[#wanted_users + 1] = user
-  i = i + 4 + k
-end
-local mine = {}
-for _, user in ipairs(wanted_users) do mine[user.u] = user.token end
-local prefix = node .. ':'
-local users = redis.call('HGETALL', USERS)
-for n = 1, #users, 2 do
-  local u, v = users[n], users[n + 1]
-  if string.sub(v, 1, #prefix) == prefix
-      and string.sub(v, 1, #(mine[u] or '') + 1) ~= (mine[u] or '') .. ' ' then
-    release(u, reason)
-  end
-end
-local wanted_rooms = {}
-while i <= #ARGV do
-  local r = ARGV[i]
-  wanted_rooms[#wanted_rooms + 1] = r
-  if redis.call('HEXISTS', ROOMS, r) == 0 then
-    make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
-  end
-  i = i + 5
-end
-local failed = {}
-for _, user in ipairs(wanted_users) do
-  local u = user.u
-  local v = redis.call('HGET', USERS, u)
-  if v and not holds(u, user.token) then
-    failed[#failed + 1] = user.token
-  else
-    redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
-    local keep = {}
-    for _, r in ipairs(user.rooms) do keep[r] = true end
-    for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-      if not keep[r] then leave(u, user.name, r, reason) end
-    end
-    for _, r in ipairs(user.rooms) do
-      if not is_member(u, r) then
-        seat(u, r)
-        local rk = room_key(r)
-        if redis.call('HGET', rk, 'owner') == ''
-            and redis.call('HGET', rk, 'permanent') ~= '1' then
-          set_owner(r, u)
-        end
-      end
-    end
-  end
-end
-for _, r in ipairs(wanted_rooms) do
-  local rk = room_key(r)
-  if redis.call('ZCARD', members_key(r)) == 0
-      and redis.call('HGET', rk, 'permanent') ~= '1' then
-    drop_room(r, redis.call('HGET', rk, 'name'))
-  end
-end
-local rooms = {}
-for _, r in ipairs(wanted_rooms) do
-  local info = redis.call('HMGET', room_key(r), 'inc', 'seq')
-  rooms[#rooms + 1] = {r, info[1], info[2]}
-end
-return {failed, rooms}
 """,
 )

@@ -81,7 +81,7 @@ class EndToEndTests(unittest.TestCase):
 
     async def start_server(self) -> None:
         config = Options()
-        config.parseOptions(["--port", "tcp:0:interface=127.0.0.1"])
+        config.parseOptions(["--port", "tcp:0:interface=127.0.0.1", "--db", ":memory:"])
         self.service = makeService(config)
         self.service.startService()
         listening = await self.service.listener.whenListening()

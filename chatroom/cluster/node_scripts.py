@@ -1,0 +1,138 @@
+"""The Lua scripts of a node's membership: heartbeats, departing, resuming.
+
+They share the prelude (and so the Redis layout) of
+:mod:`chatroom.cluster.scripts`, where the room and name scripts are; these
+are the ones :class:`chatroom.cluster.node.ClusterNode` runs for the node
+as a whole rather than for one user.
+"""
+
+from __future__ import annotations
+
+from chatroom.cluster.scripts import Script
+
+#: ARGV: P, node, ttl in ms. Renews this node's heartbeat and harvests every
+#: node whose heartbeat has expired. Returns 1 if this node was not
+#: registered (it was harvested, or Redis lost its data), then the harvested.
+HEARTBEAT = Script(
+    "heartbeat",
+    r"""
+local node = ARGV[2]
+redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+local fresh = redis.call('SADD', P .. 'nodes', node)
+local harvested = {}
+for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+  if other ~= node and redis.call('EXISTS', P .. 'alive:' .. other) == 0 then
+    harvest(other, 'server ' .. other .. ' went away')
+    harvested[#harvested + 1] = other
+  end
+end
+return {fresh, harvested}
+""",
+)
+
+#: ARGV: P, node, reason. A node leaving on purpose (shutdown).
+DEPART = Script(
+    "depart",
+    r"""
+harvest(ARGV[2], ARGV[3])
+return 'OK'
+""",
+)
+
+#: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
+#: display, room count k, k room keys; then room rows (r, name, permanent
+#: 0/1, capacity, incarnation, the incarnation and seq the node last saw).
+#:
+#: Makes Redis agree with what this node holds, after a start or a lost
+#: connection: registers the node, recreates missing rooms, releases entries
+#: of this node it no longer has, and re-claims its users' names and places.
+#: Returns the users whose names someone else holds now, then per room its
+#: (key, incarnation, seq, missed): ``missed`` is the room's published
+#: events after the seq the node saw, from the room's log, or 0 if the log
+#: no longer reaches back that far (or the room is another incarnation).
+RESUME = Script(
+    "resume",
+    r"""
+local node, reason = ARGV[2], ARGV[4]
+redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+redis.call('SADD', P .. 'nodes', node)
+local wanted_users = {}
+local i = 6
+for _ = 1, tonumber(ARGV[5]) do
+  local k = tonumber(ARGV[i + 3])
+  local user = {u = ARGV[i], token = ARGV[i + 1], name = ARGV[i + 2], rooms = {}}
+  for j = 1, k do user.rooms[j] = ARGV[i + 3 + j] end
+  wanted_users[#wanted_users + 1] = user
+  i = i + 4 + k
+end
+local mine = {}
+for _, user in ipairs(wanted_users) do mine[user.u] = user.token end
+local prefix = node .. ':'
+local users = redis.call('HGETALL', USERS)
+for n = 1, #users, 2 do
+  local u, v = users[n], users[n + 1]
+  if string.sub(v, 1, #prefix) == prefix
+      and string.sub(v, 1, #(mine[u] or '') + 1) ~= (mine[u] or '') .. ' ' then
+    release(u, reason)
+  end
+end
+local wanted_rooms, seen = {}, {}
+while i <= #ARGV do
+  local r = ARGV[i]
+  wanted_rooms[#wanted_rooms + 1] = r
+  seen[r] = {ARGV[i + 5], tonumber(ARGV[i + 6])}
+  if redis.call('HEXISTS', ROOMS, r) == 0 then
+    make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+  end
+  i = i + 7
+end
+local failed = {}
+for _, user in ipairs(wanted_users) do
+  local u = user.u
+  local v = redis.call('HGET', USERS, u)
+  if v and not holds(u, user.token) then
+    failed[#failed + 1] = user.token
+  else
+    redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
+    local keep = {}
+    for _, r in ipairs(user.rooms) do keep[r] = true end
+    for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+      if not keep[r] then leave(u, user.name, r, reason) end
+    end
+    for _, r in ipairs(user.rooms) do
+      if not is_member(u, r) then
+        seat(u, r)
+        local rk = room_key(r)
+        if redis.call('HGET', rk, 'owner') == ''
+            and redis.call('HGET', rk, 'permanent') ~= '1' then
+          set_owner(r, u)
+        end
+      end
+    end
+  end
+end
+for _, r in ipairs(wanted_rooms) do
+  local rk = room_key(r)
+  if redis.call('ZCARD', members_key(r)) == 0
+      and redis.call('HGET', rk, 'permanent') ~= '1' then
+    drop_room(r, redis.call('HGET', rk, 'name'))
+  end
+end
+local rooms = {}
+for _, r in ipairs(wanted_rooms) do
+  local info = redis.call('HMGET', room_key(r), 'inc', 'seq')
+  local missed = 0
+  if info[1] and info[1] == seen[r][1] then
+    local seq, after = tonumber(info[2]), seen[r][2]
+    local oldest = seq - redis.call('LLEN', log_key(r)) + 1
+    if after >= seq then
+      missed = {}
+    elseif after + 1 >= oldest then
+      missed = redis.call('LRANGE', log_key(r), after + 1 - oldest, -1)
+    end
+  end
+  rooms[#rooms + 1] = {r, info[1], info[2], missed}
+end
+return {failed, rooms}
+""",
+)
