@@ -25,7 +25,9 @@ from chatroom.wire import parse_event
 from tests.support import FakeClient
 
 #: The configuration every contract test runs with.
-CONFIG = ServerConfig(rate=0, room_capacity=3, max_rooms=3, history=2)
+CONFIG = ServerConfig(
+    rate=0, room_capacity=3, max_rooms=3, history=2, resume_bound=5, retention=6
+)
 
 
 class User:
@@ -43,11 +45,14 @@ class User:
         self.lines.extend(self.client.received())
 
     def take(self, prefix: str) -> str | None:
-        """The first unread line starting with ``prefix``; it and those before
-        it are read."""
+        """The first unread line starting with ``prefix`` (after its ``@ID``,
+        if any, when ``prefix`` is not one); it and those before it are read."""
         self.poll()
         for index in range(self.seen, len(self.lines)):
-            if self.lines[index].startswith(prefix):
+            line = self.lines[index]
+            if not prefix.startswith("@") and line.startswith("@"):
+                line = line.partition(" ")[2]
+            if line.startswith(prefix):
                 self.seen = index + 1
                 return self.lines[index]
         return None
@@ -282,3 +287,139 @@ class HandlerContract:
         yield self.expect(bob, "MEMBERS ")
         said = [parse_event(line).text for line in bob.unread()]
         self.assertEqual(said, ["two", "three"])
+
+    # -- positions: /caps ids, /join ROOM since ID, /history ----------------------
+
+    @defer.inlineCallbacks
+    def say_all(self, user: User, *texts: str) -> Generator[Any, Any, list[str]]:
+        """Say each text and wait for its echo; returns the echoed lines."""
+        lines = []
+        for text in texts:
+            user.say(text)
+            name = user.client.protocol.name
+            lines.append((yield self.expect(user, f"MSG tea {name} ")))
+        return lines
+
+    @defer.inlineCallbacks
+    def test_caps_ids_only_for_who_asked(self) -> Generator[Any, Any, None]:
+        """After ``/caps ids`` a connection's stored events carry ``@ID``;
+        everyone else's lines are unchanged, and ids increase."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        bob.say("/caps ids")
+        self.assertEqual((yield self.expect(bob, "CAPS ")), "CAPS ids")
+        alice.say("one")
+        alice.say("/me two")
+        plain = yield self.expect(alice, "MSG tea alice ")
+        first = yield self.expect(bob, "@")
+        second = yield self.expect(bob, "@")
+        self.assertRegex(first, r"^@\d+ MSG tea alice \S+ one$")
+        self.assertEqual(first.partition(" ")[2], plain)
+        self.assertRegex(second, r"^@\d+ ACTION tea alice \S+ two$")
+        ids = [int(line.split()[0][1:]) for line in (first, second)]
+        self.assertEqual(ids[1], ids[0] + 1)
+        self.assertTrue((yield self.expect(alice, "ACTION ")).startswith("ACTION"))
+        alice.say("/part-of-nothing")
+        yield self.expect(alice, "ERR UNKNOWN_COMMAND")
+        self.assertFalse([line for line in alice.lines if line.startswith("@")])
+
+    @defer.inlineCallbacks
+    def test_resume_gets_exactly_what_was_missed(self) -> Generator[Any, Any, None]:
+        """``/join tea since ID``: the events after ID, oldest first, no more."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        bob.say("/caps ids")
+        yield self.expect(bob, "CAPS ")
+        yield self.say_all(alice, "before")
+        last_seen = (yield self.expect(bob, "@")).split()[0][1:]
+        bob.say("/leave")
+        yield self.expect(bob, "ROOMS ")
+        yield self.say_all(alice, "m1", "m2", "m3")
+        bob.say(f"/join tea since {last_seen}")
+        yield self.expect(bob, "MEMBERS tea ")
+        replayed = bob.unread()  # the welcome is one write
+        self.assertEqual([line.split(" ", 2)[1] for line in replayed], ["HISTORY"] * 3)
+        self.assertEqual([parse_event(line).text for line in replayed],
+                         ["m1", "m2", "m3"])  # fmt: skip
+        ids = [int(line.split()[0][1:]) for line in replayed]
+        self.assertEqual(ids, [int(last_seen) + n for n in (1, 2, 3)])
+        alice.say("live")
+        yield self.expect(bob, "MSG tea alice ")
+        self.assertEqual(bob.unread(), [])
+
+    @defer.inlineCallbacks
+    def test_resume_from_the_newest_gets_nothing(self) -> Generator[Any, Any, None]:
+        """Nothing missed: no history at all, not the usual last --history."""
+        (alice,) = yield self.in_room("tea", "alice")
+        alice.say("/caps ids")
+        yield self.expect(alice, "CAPS ")
+        yield self.say_all(alice, "a", "b")
+        newest = alice.lines[-1].split()[0][1:]
+        bob = yield self.connect("bob")
+        bob.say(f"/join tea since {newest}")
+        yield self.expect(bob, "MEMBERS tea ")
+        alice.say("c")
+        yield self.expect(bob, "MSG tea alice ")
+        self.assertEqual(bob.unread(), [])
+
+    @defer.inlineCallbacks
+    def test_gap_when_older_than_kept(self) -> Generator[Any, Any, None]:
+        """An id older than what is kept: ``GAP tea ?``, then the newest
+        events up to the bound."""
+        (alice,) = yield self.in_room("tea", "alice")
+        texts = [f"m{n}" for n in range(1, 11)]
+        yield self.say_all(alice, *texts)
+        bob = yield self.connect("bob")
+        bob.say("/caps ids")
+        yield self.expect(bob, "CAPS ")
+        bob.say("/join tea since 0")
+        yield self.expect(bob, "MEMBERS tea ")
+        self.assertEqual((yield self.expect(bob, "GAP ")), "GAP tea ?")
+        replayed = [parse_event(line) for line in bob.unread()]
+        self.assertEqual([event.text for event in replayed], texts[-5:])
+        self.assertEqual({event.name for event in replayed}, {"HISTORY"})
+
+    @defer.inlineCallbacks
+    def test_history_pages_back_to_the_first(self) -> Generator[Any, Any, None]:
+        """``/history N before ID`` pages backwards until nothing is left."""
+        (alice,) = yield self.in_room("tea", "alice")
+        alice.say("/caps ids")
+        yield self.expect(alice, "CAPS ")
+        yield self.say_all(alice, "m1", "m2", "m3", "m4")
+        before = ""
+        pages = []
+        while True:
+            alice.say(f"/history 3{before}")
+            end = yield self.expect(alice, "HISTORY_END ")
+            page = alice.lines[alice.lines.index(end) - int(end.split()[2]) :][:-1]
+            self.assertEqual(end, f"HISTORY_END tea {len(page)}")
+            if not page:
+                break
+            pages.append([parse_event(line).text for line in page])
+            before = f" before {page[0].split()[0][1:]}"
+        self.assertEqual(pages, [["m2", "m3", "m4"], ["m1"]])
+
+    @defer.inlineCallbacks
+    def test_bad_positions_are_refused(self) -> Generator[Any, Any, None]:
+        """Garbage ids, counts out of range, no room: each a clear ERR."""
+        alice = yield self.connect("alice")
+        alice.say("/history 5")
+        self.assertTrue(
+            (yield self.expect(alice, "ERR ")).startswith("ERR NOT_IN_ROOM")
+        )
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS ")
+        for bad, why in [
+            ("/join general since yesterday", "not an event id"),
+            ("/join general since -3", "not an event id"),
+            ("/join general until 3", "usage: /join NAME [since ID]"),
+            ("/history 0", "/history asks for 1 to 200 events"),
+            ("/history 100000", "/history asks for 1 to 200 events"),
+            ("/history many", "usage: /history N [before ID]"),
+            ("/history 5 before x", "not an event id"),
+            ("/caps everything", "usage: /caps ids"),
+        ]:
+            alice.say(bad)
+            line = yield self.expect(alice, "ERR ")
+            self.assertTrue(line.startswith("ERR BAD_ARGS "), (bad, line))
+            self.assertIn(why, line)
+        alice.say("still in tea")
+        yield self.expect(alice, "MSG tea alice ")

@@ -1,0 +1,223 @@
+"""The SQLite store under the in-process registry: what survives a restart.
+
+Each test runs a server on a ``task.Clock`` with a :class:`SqliteStore` in
+a temporary directory whose writer runs in place (no thread), "restarts" it
+by building a second server on the same file, and looks at what users see.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+
+from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.config import ServerConfig
+from chatroom.local import LocalRegistry
+from chatroom.server import ChatServer
+from chatroom.store import FLUSH_INTERVAL, MemoryStore, SqliteStore, open_store
+from chatroom.wire import parse_event
+from tests.support import FakeClient
+
+CONFIG = ServerConfig(rate=0, history=2, resume_bound=3, retention=8, grace=300)
+
+
+def in_place(function):  # type: ignore[no-untyped-def]
+    """The writer "thread" of these tests: runs the function now."""
+    return defer.maybeDeferred(function)
+
+
+class StoreTests(unittest.TestCase):
+    """Rooms, owners, topics and history come back after a restart."""
+
+    def setUp(self) -> None:
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        self.path = os.path.join(directory, "chat.sqlite3")
+        self.clock = Clock()
+        self.server = self.start()
+
+    def start(self, config: ServerConfig = CONFIG) -> ChatServer:
+        store = SqliteStore(self.path, self.clock, in_place, config.retention)
+        self.addCleanup(store.db.close)
+        registry = LocalRegistry(config, self.clock, store)
+        return ChatServer(config, self.clock, registry)
+
+    def user(self, name: str, server: ChatServer | None = None) -> FakeClient:
+        client = FakeClient(server or self.server)
+        client.send(name)
+        client.received()
+        return client
+
+    def restart(self, config: ServerConfig = CONFIG) -> ChatServer:
+        """Crash (nothing closed, only what was flushed counts) and start."""
+        self.clock.advance(FLUSH_INTERVAL)
+        self.server = self.start(config)
+        return self.server
+
+    def test_rooms_topics_owners_and_history_survive(self) -> None:
+        """After a crash the room is listed with its topic; its owner owns
+        it again on rejoining and a joiner sees its history."""
+        alice = self.user("alice")
+        alice.send("/create tea")
+        alice.send("/topic oolong")
+        for text in ("one", "two", "three"):
+            alice.send(text)
+        dave = self.user("dave")
+        dave.send("/join general")
+        dave.send("in general")
+        self.restart()
+        bob = self.user("bob")
+        bob.send("/list")
+        self.assertIn("ROOM tea 0 256 oolong", bob.received())
+        bob.send("/join tea")
+        lines = bob.received()
+        self.assertEqual([parse_event(x).text for x in lines[2:4]], ["two", "three"])
+        self.assertEqual(lines[-1], "TOPIC tea alice oolong")
+        dave = self.user("dave")
+        dave.send("/join general")
+        self.assertIn("in general", dave.received()[-1])
+        alice = self.user("alice")
+        alice.send("/join tea")
+        alice.send("/who")
+        self.assertEqual(alice.received()[-1], "OWNER tea alice")
+
+    def test_ids_go_on_after_a_restart(self) -> None:
+        """A resume across a restart gets exactly what came after its id."""
+        alice = self.user("alice")
+        alice.send("/caps ids")
+        alice.send("/create tea")
+        alice.send("seen")
+        last = alice.received()[-1].split()[0][1:]
+        alice.send("missed")
+        self.restart()
+        bob = self.user("bob")
+        bob.send("/join tea")
+        bob.send("after")
+        alice = self.user("alice")
+        alice.send("/caps ids")
+        alice.received()
+        alice.send(f"/join tea since {last}")
+        lines = alice.received()
+        self.assertEqual([parse_event(x).text for x in lines[2:]], ["missed", "after"])
+        ids = [int(x.split()[0][1:]) for x in lines[2:]]
+        self.assertEqual(ids, [int(last) + 1, int(last) + 2])
+
+    def test_gap_counts_what_is_left_out(self) -> None:
+        """More missed than the bound: ``GAP room count``, then the newest."""
+        alice = self.user("alice")
+        alice.send("/create tea")
+        for n in range(1, 7):
+            alice.send(f"m{n}")
+        bob = self.user("bob")
+        bob.send("/join tea since 1")
+        lines = bob.received()
+        self.assertEqual(lines[2], "GAP tea 2")
+        self.assertEqual([parse_event(x).text for x in lines[3:]], ["m4", "m5", "m6"])
+
+    def test_history_reads_the_disk_past_memory(self) -> None:
+        """``/history`` further back than memory holds reads the store."""
+        alice = self.user("alice")
+        alice.send("/create tea")
+        for n in range(1, 9):
+            alice.send(f"m{n}")
+        alice.received()
+        alice.send("/history 6 before 4")
+        lines = alice.received()
+        self.assertEqual([parse_event(x).text for x in lines[:-1]], ["m1", "m2", "m3"])
+        self.assertEqual(lines[-1], "HISTORY_END tea 3")
+
+    def test_retention_keeps_the_newest(self) -> None:
+        """Past ``--retention`` the oldest events are deleted from disk."""
+        alice = self.user("alice")
+        alice.send("/create tea")
+        for n in range(1, 13):
+            alice.send(f"m{n}")
+        self.clock.advance(FLUSH_INTERVAL)
+        db = sqlite3.connect(self.path)
+        self.addCleanup(db.close)
+        ids = [row[0] for row in db.execute("SELECT id FROM events ORDER BY id")]
+        self.assertEqual(ids, list(range(5, 13)))
+        alice.send("/history 200")
+        self.assertEqual(alice.received()[-1], "HISTORY_END tea 8")
+
+    def test_retention_age(self) -> None:
+        """With ``--retention-age``, events older than that are deleted."""
+        store = SqliteStore(self.path, self.clock, in_place, 100, retention_age=60)
+        self.addCleanup(store.db.close)
+        server = ChatServer(
+            CONFIG, self.clock, LocalRegistry(CONFIG, self.clock, store)
+        )
+        alice = self.user("alice", server)
+        alice.send("/create tea")
+        alice.send("old")
+        self.clock.advance(61)
+        alice.send("new")
+        self.clock.advance(FLUSH_INTERVAL)
+        db = sqlite3.connect(self.path)
+        self.addCleanup(db.close)
+        self.assertEqual([r[0] for r in db.execute("SELECT text FROM events")], ["new"])
+
+    def test_restored_room_waits_for_its_members(self) -> None:
+        """A restored room nobody rejoins goes after the grace period; one
+        that was rejoined stays; emptied later, it goes at once."""
+        for name, room in (("alice", "tea"), ("bob", "cake")):
+            client = self.user(name)
+            client.send(f"/create {room}")
+        self.restart()
+        carol = self.user("carol")
+        carol.send("/join cake")
+        self.clock.advance(CONFIG.grace)
+        carol.send("/list")
+        listed = [
+            line.split()[1] for line in carol.received() if line.startswith("ROOM ")
+        ]
+        self.assertEqual(listed, ["general", "cake"])
+        carol.send("/who")
+        self.assertEqual(carol.received()[-1], "OWNER cake carol")
+        carol.send("/leave")
+        self.assertNotIn("ROOM cake 0 256", carol.received())
+
+    def test_emptied_room_goes_from_the_store(self) -> None:
+        """In normal operation a room emptied goes at once, store included."""
+        alice = self.user("alice")
+        alice.send("/create tea")
+        alice.send("hello")
+        alice.send("/leave")
+        self.restart()
+        bob = self.user("bob")
+        bob.send("/join tea")
+        self.assertTrue(bob.received()[-1].startswith("ERR NO_SUCH_ROOM"))
+
+    def test_shutdown_keeps_every_room(self) -> None:
+        """A graceful shutdown empties rooms without removing them."""
+        alice = self.user("alice")
+        alice.send("/create tea")
+        self.server.stop()
+        alice.protocol.close("server shutting down")
+        self.successResultOf(self.server.detach())
+        self.server = self.start()
+        bob = self.user("bob")
+        bob.send("/join tea")
+        self.assertTrue(bob.received()[0].startswith("JOINED tea 1"))
+
+
+class OpenStoreTests(unittest.TestCase):
+    """``--db``: a file, or nothing kept."""
+
+    def test_memory(self) -> None:
+        """``:memory:`` keeps nothing."""
+        self.assertIsInstance(open_store(":memory:", Clock(), 10), MemoryStore)
+
+    def test_file(self) -> None:
+        """A path opens (and creates) an SQLite file."""
+        path = os.path.join(tempfile.mkdtemp(), "x.sqlite3")
+        store = open_store(path, Clock(), 10, run=in_place)
+        self.addCleanup(os.remove, path)
+        self.assertIsInstance(store, SqliteStore)
+        self.successResultOf(store.close())
+        self.assertTrue(os.path.exists(path))
