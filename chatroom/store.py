@@ -326,7 +326,12 @@ class SqliteStore:
             self._flusher.stop()
         closing = self.flush()
         closing.addCallback(lambda _: self.run(self.db.close))
+        closing.addBoth(self._stop_writer)
         return closing
+
+    def _stop_writer(self, result: object) -> None:
+        if isinstance(self.run, WriterThread):
+            self.run.stop()
 
 
 def open_store(
@@ -344,26 +349,33 @@ def open_store(
     if path == ":memory:":
         return MemoryStore()
     if run is None:
-        run = writer_thread(clock)
+        run = WriterThread(clock)
     return SqliteStore(path, clock, run, retention, retention_age)
 
 
-def writer_thread(reactor: Any) -> Runner:
+class WriterThread:
     """One thread, in a pool of its own, that runs what it is given in order.
 
     The thread starts with the first write (once the reactor runs), so a
     server that fails to start has no thread to keep its process alive, and
-    it stops after the reactor has shut down (the store is closed by then).
+    it stops when the store is closed (or, failing that, once the reactor
+    has shut down).
     """
-    from twisted.internet.threads import deferToThreadPool
-    from twisted.python.threadpool import ThreadPool
 
-    pool = ThreadPool(minthreads=1, maxthreads=1, name="chatroom-store")
+    def __init__(self, reactor: Any) -> None:
+        from twisted.python.threadpool import ThreadPool
 
-    def run(function: Callable[[], Any]) -> Deferred[Any]:
-        if not pool.started:
-            pool.start()
-            reactor.addSystemEventTrigger("after", "shutdown", pool.stop)
-        return deferToThreadPool(reactor, pool, function)
+        self.reactor = reactor
+        self.pool = ThreadPool(minthreads=1, maxthreads=1, name="chatroom-store")
 
-    return run
+    def __call__(self, function: Callable[[], Any]) -> Deferred[Any]:
+        from twisted.internet.threads import deferToThreadPool
+
+        if not self.pool.started:
+            self.pool.start()
+            self.reactor.addSystemEventTrigger("after", "shutdown", self.stop)
+        return deferToThreadPool(self.reactor, self.pool, function)
+
+    def stop(self) -> None:
+        if self.pool.started and not self.pool.joined:
+            self.pool.stop()

@@ -35,6 +35,9 @@ LAG_PROBE_SECONDS = 15.0
 #: ``/join`` (another client may be recreating the room at the same moment).
 REJOIN_ATTEMPTS = 4
 
+#: How many earlier messages one PgUp at the top of the log asks for.
+OLDER_PAGE = 50
+
 #: How often a reconnect retries a name the server still holds for the lost
 #: session (2, 4, 8, 16, then every 30 s: about 3.5 minutes in all, longer
 #: than the server's default ping interval plus timeout).
@@ -167,6 +170,11 @@ class ChatController:
 
     def connection_made(self, protocol: ChatClientProtocol) -> None:
         self.protocol = protocol
+        # Event ids (``@ID``) let a rejoin resume where the log stopped and
+        # PgUp fetch what came before it. Sent ahead of the paced queue: it
+        # is one line, once per connection, and its reply (CAPS) needs no
+        # matching to a typed line.
+        self._write("/caps ids")
         self.model.note_connected(f"connected to {self.address}")
         self._probe_lag()
 
@@ -252,7 +260,7 @@ class ChatController:
         if self.wanted_room:
             self._rejoin_attempts = 0
             self._note_rejoin(f"reconnected as {name}; rejoining {self.wanted_room}")
-            self._send(f"/join {self.wanted_room}")
+            self._send(self._join_line(self.wanted_room))
         else:
             self.model.note(f"reconnected as {name}")
             self.reconnecting = False
@@ -344,8 +352,14 @@ class ChatController:
             self._send(f"/create {room}")
         else:
             self._note_rejoin(f"{room} was created again by someone else; joining it")
-            self._send(f"/join {room}")
+            self._send(self._join_line(room))
         return True
+
+    def _join_line(self, room: str) -> str:
+        """``/join ROOM``, resuming after the newest message seen there if any
+        (``since``), so nothing said while we were away is lost or repeated."""
+        last = self.model.last_ids.get(log_key(Page.ROOM, room))
+        return f"/join {room}" if last is None else f"/join {room} since {last}"
 
     def _note_rejoin(self, text: str) -> None:
         """News about rejoining goes in that room's log, where the user will be."""
@@ -413,6 +427,17 @@ class ChatController:
     def join(self, room: str) -> None:
         """Enter a room chosen from the lobby list."""
         self._send(f"/join {room}", typed=True)
+
+    def load_older(self) -> None:
+        """PgUp at the top of a room's log: fetch the messages before it."""
+        model = self.model
+        oldest = model.oldest_id()
+        if model.page != Page.ROOM or oldest is None:
+            return
+        if model.loading_older or model.shown_log in model.complete:
+            return
+        self.model.expect_older()
+        self._send(f"/history {OLDER_PAGE} before {oldest}")
 
     def quit(self, reason: str = "") -> None:
         """Leave cleanly: /quit to the server, then exit when it closes."""

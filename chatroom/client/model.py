@@ -57,6 +57,9 @@ class Change(StrEnum):
     NAME_PROBLEM = "name_problem"
     #: The log shown is another page's (each page and room keeps its own).
     LOG_SWITCH = "log_switch"
+    #: Older lines (a ``/history`` reply) were put at the top of the log shown;
+    #: the entry passed along is the first line that was there before.
+    LOG_OLDER = "log_older"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class LogEntry:
     earlier: bool = False  # came from the room's history on joining
     mentions_me: bool = False
     target: str = ""  # the recipient of a private message
+    id: int | None = None  # a stored event's id (the server's ``@ID``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,13 @@ class SessionModel:
         self._held = 0
         self._history_marked = False
         self._seen_before_join: set[tuple[str, float | None, str]] = set()
+        #: The newest event id seen in each room (by log key): where a
+        #: rejoin after a reconnect resumes from (``/join ROOM since ID``).
+        self.last_ids: dict[str, int] = {}
+        #: Older lines of the room being fetched with ``/history``, or None.
+        self._older: list[LogEntry] | None = None
+        #: Rooms (by log key) whose log reaches back to their first kept message.
+        self.complete: set[str] = set()
 
     # -- observing -------------------------------------------------------------
 
@@ -336,6 +347,7 @@ class SessionModel:
             if entry.kind in (EntryKind.MESSAGE, EntryKind.ACTION)
         }
         self.room = room
+        self._older = None
         self.capacity = _number(self._field(event, 2))
         self.members = []
         self.owner = None
@@ -364,12 +376,58 @@ class SessionModel:
     def _history(self, event: Event, kind: EntryKind) -> None:
         user, stamp = self._field(event, 1), self._field(event, 2)
         moment = self._time(stamp)
+        entry = self._said(kind, user, moment, event.text, True, self._seen(event))
+        if self._older is not None:
+            self._older.append(entry)
+            return
         if (user, moment, event.text) in self._seen_before_join:
             return
         if not self._history_marked:
             self._history_marked = True
             self._add(LogEntry(EntryKind.EARLIER, "earlier messages"))
-        self._add(self._said(kind, user, moment, event.text, earlier=True))
+        self._add(entry)
+
+    def _seen(self, event: Event) -> int | None:
+        """Note a stored event's id (the newest per room); None without one."""
+        if not event.id.isdigit():
+            return None
+        number = int(event.id)
+        key = log_key(Page.ROOM, self._field(event, 0))
+        if number > self.last_ids.get(key, 0):
+            self.last_ids[key] = number
+        return number
+
+    def oldest_id(self) -> int | None:
+        """The id of the oldest stored event in the room's log on screen."""
+        return next((e.id for e in self.log if e.id is not None), None)
+
+    @property
+    def loading_older(self) -> bool:
+        """Whether a ``/history`` request is still unanswered."""
+        return self._older is not None
+
+    def expect_older(self) -> None:
+        """A ``/history`` request is on its way: its lines go at the top."""
+        self._older = []
+
+    def _on_HISTORY_END(self, event: Event) -> None:
+        older, self._older = self._older or [], None
+        if self.room is None or self._field(event, 0) != self.room:
+            return
+        first = self.log[0] if self.log else None
+        if not older:
+            self.complete.add(self.shown_log)
+            self._add(LogEntry(EntryKind.NOTICE, "no earlier messages"))
+            return
+        self.log[0:0] = older
+        self._changed(Change.LOG_OLDER, first)
+
+    def _on_GAP(self, event: Event) -> None:
+        count = self._field(event, 1)
+        what = "some messages" if count == "?" else f"{count} messages"
+        self._add(
+            LogEntry(EntryKind.NOTICE, f"{what} from while you were away are not shown")
+        )
 
     def _on_HISTORY(self, event: Event) -> None:
         self._history(event, EntryKind.MESSAGE)
@@ -379,7 +437,7 @@ class SessionModel:
 
     def _live(self, event: Event, kind: EntryKind) -> None:
         user, moment = self._field(event, 1), self._time(self._field(event, 2))
-        self._add(self._said(kind, user, moment, event.text))
+        self._add(self._said(kind, user, moment, event.text, id=self._seen(event)))
 
     def _said(
         self,
@@ -388,12 +446,19 @@ class SessionModel:
         moment: float | None,
         text: str,
         earlier: bool = False,
+        id: int | None = None,
     ) -> LogEntry:
         """A message or action by ``user``, flagged if it mentions us."""
         self._saw_user(user)
         mentions_me = user != self.own_name and mentions(self.own_name, text)
         return LogEntry(
-            kind, text, user=user, time=moment, earlier=earlier, mentions_me=mentions_me
+            kind,
+            text,
+            user=user,
+            time=moment,
+            earlier=earlier,
+            mentions_me=mentions_me,
+            id=id,
         )
 
     def _on_MSG(self, event: Event) -> None:

@@ -132,6 +132,9 @@ class UserActions(Protocol):
 
     def join(self, room: str) -> None: ...
 
+    def load_older(self) -> None:
+        """PgUp at the top of a room's log: fetch earlier messages."""
+
     def quit(self) -> None: ...
 
     def retry_now(self) -> None: ...
@@ -239,6 +242,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif change == Change.LOG_SWITCH:
             self.log_view.show(model.log)
             self._update_status_extra()
+        elif change == Change.LOG_OLDER:
+            log = model.log
+            self.log_view.prepend(log[: log.index(entry)] if entry in log else log)
         elif change == Change.PAGE:
             self._w.body = self.pages[model.page]
             # The caption says what Enter will do; the typed text stays.
@@ -298,6 +304,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif is_command_key("RETRY_NOW", key):
             self.actions.retry_now()
         elif is_command_key("SCROLL_UP", key):
+            if self.model.page == Page.ROOM and self.log_view.at_top():
+                self.actions.load_older()
             self._scroll("page up")
         elif is_command_key("SCROLL_DOWN", key):
             self._scroll("page down")

@@ -191,6 +191,24 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             self.unseen_mentions += entry.mentions_me
             self._show_indicator()
 
+    def at_top(self) -> bool:
+        """Whether the oldest line is in view (or there are none)."""
+        if not self.walker:
+            return True
+        return "top" in self.listbox.ends_visible(self._listbox_size(self.last_size))
+
+    def prepend(self, entries: list[LogEntry]) -> None:
+        """Older lines above the rest; the line that was at the top stays in
+        view, at the top, so PgUp goes on into what was fetched."""
+        widgets = [entry_widget(entry, self.time_format) for entry in entries]
+        if not widgets:
+            return
+        self.walker[0:0] = widgets
+        self.following = False
+        self.listbox.set_focus(len(widgets))
+        self.listbox.set_focus_valign("top")
+        self._show_indicator()
+
     def show(self, entries: Iterable[LogEntry]) -> None:
         """Replace the lines (another page's log), following its newest."""
         self.walker[:] = []

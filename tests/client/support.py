@@ -17,6 +17,7 @@ class RecordedActions:
         self.joined: list[str] = []
         self.quits = 0
         self.retries = 0
+        self.older = 0
 
     def submit(self, text: str) -> bool:
         self.submitted.append(text)
@@ -30,6 +31,9 @@ class RecordedActions:
 
     def retry_now(self) -> None:
         self.retries += 1
+
+    def load_older(self) -> None:
+        self.older += 1
 
 
 def feed(model: SessionModel, *lines: str) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from chatroom.client.model import EntryKind, Page
+from tests.client.end_to_end import Client
 from tests.client.support import SIZE
-from tests.client.test_end_to_end import Client
 from tests.cluster.support import ClusterTestCase
 
 
