@@ -27,6 +27,9 @@ from chatroom.text import name_key
 #: was answered after some of the room's later events had already arrived.
 RECENT_EVENTS = 1024
 
+#: Room events a resuming node holds back, at most (newest kept).
+HELD_EVENTS = 4 * RECENT_EVENTS
+
 MAYBE_MISSED = "messages may have been missed: this server lost touch with the cluster"
 ROOM_LOST = "this room was lost while this server was out of touch with the cluster"
 
@@ -146,8 +149,10 @@ class NodeRooms:
         self._subscribe = subscribe
         self._unsubscribe = unsubscribe
         self._listing = listing
-        #: Room events held while the node resumes (None: not holding).
-        self._held: list[tuple[bytes, bytes]] | None = None
+        #: Room events held while the node resumes (None: not holding). Only
+        #: those after what the resume fetches are needed, so the oldest go
+        #: first if a long outage under traffic overfills it.
+        self._held: deque[tuple[bytes, bytes]] | None = None
 
     def get(self, key: str) -> LocalRoom | None:
         return self.rooms.get(key)
@@ -215,7 +220,7 @@ class NodeRooms:
         until the resume has fetched what was missed, so everything is
         delivered in order."""
         if self._held is None:
-            self._held = []
+            self._held = deque(maxlen=HELD_EVENTS)
         for room in self.rooms.values():
             room.subscription_done(errors.unavailable())
 
@@ -266,7 +271,7 @@ class NodeRooms:
     def release_held(self) -> None:
         """The resume is done: deliver the events held meanwhile (those the
         resume already delivered are skipped by their sequence numbers)."""
-        held, self._held = self._held or [], None
+        held, self._held = self._held or (), None
         for channel, message in held:
             self.on_message(channel, message)
 
