@@ -125,9 +125,5 @@ def bad_encoding() -> ChatError:
     return ChatError("BAD_ENCODING", "lines must be UTF-8")
 
 
-def rate_limited(rate: float) -> ChatError:
-    return ChatError("RATE_LIMITED", f"slow down: at most {rate:g} lines a second")
-
-
 def internal() -> ChatError:
     return ChatError("INTERNAL", "the server failed on that command; sorry")

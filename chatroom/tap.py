@@ -117,8 +117,17 @@ class Options(usage.Options):
             "burst",
             None,
             DEFAULTS.burst,
-            "Lines a connection may send at once before --rate applies.",
+            "Lines a connection may send at once before --rate applies; "
+            "lines past it wait their turn.",
             _number(int, 1, "--burst"),
+        ],
+        [
+            "max-backlog",
+            None,
+            DEFAULTS.max_backlog,
+            "Lines a flooding connection may have waiting before it is "
+            "disconnected (BYE excess flood).",
+            _number(int, 1, "--max-backlog"),
         ],
         [
             "max-clients",
@@ -258,6 +267,7 @@ class Options(usage.Options):
             max_line=self["max-line"],
             rate=self["rate"],
             burst=self["burst"],
+            max_backlog=self["max-backlog"],
             max_clients=self["max-clients"],
             max_per_ip=self["max-per-ip"],
             login_timeout=self["login-timeout"],

@@ -42,6 +42,7 @@ EVENT_FIELDS: dict[str, int] = {
     "OWNER": 2,  # room user
     "LOBBY": 0,  # | text
     "NOTICE": 1,  # room | text
+    "SLOW": 1,  # rate | text
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -63,6 +64,7 @@ FREE_TEXT_EVENTS = frozenset(
         "HELP",
         "LOBBY",
         "NOTICE",
+        "SLOW",
     }
 )
 
