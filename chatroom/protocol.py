@@ -96,7 +96,10 @@ class ChatProtocol(LineCommands, LineFraming):
         if set_no_delay is not None:
             set_no_delay(True)
         self.sendq = SendQueue(
-            cast(Transport, self.transport), self.config.sendq, self._sendq_full
+            cast(Transport, self.transport),
+            self.config.sendq,
+            self._sendq_full,
+            self.server.flusher,
         )
         self.host = getattr(self._tcp.getPeer(), "host", "")
         self.server.opened(self)

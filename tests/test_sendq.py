@@ -7,10 +7,11 @@ import socket
 
 from twisted.internet import tcp
 from twisted.internet.protocol import Protocol
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.sendq import SendQueue
+from chatroom.sendq import Flusher, SendQueue
 from chatroom.tcpdirect import PRIVATE_ATTRIBUTES, direct_writer
 
 
@@ -89,3 +90,42 @@ class DirectWriteTests(unittest.TestCase):
         assert write is not None
         self.connection.dataBuffer = b"earlier"
         self.assertEqual(write(b"later"), b"later")
+
+
+class CoalescingTests(unittest.TestCase):
+    """On the direct path, one reactor turn's writes leave in one send()."""
+
+    def setUp(self) -> None:
+        ours, self.theirs = socket.socketpair()
+        ours.setblocking(False)
+        self.theirs.setblocking(False)
+        self.addCleanup(self.theirs.close)
+        self.addCleanup(ours.close)
+        connection = tcp.Connection(ours, Protocol())
+        connection.connected = True
+        self.clock = Clock()
+        self.connection = connection
+        self.queue = SendQueue(connection, 1000, lambda: None, Flusher(self.clock))
+
+    def received(self) -> bytes:
+        try:
+            return self.theirs.recv(65536)
+        except BlockingIOError:
+            return b""
+
+    def test_one_turn_one_send(self) -> None:
+        """Writes wait for the end of the turn, then arrive together, in order."""
+        self.queue.write(b"JOIN tea bob\r\n")
+        self.queue.write(b"MSG tea bob t hi\r\n")
+        self.assertEqual(self.received(), b"")
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"JOIN tea bob\r\nMSG tea bob t hi\r\n")
+
+    def test_close_flushes_first(self) -> None:
+        """What was written before close (a BYE, say) is sent, not lost."""
+        self.queue.write(b"BYE Goodbye\r\n")
+        self.queue.close()
+        self.assertEqual(self.received(), b"BYE Goodbye\r\n")
+        self.queue.write(b"too late\r\n")
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"")
