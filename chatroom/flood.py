@@ -30,6 +30,8 @@ MAX_BACKLOG_BYTES = 64 * 1024
 class FloodGate:
     """One connection's token bucket, and the line waiting for a token."""
 
+    __slots__ = ("_timer", "bucket", "clock", "held", "max_backlog", "rate", "told")
+
     def __init__(
         self, rate: float, burst: int, max_backlog: int, clock: IReactorTime
     ) -> None:

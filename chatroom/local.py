@@ -47,7 +47,7 @@ class LocalRegistry:
         self.users: dict[str, Member] = {}
         self.names: dict[Member, str] = {}
         self.rooms: dict[str, Room] = {}
-        self.places: dict[Member, dict[Room, None]] = {}
+        self.places: dict[Member, list[Room]] = {}
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         for room_name in config.rooms:
@@ -81,7 +81,7 @@ class LocalRegistry:
             del self.users[name_key(old)]
         self.users[key] = member
         self.names[member] = name
-        rooms = self.places.get(member, {})
+        rooms = self.places.get(member, [])
         if old is None or not rooms:
             return False
         nick = Event("NICK", (old, name))
@@ -156,7 +156,7 @@ class LocalRegistry:
                 self._leave(member, old, f"left for {room.name}")
         name = self.names[member]
         room.add(member, name)
-        self.places.setdefault(member, {})[room] = None
+        self.places.setdefault(member, []).append(room)
         member.entered(room.welcome())
         self._room_changed(room)
         self.log.info("{user} joined {room}", user=name, room=room.name)
@@ -169,7 +169,7 @@ class LocalRegistry:
     ) -> None:
         room.remove(member, reason, announce=announce)
         places = self.places[member]
-        del places[room]
+        places.remove(room)
         if not places:
             del self.places[member]
         if not room.members and not room.permanent:
@@ -215,7 +215,7 @@ class LocalRegistry:
         listing = await self.list_rooms()
         for gone in members:
             places = self.places[gone]
-            del places[room]
+            places.remove(room)
             if not places:
                 del self.places[gone]
             gone.removed(room.name, listing)

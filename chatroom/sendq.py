@@ -25,7 +25,7 @@ from typing import Protocol
 from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime
 from zope.interface import implementer
 
-from chatroom.tcpdirect import direct_writer
+from chatroom.tcpdirect import direct_connection, send_direct
 
 
 class Transport(Protocol):
@@ -86,7 +86,7 @@ class SendQueue:
         self._paused = False
         self._queued = 0  # bytes written while the transport said "pause"
         self._on_overflow = on_overflow
-        self._direct = direct_writer(transport)
+        self._direct = direct_connection(transport)
         self._flusher = flusher
         self._pending: list[bytes] = []
         self._transport = transport
@@ -130,7 +130,7 @@ class SendQueue:
 
     def _send(self, data: bytes) -> None:
         assert self._direct is not None
-        rest = self._direct(data)
+        rest = send_direct(self._direct, data)
         if rest:
             self._transport.write(rest)
 

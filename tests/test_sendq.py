@@ -12,7 +12,7 @@ from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
 from chatroom.sendq import Flusher, SendQueue
-from chatroom.tcpdirect import PRIVATE_ATTRIBUTES, direct_writer
+from chatroom.tcpdirect import PRIVATE_ATTRIBUTES, direct_connection, send_direct
 
 
 class SendQueueTests(unittest.TestCase):
@@ -33,7 +33,7 @@ class SendQueueTests(unittest.TestCase):
 
     def test_fallback_path_writes_to_the_transport(self) -> None:
         """Without a plain TCP socket, bytes go through transport.write."""
-        self.assertIsNone(direct_writer(self.transport))
+        self.assertIsNone(direct_connection(self.transport))
         self.queue.write(b"hello\r\n")
         self.assertEqual(self.transport.value(), b"hello\r\n")
 
@@ -77,19 +77,16 @@ class DirectWriteTests(unittest.TestCase):
     def test_writes_straight_to_the_socket(self) -> None:
         """With nothing queued, bytes reach the peer without transport.write."""
         self.connection.connected = True
-        write = direct_writer(self.connection)
-        assert write is not None
-        self.assertEqual(write(b"MSG tea a t hi\r\n"), b"")
+        self.assertIs(direct_connection(self.connection), self.connection)
+        self.assertEqual(send_direct(self.connection, b"MSG tea a t hi\r\n"), b"")
         self.assertEqual(self.theirs.recv(100), b"MSG tea a t hi\r\n")
         self.assertEqual(self.connection.dataBuffer, b"")
 
     def test_keeps_order_behind_queued_bytes(self) -> None:
         """Something already queued: the fast path declines, order is kept."""
         self.connection.connected = True
-        write = direct_writer(self.connection)
-        assert write is not None
         self.connection.dataBuffer = b"earlier"
-        self.assertEqual(write(b"later"), b"later")
+        self.assertEqual(send_direct(self.connection, b"later"), b"later")
 
 
 class CoalescingTests(unittest.TestCase):
