@@ -415,19 +415,6 @@ class ChatFactory(ServerFactory):
     noisy = False  # the protocol logs each connection itself
 
     def __init__(self, server: ChatServer) -> None:
-        # Every attribute the connection will ever have is set here, in one
-        # order, so that all instances share one key table: an attribute
-        # added later (by Twisted or LineReceiver) costs each idle
-        # connection a dict of its own, about 1.5 KiB.
-        self.factory = None
-        self.connected = 0
-        self.transport = None
-        self.paused = False
-        self._buffer = b""
-        self._busyReceiving = False
-        self._pending = b""
-        self._offset = 0
-        self._skipping = 0
         self.server = server
 
     def buildProtocol(self, addr: object) -> ChatProtocol:
