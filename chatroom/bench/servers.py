@@ -12,7 +12,6 @@ interpreter, the heap, socket bookkeeping in user space).
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import socket
 import subprocess
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import chatroom
+from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib, raise_nofile_limit
 
 #: The checkout (or install prefix) holding the ``chatroom`` package.
 PROJECT_ROOT = Path(chatroom.__file__).resolve().parent.parent
@@ -46,13 +46,6 @@ def find_redis_server() -> str | None:
     if found:
         return found
     return "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-
-
-def _raise_nofile_limit() -> None:
-    """Runs in the child before exec: a server holding 10,000 sockets needs it."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def free_port() -> int:
@@ -82,29 +75,12 @@ class Target:
     label: str = "chatroom"
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU of the server process, from ``/proc/PID/stat``."""
-        if self.pid is None:
-            return None
-        try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = stat.rpartition(")")[2].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        """User + system CPU of the server process so far."""
+        return proc_cpu_seconds(self.pid)
 
     def rss_kib(self) -> int | None:
-        """Resident memory of the server process (``VmRSS``), in KiB."""
-        if self.pid is None:
-            return None
-        try:
-            status = Path(f"/proc/{self.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return None
+        """Resident memory of the server process, in KiB."""
+        return proc_rss_kib(self.pid)
 
 
 @dataclass
@@ -212,7 +188,7 @@ def _spawn(argv: list[str], label: str, port: int) -> ServerProcess:
         stdout=log,
         stderr=subprocess.STDOUT,
         env=child_env(),
-        preexec_fn=_raise_nofile_limit,
+        preexec_fn=raise_nofile_limit,
         cwd=str(PROJECT_ROOT),
     )
     log.close()
