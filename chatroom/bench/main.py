@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from chatroom.bench.cscenarios import C_SCENARIOS
 from chatroom.bench.errors import BenchError
 from chatroom.bench.render import table
 from chatroom.bench.report import to_json
@@ -40,7 +41,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "scenarios",
         nargs="*",
         metavar="SCENARIO",
-        help=f"any of {', '.join(SCENARIOS)} (default: all)",
+        help=f"any of {', '.join(SCENARIOS)} (Python generator; default: these "
+        f"four) or {', '.join(C_SCENARIOS)} (C generator, against chatroom and "
+        "the baseline)",
     )
     add = parser.add_argument
     add("--clients", type=int, default=1000, help="fan-out clients (default 1000)")
@@ -88,10 +91,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--server-pid", type=int, help="its process id, for CPU and memory")
     add("--server-python", help="interpreter for servers we start (e.g. pypy3)")
     add("--json", metavar="PATH", help="write the JSON report here ('-': stdout)")
+    _add_c_options(parser)
     options = parser.parse_args(argv)
-    unknown = set(options.scenarios) - set(SCENARIOS)
+    known = SCENARIOS + C_SCENARIOS
+    unknown = set(options.scenarios) - set(known)
     if unknown:
-        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {SCENARIOS}")
+        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {known}")
+    if set(options.c_servers) - {"chatroom", "baseline"}:
+        parser.error("--c-servers takes chatroom, baseline or both")
     if options.connect and ":" not in options.connect:
         parser.error("--connect wants HOST:PORT")
     if options.nodes < 0:
@@ -99,6 +106,52 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if options.nodes and options.connect:
         parser.error("--nodes starts its own cluster; it cannot go with --connect")
     return options
+
+
+def _numbers(text: str) -> list[float]:
+    """A comma list of numbers; ``k`` means thousands (``100k,1e6``)."""
+    return [
+        float(x[:-1]) * 1000 if x.endswith("k") else float(x) for x in text.split(",")
+    ]
+
+
+def _add_c_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the C generator's scenarios (sweep, storm, overload)."""
+    add = parser.add_argument
+    add(
+        "--sweep",
+        type=_numbers,
+        default=[100e3, 200e3, 400e3, 600e3, 800e3, 1e6],
+        help="sweep: deliveries/s offered, a comma list (default 100k,...,1e6)",
+    )
+    add(
+        "--ceiling-steps",
+        type=int,
+        default=2,
+        help="sweep: bisection runs to narrow the ceiling (default 2)",
+    )
+    add("--storm", type=int, default=10000, help="storm: clients (default 10000)")
+    add(
+        "--storm-room-sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[100, 1000],
+        help="storm: members per room, one storm each (default 100,1000)",
+    )
+    add(
+        "--overload-rate",
+        type=float,
+        help="overload: deliveries/s offered at first (default: twice the "
+        "server's sweep ceiling in this run, else 400,000)",
+    )
+    add("--overload-low", type=float, default=50000.0, help="then (default 50,000)")
+    add("--overload-seconds", type=float, default=10.0, help="overload length (10)")
+    add("--overload-after", type=float, default=15.0, help="then measured (15 s)")
+    add(
+        "--c-servers",
+        type=lambda s: s.split(","),
+        default=["chatroom", "baseline"],
+        help="servers the C scenarios run against (default chatroom,baseline)",
+    )
 
 
 def _terminated(signum: int, frame: FrameType | None) -> None:

@@ -144,6 +144,7 @@ def table(report: dict[str, Any]) -> str:
             f"({slow['drop_reason'] or 'not dropped'})"
             f"; server RSS max {_fmt(slow['server_rss_max_kib'])} KiB"
         )
+    out.extend(c_tables(results))
     ratios = report.get("ratios") or {}
     if ratios:
         out.append("\nratios (chatroom / baseline): " + json.dumps(ratios))
@@ -157,3 +158,80 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(
         "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells
     )
+
+
+def c_tables(results: dict[str, Any]) -> list[str]:
+    """The C generator's scenarios: sweep, storm and overload tables."""
+    out: list[str] = []
+    sweeps = results.get("sweep") or {}
+    rows = []
+    for sweep in sweeps.values():
+        for r in sweep["runs"]:
+            lat = r["latency_ms"]
+            rows.append(
+                (
+                    r["server"], r["offered_per_s"], r["deliveries_per_s"], r["loss"],
+                    lat["p50"], lat["p90"], lat["p99"], lat["p99_9"], lat["max"],
+                    r["server_cpu_pct"], r["generator_cpu_pct"], r["server_rss_kib"],
+                )
+            )  # fmt: skip
+    if rows:
+        first = next(iter(sweeps.values()))["runs"][0]
+        out.append(
+            f"\nsweep (C generator): {first['clients']} clients, {first['rooms']} "
+            f"rooms, {first['senders']} senders, {first['duration']} s "
+            "(latency in ms; rates in deliveries/s)"
+        )
+        out.append(
+            _grid(
+                ("server", "offered", "deliv/s", "loss", "p50", "p90", "p99",
+                 "p99.9", "max", "srv cpu%", "gen cpu%", "srv RSS KiB"),
+                rows,
+            )
+        )  # fmt: skip
+        for sweep in sweeps.values():
+            out.append(
+                f"{sweep['server']}: highest offered rate with p99 < "
+                f"{_fmt(sweep['ceiling_p99_ms'])} ms and no loss: "
+                f"{_fmt(sweep['ceiling_per_s'])} deliveries/s"
+            )
+    storms = results.get("storm") or []
+    if storms:
+        out.append("\nconnect storm (C generator): connect + name + join")
+        out.append(
+            _grid(
+                ("server", "clients", "rooms", "per room", "conn/s", "KiB/client",
+                 "RSS before", "RSS after", "srv cpu%", "gen cpu%"),
+                [
+                    (r["server"], r["clients"], r["rooms"], r["room_size"],
+                     r["connects_per_s"], r["server_kib_per_client"],
+                     r["server_rss_before_kib"], r["server_rss_after_kib"],
+                     r["server_cpu_pct"], r["generator_cpu_pct"])
+                    for r in storms
+                ],
+            )
+        )  # fmt: skip
+    for r in results.get("overload") or []:
+        out.append(
+            f"\noverload ({r['server']}): {_fmt(r['high_per_s'])} deliveries/s "
+            f"for {_fmt(r['high_s'])} s, then {_fmt(r['low_per_s'])}/s; loss at "
+            f"live readers {_fmt(r['loss_live'])}, clients dropped "
+            f"{_fmt(r['closed_by_server'])}, p99 < {_fmt(r['recovered_p99_ms'])} ms "
+            f"again after {_fmt(r['recovery_s'])} s; server RSS "
+            f"{_fmt(r['server_rss_before_kib'])} -> max "
+            f"{_fmt(r['server_rss_max_kib'])} KiB; generator cpu "
+            f"{_fmt(r['generator_cpu_pct'])} %"
+        )
+        out.append(
+            _grid(
+                ("t (s)", "offered", "deliv/s", "live loss", "p99", "max",
+                 "srv RSS KiB", "srv cpu%"),
+                [
+                    (w["start_s"], w["offered_per_s"], w["deliveries_per_s"],
+                     w["loss_live"], w["p99_ms"], w["max_ms"], w["server_rss_kib"],
+                     w["server_cpu_pct"])
+                    for w in r["windows"]
+                ],
+            )
+        )  # fmt: skip
+    return out

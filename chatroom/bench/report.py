@@ -167,3 +167,100 @@ def to_json(value: Any) -> Any:
     if custom is not None and dataclasses.is_dataclass(value):
         return custom()
     return _plain(value)
+
+
+@dataclass
+class CFanoutRun:
+    """One offered rate of the C generator's fan-out against one server."""
+
+    server: str
+    offered_per_s: float
+    clients: int
+    rooms: int
+    senders: int
+    duration: float
+    sent: int
+    expected: int
+    received: int
+    loss: int
+    deliveries_per_s: float
+    latency_ms: Latency
+    server_cpu_pct: float | None
+    generator_cpu_pct: float | None
+    server_rss_kib: int | None
+    closed_by_server: int
+    complaints: int
+    generator_send_backlog_max: int
+
+
+@dataclass
+class Sweep:
+    """A rate sweep against one server, and the highest rate it kept up with.
+
+    ``ceiling_per_s`` is the highest offered rate with no loss and p99 under
+    ``ceiling_p99_ms``; the sweep's rates plus a few bisection steps between
+    the last good and the first bad rate.
+    """
+
+    server: str
+    ceiling_p99_ms: float
+    ceiling_per_s: float | None
+    runs: list[CFanoutRun]
+
+
+@dataclass
+class StormRun:
+    """Clients connecting, naming themselves and joining as fast as they can."""
+
+    server: str
+    clients: int
+    rooms: int
+    room_size: int
+    concurrency: int
+    seconds: float
+    connects_per_s: float | None
+    server_rss_before_kib: int | None
+    server_rss_after_kib: int | None
+    server_kib_per_client: float | None
+    server_cpu_pct: float | None
+    generator_cpu_pct: float | None
+
+
+@dataclass
+class OverloadWindow:
+    """One short window of the overload run (times from the run's start)."""
+
+    start_s: float
+    offered_per_s: float
+    deliveries_per_s: float
+    loss_live: int
+    p99_ms: float | None
+    max_ms: float | None
+    server_rss_kib: int | None
+    server_cpu_pct: float | None
+
+
+@dataclass
+class OverloadRun:
+    """Twice the server's peak for a while, then a light load.
+
+    ``loss_live`` counts only messages missing at clients still connected
+    at the end; ``closed_by_server`` says how many were dropped. The server
+    has recovered ``recovery_s`` after the load fell: from then on every
+    window's p99 is under ``recovered_p99_ms``.
+    """
+
+    server: str
+    high_per_s: float
+    low_per_s: float
+    high_s: float
+    low_s: float
+    window_s: float
+    loss_live: int
+    closed_by_server: int
+    server_rss_before_kib: int | None
+    server_rss_max_kib: int | None
+    recovered_p99_ms: float
+    recovery_s: float | None
+    generator_cpu_pct: float | None
+    windows: list[OverloadWindow]

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from typing import Any
 
+from chatroom.bench.cgen import build
+from chatroom.bench.cscenarios import C_SCENARIOS, c_ratios, run_c_scenarios
 from chatroom.bench.errors import BenchError
 from chatroom.bench.report import FanoutRun, Report
 from chatroom.bench.sampling import machine
@@ -24,20 +26,15 @@ from chatroom.bench.scenarios import (
     run_slow_reader,
 )
 from chatroom.bench.servers import (
-    BASELINE_SCRIPT,
+    SERVER_OPTIONS,
     Cluster,
-    ServerProcess,
     Target,
     find_redis_server,
+    serving,
     start_cluster,
-    start_server,
 )
 
 SCENARIOS = ("fanout", "capacity", "slow-reader", "baseline")
-
-#: ``twistd chatroom`` options for a server the benchmark starts: no flood
-#: limit or per-address cap (all clients come from 127.0.0.1).
-SERVER_OPTIONS = ["--rate", "0", "--max-per-ip", "0", "--max-clients", "0"]
 
 #: The p99 bound (ms) a run must meet to count towards the peak.
 P99_BOUND_MS = 5.0
@@ -87,38 +84,15 @@ def run(options: argparse.Namespace) -> Report:
     )
     scenarios = options.scenarios or list(SCENARIOS)
     results = report.scenarios
-
-    def chat_server(extra: list[str]) -> tuple[Target, ServerProcess | None]:
-        if options.connect:
-            host, _, port = options.connect.rpartition(":")
-            return Target(host, int(port), options.server_pid), None
-        started = start_server(
-            "chatroom", options.server_python, SERVER_OPTIONS + extra
-        )
-        return started.target, started
+    if set(scenarios) & set(C_SCENARIOS):
+        build()  # compile the C generator before any server starts
 
     def with_server(kind: str, extra: list[str], body: Any) -> Any:
-        if kind == "baseline":
-            if not BASELINE_SCRIPT.exists():
-                raise BenchError(f"no baseline server at {BASELINE_SCRIPT}")
-            started: ServerProcess | None = start_server(
-                "baseline", options.server_python
-            )
-            assert started is not None
-            target = started.target
-        else:
-            target, started = chat_server(extra)
-        try:
+        if options.connect and kind == "chatroom":
+            host, _, port = options.connect.rpartition(":")
+            return body(Target(host, int(port), options.server_pid))
+        with serving(kind, options.server_python, extra) as target:
             return body(target)
-        except BenchError as error:
-            if started is None:
-                raise
-            raise BenchError(
-                f"{error}\nserver log tail:\n{started.log_tail()}"
-            ) from None
-        finally:
-            if started is not None:
-                started.stop()
 
     def with_cluster(extra: list[str], body: Any) -> Any:
         redis_server = options.redis_server or find_redis_server()
@@ -172,7 +146,8 @@ def run(options: argparse.Namespace) -> Report:
             ["--sendq", str(options.slow_sendq)],
             lambda t: run_slow_reader(t, options, options.rate[0]),
         )
-    report.ratios = _ratios(results)
+    results.update(run_c_scenarios(options, scenarios))
+    report.ratios = _ratios(results) | c_ratios(results)
     return report
 
 

@@ -18,11 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import chatroom
+from chatroom.bench.errors import BenchError
 from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib, raise_nofile_limit
 
 #: The checkout (or install prefix) holding the ``chatroom`` package.
@@ -32,6 +34,10 @@ BASELINE_SCRIPT = PROJECT_ROOT / "benchmarks" / "baseline_server.py"
 _TWISTD = (
     "import sys; from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
 )
+
+#: ``twistd chatroom`` options for a server the benchmark starts: no flood
+#: limit or per-address cap (all clients come from 127.0.0.1).
+SERVER_OPTIONS = ["--rate", "0", "--max-per-ip", "0", "--max-clients", "0"]
 
 #: Seconds a process gets to exit after SIGTERM before it is killed.
 STOP_GRACE = 10.0
@@ -233,6 +239,27 @@ def start_server(
     server = _spawn(argv, kind, port)
     server.wait_until(server.listening, "listen", 60)
     return server
+
+
+@contextmanager
+def serving(kind: str, python: str | None, extra: list[str]) -> Iterator[Target]:
+    """A fresh ``chatroom`` (with :data:`SERVER_OPTIONS` + ``extra``) or
+    ``baseline`` server for the ``with`` block; stopped after it, whatever
+    happens. A failed run's error gets the server's log tail.
+    """
+    if kind == "baseline" and not BASELINE_SCRIPT.exists():
+        raise BenchError(f"no baseline server at {BASELINE_SCRIPT}")
+    options = SERVER_OPTIONS + extra if kind == "chatroom" else None
+    try:
+        started = start_server(kind, python, options)
+    except RuntimeError as error:
+        raise BenchError(f"cannot start the {kind} server: {error}") from None
+    try:
+        yield started.target
+    except BenchError as error:
+        raise BenchError(f"{error}\nserver log tail:\n{started.log_tail()}") from None
+    finally:
+        started.stop()
 
 
 @dataclass
