@@ -276,8 +276,10 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
     if "storm" in chosen:
         results["storm"] = []
         for room_size in options.storm_room_sizes:
+            # chatroom refuses joins past --room-capacity (256 by default)
+            extra = [*_sendq(options), "--room-capacity", str(max(room_size, 256))]
             for kind in kinds:
-                with serving(kind, python, _sendq(options)) as target:
+                with serving(kind, python, extra) as target:
                     results["storm"].append(
                         storm(target, options, options.storm, room_size)
                     )

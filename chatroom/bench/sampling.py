@@ -118,6 +118,8 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {
+        # Other processes' load shares the cores; a busy machine shows here.
+        "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
         "nproc": os.cpu_count(),
         "cpu": model,
         "python": platform.python_version(),
