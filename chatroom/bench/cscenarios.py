@@ -234,14 +234,18 @@ def overload(
                 server_cpu_pct=_pct(cpu_a, cpu_b, step),
             )
         )
-    recovery = None
-    for position in range(len(windows)):
-        later = windows[position:]
-        if windows[position].start_s >= high_s and all(
-            w.p99_ms is not None and w.p99_ms < RECOVERED_P99_MS for w in later
-        ):
-            recovery = round(windows[position].start_s - high_s, 3)
-            break
+    after = [w for w in windows if w.start_s >= high_s]
+    recovered = [
+        w for w in after if w.p99_ms is not None and w.p99_ms < RECOVERED_P99_MS
+    ]
+    recovery = round(recovered[0].start_s - high_s, 3) if recovered else None
+    relapses = sum(
+        1
+        for w in after
+        if recovered
+        and w.start_s > recovered[0].start_s
+        and (w.p99_ms is None or w.p99_ms >= RECOVERED_P99_MS)
+    )
     rss_values = [w.server_rss_kib for w in windows if w.server_rss_kib is not None]
     gen_cpu = _pct(samples[0][1][0], samples[-1][1][0], end)
     return OverloadRun(
@@ -257,6 +261,7 @@ def overload(
         server_rss_max_kib=max(rss_values, default=None),
         recovered_p99_ms=RECOVERED_P99_MS,
         recovery_s=recovery,
+        windows_over_after_recovery=relapses,
         generator_cpu_pct=gen_cpu,
         windows=windows,
     )

@@ -245,9 +245,11 @@ class OverloadRun:
     """Twice the server's peak for a while, then a light load.
 
     ``loss_live`` counts only messages missing at clients still connected
-    at the end; ``closed_by_server`` says how many were dropped. The server
-    has recovered ``recovery_s`` after the load fell: from then on every
-    window's p99 is under ``recovered_p99_ms``.
+    at the end; ``closed_by_server`` says how many were dropped.
+    ``recovery_s`` is when, after the load fell, a window's p99 was first
+    under ``recovered_p99_ms`` again (to within one window), and
+    ``windows_over_after_recovery`` how many later windows were over it
+    again (a stall from outside shows up there, not as a later recovery).
     """
 
     server: str
@@ -262,5 +264,6 @@ class OverloadRun:
     server_rss_max_kib: int | None
     recovered_p99_ms: float
     recovery_s: float | None
+    windows_over_after_recovery: int
     generator_cpu_pct: float | None
     windows: list[OverloadWindow]
