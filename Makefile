@@ -60,7 +60,7 @@ trial: $(STAMP) redis-server cc
 
 # Every figure of docs/performance.md's "before/after the core refactor"
 # section, chatroom beside the bare baseline, on CPython and then on PyPy
-# (about 5 minutes each). PYPY names a PyPy with Twisted installed
+# (6-7 minutes each). PYPY names a PyPy with Twisted installed
 # (`make pypy-venv` makes one from Debian's pypy3).
 PYPY ?= .venv-pypy/bin/python
 BENCH_ARGS ?= sweep storm overload --duration 5 --warmup 2
