@@ -25,8 +25,9 @@
  *
  * Talk to the coordinator: print {"ready":...} once every client has joined
  * (or failed), read "start T0" or "stop" on stdin, print {"result":...}.
- * Everything goes to 127.0.0.1-style addresses given on the command line;
- * every loop is bounded by the clients given and by drain_max.
+ * It refuses any HOST outside 127.0.0.0/8: a load test stays on this machine.
+ * Every loop is bounded: connecting by `timeout`, waiting for the start by
+ * MAX_WAIT seconds, sending by the phases, draining by drain_max.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -52,6 +53,7 @@
 #define MAX_WINDOWS 256
 #define READ_SIZE (256 * 1024)
 #define MAX_TEXT 65536
+#define MAX_WAIT 600.0
 #define STDIN_TAG ((uint64_t)-1)
 #define TIMER_TAG ((uint64_t)-2)
 
@@ -469,6 +471,11 @@ int main(int argc, char **argv) {
     }
     fanout_mode = !strcmp(argv[1], "fanout");
     snprintf(host, sizeof host, "%s", argv[2]);
+    struct in_addr target;
+    if (inet_pton(AF_INET, host, &target) != 1 || (ntohl(target.s_addr) >> 24) != 127) {
+        fprintf(stderr, "cgen: %s is not a 127.x.x.x address\n", host);
+        return 2;
+    }
     port = atoi(argv[3]);
     const char *phases = "", *wins = "";
     for (int i = 4; i < argc; i++) {
@@ -538,7 +545,11 @@ int main(int argc, char **argv) {
     fflush(stdout);
 
     int command = 0;
-    while (!command) poll_once(100, &command);
+    double waiting_since = now_s();
+    while (!command) {
+        poll_once(100, &command);
+        if (now_s() - waiting_since > MAX_WAIT) command = 2; /* nobody said start */
+    }
     if (command == 2 || !fanout_mode) {
         for (int w = 0; w < n_windows; w++) windows[w].start_us = windows[w].end_us = 0;
         print_result(cpu_start, connect_start);

@@ -15,6 +15,7 @@ they can be put beside the server's.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import selectors
@@ -90,6 +91,12 @@ class CGen:
     """
 
     def __init__(self, mode: str, host: str, port: int, params: dict[str, Any]):
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise BenchError(f"the C generator only loads 127.0.0.1, not {host}")
         arguments = [f"{key}={value}" for key, value in params.items()]
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
         self.process = subprocess.Popen(
