@@ -10,7 +10,11 @@ setup(
     # twisted/plugins has no __init__.py (Twisted's plugin convention), so it
     # is listed by hand rather than found.
     packages=[*find_packages(include=["chatroom", "chatroom.*"]), "twisted.plugins"],
-    package_data={"twisted.plugins": ["chatroom_plugin.py"]},
+    # The benchmark compiles its C load generator from source on first use.
+    package_data={
+        "twisted.plugins": ["chatroom_plugin.py"],
+        "chatroom.bench": ["cgen.c"],
+    },
     install_requires=[
         "twisted[tls]>=24.3",
         # Tested against urwid 5.0 (its typed Widget API and TwistedEventLoop).
