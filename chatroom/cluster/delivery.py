@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from chatroom import errors
 from chatroom.errors import ChatError
 from chatroom.events import Event, Listing, from_line
+from chatroom.metrics import fanned_out
 from chatroom.registry import Member
 from chatroom.text import name_key
 
@@ -72,6 +73,7 @@ class LocalRoom:
         event = from_line(data)
         self.seq = seq
         self.recent.append((seq, event))
+        fanned_out(event, len(self.members))  # counted once, not per member
         for member, since in self.members.items():
             if seq > since:
                 member.deliver(event)
