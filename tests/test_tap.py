@@ -9,9 +9,13 @@ from twisted.internet.testing import MemoryReactor
 from twisted.python import usage
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
+from twisted.web.server import Site
 
 from chatroom.cluster.redis import RedisAddress
 from chatroom.cluster.registry import RedisRegistry
+from chatroom.irc.session import IRCFactory
+from chatroom.local import LocalRegistry
+from chatroom.metrics import MeteredRegistry
 from chatroom.protocol import ChatFactory
 from chatroom.server import ServerConfig
 from chatroom.tap import Options, makeService
@@ -198,6 +202,9 @@ class HelpTests(unittest.TestCase):
             "node-id",
             "node-ttl",
             "redis-timeout",
+            "irc",
+            "http",
+            "http-origins",
         ):
             self.assertIn(f"--{option}=", text)
         self.assertIn("ssl:8443", text)
@@ -238,3 +245,47 @@ class MakeServiceTests(unittest.TestCase):
         reactor._exitSignal = 15  # what the reactor records on SIGTERM
         self.successResultOf(service.stopService())
         self.assertIsNone(reactor._exitSignal)
+
+
+class DoorOptionsTests(unittest.TestCase):
+    """``--irc`` and ``--http`` add doors; without them there are none."""
+
+    def test_off_unless_given(self) -> None:
+        """By default only the line protocol listens, on an unwrapped registry."""
+        service = makeService(parse(), reactor=MemoryReactor())
+        self.assertEqual(service.doors, {})
+        self.assertIsInstance(service.server.registry, LocalRegistry)
+
+    def test_doors(self) -> None:
+        """Port numbers become tcp: endpoints; each door gets its factory,
+        all sharing one server; /metrics times the registry."""
+        reactor = MemoryReactor()
+        options = parse(
+            "--irc",
+            "6667",
+            "--http",
+            "tcp:8000:interface=127.0.0.1",
+            "--http-origins",
+            "https://a.example, https://b.example",
+        )
+        self.assertEqual(options["irc"], "tcp:6667")
+        self.assertEqual(
+            options["http-origins"], ("https://a.example", "https://b.example")
+        )
+        service = makeService(options, reactor=reactor)
+        service.startService()
+        self.addCleanup(service.stopService)
+        ports = {port: factory for port, factory, _, _ in reactor.tcpServers}
+        self.assertIsInstance(ports[6667], IRCFactory)
+        self.assertIs(ports[6667].server, service.server)
+        self.assertIsInstance(ports[8000].wrappedFactory, Site)
+        self.assertIsInstance(service.server.registry, MeteredRegistry)
+
+    def test_bad_door_endpoint(self) -> None:
+        """A bad --irc description is one line and exit 1, naming the option."""
+        output = io.StringIO()
+        self.patch(sys, "stderr", output)
+        self.assertRaises(
+            SystemExit, makeService, parse("--irc", "nonsense:1"), MemoryReactor()
+        )
+        self.assertIn("--irc nonsense:1", output.getvalue())
