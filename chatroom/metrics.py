@@ -6,7 +6,7 @@ Three kinds, each counted where it costs least:
   a message to a thousand members must not pay a thousand metric updates.
   A room adds its member count once per event (:func:`fanned_out`, two
   integer additions), and the totals are read only when scraped.
-- **Rare events** (flood delays, send-queue drops, messages accepted from
+- **Rare events** (flood slow-downs, send-queue drops, messages accepted from
   clients) are ``prometheus_client`` counters labelled by door, bumped by
   the door where they happen.
 - **Latency**: :class:`MeteredRegistry` wraps the registry (only when
@@ -44,7 +44,7 @@ MESSAGES_IN = Counter(
 )
 FLOOD_DELAYS = Counter(
     "chatroom_flood_limited",
-    "Lines held back (IRC) or refused (line protocol) by flood control.",
+    "Lines held back by flood control (past --burst, at --rate).",
     ["door"],
     registry=REGISTRY,
 )

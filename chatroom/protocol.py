@@ -29,7 +29,7 @@ from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom import errors
+from chatroom import errors, metrics
 from chatroom.commands import LOBBY, ROOM, USERNAME, LineCommands
 from chatroom.errors import ChatError
 from chatroom.events import Event, Listing, LobbyChanges, Welcome, to_line
@@ -55,6 +55,8 @@ class ChatProtocol(LineCommands, LineFraming):
     """The server end of one line-protocol connection."""
 
     log = Logger()
+    #: Which door the connection came through (``/metrics`` labels).
+    door = "line"
 
     def __init__(self, server: ChatServer) -> None:
         # Every attribute the connection will ever have is set here, in one
@@ -187,6 +189,7 @@ class ChatProtocol(LineCommands, LineFraming):
         """
         self._closing = True
         self._close_reason = "send queue exceeded"
+        metrics.SENDQ_DROPS.labels(self.door).inc()
         self.log.info("dropping {user}: send queue exceeded", user=self.name)
         self._tcp.abortConnection()
 
@@ -270,6 +273,7 @@ class ChatProtocol(LineCommands, LineFraming):
         Reading stops meanwhile (``pauseProducing``), so the server keeps
         only what it had already read; keepalives in it are answered now.
         """
+        metrics.FLOOD_DELAYS.labels(self.door).inc()
         self.pauseProducing()
         self._answer_waiting_keepalives()
         waiting = self.unprocessed()

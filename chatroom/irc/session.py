@@ -13,11 +13,10 @@ Built like the line door (:mod:`chatroom.protocol`), from the same parts:
 
 Two things differ from the line door, as IRC expects:
 
-- **Flood control delays instead of refusing.** IRC clients pace
-  themselves and expect a server to hold back excess lines ("fake lag")
-  rather than drop them: a line over ``--rate``/``--burst`` is kept, the
-  connection's reading is paused (``pauseProducing``, so the socket
-  pushes back on the client) and the line runs once a token is due.
+- **Flood control says nothing.** Both doors slow a flood down rather
+  than drop it (:class:`chatroom.flood.FloodGate`, "fake lag"), but IRC
+  clients expect no notice of it: no ``SLOW`` line here, and an
+  ``ERROR :Closing Link (Excess Flood)`` past ``--max-backlog``.
 - **No echo of one's own messages** (IRC clients show their own lines
   themselves): :meth:`deliver` skips a ``MSG``/``ACTION`` by this user
   before writing the bytes the room's other IRC members share.
@@ -40,6 +39,7 @@ from twisted.words.protocols import irc
 from chatroom import errors, metrics
 from chatroom.errors import ChatError
 from chatroom.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.flood import FloodGate
 from chatroom.framing import LineFraming
 from chatroom.irc import commands
 from chatroom.irc.wire import (
@@ -51,7 +51,6 @@ from chatroom.irc.wire import (
     parse,
     refusal,
 )
-from chatroom.ratelimit import TokenBucket
 from chatroom.sendq import SendQueue, Transport
 from chatroom.server import ChatServer
 from chatroom.text import name_key
@@ -105,9 +104,9 @@ class IRCSession(LineFraming):
         self.sendq: SendQueue | None = None
         self._closing = False
         self._close_reason: str | None = None
-        self._bucket = TokenBucket(config.rate, config.burst, server.clock)
-        self._held: bytes | None = None  # a line waiting out the flood limit
-        self._hold_call: IDelayedCall | None = None
+        self._flood = FloodGate(
+            config.rate, config.burst, config.max_backlog, server.clock
+        )
         self._last_heard = server.clock.seconds()
         self._pinged_at = 0.0
         self._timer: IDelayedCall | None = None
@@ -139,7 +138,10 @@ class IRCSession(LineFraming):
         if set_no_delay is not None:
             set_no_delay(True)
         self.sendq = SendQueue(
-            cast(Transport, self.transport), self.config.sendq, self._sendq_full
+            cast(Transport, self.transport),
+            self.config.sendq,
+            self._sendq_full,
+            self.server.flusher,
         )
         self.host = getattr(self._tcp.getPeer(), "host", "")
         self.server.opened(self)
@@ -196,10 +198,11 @@ class IRCSession(LineFraming):
         self._tcp.abortConnection()
 
     def _cancel_timers(self) -> None:
-        for call in (self._timer, self._abort_call, self._hold_call):
+        self._flood.cancel()
+        for call in (self._timer, self._abort_call):
             if call is not None and call.active():
                 call.cancel()
-        self._timer = self._hold_call = None
+        self._timer = None
 
     # -- output and the Member callbacks ----------------------------------------
 
@@ -262,6 +265,7 @@ class IRCSession(LineFraming):
         self.close("Input line too long")
 
     def lineReceived(self, line: bytes) -> None:
+        """Decode at the edge, then run the line or hold it (flood control)."""
         if self._closing:
             return
         if self._first_line:
@@ -269,10 +273,15 @@ class IRCSession(LineFraming):
             if _HTTP_REQUEST.match(line.decode("latin-1")):
                 self._not_http()
                 return
-        if not self._bucket.allow():
-            self._hold(line)
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            self.refuse(errors.bad_encoding(), "*", "*")
             return
-        self._dispatch(line)
+        if not self._flood.admit():
+            self._slow_down(text)
+            return
+        self._dispatch(text)
 
     def _not_http(self) -> None:
         """A web browser (or curl) at the IRC port: answer in HTTP, close."""
@@ -282,53 +291,45 @@ class IRCSession(LineFraming):
         self._harvest("HTTP request on the IRC port")
         self._finish("not IRC")
 
-    def _hold(self, line: bytes) -> None:
-        """Over the flood limit: keep the line, stop reading, run it later."""
+    def _slow_down(self, text: str) -> None:
+        """Over the flood limit: keep the line, stop reading, run it later
+        (:class:`chatroom.flood.FloodGate`, shared with the line door)."""
         metrics.FLOOD_DELAYS.labels(self.door).inc()
-        self._held = line
         self.pauseProducing()
-        self._hold_call = self.clock.callLater(1.0 / self.config.rate, self._release)
+        waiting = self.unprocessed()
+        if self._flood.too_much(waiting.count(b"\n") + 1, len(waiting)):
+            self.close("Excess Flood", room_reason="excess flood")
+            return
+        self._flood.hold(text, self._release_held)
 
-    def _release(self) -> None:
-        self._hold_call = None
-        line, self._held = self._held, None
-        if line is None or self._closing:
+    def _release_held(self, text: str) -> None:
+        if self._closing:
             return
-        if not self._bucket.allow():
-            self._hold(line)
-            return
-        self._dispatch(line)
-        if not self._closing and self._hold_call is None and not self._waiting:
+        if not self._dispatch(text):
             self.resumeProducing()
+        self._flood.caught_up()
 
-    _waiting = False  # a command is waiting on the registry
-
-    def _dispatch(self, line: bytes) -> None:
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            self.refuse(errors.bad_encoding(), "*", "*")
-            return
+    def _dispatch(self, text: str) -> bool:
+        """Run one line; True if its command is still waiting on the registry."""
         message = parse(text)
         if message is None:
-            return  # an empty or command-less line: ignored, as servers do
-        handler = commands.HANDLERS.get(message.command)
+            return False  # an empty or command-less line: ignored, as servers do
+        command = message.command
+        handler = commands.HANDLERS.get(command)
         if handler is None:
             if self.state == REGISTERING:
-                self.refuse(errors.no_name(), message.command, "*")
+                self.refuse(errors.no_name(), command, "*")
             else:
-                self.refuse(
-                    errors.unknown_command(message.command), message.command, "*"
-                )
-            return
-        if self.state == REGISTERING and message.command not in commands.BEFORE_WELCOME:
-            self.refuse(errors.no_name(), message.command, "*")
-            return
-        self._run(message.command, message.params, handler(self, message.params))
+                self.refuse(errors.unknown_command(command), command, "*")
+            return False
+        if self.state == REGISTERING and command not in commands.BEFORE_WELCOME:
+            self.refuse(errors.no_name(), command, "*")
+            return False
+        return self._run(command, message.params, handler(self, message.params))
 
     def _run(
         self, command: str, params: tuple[str, ...], running: Coroutine[Any, Any, None]
-    ) -> None:
+    ) -> bool:
         """Run one command; if it waits (on Redis), hold the lines after it.
 
         As in the line door: stepped once as a plain call when the registry
@@ -339,19 +340,18 @@ class IRCSession(LineFraming):
         try:
             running.send(None)
         except StopIteration:
-            return
+            return False
         except Exception:
             self._refused(Failure(), command, target)
-            return
-        self._waiting = True
+            return False
         self.pauseProducing()
         waiting = Deferred.fromCoroutine(running)
         waiting.addErrback(self._refused, command, target)
         waiting.addBoth(self._done_waiting)
+        return True
 
     def _done_waiting(self, result: object) -> None:
-        self._waiting = False
-        if not self._closing and self._hold_call is None:
+        if not self._closing and self._flood.held is None:
             self.resumeProducing()
 
     def _refused(self, failure: Failure, command: str, target: str) -> None:
