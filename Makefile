@@ -4,26 +4,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
+IRC_PORT ?= 6667
+HTTP_PORT ?= 8000
 
-.PHONY: run test trial bench bench-python pypy-venv format clean redis-server tmux cc
+.PHONY: run test trial bench bench-python pypy-venv format clean redis-server tmux cc irssi chromium
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
-$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null)
+$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/web/static/*)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet '.[test]'
 	touch $(STAMP)
 
-# Serve on $(PORT) (8080 by default) until Ctrl-C.
+# Serve until Ctrl-C: the line protocol on $(PORT) (8080), IRC on
+# $(IRC_PORT) (6667) and the web client on http://localhost:$(HTTP_PORT)/ (8000).
 run: $(STAMP)
-	$(BIN)/twistd --nodaemon --pidfile= chatroom --port $(PORT)
+	$(BIN)/twistd --nodaemon --pidfile= chatroom --port $(PORT) \
+		--irc $(IRC_PORT) --http $(HTTP_PORT)
 
-# Tools some tests need: $(1) is the Debian package (and command), $(2) the
-# tests. When it is missing, install it if we can (root, or passwordless
-# sudo, and apt-get); otherwise say so, and those tests are reported as
-# skipped with the reason (CI makes them fail instead, see .ci/run).
+# Tools some tests need: $(1) is the Debian package, $(2) the tests, $(3)
+# the command when it is not named like the package. When it is missing,
+# install it if we can (root, or passwordless sudo, and apt-get); otherwise
+# say so, and those tests are reported as skipped with the reason (CI makes
+# them fail instead, see .ci/run).
 define apt_install
-	@if command -v $(1) >/dev/null || [ -x /usr/bin/$(1) ]; then :; \
+	@if command -v $(or $(3),$(1)) >/dev/null || [ -x /usr/bin/$(or $(3),$(1)) ]; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		echo "Installing Debian's $(1) for $(2)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
@@ -57,16 +62,25 @@ cc:
 		echo "no C compiler and none can be installed here: the C generator's tests will be skipped"; \
 	fi
 
+# The IRC door's end-to-end test runs irssi (in tmux).
+irssi:
+	$(call apt_install,irssi,the IRC client test)
+
+# The web client's tests drive headless chromium through chromium-driver.
+chromium:
+	$(call apt_install,chromium,the web client tests)
+	$(call apt_install,chromium-driver,the web client tests,chromedriver)
+
 # Lint and type-check, then the whole suite (unit, integration, cluster,
 # client and benchmark smoke tests).
-test: $(STAMP) redis-server tmux cc
+test: $(STAMP) redis-server tmux cc irssi chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) redis-server tmux cc
+trial: $(STAMP) redis-server tmux cc irssi chromium
 	$(BIN)/python -m twisted.trial tests
 
 # Every figure of docs/performance.md's "before/after the core refactor"
