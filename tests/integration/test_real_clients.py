@@ -78,6 +78,7 @@ class WebClientTests(RealClientsCase):
         bob.send("/join tea")
         bob.wait(lambda line: line.startswith("MEMBERS tea"))
         page.shows("bob joined")
+        self.assertEqual(page.element("members").text.split(), ["wes", "bob"])
 
         page.type_into("message-input", "half a thou", enter=False)
         bob.send("hello wes")

@@ -108,7 +108,7 @@ const handlers = {
     state.owner = "";
     show("room");
   },
-  MEMBERS(names) { state.members = names; drawMembers(); },
+  MEMBERS([, ...names]) { state.members = names; drawMembers(); },
   HISTORY([, user, time], text) { say(time, `<${user}> ${text}`, "history"); },
   HISTORY_ACTION([, user, time], text) { say(time, `* ${user} ${text}`, "history"); },
   MSG([, user, time], text) { say(time, `<${user}> ${text}`, "message"); },
