@@ -13,6 +13,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.web.client import Agent, readBody
 
 from tests.cluster.support import ClusterTestCase
+from tests.integration.test_doors import irc_client
 from tests.support import LineClient
 
 LOCAL = "tcp:0:interface=127.0.0.1"
@@ -24,12 +25,8 @@ class ClusterDoorsTests(ClusterTestCase):
     @defer.inlineCallbacks
     def irc_client(self, node, nick: str):
         port = (yield node.doors["irc"].whenListening()).getHost().port
-        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
-        client = yield connectProtocol(endpoint, LineClient())
+        client = yield irc_client(port, nick)
         self.clients.append(client)
-        client.say(f"NICK {nick}")
-        client.say(f"USER {nick} 0 * :{nick}")
-        yield client.expect(lambda line: " 376 " in line)
         return client
 
     @defer.inlineCallbacks

@@ -91,6 +91,19 @@ class RawClient(protocol.Protocol):
         self.closed.callback(None)
 
 
+@defer.inlineCallbacks
+def irc_client(port: int, nick: str, tls: Any = None):
+    """A registered IRC client (a line client: IRC lines end in CRLF)."""
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+    if tls is not None:
+        endpoint = wrapClientTLS(tls, endpoint)
+    client = yield connectProtocol(endpoint, LineClient())
+    client.say(f"NICK {nick}")
+    client.say(f"USER {nick} 0 * :{nick}")
+    yield client.expect(lambda line: " 376 " in line)
+    return client
+
+
 class DoorsTestCase(ServerTestCase):
     """The service with every door open, on port 0."""
 
@@ -121,16 +134,24 @@ class DoorsTestCase(ServerTestCase):
 
     @defer.inlineCallbacks
     def irc(self, nick: str, tls: Any = None):
-        """A registered IRC client (a line client: IRC lines end in CRLF)."""
-        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.irc_port)
-        if tls is not None:
-            endpoint = wrapClientTLS(tls, endpoint)
-        client = yield connectProtocol(endpoint, LineClient())
+        """A registered IRC client, closed after the test."""
+        client = yield irc_client(self.irc_port, nick, tls)
         self.clients.append(client)
-        client.say(f"NICK {nick}")
-        client.say(f"USER {nick} 0 * :{nick}")
-        yield client.expect(lambda line: " 376 " in line)
         return client
+
+    @defer.inlineCallbacks
+    def three_in_general(self):
+        """lina (line protocol), ivy (IRC) and wes (browser) in general."""
+        line_user = yield self.client("lina")
+        line_user.say("/join general")
+        yield line_user.expect_line("MEMBERS general")
+        ircer = yield self.irc("ivy")
+        ircer.say("JOIN #general")
+        yield ircer.expect(lambda line: " 366 " in line)
+        web = yield self.browser("wes")
+        web.say("/join general")
+        yield web.expect_line("MEMBERS general")
+        return line_user, ircer, web
 
     @defer.inlineCallbacks
     def browser(self, name: str | None = None):
@@ -190,15 +211,7 @@ class ThreeDoorsTests(DoorsTestCase):
     @defer.inlineCallbacks
     def test_one_room_three_doors(self):
         """Each user sees the other two's messages, in their own protocol."""
-        line_user = yield self.client("lina")
-        line_user.say("/join general")
-        yield line_user.expect_line("MEMBERS general")
-        ircer = yield self.irc("ivy")
-        ircer.say("JOIN #general")
-        yield ircer.expect(lambda line: " 366 " in line)
-        web = yield self.browser("wes")
-        web.say("/join general")
-        yield web.expect_line("MEMBERS general")
+        line_user, ircer, web = yield self.three_in_general()
         ircer.say("PRIVMSG #general :from irc")
         yield line_user.expect(lambda line: line.endswith(" from irc"))
         yield web.expect(lambda line: line.startswith("MSG general ivy "))
@@ -230,15 +243,7 @@ class MetricsTests(DoorsTestCase):
     def test_known_traffic(self):
         """Connections and users per door, rooms, messages in and out, deliveries."""
         before = yield self.scrape()
-        line_user = yield self.client("lina")
-        line_user.say("/join general")
-        yield line_user.expect_line("MEMBERS general")
-        ircer = yield self.irc("ivy")
-        ircer.say("JOIN #general")
-        yield ircer.expect(lambda line: " 366 " in line)
-        web = yield self.browser("wes")
-        web.say("/join general")
-        yield web.expect_line("MEMBERS general")
+        line_user, ircer, web = yield self.three_in_general()
         yield self.browser()  # connected, no name yet
         ircer.say("PRIVMSG #general :one")
         yield line_user.expect(lambda line: line.endswith(" one"))
