@@ -11,7 +11,7 @@ const FIELDS = {
   HELLO: 2, WELCOME: 1, ROOMS: 1, ROOM: 3, JOINED: 3, HISTORY: 3,
   HISTORY_ACTION: 3, JOIN: 2, PART: 2, NICK: 2, TOPIC: 2, MSG: 3, ACTION: 3,
   PRIVMSG: 3, LEFT: 1, DELETED: 2, BYE: 0, ERR: 1, PING: 0, PONG: 0, HELP: 0,
-  OWNER: 2, LOBBY: 0, NOTICE: 1, MEMBERS: 1, ROOM_GONE: 1,
+  OWNER: 2, LOBBY: 0, NOTICE: 1, SLOW: 1, MEMBERS: 1, ROOM_GONE: 1,
 };
 const MAX_BACKOFF = 10000;
 
@@ -107,6 +107,7 @@ const handlers = {
     $("log").replaceChildren();
     state.owner = "";
     show("room");
+    send("/who"); // its OWNER line marks the owner in the member list
   },
   MEMBERS([, ...names]) { state.members = names; drawMembers(); },
   HISTORY([, user, time], text) { say(time, `<${user}> ${text}`, "history"); },
@@ -118,7 +119,12 @@ const handlers = {
     $("topic").textContent = text;
     info(`${user} set the topic: ${text}`);
   },
-  OWNER([, user]) { state.owner = user; drawMembers(); info(`${user} owns the room now`); },
+  OWNER([, user]) {
+    const changed = state.owner !== "" && state.owner !== user;
+    state.owner = user;
+    drawMembers();
+    if (changed) info(`${user} owns the room now`);
+  },
   JOIN([, user]) { state.members.push(user); drawMembers(); info(`${user} joined`); },
   PART([, user], reason) {
     state.members = state.members.filter((m) => m !== user);
@@ -138,6 +144,7 @@ const handlers = {
   LEFT() { leaveRoom(); },
   DELETED([room, by]) { leaveRoom(); showError(`${by} deleted ${room}`); },
   NOTICE(_, text) { info(text); },
+  SLOW(_, text) { info(text); },
   HELP(_, text) { info(text); },
   PING(_, token) { send(`PONG ${token}`); },
   ERR([code], text) {
@@ -168,6 +175,7 @@ function handle(event) {
 // -- drawing (never touches an input) -----------------------------------------
 
 function show(page) {
+  if (page !== state.page) hideError();
   state.page = page;
   for (const name of ["username", "lobby", "room"]) {
     $(`${name}-page`).hidden = name !== page;
