@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 
 from twisted.internet.defer import Deferred
+from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
 from twisted.web.pages import notFound
@@ -86,6 +87,7 @@ class Metrics(Resource):
     """``/metrics``: Prometheus text (see :mod:`chatroom.metrics`)."""
 
     isLeaf = True
+    log = Logger()
 
     def __init__(self, server: ChatServer) -> None:
         super().__init__()
@@ -102,7 +104,14 @@ class Metrics(Resource):
             request.write(body)
             request.finish()
 
-        Deferred.fromCoroutine(metrics.scrape(self.chat)).addCallback(write)
+        def failed(failure: Failure) -> None:
+            self.log.failure("scraping /metrics failed", failure)
+            if not gone:
+                request.setResponseCode(500)
+                request.finish()
+
+        scraping = Deferred.fromCoroutine(metrics.scrape(self.chat))
+        scraping.addCallback(write).addErrback(failed)
         return NOT_DONE_YET
 
 
