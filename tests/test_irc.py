@@ -492,6 +492,25 @@ class BadInputTests(IRCTestCase):
         alice.session.dataReceived(b"x" * (70 * 1024))
         self.assertTrue(alice.closing)
 
+    def test_reasons_and_targets_are_made_safe(self) -> None:
+        """A PART reason with an escape sequence becomes the default reason;
+        a target with spaces or controls is quoted back as one safe word."""
+        alice = self.irc("alice")
+        alice.send("JOIN #general")
+        bob = self.line("bob", "general")
+        alice.received()
+        alice.send("PART #general :\x1b[2Jgotcha")
+        self.assertEqual(bob.received(), ["PART general alice left"])
+        alice.received()
+        alice.send("TOPIC :#no such\x1broom")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom 403 alice #no_such\ufffdroom :there is no room called "
+                "no such\ufffdroom"
+            ],
+        )
+
     def test_http_request(self) -> None:
         """A browser at the IRC port gets an HTTP 400 saying so, then close."""
         client = IRCClient(self.factory)

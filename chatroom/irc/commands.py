@@ -32,7 +32,7 @@ from chatroom.irc.wire import (
     room_of,
     split_list,
 )
-from chatroom.text import name_key
+from chatroom.text import has_control_characters, name_key
 
 if TYPE_CHECKING:  # to avoid circular imports: the session imports this module
     from chatroom.irc.session import IRCSession
@@ -67,6 +67,16 @@ def plain_text(text: str) -> str:
     if any(ord(ch) < 0x20 for ch in text):
         return str(irc.stripFormatting(text))
     return text
+
+
+def said_reason(given: str, default: str) -> str:
+    """A PART or QUIT reason others will see: without formatting, and the
+    default instead if it still holds control characters (as the line door
+    does with ``/quit``: a reason is not worth a refusal)."""
+    reason = plain_text(given)
+    if not reason or has_control_characters(reason):
+        return default
+    return reason
 
 
 # -- registration ---------------------------------------------------------------
@@ -147,9 +157,7 @@ async def pong(session: IRCSession, params: tuple[str, ...]) -> None:
 
 @handles("QUIT")
 async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
-    reason = plain_text(params[0]) if params and params[0] else "Client Quit"
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in reason):
-        reason = "Client Quit"
+    reason = said_reason(params[0] if params else "", "Client Quit")
     session.close(f"Quit: {reason}", room_reason=f"quit: {reason}")
 
 
@@ -223,7 +231,7 @@ async def leave(session: IRCSession, room: str, reason: str) -> None:
 @handles("PART")
 async def part(session: IRCSession, params: tuple[str, ...]) -> None:
     need(params, 1)
-    reason = plain_text(params[1]) if len(params) > 1 and params[1] else "left"
+    reason = said_reason(params[1] if len(params) > 1 else "", "left")
     for target in split_list(params[0]):
         try:
             room = session.rooms.get(name_key(room_name(target)))

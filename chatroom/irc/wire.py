@@ -254,6 +254,8 @@ def refusal(
     so nothing is refused in silence.
     """
     code, text = error.code, without_control_characters(error.text)
+    # What the client named, quoted back as one safe parameter.
+    target = without_control_characters(target).replace(" ", "_") or "*"
     is_channel = room_of(target) is not None
     numeric: tuple[str, ...] | None = None
     if code == "BAD_NAME":
