@@ -249,12 +249,12 @@ function hideError() { $("error").hidden = true; }
 
 // -- what the user does --------------------------------------------------------
 
-function onSubmit(formId, inputId, toLine) {
+function onSubmit(formId, inputId, toLine, keep = false) {
   $(formId).addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $(inputId);
     const line = toLine(input.value);
-    if (line && send(line)) input.value = "";
+    if (line && send(line) && !keep) input.value = "";
   });
 }
 
@@ -264,7 +264,7 @@ onSubmit("name-form", "name-input", (value) => {
   hideError();
   state.name = name;
   return name;
-});
+}, true); // kept: a refused name is easier to fix than to retype
 onSubmit("create-form", "create-input", (value) => {
   const name = value.trim();
   return name ? `/create ${name}` : null;
