@@ -165,6 +165,7 @@ async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 def room_name(target: str) -> str:
+    """The room a ``#channel`` names; ``403`` for anything else."""
     room = room_of(target)
     if room is None:
         raise ChatError("NO_SUCH_ROOM", f"{target}: channels start with #")

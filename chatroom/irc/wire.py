@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from twisted.words.protocols import irc
 
-from chatroom import errors
 from chatroom.errors import ChatError
 from chatroom.events import Event
 from chatroom.text import NAME_MAX_LENGTH, TOPIC_MAX_LENGTH, without_control_characters
@@ -298,12 +297,3 @@ def refusal(
     if numeric is not None:
         return build(server, numeric[0], nick, *numeric[1:])
     return build(server, "NOTICE", nick, f"{code} {text}")
-
-
-def not_channel(target: str) -> ChatError:
-    """A room command given something that is not a ``#channel``."""
-    return ChatError("NO_SUCH_ROOM", f"{target}: channels start with #")
-
-
-def unknown(command: str) -> ChatError:
-    return errors.unknown_command(command)
