@@ -168,7 +168,7 @@ def room_name(target: str) -> str:
     """The room a ``#channel`` names; ``403`` for anything else."""
     room = room_of(target)
     if room is None:
-        raise ChatError("NO_SUCH_ROOM", f"{target}: channels start with #")
+        raise errors.no_such_room(target)  # channels start with #
     return room
 
 
