@@ -125,5 +125,10 @@ def bad_encoding() -> ChatError:
     return ChatError("BAD_ENCODING", "lines must be UTF-8")
 
 
+def binary_frame() -> ChatError:
+    """The browser door: lines travel as WebSocket text frames only."""
+    return ChatError("BAD_ENCODING", "send text frames: one line of UTF-8 per frame")
+
+
 def internal() -> ChatError:
     return ChatError("INTERNAL", "the server failed on that command; sorry")

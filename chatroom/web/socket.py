@@ -44,6 +44,7 @@ from twisted.web.server import Request
 from twisted.web.websocket import WebSocketResource, WebSocketTransport
 from wsproto.utilities import LocalProtocolError
 
+from chatroom import errors
 from chatroom.events import Event, to_line
 from chatroom.protocol import ChatProtocol
 from chatroom.server import ChatServer
@@ -177,17 +178,17 @@ class WebSocketSession:
             return
         line = message[:-1] if message.endswith("\n") else message
         line = line[:-1] if line.endswith("\r") else line
-        if "\n" in line or "\r" in line:
-            chat.error("BAD_TEXT", "one line per message: no line breaks inside")
+        if "\n" in line or "\r" in line:  # control characters: one line a frame
+            refusal = errors.bad_text()
+            chat.error(refusal.code, refusal.text)
             return
         chat.dataReceived(line.encode("utf-8") + b"\n")
 
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
         self._whole_message()
         if self.chat is not None:
-            self.chat.error(
-                "BAD_ENCODING", "send text frames: one line of UTF-8 per frame"
-            )
+            refusal = errors.binary_frame()
+            self.chat.error(refusal.code, refusal.text)
 
     def pongReceived(self, payload: bytes) -> None:
         """Keepalive is the line protocol's own ``PING``/``PONG`` lines."""
