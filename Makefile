@@ -4,26 +4,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
+IRC_PORT ?= 6667
+HTTP_PORT ?= 8000
 
-.PHONY: run test trial bench format clean redis-server tmux
+.PHONY: run test trial bench bench-python pypy-venv format clean redis-server tmux cc irssi chromium
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
-$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null)
+$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/web/static/*)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet '.[test]'
 	touch $(STAMP)
 
-# Serve on $(PORT) (8080 by default) until Ctrl-C.
+# Serve until Ctrl-C: the line protocol on $(PORT) (8080), IRC on
+# $(IRC_PORT) (6667) and the web client on http://localhost:$(HTTP_PORT)/ (8000).
 run: $(STAMP)
-	$(BIN)/twistd --nodaemon --pidfile= chatroom --port $(PORT)
+	$(BIN)/twistd --nodaemon --pidfile= chatroom --port $(PORT) \
+		--irc $(IRC_PORT) --http $(HTTP_PORT)
 
-# Tools some tests need: $(1) is the Debian package (and command), $(2) the
-# tests. When it is missing, install it if we can (root, or passwordless
-# sudo, and apt-get); otherwise say so, and those tests are reported as
-# skipped with the reason (CI makes them fail instead, see .ci/run).
+# Tools some tests need: $(1) is the Debian package, $(2) the tests, $(3)
+# the command when it is not named like the package. When it is missing,
+# install it if we can (root, or passwordless sudo, and apt-get); otherwise
+# say so, and those tests are reported as skipped with the reason (CI makes
+# them fail instead, see .ci/run).
 define apt_install
-	@if command -v $(1) >/dev/null || [ -x /usr/bin/$(1) ]; then :; \
+	@if command -v $(or $(3),$(1)) >/dev/null || [ -x /usr/bin/$(or $(3),$(1)) ]; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		echo "Installing Debian's $(1) for $(2)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
@@ -43,20 +48,66 @@ redis-server:
 tmux:
 	$(call apt_install,tmux,the terminal client tests)
 
-# Lint and type-check, then the whole suite (unit, integration, cluster, client and benchmark
-# smoke tests).
-test: $(STAMP) redis-server tmux
+# The benchmark's C load generator is compiled on first use with the system
+# compiler; install Debian's gcc when no compiler is there and we can.
+cc:
+	@if command -v "$${CC:-cc}" >/dev/null || command -v gcc >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's gcc for the benchmark's C generator"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+		echo "Installing Debian's gcc for the benchmark's C generator"; \
+		sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev >/dev/null; \
+	else \
+		echo "no C compiler and none can be installed here: the C generator's tests will be skipped"; \
+	fi
+
+# The IRC door's end-to-end test runs irssi (in tmux).
+irssi:
+	$(call apt_install,irssi,the IRC client test)
+
+# The web client's tests drive headless chromium through chromium-driver.
+chromium:
+	$(call apt_install,chromium,the web client tests)
+	$(call apt_install,chromium-driver,the web client tests,chromedriver)
+
+# Lint and type-check, then the whole suite (unit, integration, cluster,
+# client and benchmark smoke tests).
+test: $(STAMP) redis-server tmux cc irssi chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) redis-server tmux
+trial: $(STAMP) redis-server tmux cc irssi chromium
 	$(BIN)/python -m twisted.trial tests
 
-# The benchmark at the targets' scale (about six minutes); see docs/performance.md.
-bench: $(STAMP)
+# Every figure of docs/performance.md's "before/after the core refactor"
+# section, chatroom beside the bare baseline, on CPython and then on PyPy
+# (6-7 minutes each). PYPY names a PyPy with Twisted installed
+# (`make pypy-venv` makes one from Debian's pypy3).
+PYPY ?= .venv-pypy/bin/python
+BENCH_ARGS ?= sweep storm overload --duration 5 --warmup 2
+bench: $(STAMP) cc
+	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --json bench-cpython.json
+	@if [ -x "$(PYPY)" ]; then \
+		$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --server-python $(PYPY) --json bench-pypy.json; \
+	else \
+		echo "no PyPy at $(PYPY): see docs/performance.md (PyPy) to make one"; \
+	fi
+
+# Debian's pypy3 is Python 3.9; the newest cryptography has no wheel for it
+# and cannot be built offline, so binary wheels only. txredisapi goes in
+# without its dependencies (it is imported, not used, by a single server).
+pypy-venv:
+	pypy3 -m venv .venv-pypy
+	.venv-pypy/bin/pip install --quiet twisted
+	.venv-pypy/bin/pip install --quiet --only-binary=:all: cryptography pyopenssl service_identity
+	.venv-pypy/bin/pip install --quiet --no-deps txredisapi six
+
+# The Python generator's scenarios at the older targets' scale (about six minutes).
+bench-python: $(STAMP)
 	$(BIN)/chatroom-bench
 
 format: $(STAMP)
@@ -64,4 +115,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build *.egg-info twisted/plugins/dropin.cache
+	rm -rf $(VENV) .venv-pypy build *.egg-info twisted/plugins/dropin.cache

@@ -10,9 +10,17 @@ setup(
     # twisted/plugins has no __init__.py (Twisted's plugin convention), so it
     # is listed by hand rather than found.
     packages=[*find_packages(include=["chatroom", "chatroom.*"]), "twisted.plugins"],
-    package_data={"twisted.plugins": ["chatroom_plugin.py"]},
+    # The benchmark compiles its C load generator from source on first use;
+    # the web client is plain files (no build step).
+    package_data={
+        "twisted.plugins": ["chatroom_plugin.py"],
+        "chatroom.bench": ["cgen.c"],
+        "chatroom.web": ["static/*"],
+    },
     install_requires=[
-        "twisted[tls]>=24.3",
+        # twisted.web.websocket (the browser door) arrived in Twisted 26.4.
+        "twisted[tls,websocket]>=26.4",
+        "prometheus_client>=0.20",
         # Tested against urwid 5.0 (its typed Widget API and TwistedEventLoop).
         "urwid>=5.0,<6",
         "txredisapi>=1.6",
@@ -25,6 +33,8 @@ setup(
             "ruff>=0.6",
             "mypy>=1.10",
             "mypy-zope>=1.0",
+            # Drives Debian's chromium (with chromium-driver) in the web tests.
+            "selenium>=4.20",
         ],
     },
     entry_points={

@@ -18,6 +18,7 @@ class ServerConfig:
     max_unterminated: int = 64 * 1024
     rate: float = 1.0
     burst: int = 10
+    max_backlog: int = 100
     max_clients: int = 10_000
     max_per_ip: int = 50
     login_timeout: float = 60.0

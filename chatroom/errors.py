@@ -133,8 +133,9 @@ def bad_encoding() -> ChatError:
     return ChatError("BAD_ENCODING", "lines must be UTF-8")
 
 
-def rate_limited(rate: float) -> ChatError:
-    return ChatError("RATE_LIMITED", f"slow down: at most {rate:g} lines a second")
+def binary_frame() -> ChatError:
+    """The browser door: lines travel as WebSocket text frames only."""
+    return ChatError("BAD_ENCODING", "send text frames: one line of UTF-8 per frame")
 
 
 def internal() -> ChatError:

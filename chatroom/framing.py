@@ -38,6 +38,8 @@ class LineFraming(LineReceiver):
     max_unterminated = 64 * 1024
 
     _skipping = 0  # bytes of an over-long line discarded so far
+    _pending = b""  # the chunk being split (see _split)
+    _offset = 0
 
     def dataReceived(self, data: bytes) -> None:
         """Deliver every whole line of ``data`` (and what was held back)."""
@@ -51,15 +53,19 @@ class LineFraming(LineReceiver):
             self._busyReceiving = False
 
     def _split(self, data: bytes) -> None:
-        buffer = self._buffer + data if self._buffer else data
+        # The chunk being split is kept as ``_pending`` from ``_offset`` on,
+        # so a handler can see (and trim) what waits after its line without
+        # the rest being copied per line; bytes that arrive from inside a
+        # handler are appended to ``_buffer`` and joined in.
+        self._pending = self._buffer + data if self._buffer else data
+        self._offset = 0
         self._buffer = b""
-        start = 0
         while not self.paused:
-            end = buffer.find(b"\n", start)
+            end = self._pending.find(b"\n", self._offset)
             if end < 0:
                 break
-            line = buffer[start:end]
-            start = end + 1
+            line = self._pending[self._offset : end]
+            self._offset = end + 1
             if self._skipping:  # the tail of a line already refused
                 self._skipping = 0
                 continue
@@ -70,15 +76,31 @@ class LineFraming(LineReceiver):
             else:
                 self.lineReceived(line)
             if getattr(self.transport, "disconnecting", True):
+                self._pending, self._offset = b"", 0
                 return
             if self._buffer:  # more arrived from inside lineReceived
-                buffer, start = buffer[start:] + self._buffer, 0
+                self._pending = self._pending[self._offset :] + self._buffer
+                self._offset = 0
                 self._buffer = b""
-        rest = buffer[start:] if start else buffer
+        rest = self._pending[self._offset :] if self._offset else self._pending
         self._buffer = rest + self._buffer
+        self._pending, self._offset = b"", 0
         overlong = self._skipping or len(self._buffer) > self.MAX_LENGTH
         if self._buffer and overlong and not self.paused:
             self._discard_partial_line()
+
+    def unprocessed(self) -> bytes:
+        """What has been read but not yet delivered as lines."""
+        return self._pending[self._offset :] + self._buffer
+
+    def replace_unprocessed(self, data: bytes) -> None:
+        """Put ``data`` in place of :meth:`unprocessed` (e.g. lines answered
+        out of turn removed)."""
+        if self._busyReceiving:
+            self._pending, self._offset = data, 0
+            self._buffer = b""
+        else:
+            self._buffer = data
 
     def _discard_partial_line(self) -> None:
         """Refuse a line as soon as it is too long, then skip to its end."""

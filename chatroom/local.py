@@ -55,7 +55,7 @@ class LocalRegistry:
         self.users: dict[str, Member] = {}
         self.names: dict[Member, str] = {}
         self.rooms: dict[str, Room] = {}
-        self.places: dict[Member, dict[Room, None]] = {}
+        self.places: dict[Member, list[Room]] = {}
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         #: The newest event id of rooms that are gone: made again, a room
@@ -169,7 +169,7 @@ class LocalRegistry:
             del self.users[name_key(old)]
         self.users[key] = member
         self.names[member] = name
-        rooms = self.places.get(member, {})
+        rooms = self.places.get(member, [])
         if old is None or not rooms:
             return False
         nick = Event("NICK", (old, name))
@@ -254,7 +254,7 @@ class LocalRegistry:
         name = self.names[member]
         owner = room.owner
         room.add(member, name)
-        self.places.setdefault(member, {})[room] = None
+        self.places.setdefault(member, []).append(room)
         member.entered(room.welcome(since, self.config.resume_bound))
         if room.owner is not owner:
             self._save(room)  # its owner is back
@@ -270,7 +270,7 @@ class LocalRegistry:
         owner = room.owner
         room.remove(member, reason, announce=announce)
         places = self.places[member]
-        del places[room]
+        places.remove(room)
         if not places:
             del self.places[member]
         if self.stopping:
@@ -340,7 +340,7 @@ class LocalRegistry:
         listing = await self.list_rooms()
         for gone in members:
             places = self.places[gone]
-            del places[room]
+            places.remove(room)
             if not places:
                 del self.places[gone]
             gone.removed(room.name, listing)

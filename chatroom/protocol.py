@@ -4,22 +4,24 @@ A :class:`ChatProtocol` is three things stacked:
 
 - framing (:class:`chatroom.framing.LineFraming`, a LineReceiver);
 - output (:class:`chatroom.sendq.SendQueue`: ``--sendq`` and backpressure);
-- the session, here: its name, its state (``username`` → ``lobby`` →
-  ``room``), its room, its timers, and a handler per command.
+- the session: its name, its state (``username`` → ``lobby`` → ``room``),
+  its room, its timers (here) and a handler per command
+  (:class:`chatroom.commands.LineCommands`).
 
 It holds only its own connection's state. Names and rooms live behind the
 shared :class:`~chatroom.registry.Registry`, which calls back through the
 :class:`~chatroom.registry.Member` methods (``deliver``, ``entered``...).
 Those hand it :mod:`chatroom.events` objects, rendered here into lines once
-per event (:meth:`~chatroom.events.Encodable.encoded`), whatever the number
-of members. Bytes are decoded at the edge, in :meth:`lineReceived`.
+per event (:mod:`chatroom.rendering`, through
+:meth:`~chatroom.events.Encodable.encoded`), whatever the number of
+members. Bytes are decoded at the edge, in :meth:`lineReceived`.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ClassVar, cast
+from collections.abc import Coroutine
+from typing import Any, cast
 
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IDelayedCall, ITCPTransport
@@ -27,54 +29,21 @@ from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom import errors
+from chatroom import errors, metrics
+from chatroom.commands import LOBBY, ROOM, USERNAME, LineCommands
 from chatroom.errors import ChatError
-from chatroom.events import (
-    Encoder,
-    Event,
-    Listing,
-    LobbyChanges,
-    RoomGone,
-    RoomInfo,
-    Welcome,
-    to_id_line,
-    to_line,
-)
+from chatroom.events import Encoder, Event, Listing, LobbyChanges, Welcome, to_line
+from chatroom.flood import FloodGate
 from chatroom.framing import LineFraming
-from chatroom.positions import parse_caps, parse_history, parse_join, render_history
-from chatroom.ratelimit import TokenBucket
+from chatroom.rendering import render_listing, render_lobby_changes, render_welcome
 from chatroom.sendq import SendQueue, Transport
 from chatroom.server import ChatServer
-from chatroom.text import has_control_characters, name_key, without_control_characters
+from chatroom.text import name_key, without_control_characters
 from chatroom.wire import PROTOCOL_VERSION, format_line
 
-USERNAME, LOBBY, ROOM = "username", "lobby", "room"
-_ANY, _NAMED, _IN_ROOM = (
-    frozenset({USERNAME, LOBBY, ROOM}),
-    frozenset({LOBBY, ROOM}),
-    frozenset({ROOM}),
-)
-
-HELP_TEXT = """\
-Commands (in a room, any other line is a message to everyone in it):
-/nick NAME        choose or change your name
-/list             list the rooms
-/create NAME      create a room and enter it
-/join NAME        enter a room (leaving the one you are in)
-/join NAME since ID   ... and get what was said after event ID
-/history N [before ID]  N earlier messages of this room
-/caps ids         prefix stored events with @ID
-/leave            go back to the lobby
-/who              who is in this room
-/topic [TEXT]     show or set the room's topic
-/me TEXT          an action: * you TEXT
-/msg USER TEXT    a private message to anyone connected
-/delete NAME      delete a room you own
-/watch on|off     push room list changes while in the lobby
-//text            send a message that starts with /
-/quit [REASON]    leave the server"""
-
 #: How a connection's end is described to its room when nothing better is known.
+__all__ = ["LOBBY", "ROOM", "USERNAME", "ChatFactory", "ChatProtocol"]
+
 _LOST_REASONS = {
     "ConnectionDone": "connection closed",
     "ConnectionLost": "connection lost",
@@ -82,92 +51,27 @@ _LOST_REASONS = {
 }
 
 
-# -- the line renderings of shared events ---------------------------------------
-
-
-def render_room(info: RoomInfo) -> bytes:
-    """``ROOM name members capacity topic``."""
-    return format_line(
-        "ROOM", info.name, str(info.members), str(info.capacity), text=info.topic
-    )
-
-
-def render_listing(listing: Listing) -> bytes:
-    """``ROOMS n`` and a ``ROOM`` line per room, as one write."""
-    return format_line("ROOMS", str(len(listing.rooms))) + b"".join(
-        info.encoded(render_room) for info in listing.rooms
-    )
-
-
-def render_lobby_changes(changes: LobbyChanges) -> bytes:
-    """A ``ROOM`` line per changed room, ``ROOM_GONE`` per removed one."""
-    return b"".join(
-        format_line("ROOM_GONE", change.name)
-        if isinstance(change, RoomGone)
-        else change.encoded(render_room)
-        for change in changes.changes
-    )
-
-
-def render_welcome(welcome: Welcome, render: Encoder = to_line) -> bytes:
-    """``JOINED``, ``MEMBERS``, ``GAP`` if a resume left some out, the
-    history oldest first, then ``TOPIC``."""
-    room = welcome.room
-    lines = [
-        format_line("JOINED", room, str(len(welcome.members)), str(welcome.capacity)),
-        format_line("MEMBERS", room, *welcome.members),
-    ]
-    if welcome.gap:
-        lines.append(format_line("GAP", room, welcome.gap))
-    lines.extend(event.encoded(render) for event in welcome.history)
-    if welcome.topic:
-        lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
-    return b"".join(lines)
-
-
-# -- argument parsing shared by several commands --------------------------------
-
-
-def single_word(args: str, usage: str) -> str:
-    """The single argument of ``/create NAME`` and the like, or ``BAD_ARGS``."""
-    if not args or " " in args:
-        raise errors.usage(usage)
-    return args
-
-
-def split_private_message(args: str) -> tuple[str, str]:
-    """``/msg USER TEXT`` split into its target and its text."""
-    target, _, text = args.partition(" ")
-    if not target or not text:
-        raise errors.usage("/msg USER TEXT")
-    return target, text
-
-
-class ChatProtocol(LineFraming):
+class ChatProtocol(LineCommands, LineFraming):
     """The server end of one line-protocol connection."""
 
     log = Logger()
-
-    #: command → (handler name, states it is allowed in)
-    COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
-        "nick": ("do_nick", _ANY),
-        "caps": ("do_caps", _ANY),
-        "help": ("do_help", _ANY),
-        "quit": ("do_quit", _ANY),
-        "list": ("do_list", _NAMED),
-        "create": ("do_create", _NAMED),
-        "join": ("do_join", _NAMED),
-        "msg": ("do_msg", _NAMED),
-        "watch": ("do_watch", _NAMED),
-        "delete": ("do_delete", _NAMED),
-        "leave": ("do_leave", _IN_ROOM),
-        "who": ("do_who", _IN_ROOM),
-        "history": ("do_history", _IN_ROOM),
-        "topic": ("do_topic", _IN_ROOM),
-        "me": ("do_me", _IN_ROOM),
-    }
+    #: Which door the connection came through (``/metrics`` labels).
+    door = "line"
 
     def __init__(self, server: ChatServer) -> None:
+        # Every attribute the connection will ever have is set here, in one
+        # order, so that all instances share one key table: an attribute
+        # added later (by Twisted or LineReceiver) costs each idle
+        # connection a dict of its own, about 1.5 KiB.
+        self.factory = None
+        self.connected = 0
+        self.transport = None
+        self.paused = False
+        self._buffer = b""
+        self._busyReceiving = False
+        self._pending = b""
+        self._offset = 0
+        self._skipping = 0
         self.server = server
         self.registry = server.registry
         self.config = config = server.config
@@ -176,7 +80,7 @@ class ChatProtocol(LineFraming):
         self.state = USERNAME
         self.room: str | None = None  # the line protocol's one room
         #: How room events are rendered for this connection: with ``@ID``
-        #: once it has sent ``/caps ids``.
+        #: once it has sent ``/caps ids`` (a second cached rendering).
         self.render: Encoder = to_line
         self.host = ""
         self.MAX_LENGTH = config.max_line
@@ -184,9 +88,12 @@ class ChatProtocol(LineFraming):
         self.sendq: SendQueue | None = None
         self._closing = False
         self._close_reason: str | None = None
-        self._bucket = TokenBucket(config.rate, config.burst, server.clock)
+        self._flood = FloodGate(
+            config.rate, config.burst, config.max_backlog, server.clock
+        )
         self._last_heard = server.clock.seconds()
         self._timer: IDelayedCall | None = None
+        self._timer_purpose = "login"
         self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
 
@@ -208,7 +115,10 @@ class ChatProtocol(LineFraming):
         if set_no_delay is not None:
             set_no_delay(True)
         self.sendq = SendQueue(
-            cast(Transport, self.transport), self.config.sendq, self._sendq_full
+            cast(Transport, self.transport),
+            self.config.sendq,
+            self._sendq_full,
+            self.server.flusher,
         )
         self.host = getattr(self._tcp.getPeer(), "host", "")
         self.server.opened(self)
@@ -229,7 +139,7 @@ class ChatProtocol(LineFraming):
                 text=f"Welcome to {name}. Choose a username.",
             )
         )
-        self._set_timer(self.config.login_timeout, self._login_expired)
+        self._set_timer(self.config.login_timeout, "login")
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_timers()
@@ -282,10 +192,12 @@ class ChatProtocol(LineFraming):
         """
         self._closing = True
         self._close_reason = "send queue exceeded"
+        metrics.SENDQ_DROPS.labels(self.door).inc()
         self.log.info("dropping {user}: send queue exceeded", user=self.name)
         self._tcp.abortConnection()
 
     def _cancel_timers(self) -> None:
+        self._flood.cancel()
         for call in (self._timer, self._abort_call):
             if call is not None and call.active():
                 call.cancel()
@@ -333,6 +245,8 @@ class ChatProtocol(LineFraming):
         # Reading the clock per packet is cheaper than a timer reset per line.
         self._last_heard = self.clock.seconds()
         super().dataReceived(data)
+        if self._flood.held is not None:  # read although slowed (TLS, say)
+            self._answer_waiting_keepalives()
 
     def lineLengthExceeded(self, line: bytes) -> None:
         self._refuse(errors.line_too_long(self.MAX_LENGTH))
@@ -351,12 +265,60 @@ class ChatProtocol(LineFraming):
             return
         if text.startswith(("PING", "PONG")) and self._keepalive(text):
             return
-        if not self._bucket.allow():
-            self._refuse(errors.rate_limited(self.config.rate))
+        if not self._flood.admit():
+            self._slow_down(text)
             return
         self._run(self.handle(text))
 
-    def _run(self, command: Coroutine[Any, Any, None]) -> None:
+    def _slow_down(self, text: str) -> None:
+        """Past the flood limit: hold this line and the rest until their turn.
+
+        Reading stops meanwhile (``pauseProducing``), so the server keeps
+        only what it had already read; keepalives in it are answered now.
+        """
+        metrics.FLOOD_DELAYS.labels(self.door).inc()
+        self.pauseProducing()
+        self._answer_waiting_keepalives()
+        waiting = self.unprocessed()
+        if self._flood.too_much(waiting.count(b"\n") + 1, len(waiting)):
+            self.close("excess flood")
+            return
+        if not self._flood.told:
+            self._flood.told = True
+            rate = f"{self.config.rate:g}"
+            self.send(
+                format_line(
+                    "SLOW",
+                    rate,
+                    text=f"you are sending more than {rate} lines a second: "
+                    "your lines wait their turn",
+                )
+            )
+        self._flood.hold(text, self._release_held)
+
+    def _release_held(self, text: str) -> None:
+        """The held line's turn: run it, then let the lines after it follow."""
+        if self._closing:
+            return
+        if not self._run(self.handle(text)):
+            self.resumeProducing()
+        self._flood.caught_up()
+
+    def _answer_waiting_keepalives(self) -> None:
+        """Answer the ``PING`` lines already read, so keepalive never waits."""
+        *lines, partial = self.unprocessed().split(b"\n")
+        kept = []
+        for line in lines:
+            word = line[:4]
+            if word in (b"PING", b"PONG") and self._keepalive(
+                line.rstrip(b"\r").decode("utf-8", "replace")
+            ):
+                continue
+            kept.append(line)
+        kept.append(partial)
+        self.replace_unprocessed(b"\n".join(kept))
+
+    def _run(self, command: Coroutine[Any, Any, None]) -> bool:
         """Run one command; if it has to wait, hold the lines after it.
 
         With the in-process registry nothing ever waits, so the command is
@@ -365,19 +327,21 @@ class ChatProtocol(LineFraming):
         ``Deferred.fromCoroutine``, which resumes it; meanwhile
         ``pauseProducing`` (LineReceiver's contract) holds back this
         connection's later lines and stops reading its socket, so each
-        user's commands take effect in the order they were sent.
+        user's commands take effect in the order they were sent. Returns
+        True if the command is still waiting.
         """
         try:
             command.send(None)
         except StopIteration:
-            return
+            return False
         except Exception:
             self._refused(Failure())
-            return
+            return False
         self.pauseProducing()
         waiting = Deferred.fromCoroutine(command)
         waiting.addErrback(self._refused)
         waiting.addBoth(self._done_waiting)
+        return True
 
     def _done_waiting(self, result: object) -> None:
         if not self._closing:
@@ -396,32 +360,6 @@ class ChatProtocol(LineFraming):
             self.log.failure("command failed: {user}", failure, user=self.name)
             self._refuse(errors.internal())
 
-    async def handle(self, line: str) -> None:
-        """Dispatch one line by state: a name, a command or a message."""
-        if line.startswith("/") and not line.startswith("//"):
-            command, _, args = line[1:].partition(" ")
-            await self.command(command.lower(), args.strip())
-        elif self.state == USERNAME:
-            await self.choose_name(line.strip())
-        elif self.state == ROOM:
-            if not line:
-                raise errors.bad_args("empty message not sent")
-            await self.say("MSG", line[1:] if line.startswith("//") else line)
-        else:
-            raise errors.in_lobby()
-
-    def command(self, command: str, args: str) -> Awaitable[None]:
-        entry = self.COMMANDS.get(command)
-        if entry is None:
-            raise errors.unknown_command(command)
-        handler_name, states = entry
-        if self.state not in states:
-            if self.state == USERNAME:
-                raise errors.no_name()
-            raise errors.room_command_only(command)
-        handler: Callable[[str], Awaitable[None]] = getattr(self, handler_name)
-        return handler(args)
-
     # -- keepalive and timers ---------------------------------------------------
 
     def _keepalive(self, line: str) -> bool:
@@ -435,24 +373,40 @@ class ChatProtocol(LineFraming):
             self.send(format_line("PONG", text=token))
         return True
 
-    def _set_timer(self, delay: float, call: Callable[[], None]) -> None:
-        if self._timer is not None and self._timer.active():
-            self._timer.cancel()
-        self._timer = self.clock.callLater(delay, call)
+    def _set_timer(self, delay: float, purpose: str) -> None:
+        """Run :meth:`_timer_due` in ``delay`` seconds, for ``purpose``.
 
-    def _login_expired(self) -> None:
-        self.close("no username chosen in time")
+        A connection has one timer (login, then idle, then waiting for an
+        answer to a ping), rescheduled in place while it is pending, so an
+        idle connection holds one DelayedCall and no cancelled ones.
+        """
+        self._timer_purpose = purpose
+        if self._timer is not None and self._timer.active():
+            self._timer.reset(delay)
+        else:
+            self._timer = self.clock.callLater(delay, self._timer_due)
+
+    def _timer_due(self) -> None:
+        if self._timer_purpose == "login":
+            self.close("no username chosen in time")
+        elif self._timer_purpose == "pong":
+            self._check_pong()
+        else:
+            self._check_idle()
+
+    def named(self) -> None:
+        self._set_timer(self.config.ping_interval, "idle")
 
     def _check_idle(self) -> None:
         """Ping a client that has been silent for ``--ping-interval`` seconds."""
         interval = self.config.ping_interval
         silent = self.clock.seconds() - self._last_heard
         if silent < interval:
-            self._set_timer(interval - silent, self._check_idle)
+            self._set_timer(interval - silent, "idle")
             return
         self._pinged_at = self.clock.seconds()
         self.send(format_line("PING", text=secrets.token_hex(4)))
-        self._set_timer(self.config.ping_timeout, self._check_pong)
+        self._set_timer(self.config.ping_timeout, "pong")
 
     def _check_pong(self) -> None:
         """Close a client that said nothing at all since we pinged it."""
@@ -460,125 +414,6 @@ class ChatProtocol(LineFraming):
             self.close("ping timeout")
         else:
             self._check_idle()
-
-    # -- the username state -----------------------------------------------------
-
-    async def choose_name(self, name: str) -> None:
-        await self.registry.claim_name(self, name)
-        self.name = name
-        self.state = LOBBY
-        self._set_timer(self.config.ping_interval, self._check_idle)
-        self.log.info("{host} is now {user}", host=self.host, user=name)
-        self.send(format_line("WELCOME", name))
-        await self.send_room_list()
-
-    async def send_room_list(self) -> None:
-        listing = await self.registry.list_rooms()
-        self.send(listing.encoded(render_listing))
-
-    # -- commands ---------------------------------------------------------------
-
-    async def do_nick(self, args: str) -> None:
-        single_word(args, "/nick NAME")
-        if self.state == USERNAME:
-            await self.choose_name(args)
-            return
-        old = self.name
-        announced = await self.registry.claim_name(self, args)
-        self.name = args
-        self.log.info("{old} is now {new}", old=old, new=args)
-        if not announced:  # in a room, the NICK came to us from the room
-            self.send(format_line("NICK", str(old), args))
-
-    async def do_help(self, args: str) -> None:
-        self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
-
-    async def do_quit(self, args: str) -> None:
-        reason = "Goodbye" if not args or has_control_characters(args) else args
-        self.close(reason, room_reason=f"quit: {reason}")
-
-    async def do_list(self, args: str) -> None:
-        await self.send_room_list()
-
-    async def do_create(self, args: str) -> None:
-        name = single_word(args, "/create NAME")
-        await self.registry.create_room(self, name, leaving=self.room)
-
-    async def do_join(self, args: str) -> None:
-        name, since = parse_join(args)
-        await self.registry.join_room(self, name, leaving=self.room, since=since)
-
-    async def do_caps(self, args: str) -> None:
-        parse_caps(args)
-        self.render = to_id_line
-        self.send(format_line("CAPS", "ids"))
-
-    async def do_history(self, args: str) -> None:
-        count, before = parse_history(args)
-        room = self._current_room()
-        events = await self.registry.room_history(self, room, count, before)
-        self.send(render_history(room, events, self.render))
-
-    async def do_leave(self, args: str) -> None:
-        room = self._current_room()
-        await self.registry.leave_room(self, room, "left")
-        if self.room == room:
-            self.room = None
-            self.state = LOBBY
-            self.send(format_line("LEFT", room))
-        await self.send_room_list()
-
-    async def do_who(self, args: str) -> None:
-        details = await self.registry.room_details(self._current_room())
-        reply = format_line("MEMBERS", details.room, *details.members)
-        if details.owner:
-            reply += format_line("OWNER", details.room, details.owner)
-        self.send(reply)
-
-    async def do_topic(self, args: str) -> None:
-        room = self._current_room()
-        if args:
-            await self.registry.set_topic(self, room, args)
-            return
-        details = await self.registry.room_details(room)
-        self.send(
-            format_line(
-                "TOPIC", details.room, details.topic_by or "-", text=details.topic
-            )
-        )
-
-    async def do_me(self, args: str) -> None:
-        if not args:
-            raise errors.usage("/me TEXT")
-        await self.say("ACTION", args)
-
-    async def do_msg(self, args: str) -> None:
-        target, text = split_private_message(args)
-        event = await self.registry.private_message(self, target, text)
-        if name_key(event.fields[1]) != name_key(str(self.name)):
-            self.deliver(event)  # our copy; the target has had its own
-
-    async def do_watch(self, args: str) -> None:
-        if args not in ("on", "off"):
-            raise errors.usage("/watch on|off")
-        self.registry.watch_lobby(self, args == "on")
-        self.send(
-            format_line("LOBBY", text="watching" if args == "on" else "not watching")
-        )
-
-    async def do_delete(self, args: str) -> None:
-        await self.registry.delete_room(self, single_word(args, "/delete NAME"))
-
-    # -- helpers for the commands -----------------------------------------------
-
-    def _current_room(self) -> str:
-        if self.room is None:
-            raise errors.not_in_room()
-        return self.room
-
-    async def say(self, kind: str, text: str) -> None:
-        """A message or action to the room, stamped by the registry."""
-        await self.registry.say(self, self._current_room(), kind, text)
 
 
 class ChatFactory(ServerFactory):

@@ -37,3 +37,11 @@ class TokenBucket:
             return True
         self._tokens = tokens
         return False
+
+    def wait(self) -> float:
+        """Seconds until :meth:`allow` will next say yes (0 if it would now)."""
+        if self.rate <= 0:
+            return 0.0
+        elapsed = self._clock.seconds() - self._last
+        missing = 1.0 - min(self.burst, self._tokens + elapsed * self.rate)
+        return max(0.0, missing / self.rate)

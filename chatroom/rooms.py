@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.events import Event, RoomInfo, Welcome
+from chatroom.metrics import fanned_out
 from chatroom.registry import Member
 from chatroom.rules import RoomFacts, catch_up, is_full
 from chatroom.text import name_key
@@ -87,6 +88,7 @@ class Room:
         never changes while this loop runs and one stalled reader cannot
         hold up the others.
         """
+        fanned_out(event, len(self.members))  # counted once, not per member
         for member in self.members:
             member.deliver(event)
 

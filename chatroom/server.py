@@ -21,6 +21,7 @@ from chatroom.config import ServerConfig
 from chatroom.errors import ChatError
 from chatroom.local import LocalRegistry
 from chatroom.registry import Registry
+from chatroom.sendq import Flusher
 
 __all__ = ["ChatError", "ChatServer", "ServerConfig"]
 
@@ -44,6 +45,8 @@ class ChatServer:
         self.config = config
         self.clock = clock
         self.registry: Registry = registry or LocalRegistry(config, clock)
+        #: Coalesces each connection's output per reactor turn (chatroom.sendq).
+        self.flusher = Flusher(clock)
         self.connections: set[Any] = set()
         self.open_connections: set[Any] = set()
         self.connections_per_host: Counter[str] = Counter()

@@ -22,7 +22,9 @@ from chatroom.cluster.node import ClusterConfig
 from chatroom.cluster.redis import RedisAddress
 from chatroom.cluster.registry import RedisRegistry
 from chatroom.config import ServerConfig
+from chatroom.irc.session import IRCFactory
 from chatroom.local import LocalRegistry
+from chatroom.metrics import MeteredRegistry
 from chatroom.protocol import ChatFactory
 from chatroom.registry import Registry
 from chatroom.server import ChatServer
@@ -35,6 +37,7 @@ from chatroom.service import (
 )
 from chatroom.store import Store, open_store
 from chatroom.text import is_valid_name
+from chatroom.web.site import build_site
 
 DEFAULTS = ServerConfig()
 
@@ -74,6 +77,27 @@ class Options(usage.Options):
             "Where to listen: a port number or any Twisted endpoint description, "
             "e.g. tcp:8080:interface=127.0.0.1 or "
             "ssl:8443:privateKey=key.pem:certKey=cert.pem.",
+        ],
+        [
+            "irc",
+            None,
+            None,
+            "Also serve IRC clients here (off unless given): a port number or an "
+            "endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem.",
+        ],
+        [
+            "http",
+            None,
+            None,
+            "Also serve the web client, its WebSocket (/ws), /metrics and /healthz "
+            "here (off unless given): a port number or an endpoint, e.g. 8000.",
+        ],
+        [
+            "http-origins",
+            None,
+            "",
+            "Comma-separated origins (e.g. https://chat.example.org) whose pages may "
+            "open /ws, besides the server's own; '*' for any.",
         ],
         ["name", None, DEFAULTS.name, "Server name sent in HELLO."],
         [
@@ -157,8 +181,17 @@ class Options(usage.Options):
             "burst",
             None,
             DEFAULTS.burst,
-            "Lines a connection may send at once before --rate applies.",
+            "Lines a connection may send at once before --rate applies; "
+            "lines past it wait their turn.",
             _number(int, 1, "--burst"),
+        ],
+        [
+            "max-backlog",
+            None,
+            DEFAULTS.max_backlog,
+            "Lines a flooding connection may have waiting before it is "
+            "disconnected (BYE excess flood).",
+            _number(int, 1, "--max-backlog"),
         ],
         [
             "max-clients",
@@ -248,6 +281,14 @@ class Options(usage.Options):
 
     opt_p = opt_port
 
+    def opt_irc(self, value: str) -> None:
+        """Also serve IRC clients here: a port number or an endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
+        self["irc"] = f"tcp:{value}" if value.isdigit() else value
+
+    def opt_http(self, value: str) -> None:
+        """Also serve the web client, /ws, /metrics and /healthz here: a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
+        self["http"] = f"tcp:{value}" if value.isdigit() else value
+
     def postOptions(self) -> None:
         rooms = tuple(r.strip() for r in self["rooms"].split(",") if r.strip())
         for room in rooms:
@@ -259,6 +300,9 @@ class Options(usage.Options):
         if len(rooms) > self["max-rooms"]:
             raise usage.UsageError("--rooms names more rooms than --max-rooms allows")
         self["rooms"] = rooms
+        self["http-origins"] = tuple(
+            o.strip() for o in self["http-origins"].split(",") if o.strip()
+        )
         name = self["name"]
         if not name or " " in name:
             raise usage.UsageError("--name must be one word")
@@ -298,6 +342,7 @@ class Options(usage.Options):
             max_line=self["max-line"],
             rate=self["rate"],
             burst=self["burst"],
+            max_backlog=self["max-backlog"],
             max_clients=self["max-clients"],
             max_per_ip=self["max-per-ip"],
             login_timeout=self["login-timeout"],
@@ -313,24 +358,44 @@ class Options(usage.Options):
 
 
 class ChatroomService(MultiService):
-    """The whole server: the chat service and its listener, started together."""
+    """The whole server: the chat service and its listeners, started together.
+
+    ``listener`` is the line protocol's; ``doors`` maps the other doors
+    (``irc``, ``http``) that were asked for to theirs.
+    """
 
     def __init__(
-        self, server: ChatServer, listener: ListeningService, reactor: Any = None
+        self,
+        server: ChatServer,
+        listener: ListeningService,
+        reactor: Any = None,
+        doors: dict[str, ListeningService] | None = None,
     ) -> None:
         super().__init__()
         self.server = server
         self.listener = listener
+        self.doors = doors or {}
         self._reactor = reactor
         ChatService(server).setServiceParent(self)
-        listener.setServiceParent(self)  # stopped first: no new connections
+        # Listeners are stopped first (reverse order): no new connections.
+        listener.setServiceParent(self)
+        for door in self.doors.values():
+            door.setServiceParent(self)
 
     def startService(self) -> None:
         """Start, or say in one line why not and exit 1 (a busy port, say)."""
         try:
             super().startService()
         except StartupError as problem:
-            refuse_to_start(f"cannot listen on {self.listener.description}: {problem}")
+            failed = next(
+                (
+                    door
+                    for door in (self.listener, *self.doors.values())
+                    if door.running and door.port is None
+                ),
+                self.listener,
+            )
+            refuse_to_start(f"cannot listen on {failed.description}: {problem}")
 
     def stopService(self) -> Deferred[None]:
         """Stop listening, say BYE to everyone; then let twistd exit 0.
@@ -351,16 +416,26 @@ class ChatroomService(MultiService):
         return stopped.addCallback(clean_exit)
 
 
+def _endpoint(reactor: Any, option: str, description: str) -> Any:
+    """``serverFromString``, or one line and exit 1 for a bad description."""
+    try:
+        return serverFromString(reactor, description)
+    except (ValueError, KeyError, TypeError) as problem:
+        refuse_to_start(f"--{option} {description}: {problem}")
+
+
 def makeService(config: Options, reactor: Any = None) -> IService:
     """Build the server from parsed options (the twistd plugin calls this)."""
     if reactor is None:
         from twisted.internet import reactor as global_reactor
 
         reactor = global_reactor
-    try:
-        endpoint = serverFromString(reactor, config["port"])
-    except (ValueError, KeyError, TypeError) as problem:
-        refuse_to_start(f"--port {config['port']}: {problem}")
+    endpoint = _endpoint(reactor, "port", config["port"])
+    door_endpoints = {
+        door: _endpoint(reactor, door, config[door])
+        for door in ("irc", "http")
+        if config[door] is not None
+    }
     server_config = config.server_config()
     cluster = config.cluster_config()
     registry: Registry
@@ -375,10 +450,19 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         registry = LocalRegistry(
             server_config, reactor, store=_open_store(config, server_config, reactor)
         )
+    if "http" in door_endpoints:  # /metrics is served: time what commands ask
+        registry = MeteredRegistry(registry)
     server = ChatServer(server_config, clock=reactor, registry=registry)
-    factory = ChatFactory(server)
-    listener = ListeningService(endpoint, factory, description=config["port"])
-    return ChatroomService(server, listener, reactor)
+    listener = ListeningService(endpoint, ChatFactory(server), config["port"])
+    factories: dict[str, Callable[[], Any]] = {
+        "irc": lambda: IRCFactory(server),
+        "http": lambda: build_site(server, config["http-origins"]),
+    }
+    doors = {
+        door: ListeningService(found, factories[door](), config[door])
+        for door, found in door_endpoints.items()
+    }
+    return ChatroomService(server, listener, reactor, doors)
 
 
 def _open_store(config: Options, server: ServerConfig, reactor: Any) -> Store:

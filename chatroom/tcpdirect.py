@@ -3,7 +3,7 @@
 This is the only module that reads Twisted's private transport attributes
 (``dataBuffer``, ``_tempDataLen``, ``socket``), so that what depends on
 them is in one place and pinned by ``tests/test_sendq.py``. Should a
-Twisted release rename them, :func:`direct_writer` returns ``None`` and
+Twisted release rename them, :func:`direct_connection` returns ``None`` and
 every connection takes the ordinary ``transport.write`` path.
 
 Why bother: with nothing queued, ``transport.write`` appends to the
@@ -15,40 +15,40 @@ at high fan-out (docs/performance.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from twisted.internet import tcp
 
 #: Twisted's private attributes this module reads.
 PRIVATE_ATTRIBUTES = ("dataBuffer", "_tempDataLen", "socket")
 
 
-def direct_writer(transport: object) -> Callable[[bytes], bytes] | None:
-    """A function that sends what it can straight to ``transport``'s socket.
+def direct_connection(transport: object) -> tcp.Connection | None:
+    """``transport``, if :func:`send_direct` can write to its socket.
 
-    It returns what it did not send, for the caller to ``transport.write``;
-    ``None`` instead of a function when the transport is not plain TCP
-    (TLS, a test transport) or lacks the attributes it reads.
+    ``None`` when the transport is not plain TCP (TLS, a test transport) or
+    lacks the attributes read here: then use ``transport.write``.
     """
     if not isinstance(transport, tcp.Connection) or transport.TLS:
         return None
     if not all(hasattr(transport, name) for name in PRIVATE_ATTRIBUTES):
         return None
-    connection = transport
-    sock = connection.socket
+    return transport
 
-    def write(data: bytes) -> bytes:
-        if (
-            connection._tempDataLen
-            or connection.dataBuffer
-            or not connection.connected
-            or connection.disconnecting
-        ):
-            return data  # something is queued: keep the order, go the usual way
-        try:
-            written = sock.send(data)
-        except OSError:  # would block, or the peer is gone: Twisted's own
-            return data  # write path finds out and handles it
-        return data[written:] if written < len(data) else b""
 
-    return write
+def send_direct(connection: tcp.Connection, data: bytes) -> bytes:
+    """Send what the socket takes now; return the rest for ``transport.write``.
+
+    Only while Twisted has nothing queued for the connection, so the order
+    of bytes is kept; otherwise everything is returned.
+    """
+    if (
+        connection._tempDataLen
+        or connection.dataBuffer
+        or not connection.connected
+        or connection.disconnecting
+    ):
+        return data
+    try:
+        written = connection.socket.send(data)
+    except OSError:  # would block, or the peer is gone: Twisted's own
+        return data  # write path finds out and handles it
+    return data[written:] if written < len(data) else b""

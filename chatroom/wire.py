@@ -44,6 +44,7 @@ EVENT_FIELDS: dict[str, int] = {
     "NOTICE": 1,  # room | text
     "GAP": 2,  # room count
     "HISTORY_END": 2,  # room count
+    "SLOW": 1,  # rate | text
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -65,6 +66,7 @@ FREE_TEXT_EVENTS = frozenset(
         "HELP",
         "LOBBY",
         "NOTICE",
+        "SLOW",
     }
 )
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from twisted.trial import unittest
 
+from chatroom.bench.cgen import build, find_compiler
 from chatroom.bench.main import main
 from chatroom.bench.servers import find_redis_server
 
@@ -43,11 +44,11 @@ class BenchTestCase(unittest.TestCase):
 
     timeout = 60
 
-    def run_bench(self, *scenarios: str) -> dict[str, Any]:
+    def run_bench(self, *scenarios: str, options: list[str] = TINY) -> dict[str, Any]:
         """Run the CLI entry point and return the JSON report it wrote."""
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / "report.json"
-            status = main([*scenarios, *TINY, "--json", str(path)])
+            status = main([*scenarios, *options, "--json", str(path)])
             self.assertEqual(status, 0)
             report: dict[str, Any] = json.loads(path.read_text())
         for key in ("nproc", "cpu", "python", "server_interpreter"):
@@ -169,3 +170,111 @@ class ClusterBenchSmokeTests(BenchTestCase):
         self.assertEqual(run["server_rss_kib"], sum(run["node_rss_kib"]))
         self.assertEqual(run["node_log_problems"], 0, run["node_log_problem_examples"])
         self.assertEqual(report["config"]["nodes"], 2)
+
+
+COMPILER = find_compiler()
+NO_COMPILER = (
+    "no C compiler (make test installs Debian's gcc when it runs as root "
+    "with apt-get; otherwise install one)"
+)
+
+#: The C generator's scenarios, tiny: 6 clients in 2 rooms (3 each), so
+#: 30 deliveries/s is 10 messages/s.
+C_TINY = [
+    "--clients", "6", "--rooms", "2", "--senders", "3", "--duration", "1",
+    "--warmup", "0.3", "--drain-idle", "0.3", "--sweep", "30",
+    "--storm", "12", "--storm-room-sizes", "3,6",
+    "--overload-rate", "60", "--overload-low", "30",
+    "--overload-seconds", "1", "--overload-after", "1",
+]  # fmt: skip
+
+
+class CGeneratorTests(BenchTestCase):
+    """The C generator builds, and each of its scenarios runs end to end.
+
+    Without a C compiler these are skipped with the reason, unless
+    ``CHATROOM_REQUIRE_CC`` is set (CI), where they fail instead.
+    """
+
+    timeout = 120
+
+    if COMPILER is None and not os.environ.get("CHATROOM_REQUIRE_CC"):
+        skip = NO_COMPILER
+
+    def setUp(self) -> None:
+        if COMPILER is None:  # CI asked for a compiler to be there
+            self.fail(NO_COMPILER)
+
+    def run_c(self, *scenarios: str) -> dict[str, Any]:
+        """Run the CLI with the C scenarios' tiny options; return its report."""
+        return self.run_bench(*scenarios, options=C_TINY)
+
+    def test_build_is_cached(self) -> None:
+        """The source compiles once into the cache; the next build reuses it."""
+        with tempfile.TemporaryDirectory() as directory:
+            old = os.environ.get("CHATROOM_BENCH_CACHE")
+            os.environ["CHATROOM_BENCH_CACHE"] = directory
+            try:
+                binary = build()
+                self.assertTrue(os.access(binary, os.X_OK))
+                self.assertEqual(binary.parent, Path(directory))
+                mtime = binary.stat().st_mtime_ns
+                self.assertEqual(build(), binary)
+                self.assertEqual(binary.stat().st_mtime_ns, mtime)
+            finally:
+                if old is None:
+                    del os.environ["CHATROOM_BENCH_CACHE"]
+                else:
+                    os.environ["CHATROOM_BENCH_CACHE"] = old
+
+    def test_sweep(self) -> None:
+        """Each server gets every message to every member, and a ceiling."""
+        report = self.run_c("sweep")
+        sweeps = report["scenarios"]["sweep"]
+        self.assertEqual(set(sweeps), {"chatroom", "baseline"})
+        for server, sweep in sweeps.items():
+            (run,) = sweep["runs"]
+            self.assertEqual(run["server"], server)
+            self.assertEqual(run["sent"], 10)  # 10 messages/s for 1 s
+            self.assertEqual(run["expected"], 3 * run["sent"])
+            self.assertEqual(run["received"], run["expected"])
+            self.assertEqual(run["loss"], 0)
+            self.assertEqual(run["closed_by_server"], 0)
+            self.assertEqual(run["complaints"], 0)
+            latency = run["latency_ms"]
+            self.assertEqual(latency["count"], run["received"])
+            values = [latency[key] for key in LATENCY_KEYS]
+            self.assertEqual(values, sorted(values))
+            self.assertIsNotNone(run["server_cpu_pct"])
+            self.assertIsNotNone(run["generator_cpu_pct"])
+            self.assertEqual(sweep["ceiling_per_s"], 30)
+        self.assertEqual(report["ratios"]["ceiling_ratio"], 1.0)
+
+    def test_storm(self) -> None:
+        """Both layouts, both servers: everyone joins; rate and memory read."""
+        report = self.run_c("storm")
+        storms = report["scenarios"]["storm"]
+        layouts = [(r["server"], r["rooms"], r["room_size"]) for r in storms]
+        self.assertEqual(
+            layouts,
+            [("chatroom", 4, 3), ("baseline", 4, 3), ("chatroom", 2, 6),
+             ("baseline", 2, 6)],
+        )  # fmt: skip
+        for run in storms:
+            self.assertEqual(run["clients"], 12)
+            self.assertGreater(run["connects_per_s"], 0)
+            self.assertIsInstance(run["server_kib_per_client"], float)
+            self.assertIsNotNone(run["server_cpu_pct"])
+            self.assertIsNotNone(run["generator_cpu_pct"])
+
+    def test_overload(self) -> None:
+        """Windows over the whole run, no loss at this scale, memory read."""
+        report = self.run_c("overload")
+        for run in report["scenarios"]["overload"]:
+            windows = run["windows"]
+            self.assertEqual([w["start_s"] for w in windows], [0, 0.5, 1, 1.5])
+            self.assertEqual([w["offered_per_s"] for w in windows], [60, 60, 30, 30])
+            self.assertEqual(run["loss_live"], 0)
+            self.assertEqual(run["closed_by_server"], 0)
+            self.assertGreater(run["server_rss_max_kib"], 0)
+            self.assertIsNotNone(run["generator_cpu_pct"])

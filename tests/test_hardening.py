@@ -199,30 +199,77 @@ class FloodTests(HardeningTestCase):
     """The token bucket and the connection limits."""
 
     config = replace(
-        HardeningTestCase.config, rate=2, burst=5, max_clients=4, max_per_ip=3
+        HardeningTestCase.config,
+        rate=2,
+        burst=5,
+        max_backlog=100,
+        max_clients=4,
+        max_per_ip=3,
     )
 
-    def test_burst_then_rate_limited(self) -> None:
-        """Past the burst, lines get RATE_LIMITED and are not sent to the room."""
+    def test_burst_then_slowed_not_dropped(self) -> None:
+        """Past the burst, lines wait their turn and all reach the room, in order."""
         alice, bob = self.in_room("alice", "bob")
         self.clock.advance(10)  # the name and /join used tokens; refill
-        for number in range(8):
-            alice.send(b"msg %d\n" % number)
-        errors = [r for r in alice.lines() if r.startswith("ERR RATE_LIMITED")]
-        self.assertEqual(len(errors), 3)
+        alice.send(b"".join(b"msg %d\n" % number for number in range(8)))
+        told = alice.lines()
+        self.assertEqual(len([r for r in told if r.startswith("SLOW 2 ")]), 1)
+        self.assertFalse(any(r.startswith("ERR ") for r in told))
         self.assertEqual(len(bob.lines()), 5)
         self.clock.advance(0.5)  # one token back at 2/s
-        alice.send(b"later\nand again\n")
         self.assertEqual(len(bob.lines()), 1)
+        self.clock.advance(1)
+        relayed = bob.lines()
+        self.assertEqual([r.rsplit(" ", 1)[1] for r in relayed], ["6", "7"])
+        self.assertEqual(alice.transport.producerState, "producing")
 
-    def test_keepalive_is_not_rate_limited(self) -> None:
-        """PING answers even when the bucket is empty."""
+    def test_slowed_client_is_told_once(self) -> None:
+        """One SLOW per episode, however many lines wait; again after catching up."""
+        (alice,) = self.in_room("alice")
+        self.clock.advance(10)
+        alice.send(b"".join(b"m %d\n" % n for n in range(9)))
+        self.clock.advance(3)
+        slow = [r for r in alice.lines() if r.startswith("SLOW ")]
+        self.assertEqual(len(slow), 1)
+        self.clock.advance(10)
+        alice.send(b"".join(b"again %d\n" % n for n in range(7)))
+        self.assertEqual(len([r for r in alice.lines() if r.startswith("SLOW ")]), 1)
+
+    def test_reading_pauses_while_lines_wait(self) -> None:
+        """The server stops reading a flooding socket: it holds what it read."""
+        (alice,) = self.in_room("alice")
+        self.clock.advance(10)
+        alice.send(b"".join(b"m %d\n" % n for n in range(7)))
+        self.assertEqual(alice.transport.producerState, "paused")
+        self.clock.advance(1)
+        self.assertEqual(alice.transport.producerState, "producing")
+
+    def test_keepalive_never_waits(self) -> None:
+        """A PING behind waiting lines is answered at once; so is an empty bucket."""
         alice = self.connect("alice")
-        for _ in range(10):
-            alice.send(b"/list\n")
-        alice.lines()
-        alice.send(b"PING abc\n")
-        self.assertEqual(alice.lines(), ["PONG abc"])
+        self.clock.advance(10)
+        alice.send(b"".join(b"/list\n" for _ in range(8)) + b"PING abc\n")
+        self.assertIn("PONG abc", alice.lines())
+        alice.send(b"PING def\n")
+        self.assertEqual(alice.lines(), ["PONG def"])
+
+    def test_excess_flood_disconnected(self) -> None:
+        """Past --max-backlog waiting lines: BYE excess flood, and the room hears."""
+        alice, bob = self.in_room("alice", "bob")
+        self.clock.advance(10)
+        alice.send(b"".join(b"spam %d\n" % n for n in range(200)))
+        self.assertEqual(alice.lines()[-1], "BYE excess flood")
+        self.assertTrue(alice.closing)
+        self.assertEqual(bob.lines()[-1], "PART general alice excess flood")
+
+    def test_others_are_not_slowed(self) -> None:
+        """While one user's lines wait, another's go through at once."""
+        alice, bob = self.in_room("alice", "bob")
+        self.clock.advance(10)
+        alice.send(b"".join(b"a %d\n" % n for n in range(9)))
+        bob.lines()
+        bob.send(b"hello\n")
+        self.assertTrue(bob.lines()[-1].endswith(" hello"))
 
     def test_max_per_ip(self) -> None:
         """The fourth connection from one address is told why and closed."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.events import Event, history_event
-from chatroom.protocol import render_room, render_welcome
+from chatroom.rendering import render_room, render_welcome
 from chatroom.rooms import Room
 from tests.support import RecordingMember as Member
 

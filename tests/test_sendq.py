@@ -7,11 +7,12 @@ import socket
 
 from twisted.internet import tcp
 from twisted.internet.protocol import Protocol
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.sendq import SendQueue
-from chatroom.tcpdirect import PRIVATE_ATTRIBUTES, direct_writer
+from chatroom.sendq import Flusher, SendQueue
+from chatroom.tcpdirect import PRIVATE_ATTRIBUTES, direct_connection, send_direct
 
 
 class SendQueueTests(unittest.TestCase):
@@ -32,7 +33,7 @@ class SendQueueTests(unittest.TestCase):
 
     def test_fallback_path_writes_to_the_transport(self) -> None:
         """Without a plain TCP socket, bytes go through transport.write."""
-        self.assertIsNone(direct_writer(self.transport))
+        self.assertIsNone(direct_connection(self.transport))
         self.queue.write(b"hello\r\n")
         self.assertEqual(self.transport.value(), b"hello\r\n")
 
@@ -76,16 +77,52 @@ class DirectWriteTests(unittest.TestCase):
     def test_writes_straight_to_the_socket(self) -> None:
         """With nothing queued, bytes reach the peer without transport.write."""
         self.connection.connected = True
-        write = direct_writer(self.connection)
-        assert write is not None
-        self.assertEqual(write(b"MSG tea a t hi\r\n"), b"")
+        self.assertIs(direct_connection(self.connection), self.connection)
+        self.assertEqual(send_direct(self.connection, b"MSG tea a t hi\r\n"), b"")
         self.assertEqual(self.theirs.recv(100), b"MSG tea a t hi\r\n")
         self.assertEqual(self.connection.dataBuffer, b"")
 
     def test_keeps_order_behind_queued_bytes(self) -> None:
         """Something already queued: the fast path declines, order is kept."""
         self.connection.connected = True
-        write = direct_writer(self.connection)
-        assert write is not None
         self.connection.dataBuffer = b"earlier"
-        self.assertEqual(write(b"later"), b"later")
+        self.assertEqual(send_direct(self.connection, b"later"), b"later")
+
+
+class CoalescingTests(unittest.TestCase):
+    """On the direct path, one reactor turn's writes leave in one send()."""
+
+    def setUp(self) -> None:
+        ours, self.theirs = socket.socketpair()
+        ours.setblocking(False)
+        self.theirs.setblocking(False)
+        self.addCleanup(self.theirs.close)
+        self.addCleanup(ours.close)
+        connection = tcp.Connection(ours, Protocol())
+        connection.connected = True
+        self.clock = Clock()
+        self.connection = connection
+        self.queue = SendQueue(connection, 1000, lambda: None, Flusher(self.clock))
+
+    def received(self) -> bytes:
+        try:
+            return self.theirs.recv(65536)
+        except BlockingIOError:
+            return b""
+
+    def test_one_turn_one_send(self) -> None:
+        """Writes wait for the end of the turn, then arrive together, in order."""
+        self.queue.write(b"JOIN tea bob\r\n")
+        self.queue.write(b"MSG tea bob t hi\r\n")
+        self.assertEqual(self.received(), b"")
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"JOIN tea bob\r\nMSG tea bob t hi\r\n")
+
+    def test_close_flushes_first(self) -> None:
+        """What was written before close (a BYE, say) is sent, not lost."""
+        self.queue.write(b"BYE Goodbye\r\n")
+        self.queue.close()
+        self.assertEqual(self.received(), b"BYE Goodbye\r\n")
+        self.queue.write(b"too late\r\n")
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"")

@@ -9,18 +9,23 @@ from twisted.internet.testing import MemoryReactor
 from twisted.python import usage
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
+from twisted.web.server import Site
 
 from chatroom.cluster.redis import RedisAddress
 from chatroom.cluster.registry import RedisRegistry
+from chatroom.irc.session import IRCFactory
+from chatroom.local import LocalRegistry
+from chatroom.metrics import MeteredRegistry
 from chatroom.protocol import ChatFactory
 from chatroom.server import ServerConfig
 from chatroom.tap import Options, makeService
 
 
 def parse(*args: str) -> Options:
-    """Options parsed from a command line, as twistd would."""
+    """Options parsed from a command line, as twistd would (with ``--db
+    :memory:`` first, so no test writes a store into the working directory)."""
     options = Options()
-    options.parseOptions(list(args))
+    options.parseOptions(["--db", ":memory:", *args])
     return options
 
 
@@ -198,6 +203,9 @@ class HelpTests(unittest.TestCase):
             "node-id",
             "node-ttl",
             "redis-timeout",
+            "irc",
+            "http",
+            "http-origins",
         ):
             self.assertIn(f"--{option}=", text)
         self.assertIn("ssl:8443", text)
@@ -243,3 +251,74 @@ class MakeServiceTests(unittest.TestCase):
         reactor._exitSignal = 15  # what the reactor records on SIGTERM
         self.successResultOf(service.stopService())
         self.assertIsNone(reactor._exitSignal)
+
+
+class DoorOptionsTests(unittest.TestCase):
+    """``--irc`` and ``--http`` add doors; without them there are none."""
+
+    def test_off_unless_given(self) -> None:
+        """By default only the line protocol listens, on an unwrapped registry."""
+        service = makeService(parse(), reactor=MemoryReactor())
+        self.assertEqual(service.doors, {})
+        self.assertIsInstance(service.server.registry, LocalRegistry)
+
+    def test_doors(self) -> None:
+        """Port numbers become tcp: endpoints; each door gets its factory,
+        all sharing one server; /metrics times the registry."""
+        reactor = MemoryReactor()
+        options = parse(
+            "--irc",
+            "6667",
+            "--http",
+            "tcp:8000:interface=127.0.0.1",
+            "--http-origins",
+            "https://a.example, https://b.example",
+        )
+        self.assertEqual(options["irc"], "tcp:6667")
+        self.assertEqual(
+            options["http-origins"], ("https://a.example", "https://b.example")
+        )
+        service = makeService(options, reactor=reactor)
+        service.startService()
+        self.addCleanup(service.stopService)
+        ports = {port: factory for port, factory, _, _ in reactor.tcpServers}
+        self.assertIsInstance(ports[6667], IRCFactory)
+        self.assertIs(ports[6667].server, service.server)
+        self.assertIsInstance(ports[8000].wrappedFactory, Site)
+        self.assertIsInstance(service.server.registry, MeteredRegistry)
+
+    def test_bad_door_endpoint(self) -> None:
+        """A bad --irc description is one line and exit 1, naming the option."""
+        output = io.StringIO()
+        self.patch(sys, "stderr", output)
+        self.assertRaises(
+            SystemExit, makeService, parse("--irc", "nonsense:1"), MemoryReactor()
+        )
+        self.assertIn("--irc nonsense:1", output.getvalue())
+
+
+class StoreOptionsTests(unittest.TestCase):
+    """``--db`` and what goes with it."""
+
+    def test_defaults(self) -> None:
+        """A file in the working directory by default; the config gets the rest."""
+        options = Options()
+        options.parseOptions([])
+        self.assertEqual(options["db"], "chatroom.sqlite3")
+        config = options.server_config()
+        self.assertEqual(
+            (config.retention, config.retention_age, config.grace, config.resume_bound),
+            (10_000, 0.0, 300.0, 1000),
+        )
+
+    def test_unopenable_db_is_one_line(self) -> None:
+        """A --db that cannot be opened stops the start with one line."""
+        options = parse("--db", "/nonexistent/dir/chat.sqlite3")
+        with self.assertRaises(SystemExit) as stopped:
+            makeService(options, reactor=MemoryReactor())
+        self.assertEqual(stopped.exception.code, 1)
+
+    def test_bad_retention(self) -> None:
+        """Counts below one are usage errors."""
+        self.assertRaises(usage.UsageError, parse, "--retention", "0")
+        self.assertRaises(usage.UsageError, parse, "--resume-bound", "0")

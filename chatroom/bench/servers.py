@@ -12,18 +12,20 @@ interpreter, the heap, socket bookkeeping in user space).
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import chatroom
+from chatroom.bench.errors import BenchError
+from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib, raise_nofile_limit
 
 #: The checkout (or install prefix) holding the ``chatroom`` package.
 PROJECT_ROOT = Path(chatroom.__file__).resolve().parent.parent
@@ -32,6 +34,13 @@ BASELINE_SCRIPT = PROJECT_ROOT / "benchmarks" / "baseline_server.py"
 _TWISTD = (
     "import sys; from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
 )
+
+#: ``twistd chatroom`` options for a server the benchmark starts: no flood
+#: limit or per-address cap (all clients come from 127.0.0.1).
+SERVER_OPTIONS = [
+    "--rate", "0", "--max-per-ip", "0", "--max-clients", "0",
+    "--db", ":memory:",  # never a chatroom.sqlite3 in the checkout; --db overrides
+]  # fmt: skip
 
 #: Seconds a process gets to exit after SIGTERM before it is killed.
 STOP_GRACE = 10.0
@@ -46,13 +55,6 @@ def find_redis_server() -> str | None:
     if found:
         return found
     return "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
-
-
-def _raise_nofile_limit() -> None:
-    """Runs in the child before exec: a server holding 10,000 sockets needs it."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def free_port() -> int:
@@ -82,29 +84,12 @@ class Target:
     label: str = "chatroom"
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU of the server process, from ``/proc/PID/stat``."""
-        if self.pid is None:
-            return None
-        try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = stat.rpartition(")")[2].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) / ticks
+        """User + system CPU of the server process so far."""
+        return proc_cpu_seconds(self.pid)
 
     def rss_kib(self) -> int | None:
-        """Resident memory of the server process (``VmRSS``), in KiB."""
-        if self.pid is None:
-            return None
-        try:
-            status = Path(f"/proc/{self.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return None
+        """Resident memory of the server process, in KiB."""
+        return proc_rss_kib(self.pid)
 
 
 @dataclass
@@ -212,7 +197,7 @@ def _spawn(argv: list[str], label: str, port: int) -> ServerProcess:
         stdout=log,
         stderr=subprocess.STDOUT,
         env=child_env(),
-        preexec_fn=_raise_nofile_limit,
+        preexec_fn=raise_nofile_limit,
         cwd=str(PROJECT_ROOT),
     )
     log.close()
@@ -257,6 +242,27 @@ def start_server(
     server = _spawn(argv, kind, port)
     server.wait_until(server.listening, "listen", 60)
     return server
+
+
+@contextmanager
+def serving(kind: str, python: str | None, extra: list[str]) -> Iterator[Target]:
+    """A fresh ``chatroom`` (with :data:`SERVER_OPTIONS` + ``extra``) or
+    ``baseline`` server for the ``with`` block; stopped after it, whatever
+    happens. A failed run's error gets the server's log tail.
+    """
+    if kind == "baseline" and not BASELINE_SCRIPT.exists():
+        raise BenchError(f"no baseline server at {BASELINE_SCRIPT}")
+    options = SERVER_OPTIONS + extra if kind == "chatroom" else None
+    try:
+        started = start_server(kind, python, options)
+    except RuntimeError as error:
+        raise BenchError(f"cannot start the {kind} server: {error}") from None
+    try:
+        yield started.target
+    except BenchError as error:
+        raise BenchError(f"{error}\nserver log tail:\n{started.log_tail()}") from None
+    finally:
+        started.stop()
 
 
 @dataclass

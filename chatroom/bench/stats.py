@@ -48,10 +48,10 @@ def summarize(histogram: dict[int, int], max_us: float) -> dict[str, float | Non
     rounded down to its bucket and the percentiles never exceed it.
     """
     count = sum(histogram.values())
+    result: dict[str, float | None] = {name: None for name, _ in PERCENTILES}
     if not count:
-        return {name: None for name, _ in PERCENTILES} | {"max": None, "count": 0}
+        return result | {"max": None, "count": 0}
     keys = sorted(histogram)
-    result: dict[str, float | None] = {}
     for name, pct in PERCENTILES:
         rank = max(1, math.ceil(count * pct / 100))
         seen = 0

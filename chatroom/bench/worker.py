@@ -34,23 +34,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet import reactor, stdio
+from twisted.internet import stdio
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet.epollreactor import EPollReactor
 from twisted.internet.interfaces import IReadDescriptor
 from twisted.internet.protocol import Protocol
+from twisted.internet.tcp import Client
 from twisted.protocols.basic import LineOnlyReceiver
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from chatroom.bench.sampling import raise_nofile_limit
 from chatroom.bench.stats import bucket
 from chatroom.wire import parse_event
-
-
-def raise_nofile_limit() -> None:
-    """Allow as many sockets as the hard limit does: thousands of clients."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def cpu_seconds() -> float:
@@ -136,14 +132,20 @@ class BenchClient(Protocol):
         self.attempts = 0
         self._buffer = b""
         self.fd = -1  # the socket's descriptor, once connected
+        self.tcp: Client | None = None
 
     def connectionMade(self) -> None:
-        self.transport.setTcpNoDelay(True)
+        # A TCP4ClientEndpoint always connects a tcp.Client; naming the class
+        # lets the socket-level calls below be type-checked.
+        tcp = self.transport
+        assert isinstance(tcp, Client)
+        self.tcp = tcp
+        tcp.setTcpNoDelay(True)
         if self.index == self.worker.slow:
             # A small receive buffer makes the stall reach the server sooner.
-            self.transport.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            tcp.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         self.worker.mux.add(self)
-        self.transport.write(f"{self.name}\r\n/join {self.room}\r\n".encode())
+        self.write(f"{self.name}\r\n/join {self.room}\r\n".encode())
 
     def dataReceived(self, data: bytes) -> None:
         """The hot path: count and time MSG lines; hand the rest to ``control``."""
@@ -188,7 +190,7 @@ class BenchClient(Protocol):
                 self.worker.client_failed(self, f"{code} {event.text}")
                 return
             command = "create" if code == "NO_SUCH_ROOM" else "join"
-            self.transport.write(f"/{command} {self.room}\r\n".encode())
+            self.write(f"/{command} {self.room}\r\n".encode())
         elif event.name in ("ERR", "NOTICE") and self.joined:
             self.worker.complaint(self, line)
         elif event.name == "PART" and len(event.fields) == 2:
@@ -196,12 +198,15 @@ class BenchClient(Protocol):
 
     def send_message(self, scheduled_us: int, seq: int) -> None:
         """One chat line whose text starts with its scheduled time."""
-        self.transport.write(
-            b"%d %d %d%s\r\n" % (scheduled_us, self.index, seq, self.padding)
-        )
+        self.write(b"%d %d %d%s\r\n" % (scheduled_us, self.index, seq, self.padding))
 
-    def connectionLost(self, reason: Failure) -> None:
-        if self.fd in self.worker.mux.clients:
+    def write(self, data: bytes) -> None:
+        """Through the transport (Twisted buffers what the socket won't take)."""
+        assert self.tcp is not None, "written to before connectionMade"
+        self.tcp.write(data)
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        if self.fd in self.worker.mux.clients and reason is not None:
             self.worker.mux.remove(self)
             self.closed(reason.getErrorMessage())
 
@@ -226,7 +231,8 @@ class ReadMux:
     every socket that is ready. Writes still go through the transports.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reactor: EPollReactor) -> None:
+        self.reactor = reactor
         self.poller = select.epoll()
         self.clients: dict[int, tuple[BenchClient, socket.socket]] = {}
 
@@ -240,10 +246,11 @@ class ReadMux:
         self.poller.close()
 
     def add(self, client: BenchClient) -> None:
-        transport = client.transport
-        reactor.removeReader(transport)
-        fd = client.fd = transport.fileno()
-        self.clients[fd] = (client, transport.socket)
+        tcp = client.tcp
+        assert tcp is not None
+        self.reactor.removeReader(tcp)
+        fd = client.fd = tcp.fileno()
+        self.clients[fd] = (client, tcp.socket)
         self.poller.register(fd, select.EPOLLIN)
 
     def remove(self, client: BenchClient) -> None:
@@ -280,23 +287,27 @@ class Control(LineOnlyReceiver):
 
     delimiter = b"\n"
 
-    def __init__(self, handler: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, handler: Callable[[dict[str, Any]], None], reactor: EPollReactor
+    ) -> None:
         self.handler = handler
+        self.reactor = reactor
 
     def lineReceived(self, line: bytes) -> None:
         if line.strip():
             self.handler(json.loads(line))
 
-    def connectionLost(self, reason: Failure) -> None:
+    def connectionLost(self, reason: Failure | None = None) -> None:
         """The coordinator went away: nothing left to report to."""
-        if reactor.running:
-            reactor.stop()
+        if self.reactor.running:
+            self.reactor.stop()
 
 
 class Worker:
     """Connects this worker's clients, then runs the send schedule."""
 
-    def __init__(self, spec: dict[str, Any]) -> None:
+    def __init__(self, spec: dict[str, Any], reactor: EPollReactor) -> None:
+        self.reactor = reactor
         self.spec = spec
         self.tag: str = spec["tag"]
         self.rooms: int = spec["rooms"]
@@ -315,7 +326,7 @@ class Worker:
         self.complaints: list[str] = []  # ERR or NOTICE lines after joining
         self.complaint_count = 0
         self.clients: list[BenchClient] = []
-        self.mux = ReadMux()
+        self.mux = ReadMux(reactor)
         self.drop_seen: tuple[float, str] | None = None
         mine = range(spec["worker"], spec["clients"], spec["workers"])
         self._pending = list(reversed(mine))
@@ -337,7 +348,7 @@ class Worker:
     # -- connecting ------------------------------------------------------------
 
     def start(self) -> None:
-        reactor.addReader(self.mux)
+        self.reactor.addReader(self.mux)
         self._connect_start = time.time()
         self._cpu_start = cpu_seconds()
         if not self._wanted:
@@ -359,7 +370,7 @@ class Worker:
         self.clients.append(client)
         self._in_flight += 1
         host, port = self.servers[client.server]
-        endpoint = TCP4ClientEndpoint(reactor, host, port, timeout=30)
+        endpoint = TCP4ClientEndpoint(self.reactor, host, port, timeout=30)
         connectProtocol(endpoint, client).addErrback(
             lambda failure, c=client: self.client_failed(c, failure.getErrorMessage())
         )
@@ -425,17 +436,17 @@ class Worker:
         now = time.time()
         cpu_at = spec["windows"][0][1]
         cpu_until = spec["windows"][-1][2]
-        reactor.callLater(max(0.0, t0 + cpu_at - now), self._cpu_mark)
-        reactor.callLater(max(0.0, t0 + cpu_until - now), self._cpu_mark)
+        self.reactor.callLater(max(0.0, t0 + cpu_at - now), self._cpu_mark)
+        self.reactor.callLater(max(0.0, t0 + cpu_until - now), self._cpu_mark)
         self._cpu_marks: list[tuple[float, float]] = []
         if self.slow is not None and self.slow in self._by_index:
-            reactor.callLater(
+            self.reactor.callLater(
                 max(0.0, t0 + spec["slow_at"] - now),
                 self.mux.remove,
                 self._by_index[self.slow],
             )
         self._slow_at = t0 + spec.get("slow_at", 0.0)
-        reactor.callLater(max(0.0, t0 - now), self._tick)
+        self.reactor.callLater(max(0.0, t0 - now), self._tick)
 
     def _cpu_mark(self) -> None:
         self._cpu_marks.append((time.time(), cpu_seconds()))
@@ -462,9 +473,9 @@ class Worker:
             if following < self._send_end:
                 heapq.heappush(heap, (following, index, seq + 1))
         if heap:
-            reactor.callLater(max(0.0, heap[0][0] - time.time()), self._tick)
+            self.reactor.callLater(max(0.0, heap[0][0] - time.time()), self._tick)
         else:
-            reactor.callLater(max(0.0, self._send_end - time.time()), self._drain)
+            self.reactor.callLater(max(0.0, self._send_end - time.time()), self._drain)
 
     def _drain(self) -> None:
         """Wait for in-flight deliveries: until the sockets go quiet, bounded."""
@@ -476,7 +487,7 @@ class Worker:
         ):
             self.finish()
         else:
-            reactor.callLater(0.05, self._drain)
+            self.reactor.callLater(0.05, self._drain)
 
     def complaint(self, client: BenchClient, line: str) -> None:
         """Keep a few of the server's mid-run ERR/NOTICE lines, count them all."""
@@ -517,11 +528,11 @@ class Worker:
                 }
             }
         )
-        reactor.removeReader(self.mux)
+        self.reactor.removeReader(self.mux)
         for client in self.clients:
-            if client.transport is not None and client.connected:
-                client.transport.abortConnection()
-        reactor.callLater(0.05, reactor.stop)
+            if client.tcp is not None and client.connected:
+                client.tcp.abortConnection()
+        self.reactor.callLater(0.05, self.reactor.stop)
 
 
 def emit(message: dict[str, Any]) -> None:
@@ -534,8 +545,15 @@ def main() -> None:
     """Entry point: ``python -m chatroom.bench.worker SPEC-JSON``."""
     raise_nofile_limit()
     spec = json.loads(sys.argv[1])
-    worker = Worker(spec)
-    stdio.StandardIO(Control(worker.command), stdout=sys.stderr.fileno())
+    # Built here, not imported: the coordinator imports this module and must
+    # not get a reactor; and the concrete class is what the type checker knows.
+    reactor = EPollReactor()
+    worker = Worker(spec, reactor)
+    # Twisted's stdio module picks its class by platform at import; mypy
+    # sees the Windows one, which has no ``stdout`` argument.
+    stdio.StandardIO(  # type: ignore[call-arg]
+        Control(worker.command, reactor), stdout=sys.stderr.fileno(), reactor=reactor
+    )
     reactor.callWhenRunning(worker.start)
     reactor.run()
 

@@ -535,6 +535,10 @@ class SessionModel:
         """The server's word about a room (a cluster node lost touch, say)."""
         self._add(LogEntry(EntryKind.NOTICE, f"{self._field(event, 0)}: {event.text}"))
 
+    def _on_SLOW(self, event: Event) -> None:
+        """The server is holding our lines back (a paste past its burst)."""
+        self._add(LogEntry(EntryKind.NOTICE, f"server: {event.text}"))
+
     def _on_HELP(self, event: Event) -> None:
         self._add(LogEntry(EntryKind.HELP, event.text))
 

@@ -9,6 +9,7 @@ refusal of :mod:`chatroom.errors`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from chatroom import errors
 from chatroom.cluster.redis import RedisLink
 from chatroom.cluster.scripts import Script
 from chatroom.errors import ChatError
+from chatroom.metrics import REDIS_SECONDS
 
 #: How a script's refusal (its status word) becomes a user's refusal.
 Refusals = dict[bytes, Callable[[Any], ChatError]]
@@ -73,7 +75,10 @@ class RedisCalls:
             running = connection.evalsha(script.sha, args=full_args)
             running.addErrback(self._load_script, connection, script, full_args)
             running.addTimeout(self.timeout, self.clock)
-            return await running
+            started = time.perf_counter()
+            reply = await running
+            REDIS_SECONDS.observe(time.perf_counter() - started)
+            return reply
         except defer.TimeoutError:
             self.log.warn("Redis did not answer {script} in time", script=script.name)
             self.commands.drop()

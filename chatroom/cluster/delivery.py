@@ -20,6 +20,7 @@ from chatroom import errors
 from chatroom.cluster.node import new_incarnation
 from chatroom.errors import ChatError
 from chatroom.events import Event, Listing, from_line
+from chatroom.metrics import fanned_out
 from chatroom.registry import Member
 from chatroom.text import name_key
 
@@ -77,6 +78,7 @@ class LocalRoom:
         event = from_line(data)
         self.seq = seq
         self.recent.append((seq, event))
+        fanned_out(event, len(self.members))  # counted once, not per member
         for member, since in self.members.items():
             if seq > since:
                 member.deliver(event)

@@ -151,6 +151,8 @@ class TerminalTests(unittest.TestCase):
                 "chatroom",
                 "--port",
                 f"tcp:{self.port}:interface=127.0.0.1",
+                "--db",
+                ":memory:",
             ],
             cwd=self.folder,
             env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),

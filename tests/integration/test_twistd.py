@@ -175,6 +175,19 @@ class StartupFailureTests(unittest.TestCase):
         self.assertIn("Address already in use", lines[0])
 
     @defer.inlineCallbacks
+    def test_door_port_in_use(self):
+        """A busy --irc port: the line names that door's endpoint, exit 1."""
+        busy = reactor.listenTCP(0, protocol.Factory(), interface="127.0.0.1")
+        self.addCleanup(busy.stopListening)
+        irc = f"tcp:{busy.getHost().port}:interface=127.0.0.1"
+        output = yield self.failed_start(
+            "--port", "tcp:0:interface=127.0.0.1", "--irc", irc
+        )
+        lines = [line for line in output.splitlines() if "cannot listen" in line]
+        self.assertEqual(len(lines), 1, output)
+        self.assertIn(f"cannot listen on {irc}: ", lines[0])
+
+    @defer.inlineCallbacks
     def test_bad_endpoint_description(self):
         """An endpoint Twisted does not know: one line on stderr, exit status 1."""
         output = yield self.failed_start("--port", "bogus:8080")

@@ -1,0 +1,589 @@
+/*
+ * cgen: the chatroom benchmark's load generator in C (one process, epoll).
+ *
+ * Why C: the Python generator saturates a core at about 150,000 deliveries/s,
+ * so it cannot see where a server stops keeping up. This one reads a million
+ * deliveries a second with most of a core to spare. It is a tool, built by
+ * chatroom/bench/cgen.py with the system compiler (cc -O2) on first use.
+ *
+ * Usage: cgen MODE HOST PORT key=value...
+ *   MODE      fanout (send and time messages) or storm (connect, name, join)
+ *   clients=N rooms=M senders=S tag=T size=BYTES concurrency=K
+ *   phases=A:B:R;...   from A to B seconds after t0, R messages/s in total
+ *   windows=A:B;...    measurement windows, seconds after t0
+ *   drain_idle=SEC drain_max=SEC  (the wait for the last deliveries)
+ *   timeout=SEC                   (joining clients fail after this)
+ *
+ * Client i is in room i % M; clients 0..S-1 send, round-robin: message n of
+ * a phase is scheduled at t0 + A + n/R and sent by client (global n) % S, so
+ * each sender keeps the Python generator's schedule t0 + (i/S + k)/rate.
+ * The text starts with the scheduled time in microseconds; latency is arrival
+ * minus scheduled time (open loop: a late sender or a slow server shows up as
+ * latency, never as less load). Messages count in the window their scheduled
+ * time falls in. Histograms use chatroom.bench.stats's buckets (exact below
+ * 1 ms, then 0.5 % wide), so the coordinator merges and summarizes them.
+ *
+ * Talk to the coordinator: print {"ready":...} once every client has joined
+ * (or failed), read "start T0" or "stop" on stdin, print {"result":...}.
+ * It refuses any HOST outside 127.0.0.0/8: a load test stays on this machine.
+ * Every loop is bounded: connecting by `timeout`, waiting for the start by
+ * MAX_WAIT seconds, sending by the phases, draining by drain_max.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXACT_US 1000
+#define BUCKETS 5000
+#define MAX_PHASES 16
+#define MAX_WINDOWS 256
+#define READ_SIZE (256 * 1024)
+#define MAX_TEXT 65536
+#define MAX_WAIT 600.0
+#define STDIN_TAG ((uint64_t)-1)
+#define TIMER_TAG ((uint64_t)-2)
+
+enum state { IDLE, CONNECTING, JOINING, JOINED, FAILED, CLOSED };
+
+struct client {
+    int fd;
+    int room;
+    int state;
+    int attempts;
+    char *carry; /* a partial line from the last read */
+    size_t carry_len;
+    char *out; /* bytes the socket did not take yet */
+    size_t out_len, out_cap;
+};
+
+struct window {
+    double a, b;
+    int64_t start_us, end_us;
+    uint32_t *hist;
+    int64_t max_us;
+    uint64_t received;
+    uint64_t *sent; /* per room */
+};
+
+static struct client *clients;
+static int n_clients, n_rooms, n_senders, msg_size = 64, concurrency = 100;
+static char tag[32] = "x", host[64];
+static int port;
+static int fanout_mode;
+static double phase_a[MAX_PHASES], phase_b[MAX_PHASES], phase_r[MAX_PHASES];
+static int n_phases;
+static struct window windows[MAX_WINDOWS];
+static int n_windows;
+static uint32_t *client_recv; /* [client * n_windows + window] */
+static double drain_idle = 0.5, drain_max = 10.0, join_timeout = 300.0;
+static int epfd, timerfd_ = -1;
+static int next_connect, in_flight, joined, failed, closed_by_server;
+static uint64_t complaints, errors_shown;
+static char first_errors[1024];
+static double connect_start, connect_end, last_data;
+static size_t out_max;
+static double log_step;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+static int bucket(int64_t us) {
+    if (us < EXACT_US) return us > 0 ? (int)us : 0;
+    int key = EXACT_US + (int)(log((double)us / EXACT_US) / log_step);
+    return key < BUCKETS ? key : BUCKETS - 1;
+}
+
+static void fail(struct client *c, const char *why) {
+    if (c->state == JOINED || c->state == FAILED) return;
+    if (c->state == CONNECTING || c->state == JOINING) in_flight--;
+    c->state = FAILED;
+    failed++;
+    if (errors_shown++ < 5) {
+        size_t used = strlen(first_errors);
+        snprintf(first_errors + used, sizeof first_errors - used, "%sclient %d: %s",
+                 used ? "; " : "", (int)(c - clients), why);
+        for (char *p = first_errors + used; *p; p++) /* it goes into JSON */
+            if (*p == '"' || *p == '\\' || (unsigned char)*p < 32) *p = '\'';
+    }
+}
+
+static void want_write(struct client *c, int on) {
+    struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0),
+                             .data.u64 = (uint64_t)(c - clients)};
+    epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Write now if nothing is queued; queue what the socket does not take. */
+static void send_bytes(struct client *c, const char *data, size_t len) {
+    if (c->state == CLOSED || c->state == FAILED) return;
+    if (!c->out_len) {
+        ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+        if (n == (ssize_t)len) return;
+        if (n < 0) {
+            if (errno != EAGAIN) return; /* the read side will see the close */
+            n = 0;
+        }
+        data += n;
+        len -= n;
+        want_write(c, 1);
+    }
+    if (c->out_len + len > c->out_cap) {
+        c->out_cap = (c->out_len + len) * 2;
+        c->out = realloc(c->out, c->out_cap);
+    }
+    memcpy(c->out + c->out_len, data, len);
+    c->out_len += len;
+    if (c->out_len > out_max) out_max = c->out_len;
+}
+
+static void flush_out(struct client *c) {
+    ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    memmove(c->out, c->out + n, c->out_len - n);
+    c->out_len -= n;
+    if (!c->out_len) want_write(c, 0);
+}
+
+static void start_connect(void);
+
+static void client_joined(struct client *c) {
+    c->state = JOINED;
+    in_flight--;
+    joined++;
+    connect_end = now_s();
+    start_connect();
+}
+
+static void join_line(struct client *c, const char *verb) {
+    char line[128];
+    int n = snprintf(line, sizeof line, "/%s b%sr%d\r\n", verb, tag, c->room);
+    send_bytes(c, line, n);
+}
+
+/* A chat message: time it if its scheduled time is in a window. */
+static void on_msg(struct client *c, const char *line, size_t len, int64_t now_us) {
+    const char *p = line, *end = line + len;
+    for (int spaces = 0; p < end && spaces < 4; p++)
+        if (*p == ' ') spaces++;
+    int64_t scheduled = 0;
+    while (p < end && *p >= '0' && *p <= '9') scheduled = scheduled * 10 + (*p++ - '0');
+    for (int w = 0; w < n_windows; w++) {
+        struct window *win = &windows[w];
+        if (scheduled >= win->start_us && scheduled < win->end_us) {
+            int64_t latency = now_us - scheduled;
+            win->hist[bucket(latency)]++;
+            if (latency > win->max_us) win->max_us = latency;
+            win->received++;
+            client_recv[(size_t)(c - clients) * n_windows + w]++;
+            return;
+        }
+    }
+}
+
+static void on_line(struct client *c, const char *line, size_t len, int64_t now_us) {
+    if (len > 4 && !memcmp(line, "MSG ", 4)) {
+        on_msg(c, line, len, now_us);
+    } else if (c->state == JOINING) {
+        if (len >= 7 && !memcmp(line, "JOINED ", 7)) {
+            client_joined(c);
+        } else if (len >= 4 && !memcmp(line, "ERR ", 4)) {
+            int missing = len >= 16 && !memcmp(line + 4, "NO_SUCH_ROOM", 12);
+            int exists = len >= 15 && !memcmp(line + 4, "ROOM_EXISTS", 11);
+            if ((!missing && !exists) || ++c->attempts > 5) {
+                char why[160];
+                snprintf(why, sizeof why, "%.*s", (int)(len < 150 ? len : 150), line);
+                fail(c, why);
+            } else {
+                join_line(c, missing ? "create" : "join");
+            }
+        }
+    } else if (c->state == JOINED && len >= 4 &&
+               (!memcmp(line, "ERR ", 4) || (len >= 7 && !memcmp(line, "NOTICE ", 7)))) {
+        complaints++;
+    }
+}
+
+static char readbuf[READ_SIZE];
+
+static void on_readable(struct client *c) {
+    for (int rounds = 0; rounds < 4; rounds++) {
+        size_t keep = c->carry_len < READ_SIZE / 2 ? c->carry_len : 0;
+        if (keep) memcpy(readbuf, c->carry, keep);
+        ssize_t n = recv(c->fd, readbuf + keep, READ_SIZE - keep, 0);
+        if (n < 0 && errno == EAGAIN) return;
+        if (n <= 0) {
+            if (c->state == JOINED) closed_by_server++;
+            else fail(c, n == 0 ? "closed by the server" : strerror(errno));
+            c->state = CLOSED;
+            epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+            close(c->fd);
+            return;
+        }
+        double now = now_s();
+        last_data = now;
+        int64_t now_us = (int64_t)(now * 1e6);
+        size_t total = keep + n, start = 0;
+        for (size_t i = 0; i < total; i++) {
+            if (readbuf[i] != '\n') continue;
+            size_t len = i - start;
+            if (len && readbuf[start + len - 1] == '\r') len--;
+            on_line(c, readbuf + start, len, now_us);
+            if (c->state == CLOSED || c->state == FAILED) return;
+            start = i + 1;
+        }
+        c->carry_len = total - start; /* an over-long partial line is dropped */
+        if (c->carry_len > READ_SIZE / 2) c->carry_len = 0;
+        if (c->carry_len) {
+            c->carry = realloc(c->carry, c->carry_len);
+            memcpy(c->carry, readbuf + start, c->carry_len);
+        }
+        if ((size_t)n < READ_SIZE - keep) return;
+    }
+}
+
+static void start_connect(void) {
+    while (in_flight < concurrency && next_connect < n_clients) {
+        struct client *c = &clients[next_connect++];
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+        inet_pton(AF_INET, host, &addr.sin_addr);
+        c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        in_flight++;
+        c->state = CONNECTING;
+        if (c->fd < 0) {
+            fail(c, strerror(errno));
+            continue;
+        }
+        int one = 1;
+        setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 &&
+            errno != EINPROGRESS) {
+            fail(c, strerror(errno));
+            close(c->fd);
+            continue;
+        }
+        struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN,
+                                 .data.u64 = (uint64_t)(c - clients)};
+        epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
+    }
+}
+
+static void on_connected(struct client *c) {
+    int error = 0;
+    socklen_t size = sizeof error;
+    getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &size);
+    if (error) {
+        fail(c, strerror(error));
+        epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        start_connect();
+        return;
+    }
+    c->state = JOINING;
+    want_write(c, 0);
+    char line[160];
+    int n = snprintf(line, sizeof line, "b%su%d\r\n/join b%sr%d\r\n", tag,
+                     (int)(c - clients), tag, c->room);
+    send_bytes(c, line, n);
+}
+
+static void on_event(struct epoll_event *ev) {
+    struct client *c = &clients[ev->data.u64];
+    if (c->state == CONNECTING) {
+        if (ev->events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) on_connected(c);
+        return;
+    }
+    if (ev->events & EPOLLOUT && c->out_len) flush_out(c);
+    if (ev->events & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(c);
+}
+
+/* The sending schedule: phase, message number in it, and the global count. */
+static int cur_phase;
+static uint64_t phase_n, global_n;
+static double t0, send_end;
+
+static double next_due(void) {
+    while (cur_phase < n_phases) {
+        double due = t0 + phase_a[cur_phase] + phase_n / phase_r[cur_phase];
+        if (phase_r[cur_phase] > 0 && due < t0 + phase_b[cur_phase]) return due;
+        cur_phase++;
+        phase_n = 0;
+    }
+    return 0;
+}
+
+static void send_due(double now) {
+    double due;
+    while ((due = next_due()) && due <= now) {
+        int sender = (int)(global_n % n_senders);
+        struct client *c = &clients[sender];
+        int64_t scheduled = (int64_t)(due * 1e6);
+        if (c->state == JOINED) {
+            char line[128];
+            int n = snprintf(line, sizeof line, "%lld %d %llu", (long long)scheduled,
+                             sender, (unsigned long long)global_n);
+            static char out[MAX_TEXT + 128];
+            int pad = msg_size - n > 0 ? msg_size - n : 0;
+            if (pad > MAX_TEXT) pad = MAX_TEXT;
+            memcpy(out, line, n); /* the line and its padding in one write */
+            memset(out + n, 'x', pad);
+            memcpy(out + n + pad, "\r\n", 2);
+            send_bytes(c, out, n + pad + 2);
+            for (int w = 0; w < n_windows; w++)
+                if (scheduled >= windows[w].start_us && scheduled < windows[w].end_us) {
+                    windows[w].sent[c->room]++;
+                    break;
+                }
+        }
+        phase_n++;
+        global_n++;
+    }
+}
+
+static void arm_timer(double at) {
+    struct itimerspec spec = {0};
+    if (at > 0) {
+        spec.it_value.tv_sec = (time_t)at;
+        spec.it_value.tv_nsec = (long)((at - (time_t)at) * 1e9);
+        if (!spec.it_value.tv_sec && !spec.it_value.tv_nsec) spec.it_value.tv_nsec = 1;
+    }
+    timerfd_settime(timerfd_, TFD_TIMER_ABSTIME, &spec, NULL);
+}
+
+/* stdin: "start T0" or "stop"; returns 1 start, 2 stop, 0 nothing yet. */
+static int read_command(void) {
+    static char buf[256];
+    static size_t used;
+    ssize_t n = read(0, buf + used, sizeof buf - 1 - used);
+    if (n <= 0) return 2; /* the coordinator went away */
+    used += n;
+    buf[used] = 0;
+    char *nl = strchr(buf, '\n');
+    if (!nl) return 0;
+    if (!strncmp(buf, "start ", 6)) {
+        t0 = atof(buf + 6);
+        return 1;
+    }
+    return 2;
+}
+
+static int poll_once(int timeout_ms, int *command) {
+    struct epoll_event events[512];
+    int n = epoll_wait(epfd, events, 512, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        if (events[i].data.u64 == STDIN_TAG) {
+            int got = read_command();
+            if (got && command) *command = got;
+            else if (got == 2 && !command) exit(1);
+        } else if (events[i].data.u64 == TIMER_TAG) {
+            uint64_t ticks;
+            if (read(timerfd_, &ticks, sizeof ticks) < 0) { /* spurious */ }
+        } else {
+            on_event(&events[i]);
+        }
+    }
+    return n;
+}
+
+static void parse_list(const char *text, int fields, double *a, double *b, double *r,
+                       int *count, int max) {
+    const char *p = text;
+    while (*p && *count < max) {
+        a[*count] = strtod(p, (char **)&p);
+        if (*p == ':') p++;
+        b[*count] = strtod(p, (char **)&p);
+        if (fields == 3) {
+            if (*p == ':') p++;
+            r[*count] = strtod(p, (char **)&p);
+        }
+        (*count)++;
+        while (*p == ';') p++;
+    }
+}
+
+static void print_result(double cpu_start, double wall_start) {
+    uint64_t *live = calloc(n_rooms, sizeof *live), *members = calloc(n_rooms, 8);
+    for (int i = 0; i < n_clients; i++) {
+        if (clients[i].state == JOINED) live[clients[i].room]++;
+        if (clients[i].state == JOINED || clients[i].state == CLOSED)
+            members[clients[i].room]++;
+    }
+    printf("{\"result\": {\"windows\": [");
+    for (int w = 0; w < n_windows; w++) {
+        struct window *win = &windows[w];
+        uint64_t sent = 0, expected = 0, expected_live = 0, received_live = 0;
+        for (int r = 0; r < n_rooms; r++) {
+            sent += win->sent[r];
+            expected += win->sent[r] * members[r];
+            expected_live += win->sent[r] * live[r];
+        }
+        for (int i = 0; i < n_clients; i++)
+            if (clients[i].state == JOINED) received_live += client_recv[(size_t)i * n_windows + w];
+        printf("%s{\"a\": %.3f, \"b\": %.3f, \"sent\": %llu, \"expected\": %llu, "
+               "\"received\": %llu, \"expected_live\": %llu, \"received_live\": %llu, "
+               "\"max_us\": %lld, \"histogram\": {",
+               w ? ", " : "", win->a, win->b, (unsigned long long)sent,
+               (unsigned long long)expected, (unsigned long long)win->received,
+               (unsigned long long)expected_live, (unsigned long long)received_live,
+               (long long)win->max_us);
+        int first = 1;
+        for (int k = 0; k < BUCKETS; k++)
+            if (win->hist[k]) {
+                printf("%s\"%d\": %u", first ? "" : ", ", k, win->hist[k]);
+                first = 0;
+            }
+        printf("}}");
+    }
+    printf("], \"closed_by_server\": %d, \"complaints\": %llu, \"send_backlog_max\": %zu, "
+           "\"cpu\": %.3f, \"wall\": %.3f}}\n",
+           closed_by_server, (unsigned long long)complaints, out_max, cpu_s() - cpu_start,
+           now_s() - wall_start);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: cgen fanout|storm HOST PORT key=value...\n");
+        return 2;
+    }
+    fanout_mode = !strcmp(argv[1], "fanout");
+    snprintf(host, sizeof host, "%s", argv[2]);
+    struct in_addr target;
+    if (inet_pton(AF_INET, host, &target) != 1 || (ntohl(target.s_addr) >> 24) != 127) {
+        fprintf(stderr, "cgen: %s is not a 127.x.x.x address\n", host);
+        return 2;
+    }
+    port = atoi(argv[3]);
+    const char *phases = "", *wins = "";
+    for (int i = 4; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq) continue;
+        *eq = 0;
+        const char *k = argv[i], *v = eq + 1;
+        if (!strcmp(k, "clients")) n_clients = atoi(v);
+        else if (!strcmp(k, "rooms")) n_rooms = atoi(v);
+        else if (!strcmp(k, "senders")) n_senders = atoi(v);
+        else if (!strcmp(k, "size")) msg_size = atoi(v);
+        else if (!strcmp(k, "concurrency")) concurrency = atoi(v);
+        else if (!strcmp(k, "tag")) snprintf(tag, sizeof tag, "%s", v);
+        else if (!strcmp(k, "phases")) phases = v;
+        else if (!strcmp(k, "windows")) wins = v;
+        else if (!strcmp(k, "drain_idle")) drain_idle = atof(v);
+        else if (!strcmp(k, "drain_max")) drain_max = atof(v);
+        else if (!strcmp(k, "timeout")) join_timeout = atof(v);
+        else fprintf(stderr, "cgen: unknown option %s\n", k);
+    }
+    if (n_clients <= 0 || n_rooms <= 0 || concurrency <= 0) {
+        fprintf(stderr, "cgen: clients, rooms and concurrency must be positive\n");
+        return 2;
+    }
+    if (n_senders > n_clients) n_senders = n_clients;
+    log_step = log(1.005);
+    struct rlimit lim;
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    double ra[MAX_WINDOWS], rb[MAX_WINDOWS];
+    parse_list(phases, 3, phase_a, phase_b, phase_r, &n_phases, MAX_PHASES);
+    parse_list(wins, 2, ra, rb, NULL, &n_windows, MAX_WINDOWS);
+    for (int w = 0; w < n_windows; w++) {
+        windows[w].a = ra[w];
+        windows[w].b = rb[w];
+        windows[w].hist = calloc(BUCKETS, sizeof(uint32_t));
+        windows[w].sent = calloc(n_rooms, sizeof(uint64_t));
+    }
+    clients = calloc(n_clients, sizeof *clients);
+    client_recv = calloc((size_t)n_clients * (n_windows ? n_windows : 1), sizeof(uint32_t));
+    for (int i = 0; i < n_clients; i++) clients[i].room = i % n_rooms;
+    epfd = epoll_create1(0);
+    fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = STDIN_TAG};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, 0, &ev);
+    timerfd_ = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+    ev.data.u64 = TIMER_TAG;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, timerfd_, &ev);
+
+    double cpu_start = cpu_s();
+    connect_start = now_s();
+    start_connect();
+    while (joined + failed < n_clients) {
+        start_connect(); /* refills the slots of clients that failed */
+        poll_once(100, NULL);
+        if (now_s() - connect_start > join_timeout) {
+            for (int i = 0; i < n_clients; i++) {
+                if (clients[i].state == IDLE) clients[i].state = CONNECTING, in_flight++;
+                fail(&clients[i], "not joined within the timeout");
+            }
+        }
+    }
+    printf("{\"ready\": true, \"joined\": %d, \"error_count\": %d, \"errors\": \"%s\", "
+           "\"connect_start\": %.6f, \"connect_end\": %.6f, \"cpu\": %.3f}\n",
+           joined, failed, first_errors, connect_start, connect_end, cpu_s() - cpu_start);
+    fflush(stdout);
+
+    int command = 0;
+    double waiting_since = now_s();
+    while (!command) {
+        poll_once(100, &command);
+        if (now_s() - waiting_since > MAX_WAIT) command = 2; /* nobody said start */
+    }
+    if (command == 2 || !fanout_mode) {
+        for (int w = 0; w < n_windows; w++) windows[w].start_us = windows[w].end_us = 0;
+        print_result(cpu_start, connect_start);
+        return 0;
+    }
+    for (int w = 0; w < n_windows; w++) {
+        windows[w].start_us = (int64_t)((t0 + windows[w].a) * 1e6);
+        windows[w].end_us = (int64_t)((t0 + windows[w].b) * 1e6);
+    }
+    for (int p = 0; p < n_phases; p++)
+        if (t0 + phase_b[p] > send_end) send_end = t0 + phase_b[p];
+    double run_cpu = cpu_s(), run_wall = now_s();
+    double armed = -1;
+    for (;;) {
+        double now = now_s();
+        if (n_senders) send_due(now);
+        double due = n_senders ? next_due() : 0;
+        if (!due) break;
+        if (due != armed) {
+            arm_timer(due);
+            armed = due;
+        }
+        command = 0;
+        poll_once(1000, &command);
+        if (command == 2) break;
+    }
+    arm_timer(0);
+    last_data = now_s();
+    for (;;) {
+        double now = now_s();
+        if (now - last_data >= drain_idle || now > send_end + drain_max) break;
+        command = 0;
+        poll_once(20, &command);
+    }
+    print_result(run_cpu, run_wall);
+    return 0;
+}

@@ -1,0 +1,326 @@
+"""The C generator's scenarios: rate sweep, connect storm, overload.
+
+These are the figures the Python generator cannot reach (it saturates a
+core at about 150,000 deliveries/s). Each runs :mod:`chatroom.bench.cgen`
+against a server that is already up, samples the server *and the generator*
+from ``/proc`` at the window marks, and returns a typed record
+(:mod:`chatroom.bench.report`). :func:`run_c_scenarios` starts a fresh
+server for every run, chatroom and the bare baseline in turn on the same
+interpreter, so a backlog left by one run never slows the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import secrets
+import time
+from typing import Any
+
+from chatroom.bench.cgen import CGen
+from chatroom.bench.report import (
+    CFanoutRun,
+    Latency,
+    OverloadRun,
+    OverloadWindow,
+    StormRun,
+    Sweep,
+)
+from chatroom.bench.sampling import cpu_percent, monitor
+from chatroom.bench.servers import Target, serving
+
+#: The sweep's ceiling: the highest rate with p99 under this and no loss.
+CEILING_P99_MS = 50.0
+
+#: After an overload the server has recovered once p99 stays under this.
+RECOVERED_P99_MS = 5.0
+
+C_SCENARIOS = ("sweep", "storm", "overload")
+
+
+def _histogram(window: dict[str, Any]) -> dict[int, int]:
+    return {int(key): count for key, count in window["histogram"].items()}
+
+
+def _fanout_params(
+    options: argparse.Namespace, phases: list[tuple[float, float, float]]
+) -> dict[str, Any]:
+    """The generator's arguments; rates are deliveries/s, turned into messages/s."""
+    per_message = options.clients / options.rooms  # every member hears it
+    return {
+        "clients": options.clients,
+        "rooms": options.rooms,
+        "senders": options.senders,
+        "size": options.message_size,
+        "concurrency": options.concurrency,
+        "tag": secrets.token_hex(3),
+        "phases": ";".join(f"{a}:{b}:{rate / per_message}" for a, b, rate in phases),
+        "drain_idle": options.drain_idle,
+        "drain_max": options.drain_max,
+        "timeout": options.connect_timeout,
+    }
+
+
+def c_fanout(target: Target, options: argparse.Namespace, offered: float) -> CFanoutRun:
+    """One run offering ``offered`` deliveries/s for warm-up + duration."""
+    warm, duration = options.warmup, options.duration
+    params = _fanout_params(options, [(0, warm + duration, offered)])
+    params["windows"] = f"{warm}:{warm + duration}"
+    generator = CGen("fanout", target.host, target.port, params)
+    try:
+        generator.ready(options.connect_timeout)
+        t0 = time.time() + 0.5
+        generator.tell(f"start {t0:.6f}")
+        samples = monitor([target, generator], t0, [warm, warm + duration])
+        result = generator.result(warm + duration + options.drain_max + 60)
+    finally:
+        generator.close()
+    (window,) = result["windows"]
+    (server_cpu, _), (gen_cpu, _) = samples[0]
+    (server_cpu_end, server_peak), (gen_cpu_end, _) = samples[1]
+    return CFanoutRun(
+        server=target.label,
+        offered_per_s=offered,
+        clients=options.clients,
+        rooms=options.rooms,
+        senders=options.senders,
+        duration=duration,
+        sent=window["sent"],
+        expected=window["expected"],
+        received=window["received"],
+        loss=window["expected"] - window["received"],
+        deliveries_per_s=round(window["received"] / duration, 1),
+        latency_ms=Latency.of(_histogram(window), window["max_us"]),
+        server_cpu_pct=_pct(server_cpu, server_cpu_end, duration),
+        generator_cpu_pct=_pct(gen_cpu, gen_cpu_end, duration),
+        server_rss_kib=server_peak,
+        closed_by_server=result["closed_by_server"],
+        complaints=result["complaints"],
+        generator_send_backlog_max=result["send_backlog_max"],
+    )
+
+
+def _pct(before: float | None, after: float | None, wall: float) -> float | None:
+    if before is None or after is None:
+        return None
+    return cpu_percent(after - before, wall)
+
+
+def _good(run: CFanoutRun) -> bool:
+    p99 = run.latency_ms.p99
+    return run.loss == 0 and p99 is not None and p99 < CEILING_P99_MS
+
+
+def sweep(kind: str, options: argparse.Namespace) -> Sweep:
+    """Each rate of ``--sweep`` on a fresh server, then bisect the ceiling.
+
+    The bisection runs ``--ceiling-steps`` more rates between the highest
+    good and the lowest bad rate, so the ceiling is found to within
+    (bad - good) / 2**steps rather than to the sweep's coarse steps.
+    """
+    runs = []
+    for rate in options.sweep:
+        with serving(kind, options.server_python, _sendq(options)) as target:
+            runs.append(c_fanout(target, options, rate))
+    for _ in range(options.ceiling_steps):
+        good = [r.offered_per_s for r in runs if _good(r)]
+        bad = [r.offered_per_s for r in runs if not _good(r)]
+        low = max(good, default=0.0)
+        higher = [b for b in bad if b > low]
+        if not higher or not good:
+            break
+        rate = round((low + min(higher)) / 2, -3)
+        if rate in (r.offered_per_s for r in runs):
+            break
+        with serving(kind, options.server_python, _sendq(options)) as target:
+            runs.append(c_fanout(target, options, rate))
+    runs.sort(key=lambda r: r.offered_per_s)
+    ceiling = max((r.offered_per_s for r in runs if _good(r)), default=None)
+    return Sweep(kind, CEILING_P99_MS, ceiling, runs)
+
+
+def storm(
+    target: Target, options: argparse.Namespace, clients: int, room_size: int
+) -> StormRun:
+    """``clients`` connect, name and join at once (``--concurrency`` in flight).
+
+    The rate is clients over the time from the first connect to the last
+    ``JOINED``; memory per client is the server's RSS growth over the storm
+    (read half a second after, when the replies' buffers are freed).
+    """
+    rooms = max(1, math.ceil(clients / room_size))
+    rss_before, cpu_before = target.rss_kib(), target.cpu_seconds()
+    generator = CGen(
+        "storm",
+        target.host,
+        target.port,
+        {
+            "clients": clients,
+            "rooms": rooms,
+            "senders": 0,
+            "concurrency": options.concurrency,
+            "tag": secrets.token_hex(3),
+            "timeout": options.connect_timeout,
+        },
+    )
+    try:
+        ready = generator.ready(options.connect_timeout + 10)
+        cpu_after, gen_cpu = target.cpu_seconds(), generator.cpu_seconds()
+        time.sleep(0.5)
+        rss_after = target.rss_kib()
+        generator.tell("stop")
+        generator.result(60)
+    finally:
+        generator.close()
+    seconds = ready["connect_end"] - ready["connect_start"]
+    return StormRun(
+        server=target.label,
+        clients=clients,
+        rooms=rooms,
+        room_size=room_size,
+        concurrency=options.concurrency,
+        seconds=round(seconds, 3),
+        connects_per_s=round(clients / seconds, 1) if seconds > 0 else None,
+        server_rss_before_kib=rss_before,
+        server_rss_after_kib=rss_after,
+        server_kib_per_client=(
+            round((rss_after - rss_before) / clients, 2)
+            if rss_before is not None and rss_after is not None
+            else None
+        ),
+        server_cpu_pct=_pct(cpu_before, cpu_after, seconds),
+        generator_cpu_pct=cpu_percent(gen_cpu, seconds),
+    )
+
+
+def overload(
+    target: Target, options: argparse.Namespace, high: float, low: float
+) -> OverloadRun:
+    """``high`` deliveries/s for ``--overload-seconds``, then ``low``.
+
+    Short windows (``--overload-window``) cover the whole run, so the report
+    shows latency, loss at live readers and server memory over time, and
+    when p99 came back under :data:`RECOVERED_P99_MS` after the load fell.
+    """
+    high_s, low_s, step = options.overload_seconds, options.overload_after, 0.5
+    end = high_s + low_s
+    params = _fanout_params(options, [(0, high_s, high), (high_s, end, low)])
+    marks = [round(step * i, 3) for i in range(int(end / step) + 1)]
+    params["windows"] = ";".join(f"{a}:{b}" for a, b in itertools.pairwise(marks))
+    rss_before = target.rss_kib()
+    generator = CGen("fanout", target.host, target.port, params)
+    try:
+        generator.ready(options.connect_timeout)
+        t0 = time.time() + 0.5
+        generator.tell(f"start {t0:.6f}")
+        samples = monitor([target, generator], t0, marks)
+        result = generator.result(end + options.drain_max + 60)
+    finally:
+        generator.close()
+    windows = []
+    for position, window in enumerate(result["windows"]):
+        latency = Latency.of(_histogram(window), window["max_us"])
+        (cpu_a, _), (cpu_b, rss) = samples[position][0], samples[position + 1][0]
+        windows.append(
+            OverloadWindow(
+                start_s=window["a"],
+                offered_per_s=high if window["a"] < high_s else low,
+                deliveries_per_s=round(window["received"] / step, 1),
+                loss_live=window["expected_live"] - window["received_live"],
+                p99_ms=latency.p99,
+                max_ms=latency.max,
+                server_rss_kib=rss,
+                server_cpu_pct=_pct(cpu_a, cpu_b, step),
+            )
+        )
+    after = [w for w in windows if w.start_s >= high_s]
+    recovered = [
+        w for w in after if w.p99_ms is not None and w.p99_ms < RECOVERED_P99_MS
+    ]
+    recovery = round(recovered[0].start_s - high_s, 3) if recovered else None
+    relapses = sum(
+        1
+        for w in after
+        if recovered
+        and w.start_s > recovered[0].start_s
+        and (w.p99_ms is None or w.p99_ms >= RECOVERED_P99_MS)
+    )
+    rss_values = [w.server_rss_kib for w in windows if w.server_rss_kib is not None]
+    gen_cpu = _pct(samples[0][1][0], samples[-1][1][0], end)
+    return OverloadRun(
+        server=target.label,
+        high_per_s=high,
+        low_per_s=low,
+        high_s=high_s,
+        low_s=low_s,
+        window_s=step,
+        loss_live=sum(w.loss_live for w in windows),
+        closed_by_server=result["closed_by_server"],
+        server_rss_before_kib=rss_before,
+        server_rss_max_kib=max(rss_values, default=None),
+        recovered_p99_ms=RECOVERED_P99_MS,
+        recovery_s=recovery,
+        windows_over_after_recovery=relapses,
+        generator_cpu_pct=gen_cpu,
+        windows=windows,
+    )
+
+
+def _sendq(options: argparse.Namespace) -> list[str]:
+    return ["--sendq", str(options.sendq)]
+
+
+def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str, Any]:
+    """The chosen C-generator scenarios, each against chatroom and the baseline."""
+    results: dict[str, Any] = {}
+    kinds = options.c_servers
+    python = options.server_python
+    if "sweep" in chosen:
+        results["sweep"] = {kind: sweep(kind, options) for kind in kinds}
+    if "storm" in chosen:
+        results["storm"] = []
+        for room_size in options.storm_room_sizes:
+            # chatroom refuses joins past --room-capacity (256 by default)
+            extra = [*_sendq(options), "--room-capacity", str(max(room_size, 256))]
+            for kind in kinds:
+                with serving(kind, python, extra) as target:
+                    results["storm"].append(
+                        storm(target, options, options.storm, room_size)
+                    )
+    if "overload" in chosen:
+        results["overload"] = []
+        for kind in kinds:
+            ceiling = results.get("sweep", {}).get(kind)
+            peak = ceiling.ceiling_per_s if ceiling else None
+            high = options.overload_rate or 2 * (peak or 200_000)
+            with serving(kind, python, _sendq(options)) as target:
+                results["overload"].append(
+                    overload(target, options, high, options.overload_low)
+                )
+    return results
+
+
+def c_ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """chatroom ÷ baseline for the C scenarios: ceiling, storm rate, memory."""
+    ratios: dict[str, Any] = {}
+    sweeps = results.get("sweep", {})
+    if "chatroom" in sweeps and "baseline" in sweeps:
+        ours, theirs = (
+            sweeps["chatroom"].ceiling_per_s,
+            sweeps["baseline"].ceiling_per_s,
+        )
+        ratios["ceiling_per_s"] = {"chatroom": ours, "baseline": theirs}
+        ratios["ceiling_ratio"] = round(ours / theirs, 3) if ours and theirs else None
+    storms: dict[int, dict[str, StormRun]] = {}
+    for run in results.get("storm", []):
+        storms.setdefault(run.room_size, {})[run.server] = run
+    for size, pair in storms.items():
+        if "chatroom" in pair and "baseline" in pair:
+            a, b = pair["chatroom"], pair["baseline"]
+            ratios[f"storm_{size}_rate_ratio"] = (
+                round(a.connects_per_s / b.connects_per_s, 3)
+                if a.connects_per_s and b.connects_per_s
+                else None
+            )
+    return ratios

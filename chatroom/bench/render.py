@@ -1,0 +1,239 @@
+"""The report as plain-text tables, one row per run.
+
+Works on the JSON form of the report (:func:`chatroom.bench.report.to_json`),
+so the same tables can be printed from a report saved earlier.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+
+def _fmt(value: Any) -> str:
+    """A figure as a table cell: thousands separated, None as a dash."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if value < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def table(report: dict[str, Any]) -> str:
+    """The report as plain-text tables, one row per run."""
+    out: list[str] = []
+    results = report["scenarios"]
+    m = report["machine"]
+    out.append(
+        f"machine: {m['nproc']} cores, {m['cpu']}, generator Python {m['python']}, "
+        f"server {m['server_interpreter']}"
+    )
+    header = (
+        "server",
+        "rate",
+        "deliv/s",
+        "loss",
+        "p50",
+        "p90",
+        "p99",
+        "p99.9",
+        "max",
+        "srv cpu%",
+        "gen cpu%",
+        "srv RSS KiB",
+    )
+    rows = []
+    for scenario in ("fanout", "baseline"):
+        for r in results.get(scenario, []):
+            lat = r["latency_ms"]
+            rows.append(
+                (
+                    r["server"], r["rate"], r["deliveries_per_s"], r["loss"],
+                    lat["p50"], lat["p90"], lat["p99"], lat["p99_9"], lat["max"],
+                    r["server_cpu_pct"], r["generator_cpu_pct"], r["server_rss_kib"],
+                )
+            )  # fmt: skip
+    if rows:
+        first: dict[str, Any] = next(
+            iter(results.get("fanout", results.get("baseline", []))), {}
+        )
+        out.append(
+            f"\nfanout: {first.get('clients')} clients, {first.get('rooms')} rooms, "
+            f"{first.get('senders')} senders, {first.get('duration')} s "
+            "(latency in ms; rate = msg/s per sender)"
+        )
+        out.append(_grid(header, rows))
+    cluster_rows = []
+    for r in results.get("fanout", []):
+        if r.get("nodes"):
+            cluster_rows.append(
+                (
+                    r["nodes"], r["rate"], r["deliveries_per_s"], r["loss"],
+                    "/".join(_fmt(v) for v in r["received_by_node"]),
+                    r["server_cpu_pct"],
+                    "/".join(_fmt(v) for v in r["node_cpu_pct"]),
+                    r["redis_cpu_pct"], r["generator_cpu_pct"],
+                    r["server_complaints"], r["node_log_problems"],
+                )
+            )  # fmt: skip
+    if cluster_rows:
+        out.append(
+            "\ncluster: each room's members spread over the nodes; every message "
+            "goes through Redis (srv cpu% = all nodes, without Redis)"
+        )
+        out.append(
+            _grid(
+                ("nodes", "rate", "deliv/s", "loss", "received per node",
+                 "srv cpu%", "per node cpu%", "redis cpu%", "gen cpu%",
+                 "ERR/NOTICE", "log warnings"),
+                cluster_rows,
+            )
+        )  # fmt: skip
+        for key, what in (
+            ("server_complaint_examples", "clients got mid-run"),
+            ("node_log_problem_examples", "nodes logged"),
+        ):
+            examples = [line for r in results["fanout"] for line in r[key]]
+            if examples:
+                out.append(f"{what}, e.g.:\n  " + "\n  ".join(examples[:3]))
+    capacity_rows = [
+        (
+            r["server"], r["clients"], r["connects_per_s"], r["server_kib_per_client"],
+            r["server_rss_before_kib"], r["server_rss_after_kib"],
+            r["server_cpu_pct"], r["generator_cpu_pct"],
+        )
+        for key in ("capacity", "baseline_capacity")
+        if (r := results.get(key))
+    ]  # fmt: skip
+    if capacity_rows:
+        out.append("\ncapacity (idle clients, named and in rooms)")
+        out.append(
+            _grid(
+                ("server", "clients", "conn/s", "KiB/client", "RSS before",
+                 "RSS after", "srv cpu%", "gen cpu%"),
+                capacity_rows,
+            )
+        )  # fmt: skip
+    slow = results.get("slow-reader")
+    if slow:
+        out.append(
+            f"\nslow-reader: member {slow['slow_member']} of room 0 stops reading; "
+            f"others in room 0 (its messages {slow['slow_room_message_size']} bytes)"
+        )
+        srows = []
+        for phase in ("before", "during"):
+            w = slow[phase]
+            lat = w["latency_ms"]
+            srows.append(
+                (phase, w["deliveries_per_s"], w["loss"], lat["p50"], lat["p99"],
+                 lat["max"], w["server_rss_kib"], w["server_cpu_pct"])
+            )  # fmt: skip
+        out.append(
+            _grid(
+                ("phase", "deliv/s", "loss", "p50", "p99", "max", "srv RSS KiB",
+                 "srv cpu%"),
+                srows,
+            )
+        )  # fmt: skip
+        out.append(
+            f"p99 change {_fmt(slow['p99_change_ms'])} ms; slow member dropped "
+            f"after {_fmt(slow['dropped_after_s'])} s "
+            f"({slow['drop_reason'] or 'not dropped'})"
+            f"; server RSS max {_fmt(slow['server_rss_max_kib'])} KiB"
+        )
+    out.extend(c_tables(results))
+    ratios = report.get("ratios") or {}
+    if ratios:
+        out.append("\nratios (chatroom / baseline): " + json.dumps(ratios))
+    return "\n".join(out)
+
+
+def _grid(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Right-aligned columns, as wide as their widest cell."""
+    cells = [list(header)] + [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells
+    )
+
+
+def c_tables(results: dict[str, Any]) -> list[str]:
+    """The C generator's scenarios: sweep, storm and overload tables."""
+    out: list[str] = []
+    sweeps = results.get("sweep") or {}
+    rows = []
+    for sweep in sweeps.values():
+        for r in sweep["runs"]:
+            lat = r["latency_ms"]
+            rows.append(
+                (
+                    r["server"], r["offered_per_s"], r["deliveries_per_s"], r["loss"],
+                    lat["p50"], lat["p90"], lat["p99"], lat["p99_9"], lat["max"],
+                    r["server_cpu_pct"], r["generator_cpu_pct"], r["server_rss_kib"],
+                )
+            )  # fmt: skip
+    if rows:
+        first = next(iter(sweeps.values()))["runs"][0]
+        out.append(
+            f"\nsweep (C generator): {first['clients']} clients, {first['rooms']} "
+            f"rooms, {first['senders']} senders, {first['duration']} s "
+            "(latency in ms; rates in deliveries/s)"
+        )
+        out.append(
+            _grid(
+                ("server", "offered", "deliv/s", "loss", "p50", "p90", "p99",
+                 "p99.9", "max", "srv cpu%", "gen cpu%", "srv RSS KiB"),
+                rows,
+            )
+        )  # fmt: skip
+        for sweep in sweeps.values():
+            out.append(
+                f"{sweep['server']}: highest offered rate with p99 < "
+                f"{_fmt(sweep['ceiling_p99_ms'])} ms and no loss: "
+                f"{_fmt(sweep['ceiling_per_s'])} deliveries/s"
+            )
+    storms = results.get("storm") or []
+    if storms:
+        out.append("\nconnect storm (C generator): connect + name + join")
+        out.append(
+            _grid(
+                ("server", "clients", "rooms", "per room", "conn/s", "KiB/client",
+                 "RSS before", "RSS after", "srv cpu%", "gen cpu%"),
+                [
+                    (r["server"], r["clients"], r["rooms"], r["room_size"],
+                     r["connects_per_s"], r["server_kib_per_client"],
+                     r["server_rss_before_kib"], r["server_rss_after_kib"],
+                     r["server_cpu_pct"], r["generator_cpu_pct"])
+                    for r in storms
+                ],
+            )
+        )  # fmt: skip
+    for r in results.get("overload") or []:
+        out.append(
+            f"\noverload ({r['server']}): {_fmt(r['high_per_s'])} deliveries/s "
+            f"for {_fmt(r['high_s'])} s, then {_fmt(r['low_per_s'])}/s; loss at "
+            f"live readers {_fmt(r['loss_live'])}, clients dropped "
+            f"{_fmt(r['closed_by_server'])}, p99 < {_fmt(r['recovered_p99_ms'])} ms "
+            f"again after {_fmt(r['recovery_s'])} s "
+            f"({_fmt(r['windows_over_after_recovery'])} windows over it later); "
+            "server RSS "
+            f"{_fmt(r['server_rss_before_kib'])} -> max "
+            f"{_fmt(r['server_rss_max_kib'])} KiB; generator cpu "
+            f"{_fmt(r['generator_cpu_pct'])} %"
+        )
+        out.append(
+            _grid(
+                ("t (s)", "offered", "deliv/s", "live loss", "p99", "max",
+                 "srv RSS KiB", "srv cpu%"),
+                [
+                    (w["start_s"], w["offered_per_s"], w["deliveries_per_s"],
+                     w["loss_live"], w["p99_ms"], w["max_ms"], w["server_rss_kib"],
+                     w["server_cpu_pct"])
+                    for w in r["windows"]
+                ],
+            )
+        )  # fmt: skip
+    return out

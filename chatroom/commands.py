@@ -1,0 +1,280 @@
+"""The line protocol's session: its states and one handler per command.
+
+:class:`LineCommands` is the part of :class:`chatroom.protocol.ChatProtocol`
+that knows the commands: the ``COMMANDS`` table (command → handler, states
+it is allowed in) and an ``async def do_<command>`` each, written once
+against the :class:`~chatroom.registry.Registry` whichever implementation
+the server has. A refusal is raised as a :class:`~chatroom.errors.ChatError`
+and answered by the connection's one error boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import ClassVar
+
+from twisted.logger import Logger
+
+from chatroom import errors
+from chatroom.config import ServerConfig
+from chatroom.events import Encoder, Event, Listing, LobbyChanges, Welcome, to_id_line
+from chatroom.positions import parse_caps, parse_history, parse_join, render_history
+from chatroom.registry import Registry
+from chatroom.rendering import render_listing
+from chatroom.text import has_control_characters, name_key
+from chatroom.wire import format_line
+
+USERNAME, LOBBY, ROOM = "username", "lobby", "room"
+_ANY, _NAMED, _IN_ROOM = (
+    frozenset({USERNAME, LOBBY, ROOM}),
+    frozenset({LOBBY, ROOM}),
+    frozenset({ROOM}),
+)
+
+HELP_TEXT = """\
+Commands (in a room, any other line is a message to everyone in it):
+/nick NAME        choose or change your name
+/list             list the rooms
+/create NAME      create a room and enter it
+/join NAME        enter a room (leaving the one you are in)
+/join NAME since ID   ... and get what was said after event ID
+/history N [before ID]  N earlier messages of this room
+/caps ids         prefix stored events with @ID
+/leave            go back to the lobby
+/who              who is in this room
+/topic [TEXT]     show or set the room's topic
+/me TEXT          an action: * you TEXT
+/msg USER TEXT    a private message to anyone connected
+/delete NAME      delete a room you own
+/watch on|off     push room list changes while in the lobby
+//text            send a message that starts with /
+/quit [REASON]    leave the server"""
+
+
+# -- argument parsing shared by several commands --------------------------------
+
+
+def single_word(args: str, usage: str) -> str:
+    """The single argument of ``/create NAME`` and the like, or ``BAD_ARGS``."""
+    if not args or " " in args:
+        raise errors.usage(usage)
+    return args
+
+
+def split_private_message(args: str) -> tuple[str, str]:
+    """``/msg USER TEXT`` split into its target and its text."""
+    target, _, text = args.partition(" ")
+    if not target or not text:
+        raise errors.usage("/msg USER TEXT")
+    return target, text
+
+
+class LineCommands:
+    """States and command handlers; the connection supplies the rest.
+
+    The stubs below are the connection's (``ChatProtocol``'s): output and
+    the :class:`~chatroom.registry.Member` callbacks, so that handlers can
+    pass ``self`` to the registry as the member.
+    """
+
+    log: Logger
+    registry: Registry
+    config: ServerConfig
+    name: str | None
+    state: str
+    room: str | None
+    host: str
+    render: Encoder
+
+    #: command → (handler name, states it is allowed in)
+    COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
+        "nick": ("do_nick", _ANY),
+        "caps": ("do_caps", _ANY),
+        "help": ("do_help", _ANY),
+        "quit": ("do_quit", _ANY),
+        "list": ("do_list", _NAMED),
+        "create": ("do_create", _NAMED),
+        "join": ("do_join", _NAMED),
+        "msg": ("do_msg", _NAMED),
+        "watch": ("do_watch", _NAMED),
+        "delete": ("do_delete", _NAMED),
+        "leave": ("do_leave", _IN_ROOM),
+        "who": ("do_who", _IN_ROOM),
+        "history": ("do_history", _IN_ROOM),
+        "topic": ("do_topic", _IN_ROOM),
+        "me": ("do_me", _IN_ROOM),
+    }
+
+    # -- provided by the connection ----------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        raise NotImplementedError
+
+    def deliver(self, event: Event) -> None:
+        raise NotImplementedError
+
+    def entered(self, welcome: Welcome) -> None:
+        raise NotImplementedError
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        raise NotImplementedError
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        raise NotImplementedError
+
+    def disconnect(self, reason: str) -> None:
+        raise NotImplementedError
+
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        raise NotImplementedError
+
+    def named(self) -> None:
+        """The session has its first name (start the idle check, say)."""
+        raise NotImplementedError
+
+    # -- dispatch ------------------------------------------------------------------
+
+    async def handle(self, line: str) -> None:
+        """Dispatch one line by state: a name, a command or a message."""
+        if line.startswith("/") and not line.startswith("//"):
+            command, _, args = line[1:].partition(" ")
+            await self.command(command.lower(), args.strip())
+        elif self.state == USERNAME:
+            await self.choose_name(line.strip())
+        elif self.state == ROOM:
+            if not line:
+                raise errors.bad_args("empty message not sent")
+            await self.say("MSG", line[1:] if line.startswith("//") else line)
+        else:
+            raise errors.in_lobby()
+
+    def command(self, command: str, args: str) -> Awaitable[None]:
+        entry = self.COMMANDS.get(command)
+        if entry is None:
+            raise errors.unknown_command(command)
+        handler_name, states = entry
+        if self.state not in states:
+            if self.state == USERNAME:
+                raise errors.no_name()
+            raise errors.room_command_only(command)
+        handler: Callable[[str], Awaitable[None]] = getattr(self, handler_name)
+        return handler(args)
+
+    # -- the username state -----------------------------------------------------
+
+    async def choose_name(self, name: str) -> None:
+        await self.registry.claim_name(self, name)
+        self.name = name
+        self.state = LOBBY
+        self.named()
+        self.log.info("{host} is now {user}", host=self.host, user=name)
+        self.send(format_line("WELCOME", name))
+        await self.send_room_list()
+
+    async def send_room_list(self) -> None:
+        listing = await self.registry.list_rooms()
+        self.send(listing.encoded(render_listing))
+
+    # -- commands ---------------------------------------------------------------
+
+    async def do_nick(self, args: str) -> None:
+        single_word(args, "/nick NAME")
+        if self.state == USERNAME:
+            await self.choose_name(args)
+            return
+        old = self.name
+        announced = await self.registry.claim_name(self, args)
+        self.name = args
+        self.log.info("{old} is now {new}", old=old, new=args)
+        if not announced:  # in a room, the NICK came to us from the room
+            self.send(format_line("NICK", str(old), args))
+
+    async def do_help(self, args: str) -> None:
+        self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
+
+    async def do_quit(self, args: str) -> None:
+        reason = "Goodbye" if not args or has_control_characters(args) else args
+        self.close(reason, room_reason=f"quit: {reason}")
+
+    async def do_list(self, args: str) -> None:
+        await self.send_room_list()
+
+    async def do_create(self, args: str) -> None:
+        name = single_word(args, "/create NAME")
+        await self.registry.create_room(self, name, leaving=self.room)
+
+    async def do_join(self, args: str) -> None:
+        name, since = parse_join(args)
+        await self.registry.join_room(self, name, leaving=self.room, since=since)
+
+    async def do_caps(self, args: str) -> None:
+        parse_caps(args)
+        self.render = to_id_line
+        self.send(format_line("CAPS", "ids"))
+
+    async def do_history(self, args: str) -> None:
+        count, before = parse_history(args)
+        room = self._current_room()
+        events = await self.registry.room_history(self, room, count, before)
+        self.send(render_history(room, events, self.render))
+
+    async def do_leave(self, args: str) -> None:
+        room = self._current_room()
+        await self.registry.leave_room(self, room, "left")
+        if self.room == room:
+            self.room = None
+            self.state = LOBBY
+            self.send(format_line("LEFT", room))
+        await self.send_room_list()
+
+    async def do_who(self, args: str) -> None:
+        details = await self.registry.room_details(self._current_room())
+        reply = format_line("MEMBERS", details.room, *details.members)
+        if details.owner:
+            reply += format_line("OWNER", details.room, details.owner)
+        self.send(reply)
+
+    async def do_topic(self, args: str) -> None:
+        room = self._current_room()
+        if args:
+            await self.registry.set_topic(self, room, args)
+            return
+        details = await self.registry.room_details(room)
+        self.send(
+            format_line(
+                "TOPIC", details.room, details.topic_by or "-", text=details.topic
+            )
+        )
+
+    async def do_me(self, args: str) -> None:
+        if not args:
+            raise errors.usage("/me TEXT")
+        await self.say("ACTION", args)
+
+    async def do_msg(self, args: str) -> None:
+        target, text = split_private_message(args)
+        event = await self.registry.private_message(self, target, text)
+        if name_key(event.fields[1]) != name_key(str(self.name)):
+            self.deliver(event)  # our copy; the target has had its own
+
+    async def do_watch(self, args: str) -> None:
+        if args not in ("on", "off"):
+            raise errors.usage("/watch on|off")
+        self.registry.watch_lobby(self, args == "on")
+        self.send(
+            format_line("LOBBY", text="watching" if args == "on" else "not watching")
+        )
+
+    async def do_delete(self, args: str) -> None:
+        await self.registry.delete_room(self, single_word(args, "/delete NAME"))
+
+    # -- helpers for the commands -----------------------------------------------
+
+    def _current_room(self) -> str:
+        if self.room is None:
+            raise errors.not_in_room()
+        return self.room
+
+    async def say(self, kind: str, text: str) -> None:
+        """A message or action to the room, stamped by the registry."""
+        await self.registry.say(self, self._current_room(), kind, text)

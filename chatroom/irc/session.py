@@ -1,0 +1,449 @@
+"""One IRC connection: framing, registration, flood control, keepalive, and
+the :class:`~chatroom.registry.Member` callbacks rendered as IRC.
+
+Built like the line door (:mod:`chatroom.protocol`), from the same parts:
+
+- framing: :class:`chatroom.framing.LineFraming` with ``MAX_LENGTH`` 512
+  (IRC's line limit), so an over-long line is ``417`` and the session goes
+  on; clients that end lines with a bare LF are served too;
+- output: :class:`chatroom.sendq.SendQueue` (``--sendq``, backpressure);
+- the session, here: the nick, the channels it is in (an IRC client sits
+  in several rooms at once, so it never passes ``leaving``), timers, and a
+  handler per command in :mod:`chatroom.irc.commands`.
+
+Two things differ from the line door, as IRC expects:
+
+- **Flood control says nothing.** Both doors slow a flood down rather
+  than drop it (:class:`chatroom.flood.FloodGate`, "fake lag"), but IRC
+  clients expect no notice of it: no ``SLOW`` line here, and an
+  ``ERROR :Closing Link (Excess Flood)`` past ``--max-backlog``.
+- **No echo of one's own messages** (IRC clients show their own lines
+  themselves): :meth:`deliver` skips a ``MSG``/``ACTION`` by this user
+  before writing the bytes the room's other IRC members share.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Coroutine
+from typing import Any, cast
+
+from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.interfaces import IDelayedCall, ITCPTransport
+from twisted.internet.protocol import ServerFactory, connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.words.protocols import irc
+
+from chatroom import errors, metrics
+from chatroom.errors import ChatError
+from chatroom.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.flood import FloodGate
+from chatroom.framing import LineFraming
+from chatroom.irc import commands
+from chatroom.irc.wire import (
+    MAX_LINE,
+    IRCRenderer,
+    build,
+    channel,
+    isupport,
+    parse,
+    refusal,
+)
+from chatroom.sendq import SendQueue, Transport
+from chatroom.server import ChatServer
+from chatroom.text import name_key
+
+REGISTERING, REGISTERED = "registering", "registered"
+
+#: The first line of an HTTP request: someone pointed a browser at this port.
+_HTTP_REQUEST = re.compile(r"^[A-Z]{3,7} \S+ HTTP/\d\.\d$")
+
+_HTTP_REPLY = (
+    b"HTTP/1.0 400 Bad Request\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n\r\n"
+    b"This port speaks IRC, not HTTP: point an IRC client at it "
+    b"(the browser client is served by --http).\r\n"
+)
+
+_LOST_REASONS = {
+    "ConnectionDone": "connection closed",
+    "ConnectionLost": "connection lost",
+    "ConnectionAborted": "connection aborted",
+}
+
+
+class IRCSession(LineFraming):
+    """The server end of one IRC client's connection."""
+
+    log = Logger()
+    door = "irc"
+    MAX_LENGTH = MAX_LINE
+
+    def __init__(self, server: ChatServer, renderer: IRCRenderer) -> None:
+        self.server = server
+        self.registry = server.registry
+        self.config = config = server.config
+        self.clock = server.clock
+        self.renderer = renderer
+        self.render = renderer.render
+        self.me = renderer.server  # the server's name, source of its lines
+        self.state = REGISTERING
+        self.name: str | None = None  # the claimed nick
+        self.wanted: str | None = None  # NICK given before registration
+        self.user: str | None = None  # USER given
+        self.realname = ""
+        self.capping = False  # CAP LS seen, CAP END not yet
+        self.invisible = False
+        #: The rooms this client is in: name key → the room's name.
+        self.rooms: dict[str, str] = {}
+        self.host = ""
+        self.max_unterminated = config.max_unterminated
+        self.sendq: SendQueue | None = None
+        self._closing = False
+        self._close_reason: str | None = None
+        self._flood = FloodGate(
+            config.rate, config.burst, config.max_backlog, server.clock
+        )
+        self._last_heard = server.clock.seconds()
+        self._pinged_at = 0.0
+        self._timer: IDelayedCall | None = None
+        self._abort_call: IDelayedCall | None = None
+        self._last_nick: tuple[str, ...] = ()
+        self._first_line = True
+
+    def __repr__(self) -> str:
+        return f"<IRCSession {self.name or self.host!r} {self.state}>"
+
+    @property
+    def nick(self) -> str:
+        """How numerics address this client: its nick, or ``*`` before one."""
+        return self.name or "*"
+
+    @property
+    def source(self) -> str:
+        return self.renderer.source(self.nick)
+
+    @property
+    def _tcp(self) -> ITCPTransport:
+        assert self.transport is not None
+        return cast(ITCPTransport, self.transport)
+
+    # -- connection life --------------------------------------------------------
+
+    def connectionMade(self) -> None:
+        set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
+        if set_no_delay is not None:
+            set_no_delay(True)
+        self.sendq = SendQueue(
+            cast(Transport, self.transport),
+            self.config.sendq,
+            self._sendq_full,
+            self.server.flusher,
+        )
+        self.host = getattr(self._tcp.getPeer(), "host", "")
+        self.server.opened(self)
+        refusal_text = self.server.admit(self, self.host)
+        if refusal_text is not None:
+            self.send(build("", "ERROR", f"Closing Link: {self.host} ({refusal_text})"))
+            self._closing = True
+            self._finish(refusal_text)
+            return
+        self.log.info("IRC connection from {host}", host=self.host)
+        self._set_timer(self.config.login_timeout, self._login_expired)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._cancel_timers()
+        described = self._close_reason or _LOST_REASONS.get(
+            type(reason.value).__name__, "disconnected"
+        )
+        self._closing = True
+        self._harvest(described)
+        self.server.closed(self)
+
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        """``ERROR :Closing Link``, leave every room now, close after flushing."""
+        if self._closing:
+            return
+        self.send(build("", "ERROR", f"Closing Link: {self.host} ({reason})"))
+        self._closing = True
+        self._harvest(room_reason or reason)
+        self._finish(room_reason or reason)
+
+    def _harvest(self, reason: str) -> None:
+        if self.server.forget(self, self.host):
+            self.registry.release(self, reason)
+            self.log.info(
+                "IRC {user} disconnected: {reason}",
+                user=self.name or self.host,
+                reason=reason,
+            )
+
+    def _finish(self, reason: str) -> None:
+        self._cancel_timers()
+        self._close_reason = reason
+        if self.sendq is not None:
+            self.sendq.close()
+        self._tcp.loseConnection()
+        self._abort_call = self.clock.callLater(
+            self.config.shutdown_grace, self._tcp.abortConnection
+        )
+
+    def _sendq_full(self) -> None:
+        self._closing = True
+        self._close_reason = "send queue exceeded"
+        metrics.SENDQ_DROPS.labels(self.door).inc()
+        self._tcp.abortConnection()
+
+    def _cancel_timers(self) -> None:
+        self._flood.cancel()
+        for call in (self._timer, self._abort_call):
+            if call is not None and call.active():
+                call.cancel()
+        self._timer = None
+
+    # -- output and the Member callbacks ----------------------------------------
+
+    def send(self, data: bytes) -> None:
+        if not self._closing and self.sendq is not None:
+            self.sendq.write(data)
+
+    def numeric(self, code: str, *params: str) -> None:
+        """A numeric reply addressed to this client."""
+        self.send(build(self.me, code, self.nick, *params))
+
+    def notice(self, text: str) -> None:
+        self.send(build(self.me, "NOTICE", self.nick, text))
+
+    def refuse(self, error: ChatError, command: str, target: str) -> None:
+        """The error boundary's output: the numeric for ``error``'s code."""
+        self.send(refusal(self.me, self.nick, error, command, target))
+
+    def deliver(self, event: Event) -> None:
+        name = event.name
+        if name in ("MSG", "ACTION") and event.fields[1] == self.name:
+            return  # IRC clients show their own messages themselves
+        if name == "NICK":  # one NICK per shared room: pass on the first only
+            if event.fields == self._last_nick:
+                return
+            self._last_nick = event.fields
+        self.send(event.encoded(self.render))
+
+    def entered(self, welcome: Welcome) -> None:
+        """``JOIN``, the topic, then the room's history as notices."""
+        room = welcome.room
+        self.rooms[name_key(room)] = room
+        chan = channel(room)
+        data = build(self.source, "JOIN", chan)
+        if welcome.topic:
+            data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
+        data += b"".join(event.encoded(self.render) for event in welcome.history)
+        self.send(data)
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        if self.rooms.pop(name_key(room), None) is not None:
+            self.send(build(self.source, "PART", channel(room), "room deleted"))
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        """IRC has no lobby to keep current (``LIST`` asks when it wants)."""
+
+    def disconnect(self, reason: str) -> None:
+        self.close(reason, room_reason="name lost")
+
+    # -- input ------------------------------------------------------------------
+
+    def dataReceived(self, data: bytes) -> None:
+        self._last_heard = self.clock.seconds()
+        super().dataReceived(data)
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        self.refuse(errors.line_too_long(self.MAX_LENGTH), "*", "*")
+
+    def unterminatedLine(self) -> None:
+        self.close("Input line too long")
+
+    def lineReceived(self, line: bytes) -> None:
+        """Decode at the edge, then run the line or hold it (flood control)."""
+        if self._closing:
+            return
+        if self._first_line:
+            self._first_line = False
+            if _HTTP_REQUEST.match(line.decode("latin-1")):
+                self._not_http()
+                return
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            self.refuse(errors.bad_encoding(), "*", "*")
+            return
+        if not self._flood.admit():
+            self._slow_down(text)
+            return
+        self._dispatch(text)
+
+    def _not_http(self) -> None:
+        """A web browser (or curl) at the IRC port: answer in HTTP, close."""
+        self.log.info("HTTP request on the IRC port from {host}", host=self.host)
+        self.send(_HTTP_REPLY)
+        self._closing = True
+        self._harvest("HTTP request on the IRC port")
+        self._finish("not IRC")
+
+    def _slow_down(self, text: str) -> None:
+        """Over the flood limit: keep the line, stop reading, run it later
+        (:class:`chatroom.flood.FloodGate`, shared with the line door)."""
+        metrics.FLOOD_DELAYS.labels(self.door).inc()
+        self.pauseProducing()
+        waiting = self.unprocessed()
+        if self._flood.too_much(waiting.count(b"\n") + 1, len(waiting)):
+            self.close("Excess Flood", room_reason="excess flood")
+            return
+        self._flood.hold(text, self._release_held)
+
+    def _release_held(self, text: str) -> None:
+        if self._closing:
+            return
+        if not self._dispatch(text):
+            self.resumeProducing()
+        self._flood.caught_up()
+
+    def _dispatch(self, text: str) -> bool:
+        """Run one line; True if its command is still waiting on the registry."""
+        message = parse(text)
+        if message is None:
+            return False  # an empty or command-less line: ignored, as servers do
+        command = message.command
+        handler = commands.HANDLERS.get(command)
+        if handler is None:
+            if self.state == REGISTERING:
+                self.refuse(errors.no_name(), command, "*")
+            else:
+                self.refuse(errors.unknown_command(command), command, "*")
+            return False
+        if self.state == REGISTERING and command not in commands.BEFORE_WELCOME:
+            self.refuse(errors.no_name(), command, "*")
+            return False
+        return self._run(command, message.params, handler(self, message.params))
+
+    def _run(
+        self, command: str, params: tuple[str, ...], running: Coroutine[Any, Any, None]
+    ) -> bool:
+        """Run one command; if it waits (on Redis), hold the lines after it.
+
+        As in the line door: stepped once as a plain call when the registry
+        answers at once, else handed to ``Deferred.fromCoroutine`` with this
+        connection's reading paused until it is done.
+        """
+        target = params[0] if params else "*"
+        try:
+            running.send(None)
+        except StopIteration:
+            return False
+        except Exception:
+            self._refused(Failure(), command, target)
+            return False
+        self.pauseProducing()
+        waiting = Deferred.fromCoroutine(running)
+        waiting.addErrback(self._refused, command, target)
+        waiting.addBoth(self._done_waiting)
+        return True
+
+    def _done_waiting(self, result: object) -> None:
+        if not self._closing and self._flood.held is None:
+            self.resumeProducing()
+
+    def _refused(self, failure: Failure, command: str, target: str) -> None:
+        """The error boundary: a refusal is its numeric, anything else logged."""
+        if failure.check(ChatError):
+            if command != "NOTICE":  # never an automatic reply to a NOTICE
+                self.refuse(cast(ChatError, failure.value), command, target)
+        elif not failure.check(CancelledError):
+            self.log.failure("IRC command failed: {user}", failure, user=self.name)
+            self.refuse(errors.internal(), command, target)
+
+    # -- registration -----------------------------------------------------------
+
+    async def try_register(self) -> None:
+        """With a NICK and a USER (and CAP negotiation over), claim the nick."""
+        if self.state != REGISTERING or self.capping:
+            return
+        if self.wanted is None or self.user is None:
+            return
+        wanted = self.wanted
+        try:
+            await self.registry.claim_name(self, wanted)
+        except ChatError as refused:
+            self.wanted = None
+            self.refuse(refused, "NICK", wanted)
+            return
+        self.name = wanted
+        self.state = REGISTERED
+        self._set_timer(self.config.ping_interval, self._check_idle)
+        self.log.info("{host} is IRC user {user}", host=self.host, user=wanted)
+        self.welcome()
+
+    def welcome(self) -> None:
+        """001-005 and the MOTD, once the nick is ours."""
+        name, nick = self.config.name, self.nick
+        self.numeric(irc.RPL_WELCOME, f"Welcome to {name}, {self.source}")
+        self.numeric(irc.RPL_YOURHOST, f"Your host is {self.me}, running chatroom")
+        self.numeric(irc.RPL_CREATED, "This server speaks IRC and chatroom's protocol")
+        self.send(build(self.me, irc.RPL_MYINFO, nick, self.me, "chatroom", "i", "lno"))
+        tokens = isupport(name)
+        self.send(
+            build(
+                self.me, irc.RPL_ISUPPORT, nick, *tokens, "are supported by this server"
+            )
+        )
+        self.numeric(irc.RPL_MOTDSTART, f"- {self.me} Message of the day -")
+        for line in (
+            f"- Rooms of {name} are channels here: the room tea is #tea.",
+            "- /list shows them; /join #name enters one, creating it if needed.",
+            "- Users of the line protocol and the web client are in the same rooms.",
+        ):
+            self.numeric(irc.RPL_MOTD, line)
+        self.numeric(irc.RPL_ENDOFMOTD, "End of /MOTD command.")
+
+    # -- keepalive ----------------------------------------------------------------
+
+    def _set_timer(self, delay: float, call: Any) -> None:
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer = self.clock.callLater(delay, call)
+
+    def _login_expired(self) -> None:
+        self.close("Registration timed out")
+
+    def _check_idle(self) -> None:
+        interval = self.config.ping_interval
+        silent = self.clock.seconds() - self._last_heard
+        if silent < interval:
+            self._set_timer(interval - silent, self._check_idle)
+            return
+        self._pinged_at = self.clock.seconds()
+        self.send(build("", "PING", secrets.token_hex(4)))
+        self._set_timer(self.config.ping_timeout, self._check_pong)
+
+    def _check_pong(self) -> None:
+        if self._last_heard < self._pinged_at:
+            self.close("Ping timeout", room_reason="ping timeout")
+        else:
+            self._check_idle()
+
+
+class IRCFactory(ServerFactory):
+    """One :class:`IRCSession` per connection, sharing the server and one
+    renderer (so each event is rendered once for all of them)."""
+
+    noisy = False
+
+    def __init__(self, server: ChatServer) -> None:
+        self.server = server
+        self.renderer = IRCRenderer(server.config.name)
+
+    def buildProtocol(self, addr: object) -> IRCSession:
+        session = IRCSession(self.server, self.renderer)
+        session.factory = self
+        return session

@@ -1,0 +1,76 @@
+"""The IRC and browser doors on cluster nodes: the same rooms across nodes.
+
+The doors are written against the registry interface only, so on the Redis
+registry their commands wait (their lines are held meanwhile) and their
+users meet users of other nodes. ``/metrics`` then also times Redis.
+"""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+from twisted.internet import defer, reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.web.client import Agent, readBody
+
+from tests.cluster.support import ClusterTestCase
+from tests.integration.test_doors import irc_client
+from tests.support import LineClient
+
+LOCAL = "tcp:0:interface=127.0.0.1"
+
+
+class ClusterDoorsTests(ClusterTestCase):
+    """An IRC user on one node, a line user on another, one room."""
+
+    @defer.inlineCallbacks
+    def irc_client(self, node, nick: str):
+        port = (yield node.doors["irc"].whenListening()).getHost().port
+        client = yield irc_client(port, nick)
+        self.clients.append(client)
+        return client
+
+    @defer.inlineCallbacks
+    def test_irc_and_line_across_nodes(self):
+        """IRC JOIN creates a room in the cluster; messages cross nodes both
+        ways; a taken nick is 433 across nodes; /metrics times Redis."""
+        one = yield self.node("--irc", LOCAL, "--http", LOCAL)
+        two = yield self.node()
+        lina = yield self.client(two, "lina")
+        ivy = yield self.irc_client(one, "ivy")
+        ivy.say("JOIN #tea")
+        yield ivy.expect(lambda line: line.endswith(":@ivy"))  # 353: created, owned
+        lina.say("/join tea")
+        yield lina.expect_line("MEMBERS tea ivy lina")
+        yield ivy.expect_line(":lina!lina@chatroom JOIN :#tea")
+        ivy.say("PRIVMSG #tea :from irc on one")
+        ivy.say("PRIVMSG lina :psst")
+        yield lina.expect(lambda line: line.endswith(" from irc on one"))
+        yield lina.expect(
+            lambda line: line.startswith("PRIVMSG ivy lina ") and line.endswith(" psst")
+        )
+        lina.say("from the line on two")
+        yield ivy.expect_line(":lina!lina@chatroom PRIVMSG #tea :from the line on two")
+        other = yield connectProtocol(
+            TCP4ClientEndpoint(
+                reactor, "127.0.0.1", one.doors["irc"].port.getHost().port
+            ),
+            LineClient(),
+        )
+        self.clients.append(other)
+        other.say("NICK LINA")
+        other.say("USER x 0 * :x")
+        yield other.expect(lambda line: " 433 * LINA " in line)
+
+        http_port = one.doors["http"].port.getHost().port
+        response = yield Agent(reactor).request(
+            b"GET", f"http://127.0.0.1:{http_port}/metrics".encode()
+        )
+        body = yield readBody(response)
+        samples = {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(body.decode())
+            for sample in family.samples
+            if not sample.labels
+        }
+        self.assertGreater(samples["chatroom_redis_round_trip_seconds_count"], 0)
+        self.assertEqual(samples["chatroom_rooms"], 2)  # general and tea

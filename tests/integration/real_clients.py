@@ -1,0 +1,263 @@
+"""Real clients from Debian against a real ``twistd chatroom`` with every door.
+
+The server runs as a subprocess (``twistd chatroom --port --irc --http``
+from this checkout), since the clients here block: Selenium's calls to
+chromedriver, tmux, and plain sockets. Waits are polls with a deadline
+(:func:`tests.client.test_terminal.wait_for`), never fixed sleeps.
+
+- :class:`Irssi`: Debian's ``irssi`` in a tmux session of its own;
+- :func:`open_browser`: Debian's ``chromium`` driven by ``chromium-driver``
+  through Selenium, headless, with a fresh profile;
+- :class:`LineUser`: the line protocol over a blocking socket.
+
+A missing tool skips its tests with the reason, unless
+``CHATROOM_REQUIRE_TOOLS`` is set (CI sets it): then they fail, since
+``make test`` installs them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from twisted.trial import unittest
+
+from tests.client.test_terminal import CHECKOUT, TWISTD, free_port, listening, wait_for
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+IRSSI = shutil.which("irssi")
+TMUX = shutil.which("tmux")
+
+
+def require(tool: str | None, name: str, why: str) -> None:
+    """Skip (or, with CHATROOM_REQUIRE_TOOLS, fail) when ``tool`` is missing."""
+    if tool is not None:
+        return
+    if os.environ.get("CHATROOM_REQUIRE_TOOLS"):
+        raise AssertionError(f"{name} is missing and CHATROOM_REQUIRE_TOOLS is set")
+    raise unittest.SkipTest(f"{name} is not installed ({why}; make test installs it)")
+
+
+class Server:
+    """``twistd chatroom`` with all three doors, restartable on its ports."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.line_port, self.irc_port, self.http_port = (free_port() for _ in range(3))
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/"
+
+    def start(self) -> None:
+        interface = ":interface=127.0.0.1"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                TWISTD,
+                "-n",
+                "--pidfile=",
+                f"--logfile={self.folder / 'server.log'}",
+                "chatroom",
+                "--port",
+                f"tcp:{self.line_port}{interface}",
+                "--irc",
+                f"tcp:{self.irc_port}{interface}",
+                "--http",
+                f"tcp:{self.http_port}{interface}",
+                "--db",
+                ":memory:",
+            ],
+            cwd=self.folder,
+            env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+        )
+        for port in (self.line_port, self.irc_port, self.http_port):
+            wait_for(f"the server to listen on {port}", lambda p=port: listening(p))
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=15)
+
+
+class LineUser:
+    """A line-protocol user on a blocking socket, keeping every line."""
+
+    def __init__(self, port: int, name: str) -> None:
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.socket.settimeout(0.1)
+        self.buffer = b""
+        self.lines: list[str] = []
+        self.send(name)
+        self.wait(lambda line: line.startswith("WELCOME "))
+
+    def send(self, line: str) -> None:
+        self.socket.sendall(line.encode("utf-8") + b"\r\n")
+
+    def _read(self) -> None:
+        try:
+            data = self.socket.recv(65536)
+        except TimeoutError:
+            return
+        self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\r\n")
+        self.lines.extend(line.decode("utf-8") for line in lines)
+
+    def wait(self, predicate: Callable[[str], bool], what: str = "a line") -> str:
+        deadline = time.monotonic() + 20
+        while True:
+            for line in self.lines:
+                if predicate(line):
+                    return line
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}: {self.lines}")
+            self._read()
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+class Irssi:
+    """irssi in its own tmux server, with its own home (no user config)."""
+
+    def __init__(self, folder: Path, port: int, nick: str) -> None:
+        self.socket = f"chatroom-irssi-{os.getpid()}-{id(self)}"
+        home = folder / f"irssi-{nick}"
+        home.mkdir()
+        self.tmux(
+            "new-session",
+            "-d",
+            "-s",
+            nick,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            f"irssi --home={home} -c 127.0.0.1 -p {port} -n {nick}",
+        )
+        self.nick = nick
+
+    def tmux(self, *arguments: str) -> str:
+        assert TMUX is not None
+        done = subprocess.run(
+            [TMUX, "-L", self.socket, "-f", "/dev/null", *arguments],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", self.nick)
+
+    def shows(self, text: str) -> None:
+        wait_for(f"{text!r} in irssi", lambda: text in self.screen())
+
+    def type_line(self, text: str) -> None:
+        self.tmux("send-keys", "-t", self.nick, "-l", text)
+        self.tmux("send-keys", "-t", self.nick, "Enter")
+
+    def quit(self) -> None:
+        self.type_line("/quit leaving")
+
+
+def open_browser(folder: Path) -> Any:
+    """Headless chromium with a fresh profile, driven by Selenium."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    assert CHROMIUM is not None and CHROMEDRIVER is not None
+    options.binary_location = CHROMIUM
+    profile = folder / f"chromium-{time.monotonic_ns()}"
+    for argument in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--window-size=1000,700",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(0)
+    return driver
+
+
+class Page:
+    """The web client as a person uses it: by element, typing and reading."""
+
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
+
+    def element(self, element_id: str) -> Any:
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.ID, element_id)
+
+    def visible(self, element_id: str) -> bool:
+        return bool(self.element(element_id).is_displayed())
+
+    def wait_page(self, page: str) -> None:
+        wait_for(f"the {page} page", lambda: self.visible(f"{page}-page"))
+
+    def type_into(self, element_id: str, text: str, enter: bool = True) -> None:
+        from selenium.webdriver.common.keys import Keys
+
+        self.element(element_id).send_keys(text + (Keys.ENTER if enter else ""))
+
+    def log(self) -> str:
+        return str(self.element("log").text)
+
+    def shows(self, text: str) -> None:
+        wait_for(f"{text!r} in the room's log", lambda: text in self.log())
+
+    def status(self) -> str:
+        return str(self.element("status").text)
+
+
+class RealClientsCase(unittest.TestCase):
+    """A folder, a server with every door, and clean-up of whatever started."""
+
+    timeout = 120
+
+    def setUp(self) -> None:
+        self.folder = Path(self.mktemp()).resolve()
+        self.folder.mkdir(parents=True)
+        self.server = Server(self.folder)
+        self.server.start()
+        self.addCleanup(self.server.stop)
+
+    def browser(self) -> Page:
+        require(CHROMIUM, "chromium", "the web client tests drive it")
+        require(CHROMEDRIVER, "chromium-driver", "Selenium drives chromium with it")
+        driver = open_browser(self.folder)
+        self.addCleanup(driver.quit)
+        return Page(driver)
+
+    def line_user(self, name: str) -> LineUser:
+        user = LineUser(self.server.line_port, name)
+        self.addCleanup(user.close)
+        return user
+
+    def irssi(self, nick: str) -> Irssi:
+        require(TMUX, "tmux", "irssi runs inside it")
+        require(IRSSI, "irssi", "the IRC end-to-end test runs it")
+        client = Irssi(self.folder, self.server.irc_port, nick)
+        self.addCleanup(client.tmux, "kill-server")
+        return client

@@ -1,0 +1,104 @@
+"""irssi, headless chromium and a line-protocol user in one room.
+
+See :mod:`tests.integration.real_clients` for how each is driven. These are
+the checks a person would make by hand with the clients they use.
+"""
+
+from __future__ import annotations
+
+from tests.client.test_terminal import wait_for
+from tests.integration.real_clients import RealClientsCase
+
+
+class ThreeClientsTests(RealClientsCase):
+    """An IRC client, a browser and a line client chat in #general."""
+
+    def test_irssi_browser_and_line_user(self) -> None:
+        """Each sees the others' messages (and irssi sees the /me) in its own way."""
+        line_user = self.line_user("lina")
+        line_user.send("/join general")
+        line_user.wait(lambda line: line.startswith("MEMBERS general"))
+
+        irssi = self.irssi("ivy")
+        irssi.shows("End of /MOTD command")
+        irssi.type_line("/join #general")
+        irssi.shows("Total of 2 nicks")
+
+        page = self.browser()
+        page.driver.get(self.server.url)
+        page.wait_page("username")
+        page.type_into("name-input", "wes")
+        page.wait_page("lobby")
+        wait_for(
+            "general in the lobby",
+            lambda: "general" in page.element("room-list").text,
+        )
+        page.element("room-list").find_element("css selector", "button").click()
+        page.wait_page("room")
+        irssi.shows("wes [wes@chatroom] has joined #general")
+
+        irssi.type_line("hello from irssi")
+        page.shows("<ivy> hello from irssi")
+        line_user.wait(lambda line: line.endswith(" hello from irssi"), "irssi's line")
+
+        page.type_into("message-input", "hello from the web")
+        irssi.shows("< wes> hello from the web")
+        line_user.wait(lambda line: line.endswith(" hello from the web"), "the web's")
+
+        line_user.send("hello from the line")
+        line_user.send("/me waves")
+        irssi.shows("< lina> hello from the line")
+        irssi.shows("* lina waves")
+        page.shows("<lina> hello from the line")
+        page.shows("* lina waves")
+        irssi.quit()
+        line_user.wait(lambda line: line.startswith("PART general ivy quit: leaving"))
+
+
+class WebClientTests(RealClientsCase):
+    """The web client in headless chromium, as a person uses it."""
+
+    def test_sign_in_chat_and_reconnect_after_restart(self) -> None:
+        """Sign in, create and join a room, send and receive; typing is not
+        disturbed by arriving messages; after a server restart the client
+        reconnects by itself, back in its room, and chat goes on."""
+        page = self.browser()
+        page.driver.get(self.server.url)
+        page.wait_page("username")
+        page.type_into("name-input", "bad name!")
+        wait_for("the refusal", lambda: "BAD_NAME" in page.element("error").text)
+        page.element("name-input").clear()
+        page.type_into("name-input", "wes")
+        page.wait_page("lobby")
+        page.type_into("create-input", "tea")
+        page.wait_page("room")
+        self.assertEqual(page.element("room-title").text, "tea")
+
+        bob = self.line_user("bob")
+        bob.send("/join tea")
+        bob.wait(lambda line: line.startswith("MEMBERS tea"))
+        page.shows("bob joined")
+        self.assertEqual(page.element("members").text.split(), ["wes", "bob"])
+
+        page.type_into("message-input", "half a thou", enter=False)
+        bob.send("hello wes")
+        page.shows("<bob> hello wes")
+        self.assertEqual(
+            page.element("message-input").get_attribute("value"), "half a thou"
+        )
+        page.type_into("message-input", "ght")
+        bob.wait(lambda line: line.endswith(" half a thought"), "wes's message")
+
+        self.server.stop()
+        wait_for("the client to notice", lambda: "disconnected" in page.status())
+        self.server.start()
+        wait_for("the client to reconnect", lambda: page.status() == "connected")
+        wait_for("wes back in tea", lambda: page.element("room-title").text == "tea")
+        page.wait_page("room")
+        bob = self.line_user("bob2")
+        bob.send("/join tea")
+        bob.wait(lambda line: line.startswith("MEMBERS tea"))
+        page.type_into("message-input", "back again")
+        bob.wait(lambda line: line.endswith(" back again"), "wes after the restart")
+        bob.send("welcome back")
+        page.shows("<bob2> welcome back")

@@ -1,0 +1,587 @@
+"""Unit tests for the IRC door: raw IRC lines in, raw IRC lines out.
+
+Real :class:`IRCSession` objects over ``StringTransport`` share one
+:class:`ChatServer` (timers on a ``task.Clock``) with real line-protocol
+sessions (:class:`tests.support.FakeClient`), so every test that crosses
+doors checks what each kind of user would really see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from twisted.internet.address import IPv4Address
+from twisted.internet.error import ConnectionLost
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+
+from chatroom.events import Event
+from chatroom.irc.session import IRCFactory, IRCSession
+from chatroom.irc.wire import parse
+from chatroom.server import ChatServer, ServerConfig
+from tests.support import FakeClient
+from tests.test_protocol import NOW
+
+
+class IRCClient:
+    """One IRC client: a real ``IRCSession`` on a ``StringTransport``."""
+
+    _next_port = 50000
+
+    def __init__(self, factory: IRCFactory) -> None:
+        IRCClient._next_port += 1
+        self.transport = StringTransport(
+            peerAddress=IPv4Address("TCP", "127.0.0.1", IRCClient._next_port)
+        )
+        self.session: IRCSession = factory.buildProtocol(None)
+        self.session.makeConnection(self.transport)
+
+    def send(self, *lines: str) -> None:
+        for line in lines:
+            self.session.dataReceived(line.encode("utf-8") + b"\r\n")
+
+    def received(self) -> list[str]:
+        data = self.transport.value()
+        self.transport.clear()
+        if not data:
+            return []
+        assert data.endswith(b"\r\n"), data
+        return data.decode("utf-8").split("\r\n")[:-1]
+
+    def numerics(self) -> list[str]:
+        """The command (or numeric) of each line received."""
+        return [line.split(" ")[1] for line in self.received()]
+
+    @property
+    def closing(self) -> bool:
+        return bool(self.transport.disconnecting)
+
+
+class IRCTestCase(unittest.TestCase):
+    """A server on a fake clock, with IRC and line-protocol users."""
+
+    config = ServerConfig(rate=0)
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(NOW)
+        self.server = ChatServer(self.config, clock=self.clock)
+        self.factory = IRCFactory(self.server)
+
+    def irc(self, nick: str | None = None) -> IRCClient:
+        """An IRC client, registered as ``nick`` if given."""
+        client = IRCClient(self.factory)
+        if nick is not None:
+            client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick} Real")
+            lines = client.received()
+            self.assertIn(f":chatroom 001 {nick} ", lines[0])
+        return client
+
+    def line(self, name: str, room: str | None = None) -> FakeClient:
+        client = FakeClient(self.server)
+        client.send(name)
+        if room is not None:
+            client.send(f"/join {room}")
+        client.received()
+        return client
+
+
+class RegistrationTests(IRCTestCase):
+    """NICK, USER, CAP and the welcome."""
+
+    def test_welcome(self) -> None:
+        """001-005 then the MOTD; ISUPPORT says our name rules."""
+        client = IRCClient(self.factory)
+        client.send("NICK alice", "USER alice 0 * :Alice Liddell")
+        lines = client.received()
+        commands = [line.split(" ")[1] for line in lines]
+        self.assertEqual(commands[:5], ["001", "002", "003", "004", "005"])
+        self.assertEqual(commands[-1], "376")
+        isupport = lines[4]
+        for token in (
+            "CASEMAPPING=rfc7613",
+            "NICKLEN=32",
+            "CHANTYPES=#",
+            "CHANNELLEN=33",
+        ):
+            self.assertIn(token, isupport)
+        self.assertEqual(self.server.registry.users["alice"], client.session)
+
+    def test_cap_holds_registration(self) -> None:
+        """After CAP LS, registration waits for CAP END; no capability is offered."""
+        client = IRCClient(self.factory)
+        client.send("CAP LS 302", "NICK alice", "USER alice 0 * :A")
+        self.assertEqual(client.received(), [":chatroom CAP * LS :"])
+        client.send("CAP REQ :multi-prefix")
+        self.assertEqual(client.received(), [":chatroom CAP * NAK :multi-prefix"])
+        client.send("CAP END")
+        self.assertEqual(client.numerics()[0], "001")
+
+    def test_nick_taken(self) -> None:
+        """433 for a nick anyone holds (any door, any case); another works."""
+        self.line("Alice")
+        client = IRCClient(self.factory)
+        client.send("NICK alice", "USER a 0 * :A")
+        self.assertEqual(
+            client.received(), [":chatroom 433 * alice :Nickname is already in use"]
+        )
+        client.send("NICK alice_")
+        self.assertEqual(client.numerics()[0], "001")
+
+    def test_bad_nicks(self) -> None:
+        """432 for names we cannot hold: too long, or IRC punctuation."""
+        client = IRCClient(self.factory)
+        client.send("USER a 0 * :A")
+        for nick in ("a" * 33, "[bracket]", "ni|ck"):
+            client.send(f"NICK {nick}")
+            (reply,) = client.received()
+            self.assertTrue(reply.startswith(f":chatroom 432 * {nick} :"), reply)
+
+    def test_commands_before_registering(self) -> None:
+        """451 for anything but the registration commands."""
+        client = IRCClient(self.factory)
+        client.send("JOIN #tea", "FOO")
+        self.assertEqual(client.numerics(), ["451", "451"])
+
+    def test_password_ignored(self) -> None:
+        """PASS is accepted (accounts have not landed) and changes nothing."""
+        client = IRCClient(self.factory)
+        client.send("PASS secret", "NICK alice", "USER a 0 * :A")
+        self.assertEqual(client.numerics()[0], "001")
+
+    def test_nick_change_seen_once(self) -> None:
+        """A rename reaches a member sharing two rooms once, both doors."""
+        alice = self.irc("alice")
+        bob = self.irc("bob")
+        carol = self.line("carol", "general")
+        alice.send("JOIN #general,#tea")
+        bob.send("JOIN #general,#tea")
+        for client in (alice, bob, carol):
+            client.received()
+        alice.send("NICK alicia")
+        self.assertEqual(bob.received(), [":alice!alice@chatroom NICK :alicia"])
+        self.assertEqual(alice.received(), [":alice!alice@chatroom NICK :alicia"])
+        self.assertEqual(carol.received(), ["NICK alice alicia"])
+
+    def test_nick_change_alone(self) -> None:
+        """In no room, the NICK comes straight back."""
+        alice = self.irc("alice")
+        alice.send("NICK alicia")
+        self.assertEqual(alice.received(), [":alice!alice@chatroom NICK :alicia"])
+
+
+class ChannelTests(IRCTestCase):
+    """JOIN, PART, PRIVMSG, NOTICE, TOPIC and friends, across doors."""
+
+    def test_join_creates_and_owns(self) -> None:
+        """A channel with no room creates it; NAMES shows the creator as @."""
+        alice = self.irc("alice")
+        alice.send("JOIN #tea")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":alice!alice@chatroom JOIN :#tea",
+                ":chatroom 353 alice = #tea :@alice",
+                ":chatroom 366 alice #tea :End of /NAMES list",
+            ],
+        )
+        self.assertEqual(self.server.registry.rooms["tea"].owner, alice.session)
+
+    def test_join_existing_with_topic_and_history(self) -> None:
+        """Joining a native room: JOIN, topic, history as notices, NAMES."""
+        bob = self.line("bob")
+        bob.send("/create tea")
+        bob.send("/topic biscuits")
+        bob.send("hello")
+        bob.received()
+        alice = self.irc("alice")
+        alice.send("JOIN #tea,#general")
+        lines = alice.received()
+        self.assertEqual(
+            lines[:5],
+            [
+                ":alice!alice@chatroom JOIN :#tea",
+                ":chatroom 332 alice #tea :biscuits",
+                ":chatroom NOTICE #tea :[18:04] <bob> hello",
+                ":chatroom 353 alice = #tea :@bob alice",
+                ":chatroom 366 alice #tea :End of /NAMES list",
+            ],
+        )
+        self.assertIn(":alice!alice@chatroom JOIN :#general", lines)
+        self.assertEqual(bob.received(), ["JOIN tea alice"])
+
+    def test_join_errors(self) -> None:
+        """471 full, 476 a bad name, 403 no #; joining twice says nothing."""
+        self.server.config = replace(self.config, room_capacity=1)
+        self.server.registry.config = self.server.config
+        self.line("bob").send("/create full")
+        alice = self.irc("alice")
+        alice.send("JOIN #full,#bad!name,tea")
+        lines = alice.received()
+        self.assertEqual([line.split(" ")[1] for line in lines], ["471", "476", "403"])
+        alice.send("JOIN #general", "JOIN #general")
+        self.assertEqual(len(alice.received()), 3)  # JOIN, 353, 366 once
+
+    def test_messages_both_ways(self) -> None:
+        """IRC → line and IRC; line → IRC; no echo to the IRC sender."""
+        alice, dave = self.irc("alice"), self.irc("dave")
+        alice.send("JOIN #general")
+        dave.send("JOIN #general")
+        bob = self.line("bob", "general")
+        alice.received(), dave.received()
+        alice.send("PRIVMSG #general :hello \x02there\x02")
+        self.assertEqual(alice.received(), [])
+        self.assertEqual(
+            dave.received(), [":alice!alice@chatroom PRIVMSG #general :hello there"]
+        )
+        (line,) = bob.received()
+        self.assertRegex(line, r"^MSG general alice \S+ hello there$")
+        bob.send("hi alice")
+        self.assertEqual(
+            alice.received(), [":bob!bob@chatroom PRIVMSG #general :hi alice"]
+        )
+
+    def test_actions_both_ways(self) -> None:
+        """CTCP ACTION ↔ /me."""
+        alice = self.irc("alice")
+        alice.send("JOIN #general")
+        bob = self.line("bob", "general")
+        alice.received()
+        alice.send("PRIVMSG #general :\x01ACTION waves\x01")
+        self.assertRegex(bob.received()[0], r"^ACTION general alice \S+ waves$")
+        bob.send("/me bows")
+        self.assertEqual(
+            alice.received(),
+            [":bob!bob@chatroom PRIVMSG #general :\x01ACTION bows\x01"],
+        )
+
+    def test_private_messages(self) -> None:
+        """PRIVMSG to a nick, both ways; 401 for nobody; other CTCP refused."""
+        alice = self.irc("alice")
+        bob = self.line("bob")
+        alice.send("PRIVMSG bob :psst")
+        self.assertRegex(bob.received()[0], r"^PRIVMSG alice bob \S+ psst$")
+        self.assertEqual(alice.received(), [])
+        bob.send("/msg alice hi")
+        self.assertEqual(alice.received(), [":bob!bob@chatroom PRIVMSG alice :hi"])
+        alice.send("PRIVMSG nobody :hi", "PRIVMSG bob :\x01VERSION\x01")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom 401 alice nobody :No such nick/channel",
+                ":chatroom NOTICE alice :CTCP VERSION is not relayed by this server",
+            ],
+        )
+
+    def test_send_errors(self) -> None:
+        """404 to a channel one is not in, 411/412; a NOTICE is never answered."""
+        alice = self.irc("alice")
+        alice.send("PRIVMSG #general :hi", "PRIVMSG", "PRIVMSG #general")
+        self.assertEqual(alice.numerics(), ["404", "411", "412"])
+        alice.send("NOTICE #general :hi", "NOTICE nobody :hi", "NOTICE")
+        self.assertEqual(alice.received(), [])
+
+    def test_notice_to_channel(self) -> None:
+        """A NOTICE travels as a message (our protocol has one kind)."""
+        alice = self.irc("alice")
+        alice.send("JOIN #general")
+        bob = self.line("bob", "general")
+        alice.send("NOTICE #general :fyi")
+        self.assertRegex(bob.received()[0], r"^MSG general alice \S+ fyi$")
+
+    def test_part_and_quit(self) -> None:
+        """PART is echoed and seen as PART; QUIT closes with ERROR."""
+        alice = self.irc("alice")
+        alice.send("JOIN #general")
+        bob = self.line("bob", "general")
+        alice.received()
+        alice.send("PART #general :bye now")
+        self.assertEqual(
+            alice.received(), [":alice!alice@chatroom PART #general :bye now"]
+        )
+        self.assertEqual(bob.received(), ["PART general alice bye now"])
+        alice.send("PART #general")
+        self.assertEqual(alice.numerics(), ["442"])
+        alice.send("JOIN #general")
+        bob.received(), alice.received()
+        alice.send("QUIT :gone fishing")
+        self.assertEqual(bob.received(), ["PART general alice quit: gone fishing"])
+        self.assertEqual(
+            alice.received(), ["ERROR :Closing Link: 127.0.0.1 (Quit: gone fishing)"]
+        )
+        self.assertTrue(alice.closing)
+
+    def test_topic(self) -> None:
+        """TOPIC sets (everyone sees it, the setter too) and queries."""
+        alice = self.irc("alice")
+        alice.send("JOIN #general", "TOPIC #general")
+        self.assertIn(":chatroom 331 alice #general :No topic is set", alice.received())
+        bob = self.line("bob", "general")
+        alice.received()
+        alice.send("TOPIC #general :tea time")
+        self.assertEqual(
+            alice.received(), [":alice!alice@chatroom TOPIC #general :tea time"]
+        )
+        self.assertEqual(bob.received(), ["TOPIC general alice tea time"])
+        alice.send("TOPIC #general")
+        self.assertEqual(alice.received(), [":chatroom 332 alice #general :tea time"])
+        alice.send("TOPIC #nowhere :x")
+        self.assertEqual(alice.numerics(), ["442"])
+
+    def test_list_names_who_whois(self) -> None:
+        """LIST, NAMES, WHO and WHOIS describe rooms and users of every door."""
+        self.line("bob", "general")
+        alice = self.irc("alice")
+        alice.send("JOIN #tea", "TOPIC #tea :cakes")
+        alice.received()
+        alice.send("LIST")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom 321 alice Channel :Users  Name",
+                ":chatroom 322 alice #general 1 :",
+                ":chatroom 322 alice #tea 1 :cakes",
+                ":chatroom 323 alice :End of /LIST",
+            ],
+        )
+        alice.send("NAMES #general")
+        self.assertEqual(alice.received()[0], ":chatroom 353 alice = #general :bob")
+        alice.send("WHO #tea")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom 352 alice #tea alice chatroom chatroom alice H@ :0 alice",
+                ":chatroom 315 alice #tea :End of WHO list",
+            ],
+        )
+        alice.send("WHOIS bob")
+        self.assertEqual(alice.numerics(), ["311", "319", "312", "318"])
+        alice.send("WHOIS nobody")
+        self.assertEqual(alice.numerics(), ["401", "318"])
+
+    def test_modes(self) -> None:
+        """MODE shows +nl and the capacity; ban lists are empty; changing a
+        mode is 482 for non-owners and 472 for the owner (no moderation yet)."""
+        alice = self.irc("alice")
+        bob = self.irc("bob")
+        alice.send("JOIN #tea")
+        bob.send("JOIN #tea")
+        alice.received(), bob.received()
+        bob.send("MODE #tea", "MODE #tea b", "MODE #tea +k secret", "MODE #tea +o bob")
+        self.assertEqual(
+            bob.received(),
+            [
+                ":chatroom 324 bob #tea +nl :256",
+                ":chatroom 368 bob #tea :End of channel ban list",
+                ":chatroom 482 bob #tea :You're not the room's owner (@)",
+                ":chatroom 482 bob #tea :You're not the room's owner (@)",
+            ],
+        )
+        alice.send("MODE #tea +i")
+        self.assertEqual(alice.numerics(), ["472"])
+        alice.send("MODE alice +i", "MODE alice", "MODE alice +x", "MODE bob")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":alice!alice@chatroom MODE alice :+i",
+                ":chatroom 221 alice :+i",
+                ":chatroom 501 alice :Unknown MODE flag",
+                ":chatroom 502 alice :Can't change mode for other users",
+            ],
+        )
+
+    def test_owner_passes(self) -> None:
+        """When the owner leaves, the new owner is announced as MODE +o."""
+        bob = self.line("bob")
+        bob.send("/create tea")
+        alice = self.irc("alice")
+        alice.send("JOIN #tea")
+        alice.received()
+        bob.send("/leave")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":bob!bob@chatroom PART #tea :left",
+                ":chatroom MODE #tea +o :alice",
+            ],
+        )
+
+    def test_room_deleted(self) -> None:
+        """A deleted room: a notice, then the IRC user parts it."""
+        bob = self.line("bob")
+        bob.send("/create tea")
+        alice = self.irc("alice")
+        alice.send("JOIN #tea")
+        alice.received()
+        bob.send("/delete tea")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom NOTICE #tea :bob deleted the room",
+                ":alice!alice@chatroom PART #tea :room deleted",
+            ],
+        )
+        self.assertEqual(alice.session.rooms, {})
+
+    def test_kick_and_invite(self) -> None:
+        """KICK: 482 (no moderation yet); INVITE: a private message and 341."""
+        alice = self.irc("alice")
+        bob = self.line("bob")
+        alice.send("JOIN #tea")
+        alice.received()
+        alice.send("KICK #tea bob")
+        self.assertEqual(alice.numerics(), ["482"])
+        alice.send("INVITE bob #tea")
+        self.assertEqual(alice.received(), [":chatroom 341 alice bob :#tea"])
+        self.assertRegex(
+            bob.received()[0],
+            r"^PRIVMSG alice bob \S+ invites you to #tea \(/join tea\)$",
+        )
+        alice.send("INVITE bob #elsewhere")
+        self.assertEqual(alice.numerics(), ["442"])
+
+    def test_rendered_once(self) -> None:
+        """One event to many IRC members is rendered once, the same bytes."""
+        clients = [self.irc(f"user{n}") for n in range(3)]
+        for client in clients:
+            client.send("JOIN #general")
+        for client in clients:
+            client.received()
+        event = Event("MSG", ("general", "someone", "2026-11-21T18:04:05.500Z"), "hi")
+        self.server.registry.rooms["general"].broadcast(event)
+        renderings = [event.encoded(self.factory.renderer.render)]
+        self.assertEqual(len(event._encoded), 1)
+        for client in clients:
+            self.assertEqual(client.transport.value(), renderings[0])
+
+
+class BadInputTests(IRCTestCase):
+    """Malformed lines, floods, wrong protocols: a clear answer, nothing hurt."""
+
+    def test_malformed_lines(self) -> None:
+        """Empty, prefix-only, tag-only lines are ignored; unknown is 421."""
+        alice = self.irc("alice")
+        alice.send("", "   ", ":prefix", "@tag=1", ": :", "@a=b :p")
+        self.assertEqual(alice.received(), [])
+        alice.send("FROB x y", "@time=1 :me PING :tok")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom 421 alice FROB :Unknown command",
+                ":chatroom PONG chatroom :tok",
+            ],
+        )
+
+    def test_bad_utf8_and_long_lines(self) -> None:
+        """Bad UTF-8 gets a notice, a line over 512 bytes 417; the session
+        goes on; 64 KiB without a line end closes it."""
+        alice = self.irc("alice")
+        alice.session.dataReceived(b"PRIVMSG #general :\xff\xfe\r\n")
+        self.assertEqual(
+            alice.received(),
+            [":chatroom NOTICE alice :BAD_ENCODING lines must be UTF-8"],
+        )
+        alice.send("PRIVMSG bob :" + "x" * 600)
+        self.assertEqual(
+            alice.received(), [":chatroom 417 alice :Input line was too long"]
+        )
+        alice.send("PING :still")
+        self.assertEqual(alice.received(), [":chatroom PONG chatroom :still"])
+        alice.session.dataReceived(b"x" * (70 * 1024))
+        self.assertTrue(alice.closing)
+
+    def test_reasons_and_targets_are_made_safe(self) -> None:
+        """A PART reason with an escape sequence becomes the default reason;
+        a target with spaces or controls is quoted back as one safe word."""
+        alice = self.irc("alice")
+        alice.send("JOIN #general")
+        bob = self.line("bob", "general")
+        alice.received()
+        alice.send("PART #general :\x1b[2Jgotcha")
+        self.assertEqual(bob.received(), ["PART general alice left"])
+        alice.received()
+        alice.send("TOPIC :#no such\x1broom")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom 403 alice #no_such\ufffdroom :there is no room called "
+                "no such\ufffdroom"
+            ],
+        )
+
+    def test_http_request(self) -> None:
+        """A browser at the IRC port gets an HTTP 400 saying so, then close."""
+        client = IRCClient(self.factory)
+        client.session.dataReceived(b"GET / HTTP/1.1\r\nHost: localhost:6667\r\n\r\n")
+        reply = client.transport.value()
+        self.assertTrue(reply.startswith(b"HTTP/1.0 400 Bad Request\r\n"), reply)
+        self.assertIn(b"This port speaks IRC", reply)
+        self.assertTrue(client.closing)
+        self.assertEqual(self.server.connections, set())
+
+    def test_flood_is_delayed_not_dropped(self) -> None:
+        """Past the burst, lines wait for tokens and run in order."""
+        self.server.config = replace(self.config, rate=2.0, burst=3)
+        alice = IRCClient(self.factory)
+        alice.send("NICK alice", "USER a 0 * :A")
+        alice.received()
+        alice.send(*(f"PING :{n}" for n in range(6)))
+        self.assertEqual(
+            alice.received(), [f":chatroom PONG chatroom :{n}" for n in (0,)]
+        )
+        self.clock.advance(0.5)
+        self.assertEqual(alice.received(), [":chatroom PONG chatroom :1"])
+        self.clock.pump([0.5] * 4)
+        self.assertEqual(
+            alice.received(), [f":chatroom PONG chatroom :{n}" for n in range(2, 6)]
+        )
+
+    def test_keepalive(self) -> None:
+        """PING after silence; any line answers it; silence after it closes."""
+        alice = self.irc("alice")
+        alice.send("JOIN #general")
+        bob = self.line("bob", "general")
+        alice.received()
+        self.clock.advance(self.config.ping_interval)
+        (ping,) = alice.received()
+        self.assertTrue(ping.startswith("PING :"))
+        alice.send("PONG :" + ping.split(":")[1])
+        bob.send("PONG x")  # the line user stays alive throughout
+        self.clock.advance(self.config.ping_timeout)
+        self.assertFalse(alice.closing)
+        self.clock.advance(self.config.ping_interval)
+        alice.received()
+        bob.send("PONG x")
+        self.clock.advance(self.config.ping_timeout)
+        self.assertTrue(alice.closing)
+        self.assertIn("PART general alice ping timeout", bob.received())
+
+    def test_registration_timeout(self) -> None:
+        """A connection that never registers is closed after --login-timeout."""
+        client = IRCClient(self.factory)
+        self.clock.advance(self.config.login_timeout)
+        self.assertEqual(
+            client.received(),
+            ["ERROR :Closing Link: 127.0.0.1 (Registration timed out)"],
+        )
+        self.assertTrue(client.closing)
+
+    def test_connection_lost(self) -> None:
+        """A dropped IRC connection leaves its rooms and frees its nick."""
+        alice = self.irc("alice")
+        alice.send("JOIN #general")
+        bob = self.line("bob", "general")
+        alice.session.connectionLost(Failure(ConnectionLost()))
+        self.assertEqual(bob.received(), ["PART general alice connection lost"])
+        self.assertNotIn("alice", self.server.registry.users)
+
+    def test_parse(self) -> None:
+        """The parser: tags and prefixes skipped, trailing kept with spaces."""
+        self.assertEqual(
+            parse("@a=b :nick!u@h privmsg #c :hi there").params, ("#c", "hi there")
+        )
+        self.assertEqual(parse("privmsg #c :hi").command, "PRIVMSG")
+        self.assertEqual(parse("TOPIC #c :").params, ("#c", ""))
+        self.assertIsNone(parse(":only-prefix"))
