@@ -62,6 +62,7 @@ class LocalRegistry:
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
         self._grace: IDelayedCall | None = None
+        self.store.on_trimmed = self._aged_out
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
@@ -123,6 +124,14 @@ class LocalRegistry:
                 room.broadcast(Event("OWNER", (room.name, room.members[room.owner])))
                 self._save(room)
             room.restored = False
+
+    def _aged_out(self, firsts: dict[str, int]) -> None:
+        """Events older than ``--retention-age`` left the store: memory and
+        resumes follow (a resume from before them now has a ``GAP``)."""
+        for key, first in firsts.items():
+            room = self.rooms.get(key)
+            if room is not None:
+                room.forget_before(first)
 
     @staticmethod
     def _history(room: Room, row: Row) -> Event:

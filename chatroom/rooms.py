@@ -150,6 +150,13 @@ class Room:
             gap=gap,
         )
 
+    def forget_before(self, first: int) -> None:
+        """Events before id ``first`` are no longer kept."""
+        self.first_id = max(self.first_id, first)
+        history = self.history
+        while history and history[0].id and int(history[0].id) < self.first_id:
+            history.popleft()
+
     def held(self, first: int, last: int) -> list[Event]:
         """The stored events with ids ``first``..``last`` that memory holds."""
         return [e for e in self.history if e.id and first <= int(e.id) <= last]

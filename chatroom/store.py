@@ -90,6 +90,8 @@ class Store(Protocol):
     """What the in-process registry tells its store; none of it waits."""
 
     persistent: bool
+    #: Called with {room key: oldest id kept} when events aged out.
+    on_trimmed: Callable[[dict[str, int]], None]
 
     def load(self, keep: int) -> Loaded:
         """Everything stored, with each room's newest ``keep`` events."""
@@ -117,6 +119,9 @@ class MemoryStore:
     """``--db :memory:``: nothing is kept beyond what the rooms hold."""
 
     persistent = False
+
+    def __init__(self) -> None:
+        self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
 
     def load(self, keep: int) -> Loaded:
         return Loaded()

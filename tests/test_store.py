@@ -146,7 +146,8 @@ class StoreTests(unittest.TestCase):
         self.assertEqual(alice.received()[-1], "HISTORY_END tea 8")
 
     def test_retention_age(self) -> None:
-        """With ``--retention-age``, events older than that are deleted."""
+        """With ``--retention-age``, events older than that are deleted, from
+        memory too: a resume from before them has a gap."""
         store = SqliteStore(self.path, self.clock, in_place, 100, retention_age=60)
         self.addCleanup(store.db.close)
         server = ChatServer(
@@ -161,6 +162,13 @@ class StoreTests(unittest.TestCase):
         db = sqlite3.connect(self.path)
         self.addCleanup(db.close)
         self.assertEqual([r[0] for r in db.execute("SELECT text FROM events")], ["new"])
+        alice.send("/history 10")
+        lines = alice.received()
+        self.assertEqual([parse_event(x).text for x in lines[-2:-1]], ["new"])
+        self.assertEqual(lines[-1], "HISTORY_END tea 1")
+        bob = self.user("bob", server)
+        bob.send("/join tea since 0")
+        self.assertEqual(bob.received()[2:], ["GAP tea ?", lines[-2]])
 
     def test_restored_room_waits_for_its_members(self) -> None:
         """A restored room nobody rejoins goes after the grace period; one
