@@ -329,6 +329,7 @@ class Options(usage.Options):
             node_id=self["node-id"],
             node_ttl=self["node-ttl"],
             redis_timeout=self["redis-timeout"],
+            grace=self["grace"],
         )
 
     def server_config(self) -> ServerConfig:

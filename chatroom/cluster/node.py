@@ -36,6 +36,8 @@ class ClusterConfig:
     node_ttl: float = 15.0  # a node silent this long is harvested by the others
     redis_timeout: float = 5.0  # a Redis reply slower than this counts as down
     prefix: str = "chatroom:"
+    #: Seconds a room left empty by a node's departure waits for its members.
+    grace: float = 300.0
 
 
 def new_incarnation() -> str:
@@ -119,7 +121,11 @@ class ClusterNode:
         if self.calls.commands.connection is None:
             return
         await self.calls.eval(
-            node_scripts.DEPART, self.id, f"server {self.id} shut down", always=True
+            node_scripts.DEPART,
+            self.id,
+            f"server {self.id} shut down",
+            self._ms(self.clock.seconds() + self.config.grace),
+            always=True,
         )
 
     def _departure_failed(self, failure: Any) -> None:
@@ -215,6 +221,10 @@ class ClusterNode:
 
     # -- heartbeats ---------------------------------------------------------------
 
+    @staticmethod
+    def _ms(seconds: float) -> int:
+        return int(seconds * 1000)
+
     def _beat(self) -> Deferred[None]:
         beating = defer.ensureDeferred(self._beat_once())
         beating.addErrback(
@@ -230,7 +240,11 @@ class ClusterNode:
         if not self.available:
             return
         fresh, harvested = await self.calls.eval(
-            node_scripts.HEARTBEAT, self.id, int(self.config.node_ttl * 1000)
+            node_scripts.HEARTBEAT,
+            self.id,
+            self._ms(self.config.node_ttl),
+            self._ms(self.clock.seconds()),
+            self._ms(self.config.grace),
         )
         for node in harvested:
             self.log.warn(

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 from chatroom.cluster.scripts import Script
 
-#: ARGV: P, node, ttl in ms. Renews this node's heartbeat and harvests every
-#: node whose heartbeat has expired. Returns 1 if this node was not
-#: registered (it was harvested, or Redis lost its data), then the harvested.
+#: ARGV: P, node, ttl in ms, now in ms, grace in ms. Renews this node's
+#: heartbeat and harvests every node whose heartbeat has expired (rooms its
+#: users leave empty are kept for the grace period), then removes kept rooms
+#: whose grace is over. Returns 1 if this node was not registered (it was
+#: harvested, or Redis lost its data), then the harvested.
 HEARTBEAT = Script(
     "heartbeat",
     r"""
 local node = ARGV[2]
 redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
 local fresh = redis.call('SADD', P .. 'nodes', node)
+local now = tonumber(ARGV[4])
+keep_until = now + tonumber(ARGV[5])
 local harvested = {}
 for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
   if other ~= node and redis.call('EXISTS', P .. 'alive:' .. other) == 0 then
@@ -26,14 +30,17 @@ for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
     harvested[#harvested + 1] = other
   end
 end
+sweep_kept(now)
 return {fresh, harvested}
 """,
 )
 
-#: ARGV: P, node, reason. A node leaving on purpose (shutdown).
+#: ARGV: P, node, reason, keep until (ms). A node leaving on purpose
+#: (shutdown); rooms its users leave empty are kept until then.
 DEPART = Script(
     "depart",
     r"""
+keep_until = ARGV[4]
 harvest(ARGV[2], ARGV[3])
 return 'OK'
 """,

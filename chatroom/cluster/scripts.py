@@ -136,6 +136,11 @@ end
 -- Take u out of room r, telling the room why; an empty room that was not
 -- named at start-up goes. Returns the PART's sequence number, or 0 if u
 -- was not in r.
+-- Set by the scripts that release a node's users (a node shutting down or
+-- harvested): rooms they leave empty are kept, with their owner, until this
+-- time (ms) for their members to come back (see `sweep_kept`).
+local keep_until = false
+
 local function leave(u, name, r, reason)
   if not is_member(u, r) then return 0 end
   redis.call('ZREM', members_key(r), u)
@@ -143,11 +148,14 @@ local function leave(u, name, r, reason)
   local rk = room_key(r)
   local room = redis.call('HGET', rk, 'name')
   local seq = emit(r, line('PART', room, name, reason))
-  if redis.call('ZCARD', members_key(r)) == 0
-      and redis.call('HGET', rk, 'permanent') ~= '1' then
+  local empty = redis.call('ZCARD', members_key(r)) == 0
+  if empty and keep_until and redis.call('HGET', rk, 'permanent') ~= '1' then
+    redis.call('HSET', rk, 'keep_until', keep_until)
+    redis.call('PUBLISH', P .. 'lobby', room)
+  elseif empty and redis.call('HGET', rk, 'permanent') ~= '1' then
     drop_room(r, room)
   else
-    if redis.call('HGET', rk, 'owner') == u then
+    if redis.call('HGET', rk, 'owner') == u and not empty then
       local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
       set_owner(r, heir or '')
       if heir then emit(r, line('OWNER', room, display(heir))) end
@@ -167,6 +175,29 @@ end
 local function seat(u, r)
   redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
   redis.call('SADD', places_key(u), r)
+end
+
+-- Kept rooms whose time is up: gone if still empty; otherwise an owner who
+-- has not come back hands the room to its longest-present member.
+local function sweep_kept(now)
+  for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
+    local rk = room_key(r)
+    local kept = redis.call('HGET', rk, 'keep_until')
+    if kept and tonumber(kept) <= now then
+      local room = redis.call('HGET', rk, 'name')
+      if redis.call('ZCARD', members_key(r)) == 0 then
+        drop_room(r, room)
+      else
+        redis.call('HDEL', rk, 'keep_until')
+        local owner = redis.call('HGET', rk, 'owner')
+        if owner ~= '' and not is_member(owner, r) then
+          local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
+          set_owner(r, heir)
+          emit(r, line('OWNER', room, display(heir)))
+        end
+      end
+    end
+  end
 end
 
 -- Put u into room r (leaving room `leaving` first, if u is in it) and

@@ -221,3 +221,50 @@ class MissedEventsTests(ClusterTestCase):
         self.assertFalse(
             [x for x in bob.lines if x.startswith(("NOTICE", "GAP"))], bob.lines[-5:]
         )
+
+
+class KeptRoomsTests(ClusterTestCase):
+    """Rooms emptied by a node's shutdown wait ``--grace`` for their members."""
+
+    node_options = ("--rate", "0", "--node-ttl", "1.5", "--grace", "2")
+
+    @defer.inlineCallbacks
+    def test_rooms_outlive_their_node_for_the_grace(self):
+        """Node one stops; its users' rooms stay listed with topic, history and
+        owner; the one rejoined stays, the other goes once the grace is over,
+        and the absent owner's room passes to who is there."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        alice.say("/create tea2")
+        yield alice.expect_line("JOINED tea2 ")
+        alice.say("/topic kept")
+        yield alice.expect_line("TOPIC tea2 ")
+        alice.say("hello")
+        yield alice.expect_line("MSG tea2 alice ")
+        carol = yield self.client(one, "carol")
+        carol.say("/create cake")
+        yield carol.expect_line("JOINED cake ")
+        yield one.stopService()
+        bob = yield self.client(two, "bob")
+        names = yield self.room_names(bob)
+        self.assertEqual(sorted(names), ["cake", "general", "tea2"])
+        bob.say("/join tea2")
+        yield bob.expect_line("MEMBERS tea2 bob")
+        history = yield bob.expect_line("HISTORY ")
+        self.assertTrue(
+            history.startswith("HISTORY tea2 alice ") and "hello" in history
+        )
+        self.assertEqual((yield bob.expect_line("TOPIC ")), "TOPIC tea2 alice kept")
+        yield task.deferLater(reactor, 3, lambda: None)  # the grace, and a heartbeat
+        self.assertEqual(sorted((yield self.room_names(bob))), ["general", "tea2"])
+        bob.say("/who")
+        self.assertEqual((yield bob.expect_line("OWNER ")), "OWNER tea2 bob")
+
+    @defer.inlineCallbacks
+    def room_names(self, client):
+        client.say("/list")
+        count = int((yield client.expect_line("ROOMS ")).split()[1])
+        names = []
+        for _ in range(count):
+            names.append((yield client.expect_line("ROOM ")).split()[1])
+        return names
