@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
-from twisted.logger import Logger
-
 from chatroom import errors
-from chatroom.config import ServerConfig
-from chatroom.events import Encoder, Event, Listing, LobbyChanges, Welcome, to_id_line
+from chatroom.connection import DoorConnection
+from chatroom.events import Encoder, to_id_line
 from chatroom.positions import parse_caps, parse_history, parse_join, render_history
-from chatroom.registry import Registry
 from chatroom.rendering import render_listing
 from chatroom.text import has_control_characters, name_key
 from chatroom.wire import format_line
@@ -69,21 +66,13 @@ def split_private_message(args: str) -> tuple[str, str]:
     return target, text
 
 
-class LineCommands:
-    """States and command handlers; the connection supplies the rest.
+class LineCommands(DoorConnection):
+    """The line protocol's states and command handlers, over the shared
+    connection life; :class:`chatroom.protocol.ChatProtocol` adds the
+    protocol's words (greeting, errors, renderings)."""
 
-    The stubs below are the connection's (``ChatProtocol``'s): output and
-    the :class:`~chatroom.registry.Member` callbacks, so that handlers can
-    pass ``self`` to the registry as the member.
-    """
-
-    log: Logger
-    registry: Registry
-    config: ServerConfig
-    name: str | None
     state: str
     room: str | None
-    host: str
     render: Encoder
 
     #: command → (handler name, states it is allowed in)
@@ -104,33 +93,6 @@ class LineCommands:
         "topic": ("do_topic", _IN_ROOM),
         "me": ("do_me", _IN_ROOM),
     }
-
-    # -- provided by the connection ----------------------------------------------
-
-    def send(self, data: bytes) -> None:
-        raise NotImplementedError
-
-    def deliver(self, event: Event) -> None:
-        raise NotImplementedError
-
-    def entered(self, welcome: Welcome) -> None:
-        raise NotImplementedError
-
-    def removed(self, room: str, listing: Listing | None) -> None:
-        raise NotImplementedError
-
-    def lobby_changed(self, changes: LobbyChanges) -> None:
-        raise NotImplementedError
-
-    def disconnect(self, reason: str) -> None:
-        raise NotImplementedError
-
-    def close(self, reason: str, room_reason: str | None = None) -> None:
-        raise NotImplementedError
-
-    def named(self) -> None:
-        """The session has its first name (start the idle check, say)."""
-        raise NotImplementedError
 
     # -- dispatch ------------------------------------------------------------------
 

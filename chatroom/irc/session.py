@@ -25,22 +25,17 @@ Two things differ from the line door, as IRC expects:
 from __future__ import annotations
 
 import re
-import secrets
-from collections.abc import Coroutine
-from typing import Any, cast
+from typing import cast
 
-from twisted.internet.defer import CancelledError, Deferred
-from twisted.internet.interfaces import IDelayedCall, ITCPTransport
-from twisted.internet.protocol import ServerFactory, connectionDone
-from twisted.logger import Logger
+from twisted.internet.defer import CancelledError
+from twisted.internet.protocol import ServerFactory
 from twisted.python.failure import Failure
 from twisted.words.protocols import irc
 
-from chatroom import errors, metrics
+from chatroom import errors
+from chatroom.connection import DoorConnection
 from chatroom.errors import ChatError
 from chatroom.events import Event, Listing, LobbyChanges, Welcome
-from chatroom.flood import FloodGate
-from chatroom.framing import LineFraming
 from chatroom.irc import commands
 from chatroom.irc.wire import (
     MAX_LINE,
@@ -51,7 +46,6 @@ from chatroom.irc.wire import (
     parse,
     refusal,
 )
-from chatroom.sendq import SendQueue, Transport
 from chatroom.server import ChatServer
 from chatroom.text import name_key
 
@@ -68,30 +62,22 @@ _HTTP_REPLY = (
     b"(the browser client is served by --http).\r\n"
 )
 
-_LOST_REASONS = {
-    "ConnectionDone": "connection closed",
-    "ConnectionLost": "connection lost",
-    "ConnectionAborted": "connection aborted",
-}
 
-
-class IRCSession(LineFraming):
+class IRCSession(DoorConnection):
     """The server end of one IRC client's connection."""
 
-    log = Logger()
     door = "irc"
     MAX_LENGTH = MAX_LINE
+    LOGIN_EXPIRED = ("Registration timed out", None)
+    PING_TIMEOUT = ("Ping timeout", "ping timeout")
+    EXCESS_FLOOD = ("Excess Flood", "excess flood")
 
     def __init__(self, server: ChatServer, renderer: IRCRenderer) -> None:
-        self.server = server
-        self.registry = server.registry
-        self.config = config = server.config
-        self.clock = server.clock
+        super().__init__(server)
         self.renderer = renderer
         self.render = renderer.render
         self.me = renderer.server  # the server's name, source of its lines
         self.state = REGISTERING
-        self.name: str | None = None  # the claimed nick
         self.wanted: str | None = None  # NICK given before registration
         self.user: str | None = None  # USER given
         self.realname = ""
@@ -99,18 +85,6 @@ class IRCSession(LineFraming):
         self.invisible = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}
-        self.host = ""
-        self.max_unterminated = config.max_unterminated
-        self.sendq: SendQueue | None = None
-        self._closing = False
-        self._close_reason: str | None = None
-        self._flood = FloodGate(
-            config.rate, config.burst, config.max_backlog, server.clock
-        )
-        self._last_heard = server.clock.seconds()
-        self._pinged_at = 0.0
-        self._timer: IDelayedCall | None = None
-        self._abort_call: IDelayedCall | None = None
         self._last_nick: tuple[str, ...] = ()
         self._first_line = True
 
@@ -126,89 +100,18 @@ class IRCSession(LineFraming):
     def source(self) -> str:
         return self.renderer.source(self.nick)
 
-    @property
-    def _tcp(self) -> ITCPTransport:
-        assert self.transport is not None
-        return cast(ITCPTransport, self.transport)
+    # -- IRC's words for the connection's life ---------------------------------
 
-    # -- connection life --------------------------------------------------------
+    def refusal_lines(self, reason: str) -> bytes:
+        return self.goodbye(reason)
 
-    def connectionMade(self) -> None:
-        set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
-        if set_no_delay is not None:
-            set_no_delay(True)
-        self.sendq = SendQueue(
-            cast(Transport, self.transport),
-            self.config.sendq,
-            self._sendq_full,
-            self.server.flusher,
-        )
-        self.host = getattr(self._tcp.getPeer(), "host", "")
-        self.server.opened(self)
-        refusal_text = self.server.admit(self, self.host)
-        if refusal_text is not None:
-            self.send(build("", "ERROR", f"Closing Link: {self.host} ({refusal_text})"))
-            self._closing = True
-            self._finish(refusal_text)
-            return
-        self.log.info("IRC connection from {host}", host=self.host)
-        self._set_timer(self.config.login_timeout, self._login_expired)
+    def goodbye(self, reason: str) -> bytes:
+        return build("", "ERROR", f"Closing Link: {self.host} ({reason})")
 
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self._cancel_timers()
-        described = self._close_reason or _LOST_REASONS.get(
-            type(reason.value).__name__, "disconnected"
-        )
-        self._closing = True
-        self._harvest(described)
-        self.server.closed(self)
-
-    def close(self, reason: str, room_reason: str | None = None) -> None:
-        """``ERROR :Closing Link``, leave every room now, close after flushing."""
-        if self._closing:
-            return
-        self.send(build("", "ERROR", f"Closing Link: {self.host} ({reason})"))
-        self._closing = True
-        self._harvest(room_reason or reason)
-        self._finish(room_reason or reason)
-
-    def _harvest(self, reason: str) -> None:
-        if self.server.forget(self, self.host):
-            self.registry.release(self, reason)
-            self.log.info(
-                "IRC {user} disconnected: {reason}",
-                user=self.name or self.host,
-                reason=reason,
-            )
-
-    def _finish(self, reason: str) -> None:
-        self._cancel_timers()
-        self._close_reason = reason
-        if self.sendq is not None:
-            self.sendq.close()
-        self._tcp.loseConnection()
-        self._abort_call = self.clock.callLater(
-            self.config.shutdown_grace, self._tcp.abortConnection
-        )
-
-    def _sendq_full(self) -> None:
-        self._closing = True
-        self._close_reason = "send queue exceeded"
-        metrics.SENDQ_DROPS.labels(self.door).inc()
-        self._tcp.abortConnection()
-
-    def _cancel_timers(self) -> None:
-        self._flood.cancel()
-        for call in (self._timer, self._abort_call):
-            if call is not None and call.active():
-                call.cancel()
-        self._timer = None
+    def ping(self, token: str) -> bytes:
+        return build("", "PING", token)
 
     # -- output and the Member callbacks ----------------------------------------
-
-    def send(self, data: bytes) -> None:
-        if not self._closing and self.sendq is not None:
-            self.sendq.write(data)
 
     def numeric(self, code: str, *params: str) -> None:
         """A numeric reply addressed to this client."""
@@ -249,14 +152,7 @@ class IRCSession(LineFraming):
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """IRC has no lobby to keep current (``LIST`` asks when it wants)."""
 
-    def disconnect(self, reason: str) -> None:
-        self.close(reason, room_reason="name lost")
-
     # -- input ------------------------------------------------------------------
-
-    def dataReceived(self, data: bytes) -> None:
-        self._last_heard = self.clock.seconds()
-        super().dataReceived(data)
 
     def lineLengthExceeded(self, line: bytes) -> None:
         self.refuse(errors.line_too_long(self.MAX_LENGTH), "*", "*")
@@ -278,10 +174,7 @@ class IRCSession(LineFraming):
         except UnicodeDecodeError:
             self.refuse(errors.bad_encoding(), "*", "*")
             return
-        if not self._flood.admit():
-            self._slow_down(text)
-            return
-        self._dispatch(text)
+        self.admit_line(text)
 
     def _not_http(self) -> None:
         """A web browser (or curl) at the IRC port: answer in HTTP, close."""
@@ -291,25 +184,7 @@ class IRCSession(LineFraming):
         self._harvest("HTTP request on the IRC port")
         self._finish("not IRC")
 
-    def _slow_down(self, text: str) -> None:
-        """Over the flood limit: keep the line, stop reading, run it later
-        (:class:`chatroom.flood.FloodGate`, shared with the line door)."""
-        metrics.FLOOD_DELAYS.labels(self.door).inc()
-        self.pauseProducing()
-        waiting = self.unprocessed()
-        if self._flood.too_much(waiting.count(b"\n") + 1, len(waiting)):
-            self.close("Excess Flood", room_reason="excess flood")
-            return
-        self._flood.hold(text, self._release_held)
-
-    def _release_held(self, text: str) -> None:
-        if self._closing:
-            return
-        if not self._dispatch(text):
-            self.resumeProducing()
-        self._flood.caught_up()
-
-    def _dispatch(self, text: str) -> bool:
+    def dispatch(self, text: str) -> bool:
         """Run one line; True if its command is still waiting on the registry."""
         message = parse(text)
         if message is None:
@@ -325,34 +200,11 @@ class IRCSession(LineFraming):
         if self.state == REGISTERING and command not in commands.BEFORE_WELCOME:
             self.refuse(errors.no_name(), command, "*")
             return False
-        return self._run(command, message.params, handler(self, message.params))
-
-    def _run(
-        self, command: str, params: tuple[str, ...], running: Coroutine[Any, Any, None]
-    ) -> bool:
-        """Run one command; if it waits (on Redis), hold the lines after it.
-
-        As in the line door: stepped once as a plain call when the registry
-        answers at once, else handed to ``Deferred.fromCoroutine`` with this
-        connection's reading paused until it is done.
-        """
-        target = params[0] if params else "*"
-        try:
-            running.send(None)
-        except StopIteration:
-            return False
-        except Exception:
-            self._refused(Failure(), command, target)
-            return False
-        self.pauseProducing()
-        waiting = Deferred.fromCoroutine(running)
-        waiting.addErrback(self._refused, command, target)
-        waiting.addBoth(self._done_waiting)
-        return True
-
-    def _done_waiting(self, result: object) -> None:
-        if not self._closing and self._flood.held is None:
-            self.resumeProducing()
+        target = message.params[0] if message.params else "*"
+        return self.run(
+            handler(self, message.params),
+            lambda failure: self._refused(failure, command, target),
+        )
 
     def _refused(self, failure: Failure, command: str, target: str) -> None:
         """The error boundary: a refusal is its numeric, anything else logged."""
@@ -380,7 +232,7 @@ class IRCSession(LineFraming):
             return
         self.name = wanted
         self.state = REGISTERED
-        self._set_timer(self.config.ping_interval, self._check_idle)
+        self.named()
         self.log.info("{host} is IRC user {user}", host=self.host, user=wanted)
         self.welcome()
 
@@ -405,32 +257,6 @@ class IRCSession(LineFraming):
         ):
             self.numeric(irc.RPL_MOTD, line)
         self.numeric(irc.RPL_ENDOFMOTD, "End of /MOTD command.")
-
-    # -- keepalive ----------------------------------------------------------------
-
-    def _set_timer(self, delay: float, call: Any) -> None:
-        if self._timer is not None and self._timer.active():
-            self._timer.cancel()
-        self._timer = self.clock.callLater(delay, call)
-
-    def _login_expired(self) -> None:
-        self.close("Registration timed out")
-
-    def _check_idle(self) -> None:
-        interval = self.config.ping_interval
-        silent = self.clock.seconds() - self._last_heard
-        if silent < interval:
-            self._set_timer(interval - silent, self._check_idle)
-            return
-        self._pinged_at = self.clock.seconds()
-        self.send(build("", "PING", secrets.token_hex(4)))
-        self._set_timer(self.config.ping_timeout, self._check_pong)
-
-    def _check_pong(self) -> None:
-        if self._last_heard < self._pinged_at:
-            self.close("Ping timeout", room_reason="ping timeout")
-        else:
-            self._check_idle()
 
 
 class IRCFactory(ServerFactory):
