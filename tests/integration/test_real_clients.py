@@ -102,3 +102,35 @@ class WebClientTests(RealClientsCase):
         bob.wait(lambda line: line.endswith(" back again"), "wes after the restart")
         bob.send("welcome back")
         page.shows("<bob2> welcome back")
+
+    def test_resumes_without_a_gap_after_a_lost_connection(self) -> None:
+        """The connection drops while others talk: once back, the client shows
+        what was said meanwhile, after what it had, and nothing twice."""
+        page = self.browser()
+        page.driver.get(self.server.url)
+        page.wait_page("username")
+        page.type_into("name-input", "wes")
+        page.wait_page("lobby")
+        page.type_into("create-input", "tea")
+        page.wait_page("room")
+        bob = self.line_user("bob")
+        bob.send("/join tea")
+        bob.wait(lambda line: line.startswith("MEMBERS tea"))
+        bob.send("before the cut")
+        page.shows("<bob> before the cut")
+
+        # Cut the socket as a network would, and hold the reconnect back.
+        page.driver.execute_script("state.quitting = true; state.ws.close();")
+        wait_for("the client to notice", lambda: "disconnected" in page.status())
+        bob.wait(lambda line: line == "PART tea wes connection closed", "wes gone")
+        for text in ("missed one", "missed two"):
+            bob.send(text)
+            bob.wait(lambda line, text=text: line.endswith(" " + text), text)
+        page.driver.execute_script("state.quitting = false; connect();")
+        page.shows("<bob> missed two")
+        log = page.log()
+        self.assertIn("bob joined", log)  # the log was kept, not redrawn
+        for text in ("<bob> before the cut", "<bob> missed one", "<bob> missed two"):
+            self.assertEqual(log.count(text), 1, log)
+        self.assertLess(log.index("before the cut"), log.index("missed one"))
+        self.assertLess(log.index("missed one"), log.index("missed two"))

@@ -3,7 +3,9 @@
 // username, lobby, room. Arriving lines only ever append to the log or
 // redraw lists; the input fields are never rewritten, so typing is never
 // disturbed. When the connection drops it reconnects with backoff and
-// signs in again as the same name, back into the same room.
+// signs in again as the same name, back into the same room, resuming from
+// the last message it showed (/caps ids, /join ROOM since ID): what was
+// said meanwhile is added, nothing is shown twice.
 "use strict";
 
 // How many fields precede the free text of each event (chatroom/wire.py).
@@ -12,6 +14,7 @@ const FIELDS = {
   HISTORY_ACTION: 3, JOIN: 2, PART: 2, NICK: 2, TOPIC: 2, MSG: 3, ACTION: 3,
   PRIVMSG: 3, LEFT: 1, DELETED: 2, BYE: 0, ERR: 1, PING: 0, PONG: 0, HELP: 0,
   OWNER: 2, LOBBY: 0, NOTICE: 1, SLOW: 1, MEMBERS: 1, ROOM_GONE: 1,
+  CAPS: 1, GAP: 2, HISTORY_END: 2,
 };
 const MAX_BACKOFF = 10000;
 
@@ -20,18 +23,27 @@ const state = {
   room: sessionStorage.getItem("chatroom.room"), rooms: new Map(),
   members: [], owner: "", backoff: 500, quitting: false, retry: null,
   signedIn: false, rejoining: false,
+  // The id of the last stored event shown (from "@ID " prefixes), and
+  // whether the join under way resumes from it.
+  lastId: null, resuming: false,
 };
 
 const $ = (id) => document.getElementById(id);
 
 function parse(line) {
+  let id = null;
+  if (line.startsWith("@")) { // "@ID " before a stored event (/caps ids)
+    const end = line.indexOf(" ");
+    id = line.slice(1, end);
+    line = line.slice(end + 1);
+  }
   const space = line.indexOf(" ");
   const name = space < 0 ? line : line.slice(0, space);
   let rest = space < 0 ? "" : line.slice(space + 1);
   const count = name in FIELDS ? FIELDS[name] : Infinity;
   const fields = [];
   if (name === "MEMBERS") {
-    return { name, fields: rest.split(" ").filter(Boolean), text: "" };
+    return { name, fields: rest.split(" ").filter(Boolean), text: "", id };
   }
   while (fields.length < count && rest !== "") {
     const next = rest.indexOf(" ");
@@ -39,7 +51,7 @@ function parse(line) {
       fields.push(rest.slice(0, next)); rest = rest.slice(next + 1);
     }
   }
-  return { name, fields, text: count === Infinity ? "" : rest };
+  return { name, fields, text: count === Infinity ? "" : rest, id };
 }
 
 // -- connection ---------------------------------------------------------------
@@ -87,9 +99,11 @@ const handlers = {
     $("whoami").textContent = name;
     hideError();
     send("/watch on");
+    send("/caps ids");
     if (state.room) {
       state.rejoining = true;
-      send(`/join ${state.room}`);
+      state.resuming = state.lastId !== null;
+      send(state.resuming ? `/join ${state.room} since ${state.lastId}` : `/join ${state.room}`);
     } else show("lobby");
   },
   ROOMS() { state.rooms.clear(); drawRooms(); },
@@ -100,16 +114,22 @@ const handlers = {
   ROOM_GONE([name]) { state.rooms.delete(name); drawRooms(); },
   JOINED([room]) {
     state.rejoining = false;
+    const resumed = state.resuming && room === state.room;
+    state.resuming = false;
     state.room = room;
     sessionStorage.setItem("chatroom.room", room);
     $("room-title").textContent = room;
     $("topic").textContent = "";
-    $("log").replaceChildren();
+    if (resumed) info("reconnected: what was said meanwhile follows");
+    else { $("log").replaceChildren(); state.lastId = null; }
     state.owner = "";
     show("room");
     send("/who"); // its OWNER line marks the owner in the member list
   },
   MEMBERS([, ...names]) { state.members = names; drawMembers(); },
+  GAP([, count]) {
+    info(count === "?" ? "earlier messages were missed" : `${count} earlier messages were missed`);
+  },
   HISTORY([, user, time], text) { say(time, `<${user}> ${text}`, "history"); },
   HISTORY_ACTION([, user, time], text) { say(time, `* ${user} ${text}`, "history"); },
   MSG([, user, time], text) { say(time, `<${user}> ${text}`, "message"); },
@@ -156,10 +176,14 @@ const handlers = {
     if (code === "NO_SUCH_ROOM" && state.rejoining) {
       // The server restarted and forgot the room: bring it back.
       state.rejoining = false;
+      state.resuming = false;
       send(`/create ${state.room}`);
       return;
     }
-    if (code === "NO_SUCH_ROOM" || code === "ROOM_FULL") state.rejoining = false;
+    if (code === "NO_SUCH_ROOM" || code === "ROOM_FULL") {
+      state.rejoining = false;
+      state.resuming = false;
+    }
     if (state.page === "room") say("", `${code}: ${text}`, "error");
     else showError(`${code}: ${text}`);
     if (!state.page) show(state.signedIn ? "lobby" : "username");
@@ -168,6 +192,7 @@ const handlers = {
 };
 
 function handle(event) {
+  if (event.id !== null) state.lastId = event.id;
   const handler = handlers[event.name];
   if (handler) handler(event.fields, event.text);
 }
@@ -186,6 +211,7 @@ function show(page) {
 
 function leaveRoom() {
   state.room = null;
+  state.lastId = null;
   sessionStorage.removeItem("chatroom.room");
   show("lobby");
 }
