@@ -7,7 +7,7 @@ PORT ?= 8080
 IRC_PORT ?= 6667
 HTTP_PORT ?= 8000
 
-.PHONY: run test trial bench bench-python pypy-venv format clean redis-server tmux cc irssi chromium
+.PHONY: run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/web/static/*)
@@ -85,16 +85,22 @@ trial: $(STAMP) redis-server tmux cc irssi chromium
 
 # Every figure of docs/performance.md's "before/after the core refactor"
 # section, chatroom beside the bare baseline, on CPython and then on PyPy
-# (6-7 minutes each). PYPY names a PyPy with Twisted installed
-# (`make pypy-venv` makes one from Debian's pypy3).
+# (6-7 minutes each). PYPY names a PyPy with Twisted installed; by default
+# .venv-pypy, made on first use from Debian's pypy3 (installed if we can).
 PYPY ?= .venv-pypy/bin/python
 BENCH_ARGS ?= sweep storm overload --duration 5 --warmup 2
-bench: $(STAMP) cc
+bench: $(STAMP) cc pypy
 	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --json bench-cpython.json
 	@if [ -x "$(PYPY)" ]; then \
 		$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --server-python $(PYPY) --json bench-pypy.json; \
 	else \
 		echo "no PyPy at $(PYPY): see docs/performance.md (PyPy) to make one"; \
+	fi
+
+pypy:
+	$(call apt_install,pypy3,the benchmark's PyPy half)
+	@if [ ! -x "$(PYPY)" ] && command -v pypy3 >/dev/null; then \
+		$(MAKE) --no-print-directory pypy-venv; \
 	fi
 
 # Debian's pypy3 is Python 3.9; the newest cryptography has no wheel for it
