@@ -105,12 +105,14 @@ pypy:
 
 # Debian's pypy3 is Python 3.9; the newest cryptography has no wheel for it
 # and cannot be built offline, so binary wheels only. txredisapi goes in
-# without its dependencies (it is imported, not used, by a single server).
+# without its dependencies (it is imported, not used, by a single server);
+# prometheus_client and wsproto are what the metrics and the web door import.
 pypy-venv:
 	pypy3 -m venv .venv-pypy
 	.venv-pypy/bin/pip install --quiet twisted
 	.venv-pypy/bin/pip install --quiet --only-binary=:all: cryptography pyopenssl service_identity
 	.venv-pypy/bin/pip install --quiet --no-deps txredisapi six
+	.venv-pypy/bin/pip install --quiet prometheus_client wsproto
 
 # The Python generator's scenarios at the older targets' scale (about six minutes).
 bench-python: $(STAMP)
