@@ -29,6 +29,7 @@ from chatroom.bench.report import (
 )
 from chatroom.bench.sampling import cpu_percent, monitor
 from chatroom.bench.servers import Target, serving
+from chatroom.bench.stats import kib_per_client
 
 #: The sweep's ceiling: the highest rate with p99 under this and no loss.
 CEILING_P99_MS = 50.0
@@ -184,11 +185,7 @@ def storm(
         connects_per_s=round(clients / seconds, 1) if seconds > 0 else None,
         server_rss_before_kib=rss_before,
         server_rss_after_kib=rss_after,
-        server_kib_per_client=(
-            round((rss_after - rss_before) / clients, 2)
-            if rss_before is not None and rss_after is not None
-            else None
-        ),
+        server_kib_per_client=kib_per_client(rss_before, rss_after, clients),
         server_cpu_pct=_pct(cpu_before, cpu_after, seconds),
         generator_cpu_pct=cpu_percent(gen_cpu, seconds),
     )

@@ -26,7 +26,7 @@ from chatroom.bench.report import (
 )
 from chatroom.bench.sampling import Sample, cpu_percent, monitor, total
 from chatroom.bench.servers import Cluster, Target
-from chatroom.bench.stats import merge
+from chatroom.bench.stats import kib_per_client, merge
 from chatroom.bench.workers import WorkerGroup, base_spec, wait_joined
 
 
@@ -316,11 +316,7 @@ def run_capacity(
         connects_per_s=round(clients / seconds, 1) if seconds > 0 else None,
         server_rss_before_kib=rss_before,
         server_rss_after_kib=rss_after,
-        server_kib_per_client=(
-            round((rss_after - rss_before) / clients, 2)
-            if rss_before is not None and rss_after is not None
-            else None
-        ),
+        server_kib_per_client=kib_per_client(rss_before, rss_after, clients),
         generator_cpu_pct=cpu_percent(sum(r["cpu"] for r in readies), seconds),
         server_cpu_pct=(
             cpu_percent(cpu_after - cpu_before, seconds)

@@ -63,3 +63,12 @@ def summarize(histogram: dict[int, int], max_us: float) -> dict[str, float | Non
     result["max"] = round(max_us / 1000, 3)
     result["count"] = count
     return result
+
+
+def kib_per_client(
+    rss_before: int | None, rss_after: int | None, clients: int
+) -> float | None:
+    """Server RSS growth (KiB) per client, or None if either reading is missing."""
+    if rss_before is None or rss_after is None or not clients:
+        return None
+    return round((rss_after - rss_before) / clients, 2)

@@ -31,6 +31,24 @@ TMUX = shutil.which("tmux")
 TWISTD = "from twisted.scripts.twistd import run; run()"
 
 
+def start_twistd(folder: Path, *options: str) -> subprocess.Popen[bytes]:
+    """``twistd -n chatroom OPTIONS`` from this checkout, logging into ``folder``."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            TWISTD,
+            "-n",
+            "--pidfile=",
+            f"--logfile={folder / 'server.log'}",
+            "chatroom",
+            *options,
+        ],
+        cwd=folder,
+        env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+    )
+
+
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 20.0) -> None:
     """Poll ``check`` until it holds; fail, saying ``what``, after ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -140,22 +158,12 @@ class TerminalTests(unittest.TestCase):
 
     def start_server(self) -> None:
         """``twistd chatroom`` from this checkout, default flood settings."""
-        self.server = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                TWISTD,
-                "-n",
-                "--pidfile=",
-                f"--logfile={self.folder / 'server.log'}",
-                "chatroom",
-                "--port",
-                f"tcp:{self.port}:interface=127.0.0.1",
-                "--db",
-                ":memory:",
-            ],
-            cwd=self.folder,
-            env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+        self.server = start_twistd(
+            self.folder,
+            "--port",
+            f"tcp:{self.port}:interface=127.0.0.1",
+            "--db",
+            ":memory:",
         )
         self.addCleanup(self.server.kill)
         wait_for("the server to listen", lambda: listening(self.port))

@@ -22,7 +22,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 from twisted.trial import unittest
 
-from tests.client.test_terminal import CHECKOUT, TWISTD, free_port, listening, wait_for
+from tests.client.test_terminal import free_port, listening, start_twistd, wait_for
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -61,26 +60,16 @@ class Server:
 
     def start(self) -> None:
         interface = ":interface=127.0.0.1"
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                TWISTD,
-                "-n",
-                "--pidfile=",
-                f"--logfile={self.folder / 'server.log'}",
-                "chatroom",
-                "--port",
-                f"tcp:{self.line_port}{interface}",
-                "--irc",
-                f"tcp:{self.irc_port}{interface}",
-                "--http",
-                f"tcp:{self.http_port}{interface}",
-                "--db",
-                ":memory:",
-            ],
-            cwd=self.folder,
-            env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+        self.process = start_twistd(
+            self.folder,
+            "--port",
+            f"tcp:{self.line_port}{interface}",
+            "--irc",
+            f"tcp:{self.irc_port}{interface}",
+            "--http",
+            f"tcp:{self.http_port}{interface}",
+            "--db",
+            ":memory:",
         )
         for port in (self.line_port, self.irc_port, self.http_port):
             wait_for(f"the server to listen on {port}", lambda p=port: listening(p))
