@@ -45,6 +45,25 @@ EVENT_FIELDS: dict[str, int] = {
     "GAP": 2,  # room count
     "HISTORY_END": 2,  # room count
     "SLOW": 1,  # rate | text
+    # Accounts and moderation (docs/protocol.md, "Accounts", "Moderation").
+    "REGISTERED": 1,  # name
+    "PASSWORD_CHANGED": 1,  # account
+    "UNREGISTERED": 1,  # account
+    "OP": 3,  # room user by
+    "DEOP": 3,  # room user by
+    "KICK": 3,  # room user by | reason
+    "KICKED": 2,  # room by | reason
+    "BAN": 3,  # room mask by
+    "UNBAN": 3,  # room mask by
+    "SET": 4,  # room setting value by
+    "INVITE": 3,  # room user by
+    "INVITED": 2,  # room by
+    "INFO": 2,  # room setting | value
+    "INFO_END": 1,  # room
+    "ANNOUNCE": 1,  # by | text
+    "KILLED": 2,  # user by | reason
+    "GBAN": 2,  # mask by
+    "GUNBAN": 2,  # mask by
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -67,6 +86,11 @@ FREE_TEXT_EVENTS = frozenset(
         "LOBBY",
         "NOTICE",
         "SLOW",
+        "KICK",
+        "KICKED",
+        "INFO",
+        "ANNOUNCE",
+        "KILLED",
     }
 )
 
