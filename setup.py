@@ -24,6 +24,8 @@ setup(
         # Tested against urwid 5.0 (its typed Widget API and TwistedEventLoop).
         "urwid>=5.0,<6",
         "txredisapi>=1.6",
+        # Argon2id password hashes for accounts (chatroom.accounts).
+        "argon2-cffi>=23.1",
     ],
     extras_require={
         "test": [

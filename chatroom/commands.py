@@ -13,19 +13,21 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
-from chatroom import errors
+from chatroom import errors, rules
 from chatroom.connection import DoorConnection
 from chatroom.events import Encoder, to_id_line
+from chatroom.moderation import Action
 from chatroom.positions import parse_caps, parse_history, parse_join, render_history
 from chatroom.rendering import render_listing
 from chatroom.text import has_control_characters, name_key
 from chatroom.wire import format_line
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
-_ANY, _NAMED, _IN_ROOM = (
+_ANY, _NAMED, _IN_ROOM, _UNNAMED = (
     frozenset({USERNAME, LOBBY, ROOM}),
     frozenset({LOBBY, ROOM}),
     frozenset({ROOM}),
+    frozenset({USERNAME}),
 )
 
 HELP_TEXT = """\
@@ -44,6 +46,19 @@ Commands (in a room, any other line is a message to everyone in it):
 /msg USER TEXT    a private message to anyone connected
 /delete NAME      delete a room you own
 /watch on|off     push room list changes while in the lobby
+/login NAME PASSWORD   sign in to an account (instead of a name)
+/register PASSWORD     make your name an account
+/password OLD NEW      change your password
+/unregister PASSWORD   give up your account
+Moderating the room you are in (owner and operators):
+/op USER, /deop USER   make or unmake an operator (owner only)
+/kick USER [REASON]    send someone back to the lobby
+/ban USER, /unban USER, /bans   keep someone out (by account, else name)
+/set invite-only|topic-lock|keep on|off, /set key KEY|off
+/invite USER      let someone into an invite-only room
+/info             the room's settings and operators
+Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
+/announce TEXT, /delete any room
 //text            send a message that starts with /
 /quit [REASON]    leave the server"""
 
@@ -56,6 +71,14 @@ def single_word(args: str, usage: str) -> str:
     if not args or " " in args:
         raise errors.usage(usage)
     return args
+
+
+def two_words(args: str, usage: str) -> tuple[str, str]:
+    """The two arguments of ``/login NAME PASSWORD`` and the like."""
+    words = args.split(" ")
+    if len(words) != 2 or not all(words):
+        raise errors.usage(usage)
+    return words[0], words[1]
 
 
 def split_private_message(args: str) -> tuple[str, str]:
@@ -87,6 +110,24 @@ class LineCommands(DoorConnection):
         "msg": ("do_msg", _NAMED),
         "watch": ("do_watch", _NAMED),
         "delete": ("do_delete", _NAMED),
+        "login": ("do_login", _UNNAMED),
+        "register": ("do_register", _NAMED),
+        "password": ("do_password", _NAMED),
+        "unregister": ("do_unregister", _NAMED),
+        "op": ("do_op", _IN_ROOM),
+        "deop": ("do_deop", _IN_ROOM),
+        "kick": ("do_kick", _IN_ROOM),
+        "ban": ("do_ban", _IN_ROOM),
+        "unban": ("do_unban", _IN_ROOM),
+        "bans": ("do_bans", _IN_ROOM),
+        "set": ("do_set", _IN_ROOM),
+        "invite": ("do_invite", _IN_ROOM),
+        "info": ("do_info", _IN_ROOM),
+        "kill": ("do_kill", _NAMED),
+        "gban": ("do_gban", _NAMED),
+        "gunban": ("do_gunban", _NAMED),
+        "gbans": ("do_gbans", _NAMED),
+        "announce": ("do_announce", _NAMED),
         "leave": ("do_leave", _IN_ROOM),
         "who": ("do_who", _IN_ROOM),
         "history": ("do_history", _IN_ROOM),
@@ -118,14 +159,18 @@ class LineCommands(DoorConnection):
         if self.state not in states:
             if self.state == USERNAME:
                 raise errors.no_name()
+            if states == _UNNAMED:
+                raise errors.not_allowed(
+                    f"/{command} works only before you have a name"
+                )
             raise errors.room_command_only(command)
         handler: Callable[[str], Awaitable[None]] = getattr(self, handler_name)
         return handler(args)
 
     # -- the username state -----------------------------------------------------
 
-    async def choose_name(self, name: str) -> None:
-        await self.registry.claim_name(self, name)
+    async def choose_name(self, name: str, account: str | None = None) -> None:
+        await self.registry.claim_name(self, name, account)
         self.name = name
         self.state = LOBBY
         self.named()
@@ -166,8 +211,10 @@ class LineCommands(DoorConnection):
         await self.registry.create_room(self, name, leaving=self.room)
 
     async def do_join(self, args: str) -> None:
-        name, since = parse_join(args)
-        await self.registry.join_room(self, name, leaving=self.room, since=since)
+        name, key, since = parse_join(args)
+        await self.registry.join_room(
+            self, name, leaving=self.room, since=since, key=key
+        )
 
     async def do_caps(self, args: str) -> None:
         parse_caps(args)
@@ -229,6 +276,119 @@ class LineCommands(DoorConnection):
 
     async def do_delete(self, args: str) -> None:
         await self.registry.delete_room(self, single_word(args, "/delete NAME"))
+
+    # -- accounts -----------------------------------------------------------------
+
+    async def do_login(self, args: str) -> None:
+        name, password = two_words(args, "/login NAME PASSWORD")
+        account = await self.server.accounts.sign_in(name, password, self.host)
+        await self.choose_name(account.name, account=account.key)
+
+    async def do_register(self, args: str) -> None:
+        password = single_word(args, "/register PASSWORD")
+        signed_in = self.registry.account_of(self)
+        name = str(self.name)
+        if signed_in == name_key(name):
+            raise errors.name_registered(name)
+        if signed_in:
+            raise errors.not_allowed(f"you are signed in to {signed_in} already")
+        account = await self.server.accounts.register(name, password)
+        await self.registry.set_account(self, account.key)
+        self.send(format_line("REGISTERED", account.name))
+
+    async def do_password(self, args: str) -> None:
+        old, new = two_words(args, "/password OLD NEW")
+        account = await self.server.accounts.change_password(
+            self.registry.account_of(self), old, new, self.host
+        )
+        self.send(format_line("PASSWORD_CHANGED", account.name))
+
+    async def do_unregister(self, args: str) -> None:
+        password = single_word(args, "/unregister PASSWORD")
+        account = await self.server.accounts.unregister(
+            self.registry.account_of(self), password, self.host
+        )
+        await self.registry.set_account(self, "")
+        self.send(format_line("UNREGISTERED", account.name))
+
+    # -- moderating the room we are in ------------------------------------------
+
+    async def moderate(self, command: str, target: str, value: str = "") -> None:
+        await self.registry.moderate(
+            self, self._current_room(), Action(command, target, value)
+        )
+
+    async def do_op(self, args: str) -> None:
+        await self.moderate("op", single_word(args, "/op USER"))
+
+    async def do_deop(self, args: str) -> None:
+        await self.moderate("deop", single_word(args, "/deop USER"))
+
+    async def do_kick(self, args: str) -> None:
+        user, _, reason = args.partition(" ")
+        if not user:
+            raise errors.usage("/kick USER [REASON]")
+        rules.check_text(reason)
+        await self.moderate("kick", user, reason.strip())
+
+    async def do_ban(self, args: str) -> None:
+        await self.moderate("ban", single_word(args, "/ban USER|MASK"))
+
+    async def do_unban(self, args: str) -> None:
+        await self.moderate("unban", single_word(args, "/unban USER|MASK"))
+
+    async def do_set(self, args: str) -> None:
+        setting, value = two_words(args, "/set invite-only|key|topic-lock|keep VALUE")
+        await self.moderate("set", setting.lower(), value)
+
+    async def do_invite(self, args: str) -> None:
+        await self.moderate("invite", single_word(args, "/invite USER"))
+
+    async def do_bans(self, args: str) -> None:
+        settings = await self.registry.room_settings(self, self._current_room())
+        self.send(format_line("BANS", settings.room, *settings.bans))
+
+    async def do_info(self, args: str) -> None:
+        settings = await self.registry.room_settings(self, self._current_room())
+        self.send(
+            b"".join(
+                format_line("INFO", settings.room, setting, text=value)
+                for setting, value in settings.lines
+            )
+            + format_line("INFO_END", settings.room)
+        )
+
+    # -- server admins ----------------------------------------------------------------
+
+    async def do_kill(self, args: str) -> None:
+        user, _, reason = args.partition(" ")
+        if not user:
+            raise errors.usage("/kill USER [REASON]")
+        rules.check_text(reason)
+        reason = reason.strip() or "no reason given"
+        name = await self.registry.kill(self, user, reason)
+        self.send(format_line("KILLED", name, str(self.name), text=reason))
+
+    async def do_gban(self, args: str) -> None:
+        mask = await self.registry.server_ban(
+            self, single_word(args, "/gban USER|MASK"), True
+        )
+        self.send(format_line("GBAN", mask, str(self.name)))
+
+    async def do_gunban(self, args: str) -> None:
+        target = single_word(args, "/gunban USER|MASK")
+        mask = await self.registry.server_ban(self, target, False)
+        self.send(format_line("GUNBAN", mask, str(self.name)))
+
+    async def do_gbans(self, args: str) -> None:
+        if not self.server.accounts.is_admin(self.registry.account_of(self)):
+            raise errors.admins_only("gbans")
+        self.send(format_line("GBANS", *await self.registry.accounts.server_bans()))
+
+    async def do_announce(self, args: str) -> None:
+        if not args:
+            raise errors.usage("/announce TEXT")
+        await self.registry.announce(self, args)
 
     # -- helpers for the commands -----------------------------------------------
 

@@ -35,3 +35,7 @@ class ServerConfig:
     grace: float = 300.0
     #: Most events replayed to a member resuming with ``/join ROOM since ID``.
     resume_bound: int = 1000
+    #: Accounts (names) that are server admins when signed in (``--admins``).
+    admins: tuple[str, ...] = ()
+    #: Refuse plain names: every user signs in (``--require-account``).
+    require_account: bool = False

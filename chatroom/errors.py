@@ -41,7 +41,9 @@ def no_name() -> ChatError:
     return ChatError("NO_NAME", "choose a username first")
 
 
-def no_such_user(name: str) -> ChatError:
+def no_such_user(name: str, room: str = "") -> ChatError:
+    if room:
+        return ChatError("NO_SUCH_USER", f"nobody called {name} is in {room}")
     return ChatError("NO_SUCH_USER", f"nobody is called {name}")
 
 
@@ -83,6 +85,74 @@ def permanent_room(name: str) -> ChatError:
 
 def not_owner(name: str) -> ChatError:
     return ChatError("NOT_ALLOWED", f"only the owner of {name} can delete it")
+
+
+def not_allowed(text: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", text)
+
+
+def admins_only(command: str) -> ChatError:
+    return not_allowed(f"only server admins can /{command}")
+
+
+def list_full(limit: int) -> ChatError:
+    return bad_args(f"a room keeps at most {limit} entries in each list")
+
+
+# -- accounts ------------------------------------------------------------------
+
+
+def name_registered(name: str) -> ChatError:
+    return ChatError("NAME_REGISTERED", f"{name} is registered: /login {name} PASSWORD")
+
+
+def bad_password() -> ChatError:
+    return ChatError("BAD_PASSWORD", "wrong password")
+
+
+def no_such_account(name: str) -> ChatError:
+    return ChatError("NO_SUCH_ACCOUNT", f"nobody has registered {name}")
+
+
+def account_required() -> ChatError:
+    return ChatError(
+        "ACCOUNT_REQUIRED",
+        "this server requires an account: /login NAME PASSWORD",
+    )
+
+
+def not_signed_in() -> ChatError:
+    return not_allowed("you are not signed in to an account")
+
+
+def bad_new_password(minimum: int, maximum: int) -> ChatError:
+    return bad_args(f"passwords are {minimum} to {maximum} characters, without spaces")
+
+
+def sign_in_throttled(what: str, seconds: float) -> ChatError:
+    return ChatError(
+        "RATE_LIMITED",
+        f"too many failed sign-ins {what}: try again in {max(1, round(seconds))} s",
+    )
+
+
+def banned_from_server() -> ChatError:
+    return ChatError("BANNED", "you are banned from this server")
+
+
+# -- rooms' moderation -----------------------------------------------------------
+
+
+def banned_from(room: str) -> ChatError:
+    return ChatError("BANNED", f"you are banned from {room}")
+
+
+def invite_only(room: str) -> ChatError:
+    return ChatError("INVITE_ONLY", f"{room} is invite-only: ask its operators")
+
+
+def bad_key(room: str) -> ChatError:
+    return ChatError("BAD_KEY", f"{room} needs the right key: /join {room} KEY")
 
 
 def usage(text: str) -> ChatError:

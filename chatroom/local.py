@@ -16,7 +16,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
-from chatroom import errors, rules
+from chatroom import errors, moderation, rules
+from chatroom.accounts import StoredAccounts
 from chatroom.config import ServerConfig
 from chatroom.events import (
     Event,
@@ -28,6 +29,7 @@ from chatroom.events import (
     history_event,
 )
 from chatroom.lobby import LobbyWatchers
+from chatroom.moderation import Action, Actor, RoomPolicy, RoomSettings, Target
 from chatroom.registry import Member
 from chatroom.rooms import Room
 from chatroom.store import MemoryStore, RoomRecord, Row, Store
@@ -56,6 +58,12 @@ class LocalRegistry:
         self.names: dict[Member, str] = {}
         self.rooms: dict[str, Room] = {}
         self.places: dict[Member, list[Room]] = {}
+        #: The account each signed-in member is signed in to, and every
+        #: member's session number (what a plain name's grants are tied to).
+        self.signed_in: dict[Member, str] = {}
+        self.sessions: dict[Member, str] = {}
+        self._next_session = 0
+        self.admins = frozenset(name_key(name) for name in config.admins)
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         #: The newest event id of rooms that are gone: made again, a room
@@ -63,6 +71,7 @@ class LocalRegistry:
         self.last_ids: dict[str, int] = {}
         self._grace: IDelayedCall | None = None
         self.store.on_trimmed = self._aged_out
+        self.accounts = StoredAccounts(self.store)
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
@@ -99,6 +108,9 @@ class LocalRegistry:
                 room.absent_owner = name_key(record.owner) if record.owner else ""
                 self._add_room(room)
             room.topic, room.topic_by = record.topic, record.topic_by
+            room.policy = RoomPolicy.from_json(record.policy)
+            if room.policy.keep:
+                room.restored = False  # kept: no grace period, it stays
             room.first_id = record.first_id
             for row in record.recent:
                 room.remember(self._history(room, row))
@@ -116,9 +128,9 @@ class LocalRegistry:
         """Restored rooms nobody came back to go; absent owners are replaced."""
         self._grace = None
         for room in list(self.rooms.values()):
-            if room.restored and not room.members and not room.permanent:
+            if room.restored and not room.members and not self._kept(room):
                 self._remove_room(room)
-            elif room.absent_owner and room.members:
+            elif room.absent_owner and room.members and not room.policy.owner_account:
                 room.absent_owner = ""
                 room.owner = next(iter(room.members))
                 room.broadcast(Event("OWNER", (room.name, room.members[room.owner])))
@@ -144,7 +156,13 @@ class LocalRegistry:
         if owner is None and room.absent_owner:
             owner = room.absent_owner
         record = RoomRecord(
-            room.key, room.name, owner or "", room.permanent, room.topic, room.topic_by
+            room.key,
+            room.name,
+            owner or "",
+            room.permanent,
+            room.topic,
+            room.topic_by,
+            room.policy.to_json(),
         )
         self.store.save_room(record)
 
@@ -167,12 +185,42 @@ class LocalRegistry:
 
     # -- names ----------------------------------------------------------------
 
-    async def claim_name(self, member: Member, name: str) -> bool:
+    def _actor(self, member: Member) -> Actor:
+        account = self.signed_in.get(member, "")
+        return Actor(
+            self.names[member], account, self._session(member), account in self.admins
+        )
+
+    def _session(self, member: Member) -> str:
+        session = self.sessions.get(member)
+        if session is None:
+            self._next_session += 1
+            session = self.sessions[member] = str(self._next_session)
+        return session
+
+    def account_of(self, member: Member) -> str:
+        return self.signed_in.get(member, "")
+
+    async def claim_name(
+        self, member: Member, name: str, account: str | None = None
+    ) -> bool:
         rules.check_name(name)
         key = name_key(name)
+        signed_in = self.signed_in.get(member, "") if account is None else account
+        registered = await self.accounts.get(key) is not None
+        banned = await self.accounts.is_server_banned(
+            moderation.claim_masks(key, signed_in)
+        )
+        rules.check_claim(
+            name, registered, signed_in, banned, self.config.require_account
+        )
         holder = self.users.get(key)
         if holder is not None and holder is not member:
-            raise errors.name_taken(name)
+            if account != key:
+                raise errors.name_taken(name)
+            self._end(holder, "signed in elsewhere")
+        if account:
+            self.signed_in[member] = account
         old = self.names.get(member)
         if old is not None:
             del self.users[name_key(old)]
@@ -189,10 +237,23 @@ class LocalRegistry:
                 self._save(room)
         return True
 
+    async def set_account(self, member: Member, account: str) -> None:
+        if account:
+            self.signed_in[member] = account
+        else:
+            self.signed_in.pop(member, None)
+
+    def _end(self, member: Member, reason: str) -> None:
+        """End another member's session: its rooms hear ``reason`` now."""
+        self.release(member, reason)
+        member.disconnect(reason)
+
     def release(self, member: Member, reason: str) -> None:
         self.lobby.watch(member, False)
         for room in list(self.places.get(member, ())):
             self._leave(member, room, reason, announce=not self.stopping)
+        self.signed_in.pop(member, None)
+        self.sessions.pop(member, None)
         name = self.names.pop(member, None)
         if name is not None:
             del self.users[name_key(name)]
@@ -246,11 +307,14 @@ class LocalRegistry:
         name: str,
         leaving: str | None = None,
         since: int | None = None,
+        key: str | None = None,
     ) -> None:
         room = self._find(name)
         if member in room.members:
             raise errors.already_in_room(room.name)
-        rules.check_space(room.facts())  # before leaving: a refusal keeps us there
+        facts = room.facts()  # checked before leaving: a refusal keeps us there
+        moderation.check_entry(facts, self._actor(member), key)
+        rules.check_space(facts)
         self._enter(member, room, leaving, since)
 
     def _enter(
@@ -262,7 +326,7 @@ class LocalRegistry:
                 self._leave(member, old, f"left for {room.name}")
         name = self.names[member]
         owner = room.owner
-        room.add(member, name)
+        room.add(member, name, self.signed_in.get(member, ""))
         self.places.setdefault(member, []).append(room)
         member.entered(room.welcome(since, self.config.resume_bound))
         if room.owner is not owner:
@@ -274,17 +338,22 @@ class LocalRegistry:
         self._leave(member, self._room_of(member, room), reason)
 
     def _leave(
-        self, member: Member, room: Room, reason: str, announce: bool = True
+        self,
+        member: Member,
+        room: Room,
+        reason: str,
+        announce: bool = True,
+        farewell: Event | None = None,
     ) -> None:
         owner = room.owner
-        room.remove(member, reason, announce=announce)
+        room.remove(member, reason, announce=announce, farewell=farewell)
         places = self.places[member]
         places.remove(room)
         if not places:
             del self.places[member]
         if self.stopping:
             return  # every room that exists at shutdown is restored
-        if not room.members and not room.permanent:
+        if not room.members and not self._kept(room):
             self._remove_room(room)
         else:
             if room.owner is not owner:
@@ -332,7 +401,7 @@ class LocalRegistry:
         rules.check_topic(topic)
         where = self._room_of(member, room)
         name = self.names[member]
-        rules.check_set_topic(where.facts(), name_key(name))
+        moderation.check_set_topic(where.facts(), self._actor(member))
         where.topic, where.topic_by = topic, name
         where.broadcast(Event("TOPIC", (where.name, name), topic))
         self._save(where)
@@ -341,7 +410,7 @@ class LocalRegistry:
     async def delete_room(self, member: Member, name: str) -> None:
         room = self._find(name)
         by = self.names[member]
-        rules.check_delete(room.facts(), name_key(by))
+        moderation.check_delete(room.facts(), self._actor(member))
         room.broadcast(Event("DELETED", (room.name, by)))
         members = list(room.members)
         room.members.clear()
@@ -379,3 +448,87 @@ class LocalRegistry:
             room = self.rooms.get(key)
             entries.append(RoomGone(name) if room is None else room.info())
         return LobbyChanges(entries)
+
+    # -- moderation and admins ----------------------------------------------------
+
+    def _kept(self, room: Room) -> bool:
+        """Permanent and ``keep`` rooms stay when empty."""
+        return room.permanent or room.policy.keep
+
+    def _target(self, name: str, room: Room | None = None) -> Target | None:
+        """The user called ``name``: connected, or (if not) a registered name."""
+        member = self.users.get(name_key(name))
+        if member is None:
+            account = self.accounts.accounts.get(name_key(name))
+            return Target(account.name, account.key) if account else None
+        return Target(
+            self.names[member],
+            self.signed_in.get(member, ""),
+            self._session(member),
+            room is not None and member in room.members,
+        )
+
+    async def moderate(self, member: Member, room: str, action: Action) -> None:
+        where = self._room_of(member, room)
+        target = self._target(action.target, where) if action.needs_target else None
+        outcome = moderation.decide(action, where.facts(), self._actor(member), target)
+        if outcome.policy is not None:
+            where.policy = outcome.policy
+            if where.policy.owner_account and where.owner is None:
+                where.owner = member  # /set keep: the owner's account holds it
+            self._save(where)
+        for event in outcome.events[: len(outcome.events) - (outcome.kick is not None)]:
+            where.broadcast(event)
+        if outcome.kick is not None and outcome.kicked is not None:
+            kicked = self.users[outcome.kick.key]
+            self._leave(kicked, where, "", farewell=outcome.events[-1])
+            kicked.deliver(outcome.kicked)
+            kicked.removed(where.name, await self.list_rooms())
+        if outcome.notify is not None:
+            name, event = outcome.notify
+            self.users[name_key(name)].deliver(event)
+        self.log.info(
+            "{user} /{command} {target} in {room}",
+            user=self.names[member],
+            command=action.command,
+            target=action.target,
+            room=where.name,
+        )
+
+    async def room_settings(self, member: Member, room: str) -> RoomSettings:
+        where = self._room_of(member, room)
+        owner = where.members.get(where.owner) if where.owner is not None else None
+        return moderation.settings_of(where.facts(), self._actor(member), owner or "")
+
+    async def kill(self, member: Member, target: str, reason: str) -> str:
+        moderation.check_admin(self._actor(member), "kill")
+        victim = self.users.get(name_key(target))
+        if victim is None:
+            raise errors.no_such_user(target)
+        name = self.names[victim]
+        self._end(victim, f"killed by {self.names[member]}: {reason}")
+        return name
+
+    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
+        actor = self._actor(member)
+        moderation.check_admin(actor, "gban" if banned else "gunban")
+        mask = moderation.server_ban_mask(target, self._target(target))
+        if banned:
+            if not await self.accounts.add_server_ban(mask):
+                raise errors.bad_args(f"{mask} is already banned from the server")
+            for victim in list(self.names):
+                if mask in moderation.claim_masks(
+                    name_key(self.names[victim]), self.signed_in.get(victim, "")
+                ):
+                    self._end(victim, f"banned from this server by {actor.name}")
+        elif not await self.accounts.remove_server_ban(mask):
+            raise errors.bad_args(f"{mask} is not banned from the server")
+        return mask
+
+    async def announce(self, member: Member, text: str) -> None:
+        actor = self._actor(member)
+        moderation.check_admin(actor, "announce")
+        rules.check_text(text)
+        event = Event("ANNOUNCE", (actor.name,), text)
+        for listener in list(self.names):
+            listener.deliver(event)

@@ -192,10 +192,12 @@ class MeteredRegistry:
     def watch_lobby(self, member: Member, watching: bool) -> None:
         self.inner.watch_lobby(member, watching)
 
-    async def claim_name(self, member: Member, name: str) -> bool:
+    async def claim_name(
+        self, member: Member, name: str, account: str | None = None
+    ) -> bool:
         started = time.perf_counter()
         try:
-            return await self.inner.claim_name(member, name)
+            return await self.inner.claim_name(member, name, account)
         finally:
             self._observe("claim_name", started)
 
@@ -221,10 +223,11 @@ class MeteredRegistry:
         name: str,
         leaving: str | None = None,
         since: int | None = None,
+        key: str | None = None,
     ) -> None:
         started = time.perf_counter()
         try:
-            await self.inner.join_room(member, name, leaving, since)
+            await self.inner.join_room(member, name, leaving, since, key)
         finally:
             self._observe("join_room", started)
 

@@ -1,4 +1,4 @@
-"""The line protocol's positions: ``/caps ids``, ``/join ROOM since ID``, ``/history``.
+"""The line protocol's positions: ``/caps ids``, ``/join ... since ID``, ``/history``.
 
 Parsing of the commands' arguments and rendering of their replies, kept
 out of :mod:`chatroom.protocol` so the session module stays readable. An
@@ -33,14 +33,18 @@ def parse_caps(args: str) -> list[str]:
     return wanted
 
 
-def parse_join(args: str) -> tuple[str, int | None]:
-    """``/join ROOM`` or ``/join ROOM since ID``: the room and the id."""
+def parse_join(args: str) -> tuple[str, str | None, int | None]:
+    """``/join ROOM [KEY] [since ID]``: the room, its key and the id."""
     words = args.split()
+    since = None
+    if len(words) >= 3 and words[-2].lower() == "since":
+        since = parse_event_id(words[-1])
+        words = words[:-2]
     if len(words) == 1:
-        return words[0], None
-    if len(words) == 3 and words[1].lower() == "since":
-        return words[0], parse_event_id(words[2])
-    raise errors.usage("/join NAME [since ID]")
+        return words[0], None, since
+    if len(words) == 2 and words[1].lower() != "since":
+        return words[0], words[1], since
+    raise errors.usage("/join NAME [KEY] [since ID]")
 
 
 def parse_history(args: str) -> tuple[int, int | None]:

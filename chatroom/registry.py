@@ -26,7 +26,9 @@ from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
+from chatroom.accounts import AccountStore
 from chatroom.events import Event, Listing, LobbyChanges, RoomDetails, Welcome
+from chatroom.moderation import Action, RoomSettings
 
 
 class Member(Protocol):
@@ -46,11 +48,23 @@ class Member(Protocol):
         """Rooms changed, for a member that watches the lobby."""
 
     def disconnect(self, reason: str) -> None:
-        """The shared side ends this session (its name went to another)."""
+        """The shared side ends this session: its name went to another, it
+        signed in elsewhere, or an admin removed it (``reason`` says which)."""
 
 
 class Registry(Protocol):
-    """Names, rooms and who is where: shared by every door and node."""
+    """Names, rooms and who is where: shared by every door and node.
+
+    Accounts and server bans are kept by its :attr:`accounts` store, which
+    :class:`chatroom.accounts.Accounts` uses for every sign-in rule; the
+    registry itself knows which account each member is signed in to, and
+    decides moderation with :mod:`chatroom.moderation`.
+    """
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Where accounts and server bans are kept, for this registry's mode."""
+        ...
 
     def start(self) -> None:
         """The server is starting (a cluster node joins the cluster)."""
@@ -61,15 +75,31 @@ class Registry(Protocol):
     def detach(self) -> Deferred[None]:
         """Every session is closed: let go of shared state before exiting."""
 
-    async def claim_name(self, member: Member, name: str) -> bool:
+    async def claim_name(
+        self, member: Member, name: str, account: str | None = None
+    ) -> bool:
         """Give ``name`` to ``member`` (its first, or instead of its old one).
+
+        ``account``: the account the member has just signed in to (its
+        password checked by the caller): the name is that account's, and a
+        session holding it is disconnected (``signed in elsewhere``). None
+        keeps the account the member is signed in to, if any.
 
         Returns True if the rename was announced (``NICK``) to rooms the
         member is in, which then includes the member itself.
 
         Raises:
-            ChatError: ``BAD_NAME``, ``NAME_TAKEN`` (or ``UNAVAILABLE``).
+            ChatError: ``BAD_NAME``, ``NAME_TAKEN``, ``NAME_REGISTERED``,
+                ``ACCOUNT_REQUIRED``, ``BANNED`` (or ``UNAVAILABLE``).
         """
+        ...
+
+    async def set_account(self, member: Member, account: str) -> None:
+        """The member registered (``account``) or unregistered (``""``)."""
+        ...
+
+    def account_of(self, member: Member) -> str:
+        """The account ``member`` is signed in to, "" if none."""
         ...
 
     def release(self, member: Member, reason: str) -> None:
@@ -98,10 +128,13 @@ class Registry(Protocol):
         name: str,
         leaving: str | None = None,
         since: int | None = None,
+        key: str | None = None,
     ) -> None:
         """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
 
-        A refusal (``NO_SUCH_ROOM``, ``ROOM_FULL``...) leaves the member
+        ``key``: the room's key, if it has one (``/set key``). A refusal
+        (``NO_SUCH_ROOM``, ``ROOM_FULL``, ``BANNED``, ``INVITE_ONLY``,
+        ``BAD_KEY``...) leaves the member
         where it was, ``leaving`` included. With ``since`` (an event id the
         member saw last), the welcome's history is the room's stored events
         after it, at most ``resume_bound`` of them, and its ``gap`` says
@@ -150,3 +183,41 @@ class Registry(Protocol):
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
         """Start or stop :meth:`Member.lobby_changed` calls for ``member``."""
+
+    # -- moderation and admins -------------------------------------------------
+
+    async def moderate(self, member: Member, room: str, action: Action) -> None:
+        """Apply one moderation command in ``room`` (which ``member`` is in),
+        as :func:`chatroom.moderation.decide` decides it.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM``, ``NOT_ALLOWED``, ``NO_SUCH_USER``,
+                ``BAD_ARGS``.
+        """
+        ...
+
+    async def room_settings(self, member: Member, room: str) -> RoomSettings:
+        """``/info`` and ``/bans`` of a room ``member`` is in."""
+        ...
+
+    async def kill(self, member: Member, target: str, reason: str) -> str:
+        """An admin ends ``target``'s session; returns the name it had.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not an admin), ``NO_SUCH_USER``.
+        """
+        ...
+
+    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
+        """An admin bans ``target`` (a name or a mask) from the server, or
+        lifts the ban; returns the mask. A banned user who is connected is
+        disconnected.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned).
+        """
+        ...
+
+    async def announce(self, member: Member, text: str) -> None:
+        """An admin's ``ANNOUNCE`` to every named member on every node."""
+        ...

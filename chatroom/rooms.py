@@ -12,6 +12,7 @@ from collections import deque
 
 from chatroom.events import Event, RoomInfo, Welcome
 from chatroom.metrics import fanned_out
+from chatroom.moderation import NO_POLICY, RoomPolicy
 from chatroom.registry import Member
 from chatroom.rules import RoomFacts, catch_up, is_full
 from chatroom.text import name_key
@@ -51,6 +52,8 @@ class Room:
         self.restored = False
         self.topic = ""
         self.topic_by = ""
+        #: Settings, operators, bans and invitations (chatroom.moderation).
+        self.policy: RoomPolicy = NO_POLICY
         self.members: dict[Member, str] = {}
         self.history_size = history_size
         self.history: deque[Event] = deque(maxlen=max(history_size, keep or 0))
@@ -78,6 +81,7 @@ class Room:
             owner=name_key(owner) if owner else self.absent_owner,
             capacity=self.capacity,
             members=len(self.members),
+            policy=self.policy,
         )
 
     def broadcast(self, event: Event) -> None:
@@ -92,23 +96,38 @@ class Room:
         for member in self.members:
             member.deliver(event)
 
-    def add(self, member: Member, name: str) -> None:
+    def add(self, member: Member, name: str, account: str = "") -> None:
         """Add a member and tell the others (the joiner gets its welcome).
 
-        The owner of a restored room owns it again when it comes back.
+        The owner of a restored room owns it again when it comes back, and
+        so does the owning account of a ``keep`` room.
         """
         self.broadcast(Event("JOIN", (self.name, name)))
         self.members[member] = name
         self.restored = False
-        if self.absent_owner and self.absent_owner == name_key(name):
+        if self.policy.owner_account:
+            if account == self.policy.owner_account:
+                self.owner = member
+        elif self.absent_owner and self.absent_owner == name_key(name):
             self.owner, self.absent_owner = member, ""
 
-    def remove(self, member: Member, reason: str, announce: bool = True) -> None:
-        """Remove a member, tell the rest why, and pass ownership on if needed."""
+    def remove(
+        self,
+        member: Member,
+        reason: str,
+        announce: bool = True,
+        farewell: Event | None = None,
+    ) -> None:
+        """Remove a member, tell the rest why (``PART reason``, or
+        ``farewell``), and pass ownership on if needed: a ``keep`` room's
+        ownership stays with its account."""
         name = self.members.pop(member)
         if announce:
-            self.broadcast(Event("PART", (self.name, name), reason))
+            self.broadcast(farewell or Event("PART", (self.name, name), reason))
         if self.owner is member:
+            if self.policy.owner_account:
+                self.owner = None
+                return
             self.owner = next(iter(self.members), None)
             if self.owner is not None and announce:
                 self.broadcast(Event("OWNER", (self.name, self.members[self.owner])))

@@ -1,5 +1,8 @@
 """Who may do what: every policy decision, once, for every registry and door.
 
+Moderation (owners, operators, bans, keys, who may delete a room or set its
+topic) is :mod:`chatroom.moderation`; accounts are :mod:`chatroom.accounts`.
+
 Each rule is a plain function over plain facts, raising the refusal from
 :mod:`chatroom.errors`. The in-process registry calls them on its own
 state; the Redis registry calls them on facts it read from Redis and then
@@ -19,7 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatroom import errors
-from chatroom.text import TOPIC_MAX_LENGTH, has_control_characters, is_valid_name
+from chatroom.moderation import NO_POLICY, RoomPolicy
+from chatroom.text import (
+    TOPIC_MAX_LENGTH,
+    has_control_characters,
+    is_valid_name,
+    name_key,
+)
 
 
 @dataclass(frozen=True)
@@ -31,12 +40,29 @@ class RoomFacts:
     owner: str  # the owner's name key, or "" for none
     capacity: int
     members: int
+    policy: RoomPolicy = NO_POLICY
 
 
 def check_name(name: str) -> None:
     """A user name: 1-32 letters, digits, ``_``, ``-`` or ``.``."""
     if not is_valid_name(name):
         raise errors.bad_name()
+
+
+def check_claim(
+    name: str, registered: bool, account: str, banned: bool, require_account: bool
+) -> None:
+    """May a user signed in to ``account`` ("" for none) take ``name``?
+
+    A registered name is its account's only; a server ban on the name or the
+    account refuses it; ``--require-account`` refuses users not signed in.
+    """
+    if banned:
+        raise errors.banned_from_server()
+    if registered and account != name_key(name):
+        raise errors.name_registered(name)
+    if require_account and not account:
+        raise errors.account_required()
 
 
 def check_room_name(name: str) -> None:
@@ -73,18 +99,6 @@ def check_room_count(rooms: int, limit: int) -> None:
     """Refuse a new room when the server has ``--max-rooms``."""
     if rooms >= limit:
         raise errors.too_many_rooms(limit)
-
-
-def check_delete(room: RoomFacts, actor: str) -> None:
-    """Only the owner may delete a room, and permanent rooms never go."""
-    if room.permanent:
-        raise errors.permanent_room(room.name)
-    if room.owner != actor:
-        raise errors.not_owner(room.name)
-
-
-def check_set_topic(room: RoomFacts, actor: str) -> None:
-    """Any member may set the topic (the caller has checked membership)."""
 
 
 #: The most events one ``/history`` may ask for.

@@ -11,12 +11,14 @@ everything users share; the server only admits and counts connections.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from chatroom.accounts import Accounts, Runner
 from chatroom.config import ServerConfig
 from chatroom.errors import ChatError
 from chatroom.local import LocalRegistry
@@ -24,6 +26,10 @@ from chatroom.registry import Registry
 from chatroom.sendq import Flusher
 
 __all__ = ["ChatError", "ChatServer", "ServerConfig"]
+
+
+def _in_place(function: Callable[[], Any]) -> Deferred[Any]:
+    return maybeDeferred(function)
 
 
 class ChatServer:
@@ -41,10 +47,19 @@ class ChatServer:
         config: ServerConfig,
         clock: IReactorTime,
         registry: Registry | None = None,
+        hashing: Runner | None = None,
     ) -> None:
+        """Args:
+        hashing: runs password hashing off the reactor thread (a pool of
+            its own in the server); tests leave it out, to hash in place.
+        """
         self.config = config
         self.clock = clock
         self.registry: Registry = registry or LocalRegistry(config, clock)
+        #: Registering and signing in, on the registry's account store.
+        self.accounts = Accounts(
+            self.registry.accounts, clock, hashing or _in_place, config.admins
+        )
         #: Coalesces each connection's output per reactor turn (chatroom.sendq).
         self.flusher = Flusher(clock)
         self.connections: set[Any] = set()

@@ -57,7 +57,13 @@ CREATE TABLE IF NOT EXISTS events (
     user TEXT NOT NULL, stamp TEXT NOT NULL, text TEXT NOT NULL,
     at REAL NOT NULL, PRIMARY KEY (room, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_at ON events (at);
+CREATE TABLE IF NOT EXISTS accounts (
+    key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS server_bans (mask TEXT PRIMARY KEY);
 """
+
+#: Columns added since the first schema: (table, column, definition).
+MIGRATIONS = [("rooms", "policy", "TEXT NOT NULL DEFAULT ''")]
 
 
 @dataclass
@@ -70,6 +76,9 @@ class RoomRecord:
     permanent: bool = False
     topic: str = ""
     topic_by: str = ""
+    #: The room's moderation settings (:class:`chatroom.moderation.RoomPolicy`
+    #: as JSON; "" for none).
+    policy: str = ""
     #: The newest events kept, oldest first (at most what :meth:`Store.load`
     #: was asked for), and the id of the oldest event kept on disk.
     recent: list[Row] = field(default_factory=list)
@@ -84,6 +93,14 @@ class Loaded:
     #: The newest event id of every room key that ever had one (a room made
     #: again under an old name goes on from there, so ids never repeat).
     last_ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedAccounts:
+    """Accounts (key, name, hash) and server-wide ban masks, as stored."""
+
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    server_bans: list[str] = field(default_factory=list)
 
 
 class Store(Protocol):
@@ -102,6 +119,19 @@ class Store(Protocol):
 
     def drop_room(self, key: str) -> None:
         """A room went: its row and its events."""
+
+    def load_accounts(self) -> LoadedAccounts:
+        """Every account and server ban (at start-up)."""
+        ...
+
+    def save_account(self, key: str, name: str, hashed: str) -> None:
+        """Insert or replace an account."""
+
+    def drop_account(self, key: str) -> None:
+        """An account went."""
+
+    def save_server_ban(self, mask: str, banned: bool) -> None:
+        """Add (``banned``) or remove a server-wide ban."""
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
@@ -130,6 +160,18 @@ class MemoryStore:
         pass
 
     def drop_room(self, key: str) -> None:
+        pass
+
+    def load_accounts(self) -> LoadedAccounts:
+        return LoadedAccounts()
+
+    def save_account(self, key: str, name: str, hashed: str) -> None:
+        pass
+
+    def drop_account(self, key: str) -> None:
+        pass
+
+    def save_server_ban(self, mask: str, banned: bool) -> None:
         pass
 
     def add_event(self, key: str, row: Row, at: float) -> None:
@@ -172,6 +214,10 @@ class SqliteStore:
         self.retention_age = retention_age
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.executescript(SCHEMA)
+        for table, column, definition in MIGRATIONS:
+            columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         self.db.execute("PRAGMA synchronous = FULL")
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self._touched: dict[str, int] = {}  # room key → newest id added
@@ -188,10 +234,10 @@ class SqliteStore:
         db = self.db
         loaded = Loaded(last_ids=dict(db.execute("SELECT key, last FROM ids")))
         rooms = db.execute(
-            "SELECT key, name, owner, permanent, topic, topic_by FROM rooms "
+            "SELECT key, name, owner, permanent, topic, topic_by, policy FROM rooms "
             "ORDER BY created"
         ).fetchall()
-        for key, name, owner, permanent, topic, topic_by in rooms:
+        for key, name, owner, permanent, topic, topic_by, policy in rooms:
             recent = db.execute(
                 "SELECT id, kind, user, stamp, text FROM events WHERE room = ? "
                 "ORDER BY id DESC LIMIT ?",
@@ -209,6 +255,7 @@ class SqliteStore:
                     bool(permanent),
                     topic,
                     topic_by,
+                    policy,
                     recent=recent[::-1],
                     first_id=first if first is not None else last + 1,
                 )
@@ -223,10 +270,10 @@ class SqliteStore:
         self._pending.append(
             (
                 "INSERT INTO rooms SELECT ?, ?, ?, ?, ?, ?, "
-                "COALESCE(MAX(created), 0) + 1 FROM rooms WHERE true "
+                "COALESCE(MAX(created), 0) + 1, ? FROM rooms WHERE true "
                 "ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
                 "owner = excluded.owner, topic = excluded.topic, "
-                "topic_by = excluded.topic_by",
+                "topic_by = excluded.topic_by, policy = excluded.policy",
                 (
                     record.key,
                     record.name,
@@ -234,9 +281,36 @@ class SqliteStore:
                     int(record.permanent),
                     record.topic,
                     record.topic_by,
+                    record.policy,
                 ),
             )
         )
+
+    def load_accounts(self) -> LoadedAccounts:
+        db = self.db
+        return LoadedAccounts(
+            accounts=db.execute("SELECT key, name, hash FROM accounts").fetchall(),
+            server_bans=[
+                mask
+                for (mask,) in db.execute("SELECT mask FROM server_bans ORDER BY rowid")
+            ],
+        )
+
+    def save_account(self, key: str, name: str, hashed: str) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?)", (key, name, hashed))
+        )
+
+    def drop_account(self, key: str) -> None:
+        self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
+
+    def save_server_ban(self, mask: str, banned: bool) -> None:
+        if banned:
+            self._pending.append(
+                ("INSERT OR IGNORE INTO server_bans VALUES (?)", (mask,))
+            )
+        else:
+            self._pending.append(("DELETE FROM server_bans WHERE mask = ?", (mask,)))
 
     def drop_room(self, key: str) -> None:
         self._pending.append(("DELETE FROM rooms WHERE key = ?", (key,)))

@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
+from chatroom.accounts import hashing_thread
 from chatroom.cluster.node import ClusterConfig
 from chatroom.cluster.redis import RedisAddress
 from chatroom.cluster.registry import RedisRegistry
@@ -69,7 +70,22 @@ class Options(usage.Options):
         "Connect with the chatroom-urwid client, or with nc/telnet."
     )
 
+    optFlags = [
+        [
+            "require-account",
+            None,
+            "Refuse plain names: every user signs in to an account (/login).",
+        ],
+    ]
+
     optParameters = [
+        [
+            "admins",
+            None,
+            "",
+            "Comma-separated accounts that are server admins once signed in "
+            "(/kill, /gban, /announce, /delete any room).",
+        ],
         [
             "port",
             "p",
@@ -297,6 +313,11 @@ class Options(usage.Options):
                     f"--rooms: {room!r} is not a valid room name "
                     "(1-32 letters, digits, '_', '-', '.')"
                 )
+        admins = tuple(a.strip() for a in self["admins"].split(",") if a.strip())
+        for admin in admins:
+            if not is_valid_name(admin):
+                raise usage.UsageError(f"--admins: {admin!r} is not a valid name")
+        self["admins"] = admins
         if len(rooms) > self["max-rooms"]:
             raise usage.UsageError("--rooms names more rooms than --max-rooms allows")
         self["rooms"] = rooms
@@ -355,6 +376,8 @@ class Options(usage.Options):
             retention_age=self["retention-age"],
             grace=self["grace"],
             resume_bound=self["resume-bound"],
+            admins=self["admins"],
+            require_account=bool(self["require-account"]),
         )
 
 
@@ -453,7 +476,12 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         )
     if "http" in door_endpoints:  # /metrics is served: time what commands ask
         registry = MeteredRegistry(registry)
-    server = ChatServer(server_config, clock=reactor, registry=registry)
+    server = ChatServer(
+        server_config,
+        clock=reactor,
+        registry=registry,
+        hashing=hashing_thread(reactor),
+    )
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
     factories: dict[str, Callable[[], Any]] = {
         "irc": lambda: IRCFactory(server),

@@ -410,7 +410,7 @@ class HandlerContract:
         for bad, why in [
             ("/join general since yesterday", "not an event id"),
             ("/join general since -3", "not an event id"),
-            ("/join general until 3", "usage: /join NAME [since ID]"),
+            ("/join general until 3", "usage: /join NAME [KEY] [since ID]"),
             ("/history 0", "/history asks for 1 to 200 events"),
             ("/history 100000", "/history asks for 1 to 200 events"),
             ("/history many", "usage: /history N [before ID]"),

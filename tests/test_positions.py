@@ -49,8 +49,10 @@ class ArgumentTests(unittest.TestCase):
 
     def test_good(self) -> None:
         """Each form that is allowed."""
-        self.assertEqual(parse_join("tea"), ("tea", None))
-        self.assertEqual(parse_join("tea since 17"), ("tea", 17))
+        self.assertEqual(parse_join("tea"), ("tea", None, None))
+        self.assertEqual(parse_join("tea since 17"), ("tea", None, 17))
+        self.assertEqual(parse_join("tea k3y"), ("tea", "k3y", None))
+        self.assertEqual(parse_join("tea k3y since 17"), ("tea", "k3y", 17))
         self.assertEqual(parse_history("5"), (5, None))
         self.assertEqual(parse_history("5 before 9"), (5, 9))
         self.assertEqual(parse_caps("ids"), ["ids"])

@@ -388,11 +388,11 @@ class JoinTests(ProtocolTestCase):
         self.assertEqual(alice.received(), [])
 
     def test_join_bad_args(self) -> None:
-        """/join without exactly one name is BAD_ARGS."""
+        """/join without a name, or with more than a name and a key, is BAD_ARGS."""
         alice = self.connect("alice")
         alice.send("/join")
         self.assertError(alice, "BAD_ARGS")
-        alice.send("/join a b")
+        alice.send("/join a b c")
         self.assertError(alice, "BAD_ARGS")
 
 
