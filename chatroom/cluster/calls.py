@@ -19,8 +19,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom import errors
+from chatroom.cluster.prelude import Script
 from chatroom.cluster.redis import RedisLink
-from chatroom.cluster.scripts import Script
 from chatroom.errors import ChatError
 from chatroom.metrics import REDIS_SECONDS
 
@@ -36,7 +36,8 @@ class SessionHarvestedError(Exception):
 
 
 class FactsChangedError(Exception):
-    """The facts a decision was made on changed before it was applied."""
+    """The facts a decision was made on changed before it was applied (or,
+    for a join, the room needs a decision on its facts at all)."""
 
 
 class RedisCalls:
@@ -128,15 +129,16 @@ def check(reply: Any, refusals: Refusals) -> Any:
     """Return a script's reply, or raise what its status says.
 
     The status is the reply itself or its first element. ``GONE`` raises
-    :class:`SessionHarvestedError` and ``CHANGED`` :class:`FactsChangedError`,
-    for the caller to handle; a status in ``refusals`` raises that refusal.
+    :class:`SessionHarvestedError`, and ``CHANGED`` and ``RESTRICTED``
+    :class:`FactsChangedError`, for the caller to handle; a status in
+    ``refusals`` raises that refusal.
     """
     status = reply[0] if isinstance(reply, list) else reply
     if status in (b"OK", b"IN_ROOM"):
         return reply
     if status == b"GONE":
         raise SessionHarvestedError()
-    if status == b"CHANGED":
+    if status in (b"CHANGED", b"RESTRICTED"):
         raise FactsChangedError()
     refusal = refusals.get(status)
     if refusal is None:

@@ -324,11 +324,28 @@ class NodeRooms:
                 self.places.pop(member, None)
             for event in farewell:
                 member.deliver(event)
+        self._back_to_lobby(members, room.name)
+
+    def kicked(self, member: Member, key: str, seq: int, event: Event) -> None:
+        """``member`` was kicked from room ``key`` by the room's event ``seq``
+        (which comes next on the room's channel): it gets ``event``
+        (``KICKED``) instead, and is back in the lobby with the room list.
+        Nothing if it is no longer there, or came back after that event."""
+        room = self.rooms.get(key)
+        if room is None or room.members.get(member, seq) >= seq:
+            return
+        room.detach(member)
+        member.deliver(event)
+        self.unseat(member, room)
+        self._back_to_lobby([member], room.name)
+
+    def _back_to_lobby(self, members: list[Member], room: str) -> None:
+        """Tell ``members`` they are out of ``room``, with the room list."""
         listing = defer.ensureDeferred(self._listing())
 
         def back_to_lobby(result: Listing | None) -> None:
             for member in members:
-                member.removed(room.name, result)
+                member.removed(room, result)
 
         listing.addErrback(lambda failure: None)
         listing.addCallback(back_to_lobby)

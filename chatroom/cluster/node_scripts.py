@@ -8,18 +8,26 @@ as a whole rather than for one user.
 
 from __future__ import annotations
 
-from chatroom.cluster.scripts import Script
+from chatroom.cluster.prelude import Script
 
 #: ARGV: P, node, ttl in ms, now in ms, grace in ms. Renews this node's
 #: heartbeat and harvests every node whose heartbeat has expired (rooms its
 #: users leave empty are kept for the grace period), then removes kept rooms
-#: whose grace is over. Returns 1 if this node was not registered (it was
-#: harvested, or Redis lost its data), then the harvested.
+#: whose grace is over. The sessions of this node that others ended move to
+#: the older generation (and those already there are forgotten): a node that
+#: beats is in touch and has had their ``end`` messages. Returns 1 if this
+#: node was not registered (it was harvested, or Redis lost its data), then
+#: the harvested.
 HEARTBEAT = Script(
     "heartbeat",
     r"""
 local node = ARGV[2]
 redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+if redis.call('EXISTS', P .. 'ended:' .. node) == 1 then
+  redis.call('RENAME', P .. 'ended:' .. node, P .. 'ended-old:' .. node)
+else
+  redis.call('DEL', P .. 'ended-old:' .. node)
+end
 local fresh = redis.call('SADD', P .. 'nodes', node)
 local now = tonumber(ARGV[4])
 keep_until = now + tonumber(ARGV[5])
@@ -47,13 +55,17 @@ return 'OK'
 )
 
 #: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
-#: display, room count k, k room keys; then room rows (r, name, permanent
-#: 0/1, capacity, incarnation, the incarnation and seq the node last saw).
+#: display, account ('' for none), room count k, k room keys; then room rows
+#: (r, name, permanent 0/1, capacity, incarnation, the incarnation and seq
+#: the node last saw).
 #:
 #: Makes Redis agree with what this node holds, after a start or a lost
 #: connection: registers the node, recreates missing rooms, releases entries
-#: of this node it no longer has, and re-claims its users' names and places.
-#: Returns the users whose names someone else holds now, then per room its
+#: of this node it no longer has, and re-claims its users' names, accounts
+#: and places. Returns the users that are not this node's any more
+#: (``token`` when someone else holds the name now, ``token reason`` when
+#: another node ended the session meanwhile, or the server banned it), then
+#: per room its
 #: (key, incarnation, seq, missed): ``missed`` is the room's published
 #: events after the seq the node saw, from the room's log, or 0 if the log
 #: no longer reaches back that far (or the room is another incarnation).
@@ -66,14 +78,30 @@ redis.call('SADD', P .. 'nodes', node)
 local wanted_users = {}
 local i = 6
 for _ = 1, tonumber(ARGV[5]) do
-  local k = tonumber(ARGV[i + 3])
-  local user = {u = ARGV[i], token = ARGV[i + 1], name = ARGV[i + 2], rooms = {}}
-  for j = 1, k do user.rooms[j] = ARGV[i + 3 + j] end
+  local k = tonumber(ARGV[i + 4])
+  local user = {u = ARGV[i], token = ARGV[i + 1], name = ARGV[i + 2],
+                account = ARGV[i + 3], rooms = {}}
+  for j = 1, k do user.rooms[j] = ARGV[i + 4 + j] end
   wanted_users[#wanted_users + 1] = user
-  i = i + 4 + k
+  i = i + 5 + k
+end
+-- Sessions of ours that others ended while we were out of touch.
+local ended = {}
+for _, key in ipairs({P .. 'ended-old:' .. node, P .. 'ended:' .. node}) do
+  local entries = redis.call('HGETALL', key)
+  for n = 1, #entries, 2 do ended[node .. ':' .. entries[n]] = entries[n + 1] end
+  redis.call('DEL', key)
 end
 local mine = {}
-for _, user in ipairs(wanted_users) do mine[user.u] = user.token end
+for _, user in ipairs(wanted_users) do
+  local why = ended[user.token]
+  if not why and (redis.call('ZSCORE', GBANS, 'name:' .. user.u)
+      or (user.account ~= ''
+          and redis.call('ZSCORE', GBANS, 'account:' .. user.account))) then
+    why = 'banned from this server'
+  end
+  if why then user.ended = why else mine[user.u] = user.token end
+end
 local prefix = node .. ':'
 local users = redis.call('HGETALL', USERS)
 for n = 1, #users, 2 do
@@ -97,10 +125,17 @@ local failed = {}
 for _, user in ipairs(wanted_users) do
   local u = user.u
   local v = redis.call('HGET', USERS, u)
-  if v and not holds(u, user.token) then
+  if user.ended then  -- released above, as no longer ours
+    failed[#failed + 1] = user.token .. ' ' .. user.ended
+  elseif v and not holds(u, user.token) then
     failed[#failed + 1] = user.token
   else
     redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
+    if user.account ~= '' then
+      redis.call('HSET', SIGNED, u, user.account)
+    else
+      redis.call('HDEL', SIGNED, u)
+    end
     local keep = {}
     for _, r in ipairs(user.rooms) do keep[r] = true end
     for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
@@ -110,8 +145,10 @@ for _, user in ipairs(wanted_users) do
       if not is_member(u, r) then
         seat(u, r)
         local rk = room_key(r)
-        if redis.call('HGET', rk, 'owner') == ''
-            and redis.call('HGET', rk, 'permanent') ~= '1' then
+        local info = redis.call('HMGET', rk, 'owner', 'permanent', 'owner_account')
+        local account = info[3] or ''
+        if info[1] == '' and info[2] ~= '1'
+            and (account == '' or account == user.account) then
           set_owner(r, u)
         end
       end
@@ -119,10 +156,8 @@ for _, user in ipairs(wanted_users) do
   end
 end
 for _, r in ipairs(wanted_rooms) do
-  local rk = room_key(r)
-  if redis.call('ZCARD', members_key(r)) == 0
-      and redis.call('HGET', rk, 'permanent') ~= '1' then
-    drop_room(r, redis.call('HGET', rk, 'name'))
+  if redis.call('ZCARD', members_key(r)) == 0 and not stays(r) then
+    drop_room(r, redis.call('HGET', room_key(r), 'name'))
   end
 end
 local rooms = {}

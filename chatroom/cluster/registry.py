@@ -7,12 +7,14 @@ decided here, in Python, exactly as the in-process registry decides them.
 It keeps the per-node parts local: the sessions of this node's members and
 one :class:`~chatroom.cluster.delivery.LocalRoom` per room that has
 members here, subscribed to that room's channel only while it has.
+Accounts, moderation and admin commands are
+:class:`~chatroom.cluster.moderation.ClusterModeration`'s.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from twisted.internet import defer
@@ -20,13 +22,14 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatroom import errors, moderation, rules
-from chatroom.accounts import AccountStore, StoredAccounts
 from chatroom.cluster import scripts
+from chatroom.cluster.accounts import RedisAccounts
 from chatroom.cluster.calls import MEMBERS_ONLY, FactsChangedError, RedisCalls, Refusals
 from chatroom.cluster.delivery import NodeRooms
+from chatroom.cluster.moderation import DECISION_ATTEMPTS, ClusterModeration
 from chatroom.cluster.node import ClusterConfig, ClusterNode, new_incarnation
+from chatroom.cluster.prelude import Script
 from chatroom.cluster.redis import RedisLink
-from chatroom.cluster.scripts import Script
 from chatroom.config import ServerConfig
 from chatroom.events import (
     Event,
@@ -41,16 +44,11 @@ from chatroom.events import (
     to_line,
 )
 from chatroom.lobby import LobbyWatchers
-from chatroom.moderation import Action, Actor, RoomSettings
 from chatroom.registry import Member
-from chatroom.store import MemoryStore
 from chatroom.text import name_key
 from chatroom.wire import format_time
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
-
-#: How often a decision is retried when its facts keep changing under it.
-DECISION_ATTEMPTS = 5
 
 _ENTRY_REFUSALS: Refusals = {
     b"ALREADY_IN_ROOM": lambda r: errors.already_in_room(r[1].decode()),
@@ -65,7 +63,7 @@ def room_info(row: list[Any]) -> RoomInfo:
     return RoomInfo(name.decode(), int(members), int(capacity), topic.decode())
 
 
-class RedisRegistry:
+class RedisRegistry(ClusterModeration):
     """A node's view of the cluster's names and rooms."""
 
     log = Logger()
@@ -94,9 +92,11 @@ class RedisRegistry:
             self.list_rooms,
         )
         self.stopping = False
-        self._accounts: AccountStore = StoredAccounts(MemoryStore())
+        self._accounts = RedisAccounts(self.calls)
         self._tokens: dict[Member, str] = {}
         self._names: dict[Member, str] = {}
+        self._signed: dict[Member, str] = {}
+        self._admins = frozenset(name_key(name) for name in config.admins)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         self._next_session = itertools.count(1)
         prefix = cluster.prefix
@@ -173,17 +173,19 @@ class RedisRegistry:
         args: list[Any] = [len(named)]
         for member in named:
             places = [room.key for room in self.here.places.get(member, ())]
-            name = self._names[member]
-            args += [name_key(name), self._tokens[member], name, len(places), *places]
+            name, account = self._names[member], self._signed.get(member, "")
+            args += [name_key(name), self._tokens[member], name, account]
+            args += [len(places), *places]
         return args + self.here.resume_rows(
             self.config.rooms, self.config.room_capacity
         )
 
     def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
-        for token in failed:
-            member = self.sessions.get(token.decode())
+        for entry in failed:  # "token" (name lost) or "token reason" (ended)
+            token, _, reason = entry.decode().partition(" ")
+            member = self.sessions.get(token)
             if member is not None:
-                member.disconnect(NAME_LOST)
+                member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
 
     def lost(self) -> None:
@@ -203,10 +205,20 @@ class RedisRegistry:
     async def claim_name(
         self, member: Member, name: str, account: str | None = None
     ) -> bool:
+        """As the in-process registry: the claim rule on the name's facts
+        (registered? banned?), then ``CLAIM``, which also ends a session
+        holding the name if ``account`` is that name's (a takeover)."""
         rules.check_name(name)
+        key = name_key(name)
+        signed_in = self._signed.get(member, "") if account is None else account
+        registered, banned = await self._accounts.claim_facts(
+            key, moderation.claim_masks(key, signed_in)
+        )
+        rules.check_claim(
+            name, registered, signed_in, banned, self.config.require_account
+        )
         token = self._token(member)
         old = self._names.get(member)
-        key = name_key(name)
         self._claiming[member] = key
         try:
             reply = await self.calls.call(
@@ -215,6 +227,8 @@ class RedisRegistry:
                 token,
                 name,
                 name_key(old) if old is not None else "",
+                signed_in,
+                "1" if account == key else "0",
                 refusals={b"TAKEN": lambda r: errors.name_taken(name)},
             )
         finally:
@@ -222,6 +236,8 @@ class RedisRegistry:
         if member in self._tokens:  # not released meanwhile
             self._names[member] = name
             self.sessions[token] = member
+            if signed_in:
+                self._signed[member] = signed_in
         return bool(reply[0] == b"IN_ROOM")
 
     def release(self, member: Member, reason: str) -> None:
@@ -236,6 +252,7 @@ class RedisRegistry:
         self.watch_lobby(member, False)
         self.here.release(member)
         self.sessions.pop(token, None)
+        self._signed.pop(member, None)
         name = self._names.pop(member, None)
         if self.stopping or not self.node.available:
             return
@@ -264,10 +281,7 @@ class RedisRegistry:
         if self.here.on_message(channel, message):
             return
         if channel == self._node_channel:
-            number, _, data = message.partition(b" ")
-            member = self.sessions.get(f"{self.cluster.node_id}:{number.decode()}")
-            if member is not None:
-                member.deliver(from_line(data))
+            self._for_sessions(message)
         elif channel == self._lobby_channel:
             name = message.decode()
             self.lobby.changed(name_key(name), name)
@@ -313,6 +327,9 @@ class RedisRegistry:
         since: int | None = None,
         key: str | None = None,
     ) -> None:
+        """Joins are one script, except into a room whose policy restricts
+        them: that one answers ``RESTRICTED``, and the entry rule is applied
+        to the room's facts before joining again (:meth:`_entry_check`)."""
         room_key = name_key(name)
         await self._enter(
             member,
@@ -322,6 +339,7 @@ class RedisRegistry:
             since,
             scripts.JOIN,
             [room_key, name_key(self._names[member]), self._tokens[member]],
+            self._entry_check(member, name, key),
         )
 
     async def _enter(
@@ -333,8 +351,12 @@ class RedisRegistry:
         since: int | None,
         script: Script,
         args: list[Any],
+        check: Callable[[], Awaitable[list[Any]]] | None = None,
     ) -> None:
         """Enter room ``key`` by ``script`` (create or join), leaving ``leaving``.
+
+        ``check`` (joins only): decides on the room's facts when the script
+        asks for that, returning the guard it then checks.
 
         The node subscribes to the room's channel before the script runs, so
         no event after the joiner's welcome can be missed. The joiner stops
@@ -352,20 +374,17 @@ class RedisRegistry:
                 old = None
             last_seen = old.detach(member) if old is not None else 0
             try:
-                reply = await self.calls.call(
+                reply = await self._entry_reply(
                     script,
-                    *args,
-                    old.key if old is not None else "",
-                    self.config.history,
-                    "" if since is None else since,
-                    self.config.resume_bound,
-                    refusals={
-                        **_ENTRY_REFUSALS,
-                        b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
-                        b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(
-                            self.config.max_rooms
-                        ),
-                    },
+                    [
+                        *args,
+                        old.key if old is not None else "",
+                        self.config.history,
+                        "" if since is None else since,
+                        self.config.resume_bound,
+                    ],
+                    name,
+                    check,
                 )
             except BaseException:
                 if old is not None and member in self._tokens:
@@ -407,6 +426,29 @@ class RedisRegistry:
         finally:
             room.entering -= 1
             self.here.forget_if_idle(room)
+
+    async def _entry_reply(
+        self,
+        script: Script,
+        args: list[Any],
+        name: str,
+        check: Callable[[], Awaitable[list[Any]]] | None,
+    ) -> Any:
+        """Run an entering script, deciding on facts whenever it asks to."""
+        refusals: Refusals = {
+            **_ENTRY_REFUSALS,
+            b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
+            b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
+        }
+        guard: list[Any] = [] if check is None else ["", ""]
+        for _attempt in range(DECISION_ATTEMPTS):
+            try:
+                return await self.calls.call(script, *args, *guard, refusals=refusals)
+            except FactsChangedError:
+                if check is None:
+                    raise
+                guard = await check()
+        raise errors.unavailable()
 
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
         where = self.here.place(member, room)
@@ -478,71 +520,43 @@ class RedisRegistry:
             topic_by=topic_by.decode(),
         )
 
-    async def _decide(
-        self,
-        room: str,
-        rule: Callable[[rules.RoomFacts], None],
-        script: Script,
-        args: Callable[[list[Any]], list[Any]],
-        refusals: Refusals,
-    ) -> Any:
-        """Apply ``rule`` to the room's facts, then run ``script`` if they hold.
-
-        ``args`` builds the script's arguments from the facts' reply; the
-        script refuses with ``CHANGED`` if the room changed in between,
-        and the rule is applied again to the new facts.
-        """
-        for _attempt in range(DECISION_ATTEMPTS):
-            facts = await self.calls.call(
-                scripts.FACTS,
-                name_key(room),
-                refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
-            )
-            _, name, permanent, owner, capacity, members, inc, ver = facts
-            rule(
-                rules.RoomFacts(
-                    name=name.decode(),
-                    permanent=permanent == b"1",
-                    owner=owner.decode(),
-                    capacity=int(capacity),
-                    members=int(members),
-                )
-            )
-            try:
-                return await self.calls.call(
-                    script, *args(facts), inc, ver, refusals=refusals
-                )
-            except FactsChangedError:
-                continue
-        raise errors.unavailable()
-
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         rules.check_topic(topic)
         where = self.here.place(member, room)
-        name = self._names[member]
+        actor = self._actor(member)
+        name = actor.name
         await self._decide(
             where.key,
-            lambda facts: moderation.check_set_topic(facts, Actor(name)),
+            lambda facts: moderation.check_set_topic(facts.room, actor),
             scripts.TOPIC,
-            lambda facts: [
+            lambda facts, _: [
                 where.key,
                 name_key(name),
                 self._tokens[member],
                 topic,
                 name,
-                to_line(Event("TOPIC", (facts[1].decode(), name), topic)),
+                to_line(Event("TOPIC", (facts.room.name, name), topic)),
+                facts.inc,
+                facts.ver,
             ],
             MEMBERS_ONLY,
         )
 
     async def delete_room(self, member: Member, name: str) -> None:
         """``/delete``: every member, on every node, back to the lobby."""
-        key, by = name_key(name), self._names[member]
+        key, actor = name_key(name), self._actor(member)
+        by = actor.name
         reply = await self._decide(
             name,
-            lambda facts: moderation.check_delete(facts, Actor(by)),
+            lambda facts: moderation.check_delete(facts.room, actor),
             scripts.DELETE,
-            lambda facts: [key, name_key(by), self._tokens[member]],
+            lambda facts, _: [
+                key,
+                name_key(by),
+                self._tokens[member],
+                facts.inc,
+                facts.ver,
+            ],
             {b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name)},
         )
         self.log.info("{user} deleted {room}", user=by, room=reply[1].decode())
@@ -578,30 +592,3 @@ class RedisRegistry:
                 for row in rows
             ]
         )
-
-    # -- accounts and moderation: not in cluster mode yet (work in progress) -------
-
-    @property
-    def accounts(self) -> AccountStore:
-        return self._accounts
-
-    def account_of(self, member: Member) -> str:
-        return ""
-
-    async def set_account(self, member: Member, account: str) -> None:
-        raise errors.not_allowed("accounts are not available in cluster mode yet")
-
-    async def moderate(self, member: Member, room: str, action: Action) -> None:
-        raise errors.not_allowed("moderation is not available in cluster mode yet")
-
-    async def room_settings(self, member: Member, room: str) -> RoomSettings:
-        raise errors.not_allowed("moderation is not available in cluster mode yet")
-
-    async def kill(self, member: Member, target: str, reason: str) -> str:
-        raise errors.admins_only("kill")
-
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        raise errors.admins_only("gban")
-
-    async def announce(self, member: Member, text: str) -> None:
-        raise errors.admins_only("announce")

@@ -8,12 +8,13 @@ the room's channel, numbered by the room's ``seq`` counter, so the order in
 which Redis ran the scripts is the order every member sees.
 
 The scripts keep data consistent; they do not decide policy. Who may
-delete a room or set its topic is decided in Python by
-:mod:`chatroom.rules`, on facts read with ``FACTS``; the script that then
-makes the change only checks that those facts still hold (the room's
-incarnation and its ``ver``, bumped whenever its owner changes) and
-answers ``CHANGED`` otherwise, and the node decides again. Limits that a
-check-then-act would let racing nodes overrun (a name's uniqueness, a
+delete a room, set its topic, join it or moderate it is decided in Python
+by :mod:`chatroom.rules` and :mod:`chatroom.moderation`, on facts read with
+``FACTS``; the script that then makes the change only checks that those
+facts still hold (the room's incarnation and its ``ver``, bumped whenever
+its owner or its policy changes, and for moderation the target's session)
+and answers ``CHANGED`` otherwise, and the node decides again. Limits that
+a check-then-act would let racing nodes overrun (a name's uniqueness, a
 room's capacity, the number of rooms) are checked where the seat is taken,
 with values the node passes in.
 
@@ -22,24 +23,41 @@ are name keys from :func:`chatroom.text.name_key`):
 
 ==========================  ===============================================
 ``P users``                 hash u → ``"node:conn display"``
+``P signed``                hash u → the account u's session is signed in to
+``P accounts``              hash u → ``"name hash"``: registered names and
+                            their Argon2id hashes (:mod:`.accounts`)
+``P gbans``                 sorted set: server ban masks, oldest first
 ``P in:u``                  set of the rooms u is in
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room
-                            is made) ver created topic topic_by
+                            is made) ver created topic topic_by, policy
+                            (:class:`~chatroom.moderation.RoomPolicy` JSON)
+                            and what Lua needs of it: kept restricted
+                            owner_account; keep_until (see ``sweep_kept``)
 ``P members:r``             sorted set u → arrival number (arrival order)
 ``P history:r``             list of ready-made ``@ID HISTORY`` lines: the
                             room's stored events (``--retention``), ids
                             consecutive, the newest last
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
-``P log:r``                 list of the room's last :data:`LOG_SIZE`
+``P log:r``                 list of the room's last
+                            :data:`~chatroom.cluster.prelude.LOG_SIZE`
                             published ``"seq line"``: what a node that
                             lost its subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
+``P ended:n``,              hash conn → reason: node n's sessions ended by
+``P ended-old:n``           others (two heartbeats' worth), for a node that
+                            missed the ``end`` message
 ``P counter``               arrival numbers
 channel ``P chan:r``        ``"seq line"``: every event of room r
-channel ``P node:n``        ``"conn line"``: private messages for node n
+channel ``P node:n``        messages for node n's sessions: ``"conn line"``
+                            (deliver: ``PRIVMSG``, ``INVITED``), ``"* line"``
+                            (to every named session: ``ANNOUNCE``), ``"conn
+                            end reason"`` (end the session: signed in
+                            elsewhere, killed, banned), ``"conn kicked seq
+                            line"`` (the session was kicked by room event
+                            seq: it gets ``line``, ``KICKED``, instead)
 channel ``P lobby``         room names whose listing changed
 ==========================  ===============================================
 
@@ -53,245 +71,28 @@ for Redis Cluster's key slots. See ``docs/scaling.md``.
 
 from __future__ import annotations
 
-import hashlib
+from chatroom.cluster.prelude import Script
 
-#: Shared by every script.
-_PRELUDE = r"""
-local P = ARGV[1]
-local USERS, ROOMS = P .. 'users', P .. 'rooms'
-local function room_key(r) return P .. 'room:' .. r end
-local function members_key(r) return P .. 'members:' .. r end
-local function history_key(r) return P .. 'history:' .. r end
-local function places_key(u) return P .. 'in:' .. u end
-
-local function line(...)
-  local parts = {...}
-  if parts[#parts] == '' then parts[#parts] = nil end
-  return table.concat(parts, ' ') .. '\r\n'
-end
-
-local function display(u)
-  local v = redis.call('HGET', USERS, u)
-  if not v then return u end
-  return string.sub(v, string.find(v, ' ', 1, true) + 1)
-end
-
-local function holds(u, token)
-  local v = redis.call('HGET', USERS, u)
-  return v ~= false and string.sub(v, 1, #token + 1) == token .. ' '
-end
-
-local function is_member(u, r)
-  return redis.call('ZSCORE', members_key(r), u) ~= false
-end
-
--- Why session token may not act in room r as u, or nil if it may.
-local function not_a_member(u, token, r)
-  if not holds(u, token) then return 'GONE' end
-  if not is_member(u, r) then return 'NOT_IN_ROOM' end
-  return nil
-end
-
--- Whether room r is still the incarnation and version a decision was made on.
-local function unchanged(r, inc, ver)
-  local info = redis.call('HMGET', room_key(r), 'inc', 'ver')
-  return info[1] == inc and info[2] == ver
-end
-
-local function set_owner(r, u)
-  redis.call('HSET', room_key(r), 'owner', u)
-  redis.call('HINCRBY', room_key(r), 'ver', 1)
-end
-
-local function log_key(r) return P .. 'log:' .. r end
-
-local function emit(r, data)
-  local seq = redis.call('HINCRBY', room_key(r), 'seq', 1)
-  local message = seq .. ' ' .. data
-  redis.call('PUBLISH', P .. 'chan:' .. r, message)
-  redis.call('RPUSH', log_key(r), message)
-  redis.call('LTRIM', log_key(r), -LOG_SIZE, -1)
-  return seq
-end
-
--- The ids of room r's kept events: first, last (first = last + 1: none).
-local function kept(r)
-  local last = tonumber(redis.call('HGET', P .. 'ids', r) or '0')
-  return last - redis.call('LLEN', history_key(r)) + 1, last
-end
-
--- Kept events first..last of room r (ids are consecutive in the list).
-local function events(r, first, last)
-  local oldest = kept(r)
-  if last < first then return {} end
-  return redis.call('LRANGE', history_key(r), first - oldest, last - oldest)
-end
-
-local function drop_room(r, name)
-  redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r))
-  redis.call('HDEL', ROOMS, r)
-  redis.call('PUBLISH', P .. 'lobby', name)
-end
-
--- Take u out of room r, telling the room why; an empty room that was not
--- named at start-up goes. Returns the PART's sequence number, or 0 if u
--- was not in r.
--- Set by the scripts that release a node's users (a node shutting down or
--- harvested): rooms they leave empty are kept, with their owner, until this
--- time (ms) for their members to come back (see `sweep_kept`).
-local keep_until = false
-
-local function leave(u, name, r, reason)
-  if not is_member(u, r) then return 0 end
-  redis.call('ZREM', members_key(r), u)
-  redis.call('SREM', places_key(u), r)
-  local rk = room_key(r)
-  local room = redis.call('HGET', rk, 'name')
-  local seq = emit(r, line('PART', room, name, reason))
-  local empty = redis.call('ZCARD', members_key(r)) == 0
-  if empty and keep_until and redis.call('HGET', rk, 'permanent') ~= '1' then
-    redis.call('HSET', rk, 'keep_until', keep_until)
-    redis.call('PUBLISH', P .. 'lobby', room)
-  elseif empty and redis.call('HGET', rk, 'permanent') ~= '1' then
-    drop_room(r, room)
-  else
-    if redis.call('HGET', rk, 'owner') == u and not empty then
-      local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
-      set_owner(r, heir or '')
-      if heir then emit(r, line('OWNER', room, display(heir))) end
-    end
-    redis.call('PUBLISH', P .. 'lobby', room)
-  end
-  return seq
-end
-
-local function leave_all(u, name, reason)
-  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-    leave(u, name, r, reason)
-  end
-  redis.call('DEL', places_key(u))
-end
-
-local function seat(u, r)
-  redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
-  redis.call('SADD', places_key(u), r)
-end
-
--- Kept rooms whose time is up: gone if still empty; otherwise an owner who
--- has not come back hands the room to its longest-present member.
-local function sweep_kept(now)
-  for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
-    local rk = room_key(r)
-    local kept = redis.call('HGET', rk, 'keep_until')
-    if kept and tonumber(kept) <= now then
-      local room = redis.call('HGET', rk, 'name')
-      if redis.call('ZCARD', members_key(r)) == 0 then
-        drop_room(r, room)
-      else
-        redis.call('HDEL', rk, 'keep_until')
-        local owner = redis.call('HGET', rk, 'owner')
-        if owner ~= '' and not is_member(owner, r) then
-          local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
-          set_owner(r, heir)
-          emit(r, line('OWNER', room, display(heir)))
-        end
-      end
-    end
-  end
-end
-
--- Put u into room r (leaving room `leaving` first, if u is in it) and
--- return what the joiner's welcome needs, with the JOIN's sequence number:
--- the joiner's node delivers it only the room's events after that.
--- The history is the last `shown` events or, with `since` (an id), those
--- after it, at most `bound` (start as chatroom.rules.catch_up computes
--- it); the ids kept (first, last) come with it, for the node to decide
--- whether the resume has a gap.
-local function enter(r, u, leaving, shown, since, bound)
-  local name = display(u)
-  local rk = room_key(r)
-  local room = redis.call('HGET', rk, 'name')
-  local part_seq = 0
-  if leaving ~= '' then
-    part_seq = leave(u, name, leaving, 'left for ' .. room)
-  end
-  seat(u, r)
-  local seq = emit(r, line('JOIN', room, name))
-  redis.call('PUBLISH', P .. 'lobby', room)
-  local members = {}
-  for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-    members[i] = display(m)
-  end
-  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by')
-  local first, last = kept(r)
-  local start = last - tonumber(shown) + 1
-  if since ~= '' then
-    since = tonumber(since)
-    start = last - tonumber(bound) + 1
-    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
-  end
-  return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
-          part_seq, members, events(r, math.max(start, first), last), first, last}
-end
-
--- Everything a node's user u had, released: its rooms (with PARTs), its name.
-local function release(u, reason)
-  leave_all(u, display(u), reason)
-  redis.call('HDEL', USERS, u)
-end
-
--- Release every user of a node that is gone.
-local function harvest(node, reason)
-  redis.call('SREM', P .. 'nodes', node)
-  redis.call('DEL', P .. 'alive:' .. node)
-  local prefix = node .. ':'
-  local users = redis.call('HGETALL', USERS)
-  for i = 1, #users, 2 do
-    if string.sub(users[i + 1], 1, #prefix) == prefix then
-      release(users[i], reason)
-    end
-  end
-end
-
-local function make_room(r, name, owner, permanent, capacity, inc)
-  redis.call('HSET', room_key(r), 'name', name, 'owner', owner,
-             'permanent', permanent, 'capacity', capacity, 'seq', 0,
-             'inc', inc, 'ver', 0, 'created', redis.call('INCR', P .. 'counter'),
-             'topic', '', 'topic_by', '')
-  redis.call('HSET', ROOMS, r, name)
-end
-"""
-
-
-#: Published events a room keeps in Redis for nodes that missed them.
-LOG_SIZE = 1024
-
-_PRELUDE = _PRELUDE.replace("LOG_SIZE", str(LOG_SIZE))
-
-
-class Script:
-    """One Lua script: the shared prelude plus its own body, and its SHA-1.
-
-    Nodes call scripts by hash (``EVALSHA``) and send the source only when
-    Redis does not know it yet (after a restart, say), so neither the source
-    nor its hash is recomputed per message.
-    """
-
-    def __init__(self, name: str, body: str) -> None:
-        self.name = name
-        self.source = (_PRELUDE + body).encode()
-        self.sha = hashlib.sha1(self.source).hexdigest()
-
-
-#: ARGV: P, u, token, display, old u ('' when choosing a first name).
-#: A rename moves u's places, ownerships and arrival order to the new key.
+#: ARGV: P, u, token, display, old u ('' when choosing a first name),
+#: account ('' for none), takeover ('1': the session has just signed in to
+#: account u, so a session holding u is ended: "signed in elsewhere").
+#: A rename moves u's places, ownerships, arrival order and account to the
+#: new key.
 CLAIM = Script(
     "claim",
     r"""
-local u, token, name, old = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if old ~= '' and not holds(old, token) then return {'GONE'} end
-local v = redis.call('HGET', USERS, u)
-if v and string.sub(v, 1, #token + 1) ~= token .. ' ' then return {'TAKEN'} end
+if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
+  if ARGV[7] ~= '1' then return {'TAKEN'} end
+  end_session(u, 'signed in elsewhere')
+end
+if old ~= '' and old ~= u then redis.call('HDEL', SIGNED, old) end
+if account ~= '' then
+  redis.call('HSET', SIGNED, u, account)
+else
+  redis.call('HDEL', SIGNED, u)
+end
 if old == '' then
   redis.call('HSET', USERS, u, token .. ' ' .. name)
   return {'OK'}
@@ -312,6 +113,22 @@ redis.call('HSET', USERS, u, token .. ' ' .. name)
 for _, r in ipairs(rooms) do emit(r, line('NICK', old_name, name)) end
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
+""",
+)
+
+#: ARGV: P, u, token, account ('' for none). The account u's session is
+#: signed in to changed (/register, /unregister).
+SIGN = Script(
+    "sign",
+    r"""
+local u = ARGV[2]
+if not holds(u, ARGV[3]) then return 'GONE' end
+if ARGV[4] ~= '' then
+  redis.call('HSET', SIGNED, u, ARGV[4])
+else
+  redis.call('HDEL', SIGNED, u)
+end
+return 'OK'
 """,
 )
 
@@ -342,7 +159,11 @@ return enter(r, u, ARGV[9], ARGV[10], ARGV[11], ARGV[12])
 )
 
 #: ARGV: P, r, u, token, leaving ('' for none), history shown, since ('' for
-#: none), resume bound.
+#: none), resume bound, then the incarnation and ver of the facts the node
+#: checked the join against ('' and '' if it checked nothing). A room whose
+#: policy restricts joins (bans, invitations, a key) is entered only on such
+#: a check: ``RESTRICTED`` asks the node to read FACTS and decide, and
+#: ``CHANGED`` says the room changed since it did.
 JOIN = Script(
     "join",
     r"""
@@ -352,6 +173,11 @@ local rk = room_key(r)
 local room = redis.call('HGET', rk, 'name')
 if not room then return {'NO_SUCH_ROOM'} end
 if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
+if ARGV[9] ~= '' then
+  if not unchanged(r, ARGV[9], ARGV[10]) then return {'CHANGED'} end
+elseif redis.call('HGET', rk, 'restricted') == '1' then
+  return {'RESTRICTED'}
+end
 local capacity = redis.call('HGET', rk, 'capacity')
 if redis.call('ZCARD', members_key(r)) >= tonumber(capacity) then
   return {'ROOM_FULL', room, capacity}
@@ -411,16 +237,24 @@ return {'OK', events(r, math.max(first, last - tonumber(ARGV[5]) + 1), last)}
 """,
 )
 
-#: ARGV: P, r. What :mod:`chatroom.rules` decides on, and the guard to act on.
+#: ARGV: P, r, target u ('' for none). What :mod:`chatroom.rules` and
+#: :mod:`chatroom.moderation` decide on: the room's facts and policy (JSON),
+#: the owner's name if the owner is in the room, the guard to act on
+#: (incarnation, ver), and the target user as ``target`` describes them.
 FACTS = Script(
     "facts",
     r"""
 local r = ARGV[2]
 local info = redis.call('HMGET', room_key(r), 'name', 'permanent', 'owner',
-                        'capacity', 'inc', 'ver')
+                        'capacity', 'inc', 'ver', 'policy')
 if not info[1] then return {'NO_SUCH_ROOM'} end
-return {'OK', info[1], info[2], info[3] or '', info[4],
-        redis.call('ZCARD', members_key(r)), info[5], info[6]}
+local owner, owner_name = info[3] or '', ''
+if owner ~= '' and is_member(owner, r) then owner_name = display(owner) end
+local found = {}
+if ARGV[3] ~= '' then found = target(ARGV[3], r) end
+return {'OK', info[1], info[2], owner, info[4],
+        redis.call('ZCARD', members_key(r)), info[5], info[6], info[7] or '',
+        owner_name, found}
 """,
 )
 
@@ -488,15 +322,11 @@ return out
 PRIVMSG = Script(
     "privmsg",
     r"""
-local v = redis.call('HGET', USERS, ARGV[2])
-if not v then return {'NO_SUCH_USER'} end
-local space = string.find(v, ' ', 1, true)
-local token, to = string.sub(v, 1, space - 1), string.sub(v, space + 1)
-local colon = string.find(token, ':', 1, true)
-local data = line('PRIVMSG', ARGV[3], to, ARGV[4], ARGV[5])
-redis.call('PUBLISH', P .. 'node:' .. string.sub(token, 1, colon - 1),
-           string.sub(token, colon + 1) .. ' ' .. data)
-return {'OK', data, token}
+local s = session_of(ARGV[2])
+if not s then return {'NO_SUCH_USER'} end
+local data = line('PRIVMSG', ARGV[3], s.name, ARGV[4], ARGV[5])
+tell(s, data)
+return {'OK', data, s.token}
 """,
 )
 
