@@ -65,7 +65,7 @@ class ModerationContract(ContractBase):
         user.say(f"/{'create' if create else 'join'} {room}")
         yield self.expect(user, f"MEMBERS {room} ")
 
-    # -- accounts -------------------------------------------------------------------
+    # -- accounts ----------------------------------------------------------
 
     @defer.inlineCallbacks
     def test_a_registered_name_is_its_account_holders(
@@ -163,7 +163,7 @@ class ModerationContract(ContractBase):
                 ):
                     self.assertNotIn(secret, line)
 
-    # -- kicking and operators ----------------------------------------------------------
+    # -- kicking and operators ---------------------------------------------
 
     @defer.inlineCallbacks
     def test_kick_sends_the_user_to_the_lobby(self) -> Generator[Any, Any, None]:
@@ -191,7 +191,7 @@ class ModerationContract(ContractBase):
         self,
     ) -> Generator[Any, Any, None]:
         """/op lets bob kick; bob cannot kick the owner or op others; /deop ends it."""
-        alice, bob, carol, dave = yield self.in_room(
+        alice, bob, carol, _dave = yield self.in_room(
             "tea", "alice", "bob", "carol", "dave"
         )
         alice.say("/op bob")
@@ -213,7 +213,7 @@ class ModerationContract(ContractBase):
         self,
     ) -> Generator[Any, Any, None]:
         """Operator status given to a plain name ends with that session."""
-        alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
+        alice, bob, _carol = yield self.in_room("tea", "alice", "bob", "carol")
         alice.say("/op bob")
         yield self.expect(bob, "OP tea bob alice")
         bob.say("/quit")
@@ -223,7 +223,7 @@ class ModerationContract(ContractBase):
         yield self.enter(impostor, "tea")
         yield self.refused(impostor, "/kick carol", "NOT_ALLOWED")
 
-    # -- bans -------------------------------------------------------------------------------
+    # -- bans --------------------------------------------------------------
 
     @defer.inlineCallbacks
     def test_a_ban_by_account_survives_renames_and_reconnects(
@@ -277,7 +277,7 @@ class ModerationContract(ContractBase):
         yield self.refused(again, "/join tea", "BANNED")
         yield self.refused(alice, "/ban alice", "NOT_ALLOWED")
 
-    # -- private rooms ------------------------------------------------------------------------
+    # -- private rooms -----------------------------------------------------
 
     @defer.inlineCallbacks
     def test_invite_only_rooms_need_an_invitation(self) -> Generator[Any, Any, None]:
@@ -379,7 +379,7 @@ class ModerationContract(ContractBase):
         alice.say("/kick bob")
         yield self.expect(bob, "KICKED tea alice")
 
-    # -- server admins --------------------------------------------------------------------------
+    # -- server admins -----------------------------------------------------
 
     @defer.inlineCallbacks
     def test_admins_kill_ban_and_announce(self) -> Generator[Any, Any, None]:
