@@ -292,7 +292,7 @@ class LineCommands(DoorConnection):
             raise errors.name_registered(name)
         if signed_in:
             raise errors.not_allowed(f"you are signed in to {signed_in} already")
-        account = await self.server.accounts.register(name, password)
+        account = await self.server.accounts.register(name, password, self.host)
         await self.registry.set_account(self, account.key)
         self.send(format_line("REGISTERED", account.name))
 
