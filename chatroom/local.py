@@ -208,7 +208,11 @@ class LocalRegistry:
         return self.signed_in.get(member, "")
 
     async def claim_name(
-        self, member: Member, name: str, account: str | None = None
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
     ) -> bool:
         rules.check_name(name)
         key = name_key(name)
@@ -222,7 +226,7 @@ class LocalRegistry:
         )
         holder = self.users.get(key)
         if holder is not None and holder is not member:
-            if account != key:
+            if account != key or not takeover:
                 raise errors.name_taken(name)
             self._end(holder, "signed in elsewhere")
         if account:

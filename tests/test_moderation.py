@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from twisted.internet.defer import ensureDeferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
@@ -26,8 +25,8 @@ class RequireAccountTests(unittest.TestCase):
     still rename."""
 
     def test_only_accounts_get_a_name(self) -> None:
-        """A plain name gets ACCOUNT_REQUIRED; an account signs in and may
-        /nick to another unregistered name."""
+        """A plain name gets ACCOUNT_REQUIRED; newcomers register a free name
+        with ``/register NAME PASSWORD``, sign in later, and may /nick."""
         server = ChatServer(replace(CONFIG, require_account=True), clock=Clock())
         alice = FakeClient(server)
         alice.received()
@@ -39,10 +38,33 @@ class RequireAccountTests(unittest.TestCase):
                 "/login NAME PASSWORD"
             ],
         )
-        self.successResultOf(
-            ensureDeferred(server.accounts.register("alice", PASSWORD, "192.0.2.1"))
+        holder = FakeClient(server)
+        holder.send(f"/register bob {PASSWORD}")
+        self.assertIn("REGISTERED bob", holder.received())
+        alice.send(f"/register bob {PASSWORD}x")
+        self.assertEqual(alice.received()[0].split()[:2], ["ERR", "NAME_REGISTERED"])
+        alice.send(f"/register alice {PASSWORD}")
+        replies = alice.received()
+        self.assertEqual(
+            (replies[0], replies[-1]), ("WELCOME alice", "REGISTERED alice")
         )
-        alice.send(f"/login alice {PASSWORD}")
-        self.assertEqual(alice.received()[0], "WELCOME alice")
-        alice.send("/nick ally")
-        self.assertEqual(alice.received(), ["NICK alice ally"])
+        alice.send("/quit")
+        again = FakeClient(server)
+        again.send(f"/login alice {PASSWORD}")
+        self.assertEqual(again.received()[1], "WELCOME alice")
+        again.send("/nick ally")
+        self.assertEqual(again.received(), ["NICK alice ally"])
+
+    def test_registering_a_held_name_takes_nobody_over(self) -> None:
+        """``/register NAME PASSWORD`` of a name a plain user holds is
+        NAME_TAKEN, the holder keeps it, and no account is left behind."""
+        server = ChatServer(CONFIG, clock=Clock())
+        holder = FakeClient(server)
+        holder.send("carol")
+        newcomer = FakeClient(server)
+        newcomer.received()
+        newcomer.send(f"/register carol {PASSWORD}")
+        self.assertEqual(newcomer.received()[0].split()[:2], ["ERR", "NAME_TAKEN"])
+        self.assertFalse(holder.closing)
+        newcomer.send(f"/login carol {PASSWORD}")
+        self.assertEqual(newcomer.received()[0].split()[:2], ["ERR", "NO_SUCH_ACCOUNT"])

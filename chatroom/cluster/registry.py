@@ -201,7 +201,11 @@ class RedisRegistry:
         return token
 
     async def claim_name(
-        self, member: Member, name: str, account: str | None = None
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
     ) -> bool:
         rules.check_name(name)
         token = self._token(member)
