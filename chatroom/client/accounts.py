@@ -138,7 +138,7 @@ class SignIn:
             return False
         name, password = argument(text, 0), argument(text, 1)
         if name and not password:
-            self.model.ask_password(name, f"type the password for {name}")
+            self.model.ask_password(name, "")
         elif name:
             self.login(name, password)
         else:
@@ -163,11 +163,9 @@ class SignIn:
         self.pending = None
         model = self.model
         if code == "NAME_REGISTERED":
-            model.ask_password(name, f"{name} is a registered name: type its password")
+            model.ask_password(name, f"{name} is a registered name")
         elif code == "ACCOUNT_REQUIRED":
-            model.ask_password(
-                name, f"this server takes accounts only: type the password for {name}"
-            )
+            model.ask_password(name, "this server takes accounts only")
         elif code == "BAD_PASSWORD":
             self.credentials = None
             model.ask_password(name, f"wrong password for {name}; try again")

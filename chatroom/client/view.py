@@ -304,7 +304,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         caption = f"Password for {name}: " if asking else CAPTIONS[self.model.page]
         self.input.set_caption(("caption", caption))
         if asking:
-            self.name_prompt.set_text("Type its password and press Enter.")
+            self.name_prompt.set_text(f"Type the password for {name} and press Enter.")
             self.name_hint.set_text("(it is not shown) · esc: choose another name")
         else:
             self.name_prompt.set_text("Choose a username and press Enter.")

@@ -62,9 +62,7 @@ class PasswordFieldTests(unittest.TestCase):
         self.actions = RecordedActions()
         self.screen = ChatScreen(self.model, self.actions, "example:8080")
         feed(self.model, "HELLO chatroom 1 hi")
-        self.model.ask_password(
-            "alice", "alice is a registered name: type its password"
-        )
+        self.model.ask_password("alice", "alice is a registered name")
 
     def test_typed_password_is_masked(self) -> None:
         """What is typed shows as stars; the caption names the account."""
@@ -154,7 +152,7 @@ class SignInTests(SignInTestCase):
         self.assertEqual(self.server.sent(), ["alice"])
         self.server.answer("ERR NAME_REGISTERED alice is registered")
         rows = screen_text(self.screen)
-        self.assertIn("alice is a registered name: type its password", "\n".join(rows))
+        self.assertIn("alice is a registered name", "\n".join(rows))
         self.assertTrue(rows[-1].startswith("Password for alice: "))
         self.type_line(PASSWORD)
         self.assertEqual(self.server.sent(), [f"/login alice {PASSWORD}"])

@@ -231,3 +231,20 @@ class InvitedTests(ScreenTestCase):
         feed(self.model, "LEFT tea", "ROOMS 0")
         self.assertIn("announcement from root: restarting at 10:00", self.text())
         self.assertEqual(self.rings, 1)
+
+
+class RefusedJoinTests(ScreenTestCase):
+    """A /join refused by a ban, an invitation list or a key says so."""
+
+    def test_refusals_shown_in_the_lobby(self) -> None:
+        """Each refusal is an error line in the lobby, under the room list."""
+        feed(self.model, *IN_LOBBY)
+        for line, shown in (
+            ("ERR BANNED you are banned from tea", "! you are banned from tea"),
+            ("ERR INVITE_ONLY tea is invite-only", "! tea is invite-only"),
+            ("ERR BAD_KEY tea has a key: /join tea KEY", "! tea has a key"),
+        ):
+            with self.subTest(line=line):
+                feed(self.model, line)
+                self.assertIn(shown, self.text())
+                self.assertIn("error", attributes_of(self.screen, shown))

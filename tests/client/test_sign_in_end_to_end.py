@@ -138,9 +138,7 @@ class SignInEndToEndTests(ClientTestCase):
         alice = await self.signed_in()
         self.assertIn("you are alice", alice.text())
         self.accounts.received.clear()
-        assert alice.controller.protocol is not None
-        alice.controller.protocol.transport.abortConnection()
-        await alice.when(lambda model: not model.connected)
+        await alice.lose_connection()
         alice.clock.advance(1)
         await alice.when(alice.has_message("reconnected as alice"))
         self.assertIn(f"/login alice {PASSWORD}", self.accounts.received)
@@ -153,9 +151,7 @@ class SignInEndToEndTests(ClientTestCase):
         await bob.when(
             bob.has_message("bob is now your account and you are signed in to it")
         )
-        assert bob.controller.protocol is not None
-        bob.controller.protocol.transport.abortConnection()
-        await bob.when(lambda model: not model.connected)
+        await bob.lose_connection()
         bob.clock.advance(1)
         await bob.when(bob.has_message("reconnected as bob"))
         self.assertIn(f"/login bob {PASSWORD}", self.accounts.received)
