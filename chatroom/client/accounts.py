@@ -157,15 +157,24 @@ class SignIn:
         """An error on the username page; False when it is not about accounts.
 
         ``name`` is the bare name just tried; a ``/login`` tried its own.
+        Only an answer to a ``/login`` is a failed sign-in (a flood
+        refusal of a bare name, from an older server, is not).
         """
-        if self.pending is not None:
-            name = self.pending.account
-        self.pending = None
+        login, self.pending = self.pending, None
+        if login is not None:
+            name = login.account
         model = self.model
-        if code == "NAME_REGISTERED":
+        if code == "BANNED":
+            self.credentials = None
+            model.ask_name(text or f"{name} is banned from this server")
+        elif not name:
+            return False  # e.g. /nick to a registered name: the error says it
+        elif code == "NAME_REGISTERED":
             model.ask_password(name, f"{name} is a registered name")
         elif code == "ACCOUNT_REQUIRED":
             model.ask_password(name, "this server takes accounts only")
+        elif login is None:
+            return False
         elif code == "BAD_PASSWORD":
             self.credentials = None
             model.ask_password(name, f"wrong password for {name}; try again")
@@ -174,9 +183,6 @@ class SignIn:
         elif code == "NO_SUCH_ACCOUNT":
             self.credentials = None
             model.ask_name(f"there is no account called {name}: choose a username")
-        elif code == "BANNED":
-            self.credentials = None
-            model.ask_name(text or f"{name} is banned from this server")
         else:
             return False
         return True

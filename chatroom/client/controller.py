@@ -471,6 +471,10 @@ class ChatController:
             self._send(self.wanted_name, typed=True)
         elif page == Page.USERNAME and self.accounts.typed_login(text):
             self._cancel_name_retry()
+        elif page == Page.USERNAME and text.split(" ", 1)[0].lower() == "/nick":
+            self.wanted_name = text.split(" ", 1)[-1].strip()  # as a bare name
+            self.accounts.plain_name()
+            self._send(text, typed=True)
         elif page == Page.LOBBY and not text.startswith("/"):
             return self._enter_room(text.strip())
         else:

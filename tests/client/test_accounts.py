@@ -220,6 +220,16 @@ class SignInTests(SignInTestCase):
         )
         self.assertIsNone(self.model.password_for)
 
+    def test_nick_to_a_registered_name(self) -> None:
+        """``/nick NAME`` on the username page is a name like any other: a
+        registered one asks for its own password, not an earlier name's."""
+        self.server.say("HELLO chatroom 1 hi")
+        self.type_line("bob")
+        self.server.answer("ERR NAME_TAKEN bob is taken")
+        self.type_line("/nick alice")
+        self.server.answer("ERR NAME_REGISTERED alice is registered")
+        self.assertEqual(self.model.password_for, "alice")
+
     def test_esc_goes_back_to_the_name(self) -> None:
         """Esc at the password prompt clears it and asks for a name again."""
         self.server.say("HELLO chatroom 1 hi")
