@@ -22,7 +22,7 @@ from chatroom.client.editing import (
     NameCompleter,
     completion_candidates,
 )
-from chatroom.client.keys import is_command_key
+from chatroom.client.keys import is_command_key, keys_for
 from chatroom.client.model import Change, LogEntry, Page, SessionModel
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
@@ -305,7 +305,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         self.input.set_caption(("caption", caption))
         if asking:
             self.name_prompt.set_text(f"Type the password for {name} and press Enter.")
-            self.name_hint.set_text("(it is not shown) · esc: choose another name")
+            back = keys_for("CANCEL")[0]
+            self.name_hint.set_text(f"(it is not shown) · {back}: choose another name")
         else:
             self.name_prompt.set_text("Choose a username and press Enter.")
             self.name_hint.set_text(
@@ -319,7 +320,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         contents = self.lobby.contents
         shown = self.alert in (widget for widget, _options in contents)
         if self.model.alert:
-            self.alert.original_widget.set_text(f" *** {self.model.alert} · esc: hide")
+            hide = keys_for("CANCEL")[0]
+            self.alert.original_widget.set_text(
+                f" *** {self.model.alert} · {hide}: hide"
+            )
             if not shown:
                 contents.insert(1, (self.alert, self.lobby.options("pack")))
         elif shown:

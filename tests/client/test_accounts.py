@@ -12,7 +12,7 @@ from pathlib import Path
 
 from twisted.trial import unittest
 
-from chatroom.client.accounts import masked, secret_start
+from chatroom.client.accounts import Credentials, masked, secret_start
 from chatroom.client.controller import Backoff, ChatController
 from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import Page, SessionModel
@@ -45,6 +45,13 @@ class MaskingTests(unittest.TestCase):
     def test_every_length_looks_the_same(self) -> None:
         """A masked password does not give away its length."""
         self.assertEqual(masked("/register a"), masked("/register abcdefghijklmnop"))
+
+    def test_held_password_not_in_a_repr(self) -> None:
+        """The held credentials print without the password (a traceback or
+        a debugging print shows the account only)."""
+        held = Credentials("alice", PASSWORD)
+        self.assertNotIn(PASSWORD, repr(held))
+        self.assertIn("alice", repr(held))
 
     def test_other_lines_untouched(self) -> None:
         """Messages, other commands and a message that merely mentions
