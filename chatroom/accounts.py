@@ -17,8 +17,9 @@ doubling to at most 60 s, so a guesser gets about one guess a minute and
 the real user waits at most a minute after the guesser's last try; an
 address that has signed in to the account before is exempt from the
 name's back-off, so an attacker elsewhere cannot lock its owner out at all.
-Per address, 5 failures are free, then 1 s doubling to 15 minutes. Both are
-forgotten after 15 quiet minutes (``docs/operations.md``, *Accounts*).
+Per address, 5 failures are free, then 1 s doubling to 15 minutes. A name's
+failures are forgotten after 15 quiet minutes, an address's after an hour
+(``docs/operations.md``, *Accounts*).
 """
 
 from __future__ import annotations
@@ -125,13 +126,17 @@ class Accounts:
         self.hasher = hasher
         self.admins = frozenset(name_key(name) for name in admins)
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
-        self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=900)
+        self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
+        #: Wrong passwords given by a signed-in session (``/password``,
+        #: ``/unregister``), per account: guessers at the sign-in cannot
+        #: slow its owner down here.
+        self.in_session = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     def is_admin(self, account: str) -> bool:
         return bool(account) and account in self.admins
 
-    async def register(self, name: str, password: str) -> Account:
+    async def register(self, name: str, password: str, address: str) -> Account:
         """Register ``name`` (the caller holds it) with ``password``."""
         check_new_password(password)
         key = name_key(name)
@@ -140,6 +145,7 @@ class Accounts:
         account = Account(key, name, await self._hash(password))
         if not await self.store.create(account):
             raise errors.name_registered(name)
+        self._remember(key, address)
         self.log.info("{name} registered", name=name)
         return account
 
@@ -152,18 +158,27 @@ class Accounts:
         """
         rules.check_name(name)
         key = name_key(name)
-        self._check_throttles(key, address)
+        wait = self.by_address.wait(address)
+        if wait:
+            raise errors.sign_in_throttled("from your address", wait)
+        if (key, address) not in self._known:
+            wait = self.by_name.wait(key)
+            if wait:
+                raise errors.sign_in_throttled("for this name", wait)
         account = await self.store.get(key)
         if account is None:
             self.by_address.failed(address)
             raise errors.no_such_account(name)
         if await self.store.is_server_banned([account_mask(key)]):
             raise errors.banned_from_server()
-        await self._verify(account, password, address)
-        self._known[(key, address)] = None
-        self._known.move_to_end((key, address))
-        while len(self._known) > KNOWN_ADDRESSES * 1000:
-            self._known.popitem(last=False)
+        if not await self._matches(account, password):
+            self.by_name.failed(key)
+            self.by_address.failed(address)
+            raise self._failed(account, address)
+        # The name's count is not cleared: a guesser elsewhere would get its
+        # free tries back every time the owner signs in.
+        self.by_address.succeeded(address)
+        self._remember(key, address)
         return account
 
     async def change_password(
@@ -192,37 +207,39 @@ class Accounts:
         """The caller's own account, re-checking its password (throttled too)."""
         if not account_key:
             raise errors.not_signed_in()
-        self._check_throttles(account_key, address)
+        wait = self.in_session.wait(account_key)
+        if wait:
+            raise errors.sign_in_throttled("for this account", wait)
         account = await self.store.get(account_key)
         if account is None:
             raise errors.not_signed_in()
-        await self._verify(account, password, address)
+        if not await self._matches(account, password):
+            self.in_session.failed(account_key)
+            raise self._failed(account, address)
+        self.in_session.succeeded(account_key)
         return account
 
-    def _check_throttles(self, key: str, address: str) -> None:
-        wait = self.by_address.wait(address)
-        if wait:
-            raise errors.sign_in_throttled("from your address", wait)
-        if (key, address) not in self._known:
-            wait = self.by_name.wait(key)
-            if wait:
-                raise errors.sign_in_throttled("for this name", wait)
+    def _remember(self, key: str, address: str) -> None:
+        """``address`` has signed in to ``key``: exempt from the name's back-off."""
+        self._known[(key, address)] = None
+        self._known.move_to_end((key, address))
+        while len(self._known) > KNOWN_ADDRESSES * 1000:
+            self._known.popitem(last=False)
 
-    async def _verify(self, account: Account, password: str, address: str) -> None:
-        if await self.run(lambda: self._matches(account.hash, password)):
-            self.by_name.succeeded(account.key)
-            self.by_address.succeeded(address)
-            return
-        self.by_name.failed(account.key)
-        self.by_address.failed(address)
+    async def _matches(self, account: Account, password: str) -> bool:
+        """Whether ``password`` is the account's, checked on the hashing thread."""
+        matched: bool = await self.run(lambda: self._verify(account.hash, password))
+        return matched
+
+    def _failed(self, account: Account, address: str) -> Exception:
         self.log.info(
             "failed sign-in to {name} from {address}",
             name=account.name,
             address=address,
         )
-        raise errors.bad_password()
+        return errors.bad_password()
 
-    def _matches(self, hashed: str, password: str) -> bool:
+    def _verify(self, hashed: str, password: str) -> bool:
         """On the hashing thread."""
         try:
             return bool(self.hasher.verify(hashed, password))

@@ -48,6 +48,7 @@ Commands (in a room, any other line is a message to everyone in it):
 /watch on|off     push room list changes while in the lobby
 /login NAME PASSWORD   sign in to an account (instead of a name)
 /register PASSWORD     make your name an account
+/register NAME PASSWORD   (before choosing a name) register NAME and sign in
 /password OLD NEW      change your password
 /unregister PASSWORD   give up your account
 Moderating the room you are in (owner and operators):
@@ -111,7 +112,7 @@ class LineCommands(DoorConnection):
         "watch": ("do_watch", _NAMED),
         "delete": ("do_delete", _NAMED),
         "login": ("do_login", _UNNAMED),
-        "register": ("do_register", _NAMED),
+        "register": ("do_register", _ANY),
         "password": ("do_password", _NAMED),
         "unregister": ("do_unregister", _NAMED),
         "op": ("do_op", _IN_ROOM),
@@ -169,8 +170,10 @@ class LineCommands(DoorConnection):
 
     # -- the username state -----------------------------------------------------
 
-    async def choose_name(self, name: str, account: str | None = None) -> None:
-        await self.registry.claim_name(self, name, account)
+    async def choose_name(
+        self, name: str, account: str | None = None, takeover: bool = True
+    ) -> None:
+        await self.registry.claim_name(self, name, account, takeover)
         self.name = name
         self.state = LOBBY
         self.named()
@@ -285,6 +288,9 @@ class LineCommands(DoorConnection):
         await self.choose_name(account.name, account=account.key)
 
     async def do_register(self, args: str) -> None:
+        if self.state == USERNAME:
+            await self.register_new_name(args)
+            return
         password = single_word(args, "/register PASSWORD")
         signed_in = self.registry.account_of(self)
         name = str(self.name)
@@ -292,8 +298,22 @@ class LineCommands(DoorConnection):
             raise errors.name_registered(name)
         if signed_in:
             raise errors.not_allowed(f"you are signed in to {signed_in} already")
-        account = await self.server.accounts.register(name, password)
+        account = await self.server.accounts.register(name, password, self.host)
         await self.registry.set_account(self, account.key)
+        self.send(format_line("REGISTERED", account.name))
+
+    async def register_new_name(self, args: str) -> None:
+        """``/register NAME PASSWORD`` before having a name: register a free
+        name and sign in to it (how users join a ``--require-account``
+        server). A name someone holds is ``NAME_TAKEN``: nobody is taken over."""
+        name, password = two_words(args, "/register NAME PASSWORD")
+        rules.check_name(name)
+        account = await self.server.accounts.register(name, password, self.host)
+        try:
+            await self.choose_name(account.name, account.key, takeover=False)
+        except BaseException:
+            await self.registry.accounts.delete(account.key)
+            raise
         self.send(format_line("REGISTERED", account.name))
 
     async def do_password(self, args: str) -> None:

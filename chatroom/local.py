@@ -12,6 +12,8 @@ comes from :mod:`chatroom.rules`; every refusal from :mod:`chatroom.errors`.
 
 from __future__ import annotations
 
+import secrets
+
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
@@ -63,6 +65,9 @@ class LocalRegistry:
         self.signed_in: dict[Member, str] = {}
         self.sessions: dict[Member, str] = {}
         self._next_session = 0
+        #: Sessions are ``prefix:number``, the prefix new with each process,
+        #: so a grant stored with a room never matches a later session.
+        self._session_prefix = secrets.token_hex(4)
         self.admins = frozenset(name_key(name) for name in config.admins)
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
@@ -195,14 +200,19 @@ class LocalRegistry:
         session = self.sessions.get(member)
         if session is None:
             self._next_session += 1
-            session = self.sessions[member] = str(self._next_session)
+            session = f"{self._session_prefix}:{self._next_session}"
+            self.sessions[member] = session
         return session
 
     def account_of(self, member: Member) -> str:
         return self.signed_in.get(member, "")
 
     async def claim_name(
-        self, member: Member, name: str, account: str | None = None
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
     ) -> bool:
         rules.check_name(name)
         key = name_key(name)
@@ -216,7 +226,7 @@ class LocalRegistry:
         )
         holder = self.users.get(key)
         if holder is not None and holder is not member:
-            if account != key:
+            if account != key or not takeover:
                 raise errors.name_taken(name)
             self._end(holder, "signed in elsewhere")
         if account:
@@ -313,7 +323,8 @@ class LocalRegistry:
         if member in room.members:
             raise errors.already_in_room(room.name)
         facts = room.facts()  # checked before leaving: a refusal keeps us there
-        moderation.check_entry(facts, self._actor(member), key)
+        if room.policy.restricted:  # open rooms (most) need no actor
+            moderation.check_entry(facts, self._actor(member), key)
         rules.check_space(facts)
         self._enter(member, room, leaving, since)
 

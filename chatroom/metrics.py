@@ -193,11 +193,15 @@ class MeteredRegistry:
         self.inner.watch_lobby(member, watching)
 
     async def claim_name(
-        self, member: Member, name: str, account: str | None = None
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
     ) -> bool:
         started = time.perf_counter()
         try:
-            return await self.inner.claim_name(member, name, account)
+            return await self.inner.claim_name(member, name, account, takeover)
         finally:
             self._observe("claim_name", started)
 

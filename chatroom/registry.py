@@ -76,14 +76,19 @@ class Registry(Protocol):
         """Every session is closed: let go of shared state before exiting."""
 
     async def claim_name(
-        self, member: Member, name: str, account: str | None = None
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
     ) -> bool:
         """Give ``name`` to ``member`` (its first, or instead of its old one).
 
         ``account``: the account the member has just signed in to (its
         password checked by the caller): the name is that account's, and a
-        session holding it is disconnected (``signed in elsewhere``). None
-        keeps the account the member is signed in to, if any.
+        session holding it is disconnected (``signed in elsewhere``) unless
+        ``takeover`` is False (a name just registered: ``NAME_TAKEN``).
+        None keeps the account the member is signed in to, if any.
 
         Returns True if the rename was announced (``NICK``) to rooms the
         member is in, which then includes the member itself.

@@ -62,9 +62,9 @@ class User:
         return self.lines[self.seen :]
 
 
-class HandlerContract:
-    """What users of every registry see; subclasses mix in a TestCase and
-    provide ``server``."""
+class ContractBase:
+    """Users talking to ``server`` (subclasses mix in a TestCase and
+    provide it), with replies awaited however the registry answers."""
 
     server: ChatServer
 
@@ -103,6 +103,10 @@ class HandlerContract:
             for joiner in names[index + 1 :]:
                 yield self.expect(user, f"JOIN {room} {joiner}")
         return users
+
+
+class HandlerContract(ContractBase):
+    """What users of every registry see."""
 
     @defer.inlineCallbacks
     def test_names_are_unique_whatever_the_case(self) -> Generator[Any, Any, None]:

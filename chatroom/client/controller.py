@@ -15,6 +15,13 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.python.failure import Failure
 
 from chatroom.client import keys
+from chatroom.client.accounts import (
+    Credentials,
+    SignIn,
+    is_secret,
+    masked,
+    session_ended,
+)
 from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.sending import Outgoing, SendQueue
@@ -76,11 +83,15 @@ class ChatController:
         on_exit: Callable[[], None] = lambda: None,
         backoff: Backoff | None = None,
         send_clock: IReactorTime | None = None,
+        password: str | None = None,
     ) -> None:
         """Args:
         send_clock: paces lines to the server (default ``clock``); the
             server's flood limit runs on real time, so tests that fake
             ``clock`` against a real server pass the reactor here.
+        password: sign in to the ``username`` account with it, without
+            asking (``CHATROOM_PASSWORD``); otherwise a registered name
+            asks for its password on the username page.
         """
         self.model = model
         self.connect = connect
@@ -116,6 +127,15 @@ class ChatController:
         self._name_retry: IDelayedCall | None = None
         self._name_attempts = 0
         self._quit_timeout: IDelayedCall | None = None
+        given = Credentials(username, password) if username and password else None
+        #: Signing in, and the password held to sign in again after a reconnect.
+        self.accounts = SignIn(model, self._send, given)
+        #: The keys typed with ``/join ROOM KEY``, by folded room name, so a
+        #: rejoin after a reconnect gets into a room with a key (memory only).
+        self.room_keys: dict[str, str] = {}
+        #: Why the server ended the session for good (signed in elsewhere,
+        #: killed, banned): no reconnecting until the user asks.
+        self.ended: str | None = None
 
     # -- connecting ----------------------------------------------------------------
 
@@ -157,9 +177,14 @@ class ChatController:
         self._countdown = self.clock.callLater(1.0, self._tick) if left > 1 else None
 
     def retry_now(self) -> None:
-        """Reconnect at once instead of waiting out the backoff (the retry key)."""
+        """Reconnect at once instead of waiting out the backoff (the retry key);
+        after the server ended the session for good, reconnect because the
+        user asked to (and sign in again, taking the account back)."""
         if self._retry is not None and self._retry.active():
             self._retry.cancel()
+            self._attempt_reconnect()
+        elif self.ended is not None and self.protocol is None and not self.quitting:
+            self.ended = None
             self._attempt_reconnect()
 
     def _cancel(self, call: IDelayedCall | None) -> None:
@@ -182,9 +207,13 @@ class ChatController:
         model = self.model
         if event.name == "PONG" and self.outbox.pong(event.text):
             return
+        answering = self.outbox.answering
         if (
             event.name == "ERR"
             and event.fields[:1] == ("RATE_LIMITED",)
+            # Refusing a password line means too many failed sign-ins: it
+            # must not be sent again, the user has to wait.
+            and not (answering is not None and is_secret(answering.text))
             and self.outbox.rate_limited(event.text) is not None
         ):
             return  # _refused says which line, and it is sent again
@@ -218,13 +247,28 @@ class ChatController:
         self.wanted_room = model.room
         self.reconnecting = True
         why = model.bye_reason or reason.getErrorMessage() or "connection lost"
-        model.note(f"connection lost: {why}; reconnecting", EntryKind.ERROR)
+        self.ended = session_ended(model.bye_reason)
+        if self.ended is None:
+            model.note(f"connection lost: {why}; reconnecting", EntryKind.ERROR)
         for line in lost:
-            # Typed lines are in the input history (Up recalls them). A line
-            # already written may or may not have reached the server.
+            # Typed lines are in the input history (Up recalls them), except
+            # those with a password. A line already written may or may not
+            # have reached the server.
             what = "not confirmed" if line.token else "not sent"
-            model.note(f"{what} (↑ recalls it): {line.text}", EntryKind.ERROR)
-        self._schedule_reconnect(why)
+            recall = "type it again" if is_secret(line.text) else "↑ recalls it"
+            model.note(f"{what} ({recall}): {masked(line.text)}", EntryKind.ERROR)
+        if self.ended is None:
+            self._schedule_reconnect(why)
+            return
+        # Coming back on our own would fight the other session (or the admin).
+        retry, leave = keys.keys_for("RETRY_NOW")[0], keys.keys_for("QUIT")[0]
+        model.note_alert(
+            f"Disconnected: {self.ended}. Not reconnecting: {retry} reconnects "
+            f"(and signs in again), {leave} quits."
+        )
+        model.note_disconnected(
+            f"disconnected for good · {retry}: reconnect · {leave}: quit"
+        )
 
     def _probe_lag(self) -> None:
         """Measure the round trip now and every LAG_PROBE_SECONDS."""
@@ -234,14 +278,20 @@ class ChatController:
 
     def _refused(self, line: Outgoing) -> None:
         self.model.note(
-            f"the server refused “{line.text}” ({line.refused}); sending it again",
+            f"the server refused “{masked(line.text)}” ({line.refused}); "
+            "sending it again",
             EntryKind.ERROR,
         )
 
     # -- reacting to events ----------------------------------------------------
 
     def _after_HELLO(self, event: Event, was_page: Page) -> None:
+        if self.accounts.greet():
+            return  # signed in with the password held for the session
+        if self.model.password_for is not None:
+            return  # the password prompt is still up: the user signs in
         if self.wanted_name:
+            self.accounts.plain_name()
             self._send(self.wanted_name)
         elif self.reconnecting:
             self.model.note("reconnected; choose a username")
@@ -250,6 +300,7 @@ class ChatController:
     def _after_WELCOME(self, event: Event, was_page: Page) -> None:
         self._cancel_name_retry()
         self._name_attempts = 0
+        self.accounts.welcomed()
         if self.watch:
             self._send("/watch on")
         name = self.model.own_name
@@ -309,13 +360,27 @@ class ChatController:
         self.wanted_room = None
 
     _after_DELETED = _after_LEFT
+    _after_KICKED = _after_LEFT
+
+    def _after_REGISTERED(self, event: Event, was_page: Page) -> None:
+        answering = self.outbox.answering
+        self.accounts.confirmed(event, answering.text if answering else "")
+
+    _after_PASSWORD_CHANGED = _after_REGISTERED
+    _after_UNREGISTERED = _after_REGISTERED
 
     def _after_NICK(self, event: Event, was_page: Page) -> None:
         self._set_ready_status()
 
     def _after_ERR(self, event: Event, was_page: Page) -> None:
         code = event.fields[0] if event.fields else ""
-        if was_page == Page.USERNAME and self.reconnecting:
+        if was_page == Page.USERNAME and self.accounts.refused(
+            code, event.text, self.wanted_name or ""
+        ):
+            self._cancel_name_retry()
+            if code == "BANNED":
+                self.reconnecting = False
+        elif was_page == Page.USERNAME and self.reconnecting:
             if code == "NAME_TAKEN" and self._name_attempts < NAME_RETRIES:
                 # After a network failure the server keeps our old session,
                 # and so our name, until that session's ping times out.
@@ -359,7 +424,9 @@ class ChatController:
         """``/join ROOM``, resuming after the newest message seen there if any
         (``since``), so nothing said while we were away is lost or repeated."""
         last = self.model.last_ids.get(log_key(Page.ROOM, room))
-        return f"/join {room}" if last is None else f"/join {room} since {last}"
+        key = self.room_keys.get(name_key(room))
+        line = f"/join {room}" if key is None else f"/join {room} {key}"
+        return line if last is None else f"{line} since {last}"
 
     def _note_rejoin(self, text: str) -> None:
         """News about rejoining goes in that room's log, where the user will be."""
@@ -400,12 +467,53 @@ class ChatController:
         if page == Page.USERNAME and not text.startswith("/"):
             self._cancel_name_retry()  # the user chose instead
             self.wanted_name = text.strip()
+            self.accounts.plain_name()
             self._send(self.wanted_name, typed=True)
+        elif page == Page.USERNAME and self.accounts.typed_login(text):
+            self._cancel_name_retry()
+        elif page == Page.USERNAME and text.split(" ", 1)[0].lower() == "/nick":
+            self.wanted_name = text.split(" ", 1)[-1].strip()  # as a bare name
+            self.accounts.plain_name()
+            self._send(text, typed=True)
         elif page == Page.LOBBY and not text.startswith("/"):
             return self._enter_room(text.strip())
         else:
+            self._remember_key(text)
             self._send(text, typed=True)
         return True
+
+    def _remember_key(self, text: str) -> None:
+        """``/join ROOM KEY``: keep the key, for rejoining after a reconnect."""
+        words = text.split()
+        if len(words) >= 3 and words[0].lower() == "/join" and words[2] != "since":
+            self.room_keys[name_key(words[1])] = words[2]
+
+    def sign_in(self, password: str) -> bool:
+        """The password typed at the username page's prompt: ``/login``.
+
+        False (the prompt keeps it) when there is nothing to send yet.
+        """
+        name = self.model.password_for
+        if name is None or not password.strip():
+            return False
+        if self.protocol is None:
+            self.model.ask_password(name, "not connected: press Enter once it is")
+            return False
+        if any(character.isspace() for character in password):
+            self.model.ask_password(name, "a password has no spaces")
+            return False
+        self._cancel_name_retry()
+        self.wanted_name = name
+        self.accounts.login(name, password)
+        return True
+
+    def cancel(self) -> None:
+        """Esc: from the password prompt back to the name; in the lobby,
+        hide the notice (a kick, an invitation) the user has read."""
+        if self.model.page == Page.USERNAME and self.model.password_for:
+            self.accounts.cancel()
+        else:
+            self.model.dismiss_alert()
 
     def _enter_room(self, room: str) -> bool:
         """A name typed in the lobby: join it if it exists, else create it."""

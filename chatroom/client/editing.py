@@ -11,22 +11,38 @@ from collections.abc import Callable, Sequence
 
 Edit = Callable[[str, int], tuple[str, int]]
 
-#: The commands the server knows, plus the client's own, for completion.
+#: The commands the server knows, plus the client's own, for completion
+#: (``/login`` is the username page's, which completes nothing).
 COMMANDS = (
+    "/ban",
+    "/bans",
     "/create",
     "/delete",
+    "/deop",
     "/help",
+    "/info",
+    "/invite",
     "/join",
+    "/kick",
     "/leave",
     "/list",
     "/me",
     "/msg",
     "/nick",
+    "/op",
+    "/password",
     "/quit",
+    "/register",
+    "/set",
     "/topic",
+    "/unban",
+    "/unregister",
     "/watch",
     "/who",
 )
+
+#: What ``/set`` sets (docs/protocol.md, *Moderation*).
+ROOM_SETTINGS = ("invite-only", "key", "topic-lock", "keep")
 
 
 def _word_start(text: str, cursor: int, is_part: Callable[[str], bool]) -> int:
@@ -85,8 +101,9 @@ def completion_candidates(
 
     Commands after ``/``; room names after ``/join`` and ``/delete`` (and
     at the start of a lobby line, where a name joins or creates a room);
-    every user seen after ``/msg``; in a room, members first, and a name at
-    the start of the line is addressed (``name: ``).
+    every user seen after ``/msg``; the settings after ``/set``; in a room,
+    members first (so ``/kick``, ``/op``, ``/invite`` ... complete them),
+    and a name at the start of the line is addressed (``name: ``).
     """
     words = text[:start].split()
     if not words:
@@ -103,6 +120,8 @@ def completion_candidates(
             return _unique([*members, *users]), " "
         if command == "/watch":
             return ["on", "off"], ""
+        if command == "/set":
+            return list(ROOM_SETTINGS), " "
     return _unique([*members, *users]), " "
 
 

@@ -49,6 +49,10 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
     },
     "WORD_BACK": {"keys": ["meta b"], "help_text": "Back one word"},
     "WORD_FORWARD": {"keys": ["meta f"], "help_text": "Forward one word"},
+    "CANCEL": {
+        "keys": ["esc"],
+        "help_text": "Password prompt: back; lobby: hide notice",
+    },
     "QUIT": {"keys": ["ctrl c"], "help_text": "Leave (as /quit does)"},
     "RETRY_NOW": {"keys": ["ctrl r"], "help_text": "Reconnect now (when disconnected)"},
 }
@@ -93,8 +97,13 @@ def help_lines() -> list[str]:
     lines = []
     for binding in KEY_BINDINGS.values():
         keys = ", ".join(binding["keys"])
-        lines.append(f"{keys:<16} {binding['help_text']}")
-    lines.append(f"{'mouse wheel':<16} Scroll the log")
-    lines.append(f"{'/help':<16} This list, then the server's commands")
-    lines.append(f"{'/quit [reason]':<16} Leave the server")
+        lines.append(f"{keys:<18} {binding['help_text']}")
+    lines.append(f"{'mouse wheel':<18} Scroll the log")
+    lines.append(f"{'/help':<18} This list, then the server's commands")
+    lines.append(f"{'/quit [reason]':<18} Leave the server")
+    # The account commands: their passwords are never shown, logged or
+    # recalled, which is worth saying where the user looks for commands.
+    lines.append(f"{'/register PW':<18} Make your name an account (PW hidden)")
+    lines.append(f"{'/password OLD NEW':<18} Change its password")
+    lines.append(f"{'/unregister PW':<18} Make it a plain name again")
     return lines

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from chatroom.client.model import Change, EntryKind, LogEntry, SessionModel
+from chatroom.client.entries import Change, EntryKind, LogEntry
+from chatroom.client.model import SessionModel
 from chatroom.client.widgets import plain_text
 
 

@@ -54,7 +54,11 @@ def parse_arguments(
     )
     parser.add_argument("host", nargs="?", help="server host name or address")
     parser.add_argument("port", nargs="?", type=int, help="server port")
-    parser.add_argument("--username", help="take this name without asking")
+    parser.add_argument(
+        "--username",
+        help="take this name without asking (a registered one asks for its "
+        "password, or signs in with $CHATROOM_PASSWORD)",
+    )
     parser.add_argument("--tls", action="store_true", help="connect with TLS")
     trust = parser.add_mutually_exclusive_group()
     trust.add_argument("--ca", type=Path, help="CA certificate (PEM) to trust (TLS)")
@@ -153,6 +157,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         address,
         username=arguments.username,
         on_exit=leave,
+        # Never an option or a setting: command lines and files are read
+        # by others; the environment is the user's own.
+        password=os.environ.get("CHATROOM_PASSWORD") or None,
     )
 
     display = urwid.display.raw.Screen()

@@ -3,111 +3,46 @@
 The model applies :class:`chatroom.wire.Event` objects in order and tells
 its listeners what changed; it never touches the network or the screen, so
 it is tested by feeding it events. The controller adds what only it knows
-(connection lost, reconnecting) through the ``note_*`` methods.
+(connection lost, reconnecting) through the ``note_*`` methods. What it
+produces (pages, log entries, changes) is described in :mod:`.entries`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import StrEnum
 
 from twisted.internet.defer import Deferred
 
+from chatroom.client.entries import (
+    Change,
+    EntryKind,
+    LogEntry,
+    Page,
+    RoomListing,
+    log_key,
+    mentions,
+)
+from chatroom.client.moderation import DESCRIBERS, describe
 from chatroom.text import name_key
 from chatroom.wire import Event, parse_time
 
-
-class Page(StrEnum):
-    """The client's pages follow the server's connection states."""
-
-    CONNECTING = "connecting"
-    USERNAME = "username"
-    LOBBY = "lobby"
-    ROOM = "room"
-
-
-class EntryKind(StrEnum):
-    """What a log line is; the view styles each kind apart."""
-
-    MESSAGE = "message"
-    ACTION = "action"
-    JOIN = "join"
-    PART = "part"
-    NICK = "nick"
-    TOPIC = "topic"
-    PRIVATE = "private"
-    NOTICE = "notice"
-    ERROR = "error"
-    HELP = "help"
-    EARLIER = "earlier"  # the "earlier messages" marker before history
-
-
-class Change(StrEnum):
-    """What a listener is told changed."""
-
-    PAGE = "page"
-    ROOMS = "rooms"
-    MEMBERS = "members"
-    HEADER = "header"
-    LOG = "log"
-    STATUS = "status"
-    NAME_PROBLEM = "name_problem"
-    #: The log shown is another page's (each page and room keeps its own).
-    LOG_SWITCH = "log_switch"
-    #: Older lines (a ``/history`` reply) were put at the top of the log shown;
-    #: the entry passed along is the first line that was there before.
-    LOG_OLDER = "log_older"
-
-
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One line of the log, kept as data so the view decides its looks."""
-
-    kind: EntryKind
-    text: str = ""
-    user: str = ""
-    time: float | None = None
-    earlier: bool = False  # came from the room's history on joining
-    mentions_me: bool = False
-    target: str = ""  # the recipient of a private message
-    id: int | None = None  # a stored event's id (the server's ``@ID``)
-
-
-@dataclass(frozen=True, slots=True)
-class RoomListing:
-    """One room of the lobby list."""
-
-    name: str
-    members: int
-    capacity: int
-    topic: str = ""
-
-
 Listener = Callable[[Change, LogEntry | None], None]
 
-#: Errors that mean the name just tried was refused, so the prompt asks again.
-NAME_ERRORS = frozenset({"BAD_NAME", "NAME_TAKEN"})
-
-
-def log_key(page: Page, room: str | None = None) -> str:
-    """Which log a page shows: one for the name prompt, the lobby, each room.
-
-    Rooms are keyed as the server compares names, so ``Tea`` is ``tea``.
-    """
-    if page == Page.ROOM and room:
-        return f"room:{name_key(room)}"
-    return "lobby" if page == Page.LOBBY else "username"
-
-
-def mentions(name: str | None, text: str) -> bool:
-    """Whether ``text`` names ``name`` as a whole word (ignoring case)."""
-    if not name:
-        return False
-    pattern = rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)"
-    return re.search(pattern, text, re.IGNORECASE) is not None
+#: Errors that mean the name (or sign-in) just tried was refused, so the
+#: username page shows why and asks again.
+NAME_ERRORS = frozenset(
+    {
+        "BAD_NAME",
+        "NAME_TAKEN",
+        "NAME_REGISTERED",
+        "ACCOUNT_REQUIRED",
+        "BAD_PASSWORD",
+        "NO_SUCH_ACCOUNT",
+        "RATE_LIMITED",
+        "BANNED",
+    }
+)
 
 
 def _number(text: str) -> int:
@@ -126,6 +61,12 @@ class SessionModel:
         self.greeting = ""
         self.own_name: str | None = None
         self.name_problem = ""
+        #: The registered name whose password the username page asks for
+        #: (None: it asks for a name).
+        self.password_for: str | None = None
+        #: What last happened to the user (kicked, invited, an announcement),
+        #: kept above the lobby's room list until they enter a room.
+        self.alert = ""
         self.rooms: dict[str, RoomListing] = {}
         self.room: str | None = None
         self.capacity = 0
@@ -256,6 +197,35 @@ class SessionModel:
         topic = f" · {room.topic}" if room.topic else ""
         self.note(f"  {room.name} {room.members}/{room.capacity}{topic}")
 
+    def ask_password(self, name: str, problem: str) -> None:
+        """The username page asks for the password of ``name``, saying why."""
+        self.password_for = name
+        self._set_name_problem(problem)
+        self._changed(Change.SIGN_IN)
+
+    def ask_name(self, problem: str = "") -> None:
+        """The username page asks for a name again (and says why, if given)."""
+        self.password_for = None
+        self._set_name_problem(problem)
+        self._changed(Change.SIGN_IN)
+
+    def _set_name_problem(self, problem: str) -> None:
+        self.name_problem = problem
+        self._changed(Change.NAME_PROBLEM)
+
+    def note_alert(self, text: str) -> None:
+        """Something that happened to the user: prominent in the log on
+        screen (it rings the bell) and kept above the lobby's room list."""
+        self.alert = text
+        self._changed(Change.ALERT)
+        self._add(LogEntry(EntryKind.ALERT, text, mentions_me=True))
+
+    def dismiss_alert(self) -> None:
+        """The user has read the lobby's notice (Esc), or entered a room."""
+        if self.alert:
+            self.alert = ""
+            self._changed(Change.ALERT)
+
     def set_lag(self, seconds: float) -> None:
         """The last measured round trip to the server."""
         self.lag = seconds
@@ -283,6 +253,8 @@ class SessionModel:
     def apply(self, event: Event) -> None:
         """Update the session for one server event (unknown ones are ignored)."""
         handler = getattr(self, f"_on_{event.name}", None)
+        if handler is None and event.name in DESCRIBERS:
+            handler = self._described
         if handler is not None:
             with self.batch():
                 handler(event)
@@ -302,8 +274,9 @@ class SessionModel:
 
     def _on_WELCOME(self, event: Event) -> None:
         self.own_name = self._field(event, 0)
-        self.name_problem = ""
-        self._changed(Change.NAME_PROBLEM)
+        self.password_for = None
+        self._set_name_problem("")
+        self._changed(Change.SIGN_IN)
         self.room = None
         self._set_page(Page.LOBBY)
         self._changed(Change.HEADER)
@@ -311,8 +284,7 @@ class SessionModel:
     def _on_ERR(self, event: Event) -> None:
         code = self._field(event, 0)
         if self.page == Page.USERNAME and code in NAME_ERRORS:
-            self.name_problem = event.text or code
-            self._changed(Change.NAME_PROBLEM)
+            self._set_name_problem(event.text or code)
         self._add(LogEntry(EntryKind.ERROR, event.text or code, user=code))
 
     def _on_ROOMS(self, event: Event) -> None:
@@ -353,6 +325,7 @@ class SessionModel:
         self.owner = None
         self.topic = ""
         self._history_marked = False
+        self.dismiss_alert()
         self._set_page(Page.ROOM)
         self._add(LogEntry(EntryKind.NOTICE, f"you joined {room}"))
         self._changed(Change.HEADER)
@@ -514,13 +487,15 @@ class SessionModel:
         self._changed(Change.MEMBERS)
         self._add(LogEntry(EntryKind.NICK, new, user=old))
 
-    def _leave(self, text: str) -> None:
+    def _leave(self, text: str = "") -> None:
+        """Back in the lobby; ``text`` says why in the lobby's log."""
         self.room = None
         self.members = []
         self.owner = None
         self.topic = ""
         self._set_page(Page.LOBBY)
-        self._add(LogEntry(EntryKind.NOTICE, text))
+        if text:
+            self._add(LogEntry(EntryKind.NOTICE, text))
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 
@@ -545,3 +520,31 @@ class SessionModel:
     def _on_BYE(self, event: Event) -> None:
         self.bye_reason = event.text
         self._add(LogEntry(EntryKind.NOTICE, f"server said goodbye: {event.text}"))
+
+    # -- accounts, moderation and admin events (see moderation.py) -------------
+
+    def _described(self, event: Event) -> None:
+        """A line in the log as :mod:`.moderation` words it: a room's in that
+        room's log, one about the user as an alert."""
+        line = describe(event)
+        if line is None:
+            return
+        if line.alert:
+            self.note_alert(line.text)
+            return
+        where = log_key(Page.ROOM, line.room) if line.room else None
+        self._add(LogEntry(EntryKind.MODERATION, line.text), where)
+
+    def _on_KICK(self, event: Event) -> None:
+        user = self._field(event, 1)
+        if self._field(event, 0) == self.room and user in self.members:
+            self.members.remove(user)
+            self._changed(Change.MEMBERS)
+        self._described(event)
+
+    def _on_KICKED(self, event: Event) -> None:
+        """Put out of the room: the lobby (the server sends its list) keeps
+        the notice in view."""
+        if self._field(event, 0) == self.room:
+            self._leave()
+        self._described(event)

@@ -15,13 +15,14 @@ from typing import Protocol
 import urwid
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
+from chatroom.client.accounts import is_secret
 from chatroom.client.editing import (
     EDITS,
     InputHistory,
     NameCompleter,
     completion_candidates,
 )
-from chatroom.client.keys import is_command_key
+from chatroom.client.keys import is_command_key, keys_for
 from chatroom.client.model import Change, LogEntry, Page, SessionModel
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
@@ -30,6 +31,7 @@ from chatroom.client.widgets import (
     MemberList,
     RoomBody,
     RoomList,
+    SecretEdit,
     Size,
 )
 
@@ -52,6 +54,8 @@ PALETTE: list[tuple[str, str, str, str]] = [
     ("private", "light magenta,bold", "default", "bold"),
     ("mention", "black", "yellow", "standout"),
     ("error", "light red,bold", "default", "bold"),
+    ("moderation", "light cyan", "default", "bold"),
+    ("alert", "white,bold", "dark magenta", "standout,bold"),
     ("help", "light gray", "default", ""),
     ("indicator", "black", "yellow", "standout"),
     ("room", "default", "default", ""),
@@ -75,6 +79,10 @@ PALETTE += [
     (attribute, f"{colour},bold", "default", "bold")
     for attribute, colour in zip(USER_ATTRIBUTES, _USER_COLOURS, strict=True)
 ]
+
+#: Keys that do nothing at the password prompt: the input history holds
+#: no passwords, and completing names in one makes no sense.
+NOT_IN_PASSWORDS = ("HISTORY_PREVIOUS", "HISTORY_NEXT", "COMPLETE")
 
 CAPTIONS = {
     Page.CONNECTING: "> ",
@@ -132,6 +140,13 @@ class UserActions(Protocol):
 
     def join(self, room: str) -> None: ...
 
+    def sign_in(self, password: str) -> bool:
+        """The password typed at the prompt; False: not sent (keep it)."""
+        ...
+
+    def cancel(self) -> None:
+        """Esc: leave the password prompt, or hide the lobby's notice."""
+
     def load_older(self) -> None:
         """PgUp at the top of a room's log: fetch earlier messages."""
 
@@ -160,7 +175,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         self.bell = bell
         self.history = InputHistory()
         self.completer = NameCompleter()
-        self.input = urwid.Edit(("caption", CAPTIONS[model.page]))
+        self.input = SecretEdit(("caption", CAPTIONS[model.page]))
         self.status = urwid.Text("", wrap="ellipsis")
         #: Lag and unseen mentions, kept at the right of the status bar.
         self.status_extra = urwid.Text("", align="right", wrap="clip")
@@ -174,6 +189,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         self.room_list = RoomList()
         self.greeting = urwid.Text("", align="center")
         self.name_problem = urwid.Text("", align="center")
+        self.name_prompt = urwid.Text("", align="center")
+        self.name_hint = urwid.Text("", align="center")
+        #: What last happened to the user, above the lobby's room list.
+        self.alert = urwid.AttrMap(urwid.Text(""), "alert")
         self.pages: dict[Page, urwid.Widget] = {
             Page.CONNECTING: urwid.Filler(
                 urwid.Text(f"Connecting to {address}…", align="center")
@@ -198,16 +217,12 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     # -- pages -------------------------------------------------------------------
 
     def _username_page(self) -> urwid.Widget:
-        prompt = urwid.Text("Choose a username and press Enter.", align="center")
-        rules = urwid.Text(
-            ("notice", "1-32 letters, digits, '_', '-' or '.'"), align="center"
-        )
         pile = urwid.Pile(
             [
                 urwid.AttrMap(self.greeting, "greeting"),
                 urwid.Divider(),
-                prompt,
-                rules,
+                self.name_prompt,
+                urwid.AttrMap(self.name_hint, "notice"),
                 urwid.Divider(),
                 urwid.AttrMap(self.name_problem, "error"),
             ]
@@ -218,7 +233,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         title = urwid.Text(
             ("notice", " Rooms: ↑↓ select · Enter join · type a name + Enter to create")
         )
-        return urwid.Pile(
+        self.lobby = urwid.Pile(
             [
                 ("pack", title),
                 ("weight", 3, self.room_list),
@@ -226,6 +241,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
                 ("weight", 2, self.log_view),
             ]
         )
+        return self.lobby
 
     def _room_page(self) -> urwid.Widget:
         return RoomBody(self.log_view, self.member_list)
@@ -247,9 +263,12 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.log_view.prepend(log[: log.index(entry)] if entry in log else log)
         elif change == Change.PAGE:
             self._w.body = self.pages[model.page]
-            # The caption says what Enter will do; the typed text stays.
-            self.input.set_caption(("caption", CAPTIONS[model.page]))
+            self._update_prompt()
             self._update_header()
+        elif change == Change.SIGN_IN:
+            self._update_prompt()
+        elif change == Change.ALERT:
+            self._update_alert()
         elif change == Change.ROOMS:
             self.room_list.show(model.rooms.values(), live=model.watching)
         elif change == Change.MEMBERS:
@@ -267,6 +286,48 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif change == Change.NAME_PROBLEM:
             self.greeting.set_text(model.greeting or "chatroom")
             self.name_problem.set_text(model.name_problem)
+
+    @property
+    def asking_password(self) -> bool:
+        """Whether the input line is the password prompt (masked)."""
+        return self.model.page == Page.USERNAME and self.model.password_for is not None
+
+    def _update_prompt(self) -> None:
+        """The caption says what Enter will do; the typed text stays, except
+        across the password prompt's edges: a password is never left
+        unmasked, nor a name under the mask."""
+        name = self.model.password_for
+        asking = self.asking_password
+        if asking != self.input.hides_all:
+            self.input.set_edit_text("")
+            self.input.set_mask("*" if asking else None)
+        caption = f"Password for {name}: " if asking else CAPTIONS[self.model.page]
+        self.input.set_caption(("caption", caption))
+        if asking:
+            self.name_prompt.set_text(f"Type the password for {name} and press Enter.")
+            back = keys_for("CANCEL")[0]
+            self.name_hint.set_text(f"(it is not shown) · {back}: choose another name")
+        else:
+            self.name_prompt.set_text("Choose a username and press Enter.")
+            self.name_hint.set_text(
+                "1-32 letters, digits, '_', '-' or '.'\n"
+                "a registered name asks for its password"
+            )
+
+    def _update_alert(self) -> None:
+        """The lobby shows the last thing that happened to the user until
+        they enter a room or press Esc (a kick would scroll out of the log)."""
+        contents = self.lobby.contents
+        shown = self.alert in (widget for widget, _options in contents)
+        if self.model.alert:
+            hide = keys_for("CANCEL")[0]
+            self.alert.original_widget.set_text(
+                f" *** {self.model.alert} · {hide}: hide"
+            )
+            if not shown:
+                contents.insert(1, (self.alert, self.lobby.options("pack")))
+        elif shown:
+            del contents[1]
 
     def _update_status_extra(self) -> None:
         parts = []
@@ -299,6 +360,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         edit = next((f for name, f in EDITS.items() if is_command_key(name, key)), None)
         if is_command_key("QUIT", key):
             self.actions.quit()
+        elif is_command_key("CANCEL", key):
+            self.actions.cancel()
         elif is_command_key("SEND", key):
             self._send()
         elif is_command_key("RETRY_NOW", key):
@@ -320,6 +383,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.room_list.move(-1)
         elif page == Page.LOBBY and is_command_key("ROOM_NEXT", key):
             self.room_list.move(1)
+        elif self.asking_password and any(
+            is_command_key(command, key) for command in NOT_IN_PASSWORDS
+        ):
+            pass  # nothing is recalled into (or completed in) a password
         elif is_command_key("HISTORY_PREVIOUS", key):
             self._recall(self.history.previous(self.input.edit_text))
         elif is_command_key("HISTORY_NEXT", key):
@@ -343,8 +410,13 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             return
         if not text.strip():
             return
+        if self.asking_password:
+            if self.actions.sign_in(text):
+                self.input.set_edit_text("")
+            return
         if self.actions.submit(text):
-            self.history.add(text)
+            if not is_secret(text):  # a password is never recalled
+                self.history.add(text)
             self.input.set_edit_text("")
 
     def _recall(self, line: str | None) -> None:

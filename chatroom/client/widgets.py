@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import urwid
 
+from chatroom.client.accounts import secret_start
+from chatroom.client.entries import EntryKind, LogEntry, RoomListing
 from chatroom.client.keys import WHEEL_DOWN_BUTTON, WHEEL_UP_BUTTON
-from chatroom.client.model import EntryKind, LogEntry, RoomListing
 
 #: Palette entries that give each user a stable colour of their own.
 USER_ATTRIBUTES = tuple(f"user{index}" for index in range(8))
@@ -126,6 +127,10 @@ def entry_markup(entry: LogEntry) -> Markup:
         ]
     if kind == EntryKind.ERROR:
         return [*stamp, ("error", f"! {entry.text}")]
+    if kind == EntryKind.MODERATION:
+        return [*stamp, ("moderation", f"-- {entry.text}")]
+    if kind == EntryKind.ALERT:
+        return [*stamp, ("alert", f"*** {entry.text}")]
     if kind == EntryKind.EARLIER:
         return [("earlier", "──── earlier messages ────")]
     if kind == EntryKind.HELP:
@@ -133,11 +138,43 @@ def entry_markup(entry: LogEntry) -> Markup:
     return [*stamp, ("notice", f"• {entry.text}")]
 
 
+#: The lines the "new messages below" indicator counts (with alerts, which
+#: are about the user, among the mentions).
+SAID = frozenset(
+    {EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE, EntryKind.ALERT}
+)
+
+
 def plain_text(entry: LogEntry) -> str:
     """A log line without its styles or time (for log files)."""
     return "".join(
         part if isinstance(part, str) else part[1] for part in entry_markup(entry)
     )
+
+
+class SecretEdit(urwid.Edit):
+    """The input line, which never shows a password.
+
+    With a mask (the password prompt) everything typed is hidden, as by
+    urwid's own ``mask``. Without one, the passwords of the commands that
+    carry them (``/register PASSWORD``, see :mod:`.accounts`) are drawn as
+    ``*`` while they are typed, one per character, so the cursor stays in
+    step with the text; someone looking over the user's shoulder (or a
+    screen recording) sees no more than the prompt would show.
+    """
+
+    @property
+    def hides_all(self) -> bool:
+        """Whether everything typed is masked (the password prompt)."""
+        return self._mask is not None
+
+    def get_text(self) -> tuple[str | bytes, list[tuple[Hashable, int]]]:
+        text, caption = self.edit_text, self.caption
+        start = None if self.hides_all else secret_start(str(text))
+        if start is None or not isinstance(caption, str):
+            return super().get_text()
+        hidden = "".join(" " if character == " " else "*" for character in text[start:])
+        return caption + text[:start] + hidden, self._attrib
 
 
 class LogView(urwid.WidgetWrap[urwid.Frame]):
@@ -186,7 +223,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         self.walker.append(entry_widget(entry, self.time_format))
         if self.following:
             self._to_bottom()
-        elif entry.kind in (EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE):
+        elif entry.kind in SAID:
             self.unseen += 1
             self.unseen_mentions += entry.mentions_me
             self._show_indicator()

@@ -203,7 +203,11 @@ class RedisRegistry(ClusterModeration):
         return token
 
     async def claim_name(
-        self, member: Member, name: str, account: str | None = None
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
     ) -> bool:
         """As the in-process registry: the claim rule on the name's facts
         (registered? banned?), then ``CLAIM``, which also ends a session

@@ -60,6 +60,13 @@ class Client:
         (asker or self).type_line(line)
         await self.when(self.has_message(answer))
 
+    async def lose_connection(self) -> None:
+        """Drop the connection as a network failure would (no BYE), and
+        wait until the client knows; its reconnect waits for ``clock``."""
+        assert self.controller.protocol is not None
+        self.controller.protocol.transport.abortConnection()
+        await self.when(lambda model: not model.connected)
+
     def text(self) -> str:
         return "\n".join(screen_text(self.screen))
 

@@ -79,6 +79,14 @@ def username() -> str:
     return session.show()
 
 
+def sign_in() -> str:
+    session = Session(username="alice")
+    session.say("HELLO chatroom 1 Welcome to chatroom. Choose a username.")
+    session.say("ERR NAME_REGISTERED alice is registered: /login alice PASSWORD")
+    type_text(session.screen, "correct horse")
+    return session.show()
+
+
 def lobby() -> str:
     session = _in_lobby()
     session.say(f"PRIVMSG carol alice {T}9:05.000Z are you coming to tea?")
@@ -124,6 +132,33 @@ def _in_tea() -> Session:
     return session
 
 
+def kicked() -> str:
+    session = _in_tea()
+    session.say(
+        "KICKED tea bob too many scones",
+        "ROOMS 3",
+        "ROOM general 0 256",
+        "ROOM help 0 256",
+        "ROOM tea 1 256 Tea and biscuits",
+    )
+    session.screen.input.set_edit_text("")
+    return session.show()
+
+
+def moderation() -> str:
+    session = _in_tea()
+    session.say(
+        "JOIN tea dave",
+        "OP tea carol bob",
+        "KICK tea dave carol spamming",
+        "BAN tea account:dave carol",
+        "SET tea invite-only on bob",
+        "INVITE tea erin bob",
+        "INVITED coffee erin",
+    )
+    return session.show()
+
+
 def room() -> str:
     return _in_tea().show()
 
@@ -142,8 +177,11 @@ def disconnected() -> str:
 
 SCREENSHOTS: dict[str, Callable[[], str]] = {
     "username": username,
+    "signin": sign_in,
     "lobby": lobby,
+    "kicked": kicked,
     "room": room,
+    "moderation": moderation,
     "narrow": narrow,
     "disconnected": disconnected,
 }

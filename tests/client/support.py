@@ -18,6 +18,8 @@ class RecordedActions:
         self.quits = 0
         self.retries = 0
         self.older = 0
+        self.passwords: list[str] = []
+        self.cancels = 0
 
     def submit(self, text: str) -> bool:
         self.submitted.append(text)
@@ -25,6 +27,13 @@ class RecordedActions:
 
     def join(self, room: str) -> None:
         self.joined.append(room)
+
+    def sign_in(self, password: str) -> bool:
+        self.passwords.append(password)
+        return self.accept
+
+    def cancel(self) -> None:
+        self.cancels += 1
 
     def quit(self) -> None:
         self.quits += 1

@@ -84,6 +84,14 @@ class CompletionTests(ScreenTestCase):
         self.assertEqual(self.complete("/jo"), "/join ")
         self.assertEqual(self.complete("/wa"), "/watch ")
 
+    def test_moderation_commands(self) -> None:
+        """The moderation commands complete, then a member, or a setting."""
+        feed(self.model, *IN_TEA)
+        self.assertEqual(self.complete("/ki"), "/kick ")
+        self.assertEqual(self.complete("/kick bo"), "/kick bob ")
+        self.assertEqual(self.complete("/set inv"), "/set invite-only ")
+        self.assertEqual(self.complete("/unr"), "/unregister ")
+
     def test_room_names_after_join_and_delete(self) -> None:
         """/join and /delete complete the rooms the lobby knows."""
         feed(self.model, *IN_TEA)

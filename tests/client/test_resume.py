@@ -82,9 +82,7 @@ class ResumeTests(ClientTestCase):
         message once, in order."""
         alice, bob = await self.alice_and_bob_in("tea")
         await bob.ask("one", "one", asker=alice)
-        assert bob.controller.protocol is not None
-        bob.controller.protocol.transport.abortConnection()
-        await bob.when(lambda model: not model.connected)
+        await bob.lose_connection()
         await alice.when(lambda model: model.members == ["alice"])
         for text in ("two", "three", "four"):
             await alice.ask(text, text)

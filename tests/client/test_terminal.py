@@ -196,6 +196,25 @@ class TerminalTests(unittest.TestCase):
         nameless.exited_cleanly()
         in_lobby.exited_cleanly()
 
+    def test_password_lines_never_on_screen_or_in_logs(self) -> None:
+        """``/register PASSWORD`` shows stars while typed, and neither the
+        terminal, the --log-dir files nor Ctrl-P's recall ever show it."""
+        carol = TerminalClient(self, "carol", "--username", "carol")
+        carol.shows("you are carol")
+        self.tmux("send-keys", "-t", "carol", "-l", "/register hunter22")
+        carol.shows("Room or /command: /register ********")
+        self.assertNotIn("hunter22", carol.screen())
+        carol.press("Enter")
+        carol.shows("no command /register")  # the answer names the command only
+        carol.press("C-p")
+        self.assertNotIn("/register", carol.screen().splitlines()[-1])
+        self.assertNotIn("hunter22", carol.screen())
+        carol.press("C-c")
+        carol.exited_cleanly()
+        logged = "".join(path.read_text() for path in carol.logs.glob("*.log"))
+        self.assertIn("no command /register", logged)
+        self.assertNotIn("hunter22", logged)
+
     def test_clients_converge_into_their_room_after_a_restart(self) -> None:
         """Two members of tea2 are both back in it after the server restarts."""
         alice, bob = self.two_in(room="tea2")

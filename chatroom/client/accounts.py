@@ -1,0 +1,210 @@
+"""Signing in, and keeping passwords out of everything the client shows or keeps.
+
+A registered name is only taken with ``/login NAME PASSWORD`` (see
+``docs/protocol.md``, *Accounts*). :class:`SignIn` holds the password the
+user signed in with, in memory and for this run only, because a reconnect
+must sign in again: the bare name would now be refused with
+``NAME_REGISTERED``. Nothing else in the client ever sees a password as
+text: the lines that carry one (:data:`SECRET_COMMANDS`) are masked
+wherever a line is shown again (:func:`masked`), kept out of the input
+history (:func:`is_secret`), and drawn masked while they are typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chatroom.client.model import SessionModel
+from chatroom.wire import Event
+
+#: The commands that carry passwords, and how many words (the command
+#: included) come before the first one.
+SECRET_COMMANDS = {"/login": 2, "/register": 1, "/password": 1, "/unregister": 1}
+
+#: What a password is shown as: always eight stars, so not even its length shows.
+HIDDEN = "********"
+
+
+def secret_start(text: str) -> int | None:
+    """Where the passwords of a secret command start in ``text``; None: no secret.
+
+    Commands are matched as the server matches them (any case), and
+    everything after the words before the password counts as secret,
+    so a half-typed or mistyped line is hidden too.
+    """
+    words = text.split(" ")
+    shown = SECRET_COMMANDS.get(words[0].lower())
+    if shown is None or not text.startswith("/"):
+        return None
+    start = 0
+    for word in words[:shown]:
+        start += len(word) + 1
+    return min(start, len(text))
+
+
+def is_secret(text: str) -> bool:
+    """Whether a typed line carries a password (it is never recalled or shown)."""
+    return secret_start(text) is not None
+
+
+def masked(text: str) -> str:
+    """``text`` with every password replaced by :data:`HIDDEN`, fit to show or log."""
+    start = secret_start(text)
+    if start is None:
+        return text
+    secrets = text[start:].split()
+    return " ".join([text[:start].rstrip(), *(HIDDEN for _ in secrets)]).rstrip()
+
+
+def argument(text: str, index: int) -> str:
+    """The ``index``-th word after the command of a typed line ("" if missing)."""
+    words = text.split()
+    return words[index + 1] if len(words) > index + 1 else ""
+
+
+def session_ended(reason: str | None) -> str | None:
+    """Why a ``BYE`` means "do not come back on your own"; None: reconnect.
+
+    Signing in again after ``signed in elsewhere`` would take the account
+    back from the other session, which would take it back in turn: the
+    two would throw each other out for ever. Coming back after a kill or a
+    server ban would only be refused (or be the loop the admin stopped).
+    """
+    if reason is None:
+        return None
+    if reason == "signed in elsewhere":
+        return "your account was signed in from somewhere else"
+    if reason.startswith("killed by ") or reason.startswith("banned from this server"):
+        return reason
+    return None
+
+
+@dataclass(slots=True)
+class Credentials:
+    """An account and its password; the password never appears in a repr."""
+
+    account: str
+    password: str = field(repr=False)
+
+
+class SignIn:
+    """The account side of one client session.
+
+    The controller asks it what to send when the server greets, hands it
+    the refusals of the username step and the confirmations of
+    ``/register``, ``/password`` and ``/unregister``; the username page's
+    prompt (a name, or a password for a name) lives in the model.
+
+    Args:
+        model: the session, whose username page asks for a name or a password.
+        send: queues one line for the server.
+    """
+
+    def __init__(
+        self,
+        model: SessionModel,
+        send: Callable[[str], None],
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.model = model
+        self.send = send
+        #: What the session is signed in with (or, before the first
+        #: WELCOME, what it will sign in with): held to sign in again after
+        #: a reconnect, in memory only.
+        self.credentials = credentials
+        #: A ``/login`` on its way, until WELCOME or a refusal answers it.
+        self.pending: Credentials | None = None
+
+    def greet(self) -> bool:
+        """The server said HELLO: sign in if we can; False: we cannot."""
+        if self.credentials is None:
+            return False
+        self.login(self.credentials.account, self.credentials.password)
+        return True
+
+    def login(self, account: str, password: str) -> None:
+        """Send ``/login ACCOUNT PASSWORD``; WELCOME makes it the session's."""
+        self.pending = Credentials(account, password)
+        self.send(f"/login {account} {password}")
+
+    def typed_login(self, text: str) -> bool:
+        """``/login NAME [PASSWORD]`` typed on the username page.
+
+        Without a password the page asks for one (so it is typed masked);
+        False: not a ``/login`` line at all.
+        """
+        if text.split(" ", 1)[0].lower() != "/login":
+            return False
+        name, password = argument(text, 0), argument(text, 1)
+        if name and not password:
+            self.model.ask_password(name, "")
+        elif name:
+            self.login(name, password)
+        else:
+            self.model.ask_name("to sign in, type /login NAME or just the name")
+        return True
+
+    def plain_name(self) -> None:
+        """A bare name was sent: a WELCOME now means no account."""
+        self.pending = None
+
+    def welcomed(self) -> None:
+        """WELCOME: signed in with the pending credentials, or with none."""
+        self.credentials, self.pending = self.pending, None
+
+    def refused(self, code: str, text: str, name: str) -> bool:
+        """An error on the username page; False when it is not about accounts.
+
+        ``name`` is the bare name just tried; a ``/login`` tried its own.
+        Only an answer to a ``/login`` is a failed sign-in (a flood
+        refusal of a bare name, from an older server, is not).
+        """
+        login, self.pending = self.pending, None
+        if login is not None:
+            name = login.account
+        model = self.model
+        if code == "BANNED":
+            self.credentials = None
+            model.ask_name(text or f"{name} is banned from this server")
+        elif not name:
+            return False  # e.g. /nick to a registered name: the error says it
+        elif code == "NAME_REGISTERED":
+            model.ask_password(name, f"{name} is a registered name")
+        elif code == "ACCOUNT_REQUIRED":
+            model.ask_password(name, "this server takes accounts only")
+        elif login is None:
+            return False
+        elif code == "BAD_PASSWORD":
+            self.credentials = None
+            model.ask_password(name, f"wrong password for {name}; try again")
+        elif code == "RATE_LIMITED":
+            model.ask_password(name, text or "too many failed sign-ins: wait a while")
+        elif code == "NO_SUCH_ACCOUNT":
+            self.credentials = None
+            model.ask_name(f"there is no account called {name}: choose a username")
+        else:
+            return False
+        return True
+
+    def cancel(self) -> None:
+        """Esc at the password prompt: back to choosing a name."""
+        self.pending = None
+        self.model.ask_name()
+
+    def confirmed(self, event: Event, line: str) -> None:
+        """REGISTERED, PASSWORD_CHANGED or UNREGISTERED, answering ``line``.
+
+        The password to sign in with after a reconnect is the one that
+        line gave (the server never repeats it).
+        """
+        command = line.split(" ", 1)[0].lower()
+        if event.name == "REGISTERED" and command == "/register":
+            name = event.fields[0] if event.fields else self.model.own_name or ""
+            self.credentials = Credentials(name, argument(line, 0))
+        elif event.name == "PASSWORD_CHANGED" and command == "/password":
+            held = self.credentials.account if self.credentials else ""
+            account = event.fields[0] if event.fields else held
+            self.credentials = Credentials(account, argument(line, 1))
+        elif event.name == "UNREGISTERED":
+            self.credentials = None

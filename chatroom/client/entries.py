@@ -1,0 +1,106 @@
+"""The words the session model, the screen and the log file share.
+
+Pages, the kinds of log line, the changes a listener hears of, and the
+log entries and room listings themselves: plain data, so the widgets that
+draw them and the log file that keeps them need nothing of the model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chatroom.text import name_key
+
+
+class Page(StrEnum):
+    """The client's pages follow the server's connection states."""
+
+    CONNECTING = "connecting"
+    USERNAME = "username"
+    LOBBY = "lobby"
+    ROOM = "room"
+
+
+class EntryKind(StrEnum):
+    """What a log line is; the view styles each kind apart."""
+
+    MESSAGE = "message"
+    ACTION = "action"
+    JOIN = "join"
+    PART = "part"
+    NICK = "nick"
+    TOPIC = "topic"
+    PRIVATE = "private"
+    NOTICE = "notice"
+    ERROR = "error"
+    HELP = "help"
+    EARLIER = "earlier"  # the "earlier messages" marker before history
+    #: Moderation, account and admin news (``-- bob was kicked by alice``).
+    MODERATION = "moderation"
+    #: Something that happened to the user: kicked, invited, an announcement.
+    ALERT = "alert"
+
+
+class Change(StrEnum):
+    """What a listener is told changed."""
+
+    PAGE = "page"
+    ROOMS = "rooms"
+    MEMBERS = "members"
+    HEADER = "header"
+    LOG = "log"
+    STATUS = "status"
+    NAME_PROBLEM = "name_problem"
+    #: The log shown is another page's (each page and room keeps its own).
+    LOG_SWITCH = "log_switch"
+    #: Older lines (a ``/history`` reply) were put at the top of the log shown;
+    #: the entry passed along is the first line that was there before.
+    LOG_OLDER = "log_older"
+    #: The username page asks for a name, or for a registered name's password.
+    SIGN_IN = "sign_in"
+    #: The notice kept above the lobby's room list changed.
+    ALERT = "alert"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One line of the log, kept as data so the view decides its looks."""
+
+    kind: EntryKind
+    text: str = ""
+    user: str = ""
+    time: float | None = None
+    earlier: bool = False  # came from the room's history on joining
+    mentions_me: bool = False
+    target: str = ""  # the recipient of a private message
+    id: int | None = None  # a stored event's id (the server's ``@ID``)
+
+
+@dataclass(frozen=True, slots=True)
+class RoomListing:
+    """One room of the lobby list."""
+
+    name: str
+    members: int
+    capacity: int
+    topic: str = ""
+
+
+def log_key(page: Page, room: str | None = None) -> str:
+    """Which log a page shows: one for the name prompt, the lobby, each room.
+
+    Rooms are keyed as the server compares names, so ``Tea`` is ``tea``.
+    """
+    if page == Page.ROOM and room:
+        return f"room:{name_key(room)}"
+    return "lobby" if page == Page.LOBBY else "username"
+
+
+def mentions(name: str | None, text: str) -> bool:
+    """Whether ``text`` names ``name`` as a whole word (ignoring case)."""
+    if not name:
+        return False
+    pattern = rf"(?<![\w.-]){re.escape(name)}(?![\w-]|\.\w)"
+    return re.search(pattern, text, re.IGNORECASE) is not None

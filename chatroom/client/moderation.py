@@ -1,0 +1,115 @@
+"""What the account, moderation and admin events say, as lines for the log.
+
+The server reports them as fields (``KICK tea bob alice spamming``, see
+``docs/protocol.md``, *Accounts*, *Moderation*, *Server admins*); this
+module turns each into one sentence a user reads at a glance, and says
+whose log it belongs in and whether it is about the user themselves (an
+*alert*: kicked, invited, an announcement), which the screen makes
+prominent. It is a table of small pure functions so the wording of every
+event is in one place and tested without a model or a screen; what an
+event *does* to the session (a kicked member leaves the list) stays in
+the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from chatroom.wire import Event
+
+
+class Line(NamedTuple):
+    """One event as the log shows it."""
+
+    text: str
+    #: The room whose log it goes in ("": the log on screen).
+    room: str = ""
+    #: About the user: shown prominently, rings the bell, kept on the lobby page.
+    alert: bool = False
+
+
+def _field(event: Event, index: int) -> str:
+    return event.fields[index] if len(event.fields) > index else ""
+
+
+def _because(reason: str) -> str:
+    return f" ({reason})" if reason else ""
+
+
+def _kicked(event: Event) -> Line:
+    room, by = _field(event, 0), _field(event, 1)
+    reason = f": {event.text}" if event.text else ""
+    return Line(f"You were kicked from {room} by {by}{reason}", alert=True)
+
+
+def _invited(event: Event) -> Line:
+    room, by = _field(event, 0), _field(event, 1)
+    return Line(f"{by} invited you to {room}: /join {room} to accept", alert=True)
+
+
+def _listing(what: str, where: str, masks: tuple[str, ...]) -> str:
+    if not masks:
+        return f"no {what}{where}"
+    return f"{what}{where}: {', '.join(masks)}"
+
+
+def _bans(event: Event) -> Line:
+    room = _field(event, 0)
+    return Line(_listing("bans", f" in {room}", event.fields[1:]), room)
+
+
+def _info(event: Event) -> Line:
+    room, setting = _field(event, 0), _field(event, 1)
+    return Line(f"{room} {setting}: {event.text or '-'}", room)
+
+
+def _says(template: str, in_room: bool = True) -> Callable[[Event], Line]:
+    """An event whose line names its fields in order: ``{0}``, ``{1}``, ...
+    after the room for a room's event (which goes in that room's log), and
+    ``{reason}``, its free text in brackets if there is any."""
+
+    def describe(event: Event) -> Line:
+        fields = [_field(event, index) for index in range(4)]
+        room = fields.pop(0) if in_room else ""
+        return Line(template.format(*fields, reason=_because(event.text)), room)
+
+    return describe
+
+
+#: One describer per event, by event name.
+DESCRIBERS: dict[str, Callable[[Event], Line]] = {
+    "REGISTERED": _says(
+        "{0} is now your account and you are signed in to it", in_room=False
+    ),
+    "PASSWORD_CHANGED": _says("the password of {0} was changed", in_room=False),
+    "UNREGISTERED": _says(
+        "{0} is no longer registered; you keep it as a plain name", in_room=False
+    ),
+    "OP": _says("{1} made {0} an operator"),
+    "DEOP": _says("{1} removed {0} from the operators"),
+    "KICK": _says("{0} was kicked by {1}{reason}"),
+    "KICKED": _kicked,
+    "BAN": _says("{1} banned {0}"),
+    "UNBAN": _says("{1} lifted the ban on {0}"),
+    "BANS": _bans,
+    "SET": _says("{2} set {0} {1}"),
+    "INVITE": _says("{1} invited {0}"),
+    "INVITED": _invited,
+    "INFO": _info,
+    "ANNOUNCE": lambda event: Line(
+        f"announcement from {_field(event, 0)}: {event.text}", alert=True
+    ),
+    "KILLED": _says(
+        "{0} was disconnected from the server by {1}{reason}", in_room=False
+    ),
+    "GBAN": _says("{1} banned {0} from the server", in_room=False),
+    "GUNBAN": _says("{1} lifted the server ban on {0}", in_room=False),
+    "GBANS": lambda event: Line(_listing("server bans", "", event.fields)),
+}
+
+
+def describe(event: Event) -> Line | None:
+    """The log line for an account, moderation or admin event; None: not one."""
+    describer = DESCRIBERS.get(event.name)
+    return None if describer is None else describer(event)

@@ -1,0 +1,140 @@
+"""Accounts and moderation on the real ``twistd chatroom`` plugin.
+
+Accounts, server bans and rooms' settings live in the ``--db`` store: the
+restart test registers, bans and keeps, SIGKILLs the server once the
+documented crash window has passed, starts it again on the same file and
+checks that all of it holds. The guessing test runs a password guesser
+over a real socket and reads the server's log for any password.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+from twisted.internet import defer, error, reactor, task
+from twisted.trial import unittest
+
+from chatroom.store import FLUSH_INTERVAL
+from tests.integration.test_twistd import spawn_twistd
+from tests.support import connect_client
+
+PASSWORD = "tea-and-biscuits"
+
+
+class AccountsOnTheRealServerTests(unittest.TestCase):
+    timeout = 30
+
+    @defer.inlineCallbacks
+    def serve(self, db: str, *options: str):
+        process = spawn_twistd(
+            self,
+            "--port",
+            "tcp:0:interface=127.0.0.1",
+            "--db",
+            db,
+            "--rate",
+            "0",
+            "--admins",
+            "root",
+            *options,
+        )
+        port = yield process.listening
+        return process, port
+
+    @defer.inlineCallbacks
+    def signed_in(self, port: int, name: str):
+        client = yield connect_client(reactor, port)
+        client.say(f"/login {name} {PASSWORD}")
+        yield client.expect_line(f"WELCOME {name}")
+        return client
+
+    @defer.inlineCallbacks
+    def registered(self, port: int, name: str):
+        client = yield connect_client(reactor, port, name)
+        client.say(f"/register {PASSWORD}")
+        yield client.expect_line(f"REGISTERED {name}")
+        return client
+
+    @defer.inlineCallbacks
+    def test_accounts_bans_and_kept_rooms_survive_sigkill(self):
+        """Registered names, a server ban, and a kept room with its key, ban
+        and owner are all back after SIGKILL and a restart."""
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        db = os.path.join(directory, "chat.sqlite3")
+        process, port = yield self.serve(db)
+        alice = yield self.registered(port, "alice")
+        root = yield self.registered(port, "root")
+        alice.say("/create tea")
+        yield alice.expect_line("MEMBERS tea")
+        for command, reply in [
+            ("/set keep on", "SET tea keep on alice"),
+            ("/set key s3cret", "SET tea key on alice"),
+            ("/ban bob", "BAN tea name:bob alice"),
+        ]:
+            alice.say(command)
+            yield alice.expect_line(reply)
+        alice.say("/leave")
+        yield alice.expect_line("LEFT tea")
+        root.say("/gban mallory")
+        yield root.expect_line("GBAN name:mallory root")
+        yield task.deferLater(reactor, FLUSH_INTERVAL * 3, lambda: None)
+        process.transport.signalProcess("KILL")
+        (ended,) = yield process.ended
+        ended.trap(error.ProcessTerminated)
+        yield alice.closed
+
+        process, port = yield self.serve(db, "--grace", "0.5")
+        yield task.deferLater(reactor, 1.0, lambda: None)  # past the grace
+        stranger = yield connect_client(reactor, port)
+        stranger.say("alice")
+        yield stranger.expect_line("ERR NAME_REGISTERED")
+        stranger.say("mallory")
+        yield stranger.expect_line("ERR BANNED")
+        stranger.say("bob")
+        yield stranger.expect_line("WELCOME bob")
+        stranger.say("/list")
+        yield stranger.expect_line("ROOM tea 0 256")
+        stranger.say("/join tea s3cret")
+        yield stranger.expect_line("ERR BANNED")
+        alice = yield self.signed_in(port, "alice")
+        alice.say("/join tea")
+        yield alice.expect_line("MEMBERS tea alice")
+        alice.say("/info")
+        yield alice.expect_line("INFO tea owner alice")
+        yield alice.expect_line("INFO tea key s3cret")
+        yield alice.expect_line("INFO tea keep on")
+        for client in (alice, stranger):
+            client.transport.loseConnection()
+            yield client.closed
+
+    @defer.inlineCallbacks
+    def test_guessing_is_slowed_and_no_password_is_logged(self):
+        """Five wrong guesses, then RATE_LIMITED; the log has no password."""
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        process, port = yield self.serve(os.path.join(directory, "chat.sqlite3"))
+        alice = yield self.registered(port, "alice")
+        alice.say(f"/password {PASSWORD} {PASSWORD}-2")
+        yield alice.expect_line("PASSWORD_CHANGED alice")
+        guesser = yield connect_client(reactor, port)
+        replies = []
+        for guess in range(8):
+            guesser.say(f"/login alice guess-number-{guess}")
+            replies.append((yield guesser.expect_line("ERR ")))
+        codes = [reply.split()[1] for reply in replies]
+        self.assertEqual(codes, ["BAD_PASSWORD"] * 5 + ["RATE_LIMITED"] * 3, replies)
+        self.assertIn("try again in", replies[-1])
+        alice.say(f"/password {PASSWORD}-2 {PASSWORD}-3")
+        yield alice.expect_line("PASSWORD_CHANGED alice")  # the owner is not locked out
+        for client in (alice, guesser):
+            client.transport.loseConnection()
+            yield client.closed
+        process.transport.signalProcess("TERM")
+        yield process.ended
+        log = process.output.decode("utf-8", "replace")
+        self.assertIn("failed sign-in to alice", log)
+        for secret in (PASSWORD, "guess-number"):
+            self.assertNotIn(secret, log)

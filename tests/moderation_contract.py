@@ -1,0 +1,426 @@
+"""Accounts, moderation and admins as users see them, for every registry.
+
+:class:`ModerationContract` drives real :class:`ChatProtocol` connections
+(over ``StringTransport``) through sign-ins, kicks, bans, invitations, keys
+and admin commands, and checks every line each user sees. It runs against
+the in-process registry (``tests/test_moderation.py``) and the Redis one
+on a real redis-server (``tests/cluster/test_moderation_redis.py``): the
+rules are written once, so what users see must not depend on the mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.config import ServerConfig
+from tests.handler_contract import ContractBase, User
+from tests.support import FakeClient
+
+#: ``root`` is a server admin once signed in.
+CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2, admins=("root",))
+
+PASSWORD = "horse-battery-staple"
+
+
+class ModerationContract(ContractBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
+
+    @defer.inlineCallbacks
+    def signed_in(
+        self, name: str, password: str = PASSWORD
+    ) -> Generator[Any, Any, User]:
+        """A user who signs in to ``name``, registering it first if needed."""
+        user = User(FakeClient(self.server))
+        user.say(f"/login {name} {password}")
+        line = yield self.expect(user, "")
+        while not line.startswith(("WELCOME", "ERR")):
+            line = yield self.expect(user, "")
+        if line.startswith("ERR NO_SUCH_ACCOUNT"):
+            user.say(name)
+            yield self.expect(user, f"WELCOME {name}")
+            yield self.expect(user, "ROOMS ")
+            user.say(f"/register {password}")
+            self.assertEqual(
+                (yield self.expect(user, "REGISTERED ")), f"REGISTERED {name}"
+            )
+        else:
+            self.assertEqual(line, f"WELCOME {name}")
+            yield self.expect(user, "ROOMS ")
+        return user
+
+    @defer.inlineCallbacks
+    def refused(self, user: User, line: str, code: str) -> Generator[Any, Any, str]:
+        user.say(line)
+        reply = yield self.expect(user, "ERR ")
+        self.assertTrue(reply.startswith(f"ERR {code} "), (line, reply))
+        return reply
+
+    @defer.inlineCallbacks
+    def enter(
+        self, user: User, room: str, create: bool = False
+    ) -> Generator[Any, Any, None]:
+        user.say(f"/{'create' if create else 'join'} {room}")
+        yield self.expect(user, f"MEMBERS {room} ")
+
+    # -- accounts ----------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_a_registered_name_is_its_account_holders(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Once registered, the name is refused bare, by /nick and with a
+        wrong password; the right password signs in."""
+        alice = yield self.signed_in("alice")
+        alice.say("/quit")
+        yield self.expect(alice, "BYE ")
+        alice.client.lose()
+        mallory = User(FakeClient(self.server))
+        reply = yield self.refused(mallory, "alice", "NAME_REGISTERED")
+        self.assertIn("/login alice PASSWORD", reply)
+        yield self.refused(mallory, "/login alice wrong-password", "BAD_PASSWORD")
+        yield self.refused(mallory, "/login nobody whatever1", "NO_SUCH_ACCOUNT")
+        mallory.say("mallory")
+        yield self.expect(mallory, "WELCOME mallory")
+        yield self.refused(mallory, "/nick ALICE", "NAME_REGISTERED")
+        yield self.refused(mallory, "/login alice " + PASSWORD, "NOT_ALLOWED")
+        yield self.refused(mallory, "/register short", "BAD_ARGS")
+        back = yield self.signed_in("alice")
+        back.say("/nick alice2")
+        yield self.expect(back, "NICK alice alice2")
+        back.say("/nick Alice")
+        yield self.expect(back, "NICK alice2 Alice")
+
+    @defer.inlineCallbacks
+    def test_signing_in_elsewhere_takes_the_session_over(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The old session gets BYE signed in elsewhere and its room hears it;
+        the new one has the name."""
+        alice = yield self.signed_in("alice")
+        yield self.enter(alice, "tea", create=True)
+        bob = yield self.connect("bob")
+        yield self.enter(bob, "tea")
+        yield self.expect(alice, "JOIN tea bob")
+        laptop = yield self.signed_in("alice")
+        self.assertEqual((yield self.expect(alice, "BYE ")), "BYE signed in elsewhere")
+        self.assertEqual(
+            (yield self.expect(bob, "PART tea alice")),
+            "PART tea alice signed in elsewhere",
+        )
+        yield self.enter(laptop, "tea")
+        laptop.say("hello from the laptop")
+        yield self.expect(bob, "MSG tea alice ")
+
+    @defer.inlineCallbacks
+    def test_password_change_and_unregister(self) -> Generator[Any, Any, None]:
+        """The new password works and the old does not; unregistering frees
+        the name for anyone once its holder has gone."""
+        alice = yield self.signed_in("alice")
+        yield self.refused(
+            alice, "/password wrong-password new-password", "BAD_PASSWORD"
+        )
+        alice.say(f"/password {PASSWORD} new-password")
+        self.assertEqual(
+            (yield self.expect(alice, "PASSWORD_CHANGED ")), "PASSWORD_CHANGED alice"
+        )
+        other = User(FakeClient(self.server))
+        yield self.refused(other, f"/login alice {PASSWORD}", "BAD_PASSWORD")
+        yield self.refused(alice, "/unregister wrong-password", "BAD_PASSWORD")
+        alice.say("/unregister new-password")
+        self.assertEqual(
+            (yield self.expect(alice, "UNREGISTERED ")), "UNREGISTERED alice"
+        )
+        alice.say("/quit")
+        yield self.expect(alice, "BYE ")
+        alice.client.lose()
+        other.say("alice")
+        yield self.expect(other, "WELCOME alice")
+        bob = yield self.connect("bob")
+        yield self.refused(bob, "/password a-password another-one", "NOT_ALLOWED")
+
+    @defer.inlineCallbacks
+    def test_passwords_never_reach_anyone(self) -> Generator[Any, Any, None]:
+        """No line to anybody, on success or failure, carries a password."""
+        watcher = yield self.connect("watcher")
+        yield self.enter(watcher, "general")
+        alice = yield self.signed_in("alice")
+        yield self.enter(alice, "general")
+        alice.say(f"/password {PASSWORD} second-secret")
+        yield self.expect(alice, "PASSWORD_CHANGED")
+        yield self.refused(alice, "/unregister third-secret", "BAD_PASSWORD")
+        stranger = User(FakeClient(self.server))
+        yield self.refused(stranger, "/login alice fourth-secret", "BAD_PASSWORD")
+        for user in (watcher, alice, stranger):
+            for line in user.lines:
+                for secret in (
+                    PASSWORD,
+                    "second-secret",
+                    "third-secret",
+                    "fourth-secret",
+                ):
+                    self.assertNotIn(secret, line)
+
+    # -- kicking and operators ---------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_kick_sends_the_user_to_the_lobby(self) -> Generator[Any, Any, None]:
+        """The kicked user gets KICKED and the room list; the others KICK."""
+        alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
+        yield self.refused(bob, "/kick carol", "NOT_ALLOWED")
+        alice.say("/kick bob being rude")
+        self.assertEqual(
+            (yield self.expect(bob, "KICKED ")), "KICKED tea alice being rude"
+        )
+        yield self.expect(bob, "ROOMS ")
+        for user in (alice, carol):
+            self.assertEqual(
+                (yield self.expect(user, "KICK ")), "KICK tea bob alice being rude"
+            )
+        yield self.refused(bob, "hello?", "NOT_IN_ROOM")
+        carol.say("still here")
+        yield self.expect(alice, "MSG tea carol ")
+        self.assertEqual([line for line in bob.unread() if "still here" in line], [])
+        yield self.refused(alice, "/kick nobody", "NO_SUCH_USER")
+        yield self.refused(alice, "/kick alice", "NOT_ALLOWED")
+
+    @defer.inlineCallbacks
+    def test_operators_moderate_but_cannot_touch_the_owner(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """/op lets bob kick; bob cannot kick the owner or op others; /deop ends it."""
+        alice, bob, carol, _dave = yield self.in_room(
+            "tea", "alice", "bob", "carol", "dave"
+        )
+        alice.say("/op bob")
+        for user in (alice, bob, carol):
+            self.assertEqual((yield self.expect(user, "OP ")), "OP tea bob alice")
+        reply = yield self.refused(bob, "/kick alice", "NOT_ALLOWED")
+        self.assertIn("owns tea", reply)
+        yield self.refused(bob, "/op carol", "NOT_ALLOWED")
+        bob.say("/kick carol")
+        self.assertEqual(
+            (yield self.expect(carol, "KICKED ")), "KICKED tea bob no reason given"
+        )
+        alice.say("/deop bob")
+        yield self.expect(bob, "DEOP tea bob alice")
+        yield self.refused(bob, "/kick dave", "NOT_ALLOWED")
+
+    @defer.inlineCallbacks
+    def test_a_plain_operator_is_not_inherited_by_the_next_holder_of_the_name(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Operator status given to a plain name ends with that session."""
+        alice, bob, _carol = yield self.in_room("tea", "alice", "bob", "carol")
+        alice.say("/op bob")
+        yield self.expect(bob, "OP tea bob alice")
+        bob.say("/quit")
+        yield self.expect(bob, "BYE ")
+        bob.client.lose()
+        impostor = yield self.connect("bob")
+        yield self.enter(impostor, "tea")
+        yield self.refused(impostor, "/kick carol", "NOT_ALLOWED")
+
+    # -- bans --------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_a_ban_by_account_survives_renames_and_reconnects(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A signed-in user banned is kicked, and stays out under any name."""
+        alice = yield self.signed_in("alice")
+        yield self.enter(alice, "tea", create=True)
+        bob = yield self.signed_in("bob")
+        yield self.enter(bob, "tea")
+        alice.say("/ban bob")
+        self.assertEqual(
+            (yield self.expect(alice, "BAN ")), "BAN tea account:bob alice"
+        )
+        self.assertEqual(
+            (yield self.expect(alice, "KICK ")), "KICK tea bob alice banned"
+        )
+        self.assertEqual((yield self.expect(bob, "KICKED ")), "KICKED tea alice banned")
+        yield self.refused(bob, "/join tea", "BANNED")
+        bob.say("/nick robert")
+        yield self.expect(bob, "NICK bob robert")
+        yield self.refused(bob, "/join tea", "BANNED")
+        bob.say("/quit")
+        yield self.expect(bob, "BYE ")
+        bob.client.lose()
+        again = yield self.signed_in("bob")
+        again.say("/nick bobby")
+        yield self.expect(again, "NICK bob bobby")
+        yield self.refused(again, "/join tea", "BANNED")
+        alice.say("/bans")
+        self.assertEqual((yield self.expect(alice, "BANS ")), "BANS tea account:bob")
+        alice.say("/unban bob")
+        self.assertEqual(
+            (yield self.expect(alice, "UNBAN ")), "UNBAN tea account:bob alice"
+        )
+        yield self.enter(again, "tea")
+
+    @defer.inlineCallbacks
+    def test_a_ban_by_name_holds_against_whoever_uses_it(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A plain user is banned by name; the name stays banned after they go."""
+        alice, carol = yield self.in_room("tea", "alice", "carol")
+        alice.say("/ban carol")
+        self.assertEqual((yield self.expect(alice, "BAN ")), "BAN tea name:carol alice")
+        yield self.expect(carol, "KICKED tea alice banned")
+        carol.say("/quit")
+        yield self.expect(carol, "BYE ")
+        carol.client.lose()
+        again = yield self.connect("Carol")
+        yield self.refused(again, "/join tea", "BANNED")
+        yield self.refused(alice, "/ban alice", "NOT_ALLOWED")
+
+    # -- private rooms -----------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_invite_only_rooms_need_an_invitation(self) -> Generator[Any, Any, None]:
+        """Uninvited joins get INVITE_ONLY; the invitee hears INVITED and gets in."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        alice.say("/set invite-only on")
+        for user in (alice, bob):
+            self.assertEqual(
+                (yield self.expect(user, "SET ")), "SET tea invite-only on alice"
+            )
+        dave = yield self.connect("dave")
+        yield self.refused(dave, "/join tea", "INVITE_ONLY")
+        yield self.refused(bob, "/invite dave", "NOT_ALLOWED")
+        alice.say("/invite dave")
+        self.assertEqual((yield self.expect(dave, "INVITED ")), "INVITED tea alice")
+        self.assertEqual((yield self.expect(bob, "INVITE ")), "INVITE tea dave alice")
+        yield self.enter(dave, "tea")
+        yield self.refused(alice, "/invite nobody", "NO_SUCH_USER")
+
+    @defer.inlineCallbacks
+    def test_keyed_rooms_need_the_key(self) -> Generator[Any, Any, None]:
+        """No key or a wrong one gets BAD_KEY; the room is told the key is on,
+        not what it is; the right key gets in."""
+        (alice,) = yield self.in_room("tea", "alice")
+        alice.say("/set key s3cret")
+        self.assertEqual((yield self.expect(alice, "SET ")), "SET tea key on alice")
+        bob = yield self.connect("bob")
+        yield self.refused(bob, "/join tea", "BAD_KEY")
+        yield self.refused(bob, "/join tea wrong", "BAD_KEY")
+        bob.say("/join tea s3cret")
+        yield self.expect(bob, "MEMBERS tea ")
+        bob.say("/info")
+        self.assertEqual((yield self.expect(bob, "INFO tea key")), "INFO tea key on")
+        alice.say("/info")
+        self.assertEqual(
+            (yield self.expect(alice, "INFO tea key")), "INFO tea key s3cret"
+        )
+        yield self.refused(alice, "/set key since", "BAD_ARGS")
+
+    @defer.inlineCallbacks
+    def test_topic_lock_and_info(self) -> Generator[Any, Any, None]:
+        """With topic-lock on only owner and operators set the topic; /info
+        shows every setting."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        yield self.refused(bob, "/set topic-lock on", "NOT_ALLOWED")
+        alice.say("/set topic-lock on")
+        yield self.expect(bob, "SET tea topic-lock on alice")
+        yield self.refused(bob, "/topic mine now", "NOT_ALLOWED")
+        alice.say("/topic Tea and biscuits")
+        yield self.expect(bob, "TOPIC tea alice Tea and biscuits")
+        alice.say("/op bob")
+        yield self.expect(bob, "OP tea bob alice")
+        bob.say("/topic Coffee")
+        yield self.expect(alice, "TOPIC tea bob Coffee")
+        bob.say("/info")
+        info = []
+        line = yield self.expect(bob, "INFO")
+        while line.startswith("INFO "):
+            info.append(line)
+            line = yield self.expect(bob, "INFO")
+        self.assertEqual(line, "INFO_END tea")
+        self.assertEqual(
+            info,
+            [
+                "INFO tea owner alice",
+                "INFO tea operators bob",
+                "INFO tea invite-only off",
+                "INFO tea key off",
+                "INFO tea topic-lock on",
+                "INFO tea keep off",
+                "INFO tea bans 0",
+            ],
+        )
+        yield self.refused(alice, "/set colour blue", "BAD_ARGS")
+
+    @defer.inlineCallbacks
+    def test_kept_rooms_stay_empty_and_belong_to_the_account(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Only a signed-in owner keeps a room; it stays when empty, and the
+        account owns it again on coming back."""
+        (plain,) = yield self.in_room("cafe", "plain")
+        yield self.refused(plain, "/set keep on", "NOT_ALLOWED")
+        alice = yield self.signed_in("alice")
+        yield self.enter(alice, "tea", create=True)
+        alice.say("/set keep on")
+        yield self.expect(alice, "SET tea keep on alice")
+        alice.say("/leave")
+        yield self.expect(alice, "LEFT tea")
+        rooms = yield self.expect(alice, "ROOMS ")
+        listing = [line for line in alice.unread() if line.startswith("ROOM ")]
+        self.assertIn("ROOM tea 0 5", listing, rooms)
+        bob = yield self.connect("bob")
+        yield self.enter(bob, "tea")
+        yield self.refused(bob, "/delete tea", "NOT_ALLOWED")
+        yield self.enter(alice, "tea")
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "OWNER ")), "OWNER tea alice")
+        alice.say("/kick bob")
+        yield self.expect(bob, "KICKED tea alice")
+
+    # -- server admins -----------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_admins_kill_ban_and_announce(self) -> Generator[Any, Any, None]:
+        """Non-admins are refused; root's /kill, /gban and /announce reach
+        their targets; a server ban stops the account signing in."""
+        bob = yield self.signed_in("bob")
+        carol = yield self.connect("carol")
+        for command in ("/kill bob", "/gban bob", "/announce hi", "/gbans"):
+            yield self.refused(carol, command, "NOT_ALLOWED")
+        root = yield self.signed_in("root")
+        root.say("/announce maintenance at noon")
+        for user in (bob, carol, root):
+            self.assertEqual(
+                (yield self.expect(user, "ANNOUNCE ")),
+                "ANNOUNCE root maintenance at noon",
+            )
+        root.say("/kill carol spamming")
+        self.assertEqual(
+            (yield self.expect(carol, "BYE ")), "BYE killed by root: spamming"
+        )
+        self.assertEqual(
+            (yield self.expect(root, "KILLED ")), "KILLED carol root spamming"
+        )
+        root.say("/gban bob")
+        self.assertEqual((yield self.expect(root, "GBAN ")), "GBAN account:bob root")
+        self.assertEqual(
+            (yield self.expect(bob, "BYE ")), "BYE banned from this server by root"
+        )
+        again = User(FakeClient(self.server))
+        yield self.refused(again, f"/login bob {PASSWORD}", "BANNED")
+        root.say("/gbans")
+        self.assertEqual((yield self.expect(root, "GBANS")), "GBANS account:bob")
+        root.say("/gunban bob")
+        yield self.expect(root, "GUNBAN account:bob root")
+        yield self.signed_in("bob")
+
+    @defer.inlineCallbacks
+    def test_admins_delete_any_room(self) -> Generator[Any, Any, None]:
+        """An admin's /delete needs no ownership (permanent rooms still stay)."""
+        (alice,) = yield self.in_room("tea", "alice")
+        root = yield self.signed_in("root")
+        yield self.refused(root, "/delete general", "NOT_ALLOWED")
+        root.say("/delete tea")
+        self.assertEqual((yield self.expect(alice, "DELETED ")), "DELETED tea root")

@@ -1,0 +1,128 @@
+"""Sign-in rules: the back-off that defeats guessing, and hashing off the reactor.
+
+Time is a ``task.Clock``: the guesser retries the moment it is allowed,
+for an hour of simulated time, and never reaches the password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred, ensureDeferred, succeed
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.accounts import Accounts, StoredAccounts
+from chatroom.errors import ChatError
+from chatroom.store import MemoryStore
+
+PASSWORD = "tea-and-biscuits"
+
+
+def in_place(function: Callable[[], Any]) -> Deferred[Any]:
+    return succeed(function())
+
+
+class GuessingTests(unittest.TestCase):
+    """Failed sign-ins slow down per name and per address."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_000_000)
+        self.accounts = Accounts(StoredAccounts(MemoryStore()), self.clock, in_place)
+        self.successResultOf(
+            ensureDeferred(self.accounts.register("alice", PASSWORD, "192.0.2.1"))
+        )
+
+    def attempt(self, password: str, address: str) -> str:
+        """``OK``, or the refusal's code."""
+        results: list[str] = []
+        signing_in = ensureDeferred(self.accounts.sign_in("alice", password, address))
+        signing_in.addCallbacks(
+            lambda account: results.append("OK"),
+            lambda failure: results.append(
+                failure.trap(ChatError) and failure.value.code
+            ),
+        )
+        return results[0]
+
+    def guess_for(self, seconds: float, addresses: Callable[[int], str]) -> list[str]:
+        """A guesser trying wrong passwords as fast as it is allowed, then
+        the real password as its 200th guess; the codes it got."""
+        codes = []
+        guesses = 0
+        end = self.clock.seconds() + seconds
+        while self.clock.seconds() < end and guesses < 200:
+            password = PASSWORD if guesses == 199 else f"guess-{guesses}"
+            code = self.attempt(password, addresses(guesses))
+            codes.append(code)
+            if code == "RATE_LIMITED":
+                self.clock.advance(1)
+            else:
+                guesses += 1
+        return codes
+
+    def test_one_address_gets_a_handful_of_guesses_an_hour(self) -> None:
+        """From one address: 5 free, then doubling waits; under 20 in an hour."""
+        codes = self.guess_for(3600, lambda n: "203.0.113.9")
+        verified = codes.count("BAD_PASSWORD")
+        self.assertLessEqual(verified, 20)
+        self.assertGreaterEqual(verified, 5)
+        self.assertNotIn("OK", codes)
+
+    def test_many_addresses_get_about_one_guess_a_minute(self) -> None:
+        """A guesser on a new address per guess is held by the name's back-off."""
+        codes = self.guess_for(3600, lambda n: f"198.51.100.{n % 250}")
+        verified = codes.count("BAD_PASSWORD")
+        self.assertLessEqual(verified, 70)
+        self.assertNotIn("OK", codes)
+
+    def test_the_owner_is_never_locked_out_from_a_known_address(self) -> None:
+        """While a guesser hammers the name, the owner's usual address signs
+        in at once, and from a new address the owner waits at most a minute."""
+        self.guess_for(600, lambda n: f"198.51.100.{n % 250}")
+        self.assertEqual(self.attempt(PASSWORD, "192.0.2.1"), "OK")
+        self.assertEqual(self.attempt("guess-again", "198.51.100.7"), "RATE_LIMITED")
+        self.clock.advance(60)
+        self.assertEqual(self.attempt(PASSWORD, "192.0.2.99"), "OK")
+
+    def test_the_wait_is_told_and_forgotten(self) -> None:
+        """RATE_LIMITED says how long; a quiet hour starts the count over."""
+        for n in range(5):
+            self.assertEqual(self.attempt(f"guess-{n}", "203.0.113.9"), "BAD_PASSWORD")
+        signing_in = ensureDeferred(self.accounts.sign_in("alice", "x", "203.0.113.9"))
+        refusal = self.failureResultOf(signing_in, ChatError).value
+        self.assertEqual(refusal.code, "RATE_LIMITED")
+        self.assertIn("try again in 1 s", refusal.text)
+        self.clock.advance(3600)
+        self.assertEqual(self.attempt(PASSWORD, "203.0.113.9"), "OK")
+
+
+class HashingTests(unittest.TestCase):
+    """Hashing and verifying happen where ``run`` puts them, never inline."""
+
+    def test_hashing_waits_for_the_hashing_thread(self) -> None:
+        """Registering and signing in finish only when the runner has run
+        the hash: nothing is hashed on the calling (reactor) thread."""
+        queued: list[tuple[Callable[[], Any], Deferred[Any]]] = []
+
+        def run(function: Callable[[], Any]) -> Deferred[Any]:
+            done: Deferred[Any] = Deferred()
+            queued.append((function, done))
+            return done
+
+        accounts = Accounts(StoredAccounts(MemoryStore()), Clock(), run)
+        registering = ensureDeferred(accounts.register("alice", PASSWORD, "192.0.2.1"))
+        self.assertNoResult(registering)
+        function, done = queued.pop()
+        hashed = function()
+        self.assertTrue(hashed.startswith("$argon2id$"), hashed)
+        self.assertNotIn(PASSWORD, hashed)
+        done.callback(hashed)
+        self.assertEqual(self.successResultOf(registering).name, "alice")
+        signing_in = ensureDeferred(accounts.sign_in("Alice", PASSWORD, "192.0.2.1"))
+        self.assertNoResult(signing_in)
+        function, done = queued.pop()
+        done.callback(function())
+        self.assertEqual(self.successResultOf(signing_in).key, "alice")

@@ -1,0 +1,70 @@
+"""Accounts, moderation and admins against the in-process registry."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.server import ChatServer
+from tests.moderation_contract import CONFIG, PASSWORD, ModerationContract
+from tests.support import FakeClient
+
+
+class LocalModerationTests(ModerationContract, unittest.TestCase):
+    """Every reply arrives within the call that sent the line."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = ChatServer(CONFIG, clock=self.clock)
+
+
+class RequireAccountTests(unittest.TestCase):
+    """``--require-account``: plain names are refused, signed-in users may
+    still rename."""
+
+    def test_only_accounts_get_a_name(self) -> None:
+        """A plain name gets ACCOUNT_REQUIRED; newcomers register a free name
+        with ``/register NAME PASSWORD``, sign in later, and may /nick."""
+        server = ChatServer(replace(CONFIG, require_account=True), clock=Clock())
+        alice = FakeClient(server)
+        alice.received()
+        alice.send("alice")
+        self.assertEqual(
+            alice.received(),
+            [
+                "ERR ACCOUNT_REQUIRED this server requires an account: "
+                "/login NAME PASSWORD"
+            ],
+        )
+        holder = FakeClient(server)
+        holder.send(f"/register bob {PASSWORD}")
+        self.assertIn("REGISTERED bob", holder.received())
+        alice.send(f"/register bob {PASSWORD}x")
+        self.assertEqual(alice.received()[0].split()[:2], ["ERR", "NAME_REGISTERED"])
+        alice.send(f"/register alice {PASSWORD}")
+        replies = alice.received()
+        self.assertEqual(
+            (replies[0], replies[-1]), ("WELCOME alice", "REGISTERED alice")
+        )
+        alice.send("/quit")
+        again = FakeClient(server)
+        again.send(f"/login alice {PASSWORD}")
+        self.assertEqual(again.received()[1], "WELCOME alice")
+        again.send("/nick ally")
+        self.assertEqual(again.received(), ["NICK alice ally"])
+
+    def test_registering_a_held_name_takes_nobody_over(self) -> None:
+        """``/register NAME PASSWORD`` of a name a plain user holds is
+        NAME_TAKEN, the holder keeps it, and no account is left behind."""
+        server = ChatServer(CONFIG, clock=Clock())
+        holder = FakeClient(server)
+        holder.send("carol")
+        newcomer = FakeClient(server)
+        newcomer.received()
+        newcomer.send(f"/register carol {PASSWORD}")
+        self.assertEqual(newcomer.received()[0].split()[:2], ["ERR", "NAME_TAKEN"])
+        self.assertFalse(holder.closing)
+        newcomer.send(f"/login carol {PASSWORD}")
+        self.assertEqual(newcomer.received()[0].split()[:2], ["ERR", "NO_SUCH_ACCOUNT"])
