@@ -14,6 +14,7 @@ Accounts, moderation and admin commands are
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -99,6 +100,7 @@ class RedisRegistry(ClusterModeration):
         self._admins = frozenset(name_key(name) for name in config.admins)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         self._next_session = itertools.count(1)
+        self._session_prefix = secrets.token_hex(4)
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
         self._lobby_channel = f"{prefix}lobby".encode()
@@ -195,10 +197,14 @@ class RedisRegistry(ClusterModeration):
     # -- names --------------------------------------------------------------------
 
     def _token(self, member: Member) -> str:
-        """The member's session token, unique in the cluster: ``node:number``."""
+        """The member's session token, unique in the cluster and over time:
+        ``node:prefix.number``, the prefix new with each process, so that a
+        grant a room keeps (operator, invitation) for a plain name's
+        session never matches a session of a later run of the node."""
         token = self._tokens.get(member)
         if token is None:
-            token = f"{self.cluster.node_id}:{next(self._next_session)}"
+            number = next(self._next_session)
+            token = f"{self.cluster.node_id}:{self._session_prefix}.{number}"
             self._tokens[member] = token
         return token
 
@@ -211,7 +217,7 @@ class RedisRegistry(ClusterModeration):
     ) -> bool:
         """As the in-process registry: the claim rule on the name's facts
         (registered? banned?), then ``CLAIM``, which also ends a session
-        holding the name if ``account`` is that name's (a takeover)."""
+        holding the name if ``account`` is that name's and ``takeover``."""
         rules.check_name(name)
         key = name_key(name)
         signed_in = self._signed.get(member, "") if account is None else account
@@ -232,7 +238,7 @@ class RedisRegistry(ClusterModeration):
                 name,
                 name_key(old) if old is not None else "",
                 signed_in,
-                "1" if account == key else "0",
+                "1" if takeover and account == key else "0",
                 refusals={b"TAKEN": lambda r: errors.name_taken(name)},
             )
         finally:

@@ -17,10 +17,15 @@ import shutil
 import signal
 import socket
 
-from twisted.internet import defer, protocol, reactor
+from twisted.internet import defer, protocol, reactor, task
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from chatroom.cluster.node import ClusterConfig
+from chatroom.cluster.redis import RedisAddress
+from chatroom.cluster.registry import RedisRegistry
+from chatroom.config import ServerConfig
+from chatroom.server import ChatServer
 from chatroom.tap import ChatroomService, Options, makeService
 from tests.support import LineClient, connect_client
 
@@ -233,3 +238,39 @@ class ClusterTestCase(unittest.TestCase):
             if not client.is_closed:
                 client.transport.loseConnection()
         yield defer.gatherResults([client.closed for client in self.clients])
+
+
+class RedisRegistryTestCase(unittest.TestCase):
+    """A contract (``tests/*_contract.py``) run on one server whose registry
+    is in a fresh redis-server: replies come once Redis has answered, and
+    ``wait`` lets them arrive. Subclasses name the ``config`` and list this
+    class before the contract, so that this ``wait`` is the one used."""
+
+    timeout = 30
+    config: ServerConfig
+
+    if REDIS_SERVER is None and not os.environ.get("CHATROOM_REQUIRE_REDIS"):
+        skip = NO_REDIS
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        if REDIS_SERVER is None:  # CI asked for these tests to run: fail, loudly
+            self.fail(NO_REDIS)
+        redis = RedisProcess(free_port())
+        yield redis.start()
+        self.addCleanup(redis.stop)
+        cluster = ClusterConfig(RedisAddress.parse(redis.url), node_id="contract")
+        self.registry = RedisRegistry.connect(self.config, cluster, reactor)
+        self.server = ChatServer(self.config, clock=reactor, registry=self.registry)
+        self.server.start()
+        self.addCleanup(self._stop)
+        yield self.registry.when_available()
+
+    def _stop(self):
+        self.server.stop()
+        for connection in list(self.server.open_connections):
+            connection.connectionLost()
+        return self.registry.detach()
+
+    def wait(self):
+        return task.deferLater(reactor, 0.005, lambda: None)
