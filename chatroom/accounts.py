@@ -303,11 +303,20 @@ class StoredAccounts:
 
 def hashing_thread(reactor: Any) -> Runner:
     """A pool of two threads for hashing: two sign-ins at once at most use
-    two cores, and a burst of them queues instead of taking the reactor's."""
+    two cores, and a burst of them queues instead of taking the reactor's.
+
+    Its threads are daemons: a hash holds nothing worth waiting for, and a
+    process whose reactor never shuts down (a server started inside a test
+    run, say) must still be able to exit.
+    """
+    from functools import partial
+    from threading import Thread
+
     from twisted.internet.threads import deferToThreadPool
     from twisted.python.threadpool import ThreadPool
 
     pool = ThreadPool(minthreads=0, maxthreads=2, name="chatroom-passwords")
+    pool.threadFactory = partial(Thread, daemon=True)  # type: ignore[assignment]
     started = False
 
     def run(function: Callable[[], Any]) -> Deferred[Any]:

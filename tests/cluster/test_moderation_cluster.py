@@ -1,0 +1,291 @@
+"""Accounts, moderation and admins across nodes: the same rules wherever users are.
+
+Two real nodes share one real redis-server; users on different nodes sign
+in, moderate and administer each other over real sockets, and every test
+checks what a user would notice: who is refused, who hears what, who is
+disconnected, and what a restarted cluster still knows.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import defer
+
+from tests.cluster.support import ClusterTestCase
+
+PASSWORD = "correct-horse-staple"
+
+
+class ModerationAcrossNodesTests(ClusterTestCase):
+    """``root`` is a server admin on every node."""
+
+    node_options = (*ClusterTestCase.node_options, "--admins", "root")
+
+    @defer.inlineCallbacks
+    def register(self, node, name):
+        """A client of ``node`` that registers ``name`` and is signed in to it."""
+        client = yield self.client(node)
+        client.say(f"/register {name} {PASSWORD}")
+        yield client.expect_line(f"REGISTERED {name}")
+        return client
+
+    @defer.inlineCallbacks
+    def login(self, node, name):
+        client = yield self.client(node)
+        client.say(f"/login {name} {PASSWORD}")
+        yield client.expect_line(f"WELCOME {name}")
+        return client
+
+    @defer.inlineCallbacks
+    def refused(self, client, line, code):
+        client.say(line)
+        reply = yield client.expect_line("ERR ")
+        self.assertTrue(reply.startswith(f"ERR {code} "), (line, reply))
+        return reply
+
+    @defer.inlineCallbacks
+    def enter(self, client, line):
+        """``/join ...`` or ``/create ...``: wait until the client is in."""
+        client.say(line)
+        yield client.expect_line(f"MEMBERS {line.split()[1]} ")
+
+    @defer.inlineCallbacks
+    def test_a_ban_by_account_holds_on_the_other_node_under_any_name(self):
+        """Banned on node one, bob is kicked on node two and refused there
+        and on node one, under another name, after reconnecting too."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.register(one, "alice")
+        yield self.enter(alice, "/create tea")
+        bob = yield self.register(two, "bob")
+        yield self.enter(bob, "/join tea")
+        alice.say("/ban bob")
+        self.assertEqual((yield alice.expect_line("BAN ")), "BAN tea account:bob alice")
+        self.assertEqual((yield bob.expect_line("KICKED ")), "KICKED tea alice banned")
+        yield bob.expect_line("ROOMS ")
+        yield self.refused(bob, "/join tea", "BANNED")
+        bob.say("/quit")
+        yield bob.closed
+        again = yield self.login(two, "bob")
+        again.say("/nick robert")
+        yield again.expect_line("NICK bob robert")
+        yield self.refused(again, "/join tea", "BANNED")
+        elsewhere = yield self.login(one, "bob")  # a second session, same account
+        elsewhere.say("/nick bobby")
+        yield elsewhere.expect_line("NICK bob bobby")
+        yield self.refused(elsewhere, "/join tea", "BANNED")
+        plain = yield self.client(two, "carol")
+        yield self.enter(plain, "/join tea")
+
+    @defer.inlineCallbacks
+    def test_a_kick_on_one_node_sends_the_member_on_the_other_to_the_lobby(self):
+        """The kicked member gets KICKED and the room list, never the KICK nor
+        anything said after it; members on both nodes get KICK."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        yield self.enter(alice, "/create tea")
+        bob = yield self.client(two, "bob")
+        yield self.enter(bob, "/join tea")
+        carol = yield self.client(one, "carol")
+        yield self.enter(carol, "/join tea")
+        dave = yield self.client(two, "dave")
+        yield self.enter(dave, "/join tea")
+        alice.say("/kick bob being rude")
+        self.assertEqual(
+            (yield bob.expect_line("KICKED ")), "KICKED tea alice being rude"
+        )
+        yield bob.expect_line("ROOMS ")
+        for member in (alice, carol, dave):
+            self.assertEqual(
+                (yield member.expect_line("KICK ")), "KICK tea bob alice being rude"
+            )
+        carol.say("after the kick")
+        yield dave.expect_line("MSG tea carol ")  # dave is on bob's node
+        self.assertEqual(
+            [line for line in bob.lines if line.startswith(("KICK ", "MSG "))], []
+        )
+        yield self.refused(bob, "hello?", "NOT_IN_ROOM")
+        yield self.enter(bob, "/join tea")  # a kick is not a ban
+
+    @defer.inlineCallbacks
+    def test_signing_in_on_another_node_takes_the_name_over(self):
+        """alice's session on node one gets BYE signed in elsewhere when she
+        signs in on node two; her room hears why; the name stays the new
+        session's after the old one is gone."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.register(one, "alice")
+        yield self.enter(alice, "/create tea")
+        bob = yield self.client(two, "bob")
+        yield self.enter(bob, "/join tea")
+        laptop = yield self.login(two, "alice")
+        self.assertEqual((yield alice.expect_line("BYE ")), "BYE signed in elsewhere")
+        yield alice.closed
+        self.assertEqual(
+            (yield bob.expect_line("PART tea alice")),
+            "PART tea alice signed in elsewhere",
+        )
+        bob.say("/msg alice are you there?")
+        line = yield laptop.expect_line("PRIVMSG bob alice ")
+        self.assertTrue(line.endswith(" are you there?"))
+        yield self.refused(
+            (yield self.client(one)), f"/register alice {PASSWORD}", "NAME_REGISTERED"
+        )
+
+    @defer.inlineCallbacks
+    def test_invite_only_room_admits_only_the_invited_on_the_other_node(self):
+        """Uninvited joiners on node two are refused; an invitation from node
+        one reaches the invitee there and lets them in."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        yield self.enter(alice, "/create tea")
+        alice.say("/set invite-only on")
+        yield alice.expect_line("SET tea invite-only on alice")
+        dave = yield self.client(two, "dave")
+        erin = yield self.client(two, "erin")
+        yield self.refused(dave, "/join tea", "INVITE_ONLY")
+        alice.say("/invite erin")
+        self.assertEqual((yield erin.expect_line("INVITED ")), "INVITED tea alice")
+        self.assertEqual((yield alice.expect_line("INVITE ")), "INVITE tea erin alice")
+        yield self.enter(erin, "/join tea")
+        yield alice.expect_line("JOIN tea erin")
+        yield self.refused(dave, "/join tea", "INVITE_ONLY")
+        yield self.refused(erin, "/invite dave", "NOT_ALLOWED")
+
+    @defer.inlineCallbacks
+    def test_keyed_room_refuses_a_wrong_key_on_the_other_node(self):
+        """No key or a wrong one is BAD_KEY on node two; the key lets bob in."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        yield self.enter(alice, "/create tea")
+        alice.say("/set key s3cret")
+        yield alice.expect_line("SET tea key on alice")
+        bob = yield self.client(two, "bob")
+        yield self.refused(bob, "/join tea", "BAD_KEY")
+        yield self.refused(bob, "/join tea wrong", "BAD_KEY")
+        yield self.enter(bob, "/join tea s3cret")
+        alice.say("/set key off")
+        yield bob.expect_line("SET tea key off alice")
+        carol = yield self.client(two, "carol")
+        yield self.enter(carol, "/join tea")
+
+    @defer.inlineCallbacks
+    def test_an_operator_on_one_node_cannot_kick_the_owner_on_the_other(self):
+        """bob, made operator, kicks carol but not alice, who owns the room."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        yield self.enter(alice, "/create tea")
+        bob = yield self.client(two, "bob")
+        yield self.enter(bob, "/join tea")
+        carol = yield self.client(one, "carol")
+        yield self.enter(carol, "/join tea")
+        alice.say("/op bob")
+        yield bob.expect_line("OP tea bob alice")
+        reply = yield self.refused(bob, "/kick alice", "NOT_ALLOWED")
+        self.assertIn("owns tea", reply)
+        yield self.refused(bob, "/ban alice", "NOT_ALLOWED")
+        bob.say("/kick carol")
+        yield carol.expect_line("KICKED tea bob no reason given")
+        bob.say("/who")
+        self.assertEqual(
+            (yield bob.expect_line("MEMBERS tea")), "MEMBERS tea alice bob"
+        )
+
+    @defer.inlineCallbacks
+    def test_admin_commands_across_nodes(self):
+        """Non-admins are refused; root's /announce reaches both nodes, /kill
+        and /gban disconnect users on the other node, and a banned account
+        cannot sign in on either."""
+        one, two = yield self.start_nodes(2)
+        carol = yield self.client(two, "carol")
+        bob = yield self.register(two, "bob")
+        for command in ("/kill carol", "/gban carol", "/announce hi"):
+            yield self.refused(carol, command, "NOT_ALLOWED")
+            yield self.refused(bob, command, "NOT_ALLOWED")
+        root = yield self.register(one, "root")
+        neighbour = yield self.client(one, "neighbour")
+        root.say("/announce maintenance at noon")
+        for user in (root, neighbour, carol, bob):
+            self.assertEqual(
+                (yield user.expect_line("ANNOUNCE ")),
+                "ANNOUNCE root maintenance at noon",
+            )
+        yield self.enter(carol, "/join general")
+        yield self.enter(neighbour, "/join general")
+        root.say("/kill carol spamming")
+        self.assertEqual(
+            (yield carol.expect_line("BYE ")), "BYE killed by root: spamming"
+        )
+        yield carol.closed
+        self.assertEqual(
+            (yield neighbour.expect_line("PART general carol")),
+            "PART general carol killed by root: spamming",
+        )
+        yield root.expect_line("KILLED carol root spamming")
+        bob.say("/nick robert")  # the ban is by account, whatever the name
+        yield bob.expect_line("NICK bob robert")
+        root.say("/gban bob")
+        self.assertEqual((yield root.expect_line("GBAN ")), "GBAN account:bob root")
+        self.assertEqual(
+            (yield bob.expect_line("BYE ")), "BYE banned from this server by root"
+        )
+        yield bob.closed
+        for node in (one, two):
+            yield self.refused(
+                (yield self.client(node)), f"/login bob {PASSWORD}", "BANNED"
+            )
+        root.say("/gbans")
+        self.assertEqual((yield root.expect_line("GBANS")), "GBANS account:bob")
+        root.say("/gunban bob")
+        yield root.expect_line("GUNBAN account:bob root")
+        yield self.login(two, "bob")
+
+    @defer.inlineCallbacks
+    def test_a_kept_room_survives_a_full_cluster_restart(self):
+        """Every node stops and new ones start on the same Redis: the kept
+        room is there, empty, with its settings, and owned by alice's
+        account again when she joins."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.register(one, "alice")
+        yield self.enter(alice, "/create tea")
+        for setting in ("keep on", "topic-lock on", "invite-only on"):
+            alice.say(f"/set {setting}")
+            yield alice.expect_line(f"SET tea {setting} alice")
+        alice.say("/topic Tea and biscuits")
+        yield alice.expect_line("TOPIC tea alice Tea and biscuits")
+        yield self.refused(alice, "/invite bob", "NO_SUCH_USER")  # not connected
+        bob = yield self.client(two, "bob")
+        alice.say("/invite bob")
+        yield bob.expect_line("INVITED tea alice")
+        yield self.enter(bob, "/join tea")
+        yield one.stopService()
+        yield two.stopService()
+        three, four = yield self.start_nodes(2)
+        dave = yield self.client(four, "dave")
+        dave.say("/list")
+        yield dave.expect_line("ROOMS ")
+        self.assertEqual(
+            (yield dave.expect_line("ROOM tea")), "ROOM tea 0 256 Tea and biscuits"
+        )
+        yield self.refused(dave, "/join tea", "INVITE_ONLY")
+        back = yield self.login(three, "alice")
+        yield self.enter(back, "/join tea")
+        back.say("/who")
+        self.assertEqual((yield back.expect_line("OWNER ")), "OWNER tea alice")
+        back.say("/info")
+        info = []
+        line = yield back.expect_line("INFO")
+        while line.startswith("INFO "):
+            info.append(line)
+            line = yield back.expect_line("INFO")
+        self.assertIn("INFO tea keep on", info)
+        self.assertIn("INFO tea topic-lock on", info)
+        self.assertIn("INFO tea invite-only on", info)
+        back.say("/invite dave")
+        yield dave.expect_line("INVITED tea alice")
+        yield self.enter(dave, "/join tea")
+        yield self.refused(dave, "/topic mine now", "NOT_ALLOWED")
+        yield self.refused(dave, "/set keep off", "NOT_ALLOWED")
+        back.say("/leave")
+        yield back.expect_line("LEFT tea")
+        dave.say("/who")
+        yield dave.expect_line("MEMBERS tea dave")
+        # Ownership stayed with alice's account: dave did not inherit it.
+        yield self.refused(dave, "/kick alice", "NOT_ALLOWED")
