@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.cluster.delivery import MAYBE_MISSED, RECENT_EVENTS, LocalRoom
+from chatroom.cluster.delivery import MAYBE_MISSED, RECENT_EVENTS, LocalRoom, NodeRooms
+from chatroom.events import Event, Listing, RoomInfo
 from tests.support import RecordingMember as Member
 
 
@@ -79,3 +80,61 @@ class LocalRoomTests(unittest.TestCase):
         lines = alice.take()
         self.assertEqual(lines[0], f"NOTICE tea {MAYBE_MISSED}")
         self.assertEqual(len(lines), 1 + RECENT_EVENTS)
+
+
+class Lobbyist(Member):
+    """A recording member that also notes being sent back to the lobby."""
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        self.data += (
+            f"REMOVED {room} {len(listing.rooms) if listing else '-'}\r\n".encode()
+        )
+
+
+class KickedTests(unittest.TestCase):
+    """``kicked seq KICKED...`` from the node channel, before the room's KICK."""
+
+    def setUp(self) -> None:
+        async def subscribe(channel: bytes) -> None:
+            pass
+
+        async def listing() -> Listing:
+            return Listing([RoomInfo("tea", 1, 5, "")])
+
+        self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+        self.room = self.rooms.open("tea", "tea")
+        self.bob, self.dave = Lobbyist("bob"), Lobbyist("dave")
+        self.rooms.seat(self.bob, self.room, 0)
+        self.rooms.seat(self.dave, self.room, 0)
+        self.kicked = Event("KICKED", ("tea", "alice"), "rude")
+        self.kick = b"KICK tea bob alice rude\r\n"
+
+    def test_the_kicked_member_gets_kicked_and_the_lobby_not_the_kick(self) -> None:
+        """bob: KICKED, then the room list, then nothing more of the room;
+        dave: everything, the KICK included."""
+        self.rooms.on_message(self.room.channel, b"1 " + event(1))
+        self.rooms.kicked(self.bob, "tea", 2, self.kicked)
+        self.rooms.on_message(self.room.channel, b"2 " + self.kick)
+        self.rooms.on_message(self.room.channel, b"3 " + event(3))
+        self.assertEqual(
+            self.bob.take(),
+            [event(1).decode().strip(), "KICKED tea alice rude", "REMOVED tea 1"],
+        )
+        self.assertEqual(
+            self.dave.take(),
+            [
+                event(1).decode().strip(),
+                "KICK tea bob alice rude",
+                event(3).decode().strip(),
+            ],
+        )
+        self.assertFalse(self.rooms.is_in(self.bob, self.room))
+
+    def test_a_member_back_since_the_kick_stays(self) -> None:
+        """A kick older than the member's (re)join is not applied again."""
+        self.rooms.unseat(self.bob, self.room)
+        self.room.detach(self.bob)
+        self.rooms.seat(self.bob, self.room, 5)  # rejoined: its JOIN was event 5
+        self.rooms.kicked(self.bob, "tea", 2, self.kicked)
+        self.assertEqual(self.bob.take(), [])
+        self.assertTrue(self.rooms.is_in(self.bob, self.room))

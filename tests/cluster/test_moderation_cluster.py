@@ -289,3 +289,25 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         yield dave.expect_line("MEMBERS tea dave")
         # Ownership stayed with alice's account: dave did not inherit it.
         yield self.refused(dave, "/kick alice", "NOT_ALLOWED")
+
+    @defer.inlineCallbacks
+    def test_a_kill_missed_while_out_of_touch_takes_effect_on_return(self):
+        """bob's node is cut off from Redis when root kills him: the node
+        missed the message, and on getting back in touch it ends bob's
+        session with the admin's words (the name is not re-claimed)."""
+        one, two = yield self.start_nodes(2)
+        root = yield self.register(one, "root")
+        bob = yield self.client(two, "bob")
+        registry = two.server.registry
+        yield defer.gatherResults(
+            [registry.commands.stopService(), registry.subscriber.stopService()]
+        )
+        root.say("/kill bob away with you")
+        yield root.expect_line("KILLED bob root away with you")
+        registry.commands.startService()
+        registry.subscriber.startService()
+        self.assertEqual(
+            (yield bob.expect_line("BYE ")), "BYE killed by root: away with you"
+        )
+        yield bob.closed
+        yield self.client(one, "bob")  # the name is free
