@@ -526,20 +526,17 @@ class LocalRegistry:
         mask = moderation.server_ban_mask(target, self._target(target))
         if banned:
             if not await self.accounts.add_server_ban(mask):
-                raise errors.bad_args(f"{mask} is already banned from the server")
+                raise moderation.server_ban_unchanged(mask, banned)
             for victim in list(self.names):
                 if mask in moderation.claim_masks(
                     name_key(self.names[victim]), self.signed_in.get(victim, "")
                 ):
                     self._end(victim, f"banned from this server by {actor.name}")
         elif not await self.accounts.remove_server_ban(mask):
-            raise errors.bad_args(f"{mask} is not banned from the server")
+            raise moderation.server_ban_unchanged(mask, banned)
         return mask
 
     async def announce(self, member: Member, text: str) -> None:
-        actor = self._actor(member)
-        moderation.check_admin(actor, "announce")
-        rules.check_text(text)
-        event = Event("ANNOUNCE", (actor.name,), text)
+        event = moderation.announcement(self._actor(member), text)
         for listener in list(self.names):
             listener.deliver(event)

@@ -480,6 +480,23 @@ def check_admin(actor: Actor, command: str) -> None:
         raise errors.admins_only(command)
 
 
+def announcement(actor: Actor, text: str) -> Event:
+    """``/announce TEXT``: what every named member is shown, if ``actor``
+    may announce at all."""
+    from chatroom.rules import check_text  # rules imports this module
+
+    check_admin(actor, "announce")
+    check_text(text)
+    return Event("ANNOUNCE", (actor.name,), text)
+
+
+def server_ban_unchanged(mask: str, banned: bool) -> errors.ChatError:
+    """``/gban`` of a mask banned already, ``/gunban`` of one that is not."""
+    if banned:
+        return errors.bad_args(f"{mask} is already banned from the server")
+    return errors.bad_args(f"{mask} is not banned from the server")
+
+
 def server_ban_mask(text: str, target: Target | None) -> str:
     """What ``/gban`` bans: a mask as typed, else the user by account or name."""
     if text.startswith(("account:", "name:")):

@@ -32,7 +32,7 @@ from chatroom.cluster.delivery import NodeRooms
 from chatroom.cluster.node import ClusterConfig
 from chatroom.cluster.prelude import Script
 from chatroom.config import ServerConfig
-from chatroom.events import Event, from_line, to_line
+from chatroom.events import from_line, to_line
 from chatroom.moderation import Action, Actor, Outcome, RoomPolicy, RoomSettings, Target
 from chatroom.registry import Member
 from chatroom.text import name_key
@@ -282,14 +282,11 @@ class ClusterModeration:
         if banned:
             reason = f"banned from this server by {actor.name}"
             if not await self._accounts.add_server_ban(mask, reason):
-                raise errors.bad_args(f"{mask} is already banned from the server")
+                raise moderation.server_ban_unchanged(mask, banned)
         elif not await self._accounts.remove_server_ban(mask):
-            raise errors.bad_args(f"{mask} is not banned from the server")
+            raise moderation.server_ban_unchanged(mask, banned)
         return mask
 
     async def announce(self, member: Member, text: str) -> None:
-        actor = self._actor(member)
-        moderation.check_admin(actor, "announce")
-        rules.check_text(text)
-        event = Event("ANNOUNCE", (actor.name,), text)
+        event = moderation.announcement(self._actor(member), text)
         await self.calls.eval(moderation_scripts.ANNOUNCE, to_line(event))

@@ -27,9 +27,8 @@ MODERATE = Script(
     "moderate",
     r"""
 local r, u = ARGV[2], ARGV[3]
-local refusal = not_a_member(u, ARGV[4], r)
+local refusal = not_decided(u, ARGV[4], r, ARGV[5], ARGV[6])
 if refusal then return refusal end
-if not unchanged(r, ARGV[5], ARGV[6]) then return 'CHANGED' end
 local tu, ttoken = ARGV[11], ARGV[12]
 if ttoken ~= '' and (not holds(tu, ttoken)
     or is_member(tu, r) ~= (ARGV[13] == '1')) then

@@ -73,6 +73,15 @@ local function unchanged(r, inc, ver)
   return info[1] == inc and info[2] == ver
 end
 
+-- Why session token may not act in room r as u on a decision made on the
+-- room's incarnation inc and version ver, or nil if it may.
+local function not_decided(u, token, r, inc, ver)
+  local refusal = not_a_member(u, token, r)
+  if refusal then return refusal end
+  if not unchanged(r, inc, ver) then return 'CHANGED' end
+  return nil
+end
+
 local function set_owner(r, u)
   redis.call('HSET', room_key(r), 'owner', u)
   redis.call('HINCRBY', room_key(r), 'ver', 1)

@@ -263,9 +263,8 @@ TOPIC = Script(
     "topic",
     r"""
 local r, u = ARGV[2], ARGV[3]
-local refusal = not_a_member(u, ARGV[4], r)
+local refusal = not_decided(u, ARGV[4], r, ARGV[8], ARGV[9])
 if refusal then return refusal end
-if not unchanged(r, ARGV[8], ARGV[9]) then return 'CHANGED' end
 redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6])
 emit(r, ARGV[7])
 redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))

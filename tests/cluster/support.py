@@ -139,11 +139,13 @@ class RedisProcess(protocol.ProcessProtocol):
         return self.ended
 
 
-class ClusterTestCase(unittest.TestCase):
-    """A fresh ``redis-server`` per test, and nodes started on demand."""
+class RedisTestCase(unittest.TestCase):
+    """A fresh ``redis-server`` per test (skipped without one, unless
+    ``CHATROOM_REQUIRE_REDIS`` asks for a failure instead)."""
 
     timeout = 30
-    node_options: tuple[str, ...] = ("--rate", "0", "--node-ttl", "1.5")
+    #: Redis's ``requirepass``, if the test wants one.
+    redis_password: str | None = None
 
     if REDIS_SERVER is None and not os.environ.get("CHATROOM_REQUIRE_REDIS"):
         skip = NO_REDIS
@@ -156,6 +158,20 @@ class ClusterTestCase(unittest.TestCase):
         self.redis_url = self.redis.url
         yield self.redis.start()
         self.addCleanup(self.redis.stop)
+
+    def tls_files(self) -> tuple[str, str] | None:
+        """The certificate and key the test's Redis serves TLS with, if any."""
+        return None
+
+
+class ClusterTestCase(RedisTestCase):
+    """A fresh ``redis-server`` per test, and nodes started on demand."""
+
+    node_options: tuple[str, ...] = ("--rate", "0", "--node-ttl", "1.5")
+
+    @defer.inlineCallbacks
+    def setUp(self):
+        yield super().setUp()
         self.nodes: list[ChatroomService] = []
         self.clients: list[LineClient] = []
         self.addCleanup(self._stop_nodes)
@@ -199,9 +215,6 @@ class ClusterTestCase(unittest.TestCase):
             clients.append((yield self.client(node, names[index] if names else None)))
         return clients
 
-    #: Redis's ``requirepass``, if the test wants one.
-    redis_password: str | None = None
-
     @defer.inlineCallbacks
     def alice_and_bob_in_general(self):
         """Two nodes; alice (on the first) then bob (on the second) in general."""
@@ -213,10 +226,6 @@ class ClusterTestCase(unittest.TestCase):
         bob.say("/join general")
         yield alice.expect_line("JOIN general bob")
         return one, two, alice, bob
-
-    def tls_files(self) -> tuple[str, str] | None:
-        """The certificate and key the test's Redis serves TLS with, if any."""
-        return None
 
     def port_of(self, node: ChatroomService) -> int:
         assert node.listener.port is not None
@@ -240,26 +249,18 @@ class ClusterTestCase(unittest.TestCase):
         yield defer.gatherResults([client.closed for client in self.clients])
 
 
-class RedisRegistryTestCase(unittest.TestCase):
+class RedisRegistryTestCase(RedisTestCase):
     """A contract (``tests/*_contract.py``) run on one server whose registry
     is in a fresh redis-server: replies come once Redis has answered, and
     ``wait`` lets them arrive. Subclasses name the ``config`` and list this
     class before the contract, so that this ``wait`` is the one used."""
 
-    timeout = 30
     config: ServerConfig
-
-    if REDIS_SERVER is None and not os.environ.get("CHATROOM_REQUIRE_REDIS"):
-        skip = NO_REDIS
 
     @defer.inlineCallbacks
     def setUp(self):
-        if REDIS_SERVER is None:  # CI asked for these tests to run: fail, loudly
-            self.fail(NO_REDIS)
-        redis = RedisProcess(free_port())
-        yield redis.start()
-        self.addCleanup(redis.stop)
-        cluster = ClusterConfig(RedisAddress.parse(redis.url), node_id="contract")
+        yield super().setUp()
+        cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="contract")
         self.registry = RedisRegistry.connect(self.config, cluster, reactor)
         self.server = ChatServer(self.config, clock=reactor, registry=self.registry)
         self.server.start()

@@ -21,18 +21,11 @@ class ModerationAcrossNodesTests(ClusterTestCase):
     node_options = (*ClusterTestCase.node_options, "--admins", "root")
 
     @defer.inlineCallbacks
-    def register(self, node, name):
-        """A client of ``node`` that registers ``name`` and is signed in to it."""
+    def signed_in(self, node, name, new=False):
+        """A client of ``node`` signed in to ``name`` (registering it, if new)."""
         client = yield self.client(node)
-        client.say(f"/register {name} {PASSWORD}")
-        yield client.expect_line(f"REGISTERED {name}")
-        return client
-
-    @defer.inlineCallbacks
-    def login(self, node, name):
-        client = yield self.client(node)
-        client.say(f"/login {name} {PASSWORD}")
-        yield client.expect_line(f"WELCOME {name}")
+        client.say(f"/{'register' if new else 'login'} {name} {PASSWORD}")
+        yield client.expect_line(f"REGISTERED {name}" if new else f"WELCOME {name}")
         return client
 
     @defer.inlineCallbacks
@@ -49,13 +42,23 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         yield client.expect_line(f"MEMBERS {line.split()[1]} ")
 
     @defer.inlineCallbacks
+    def in_tea(self, *members):
+        """Plain users, given as (node, name), in room tea: the first made it."""
+        clients = []
+        for index, (node, name) in enumerate(members):
+            client = yield self.client(node, name)
+            yield self.enter(client, f"/{'join' if index else 'create'} tea")
+            clients.append(client)
+        return clients
+
+    @defer.inlineCallbacks
     def test_a_ban_by_account_holds_on_the_other_node_under_any_name(self):
         """Banned on node one, bob is kicked on node two and refused there
         and on node one, under another name, after reconnecting too."""
         one, two = yield self.start_nodes(2)
-        alice = yield self.register(one, "alice")
+        alice = yield self.signed_in(one, "alice", new=True)
         yield self.enter(alice, "/create tea")
-        bob = yield self.register(two, "bob")
+        bob = yield self.signed_in(two, "bob", new=True)
         yield self.enter(bob, "/join tea")
         alice.say("/ban bob")
         self.assertEqual((yield alice.expect_line("BAN ")), "BAN tea account:bob alice")
@@ -64,11 +67,11 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         yield self.refused(bob, "/join tea", "BANNED")
         bob.say("/quit")
         yield bob.closed
-        again = yield self.login(two, "bob")
+        again = yield self.signed_in(two, "bob")
         again.say("/nick robert")
         yield again.expect_line("NICK bob robert")
         yield self.refused(again, "/join tea", "BANNED")
-        elsewhere = yield self.login(one, "bob")  # a second session, same account
+        elsewhere = yield self.signed_in(one, "bob")  # a second session, same account
         elsewhere.say("/nick bobby")
         yield elsewhere.expect_line("NICK bob bobby")
         yield self.refused(elsewhere, "/join tea", "BANNED")
@@ -80,14 +83,9 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         """The kicked member gets KICKED and the room list, never the KICK nor
         anything said after it; members on both nodes get KICK."""
         one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        yield self.enter(alice, "/create tea")
-        bob = yield self.client(two, "bob")
-        yield self.enter(bob, "/join tea")
-        carol = yield self.client(one, "carol")
-        yield self.enter(carol, "/join tea")
-        dave = yield self.client(two, "dave")
-        yield self.enter(dave, "/join tea")
+        alice, bob, carol, dave = yield self.in_tea(
+            (one, "alice"), (two, "bob"), (one, "carol"), (two, "dave")
+        )
         alice.say("/kick bob being rude")
         self.assertEqual(
             (yield bob.expect_line("KICKED ")), "KICKED tea alice being rude"
@@ -111,11 +109,11 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         signs in on node two; her room hears why; the name stays the new
         session's after the old one is gone."""
         one, two = yield self.start_nodes(2)
-        alice = yield self.register(one, "alice")
+        alice = yield self.signed_in(one, "alice", new=True)
         yield self.enter(alice, "/create tea")
         bob = yield self.client(two, "bob")
         yield self.enter(bob, "/join tea")
-        laptop = yield self.login(two, "alice")
+        laptop = yield self.signed_in(two, "alice")
         self.assertEqual((yield alice.expect_line("BYE ")), "BYE signed in elsewhere")
         yield alice.closed
         self.assertEqual(
@@ -134,8 +132,7 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         """Uninvited joiners on node two are refused; an invitation from node
         one reaches the invitee there and lets them in."""
         one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        yield self.enter(alice, "/create tea")
+        (alice,) = yield self.in_tea((one, "alice"))
         alice.say("/set invite-only on")
         yield alice.expect_line("SET tea invite-only on alice")
         dave = yield self.client(two, "dave")
@@ -153,8 +150,7 @@ class ModerationAcrossNodesTests(ClusterTestCase):
     def test_keyed_room_refuses_a_wrong_key_on_the_other_node(self):
         """No key or a wrong one is BAD_KEY on node two; the key lets bob in."""
         one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        yield self.enter(alice, "/create tea")
+        (alice,) = yield self.in_tea((one, "alice"))
         alice.say("/set key s3cret")
         yield alice.expect_line("SET tea key on alice")
         bob = yield self.client(two, "bob")
@@ -170,12 +166,9 @@ class ModerationAcrossNodesTests(ClusterTestCase):
     def test_an_operator_on_one_node_cannot_kick_the_owner_on_the_other(self):
         """bob, made operator, kicks carol but not alice, who owns the room."""
         one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        yield self.enter(alice, "/create tea")
-        bob = yield self.client(two, "bob")
-        yield self.enter(bob, "/join tea")
-        carol = yield self.client(one, "carol")
-        yield self.enter(carol, "/join tea")
+        alice, bob, carol = yield self.in_tea(
+            (one, "alice"), (two, "bob"), (one, "carol")
+        )
         alice.say("/op bob")
         yield bob.expect_line("OP tea bob alice")
         reply = yield self.refused(bob, "/kick alice", "NOT_ALLOWED")
@@ -195,11 +188,11 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         cannot sign in on either."""
         one, two = yield self.start_nodes(2)
         carol = yield self.client(two, "carol")
-        bob = yield self.register(two, "bob")
+        bob = yield self.signed_in(two, "bob", new=True)
         for command in ("/kill carol", "/gban carol", "/announce hi"):
             yield self.refused(carol, command, "NOT_ALLOWED")
             yield self.refused(bob, command, "NOT_ALLOWED")
-        root = yield self.register(one, "root")
+        root = yield self.signed_in(one, "root", new=True)
         neighbour = yield self.client(one, "neighbour")
         root.say("/announce maintenance at noon")
         for user in (root, neighbour, carol, bob):
@@ -235,7 +228,7 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         self.assertEqual((yield root.expect_line("GBANS")), "GBANS account:bob")
         root.say("/gunban bob")
         yield root.expect_line("GUNBAN account:bob root")
-        yield self.login(two, "bob")
+        yield self.signed_in(two, "bob")
 
     @defer.inlineCallbacks
     def test_a_kept_room_survives_a_full_cluster_restart(self):
@@ -243,7 +236,7 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         room is there, empty, with its settings, and owned by alice's
         account again when she joins."""
         one, two = yield self.start_nodes(2)
-        alice = yield self.register(one, "alice")
+        alice = yield self.signed_in(one, "alice", new=True)
         yield self.enter(alice, "/create tea")
         for setting in ("keep on", "topic-lock on", "invite-only on"):
             alice.say(f"/set {setting}")
@@ -265,7 +258,7 @@ class ModerationAcrossNodesTests(ClusterTestCase):
             (yield dave.expect_line("ROOM tea")), "ROOM tea 0 256 Tea and biscuits"
         )
         yield self.refused(dave, "/join tea", "INVITE_ONLY")
-        back = yield self.login(three, "alice")
+        back = yield self.signed_in(three, "alice")
         yield self.enter(back, "/join tea")
         back.say("/who")
         self.assertEqual((yield back.expect_line("OWNER ")), "OWNER tea alice")
@@ -296,7 +289,7 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         missed the message, and on getting back in touch it ends bob's
         session with the admin's words (the name is not re-claimed)."""
         one, two = yield self.start_nodes(2)
-        root = yield self.register(one, "root")
+        root = yield self.signed_in(one, "root", new=True)
         bob = yield self.client(two, "bob")
         registry = two.server.registry
         yield defer.gatherResults(
