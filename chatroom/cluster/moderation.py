@@ -199,6 +199,8 @@ class ClusterModeration:
 
         async def check() -> list[Any]:
             facts = await self._facts(room)
+            if member not in self._names:
+                raise errors.not_in_room()  # gone meanwhile: nobody to answer
             moderation.check_entry(facts.room, self._actor(member), key)
             return [facts.inc, facts.ver]
 
