@@ -12,7 +12,9 @@ and two nodes deciding at once cannot both act on stale facts.
 Which account each of this node's sessions is signed in to is kept here
 (for the actor of every decision) and in Redis (``P signed``, so that
 other nodes can match bans, invitations and a kept room's owner against
-it).
+it). What other nodes' scripts tell one of this node's sessions (ended,
+kicked, invited, an announcement) arrives on the node channel and is
+handled here too (:meth:`ClusterModeration._for_sessions`).
 """
 
 from __future__ import annotations

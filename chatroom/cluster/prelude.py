@@ -248,12 +248,15 @@ end
 -- banned): its node hears first, so the session is told nothing of its own
 -- departure; then its rooms hear PART reason and its name is free. Until
 -- that node's next heartbeats, the session is also listed as ended, for a
--- node that missed the message while out of touch (see RESUME).
+-- node that missed the message while out of touch (see RESUME); a day at
+-- most, for a node that never comes back.
 local function end_session(u, reason)
   local s = session_of(u)
   if not s then return end
   tell(s, 'end ' .. reason)
-  redis.call('HSET', P .. 'ended:' .. s.node, s.conn, reason)
+  local ended = P .. 'ended:' .. s.node
+  redis.call('HSET', ended, s.conn, reason)
+  redis.call('PEXPIRE', ended, 86400000)
   release(u, reason)
 end
 

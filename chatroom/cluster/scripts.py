@@ -47,8 +47,8 @@ are name keys from :func:`chatroom.text.name_key`):
                             lost its subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
 ``P ended:n``,              hash conn → reason: node n's sessions ended by
-``P ended-old:n``           others (two heartbeats' worth), for a node that
-                            missed the ``end`` message
+``P ended-old:n``           others (two heartbeats' worth, a day at most),
+                            for a node that missed the ``end`` message
 ``P counter``               arrival numbers
 channel ``P chan:r``        ``"seq line"``: every event of room r
 channel ``P node:n``        messages for node n's sessions: ``"conn line"``
