@@ -148,6 +148,14 @@ class SigningInTests(WebAccountsCase):
         wait_for("the page back", lambda: page.status() == "connected")
         page.wait_page("lobby")
 
+        page.driver.refresh()  # forgets the password: asks for it, not bare
+        page.wait_page("username")
+        wait_for("the ask", lambda: "sign in to wes again" in page.error())
+        self.assertEqual(self.active(page), "password-input")
+        page.type_into("password-input", PASSWORD)
+        page.wait_page("lobby")
+        self.assertTrue(page.visible("account"))
+
 
 class PasswordsTests(WebAccountsCase):
     def test_password_is_kept_in_memory_only(self) -> None:

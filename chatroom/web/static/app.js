@@ -45,10 +45,11 @@ const state = {
   // The id of the last stored event shown (from "@ID " prefixes), and
   // whether the join under way resumes from it.
   lastId: null, resuming: false,
-  // The account signed in to and its password: in these variables only,
-  // never in storage, a cookie or the page. Secrets typed but not yet
-  // confirmed by the server wait in `pending`.
-  account: null, password: null, renameTo: null,
+  // The account signed in to and its password: the password in these
+  // variables only, never in storage, a cookie or the page (the account's
+  // name is kept for the tab, so that a reloaded page asks for it). Secrets
+  // typed but not yet confirmed by the server wait in `pending`.
+  account: sessionStorage.getItem("chatroom.account"), password: null, renameTo: null,
   pending: { login: null, register: null, newPassword: null, roomKey: null },
   // Room keys the user typed (by name key), for joining again; in memory only.
   keys: new Map(), pendingKeys: new Map(),
@@ -148,6 +149,12 @@ const handlers = {
       }
       state.pending.login = { password: state.password };
       send(`/login ${state.account} ${state.password}`);
+    } else if (state.account) {
+      // A reloaded page: the password went with the old one.
+      show("username");
+      if (!$("name-input").value) $("name-input").value = state.account;
+      showError(`sign in to ${state.account} again: enter its password`);
+      $("password-input").focus();
     } else if (state.name) send(state.name);
     else show("username");
   },
@@ -158,6 +165,7 @@ const handlers = {
     state.name = name;
     state.account = login ? name : null;
     state.password = login ? login.password : null;
+    keepAccount();
     state.backoff = 500;
     sessionStorage.setItem("chatroom.name", name);
     drawWhoami();
@@ -248,6 +256,7 @@ const handlers = {
     state.account = name;
     if (state.pending.register !== null) state.password = state.pending.register;
     state.pending.register = null;
+    keepAccount();
     drawWhoami();
     system(`${name} is now registered: you are signed in to it, and only you can use the name`);
   },
@@ -259,6 +268,7 @@ const handlers = {
   UNREGISTERED([account]) {
     state.account = null;
     state.password = null;
+    keepAccount();
     drawWhoami();
     system(`${account} is no longer registered: you keep the name as a plain one`);
   },
@@ -377,6 +387,7 @@ function signInRefused(code, text) {
   state.pending.login = null;
   state.renameTo = null;
   sessionStorage.removeItem("chatroom.name");
+  keepAccount();
   show("username");
   if (name && !$("name-input").value) $("name-input").value = name;
   const advice = {
@@ -409,6 +420,11 @@ function leaveRoom() {
   state.resuming = false;
   sessionStorage.removeItem("chatroom.room");
   show("lobby");
+}
+
+function keepAccount() {
+  if (state.account) sessionStorage.setItem("chatroom.account", state.account);
+  else sessionStorage.removeItem("chatroom.account");
 }
 
 function removeMember(user) {
