@@ -47,10 +47,16 @@ def require(tool: str | None, name: str, why: str) -> None:
 
 
 class Server:
-    """``twistd chatroom`` with all three doors, restartable on its ports."""
+    """``twistd chatroom`` with all three doors, restartable on its ports.
 
-    def __init__(self, folder: Path) -> None:
+    ``db`` is ``--db`` (a file name is in ``folder``, and outlives a
+    restart); ``options`` are more of the plugin's options.
+    """
+
+    def __init__(self, folder: Path, *options: str, db: str = ":memory:") -> None:
         self.folder = folder
+        self.options = options
+        self.db = db
         self.line_port, self.irc_port, self.http_port = (free_port() for _ in range(3))
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -69,7 +75,8 @@ class Server:
             "--http",
             f"tcp:{self.http_port}{interface}",
             "--db",
-            ":memory:",
+            self.db,
+            *self.options,
         )
         for port in (self.line_port, self.irc_port, self.http_port):
             wait_for(f"the server to listen on {port}", lambda p=port: listening(p))
@@ -112,6 +119,13 @@ class LineUser:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}: {self.lines}")
             self._read()
+
+    def listen(self, seconds: float) -> list[str]:
+        """Every line that came within ``seconds`` from now (and before)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._read()
+        return self.lines
 
     def close(self) -> None:
         self.socket.close()
@@ -219,16 +233,26 @@ class Page:
     def status(self) -> str:
         return str(self.element("status").text)
 
+    def notices(self) -> str:
+        """The notices above every page (kicks, invitations, announcements)."""
+        return str(self.element("notices").text)
+
+    def error(self) -> str:
+        return str(self.element("error").text)
+
 
 class RealClientsCase(unittest.TestCase):
     """A folder, a server with every door, and clean-up of whatever started."""
 
     timeout = 120
+    #: The server's ``--db`` and more of its options.
+    db = ":memory:"
+    server_options: tuple[str, ...] = ()
 
     def setUp(self) -> None:
         self.folder = Path(self.mktemp()).resolve()
         self.folder.mkdir(parents=True)
-        self.server = Server(self.folder)
+        self.server = Server(self.folder, *self.server_options, db=self.db)
         self.server.start()
         self.addCleanup(self.server.stop)
 
