@@ -139,7 +139,7 @@ class TimeTests(unittest.TestCase):
 
 
 class WebClientGrammarTests(unittest.TestCase):
-    """The web client (``chatroom/web/static/app.js``, with ``events.js``) keeps its own copy of
+    """The web client (``chatroom/web/static/app.js``) keeps its own copy of
     the field counts, since it is JavaScript: it must agree with ours."""
 
     def test_same_field_counts(self) -> None:
