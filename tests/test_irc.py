@@ -79,6 +79,19 @@ class IRCTestCase(unittest.TestCase):
             self.assertIn(f":chatroom 001 {nick} ", lines[0])
         return client
 
+    def line_room(self, owner: str, *nicks: str) -> tuple[FakeClient, list[IRCClient]]:
+        """Room ``tea``, created by line user ``owner``, with IRC users
+        ``nicks`` in it; everything they were sent so far is read."""
+        line = self.line(owner)
+        line.send("/create tea")
+        clients = [self.irc(nick) for nick in nicks]
+        for client in clients:
+            client.send("JOIN #tea")
+        for client in clients:
+            client.received()
+        line.received()
+        return line, clients
+
     def line(self, name: str, room: str | None = None) -> FakeClient:
         client = FakeClient(self.server)
         client.send(name)
@@ -403,11 +416,7 @@ class ChannelTests(IRCTestCase):
 
     def test_owner_passes(self) -> None:
         """When the owner leaves, the new owner is announced as MODE +o."""
-        bob = self.line("bob")
-        bob.send("/create tea")
-        alice = self.irc("alice")
-        alice.send("JOIN #tea")
-        alice.received()
+        bob, (alice,) = self.line_room("bob", "alice")
         bob.send("/leave")
         self.assertEqual(
             alice.received(),
@@ -419,11 +428,7 @@ class ChannelTests(IRCTestCase):
 
     def test_room_deleted(self) -> None:
         """A deleted room: a notice, then the IRC user parts it."""
-        bob = self.line("bob")
-        bob.send("/create tea")
-        alice = self.irc("alice")
-        alice.send("JOIN #tea")
-        alice.received()
+        bob, (alice,) = self.line_room("bob", "alice")
         bob.send("/delete tea")
         self.assertEqual(
             alice.received(),

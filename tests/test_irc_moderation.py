@@ -241,12 +241,7 @@ class ModerationTests(AccountsCase):
     def test_line_user_kicks_irc_user(self) -> None:
         """An IRC user kicked sees KICK to their own nick and is out of the
         channel (no PART on top); others see KICK."""
-        bob = self.line("bob")
-        bob.send("/create tea")
-        carol, dave = self.irc("carol"), self.irc("dave")
-        carol.send("JOIN #tea")
-        dave.send("JOIN #tea")
-        carol.received(), dave.received(), bob.received()
+        bob, (carol, dave) = self.line_room("bob", "carol", "dave")
         bob.send("/kick carol flooding")
         self.assertEqual(bob.received(), ["KICK tea carol bob flooding"])
         expected = [":bob!bob@chatroom KICK #tea carol :flooding"]
@@ -307,11 +302,7 @@ class ModerationTests(AccountsCase):
 
     def test_line_op_shown_as_mode(self) -> None:
         """A line owner's /op of an IRC user is MODE +o from them."""
-        bob = self.line("bob")
-        bob.send("/create tea")
-        carol = self.irc("carol")
-        carol.send("JOIN #tea")
-        carol.received()
+        bob, (carol,) = self.line_room("bob", "carol")
         bob.send("/op carol")
         self.assertEqual(carol.received(), [":bob!bob@chatroom MODE #tea +o :carol"])
 

@@ -9,7 +9,10 @@ Built like the line door (:mod:`chatroom.protocol`), from the same parts:
 - output: :class:`chatroom.sendq.SendQueue` (``--sendq``, backpressure);
 - the session, here: the nick, the channels it is in (an IRC client sits
   in several rooms at once, so it never passes ``leaving``), timers, and a
-  handler per command in :mod:`chatroom.irc.commands`.
+  handler per command in :mod:`chatroom.irc.commands` (with
+  :mod:`chatroom.irc.signin` and :mod:`chatroom.irc.moderation`);
+- registration signs in first when the client gave ``PASS`` or SASL
+  (:mod:`chatroom.irc.signin`), then claims the nick for that account.
 
 Two things differ from the line door, as IRC expects:
 

@@ -179,6 +179,7 @@ def isupport(network: str) -> list[str]:
         f"CHANNELLEN={NAME_MAX_LENGTH + 1}",
         f"TOPICLEN={TOPIC_MAX_LENGTH}",
         "CHANMODES=b,k,l,int",
+        "EXTBAN=$,a",
         "PREFIX=(o)@",
         "UTF8ONLY",
         "TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1",
