@@ -356,6 +356,7 @@ class ModerationTests(AccountsCase):
         self.assertEqual(ban_target("bob"), "bob")
         self.assertEqual(ban_target("bob!*@*"), "bob")
         self.assertEqual(ban_target("*!~bob@chatroom"), "bob")
+        self.assertEqual(ban_target("*!*bob@chatroom"), "bob")  # irssi's /ban
         with self.assertRaises(ChatError):
             ban_target("*!*@*")
         alice, _, _ = self.room()

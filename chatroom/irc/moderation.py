@@ -55,8 +55,9 @@ def ban_target(mask: str) -> str:
     """What ``+b``/``-b MASK`` names, in the core's terms (a user or a mask).
 
     ``$a:NAME`` → ``account:NAME``; ``account:``/``name:`` masks as they
-    are; ``nick!user@host`` → the nick, or the user when the nick is ``*``
-    (irssi's ``/ban nick`` sends ``*!nick@host``); a bare nick as it is.
+    are; ``nick!user@host`` → the nick, or the user (without a leading
+    ``~`` or ``*``) when the nick is ``*``: irssi's ``/ban nick`` sends
+    ``*!*nick@chatroom``; a bare nick as it is.
     """
     if mask.startswith("$a:"):
         return "account:" + mask[3:]
