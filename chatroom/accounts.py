@@ -301,30 +301,30 @@ class StoredAccounts:
         return True
 
 
-def hashing_thread(reactor: Any) -> Runner:
-    """A pool of two threads for hashing: two sign-ins at once at most use
-    two cores, and a burst of them queues instead of taking the reactor's.
+class HashingThreads:
+    """Two threads, in a pool of their own, for hashing passwords: two
+    sign-ins at once use at most two cores, and a burst of them queues
+    instead of taking the reactor's threads.
 
-    Its threads are daemons: a hash holds nothing worth waiting for, and a
-    process whose reactor never shuts down (a server started inside a test
-    run, say) must still be able to exit.
+    The pool starts with the first hash and stops with the server
+    (:meth:`stop`, from :meth:`chatroom.server.ChatServer.detach`) or, failing
+    that, once the reactor has shut down, so no thread outlives the service.
     """
-    from functools import partial
-    from threading import Thread
 
-    from twisted.internet.threads import deferToThreadPool
-    from twisted.python.threadpool import ThreadPool
+    def __init__(self, reactor: Any) -> None:
+        from twisted.python.threadpool import ThreadPool
 
-    pool = ThreadPool(minthreads=0, maxthreads=2, name="chatroom-passwords")
-    pool.threadFactory = partial(Thread, daemon=True)  # type: ignore[assignment]
-    started = False
+        self.reactor = reactor
+        self.pool = ThreadPool(minthreads=0, maxthreads=2, name="chatroom-passwords")
 
-    def run(function: Callable[[], Any]) -> Deferred[Any]:
-        nonlocal started
-        if not started:
-            started = True
-            pool.start()
-            reactor.addSystemEventTrigger("after", "shutdown", pool.stop)
-        return deferToThreadPool(reactor, pool, function)
+    def __call__(self, function: Callable[[], Any]) -> Deferred[Any]:
+        from twisted.internet.threads import deferToThreadPool
 
-    return run
+        if not self.pool.started:
+            self.pool.start()
+            self.reactor.addSystemEventTrigger("after", "shutdown", self.stop)
+        return deferToThreadPool(self.reactor, self.pool, function)
+
+    def stop(self) -> None:
+        if self.pool.started and not self.pool.joined:
+            self.pool.stop()

@@ -173,7 +173,12 @@ class LineCommands(DoorConnection):
     async def choose_name(
         self, name: str, account: str | None = None, takeover: bool = True
     ) -> None:
+        if self._closing:  # gone while the password was checked: take nothing
+            return
         await self.registry.claim_name(self, name, account, takeover)
+        if self._closing:  # gone while the registry answered: give it back
+            self.registry.release(self, "connection lost")
+            return
         self.name = name
         self.state = LOBBY
         self.named()

@@ -189,10 +189,15 @@ class Welcome:
 
 @dataclass
 class RoomDetails:
-    """A room's members (arrival order), owner and topic, for ``/who``."""
+    """A room's members (arrival order), owner and topic, for ``/who``.
+
+    ``operators``: the members who moderate the room besides its owner
+    (``/op``), so a door can mark them as it marks the owner (IRC's ``@``).
+    """
 
     room: str
     members: list[str]
     owner: str = ""
     topic: str = ""
     topic_by: str = ""
+    operators: list[str] = field(default_factory=list)

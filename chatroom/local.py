@@ -406,7 +406,20 @@ class LocalRegistry:
             owner=owner or "",
             topic=where.topic,
             topic_by=where.topic_by,
+            operators=self._operators(where),
         )
+
+    def _operators(self, room: Room) -> list[str]:
+        """The members ``/op`` made operators (the owner is told apart)."""
+        if not room.policy.operators:
+            return []
+        facts = room.facts()
+        return [
+            name
+            for member, name in room.members.items()
+            if member is not room.owner
+            and moderation.is_operator(facts, self._target(name, room) or Target(name))
+        ]
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         rules.check_topic(topic)

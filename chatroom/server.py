@@ -55,6 +55,7 @@ class ChatServer:
         """
         self.config = config
         self.clock = clock
+        self._hashing = hashing
         self.registry: Registry = registry or LocalRegistry(config, clock)
         #: Registering and signing in, on the registry's account store.
         self.accounts = Accounts(
@@ -79,6 +80,9 @@ class ChatServer:
 
     def detach(self) -> Deferred[None]:
         """Every connection is closed: let go of shared state before exiting."""
+        stop = getattr(self._hashing, "stop", None)
+        if stop is not None:
+            stop()
         return self.registry.detach()
 
     def opened(self, connection: object) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
@@ -68,3 +71,40 @@ class RequireAccountTests(unittest.TestCase):
         self.assertFalse(holder.closing)
         newcomer.send(f"/login carol {PASSWORD}")
         self.assertEqual(newcomer.received()[0].split()[:2], ["ERR", "NO_SUCH_ACCOUNT"])
+
+
+class SignInRaceTests(unittest.TestCase):
+    """A connection that goes while its password is being checked takes nothing."""
+
+    def test_gone_before_the_hash_answers(self) -> None:
+        """Nobody holds the name afterwards; the next sign-in gets it."""
+        queued: list[tuple[Callable[[], Any], Deferred[Any]]] = []
+
+        def run(function: Callable[[], Any]) -> Deferred[Any]:
+            done: Deferred[Any] = Deferred()
+            queued.append((function, done))
+            return done
+
+        server = ChatServer(CONFIG, clock=Clock(), hashing=run)
+        owner = FakeClient(server)
+        owner.send(f"/register alice {PASSWORD}")
+        function, done = queued.pop()
+        done.callback(function())
+        owner.send("/quit")
+        owner.lose()
+        leaving = FakeClient(server)
+        leaving.send(f"/login alice {PASSWORD}")
+        function, done = queued.pop()
+        leaving.lose()
+        done.callback(function())
+        bob = FakeClient(server)
+        bob.send("bob")
+        bob.received()
+        bob.send("/msg alice are you there?")  # not into a dead session
+        self.assertEqual(bob.received()[0].split()[:2], ["ERR", "NO_SUCH_USER"])
+        later = FakeClient(server)
+        later.received()
+        later.send(f"/login alice {PASSWORD}")
+        function, done = queued.pop()
+        done.callback(function())
+        self.assertEqual(later.received()[0], "WELCOME alice")

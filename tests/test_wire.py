@@ -7,10 +7,20 @@ a mistake here would garble what every user sees.
 from __future__ import annotations
 
 import calendar
+import re
+from pathlib import Path
 
 from twisted.trial import unittest
 
-from chatroom.wire import Event, format_line, format_time, parse_event, parse_time
+import chatroom.web
+from chatroom.wire import (
+    EVENT_FIELDS,
+    Event,
+    format_line,
+    format_time,
+    parse_event,
+    parse_time,
+)
 
 
 class ParseEventTests(unittest.TestCase):
@@ -126,3 +136,25 @@ class TimeTests(unittest.TestCase):
             self.assertEqual(format_time(parse_time(stamp)), stamp)
         self.assertEqual(format_time(1.123), "1970-01-01T00:00:01.123Z")
         self.assertEqual(format_time(59.9996), "1970-01-01T00:01:00.000Z")
+
+
+class WebClientGrammarTests(unittest.TestCase):
+    """The web client (``chatroom/web/static/app.js``) keeps its own copy of
+    the field counts, since it is JavaScript: it must agree with ours."""
+
+    def test_same_field_counts(self) -> None:
+        """Every event of ``EVENT_FIELDS`` has the same count in app.js;
+        the lists (``BANS``, ``GBANS``) are in neither."""
+        source = (Path(chatroom.web.__file__).parent / "static" / "app.js").read_text(
+            encoding="utf-8"
+        )
+        table = re.search(r"const FIELDS = \{(.*?)\};", source, re.S)
+        assert table is not None
+        counts = {
+            name: int(count)
+            for name, count in re.findall(r"([A-Z_]+): (\d+)", table.group(1))
+        }
+        self.assertEqual(
+            {name: counts.get(name) for name in EVENT_FIELDS}, EVENT_FIELDS
+        )
+        self.assertFalse({"BANS", "GBANS"} & (counts.keys() | EVENT_FIELDS.keys()))

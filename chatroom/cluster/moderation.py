@@ -42,6 +42,13 @@ from chatroom.text import name_key
 #: How often a decision is retried when its facts keep changing under it.
 DECISION_ATTEMPTS = 5
 
+#: How the refusals of a create or a join read.
+_ENTRY_REFUSALS: Refusals = {
+    b"ALREADY_IN_ROOM": lambda r: errors.already_in_room(r[1].decode()),
+    b"ROOM_FULL": lambda r: errors.room_full(r[1].decode(), r[2].decode()),
+    b"ROOM_EXISTS": lambda r: errors.room_exists(r[1].decode()),
+}
+
 Decided = TypeVar("Decided")
 
 
@@ -79,6 +86,27 @@ def parse_facts(reply: list[Any]) -> Facts:
         policy=RoomPolicy.from_json(policy),
     )
     return Facts(room, inc, ver, owner_name.decode(), parse_target(found))
+
+
+def operators_among(
+    room: str, members: list[str], owner: bytes, policy: bytes, grants: list[Any]
+) -> list[str]:
+    """The members (``members``: their names) that ``/op`` made operators of
+    ``room``, from the ``WHO`` script's policy and per-member grants; the
+    owner is told apart, as the in-process registry does."""
+    if not grants:
+        return []
+    facts = rules.RoomFacts(
+        room, False, owner.decode(), 0, 0, RoomPolicy.from_json(policy)
+    )
+    return [
+        name
+        for name, (key, account, token) in zip(members, grants, strict=True)
+        if key != owner
+        and moderation.is_operator(
+            facts, Target(name, account.decode(), token.decode(), True)
+        )
+    ]
 
 
 def _flag(value: bool) -> str:
@@ -191,6 +219,29 @@ class ClusterModeration:
                 )
             except FactsChangedError:
                 continue
+        raise errors.unavailable()
+
+    async def _entry_reply(
+        self,
+        script: Script,
+        args: list[Any],
+        name: str,
+        check: Callable[[], Awaitable[list[Any]]] | None,
+    ) -> Any:
+        """Run an entering script, deciding on facts whenever it asks to."""
+        refusals: Refusals = {
+            **_ENTRY_REFUSALS,
+            b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
+            b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
+        }
+        guard: list[Any] = [] if check is None else ["", ""]
+        for _attempt in range(DECISION_ATTEMPTS):
+            try:
+                return await self.calls.call(script, *args, *guard, refusals=refusals)
+            except FactsChangedError:
+                if check is None:
+                    raise
+                guard = await check()
         raise errors.unavailable()
 
     def _entry_check(

@@ -25,9 +25,12 @@ from twisted.logger import Logger
 from chatroom import errors, moderation, rules
 from chatroom.cluster import scripts
 from chatroom.cluster.accounts import RedisAccounts
-from chatroom.cluster.calls import MEMBERS_ONLY, FactsChangedError, RedisCalls, Refusals
+from chatroom.cluster.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.cluster.delivery import NodeRooms
-from chatroom.cluster.moderation import DECISION_ATTEMPTS, ClusterModeration
+from chatroom.cluster.moderation import (
+    ClusterModeration,
+    operators_among,
+)
 from chatroom.cluster.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.cluster.prelude import Script
 from chatroom.cluster.redis import RedisLink
@@ -50,12 +53,6 @@ from chatroom.text import name_key
 from chatroom.wire import format_time
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
-
-_ENTRY_REFUSALS: Refusals = {
-    b"ALREADY_IN_ROOM": lambda r: errors.already_in_room(r[1].decode()),
-    b"ROOM_FULL": lambda r: errors.room_full(r[1].decode(), r[2].decode()),
-    b"ROOM_EXISTS": lambda r: errors.room_exists(r[1].decode()),
-}
 
 
 def room_info(row: list[Any]) -> RoomInfo:
@@ -437,29 +434,6 @@ class RedisRegistry(ClusterModeration):
             room.entering -= 1
             self.here.forget_if_idle(room)
 
-    async def _entry_reply(
-        self,
-        script: Script,
-        args: list[Any],
-        name: str,
-        check: Callable[[], Awaitable[list[Any]]] | None,
-    ) -> Any:
-        """Run an entering script, deciding on facts whenever it asks to."""
-        refusals: Refusals = {
-            **_ENTRY_REFUSALS,
-            b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
-            b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
-        }
-        guard: list[Any] = [] if check is None else ["", ""]
-        for _attempt in range(DECISION_ATTEMPTS):
-            try:
-                return await self.calls.call(script, *args, *guard, refusals=refusals)
-            except FactsChangedError:
-                if check is None:
-                    raise
-                guard = await check()
-        raise errors.unavailable()
-
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
         where = self.here.place(member, room)
         last_seen = where.detach(member)
@@ -521,13 +495,15 @@ class RedisRegistry(ClusterModeration):
             name_key(room),
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
         )
-        _, name, owner, topic, topic_by, members = reply
+        _, name, owner, topic, topic_by, members = reply[:6]
+        shown = [m.decode() for m in members]
         return RoomDetails(
             room=name.decode(),
-            members=[m.decode() for m in members],
+            members=shown,
             owner=owner.decode(),
             topic=topic.decode(),
             topic_by=topic_by.decode(),
+            operators=operators_among(name.decode(), shown, *reply[6:]),
         )
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:

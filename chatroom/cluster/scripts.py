@@ -272,21 +272,29 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, r. The members in arrival order, the owner, the topic.
+#: ARGV: P, r. The members in arrival order, the owner, the topic; and,
+#: if the room has a policy, the policy and per member (u, account,
+#: token), for the node to tell its operators.
 WHO = Script(
     "who",
     r"""
 local r = ARGV[2]
 local rk = room_key(r)
-local info = redis.call('HMGET', rk, 'name', 'owner', 'topic', 'topic_by')
+local info = redis.call('HMGET', rk, 'name', 'owner', 'topic', 'topic_by', 'policy')
 if not info[1] then return {'NO_SUCH_ROOM'} end
-local members = {}
+local policy = info[5] or ''
+local members, grants = {}, {}
 for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-  members[i] = display(m)
+  local s = session_of(m)
+  members[i] = s and s.name or m
+  if policy ~= '' then
+    grants[i] = {m, redis.call('HGET', SIGNED, m) or '', s and s.token or ''}
+  end
 end
 local owner = ''
 if info[2] and info[2] ~= '' then owner = display(info[2]) end
-return {'OK', info[1], owner, info[3] or '', info[4] or '', members}
+return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
+        info[2] or '', policy, grants}
 """,
 )
 

@@ -7,10 +7,10 @@ it into the numeric for its code (:func:`chatroom.irc.wire.refusal`).
 Commands that take several targets (``JOIN #a,#b``, ``PRIVMSG a,#b``)
 answer each target on its own, as IRC servers do.
 
-What IRC has and this server does not yet (accounts, moderation: bans,
-keys, invite-only, kicking) is answered with the numeric that says so;
-``MODE`` shows what a room really is: ``+n`` (only members speak) and
-``+l`` (its capacity), with its owner as ``@``.
+This module has registration, channels and who is who; signing in
+(``CAP``, ``PASS``, ``AUTHENTICATE``) is :mod:`chatroom.irc.signin`, and
+moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
+are :mod:`chatroom.irc.moderation`. All register here, in :data:`HANDLERS`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ Handler = Callable[["IRCSession", tuple[str, ...]], Coroutine[Any, Any, None]]
 HANDLERS: dict[str, Handler] = {}
 
 #: Commands allowed before registration completes.
-BEFORE_WELCOME = frozenset({"CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"})
+BEFORE_WELCOME = frozenset(
+    {"CAP", "AUTHENTICATE", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"}
+)
 
 #: How many targets one PRIVMSG or NOTICE may name (``TARGMAX``).
 MAX_TARGETS = 4
@@ -80,34 +82,6 @@ def said_reason(given: str, default: str) -> str:
 
 
 # -- registration ---------------------------------------------------------------
-
-
-@handles("CAP")
-async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Capability negotiation: we offer none, but hold registration until END."""
-    need(params, 1)
-    sub = params[0].upper()
-    if sub == "LS":
-        if session.state != "registered":
-            session.capping = True
-        session.send(build(session.me, "CAP", session.nick, "LS", ""))
-    elif sub == "LIST":
-        session.send(build(session.me, "CAP", session.nick, "LIST", ""))
-    elif sub == "REQ":
-        asked = params[1] if len(params) > 1 else ""
-        session.send(build(session.me, "CAP", session.nick, "NAK", asked))
-    elif sub == "END":
-        session.capping = False
-        await session.try_register()
-    else:
-        session.numeric("410", params[0], "Invalid CAP command")
-
-
-@handles("PASS")
-async def password(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Accounts have not landed: a password is accepted and not used."""
-    if session.state == "registered":
-        session.numeric(irc.ERR_ALREADYREGISTRED, "You may not reregister")
 
 
 @handles("USER")
@@ -172,6 +146,11 @@ def room_name(target: str) -> str:
     return room
 
 
+def ops_of(details: RoomDetails) -> set[str]:
+    """Who IRC shows as ``@``: the owner and the operators."""
+    return {details.owner, *details.operators} - {""}
+
+
 async def send_names(session: IRCSession, room: str) -> None:
     details = await session.registry.room_details(room)
     session.send(
@@ -180,7 +159,7 @@ async def send_names(session: IRCSession, room: str) -> None:
             session.nick,
             channel(details.room),
             details.members,
-            details.owner,
+            ops_of(details),
         )
     )
 
@@ -189,29 +168,31 @@ async def send_names(session: IRCSession, room: str) -> None:
 async def join(session: IRCSession, params: tuple[str, ...]) -> None:
     """Join each channel, creating the room if there is none (its owner is us).
 
-    Keys are accepted and ignored: rooms have none until moderation lands.
-    ``JOIN 0`` leaves every channel, as RFC 2812 says.
+    Keys (``JOIN #a,#b keyA,keyB``) go with the channels in order, to the
+    room's ``/set key``. ``JOIN 0`` leaves every channel, as RFC 2812 says.
     """
     need(params, 1)
     if params[0] == "0":
         for room in list(session.rooms.values()):
             await leave(session, room, "left")
         return
-    for target in split_list(params[0]):
+    keys = params[1].split(",") if len(params) > 1 else []
+    for index, target in enumerate(split_list(params[0])):
+        key = keys[index] if index < len(keys) and keys[index] else None
         try:
             room = room_name(target)
             if name_key(room) in session.rooms:
                 continue  # already there: IRC servers say nothing
-            await enter(session, room)
+            await enter(session, room, key)
             await send_names(session, room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
 
 
-async def enter(session: IRCSession, room: str) -> None:
+async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
     registry = session.registry
     try:
-        await registry.join_room(session, room)
+        await registry.join_room(session, room, key=key)
     except ChatError as refused:
         if refused.code != "NO_SUCH_ROOM":
             raise
@@ -220,7 +201,7 @@ async def enter(session: IRCSession, room: str) -> None:
         except ChatError as lost_race:
             if lost_race.code != "ROOM_EXISTS":
                 raise
-            await registry.join_room(session, room)
+            await registry.join_room(session, room, key=key)
 
 
 async def leave(session: IRCSession, room: str, reason: str) -> None:
@@ -280,7 +261,9 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
         try:
             await say_to(session, target, kind, text)
         except ChatError as refused:
-            if not quiet:
+            if target.startswith("$"):  # an admin's command: always answered
+                session.refuse(refused, "ANNOUNCE", target)
+            elif not quiet:
                 session.refuse(refused, command, target)
 
 
@@ -290,6 +273,9 @@ async def say_to(session: IRCSession, target: str, kind: str, text: str) -> None
     room = room_of(target)
     if room is not None:
         await session.registry.say(session, room, kind, text)
+        return
+    if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
+        await session.registry.announce(session, text)
         return
     if kind == "ACTION":
         text = f"* {session.nick} {text}"
@@ -349,8 +335,8 @@ async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
 # -- who is who -----------------------------------------------------------------
 
 
-def who_line(session: IRCSession, chan: str, user: str, owner: str) -> bytes:
-    flags = "H@" if user == owner else "H"
+def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
+    flags = "H@" if user in ops else "H"
     return build(
         session.me,
         irc.RPL_WHOREPLY,
@@ -395,14 +381,15 @@ async def who(session: IRCSession, params: tuple[str, ...]) -> None:
         if room is not None:
             details = await session.registry.room_details(room)
             chan = channel(details.room)
+            ops = ops_of(details)
             for member in details.members:
-                data += who_line(session, chan, member, details.owner)
+                data += who_line(session, chan, member, ops)
         else:
             found = await find_user(session, mask)
             if found is not None:
                 user_name, rooms = found
                 chan = channel(rooms[0].room) if rooms else "*"
-                data += who_line(session, chan, user_name, "")
+                data += who_line(session, chan, user_name, set())
     except ChatError:
         pass  # no such room: an empty list
     session.send(data)
@@ -421,103 +408,13 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     user_name, rooms = found if found is not None else (session.nick, [])
     real = session.realname if user_name == session.name else user_name
     session.numeric(irc.RPL_WHOISUSER, user_name, user_name, session.me, "*", real)
-    channels = [("@" if r.owner == user_name else "") + channel(r.room) for r in rooms]
+    channels = [
+        ("@" if user_name in ops_of(r) else "") + channel(r.room) for r in rooms
+    ]
     for line in chunks(channels):
         session.numeric(irc.RPL_WHOISCHANNELS, user_name, line)
     session.numeric(irc.RPL_WHOISSERVER, user_name, session.me, session.config.name)
     session.numeric(irc.RPL_ENDOFWHOIS, user_name, "End of /WHOIS list")
-
-
-# -- modes and the moderation that has not landed ------------------------------
-
-
-_LIST_MODES = {
-    "b": (irc.RPL_ENDOFBANLIST, "End of channel ban list"),
-    "e": (irc.RPL_ENDOFEXCEPTLIST, "End of channel exception list"),
-    "I": (irc.RPL_ENDOFINVITELIST, "End of channel invite list"),
-}
-
-
-@handles("MODE")
-async def mode(session: IRCSession, params: tuple[str, ...]) -> None:
-    need(params, 1)
-    target = params[0]
-    room = room_of(target)
-    if room is None:
-        await user_mode(session, target, params[1:])
-        return
-    details = await session.registry.room_details(room)
-    chan = channel(details.room)
-    if len(params) == 1:
-        capacity = str(session.config.room_capacity)
-        session.numeric(irc.RPL_CHANNELMODEIS, chan, "+nl", capacity)
-        return
-    changes = params[1]
-    if changes.lstrip("+") in _LIST_MODES:
-        numeric, text = _LIST_MODES[changes.lstrip("+")]
-        session.numeric(numeric, chan, text)
-        return
-    if name_key(session.nick) not in {name_key(m) for m in details.members}:
-        raise errors.not_in_room()
-    if details.owner != session.name:
-        session.numeric(
-            irc.ERR_CHANOPRIVSNEEDED, chan, "You're not the room's owner (@)"
-        )
-        return
-    for letter in changes:
-        if letter not in "+-":
-            session.numeric(
-                irc.ERR_UNKNOWNMODE,
-                letter,
-                "is not a mode you can set here: rooms have no moderation yet",
-            )
-
-
-async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> None:
-    if name_key(target) != name_key(session.nick):
-        session.numeric(irc.ERR_USERSDONTMATCH, "Can't change mode for other users")
-        return
-    if not rest:
-        session.numeric(irc.RPL_UMODEIS, "+i" if session.invisible else "+")
-        return
-    adding, applied = True, ""
-    for letter in rest[0]:
-        if letter in "+-":
-            adding = letter == "+"
-        elif letter == "i":
-            session.invisible = adding
-            applied += ("+" if adding else "-") + "i"
-        else:
-            session.numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
-    if applied:
-        session.send(build(session.source, "MODE", session.nick, applied))
-
-
-@handles("KICK")
-async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
-    need(params, 2)
-    room = room_name(params[0])
-    if name_key(room) not in session.rooms:
-        raise errors.not_in_room()
-    session.numeric(
-        irc.ERR_CHANOPRIVSNEEDED,
-        channel(session.rooms[name_key(room)]),
-        "Kicking needs moderation, which this server does not have yet",
-    )
-
-
-@handles("INVITE")
-async def invite(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Rooms are open to all, so an invitation is a private message saying
-    where to come (line-protocol users read ``/join``)."""
-    need(params, 2)
-    target, chan = params[0], params[1]
-    room = session.rooms.get(name_key(room_name(chan)))
-    if room is None:
-        raise errors.not_in_room()
-    text = f"invites you to {channel(room)} (/join {room})"
-    await session.registry.private_message(session, target, text)
-    session.numeric(irc.RPL_INVITING, target, channel(room))
 
 
 @handles("AWAY")

@@ -9,7 +9,10 @@ Built like the line door (:mod:`chatroom.protocol`), from the same parts:
 - output: :class:`chatroom.sendq.SendQueue` (``--sendq``, backpressure);
 - the session, here: the nick, the channels it is in (an IRC client sits
   in several rooms at once, so it never passes ``leaving``), timers, and a
-  handler per command in :mod:`chatroom.irc.commands`.
+  handler per command in :mod:`chatroom.irc.commands` (with
+  :mod:`chatroom.irc.signin` and :mod:`chatroom.irc.moderation`);
+- registration signs in first when the client gave ``PASS`` or SASL
+  (:mod:`chatroom.irc.signin`), then claims the nick for that account.
 
 Two things differ from the line door, as IRC expects:
 
@@ -36,7 +39,9 @@ from chatroom import errors
 from chatroom.connection import DoorConnection
 from chatroom.errors import ChatError
 from chatroom.events import Event, Listing, LobbyChanges, Welcome
-from chatroom.irc import commands
+from chatroom.irc import commands, signin
+from chatroom.irc import moderation as _moderation  # noqa: F401 (its handlers)
+from chatroom.irc.signin import SignIn
 from chatroom.irc.wire import (
     MAX_LINE,
     IRCRenderer,
@@ -50,6 +55,9 @@ from chatroom.server import ChatServer
 from chatroom.text import name_key
 
 REGISTERING, REGISTERED = "registering", "registered"
+
+#: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
+_PERSONAL = frozenset({"KICKED", "INVITED", "ANNOUNCE"})
 
 #: The first line of an HTTP request: someone pointed a browser at this port.
 _HTTP_REQUEST = re.compile(r"^[A-Z]{3,7} \S+ HTTP/\d\.\d$")
@@ -82,6 +90,8 @@ class IRCSession(DoorConnection):
         self.user: str | None = None  # USER given
         self.realname = ""
         self.capping = False  # CAP LS seen, CAP END not yet
+        #: PASS, SASL and the account, until registered (then None).
+        self.signing_in: SignIn | None = SignIn()
         self.invisible = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}
@@ -128,6 +138,11 @@ class IRCSession(DoorConnection):
         name = event.name
         if name in ("MSG", "ACTION") and event.fields[1] == self.name:
             return  # IRC clients show their own messages themselves
+        if name in _PERSONAL:
+            if name == "KICKED":  # out of the channel: removed() adds no PART
+                self.rooms.pop(name_key(event.fields[0]), None)
+            self.send(cast(bytes, self.renderer.personal(event, self.nick)))
+            return
         if name == "NICK":  # one NICK per shared room: pass on the first only
             if event.fields == self._last_nick:
                 return
@@ -224,17 +239,28 @@ class IRCSession(DoorConnection):
         if self.wanted is None or self.user is None:
             return
         wanted = self.wanted
+        pending = self.signing_in
+        assert pending is not None
+        if not await signin.check_password(self, wanted):
+            return
         try:
-            await self.registry.claim_name(self, wanted)
+            await self.registry.claim_name(self, wanted, pending.account or None)
         except ChatError as refused:
             self.wanted = None
-            self.refuse(refused, "NICK", wanted)
+            if refused.code in signin.TURNED_AWAY:
+                signin.turn_away(self, refused)
+            else:  # 432, or 433 (taken, registered): the client picks another
+                self.refuse(refused, "NICK", wanted)
             return
         self.name = wanted
         self.state = REGISTERED
         self.named()
         self.log.info("{host} is IRC user {user}", host=self.host, user=wanted)
         self.welcome()
+        signin.logged_in(self)
+        self.signing_in = None
+        if self.server.accounts.is_admin(pending.account):
+            self.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
 
     def welcome(self) -> None:
         """001-005 and the MOTD, once the nick is ours."""
@@ -242,7 +268,9 @@ class IRCSession(DoorConnection):
         self.numeric(irc.RPL_WELCOME, f"Welcome to {name}, {self.source}")
         self.numeric(irc.RPL_YOURHOST, f"Your host is {self.me}, running chatroom")
         self.numeric(irc.RPL_CREATED, "This server speaks IRC and chatroom's protocol")
-        self.send(build(self.me, irc.RPL_MYINFO, nick, self.me, "chatroom", "i", "lno"))
+        self.send(
+            build(self.me, irc.RPL_MYINFO, nick, self.me, "chatroom", "io", "biklnot")
+        )
         tokens = isupport(name)
         self.send(
             build(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import calendar
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from twisted.words.protocols import irc
@@ -34,6 +34,21 @@ from chatroom.text import NAME_MAX_LENGTH, TOPIC_MAX_LENGTH, without_control_cha
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
 RPL_TOPICWHOTIME = "333"
 ERR_INPUTTOOLONG = "417"
+RPL_LOGGEDIN = "900"
+RPL_SASLSUCCESS = "903"
+ERR_SASLFAIL = "904"
+RPL_SASLMECHS = "908"
+
+#: IRC commands whose ``BAD_ARGS`` refusals come from moderation's rules
+#: ("bob is already an operator of tea"): a notice carrying the text, not
+#: ``461`` ("Not enough parameters"), which would misdescribe them.
+MODERATION_COMMANDS = frozenset(
+    {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "ANNOUNCE"}
+)
+#: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
+ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE"})
+#: What :func:`chatroom.irc.commands.need` says, the one real ``461``.
+NOT_ENOUGH_PARAMETERS = "Not enough parameters"
 
 #: The longest line we accept (without CRLF): RFC 1459's 512 bytes in all.
 MAX_LINE = 512
@@ -125,6 +140,26 @@ def unix_time(stamp: str) -> str:
     return str(calendar.timegm(parsed))
 
 
+def irc_mask(mask: str) -> str:
+    """A chatroom ban mask as IRC users read it.
+
+    ``account:KEY`` is the extban ``$a:KEY`` (Charybdis, InspIRCd, ergo: a
+    ban on an account, whatever the nick), ``name:KEY`` the plain hostmask
+    ``KEY!*@*`` (every user here has the same host, so a nick ban is all a
+    hostmask can say).
+    """
+    kind, _, key = mask.partition(":")
+    if kind == "account":
+        return f"$a:{key}"
+    if kind == "name":
+        return f"{key}!*@*"
+    return mask
+
+
+#: The IRC mode letter of each ``/set`` switch.
+SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
+
+
 def isupport(network: str) -> list[str]:
     """The ``005`` tokens, consistent with our name rules.
 
@@ -143,7 +178,8 @@ def isupport(network: str) -> list[str]:
         f"NICKLEN={NAME_MAX_LENGTH}",
         f"CHANNELLEN={NAME_MAX_LENGTH + 1}",
         f"TOPICLEN={TOPIC_MAX_LENGTH}",
-        "CHANMODES=,,l,n",
+        "CHANMODES=b,k,l,int",
+        "EXTBAN=$,a",
         "PREFIX=(o)@",
         "UTF8ONLY",
         "TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1",
@@ -185,6 +221,23 @@ class IRCRenderer:
             return build(self.source(fields[1]), "TOPIC", channel(fields[0]), text)
         if name == "OWNER":
             return build(self.server, "MODE", channel(fields[0]), "+o", fields[1])
+        if name == "KICK":
+            room, user, by = fields
+            return build(self.source(by), "KICK", channel(room), user, text)
+        if name in ("OP", "DEOP"):
+            room, user, by = fields
+            sign = "+o" if name == "OP" else "-o"
+            return build(self.source(by), "MODE", channel(room), sign, user)
+        if name in ("BAN", "UNBAN"):
+            room, mask, by = fields
+            sign = "+b" if name == "BAN" else "-b"
+            return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
+        if name == "SET":
+            return self._setting(*fields)
+        if name == "INVITE":
+            room, user, by = fields
+            notice = f"{by} invited {user} into the channel"
+            return build(self.server, "NOTICE", channel(room), notice)
         if name == "DELETED":
             notice = f"{fields[1]} deleted the room"
             return build(self.server, "NOTICE", channel(fields[0]), notice)
@@ -202,12 +255,42 @@ class IRCRenderer:
         where = channel(fields[0]) if fields else "*"
         return build(self.server, "NOTICE", where, " ".join((name, *fields, text)))
 
+    def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
+        """``/set`` as the mode it is: ``+i``, ``+t``, ``+k *`` (the key is
+        never shown: the event does not carry it); ``keep`` has no mode, so
+        it is a notice."""
+        letter = SETTING_MODES.get(setting)
+        if letter is None:
+            notice = f"{by} set {setting} {value}"
+            return build(self.server, "NOTICE", channel(room), notice)
+        change = ("+" if value == "on" else "-") + letter
+        params = (change, "*") if letter == "k" else (change,)
+        return build(self.source(by), "MODE", channel(room), *params)
+
+    def personal(self, event: Event, nick: str) -> bytes | None:
+        """Events for one user that IRC addresses to their nick: being
+        kicked (``KICK #room nick``), invited (``INVITE nick #room``), and
+        an admin's announcement (a server ``NOTICE``). None for the rest,
+        which render once for everyone (:meth:`render`)."""
+        name, fields = event.name, event.fields
+        if name == "KICKED":
+            room, by = fields
+            return build(self.source(by), "KICK", channel(room), nick, event.text)
+        if name == "INVITED":
+            room, by = fields
+            return build(self.source(by), "INVITE", nick, channel(room))
+        if name == "ANNOUNCE":
+            text = f"[announcement from {fields[0]}] {event.text}"
+            return build(self.server, "NOTICE", nick, text)
+        return None
+
 
 def names_lines(
-    server: str, nick: str, chan: str, names: Sequence[str], owner: str
+    server: str, nick: str, chan: str, names: Sequence[str], ops: Collection[str]
 ) -> bytes:
-    """``353`` lines (split to fit 512 bytes) and ``366`` for a channel."""
-    shown = [("@" + name if name == owner else name) for name in names]
+    """``353`` lines (split to fit 512 bytes) and ``366`` for a channel;
+    ``ops`` (owner and operators) are shown as ``@``."""
+    shown = [("@" + name if name in ops else name) for name in names]
     lines = []
     batch: list[str] = []
     size = 0
@@ -265,6 +348,25 @@ def refusal(
         )
     elif code == "NAME_TAKEN":
         numeric = (irc.ERR_NICKNAMEINUSE, target, "Nickname is already in use")
+    elif code == "NAME_REGISTERED":
+        numeric = (
+            irc.ERR_NICKNAMEINUSE,
+            target,
+            "Nickname is registered to an account: to use it, connect with "
+            "its password as the server password (PASS)",
+        )
+    elif code == "BANNED":
+        numeric = (
+            (irc.ERR_BANNEDFROMCHAN, target, f"Cannot join channel (+b): {text}")
+            if is_channel
+            else (irc.ERR_YOUREBANNEDCREEP, text)
+        )
+    elif code == "INVITE_ONLY":
+        numeric = (irc.ERR_INVITEONLYCHAN, target, f"Cannot join channel (+i): {text}")
+    elif code == "BAD_KEY":
+        numeric = (irc.ERR_BADCHANNELKEY, target, f"Cannot join channel (+k): {text}")
+    elif code == "BAD_PASSWORD":
+        numeric = (irc.ERR_PASSWDMISMATCH, "Password incorrect")
     elif code == "NO_NAME":
         numeric = (irc.ERR_NOTREGISTERED, "You have not registered")
     elif code in ("NO_SUCH_ROOM", "ROOM_EXISTS"):
@@ -280,6 +382,8 @@ def refusal(
             numeric = (irc.ERR_CANNOTSENDTOCHAN, target, "You are not on that channel")
         else:
             numeric = (irc.ERR_NOTONCHANNEL, target, "You're not on that channel")
+    elif code == "NOT_ALLOWED" and command in ADMIN_COMMANDS:
+        numeric = (irc.ERR_NOPRIVILEGES, f"Permission Denied: {text}")
     elif code == "NOT_ALLOWED":
         numeric = (irc.ERR_CHANOPRIVSNEEDED, target, text)
     elif code == "NO_SUCH_USER":
@@ -290,10 +394,13 @@ def refusal(
         numeric = (irc.ERR_CANNOTSENDTOCHAN, target, text)
     elif code == "LINE_TOO_LONG":
         numeric = (ERR_INPUTTOOLONG, "Input line was too long")
-    elif code == "BAD_ARGS" and text.startswith("topics are"):
+    elif code == "BAD_ARGS" and (
+        text.startswith("topics are")
+        or (command in MODERATION_COMMANDS and text != NOT_ENOUGH_PARAMETERS)
+    ):
         numeric = None
     elif code == "BAD_ARGS":
-        numeric = (irc.ERR_NEEDMOREPARAMS, command, "Not enough parameters")
+        numeric = (irc.ERR_NEEDMOREPARAMS, command, NOT_ENOUGH_PARAMETERS)
     if numeric is not None:
         return build(server, numeric[0], nick, *numeric[1:])
     return build(server, "NOTICE", nick, f"{code} {text}")

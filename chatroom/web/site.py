@@ -38,6 +38,7 @@ _SECURITY_HEADERS = {
 STATIC_FILES = {
     b"": ("index.html", "text/html; charset=utf-8"),
     b"app.js": ("app.js", "text/javascript; charset=utf-8"),
+    b"events.js": ("events.js", "text/javascript; charset=utf-8"),
     b"style.css": ("style.css", "text/css; charset=utf-8"),
 }
 

@@ -205,15 +205,38 @@ class TerminalTests(unittest.TestCase):
         carol.shows("Room or /command: /register ********")
         self.assertNotIn("hunter22", carol.screen())
         carol.press("Enter")
-        carol.shows("no command /register")  # the answer names the command only
+        carol.shows("carol is now your account")
         carol.press("C-p")
         self.assertNotIn("/register", carol.screen().splitlines()[-1])
         self.assertNotIn("hunter22", carol.screen())
         carol.press("C-c")
         carol.exited_cleanly()
         logged = "".join(path.read_text() for path in carol.logs.glob("*.log"))
-        self.assertIn("no command /register", logged)
+        self.assertIn("carol is now your account", logged)
         self.assertNotIn("hunter22", logged)
+
+    def test_signing_in_at_the_password_prompt(self) -> None:
+        """A registered name asks for its password in a field that shows
+        only stars; signing in reaches the lobby, and the password is on no
+        screen and in no log."""
+        alice = TerminalClient(self, "alice", "--username", "alice")
+        alice.shows("you are alice")
+        alice.type_line("/register sugar-lumps")
+        alice.shows("alice is now your account")
+        alice.type_line("/quit")
+        alice.exited_cleanly()
+        again = TerminalClient(self, "again", "--username", "alice")
+        again.shows("Password for alice")
+        self.tmux("send-keys", "-t", "again", "-l", "sugar-lumps")
+        again.shows("*" * len("sugar-lumps"))
+        again.press("Enter")
+        again.shows("you are alice")
+        self.assertNotIn("sugar-lumps", again.screen())
+        again.press("C-c")
+        again.exited_cleanly()
+        for client in (alice, again):
+            logged = "".join(p.read_text() for p in client.logs.glob("*.log"))
+            self.assertNotIn("sugar-lumps", logged)
 
     def test_clients_converge_into_their_room_after_a_restart(self) -> None:
         """Two members of tea2 are both back in it after the server restarts."""

@@ -47,10 +47,16 @@ def require(tool: str | None, name: str, why: str) -> None:
 
 
 class Server:
-    """``twistd chatroom`` with all three doors, restartable on its ports."""
+    """``twistd chatroom`` with all three doors, restartable on its ports.
 
-    def __init__(self, folder: Path) -> None:
+    ``db`` is ``--db`` (a file name is in ``folder``, and outlives a
+    restart); ``options`` are more of the plugin's options.
+    """
+
+    def __init__(self, folder: Path, *options: str, db: str = ":memory:") -> None:
         self.folder = folder
+        self.options = options
+        self.db = db
         self.line_port, self.irc_port, self.http_port = (free_port() for _ in range(3))
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -69,7 +75,8 @@ class Server:
             "--http",
             f"tcp:{self.http_port}{interface}",
             "--db",
-            ":memory:",
+            self.db,
+            *self.options,
         )
         for port in (self.line_port, self.irc_port, self.http_port):
             wait_for(f"the server to listen on {port}", lambda p=port: listening(p))
@@ -113,17 +120,35 @@ class LineUser:
                 raise AssertionError(f"timed out waiting for {what}: {self.lines}")
             self._read()
 
+    def listen(self, seconds: float) -> list[str]:
+        """Every line that came within ``seconds`` from now (and before)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self._read()
+        return self.lines
+
     def close(self) -> None:
         self.socket.close()
 
 
 class Irssi:
-    """irssi in its own tmux server, with its own home (no user config)."""
+    """irssi in its own tmux server, with its own home: no user config, and
+    irssi's own flood queue off (by default it spaces lines 2.2 s apart
+    after the first five, which made every step of a test take seconds)."""
 
-    def __init__(self, folder: Path, port: int, nick: str) -> None:
+    def __init__(
+        self, folder: Path, port: int, nick: str, password: str | None = None
+    ) -> None:
+        """``password``: sent as the server password (``-w``), which signs
+        in to the account ``nick``."""
         self.socket = f"chatroom-irssi-{os.getpid()}-{id(self)}"
         home = folder / f"irssi-{nick}"
         home.mkdir()
+        signing_in = f" -w {password}" if password else ""
+        (home / "config").write_text(
+            'settings = { "irc/core" = { cmd_queue_speed = "0msec"; '
+            "cmds_max_at_once = 100; }; };\n"
+        )
         self.tmux(
             "new-session",
             "-d",
@@ -133,7 +158,7 @@ class Irssi:
             "120",
             "-y",
             "40",
-            f"irssi --home={home} -c 127.0.0.1 -p {port} -n {nick}",
+            f"irssi --home={home} -c 127.0.0.1 -p {port} -n {nick}{signing_in}",
         )
         self.nick = nick
 
@@ -219,16 +244,26 @@ class Page:
     def status(self) -> str:
         return str(self.element("status").text)
 
+    def notices(self) -> str:
+        """The notices above every page (kicks, invitations, announcements)."""
+        return str(self.element("notices").text)
+
+    def error(self) -> str:
+        return str(self.element("error").text)
+
 
 class RealClientsCase(unittest.TestCase):
     """A folder, a server with every door, and clean-up of whatever started."""
 
     timeout = 120
+    #: The server's ``--db`` and more of its options.
+    db = ":memory:"
+    server_options: tuple[str, ...] = ()
 
     def setUp(self) -> None:
         self.folder = Path(self.mktemp()).resolve()
         self.folder.mkdir(parents=True)
-        self.server = Server(self.folder)
+        self.server = Server(self.folder, *self.server_options, db=self.db)
         self.server.start()
         self.addCleanup(self.server.stop)
 
@@ -244,9 +279,9 @@ class RealClientsCase(unittest.TestCase):
         self.addCleanup(user.close)
         return user
 
-    def irssi(self, nick: str) -> Irssi:
+    def irssi(self, nick: str, password: str | None = None) -> Irssi:
         require(TMUX, "tmux", "irssi runs inside it")
         require(IRSSI, "irssi", "the IRC end-to-end test runs it")
-        client = Irssi(self.folder, self.server.irc_port, nick)
+        client = Irssi(self.folder, self.server.irc_port, nick, password)
         self.addCleanup(client.tmux, "kill-server")
         return client

@@ -55,6 +55,45 @@ class ThreeClientsTests(RealClientsCase):
         line_user.wait(lambda line: line.startswith("PART general ivy quit: leaving"))
 
 
+class IrssiModerationTests(RealClientsCase):
+    """irssi signed in to an account, moderating and moderated."""
+
+    def test_signed_in_irssi_kicks_and_is_kicked(self) -> None:
+        """irssi signs in with the server password; made an operator by the
+        line owner, it kicks a line user (who sees KICKED); then the owner
+        kicks irssi, whose window shows it."""
+        owner = self.line_user("ivy")
+        owner.send("/register hunter2-hunter2")
+        owner.wait(lambda line: line == "REGISTERED ivy")
+        owner.send("/quit")
+        lina = self.line_user("lina")
+        lina.send("/create tea")
+        dan = self.line_user("dan")
+        dan.send("/join tea")
+        dan.wait(lambda line: line.startswith("MEMBERS tea"))
+
+        irssi = self.irssi("ivy", password="hunter2-hunter2")
+        irssi.shows("You are now logged in as ivy")
+        irssi.type_line("/join #tea")
+        irssi.shows("Total of 3 nicks")
+        lina.send("/op ivy")
+        irssi.shows("mode/#tea [+o ivy] by lina")
+        irssi.type_line("/kick dan enough")
+        dan.wait(lambda line: line == "KICKED tea ivy enough", "dan's KICKED")
+        lina.wait(lambda line: line == "KICK tea dan ivy enough", "the room's KICK")
+
+        lina.send("/kick ivy your turn")
+        irssi.shows("ivy was kicked from #tea by lina [your turn]")
+        lina.wait(lambda line: line == "KICK tea ivy lina your turn")
+        # irssi knows it is out: it sends JOIN again (for a channel it is in,
+        # /join only shows the window).
+        irssi.type_line("/join #tea")
+        wait_for(
+            "irssi to join again",
+            lambda: irssi.screen().count("ivy [ivy@chatroom] has joined #tea") == 2,
+        )
+
+
 class WebClientTests(RealClientsCase):
     """The web client in headless chromium, as a person uses it."""
 

@@ -1,0 +1,253 @@
+"""The web client with accounts and moderation, in headless chromium.
+
+A real ``twistd chatroom`` (see :mod:`tests.integration.real_clients`) and
+line-protocol users on the other side: signing in with a password and
+signing in again by itself after a restart (back into a room with a key),
+kicks, invitations and announcements as a person sees them, where the
+password is (nowhere but a variable), and a second sign-in elsewhere that
+the page must not fight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.client.test_terminal import wait_for
+from tests.integration.real_clients import LineUser, Page, RealClientsCase
+
+PASSWORD = "tea-and-biscuits"
+
+#: Everything a page keeps where a person, a script or a later visitor
+#: could read it: its text, its HTML, every field, storage and cookies.
+KEPT = """
+return [
+  document.documentElement.outerHTML,
+  document.body.innerText,
+  ...[...document.querySelectorAll("input")].map((input) => input.value),
+  JSON.stringify({ ...localStorage }),
+  JSON.stringify({ ...sessionStorage }),
+  document.cookie,
+].join("\\n");
+"""
+
+
+class WebAccountsCase(RealClientsCase):
+    """Accounts live in a file, so that they outlive a restart."""
+
+    db = "chat.db"
+    server_options = ("--admins", "root", "--rate", "0")
+
+    def page(self) -> Page:
+        page = self.browser()
+        page.driver.get(self.server.url)
+        page.wait_page("username")
+        return page
+
+    def sign_in(self, page: Page, name: str, password: str) -> None:
+        page.element("name-input").clear()
+        page.type_into("name-input", name, enter=False)
+        page.type_into("password-input", password)
+        page.wait_page("lobby")
+
+    def register(self, name: str) -> None:
+        """Register ``name`` over the line protocol, then leave."""
+        user = LineUser(self.server.line_port, f"/register {name} {PASSWORD}")
+        user.wait(lambda line: line == f"REGISTERED {name}")
+        user.send("/quit")
+        user.wait(lambda line: line.startswith("BYE"))
+        user.close()
+
+    def in_room(self, user: LineUser, room: str, key: str = "") -> None:
+        user.send(f"/join {room} {key}".strip())
+        user.wait(lambda line: line.startswith(f"MEMBERS {room} "), f"{room}'s members")
+
+    def click_room(self, page: Page, room: str) -> None:
+        selector = f'#room-list button[data-room="{room}"]'
+        wait_for(f"{room} in the lobby", lambda: bool(self.find(page, selector)))
+        self.find(page, selector)[0].click()
+
+    def find(self, page: Page, selector: str) -> list[Any]:
+        return list(page.driver.find_elements("css selector", selector))
+
+    def active(self, page: Page) -> str:
+        return str(page.driver.switch_to.active_element.get_attribute("id"))
+
+
+class SigningInTests(WebAccountsCase):
+    def test_signs_in_again_after_a_restart_and_resumes_its_room(self) -> None:
+        """A registered name asks for its password; once signed in, the page
+        signs in again by itself after a restart and goes back into its room
+        with the key it was typed, showing what it missed."""
+        self.register("wes")
+        olive = self.line_user("olive")
+        olive.send("/create tea")
+        olive.send("/set key sesame")
+        olive.wait(lambda line: line == "SET tea key on olive", "the key")
+
+        page = self.page()
+        page.type_into("name-input", "wes")
+        wait_for("the password asked", lambda: "wes is registered" in page.error())
+        self.assertEqual(self.active(page), "password-input")
+        self.assertEqual(
+            page.element("password-input").get_attribute("type"), "password"
+        )
+        page.type_into("password-input", "wrong-password")
+        wait_for("the refusal", lambda: "wrong password for wes" in page.error())
+        page.type_into("password-input", PASSWORD)
+        page.wait_page("lobby")
+        self.assertEqual(page.element("whoami").text, "wes")
+        self.assertTrue(page.visible("account"))
+
+        self.click_room(page, "tea")
+        wait_for("the key asked", lambda: page.visible("key-form"))
+        self.assertIn("tea needs a key", page.element("key-form").text)
+        page.type_into("key-input", "sesame")
+        page.wait_page("room")
+        olive.send("hello wes")
+        page.shows("<olive> hello wes")
+
+        self.server.stop()
+        wait_for("the page to notice", lambda: "disconnected" in page.status())
+        self.server.start()
+        wait_for("the page to reconnect", lambda: page.status() == "connected")
+        page.shows("reconnected: what was said meanwhile follows")
+        page.wait_page("room")
+        self.assertEqual(page.element("room-title").text, "tea")
+        self.assertTrue(page.visible("account"))
+        olive = self.line_user("olive")  # olive's name is plain: anyone's
+        self.in_room(olive, "tea", "sesame")
+        self.assertIn(" wes", olive.wait(lambda line: line.startswith("MEMBERS tea")))
+        olive.send("welcome back")
+        page.shows("<olive> welcome back")
+        page.type_into("message-input", "glad to be back")
+        olive.wait(
+            lambda line: (
+                line.startswith("MSG tea wes ") and line.endswith(" glad to be back")
+            ),
+            "wes's message",
+        )
+        self.assertEqual(page.log().count("<olive> hello wes"), 1, page.log())
+
+    def test_second_sign_in_elsewhere_is_not_fought(self) -> None:
+        """Signed in elsewhere, the page says so and stays disconnected: it
+        does not take the name back, until the user asks it to."""
+        self.register("wes")
+        page = self.page()
+        self.sign_in(page, "wes", PASSWORD)
+        elsewhere = self.line_user(f"/login wes {PASSWORD}")
+        wait_for("the notice", lambda: "signed in elsewhere" in page.notices())
+        stopped = "disconnected: signed in elsewhere"
+        wait_for("the status", lambda: page.status() == stopped)
+        lines = elsewhere.listen(2)  # the page would be back within 0.5 s
+        self.assertFalse([line for line in lines if line.startswith("BYE")], lines)
+        self.assertEqual(page.status(), stopped)
+        self.assertTrue(page.driver.execute_script("return state.ws === null"))
+
+        self.find(page, "#notices button.act")[0].click()  # "Reconnect"
+        elsewhere.wait(lambda line: line == "BYE signed in elsewhere", "the takeover")
+        wait_for("the page back", lambda: page.status() == "connected")
+        page.wait_page("lobby")
+
+        page.driver.refresh()  # forgets the password: asks for it, not bare
+        page.wait_page("username")
+        wait_for("the ask", lambda: "sign in to wes again" in page.error())
+        self.assertEqual(self.active(page), "password-input")
+        page.type_into("password-input", PASSWORD)
+        page.wait_page("lobby")
+        self.assertTrue(page.visible("account"))
+
+
+class PasswordsTests(WebAccountsCase):
+    def test_password_is_kept_in_memory_only(self) -> None:
+        """Registered through the page and changed from the message box, the
+        password is in no text, field, HTML, storage or cookie, and never
+        reaches the room; yet the page signs in again with the new one."""
+        old, new = "first-secret-1", "second-secret-2"
+        page = self.page()
+        page.element("register-input").click()
+        page.type_into("name-input", "wes", enter=False)
+        page.type_into("password-input", old)
+        page.wait_page("lobby")
+        wait_for(
+            "the registration",
+            lambda: "wes is now registered" in page.element("lobby-log").text,
+        )
+        page.type_into("create-input", "tea")
+        page.wait_page("room")
+        bob = self.line_user("bob")
+        self.in_room(bob, "tea")
+        bob.send("hello wes")
+        page.shows("<bob> hello wes")
+
+        page.type_into("message-input", f"  /password {old} {new}")
+        page.shows("the password of wes was changed")
+        kept = page.driver.execute_script(KEPT)
+        self.assertIn("the password of wes was changed", kept)  # the probe reads
+        for secret in (old, new):
+            self.assertNotIn(secret, kept)
+
+        page.driver.execute_script("state.ws.close();")  # a lost connection
+        bob.wait(lambda line: line.startswith("PART tea wes"), "wes gone")
+        page.shows("reconnected: what was said meanwhile follows")
+        bob.wait(lambda line: line == "JOIN tea wes", "wes back")
+        bob.send("still there?")
+        page.shows("<bob> still there?")
+        page.type_into("message-input", f"/unregister {new}")
+        page.shows("wes is no longer registered")
+        kept = page.driver.execute_script(KEPT)
+        for secret in (old, new):
+            self.assertNotIn(secret, kept)
+        self.assertIsNone(page.driver.execute_script("return state.password"))
+        said = [line for line in bob.listen(0.5) if old in line or new in line]
+        self.assertEqual(said, [])
+
+
+class ModerationTests(WebAccountsCase):
+    def test_kicked_then_invited_back(self) -> None:
+        """The room sees who did what; the kicked user is back in the lobby
+        with a notice saying who and why, and an invitation wherever the
+        user is offers to join; an announcement shows on any page."""
+        olive = self.line_user("olive")
+        olive.send("/create tea")
+        olive.wait(lambda line: line.startswith("MEMBERS tea"))
+        page = self.page()
+        page.type_into("name-input", "wes")
+        page.wait_page("lobby")
+        self.click_room(page, "tea")
+        page.wait_page("room")
+        bob = self.line_user("bob")
+        self.in_room(bob, "tea")
+
+        olive.send("/op bob")
+        page.shows("olive made bob an operator")
+        wait_for("bob marked", lambda: bool(self.find(page, "#members li.operator")))
+        self.assertEqual(self.find(page, "#members li.operator")[0].text, "bob")
+        olive.send("/kick bob too loud")
+        page.shows("olive kicked bob: too loud")
+        self.assertEqual(page.element("members").text.split(), ["olive", "wes"])
+        olive.send("/set invite-only on")
+        page.shows("olive made the room invite-only")
+
+        olive.send("/kick wes enough")
+        page.wait_page("lobby")
+        wait_for(
+            "the kick notice",
+            lambda: "You were kicked from tea by olive: enough" in page.notices(),
+        )
+        self.click_room(page, "tea")
+        wait_for("the refusal", lambda: "INVITE_ONLY" in page.error())
+
+        olive.send("/invite wes")
+        wait_for("the invitation", lambda: "olive invited you to tea" in page.notices())
+        self.find(page, "#notices li.invited button.act")[0].click()
+        page.wait_page("room")
+        self.assertEqual(page.element("room-title").text, "tea")
+        olive.wait(lambda line: line == "JOIN tea wes", "wes back in tea")
+
+        root = self.line_user(f"/register root {PASSWORD}")
+        root.wait(lambda line: line == "REGISTERED root")
+        root.send("/announce tea is served")
+        wait_for(
+            "the announcement",
+            lambda: "Announcement from root: tea is served" in page.notices(),
+        )
