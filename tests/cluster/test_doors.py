@@ -74,3 +74,32 @@ class ClusterDoorsTests(ClusterTestCase):
         }
         self.assertGreater(samples["chatroom_redis_round_trip_seconds_count"], 0)
         self.assertEqual(samples["chatroom_rooms"], 2)  # general and tea
+
+    @defer.inlineCallbacks
+    def test_irc_moderation_across_nodes(self):
+        """An IRC owner on one node ops an IRC user on the other, who then
+        kicks a line user there; operators show as @ in NAMES; a kicked IRC
+        user is out of the channel on its own node."""
+        one = yield self.node("--irc", LOCAL)
+        two = yield self.node("--irc", LOCAL)
+        ivy = yield self.irc_client(one, "ivy")
+        ivy.say("JOIN #tea")
+        yield ivy.expect(lambda line: line.endswith(":@ivy"))
+        lina = yield self.client(two, "lina")
+        lina.say("/join tea")
+        yield lina.expect_line("MEMBERS tea ivy lina")
+        ian = yield self.irc_client(two, "ian")
+        ian.say("JOIN #tea")
+        yield ivy.expect_line(":ian!ian@chatroom JOIN :#tea")
+        ivy.say("MODE #tea +o ian")
+        yield lina.expect_line("OP tea ian ivy")
+        ian.say("NAMES #tea")
+        yield ian.expect(lambda line: " 353 ian = #tea :@ivy lina @ian" in line)
+        ian.say("KICK #tea lina :out")
+        self.assertEqual((yield lina.expect_line("KICKED ")), "KICKED tea ian out")
+        yield lina.expect_line("ROOMS ")
+        yield ivy.expect_line(":ian!ian@chatroom KICK #tea lina :out")
+        ivy.say("KICK #tea ian :bye")
+        yield ian.expect_line(":ivy!ivy@chatroom KICK #tea ian :bye")
+        ian.say("PRIVMSG #tea :still here?")
+        yield ian.expect(lambda line: " 404 " in line)
