@@ -38,6 +38,7 @@ from twisted.logger import Logger
 from chatroom import errors, rules
 from chatroom.moderation import account_mask
 from chatroom.text import name_key
+from chatroom.threads import PrivateThreads
 from chatroom.throttle import FailureThrottle
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -301,30 +302,8 @@ class StoredAccounts:
         return True
 
 
-class HashingThreads:
-    """Two threads, in a pool of their own, for hashing passwords: two
-    sign-ins at once use at most two cores, and a burst of them queues
-    instead of taking the reactor's threads.
-
-    The pool starts with the first hash and stops with the server
-    (:meth:`stop`, from :meth:`chatroom.server.ChatServer.detach`) or, failing
-    that, once the reactor has shut down, so no thread outlives the service.
-    """
-
-    def __init__(self, reactor: Any) -> None:
-        from twisted.python.threadpool import ThreadPool
-
-        self.reactor = reactor
-        self.pool = ThreadPool(minthreads=0, maxthreads=2, name="chatroom-passwords")
-
-    def __call__(self, function: Callable[[], Any]) -> Deferred[Any]:
-        from twisted.internet.threads import deferToThreadPool
-
-        if not self.pool.started:
-            self.pool.start()
-            self.reactor.addSystemEventTrigger("after", "shutdown", self.stop)
-        return deferToThreadPool(self.reactor, self.pool, function)
-
-    def stop(self) -> None:
-        if self.pool.started and not self.pool.joined:
-            self.pool.stop()
+def hashing_threads(reactor: Any) -> PrivateThreads:
+    """Two threads of their own for hashing passwords: two sign-ins at once
+    use at most two cores, and a burst of them queues. The server stops
+    them (:meth:`chatroom.server.ChatServer.detach`)."""
+    return PrivateThreads(reactor, "chatroom-passwords", 2)

@@ -33,6 +33,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from chatroom.threads import PrivateThreads
+
 #: Seconds between commits: the bound on what a crash can lose.
 FLUSH_INTERVAL = 0.2
 
@@ -409,7 +411,7 @@ class SqliteStore:
         return closing
 
     def _stop_writer(self, result: object) -> None:
-        if isinstance(self.run, WriterThread):
+        if isinstance(self.run, PrivateThreads):
             self.run.stop()
 
 
@@ -428,33 +430,5 @@ def open_store(
     if path == ":memory:":
         return MemoryStore()
     if run is None:
-        run = WriterThread(clock)
+        run = PrivateThreads(clock, "chatroom-store", 1)
     return SqliteStore(path, clock, run, retention, retention_age)
-
-
-class WriterThread:
-    """One thread, in a pool of its own, that runs what it is given in order.
-
-    The thread starts with the first write (once the reactor runs), so a
-    server that fails to start has no thread to keep its process alive, and
-    it stops when the store is closed (or, failing that, once the reactor
-    has shut down).
-    """
-
-    def __init__(self, reactor: Any) -> None:
-        from twisted.python.threadpool import ThreadPool
-
-        self.reactor = reactor
-        self.pool = ThreadPool(minthreads=1, maxthreads=1, name="chatroom-store")
-
-    def __call__(self, function: Callable[[], Any]) -> Deferred[Any]:
-        from twisted.internet.threads import deferToThreadPool
-
-        if not self.pool.started:
-            self.pool.start()
-            self.reactor.addSystemEventTrigger("after", "shutdown", self.stop)
-        return deferToThreadPool(self.reactor, self.pool, function)
-
-    def stop(self) -> None:
-        if self.pool.started and not self.pool.joined:
-            self.pool.stop()

@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
-from chatroom.accounts import HashingThreads
+from chatroom.accounts import hashing_threads
 from chatroom.cluster.node import ClusterConfig
 from chatroom.cluster.redis import RedisAddress
 from chatroom.cluster.registry import RedisRegistry
@@ -480,7 +480,7 @@ def makeService(config: Options, reactor: Any = None) -> IService:
         server_config,
         clock=reactor,
         registry=registry,
-        hashing=HashingThreads(reactor),
+        hashing=hashing_threads(reactor),
     )
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
     factories: dict[str, Callable[[], Any]] = {
