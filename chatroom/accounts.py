@@ -109,7 +109,8 @@ class Accounts:
         clock: for the throttles.
         run: runs hashing off the reactor thread (a thread pool of its own
             in the server; in place in unit tests).
-        admins: name keys of the accounts that are server admins.
+        admins: the name keys of the accounts that are server admins
+            (:attr:`chatroom.config.ServerConfig.admin_accounts`).
     """
 
     log = Logger()
@@ -119,13 +120,13 @@ class Accounts:
         store: AccountStore,
         clock: IReactorTime,
         run: Runner,
-        admins: Iterable[str] = (),
+        admins: frozenset[str] = frozenset(),
         hasher: PasswordHasher = HASHER,
     ) -> None:
         self.store = store
         self.run = run
         self.hasher = hasher
-        self.admins = frozenset(name_key(name) for name in admins)
+        self.admins = admins
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
         #: Wrong passwords given by a signed-in session (``/password``,
@@ -135,7 +136,13 @@ class Accounts:
         self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     def is_admin(self, account: str) -> bool:
-        return bool(account) and account in self.admins
+        return account in self.admins
+
+    async def server_bans(self, account: str) -> list[str]:
+        """``/gbans``: every server-wide ban, for an admin's eyes only."""
+        if not self.is_admin(account):
+            raise errors.admins_only("gbans")
+        return await self.store.server_bans()
 
     async def register(self, name: str, password: str, address: str) -> Account:
         """Register ``name`` (the caller holds it) with ``password``."""

@@ -406,9 +406,9 @@ class LineCommands(DoorConnection):
         self.send(format_line("GUNBAN", mask, str(self.name)))
 
     async def do_gbans(self, args: str) -> None:
-        if not self.server.accounts.is_admin(self.registry.account_of(self)):
-            raise errors.admins_only("gbans")
-        self.send(format_line("GBANS", *await self.registry.accounts.server_bans()))
+        account = self.registry.account_of(self)
+        masks = await self.server.accounts.server_bans(account)
+        self.send(format_line("GBANS", *masks))
 
     async def do_announce(self, args: str) -> None:
         if not args:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+
+from chatroom.text import name_key
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,9 @@ class ServerConfig:
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).
     require_account: bool = False
+
+    @cached_property
+    def admin_accounts(self) -> frozenset[str]:
+        """The name keys of ``--admins``: an account (always a name key) is
+        a server admin if it is in here. Every registry and door asks this."""
+        return frozenset(name_key(name) for name in self.admins)

@@ -91,6 +91,13 @@ def not_allowed(text: str) -> ChatError:
     return ChatError("NOT_ALLOWED", text)
 
 
+def server_ban_unchanged(mask: str, banned: bool) -> ChatError:
+    """``/gban`` of a mask banned already, ``/gunban`` of one that is not."""
+    if banned:
+        return bad_args(f"{mask} is already banned from the server")
+    return bad_args(f"{mask} is not banned from the server")
+
+
 def admins_only(command: str) -> ChatError:
     return not_allowed(f"only server admins can /{command}")
 

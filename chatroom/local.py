@@ -68,7 +68,6 @@ class LocalRegistry:
         #: Sessions are ``prefix:number``, the prefix new with each process,
         #: so a grant stored with a room never matches a later session.
         self._session_prefix = secrets.token_hex(4)
-        self.admins = frozenset(name_key(name) for name in config.admins)
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         #: The newest event id of rooms that are gone: made again, a room
@@ -193,7 +192,10 @@ class LocalRegistry:
     def _actor(self, member: Member) -> Actor:
         account = self.signed_in.get(member, "")
         return Actor(
-            self.names[member], account, self._session(member), account in self.admins
+            self.names[member],
+            account,
+            self._session(member),
+            account in self.config.admin_accounts,
         )
 
     def _session(self, member: Member) -> str:
@@ -539,14 +541,14 @@ class LocalRegistry:
         mask = moderation.server_ban_mask(target, self._target(target))
         if banned:
             if not await self.accounts.add_server_ban(mask):
-                raise moderation.server_ban_unchanged(mask, banned)
+                raise errors.server_ban_unchanged(mask, banned)
             for victim in list(self.names):
                 if mask in moderation.claim_masks(
                     name_key(self.names[victim]), self.signed_in.get(victim, "")
                 ):
                     self._end(victim, f"banned from this server by {actor.name}")
         elif not await self.accounts.remove_server_ban(mask):
-            raise moderation.server_ban_unchanged(mask, banned)
+            raise errors.server_ban_unchanged(mask, banned)
         return mask
 
     async def announce(self, member: Member, text: str) -> None:

@@ -311,7 +311,9 @@ def _deop(
     _require_owner(room, actor, "deop")
     user = target or Target(action.target)
     policy = room.policy
-    gone = {grant_mask(user), account_mask(user.key), account_mask(user.account)}
+    gone = {grant_mask(user), account_mask(user.key)}
+    if user.account:
+        gone.add(account_mask(user.account))
     operators = tuple(m for m in policy.operators if m not in gone)
     if operators == policy.operators:
         raise errors.bad_args(f"{user.name} is not an operator of {room.name}")
@@ -488,13 +490,6 @@ def announcement(actor: Actor, text: str) -> Event:
     check_admin(actor, "announce")
     check_text(text)
     return Event("ANNOUNCE", (actor.name,), text)
-
-
-def server_ban_unchanged(mask: str, banned: bool) -> errors.ChatError:
-    """``/gban`` of a mask banned already, ``/gunban`` of one that is not."""
-    if banned:
-        return errors.bad_args(f"{mask} is already banned from the server")
-    return errors.bad_args(f"{mask} is not banned from the server")
 
 
 def server_ban_mask(text: str, target: Target | None) -> str:

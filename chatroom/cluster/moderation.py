@@ -128,7 +128,6 @@ class ClusterModeration:
     _names: dict[Member, str]
     #: The account each of this node's signed-in sessions is signed in to.
     _signed: dict[Member, str]
-    _admins: frozenset[str]
 
     def release(self, member: Member, reason: str) -> None:
         raise NotImplementedError  # the registry's
@@ -179,7 +178,10 @@ class ClusterModeration:
     def _actor(self, member: Member) -> Actor:
         account = self._signed.get(member, "")
         return Actor(
-            self._names[member], account, self._tokens[member], account in self._admins
+            self._names[member],
+            account,
+            self._tokens[member],
+            account in self.config.admin_accounts,
         )
 
     # -- deciding on facts ------------------------------------------------------------
@@ -337,9 +339,9 @@ class ClusterModeration:
         if banned:
             reason = f"banned from this server by {actor.name}"
             if not await self._accounts.add_server_ban(mask, reason):
-                raise moderation.server_ban_unchanged(mask, banned)
+                raise errors.server_ban_unchanged(mask, banned)
         elif not await self._accounts.remove_server_ban(mask):
-            raise moderation.server_ban_unchanged(mask, banned)
+            raise errors.server_ban_unchanged(mask, banned)
         return mask
 
     async def announce(self, member: Member, text: str) -> None:

@@ -94,7 +94,6 @@ class RedisRegistry(ClusterModeration):
         self._tokens: dict[Member, str] = {}
         self._names: dict[Member, str] = {}
         self._signed: dict[Member, str] = {}
-        self._admins = frozenset(name_key(name) for name in config.admins)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         self._next_session = itertools.count(1)
         self._session_prefix = secrets.token_hex(4)

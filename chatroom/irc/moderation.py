@@ -306,9 +306,8 @@ async def server_ban(
 @handles("GBANS")
 async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
     """``/gbans``: the server's bans, as notices."""
-    if not session.server.accounts.is_admin(session.registry.account_of(session)):
-        raise errors.admins_only("gbans")
-    masks = [irc_mask(m) for m in await session.registry.accounts.server_bans()]
+    account = session.registry.account_of(session)
+    masks = [irc_mask(m) for m in await session.server.accounts.server_bans(account)]
     for line in chunks(masks) or ["(none)"]:
         session.notice(f"Server bans: {line}")
 
