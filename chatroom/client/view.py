@@ -26,7 +26,6 @@ from chatroom.client.keys import is_command_key, keys_for
 from chatroom.client.model import Change, LogEntry, Page, SessionModel
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
-    USER_ATTRIBUTES,
     LogView,
     MemberList,
     RoomBody,
@@ -34,51 +33,6 @@ from chatroom.client.widgets import (
     SecretEdit,
     Size,
 )
-
-#: (name, foreground, background, monochrome): the last column is what a
-#: monochrome terminal shows, so styles stay distinguishable without colour.
-PALETTE: list[tuple[str, str, str, str]] = [
-    ("header", "white,bold", "dark blue", "standout"),
-    ("status", "black", "light gray", "standout"),
-    ("status_alert", "white,bold", "dark red", "standout,bold"),
-    ("input", "default", "default", ""),
-    ("caption", "light cyan,bold", "default", "bold"),
-    ("timestamp", "dark gray", "default", ""),
-    ("message", "default", "default", ""),
-    ("earlier", "dark gray", "default", ""),
-    ("action", "light magenta", "default", "italics"),
-    ("join", "dark green", "default", ""),
-    ("part", "brown", "default", ""),
-    ("notice", "dark cyan", "default", ""),
-    ("topic", "yellow", "default", "bold"),
-    ("private", "light magenta,bold", "default", "bold"),
-    ("mention", "black", "yellow", "standout"),
-    ("error", "light red,bold", "default", "bold"),
-    ("moderation", "light cyan", "default", "bold"),
-    ("alert", "white,bold", "dark magenta", "standout,bold"),
-    ("help", "light gray", "default", ""),
-    ("indicator", "black", "yellow", "standout"),
-    ("room", "default", "default", ""),
-    ("selected", "black", "light cyan", "standout"),
-    ("members_title", "white,bold", "default", "underline"),
-    ("own_name", "white,bold", "default", "bold"),
-    ("greeting", "white,bold", "default", "bold"),
-    ("divider", "dark gray", "default", ""),
-]
-_USER_COLOURS = (
-    "light green",
-    "light blue",
-    "yellow",
-    "light cyan",
-    "light magenta",
-    "light red",
-    "dark green",
-    "dark cyan",
-)
-PALETTE += [
-    (attribute, f"{colour},bold", "default", "bold")
-    for attribute, colour in zip(USER_ATTRIBUTES, _USER_COLOURS, strict=True)
-]
 
 #: Keys that do nothing at the password prompt: the input history holds
 #: no passwords, and completing names in one makes no sense.

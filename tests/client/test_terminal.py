@@ -115,7 +115,7 @@ class TerminalClient:
 
     def log(self, room: str) -> list[str]:
         """The room's lines as ``--log-dir`` kept them (time stripped)."""
-        path = self.logs / f"#{room}.log"
+        path = self.logs / f"{room}.log"
         if not path.exists():
             return []
         return [line[20:] for line in path.read_text().splitlines()]

@@ -9,7 +9,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.client.model import SessionModel
-from chatroom.client.view import PALETTE, ChatScreen, ScreenRefresher
+from chatroom.client.palette import PALETTE
+from chatroom.client.view import ChatScreen, ScreenRefresher
 from chatroom.client.widgets import user_attribute
 from chatroom.wire import parse_time
 from tests.client.support import (
