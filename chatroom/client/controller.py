@@ -217,12 +217,32 @@ class ChatController:
             and self.outbox.rate_limited(event.text) is not None
         ):
             return  # _refused says which line, and it is sent again
+        event = self._reworded(event)
         was_page = model.page
         react = getattr(self, f"_after_{event.name}", None)
         with model.batch():
             model.apply(event)
             if react is not None:
                 react(event, was_page)
+
+    def _reworded(self, event: Event) -> Event:
+        """An answer the server words for someone else, reworded for us.
+
+        ``/register`` by a user already signed in to their name's account
+        gets ``NAME_REGISTERED``, whose text ("alice is registered: /login
+        alice PASSWORD") is meant for someone who wants that name.
+        """
+        if (
+            event.name == "ERR"
+            and event.fields[:1] == ("NAME_REGISTERED",)
+            and self.model.page != Page.USERNAME
+            and self._answers_typed("/register")
+        ):
+            return event._replace(
+                text=f"{self.model.own_name} is already your account and you are "
+                "signed in to it (/password OLD NEW changes its password)"
+            )
+        return event
 
     def connection_lost(self, reason: Failure) -> None:
         # Waiters on the model resume only once the retry is scheduled.
@@ -309,8 +329,9 @@ class ChatController:
             return
         self.backoff.reset()
         if self.wanted_room:
+            # The room's log says "reconnected" once back in (see the model).
             self._rejoin_attempts = 0
-            self._note_rejoin(f"reconnected as {name}; rejoining {self.wanted_room}")
+            self.model.expect_rejoin(self.wanted_room)
             self._send(self._join_line(self.wanted_room))
         else:
             self.model.note(f"reconnected as {name}")
@@ -398,6 +419,7 @@ class ChatController:
             return
         elif self.reconnecting and self.wanted_room:
             self.model.note(f"could not rejoin {self.wanted_room}")
+            self.model.expect_rejoin(None)
             self.reconnecting = False
 
     def _rejoin(self, code: str) -> bool:

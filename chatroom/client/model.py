@@ -9,10 +9,8 @@ produces (pages, log entries, changes) is described in :mod:`.entries`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
-from twisted.internet.defer import Deferred
+import time
+from collections.abc import Callable
 
 from chatroom.client.entries import (
     Change,
@@ -23,11 +21,10 @@ from chatroom.client.entries import (
     log_key,
     mentions,
 )
-from chatroom.client.moderation import DESCRIBERS, describe
+from chatroom.client.moderation import DESCRIBERS, describe, kicked_from
+from chatroom.client.observed import Observed
 from chatroom.text import name_key
 from chatroom.wire import Event, parse_time
-
-Listener = Callable[[Change, LogEntry | None], None]
 
 #: Errors that mean the name (or sign-in) just tried was refused, so the
 #: username page shows why and asks again.
@@ -53,10 +50,17 @@ def _number(text: str) -> int:
         return 0
 
 
-class SessionModel:
-    """Everything the screen shows, updated by server events."""
+class SessionModel(Observed):
+    """Everything the screen shows, updated by server events.
 
-    def __init__(self) -> None:
+    Args:
+        now: the time a line without one of its own (a join, a topic, the
+            client's own news) is stamped with; the reactor's clock, or a
+            ``task.Clock`` in tests.
+    """
+
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        super().__init__(log_key(Page.CONNECTING), now)
         self.page = Page.CONNECTING
         self.greeting = ""
         self.own_name: str | None = None
@@ -73,9 +77,6 @@ class SessionModel:
         self.members: list[str] = []
         self.owner: str | None = None
         self.topic = ""
-        #: Every page's log by :func:`log_key`; ``log`` is the one shown.
-        self.logs: dict[str, list[LogEntry]] = {}
-        self.shown_log = log_key(self.page)
         self.status = "connecting…"
         self.connected = False
         #: Round trip to the server in seconds, once measured.
@@ -85,9 +86,6 @@ class SessionModel:
         #: Every user name seen this session, for completion.
         self.known_users: dict[str, str] = {}
         self.bye_reason: str | None = None
-        self._listeners: list[Listener] = []
-        self._waiters: list[tuple[Callable[[SessionModel], bool], Deferred[None]]] = []
-        self._held = 0
         self._history_marked = False
         self._seen_before_join: set[tuple[str, float | None, str]] = set()
         #: The newest event id seen in each room (by log key): where a
@@ -97,66 +95,12 @@ class SessionModel:
         self._older: list[LogEntry] | None = None
         #: Rooms (by log key) whose log reaches back to their first kept message.
         self.complete: set[str] = set()
-
-    # -- observing -------------------------------------------------------------
-
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(change, entry)`` after every change (entry for LOG)."""
-        self._listeners.append(listener)
-
-    def when(self, predicate: Callable[[SessionModel], bool]) -> Deferred[None]:
-        """A Deferred that fires once ``predicate(model)`` holds.
-
-        Tests wait on this instead of sleeping; it is checked after every
-        change, and at once.
-        """
-        waiter: Deferred[None] = Deferred()
-        if predicate(self):
-            waiter.callback(None)
-        else:
-            self._waiters.append((predicate, waiter))
-        return waiter
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Hold waiters until the block ends, so they see a whole update.
-
-        Listeners (the screen) still hear each change at once; a waiter
-        resumes code that might act, so it must not run mid-event.
-        """
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held:
-                self._check_waiters()
-
-    def _changed(self, change: Change, entry: LogEntry | None = None) -> None:
-        for listener in list(self._listeners):
-            listener(change, entry)
-        if not self._held:
-            self._check_waiters()
-
-    def _check_waiters(self) -> None:
-        pending, self._waiters = self._waiters, []
-        for predicate, waiter in pending:
-            if predicate(self):
-                waiter.callback(None)
-            else:
-                self._waiters.append((predicate, waiter))
-
-    @property
-    def log(self) -> list[LogEntry]:
-        """The lines of the log on screen now."""
-        return self.logs.setdefault(self.shown_log, [])
-
-    def _add(self, entry: LogEntry, where: str | None = None) -> None:
-        if where is None or where == self.shown_log:
-            self.log.append(entry)
-            self._changed(Change.LOG, entry)
-        else:
-            self.logs.setdefault(where, []).append(entry)
+        #: The room being rejoined after a reconnect (by log key), and what
+        #: it looked like before: its members come back without a "joined"
+        #: line each, and its unchanged topic is not announced again.
+        self._rejoining: str | None = None
+        self._returning: set[str] = set()
+        self._topic_before: str | None = None
 
     def _set_page(self, page: Page) -> None:
         if page != self.page:
@@ -176,16 +120,6 @@ class SessionModel:
                 self.known_users[name_key(name)] = name
 
     # -- what the controller knows -------------------------------------------
-
-    def note(
-        self, text: str, kind: EntryKind = EntryKind.NOTICE, where: str | None = None
-    ) -> None:
-        """A line from the client itself (connection news, key help).
-
-        ``where`` (a :func:`log_key`) puts it in another page's log: news
-        about rejoining a room belongs with that room's lines.
-        """
-        self._add(LogEntry(kind, text), where)
 
     def note_members(self) -> None:
         """Show the room's members in the log (the answer to a typed ``/who``)."""
@@ -225,6 +159,11 @@ class SessionModel:
         if self.alert:
             self.alert = ""
             self._changed(Change.ALERT)
+
+    def expect_rejoin(self, room: str | None) -> None:
+        """The controller is taking the user back into ``room`` after a
+        reconnect (None: it gave up): its JOINED is a return, not news."""
+        self._rejoining = None if room is None else log_key(Page.ROOM, room)
 
     def set_lag(self, seconds: float) -> None:
         """The last measured round trip to the server."""
@@ -318,6 +257,15 @@ class SessionModel:
             for entry in self.logs.get(log_key(Page.ROOM, room), [])
             if entry.kind in (EntryKind.MESSAGE, EntryKind.ACTION)
         }
+        returning = self._rejoining == log_key(Page.ROOM, room)
+        self._rejoining = None
+        if returning:
+            # After a server restart everyone comes back: those who were
+            # here before are not news, nor is the topic they already saw.
+            self._returning = set(self.members) - {self.own_name}
+            self._topic_before = self.topic
+        else:
+            self._returning, self._topic_before = set(), None
         self.room = room
         self._older = None
         self.capacity = _number(self._field(event, 2))
@@ -327,7 +275,8 @@ class SessionModel:
         self._history_marked = False
         self.dismiss_alert()
         self._set_page(Page.ROOM)
-        self._add(LogEntry(EntryKind.NOTICE, f"you joined {room}"))
+        news = "reconnected" if returning else f"you joined {room}"
+        self._add(LogEntry(EntryKind.NOTICE, news))
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 
@@ -384,15 +333,22 @@ class SessionModel:
         self._older = []
 
     def _on_HISTORY_END(self, event: Event) -> None:
+        """Older lines go where they belong: above the oldest stored line,
+        below the ``you joined`` line and the ``earlier messages`` marker
+        (added if the log had none), so the log stays in order."""
         older, self._older = self._older or [], None
         if self.room is None or self._field(event, 0) != self.room:
             return
-        first = self.log[0] if self.log else None
+        log = self.log
+        at = next((i for i, entry in enumerate(log) if entry.id is not None), len(log))
+        first = log[at] if at < len(log) else None
         if not older:
             self.complete.add(self.shown_log)
-            self._add(LogEntry(EntryKind.NOTICE, "no earlier messages"))
-            return
-        self.log[0:0] = older
+            older = [LogEntry(EntryKind.NOTICE, "no earlier messages", time=self.now())]
+            first = None  # the screen shows the top, where this line is
+        if not any(entry.kind == EntryKind.EARLIER for entry in log[:at]):
+            older.insert(0, LogEntry(EntryKind.EARLIER, "earlier messages"))
+        log[at:at] = older
         self._changed(Change.LOG_OLDER, first)
 
     def _on_GAP(self, event: Event) -> None:
@@ -409,6 +365,7 @@ class SessionModel:
         self._history(event, EntryKind.ACTION)
 
     def _live(self, event: Event, kind: EntryKind) -> None:
+        self._topic_before = None  # the join sequence is over
         user, moment = self._field(event, 1), self._time(self._field(event, 2))
         self._add(self._said(kind, user, moment, event.text, id=self._seen(event)))
 
@@ -455,9 +412,12 @@ class SessionModel:
         )
 
     def _on_TOPIC(self, event: Event) -> None:
+        unchanged = self._topic_before == event.text
+        self._topic_before = None
         self.topic = event.text
         self._changed(Change.HEADER)
-        self._add(LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1)))
+        if not unchanged:  # the topic seen before a reconnect is not news
+            self._add(LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1)))
 
     def _on_JOIN(self, event: Event) -> None:
         user = self._field(event, 1)
@@ -465,10 +425,14 @@ class SessionModel:
         if user not in self.members:
             self.members.append(user)
             self._changed(Change.MEMBERS)
+        if user in self._returning:
+            self._returning.discard(user)  # back after a restart, never left
+            return
         self._add(LogEntry(EntryKind.JOIN, f"{user} joined", user=user))
 
     def _on_PART(self, event: Event) -> None:
         user = self._field(event, 1)
+        self._returning.discard(user)
         if user in self.members:
             self.members.remove(user)
             self._changed(Change.MEMBERS)
@@ -544,7 +508,11 @@ class SessionModel:
 
     def _on_KICKED(self, event: Event) -> None:
         """Put out of the room: the lobby (the server sends its list) keeps
-        the notice in view."""
-        if self._field(event, 0) == self.room:
+        the notice in view, and the room's own log keeps a line saying so."""
+        room = self._field(event, 0)
+        if room == self.room:
             self._leave()
+        self._add(
+            LogEntry(EntryKind.ALERT, kicked_from(event)), log_key(Page.ROOM, room)
+        )
         self._described(event)

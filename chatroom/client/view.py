@@ -164,7 +164,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         super().__init__(frame)
         self.log_view.show(model.log)
         for change in Change:
-            if change != Change.LOG:
+            if change not in (Change.LOG, Change.LOG_OLDER):
                 self._on_change(change, None)
         model.subscribe(self._on_change)
 
@@ -213,8 +213,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.log_view.show(model.log)
             self._update_status_extra()
         elif change == Change.LOG_OLDER:
-            log = model.log
-            self.log_view.prepend(log[: log.index(entry)] if entry in log else log)
+            self.log_view.show_older(model.log, entry)
         elif change == Change.PAGE:
             self._w.body = self.pages[model.page]
             self._update_prompt()

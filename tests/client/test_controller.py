@@ -249,10 +249,11 @@ class ReconnectTests(ControllerTestCase):
         self.assertEqual(self.server.sent(), ["alice"])
         self.server.say("WELCOME alice")
         self.assertEqual(self.server.sent(), ["/watch on", "/join tea"])
-        self.assertIn("reconnected as alice; rejoining tea", self.notes("tea"))
         self.server.say("JOINED tea 1 256")
         self.assertEqual(self.model.page, Page.ROOM)
         self.assertTrue(self.model.connected)
+        self.assertEqual(self.notes("tea").count("reconnected"), 1)
+        self.assertEqual(self.notes("tea").count("you joined tea"), 1)
 
     def test_forgotten_room_recreated(self) -> None:
         """If the restarted server no longer has the room, the client creates it."""
@@ -536,9 +537,15 @@ class PositionTests(ControllerTestCase):
 
     def test_page_up_fetches_older_at_the_top(self) -> None:
         """``load_older`` asks for what precedes the oldest line shown and puts
-        the reply above it; an empty reply ends the paging."""
+        the reply above it, below the join line and the history marker; an
+        empty reply ends the paging with a line at the top of the history,
+        not at the bottom of the log."""
         self.into_room()
-        self.server.say("@7 HISTORY tea bob 2026-11-21T18:04:05.123Z seven")
+        self.server.say(
+            "@7 HISTORY tea bob 2026-11-21T18:04:05.123Z seven",
+            "TOPIC tea bob Tea",
+            "MSG tea bob 2026-11-21T18:05:05.123Z live",
+        )
         self.controller.load_older()
         self.assertEqual(self.server.sent(), ["/history 50 before 7"])
         self.controller.load_older()  # one request at a time
@@ -548,10 +555,25 @@ class PositionTests(ControllerTestCase):
             "@6 HISTORY_ACTION tea bob 2026-11-21T18:04:04.123Z six",
             "HISTORY_END tea 2",
         )
-        self.assertEqual(self.notes()[:2], ["five", "six"])
+        self.assertEqual(
+            self.notes(),
+            [
+                "you joined tea",
+                "earlier messages",
+                "five",
+                "six",
+                "seven",
+                "Tea",
+                "live",
+            ],
+        )
         self.controller.load_older()
         self.assertEqual(self.server.sent(), ["/history 50 before 5"])
         self.server.answer("HISTORY_END tea 0")
-        self.assertEqual(self.notes()[-1], "no earlier messages")
+        self.assertEqual(
+            self.notes()[:4],
+            ["you joined tea", "earlier messages", "no earlier messages", "five"],
+        )
+        self.assertEqual(self.notes()[-1], "live")
         self.controller.load_older()
         self.assertEqual(self.server.sent(), [])
