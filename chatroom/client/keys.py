@@ -49,6 +49,8 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
     },
     "WORD_BACK": {"keys": ["meta b"], "help_text": "Back one word"},
     "WORD_FORWARD": {"keys": ["meta f"], "help_text": "Forward one word"},
+    "YANK": {"keys": ["ctrl y"], "help_text": "Put back what was last deleted"},
+    "TRANSPOSE": {"keys": ["ctrl t"], "help_text": "Swap the two characters"},
     "CANCEL": {
         "keys": ["esc"],
         "help_text": "Password prompt: back; lobby: hide notice",

@@ -18,7 +18,9 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from chatroom.client.accounts import is_secret
 from chatroom.client.editing import (
     EDITS,
+    KILLS,
     InputHistory,
+    KillRing,
     NameCompleter,
     completion_candidates,
 )
@@ -129,6 +131,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         self.bell = bell
         self.history = InputHistory()
         self.completer = NameCompleter()
+        self.kill_ring = KillRing()
+        #: The name sent from the username page, left on the input line
+        #: until the server takes it (then the line is cleared).
+        self._name_sent: str | None = None
         self.input = SecretEdit(("caption", CAPTIONS[model.page]))
         self.status = urwid.Text("", wrap="ellipsis")
         #: Lag and unseen mentions, kept at the right of the status bar.
@@ -215,6 +221,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif change == Change.LOG_OLDER:
             self.log_view.show_older(model.log, entry)
         elif change == Change.PAGE:
+            if model.page != Page.USERNAME and self._name_sent is not None:
+                if self.input.edit_text == self._name_sent:
+                    self.input.set_edit_text("")
+                self._name_sent = None
             self._w.body = self.pages[model.page]
             self._update_prompt()
             self._update_header()
@@ -259,7 +269,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         if asking:
             self.name_prompt.set_text(f"Type the password for {name} and press Enter.")
             back = keys_for("CANCEL")[0]
-            self.name_hint.set_text(f"(it is not shown) · {back}: choose another name")
+            self.name_hint.set_text(
+                f"each character shows as * · {back}: choose another name"
+            )
         else:
             self.name_prompt.set_text("Choose a username and press Enter.")
             self.name_hint.set_text(
@@ -310,7 +322,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         if not is_command_key("COMPLETE", key):
             self.completer.reset()
         page = self.model.page
-        edit = next((f for name, f in EDITS.items() if is_command_key(name, key)), None)
+        edit = next((name for name in EDITS if is_command_key(name, key)), None)
+        if edit not in KILLS:
+            self.kill_ring.other_key()
         if is_command_key("QUIT", key):
             self.actions.quit()
         elif is_command_key("CANCEL", key):
@@ -329,9 +343,11 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.log_view.to_newest()
             self._update_status_extra()
         elif edit is not None:
-            text, cursor = edit(self.input.edit_text, self.input.edit_pos)
-            self.input.set_edit_text(text)
-            self.input.set_edit_pos(cursor)
+            self._edit(edit)
+        elif is_command_key("YANK", key):
+            self._set_line(
+                *self.kill_ring.yank(self.input.edit_text, self.input.edit_pos)
+            )
         elif page == Page.LOBBY and is_command_key("ROOM_PREVIOUS", key):
             self.room_list.move(-1)
         elif page == Page.LOBBY and is_command_key("ROOM_NEXT", key):
@@ -349,6 +365,22 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         else:
             return super().keypress(size, key)
         return None
+
+    def _edit(self, name: str) -> None:
+        """A readline edit; what a kill cuts is kept for Ctrl-Y, unless the
+        line carries a password (the prompt's, or ``/register``'s)."""
+        before = (self.input.edit_text, self.input.edit_pos)
+        after = EDITS[name](*before)
+        if name in KILLS:
+            if self.asking_password or is_secret(before[0]):
+                self.kill_ring.forget()
+            else:
+                self.kill_ring.killed(before, after)
+        self._set_line(*after)
+
+    def _set_line(self, text: str, cursor: int) -> None:
+        self.input.set_edit_text(text)
+        self.input.set_edit_pos(cursor)
 
     def _scroll(self, key: str) -> None:
         self.log_view.scroll(self.log_view.last_size, key)
@@ -370,6 +402,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         if self.actions.submit(text):
             if not is_secret(text):  # a password is never recalled
                 self.history.add(text)
+            if self.model.page == Page.USERNAME and not is_secret(text):
+                # Kept until taken: a refused name is there to correct.
+                self._name_sent = text
+                return
             self.input.set_edit_text("")
 
     def _recall(self, line: str | None) -> None:

@@ -41,7 +41,8 @@ class EndToEndTests(ClientTestCase):
         await second.when(lambda model: bool(model.name_problem))
         self.assertEqual(second.model.page, Page.USERNAME)
         self.assertIn("taken", second.text().lower())
-        self.assertEqual(second.screen.input.edit_text, "")
+        self.assertEqual(second.screen.input.edit_text, "ALICE")  # to correct
+        second.screen.keypress(SIZE, "ctrl u")
         second.type_line("bob")
         await second.when(lambda model: model.page == Page.LOBBY)
         self.assertIn("you are bob", second.text())
