@@ -106,6 +106,7 @@ class ChatController:
             self._write,
             on_refused=self._refused,
             on_lag=model.set_lag,
+            on_waiting=model.set_queued,
         )
         #: Whether the lobby list should be pushed (the user may turn it off).
         self.watch = True

@@ -81,6 +81,8 @@ class SessionModel(Observed):
         self.connected = False
         #: Round trip to the server in seconds, once measured.
         self.lag: float | None = None
+        #: Typed lines waiting for their turn under the flood pacing.
+        self.queued = 0
         #: Whether the server pushes lobby changes (``/watch on``).
         self.watching = True  # the controller asks for it on every connection
         #: Every user name seen this session, for completion.
@@ -168,6 +170,11 @@ class SessionModel(Observed):
     def set_lag(self, seconds: float) -> None:
         """The last measured round trip to the server."""
         self.lag = seconds
+        self._changed(Change.STATUS)
+
+    def set_queued(self, count: int) -> None:
+        """How many typed lines wait to be sent (a paste, paced)."""
+        self.queued = count
         self._changed(Change.STATUS)
 
     def set_status(self, text: str) -> None:

@@ -295,13 +295,22 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             del contents[1]
 
     def _update_status_extra(self) -> None:
-        parts = []
+        """Lines queued (highlighted), unseen mentions and the lag."""
+        parts: list[str | tuple[str, str]] = []
+        queued = self.model.queued
+        if queued:
+            parts.append(
+                ("queued", f" {queued} line{'s' if queued != 1 else ''} queued ")
+            )
         mentions = self.log_view.unseen_mentions
         if mentions:
             parts.append(f"{mentions} mention{'s' if mentions != 1 else ''} ↓")
         if self.model.lag is not None and self.model.connected:
             parts.append(f"lag {self.model.lag * 1000:.0f}ms")
-        self.status_extra.set_text(" · ".join(parts) + " " if parts else "")
+        markup: list[str | tuple[str, str]] = []
+        for part in parts:
+            markup += [" · ", part] if markup else [part]
+        self.status_extra.set_text([*markup, " "] if markup else "")
 
     def _update_header(self) -> None:
         model = self.model
