@@ -19,12 +19,11 @@ from chatroom.client.entries import (
     Page,
     RoomListing,
     log_key,
-    mentions,
 )
+from chatroom.client.history import RoomHistory
 from chatroom.client.moderation import DESCRIBERS, describe, kicked_from
-from chatroom.client.observed import Observed
 from chatroom.text import name_key
-from chatroom.wire import Event, parse_time
+from chatroom.wire import Event
 
 #: Errors that mean the name (or sign-in) just tried was refused, so the
 #: username page shows why and asks again.
@@ -50,7 +49,7 @@ def _number(text: str) -> int:
         return 0
 
 
-class SessionModel(Observed):
+class SessionModel(RoomHistory):
     """Everything the screen shows, updated by server events.
 
     Args:
@@ -85,18 +84,7 @@ class SessionModel(Observed):
         self.queued = 0
         #: Whether the server pushes lobby changes (``/watch on``).
         self.watching = True  # the controller asks for it on every connection
-        #: Every user name seen this session, for completion.
-        self.known_users: dict[str, str] = {}
         self.bye_reason: str | None = None
-        self._history_marked = False
-        self._seen_before_join: set[tuple[str, float | None, str]] = set()
-        #: The newest event id seen in each room (by log key): where a
-        #: rejoin after a reconnect resumes from (``/join ROOM since ID``).
-        self.last_ids: dict[str, int] = {}
-        #: Older lines of the room being fetched with ``/history``, or None.
-        self._older: list[LogEntry] | None = None
-        #: Rooms (by log key) whose log reaches back to their first kept message.
-        self.complete: set[str] = set()
         #: The room being rejoined after a reconnect (by log key), and what
         #: it looked like before: its members come back without a "joined"
         #: line each, and its unchanged topic is not announced again.
@@ -115,11 +103,6 @@ class SessionModel(Observed):
         if key != self.shown_log:
             self.shown_log = key
             self._changed(Change.LOG_SWITCH)
-
-    def _saw_user(self, *names: str) -> None:
-        for name in names:
-            if name:
-                self.known_users[name_key(name)] = name
 
     # -- what the controller knows -------------------------------------------
 
@@ -205,15 +188,6 @@ class SessionModel(Observed):
             with self.batch():
                 handler(event)
 
-    def _field(self, event: Event, index: int) -> str:
-        return event.fields[index] if len(event.fields) > index else ""
-
-    def _time(self, stamp: str) -> float | None:
-        try:
-            return parse_time(stamp)
-        except ValueError:
-            return None
-
     def _on_HELLO(self, event: Event) -> None:
         self.greeting = event.text
         self._set_page(Page.USERNAME)
@@ -258,12 +232,7 @@ class SessionModel(Observed):
 
     def _on_JOINED(self, event: Event) -> None:
         room = self._field(event, 0)
-        # Rejoining after a reconnect replays history we already show.
-        self._seen_before_join = {
-            (entry.user, entry.time, entry.text)
-            for entry in self.logs.get(log_key(Page.ROOM, room), [])
-            if entry.kind in (EntryKind.MESSAGE, EntryKind.ACTION)
-        }
+        self._start_history(room)
         returning = self._rejoining == log_key(Page.ROOM, room)
         self._rejoining = None
         if returning:
@@ -274,12 +243,10 @@ class SessionModel(Observed):
         else:
             self._returning, self._topic_before = set(), None
         self.room = room
-        self._older = None
         self.capacity = _number(self._field(event, 2))
         self.members = []
         self.owner = None
         self.topic = ""
-        self._history_marked = False
         self.dismiss_alert()
         self._set_page(Page.ROOM)
         news = "reconnected" if returning else f"you joined {room}"
@@ -302,101 +269,10 @@ class SessionModel(Observed):
             self.owner = user
             self._changed(Change.MEMBERS)
 
-    def _history(self, event: Event, kind: EntryKind) -> None:
-        user, stamp = self._field(event, 1), self._field(event, 2)
-        moment = self._time(stamp)
-        entry = self._said(kind, user, moment, event.text, True, self._seen(event))
-        if self._older is not None:
-            self._older.append(entry)
-            return
-        if (user, moment, event.text) in self._seen_before_join:
-            return
-        if not self._history_marked:
-            self._history_marked = True
-            self._add(LogEntry(EntryKind.EARLIER, "earlier messages"))
-        self._add(entry)
-
-    def _seen(self, event: Event) -> int | None:
-        """Note a stored event's id (the newest per room); None without one."""
-        if not event.id.isdigit():
-            return None
-        number = int(event.id)
-        key = log_key(Page.ROOM, self._field(event, 0))
-        if number > self.last_ids.get(key, 0):
-            self.last_ids[key] = number
-        return number
-
-    def oldest_id(self) -> int | None:
-        """The id of the oldest stored event in the room's log on screen."""
-        return next((e.id for e in self.log if e.id is not None), None)
-
-    @property
-    def loading_older(self) -> bool:
-        """Whether a ``/history`` request is still unanswered."""
-        return self._older is not None
-
-    def expect_older(self) -> None:
-        """A ``/history`` request is on its way: its lines go at the top."""
-        self._older = []
-
-    def _on_HISTORY_END(self, event: Event) -> None:
-        """Older lines go where they belong: above the oldest stored line,
-        below the ``you joined`` line and the ``earlier messages`` marker
-        (added if the log had none), so the log stays in order."""
-        older, self._older = self._older or [], None
-        if self.room is None or self._field(event, 0) != self.room:
-            return
-        log = self.log
-        at = next((i for i, entry in enumerate(log) if entry.id is not None), len(log))
-        first = log[at] if at < len(log) else None
-        if not older:
-            self.complete.add(self.shown_log)
-            older = [LogEntry(EntryKind.NOTICE, "no earlier messages", time=self.now())]
-            first = None  # the screen shows the top, where this line is
-        if not any(entry.kind == EntryKind.EARLIER for entry in log[:at]):
-            older.insert(0, LogEntry(EntryKind.EARLIER, "earlier messages"))
-        log[at:at] = older
-        self._changed(Change.LOG_OLDER, first)
-
-    def _on_GAP(self, event: Event) -> None:
-        count = self._field(event, 1)
-        what = "some messages" if count == "?" else f"{count} messages"
-        self._add(
-            LogEntry(EntryKind.NOTICE, f"{what} from while you were away are not shown")
-        )
-
-    def _on_HISTORY(self, event: Event) -> None:
-        self._history(event, EntryKind.MESSAGE)
-
-    def _on_HISTORY_ACTION(self, event: Event) -> None:
-        self._history(event, EntryKind.ACTION)
-
     def _live(self, event: Event, kind: EntryKind) -> None:
         self._topic_before = None  # the join sequence is over
         user, moment = self._field(event, 1), self._time(self._field(event, 2))
         self._add(self._said(kind, user, moment, event.text, id=self._seen(event)))
-
-    def _said(
-        self,
-        kind: EntryKind,
-        user: str,
-        moment: float | None,
-        text: str,
-        earlier: bool = False,
-        id: int | None = None,
-    ) -> LogEntry:
-        """A message or action by ``user``, flagged if it mentions us."""
-        self._saw_user(user)
-        mentions_me = user != self.own_name and mentions(self.own_name, text)
-        return LogEntry(
-            kind,
-            text,
-            user=user,
-            time=moment,
-            earlier=earlier,
-            mentions_me=mentions_me,
-            id=id,
-        )
 
     def _on_MSG(self, event: Event) -> None:
         self._live(event, EntryKind.MESSAGE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
+from chatroom.client.entries import mentions
 from chatroom.client.model import (
     Change,
     EntryKind,
@@ -11,7 +12,6 @@ from chatroom.client.model import (
     Page,
     RoomListing,
     SessionModel,
-    mentions,
 )
 from chatroom.wire import parse_time
 from tests.client.support import IN_LOBBY, IN_TEA, feed
