@@ -365,8 +365,9 @@ class SessionModel(RoomHistory):
         self._add(LogEntry(EntryKind.HELP, event.text))
 
     def _on_BYE(self, event: Event) -> None:
+        # Kept for the "connection lost: REASON" line that follows (or the
+        # alert, when the session ended for good): one line, not two.
         self.bye_reason = event.text
-        self._add(LogEntry(EntryKind.NOTICE, f"server said goodbye: {event.text}"))
 
     # -- accounts, moderation and admin events (see moderation.py) -------------
 
