@@ -51,6 +51,8 @@ class Change(StrEnum):
     MEMBERS = "members"
     HEADER = "header"
     LOG = "log"
+    #: A line went into a log not on screen (a kick into the room's log).
+    LOG_ELSEWHERE = "log_elsewhere"
     STATUS = "status"
     NAME_PROBLEM = "name_problem"
     #: The log shown is another page's (each page and room keeps its own).

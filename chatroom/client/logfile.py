@@ -50,9 +50,11 @@ class RoomLogger:
         model.subscribe(self._changed)
 
     def _changed(self, change: Change, entry: LogEntry | None) -> None:
-        if change != Change.LOG or entry is None or entry.kind == EntryKind.HELP:
+        if change not in (Change.LOG, Change.LOG_ELSEWHERE):
             return
-        name = file_name(self.model.shown_log)
+        if entry is None or entry.kind == EntryKind.HELP:
+            return
+        name = file_name(self.model.filed_in)
         if name is None:
             return
         output = self._files.get(name)

@@ -37,6 +37,8 @@ class Observed:
         #: Every page's log by :func:`log_key`; ``log`` is the one shown.
         self.logs: dict[str, list[LogEntry]] = {}
         self.shown_log = shown_log
+        #: The log the last line went into (for the log files).
+        self.filed_in = shown_log
         self._listeners: list[Listener] = []
         self._waiters: list[tuple[Callable[[Self], bool], Deferred[None]]] = []
         self._held = 0
@@ -98,10 +100,13 @@ class Observed:
         if entry.time is None and entry.kind not in _TIMELESS:
             entry = replace(entry, time=self.now())
         if where is None or where == self.shown_log:
+            self.filed_in = self.shown_log
             self.log.append(entry)
             self._changed(Change.LOG, entry)
         else:
+            self.filed_in = where
             self.logs.setdefault(where, []).append(entry)
+            self._changed(Change.LOG_ELSEWHERE, entry)
 
     def note(
         self, text: str, kind: EntryKind = EntryKind.NOTICE, where: str | None = None

@@ -170,7 +170,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         super().__init__(frame)
         self.log_view.show(model.log)
         for change in Change:
-            if change not in (Change.LOG, Change.LOG_OLDER):
+            if change not in (Change.LOG, Change.LOG_OLDER, Change.LOG_ELSEWHERE):
                 self._on_change(change, None)
         model.subscribe(self._on_change)
 

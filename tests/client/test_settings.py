@@ -7,7 +7,7 @@ from pathlib import Path
 from twisted.trial import unittest
 
 from chatroom.client import keys
-from chatroom.client.logfile import RoomLogger
+from chatroom.client.logfile import RoomLogger, file_name
 from chatroom.client.model import SessionModel
 from chatroom.client.palette import PALETTE
 from chatroom.client.settings import (
@@ -153,3 +153,26 @@ class LogDirTests(unittest.TestCase):
         lobby = (folder / "lobby.log").read_text()
         self.assertIn("[private] carol → alice: psst", lobby)
         self.assertNotIn("psst", "\n".join(tea))
+
+    def test_lines_for_a_room_not_on_screen_are_filed(self) -> None:
+        """A line that goes into a room's log while another page is shown
+        (the kick, put in tea's log once the user is in the lobby) is in
+        that room's file too."""
+        folder = Path(self.mktemp())
+        model = SessionModel()
+        logger = RoomLogger(model, folder)
+        self.addCleanup(logger.close)
+        feed(model, *IN_TEA, "KICKED tea bob spamming")
+        tea = (folder / "tea.log").read_text()
+        self.assertIn("*** you were kicked by bob: spamming", tea)
+        lobby = (folder / "lobby.log").read_text()
+        self.assertIn("You were kicked from tea by bob", lobby)
+        self.assertNotIn("You were kicked", tea)
+
+    def test_log_files_named_for_the_shell(self) -> None:
+        """No ``#`` (``tail #tea.log`` is a comment); the room called lobby
+        does not share the lobby's file."""
+        self.assertEqual(file_name("room:tea"), "tea.log")
+        self.assertEqual(file_name("lobby"), "lobby.log")
+        self.assertEqual(file_name("room:lobby"), "lobby+room.log")
+        self.assertIsNone(file_name("username"))

@@ -265,10 +265,10 @@ class TerminalCase(unittest.TestCase):
         self.clients: list[TerminalClient] = []
         self.socket = f"chatroom-test-{os.getpid()}-{id(self)}"
         self.addCleanup(self.tmux, "kill-server", check=False)
-        self.addCleanup(self.capture_all, "last")
         self.port = free_port()
         self.server: subprocess.Popen[bytes] | None = None
         self.start_server()
+        self.addCleanup(self.capture_all, "last")  # before the server stops
 
     def capture_all(self, label: str) -> None:
         """Every client's screen, saved (at the end: what a failure left)."""
