@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 
-from tests.client.tmux import LineUser, TerminalCase, TerminalClient, wait_for
+from tests.client.tmux import LineUser, TerminalCase, TerminalClient
 
 MESSAGE = re.compile(r"<bob> message (\d{3})")
 
