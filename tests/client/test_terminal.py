@@ -79,6 +79,8 @@ class TerminalTests(TerminalCase):
         again.shows("Password for alice")
         self.tmux("send-keys", "-t", "again", "-l", "sugar-lumps")
         again.shows("*" * len("sugar-lumps"))
+        self.assertIn("each character shows as *", again.screen())
+        self.assertNotIn("not shown", again.capture("password-prompt"))
         again.press("Enter")
         again.shows("you are alice")
         self.assertNotIn("sugar-lumps", again.screen())
@@ -130,12 +132,16 @@ class TerminalTests(TerminalCase):
         bob.exited_cleanly()
 
     def test_thirty_line_paste_arrives_whole_and_in_order(self) -> None:
-        """A paste beyond the server's burst is paced, not refused; resizing keeps
-        the newest line in view."""
-        alice, bob = self.two_in(room="paste")
+        """A paste beyond the server's burst is paced, not refused, and the
+        status bar says how many lines wait meanwhile (at 100x30); resizing
+        keeps the newest line in view."""
+        alice, bob = self.two_in(room="paste", size=(100, 30))
         pasted = [f"pasted line {number:02d}" for number in range(30)]
         self.tmux("set-buffer", "\n".join(pasted) + "\n")
         self.tmux("paste-buffer", "-t", "alice")
+        alice.shows("lines queued")
+        status = alice.capture("pasting").splitlines()[-2]
+        self.assertRegex(status, r"\d+ lines queued")
         heard = [f"<alice> {line}" for line in pasted]
         wait_for(
             "all 30 lines at bob",
@@ -143,6 +149,7 @@ class TerminalTests(TerminalCase):
             timeout=60,
         )
         self.assertNotIn("refused", "\n".join(alice.log("paste")))
+        wait_for("the queue to empty", lambda: "queued" not in alice.rows()[-2])
         self.tmux("resize-window", "-t", "alice", "-x", "60", "-y", "20")
         alice.shows("pasted line 29")
         alice.type_line("/quit")
