@@ -41,6 +41,12 @@ NAME_ERRORS = frozenset(
 )
 
 
+#: How long after a rejoin the members who were there before count as
+#: coming back rather than joining (the server keeps a restored room for
+#: its members for ``--grace``, 5 minutes by default).
+RETURN_WINDOW_SECONDS = 300.0
+
+
 def _number(text: str) -> int:
     """A count field, tolerant of a garbled one (shown as 0, not a crash)."""
     try:
@@ -90,6 +96,7 @@ class SessionModel(RoomHistory):
         #: line each, and its unchanged topic is not announced again.
         self._rejoining: str | None = None
         self._returning: set[str] = set()
+        self._returning_until = 0.0
         self._topic_before: str | None = None
 
     def _set_page(self, page: Page) -> None:
@@ -239,6 +246,7 @@ class SessionModel(RoomHistory):
             # After a server restart everyone comes back: those who were
             # here before are not news, nor is the topic they already saw.
             self._returning = set(self.members) - {self.own_name}
+            self._returning_until = self.now() + RETURN_WINDOW_SECONDS
             self._topic_before = self.topic
         else:
             self._returning, self._topic_before = set(), None
@@ -257,6 +265,7 @@ class SessionModel(RoomHistory):
     def _on_MEMBERS(self, event: Event) -> None:
         if event.fields[:1] == (self.room,):
             self.members = list(event.fields[1:])
+            self._returning -= set(self.members)  # they never went
             self._saw_user(*self.members)
             self._changed(Change.MEMBERS)
 
@@ -308,7 +317,7 @@ class SessionModel(RoomHistory):
         if user not in self.members:
             self.members.append(user)
             self._changed(Change.MEMBERS)
-        if user in self._returning:
+        if user in self._returning and self.now() < self._returning_until:
             self._returning.discard(user)  # back after a restart, never left
             return
         self._add(LogEntry(EntryKind.JOIN, f"{user} joined", user=user))
