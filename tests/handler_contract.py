@@ -19,9 +19,9 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.config import ServerConfig
-from chatroom.server import ChatServer
-from chatroom.wire import parse_event
+from chatroom.core.config import ServerConfig
+from chatroom.core.wire import parse_event
+from chatroom.wiring.server import ChatServer
 from tests.support import FakeClient
 
 #: The configuration every contract test runs with.

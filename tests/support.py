@@ -1,6 +1,6 @@
 """Helpers shared by the server tests: fake and real-socket clients, a live server.
 
-:class:`FakeClient` drives one :class:`chatroom.protocol.ChatProtocol` over a
+:class:`FakeClient` drives one :class:`chatroom.doors.line.protocol.ChatProtocol` over a
 ``StringTransport``, so unit tests see exactly the bytes a user would, with
 no reactor. :class:`LineClient` is the real-socket equivalent for the
 integration tests: it records every line and hands out Deferreds that fire
@@ -26,12 +26,12 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.events import Event as SharedEvent
-from chatroom.events import to_line
-from chatroom.protocol import ChatProtocol
-from chatroom.server import ChatServer
-from chatroom.tap import ChatroomService, Options, makeService
-from chatroom.wire import Event, parse_event
+from chatroom.core.events import Event as SharedEvent
+from chatroom.core.events import to_line
+from chatroom.core.wire import Event, parse_event
+from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.wiring.server import ChatServer
+from chatroom.wiring.tap import ChatroomService, Options, makeService
 
 
 class FakeClient:

@@ -13,9 +13,9 @@ from twisted.internet.defer import Deferred, ensureDeferred, succeed
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.accounts import Accounts, StoredAccounts
-from chatroom.errors import ChatError
-from chatroom.store import MemoryStore
+from chatroom.backends.local.store import MemoryStore
+from chatroom.core.accounts import Accounts, StoredAccounts
+from chatroom.core.errors import ChatError
 
 PASSWORD = "tea-and-biscuits"
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.server import ChatServer, ServerConfig
+from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import FakeClient
 
 

@@ -17,10 +17,10 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.events import Event
-from chatroom.irc.session import IRCFactory, IRCSession
-from chatroom.irc.wire import parse
-from chatroom.server import ChatServer, ServerConfig
+from chatroom.core.events import Event
+from chatroom.doors.irc.session import IRCFactory, IRCSession
+from chatroom.doors.irc.wire import parse
+from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import FakeClient
 from tests.test_protocol import NOW
 

@@ -14,9 +14,9 @@ from dataclasses import replace
 from argon2 import PasswordHasher
 from twisted.logger import globalLogPublisher
 
-from chatroom.errors import ChatError
-from chatroom.irc.moderation import ban_target
-from chatroom.server import ServerConfig
+from chatroom.core.errors import ChatError
+from chatroom.doors.irc.moderation import ban_target
+from chatroom.wiring.server import ServerConfig
 from tests.support import FakeClient
 from tests.test_irc import IRCClient, IRCTestCase
 

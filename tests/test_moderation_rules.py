@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from twisted.trial import unittest
 
-from chatroom.errors import ChatError
-from chatroom.moderation import (
+from chatroom.core.errors import ChatError
+from chatroom.core.moderation import (
     NO_POLICY,
     Action,
     Actor,
@@ -17,7 +17,7 @@ from chatroom.moderation import (
     decide,
     parse_mask,
 )
-from chatroom.rules import RoomFacts
+from chatroom.core.rules import RoomFacts
 
 ROOM = RoomFacts(name="tea", permanent=False, owner="alice", capacity=10, members=3)
 

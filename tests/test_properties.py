@@ -17,9 +17,15 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.protocol import LOBBY, ROOM, USERNAME, ChatFactory, ChatProtocol
-from chatroom.server import ChatServer, ServerConfig
-from chatroom.text import has_control_characters, name_key
+from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.line.protocol import (
+    LOBBY,
+    ROOM,
+    USERNAME,
+    ChatFactory,
+    ChatProtocol,
+)
+from chatroom.wiring.server import ChatServer, ServerConfig
 
 CLIENTS = 4
 NAMES = ["alice", "Alice", "ＡＬＩＣＥ", "bob", "b.o-b_2", "x" * 33, "bad name", ""]

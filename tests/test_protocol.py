@@ -18,9 +18,9 @@ from twisted.python.failure import Failure
 from twisted.test import iosim
 from twisted.trial import unittest
 
-from chatroom.protocol import ChatProtocol
-from chatroom.server import ChatServer, ServerConfig
-from chatroom.service import ChatService
+from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.wiring.server import ChatServer, ServerConfig
+from chatroom.wiring.service import ChatService
 from tests.support import FakeClient
 
 #: 2026-11-21T18:04:05.500Z, the server clock's time in these tests.

@@ -11,8 +11,12 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.sendq import Flusher, SendQueue
-from chatroom.tcpdirect import PRIVATE_ATTRIBUTES, direct_connection, send_direct
+from chatroom.doors.base.sendq import Flusher, SendQueue
+from chatroom.doors.base.tcpdirect import (
+    PRIVATE_ATTRIBUTES,
+    direct_connection,
+    send_direct,
+)
 
 
 class SendQueueTests(unittest.TestCase):

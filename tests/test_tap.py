@@ -11,14 +11,14 @@ from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 from twisted.web.server import Site
 
-from chatroom.cluster.redis import RedisAddress
-from chatroom.cluster.registry import RedisRegistry
-from chatroom.irc.session import IRCFactory
-from chatroom.local import LocalRegistry
-from chatroom.metrics import MeteredRegistry
-from chatroom.protocol import ChatFactory
-from chatroom.server import ServerConfig
-from chatroom.tap import Options, makeService
+from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.redis.link import RedisAddress
+from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.metrics import MeteredRegistry
+from chatroom.doors.irc.session import IRCFactory
+from chatroom.doors.line.protocol import ChatFactory
+from chatroom.wiring.server import ServerConfig
+from chatroom.wiring.tap import Options, makeService
 
 
 def parse(*args: str) -> Options:

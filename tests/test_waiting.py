@@ -12,8 +12,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.protocol import ChatProtocol
-from chatroom.server import ChatError, ChatServer, ServerConfig
+from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.wiring.server import ChatError, ChatServer, ServerConfig
 from tests.support import FakeClient
 
 

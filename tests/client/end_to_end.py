@@ -22,7 +22,7 @@ from chatroom.client.controller import ChatController
 from chatroom.client.model import Page, SessionModel
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.view import ChatScreen
-from chatroom.tap import Options, makeService
+from chatroom.wiring.tap import Options, makeService
 from tests.client.support import SIZE, screen_text, type_text
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatroom.client.model import SessionModel
-from chatroom.wire import parse_event
+from chatroom.core.wire import parse_event
 
 SIZE = (80, 24)
 

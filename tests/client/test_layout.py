@@ -11,7 +11,7 @@ from twisted.internet.task import Clock
 
 from chatroom.client.model import EntryKind
 from chatroom.client.view import ChatScreen, ScreenRefresher
-from chatroom.wire import parse_time
+from chatroom.core.wire import parse_time
 from tests.client.support import (
     IN_LOBBY,
     IN_TEA,

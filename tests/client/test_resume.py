@@ -13,7 +13,7 @@ import shutil
 import tempfile
 
 from chatroom.client.model import EntryKind, SessionModel
-from chatroom.tap import Options, makeService
+from chatroom.wiring.tap import Options, makeService
 from tests.client.end_to_end import Client, ClientTestCase
 from tests.client.support import SIZE
 

@@ -11,7 +11,7 @@ from twisted.trial import unittest
 from chatroom.client.model import SessionModel
 from chatroom.client.view import PALETTE, ChatScreen, ScreenRefresher
 from chatroom.client.widgets import user_attribute
-from chatroom.wire import parse_time
+from chatroom.core.wire import parse_time
 from tests.client.support import (
     IN_LOBBY,
     IN_TEA,

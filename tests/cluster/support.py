@@ -21,12 +21,12 @@ from twisted.internet import defer, protocol, reactor, task
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.cluster.node import ClusterConfig
-from chatroom.cluster.redis import RedisAddress
-from chatroom.cluster.registry import RedisRegistry
-from chatroom.config import ServerConfig
-from chatroom.server import ChatServer
-from chatroom.tap import ChatroomService, Options, makeService
+from chatroom.backends.redis.link import RedisAddress
+from chatroom.backends.redis.node import ClusterConfig
+from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.config import ServerConfig
+from chatroom.wiring.server import ChatServer
+from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.support import LineClient, connect_client
 
 REDIS_SERVER = shutil.which("redis-server") or (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
-from chatroom.wire import parse_event
+from chatroom.core.wire import parse_event
 from tests.cluster.support import ClusterTestCase
 
 

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.cluster.delivery import MAYBE_MISSED, RECENT_EVENTS, LocalRoom, NodeRooms
-from chatroom.events import Event, Listing, RoomInfo
+from chatroom.backends.redis.delivery import (
+    MAYBE_MISSED,
+    RECENT_EVENTS,
+    LocalRoom,
+    NodeRooms,
+)
+from chatroom.core.events import Event, Listing, RoomInfo
 from tests.support import RecordingMember as Member
 
 

@@ -1,6 +1,6 @@
 """Hardening over real sockets: stalled readers, junk floods and throttling.
 
-Each test starts the real service (``chatroom.tap.makeService``) on
+Each test starts the real service (``chatroom.wiring.tap.makeService``) on
 127.0.0.1 port 0 and talks to it over TCP.
 """
 

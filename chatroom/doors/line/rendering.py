@@ -1,0 +1,62 @@
+"""The line protocol's renderings of shared events: bytes, once per event.
+
+Each function turns a :mod:`chatroom.core.events` object into protocol lines
+(``docs/protocol.md``); the line door calls them through
+:meth:`~chatroom.core.events.Encodable.encoded`, so each object is rendered once
+however many members receive it. ``Event`` itself renders with
+:func:`chatroom.core.events.to_line`.
+"""
+
+from __future__ import annotations
+
+from chatroom.core.events import (
+    Encoder,
+    Listing,
+    LobbyChanges,
+    RoomGone,
+    RoomInfo,
+    Welcome,
+    to_line,
+)
+from chatroom.core.wire import format_line
+
+
+def render_room(info: RoomInfo) -> bytes:
+    """``ROOM name members capacity topic``."""
+    return format_line(
+        "ROOM", info.name, str(info.members), str(info.capacity), text=info.topic
+    )
+
+
+def render_listing(listing: Listing) -> bytes:
+    """``ROOMS n`` and a ``ROOM`` line per room, as one write."""
+    return format_line("ROOMS", str(len(listing.rooms))) + b"".join(
+        info.encoded(render_room) for info in listing.rooms
+    )
+
+
+def render_lobby_changes(changes: LobbyChanges) -> bytes:
+    """A ``ROOM`` line per changed room, ``ROOM_GONE`` per removed one."""
+    return b"".join(
+        format_line("ROOM_GONE", change.name)
+        if isinstance(change, RoomGone)
+        else change.encoded(render_room)
+        for change in changes.changes
+    )
+
+
+def render_welcome(welcome: Welcome, render: Encoder = to_line) -> bytes:
+    """``JOINED``, ``MEMBERS``, ``GAP`` if a resume left some out, the
+    history oldest first (rendered by ``render``: with ``@ID`` or not), then
+    ``TOPIC``."""
+    room = welcome.room
+    lines = [
+        format_line("JOINED", room, str(len(welcome.members)), str(welcome.capacity)),
+        format_line("MEMBERS", room, *welcome.members),
+    ]
+    if welcome.gap:
+        lines.append(format_line("GAP", room, welcome.gap))
+    lines.extend(event.encoded(render) for event in welcome.history)
+    if welcome.topic:
+        lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
+    return b"".join(lines)
