@@ -26,12 +26,37 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.events import Event as SharedEvent
+from chatroom.core.metered import MeteredRegistry
+from chatroom.core.registry import Registry
 from chatroom.core.events import to_line
 from chatroom.core.wire import Event, parse_event
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
+
+
+def _unwrapped(server: ChatServer) -> Registry:
+    registry = server.registry
+    if isinstance(registry, MeteredRegistry):  # /metrics is served (--http)
+        registry = registry.inner
+    return registry
+
+
+def local_registry(server: ChatServer) -> LocalRegistry:
+    """The server's in-process registry, for tests that look inside it."""
+    registry = _unwrapped(server)
+    assert isinstance(registry, LocalRegistry), registry
+    return registry
+
+
+def redis_registry(server: ChatServer) -> RedisRegistry:
+    """The cluster node's registry, for tests that look inside it."""
+    registry = _unwrapped(server)
+    assert isinstance(registry, RedisRegistry), registry
+    return registry
 
 
 class FakeClient:

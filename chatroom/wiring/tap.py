@@ -25,7 +25,7 @@ from chatroom.backends.redis.node import ClusterConfig
 from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.accounts import hashing_threads
 from chatroom.core.config import ServerConfig
-from chatroom.core.metrics import MeteredRegistry
+from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
 from chatroom.doors.irc.session import IRCFactory

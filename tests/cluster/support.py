@@ -27,7 +27,7 @@ from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.config import ServerConfig
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
-from tests.support import LineClient, connect_client
+from tests.support import LineClient, connect_client, redis_registry
 
 REDIS_SERVER = shutil.which("redis-server") or (
     "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
@@ -196,7 +196,7 @@ class ClusterTestCase(RedisTestCase):
         self.nodes.append(service)
         yield service.listener.whenListening()
         if wait:
-            yield service.server.registry.when_available()
+            yield redis_registry(service.server).when_available()
         return service
 
     @defer.inlineCallbacks

@@ -24,8 +24,8 @@ from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core import metrics
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.doors.base import counters
 from chatroom.doors.base.flood import FloodGate
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.sendq import SendQueue, Transport
@@ -166,7 +166,7 @@ class DoorConnection(LineFraming):
         """
         self._closing = True
         self._close_reason = "send queue exceeded"
-        metrics.SENDQ_DROPS.labels(self.door).inc()
+        counters.SENDQ_DROPS.labels(self.door).inc()
         self.log.info("dropping {user}: send queue exceeded", user=self.name)
         self._tcp.abortConnection()
 
@@ -208,7 +208,7 @@ class DoorConnection(LineFraming):
         Reading stops meanwhile (``pauseProducing``), so the server keeps
         only what it had already read; keepalives in it are answered now.
         """
-        metrics.FLOOD_DELAYS.labels(self.door).inc()
+        counters.FLOOD_DELAYS.labels(self.door).inc()
         self.pauseProducing()
         self.answer_waiting_keepalives()
         waiting = self.unprocessed()
