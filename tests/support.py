@@ -10,7 +10,9 @@ when an expected line arrives, so tests wait on events instead of sleeping.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
+from typing import TypeVar
 
 from twisted.internet import defer, reactor
 from twisted.internet.address import IPv4Address
@@ -29,13 +31,28 @@ from twisted.trial import unittest
 from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.events import Event as SharedEvent
+from chatroom.core.events import to_line
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
-from chatroom.core.events import to_line
 from chatroom.core.wire import Event, parse_event
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
+
+T = TypeVar("T")
+
+
+def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
+    """The writer or hashing "thread" of unit tests: runs ``function`` now."""
+    return defer.maybeDeferred(function)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now, for a server that cannot
+    take port 0 (Redis) or must restart on the same port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _unwrapped(server: ChatServer) -> Registry:

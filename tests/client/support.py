@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from twisted.trial import unittest
+
 from chatroom.client.model import SessionModel
+from chatroom.client.view import ChatScreen
 from chatroom.core.wire import parse_event
 
 SIZE = (80, 24)
@@ -77,3 +80,21 @@ IN_TEA = (
     "MEMBERS tea bob alice",
     "TOPIC tea bob Tea and biscuits",
 )
+
+
+class ScreenTestCase(unittest.TestCase):
+    """A real model and screen over recorded actions; the bell is counted."""
+
+    def setUp(self) -> None:
+        self.model = SessionModel()
+        self.actions = RecordedActions()
+        self.rings = 0
+        self.screen = ChatScreen(
+            self.model, self.actions, "example:8080", bell=self.ring
+        )
+
+    def ring(self) -> None:
+        self.rings += 1
+
+    def text(self, size: tuple[int, int] = SIZE) -> str:
+        return "\n".join(screen_text(self.screen, size))

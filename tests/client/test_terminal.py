@@ -26,6 +26,8 @@ from pathlib import Path
 
 from twisted.trial import unittest
 
+from tests.support import free_port
+
 CHECKOUT = Path(__file__).resolve().parents[2]
 TMUX = shutil.which("tmux")
 TWISTD = "from twisted.scripts.twistd import run; run()"
@@ -56,13 +58,6 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 20.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on now (the server restarts on it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def listening(port: int) -> bool:

@@ -15,7 +15,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 
 from twisted.internet import defer, protocol, reactor, task
 from twisted.python.failure import Failure
@@ -27,7 +26,7 @@ from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.config import ServerConfig
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
-from tests.support import LineClient, connect_client, redis_registry
+from tests.support import LineClient, connect_client, free_port, redis_registry
 
 REDIS_SERVER = shutil.which("redis-server") or (
     "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
@@ -48,13 +47,6 @@ def _kill_leftovers() -> None:
     for pid in _RUNNING:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now (Redis cannot take port 0)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisProcess(protocol.ProcessProtocol):

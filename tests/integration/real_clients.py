@@ -29,7 +29,8 @@ from typing import Any
 
 from twisted.trial import unittest
 
-from tests.client.test_terminal import free_port, listening, start_twistd, wait_for
+from tests.client.test_terminal import listening, start_twistd, wait_for
+from tests.support import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
