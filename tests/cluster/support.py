@@ -208,15 +208,16 @@ class ClusterTestCase(RedisTestCase):
         return clients
 
     @defer.inlineCallbacks
-    def alice_and_bob_in_general(self):
-        """Two nodes; alice (on the first) then bob (on the second) in general."""
+    def alice_and_bob_in(self, room: str = "general"):
+        """Two nodes; alice (on the first) then bob (on the second) in
+        ``room``, which alice creates unless it is general."""
         one, two = yield self.start_nodes(2)
         alice = yield self.client(one, "alice")
         bob = yield self.client(two, "bob")
-        alice.say("/join general")
-        yield alice.expect_line("JOINED general ")
-        bob.say("/join general")
-        yield alice.expect_line("JOIN general bob")
+        alice.say(f"/join {room}" if room == "general" else f"/create {room}")
+        yield alice.expect_line(f"JOINED {room} ")
+        bob.say(f"/join {room}")
+        yield alice.expect_line(f"JOIN {room} bob")
         return one, two, alice, bob
 
     def port_of(self, node: ChatroomService) -> int:
