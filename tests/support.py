@@ -10,6 +10,7 @@ when an expected line arrives, so tests wait on events instead of sleeping.
 
 from __future__ import annotations
 
+import calendar
 import socket
 from collections.abc import Callable
 from typing import TypeVar
@@ -23,6 +24,7 @@ from twisted.internet.endpoints import (
 )
 from twisted.internet.error import ConnectionLost
 from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
@@ -36,10 +38,14 @@ from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.wire import Event, parse_event
 from chatroom.doors.line.protocol import ChatProtocol
-from chatroom.wiring.server import ChatServer
+from chatroom.wiring.server import ChatServer, ServerConfig
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 
 T = TypeVar("T")
+
+#: 2026-11-21T18:04:05.500Z, the server clock's time in unit tests.
+NOW = calendar.timegm((2026, 11, 21, 18, 4, 5, 0, 0, 0)) + 0.5
+STAMP = "2026-11-21T18:04:05.500Z"
 
 
 def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
@@ -98,9 +104,13 @@ class FakeClient:
         self.protocol = protocol_class(server)
         self.protocol.makeConnection(self.transport)
 
-    def send(self, line: str, end: str = "\r\n") -> None:
-        """Send one line as the client would type it."""
-        self.protocol.dataReceived((line + end).encode("utf-8"))
+    def send(self, line: str | bytes, end: str = "\r\n") -> None:
+        """Send one line as the client would type it; bytes are sent as they
+        are, split and terminated however a framing test likes."""
+        if isinstance(line, bytes):
+            self.protocol.dataReceived(line)
+        else:
+            self.protocol.dataReceived((line + end).encode("utf-8"))
 
     def received(self) -> list[str]:
         """Lines the server sent since the last call (CRLF-checked, decoded)."""
@@ -123,6 +133,57 @@ class FakeClient:
     def closing(self) -> bool:
         """True once the server has asked to close this connection."""
         return bool(self.transport.disconnecting)
+
+
+class ProtocolTestCase(unittest.TestCase):
+    """The server test case of unit tests: a fresh server on a fake clock per
+    test (at :data:`NOW`), and ways to make users; ``config`` is the test's."""
+
+    config = ServerConfig(rate=0)
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(NOW)
+        self.server = ChatServer(self.config, clock=self.clock)
+
+    def connect(self, name: str | None = None, host: str = "127.0.0.1") -> FakeClient:
+        """A new connection from ``host``; with ``name``, already past the
+        username step. Its transport is cleared."""
+        client = FakeClient(self.server, host)
+        if name is not None:
+            client.send(name)
+            self.assertEqual(client.received()[1], f"WELCOME {name}")
+        client.received()
+        return client
+
+    def join(self, room: str, *names: str) -> list[FakeClient]:
+        """Named users who joined ``room`` in order, their transports cleared."""
+        clients = []
+        for name in names:
+            client = self.connect(name)
+            client.send(f"/join {room}")
+            clients.append(client)
+        for client in clients:
+            client.received()
+        return clients
+
+    def in_room(self, *names: str, room: str = "general") -> list[FakeClient]:
+        """Named users in ``room`` (general unless said), transports cleared."""
+        return self.join(room, *names)
+
+    def create(self, room: str, owner: str, *others: str) -> list[FakeClient]:
+        """``owner`` creates ``room``, then ``others`` join it in order."""
+        first = self.connect(owner)
+        first.send(f"/create {room}")
+        clients = [first, *self.join(room, *others)]
+        first.received()
+        return clients
+
+    def assertError(self, client: FakeClient, code: str) -> None:
+        """The client's only reply is one ``ERR code ...`` line."""
+        lines = client.received()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertTrue(lines[0].startswith(f"ERR {code} "), lines)
 
 
 class RecordingMember:

@@ -21,8 +21,7 @@ from chatroom.core.events import Event
 from chatroom.doors.irc.session import IRCFactory, IRCSession
 from chatroom.doors.irc.wire import parse
 from chatroom.wiring.server import ChatServer, ServerConfig
-from tests.support import FakeClient
-from tests.test_protocol import NOW
+from tests.support import NOW, FakeClient
 
 
 class IRCClient:
