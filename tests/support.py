@@ -33,7 +33,7 @@ from twisted.trial import unittest
 from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.events import Event as SharedEvent
-from chatroom.core.events import to_line
+from chatroom.core.events import Listing, LobbyChanges, Welcome, to_line
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.wire import Event, parse_event
@@ -187,14 +187,34 @@ class ProtocolTestCase(unittest.TestCase):
 
 
 class RecordingMember:
-    """A member that records what it is handed, as protocol lines."""
+    """A member that records what it is handed: events as protocol lines, and
+    being sent back to the lobby as ``REMOVED room count``."""
+
+    door = "line"
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.data = b""
+        self.welcomes: list[Welcome] = []
+        self.lobby: list[LobbyChanges] = []
+        self.disconnected: list[str] = []
 
     def deliver(self, event: SharedEvent) -> None:
         self.data += event.encoded(to_line)
+
+    def entered(self, welcome: Welcome) -> None:
+        self.welcomes.append(welcome)
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        self.data += (
+            f"REMOVED {room} {len(listing.rooms) if listing else '-'}\r\n".encode()
+        )
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        self.lobby.append(changes)
+
+    def disconnect(self, reason: str) -> None:
+        self.disconnected.append(reason)
 
     def take(self) -> list[str]:
         """Lines sent since the last call."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chatroom.wiring.server import ServerConfig
-from tests.support import FakeClient, ProtocolTestCase
+from tests.support import FakeClient, ProtocolTestCase, local_registry
 
 
 class HardeningTestCase(ProtocolTestCase):
@@ -287,7 +287,7 @@ class SlowReaderTests(HardeningTestCase):
         self.assertEqual(len(messages), 100)
         self.assertEqual(messages[-1].split(" ", 4)[4][:10], "message 99")
         self.assertIn("PART general slow send queue exceeded", received)
-        self.assertNotIn("slow", self.server.registry.users)
+        self.assertNotIn("slow", local_registry(self.server).users)
 
     def test_reader_that_catches_up_is_kept(self) -> None:
         """A reader that resumes before the limit keeps its connection."""

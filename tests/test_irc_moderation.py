@@ -17,7 +17,7 @@ from twisted.logger import globalLogPublisher
 from chatroom.core.errors import ChatError
 from chatroom.doors.irc.moderation import ban_target
 from chatroom.wiring.server import ServerConfig
-from tests.support import FakeClient
+from tests.support import FakeClient, local_registry
 from tests.test_irc import IRCClient, IRCTestCase
 
 PASSWORD = "correct-horse"
@@ -87,7 +87,7 @@ class SignInTests(AccountsCase):
             ],
         )
         self.assertTrue(client.closing)
-        self.assertNotIn("alice", self.server.registry.users)
+        self.assertNotIn("alice", local_registry(self.server).users)
 
     def test_guessing_is_slowed(self) -> None:
         """After five failures, the next try is refused before any check,
@@ -142,7 +142,7 @@ class SignInTests(AccountsCase):
             ["ERROR :Closing Link: 127.0.0.1 (signed in elsewhere)"],
         )
         self.assertTrue(irc.closing)
-        self.assertIs(self.server.registry.users["alice"], again.protocol)
+        self.assertIs(local_registry(self.server).users["alice"], again.protocol)
 
     def test_sasl_plain(self) -> None:
         """CAP REQ sasl, AUTHENTICATE PLAIN: 900 and 903, then registration."""
@@ -207,10 +207,10 @@ class RequireAccountTests(AccountsCase):
         self.assertIn(":chatroom NOTICE * :This server requires an account", notice)
         self.assertEqual(error, "ERROR :Closing Link: 127.0.0.1 (Account required)")
         self.server.config = replace(self.config, require_account=False)
-        self.server.registry.config = self.server.config
+        local_registry(self.server).config = self.server.config
         self.account("alice")
         self.server.config = self.config
-        self.server.registry.config = self.config
+        local_registry(self.server).config = self.config
         self.signed_in("alice")
 
 

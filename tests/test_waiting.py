@@ -14,7 +14,7 @@ from twisted.trial import unittest
 
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.wiring.server import ChatError, ChatServer, ServerConfig
-from tests.support import FakeClient
+from tests.support import FakeClient, local_registry
 
 
 class SlowListProtocol(ChatProtocol):
@@ -89,4 +89,4 @@ class WaitingTests(unittest.TestCase):
         self.client.lose()
         self.client.protocol.answers[0].callback(b"ROOMS 0\r\n")
         self.assertEqual(self.client.received(), [])
-        self.assertNotIn("alicia", list(self.server.registry.names.values()))
+        self.assertNotIn("alicia", list(local_registry(self.server).names.values()))

@@ -448,7 +448,7 @@ def _endpoint(reactor: Any, option: str, description: str) -> Any:
         refuse_to_start(f"--{option} {description}: {problem}")
 
 
-def makeService(config: Options, reactor: Any = None) -> IService:
+def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     """Build the server from parsed options (the twistd plugin calls this)."""
     if reactor is None:
         from twisted.internet import reactor as global_reactor
