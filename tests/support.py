@@ -23,7 +23,12 @@ from twisted.internet.endpoints import (
     wrapClientTLS,
 )
 from twisted.internet.error import ConnectionLost
-from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
+from twisted.internet.interfaces import (
+    IListeningPort,
+    IOpenSSLClientConnectionCreator,
+    IProtocol,
+    IStreamClientEndpoint,
+)
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
@@ -42,6 +47,7 @@ from chatroom.wiring.server import ChatServer, ServerConfig
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 
 T = TypeVar("T")
+P = TypeVar("P", bound=IProtocol)
 
 #: 2026-11-21T18:04:05.500Z, the server clock's time in unit tests.
 NOW = calendar.timegm((2026, 11, 21, 18, 4, 5, 0, 0, 0)) + 0.5
@@ -59,6 +65,19 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def built_by(protocol: IProtocol, kind: type[P]) -> P:
+    """The protocol an endpoint connected, as the ``kind`` its factory builds."""
+    assert isinstance(protocol, kind), protocol
+    return protocol
+
+
+def port_of(listening: IListeningPort) -> int:
+    """The TCP port a listener got (tests listen on port 0)."""
+    address = listening.getHost()
+    assert isinstance(address, IPv4Address), address
+    return address.port
 
 
 def _unwrapped(server: ChatServer) -> Registry:
@@ -222,6 +241,10 @@ class RecordingMember:
         return data.decode("utf-8").split("\r\n")[:-1]
 
 
+#: How a connection's end is reported when nothing better is known.
+_LOST = Failure(ConnectionLost())
+
+
 class LineClient(LineReceiver):
     """A real-socket client that keeps every line and waits for expected ones.
 
@@ -271,7 +294,7 @@ class LineClient(LineReceiver):
             else:
                 return
 
-    def connectionLost(self, reason: Failure = ConnectionLost()) -> None:  # noqa: B008
+    def connectionLost(self, reason: Failure = _LOST) -> None:
         self.is_closed = True
         waiting, self._waiting = self._waiting, []
         for _, waiter in waiting:
@@ -290,7 +313,7 @@ def connect_client(
 
     With ``name``, also choose that username and wait for ``WELCOME``.
     """
-    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+    endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
     if tls is not None:
         endpoint = wrapClientTLS(tls, endpoint)
     client = yield connectProtocol(endpoint, LineClient())
@@ -315,7 +338,7 @@ class ServerTestCase(unittest.TestCase):
     db = ":memory:"
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         config = Options()
         config.parseOptions(["--port", self.port_spec, "--db", self.db, *self.options])
         self.service: ChatroomService = makeService(config)
@@ -331,6 +354,7 @@ class ServerTestCase(unittest.TestCase):
             yield self.service.stopService()
         for client in self.clients:
             if not client.is_closed:
+                assert client.transport is not None
                 client.transport.loseConnection()
         yield defer.gatherResults([client.closed for client in self.clients])
 

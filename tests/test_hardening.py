@@ -276,7 +276,9 @@ class SlowReaderTests(HardeningTestCase):
     def test_stalled_reader_dropped_others_get_everything(self) -> None:
         """Past --sendq unsent bytes the reader is dropped; the room sees why."""
         alice, bob, slow = self.in_room("alice", "bob", "slow")
-        slow.protocol.sendq.pauseProducing()  # what TCP does when its buffer fills
+        sendq = slow.protocol.sendq
+        assert sendq is not None
+        sendq.pauseProducing()  # what TCP does when its buffer fills
         for number in range(100):
             alice.send(b"message %d padded to be longer than usual\n" % number)
         self.assertTrue(slow.transport.disconnected)  # aborted, not flushed
@@ -292,11 +294,13 @@ class SlowReaderTests(HardeningTestCase):
     def test_reader_that_catches_up_is_kept(self) -> None:
         """A reader that resumes before the limit keeps its connection."""
         alice, slow = self.in_room("alice", "slow")
+        sendq = slow.protocol.sendq
+        assert sendq is not None
         for _ in range(10):
-            slow.protocol.sendq.pauseProducing()
+            sendq.pauseProducing()
             for _ in range(20):
                 alice.send(b"x" * 100 + b"\n")
-            slow.protocol.sendq.resumeProducing()
+            sendq.resumeProducing()
         self.assertFalse(slow.transport.disconnected)
 
 
@@ -355,7 +359,7 @@ class NeverCrashTests(HardeningTestCase):
         """A failing command gets ERR INTERNAL; the next command works."""
         alice, bob = self.in_room("alice", "bob")
 
-        def broken(args: str) -> None:
+        async def broken(args: str) -> None:
             raise RuntimeError("boom")
 
         alice.protocol.do_who = broken  # type: ignore[method-assign]

@@ -575,9 +575,11 @@ class BadInputTests(IRCTestCase):
 
     def test_parse(self) -> None:
         """The parser: tags and prefixes skipped, trailing kept with spaces."""
-        self.assertEqual(
-            parse("@a=b :nick!u@h privmsg #c :hi there").params, ("#c", "hi there")
-        )
-        self.assertEqual(parse("privmsg #c :hi").command, "PRIVMSG")
-        self.assertEqual(parse("TOPIC #c :").params, ("#c", ""))
+        tagged = parse("@a=b :nick!u@h privmsg #c :hi there")
+        lower = parse("privmsg #c :hi")
+        empty = parse("TOPIC #c :")
+        assert tagged is not None and lower is not None and empty is not None
+        self.assertEqual(tagged.params, ("#c", "hi there"))
+        self.assertEqual(lower.command, "PRIVMSG")
+        self.assertEqual(empty.params, ("#c", ""))
         self.assertIsNone(parse(":only-prefix"))

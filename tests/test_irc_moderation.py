@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import base64
 from dataclasses import replace
+from typing import cast
 
 from argon2 import PasswordHasher
-from twisted.logger import globalLogPublisher
+from twisted.logger import ILogObserver, globalLogPublisher
 
 from chatroom.core.errors import ChatError
 from chatroom.doors.irc.moderation import ban_target
@@ -180,8 +181,9 @@ class SignInTests(AccountsCase):
     def test_passwords_are_never_logged(self) -> None:
         """Neither a right nor a wrong password appears in any log event."""
         events: list[dict[str, object]] = []
-        globalLogPublisher.addObserver(events.append)
-        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+        observer = cast(ILogObserver, events.append)
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
         self.account("alice")
         IRCClient(self.factory).send("PASS wrong-guess", "NICK alice", "USER a 0 * :A")
         self.signed_in("alice")

@@ -98,12 +98,14 @@ class World:
             self.slots[slot] = (protocol, transport)
 
     def send(self, slot: int, data: bytes) -> None:
-        if self.slots[slot] is not None:
-            self.slots[slot][0].dataReceived(data)
+        held = self.slots[slot]
+        if held is not None:
+            held[0].dataReceived(data)
 
     def drop(self, slot: int) -> None:
-        if self.slots[slot] is not None:
-            self.slots[slot][0].connectionLost(Failure(ConnectionDone()))
+        held = self.slots[slot]
+        if held is not None:
+            held[0].connectionLost(Failure(ConnectionDone()))
             self.slots[slot] = None
 
     def settle(self) -> None:

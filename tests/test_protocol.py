@@ -974,6 +974,7 @@ class InMemoryTests(ProtocolTestCase):
         alice_pump.flush()
         bob_pump.flush()
         self.assertEqual(alice.take(), ["BYE night"])
+        assert isinstance(alice.transport, iosim.FakeTransport)
         self.assertTrue(alice.transport.disconnected)
         self.assertEqual(bob.take(), ["PART general Alice quit: night"])
         self.assertEqual(len(self.server.open_connections), 1)

@@ -22,7 +22,7 @@ class SlowListProtocol(ChatProtocol):
 
     answers: list[Deferred[bytes]]
 
-    async def do_list(self, args: str) -> None:  # type: ignore[override]
+    async def do_list(self, args: str) -> None:
         answer: Deferred[bytes] = Deferred()
         self.answers.append(answer)
         self.send(await answer)
@@ -34,7 +34,10 @@ class WaitingTests(unittest.TestCase):
     def setUp(self) -> None:
         self.server = ChatServer(ServerConfig(rate=0), clock=Clock())
         self.client = FakeClient(self.server, protocol_class=SlowListProtocol)
-        self.client.protocol.answers = []
+        protocol = self.client.protocol
+        assert isinstance(protocol, SlowListProtocol)
+        self.answers: list[Deferred[bytes]] = []
+        protocol.answers = self.answers
         self.client.send("alice")
         self.client.received()
 
@@ -45,7 +48,7 @@ class WaitingTests(unittest.TestCase):
         self.client.send("/bogus")
         self.assertEqual(self.client.received(), [])
         self.assertEqual(self.client.transport.producerState, "paused")
-        self.client.protocol.answers[0].callback(b"ROOMS 0\r\n")
+        self.answers[0].callback(b"ROOMS 0\r\n")
         lines = self.client.received()
         self.assertEqual(lines[:2], ["ROOMS 0", "NICK alice alicia"])
         self.assertTrue(lines[2].startswith("ERR UNKNOWN_COMMAND "))
@@ -55,19 +58,17 @@ class WaitingTests(unittest.TestCase):
         """Two slow commands in a row: the second starts when the first ends."""
         self.client.send("/list")
         self.client.send("/list")
-        self.assertEqual(len(self.client.protocol.answers), 1)
-        self.client.protocol.answers[0].callback(b"ROOMS 1\r\n")
-        self.assertEqual(len(self.client.protocol.answers), 2)
+        self.assertEqual(len(self.answers), 1)
+        self.answers[0].callback(b"ROOMS 1\r\n")
+        self.assertEqual(len(self.answers), 2)
         self.assertEqual(self.client.transport.producerState, "paused")
-        self.client.protocol.answers[1].callback(b"ROOMS 2\r\n")
+        self.answers[1].callback(b"ROOMS 2\r\n")
         self.assertEqual(self.client.received(), ["ROOMS 1", "ROOMS 2"])
 
     def test_refusal_while_waiting_is_an_error_reply(self) -> None:
         """A ChatError raised after waiting is answered like any refusal."""
         self.client.send("/list")
-        self.client.protocol.answers[0].errback(
-            ChatError("UNAVAILABLE", "the cluster is unreachable")
-        )
+        self.answers[0].errback(ChatError("UNAVAILABLE", "the cluster is unreachable"))
         self.assertEqual(
             self.client.received(), ["ERR UNAVAILABLE the cluster is unreachable"]
         )
@@ -76,7 +77,7 @@ class WaitingTests(unittest.TestCase):
         """An unexpected exception becomes ERR INTERNAL; the session goes on."""
         self.client.send("/list")
         self.client.send("/nick alicia")
-        self.client.protocol.answers[0].errback(RuntimeError("boom"))
+        self.answers[0].errback(RuntimeError("boom"))
         lines = self.client.received()
         self.assertTrue(lines[0].startswith("ERR INTERNAL "))
         self.assertEqual(lines[1], "NICK alice alicia")
@@ -87,6 +88,6 @@ class WaitingTests(unittest.TestCase):
         self.client.send("/list")
         self.client.send("/nick alicia")
         self.client.lose()
-        self.client.protocol.answers[0].callback(b"ROOMS 0\r\n")
+        self.answers[0].callback(b"ROOMS 0\r\n")
         self.assertEqual(self.client.received(), [])
         self.assertNotIn("alicia", list(local_registry(self.server).names.values()))

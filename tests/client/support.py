@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urwid
 from twisted.trial import unittest
 
 from chatroom.client.model import SessionModel
@@ -54,16 +55,16 @@ def feed(model: SessionModel, *lines: str) -> None:
         model.apply(parse_event(line))
 
 
-def screen_text(widget: object, size: tuple[int, int] = SIZE) -> list[str]:
+def screen_text(widget: urwid.Widget, size: tuple[int, int] = SIZE) -> list[str]:
     """What a terminal of ``size`` would show, one string per row."""
-    canvas = widget.render(size, focus=True)  # type: ignore[attr-defined]
+    canvas = widget.render(size, focus=True)
     return [row.decode("utf-8") for row in canvas.text]
 
 
-def type_text(widget: object, text: str, size: tuple[int, int] = SIZE) -> None:
+def type_text(widget: urwid.Widget, text: str, size: tuple[int, int] = SIZE) -> None:
     """Press one key per character."""
     for character in text:
-        widget.keypress(size, character)  # type: ignore[attr-defined]
+        widget.keypress(size, character)
 
 
 IN_LOBBY = (

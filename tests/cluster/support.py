@@ -26,7 +26,13 @@ from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.config import ServerConfig
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
-from tests.support import LineClient, connect_client, free_port, redis_registry
+from tests.support import (
+    LineClient,
+    connect_client,
+    free_port,
+    port_of,
+    redis_registry,
+)
 
 REDIS_SERVER = shutil.which("redis-server") or (
     "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
@@ -127,6 +133,7 @@ class RedisProcess(protocol.ProcessProtocol):
     def stop(self, sig: int = signal.SIGKILL) -> defer.Deferred[None]:
         """Kill it (by default as abruptly as a crash) and wait for its end."""
         if not self.ended.called:
+            assert self.transport is not None
             self.transport.signalProcess(sig)
         return self.ended
 
@@ -143,7 +150,7 @@ class RedisTestCase(unittest.TestCase):
         skip = NO_REDIS
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         if REDIS_SERVER is None:  # CI asked for these tests to run: fail, loudly
             self.fail(NO_REDIS)
         self.redis = RedisProcess(free_port(), self.tls_files(), self.redis_password)
@@ -162,7 +169,7 @@ class ClusterTestCase(RedisTestCase):
     node_options: tuple[str, ...] = ("--rate", "0", "--node-ttl", "1.5")
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         self.nodes: list[ChatroomService] = []
         self.clients: list[LineClient] = []
@@ -222,7 +229,7 @@ class ClusterTestCase(RedisTestCase):
 
     def port_of(self, node: ChatroomService) -> int:
         assert node.listener.port is not None
-        return node.listener.port.getHost().port
+        return port_of(node.listener.port)
 
     @defer.inlineCallbacks
     def client(self, node: ChatroomService, name: str | None = None):
@@ -238,6 +245,7 @@ class ClusterTestCase(RedisTestCase):
                 yield node.stopService()
         for client in self.clients:
             if not client.is_closed:
+                assert client.transport is not None
                 client.transport.loseConnection()
         yield defer.gatherResults([client.closed for client in self.clients])
 
@@ -251,7 +259,7 @@ class RedisRegistryTestCase(RedisTestCase):
     config: ServerConfig
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="contract")
         self.registry = RedisRegistry.connect(self.config, cluster, reactor)
@@ -263,7 +271,8 @@ class RedisRegistryTestCase(RedisTestCase):
     def _stop(self):
         self.server.stop()
         for connection in list(self.server.open_connections):
-            connection.connectionLost()
+            assert isinstance(connection, protocol.Protocol)
+            connection.connectionLost(protocol.connectionDone)
         return self.registry.detach()
 
     def wait(self):

@@ -41,6 +41,7 @@ class NodeFailureTests(ClusterTestCase):
         yield alice.expect_line("MSG general carol ")
 
         killed_at = reactor.seconds()
+        assert process.transport is not None
         process.transport.signalProcess("KILL")
         part = yield alice.expect_line("PART general carol ")
         waited = reactor.seconds() - killed_at
@@ -71,7 +72,7 @@ class RedisFailureTests(ClusterTestCase):
         """Sessions survive, commands say UNAVAILABLE meanwhile, chat resumes."""
         one, two, alice, bob = yield self.alice_and_bob_in("live")
 
-        sent = []
+        sent: list[str] = []
 
         def chatter() -> None:
             sent.append(f"tick {len(sent)}")

@@ -40,9 +40,9 @@ class SlowReaderTests(ServerTestCase):
         count, batch_size = 8000, 250
         padding = b"p" * 900
         for batch in range(0, count, batch_size):
-            numbers = range(batch, batch + batch_size)
-            alice.transport.write(b"".join(b"%d %s\n" % (n, padding) for n in numbers))
-            last = f" {numbers[-1]} "
+            sent = range(batch, batch + batch_size)
+            alice.transport.write(b"".join(b"%d %s\n" % (n, padding) for n in sent))
+            last = f" {sent[-1]} "
             yield bob.expect(
                 lambda line, last=last: line.startswith("MSG") and last in line
             )
