@@ -24,7 +24,8 @@ REPO_ROOT = FilePath(__file__).parent().parent().parent()
 TWISTD = "from twisted.scripts.twistd import run; run()"
 #: Holds a port busy; a stray connection to it (another test process on
 #: this machine picking the same ephemeral port) is accepted and ignored.
-_IGNORING = protocol.ServerFactory.forProtocol(protocol.Protocol)
+_IGNORING = protocol.ServerFactory()
+_IGNORING.protocol = protocol.Protocol
 LISTENING = re.compile(rb"listening on IPv4Address\(.*?port=(\d+)\)")
 
 
