@@ -394,7 +394,7 @@ class NeverCrashTests(HardeningTestCase):
         def broken(args: str) -> None:
             raise RuntimeError("boom")
 
-        alice.protocol.do_who = broken  # type: ignore[method-assign]
+        alice.protocol.session.do_who = broken  # type: ignore[method-assign]
         alice.send(b"/who\nafter\n")
         replies = alice.lines()
         self.assertTrue(replies[0].startswith("ERR INTERNAL "))
