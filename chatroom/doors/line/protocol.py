@@ -32,10 +32,14 @@ frame per line instead of CRLF lines.
 
 from __future__ import annotations
 
+from typing import cast
+
+from twisted.internet.defer import CancelledError
 from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.python.failure import Failure
 
 from chatroom.core import errors
+from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.wire import PROTOCOL_VERSION, format_line
 from chatroom.doors.base.connection import Connection
@@ -174,8 +178,17 @@ class ChatProtocol(LineFraming):
         )
 
     def dispatch(self, text: str) -> bool:
-        session = self.session
-        return self.connection.run(session.handle(text), session.refused)
+        return self.connection.run(self.session.handle(text), self.refused)
+
+    def refused(self, failure: Failure) -> None:
+        """The error boundary: every failed command gets one ``ERR`` reply."""
+        if failure.check(ChatError):
+            self.session.refuse(cast(ChatError, failure.value))
+        elif not failure.check(CancelledError):  # else: gone while it waited
+            self.connection.log.failure(
+                "command failed: {user}", failure, user=self.session.name
+            )
+            self.session.refuse(errors.internal())
 
     def answer_waiting_keepalives(self) -> None:
         """Answer the ``PING`` lines already read, so keepalive never waits."""

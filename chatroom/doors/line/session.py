@@ -9,8 +9,8 @@ whichever implementation the server has. The door's twisted protocol
 (:class:`chatroom.doors.line.protocol.ChatProtocol`) holds it, next to its
 :class:`~chatroom.doors.base.connection.Connection`; the WebSocket door
 holds the same session with another :class:`LineOutput`. A refusal is
-raised as a :class:`~chatroom.core.errors.ChatError` and answered by
-:meth:`LineSession.refused`, the session's one error boundary.
+raised as a :class:`~chatroom.core.errors.ChatError` and answered by the
+protocol's one error boundary (:meth:`ChatProtocol.refused`).
 
 The session's state changes in one place per command: :meth:`_settle`,
 called by the command once the registry has answered (``/join``,
@@ -22,12 +22,9 @@ welcome and hands its room to the command that is waiting for it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import ClassVar, cast
+from typing import ClassVar
 
-from twisted.internet.defer import CancelledError
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 
 from chatroom.core import errors, rules
 from chatroom.core.errors import ChatError
@@ -48,6 +45,12 @@ from chatroom.core.text import (
 )
 from chatroom.core.wire import format_line
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.line.arguments import (
+    HELP_TEXT,
+    single_word,
+    split_private_message,
+    two_words,
+)
 from chatroom.doors.line.positions import (
     parse_caps,
     parse_history,
@@ -55,6 +58,8 @@ from chatroom.doors.line.positions import (
     render_history,
 )
 from chatroom.doors.line.rendering import (
+    AS_LINES,
+    LineOutput,
     render_listing,
     render_lobby_changes,
     render_welcome,
@@ -68,85 +73,6 @@ _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
     frozenset({ROOM}),
     frozenset({USERNAME}),
 )
-
-HELP_TEXT = """\
-Commands (in a room, any other line is a message to everyone in it):
-/nick NAME        choose or change your name
-/list             list the rooms
-/create NAME      create a room and enter it
-/join NAME        enter a room (leaving the one you are in)
-/join NAME since ID   ... and get what was said after event ID
-/history N [before ID]  N earlier messages of this room
-/caps ids         prefix stored events with @ID
-/leave            go back to the lobby
-/who              who is in this room
-/topic [TEXT]     show or set the room's topic
-/me TEXT          an action: * you TEXT
-/msg USER TEXT    a private message to anyone connected
-/delete NAME      delete a room you own
-/watch on|off     push room list changes while in the lobby
-/login NAME PASSWORD   sign in to an account (instead of a name)
-/register PASSWORD     make your name an account
-/register NAME PASSWORD   (before choosing a name) register NAME and sign in
-/password OLD NEW      change your password
-/unregister PASSWORD   give up your account
-Moderating the room you are in (owner and operators):
-/op USER, /deop USER   make or unmake an operator (owner only)
-/kick USER [REASON]    send someone back to the lobby
-/ban USER, /unban USER, /bans   keep someone out (by account, else name)
-/set invite-only|topic-lock|keep on|off, /set key KEY|off
-/invite USER      let someone into an invite-only room
-/info             the room's settings and operators
-Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
-/announce TEXT, /delete any room
-//text            send a message that starts with /
-/quit [REASON]    leave the server"""
-
-
-# -- argument parsing shared by several commands --------------------------------
-
-
-def single_word(args: str, usage: str) -> str:
-    """The single argument of ``/create NAME`` and the like, or ``BAD_ARGS``."""
-    if not args or " " in args:
-        raise errors.usage(usage)
-    return args
-
-
-def two_words(args: str, usage: str) -> tuple[str, str]:
-    """The two arguments of ``/login NAME PASSWORD`` and the like."""
-    words = args.split(" ")
-    if len(words) != 2 or not all(words):
-        raise errors.usage(usage)
-    return words[0], words[1]
-
-
-def split_private_message(args: str) -> tuple[str, str]:
-    """``/msg USER TEXT`` split into its target and its text."""
-    target, _, text = args.partition(" ")
-    if not target or not text:
-        raise errors.usage("/msg USER TEXT")
-    return target, text
-
-
-@dataclass(frozen=True)
-class LineOutput:
-    """How a line session's output reaches the wire: as lines (the line
-    door) or one WebSocket text frame per line (the web door)."""
-
-    #: Which door (``/metrics`` labels, logs).
-    door: str
-    #: The session's own lines (bytes ending in CRLF) → what is written;
-    #: None writes them as they are.
-    frame: Callable[[bytes], bytes] | None
-    #: Room events as delivered, without and with ``@ID`` (``/caps ids``):
-    #: each is rendered once per event for every session of the door.
-    events: Encoder
-    events_with_ids: Encoder
-
-
-#: The line door's output: lines as they are.
-AS_LINES = LineOutput("line", None, to_line, to_id_line)
 
 
 class LineSession:
@@ -239,16 +165,6 @@ class LineSession:
 
     def refuse(self, refusal: ChatError) -> None:
         self.error(refusal.code, refusal.text)
-
-    def refused(self, failure: Failure) -> None:
-        """The error boundary: every failed command gets one ``ERR`` reply."""
-        if failure.check(ChatError):
-            self.refuse(cast(ChatError, failure.value))
-        elif failure.check(CancelledError):
-            pass  # the connection went away while the command waited
-        else:
-            self.log.failure("command failed: {user}", failure, user=self.name)
-            self.refuse(errors.internal())
 
     def entered(self, welcome: Welcome) -> None:
         """The registry put us in ``welcome.room``: say so (the command that
