@@ -69,6 +69,9 @@ class DoorHooks(Member, Protocol):
         """The session's name, once it has one (for logs)."""
         ...
 
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        """Say goodbye and close (the server's shutdown calls it)."""
+
     def greet(self) -> None:
         """Just admitted: say hello, if the door's protocol does."""
 

@@ -116,6 +116,11 @@ class IRCProtocol(LineFraming):
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.connection.lost(reason)
 
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        """Say ``ERROR``, leave everything now, close once the output drained
+        (the server's shutdown closes every connection this way)."""
+        self.connection.close(reason, room_reason)
+
     def dataReceived(self, data: bytes) -> None:
         self.connection.heard()
         super().dataReceived(data)
