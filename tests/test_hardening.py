@@ -11,6 +11,7 @@ from dataclasses import replace
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.doors.line.session import LineSession
 from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import FakeClient
 
@@ -391,10 +392,10 @@ class NeverCrashTests(HardeningTestCase):
         """A failing command gets ERR INTERNAL; the next command works."""
         alice, bob = self.in_room("alice", "bob")
 
-        def broken(args: str) -> None:
+        def broken(session: LineSession, args: str) -> None:
             raise RuntimeError("boom")
 
-        alice.protocol.session.do_who = broken  # type: ignore[method-assign]
+        self.patch(LineSession, "do_who", broken)
         alice.send(b"/who\nafter\n")
         replies = alice.lines()
         self.assertTrue(replies[0].startswith("ERR INTERNAL "))

@@ -34,6 +34,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core import metrics
+from chatroom.core.config import ServerConfig
 from chatroom.core.registry import Member
 from chatroom.doors.base.flood import FloodGate
 from chatroom.doors.base.sendq import OutputQueue, Transport
@@ -51,7 +52,7 @@ LOGIN, IDLE, PONG = "login", "idle", "pong"
 
 #: Why a connection closes, in a door's words, and what its rooms hear
 #: (None: the same words).
-Farewell = tuple[str, "str | None"]
+Farewell = tuple[str, str | None]
 
 
 class DoorHooks(Member, Protocol):
@@ -63,6 +64,11 @@ class DoorHooks(Member, Protocol):
 
     #: Which door (``/metrics`` labels, logs).
     door: str
+    #: Why the connection closes, in the door's words, and what its rooms
+    #: hear: login not completed in time, no answer to a ping, a flood.
+    login_expired: Farewell
+    ping_timeout: Farewell
+    excess_flood: Farewell
 
     @property
     def name(self) -> str | None:
@@ -118,16 +124,12 @@ class Connection:
     __slots__ = (
         "_abort_call",
         "_close_reason",
-        "_excess_flood",
         "_flood",
         "_last_heard",
-        "_login_expired",
-        "_ping_timeout",
         "_pinged_at",
         "_timer",
         "_timer_purpose",
         "closing",
-        "config",
         "door",
         "host",
         "output",
@@ -137,22 +139,13 @@ class Connection:
 
     log = Logger()
 
-    def __init__(
-        self,
-        server: ChatServer,
-        door: DoorHooks,
-        login_expired: Farewell,
-        ping_timeout: Farewell,
-        excess_flood: Farewell,
-    ) -> None:
+    def __init__(self, server: ChatServer, door: DoorHooks) -> None:
         """Args:
         door: the protocol holding this connection (its words, its framing).
-        login_expired, ping_timeout, excess_flood: why the connection
-            closes in each case, in the door's words, and what rooms hear.
         """
         self.server = server
         self.door = door
-        self.config = config = server.config
+        config = server.config
         self.transport: ITransport | None = None
         self.host = ""
         self.output: OutputQueue | None = None
@@ -160,9 +153,6 @@ class Connection:
         #: more is sent or run.
         self.closing = False
         self._close_reason: str | None = None
-        self._login_expired = login_expired
-        self._ping_timeout = ping_timeout
-        self._excess_flood = excess_flood
         self._flood = FloodGate(
             config.rate, config.burst, config.max_backlog, server.clock
         )
@@ -171,6 +161,10 @@ class Connection:
         self._timer_purpose = LOGIN
         self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
+
+    @property
+    def config(self) -> ServerConfig:
+        return self.server.config
 
     @property
     def _tcp(self) -> ITCPTransport:
@@ -313,7 +307,7 @@ class Connection:
         door.answer_waiting_keepalives()
         waiting = door.unprocessed()
         if self._flood.too_much(waiting.count(b"\n") + 1, len(waiting)):
-            self.close(*self._excess_flood)
+            self.close(*self.door.excess_flood)
             return
         if not self._flood.told:
             self._flood.told = True
@@ -379,7 +373,7 @@ class Connection:
 
     def _timer_due(self) -> None:
         if self._timer_purpose == LOGIN:
-            self.close(*self._login_expired)
+            self.close(*self.door.login_expired)
         elif self._timer_purpose == PONG:
             self._check_pong()
         else:
@@ -404,6 +398,6 @@ class Connection:
     def _check_pong(self) -> None:
         """Close a client that said nothing at all since we pinged it."""
         if self._last_heard < self._pinged_at:
-            self.close(*self._ping_timeout)
+            self.close(*self.door.ping_timeout)
         else:
             self._check_idle()

@@ -40,7 +40,7 @@ from twisted.python.failure import Failure
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
-from chatroom.doors.base.connection import Connection
+from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
@@ -65,11 +65,33 @@ _HTTP_REPLY = (
 class IRCProtocol(LineFraming):
     """The server end of one IRC client's connection."""
 
+    # Slots for every attribute set on it (see ChatProtocol.__slots__).
+    __slots__ = (
+        "_buffer",
+        "_busyReceiving",
+        "_first_line",
+        "_last_nick",
+        "_offset",
+        "_pending",
+        "_skipping",
+        "connected",
+        "connection",
+        "factory",
+        "max_unterminated",
+        "paused",
+        "render",
+        "session",
+        "transport",
+    )
+
     door = "irc"
     MAX_LENGTH = MAX_LINE
+    login_expired: Farewell = ("Registration timed out", None)
+    ping_timeout: Farewell = ("Ping timeout", "ping timeout")
+    excess_flood: Farewell = ("Excess Flood", "excess flood")
 
     def __init__(self, server: ChatServer, renderer: IRCRenderer) -> None:
-        # All attributes set here, in one order (see ChatProtocol.__init__).
+        # Every attribute is set here, each a slot (see ChatProtocol).
         self.factory = None
         self.connected = 0
         self.transport = None
@@ -81,13 +103,7 @@ class IRCProtocol(LineFraming):
         self._skipping = 0
         self.max_unterminated = server.config.max_unterminated
         self.render = renderer.render
-        self.connection = connection = Connection(
-            server,
-            self,
-            login_expired=("Registration timed out", None),
-            ping_timeout=("Ping timeout", "ping timeout"),
-            excess_flood=("Excess Flood", "excess flood"),
-        )
+        self.connection = connection = Connection(server, self)
         self.session = IRCSession(server, connection, self, renderer, COMMANDS)
         self._last_nick: tuple[str, ...] = ()
         self._first_line = True

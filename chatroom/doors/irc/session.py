@@ -27,9 +27,10 @@ from typing import Any, NamedTuple
 from twisted.logger import Logger
 from twisted.words.protocols import irc
 
+from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Listing, Welcome
-from chatroom.core.registry import Member
+from chatroom.core.registry import Member, Registry
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.irc.wire import IRCRenderer, build, channel, refusal
@@ -69,7 +70,29 @@ class Command(NamedTuple):
 
 
 class IRCSession:
-    """One IRC user: nick, registration, channels, and IRC's replies."""
+    """One IRC user: nick, registration, channels, and IRC's replies.
+
+    Its fields are slots: a server holds one session per client.
+    """
+
+    __slots__ = (
+        "_arrived",
+        "capping",
+        "commands",
+        "connection",
+        "invisible",
+        "me",
+        "member",
+        "name",
+        "realname",
+        "renderer",
+        "rooms",
+        "server",
+        "signing_in",
+        "state",
+        "user",
+        "wanted",
+    )
 
     log = Logger()
 
@@ -88,13 +111,10 @@ class IRCSession:
         commands: the command table (:data:`chatroom.doors.irc.table.COMMANDS`).
         """
         self.server = server
-        self.registry = server.registry
-        self.config = server.config
         self.connection = connection
         self.member = member
         self.renderer = renderer
         self.commands = commands
-        self.send: Callable[[bytes], None] = connection.send
         self.me = renderer.server  # the server's name, source of its lines
         self.state = REGISTERING
         self.name: str | None = None
@@ -109,6 +129,14 @@ class IRCSession:
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
+
+    @property
+    def registry(self) -> Registry:
+        return self.server.registry
+
+    @property
+    def config(self) -> ServerConfig:
+        return self.server.config
 
     @property
     def host(self) -> str:
@@ -127,6 +155,9 @@ class IRCSession:
     @property
     def source(self) -> str:
         return self.renderer.source(self.nick)
+
+    def send(self, data: bytes) -> None:
+        self.connection.send(data)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         self.connection.close(reason, room_reason)

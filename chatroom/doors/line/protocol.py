@@ -42,7 +42,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.wire import PROTOCOL_VERSION, format_line
-from chatroom.doors.base.connection import Connection
+from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.sendq import OutputQueue
 from chatroom.doors.line.session import (
@@ -64,14 +64,35 @@ _KEEPALIVE = (b"PING", b"PONG")
 class ChatProtocol(LineFraming):
     """The server end of one line-protocol connection (or ``/ws`` session)."""
 
+    # Slots for every attribute the protocol (and LineReceiver, Protocol)
+    # will ever set, so an idle connection carries no dict of its own.
+    __slots__ = (
+        "MAX_LENGTH",
+        "_buffer",
+        "_busyReceiving",
+        "_offset",
+        "_pending",
+        "_skipping",
+        "connected",
+        "connection",
+        "door",
+        "factory",
+        "max_unterminated",
+        "paused",
+        "session",
+        "transport",
+    )
+
+    login_expired: Farewell = ("no username chosen in time", None)
+    ping_timeout: Farewell = ("ping timeout", None)
+    excess_flood: Farewell = ("excess flood", None)
     #: The session each connection holds (a test may substitute its own).
     session_class: type[LineSession] = LineSession
 
     def __init__(self, server: ChatServer, output: LineOutput = AS_LINES) -> None:
-        # Every attribute the protocol will ever have is set here, in one
-        # order, so that all instances share one key table: an attribute
-        # added later (by Twisted or LineReceiver) costs each idle
-        # connection a dict of its own, about 1.5 KiB.
+        # Every attribute the protocol will ever have is set here (each a
+        # slot): one set later by Twisted or LineReceiver outside the slots
+        # would cost each idle connection a dict of its own.
         self.factory = None
         self.connected = 0
         self.transport = None
@@ -84,13 +105,7 @@ class ChatProtocol(LineFraming):
         self.door = output.door
         self.MAX_LENGTH = server.config.max_line
         self.max_unterminated = server.config.max_unterminated
-        self.connection = connection = Connection(
-            server,
-            self,
-            login_expired=("no username chosen in time", None),
-            ping_timeout=("ping timeout", None),
-            excess_flood=("excess flood", None),
-        )
+        self.connection = connection = Connection(server, self)
         self.session = self.session_class(server, connection, self, output)
 
     def __repr__(self) -> str:

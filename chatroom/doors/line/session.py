@@ -37,7 +37,7 @@ from chatroom.core.events import (
     to_line,
 )
 from chatroom.core.moderation import Action
-from chatroom.core.registry import Member
+from chatroom.core.registry import Member, Registry
 from chatroom.core.text import (
     has_control_characters,
     name_key,
@@ -76,7 +76,23 @@ _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
 
 
 class LineSession:
-    """One line-protocol user's states and command handlers."""
+    """One line-protocol user's states and command handlers.
+
+    Its fields are slots: a server holds one session per client.
+    """
+
+    __slots__ = (
+        "_arrived",
+        "connection",
+        "events",
+        "member",
+        "name",
+        "output",
+        "render",
+        "room",
+        "server",
+        "state",
+    )
 
     log = Logger()
 
@@ -131,17 +147,9 @@ class LineSession:
         output: how lines and events are put on the wire.
         """
         self.server = server
-        self.registry = server.registry
         self.connection = connection
         self.member = member
         self.output = output
-        frame = output.frame
-        #: Send the session's own lines (framed as its door needs).
-        self.send: Callable[[bytes], None] = (
-            connection.send
-            if frame is None
-            else lambda data: connection.send(frame(data))
-        )
         self.name: str | None = None
         self.state = USERNAME
         self.room: str | None = None  # the line protocol's one room
@@ -154,8 +162,17 @@ class LineSession:
         self._arrived: str | None = None
 
     @property
+    def registry(self) -> Registry:
+        return self.server.registry
+
+    @property
     def host(self) -> str:
         return self.connection.host
+
+    def send(self, data: bytes) -> None:
+        """Send the session's own lines (framed as its door needs)."""
+        frame = self.output.frame
+        self.connection.send(data if frame is None else frame(data))
 
     # -- output, and the Member callbacks that concern the session ---------------
 
