@@ -2,21 +2,19 @@
 
 A :class:`LineSession` is what one line-protocol connection knows of the
 chat: its name, its state (``username`` → ``lobby`` → ``room``), its room,
-how it wants events rendered, and the ``COMMANDS`` table (command →
-handler, states it is allowed in) with an ``async def do_<command>`` each,
-written once against the :class:`~chatroom.core.registry.Registry`
-whichever implementation the server has. The door's twisted protocol
-(:class:`chatroom.doors.line.protocol.ChatProtocol`) holds it, next to its
-:class:`~chatroom.doors.base.connection.Connection`; the WebSocket door
-holds the same session with another :class:`LineOutput`. A refusal is
-raised as a :class:`~chatroom.core.errors.ChatError` and answered by the
-protocol's one error boundary (:meth:`ChatProtocol.refused`).
+how it renders events, and the ``COMMANDS`` table (command → handler,
+states it is allowed in) with an ``async def do_<command>`` each, written
+once against the :class:`~chatroom.core.registry.Registry`. The door's
+protocol (:class:`chatroom.doors.line.protocol.ChatProtocol`, also at
+``/ws`` with another :class:`LineOutput`) holds it beside its
+:class:`~chatroom.doors.base.connection.Connection`; a refusal is raised as
+a :class:`~chatroom.core.errors.ChatError` for the protocol's error boundary.
 
-The session's state changes in one place per command: :meth:`_settle`,
-called by the command once the registry has answered (``/join``,
-``/create``, ``/leave``) or by :meth:`removed` when the room goes away
-under it. The registry's :meth:`entered` callback only renders the
-welcome and hands its room to the command that is waiting for it.
+The state changes in one place, :meth:`_settle`: called by the command
+once the registry has answered (``/join``, ``/create``, ``/leave``), or by
+:meth:`removed` when the room goes away under it. The registry's
+:meth:`entered` callback only renders the welcome and hands its room to
+the waiting command.
 """
 
 from __future__ import annotations
@@ -76,10 +74,7 @@ _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
 
 
 class LineSession:
-    """One line-protocol user's states and command handlers.
-
-    Its fields are slots: a server holds one session per client.
-    """
+    """One line-protocol user's states and handlers (slots: one per client)."""
 
     __slots__ = (
         "_arrived",
@@ -141,11 +136,7 @@ class LineSession:
         member: Member,
         output: LineOutput = AS_LINES,
     ) -> None:
-        """Args:
-        connection: the socket's life (sending, closing, timers).
-        member: what the registry knows this session as (the protocol).
-        output: how lines and events are put on the wire.
-        """
+        """``member`` is what the registry knows this session as (the protocol)."""
         self.server = server
         self.connection = connection
         self.member = member
@@ -162,12 +153,12 @@ class LineSession:
         self._arrived: str | None = None
 
     @property
-    def registry(self) -> Registry:
-        return self.server.registry
-
-    @property
     def host(self) -> str:
         return self.connection.host
+
+    @property
+    def registry(self) -> Registry:
+        return self.server.registry
 
     def send(self, data: bytes) -> None:
         """Send the session's own lines (framed as its door needs)."""
@@ -391,9 +382,8 @@ class LineSession:
         self.send(format_line("REGISTERED", account.name))
 
     async def register_new_name(self, args: str) -> None:
-        """``/register NAME PASSWORD`` before having a name: register a free
-        name and sign in to it (how users join a ``--require-account``
-        server). A name someone holds is ``NAME_TAKEN``: nobody is taken over."""
+        """``/register NAME PASSWORD`` before a name (``--require-account``
+        servers): a name someone holds is ``NAME_TAKEN``, never taken over."""
         name, password = two_words(args, "/register NAME PASSWORD")
         rules.check_name(name)
         account = await self.server.accounts.register(name, password, self.host)
