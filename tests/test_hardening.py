@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from chatroom.doors.line.session import LineSession
 from chatroom.wiring.server import ServerConfig
 from tests.support import FakeClient, ProtocolTestCase, local_registry
 
@@ -359,10 +360,10 @@ class NeverCrashTests(HardeningTestCase):
         """A failing command gets ERR INTERNAL; the next command works."""
         alice, bob = self.in_room("alice", "bob")
 
-        async def broken(args: str) -> None:
+        def broken(session: LineSession, args: str) -> None:
             raise RuntimeError("boom")
 
-        alice.protocol.do_who = broken  # type: ignore[method-assign]
+        self.patch(LineSession, "do_who", broken)
         alice.send(b"/who\nafter\n")
         replies = alice.received()
         self.assertTrue(replies[0].startswith("ERR INTERNAL "))

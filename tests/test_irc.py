@@ -1,6 +1,6 @@
 """Unit tests for the IRC door: raw IRC lines in, raw IRC lines out.
 
-Real :class:`IRCSession` objects over ``StringTransport`` share one
+Real :class:`IRCProtocol` objects over ``StringTransport`` share one
 :class:`ChatServer` (timers on a ``task.Clock``) with real line-protocol
 sessions (:class:`tests.support.FakeClient`), so every test that crosses
 doors checks what each kind of user would really see.
@@ -18,14 +18,14 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.core.events import Event
-from chatroom.doors.irc.session import IRCFactory, IRCSession
+from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.irc.wire import parse
 from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import NOW, FakeClient, local_registry
 
 
 class IRCClient:
-    """One IRC client: a real ``IRCSession`` on a ``StringTransport``."""
+    """One IRC client: a real ``IRCProtocol`` on a ``StringTransport``."""
 
     _next_port = 50000
 
@@ -34,7 +34,7 @@ class IRCClient:
         self.transport = StringTransport(
             peerAddress=IPv4Address("TCP", "127.0.0.1", IRCClient._next_port)
         )
-        self.session: IRCSession = factory.buildProtocol(None)
+        self.session: IRCProtocol = factory.buildProtocol(None)
         self.session.makeConnection(self.transport)
 
     def send(self, *lines: str) -> None:

@@ -16,7 +16,7 @@ from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.metered import MeteredRegistry
-from chatroom.doors.irc.session import IRCFactory
+from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.wiring.server import ServerConfig
 from chatroom.wiring.tap import Options, makeService

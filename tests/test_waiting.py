@@ -13,11 +13,12 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.line.session import LineSession
 from chatroom.wiring.server import ChatError, ChatServer, ServerConfig
 from tests.support import FakeClient, local_registry
 
 
-class SlowListProtocol(ChatProtocol):
+class SlowListSession(LineSession):
     """``/list`` waits for the test to answer, as a cluster node waits for Redis."""
 
     answers: list[Deferred[bytes]]
@@ -26,6 +27,13 @@ class SlowListProtocol(ChatProtocol):
         answer: Deferred[bytes] = Deferred()
         self.answers.append(answer)
         self.send(await answer)
+
+
+class SlowListProtocol(ChatProtocol):
+    """A line connection whose session is a :class:`SlowListSession`."""
+
+    session_class = SlowListSession
+    session: SlowListSession
 
 
 class WaitingTests(unittest.TestCase):
@@ -37,7 +45,7 @@ class WaitingTests(unittest.TestCase):
         protocol = self.client.protocol
         assert isinstance(protocol, SlowListProtocol)
         self.answers: list[Deferred[bytes]] = []
-        protocol.answers = self.answers
+        protocol.session.answers = self.answers
         self.client.send("alice")
         self.client.received()
 

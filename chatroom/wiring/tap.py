@@ -28,7 +28,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
-from chatroom.doors.irc.session import IRCFactory
+from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.site import build_site
 from chatroom.wiring.server import ChatServer
