@@ -39,6 +39,7 @@ from twisted.python.failure import Failure
 from chatroom.backends.local.dbfile import (
     DatabaseUnusableError,
     ServerLock,
+    check_directory,
     describe,
     open_database,
 )
@@ -433,6 +434,7 @@ def open_store(
     """
     if path == ":memory:":
         return MemoryStore()
+    check_directory(path)
     lock = ServerLock(path)  # before SQLite touches a file another server uses
     try:
         if run is None:
