@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+from contextlib import closing
 
-from twisted.internet import defer, error, reactor
+from twisted.internet import defer, error, reactor, task
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
@@ -27,6 +28,16 @@ from tests.integration.test_twistd import spawn_twistd
 from tests.support import LineClient, connect_client
 
 LOOPBACK = ("--port", "tcp:0:interface=127.0.0.1")
+
+
+@defer.inlineCallbacks
+def stored(db: str, query: str):
+    """Fires once ``query`` finds a row in ``db`` (the server committed it)."""
+    while True:
+        with closing(sqlite3.connect(db)) as reader:
+            if reader.execute(query).fetchone():
+                return
+        yield task.deferLater(reactor, 0.05, lambda: None)
 
 
 def event_id(line: str) -> int:
@@ -41,7 +52,10 @@ class FullDiskTests(unittest.TestCase):
 
     @defer.inlineCallbacks
     def serve(self, db: str):
-        process = spawn_twistd(self, *LOOPBACK, "--db", db, "--rate", "0")
+        # Up to a few thousand messages are acknowledged before the first
+        # commit after the disk fills fails: /join ... since 0 replays them all.
+        resume = ("--resume-bound", "20000")
+        process = spawn_twistd(self, *LOOPBACK, "--db", db, "--rate", "0", *resume)
         port = yield process.listening
         return process, port
 
@@ -91,7 +105,7 @@ class FullDiskTests(unittest.TestCase):
         filler = os.path.join(disk, "filler")
         fill(filler)
         refused = []
-        for n in range(400):
+        for n in range(5000):  # until the next commit (0.2 s) finds it full
             text = f"while full {n}"
             if (yield self.send(alice, text)):
                 acked.append(text)  # sent before the server saw the disk full
@@ -135,6 +149,31 @@ class FullDiskTests(unittest.TestCase):
         self.assertEqual(
             [event_id(x) for x in replayed], list(range(1, len(acked) + 1))
         )
+
+    @defer.inlineCallbacks
+    def test_sigterm_while_full_says_what_is_lost(self):
+        """Still full at SIGTERM: one critical line names the room and ids
+        of the acknowledged messages that could not be written."""
+        disk = mounted_tmpfs(self, "2m")
+        db = os.path.join(disk, "chat.sqlite3")
+        process, port = yield self.serve(db)
+        alice = yield self.user(port, "alice")
+        alice.say("/create tea")
+        yield alice.expect_line("MEMBERS tea")
+        yield stored(db, "SELECT 1 FROM rooms WHERE key = 'tea'")
+        fill(os.path.join(disk, "filler"))
+        acked = []
+        for n in range(5000):
+            if not (yield self.send(alice, f"while full {n}")):
+                break
+            acked.append(n + 1)
+        self.assertTrue(acked, "no message was acknowledged before the refusal")
+        process.transport.signalProcess("TERM")
+        (ended,) = yield process.ended
+        ended.trap(error.ProcessDone)
+        lost = [x for x in process.output.splitlines() if b"NOT written" in x]
+        self.assertEqual(len(lost), 1, process.output)
+        self.assertIn(f"{len(acked)} messages (tea 1-{acked[-1]})".encode(), lost[0])
 
 
 class RefusedStartTests(unittest.TestCase):
