@@ -16,11 +16,11 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from typing import Any
+from typing import Any, cast
 
 from twisted.internet import defer
 from twisted.internet.task import Clock
-from twisted.logger import formatEvent, globalLogPublisher
+from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
@@ -35,7 +35,7 @@ from chatroom.backends.local.store import (
 from chatroom.core.config import ServerConfig
 from chatroom.core.wire import parse_event
 from chatroom.wiring.server import ChatServer
-from tests.support import FakeClient
+from tests.support import FakeClient, in_place
 
 CONFIG = ServerConfig(rate=0, history=50, resume_bound=500, retention=1000)
 
@@ -112,8 +112,9 @@ class FullDiskTests(unittest.TestCase):
         def observe(event: dict[str, Any]) -> None:
             lines.append(formatEvent(event))
 
-        globalLogPublisher.addObserver(observe)
-        self.addCleanup(globalLogPublisher.removeObserver, observe)
+        observer = cast(ILogObserver, observe)
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
         return lines
 
     def history_after_restart(self) -> list[tuple[int, str]]:
@@ -239,7 +240,7 @@ class StartUpTests(unittest.TestCase):
 
     def refusal(self) -> str:
         with self.assertRaises(DatabaseUnusableError) as caught:
-            open_store(self.path, Clock(), 100, run=defer.maybeDeferred)
+            open_store(self.path, Clock(), 100, run=in_place)
         message = str(caught.exception)
         self.assertNotIn("\n", message)
         return message
@@ -279,7 +280,7 @@ class StartUpTests(unittest.TestCase):
 
     def test_lock_goes_with_the_store(self) -> None:
         """Once the first store is closed, the file can be opened again."""
-        store = open_store(self.path, Clock(), 100, run=defer.maybeDeferred)
+        store = open_store(self.path, Clock(), 100, run=in_place)
         self.successResultOf(store.close())
-        again = open_store(self.path, Clock(), 100, run=defer.maybeDeferred)
+        again = open_store(self.path, Clock(), 100, run=in_place)
         self.successResultOf(again.close())

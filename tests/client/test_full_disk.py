@@ -14,10 +14,12 @@ import tempfile
 
 from twisted.internet import reactor, task
 
+from chatroom.backends.local.store import SqliteStore
 from chatroom.client.entries import EntryKind
 from chatroom.wiring.tap import Options, makeService
 from tests.client.end_to_end import ClientTestCase
 from tests.client.support import SIZE
+from tests.support import local_registry, port_of
 
 
 class FullDiskTests(ClientTestCase):
@@ -37,14 +39,16 @@ class FullDiskTests(ClientTestCase):
         self.service = makeService(config)
         self.service.startService()
         listening = await self.service.listener.whenListening()
-        self.port = listening.getHost().port
+        self.port = port_of(listening)
 
     async def test_refused_line_stays_on_screen(self) -> None:
         """The refusal, with the text, is in the log; the room's notice too;
         and ↑ brings the line back to send again."""
         alice = await self.connect("alice")
         await self.in_room(alice, "tea")
-        store = self.service.server.registry.store
+        assert self.service is not None
+        store = local_registry(self.service.server).store
+        assert isinstance(store, SqliteStore), store
         (pages,) = store.db.execute("PRAGMA page_count").fetchone()
         store.db.execute(f"PRAGMA max_page_count = {pages}")
         window = "tea " * 500  # needs a page: the next commit fails

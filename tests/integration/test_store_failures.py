@@ -228,6 +228,7 @@ class RefusedStartTests(unittest.TestCase):
         db = self.temporary()
         first = spawn_twistd(self, *LOOPBACK, "--db", db)
         port = yield first.listening
+        assert first.transport is not None
         line = yield self.refused("--db", db)
         self.assertEqual(
             line,

@@ -42,7 +42,8 @@ class WebFullDiskTests(RealClientsCase):
         while not any(line.startswith("ERR UNAVAILABLE ") for line in bob.lines):
             n += 1  # acknowledged until the next commit finds the disk full
             bob.send(f"filling {n}")
-            bob.wait(lambda line, n=n: line.endswith(f" filling {n}"), "a reply")
+            text = f" filling {n}"
+            bob.wait(lambda line: line.endswith(text), "a reply")  # noqa: B023
         page.shows("the server's disk is full: new messages are refused")
 
         page.type_into("message-input", "is anyone there?")
