@@ -120,7 +120,7 @@ class RegistrationTests(IRCTestCase):
             "CHANNELLEN=33",
         ):
             self.assertIn(token, isupport)
-        self.assertEqual(self.server.registry.users["alice"], client.session)
+        self.assertEqual(self.server.registry.backend.users["alice"], client.session)
 
     def test_cap_holds_registration(self) -> None:
         """After CAP LS, registration waits for CAP END; only sasl is offered."""
@@ -208,7 +208,7 @@ class ChannelTests(IRCTestCase):
                 ":chatroom 366 alice #tea :End of /NAMES list",
             ],
         )
-        self.assertEqual(self.server.registry.rooms["tea"].owner, alice.session)
+        self.assertEqual(self.server.registry.backend.rooms["tea"].owner, alice.session)
 
     def test_join_existing_with_topic_and_history(self) -> None:
         """Joining a native room: JOIN, topic, history as notices, NAMES."""
@@ -236,7 +236,7 @@ class ChannelTests(IRCTestCase):
     def test_join_errors(self) -> None:
         """471 full, 476 a bad name, 403 no #; joining twice says nothing."""
         self.server.config = replace(self.config, room_capacity=1)
-        self.server.registry.config = self.server.config
+        self.server.registry.backend.config = self.server.config
         self.line("bob").send("/create full")
         alice = self.irc("alice")
         alice.send("JOIN #full,#bad!name,tea")
@@ -447,7 +447,7 @@ class ChannelTests(IRCTestCase):
         for client in clients:
             client.received()
         event = Event("MSG", ("general", "someone", "2026-11-21T18:04:05.500Z"), "hi")
-        self.server.registry.rooms["general"].broadcast(event)
+        self.server.registry.backend.rooms["general"].broadcast(event)
         renderings = [event.encoded(self.factory.renderer.render)]
         self.assertEqual(len(event._encoded), 1)
         for client in clients:
@@ -572,7 +572,7 @@ class BadInputTests(IRCTestCase):
         bob = self.line("bob", "general")
         alice.session.connectionLost(Failure(ConnectionLost()))
         self.assertEqual(bob.received(), ["PART general alice connection lost"])
-        self.assertNotIn("alice", self.server.registry.users)
+        self.assertNotIn("alice", self.server.registry.backend.users)
 
     def test_parse(self) -> None:
         """The parser: tags and prefixes skipped, trailing kept with spaces."""

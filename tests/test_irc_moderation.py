@@ -87,7 +87,7 @@ class SignInTests(AccountsCase):
             ],
         )
         self.assertTrue(client.closing)
-        self.assertNotIn("alice", self.server.registry.users)
+        self.assertNotIn("alice", self.server.registry.backend.users)
 
     def test_guessing_is_slowed(self) -> None:
         """After five failures, the next try is refused before any check,
@@ -142,7 +142,7 @@ class SignInTests(AccountsCase):
             ["ERROR :Closing Link: 127.0.0.1 (signed in elsewhere)"],
         )
         self.assertTrue(irc.closing)
-        self.assertIs(self.server.registry.users["alice"], again.protocol)
+        self.assertIs(self.server.registry.backend.users["alice"], again.protocol)
 
     def test_sasl_plain(self) -> None:
         """CAP REQ sasl, AUTHENTICATE PLAIN: 900 and 903, then registration."""

@@ -129,25 +129,25 @@ class RegistryInvariantTests(unittest.TestCase):
         clients = world.connected()
         self.assertEqual(set(server.connections), set(clients))
         named = {name_key(c.name): c for c in clients if c.name is not None}
-        self.assertEqual(registry.users, named)
+        self.assertEqual(registry.backend.users, named)
         for client in clients:
             expected = (
                 USERNAME if client.name is None else (ROOM if client.room else LOBBY)
             )
             self.assertEqual(client.state, expected)
             if client.room is not None:
-                room = registry.rooms[name_key(client.room)]
+                room = registry.backend.rooms[name_key(client.room)]
                 self.assertEqual(room.name, client.room)
                 self.assertIn(client, room.members)
-        self.assertIn("general", registry.rooms)
-        for room in registry.rooms.values():
+        self.assertIn("general", registry.backend.rooms)
+        for room in registry.backend.rooms.values():
             members = {c for c in clients if c.room == room.name}
             self.assertEqual(set(room.members), members)
             self.assertLessEqual(len(members), room.capacity)
             if not room.permanent:
                 self.assertTrue(members, f"empty room {room.name} left behind")
                 self.assertIn(room.owner, members)
-        self.assertLessEqual(len(registry.rooms), server.config.max_rooms)
+        self.assertLessEqual(len(registry.backend.rooms), server.config.max_rooms)
         for data in world.output:
             self.assertTrue(data == b"" or data.endswith(b"\r\n"), data)
             for line in data.decode("utf-8").split("\r\n"):
@@ -177,5 +177,5 @@ class RegistryInvariantTests(unittest.TestCase):
             world.drop(slot)
         world.settle()
         self.check(world)
-        self.assertEqual(world.server.registry.users, {})
-        self.assertEqual(list(world.server.registry.rooms), ["general"])
+        self.assertEqual(world.server.registry.backend.users, {})
+        self.assertEqual(list(world.server.registry.backend.rooms), ["general"])

@@ -11,9 +11,10 @@ from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 from twisted.web.server import Site
 
-from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.link import RedisAddress
-from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.chat import ChatCore
 from chatroom.core.metrics import MeteredRegistry
 from chatroom.doors.irc.session import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
@@ -164,7 +165,8 @@ class ClusterOptionsTests(unittest.TestCase):
         service = makeService(
             parse("--redis", "redis://127.0.0.1:6399", "--node-id", "n1"), reactor
         )
-        self.assertIsInstance(service.server.registry, RedisRegistry)
+        self.assertIsInstance(service.server.registry, ChatCore)
+        self.assertIsInstance(service.server.registry.backend, RedisBackend)
         self.assertIsInstance(service.listener.factory, ChatFactory)
         self.assertEqual(reactor.tcpClients, [])
 
@@ -237,7 +239,9 @@ class MakeServiceTests(unittest.TestCase):
             parse("--rooms", "lobby,tea", "--db", ":memory:"), reactor=MemoryReactor()
         )
         self.assertEqual(
-            sorted(room.name for room in service.server.registry.rooms.values()),
+            sorted(
+                room.name for room in service.server.registry.backend.rooms.values()
+            ),
             ["lobby", "tea"],
         )
 
@@ -260,7 +264,8 @@ class DoorOptionsTests(unittest.TestCase):
         """By default only the line protocol listens, on an unwrapped registry."""
         service = makeService(parse(), reactor=MemoryReactor())
         self.assertEqual(service.doors, {})
-        self.assertIsInstance(service.server.registry, LocalRegistry)
+        self.assertIsInstance(service.server.registry, ChatCore)
+        self.assertIsInstance(service.server.registry.backend, LocalBackend)
 
     def test_doors(self) -> None:
         """Port numbers become tcp: endpoints; each door gets its factory,

@@ -89,4 +89,6 @@ class WaitingTests(unittest.TestCase):
         self.client.lose()
         self.client.protocol.answers[0].callback(b"ROOMS 0\r\n")
         self.assertEqual(self.client.received(), [])
-        self.assertNotIn("alicia", list(self.server.registry.names.values()))
+        self.assertNotIn(
+            "alicia", [s.name for _, s in self.server.registry.sessions.named()]
+        )

@@ -18,11 +18,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
-from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.local.store import Store, open_store
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.node import ClusterConfig
-from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.accounts import hashing_threads
 from chatroom.core.config import ServerConfig
 from chatroom.core.metrics import MeteredRegistry
@@ -31,6 +29,7 @@ from chatroom.core.text import is_valid_name
 from chatroom.doors.irc.session import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.site import build_site
+from chatroom.wiring.registries import local_registry, redis_registry
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
     ChatService,
@@ -464,14 +463,14 @@ def makeService(config: Options, reactor: Any = None) -> IService:
     cluster = config.cluster_config()
     registry: Registry
     if cluster is not None:
-        registry = RedisRegistry.connect(
+        registry = redis_registry(
             server_config,
             cluster,
             reactor,
             on_fatal=lambda message: stop_with_error(reactor, message),
         )
     else:
-        registry = LocalRegistry(
+        registry = local_registry(
             server_config, reactor, store=_open_store(config, server_config, reactor)
         )
     if "http" in door_endpoints:  # /metrics is served: time what commands ask

@@ -23,8 +23,8 @@ from twisted.trial import unittest
 
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.node import ClusterConfig
-from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.config import ServerConfig
+from chatroom.wiring.registries import redis_registry
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.support import LineClient, connect_client
@@ -196,7 +196,7 @@ class ClusterTestCase(RedisTestCase):
         self.nodes.append(service)
         yield service.listener.whenListening()
         if wait:
-            yield service.server.registry.when_available()
+            yield service.server.registry.backend.when_available()
         return service
 
     @defer.inlineCallbacks
@@ -261,11 +261,11 @@ class RedisRegistryTestCase(RedisTestCase):
     def setUp(self):
         yield super().setUp()
         cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="contract")
-        self.registry = RedisRegistry.connect(self.config, cluster, reactor)
+        self.registry = redis_registry(self.config, cluster, reactor)
         self.server = ChatServer(self.config, clock=reactor, registry=self.registry)
         self.server.start()
         self.addCleanup(self._stop)
-        yield self.registry.when_available()
+        yield self.registry.backend.when_available()
 
     def _stop(self):
         self.server.stop()

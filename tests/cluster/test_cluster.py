@@ -240,7 +240,7 @@ class SubscriptionTests(ClusterTestCase):
     @defer.inlineCallbacks
     def subscribers(self, node, room: str):
         """How many connections Redis has subscribed to ``room``'s channel."""
-        reply = yield node.server.registry.commands.connection.execute_command(
+        reply = yield node.server.registry.backend.commands.connection.execute_command(
             "PUBSUB", "NUMSUB", f"chatroom:chan:{room}"
         )
         return int(reply[1])
@@ -265,7 +265,7 @@ class SubscriptionTests(ClusterTestCase):
     @defer.inlineCallbacks
     def publishes(self, node):
         """How many PUBLISH calls Redis has run (in scripts too)."""
-        info = yield node.server.registry.commands.connection.execute_command(
+        info = yield node.server.registry.backend.commands.connection.execute_command(
             "INFO", "commandstats"
         )
         for line in info.decode().splitlines():

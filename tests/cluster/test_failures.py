@@ -148,8 +148,8 @@ class PartitionTests(ClusterTestCase):
         # Cut node one off: both of its Redis connections go, and stay gone.
         yield defer.gatherResults(
             [
-                server.registry.commands.stopService(),
-                server.registry.subscriber.stopService(),
+                server.registry.backend.commands.stopService(),
+                server.registry.backend.subscriber.stopService(),
             ]
         )
         alice.say("/list")
@@ -159,8 +159,8 @@ class PartitionTests(ClusterTestCase):
         usurper = yield self.client(two, "alice")  # the name came free
         self.assertEqual(usurper.lines[-1], "WELCOME alice")
 
-        server.registry.commands.startService()
-        server.registry.subscriber.startService()
+        server.registry.backend.commands.startService()
+        server.registry.backend.subscriber.startService()
         bye = yield alice.expect_line("BYE ")
         self.assertIn("your name was given to someone else", bye)
         yield alice.closed
@@ -195,14 +195,17 @@ class MissedEventsTests(ClusterTestCase):
         yield bob.expect_line("MSG live alice ")
         registry = two.server.registry
         yield defer.gatherResults(
-            [registry.commands.stopService(), registry.subscriber.stopService()]
+            [
+                registry.backend.commands.stopService(),
+                registry.backend.subscriber.stopService(),
+            ]
         )
         cut_at = len(sent)
         yield task.deferLater(reactor, 0.5, lambda: None)
         self.assertGreater(len(sent), cut_at + 10)  # traffic went on meanwhile
-        registry.commands.startService()
-        registry.subscriber.startService()
-        yield registry.when_available()
+        registry.backend.commands.startService()
+        registry.backend.subscriber.startService()
+        yield registry.backend.when_available()
         yield task.deferLater(reactor, 0.1, lambda: None)
         ticker.stop()
         alice.say("done")

@@ -295,12 +295,15 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         bob = yield self.client(two, "bob")
         registry = two.server.registry
         yield defer.gatherResults(
-            [registry.commands.stopService(), registry.subscriber.stopService()]
+            [
+                registry.backend.commands.stopService(),
+                registry.backend.subscriber.stopService(),
+            ]
         )
         root.say("/kill bob away with you")
         yield root.expect_line("KILLED bob root away with you")
-        registry.commands.startService()
-        registry.subscriber.startService()
+        registry.backend.commands.startService()
+        registry.backend.subscriber.startService()
         self.assertEqual(
             (yield bob.expect_line("BYE ")), "BYE killed by root: away with you"
         )

@@ -54,8 +54,8 @@ class SlowReaderTests(ServerTestCase):
         ]
         self.assertEqual(numbers, list(range(count)))
         server = self.service.server
-        self.assertEqual(sorted(server.registry.users), ["alice", "bob"])
-        self.assertEqual(len(server.registry.rooms["general"].members), 2)
+        self.assertEqual(sorted(server.registry.backend.users), ["alice", "bob"])
+        self.assertEqual(len(server.registry.backend.rooms["general"].members), 2)
 
 
 class JunkTests(ServerTestCase):

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.core.events import Event, RoomInfo, Welcome
+from chatroom.core.fanout import fan_out
 from chatroom.core.metrics import fanned_out
 from chatroom.core.moderation import NO_POLICY, RoomPolicy
 from chatroom.core.registry import Member
-from chatroom.core.rules import RoomFacts, catch_up, is_full
+from chatroom.core.rules import RoomFacts, catch_up
 from chatroom.core.text import name_key
 
 
@@ -68,10 +69,6 @@ class Room:
     def __repr__(self) -> str:
         return f"<Room {self.name!r} members={len(self.members)}>"
 
-    @property
-    def is_full(self) -> bool:
-        return is_full(len(self.members), self.capacity)
-
     def facts(self) -> RoomFacts:
         """What :mod:`chatroom.core.rules` decides on."""
         owner = self.members.get(self.owner) if self.owner is not None else None
@@ -90,11 +87,11 @@ class Room:
         A member whose send queue overflows aborts its own connection and
         leaves the room later (from ``connectionLost``), so the member set
         never changes while this loop runs and one stalled reader cannot
-        hold up the others.
+        hold up the others; one whose ``deliver`` raises is disconnected
+        (:func:`chatroom.core.fanout.fan_out`) and the others still get it.
         """
         fanned_out(event, len(self.members))  # counted once, not per member
-        for member in self.members:
-            member.deliver(event)
+        fan_out(self.members, event)
 
     def add(self, member: Member, name: str, account: str = "") -> None:
         """Add a member and tell the others (the joiner gets its welcome).

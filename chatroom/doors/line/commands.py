@@ -322,7 +322,7 @@ class LineCommands(DoorConnection):
         try:
             await self.choose_name(account.name, account.key, takeover=False)
         except BaseException:
-            await self.registry.accounts.delete(account.key)
+            await self.registry.account_store.delete(account.key)
             raise
         self.send(format_line("REGISTERED", account.name))
 

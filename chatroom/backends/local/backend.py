@@ -1,18 +1,18 @@
-"""The in-process registry: names and rooms of a server that runs alone.
+"""The in-process back-end: names and rooms of a server that runs alone.
 
-Everything it serves lives in this process's memory and every operation
+:class:`LocalBackend` implements the steps of
+:class:`chatroom.core.backend.Backend` on this process's memory: every step
 completes in the call that asks for it (the coroutines never wait), so the
 line door's handlers run to completion as plain calls. The one exception is
 ``/history`` reaching further back than memory holds, which waits for the
 store. Rooms, topics and messages are also handed to a
-:class:`~chatroom.backends.local.store.Store` (``--db``), which writes them off the
-reactor thread; at start-up the registry restores what it kept. Every rule
-comes from :mod:`chatroom.core.rules`; every refusal from :mod:`chatroom.core.errors`.
+:class:`~chatroom.backends.local.store.Store` (``--db``), which writes them
+off the reactor thread; at start-up the back-end restores what it kept.
+The rules and the events that say what happened are the core's
+(:class:`chatroom.core.chat.ChatCore`); the steps keep state and fan out.
 """
 
 from __future__ import annotations
-
-import secrets
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -22,52 +22,51 @@ from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, RoomRecord, Row, Store
 from chatroom.core import errors, moderation, rules
 from chatroom.core.accounts import StoredAccounts
+from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Event,
     Listing,
     LobbyChanges,
-    RoomDetails,
     RoomGone,
     RoomInfo,
     history_event,
 )
+from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
-from chatroom.core.moderation import Action, Actor, RoomPolicy, RoomSettings, Target
+from chatroom.core.moderation import Outcome, RoomPolicy, Target
 from chatroom.core.registry import Member
+from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
 
 
-class LocalRegistry:
+class LocalBackend:
     """Names, rooms and lobby watchers in one process.
 
     Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
-    that key to the member holding it and ``names`` each member to the name
-    it is shown by. Rooms are keyed the same way; ``places`` lists the rooms
-    each member is in.
+    that key to the member holding it (the name each member is shown by is
+    its :class:`~chatroom.core.sessions.Session`'s, which the core keeps).
+    Rooms are keyed the same way; ``places`` lists the rooms each member is in.
     """
 
     log = Logger()
 
     def __init__(
-        self, config: ServerConfig, clock: IReactorTime, store: Store | None = None
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        sessions: Sessions,
+        end_session: SessionEnder,
+        store: Store | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
+        self.sessions = sessions
+        self.end_session = end_session
         self.store: Store = store or MemoryStore()
         self.users: dict[str, Member] = {}
-        self.names: dict[Member, str] = {}
         self.rooms: dict[str, Room] = {}
         self.places: dict[Member, list[Room]] = {}
-        #: The account each signed-in member is signed in to, and every
-        #: member's session number (what a plain name's grants are tied to).
-        self.signed_in: dict[Member, str] = {}
-        self.sessions: dict[Member, str] = {}
-        self._next_session = 0
-        #: Sessions are ``prefix:number``, the prefix new with each process,
-        #: so a grant stored with a room never matches a later session.
-        self._session_prefix = secrets.token_hex(4)
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         #: The newest event id of rooms that are gone: made again, a room
@@ -75,7 +74,7 @@ class LocalRegistry:
         self.last_ids: dict[str, int] = {}
         self._grace: IDelayedCall | None = None
         self.store.on_trimmed = self._aged_out
-        self.accounts = StoredAccounts(self.store)
+        self.account_store = StoredAccounts(self.store)
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
@@ -189,55 +188,26 @@ class LocalRegistry:
 
     # -- names ----------------------------------------------------------------
 
-    def _actor(self, member: Member) -> Actor:
-        account = self.signed_in.get(member, "")
-        return Actor(
-            self.names[member],
-            account,
-            self._session(member),
-            account in self.config.admin_accounts,
-        )
+    def _name(self, member: Member) -> str:
+        return self.sessions[member].name
 
-    def _session(self, member: Member) -> str:
-        session = self.sessions.get(member)
-        if session is None:
-            self._next_session += 1
-            session = f"{self._session_prefix}:{self._next_session}"
-            self.sessions[member] = session
-        return session
+    async def claim_facts(self, key: str, masks: list[str]) -> tuple[bool, bool]:
+        registered = await self.account_store.get(key) is not None
+        return registered, await self.account_store.is_server_banned(masks)
 
-    def account_of(self, member: Member) -> str:
-        return self.signed_in.get(member, "")
-
-    async def claim_name(
-        self,
-        member: Member,
-        name: str,
-        account: str | None = None,
-        takeover: bool = True,
+    async def claim(
+        self, member: Member, session: Session, name: str, account: str, takeover: bool
     ) -> bool:
-        rules.check_name(name)
         key = name_key(name)
-        signed_in = self.signed_in.get(member, "") if account is None else account
-        registered = await self.accounts.get(key) is not None
-        banned = await self.accounts.is_server_banned(
-            moderation.claim_masks(key, signed_in)
-        )
-        rules.check_claim(
-            name, registered, signed_in, banned, self.config.require_account
-        )
         holder = self.users.get(key)
         if holder is not None and holder is not member:
-            if account != key or not takeover:
+            if not takeover:
                 raise errors.name_taken(name)
-            self._end(holder, "signed in elsewhere")
-        if account:
-            self.signed_in[member] = account
-        old = self.names.get(member)
+            self.end_session(holder, "signed in elsewhere")
+        old = session.name or None
         if old is not None:
             del self.users[name_key(old)]
         self.users[key] = member
-        self.names[member] = name
         rooms = self.places.get(member, [])
         if old is None or not rooms:
             return False
@@ -249,38 +219,48 @@ class LocalRegistry:
                 self._save(room)
         return True
 
-    async def set_account(self, member: Member, account: str) -> None:
-        if account:
-            self.signed_in[member] = account
-        else:
-            self.signed_in.pop(member, None)
+    async def sign(self, member: Member, session: Session, account: str) -> None:
+        """Nothing to share: the core's session says which account it is."""
 
-    def _end(self, member: Member, reason: str) -> None:
-        """End another member's session: its rooms hear ``reason`` now."""
-        self.release(member, reason)
-        member.disconnect(reason)
-
-    def release(self, member: Member, reason: str) -> None:
+    def release(self, member: Member, session: Session, reason: str) -> None:
         self.lobby.watch(member, False)
         for room in list(self.places.get(member, ())):
             self._leave(member, room, reason, announce=not self.stopping)
-        self.signed_in.pop(member, None)
-        self.sessions.pop(member, None)
-        name = self.names.pop(member, None)
-        if name is not None:
-            del self.users[name_key(name)]
+        key = name_key(session.name) if session.name else None
+        if key is not None and self.users.get(key) is member:
+            del self.users[key]
 
-    async def private_message(self, member: Member, target: str, text: str) -> Event:
-        rules.check_text(text)
-        recipient = self.users.get(name_key(target))
-        if recipient is None:
-            raise errors.no_such_user(target)
-        stamp = format_time(self.clock.seconds())
-        event = Event(
-            "PRIVMSG", (self.names[member], self.names[recipient], stamp), text
-        )
-        recipient.deliver(event)
-        return event
+    async def find_user(self, name: str) -> Target | None:
+        return self._target(name)
+
+    async def tell(self, target: Target, event: Event) -> None:
+        recipient = self.users.get(target.key)
+        session = self.sessions.get(recipient) if recipient is not None else None
+        if recipient is None or session is None or session.token != target.session:
+            raise errors.no_such_user(target.name)
+        deliver_to(recipient, event)
+
+    async def tell_everyone(self, event: Event) -> None:
+        fan_out([member for member, _ in self.sessions.named()], event)
+
+    async def end_user(self, name: str, reason: str) -> str:
+        victim = self.users.get(name_key(name))
+        if victim is None:
+            raise errors.no_such_user(name)
+        shown = self._name(victim)
+        self.end_session(victim, reason)
+        return shown
+
+    async def ban_from_server(self, mask: str, reason: str) -> bool:
+        if not await self.account_store.add_server_ban(mask):
+            return False
+        for victim, session in list(self.sessions.named()):
+            if mask in moderation.claim_masks(name_key(session.name), session.account):
+                self.end_session(victim, reason)
+        return True
+
+    async def unban_from_server(self, mask: str) -> bool:
+        return await self.account_store.remove_server_ban(mask)
 
     # -- rooms ----------------------------------------------------------------
 
@@ -300,54 +280,59 @@ class LocalRegistry:
             raise errors.not_in_room()
         return room
 
+    def place(self, member: Member, room: str) -> str:
+        return self._room_of(member, room).name
+
     async def create_room(
-        self, member: Member, name: str, leaving: str | None = None
+        self, member: Member, session: Session, name: str, leaving: str | None
     ) -> None:
-        rules.check_room_name(name)
         if name_key(name) in self.rooms:
             raise errors.room_exists(self.rooms[name_key(name)].name)
         rules.check_room_count(len(self.rooms), self.config.max_rooms)
         room = self._new_room(name, False, member)
         self._add_room(room)
-        self.log.info("{user} created room {room}", user=self.names[member], room=name)
-        self._enter(member, room, leaving)
+        self._enter(member, session, room, leaving)
         self._save(room)
 
     async def join_room(
         self,
         member: Member,
+        session: Session,
         name: str,
-        leaving: str | None = None,
-        since: int | None = None,
-        key: str | None = None,
+        leaving: str | None,
+        since: int | None,
+        admit: Admission,
     ) -> None:
         room = self._find(name)
         if member in room.members:
             raise errors.already_in_room(room.name)
-        facts = room.facts()  # checked before leaving: a refusal keeps us there
-        if room.policy.restricted:  # open rooms (most) need no actor
-            moderation.check_entry(facts, self._actor(member), key)
-        rules.check_space(facts)
-        self._enter(member, room, leaving, since)
+        admit(room.facts())  # before leaving: a refusal keeps us there
+        self._enter(member, session, room, leaving, since)
 
     def _enter(
-        self, member: Member, room: Room, leaving: str | None, since: int | None = None
+        self,
+        member: Member,
+        session: Session,
+        room: Room,
+        leaving: str | None,
+        since: int | None = None,
     ) -> None:
         if leaving is not None:
             old = self.rooms.get(name_key(leaving))
             if old is not None and member in old.members:
                 self._leave(member, old, f"left for {room.name}")
-        name = self.names[member]
         owner = room.owner
-        room.add(member, name, self.signed_in.get(member, ""))
+        room.add(member, session.name, session.account)
         self.places.setdefault(member, []).append(room)
         member.entered(room.welcome(since, self.config.resume_bound))
         if room.owner is not owner:
             self._save(room)  # its owner is back
         self._room_changed(room)
-        self.log.info("{user} joined {room}", user=name, room=room.name)
+        self.log.info("{user} joined {room}", user=session.name, room=room.name)
 
-    async def leave_room(self, member: Member, room: str, reason: str) -> None:
+    async def leave_room(
+        self, member: Member, session: Session, room: str, reason: str
+    ) -> None:
         self._leave(member, self._room_of(member, room), reason)
 
     def _leave(
@@ -373,22 +358,35 @@ class LocalRegistry:
                 self._save(room)
             self._room_changed(room)
 
-    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
-        rules.check_text(text)
+    async def append(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> None:
+        """Numbered here: the room's next id goes on both forms."""
         where = self._room_of(member, room)
-        now = self.clock.seconds()
-        name, stamp = self.names[member], format_time(now)
         event_id = where.last_id + 1
-        where.broadcast(Event(kind, (where.name, name, stamp), text, str(event_id)))
-        where.remember(
-            history_event(kind, where.name, name, stamp, text, str(event_id))
+        event.id = stored.id = str(event_id)
+        where.broadcast(event)
+        where.remember(stored)
+        self.store.add_event(
+            where.key,
+            (event_id, event.name, session.name, event.fields[2], event.text),
+            now,
         )
-        self.store.add_event(where.key, (event_id, kind, name, stamp, text), now)
 
-    async def room_history(
-        self, member: Member, room: str, count: int, before: int | None = None
+    async def history(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        count: int,
+        before: int | None,
     ) -> list[Event]:
-        rules.check_history_count(count)
         where = self._room_of(member, room)
         last = where.last_id if before is None else min(before - 1, where.last_id)
         first = max(where.first_id, last - count + 1)
@@ -399,45 +397,41 @@ class LocalRegistry:
         rows = await self.store.read(where.key, first, last)
         return [self._history(where, row) for row in rows]
 
-    async def room_details(self, room: str) -> RoomDetails:
+    async def roster(self, room: str) -> Roster:
         where = self._find(room)
         owner = where.members.get(where.owner) if where.owner is not None else None
-        return RoomDetails(
-            room=where.name,
-            members=list(where.members.values()),
-            owner=owner or "",
+        facts = where.facts()
+        return Roster(
+            name=where.name,
+            owner_name=owner or "",
+            owner_key=facts.owner,
             topic=where.topic,
             topic_by=where.topic_by,
-            operators=self._operators(where),
+            policy=where.policy,
+            members=[
+                self._target(name, where) or Target(name)
+                for name in where.members.values()
+            ],
         )
 
-    def _operators(self, room: Room) -> list[str]:
-        """The members ``/op`` made operators (the owner is told apart)."""
-        if not room.policy.operators:
-            return []
-        facts = room.facts()
-        return [
-            name
-            for member, name in room.members.items()
-            if member is not room.owner
-            and moderation.is_operator(facts, self._target(name, room) or Target(name))
-        ]
+    async def facts(self, room: str, target: str = "") -> Facts:
+        where = self._find(room)
+        owner = where.members.get(where.owner) if where.owner is not None else None
+        found = self._target(target, where) if target else None
+        return Facts(where.facts(), owner_name=owner or "", target=found)
 
-    async def set_topic(self, member: Member, room: str, topic: str) -> None:
-        rules.check_topic(topic)
-        where = self._room_of(member, room)
-        name = self.names[member]
-        moderation.check_set_topic(where.facts(), self._actor(member))
-        where.topic, where.topic_by = topic, name
-        where.broadcast(Event("TOPIC", (where.name, name), topic))
+    async def apply_topic(
+        self, session: Session, facts: Facts, topic: str, event: Event
+    ) -> None:
+        where = self._find(facts.room.name)
+        where.topic, where.topic_by = topic, session.name
+        where.broadcast(event)
         self._save(where)
         self._room_changed(where)
 
-    async def delete_room(self, member: Member, name: str) -> None:
-        room = self._find(name)
-        by = self.names[member]
-        moderation.check_delete(room.facts(), self._actor(member))
-        room.broadcast(Event("DELETED", (room.name, by)))
+    async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
+        room = self._find(facts.room.name)
+        room.broadcast(event)
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
@@ -448,7 +442,26 @@ class LocalRegistry:
             if not places:
                 del self.places[gone]
             gone.removed(room.name, listing)
-        self.log.info("{user} deleted {room}", user=by, room=room.name)
+
+    async def apply_outcome(
+        self, member: Member, session: Session, facts: Facts, outcome: Outcome
+    ) -> None:
+        where = self._find(facts.room.name)
+        if outcome.policy is not None:
+            where.policy = outcome.policy
+            if where.policy.owner_account and where.owner is None:
+                where.owner = member  # /set keep: the owner's account holds it
+            self._save(where)
+        for event in outcome.events[: len(outcome.events) - (outcome.kick is not None)]:
+            where.broadcast(event)
+        if outcome.kick is not None and outcome.kicked is not None:
+            kicked = self.users[outcome.kick.key]
+            self._leave(kicked, where, "", farewell=outcome.events[-1])
+            deliver_to(kicked, outcome.kicked)
+            kicked.removed(where.name, await self.list_rooms())
+        if outcome.notify is not None:
+            name, event = outcome.notify
+            deliver_to(self.users[name_key(name)], event)
 
     def _add_room(self, room: Room) -> None:
         self.rooms[room.key] = room
@@ -459,6 +472,24 @@ class LocalRegistry:
         self.last_ids[room.key] = room.last_id
         self.store.drop_room(room.key)
         self._room_changed(room)
+
+    def _kept(self, room: Room) -> bool:
+        """Permanent and ``keep`` rooms stay when empty."""
+        return room.permanent or room.policy.keep
+
+    def _target(self, name: str, room: Room | None = None) -> Target | None:
+        """The user called ``name``: connected, or (if not) a registered name."""
+        member = self.users.get(name_key(name))
+        session = self.sessions.get(member) if member is not None else None
+        if member is None or session is None:
+            account = self.account_store.by_key.get(name_key(name))
+            return Target(account.name, account.key) if account else None
+        return Target(
+            session.name,
+            session.account,
+            session.token,
+            room is not None and member in room.members,
+        )
 
     # -- lobby watchers ---------------------------------------------------------
 
@@ -474,84 +505,3 @@ class LocalRegistry:
             room = self.rooms.get(key)
             entries.append(RoomGone(name) if room is None else room.info())
         return LobbyChanges(entries)
-
-    # -- moderation and admins ----------------------------------------------------
-
-    def _kept(self, room: Room) -> bool:
-        """Permanent and ``keep`` rooms stay when empty."""
-        return room.permanent or room.policy.keep
-
-    def _target(self, name: str, room: Room | None = None) -> Target | None:
-        """The user called ``name``: connected, or (if not) a registered name."""
-        member = self.users.get(name_key(name))
-        if member is None:
-            account = self.accounts.accounts.get(name_key(name))
-            return Target(account.name, account.key) if account else None
-        return Target(
-            self.names[member],
-            self.signed_in.get(member, ""),
-            self._session(member),
-            room is not None and member in room.members,
-        )
-
-    async def moderate(self, member: Member, room: str, action: Action) -> None:
-        where = self._room_of(member, room)
-        target = self._target(action.target, where) if action.needs_target else None
-        outcome = moderation.decide(action, where.facts(), self._actor(member), target)
-        if outcome.policy is not None:
-            where.policy = outcome.policy
-            if where.policy.owner_account and where.owner is None:
-                where.owner = member  # /set keep: the owner's account holds it
-            self._save(where)
-        for event in outcome.events[: len(outcome.events) - (outcome.kick is not None)]:
-            where.broadcast(event)
-        if outcome.kick is not None and outcome.kicked is not None:
-            kicked = self.users[outcome.kick.key]
-            self._leave(kicked, where, "", farewell=outcome.events[-1])
-            kicked.deliver(outcome.kicked)
-            kicked.removed(where.name, await self.list_rooms())
-        if outcome.notify is not None:
-            name, event = outcome.notify
-            self.users[name_key(name)].deliver(event)
-        self.log.info(
-            "{user} /{command} {target} in {room}",
-            user=self.names[member],
-            command=action.command,
-            target=action.target,
-            room=where.name,
-        )
-
-    async def room_settings(self, member: Member, room: str) -> RoomSettings:
-        where = self._room_of(member, room)
-        owner = where.members.get(where.owner) if where.owner is not None else None
-        return moderation.settings_of(where.facts(), self._actor(member), owner or "")
-
-    async def kill(self, member: Member, target: str, reason: str) -> str:
-        moderation.check_admin(self._actor(member), "kill")
-        victim = self.users.get(name_key(target))
-        if victim is None:
-            raise errors.no_such_user(target)
-        name = self.names[victim]
-        self._end(victim, f"killed by {self.names[member]}: {reason}")
-        return name
-
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        actor = self._actor(member)
-        moderation.check_admin(actor, "gban" if banned else "gunban")
-        mask = moderation.server_ban_mask(target, self._target(target))
-        if banned:
-            if not await self.accounts.add_server_ban(mask):
-                raise errors.server_ban_unchanged(mask, banned)
-            for victim in list(self.names):
-                if mask in moderation.claim_masks(
-                    name_key(self.names[victim]), self.signed_in.get(victim, "")
-                ):
-                    self._end(victim, f"banned from this server by {actor.name}")
-        elif not await self.accounts.remove_server_ban(mask):
-            raise errors.server_ban_unchanged(mask, banned)
-        return mask
-
-    async def announce(self, member: Member, text: str) -> None:
-        event = moderation.announcement(self._actor(member), text)
-        for listener in list(self.names):
-            listener.deliver(event)
