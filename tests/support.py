@@ -28,7 +28,7 @@ from twisted.trial import unittest
 
 from chatroom.core.events import Event as SharedEvent
 from chatroom.core.events import to_line
-from chatroom.core.wire import Event, parse_event
+from chatroom.core.wire import ParsedLine, parse_event
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
@@ -69,7 +69,7 @@ class FakeClient:
         assert data.endswith(b"\r\n"), f"server line not CRLF-terminated: {data!r}"
         return data.decode("utf-8").split("\r\n")[:-1]
 
-    def events(self) -> list[Event]:
+    def events(self) -> list[ParsedLine]:
         """Like :meth:`received`, parsed by the documented grammar."""
         return [parse_event(line) for line in self.received()]
 
