@@ -28,7 +28,7 @@ class AccountsCase(IRCTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.server.accounts.hasher = PasswordHasher(
+        self.server.account_service.hasher = PasswordHasher(
             time_cost=1, memory_cost=8, parallelism=1
         )
 

@@ -1,6 +1,6 @@
 """Accounts: registering a name, signing in to it, and slowing down guessers.
 
-:class:`Accounts` holds every rule about passwords and sign-ins, once, for
+:class:`AccountService` holds every rule about passwords and sign-ins, once, for
 every door: passwords are 8-128 characters; they are hashed with Argon2id
 (``argon2-cffi``) on a thread of their own, never on the reactor thread;
 failed sign-ins back off per name and per address (:class:`FailureThrottle`).
@@ -101,7 +101,7 @@ def check_new_password(password: str) -> None:
         raise errors.bad_new_password(PASSWORD_MIN, PASSWORD_MAX)
 
 
-class Accounts:
+class AccountService:
     """Registering, signing in and changing passwords, for every door.
 
     Args:

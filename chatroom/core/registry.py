@@ -56,7 +56,7 @@ class Registry(Protocol):
     """Names, rooms and who is where: shared by every door and node.
 
     Accounts and server bans are kept by its :attr:`account_store`, which
-    :class:`chatroom.core.accounts.Accounts` uses for every sign-in rule; the
+    :class:`chatroom.core.accounts.AccountService` uses for every sign-in rule; the
     registry itself knows which account each member is signed in to, and
     decides moderation with :mod:`chatroom.core.moderation`.
     """

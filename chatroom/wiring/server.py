@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core.accounts import Accounts, Runner
+from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.registry import Registry
@@ -58,7 +58,7 @@ class ChatServer:
         self._hashing = hashing
         self.registry: Registry = registry or local_registry(config, clock)
         #: Registering and signing in, on the registry's account store.
-        self.accounts = Accounts(
+        self.account_service = AccountService(
             self.registry.account_store,
             clock,
             hashing or _in_place,

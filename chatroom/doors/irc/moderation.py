@@ -239,7 +239,9 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
         session.numeric(irc.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if not rest:
-        admin = session.server.accounts.is_admin(session.registry.account_of(session))
+        admin = session.server.account_service.is_admin(
+            session.registry.account_of(session)
+        )
         modes = "+" + ("i" if session.invisible else "") + ("o" if admin else "")
         session.numeric(irc.RPL_UMODEIS, modes)
         return
@@ -320,7 +322,9 @@ async def server_ban(
 async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
     """``/gbans``: the server's bans, as notices."""
     account = session.registry.account_of(session)
-    masks = [irc_mask(m) for m in await session.server.accounts.server_bans(account)]
+    masks = [
+        irc_mask(m) for m in await session.server.account_service.server_bans(account)
+    ]
     for line in chunks(masks) or ["(none)"]:
         session.notice(f"Server bans: {line}")
 
@@ -335,7 +339,7 @@ async def announce(session: IRCSession, params: tuple[str, ...]) -> None:
 @handles("OPER")
 async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
     """There are no operator passwords: admins are accounts (``--admins``)."""
-    if session.server.accounts.is_admin(session.registry.account_of(session)):
+    if session.server.account_service.is_admin(session.registry.account_of(session)):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
         return
     session.numeric(

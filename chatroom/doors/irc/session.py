@@ -259,7 +259,7 @@ class IRCSession(DoorConnection):
         self.welcome()
         signin.logged_in(self)
         self.signing_in = None
-        if self.server.accounts.is_admin(pending.account):
+        if self.server.account_service.is_admin(pending.account):
             self.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
 
     def welcome(self) -> None:
