@@ -35,7 +35,7 @@ from chatroom.core.events import Event, Listing
 from chatroom.core.moderation import Outcome, RoomPolicy, Target
 from chatroom.core.registry import Member
 from chatroom.core.rules import RoomFacts
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.sessions import Session
 
 #: How the core ends a session a back-end found ended (its name taken by a
 #: sign-in elsewhere, killed, banned): release it, then disconnect it.
@@ -223,7 +223,3 @@ class Backend(Protocol):
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None: ...
-
-
-#: What the core builds its back-end with: its sessions and how to end one.
-BackendFactory = Callable[[Sessions, SessionEnder], "Backend"]

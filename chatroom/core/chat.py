@@ -26,7 +26,13 @@ from twisted.logger import Logger
 
 from chatroom.core import errors, moderation, rules
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import Backend, Facts, FactsChangedError, Roster
+from chatroom.core.backend import (
+    Backend,
+    Facts,
+    FactsChangedError,
+    Roster,
+    SessionEnder,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, RoomDetails, history_event
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
@@ -67,7 +73,7 @@ class ChatCore(Generic[B]):
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Callable[[Sessions, Callable[[Member, str], None]], B],
+        backend: Callable[[Sessions, SessionEnder], B],
         namespace: str = "local",
     ) -> None:
         """Args:
@@ -143,6 +149,8 @@ class ChatCore(Generic[B]):
         session = self.sessions.close(member)
         if session is not None:
             self.backend.release(member, session, reason)
+        else:  # never claimed a name: nothing shared but a lobby watch
+            self.backend.watch_lobby(member, False)
 
     def end_session(self, member: Member, reason: str) -> None:
         """End a member's session from the shared side: its rooms hear
