@@ -32,9 +32,9 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing
-from chatroom.core.moderation import Outcome, RoomPolicy, Target
+from chatroom.core.facts import RoomFacts, RoomPolicy
+from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
-from chatroom.core.rules import RoomFacts
 from chatroom.core.sessions import Session
 
 #: How the core ends a session a back-end found ended (its name taken by a

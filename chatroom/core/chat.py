@@ -24,7 +24,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors, moderation, rules
+from chatroom.core import admin, errors, moderation, rules
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import (
     Backend,
@@ -35,9 +35,9 @@ from chatroom.core.backend import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, RoomDetails, history_event
+from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
 from chatroom.core.registry import Member
-from chatroom.core.rules import RoomFacts
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
@@ -130,7 +130,7 @@ class ChatCore(Generic[B]):
         session = self.sessions.open(member)
         signed_in = session.account if account is None else account
         registered, banned = await self.backend.claim_facts(
-            key, moderation.claim_masks(key, signed_in)
+            key, admin.claim_masks(key, signed_in)
         )
         rules.check_claim(
             name, registered, signed_in, banned, self.config.require_account
@@ -315,18 +315,18 @@ class ChatCore(Generic[B]):
 
     async def kill(self, member: Member, target: str, reason: str) -> str:
         actor = self._actor(member)
-        moderation.check_admin(actor, "kill")
+        admin.check_admin(actor, "kill")
         name = await self.backend.end_user(target, f"killed by {actor.name}: {reason}")
         self.log.info("{admin} killed {user}", admin=actor.name, user=name)
         return name
 
     async def server_ban(self, member: Member, target: str, banned: bool) -> str:
         actor = self._actor(member)
-        moderation.check_admin(actor, "gban" if banned else "gunban")
+        admin.check_admin(actor, "gban" if banned else "gunban")
         found: Target | None = None
         if not target.startswith(("account:", "name:")):
             found = await self.backend.find_user(target)
-        mask = moderation.server_ban_mask(target, found)
+        mask = admin.server_ban_mask(target, found)
         if banned:
             reason = f"banned from this server by {actor.name}"
             changed = await self.backend.ban_from_server(mask, reason)
@@ -337,5 +337,5 @@ class ChatCore(Generic[B]):
         return mask
 
     async def announce(self, member: Member, text: str) -> None:
-        event = moderation.announcement(self._actor(member), text)
+        event = admin.announcement(self._actor(member), text)
         await self.backend.tell_everyone(event)

@@ -20,7 +20,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, RoomRecord, Row, Store
-from chatroom.core import errors, moderation, rules
+from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
 from chatroom.core.config import ServerConfig
@@ -32,9 +32,10 @@ from chatroom.core.events import (
     RoomInfo,
     history_event,
 )
+from chatroom.core.facts import RoomPolicy
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
-from chatroom.core.moderation import Outcome, RoomPolicy, Target
+from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
@@ -255,7 +256,7 @@ class LocalBackend:
         if not await self.account_store.add_server_ban(mask):
             return False
         for victim, session in list(self.sessions.named()):
-            if mask in moderation.claim_masks(name_key(session.name), session.account):
+            if mask in admin.claim_masks(name_key(session.name), session.account):
                 self.end_session(victim, reason)
         return True
 

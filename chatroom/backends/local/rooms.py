@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.core.events import Event, RoomInfo, Welcome
+from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
 from chatroom.core.metrics import fanned_out
-from chatroom.core.moderation import NO_POLICY, RoomPolicy
 from chatroom.core.registry import Member
-from chatroom.core.rules import RoomFacts, catch_up
+from chatroom.core.rules import catch_up
 from chatroom.core.text import name_key
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
-from chatroom.core import errors, rules
+from chatroom.core import errors
 from chatroom.core.backend import Facts, Roster
 from chatroom.core.events import RoomInfo, to_line
-from chatroom.core.moderation import Outcome, RoomPolicy, Target
+from chatroom.core.facts import RoomFacts, RoomPolicy
+from chatroom.core.moderation import Outcome, Target
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
@@ -49,7 +50,7 @@ def parse_facts(reply: list[Any]) -> Facts:
     incarnation and ``ver`` (bumped whenever its owner or policy changes)."""
     _, name, permanent, owner, capacity, members, inc, ver = reply[:8]
     policy, owner_name, found = reply[8:]
-    room = rules.RoomFacts(
+    room = RoomFacts(
         name=name.decode(),
         permanent=permanent == b"1",
         owner=owner.decode(),

@@ -32,7 +32,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room
                             is made) ver created topic topic_by, policy
-                            (:class:`~chatroom.core.moderation.RoomPolicy` JSON)
+                            (:class:`~chatroom.core.facts.RoomPolicy` JSON)
                             and what Lua needs of it: kept restricted
                             owner_account; keep_until (see ``sweep_kept``)
 ``P members:r``             sorted set u → arrival number (arrival order)
