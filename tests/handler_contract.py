@@ -15,9 +15,10 @@ waits (bounded) for it.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
+from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
@@ -73,8 +74,11 @@ class BrokenDoor:
     """A door with a bug: it cannot take a ``MSG``. On being disconnected it
     releases its session, as every door does when its connection goes."""
 
-    def __init__(self, registry: Registry) -> None:
+    door = "broken"
+
+    def __init__(self, registry: Registry, name: str) -> None:
         self.registry = registry
+        self.name = name
         self.rooms: list[str] = []
         self.closed: str | None = None
 
@@ -96,7 +100,13 @@ class BrokenDoor:
         self.registry.release(self, reason)
 
 
-class ContractBase:
+if TYPE_CHECKING:  # a TestCase to mypy; a plain mixin to the test runner
+    MixedIntoTestCase = unittest.TestCase
+else:
+    MixedIntoTestCase = object
+
+
+class ContractBase(MixedIntoTestCase):
     """Users talking to ``server`` (subclasses mix in a TestCase and
     provide it), with replies awaited however the registry answers."""
 
@@ -181,7 +191,7 @@ class HandlerContract(ContractBase):
         room hears it go); the members after it still get the message, and
         its sender hears no error."""
         (alice,) = yield self.in_room("tea", "alice")
-        broken = BrokenDoor(self.server.registry)
+        broken = BrokenDoor(self.server.registry, "broken")
         registry = self.server.registry
         yield defer.ensureDeferred(registry.claim_name(broken, "broken"))
         yield defer.ensureDeferred(registry.join_room(broken, "tea"))

@@ -26,6 +26,7 @@ from chatroom.doors.line.protocol import (
     ChatProtocol,
 )
 from chatroom.wiring.server import ChatServer, ServerConfig
+from tests.support import local_backend
 
 CLIENTS = 4
 NAMES = ["alice", "Alice", "ＡＬＩＣＥ", "bob", "b.o-b_2", "x" * 33, "bad name", ""]
@@ -97,12 +98,14 @@ class World:
             self.slots[slot] = (protocol, transport)
 
     def send(self, slot: int, data: bytes) -> None:
-        if self.slots[slot] is not None:
-            self.slots[slot][0].dataReceived(data)
+        held = self.slots[slot]
+        if held is not None:
+            held[0].dataReceived(data)
 
     def drop(self, slot: int) -> None:
-        if self.slots[slot] is not None:
-            self.slots[slot][0].connectionLost(Failure(ConnectionDone()))
+        held = self.slots[slot]
+        if held is not None:
+            held[0].connectionLost(Failure(ConnectionDone()))
             self.slots[slot] = None
 
     def settle(self) -> None:
@@ -125,29 +128,29 @@ class RegistryInvariantTests(unittest.TestCase):
 
     def check(self, world: World) -> None:
         server = world.server
-        registry = server.registry
+        registry = local_backend(server)
         clients = world.connected()
         self.assertEqual(set(server.connections), set(clients))
         named = {name_key(c.name): c for c in clients if c.name is not None}
-        self.assertEqual(registry.backend.users, named)
+        self.assertEqual(registry.users, named)
         for client in clients:
             expected = (
                 USERNAME if client.name is None else (ROOM if client.room else LOBBY)
             )
             self.assertEqual(client.state, expected)
             if client.room is not None:
-                room = registry.backend.rooms[name_key(client.room)]
+                room = registry.rooms[name_key(client.room)]
                 self.assertEqual(room.name, client.room)
                 self.assertIn(client, room.members)
-        self.assertIn("general", registry.backend.rooms)
-        for room in registry.backend.rooms.values():
+        self.assertIn("general", registry.rooms)
+        for room in registry.rooms.values():
             members = {c for c in clients if c.room == room.name}
             self.assertEqual(set(room.members), members)
             self.assertLessEqual(len(members), room.capacity)
             if not room.permanent:
                 self.assertTrue(members, f"empty room {room.name} left behind")
                 self.assertIn(room.owner, members)
-        self.assertLessEqual(len(registry.backend.rooms), server.config.max_rooms)
+        self.assertLessEqual(len(registry.rooms), server.config.max_rooms)
         for data in world.output:
             self.assertTrue(data == b"" or data.endswith(b"\r\n"), data)
             for line in data.decode("utf-8").split("\r\n"):
@@ -177,5 +180,5 @@ class RegistryInvariantTests(unittest.TestCase):
             world.drop(slot)
         world.settle()
         self.check(world)
-        self.assertEqual(world.server.registry.backend.users, {})
-        self.assertEqual(list(world.server.registry.backend.rooms), ["general"])
+        self.assertEqual(local_backend(world.server).users, {})
+        self.assertEqual(list(local_backend(world.server).rooms), ["general"])

@@ -90,6 +90,10 @@ class ChatCore(Generic[B]):
     def account_store(self) -> AccountStore:
         return self.backend.account_store
 
+    @property
+    def available(self) -> bool:
+        return self.backend.available
+
     # -- life ---------------------------------------------------------------------
 
     def start(self) -> None:

@@ -52,6 +52,9 @@ class LocalBackend:
 
     log = Logger()
 
+    #: In-process state is always within reach.
+    available = True
+
     def __init__(
         self,
         config: ServerConfig,
@@ -171,6 +174,9 @@ class LocalBackend:
         self.store.save_room(record)
 
     # -- life -------------------------------------------------------------------
+
+    #: Everything is in this process: never out of reach.
+    available = True
 
     def start(self) -> None:
         """Nothing to connect to."""
