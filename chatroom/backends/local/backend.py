@@ -19,7 +19,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.local.rooms import Room
-from chatroom.backends.local.store import MemoryStore, RoomRecord, Row, Store
+from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
@@ -30,7 +30,6 @@ from chatroom.core.events import (
     LobbyChanges,
     RoomGone,
     RoomInfo,
-    history_event,
 )
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.fanout import deliver_to, fan_out
@@ -120,7 +119,7 @@ class LocalBackend:
                 room.restored = False  # kept: no grace period, it stays
             room.first_id = record.first_id
             for row in record.recent:
-                room.remember(self._history(room, row))
+                room.remember(room.stored(row))
         for room in self.rooms.values():
             if room.key in permanent:
                 self._save(room)
@@ -152,26 +151,9 @@ class LocalBackend:
             if room is not None:
                 room.forget_before(first)
 
-    @staticmethod
-    def _history(room: Room, row: Row) -> Event:
-        event_id, kind, user, stamp, text = row
-        return history_event(kind, room.name, user, stamp, text, str(event_id))
-
     def _save(self, room: Room) -> None:
         """Tell the store the room's name, owner and topic."""
-        owner = room.members.get(room.owner) if room.owner is not None else None
-        if owner is None and room.absent_owner:
-            owner = room.absent_owner
-        record = RoomRecord(
-            room.key,
-            room.name,
-            owner or "",
-            room.permanent,
-            room.topic,
-            room.topic_by,
-            room.policy.to_json(),
-        )
-        self.store.save_room(record)
+        self.store.save_room(room.record())
 
     # -- life -------------------------------------------------------------------
 
@@ -402,15 +384,14 @@ class LocalBackend:
         if where.holds_from(first):
             return where.held(first, last)
         rows = await self.store.read(where.key, first, last)
-        return [self._history(where, row) for row in rows]
+        return [where.stored(row) for row in rows]
 
     async def roster(self, room: str) -> Roster:
         where = self._find(room)
-        owner = where.members.get(where.owner) if where.owner is not None else None
         facts = where.facts()
         return Roster(
             name=where.name,
-            owner_name=owner or "",
+            owner_name=where.owner_name,
             owner_key=facts.owner,
             topic=where.topic,
             topic_by=where.topic_by,
@@ -423,9 +404,8 @@ class LocalBackend:
 
     async def facts(self, room: str, target: str = "") -> Facts:
         where = self._find(room)
-        owner = where.members.get(where.owner) if where.owner is not None else None
         found = self._target(target, where) if target else None
-        return Facts(where.facts(), owner_name=owner or "", target=found)
+        return Facts(where.facts(), owner_name=where.owner_name, target=found)
 
     async def apply_topic(
         self, session: Session, facts: Facts, topic: str, event: Event

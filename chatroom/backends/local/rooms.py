@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from chatroom.core.events import Event, RoomInfo, Welcome
+from chatroom.backends.local.store import RoomRecord, Row
+from chatroom.core.events import Event, RoomInfo, Welcome, history_event
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
 from chatroom.core.metrics import fanned_out
@@ -69,9 +70,32 @@ class Room:
     def __repr__(self) -> str:
         return f"<Room {self.name!r} members={len(self.members)}>"
 
+    @property
+    def owner_name(self) -> str:
+        """The owner's name if the owner is here, else ""."""
+        return self.members.get(self.owner, "") if self.owner is not None else ""
+
+    def record(self) -> RoomRecord:
+        """What the store keeps of the room: name, owner, topic, policy."""
+        owner = self.owner_name or self.absent_owner
+        return RoomRecord(
+            self.key,
+            self.name,
+            owner,
+            self.permanent,
+            self.topic,
+            self.topic_by,
+            self.policy.to_json(),
+        )
+
+    def stored(self, row: Row) -> Event:
+        """A row the store kept, as the room's ``HISTORY`` event."""
+        event_id, kind, user, stamp, text = row
+        return history_event(kind, self.name, user, stamp, text, str(event_id))
+
     def facts(self) -> RoomFacts:
         """What :mod:`chatroom.core.rules` decides on."""
-        owner = self.members.get(self.owner) if self.owner is not None else None
+        owner = self.owner_name
         return RoomFacts(
             name=self.name,
             permanent=self.permanent,
