@@ -21,7 +21,7 @@ from chatroom.core.events import Event
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.irc.wire import parse
 from chatroom.wiring.server import ChatServer, ServerConfig
-from tests.support import NOW, FakeClient, local_registry
+from tests.support import NOW, FakeClient, local_backend
 
 
 class IRCClient:
@@ -119,7 +119,7 @@ class RegistrationTests(IRCTestCase):
             "CHANNELLEN=33",
         ):
             self.assertIn(token, isupport)
-        self.assertEqual(local_registry(self.server).users["alice"], client.session)
+        self.assertEqual(local_backend(self.server).users["alice"], client.session)
 
     def test_cap_holds_registration(self) -> None:
         """After CAP LS, registration waits for CAP END; only sasl is offered."""
@@ -207,7 +207,7 @@ class ChannelTests(IRCTestCase):
                 ":chatroom 366 alice #tea :End of /NAMES list",
             ],
         )
-        self.assertEqual(local_registry(self.server).rooms["tea"].owner, alice.session)
+        self.assertEqual(local_backend(self.server).rooms["tea"].owner, alice.session)
 
     def test_join_existing_with_topic_and_history(self) -> None:
         """Joining a native room: JOIN, topic, history as notices, NAMES."""
@@ -235,7 +235,7 @@ class ChannelTests(IRCTestCase):
     def test_join_errors(self) -> None:
         """471 full, 476 a bad name, 403 no #; joining twice says nothing."""
         self.server.config = replace(self.config, room_capacity=1)
-        local_registry(self.server).config = self.server.config
+        local_backend(self.server).config = self.server.config
         self.line("bob").send("/create full")
         alice = self.irc("alice")
         alice.send("JOIN #full,#bad!name,tea")
@@ -446,7 +446,7 @@ class ChannelTests(IRCTestCase):
         for client in clients:
             client.received()
         event = Event("MSG", ("general", "someone", "2026-11-21T18:04:05.500Z"), "hi")
-        local_registry(self.server).rooms["general"].broadcast(event)
+        local_backend(self.server).rooms["general"].broadcast(event)
         renderings = [event.encoded(self.factory.renderer.render)]
         self.assertEqual(len(event._encoded), 1)
         for client in clients:
@@ -571,7 +571,7 @@ class BadInputTests(IRCTestCase):
         bob = self.line("bob", "general")
         alice.session.connectionLost(Failure(ConnectionLost()))
         self.assertEqual(bob.received(), ["PART general alice connection lost"])
-        self.assertNotIn("alice", local_registry(self.server).users)
+        self.assertNotIn("alice", local_backend(self.server).users)
 
     def test_parse(self) -> None:
         """The parser: tags and prefixes skipped, trailing kept with spaces."""

@@ -15,7 +15,6 @@ import tempfile
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.local.store import (
     FLUSH_INTERVAL,
     MemoryStore,
@@ -24,6 +23,7 @@ from chatroom.backends.local.store import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.wire import parse_event
+from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.support import FakeClient, in_place
 
@@ -43,7 +43,7 @@ class StoreTests(unittest.TestCase):
     def start(self, config: ServerConfig = CONFIG) -> ChatServer:
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
-        registry = LocalRegistry(config, self.clock, store)
+        registry = local_registry(config, self.clock, store)
         return ChatServer(config, self.clock, registry)
 
     def user(self, name: str, server: ChatServer | None = None) -> FakeClient:
@@ -150,7 +150,7 @@ class StoreTests(unittest.TestCase):
         store = SqliteStore(self.path, self.clock, in_place, 100, retention_age=60)
         self.addCleanup(store.db.close)
         server = ChatServer(
-            CONFIG, self.clock, LocalRegistry(CONFIG, self.clock, store)
+            CONFIG, self.clock, local_registry(CONFIG, self.clock, store)
         )
         alice = self.user("alice", server)
         alice.send("/create tea")

@@ -12,15 +12,16 @@ from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 from twisted.web.server import Site
 
-from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.link import RedisAddress
-from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.chat import ChatCore
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.wiring.server import ServerConfig
 from chatroom.wiring.tap import Options, makeService
-from tests.support import local_registry
+from tests.support import chat_core, local_backend
 
 
 def parse(*args: str) -> Options:
@@ -173,7 +174,7 @@ class ClusterOptionsTests(unittest.TestCase):
         service = makeService(
             parse("--redis", "redis://127.0.0.1:6399", "--node-id", "n1"), reactor
         )
-        self.assertIsInstance(service.server.registry, RedisRegistry)
+        self.assertIsInstance(chat_core(service.server).backend, RedisBackend)
         self.assertIsInstance(service.listener.factory, ChatFactory)
         self.assertEqual(reactor.tcpClients, [])
 
@@ -246,7 +247,7 @@ class MakeServiceTests(unittest.TestCase):
             parse("--rooms", "lobby,tea", "--db", ":memory:"), reactor=MemoryReactor()
         )
         self.assertEqual(
-            sorted(room.name for room in local_registry(service.server).rooms.values()),
+            sorted(room.name for room in local_backend(service.server).rooms.values()),
             ["lobby", "tea"],
         )
 
@@ -269,7 +270,8 @@ class DoorOptionsTests(unittest.TestCase):
         """By default only the line protocol listens, on an unwrapped registry."""
         service = makeService(parse(), reactor=MemoryReactor())
         self.assertEqual(service.doors, {})
-        self.assertIsInstance(service.server.registry, LocalRegistry)
+        self.assertIsInstance(service.server.registry, ChatCore)
+        self.assertIsInstance(chat_core(service.server).backend, LocalBackend)
 
     def test_doors(self) -> None:
         """Port numbers become tcp: endpoints; each door gets its factory,

@@ -1,6 +1,6 @@
 """Accounts: registering a name, signing in to it, and slowing down guessers.
 
-:class:`Accounts` holds every rule about passwords and sign-ins, once, for
+:class:`AccountService` holds every rule about passwords and sign-ins, once, for
 every door: passwords are 8-128 characters; they are hashed with Argon2id
 (``argon2-cffi``) on a thread of their own, never on the reactor thread;
 failed sign-ins back off per name and per address (:class:`FailureThrottle`).
@@ -101,7 +101,7 @@ def check_new_password(password: str) -> None:
         raise errors.bad_new_password(PASSWORD_MIN, PASSWORD_MAX)
 
 
-class Accounts:
+class AccountService:
     """Registering, signing in and changing passwords, for every door.
 
     Args:
@@ -267,26 +267,26 @@ class StoredAccounts:
     def __init__(self, store: Any) -> None:
         self.store = store
         loaded = store.load_accounts()
-        self.accounts: dict[str, Account] = {
+        self.by_key: dict[str, Account] = {
             key: Account(key, name, hashed) for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
 
     async def get(self, key: str) -> Account | None:
-        return self.accounts.get(key)
+        return self.by_key.get(key)
 
     async def create(self, account: Account) -> bool:
-        if account.key in self.accounts:
+        if account.key in self.by_key:
             return False
         await self.update(account)
         return True
 
     async def update(self, account: Account) -> None:
-        self.accounts[account.key] = account
+        self.by_key[account.key] = account
         self.store.save_account(account.key, account.name, account.hash)
 
     async def delete(self, key: str) -> None:
-        self.accounts.pop(key, None)
+        self.by_key.pop(key, None)
         self.store.drop_account(key)
 
     async def server_bans(self) -> list[str]:

@@ -45,7 +45,7 @@ OPERATION_SECONDS = Histogram(
 )
 
 #: Registry members passed through untimed: the server's lifecycle.
-UNTIMED = frozenset({"accounts", "available", "start", "stop", "detach"})
+UNTIMED = frozenset({"account_store", "available", "start", "stop", "detach"})
 
 
 class MeteredRegistry:
@@ -78,8 +78,8 @@ class MeteredRegistry:
     # -- lifecycle, untimed ----------------------------------------------------
 
     @property
-    def accounts(self) -> AccountStore:
-        return self.inner.accounts
+    def account_store(self) -> AccountStore:
+        return self.inner.account_store
 
     @property
     def available(self) -> bool:

@@ -1,11 +1,11 @@
 """The one interface to shared state, and what it needs of a member.
 
 Names, rooms, membership, messages, topics, deletion, private messages and
-the lobby all go through a :class:`Registry`. There are two: the
-in-process :class:`chatroom.backends.local.registry.LocalRegistry` and the Redis-backed
-:class:`chatroom.backends.redis.registry.RedisRegistry`. Doors (the line protocol
-today) write each command once against this interface and never know
-which one they have.
+the lobby all go through a :class:`Registry`. There is one implementation,
+:class:`chatroom.core.chat.ChatCore`, over one of two back-ends: in this
+process (:mod:`chatroom.backends.local`) or in Redis, shared by a cluster
+(:mod:`chatroom.backends.redis`). Doors write each command once against
+this interface and never know which back-end they have.
 
 Every operation is a coroutine. The in-process registry never actually
 waits, so a door's handler runs to completion in the same call; the Redis
@@ -64,14 +64,14 @@ class Member(Protocol):
 class Registry(Protocol):
     """Names, rooms and who is where: shared by every door and node.
 
-    Accounts and server bans are kept by its :attr:`accounts` store, which
-    :class:`chatroom.core.accounts.Accounts` uses for every sign-in rule; the
+    Accounts and server bans are kept by its :attr:`account_store`, which
+    :class:`chatroom.core.accounts.AccountService` uses for every sign-in rule; the
     registry itself knows which account each member is signed in to, and
     decides moderation with :mod:`chatroom.core.moderation`.
     """
 
     @property
-    def accounts(self) -> AccountStore:
+    def account_store(self) -> AccountStore:
         """Where accounts and server bans are kept, for this registry's mode."""
         ...
 

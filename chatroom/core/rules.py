@@ -22,25 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatroom.core import errors
-from chatroom.core.moderation import NO_POLICY, RoomPolicy
+from chatroom.core.facts import RoomFacts
 from chatroom.core.text import (
     TOPIC_MAX_LENGTH,
     has_control_characters,
     is_valid_name,
     name_key,
 )
-
-
-@dataclass(frozen=True)
-class RoomFacts:
-    """What the rules need to know of a room."""
-
-    name: str
-    permanent: bool
-    owner: str  # the owner's name key, or "" for none
-    capacity: int
-    members: int
-    policy: RoomPolicy = NO_POLICY
 
 
 def check_name(name: str) -> None:

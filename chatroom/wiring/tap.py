@@ -18,11 +18,9 @@ from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
-from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.local.store import open_store
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.node import ClusterConfig
-from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.accounts import hashing_threads
 from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
@@ -31,6 +29,7 @@ from chatroom.core.text import is_valid_name
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.site import build_site
+from chatroom.wiring.registries import local_registry, redis_registry
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
     ChatService,
@@ -464,7 +463,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     cluster = config.cluster_config()
     registry: Registry
     if cluster is not None:
-        registry = RedisRegistry.connect(
+        registry = redis_registry(
             server_config,
             cluster,
             reactor,
@@ -497,7 +496,7 @@ def _local_registry(config: Options, server: ServerConfig, reactor: Any) -> Regi
     try:
         db, age = config["db"], server.retention_age
         store = open_store(db, reactor, server.retention, age)
-        return LocalRegistry(server, reactor, store=store)
+        return local_registry(server, reactor, store=store)
     except DatabaseUnusableError as problem:
         refuse_to_start(f"--db {config['db']}: {problem}")
 

@@ -28,7 +28,7 @@ class RoomRecord:
     permanent: bool = False
     topic: str = ""
     topic_by: str = ""
-    #: The room's moderation settings (:class:`chatroom.core.moderation.RoomPolicy`
+    #: The room's moderation settings (:class:`chatroom.core.facts.RoomPolicy`
     #: as JSON; "" for none).
     policy: str = ""
     #: The newest events kept, oldest first (at most what :meth:`Store.load`

@@ -3,7 +3,7 @@
 Every node signs users in against the same accounts and bans, so they live
 in Redis beside names and rooms (``P accounts``: name key → ``"name
 hash"``; ``P gbans``: ban masks by age). The password rules, the hashing
-and the sign-in throttles stay in :class:`chatroom.core.accounts.Accounts`,
+and the sign-in throttles stay in :class:`chatroom.core.accounts.AccountService`,
 the same code as in one process; only where the records are kept differs.
 A password hash is written and read here, never logged.
 """

@@ -122,7 +122,7 @@ async def try_register(session: IRCSession) -> None:
     session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
     welcome(session)
     signin.logged_in(session, pending)
-    if session.server.accounts.is_admin(pending.account):
+    if session.server.account_service.is_admin(pending.account):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
 
 

@@ -1,8 +1,8 @@
 """Signing in from IRC: ``PASS``, SASL ``PLAIN``, and ``CAP`` around them.
 
 IRC has two ways to sign in to an account before registration completes,
-and both reach the same :meth:`chatroom.core.accounts.Accounts.sign_in` as the
-line door's ``/login``, so every rule (Argon2id, the back-off on
+and both reach the same :meth:`chatroom.core.accounts.AccountService.sign_in`
+as the line door's ``/login``, so every rule (Argon2id, the back-off on
 failures, server bans) is the core's, not the door's:
 
 - ``PASS password`` with ``NICK`` the account's name, or ``PASS
@@ -100,7 +100,7 @@ async def check_password(session: IRCSession, nick: str) -> bool:
         return True
     pending.password = None
     try:
-        account = await session.server.accounts.sign_in(
+        account = await session.server.account_service.sign_in(
             account_name, secret, session.host
         )
     except ChatError as refused:
@@ -202,7 +202,9 @@ async def _plain(session: IRCSession, pending: SignIn, payload: str) -> None:
         return
     _, name, secret = parts
     try:
-        account = await session.server.accounts.sign_in(name, secret, session.host)
+        account = await session.server.account_service.sign_in(
+            name, secret, session.host
+        )
     except ChatError as refused:
         session.numeric(ERR_SASLFAIL, f"SASL authentication failed: {refused.text}")
         return

@@ -363,7 +363,7 @@ class LineSession:
 
     async def do_login(self, args: str) -> None:
         name, password = two_words(args, "/login NAME PASSWORD")
-        account = await self.server.accounts.sign_in(name, password, self.host)
+        account = await self.server.account_service.sign_in(name, password, self.host)
         await self.choose_name(account.name, account=account.key)
 
     async def do_register(self, args: str) -> None:
@@ -377,7 +377,7 @@ class LineSession:
             raise errors.name_registered(name)
         if signed_in:
             raise errors.not_allowed(f"you are signed in to {signed_in} already")
-        account = await self.server.accounts.register(name, password, self.host)
+        account = await self.server.account_service.register(name, password, self.host)
         await self.registry.set_account(self.member, account.key)
         self.send(format_line("REGISTERED", account.name))
 
@@ -386,24 +386,24 @@ class LineSession:
         servers): a name someone holds is ``NAME_TAKEN``, never taken over."""
         name, password = two_words(args, "/register NAME PASSWORD")
         rules.check_name(name)
-        account = await self.server.accounts.register(name, password, self.host)
+        account = await self.server.account_service.register(name, password, self.host)
         try:
             await self.choose_name(account.name, account.key, takeover=False)
         except BaseException:
-            await self.registry.accounts.delete(account.key)
+            await self.registry.account_store.delete(account.key)
             raise
         self.send(format_line("REGISTERED", account.name))
 
     async def do_password(self, args: str) -> None:
         old, new = two_words(args, "/password OLD NEW")
-        account = await self.server.accounts.change_password(
+        account = await self.server.account_service.change_password(
             self.registry.account_of(self.member), old, new, self.host
         )
         self.send(format_line("PASSWORD_CHANGED", account.name))
 
     async def do_unregister(self, args: str) -> None:
         password = single_word(args, "/unregister PASSWORD")
-        account = await self.server.accounts.unregister(
+        account = await self.server.account_service.unregister(
             self.registry.account_of(self.member), password, self.host
         )
         await self.registry.set_account(self.member, "")
@@ -480,7 +480,7 @@ class LineSession:
 
     async def do_gbans(self, args: str) -> None:
         account = self.registry.account_of(self.member)
-        masks = await self.server.accounts.server_bans(account)
+        masks = await self.server.account_service.server_bans(account)
         self.send(format_line("GBANS", *masks))
 
     async def do_announce(self, args: str) -> None:
