@@ -143,6 +143,21 @@ def sign_in_throttled(what: str, seconds: float) -> ChatError:
     )
 
 
+def registrations_limited(what: str, seconds: float) -> ChatError:
+    """``/register`` past ``--register-limit`` or ``--register-rate``."""
+    return ChatError(
+        "RATE_LIMITED",
+        f"too many registrations {what}: try again in {max(1, round(seconds))} s",
+    )
+
+
+def registrations_busy() -> ChatError:
+    """Too many registrations are already waiting for their password hash."""
+    return ChatError(
+        "RATE_LIMITED", "the server is busy hashing passwords: try again soon"
+    )
+
+
 def banned_from_server() -> ChatError:
     return ChatError("BANNED", "you are banned from this server")
 

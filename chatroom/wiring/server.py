@@ -59,7 +59,7 @@ class ChatServer:
         self.registry: Registry = registry or LocalRegistry(config, clock)
         #: Registering and signing in, on the registry's account store.
         self.accounts = Accounts(
-            self.registry.accounts, clock, hashing or _in_place, config.admin_accounts
+            self.registry.accounts, clock, hashing or _in_place, config
         )
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
