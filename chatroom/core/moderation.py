@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from chatroom.core import errors
 from chatroom.core.events import Event
-from chatroom.core.text import has_control_characters, name_key
+from chatroom.core.text import current_mask, has_control_characters, name_key
 
 if TYPE_CHECKING:  # to avoid a circular import: rules imports this module
     from chatroom.core.rules import RoomFacts
@@ -81,15 +81,18 @@ class RoomPolicy:
         if not text:
             return NO_POLICY
         data = json.loads(text)
+        # Masks and accounts are brought up to today's keys as they are
+        # read (a policy stored before keys had skeletons; a no-op after).
+        owner = str(data.get("owner_account", ""))
         return cls(
             invite_only=bool(data.get("invite_only")),
             key=str(data.get("key", "")),
             topic_lock=bool(data.get("topic_lock")),
             keep=bool(data.get("keep")),
-            owner_account=str(data.get("owner_account", "")),
-            operators=tuple(data.get("operators", ())),
-            bans=tuple(data.get("bans", ())),
-            invited=tuple(data.get("invited", ())),
+            owner_account=name_key(owner) if owner else "",
+            operators=tuple(current_mask(m) for m in data.get("operators", ())),
+            bans=tuple(current_mask(m) for m in data.get("bans", ())),
+            invited=tuple(current_mask(m) for m in data.get("invited", ())),
         )
 
 

@@ -33,6 +33,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.local.rekey import rekey
 from chatroom.core.threads import PrivateThreads
 
 #: Seconds between commits: the bound on what a crash can lose.
@@ -220,6 +221,7 @@ class SqliteStore:
             columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
             if column not in columns:
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        rekey(self.db)
         self.db.execute("PRAGMA synchronous = FULL")
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self._touched: dict[str, int] = {}  # room key → newest id added
