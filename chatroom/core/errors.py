@@ -22,7 +22,7 @@ class ChatError(Exception):
         self.text = text
 
 
-_NAME_RULE = f"1-{NAME_MAX_LENGTH} letters, digits, '_', '-' or '.'"
+_NAME_RULE = f"1-{NAME_MAX_LENGTH} letters, digits, '_', '-' or '.', not mixing scripts"
 
 
 def bad_name() -> ChatError:

@@ -148,6 +148,15 @@ class RedisRegistry(ClusterModeration):
 
     def start(self) -> None:
         self.node.start()
+        # Accounts and bans stored before keys had skeletons (a no-op after).
+        rekeyed = self.node.when_available().addCallback(
+            lambda _: defer.ensureDeferred(self._accounts.rekey())
+        )
+        rekeyed.addErrback(
+            lambda failure: self.log.failure(
+                "bringing account keys up to date", failure
+            )
+        )
 
     def stop(self) -> None:
         self.stopping = True
