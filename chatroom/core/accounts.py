@@ -184,7 +184,9 @@ class Accounts:
             self.registrations.give_back(address)
             self.all_registrations.give_back("")
             raise
-        if not created:
+        if not created:  # registered meanwhile: no registration was made
+            self.registrations.give_back(address)
+            self.all_registrations.give_back("")
             raise errors.name_registered(name)
         self._remember(key, address)
         self.log.info("{name} registered", name=name)

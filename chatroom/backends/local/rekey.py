@@ -11,8 +11,8 @@ they are read (:meth:`chatroom.core.moderation.RoomPolicy.from_json`).
 Two rows that now share a key (two accounts registered as look-alikes
 before this check existed) cannot both keep it: the one already under
 the key keeps it, the other is left under its old key, where no name
-reaches it, and the log says which. On a file that is up to date this is one read of each table's
-keys and no write.
+reaches it, and the log says which. On a file that is up to date this is
+one read of each table's keys and no write.
 """
 
 from __future__ import annotations

@@ -152,9 +152,10 @@ class RedisRegistry(ClusterModeration):
         rekeyed = self.node.when_available().addCallback(
             lambda _: defer.ensureDeferred(self._accounts.rekey())
         )
+        # Redis lost meanwhile: the next node to start finishes the job.
         rekeyed.addErrback(
-            lambda failure: self.log.failure(
-                "bringing account keys up to date", failure
+            lambda failure: self.log.warn(
+                "re-keying accounts stopped: {error}", error=failure.getErrorMessage()
             )
         )
 
