@@ -59,6 +59,7 @@ def outcome(deferred: Deferred[Any]) -> str:
             code = result
         elif isinstance(result, Failure):
             result.trap(ChatError)
+            assert isinstance(result.value, ChatError)
             code = Seen(result.value.code)
         else:
             code = Seen("OK")
@@ -174,8 +175,9 @@ class RegistrationTests(unittest.TestCase):
     def make(self, **limits: Any) -> Accounts:
         self.clock = Clock()
         self.runner = HeldRunner()
+        self.stored = StoredAccounts(MemoryStore())
         return Accounts(
-            StoredAccounts(MemoryStore()),
+            self.stored,
             self.clock,
             self.runner,
             ServerConfig(**limits),
@@ -253,9 +255,7 @@ class RegistrationTests(unittest.TestCase):
         sign-in's check runs next, before any of them; past the queue's
         bound further registrations are refused rather than queued."""
         accounts = self.make(register_limit=0, register_rate=0)
-        accounts.store.accounts["alice"] = Account(
-            "alice", "alice", CHEAP.hash(PASSWORD)
-        )
+        self.stored.accounts["alice"] = Account("alice", "alice", CHEAP.hash(PASSWORD))
         registering = [
             self.register(accounts, f"user{n}", f"10.0.{n // 250}.{n % 250}")
             for n in range(40)

@@ -8,10 +8,12 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from twisted.internet.defer import ensureDeferred, succeed
+from twisted.internet.defer import Deferred, ensureDeferred, succeed
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
@@ -21,7 +23,7 @@ from chatroom.core.moderation import RoomPolicy
 from chatroom.core.text import current_mask, is_valid_name, name_key
 
 
-def in_place(function):  # type: ignore[no-untyped-def]
+def in_place(function: Callable[[], Any]) -> Deferred[Any]:
     return succeed(function())
 
 

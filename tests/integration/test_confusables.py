@@ -28,7 +28,7 @@ class ConfusableNamesTests(DoorsTestCase):
     options = (*DoorsTestCase.options, "--admins", "root")
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         for name in ("root", "alicia"):
             owner = yield self.client()

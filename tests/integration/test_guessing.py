@@ -33,7 +33,7 @@ class GuessingAtOnceTests(DoorsTestCase):
     timeout = 30
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         owner = yield self.line_from(OWNER)
         owner.say(f"/register alice {PASSWORD}")
