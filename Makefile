@@ -7,9 +7,11 @@ PORT ?= 8080
 IRC_PORT ?= 6667
 HTTP_PORT ?= 8000
 
-.PHONY: run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
+.PHONY: icu run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
+# PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
+$(STAMP): | icu
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/doors/web/static/*)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -39,6 +41,19 @@ define apt_install
 		echo "$(1) is missing and cannot be installed here (needs root and apt-get): $(2) will be skipped"; \
 	fi
 endef
+
+# PyICU compiles against Debian's ICU headers, found with pkg-config.
+icu:
+	@if pkg-config --exists icu-i18n 2>/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's libicu-dev and pkg-config for PyICU"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+		echo "Installing Debian's libicu-dev and pkg-config for PyICU"; \
+		sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config >/dev/null; \
+	else \
+		echo "libicu-dev and pkg-config are missing and cannot be installed here: PyICU will not build"; \
+	fi
 
 # The cluster tests run a real redis-server.
 redis-server:
@@ -117,12 +132,13 @@ pypy:
 # and cannot be built offline, so binary wheels only. txredisapi goes in
 # without its dependencies (it is imported, not used, by a single server);
 # prometheus_client and wsproto are what the metrics and the web door import.
-pypy-venv:
+pypy-venv: icu
 	pypy3 -m venv .venv-pypy
 	.venv-pypy/bin/pip install --quiet twisted
 	.venv-pypy/bin/pip install --quiet --only-binary=:all: cryptography pyopenssl service_identity
 	.venv-pypy/bin/pip install --quiet --no-deps txredisapi six
 	.venv-pypy/bin/pip install --quiet prometheus_client wsproto
+	.venv-pypy/bin/pip install --quiet PyICU
 
 # The Python generator's scenarios at the older targets' scale (about six minutes).
 bench-python: $(STAMP)

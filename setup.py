@@ -26,6 +26,10 @@ setup(
         "txredisapi>=1.6",
         # Argon2id password hashes for accounts (chatroom.core.accounts).
         "argon2-cffi>=23.1",
+        # UTS #39 confusables (skeletons, restriction levels) for names:
+        # ICU's SpoofChecker (chatroom.core.text). Built against Debian's
+        # libicu-dev with pkg-config (the Makefile installs them).
+        "PyICU>=2.10",
     ],
     extras_require={
         "test": [

@@ -82,6 +82,20 @@ class OptionsTests(unittest.TestCase):
         )
         self.assertEqual(config.name, "teahouse")
 
+    def test_registration_limits(self) -> None:
+        """--register-limit/-window/-rate reach the configuration; 0 turns
+        a limit off, a negative value is a usage error."""
+        config = parse(
+            "--register-limit", "5", "--register-window", "60", "--register-rate", "0"
+        ).server_config()
+        self.assertEqual(
+            (config.register_limit, config.register_window, config.register_rate),
+            (5, 60.0, 0),
+        )
+        self.assertEqual(ServerConfig().register_limit, 30)  # Ergo's default
+        for args in (("--register-limit", "-1"), ("--register-window", "0")):
+            self.assertRaises(usage.UsageError, parse, *args)
+
     def test_bad_numbers(self) -> None:
         """Non-numbers and values below the minimum are usage errors."""
         for args in (
@@ -208,6 +222,9 @@ class HelpTests(unittest.TestCase):
             "sendq",
             "ping-interval",
             "ping-timeout",
+            "register-limit",
+            "register-window",
+            "register-rate",
             "shutdown-grace",
             "redis",
             "node-id",

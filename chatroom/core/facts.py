@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from chatroom.core.text import current_mask, name_key
+
 
 @dataclass(frozen=True)
 class RoomPolicy:
@@ -55,15 +57,18 @@ class RoomPolicy:
         if not text:
             return NO_POLICY
         data = json.loads(text)
+        # Masks and accounts are brought up to today's keys as they are
+        # read (a policy stored before keys had skeletons; a no-op after).
+        owner = str(data.get("owner_account", ""))
         return cls(
             invite_only=bool(data.get("invite_only")),
             key=str(data.get("key", "")),
             topic_lock=bool(data.get("topic_lock")),
             keep=bool(data.get("keep")),
-            owner_account=str(data.get("owner_account", "")),
-            operators=tuple(data.get("operators", ())),
-            bans=tuple(data.get("bans", ())),
-            invited=tuple(data.get("invited", ())),
+            owner_account=name_key(owner) if owner else "",
+            operators=tuple(current_mask(m) for m in data.get("operators", ())),
+            bans=tuple(current_mask(m) for m in data.get("bans", ())),
+            invited=tuple(current_mask(m) for m in data.get("invited", ())),
         )
 
 

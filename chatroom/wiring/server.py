@@ -74,10 +74,7 @@ class ChatServer:
         self.registry: Registry = registry or local_registry(config, clock)
         #: Registering and signing in, on the registry's account store.
         self.account_service = AccountService(
-            self.registry.account_store,
-            clock,
-            hashing or _in_place,
-            config.admin_accounts,
+            self.registry.account_store, clock, hashing or _in_place, config
         )
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).

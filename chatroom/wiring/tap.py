@@ -282,6 +282,29 @@ class Options(usage.Options):
             _number(float, 0.1, "--redis-timeout"),
         ],
         [
+            "register-limit",
+            None,
+            DEFAULTS.register_limit,
+            "Accounts one address may register per --register-window (0: no "
+            "limit; Ergo's default is 30 per 10 minutes).",
+            _number(int, 0, "--register-limit"),
+        ],
+        [
+            "register-window",
+            None,
+            DEFAULTS.register_window,
+            "Seconds over which --register-limit counts.",
+            _number(float, 1, "--register-window"),
+        ],
+        [
+            "register-rate",
+            None,
+            DEFAULTS.register_rate,
+            "Accounts the server registers per minute from every address "
+            "together (0: no limit).",
+            _number(int, 0, "--register-rate"),
+        ],
+        [
             "shutdown-grace",
             None,
             DEFAULTS.shutdown_grace,
@@ -377,6 +400,9 @@ class Options(usage.Options):
             resume_bound=self["resume-bound"],
             admins=self["admins"],
             require_account=bool(self["require-account"]),
+            register_limit=self["register-limit"],
+            register_window=self["register-window"],
+            register_rate=self["register-rate"],
         )
 
 

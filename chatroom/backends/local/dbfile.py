@@ -18,6 +18,8 @@ import os
 import sqlite3
 import tempfile
 
+from chatroom.backends.local.rekey import rekey
+
 SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS rooms (
@@ -64,6 +66,7 @@ def open_database(path: str) -> sqlite3.Connection:
             columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             if column not in columns:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        rekey(db)  # names' keys as today's name_key makes them (once)
         db.execute("PRAGMA synchronous = FULL")
         # A write transaction that changes nothing: a file the server may
         # read but not write is refused now, not at the first message.

@@ -127,6 +127,16 @@ class RedisBackend:
 
     def start(self) -> None:
         self.node.start()
+        # Accounts and bans stored before keys had skeletons (a no-op after).
+        rekeyed = self.node.when_available().addCallback(
+            lambda _: defer.ensureDeferred(self.account_store.rekey())
+        )
+        # Redis lost meanwhile: the next node to start finishes the job.
+        rekeyed.addErrback(
+            lambda failure: self.log.warn(
+                "re-keying accounts stopped: {error}", error=failure.getErrorMessage()
+            )
+        )
 
     def stop(self) -> None:
         self.stopping = True
