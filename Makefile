@@ -7,10 +7,12 @@ PORT ?= 8080
 IRC_PORT ?= 6667
 HTTP_PORT ?= 8000
 
-.PHONY: run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium
+.PHONY: icu run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
-$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/web/static/*)
+# PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
+$(STAMP): | icu
+$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/doors/web/static/*)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet '.[test]'
@@ -40,6 +42,19 @@ define apt_install
 	fi
 endef
 
+# PyICU compiles against Debian's ICU headers, found with pkg-config.
+icu:
+	@if pkg-config --exists icu-i18n 2>/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's libicu-dev and pkg-config for PyICU"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+		echo "Installing Debian's libicu-dev and pkg-config for PyICU"; \
+		sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config >/dev/null; \
+	else \
+		echo "libicu-dev and pkg-config are missing and cannot be installed here: PyICU will not build"; \
+	fi
+
 # The cluster tests run a real redis-server.
 redis-server:
 	$(call apt_install,redis-server,the cluster tests)
@@ -66,6 +81,12 @@ cc:
 irssi:
 	$(call apt_install,irssi,the IRC client test)
 
+# The IRC door is benchmarked beside ngIRCd and InspIRCd (their configs are in
+# benchmarks/); the benchmark's smoke tests start both.
+irc-references:
+	$(call apt_install,ngircd,the IRC references of the benchmark,/usr/sbin/ngircd)
+	$(call apt_install,inspircd,the IRC references of the benchmark,/usr/sbin/inspircd)
+
 # The web client's tests drive headless chromium through chromium-driver.
 chromium:
 	$(call apt_install,chromium,the web client tests)
@@ -73,14 +94,14 @@ chromium:
 
 # Lint and type-check, then the whole suite (unit, integration, cluster,
 # client and benchmark smoke tests).
-test: $(STAMP) redis-server tmux cc irssi chromium
+test: $(STAMP) redis-server tmux cc irssi chromium irc-references
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) redis-server tmux cc irssi chromium
+trial: $(STAMP) redis-server tmux cc irssi chromium irc-references
 	$(BIN)/python -m twisted.trial tests
 
 # Every figure of docs/performance.md's "before/after the core refactor"
@@ -89,8 +110,12 @@ trial: $(STAMP) redis-server tmux cc irssi chromium
 # .venv-pypy, made on first use from Debian's pypy3 (installed if we can).
 PYPY ?= .venv-pypy/bin/python
 BENCH_ARGS ?= sweep storm overload --duration 5 --warmup 2
-bench: $(STAMP) cc pypy
-	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --json bench-cpython.json
+# CPython: every door beside its reference (the line door beside the bare
+# baseline, the web door beside the line door, the IRC door beside ngIRCd
+# and InspIRCd); PyPy: the line door and the baseline.
+BENCH_SERVERS ?= chatroom,baseline,chatroom-ws,chatroom-irc,ngircd,inspircd
+bench: $(STAMP) cc pypy irc-references
+	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --c-servers $(BENCH_SERVERS) --json bench-cpython.json
 	@if [ -x "$(PYPY)" ]; then \
 		$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --server-python $(PYPY) --json bench-pypy.json; \
 	else \
@@ -107,12 +132,13 @@ pypy:
 # and cannot be built offline, so binary wheels only. txredisapi goes in
 # without its dependencies (it is imported, not used, by a single server);
 # prometheus_client and wsproto are what the metrics and the web door import.
-pypy-venv:
+pypy-venv: icu
 	pypy3 -m venv .venv-pypy
 	.venv-pypy/bin/pip install --quiet twisted
 	.venv-pypy/bin/pip install --quiet --only-binary=:all: cryptography pyopenssl service_identity
 	.venv-pypy/bin/pip install --quiet --no-deps txredisapi six
 	.venv-pypy/bin/pip install --quiet prometheus_client wsproto
+	.venv-pypy/bin/pip install --quiet PyICU
 
 # The Python generator's scenarios at the older targets' scale (about six minutes).
 bench-python: $(STAMP)

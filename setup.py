@@ -14,8 +14,8 @@ setup(
     # the web client is plain files (no build step).
     package_data={
         "twisted.plugins": ["chatroom_plugin.py"],
-        "chatroom.bench": ["cgen.c"],
-        "chatroom.web": ["static/*"],
+        "chatroom.bench": ["cgen.c", "cgen_*.h"],
+        "chatroom.doors.web": ["static/*"],
     },
     install_requires=[
         # twisted.web.websocket (the browser door) arrived in Twisted 26.4.
@@ -24,8 +24,12 @@ setup(
         # Tested against urwid 5.0 (its typed Widget API and TwistedEventLoop).
         "urwid>=5.0,<6",
         "txredisapi>=1.6",
-        # Argon2id password hashes for accounts (chatroom.accounts).
+        # Argon2id password hashes for accounts (chatroom.core.accounts).
         "argon2-cffi>=23.1",
+        # UTS #39 confusables (skeletons, restriction levels) for names:
+        # ICU's SpoofChecker (chatroom.core.text). Built against Debian's
+        # libicu-dev with pkg-config (the Makefile installs them).
+        "PyICU>=2.10",
     ],
     extras_require={
         "test": [

@@ -12,23 +12,22 @@ import shutil
 import sqlite3
 import tempfile
 
-from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.config import ServerConfig
-from chatroom.local import LocalRegistry
-from chatroom.server import ChatServer
-from chatroom.store import FLUSH_INTERVAL, MemoryStore, SqliteStore, open_store
-from chatroom.wire import parse_event
-from tests.support import FakeClient
+from chatroom.backends.local.store import (
+    FLUSH_INTERVAL,
+    MemoryStore,
+    SqliteStore,
+    open_store,
+)
+from chatroom.core.config import ServerConfig
+from chatroom.core.wire import parse_event
+from chatroom.wiring.registries import local_registry
+from chatroom.wiring.server import ChatServer
+from tests.support import FakeClient, in_place
 
 CONFIG = ServerConfig(rate=0, history=2, resume_bound=3, retention=8, grace=300)
-
-
-def in_place(function):  # type: ignore[no-untyped-def]
-    """The writer "thread" of these tests: runs the function now."""
-    return defer.maybeDeferred(function)
 
 
 class StoreTests(unittest.TestCase):
@@ -44,7 +43,7 @@ class StoreTests(unittest.TestCase):
     def start(self, config: ServerConfig = CONFIG) -> ChatServer:
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
-        registry = LocalRegistry(config, self.clock, store)
+        registry = local_registry(config, self.clock, store)
         return ChatServer(config, self.clock, registry)
 
     def user(self, name: str, server: ChatServer | None = None) -> FakeClient:
@@ -151,7 +150,7 @@ class StoreTests(unittest.TestCase):
         store = SqliteStore(self.path, self.clock, in_place, 100, retention_age=60)
         self.addCleanup(store.db.close)
         server = ChatServer(
-            CONFIG, self.clock, LocalRegistry(CONFIG, self.clock, store)
+            CONFIG, self.clock, local_registry(CONFIG, self.clock, store)
         )
         alice = self.user("alice", server)
         alice.send("/create tea")

@@ -6,19 +6,22 @@ import io
 import sys
 
 from twisted.internet.testing import MemoryReactor
+from twisted.protocols.policies import WrappingFactory
 from twisted.python import usage
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 from twisted.web.server import Site
 
-from chatroom.cluster.redis import RedisAddress
-from chatroom.cluster.registry import RedisRegistry
-from chatroom.irc.session import IRCFactory
-from chatroom.local import LocalRegistry
-from chatroom.metrics import MeteredRegistry
-from chatroom.protocol import ChatFactory
-from chatroom.server import ServerConfig
-from chatroom.tap import Options, makeService
+from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.redis.link import RedisAddress
+from chatroom.core.chat import ChatCore
+from chatroom.core.metered import MeteredRegistry
+from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.doors.line.protocol import ChatFactory
+from chatroom.wiring.server import ServerConfig
+from chatroom.wiring.tap import Options, makeService
+from tests.support import chat_core, local_backend
 
 
 def parse(*args: str) -> Options:
@@ -27,6 +30,13 @@ def parse(*args: str) -> Options:
     options = Options()
     options.parseOptions(["--db", ":memory:", *args])
     return options
+
+
+class SignalledReactor(MemoryReactor):
+    """A memory reactor that records the signal it is stopped by, as the
+    real one does (twistd re-raises it after shutdown)."""
+
+    _exitSignal: int | None = None
 
 
 class OptionsTests(unittest.TestCase):
@@ -71,6 +81,20 @@ class OptionsTests(unittest.TestCase):
             (3, 7, 0, 2.5),
         )
         self.assertEqual(config.name, "teahouse")
+
+    def test_registration_limits(self) -> None:
+        """--register-limit/-window/-rate reach the configuration; 0 turns
+        a limit off, a negative value is a usage error."""
+        config = parse(
+            "--register-limit", "5", "--register-window", "60", "--register-rate", "0"
+        ).server_config()
+        self.assertEqual(
+            (config.register_limit, config.register_window, config.register_rate),
+            (5, 60.0, 0),
+        )
+        self.assertEqual(ServerConfig().register_limit, 30)  # Ergo's default
+        for args in (("--register-limit", "-1"), ("--register-window", "0")):
+            self.assertRaises(usage.UsageError, parse, *args)
 
     def test_bad_numbers(self) -> None:
         """Non-numbers and values below the minimum are usage errors."""
@@ -164,7 +188,7 @@ class ClusterOptionsTests(unittest.TestCase):
         service = makeService(
             parse("--redis", "redis://127.0.0.1:6399", "--node-id", "n1"), reactor
         )
-        self.assertIsInstance(service.server.registry, RedisRegistry)
+        self.assertIsInstance(chat_core(service.server).backend, RedisBackend)
         self.assertIsInstance(service.listener.factory, ChatFactory)
         self.assertEqual(reactor.tcpClients, [])
 
@@ -198,6 +222,9 @@ class HelpTests(unittest.TestCase):
             "sendq",
             "ping-interval",
             "ping-timeout",
+            "register-limit",
+            "register-window",
+            "register-rate",
             "shutdown-grace",
             "redis",
             "node-id",
@@ -227,7 +254,7 @@ class MakeServiceTests(unittest.TestCase):
         self.addCleanup(service.stopService)
         ((port, factory, _, interface),) = reactor.tcpServers
         self.assertEqual((port, interface), (7777, "127.0.0.1"))
-        self.assertIsInstance(factory, ChatFactory)
+        assert isinstance(factory, ChatFactory)
         self.assertIs(factory.server, service.server)
         self.assertIsNotNone(self.successResultOf(service.listener.whenListening()))
 
@@ -237,13 +264,13 @@ class MakeServiceTests(unittest.TestCase):
             parse("--rooms", "lobby,tea", "--db", ":memory:"), reactor=MemoryReactor()
         )
         self.assertEqual(
-            sorted(room.name for room in service.server.registry.rooms.values()),
+            sorted(room.name for room in local_backend(service.server).rooms.values()),
             ["lobby", "tea"],
         )
 
     def test_clean_shutdown_clears_exit_signal(self) -> None:
         """After a graceful stop twistd will not re-raise SIGTERM: exit 0."""
-        reactor = MemoryReactor()
+        reactor = SignalledReactor()
         service = makeService(
             parse("--port", "tcp:0", "--db", ":memory:"), reactor=reactor
         )
@@ -260,7 +287,8 @@ class DoorOptionsTests(unittest.TestCase):
         """By default only the line protocol listens, on an unwrapped registry."""
         service = makeService(parse(), reactor=MemoryReactor())
         self.assertEqual(service.doors, {})
-        self.assertIsInstance(service.server.registry, LocalRegistry)
+        self.assertIsInstance(service.server.registry, ChatCore)
+        self.assertIsInstance(chat_core(service.server).backend, LocalBackend)
 
     def test_doors(self) -> None:
         """Port numbers become tcp: endpoints; each door gets its factory,
@@ -282,9 +310,11 @@ class DoorOptionsTests(unittest.TestCase):
         service.startService()
         self.addCleanup(service.stopService)
         ports = {port: factory for port, factory, _, _ in reactor.tcpServers}
-        self.assertIsInstance(ports[6667], IRCFactory)
-        self.assertIs(ports[6667].server, service.server)
-        self.assertIsInstance(ports[8000].wrappedFactory, Site)
+        irc, http = ports[6667], ports[8000]
+        assert isinstance(irc, IRCFactory)
+        self.assertIs(irc.server, service.server)
+        assert isinstance(http, WrappingFactory)
+        self.assertIsInstance(http.wrappedFactory, Site)
         self.assertIsInstance(service.server.registry, MeteredRegistry)
 
     def test_bad_door_endpoint(self) -> None:

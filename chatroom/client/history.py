@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from chatroom.client.entries import Change, EntryKind, LogEntry, Page, log_key, mentions
 from chatroom.client.observed import Observed
-from chatroom.text import name_key
-from chatroom.wire import Event, parse_time
+from chatroom.core.text import name_key
+from chatroom.core.wire import ParsedLine, parse_time
 
 
 class RoomHistory(Observed):
@@ -51,7 +51,7 @@ class RoomHistory(Observed):
         self._older = None
         self._history_marked = False
 
-    def _field(self, event: Event, index: int) -> str:
+    def _field(self, event: ParsedLine, index: int) -> str:
         return event.fields[index] if len(event.fields) > index else ""
 
     def _time(self, stamp: str) -> float | None:
@@ -87,7 +87,7 @@ class RoomHistory(Observed):
             id=id,
         )
 
-    def _history(self, event: Event, kind: EntryKind) -> None:
+    def _history(self, event: ParsedLine, kind: EntryKind) -> None:
         user, stamp = self._field(event, 1), self._field(event, 2)
         moment = self._time(stamp)
         entry = self._said(kind, user, moment, event.text, True, self._seen(event))
@@ -101,7 +101,7 @@ class RoomHistory(Observed):
             self._add(LogEntry(EntryKind.EARLIER, "earlier messages"))
         self._add(entry)
 
-    def _seen(self, event: Event) -> int | None:
+    def _seen(self, event: ParsedLine) -> int | None:
         """Note a stored event's id (the newest per room); None without one."""
         if not event.id.isdigit():
             return None
@@ -124,7 +124,7 @@ class RoomHistory(Observed):
         """A ``/history`` request is on its way: its lines go at the top."""
         self._older = []
 
-    def _on_HISTORY_END(self, event: Event) -> None:
+    def _on_HISTORY_END(self, event: ParsedLine) -> None:
         """Older lines go where they belong: above the oldest stored line,
         below the ``you joined`` line and the ``earlier messages`` marker
         (added if the log had none), so the log stays in order."""
@@ -143,15 +143,15 @@ class RoomHistory(Observed):
         log[at:at] = older
         self._changed(Change.LOG_OLDER, first)
 
-    def _on_GAP(self, event: Event) -> None:
+    def _on_GAP(self, event: ParsedLine) -> None:
         count = self._field(event, 1)
         what = "some messages" if count == "?" else f"{count} messages"
         self._add(
             LogEntry(EntryKind.NOTICE, f"{what} from while you were away are not shown")
         )
 
-    def _on_HISTORY(self, event: Event) -> None:
+    def _on_HISTORY(self, event: ParsedLine) -> None:
         self._history(event, EntryKind.MESSAGE)
 
-    def _on_HISTORY_ACTION(self, event: Event) -> None:
+    def _on_HISTORY_ACTION(self, event: ParsedLine) -> None:
         self._history(event, EntryKind.ACTION)

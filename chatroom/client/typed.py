@@ -15,8 +15,8 @@ from chatroom.client.accounts import SignIn
 from chatroom.client.model import EntryKind, Page, SessionModel
 from chatroom.client.protocol import ChatClientProtocol
 from chatroom.client.sending import SendQueue
-from chatroom.text import is_valid_name, name_key
-from chatroom.wire import Event
+from chatroom.core.text import is_valid_name, name_key
+from chatroom.core.wire import ParsedLine
 
 #: How many earlier messages one PgUp at the top of the log asks for.
 OLDER_PAGE = 50
@@ -156,16 +156,16 @@ class TypedLines:
             and line.text.split(" ", 1)[0].lower() == command
         )
 
-    def _after_MEMBERS(self, event: Event, was_page: Page) -> None:
+    def _after_MEMBERS(self, event: ParsedLine, was_page: Page) -> None:
         if self._answers_typed("/who"):
             self.model.note_members()
 
-    def _after_ROOMS(self, event: Event, was_page: Page) -> None:
+    def _after_ROOMS(self, event: ParsedLine, was_page: Page) -> None:
         if self._answers_typed("/list"):
             count = event.fields[0] if event.fields else event.text
             self.model.note(f"rooms ({count or 0}):")
 
-    def _after_ROOM(self, event: Event, was_page: Page) -> None:
+    def _after_ROOM(self, event: ParsedLine, was_page: Page) -> None:
         listing = self.model.rooms.get(event.fields[0] if event.fields else "")
         if listing is not None and self._answers_typed("/list"):
             self.model.note_room(listing)

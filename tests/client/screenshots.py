@@ -26,7 +26,7 @@ from chatroom.client.controller import ChatController
 from chatroom.client.model import SessionModel
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.view import ChatScreen
-from chatroom.wire import parse_time
+from chatroom.core.wire import parse_time
 from tests.client.support import screen_text, type_text
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "client.md"
@@ -58,10 +58,11 @@ class Session:
         """Server lines, then the PONG for every PING the client has sent."""
         assert self.protocol is not None and self.protocol.transport is not None
         transport = self.protocol.transport
+        assert isinstance(transport, StringTransport)
         for line in lines:
             self.protocol.dataReceived(line.encode() + b"\r\n")
-        sent = transport.value().decode()  # type: ignore[attr-defined]
-        transport.clear()  # type: ignore[attr-defined]
+        sent = transport.value().decode()
+        transport.clear()
         for ping in re.findall(r"^PING (q\d+)\r$", sent, re.MULTILINE):
             self.clock.advance(0.012)  # a plausible round trip
             self.protocol.dataReceived(f"PONG {ping}\r\n".encode())

@@ -13,16 +13,17 @@ set (CI sets it), in which case they fail: ``make test`` installs tmux.
 
 from __future__ import annotations
 
+from functools import partial
+
 from tests.client.tmux import (  # the helpers other suites import from here too
     TerminalCase,
     TerminalClient,
-    free_port,
     listening,
     start_twistd,
     wait_for,
 )
 
-__all__ = ["free_port", "listening", "start_twistd", "wait_for"]
+__all__ = ["listening", "start_twistd", "wait_for"]
 
 
 def members(client: TerminalClient) -> list[str]:
@@ -30,6 +31,11 @@ def members(client: TerminalClient) -> list[str]:
     rows = client.rows()[1:-2]
     listed = [row.split("│", 1)[1].strip() for row in rows if "│" in row]
     return sorted(name.lstrip("@") for name in listed[1:] if name)
+
+
+def back_with(client: TerminalClient, room: str, listed: list[str]) -> bool:
+    """The client is back in ``room`` after a reconnect, with these members."""
+    return "• reconnected" in client.log(room) and members(client) == listed
 
 
 class TerminalTests(TerminalCase):
@@ -106,10 +112,7 @@ class TerminalTests(TerminalCase):
         for client in (alice, bob):
             wait_for(
                 f"{client.name} back in tea2 with both members",
-                lambda client=client: (
-                    "• reconnected" in client.log("tea2")
-                    and members(client) == members_before[client.name]
-                ),
+                partial(back_with, client, "tea2", members_before[client.name]),
             )
         alice.type_line("together again")
         wait_for(

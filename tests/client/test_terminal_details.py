@@ -58,7 +58,11 @@ class ColourTests(TerminalCase):
             client.shows("kettle is on")
             client.capture(term)
             cells = [list(styled_cells(row)) for row in client.styled()]
-            checked = {"time": [], "history": [], "divider": []}
+            checked: dict[str, list[dict[str, object]]] = {
+                "time": [],
+                "history": [],
+                "divider": [],
+            }
             for row in cells:
                 text = "".join(character for character, _style in row)
                 if "you joined tea" in text:

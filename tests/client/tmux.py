@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -25,6 +26,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from twisted.trial import unittest
+
+from tests.support import free_port
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TMUX = shutil.which("tmux")
@@ -59,13 +62,6 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 20.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on now (the server restarts on it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def listening(port: int) -> bool:
@@ -263,7 +259,9 @@ class TerminalCase(unittest.TestCase):
         if not hasattr(self, "artefacts"):  # pytest's conftest sets it
             self.artefacts = self.folder / "screens"
         self.clients: list[TerminalClient] = []
-        self.socket = f"chatroom-test-{os.getpid()}-{id(self)}"
+        # A random token: an id() reused while the previous test's tmux
+        # server was still exiting gave "server exited unexpectedly".
+        self.socket = f"chatroom-test-{os.getpid()}-{secrets.token_hex(4)}"
         self.addCleanup(self.tmux, "kill-server", check=False)
         self.port = free_port()
         self.server: subprocess.Popen[bytes] | None = None

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.wire import parse_event
+from chatroom.core.wire import parse_event
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_twistd import spawn_twistd
-from tests.support import connect_client
+from tests.support import connect_client, redis_backend
 
 
 class NodeFailureTests(ClusterTestCase):
@@ -41,6 +41,7 @@ class NodeFailureTests(ClusterTestCase):
         yield alice.expect_line("MSG general carol ")
 
         killed_at = reactor.seconds()
+        assert process.transport is not None
         process.transport.signalProcess("KILL")
         part = yield alice.expect_line("PART general carol ")
         waited = reactor.seconds() - killed_at
@@ -54,7 +55,7 @@ class NodeFailureTests(ClusterTestCase):
     @defer.inlineCallbacks
     def test_clean_shutdown_hands_users_back_at_once(self):
         """A node shut down on purpose releases its users without waiting for a TTL."""
-        one, two, alice, _bob = yield self.alice_and_bob_in_general()
+        one, two, alice, _bob = yield self.alice_and_bob_in()
         yield two.stopService()
         part = yield alice.expect_line("PART general bob ")
         self.assertEqual(part, "PART general bob server node2 shut down")
@@ -69,15 +70,9 @@ class RedisFailureTests(ClusterTestCase):
     @defer.inlineCallbacks
     def test_redis_restarted_under_live_traffic(self):
         """Sessions survive, commands say UNAVAILABLE meanwhile, chat resumes."""
-        one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        bob = yield self.client(two, "bob")
-        alice.say("/create live")
-        yield alice.expect_line("JOINED live ")
-        bob.say("/join live")
-        yield alice.expect_line("JOIN live bob")
+        one, two, alice, bob = yield self.alice_and_bob_in("live")
 
-        sent = []
+        sent: list[str] = []
 
         def chatter() -> None:
             sent.append(f"tick {len(sent)}")
@@ -148,8 +143,8 @@ class PartitionTests(ClusterTestCase):
         # Cut node one off: both of its Redis connections go, and stay gone.
         yield defer.gatherResults(
             [
-                server.registry.commands.stopService(),
-                server.registry.subscriber.stopService(),
+                redis_backend(server).commands.stopService(),
+                redis_backend(server).subscriber.stopService(),
             ]
         )
         alice.say("/list")
@@ -159,8 +154,8 @@ class PartitionTests(ClusterTestCase):
         usurper = yield self.client(two, "alice")  # the name came free
         self.assertEqual(usurper.lines[-1], "WELCOME alice")
 
-        server.registry.commands.startService()
-        server.registry.subscriber.startService()
+        redis_backend(server).commands.startService()
+        redis_backend(server).subscriber.startService()
         bye = yield alice.expect_line("BYE ")
         self.assertIn("your name was given to someone else", bye)
         yield alice.closed
@@ -177,13 +172,7 @@ class MissedEventsTests(ClusterTestCase):
         """Node two's Redis links drop and stay down while alice (on node one)
         keeps talking; bob (on node two) then gets every message, in order,
         once, without GAP or NOTICE."""
-        one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        bob = yield self.client(two, "bob")
-        alice.say("/create live")
-        yield alice.expect_line("JOINED live ")
-        bob.say("/join live")
-        yield alice.expect_line("JOIN live bob")
+        _one, two, alice, bob = yield self.alice_and_bob_in("live")
         sent: list[str] = []
 
         def chatter() -> None:
@@ -193,16 +182,19 @@ class MissedEventsTests(ClusterTestCase):
         ticker = task.LoopingCall(chatter)
         ticker.start(0.01)
         yield bob.expect_line("MSG live alice ")
-        registry = two.server.registry
+        backend = redis_backend(two.server)
         yield defer.gatherResults(
-            [registry.commands.stopService(), registry.subscriber.stopService()]
+            [
+                backend.commands.stopService(),
+                backend.subscriber.stopService(),
+            ]
         )
         cut_at = len(sent)
         yield task.deferLater(reactor, 0.5, lambda: None)
         self.assertGreater(len(sent), cut_at + 10)  # traffic went on meanwhile
-        registry.commands.startService()
-        registry.subscriber.startService()
-        yield registry.when_available()
+        backend.commands.startService()
+        backend.subscriber.startService()
+        yield backend.when_available()
         yield task.deferLater(reactor, 0.1, lambda: None)
         ticker.stop()
         alice.say("done")

@@ -1,0 +1,445 @@
+"""Where a single server keeps rooms, topics and history: SQLite, off the reactor.
+
+The in-process registry keeps everything it serves in memory, as before,
+and tells a :class:`Store` what changed. :class:`SqliteStore` writes those
+changes to one SQLite file (``--db``) from a single writer thread, in one
+transaction per *flush* (every :data:`FLUSH_INTERVAL` seconds, when there
+is anything to write), so a message costs the reactor an append to a list
+and the disk one commit per flush, however busy the rooms are. The reactor
+never waits on the disk: writes are handed over, and the only reads after
+start-up (``/history`` further back than memory holds) come back as
+Deferreds. The one read that blocks is :meth:`SqliteStore.load`, once, at
+start-up, before the server listens.
+
+How much a crash can lose follows from this: a message acknowledged (its
+sender's own copy sent) is committed by the next flush, at most
+:data:`FLUSH_INTERVAL` seconds later plus the time the commit takes;
+``docs/operations.md`` states the window. Commits are made with
+``synchronous=FULL`` in WAL mode, so a committed message survives a
+``kill -9`` and a power loss alike.
+
+:class:`MemoryStore` (``--db :memory:``) keeps nothing: today's behaviour.
+The interface and the records live in :mod:`chatroom.backends.local.records`
+(re-exported here).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet import defer, task
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatroom.backends.local.dbfile import (
+    DatabaseUnusableError,
+    ServerLock,
+    check_directory,
+    describe,
+    open_database,
+)
+from chatroom.backends.local.records import (
+    Loaded,
+    LoadedAccounts,
+    MemoryStore,
+    RoomRecord,
+    Row,
+    Store,
+)
+from chatroom.core.threads import PrivateThreads
+
+__all__ = [
+    "Loaded",
+    "LoadedAccounts",
+    "MemoryStore",
+    "RoomRecord",
+    "Row",
+    "SqliteStore",
+    "Store",
+    "open_store",
+]
+
+#: Seconds between commits: the bound on what a crash can lose.
+FLUSH_INTERVAL = 0.2
+
+#: Seconds between deletions of events older than ``--retention-age``.
+AGE_TRIM_INTERVAL = 60.0
+
+#: After a failed commit, seconds until the first retry; each failure
+#: doubles the wait, up to :data:`RETRY_MAX`. The disk is not hammered
+#: while it is full, and service comes back soon after it is freed.
+RETRY_FIRST = 0.5
+RETRY_MAX = 2.0
+
+#: How :meth:`SqliteStore.add_event` writes one event (and how a batch that
+#: could not be written tells its events apart from other changes).
+INSERT_EVENT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+#: Runs a function off the reactor thread, in order, one at a time.
+Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
+
+
+class SqliteStore:
+    """One SQLite file written by one thread, a transaction per flush.
+
+    Args:
+        path: the database file (created if missing).
+        clock: drives the flushes (the reactor; ``task.Clock`` in tests).
+        run: runs a function on the writer thread, in order (tests run it
+            in place).
+        retention: events kept per room (older ones are deleted at flush).
+        retention_age: seconds an event is kept (0: no age limit).
+        lock: the :class:`~chatroom.backends.local.dbfile.ServerLock` held
+            on ``path`` (released on close), if any.
+
+    Raises :class:`~chatroom.backends.local.dbfile.DatabaseUnusableError` (one line)
+    when the file cannot be served.
+
+    A commit that fails (a full disk) keeps its batch at the head of the
+    queue and is retried, in order, with back-off; meanwhile
+    :attr:`problem` says why, so the registry refuses new messages instead
+    of acknowledging what may never be written, and nothing after the
+    failed batch can commit before it: the ids on disk never have a hole.
+    """
+
+    log = Logger()
+    persistent = True
+
+    def __init__(
+        self,
+        path: str,
+        clock: IReactorTime,
+        run: Runner,
+        retention: int,
+        retention_age: float = 0.0,
+        lock: ServerLock | None = None,
+    ) -> None:
+        self.path = path
+        self.clock = clock
+        self.run = run
+        self.retention = retention
+        self.retention_age = retention_age
+        self.lock = lock
+        self.db = open_database(path)
+        self._pending: list[tuple[str, tuple[Any, ...]]] = []
+        self._touched: dict[str, int] = {}  # room key → newest id added
+        self._next_age_trim = 0.0
+        self.problem = ""
+        self.on_health: Callable[[str], None] = lambda problem: None
+        #: The commit under way (one at a time), and flushes asked for meanwhile.
+        self._writing: Deferred[None] | None = None
+        self._waiting: list[Deferred[None]] = []
+        self._force_next = False
+        self._retry_at = 0.0
+        self._retry_delay = RETRY_FIRST
+        self._flusher = task.LoopingCall(self.flush)
+        self._flusher.clock = clock
+        self._flusher.start(FLUSH_INTERVAL, now=False)
+        #: Called with {room key: oldest id kept} after an age trim.
+        self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
+
+    # -- start-up -------------------------------------------------------------
+
+    def load(self, keep: int) -> Loaded:
+        """Raises :class:`DatabaseUnusableError` for damage ``quick_check``
+        did not see (it skips what only a full ``integrity_check`` finds)."""
+        try:
+            return self._load(keep)
+        except sqlite3.Error as problem:
+            raise DatabaseUnusableError(describe(problem)) from None
+
+    def _load(self, keep: int) -> Loaded:
+        db = self.db
+        loaded = Loaded(last_ids=dict(db.execute("SELECT key, last FROM ids")))
+        rooms = db.execute(
+            "SELECT key, name, owner, permanent, topic, topic_by, policy FROM rooms "
+            "ORDER BY created"
+        ).fetchall()
+        for key, name, owner, permanent, topic, topic_by, policy in rooms:
+            recent = db.execute(
+                "SELECT id, kind, user, stamp, text FROM events WHERE room = ? "
+                "ORDER BY id DESC LIMIT ?",
+                (key, keep),
+            ).fetchall()
+            (first,) = db.execute(
+                "SELECT MIN(id) FROM events WHERE room = ?", (key,)
+            ).fetchone()
+            last = loaded.last_ids.get(key, 0)
+            loaded.rooms.append(
+                RoomRecord(
+                    key,
+                    name,
+                    owner,
+                    bool(permanent),
+                    topic,
+                    topic_by,
+                    policy,
+                    recent=recent[::-1],
+                    first_id=first if first is not None else last + 1,
+                )
+            )
+        return loaded
+
+    # -- changes, queued for the next flush ----------------------------------------
+
+    def save_room(self, record: RoomRecord) -> None:
+        """A new room sorts after every stored one (restored rooms keep their
+        order in the lobby)."""
+        self._pending.append(
+            (
+                "INSERT INTO rooms SELECT ?, ?, ?, ?, ?, ?, "
+                "COALESCE(MAX(created), 0) + 1, ? FROM rooms WHERE true "
+                "ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
+                "owner = excluded.owner, topic = excluded.topic, "
+                "topic_by = excluded.topic_by, policy = excluded.policy",
+                (
+                    record.key,
+                    record.name,
+                    record.owner,
+                    int(record.permanent),
+                    record.topic,
+                    record.topic_by,
+                    record.policy,
+                ),
+            )
+        )
+
+    def load_accounts(self) -> LoadedAccounts:
+        db = self.db
+        return LoadedAccounts(
+            accounts=db.execute("SELECT key, name, hash FROM accounts").fetchall(),
+            server_bans=[
+                mask
+                for (mask,) in db.execute("SELECT mask FROM server_bans ORDER BY rowid")
+            ],
+        )
+
+    def save_account(self, key: str, name: str, hashed: str) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?)", (key, name, hashed))
+        )
+
+    def drop_account(self, key: str) -> None:
+        self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
+
+    def save_server_ban(self, mask: str, banned: bool) -> None:
+        if banned:
+            self._pending.append(
+                ("INSERT OR IGNORE INTO server_bans VALUES (?)", (mask,))
+            )
+        else:
+            self._pending.append(("DELETE FROM server_bans WHERE mask = ?", (mask,)))
+
+    def drop_room(self, key: str) -> None:
+        self._pending.append(("DELETE FROM rooms WHERE key = ?", (key,)))
+        self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
+        self._touched.pop(key, None)
+
+    def add_event(self, key: str, row: Row, at: float) -> None:
+        self._pending.append((INSERT_EVENT, (key, *row, at)))
+        self._touched[key] = row[0]
+
+    # -- the writer thread ----------------------------------------------------------
+
+    def flush(self, force: bool = False) -> Deferred[None]:
+        """Commit everything pending in one transaction, on the writer thread.
+
+        Ids and trims are written once per room per flush, not per message.
+        One commit at a time: a flush asked for while one is under way
+        follows it, so a batch that failed is retried before anything newer.
+        While the store is failing, a flush before the back-off is over does
+        nothing unless ``force`` (shutdown's last try).
+        """
+        if self._writing is not None:
+            self._force_next = self._force_next or force
+            waiter: Deferred[None] = Deferred()
+            self._waiting.append(waiter)
+            return waiter
+        now = self.clock.seconds()
+        if self.problem and not force and now < self._retry_at:
+            return defer.succeed(None)
+        if self.lock is not None and self.lock.pid != os.getpid():
+            self.lock.claim()  # twistd forked into the background
+        cutoff = 0.0
+        if self.retention_age and now >= self._next_age_trim:
+            cutoff = now - self.retention_age
+            self._next_age_trim = now + AGE_TRIM_INTERVAL
+        if not self._pending and not cutoff and not self.problem:
+            return defer.succeed(None)
+        batch, self._pending = self._pending, []
+        touched, self._touched = self._touched, {}
+        writing = self._writing = self.run(lambda: self._write(batch, touched, cutoff))
+        writing.addCallbacks(self._written, self._failed, errbackArgs=(batch, touched))
+        writing.addBoth(self._idle)
+        return writing
+
+    def _idle(self, result: None) -> None:
+        """The commit is over: run the flush asked for meanwhile, if any."""
+        self._writing = None
+        waiting, self._waiting = self._waiting, []
+        force, self._force_next = self._force_next, False
+        if waiting:
+            self.flush(force).addBoth(_fire, waiting)
+
+    def _failed(
+        self,
+        failure: Failure,
+        batch: list[tuple[str, tuple[Any, ...]]],
+        touched: dict[str, int],
+    ) -> None:
+        """Keep the batch at the head of the queue; refuse new messages."""
+        self._pending[:0] = batch
+        for key, last in touched.items():
+            self._touched[key] = max(last, self._touched.get(key, 0))
+        self._retry_at = self.clock.seconds() + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, RETRY_MAX)
+        if self.problem:
+            return  # said already; retrying
+        if not failure.check(sqlite3.Error):
+            self.log.failure("writing to {path}", failure, path=self.path)
+        self.log.critical(
+            "cannot write to {path}: {error}; new messages are refused, and "
+            "the {count} changes waiting are retried until it works",
+            path=self.path,
+            error=failure.getErrorMessage(),
+            count=len(self._pending),
+        )
+        self.problem = _for_users(failure)
+        self.on_health(self.problem)
+
+    def _written(self, firsts: dict[str, int]) -> None:
+        if self.problem:
+            self.log.info("writing to {path} again", path=self.path)
+            self.problem = ""
+            self._retry_delay = RETRY_FIRST
+            self.on_health("")
+        if firsts:
+            self.on_trimmed(firsts)
+
+    def _write(
+        self,
+        batch: list[tuple[str, tuple[Any, ...]]],
+        touched: dict[str, int],
+        cutoff: float,
+    ) -> dict[str, int]:
+        db = self.db
+        firsts: dict[str, int] = {}
+        if db.in_transaction:  # a failed commit's rollback failed too
+            db.rollback()
+        with db:
+            for statement, parameters in batch:
+                db.execute(statement, parameters)
+            for key, last in touched.items():
+                db.execute(
+                    "INSERT INTO ids VALUES (?, ?) ON CONFLICT(key) DO "
+                    "UPDATE SET last = MAX(last, excluded.last)",
+                    (key, last),
+                )
+                db.execute(
+                    "DELETE FROM events WHERE room = ? AND id <= ?",
+                    (key, last - self.retention),
+                )
+            if cutoff:
+                trimmed = db.execute(
+                    "SELECT DISTINCT room FROM events WHERE at < ?", (cutoff,)
+                ).fetchall()
+                if trimmed:
+                    db.execute("DELETE FROM events WHERE at < ?", (cutoff,))
+                for (key,) in trimmed:
+                    (first,) = db.execute(
+                        "SELECT MIN(id) FROM events WHERE room = ?", (key,)
+                    ).fetchone()
+                    (last,) = db.execute(
+                        "SELECT last FROM ids WHERE key = ?", (key,)
+                    ).fetchone() or (0,)
+                    firsts[key] = first if first is not None else last + 1
+        return firsts
+
+    def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
+        """Queued behind the pending writes, so it sees every event so far."""
+        self.flush()
+        return self.run(
+            lambda: self.db.execute(
+                "SELECT id, kind, user, stamp, text FROM events "
+                "WHERE room = ? AND id BETWEEN ? AND ? ORDER BY id",
+                (key, first, last),
+            ).fetchall()
+        )
+
+    def close(self) -> Deferred[None]:
+        """Commit what is pending (once more, now, if failing), say loudly
+        what could not be written, and let go of the file and its lock."""
+        if self._flusher.running:
+            self._flusher.stop()
+        closing = self.flush(force=True)
+        closing.addCallback(lambda _: self._report_unwritten())
+        closing.addCallback(lambda _: self.run(self.db.close))
+        closing.addBoth(self._stop_writer)
+        return closing
+
+    def _report_unwritten(self) -> None:
+        if not self._pending:
+            return
+        events: dict[str, list[int]] = {}
+        for statement, parameters in self._pending:
+            if statement == INSERT_EVENT:
+                events.setdefault(parameters[0], []).append(parameters[1])
+        rooms = ", ".join(f"{key} {min(ids)}-{max(ids)}" for key, ids in events.items())
+        self.log.critical(
+            "shutting down with {count} changes NOT written to {path} ({problem}): "
+            "{messages} messages ({rooms}) and {others} other changes are lost",
+            count=len(self._pending),
+            path=self.path,
+            problem=self.problem,
+            messages=sum(len(ids) for ids in events.values()),
+            rooms=rooms or "none",
+            others=len(self._pending) - sum(len(ids) for ids in events.values()),
+        )
+
+    def _stop_writer(self, result: object) -> None:
+        if isinstance(self.run, PrivateThreads):
+            self.run.stop()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def _fire(result: object, waiting: list[Deferred[None]]) -> None:
+    for waiter in waiting:
+        waiter.callback(None)
+
+
+def _for_users(failure: Failure) -> str:
+    """Why messages are refused, in words a user understands."""
+    if getattr(failure.value, "sqlite_errorname", "") == "SQLITE_FULL":
+        return "the server's disk is full"
+    return "the server cannot write to its database"
+
+
+def open_store(
+    path: str,
+    clock: IReactorTime,
+    retention: int,
+    retention_age: float = 0.0,
+    run: Runner | None = None,
+) -> Store:
+    """The store ``--db`` names: SQLite at ``path``, nothing for ``:memory:``.
+
+    Without ``run``, writes go to a thread of their own (one thread, so
+    they stay in order), started now and stopped when the reactor stops.
+    """
+    if path == ":memory:":
+        return MemoryStore()
+    check_directory(path)
+    lock = ServerLock(path)  # before SQLite touches a file another server uses
+    try:
+        if run is None:
+            run = PrivateThreads(clock, "chatroom-store", 1)
+        return SqliteStore(path, clock, run, retention, retention_age, lock)
+    except BaseException:
+        lock.release()
+        raise

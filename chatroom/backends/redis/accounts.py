@@ -1,0 +1,179 @@
+"""Accounts and server bans in Redis: the cluster's :class:`AccountStore`.
+
+Every node signs users in against the same accounts and bans, so they live
+in Redis beside names and rooms (``P accounts``: name key → ``"name
+hash"``; ``P gbans``: ban masks by age). The password rules, the hashing
+and the sign-in throttles stay in :class:`chatroom.core.accounts.AccountService`,
+the same code as in one process; only where the records are kept differs.
+A password hash is written and read here, never logged.
+
+Name keys gained the UTS #39 skeleton (:func:`chatroom.core.text.name_key`):
+:meth:`RedisAccounts.rekey`, run by each node as it starts, moves accounts
+and server bans stored under an older key to today's (``name_key`` of the
+old key), keeping the first one when two look-alikes now share a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.prelude import Script
+from chatroom.core.accounts import Account
+from chatroom.core.text import current_mask, name_key
+
+#: ARGV: P, u. The account registered under u: ``"name hash"``, or nil.
+GET = Script("account-get", "return redis.call('HGET', ACCOUNTS, ARGV[2])")
+
+#: ARGV: P, u, ``"name hash"``, new ('1': only if u is not registered yet).
+PUT = Script(
+    "account-put",
+    r"""
+if ARGV[4] == '1' then return redis.call('HSETNX', ACCOUNTS, ARGV[2], ARGV[3]) end
+redis.call('HSET', ACCOUNTS, ARGV[2], ARGV[3])
+return 1
+""",
+)
+
+#: ARGV: P, u.
+DELETE = Script("account-delete", "return redis.call('HDEL', ACCOUNTS, ARGV[2])")
+
+#: ARGV: P. Every server ban mask, oldest first.
+BANS = Script("gbans", "return redis.call('ZRANGE', GBANS, 0, -1)")
+
+#: ARGV: P, u ('' for none), masks... Whether u is registered, and whether
+#: any of the masks is banned from the server: what
+#: :func:`chatroom.core.rules.check_claim` decides a name on.
+CLAIM_FACTS = Script(
+    "claim-facts",
+    r"""
+local registered = 0
+if ARGV[2] ~= '' then registered = redis.call('HEXISTS', ACCOUNTS, ARGV[2]) end
+local banned = 0
+for i = 3, #ARGV do
+  if redis.call('ZSCORE', GBANS, ARGV[i]) then banned = 1 end
+end
+return {registered, banned}
+""",
+)
+
+#: ARGV: P, mask, reason ('' to end nobody). Bans the mask from the server
+#: (0 if it was already) and ends every session it matches, wherever it
+#: is: ``name:u`` the session holding u, ``account:a`` every session
+#: signed in to a (see :func:`chatroom.core.moderation.claim_masks`).
+BAN = Script(
+    "gban",
+    r"""
+local mask, reason = ARGV[2], ARGV[3]
+if redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask) == 0 then
+  return 0
+end
+if reason == '' then return 1 end
+if string.sub(mask, 1, 5) == 'name:' then
+  end_session(string.sub(mask, 6), reason)
+elseif string.sub(mask, 1, 8) == 'account:' then
+  local account = string.sub(mask, 9)
+  local signed = redis.call('HGETALL', SIGNED)
+  for i = 1, #signed, 2 do
+    if signed[i + 1] == account then end_session(signed[i], reason) end
+  end
+end
+return 1
+""",
+)
+
+#: ARGV: P. Every account's key (to bring keys up to date).
+KEYS = Script("account-keys", "return redis.call('HKEYS', ACCOUNTS)")
+
+#: ARGV: P, old, new. Moves an account to key new, unless one is there.
+MOVE = Script(
+    "account-move",
+    r"""
+local record = redis.call('HGET', ACCOUNTS, ARGV[2])
+if not record or redis.call('HSETNX', ACCOUNTS, ARGV[3], record) == 0 then
+  return 0
+end
+redis.call('HDEL', ACCOUNTS, ARGV[2])
+return 1
+""",
+)
+
+#: ARGV: P, old, new. Moves a server ban to mask new, keeping its age.
+MOVE_BAN = Script(
+    "gban-move",
+    r"""
+local age = redis.call('ZSCORE', GBANS, ARGV[2])
+if not age then return 0 end
+redis.call('ZADD', GBANS, 'NX', age, ARGV[3])
+redis.call('ZREM', GBANS, ARGV[2])
+return 1
+""",
+)
+
+#: ARGV: P, mask. 0 if it was not banned.
+UNBAN = Script("gunban", "return redis.call('ZREM', GBANS, ARGV[2])")
+
+
+class RedisAccounts:
+    """The :class:`~chatroom.core.accounts.AccountStore` of a cluster node.
+
+    Each call is one script, so it is bounded by ``--redis-timeout`` and
+    answered ``UNAVAILABLE`` while Redis is out of reach, like every other
+    command of a node.
+    """
+
+    def __init__(self, calls: RedisCalls) -> None:
+        self.calls = calls
+
+    async def get(self, key: str) -> Account | None:
+        record = await self.calls.eval(GET, key)
+        if not record:
+            return None
+        name, _, hashed = record.decode().partition(" ")
+        return Account(key, name, hashed)
+
+    async def create(self, account: Account) -> bool:
+        return bool(await self._put(account, "1"))
+
+    async def update(self, account: Account) -> None:
+        await self._put(account, "0")
+
+    async def _put(self, account: Account, new: str) -> int:
+        record = f"{account.name} {account.hash}"
+        return int(await self.calls.eval(PUT, account.key, record, new))
+
+    async def delete(self, key: str) -> None:
+        await self.calls.eval(DELETE, key)
+
+    async def server_bans(self) -> list[str]:
+        return [mask.decode() for mask in await self.calls.eval(BANS)]
+
+    async def is_server_banned(self, masks: Iterable[str]) -> bool:
+        _registered, banned = await self.claim_facts("", masks)
+        return banned
+
+    async def claim_facts(self, key: str, masks: Iterable[str]) -> tuple[bool, bool]:
+        """Whether name ``key`` is registered, and whether any of ``masks``
+        is banned from the server: one round trip for a name's claim."""
+        registered, banned = await self.calls.eval(CLAIM_FACTS, key, *masks)
+        return bool(int(registered)), bool(int(banned))
+
+    async def add_server_ban(self, mask: str, reason: str = "") -> bool:
+        """Ban ``mask``; with ``reason``, also end the sessions it matches."""
+        return bool(int(await self.calls.eval(BAN, mask, reason)))
+
+    async def remove_server_ban(self, mask: str) -> bool:
+        return bool(int(await self.calls.eval(UNBAN, mask)))
+
+    async def rekey(self) -> int:
+        """Move accounts and server bans stored under older keys to
+        today's; how many moved. Safe to run on many nodes at once."""
+        moved = 0
+        for raw in await self.calls.eval(KEYS):
+            old = raw.decode()
+            if name_key(old) != old:
+                moved += int(await self.calls.eval(MOVE, old, name_key(old)))
+        for mask in await self.server_bans():
+            if current_mask(mask) != mask:
+                moved += int(await self.calls.eval(MOVE_BAN, mask, current_mask(mask)))
+        return moved
