@@ -40,10 +40,12 @@ Every timer is on the clock the site is given (the server's).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITCPTransport
+from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 from twisted.web.http import HTTPChannel
 from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
@@ -93,11 +95,11 @@ class BoundedChannel(HTTPChannel):
     _queued = 0
 
     def connectionMade(self) -> None:
-        self.abortTimeout = self.limits.abort_after
+        self.abortTimeout = self.limits.abort_after  # type: ignore[assignment]
         super().connectionMade()
         self._await_headers()
 
-    def connectionLost(self, reason: Any) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._cancel_header_timer()
         self._held = None
         super().connectionLost(reason)
@@ -214,7 +216,7 @@ class BoundedChannel(HTTPChannel):
         self._queued += size
         if self._queued > self.limits.sendq and self.transport is not None:
             self._log.info("dropping an HTTP client: send queue exceeded")
-            self.transport.abortConnection()
+            cast(ITCPTransport, self.transport).abortConnection()
 
 
 class BoundedSite(Site):

@@ -19,7 +19,7 @@ from importlib import resources
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import ITransport
-from twisted.internet.protocol import Protocol
+from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
@@ -222,7 +222,7 @@ class LimitedChannel(ProtocolWrapper):
         stop counting it here (just before the session asks)."""
         self.factory.server.forget(self, self.host)
 
-    def connectionLost(self, reason: Failure) -> None:
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
         if self.refused:
             self.factory.unregisterProtocol(self)
             return
