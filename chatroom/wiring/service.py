@@ -28,8 +28,14 @@ class StartupError(Exception):
 
 
 def refuse_to_start(message: str) -> NoReturn:
-    """Before the reactor runs: one line on stderr, exit status 1."""
-    print(f"chatroom: {message}", file=sys.stderr)
+    """Before the reactor runs: one line on stderr, exit status 1.
+
+    Once twistd has started logging, ``sys.stderr`` is the logger (the
+    line would come out as ``[stderr#error] ...`` in the log); the
+    process's own stderr is ``sys.__stderr__``, which is where it goes.
+    """
+    stderr = sys.__stderr__ or sys.stderr
+    print(f"chatroom: {message}", file=stderr, flush=True)
     raise SystemExit(1)
 
 
