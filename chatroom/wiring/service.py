@@ -17,7 +17,7 @@ from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 from twisted.internet.protocol import Factory
-from twisted.logger import Logger
+from twisted.logger import Logger, LoggingFile
 from twisted.python.failure import Failure
 
 from chatroom.wiring.server import ChatServer
@@ -31,10 +31,12 @@ def refuse_to_start(message: str) -> NoReturn:
     """Before the reactor runs: one line on stderr, exit status 1.
 
     Once twistd has started logging, ``sys.stderr`` is the logger (the
-    line would come out as ``[stderr#error] ...`` in the log); the
-    process's own stderr is ``sys.__stderr__``, which is where it goes.
+    line would come out as ``[stderr#error] ...`` in the log); then it
+    goes to the process's own stderr, ``sys.__stderr__``.
     """
-    stderr = sys.__stderr__ or sys.stderr
+    stderr = sys.stderr
+    if isinstance(stderr, LoggingFile) and sys.__stderr__ is not None:
+        stderr = sys.__stderr__
     print(f"chatroom: {message}", file=stderr, flush=True)
     raise SystemExit(1)
 
