@@ -22,6 +22,9 @@ from tests.support import connect_client
 
 REPO_ROOT = FilePath(__file__).parent().parent().parent()
 TWISTD = "from twisted.scripts.twistd import run; run()"
+#: Holds a port busy; a stray connection to it (another test process on
+#: this machine picking the same ephemeral port) is accepted and ignored.
+_IGNORING = protocol.Factory.forProtocol(protocol.Protocol)
 LISTENING = re.compile(rb"listening on IPv4Address\(.*?port=(\d+)\)")
 
 
@@ -165,7 +168,7 @@ class StartupFailureTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_port_in_use(self):
         """A busy port: one line naming the port, exit status 1."""
-        busy = reactor.listenTCP(0, protocol.Factory(), interface="127.0.0.1")
+        busy = reactor.listenTCP(0, _IGNORING, interface="127.0.0.1")
         self.addCleanup(busy.stopListening)
         port = busy.getHost().port
         output = yield self.failed_start("--port", f"tcp:{port}:interface=127.0.0.1")
@@ -177,7 +180,7 @@ class StartupFailureTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_door_port_in_use(self):
         """A busy --irc port: the line names that door's endpoint, exit 1."""
-        busy = reactor.listenTCP(0, protocol.Factory(), interface="127.0.0.1")
+        busy = reactor.listenTCP(0, _IGNORING, interface="127.0.0.1")
         self.addCleanup(busy.stopListening)
         irc = f"tcp:{busy.getHost().port}:interface=127.0.0.1"
         output = yield self.failed_start(
