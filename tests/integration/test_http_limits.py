@@ -14,8 +14,9 @@ import re
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.trial import unittest
+from twisted.web.websocket import WebSocketClientEndpoint
 
-from tests.integration.test_doors import RawClient
+from tests.integration.test_doors import RawClient, WebSocketClient
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
 from tests.support import LineClient, connect_client
 
@@ -196,3 +197,33 @@ class SlowlorisTests(HTTPLimitsTestCase):
         answers = [attacker.data.split(b"\r\n", 1)[0] for attacker in attackers]
         self.assertEqual(answers.count(b"HTTP/1.1 408 Request Timeout"), 4, answers)
         self.assertEqual(answers.count(b"HTTP/1.1 503 Service Unavailable"), 26)
+
+
+class WebSocketAdmissionTests(HTTPLimitsTestCase):
+    """A ``/ws`` session is one connection, not two."""
+
+    options = ("--max-per-ip", "1")
+
+    @defer.inlineCallbacks
+    def test_session_counts_once(self):
+        """With ``--max-per-ip 1`` a browser's WebSocket still gets in (its
+        HTTP connection hands its place to the session), and while it is
+        open a second connection from the address gets 503."""
+        socket = WebSocketClient()
+
+        class Factory:
+            def buildProtocol(self, url: str) -> WebSocketClient:
+                return socket
+
+        url = f"ws://127.0.0.1:{self.http_port}/ws"
+        endpoint = WebSocketClientEndpoint.new(reactor, url)
+        yield defer.ensureDeferred(endpoint.connect(Factory()))
+        yield socket.expect_line("HELLO ")
+        socket.say("wes")
+        yield socket.expect_line("WELCOME ")
+        self.assertIn(b"HTTP/1.1 503 ", (yield self.get(b"/healthz")))
+        socket.transport.loseConnection()
+        yield socket.closed
+        answer = b""
+        while b"HTTP/1.1 200 " not in answer:  # the session's place is given back
+            answer = yield self.get(b"/healthz")
