@@ -8,6 +8,8 @@ lets the client read.
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.internet.address import IPv4Address
 from twisted.internet.error import ConnectionDone
 from twisted.internet.task import Clock
@@ -61,7 +63,7 @@ class HTTPBoundsTestCase(unittest.TestCase):
         self.server = ChatServer(self.config, self.clock)
         self.site = build_site(self.server, (), LIMITS)
 
-    def connect(self, host: str = "127.0.0.1") -> tuple[object, SocketBuffer]:
+    def connect(self, host: str = "127.0.0.1") -> tuple[Any, SocketBuffer]:
         transport = SocketBuffer(host)
         connection = self.site.buildProtocol(transport.getPeer())
         connection.makeConnection(transport)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from twisted.trial import unittest
@@ -22,9 +23,9 @@ from chatroom.core.rules import RoomFacts
 ROOM = RoomFacts(name="tea", permanent=False, owner="alice", capacity=10, members=3)
 
 
-def refusal(call: object, *args: object) -> str:
+def refusal(call: Callable[..., object], *args: object) -> str:
     try:
-        call(*args)  # type: ignore[operator]
+        call(*args)
     except ChatError as refused:
         return refused.code
     return "OK"

@@ -12,7 +12,6 @@ import shutil
 import sqlite3
 import tempfile
 
-from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
@@ -26,14 +25,9 @@ from chatroom.backends.local.store import (
 from chatroom.core.config import ServerConfig
 from chatroom.core.wire import parse_event
 from chatroom.wiring.server import ChatServer
-from tests.support import FakeClient
+from tests.support import FakeClient, in_place
 
 CONFIG = ServerConfig(rate=0, history=2, resume_bound=3, retention=8, grace=300)
-
-
-def in_place(function):  # type: ignore[no-untyped-def]
-    """The writer "thread" of these tests: runs the function now."""
-    return defer.maybeDeferred(function)
 
 
 class StoreTests(unittest.TestCase):

@@ -32,7 +32,16 @@ from chatroom.core.moderation import Action, RoomSettings
 
 
 class Member(Protocol):
-    """A session, as the shared side sees it: a few callbacks."""
+    """A session, as the shared side sees it: who it is, and a few callbacks."""
+
+    @property
+    def door(self) -> str:
+        """Which door it came through (``line``, ``irc``, ``web``): the label
+        of its numbers on ``/metrics``."""
+
+    @property
+    def name(self) -> str | None:
+        """The name it holds on this door, None before it has one."""
 
     def deliver(self, event: Event) -> None:
         """A room event, or a private message, for this member."""
@@ -64,6 +73,12 @@ class Registry(Protocol):
     @property
     def accounts(self) -> AccountStore:
         """Where accounts and server bans are kept, for this registry's mode."""
+        ...
+
+    @property
+    def available(self) -> bool:
+        """False while shared state is out of reach (a cluster node that
+        cannot reach Redis: ``/healthz`` says so); always True in-process."""
         ...
 
     def start(self) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
@@ -26,6 +26,21 @@ from chatroom.core.registry import Registry
 from chatroom.doors.base.sendq import Flusher
 
 __all__ = ["ChatError", "ChatServer", "ServerConfig"]
+
+
+class Connection(Protocol):
+    """A socket of any door, as the server counts it (and ``/metrics`` reads it)."""
+
+    @property
+    def door(self) -> str:
+        """Which door it came through (``line``, ``irc``, ``web``)."""
+
+    @property
+    def name(self) -> str | None:
+        """The name its user holds, None before there is one."""
+
+    def close(self, reason: str) -> None:
+        """Shutdown closes it, telling the client ``reason``."""
 
 
 def _in_place(function: Callable[[], Any]) -> Deferred[Any]:
@@ -64,8 +79,8 @@ class ChatServer:
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
         self.flusher = Flusher(clock)
-        self.connections: set[Any] = set()
-        self.open_connections: set[Any] = set()
+        self.connections: set[Connection] = set()
+        self.open_connections: set[Connection] = set()
         self.connections_per_host: Counter[str] = Counter()
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
@@ -86,11 +101,11 @@ class ChatServer:
             stop()
         return self.registry.detach()
 
-    def opened(self, connection: object) -> None:
+    def opened(self, connection: Connection) -> None:
         """A socket is open (admitted or not); shutdown waits for it."""
         self.open_connections.add(connection)
 
-    def closed(self, connection: object) -> None:
+    def closed(self, connection: Connection) -> None:
         """A socket has closed; fire shutdown's wait when it was the last."""
         self.open_connections.discard(connection)
         if not self.open_connections:
@@ -106,7 +121,7 @@ class ChatServer:
         self._closed_waiters.append(waiter)
         return waiter
 
-    def admit(self, connection: object, host: str) -> str | None:
+    def admit(self, connection: Connection, host: str) -> str | None:
         """Count a new connection from ``host`` in, or say why it is refused."""
         limit = self.config.max_per_ip
         if self.shutting_down:
@@ -119,7 +134,7 @@ class ChatServer:
         self.connections_per_host[host] += 1
         return None
 
-    def forget(self, connection: object, host: str) -> bool:
+    def forget(self, connection: Connection, host: str) -> bool:
         """Count an admitted connection out; False if it already was."""
         if connection not in self.connections:
             return False

@@ -13,7 +13,6 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from twisted.application.service import IService
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
@@ -24,10 +23,10 @@ from chatroom.backends.redis.node import ClusterConfig
 from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.accounts import hashing_threads
 from chatroom.core.config import ServerConfig
-from chatroom.core.metrics import MeteredRegistry
+from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
-from chatroom.doors.irc.session import IRCFactory
+from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
@@ -402,7 +401,7 @@ def _endpoint(reactor: Any, option: str, description: str) -> Any:
         refuse_to_start(f"--{option} {description}: {problem}")
 
 
-def makeService(config: Options, reactor: Any = None) -> IService:
+def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     """Build the server from parsed options (the twistd plugin calls this)."""
     if reactor is None:
         from twisted.internet import reactor as global_reactor

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import Any
 
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
@@ -60,6 +61,11 @@ def deleted_files(pid: int) -> list[str]:
     return found
 
 
+def _flushed(transport: Any) -> bool:
+    """Nothing waits in a TCP transport's buffer (all of it is in the kernel)."""
+    return not transport.dataBuffer and not transport._tempDataLen
+
+
 class HTTPLimitsTestCase(unittest.TestCase):
     """The plugin with ``--http``; ``http_port`` once it listens."""
 
@@ -67,7 +73,7 @@ class HTTPLimitsTestCase(unittest.TestCase):
     options: tuple[str, ...] = ()
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         self.process: TwistdProcess = spawn_twistd(
             self, "--port", LOCAL, "--http", LOCAL, "--db", ":memory:", *self.options
         )
@@ -76,6 +82,7 @@ class HTTPLimitsTestCase(unittest.TestCase):
         match = WEB_CLIENT.search(self.process.output)
         assert match is not None
         self.http_port = int(match.group(1))
+        assert self.process.transport is not None
         self.pid = self.process.transport.pid
 
     @defer.inlineCallbacks
@@ -152,10 +159,7 @@ class PipeliningTests(HTTPLimitsTestCase):
         seen: list[int] = []
         while len(seen) < 3 or len(set(seen[-3:])) > 1:
             self.assertIn(b"ok\n", (yield self.get(b"/healthz")))
-            flushed = all(
-                not client.transport.dataBuffer and not client.transport._tempDataLen
-                for client in clients
-            )
+            flushed = all(_flushed(client.transport) for client in clients)
             seen.append(unread_by_port(self.http_port) if flushed else -len(seen))
 
 

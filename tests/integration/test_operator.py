@@ -17,8 +17,8 @@ from twisted.internet import defer, error, protocol, reactor
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from tests.integration.test_twistd import REPO_ROOT, TWISTD
-from tests.support import connect_client
+from tests.integration.test_twistd import _IGNORING, REPO_ROOT, TWISTD
+from tests.support import connect_client, port_of
 
 LISTENING_HOST = re.compile(rb"listening on IPv4Address\(type='TCP', host='([^']+)'")
 
@@ -142,9 +142,9 @@ class FailedStartTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_port_in_use(self):
         """A busy ``--http`` port: one line on stderr naming it."""
-        busy = reactor.listenTCP(0, protocol.Factory(), interface="127.0.0.1")
+        busy = reactor.listenTCP(0, _IGNORING, interface="127.0.0.1")
         self.addCleanup(busy.stopListening)
-        http = f"tcp:{busy.getHost().port}:interface=127.0.0.1"
+        http = f"tcp:{port_of(busy)}:interface=127.0.0.1"
         out, err = yield self.failed(
             "--port", "tcp:0:interface=127.0.0.1", "--db", ":memory:", "--http", http
         )
@@ -190,6 +190,7 @@ class MakeRunTests(unittest.TestCase):
         client.transport.loseConnection()
         yield client.closed
         # make does not pass signals on: stop its twistd child, then make ends.
+        assert process.transport is not None
         pid = process.transport.pid
         with open(f"/proc/{pid}/task/{pid}/children") as children:
             for child in children.read().split():

@@ -172,6 +172,9 @@ class LocalRegistry:
 
     # -- life -------------------------------------------------------------------
 
+    #: Everything is in this process: never out of reach.
+    available = True
+
     def start(self) -> None:
         """Nothing to connect to."""
 

@@ -1,6 +1,8 @@
 """One connection's output: its ``--sendq`` bound and its backpressure.
 
-A :class:`SendQueue` registers itself as its transport's streaming
+An :class:`OutputQueue` (what IRC servers call a connection's sendq; the
+terminal client's outgoing queue is :class:`chatroom.client.sending.OutputQueue`,
+a different thing) registers itself as its transport's streaming
 producer, so the transport tells it (``pauseProducing``) when the client
 stops reading. From then on every byte it is asked to send is counted, and
 past the limit the connection is dropped instead of the server's memory
@@ -43,10 +45,10 @@ class Flusher:
 
     def __init__(self, clock: IReactorTime) -> None:
         self.clock = clock
-        self._queues: list[SendQueue] = []
+        self._queues: list[OutputQueue] = []
         self._call: IDelayedCall | None = None
 
-    def add(self, queue: SendQueue) -> None:
+    def add(self, queue: OutputQueue) -> None:
         self._queues.append(queue)
         if self._call is None:
             self._call = self.clock.callLater(0, self._flush)
@@ -59,7 +61,7 @@ class Flusher:
 
 
 @implementer(IPushProducer)
-class SendQueue:
+class OutputQueue:
     """Bytes on their way to one client, bounded while it is not reading."""
 
     __slots__ = (

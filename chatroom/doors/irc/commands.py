@@ -7,16 +7,15 @@ it into the numeric for its code (:func:`chatroom.doors.irc.wire.refusal`).
 Commands that take several targets (``JOIN #a,#b``, ``PRIVMSG a,#b``)
 answer each target on its own, as IRC servers do.
 
-This module has registration, channels and who is who; signing in
-(``CAP``, ``PASS``, ``AUTHENTICATE``) is :mod:`chatroom.doors.irc.signin`, and
+This module has keepalive, channels and who is who; registration
+(``CAP``, ``NICK``, ``USER``) is :mod:`chatroom.doors.irc.registration`,
+signing in (``PASS``, ``AUTHENTICATE``) :mod:`chatroom.doors.irc.signin`, and
 moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
-are :mod:`chatroom.doors.irc.moderation`. All register here, in :data:`HANDLERS`.
+:mod:`chatroom.doors.irc.moderation`. The table that names them all is
+:data:`chatroom.doors.irc.table.COMMANDS`.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
 
 from twisted.words.protocols import irc
 
@@ -24,6 +23,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RoomDetails
 from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
     X_DELIM,
     build,
@@ -34,34 +34,8 @@ from chatroom.doors.irc.wire import (
     split_list,
 )
 
-if TYPE_CHECKING:  # to avoid circular imports: the session imports this module
-    from chatroom.doors.irc.session import IRCSession
-
-Handler = Callable[["IRCSession", tuple[str, ...]], Coroutine[Any, Any, None]]
-HANDLERS: dict[str, Handler] = {}
-
-#: Commands allowed before registration completes.
-BEFORE_WELCOME = frozenset(
-    {"CAP", "AUTHENTICATE", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"}
-)
-
 #: How many targets one PRIVMSG or NOTICE may name (``TARGMAX``).
 MAX_TARGETS = 4
-
-
-def handles(*names: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        for name in names:
-            HANDLERS[name] = handler
-        return handler
-
-    return register
-
-
-def need(params: tuple[str, ...], count: int) -> None:
-    """``461`` unless at least ``count`` parameters were given."""
-    if len(params) < count or not all(params[:count]):
-        raise errors.bad_args("Not enough parameters")
 
 
 def plain_text(text: str) -> str:
@@ -81,55 +55,18 @@ def said_reason(given: str, default: str) -> str:
     return reason
 
 
-# -- registration ---------------------------------------------------------------
+# -- keepalive and leaving ------------------------------------------------------
 
 
-@handles("USER")
-async def user(session: IRCSession, params: tuple[str, ...]) -> None:
-    if session.state == "registered":
-        session.numeric(irc.ERR_ALREADYREGISTRED, "You may not reregister")
-        return
-    need(params, 4)
-    session.user = params[0]
-    session.realname = params[3]
-    await session.try_register()
-
-
-@handles("NICK")
-async def nick(session: IRCSession, params: tuple[str, ...]) -> None:
-    if not params or not params[0]:
-        session.numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
-        return
-    wanted = params[0]
-    if session.state != "registered":
-        session.wanted = wanted
-        await session.try_register()
-        return
-    old = session.source
-    if wanted == session.name:
-        return
-    try:
-        announced = await session.registry.claim_name(session, wanted)
-    except ChatError as refused:
-        session.refuse(refused, "NICK", wanted)
-        return
-    session.name = wanted
-    if not announced:  # in no room: nobody else told us
-        session.send(build(old, "NICK", wanted))
-
-
-@handles("PING")
 async def ping(session: IRCSession, params: tuple[str, ...]) -> None:
     token = params[0] if params else ""
     session.send(build(session.me, "PONG", session.me, token))
 
 
-@handles("PONG")
 async def pong(session: IRCSession, params: tuple[str, ...]) -> None:
     """Any line proves the client alive; nothing to answer."""
 
 
-@handles("QUIT")
 async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
     reason = said_reason(params[0] if params else "", "Client Quit")
     session.close(f"Quit: {reason}", room_reason=f"quit: {reason}")
@@ -164,14 +101,12 @@ async def send_names(session: IRCSession, room: str) -> None:
     )
 
 
-@handles("JOIN")
 async def join(session: IRCSession, params: tuple[str, ...]) -> None:
     """Join each channel, creating the room if there is none (its owner is us).
 
     Keys (``JOIN #a,#b keyA,keyB``) go with the channels in order, to the
     room's ``/set key``. ``JOIN 0`` leaves every channel, as RFC 2812 says.
     """
-    need(params, 1)
     if params[0] == "0":
         for room in list(session.rooms.values()):
             await leave(session, room, "left")
@@ -190,29 +125,29 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
-    registry = session.registry
+    """Join ``room``, or create it when there is none (a lost race to
+    create it joins it after all)."""
+    registry, member = session.registry, session.member
     try:
-        await registry.join_room(session, room, key=key)
+        await session.entering(registry.join_room(member, room, key=key))
     except ChatError as refused:
         if refused.code != "NO_SUCH_ROOM":
             raise
         try:
-            await registry.create_room(session, room)
+            await session.entering(registry.create_room(member, room))
         except ChatError as lost_race:
             if lost_race.code != "ROOM_EXISTS":
                 raise
-            await registry.join_room(session, room, key=key)
+            await session.entering(registry.join_room(member, room, key=key))
 
 
 async def leave(session: IRCSession, room: str, reason: str) -> None:
-    await session.registry.leave_room(session, room, reason)
-    if session.rooms.pop(name_key(room), None) is not None:
+    await session.registry.leave_room(session.member, room, reason)
+    if session.parted(room) is not None:
         session.send(build(session.source, "PART", channel(room), reason))
 
 
-@handles("PART")
 async def part(session: IRCSession, params: tuple[str, ...]) -> None:
-    need(params, 1)
     reason = said_reason(params[1] if len(params) > 1 else "", "left")
     for target in split_list(params[0]):
         try:
@@ -224,14 +159,12 @@ async def part(session: IRCSession, params: tuple[str, ...]) -> None:
             session.refuse(refused, "PART", target)
 
 
-@handles("PRIVMSG")
 async def privmsg(session: IRCSession, params: tuple[str, ...]) -> None:
     """To a channel: a room message (``/me`` for CTCP ACTION); to a nick: a
     private message."""
     await send_text(session, params, "PRIVMSG")
 
 
-@handles("NOTICE")
 async def notice(session: IRCSession, params: tuple[str, ...]) -> None:
     """Travels as a message (our protocol has one kind); never answered
     with an error, as IRC requires of automatic replies."""
@@ -272,22 +205,20 @@ async def say_to(session: IRCSession, target: str, kind: str, text: str) -> None
         raise errors.bad_args("empty message")
     room = room_of(target)
     if room is not None:
-        await session.registry.say(session, room, kind, text)
+        await session.registry.say(session.member, room, kind, text)
         return
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
-        await session.registry.announce(session, text)
+        await session.registry.announce(session.member, text)
         return
     if kind == "ACTION":
         text = f"* {session.nick} {text}"
-    await session.registry.private_message(session, target, text)
+    await session.registry.private_message(session.member, target, text)
 
 
-@handles("TOPIC")
 async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
-    need(params, 1)
     room = room_name(params[0])
     if len(params) > 1:
-        await session.registry.set_topic(session, room, plain_text(params[1]))
+        await session.registry.set_topic(session.member, room, plain_text(params[1]))
         return
     details = await session.registry.room_details(room)
     chan = channel(details.room)
@@ -297,7 +228,6 @@ async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
         session.numeric(irc.RPL_NOTOPIC, chan, "No topic is set")
 
 
-@handles("NAMES")
 async def names(session: IRCSession, params: tuple[str, ...]) -> None:
     if not params:
         session.numeric(irc.RPL_ENDOFNAMES, "*", "End of /NAMES list")
@@ -309,7 +239,6 @@ async def names(session: IRCSession, params: tuple[str, ...]) -> None:
             session.numeric(irc.RPL_ENDOFNAMES, target, "End of /NAMES list")
 
 
-@handles("LIST")
 async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
     wanted = (
         {name_key(room_of(t) or t) for t in split_list(params[0])} if params else None
@@ -372,7 +301,6 @@ async def find_user(
     return None if found is None else (found, rooms)
 
 
-@handles("WHO")
 async def who(session: IRCSession, params: tuple[str, ...]) -> None:
     mask = params[0] if params else "*"
     room = room_of(mask)
@@ -396,9 +324,7 @@ async def who(session: IRCSession, params: tuple[str, ...]) -> None:
     session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
 
 
-@handles("WHOIS")
 async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
-    need(params, 1)
     target = params[-1]
     found = await find_user(session, target)
     if found is None and name_key(target) != name_key(session.nick):
@@ -417,7 +343,6 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     session.numeric(irc.RPL_ENDOFWHOIS, user_name, "End of /WHOIS list")
 
 
-@handles("AWAY")
 async def away(session: IRCSession, params: tuple[str, ...]) -> None:
     """Accepted so clients stop asking; nobody is told (no presence yet)."""
     if params and params[0]:

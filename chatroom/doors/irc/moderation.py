@@ -19,21 +19,14 @@ wildcards are refused rather than guessed at.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Action
 from chatroom.core.text import is_valid_name, name_key
-from chatroom.doors.irc.commands import (
-    handles,
-    need,
-    plain_text,
-    room_name,
-    said_reason,
-)
+from chatroom.doors.irc.commands import plain_text, room_name, said_reason
+from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
     build,
     channel,
@@ -42,9 +35,6 @@ from chatroom.doors.irc.wire import (
     room_of,
     split_list,
 )
-
-if TYPE_CHECKING:  # to avoid circular imports: the session imports this module
-    from chatroom.doors.irc.session import IRCSession
 
 #: Mode letters that take a parameter when set / when unset.
 _PARAM_ON, _PARAM_OFF = frozenset("obkl"), frozenset("obk")
@@ -93,7 +83,7 @@ async def moderate(
     """One action in the room ``chan`` names; a refusal is answered here, so
     the rest of a ``MODE`` line or a ``KICK`` list goes on. True if done."""
     try:
-        await session.registry.moderate(session, room_name(chan), action)
+        await session.registry.moderate(session.member, room_name(chan), action)
     except ChatError as refused:
         if refused.code == "NO_SUCH_USER" and action.command != "invite":
             session.numeric(
@@ -133,10 +123,8 @@ def mode_changes(
     return changes
 
 
-@handles("MODE")
 async def mode(session: IRCSession, params: tuple[str, ...]) -> None:
     """A channel's modes: shown, listed (``b``) or changed, one by one."""
-    need(params, 1)
     target = params[0]
     if room_of(target) is None:
         await user_mode(session, target, params[1:])
@@ -198,7 +186,7 @@ async def show_modes(session: IRCSession, chan: str) -> None:
     details = await session.registry.room_details(room_name(chan))
     modes, shown = "+n", []
     try:
-        settings = await session.registry.room_settings(session, details.room)
+        settings = await session.registry.room_settings(session.member, details.room)
     except ChatError:
         values = {}
     else:
@@ -222,7 +210,7 @@ async def list_mode(session: IRCSession, chan: str, letter: str) -> None:
         numeric, text = _EMPTY_LISTS[letter]
         session.numeric(numeric, chan, text)
         return
-    settings = await session.registry.room_settings(session, room_name(chan))
+    settings = await session.registry.room_settings(session.member, room_name(chan))
     shown = channel(settings.room)
     session.send(
         b"".join(
@@ -239,7 +227,9 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
         session.numeric(irc.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if not rest:
-        admin = session.server.accounts.is_admin(session.registry.account_of(session))
+        admin = session.server.accounts.is_admin(
+            session.registry.account_of(session.member)
+        )
         modes = "+" + ("i" if session.invisible else "") + ("o" if admin else "")
         session.numeric(irc.RPL_UMODEIS, modes)
         return
@@ -259,10 +249,8 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
 # -- KICK and INVITE -----------------------------------------------------------
 
 
-@handles("KICK")
 async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
     """``KICK #room nick[,nick] [:reason]``: the core's ``/kick``, per nick."""
-    need(params, 2)
     chan = params[0]
     room_name(chan)  # 403 for a target that is no channel
     reason = said_reason(params[2] if len(params) > 2 else "", "")
@@ -270,10 +258,8 @@ async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
         await moderate(session, chan, Action("kick", user, reason), "KICK")
 
 
-@handles("INVITE")
 async def invite(session: IRCSession, params: tuple[str, ...]) -> None:
     """``INVITE nick #room``: ``341`` here; the invitee sees ``INVITE``."""
-    need(params, 2)
     nick, chan = params[0], params[1]
     room = room_name(chan)
     if await moderate(session, chan, Action("invite", nick), "INVITE"):
@@ -284,24 +270,20 @@ async def invite(session: IRCSession, params: tuple[str, ...]) -> None:
 # -- server admins -------------------------------------------------------------
 
 
-@handles("KILL")
 async def kill(session: IRCSession, params: tuple[str, ...]) -> None:
     """``KILL nick [:reason]``: an admin ends someone's session (``481``
     for anyone else); they get ``ERROR :Closing Link: ... (killed by ...)``."""
-    need(params, 1)
     reason = said_reason(params[1] if len(params) > 1 else "", "no reason given")
-    name = await session.registry.kill(session, params[0], reason)
+    name = await session.registry.kill(session.member, params[0], reason)
     session.notice(f"Killed {name}: {reason}")
 
 
-@handles("GBAN")
 async def gban(session: IRCSession, params: tuple[str, ...]) -> None:
     """``GBAN nick|mask``: ``/gban`` (irssi sends unknown commands as they
     are; other clients with ``/quote``)."""
     await server_ban(session, params, True)
 
 
-@handles("GUNBAN")
 async def gunban(session: IRCSession, params: tuple[str, ...]) -> None:
     """``GUNBAN nick|mask``: ``/gunban``."""
     await server_ban(session, params, False)
@@ -310,32 +292,29 @@ async def gunban(session: IRCSession, params: tuple[str, ...]) -> None:
 async def server_ban(
     session: IRCSession, params: tuple[str, ...], banned: bool
 ) -> None:
-    need(params, 1)
-    mask = await session.registry.server_ban(session, ban_target(params[0]), banned)
+    mask = await session.registry.server_ban(
+        session.member, ban_target(params[0]), banned
+    )
     done = "Banned" if banned else "Lifted the ban on"
     session.notice(f"{done} {irc_mask(mask)} on the whole server")
 
 
-@handles("GBANS")
 async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
     """``/gbans``: the server's bans, as notices."""
-    account = session.registry.account_of(session)
+    account = session.registry.account_of(session.member)
     masks = [irc_mask(m) for m in await session.server.accounts.server_bans(account)]
     for line in chunks(masks) or ["(none)"]:
         session.notice(f"Server bans: {line}")
 
 
-@handles("ANNOUNCE")
 async def announce(session: IRCSession, params: tuple[str, ...]) -> None:
     """``ANNOUNCE :text`` (or ``NOTICE $* :text``): ``/announce``."""
-    need(params, 1)
-    await session.registry.announce(session, plain_text(params[0]))
+    await session.registry.announce(session.member, plain_text(params[0]))
 
 
-@handles("OPER")
 async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
     """There are no operator passwords: admins are accounts (``--admins``)."""
-    if session.server.accounts.is_admin(session.registry.account_of(session)):
+    if session.server.accounts.is_admin(session.registry.account_of(session.member)):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
         return
     session.numeric(

@@ -15,7 +15,8 @@ failures, server bans) is the core's, not the door's:
 - SASL ``PLAIN`` (``CAP REQ :sasl``, ``AUTHENTICATE``): a failure is
   ``904`` and the client decides (most disconnect; some go on unsigned).
 
-A session keeps what it learns here in a :class:`SignIn` until it is
+A session keeps what it learns here in a
+:class:`~chatroom.doors.irc.session.SignIn` until it is
 registered, then drops it, password and all: nothing here logs a
 password or keeps one past the sign-in that uses it.
 """
@@ -24,28 +25,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from twisted.words.protocols import irc
 
 from chatroom.core.accounts import Account
 from chatroom.core.errors import ChatError
 from chatroom.core.text import is_valid_name, name_key
-from chatroom.doors.irc.commands import handles, need
+from chatroom.doors.irc.session import IRCSession, SignIn
 from chatroom.doors.irc.wire import (
     ERR_SASLFAIL,
     RPL_LOGGEDIN,
     RPL_SASLMECHS,
     RPL_SASLSUCCESS,
     build,
+    need,
 )
-
-if TYPE_CHECKING:  # to avoid circular imports: the session imports this module
-    from chatroom.doors.irc.session import IRCSession
-
-#: The capabilities offered: SASL, with its one mechanism (CAP 302 value).
-CAPABILITIES = {"sasl": "PLAIN"}
 
 #: Refusals at registration after which the connection has no way forward.
 TURNED_AWAY = frozenset(
@@ -64,66 +58,9 @@ ACCOUNT_HELP = (
 )
 
 
-@dataclass
-class SignIn:
-    """What a session learns about its account before it is registered."""
-
-    #: ``PASS`` as given, until a sign-in uses it.
-    password: str | None = None
-    #: The account signed in to (its key and name), once one is.
-    account: str = ""
-    account_name: str = ""
-    #: SASL in progress: the payload so far (None when none is).
-    sasl: str | None = None
-    #: ``900`` was sent already (SASL sends it at once).
-    told: bool = False
-    caps: set[str] = field(default_factory=set)
-
-
-# -- capability negotiation ----------------------------------------------------
-
-
-@handles("CAP")
-async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Capability negotiation: ``sasl`` is offered; registration waits for END."""
-    need(params, 1)
-    sub = params[0].upper()
-    pending = session.signing_in
-    if sub in ("LS", "REQ") and pending is not None:
-        session.capping = True
-    if sub == "LS":
-        version = params[1] if len(params) > 1 else ""
-        offered = " ".join(
-            f"{name}={value}" if version.isdigit() and int(version) >= 302 else name
-            for name, value in CAPABILITIES.items()
-        )
-        session.send(build(session.me, "CAP", session.nick, "LS", offered))
-    elif sub == "LIST":
-        enabled = " ".join(sorted(pending.caps)) if pending is not None else ""
-        session.send(build(session.me, "CAP", session.nick, "LIST", enabled))
-    elif sub == "REQ":
-        asked = params[1] if len(params) > 1 else ""
-        wanted = {word.lstrip("-") for word in asked.split()}
-        if pending is None or not wanted or not wanted <= CAPABILITIES.keys():
-            session.send(build(session.me, "CAP", session.nick, "NAK", asked))
-            return
-        for word in asked.split():
-            if word.startswith("-"):
-                pending.caps.discard(word[1:])
-            else:
-                pending.caps.add(word)
-        session.send(build(session.me, "CAP", session.nick, "ACK", asked))
-    elif sub == "END":
-        session.capping = False
-        await session.try_register()
-    else:
-        session.numeric("410", params[0], "Invalid CAP command")
-
-
 # -- PASS -------------------------------------------------------------------------
 
 
-@handles("PASS")
 async def password(session: IRCSession, params: tuple[str, ...]) -> None:
     """Kept until registration: the nick it signs in to may come later."""
     if session.signing_in is None:
@@ -175,7 +112,7 @@ async def check_password(session: IRCSession, nick: str) -> bool:
             return True
         turn_away(session, refused)
         return False
-    if session._closing:  # gone while the password was checked
+    if session.closing:  # gone while the password was checked
         return False
     signed_in(session, account)
     return True
@@ -191,10 +128,9 @@ def signed_in(session: IRCSession, account: Account) -> None:
     )
 
 
-def logged_in(session: IRCSession) -> None:
+def logged_in(session: IRCSession, pending: SignIn) -> None:
     """``900``: what clients show as "You are now logged in as ..."."""
-    pending = session.signing_in
-    if pending is None or not pending.account or pending.told:
+    if not pending.account or pending.told:
         return
     pending.told = True
     nick = session.name or session.wanted or "*"
@@ -229,10 +165,8 @@ def turn_away(session: IRCSession, refused: ChatError) -> None:
 # -- SASL PLAIN ---------------------------------------------------------------------
 
 
-@handles("AUTHENTICATE")
 async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
     """SASL ``PLAIN`` (RFC 4616): ``authzid NUL authcid NUL password``."""
-    need(params, 1)
     pending = session.signing_in
     if pending is None or "sasl" not in pending.caps:
         session.numeric(ERR_SASLFAIL, "SASL authentication failed: not negotiated")
@@ -272,9 +206,9 @@ async def _plain(session: IRCSession, pending: SignIn, payload: str) -> None:
     except ChatError as refused:
         session.numeric(ERR_SASLFAIL, f"SASL authentication failed: {refused.text}")
         return
-    if session._closing:
+    if session.closing:
         return
     pending.password = None  # SASL wins over a PASS
     signed_in(session, account)
-    logged_in(session)
+    logged_in(session, pending)
     session.numeric(RPL_SASLSUCCESS, "SASL authentication successful")

@@ -2,7 +2,7 @@
 rendering the shared side's events as IRC.
 
 Numerics come from :mod:`twisted.words.protocols.irc` where it has them
-(``RPL_WELCOME``...); the few it lacks (``333``, ``417``) are defined here
+(``RPL_WELCOME``...); the few it lacks (``417``, the SASL ones) are defined here
 with the names modern.ircdocs.horse gives them.
 
 Parsing is our own few lines rather than ``irc.parsemsg``: that raises
@@ -20,13 +20,12 @@ many IRC members receive it, exactly as the line door does with its lines.
 
 from __future__ import annotations
 
-import calendar
-import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from twisted.words.protocols import irc
 
+from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event
 from chatroom.core.text import (
@@ -36,7 +35,6 @@ from chatroom.core.text import (
 )
 
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
-RPL_TOPICWHOTIME = "333"
 ERR_INPUTTOOLONG = "417"
 RPL_LOGGEDIN = "900"
 RPL_SASLSUCCESS = "903"
@@ -51,7 +49,7 @@ MODERATION_COMMANDS = frozenset(
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
 ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE"})
-#: What :func:`chatroom.doors.irc.commands.need` says, the one real ``461``.
+#: What :func:`need` says, the one real ``461``.
 NOT_ENOUGH_PARAMETERS = "Not enough parameters"
 
 #: The longest line we accept (without CRLF): RFC 1459's 512 bytes in all.
@@ -91,6 +89,12 @@ def parse(line: str) -> Message | None:
     if colon:
         params.append(trailing)
     return Message(words[0].upper(), tuple(params))
+
+
+def need(params: tuple[str, ...], count: int) -> None:
+    """``461`` unless at least ``count`` parameters were given."""
+    if len(params) < count or not all(params[:count]):
+        raise errors.bad_args(NOT_ENOUGH_PARAMETERS)
 
 
 def build(source: str, command: str, *params: str) -> bytes:
@@ -133,15 +137,6 @@ def split_list(value: str) -> list[str]:
 def clock_text(stamp: str) -> str:
     """``2026-11-21T18:04:05.123Z`` → ``18:04`` (history replay)."""
     return stamp[11:16] if len(stamp) >= 16 else stamp
-
-
-def unix_time(stamp: str) -> str:
-    """An ISO stamp as Unix seconds, for ``333`` (0 when it is unknown)."""
-    try:
-        parsed = time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        return "0"
-    return str(calendar.timegm(parsed))
 
 
 def irc_mask(mask: str) -> str:

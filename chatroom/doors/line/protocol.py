@@ -1,23 +1,33 @@
-"""The line protocol door: one connection, its states and one handler per command.
+"""The line protocol door: one connection's twisted protocol.
 
-A :class:`ChatProtocol` is three things stacked:
+A :class:`ChatProtocol` owns its framing (it is a
+:class:`~chatroom.doors.base.framing.LineFraming`, a LineReceiver) and
+holds two parts by composition:
 
-- framing (:class:`chatroom.doors.base.framing.LineFraming`, a LineReceiver);
-- output (:class:`chatroom.doors.base.sendq.SendQueue`: ``--sendq`` and backpressure);
-- the session: its name, its state (``username`` → ``lobby`` → ``room``),
-  its room, its timers and a handler per command
-  (:class:`chatroom.doors.line.commands.LineCommands`).
+- its :class:`~chatroom.doors.base.connection.Connection`: output
+  (``--sendq``, backpressure), admission, closing, waiting commands, flood
+  control and the keepalive timer, the same for every door;
+- its :class:`~chatroom.doors.line.session.LineSession`: the name, the
+  state (``username`` → ``lobby`` → ``room``), the room and one handler per
+  command.
 
-The connection life it shares with the other line-based doors (admission,
-closing, waiting commands, flood control, keepalive timers) is
-:class:`chatroom.doors.base.connection.DoorConnection`; this module adds the line
-protocol's own words. It holds only its own connection's state. Names and
-rooms live behind the shared :class:`~chatroom.core.registry.Registry`, which
-calls back through the :class:`~chatroom.core.registry.Member` methods
-(``deliver``, ``entered``...). Those hand it :mod:`chatroom.core.events`
-objects, rendered into lines once per event (:mod:`chatroom.doors.line.rendering`,
-through :meth:`~chatroom.core.events.Encodable.encoded`), whatever the number of
-members. Bytes are decoded at the edge, in :meth:`lineReceived`.
+A line goes: ``dataReceived`` (framing) → :meth:`ChatProtocol.lineReceived`
+(decoded at the edge; ``PING``/``PONG`` answered here) →
+:meth:`Connection.admit` (flood control) → :meth:`ChatProtocol.dispatch` →
+:meth:`Connection.run` (the command, which may wait) →
+:meth:`LineSession.handle` (its table) → the handler → the
+:class:`~chatroom.core.registry.Registry`.
+
+The protocol is the :class:`~chatroom.core.registry.Member` the registry
+calls back. :meth:`deliver` is the fan-out's hot path: it writes the
+event's rendering (made once per event for every member of the door,
+through :meth:`~chatroom.core.events.Encodable.encoded`) straight to the
+connection, with no layer in between. The other callbacks concern the
+session's state and go to it.
+
+The WebSocket door (:mod:`chatroom.doors.web.socket`) is this protocol
+with another :class:`~chatroom.doors.line.session.LineOutput`: one text
+frame per line instead of CRLF lines.
 """
 
 from __future__ import annotations
@@ -25,48 +35,129 @@ from __future__ import annotations
 from typing import cast
 
 from twisted.internet.defer import CancelledError
-from twisted.internet.protocol import ServerFactory
+from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.python.failure import Failure
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Encoder, Event, Listing, LobbyChanges, Welcome, to_line
-from chatroom.core.text import name_key, without_control_characters
+from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.wire import PROTOCOL_VERSION, format_line
-from chatroom.doors.line.commands import LOBBY, ROOM, USERNAME, LineCommands
-from chatroom.doors.line.rendering import (
-    render_listing,
-    render_lobby_changes,
-    render_welcome,
+from chatroom.doors.base.connection import Connection, Farewell
+from chatroom.doors.base.framing import LineFraming
+from chatroom.doors.base.sendq import OutputQueue
+from chatroom.doors.line.session import (
+    AS_LINES,
+    LOBBY,
+    ROOM,
+    USERNAME,
+    LineOutput,
+    LineSession,
 )
 from chatroom.wiring.server import ChatServer
 
 __all__ = ["LOBBY", "ROOM", "USERNAME", "ChatFactory", "ChatProtocol"]
 
+#: Keepalive words, answered before flood control and the session.
+_KEEPALIVE = (b"PING", b"PONG")
 
-class ChatProtocol(LineCommands):
-    """The server end of one line-protocol connection."""
 
-    door = "line"
-    LOGIN_EXPIRED = ("no username chosen in time", None)
+class ChatProtocol(LineFraming):
+    """The server end of one line-protocol connection (or ``/ws`` session)."""
 
-    def __init__(self, server: ChatServer) -> None:
-        super().__init__(server)
-        self.state = USERNAME
-        self.room: str | None = None  # the line protocol's one room
-        #: How room events are rendered for this connection: with ``@ID``
-        #: once it has sent ``/caps ids`` (a second cached rendering).
-        self.render: Encoder = to_line
-        self.MAX_LENGTH = self.config.max_line
+    # Slots for every attribute the protocol (and LineReceiver, Protocol)
+    # will ever set, so an idle connection carries no dict of its own.
+    __slots__ = (
+        "MAX_LENGTH",
+        "_buffer",
+        "_busyReceiving",
+        "_offset",
+        "_pending",
+        "_skipping",
+        "connected",
+        "connection",
+        "door",
+        "factory",
+        "max_unterminated",
+        "paused",
+        "session",
+        "transport",
+    )
+
+    login_expired: Farewell = ("no username chosen in time", None)
+    ping_timeout: Farewell = ("ping timeout", None)
+    excess_flood: Farewell = ("excess flood", None)
+    #: The session each connection holds (a test may substitute its own).
+    session_class: type[LineSession] = LineSession
+
+    def __init__(self, server: ChatServer, output: LineOutput = AS_LINES) -> None:
+        # Every attribute the protocol will ever have is set here (each a
+        # slot): one set later by Twisted or LineReceiver outside the slots
+        # would cost each idle connection a dict of its own.
+        self.factory = None
+        self.connected = 0
+        self.transport = None
+        self.paused = False
+        self._buffer = b""
+        self._busyReceiving = False
+        self._pending = b""
+        self._offset = 0
+        self._skipping = 0
+        self.door = output.door
+        self.MAX_LENGTH = server.config.max_line
+        self.max_unterminated = server.config.max_unterminated
+        self.connection = connection = Connection(server, self)
+        self.session = self.session_class(server, connection, self, output)
 
     def __repr__(self) -> str:
-        return f"<ChatProtocol {self.name or self.host!r} {self.state}>"
+        session = self.session
+        return f"<ChatProtocol {session.name or session.host!r} {session.state}>"
 
-    # -- the line protocol's words for the connection's life -------------------
+    # -- what tests and the shared side read ------------------------------------
+
+    @property
+    def name(self) -> str | None:
+        return self.session.name
+
+    @property
+    def state(self) -> str:
+        return self.session.state
+
+    @property
+    def room(self) -> str | None:
+        return self.session.room
+
+    @property
+    def host(self) -> str:
+        return self.connection.host
+
+    @property
+    def sendq(self) -> OutputQueue | None:
+        """This connection's output queue (``--sendq``)."""
+        return self.connection.output
+
+    # -- twisted's side ---------------------------------------------------------
+
+    def connectionMade(self) -> None:
+        assert self.transport is not None
+        self.connection.made(self.transport)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.connection.lost(reason)
+
+    def dataReceived(self, data: bytes) -> None:
+        self.connection.heard()
+        super().dataReceived(data)
+        self.connection.read()
+
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        """Say ``BYE``, leave everything now, close once the output drained."""
+        self.connection.close(reason, room_reason)
+
+    # -- the line protocol's words for the connection's life (DoorHooks) --------
 
     def greet(self) -> None:
-        name = self.config.name
-        self.send(
+        name = self.connection.config.name
+        self.session.send(
             format_line(
                 "HELLO",
                 name,
@@ -76,17 +167,23 @@ class ChatProtocol(LineCommands):
         )
 
     def refusal_lines(self, reason: str) -> bytes:
-        return format_line("ERR", "SERVER_FULL", text=reason) + self.goodbye(reason)
+        return self._framed(format_line("ERR", "SERVER_FULL", text=reason)) + (
+            self.goodbye(reason)
+        )
 
     def goodbye(self, reason: str) -> bytes:
-        return format_line("BYE", text=reason)
+        return self._framed(format_line("BYE", text=reason))
 
     def ping(self, token: str) -> bytes:
-        return format_line("PING", text=token)
+        return self._framed(format_line("PING", text=token))
+
+    def _framed(self, data: bytes) -> bytes:
+        frame = self.session.output.frame
+        return data if frame is None else frame(data)
 
     def slowed(self) -> None:
-        rate = f"{self.config.rate:g}"
-        self.send(
+        rate = f"{self.connection.config.rate:g}"
+        self.session.send(
             format_line(
                 "SLOW",
                 rate,
@@ -95,65 +192,25 @@ class ChatProtocol(LineCommands):
             )
         )
 
-    # -- output, and the Member callbacks the registry makes ------------------
-
-    def error(self, code: str, text: str) -> None:
-        """Send ``ERR code text``; text that echoes input is made safe first."""
-        self.send(format_line("ERR", code, text=without_control_characters(text)))
-
-    def deliver(self, event: Event) -> None:
-        self.send(event.encoded(self.render))
-
-    def entered(self, welcome: Welcome) -> None:
-        if self.room is not None:  # the one-room rule: we left it for this one
-            self.send(format_line("LEFT", self.room))
-        self.room = welcome.room
-        self.state = ROOM
-        self.send(render_welcome(welcome, self.render))
-
-    def removed(self, room: str, listing: Listing | None) -> None:
-        if self.room is None or name_key(self.room) != name_key(room):
-            return
-        self.room = None
-        self.state = LOBBY
-        if listing is not None:
-            self.send(listing.encoded(render_listing))
-
-    def lobby_changed(self, changes: LobbyChanges) -> None:
-        if self.state == LOBBY:
-            self.send(changes.encoded(render_lobby_changes))
-
-    # -- input ------------------------------------------------------------------
-
-    def lineLengthExceeded(self, line: bytes) -> None:
-        self._refuse(errors.line_too_long(self.MAX_LENGTH))
-
-    def unterminatedLine(self) -> None:
-        self.close("line too long without a line end")
-
-    def lineReceived(self, line: bytes) -> None:
-        """Decode one line and run it; bad UTF-8 is refused here, at the edge."""
-        if self._closing:
-            return
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            self._refuse(errors.bad_encoding())
-            return
-        if text.startswith(("PING", "PONG")) and self._keepalive(text):
-            return
-        self.admit_line(text)
-
     def dispatch(self, text: str) -> bool:
-        return self.run(self.handle(text), self._refused)
+        return self.connection.run(self.session.handle(text), self.refused)
+
+    def refused(self, failure: Failure) -> None:
+        """The error boundary: every failed command gets one ``ERR`` reply."""
+        if failure.check(ChatError):
+            self.session.refuse(cast(ChatError, failure.value))
+        elif not failure.check(CancelledError):  # else: gone while it waited
+            self.connection.log.failure(
+                "command failed: {user}", failure, user=self.session.name
+            )
+            self.session.refuse(errors.internal())
 
     def answer_waiting_keepalives(self) -> None:
         """Answer the ``PING`` lines already read, so keepalive never waits."""
         *lines, partial = self.unprocessed().split(b"\n")
         kept = []
         for line in lines:
-            word = line[:4]
-            if word in (b"PING", b"PONG") and self._keepalive(
+            if line[:4] in _KEEPALIVE and self._keepalive(
                 line.rstrip(b"\r").decode("utf-8", "replace")
             ):
                 continue
@@ -161,18 +218,44 @@ class ChatProtocol(LineCommands):
         kept.append(partial)
         self.replace_unprocessed(b"\n".join(kept))
 
-    def _refuse(self, refusal: ChatError) -> None:
-        self.error(refusal.code, refusal.text)
+    # -- the Member callbacks the registry makes ---------------------------------
 
-    def _refused(self, failure: Failure) -> None:
-        """The error boundary: every failed command gets one ``ERR`` reply."""
-        if failure.check(ChatError):
-            self._refuse(cast(ChatError, failure.value))
-        elif failure.check(CancelledError):
-            pass  # the connection went away while the command waited
-        else:
-            self.log.failure("command failed: {user}", failure, user=self.name)
-            self._refuse(errors.internal())
+    def deliver(self, event: Event) -> None:
+        self.connection.send(event.encoded(self.session.events))
+
+    def entered(self, welcome: Welcome) -> None:
+        self.session.entered(welcome)
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        self.session.removed(room, listing)
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        self.session.lobby_changed(changes)
+
+    def disconnect(self, reason: str) -> None:
+        """The shared side ends this session (its name went to another)."""
+        self.connection.close(reason, room_reason="name lost")
+
+    # -- input ------------------------------------------------------------------
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        self.session.refuse(errors.line_too_long(self.MAX_LENGTH))
+
+    def unterminatedLine(self) -> None:
+        self.connection.close("line too long without a line end")
+
+    def lineReceived(self, line: bytes) -> None:
+        """Decode one line and run it; bad UTF-8 is refused here, at the edge."""
+        if self.connection.closing:
+            return
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            self.session.refuse(errors.bad_encoding())
+            return
+        if text.startswith(("PING", "PONG")) and self._keepalive(text):
+            return
+        self.connection.admit(text)
 
     def _keepalive(self, line: str) -> bool:
         """Answer ``PING x`` with ``PONG x``; swallow ``PONG``. False: not one."""
@@ -182,7 +265,7 @@ class ChatProtocol(LineCommands):
         ):
             return False
         if word == "PING":
-            self.send(format_line("PONG", text=token))
+            self.session.send(format_line("PONG", text=token))
         return True
 
 

@@ -9,6 +9,9 @@ however many members receive it. ``Event`` itself renders with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from chatroom.core.events import (
     Encoder,
     Listing,
@@ -16,6 +19,7 @@ from chatroom.core.events import (
     RoomGone,
     RoomInfo,
     Welcome,
+    to_id_line,
     to_line,
 )
 from chatroom.core.wire import format_line
@@ -60,3 +64,23 @@ def render_welcome(welcome: Welcome, render: Encoder = to_line) -> bytes:
     if welcome.topic:
         lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
     return b"".join(lines)
+
+
+@dataclass(frozen=True)
+class LineOutput:
+    """How a line session's output reaches the wire: as lines (the line
+    door) or one WebSocket text frame per line (the web door)."""
+
+    #: Which door (``/metrics`` labels, logs).
+    door: str
+    #: The session's own lines (bytes ending in CRLF) → what is written;
+    #: None writes them as they are.
+    frame: Callable[[bytes], bytes] | None
+    #: Room events as delivered, without and with ``@ID`` (``/caps ids``):
+    #: each is rendered once per event for every session of the door.
+    events: Encoder
+    events_with_ids: Encoder
+
+
+#: The line door's output: lines as they are.
+AS_LINES = LineOutput("line", None, to_line, to_id_line)

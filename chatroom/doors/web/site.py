@@ -27,9 +27,9 @@ from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatroom.core import metrics
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
 from chatroom.doors.web.socket import OriginCheckedResource, WebSocketSessions
+from chatroom.wiring.metrics import scrape
 from chatroom.wiring.server import ChatServer
 
 _SECURITY_HEADERS = {
@@ -86,14 +86,14 @@ class Health(Resource):
         if self.chat.shutting_down:
             request.setResponseCode(503)
             return b"shutting down\n"
-        if not getattr(self.chat.registry, "available", True):
+        if not self.chat.registry.available:
             request.setResponseCode(503)
             return b"unavailable: this node cannot reach Redis\n"
         return b"ok\n"
 
 
 class Metrics(Resource):
-    """``/metrics``: Prometheus text (see :mod:`chatroom.core.metrics`)."""
+    """``/metrics``: Prometheus text (see :mod:`chatroom.wiring.metrics`)."""
 
     isLeaf = True
     log = Logger()
@@ -119,7 +119,7 @@ class Metrics(Resource):
                 request.setResponseCode(500)
                 request.finish()
 
-        scraping = Deferred.fromCoroutine(metrics.scrape(self.chat))
+        scraping = Deferred.fromCoroutine(scrape(self.chat))
         scraping.addCallback(write).addErrback(failed)
         return NOT_DONE_YET
 
@@ -198,6 +198,9 @@ class LimitedChannel(ProtocolWrapper):
     host = ""
     refused = False
     factory: AdmittingFactory
+    #: As every admitted connection: its door, and no user name (it has none).
+    door = "http"
+    name: str | None = None
 
     def makeConnection(self, transport: ITransport) -> None:
         self.host = getattr(transport.getPeer(), "host", "")

@@ -5,8 +5,9 @@ protocol of ``docs/protocol.md``: each text frame the client sends is one
 line (no line end needed), and each line the server sends is one text
 frame (without its CRLF). The session behind it *is* the line door's
 :class:`~chatroom.doors.line.protocol.ChatProtocol` (states, commands, limits,
-keepalive, flood control, ``--sendq``), as :class:`WebChatProtocol`:
-only how bytes are framed differs.
+keepalive, flood control, ``--sendq``), built with :data:`AS_FRAMES` for
+its :class:`~chatroom.doors.line.session.LineOutput`: only how bytes are
+framed differs.
 
 Built on Twisted's own ``twisted.web.websocket`` (Twisted 26.4 or later).
 Three things it leaves to us, each handled here:
@@ -15,8 +16,8 @@ Three things it leaves to us, each handled here:
   negotiate no extension (no compression), so the frame for a line is the
   same bytes for every member: :func:`render_frames` builds it once per
   event (``event.encoded``), as the line door encodes a line once, and
-  :class:`WebChatProtocol` writes it to the socket through the same
-  :class:`~chatroom.doors.base.sendq.SendQueue`. wsproto still does everything else
+  the session's connection writes it to the socket through the same
+  :class:`~chatroom.doors.base.sendq.OutputQueue`. wsproto still does everything else
   (the handshake, reading frames, pings, closing).
 - **Bounded input.** wsproto gathers a whole message before handing it
   over, however big; :class:`chatroom.doors.web.site.LimitedChannel` counts the
@@ -47,6 +48,7 @@ from wsproto.utilities import LocalProtocolError
 from chatroom.core import errors
 from chatroom.core.events import Event, to_id_line, to_line
 from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.line.session import LineOutput
 from chatroom.wiring.server import ChatServer
 
 _TEXT_FRAME = 0x81  # FIN + opcode 1 (text)
@@ -77,22 +79,13 @@ def render_id_frames(event: Event) -> bytes:
     return frame_lines(event.encoded(to_id_line))
 
 
-class WebChatProtocol(ChatProtocol):
-    """The line door's session, speaking through WebSocket frames."""
-
-    door = "web"
-
-    def send(self, data: bytes) -> None:
-        """Lines built for this session alone, framed on the way out."""
-        super().send(frame_lines(data))
-
-    def deliver(self, event: Event) -> None:
-        frames = render_id_frames if self.render is to_id_line else render_frames
-        ChatProtocol.send(self, event.encoded(frames))
+#: The line door's session, speaking through WebSocket frames: its own
+#: lines framed on the way out, room events framed once per event.
+AS_FRAMES = LineOutput("web", frame_lines, render_frames, render_id_frames)
 
 
 class FramedStream:
-    """What :class:`WebChatProtocol` takes for its transport: the TCP
+    """What a ``/ws`` :class:`ChatProtocol` takes for its transport: the TCP
     connection under the WebSocket, where frames are written as they are,
     and closing begins with a WebSocket close frame."""
 
@@ -162,7 +155,7 @@ class WebSocketSession:
         self.server = server
         self.channel = channel  # the LimitedChannel under this connection
         self.websocket: Any = None
-        self.chat: WebChatProtocol | None = None
+        self.chat: ChatProtocol | None = None
 
     def negotiationStarted(self, transport: WebSocketTransport) -> None:
         self.websocket = transport
@@ -171,7 +164,7 @@ class WebSocketSession:
         hand_over = getattr(self.channel, "hand_over", None)
         if hand_over is not None:  # the HTTP connection's admission ends here
             hand_over()
-        chat = self.chat = WebChatProtocol(self.server)
+        chat = self.chat = ChatProtocol(self.server, AS_FRAMES)
         chat.makeConnection(FramedStream(self.websocket))
         limit = self.server.config.max_unterminated
         if self.channel is not None and hasattr(self.channel, "watch"):
@@ -188,16 +181,14 @@ class WebSocketSession:
         line = message[:-1] if message.endswith("\n") else message
         line = line[:-1] if line.endswith("\r") else line
         if "\n" in line or "\r" in line:  # control characters: one line a frame
-            refusal = errors.bad_text()
-            chat.error(refusal.code, refusal.text)
+            chat.session.refuse(errors.bad_text())
             return
         chat.dataReceived(line.encode("utf-8") + b"\n")
 
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
         self._whole_message()
         if self.chat is not None:
-            refusal = errors.binary_frame()
-            self.chat.error(refusal.code, refusal.text)
+            self.chat.session.refuse(errors.binary_frame())
 
     def pongReceived(self, payload: bytes) -> None:
         """Keepalive is the line protocol's own ``PING``/``PONG`` lines."""

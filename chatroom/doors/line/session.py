@@ -1,11 +1,20 @@
 """The line protocol's session: its states and one handler per command.
 
-:class:`LineCommands` is the part of :class:`chatroom.doors.line.protocol.ChatProtocol`
-that knows the commands: the ``COMMANDS`` table (command → handler, states
-it is allowed in) and an ``async def do_<command>`` each, written once
-against the :class:`~chatroom.core.registry.Registry` whichever implementation
-the server has. A refusal is raised as a :class:`~chatroom.core.errors.ChatError`
-and answered by the connection's one error boundary.
+A :class:`LineSession` is what one line-protocol connection knows of the
+chat: its name, its state (``username`` → ``lobby`` → ``room``), its room,
+how it renders events, and the ``COMMANDS`` table (command → handler,
+states it is allowed in) with an ``async def do_<command>`` each, written
+once against the :class:`~chatroom.core.registry.Registry`. The door's
+protocol (:class:`chatroom.doors.line.protocol.ChatProtocol`, also at
+``/ws`` with another :class:`LineOutput`) holds it beside its
+:class:`~chatroom.doors.base.connection.Connection`; a refusal is raised as
+a :class:`~chatroom.core.errors.ChatError` for the protocol's error boundary.
+
+The state changes in one place, :meth:`_settle`: called by the command
+once the registry has answered (``/join``, ``/create``, ``/leave``), or by
+:meth:`removed` when the room goes away under it. The registry's
+:meth:`entered` callback only renders the welcome and hands its room to
+the waiting command.
 """
 
 from __future__ import annotations
@@ -13,19 +22,47 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
+from twisted.logger import Logger
+
 from chatroom.core import errors, rules
-from chatroom.core.events import Encoder, to_id_line
+from chatroom.core.errors import ChatError
+from chatroom.core.events import (
+    Encoder,
+    Listing,
+    LobbyChanges,
+    Welcome,
+    to_id_line,
+    to_line,
+)
 from chatroom.core.moderation import Action
-from chatroom.core.text import has_control_characters, name_key
+from chatroom.core.registry import Member, Registry
+from chatroom.core.text import (
+    has_control_characters,
+    name_key,
+    without_control_characters,
+)
 from chatroom.core.wire import format_line
-from chatroom.doors.base.connection import DoorConnection
+from chatroom.doors.base.connection import Connection
+from chatroom.doors.line.arguments import (
+    HELP_TEXT,
+    single_word,
+    split_private_message,
+    two_words,
+)
 from chatroom.doors.line.positions import (
     parse_caps,
     parse_history,
     parse_join,
     render_history,
 )
-from chatroom.doors.line.rendering import render_listing
+from chatroom.doors.line.rendering import (
+    AS_LINES,
+    LineOutput,
+    render_listing,
+    render_lobby_changes,
+    render_welcome,
+)
+from chatroom.wiring.server import ChatServer
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
 _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
@@ -35,75 +72,26 @@ _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
     frozenset({USERNAME}),
 )
 
-HELP_TEXT = """\
-Commands (in a room, any other line is a message to everyone in it):
-/nick NAME        choose or change your name
-/list             list the rooms
-/create NAME      create a room and enter it
-/join NAME        enter a room (leaving the one you are in)
-/join NAME since ID   ... and get what was said after event ID
-/history N [before ID]  N earlier messages of this room
-/caps ids         prefix stored events with @ID
-/leave            go back to the lobby
-/who              who is in this room
-/topic [TEXT]     show or set the room's topic
-/me TEXT          an action: * you TEXT
-/msg USER TEXT    a private message to anyone connected
-/delete NAME      delete a room you own
-/watch on|off     push room list changes while in the lobby
-/login NAME PASSWORD   sign in to an account (instead of a name)
-/register PASSWORD     make your name an account
-/register NAME PASSWORD   (before choosing a name) register NAME and sign in
-/password OLD NEW      change your password
-/unregister PASSWORD   give up your account
-Moderating the room you are in (owner and operators):
-/op USER, /deop USER   make or unmake an operator (owner only)
-/kick USER [REASON]    send someone back to the lobby
-/ban USER, /unban USER, /bans   keep someone out (by account, else name)
-/set invite-only|topic-lock|keep on|off, /set key KEY|off
-/invite USER      let someone into an invite-only room
-/info             the room's settings and operators
-Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
-/announce TEXT, /delete any room
-//text            send a message that starts with /
-/quit [REASON]    leave the server"""
 
+class LineSession:
+    """One line-protocol user's states and handlers (slots: one per client)."""
 
-# -- argument parsing shared by several commands --------------------------------
+    __slots__ = (
+        "_arrived",
+        "connection",
+        "events",
+        "member",
+        "name",
+        "output",
+        "render",
+        "room",
+        "server",
+        "state",
+    )
 
+    log = Logger()
 
-def single_word(args: str, usage: str) -> str:
-    """The single argument of ``/create NAME`` and the like, or ``BAD_ARGS``."""
-    if not args or " " in args:
-        raise errors.usage(usage)
-    return args
-
-
-def two_words(args: str, usage: str) -> tuple[str, str]:
-    """The two arguments of ``/login NAME PASSWORD`` and the like."""
-    words = args.split(" ")
-    if len(words) != 2 or not all(words):
-        raise errors.usage(usage)
-    return words[0], words[1]
-
-
-def split_private_message(args: str) -> tuple[str, str]:
-    """``/msg USER TEXT`` split into its target and its text."""
-    target, _, text = args.partition(" ")
-    if not target or not text:
-        raise errors.usage("/msg USER TEXT")
-    return target, text
-
-
-class LineCommands(DoorConnection):
-    """The line protocol's states and command handlers, over the shared
-    connection life; :class:`chatroom.doors.line.protocol.ChatProtocol` adds the
-    protocol's words (greeting, errors, renderings)."""
-
-    state: str
-    room: str | None
-    render: Encoder
-
+    #: command → (handler name, states it is allowed in)
     #: command → (handler name, states it is allowed in)
     COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
         "nick": ("do_nick", _ANY),
@@ -140,6 +128,83 @@ class LineCommands(DoorConnection):
         "topic": ("do_topic", _IN_ROOM),
         "me": ("do_me", _IN_ROOM),
     }
+
+    def __init__(
+        self,
+        server: ChatServer,
+        connection: Connection,
+        member: Member,
+        output: LineOutput = AS_LINES,
+    ) -> None:
+        """``member`` is what the registry knows this session as (the protocol)."""
+        self.server = server
+        self.connection = connection
+        self.member = member
+        self.output = output
+        self.name: str | None = None
+        self.state = USERNAME
+        self.room: str | None = None  # the line protocol's one room
+        #: How room events are rendered inside this session's own lines
+        #: (welcome, history): with ``@ID`` once it sent ``/caps ids``.
+        self.render: Encoder = to_line
+        #: How room events are rendered when delivered one by one.
+        self.events: Encoder = output.events
+        #: The room the registry's ``entered`` named, for the waiting command.
+        self._arrived: str | None = None
+
+    @property
+    def host(self) -> str:
+        return self.connection.host
+
+    @property
+    def registry(self) -> Registry:
+        return self.server.registry
+
+    def send(self, data: bytes) -> None:
+        """Send the session's own lines (framed as its door needs)."""
+        frame = self.output.frame
+        self.connection.send(data if frame is None else frame(data))
+
+    # -- output, and the Member callbacks that concern the session ---------------
+
+    def error(self, code: str, text: str) -> None:
+        """Send ``ERR code text``; text that echoes input is made safe first."""
+        self.send(format_line("ERR", code, text=without_control_characters(text)))
+
+    def refuse(self, refusal: ChatError) -> None:
+        self.error(refusal.code, refusal.text)
+
+    def entered(self, welcome: Welcome) -> None:
+        """The registry put us in ``welcome.room``: say so (the command that
+        asked settles the state once the registry has answered)."""
+        data = format_line("LEFT", self.room) if self.room is not None else b""
+        self.send(data + render_welcome(welcome, self.render))
+        self._arrived = welcome.room
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        """Our room went away under us (deleted, kicked): back to the lobby."""
+        if self.room is None or name_key(self.room) != name_key(room):
+            return
+        self._settle(None)
+        if listing is not None:
+            self.send(listing.encoded(render_listing))
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        if self.state == LOBBY:
+            self.send(changes.encoded(render_lobby_changes))
+
+    def _settle(self, room: str | None) -> None:
+        """The one place the session's place changes: in ``room``, or the lobby."""
+        self.room = room
+        self.state = LOBBY if room is None else ROOM
+
+    async def _enter(self, entering: Awaitable[None]) -> None:
+        """Run a join or a create; settle in the room it welcomed us to."""
+        self._arrived = None
+        await entering
+        arrived, self._arrived = self._arrived, None
+        if arrived is not None:
+            self._settle(arrived)
 
     # -- dispatch ------------------------------------------------------------------
 
@@ -178,15 +243,15 @@ class LineCommands(DoorConnection):
     async def choose_name(
         self, name: str, account: str | None = None, takeover: bool = True
     ) -> None:
-        if self._closing:  # gone while the password was checked: take nothing
+        if self.connection.closing:  # gone while the password was checked: take nothing
             return
-        await self.registry.claim_name(self, name, account, takeover)
-        if self._closing:  # gone while the registry answered: give it back
-            self.registry.release(self, "connection lost")
+        await self.registry.claim_name(self.member, name, account, takeover)
+        if self.connection.closing:  # gone while the registry answered: give it back
+            self.registry.release(self.member, "connection lost")
             return
         self.name = name
         self.state = LOBBY
-        self.named()
+        self.connection.named()
         self.log.info("{host} is now {user}", host=self.host, user=name)
         self.send(format_line("WELCOME", name))
         await self.send_room_list()
@@ -203,7 +268,7 @@ class LineCommands(DoorConnection):
             await self.choose_name(args)
             return
         old = self.name
-        announced = await self.registry.claim_name(self, args)
+        announced = await self.registry.claim_name(self.member, args)
         self.name = args
         self.log.info("{old} is now {new}", old=old, new=args)
         if not announced:  # in a room, the NICK came to us from the room
@@ -214,38 +279,42 @@ class LineCommands(DoorConnection):
 
     async def do_quit(self, args: str) -> None:
         reason = "Goodbye" if not args or has_control_characters(args) else args
-        self.close(reason, room_reason=f"quit: {reason}")
+        self.connection.close(reason, room_reason=f"quit: {reason}")
 
     async def do_list(self, args: str) -> None:
         await self.send_room_list()
 
     async def do_create(self, args: str) -> None:
         name = single_word(args, "/create NAME")
-        await self.registry.create_room(self, name, leaving=self.room)
+        await self._enter(
+            self.registry.create_room(self.member, name, leaving=self.room)
+        )
 
     async def do_join(self, args: str) -> None:
         name, key, since = parse_join(args)
-        await self.registry.join_room(
-            self, name, leaving=self.room, since=since, key=key
+        await self._enter(
+            self.registry.join_room(
+                self.member, name, leaving=self.room, since=since, key=key
+            )
         )
 
     async def do_caps(self, args: str) -> None:
         parse_caps(args)
         self.render = to_id_line
+        self.events = self.output.events_with_ids
         self.send(format_line("CAPS", "ids"))
 
     async def do_history(self, args: str) -> None:
         count, before = parse_history(args)
         room = self._current_room()
-        events = await self.registry.room_history(self, room, count, before)
+        events = await self.registry.room_history(self.member, room, count, before)
         self.send(render_history(room, events, self.render))
 
     async def do_leave(self, args: str) -> None:
         room = self._current_room()
-        await self.registry.leave_room(self, room, "left")
+        await self.registry.leave_room(self.member, room, "left")
         if self.room == room:
-            self.room = None
-            self.state = LOBBY
+            self._settle(None)
             self.send(format_line("LEFT", room))
         await self.send_room_list()
 
@@ -259,7 +328,7 @@ class LineCommands(DoorConnection):
     async def do_topic(self, args: str) -> None:
         room = self._current_room()
         if args:
-            await self.registry.set_topic(self, room, args)
+            await self.registry.set_topic(self.member, room, args)
             return
         details = await self.registry.room_details(room)
         self.send(
@@ -275,20 +344,20 @@ class LineCommands(DoorConnection):
 
     async def do_msg(self, args: str) -> None:
         target, text = split_private_message(args)
-        event = await self.registry.private_message(self, target, text)
+        event = await self.registry.private_message(self.member, target, text)
         if name_key(event.fields[1]) != name_key(str(self.name)):
-            self.deliver(event)  # our copy; the target has had its own
+            self.member.deliver(event)  # our copy; the target has had its own
 
     async def do_watch(self, args: str) -> None:
         if args not in ("on", "off"):
             raise errors.usage("/watch on|off")
-        self.registry.watch_lobby(self, args == "on")
+        self.registry.watch_lobby(self.member, args == "on")
         self.send(
             format_line("LOBBY", text="watching" if args == "on" else "not watching")
         )
 
     async def do_delete(self, args: str) -> None:
-        await self.registry.delete_room(self, single_word(args, "/delete NAME"))
+        await self.registry.delete_room(self.member, single_word(args, "/delete NAME"))
 
     # -- accounts -----------------------------------------------------------------
 
@@ -302,20 +371,19 @@ class LineCommands(DoorConnection):
             await self.register_new_name(args)
             return
         password = single_word(args, "/register PASSWORD")
-        signed_in = self.registry.account_of(self)
+        signed_in = self.registry.account_of(self.member)
         name = str(self.name)
         if signed_in == name_key(name):
             raise errors.name_registered(name)
         if signed_in:
             raise errors.not_allowed(f"you are signed in to {signed_in} already")
         account = await self.server.accounts.register(name, password, self.host)
-        await self.registry.set_account(self, account.key)
+        await self.registry.set_account(self.member, account.key)
         self.send(format_line("REGISTERED", account.name))
 
     async def register_new_name(self, args: str) -> None:
-        """``/register NAME PASSWORD`` before having a name: register a free
-        name and sign in to it (how users join a ``--require-account``
-        server). A name someone holds is ``NAME_TAKEN``: nobody is taken over."""
+        """``/register NAME PASSWORD`` before a name (``--require-account``
+        servers): a name someone holds is ``NAME_TAKEN``, never taken over."""
         name, password = two_words(args, "/register NAME PASSWORD")
         rules.check_name(name)
         account = await self.server.accounts.register(name, password, self.host)
@@ -329,23 +397,23 @@ class LineCommands(DoorConnection):
     async def do_password(self, args: str) -> None:
         old, new = two_words(args, "/password OLD NEW")
         account = await self.server.accounts.change_password(
-            self.registry.account_of(self), old, new, self.host
+            self.registry.account_of(self.member), old, new, self.host
         )
         self.send(format_line("PASSWORD_CHANGED", account.name))
 
     async def do_unregister(self, args: str) -> None:
         password = single_word(args, "/unregister PASSWORD")
         account = await self.server.accounts.unregister(
-            self.registry.account_of(self), password, self.host
+            self.registry.account_of(self.member), password, self.host
         )
-        await self.registry.set_account(self, "")
+        await self.registry.set_account(self.member, "")
         self.send(format_line("UNREGISTERED", account.name))
 
     # -- moderating the room we are in ------------------------------------------
 
     async def moderate(self, command: str, target: str, value: str = "") -> None:
         await self.registry.moderate(
-            self, self._current_room(), Action(command, target, value)
+            self.member, self._current_room(), Action(command, target, value)
         )
 
     async def do_op(self, args: str) -> None:
@@ -375,11 +443,11 @@ class LineCommands(DoorConnection):
         await self.moderate("invite", single_word(args, "/invite USER"))
 
     async def do_bans(self, args: str) -> None:
-        settings = await self.registry.room_settings(self, self._current_room())
+        settings = await self.registry.room_settings(self.member, self._current_room())
         self.send(format_line("BANS", settings.room, *settings.bans))
 
     async def do_info(self, args: str) -> None:
-        settings = await self.registry.room_settings(self, self._current_room())
+        settings = await self.registry.room_settings(self.member, self._current_room())
         self.send(
             b"".join(
                 format_line("INFO", settings.room, setting, text=value)
@@ -396,29 +464,29 @@ class LineCommands(DoorConnection):
             raise errors.usage("/kill USER [REASON]")
         rules.check_text(reason)
         reason = reason.strip() or "no reason given"
-        name = await self.registry.kill(self, user, reason)
+        name = await self.registry.kill(self.member, user, reason)
         self.send(format_line("KILLED", name, str(self.name), text=reason))
 
     async def do_gban(self, args: str) -> None:
         mask = await self.registry.server_ban(
-            self, single_word(args, "/gban USER|MASK"), True
+            self.member, single_word(args, "/gban USER|MASK"), True
         )
         self.send(format_line("GBAN", mask, str(self.name)))
 
     async def do_gunban(self, args: str) -> None:
         target = single_word(args, "/gunban USER|MASK")
-        mask = await self.registry.server_ban(self, target, False)
+        mask = await self.registry.server_ban(self.member, target, False)
         self.send(format_line("GUNBAN", mask, str(self.name)))
 
     async def do_gbans(self, args: str) -> None:
-        account = self.registry.account_of(self)
+        account = self.registry.account_of(self.member)
         masks = await self.server.accounts.server_bans(account)
         self.send(format_line("GBANS", *masks))
 
     async def do_announce(self, args: str) -> None:
         if not args:
             raise errors.usage("/announce TEXT")
-        await self.registry.announce(self, args)
+        await self.registry.announce(self.member, args)
 
     # -- helpers for the commands -----------------------------------------------
 
@@ -429,4 +497,4 @@ class LineCommands(DoorConnection):
 
     async def say(self, kind: str, text: str) -> None:
         """A message or action to the room, stamped by the registry."""
-        await self.registry.say(self, self._current_room(), kind, text)
+        await self.registry.say(self.member, self._current_room(), kind, text)
