@@ -53,7 +53,7 @@ from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.throttle import FailureThrottle, WindowLimit
 
-__all__ = ["Account", "AccountStore", "Accounts", "Runner", "StoredAccounts"]
+__all__ = ["Account", "AccountService", "AccountStore", "Runner", "StoredAccounts"]
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
