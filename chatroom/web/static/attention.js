@@ -22,7 +22,8 @@ function attentionPrefix() {
   return attention.mentions ? `(${attention.mentions}! ${attention.unread}) ` : `(${attention.unread}) `;
 }
 
-// A message someone else sent arrived (not replayed history).
+// A message someone else sent is arriving (not replayed history): noted
+// before it is drawn, so that the "new messages" divider goes above it.
 function noteMessage(user, text, { privately = false } = {}) {
   if (isMe(user) || !away()) return;
   const forMe = privately || mentionsMe(text);
@@ -101,4 +102,10 @@ function startAttention() {
   $("notify-button").addEventListener("click", () => {
     Notification.requestPermission().then(drawNotifyButton, drawNotifyButton);
   });
+  // Allowed or blocked from the browser's own settings: the button follows.
+  if (navigator.permissions) {
+    navigator.permissions.query({ name: "notifications" }).then((status) => {
+      status.onchange = drawNotifyButton;
+    }, () => {});
+  }
 }

@@ -122,18 +122,18 @@ const handlers = {
   HISTORY_ACTION([, user, time], text) { history(user, time, text, true); },
   HISTORY_END([, count]) { if (scroll.paging) olderDone(Number(count)); },
   MSG([, user, time], text) {
-    appendToLog(messageLine(time, user, text, "message"));
     noteMessage(user, text);
+    appendToLog(messageLine(time, user, text, "message"));
   },
   ACTION([, user, time], text) {
-    appendToLog(messageLine(time, user, text, "message", { action: true }));
     noteMessage(user, text);
+    appendToLog(messageLine(time, user, text, "message", { action: true }));
   },
   PRIVMSG([from, to, time], text) {
+    noteMessage(from, text, { privately: true });
     const line = messageLine(time, from, text, "private", { to });
     if (state.page === "room") appendToLog(line);
     else place(line, "lobby-log");
-    noteMessage(from, text, { privately: true });
   },
   TOPIC([, user], text) {
     const changed = $("topic").textContent !== text;
