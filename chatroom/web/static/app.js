@@ -54,6 +54,7 @@ const state = {
   members: [], owner: "", operators: new Set(), backoff: FIRST_BACKOFF,
   quitting: false, retry: null, retryAt: 0, signedIn: false, rejoining: false,
   stopped: null, bye: null,
+  returning: false, // signed in again: going back into state.room
   // The ids of the newest and oldest stored events shown (from "@ID "
   // prefixes), and whether the join under way resumes from the newest.
   lastId: null, firstId: null, resuming: false,
@@ -117,9 +118,11 @@ function connect() {
   const ws = new WebSocket(`${scheme}//${location.host}/ws`);
   state.ws = ws;
   state.signedIn = false;
-  state.bye = null;
   setStatus("connecting…", true);
-  ws.onopen = () => setStatus("connected", false);
+  ws.onopen = () => {
+    state.bye = null; // the last goodbye stays said until a connection opens
+    setStatus("connected", false);
+  };
   ws.onmessage = (event) => handle(parse(event.data));
   ws.onclose = () => {
     if (state.ws !== ws) return;

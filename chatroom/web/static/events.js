@@ -42,6 +42,7 @@ const handlers = {
     send("/caps ids");
     if (state.room) {
       state.rejoining = true;
+      state.returning = true;
       state.resuming = state.lastId !== null;
       const key = state.keys.get(nameKey(state.room));
       const target = key ? `${state.room} ${key}` : state.room;
@@ -76,8 +77,11 @@ const handlers = {
     const key = state.pendingKeys.get(nameKey(room));
     if (key !== undefined) state.keys.set(nameKey(room), key);
     state.pendingKeys.clear();
-    const back = room === state.room && state.outbox.length > 0;
-    const resumed = state.resuming && room === state.room;
+    // Back in the room after a lost connection (resuming, or made again
+    // after a restart that forgot it): the log is kept.
+    const back = state.returning && room === state.room;
+    const resumed = state.resuming && back;
+    state.returning = false;
     state.resuming = false;
     state.room = room;
     state.creating = null;
@@ -85,7 +89,7 @@ const handlers = {
     $("room-title").textContent = room;
     clearMoments();
     backOnline();
-    if (resumed) info("reconnected: what was said meanwhile follows");
+    if (back) info(resumed ? "reconnected: what was said meanwhile follows" : "reconnected");
     else {
       resetLog();
       state.lastId = null;
@@ -299,6 +303,7 @@ const handlers = {
     if (code === "NO_SUCH_ROOM" || code === "ROOM_FULL") {
       state.rejoining = false;
       state.resuming = false;
+      state.returning = false;
     }
     const joining = state.joining;
     state.joining = null;

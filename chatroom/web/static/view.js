@@ -26,6 +26,7 @@ function leaveRoom() {
   state.firstId = null;
   state.rejoining = false;
   state.resuming = false;
+  state.returning = false;
   state.joinQuiet = false;
   state.outbox = [];
   sessionStorage.removeItem("chatroom.room");
