@@ -7,7 +7,7 @@ PORT ?= 8080
 IRC_PORT ?= 6667
 HTTP_PORT ?= 8000
 
-.PHONY: run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium
+.PHONY: run test trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/web/static/*)
@@ -82,6 +82,12 @@ test: $(STAMP) redis-server tmux cc irssi chromium
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
 trial: $(STAMP) redis-server tmux cc irssi chromium
 	$(BIN)/python -m twisted.trial tests
+
+# The web client's browser tests, also writing the screenshots docs/web.md
+# shows into docs/images/ (every run leaves them all in build/screenshots/).
+web-screenshots: $(STAMP) chromium
+	CHATROOM_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_web_client.py \
+		tests/integration/test_web_room.py tests/integration/test_web_layout.py
 
 # Every figure of docs/performance.md's "before/after the core refactor"
 # section, chatroom beside the bare baseline, on CPython and then on PyPy

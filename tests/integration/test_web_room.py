@@ -115,7 +115,7 @@ class PlainWordsTests(WebCase):
         page.type_into("message-input", "/create tea")
         page.shows("tea already exists")
         page.type_into("message-input", "/help")
-        wait_for("the help", lambda: bool(self.find(page, "#log .help table")))
+        wait_for("the help", lambda: bool(self.find(page, "#log table.help")))
         help_text = page.element("log").find_element("css selector", ".help").text
         self.assertIn("/msg NAME text", help_text)
         for internal in ("/caps", "since ID", "/history", "/watch"):

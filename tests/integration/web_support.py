@@ -30,7 +30,17 @@ SCREENSHOTS = Path(
 DOCS_IMAGES = CHECKOUT / "docs" / "images"
 #: The screenshots docs/web.md shows (as ``images/web-NAME.png``).
 DOC_SHOTS = frozenset(
-    {"name", "lobby", "room", "room-dark", "offline", "phone", "phone-members", "help"}
+    {
+        "name",
+        "lobby",
+        "room",
+        "room-dark",
+        "help",
+        "offline",
+        "notices",
+        "phone",
+        "phone-members",
+    }
 )
 #: axe-core's impacts that fail a test.
 FAILING_IMPACTS = frozenset({"serious", "critical"})

@@ -152,7 +152,7 @@ function system(text) {
 
 // A reply that is a page element (the help): in the room's or lobby's log.
 function systemNode(node) {
-  const item = logLine("", "system");
+  const item = logLine("", "system help-line");
   item.append(node);
   if (state.page === "room") place(item, "log");
   else if (state.page === "lobby") place(item, "lobby-log");

@@ -84,18 +84,24 @@ const COMMANDS = [
   "/help", "/kill", "/gban", "/gunban", "/gbans", "/announce",
 ].sort();
 
-// The help as a page element: one table per part, in a fixed-width font
-// for the commands.
+// The help as a page element: one table (so that its columns line up),
+// a section per part, the commands in a fixed-width font.
 function helpNode() {
-  const box = document.createElement("div");
-  box.className = "help";
+  const table = document.createElement("table");
+  table.className = "help";
+  const caption = document.createElement("caption");
+  caption.textContent = "Help: what you can type";
+  table.append(caption);
   for (const [title, rows] of HELP) {
-    const table = document.createElement("table");
-    const caption = document.createElement("caption");
-    caption.textContent = title;
-    table.append(caption);
+    const part = table.createTBody();
+    const heading = document.createElement("th");
+    heading.colSpan = 2;
+    heading.scope = "colgroup";
+    heading.className = "part";
+    heading.textContent = title;
+    part.insertRow().append(heading);
     for (const [command, what] of rows) {
-      const row = table.insertRow();
+      const row = part.insertRow();
       const name = document.createElement("th");
       name.scope = "row";
       const code = document.createElement("code");
@@ -104,9 +110,8 @@ function helpNode() {
       row.append(name);
       row.insertCell().textContent = what;
     }
-    box.append(table);
   }
-  return box;
+  return table;
 }
 
 // -- a message's text ----------------------------------------------------------
