@@ -10,7 +10,7 @@ HTTP_PORT ?= 8000
 .PHONY: run test trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
-$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/web/static/*)
+$(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/doors/web/static/*)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet '.[test]'

@@ -15,7 +15,7 @@ setup(
     package_data={
         "twisted.plugins": ["chatroom_plugin.py"],
         "chatroom.bench": ["cgen.c"],
-        "chatroom.web": ["static/*"],
+        "chatroom.doors.web": ["static/*"],
     },
     install_requires=[
         # twisted.web.websocket (the browser door) arrived in Twisted 26.4.
@@ -24,7 +24,7 @@ setup(
         # Tested against urwid 5.0 (its typed Widget API and TwistedEventLoop).
         "urwid>=5.0,<6",
         "txredisapi>=1.6",
-        # Argon2id password hashes for accounts (chatroom.accounts).
+        # Argon2id password hashes for accounts (chatroom.core.accounts).
         "argon2-cffi>=23.1",
     ],
     extras_require={

@@ -15,13 +15,14 @@ waits (bounded) for it.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
+from twisted.trial import unittest
 
-from chatroom.config import ServerConfig
-from chatroom.server import ChatServer
-from chatroom.wire import parse_event
+from chatroom.core.config import ServerConfig
+from chatroom.core.wire import parse_event
+from chatroom.wiring.server import ChatServer
 from tests.support import FakeClient
 
 #: The configuration every contract test runs with.
@@ -62,7 +63,13 @@ class User:
         return self.lines[self.seen :]
 
 
-class ContractBase:
+if TYPE_CHECKING:  # a TestCase to mypy; a plain mixin to the test runner
+    MixedIntoTestCase = unittest.TestCase
+else:
+    MixedIntoTestCase = object
+
+
+class ContractBase(MixedIntoTestCase):
     """Users talking to ``server`` (subclasses mix in a TestCase and
     provide it), with replies awaited however the registry answers."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.config import ServerConfig
+from chatroom.core.config import ServerConfig
 from tests.handler_contract import ContractBase, User
 from tests.support import FakeClient
 

@@ -1,6 +1,6 @@
 """Helpers shared by the server tests: fake and real-socket clients, a live server.
 
-:class:`FakeClient` drives one :class:`chatroom.protocol.ChatProtocol` over a
+:class:`FakeClient` drives one :class:`chatroom.doors.line.protocol.ChatProtocol` over a
 ``StringTransport``, so unit tests see exactly the bytes a user would, with
 no reactor. :class:`LineClient` is the real-socket equivalent for the
 integration tests: it records every line and hands out Deferreds that fire
@@ -10,7 +10,10 @@ when an expected line arrives, so tests wait on events instead of sleeping.
 
 from __future__ import annotations
 
+import calendar
+import socket
 from collections.abc import Callable
+from typing import TypeVar
 
 from twisted.internet import defer, reactor
 from twisted.internet.address import IPv4Address
@@ -20,18 +23,82 @@ from twisted.internet.endpoints import (
     wrapClientTLS,
 )
 from twisted.internet.error import ConnectionLost
-from twisted.internet.interfaces import IOpenSSLClientConnectionCreator
+from twisted.internet.interfaces import (
+    IListeningPort,
+    IOpenSSLClientConnectionCreator,
+    IProtocol,
+    IStreamClientEndpoint,
+)
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.events import Event as SharedEvent
-from chatroom.events import to_line
-from chatroom.protocol import ChatProtocol
-from chatroom.server import ChatServer
-from chatroom.tap import ChatroomService, Options, makeService
-from chatroom.wire import Event, parse_event
+from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.events import Event as SharedEvent
+from chatroom.core.events import Listing, LobbyChanges, Welcome, to_line
+from chatroom.core.metered import MeteredRegistry
+from chatroom.core.registry import Registry
+from chatroom.core.wire import Event, parse_event
+from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.wiring.server import ChatServer, ServerConfig
+from chatroom.wiring.tap import ChatroomService, Options, makeService
+
+T = TypeVar("T")
+P = TypeVar("P", bound=IProtocol)
+
+#: 2026-11-21T18:04:05.500Z, the server clock's time in unit tests.
+NOW = calendar.timegm((2026, 11, 21, 18, 4, 5, 0, 0, 0)) + 0.5
+STAMP = "2026-11-21T18:04:05.500Z"
+
+
+def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
+    """The writer or hashing "thread" of unit tests: runs ``function`` now."""
+    return defer.maybeDeferred(function)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now, for a server that cannot
+    take port 0 (Redis) or must restart on the same port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def built_by(protocol: IProtocol, kind: type[P]) -> P:
+    """The protocol an endpoint connected, as the ``kind`` its factory builds."""
+    assert isinstance(protocol, kind), protocol
+    return protocol
+
+
+def port_of(listening: IListeningPort) -> int:
+    """The TCP port a listener got (tests listen on port 0)."""
+    address = listening.getHost()
+    assert isinstance(address, IPv4Address), address
+    return address.port
+
+
+def _unwrapped(server: ChatServer) -> Registry:
+    registry = server.registry
+    if isinstance(registry, MeteredRegistry):  # /metrics is served (--http)
+        registry = registry.inner
+    return registry
+
+
+def local_registry(server: ChatServer) -> LocalRegistry:
+    """The server's in-process registry, for tests that look inside it."""
+    registry = _unwrapped(server)
+    assert isinstance(registry, LocalRegistry), registry
+    return registry
+
+
+def redis_registry(server: ChatServer) -> RedisRegistry:
+    """The cluster node's registry, for tests that look inside it."""
+    registry = _unwrapped(server)
+    assert isinstance(registry, RedisRegistry), registry
+    return registry
 
 
 class FakeClient:
@@ -56,9 +123,13 @@ class FakeClient:
         self.protocol = protocol_class(server)
         self.protocol.makeConnection(self.transport)
 
-    def send(self, line: str, end: str = "\r\n") -> None:
-        """Send one line as the client would type it."""
-        self.protocol.dataReceived((line + end).encode("utf-8"))
+    def send(self, line: str | bytes, end: str = "\r\n") -> None:
+        """Send one line as the client would type it; bytes are sent as they
+        are, split and terminated however a framing test likes."""
+        if isinstance(line, bytes):
+            self.protocol.dataReceived(line)
+        else:
+            self.protocol.dataReceived((line + end).encode("utf-8"))
 
     def received(self) -> list[str]:
         """Lines the server sent since the last call (CRLF-checked, decoded)."""
@@ -83,20 +154,95 @@ class FakeClient:
         return bool(self.transport.disconnecting)
 
 
+class ProtocolTestCase(unittest.TestCase):
+    """The server test case of unit tests: a fresh server on a fake clock per
+    test (at :data:`NOW`), and ways to make users; ``config`` is the test's."""
+
+    config = ServerConfig(rate=0)
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(NOW)
+        self.server = ChatServer(self.config, clock=self.clock)
+
+    def connect(self, name: str | None = None, host: str = "127.0.0.1") -> FakeClient:
+        """A new connection from ``host``; with ``name``, already past the
+        username step. Its transport is cleared."""
+        client = FakeClient(self.server, host)
+        if name is not None:
+            client.send(name)
+            self.assertEqual(client.received()[1], f"WELCOME {name}")
+        client.received()
+        return client
+
+    def join(self, room: str, *names: str) -> list[FakeClient]:
+        """Named users who joined ``room`` in order, their transports cleared."""
+        clients = []
+        for name in names:
+            client = self.connect(name)
+            client.send(f"/join {room}")
+            clients.append(client)
+        for client in clients:
+            client.received()
+        return clients
+
+    def in_room(self, *names: str, room: str = "general") -> list[FakeClient]:
+        """Named users in ``room`` (general unless said), transports cleared."""
+        return self.join(room, *names)
+
+    def create(self, room: str, owner: str, *others: str) -> list[FakeClient]:
+        """``owner`` creates ``room``, then ``others`` join it in order."""
+        first = self.connect(owner)
+        first.send(f"/create {room}")
+        clients = [first, *self.join(room, *others)]
+        first.received()
+        return clients
+
+    def assertError(self, client: FakeClient, code: str) -> None:
+        """The client's only reply is one ``ERR code ...`` line."""
+        lines = client.received()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertTrue(lines[0].startswith(f"ERR {code} "), lines)
+
+
 class RecordingMember:
-    """A member that records what it is handed, as protocol lines."""
+    """A member that records what it is handed: events as protocol lines, and
+    being sent back to the lobby as ``REMOVED room count``."""
+
+    door = "line"
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.data = b""
+        self.welcomes: list[Welcome] = []
+        self.lobby: list[LobbyChanges] = []
+        self.disconnected: list[str] = []
 
     def deliver(self, event: SharedEvent) -> None:
         self.data += event.encoded(to_line)
+
+    def entered(self, welcome: Welcome) -> None:
+        self.welcomes.append(welcome)
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        self.data += (
+            f"REMOVED {room} {len(listing.rooms) if listing else '-'}\r\n".encode()
+        )
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        self.lobby.append(changes)
+
+    def disconnect(self, reason: str) -> None:
+        self.disconnected.append(reason)
 
     def take(self) -> list[str]:
         """Lines sent since the last call."""
         data, self.data = self.data, b""
         return data.decode("utf-8").split("\r\n")[:-1]
+
+
+#: How a connection's end is reported when nothing better is known.
+_LOST = Failure(ConnectionLost())
 
 
 class LineClient(LineReceiver):
@@ -148,7 +294,7 @@ class LineClient(LineReceiver):
             else:
                 return
 
-    def connectionLost(self, reason: Failure = ConnectionLost()) -> None:  # noqa: B008
+    def connectionLost(self, reason: Failure = _LOST) -> None:
         self.is_closed = True
         waiting, self._waiting = self._waiting, []
         for _, waiter in waiting:
@@ -167,7 +313,7 @@ def connect_client(
 
     With ``name``, also choose that username and wait for ``WELCOME``.
     """
-    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+    endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
     if tls is not None:
         endpoint = wrapClientTLS(tls, endpoint)
     client = yield connectProtocol(endpoint, LineClient())
@@ -192,7 +338,7 @@ class ServerTestCase(unittest.TestCase):
     db = ":memory:"
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         config = Options()
         config.parseOptions(["--port", self.port_spec, "--db", self.db, *self.options])
         self.service: ChatroomService = makeService(config)
@@ -208,6 +354,7 @@ class ServerTestCase(unittest.TestCase):
             yield self.service.stopService()
         for client in self.clients:
             if not client.is_closed:
+                assert client.transport is not None
                 client.transport.loseConnection()
         yield defer.gatherResults([client.closed for client in self.clients])
 

@@ -9,19 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, ensureDeferred, succeed
+from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.accounts import Accounts, StoredAccounts
-from chatroom.errors import ChatError
-from chatroom.store import MemoryStore
+from chatroom.backends.local.store import MemoryStore
+from chatroom.core.accounts import Accounts, StoredAccounts
+from chatroom.core.errors import ChatError
+from tests.support import in_place
 
 PASSWORD = "tea-and-biscuits"
-
-
-def in_place(function: Callable[[], Any]) -> Deferred[Any]:
-    return succeed(function())
 
 
 class GuessingTests(unittest.TestCase):

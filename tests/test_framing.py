@@ -6,7 +6,7 @@ from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
 from twisted.trial import unittest
 
-from chatroom.framing import LineFraming
+from chatroom.doors.base.framing import LineFraming
 
 
 class Recorder(LineFraming):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.server import ChatServer
+from chatroom.wiring.server import ChatServer
 from tests.handler_contract import CONFIG, HandlerContract
 
 

@@ -8,50 +8,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from twisted.internet.task import Clock
-from twisted.trial import unittest
-
-from chatroom.server import ChatServer, ServerConfig
-from tests.support import FakeClient
+from chatroom.doors.line.session import LineSession
+from chatroom.wiring.server import ServerConfig
+from tests.support import FakeClient, ProtocolTestCase, local_registry
 
 
-class Peer(FakeClient):
-    """A :class:`FakeClient` that sends raw bytes, split however a test likes."""
-
-    def send(self, data: bytes) -> None:  # type: ignore[override]
-        self.protocol.dataReceived(data)
-
-    def lines(self) -> list[str]:
-        return self.received()
-
-    @property
-    def closed(self) -> bool:
-        return self.closing
-
-
-class HardeningTestCase(unittest.TestCase):
-    """A fresh server and clock per test, and helpers to make named peers."""
+class HardeningTestCase(ProtocolTestCase):
+    """Login, idle and ping timers on, as a deployment runs them."""
 
     config = ServerConfig(rate=0, login_timeout=30, ping_interval=120, ping_timeout=60)
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.server = ChatServer(self.config, clock=self.clock)
-
-    def connect(self, name: str | None = None, host: str = "127.0.0.1") -> Peer:
-        peer = Peer(self.server, host)
-        if name is not None:
-            peer.send(name.encode() + b"\r\n")
-        peer.lines()
-        return peer
-
-    def in_room(self, *names: str, room: str = "general") -> list[Peer]:
-        peers = [self.connect(name) for name in names]
-        for peer in peers:
-            peer.send(b"/join " + room.encode() + b"\n")
-        for peer in peers:
-            peer.lines()
-        return peers
 
 
 class FramingTests(HardeningTestCase):
@@ -62,11 +27,11 @@ class FramingTests(HardeningTestCase):
     ).encode()
 
     def transcript(self, chunks: list[bytes]) -> list[str]:
-        peer = Peer(self.server)
-        peer.lines()
+        peer = FakeClient(self.server)
+        peer.received()
         for chunk in chunks:
             peer.send(chunk)
-        return [line for line in peer.lines() if not line.startswith("HELLO")]
+        return [line for line in peer.received() if not line.startswith("HELLO")]
 
     def test_byte_by_byte(self) -> None:
         """Lines arriving one byte at a time, even mid-character, parse the same."""
@@ -80,9 +45,9 @@ class FramingTests(HardeningTestCase):
         """A CRLF split across segments does not leave a stray CR in the text."""
         alice, bob = self.in_room("alice", "bob")
         alice.send(b"hi\r")
-        self.assertEqual(bob.lines(), [])
+        self.assertEqual(bob.received(), [])
         alice.send(b"\n")
-        (line,) = bob.lines()
+        (line,) = bob.received()
         self.assertTrue(line.endswith(" hi"), line)
 
     def test_split_inside_multibyte_character(self) -> None:
@@ -92,14 +57,14 @@ class FramingTests(HardeningTestCase):
         cut = data.index("€".encode()) + 1
         alice.send(data[:cut])
         alice.send(data[cut:])
-        self.assertTrue(bob.lines()[0].endswith(" naïve €"))
-        self.assertEqual(alice.lines()[0].split(" ", 4)[4], "naïve €")
+        self.assertTrue(bob.received()[0].endswith(" naïve €"))
+        self.assertEqual(alice.received()[0].split(" ", 4)[4], "naïve €")
 
     def test_many_lines_in_one_segment(self) -> None:
         """Several lines in one segment are all handled, in order."""
         alice, bob = self.in_room("alice", "bob")
         alice.send(b"one\ntwo\r\nthree\n")
-        texts = [line.split(" ", 4)[4] for line in bob.lines()]
+        texts = [line.split(" ", 4)[4] for line in bob.received()]
         self.assertEqual(texts, ["one", "two", "three"])
 
 
@@ -112,17 +77,17 @@ class LongLineTests(HardeningTestCase):
         """A line of exactly --max-line bytes is a normal message."""
         alice, bob = self.in_room("alice", "bob")
         alice.send(b"x" * 100 + b"\r\n")
-        self.assertTrue(bob.lines()[0].endswith("x" * 100))
+        self.assertTrue(bob.received()[0].endswith("x" * 100))
 
     def test_long_line_refused_then_session_continues(self) -> None:
         """A longer line gets LINE_TOO_LONG, reaches nobody, and the next works."""
         alice, bob = self.in_room("alice", "bob")
         alice.send(b"y" * 101 + b"\nafter\n")
-        replies = alice.lines()
+        replies = alice.received()
         self.assertTrue(replies[0].startswith("ERR LINE_TOO_LONG "))
         self.assertTrue(replies[1].endswith(" after"))
-        self.assertEqual(len(bob.lines()), 1)
-        self.assertFalse(alice.closed)
+        self.assertEqual(len(bob.received()), 1)
+        self.assertFalse(alice.closing)
 
     def test_long_line_in_pieces_is_refused_once(self) -> None:
         """A long line streamed in pieces gets one error and is skipped whole."""
@@ -130,22 +95,22 @@ class LongLineTests(HardeningTestCase):
         for _ in range(10):
             alice.send(b"z" * 60)
         alice.send(b"zz\nok\n")
-        replies = alice.lines()
+        replies = alice.received()
         self.assertEqual([r.split()[1] for r in replies[:1]], ["LINE_TOO_LONG"])
         self.assertEqual(len(replies), 2)
         self.assertTrue(replies[1].endswith(" ok"))
-        self.assertEqual([line.split(" ", 4)[4] for line in bob.lines()], ["ok"])
+        self.assertEqual([line.split(" ", 4)[4] for line in bob.received()], ["ok"])
 
     def test_endless_line_is_closed_with_bye(self) -> None:
         """64 KiB without a line end closes the connection with BYE."""
         alice, bob = self.in_room("alice", "bob")
         for _ in range(65):
             alice.send(b"a" * 1024)
-        replies = alice.lines()
+        replies = alice.received()
         self.assertTrue(replies[-1].startswith("BYE "), replies[-1])
-        self.assertTrue(alice.closed)
+        self.assertTrue(alice.closing)
         self.assertEqual(
-            bob.lines(), ["PART general alice line too long without a line end"]
+            bob.received(), ["PART general alice line too long without a line end"]
         )
 
 
@@ -156,35 +121,35 @@ class EncodingTests(HardeningTestCase):
         """Invalid UTF-8 gets BAD_ENCODING and the session goes on."""
         alice, bob = self.in_room("alice", "bob")
         alice.send(b"\xff\xfe bad\nfine\n")
-        replies = alice.lines()
+        replies = alice.received()
         self.assertTrue(replies[0].startswith("ERR BAD_ENCODING "))
         self.assertTrue(replies[1].endswith(" fine"))
-        self.assertEqual(len(bob.lines()), 1)
+        self.assertEqual(len(bob.received()), 1)
 
     def test_escape_sequences_and_controls_refused(self) -> None:
         """ESC, CSI (C1), BEL and NUL in messages are refused with BAD_TEXT."""
         alice, bob = self.in_room("alice", "bob")
         for text in ("\x1b[2J", "red \x1b]0;pwned\x07", "\u009b31m", "a\x00b", "\x7f"):
             alice.send(text.encode() + b"\n")
-            (reply,) = alice.lines()
+            (reply,) = alice.received()
             self.assertTrue(reply.startswith("ERR BAD_TEXT "), (text, reply))
         alice.send(b"/me \x1b[5mblinks\n")
         alice.send(b"/topic \x1b[31mred\n")
         alice.send(b"/msg bob \x1b[31mred\n")
-        self.assertEqual([r.split()[1] for r in alice.lines()], ["BAD_TEXT"] * 3)
-        self.assertEqual(bob.lines(), [])
+        self.assertEqual([r.split()[1] for r in alice.received()], ["BAD_TEXT"] * 3)
+        self.assertEqual(bob.received(), [])
 
     def test_tab_is_relayed(self) -> None:
         """A tab is ordinary text."""
         alice, bob = self.in_room("alice", "bob")
         alice.send(b"a\tb\n")
-        self.assertTrue(bob.lines()[0].endswith(" a\tb"))
+        self.assertTrue(bob.received()[0].endswith(" a\tb"))
 
     def test_errors_never_echo_control_characters(self) -> None:
         """Error texts that quote the input quote it without control characters."""
         alice = self.connect("alice")
         alice.send(b"/msg \x1b[2Jbob hi\n/join \x1b]0;x\n/\x1bcmd\nPING \x1b\n")
-        output = "\n".join(alice.lines())
+        output = "\n".join(alice.received())
         self.assertNotIn("\x1b", output)
         self.assertIn("ERR NO_SUCH_USER", output)
 
@@ -192,7 +157,7 @@ class EncodingTests(HardeningTestCase):
         """Names with control characters are refused as BAD_NAME."""
         peer = self.connect()
         peer.send(b"bad\x1bname\n")
-        self.assertTrue(peer.lines()[0].startswith("ERR BAD_NAME "))
+        self.assertTrue(peer.received()[0].startswith("ERR BAD_NAME "))
 
 
 class FloodTests(HardeningTestCase):
@@ -212,14 +177,14 @@ class FloodTests(HardeningTestCase):
         alice, bob = self.in_room("alice", "bob")
         self.clock.advance(10)  # the name and /join used tokens; refill
         alice.send(b"".join(b"msg %d\n" % number for number in range(8)))
-        told = alice.lines()
+        told = alice.received()
         self.assertEqual(len([r for r in told if r.startswith("SLOW 2 ")]), 1)
         self.assertFalse(any(r.startswith("ERR ") for r in told))
-        self.assertEqual(len(bob.lines()), 5)
+        self.assertEqual(len(bob.received()), 5)
         self.clock.advance(0.5)  # one token back at 2/s
-        self.assertEqual(len(bob.lines()), 1)
+        self.assertEqual(len(bob.received()), 1)
         self.clock.advance(1)
-        relayed = bob.lines()
+        relayed = bob.received()
         self.assertEqual([r.rsplit(" ", 1)[1] for r in relayed], ["6", "7"])
         self.assertEqual(alice.transport.producerState, "producing")
 
@@ -229,11 +194,11 @@ class FloodTests(HardeningTestCase):
         self.clock.advance(10)
         alice.send(b"".join(b"m %d\n" % n for n in range(9)))
         self.clock.advance(3)
-        slow = [r for r in alice.lines() if r.startswith("SLOW ")]
+        slow = [r for r in alice.received() if r.startswith("SLOW ")]
         self.assertEqual(len(slow), 1)
         self.clock.advance(10)
         alice.send(b"".join(b"again %d\n" % n for n in range(7)))
-        self.assertEqual(len([r for r in alice.lines() if r.startswith("SLOW ")]), 1)
+        self.assertEqual(len([r for r in alice.received() if r.startswith("SLOW ")]), 1)
 
     def test_reading_pauses_while_lines_wait(self) -> None:
         """The server stops reading a flooding socket: it holds what it read."""
@@ -249,46 +214,46 @@ class FloodTests(HardeningTestCase):
         alice = self.connect("alice")
         self.clock.advance(10)
         alice.send(b"".join(b"/list\n" for _ in range(8)) + b"PING abc\n")
-        self.assertIn("PONG abc", alice.lines())
+        self.assertIn("PONG abc", alice.received())
         alice.send(b"PING def\n")
-        self.assertEqual(alice.lines(), ["PONG def"])
+        self.assertEqual(alice.received(), ["PONG def"])
 
     def test_excess_flood_disconnected(self) -> None:
         """Past --max-backlog waiting lines: BYE excess flood, and the room hears."""
         alice, bob = self.in_room("alice", "bob")
         self.clock.advance(10)
         alice.send(b"".join(b"spam %d\n" % n for n in range(200)))
-        self.assertEqual(alice.lines()[-1], "BYE excess flood")
+        self.assertEqual(alice.received()[-1], "BYE excess flood")
         self.assertTrue(alice.closing)
-        self.assertEqual(bob.lines()[-1], "PART general alice excess flood")
+        self.assertEqual(bob.received()[-1], "PART general alice excess flood")
 
     def test_others_are_not_slowed(self) -> None:
         """While one user's lines wait, another's go through at once."""
         alice, bob = self.in_room("alice", "bob")
         self.clock.advance(10)
         alice.send(b"".join(b"a %d\n" % n for n in range(9)))
-        bob.lines()
+        bob.received()
         bob.send(b"hello\n")
-        self.assertTrue(bob.lines()[-1].endswith(" hello"))
+        self.assertTrue(bob.received()[-1].endswith(" hello"))
 
     def test_max_per_ip(self) -> None:
         """The fourth connection from one address is told why and closed."""
         peers = [self.connect(host="10.1.1.1") for _ in range(3)]
-        refused = Peer(self.server, host="10.1.1.1")
-        lines = refused.lines()
+        refused = FakeClient(self.server, host="10.1.1.1")
+        lines = refused.received()
         self.assertTrue(lines[0].startswith("ERR SERVER_FULL "))
         self.assertTrue(lines[1].startswith("BYE "))
-        self.assertTrue(refused.closed)
-        self.assertFalse(any(p.closed for p in peers))
-        other = Peer(self.server, host="10.2.2.2")
-        self.assertTrue(other.lines()[0].startswith("HELLO "))
+        self.assertTrue(refused.closing)
+        self.assertFalse(any(p.closing for p in peers))
+        other = FakeClient(self.server, host="10.2.2.2")
+        self.assertTrue(other.received()[0].startswith("HELLO "))
 
     def test_max_clients(self) -> None:
         """Past --max-clients, a new connection is refused with a reason."""
         for number in range(4):
             self.connect(host=f"10.0.0.{number}")
-        refused = Peer(self.server, host="10.9.9.9")
-        self.assertIn("BYE server full", "\n".join(refused.lines()))
+        refused = FakeClient(self.server, host="10.9.9.9")
+        self.assertIn("BYE server full", "\n".join(refused.received()))
         refused.lose()
         self.assertEqual(len(self.server.connections), 4)
 
@@ -297,11 +262,11 @@ class FloodTests(HardeningTestCase):
         silent = self.connect()
         named = self.connect("alice")
         self.clock.advance(29)
-        self.assertFalse(silent.closed)
+        self.assertFalse(silent.closing)
         self.clock.advance(2)
-        self.assertEqual(silent.lines(), ["BYE no username chosen in time"])
-        self.assertTrue(silent.closed)
-        self.assertFalse(named.closed)
+        self.assertEqual(silent.received(), ["BYE no username chosen in time"])
+        self.assertTrue(silent.closing)
+        self.assertFalse(named.closing)
 
 
 class SlowReaderTests(HardeningTestCase):
@@ -312,27 +277,31 @@ class SlowReaderTests(HardeningTestCase):
     def test_stalled_reader_dropped_others_get_everything(self) -> None:
         """Past --sendq unsent bytes the reader is dropped; the room sees why."""
         alice, bob, slow = self.in_room("alice", "bob", "slow")
-        slow.protocol.sendq.pauseProducing()  # what TCP does when its buffer fills
+        sendq = slow.protocol.sendq
+        assert sendq is not None
+        sendq.pauseProducing()  # what TCP does when its buffer fills
         for number in range(100):
             alice.send(b"message %d padded to be longer than usual\n" % number)
         self.assertTrue(slow.transport.disconnected)  # aborted, not flushed
         self.assertLess(len(slow.transport.value()), 8192)
         slow.lose()  # the reactor then reports the connection lost
-        received = bob.lines()
+        received = bob.received()
         messages = [line for line in received if line.startswith("MSG ")]
         self.assertEqual(len(messages), 100)
         self.assertEqual(messages[-1].split(" ", 4)[4][:10], "message 99")
         self.assertIn("PART general slow send queue exceeded", received)
-        self.assertNotIn("slow", self.server.registry.users)
+        self.assertNotIn("slow", local_registry(self.server).users)
 
     def test_reader_that_catches_up_is_kept(self) -> None:
         """A reader that resumes before the limit keeps its connection."""
         alice, slow = self.in_room("alice", "slow")
+        sendq = slow.protocol.sendq
+        assert sendq is not None
         for _ in range(10):
-            slow.protocol.sendq.pauseProducing()
+            sendq.pauseProducing()
             for _ in range(20):
                 alice.send(b"x" * 100 + b"\n")
-            slow.protocol.sendq.resumeProducing()
+            sendq.resumeProducing()
         self.assertFalse(slow.transport.disconnected)
 
 
@@ -345,25 +314,25 @@ class KeepaliveTests(HardeningTestCase):
         self.clock.advance(100)
         bob.send(b"still here\n")
         self.clock.advance(20)
-        (ping,) = [line for line in alice.lines() if line.startswith("PING")]
+        (ping,) = [line for line in alice.received() if line.startswith("PING")]
         self.assertRegex(ping, r"^PING \S+$")
         self.clock.advance(59)
-        self.assertFalse(alice.closed)
+        self.assertFalse(alice.closing)
         self.clock.advance(1)
-        self.assertEqual(alice.lines(), ["BYE ping timeout"])
-        self.assertTrue(alice.closed)
-        self.assertIn("PART general alice ping timeout", bob.lines())
+        self.assertEqual(alice.received(), ["BYE ping timeout"])
+        self.assertTrue(alice.closing)
+        self.assertIn("PART general alice ping timeout", bob.received())
 
     def test_pong_keeps_the_connection(self) -> None:
         """Answering PONG keeps the client, and it is pinged again later."""
         (alice,) = self.in_room("alice")
         for _ in range(3):
             self.clock.advance(120)
-            (ping,) = alice.lines()
+            (ping,) = alice.received()
             alice.send(b"PONG " + ping.split()[1].encode() + b"\n")
             self.clock.advance(60)
-            self.assertFalse(alice.closed)
-        self.assertEqual(alice.lines(), [])
+            self.assertFalse(alice.closing)
+        self.assertEqual(alice.received(), [])
 
     def test_active_client_is_not_pinged(self) -> None:
         """Any line resets the silence clock."""
@@ -371,17 +340,17 @@ class KeepaliveTests(HardeningTestCase):
         for _ in range(5):
             self.clock.advance(100)
             alice.send(b"/list\n")
-        self.assertFalse(any(line.startswith("PING") for line in alice.lines()))
+        self.assertFalse(any(line.startswith("PING") for line in alice.received()))
 
     def test_client_ping(self) -> None:
         """PING x gets PONG x in every state, and is never a chat message."""
         peer = self.connect()
         peer.send(b"PING 123\n")
-        self.assertEqual(peer.lines(), ["PONG 123"])
+        self.assertEqual(peer.received(), ["PONG 123"])
         alice, bob = self.in_room("alice", "bob")
         alice.send(b"PING\n")
-        self.assertEqual(alice.lines(), ["PONG"])
-        self.assertEqual(bob.lines(), [])
+        self.assertEqual(alice.received(), ["PONG"])
+        self.assertEqual(bob.received(), [])
 
 
 class NeverCrashTests(HardeningTestCase):
@@ -391,13 +360,13 @@ class NeverCrashTests(HardeningTestCase):
         """A failing command gets ERR INTERNAL; the next command works."""
         alice, bob = self.in_room("alice", "bob")
 
-        def broken(args: str) -> None:
+        def broken(session: LineSession, args: str) -> None:
             raise RuntimeError("boom")
 
-        alice.protocol.do_who = broken  # type: ignore[method-assign]
+        self.patch(LineSession, "do_who", broken)
         alice.send(b"/who\nafter\n")
-        replies = alice.lines()
+        replies = alice.received()
         self.assertTrue(replies[0].startswith("ERR INTERNAL "))
         self.assertTrue(replies[1].endswith(" after"))
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
-        self.assertEqual(len(bob.lines()), 1)
+        self.assertEqual(len(bob.received()), 1)

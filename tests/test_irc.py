@@ -1,6 +1,6 @@
 """Unit tests for the IRC door: raw IRC lines in, raw IRC lines out.
 
-Real :class:`IRCSession` objects over ``StringTransport`` share one
+Real :class:`IRCProtocol` objects over ``StringTransport`` share one
 :class:`ChatServer` (timers on a ``task.Clock``) with real line-protocol
 sessions (:class:`tests.support.FakeClient`), so every test that crosses
 doors checks what each kind of user would really see.
@@ -17,16 +17,15 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.events import Event
-from chatroom.irc.session import IRCFactory, IRCSession
-from chatroom.irc.wire import parse
-from chatroom.server import ChatServer, ServerConfig
-from tests.support import FakeClient
-from tests.test_protocol import NOW
+from chatroom.core.events import Event
+from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
+from chatroom.doors.irc.wire import parse
+from chatroom.wiring.server import ChatServer, ServerConfig
+from tests.support import NOW, FakeClient, local_registry
 
 
 class IRCClient:
-    """One IRC client: a real ``IRCSession`` on a ``StringTransport``."""
+    """One IRC client: a real ``IRCProtocol`` on a ``StringTransport``."""
 
     _next_port = 50000
 
@@ -35,7 +34,7 @@ class IRCClient:
         self.transport = StringTransport(
             peerAddress=IPv4Address("TCP", "127.0.0.1", IRCClient._next_port)
         )
-        self.session: IRCSession = factory.buildProtocol(None)
+        self.session: IRCProtocol = factory.buildProtocol(None)
         self.session.makeConnection(self.transport)
 
     def send(self, *lines: str) -> None:
@@ -120,7 +119,7 @@ class RegistrationTests(IRCTestCase):
             "CHANNELLEN=33",
         ):
             self.assertIn(token, isupport)
-        self.assertEqual(self.server.registry.users["alice"], client.session)
+        self.assertEqual(local_registry(self.server).users["alice"], client.session)
 
     def test_cap_holds_registration(self) -> None:
         """After CAP LS, registration waits for CAP END; only sasl is offered."""
@@ -208,7 +207,7 @@ class ChannelTests(IRCTestCase):
                 ":chatroom 366 alice #tea :End of /NAMES list",
             ],
         )
-        self.assertEqual(self.server.registry.rooms["tea"].owner, alice.session)
+        self.assertEqual(local_registry(self.server).rooms["tea"].owner, alice.session)
 
     def test_join_existing_with_topic_and_history(self) -> None:
         """Joining a native room: JOIN, topic, history as notices, NAMES."""
@@ -236,7 +235,7 @@ class ChannelTests(IRCTestCase):
     def test_join_errors(self) -> None:
         """471 full, 476 a bad name, 403 no #; joining twice says nothing."""
         self.server.config = replace(self.config, room_capacity=1)
-        self.server.registry.config = self.server.config
+        local_registry(self.server).config = self.server.config
         self.line("bob").send("/create full")
         alice = self.irc("alice")
         alice.send("JOIN #full,#bad!name,tea")
@@ -447,7 +446,7 @@ class ChannelTests(IRCTestCase):
         for client in clients:
             client.received()
         event = Event("MSG", ("general", "someone", "2026-11-21T18:04:05.500Z"), "hi")
-        self.server.registry.rooms["general"].broadcast(event)
+        local_registry(self.server).rooms["general"].broadcast(event)
         renderings = [event.encoded(self.factory.renderer.render)]
         self.assertEqual(len(event._encoded), 1)
         for client in clients:
@@ -572,13 +571,15 @@ class BadInputTests(IRCTestCase):
         bob = self.line("bob", "general")
         alice.session.connectionLost(Failure(ConnectionLost()))
         self.assertEqual(bob.received(), ["PART general alice connection lost"])
-        self.assertNotIn("alice", self.server.registry.users)
+        self.assertNotIn("alice", local_registry(self.server).users)
 
     def test_parse(self) -> None:
         """The parser: tags and prefixes skipped, trailing kept with spaces."""
-        self.assertEqual(
-            parse("@a=b :nick!u@h privmsg #c :hi there").params, ("#c", "hi there")
-        )
-        self.assertEqual(parse("privmsg #c :hi").command, "PRIVMSG")
-        self.assertEqual(parse("TOPIC #c :").params, ("#c", ""))
+        tagged = parse("@a=b :nick!u@h privmsg #c :hi there")
+        lower = parse("privmsg #c :hi")
+        empty = parse("TOPIC #c :")
+        assert tagged is not None and lower is not None and empty is not None
+        self.assertEqual(tagged.params, ("#c", "hi there"))
+        self.assertEqual(lower.command, "PRIVMSG")
+        self.assertEqual(empty.params, ("#c", ""))
         self.assertIsNone(parse(":only-prefix"))

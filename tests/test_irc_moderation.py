@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import base64
 from dataclasses import replace
+from typing import cast
 
 from argon2 import PasswordHasher
-from twisted.logger import globalLogPublisher
+from twisted.logger import ILogObserver, globalLogPublisher
 
-from chatroom.errors import ChatError
-from chatroom.irc.moderation import ban_target
-from chatroom.server import ServerConfig
-from tests.support import FakeClient
+from chatroom.core.errors import ChatError
+from chatroom.doors.irc.moderation import ban_target
+from chatroom.wiring.server import ServerConfig
+from tests.support import FakeClient, local_registry
 from tests.test_irc import IRCClient, IRCTestCase
 
 PASSWORD = "correct-horse"
@@ -87,7 +88,7 @@ class SignInTests(AccountsCase):
             ],
         )
         self.assertTrue(client.closing)
-        self.assertNotIn("alice", self.server.registry.users)
+        self.assertNotIn("alice", local_registry(self.server).users)
 
     def test_guessing_is_slowed(self) -> None:
         """After five failures, the next try is refused before any check,
@@ -142,7 +143,7 @@ class SignInTests(AccountsCase):
             ["ERROR :Closing Link: 127.0.0.1 (signed in elsewhere)"],
         )
         self.assertTrue(irc.closing)
-        self.assertIs(self.server.registry.users["alice"], again.protocol)
+        self.assertIs(local_registry(self.server).users["alice"], again.protocol)
 
     def test_sasl_plain(self) -> None:
         """CAP REQ sasl, AUTHENTICATE PLAIN: 900 and 903, then registration."""
@@ -180,8 +181,9 @@ class SignInTests(AccountsCase):
     def test_passwords_are_never_logged(self) -> None:
         """Neither a right nor a wrong password appears in any log event."""
         events: list[dict[str, object]] = []
-        globalLogPublisher.addObserver(events.append)
-        self.addCleanup(globalLogPublisher.removeObserver, events.append)
+        observer = cast(ILogObserver, events.append)
+        globalLogPublisher.addObserver(observer)
+        self.addCleanup(globalLogPublisher.removeObserver, observer)
         self.account("alice")
         IRCClient(self.factory).send("PASS wrong-guess", "NICK alice", "USER a 0 * :A")
         self.signed_in("alice")
@@ -207,10 +209,10 @@ class RequireAccountTests(AccountsCase):
         self.assertIn(":chatroom NOTICE * :This server requires an account", notice)
         self.assertEqual(error, "ERROR :Closing Link: 127.0.0.1 (Account required)")
         self.server.config = replace(self.config, require_account=False)
-        self.server.registry.config = self.server.config
+        local_registry(self.server).config = self.server.config
         self.account("alice")
         self.server.config = self.config
-        self.server.registry.config = self.config
+        local_registry(self.server).config = self.config
         self.signed_in("alice")
 
 

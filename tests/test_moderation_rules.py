@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from twisted.trial import unittest
 
-from chatroom.errors import ChatError
-from chatroom.moderation import (
+from chatroom.core.errors import ChatError
+from chatroom.core.moderation import (
     NO_POLICY,
     Action,
     Actor,
@@ -17,14 +18,14 @@ from chatroom.moderation import (
     decide,
     parse_mask,
 )
-from chatroom.rules import RoomFacts
+from chatroom.core.rules import RoomFacts
 
 ROOM = RoomFacts(name="tea", permanent=False, owner="alice", capacity=10, members=3)
 
 
-def refusal(call: object, *args: object) -> str:
+def refusal(call: Callable[..., object], *args: object) -> str:
     try:
-        call(*args)  # type: ignore[operator]
+        call(*args)
     except ChatError as refused:
         return refused.code
     return "OK"

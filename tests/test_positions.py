@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.errors import ChatError
-from chatroom.events import Event, from_line, to_id_line, to_line
-from chatroom.positions import parse_caps, parse_event_id, parse_history, parse_join
-from chatroom.rules import CatchUp, catch_up
-from chatroom.wire import parse_event
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Event, from_line, to_id_line, to_line
+from chatroom.core.rules import CatchUp, catch_up
+from chatroom.core.wire import parse_event
+from chatroom.doors.line.positions import (
+    parse_caps,
+    parse_event_id,
+    parse_history,
+    parse_join,
+)
 
 
 class RenderingTests(unittest.TestCase):

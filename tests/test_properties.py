@@ -17,9 +17,16 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.protocol import LOBBY, ROOM, USERNAME, ChatFactory, ChatProtocol
-from chatroom.server import ChatServer, ServerConfig
-from chatroom.text import has_control_characters, name_key
+from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.line.protocol import (
+    LOBBY,
+    ROOM,
+    USERNAME,
+    ChatFactory,
+    ChatProtocol,
+)
+from chatroom.wiring.server import ChatServer, ServerConfig
+from tests.support import local_registry
 
 CLIENTS = 4
 NAMES = ["alice", "Alice", "ＡＬＩＣＥ", "bob", "b.o-b_2", "x" * 33, "bad name", ""]
@@ -91,12 +98,14 @@ class World:
             self.slots[slot] = (protocol, transport)
 
     def send(self, slot: int, data: bytes) -> None:
-        if self.slots[slot] is not None:
-            self.slots[slot][0].dataReceived(data)
+        held = self.slots[slot]
+        if held is not None:
+            held[0].dataReceived(data)
 
     def drop(self, slot: int) -> None:
-        if self.slots[slot] is not None:
-            self.slots[slot][0].connectionLost(Failure(ConnectionDone()))
+        held = self.slots[slot]
+        if held is not None:
+            held[0].connectionLost(Failure(ConnectionDone()))
             self.slots[slot] = None
 
     def settle(self) -> None:
@@ -119,7 +128,7 @@ class RegistryInvariantTests(unittest.TestCase):
 
     def check(self, world: World) -> None:
         server = world.server
-        registry = server.registry
+        registry = local_registry(server)
         clients = world.connected()
         self.assertEqual(set(server.connections), set(clients))
         named = {name_key(c.name): c for c in clients if c.name is not None}
@@ -171,5 +180,5 @@ class RegistryInvariantTests(unittest.TestCase):
             world.drop(slot)
         world.settle()
         self.check(world)
-        self.assertEqual(world.server.registry.users, {})
-        self.assertEqual(list(world.server.registry.rooms), ["general"])
+        self.assertEqual(local_registry(world.server).users, {})
+        self.assertEqual(list(local_registry(world.server).rooms), ["general"])

@@ -8,69 +8,17 @@ several of them sharing one :class:`ChatServer` whose every timer runs on a
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import replace
 
 from twisted.internet.error import ConnectionDone
-from twisted.internet.task import Clock
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.test import iosim
-from twisted.trial import unittest
 
-from chatroom.protocol import ChatProtocol
-from chatroom.server import ChatServer, ServerConfig
-from chatroom.service import ChatService
-from tests.support import FakeClient
-
-#: 2026-11-21T18:04:05.500Z, the server clock's time in these tests.
-NOW = calendar.timegm((2026, 11, 21, 18, 4, 5, 0, 0, 0)) + 0.5
-STAMP = "2026-11-21T18:04:05.500Z"
-
-
-class ProtocolTestCase(unittest.TestCase):
-    """A fresh server on a fake clock per test, and ways to make users."""
-
-    config = ServerConfig(rate=0)
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(NOW)
-        self.server = ChatServer(self.config, clock=self.clock)
-
-    def connect(self, name: str | None = None) -> FakeClient:
-        """A new connection; with ``name``, already past the username step."""
-        client = FakeClient(self.server)
-        if name is not None:
-            client.send(name)
-            self.assertEqual(client.received()[1], f"WELCOME {name}")
-        client.received()
-        return client
-
-    def join(self, room: str, *names: str) -> list[FakeClient]:
-        """Named users who joined ``room`` in order, their transports cleared."""
-        clients = []
-        for name in names:
-            client = self.connect(name)
-            client.send(f"/join {room}")
-            clients.append(client)
-        for client in clients:
-            client.received()
-        return clients
-
-    def create(self, room: str, owner: str, *others: str) -> list[FakeClient]:
-        """``owner`` creates ``room``, then ``others`` join it in order."""
-        first = self.connect(owner)
-        first.send(f"/create {room}")
-        clients = [first, *self.join(room, *others)]
-        first.received()
-        return clients
-
-    def assertError(self, client: FakeClient, code: str) -> None:
-        """The client's only reply is one ``ERR code ...`` line."""
-        lines = client.received()
-        self.assertEqual(len(lines), 1, lines)
-        self.assertTrue(lines[0].startswith(f"ERR {code} "), lines)
+from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.wiring.server import ChatServer, ServerConfig
+from chatroom.wiring.service import ChatService
+from tests.support import STAMP, FakeClient, ProtocolTestCase
 
 
 class ConnectTests(ProtocolTestCase):
@@ -1026,6 +974,7 @@ class InMemoryTests(ProtocolTestCase):
         alice_pump.flush()
         bob_pump.flush()
         self.assertEqual(alice.take(), ["BYE night"])
+        assert isinstance(alice.transport, iosim.FakeTransport)
         self.assertTrue(alice.transport.disconnected)
         self.assertEqual(bob.take(), ["PART general Alice quit: night"])
         self.assertEqual(len(self.server.open_connections), 1)

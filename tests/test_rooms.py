@@ -1,12 +1,13 @@
-"""Unit tests for :class:`chatroom.rooms.Room`: fan-out, ownership, history."""
+"""Unit tests for :class:`chatroom.backends.local.rooms.Room`: fan-out, ownership,
+history."""
 
 from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.events import Event, history_event
-from chatroom.rendering import render_room, render_welcome
-from chatroom.rooms import Room
+from chatroom.backends.local.rooms import Room
+from chatroom.core.events import Event, history_event
+from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
 
 

@@ -11,17 +11,21 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.sendq import Flusher, SendQueue
-from chatroom.tcpdirect import PRIVATE_ATTRIBUTES, direct_connection, send_direct
+from chatroom.doors.base.sendq import Flusher, OutputQueue
+from chatroom.doors.base.tcpdirect import (
+    PRIVATE_ATTRIBUTES,
+    direct_connection,
+    send_direct,
+)
 
 
-class SendQueueTests(unittest.TestCase):
+class OutputQueueTests(unittest.TestCase):
     """Backpressure and the bound, over a test transport (the ordinary path)."""
 
     def setUp(self) -> None:
         self.transport = StringTransport()
         self.overflows = 0
-        self.queue = SendQueue(self.transport, 100, self._overflowed)
+        self.queue = OutputQueue(self.transport, 100, self._overflowed)
 
     def _overflowed(self) -> None:
         self.overflows += 1
@@ -102,7 +106,7 @@ class CoalescingTests(unittest.TestCase):
         connection.connected = True
         self.clock = Clock()
         self.connection = connection
-        self.queue = SendQueue(connection, 1000, lambda: None, Flusher(self.clock))
+        self.queue = OutputQueue(connection, 1000, lambda: None, Flusher(self.clock))
 
     def received(self) -> bytes:
         try:

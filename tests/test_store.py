@@ -12,23 +12,22 @@ import shutil
 import sqlite3
 import tempfile
 
-from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.config import ServerConfig
-from chatroom.local import LocalRegistry
-from chatroom.server import ChatServer
-from chatroom.store import FLUSH_INTERVAL, MemoryStore, SqliteStore, open_store
-from chatroom.wire import parse_event
-from tests.support import FakeClient
+from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.local.store import (
+    FLUSH_INTERVAL,
+    MemoryStore,
+    SqliteStore,
+    open_store,
+)
+from chatroom.core.config import ServerConfig
+from chatroom.core.wire import parse_event
+from chatroom.wiring.server import ChatServer
+from tests.support import FakeClient, in_place
 
 CONFIG = ServerConfig(rate=0, history=2, resume_bound=3, retention=8, grace=300)
-
-
-def in_place(function):  # type: ignore[no-untyped-def]
-    """The writer "thread" of these tests: runs the function now."""
-    return defer.maybeDeferred(function)
 
 
 class StoreTests(unittest.TestCase):

@@ -6,19 +6,21 @@ import io
 import sys
 
 from twisted.internet.testing import MemoryReactor
+from twisted.protocols.policies import WrappingFactory
 from twisted.python import usage
 from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 from twisted.web.server import Site
 
-from chatroom.cluster.redis import RedisAddress
-from chatroom.cluster.registry import RedisRegistry
-from chatroom.irc.session import IRCFactory
-from chatroom.local import LocalRegistry
-from chatroom.metrics import MeteredRegistry
-from chatroom.protocol import ChatFactory
-from chatroom.server import ServerConfig
-from chatroom.tap import Options, makeService
+from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.redis.link import RedisAddress
+from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.metered import MeteredRegistry
+from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.doors.line.protocol import ChatFactory
+from chatroom.wiring.server import ServerConfig
+from chatroom.wiring.tap import Options, makeService
+from tests.support import local_registry
 
 
 def parse(*args: str) -> Options:
@@ -27,6 +29,13 @@ def parse(*args: str) -> Options:
     options = Options()
     options.parseOptions(["--db", ":memory:", *args])
     return options
+
+
+class SignalledReactor(MemoryReactor):
+    """A memory reactor that records the signal it is stopped by, as the
+    real one does (twistd re-raises it after shutdown)."""
+
+    _exitSignal: int | None = None
 
 
 class OptionsTests(unittest.TestCase):
@@ -227,7 +236,7 @@ class MakeServiceTests(unittest.TestCase):
         self.addCleanup(service.stopService)
         ((port, factory, _, interface),) = reactor.tcpServers
         self.assertEqual((port, interface), (7777, "127.0.0.1"))
-        self.assertIsInstance(factory, ChatFactory)
+        assert isinstance(factory, ChatFactory)
         self.assertIs(factory.server, service.server)
         self.assertIsNotNone(self.successResultOf(service.listener.whenListening()))
 
@@ -237,13 +246,13 @@ class MakeServiceTests(unittest.TestCase):
             parse("--rooms", "lobby,tea", "--db", ":memory:"), reactor=MemoryReactor()
         )
         self.assertEqual(
-            sorted(room.name for room in service.server.registry.rooms.values()),
+            sorted(room.name for room in local_registry(service.server).rooms.values()),
             ["lobby", "tea"],
         )
 
     def test_clean_shutdown_clears_exit_signal(self) -> None:
         """After a graceful stop twistd will not re-raise SIGTERM: exit 0."""
-        reactor = MemoryReactor()
+        reactor = SignalledReactor()
         service = makeService(
             parse("--port", "tcp:0", "--db", ":memory:"), reactor=reactor
         )
@@ -282,9 +291,11 @@ class DoorOptionsTests(unittest.TestCase):
         service.startService()
         self.addCleanup(service.stopService)
         ports = {port: factory for port, factory, _, _ in reactor.tcpServers}
-        self.assertIsInstance(ports[6667], IRCFactory)
-        self.assertIs(ports[6667].server, service.server)
-        self.assertIsInstance(ports[8000].wrappedFactory, Site)
+        irc, http = ports[6667], ports[8000]
+        assert isinstance(irc, IRCFactory)
+        self.assertIs(irc.server, service.server)
+        assert isinstance(http, WrappingFactory)
+        self.assertIsInstance(http.wrappedFactory, Site)
         self.assertIsInstance(service.server.registry, MeteredRegistry)
 
     def test_bad_door_endpoint(self) -> None:

@@ -12,20 +12,28 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.protocol import ChatProtocol
-from chatroom.server import ChatError, ChatServer, ServerConfig
-from tests.support import FakeClient
+from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.line.session import LineSession
+from chatroom.wiring.server import ChatError, ChatServer, ServerConfig
+from tests.support import FakeClient, local_registry
 
 
-class SlowListProtocol(ChatProtocol):
+class SlowListSession(LineSession):
     """``/list`` waits for the test to answer, as a cluster node waits for Redis."""
 
     answers: list[Deferred[bytes]]
 
-    async def do_list(self, args: str) -> None:  # type: ignore[override]
+    async def do_list(self, args: str) -> None:
         answer: Deferred[bytes] = Deferred()
         self.answers.append(answer)
         self.send(await answer)
+
+
+class SlowListProtocol(ChatProtocol):
+    """A line connection whose session is a :class:`SlowListSession`."""
+
+    session_class = SlowListSession
+    session: SlowListSession
 
 
 class WaitingTests(unittest.TestCase):
@@ -34,7 +42,10 @@ class WaitingTests(unittest.TestCase):
     def setUp(self) -> None:
         self.server = ChatServer(ServerConfig(rate=0), clock=Clock())
         self.client = FakeClient(self.server, protocol_class=SlowListProtocol)
-        self.client.protocol.answers = []
+        protocol = self.client.protocol
+        assert isinstance(protocol, SlowListProtocol)
+        self.answers: list[Deferred[bytes]] = []
+        protocol.session.answers = self.answers
         self.client.send("alice")
         self.client.received()
 
@@ -45,7 +56,7 @@ class WaitingTests(unittest.TestCase):
         self.client.send("/bogus")
         self.assertEqual(self.client.received(), [])
         self.assertEqual(self.client.transport.producerState, "paused")
-        self.client.protocol.answers[0].callback(b"ROOMS 0\r\n")
+        self.answers[0].callback(b"ROOMS 0\r\n")
         lines = self.client.received()
         self.assertEqual(lines[:2], ["ROOMS 0", "NICK alice alicia"])
         self.assertTrue(lines[2].startswith("ERR UNKNOWN_COMMAND "))
@@ -55,19 +66,17 @@ class WaitingTests(unittest.TestCase):
         """Two slow commands in a row: the second starts when the first ends."""
         self.client.send("/list")
         self.client.send("/list")
-        self.assertEqual(len(self.client.protocol.answers), 1)
-        self.client.protocol.answers[0].callback(b"ROOMS 1\r\n")
-        self.assertEqual(len(self.client.protocol.answers), 2)
+        self.assertEqual(len(self.answers), 1)
+        self.answers[0].callback(b"ROOMS 1\r\n")
+        self.assertEqual(len(self.answers), 2)
         self.assertEqual(self.client.transport.producerState, "paused")
-        self.client.protocol.answers[1].callback(b"ROOMS 2\r\n")
+        self.answers[1].callback(b"ROOMS 2\r\n")
         self.assertEqual(self.client.received(), ["ROOMS 1", "ROOMS 2"])
 
     def test_refusal_while_waiting_is_an_error_reply(self) -> None:
         """A ChatError raised after waiting is answered like any refusal."""
         self.client.send("/list")
-        self.client.protocol.answers[0].errback(
-            ChatError("UNAVAILABLE", "the cluster is unreachable")
-        )
+        self.answers[0].errback(ChatError("UNAVAILABLE", "the cluster is unreachable"))
         self.assertEqual(
             self.client.received(), ["ERR UNAVAILABLE the cluster is unreachable"]
         )
@@ -76,7 +85,7 @@ class WaitingTests(unittest.TestCase):
         """An unexpected exception becomes ERR INTERNAL; the session goes on."""
         self.client.send("/list")
         self.client.send("/nick alicia")
-        self.client.protocol.answers[0].errback(RuntimeError("boom"))
+        self.answers[0].errback(RuntimeError("boom"))
         lines = self.client.received()
         self.assertTrue(lines[0].startswith("ERR INTERNAL "))
         self.assertEqual(lines[1], "NICK alice alicia")
@@ -87,6 +96,6 @@ class WaitingTests(unittest.TestCase):
         self.client.send("/list")
         self.client.send("/nick alicia")
         self.client.lose()
-        self.client.protocol.answers[0].callback(b"ROOMS 0\r\n")
+        self.answers[0].callback(b"ROOMS 0\r\n")
         self.assertEqual(self.client.received(), [])
-        self.assertNotIn("alicia", list(self.server.registry.names.values()))
+        self.assertNotIn("alicia", list(local_registry(self.server).names.values()))

@@ -1,4 +1,4 @@
-"""Unit tests for the shared line grammar in ``chatroom.wire``.
+"""Unit tests for the shared line grammar in ``chatroom.core.wire``.
 
 The client and the benchmark parse server lines with the same functions, so
 a mistake here would garble what every user sees.
@@ -12,8 +12,8 @@ from pathlib import Path
 
 from twisted.trial import unittest
 
-import chatroom.web
-from chatroom.wire import (
+import chatroom.doors.web
+from chatroom.core.wire import (
     EVENT_FIELDS,
     Event,
     format_line,
@@ -139,15 +139,15 @@ class TimeTests(unittest.TestCase):
 
 
 class WebClientGrammarTests(unittest.TestCase):
-    """The web client (``chatroom/web/static/app.js``) keeps its own copy of
+    """The web client (``chatroom/doors/web/static/app.js``) keeps its own copy of
     the field counts, since it is JavaScript: it must agree with ours."""
 
     def test_same_field_counts(self) -> None:
         """Every event of ``EVENT_FIELDS`` has the same count in app.js;
         the lists (``BANS``, ``GBANS``) are in neither."""
-        source = (Path(chatroom.web.__file__).parent / "static" / "app.js").read_text(
-            encoding="utf-8"
-        )
+        source = (
+            Path(chatroom.doors.web.__file__).parent / "static" / "app.js"
+        ).read_text(encoding="utf-8")
         table = re.search(r"const FIELDS = \{(.*?)\};", source, re.S)
         assert table is not None
         counts = {

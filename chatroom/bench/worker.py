@@ -46,7 +46,7 @@ from zope.interface import implementer
 
 from chatroom.bench.sampling import raise_nofile_limit
 from chatroom.bench.stats import bucket
-from chatroom.wire import parse_event
+from chatroom.core.wire import parse_event
 
 
 def cpu_seconds() -> float:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatroom.client.model import SessionModel
-from chatroom.wire import Event
+from chatroom.core.wire import Event
 
 #: The commands that carry passwords, and how many words (the command
 #: included) come before the first one.

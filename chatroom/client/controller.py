@@ -25,8 +25,8 @@ from chatroom.client.accounts import (
 from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.sending import Outgoing, SendQueue
-from chatroom.text import is_valid_name, name_key
-from chatroom.wire import Event
+from chatroom.core.text import is_valid_name, name_key
+from chatroom.core.wire import Event
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
 Connector = Callable[[ChatClientFactory], "Deferred[ChatClientProtocol]"]

@@ -1,6 +1,6 @@
 """The session as the user sees it: page, name, rooms, members, topic, log.
 
-The model applies :class:`chatroom.wire.Event` objects in order and tells
+The model applies :class:`chatroom.core.wire.Event` objects in order and tells
 its listeners what changed; it never touches the network or the screen, so
 it is tested by feeding it events. The controller adds what only it knows
 (connection lost, reconnecting) through the ``note_*`` methods. What it
@@ -24,8 +24,8 @@ from chatroom.client.entries import (
     mentions,
 )
 from chatroom.client.moderation import DESCRIBERS, describe
-from chatroom.text import name_key
-from chatroom.wire import Event, parse_time
+from chatroom.core.text import name_key
+from chatroom.core.wire import Event, parse_time
 
 Listener = Callable[[Change, LogEntry | None], None]
 

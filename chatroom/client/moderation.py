@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from chatroom.wire import Event
+from chatroom.core.wire import Event
 
 
 class Line(NamedTuple):

@@ -16,14 +16,16 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.task import Clock
+from twisted.internet.tcp import Connection
 from twisted.trial import unittest
 
 from chatroom.client.controller import ChatController
 from chatroom.client.model import Page, SessionModel
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.view import ChatScreen
-from chatroom.tap import Options, makeService
+from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.client.support import SIZE, screen_text, type_text
+from tests.support import built_by, port_of
 
 
 class Client:
@@ -45,7 +47,7 @@ class Client:
 
     def connect(self, factory: ChatClientFactory) -> Deferred[ChatClientProtocol]:
         endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.port())
-        return endpoint.connect(factory)
+        return endpoint.connect(factory).addCallback(built_by, ChatClientProtocol)
 
     def when(self, predicate: Callable[[SessionModel], bool]) -> Deferred[None]:
         return self.model.when(predicate)
@@ -64,7 +66,9 @@ class Client:
         """Drop the connection as a network failure would (no BYE), and
         wait until the client knows; its reconnect waits for ``clock``."""
         assert self.controller.protocol is not None
-        self.controller.protocol.transport.abortConnection()
+        transport = self.controller.protocol.transport
+        assert isinstance(transport, Connection)  # TCP, which can abort
+        transport.abortConnection()
         await self.when(lambda model: not model.connected)
 
     def text(self) -> str:
@@ -82,9 +86,9 @@ class ClientTestCase(unittest.TestCase):
     async def asyncSetUp(self) -> None:
         await self.start_server()
 
-    def setUp(self) -> Deferred[None]:
+    def setUp(self) -> Deferred[None]:  # type: ignore[override]  # trial waits
         self.clients: list[Client] = []
-        self.service = None
+        self.service: ChatroomService | None = None
         self.addCleanup(self.stop_everything)
         return Deferred.fromCoroutine(self.asyncSetUp())
 
@@ -94,7 +98,7 @@ class ClientTestCase(unittest.TestCase):
         self.service = makeService(config)
         self.service.startService()
         listening = await self.service.listener.whenListening()
-        self.port = listening.getHost().port
+        self.port = port_of(listening)
 
     async def stop_server(self) -> None:
         service, self.service = self.service, None

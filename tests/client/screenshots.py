@@ -57,10 +57,11 @@ class Session:
         """Server lines, then the PONG for every PING the client has sent."""
         assert self.protocol is not None and self.protocol.transport is not None
         transport = self.protocol.transport
+        assert isinstance(transport, StringTransport)
         for line in lines:
             self.protocol.dataReceived(line.encode() + b"\r\n")
-        sent = transport.value().decode()  # type: ignore[attr-defined]
-        transport.clear()  # type: ignore[attr-defined]
+        sent = transport.value().decode()
+        transport.clear()
         for ping in re.findall(r"^PING (q\d+)\r$", sent, re.MULTILINE):
             self.clock.advance(0.012)  # a plausible round trip
             self.protocol.dataReceived(f"PONG {ping}\r\n".encode())

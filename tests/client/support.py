@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import urwid
+from twisted.trial import unittest
+
 from chatroom.client.model import SessionModel
-from chatroom.wire import parse_event
+from chatroom.client.view import ChatScreen
+from chatroom.core.wire import parse_event
 
 SIZE = (80, 24)
 
@@ -51,16 +55,16 @@ def feed(model: SessionModel, *lines: str) -> None:
         model.apply(parse_event(line))
 
 
-def screen_text(widget: object, size: tuple[int, int] = SIZE) -> list[str]:
+def screen_text(widget: urwid.Widget, size: tuple[int, int] = SIZE) -> list[str]:
     """What a terminal of ``size`` would show, one string per row."""
-    canvas = widget.render(size, focus=True)  # type: ignore[attr-defined]
+    canvas = widget.render(size, focus=True)
     return [row.decode("utf-8") for row in canvas.text]
 
 
-def type_text(widget: object, text: str, size: tuple[int, int] = SIZE) -> None:
+def type_text(widget: urwid.Widget, text: str, size: tuple[int, int] = SIZE) -> None:
     """Press one key per character."""
     for character in text:
-        widget.keypress(size, character)  # type: ignore[attr-defined]
+        widget.keypress(size, character)
 
 
 IN_LOBBY = (
@@ -77,3 +81,21 @@ IN_TEA = (
     "MEMBERS tea bob alice",
     "TOPIC tea bob Tea and biscuits",
 )
+
+
+class ScreenTestCase(unittest.TestCase):
+    """A real model and screen over recorded actions; the bell is counted."""
+
+    def setUp(self) -> None:
+        self.model = SessionModel()
+        self.actions = RecordedActions()
+        self.rings = 0
+        self.screen = ChatScreen(
+            self.model, self.actions, "example:8080", bell=self.ring
+        )
+
+    def ring(self) -> None:
+        self.rings += 1
+
+    def text(self, size: tuple[int, int] = SIZE) -> str:
+        return "\n".join(screen_text(self.screen, size))

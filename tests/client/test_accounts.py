@@ -19,7 +19,7 @@ from chatroom.client.model import Page, SessionModel
 from chatroom.client.view import ChatScreen
 from tests.client.support import (
     SIZE,
-    RecordedActions,
+    ScreenTestCase,
     feed,
     screen_text,
     type_text,
@@ -61,13 +61,11 @@ class MaskingTests(unittest.TestCase):
             self.assertEqual(masked(line), line)
 
 
-class PasswordFieldTests(unittest.TestCase):
+class PasswordFieldTests(ScreenTestCase):
     """The username page's password prompt, on a real screen."""
 
     def setUp(self) -> None:
-        self.model = SessionModel()
-        self.actions = RecordedActions()
-        self.screen = ChatScreen(self.model, self.actions, "example:8080")
+        super().setUp()
         feed(self.model, "HELLO chatroom 1 hi")
         self.model.ask_password("alice", "alice is a registered name")
 

@@ -6,8 +6,7 @@ Driven as a user would: keys pressed on the real screen, the input read back.
 from __future__ import annotations
 
 from chatroom.client.model import Page
-from tests.client.support import IN_LOBBY, IN_TEA, SIZE, feed, type_text
-from tests.client.test_view import ScreenTestCase
+from tests.client.support import IN_LOBBY, IN_TEA, SIZE, ScreenTestCase, feed, type_text
 
 
 class ReadlineKeysTests(ScreenTestCase):

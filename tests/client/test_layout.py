@@ -11,16 +11,16 @@ from twisted.internet.task import Clock
 
 from chatroom.client.model import EntryKind
 from chatroom.client.view import ChatScreen, ScreenRefresher
-from chatroom.wire import parse_time
+from chatroom.core.wire import parse_time
 from tests.client.support import (
     IN_LOBBY,
     IN_TEA,
     SIZE,
     RecordedActions,
+    ScreenTestCase,
     feed,
     screen_text,
 )
-from tests.client.test_view import ScreenTestCase
 
 STAMP = "2026-11-21T18:04:05.123Z"
 
@@ -120,15 +120,8 @@ class StatusBarTests(ScreenTestCase):
     """Lag, mentions missed while scrolled up, the bell, the retry key."""
 
     def setUp(self) -> None:
-        self.bells = 0
         super().setUp()
-        self.screen = ChatScreen(
-            self.model, self.actions, "example:8080", bell=self.ring
-        )
         feed(self.model, *IN_TEA)
-
-    def ring(self) -> None:
-        self.bells += 1
 
     def status_row(self) -> str:
         return screen_text(self.screen)[-2]
@@ -142,14 +135,14 @@ class StatusBarTests(ScreenTestCase):
     def test_mentions_ring_and_are_counted_while_scrolled_up(self) -> None:
         """A mention rings the bell; one missed while scrolled up is counted."""
         feed(self.model, f"MSG tea bob {STAMP} hi alice")
-        self.assertEqual(self.bells, 1)
+        self.assertEqual(self.rings, 1)
         for index in range(40):
             feed(self.model, f"MSG tea bob {STAMP} filler {index}")
         screen_text(self.screen)
         self.screen.keypress(SIZE, "page up")
         feed(self.model, f"MSG tea bob {STAMP} alice, look")
         feed(self.model, f"PRIVMSG carol alice {STAMP} psst")
-        self.assertEqual(self.bells, 3)
+        self.assertEqual(self.rings, 3)
         self.assertIn("2 mentions ↓", self.status_row())
         self.screen.keypress(SIZE, "ctrl end")
         self.assertNotIn("mentions", self.status_row())
@@ -157,7 +150,7 @@ class StatusBarTests(ScreenTestCase):
     def test_history_does_not_ring(self) -> None:
         """An old mention replayed on joining is not news: no bell."""
         feed(self.model, "JOINED coffee 2 256", f"HISTORY coffee bob {STAMP} alice?")
-        self.assertEqual(self.bells, 0)
+        self.assertEqual(self.rings, 0)
 
     def test_retry_key(self) -> None:
         """Ctrl-R asks the controller to reconnect now."""
@@ -167,4 +160,4 @@ class StatusBarTests(ScreenTestCase):
     def test_client_notes_do_not_count(self) -> None:
         """Only messages count as unseen; the client's own notes do not ring."""
         self.model.note("connection lost", EntryKind.ERROR)
-        self.assertEqual(self.bells, 0)
+        self.assertEqual(self.rings, 0)

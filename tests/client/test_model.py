@@ -13,7 +13,7 @@ from chatroom.client.model import (
     SessionModel,
     mentions,
 )
-from chatroom.wire import parse_time
+from chatroom.core.wire import parse_time
 from tests.client.support import IN_LOBBY, IN_TEA, feed
 
 
@@ -197,8 +197,10 @@ class ObservingTests(unittest.TestCase):
         heard: list[tuple[Change, LogEntry | None]] = []
         model.subscribe(lambda change, entry: heard.append((change, entry)))
         feed(model, *IN_TEA, "MSG tea bob 2026-11-21T18:00:00.000Z hi")
-        self.assertEqual(heard[-1][0], Change.LOG)
-        self.assertEqual(heard[-1][1].text, "hi")  # type: ignore[union-attr]
+        change, entry = heard[-1]
+        self.assertEqual(change, Change.LOG)
+        assert entry is not None
+        self.assertEqual(entry.text, "hi")
 
     def test_when_fires_on_condition(self) -> None:
         """when() fires only once its condition holds."""

@@ -7,15 +7,12 @@ rendering it, as a terminal would show it.
 
 from __future__ import annotations
 
-from twisted.trial import unittest
-
-from chatroom.client.model import EntryKind, Page, SessionModel
-from chatroom.client.view import ChatScreen
+from chatroom.client.model import EntryKind, Page
 from tests.client.support import (
     IN_LOBBY,
     IN_TEA,
     SIZE,
-    RecordedActions,
+    ScreenTestCase,
     feed,
     screen_text,
 )
@@ -59,24 +56,6 @@ SERVER_EVENTS = [
     ("GBANS account:mallory name:eve", "-- server bans: account:mallory, name:eve"),
     ("GBANS", "-- no server bans"),
 ]
-
-
-class ScreenTestCase(unittest.TestCase):
-    """A real model and screen; the bell is counted."""
-
-    def setUp(self) -> None:
-        self.model = SessionModel()
-        self.actions = RecordedActions()
-        self.rings = 0
-        self.screen = ChatScreen(
-            self.model, self.actions, "example:8080", bell=self.ring
-        )
-
-    def ring(self) -> None:
-        self.rings += 1
-
-    def text(self, size: tuple[int, int] = SIZE) -> str:
-        return "\n".join(screen_text(self.screen, size))
 
 
 class RoomEventTests(ScreenTestCase):

@@ -7,7 +7,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.client.protocol import ChatClientProtocol
-from chatroom.wire import Event
+from chatroom.core.wire import Event
 
 
 class Recorder:

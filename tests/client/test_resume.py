@@ -13,9 +13,10 @@ import shutil
 import tempfile
 
 from chatroom.client.model import EntryKind, SessionModel
-from chatroom.tap import Options, makeService
+from chatroom.wiring.tap import Options, makeService
 from tests.client.end_to_end import Client, ClientTestCase
 from tests.client.support import SIZE
+from tests.support import port_of
 
 
 def said(model: SessionModel) -> list[str]:
@@ -40,7 +41,7 @@ class ResumeTests(ClientTestCase):
         self.service = makeService(config)
         self.service.startService()
         listening = await self.service.listener.whenListening()
-        self.port = listening.getHost().port
+        self.port = port_of(listening)
 
     async def alice_and_bob_in(self, room: str) -> tuple[Client, Client]:
         """alice creates ``room``, bob sees it listed and joins it."""

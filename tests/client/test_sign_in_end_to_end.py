@@ -74,6 +74,7 @@ class AccountSession(LineReceiver):
                 holder = self.factory.sessions.get(name)
                 if holder is not None:
                     holder.say("BYE signed in elsewhere")
+                    assert holder.transport is not None
                     holder.transport.loseConnection()
                 self.welcome(name)
         elif line in accounts:
@@ -93,7 +94,7 @@ class AccountSession(LineReceiver):
         self.say("ROOM general 0 256")
 
 
-class AccountFactory(Factory):
+class AccountFactory(Factory[AccountSession]):
     """The scripted server's shared state: accounts, who holds each name."""
 
     protocol = AccountSession
@@ -119,6 +120,7 @@ class SignInEndToEndTests(ClientTestCase):
     async def stop_server(self) -> None:
         await self.listening.stopListening()
         for session in list(self.accounts.open):
+            assert session.transport is not None
             session.transport.loseConnection()
 
     async def signed_in(self) -> Client:

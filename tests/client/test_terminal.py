@@ -22,9 +22,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from twisted.trial import unittest
+
+from tests.support import free_port
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TMUX = shutil.which("tmux")
@@ -49,6 +52,12 @@ def start_twistd(folder: Path, *options: str) -> subprocess.Popen[bytes]:
     )
 
 
+def joined_twice(client: TerminalClient, room: str) -> bool:
+    """The client's log of ``room`` shows it joined twice (before and after
+    a restart)."""
+    return client.log(room).count(f"• you joined {room}") == 2
+
+
 def wait_for(what: str, check: Callable[[], bool], timeout: float = 20.0) -> None:
     """Poll ``check`` until it holds; fail, saying ``what``, after ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -56,13 +65,6 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float = 20.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on now (the server restarts on it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def listening(port: int) -> bool:
@@ -123,7 +125,7 @@ class TerminalClient:
     def exited_cleanly(self) -> None:
         """The client ended with status 0 and wrote nothing to stderr."""
         wait_for(f"{self.name} to exit", lambda: self.status.exists(), timeout=10)
-        wait_for(f"{self.name}'s status", lambda: self.status.read_text().strip())
+        wait_for(f"{self.name}'s status", lambda: bool(self.status.read_text().strip()))
         self.case.assertEqual(self.stderr.read_text(), "")
         self.case.assertEqual(self.status.read_text().strip(), "0")
 
@@ -247,9 +249,7 @@ class TerminalTests(unittest.TestCase):
         for client in (alice, bob):
             wait_for(
                 f"{client.name} back in tea2",
-                lambda client=client: (
-                    client.log("tea2").count("• you joined tea2") == 2
-                ),
+                partial(joined_twice, client, "tea2"),
             )
         alice.type_line("together again")
         wait_for(

@@ -6,17 +6,17 @@ import time
 
 import urwid
 from twisted.internet.task import Clock
-from twisted.trial import unittest
 
 from chatroom.client.model import SessionModel
 from chatroom.client.view import PALETTE, ChatScreen, ScreenRefresher
 from chatroom.client.widgets import user_attribute
-from chatroom.wire import parse_time
+from chatroom.core.wire import parse_time
 from tests.client.support import (
     IN_LOBBY,
     IN_TEA,
     SIZE,
     RecordedActions,
+    ScreenTestCase,
     feed,
     screen_text,
     type_text,
@@ -33,18 +33,6 @@ def attributes_of(screen: ChatScreen, text: str) -> set[object]:
             if text.encode() in run:
                 found.add(attribute)
     return found
-
-
-class ScreenTestCase(unittest.TestCase):
-    """A model and a screen over recorded actions."""
-
-    def setUp(self) -> None:
-        self.model = SessionModel()
-        self.actions = RecordedActions()
-        self.screen = ChatScreen(self.model, self.actions, "example:8080")
-
-    def text(self) -> str:
-        return "\n".join(screen_text(self.screen))
 
 
 class UsernamePageTests(ScreenTestCase):

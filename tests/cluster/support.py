@@ -15,19 +15,24 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 
 from twisted.internet import defer, protocol, reactor, task
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.cluster.node import ClusterConfig
-from chatroom.cluster.redis import RedisAddress
-from chatroom.cluster.registry import RedisRegistry
-from chatroom.config import ServerConfig
-from chatroom.server import ChatServer
-from chatroom.tap import ChatroomService, Options, makeService
-from tests.support import LineClient, connect_client
+from chatroom.backends.redis.link import RedisAddress
+from chatroom.backends.redis.node import ClusterConfig
+from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.config import ServerConfig
+from chatroom.wiring.server import ChatServer
+from chatroom.wiring.tap import ChatroomService, Options, makeService
+from tests.support import (
+    LineClient,
+    connect_client,
+    free_port,
+    port_of,
+    redis_registry,
+)
 
 REDIS_SERVER = shutil.which("redis-server") or (
     "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
@@ -48,13 +53,6 @@ def _kill_leftovers() -> None:
     for pid in _RUNNING:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now (Redis cannot take port 0)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisProcess(protocol.ProcessProtocol):
@@ -135,6 +133,7 @@ class RedisProcess(protocol.ProcessProtocol):
     def stop(self, sig: int = signal.SIGKILL) -> defer.Deferred[None]:
         """Kill it (by default as abruptly as a crash) and wait for its end."""
         if not self.ended.called:
+            assert self.transport is not None
             self.transport.signalProcess(sig)
         return self.ended
 
@@ -151,7 +150,7 @@ class RedisTestCase(unittest.TestCase):
         skip = NO_REDIS
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         if REDIS_SERVER is None:  # CI asked for these tests to run: fail, loudly
             self.fail(NO_REDIS)
         self.redis = RedisProcess(free_port(), self.tls_files(), self.redis_password)
@@ -170,7 +169,7 @@ class ClusterTestCase(RedisTestCase):
     node_options: tuple[str, ...] = ("--rate", "0", "--node-ttl", "1.5")
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         self.nodes: list[ChatroomService] = []
         self.clients: list[LineClient] = []
@@ -196,7 +195,7 @@ class ClusterTestCase(RedisTestCase):
         self.nodes.append(service)
         yield service.listener.whenListening()
         if wait:
-            yield service.server.registry.when_available()
+            yield redis_registry(service.server).when_available()
         return service
 
     @defer.inlineCallbacks
@@ -216,20 +215,21 @@ class ClusterTestCase(RedisTestCase):
         return clients
 
     @defer.inlineCallbacks
-    def alice_and_bob_in_general(self):
-        """Two nodes; alice (on the first) then bob (on the second) in general."""
+    def alice_and_bob_in(self, room: str = "general"):
+        """Two nodes; alice (on the first) then bob (on the second) in
+        ``room``, which alice creates unless it is general."""
         one, two = yield self.start_nodes(2)
         alice = yield self.client(one, "alice")
         bob = yield self.client(two, "bob")
-        alice.say("/join general")
-        yield alice.expect_line("JOINED general ")
-        bob.say("/join general")
-        yield alice.expect_line("JOIN general bob")
+        alice.say(f"/join {room}" if room == "general" else f"/create {room}")
+        yield alice.expect_line(f"JOINED {room} ")
+        bob.say(f"/join {room}")
+        yield alice.expect_line(f"JOIN {room} bob")
         return one, two, alice, bob
 
     def port_of(self, node: ChatroomService) -> int:
         assert node.listener.port is not None
-        return node.listener.port.getHost().port
+        return port_of(node.listener.port)
 
     @defer.inlineCallbacks
     def client(self, node: ChatroomService, name: str | None = None):
@@ -245,6 +245,7 @@ class ClusterTestCase(RedisTestCase):
                 yield node.stopService()
         for client in self.clients:
             if not client.is_closed:
+                assert client.transport is not None
                 client.transport.loseConnection()
         yield defer.gatherResults([client.closed for client in self.clients])
 
@@ -258,7 +259,7 @@ class RedisRegistryTestCase(RedisTestCase):
     config: ServerConfig
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="contract")
         self.registry = RedisRegistry.connect(self.config, cluster, reactor)
@@ -270,7 +271,8 @@ class RedisRegistryTestCase(RedisTestCase):
     def _stop(self):
         self.server.stop()
         for connection in list(self.server.open_connections):
-            connection.connectionLost()
+            assert isinstance(connection, protocol.Protocol)
+            connection.connectionLost(protocol.connectionDone)
         return self.registry.detach()
 
     def wait(self):

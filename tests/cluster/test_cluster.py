@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
-from chatroom.wire import parse_event
+from chatroom.core.wire import parse_event
 from tests.cluster.support import ClusterTestCase
 
 
@@ -77,7 +77,7 @@ class CrossNodeChatTests(ClusterTestCase):
     @defer.inlineCallbacks
     def test_list_counts_members_on_every_node(self):
         """``/list`` on any node counts the members on all of them."""
-        one, _two, _alice, _bob = yield self.alice_and_bob_in_general()
+        one, _two, _alice, _bob = yield self.alice_and_bob_in()
         watcher = yield self.client(one, "watcher")
         watcher.say("/list")
         yield watcher.expect_line("ROOMS 1")
@@ -111,13 +111,7 @@ class CrossNodeChatTests(ClusterTestCase):
     @defer.inlineCallbacks
     def test_leave_and_empty_room_disappears_everywhere(self):
         """The last member leaving on one node removes the room on the other."""
-        one, two = yield self.start_nodes(2)
-        alice = yield self.client(one, "alice")
-        bob = yield self.client(two, "bob")
-        alice.say("/create brief")
-        yield alice.expect_line("JOINED brief ")
-        bob.say("/join brief")
-        yield alice.expect_line("JOIN brief bob")
+        _one, _two, alice, bob = yield self.alice_and_bob_in("brief")
         alice.say("/leave")
         yield alice.expect_line("LEFT brief")
         part = yield bob.expect_line("PART brief alice ")

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.cluster.delivery import MAYBE_MISSED, RECENT_EVENTS, LocalRoom, NodeRooms
-from chatroom.events import Event, Listing, RoomInfo
+from chatroom.backends.redis.delivery import (
+    MAYBE_MISSED,
+    RECENT_EVENTS,
+    LocalRoom,
+    NodeRooms,
+)
+from chatroom.core.events import Event, Listing, RoomInfo
 from tests.support import RecordingMember as Member
 
 
@@ -82,15 +87,6 @@ class LocalRoomTests(unittest.TestCase):
         self.assertEqual(len(lines), 1 + RECENT_EVENTS)
 
 
-class Lobbyist(Member):
-    """A recording member that also notes being sent back to the lobby."""
-
-    def removed(self, room: str, listing: Listing | None) -> None:
-        self.data += (
-            f"REMOVED {room} {len(listing.rooms) if listing else '-'}\r\n".encode()
-        )
-
-
 class KickedTests(unittest.TestCase):
     """``kicked seq KICKED...`` from the node channel, before the room's KICK."""
 
@@ -103,7 +99,7 @@ class KickedTests(unittest.TestCase):
 
         self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
         self.room = self.rooms.open("tea", "tea")
-        self.bob, self.dave = Lobbyist("bob"), Lobbyist("dave")
+        self.bob, self.dave = Member("bob"), Member("dave")
         self.rooms.seat(self.bob, self.room, 0)
         self.rooms.seat(self.dave, self.room, 0)
         self.kicked = Event("KICKED", ("tea", "alice"), "rude")

@@ -20,7 +20,7 @@ class RedisOverTLSTests(ClusterTestCase):
     def test_chat_through_redis_over_tls(self):
         """Trusting the certificate (``?ca=``), two nodes chat through Redis."""
         self.assertTrue(self.redis_url.startswith("rediss://"))
-        _one, _two, alice, bob = yield self.alice_and_bob_in_general()
+        _one, _two, alice, bob = yield self.alice_and_bob_in()
         bob.say("sealed")
         line = yield alice.expect_line("MSG general bob ")
         self.assertTrue(line.endswith(" sealed"))

@@ -24,12 +24,14 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from twisted.trial import unittest
 
-from tests.client.test_terminal import free_port, listening, start_twistd, wait_for
+from tests.client.test_terminal import listening, start_twistd, wait_for
+from tests.support import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -79,7 +81,7 @@ class Server:
             *self.options,
         )
         for port in (self.line_port, self.irc_port, self.http_port):
-            wait_for(f"the server to listen on {port}", lambda p=port: listening(p))
+            wait_for(f"the server to listen on {port}", partial(listening, port))
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -16,7 +16,7 @@ import tempfile
 from twisted.internet import defer, error, reactor, task
 from twisted.trial import unittest
 
-from chatroom.store import FLUSH_INTERVAL
+from chatroom.backends.local.store import FLUSH_INTERVAL
 from tests.integration.test_twistd import spawn_twistd
 from tests.support import connect_client
 

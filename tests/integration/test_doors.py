@@ -19,13 +19,15 @@ from twisted.internet.endpoints import (
     connectProtocol,
     wrapClientTLS,
 )
+from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.python.failure import Failure
 from twisted.python.filepath import FilePath
 from twisted.web.client import Agent, readBody
 from twisted.web.http_headers import Headers
 from twisted.web.websocket import WebSocketClientEndpoint
 
 from tests.integration.test_server import write_self_signed
-from tests.support import LineClient, ServerTestCase
+from tests.support import LineClient, ServerTestCase, port_of
 
 
 class WebSocketClient:
@@ -87,14 +89,14 @@ class RawClient(protocol.Protocol):
         self.dataReceived(b"")
         return waiter
 
-    def connectionLost(self, reason: Any) -> None:
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
         self.closed.callback(None)
 
 
 @defer.inlineCallbacks
 def irc_client(port: int, nick: str, tls: Any = None):
     """A registered IRC client (a line client: IRC lines end in CRLF)."""
-    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+    endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
     if tls is not None:
         endpoint = wrapClientTLS(tls, endpoint)
     client = yield connectProtocol(endpoint, LineClient())
@@ -109,9 +111,12 @@ class DoorsTestCase(ServerTestCase):
 
     doors: tuple[str, ...] = ("--irc", "tcp:0:interface=127.0.0.1")
     options: tuple[str, ...] = ("--rate", "0", "--http", "tcp:0:interface=127.0.0.1")
+    #: The ports the doors got (set for each door in ``doors``).
+    irc_port: int
+    http_port: int
 
     @defer.inlineCallbacks
-    def setUp(self):
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         self.options = (*self.options, *self.doors)
         yield super().setUp()
         self.raw: list[RawClient] = []
@@ -119,11 +124,12 @@ class DoorsTestCase(ServerTestCase):
         self.addCleanup(self._close_doors)
         for door in self.service.doors:
             port = yield self.service.doors[door].whenListening()
-            setattr(self, f"{door}_port", port.getHost().port)
+            setattr(self, f"{door}_port", port_of(port))
 
     @defer.inlineCallbacks
     def _close_doors(self):
         for raw in self.raw:
+            assert raw.transport is not None
             raw.transport.loseConnection()
         for socket in self.sockets:
             if not socket.is_closed:

@@ -1,6 +1,6 @@
 """Hardening over real sockets: stalled readers, junk floods and throttling.
 
-Each test starts the real service (``chatroom.tap.makeService``) on
+Each test starts the real service (``chatroom.wiring.tap.makeService``) on
 127.0.0.1 port 0 and talks to it over TCP.
 """
 
@@ -12,7 +12,7 @@ from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.protocol import Factory, Protocol
 
-from tests.support import ServerTestCase
+from tests.support import ServerTestCase, local_registry
 
 
 class SlowReaderTests(ServerTestCase):
@@ -40,9 +40,9 @@ class SlowReaderTests(ServerTestCase):
         count, batch_size = 8000, 250
         padding = b"p" * 900
         for batch in range(0, count, batch_size):
-            numbers = range(batch, batch + batch_size)
-            alice.transport.write(b"".join(b"%d %s\n" % (n, padding) for n in numbers))
-            last = f" {numbers[-1]} "
+            sent = range(batch, batch + batch_size)
+            alice.transport.write(b"".join(b"%d %s\n" % (n, padding) for n in sent))
+            last = f" {sent[-1]} "
             yield bob.expect(
                 lambda line, last=last: line.startswith("MSG") and last in line
             )
@@ -54,8 +54,8 @@ class SlowReaderTests(ServerTestCase):
         ]
         self.assertEqual(numbers, list(range(count)))
         server = self.service.server
-        self.assertEqual(sorted(server.registry.users), ["alice", "bob"])
-        self.assertEqual(len(server.registry.rooms["general"].members), 2)
+        self.assertEqual(sorted(local_registry(server).users), ["alice", "bob"])
+        self.assertEqual(len(local_registry(server).rooms["general"].members), 2)
 
 
 class JunkTests(ServerTestCase):

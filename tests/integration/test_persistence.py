@@ -17,8 +17,8 @@ import tempfile
 from twisted.internet import defer, error, reactor, task
 from twisted.trial import unittest
 
-from chatroom.store import FLUSH_INTERVAL
-from chatroom.wire import parse_event
+from chatroom.backends.local.store import FLUSH_INTERVAL
+from chatroom.core.wire import parse_event
 from tests.integration.test_twistd import spawn_twistd
 from tests.support import ServerTestCase, connect_client
 

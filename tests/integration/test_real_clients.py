@@ -6,8 +6,15 @@ the checks a person would make by hand with the clients they use.
 
 from __future__ import annotations
 
+from functools import partial
+
 from tests.client.test_terminal import wait_for
 from tests.integration.real_clients import RealClientsCase
+
+
+def ends_with(tail: str, line: str) -> bool:
+    """``line`` ends with ``tail`` (a message's text, after a space)."""
+    return line.endswith(tail)
 
 
 class ThreeClientsTests(RealClientsCase):
@@ -165,7 +172,7 @@ class WebClientTests(RealClientsCase):
         bob.wait(lambda line: line == "PART tea wes connection closed", "wes gone")
         for text in ("missed one", "missed two"):
             bob.send(text)
-            bob.wait(lambda line, text=text: line.endswith(" " + text), text)
+            bob.wait(partial(ends_with, " " + text), text)
         page.driver.execute_script("state.quitting = false; connect();")
         page.shows("<bob> missed two")
         log = page.log()

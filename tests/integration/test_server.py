@@ -1,7 +1,7 @@
 """The real service over real sockets, as a user would meet it.
 
 Each test starts the service the twistd plugin builds
-(``chatroom.tap.makeService``) on 127.0.0.1 port 0, talks to it through
+(``chatroom.wiring.tap.makeService``) on 127.0.0.1 port 0, talks to it through
 TCP (or TLS) clients, and waits on Deferreds for the lines it expects: no
 sleeps, and a trial ``timeout`` bounds every test.
 """

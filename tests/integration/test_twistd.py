@@ -18,10 +18,14 @@ from twisted.python.failure import Failure
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from tests.support import connect_client
+from tests.support import connect_client, port_of
 
 REPO_ROOT = FilePath(__file__).parent().parent().parent()
 TWISTD = "from twisted.scripts.twistd import run; run()"
+#: Holds a port busy; a stray connection to it (another test process on
+#: this machine picking the same ephemeral port) is accepted and ignored.
+_IGNORING = protocol.ServerFactory()
+_IGNORING.protocol = protocol.Protocol
 LISTENING = re.compile(rb"listening on IPv4Address\(.*?port=(\d+)\)")
 
 
@@ -122,6 +126,7 @@ class TwistdTests(unittest.TestCase):
         self.assertTrue(message.startswith("MSG tea alice "))
         self.assertTrue(message.endswith(" brewing"))
         bye = alice.expect_line("BYE ")
+        assert process.transport is not None
         process.transport.signalProcess("TERM")
         self.assertEqual((yield bye), "BYE server shutting down")
         yield alice.closed
@@ -165,9 +170,9 @@ class StartupFailureTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_port_in_use(self):
         """A busy port: one line naming the port, exit status 1."""
-        busy = reactor.listenTCP(0, protocol.Factory(), interface="127.0.0.1")
+        busy = reactor.listenTCP(0, _IGNORING, interface="127.0.0.1")
         self.addCleanup(busy.stopListening)
-        port = busy.getHost().port
+        port = port_of(busy)
         output = yield self.failed_start("--port", f"tcp:{port}:interface=127.0.0.1")
         lines = [line for line in output.splitlines() if "cannot listen" in line]
         self.assertEqual(len(lines), 1, output)
@@ -177,9 +182,9 @@ class StartupFailureTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_door_port_in_use(self):
         """A busy --irc port: the line names that door's endpoint, exit 1."""
-        busy = reactor.listenTCP(0, protocol.Factory(), interface="127.0.0.1")
+        busy = reactor.listenTCP(0, _IGNORING, interface="127.0.0.1")
         self.addCleanup(busy.stopListening)
-        irc = f"tcp:{busy.getHost().port}:interface=127.0.0.1"
+        irc = f"tcp:{port_of(busy)}:interface=127.0.0.1"
         output = yield self.failed_start(
             "--port", "tcp:0:interface=127.0.0.1", "--irc", irc
         )

@@ -1,0 +1,1 @@
+"""Where shared state lives: in this process (local) or in Redis (redis)."""

@@ -1,0 +1,1 @@
+"""The in-process back-end: rooms in memory, kept in SQLite (--db)."""

@@ -1,0 +1,203 @@
+"""A chat room of the in-process registry: members, owner, topic, history, fan-out.
+
+A room knows nothing about sockets, commands or wire formats. Its members
+are :class:`chatroom.core.registry.Member` callbacks, each with the name it is
+shown by, and :meth:`Room.broadcast` hands every member the same
+:class:`~chatroom.core.events.Event` object, so each door renders it once.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from chatroom.core.events import Event, RoomInfo, Welcome
+from chatroom.core.metrics import fanned_out
+from chatroom.core.moderation import NO_POLICY, RoomPolicy
+from chatroom.core.registry import Member
+from chatroom.core.rules import RoomFacts, catch_up, is_full
+from chatroom.core.text import name_key
+
+
+class Room:
+    """A room owns its members (in order of arrival) and does its own fan-out.
+
+    ``members`` maps each member to its display name; insertion order is
+    arrival order, which decides who inherits ownership and the order of
+    ``MEMBERS``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        capacity: int,
+        history_size: int,
+        permanent: bool = False,
+        owner: Member | None = None,
+        keep: int | None = None,
+    ) -> None:
+        """Args:
+        history_size: events a joiner is shown (``--history``).
+        keep: events held in memory for joiners, resumes and ``/history``
+            (at least ``history_size``; older ones are the store's).
+        """
+        self.name = name
+        self.key = name_key(name)
+        self.capacity = capacity
+        self.permanent = permanent
+        self.owner: Member | None = None if permanent else owner
+        #: Restored from the store with an owner who has not come back yet
+        #: (the owner's name key): it owns the room again on rejoining.
+        self.absent_owner = ""
+        #: Restored and not rejoined yet: harvested after the grace period.
+        self.restored = False
+        self.topic = ""
+        self.topic_by = ""
+        #: Settings, operators, bans and invitations (chatroom.core.moderation).
+        self.policy: RoomPolicy = NO_POLICY
+        self.members: dict[Member, str] = {}
+        self.history_size = history_size
+        self.history: deque[Event] = deque(maxlen=max(history_size, keep or 0))
+        #: Ids of the room's stored events: the newest, and the oldest kept.
+        self.last_id = 0
+        self.first_id = 1
+        #: How many of its newest events the room keeps in all (memory only,
+        #: unless the registry has a store that keeps more).
+        self.retention = self.history.maxlen or 0
+        self._info: RoomInfo | None = None
+
+    def __repr__(self) -> str:
+        return f"<Room {self.name!r} members={len(self.members)}>"
+
+    @property
+    def is_full(self) -> bool:
+        return is_full(len(self.members), self.capacity)
+
+    def facts(self) -> RoomFacts:
+        """What :mod:`chatroom.core.rules` decides on."""
+        owner = self.members.get(self.owner) if self.owner is not None else None
+        return RoomFacts(
+            name=self.name,
+            permanent=self.permanent,
+            owner=name_key(owner) if owner else self.absent_owner,
+            capacity=self.capacity,
+            members=len(self.members),
+            policy=self.policy,
+        )
+
+    def broadcast(self, event: Event) -> None:
+        """Hand one event to every member.
+
+        A member whose send queue overflows aborts its own connection and
+        leaves the room later (from ``connectionLost``), so the member set
+        never changes while this loop runs and one stalled reader cannot
+        hold up the others.
+        """
+        fanned_out(event, len(self.members))  # counted once, not per member
+        for member in self.members:
+            member.deliver(event)
+
+    def add(self, member: Member, name: str, account: str = "") -> None:
+        """Add a member and tell the others (the joiner gets its welcome).
+
+        The owner of a restored room owns it again when it comes back, and
+        so does the owning account of a ``keep`` room.
+        """
+        self.broadcast(Event("JOIN", (self.name, name)))
+        self.members[member] = name
+        self.restored = False
+        if self.policy.owner_account:
+            if account == self.policy.owner_account:
+                self.owner = member
+        elif self.absent_owner and self.absent_owner == name_key(name):
+            self.owner, self.absent_owner = member, ""
+
+    def remove(
+        self,
+        member: Member,
+        reason: str,
+        announce: bool = True,
+        farewell: Event | None = None,
+    ) -> None:
+        """Remove a member, tell the rest why (``PART reason``, or
+        ``farewell``), and pass ownership on if needed: a ``keep`` room's
+        ownership stays with its account."""
+        name = self.members.pop(member)
+        if announce:
+            self.broadcast(farewell or Event("PART", (self.name, name), reason))
+        if self.owner is member:
+            if self.policy.owner_account:
+                self.owner = None
+                return
+            self.owner = next(iter(self.members), None)
+            if self.owner is not None and announce:
+                self.broadcast(Event("OWNER", (self.name, self.members[self.owner])))
+
+    def rename(self, member: Member, name: str) -> None:
+        """A member's name changed (the ``NICK`` is the registry's to send)."""
+        self.members[member] = name
+
+    def remember(self, event: Event) -> None:
+        """Keep a ``HISTORY`` event for joiners, resumes and ``/history``
+        (bounded; an event with an id is the room's newest stored one)."""
+        self.history.append(event)
+        if event.id:
+            self.last_id = int(event.id)
+            self.first_id = max(self.first_id, self.last_id - self.retention + 1)
+
+    def welcome(self, since: int | None = None, bound: int = 0) -> Welcome:
+        """What a joiner is shown: members, history, then the topic.
+
+        With ``since`` (an event id), the history is the events after it,
+        at most ``bound`` of them, and ``gap`` says how many are left out.
+        """
+        if since is None:
+            history = (
+                list(self.history)[-self.history_size :] if self.history_size else []
+            )
+            gap = ""
+        else:
+            resume = catch_up(since, self.first_id, self.last_id, bound)
+            history = self.held(resume.start, self.last_id)
+            gap = resume.gap
+        return Welcome(
+            room=self.name,
+            members=list(self.members.values()),
+            capacity=self.capacity,
+            history=history,
+            topic=self.topic,
+            topic_by=self.topic_by,
+            gap=gap,
+        )
+
+    def forget_before(self, first: int) -> None:
+        """Events before id ``first`` are no longer kept."""
+        self.first_id = max(self.first_id, first)
+        history = self.history
+        while history and history[0].id and int(history[0].id) < self.first_id:
+            history.popleft()
+
+    def held(self, first: int, last: int) -> list[Event]:
+        """The stored events with ids ``first``..``last`` that memory holds."""
+        return [e for e in self.history if e.id and first <= int(e.id) <= last]
+
+    def holds_from(self, first: int) -> bool:
+        """Whether memory holds every kept event from id ``first`` on."""
+        oldest = next((int(e.id) for e in self.history if e.id), self.last_id + 1)
+        return oldest <= max(first, self.first_id)
+
+    def info(self) -> RoomInfo:
+        """This room's lobby entry.
+
+        Every newcomer is sent the whole list, so the entry (and with it
+        each door's rendering) is kept until what it shows has changed.
+        """
+        info = self._info
+        if (
+            info is None
+            or info.members != len(self.members)
+            or info.topic != self.topic
+        ):
+            info = self._info = RoomInfo(
+                self.name, len(self.members), self.capacity, self.topic
+            )
+        return info

@@ -1,0 +1,146 @@
+"""Calls to Redis, and what their failures mean to a user.
+
+:class:`RedisCalls` runs the scripts of :mod:`chatroom.backends.redis.scripts` on
+the commands link and (un)subscribes channels on the subscriber link. A
+Redis that is down, slow (past ``--redis-timeout``) or not yet resumed is
+``ERR UNAVAILABLE`` to the user; a script's refusal becomes the matching
+refusal of :mod:`chatroom.core.errors`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import txredisapi
+from twisted.internet import defer
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.prelude import Script
+from chatroom.core import errors
+from chatroom.core.errors import ChatError
+from chatroom.core.metrics import REDIS_SECONDS
+
+#: How a script's refusal (its status word) becomes a user's refusal.
+Refusals = dict[bytes, Callable[[Any], ChatError]]
+
+#: The refusal of a script that acts only for members of the room.
+MEMBERS_ONLY: Refusals = {b"NOT_IN_ROOM": lambda reply: errors.not_in_room()}
+
+
+class SessionHarvestedError(Exception):
+    """Redis no longer knows this session (``GONE``): the node must resume."""
+
+
+class FactsChangedError(Exception):
+    """The facts a decision was made on changed before it was applied (or,
+    for a join, the room needs a decision on its facts at all)."""
+
+
+class RedisCalls:
+    """Scripts and subscriptions, each bounded by ``timeout`` seconds."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        commands: RedisLink,
+        subscriber: RedisLink,
+        prefix: str,
+        timeout: float,
+        clock: IReactorTime,
+    ) -> None:
+        self.commands = commands
+        self.subscriber = subscriber
+        self.prefix = prefix
+        self.timeout = timeout
+        self.clock = clock
+        #: False until the node has resumed: only the resume may run then.
+        self.serving = False
+        #: Called when Redis no longer knows a session of ours (``GONE``).
+        self.on_harvested: Callable[[], None] = lambda: None
+
+    async def eval(self, script: Script, *args: Any, always: bool = False) -> Any:
+        """Run one script; ``UNAVAILABLE`` if Redis cannot answer.
+
+        ``always``: run even before the node has resumed (for the resume).
+        """
+        connection = self.commands.connection
+        if connection is None or not (self.serving or always):
+            raise errors.unavailable()
+        full_args = (self.prefix, *args)
+        try:
+            running = connection.evalsha(script.sha, args=full_args)
+            running.addErrback(self._load_script, connection, script, full_args)
+            running.addTimeout(self.timeout, self.clock)
+            started = time.perf_counter()
+            reply = await running
+            REDIS_SECONDS.observe(time.perf_counter() - started)
+            return reply
+        except defer.TimeoutError:
+            self.log.warn("Redis did not answer {script} in time", script=script.name)
+            self.commands.drop()
+            raise errors.unavailable() from None
+        except txredisapi.ConnectionError:
+            raise errors.unavailable() from None
+
+    async def call(self, script: Script, *args: Any, refusals: Refusals) -> Any:
+        """Run a script that may refuse; its refusal raised as a ChatError.
+
+        ``GONE`` (this node's session was harvested) makes the node resume,
+        and the user hears ``UNAVAILABLE`` meanwhile.
+        """
+        try:
+            return check(await self.eval(script, *args), refusals)
+        except SessionHarvestedError:
+            self.on_harvested()
+            raise errors.unavailable() from None
+
+    @staticmethod
+    def _load_script(
+        failure: Any, connection: Any, script: Script, args: tuple[Any, ...]
+    ) -> Any:
+        """``NOSCRIPT``: Redis does not know the script yet; send its source."""
+        failure.trap(txredisapi.ScriptDoesNotExist)
+        return connection.eval(script.source, args=args)
+
+    async def subscribe(self, channel: bytes) -> None:
+        connection = self.subscriber.connection
+        if connection is None:
+            raise errors.unavailable()
+        try:
+            subscribing = connection.subscribe([channel])
+            subscribing.addTimeout(self.timeout, self.clock)
+            await subscribing
+        except (defer.TimeoutError, txredisapi.ConnectionError):
+            self.subscriber.drop()
+            raise errors.unavailable() from None
+
+    def unsubscribe(self, channel: bytes) -> None:
+        connection = self.subscriber.connection
+        if connection is not None:
+            connection.unsubscribe([channel]).addErrback(lambda failure: None)
+
+
+def check(reply: Any, refusals: Refusals) -> Any:
+    """Return a script's reply, or raise what its status says.
+
+    The status is the reply itself or its first element. ``GONE`` raises
+    :class:`SessionHarvestedError`, and ``CHANGED`` and ``RESTRICTED``
+    :class:`FactsChangedError`, for the caller to handle; a status in
+    ``refusals`` raises that refusal.
+    """
+    status = reply[0] if isinstance(reply, list) else reply
+    if status in (b"OK", b"IN_ROOM"):
+        return reply
+    if status == b"GONE":
+        raise SessionHarvestedError()
+    if status in (b"CHANGED", b"RESTRICTED"):
+        raise FactsChangedError()
+    refusal = refusals.get(status)
+    if refusal is None:
+        raise RuntimeError(f"unexpected reply from Redis: {reply!r}")
+    raise refusal(reply)

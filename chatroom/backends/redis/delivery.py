@@ -1,0 +1,371 @@
+"""A node's part of one room: which of its members get which of the room's events.
+
+Room events reach a node once, on the room's Redis channel, as numbered
+protocol lines. A :class:`LocalRoom` parses each line once into an
+:class:`~chatroom.core.events.Event` and hands that one object to every local
+member that should see it, so each door renders it once per node.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from chatroom.backends.redis.node import new_incarnation
+from chatroom.core import errors
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Event, Listing, from_line
+from chatroom.core.metrics import fanned_out
+from chatroom.core.registry import Member
+from chatroom.core.text import name_key
+
+#: Events a node keeps per room, to hand to a member whose join (or leave)
+#: was answered after some of the room's later events had already arrived.
+RECENT_EVENTS = 1024
+
+#: Room events a resuming node holds back, at most (newest kept).
+HELD_EVENTS = 4 * RECENT_EVENTS
+
+MAYBE_MISSED = "messages may have been missed: this server lost touch with the cluster"
+ROOM_LOST = "this room was lost while this server was out of touch with the cluster"
+
+
+def maybe_missed(room: str) -> Event:
+    return Event("NOTICE", (room,), MAYBE_MISSED)
+
+
+class LocalRoom:
+    """This node's part of one room: its local members and the room's events.
+
+    Every member has a *since*: the sequence number of the room's state it
+    was shown on joining (its welcome). Events arrive in sequence order and
+    each member gets only those after its *since*, so a joiner neither
+    misses nor repeats anything around its join, although the join's reply
+    and the room's events come over different connections to Redis.
+    """
+
+    def __init__(self, key: str, name: str, channel: bytes) -> None:
+        self.key = key
+        self.name = name
+        self.channel = channel
+        self.members: dict[Member, int] = {}
+        self.seq = 0  # the newest event received
+        self.incarnation = ""  # changes if the room is created anew
+        self.recent: deque[tuple[int, Event]] = deque(maxlen=RECENT_EVENTS)
+        self.entering = 0  # joins and creates still waiting for Redis
+        self.subscribed = False
+        self.gone = False
+        self.farewell: list[Event] = []  # what members were told when it went
+        self._subscribers: list[Deferred[None]] = []
+
+    def __repr__(self) -> str:
+        return f"<LocalRoom {self.name!r} local members={len(self.members)}>"
+
+    @property
+    def idle(self) -> bool:
+        return not self.members and not self.entering
+
+    def deliver(self, seq: int, data: bytes) -> Event | None:
+        """One event line from the room's channel, to every member that
+        should see it; returns the event (None if it was old news)."""
+        if seq <= self.seq:
+            return None  # older than what a resume already accounted for
+        event = from_line(data)
+        self.seq = seq
+        self.recent.append((seq, event))
+        fanned_out(event, len(self.members))  # counted once, not per member
+        for member, since in self.members.items():
+            if seq > since:
+                member.deliver(event)
+        return event
+
+    def tell(self, event: Event) -> None:
+        """An event of this node's own (a notice) to every local member."""
+        for member in self.members:
+            member.deliver(event)
+
+    def attach(self, member: Member, since: int) -> None:
+        """Start delivering to ``member`` the events after ``since``."""
+        self.replay(member, since)
+        self.members[member] = since
+
+    def detach(self, member: Member) -> int:
+        """Stop delivering to ``member``; return the last event it was sent."""
+        since = self.members.pop(member, self.seq)
+        return max(since, self.seq)
+
+    def replay(self, member: Member, after: int, before: int = 0) -> None:
+        """Send ``member`` the received events after ``after`` (and before
+        ``before``, if given), noting if some already fell out of ``recent``."""
+        last = self.seq if not before else min(self.seq, before - 1)
+        if last <= after:
+            return
+        if not self.recent or self.recent[0][0] > after + 1:
+            member.deliver(maybe_missed(self.name))
+        for seq, event in self.recent:
+            if after < seq and (not before or seq < before):
+                member.deliver(event)
+
+    def when_subscribed(self) -> Deferred[None]:
+        if self.subscribed:
+            return defer.succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._subscribers.append(waiter)
+        return waiter
+
+    def subscription_done(self, error: ChatError | None) -> None:
+        self.subscribed = error is None
+        waiters, self._subscribers = self._subscribers, []
+        for waiter in waiters:
+            if error is None:
+                waiter.callback(None)
+            else:
+                waiter.errback(error)
+
+
+class NodeRooms:
+    """The rooms that have members on this node, and which members are where.
+
+    A room's channel is subscribed while the room is here (it has members,
+    or joins are waiting for Redis) and unsubscribed once it is idle.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        prefix: str,
+        subscribe: Callable[[bytes], Coroutine[Any, Any, None]],
+        unsubscribe: Callable[[bytes], None],
+        listing: Callable[[], Coroutine[Any, Any, Listing]],
+    ) -> None:
+        self.prefix = prefix
+        self.rooms: dict[str, LocalRoom] = {}
+        self.places: dict[Member, dict[LocalRoom, None]] = {}
+        self._by_channel: dict[bytes, LocalRoom] = {}
+        self._subscribe = subscribe
+        self._unsubscribe = unsubscribe
+        self._listing = listing
+        #: Room events held while the node resumes (None: not holding). Only
+        #: those after what the resume fetches are needed, so the oldest go
+        #: first if a long outage under traffic overfills it.
+        self._held: deque[tuple[bytes, bytes]] | None = None
+
+    def get(self, key: str) -> LocalRoom | None:
+        return self.rooms.get(key)
+
+    def open(self, key: str, name: str) -> LocalRoom:
+        """Room ``key`` here, subscribing to its channel if it is new."""
+        room = self.rooms.get(key)
+        if room is None:
+            channel = f"{self.prefix}chan:{key}".encode()
+            room = LocalRoom(key, name, channel)
+            self.rooms[key] = room
+            self._by_channel[channel] = room
+            subscribing = defer.ensureDeferred(self._subscribe(channel))
+            subscribing.addCallbacks(
+                lambda _: room.subscription_done(None),
+                lambda failure: room.subscription_done(errors.unavailable()),
+            )
+        return room
+
+    def forget_if_idle(self, room: LocalRoom) -> None:
+        if room.idle and self.rooms.get(room.key) is room:
+            self._drop(room)
+
+    def _drop(self, room: LocalRoom) -> None:
+        del self.rooms[room.key]
+        del self._by_channel[room.channel]
+        self._unsubscribe(room.channel)
+
+    def channels(self) -> list[bytes]:
+        return [room.channel for room in self.rooms.values()]
+
+    def place(self, member: Member, name: str) -> LocalRoom:
+        """The local room ``name``, which ``member`` must be in."""
+        room = self.rooms.get(name_key(name))
+        if room is None or room not in self.places.get(member, {}):
+            raise errors.not_in_room()
+        return room
+
+    def is_in(self, member: Member, room: LocalRoom) -> bool:
+        return room in self.places.get(member, {})
+
+    def seat(self, member: Member, room: LocalRoom, since: int) -> None:
+        """``member`` is in ``room`` from event ``since`` on."""
+        self.places.setdefault(member, {})[room] = None
+        room.attach(member, since)
+
+    def unseat(self, member: Member, room: LocalRoom) -> None:
+        """``member`` has left ``room`` (already detached from its events)."""
+        places = self.places.get(member, {})
+        places.pop(room, None)
+        if not places:
+            self.places.pop(member, None)
+        self.forget_if_idle(room)
+
+    def release(self, member: Member) -> None:
+        """A departing member: out of every room here."""
+        for room in list(self.places.pop(member, ())):
+            room.detach(member)
+            self.forget_if_idle(room)
+
+    # -- losing Redis and resuming ----------------------------------------------
+
+    def hold(self) -> None:
+        """A link dropped: nothing can be entered, and room events are held
+        until the resume has fetched what was missed, so everything is
+        delivered in order."""
+        if self._held is None:
+            self._held = deque(maxlen=HELD_EVENTS)
+        for room in self.rooms.values():
+            room.subscription_done(errors.unavailable())
+
+    def resume_rows(self, permanent: Sequence[str], capacity: int) -> list[Any]:
+        """The ``RESUME`` script's room rows: every room here and every
+        permanent one, with the incarnation and event this node saw last."""
+        wanted = {name_key(name): (name, "1") for name in permanent}
+        for room in self.rooms.values():
+            wanted.setdefault(room.key, (room.name, "0"))
+        rows: list[Any] = []
+        for key, (name, is_permanent) in wanted.items():
+            here = self.rooms.get(key)
+            rows += [key, name, is_permanent, capacity, new_incarnation()]
+            rows += [here.incarnation, here.seq] if here is not None else ["", 0]
+        return rows
+
+    def resumed(self, rows: list[list[Any]]) -> None:
+        """Redis agrees again: per room (key, incarnation, seq, missed), the
+        missed events are delivered in order, or, if they are gone, members
+        hear ``GAP``; then the events held meanwhile follow."""
+        for key, incarnation, seq, missed in rows:
+            room = self.rooms.get(key.decode())
+            if room is None:
+                continue
+            if incarnation is None or seq is None:
+                self.vanished(room)
+                continue
+            self.log.info(
+                "room {room}: event {old} of {old_incarnation} before, "
+                "{new} of {new_incarnation} now; {fetched}",
+                room=room.name,
+                old=room.seq,
+                old_incarnation=room.incarnation,
+                new=int(seq),
+                new_incarnation=incarnation.decode(),
+                fetched="missed events fetched"
+                if isinstance(missed, list)
+                else "missed events are gone",
+            )
+            if isinstance(missed, list):
+                self.caught_up(room, missed)
+            else:
+                self.resynced(room, incarnation.decode(), int(seq))
+        self.release_held()
+        for room in self.rooms.values():
+            room.subscription_done(None)
+
+    def release_held(self) -> None:
+        """The resume is done: deliver the events held meanwhile (those the
+        resume already delivered are skipped by their sequence numbers)."""
+        held, self._held = self._held or (), None
+        for channel, message in held:
+            self.on_message(channel, message)
+
+    def on_message(self, channel: bytes, message: bytes) -> bool:
+        """One message of a room channel (``seq line``); False if not ours."""
+        room = self._by_channel.get(channel)
+        if room is None:
+            return False
+        if self._held is not None:
+            self._held.append((channel, message))
+            return True
+        seq_text, _, data = message.partition(b" ")
+        seq = int(seq_text)
+        if data.startswith(b"DELETED "):
+            self.deleted(room, seq, data)
+        else:
+            room.deliver(seq, data)
+        return True
+
+    def deleted(self, room: LocalRoom, seq: int, data: bytes) -> None:
+        """``DELETED`` for a room with members here: all back to the lobby."""
+        if room.gone:
+            return
+        room.deliver(seq, data)
+        room.farewell = [from_line(data)]
+        self.close(room, [])
+
+    def vanished(self, room: LocalRoom) -> None:
+        """Redis lost the room while we were away: tell its members, close it."""
+        room.farewell = [
+            Event("NOTICE", (room.name,), ROOM_LOST),
+            Event("LEFT", (room.name,)),
+        ]
+        self.close(room, room.farewell)
+
+    def close(self, room: LocalRoom, farewell: list[Event]) -> None:
+        """Tell ``room``'s members ``farewell``, then return them to the lobby
+        with a room list."""
+        room.gone = True
+        members = list(room.members)
+        room.members.clear()
+        if self.rooms.get(room.key) is room:
+            self._drop(room)
+        for member in members:
+            places = self.places.get(member, {})
+            places.pop(room, None)
+            if not places:
+                self.places.pop(member, None)
+            for event in farewell:
+                member.deliver(event)
+        self._back_to_lobby(members, room.name)
+
+    def kicked(self, member: Member, key: str, seq: int, event: Event) -> None:
+        """``member`` was kicked from room ``key`` by the room's event ``seq``
+        (which comes next on the room's channel): it gets ``event``
+        (``KICKED``) instead, and is back in the lobby with the room list.
+        Nothing if it is no longer there, or came back after that event."""
+        room = self.rooms.get(key)
+        if room is None or room.members.get(member, seq) >= seq:
+            return
+        room.detach(member)
+        member.deliver(event)
+        self.unseat(member, room)
+        self._back_to_lobby([member], room.name)
+
+    def _back_to_lobby(self, members: list[Member], room: str) -> None:
+        """Tell ``members`` they are out of ``room``, with the room list."""
+        listing = defer.ensureDeferred(self._listing())
+
+        def back_to_lobby(result: Listing | None) -> None:
+            for member in members:
+                member.removed(room, result)
+
+        listing.addErrback(lambda failure: None)
+        listing.addCallback(back_to_lobby)
+
+    def caught_up(self, room: LocalRoom, missed: list[bytes]) -> None:
+        """After a resume: the room's events this node missed, fetched from
+        Redis (``seq line`` each), delivered in order as if they had come."""
+        for message in missed:
+            seq_text, _, data = message.partition(b" ")
+            room.deliver(int(seq_text), data)
+
+    def resynced(self, room: LocalRoom, incarnation: str, seq: int) -> None:
+        """After a resume whose missed events are gone from Redis: the room is
+        at ``seq`` of ``incarnation``; its members are told ``GAP`` (with
+        the count when the room is the same one) and the notice."""
+        if (incarnation, seq) != (room.incarnation, room.seq):
+            same = incarnation == room.incarnation and seq > room.seq
+            room.tell(Event("GAP", (room.name, str(seq - room.seq) if same else "?")))
+            room.tell(maybe_missed(room.name))
+        room.incarnation, room.seq = incarnation, seq
+        room.recent.clear()
+        for member in room.members:
+            room.members[member] = seq

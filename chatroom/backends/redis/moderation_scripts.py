@@ -1,0 +1,89 @@
+"""The Lua scripts of moderation and server admins in a cluster.
+
+As for every cluster script (:mod:`chatroom.backends.redis.scripts`), these keep
+the shared state consistent and decide nothing: :func:`chatroom.core.moderation.decide`
+decides a moderation command on the facts ``FACTS`` read, and ``MODERATE``
+applies its outcome only if the room and the target are still as they were
+read (``CHANGED`` otherwise, and the node decides again). Admin commands are
+checked in Python (is the actor an admin?) before their script runs.
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.redis.prelude import Script
+
+#: ARGV: P, r, u, token, incarnation, ver (the facts decided on);
+#: new policy JSON ('-': unchanged), its kept (0/1), restricted (0/1) and
+#: owner account; target u, target token ('' for none: not connected) and
+#: whether the target was in the room (0/1); kick (1: remove the target, the
+#: last event line being its KICK), the KICKED line for the target, the
+#: line to send the target wherever they are ('' for none: ``INVITED``);
+#: then the room's event lines, in order.
+#:
+#: The kicked member's node hears ``kicked seq KICKED...`` before the room's
+#: KICK (numbered seq) is published, so that member gets ``KICKED`` instead
+#: of ``KICK`` and nothing of the room after it.
+MODERATE = Script(
+    "moderate",
+    r"""
+local r, u = ARGV[2], ARGV[3]
+local refusal = not_decided(u, ARGV[4], r, ARGV[5], ARGV[6])
+if refusal then return refusal end
+local tu, ttoken = ARGV[11], ARGV[12]
+if ttoken ~= '' and (not holds(tu, ttoken)
+    or is_member(tu, r) ~= (ARGV[13] == '1')) then
+  return 'CHANGED'
+end
+local rk = room_key(r)
+if ARGV[7] ~= '-' then
+  redis.call('HSET', rk, 'policy', ARGV[7], 'kept', ARGV[8],
+             'restricted', ARGV[9], 'owner_account', ARGV[10])
+  redis.call('HINCRBY', rk, 'ver', 1)
+  if ARGV[10] ~= '' and redis.call('HGET', rk, 'owner') == '' then
+    set_owner(r, u)
+  end
+end
+local kick = ARGV[14] == '1'
+local last = #ARGV
+if kick then last = last - 1 end
+for i = 17, last do emit(r, ARGV[i]) end
+if kick then
+  local s = session_of(tu)
+  local seq = tonumber(redis.call('HGET', rk, 'seq')) + 1
+  tell(s, 'kicked ' .. seq .. ' ' .. ARGV[15])
+  leave(tu, s.name, r, '', ARGV[#ARGV])
+end
+if ARGV[16] ~= '' then tell(session_of(tu), ARGV[16]) end
+return 'OK'
+""",
+)
+
+#: ARGV: P, u. The user called u, as moderation sees them (see ``target``).
+TARGET = Script(
+    "target",
+    r"""
+return target(ARGV[2], '')
+""",
+)
+
+#: ARGV: P, u, reason. An admin ends u's session; returns u's name.
+KILL = Script(
+    "kill",
+    r"""
+local s = session_of(ARGV[2])
+if not s then return {'NO_SUCH_USER'} end
+end_session(ARGV[2], ARGV[3])
+return {'OK', s.name}
+""",
+)
+
+#: ARGV: P, line. To every named session of every node.
+ANNOUNCE = Script(
+    "announce",
+    r"""
+for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+  redis.call('PUBLISH', P .. 'node:' .. node, '* ' .. ARGV[2])
+end
+return 'OK'
+""",
+)

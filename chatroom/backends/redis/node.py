@@ -1,0 +1,256 @@
+"""A node's membership of the cluster: joining, heartbeats, resuming, leaving.
+
+A node is in the cluster while Redis has its heartbeat key (``--node-ttl``)
+and its users' names and places. When either Redis link drops, the node
+stops serving (``ERR UNAVAILABLE``) until both are back and :meth:`resume`
+has made Redis agree again with what the node holds; what it holds comes
+from its :class:`Holdings` (the registry).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from twisted.internet import defer, task
+from twisted.internet.defer import Deferred
+from twisted.internet.error import ConnectError, DNSLookupError
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatroom.backends.redis import node_scripts
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.link import RedisAddress
+from chatroom.core.errors import ChatError
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """How a node finds and identifies itself to the cluster."""
+
+    redis: RedisAddress
+    node_id: str
+    node_ttl: float = 15.0  # a node silent this long is harvested by the others
+    redis_timeout: float = 5.0  # a Redis reply slower than this counts as down
+    prefix: str = "chatroom:"
+    #: Seconds a room left empty by a node's departure waits for its members.
+    grace: float = 300.0
+
+
+def new_incarnation() -> str:
+    """A new room's incarnation: random, so a room made again after Redis
+    lost its data never looks like the one members last saw."""
+    return secrets.token_hex(8)
+
+
+class Holdings(Protocol):
+    """What a node holds, which a resume must make Redis agree with."""
+
+    def channels(self) -> list[bytes]:
+        """Every channel the node needs subscribed."""
+        ...
+
+    def resume_arguments(self) -> list[Any]:
+        """The users and rooms part of the ``RESUME`` script's arguments."""
+        ...
+
+    def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
+        """Redis agrees again: users whose names were lost, and per room
+        its incarnation and newest event."""
+
+    def lost(self) -> None:
+        """A link dropped: nothing shared can change until the resume."""
+
+
+class ClusterNode:
+    """Joins the cluster, keeps this node's heartbeat, and resumes after losses."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        config: ClusterConfig,
+        calls: RedisCalls,
+        clock: IReactorTime,
+        holdings: Holdings,
+        on_fatal: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.on_fatal = on_fatal
+        self._started_at: float | None = None
+        self.id = config.node_id
+        self.calls = calls
+        self.holdings = holdings
+        self.available = False
+        self._registered = False
+        self._resuming = False
+        self._resume_again = False
+        self._available_waiters: list[Deferred[None]] = []
+        self._heartbeat = task.LoopingCall(self._beat)
+        self._heartbeat.clock = clock
+        calls.commands.on_up = calls.subscriber.on_up = self._link_up
+        calls.commands.on_down = calls.subscriber.on_down = self._link_down
+        calls.on_harvested = self.start_resume
+        calls.commands.on_connect_failed = self._connect_failed
+        calls.subscriber.on_connect_failed = self._connect_failed
+
+    def start(self) -> None:
+        self.log.info(
+            "cluster node {node} using {redis}", node=self.id, redis=self.config.redis
+        )
+        self._started_at = self.clock.seconds()
+        self.calls.commands.startService()
+        self.calls.subscriber.startService()
+        self._heartbeat.start(self.config.node_ttl / 3, now=False)
+
+    def detach(self) -> Deferred[None]:
+        """Leave the cluster on purpose: release every user here, then disconnect."""
+        if self._heartbeat.running:
+            self._heartbeat.stop()
+        departing = defer.ensureDeferred(self._depart())
+        departing.addErrback(self._departure_failed)
+        departing.addCallback(lambda _: self.calls.subscriber.stopService())
+        departing.addCallback(lambda _: self.calls.commands.stopService())
+        return departing
+
+    async def _depart(self) -> None:
+        if self.calls.commands.connection is None:
+            return
+        await self.calls.eval(
+            node_scripts.DEPART,
+            self.id,
+            f"server {self.id} shut down",
+            self._ms(self.clock.seconds() + self.config.grace),
+            always=True,
+        )
+
+    def _departure_failed(self, failure: Any) -> None:
+        if failure.check(ChatError):  # Redis is down: the others harvest us
+            self.log.warn(
+                "node {node} left without Redis; its TTL will tell the other nodes",
+                node=self.id,
+            )
+        else:
+            self.log.failure("leaving the cluster", failure)
+
+    def when_available(self) -> Deferred[None]:
+        """Fires once the node is in the cluster and serving (tests, tools)."""
+        if self.available:
+            return defer.succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._available_waiters.append(waiter)
+        return waiter
+
+    # -- losing and regaining Redis ----------------------------------------------
+
+    def _connect_failed(self, failure: Failure) -> None:
+        """Nobody answers at Redis's address: at start, past ``--redis-timeout``,
+        that is a configuration error, and the node stops (``on_fatal``).
+
+        Once the node has been in the cluster, it keeps retrying instead, and
+        serves ``UNAVAILABLE`` meanwhile. So does a Redis that answers but
+        refuses us (a bad password or certificate): that is for its operator
+        to see in the log, and the tests check it stays recoverable.
+        """
+        if self._registered or self._started_at is None:
+            return
+        if not failure.check(ConnectError, DNSLookupError):
+            return
+        if self.clock.seconds() - self._started_at < self.config.redis_timeout:
+            return
+        self._started_at = None  # say it once
+        self.on_fatal(
+            f"cannot reach Redis at {self.config.redis}: {failure.getErrorMessage()}"
+        )
+
+    def _link_up(self) -> None:
+        if self.calls.commands.connection and self.calls.subscriber.connection:
+            self.start_resume()
+
+    def _link_down(self) -> None:
+        if self.available:
+            self.log.warn("node {node}: cluster unavailable", node=self.id)
+        self.available = self.calls.serving = False
+        self.holdings.lost()
+
+    def start_resume(self) -> None:
+        """Resume now, or once the resume under way has finished."""
+        if self._resuming:
+            self._resume_again = True
+            return
+        self._resuming = True
+        resumed = defer.ensureDeferred(self._resume())
+        resumed.addErrback(self._resume_failed)
+        resumed.addBoth(self._resume_finished)
+
+    def _resume_failed(self, failure: Any) -> None:
+        if not failure.check(ChatError):
+            self.log.failure("node {node}: resuming failed", failure, node=self.id)
+        self.calls.commands.drop()  # reconnecting starts the next attempt
+
+    def _resume_finished(self, result: None) -> None:
+        self._resuming = False
+        if self._resume_again:
+            self._resume_again = False
+            self._link_up()
+
+    async def _resume(self) -> None:
+        """Make Redis agree with this node again, then serve commands.
+
+        Runs on start and after every lost connection: subscribes again to
+        every channel this node needs, then one script re-registers the
+        node, its users' names and their places in rooms.
+        """
+        self.available = self.calls.serving = False
+        for channel in self.holdings.channels():
+            await self.calls.subscribe(channel)
+        args = [self.id, int(self.config.node_ttl * 1000), "connection lost"]
+        args += self.holdings.resume_arguments()
+        failed, rows = await self.calls.eval(node_scripts.RESUME, *args, always=True)
+        self.holdings.resumed(failed, rows)
+        self._registered = True
+        self.available = self.calls.serving = True
+        waiters, self._available_waiters = self._available_waiters, []
+        for waiter in waiters:
+            waiter.callback(None)
+        self.log.info("node {node}: in the cluster", node=self.id)
+
+    # -- heartbeats ---------------------------------------------------------------
+
+    @staticmethod
+    def _ms(seconds: float) -> int:
+        return int(seconds * 1000)
+
+    def _beat(self) -> Deferred[None]:
+        beating = defer.ensureDeferred(self._beat_once())
+        beating.addErrback(
+            lambda failure: (
+                None
+                if failure.check(ChatError)
+                else self.log.failure("heartbeat", failure)
+            )
+        )
+        return beating
+
+    async def _beat_once(self) -> None:
+        if not self.available:
+            return
+        fresh, harvested = await self.calls.eval(
+            node_scripts.HEARTBEAT,
+            self.id,
+            self._ms(self.config.node_ttl),
+            self._ms(self.clock.seconds()),
+            self._ms(self.config.grace),
+        )
+        for node in harvested:
+            self.log.warn(
+                "harvested node {node}: its heartbeat stopped", node=node.decode()
+            )
+        if fresh and self._registered:
+            # Someone harvested us (we were too slow), or Redis lost its data.
+            self.log.warn("node {node} was not registered; resuming", node=self.id)
+            self.start_resume()

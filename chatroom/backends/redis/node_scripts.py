@@ -1,0 +1,180 @@
+"""The Lua scripts of a node's membership: heartbeats, departing, resuming.
+
+They share the prelude (and so the Redis layout) of
+:mod:`chatroom.backends.redis.scripts`, where the room and name scripts are; these
+are the ones :class:`chatroom.backends.redis.node.ClusterNode` runs for the node
+as a whole rather than for one user.
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.redis.prelude import Script
+
+#: ARGV: P, node, ttl in ms, now in ms, grace in ms. Renews this node's
+#: heartbeat and harvests every node whose heartbeat has expired (rooms its
+#: users leave empty are kept for the grace period), then removes kept rooms
+#: whose grace is over. The sessions of this node that others ended move to
+#: the older generation (and those already there are forgotten): a node that
+#: beats is in touch and has had their ``end`` messages. Returns 1 if this
+#: node was not registered (it was harvested, or Redis lost its data), then
+#: the harvested.
+HEARTBEAT = Script(
+    "heartbeat",
+    r"""
+local node = ARGV[2]
+redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+if redis.call('EXISTS', P .. 'ended:' .. node) == 1 then
+  redis.call('RENAME', P .. 'ended:' .. node, P .. 'ended-old:' .. node)
+else
+  redis.call('DEL', P .. 'ended-old:' .. node)
+end
+local fresh = redis.call('SADD', P .. 'nodes', node)
+local now = tonumber(ARGV[4])
+keep_until = now + tonumber(ARGV[5])
+local harvested = {}
+for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+  if other ~= node and redis.call('EXISTS', P .. 'alive:' .. other) == 0 then
+    harvest(other, 'server ' .. other .. ' went away')
+    harvested[#harvested + 1] = other
+  end
+end
+sweep_kept(now)
+return {fresh, harvested}
+""",
+)
+
+#: ARGV: P, node, reason, keep until (ms). A node leaving on purpose
+#: (shutdown); rooms its users leave empty are kept until then.
+DEPART = Script(
+    "depart",
+    r"""
+keep_until = ARGV[4]
+harvest(ARGV[2], ARGV[3])
+return 'OK'
+""",
+)
+
+#: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
+#: display, account ('' for none), room count k, k room keys; then room rows
+#: (r, name, permanent 0/1, capacity, incarnation, the incarnation and seq
+#: the node last saw).
+#:
+#: Makes Redis agree with what this node holds, after a start or a lost
+#: connection: registers the node, recreates missing rooms, releases entries
+#: of this node it no longer has, and re-claims its users' names, accounts
+#: and places. Returns the users that are not this node's any more
+#: (``token`` when someone else holds the name now, ``token reason`` when
+#: another node ended the session meanwhile, or the server banned it), then
+#: per room its
+#: (key, incarnation, seq, missed): ``missed`` is the room's published
+#: events after the seq the node saw, from the room's log, or 0 if the log
+#: no longer reaches back that far (or the room is another incarnation).
+RESUME = Script(
+    "resume",
+    r"""
+local node, reason = ARGV[2], ARGV[4]
+redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+redis.call('SADD', P .. 'nodes', node)
+local wanted_users = {}
+local i = 6
+for _ = 1, tonumber(ARGV[5]) do
+  local k = tonumber(ARGV[i + 4])
+  local user = {u = ARGV[i], token = ARGV[i + 1], name = ARGV[i + 2],
+                account = ARGV[i + 3], rooms = {}}
+  for j = 1, k do user.rooms[j] = ARGV[i + 4 + j] end
+  wanted_users[#wanted_users + 1] = user
+  i = i + 5 + k
+end
+-- Sessions of ours that others ended while we were out of touch.
+local ended = {}
+for _, key in ipairs({P .. 'ended-old:' .. node, P .. 'ended:' .. node}) do
+  local entries = redis.call('HGETALL', key)
+  for n = 1, #entries, 2 do ended[node .. ':' .. entries[n]] = entries[n + 1] end
+  redis.call('DEL', key)
+end
+local mine = {}
+for _, user in ipairs(wanted_users) do
+  local why = ended[user.token]
+  if not why and (redis.call('ZSCORE', GBANS, 'name:' .. user.u)
+      or (user.account ~= ''
+          and redis.call('ZSCORE', GBANS, 'account:' .. user.account))) then
+    why = 'banned from this server'
+  end
+  if why then user.ended = why else mine[user.u] = user.token end
+end
+local prefix = node .. ':'
+local users = redis.call('HGETALL', USERS)
+for n = 1, #users, 2 do
+  local u, v = users[n], users[n + 1]
+  if string.sub(v, 1, #prefix) == prefix
+      and string.sub(v, 1, #(mine[u] or '') + 1) ~= (mine[u] or '') .. ' ' then
+    release(u, reason)
+  end
+end
+local wanted_rooms, seen = {}, {}
+while i <= #ARGV do
+  local r = ARGV[i]
+  wanted_rooms[#wanted_rooms + 1] = r
+  seen[r] = {ARGV[i + 5], tonumber(ARGV[i + 6])}
+  if redis.call('HEXISTS', ROOMS, r) == 0 then
+    make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+  end
+  i = i + 7
+end
+local failed = {}
+for _, user in ipairs(wanted_users) do
+  local u = user.u
+  local v = redis.call('HGET', USERS, u)
+  if user.ended then  -- released above, as no longer ours
+    failed[#failed + 1] = user.token .. ' ' .. user.ended
+  elseif v and not holds(u, user.token) then
+    failed[#failed + 1] = user.token
+  else
+    redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
+    if user.account ~= '' then
+      redis.call('HSET', SIGNED, u, user.account)
+    else
+      redis.call('HDEL', SIGNED, u)
+    end
+    local keep = {}
+    for _, r in ipairs(user.rooms) do keep[r] = true end
+    for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+      if not keep[r] then leave(u, user.name, r, reason) end
+    end
+    for _, r in ipairs(user.rooms) do
+      if not is_member(u, r) then
+        seat(u, r)
+        local rk = room_key(r)
+        local info = redis.call('HMGET', rk, 'owner', 'permanent', 'owner_account')
+        local account = info[3] or ''
+        if info[1] == '' and info[2] ~= '1'
+            and (account == '' or account == user.account) then
+          set_owner(r, u)
+        end
+      end
+    end
+  end
+end
+for _, r in ipairs(wanted_rooms) do
+  if redis.call('ZCARD', members_key(r)) == 0 and not stays(r) then
+    drop_room(r, redis.call('HGET', room_key(r), 'name'))
+  end
+end
+local rooms = {}
+for _, r in ipairs(wanted_rooms) do
+  local info = redis.call('HMGET', room_key(r), 'inc', 'seq')
+  local missed = 0
+  if info[1] and info[1] == seen[r][1] then
+    local seq, after = tonumber(info[2]), seen[r][2]
+    local oldest = seq - redis.call('LLEN', log_key(r)) + 1
+    if after >= seq then
+      missed = {}
+    elseif after + 1 >= oldest then
+      missed = redis.call('LRANGE', log_key(r), after + 1 - oldest, -1)
+    end
+  end
+  rooms[#rooms + 1] = {r, info[1], info[2], missed}
+end
+return {failed, rooms}
+""",
+)

@@ -1,0 +1,320 @@
+"""The Lua every cluster script starts with: the Redis layout as functions.
+
+Each script of :mod:`chatroom.backends.redis.scripts`,
+:mod:`~chatroom.backends.redis.node_scripts`,
+:mod:`~chatroom.backends.redis.moderation_scripts`
+and :mod:`chatroom.backends.redis.accounts` is this prelude plus its own body, so
+the keys of the layout (described in :mod:`chatroom.backends.redis.scripts`) and
+the steps several scripts take (seating a member, leaving a room, ending a
+session, publishing a room event in order) are written once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+#: Shared by every script.
+_PRELUDE = r"""
+local P = ARGV[1]
+local USERS, ROOMS = P .. 'users', P .. 'rooms'
+local SIGNED, ACCOUNTS, GBANS = P .. 'signed', P .. 'accounts', P .. 'gbans'
+local function room_key(r) return P .. 'room:' .. r end
+local function members_key(r) return P .. 'members:' .. r end
+local function history_key(r) return P .. 'history:' .. r end
+local function places_key(u) return P .. 'in:' .. u end
+
+local function line(...)
+  local parts = {...}
+  if parts[#parts] == '' then parts[#parts] = nil end
+  return table.concat(parts, ' ') .. '\r\n'
+end
+
+local function display(u)
+  local v = redis.call('HGET', USERS, u)
+  if not v then return u end
+  return string.sub(v, string.find(v, ' ', 1, true) + 1)
+end
+
+local function holds(u, token)
+  local v = redis.call('HGET', USERS, u)
+  return v ~= false and string.sub(v, 1, #token + 1) == token .. ' '
+end
+
+-- u's session, if u is connected: its token, node, connection number there
+-- and display name.
+local function session_of(u)
+  local v = redis.call('HGET', USERS, u)
+  if not v then return nil end
+  local space = string.find(v, ' ', 1, true)
+  local token = string.sub(v, 1, space - 1)
+  local colon = string.find(token, ':', 1, true)
+  return {token = token, node = string.sub(token, 1, colon - 1),
+          conn = string.sub(token, colon + 1), name = string.sub(v, space + 1)}
+end
+
+-- A message for session s on its node's channel (see the layout above).
+local function tell(s, data)
+  redis.call('PUBLISH', P .. 'node:' .. s.node, s.conn .. ' ' .. data)
+end
+
+local function is_member(u, r)
+  return redis.call('ZSCORE', members_key(r), u) ~= false
+end
+
+-- Why session token may not act in room r as u, or nil if it may.
+local function not_a_member(u, token, r)
+  if not holds(u, token) then return 'GONE' end
+  if not is_member(u, r) then return 'NOT_IN_ROOM' end
+  return nil
+end
+
+-- Whether room r is still the incarnation and version a decision was made on.
+local function unchanged(r, inc, ver)
+  local info = redis.call('HMGET', room_key(r), 'inc', 'ver')
+  return info[1] == inc and info[2] == ver
+end
+
+-- Why session token may not act in room r as u on a decision made on the
+-- room's incarnation inc and version ver, or nil if it may.
+local function not_decided(u, token, r, inc, ver)
+  local refusal = not_a_member(u, token, r)
+  if refusal then return refusal end
+  if not unchanged(r, inc, ver) then return 'CHANGED' end
+  return nil
+end
+
+local function set_owner(r, u)
+  redis.call('HSET', room_key(r), 'owner', u)
+  redis.call('HINCRBY', room_key(r), 'ver', 1)
+end
+
+local function log_key(r) return P .. 'log:' .. r end
+
+local function emit(r, data)
+  local seq = redis.call('HINCRBY', room_key(r), 'seq', 1)
+  local message = seq .. ' ' .. data
+  redis.call('PUBLISH', P .. 'chan:' .. r, message)
+  redis.call('RPUSH', log_key(r), message)
+  redis.call('LTRIM', log_key(r), -LOG_SIZE, -1)
+  return seq
+end
+
+-- The ids of room r's kept events: first, last (first = last + 1: none).
+local function kept(r)
+  local last = tonumber(redis.call('HGET', P .. 'ids', r) or '0')
+  return last - redis.call('LLEN', history_key(r)) + 1, last
+end
+
+-- Kept events first..last of room r (ids are consecutive in the list).
+local function events(r, first, last)
+  local oldest = kept(r)
+  if last < first then return {} end
+  return redis.call('LRANGE', history_key(r), first - oldest, last - oldest)
+end
+
+local function drop_room(r, name)
+  redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r))
+  redis.call('HDEL', ROOMS, r)
+  redis.call('PUBLISH', P .. 'lobby', name)
+end
+
+-- Set by the scripts that release a node's users (a node shutting down or
+-- harvested): rooms they leave empty are kept, with their owner, until this
+-- time (ms) for their members to come back (see `sweep_kept`).
+local keep_until = false
+
+-- Whether room r stays when empty: named at start-up, or kept (/set keep).
+local function stays(r)
+  local info = redis.call('HMGET', room_key(r), 'permanent', 'kept')
+  return info[1] == '1' or info[2] == '1'
+end
+
+-- Take u out of room r, telling the room why (PART reason, or the line
+-- `farewell`: a KICK); an empty room that does not stay goes. The owner of
+-- a kept room leaves it ownerless (its account owns it); any other owner
+-- hands it to the longest-present member. Returns the farewell's sequence
+-- number, or 0 if u was not in r.
+local function leave(u, name, r, reason, farewell)
+  if not is_member(u, r) then return 0 end
+  redis.call('ZREM', members_key(r), u)
+  redis.call('SREM', places_key(u), r)
+  local rk = room_key(r)
+  local info = redis.call('HMGET', rk, 'name', 'owner', 'owner_account')
+  local room = info[1]
+  local seq = emit(r, farewell or line('PART', room, name, reason))
+  local empty = redis.call('ZCARD', members_key(r)) == 0
+  if info[2] == u and (info[3] or '') ~= '' then
+    set_owner(r, '')
+  elseif info[2] == u and not empty then
+    local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
+    set_owner(r, heir)
+    emit(r, line('OWNER', room, display(heir)))
+  end
+  if empty and not stays(r) then
+    if keep_until then
+      redis.call('HSET', rk, 'keep_until', keep_until)
+      redis.call('PUBLISH', P .. 'lobby', room)
+    else
+      drop_room(r, room)
+    end
+  else
+    redis.call('PUBLISH', P .. 'lobby', room)
+  end
+  return seq
+end
+
+local function leave_all(u, name, reason)
+  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+    leave(u, name, r, reason)
+  end
+  redis.call('DEL', places_key(u))
+end
+
+local function seat(u, r)
+  redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
+  redis.call('SADD', places_key(u), r)
+end
+
+-- Rooms waiting for their members whose time is up: gone if still empty
+-- (unless kept since); otherwise an owner who has not come back hands the
+-- room to its longest-present member (a kept room's account keeps it).
+local function sweep_kept(now)
+  for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
+    local rk = room_key(r)
+    local kept = redis.call('HGET', rk, 'keep_until')
+    if kept and tonumber(kept) <= now then
+      local room = redis.call('HGET', rk, 'name')
+      redis.call('HDEL', rk, 'keep_until')
+      if redis.call('ZCARD', members_key(r)) == 0 then
+        if not stays(r) then drop_room(r, room) end
+      else
+        local owner = redis.call('HGET', rk, 'owner')
+        if owner ~= '' and not is_member(owner, r)
+            and (redis.call('HGET', rk, 'owner_account') or '') == '' then
+          local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
+          set_owner(r, heir)
+          emit(r, line('OWNER', room, display(heir)))
+        end
+      end
+    end
+  end
+end
+
+-- Put u into room r (leaving room `leaving` first, if u is in it) and
+-- return what the joiner's welcome needs, with the JOIN's sequence number:
+-- the joiner's node delivers it only the room's events after that.
+-- The history is the last `shown` events or, with `since` (an id), those
+-- after it, at most `bound` (start as chatroom.core.rules.catch_up computes
+-- it); the ids kept (first, last) come with it, for the node to decide
+-- whether the resume has a gap.
+local function enter(r, u, leaving, shown, since, bound)
+  local name = display(u)
+  local rk = room_key(r)
+  local room = redis.call('HGET', rk, 'name')
+  local part_seq = 0
+  if leaving ~= '' then
+    part_seq = leave(u, name, leaving, 'left for ' .. room)
+  end
+  seat(u, r)
+  local account = redis.call('HGET', rk, 'owner_account')
+  if account and account ~= '' and redis.call('HGET', SIGNED, u) == account then
+    set_owner(r, u)  -- a kept room: whoever is signed in to its account owns it
+  end
+  local seq = emit(r, line('JOIN', room, name))
+  redis.call('PUBLISH', P .. 'lobby', room)
+  local members = {}
+  for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
+    members[i] = display(m)
+  end
+  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by')
+  local first, last = kept(r)
+  local start = last - tonumber(shown) + 1
+  if since ~= '' then
+    since = tonumber(since)
+    start = last - tonumber(bound) + 1
+    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
+  end
+  return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
+          part_seq, members, events(r, math.max(start, first), last), first, last}
+end
+
+-- Everything a node's user u had, released: its rooms (with PARTs), its name.
+local function release(u, reason)
+  leave_all(u, display(u), reason)
+  redis.call('HDEL', USERS, u)
+  redis.call('HDEL', SIGNED, u)
+end
+
+-- End connected user u's session, wherever it is (taken over, killed,
+-- banned): its node hears first, so the session is told nothing of its own
+-- departure; then its rooms hear PART reason and its name is free. Until
+-- that node's next heartbeats, the session is also listed as ended, for a
+-- node that missed the message while out of touch (see RESUME); a day at
+-- most, for a node that never comes back.
+local function end_session(u, reason)
+  local s = session_of(u)
+  if not s then return end
+  tell(s, 'end ' .. reason)
+  local ended = P .. 'ended:' .. s.node
+  redis.call('HSET', ended, s.conn, reason)
+  redis.call('PEXPIRE', ended, 86400000)
+  release(u, reason)
+end
+
+-- The user called u as moderation sees them (chatroom.core.moderation.Target):
+-- {name, account, token, present in room r} if connected; {name as
+-- registered, account} if not connected but registered; {} otherwise.
+local function target(u, r)
+  local s = session_of(u)
+  if s then
+    local present = 0
+    if r ~= '' and is_member(u, r) then present = 1 end
+    return {s.name, redis.call('HGET', SIGNED, u) or '', s.token, present}
+  end
+  local account = redis.call('HGET', ACCOUNTS, u)
+  if not account then return {} end
+  return {string.sub(account, 1, string.find(account, ' ', 1, true) - 1), u, '', 0}
+end
+
+-- Release every user of a node that is gone.
+local function harvest(node, reason)
+  redis.call('SREM', P .. 'nodes', node)
+  redis.call('DEL', P .. 'alive:' .. node)
+  local prefix = node .. ':'
+  local users = redis.call('HGETALL', USERS)
+  for i = 1, #users, 2 do
+    if string.sub(users[i + 1], 1, #prefix) == prefix then
+      release(users[i], reason)
+    end
+  end
+end
+
+local function make_room(r, name, owner, permanent, capacity, inc)
+  redis.call('HSET', room_key(r), 'name', name, 'owner', owner,
+             'permanent', permanent, 'capacity', capacity, 'seq', 0,
+             'inc', inc, 'ver', 0, 'created', redis.call('INCR', P .. 'counter'),
+             'topic', '', 'topic_by', '', 'policy', '', 'kept', '0',
+             'restricted', '0', 'owner_account', '')
+  redis.call('HSET', ROOMS, r, name)
+end
+"""
+
+
+#: Published events a room keeps in Redis for nodes that missed them.
+LOG_SIZE = 1024
+
+_PRELUDE = _PRELUDE.replace("LOG_SIZE", str(LOG_SIZE))
+
+
+class Script:
+    """One Lua script: the shared prelude plus its own body, and its SHA-1.
+
+    Nodes call scripts by hash (``EVALSHA``) and send the source only when
+    Redis does not know it yet (after a restart, say), so neither the source
+    nor its hash is recomputed per message.
+    """
+
+    def __init__(self, name: str, body: str) -> None:
+        self.name = name
+        self.source = (_PRELUDE + body).encode()
+        self.sha = hashlib.sha1(self.source).hexdigest()

@@ -1,0 +1,357 @@
+"""The Lua scripts that hold the cluster's shared state in Redis.
+
+Every change to names and rooms is one script, and Redis runs one script at
+a time, so each change is atomic across every node: two nodes claiming one
+name cannot both win, and a room's capacity cannot be overshot by joins on
+different nodes. A script that changes a room also publishes the change to
+the room's channel, numbered by the room's ``seq`` counter, so the order in
+which Redis ran the scripts is the order every member sees.
+
+The scripts keep data consistent; they do not decide policy. Who may
+delete a room, set its topic, join it or moderate it is decided in Python
+by :mod:`chatroom.core.rules` and :mod:`chatroom.core.moderation`, on facts read with
+``FACTS``; the script that then makes the change only checks that those
+facts still hold (the room's incarnation and its ``ver``, bumped whenever
+its owner or its policy changes, and for moderation the target's session)
+and answers ``CHANGED`` otherwise, and the node decides again. Limits that
+a check-then-act would let racing nodes overrun (a name's uniqueness, a
+room's capacity, the number of rooms) are checked where the seat is taken,
+with values the node passes in.
+
+Layout (``P`` is the key prefix, ``chatroom:`` by default; ``u`` and ``r``
+are name keys from :func:`chatroom.core.text.name_key`):
+
+==========================  ===============================================
+``P users``                 hash u → ``"node:conn display"``
+``P signed``                hash u → the account u's session is signed in to
+``P accounts``              hash u → ``"name hash"``: registered names and
+                            their Argon2id hashes (:mod:`.accounts`)
+``P gbans``                 sorted set: server ban masks, oldest first
+``P in:u``                  set of the rooms u is in
+``P rooms``                 hash r → room display name
+``P room:r``                hash: name owner permanent capacity seq inc
+                            (incarnation: random, new each time the room
+                            is made) ver created topic topic_by, policy
+                            (:class:`~chatroom.core.moderation.RoomPolicy` JSON)
+                            and what Lua needs of it: kept restricted
+                            owner_account; keep_until (see ``sweep_kept``)
+``P members:r``             sorted set u → arrival number (arrival order)
+``P history:r``             list of ready-made ``@ID HISTORY`` lines: the
+                            room's stored events (``--retention``), ids
+                            consecutive, the newest last
+``P ids``                   hash r → the room's newest event id (kept when
+                            the room goes, so ids never repeat)
+``P log:r``                 list of the room's last
+                            :data:`~chatroom.backends.redis.prelude.LOG_SIZE`
+                            published ``"seq line"``: what a node that
+                            lost its subscription fetches on resuming
+``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
+``P ended:n``,              hash conn → reason: node n's sessions ended by
+``P ended-old:n``           others (two heartbeats' worth, a day at most),
+                            for a node that missed the ``end`` message
+``P counter``               arrival numbers
+channel ``P chan:r``        ``"seq line"``: every event of room r
+channel ``P node:n``        messages for node n's sessions: ``"conn line"``
+                            (deliver: ``PRIVMSG``, ``INVITED``), ``"* line"``
+                            (to every named session: ``ANNOUNCE``), ``"conn
+                            end reason"`` (end the session: signed in
+                            elsewhere, killed, banned), ``"conn kicked seq
+                            line"`` (the session was kicked by room event
+                            seq: it gets ``line``, ``KICKED``, instead)
+channel ``P lobby``         room names whose listing changed
+==========================  ===============================================
+
+Events travel as protocol lines (:func:`chatroom.core.events.to_line`); ``line``
+below builds them exactly as :func:`chatroom.core.wire.format_line` does.
+
+The scripts build keys from the prefix (``ARGV[1]``) instead of declaring
+them in ``KEYS``: fine for one Redis server (or a replicated primary), not
+for Redis Cluster's key slots. See ``docs/scaling.md``.
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.redis.prelude import Script
+
+#: ARGV: P, u, token, display, old u ('' when choosing a first name),
+#: account ('' for none), takeover ('1': the session has just signed in to
+#: account u, so a session holding u is ended: "signed in elsewhere").
+#: A rename moves u's places, ownerships, arrival order and account to the
+#: new key.
+CLAIM = Script(
+    "claim",
+    r"""
+local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+if old ~= '' and not holds(old, token) then return {'GONE'} end
+if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
+  if ARGV[7] ~= '1' then return {'TAKEN'} end
+  end_session(u, 'signed in elsewhere')
+end
+if old ~= '' and old ~= u then redis.call('HDEL', SIGNED, old) end
+if account ~= '' then
+  redis.call('HSET', SIGNED, u, account)
+else
+  redis.call('HDEL', SIGNED, u)
+end
+if old == '' then
+  redis.call('HSET', USERS, u, token .. ' ' .. name)
+  return {'OK'}
+end
+local old_name = display(old)
+local rooms = redis.call('SMEMBERS', places_key(old))
+if old ~= u then
+  redis.call('HDEL', USERS, old)
+  for _, r in ipairs(rooms) do
+    local mk = members_key(r)
+    redis.call('ZADD', mk, redis.call('ZSCORE', mk, old), u)
+    redis.call('ZREM', mk, old)
+    if redis.call('HGET', room_key(r), 'owner') == old then set_owner(r, u) end
+  end
+  if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
+end
+redis.call('HSET', USERS, u, token .. ' ' .. name)
+for _, r in ipairs(rooms) do emit(r, line('NICK', old_name, name)) end
+if #rooms > 0 then return {'IN_ROOM'} end
+return {'OK'}
+""",
+)
+
+#: ARGV: P, u, token, account ('' for none). The account u's session is
+#: signed in to changed (/register, /unregister).
+SIGN = Script(
+    "sign",
+    r"""
+local u = ARGV[2]
+if not holds(u, ARGV[3]) then return 'GONE' end
+if ARGV[4] ~= '' then
+  redis.call('HSET', SIGNED, u, ARGV[4])
+else
+  redis.call('HDEL', SIGNED, u)
+end
+return 'OK'
+""",
+)
+
+#: ARGV: P, u, token, reason. Frees a user's rooms and name (disconnects).
+RELEASE = Script(
+    "release",
+    r"""
+if holds(ARGV[2], ARGV[3]) then release(ARGV[2], ARGV[4]) end
+return 'OK'
+""",
+)
+
+#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, leaving,
+#: history shown, since ('' for none), resume bound.
+CREATE = Script(
+    "create",
+    r"""
+local r, name, u, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+if not holds(u, token) then return {'GONE'} end
+local existing = redis.call('HGET', ROOMS, r)
+if existing then return {'ROOM_EXISTS', existing} end
+if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
+  return {'TOO_MANY_ROOMS'}
+end
+make_room(r, name, u, '0', ARGV[7], ARGV[8])
+return enter(r, u, ARGV[9], ARGV[10], ARGV[11], ARGV[12])
+""",
+)
+
+#: ARGV: P, r, u, token, leaving ('' for none), history shown, since ('' for
+#: none), resume bound, then the incarnation and ver of the facts the node
+#: checked the join against ('' and '' if it checked nothing). A room whose
+#: policy restricts joins (bans, invitations, a key) is entered only on such
+#: a check: ``RESTRICTED`` asks the node to read FACTS and decide, and
+#: ``CHANGED`` says the room changed since it did.
+JOIN = Script(
+    "join",
+    r"""
+local r, u, token = ARGV[2], ARGV[3], ARGV[4]
+if not holds(u, token) then return {'GONE'} end
+local rk = room_key(r)
+local room = redis.call('HGET', rk, 'name')
+if not room then return {'NO_SUCH_ROOM'} end
+if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
+if ARGV[9] ~= '' then
+  if not unchanged(r, ARGV[9], ARGV[10]) then return {'CHANGED'} end
+elseif redis.call('HGET', rk, 'restricted') == '1' then
+  return {'RESTRICTED'}
+end
+local capacity = redis.call('HGET', rk, 'capacity')
+if redis.call('ZCARD', members_key(r)) >= tonumber(capacity) then
+  return {'ROOM_FULL', room, capacity}
+end
+return enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+""",
+)
+
+#: ARGV: P, u, token, r, reason.
+LEAVE = Script(
+    "leave",
+    r"""
+if not holds(ARGV[2], ARGV[3]) then return {'GONE'} end
+return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
+""",
+)
+
+#: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
+#: time kept ('' for no age limit). One publish; the event gets the room's
+#: next id, as an ``@ID`` prefix on both lines. Events older than the
+#: oldest time are dropped from the front (times sort as text).
+SAY = Script(
+    "say",
+    r"""
+local r, u = ARGV[2], ARGV[3]
+local refusal = not_a_member(u, ARGV[4], r)
+if refusal then return refusal end
+local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
+emit(r, id .. ARGV[5])
+local hk = history_key(r)
+redis.call('RPUSH', hk, id .. ARGV[6])
+redis.call('LTRIM', hk, -tonumber(ARGV[7]), -1)
+if ARGV[8] ~= '' then
+  while true do
+    local head = redis.call('LINDEX', hk, 0)
+    if not head or string.match(head, '^%S+ %S+ %S+ %S+ (%S+)') >= ARGV[8] then
+      break
+    end
+    redis.call('LPOP', hk)
+  end
+end
+return 'OK'
+""",
+)
+
+#: ARGV: P, r, u, token, count, before ('' for the newest). Up to count kept
+#: events before that id, oldest first.
+PAGE = Script(
+    "page",
+    r"""
+local r, u = ARGV[2], ARGV[3]
+local refusal = not_a_member(u, ARGV[4], r)
+if refusal then return {refusal} end
+local first, last = kept(r)
+if ARGV[6] ~= '' then last = math.min(last, tonumber(ARGV[6]) - 1) end
+return {'OK', events(r, math.max(first, last - tonumber(ARGV[5]) + 1), last)}
+""",
+)
+
+#: ARGV: P, r, target u ('' for none). What :mod:`chatroom.core.rules` and
+#: :mod:`chatroom.core.moderation` decide on: the room's facts and policy (JSON),
+#: the owner's name if the owner is in the room, the guard to act on
+#: (incarnation, ver), and the target user as ``target`` describes them.
+FACTS = Script(
+    "facts",
+    r"""
+local r = ARGV[2]
+local info = redis.call('HMGET', room_key(r), 'name', 'permanent', 'owner',
+                        'capacity', 'inc', 'ver', 'policy')
+if not info[1] then return {'NO_SUCH_ROOM'} end
+local owner, owner_name = info[3] or '', ''
+if owner ~= '' and is_member(owner, r) then owner_name = display(owner) end
+local found = {}
+if ARGV[3] ~= '' then found = target(ARGV[3], r) end
+return {'OK', info[1], info[2], owner, info[4],
+        redis.call('ZCARD', members_key(r)), info[5], info[6], info[7] or '',
+        owner_name, found}
+""",
+)
+
+#: ARGV: P, r, u, token, topic, by, line, incarnation, ver.
+TOPIC = Script(
+    "topic",
+    r"""
+local r, u = ARGV[2], ARGV[3]
+local refusal = not_decided(u, ARGV[4], r, ARGV[8], ARGV[9])
+if refusal then return refusal end
+redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6])
+emit(r, ARGV[7])
+redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
+return 'OK'
+""",
+)
+
+#: ARGV: P, r. The members in arrival order, the owner, the topic; and,
+#: if the room has a policy, the policy and per member (u, account,
+#: token), for the node to tell its operators.
+WHO = Script(
+    "who",
+    r"""
+local r = ARGV[2]
+local rk = room_key(r)
+local info = redis.call('HMGET', rk, 'name', 'owner', 'topic', 'topic_by', 'policy')
+if not info[1] then return {'NO_SUCH_ROOM'} end
+local policy = info[5] or ''
+local members, grants = {}, {}
+for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
+  local s = session_of(m)
+  members[i] = s and s.name or m
+  if policy ~= '' then
+    grants[i] = {m, redis.call('HGET', SIGNED, m) or '', s and s.token or ''}
+  end
+end
+local owner = ''
+if info[2] and info[2] ~= '' then owner = display(info[2]) end
+return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
+        info[2] or '', policy, grants}
+""",
+)
+
+#: ARGV: P, then room keys ('' for every room). Each row: key, name,
+#: members, capacity, topic, creation number; a gone room has only its key.
+LISTING = Script(
+    "listing",
+    r"""
+local keys = {}
+if ARGV[2] == '' then
+  keys = redis.call('HKEYS', ROOMS)
+else
+  for i = 2, #ARGV do keys[#keys + 1] = ARGV[i] end
+end
+local out = {}
+for _, r in ipairs(keys) do
+  local info = redis.call('HMGET', room_key(r), 'name', 'capacity', 'topic',
+                          'created')
+  if info[1] then
+    out[#out + 1] = {r, info[1], redis.call('ZCARD', members_key(r)), info[2],
+                     info[3] or '', info[4]}
+  else
+    out[#out + 1] = {r}
+  end
+end
+return out
+""",
+)
+
+#: ARGV: P, target u, sender name, time, text. Published on the target's
+#: node channel; the reply carries the line, for the sender's copy.
+PRIVMSG = Script(
+    "privmsg",
+    r"""
+local s = session_of(ARGV[2])
+if not s then return {'NO_SUCH_USER'} end
+local data = line('PRIVMSG', ARGV[3], s.name, ARGV[4], ARGV[5])
+tell(s, data)
+return {'OK', data, s.token}
+""",
+)
+
+#: ARGV: P, r, u, token, incarnation, ver.
+DELETE = Script(
+    "delete",
+    r"""
+local r, u = ARGV[2], ARGV[3]
+if not holds(u, ARGV[4]) then return {'GONE'} end
+local name = redis.call('HGET', room_key(r), 'name')
+if not name then return {'NO_SUCH_ROOM'} end
+if not unchanged(r, ARGV[5], ARGV[6]) then return {'CHANGED'} end
+local data = line('DELETED', name, display(u))
+local seq = emit(r, data)
+for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
+  redis.call('SREM', places_key(m), r)
+end
+drop_room(r, name)
+return {'OK', name, seq, data}
+""",
+)

@@ -1,0 +1,1 @@
+"""The core: what every door and back-end shares, and every rule, once."""

@@ -1,0 +1,317 @@
+"""Accounts: registering a name, signing in to it, and slowing down guessers.
+
+:class:`Accounts` holds every rule about passwords and sign-ins, once, for
+every door: passwords are 8-128 characters; they are hashed with Argon2id
+(``argon2-cffi``) on a thread of their own, never on the reactor thread;
+failed sign-ins back off per name and per address (:class:`FailureThrottle`).
+Where accounts and server bans are kept is an :class:`AccountStore`, which
+each registry provides (:class:`StoredAccounts` in one process, with
+SQLite through :mod:`chatroom.backends.local.store`; Redis in a cluster), so both modes
+run the same code here.
+
+Passwords are arguments only: nothing in this module logs them, puts them
+in an error, or keeps them after the call.
+
+The throttle: per name, 5 failures are free, then each attempt waits 1 s,
+doubling to at most 60 s, so a guesser gets about one guess a minute and
+the real user waits at most a minute after the guesser's last try; an
+address that has signed in to the account before is exempt from the
+name's back-off, so an attacker elsewhere cannot lock its owner out at all.
+Per address, 5 failures are free, then 1 s doubling to 15 minutes. A name's
+failures are forgotten after 15 quiet minutes, an address's after an hour
+(``docs/operations.md``, *Accounts*).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.core import errors, rules
+from chatroom.core.moderation import account_mask
+from chatroom.core.text import name_key
+from chatroom.core.threads import PrivateThreads
+from chatroom.core.throttle import FailureThrottle
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+
+#: Runs a blocking function off the reactor thread.
+Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
+
+#: Argon2id at OWASP's minimum (19 MiB, 2 passes): about 25 ms on one core.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+#: Addresses remembered per account as "has signed in from here".
+KNOWN_ADDRESSES = 16
+
+
+@dataclass(frozen=True)
+class Account:
+    """A registered name: its key, the name as registered, its password hash."""
+
+    key: str
+    name: str
+    hash: str
+
+
+class AccountStore(Protocol):
+    """Where accounts and server-wide bans are kept (SQLite or Redis)."""
+
+    async def get(self, key: str) -> Account | None:
+        """The account registered under name key ``key``, if any."""
+        ...
+
+    async def create(self, account: Account) -> bool:
+        """Store a new account; False if the name is registered already."""
+        ...
+
+    async def update(self, account: Account) -> None:
+        """Replace an account's hash."""
+        ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def server_bans(self) -> list[str]:
+        """Every server-wide ban mask, oldest first."""
+        ...
+
+    async def is_server_banned(self, masks: Iterable[str]) -> bool: ...
+
+    async def add_server_ban(self, mask: str) -> bool:
+        """False if the mask was banned already."""
+        ...
+
+    async def remove_server_ban(self, mask: str) -> bool:
+        """False if the mask was not banned."""
+        ...
+
+
+def check_new_password(password: str) -> None:
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX or any(
+        c.isspace() for c in password
+    ):
+        raise errors.bad_new_password(PASSWORD_MIN, PASSWORD_MAX)
+
+
+class Accounts:
+    """Registering, signing in and changing passwords, for every door.
+
+    Args:
+        store: the registry's :class:`AccountStore`.
+        clock: for the throttles.
+        run: runs hashing off the reactor thread (a thread pool of its own
+            in the server; in place in unit tests).
+        admins: the name keys of the accounts that are server admins
+            (:attr:`chatroom.core.config.ServerConfig.admin_accounts`).
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        store: AccountStore,
+        clock: IReactorTime,
+        run: Runner,
+        admins: frozenset[str] = frozenset(),
+        hasher: PasswordHasher = HASHER,
+    ) -> None:
+        self.store = store
+        self.run = run
+        self.hasher = hasher
+        self.admins = admins
+        self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
+        self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
+        #: Wrong passwords given by a signed-in session (``/password``,
+        #: ``/unregister``), per account: guessers at the sign-in cannot
+        #: slow its owner down here.
+        self.in_session = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
+        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def is_admin(self, account: str) -> bool:
+        return account in self.admins
+
+    async def server_bans(self, account: str) -> list[str]:
+        """``/gbans``: every server-wide ban, for an admin's eyes only."""
+        if not self.is_admin(account):
+            raise errors.admins_only("gbans")
+        return await self.store.server_bans()
+
+    async def register(self, name: str, password: str, address: str) -> Account:
+        """Register ``name`` (the caller holds it) with ``password``."""
+        check_new_password(password)
+        key = name_key(name)
+        if await self.store.get(key) is not None:
+            raise errors.name_registered(name)
+        account = Account(key, name, await self._hash(password))
+        if not await self.store.create(account):
+            raise errors.name_registered(name)
+        self._remember(key, address)
+        self.log.info("{name} registered", name=name)
+        return account
+
+    async def sign_in(self, name: str, password: str, address: str) -> Account:
+        """The account ``name`` if ``password`` is its password.
+
+        Raises:
+            ChatError: ``BAD_NAME``, ``RATE_LIMITED``, ``NO_SUCH_ACCOUNT``,
+                ``BAD_PASSWORD``, ``BANNED``.
+        """
+        rules.check_name(name)
+        key = name_key(name)
+        wait = self.by_address.wait(address)
+        if wait:
+            raise errors.sign_in_throttled("from your address", wait)
+        if (key, address) not in self._known:
+            wait = self.by_name.wait(key)
+            if wait:
+                raise errors.sign_in_throttled("for this name", wait)
+        account = await self.store.get(key)
+        if account is None:
+            self.by_address.failed(address)
+            raise errors.no_such_account(name)
+        if await self.store.is_server_banned([account_mask(key)]):
+            raise errors.banned_from_server()
+        if not await self._matches(account, password):
+            self.by_name.failed(key)
+            self.by_address.failed(address)
+            raise self._failed(account, address)
+        # The name's count is not cleared: a guesser elsewhere would get its
+        # free tries back every time the owner signs in.
+        self.by_address.succeeded(address)
+        self._remember(key, address)
+        return account
+
+    async def change_password(
+        self, account_key: str, old: str, new: str, address: str
+    ) -> Account:
+        check_new_password(new)
+        account = await self._signed_in(account_key, old, address)
+        changed = Account(account.key, account.name, await self._hash(new))
+        await self.store.update(changed)
+        self.log.info("{name} changed their password", name=account.name)
+        return changed
+
+    async def unregister(
+        self, account_key: str, password: str, address: str
+    ) -> Account:
+        account = await self._signed_in(account_key, password, address)
+        await self.store.delete(account.key)
+        self.log.info("{name} unregistered", name=account.name)
+        return account
+
+    # -- inside -------------------------------------------------------------------
+
+    async def _signed_in(
+        self, account_key: str, password: str, address: str
+    ) -> Account:
+        """The caller's own account, re-checking its password (throttled too)."""
+        if not account_key:
+            raise errors.not_signed_in()
+        wait = self.in_session.wait(account_key)
+        if wait:
+            raise errors.sign_in_throttled("for this account", wait)
+        account = await self.store.get(account_key)
+        if account is None:
+            raise errors.not_signed_in()
+        if not await self._matches(account, password):
+            self.in_session.failed(account_key)
+            raise self._failed(account, address)
+        self.in_session.succeeded(account_key)
+        return account
+
+    def _remember(self, key: str, address: str) -> None:
+        """``address`` has signed in to ``key``: exempt from the name's back-off."""
+        self._known[(key, address)] = None
+        self._known.move_to_end((key, address))
+        while len(self._known) > KNOWN_ADDRESSES * 1000:
+            self._known.popitem(last=False)
+
+    async def _matches(self, account: Account, password: str) -> bool:
+        """Whether ``password`` is the account's, checked on the hashing thread."""
+        matched: bool = await self.run(lambda: self._verify(account.hash, password))
+        return matched
+
+    def _failed(self, account: Account, address: str) -> Exception:
+        self.log.info(
+            "failed sign-in to {name} from {address}",
+            name=account.name,
+            address=address,
+        )
+        return errors.bad_password()
+
+    def _verify(self, hashed: str, password: str) -> bool:
+        """On the hashing thread."""
+        try:
+            return bool(self.hasher.verify(hashed, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def _hash(self, password: str) -> str:
+        hashed: str = await self.run(lambda: self.hasher.hash(password))
+        return hashed
+
+
+class StoredAccounts:
+    """The in-process :class:`AccountStore`: in memory, written through the
+    registry's :class:`~chatroom.backends.local.store.Store` (loaded once at
+    start-up)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        loaded = store.load_accounts()
+        self.accounts: dict[str, Account] = {
+            key: Account(key, name, hashed) for key, name, hashed in loaded.accounts
+        }
+        self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
+
+    async def get(self, key: str) -> Account | None:
+        return self.accounts.get(key)
+
+    async def create(self, account: Account) -> bool:
+        if account.key in self.accounts:
+            return False
+        await self.update(account)
+        return True
+
+    async def update(self, account: Account) -> None:
+        self.accounts[account.key] = account
+        self.store.save_account(account.key, account.name, account.hash)
+
+    async def delete(self, key: str) -> None:
+        self.accounts.pop(key, None)
+        self.store.drop_account(key)
+
+    async def server_bans(self) -> list[str]:
+        return list(self.bans)
+
+    async def is_server_banned(self, masks: Iterable[str]) -> bool:
+        return any(mask in self.bans for mask in masks)
+
+    async def add_server_ban(self, mask: str) -> bool:
+        if mask in self.bans:
+            return False
+        self.bans[mask] = None
+        self.store.save_server_ban(mask, True)
+        return True
+
+    async def remove_server_ban(self, mask: str) -> bool:
+        if mask not in self.bans:
+            return False
+        del self.bans[mask]
+        self.store.save_server_ban(mask, False)
+        return True
+
+
+def hashing_threads(reactor: Any) -> PrivateThreads:
+    """Two threads of their own for hashing passwords: two sign-ins at once
+    use at most two cores, and a burst of them queues. The server stops
+    them (:meth:`chatroom.wiring.server.ChatServer.detach`)."""
+    return PrivateThreads(reactor, "chatroom-passwords", 2)

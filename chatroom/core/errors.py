@@ -1,0 +1,219 @@
+"""Every refusal the server can give, with its code and its text, in one place.
+
+A refusal is raised as a :class:`ChatError` from wherever it is decided (a
+rule, a registry, a command handler) and turned into a reply by the door's
+one error boundary: ``ERR CODE text`` on the line protocol, a numeric on
+IRC. Both registries (in-process and Redis) and every door build their
+refusals with the functions below, so a code's wording never drifts between
+modes or doors. ``docs/protocol.md`` lists the codes.
+"""
+
+from __future__ import annotations
+
+from chatroom.core.text import NAME_MAX_LENGTH, TOPIC_MAX_LENGTH
+
+
+class ChatError(Exception):
+    """A refusal the client is told about as ``ERR CODE text``."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(code, text)
+        self.code = code
+        self.text = text
+
+
+_NAME_RULE = f"1-{NAME_MAX_LENGTH} letters, digits, '_', '-' or '.'"
+
+
+def bad_name() -> ChatError:
+    return ChatError("BAD_NAME", f"names are {_NAME_RULE}")
+
+
+def bad_room_name() -> ChatError:
+    return ChatError("BAD_NAME", f"room names are {_NAME_RULE}")
+
+
+def name_taken(name: str) -> ChatError:
+    return ChatError("NAME_TAKEN", f"{name} is taken, choose another name")
+
+
+def no_name() -> ChatError:
+    return ChatError("NO_NAME", "choose a username first")
+
+
+def no_such_user(name: str, room: str = "") -> ChatError:
+    if room:
+        return ChatError("NO_SUCH_USER", f"nobody called {name} is in {room}")
+    return ChatError("NO_SUCH_USER", f"nobody is called {name}")
+
+
+def no_such_room(name: str) -> ChatError:
+    return ChatError("NO_SUCH_ROOM", f"there is no room called {name}")
+
+
+def room_exists(name: str) -> ChatError:
+    return ChatError("ROOM_EXISTS", f"{name} already exists; /join it")
+
+
+def room_full(name: str, capacity: int | str) -> ChatError:
+    return ChatError("ROOM_FULL", f"{name} is full ({capacity})")
+
+
+def too_many_rooms(limit: int) -> ChatError:
+    return ChatError("TOO_MANY_ROOMS", f"the server has its maximum of {limit} rooms")
+
+
+def already_in_room(name: str) -> ChatError:
+    return ChatError("ALREADY_IN_ROOM", f"you are already in {name}")
+
+
+def not_in_room(detail: str = "you are in no room") -> ChatError:
+    return ChatError("NOT_IN_ROOM", detail)
+
+
+def in_lobby() -> ChatError:
+    return not_in_room("you are in the lobby: /join or /create a room first")
+
+
+def room_command_only(command: str) -> ChatError:
+    return not_in_room(f"/{command} works only in a room")
+
+
+def permanent_room(name: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", f"{name} is permanent")
+
+
+def not_owner(name: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", f"only the owner of {name} can delete it")
+
+
+def not_allowed(text: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", text)
+
+
+def server_ban_unchanged(mask: str, banned: bool) -> ChatError:
+    """``/gban`` of a mask banned already, ``/gunban`` of one that is not."""
+    if banned:
+        return bad_args(f"{mask} is already banned from the server")
+    return bad_args(f"{mask} is not banned from the server")
+
+
+def admins_only(command: str) -> ChatError:
+    return not_allowed(f"only server admins can /{command}")
+
+
+def list_full(limit: int) -> ChatError:
+    return bad_args(f"a room keeps at most {limit} entries in each list")
+
+
+# -- accounts ------------------------------------------------------------------
+
+
+def name_registered(name: str) -> ChatError:
+    return ChatError("NAME_REGISTERED", f"{name} is registered: /login {name} PASSWORD")
+
+
+def bad_password() -> ChatError:
+    return ChatError("BAD_PASSWORD", "wrong password")
+
+
+def no_such_account(name: str) -> ChatError:
+    return ChatError("NO_SUCH_ACCOUNT", f"nobody has registered {name}")
+
+
+def account_required() -> ChatError:
+    return ChatError(
+        "ACCOUNT_REQUIRED",
+        "this server requires an account: /login NAME PASSWORD",
+    )
+
+
+def not_signed_in() -> ChatError:
+    return not_allowed("you are not signed in to an account")
+
+
+def bad_new_password(minimum: int, maximum: int) -> ChatError:
+    return bad_args(f"passwords are {minimum} to {maximum} characters, without spaces")
+
+
+def sign_in_throttled(what: str, seconds: float) -> ChatError:
+    return ChatError(
+        "RATE_LIMITED",
+        f"too many failed sign-ins {what}: try again in {max(1, round(seconds))} s",
+    )
+
+
+def banned_from_server() -> ChatError:
+    return ChatError("BANNED", "you are banned from this server")
+
+
+# -- rooms' moderation -----------------------------------------------------------
+
+
+def banned_from(room: str) -> ChatError:
+    return ChatError("BANNED", f"you are banned from {room}")
+
+
+def invite_only(room: str) -> ChatError:
+    return ChatError("INVITE_ONLY", f"{room} is invite-only: ask its operators")
+
+
+def bad_key(room: str) -> ChatError:
+    return ChatError("BAD_KEY", f"{room} needs the right key: /join {room} KEY")
+
+
+def usage(text: str) -> ChatError:
+    return ChatError("BAD_ARGS", f"usage: {text}")
+
+
+def bad_args(text: str) -> ChatError:
+    return ChatError("BAD_ARGS", text)
+
+
+def bad_event_id(value: str) -> ChatError:
+    return bad_args(f"{value!r} is not an event id (ids are what @ID showed)")
+
+
+def history_count(limit: int) -> ChatError:
+    return bad_args(f"/history asks for 1 to {limit} events")
+
+
+def topic_too_long() -> ChatError:
+    return bad_args(f"topics are at most {TOPIC_MAX_LENGTH} characters")
+
+
+def bad_text() -> ChatError:
+    return ChatError(
+        "BAD_TEXT", "control characters and escape sequences are not allowed"
+    )
+
+
+def unknown_command(command: str) -> ChatError:
+    return ChatError("UNKNOWN_COMMAND", f"no command /{command}; try /help")
+
+
+def unavailable() -> ChatError:
+    """Cluster mode: Redis cannot be reached, so shared state cannot change."""
+    return ChatError(
+        "UNAVAILABLE",
+        "the chat cluster is unreachable (its Redis is down); try again in a moment",
+    )
+
+
+def line_too_long(limit: int) -> ChatError:
+    return ChatError(
+        "LINE_TOO_LONG", f"lines are limited to {limit} bytes; that one was discarded"
+    )
+
+
+def bad_encoding() -> ChatError:
+    return ChatError("BAD_ENCODING", "lines must be UTF-8")
+
+
+def binary_frame() -> ChatError:
+    """The browser door: lines travel as WebSocket text frames only."""
+    return ChatError("BAD_ENCODING", "send text frames: one line of UTF-8 per frame")
+
+
+def internal() -> ChatError:
+    return ChatError("INTERNAL", "the server failed on that command; sorry")

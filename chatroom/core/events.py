@@ -1,0 +1,203 @@
+"""What the shared side tells members, before any door has turned it into bytes.
+
+Registries (in-process or Redis) describe what happened as the objects
+below; each door renders them in its own format. Rendering is cached on the
+object per format (:meth:`Encodable.encoded`), so a message to a room of a
+thousand members is rendered once per door, not once per member: the room
+hands every member the same object, and the first member of each door pays
+for the rendering.
+
+An :class:`Event`'s fields are those of the line protocol's event of the
+same name (``docs/protocol.md``); :func:`to_line` and :func:`from_line` are
+that line form, which is also how cluster nodes pass events to each other
+through Redis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chatroom.core.wire import format_line, parse_event
+
+#: A door's renderer: turns any :class:`Encodable` into that door's bytes.
+Encoder = Callable[[Any], bytes]
+
+
+class Encodable:
+    """Something a door renders; each rendering is kept, per door."""
+
+    __slots__ = ("_encoded",)
+
+    def __init__(self) -> None:
+        self._encoded: dict[Encoder, bytes] = {}
+
+    def encoded(self, encoder: Encoder) -> bytes:
+        """``encoder(self)``, computed once per encoder."""
+        try:
+            return self._encoded[encoder]
+        except KeyError:
+            data = self._encoded[encoder] = encoder(self)
+            return data
+
+
+class Event(Encodable):
+    """One thing that happened: ``JOIN``, ``MSG``, ``PRIVMSG``, ``ROOM``...
+
+    ``name`` is the line protocol's event word, ``fields`` its fields (for
+    room events the first is the room's name) and ``text`` its free text.
+    ``id`` is a stored event's position in its room (``MSG``, ``ACTION`` and
+    their ``HISTORY`` forms), increasing within the room; "" for events that
+    are not stored. It is not part of the line: a door shows it only to
+    connections that asked (``/caps ids``), with a second rendering
+    (:func:`to_id_line`), so nobody else pays for it.
+    """
+
+    __slots__ = ("fields", "id", "name", "text")
+
+    def __init__(
+        self, name: str, fields: Sequence[str], text: str = "", id: str = ""
+    ) -> None:
+        super().__init__()
+        self.name = name
+        self.fields = tuple(fields)
+        self.text = text
+        self.id = id
+
+    def __repr__(self) -> str:
+        return f"<Event {self.name} {' '.join(self.fields)} {self.text!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Event) and (self.name, self.fields, self.text) == (
+            other.name,
+            other.fields,
+            other.text,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.fields, self.text))
+
+
+def to_line(event: Event) -> bytes:
+    """The event as one protocol line (CRLF-terminated UTF-8)."""
+    return format_line(event.name, *event.fields, text=event.text or None)
+
+
+def to_id_line(event: Event) -> bytes:
+    """The line preceded by ``@ID `` for a stored event (``/caps ids``).
+
+    Built from the event's cached plain line, so a room's message costs one
+    more concatenation per door, not a second encoding, and only if some
+    member asked for ids.
+    """
+    line = event.encoded(to_line)
+    if not event.id:
+        return line
+    return b"@" + event.id.encode("ascii") + b" " + line
+
+
+def from_line(data: bytes) -> Event:
+    """Parse one protocol line (with its CRLF) back into an :class:`Event`.
+
+    The line itself is kept as the event's line rendering, so a node
+    relaying an event from Redis to its line clients never re-encodes it.
+    A line that starts with ``@ID `` (a stored event, as the cluster
+    publishes it) keeps that whole line as its :func:`to_id_line` rendering
+    and the rest as its plain one.
+    """
+    event_id = ""
+    if data.startswith(b"@"):
+        head, _, rest = data.partition(b" ")
+        event_id = head[1:].decode("ascii")
+        plain = rest
+    else:
+        plain = data
+    parsed = parse_event(plain.rstrip(b"\r\n").decode("utf-8"))
+    event = Event(parsed.name, parsed.fields, parsed.text, event_id)
+    event._encoded[to_line] = plain
+    if event_id:
+        event._encoded[to_id_line] = data
+    return event
+
+
+def history_event(
+    kind: str, room: str, user: str, stamp: str, text: str, id: str = ""
+) -> Event:
+    """The ``HISTORY`` (or ``HISTORY_ACTION``) form of a ``MSG`` (``ACTION``)."""
+    name = "HISTORY" if kind == "MSG" else "HISTORY_ACTION"
+    return Event(name, (room, user, stamp), text, id)
+
+
+class RoomInfo(Encodable):
+    """One room as the lobby shows it: name, member count, capacity, topic."""
+
+    __slots__ = ("capacity", "members", "name", "topic")
+
+    def __init__(self, name: str, members: int, capacity: int, topic: str) -> None:
+        super().__init__()
+        self.name = name
+        self.members = members
+        self.capacity = capacity
+        self.topic = topic
+
+
+class RoomGone(Encodable):
+    """A room that has been removed, for lobby watchers."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class Listing(Encodable):
+    """The room list (``/list``, the lobby on arrival)."""
+
+    __slots__ = ("rooms",)
+
+    def __init__(self, rooms: Sequence[RoomInfo]) -> None:
+        super().__init__()
+        self.rooms = tuple(rooms)
+
+
+class LobbyChanges(Encodable):
+    """Rooms whose listing changed since the last push, for ``/watch``."""
+
+    __slots__ = ("changes",)
+
+    def __init__(self, changes: Sequence[RoomInfo | RoomGone]) -> None:
+        super().__init__()
+        self.changes = tuple(changes)
+
+
+@dataclass
+class Welcome:
+    """What a member is shown on entering a room, oldest history first."""
+
+    room: str
+    members: list[str]
+    capacity: int
+    history: list[Event] = field(default_factory=list)
+    topic: str = ""
+    topic_by: str = ""
+    #: Set when the member asked to resume (``since``) and more was missed
+    #: than is replayed: the number of events left out, or "?" if unknown.
+    gap: str = ""
+
+
+@dataclass
+class RoomDetails:
+    """A room's members (arrival order), owner and topic, for ``/who``.
+
+    ``operators``: the members who moderate the room besides its owner
+    (``/op``), so a door can mark them as it marks the owner (IRC's ``@``).
+    """
+
+    room: str
+    members: list[str]
+    owner: str = ""
+    topic: str = ""
+    topic_by: str = ""
+    operators: list[str] = field(default_factory=list)

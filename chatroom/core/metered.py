@@ -1,0 +1,185 @@
+"""A :class:`~chatroom.core.registry.Registry` that times every operation.
+
+Latency is what a command waits on: each of the registry's operations is
+timed here (``chatroom_command_seconds``, labelled by operation), and
+messages accepted from clients are counted by door. The wiring wraps the
+registry only when ``--http`` serves ``/metrics``, so a server without it
+pays nothing.
+
+Every member of :class:`Registry` is written out below, one line each, so
+that mypy checks each against the protocol and nothing is forwarded
+unseen; ``tests/test_metrics.py`` fails if the protocol gains an operation
+this wrapper does not time. Only the lifecycle (:data:`UNTIMED`) is passed
+through untimed: it is no command's wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from time import perf_counter
+from typing import TypeVar
+
+from prometheus_client import Counter, Histogram
+from twisted.internet.defer import Deferred
+
+from chatroom.core.accounts import AccountStore
+from chatroom.core.events import Event, Listing, RoomDetails
+from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
+from chatroom.core.moderation import Action, RoomSettings
+from chatroom.core.registry import Member, Registry
+
+T = TypeVar("T")
+
+MESSAGES_IN = Counter(
+    "chatroom_messages_in",
+    "Chat messages, actions and private messages accepted from clients.",
+    ["door"],
+    registry=REGISTRY,
+)
+OPERATION_SECONDS = Histogram(
+    "chatroom_command_seconds",
+    "Time the shared side took per operation a command asked of it.",
+    ["operation"],
+    registry=REGISTRY,
+    buckets=LATENCY_BUCKETS,
+)
+
+#: Registry members passed through untimed: the server's lifecycle.
+UNTIMED = frozenset({"accounts", "available", "start", "stop", "detach"})
+
+
+class MeteredRegistry:
+    """Times what it forwards to ``inner``; otherwise the same registry."""
+
+    def __init__(self, inner: Registry) -> None:
+        self.inner = inner
+        self._timers: dict[str, Histogram] = {}
+
+    def _timer(self, operation: str) -> Histogram:
+        timer = self._timers.get(operation)
+        if timer is None:
+            timer = self._timers[operation] = OPERATION_SECONDS.labels(operation)
+        return timer
+
+    async def _timed(self, operation: str, call: Awaitable[T]) -> T:
+        started = perf_counter()
+        try:
+            return await call
+        finally:
+            self._timer(operation).observe(perf_counter() - started)
+
+    def _timed_now(self, operation: str, call: Callable[[], T]) -> T:
+        started = perf_counter()
+        try:
+            return call()
+        finally:
+            self._timer(operation).observe(perf_counter() - started)
+
+    # -- lifecycle, untimed ----------------------------------------------------
+
+    @property
+    def accounts(self) -> AccountStore:
+        return self.inner.accounts
+
+    @property
+    def available(self) -> bool:
+        return self.inner.available
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    def detach(self) -> Deferred[None]:
+        return self.inner.detach()
+
+    # -- operations, timed -----------------------------------------------------
+
+    async def claim_name(
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
+    ) -> bool:
+        call = self.inner.claim_name(member, name, account, takeover)
+        return await self._timed("claim_name", call)
+
+    async def set_account(self, member: Member, account: str) -> None:
+        await self._timed("set_account", self.inner.set_account(member, account))
+
+    def account_of(self, member: Member) -> str:
+        return self._timed_now("account_of", lambda: self.inner.account_of(member))
+
+    def release(self, member: Member, reason: str) -> None:
+        self._timed_now("release", lambda: self.inner.release(member, reason))
+
+    async def list_rooms(self) -> Listing:
+        return await self._timed("list_rooms", self.inner.list_rooms())
+
+    async def create_room(
+        self, member: Member, name: str, leaving: str | None = None
+    ) -> None:
+        call = self.inner.create_room(member, name, leaving)
+        await self._timed("create_room", call)
+
+    async def join_room(
+        self,
+        member: Member,
+        name: str,
+        leaving: str | None = None,
+        since: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        call = self.inner.join_room(member, name, leaving, since, key)
+        await self._timed("join_room", call)
+
+    async def room_history(
+        self, member: Member, room: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        call = self.inner.room_history(member, room, count, before)
+        return await self._timed("room_history", call)
+
+    async def leave_room(self, member: Member, room: str, reason: str) -> None:
+        await self._timed("leave_room", self.inner.leave_room(member, room, reason))
+
+    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
+        await self._timed("say", self.inner.say(member, room, kind, text))
+        MESSAGES_IN.labels(member.door).inc()
+
+    async def room_details(self, room: str) -> RoomDetails:
+        return await self._timed("room_details", self.inner.room_details(room))
+
+    async def set_topic(self, member: Member, room: str, topic: str) -> None:
+        await self._timed("set_topic", self.inner.set_topic(member, room, topic))
+
+    async def delete_room(self, member: Member, name: str) -> None:
+        await self._timed("delete_room", self.inner.delete_room(member, name))
+
+    async def private_message(self, member: Member, target: str, text: str) -> Event:
+        call = self.inner.private_message(member, target, text)
+        event = await self._timed("private_message", call)
+        MESSAGES_IN.labels(member.door).inc()
+        fanned_out(event, 1)  # the recipient's copy; no room fans it out
+        return event
+
+    def watch_lobby(self, member: Member, watching: bool) -> None:
+        self._timed_now("watch_lobby", lambda: self.inner.watch_lobby(member, watching))
+
+    async def moderate(self, member: Member, room: str, action: Action) -> None:
+        await self._timed("moderate", self.inner.moderate(member, room, action))
+
+    async def room_settings(self, member: Member, room: str) -> RoomSettings:
+        call = self.inner.room_settings(member, room)
+        return await self._timed("room_settings", call)
+
+    async def kill(self, member: Member, target: str, reason: str) -> str:
+        return await self._timed("kill", self.inner.kill(member, target, reason))
+
+    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
+        call = self.inner.server_ban(member, target, banned)
+        return await self._timed("server_ban", call)
+
+    async def announce(self, member: Member, text: str) -> None:
+        await self._timed("announce", self.inner.announce(member, text))

@@ -1,0 +1,77 @@
+"""The counters the hot path bumps: a leaf every layer may import.
+
+Back-ends count their fan-out here and time their Redis round trips; doors
+(:mod:`chatroom.doors.base.counters`) and the registry's timing wrapper
+(:mod:`chatroom.core.metered`) register their own counters in the same
+:data:`REGISTRY`; the wiring reads it all when ``/metrics`` is scraped
+(:mod:`chatroom.wiring.metrics`). This module imports nothing of
+chatroom's, so importing it can never make a cycle.
+
+Fan-out (events delivered, chat messages delivered) is the hot path: a
+message to a thousand members must not pay a thousand metric updates. A
+room adds its member count once per event (:func:`fanned_out`, two integer
+additions), and the totals are read only when scraped.
+
+Counters live in this module's own ``CollectorRegistry`` (one server per
+process; tests compare before and after).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from prometheus_client import CollectorRegistry, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+#: Upper bounds (seconds) of the latency histograms' buckets.
+LATENCY_BUCKETS = (
+    0.0001,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.5,
+    1.0,
+)
+
+REDIS_SECONDS = Histogram(
+    "chatroom_redis_round_trip_seconds",
+    "Round trip of one Redis script call (cluster mode only).",
+    registry=REGISTRY,
+    buckets=LATENCY_BUCKETS,
+)
+
+#: Events that carry a chat message (counted apart as messages out).
+CHAT_EVENTS = frozenset({"MSG", "ACTION", "PRIVMSG"})
+
+
+class Named(Protocol):
+    """What :func:`fanned_out` reads of an event: its name (``MSG``, ``JOIN``...)."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class FanOut:
+    """Plain integers for the hot path, read only when scraped."""
+
+    __slots__ = ("deliveries", "messages_out")
+
+    def __init__(self) -> None:
+        self.deliveries = 0
+        self.messages_out = 0
+
+
+FANOUT = FanOut()
+
+
+def fanned_out(event: Named, members: int) -> None:
+    """One event went to ``members`` members: counted once, not per member."""
+    FANOUT.deliveries += members
+    if event.name in CHAT_EVENTS:
+        FANOUT.messages_out += members

@@ -1,0 +1,564 @@
+"""Who may moderate a room, and what each moderation command changes.
+
+A room's settings, operators, bans and invitations are one immutable
+:class:`RoomPolicy`. Every moderation command is decided here, once, by
+:func:`decide`: a plain function from the room's facts, the acting user and
+the target to an :class:`Outcome` (the new policy, the events the room is
+shown, the user to remove, the user to notify). The in-process registry
+applies an outcome to its rooms; the Redis registry hands it to one script
+that applies it only if the room has not changed since its facts were read
+(see :mod:`chatroom.backends.redis.scripts`). So no rule is written twice, and no
+door holds one.
+
+Users are matched by *mask*: ``account:KEY`` for a user signed in to an
+account (or a registered name), ``name:KEY`` for a plain name (keys are
+:func:`chatroom.core.text.name_key`). Operator status and invitations given to a
+plain name also record the session they were given to (``name:KEY@SESSION``),
+so a later holder of the name does not inherit them; a ban by name holds
+against whoever uses the name.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from chatroom.core import errors
+from chatroom.core.events import Event
+from chatroom.core.text import has_control_characters, name_key
+
+if TYPE_CHECKING:  # to avoid a circular import: rules imports this module
+    from chatroom.core.rules import RoomFacts
+
+#: Most entries a room keeps in each of its lists (operators, bans, invitations).
+LIST_MAX = 100
+
+#: The settings ``/set`` knows.
+SETTINGS = ("invite-only", "key", "topic-lock", "keep")
+
+KEY_MAX_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class RoomPolicy:
+    """A room's moderation state, stored with the room (JSON)."""
+
+    invite_only: bool = False
+    key: str = ""
+    topic_lock: bool = False
+    keep: bool = False
+    #: The account that owns a ``keep`` room ("" otherwise).
+    owner_account: str = ""
+    operators: tuple[str, ...] = ()
+    bans: tuple[str, ...] = ()
+    invited: tuple[str, ...] = ()
+
+    @property
+    def restricted(self) -> bool:
+        """Whether a join must be checked against this policy at all."""
+        return bool(self.invite_only or self.key or self.bans)
+
+    def to_json(self) -> str:
+        if self == NO_POLICY:
+            return ""
+        return json.dumps(
+            {
+                "invite_only": self.invite_only,
+                "key": self.key,
+                "topic_lock": self.topic_lock,
+                "keep": self.keep,
+                "owner_account": self.owner_account,
+                "operators": list(self.operators),
+                "bans": list(self.bans),
+                "invited": list(self.invited),
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> RoomPolicy:
+        if not text:
+            return NO_POLICY
+        data = json.loads(text)
+        return cls(
+            invite_only=bool(data.get("invite_only")),
+            key=str(data.get("key", "")),
+            topic_lock=bool(data.get("topic_lock")),
+            keep=bool(data.get("keep")),
+            owner_account=str(data.get("owner_account", "")),
+            operators=tuple(data.get("operators", ())),
+            bans=tuple(data.get("bans", ())),
+            invited=tuple(data.get("invited", ())),
+        )
+
+
+NO_POLICY = RoomPolicy()
+
+
+# -- who is who --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user giving a command: name, account ("" if none), session, admin."""
+
+    name: str
+    account: str = ""
+    session: str = ""
+    admin: bool = False
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The user a command names, as the registry found them.
+
+    ``account``: the account they are signed in to or, when they are not
+    connected, the account their name is registered to ("" for none).
+    ``session``: their session if connected ("" if not). ``present``:
+    whether they are in the room.
+    """
+
+    name: str
+    account: str = ""
+    session: str = ""
+    present: bool = False
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
+
+    @property
+    def online(self) -> bool:
+        return bool(self.session)
+
+
+def account_mask(account: str) -> str:
+    return f"account:{account}"
+
+
+def name_mask(key: str) -> str:
+    return f"name:{key}"
+
+
+def ban_mask(user: Actor | Target) -> str:
+    """A ban holds by account when there is one, else by name."""
+    return account_mask(user.account) if user.account else name_mask(user.key)
+
+
+def grant_mask(user: Actor | Target) -> str:
+    """Operator status and invitations: by account, else by this session."""
+    if user.account:
+        return account_mask(user.account)
+    return f"{name_mask(user.key)}@{user.session}"
+
+
+def shown(mask: str) -> str:
+    """A mask as users see it (without the session of a grant)."""
+    return mask.partition("@")[0]
+
+
+def _matches(entries: tuple[str, ...], user: Actor | Target) -> bool:
+    if user.account and account_mask(user.account) in entries:
+        return True
+    return f"{name_mask(user.key)}@{user.session}" in entries
+
+
+def is_banned(policy: RoomPolicy, user: Actor | Target) -> bool:
+    """Banned by account (whatever the name now) or by the name in use."""
+    if user.account and account_mask(user.account) in policy.bans:
+        return True
+    return name_mask(user.key) in policy.bans
+
+
+def is_owner(room: RoomFacts, user: Actor | Target) -> bool:
+    if room.policy.owner_account:
+        return user.account == room.policy.owner_account
+    return bool(room.owner) and room.owner == user.key
+
+
+def is_operator(room: RoomFacts, user: Actor | Target) -> bool:
+    """Owner, operator or (for an actor) admin: may moderate the room."""
+    if isinstance(user, Actor) and user.admin:
+        return True
+    return is_owner(room, user) or _matches(room.policy.operators, user)
+
+
+# -- the rules -----------------------------------------------------------------
+
+
+def check_entry(room: RoomFacts, actor: Actor, key: str | None) -> None:
+    """May ``actor`` join ``room`` (with ``key``)? Bans, then invitation, then key."""
+    policy = room.policy
+    if actor.admin:
+        return
+    if is_banned(policy, actor):
+        raise errors.banned_from(room.name)
+    if is_operator(room, actor) or _matches(policy.invited, actor):
+        return
+    if policy.invite_only:
+        raise errors.invite_only(room.name)
+    if policy.key and key != policy.key:
+        raise errors.bad_key(room.name)
+
+
+def check_set_topic(room: RoomFacts, actor: Actor) -> None:
+    """Any member may set the topic, unless the room has ``topic-lock on``."""
+    if room.policy.topic_lock and not is_operator(room, actor):
+        raise errors.not_allowed(f"the topic of {room.name} is locked")
+
+
+def check_delete(room: RoomFacts, actor: Actor) -> None:
+    """The owner (or an admin) may delete a room; permanent rooms never go."""
+    if room.permanent:
+        raise errors.permanent_room(room.name)
+    if not (actor.admin or is_owner(room, actor)):
+        raise errors.not_owner(room.name)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One moderation command: ``command`` (op, deop, kick, ban, unban,
+    invite, set), the user or setting it names, and its value or reason."""
+
+    command: str
+    target: str
+    value: str = ""
+
+    @property
+    def needs_target(self) -> bool:
+        """Whether the registry must look the named user up."""
+        return self.command != "set" and not self.target.startswith(
+            ("account:", "name:")
+        )
+
+
+@dataclass
+class Outcome:
+    """What a decided action changes: a new policy (None: unchanged), events
+    for the room in order, a member to remove (shown ``KICKED``), and an
+    event for one user wherever they are (``INVITED``)."""
+
+    policy: RoomPolicy | None = None
+    events: list[Event] = field(default_factory=list)
+    kick: Target | None = None
+    kicked: Event | None = None
+    notify: tuple[str, Event] | None = None
+
+
+def _require_operator(room: RoomFacts, actor: Actor, command: str) -> None:
+    if not is_operator(room, actor):
+        raise errors.not_allowed(
+            f"only the owner and operators of {room.name} can /{command}"
+        )
+
+
+def _require_owner(room: RoomFacts, actor: Actor, command: str) -> None:
+    if not (actor.admin or is_owner(room, actor)):
+        raise errors.not_allowed(f"only the owner of {room.name} can /{command}")
+
+
+def _present(room: RoomFacts, target: Target | None, name: str) -> Target:
+    if target is None or not target.present:
+        raise errors.no_such_user(name, room.name)
+    return target
+
+
+def _bounded(entries: tuple[str, ...], added: str) -> tuple[str, ...]:
+    if added in entries:
+        return entries
+    if len(entries) >= LIST_MAX:
+        raise errors.list_full(LIST_MAX)
+    return (*entries, added)
+
+
+def decide(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    """What ``action`` by ``actor`` does to ``room``, or the refusal.
+
+    ``target`` is the named user as the registry found them (None if
+    nobody by that name is connected or registered).
+    """
+    decider = _DECIDERS.get(action.command)
+    if decider is None:
+        raise errors.unknown_command(action.command)
+    return decider(action, room, actor, target)
+
+
+def _op(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    _require_owner(room, actor, "op")
+    user = _present(room, target, action.target)
+    policy = room.policy
+    if is_owner(room, user) or _matches(policy.operators, user):
+        raise errors.bad_args(f"{user.name} is already an operator of {room.name}")
+    operators = _bounded(policy.operators, grant_mask(user))
+    return Outcome(
+        replace(policy, operators=operators),
+        [Event("OP", (room.name, user.name, actor.name))],
+    )
+
+
+def _deop(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    _require_owner(room, actor, "deop")
+    user = target or Target(action.target)
+    policy = room.policy
+    gone = {grant_mask(user), account_mask(user.key)}
+    if user.account:
+        gone.add(account_mask(user.account))
+    operators = tuple(m for m in policy.operators if m not in gone)
+    if operators == policy.operators:
+        raise errors.bad_args(f"{user.name} is not an operator of {room.name}")
+    return Outcome(
+        replace(policy, operators=operators),
+        [Event("DEOP", (room.name, user.name, actor.name))],
+    )
+
+
+def _kick(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    _require_operator(room, actor, "kick")
+    user = _present(room, target, action.target)
+    _check_may_remove(room, actor, user, "kick")
+    reason = action.value or "no reason given"
+    return _kicking(room, actor, user, reason, Outcome())
+
+
+def _check_may_remove(room: RoomFacts, actor: Actor, user: Target, verb: str) -> None:
+    if user.key == actor.key:
+        raise errors.not_allowed(f"you cannot {verb} yourself")
+    if is_owner(room, user) and not actor.admin:
+        raise errors.not_allowed(
+            f"{user.name} owns {room.name}: nobody can {verb} them"
+        )
+
+
+def _kicking(
+    room: RoomFacts, actor: Actor, user: Target, reason: str, outcome: Outcome
+) -> Outcome:
+    outcome.events.append(Event("KICK", (room.name, user.name, actor.name), reason))
+    outcome.kick = user
+    outcome.kicked = Event("KICKED", (room.name, actor.name), reason)
+    return outcome
+
+
+def _ban(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    _require_operator(room, actor, "ban")
+    if action.target.startswith(("account:", "name:")):
+        mask = parse_mask(action.target)
+        user = None
+    else:
+        user = target or Target(action.target)
+        _check_may_remove(room, actor, user, "ban")
+        mask = ban_mask(user)
+    if mask in room.policy.bans:
+        raise errors.bad_args(f"{shown(mask)} is already banned from {room.name}")
+    policy = replace(room.policy, bans=_bounded(room.policy.bans, mask))
+    outcome = Outcome(policy, [Event("BAN", (room.name, mask, actor.name))])
+    if user is not None and user.present:
+        return _kicking(room, actor, user, "banned", outcome)
+    return outcome
+
+
+def _unban(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    _require_operator(room, actor, "unban")
+    if action.target.startswith(("account:", "name:")):
+        masks = {parse_mask(action.target)}
+    else:
+        user = target or Target(action.target)
+        masks = {ban_mask(user), name_mask(user.key), account_mask(user.key)}
+    removed = [m for m in room.policy.bans if m in masks]
+    if not removed:
+        raise errors.bad_args(f"{action.target} is not banned from {room.name}")
+    policy = replace(
+        room.policy, bans=tuple(m for m in room.policy.bans if m not in masks)
+    )
+    return Outcome(
+        policy, [Event("UNBAN", (room.name, m, actor.name)) for m in removed]
+    )
+
+
+def _invite(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    if room.policy.invite_only:
+        _require_operator(room, actor, "invite")
+    if target is None or not target.online:
+        raise errors.no_such_user(action.target)
+    if target.present:
+        raise errors.bad_args(f"{target.name} is already in {room.name}")
+    policy = replace(
+        room.policy, invited=_bounded(room.policy.invited, grant_mask(target))
+    )
+    return Outcome(
+        policy,
+        [Event("INVITE", (room.name, target.name, actor.name))],
+        notify=(target.name, Event("INVITED", (room.name, actor.name))),
+    )
+
+
+def _set(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    setting, value = action.target, action.value
+    policy = room.policy
+    if setting == "key":
+        _require_operator(room, actor, "set key")
+        key = "" if value == "off" else check_key(value)
+        changed = replace(policy, key=key)
+        shown_value = "on" if key else "off"
+    else:
+        on = parse_switch(setting, value)
+        shown_value = value
+        if setting == "invite-only":
+            _require_operator(room, actor, "set invite-only")
+            changed = replace(policy, invite_only=on)
+        elif setting == "topic-lock":
+            _require_operator(room, actor, "set topic-lock")
+            changed = replace(policy, topic_lock=on)
+        else:
+            changed = _keep(room, actor, on)
+    return Outcome(
+        changed, [Event("SET", (room.name, setting, shown_value, actor.name))]
+    )
+
+
+def _keep(room: RoomFacts, actor: Actor, on: bool) -> RoomPolicy:
+    """``/set keep``: the owner's account keeps the room (and owns it)."""
+    if not is_owner(room, actor):
+        raise errors.not_allowed(f"only the owner of {room.name} can /set keep")
+    if room.permanent:
+        raise errors.bad_args(f"{room.name} is permanent: it is always kept")
+    if not on:
+        return replace(room.policy, keep=False, owner_account="")
+    if not actor.account:
+        raise errors.not_allowed("sign in to an account to keep a room (/register)")
+    return replace(room.policy, keep=True, owner_account=actor.account)
+
+
+_DECIDERS = {
+    "op": _op,
+    "deop": _deop,
+    "kick": _kick,
+    "ban": _ban,
+    "unban": _unban,
+    "invite": _invite,
+    "set": _set,
+}
+
+
+@dataclass
+class RoomSettings:
+    """``/info`` (setting, value pairs) and ``/bans`` (masks as shown)."""
+
+    room: str
+    lines: list[tuple[str, str]]
+    bans: list[str]
+
+
+def settings_of(room: RoomFacts, viewer: Actor, owner_name: str) -> RoomSettings:
+    return RoomSettings(
+        room.name,
+        info_lines(room, viewer, owner_name),
+        [shown(m) for m in room.policy.bans],
+    )
+
+
+def check_admin(actor: Actor, command: str) -> None:
+    if not actor.admin:
+        raise errors.admins_only(command)
+
+
+def announcement(actor: Actor, text: str) -> Event:
+    """``/announce TEXT``: what every named member is shown, if ``actor``
+    may announce at all."""
+    from chatroom.core.rules import check_text  # rules imports this module
+
+    check_admin(actor, "announce")
+    check_text(text)
+    return Event("ANNOUNCE", (actor.name,), text)
+
+
+def server_ban_mask(text: str, target: Target | None) -> str:
+    """What ``/gban`` bans: a mask as typed, else the user by account or name."""
+    if text.startswith(("account:", "name:")):
+        return parse_mask(text)
+    return ban_mask(target or Target(text))
+
+
+def claim_masks(key: str, account: str) -> list[str]:
+    """The server-ban masks a user taking name ``key`` must not match."""
+    masks = [name_mask(key)]
+    if account:
+        masks.append(account_mask(account))
+    return masks
+
+
+# -- arguments ------------------------------------------------------------------
+
+
+def parse_switch(setting: str, value: str) -> bool:
+    if setting not in SETTINGS:
+        raise errors.usage("/set invite-only|key|topic-lock|keep VALUE")
+    if value not in ("on", "off"):
+        raise errors.usage(f"/set {setting} on|off")
+    return value == "on"
+
+
+def check_key(key: str) -> str:
+    """A room key: one word of safe text, and not a word ``/join`` reserves."""
+    if (
+        not key
+        or " " in key
+        or len(key) > KEY_MAX_LENGTH
+        or has_control_characters(key)
+        or key.lower() in ("since", "off")
+    ):
+        raise errors.usage(
+            f"/set key KEY|off (a key is one word of 1-{KEY_MAX_LENGTH} characters)"
+        )
+    return key
+
+
+def parse_mask(text: str) -> str:
+    """``account:NAME`` or ``name:NAME`` as users type them, as stored."""
+    kind, _, name = text.partition(":")
+    if kind not in ("account", "name") or not name or " " in name:
+        raise errors.bad_args(f"{text!r} is not a mask (account:NAME or name:NAME)")
+    return f"{kind}:{name_key(name)}"
+
+
+def info_lines(
+    room: RoomFacts, viewer: Actor, owner_name: str
+) -> list[tuple[str, str]]:
+    """``/info``: (setting, value) pairs; the key only for those who moderate."""
+    policy = room.policy
+    key = "off"
+    if policy.key:
+        key = policy.key if is_operator(room, viewer) else "on"
+    owner = owner_name or (
+        shown(account_mask(policy.owner_account)) if policy.owner_account else "-"
+    )
+    operators = " ".join(shown(m).partition(":")[2] for m in policy.operators)
+    return [
+        ("owner", owner),
+        ("operators", operators or "-"),
+        ("invite-only", "on" if policy.invite_only else "off"),
+        ("key", key),
+        ("topic-lock", "on" if policy.topic_lock else "off"),
+        ("keep", "on" if policy.keep else "off"),
+        ("bans", str(len(policy.bans))),
+    ]

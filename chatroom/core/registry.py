@@ -1,0 +1,243 @@
+"""The one interface to shared state, and what it needs of a member.
+
+Names, rooms, membership, messages, topics, deletion, private messages and
+the lobby all go through a :class:`Registry`. There are two: the
+in-process :class:`chatroom.backends.local.registry.LocalRegistry` and the Redis-backed
+:class:`chatroom.backends.redis.registry.RedisRegistry`. Doors (the line protocol
+today) write each command once against this interface and never know
+which one they have.
+
+Every operation is a coroutine. The in-process registry never actually
+waits, so a door's handler runs to completion in the same call; the Redis
+one waits on Redis, and the door holds that connection's later input
+meanwhile (see :mod:`chatroom.doors.base.framing`).
+
+The shared side never imports a door and never writes a member's
+attributes: it calls members back through :class:`Member`, like the
+mailbox server's ``send_f``/``stop_f`` callbacks. A member may sit in
+several rooms at once (IRC clients do); the line protocol's one-room rule
+is the line door's own, expressed by the ``leaving`` argument of
+:meth:`Registry.join_room`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from twisted.internet.defer import Deferred
+
+from chatroom.core.accounts import AccountStore
+from chatroom.core.events import Event, Listing, LobbyChanges, RoomDetails, Welcome
+from chatroom.core.moderation import Action, RoomSettings
+
+
+class Member(Protocol):
+    """A session, as the shared side sees it: who it is, and a few callbacks."""
+
+    @property
+    def door(self) -> str:
+        """Which door it came through (``line``, ``irc``, ``web``): the label
+        of its numbers on ``/metrics``."""
+
+    @property
+    def name(self) -> str | None:
+        """The name it holds on this door, None before it has one."""
+
+    def deliver(self, event: Event) -> None:
+        """A room event, or a private message, for this member."""
+
+    def entered(self, welcome: Welcome) -> None:
+        """This member is now in ``welcome.room``; events after it follow."""
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        """``room`` went away under this member (deleted, or lost by the
+        cluster); ``listing`` is the room list, when the door wants one."""
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        """Rooms changed, for a member that watches the lobby."""
+
+    def disconnect(self, reason: str) -> None:
+        """The shared side ends this session: its name went to another, it
+        signed in elsewhere, or an admin removed it (``reason`` says which)."""
+
+
+class Registry(Protocol):
+    """Names, rooms and who is where: shared by every door and node.
+
+    Accounts and server bans are kept by its :attr:`accounts` store, which
+    :class:`chatroom.core.accounts.Accounts` uses for every sign-in rule; the
+    registry itself knows which account each member is signed in to, and
+    decides moderation with :mod:`chatroom.core.moderation`.
+    """
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Where accounts and server bans are kept, for this registry's mode."""
+        ...
+
+    @property
+    def available(self) -> bool:
+        """False while shared state is out of reach (a cluster node that
+        cannot reach Redis: ``/healthz`` says so); always True in-process."""
+        ...
+
+    def start(self) -> None:
+        """The server is starting (a cluster node joins the cluster)."""
+
+    def stop(self) -> None:
+        """Cancel timers: no more lobby pushes (shutdown begins)."""
+
+    def detach(self) -> Deferred[None]:
+        """Every session is closed: let go of shared state before exiting."""
+
+    async def claim_name(
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
+    ) -> bool:
+        """Give ``name`` to ``member`` (its first, or instead of its old one).
+
+        ``account``: the account the member has just signed in to (its
+        password checked by the caller): the name is that account's, and a
+        session holding it is disconnected (``signed in elsewhere``) unless
+        ``takeover`` is False (a name just registered: ``NAME_TAKEN``).
+        None keeps the account the member is signed in to, if any.
+
+        Returns True if the rename was announced (``NICK``) to rooms the
+        member is in, which then includes the member itself.
+
+        Raises:
+            ChatError: ``BAD_NAME``, ``NAME_TAKEN``, ``NAME_REGISTERED``,
+                ``ACCOUNT_REQUIRED``, ``BANNED`` (or ``UNAVAILABLE``).
+        """
+        ...
+
+    async def set_account(self, member: Member, account: str) -> None:
+        """The member registered (``account``) or unregistered (``""``)."""
+        ...
+
+    def account_of(self, member: Member) -> str:
+        """The account ``member`` is signed in to, "" if none."""
+        ...
+
+    def release(self, member: Member, reason: str) -> None:
+        """The member is gone: leave its rooms (``PART reason``), free its name.
+
+        Nobody waits for it; idempotent.
+        """
+
+    async def list_rooms(self) -> Listing:
+        """Every room, oldest first."""
+        ...
+
+    async def create_room(
+        self, member: Member, name: str, leaving: str | None = None
+    ) -> None:
+        """Create room ``name`` owned by ``member`` and put it there.
+
+        ``leaving``: a room the member leaves first, in the same step (the
+        line protocol's one-room rule), once the new room is certain.
+        """
+        ...
+
+    async def join_room(
+        self,
+        member: Member,
+        name: str,
+        leaving: str | None = None,
+        since: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
+
+        ``key``: the room's key, if it has one (``/set key``). A refusal
+        (``NO_SUCH_ROOM``, ``ROOM_FULL``, ``BANNED``, ``INVITE_ONLY``,
+        ``BAD_KEY``...) leaves the member
+        where it was, ``leaving`` included. With ``since`` (an event id the
+        member saw last), the welcome's history is the room's stored events
+        after it, at most ``resume_bound`` of them, and its ``gap`` says
+        how many were left out (see :func:`chatroom.core.rules.catch_up`).
+        """
+        ...
+
+    async def room_history(
+        self, member: Member, room: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        """Up to ``count`` stored events of ``room`` before id ``before`` (or
+        the newest), oldest first, in their ``HISTORY`` form with their ids.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
+        """
+        ...
+
+    async def leave_room(self, member: Member, room: str, reason: str) -> None:
+        """Take ``member`` out of ``room``; the others hear ``PART reason``."""
+        ...
+
+    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
+        """A message (``MSG``) or action (``ACTION``) to every member of ``room``."""
+        ...
+
+    async def room_details(self, room: str) -> RoomDetails:
+        """Members, owner and topic of a room."""
+        ...
+
+    async def set_topic(self, member: Member, room: str, topic: str) -> None:
+        """Set ``room``'s topic; every member hears ``TOPIC``."""
+        ...
+
+    async def delete_room(self, member: Member, name: str) -> None:
+        """Delete a room: its members hear ``DELETED`` and are removed."""
+        ...
+
+    async def private_message(self, member: Member, target: str, text: str) -> Event:
+        """Deliver ``PRIVMSG`` to ``target``; returns it (for the sender's copy).
+
+        The target's copy is delivered here; the sender's is the caller's
+        to show, unless the sender is the target.
+        """
+        ...
+
+    def watch_lobby(self, member: Member, watching: bool) -> None:
+        """Start or stop :meth:`Member.lobby_changed` calls for ``member``."""
+
+    # -- moderation and admins -------------------------------------------------
+
+    async def moderate(self, member: Member, room: str, action: Action) -> None:
+        """Apply one moderation command in ``room`` (which ``member`` is in),
+        as :func:`chatroom.core.moderation.decide` decides it.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM``, ``NOT_ALLOWED``, ``NO_SUCH_USER``,
+                ``BAD_ARGS``.
+        """
+        ...
+
+    async def room_settings(self, member: Member, room: str) -> RoomSettings:
+        """``/info`` and ``/bans`` of a room ``member`` is in."""
+        ...
+
+    async def kill(self, member: Member, target: str, reason: str) -> str:
+        """An admin ends ``target``'s session; returns the name it had.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not an admin), ``NO_SUCH_USER``.
+        """
+        ...
+
+    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
+        """An admin bans ``target`` (a name or a mask) from the server, or
+        lifts the ban; returns the mask. A banned user who is connected is
+        disconnected.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned).
+        """
+        ...
+
+    async def announce(self, member: Member, text: str) -> None:
+        """An admin's ``ANNOUNCE`` to every named member on every node."""
+        ...

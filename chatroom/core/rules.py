@@ -1,0 +1,142 @@
+"""Who may do what: every policy decision, once, for every registry and door.
+
+Moderation (owners, operators, bans, keys, who may delete a room or set its
+topic) is :mod:`chatroom.core.moderation`; accounts are :mod:`chatroom.core.accounts`.
+
+Each rule is a plain function over plain facts, raising the refusal from
+:mod:`chatroom.core.errors`. The in-process registry calls them on its own
+state; the Redis registry calls them on facts it read from Redis and then
+applies the change with a script that only checks those facts still hold
+(see :mod:`chatroom.backends.redis.scripts`). So a rule is written, and changed,
+in exactly one place.
+
+Limits that racing nodes could otherwise overrun between a check and a
+change (a name's uniqueness, a room's capacity, the number of rooms) are
+enforced where the seat is taken: by the in-process registry in one call,
+and inside the Redis script that takes it. Their values and their refusals
+still come from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatroom.core import errors
+from chatroom.core.moderation import NO_POLICY, RoomPolicy
+from chatroom.core.text import (
+    TOPIC_MAX_LENGTH,
+    has_control_characters,
+    is_valid_name,
+    name_key,
+)
+
+
+@dataclass(frozen=True)
+class RoomFacts:
+    """What the rules need to know of a room."""
+
+    name: str
+    permanent: bool
+    owner: str  # the owner's name key, or "" for none
+    capacity: int
+    members: int
+    policy: RoomPolicy = NO_POLICY
+
+
+def check_name(name: str) -> None:
+    """A user name: 1-32 letters, digits, ``_``, ``-`` or ``.``."""
+    if not is_valid_name(name):
+        raise errors.bad_name()
+
+
+def check_claim(
+    name: str, registered: bool, account: str, banned: bool, require_account: bool
+) -> None:
+    """May a user signed in to ``account`` ("" for none) take ``name``?
+
+    A registered name is its account's only; a server ban on the name or the
+    account refuses it; ``--require-account`` refuses users not signed in.
+    """
+    if banned:
+        raise errors.banned_from_server()
+    if registered and account != name_key(name):
+        raise errors.name_registered(name)
+    if require_account and not account:
+        raise errors.account_required()
+
+
+def check_room_name(name: str) -> None:
+    """A room name follows the same rule as user names."""
+    if not is_valid_name(name):
+        raise errors.bad_room_name()
+
+
+def check_text(text: str) -> None:
+    """Refuse text that would reach other users' terminals as controls."""
+    if has_control_characters(text):
+        raise errors.bad_text()
+
+
+def check_topic(topic: str) -> None:
+    """A topic is safe text of at most ``TOPIC_MAX_LENGTH`` characters."""
+    check_text(topic)
+    if len(topic) > TOPIC_MAX_LENGTH:
+        raise errors.topic_too_long()
+
+
+def is_full(members: int, capacity: int) -> bool:
+    """Whether a room with ``members`` has no place for one more."""
+    return members >= capacity
+
+
+def check_space(room: RoomFacts) -> None:
+    """Refuse to seat one more member in a full room."""
+    if is_full(room.members, room.capacity):
+        raise errors.room_full(room.name, room.capacity)
+
+
+def check_room_count(rooms: int, limit: int) -> None:
+    """Refuse a new room when the server has ``--max-rooms``."""
+    if rooms >= limit:
+        raise errors.too_many_rooms(limit)
+
+
+#: The most events one ``/history`` may ask for.
+HISTORY_PAGE_MAX = 200
+
+
+def check_history_count(count: int) -> None:
+    """``/history N``: N is 1 to :data:`HISTORY_PAGE_MAX`."""
+    if not 1 <= count <= HISTORY_PAGE_MAX:
+        raise errors.history_count(HISTORY_PAGE_MAX)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a member resuming from an event id is sent.
+
+    ``start``: the first id replayed (every kept event from it to the newest
+    follows); ``gap``: "" if nothing is left out, else the number of events
+    left out, or "?" if that is unknown (the id is older than what is kept,
+    or newer than anything this room has had).
+    """
+
+    start: int
+    gap: str
+
+
+def catch_up(since: int, first: int, last: int, bound: int) -> CatchUp:
+    """Where a resume from ``since`` starts, in a room whose kept events
+    are ``first``..``last`` (ids are consecutive within a room), replaying
+    at most ``bound``.
+
+    The Redis ``enter`` script computes the same ``start`` with the same
+    expression (see :mod:`chatroom.backends.redis.scripts`); the gap is decided here.
+    """
+    newest = max(first, last - bound + 1)
+    if since > last or since < first - 1:
+        return CatchUp(newest, "?")
+    missed = last - since
+    if missed > bound:
+        return CatchUp(newest, str(missed - bound))
+    return CatchUp(since + 1, "")

@@ -1,0 +1,1 @@
+"""The doors: the line protocol, IRC and the web, over one shared core."""

@@ -1,0 +1,1 @@
+"""What every line-based door's connection shares: framing, send queue, timers."""

@@ -1,0 +1,403 @@
+"""What every line-based door's connection does the same way, as one component.
+
+A door's twisted protocol (the line door's
+:class:`~chatroom.doors.line.protocol.ChatProtocol`, IRC's
+:class:`~chatroom.doors.irc.protocol.IRCProtocol`; the WebSocket door is a
+``ChatProtocol`` with another output) owns its framing and holds one
+:class:`Connection` and one session by composition. The connection is the
+life of the socket, the same for every door:
+
+- output through an :class:`~chatroom.doors.base.sendq.OutputQueue`
+  (``--sendq``, backpressure, coalescing per reactor turn);
+- admission and harvest through the :class:`~chatroom.wiring.server.ChatServer`;
+- closing after a flush, with a bounded grace;
+- commands that may wait on the registry (:meth:`Connection.run`);
+- flood control that slows rather than drops
+  (:class:`~chatroom.doors.base.flood.FloodGate`);
+- one timer for login, idle and ping.
+
+What it needs of its door (the door's words for hello, goodbye and ping,
+and how to run a line) is the :class:`DoorHooks` protocol, which the
+door's twisted protocol implements: the connection calls it and never
+inherits from it, as the mailbox server's domain calls ``send_f``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol, cast
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, ITCPTransport, ITransport
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatroom.core.config import ServerConfig
+from chatroom.core.registry import Member
+from chatroom.doors.base import counters
+from chatroom.doors.base.flood import FloodGate
+from chatroom.doors.base.sendq import OutputQueue, Transport
+from chatroom.wiring.server import ChatServer
+
+#: How a connection's end is described to its rooms when nothing better is known.
+LOST_REASONS = {
+    "ConnectionDone": "connection closed",
+    "ConnectionLost": "connection lost",
+    "ConnectionAborted": "connection aborted",
+}
+
+#: What the connection's one timer is waiting for.
+LOGIN, IDLE, PONG = "login", "idle", "pong"
+
+#: Why a connection closes, in a door's words, and what its rooms hear
+#: (None: the same words).
+Farewell = tuple[str, str | None]
+
+
+class DoorHooks(Member, Protocol):
+    """What a :class:`Connection` needs of the door's protocol that holds it.
+
+    The protocol is also the :class:`~chatroom.core.registry.Member` the
+    registry knows, so the connection admits and releases it as such.
+    """
+
+    #: Which door (``/metrics`` labels, logs).
+    door: str
+    #: Why the connection closes, in the door's words, and what its rooms
+    #: hear: login not completed in time, no answer to a ping, a flood.
+    login_expired: Farewell
+    ping_timeout: Farewell
+    excess_flood: Farewell
+
+    @property
+    def name(self) -> str | None:
+        """The session's name, once it has one (for logs)."""
+        ...
+
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        """Say goodbye and close (the server's shutdown calls it)."""
+
+    def greet(self) -> None:
+        """Just admitted: say hello, if the door's protocol does."""
+
+    def refusal_lines(self, reason: str) -> bytes:
+        """What a connection that is not admitted is told before closing."""
+        ...
+
+    def goodbye(self, reason: str) -> bytes:
+        """The last line before the server closes the connection."""
+        ...
+
+    def ping(self, token: str) -> bytes:
+        """The keepalive line that asks the client to answer."""
+        ...
+
+    def dispatch(self, text: str) -> bool:
+        """Run one line; True if its command is still waiting (see ``run``)."""
+        ...
+
+    def slowed(self) -> None:
+        """The client's lines started waiting their turn (once per episode)."""
+
+    def answer_waiting_keepalives(self) -> None:
+        """Answer keepalives already read behind held lines, if the door can."""
+
+    def pauseProducing(self) -> None:
+        """Hold back the lines after this one (the framing's pause)."""
+
+    def resumeProducing(self) -> None:
+        """Deliver the lines held back, and read again."""
+
+    def unprocessed(self) -> bytes:
+        """What has been read but not yet delivered as lines."""
+        ...
+
+
+class Connection:
+    """One client connection's life, whatever its door's words.
+
+    Every attribute is a slot: an idle server holds one of these per
+    client, and slots keep it smaller than a dict of the same fields.
+    """
+
+    __slots__ = (
+        "_abort_call",
+        "_close_reason",
+        "_flood",
+        "_last_heard",
+        "_pinged_at",
+        "_timer",
+        "_timer_purpose",
+        "closing",
+        "door",
+        "host",
+        "output",
+        "server",
+        "transport",
+    )
+
+    log = Logger()
+
+    def __init__(self, server: ChatServer, door: DoorHooks) -> None:
+        """Args:
+        door: the protocol holding this connection (its words, its framing).
+        """
+        self.server = server
+        self.door = door
+        config = server.config
+        self.transport: ITransport | None = None
+        self.host = ""
+        self.output: OutputQueue | None = None
+        #: True from the moment the connection starts to close: nothing
+        #: more is sent or run.
+        self.closing = False
+        self._close_reason: str | None = None
+        self._flood = FloodGate(
+            config.rate, config.burst, config.max_backlog, server.clock
+        )
+        self._last_heard = server.clock.seconds()
+        self._timer: IDelayedCall | None = None
+        self._timer_purpose = LOGIN
+        self._pinged_at = 0.0
+        self._abort_call: IDelayedCall | None = None
+
+    @property
+    def config(self) -> ServerConfig:
+        return self.server.config
+
+    @property
+    def _tcp(self) -> ITCPTransport:
+        """The transport, once connected (TCP, TLS, or a test's stand-in)."""
+        assert self.transport is not None
+        return cast(ITCPTransport, self.transport)
+
+    # -- connection life --------------------------------------------------------
+
+    def made(self, transport: ITransport) -> None:
+        """The socket is open: admit it (or refuse it), greet, start the timer."""
+        self.transport = transport
+        # Nagle's algorithm plus the peer's delayed ACK holds small lines back
+        # for tens of milliseconds; chat lines are small and must go at once.
+        set_no_delay = getattr(transport, "setTcpNoDelay", None)
+        if set_no_delay is not None:
+            set_no_delay(True)
+        self.output = OutputQueue(
+            cast(Transport, transport),
+            self.config.sendq,
+            self._output_full,
+            self.server.flusher,
+        )
+        self.host = getattr(self._tcp.getPeer(), "host", "")
+        door = self.door
+        self.server.opened(door)
+        refusal = self.server.admit(door, self.host)
+        if refusal is not None:
+            self.send(door.refusal_lines(refusal))
+            self.closing = True  # never admitted: nothing to harvest
+            self._finish(refusal)
+            return
+        self.log.info("{door} connection from {host}", door=door.door, host=self.host)
+        door.greet()
+        self._set_timer(self.config.login_timeout, LOGIN)
+
+    def lost(self, reason: Failure) -> None:
+        """The socket has closed: give everything back (once)."""
+        self._cancel_timers()
+        described = self._close_reason or LOST_REASONS.get(
+            type(reason.value).__name__, "disconnected"
+        )
+        self.closing = True
+        self._harvest(described)
+        self.server.closed(self.door)
+
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        """Say goodbye, leave everything now, then close after flushing.
+
+        The rooms hear of it at once (as ``room_reason`` if given); the
+        socket closes once its output has drained, or after
+        ``--shutdown-grace`` seconds if it never does.
+        """
+        if self.closing:
+            return
+        self.send(self.door.goodbye(reason))
+        self.end(room_reason or reason)
+
+    def end(self, reason: str) -> None:
+        """Close without the door's goodbye (whatever was sent is flushed)."""
+        if self.closing:
+            return
+        self.closing = True
+        self._harvest(reason)
+        self._finish(reason)
+
+    def _harvest(self, reason: str) -> None:
+        """Give back this connection's name, places and count (once)."""
+        door = self.door
+        if self.server.forget(door, self.host):
+            self.server.registry.release(door, reason)
+            self.log.info(
+                "{user} disconnected: {reason}",
+                user=door.name or self.host,
+                reason=reason,
+            )
+
+    def _finish(self, reason: str) -> None:
+        self._cancel_timers()
+        self._close_reason = reason
+        if self.output is not None:
+            self.output.close()
+        self._tcp.loseConnection()
+        self._abort_call = self.server.clock.callLater(
+            self.config.shutdown_grace, self._tcp.abortConnection
+        )
+
+    def _output_full(self) -> None:
+        """The client stopped reading and fell ``--sendq`` behind: abort now.
+
+        The rooms hear of it from ``lost``, on a later reactor turn, so no
+        room's member set changes during its fan-out.
+        """
+        self.closing = True
+        self._close_reason = "send queue exceeded"
+        counters.SENDQ_DROPS.labels(self.door.door).inc()
+        self.log.info("dropping {user}: send queue exceeded", user=self.door.name)
+        self._tcp.abortConnection()
+
+    def _cancel_timers(self) -> None:
+        self._flood.cancel()
+        for call in (self._timer, self._abort_call):
+            if call is not None and call.active():
+                call.cancel()
+        self._timer = None
+
+    def send(self, data: bytes) -> None:
+        """Queue bytes for the client (nothing once it is closing)."""
+        if not self.closing and self.output is not None:
+            self.output.write(data)
+
+    # -- input ------------------------------------------------------------------
+
+    def heard(self) -> None:
+        """Bytes arrived: the client is alive (read per packet, not per line,
+        which is cheaper than a timer reset per line)."""
+        self._last_heard = self.server.clock.seconds()
+
+    def read(self) -> None:
+        """After a read: keepalives are answered even while lines wait."""
+        if self._flood.held is not None:  # read although slowed (TLS, say)
+            self.door.answer_waiting_keepalives()
+
+    def admit(self, text: str) -> None:
+        """Run a decoded line now, or hold it if it is over the flood limit."""
+        if not self._flood.admit():
+            self._slow_down(text)
+            return
+        self.door.dispatch(text)
+
+    def _slow_down(self, text: str) -> None:
+        """Past the flood limit: hold this line and the rest until their turn.
+
+        Reading stops meanwhile (``pauseProducing``), so the server keeps
+        only what it had already read; keepalives in it are answered now.
+        """
+        door = self.door
+        counters.FLOOD_DELAYS.labels(door.door).inc()
+        door.pauseProducing()
+        door.answer_waiting_keepalives()
+        waiting = door.unprocessed()
+        if self._flood.too_much(waiting.count(b"\n") + 1, len(waiting)):
+            self.close(*self.door.excess_flood)
+            return
+        if not self._flood.told:
+            self._flood.told = True
+            door.slowed()
+        self._flood.hold(text, self._release_held)
+
+    def _release_held(self, text: str) -> None:
+        """The held line's turn: run it, then let the lines after it follow."""
+        if self.closing:
+            return
+        if not self.door.dispatch(text):
+            self.door.resumeProducing()
+        self._flood.caught_up()
+
+    def run(
+        self,
+        command: Coroutine[Any, Any, None],
+        refused: Callable[[Failure], None],
+    ) -> bool:
+        """Run one command; if it has to wait, hold the lines after it.
+
+        With the in-process registry nothing ever waits, so the command is
+        stepped once, as a plain call, without the cost of a Deferred. A
+        command that does wait (on Redis) is handed to
+        ``Deferred.fromCoroutine``, which resumes it; meanwhile the door's
+        ``pauseProducing`` (LineReceiver's contract) holds back this
+        connection's later lines and stops reading its socket, so each
+        user's commands take effect in the order they were sent. A failure
+        goes to ``refused``, the door's error boundary. Returns True if the
+        command is still waiting.
+        """
+        try:
+            command.send(None)
+        except StopIteration:
+            return False
+        except Exception:
+            refused(Failure())
+            return False
+        self.door.pauseProducing()
+        waiting = Deferred.fromCoroutine(command)
+        waiting.addErrback(refused)
+        waiting.addBoth(self._done_waiting)
+        return True
+
+    def _done_waiting(self, result: object) -> None:
+        if not self.closing and self._flood.held is None:
+            self.door.resumeProducing()
+
+    # -- one timer: login, idle, ping -------------------------------------------
+
+    def _set_timer(self, delay: float, purpose: str) -> None:
+        """Run :meth:`_timer_due` in ``delay`` seconds, for ``purpose``.
+
+        A connection has one timer (login, then idle, then waiting for an
+        answer to a ping), rescheduled in place while it is pending, so an
+        idle connection holds one DelayedCall and no cancelled ones.
+        """
+        self._timer_purpose = purpose
+        if self._timer is not None and self._timer.active():
+            self._timer.reset(delay)
+        else:
+            self._timer = self.server.clock.callLater(delay, self._timer_due)
+
+    def _timer_due(self) -> None:
+        if self._timer_purpose == LOGIN:
+            self.close(*self.door.login_expired)
+        elif self._timer_purpose == PONG:
+            self._check_pong()
+        else:
+            self._check_idle()
+
+    def named(self) -> None:
+        """The session has its name: from now on, the idle check."""
+        self._set_timer(self.config.ping_interval, IDLE)
+
+    def _check_idle(self) -> None:
+        """Ping a client that has been silent for ``--ping-interval`` seconds."""
+        interval = self.config.ping_interval
+        now = self.server.clock.seconds()
+        silent = now - self._last_heard
+        if silent < interval:
+            self._set_timer(interval - silent, IDLE)
+            return
+        self._pinged_at = now
+        self.send(self.door.ping(secrets.token_hex(4)))
+        self._set_timer(self.config.ping_timeout, PONG)
+
+    def _check_pong(self) -> None:
+        """Close a client that said nothing at all since we pinged it."""
+        if self._last_heard < self._pinged_at:
+            self.close(*self.door.ping_timeout)
+        else:
+            self._check_idle()

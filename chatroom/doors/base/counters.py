@@ -1,0 +1,25 @@
+"""Rare events a door counts where they happen, labelled by door.
+
+``prometheus_client`` counters in the process's one
+:data:`chatroom.core.metrics.REGISTRY`, so ``/metrics`` shows them beside
+the core's numbers (see :mod:`chatroom.wiring.metrics`).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+from chatroom.core.metrics import REGISTRY
+
+FLOOD_DELAYS = Counter(
+    "chatroom_flood_limited",
+    "Lines held back by flood control (past --burst, at --rate).",
+    ["door"],
+    registry=REGISTRY,
+)
+SENDQ_DROPS = Counter(
+    "chatroom_sendq_drops",
+    "Connections dropped for falling --sendq bytes behind.",
+    ["door"],
+    registry=REGISTRY,
+)

@@ -1,0 +1,156 @@
+"""One connection's output: its ``--sendq`` bound and its backpressure.
+
+An :class:`OutputQueue` (what IRC servers call a connection's sendq; the
+terminal client's outgoing queue is :class:`chatroom.client.sending.OutputQueue`,
+a different thing) registers itself as its transport's streaming
+producer, so the transport tells it (``pauseProducing``) when the client
+stops reading. From then on every byte it is asked to send is counted, and
+past the limit the connection is dropped instead of the server's memory
+growing without bound: a stalled reader never slows its room or the
+server.
+
+On plain TCP it writes straight to the socket while nothing is queued
+(:mod:`chatroom.doors.base.tcpdirect`), and coalesces: everything written to a
+connection during one reactor turn (one poll's worth of events: a burst of
+messages to its rooms, a welcome and its room list) goes out in one
+``send()`` when the turn ends, as Redis does before it sleeps. One
+:class:`Flusher` per server schedules that with ``callLater(0)``, which the
+reactor runs right after handling the events of the current poll, so the
+coalescing adds no waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime
+from zope.interface import implementer
+
+from chatroom.doors.base.tcpdirect import direct_connection, send_direct
+
+
+class Transport(Protocol):
+    """What the queue needs of a transport (``ITransport`` + ``IConsumer``)."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def registerProducer(self, producer: object, streaming: bool) -> None: ...
+
+    def unregisterProducer(self) -> None: ...
+
+
+class Flusher:
+    """Flushes every send queue written to during a reactor turn, once, at its end."""
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        self._queues: list[OutputQueue] = []
+        self._call: IDelayedCall | None = None
+
+    def add(self, queue: OutputQueue) -> None:
+        self._queues.append(queue)
+        if self._call is None:
+            self._call = self.clock.callLater(0, self._flush)
+
+    def _flush(self) -> None:
+        self._call = None
+        queues, self._queues = self._queues, []
+        for queue in queues:
+            queue.flush()
+
+
+@implementer(IPushProducer)
+class OutputQueue:
+    """Bytes on their way to one client, bounded while it is not reading."""
+
+    __slots__ = (
+        "_direct",
+        "_flusher",
+        "_on_overflow",
+        "_paused",
+        "_pending",
+        "_queued",
+        "_transport",
+        "closed",
+        "limit",
+    )
+
+    def __init__(
+        self,
+        transport: Transport,
+        limit: int,
+        on_overflow: Callable[[], None],
+        flusher: Flusher | None = None,
+    ) -> None:
+        self.limit = limit
+        self.closed = False
+        self._paused = False
+        self._queued = 0  # bytes written while the transport said "pause"
+        self._on_overflow = on_overflow
+        self._direct = direct_connection(transport)
+        self._flusher = flusher
+        self._pending: list[bytes] = []
+        self._transport = transport
+        transport.registerProducer(self, True)
+
+    def write(self, data: bytes) -> None:
+        """Send ``data``, or drop the connection if its client fell too far behind."""
+        if self.closed:
+            return
+        if self._paused:
+            self._buffer(data)
+        elif self._direct is None:
+            self._transport.write(data)
+        elif self._flusher is None:
+            self._send(data)
+        else:
+            if not self._pending:
+                self._flusher.add(self)
+            self._pending.append(data)
+
+    def flush(self) -> None:
+        """Send what this turn wrote, in one piece (the :class:`Flusher` calls it)."""
+        if not self._pending:
+            return
+        data = b"".join(self._pending)
+        self._pending.clear()
+        if self._paused:  # the client stopped reading meanwhile
+            self._buffer(data)
+        else:
+            self._send(data)
+
+    def _buffer(self, data: bytes) -> None:
+        """The client is not reading: queue in the transport, up to the limit."""
+        self._queued += len(data)
+        if self._queued > self.limit:
+            self.closed = True
+            self._pending.clear()
+            self._on_overflow()
+            return
+        self._transport.write(data)
+
+    def _send(self, data: bytes) -> None:
+        assert self._direct is not None
+        rest = send_direct(self._direct, data)
+        if rest:
+            self._transport.write(rest)
+
+    def close(self) -> None:
+        """Flush, then send nothing more; the transport no longer reports to us."""
+        if not self.closed:
+            self.flush()
+            self.closed = True
+        self._transport.unregisterProducer()
+
+    # -- IPushProducer: called by the transport --------------------------------
+
+    def pauseProducing(self) -> None:
+        self._paused = True
+
+    def resumeProducing(self) -> None:
+        self._paused = False
+        self._queued = 0
+
+    def stopProducing(self) -> None:
+        self._paused = True

@@ -1,0 +1,351 @@
+"""One handler per IRC command, each written against the shared registry.
+
+A handler is ``async def handler(session, params)``. It holds no rules: a
+refusal comes from the registry (or ``chatroom.core.rules``) as a
+:class:`~chatroom.core.errors.ChatError`, and the session's error boundary turns
+it into the numeric for its code (:func:`chatroom.doors.irc.wire.refusal`).
+Commands that take several targets (``JOIN #a,#b``, ``PRIVMSG a,#b``)
+answer each target on its own, as IRC servers do.
+
+This module has keepalive, channels and who is who; registration
+(``CAP``, ``NICK``, ``USER``) is :mod:`chatroom.doors.irc.registration`,
+signing in (``PASS``, ``AUTHENTICATE``) :mod:`chatroom.doors.irc.signin`, and
+moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
+:mod:`chatroom.doors.irc.moderation`. The table that names them all is
+:data:`chatroom.doors.irc.table.COMMANDS`.
+"""
+
+from __future__ import annotations
+
+from twisted.words.protocols import irc
+
+from chatroom.core import errors
+from chatroom.core.errors import ChatError
+from chatroom.core.events import RoomDetails
+from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.wire import (
+    X_DELIM,
+    build,
+    channel,
+    chunks,
+    names_lines,
+    room_of,
+    split_list,
+)
+
+#: How many targets one PRIVMSG or NOTICE may name (``TARGMAX``).
+MAX_TARGETS = 4
+
+
+def plain_text(text: str) -> str:
+    """IRC formatting (bold, colours...) stripped: our text has no controls."""
+    if any(ord(ch) < 0x20 for ch in text):
+        return str(irc.stripFormatting(text))
+    return text
+
+
+def said_reason(given: str, default: str) -> str:
+    """A PART or QUIT reason others will see: without formatting, and the
+    default instead if it still holds control characters (as the line door
+    does with ``/quit``: a reason is not worth a refusal)."""
+    reason = plain_text(given)
+    if not reason or has_control_characters(reason):
+        return default
+    return reason
+
+
+# -- keepalive and leaving ------------------------------------------------------
+
+
+async def ping(session: IRCSession, params: tuple[str, ...]) -> None:
+    token = params[0] if params else ""
+    session.send(build(session.me, "PONG", session.me, token))
+
+
+async def pong(session: IRCSession, params: tuple[str, ...]) -> None:
+    """Any line proves the client alive; nothing to answer."""
+
+
+async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
+    reason = said_reason(params[0] if params else "", "Client Quit")
+    session.close(f"Quit: {reason}", room_reason=f"quit: {reason}")
+
+
+# -- channels -------------------------------------------------------------------
+
+
+def room_name(target: str) -> str:
+    """The room a ``#channel`` names; ``403`` for anything else."""
+    room = room_of(target)
+    if room is None:
+        raise errors.no_such_room(target)  # channels start with #
+    return room
+
+
+def ops_of(details: RoomDetails) -> set[str]:
+    """Who IRC shows as ``@``: the owner and the operators."""
+    return {details.owner, *details.operators} - {""}
+
+
+async def send_names(session: IRCSession, room: str) -> None:
+    details = await session.registry.room_details(room)
+    session.send(
+        names_lines(
+            session.me,
+            session.nick,
+            channel(details.room),
+            details.members,
+            ops_of(details),
+        )
+    )
+
+
+async def join(session: IRCSession, params: tuple[str, ...]) -> None:
+    """Join each channel, creating the room if there is none (its owner is us).
+
+    Keys (``JOIN #a,#b keyA,keyB``) go with the channels in order, to the
+    room's ``/set key``. ``JOIN 0`` leaves every channel, as RFC 2812 says.
+    """
+    if params[0] == "0":
+        for room in list(session.rooms.values()):
+            await leave(session, room, "left")
+        return
+    keys = params[1].split(",") if len(params) > 1 else []
+    for index, target in enumerate(split_list(params[0])):
+        key = keys[index] if index < len(keys) and keys[index] else None
+        try:
+            room = room_name(target)
+            if name_key(room) in session.rooms:
+                continue  # already there: IRC servers say nothing
+            await enter(session, room, key)
+            await send_names(session, room)
+        except ChatError as refused:
+            session.refuse(refused, "JOIN", target)
+
+
+async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
+    """Join ``room``, or create it when there is none (a lost race to
+    create it joins it after all)."""
+    registry, member = session.registry, session.member
+    try:
+        await session.entering(registry.join_room(member, room, key=key))
+    except ChatError as refused:
+        if refused.code != "NO_SUCH_ROOM":
+            raise
+        try:
+            await session.entering(registry.create_room(member, room))
+        except ChatError as lost_race:
+            if lost_race.code != "ROOM_EXISTS":
+                raise
+            await session.entering(registry.join_room(member, room, key=key))
+
+
+async def leave(session: IRCSession, room: str, reason: str) -> None:
+    await session.registry.leave_room(session.member, room, reason)
+    if session.parted(room) is not None:
+        session.send(build(session.source, "PART", channel(room), reason))
+
+
+async def part(session: IRCSession, params: tuple[str, ...]) -> None:
+    reason = said_reason(params[1] if len(params) > 1 else "", "left")
+    for target in split_list(params[0]):
+        try:
+            room = session.rooms.get(name_key(room_name(target)))
+            if room is None:
+                raise errors.not_in_room()
+            await leave(session, room, reason)
+        except ChatError as refused:
+            session.refuse(refused, "PART", target)
+
+
+async def privmsg(session: IRCSession, params: tuple[str, ...]) -> None:
+    """To a channel: a room message (``/me`` for CTCP ACTION); to a nick: a
+    private message."""
+    await send_text(session, params, "PRIVMSG")
+
+
+async def notice(session: IRCSession, params: tuple[str, ...]) -> None:
+    """Travels as a message (our protocol has one kind); never answered
+    with an error, as IRC requires of automatic replies."""
+    await send_text(session, params, "NOTICE")
+
+
+async def send_text(session: IRCSession, params: tuple[str, ...], command: str) -> None:
+    quiet = command == "NOTICE"
+    if not params or not params[0]:
+        if not quiet:
+            session.numeric(irc.ERR_NORECIPIENT, f"No recipient given ({command})")
+        return
+    if len(params) < 2 or not params[1]:
+        if not quiet:
+            session.numeric(irc.ERR_NOTEXTTOSEND, "No text to send")
+        return
+    kind, text = "MSG", params[1]
+    if text.startswith(X_DELIM):
+        tag, _, rest = text.strip(X_DELIM).partition(" ")
+        if tag.upper() != "ACTION":
+            if not quiet:
+                session.notice(f"CTCP {tag} is not relayed by this server")
+            return
+        kind, text = "ACTION", rest
+    text = plain_text(text)
+    for target in split_list(params[0])[:MAX_TARGETS]:
+        try:
+            await say_to(session, target, kind, text)
+        except ChatError as refused:
+            if target.startswith("$"):  # an admin's command: always answered
+                session.refuse(refused, "ANNOUNCE", target)
+            elif not quiet:
+                session.refuse(refused, command, target)
+
+
+async def say_to(session: IRCSession, target: str, kind: str, text: str) -> None:
+    if not text:
+        raise errors.bad_args("empty message")
+    room = room_of(target)
+    if room is not None:
+        await session.registry.say(session.member, room, kind, text)
+        return
+    if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
+        await session.registry.announce(session.member, text)
+        return
+    if kind == "ACTION":
+        text = f"* {session.nick} {text}"
+    await session.registry.private_message(session.member, target, text)
+
+
+async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
+    room = room_name(params[0])
+    if len(params) > 1:
+        await session.registry.set_topic(session.member, room, plain_text(params[1]))
+        return
+    details = await session.registry.room_details(room)
+    chan = channel(details.room)
+    if details.topic:
+        session.numeric(irc.RPL_TOPIC, chan, details.topic)
+    else:
+        session.numeric(irc.RPL_NOTOPIC, chan, "No topic is set")
+
+
+async def names(session: IRCSession, params: tuple[str, ...]) -> None:
+    if not params:
+        session.numeric(irc.RPL_ENDOFNAMES, "*", "End of /NAMES list")
+        return
+    for target in split_list(params[0])[:1]:
+        try:
+            await send_names(session, room_name(target))
+        except ChatError:
+            session.numeric(irc.RPL_ENDOFNAMES, target, "End of /NAMES list")
+
+
+async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
+    wanted = (
+        {name_key(room_of(t) or t) for t in split_list(params[0])} if params else None
+    )
+    listing = await session.registry.list_rooms()
+    session.numeric(irc.RPL_LISTSTART, "Channel", "Users  Name")
+    data = b"".join(
+        build(
+            session.me,
+            irc.RPL_LIST,
+            session.nick,
+            channel(info.name),
+            str(info.members),
+            info.topic,
+        )
+        for info in listing.rooms
+        if wanted is None or name_key(info.name) in wanted
+    )
+    session.send(data)
+    session.numeric(irc.RPL_LISTEND, "End of /LIST")
+
+
+# -- who is who -----------------------------------------------------------------
+
+
+def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
+    flags = "H@" if user in ops else "H"
+    return build(
+        session.me,
+        irc.RPL_WHOREPLY,
+        session.nick,
+        chan,
+        user,
+        session.me,
+        session.me,
+        user,
+        flags,
+        f"0 {user}",
+    )
+
+
+async def find_user(
+    session: IRCSession, nick: str
+) -> tuple[str, list[RoomDetails]] | None:
+    """A user's name as shown and the rooms they are in, by asking each room.
+
+    The registry answers questions about rooms, not users, so this looks
+    through every room (``WHO``/``WHOIS`` of someone else are rare). Users
+    in no room at all are not found.
+    """
+    key = name_key(nick)
+    found: str | None = None
+    rooms = []
+    for info in (await session.registry.list_rooms()).rooms:
+        details = await session.registry.room_details(info.name)
+        for member in details.members:
+            if name_key(member) == key:
+                found = member
+                rooms.append(details)
+    return None if found is None else (found, rooms)
+
+
+async def who(session: IRCSession, params: tuple[str, ...]) -> None:
+    mask = params[0] if params else "*"
+    room = room_of(mask)
+    data = b""
+    try:
+        if room is not None:
+            details = await session.registry.room_details(room)
+            chan = channel(details.room)
+            ops = ops_of(details)
+            for member in details.members:
+                data += who_line(session, chan, member, ops)
+        else:
+            found = await find_user(session, mask)
+            if found is not None:
+                user_name, rooms = found
+                chan = channel(rooms[0].room) if rooms else "*"
+                data += who_line(session, chan, user_name, set())
+    except ChatError:
+        pass  # no such room: an empty list
+    session.send(data)
+    session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
+
+
+async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
+    target = params[-1]
+    found = await find_user(session, target)
+    if found is None and name_key(target) != name_key(session.nick):
+        session.numeric(irc.ERR_NOSUCHNICK, target, "No such nick, or in no room")
+        session.numeric(irc.RPL_ENDOFWHOIS, target, "End of /WHOIS list")
+        return
+    user_name, rooms = found if found is not None else (session.nick, [])
+    real = session.realname if user_name == session.name else user_name
+    session.numeric(irc.RPL_WHOISUSER, user_name, user_name, session.me, "*", real)
+    channels = [
+        ("@" if user_name in ops_of(r) else "") + channel(r.room) for r in rooms
+    ]
+    for line in chunks(channels):
+        session.numeric(irc.RPL_WHOISCHANNELS, user_name, line)
+    session.numeric(irc.RPL_WHOISSERVER, user_name, session.me, session.config.name)
+    session.numeric(irc.RPL_ENDOFWHOIS, user_name, "End of /WHOIS list")
+
+
+async def away(session: IRCSession, params: tuple[str, ...]) -> None:
+    """Accepted so clients stop asking; nobody is told (no presence yet)."""
+    if params and params[0]:
+        session.numeric(irc.RPL_NOWAWAY, "You have been marked as being away")
+    else:
+        session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")

@@ -1,0 +1,323 @@
+"""Moderation and admin commands in IRC's words: ``MODE``, ``KICK``,
+``INVITE``, ``KILL`` and the services-style ``GBAN``/``GUNBAN``/``GBANS``/
+``ANNOUNCE``.
+
+Each is a translation, nothing more: a mode change or a kick becomes one
+:class:`chatroom.core.moderation.Action` for :meth:`Registry.moderate`, which
+decides it by the same rules as the line door's ``/op``, ``/kick``,
+``/ban``, ``/set`` and ``/invite``; what happened comes back as room
+events (``OP``, ``KICK``, ``BAN``, ``SET``...) that
+:class:`chatroom.doors.irc.wire.IRCRenderer` shows as ``MODE`` and ``KICK``.
+
+IRC masks are read as the core's users and masks (:func:`ban_target`):
+``$a:account`` (the extban) and ``account:X``/``name:X`` are masks, a nick
+or ``nick!*@*`` names that user (banned by account when signed in, else by
+name, exactly like ``/ban nick``). Every user here has the same user name
+as nick and the same host, so a hostmask says nothing more than a nick;
+wildcards are refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+from twisted.words.protocols import irc
+
+from chatroom.core import errors
+from chatroom.core.errors import ChatError
+from chatroom.core.moderation import Action
+from chatroom.core.text import is_valid_name, name_key
+from chatroom.doors.irc.commands import plain_text, room_name, said_reason
+from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.wire import (
+    build,
+    channel,
+    chunks,
+    irc_mask,
+    room_of,
+    split_list,
+)
+
+#: Mode letters that take a parameter when set / when unset.
+_PARAM_ON, _PARAM_OFF = frozenset("obkl"), frozenset("obk")
+
+#: List modes we keep no list for: answered with their empty list's end.
+_EMPTY_LISTS = {
+    "e": (irc.RPL_ENDOFEXCEPTLIST, "End of channel exception list"),
+    "I": (irc.RPL_ENDOFINVITELIST, "End of channel invite list"),
+}
+
+#: The ``/set`` switch each simple channel mode is.
+_SWITCHES = {"i": "invite-only", "t": "topic-lock"}
+
+_FIXED = {
+    "n": "n is always on: only members speak in a room",
+    "l": "l is the server's room capacity (--room-capacity) for every room",
+}
+
+
+def ban_target(mask: str) -> str:
+    """What ``+b``/``-b MASK`` names, in the core's terms (a user or a mask).
+
+    ``$a:NAME`` → ``account:NAME``; ``account:``/``name:`` masks as they
+    are; ``nick!user@host`` → the nick, or the user (without a leading
+    ``~`` or ``*``) when the nick is ``*``: irssi's ``/ban nick`` sends
+    ``*!*nick@chatroom``; a bare nick as it is.
+    """
+    if mask.startswith("$a:"):
+        return "account:" + mask[3:]
+    if mask.startswith(("account:", "name:")) or ("!" not in mask and "@" not in mask):
+        return mask
+    nick, _, rest = mask.partition("!")
+    user = rest.partition("@")[0].lstrip("~*")
+    if is_valid_name(nick):
+        return nick
+    if nick == "*" and is_valid_name(user):
+        return user
+    raise errors.bad_args(
+        f"{mask}: ban a nick, nick!*@*, *!nick@* or $a:account (no wildcards)"
+    )
+
+
+async def moderate(
+    session: IRCSession, chan: str, action: Action, command: str = "MODE"
+) -> bool:
+    """One action in the room ``chan`` names; a refusal is answered here, so
+    the rest of a ``MODE`` line or a ``KICK`` list goes on. True if done."""
+    try:
+        await session.registry.moderate(session.member, room_name(chan), action)
+    except ChatError as refused:
+        if refused.code == "NO_SUCH_USER" and action.command != "invite":
+            session.numeric(
+                irc.ERR_USERNOTINCHANNEL,
+                action.target,
+                chan,
+                "They aren't on that channel",
+            )
+        elif refused.code == "NO_SUCH_USER":
+            session.refuse(refused, command, action.target)
+        else:
+            session.refuse(refused, command, chan)
+        return False
+    return True
+
+
+# -- MODE ----------------------------------------------------------------------
+
+
+def mode_changes(
+    modes: str, args: tuple[str, ...]
+) -> list[tuple[bool, str, str | None]]:
+    """``+ok-b alice key bob!*@*`` → ``[(True, "o", "alice"), ...]``.
+
+    A parameter a letter needs but was not given is None (``+b`` alone
+    asks for the ban list).
+    """
+    changes: list[tuple[bool, str, str | None]] = []
+    adding = True
+    rest = list(args)
+    for letter in modes:
+        if letter in "+-":
+            adding = letter == "+"
+            continue
+        takes = letter in (_PARAM_ON if adding else _PARAM_OFF)
+        changes.append((adding, letter, rest.pop(0) if takes and rest else None))
+    return changes
+
+
+async def mode(session: IRCSession, params: tuple[str, ...]) -> None:
+    """A channel's modes: shown, listed (``b``) or changed, one by one."""
+    target = params[0]
+    if room_of(target) is None:
+        await user_mode(session, target, params[1:])
+        return
+    if len(params) == 1:
+        await show_modes(session, target)
+        return
+    listed = False
+    for adding, letter, arg in mode_changes(params[1], params[2:]):
+        if (letter == "b" and arg is None) or letter in _EMPTY_LISTS:
+            if not listed:  # one list per line, as ircds answer "MODE #c bb"
+                listed = True
+                await list_mode(session, target, letter)
+            continue
+        await change_mode(session, target, adding, letter, arg)
+
+
+async def change_mode(
+    session: IRCSession, chan: str, adding: bool, letter: str, arg: str | None
+) -> None:
+    if letter in _FIXED:
+        if not (letter == "n" and adding):  # +n is already so: nothing to say
+            session.numeric(irc.ERR_UNKNOWNMODE, letter, _FIXED[letter])
+        return
+    if letter in _SWITCHES:
+        value = "on" if adding else "off"
+        await moderate(session, chan, Action("set", _SWITCHES[letter], value))
+        return
+    if letter == "k":
+        if adding and not arg:
+            session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+            return
+        key = arg if adding and arg else "off"
+        await moderate(session, chan, Action("set", "key", key))
+        return
+    if letter in "ob" and arg:
+        command = {"o": ("op", "deop"), "b": ("ban", "unban")}[letter][not adding]
+        try:
+            user = ban_target(arg) if letter == "b" else arg
+        except ChatError as refused:
+            session.refuse(refused, "MODE", chan)
+            return
+        await moderate(session, chan, Action(command, user))
+        return
+    if letter == "o":
+        session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+        return
+    session.numeric(irc.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
+
+
+async def show_modes(session: IRCSession, chan: str) -> None:
+    """``324``: ``+n``, ``+t``/``+i``/``+k`` as set, and ``+l`` capacity.
+
+    The settings are the room's ``/info``, which only members may read:
+    others (and cluster mode, which has no moderation yet) see ``+nl``.
+    The key itself is shown to those who may see it (owner, operators),
+    ``*`` to the rest.
+    """
+    details = await session.registry.room_details(room_name(chan))
+    modes, shown = "+n", []
+    try:
+        settings = await session.registry.room_settings(session.member, details.room)
+    except ChatError:
+        values = {}
+    else:
+        values = dict(settings.lines)
+    if values.get("topic-lock") == "on":
+        modes += "t"
+    if values.get("invite-only") == "on":
+        modes += "i"
+    key = values.get("key", "off")
+    if key != "off":
+        modes += "k"
+        shown.append("*" if key == "on" else key)
+    modes += "l"
+    shown.append(str(session.config.room_capacity))
+    session.numeric(irc.RPL_CHANNELMODEIS, channel(details.room), modes, *shown)
+
+
+async def list_mode(session: IRCSession, chan: str, letter: str) -> None:
+    """The ban list (``367``/``368``) as IRC masks; ``e`` and ``I`` are empty."""
+    if letter in _EMPTY_LISTS:
+        numeric, text = _EMPTY_LISTS[letter]
+        session.numeric(numeric, chan, text)
+        return
+    settings = await session.registry.room_settings(session.member, room_name(chan))
+    shown = channel(settings.room)
+    session.send(
+        b"".join(
+            build(session.me, irc.RPL_BANLIST, session.nick, shown, irc_mask(mask))
+            for mask in settings.bans
+        )
+    )
+    session.numeric(irc.RPL_ENDOFBANLIST, shown, "End of channel ban list")
+
+
+async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> None:
+    """Our own modes: ``+i`` may be set; ``+o`` is shown for server admins."""
+    if name_key(target) != name_key(session.nick):
+        session.numeric(irc.ERR_USERSDONTMATCH, "Can't change mode for other users")
+        return
+    if not rest:
+        admin = session.server.accounts.is_admin(
+            session.registry.account_of(session.member)
+        )
+        modes = "+" + ("i" if session.invisible else "") + ("o" if admin else "")
+        session.numeric(irc.RPL_UMODEIS, modes)
+        return
+    adding, applied = True, ""
+    for letter in rest[0]:
+        if letter in "+-":
+            adding = letter == "+"
+        elif letter == "i":
+            session.invisible = adding
+            applied += ("+" if adding else "-") + "i"
+        else:
+            session.numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+    if applied:
+        session.send(build(session.source, "MODE", session.nick, applied))
+
+
+# -- KICK and INVITE -----------------------------------------------------------
+
+
+async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``KICK #room nick[,nick] [:reason]``: the core's ``/kick``, per nick."""
+    chan = params[0]
+    room_name(chan)  # 403 for a target that is no channel
+    reason = said_reason(params[2] if len(params) > 2 else "", "")
+    for user in split_list(params[1]):
+        await moderate(session, chan, Action("kick", user, reason), "KICK")
+
+
+async def invite(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``INVITE nick #room``: ``341`` here; the invitee sees ``INVITE``."""
+    nick, chan = params[0], params[1]
+    room = room_name(chan)
+    if await moderate(session, chan, Action("invite", nick), "INVITE"):
+        shown = session.rooms.get(name_key(room), room)
+        session.numeric(irc.RPL_INVITING, nick, channel(shown))
+
+
+# -- server admins -------------------------------------------------------------
+
+
+async def kill(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``KILL nick [:reason]``: an admin ends someone's session (``481``
+    for anyone else); they get ``ERROR :Closing Link: ... (killed by ...)``."""
+    reason = said_reason(params[1] if len(params) > 1 else "", "no reason given")
+    name = await session.registry.kill(session.member, params[0], reason)
+    session.notice(f"Killed {name}: {reason}")
+
+
+async def gban(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``GBAN nick|mask``: ``/gban`` (irssi sends unknown commands as they
+    are; other clients with ``/quote``)."""
+    await server_ban(session, params, True)
+
+
+async def gunban(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``GUNBAN nick|mask``: ``/gunban``."""
+    await server_ban(session, params, False)
+
+
+async def server_ban(
+    session: IRCSession, params: tuple[str, ...], banned: bool
+) -> None:
+    mask = await session.registry.server_ban(
+        session.member, ban_target(params[0]), banned
+    )
+    done = "Banned" if banned else "Lifted the ban on"
+    session.notice(f"{done} {irc_mask(mask)} on the whole server")
+
+
+async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``/gbans``: the server's bans, as notices."""
+    account = session.registry.account_of(session.member)
+    masks = [irc_mask(m) for m in await session.server.accounts.server_bans(account)]
+    for line in chunks(masks) or ["(none)"]:
+        session.notice(f"Server bans: {line}")
+
+
+async def announce(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``ANNOUNCE :text`` (or ``NOTICE $* :text``): ``/announce``."""
+    await session.registry.announce(session.member, plain_text(params[0]))
+
+
+async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
+    """There are no operator passwords: admins are accounts (``--admins``)."""
+    if session.server.accounts.is_admin(session.registry.account_of(session.member)):
+        session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
+        return
+    session.numeric(
+        irc.ERR_NOOPERHOST,
+        "No O-lines: server admins are the accounts --admins names, signed in",
+    )

@@ -1,0 +1,287 @@
+"""One IRC connection's twisted protocol: framing, dispatch, and the
+:class:`~chatroom.core.registry.Member` callbacks rendered as IRC.
+
+Built like the line door (:mod:`chatroom.doors.line.protocol`), from the same parts:
+
+- framing: it is a :class:`chatroom.doors.base.framing.LineFraming` with
+  ``MAX_LENGTH`` 512 (IRC's line limit), so an over-long line is ``417``
+  and the session goes on; clients that end lines with a bare LF are
+  served too (why ``twisted.words.protocols.irc.IRC`` frames for itself);
+- the connection: a :class:`chatroom.doors.base.connection.Connection`
+  (``--sendq``, admission, flood control, keepalive), held, not inherited;
+- the session: a :class:`chatroom.doors.irc.session.IRCSession` (the nick,
+  the channels it is in: an IRC client sits in several rooms at once, so
+  it never passes ``leaving``), with the command table
+  :data:`chatroom.doors.irc.table.COMMANDS`;
+- registration signs in first when the client gave ``PASS`` or SASL
+  (:mod:`chatroom.doors.irc.signin`), then claims the nick for that account
+  (:mod:`chatroom.doors.irc.registration`).
+
+Two things differ from the line door, as IRC expects:
+
+- **Flood control says nothing.** Both doors slow a flood down rather
+  than drop it (:class:`chatroom.doors.base.flood.FloodGate`, "fake lag"), but IRC
+  clients expect no notice of it: no ``SLOW`` line here, and an
+  ``ERROR :Closing Link (Excess Flood)`` past ``--max-backlog``.
+- **No echo of one's own messages** (IRC clients show their own lines
+  themselves): :meth:`deliver` skips a ``MSG``/``ACTION`` by this user
+  before writing the bytes the room's other IRC members share.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from twisted.internet.defer import CancelledError
+from twisted.internet.protocol import ServerFactory, connectionDone
+from twisted.python.failure import Failure
+
+from chatroom.core import errors
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.doors.base.connection import Connection, Farewell
+from chatroom.doors.base.framing import LineFraming
+from chatroom.doors.irc.session import REGISTERING, IRCSession
+from chatroom.doors.irc.table import COMMANDS
+from chatroom.doors.irc.wire import MAX_LINE, IRCRenderer, build, parse
+from chatroom.wiring.server import ChatServer
+
+#: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
+_PERSONAL = frozenset({"KICKED", "INVITED", "ANNOUNCE"})
+
+#: The first line of an HTTP request: someone pointed a browser at this port.
+_HTTP_REQUEST = re.compile(r"^[A-Z]{3,7} \S+ HTTP/\d\.\d$")
+
+_HTTP_REPLY = (
+    b"HTTP/1.0 400 Bad Request\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n\r\n"
+    b"This port speaks IRC, not HTTP: point an IRC client at it "
+    b"(the browser client is served by --http).\r\n"
+)
+
+
+class IRCProtocol(LineFraming):
+    """The server end of one IRC client's connection."""
+
+    # Slots for every attribute set on it (see ChatProtocol.__slots__).
+    __slots__ = (
+        "_buffer",
+        "_busyReceiving",
+        "_first_line",
+        "_last_nick",
+        "_offset",
+        "_pending",
+        "_skipping",
+        "connected",
+        "connection",
+        "factory",
+        "max_unterminated",
+        "paused",
+        "render",
+        "session",
+        "transport",
+    )
+
+    door = "irc"
+    MAX_LENGTH = MAX_LINE
+    login_expired: Farewell = ("Registration timed out", None)
+    ping_timeout: Farewell = ("Ping timeout", "ping timeout")
+    excess_flood: Farewell = ("Excess Flood", "excess flood")
+
+    def __init__(self, server: ChatServer, renderer: IRCRenderer) -> None:
+        # Every attribute is set here, each a slot (see ChatProtocol).
+        self.factory = None
+        self.connected = 0
+        self.transport = None
+        self.paused = False
+        self._buffer = b""
+        self._busyReceiving = False
+        self._pending = b""
+        self._offset = 0
+        self._skipping = 0
+        self.max_unterminated = server.config.max_unterminated
+        self.render = renderer.render
+        self.connection = connection = Connection(server, self)
+        self.session = IRCSession(server, connection, self, renderer, COMMANDS)
+        self._last_nick: tuple[str, ...] = ()
+        self._first_line = True
+
+    def __repr__(self) -> str:
+        session = self.session
+        return f"<IRCProtocol {session.name or session.host!r} {session.state}>"
+
+    # -- what tests and the shared side read ------------------------------------
+
+    @property
+    def name(self) -> str | None:
+        return self.session.name
+
+    @property
+    def rooms(self) -> dict[str, str]:
+        """The channels this client is in: name key → the room's name."""
+        return self.session.rooms
+
+    # -- twisted's side ---------------------------------------------------------
+
+    def connectionMade(self) -> None:
+        assert self.transport is not None
+        self.connection.made(self.transport)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.connection.lost(reason)
+
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        """Say ``ERROR``, leave everything now, close once the output drained
+        (the server's shutdown closes every connection this way)."""
+        self.connection.close(reason, room_reason)
+
+    def dataReceived(self, data: bytes) -> None:
+        self.connection.heard()
+        super().dataReceived(data)
+        self.connection.read()
+
+    # -- IRC's words for the connection's life (DoorHooks) ----------------------
+
+    def greet(self) -> None:
+        """IRC clients speak first."""
+
+    def refusal_lines(self, reason: str) -> bytes:
+        return self.goodbye(reason)
+
+    def goodbye(self, reason: str) -> bytes:
+        return build("", "ERROR", f"Closing Link: {self.connection.host} ({reason})")
+
+    def ping(self, token: str) -> bytes:
+        return build("", "PING", token)
+
+    def slowed(self) -> None:
+        """IRC clients expect no notice of being slowed."""
+
+    def answer_waiting_keepalives(self) -> None:
+        """IRC's PING waits its turn like any line (clients allow for lag)."""
+
+    # -- the Member callbacks ----------------------------------------------------
+
+    def deliver(self, event: Event) -> None:
+        name = event.name
+        session = self.session
+        if name in ("MSG", "ACTION") and event.fields[1] == session.name:
+            return  # IRC clients show their own messages themselves
+        if name in _PERSONAL:
+            if name == "KICKED":  # out of the channel: removed() adds no PART
+                session.parted(event.fields[0])
+            self.connection.send(
+                cast(bytes, session.renderer.personal(event, session.nick))
+            )
+            return
+        if name == "NICK":  # one NICK per shared room: pass on the first only
+            if event.fields == self._last_nick:
+                return
+            self._last_nick = event.fields
+        self.connection.send(event.encoded(self.render))
+
+    def entered(self, welcome: Welcome) -> None:
+        self.session.entered(welcome)
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        self.session.removed(room, listing)
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        """IRC has no lobby to keep current (``LIST`` asks when it wants)."""
+
+    def disconnect(self, reason: str) -> None:
+        """The shared side ends this session (its name went to another)."""
+        self.connection.close(reason, room_reason="name lost")
+
+    # -- input ------------------------------------------------------------------
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        self.session.refuse(errors.line_too_long(self.MAX_LENGTH), "*", "*")
+
+    def unterminatedLine(self) -> None:
+        self.connection.close("Input line too long")
+
+    def lineReceived(self, line: bytes) -> None:
+        """Decode at the edge, then run the line or hold it (flood control)."""
+        if self.connection.closing:
+            return
+        if self._first_line:
+            self._first_line = False
+            if _HTTP_REQUEST.match(line.decode("latin-1")):
+                self._not_http()
+                return
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            self.session.refuse(errors.bad_encoding(), "*", "*")
+            return
+        self.connection.admit(text)
+
+    def _not_http(self) -> None:
+        """A web browser (or curl) at the IRC port: answer in HTTP, close."""
+        connection = self.connection
+        connection.log.info(
+            "HTTP request on the IRC port from {host}", host=connection.host
+        )
+        connection.send(_HTTP_REPLY)
+        connection.end("HTTP request on the IRC port")
+
+    def dispatch(self, text: str) -> bool:
+        """Run one line; True if its command is still waiting on the registry."""
+        message = parse(text)
+        if message is None:
+            return False  # an empty or command-less line: ignored, as servers do
+        session = self.session
+        command, params = message.command, message.params
+        target = params[0] if params else "*"
+        entry = session.commands.get(command)
+        if entry is None:
+            refusal = (
+                errors.no_name()
+                if session.state == REGISTERING
+                else errors.unknown_command(command)
+            )
+            session.refuse(refusal, command, "*")
+            return False
+        if session.state == REGISTERING and not entry.before_welcome:
+            session.refuse(errors.no_name(), command, "*")
+            return False
+        if len(params) < entry.min_params or not all(params[: entry.min_params]):
+            if command != "NOTICE":
+                session.refuse(
+                    errors.bad_args("Not enough parameters"), command, target
+                )
+            return False
+        return self.connection.run(
+            entry.handler(session, params),
+            lambda failure: self._refused(failure, command, target),
+        )
+
+    def _refused(self, failure: Failure, command: str, target: str) -> None:
+        """The error boundary: a refusal is its numeric, anything else logged."""
+        if failure.check(ChatError):
+            if command != "NOTICE":  # never an automatic reply to a NOTICE
+                self.session.refuse(cast(ChatError, failure.value), command, target)
+        elif not failure.check(CancelledError):
+            self.connection.log.failure(
+                "IRC command failed: {user}", failure, user=self.session.name
+            )
+            self.session.refuse(errors.internal(), command, target)
+
+
+class IRCFactory(ServerFactory):
+    """One :class:`IRCProtocol` per connection, sharing the server and one
+    renderer (so each event is rendered once for all of them)."""
+
+    noisy = False
+
+    def __init__(self, server: ChatServer) -> None:
+        self.server = server
+        self.renderer = IRCRenderer(server.config.name)
+
+    def buildProtocol(self, addr: object) -> IRCProtocol:
+        protocol = IRCProtocol(self.server, self.renderer)
+        protocol.factory = self
+        return protocol

@@ -1,0 +1,151 @@
+"""Registration: ``CAP``, ``NICK`` and ``USER``, and claiming the nick.
+
+Registration completes when the client has given a ``NICK`` and a
+``USER`` and ended any ``CAP`` negotiation: the session signs in first if
+the client gave ``PASS`` (:mod:`chatroom.doors.irc.signin`; SASL signed in
+already), then claims the nick for that account, and the welcome
+(``001``-``005``, the MOTD) follows.
+"""
+
+from __future__ import annotations
+
+from twisted.words.protocols import irc
+
+from chatroom.core.errors import ChatError
+from chatroom.doors.irc import signin
+from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
+from chatroom.doors.irc.wire import build, isupport, need
+
+#: The capabilities offered: SASL, with its one mechanism (CAP 302 value).
+CAPABILITIES = {"sasl": "PLAIN"}
+
+
+# -- NICK and USER ---------------------------------------------------------------
+
+
+async def user(session: IRCSession, params: tuple[str, ...]) -> None:
+    if session.state == REGISTERED:
+        session.numeric(irc.ERR_ALREADYREGISTRED, "You may not reregister")
+        return
+    need(params, 4)
+    session.user = params[0]
+    session.realname = params[3]
+    await try_register(session)
+
+
+async def nick(session: IRCSession, params: tuple[str, ...]) -> None:
+    if not params or not params[0]:
+        session.numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    wanted = params[0]
+    if session.state != REGISTERED:
+        session.wanted = wanted
+        await try_register(session)
+        return
+    old = session.source
+    if wanted == session.name:
+        return
+    try:
+        announced = await session.registry.claim_name(session.member, wanted)
+    except ChatError as refused:
+        session.refuse(refused, "NICK", wanted)
+        return
+    session.renamed(wanted)
+    if not announced:  # in no room: nobody else told us
+        session.send(build(old, "NICK", wanted))
+
+
+# -- capability negotiation ----------------------------------------------------
+
+
+async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
+    """Capability negotiation: ``sasl`` is offered; registration waits for END."""
+    sub = params[0].upper()
+    pending = session.signing_in
+    if sub in ("LS", "REQ") and pending is not None:
+        session.capping = True
+    if sub == "LS":
+        version = params[1] if len(params) > 1 else ""
+        offered = " ".join(
+            f"{name}={value}" if version.isdigit() and int(version) >= 302 else name
+            for name, value in CAPABILITIES.items()
+        )
+        session.send(build(session.me, "CAP", session.nick, "LS", offered))
+    elif sub == "LIST":
+        enabled = " ".join(sorted(pending.caps)) if pending is not None else ""
+        session.send(build(session.me, "CAP", session.nick, "LIST", enabled))
+    elif sub == "REQ":
+        asked = params[1] if len(params) > 1 else ""
+        wanted = {word.lstrip("-") for word in asked.split()}
+        if pending is None or not wanted or not wanted <= CAPABILITIES.keys():
+            session.send(build(session.me, "CAP", session.nick, "NAK", asked))
+            return
+        for word in asked.split():
+            if word.startswith("-"):
+                pending.caps.discard(word[1:])
+            else:
+                pending.caps.add(word)
+        session.send(build(session.me, "CAP", session.nick, "ACK", asked))
+    elif sub == "END":
+        session.capping = False
+        await try_register(session)
+    else:
+        session.numeric("410", params[0], "Invalid CAP command")
+
+
+# -- claiming the nick -----------------------------------------------------------
+
+
+async def try_register(session: IRCSession) -> None:
+    """With a NICK and a USER (and CAP negotiation over), claim the nick."""
+    if session.state != REGISTERING or session.capping:
+        return
+    if session.wanted is None or session.user is None:
+        return
+    wanted = session.wanted
+    pending = session.signing_in
+    assert pending is not None
+    if not await signin.check_password(session, wanted):
+        return
+    try:
+        await session.registry.claim_name(
+            session.member, wanted, pending.account or None
+        )
+    except ChatError as refused:
+        session.wanted = None
+        if refused.code in signin.TURNED_AWAY:
+            signin.turn_away(session, refused)
+        else:  # 432, or 433 (taken, registered): the client picks another
+            session.refuse(refused, "NICK", wanted)
+        return
+    session.register(wanted)
+    session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
+    welcome(session)
+    signin.logged_in(session, pending)
+    if session.server.accounts.is_admin(pending.account):
+        session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
+
+
+def welcome(session: IRCSession) -> None:
+    """001-005 and the MOTD, once the nick is ours."""
+    name, nick = session.config.name, session.nick
+    session.numeric(irc.RPL_WELCOME, f"Welcome to {name}, {session.source}")
+    session.numeric(irc.RPL_YOURHOST, f"Your host is {session.me}, running chatroom")
+    session.numeric(irc.RPL_CREATED, "This server speaks IRC and chatroom's protocol")
+    session.send(
+        build(session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "io", "biklnot")
+    )
+    tokens = isupport(name)
+    session.send(
+        build(
+            session.me, irc.RPL_ISUPPORT, nick, *tokens, "are supported by this server"
+        )
+    )
+    session.numeric(irc.RPL_MOTDSTART, f"- {session.me} Message of the day -")
+    for line in (
+        f"- Rooms of {name} are channels here: the room tea is #tea.",
+        "- /list shows them; /join #name enters one, creating it if needed.",
+        "- Users of the line protocol and the web client are in the same rooms.",
+    ):
+        session.numeric(irc.RPL_MOTD, line)
+    session.numeric(irc.RPL_ENDOFMOTD, "End of /MOTD command.")

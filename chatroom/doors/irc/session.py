@@ -1,0 +1,219 @@
+"""One IRC client's session: its registration state, its channels, its
+replies, and the table of commands it answers.
+
+An :class:`IRCSession` is held by the door's twisted protocol
+(:class:`chatroom.doors.irc.protocol.IRCProtocol`) next to its
+:class:`~chatroom.doors.base.connection.Connection`. Handlers are plain
+``async def handler(session, params)`` functions in
+:mod:`chatroom.doors.irc.registration`, :mod:`~chatroom.doors.irc.signin`,
+:mod:`~chatroom.doors.irc.commands` and :mod:`~chatroom.doors.irc.moderation`,
+listed once in the explicit table :data:`chatroom.doors.irc.table.COMMANDS`
+(as Ergo's ``commands.go`` lists them: handler, minimum parameters,
+whether registration must be complete). This module imports none of them,
+so there is no cycle: handlers import the session, the table imports the
+handlers, the protocol imports the table.
+
+What the session's state is changes through its own methods only:
+:meth:`register` (the nick is ours), :meth:`entering` (a join or create
+answered: the channel is ours), :meth:`parted` (left, kicked, deleted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from twisted.logger import Logger
+from twisted.words.protocols import irc
+
+from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Listing, Welcome
+from chatroom.core.registry import Member, Registry
+from chatroom.core.text import name_key
+from chatroom.doors.base.connection import Connection
+from chatroom.doors.irc.wire import IRCRenderer, build, channel, refusal
+from chatroom.wiring.server import ChatServer
+
+#: The session's states: before the nick is ours, and after.
+REGISTERING, REGISTERED = "registering", "registered"
+
+
+@dataclass
+class SignIn:
+    """What a session learns about its account before it is registered."""
+
+    #: ``PASS`` as given, until a sign-in uses it.
+    password: str | None = None
+    #: The account signed in to (its key and name), once one is.
+    account: str = ""
+    account_name: str = ""
+    #: SASL in progress: the payload so far (None when none is).
+    sasl: str | None = None
+    #: ``900`` was sent already (SASL sends it at once).
+    told: bool = False
+    caps: set[str] = field(default_factory=set)
+
+
+Handler = Callable[["IRCSession", tuple[str, ...]], Coroutine[Any, Any, None]]
+
+
+class Command(NamedTuple):
+    """One row of the command table."""
+
+    handler: Handler
+    #: Parameters without which the command is ``461``, before it runs.
+    min_params: int = 0
+    #: Allowed before registration completes (else ``451``).
+    before_welcome: bool = False
+
+
+class IRCSession:
+    """One IRC user: nick, registration, channels, and IRC's replies.
+
+    Its fields are slots: a server holds one session per client.
+    """
+
+    __slots__ = (
+        "_arrived",
+        "capping",
+        "commands",
+        "connection",
+        "invisible",
+        "me",
+        "member",
+        "name",
+        "realname",
+        "renderer",
+        "rooms",
+        "server",
+        "signing_in",
+        "state",
+        "user",
+        "wanted",
+    )
+
+    log = Logger()
+
+    def __init__(
+        self,
+        server: ChatServer,
+        connection: Connection,
+        member: Member,
+        renderer: IRCRenderer,
+        commands: dict[str, Command],
+    ) -> None:
+        """Args:
+        connection: the socket's life (sending, closing, timers).
+        member: what the registry knows this session as (the protocol).
+        renderer: the door's renderer, shared by all its sessions.
+        commands: the command table (:data:`chatroom.doors.irc.table.COMMANDS`).
+        """
+        self.server = server
+        self.connection = connection
+        self.member = member
+        self.renderer = renderer
+        self.commands = commands
+        self.me = renderer.server  # the server's name, source of its lines
+        self.state = REGISTERING
+        self.name: str | None = None
+        self.wanted: str | None = None  # NICK given before registration
+        self.user: str | None = None  # USER given
+        self.realname = ""
+        self.capping = False  # CAP LS seen, CAP END not yet
+        #: PASS, SASL and the account, until registered (then None).
+        self.signing_in: SignIn | None = SignIn()
+        self.invisible = False
+        #: The rooms this client is in: name key → the room's name.
+        self.rooms: dict[str, str] = {}
+        #: The room the registry's ``entered`` named, for the waiting command.
+        self._arrived: str | None = None
+
+    @property
+    def registry(self) -> Registry:
+        return self.server.registry
+
+    @property
+    def config(self) -> ServerConfig:
+        return self.server.config
+
+    @property
+    def host(self) -> str:
+        return self.connection.host
+
+    @property
+    def closing(self) -> bool:
+        """The connection is closing: nothing more is claimed or sent."""
+        return self.connection.closing
+
+    @property
+    def nick(self) -> str:
+        """How numerics address this client: its nick, or ``*`` before one."""
+        return self.name or "*"
+
+    @property
+    def source(self) -> str:
+        return self.renderer.source(self.nick)
+
+    def send(self, data: bytes) -> None:
+        self.connection.send(data)
+
+    def close(self, reason: str, room_reason: str | None = None) -> None:
+        self.connection.close(reason, room_reason)
+
+    # -- replies ----------------------------------------------------------------
+
+    def numeric(self, code: str, *params: str) -> None:
+        """A numeric reply addressed to this client."""
+        self.send(build(self.me, code, self.nick, *params))
+
+    def notice(self, text: str) -> None:
+        self.send(build(self.me, "NOTICE", self.nick, text))
+
+    def refuse(self, error: ChatError, command: str, target: str) -> None:
+        """The error boundary's output: the numeric for ``error``'s code."""
+        self.send(refusal(self.me, self.nick, error, command, target))
+
+    # -- state: the one place each part changes ----------------------------------
+
+    def register(self, nick: str) -> None:
+        """The registry gave us ``nick``: registration is complete."""
+        self.name = nick
+        self.state = REGISTERED
+        self.signing_in = None
+        self.connection.named()
+
+    def renamed(self, nick: str) -> None:
+        self.name = nick
+
+    async def entering(self, entering: Awaitable[None]) -> None:
+        """Run a join or a create; the channel is ours once it answered."""
+        self._arrived = None
+        await entering
+        room, self._arrived = self._arrived, None
+        if room is not None:
+            self.rooms[name_key(room)] = room
+
+    def parted(self, room: str) -> str | None:
+        """We are out of ``room`` (left, kicked, deleted); its name as we had
+        it, or None if we were not in it."""
+        return self.rooms.pop(name_key(room), None)
+
+    # -- the Member callbacks that concern the session ----------------------------
+
+    def entered(self, welcome: Welcome) -> None:
+        """``JOIN``, the topic, then the room's history as notices."""
+        room = welcome.room
+        chan = channel(room)
+        data = build(self.source, "JOIN", chan)
+        if welcome.topic:
+            data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
+        render = self.renderer.render
+        data += b"".join(event.encoded(render) for event in welcome.history)
+        self.send(data)
+        self._arrived = room
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        if self.parted(room) is not None:
+            self.send(build(self.source, "PART", channel(room), "room deleted"))

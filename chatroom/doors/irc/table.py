@@ -1,0 +1,49 @@
+"""Every IRC command this door answers, in one explicit table.
+
+As Ergo's ``commands.go`` does, each row says which handler runs, how many
+parameters it needs (fewer is ``461`` before the handler runs) and whether
+it may come before registration completes (otherwise ``451``). Adding an
+IRC command is one handler and one row here; nothing registers itself by
+being imported.
+"""
+
+from __future__ import annotations
+
+from chatroom.doors.irc import commands, moderation, registration, signin
+from chatroom.doors.irc.session import Command
+
+COMMANDS: dict[str, Command] = {
+    # registration and signing in
+    "CAP": Command(registration.cap, 1, before_welcome=True),
+    "NICK": Command(registration.nick, 0, before_welcome=True),
+    "USER": Command(registration.user, 0, before_welcome=True),
+    "PASS": Command(signin.password, 0, before_welcome=True),
+    "AUTHENTICATE": Command(signin.authenticate, 1, before_welcome=True),
+    # keepalive and leaving
+    "PING": Command(commands.ping, 0, before_welcome=True),
+    "PONG": Command(commands.pong, 0, before_welcome=True),
+    "QUIT": Command(commands.quit_, 0, before_welcome=True),
+    # channels
+    "JOIN": Command(commands.join, 1),
+    "PART": Command(commands.part, 1),
+    "PRIVMSG": Command(commands.privmsg),
+    "NOTICE": Command(commands.notice),
+    "TOPIC": Command(commands.topic, 1),
+    "NAMES": Command(commands.names),
+    "LIST": Command(commands.list_),
+    # who is who
+    "WHO": Command(commands.who),
+    "WHOIS": Command(commands.whois, 1),
+    "AWAY": Command(commands.away),
+    # moderation
+    "MODE": Command(moderation.mode, 1),
+    "KICK": Command(moderation.kick, 2),
+    "INVITE": Command(moderation.invite, 2),
+    # server admins
+    "KILL": Command(moderation.kill, 1),
+    "GBAN": Command(moderation.gban, 1),
+    "GUNBAN": Command(moderation.gunban, 1),
+    "GBANS": Command(moderation.server_bans),
+    "ANNOUNCE": Command(moderation.announce, 1),
+    "OPER": Command(moderation.oper),
+}

@@ -1,0 +1,405 @@
+"""IRC lines: parsing what clients send, building what they get, and
+rendering the shared side's events as IRC.
+
+Numerics come from :mod:`twisted.words.protocols.irc` where it has them
+(``RPL_WELCOME``...); the few it lacks (``417``, the SASL ones) are defined here
+with the names modern.ircdocs.horse gives them.
+
+Parsing is our own few lines rather than ``irc.parsemsg``: that raises
+``ValueError`` on a line that is only ``:prefix`` and keeps a tag section
+as part of the command, and a malformed line from a client must be an
+error reply, never a traceback. Messages follow the modern client protocol:
+optional ``@tags`` (ignored), optional ``:prefix`` (ignored: a client's
+prefix is never trusted), the command, then parameters, the last of which
+may follow a ``:`` and contain spaces.
+
+An :class:`IRCRenderer` turns each :class:`chatroom.core.events.Event` into
+IRC bytes once per event (``event.encoded(renderer.render)``), however
+many IRC members receive it, exactly as the line door does with its lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from twisted.words.protocols import irc
+
+from chatroom.core import errors
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Event
+from chatroom.core.text import (
+    NAME_MAX_LENGTH,
+    TOPIC_MAX_LENGTH,
+    without_control_characters,
+)
+
+# Numerics twisted.words does not name (modern.ircdocs.horse's names).
+ERR_INPUTTOOLONG = "417"
+RPL_LOGGEDIN = "900"
+RPL_SASLSUCCESS = "903"
+ERR_SASLFAIL = "904"
+RPL_SASLMECHS = "908"
+
+#: IRC commands whose ``BAD_ARGS`` refusals come from moderation's rules
+#: ("bob is already an operator of tea"): a notice carrying the text, not
+#: ``461`` ("Not enough parameters"), which would misdescribe them.
+MODERATION_COMMANDS = frozenset(
+    {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "ANNOUNCE"}
+)
+#: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
+ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE"})
+#: What :func:`need` says, the one real ``461``.
+NOT_ENOUGH_PARAMETERS = "Not enough parameters"
+
+#: The longest line we accept (without CRLF): RFC 1459's 512 bytes in all.
+MAX_LINE = 512
+#: Longest text we put after the fixed part of a reply before splitting
+#: (``NAMES``): comfortably inside 512 bytes with a 32-character nick.
+_REPLY_BUDGET = 400
+
+CHANNEL_PREFIX = "#"
+X_DELIM = irc.X_DELIM
+
+
+@dataclass(frozen=True)
+class Message:
+    """One client line: its command (upper case) and its parameters."""
+
+    command: str
+    params: tuple[str, ...]
+
+
+def parse(line: str) -> Message | None:
+    """Split one IRC line; None for a line with no command (ignored)."""
+    rest = line.strip(" ")
+    if rest.startswith("@"):  # message tags: we support none, so skip them
+        _, _, rest = rest.partition(" ")
+        rest = rest.lstrip(" ")
+    if rest.startswith(":"):  # a client's own prefix means nothing
+        _, _, rest = rest.partition(" ")
+        rest = rest.lstrip(" ")
+    middle, colon, trailing = rest.partition(" :")
+    if rest.startswith(":"):  # only a trailing parameter, no command
+        return None
+    words = middle.split()
+    if not words:
+        return None
+    params = words[1:]
+    if colon:
+        params.append(trailing)
+    return Message(words[0].upper(), tuple(params))
+
+
+def need(params: tuple[str, ...], count: int) -> None:
+    """``461`` unless at least ``count`` parameters were given."""
+    if len(params) < count or not all(params[:count]):
+        raise errors.bad_args(NOT_ENOUGH_PARAMETERS)
+
+
+def build(source: str, command: str, *params: str) -> bytes:
+    """``:source COMMAND p1 p2 :last`` with CRLF, as UTF-8.
+
+    The last parameter always gets its ``:``, so it may hold spaces or be
+    empty; the others must be single words (names always are).
+    """
+    head = f":{source} {command}" if source else command
+    if params:
+        *middle, last = params
+        text = " ".join((head, *middle, ":" + last))
+    else:
+        text = head
+    return text.encode("utf-8") + b"\r\n"
+
+
+def channel(room: str) -> str:
+    """The channel for a room: ``tea`` → ``#tea``."""
+    return CHANNEL_PREFIX + room
+
+
+def room_of(target: str) -> str | None:
+    """The room of a channel name, or None if ``target`` is not a channel."""
+    if target.startswith(CHANNEL_PREFIX) and len(target) > 1:
+        return target[1:]
+    return None
+
+
+def hostmask(nick: str, host: str) -> str:
+    """A user's source: ``nick!nick@host`` (every user has the same host)."""
+    return f"{nick}!{nick}@{host}"
+
+
+def split_list(value: str) -> list[str]:
+    """``#a,#b`` → ``["#a", "#b"]``, dropping empty entries."""
+    return [part for part in value.split(",") if part]
+
+
+def clock_text(stamp: str) -> str:
+    """``2026-11-21T18:04:05.123Z`` → ``18:04`` (history replay)."""
+    return stamp[11:16] if len(stamp) >= 16 else stamp
+
+
+def irc_mask(mask: str) -> str:
+    """A chatroom ban mask as IRC users read it.
+
+    ``account:KEY`` is the extban ``$a:KEY`` (Charybdis, InspIRCd, ergo: a
+    ban on an account, whatever the nick), ``name:KEY`` the plain hostmask
+    ``KEY!*@*`` (every user here has the same host, so a nick ban is all a
+    hostmask can say).
+    """
+    kind, _, key = mask.partition(":")
+    if kind == "account":
+        return f"$a:{key}"
+    if kind == "name":
+        return f"{key}!*@*"
+    return mask
+
+
+#: The IRC mode letter of each ``/set`` switch.
+SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
+
+
+def isupport(network: str) -> list[str]:
+    """The ``005`` tokens, consistent with our name rules.
+
+    Names are 1-32 letters, digits, ``_``, ``-`` and ``.`` and are unique
+    under NFKC + case folding: ``rfc7613`` (PRECIS: width mapping, case
+    folding, normalisation) is the standard casemapping closest to that,
+    and for ASCII names, the only ones most IRC clients type, it is plain
+    ASCII case folding. None of RFC 1459's special pairs (``[]\\^`` and
+    ``{}|~``) can occur in our names, so a client that falls back to
+    ``rfc1459`` folds them the same way.
+    """
+    return [
+        f"NETWORK={network}",
+        "CASEMAPPING=rfc7613",
+        f"CHANTYPES={CHANNEL_PREFIX}",
+        f"NICKLEN={NAME_MAX_LENGTH}",
+        f"CHANNELLEN={NAME_MAX_LENGTH + 1}",
+        f"TOPICLEN={TOPIC_MAX_LENGTH}",
+        "CHANMODES=b,k,l,int",
+        "EXTBAN=$,a",
+        "PREFIX=(o)@",
+        "UTF8ONLY",
+        "TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1",
+    ]
+
+
+class IRCRenderer:
+    """The IRC form of shared events, for one server (its name is the source
+    of server lines and the host of every user).
+
+    ``render`` is bound once, so that every session of the door hands the
+    same callable to :meth:`Event.encoded`, which caches per callable.
+    """
+
+    def __init__(self, server_name: str) -> None:
+        self.server = server_name
+        self.render = self._render
+
+    def source(self, nick: str) -> str:
+        return hostmask(nick, self.server)
+
+    def _render(self, event: Event) -> bytes:
+        name, fields, text = event.name, event.fields, event.text
+        if name in ("MSG", "ACTION"):
+            room, user = fields[0], fields[1]
+            if name == "ACTION":
+                text = f"{X_DELIM}ACTION {text}{X_DELIM}"
+            return build(self.source(user), "PRIVMSG", channel(room), text)
+        if name == "PRIVMSG":
+            sender, target = fields[0], fields[1]
+            return build(self.source(sender), "PRIVMSG", target, text)
+        if name == "JOIN":
+            return build(self.source(fields[1]), "JOIN", channel(fields[0]))
+        if name == "PART":
+            return build(self.source(fields[1]), "PART", channel(fields[0]), text)
+        if name == "NICK":
+            return build(self.source(fields[0]), "NICK", fields[1])
+        if name == "TOPIC":
+            return build(self.source(fields[1]), "TOPIC", channel(fields[0]), text)
+        if name == "OWNER":
+            return build(self.server, "MODE", channel(fields[0]), "+o", fields[1])
+        if name == "KICK":
+            room, user, by = fields
+            return build(self.source(by), "KICK", channel(room), user, text)
+        if name in ("OP", "DEOP"):
+            room, user, by = fields
+            sign = "+o" if name == "OP" else "-o"
+            return build(self.source(by), "MODE", channel(room), sign, user)
+        if name in ("BAN", "UNBAN"):
+            room, mask, by = fields
+            sign = "+b" if name == "BAN" else "-b"
+            return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
+        if name == "SET":
+            return self._setting(*fields)
+        if name == "INVITE":
+            room, user, by = fields
+            notice = f"{by} invited {user} into the channel"
+            return build(self.server, "NOTICE", channel(room), notice)
+        if name == "DELETED":
+            notice = f"{fields[1]} deleted the room"
+            return build(self.server, "NOTICE", channel(fields[0]), notice)
+        if name == "NOTICE":
+            return build(self.server, "NOTICE", channel(fields[0]), text)
+        if name in ("HISTORY", "HISTORY_ACTION"):
+            room, user, stamp = fields
+            said = (
+                f"* {user} {text}" if name == "HISTORY_ACTION" else f"<{user}> {text}"
+            )
+            return build(
+                self.server, "NOTICE", channel(room), f"[{clock_text(stamp)}] {said}"
+            )
+        # An event this door does not know yet: say so rather than drop it.
+        where = channel(fields[0]) if fields else "*"
+        return build(self.server, "NOTICE", where, " ".join((name, *fields, text)))
+
+    def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
+        """``/set`` as the mode it is: ``+i``, ``+t``, ``+k *`` (the key is
+        never shown: the event does not carry it); ``keep`` has no mode, so
+        it is a notice."""
+        letter = SETTING_MODES.get(setting)
+        if letter is None:
+            notice = f"{by} set {setting} {value}"
+            return build(self.server, "NOTICE", channel(room), notice)
+        change = ("+" if value == "on" else "-") + letter
+        params = (change, "*") if letter == "k" else (change,)
+        return build(self.source(by), "MODE", channel(room), *params)
+
+    def personal(self, event: Event, nick: str) -> bytes | None:
+        """Events for one user that IRC addresses to their nick: being
+        kicked (``KICK #room nick``), invited (``INVITE nick #room``), and
+        an admin's announcement (a server ``NOTICE``). None for the rest,
+        which render once for everyone (:meth:`render`)."""
+        name, fields = event.name, event.fields
+        if name == "KICKED":
+            room, by = fields
+            return build(self.source(by), "KICK", channel(room), nick, event.text)
+        if name == "INVITED":
+            room, by = fields
+            return build(self.source(by), "INVITE", nick, channel(room))
+        if name == "ANNOUNCE":
+            text = f"[announcement from {fields[0]}] {event.text}"
+            return build(self.server, "NOTICE", nick, text)
+        return None
+
+
+def names_lines(
+    server: str, nick: str, chan: str, names: Sequence[str], ops: Collection[str]
+) -> bytes:
+    """``353`` lines (split to fit 512 bytes) and ``366`` for a channel;
+    ``ops`` (owner and operators) are shown as ``@``."""
+    shown = [("@" + name if name in ops else name) for name in names]
+    lines = []
+    batch: list[str] = []
+    size = 0
+    for name in shown:
+        if batch and size + len(name) + 1 > _REPLY_BUDGET:
+            lines.append(
+                build(server, irc.RPL_NAMREPLY, nick, "=", chan, " ".join(batch))
+            )
+            batch, size = [], 0
+        batch.append(name)
+        size += len(name.encode("utf-8")) + 1
+    if batch:
+        lines.append(build(server, irc.RPL_NAMREPLY, nick, "=", chan, " ".join(batch)))
+    lines.append(build(server, irc.RPL_ENDOFNAMES, nick, chan, "End of /NAMES list"))
+    return b"".join(lines)
+
+
+def chunks(items: Iterable[str], budget: int = _REPLY_BUDGET) -> list[str]:
+    """Join words into space-separated strings of at most ``budget`` bytes."""
+    out: list[str] = []
+    current = ""
+    for item in items:
+        if current and len(current.encode("utf-8")) + len(item) + 1 > budget:
+            out.append(current)
+            current = ""
+        current = f"{current} {item}" if current else item
+    if current:
+        out.append(current)
+    return out
+
+
+# -- refusals as numerics ---------------------------------------------------
+
+
+def refusal(
+    server: str, nick: str, error: ChatError, command: str, target: str
+) -> bytes:
+    """The IRC reply to a :class:`ChatError`: the right numeric for its code.
+
+    ``command`` is the IRC command refused and ``target`` what it was about
+    (a channel, a nick or a name), since numerics name it. Codes with no
+    numeric of their own become a ``NOTICE`` carrying the code and text,
+    so nothing is refused in silence.
+    """
+    code, text = error.code, without_control_characters(error.text)
+    # What the client named, quoted back as one safe parameter.
+    target = without_control_characters(target).replace(" ", "_") or "*"
+    is_channel = room_of(target) is not None
+    numeric: tuple[str, ...] | None = None
+    if code == "BAD_NAME":
+        numeric = (
+            (irc.ERR_BADCHANMASK, target, text)
+            if is_channel
+            else (irc.ERR_ERRONEUSNICKNAME, target, text)
+        )
+    elif code == "NAME_TAKEN":
+        numeric = (irc.ERR_NICKNAMEINUSE, target, "Nickname is already in use")
+    elif code == "NAME_REGISTERED":
+        numeric = (
+            irc.ERR_NICKNAMEINUSE,
+            target,
+            "Nickname is registered to an account: to use it, connect with "
+            "its password as the server password (PASS)",
+        )
+    elif code == "BANNED":
+        numeric = (
+            (irc.ERR_BANNEDFROMCHAN, target, f"Cannot join channel (+b): {text}")
+            if is_channel
+            else (irc.ERR_YOUREBANNEDCREEP, text)
+        )
+    elif code == "INVITE_ONLY":
+        numeric = (irc.ERR_INVITEONLYCHAN, target, f"Cannot join channel (+i): {text}")
+    elif code == "BAD_KEY":
+        numeric = (irc.ERR_BADCHANNELKEY, target, f"Cannot join channel (+k): {text}")
+    elif code == "BAD_PASSWORD":
+        numeric = (irc.ERR_PASSWDMISMATCH, "Password incorrect")
+    elif code == "NO_NAME":
+        numeric = (irc.ERR_NOTREGISTERED, "You have not registered")
+    elif code in ("NO_SUCH_ROOM", "ROOM_EXISTS"):
+        numeric = (irc.ERR_NOSUCHCHANNEL, target, text)
+    elif code == "ROOM_FULL":
+        numeric = (irc.ERR_CHANNELISFULL, target, f"Cannot join channel (+l): {text}")
+    elif code == "TOO_MANY_ROOMS":
+        numeric = (irc.ERR_TOOMANYCHANNELS, target, text)
+    elif code == "ALREADY_IN_ROOM":
+        numeric = (irc.ERR_USERONCHANNEL, nick, target, text)
+    elif code == "NOT_IN_ROOM":
+        if command in ("PRIVMSG", "NOTICE"):
+            numeric = (irc.ERR_CANNOTSENDTOCHAN, target, "You are not on that channel")
+        else:
+            numeric = (irc.ERR_NOTONCHANNEL, target, "You're not on that channel")
+    elif code == "NOT_ALLOWED" and command in ADMIN_COMMANDS:
+        numeric = (irc.ERR_NOPRIVILEGES, f"Permission Denied: {text}")
+    elif code == "NOT_ALLOWED":
+        numeric = (irc.ERR_CHANOPRIVSNEEDED, target, text)
+    elif code == "NO_SUCH_USER":
+        numeric = (irc.ERR_NOSUCHNICK, target, "No such nick/channel")
+    elif code == "UNKNOWN_COMMAND":
+        numeric = (irc.ERR_UNKNOWNCOMMAND, command, "Unknown command")
+    elif code == "BAD_TEXT" and is_channel:
+        numeric = (irc.ERR_CANNOTSENDTOCHAN, target, text)
+    elif code == "LINE_TOO_LONG":
+        numeric = (ERR_INPUTTOOLONG, "Input line was too long")
+    elif code == "BAD_ARGS" and (
+        text.startswith("topics are")
+        or (command in MODERATION_COMMANDS and text != NOT_ENOUGH_PARAMETERS)
+    ):
+        numeric = None
+    elif code == "BAD_ARGS":
+        numeric = (irc.ERR_NEEDMOREPARAMS, command, NOT_ENOUGH_PARAMETERS)
+    if numeric is not None:
+        return build(server, numeric[0], nick, *numeric[1:])
+    return build(server, "NOTICE", nick, f"{code} {text}")

@@ -1,0 +1,1 @@
+"""The line-protocol door (--port): plain UTF-8 lines."""

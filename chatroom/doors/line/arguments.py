@@ -1,0 +1,66 @@
+"""The line protocol's ``/help`` text and the argument shapes its commands share.
+
+Kept apart from :mod:`chatroom.doors.line.session` (the states and handlers);
+``/caps``, ``/join ... since`` and ``/history`` have theirs in
+:mod:`chatroom.doors.line.positions`.
+"""
+
+from __future__ import annotations
+
+from chatroom.core import errors
+
+HELP_TEXT = """\
+Commands (in a room, any other line is a message to everyone in it):
+/nick NAME        choose or change your name
+/list             list the rooms
+/create NAME      create a room and enter it
+/join NAME        enter a room (leaving the one you are in)
+/join NAME since ID   ... and get what was said after event ID
+/history N [before ID]  N earlier messages of this room
+/caps ids         prefix stored events with @ID
+/leave            go back to the lobby
+/who              who is in this room
+/topic [TEXT]     show or set the room's topic
+/me TEXT          an action: * you TEXT
+/msg USER TEXT    a private message to anyone connected
+/delete NAME      delete a room you own
+/watch on|off     push room list changes while in the lobby
+/login NAME PASSWORD   sign in to an account (instead of a name)
+/register PASSWORD     make your name an account
+/register NAME PASSWORD   (before choosing a name) register NAME and sign in
+/password OLD NEW      change your password
+/unregister PASSWORD   give up your account
+Moderating the room you are in (owner and operators):
+/op USER, /deop USER   make or unmake an operator (owner only)
+/kick USER [REASON]    send someone back to the lobby
+/ban USER, /unban USER, /bans   keep someone out (by account, else name)
+/set invite-only|topic-lock|keep on|off, /set key KEY|off
+/invite USER      let someone into an invite-only room
+/info             the room's settings and operators
+Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
+/announce TEXT, /delete any room
+//text            send a message that starts with /
+/quit [REASON]    leave the server"""
+
+
+def single_word(args: str, usage: str) -> str:
+    """The single argument of ``/create NAME`` and the like, or ``BAD_ARGS``."""
+    if not args or " " in args:
+        raise errors.usage(usage)
+    return args
+
+
+def two_words(args: str, usage: str) -> tuple[str, str]:
+    """The two arguments of ``/login NAME PASSWORD`` and the like."""
+    words = args.split(" ")
+    if len(words) != 2 or not all(words):
+        raise errors.usage(usage)
+    return words[0], words[1]
+
+
+def split_private_message(args: str) -> tuple[str, str]:
+    """``/msg USER TEXT`` split into its target and its text."""
+    target, _, text = args.partition(" ")
+    if not target or not text:
+        raise errors.usage("/msg USER TEXT")
+    return target, text

@@ -1,0 +1,64 @@
+"""The line protocol's positions: ``/caps ids``, ``/join ... since ID``, ``/history``.
+
+Parsing of the commands' arguments and rendering of their replies, kept
+out of :mod:`chatroom.doors.line.protocol` so the session module stays readable. An
+event id on the wire is a decimal number (the event's position in its
+room); anything else is refused with ``BAD_ARGS``, never guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chatroom.core import errors
+from chatroom.core.events import Encoder, Event
+from chatroom.core.wire import format_line
+
+#: What ``/caps`` can turn on.
+CAPABILITIES = frozenset({"ids"})
+
+
+def parse_event_id(value: str) -> int:
+    """An id as the server showed it (``@ID``), or ``BAD_ARGS``."""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise errors.bad_event_id(value)
+    return int(value)
+
+
+def parse_caps(args: str) -> list[str]:
+    """``/caps ids``: the capabilities asked for, each one known."""
+    wanted = args.split()
+    if not wanted or any(cap not in CAPABILITIES for cap in wanted):
+        raise errors.usage("/caps ids")
+    return wanted
+
+
+def parse_join(args: str) -> tuple[str, str | None, int | None]:
+    """``/join ROOM [KEY] [since ID]``: the room, its key and the id."""
+    words = args.split()
+    since = None
+    if len(words) >= 3 and words[-2].lower() == "since":
+        since = parse_event_id(words[-1])
+        words = words[:-2]
+    if len(words) == 1:
+        return words[0], None, since
+    if len(words) == 2 and words[1].lower() != "since":
+        return words[0], words[1], since
+    raise errors.usage("/join NAME [KEY] [since ID]")
+
+
+def parse_history(args: str) -> tuple[int, int | None]:
+    """``/history N [before ID]``: how many, and before which id."""
+    words = args.split()
+    if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "before"):
+        raise errors.usage("/history N [before ID]")
+    if not words[0].isascii() or not words[0].isdigit():
+        raise errors.usage("/history N [before ID]")
+    return int(words[0]), parse_event_id(words[2]) if len(words) == 3 else None
+
+
+def render_history(room: str, events: Sequence[Event], render: Encoder) -> bytes:
+    """A ``/history`` reply: the events, then ``HISTORY_END room count``."""
+    lines = [event.encoded(render) for event in events]
+    lines.append(format_line("HISTORY_END", room, str(len(events))))
+    return b"".join(lines)

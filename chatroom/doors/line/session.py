@@ -1,0 +1,500 @@
+"""The line protocol's session: its states and one handler per command.
+
+A :class:`LineSession` is what one line-protocol connection knows of the
+chat: its name, its state (``username`` → ``lobby`` → ``room``), its room,
+how it renders events, and the ``COMMANDS`` table (command → handler,
+states it is allowed in) with an ``async def do_<command>`` each, written
+once against the :class:`~chatroom.core.registry.Registry`. The door's
+protocol (:class:`chatroom.doors.line.protocol.ChatProtocol`, also at
+``/ws`` with another :class:`LineOutput`) holds it beside its
+:class:`~chatroom.doors.base.connection.Connection`; a refusal is raised as
+a :class:`~chatroom.core.errors.ChatError` for the protocol's error boundary.
+
+The state changes in one place, :meth:`_settle`: called by the command
+once the registry has answered (``/join``, ``/create``, ``/leave``), or by
+:meth:`removed` when the room goes away under it. The registry's
+:meth:`entered` callback only renders the welcome and hands its room to
+the waiting command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import ClassVar
+
+from twisted.logger import Logger
+
+from chatroom.core import errors, rules
+from chatroom.core.errors import ChatError
+from chatroom.core.events import (
+    Encoder,
+    Listing,
+    LobbyChanges,
+    Welcome,
+    to_id_line,
+    to_line,
+)
+from chatroom.core.moderation import Action
+from chatroom.core.registry import Member, Registry
+from chatroom.core.text import (
+    has_control_characters,
+    name_key,
+    without_control_characters,
+)
+from chatroom.core.wire import format_line
+from chatroom.doors.base.connection import Connection
+from chatroom.doors.line.arguments import (
+    HELP_TEXT,
+    single_word,
+    split_private_message,
+    two_words,
+)
+from chatroom.doors.line.positions import (
+    parse_caps,
+    parse_history,
+    parse_join,
+    render_history,
+)
+from chatroom.doors.line.rendering import (
+    AS_LINES,
+    LineOutput,
+    render_listing,
+    render_lobby_changes,
+    render_welcome,
+)
+from chatroom.wiring.server import ChatServer
+
+USERNAME, LOBBY, ROOM = "username", "lobby", "room"
+_ANY, _NAMED, _IN_ROOM, _UNNAMED = (
+    frozenset({USERNAME, LOBBY, ROOM}),
+    frozenset({LOBBY, ROOM}),
+    frozenset({ROOM}),
+    frozenset({USERNAME}),
+)
+
+
+class LineSession:
+    """One line-protocol user's states and handlers (slots: one per client)."""
+
+    __slots__ = (
+        "_arrived",
+        "connection",
+        "events",
+        "member",
+        "name",
+        "output",
+        "render",
+        "room",
+        "server",
+        "state",
+    )
+
+    log = Logger()
+
+    #: command → (handler name, states it is allowed in)
+    #: command → (handler name, states it is allowed in)
+    COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
+        "nick": ("do_nick", _ANY),
+        "caps": ("do_caps", _ANY),
+        "help": ("do_help", _ANY),
+        "quit": ("do_quit", _ANY),
+        "list": ("do_list", _NAMED),
+        "create": ("do_create", _NAMED),
+        "join": ("do_join", _NAMED),
+        "msg": ("do_msg", _NAMED),
+        "watch": ("do_watch", _NAMED),
+        "delete": ("do_delete", _NAMED),
+        "login": ("do_login", _UNNAMED),
+        "register": ("do_register", _ANY),
+        "password": ("do_password", _NAMED),
+        "unregister": ("do_unregister", _NAMED),
+        "op": ("do_op", _IN_ROOM),
+        "deop": ("do_deop", _IN_ROOM),
+        "kick": ("do_kick", _IN_ROOM),
+        "ban": ("do_ban", _IN_ROOM),
+        "unban": ("do_unban", _IN_ROOM),
+        "bans": ("do_bans", _IN_ROOM),
+        "set": ("do_set", _IN_ROOM),
+        "invite": ("do_invite", _IN_ROOM),
+        "info": ("do_info", _IN_ROOM),
+        "kill": ("do_kill", _NAMED),
+        "gban": ("do_gban", _NAMED),
+        "gunban": ("do_gunban", _NAMED),
+        "gbans": ("do_gbans", _NAMED),
+        "announce": ("do_announce", _NAMED),
+        "leave": ("do_leave", _IN_ROOM),
+        "who": ("do_who", _IN_ROOM),
+        "history": ("do_history", _IN_ROOM),
+        "topic": ("do_topic", _IN_ROOM),
+        "me": ("do_me", _IN_ROOM),
+    }
+
+    def __init__(
+        self,
+        server: ChatServer,
+        connection: Connection,
+        member: Member,
+        output: LineOutput = AS_LINES,
+    ) -> None:
+        """``member`` is what the registry knows this session as (the protocol)."""
+        self.server = server
+        self.connection = connection
+        self.member = member
+        self.output = output
+        self.name: str | None = None
+        self.state = USERNAME
+        self.room: str | None = None  # the line protocol's one room
+        #: How room events are rendered inside this session's own lines
+        #: (welcome, history): with ``@ID`` once it sent ``/caps ids``.
+        self.render: Encoder = to_line
+        #: How room events are rendered when delivered one by one.
+        self.events: Encoder = output.events
+        #: The room the registry's ``entered`` named, for the waiting command.
+        self._arrived: str | None = None
+
+    @property
+    def host(self) -> str:
+        return self.connection.host
+
+    @property
+    def registry(self) -> Registry:
+        return self.server.registry
+
+    def send(self, data: bytes) -> None:
+        """Send the session's own lines (framed as its door needs)."""
+        frame = self.output.frame
+        self.connection.send(data if frame is None else frame(data))
+
+    # -- output, and the Member callbacks that concern the session ---------------
+
+    def error(self, code: str, text: str) -> None:
+        """Send ``ERR code text``; text that echoes input is made safe first."""
+        self.send(format_line("ERR", code, text=without_control_characters(text)))
+
+    def refuse(self, refusal: ChatError) -> None:
+        self.error(refusal.code, refusal.text)
+
+    def entered(self, welcome: Welcome) -> None:
+        """The registry put us in ``welcome.room``: say so (the command that
+        asked settles the state once the registry has answered)."""
+        data = format_line("LEFT", self.room) if self.room is not None else b""
+        self.send(data + render_welcome(welcome, self.render))
+        self._arrived = welcome.room
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        """Our room went away under us (deleted, kicked): back to the lobby."""
+        if self.room is None or name_key(self.room) != name_key(room):
+            return
+        self._settle(None)
+        if listing is not None:
+            self.send(listing.encoded(render_listing))
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        if self.state == LOBBY:
+            self.send(changes.encoded(render_lobby_changes))
+
+    def _settle(self, room: str | None) -> None:
+        """The one place the session's place changes: in ``room``, or the lobby."""
+        self.room = room
+        self.state = LOBBY if room is None else ROOM
+
+    async def _enter(self, entering: Awaitable[None]) -> None:
+        """Run a join or a create; settle in the room it welcomed us to."""
+        self._arrived = None
+        await entering
+        arrived, self._arrived = self._arrived, None
+        if arrived is not None:
+            self._settle(arrived)
+
+    # -- dispatch ------------------------------------------------------------------
+
+    async def handle(self, line: str) -> None:
+        """Dispatch one line by state: a name, a command or a message."""
+        if line.startswith("/") and not line.startswith("//"):
+            command, _, args = line[1:].partition(" ")
+            await self.command(command.lower(), args.strip())
+        elif self.state == USERNAME:
+            await self.choose_name(line.strip())
+        elif self.state == ROOM:
+            if not line:
+                raise errors.bad_args("empty message not sent")
+            await self.say("MSG", line[1:] if line.startswith("//") else line)
+        else:
+            raise errors.in_lobby()
+
+    def command(self, command: str, args: str) -> Awaitable[None]:
+        entry = self.COMMANDS.get(command)
+        if entry is None:
+            raise errors.unknown_command(command)
+        handler_name, states = entry
+        if self.state not in states:
+            if self.state == USERNAME:
+                raise errors.no_name()
+            if states == _UNNAMED:
+                raise errors.not_allowed(
+                    f"/{command} works only before you have a name"
+                )
+            raise errors.room_command_only(command)
+        handler: Callable[[str], Awaitable[None]] = getattr(self, handler_name)
+        return handler(args)
+
+    # -- the username state -----------------------------------------------------
+
+    async def choose_name(
+        self, name: str, account: str | None = None, takeover: bool = True
+    ) -> None:
+        if self.connection.closing:  # gone while the password was checked: take nothing
+            return
+        await self.registry.claim_name(self.member, name, account, takeover)
+        if self.connection.closing:  # gone while the registry answered: give it back
+            self.registry.release(self.member, "connection lost")
+            return
+        self.name = name
+        self.state = LOBBY
+        self.connection.named()
+        self.log.info("{host} is now {user}", host=self.host, user=name)
+        self.send(format_line("WELCOME", name))
+        await self.send_room_list()
+
+    async def send_room_list(self) -> None:
+        listing = await self.registry.list_rooms()
+        self.send(listing.encoded(render_listing))
+
+    # -- commands ---------------------------------------------------------------
+
+    async def do_nick(self, args: str) -> None:
+        single_word(args, "/nick NAME")
+        if self.state == USERNAME:
+            await self.choose_name(args)
+            return
+        old = self.name
+        announced = await self.registry.claim_name(self.member, args)
+        self.name = args
+        self.log.info("{old} is now {new}", old=old, new=args)
+        if not announced:  # in a room, the NICK came to us from the room
+            self.send(format_line("NICK", str(old), args))
+
+    async def do_help(self, args: str) -> None:
+        self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
+
+    async def do_quit(self, args: str) -> None:
+        reason = "Goodbye" if not args or has_control_characters(args) else args
+        self.connection.close(reason, room_reason=f"quit: {reason}")
+
+    async def do_list(self, args: str) -> None:
+        await self.send_room_list()
+
+    async def do_create(self, args: str) -> None:
+        name = single_word(args, "/create NAME")
+        await self._enter(
+            self.registry.create_room(self.member, name, leaving=self.room)
+        )
+
+    async def do_join(self, args: str) -> None:
+        name, key, since = parse_join(args)
+        await self._enter(
+            self.registry.join_room(
+                self.member, name, leaving=self.room, since=since, key=key
+            )
+        )
+
+    async def do_caps(self, args: str) -> None:
+        parse_caps(args)
+        self.render = to_id_line
+        self.events = self.output.events_with_ids
+        self.send(format_line("CAPS", "ids"))
+
+    async def do_history(self, args: str) -> None:
+        count, before = parse_history(args)
+        room = self._current_room()
+        events = await self.registry.room_history(self.member, room, count, before)
+        self.send(render_history(room, events, self.render))
+
+    async def do_leave(self, args: str) -> None:
+        room = self._current_room()
+        await self.registry.leave_room(self.member, room, "left")
+        if self.room == room:
+            self._settle(None)
+            self.send(format_line("LEFT", room))
+        await self.send_room_list()
+
+    async def do_who(self, args: str) -> None:
+        details = await self.registry.room_details(self._current_room())
+        reply = format_line("MEMBERS", details.room, *details.members)
+        if details.owner:
+            reply += format_line("OWNER", details.room, details.owner)
+        self.send(reply)
+
+    async def do_topic(self, args: str) -> None:
+        room = self._current_room()
+        if args:
+            await self.registry.set_topic(self.member, room, args)
+            return
+        details = await self.registry.room_details(room)
+        self.send(
+            format_line(
+                "TOPIC", details.room, details.topic_by or "-", text=details.topic
+            )
+        )
+
+    async def do_me(self, args: str) -> None:
+        if not args:
+            raise errors.usage("/me TEXT")
+        await self.say("ACTION", args)
+
+    async def do_msg(self, args: str) -> None:
+        target, text = split_private_message(args)
+        event = await self.registry.private_message(self.member, target, text)
+        if name_key(event.fields[1]) != name_key(str(self.name)):
+            self.member.deliver(event)  # our copy; the target has had its own
+
+    async def do_watch(self, args: str) -> None:
+        if args not in ("on", "off"):
+            raise errors.usage("/watch on|off")
+        self.registry.watch_lobby(self.member, args == "on")
+        self.send(
+            format_line("LOBBY", text="watching" if args == "on" else "not watching")
+        )
+
+    async def do_delete(self, args: str) -> None:
+        await self.registry.delete_room(self.member, single_word(args, "/delete NAME"))
+
+    # -- accounts -----------------------------------------------------------------
+
+    async def do_login(self, args: str) -> None:
+        name, password = two_words(args, "/login NAME PASSWORD")
+        account = await self.server.accounts.sign_in(name, password, self.host)
+        await self.choose_name(account.name, account=account.key)
+
+    async def do_register(self, args: str) -> None:
+        if self.state == USERNAME:
+            await self.register_new_name(args)
+            return
+        password = single_word(args, "/register PASSWORD")
+        signed_in = self.registry.account_of(self.member)
+        name = str(self.name)
+        if signed_in == name_key(name):
+            raise errors.name_registered(name)
+        if signed_in:
+            raise errors.not_allowed(f"you are signed in to {signed_in} already")
+        account = await self.server.accounts.register(name, password, self.host)
+        await self.registry.set_account(self.member, account.key)
+        self.send(format_line("REGISTERED", account.name))
+
+    async def register_new_name(self, args: str) -> None:
+        """``/register NAME PASSWORD`` before a name (``--require-account``
+        servers): a name someone holds is ``NAME_TAKEN``, never taken over."""
+        name, password = two_words(args, "/register NAME PASSWORD")
+        rules.check_name(name)
+        account = await self.server.accounts.register(name, password, self.host)
+        try:
+            await self.choose_name(account.name, account.key, takeover=False)
+        except BaseException:
+            await self.registry.accounts.delete(account.key)
+            raise
+        self.send(format_line("REGISTERED", account.name))
+
+    async def do_password(self, args: str) -> None:
+        old, new = two_words(args, "/password OLD NEW")
+        account = await self.server.accounts.change_password(
+            self.registry.account_of(self.member), old, new, self.host
+        )
+        self.send(format_line("PASSWORD_CHANGED", account.name))
+
+    async def do_unregister(self, args: str) -> None:
+        password = single_word(args, "/unregister PASSWORD")
+        account = await self.server.accounts.unregister(
+            self.registry.account_of(self.member), password, self.host
+        )
+        await self.registry.set_account(self.member, "")
+        self.send(format_line("UNREGISTERED", account.name))
+
+    # -- moderating the room we are in ------------------------------------------
+
+    async def moderate(self, command: str, target: str, value: str = "") -> None:
+        await self.registry.moderate(
+            self.member, self._current_room(), Action(command, target, value)
+        )
+
+    async def do_op(self, args: str) -> None:
+        await self.moderate("op", single_word(args, "/op USER"))
+
+    async def do_deop(self, args: str) -> None:
+        await self.moderate("deop", single_word(args, "/deop USER"))
+
+    async def do_kick(self, args: str) -> None:
+        user, _, reason = args.partition(" ")
+        if not user:
+            raise errors.usage("/kick USER [REASON]")
+        rules.check_text(reason)
+        await self.moderate("kick", user, reason.strip())
+
+    async def do_ban(self, args: str) -> None:
+        await self.moderate("ban", single_word(args, "/ban USER|MASK"))
+
+    async def do_unban(self, args: str) -> None:
+        await self.moderate("unban", single_word(args, "/unban USER|MASK"))
+
+    async def do_set(self, args: str) -> None:
+        setting, value = two_words(args, "/set invite-only|key|topic-lock|keep VALUE")
+        await self.moderate("set", setting.lower(), value)
+
+    async def do_invite(self, args: str) -> None:
+        await self.moderate("invite", single_word(args, "/invite USER"))
+
+    async def do_bans(self, args: str) -> None:
+        settings = await self.registry.room_settings(self.member, self._current_room())
+        self.send(format_line("BANS", settings.room, *settings.bans))
+
+    async def do_info(self, args: str) -> None:
+        settings = await self.registry.room_settings(self.member, self._current_room())
+        self.send(
+            b"".join(
+                format_line("INFO", settings.room, setting, text=value)
+                for setting, value in settings.lines
+            )
+            + format_line("INFO_END", settings.room)
+        )
+
+    # -- server admins ----------------------------------------------------------------
+
+    async def do_kill(self, args: str) -> None:
+        user, _, reason = args.partition(" ")
+        if not user:
+            raise errors.usage("/kill USER [REASON]")
+        rules.check_text(reason)
+        reason = reason.strip() or "no reason given"
+        name = await self.registry.kill(self.member, user, reason)
+        self.send(format_line("KILLED", name, str(self.name), text=reason))
+
+    async def do_gban(self, args: str) -> None:
+        mask = await self.registry.server_ban(
+            self.member, single_word(args, "/gban USER|MASK"), True
+        )
+        self.send(format_line("GBAN", mask, str(self.name)))
+
+    async def do_gunban(self, args: str) -> None:
+        target = single_word(args, "/gunban USER|MASK")
+        mask = await self.registry.server_ban(self.member, target, False)
+        self.send(format_line("GUNBAN", mask, str(self.name)))
+
+    async def do_gbans(self, args: str) -> None:
+        account = self.registry.account_of(self.member)
+        masks = await self.server.accounts.server_bans(account)
+        self.send(format_line("GBANS", *masks))
+
+    async def do_announce(self, args: str) -> None:
+        if not args:
+            raise errors.usage("/announce TEXT")
+        await self.registry.announce(self.member, args)
+
+    # -- helpers for the commands -----------------------------------------------
+
+    def _current_room(self) -> str:
+        if self.room is None:
+            raise errors.not_in_room()
+        return self.room
+
+    async def say(self, kind: str, text: str) -> None:
+        """A message or action to the room, stamped by the registry."""
+        await self.registry.say(self.member, self._current_room(), kind, text)

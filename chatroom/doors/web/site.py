@@ -1,0 +1,188 @@
+"""The ``--http`` site: the web client, ``/ws``, ``/metrics`` and ``/healthz``.
+
+``/`` and its files are the one-page client in ``static/``, read once
+at start-up from the installed package and served with a strict
+Content-Security-Policy (the page talks only to this server). The site is
+wrapped (:class:`LimitedChannel`) so that a WebSocket message cannot grow
+without bound before wsproto hands it over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from importlib import resources
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
+from twisted.python.failure import Failure
+from twisted.web.pages import notFound
+from twisted.web.resource import IResource, Resource
+from twisted.web.server import NOT_DONE_YET, Request, Site
+
+from chatroom.doors.web.socket import OriginCheckedResource, WebSocketSessions
+from chatroom.wiring.metrics import scrape
+from chatroom.wiring.server import ChatServer
+
+_SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cache-control": "no-cache",
+}
+
+#: The client's files: path → (file in static/, content type).
+STATIC_FILES = {
+    b"": ("index.html", "text/html; charset=utf-8"),
+    **{
+        name.encode(): (name, "text/javascript; charset=utf-8")
+        for name in (
+            "app.js",
+            "words.js",
+            "view.js",
+            "scroll.js",
+            "attention.js",
+            "input.js",
+            "events.js",
+        )
+    },
+    b"style.css": ("style.css", "text/css; charset=utf-8"),
+}
+
+
+class StaticFile(Resource):
+    """One file of the client, kept in memory."""
+
+    isLeaf = True
+
+    def __init__(self, body: bytes, content_type: str) -> None:
+        super().__init__()
+        self.body = body
+        self.content_type = content_type
+
+    def render_GET(self, request: Request) -> bytes:
+        request.setHeader("content-type", self.content_type)
+        for name, value in _SECURITY_HEADERS.items():
+            request.setHeader(name, value)
+        return self.body
+
+
+class Health(Resource):
+    """``/healthz``: 200 while this server can serve its users.
+
+    In cluster mode a node that cannot reach Redis answers ``503``, so a
+    load balancer stops sending newcomers to it.
+    """
+
+    isLeaf = True
+
+    def __init__(self, server: ChatServer) -> None:
+        super().__init__()
+        self.chat = server
+
+    def render_GET(self, request: Request) -> bytes:
+        request.setHeader("content-type", "text/plain; charset=utf-8")
+        if self.chat.shutting_down:
+            request.setResponseCode(503)
+            return b"shutting down\n"
+        if not self.chat.registry.available:
+            request.setResponseCode(503)
+            return b"unavailable: this node cannot reach Redis\n"
+        return b"ok\n"
+
+
+class Metrics(Resource):
+    """``/metrics``: Prometheus text (see :mod:`chatroom.wiring.metrics`)."""
+
+    isLeaf = True
+    log = Logger()
+
+    def __init__(self, server: ChatServer) -> None:
+        super().__init__()
+        self.chat = server
+
+    def render_GET(self, request: Request) -> int:
+        gone: list[Failure] = []
+        request.notifyFinish().addErrback(gone.append)
+
+        def write(body: bytes) -> None:
+            if gone:
+                return
+            request.setHeader("content-type", "text/plain; version=0.0.4")
+            request.write(body)
+            request.finish()
+
+        def failed(failure: Failure) -> None:
+            self.log.failure("scraping /metrics failed", failure)
+            if not gone:
+                request.setResponseCode(500)
+                request.finish()
+
+        scraping = Deferred.fromCoroutine(scrape(self.chat))
+        scraping.addCallback(write).addErrback(failed)
+        return NOT_DONE_YET
+
+
+class Root(Resource):
+    """``/`` and the client's files; ``/ws``, ``/metrics`` and ``/healthz``
+    are its children."""
+
+    def __init__(self, files: dict[bytes, StaticFile]) -> None:
+        super().__init__()
+        self.files = files
+
+    def getChild(self, path: bytes, request: Request) -> IResource:
+        found = self.files.get(path)
+        if found is not None and not request.postpath:
+            return found
+        return notFound()
+
+
+def build_site(server: ChatServer, origins: Sequence[str]) -> WrappingFactory:
+    """The listening factory for ``--http``."""
+    package = resources.files("chatroom.doors.web") / "static"
+    files = {
+        path: StaticFile((package / name).read_bytes(), kind)
+        for path, (name, kind) in STATIC_FILES.items()
+    }
+    root = Root(files)
+    root.putChild(b"ws", OriginCheckedResource(WebSocketSessions(server), origins))
+    root.putChild(b"metrics", Metrics(server))
+    root.putChild(b"healthz", Health(server))
+    site = Site(root)
+    site.noisy = False
+    factory = WrappingFactory(site)
+    factory.protocol = LimitedChannel
+    factory.noisy = False
+    return factory
+
+
+class LimitedChannel(ProtocolWrapper):
+    """An HTTP connection, with a bound on unfinished WebSocket messages.
+
+    Once a WebSocket session :meth:`watch` es it, the bytes received since
+    the session last got a whole message are counted; past ``limit`` the
+    session is told (``on_exceeded``: it closes), and nothing more is read.
+    Ordinary HTTP requests are bounded by twisted.web itself.
+    """
+
+    limit = 0
+    unframed = 0
+    on_exceeded: Callable[[], None] | None = None
+
+    def watch(self, limit: int, on_exceeded: Callable[[], None]) -> None:
+        self.limit, self.on_exceeded, self.unframed = limit, on_exceeded, 0
+
+    def received_message(self) -> None:
+        self.unframed = 0
+
+    def dataReceived(self, data: bytes) -> None:
+        if self.limit and self.unframed > self.limit:
+            return  # over the limit and closing: read no more
+        self.unframed += len(data)
+        super().dataReceived(data)
+        if self.limit and self.unframed > self.limit and self.on_exceeded:
+            self.on_exceeded()

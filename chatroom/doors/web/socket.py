@@ -1,0 +1,247 @@
+"""The line protocol over a WebSocket: one line per text frame, both ways.
+
+A browser cannot open a TCP socket, so ``/ws`` carries exactly the line
+protocol of ``docs/protocol.md``: each text frame the client sends is one
+line (no line end needed), and each line the server sends is one text
+frame (without its CRLF). The session behind it *is* the line door's
+:class:`~chatroom.doors.line.protocol.ChatProtocol` (states, commands, limits,
+keepalive, flood control, ``--sendq``), built with :data:`AS_FRAMES` for
+its :class:`~chatroom.doors.line.session.LineOutput`: only how bytes are
+framed differs.
+
+Built on Twisted's own ``twisted.web.websocket`` (Twisted 26.4 or later).
+Three things it leaves to us, each handled here:
+
+- **Frames rendered once per event.** Server frames are unmasked and we
+  negotiate no extension (no compression), so the frame for a line is the
+  same bytes for every member: :func:`render_frames` builds it once per
+  event (``event.encoded``), as the line door encodes a line once, and
+  the session's connection writes it to the socket through the same
+  :class:`~chatroom.doors.base.sendq.OutputQueue`. wsproto still does everything else
+  (the handshake, reading frames, pings, closing).
+- **Bounded input.** wsproto gathers a whole message before handing it
+  over, however big; :class:`chatroom.doors.web.site.LimitedChannel` counts the
+  bytes received since the last whole message and, past
+  ``max_unterminated``, the session ends as a line-protocol client's does
+  after 64 KiB without a line end. A message longer than ``--max-line``
+  but under that is ``ERR LINE_TOO_LONG`` and the session goes on.
+- **Origin.** :class:`OriginCheckedResource` refuses a handshake whose
+  ``Origin`` is neither this site nor on ``--http-origins`` with
+  ``403``, before any session exists (a page elsewhere cannot use a
+  visitor's browser to chat here).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Sequence
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from twisted.internet.interfaces import IAddress
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.server import Request
+from twisted.web.websocket import WebSocketResource, WebSocketTransport
+from wsproto.utilities import LocalProtocolError
+
+from chatroom.core import errors
+from chatroom.core.events import Event, to_id_line, to_line
+from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.line.session import LineOutput
+from chatroom.wiring.server import ChatServer
+
+_TEXT_FRAME = 0x81  # FIN + opcode 1 (text)
+
+
+def frame_lines(data: bytes) -> bytes:
+    """CRLF-terminated protocol lines → one unmasked text frame per line."""
+    frames = []
+    for line in data.split(b"\r\n")[:-1]:
+        size = len(line)
+        if size < 126:
+            frames.append(bytes((_TEXT_FRAME, size)))
+        elif size < 1 << 16:
+            frames.append(struct.pack("!BBH", _TEXT_FRAME, 126, size))
+        else:
+            frames.append(struct.pack("!BBQ", _TEXT_FRAME, 127, size))
+        frames.append(line)
+    return b"".join(frames)
+
+
+def render_frames(event: Event) -> bytes:
+    """An event as a WebSocket frame: its line (itself cached), framed once."""
+    return frame_lines(event.encoded(to_line))
+
+
+def render_id_frames(event: Event) -> bytes:
+    """The same with its ``@ID`` (``/caps ids``), for sessions that asked."""
+    return frame_lines(event.encoded(to_id_line))
+
+
+#: The line door's session, speaking through WebSocket frames: its own
+#: lines framed on the way out, room events framed once per event.
+AS_FRAMES = LineOutput("web", frame_lines, render_frames, render_id_frames)
+
+
+class FramedStream:
+    """What a ``/ws`` :class:`ChatProtocol` takes for its transport: the TCP
+    connection under the WebSocket, where frames are written as they are,
+    and closing begins with a WebSocket close frame."""
+
+    def __init__(self, websocket: Any) -> None:
+        self.websocket = websocket  # twisted.web.websocket's wire protocol
+        self.raw = websocket.transport
+
+    @property
+    def disconnecting(self) -> bool:
+        return bool(getattr(self.raw, "disconnecting", False))
+
+    def write(self, data: bytes) -> None:
+        self.raw.write(data)
+
+    def writeSequence(self, data: Sequence[bytes]) -> None:
+        self.raw.write(b"".join(data))
+
+    def loseConnection(self) -> None:
+        try:
+            self.websocket.loseConnection(1000)  # a close frame, then TCP
+        except LocalProtocolError:  # the client closed first
+            self.raw.loseConnection()
+
+    def abortConnection(self) -> None:
+        self.raw.abortConnection()
+
+    def getPeer(self) -> IAddress:
+        return cast(IAddress, self.raw.getPeer())
+
+    def getHost(self) -> IAddress:
+        return cast(IAddress, self.raw.getHost())
+
+    def setTcpNoDelay(self, enabled: bool) -> None:
+        set_no_delay = getattr(self.raw, "setTcpNoDelay", None)
+        if set_no_delay is not None:
+            set_no_delay(enabled)
+
+    def registerProducer(self, producer: object, streaming: bool) -> None:
+        """The send queue takes over from the HTTP channel, which registered
+        itself for request bodies and has nothing left to produce."""
+        self.raw.unregisterProducer()
+        self.raw.registerProducer(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        self.raw.unregisterProducer()
+
+    def pauseProducing(self) -> None:
+        self.raw.pauseProducing()
+
+    def resumeProducing(self) -> None:
+        self.raw.resumeProducing()
+
+    def stopProducing(self) -> None:
+        self.raw.stopProducing()
+
+
+class WebSocketSession:
+    """One ``/ws`` connection: WebSocket events in, a line session behind.
+
+    The line session is made once the handshake's ``101`` has been written
+    (``negotiationFinished``), so ``HELLO`` follows it on the wire.
+    """
+
+    log = Logger()
+
+    def __init__(self, server: ChatServer, channel: Any) -> None:
+        self.server = server
+        self.channel = channel  # the LimitedChannel under this connection
+        self.websocket: Any = None
+        self.chat: ChatProtocol | None = None
+
+    def negotiationStarted(self, transport: WebSocketTransport) -> None:
+        self.websocket = transport
+
+    def negotiationFinished(self) -> None:
+        chat = self.chat = ChatProtocol(self.server, AS_FRAMES)
+        chat.makeConnection(FramedStream(self.websocket))
+        limit = self.server.config.max_unterminated
+        if self.channel is not None and hasattr(self.channel, "watch"):
+            self.channel.watch(limit, chat.unterminatedLine)
+
+    def textMessageReceived(self, message: str) -> None:
+        self._whole_message()
+        chat = self.chat
+        if chat is None:
+            return
+        if len(message) > chat.max_unterminated:  # arrived within one read
+            chat.unterminatedLine()
+            return
+        line = message[:-1] if message.endswith("\n") else message
+        line = line[:-1] if line.endswith("\r") else line
+        if "\n" in line or "\r" in line:  # control characters: one line a frame
+            chat.session.refuse(errors.bad_text())
+            return
+        chat.dataReceived(line.encode("utf-8") + b"\n")
+
+    def bytesMessageReceived(self, data: bytes | bytearray) -> None:
+        self._whole_message()
+        if self.chat is not None:
+            self.chat.session.refuse(errors.binary_frame())
+
+    def pongReceived(self, payload: bytes) -> None:
+        """Keepalive is the line protocol's own ``PING``/``PONG`` lines."""
+
+    def connectionLost(self, reason: Failure) -> None:
+        if self.chat is not None:
+            self.chat.connectionLost(reason)
+
+    def _whole_message(self) -> None:
+        if self.channel is not None and hasattr(self.channel, "received_message"):
+            self.channel.received_message()
+
+
+class WebSocketSessions:
+    """The ``WebSocketServerFactory``: one session per accepted handshake."""
+
+    def __init__(self, server: ChatServer) -> None:
+        self.server = server
+
+    def buildProtocol(self, request: Request) -> WebSocketSession:
+        return WebSocketSession(self.server, request.channel.transport)
+
+
+class OriginCheckedResource(WebSocketResource):
+    """``/ws``, refusing handshakes from pages of other sites.
+
+    A browser always sends ``Origin`` with a WebSocket handshake. It is
+    accepted when it names this site (the request's ``Host``) or is on the
+    allow-list (``*`` allows every origin). Programs that send no
+    ``Origin`` (not browsers: nothing to protect) are accepted.
+    """
+
+    log = Logger()
+
+    def __init__(self, factory: WebSocketSessions, origins: Sequence[str]) -> None:
+        super().__init__(factory)
+        self.origins = frozenset(origin.rstrip("/").lower() for origin in origins)
+
+    def allowed(self, request: Request) -> bool:
+        origin_header = request.getHeader("origin")
+        if origin_header is None or "*" in self.origins:
+            return True
+        origin = origin_header.rstrip("/").lower()
+        if origin in self.origins:
+            return True
+        host = (request.getHeader("host") or "").lower()
+        return bool(host) and urlsplit(origin).netloc == host
+
+    def render_GET(self, request: Request) -> bytes | int:
+        if not self.allowed(request):
+            origin = request.getHeader("origin")
+            self.log.info("refused a WebSocket from origin {origin}", origin=origin)
+            request.setResponseCode(403)
+            request.setHeader("content-type", "text/plain; charset=utf-8")
+            return (
+                f"WebSocket refused: origin {origin} is not allowed here "
+                "(the server's --http-origins lists the allowed ones)\n"
+            ).encode()
+        return super().render_GET(request)

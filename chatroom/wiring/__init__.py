@@ -1,0 +1,1 @@
+"""The wiring: options, services and the per-process hub (twistd chatroom)."""

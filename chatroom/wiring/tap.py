@@ -1,0 +1,512 @@
+"""``twistd chatroom``: command-line options and the service they build.
+
+The plugin in ``twisted/plugins/chatroom_plugin.py`` only points here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred
+from twisted.internet.endpoints import serverFromString
+from twisted.python import usage
+
+from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.local.store import Store, open_store
+from chatroom.backends.redis.link import RedisAddress
+from chatroom.backends.redis.node import ClusterConfig
+from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.accounts import hashing_threads
+from chatroom.core.config import ServerConfig
+from chatroom.core.metered import MeteredRegistry
+from chatroom.core.registry import Registry
+from chatroom.core.text import is_valid_name
+from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.doors.line.protocol import ChatFactory
+from chatroom.doors.web.site import build_site
+from chatroom.wiring.server import ChatServer
+from chatroom.wiring.service import (
+    ChatService,
+    ListeningService,
+    StartupError,
+    refuse_to_start,
+    stop_with_error,
+)
+
+DEFAULTS = ServerConfig()
+
+
+def _number(
+    kind: Callable[[str], Any], minimum: float, what: str
+) -> Callable[[str], Any]:
+    """A coercer that turns a bad value into a usage error, not a traceback."""
+
+    def coerce(value: str) -> Any:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise usage.UsageError(f"{what} must be a number, not {value!r}") from None
+        if number < minimum:
+            raise usage.UsageError(f"{what} must be at least {minimum:g}")
+        return number
+
+    coerce.coerceDoc = f"({what}, at least {minimum:g})"  # type: ignore[attr-defined]
+    return coerce
+
+
+class Options(usage.Options):
+    """Options for ``twistd chatroom``; ``twistd chatroom --help`` lists them."""
+
+    synopsis = "[options]"
+    longdesc = (
+        "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
+        "Connect with the chatroom-urwid client, or with nc/telnet."
+    )
+
+    optFlags = [
+        [
+            "require-account",
+            None,
+            "Refuse plain names: every user signs in to an account (/login).",
+        ],
+    ]
+
+    optParameters = [
+        [
+            "admins",
+            None,
+            "",
+            "Comma-separated accounts that are server admins once signed in "
+            "(/kill, /gban, /announce, /delete any room).",
+        ],
+        [
+            "port",
+            "p",
+            "tcp:8080",
+            "Where to listen: a port number or any Twisted endpoint description, "
+            "e.g. tcp:8080:interface=127.0.0.1 or "
+            "ssl:8443:privateKey=key.pem:certKey=cert.pem.",
+        ],
+        [
+            "irc",
+            None,
+            None,
+            "Also serve IRC clients here (off unless given): a port number or an "
+            "endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem.",
+        ],
+        [
+            "http",
+            None,
+            None,
+            "Also serve the web client, its WebSocket (/ws), /metrics and /healthz "
+            "here (off unless given): a port number or an endpoint, e.g. 8000.",
+        ],
+        [
+            "http-origins",
+            None,
+            "",
+            "Comma-separated origins (e.g. https://chat.example.org) whose pages may "
+            "open /ws, besides the server's own; '*' for any.",
+        ],
+        ["name", None, DEFAULTS.name, "Server name sent in HELLO."],
+        [
+            "rooms",
+            None,
+            ",".join(DEFAULTS.rooms),
+            "Comma-separated permanent rooms (never removed, no owner); '' for none.",
+        ],
+        [
+            "room-capacity",
+            None,
+            DEFAULTS.room_capacity,
+            "Most members in one room.",
+            _number(int, 1, "--room-capacity"),
+        ],
+        [
+            "max-rooms",
+            None,
+            DEFAULTS.max_rooms,
+            "Most rooms on the server.",
+            _number(int, 1, "--max-rooms"),
+        ],
+        [
+            "history",
+            None,
+            DEFAULTS.history,
+            "Messages a joiner is shown from before it joined.",
+            _number(int, 0, "--history"),
+        ],
+        [
+            "db",
+            None,
+            "chatroom.sqlite3",
+            "Where rooms, topics and history are kept across restarts: an SQLite "
+            "file, or :memory: to keep nothing (without --redis; with it, Redis "
+            "is the store).",
+        ],
+        [
+            "retention",
+            None,
+            DEFAULTS.retention,
+            "Messages and actions kept per room.",
+            _number(int, 1, "--retention"),
+        ],
+        [
+            "retention-age",
+            None,
+            DEFAULTS.retention_age,
+            "Seconds a message is kept; 0 for no age limit.",
+            _number(float, 0, "--retention-age"),
+        ],
+        [
+            "grace",
+            None,
+            DEFAULTS.grace,
+            "Seconds a room restored at start-up waits for someone to rejoin it.",
+            _number(float, 0, "--grace"),
+        ],
+        [
+            "resume-bound",
+            None,
+            DEFAULTS.resume_bound,
+            "Most messages replayed by /join ROOM since ID (more: GAP first).",
+            _number(int, 1, "--resume-bound"),
+        ],
+        [
+            "max-line",
+            None,
+            DEFAULTS.max_line,
+            "Longest line a client may send, in bytes.",
+            _number(int, 64, "--max-line"),
+        ],
+        [
+            "rate",
+            None,
+            DEFAULTS.rate,
+            "Lines per second a connection may send on average; 0 turns it off.",
+            _number(float, 0, "--rate"),
+        ],
+        [
+            "burst",
+            None,
+            DEFAULTS.burst,
+            "Lines a connection may send at once before --rate applies; "
+            "lines past it wait their turn.",
+            _number(int, 1, "--burst"),
+        ],
+        [
+            "max-backlog",
+            None,
+            DEFAULTS.max_backlog,
+            "Lines a flooding connection may have waiting before it is "
+            "disconnected (BYE excess flood).",
+            _number(int, 1, "--max-backlog"),
+        ],
+        [
+            "max-clients",
+            None,
+            DEFAULTS.max_clients,
+            "Most connections in all; 0 for no limit.",
+            _number(int, 0, "--max-clients"),
+        ],
+        [
+            "max-per-ip",
+            None,
+            DEFAULTS.max_per_ip,
+            "Most connections from one address; 0 for no limit.",
+            _number(int, 0, "--max-per-ip"),
+        ],
+        [
+            "login-timeout",
+            None,
+            DEFAULTS.login_timeout,
+            "Seconds a new connection has to choose a name.",
+            _number(float, 1, "--login-timeout"),
+        ],
+        [
+            "sendq",
+            None,
+            DEFAULTS.sendq,
+            "Bytes of unsent output a client may fall behind before it is dropped.",
+            _number(int, 1024, "--sendq"),
+        ],
+        [
+            "ping-interval",
+            None,
+            DEFAULTS.ping_interval,
+            "Seconds of silence before the server sends PING.",
+            _number(float, 1, "--ping-interval"),
+        ],
+        [
+            "ping-timeout",
+            None,
+            DEFAULTS.ping_timeout,
+            "Seconds to wait for any reply to PING before closing.",
+            _number(float, 1, "--ping-timeout"),
+        ],
+        [
+            "redis",
+            None,
+            None,
+            "Join a cluster: the Redis shared by every node, as "
+            "redis://[:password@]host[:port][/db] (rediss:// for TLS; "
+            "?ca=FILE.pem to trust that authority). "
+            "Without it the server runs alone.",
+        ],
+        [
+            "node-id",
+            None,
+            None,
+            "This node's name in the cluster (default: host name, process id and a "
+            "random part).",
+        ],
+        [
+            "node-ttl",
+            None,
+            ClusterConfig.node_ttl,
+            "Seconds without a heartbeat after which other nodes harvest this "
+            "node's users (with --redis).",
+            _number(float, 0.5, "--node-ttl"),
+        ],
+        [
+            "redis-timeout",
+            None,
+            ClusterConfig.redis_timeout,
+            "Seconds to wait for Redis before answering ERR UNAVAILABLE.",
+            _number(float, 0.1, "--redis-timeout"),
+        ],
+        [
+            "shutdown-grace",
+            None,
+            DEFAULTS.shutdown_grace,
+            "Seconds shutdown waits for clients' output to drain.",
+            _number(float, 0, "--shutdown-grace"),
+        ],
+    ]
+
+    def opt_port(self, value: str) -> None:
+        """Where to listen: a port number or a Twisted endpoint description, e.g. 8080, tcp:8080:interface=127.0.0.1 or ssl:8443:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
+        self["port"] = f"tcp:{value}" if value.isdigit() else value
+
+    opt_p = opt_port
+
+    def opt_irc(self, value: str) -> None:
+        """Also serve IRC clients here: a port number or an endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
+        self["irc"] = f"tcp:{value}" if value.isdigit() else value
+
+    def opt_http(self, value: str) -> None:
+        """Also serve the web client, /ws, /metrics and /healthz here: a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
+        self["http"] = f"tcp:{value}" if value.isdigit() else value
+
+    def postOptions(self) -> None:
+        rooms = tuple(r.strip() for r in self["rooms"].split(",") if r.strip())
+        for room in rooms:
+            if not is_valid_name(room):
+                raise usage.UsageError(
+                    f"--rooms: {room!r} is not a valid room name "
+                    "(1-32 letters, digits, '_', '-', '.')"
+                )
+        admins = tuple(a.strip() for a in self["admins"].split(",") if a.strip())
+        for admin in admins:
+            if not is_valid_name(admin):
+                raise usage.UsageError(f"--admins: {admin!r} is not a valid name")
+        self["admins"] = admins
+        if len(rooms) > self["max-rooms"]:
+            raise usage.UsageError("--rooms names more rooms than --max-rooms allows")
+        self["rooms"] = rooms
+        self["http-origins"] = tuple(
+            o.strip() for o in self["http-origins"].split(",") if o.strip()
+        )
+        name = self["name"]
+        if not name or " " in name:
+            raise usage.UsageError("--name must be one word")
+        if self["redis"] is not None:
+            try:
+                self["redis"] = RedisAddress.parse(self["redis"])
+            except ValueError as problem:
+                raise usage.UsageError(f"--redis: {problem}") from None
+            if self["node-id"] is None:
+                self["node-id"] = default_node_id()
+            if not is_valid_name(self["node-id"]):
+                raise usage.UsageError(
+                    "--node-id: 1-32 letters, digits, '_', '-' or '.'"
+                )
+        elif self["node-id"] is not None:
+            raise usage.UsageError("--node-id needs --redis")
+
+    def cluster_config(self) -> ClusterConfig | None:
+        """How to join the cluster, or None to run alone."""
+        if self["redis"] is None:
+            return None
+        return ClusterConfig(
+            redis=self["redis"],
+            node_id=self["node-id"],
+            node_ttl=self["node-ttl"],
+            redis_timeout=self["redis-timeout"],
+            grace=self["grace"],
+        )
+
+    def server_config(self) -> ServerConfig:
+        """The parsed options as the server's configuration."""
+        return ServerConfig(
+            name=self["name"],
+            rooms=self["rooms"],
+            room_capacity=self["room-capacity"],
+            max_rooms=self["max-rooms"],
+            history=self["history"],
+            max_line=self["max-line"],
+            rate=self["rate"],
+            burst=self["burst"],
+            max_backlog=self["max-backlog"],
+            max_clients=self["max-clients"],
+            max_per_ip=self["max-per-ip"],
+            login_timeout=self["login-timeout"],
+            sendq=self["sendq"],
+            ping_interval=self["ping-interval"],
+            ping_timeout=self["ping-timeout"],
+            shutdown_grace=self["shutdown-grace"],
+            retention=self["retention"],
+            retention_age=self["retention-age"],
+            grace=self["grace"],
+            resume_bound=self["resume-bound"],
+            admins=self["admins"],
+            require_account=bool(self["require-account"]),
+        )
+
+
+class ChatroomService(MultiService):
+    """The whole server: the chat service and its listeners, started together.
+
+    ``listener`` is the line protocol's; ``doors`` maps the other doors
+    (``irc``, ``http``) that were asked for to theirs.
+    """
+
+    def __init__(
+        self,
+        server: ChatServer,
+        listener: ListeningService,
+        reactor: Any = None,
+        doors: dict[str, ListeningService] | None = None,
+    ) -> None:
+        super().__init__()
+        self.server = server
+        self.listener = listener
+        self.doors = doors or {}
+        self._reactor = reactor
+        ChatService(server).setServiceParent(self)
+        # Listeners are stopped first (reverse order): no new connections.
+        listener.setServiceParent(self)
+        for door in self.doors.values():
+            door.setServiceParent(self)
+
+    def startService(self) -> None:
+        """Start, or say in one line why not and exit 1 (a busy port, say)."""
+        try:
+            super().startService()
+        except StartupError as problem:
+            failed = next(
+                (
+                    door
+                    for door in (self.listener, *self.doors.values())
+                    if door.running and door.port is None
+                ),
+                self.listener,
+            )
+            refuse_to_start(f"cannot listen on {failed.description}: {problem}")
+
+    def stopService(self) -> Deferred[None]:
+        """Stop listening, say BYE to everyone; then let twistd exit 0.
+
+        On SIGTERM/SIGINT twistd re-raises the signal once the reactor has
+        stopped, so even a graceful shutdown would end as "killed by
+        SIGTERM". Operators (and issue 2) expect exit status 0 after a clean
+        shutdown, so once every client is closed the recorded signal is
+        cleared.
+        """
+        stopped: Deferred[None] = super().stopService()
+
+        def clean_exit(result: None) -> None:
+            if getattr(self._reactor, "_exitSignal", None) is not None:
+                self._reactor._exitSignal = None
+            return result
+
+        return stopped.addCallback(clean_exit)
+
+
+def _endpoint(reactor: Any, option: str, description: str) -> Any:
+    """``serverFromString``, or one line and exit 1 for a bad description."""
+    try:
+        return serverFromString(reactor, description)
+    except (ValueError, KeyError, TypeError) as problem:
+        refuse_to_start(f"--{option} {description}: {problem}")
+
+
+def makeService(config: Options, reactor: Any = None) -> ChatroomService:
+    """Build the server from parsed options (the twistd plugin calls this)."""
+    if reactor is None:
+        from twisted.internet import reactor as global_reactor
+
+        reactor = global_reactor
+    endpoint = _endpoint(reactor, "port", config["port"])
+    door_endpoints = {
+        door: _endpoint(reactor, door, config[door])
+        for door in ("irc", "http")
+        if config[door] is not None
+    }
+    server_config = config.server_config()
+    cluster = config.cluster_config()
+    registry: Registry
+    if cluster is not None:
+        registry = RedisRegistry.connect(
+            server_config,
+            cluster,
+            reactor,
+            on_fatal=lambda message: stop_with_error(reactor, message),
+        )
+    else:
+        registry = LocalRegistry(
+            server_config, reactor, store=_open_store(config, server_config, reactor)
+        )
+    if "http" in door_endpoints:  # /metrics is served: time what commands ask
+        registry = MeteredRegistry(registry)
+    server = ChatServer(
+        server_config,
+        clock=reactor,
+        registry=registry,
+        hashing=hashing_threads(reactor),
+    )
+    listener = ListeningService(endpoint, ChatFactory(server), config["port"])
+    factories: dict[str, Callable[[], Any]] = {
+        "irc": lambda: IRCFactory(server),
+        "http": lambda: build_site(server, config["http-origins"]),
+    }
+    doors = {
+        door: ListeningService(found, factories[door](), config[door])
+        for door, found in door_endpoints.items()
+    }
+    return ChatroomService(server, listener, reactor, doors)
+
+
+def _open_store(config: Options, server: ServerConfig, reactor: Any) -> Store:
+    """The ``--db`` store, or one line and exit 1 if it cannot be opened."""
+    try:
+        return open_store(config["db"], reactor, server.retention, server.retention_age)
+    except sqlite3.Error as problem:
+        refuse_to_start(f"--db {config['db']}: {problem}")
+
+
+def default_node_id() -> str:
+    """A node name unique by default: host name, process id and a random part.
+
+    Host name and pid alone collide between containers (same image host
+    name, pid 1); the random part does not.
+    """
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:16] or "node"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(2)}"

@@ -1,0 +1,147 @@
+"""The numbers on ``/metrics`` cannot drift from the code they measure.
+
+The timing wrapper must time every operation of the registry protocol, so
+adding an operation without timing it fails here; the hot-path counters
+stay a leaf module, importable by every layer without a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.backends.local.registry import LocalRegistry
+from chatroom.core import metrics
+from chatroom.core.errors import ChatError
+from chatroom.core.metered import UNTIMED, MeteredRegistry
+from chatroom.core.moderation import Action
+from chatroom.core.registry import Registry
+from chatroom.wiring.server import ChatServer, ServerConfig
+from tests.support import FakeClient
+
+#: What each required argument of a registry operation is, by its name; the
+#: member is the test's own. An operation with a new argument fails below
+#: until a sample is added here.
+SAMPLES: dict[str, object] = {
+    "name": "general",
+    "room": "general",
+    "target": "nobody",
+    "text": "hi",
+    "reason": "bye",
+    "kind": "MSG",
+    "topic": "tea",
+    "account": "",
+    "count": 1,
+    "action": Action("op", "nobody"),
+    "banned": True,
+    "watching": True,
+}
+
+
+def operations() -> list[str]:
+    """Every member the :class:`Registry` protocol declares."""
+    return sorted(name for name in vars(Registry) if not name.startswith("_"))
+
+
+def timed(operation: str) -> float:
+    """How many times ``operation`` has been timed in this process."""
+    sample = metrics.REGISTRY.get_sample_value(
+        "chatroom_command_seconds_count", {"operation": operation}
+    )
+    return sample or 0.0
+
+
+class MeteredRegistryTests(unittest.TestCase):
+    """Every registry operation a command can ask for is timed."""
+
+    def setUp(self) -> None:
+        config = ServerConfig(rate=0)
+        clock = Clock()
+        self.registry = MeteredRegistry(LocalRegistry(config, clock))
+        self.server = ChatServer(config, clock=clock, registry=self.registry)
+        self.users = 0
+
+    def member(self) -> FakeClient:
+        """A fresh named user in room ``general``."""
+        self.users += 1
+        client = FakeClient(self.server)
+        client.send(f"user{self.users}")
+        client.send("/join general")
+        return client
+
+    def arguments(self, operation: str) -> list[object]:
+        """The required arguments of ``operation``: a fresh member, samples."""
+        method: Callable[..., Any] = getattr(self.registry, operation)
+        arguments: list[object] = []
+        for parameter in inspect.signature(method).parameters.values():
+            if parameter.default is not inspect.Parameter.empty:
+                continue
+            if parameter.name == "member":
+                arguments.append(self.member().protocol)
+            else:
+                self.assertIn(parameter.name, SAMPLES, f"{operation}: add a sample")
+                arguments.append(SAMPLES[parameter.name])
+        return arguments
+
+    def call(self, operation: str, arguments: list[object]) -> None:
+        """Ask the wrapper for ``operation`` once; a refusal still counts."""
+        method: Callable[..., Any] = getattr(self.registry, operation)
+        try:
+            result = method(*arguments)
+        except ChatError:
+            return
+        if inspect.iscoroutine(result):
+            done: Deferred[object] = ensureDeferred(result)
+            done.addErrback(lambda failure: failure.trap(ChatError))
+            self.successResultOf(done)
+
+    def test_every_member_written_out(self) -> None:
+        """The wrapper defines every member of the protocol itself: nothing
+        reaches the inner registry unseen (there is no ``__getattr__``)."""
+        missing = set(operations()) - set(vars(MeteredRegistry))
+        self.assertEqual(missing, set())
+        self.assertNotIn("__getattr__", vars(MeteredRegistry))
+
+    def test_every_operation_timed(self) -> None:
+        """Each operation, called once through the wrapper, is observed once
+        under its own name; only the lifecycle is left untimed."""
+        timed_operations = [name for name in operations() if name not in UNTIMED]
+        self.assertIn("join_room", timed_operations)
+        for operation in timed_operations:
+            arguments = self.arguments(operation)
+            before = timed(operation)
+            self.call(operation, arguments)
+            self.assertEqual(timed(operation), before + 1, operation)
+
+    def test_untimed_only_lifecycle(self) -> None:
+        """What is passed through untimed is only the lifecycle and the
+        properties, never a command's operation."""
+        self.assertEqual(UNTIMED, {"accounts", "available", "start", "stop", "detach"})
+        self.assertLessEqual(UNTIMED, set(operations()))
+
+
+class LeafTests(unittest.TestCase):
+    """The hot path's counters import nothing of chatroom's."""
+
+    def test_metrics_is_a_leaf(self) -> None:
+        """``chatroom.core.metrics`` has no chatroom import, so back-ends,
+        doors and the core can all count into it without a cycle."""
+        tree = ast.parse(Path(metrics.__file__).read_text())
+        imported = {
+            node.module or ""
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+        } | {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        self.assertEqual({m for m in imported if m.startswith("chatroom")}, set())
