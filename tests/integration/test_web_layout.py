@@ -86,10 +86,10 @@ class PhoneTests(WebCase):
 
 class KeyboardTests(WebCase):
     def test_every_view_by_keyboard_and_axe(self) -> None:
-        """Name, lobby and room are used with the keyboard alone, focus
-        always visible; axe-core finds no serious or critical violation on
-        the name, lobby, room and offline views, in the light and dark
-        themes."""
+        """Name, lobby and room are used with the keyboard alone (Tab
+        completes a room's name in the lobby's field), focus always
+        visible; axe-core finds no serious or critical violation on the
+        name, lobby, room and offline views, in the light and dark themes."""
         from selenium.webdriver.common.action_chains import ActionChains
         from selenium.webdriver.common.keys import Keys
 
@@ -106,8 +106,11 @@ class KeyboardTests(WebCase):
         for scheme in ("light", "dark"):
             self.theme(page, scheme)
             self.assert_accessible(page, f"lobby ({scheme})")
-        # Back from the field to the room list (general, tea), into tea.
         wait_for("tea listed", lambda: bool(self.find(page, '[data-room="tea"]')))
+        ActionChains(page.driver).send_keys("te", Keys.TAB).perform()  # completed
+        self.assertEqual(page.element("create-input").get_attribute("value"), "tea ")
+        page.element("create-input").clear()
+        # Back from the field to the room list (general, tea), into tea.
         keys = ActionChains(page.driver)
         keys.key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
         active = page.driver.switch_to.active_element

@@ -92,14 +92,18 @@ function recall(input, step) {
 
 let completing = null; // the completion Tab is cycling through
 
-function candidates(before, word) {
+// What the word before the cursor may become: a command first on the line;
+// a room after /join, /create, /delete (or first in the lobby's field,
+// which takes a room's name); else a member's name.
+function candidates(before, word, lobby) {
   const first = before.trim() === "";
   if (word.startsWith("/") && first) {
     return COMMANDS.filter((command) => command.startsWith(word.toLowerCase()));
   }
   const command = before.trim().split(/\s+/)[0].toLowerCase();
   const key = nameKey(word);
-  if (ROOM_COMMANDS.has(command) && before.trim().split(/\s+/).length === 1) {
+  const roomWanted = ROOM_COMMANDS.has(command) && before.trim().split(/\s+/).length === 1;
+  if (roomWanted || (lobby && first)) {
     const rooms = new Set([...state.rooms.keys(), ...(state.room ? [state.room] : [])]);
     return [...rooms].filter((room) => nameKey(room).startsWith(key)).sort();
   }
@@ -115,9 +119,11 @@ function complete(input, backwards) {
     const word = head.match(/\S*$/u)[0];
     if (!word) return false;
     const before = head.slice(0, head.length - word.length);
-    const found = candidates(before, word);
+    const lobby = input.id === "create-input";
+    const found = candidates(before, word, lobby);
     if (!found.length) return false;
-    const isName = !word.startsWith("/") && !ROOM_COMMANDS.has(before.trim().split(/\s+/)[0]);
+    const isName = !lobby && !word.startsWith("/")
+      && !ROOM_COMMANDS.has(before.trim().split(/\s+/)[0]);
     completing = {
       before, after: input.value.slice(caret), found, index: backwards ? found.length - 1 : 0,
       suffix: isName && before === "" ? ": " : " ",
