@@ -10,7 +10,7 @@ HTTP_PORT ?= 8000
 HOST ?= 127.0.0.1
 RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 
-.PHONY: icu run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
+.PHONY: icu run test trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
@@ -114,6 +114,12 @@ test: $(STAMP) redis-server tmux cc irssi chromium irc-references
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
 trial: $(STAMP) redis-server tmux cc irssi chromium irc-references
 	$(BIN)/python -m twisted.trial tests
+
+# The web client's browser tests, also writing the screenshots docs/web.md
+# shows into docs/images/ (every run leaves them all in build/screenshots/).
+web-screenshots: $(STAMP) chromium
+	CHATROOM_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_web_client.py \
+		tests/integration/test_web_room.py tests/integration/test_web_layout.py
 
 # Every figure of docs/performance.md's "before/after the core refactor"
 # section, chatroom beside the bare baseline, on CPython and then on PyPy

@@ -1,6 +1,6 @@
 """The ``--http`` site: the web client, ``/ws``, ``/metrics`` and ``/healthz``.
 
-``/`` and its two files are the one-page client in ``static/``, read once
+``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package and served with a strict
 Content-Security-Policy (the page talks only to this server).
 
@@ -45,8 +45,18 @@ _SECURITY_HEADERS = {
 #: The client's files: path → (file in static/, content type).
 STATIC_FILES = {
     b"": ("index.html", "text/html; charset=utf-8"),
-    b"app.js": ("app.js", "text/javascript; charset=utf-8"),
-    b"events.js": ("events.js", "text/javascript; charset=utf-8"),
+    **{
+        name.encode(): (name, "text/javascript; charset=utf-8")
+        for name in (
+            "app.js",
+            "words.js",
+            "view.js",
+            "scroll.js",
+            "attention.js",
+            "input.js",
+            "events.js",
+        )
+    },
     b"style.css": ("style.css", "text/css; charset=utf-8"),
 }
 
