@@ -25,17 +25,19 @@ from chatroom.core.events import RoomDetails
 from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
+    CHANNEL_LIMIT,
+    LEFT,
+    LEFT_BECAUSE,
     X_DELIM,
+    bounded,
     build,
     channel,
     chunks,
     names_lines,
     room_of,
+    safe_target,
     split_list,
 )
-
-#: How many targets one PRIVMSG or NOTICE may name (``TARGMAX``).
-MAX_TARGETS = 4
 
 
 def plain_text(text: str) -> str:
@@ -59,8 +61,12 @@ def said_reason(given: str, default: str) -> str:
 
 
 async def ping(session: IRCSession, params: tuple[str, ...]) -> None:
-    token = params[0] if params else ""
-    session.send(build(session.me, "PONG", session.me, token))
+    """``PONG <server> <token>``; ``PING`` with no token at all is ``409``
+    (an empty one, ``PING :``, is echoed empty), as Modern says."""
+    if not params:
+        session.numeric(irc.ERR_NOORIGIN, "No origin specified")
+        return
+    session.send(build(session.me, "PONG", session.me, params[0]))
 
 
 async def pong(session: IRCSession, params: tuple[str, ...]) -> None:
@@ -109,19 +115,34 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
     """
     if params[0] == "0":
         for room in list(session.rooms.values()):
-            await leave(session, room, "left")
+            await leave(session, room, LEFT)
         return
     keys = params[1].split(",") if len(params) > 1 else []
-    for index, target in enumerate(split_list(params[0])):
+    targets, too_many = bounded("JOIN", split_list(params[0]))
+    for index, target in enumerate(targets):
         key = keys[index] if index < len(keys) and keys[index] else None
         try:
             room = room_name(target)
             if name_key(room) in session.rooms:
                 continue  # already there: IRC servers say nothing
+            if len(session.rooms) >= CHANNEL_LIMIT:
+                session.numeric(
+                    irc.ERR_TOOMANYCHANNELS,
+                    target,
+                    f"You have joined too many channels ({CHANNEL_LIMIT})",
+                )
+                continue
             await enter(session, room, key)
             await send_names(session, room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
+    too_many_targets(session, too_many)
+
+
+def too_many_targets(session: IRCSession, targets: list[str]) -> None:
+    """``407`` for each target past the command's ``TARGMAX``."""
+    for target in targets:
+        session.numeric(irc.ERR_TOOMANYTARGETS, safe_target(target), "Too many targets")
 
 
 async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
@@ -142,14 +163,19 @@ async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
 
 
 async def leave(session: IRCSession, room: str, reason: str) -> None:
+    """Out of ``room``: ``reason`` is ``left`` or ``left: <words>`` (what
+    tells a ``PART`` from a ``QUIT``, :func:`chatroom.doors.irc.wire.is_quit`)."""
     await session.registry.leave_room(session.member, room, reason)
     if session.parted(room) is not None:
-        session.send(build(session.source, "PART", channel(room), reason))
+        session.send(session.renderer.departure(room, session.nick, reason))
 
 
 async def part(session: IRCSession, params: tuple[str, ...]) -> None:
-    reason = said_reason(params[1] if len(params) > 1 else "", "left")
-    for target in split_list(params[0]):
+    words = said_reason(params[1] if len(params) > 1 else "", "")
+    reason = LEFT_BECAUSE + words if words else LEFT
+    targets, too_many = bounded("PART", split_list(params[0]))
+    too_many_targets(session, too_many)
+    for target in targets:
         try:
             room = session.rooms.get(name_key(room_name(target)))
             if room is None:
@@ -190,7 +216,10 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
             return
         kind, text = "ACTION", rest
     text = plain_text(text)
-    for target in split_list(params[0])[:MAX_TARGETS]:
+    targets, too_many = bounded(command, split_list(params[0]))
+    if not quiet:
+        too_many_targets(session, too_many)
+    for target in targets:
         try:
             await say_to(session, target, kind, text)
         except ChatError as refused:

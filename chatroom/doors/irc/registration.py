@@ -16,6 +16,9 @@ from chatroom.doors.irc import signin
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
 from chatroom.doors.irc.wire import build, isupport, need
 
+#: Tokens per ``005`` line: Modern allows 15 parameters in all.
+ISUPPORT_PER_LINE = 12
+
 #: The capabilities offered: SASL, with its one mechanism (CAP 302 value).
 CAPABILITIES = {"sasl": "PLAIN"}
 
@@ -136,11 +139,16 @@ def welcome(session: IRCSession) -> None:
         build(session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "io", "biklnot")
     )
     tokens = isupport(name)
-    session.send(
-        build(
-            session.me, irc.RPL_ISUPPORT, nick, *tokens, "are supported by this server"
+    for start in range(0, len(tokens), ISUPPORT_PER_LINE):
+        session.send(
+            build(
+                session.me,
+                irc.RPL_ISUPPORT,
+                nick,
+                *tokens[start : start + ISUPPORT_PER_LINE],
+                "are supported by this server",
+            )
         )
-    )
     session.numeric(irc.RPL_MOTDSTART, f"- {session.me} Message of the day -")
     for line in (
         f"- Rooms of {name} are channels here: the room tea is #tea.",
