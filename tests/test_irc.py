@@ -125,7 +125,9 @@ class RegistrationTests(IRCTestCase):
         """After CAP LS, registration waits for CAP END; only sasl is offered."""
         client = IRCClient(self.factory)
         client.send("CAP LS 302", "NICK alice", "USER alice 0 * :A")
-        self.assertEqual(client.received(), [":chatroom CAP * LS :sasl=PLAIN"])
+        self.assertEqual(
+            client.received(), [":chatroom CAP * LS :sasl=PLAIN away-notify"]
+        )
         client.send("CAP REQ :multi-prefix")
         self.assertEqual(client.received(), [":chatroom CAP * NAK :multi-prefix"])
         client.send("CAP END")

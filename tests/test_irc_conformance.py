@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from chatroom.doors.irc.wire import CHANNEL_LIMIT, parse
 from chatroom.wiring.server import ServerConfig
-from tests.test_irc import IRCClient, IRCTestCase
+from tests.test_irc import IRCClient
+from tests.test_irc_moderation import PASSWORD, AccountsCase
 
 
 def params(line: str) -> tuple[str, ...]:
@@ -20,10 +21,10 @@ def params(line: str) -> tuple[str, ...]:
     return message.params
 
 
-class ConformanceCase(IRCTestCase):
-    """The server under irctest's name."""
+class ConformanceCase(AccountsCase):
+    """The server under irctest's name, with no room made at start."""
 
-    config = ServerConfig(rate=0, name="My.Little.Server")
+    config = ServerConfig(rate=0, name="My.Little.Server", rooms=())
 
     def irc(self, nick: str | None = None) -> IRCClient:
         client = IRCClient(self.factory)
@@ -205,3 +206,217 @@ class EncodingAndLimitsTests(ConformanceCase):
         self.assertEqual(foo.numerics(), ["405"])
         foo.send("LIST #onemore")
         self.assertNotIn("322", foo.numerics())
+
+
+class WhoisWhowasAwayTests(ConformanceCase):
+    """irctest whois.py, whowas.py, away.py, away_notify.py."""
+
+    def test_whois_of_another_irc_user(self) -> None:
+        """311 with their USER name and realname (testWhoisUser), 319, 312,
+        301 when away, 317 idle and signon, 318 last (testWhoisNumerics)."""
+        other = IRCClient(self.factory)
+        other.send("NICK coolNick", "USER myusernam 0 * :My User Name")
+        other.send("JOIN #chan1", "AWAY :I'm on a break")
+        other.received()
+        self.clock.advance(30)
+        asker = self.irc("otherNick")
+        asker.send("WHOIS coolNick")
+        lines = asker.received()
+        commands = [line.split(" ")[1] for line in lines]
+        self.assertEqual(commands, ["311", "319", "312", "301", "317", "318"])
+        self.assertEqual(
+            params(lines[0]),
+            (
+                "otherNick",
+                "coolNick",
+                "myusernam",
+                "My.Little.Server",
+                "*",
+                "My User Name",
+            ),
+        )
+        self.assertEqual(params(lines[1])[2], "@#chan1")
+        self.assertEqual(params(lines[3])[2], "I'm on a break")
+        idle, signon = params(lines[4])[2:4]
+        self.assertEqual(int(idle), 30)
+        self.assertTrue(signon.isdigit())
+
+    def test_whois_account(self) -> None:
+        """330 names the account of a user signed in (testWhoisNumerics
+        with authentication)."""
+        line = self.line("val")
+        line.send(f"/register {PASSWORD}")
+        line.send("/create tea")
+        line.received()
+        asker = self.irc("nick1")
+        asker.send("WHOIS val")
+        lines = asker.received()
+        accounts = [line for line in lines if line.split(" ")[1] == "330"]
+        self.assertEqual(len(accounts), 1)
+        self.assertEqual(params(accounts[0])[:3], ("nick1", "val", "val"))
+
+    def test_whois_nobody(self) -> None:
+        """401 then 318 for a nick nobody holds."""
+        asker = self.irc("nick1")
+        asker.send("WHOIS nobody")
+        self.assertEqual(asker.numerics(), ["401", "318"])
+
+    def test_whowas(self) -> None:
+        """Past holders newest first, 314 with their USER name and realname,
+        then 369 (testWhowasMultiple); a count of 1 gives one
+        (testWhowasCount1); 406 then 369 for a nick never seen
+        (testWhowasNoSuchNick); no nick is 431 (testWhowasNoParamModern)."""
+        asker = self.irc("nick1")
+        for ident in ("ident2", "ident3"):
+            gone = IRCClient(self.factory)
+            gone.send("NICK nick2", f"USER {ident} 0 * :Realname", "QUIT :bye")
+        asker.send("WHOWAS nick2")
+        lines = asker.received()
+        self.assertEqual(
+            [line.split(" ")[1] for line in lines], ["314", "312", "314", "312", "369"]
+        )
+        self.assertEqual(
+            params(lines[0]),
+            ("nick1", "nick2", "ident3", "My.Little.Server", "*", "Realname"),
+        )
+        self.assertEqual(params(lines[2])[2], "ident2")
+        asker.send("WHOWAS nick2 1")
+        self.assertEqual(asker.numerics(), ["314", "312", "369"])
+        asker.send("WHOWAS nobody")
+        self.assertEqual(asker.numerics(), ["406", "369"])
+        asker.send("WHOWAS")
+        self.assertEqual(asker.numerics(), ["431"])
+
+    def test_whowas_after_nick_change(self) -> None:
+        """A nick given up by NICK is in WHOWAS too."""
+        asker = self.irc("nick1")
+        changer = self.irc("before")
+        changer.send("NICK after")
+        asker.send("WHOWAS before")
+        self.assertEqual(asker.numerics(), ["314", "312", "369"])
+
+    def test_away(self) -> None:
+        """306 then 305 (AwayTestCase.testAway); a private message to an
+        away user is answered 301 with the message
+        (testAwayPrivmsg); nobody is told without away-notify."""
+        foo, bar = self.joined("#chan", "foo", "bar")
+        bar.send("AWAY :I'm not here right now")
+        self.assertEqual(bar.numerics(), ["306"])
+        self.assertEqual(foo.received(), [])
+        foo.send("PRIVMSG bar :what's up")
+        bar.received()
+        self.assertEqual(
+            foo.received(),
+            [":My.Little.Server 301 foo bar :I'm not here right now"],
+        )
+        bar.send("AWAY")
+        self.assertEqual(bar.numerics(), ["305"])
+        foo.send("PRIVMSG bar :back?")
+        self.assertEqual(foo.received(), [])
+
+    def test_away_notify(self) -> None:
+        """With away-notify, users sharing a channel hear AWAY with the
+        message and a bare AWAY on return (AwayNotifyTestCase.testAwayNotify);
+        users in no shared channel hear nothing."""
+        watcher = IRCClient(self.factory)
+        watcher.send(
+            "CAP LS 302", "CAP REQ :away-notify", "NICK foo", "USER foo 0 * :f"
+        )
+        watcher.send("CAP END", "JOIN #chan")
+        elsewhere = IRCClient(self.factory)
+        elsewhere.send("CAP REQ :away-notify", "CAP END", "NICK baz", "USER b 0 * :b")
+        (bar,) = self.joined("#chan", "bar")
+        watcher.received(), elsewhere.received()
+        bar.send("AWAY :afk")
+        self.assertEqual(watcher.received(), [":bar!bar@My.Little.Server AWAY :afk"])
+        bar.send("AWAY")
+        self.assertEqual(watcher.received(), [":bar!bar@My.Little.Server AWAY"])
+        self.assertEqual(elsewhere.received(), [])
+
+
+class MonitorAndListTests(ConformanceCase):
+    """irctest monitor.py and list.py."""
+
+    def test_monitor(self) -> None:
+        """731 for an offline nick, 730 when it arrives, 731 when it quits
+        (testMonitorOneDisconnected); L lists, C clears
+        (testMonitorClear); - stops the notices (testUnmonitor); a mask is
+        refused (testMonitorForbidsMasks)."""
+        foo = self.irc("foo")
+        foo.send("MONITOR + bar")
+        self.assertEqual(foo.received(), [":My.Little.Server 731 foo :bar"])
+        bar = self.irc("bar")
+        self.assertEqual(
+            foo.received(), [":My.Little.Server 730 foo :bar!bar@My.Little.Server"]
+        )
+        bar.send("QUIT :bye")
+        self.assertEqual(foo.received(), [":My.Little.Server 731 foo :bar"])
+        foo.send("MONITOR + qux,bazbat", "MONITOR L")
+        lines = foo.received()
+        self.assertEqual(params(lines[-2]), ("foo", "bar,qux,bazbat"))
+        self.assertEqual(lines[-1].split(" ")[1], "733")
+        foo.send("MONITOR - qux")
+        self.irc("qux")
+        self.assertEqual(foo.received(), [])
+        foo.send("MONITOR C", "MONITOR L")
+        self.assertEqual(foo.numerics(), ["733"])
+        foo.send("MONITOR + *!username@localhost")
+        self.assertEqual(foo.numerics(), ["432"])
+
+    def test_monitor_sees_line_users_in_rooms(self) -> None:
+        """MONITOR S says a line user in a room is online (730)."""
+        foo = self.irc("foo")
+        foo.send("MONITOR + lina,nobody")
+        foo.received()
+        line = self.line("lina")
+        line.send("/create tea")
+        foo.send("MONITOR S")
+        self.assertEqual(
+            foo.received(),
+            [
+                ":My.Little.Server 730 foo :lina!lina@My.Little.Server",
+                ":My.Little.Server 731 foo :nobody",
+            ],
+        )
+
+    def test_monitor_list_is_bounded(self) -> None:
+        """Past the MONITOR limit in 005: 734 with the nicks not added."""
+        foo = self.irc("foo")
+        foo.send("MONITOR + " + ",".join(f"n{n}" for n in range(100)))
+        foo.received()
+        foo.send("MONITOR + extra1,extra2")
+        self.assertEqual(
+            foo.received(),
+            [":My.Little.Server 734 foo 100 extra1,extra2 :Monitor list is full"],
+        )
+
+    def test_list_filters(self) -> None:
+        """LIST masks (testListMask), ! masks (testListNotMask), >n and <n
+        users (testListUsers); a LIST for no room is 321 and 323 only
+        (testListNonexistent); with no room, LIST is empty (testListEmpty)."""
+        foo, bar = self.irc("foo"), self.irc("bar")
+        foo.send("LIST")
+        self.assertEqual(foo.numerics(), ["321", "323"])
+        foo.send("JOIN #chan1", "JOIN #chan2")
+        bar.send("JOIN #chan2")
+        foo.received(), bar.received()
+
+        def channels(query: str) -> set[str]:
+            bar.send(query)
+            return {
+                params(line)[1]
+                for line in bar.received()
+                if line.split(" ")[1] == "322"
+            }
+
+        self.assertEqual(channels("LIST *an1"), {"#chan1"})
+        self.assertEqual(channels("LIST #c*n2"), {"#chan2"})
+        self.assertEqual(channels("LIST #ch*"), {"#chan1", "#chan2"})
+        self.assertEqual(channels("LIST !*an1"), {"#chan2"})
+        self.assertEqual(channels("LIST !#ch*"), set())
+        self.assertEqual(channels("LIST >1"), {"#chan2"})
+        self.assertEqual(channels("LIST <2"), {"#chan1"})
+        self.assertEqual(channels("LIST <1"), set())
+        self.assertEqual(channels("LIST >0"), {"#chan1", "#chan2"})
+        bar.send("LIST #nonexistent")
+        self.assertEqual(bar.numerics(), ["321", "323"])

@@ -17,6 +17,8 @@ moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 from twisted.words.protocols import irc
 
 from chatroom.core import errors
@@ -32,7 +34,6 @@ from chatroom.doors.irc.wire import (
     bounded,
     build,
     channel,
-    chunks,
     names_lines,
     room_of,
     safe_target,
@@ -216,6 +217,7 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
             return
         kind, text = "ACTION", rest
     text = plain_text(text)
+    session.spoke = session.now  # WHOIS's idle time counts from here
     targets, too_many = bounded(command, split_list(params[0]))
     if not quiet:
         too_many_targets(session, too_many)
@@ -242,6 +244,9 @@ async def say_to(session: IRCSession, target: str, kind: str, text: str) -> None
     if kind == "ACTION":
         text = f"* {session.nick} {text}"
     await session.registry.private_message(session.member, target, text)
+    recipient = session.directory.find(target)
+    if recipient is not None and recipient.away:
+        session.numeric(irc.RPL_AWAY, str(recipient.name), recipient.away)
 
 
 async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
@@ -269,9 +274,11 @@ async def names(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
-    wanted = (
-        {name_key(room_of(t) or t) for t in split_list(params[0])} if params else None
-    )
+    """``LIST [filters]``, with Modern's ``ELIST=MNU`` filters, comma
+    separated, all of which a room must pass: ``#name`` or a mask with
+    ``*`` and ``?`` (``M``), a mask after ``!`` that it must not match
+    (``N``), ``>n`` or ``<n`` users (``U``)."""
+    tests = [list_filter(word) for word in split_list(params[0])] if params else []
     listing = await session.registry.list_rooms()
     session.numeric(irc.RPL_LISTSTART, "Channel", "Users  Name")
     data = b"".join(
@@ -284,10 +291,35 @@ async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
             info.topic,
         )
         for info in listing.rooms
-        if wanted is None or name_key(info.name) in wanted
+        if listed(info.name, info.members, tests)
     )
     session.send(data)
     session.numeric(irc.RPL_LISTEND, "End of /LIST")
+
+
+def list_filter(word: str) -> tuple[str, str]:
+    """One ``LIST`` filter as (kind, value): ``mask``, ``not``, ``>``, ``<``."""
+    if word[:1] in "<>" and word[1:].isdigit():
+        return word[0], word[1:]
+    if word.startswith("!"):
+        return "not", name_key(word[1:])
+    return "mask", name_key(word)
+
+
+def listed(room: str, members: int, tests: list[tuple[str, str]]) -> bool:
+    """Whether a room passes ``LIST``'s filters (any one of the masks)."""
+    chan = name_key(channel(room))
+    masks = [value for kind, value in tests if kind == "mask"]
+    if masks and not any(fnmatchcase(chan, mask) for mask in masks):
+        return False
+    for kind, value in tests:
+        if kind == "not" and fnmatchcase(chan, value):
+            return False
+        if kind == ">" and not members > int(value):
+            return False
+        if kind == "<" and not members < int(value):
+            return False
+    return True
 
 
 # -- who is who -----------------------------------------------------------------
@@ -351,30 +383,3 @@ async def who(session: IRCSession, params: tuple[str, ...]) -> None:
         pass  # no such room: an empty list
     session.send(data)
     session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
-
-
-async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
-    target = params[-1]
-    found = await find_user(session, target)
-    if found is None and name_key(target) != name_key(session.nick):
-        session.numeric(irc.ERR_NOSUCHNICK, target, "No such nick, or in no room")
-        session.numeric(irc.RPL_ENDOFWHOIS, target, "End of /WHOIS list")
-        return
-    user_name, rooms = found if found is not None else (session.nick, [])
-    real = session.realname if user_name == session.name else user_name
-    session.numeric(irc.RPL_WHOISUSER, user_name, user_name, session.me, "*", real)
-    channels = [
-        ("@" if user_name in ops_of(r) else "") + channel(r.room) for r in rooms
-    ]
-    for line in chunks(channels):
-        session.numeric(irc.RPL_WHOISCHANNELS, user_name, line)
-    session.numeric(irc.RPL_WHOISSERVER, user_name, session.me, session.config.name)
-    session.numeric(irc.RPL_ENDOFWHOIS, user_name, "End of /WHOIS list")
-
-
-async def away(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Accepted so clients stop asking; nobody is told (no presence yet)."""
-    if params and params[0]:
-        session.numeric(irc.RPL_NOWAWAY, "You have been marked as being away")
-    else:
-        session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")

@@ -65,13 +65,13 @@ class Directory:
 
     def left(self, session: IRCSession, nick: str, when: float) -> None:
         """``session`` no longer holds ``nick`` (renamed, or gone)."""
-        key = name_key(nick)
-        if self.here.get(key) is session:
-            del self.here[key]
         self.departed.appendleft(
             Departed(nick, session.user or nick, session.realname, when)
         )
-        self._tell(nick, online=False)
+        key = name_key(nick)
+        if self.here.get(key) is session:  # not already someone else's
+            del self.here[key]
+            self._tell(nick, online=False)
 
     def was(self, nick: str, count: int) -> list[Departed]:
         """Up to ``count`` past holders of ``nick``, newest first."""

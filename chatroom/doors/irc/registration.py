@@ -13,14 +13,12 @@ from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
 from chatroom.doors.irc import signin
+from chatroom.doors.irc.caps import CAPABILITIES
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
 from chatroom.doors.irc.wire import build, isupport, need
 
 #: Tokens per ``005`` line: Modern allows 15 parameters in all.
 ISUPPORT_PER_LINE = 12
-
-#: The capabilities offered: SASL, with its one mechanism (CAP 302 value).
-CAPABILITIES = {"sasl": "PLAIN"}
 
 
 # -- NICK and USER ---------------------------------------------------------------
@@ -65,29 +63,32 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
     """Capability negotiation: ``sasl`` is offered; registration waits for END."""
     sub = params[0].upper()
     pending = session.signing_in
+    caps = pending.caps if pending is not None else session.caps
     if sub in ("LS", "REQ") and pending is not None:
         session.capping = True
     if sub == "LS":
         version = params[1] if len(params) > 1 else ""
         offered = " ".join(
-            f"{name}={value}" if version.isdigit() and int(version) >= 302 else name
+            f"{name}={value}"
+            if value and version.isdigit() and int(version) >= 302
+            else name
             for name, value in CAPABILITIES.items()
         )
         session.send(build(session.me, "CAP", session.nick, "LS", offered))
     elif sub == "LIST":
-        enabled = " ".join(sorted(pending.caps)) if pending is not None else ""
+        enabled = " ".join(sorted(caps))
         session.send(build(session.me, "CAP", session.nick, "LIST", enabled))
     elif sub == "REQ":
         asked = params[1] if len(params) > 1 else ""
         wanted = {word.lstrip("-") for word in asked.split()}
-        if pending is None or not wanted or not wanted <= CAPABILITIES.keys():
+        if not wanted or not wanted <= CAPABILITIES.keys():
             session.send(build(session.me, "CAP", session.nick, "NAK", asked))
             return
         for word in asked.split():
             if word.startswith("-"):
-                pending.caps.discard(word[1:])
+                caps.discard(word[1:])
             else:
-                pending.caps.add(word)
+                caps.add(word)
         session.send(build(session.me, "CAP", session.nick, "ACK", asked))
     elif sub == "END":
         session.capping = False

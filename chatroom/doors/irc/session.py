@@ -44,8 +44,9 @@ from chatroom.doors.irc.wire import (
 )
 from chatroom.wiring.server import ChatServer
 
-#: The session's states: before the nick is ours, and after.
-REGISTERING, REGISTERED = "registering", "registered"
+#: The session's states: before the nick is ours, after, and after it
+#: ended (out of the door's directory).
+REGISTERING, REGISTERED, GONE = "registering", "registered", "gone"
 
 
 @dataclass
@@ -186,6 +187,7 @@ class IRCSession:
         self.connection.send(data)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
+        self.gone()  # watchers and WHOWAS know at once, as the rooms do
         self.connection.close(reason, room_reason)
 
     # -- replies ----------------------------------------------------------------
@@ -219,18 +221,23 @@ class IRCSession:
         self.directory.arrived(self, nick)
 
     def renamed(self, nick: str) -> None:
-        if self.name is not None:
-            self.directory.left(self, self.name, self.now)
-        self.name = nick
+        old, self.name = self.name, nick
+        if old is not None and name_key(old) == name_key(nick):
+            self.directory.here[name_key(nick)] = self  # only its case changed
+            return
+        if old is not None:
+            self.directory.left(self, old, self.now)
         self.directory.arrived(self, nick)
 
     def gone(self) -> None:
-        """The connection is closed: out of the door's directory."""
+        """The session ended (it quit, or its connection closed): out of
+        the door's directory, once."""
         for key in list(self.monitoring):
             self.directory.unwatch(self, key)
         self.monitoring.clear()
         if self.state == REGISTERED and self.name is not None:
             self.directory.left(self, self.name, self.now)
+        self.state = GONE
 
     def monitored(self, nick: str, online: bool) -> None:
         """A nick this client monitors arrived (``730``) or went (``731``)."""

@@ -9,7 +9,7 @@ being imported.
 
 from __future__ import annotations
 
-from chatroom.doors.irc import commands, moderation, registration, signin
+from chatroom.doors.irc import commands, moderation, presence, registration, signin
 from chatroom.doors.irc.session import Command
 
 COMMANDS: dict[str, Command] = {
@@ -33,8 +33,10 @@ COMMANDS: dict[str, Command] = {
     "LIST": Command(commands.list_),
     # who is who
     "WHO": Command(commands.who),
-    "WHOIS": Command(commands.whois, 1),
-    "AWAY": Command(commands.away),
+    "WHOIS": Command(presence.whois, 1),
+    "WHOWAS": Command(presence.whowas),
+    "AWAY": Command(presence.away),
+    "MONITOR": Command(presence.monitor, 1),
     # moderation
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),
