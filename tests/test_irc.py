@@ -126,7 +126,8 @@ class RegistrationTests(IRCTestCase):
         client = IRCClient(self.factory)
         client.send("CAP LS 302", "NICK alice", "USER alice 0 * :A")
         self.assertEqual(
-            client.received(), [":chatroom CAP * LS :sasl=PLAIN away-notify"]
+            client.received(),
+            [":chatroom CAP * LS :sasl=PLAIN away-notify draft/account-registration"],
         )
         client.send("CAP REQ :multi-prefix")
         self.assertEqual(client.received(), [":chatroom CAP * NAK :multi-prefix"])

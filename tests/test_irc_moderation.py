@@ -152,7 +152,10 @@ class SignInTests(AccountsCase):
         client.send("CAP LS 302", "NICK alice", "USER a 0 * :A", "CAP REQ :sasl")
         self.assertEqual(
             client.received(),
-            [":chatroom CAP * LS :sasl=PLAIN away-notify", ":chatroom CAP * ACK :sasl"],
+            [
+                ":chatroom CAP * LS :sasl=PLAIN away-notify draft/account-registration",
+                ":chatroom CAP * ACK :sasl",
+            ],
         )
         client.send("AUTHENTICATE PLAIN")
         self.assertEqual(client.received(), ["AUTHENTICATE +"])

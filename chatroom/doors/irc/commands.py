@@ -25,6 +25,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RoomDetails
 from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
@@ -222,6 +223,10 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
     if not quiet:
         too_many_targets(session, too_many)
     for target in targets:
+        if name_key(target) == name_key(NICKSERV):
+            if not quiet:  # a NOTICE to a service is never answered
+                await nickserv(session, text)
+            continue
         try:
             await say_to(session, target, kind, text)
         except ChatError as refused:
