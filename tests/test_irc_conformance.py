@@ -420,3 +420,48 @@ class MonitorAndListTests(ConformanceCase):
         self.assertEqual(channels("LIST >0"), {"#chan1", "#chan2"})
         bar.send("LIST #nonexistent")
         self.assertEqual(bar.numerics(), ["321", "323"])
+
+
+class ServerPasswordTests(ConformanceCase):
+    """irctest connection_registration.py's PasswordedConnectionRegistrationTestCase,
+    the door started with ``--irc-password testpassword``."""
+
+    config = ServerConfig(
+        rate=0, name="My.Little.Server", rooms=(), irc_password="testpassword"
+    )
+
+    def assert_turned_away(self, client: IRCClient) -> None:
+        """464, then ERROR, then the connection closes."""
+        lines = client.received()
+        self.assertEqual(lines[0].split(" ")[1], "464")
+        self.assertTrue(lines[1].startswith("ERROR :"))
+        self.assertEqual(len(lines), 2)
+        self.assertTrue(client.closing)
+
+    def test_pass_before_nick_user(self) -> None:
+        """The right PASS before NICK and USER: 001 (testPassBeforeNickuser)."""
+        client = IRCClient(self.factory)
+        client.send("PASS testpassword", "NICK foo", "USER username * * :Realname")
+        self.assertEqual(client.numerics()[0], "001")
+
+    def test_no_password(self) -> None:
+        """No PASS: 464 and ERROR, never 001 (testNoPassword)."""
+        client = IRCClient(self.factory)
+        client.send("NICK foo", "USER username * * :Realname")
+        self.assert_turned_away(client)
+
+    def test_wrong_password(self) -> None:
+        """A wrong PASS: 464 then ERROR, and the link closes
+        (testWrongPassword)."""
+        client = IRCClient(self.factory)
+        client.send("PASS testpasswordgarbage", "NICK foo", "USER username * * :R")
+        self.assert_turned_away(client)
+
+    def test_bad_nick_then_good(self) -> None:
+        """A 432 after the right PASS lets the client pick another nick
+        without sending PASS again."""
+        client = IRCClient(self.factory)
+        client.send("PASS testpassword", "NICK bad!nick", "USER u * * :R")
+        self.assertEqual(client.numerics(), ["432"])
+        client.send("NICK good")
+        self.assertEqual(client.numerics()[0], "001")

@@ -42,6 +42,8 @@ class ServerConfig:
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).
     require_account: bool = False
+    #: The IRC door's server password (``--irc-password``): "" for none.
+    irc_password: str = ""
 
     @cached_property
     def admin_accounts(self) -> frozenset[str]:

@@ -102,6 +102,13 @@ class Options(usage.Options):
             "endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem.",
         ],
         [
+            "irc-password",
+            None,
+            "",
+            "A server password every IRC client must send with PASS (as ircds' "
+            "connection password); accounts then sign in by SASL or NickServ.",
+        ],
+        [
             "http",
             None,
             None,
@@ -378,6 +385,7 @@ class Options(usage.Options):
             resume_bound=self["resume-bound"],
             admins=self["admins"],
             require_account=bool(self["require-account"]),
+            irc_password=self["irc-password"],
         )
 
 

@@ -109,6 +109,8 @@ async def try_register(session: IRCSession) -> None:
     wanted = session.wanted
     pending = session.signing_in
     assert pending is not None
+    if not signin.check_server_password(session):
+        return
     if not await signin.check_password(session, wanted):
         return
     try:

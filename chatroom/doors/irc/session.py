@@ -62,6 +62,8 @@ class SignIn:
     sasl: str | None = None
     #: ``900`` was sent already (SASL sends it at once).
     told: bool = False
+    #: The server password (``--irc-password``) was given and right.
+    admitted: bool = False
     caps: set[str] = field(default_factory=set)
 
 
