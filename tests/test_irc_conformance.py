@@ -363,6 +363,30 @@ class MonitorAndListTests(ConformanceCase):
         foo.send("MONITOR + *!username@localhost")
         self.assertEqual(foo.numerics(), ["432"])
 
+    def test_monitor_one_connected(self) -> None:
+        """MONITOR + of a nick already here is 730 at once, and 731 when it
+        quits (testMonitorOneConnected); a rename is 731 for the old nick
+        and 730 for the new (testMonitorNickChange-like)."""
+        foo, bar = self.irc("foo"), self.irc("bar")
+        foo.send("MONITOR + bar,qux")
+        self.assertEqual(
+            foo.received(),
+            [
+                ":My.Little.Server 730 foo :bar!bar@My.Little.Server",
+                ":My.Little.Server 731 foo :qux",
+            ],
+        )
+        bar.send("NICK qux")
+        self.assertEqual(
+            foo.received(),
+            [
+                ":My.Little.Server 731 foo :bar",
+                ":My.Little.Server 730 foo :qux!qux@My.Little.Server",
+            ],
+        )
+        bar.send("QUIT")
+        self.assertEqual(foo.received(), [":My.Little.Server 731 foo :qux"])
+
     def test_monitor_sees_line_users_in_rooms(self) -> None:
         """MONITOR S says a line user in a room is online (730)."""
         foo = self.irc("foo")
