@@ -18,6 +18,7 @@ A missing tool skips its tests with the reason, unless
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -143,7 +144,7 @@ class Irssi:
     ) -> None:
         """``password``: sent as the server password (``-w``), which signs
         in to the account ``nick``."""
-        self.socket = f"chatroom-irssi-{os.getpid()}-{id(self)}"
+        self.socket = f"chatroom-irssi-{os.getpid()}-{secrets.token_hex(4)}"
         home = folder / f"irssi-{nick}"
         home.mkdir()
         signing_in = f" -w {password}" if password else ""
