@@ -73,13 +73,21 @@ class QuitTests(ConformanceCase):
         self.assertTrue(line.startswith(":qux!qux@My.Little.Server QUIT :connection "))
 
     def test_line_user_leaving_is_part_quitting_is_quit(self) -> None:
-        """A line user's /leave is PART, their /quit is QUIT."""
+        """A line user's /leave and move to another room are PART, their
+        /quit is QUIT."""
         (bar,) = self.joined("#chan", "bar")
         lina = self.line("lina", "chan")
         bar.received()
         lina.send("/leave")
         self.assertEqual(
             bar.received(), [":lina!lina@My.Little.Server PART #chan :left"]
+        )
+        lina.send("/join chan")
+        bar.received()
+        lina.send("/create elsewhere")
+        self.assertEqual(
+            bar.received(),
+            [":lina!lina@My.Little.Server PART #chan :left for elsewhere"],
         )
         lina.send("/join chan")
         bar.received()

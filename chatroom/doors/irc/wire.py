@@ -150,8 +150,10 @@ def clock_text(stamp: str) -> str:
 
 
 def is_quit(reason: str) -> bool:
-    """Whether a ``PART`` reason says the session ended (not ``left``)."""
-    return reason != LEFT and not reason.startswith(LEFT_BECAUSE)
+    """Whether a ``PART`` reason says the session ended: anything but
+    ``left``, ``left: <words>`` and ``left for <room>`` (a line user moving
+    to another room)."""
+    return reason != LEFT and not reason.startswith((LEFT_BECAUSE, LEFT + " "))
 
 
 def irc_mask(mask: str) -> str:
@@ -301,14 +303,19 @@ class IRCRenderer:
         """``PART`` for leaving one room, ``QUIT`` for leaving the server.
 
         The shared side says ``PART`` either way; its reason tells them
-        apart (docs/protocol.md): ``left`` or ``left: <words>`` is leaving
-        the room, anything else (``quit: ...``, ``connection lost``, ``ping
-        timeout``, ``killed by ...``) is the session ending, which IRC users
+        apart (docs/protocol.md): ``left``, ``left: <words>`` or ``left for
+        <room>`` is leaving the room, anything else (``quit: ...``,
+        ``connection lost``, ``ping timeout``, ``killed by ...``) is the
+        session ending, which IRC users
         expect as one ``QUIT`` (the protocol passes on the first of the
         ``PART`` lines a quit makes in the rooms it shares).
         """
         if not is_quit(reason):
-            words = reason[len(LEFT_BECAUSE) :] if reason != LEFT else LEFT
+            words = (
+                reason[len(LEFT_BECAUSE) :]
+                if reason.startswith(LEFT_BECAUSE)
+                else reason
+            )
             return build(self.source(user), "PART", channel(room), words)
         if reason.startswith("quit: "):
             reason = "Quit: " + reason[len("quit: ") :]
