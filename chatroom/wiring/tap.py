@@ -89,6 +89,13 @@ class Options(OneLineUsage):
             "endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem.",
         ],
         [
+            "irc-password",
+            None,
+            "",
+            "A server password every IRC client must send with PASS (as ircds' "
+            "connection password); accounts then sign in by SASL or NickServ.",
+        ],
+        [
             "http",
             None,
             None,
@@ -415,6 +422,7 @@ class Options(OneLineUsage):
             register_limit=self["register-limit"],
             register_window=self["register-window"],
             register_rate=self["register-rate"],
+            irc_password=self["irc-password"],
         )
 
 

@@ -359,10 +359,11 @@ class BadInputTests(DoorsTestCase):
 
     @defer.inlineCallbacks
     def test_irc_garbage(self):
-        """Binary junk and malformed IRC lines: notices and 421, session on."""
+        """Binary junk and malformed IRC lines: FAIL INVALID_UTF8 and 421,
+        session on."""
         ircer = yield self.irc("ivy")
         ircer.transport.write(b"\xff\xfe\x00junk\r\n:prefix-only\r\n\r\nFROB\r\n")
-        yield ircer.expect(lambda line: "BAD_ENCODING" in line)
+        yield ircer.expect_line(":chatroom FAIL * INVALID_UTF8 ")
         yield ircer.expect(lambda line: " 421 ivy FROB " in line)
         ircer.say("PING :alive")
         yield ircer.expect_line(":chatroom PONG chatroom :alive")
