@@ -7,8 +7,13 @@
 
 // An error as a person reads it: the server's words without its code (they
 // may start with a name, so they keep their case). A few codes get words
-// of the page's own.
+// of the page's own, except where the server's words carry what the
+// person needs: a message refused because the server cannot store it quotes
+// the text that was not sent, and the input box was already cleared.
 function errorWords(code, text) {
+  if (code === "UNAVAILABLE" && text && text.includes("so this was not sent:")) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
   const own = {
     INTERNAL: "Something went wrong on the server; that did not happen. Try again.",
     LINE_TOO_LONG: "That was too long to send; it was not sent.",
