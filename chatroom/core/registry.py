@@ -29,6 +29,7 @@ from twisted.internet.defer import Deferred
 from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomDetails, Welcome
 from chatroom.core.moderation import Action, RoomSettings
+from chatroom.core.reading import Marker, Unread
 
 
 class Member(Protocol):
@@ -199,6 +200,28 @@ class Registry(Protocol):
         The target's copy is delivered here; the sender's is the caller's
         to show, unless the sender is the target.
         """
+        ...
+
+    # -- read markers ------------------------------------------------------------
+
+    async def read_marker(self, member: Member, room: str) -> int | None:
+        """The member's read marker in ``room`` (None: none): its
+        account's, or for a plain name its connection's."""
+        ...
+
+    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
+        """Move the member's marker in ``room`` forward to ``event_id``;
+        returns the marker in force (an older id changes nothing).
+
+        Raises:
+            ChatError: ``NO_SUCH_ROOM``, ``NOT_IN_ROOM``, ``BAD_ARGS`` (an id
+                past the room's newest event).
+        """
+        ...
+
+    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
+        """Of ``rooms`` (which the member is in), each with events after the
+        member's marker: how many, and how many messages name the member."""
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None:

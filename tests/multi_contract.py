@@ -1,0 +1,310 @@
+"""Many rooms on one connection, and read markers, for every registry.
+
+:class:`MultiContract` drives real :class:`ChatProtocol` connections (over
+``StringTransport``) through ``/caps``, the ``multi`` capability
+(``/join`` adding rooms, ``/focus``, ``/say``, ``/leave ROOM``) and read
+markers (``/read``, ``/unread``, ``READ`` after a join), and checks every
+line each user sees. It runs against the in-process registry
+(``tests/test_multi.py``) and the Redis one on a real redis-server
+(``tests/cluster/test_multi_redis.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.core.config import ServerConfig
+from tests.handler_contract import ContractBase, User
+from tests.moderation_contract import PASSWORD
+from tests.support import FakeClient
+
+CONFIG = ServerConfig(
+    rate=0, room_capacity=5, max_rooms=6, history=2, resume_bound=5, retention=8
+)
+
+
+class MultiContract(ContractBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
+
+    @defer.inlineCallbacks
+    def signed_in(self, name: str) -> Generator[Any, Any, User]:
+        """A new connection signed in to account ``name``."""
+        user = User(FakeClient(self.server))
+        user.say(f"/login {name} {PASSWORD}")
+        yield self.expect(user, f"WELCOME {name}")
+        yield self.expect(user, "ROOMS ")
+        return user
+
+    @defer.inlineCallbacks
+    def refused(self, user: User, line: str, code: str) -> Generator[Any, Any, str]:
+        """``line`` is answered ``ERR code``; returns the whole reply."""
+        user.say(line)
+        reply = yield self.expect(user, "ERR ")
+        self.assertTrue(reply.startswith(f"ERR {code} "), (line, reply))
+        return reply
+
+    @defer.inlineCallbacks
+    def multi(self, name: str, *rooms: str) -> Generator[Any, Any, User]:
+        """``name`` with ``/caps multi``, in each of ``rooms`` (made if new)."""
+        user = yield self.connect(name)
+        user.say("/caps ids multi")
+        yield self.expect(user, "CAPS ")
+        for room in rooms:
+            user.say(f"/join {room}")
+            reply = yield self.expect(user, "")
+            while not reply.startswith(("JOINED", "ERR NO_SUCH_ROOM")):
+                reply = yield self.expect(user, "")
+            if reply.startswith("ERR"):
+                user.say(f"/create {room}")
+            yield self.expect(user, f"READ {room} ")
+        return user
+
+    @defer.inlineCallbacks
+    def said(self, user: User, *texts: str) -> Generator[Any, Any, list[int]]:
+        """Say each text in the current room; the ids of their echoes."""
+        ids = []
+        for text in texts:
+            user.say(text)
+            line = yield self.expect(user, "@")
+            ids.append(int(line.split()[0][1:]))
+        return ids
+
+    # -- /caps ------------------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_caps_answered_with_all_on_in_order(self) -> Generator[Any, Any, None]:
+        """``CAPS`` names every capability on, in the order turned on; one
+        asked for again changes nothing."""
+        alice = yield self.connect("alice")
+        for line, reply in [
+            ("/caps ids", "CAPS ids"),
+            ("/caps multi", "CAPS ids multi"),
+            ("/caps multi ids", "CAPS ids multi"),
+        ]:
+            alice.say(line)
+            self.assertEqual((yield self.expect(alice, "CAPS")), reply)
+        bob = yield self.connect("bob")
+        bob.say("/caps multi ids")
+        self.assertEqual((yield self.expect(bob, "CAPS")), "CAPS multi ids")
+
+    @defer.inlineCallbacks
+    def test_an_unknown_cap_turns_nothing_on(self) -> Generator[Any, Any, None]:
+        """``/caps multi colours`` is refused whole: joins still leave."""
+        alice = yield self.connect("alice")
+        reply = yield self.refused(alice, "/caps multi colours", "BAD_ARGS")
+        self.assertIn("colours", reply)
+        yield self.refused(alice, "/caps", "BAD_ARGS")
+        alice.say("/caps ids")
+        self.assertEqual((yield self.expect(alice, "CAPS")), "CAPS ids")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea")
+        alice.say("/create cafe")
+        self.assertEqual((yield self.expect(alice, "LEFT")), "LEFT tea")
+        yield self.expect(alice, "MEMBERS cafe")
+        self.assertFalse([line for line in alice.unread() if line.startswith("READ")])
+
+    # -- many rooms -------------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_multi_joins_leave_nothing(self) -> Generator[Any, Any, None]:
+        """With ``multi`` a join adds a room (no ``LEFT``, no ``PART``);
+        events of every room arrive; plain lines go to the room joined last."""
+        bob = yield self.connect("bob")
+        bob.say("/create tea")
+        yield self.expect(bob, "MEMBERS tea")
+        alice = yield self.multi("alice", "tea", "cafe")
+        self.assertFalse([x for x in alice.lines if x.startswith("LEFT")])
+        bob.say("hello tea")
+        line = yield self.expect(alice, "MSG tea bob ")
+        self.assertTrue(line.endswith(" hello tea"), line)
+        alice.say("hello cafe")
+        yield self.expect(alice, "MSG cafe alice ")
+        alice.say("/me waves")
+        yield self.expect(alice, "ACTION cafe alice ")
+        alice.say("/who")
+        self.assertEqual((yield self.expect(alice, "MEMBERS")), "MEMBERS cafe alice")
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "MEMBERS")), "MEMBERS tea bob alice")
+        self.assertFalse([x for x in bob.unread() if x.startswith("PART")])
+
+    @defer.inlineCallbacks
+    def test_focus_and_say(self) -> Generator[Any, Any, None]:
+        """``/focus`` picks where plain lines go; ``/say`` speaks elsewhere
+        without changing it; rooms one is not in are refused."""
+        alice = yield self.multi("alice", "tea", "cafe")
+        alice.say("/focus TEA")
+        self.assertEqual((yield self.expect(alice, "FOCUS")), "FOCUS tea")
+        alice.say("in tea")
+        yield self.expect(alice, "MSG tea alice ")
+        alice.say("/say cafe in cafe")
+        line = yield self.expect(alice, "MSG cafe alice ")
+        self.assertTrue(line.endswith(" in cafe"))
+        alice.say("/topic still tea")
+        self.assertEqual(
+            (yield self.expect(alice, "TOPIC")), "TOPIC tea alice still tea"
+        )
+        for line, code in [
+            ("/focus nowhere", "NOT_IN_ROOM"),
+            ("/focus", "BAD_ARGS"),
+            ("/say nowhere hi", "NOT_IN_ROOM"),
+            ("/say tea", "BAD_ARGS"),
+            ("/leave nowhere", "NOT_IN_ROOM"),
+        ]:
+            yield self.refused(alice, line, code)
+        alice.say("still tea")
+        yield self.expect(alice, "MSG tea alice ")
+
+    @defer.inlineCallbacks
+    def test_leaving_focuses_the_latest_left(self) -> Generator[Any, Any, None]:
+        """Leaving the current room focuses the most recently joined one
+        (``FOCUS`` after ``LEFT``); another room leaves focus alone; the
+        last one leads to the lobby and its room list."""
+        alice = yield self.multi("alice", "a1", "b2", "c3")
+        alice.say("/focus a1")
+        yield self.expect(alice, "FOCUS a1")
+        alice.say("/leave")
+        self.assertEqual((yield self.expect(alice, "LEFT")), "LEFT a1")
+        self.assertEqual(alice.unread(), ["FOCUS c3"])
+        yield self.expect(alice, "FOCUS c3")
+        alice.say("/leave b2")
+        self.assertEqual((yield self.expect(alice, "LEFT")), "LEFT b2")
+        alice.say("in c3")
+        yield self.expect(alice, "MSG c3 alice ")
+        alice.say("/leave c3")
+        yield self.expect(alice, "LEFT c3")
+        yield self.expect(alice, "ROOMS ")
+        yield self.refused(alice, "more", "NOT_IN_ROOM")
+
+    @defer.inlineCallbacks
+    def test_a_deleted_room_focuses_another(self) -> Generator[Any, Any, None]:
+        """A room removed under a multi session (deleted) takes it out of
+        that room only: ``FOCUS`` the latest one left, no room list."""
+        alice = yield self.multi("alice", "tea", "cafe")
+        alice.say("/delete cafe")
+        yield self.expect(alice, "DELETED cafe")
+        self.assertEqual((yield self.expect(alice, "FOCUS")), "FOCUS tea")
+        self.assertFalse([x for x in alice.unread() if x.startswith("ROOMS")])
+        alice.say("here")
+        yield self.expect(alice, "MSG tea alice ")
+
+    # -- read markers and unread counts ----------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_markers_move_forward_and_unread_counts(self) -> Generator[Any, Any, None]:
+        """``/unread`` counts what came after the marker and the messages
+        naming the user (whole words, any case); ``/read`` only moves
+        forward and answers the marker in force."""
+        bob = yield self.multi("bob", "tea")
+        alice = yield self.multi("alice", "tea", "cafe")
+        ids = yield self.said(bob, "hello", "hi ALICE!", "alicex, no", "* alice")
+        alice.say("/unread")
+        self.assertEqual((yield self.expect(alice, "UNREAD ")), "UNREAD tea 4 2")
+        self.assertEqual((yield self.expect(alice, "UNREAD")), "UNREAD_END")
+        alice.say(f"/read tea {ids[1]}")
+        self.assertEqual((yield self.expect(alice, "READ")), f"READ tea {ids[1]}")
+        alice.say(f"/read TEA {ids[0]}")
+        self.assertEqual((yield self.expect(alice, "READ")), f"READ tea {ids[1]}")
+        alice.say("/unread")
+        self.assertEqual((yield self.expect(alice, "UNREAD ")), "UNREAD tea 2 1")
+        alice.say(f"/read tea {ids[3]}")
+        yield self.expect(alice, f"READ tea {ids[3]}")
+        alice.say("/unread")
+        self.assertEqual((yield self.expect(alice, "UNREAD")), "UNREAD_END")
+
+    @defer.inlineCallbacks
+    def test_bad_reads_are_refused(self) -> Generator[Any, Any, None]:
+        """Each malformed ``/read`` or ``/unread`` gets its own clear ERR."""
+        bob = yield self.multi("bob", "cafe")
+        alice = yield self.multi("alice", "tea")
+        (newest,) = yield self.said(alice, "one")
+        yield self.said(bob, "elsewhere")
+        for line, code in [
+            ("/read", "BAD_ARGS"),
+            ("/read tea", "BAD_ARGS"),
+            ("/read tea soon", "BAD_ARGS"),
+            ("/read tea -1", "BAD_ARGS"),
+            (f"/read tea {newest + 1}", "BAD_ARGS"),
+            ("/read nowhere 1", "NO_SUCH_ROOM"),
+            ("/read cafe 1", "NOT_IN_ROOM"),
+            ("/unread now", "BAD_ARGS"),
+        ]:
+            yield self.refused(alice, line, code)
+        alice.say(f"/read tea {newest}")
+        yield self.expect(alice, f"READ tea {newest}")
+
+    @defer.inlineCallbacks
+    def test_a_multi_join_ends_with_the_marker(self) -> Generator[Any, Any, None]:
+        """After a join's history a multi session hears its marker there
+        (``*`` for none); a session without multi hears nothing of it."""
+        bob = yield self.connect("bob")
+        bob.say("/create tea")
+        yield self.expect(bob, "MEMBERS tea")
+        alice = yield self.connect("alice")
+        alice.say("/caps ids multi")
+        yield self.expect(alice, "CAPS")
+        alice.say("/join tea")
+        yield self.expect(alice, "MEMBERS tea")
+        self.assertEqual((yield self.expect(alice, "READ")), "READ tea *")
+        bob.say("hi")
+        newest = int((yield self.expect(alice, "@")).split()[0][1:])
+        alice.say(f"/read tea {newest}")
+        yield self.expect(alice, "READ")
+        alice.say("/leave")
+        yield self.expect(alice, "ROOMS")
+        alice.say("/join tea")
+        yield self.expect(alice, "MEMBERS tea")
+        self.assertEqual(alice.unread()[-1], f"READ tea {newest}")
+        carol = yield self.connect("carol")
+        carol.say(f"/read tea {newest}")
+        yield self.expect(carol, "ERR NOT_IN_ROOM")
+        carol.say("/join tea")
+        yield self.expect(carol, "MEMBERS tea")
+        carol.say(f"/read tea {newest}")
+        self.assertEqual((yield self.expect(carol, "READ")), f"READ tea {newest}")
+
+    @defer.inlineCallbacks
+    def test_a_plain_names_markers_end_with_it(self) -> Generator[Any, Any, None]:
+        """A plain name's markers last as long as its connection."""
+        yield self.multi("bob", "tea")
+        alice = yield self.multi("alice", "tea")
+        (newest,) = yield self.said(alice, "one")
+        alice.say(f"/read tea {newest}")
+        yield self.expect(alice, "READ")
+        alice.say("/quit")
+        yield self.wait()
+        again = yield self.multi("alice")
+        again.say("/join tea")
+        self.assertEqual((yield self.expect(again, "READ")), "READ tea *")
+
+    @defer.inlineCallbacks
+    def test_an_accounts_markers_are_kept(self) -> Generator[Any, Any, None]:
+        """An account's markers outlive its connections; a plain name that
+        registers keeps the markers it set."""
+        yield self.multi("bob", "tea")
+        alice = yield self.multi("alice", "tea")
+        first, second = yield self.said(alice, "one", "two")
+        alice.say(f"/read tea {first}")
+        yield self.expect(alice, "READ")
+        alice.say(f"/register {PASSWORD}")
+        yield self.expect(alice, "REGISTERED")
+        alice.say("/quit")
+        yield self.wait()
+        again = yield self.signed_in("alice")
+        again.say("/caps ids multi")
+        yield self.expect(again, "CAPS")
+        again.say("/join tea")
+        self.assertEqual((yield self.expect(again, "READ")), f"READ tea {first}")
+        again.say("/unread")
+        self.assertEqual((yield self.expect(again, "UNREAD ")), "UNREAD tea 1 0")
+        again.say(f"/read tea {second}")
+        yield self.expect(again, f"READ tea {second}")
+        again.say("/quit")
+        yield self.wait()
+        third = yield self.signed_in("alice")
+        third.say("/join tea")
+        yield self.expect(third, "MEMBERS tea")
+        third.say("/unread")
+        self.assertEqual((yield self.expect(third, "UNREAD")), "UNREAD_END")
