@@ -308,3 +308,23 @@ class MultiContract(ContractBase):
         yield self.expect(third, "MEMBERS tea")
         third.say("/unread")
         self.assertEqual((yield self.expect(third, "UNREAD")), "UNREAD_END")
+
+    @defer.inlineCallbacks
+    def test_unregistering_drops_the_markers(self) -> Generator[Any, Any, None]:
+        """``/unregister`` takes the account's markers with it: the name
+        registered again starts with none."""
+        yield self.multi("bob", "tea")
+        alice = yield self.multi("alice", "tea")
+        (newest,) = yield self.said(alice, "one")
+        alice.say(f"/register {PASSWORD}")
+        yield self.expect(alice, "REGISTERED")
+        alice.say(f"/read tea {newest}")
+        yield self.expect(alice, f"READ tea {newest}")
+        alice.say(f"/unregister {PASSWORD}")
+        yield self.expect(alice, "UNREGISTERED")
+        alice.say(f"/register {PASSWORD}")
+        yield self.expect(alice, "REGISTERED")
+        alice.say("/leave")
+        yield self.expect(alice, "ROOMS")
+        alice.say("/join tea")
+        self.assertEqual((yield self.expect(alice, "READ")), "READ tea *")

@@ -212,7 +212,6 @@ class StoreTests(unittest.TestCase):
         bob.send("/join tea")
         self.assertTrue(bob.received()[0].startswith("JOINED tea 1"))
 
-
     def test_read_markers_survive_a_restart(self) -> None:
         """An account's read marker is where it was after a crash; a
         ``multi`` session hears it when it joins the room again."""

@@ -82,7 +82,7 @@ class LocalBackend:
         #: Refuses messages while the store cannot write them.
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
-        self.markers = StoredMarkers(self.store)
+        self.markers = StoredMarkers(self.store, self.account_store)
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
