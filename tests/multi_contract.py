@@ -328,3 +328,64 @@ class MultiContract(ContractBase):
         yield self.expect(alice, "ROOMS")
         alice.say("/join tea")
         self.assertEqual((yield self.expect(alice, "READ")), "READ tea *")
+
+    # -- catch-up -------------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def signed_in_reader(
+        self, room: str, texts: int
+    ) -> Generator[Any, Any, tuple[User, User, list[int]]]:
+        """bob talks in ``room``; signed-in alice (multi) hears ``texts``
+        messages, reads the first, and leaves. Returns bob, alice, the ids."""
+        bob = yield self.multi("bob", room)
+        alice = yield self.multi("alice", room)
+        alice.say(f"/register {PASSWORD}")
+        yield self.expect(alice, "REGISTERED")
+        ids = yield self.said(bob, *(f"m{n}" for n in range(1, texts + 1)))
+        alice.say(f"/read {room} {ids[0]}")
+        yield self.expect(alice, "READ")
+        alice.say("/quit")
+        yield self.wait()
+        return bob, alice, ids
+
+    @defer.inlineCallbacks
+    def test_a_signed_in_multi_join_catches_up(self) -> Generator[Any, Any, None]:
+        """A signed-in multi device entering a room gets every event after
+        its marker (not the last ``--history``), then ``READ``."""
+        bob, _, ids = yield self.signed_in_reader("tea", 3)
+        yield self.said(bob, "m4")
+        again = yield self.signed_in("alice")
+        again.say("/caps ids multi")
+        yield self.expect(again, "CAPS")
+        again.say("/join tea")
+        yield self.expect(again, "MEMBERS tea")
+        lines = again.unread()
+        self.assertEqual([x.split()[-1] for x in lines[:-1]], ["m2", "m3", "m4"])
+        self.assertEqual(lines[-1], f"READ tea {ids[0]}")
+
+    @defer.inlineCallbacks
+    def test_catch_up_past_the_bound_starts_with_gap(self) -> Generator[Any, Any, None]:
+        """More missed than ``--resume-bound`` (5): ``GAP`` first (with how
+        many are left out, or ``?`` where the marker is older than what the
+        back-end keeps), then the newest 5."""
+        yield self.signed_in_reader("tea", 8)
+        again = yield self.signed_in("alice")
+        again.say("/caps multi")
+        yield self.expect(again, "CAPS")
+        again.say("/join tea")
+        yield self.expect(again, "MEMBERS tea")
+        self.assertIn((yield self.expect(again, "GAP")), ("GAP tea 2", "GAP tea ?"))
+        lines = again.unread()
+        self.assertEqual(
+            [x.split()[-1] for x in lines[:-1]], [f"m{n}" for n in range(4, 9)]
+        )
+
+    @defer.inlineCallbacks
+    def test_no_catch_up_without_multi(self) -> Generator[Any, Any, None]:
+        """The same account without ``multi`` joins as always: the last
+        ``--history`` (2) events, no ``READ``."""
+        yield self.signed_in_reader("tea", 4)
+        again = yield self.signed_in("alice")
+        again.say("/join tea")
+        yield self.expect(again, "MEMBERS tea")
+        self.assertEqual([x.split()[-1] for x in again.unread()], ["m3", "m4"])

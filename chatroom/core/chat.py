@@ -202,10 +202,13 @@ class ChatCore(Generic[B]):
         leaving: str | None = None,
         since: int | None = None,
         key: str | None = None,
+        catch_up: bool = False,
     ) -> None:
         """The back-end seats the member; the entry rule (bans, invitation,
         key, then space) is decided here on the facts it reads, before the
-        member leaves ``leaving``, so a refusal keeps it there."""
+        member leaves ``leaving``, so a refusal keeps it there. A catch-up
+        starts after the account's read marker (a plain name's markers are
+        its connection's, which saw what came before)."""
 
         def admit(facts: RoomFacts) -> None:
             if member not in self.sessions:
@@ -215,6 +218,9 @@ class ChatCore(Generic[B]):
             rules.check_space(facts)
 
         session = self._session(member)
+        if catch_up and since is None and session.account:
+            markers = await self.backend.markers.markers(session.account)
+            since = markers.get(name_key(name))
         await self.backend.join_room(member, session, name, leaving, since, admit)
 
     async def leave_room(self, member: Member, room: str, reason: str) -> None:

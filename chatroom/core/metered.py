@@ -132,8 +132,9 @@ class MeteredRegistry:
         leaving: str | None = None,
         since: int | None = None,
         key: str | None = None,
+        catch_up: bool = False,
     ) -> None:
-        call = self.inner.join_room(member, name, leaving, since, key)
+        call = self.inner.join_room(member, name, leaving, since, key, catch_up)
         await self._timed("join_room", call)
 
     async def room_history(

@@ -150,6 +150,7 @@ class Registry(Protocol):
         leaving: str | None = None,
         since: int | None = None,
         key: str | None = None,
+        catch_up: bool = False,
     ) -> None:
         """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
 
@@ -160,6 +161,8 @@ class Registry(Protocol):
         member saw last), the welcome's history is the room's stored events
         after it, at most ``resume_bound`` of them, and its ``gap`` says
         how many were left out (see :func:`chatroom.core.rules.catch_up`).
+        With ``catch_up`` (a ``multi`` connection) and no ``since``, a
+        signed-in member's read marker in the room, if any, is ``since``.
         """
         ...
 

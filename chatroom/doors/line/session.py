@@ -341,7 +341,9 @@ class LineSession(ModerationCommands):
         name, key, since = parse_join(args)
         leaving = None if self.multi else self.room
         await self._enter(
-            self.registry.join_room(self.member, name, leaving, since, key)
+            self.registry.join_room(
+                self.member, name, leaving, since, key, catch_up=self.multi
+            )
         )
 
     async def do_caps(self, args: str) -> None:
