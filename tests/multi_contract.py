@@ -254,9 +254,8 @@ class MultiContract(ContractBase):
         yield self.expect(alice, "READ")
         alice.say("/leave")
         yield self.expect(alice, "ROOMS")
-        alice.say("/join tea")
-        yield self.expect(alice, "MEMBERS tea")
-        self.assertEqual(alice.unread()[-1], f"READ tea {newest}")
+        lines = yield self.joined(alice, "tea")
+        self.assertEqual(lines[-1], f"READ tea {newest}")
         carol = yield self.connect("carol")
         carol.say(f"/read tea {newest}")
         yield self.expect(carol, "ERR NOT_IN_ROOM")
@@ -329,6 +328,16 @@ class MultiContract(ContractBase):
         alice.say("/join tea")
         self.assertEqual((yield self.expect(alice, "READ")), "READ tea *")
 
+    @defer.inlineCallbacks
+    def joined(self, user: User, room: str) -> Generator[Any, Any, list[str]]:
+        """``/join room`` by a multi session: the lines after ``MEMBERS``,
+        up to and with the ``READ`` that ends the join."""
+        user.say(f"/join {room}")
+        members = yield self.expect(user, f"MEMBERS {room}")
+        start = user.lines.index(members) + 1
+        read = yield self.expect(user, f"READ {room} ")
+        return user.lines[start : user.lines.index(read) + 1]
+
     # -- catch-up -------------------------------------------------------------------
 
     @defer.inlineCallbacks
@@ -357,9 +366,7 @@ class MultiContract(ContractBase):
         again = yield self.signed_in("alice")
         again.say("/caps ids multi")
         yield self.expect(again, "CAPS")
-        again.say("/join tea")
-        yield self.expect(again, "MEMBERS tea")
-        lines = again.unread()
+        lines = yield self.joined(again, "tea")
         self.assertEqual([x.split()[-1] for x in lines[:-1]], ["m2", "m3", "m4"])
         self.assertEqual(lines[-1], f"READ tea {ids[0]}")
 
@@ -372,10 +379,8 @@ class MultiContract(ContractBase):
         again = yield self.signed_in("alice")
         again.say("/caps multi")
         yield self.expect(again, "CAPS")
-        again.say("/join tea")
-        yield self.expect(again, "MEMBERS tea")
-        self.assertIn((yield self.expect(again, "GAP")), ("GAP tea 2", "GAP tea ?"))
-        lines = again.unread()
+        gap, *lines = yield self.joined(again, "tea")
+        self.assertIn(gap, ("GAP tea 2", "GAP tea ?"))
         self.assertEqual(
             [x.split()[-1] for x in lines[:-1]], [f"m{n}" for n in range(4, 9)]
         )
