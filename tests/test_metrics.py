@@ -42,6 +42,8 @@ SAMPLES: dict[str, object] = {
     "action": Action("op", "nobody"),
     "banned": True,
     "watching": True,
+    "event_id": 0,
+    "rooms": ["general"],
 }
 
 

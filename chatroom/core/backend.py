@@ -34,6 +34,7 @@ from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target
+from chatroom.core.reading import MarkerStore
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
 
@@ -97,6 +98,11 @@ class Backend(Protocol):
     @property
     def available(self) -> bool:
         """False while shared state is out of reach."""
+        ...
+
+    @property
+    def markers(self) -> MarkerStore:
+        """Where accounts' read markers are kept."""
         ...
 
     def start(self) -> None: ...

@@ -24,7 +24,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, rules
+from chatroom.core import admin, errors, moderation, reading, rules
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import (
     Backend,
@@ -34,9 +34,11 @@ from chatroom.core.backend import (
     SessionEnder,
 )
 from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, RoomDetails, history_event
 from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
+from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
@@ -85,6 +87,8 @@ class ChatCore(Generic[B]):
         self.clock = clock
         self.sessions = Sessions(namespace)
         self.backend: B = backend(self.sessions, self.end_session)
+        #: Read markers of plain names, for their connection's life.
+        self.plain_markers = PlainMarkers()
 
     @property
     def account_store(self) -> AccountStore:
@@ -146,11 +150,16 @@ class ChatCore(Generic[B]):
         return renamed
 
     async def set_account(self, member: Member, account: str) -> None:
+        """A plain name's read markers become its new account's."""
         await self.backend.sign(member, self.sessions[member], account)
         self.sessions.update(member, account=account)
+        if account:
+            for room, event_id in self.plain_markers.forget(member).items():
+                await self.backend.markers.advance(account, room, event_id)
 
     def release(self, member: Member, reason: str) -> None:
         session = self.sessions.close(member)
+        self.plain_markers.forget(member)
         if session is not None:
             self.backend.release(member, session, reason)
         else:  # never claimed a name: nothing shared but a lobby watch
@@ -193,10 +202,13 @@ class ChatCore(Generic[B]):
         leaving: str | None = None,
         since: int | None = None,
         key: str | None = None,
+        catch_up: bool = False,
     ) -> None:
         """The back-end seats the member; the entry rule (bans, invitation,
         key, then space) is decided here on the facts it reads, before the
-        member leaves ``leaving``, so a refusal keeps it there."""
+        member leaves ``leaving``, so a refusal keeps it there. A catch-up
+        starts after the account's read marker (a plain name's markers are
+        its connection's, which saw what came before)."""
 
         def admit(facts: RoomFacts) -> None:
             if member not in self.sessions:
@@ -206,6 +218,9 @@ class ChatCore(Generic[B]):
             rules.check_space(facts)
 
         session = self._session(member)
+        if catch_up and since is None and session.account:
+            markers = await self.backend.markers.markers(session.account)
+            since = markers.get(name_key(name))
         await self.backend.join_room(member, session, name, leaving, since, admit)
 
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
@@ -228,6 +243,66 @@ class ChatCore(Generic[B]):
         rules.check_history_count(count)
         session = self._session(member)
         return await self.backend.history(member, session, room, count, before)
+
+    # -- read markers and unread counts ------------------------------------------------
+
+    async def _marked_room(self, member: Member, room: str) -> str:
+        """Room ``room``, which ``member`` must be in: ``NO_SUCH_ROOM`` if
+        there is none, else ``NOT_IN_ROOM``."""
+        try:
+            return self.backend.place(member, room)
+        except ChatError:
+            await self.backend.roster(room)  # NO_SUCH_ROOM if there is none
+            raise errors.not_in_room(f"you are not in {room}") from None
+
+    async def _markers(self, member: Member) -> dict[str, int]:
+        session = self._session(member)
+        if session.account:
+            return await self.backend.markers.markers(session.account)
+        return self.plain_markers.of(member)
+
+    async def _newest(
+        self, member: Member, room: str, count: int
+    ) -> tuple[int, list[Event]]:
+        """The room's newest event id (0: none yet) and its newest events."""
+        session = self._session(member)
+        events = await self.backend.history(member, session, room, count, None)
+        return (int(events[-1].id) if events and events[-1].id else 0), events
+
+    async def read_marker(self, member: Member, room: str) -> int | None:
+        """The member's read marker in ``room`` (None: none)."""
+        return (await self._markers(member)).get(name_key(room))
+
+    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
+        """Move the marker forward to ``event_id`` (an event the room had);
+        an older id changes nothing. Returns the marker in force."""
+        where = await self._marked_room(member, room)
+        newest, _ = await self._newest(member, where, 1)
+        reading.check_marker(where, event_id, newest)
+        session = self._session(member)
+        if session.account:
+            markers = self.backend.markers
+            marker = await markers.advance(session.account, name_key(where), event_id)
+        else:
+            marker = self.plain_markers.advance(member, name_key(where), event_id)
+        return Marker(where, marker)
+
+    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
+        """Of ``rooms`` (the member's), those with events after the marker:
+        how many, and the mentions of the member's name among the newest
+        ``resume_bound`` of them."""
+        name = self._session(member).name
+        markers = await self._markers(member)
+        counts = []
+        for room in rooms:
+            where = self.backend.place(member, room)
+            bound = max(1, self.config.resume_bound)
+            newest, events = await self._newest(member, where, bound)
+            marker = markers.get(name_key(where))
+            counted = reading.unread(where, marker, newest, events, name)
+            if counted.count:
+                counts.append(counted)
+        return counts
 
     async def room_details(self, room: str) -> RoomDetails:
         roster = await self.backend.roster(room)

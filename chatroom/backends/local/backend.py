@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
@@ -81,6 +82,7 @@ class LocalBackend:
         #: Refuses messages while the store cannot write them.
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
+        self.markers = StoredMarkers(self.store, self.account_store)
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------

@@ -27,6 +27,7 @@ from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.backends.redis.replies import (
     key_of,
@@ -98,6 +99,7 @@ class RedisBackend:
         self.seats = RedisSeats(config, self.calls, self.node, self.here, sessions)
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
+        self.markers = RedisMarkers(self.calls)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
