@@ -24,8 +24,15 @@ Two things differ from the line door, as IRC expects:
   clients expect no notice of it: no ``SLOW`` line here, and an
   ``ERROR :Closing Link (Excess Flood)`` past ``--max-backlog``.
 - **No echo of one's own messages** (IRC clients show their own lines
-  themselves): :meth:`deliver` skips a ``MSG``/``ACTION`` by this user
-  before writing the bytes the room's other IRC members share.
+  themselves) unless the client asked for ``echo-message``: :meth:`deliver`
+  skips a ``MSG``/``ACTION`` by this user before writing the bytes the
+  room's other IRC members share.
+
+What a member is sent is ``event.encoded(session.render)``: the session's
+rendering variant (:mod:`chatroom.doors.irc.rendering`), the same callable
+for every session with the same rendering capabilities, so an event is
+rendered once per variant in use, and for clients without capabilities
+exactly as before IRCv3.
 """
 
 from __future__ import annotations
@@ -42,9 +49,11 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
+from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
-from chatroom.doors.irc.wire import MAX_LINE, IRCRenderer, build, parse
+from chatroom.doors.irc.tags import MAX_LINE
+from chatroom.doors.irc.wire import build, parse
 from chatroom.wiring.server import ChatServer
 
 #: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
@@ -79,7 +88,6 @@ class IRCProtocol(LineFraming):
         "factory",
         "max_unterminated",
         "paused",
-        "render",
         "session",
         "transport",
     )
@@ -102,7 +110,6 @@ class IRCProtocol(LineFraming):
         self._offset = 0
         self._skipping = 0
         self.max_unterminated = server.config.max_unterminated
-        self.render = renderer.render
         self.connection = connection = Connection(server, self)
         self.session = IRCSession(server, connection, self, renderer, COMMANDS)
         self._last_nick: tuple[str, ...] = ()
@@ -167,7 +174,11 @@ class IRCProtocol(LineFraming):
     def deliver(self, event: Event) -> None:
         name = event.name
         session = self.session
-        if name in ("MSG", "ACTION") and event.fields[1] == session.name:
+        if (
+            name in ("MSG", "ACTION")
+            and event.fields[1] == session.name
+            and not session.echo
+        ):
             return  # IRC clients show their own messages themselves
         if name in _PERSONAL:
             if name == "KICKED":  # out of the channel: removed() adds no PART
@@ -180,7 +191,7 @@ class IRCProtocol(LineFraming):
             if event.fields == self._last_nick:
                 return
             self._last_nick = event.fields
-        self.connection.send(event.encoded(self.render))
+        self.connection.send(event.encoded(session.render))
 
     def entered(self, welcome: Welcome) -> None:
         self.session.entered(welcome)
@@ -279,7 +290,7 @@ class IRCFactory(ServerFactory):
 
     def __init__(self, server: ChatServer) -> None:
         self.server = server
-        self.renderer = IRCRenderer(server.config.name)
+        self.renderer = IRCRenderer(server.config.name, server.clock)
 
     def buildProtocol(self, addr: object) -> IRCProtocol:
         protocol = IRCProtocol(self.server, self.renderer)

@@ -12,13 +12,9 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
-from chatroom.doors.irc import signin
+from chatroom.doors.irc import caps, signin
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
-from chatroom.doors.irc.wire import build, isupport, need
-
-#: The capabilities offered: SASL, with its one mechanism (CAP 302 value).
-CAPABILITIES = {"sasl": "PLAIN"}
-
+from chatroom.doors.irc.wire import ERR_INVALIDCAPCMD, build, isupport, need
 
 # -- NICK and USER ---------------------------------------------------------------
 
@@ -59,38 +55,42 @@ async def nick(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Capability negotiation: ``sasl`` is offered; registration waits for END."""
+    """Capability negotiation (https://ircv3.net/specs/extensions/capability-negotiation),
+    offering :data:`chatroom.doors.irc.caps.CAPABILITIES`; registration
+    waits for ``CAP END`` once ``LS`` or ``REQ`` was sent before it."""
     sub = params[0].upper()
-    pending = session.signing_in
-    if sub in ("LS", "REQ") and pending is not None:
+    registering = session.state == REGISTERING
+    if sub in ("LS", "REQ") and registering:
         session.capping = True
     if sub == "LS":
-        version = params[1] if len(params) > 1 else ""
-        offered = " ".join(
-            f"{name}={value}" if version.isdigit() and int(version) >= 302 else name
-            for name, value in CAPABILITIES.items()
-        )
-        session.send(build(session.me, "CAP", session.nick, "LS", offered))
+        version = caps.version_of(params)
+        if version >= caps.CAP_302 and version > session.cap_version:
+            session.cap_version = version
+            session.set_caps(session.caps | {"cap-notify"})  # implied by 302
+        shown = caps.offered(version)
+        session.send(caps.cap_lines(session.me, session.nick, "LS", shown, version))
     elif sub == "LIST":
-        enabled = " ".join(sorted(pending.caps)) if pending is not None else ""
-        session.send(build(session.me, "CAP", session.nick, "LIST", enabled))
+        enabled = sorted(session.caps)
+        session.send(
+            caps.cap_lines(
+                session.me, session.nick, "LIST", enabled, session.cap_version
+            )
+        )
     elif sub == "REQ":
         asked = params[1] if len(params) > 1 else ""
-        wanted = {word.lstrip("-") for word in asked.split()}
-        if pending is None or not wanted or not wanted <= CAPABILITIES.keys():
+        change = caps.requested(asked)
+        if change is None:
             session.send(build(session.me, "CAP", session.nick, "NAK", asked))
             return
-        for word in asked.split():
-            if word.startswith("-"):
-                pending.caps.discard(word[1:])
-            else:
-                pending.caps.add(word)
+        enable, disable = change
+        session.set_caps((session.caps | enable) - disable)
         session.send(build(session.me, "CAP", session.nick, "ACK", asked))
     elif sub == "END":
-        session.capping = False
-        await try_register(session)
+        if registering:
+            session.capping = False
+            await try_register(session)
     else:
-        session.numeric("410", params[0], "Invalid CAP command")
+        session.numeric(ERR_INVALIDCAPCMD, params[0], "Invalid CAP command")
 
 
 # -- claiming the nick -----------------------------------------------------------

@@ -21,7 +21,7 @@ answered: the channel is ours), :meth:`parted` (left, kicked, deleted).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from twisted.logger import Logger
@@ -29,11 +29,13 @@ from twisted.words.protocols import irc
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Listing, Welcome
+from chatroom.core.events import Event, Listing, Welcome
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
-from chatroom.doors.irc.wire import IRCRenderer, build, channel, refusal
+from chatroom.doors.irc.rendering import IRCRenderer
+from chatroom.doors.irc.replay import replay
+from chatroom.doors.irc.wire import build, channel, refusal
 from chatroom.wiring.server import ChatServer
 
 #: The session's states: before the nick is ours, and after.
@@ -53,10 +55,20 @@ class SignIn:
     sasl: str | None = None
     #: ``900`` was sent already (SASL sends it at once).
     told: bool = False
-    caps: set[str] = field(default_factory=set)
 
 
 Handler = Callable[["IRCSession", tuple[str, ...]], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Multiline:
+    """A ``draft/multiline`` batch a client is sending."""
+
+    ref: str
+    target: str
+    command: str
+    #: The lines so far, each (text, glued to the previous line).
+    lines: list[tuple[str, bool]]
 
 
 class Command(NamedTuple):
@@ -77,14 +89,20 @@ class IRCSession:
 
     __slots__ = (
         "_arrived",
+        "cap_version",
         "capping",
+        "caps",
         "commands",
         "connection",
+        "echo",
         "invisible",
+        "labeled",
         "me",
         "member",
+        "multiline",
         "name",
         "realname",
+        "render",
         "renderer",
         "rooms",
         "server",
@@ -122,6 +140,19 @@ class IRCSession:
         self.user: str | None = None  # USER given
         self.realname = ""
         self.capping = False  # CAP LS seen, CAP END not yet
+        #: The IRCv3 capabilities enabled (:mod:`chatroom.doors.irc.caps`),
+        #: the highest ``CAP LS`` version the client named, and what follows
+        #: from them: the encoder of its rendering variant, and whether its
+        #: own messages come back to it (``echo-message``).
+        self.caps: frozenset[str] = frozenset()
+        self.cap_version = 0
+        self.render = renderer.render
+        self.echo = False
+        #: The replies to a labeled command, while it runs (labeled-response).
+        self.labeled: list[bytes] | None = None
+        #: A ``draft/multiline`` batch the client is sending: its reference,
+        #: target and lines so far.
+        self.multiline: Multiline | None = None
         #: PASS, SASL and the account, until registered (then None).
         self.signing_in: SignIn | None = SignIn()
         self.invisible = False
@@ -157,7 +188,19 @@ class IRCSession:
         return self.renderer.source(self.nick)
 
     def send(self, data: bytes) -> None:
-        self.connection.send(data)
+        if self.labeled is not None:
+            self.labeled.append(data)
+        else:
+            self.connection.send(data)
+
+    def has(self, cap: str) -> bool:
+        return cap in self.caps
+
+    def set_caps(self, caps: frozenset[str]) -> None:
+        """The capabilities enabled now: the rendering variant follows."""
+        self.caps = caps
+        self.render = self.renderer.encoder(caps)
+        self.echo = "echo-message" in caps
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         self.connection.close(reason, room_reason)
@@ -203,14 +246,16 @@ class IRCSession:
     # -- the Member callbacks that concern the session ----------------------------
 
     def entered(self, welcome: Welcome) -> None:
-        """``JOIN``, the topic, then the room's history as notices."""
+        """``JOIN``, the topic, then the room's history as the messages it
+        was (:mod:`chatroom.doors.irc.replay`); a ``draft/chathistory``
+        client asks for history itself, so it gets none unasked."""
         room = welcome.room
         chan = channel(room)
-        data = build(self.source, "JOIN", chan)
+        data = self.render(Event("JOIN", (room, self.nick)))
         if welcome.topic:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
-        render = self.renderer.render
-        data += b"".join(event.encoded(render) for event in welcome.history)
+        if welcome.history and "draft/chathistory" not in self.caps:
+            data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
         self.send(data)
         self._arrived = room
 

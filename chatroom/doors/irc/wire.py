@@ -9,33 +9,32 @@ Parsing is our own few lines rather than ``irc.parsemsg``: that raises
 ``ValueError`` on a line that is only ``:prefix`` and keeps a tag section
 as part of the command, and a malformed line from a client must be an
 error reply, never a traceback. Messages follow the modern client protocol:
-optional ``@tags`` (ignored), optional ``:prefix`` (ignored: a client's
-prefix is never trusted), the command, then parameters, the last of which
-may follow a ``:`` and contain spaces.
+optional ``@tags`` (kept, unescaped, in :attr:`Message.tags`), optional
+``:prefix`` (ignored: a client's prefix is never trusted), the command,
+then parameters, the last of which may follow a ``:`` and contain spaces.
 
-An :class:`IRCRenderer` turns each :class:`chatroom.core.events.Event` into
-IRC bytes once per event (``event.encoded(renderer.render)``), however
-many IRC members receive it, exactly as the line door does with its lines.
+Shared events become IRC in :mod:`chatroom.doors.irc.rendering`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event
 from chatroom.core.text import (
     NAME_MAX_LENGTH,
     TOPIC_MAX_LENGTH,
     without_control_characters,
 )
+from chatroom.doors.irc.tags import parse_tags
 
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
 ERR_INPUTTOOLONG = "417"
+ERR_INVALIDCAPCMD = "410"
 RPL_LOGGEDIN = "900"
 RPL_SASLSUCCESS = "903"
 ERR_SASLFAIL = "904"
@@ -52,8 +51,6 @@ ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE"})
 #: What :func:`need` says, the one real ``461``.
 NOT_ENOUGH_PARAMETERS = "Not enough parameters"
 
-#: The longest line we accept (without CRLF): RFC 1459's 512 bytes in all.
-MAX_LINE = 512
 #: Longest text we put after the fixed part of a reply before splitting
 #: (``NAMES``): comfortably inside 512 bytes with a 32-character nick.
 _REPLY_BUDGET = 400
@@ -68,13 +65,17 @@ class Message:
 
     command: str
     params: tuple[str, ...]
+    #: Its IRCv3 tags (``@label=1;+draft/react=x``), unescaped.
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse(line: str) -> Message | None:
     """Split one IRC line; None for a line with no command (ignored)."""
     rest = line.strip(" ")
-    if rest.startswith("@"):  # message tags: we support none, so skip them
-        _, _, rest = rest.partition(" ")
+    tags: dict[str, str] = {}
+    if rest.startswith("@"):  # message tags (IRCv3)
+        section, _, rest = rest.partition(" ")
+        tags = parse_tags(section[1:])
         rest = rest.lstrip(" ")
     if rest.startswith(":"):  # a client's own prefix means nothing
         _, _, rest = rest.partition(" ")
@@ -88,7 +89,7 @@ def parse(line: str) -> Message | None:
     params = words[1:]
     if colon:
         params.append(trailing)
-    return Message(words[0].upper(), tuple(params))
+    return Message(words[0].upper(), tuple(params), tags)
 
 
 def need(params: tuple[str, ...], count: int) -> None:
@@ -134,11 +135,6 @@ def split_list(value: str) -> list[str]:
     return [part for part in value.split(",") if part]
 
 
-def clock_text(stamp: str) -> str:
-    """``2026-11-21T18:04:05.123Z`` → ``18:04`` (history replay)."""
-    return stamp[11:16] if len(stamp) >= 16 else stamp
-
-
 def irc_mask(mask: str) -> str:
     """A chatroom ban mask as IRC users read it.
 
@@ -153,10 +149,6 @@ def irc_mask(mask: str) -> str:
     if kind == "name":
         return f"{key}!*@*"
     return mask
-
-
-#: The IRC mode letter of each ``/set`` switch.
-SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
 
 
 def isupport(network: str) -> list[str]:
@@ -183,105 +175,6 @@ def isupport(network: str) -> list[str]:
         "UTF8ONLY",
         "TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1",
     ]
-
-
-class IRCRenderer:
-    """The IRC form of shared events, for one server (its name is the source
-    of server lines and the host of every user).
-
-    ``render`` is bound once, so that every session of the door hands the
-    same callable to :meth:`Event.encoded`, which caches per callable.
-    """
-
-    def __init__(self, server_name: str) -> None:
-        self.server = server_name
-        self.render = self._render
-
-    def source(self, nick: str) -> str:
-        return hostmask(nick, self.server)
-
-    def _render(self, event: Event) -> bytes:
-        name, fields, text = event.name, event.fields, event.text
-        if name in ("MSG", "ACTION"):
-            room, user = fields[0], fields[1]
-            if name == "ACTION":
-                text = f"{X_DELIM}ACTION {text}{X_DELIM}"
-            return build(self.source(user), "PRIVMSG", channel(room), text)
-        if name == "PRIVMSG":
-            sender, target = fields[0], fields[1]
-            return build(self.source(sender), "PRIVMSG", target, text)
-        if name == "JOIN":
-            return build(self.source(fields[1]), "JOIN", channel(fields[0]))
-        if name == "PART":
-            return build(self.source(fields[1]), "PART", channel(fields[0]), text)
-        if name == "NICK":
-            return build(self.source(fields[0]), "NICK", fields[1])
-        if name == "TOPIC":
-            return build(self.source(fields[1]), "TOPIC", channel(fields[0]), text)
-        if name == "OWNER":
-            return build(self.server, "MODE", channel(fields[0]), "+o", fields[1])
-        if name == "KICK":
-            room, user, by = fields
-            return build(self.source(by), "KICK", channel(room), user, text)
-        if name in ("OP", "DEOP"):
-            room, user, by = fields
-            sign = "+o" if name == "OP" else "-o"
-            return build(self.source(by), "MODE", channel(room), sign, user)
-        if name in ("BAN", "UNBAN"):
-            room, mask, by = fields
-            sign = "+b" if name == "BAN" else "-b"
-            return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
-        if name == "SET":
-            return self._setting(*fields)
-        if name == "INVITE":
-            room, user, by = fields
-            notice = f"{by} invited {user} into the channel"
-            return build(self.server, "NOTICE", channel(room), notice)
-        if name == "DELETED":
-            notice = f"{fields[1]} deleted the room"
-            return build(self.server, "NOTICE", channel(fields[0]), notice)
-        if name == "NOTICE":
-            return build(self.server, "NOTICE", channel(fields[0]), text)
-        if name in ("HISTORY", "HISTORY_ACTION"):
-            room, user, stamp = fields
-            said = (
-                f"* {user} {text}" if name == "HISTORY_ACTION" else f"<{user}> {text}"
-            )
-            return build(
-                self.server, "NOTICE", channel(room), f"[{clock_text(stamp)}] {said}"
-            )
-        # An event this door does not know yet: say so rather than drop it.
-        where = channel(fields[0]) if fields else "*"
-        return build(self.server, "NOTICE", where, " ".join((name, *fields, text)))
-
-    def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
-        """``/set`` as the mode it is: ``+i``, ``+t``, ``+k *`` (the key is
-        never shown: the event does not carry it); ``keep`` has no mode, so
-        it is a notice."""
-        letter = SETTING_MODES.get(setting)
-        if letter is None:
-            notice = f"{by} set {setting} {value}"
-            return build(self.server, "NOTICE", channel(room), notice)
-        change = ("+" if value == "on" else "-") + letter
-        params = (change, "*") if letter == "k" else (change,)
-        return build(self.source(by), "MODE", channel(room), *params)
-
-    def personal(self, event: Event, nick: str) -> bytes | None:
-        """Events for one user that IRC addresses to their nick: being
-        kicked (``KICK #room nick``), invited (``INVITE nick #room``), and
-        an admin's announcement (a server ``NOTICE``). None for the rest,
-        which render once for everyone (:meth:`render`)."""
-        name, fields = event.name, event.fields
-        if name == "KICKED":
-            room, by = fields
-            return build(self.source(by), "KICK", channel(room), nick, event.text)
-        if name == "INVITED":
-            room, by = fields
-            return build(self.source(by), "INVITE", nick, channel(room))
-        if name == "ANNOUNCE":
-            text = f"[announcement from {fields[0]}] {event.text}"
-            return build(self.server, "NOTICE", nick, text)
-        return None
 
 
 def names_lines(
