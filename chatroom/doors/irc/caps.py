@@ -27,6 +27,8 @@ CHATHISTORY_LIMIT = 200
 #: one line of the line protocol (``--max-line`` 4096 less its command).
 MULTILINE_MAX_BYTES = 4000
 MULTILINE_MAX_LINES = 32
+#: ``005`` tokens of the capabilities (draft/chathistory's).
+ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ exactly as before IRCv3.
 from __future__ import annotations
 
 import re
-from typing import cast
+from collections.abc import Coroutine
+from typing import Any, cast
 
 from twisted.internet.defer import CancelledError
 from twisted.internet.protocol import ServerFactory, connectionDone
@@ -49,11 +50,12 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
+from chatroom.doors.irc import extensions
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
 from chatroom.doors.irc.tags import MAX_LINE
-from chatroom.doors.irc.wire import build, parse
+from chatroom.doors.irc.wire import Message, build, parse
 from chatroom.wiring.server import ChatServer
 
 #: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
@@ -137,6 +139,7 @@ class IRCProtocol(LineFraming):
         self.connection.made(self.transport)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self.session.forget()
         self.connection.lost(reason)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
@@ -174,12 +177,11 @@ class IRCProtocol(LineFraming):
     def deliver(self, event: Event) -> None:
         name = event.name
         session = self.session
-        if (
-            name in ("MSG", "ACTION")
-            and event.fields[1] == session.name
-            and not session.echo
-        ):
-            return  # IRC clients show their own messages themselves
+        if name in ("MSG", "ACTION") and event.fields[1] == session.name:
+            if not session.echo:
+                return  # IRC clients show their own messages themselves
+            session.send(event.encoded(session.render))  # labeled if asked
+            return
         if name in _PERSONAL:
             if name == "KICKED":  # out of the channel: removed() adds no PART
                 session.parted(event.fields[0])
@@ -240,13 +242,31 @@ class IRCProtocol(LineFraming):
         connection.end("HTTP request on the IRC port")
 
     def dispatch(self, text: str) -> bool:
-        """Run one line; True if its command is still waiting on the registry."""
+        """Run one line; True if its command is still waiting on the registry.
+
+        A line with a ``label`` tag from a ``labeled-response`` client has
+        every reply it causes collected and sent labeled
+        (:meth:`IRCSession.answer_labeled`), refusals included.
+        """
         message = parse(text)
         if message is None:
             return False  # an empty or command-less line: ignored, as servers do
         session = self.session
+        label = message.tags.get("label") if message.tags else None
+        if label is None or "labeled-response" not in session.caps:
+            return self._dispatch(message)
+        session.labeled = []
+        waiting = self._dispatch(message, label)
+        if not waiting and session.labeled is not None:
+            session.answer_labeled(label)
+        return waiting
+
+    def _dispatch(self, message: Message, label: str | None = None) -> bool:
+        session = self.session
         command, params = message.command, message.params
         target = params[0] if params else "*"
+        if session.multiline is not None and extensions.collect(session, message):
+            return False
         entry = session.commands.get(command)
         if entry is None:
             refusal = (
@@ -265,10 +285,25 @@ class IRCProtocol(LineFraming):
                     errors.bad_args("Not enough parameters"), command, target
                 )
             return False
+        session.tags = message.tags
+        running = entry.handler(session, params)
+        if label is not None:
+            running = self._labeled(running, label, command, target)
         return self.connection.run(
-            entry.handler(session, params),
-            lambda failure: self._refused(failure, command, target),
+            running, lambda failure: self._refused(failure, command, target)
         )
+
+    async def _labeled(
+        self, running: Coroutine[Any, Any, None], label: str, command: str, target: str
+    ) -> None:
+        """A labeled command: its refusal is part of its labeled answer."""
+        try:
+            await running
+        except Exception:
+            self._refused(Failure(), command, target)
+        finally:
+            if self.session.labeled is not None:
+                self.session.answer_labeled(label)
 
     def _refused(self, failure: Failure, command: str, target: str) -> None:
         """The error boundary: a refusal is its numeric, anything else logged."""

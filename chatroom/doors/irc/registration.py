@@ -135,7 +135,7 @@ def welcome(session: IRCSession) -> None:
     session.send(
         build(session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "io", "biklnot")
     )
-    tokens = isupport(name)
+    tokens = isupport(name) + list(caps.ISUPPORT)
     session.send(
         build(
             session.me, irc.RPL_ISUPPORT, nick, *tokens, "are supported by this server"

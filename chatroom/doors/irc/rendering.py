@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from itertools import count
+from typing import TYPE_CHECKING
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -43,7 +44,17 @@ from chatroom.doors.irc.tags import (
     tag_section,
     text_room,
 )
-from chatroom.doors.irc.wire import X_DELIM, build, channel, hostmask, irc_mask
+from chatroom.doors.irc.wire import (
+    X_DELIM,
+    build,
+    build_words,
+    channel,
+    hostmask,
+    irc_mask,
+)
+
+if TYPE_CHECKING:
+    from chatroom.doors.irc.session import IRCSession
 
 #: The IRC mode letter of each ``/set`` switch.
 SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
@@ -76,6 +87,9 @@ class IRCRenderer:
         self.as_said: Encoder = self._as_said
         self._variants: dict[frozenset[str], Encoder] = {frozenset(): self.render}
         self._batches = count(1)
+        #: This door's registered sessions by name key (``TAGMSG`` reaches
+        #: them directly: the shared side carries no tags).
+        self.sessions: dict[str, IRCSession] = {}
 
     def encoder(self, caps: frozenset[str]) -> Encoder:
         """The encoder for a session with capabilities ``caps``: one per
@@ -279,12 +293,14 @@ class Variant:
         renderer = self.renderer
         source, target, pieces, _ = renderer.said(event, clocked=not self.timed)
         ref = renderer.batch_ref()
-        opening = build(renderer.server, "BATCH", f"+{ref}", "draft/multiline", target)
+        opening = build_words(
+            renderer.server, "BATCH", f"+{ref}", "draft/multiline", target
+        )
         lines = [add_tags(opening, tag_section(tags))]
         for index, piece in enumerate(pieces):
             inner = {"batch": ref, _CONCAT: ""} if index else {"batch": ref}
             lines.append(
                 add_tags(build(source, "PRIVMSG", target, piece), tag_section(inner))
             )
-        lines.append(build(renderer.server, "BATCH", f"-{ref}"))
+        lines.append(build_words(renderer.server, "BATCH", f"-{ref}"))
         return b"".join(lines)

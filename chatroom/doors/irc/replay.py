@@ -23,25 +23,31 @@ from collections.abc import Iterable
 from chatroom.core.events import Encoder, Event
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.tags import add_tags, has_tag, lines_of, tag_section
-from chatroom.doors.irc.wire import build
+from chatroom.doors.irc.wire import build_words
 
 
 def in_batch(
-    renderer: IRCRenderer, kind: str, params: tuple[str, ...], data: bytes
+    renderer: IRCRenderer,
+    kind: str,
+    params: tuple[str, ...],
+    data: bytes,
+    tags: bytes = b"",
 ) -> bytes:
     """``data``'s lines inside one ``BATCH`` of ``kind``; lines already in a
     batch of their own (a multiline message) keep theirs, whose opening
-    line then carries the outer one (batches nest)."""
+    line then carries the outer one (batches nest). ``tags``: the opening
+    line's own (``@label=...``)."""
     ref = renderer.batch_ref()
     inner = tag_section({"batch": ref})
     body = b"".join(
         line if has_tag(line, b"batch") else add_tags(line, inner)
         for line in lines_of(data)
     )
+    opening = build_words(renderer.server, "BATCH", f"+{ref}", kind, *params)
     return (
-        build(renderer.server, "BATCH", f"+{ref}", kind, *params)
+        add_tags(opening, tags)
         + body
-        + build(renderer.server, "BATCH", f"-{ref}")
+        + build_words(renderer.server, "BATCH", f"-{ref}")
     )
 
 

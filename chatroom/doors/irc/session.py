@@ -20,8 +20,8 @@ answered: the channel is ours), :meth:`parted` (left, kicked, deleted).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from twisted.logger import Logger
@@ -34,7 +34,8 @@ from chatroom.core.registry import Member, Registry
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.irc.rendering import IRCRenderer
-from chatroom.doors.irc.replay import replay
+from chatroom.doors.irc.replay import in_batch, replay
+from chatroom.doors.irc.tags import add_tags, lines_of, tag_section
 from chatroom.doors.irc.wire import build, channel, refusal
 from chatroom.wiring.server import ChatServer
 
@@ -68,7 +69,11 @@ class Multiline:
     target: str
     command: str
     #: The lines so far, each (text, glued to the previous line).
-    lines: list[tuple[str, bool]]
+    lines: list[tuple[str, bool]] = field(default_factory=list)
+    #: Bytes of text so far, and whether a limit was passed (then the batch
+    #: is refused when it ends, and nothing in it is said).
+    size: int = 0
+    failed: bool = False
 
 
 class Command(NamedTuple):
@@ -108,6 +113,7 @@ class IRCSession:
         "server",
         "signing_in",
         "state",
+        "tags",
         "user",
         "wanted",
     )
@@ -153,6 +159,8 @@ class IRCSession:
         #: A ``draft/multiline`` batch the client is sending: its reference,
         #: target and lines so far.
         self.multiline: Multiline | None = None
+        #: The tags of the command running (``+draft/react``, ``label``...).
+        self.tags: Mapping[str, str] = {}
         #: PASS, SASL and the account, until registered (then None).
         self.signing_in: SignIn | None = SignIn()
         self.invisible = False
@@ -193,8 +201,21 @@ class IRCSession:
         else:
             self.connection.send(data)
 
-    def has(self, cap: str) -> bool:
-        return cap in self.caps
+    def answer_labeled(self, label: str) -> None:
+        """Send what a labeled command caused, labeled (labeled-response):
+        ``ACK`` for nothing, the label on a single line, or a
+        ``labeled-response`` batch around several."""
+        data, self.labeled = b"".join(self.labeled or ()), None
+        tag = tag_section({"label": label})
+        lines = lines_of(data)
+        if not lines:
+            self.send(add_tags(build(self.me, "ACK"), tag))
+        elif len(lines) == 1:
+            self.send(add_tags(lines[0], tag))
+        elif "batch" in self.caps:
+            self.send(in_batch(self.renderer, "labeled-response", (), data, tag))
+        else:
+            self.send(add_tags(lines[0], tag) + b"".join(lines[1:]))
 
     def set_caps(self, caps: frozenset[str]) -> None:
         """The capabilities enabled now: the rendering variant follows."""
@@ -225,10 +246,20 @@ class IRCSession:
         self.name = nick
         self.state = REGISTERED
         self.signing_in = None
+        self.renderer.sessions[name_key(nick)] = self
         self.connection.named()
 
     def renamed(self, nick: str) -> None:
+        self.forget()
         self.name = nick
+        self.renderer.sessions[name_key(nick)] = self
+
+    def forget(self) -> None:
+        """Out of the door's directory of sessions (renamed, or gone)."""
+        if self.name is not None:
+            key = name_key(self.name)
+            if self.renderer.sessions.get(key) is self:
+                del self.renderer.sessions[key]
 
     async def entering(self, entering: Awaitable[None]) -> None:
         """Run a join or a create; the channel is ours once it answered."""

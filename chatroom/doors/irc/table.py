@@ -9,7 +9,14 @@ being imported.
 
 from __future__ import annotations
 
-from chatroom.doors.irc import commands, moderation, registration, signin
+from chatroom.doors.irc import (
+    chathistory,
+    commands,
+    extensions,
+    moderation,
+    registration,
+    signin,
+)
 from chatroom.doors.irc.session import Command
 
 COMMANDS: dict[str, Command] = {
@@ -35,6 +42,11 @@ COMMANDS: dict[str, Command] = {
     "WHO": Command(commands.who),
     "WHOIS": Command(commands.whois, 1),
     "AWAY": Command(commands.away),
+    # IRCv3
+    "BATCH": Command(extensions.batch, 1),
+    "TAGMSG": Command(extensions.tagmsg, 1),
+    "SETNAME": Command(extensions.setname, 1),
+    "CHATHISTORY": Command(chathistory.chathistory, 1),
     # moderation
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),

@@ -113,6 +113,14 @@ def build(source: str, command: str, *params: str) -> bytes:
     return text.encode("utf-8") + b"\r\n"
 
 
+def build_words(source: str, command: str, *params: str) -> bytes:
+    """As :func:`build` for parameters that are all single words, without
+    a ``:`` before the last (``BATCH +1 chathistory #tea``), as servers
+    send them and as the batch specification's examples show."""
+    head = f":{source} {command}" if source else command
+    return " ".join((head, *params)).encode("utf-8") + b"\r\n"
+
+
 def channel(room: str) -> str:
     """The channel for a room: ``tea`` → ``#tea``."""
     return CHANNEL_PREFIX + room
@@ -178,11 +186,20 @@ def isupport(network: str) -> list[str]:
 
 
 def names_lines(
-    server: str, nick: str, chan: str, names: Sequence[str], ops: Collection[str]
+    server: str,
+    nick: str,
+    chan: str,
+    names: Sequence[str],
+    ops: Collection[str],
+    userhost: bool = False,
 ) -> bytes:
     """``353`` lines (split to fit 512 bytes) and ``366`` for a channel;
-    ``ops`` (owner and operators) are shown as ``@``."""
-    shown = [("@" + name if name in ops else name) for name in names]
+    ``ops`` (owner and operators) are shown as ``@``; ``userhost``
+    (the userhost-in-names capability): each as ``nick!nick@host``."""
+    shown = [
+        ("@" if name in ops else "") + (hostmask(name, server) if userhost else name)
+        for name in names
+    ]
     lines = []
     batch: list[str] = []
     size = 0
