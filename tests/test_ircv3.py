@@ -57,7 +57,9 @@ class NegotiationTests(CapsTestCase):
         self.assertIn("sasl=PLAIN", offered)
         self.assertIn("server-time", offered)
         self.assertIn("draft/chathistory", offered)
-        self.assertTrue(any(o.startswith("draft/multiline=max-bytes=") for o in offered))
+        self.assertTrue(
+            any(o.startswith("draft/multiline=max-bytes=") for o in offered)
+        )
         client.send("CAP LIST")
         self.assertEqual(client.received(), [":chatroom CAP * LIST :cap-notify"])
 
@@ -154,7 +156,11 @@ class TagsTests(CapsTestCase):
         self.assertEqual(plain, {b":someone!someone@chatroom PRIVMSG #general :hi\r\n"})
         self.assertEqual(
             timed,
-            {b"@time=" + STAMP.encode() + b" :someone!someone@chatroom PRIVMSG #general :hi\r\n"},
+            {
+                b"@time="
+                + STAMP.encode()
+                + b" :someone!someone@chatroom PRIVMSG #general :hi\r\n"
+            },
         )
 
     def test_echo_message(self) -> None:
@@ -191,7 +197,9 @@ class TagsTests(CapsTestCase):
         bob.received()
         plain.received()
         alice.send("@+typing=active;label=x TAGMSG #tea")
-        self.assertEqual(bob.received(), ["@+typing=active :alice!alice@chatroom TAGMSG #tea"])
+        self.assertEqual(
+            bob.received(), ["@+typing=active :alice!alice@chatroom TAGMSG #tea"]
+        )
         self.assertEqual(plain.received(), [])
         self.assertEqual(alice.received(), [])
 
@@ -201,7 +209,9 @@ class TagsTests(CapsTestCase):
         nick!user@host in 353."""
         alice = self.capped("alice", "setname", "userhost-in-names")
         alice.send("SETNAME :Alice Liddell")
-        self.assertEqual(alice.received(), [":alice!alice@chatroom SETNAME :Alice Liddell"])
+        self.assertEqual(
+            alice.received(), [":alice!alice@chatroom SETNAME :Alice Liddell"]
+        )
         alice.send("JOIN #tea")
         names = next(x for x in alice.received() if " 353 " in x)
         self.assertTrue(names.endswith(":@alice!alice@chatroom"), names)

@@ -81,9 +81,10 @@ class RoomHistory:
             return []
         first = max(first, 1, last - HISTORY_PAGE_MAX + 1)
         registry, member = self.session.registry, self.session.member
-        return await registry.room_history(
+        events = await registry.room_history(
             member, self.room, last - first + 1, last + 1
         )
+        return [event for event in events if int(event.id) >= first]
 
     async def newest(self) -> int:
         """The newest stored id (0 when none)."""

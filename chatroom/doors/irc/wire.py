@@ -71,7 +71,7 @@ class Message:
 
 def parse(line: str) -> Message | None:
     """Split one IRC line; None for a line with no command (ignored)."""
-    rest = line.strip(" ")
+    rest = line.lstrip(" ")  # trailing spaces may be part of the last parameter
     tags: dict[str, str] = {}
     if rest.startswith("@"):  # message tags (IRCv3)
         section, _, rest = rest.partition(" ")
