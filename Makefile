@@ -62,9 +62,10 @@ cc:
 		echo "no C compiler and none can be installed here: the C generator's tests will be skipped"; \
 	fi
 
-# The IRC door's end-to-end test runs irssi (in tmux).
+# The IRC door's end-to-end tests run irssi and WeeChat (in tmux).
 irssi:
 	$(call apt_install,irssi,the IRC client test)
+	$(call apt_install,weechat-headless,the IRCv3 client test)
 
 # The web client's tests drive headless chromium through chromium-driver.
 chromium:
