@@ -227,9 +227,11 @@ class WeeChat:
         )
         assert WEECHAT is not None and TMUX is not None
         subprocess.run(
-            [TMUX, "-L", self.socket, "-f", "/dev/null", "new-session", "-d"]
-            + ["-s", nick, "-x", "120", "-y", "40"]
-            + ["env", "TZ=UTC", WEECHAT, "-d", str(self.home), "-r", commands],
+            [
+                *(TMUX, "-L", self.socket, "-f", "/dev/null", "new-session", "-d"),
+                *("-s", nick, "-x", "120", "-y", "40"),
+                *("env", "TZ=UTC", WEECHAT, "-d", str(self.home), "-r", commands),
+            ],
             check=True,
         )
         self.nick = nick
