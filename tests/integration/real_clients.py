@@ -254,6 +254,7 @@ class WeeChat:
             pipe.write(f"irc.server.chat */{line}\n")
 
     def close(self) -> None:
+        assert TMUX is not None
         subprocess.run([TMUX, "-L", self.socket, "kill-server"], check=False)
 
 
