@@ -9,7 +9,7 @@ capability's own page).
 
 Which capabilities change how shared events are *rendered* is said here
 too (:data:`RENDERING`): a session's variant is its enabled capabilities
-among those, and :class:`chatroom.doors.irc.wire.IRCRenderer` renders each
+among those, and :class:`chatroom.doors.irc.rendering.IRCRenderer` renders each
 event once per variant in use, never once per member.
 """
 

@@ -1,5 +1,5 @@
 """IRC lines: parsing what clients send, building what they get, and
-rendering the shared side's events as IRC.
+refusals as numerics.
 
 Numerics come from :mod:`twisted.words.protocols.irc` where it has them
 (``RPL_WELCOME``...); the few it lacks (``417``, the SASL ones) are defined here
