@@ -7,7 +7,7 @@ PORT ?= 8080
 IRC_PORT ?= 6667
 HTTP_PORT ?= 8000
 
-.PHONY: run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium
+.PHONY: run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/doors/web/static/*)
@@ -67,6 +67,12 @@ irssi:
 	$(call apt_install,irssi,the IRC client test)
 	$(call apt_install,weechat-headless,the IRCv3 client test)
 
+# The IRC door is benchmarked beside ngIRCd and InspIRCd (their configs are in
+# benchmarks/); the benchmark's smoke tests start both.
+irc-references:
+	$(call apt_install,ngircd,the IRC references of the benchmark,/usr/sbin/ngircd)
+	$(call apt_install,inspircd,the IRC references of the benchmark,/usr/sbin/inspircd)
+
 # The web client's tests drive headless chromium through chromium-driver.
 chromium:
 	$(call apt_install,chromium,the web client tests)
@@ -74,14 +80,14 @@ chromium:
 
 # Lint and type-check, then the whole suite (unit, integration, cluster,
 # client and benchmark smoke tests).
-test: $(STAMP) redis-server tmux cc irssi chromium
+test: $(STAMP) redis-server tmux cc irssi chromium irc-references
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) redis-server tmux cc irssi chromium
+trial: $(STAMP) redis-server tmux cc irssi chromium irc-references
 	$(BIN)/python -m twisted.trial tests
 
 # Every figure of docs/performance.md's "before/after the core refactor"
@@ -90,8 +96,12 @@ trial: $(STAMP) redis-server tmux cc irssi chromium
 # .venv-pypy, made on first use from Debian's pypy3 (installed if we can).
 PYPY ?= .venv-pypy/bin/python
 BENCH_ARGS ?= sweep storm overload --duration 5 --warmup 2
-bench: $(STAMP) cc pypy
-	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --json bench-cpython.json
+# CPython: every door beside its reference (the line door beside the bare
+# baseline, the web door beside the line door, the IRC door beside ngIRCd
+# and InspIRCd); PyPy: the line door and the baseline.
+BENCH_SERVERS ?= chatroom,baseline,chatroom-ws,chatroom-irc,ngircd,inspircd
+bench: $(STAMP) cc pypy irc-references
+	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --c-servers $(BENCH_SERVERS) --json bench-cpython.json
 	@if [ -x "$(PYPY)" ]; then \
 		$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --server-python $(PYPY) --json bench-pypy.json; \
 	else \

@@ -14,7 +14,7 @@ setup(
     # the web client is plain files (no build step).
     package_data={
         "twisted.plugins": ["chatroom_plugin.py"],
-        "chatroom.bench": ["cgen.c"],
+        "chatroom.bench": ["cgen.c", "cgen_*.h"],
         "chatroom.doors.web": ["static/*"],
     },
     install_requires=[

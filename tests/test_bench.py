@@ -21,6 +21,7 @@ from twisted.trial import unittest
 
 from chatroom.bench.cgen import build, find_compiler
 from chatroom.bench.main import main
+from chatroom.bench.references import REFERENCES
 from chatroom.bench.servers import find_redis_server
 
 REDIS_SERVER = find_redis_server()
@@ -278,3 +279,49 @@ class CGeneratorTests(BenchTestCase):
             self.assertEqual(run["closed_by_server"], 0)
             self.assertGreater(run["server_rss_max_kib"], 0)
             self.assertIsNotNone(run["generator_cpu_pct"])
+
+    def test_every_door(self) -> None:
+        """The IRC and web doors carry the same sweep and storm as the line
+        door: every message to every member (at IRC, to every member but its
+        sender, so more messages make the same deliveries/s)."""
+        report = self.run_bench(
+            "sweep",
+            "storm",
+            options=[*C_TINY, "--c-servers", "chatroom-irc,chatroom-ws"],
+        )
+        sweeps = report["scenarios"]["sweep"]
+        self.assertEqual(set(sweeps), {"chatroom-irc", "chatroom-ws"})
+        irc, ws = sweeps["chatroom-irc"]["runs"][0], sweeps["chatroom-ws"]["runs"][0]
+        self.assertEqual(ws["sent"], 10)  # 30 deliveries/s in rooms of 3
+        self.assertEqual(ws["expected"], 3 * ws["sent"])
+        self.assertEqual(irc["sent"], 15)  # 30 deliveries/s, 2 listeners each
+        self.assertEqual(irc["expected"], 2 * irc["sent"])
+        for run in (irc, ws):
+            self.assertEqual(run["received"], run["expected"])
+            self.assertEqual(run["complaints"], 0)
+        servers = {run["server"] for run in report["scenarios"]["storm"]}
+        self.assertEqual(servers, {"chatroom-irc", "chatroom-ws"})
+        self.assertEqual(report["ratios"]["ceiling_per_s"]["chatroom-ws"], 30)
+
+    def test_reference_irc_servers(self) -> None:
+        """ngIRCd and InspIRCd from Debian, started with the configurations in
+        benchmarks/, carry the same load as the IRC door, side by side."""
+        for name, reference in REFERENCES.items():
+            if reference.find() is None:
+                why = f"{name} is not installed (make test installs Debian's)"
+                if os.environ.get("CHATROOM_REQUIRE_TOOLS"):
+                    self.fail(f"{why} and CHATROOM_REQUIRE_TOOLS is set")
+                raise unittest.SkipTest(why)
+        report = self.run_bench(
+            "sweep",
+            "storm",
+            options=[*C_TINY, "--c-servers", "chatroom-irc,ngircd,inspircd"],
+        )
+        for name, sweep in report["scenarios"]["sweep"].items():
+            (run,) = sweep["runs"]
+            self.assertEqual(run["received"], run["expected"], name)
+            self.assertEqual(run["complaints"], 0, name)
+        ratios = report["ratios"]
+        self.assertEqual(ratios["irc_ngircd_ceiling_ratio"], 1.0)
+        self.assertEqual(ratios["irc_inspircd_ceiling_ratio"], 1.0)
+        self.assertIsNotNone(ratios["irc_ngircd_storm_3_rate_ratio"])

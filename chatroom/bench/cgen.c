@@ -8,6 +8,7 @@
  *
  * Usage: cgen MODE HOST PORT key=value...
  *   MODE      fanout (send and time messages) or storm (connect, name, join)
+ *   door=line|irc|ws   which door HOST:PORT is (cgen_doors.h: how each is spoken)
  *   clients=N rooms=M senders=S tag=T size=BYTES concurrency=K
  *   phases=A:B:R;...   from A to B seconds after t0, R messages/s in total
  *   windows=A:B;...    measurement windows, seconds after t0
@@ -64,6 +65,7 @@ struct client {
     int room;
     int state;
     int attempts;
+    int ws_open; /* the WebSocket door: the upgrade was answered */
     char *carry; /* a partial line from the last read */
     size_t carry_len;
     char *out; /* bytes the socket did not take yet */
@@ -178,17 +180,9 @@ static void client_joined(struct client *c) {
     start_connect();
 }
 
-static void join_line(struct client *c, const char *verb) {
-    char line[128];
-    int n = snprintf(line, sizeof line, "/%s b%sr%d\r\n", verb, tag, c->room);
-    send_bytes(c, line, n);
-}
-
-/* A chat message: time it if its scheduled time is in a window. */
-static void on_msg(struct client *c, const char *line, size_t len, int64_t now_us) {
-    const char *p = line, *end = line + len;
-    for (int spaces = 0; p < end && spaces < 4; p++)
-        if (*p == ' ') spaces++;
+/* A chat message whose TEXT is p..end: time it if its scheduled time (the
+ * number TEXT starts with) is in a window. */
+static void on_msg(struct client *c, const char *p, const char *end, int64_t now_us) {
     int64_t scheduled = 0;
     while (p < end && *p >= '0' && *p <= '9') scheduled = scheduled * 10 + (*p++ - '0');
     for (int w = 0; w < n_windows; w++) {
@@ -204,28 +198,7 @@ static void on_msg(struct client *c, const char *line, size_t len, int64_t now_u
     }
 }
 
-static void on_line(struct client *c, const char *line, size_t len, int64_t now_us) {
-    if (len > 4 && !memcmp(line, "MSG ", 4)) {
-        on_msg(c, line, len, now_us);
-    } else if (c->state == JOINING) {
-        if (len >= 7 && !memcmp(line, "JOINED ", 7)) {
-            client_joined(c);
-        } else if (len >= 4 && !memcmp(line, "ERR ", 4)) {
-            int missing = len >= 16 && !memcmp(line + 4, "NO_SUCH_ROOM", 12);
-            int exists = len >= 15 && !memcmp(line + 4, "ROOM_EXISTS", 11);
-            if ((!missing && !exists) || ++c->attempts > 5) {
-                char why[160];
-                snprintf(why, sizeof why, "%.*s", (int)(len < 150 ? len : 150), line);
-                fail(c, why);
-            } else {
-                join_line(c, missing ? "create" : "join");
-            }
-        }
-    } else if (c->state == JOINED && len >= 4 &&
-               (!memcmp(line, "ERR ", 4) || (len >= 7 && !memcmp(line, "NOTICE ", 7)))) {
-        complaints++;
-    }
-}
+#include "cgen_doors.h"
 
 static char readbuf[READ_SIZE];
 
@@ -246,15 +219,8 @@ static void on_readable(struct client *c) {
         double now = now_s();
         last_data = now;
         int64_t now_us = (int64_t)(now * 1e6);
-        size_t total = keep + n, start = 0;
-        for (size_t i = 0; i < total; i++) {
-            if (readbuf[i] != '\n') continue;
-            size_t len = i - start;
-            if (len && readbuf[start + len - 1] == '\r') len--;
-            on_line(c, readbuf + start, len, now_us);
-            if (c->state == CLOSED || c->state == FAILED) return;
-            start = i + 1;
-        }
+        size_t total = keep + n, start = door_feed(c, readbuf, total, now_us);
+        if (c->state == CLOSED || c->state == FAILED) return;
         c->carry_len = total - start; /* an over-long partial line is dropped */
         if (c->carry_len > READ_SIZE / 2) c->carry_len = 0;
         if (c->carry_len) {
@@ -304,10 +270,7 @@ static void on_connected(struct client *c) {
     }
     c->state = JOINING;
     want_write(c, 0);
-    char line[160];
-    int n = snprintf(line, sizeof line, "b%su%d\r\n/join b%sr%d\r\n", tag,
-                     (int)(c - clients), tag, c->room);
-    send_bytes(c, line, n);
+    door_greet(c);
 }
 
 static void on_event(struct epoll_event *ev) {
@@ -348,10 +311,9 @@ static void send_due(double now) {
             static char out[MAX_TEXT + 128];
             int pad = msg_size - n > 0 ? msg_size - n : 0;
             if (pad > MAX_TEXT) pad = MAX_TEXT;
-            memcpy(out, line, n); /* the line and its padding in one write */
+            memcpy(out, line, n); /* the text and its padding */
             memset(out + n, 'x', pad);
-            memcpy(out + n + pad, "\r\n", 2);
-            send_bytes(c, out, n + pad + 2);
+            door_send_text(c, out, n + pad);
             for (int w = 0; w < n_windows; w++)
                 if (scheduled >= windows[w].start_us && scheduled < windows[w].end_us) {
                     windows[w].sent[c->room]++;
@@ -363,32 +325,7 @@ static void send_due(double now) {
     }
 }
 
-static void arm_timer(double at) {
-    struct itimerspec spec = {0};
-    if (at > 0) {
-        spec.it_value.tv_sec = (time_t)at;
-        spec.it_value.tv_nsec = (long)((at - (time_t)at) * 1e9);
-        if (!spec.it_value.tv_sec && !spec.it_value.tv_nsec) spec.it_value.tv_nsec = 1;
-    }
-    timerfd_settime(timerfd_, TFD_TIMER_ABSTIME, &spec, NULL);
-}
-
-/* stdin: "start T0" or "stop"; returns 1 start, 2 stop, 0 nothing yet. */
-static int read_command(void) {
-    static char buf[256];
-    static size_t used;
-    ssize_t n = read(0, buf + used, sizeof buf - 1 - used);
-    if (n <= 0) return 2; /* the coordinator went away */
-    used += n;
-    buf[used] = 0;
-    char *nl = strchr(buf, '\n');
-    if (!nl) return 0;
-    if (!strncmp(buf, "start ", 6)) {
-        t0 = atof(buf + 6);
-        return 1;
-    }
-    return 2;
-}
+#include "cgen_control.h"
 
 static int poll_once(int timeout_ms, int *command) {
     struct epoll_event events[512];
@@ -406,62 +343,6 @@ static int poll_once(int timeout_ms, int *command) {
         }
     }
     return n;
-}
-
-static void parse_list(const char *text, int fields, double *a, double *b, double *r,
-                       int *count, int max) {
-    const char *p = text;
-    while (*p && *count < max) {
-        a[*count] = strtod(p, (char **)&p);
-        if (*p == ':') p++;
-        b[*count] = strtod(p, (char **)&p);
-        if (fields == 3) {
-            if (*p == ':') p++;
-            r[*count] = strtod(p, (char **)&p);
-        }
-        (*count)++;
-        while (*p == ';') p++;
-    }
-}
-
-static void print_result(double cpu_start, double wall_start) {
-    uint64_t *live = calloc(n_rooms, sizeof *live), *members = calloc(n_rooms, 8);
-    for (int i = 0; i < n_clients; i++) {
-        if (clients[i].state == JOINED) live[clients[i].room]++;
-        if (clients[i].state == JOINED || clients[i].state == CLOSED)
-            members[clients[i].room]++;
-    }
-    printf("{\"result\": {\"windows\": [");
-    for (int w = 0; w < n_windows; w++) {
-        struct window *win = &windows[w];
-        uint64_t sent = 0, expected = 0, expected_live = 0, received_live = 0;
-        for (int r = 0; r < n_rooms; r++) {
-            sent += win->sent[r];
-            expected += win->sent[r] * members[r];
-            expected_live += win->sent[r] * live[r];
-        }
-        for (int i = 0; i < n_clients; i++)
-            if (clients[i].state == JOINED) received_live += client_recv[(size_t)i * n_windows + w];
-        printf("%s{\"a\": %.3f, \"b\": %.3f, \"sent\": %llu, \"expected\": %llu, "
-               "\"received\": %llu, \"expected_live\": %llu, \"received_live\": %llu, "
-               "\"max_us\": %lld, \"histogram\": {",
-               w ? ", " : "", win->a, win->b, (unsigned long long)sent,
-               (unsigned long long)expected, (unsigned long long)win->received,
-               (unsigned long long)expected_live, (unsigned long long)received_live,
-               (long long)win->max_us);
-        int first = 1;
-        for (int k = 0; k < BUCKETS; k++)
-            if (win->hist[k]) {
-                printf("%s\"%d\": %u", first ? "" : ", ", k, win->hist[k]);
-                first = 0;
-            }
-        printf("}}");
-    }
-    printf("], \"closed_by_server\": %d, \"complaints\": %llu, \"send_backlog_max\": %zu, "
-           "\"cpu\": %.3f, \"wall\": %.3f}}\n",
-           closed_by_server, (unsigned long long)complaints, out_max, cpu_s() - cpu_start,
-           now_s() - wall_start);
-    fflush(stdout);
 }
 
 int main(int argc, char **argv) {
@@ -494,6 +375,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "drain_idle")) drain_idle = atof(v);
         else if (!strcmp(k, "drain_max")) drain_max = atof(v);
         else if (!strcmp(k, "timeout")) join_timeout = atof(v);
+        else if (!strcmp(k, "door")) {
+            door = parse_door(v);
+            if (door < 0) {
+                fprintf(stderr, "cgen: door must be line, irc or ws, not %s\n", v);
+                return 2;
+            }
+        }
         else fprintf(stderr, "cgen: unknown option %s\n", k);
     }
     if (n_clients <= 0 || n_rooms <= 0 || concurrency <= 0) {

@@ -30,6 +30,11 @@ from chatroom.bench.errors import BenchError
 from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib
 
 SOURCE = Path(__file__).with_name("cgen.c")
+#: What cgen.c includes (one translation unit): the doors' dialects and the
+#: coordinator's side. A change to any of them makes a new binary.
+HEADERS = [
+    Path(__file__).with_name(name) for name in ("cgen_doors.h", "cgen_control.h")
+]
 
 NO_COMPILER = (
     "the C load generator needs a C compiler: none found as $CC, cc or gcc "
@@ -58,7 +63,7 @@ def build() -> Path:
     The binary is written under a temporary name and renamed into place, so
     two benchmarks building at once never run a half-written file.
     """
-    source = SOURCE.read_bytes()
+    source = b"".join(path.read_bytes() for path in [SOURCE, *HEADERS])
     digest = hashlib.sha256(source).hexdigest()[:16]
     directory = cache_dir()
     binary = directory / f"cgen-{digest}"

@@ -45,11 +45,19 @@ def _histogram(window: dict[str, Any]) -> dict[int, int]:
 
 
 def _fanout_params(
-    options: argparse.Namespace, phases: list[tuple[float, float, float]]
+    options: argparse.Namespace,
+    phases: list[tuple[float, float, float]],
+    door: str,
 ) -> dict[str, Any]:
-    """The generator's arguments; rates are deliveries/s, turned into messages/s."""
-    per_message = options.clients / options.rooms  # every member hears it
+    """The generator's arguments; rates are deliveries/s, turned into messages/s.
+
+    Every member hears a message, except at an IRC door, where the sender
+    does not get its own back (no ``echo-message``): there the same
+    deliveries/s take a few more messages.
+    """
+    per_message = options.clients / options.rooms - (door == "irc")
     return {
+        "door": door,
         "clients": options.clients,
         "rooms": options.rooms,
         "senders": options.senders,
@@ -66,7 +74,7 @@ def _fanout_params(
 def c_fanout(target: Target, options: argparse.Namespace, offered: float) -> CFanoutRun:
     """One run offering ``offered`` deliveries/s for warm-up + duration."""
     warm, duration = options.warmup, options.duration
-    params = _fanout_params(options, [(0, warm + duration, offered)])
+    params = _fanout_params(options, [(0, warm + duration, offered)], target.door)
     params["windows"] = f"{warm}:{warm + duration}"
     generator = CGen("fanout", target.host, target.port, params)
     try:
@@ -163,6 +171,7 @@ def storm(
             "concurrency": options.concurrency,
             "tag": secrets.token_hex(3),
             "timeout": options.connect_timeout,
+            "door": target.door,
         },
     )
     try:
@@ -202,7 +211,9 @@ def overload(
     """
     high_s, low_s, step = options.overload_seconds, options.overload_after, 0.5
     end = high_s + low_s
-    params = _fanout_params(options, [(0, high_s, high), (high_s, end, low)])
+    params = _fanout_params(
+        options, [(0, high_s, high), (high_s, end, low)], target.door
+    )
     marks = [round(step * i, 3) for i in range(int(end / step) + 1)]
     params["windows"] = ";".join(f"{a}:{b}" for a, b in itertools.pairwise(marks))
     rss_before = target.rss_kib()
@@ -298,26 +309,37 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
     return results
 
 
+#: The pairs the report compares: (ratio's name, ours, the reference).
+RATIO_PAIRS = [
+    ("", "chatroom", "baseline"),  # the line door beside a bare Twisted server
+    ("ws_", "chatroom-ws", "chatroom"),  # the web door beside the line door
+    ("irc_ngircd_", "chatroom-irc", "ngircd"),
+    ("irc_inspircd_", "chatroom-irc", "inspircd"),
+]
+
+
+def _ratio(ours: float | None, theirs: float | None) -> float | None:
+    return round(ours / theirs, 3) if ours and theirs else None
+
+
 def c_ratios(results: dict[str, Any]) -> dict[str, Any]:
-    """chatroom ÷ baseline for the C scenarios: ceiling, storm rate, memory."""
+    """Each door beside its reference (:data:`RATIO_PAIRS`): sweep ceilings
+    and storm rates, for the pairs that both ran."""
     ratios: dict[str, Any] = {}
     sweeps = results.get("sweep", {})
-    if "chatroom" in sweeps and "baseline" in sweeps:
-        ours, theirs = (
-            sweeps["chatroom"].ceiling_per_s,
-            sweeps["baseline"].ceiling_per_s,
-        )
-        ratios["ceiling_per_s"] = {"chatroom": ours, "baseline": theirs}
-        ratios["ceiling_ratio"] = round(ours / theirs, 3) if ours and theirs else None
+    if sweeps:
+        ratios["ceiling_per_s"] = {k: v.ceiling_per_s for k, v in sweeps.items()}
     storms: dict[int, dict[str, StormRun]] = {}
     for run in results.get("storm", []):
         storms.setdefault(run.room_size, {})[run.server] = run
-    for size, pair in storms.items():
-        if "chatroom" in pair and "baseline" in pair:
-            a, b = pair["chatroom"], pair["baseline"]
-            ratios[f"storm_{size}_rate_ratio"] = (
-                round(a.connects_per_s / b.connects_per_s, 3)
-                if a.connects_per_s and b.connects_per_s
-                else None
+    for prefix, ours, theirs in RATIO_PAIRS:
+        if ours in sweeps and theirs in sweeps:
+            ratios[f"{prefix}ceiling_ratio"] = _ratio(
+                sweeps[ours].ceiling_per_s, sweeps[theirs].ceiling_per_s
             )
+        for size, runs in storms.items():
+            if ours in runs and theirs in runs:
+                ratios[f"{prefix}storm_{size}_rate_ratio"] = _ratio(
+                    runs[ours].connects_per_s, runs[theirs].connects_per_s
+                )
     return ratios

@@ -29,6 +29,7 @@ from chatroom.bench.render import table
 from chatroom.bench.report import to_json
 from chatroom.bench.runner import SCENARIOS, run
 from chatroom.bench.sampling import raise_nofile_limit
+from chatroom.bench.servers import DOORS
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -103,8 +104,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     unknown = set(options.scenarios) - set(known)
     if unknown:
         parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {known}")
-    if set(options.c_servers) - {"chatroom", "baseline"}:
-        parser.error("--c-servers takes chatroom, baseline or both")
+    if set(options.c_servers) - set(DOORS):
+        parser.error(f"--c-servers takes a comma list of {', '.join(DOORS)}")
     if options.connect and ":" not in options.connect:
         parser.error("--connect wants HOST:PORT")
     if options.nodes < 0:
@@ -156,7 +157,10 @@ def _add_c_options(parser: argparse.ArgumentParser) -> None:
         "--c-servers",
         type=lambda s: s.split(","),
         default=["chatroom", "baseline"],
-        help="servers the C scenarios run against (default chatroom,baseline)",
+        help="servers the C scenarios run against, a comma list of "
+        + ", ".join(DOORS)
+        + " (default chatroom,baseline); chatroom-irc and chatroom-ws load "
+        "chatroom's IRC and web doors, ngircd and inspircd are Debian's",
     )
 
 

@@ -147,7 +147,7 @@ def table(report: dict[str, Any]) -> str:
     out.extend(c_tables(results))
     ratios = report.get("ratios") or {}
     if ratios:
-        out.append("\nratios (chatroom / baseline): " + json.dumps(ratios))
+        out.append("\nratios (each door / its reference): " + json.dumps(ratios))
     return "\n".join(out)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import chatroom
 from chatroom.bench.errors import BenchError
+from chatroom.bench.references import INSTALL, REFERENCES
 from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib, raise_nofile_limit
 
 #: The checkout (or install prefix) holding the ``chatroom`` package.
@@ -41,6 +42,21 @@ SERVER_OPTIONS = [
     "--rate", "0", "--max-per-ip", "0", "--max-clients", "0",
     "--db", ":memory:",  # never a chatroom.sqlite3 in the checkout; --db overrides
 ]  # fmt: skip
+
+#: The servers the C scenarios can load (``--c-servers``), and the door the
+#: generator speaks to each: chatroom through each of its three doors, the
+#: bare baseline (line protocol) and the two reference IRC servers.
+DOORS = {
+    "chatroom": "line",
+    "chatroom-irc": "irc",
+    "chatroom-ws": "ws",
+    "baseline": "line",
+    "ngircd": "irc",
+    "inspircd": "irc",
+}
+
+#: The ``twistd chatroom`` option that opens each door besides ``--port``.
+_DOOR_OPTIONS = {"irc": "--irc", "ws": "--http"}
 
 #: Seconds a process gets to exit after SIGTERM before it is killed.
 STOP_GRACE = 10.0
@@ -82,6 +98,8 @@ class Target:
     port: int
     pid: int | None = None
     label: str = "chatroom"
+    #: The door the generator speaks here: line, irc or ws (see cgen_doors.h).
+    door: str = "line"
 
     def cpu_seconds(self) -> float | None:
         """User + system CPU of the server process so far."""
@@ -186,7 +204,7 @@ def stop_all(servers: list[ServerProcess]) -> None:
             process.wait(timeout=STOP_GRACE)
 
 
-def _spawn(argv: list[str], label: str, port: int) -> ServerProcess:
+def _spawn(argv: list[str], label: str, port: int, door: str = "line") -> ServerProcess:
     """Start one server process, its output in a log file kept after the run."""
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept until the run ends)
         prefix=f"chatroom-bench-{label}-", suffix=".log", delete=False
@@ -202,16 +220,18 @@ def _spawn(argv: list[str], label: str, port: int) -> ServerProcess:
     )
     log.close()
     return ServerProcess(
-        process, Target("127.0.0.1", port, process.pid, label), log.name
+        process, Target("127.0.0.1", port, process.pid, label, door), log.name
     )
 
 
-def _chatroom_argv(python: str, port: int, options: list[str]) -> list[str]:
-    """``twistd chatroom`` on ``port``, with a listen backlog of 1024.
+def _endpoint(port: int) -> str:
+    """A loopback endpoint with a listen backlog of 1024, so a burst of
+    connects is not turned into SYN retransmits (a second each)."""
+    return f"tcp:{port}:interface=127.0.0.1:backlog=1024"
 
-    The backlog is raised so a burst of connects is not turned into SYN
-    retransmits (a second each).
-    """
+
+def _chatroom_argv(python: str, port: int, options: list[str]) -> list[str]:
+    """``twistd chatroom`` on ``port`` (see :func:`_endpoint`)."""
     return [
         python,
         "-c",
@@ -220,7 +240,7 @@ def _chatroom_argv(python: str, port: int, options: list[str]) -> list[str]:
         "--pidfile=",
         "chatroom",
         "--port",
-        f"tcp:{port}:interface=127.0.0.1:backlog=1024",
+        _endpoint(port),
         *options,
     ]
 
@@ -228,18 +248,34 @@ def _chatroom_argv(python: str, port: int, options: list[str]) -> list[str]:
 def start_server(
     kind: str, python: str | None = None, options: list[str] | None = None
 ) -> ServerProcess:
-    """Start ``chatroom`` (``twistd chatroom``) or ``baseline`` and wait for it.
+    """Start a server of ``kind`` (one of :data:`DOORS`) and wait for it.
 
-    ``python`` picks the interpreter (e.g. PyPy); ``options`` are extra
-    ``twistd chatroom`` options.
+    ``chatroom-irc`` and ``chatroom-ws`` are ``twistd chatroom`` with its
+    IRC or web door open too, loaded through that door. ``python`` picks the
+    interpreter (e.g. PyPy); ``options`` are extra ``twistd chatroom``
+    options.
     """
     python = python or sys.executable
     port = free_port()
+    door = DOORS.get(kind)
+    if door is None:
+        raise RuntimeError(f"no server kind {kind!r} (one of {', '.join(DOORS)})")
     if kind == "baseline":
         argv = [python, str(BASELINE_SCRIPT), "--port", str(port)]
+    elif kind in REFERENCES:
+        reference = REFERENCES[kind]
+        binary = reference.find()
+        if binary is None:
+            raise RuntimeError(INSTALL.format(package=reference.package))
+        argv = reference.argv(binary, port)
     else:
-        argv = _chatroom_argv(python, port, options or [])
-    server = _spawn(argv, kind, port)
+        extra = list(options or [])
+        if door in _DOOR_OPTIONS:  # --port elsewhere; the load goes to the door
+            extra += [_DOOR_OPTIONS[door], _endpoint(port)]
+            argv = _chatroom_argv(python, free_port(), extra)
+        else:
+            argv = _chatroom_argv(python, port, extra)
+    server = _spawn(argv, kind, port, door)
     server.wait_until(server.listening, "listen", 60)
     return server
 
@@ -252,7 +288,7 @@ def serving(kind: str, python: str | None, extra: list[str]) -> Iterator[Target]
     """
     if kind == "baseline" and not BASELINE_SCRIPT.exists():
         raise BenchError(f"no baseline server at {BASELINE_SCRIPT}")
-    options = SERVER_OPTIONS + extra if kind == "chatroom" else None
+    options = SERVER_OPTIONS + extra if kind.startswith("chatroom") else None
     try:
         started = start_server(kind, python, options)
     except RuntimeError as error:

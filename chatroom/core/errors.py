@@ -200,6 +200,13 @@ def unavailable() -> ChatError:
     )
 
 
+def not_stored(problem: str, text: str) -> ChatError:
+    """A single server whose ``--db`` cannot be written (a full disk): the
+    message is refused rather than acknowledged and lost. The sender's text
+    is quoted back, so it stays on its screen whatever the client does."""
+    return ChatError("UNAVAILABLE", f"{problem}, so this was not sent: {text}")
+
+
 def line_too_long(limit: int) -> ChatError:
     return ChatError(
         "LINE_TOO_LONG", f"lines are limited to {limit} bytes; that one was discarded"

@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import socket
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +17,9 @@ from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
+from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.backends.local.registry import LocalRegistry
-from chatroom.backends.local.store import Store, open_store
+from chatroom.backends.local.store import open_store
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.node import ClusterConfig
 from chatroom.backends.redis.registry import RedisRegistry
@@ -471,9 +471,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             on_fatal=lambda message: stop_with_error(reactor, message),
         )
     else:
-        registry = LocalRegistry(
-            server_config, reactor, store=_open_store(config, server_config, reactor)
-        )
+        registry = _local_registry(config, server_config, reactor)
     if "http" in door_endpoints:  # /metrics is served: time what commands ask
         registry = MeteredRegistry(registry)
     server = ChatServer(
@@ -494,11 +492,13 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     return ChatroomService(server, listener, reactor, doors)
 
 
-def _open_store(config: Options, server: ServerConfig, reactor: Any) -> Store:
-    """The ``--db`` store, or one line and exit 1 if it cannot be opened."""
+def _local_registry(config: Options, server: ServerConfig, reactor: Any) -> Registry:
+    """Restored from ``--db``, or one line and exit 1 if it cannot be served."""
     try:
-        return open_store(config["db"], reactor, server.retention, server.retention_age)
-    except sqlite3.Error as problem:
+        db, age = config["db"], server.retention_age
+        store = open_store(db, reactor, server.retention, age)
+        return LocalRegistry(server, reactor, store=store)
+    except DatabaseUnusableError as problem:
         refuse_to_start(f"--db {config['db']}: {problem}")
 
 

@@ -14,6 +14,7 @@ set (CI sets it), in which case they fail: ``make test`` installs tmux.
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -140,7 +141,7 @@ class TerminalTests(unittest.TestCase):
             raise unittest.SkipTest("tmux is not installed (make test installs it)")
         self.folder = Path(self.mktemp()).resolve()
         self.folder.mkdir(parents=True)
-        self.socket = f"chatroom-test-{os.getpid()}-{id(self)}"
+        self.socket = f"chatroom-test-{os.getpid()}-{secrets.token_hex(4)}"
         self.addCleanup(self.tmux, "kill-server", check=False)
         self.port = free_port()
         self.server: subprocess.Popen[bytes] | None = None

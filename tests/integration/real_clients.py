@@ -21,6 +21,7 @@ A missing tool skips its tests with the reason, unless
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -154,7 +155,7 @@ class Irssi:
         in to the account ``nick``. ``server_time``: irssi shows each line at
         the time its ``server-time`` tag says (``show_server_time``, off by
         default: irssi negotiates server-time but shows arrival times)."""
-        self.socket = f"chatroom-irssi-{os.getpid()}-{id(self)}"
+        self.socket = f"chatroom-irssi-{os.getpid()}-{secrets.token_hex(4)}"
         home = folder / f"irssi-{nick}"
         home.mkdir()
         signing_in = f" -w {password}" if password else ""
@@ -210,7 +211,7 @@ class WeeChat:
     def __init__(
         self, folder: Path, port: int, nick: str, capabilities: str = "*"
     ) -> None:
-        self.socket = f"chatroom-weechat-{os.getpid()}-{id(self)}"
+        self.socket = f"chatroom-weechat-{os.getpid()}-{secrets.token_hex(4)}"
         self.home = folder / f"weechat-{nick}"
         self.home.mkdir()
         self.logs = self.home / "logs"

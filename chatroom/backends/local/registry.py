@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, RoomRecord, Row, Store
 from chatroom.core import errors, moderation, rules
@@ -75,6 +76,8 @@ class LocalRegistry:
         self.last_ids: dict[str, int] = {}
         self._grace: IDelayedCall | None = None
         self.store.on_trimmed = self._aged_out
+        #: Refuses messages while the store cannot write them.
+        self.outage = StoreOutage(self.store)
         self.accounts = StoredAccounts(self.store)
         self._restore()
 
@@ -379,6 +382,7 @@ class LocalRegistry:
     async def say(self, member: Member, room: str, kind: str, text: str) -> None:
         rules.check_text(text)
         where = self._room_of(member, room)
+        self.outage.check(where, text)  # nothing acknowledged that cannot be kept
         now = self.clock.seconds()
         name, stamp = self.names[member], format_time(now)
         event_id = where.last_id + 1

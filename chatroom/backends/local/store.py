@@ -19,21 +19,50 @@ sender's own copy sent) is committed by the next flush, at most
 ``kill -9`` and a power loss alike.
 
 :class:`MemoryStore` (``--db :memory:``) keeps nothing: today's behaviour.
+The interface and the records live in :mod:`chatroom.backends.local.records`
+(re-exported here).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from twisted.internet import defer, task
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
+from chatroom.backends.local.dbfile import (
+    DatabaseUnusableError,
+    ServerLock,
+    check_directory,
+    describe,
+    open_database,
+)
+from chatroom.backends.local.records import (
+    Loaded,
+    LoadedAccounts,
+    MemoryStore,
+    RoomRecord,
+    Row,
+    Store,
+)
 from chatroom.core.threads import PrivateThreads
+
+__all__ = [
+    "Loaded",
+    "LoadedAccounts",
+    "MemoryStore",
+    "RoomRecord",
+    "Row",
+    "SqliteStore",
+    "Store",
+    "open_store",
+]
 
 #: Seconds between commits: the bound on what a crash can lose.
 FLUSH_INTERVAL = 0.2
@@ -41,149 +70,18 @@ FLUSH_INTERVAL = 0.2
 #: Seconds between deletions of events older than ``--retention-age``.
 AGE_TRIM_INTERVAL = 60.0
 
+#: After a failed commit, seconds until the first retry; each failure
+#: doubles the wait, up to :data:`RETRY_MAX`. The disk is not hammered
+#: while it is full, and service comes back soon after it is freed.
+RETRY_FIRST = 0.5
+RETRY_MAX = 2.0
+
+#: How :meth:`SqliteStore.add_event` writes one event (and how a batch that
+#: could not be written tells its events apart from other changes).
+INSERT_EVENT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
+
 #: Runs a function off the reactor thread, in order, one at a time.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
-
-#: One stored event as it comes off disk: id, kind (MSG/ACTION), user, stamp, text.
-Row = tuple[int, str, str, str, str]
-
-SCHEMA = """
-PRAGMA journal_mode = WAL;
-CREATE TABLE IF NOT EXISTS rooms (
-    key TEXT PRIMARY KEY, name TEXT NOT NULL, owner TEXT NOT NULL,
-    permanent INTEGER NOT NULL, topic TEXT NOT NULL, topic_by TEXT NOT NULL,
-    created INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS ids (key TEXT PRIMARY KEY, last INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    room TEXT NOT NULL, id INTEGER NOT NULL, kind TEXT NOT NULL,
-    user TEXT NOT NULL, stamp TEXT NOT NULL, text TEXT NOT NULL,
-    at REAL NOT NULL, PRIMARY KEY (room, id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS events_at ON events (at);
-CREATE TABLE IF NOT EXISTS accounts (
-    key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS server_bans (mask TEXT PRIMARY KEY);
-"""
-
-#: Columns added since the first schema: (table, column, definition).
-MIGRATIONS = [("rooms", "policy", "TEXT NOT NULL DEFAULT ''")]
-
-
-@dataclass
-class RoomRecord:
-    """A room as stored: enough to restore it, with its newest events."""
-
-    key: str
-    name: str
-    owner: str = ""  # the owner's display name, "" for none
-    permanent: bool = False
-    topic: str = ""
-    topic_by: str = ""
-    #: The room's moderation settings (:class:`chatroom.core.moderation.RoomPolicy`
-    #: as JSON; "" for none).
-    policy: str = ""
-    #: The newest events kept, oldest first (at most what :meth:`Store.load`
-    #: was asked for), and the id of the oldest event kept on disk.
-    recent: list[Row] = field(default_factory=list)
-    first_id: int = 1
-
-
-@dataclass
-class Loaded:
-    """What a store holds at start-up."""
-
-    rooms: list[RoomRecord] = field(default_factory=list)
-    #: The newest event id of every room key that ever had one (a room made
-    #: again under an old name goes on from there, so ids never repeat).
-    last_ids: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class LoadedAccounts:
-    """Accounts (key, name, hash) and server-wide ban masks, as stored."""
-
-    accounts: list[tuple[str, str, str]] = field(default_factory=list)
-    server_bans: list[str] = field(default_factory=list)
-
-
-class Store(Protocol):
-    """What the in-process registry tells its store; none of it waits."""
-
-    persistent: bool
-    #: Called with {room key: oldest id kept} when events aged out.
-    on_trimmed: Callable[[dict[str, int]], None]
-
-    def load(self, keep: int) -> Loaded:
-        """Everything stored, with each room's newest ``keep`` events."""
-        ...
-
-    def save_room(self, record: RoomRecord) -> None:
-        """Insert or update a room's row (not its events)."""
-
-    def drop_room(self, key: str) -> None:
-        """A room went: its row and its events."""
-
-    def load_accounts(self) -> LoadedAccounts:
-        """Every account and server ban (at start-up)."""
-        ...
-
-    def save_account(self, key: str, name: str, hashed: str) -> None:
-        """Insert or replace an account."""
-
-    def drop_account(self, key: str) -> None:
-        """An account went."""
-
-    def save_server_ban(self, mask: str, banned: bool) -> None:
-        """Add (``banned``) or remove a server-wide ban."""
-
-    def add_event(self, key: str, row: Row, at: float) -> None:
-        """One message or action, stored with the next flush."""
-
-    def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
-        """Room ``key``'s stored events with ids ``first``..``last``."""
-        ...
-
-    def close(self) -> Deferred[None]:
-        """Write what is pending and let go of the file."""
-        ...
-
-
-class MemoryStore:
-    """``--db :memory:``: nothing is kept beyond what the rooms hold."""
-
-    persistent = False
-
-    def __init__(self) -> None:
-        self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
-
-    def load(self, keep: int) -> Loaded:
-        return Loaded()
-
-    def save_room(self, record: RoomRecord) -> None:
-        pass
-
-    def drop_room(self, key: str) -> None:
-        pass
-
-    def load_accounts(self) -> LoadedAccounts:
-        return LoadedAccounts()
-
-    def save_account(self, key: str, name: str, hashed: str) -> None:
-        pass
-
-    def drop_account(self, key: str) -> None:
-        pass
-
-    def save_server_ban(self, mask: str, banned: bool) -> None:
-        pass
-
-    def add_event(self, key: str, row: Row, at: float) -> None:
-        pass
-
-    def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
-        return defer.succeed([])
-
-    def close(self) -> Deferred[None]:
-        return defer.succeed(None)
 
 
 class SqliteStore:
@@ -196,6 +94,17 @@ class SqliteStore:
             in place).
         retention: events kept per room (older ones are deleted at flush).
         retention_age: seconds an event is kept (0: no age limit).
+        lock: the :class:`~chatroom.backends.local.dbfile.ServerLock` held
+            on ``path`` (released on close), if any.
+
+    Raises :class:`~chatroom.backends.local.dbfile.DatabaseUnusableError` (one line)
+    when the file cannot be served.
+
+    A commit that fails (a full disk) keeps its batch at the head of the
+    queue and is retried, in order, with back-off; meanwhile
+    :attr:`problem` says why, so the registry refuses new messages instead
+    of acknowledging what may never be written, and nothing after the
+    failed batch can commit before it: the ids on disk never have a hole.
     """
 
     log = Logger()
@@ -208,22 +117,26 @@ class SqliteStore:
         run: Runner,
         retention: int,
         retention_age: float = 0.0,
+        lock: ServerLock | None = None,
     ) -> None:
         self.path = path
         self.clock = clock
         self.run = run
         self.retention = retention
         self.retention_age = retention_age
-        self.db = sqlite3.connect(path, check_same_thread=False)
-        self.db.executescript(SCHEMA)
-        for table, column, definition in MIGRATIONS:
-            columns = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-            if column not in columns:
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-        self.db.execute("PRAGMA synchronous = FULL")
+        self.lock = lock
+        self.db = open_database(path)
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self._touched: dict[str, int] = {}  # room key → newest id added
         self._next_age_trim = 0.0
+        self.problem = ""
+        self.on_health: Callable[[str], None] = lambda problem: None
+        #: The commit under way (one at a time), and flushes asked for meanwhile.
+        self._writing: Deferred[None] | None = None
+        self._waiting: list[Deferred[None]] = []
+        self._force_next = False
+        self._retry_at = 0.0
+        self._retry_delay = RETRY_FIRST
         self._flusher = task.LoopingCall(self.flush)
         self._flusher.clock = clock
         self._flusher.start(FLUSH_INTERVAL, now=False)
@@ -233,6 +146,14 @@ class SqliteStore:
     # -- start-up -------------------------------------------------------------
 
     def load(self, keep: int) -> Loaded:
+        """Raises :class:`DatabaseUnusableError` for damage ``quick_check``
+        did not see (it skips what only a full ``integrity_check`` finds)."""
+        try:
+            return self._load(keep)
+        except sqlite3.Error as problem:
+            raise DatabaseUnusableError(describe(problem)) from None
+
+    def _load(self, keep: int) -> Loaded:
         db = self.db
         loaded = Loaded(last_ids=dict(db.execute("SELECT key, last FROM ids")))
         rooms = db.execute(
@@ -320,35 +241,85 @@ class SqliteStore:
         self._touched.pop(key, None)
 
     def add_event(self, key: str, row: Row, at: float) -> None:
-        self._pending.append(
-            ("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)", (key, *row, at))
-        )
+        self._pending.append((INSERT_EVENT, (key, *row, at)))
         self._touched[key] = row[0]
 
     # -- the writer thread ----------------------------------------------------------
 
-    def flush(self) -> Deferred[None]:
+    def flush(self, force: bool = False) -> Deferred[None]:
         """Commit everything pending in one transaction, on the writer thread.
 
         Ids and trims are written once per room per flush, not per message.
+        One commit at a time: a flush asked for while one is under way
+        follows it, so a batch that failed is retried before anything newer.
+        While the store is failing, a flush before the back-off is over does
+        nothing unless ``force`` (shutdown's last try).
         """
+        if self._writing is not None:
+            self._force_next = self._force_next or force
+            waiter: Deferred[None] = Deferred()
+            self._waiting.append(waiter)
+            return waiter
         now = self.clock.seconds()
+        if self.problem and not force and now < self._retry_at:
+            return defer.succeed(None)
+        if self.lock is not None and self.lock.pid != os.getpid():
+            self.lock.claim()  # twistd forked into the background
         cutoff = 0.0
         if self.retention_age and now >= self._next_age_trim:
             cutoff = now - self.retention_age
             self._next_age_trim = now + AGE_TRIM_INTERVAL
-        if not self._pending and not cutoff:
+        if not self._pending and not cutoff and not self.problem:
             return defer.succeed(None)
         batch, self._pending = self._pending, []
         touched, self._touched = self._touched, {}
-        flushing = self.run(lambda: self._write(batch, touched, cutoff))
-        flushing.addCallback(self._written)
-        flushing.addErrback(
-            lambda failure: self.log.failure(
-                "writing to {path}", failure, path=self.path
-            )
+        writing = self._writing = self.run(lambda: self._write(batch, touched, cutoff))
+        writing.addCallbacks(self._written, self._failed, errbackArgs=(batch, touched))
+        writing.addBoth(self._idle)
+        return writing
+
+    def _idle(self, result: None) -> None:
+        """The commit is over: run the flush asked for meanwhile, if any."""
+        self._writing = None
+        waiting, self._waiting = self._waiting, []
+        force, self._force_next = self._force_next, False
+        if waiting:
+            self.flush(force).addBoth(_fire, waiting)
+
+    def _failed(
+        self,
+        failure: Failure,
+        batch: list[tuple[str, tuple[Any, ...]]],
+        touched: dict[str, int],
+    ) -> None:
+        """Keep the batch at the head of the queue; refuse new messages."""
+        self._pending[:0] = batch
+        for key, last in touched.items():
+            self._touched[key] = max(last, self._touched.get(key, 0))
+        self._retry_at = self.clock.seconds() + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, RETRY_MAX)
+        if self.problem:
+            return  # said already; retrying
+        if not failure.check(sqlite3.Error):
+            self.log.failure("writing to {path}", failure, path=self.path)
+        self.log.critical(
+            "cannot write to {path}: {error}; new messages are refused, and "
+            "the {count} changes waiting are retried until it works",
+            path=self.path,
+            error=failure.getErrorMessage(),
+            count=len(self._pending),
         )
-        return flushing
+        self.problem = _for_users(failure)
+        self.on_health(self.problem)
+
+    def _written(self, firsts: dict[str, int]) -> None:
+        if self.problem:
+            self.log.info("writing to {path} again", path=self.path)
+            self.problem = ""
+            self._retry_delay = RETRY_FIRST
+            self.on_health("")
+        if firsts:
+            self.on_trimmed(firsts)
 
     def _write(
         self,
@@ -358,6 +329,8 @@ class SqliteStore:
     ) -> dict[str, int]:
         db = self.db
         firsts: dict[str, int] = {}
+        if db.in_transaction:  # a failed commit's rollback failed too
+            db.rollback()
         with db:
             for statement, parameters in batch:
                 db.execute(statement, parameters)
@@ -387,10 +360,6 @@ class SqliteStore:
                     firsts[key] = first if first is not None else last + 1
         return firsts
 
-    def _written(self, firsts: dict[str, int]) -> None:
-        if firsts:
-            self.on_trimmed(firsts)
-
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         """Queued behind the pending writes, so it sees every event so far."""
         self.flush()
@@ -403,16 +372,52 @@ class SqliteStore:
         )
 
     def close(self) -> Deferred[None]:
+        """Commit what is pending (once more, now, if failing), say loudly
+        what could not be written, and let go of the file and its lock."""
         if self._flusher.running:
             self._flusher.stop()
-        closing = self.flush()
+        closing = self.flush(force=True)
+        closing.addCallback(lambda _: self._report_unwritten())
         closing.addCallback(lambda _: self.run(self.db.close))
         closing.addBoth(self._stop_writer)
         return closing
 
+    def _report_unwritten(self) -> None:
+        if not self._pending:
+            return
+        events: dict[str, list[int]] = {}
+        for statement, parameters in self._pending:
+            if statement == INSERT_EVENT:
+                events.setdefault(parameters[0], []).append(parameters[1])
+        rooms = ", ".join(f"{key} {min(ids)}-{max(ids)}" for key, ids in events.items())
+        self.log.critical(
+            "shutting down with {count} changes NOT written to {path} ({problem}): "
+            "{messages} messages ({rooms}) and {others} other changes are lost",
+            count=len(self._pending),
+            path=self.path,
+            problem=self.problem,
+            messages=sum(len(ids) for ids in events.values()),
+            rooms=rooms or "none",
+            others=len(self._pending) - sum(len(ids) for ids in events.values()),
+        )
+
     def _stop_writer(self, result: object) -> None:
         if isinstance(self.run, PrivateThreads):
             self.run.stop()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def _fire(result: object, waiting: list[Deferred[None]]) -> None:
+    for waiter in waiting:
+        waiter.callback(None)
+
+
+def _for_users(failure: Failure) -> str:
+    """Why messages are refused, in words a user understands."""
+    if getattr(failure.value, "sqlite_errorname", "") == "SQLITE_FULL":
+        return "the server's disk is full"
+    return "the server cannot write to its database"
 
 
 def open_store(
@@ -429,6 +434,12 @@ def open_store(
     """
     if path == ":memory:":
         return MemoryStore()
-    if run is None:
-        run = PrivateThreads(clock, "chatroom-store", 1)
-    return SqliteStore(path, clock, run, retention, retention_age)
+    check_directory(path)
+    lock = ServerLock(path)  # before SQLite touches a file another server uses
+    try:
+        if run is None:
+            run = PrivateThreads(clock, "chatroom-store", 1)
+        return SqliteStore(path, clock, run, retention, retention_age, lock)
+    except BaseException:
+        lock.release()
+        raise

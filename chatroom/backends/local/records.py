@@ -1,0 +1,143 @@
+"""What the in-process registry and its store exchange, and the store of nothing.
+
+:class:`Store` is the interface (:class:`~chatroom.backends.local.store.SqliteStore`
+is the one that keeps things); the records are what it hands back at start-up;
+:class:`MemoryStore` (``--db :memory:``) keeps nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
+
+#: One stored event as it comes off disk: id, kind (MSG/ACTION), user, stamp, text.
+Row = tuple[int, str, str, str, str]
+
+
+@dataclass
+class RoomRecord:
+    """A room as stored: enough to restore it, with its newest events."""
+
+    key: str
+    name: str
+    owner: str = ""  # the owner's display name, "" for none
+    permanent: bool = False
+    topic: str = ""
+    topic_by: str = ""
+    #: The room's moderation settings (:class:`chatroom.core.moderation.RoomPolicy`
+    #: as JSON; "" for none).
+    policy: str = ""
+    #: The newest events kept, oldest first (at most what :meth:`Store.load`
+    #: was asked for), and the id of the oldest event kept on disk.
+    recent: list[Row] = field(default_factory=list)
+    first_id: int = 1
+
+
+@dataclass
+class Loaded:
+    """What a store holds at start-up."""
+
+    rooms: list[RoomRecord] = field(default_factory=list)
+    #: The newest event id of every room key that ever had one (a room made
+    #: again under an old name goes on from there, so ids never repeat).
+    last_ids: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LoadedAccounts:
+    """Accounts (key, name, hash) and server-wide ban masks, as stored."""
+
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    server_bans: list[str] = field(default_factory=list)
+
+
+class Store(Protocol):
+    """What the in-process registry tells its store; none of it waits."""
+
+    persistent: bool
+    #: Called with {room key: oldest id kept} when events aged out.
+    on_trimmed: Callable[[dict[str, int]], None]
+    #: Why the store cannot write right now, for users ("the server's disk
+    #: is full"); "" while it can. Nothing new may be acknowledged meanwhile.
+    problem: str
+    #: Called with :attr:`problem` whenever it changes.
+    on_health: Callable[[str], None]
+
+    def load(self, keep: int) -> Loaded:
+        """Everything stored, with each room's newest ``keep`` events."""
+        ...
+
+    def save_room(self, record: RoomRecord) -> None:
+        """Insert or update a room's row (not its events)."""
+
+    def drop_room(self, key: str) -> None:
+        """A room went: its row and its events."""
+
+    def load_accounts(self) -> LoadedAccounts:
+        """Every account and server ban (at start-up)."""
+        ...
+
+    def save_account(self, key: str, name: str, hashed: str) -> None:
+        """Insert or replace an account."""
+
+    def drop_account(self, key: str) -> None:
+        """An account went."""
+
+    def save_server_ban(self, mask: str, banned: bool) -> None:
+        """Add (``banned``) or remove a server-wide ban."""
+
+    def add_event(self, key: str, row: Row, at: float) -> None:
+        """One message or action, stored with the next flush."""
+
+    def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
+        """Room ``key``'s stored events with ids ``first``..``last``."""
+        ...
+
+    def close(self) -> Deferred[None]:
+        """Write what is pending and let go of the file."""
+        ...
+
+
+class MemoryStore:
+    """``--db :memory:``: nothing is kept beyond what the rooms hold."""
+
+    persistent = False
+    problem = ""
+
+    def __init__(self) -> None:
+        self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
+        self.on_health: Callable[[str], None] = lambda problem: None
+
+    def load(self, keep: int) -> Loaded:
+        return Loaded()
+
+    def save_room(self, record: RoomRecord) -> None:
+        pass
+
+    def drop_room(self, key: str) -> None:
+        pass
+
+    def load_accounts(self) -> LoadedAccounts:
+        return LoadedAccounts()
+
+    def save_account(self, key: str, name: str, hashed: str) -> None:
+        pass
+
+    def drop_account(self, key: str) -> None:
+        pass
+
+    def save_server_ban(self, mask: str, banned: bool) -> None:
+        pass
+
+    def add_event(self, key: str, row: Row, at: float) -> None:
+        pass
+
+    def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
+        return defer.succeed([])
+
+    def close(self) -> Deferred[None]:
+        return defer.succeed(None)
