@@ -224,6 +224,17 @@ class TagsTests(CapsTestCase):
             [":chatroom FAIL SETNAME INVALID_REALNAME :Realname is not valid"],
         )
 
+    def test_personal_events_are_timed(self) -> None:
+        """A kick addressed to a server-time client carries the time too."""
+        line, _ = self.line_room("carol")
+        alice = self.capped("alice", "server-time")
+        alice.send("JOIN #tea")
+        alice.received()
+        line.send("/kick alice bye")
+        (kick,) = [x for x in alice.received() if " KICK " in x]
+        self.assertEqual(tags_of(kick), {"time": STAMP})
+        self.assertEqual(untagged(kick), ":carol!carol@chatroom KICK #tea alice :bye")
+
     def test_invite_notify(self) -> None:
         """An invitation shows as INVITE to members with invite-notify, as a
         notice to the others."""

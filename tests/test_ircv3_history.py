@@ -311,6 +311,14 @@ class LongLineTests(CapsTestCase):
             failed.startswith(":chatroom FAIL BATCH MULTILINE_MAX_LINES 32")
         )
         self.assertFalse([x for x in line.received() if x.startswith("MSG")])
+        alice.send(
+            "BATCH +m3 draft/multiline #tea",
+            "@batch=m3 PRIVMSG #elsewhere :wrong target",
+            "BATCH -m3",
+        )
+        (failed,) = alice.received()
+        self.assertTrue(failed.startswith(":chatroom FAIL BATCH MULTILINE_INVALID "))
+        self.assertFalse([x for x in line.received() if x.startswith("MSG")])
 
     def test_plain_client_unchanged(self) -> None:
         """A short message to a client without capabilities is one line,

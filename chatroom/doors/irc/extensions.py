@@ -47,8 +47,14 @@ def collect(session: IRCSession, message: Message) -> bool:
     batch = session.multiline
     if batch is None or message.tags.get("batch") != batch.ref:
         return False
-    if message.command != batch.command or len(message.params) < 2:
-        batch.failed = True  # only PRIVMSG or NOTICE, as the batch began
+    if (
+        message.command != batch.command
+        or len(message.params) < 2
+        or message.params[0] != batch.target
+    ):
+        if not batch.failed:
+            fail(session, "BATCH", "MULTILINE_INVALID", "Not a line of this batch")
+        batch.failed = True  # only PRIVMSG to the batch's target
         return True
     text = message.params[1]
     batch.size += len(text.encode("utf-8"))

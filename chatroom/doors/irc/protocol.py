@@ -185,9 +185,10 @@ class IRCProtocol(LineFraming):
         if name in _PERSONAL:
             if name == "KICKED":  # out of the channel: removed() adds no PART
                 session.parted(event.fields[0])
-            self.connection.send(
-                cast(bytes, session.renderer.personal(event, session.nick))
-            )
+            data = cast(bytes, session.renderer.personal(event, session.nick))
+            if "server-time" in session.caps:
+                data = session.renderer.timed(data)
+            self.connection.send(data)
             return
         if name == "NICK":  # one NICK per shared room: pass on the first only
             if event.fields == self._last_nick:

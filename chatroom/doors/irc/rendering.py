@@ -115,6 +115,12 @@ class IRCRenderer:
     def now(self) -> str:
         return format_time(self.clock.seconds())
 
+    def timed(self, data: bytes) -> bytes:
+        """``data``'s lines with ``@time=`` now (server-time), for what is
+        rendered for one member only (a kick, an invitation to them)."""
+        tag = tag_section({"time": self.now()})
+        return b"".join(add_tags(line, tag) for line in lines_of(data))
+
     # -- messages, split to fit ---------------------------------------------------
 
     def said(self, event: Event, clocked: bool) -> tuple[str, str, list[str], bool]:
