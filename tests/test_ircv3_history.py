@@ -320,6 +320,18 @@ class LongLineTests(CapsTestCase):
         self.assertTrue(failed.startswith(":chatroom FAIL BATCH MULTILINE_INVALID "))
         self.assertFalse([x for x in line.received() if x.startswith("MSG")])
 
+    def test_long_topic_cut_to_fit(self) -> None:
+        """A topic of 300 three-byte characters reaches IRC as a TOPIC line
+        of at most 512 bytes, cut between characters."""
+        line, (alice,) = self.line_room("bob", "alice")
+        line.send("/topic " + "€" * 300)
+        (topic,) = alice.received()
+        self.assertLessEqual(len(topic.encode("utf-8")) + 2, MAX_LINE)
+        self.assertTrue(topic.startswith(":bob!bob@chatroom TOPIC #tea :€€€"))
+        alice.send("TOPIC #tea")
+        (shown,) = alice.received()
+        self.assertLessEqual(len(shown.encode("utf-8")) + 2, MAX_LINE)
+
     def test_plain_client_unchanged(self) -> None:
         """A short message to a client without capabilities is one line,
         exactly as before IRCv3."""

@@ -30,7 +30,7 @@ from chatroom.core.text import (
     TOPIC_MAX_LENGTH,
     without_control_characters,
 )
-from chatroom.doors.irc.tags import parse_tags
+from chatroom.doors.irc.tags import MAX_LINE, parse_tags
 
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
 ERR_INPUTTOOLONG = "417"
@@ -103,6 +103,11 @@ def build(source: str, command: str, *params: str) -> bytes:
 
     The last parameter always gets its ``:``, so it may hold spaces or be
     empty; the others must be single words (names always are).
+
+    Nothing built is over :data:`MAX_LINE` bytes with its CRLF: messages
+    are split to fit before they get here (:mod:`chatroom.doors.irc.rendering`),
+    and anything else still too long (a topic of 300 four-byte characters)
+    loses the end of its last parameter, cut between characters.
     """
     head = f":{source} {command}" if source else command
     if params:
@@ -110,7 +115,10 @@ def build(source: str, command: str, *params: str) -> bytes:
         text = " ".join((head, *middle, ":" + last))
     else:
         text = head
-    return text.encode("utf-8") + b"\r\n"
+    data = text.encode("utf-8")
+    if len(data) > MAX_LINE - 2:
+        data = data[: MAX_LINE - 2].decode("utf-8", "ignore").encode("utf-8")
+    return data + b"\r\n"
 
 
 def build_words(source: str, command: str, *params: str) -> bytes:
