@@ -126,7 +126,9 @@ async def register_nick(session: IRCSession, password: str) -> str:
         raise errors.name_registered(name)
     if signed_in:
         raise errors.not_allowed(f"you are logged in to {signed_in} already")
-    account = await session.server.account_service.register(name, password, session.host)
+    account = await session.server.account_service.register(
+        name, password, session.host
+    )
     await session.registry.set_account(session.member, account.key)
     return account.name
 
