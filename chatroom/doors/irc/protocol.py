@@ -106,7 +106,7 @@ class IRCProtocol(LineFraming):
         self,
         server: ChatServer,
         renderer: IRCRenderer,
-        directory: Directory | None = None,
+        directory: Directory[IRCSession] | None = None,
     ) -> None:
         # Every attribute is set here, each a slot (see ChatProtocol).
         self.factory = None
@@ -349,7 +349,7 @@ class IRCFactory(ServerFactory):
     def __init__(self, server: ChatServer) -> None:
         self.server = server
         self.renderer = IRCRenderer(server.config.name, server.clock)
-        self.directory = Directory()
+        self.directory: Directory[IRCSession] = Directory()
 
     def buildProtocol(self, addr: object) -> IRCProtocol:
         protocol = IRCProtocol(self.server, self.renderer, self.directory)

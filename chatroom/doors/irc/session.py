@@ -142,7 +142,7 @@ class IRCSession:
         member: Member,
         renderer: IRCRenderer,
         commands: dict[str, Command],
-        directory: Directory | None = None,
+        directory: Directory[IRCSession] | None = None,
     ) -> None:
         """Args:
         connection: the socket's life (sending, closing, timers).
@@ -186,7 +186,9 @@ class IRCSession:
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
-        self.directory = directory if directory is not None else Directory()
+        self.directory: Directory[IRCSession] = (
+            directory if directory is not None else Directory()
+        )
         #: The away message ("" when here), and when this user registered
         #: and last sent a message (``317``), in the clock's seconds.
         self.away = ""
