@@ -9,7 +9,7 @@ from twisted.trial import unittest
 from chatroom.doors.base.framing import LineFraming
 
 
-class Recorder(LineFraming):
+class FramingRecorder(LineFraming):
     """Records lines and refusals; pauses after a line equal to ``b"wait"``."""
 
     MAX_LENGTH = 10
@@ -38,7 +38,7 @@ class FramingTests(unittest.TestCase):
 
     def setUp(self) -> None:
         self.transport = StringTransport()
-        self.proto = Recorder()
+        self.proto = FramingRecorder()
         self.proto.makeConnection(self.transport)
 
     def test_is_a_line_receiver(self) -> None:

@@ -19,7 +19,7 @@ class HardeningTestCase(ProtocolTestCase):
     config = ServerConfig(rate=0, login_timeout=30, ping_interval=120, ping_timeout=60)
 
 
-class FramingTests(HardeningTestCase):
+class HardeningFramingTests(HardeningTestCase):
     """However the bytes are split, the same lines are received."""
 
     script = (
@@ -160,7 +160,7 @@ class EncodingTests(HardeningTestCase):
         self.assertTrue(peer.received()[0].startswith("ERR BAD_NAME "))
 
 
-class FloodTests(HardeningTestCase):
+class HardeningFloodTests(HardeningTestCase):
     """The token bucket and the connection limits."""
 
     config = replace(
@@ -269,7 +269,7 @@ class FloodTests(HardeningTestCase):
         self.assertFalse(named.closing)
 
 
-class SlowReaderTests(HardeningTestCase):
+class HardeningSlowReaderTests(HardeningTestCase):
     """A client that stops reading is dropped before it can grow the server."""
 
     config = replace(HardeningTestCase.config, sendq=4096)

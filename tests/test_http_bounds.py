@@ -70,7 +70,7 @@ class HTTPBoundsTestCase(unittest.TestCase):
         return connection, transport
 
 
-class BodyTests(HTTPBoundsTestCase):
+class HTTPBoundsBodyTests(HTTPBoundsTestCase):
     """Request bodies are refused from the headers, never read."""
 
     def test_huge_post_refused_from_headers(self) -> None:
@@ -153,7 +153,7 @@ class TimeoutTests(HTTPBoundsTestCase):
         self.assertTrue(transport.disconnecting)
 
 
-class PipeliningTests(HTTPBoundsTestCase):
+class HTTPBoundsPipeliningTests(HTTPBoundsTestCase):
     """Pipelined requests are answered only as fast as the client reads."""
 
     def test_non_reader_gets_no_more_answers(self) -> None:

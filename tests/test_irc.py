@@ -100,7 +100,7 @@ class IRCTestCase(unittest.TestCase):
         return client
 
 
-class RegistrationTests(IRCTestCase):
+class IRCRegistrationTests(IRCTestCase):
     """NICK, USER, CAP and the welcome."""
 
     def test_welcome(self) -> None:
@@ -460,7 +460,7 @@ class ChannelTests(IRCTestCase):
             self.assertEqual(client.transport.value(), renderings[0])
 
 
-class BadInputTests(IRCTestCase):
+class IRCBadInputTests(IRCTestCase):
     """Malformed lines, floods, wrong protocols: a clear answer, nothing hurt."""
 
     def test_malformed_lines(self) -> None:

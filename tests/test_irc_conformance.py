@@ -47,7 +47,7 @@ class ConformanceCase(AccountsCase):
         return clients
 
 
-class QuitTests(ConformanceCase):
+class IRCConformanceQuitTests(ConformanceCase):
     """irctest quit.py, connection_registration.py."""
 
     def test_quit_reaches_others_as_quit(self) -> None:

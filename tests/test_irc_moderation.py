@@ -50,7 +50,7 @@ class AccountsCase(IRCTestCase):
         return client
 
 
-class SignInTests(AccountsCase):
+class IRCModerationSignInTests(AccountsCase):
     """PASS, SASL and names that belong to accounts."""
 
     def test_pass_signs_in(self) -> None:
@@ -215,7 +215,7 @@ class RequireAccountTests(AccountsCase):
         self.signed_in("alice")
 
 
-class ModerationTests(AccountsCase):
+class IRCModerationTests(AccountsCase):
     """KICK, MODE, JOIN keys and INVITE, both ways across the doors."""
 
     def room(self) -> tuple[IRCClient, IRCClient, FakeClient]:

@@ -214,7 +214,7 @@ class LabeledTests(CapsTestCase):
         )
 
 
-class LongLineTests(CapsTestCase):
+class IRCv3HistoryLongLineTests(CapsTestCase):
     """Nothing over 512 bytes (tags aside) reaches an IRC client."""
 
     def long_text(self) -> str:

@@ -23,7 +23,7 @@ class LocalModerationTests(ModerationContract, unittest.TestCase):
         self.server = ChatServer(CONFIG, clock=self.clock)
 
 
-class RequireAccountTests(unittest.TestCase):
+class ModerationRequireAccountTests(unittest.TestCase):
     """``--require-account``: plain names are refused, signed-in users may
     still rename."""
 

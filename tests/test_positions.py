@@ -49,7 +49,7 @@ class RenderingTests(unittest.TestCase):
         self.assertEqual(parse_event("GAP tea ?").fields, ("tea", "?"))
 
 
-class ArgumentTests(unittest.TestCase):
+class PositionsArgumentTests(unittest.TestCase):
     """The new commands' arguments, and their refusals."""
 
     def test_good(self) -> None:

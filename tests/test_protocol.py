@@ -656,7 +656,7 @@ class DeleteTests(ProtocolTestCase):
         self.assertError(alice, "BAD_ARGS")
 
 
-class HistoryTests(ProtocolTestCase):
+class ProtocolHistoryTests(ProtocolTestCase):
     """Joiners see the last --history messages before live traffic."""
 
     config = ServerConfig(rate=0, history=3)
@@ -707,7 +707,7 @@ class HistoryTests(ProtocolTestCase):
         self.assertEqual(bob.received(), ["JOINED tea 2 256", "MEMBERS tea alice bob"])
 
 
-class WatchTests(ProtocolTestCase):
+class ProtocolWatchTests(ProtocolTestCase):
     """``/watch``: pushed room-list changes in the lobby."""
 
     def test_watch_on_off(self) -> None:
@@ -814,7 +814,7 @@ class MiscCommandTests(ProtocolTestCase):
         self.assertFalse(alice.closing)
 
 
-class QuitTests(ProtocolTestCase):
+class ProtocolQuitTests(ProtocolTestCase):
     """``/quit`` and vanishing connections (harvest)."""
 
     def test_quit(self) -> None:
@@ -871,7 +871,7 @@ class QuitTests(ProtocolTestCase):
         self.assertEqual(len(self.server.connections), 1)
 
 
-class ShutdownTests(ProtocolTestCase):
+class ProtocolShutdownTests(ProtocolTestCase):
     """``ChatService.stopService``: BYE to everyone, then wait for them to go."""
 
     def test_bye_to_everyone(self) -> None:

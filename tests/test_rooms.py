@@ -13,7 +13,7 @@ from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
 
 
-class RoomTests(unittest.TestCase):
+class RoomObjectTests(unittest.TestCase):
     """A room's members, fan-out and listing."""
 
     def setUp(self) -> None:

@@ -47,7 +47,7 @@ def event_id(line: str) -> int:
     return int(line.split(" ", 1)[0][1:])
 
 
-class FullDiskTests(unittest.TestCase):
+class StoreFaultsFullDiskTests(unittest.TestCase):
     """The disk fills while people talk, and is freed again."""
 
     def setUp(self) -> None:

@@ -28,7 +28,7 @@ from chatroom.wiring.registries import local_registry
 __all__ = ["ChatError", "ChatServer", "ServerConfig"]
 
 
-class Connection(Protocol):
+class CountedSocket(Protocol):
     """A socket of any door, as the server counts it (and ``/metrics`` reads it)."""
 
     @property
@@ -79,8 +79,8 @@ class ChatServer:
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
         self.flusher = Flusher(clock)
-        self.connections: set[Connection] = set()
-        self.open_connections: set[Connection] = set()
+        self.connections: set[CountedSocket] = set()
+        self.open_connections: set[CountedSocket] = set()
         self.connections_per_host: Counter[str] = Counter()
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
@@ -101,11 +101,11 @@ class ChatServer:
             stop()
         return self.registry.detach()
 
-    def opened(self, connection: Connection) -> None:
+    def opened(self, connection: CountedSocket) -> None:
         """A socket is open (admitted or not); shutdown waits for it."""
         self.open_connections.add(connection)
 
-    def closed(self, connection: Connection) -> None:
+    def closed(self, connection: CountedSocket) -> None:
         """A socket has closed; fire shutdown's wait when it was the last."""
         self.open_connections.discard(connection)
         if not self.open_connections:
@@ -121,7 +121,7 @@ class ChatServer:
         self._closed_waiters.append(waiter)
         return waiter
 
-    def admit(self, connection: Connection, host: str) -> str | None:
+    def admit(self, connection: CountedSocket, host: str) -> str | None:
         """Count a new connection from ``host`` in, or say why it is refused."""
         limit = self.config.max_per_ip
         if self.shutting_down:
@@ -134,7 +134,7 @@ class ChatServer:
         self.connections_per_host[host] += 1
         return None
 
-    def forget(self, connection: Connection, host: str) -> bool:
+    def forget(self, connection: CountedSocket, host: str) -> bool:
         """Count an admitted connection out; False if it already was."""
         if connection not in self.connections:
             return False

@@ -35,7 +35,7 @@ T = "2026-11-21T19:1"  # times are T + "M:SS.000Z", minutes past 19:10
 MARKER = re.compile(r"<!-- screenshot: (\w+) -->\n```text\n(.*?)```", re.DOTALL)
 
 
-class Session:
+class ScriptedSession:
     """A real controller, model and screen talking to a scripted server."""
 
     def __init__(self, username: str | None = "alice") -> None:
@@ -72,7 +72,7 @@ class Session:
 
 
 def username() -> str:
-    session = Session(username=None)
+    session = ScriptedSession(username=None)
     session.say("HELLO chatroom 1 Welcome to chatroom. Choose a username.")
     type_text(session.screen, "bob")
     session.screen.keypress((80, 24), "enter")
@@ -82,7 +82,7 @@ def username() -> str:
 
 
 def sign_in() -> str:
-    session = Session(username="alice")
+    session = ScriptedSession(username="alice")
     session.say("HELLO chatroom 1 Welcome to chatroom. Choose a username.")
     session.say("ERR NAME_REGISTERED alice is registered: /login alice PASSWORD")
     type_text(session.screen, "correct horse")
@@ -97,8 +97,8 @@ def lobby() -> str:
     return session.show()
 
 
-def _in_lobby() -> Session:
-    session = Session()
+def _in_lobby() -> ScriptedSession:
+    session = ScriptedSession()
     session.say(
         "HELLO chatroom 1 Welcome to chatroom. Choose a username.",
         "WELCOME alice",
@@ -113,7 +113,7 @@ def _in_lobby() -> Session:
     return session
 
 
-def _in_tea() -> Session:
+def _in_tea() -> ScriptedSession:
     session = _in_lobby()
     type_text(session.screen, "tea")
     session.screen.keypress((80, 24), "enter")
@@ -173,7 +173,7 @@ def disconnected() -> str:
     return _disconnected().show()
 
 
-def _disconnected() -> Session:
+def _disconnected() -> ScriptedSession:
     session = _in_tea()
     session.clock.advance(60)
     session.say("BYE server shutting down")

@@ -10,7 +10,7 @@ from chatroom.client.protocol import ChatClientProtocol
 from chatroom.core.wire import ParsedLine
 
 
-class Recorder:
+class ClientRecorder:
     """An EventReceiver that keeps everything it is told."""
 
     def __init__(self) -> None:
@@ -32,7 +32,7 @@ class ChatClientProtocolTests(unittest.TestCase):
     """Lines from the server become events, however the bytes arrive."""
 
     def setUp(self) -> None:
-        self.receiver = Recorder()
+        self.receiver = ClientRecorder()
         self.protocol = ChatClientProtocol(self.receiver)
         self.transport = StringTransport()
         self.protocol.makeConnection(self.transport)

@@ -9,12 +9,12 @@ lines, Ctrl-Y and Ctrl-T. Saved screens: see ``tmux.py``.
 from __future__ import annotations
 
 from tests.client.tmux import (
-    LineUser,
     TerminalCase,
     TerminalClient,
     styled_cells,
     wait_for,
 )
+from tests.integration.real_clients import LineUser
 
 #: ``TERM`` values of a 16-colour terminal that brightens bold (``screen``,
 #: tmux's default), an 88-colour one, and the two 256-colour ones of tmux
@@ -44,7 +44,7 @@ class ColourTests(TerminalCase):
         bob = LineUser(self.port, "bob")
         self.addCleanup(bob.close)
         bob.send("/create tea", "kettle is on")
-        bob.wait_for("kettle is on")
+        bob.wait(lambda line: line.endswith(" kettle is on"), "the message")
         clients = [
             TerminalClient(
                 self, f"t{index}", "--username", f"t{index}", size=(100, 30), term=term
@@ -99,7 +99,7 @@ class SettingsInTerminalTests(TerminalCase):
         self.assertIn("client.toml", lines[0])
 
 
-class PromptTests(TerminalCase):
+class TerminalDetailsPromptTests(TerminalCase):
     """The username page and the input line."""
 
     def test_refused_name_stays_on_the_input_line(self) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import time
 
-from tests.client.tmux import LineUser, TerminalCase, TerminalClient
+from tests.client.tmux import TerminalCase, TerminalClient
+from tests.integration.real_clients import LineUser
 
 MESSAGE = re.compile(r"<bob> message (\d{3})")
 
@@ -48,9 +49,9 @@ class LongRoomTests(TerminalCase):
         bob = LineUser(self.port, "bob")
         self.addCleanup(bob.close)
         bob.send("/create tea")
-        bob.wait_for("JOINED tea")
+        bob.wait(lambda line: line.startswith("JOINED tea"), "JOINED")
         bob.send(*(f"message {number:03d}" for number in range(1, 121)))
-        bob.wait_for("message 120")
+        bob.wait(lambda line: line.endswith(" message 120"), "the last message")
 
     def test_page_up_to_the_top(self) -> None:
         """At 60x15, PgUp to the top fetches the older messages above, in

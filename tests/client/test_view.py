@@ -280,7 +280,7 @@ class ScrollTests(ScreenTestCase):
         self.assertIn("line 59", self.text())
 
 
-class LayoutTests(ScreenTestCase):
+class ViewLayoutTests(ScreenTestCase):
     """Sizes and colours."""
 
     def test_resizes(self) -> None:

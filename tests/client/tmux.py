@@ -218,31 +218,6 @@ class TerminalClient:
         self.case.assertEqual(self.status.read_text().strip(), "0")
 
 
-class LineUser:
-    """A user on the line protocol over a plain socket: fast set-up (a
-    room's worth of history) without a terminal in between."""
-
-    def __init__(self, port: int, name: str) -> None:
-        self.connection = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.received = b""
-        self.send(name)
-        self.wait_for(f"WELCOME {name}")
-
-    def send(self, *lines: str) -> None:
-        self.connection.sendall(b"".join(f"{line}\r\n".encode() for line in lines))
-
-    def wait_for(self, text: str) -> None:
-        """Read until the server has sent ``text`` (the socket times out)."""
-        while text.encode() not in self.received:
-            chunk = self.connection.recv(65536)
-            if not chunk:
-                raise AssertionError(f"closed before {text!r}")
-            self.received += chunk
-
-    def close(self) -> None:
-        self.connection.close()
-
-
 class TerminalCase(unittest.TestCase):
     """A private tmux server and a ``twistd chatroom`` on a free port."""
 

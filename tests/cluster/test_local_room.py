@@ -87,7 +87,7 @@ class LocalRoomTests(unittest.TestCase):
         self.assertEqual(len(lines), 1 + RECENT_EVENTS)
 
 
-class KickedTests(unittest.TestCase):
+class LocalRoomKickedTests(unittest.TestCase):
     """``kicked seq KICKED...`` from the node channel, before the room's KICK."""
 
     def setUp(self) -> None:

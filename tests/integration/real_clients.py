@@ -105,8 +105,9 @@ class LineUser:
         self.send(name)
         self.wait(lambda line: line.startswith("WELCOME "))
 
-    def send(self, line: str) -> None:
-        self.socket.sendall(line.encode("utf-8") + b"\r\n")
+    def send(self, *lines: str) -> None:
+        """One write of every line, each with its CRLF."""
+        self.socket.sendall(b"".join(f"{line}\r\n".encode() for line in lines))
 
     def _read(self) -> None:
         try:
@@ -286,7 +287,7 @@ def open_browser(folder: Path) -> Any:
     return driver
 
 
-class Page:
+class BrowserPage:
     """The web client as a person uses it: by element, typing and reading."""
 
     def __init__(self, driver: Any) -> None:
@@ -340,12 +341,12 @@ class RealClientsCase(unittest.TestCase):
         self.server.start()
         self.addCleanup(self.server.stop)
 
-    def browser(self) -> Page:
+    def browser(self) -> BrowserPage:
         require(CHROMIUM, "chromium", "the web client tests drive it")
         require(CHROMEDRIVER, "chromium-driver", "Selenium drives chromium with it")
         driver = open_browser(self.folder)
         self.addCleanup(driver.quit)
-        return Page(driver)
+        return BrowserPage(driver)
 
     def line_user(self, name: str) -> LineUser:
         user = LineUser(self.server.line_port, name)

@@ -81,7 +81,7 @@ class KillAndRestartTests(unittest.TestCase):
         yield bob.closed
 
 
-class ResumeTests(ServerTestCase):
+class PersistenceResumeTests(ServerTestCase):
     """A client cut off while others chat resumes without gaps or repeats."""
 
     options = ("--rate", "0", "--resume-bound", "40")

@@ -45,7 +45,7 @@ def event_id(line: str) -> int:
     return int(line.split(" ", 1)[0][1:])
 
 
-class FullDiskTests(unittest.TestCase):
+class StoreFailuresFullDiskTests(unittest.TestCase):
     """Nothing acknowledged is lost to a full disk, and nothing is left out."""
 
     timeout = 60

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.client.test_terminal import wait_for
-from tests.integration.real_clients import LineUser, Page, RealClientsCase
+from tests.integration.real_clients import BrowserPage, LineUser, RealClientsCase
 
 PASSWORD = "tea-and-biscuits"
 
@@ -37,13 +37,13 @@ class WebAccountsCase(RealClientsCase):
     db = "chat.db"
     server_options = ("--admins", "root", "--rate", "0")
 
-    def page(self) -> Page:
+    def page(self) -> BrowserPage:
         page = self.browser()
         page.driver.get(self.server.url)
         page.wait_page("username")
         return page
 
-    def sign_in(self, page: Page, name: str, password: str) -> None:
+    def sign_in(self, page: BrowserPage, name: str, password: str) -> None:
         page.element("name-input").clear()
         page.type_into("name-input", name, enter=False)
         page.type_into("password-input", password)
@@ -61,15 +61,15 @@ class WebAccountsCase(RealClientsCase):
         user.send(f"/join {room} {key}".strip())
         user.wait(lambda line: line.startswith(f"MEMBERS {room} "), f"{room}'s members")
 
-    def click_room(self, page: Page, room: str) -> None:
+    def click_room(self, page: BrowserPage, room: str) -> None:
         selector = f'#room-list button[data-room="{room}"]'
         wait_for(f"{room} in the lobby", lambda: bool(self.find(page, selector)))
         self.find(page, selector)[0].click()
 
-    def find(self, page: Page, selector: str) -> list[Any]:
+    def find(self, page: BrowserPage, selector: str) -> list[Any]:
         return list(page.driver.find_elements("css selector", selector))
 
-    def active(self, page: Page) -> str:
+    def active(self, page: BrowserPage) -> str:
         return str(page.driver.switch_to.active_element.get_attribute("id"))
 
 

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from tests.client.test_terminal import wait_for
-from tests.integration.real_clients import Page
+from tests.integration.real_clients import BrowserPage
 from tests.integration.web_support import (
     CHECKOUT,
     DOC_SHOTS,
@@ -26,7 +26,7 @@ return log.scrollHeight - log.scrollTop - log.clientHeight < 5;
 """
 
 
-def box(page: Page, element_id: str) -> dict[str, int]:
+def box(page: BrowserPage, element_id: str) -> dict[str, int]:
     rect = page.element(element_id).rect
     return {key: round(value) for key, value in rect.items()}
 

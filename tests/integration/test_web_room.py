@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 
 from tests.client.test_terminal import wait_for
-from tests.integration.real_clients import Page
+from tests.integration.real_clients import BrowserPage
 from tests.integration.web_support import WebCase
 
 SECONDS = re.compile(r"Reconnecting in [2-9] s…")
 
 
-def when(page: Page) -> str:
+def when(page: BrowserPage) -> str:
     """The banner's countdown."""
     return str(page.element("connection-when").text)
 
@@ -30,7 +30,7 @@ return Math.round(line.getBoundingClientRect().top
 """
 
 
-class OlderMessagesTests(WebCase):
+class WebRoomOlderMessagesTests(WebCase):
     server_options = ("--rate", "0", "--history", "40")
 
     def test_scrolling_up_loads_older_messages_in_place(self) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.client.test_terminal import wait_for
-from tests.integration.real_clients import LineUser, Page, RealClientsCase
+from tests.integration.real_clients import BrowserPage, LineUser, RealClientsCase
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(
@@ -52,7 +52,7 @@ class WebCase(RealClientsCase):
 
     server_options: tuple[str, ...] = ("--rate", "0")
 
-    def open_page(self, *, phone: bool = False, dark: bool = False) -> Page:
+    def open_page(self, *, phone: bool = False, dark: bool = False) -> BrowserPage:
         """A fresh browser on the client, at the name form."""
         page = self.browser()
         if phone:
@@ -72,18 +72,18 @@ class WebCase(RealClientsCase):
         page.wait_page("username")
         return page
 
-    def theme(self, page: Page, scheme: str) -> None:
+    def theme(self, page: BrowserPage, scheme: str) -> None:
         """The system's colour scheme as the page sees it (``light``/``dark``)."""
         page.driver.execute_cdp_cmd(
             "Emulation.setEmulatedMedia",
             {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
         )
 
-    def enter(self, page: Page, name: str) -> None:
+    def enter(self, page: BrowserPage, name: str) -> None:
         page.type_into("name-input", name)
         page.wait_page("lobby")
 
-    def go_to(self, page: Page, room: str) -> None:
+    def go_to(self, page: BrowserPage, room: str) -> None:
         """From the lobby's field: joins ``room``, or creates it."""
         page.type_into("create-input", room)
         page.wait_page("room")
@@ -95,28 +95,28 @@ class WebCase(RealClientsCase):
         user.wait(lambda line: line.startswith(f"MEMBERS {room} "), f"{room}'s members")
         return user
 
-    def script(self, page: Page, code: str, *arguments: Any) -> Any:
+    def script(self, page: BrowserPage, code: str, *arguments: Any) -> Any:
         return page.driver.execute_script(code, *arguments)
 
-    def find(self, page: Page, selector: str) -> list[Any]:
+    def find(self, page: BrowserPage, selector: str) -> list[Any]:
         return list(page.driver.find_elements("css selector", selector))
 
-    def focused(self, page: Page) -> str:
+    def focused(self, page: BrowserPage) -> str:
         return str(page.driver.switch_to.active_element.get_attribute("id"))
 
-    def hide(self, page: Page) -> None:
+    def hide(self, page: BrowserPage) -> None:
         """The tab is hidden (as when the user switches away)."""
         page.driver.minimize_window()
         wait_for("the tab hidden", lambda: self.visibility(page) == "hidden")
 
-    def unhide(self, page: Page) -> None:
+    def unhide(self, page: BrowserPage) -> None:
         page.driver.set_window_rect(width=1000, height=700)
         wait_for("the tab shown", lambda: self.visibility(page) == "visible")
 
-    def visibility(self, page: Page) -> str:
+    def visibility(self, page: BrowserPage) -> str:
         return str(self.script(page, "return document.visibilityState"))
 
-    def screenshot(self, page: Page, name: str) -> Path:
+    def screenshot(self, page: BrowserPage, name: str) -> Path:
         """Keep a picture of the page as ``NAME.png`` among the artefacts."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
@@ -126,7 +126,7 @@ class WebCase(RealClientsCase):
             page.driver.save_screenshot(str(DOCS_IMAGES / f"web-{name}.png"))
         return path
 
-    def assert_accessible(self, page: Page, view: str) -> None:
+    def assert_accessible(self, page: BrowserPage, view: str) -> None:
         """axe-core finds no serious or critical violation on the page as
         it is (hidden parts are not checked: each view is checked where it
         shows)."""

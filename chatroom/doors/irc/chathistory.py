@@ -68,7 +68,7 @@ def limit_of(value: str) -> int:
     return min(int(value), CHATHISTORY_LIMIT)
 
 
-class RoomHistory:
+class StoredMessages:
     """One room's stored messages, as one session may read them."""
 
     def __init__(self, session: IRCSession, room: str) -> None:
@@ -188,7 +188,7 @@ async def fetch(
         return []  # private conversations are not stored
     if name_key(room) not in session.rooms:
         raise errors.not_in_room()
-    history = RoomHistory(session, session.rooms[name_key(room)])
+    history = StoredMessages(session, session.rooms[name_key(room)])
     if sub == "BETWEEN":
         return await history.between(args[0], args[1], limit_of(args[2]))
     limit = limit_of(args[1])

@@ -52,7 +52,7 @@ REGISTERING, REGISTERED, GONE = "registering", "registered", "gone"
 
 
 @dataclass
-class SignIn:
+class PendingSignIn:
     """What a session learns about its account before it is registered."""
 
     #: ``PASS`` as given, until a sign-in uses it.
@@ -180,7 +180,7 @@ class IRCSession:
         #: The tags of the command running (``+draft/react``, ``label``...).
         self.tags: Mapping[str, str] = {}
         #: PASS, SASL and the account, until registered (then None).
-        self.signing_in: SignIn | None = SignIn()
+        self.signing_in: PendingSignIn | None = PendingSignIn()
         self.invisible = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}

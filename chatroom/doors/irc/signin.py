@@ -20,7 +20,7 @@ that password and nothing else (:func:`check_server_password`); accounts
 then sign in by SASL or ``NickServ IDENTIFY``.
 
 A session keeps what it learns here in a
-:class:`~chatroom.doors.irc.session.SignIn` until it is
+:class:`~chatroom.doors.irc.session.PendingSignIn` until it is
 registered, then drops it, password and all: nothing here logs a
 password or keeps one past the sign-in that uses it.
 """
@@ -36,7 +36,7 @@ from twisted.words.protocols import irc
 from chatroom.core.accounts import Account
 from chatroom.core.errors import ChatError
 from chatroom.core.text import is_valid_name, name_key
-from chatroom.doors.irc.session import IRCSession, SignIn
+from chatroom.doors.irc.session import IRCSession, PendingSignIn
 from chatroom.doors.irc.wire import (
     ERR_SASLFAIL,
     RPL_LOGGEDIN,
@@ -150,7 +150,7 @@ def signed_in(session: IRCSession, account: Account) -> None:
     )
 
 
-def logged_in(session: IRCSession, pending: SignIn) -> None:
+def logged_in(session: IRCSession, pending: PendingSignIn) -> None:
     """``900``: what clients show as "You are now logged in as ..."."""
     if not pending.account or pending.told:
         return
@@ -214,7 +214,7 @@ async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
     await _plain(session, pending, payload)
 
 
-async def _plain(session: IRCSession, pending: SignIn, payload: str) -> None:
+async def _plain(session: IRCSession, pending: PendingSignIn, payload: str) -> None:
     try:
         parts = base64.b64decode(payload, validate=True).decode("utf-8").split("\0")
     except (binascii.Error, UnicodeDecodeError):
