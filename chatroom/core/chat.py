@@ -34,13 +34,22 @@ from chatroom.core.backend import (
     SessionEnder,
 )
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, Listing, RoomDetails, history_event
+from chatroom.core.events import (
+    Event,
+    Listing,
+    RoomDetails,
+    Tags,
+    history_event,
+)
 from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
+
+#: The stored forms of messages (what ``/reply`` may answer).
+MESSAGES = frozenset({"HISTORY", "HISTORY_ACTION"})
 
 #: How often a decision is retried when its facts keep changing under it.
 DECISION_ATTEMPTS = 5
@@ -216,11 +225,43 @@ class ChatCore(Generic[B]):
         rules.check_text(text)
         session = self._session(member)
         where = self.backend.place(member, room)
+        await self._append(member, session, where, kind, text)
+
+    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/reply``: a message tagged ``reply=ID``, ID a message of the room."""
+        rules.check_text(text)
+        session = self._session(member)
+        where = self.backend.place(member, room)
+        await self._message(member, session, where, event_id)
+        await self._append(
+            member, session, where, "MSG", text, (("reply", str(event_id)),)
+        )
+
+    async def _message(
+        self, member: Member, session: Session, room: str, event_id: int
+    ) -> Event:
+        """Message (or action) ``event_id`` of ``room`` as stored, or
+        ``NO_SUCH_MESSAGE``."""
+        found = await self.backend.history(member, session, room, 1, event_id + 1)
+        if not found or found[0].id != str(event_id) or found[0].name not in MESSAGES:
+            raise errors.no_such_message(event_id, room)
+        return found[0]
+
+    async def _append(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        kind: str,
+        text: str,
+        tags: Tags = (),
+    ) -> None:
+        """Stamp a message with the injected clock and append both its forms."""
         now = self.clock.seconds()
         stamp = format_time(now)
-        event = Event(kind, (where, session.name, stamp), text)
-        stored = history_event(kind, where, session.name, stamp, text)
-        await self.backend.append(member, session, where, event, stored, now)
+        event = Event(kind, (room, session.name, stamp), text, tags=tags)
+        stored = history_event(kind, room, session.name, stamp, text, tags=tags)
+        await self.backend.append(member, session, room, event, stored, now)
 
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None

@@ -148,6 +148,10 @@ class MeteredRegistry:
         await self._timed("say", self.inner.say(member, room, kind, text))
         MESSAGES_IN.labels(member.door).inc()
 
+    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
+        await self._timed("reply", self.inner.reply(member, room, event_id, text))
+        MESSAGES_IN.labels(member.door).inc()
+
     async def room_details(self, room: str) -> RoomDetails:
         return await self._timed("room_details", self.inner.room_details(room))
 

@@ -181,6 +181,11 @@ class Registry(Protocol):
         """A message (``MSG``) or action (``ACTION``) to every member of ``room``."""
         ...
 
+    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/reply ID TEXT``: a message answering message ``event_id`` of the
+        room (``NO_SUCH_MESSAGE`` if it is none)."""
+        ...
+
     async def room_details(self, room: str) -> RoomDetails:
         """Members, owner and topic of a room."""
         ...

@@ -31,6 +31,7 @@ from chatroom.core.events import (
     LobbyChanges,
     RoomGone,
     RoomInfo,
+    format_tags,
 )
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.fanout import deliver_to, fan_out
@@ -366,11 +367,8 @@ class LocalBackend:
         event.id = stored.id = str(event_id)
         where.broadcast(event)
         where.remember(stored)
-        self.store.add_event(
-            where.key,
-            (event_id, event.name, session.name, event.fields[2], event.text),
-            now,
-        )
+        row = (event_id, event.name, session.name, event.fields[2], event.text)
+        self.store.add_event(where.key, (*row, format_tags(event.tags)), now)
 
     async def history(
         self,

@@ -38,7 +38,11 @@ CREATE TABLE IF NOT EXISTS server_bans (mask TEXT PRIMARY KEY);
 """
 
 #: Columns added since the first schema: (table, column, definition).
-MIGRATIONS = [("rooms", "policy", "TEXT NOT NULL DEFAULT ''")]
+MIGRATIONS = [
+    ("rooms", "policy", "TEXT NOT NULL DEFAULT ''"),
+    # a stored event's tags (``reply=ID``...) as ``/caps rich`` shows them
+    ("events", "tags", "TEXT NOT NULL DEFAULT ''"),
+]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")

@@ -14,8 +14,9 @@ from typing import Protocol
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
-#: One stored event as it comes off disk: id, kind (MSG/ACTION), user, stamp, text.
-Row = tuple[int, str, str, str, str]
+#: One stored event as it comes off disk: id, kind (its live event's name:
+#: MSG, ACTION...), user, stamp, text, tags (``key=value;...``, as shown).
+Row = tuple[int, str, str, str, str, str]
 
 
 @dataclass

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.backends.local.store import RoomRecord, Row
-from chatroom.core.events import Event, RoomInfo, Welcome, history_event
+from chatroom.core.events import (
+    Event,
+    RoomInfo,
+    Welcome,
+    history_event,
+    parse_tags,
+)
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
 from chatroom.core.metrics import fanned_out
@@ -90,8 +96,10 @@ class Room:
 
     def stored(self, row: Row) -> Event:
         """A row the store kept, as the room's ``HISTORY`` event."""
-        event_id, kind, user, stamp, text = row
-        return history_event(kind, self.name, user, stamp, text, str(event_id))
+        event_id, kind, user, stamp, text, tags = row
+        return history_event(
+            kind, self.name, user, stamp, text, str(event_id), parse_tags(tags)
+        )
 
     def facts(self) -> RoomFacts:
         """What :mod:`chatroom.core.rules` decides on."""

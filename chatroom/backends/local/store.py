@@ -78,7 +78,10 @@ RETRY_MAX = 2.0
 
 #: How :meth:`SqliteStore.add_event` writes one event (and how a batch that
 #: could not be written tells its events apart from other changes).
-INSERT_EVENT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
+INSERT_EVENT = (
+    "INSERT INTO events (room, id, kind, user, stamp, text, tags, at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 #: Runs a function off the reactor thread, in order, one at a time.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
@@ -162,7 +165,7 @@ class SqliteStore:
         ).fetchall()
         for key, name, owner, permanent, topic, topic_by, policy in rooms:
             recent = db.execute(
-                "SELECT id, kind, user, stamp, text FROM events WHERE room = ? "
+                "SELECT id, kind, user, stamp, text, tags FROM events WHERE room = ? "
                 "ORDER BY id DESC LIMIT ?",
                 (key, keep),
             ).fetchall()
@@ -365,7 +368,7 @@ class SqliteStore:
         self.flush()
         return self.run(
             lambda: self.db.execute(
-                "SELECT id, kind, user, stamp, text FROM events "
+                "SELECT id, kind, user, stamp, text, tags FROM events "
                 "WHERE room = ? AND id BETWEEN ? AND ? ORDER BY id",
                 (key, first, last),
             ).fetchall()

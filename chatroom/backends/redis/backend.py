@@ -50,6 +50,7 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     RoomGone,
+    format_tags,
     from_line,
     to_line,
 )
@@ -363,6 +364,7 @@ class RedisBackend:
             to_line(stored),
             self.config.retention,
             format_time(now - age) if age else "",
+            ";" + format_tags(event.tags) if event.tags else "",
             refusals=MEMBERS_ONLY,
         )
 

@@ -36,7 +36,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             and what Lua needs of it: kept restricted
                             owner_account; keep_until (see ``sweep_kept``)
 ``P members:r``             sorted set u → arrival number (arrival order)
-``P history:r``             list of ready-made ``@ID HISTORY`` lines: the
+``P history:r``             list of ready-made ``@ID[;tags] HISTORY`` lines: the
                             room's stored events (``--retention``), ids
                             consecutive, the newest last
 ``P ids``                   hash r → the room's newest event id (kept when
@@ -196,16 +196,17 @@ return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 )
 
 #: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
-#: time kept ('' for no age limit). One publish; the event gets the room's
-#: next id, as an ``@ID`` prefix on both lines. Events older than the
-#: oldest time are dropped from the front (times sort as text).
+#: time kept ('' for no age limit), tags ('' or ``;key=value...``). One
+#: publish; the event gets the room's next id, as an ``@ID`` prefix (with
+#: the tags: ``@ID;tags``) on both lines. Events older than the oldest time
+#: are dropped from the front (times sort as text).
 SAY = Script(
     "say",
     r"""
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_a_member(u, ARGV[4], r)
 if refusal then return refusal end
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
+local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
 emit(r, id .. ARGV[5])
 local hk = history_key(r)
 redis.call('RPUSH', hk, id .. ARGV[6])

@@ -18,6 +18,8 @@ Commands (in a room, any other line is a message to everyone in it):
 /join NAME since ID   ... and get what was said after event ID
 /history N [before ID]  N earlier messages of this room
 /caps ids         prefix stored events with @ID
+/caps rich        ids with tags, replies, edits... (docs/protocol.md)
+/reply ID TEXT    answer message ID of this room
 /leave            go back to the lobby
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic

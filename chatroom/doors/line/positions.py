@@ -15,7 +15,7 @@ from chatroom.core.events import Encoder, Event
 from chatroom.core.wire import format_line
 
 #: What ``/caps`` can turn on.
-CAPABILITIES = frozenset({"ids"})
+CAPABILITIES = frozenset({"ids", "rich"})
 
 
 def parse_event_id(value: str) -> int:
@@ -29,7 +29,7 @@ def parse_caps(args: str) -> list[str]:
     """``/caps ids``: the capabilities asked for, each one known."""
     wanted = args.split()
     if not wanted or any(cap not in CAPABILITIES for cap in wanted):
-        raise errors.usage("/caps ids")
+        raise errors.usage("/caps ids|rich")
     return wanted
 
 

@@ -21,6 +21,7 @@ from chatroom.core.events import (
     Welcome,
     to_id_line,
     to_line,
+    to_rich_line,
 )
 from chatroom.core.wire import format_line
 
@@ -80,7 +81,9 @@ class LineOutput:
     #: each is rendered once per event for every session of the door.
     events: Encoder
     events_with_ids: Encoder
+    #: ... and with ``@ID;tags`` and the rich events (``/caps rich``).
+    events_rich: Encoder
 
 
 #: The line door's output: lines as they are.
-AS_LINES = LineOutput("line", None, to_line, to_id_line)
+AS_LINES = LineOutput("line", None, to_line, to_id_line, to_rich_line)

@@ -31,7 +31,6 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Welcome,
-    to_id_line,
     to_line,
 )
 from chatroom.core.moderation import Action
@@ -49,6 +48,7 @@ from chatroom.doors.line.arguments import (
     split_private_message,
     two_words,
 )
+from chatroom.doors.line.messages import MESSAGE_COMMANDS, MessageCommands
 from chatroom.doors.line.positions import (
     parse_caps,
     parse_history,
@@ -73,7 +73,7 @@ _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
 )
 
 
-class LineSession:
+class LineSession(MessageCommands):
     """One line-protocol user's states and handlers (slots: one per client)."""
 
     __slots__ = (
@@ -91,7 +91,6 @@ class LineSession:
 
     log = Logger()
 
-    #: command → (handler name, states it is allowed in)
     #: command → (handler name, states it is allowed in)
     COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
         "nick": ("do_nick", _ANY),
@@ -127,6 +126,7 @@ class LineSession:
         "history": ("do_history", _IN_ROOM),
         "topic": ("do_topic", _IN_ROOM),
         "me": ("do_me", _IN_ROOM),
+        **MESSAGE_COMMANDS,
     }
 
     def __init__(
@@ -299,10 +299,9 @@ class LineSession:
         )
 
     async def do_caps(self, args: str) -> None:
-        parse_caps(args)
-        self.render = to_id_line
-        self.events = self.output.events_with_ids
-        self.send(format_line("CAPS", "ids"))
+        rich = "rich" in parse_caps(args) or self.rich  # rich turns ids on too
+        self.show_ids(rich)
+        self.send(format_line("CAPS", "ids", *(("rich",) if rich else ())))
 
     async def do_history(self, args: str) -> None:
         count, before = parse_history(args)
