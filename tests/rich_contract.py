@@ -126,3 +126,109 @@ class RichContract(ContractBase):
         self.assertTrue(
             (yield self.expect(alice, "ERR ")).startswith("ERR NOT_IN_ROOM")
         )
+
+    @defer.inlineCallbacks
+    def test_edits_for_rich_and_plain(self) -> Generator[Any, Any, None]:
+        """Rich members get ``EDIT``; others a ``MSG`` saying ``* text``.
+        Replays show the message as it now stands, and rich ones the EDIT."""
+        alice, bob, carol = yield self.rich_room()
+        carol.say("helo")
+        said = id_of((yield self.expect(carol, "@")))
+        carol.say(f"/edit {said} hello")
+        edit = yield self.expect(carol, "@")
+        self.assertRegex(edit, rf"^@\d+ EDIT tea {said} carol \S+ hello$")
+        edit_id, stamp = id_of(edit), edit.split()[5]
+        fallback = f"MSG tea carol {stamp} * hello"
+        self.assertEqual(
+            (yield self.expect(bob, f"@{edit_id} ")), f"@{edit_id} {fallback}"
+        )
+        yield self.expect(alice, "MSG tea carol ")  # helo
+        self.assertEqual((yield self.expect(alice, "MSG tea carol ")), fallback)
+        carol.say("/history 5")
+        yield self.expect(carol, "HISTORY_END tea 2")
+        self.assertRegex(carol.lines[-3], rf"^@{said} HISTORY tea carol \S+ hello$")
+        self.assertEqual(carol.lines[-2], edit)
+        bob.say("/history 5")
+        yield self.expect(bob, "HISTORY_END tea 1")
+        self.assertRegex(bob.lines[-2], rf"^@{said} HISTORY tea carol \S+ hello$")
+        alice.say("/leave")
+        yield self.expect(alice, "ROOMS ")
+        alice.say("/join tea")
+        yield self.expect(alice, "MEMBERS ")
+        replay = [
+            line for line in alice.unread() if "HISTORY" in line or "EDIT" in line
+        ]
+        self.assertEqual([parse_event(line).text for line in replay], ["hello"])
+
+    @defer.inlineCallbacks
+    def test_bad_edits_are_refused(self) -> Generator[Any, Any, None]:
+        """Someone else's message, unknown ids, an EDIT's id, no text, bad
+        text: a clear ERR each, nothing sent to anyone."""
+        alice, bob, carol = yield self.rich_room()
+        alice.say("mine")
+        mine = id_of((yield self.expect(carol, "@")))
+        alice.say(f"/edit {mine} still mine")
+        edit = id_of((yield self.expect(carol, "@")))
+        yield self.expect(alice, "MSG tea alice ")
+        yield self.expect(alice, "MSG tea alice ")  # * still mine
+        for bad, code in [
+            (f"/edit {mine} not yours", "NOT_ALLOWED"),
+            ("/edit 999 hi", "NO_SUCH_MESSAGE"),
+            (f"/edit {edit} hi", "NO_SUCH_MESSAGE"),
+            ("/edit x hi", "BAD_ARGS"),
+            (f"/edit {mine}", "BAD_ARGS"),
+            (f"/edit {mine} bad \x07bell", "BAD_TEXT"),
+        ]:
+            bob.say(bad)
+            line = yield self.expect(bob, "ERR ")
+            self.assertTrue(line.startswith(f"ERR {code} "), (bad, line))
+        bob.say("/who")
+        yield self.expect(bob, "MEMBERS ")
+        self.assertEqual([line for line in alice.unread() if "MSG" in line], [])
+        self.assertEqual([line for line in carol.unread() if "@" in line], [])
+
+    @defer.inlineCallbacks
+    def test_redactions(self) -> Generator[Any, Any, None]:
+        """The author or the owner deletes a message: gone from every replay,
+        with its edits; rich members get ``REDACT`` live and in replays;
+        a member who is neither is refused."""
+        alice, bob, carol = yield self.rich_room()  # alice owns tea
+        bob.say("oops")
+        oops = id_of((yield self.expect(carol, "@")))
+        bob.say(f"/edit {oops} oops!")
+        yield self.expect(carol, "@")
+        carol.say("spam")
+        spam = id_of((yield self.expect(carol, "@")))
+        alice.say("stays")
+        stays = id_of((yield self.expect(carol, "@")))
+        carol.say(f"/redact {stays}")
+        refusal = yield self.expect(carol, "ERR ")
+        self.assertTrue(refusal.startswith("ERR NOT_ALLOWED "), refusal)
+        bob.say(f"/redact {oops}")
+        first = yield self.expect(carol, "@")
+        self.assertRegex(first, rf"^@\d+ REDACT tea {oops} bob -$")
+        alice.say(f"/redact {spam} no spam please")
+        second = yield self.expect(carol, "@")
+        self.assertRegex(second, rf"^@\d+ REDACT tea {spam} alice no spam please$")
+        bob.say(f"/redact {oops}")
+        self.assertTrue(
+            (yield self.expect(bob, "ERR ")).startswith("ERR NO_SUCH_MESSAGE")
+        )
+        for user in (alice, bob):
+            self.assertFalse([x for x in user.unread() if "REDACT" in x])
+        carol.say("/history 20")
+        end = yield self.expect(carol, "HISTORY_END ")
+        at = carol.lines.index(end)
+        replay = carol.lines[at - int(end.split()[2]) : at]
+        self.assertEqual(replay[-2:], [first, second])
+        self.assertEqual(
+            [id_of(line) for line in replay if " HISTORY " in line], [stays]
+        )
+        self.assertFalse([line for line in replay if " EDIT " in line])
+        bob.say("/history 20")
+        self.assertEqual((yield self.expect(bob, "HISTORY_END ")), "HISTORY_END tea 1")
+        bob.say("/leave")
+        yield self.expect(bob, "ROOMS ")
+        bob.say(f"/join tea since {int(oops) - 1}")
+        yield self.expect(bob, "MEMBERS ")
+        self.assertEqual([id_of(line) for line in bob.unread() if "@" in line], [stays])

@@ -39,6 +39,7 @@ SAMPLES: dict[str, object] = {
     "topic": "tea",
     "account": "",
     "count": 1,
+    "event_id": 1,
     "action": Action("op", "nobody"),
     "banned": True,
     "watching": True,

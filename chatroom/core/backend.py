@@ -198,6 +198,23 @@ class Backend(Protocol):
         ``event`` to room ``room``'s members."""
         ...
 
+    async def amend(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        target: Event,
+        replacement: Event | None,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> None:
+        """Stored message ``target`` (as the core read it) now reads as
+        ``replacement`` (an edit), or is gone with the events that depend on
+        it (None: a redaction); then ``event`` is appended as :meth:`append`
+        does. :class:`FactsChangedError` if ``target`` changed meanwhile."""
+        ...
+
     async def history(
         self,
         member: Member,

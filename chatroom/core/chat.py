@@ -24,7 +24,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, rules
+from chatroom.core import admin, errors, lifecycle, moderation, rules
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import (
     Backend,
@@ -45,11 +45,9 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.stored import MESSAGES
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
-
-#: The stored forms of messages (what ``/reply`` may answer).
-MESSAGES = frozenset({"HISTORY", "HISTORY_ACTION"})
 
 #: How often a decision is retried when its facts keep changing under it.
 DECISION_ATTEMPTS = 5
@@ -236,6 +234,70 @@ class ChatCore(Generic[B]):
         await self._append(
             member, session, where, "MSG", text, (("reply", str(event_id)),)
         )
+
+    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/edit``: the author's message now reads ``text``; rich members
+        hear ``EDIT`` (others a ``MSG`` saying ``* text``)."""
+        rules.check_text(text)
+        session, where = self._session(member), self.backend.place(member, room)
+
+        async def attempt() -> None:
+            message = await self._message(member, session, where, event_id)
+            now = self.clock.seconds()
+            lifecycle.check_edit(
+                message, self._actor(member), now, self.config.edit_window
+            )
+            fields = (where, message.id, session.name, format_time(now))
+            edit = Event("EDIT", fields, text)
+            replacement = Event(
+                message.name, message.fields, text, message.id, message.tags
+            )
+            await self.backend.amend(
+                member,
+                session,
+                where,
+                message,
+                replacement,
+                edit,
+                Event("EDIT", fields, text),
+                now,
+            )
+
+        await self._retried(attempt)
+
+    async def redact(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> None:
+        """``/redact``: the message is gone from every replay; rich members
+        hear ``REDACT`` (kept in order, with its own id)."""
+        rules.check_text(reason)
+        session, where = self._session(member), self.backend.place(member, room)
+
+        async def attempt() -> None:
+            message = await self._message(member, session, where, event_id)
+            facts = await self.backend.facts(where)
+            lifecycle.check_redact(message, facts.room, self._actor(member))
+            fields = (where, message.id, session.name)
+            redaction = Event("REDACT", fields, reason or "-")
+            stored = Event("REDACT", fields, reason or "-")
+            now = self.clock.seconds()
+            await self.backend.amend(
+                member, session, where, message, None, redaction, stored, now
+            )
+
+        await self._retried(attempt)
+        self.log.info(
+            "{user} redacted {room} {id}", user=session.name, room=where, id=event_id
+        )
+
+    async def _retried(self, attempt: Callable[[], Awaitable[None]]) -> None:
+        """Read, decide and apply again while what was read changes under it."""
+        for _attempt in range(DECISION_ATTEMPTS):
+            try:
+                return await attempt()
+            except FactsChangedError:
+                continue
+        raise errors.unavailable()
 
     async def _message(
         self, member: Member, session: Session, room: str, event_id: int

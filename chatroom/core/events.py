@@ -151,6 +151,46 @@ def to_rich_line(event: Event) -> bytes:
     return head.encode("utf-8") + event.encoded(to_line)
 
 
+#: Events only ``/caps rich`` connections see (``EDIT`` as itself: others
+#: get a ``MSG`` saying ``* `` and the new text when it happens, nothing in
+#: a replay, where the message already shows its new text).
+RICH_ONLY = frozenset({"EDIT", "REDACT"})
+
+
+def edit_fallback(event: Event) -> bytes:
+    """``EDIT room id user time text`` as clients without ``rich`` get it:
+    ``MSG room user time * text``."""
+    room, _target, user, stamp = event.fields
+    return format_line("MSG", room, user, stamp, text="* " + event.text)
+
+
+def live_line(event: Event) -> bytes:
+    """An event as it happens, for a connection without ``rich``."""
+    if event.name in RICH_ONLY:
+        return event.encoded(edit_fallback) if event.name == "EDIT" else b""
+    return event.encoded(to_line)
+
+
+def live_id_line(event: Event) -> bytes:
+    """The same with ``@ID `` (``/caps ids``)."""
+    if event.name in RICH_ONLY:
+        if event.name != "EDIT":
+            return b""
+        return b"@" + event.id.encode("ascii") + b" " + event.encoded(edit_fallback)
+    return event.encoded(to_id_line)
+
+
+def replay_line(event: Event) -> bytes:
+    """A stored event in a replay (welcome, ``/history``) without ``rich``:
+    the messages as they now stand, nothing else."""
+    return b"" if event.name in RICH_ONLY else event.encoded(to_line)
+
+
+def replay_id_line(event: Event) -> bytes:
+    """The same with ``@ID ``."""
+    return b"" if event.name in RICH_ONLY else event.encoded(to_id_line)
+
+
 def id_prefix(head: bytes) -> tuple[str, Tags]:
     """The id and tags of an ``@ID;tags`` prefix (without the space)."""
     event_id, _, tags = head[1:].decode("utf-8").partition(";")

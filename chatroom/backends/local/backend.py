@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
@@ -31,7 +32,6 @@ from chatroom.core.events import (
     LobbyChanges,
     RoomGone,
     RoomInfo,
-    format_tags,
 )
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.fanout import deliver_to, fan_out
@@ -39,10 +39,11 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.stored import row_of
 from chatroom.core.text import name_key
 
 
-class LocalBackend:
+class LocalBackend(LocalMessageSteps):
     """Names, rooms and lobby watchers in one process.
 
     Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
@@ -105,7 +106,8 @@ class LocalBackend:
         (:meth:`_grace_over`), so reconnecting clients find their room.
         """
         config = self.config
-        loaded = self.store.load(max(config.history, config.resume_bound))
+        loading = max(config.history, config.resume_bound)
+        loaded = self.store.load(loading)
         self.last_ids.update(loaded.last_ids)
         permanent = {name_key(name): name for name in config.rooms}
         for name in config.rooms:
@@ -122,6 +124,8 @@ class LocalBackend:
             if room.policy.keep:
                 room.restored = False  # kept: no grace period, it stays
             room.first_id = record.first_id
+            if len(record.recent) >= loading:  # older ones are the store's
+                room.held_from = record.recent[0][0]
             for row in record.recent:
                 room.remember(room.stored(row))
         for room in self.rooms.values():
@@ -367,8 +371,7 @@ class LocalBackend:
         event.id = stored.id = str(event_id)
         where.broadcast(event)
         where.remember(stored)
-        row = (event_id, event.name, session.name, event.fields[2], event.text)
-        self.store.add_event(where.key, (*row, format_tags(event.tags)), now)
+        self.store.add_event(where.key, row_of(stored), now)
 
     async def history(
         self,

@@ -42,6 +42,8 @@ MIGRATIONS = [
     ("rooms", "policy", "TEXT NOT NULL DEFAULT ''"),
     # a stored event's tags (``reply=ID``...) as ``/caps rich`` shows them
     ("events", "tags", "TEXT NOT NULL DEFAULT ''"),
+    # the message an EDIT or REDACT changes (chatroom.core.stored), 0 for none
+    ("events", "target", "INTEGER NOT NULL DEFAULT 0"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

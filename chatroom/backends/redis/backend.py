@@ -27,6 +27,7 @@ from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.backends.redis.replies import (
     key_of,
@@ -65,7 +66,7 @@ from chatroom.core.wire import format_time
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 
 
-class RedisBackend:
+class RedisBackend(RedisMessageSteps):
     """A node's view of the cluster's names and rooms."""
 
     log = Logger()
@@ -386,7 +387,7 @@ class RedisBackend:
             "" if before is None else before,
             refusals=MEMBERS_ONLY,
         )
-        return [from_line(line) for line in reply[1]]
+        return [from_line(line) for line in reply[1] if line]
 
     async def roster(self, room: str) -> Roster:
         reply = await self.calls.call(

@@ -214,12 +214,47 @@ redis.call('LTRIM', hk, -tonumber(ARGV[7]), -1)
 if ARGV[8] ~= '' then
   while true do
     local head = redis.call('LINDEX', hk, 0)
-    if not head or string.match(head, '^%S+ %S+ %S+ %S+ (%S+)') >= ARGV[8] then
+    if not head then break end
+    local kind, stamp = string.match(head, '^%S+ (%S+) %S+ %S+ (%S+)')
+    -- an EDIT, REDACT or redacted entry at the head changes a message gone
+    if (kind == 'HISTORY' or kind == 'HISTORY_ACTION') and stamp >= ARGV[8] then
       break
     end
     redis.call('LPOP', hk)
   end
 end
+return 'OK'
+""",
+)
+
+#: ARGV: P, r, u, token, target id, the target's line as read, its new line
+#: ('' to redact it: it and the EDITs of it become '' in the history, which
+#: readers skip, so ids stay consecutive), line, history line, retention.
+#: ``CHANGED`` if the target is no longer as read; else as ``SAY``.
+AMEND = Script(
+    "amend",
+    r"""
+local r, u = ARGV[2], ARGV[3]
+local refusal = not_a_member(u, ARGV[4], r)
+if refusal then return refusal end
+local first, last = kept(r)
+local target = tonumber(ARGV[5])
+local hk = history_key(r)
+if target < first or target > last then return 'CHANGED' end
+if redis.call('LINDEX', hk, target - first) ~= ARGV[6] then return 'CHANGED' end
+redis.call('LSET', hk, target - first, ARGV[7])
+if ARGV[7] == '' then
+  for i, entry in ipairs(redis.call('LRANGE', hk, target - first + 1, -1)) do
+    local kind, of = string.match(entry, '^%S+ (%u+) %S+ (%d+) ')
+    if kind == 'EDIT' and of == ARGV[5] then
+      redis.call('LSET', hk, target - first + i, '')
+    end
+  end
+end
+local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
+emit(r, id .. ARGV[8])
+redis.call('RPUSH', hk, id .. ARGV[9])
+redis.call('LTRIM', hk, -tonumber(ARGV[10]), -1)
 return 'OK'
 """,
 )

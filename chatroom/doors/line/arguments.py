@@ -20,6 +20,8 @@ Commands (in a room, any other line is a message to everyone in it):
 /caps ids         prefix stored events with @ID
 /caps rich        ids with tags, replies, edits... (docs/protocol.md)
 /reply ID TEXT    answer message ID of this room
+/edit ID TEXT     change your message ID (within --edit-window seconds)
+/redact ID [REASON]   delete a message (yours; any, for owner and operators)
 /leave            go back to the lobby
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic

@@ -9,7 +9,7 @@ the :class:`~chatroom.core.registry.Registry`; the rules are the core's.
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.events import Encoder, to_id_line, to_rich_line
+from chatroom.core.events import Encoder, replay_id_line, to_rich_line
 from chatroom.core.registry import Member, Registry
 from chatroom.doors.line.positions import parse_event_id
 from chatroom.doors.line.rendering import LineOutput
@@ -19,6 +19,8 @@ _IN_ROOM = frozenset({"room"})
 #: command → (handler name, states it is allowed in), for ``COMMANDS``.
 MESSAGE_COMMANDS: dict[str, tuple[str, frozenset[str]]] = {
     "reply": ("do_reply", _IN_ROOM),
+    "edit": ("do_edit", _IN_ROOM),
+    "redact": ("do_redact", _IN_ROOM),
 }
 
 
@@ -55,9 +57,21 @@ class MessageCommands:
     def show_ids(self, rich: bool) -> None:
         """From now on stored events carry ``@ID`` (``/caps ids``), with
         their tags and the rich events if ``rich`` (``/caps rich``)."""
-        self.render = to_rich_line if rich else to_id_line
+        self.render = to_rich_line if rich else replay_id_line
         self.events = self.output.events_rich if rich else self.output.events_with_ids
 
     async def do_reply(self, args: str) -> None:
         event_id, text = id_and_text(args, "/reply ID TEXT")
         await self.registry.reply(self.member, self._current_room(), event_id, text)
+
+    async def do_edit(self, args: str) -> None:
+        event_id, text = id_and_text(args, "/edit ID TEXT")
+        await self.registry.edit(self.member, self._current_room(), event_id, text)
+
+    async def do_redact(self, args: str) -> None:
+        event_id, _, reason = args.partition(" ")
+        if not event_id:
+            raise errors.usage("/redact ID [REASON]")
+        await self.registry.redact(
+            self.member, self._current_room(), parse_event_id(event_id), reason.strip()
+        )

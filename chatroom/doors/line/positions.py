@@ -59,6 +59,6 @@ def parse_history(args: str) -> tuple[int, int | None]:
 
 def render_history(room: str, events: Sequence[Event], render: Encoder) -> bytes:
     """A ``/history`` reply: the events, then ``HISTORY_END room count``."""
-    lines = [event.encoded(render) for event in events]
-    lines.append(format_line("HISTORY_END", room, str(len(events))))
+    lines = [line for line in (event.encoded(render) for event in events) if line]
+    lines.append(format_line("HISTORY_END", room, str(len(lines))))
     return b"".join(lines)

@@ -31,7 +31,7 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Welcome,
-    to_line,
+    replay_line,
 )
 from chatroom.core.moderation import Action
 from chatroom.core.registry import Member, Registry
@@ -146,7 +146,7 @@ class LineSession(MessageCommands):
         self.room: str | None = None  # the line protocol's one room
         #: How room events are rendered inside this session's own lines
         #: (welcome, history): with ``@ID`` once it sent ``/caps ids``.
-        self.render: Encoder = to_line
+        self.render: Encoder = replay_line
         #: How room events are rendered when delivered one by one.
         self.events: Encoder = output.events
         #: The room the registry's ``entered`` named, for the waiting command.
