@@ -166,8 +166,9 @@ class Room:
     def remember(self, event: Event) -> None:
         """Keep a ``HISTORY`` event for joiners, resumes and ``/history``
         (bounded; an event with an id is the room's newest stored one)."""
-        if len(self.history) == self.history.maxlen and self.history[0].id:
-            self.held_from = max(self.held_from, int(self.history[0].id) + 1)
+        if self.history and len(self.history) == self.history.maxlen:
+            oldest = self.history[0].id  # about to fall out of memory
+            self.held_from = max(self.held_from, int(oldest or 0) + 1)
         self.history.append(event)
         if event.id:
             self.last_id = int(event.id)
