@@ -6,8 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 IRC_PORT ?= 6667
 HTTP_PORT ?= 8000
+# `make run` listens here: loopback unless told otherwise (HOST=0.0.0.0).
+HOST ?= 127.0.0.1
+RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 
-.PHONY: icu run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
+.PHONY: icu run test trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
@@ -19,10 +22,18 @@ $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/
 	touch $(STAMP)
 
 # Serve until Ctrl-C: the line protocol on $(PORT) (8080), IRC on
-# $(IRC_PORT) (6667) and the web client on http://localhost:$(HTTP_PORT)/ (8000).
+# $(IRC_PORT) (6667) and the web client on http://localhost:$(HTTP_PORT)/ (8000),
+# on the loopback interface only: `make run HOST=0.0.0.0` listens on every
+# IPv4 interface (the chat and /metrics are then open to the network).
 run: $(STAMP)
-	$(BIN)/twistd --nodaemon --pidfile= chatroom --port $(PORT) \
-		--irc $(IRC_PORT) --http $(HTTP_PORT)
+	@echo "chatroom on $(HOST):"
+	@echo "  web client:     open http://$(RUN_HOST):$(HTTP_PORT)/"
+	@echo "  line protocol:  chatroom-urwid $(RUN_HOST) $(PORT)   (or: nc $(RUN_HOST) $(PORT))"
+	@echo "  IRC:            irssi -c $(RUN_HOST) -p $(IRC_PORT)"
+	$(BIN)/twistd --nodaemon --pidfile= chatroom \
+		--port tcp:$(PORT):interface=$(HOST) \
+		--irc tcp:$(IRC_PORT):interface=$(HOST) \
+		--http tcp:$(HTTP_PORT):interface=$(HOST)
 
 # Tools some tests need: $(1) is the Debian package, $(2) the tests, $(3)
 # the command when it is not named like the package. When it is missing,
@@ -103,6 +114,12 @@ test: $(STAMP) redis-server tmux cc irssi chromium irc-references
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
 trial: $(STAMP) redis-server tmux cc irssi chromium irc-references
 	$(BIN)/python -m twisted.trial tests
+
+# The web client's browser tests, also writing the screenshots docs/web.md
+# shows into docs/images/ (every run leaves them all in build/screenshots/).
+web-screenshots: $(STAMP) chromium
+	CHATROOM_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_web_client.py \
+		tests/integration/test_web_room.py tests/integration/test_web_layout.py
 
 # Every figure of docs/performance.md's "before/after the core refactor"
 # section, chatroom beside the bare baseline, on CPython and then on PyPy

@@ -41,6 +41,9 @@ setup(
             "mypy-zope>=1.0",
             # Drives Debian's chromium (with chromium-driver) in the web tests.
             "selenium>=4.20",
+            # axe-core 4.9 (shipped inside, MPL 2.0) for the web client's
+            # accessibility checks in the browser tests.
+            "selenium-axe-python>=2.2",
         ],
     },
     entry_points={

@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import Account, Accounts, StoredAccounts
+from chatroom.core.accounts import Account, AccountService, StoredAccounts
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.hashing import HashingQueue
@@ -77,7 +77,7 @@ class InFlightTests(unittest.TestCase):
         self.clock = Clock()
         self.clock.advance(1_000_000)
         self.runner = HeldRunner()
-        self.accounts = Accounts(
+        self.accounts = AccountService(
             StoredAccounts(MemoryStore()), self.clock, self.runner, hasher=CHEAP
         )
         registering = ensureDeferred(
@@ -172,11 +172,11 @@ class InFlightTests(unittest.TestCase):
 class RegistrationTests(unittest.TestCase):
     """Registrations per address and per server, and their hashing."""
 
-    def make(self, **limits: Any) -> Accounts:
+    def make(self, **limits: Any) -> AccountService:
         self.clock = Clock()
         self.runner = HeldRunner()
         self.stored = StoredAccounts(MemoryStore())
-        return Accounts(
+        return AccountService(
             self.stored,
             self.clock,
             self.runner,
@@ -184,7 +184,9 @@ class RegistrationTests(unittest.TestCase):
             hasher=CHEAP,
         )
 
-    def register(self, accounts: Accounts, name: str, address: str) -> Deferred[Any]:
+    def register(
+        self, accounts: AccountService, name: str, address: str
+    ) -> Deferred[Any]:
         return ensureDeferred(accounts.register(name, PASSWORD, address))
 
     def test_thirty_per_address_per_ten_minutes(self) -> None:
@@ -255,7 +257,7 @@ class RegistrationTests(unittest.TestCase):
         sign-in's check runs next, before any of them; past the queue's
         bound further registrations are refused rather than queued."""
         accounts = self.make(register_limit=0, register_rate=0)
-        self.stored.accounts["alice"] = Account("alice", "alice", CHEAP.hash(PASSWORD))
+        self.stored.by_key["alice"] = Account("alice", "alice", CHEAP.hash(PASSWORD))
         registering = [
             self.register(accounts, f"user{n}", f"10.0.{n // 250}.{n % 250}")
             for n in range(40)

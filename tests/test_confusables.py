@@ -18,8 +18,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.accounts import HASHER, Accounts, StoredAccounts
-from chatroom.core.moderation import RoomPolicy
+from chatroom.core.accounts import HASHER, AccountService, StoredAccounts
+from chatroom.core.facts import RoomPolicy
 from chatroom.core.text import current_mask, is_valid_name, name_key
 
 
@@ -138,7 +138,7 @@ class MigrationTests(unittest.TestCase):
         self.assertEqual(rooms.last_ids, {"room": 2})
         policy = RoomPolicy.from_json(room.policy)
         self.assertEqual((policy.owner_account, policy.bans), ("bob", ("name:root",)))
-        accounts = Accounts(StoredAccounts(store), Clock(), in_place)
+        accounts = AccountService(StoredAccounts(store), Clock(), in_place)
         signed_in = ensureDeferred(accounts.sign_in("A1ICE", "password-of-alice", "x"))
         self.assertEqual(self.successResultOf(signed_in).name, "A1ice")
 

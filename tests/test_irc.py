@@ -125,7 +125,10 @@ class RegistrationTests(IRCTestCase):
         """After CAP LS, registration waits for CAP END; only sasl is offered."""
         client = IRCClient(self.factory)
         client.send("CAP LS 302", "NICK alice", "USER alice 0 * :A")
-        self.assertEqual(client.received(), [":chatroom CAP * LS :sasl=PLAIN"])
+        self.assertEqual(
+            client.received(),
+            [":chatroom CAP * LS :sasl=PLAIN away-notify draft/account-registration"],
+        )
         client.send("CAP REQ :multi-prefix")
         self.assertEqual(client.received(), [":chatroom CAP * NAK :multi-prefix"])
         client.send("CAP END")
@@ -312,7 +315,8 @@ class ChannelTests(IRCTestCase):
         self.assertRegex(bob.received()[0], r"^MSG general alice \S+ fyi$")
 
     def test_part_and_quit(self) -> None:
-        """PART is echoed and seen as PART; QUIT closes with ERROR."""
+        """PART is echoed and seen as PART (its words after ``left:`` at the
+        line door); QUIT closes with ERROR."""
         alice = self.irc("alice")
         alice.send("JOIN #general")
         bob = self.line("bob", "general")
@@ -321,7 +325,7 @@ class ChannelTests(IRCTestCase):
         self.assertEqual(
             alice.received(), [":alice!alice@chatroom PART #general :bye now"]
         )
-        self.assertEqual(bob.received(), ["PART general alice bye now"])
+        self.assertEqual(bob.received(), ["PART general alice left: bye now"])
         alice.send("PART #general")
         self.assertEqual(alice.numerics(), ["442"])
         alice.send("JOIN #general")
@@ -471,13 +475,13 @@ class BadInputTests(IRCTestCase):
         )
 
     def test_bad_utf8_and_long_lines(self) -> None:
-        """Bad UTF-8 gets a notice, a line over 512 bytes 417; the session
+        """Bad UTF-8 gets FAIL INVALID_UTF8, a line over 512 bytes 417; the session
         goes on; 64 KiB without a line end closes it."""
         alice = self.irc("alice")
         alice.session.dataReceived(b"PRIVMSG #general :\xff\xfe\r\n")
         self.assertEqual(
             alice.received(),
-            [":chatroom NOTICE alice :BAD_ENCODING lines must be UTF-8"],
+            [":chatroom FAIL * INVALID_UTF8 :Lines must be UTF-8"],
         )
         alice.send("PRIVMSG bob :" + "x" * 600)
         self.assertEqual(

@@ -152,7 +152,10 @@ class SignInTests(AccountsCase):
         client.send("CAP LS 302", "NICK alice", "USER a 0 * :A", "CAP REQ :sasl")
         self.assertEqual(
             client.received(),
-            [":chatroom CAP * LS :sasl=PLAIN", ":chatroom CAP * ACK :sasl"],
+            [
+                ":chatroom CAP * LS :sasl=PLAIN away-notify draft/account-registration",
+                ":chatroom CAP * ACK :sasl",
+            ],
         )
         client.send("AUTHENTICATE PLAIN")
         self.assertEqual(client.received(), ["AUTHENTICATE +"])
@@ -290,7 +293,7 @@ class ModerationTests(AccountsCase):
         self.assertIn(" carol H@ :0 carol", lines[3])
         carol.send("KICK #tea bob")
         self.assertEqual(
-            carol.received(), [":carol!carol@chatroom KICK #tea bob :no reason given"]
+            carol.received(), [":carol!carol@chatroom KICK #tea bob :carol"]
         )
         alice.received()
         alice.send("MODE #tea -o carol", "MODE #tea -o carol")
@@ -385,20 +388,14 @@ class ModerationTests(AccountsCase):
         carol.send("INVITE dave #tea")
         self.assertEqual(carol.numerics(), ["482"])
         alice.send("INVITE dave #tea")
-        self.assertEqual(
-            alice.received(),
-            [
-                ":chatroom NOTICE #tea :alice invited dave into the channel",
-                ":chatroom 341 alice dave :#tea",
-            ],
-        )
+        self.assertEqual(alice.received(), [":chatroom 341 alice dave :#tea"])
         self.assertEqual(dave.received(), [":alice!alice@chatroom INVITE dave :#tea"])
         dave.send("JOIN #tea")
         self.assertEqual(dave.numerics()[0], "JOIN")
         alice.received()
         erin = self.line("erin")
         alice.send("INVITE erin #tea", "INVITE nobody #tea")
-        self.assertEqual(alice.numerics()[1:], ["341", "401"])
+        self.assertEqual(alice.numerics(), ["341", "401"])
         self.assertEqual(erin.received(), ["INVITED tea alice"])
 
     def test_keys(self) -> None:

@@ -39,10 +39,11 @@ SAMPLES: dict[str, object] = {
     "topic": "tea",
     "account": "",
     "count": 1,
-    "event_id": 1,
     "action": Action("op", "nobody"),
     "banned": True,
     "watching": True,
+    "event_id": 0,
+    "rooms": ["general"],
 }
 
 

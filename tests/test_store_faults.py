@@ -25,7 +25,6 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
 from chatroom.backends.local.outage import STORED_AGAIN
-from chatroom.wiring.registries import local_registry
 from chatroom.backends.local.store import (
     FLUSH_INTERVAL,
     RETRY_MAX,
@@ -34,6 +33,7 @@ from chatroom.backends.local.store import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.wire import parse_event
+from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.support import FakeClient, in_place
 

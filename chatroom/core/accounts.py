@@ -36,7 +36,7 @@ waiting registrations are bounded, so registrations cannot starve sign-ins.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,7 +53,7 @@ from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.throttle import FailureThrottle, WindowLimit
 
-__all__ = ["Account", "AccountStore", "Accounts", "Runner", "StoredAccounts"]
+__all__ = ["Account", "AccountService", "AccountStore", "Runner", "StoredAccounts"]
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
@@ -327,6 +327,8 @@ class StoredAccounts:
             key: Account(key, name, hashed) for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
+        #: Called with an account's key when it is deleted (its markers go).
+        self.on_delete: Callable[[str], None] = lambda key: None
 
     async def get(self, key: str) -> Account | None:
         return self.by_key.get(key)
@@ -344,6 +346,7 @@ class StoredAccounts:
     async def delete(self, key: str) -> None:
         self.by_key.pop(key, None)
         self.store.drop_account(key)
+        self.on_delete(key)
 
     async def server_bans(self) -> list[str]:
         return list(self.bans)

@@ -24,25 +24,20 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, lifecycle, moderation, rules
+from chatroom.core import admin, errors, lifecycle, moderation, reading, rules
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import (
     Backend,
     Facts,
     FactsChangedError,
-    Roster,
     SessionEnder,
 )
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
-    Event,
-    Listing,
-    RoomDetails,
-    Tags,
-    history_event,
-)
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Event, Listing, RoomDetails, Tags, history_event
 from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
+from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.stored import MESSAGES
@@ -57,18 +52,6 @@ SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 B = TypeVar("B", bound=Backend)
 Decided = TypeVar("Decided")
 Applied = TypeVar("Applied")
-
-
-def operators_of(roster: Roster) -> list[str]:
-    """The members ``/op`` made operators (the owner is told apart)."""
-    if not roster.policy.operators:
-        return []
-    facts = RoomFacts(roster.name, False, roster.owner_key, 0, 0, roster.policy)
-    return [
-        member.name
-        for member in roster.members
-        if member.key != roster.owner_key and moderation.is_operator(facts, member)
-    ]
 
 
 class ChatCore(Generic[B]):
@@ -92,6 +75,8 @@ class ChatCore(Generic[B]):
         self.clock = clock
         self.sessions = Sessions(namespace)
         self.backend: B = backend(self.sessions, self.end_session)
+        #: Read markers of plain names, for their connection's life.
+        self.plain_markers = PlainMarkers()
 
     @property
     def account_store(self) -> AccountStore:
@@ -153,11 +138,16 @@ class ChatCore(Generic[B]):
         return renamed
 
     async def set_account(self, member: Member, account: str) -> None:
+        """A plain name's read markers become its new account's."""
         await self.backend.sign(member, self.sessions[member], account)
         self.sessions.update(member, account=account)
+        if account:
+            for room, event_id in self.plain_markers.forget(member).items():
+                await self.backend.markers.advance(account, room, event_id)
 
     def release(self, member: Member, reason: str) -> None:
         session = self.sessions.close(member)
+        self.plain_markers.forget(member)
         if session is not None:
             self.backend.release(member, session, reason)
         else:  # never claimed a name: nothing shared but a lobby watch
@@ -200,10 +190,13 @@ class ChatCore(Generic[B]):
         leaving: str | None = None,
         since: int | None = None,
         key: str | None = None,
+        catch_up: bool = False,
     ) -> None:
         """The back-end seats the member; the entry rule (bans, invitation,
         key, then space) is decided here on the facts it reads, before the
-        member leaves ``leaving``, so a refusal keeps it there."""
+        member leaves ``leaving``, so a refusal keeps it there. A catch-up
+        starts after the account's read marker (a plain name's markers are
+        its connection's, which saw what came before)."""
 
         def admit(facts: RoomFacts) -> None:
             if member not in self.sessions:
@@ -213,6 +206,9 @@ class ChatCore(Generic[B]):
             rules.check_space(facts)
 
         session = self._session(member)
+        if catch_up and since is None and session.account:
+            markers = await self.backend.markers.markers(session.account)
+            since = markers.get(name_key(name))
         await self.backend.join_room(member, session, name, leaving, since, admit)
 
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
@@ -248,19 +244,12 @@ class ChatCore(Generic[B]):
                 message, self._actor(member), now, self.config.edit_window
             )
             fields = (where, message.id, session.name, format_time(now))
-            edit = Event("EDIT", fields, text)
             replacement = Event(
                 message.name, message.fields, text, message.id, message.tags
             )
-            await self.backend.amend(
-                member,
-                session,
-                where,
-                message,
-                replacement,
-                edit,
-                Event("EDIT", fields, text),
-                now,
+            edit, stored = Event("EDIT", fields, text), Event("EDIT", fields, text)
+            await self.backend.messages.amend(
+                member, session, where, message, replacement, edit, stored, now
             )
 
         await self._retried(attempt)
@@ -281,7 +270,7 @@ class ChatCore(Generic[B]):
             redaction = Event("REDACT", fields, reason or "-")
             stored = Event("REDACT", fields, reason or "-")
             now = self.clock.seconds()
-            await self.backend.amend(
+            await self.backend.messages.amend(
                 member, session, where, message, None, redaction, stored, now
             )
 
@@ -290,7 +279,7 @@ class ChatCore(Generic[B]):
             "{user} redacted {room} {id}", user=session.name, room=where, id=event_id
         )
 
-    async def _retried(self, attempt: Callable[[], Awaitable[None]]) -> None:
+    async def _retried(self, attempt: Callable[[], Awaitable[Applied]]) -> Applied:
         """Read, decide and apply again while what was read changes under it."""
         for _attempt in range(DECISION_ATTEMPTS):
             try:
@@ -332,6 +321,66 @@ class ChatCore(Generic[B]):
         session = self._session(member)
         return await self.backend.history(member, session, room, count, before)
 
+    # -- read markers and unread counts ------------------------------------------------
+
+    async def _marked_room(self, member: Member, room: str) -> str:
+        """Room ``room``, which ``member`` must be in: ``NO_SUCH_ROOM`` if
+        there is none, else ``NOT_IN_ROOM``."""
+        try:
+            return self.backend.place(member, room)
+        except ChatError:
+            await self.backend.roster(room)  # NO_SUCH_ROOM if there is none
+            raise errors.not_in_room(f"you are not in {room}") from None
+
+    async def _markers(self, member: Member) -> dict[str, int]:
+        session = self._session(member)
+        if session.account:
+            return await self.backend.markers.markers(session.account)
+        return self.plain_markers.of(member)
+
+    async def _newest(
+        self, member: Member, room: str, count: int
+    ) -> tuple[int, list[Event]]:
+        """The room's newest event id (0: none yet) and its newest events."""
+        session = self._session(member)
+        events = await self.backend.history(member, session, room, count, None)
+        return (int(events[-1].id) if events and events[-1].id else 0), events
+
+    async def read_marker(self, member: Member, room: str) -> int | None:
+        """The member's read marker in ``room`` (None: none)."""
+        return (await self._markers(member)).get(name_key(room))
+
+    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
+        """Move the marker forward to ``event_id`` (an event the room had);
+        an older id changes nothing. Returns the marker in force."""
+        where = await self._marked_room(member, room)
+        newest, _ = await self._newest(member, where, 1)
+        reading.check_marker(where, event_id, newest)
+        session = self._session(member)
+        if session.account:
+            markers = self.backend.markers
+            marker = await markers.advance(session.account, name_key(where), event_id)
+        else:
+            marker = self.plain_markers.advance(member, name_key(where), event_id)
+        return Marker(where, marker)
+
+    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
+        """Of ``rooms`` (the member's), those with events after the marker:
+        how many, and the mentions of the member's name among the newest
+        ``resume_bound`` of them."""
+        name = self._session(member).name
+        markers = await self._markers(member)
+        counts = []
+        for room in rooms:
+            where = self.backend.place(member, room)
+            bound = max(1, self.config.resume_bound)
+            newest, events = await self._newest(member, where, bound)
+            marker = markers.get(name_key(where))
+            counted = reading.unread(where, marker, newest, events, name)
+            if counted.count:
+                counts.append(counted)
+        return counts
+
     async def room_details(self, room: str) -> RoomDetails:
         roster = await self.backend.roster(room)
         return RoomDetails(
@@ -340,7 +389,7 @@ class ChatCore(Generic[B]):
             owner=roster.owner_name,
             topic=roster.topic,
             topic_by=roster.topic_by,
-            operators=operators_of(roster),
+            operators=roster.operators(),
         )
 
     async def _decide(
@@ -352,14 +401,12 @@ class ChatCore(Generic[B]):
     ) -> Applied:
         """Apply ``rule`` to the room's facts, then ``apply`` what it decided
         if the facts still hold; decide again on new facts if not."""
-        for _attempt in range(DECISION_ATTEMPTS):
+
+        async def attempt() -> Applied:
             facts = await self.backend.facts(room, target)
-            decided = rule(facts)
-            try:
-                return await apply(facts, decided)
-            except FactsChangedError:
-                continue
-        raise errors.unavailable()
+            return await apply(facts, rule(facts))
+
+        return await self._retried(attempt)
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         rules.check_topic(topic)

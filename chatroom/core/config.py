@@ -44,6 +44,8 @@ class ServerConfig:
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).
     require_account: bool = False
+    #: The IRC door's server password (``--irc-password``): "" for none.
+    irc_password: str = ""
 
     #: Registrations one address may make per ``register_window`` seconds
     #: (``--register-limit``; 0 for no limit). Ergo's default, 30 per 10 minutes.

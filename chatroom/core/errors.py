@@ -29,6 +29,11 @@ def bad_name() -> ChatError:
     return ChatError("BAD_NAME", f"names are {_NAME_RULE}")
 
 
+def reserved_name(name: str) -> ChatError:
+    """A services name (``NickServ``...): nobody may hold it at any door."""
+    return ChatError("BAD_NAME", f"{name} is reserved for the server's services")
+
+
 def bad_room_name() -> ChatError:
     return ChatError("BAD_NAME", f"room names are {_NAME_RULE}")
 

@@ -30,11 +30,32 @@ from chatroom.core.text import (
     name_key,
 )
 
+#: Names IRC clients expect to be services (their passwords go to
+#: ``NickServ``): reserved at every door, in any case.
+SERVICE_NAMES = (
+    "NickServ",
+    "ChanServ",
+    "Global",
+    "OperServ",
+    "MemoServ",
+    "HostServ",
+    "BotServ",
+    "SaslServ",
+)
+_RESERVED = frozenset(name_key(name) for name in SERVICE_NAMES)
+
+
+def is_service_name(name: str) -> bool:
+    return name_key(name) in _RESERVED
+
 
 def check_name(name: str) -> None:
-    """A user name: 1-32 letters, digits, ``_``, ``-`` or ``.``."""
+    """A user name: 1-32 letters, digits, ``_``, ``-`` or ``.``, and not a
+    services name (:data:`SERVICE_NAMES`)."""
     if not is_valid_name(name):
         raise errors.bad_name()
+    if is_service_name(name):
+        raise errors.reserved_name(name)
 
 
 def check_claim(

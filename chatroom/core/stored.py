@@ -5,7 +5,7 @@ A room's stored events each have their own id (see ``docs/protocol.md``,
 the events that change them (``EDIT``, ``REDACT``), which name the id of
 the message they change. The core builds every one of them; a back-end
 appends them, reads them back, and changes or removes a message in place
-when the core says so (:meth:`chatroom.core.backend.Backend.amend`).
+when the core says so (:meth:`chatroom.core.backend.MessageSteps.amend`).
 
 A :data:`Row` is how a stored event lies in a table (the SQLite store):
 its kind (the live event's name: ``MSG``, ``ACTION``, ``EDIT``,

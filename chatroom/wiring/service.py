@@ -1,10 +1,10 @@
 """The services ``twistd chatroom`` runs: the listener and graceful shutdown.
 
-``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService` and a
-:class:`ListeningService` under one ``MultiService``. A ``MultiService`` stops
-its children in reverse order, so on shutdown the listener closes first (no
-new connections), then the chat service says ``BYE`` to everyone and waits
-for their output to drain.
+``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService` and
+a :class:`ListeningService` per door under one :class:`ChatroomService`. A
+``MultiService`` stops its children in reverse order, so on shutdown the
+listeners close first (no new connections), then the chat service says
+``BYE`` to everyone and waits for their output to drain.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import os
 import sys
 from typing import Any, NoReturn
 
-from twisted.application.service import Service
+from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 from twisted.internet.protocol import Factory
-from twisted.logger import Logger
+from twisted.logger import Logger, LoggingFile
 from twisted.python.failure import Failure
 
 from chatroom.wiring.server import ChatServer
@@ -28,8 +28,16 @@ class StartupError(Exception):
 
 
 def refuse_to_start(message: str) -> NoReturn:
-    """Before the reactor runs: one line on stderr, exit status 1."""
-    print(f"chatroom: {message}", file=sys.stderr)
+    """Before the reactor runs: one line on stderr, exit status 1.
+
+    Once twistd has started logging, ``sys.stderr`` is the logger (the
+    line would come out as ``[stderr#error] ...`` in the log); then it
+    goes to the process's own stderr, ``sys.__stderr__``.
+    """
+    stderr = sys.stderr
+    if isinstance(stderr, LoggingFile) and sys.__stderr__ is not None:
+        stderr = sys.__stderr__
+    print(f"chatroom: {message}", file=stderr, flush=True)
     raise SystemExit(1)
 
 
@@ -136,3 +144,62 @@ class ListeningService(Service):
             return None
         port, self.port = self.port, None
         return port.stopListening()
+
+
+class ChatroomService(MultiService):
+    """The whole server: the chat service and its listeners, started together.
+
+    ``listener`` is the line protocol's; ``doors`` maps the other doors
+    (``irc``, ``http``) that were asked for to theirs.
+    """
+
+    def __init__(
+        self,
+        server: ChatServer,
+        listener: ListeningService,
+        reactor: Any = None,
+        doors: dict[str, ListeningService] | None = None,
+    ) -> None:
+        super().__init__()
+        self.server = server
+        self.listener = listener
+        self.doors = doors or {}
+        self._reactor = reactor
+        ChatService(server).setServiceParent(self)
+        # Listeners are stopped first (reverse order): no new connections.
+        listener.setServiceParent(self)
+        for door in self.doors.values():
+            door.setServiceParent(self)
+
+    def startService(self) -> None:
+        """Start, or say in one line why not and exit 1 (a busy port, say)."""
+        try:
+            super().startService()
+        except StartupError as problem:
+            failed = next(
+                (
+                    door
+                    for door in (self.listener, *self.doors.values())
+                    if door.running and door.port is None
+                ),
+                self.listener,
+            )
+            refuse_to_start(f"cannot listen on {failed.description}: {problem}")
+
+    def stopService(self) -> Deferred[None]:
+        """Stop listening, say BYE to everyone; then let twistd exit 0.
+
+        On SIGTERM/SIGINT twistd re-raises the signal once the reactor has
+        stopped, so even a graceful shutdown would end as "killed by
+        SIGTERM". Operators (and issue 2) expect exit status 0 after a clean
+        shutdown, so once every client is closed the recorded signal is
+        cleared.
+        """
+        stopped: Deferred[None] = super().stopService()
+
+        def clean_exit(result: None) -> None:
+            if getattr(self._reactor, "_exitSignal", None) is not None:
+                self._reactor._exitSignal = None
+            return result
+
+        return stopped.addCallback(clean_exit)

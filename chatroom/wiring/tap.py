@@ -1,19 +1,17 @@
 """``twistd chatroom``: command-line options and the service they build.
 
-The plugin in ``twisted/plugins/chatroom_plugin.py`` only points here.
+:class:`ChatroomService` (the whole server) is in :mod:`chatroom.wiring.service`.
+
+The plugin in ``twisted/plugins/chatroom_plugin.py`` only points here. A bad
+option is one line on stderr (``chatroom: --rate: must be at least 0 (see
+twistd chatroom --help)``) and exit status 1, not twistd's whole usage.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-import socket
 from collections.abc import Callable
 from typing import Any
 
-from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
@@ -28,39 +26,29 @@ from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
+from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
+from chatroom.wiring.cli import (
+    OneLineUsage,
+    announce_web_client,
+    default_node_id,
+    endpoint_option,
+)
+from chatroom.wiring.cli import number as _number
 from chatroom.wiring.registries import local_registry, redis_registry
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
-    ChatService,
+    ChatroomService,
     ListeningService,
-    StartupError,
     refuse_to_start,
     stop_with_error,
 )
 
 DEFAULTS = ServerConfig()
+HTTP_DEFAULTS = HTTPLimits()
 
 
-def _number(
-    kind: Callable[[str], Any], minimum: float, what: str
-) -> Callable[[str], Any]:
-    """A coercer that turns a bad value into a usage error, not a traceback."""
-
-    def coerce(value: str) -> Any:
-        try:
-            number = kind(value)
-        except ValueError:
-            raise usage.UsageError(f"{what} must be a number, not {value!r}") from None
-        if number < minimum:
-            raise usage.UsageError(f"{what} must be at least {minimum:g}")
-        return number
-
-    coerce.coerceDoc = f"({what}, at least {minimum:g})"  # type: ignore[attr-defined]
-    return coerce
-
-
-class Options(usage.Options):
+class Options(OneLineUsage):
     """Options for ``twistd chatroom``; ``twistd chatroom --help`` lists them."""
 
     synopsis = "[options]"
@@ -101,11 +89,33 @@ class Options(usage.Options):
             "endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem.",
         ],
         [
+            "irc-password",
+            None,
+            "",
+            "A server password every IRC client must send with PASS (as ircds' "
+            "connection password); accounts then sign in by SASL or NickServ.",
+        ],
+        [
             "http",
             None,
             None,
             "Also serve the web client, its WebSocket (/ws), /metrics and /healthz "
             "here (off unless given): a port number or an endpoint, e.g. 8000.",
+        ],
+        [
+            "http-header-timeout",
+            None,
+            HTTP_DEFAULTS.header_timeout,
+            "Seconds an HTTP request's line and headers may take to arrive "
+            "(slow ones are answered 408 and closed).",
+            _number(float, 0.1, "--http-header-timeout"),
+        ],
+        [
+            "http-idle-timeout",
+            None,
+            HTTP_DEFAULTS.idle_timeout,
+            "Seconds a keep-alive HTTP connection may wait for its next request.",
+            _number(float, 0.1, "--http-idle-timeout"),
         ],
         [
             "http-origins",
@@ -322,17 +332,17 @@ class Options(usage.Options):
 
     def opt_port(self, value: str) -> None:
         """Where to listen: a port number or a Twisted endpoint description, e.g. 8080, tcp:8080:interface=127.0.0.1 or ssl:8443:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["port"] = f"tcp:{value}" if value.isdigit() else value
+        self["port"] = endpoint_option("port", value)
 
     opt_p = opt_port
 
     def opt_irc(self, value: str) -> None:
         """Also serve IRC clients here: a port number or an endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["irc"] = f"tcp:{value}" if value.isdigit() else value
+        self["irc"] = endpoint_option("irc", value)
 
     def opt_http(self, value: str) -> None:
         """Also serve the web client, /ws, /metrics and /healthz here: a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["http"] = f"tcp:{value}" if value.isdigit() else value
+        self["http"] = endpoint_option("http", value)
 
     def postOptions(self) -> None:
         rooms = tuple(r.strip() for r in self["rooms"].split(",") if r.strip())
@@ -348,14 +358,14 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--admins: {admin!r} is not a valid name")
         self["admins"] = admins
         if len(rooms) > self["max-rooms"]:
-            raise usage.UsageError("--rooms names more rooms than --max-rooms allows")
+            raise usage.UsageError("--rooms: more rooms than --max-rooms allows")
         self["rooms"] = rooms
         self["http-origins"] = tuple(
             o.strip() for o in self["http-origins"].split(",") if o.strip()
         )
         name = self["name"]
         if not name or " " in name:
-            raise usage.UsageError("--name must be one word")
+            raise usage.UsageError("--name: must be one word")
         if self["redis"] is not None:
             try:
                 self["redis"] = RedisAddress.parse(self["redis"])
@@ -368,7 +378,16 @@ class Options(usage.Options):
                     "--node-id: 1-32 letters, digits, '_', '-' or '.'"
                 )
         elif self["node-id"] is not None:
-            raise usage.UsageError("--node-id needs --redis")
+            raise usage.UsageError("--node-id: needs --redis")
+
+    def http_limits(self, server: ServerConfig) -> HTTPLimits:
+        """The bounds of each ``--http`` connection."""
+        return HTTPLimits(
+            header_timeout=self["http-header-timeout"],
+            idle_timeout=self["http-idle-timeout"],
+            sendq=server.sendq,
+            abort_after=server.shutdown_grace,
+        )
 
     def cluster_config(self) -> ClusterConfig | None:
         """How to join the cluster, or None to run alone."""
@@ -411,66 +430,8 @@ class Options(usage.Options):
             register_limit=self["register-limit"],
             register_window=self["register-window"],
             register_rate=self["register-rate"],
+            irc_password=self["irc-password"],
         )
-
-
-class ChatroomService(MultiService):
-    """The whole server: the chat service and its listeners, started together.
-
-    ``listener`` is the line protocol's; ``doors`` maps the other doors
-    (``irc``, ``http``) that were asked for to theirs.
-    """
-
-    def __init__(
-        self,
-        server: ChatServer,
-        listener: ListeningService,
-        reactor: Any = None,
-        doors: dict[str, ListeningService] | None = None,
-    ) -> None:
-        super().__init__()
-        self.server = server
-        self.listener = listener
-        self.doors = doors or {}
-        self._reactor = reactor
-        ChatService(server).setServiceParent(self)
-        # Listeners are stopped first (reverse order): no new connections.
-        listener.setServiceParent(self)
-        for door in self.doors.values():
-            door.setServiceParent(self)
-
-    def startService(self) -> None:
-        """Start, or say in one line why not and exit 1 (a busy port, say)."""
-        try:
-            super().startService()
-        except StartupError as problem:
-            failed = next(
-                (
-                    door
-                    for door in (self.listener, *self.doors.values())
-                    if door.running and door.port is None
-                ),
-                self.listener,
-            )
-            refuse_to_start(f"cannot listen on {failed.description}: {problem}")
-
-    def stopService(self) -> Deferred[None]:
-        """Stop listening, say BYE to everyone; then let twistd exit 0.
-
-        On SIGTERM/SIGINT twistd re-raises the signal once the reactor has
-        stopped, so even a graceful shutdown would end as "killed by
-        SIGTERM". Operators (and issue 2) expect exit status 0 after a clean
-        shutdown, so once every client is closed the recorded signal is
-        cleared.
-        """
-        stopped: Deferred[None] = super().stopService()
-
-        def clean_exit(result: None) -> None:
-            if getattr(self._reactor, "_exitSignal", None) is not None:
-                self._reactor._exitSignal = None
-            return result
-
-        return stopped.addCallback(clean_exit)
 
 
 def _endpoint(reactor: Any, option: str, description: str) -> Any:
@@ -516,12 +477,16 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
     factories: dict[str, Callable[[], Any]] = {
         "irc": lambda: IRCFactory(server),
-        "http": lambda: build_site(server, config["http-origins"]),
+        "http": lambda: build_site(
+            server, config["http-origins"], config.http_limits(server_config)
+        ),
     }
     doors = {
         door: ListeningService(found, factories[door](), config[door])
         for door, found in door_endpoints.items()
     }
+    if "http" in doors:
+        doors["http"].whenListening().addCallback(announce_web_client)
     return ChatroomService(server, listener, reactor, doors)
 
 
@@ -533,13 +498,3 @@ def _local_registry(config: Options, server: ServerConfig, reactor: Any) -> Regi
         return local_registry(server, reactor, store=store)
     except DatabaseUnusableError as problem:
         refuse_to_start(f"--db {config['db']}: {problem}")
-
-
-def default_node_id() -> str:
-    """A node name unique by default: host name, process id and a random part.
-
-    Host name and pid alone collide between containers (same image host
-    name, pid 1); the random part does not.
-    """
-    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:16] or "node"
-    return f"{host}-{os.getpid()}-{secrets.token_hex(2)}"

@@ -19,7 +19,7 @@ class RedisRekeyTests(RedisRegistryTestCase):
         """``a1ice`` moves to ``alice`` (and signs in by either spelling);
         ``b0b`` stays where it is because ``bob`` holds its new key; a
         server ban moves with its mask; a second run moves nothing."""
-        accounts = RedisAccounts(self.registry.calls)
+        accounts = RedisAccounts(self.registry.backend.calls)
         for key, name in (("a1ice", "A1ice"), ("bob", "bob"), ("b0b", "b0b")):
             yield defer.ensureDeferred(accounts.create(Account(key, name, "hash")))
         yield defer.ensureDeferred(accounts.add_server_ban("account:ma11ory"))

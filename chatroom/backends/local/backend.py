@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.rooms import Room
@@ -43,7 +44,7 @@ from chatroom.core.stored import row_of
 from chatroom.core.text import name_key
 
 
-class LocalBackend(LocalMessageSteps):
+class LocalBackend:
     """Names, rooms and lobby watchers in one process.
 
     Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
@@ -83,6 +84,11 @@ class LocalBackend(LocalMessageSteps):
         #: Refuses messages while the store cannot write them.
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
+        self.markers = StoredMarkers(self.store, self.account_store)
+        #: Edits and redactions of messages said before.
+        self.messages = LocalMessageSteps(
+            self.store, self.outage, self._room_of, self.append
+        )
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------

@@ -35,9 +35,14 @@ CREATE INDEX IF NOT EXISTS events_at ON events (at);
 CREATE TABLE IF NOT EXISTS accounts (
     key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_bans (mask TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS read_markers (
+    account TEXT NOT NULL, room TEXT NOT NULL, id INTEGER NOT NULL,
+    PRIMARY KEY (account, room)) WITHOUT ROWID;
 """
 
 #: Columns added since the first schema: (table, column, definition).
+#: (Tables added since, such as ``read_markers``, are made on an older
+#: file by the schema's ``CREATE TABLE IF NOT EXISTS``.)
 MIGRATIONS = [
     ("rooms", "policy", "TEXT NOT NULL DEFAULT ''"),
     # a stored event's tags (``reply=ID``...) as ``/caps rich`` shows them

@@ -1,12 +1,15 @@
 """The in-process back-end's step for messages with a life (edits, redactions).
 
-:class:`LocalMessageSteps` is mixed into
-:class:`~chatroom.backends.local.backend.LocalBackend` (kept apart so that
-module stays readable): the room's memory and the store change the message
-in place, then the ``EDIT`` or ``REDACT`` is appended like any message.
+:class:`LocalMessageSteps` is the ``messages`` part of
+:class:`~chatroom.backends.local.backend.LocalBackend`, composed into it
+(kept apart so that module stays readable): the room's memory and the
+store change the message in place, then the ``EDIT`` or ``REDACT`` is
+appended like any message, by the back-end's own ``append``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.records import Store
@@ -16,26 +19,30 @@ from chatroom.core.events import Event
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
 
+#: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
+Append = Callable[[Member, Session, str, Event, Event, float], Awaitable[None]]
+
 
 class LocalMessageSteps:
-    """:meth:`amend`, over what the back-end provides."""
+    """:meth:`amend` (:class:`chatroom.core.backend.MessageSteps`) in one process."""
 
-    store: Store
-    outage: StoreOutage
-
-    def _room_of(self, member: Member, name: str) -> Room:
-        raise NotImplementedError
-
-    async def append(
+    def __init__(
         self,
-        member: Member,
-        session: Session,
-        room: str,
-        event: Event,
-        stored: Event,
-        now: float,
+        store: Store,
+        outage: StoreOutage,
+        room_of: Callable[[Member, str], Room],
+        append: Append,
     ) -> None:
-        raise NotImplementedError
+        """Args:
+        store: where the message is changed for good.
+        outage: refuses a change the store cannot keep.
+        room_of: the back-end's room ``name`` that ``member`` is in.
+        append: the back-end's append of the ``EDIT`` or ``REDACT``.
+        """
+        self.store = store
+        self.outage = outage
+        self.room_of = room_of
+        self.append = append
 
     async def amend(
         self,
@@ -50,7 +57,7 @@ class LocalMessageSteps:
     ) -> None:
         """In memory and the store; refused (decide again) if the message
         was redacted while the core read it from the store."""
-        where = self._room_of(member, room)
+        where = self.room_of(member, room)
         if target.id in where.redacted:
             raise FactsChangedError()
         self.outage.check(where, event.text)

@@ -35,8 +35,14 @@ return 1
 """,
 )
 
-#: ARGV: P, u.
-DELETE = Script("account-delete", "return redis.call('HDEL', ACCOUNTS, ARGV[2])")
+#: ARGV: P, u. The account and its read markers.
+DELETE = Script(
+    "account-delete",
+    r"""
+redis.call('DEL', P .. 'markers:' .. ARGV[2])
+return redis.call('HDEL', ACCOUNTS, ARGV[2])
+""",
+)
 
 #: ARGV: P. Every server ban mask, oldest first.
 BANS = Script("gbans", "return redis.call('ZRANGE', GBANS, 0, -1)")

@@ -27,6 +27,7 @@ from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.backends.redis.replies import (
@@ -66,7 +67,7 @@ from chatroom.core.wire import format_time
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 
 
-class RedisBackend(RedisMessageSteps):
+class RedisBackend:
     """A node's view of the cluster's names and rooms."""
 
     log = Logger()
@@ -100,6 +101,9 @@ class RedisBackend(RedisMessageSteps):
         self.seats = RedisSeats(config, self.calls, self.node, self.here, sessions)
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
+        self.markers = RedisMarkers(self.calls)
+        #: Edits and redactions of messages said before.
+        self.messages = RedisMessageSteps(self.calls, self.here, config)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()

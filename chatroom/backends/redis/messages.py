@@ -1,10 +1,11 @@
 """The Redis back-end's step for messages with a life (edits, redactions).
 
-:class:`RedisMessageSteps` is mixed into
-:class:`~chatroom.backends.redis.backend.RedisBackend` (kept apart so that
-module stays readable): one ``AMEND`` script checks that the message is
-still as the core read it, changes or blanks it in the room's history and
-publishes the ``EDIT`` or ``REDACT`` with the room's next id.
+:class:`RedisMessageSteps` is the ``messages`` part of
+:class:`~chatroom.backends.redis.backend.RedisBackend`, composed into it
+(kept apart so that module stays readable): one ``AMEND`` script checks
+that the message is still as the core read it, changes or blanks it in the
+room's history and publishes the ``EDIT`` or ``REDACT`` with the room's
+next id.
 """
 
 from __future__ import annotations
@@ -20,11 +21,19 @@ from chatroom.core.sessions import Session
 
 
 class RedisMessageSteps:
-    """:meth:`amend`, over what the back-end provides."""
+    """:meth:`amend` (:class:`chatroom.core.backend.MessageSteps`) on Redis."""
 
-    calls: RedisCalls
-    here: NodeRooms
-    config: ServerConfig
+    def __init__(
+        self, calls: RedisCalls, here: NodeRooms, config: ServerConfig
+    ) -> None:
+        """Args:
+        calls: the node's Redis calls (the ``AMEND`` script).
+        here: the rooms this node's members are in (a member's room's key).
+        config: the server's settings (how many events a room keeps).
+        """
+        self.calls = calls
+        self.here = here
+        self.config = config
 
     async def amend(
         self,

@@ -27,6 +27,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P accounts``              hash u → ``"name hash"``: registered names and
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first
+``P markers:<a>``           hash room key → id: account a's read markers
+                            (:mod:`.markers`)
 ``P in:u``                  set of the rooms u is in
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc

@@ -253,7 +253,8 @@ async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
     """``KICK #room nick[,nick] [:reason]``: the core's ``/kick``, per nick."""
     chan = params[0]
     room_name(chan)  # 403 for a target that is no channel
-    reason = said_reason(params[2] if len(params) > 2 else "", "")
+    # Without a comment, the kicker's nick (RFC 2812 3.2.8), as ircds do.
+    reason = said_reason(params[2] if len(params) > 2 else "", session.nick)
     for user in split_list(params[1]):
         await moderate(session, chan, Action("kick", user, reason), "KICK")
 

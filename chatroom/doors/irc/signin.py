@@ -15,6 +15,10 @@ failures, server bans) is the core's, not the door's:
 - SASL ``PLAIN`` (``CAP REQ :sasl``, ``AUTHENTICATE``): a failure is
   ``904`` and the client decides (most disconnect; some go on unsigned).
 
+With ``--irc-password`` (a server password, as ircds have), ``PASS`` is
+that password and nothing else (:func:`check_server_password`); accounts
+then sign in by SASL or ``NickServ IDENTIFY``.
+
 A session keeps what it learns here in a
 :class:`~chatroom.doors.irc.session.SignIn` until it is
 registered, then drops it, password and all: nothing here logs a
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 
 from twisted.words.protocols import irc
 
@@ -81,6 +86,23 @@ def split_password(given: str, nick: str) -> tuple[str, str, bool]:
     if colon and is_valid_name(account):
         return account, secret, True
     return nick, given, False
+
+
+def check_server_password(session: IRCSession) -> bool:
+    """With ``--irc-password``, ``PASS`` is that password, not an account's:
+    missing or wrong, it is ``464`` then ``ERROR`` and the link closes
+    (Modern: "MUST close the connection with ERROR"). False if turned away."""
+    wanted = session.config.irc_password
+    pending = session.signing_in
+    if not wanted or pending is None or pending.admitted:
+        return True
+    given, pending.password = pending.password or "", None
+    if hmac.compare_digest(given.encode("utf-8"), wanted.encode("utf-8")):
+        pending.admitted = True
+        return True
+    session.numeric(irc.ERR_PASSWDMISMATCH, "Password incorrect")
+    session.close("Bad server password")
+    return False
 
 
 async def check_password(session: IRCSession, nick: str) -> bool:

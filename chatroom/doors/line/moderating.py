@@ -1,0 +1,118 @@
+"""The line protocol's moderation and server-admin commands.
+
+Handlers of :data:`chatroom.doors.line.session.COMMANDS` kept in their
+own module so the session module stays readable: plain functions taking
+the session (as a :class:`~chatroom.doors.line.context.CommandContext`)
+and the command's arguments; like every handler they parse arguments,
+call the registry and render its answer.
+The moderation commands act on the session's current room.
+"""
+
+from __future__ import annotations
+
+from chatroom.core import errors, rules
+from chatroom.core.moderation import Action
+from chatroom.core.wire import format_line
+from chatroom.doors.line.arguments import single_word, two_words
+from chatroom.doors.line.context import CommandContext
+
+# -- moderating the room we are in ------------------------------------------
+
+
+async def moderate(
+    session: CommandContext, command: str, target: str, value: str = ""
+) -> None:
+    await session.registry.moderate(
+        session.member, session.current_room(), Action(command, target, value)
+    )
+
+
+async def do_op(session: CommandContext, args: str) -> None:
+    await moderate(session, "op", single_word(args, "/op USER"))
+
+
+async def do_deop(session: CommandContext, args: str) -> None:
+    await moderate(session, "deop", single_word(args, "/deop USER"))
+
+
+async def do_kick(session: CommandContext, args: str) -> None:
+    user, _, reason = args.partition(" ")
+    if not user:
+        raise errors.usage("/kick USER [REASON]")
+    rules.check_text(reason)
+    await moderate(session, "kick", user, reason.strip())
+
+
+async def do_ban(session: CommandContext, args: str) -> None:
+    await moderate(session, "ban", single_word(args, "/ban USER|MASK"))
+
+
+async def do_unban(session: CommandContext, args: str) -> None:
+    await moderate(session, "unban", single_word(args, "/unban USER|MASK"))
+
+
+async def do_set(session: CommandContext, args: str) -> None:
+    setting, value = two_words(args, "/set invite-only|key|topic-lock|keep VALUE")
+    await moderate(session, "set", setting.lower(), value)
+
+
+async def do_invite(session: CommandContext, args: str) -> None:
+    await moderate(session, "invite", single_word(args, "/invite USER"))
+
+
+async def do_bans(session: CommandContext, args: str) -> None:
+    settings = await session.registry.room_settings(
+        session.member, session.current_room()
+    )
+    session.send(format_line("BANS", settings.room, *settings.bans))
+
+
+async def do_info(session: CommandContext, args: str) -> None:
+    settings = await session.registry.room_settings(
+        session.member, session.current_room()
+    )
+    session.send(
+        b"".join(
+            format_line("INFO", settings.room, setting, text=value)
+            for setting, value in settings.lines
+        )
+        + format_line("INFO_END", settings.room)
+    )
+
+
+# -- server admins ----------------------------------------------------------------
+
+
+async def do_kill(session: CommandContext, args: str) -> None:
+    user, _, reason = args.partition(" ")
+    if not user:
+        raise errors.usage("/kill USER [REASON]")
+    rules.check_text(reason)
+    reason = reason.strip() or "no reason given"
+    name = await session.registry.kill(session.member, user, reason)
+    session.send(format_line("KILLED", name, str(session.name), text=reason))
+
+
+async def do_gban(session: CommandContext, args: str) -> None:
+    mask = await session.registry.server_ban(
+        session.member, single_word(args, "/gban USER|MASK"), True
+    )
+    session.send(format_line("GBAN", mask, str(session.name)))
+
+
+async def do_gunban(session: CommandContext, args: str) -> None:
+    target = single_word(args, "/gunban USER|MASK")
+    mask = await session.registry.server_ban(session.member, target, False)
+    session.send(format_line("GUNBAN", mask, str(session.name)))
+
+
+async def do_gbans(session: CommandContext, args: str) -> None:
+    account = session.registry.account_of(session.member)
+    masks = await session.server.account_service.server_bans(account)
+    session.send(format_line("GBANS", *masks))
+
+
+async def do_announce(session: CommandContext, args: str) -> None:
+    if not args:
+        raise errors.usage("/announce TEXT")
+    await session.registry.announce(session.member, args)
