@@ -57,6 +57,38 @@ class RichContract(ContractBase):
         self.assertEqual((yield self.expect(carol, "CAPS ")), "CAPS ids rich")
 
     @defer.inlineCallbacks
+    def test_rich_is_one_of_the_capabilities_listed(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/caps multi`` then ``/caps rich``: CAPS lists all three (ids
+        turned on by rich); in two rooms at once, a reply in the room that is
+        not current (``/say`` goes to it) still reaches carol tagged."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        carol = yield self.connect("carol")
+        for line, reply in [
+            ("/caps multi", "CAPS multi"),
+            ("/caps rich", "CAPS multi ids rich"),
+            ("/caps ids multi", "CAPS multi ids rich"),
+        ]:
+            carol.say(line)
+            self.assertEqual((yield self.expect(carol, "CAPS ")), reply)
+        carol.say("/join tea")
+        yield self.expect(carol, "MEMBERS tea")
+        carol.say("/create cafe")
+        yield self.expect(carol, "MEMBERS cafe")
+        alice.say("pot is ready")
+        said = yield self.expect(carol, "@")
+        self.assertRegex(said, r"^@\d+ MSG tea alice \S+ pot is ready$")
+        bob.say(f"/reply {id_of(said)} on my way")
+        reply = yield self.expect(carol, "@")
+        self.assertRegex(
+            reply, rf"^@\d+;reply={id_of(said)} MSG tea bob \S+ on my way$"
+        )
+        carol.say("/say tea me too")
+        mine = yield self.expect(carol, "@")
+        self.assertRegex(mine, r"^@\d+ MSG tea carol \S+ me too$")
+
+    @defer.inlineCallbacks
     def test_replies_replayed_with_their_tags(self) -> Generator[Any, Any, None]:
         """A rich joiner, ``/history`` and ``/join since`` show the tag; a
         plain joiner the plain line."""
