@@ -171,9 +171,6 @@ class LocalBackend:
 
     # -- life -------------------------------------------------------------------
 
-    #: Everything is in this process: never out of reach.
-    available = True
-
     def start(self) -> None:
         """Nothing to connect to."""
 
@@ -400,17 +397,12 @@ class LocalBackend:
     async def roster(self, room: str) -> Roster:
         where = self._find(room)
         facts = where.facts()
+        members = [
+            self._target(name, where) or Target(name) for name in where.members.values()
+        ]
+        owner, topic = where.owner_name, where.topic
         return Roster(
-            name=where.name,
-            owner_name=where.owner_name,
-            owner_key=facts.owner,
-            topic=where.topic,
-            topic_by=where.topic_by,
-            policy=where.policy,
-            members=[
-                self._target(name, where) or Target(name)
-                for name in where.members.values()
-            ],
+            where.name, owner, facts.owner, topic, where.topic_by, where.policy, members
         )
 
     async def facts(self, room: str, target: str = "") -> Facts:

@@ -2,9 +2,12 @@
 
 A :class:`LineSession` is what one line-protocol connection knows of the
 chat: its name, its state (``username`` → ``lobby`` → ``room``), its room,
-how it renders events, and the ``COMMANDS`` table (command → handler,
-states it is allowed in) with an ``async def do_<command>`` each, written
-once against the :class:`~chatroom.core.registry.Registry`. The door's
+how it renders events, and its ``async def do_<command>`` handlers, written
+once against the :class:`~chatroom.core.registry.Registry`. ``COMMANDS``,
+at the end, names every command's handler (one of these methods, or a
+function of :mod:`~chatroom.doors.line.moderating`,
+:mod:`~chatroom.doors.line.messages` or :mod:`~chatroom.doors.line.signing`
+taking the session) and the states it is allowed in. The door's
 protocol (:class:`chatroom.doors.line.protocol.ChatProtocol`, also at
 ``/ws`` with another :class:`LineOutput`) holds it beside its
 :class:`~chatroom.doors.base.connection.Connection`; a refusal is raised as
