@@ -114,7 +114,8 @@ class MigrationTests(unittest.TestCase):
             )
             db.execute("INSERT INTO ids VALUES ('r00m', 2)")
             db.executemany(
-                "INSERT INTO events VALUES ('r00m', ?, 'MSG', 'b0b', 's', ?, 0)",
+                "INSERT INTO events (room, id, kind, user, stamp, text, at)"
+                " VALUES ('r00m', ?, 'MSG', 'b0b', 's', ?, 0)",
                 [(1, "first"), (2, "second")],
             )
             db.execute("INSERT INTO server_bans VALUES ('account:ma11ory')")

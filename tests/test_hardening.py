@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from chatroom.doors.line import session as session_module
 from chatroom.doors.line.session import LineSession
 from chatroom.wiring.server import ServerConfig
 from tests.support import FakeClient, ProtocolTestCase, local_backend
@@ -363,7 +364,12 @@ class NeverCrashTests(HardeningTestCase):
         def broken(session: LineSession, args: str) -> None:
             raise RuntimeError("boom")
 
-        self.patch(LineSession, "do_who", broken)
+        who = session_module.COMMANDS["who"]
+        self.patch(
+            session_module,
+            "COMMANDS",
+            {**session_module.COMMANDS, "who": (broken, who[1])},
+        )
         alice.send(b"/who\nafter\n")
         replies = alice.received()
         self.assertTrue(replies[0].startswith("ERR INTERNAL "))

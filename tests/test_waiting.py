@@ -12,6 +12,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.doors.line import session as session_module
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.session import LineSession
 from chatroom.wiring.server import ChatError, ChatServer, ServerConfig
@@ -29,6 +30,12 @@ class SlowListSession(LineSession):
         self.send(await answer)
 
 
+async def list_as_overridden(session: LineSession, args: str) -> None:
+    """``/list`` by the session's own ``do_list`` (a subclass's override):
+    the table names :meth:`LineSession.do_list` itself."""
+    await session.do_list(args)
+
+
 class SlowListProtocol(ChatProtocol):
     """A line connection whose session is a :class:`SlowListSession`."""
 
@@ -41,6 +48,9 @@ class WaitingTests(unittest.TestCase):
 
     def setUp(self) -> None:
         self.server = ChatServer(ServerConfig(rate=0), clock=Clock())
+        states = session_module.COMMANDS["list"][1]
+        commands = {**session_module.COMMANDS, "list": (list_as_overridden, states)}
+        self.patch(session_module, "COMMANDS", commands)
         self.client = FakeClient(self.server, protocol_class=SlowListProtocol)
         protocol = self.client.protocol
         assert isinstance(protocol, SlowListProtocol)

@@ -33,7 +33,7 @@ from twisted.internet.defer import Deferred
 from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing
 from chatroom.core.facts import RoomFacts, RoomPolicy
-from chatroom.core.moderation import Outcome, Target
+from chatroom.core.moderation import Outcome, Target, is_operator
 from chatroom.core.reading import MarkerStore
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
@@ -82,6 +82,40 @@ class Roster:
     policy: RoomPolicy
     members: list[Target] = field(default_factory=list)
 
+    def operators(self) -> list[str]:
+        """The members ``/op`` made operators (the owner is told apart)."""
+        if not self.policy.operators:
+            return []
+        facts = RoomFacts(self.name, False, self.owner_key, 0, 0, self.policy)
+        return [
+            member.name
+            for member in self.members
+            if member.key != self.owner_key and is_operator(facts, member)
+        ]
+
+
+class MessageSteps(Protocol):
+    """The back-end's steps on messages said before (``/edit``, ``/redact``):
+    a part of every :class:`Backend`, composed into it (its ``messages``)."""
+
+    async def amend(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        target: Event,
+        replacement: Event | None,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> None:
+        """Stored message ``target`` (as the core read it) now reads as
+        ``replacement`` (an edit), or is gone with the events that depend on
+        it (None: a redaction); then ``event`` is appended as
+        :meth:`Backend.append` does. :class:`FactsChangedError` if
+        ``target`` changed meanwhile."""
+        ...
+
 
 class Backend(Protocol):
     """The state of names and rooms, changed in atomic steps.
@@ -103,6 +137,11 @@ class Backend(Protocol):
     @property
     def markers(self) -> MarkerStore:
         """Where accounts' read markers are kept."""
+        ...
+
+    @property
+    def messages(self) -> MessageSteps:
+        """Its steps on messages said before (edits, redactions)."""
         ...
 
     def start(self) -> None: ...

@@ -24,23 +24,23 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, reading, rules
+from chatroom.core import admin, errors, lifecycle, moderation, reading, rules
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import (
     Backend,
     Facts,
     FactsChangedError,
-    Roster,
     SessionEnder,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, Listing, RoomDetails, history_event
+from chatroom.core.events import Event, Listing, RoomDetails, Tags, history_event
 from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.stored import MESSAGES
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 
@@ -52,18 +52,6 @@ SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 B = TypeVar("B", bound=Backend)
 Decided = TypeVar("Decided")
 Applied = TypeVar("Applied")
-
-
-def operators_of(roster: Roster) -> list[str]:
-    """The members ``/op`` made operators (the owner is told apart)."""
-    if not roster.policy.operators:
-        return []
-    facts = RoomFacts(roster.name, False, roster.owner_key, 0, 0, roster.policy)
-    return [
-        member.name
-        for member in roster.members
-        if member.key != roster.owner_key and moderation.is_operator(facts, member)
-    ]
 
 
 class ChatCore(Generic[B]):
@@ -231,11 +219,100 @@ class ChatCore(Generic[B]):
         rules.check_text(text)
         session = self._session(member)
         where = self.backend.place(member, room)
+        await self._append(member, session, where, kind, text)
+
+    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/reply``: a message tagged ``reply=ID``, ID a message of the room."""
+        rules.check_text(text)
+        session = self._session(member)
+        where = self.backend.place(member, room)
+        await self._message(member, session, where, event_id)
+        await self._append(
+            member, session, where, "MSG", text, (("reply", str(event_id)),)
+        )
+
+    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/edit``: the author's message now reads ``text``; rich members
+        hear ``EDIT`` (others a ``MSG`` saying ``* text``)."""
+        rules.check_text(text)
+        session, where = self._session(member), self.backend.place(member, room)
+
+        async def attempt() -> None:
+            message = await self._message(member, session, where, event_id)
+            now = self.clock.seconds()
+            lifecycle.check_edit(
+                message, self._actor(member), now, self.config.edit_window
+            )
+            fields = (where, message.id, session.name, format_time(now))
+            replacement = Event(
+                message.name, message.fields, text, message.id, message.tags
+            )
+            edit, stored = Event("EDIT", fields, text), Event("EDIT", fields, text)
+            await self.backend.messages.amend(
+                member, session, where, message, replacement, edit, stored, now
+            )
+
+        await self._retried(attempt)
+
+    async def redact(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> None:
+        """``/redact``: the message is gone from every replay; rich members
+        hear ``REDACT`` (kept in order, with its own id)."""
+        rules.check_text(reason)
+        session, where = self._session(member), self.backend.place(member, room)
+
+        async def attempt() -> None:
+            message = await self._message(member, session, where, event_id)
+            facts = await self.backend.facts(where)
+            lifecycle.check_redact(message, facts.room, self._actor(member))
+            fields = (where, message.id, session.name)
+            redaction = Event("REDACT", fields, reason or "-")
+            stored = Event("REDACT", fields, reason or "-")
+            now = self.clock.seconds()
+            await self.backend.messages.amend(
+                member, session, where, message, None, redaction, stored, now
+            )
+
+        await self._retried(attempt)
+        self.log.info(
+            "{user} redacted {room} {id}", user=session.name, room=where, id=event_id
+        )
+
+    async def _retried(self, attempt: Callable[[], Awaitable[Applied]]) -> Applied:
+        """Read, decide and apply again while what was read changes under it."""
+        for _attempt in range(DECISION_ATTEMPTS):
+            try:
+                return await attempt()
+            except FactsChangedError:
+                continue
+        raise errors.unavailable()
+
+    async def _message(
+        self, member: Member, session: Session, room: str, event_id: int
+    ) -> Event:
+        """Message (or action) ``event_id`` of ``room`` as stored, or
+        ``NO_SUCH_MESSAGE``."""
+        found = await self.backend.history(member, session, room, 1, event_id + 1)
+        if not found or found[0].id != str(event_id) or found[0].name not in MESSAGES:
+            raise errors.no_such_message(event_id, room)
+        return found[0]
+
+    async def _append(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        kind: str,
+        text: str,
+        tags: Tags = (),
+    ) -> None:
+        """Stamp a message with the injected clock and append both its forms."""
         now = self.clock.seconds()
         stamp = format_time(now)
-        event = Event(kind, (where, session.name, stamp), text)
-        stored = history_event(kind, where, session.name, stamp, text)
-        await self.backend.append(member, session, where, event, stored, now)
+        event = Event(kind, (room, session.name, stamp), text, tags=tags)
+        stored = history_event(kind, room, session.name, stamp, text, tags=tags)
+        await self.backend.append(member, session, room, event, stored, now)
 
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
@@ -312,7 +389,7 @@ class ChatCore(Generic[B]):
             owner=roster.owner_name,
             topic=roster.topic,
             topic_by=roster.topic_by,
-            operators=operators_of(roster),
+            operators=roster.operators(),
         )
 
     async def _decide(
@@ -324,14 +401,12 @@ class ChatCore(Generic[B]):
     ) -> Applied:
         """Apply ``rule`` to the room's facts, then ``apply`` what it decided
         if the facts still hold; decide again on new facts if not."""
-        for _attempt in range(DECISION_ATTEMPTS):
+
+        async def attempt() -> Applied:
             facts = await self.backend.facts(room, target)
-            decided = rule(facts)
-            try:
-                return await apply(facts, decided)
-            except FactsChangedError:
-                continue
-        raise errors.unavailable()
+            return await apply(facts, rule(facts))
+
+        return await self._retried(attempt)
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         rules.check_topic(topic)

@@ -38,6 +38,8 @@ class ServerConfig:
     grace: float = 300.0
     #: Most events replayed to a member resuming with ``/join ROOM since ID``.
     resume_bound: int = 1000
+    #: Seconds after sending in which a message may be edited (0: never).
+    edit_window: float = 900.0
     #: Accounts (names) that are server admins when signed in (``--admins``).
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).

@@ -96,6 +96,11 @@ def not_allowed(text: str) -> ChatError:
     return ChatError("NOT_ALLOWED", text)
 
 
+def no_such_message(event_id: int, room: str) -> ChatError:
+    """``/reply`` (``/edit``...) to an id that is no message of the room."""
+    return ChatError("NO_SUCH_MESSAGE", f"{room} has no message {event_id}")
+
+
 def server_ban_unchanged(mask: str, banned: bool) -> ChatError:
     """``/gban`` of a mask banned already, ``/gunban`` of one that is not."""
     if banned:

@@ -15,6 +15,7 @@ through Redis.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,42 @@ from chatroom.core.wire import format_line, parse_event
 
 #: A door's renderer: turns any :class:`Encodable` into that door's bytes.
 Encoder = Callable[[Any], bytes]
+
+#: A stored event's tags (``reply=ID``...), in the order they are shown.
+Tags = tuple[tuple[str, str], ...]
+
+#: IRCv3 message-tag value escaping (``\\:`` for ``;``, ``\\s`` for a space).
+_ESCAPES = {"\\": "\\\\", ";": "\\:", " ": "\\s", "\r": "\\r", "\n": "\\n"}
+_UNESCAPES = {"\\": "\\", ":": ";", "s": " ", "r": "\r", "n": "\n"}
+_ESCAPED = re.compile(r"\\(.?)", re.DOTALL)
+
+
+def escape_tag(value: str) -> str:
+    """A tag value as IRCv3 message tags escape it."""
+    return "".join(_ESCAPES.get(char, char) for char in value)
+
+
+def unescape_tag(value: str) -> str:
+    """The value of an escaped tag (an unknown escape is the character
+    itself, a lone trailing backslash nothing, as IRCv3 says)."""
+    return _ESCAPED.sub(lambda match: _UNESCAPES.get(match[1], match[1]), value)
+
+
+def format_tags(tags: Tags) -> str:
+    """``key=value;key=value`` (a key whose value is empty stands alone)."""
+    return ";".join(
+        f"{key}={escape_tag(value)}" if value else key for key, value in tags
+    )
+
+
+def parse_tags(text: str) -> Tags:
+    """The tags of ``@ID;tags``: the part after the first ``;``."""
+    tags = []
+    for item in text.split(";"):
+        if item:
+            key, _, value = item.partition("=")
+            tags.append((key, unescape_tag(value)))
+    return tuple(tags)
 
 
 class Encodable:
@@ -51,19 +88,27 @@ class Event(Encodable):
     their ``HISTORY`` forms), increasing within the room; "" for events that
     are not stored. It is not part of the line: a door shows it only to
     connections that asked (``/caps ids``), with a second rendering
-    (:func:`to_id_line`), so nobody else pays for it.
+    (:func:`to_id_line`), so nobody else pays for it. ``tags`` (``reply``...)
+    are shown only to ``/caps rich`` connections, after the id
+    (:func:`to_rich_line`).
     """
 
-    __slots__ = ("fields", "id", "name", "text")
+    __slots__ = ("fields", "id", "name", "tags", "text")
 
     def __init__(
-        self, name: str, fields: Sequence[str], text: str = "", id: str = ""
+        self,
+        name: str,
+        fields: Sequence[str],
+        text: str = "",
+        id: str = "",
+        tags: Tags = (),
     ) -> None:
         super().__init__()
         self.name = name
         self.fields = tuple(fields)
         self.text = text
         self.id = id
+        self.tags = tags
 
     def __repr__(self) -> str:
         return f"<Event {self.name} {' '.join(self.fields)} {self.text!r}>"
@@ -97,6 +142,61 @@ def to_id_line(event: Event) -> bytes:
     return b"@" + event.id.encode("ascii") + b" " + line
 
 
+def to_rich_line(event: Event) -> bytes:
+    """``@ID;key=value... `` and the line (``/caps rich``): the id with the
+    event's tags, escaped as IRCv3 message tags are."""
+    if not event.tags:
+        return event.encoded(to_id_line)
+    head = "@" + event.id + ";" + format_tags(event.tags) + " "
+    return head.encode("utf-8") + event.encoded(to_line)
+
+
+#: Events only ``/caps rich`` connections see (``EDIT`` as itself: others
+#: get a ``MSG`` saying ``* `` and the new text when it happens, nothing in
+#: a replay, where the message already shows its new text).
+RICH_ONLY = frozenset({"EDIT", "REDACT"})
+
+
+def edit_fallback(event: Event) -> bytes:
+    """``EDIT room id user time text`` as clients without ``rich`` get it:
+    ``MSG room user time * text``."""
+    room, _target, user, stamp = event.fields
+    return format_line("MSG", room, user, stamp, text="* " + event.text)
+
+
+def live_line(event: Event) -> bytes:
+    """An event as it happens, for a connection without ``rich``."""
+    if event.name in RICH_ONLY:
+        return event.encoded(edit_fallback) if event.name == "EDIT" else b""
+    return event.encoded(to_line)
+
+
+def live_id_line(event: Event) -> bytes:
+    """The same with ``@ID `` (``/caps ids``)."""
+    if event.name in RICH_ONLY:
+        if event.name != "EDIT":
+            return b""
+        return b"@" + event.id.encode("ascii") + b" " + event.encoded(edit_fallback)
+    return event.encoded(to_id_line)
+
+
+def replay_line(event: Event) -> bytes:
+    """A stored event in a replay (welcome, ``/history``) without ``rich``:
+    the messages as they now stand, nothing else."""
+    return b"" if event.name in RICH_ONLY else event.encoded(to_line)
+
+
+def replay_id_line(event: Event) -> bytes:
+    """The same with ``@ID ``."""
+    return b"" if event.name in RICH_ONLY else event.encoded(to_id_line)
+
+
+def id_prefix(head: bytes) -> tuple[str, Tags]:
+    """The id and tags of an ``@ID;tags`` prefix (without the space)."""
+    event_id, _, tags = head[1:].decode("utf-8").partition(";")
+    return event_id, parse_tags(tags)
+
+
 def from_line(data: bytes) -> Event:
     """Parse one protocol line (with its CRLF) back into an :class:`Event`.
 
@@ -104,29 +204,35 @@ def from_line(data: bytes) -> Event:
     relaying an event from Redis to its line clients never re-encodes it.
     A line that starts with ``@ID `` (a stored event, as the cluster
     publishes it) keeps that whole line as its :func:`to_id_line` rendering
-    and the rest as its plain one.
+    (or, with tags, ``@ID;tags ``, its :func:`to_rich_line` one) and the
+    rest as its plain one.
     """
-    event_id = ""
+    event_id, tags = "", Tags()
     if data.startswith(b"@"):
-        head, _, rest = data.partition(b" ")
-        event_id = head[1:].decode("ascii")
-        plain = rest
+        head, _, plain = data.partition(b" ")
+        event_id, tags = id_prefix(head)
     else:
         plain = data
     parsed = parse_event(plain.rstrip(b"\r\n").decode("utf-8"))
-    event = Event(parsed.name, parsed.fields, parsed.text, event_id)
+    event = Event(parsed.name, parsed.fields, parsed.text, event_id, tags)
     event._encoded[to_line] = plain
     if event_id:
-        event._encoded[to_id_line] = data
+        event._encoded[to_rich_line if tags else to_id_line] = data
     return event
 
 
 def history_event(
-    kind: str, room: str, user: str, stamp: str, text: str, id: str = ""
+    kind: str,
+    room: str,
+    user: str,
+    stamp: str,
+    text: str,
+    id: str = "",
+    tags: Tags = (),
 ) -> Event:
     """The ``HISTORY`` (or ``HISTORY_ACTION``) form of a ``MSG`` (``ACTION``)."""
     name = "HISTORY" if kind == "MSG" else "HISTORY_ACTION"
-    return Event(name, (room, user, stamp), text, id)
+    return Event(name, (room, user, stamp), text, id, tags)
 
 
 class RoomInfo(Encodable):

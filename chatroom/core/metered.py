@@ -150,6 +150,18 @@ class MeteredRegistry:
         await self._timed("say", self.inner.say(member, room, kind, text))
         MESSAGES_IN.labels(member.door).inc()
 
+    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
+        await self._timed("reply", self.inner.reply(member, room, event_id, text))
+        MESSAGES_IN.labels(member.door).inc()
+
+    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
+        await self._timed("edit", self.inner.edit(member, room, event_id, text))
+
+    async def redact(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> None:
+        await self._timed("redact", self.inner.redact(member, room, event_id, reason))
+
     async def room_details(self, room: str) -> RoomDetails:
         return await self._timed("room_details", self.inner.room_details(room))
 

@@ -185,6 +185,23 @@ class Registry(Protocol):
         """A message (``MSG``) or action (``ACTION``) to every member of ``room``."""
         ...
 
+    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/reply ID TEXT``: a message answering message ``event_id`` of the
+        room (``NO_SUCH_MESSAGE`` if it is none)."""
+        ...
+
+    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/edit ID TEXT``: the member's own message ``event_id`` now reads
+        ``text`` (``NO_SUCH_MESSAGE``, ``NOT_ALLOWED``)."""
+        ...
+
+    async def redact(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> None:
+        """``/redact ID [REASON]``: message ``event_id`` is deleted for
+        everyone (its author, the room's owner and operators, admins)."""
+        ...
+
     async def room_details(self, room: str) -> RoomDetails:
         """Members, owner and topic of a room."""
         ...

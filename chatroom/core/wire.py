@@ -64,6 +64,9 @@ EVENT_FIELDS: dict[str, int] = {
     "KILLED": 2,  # user by | reason
     "GBAN": 2,  # mask by
     "GUNBAN": 2,  # mask by
+    # Messages with a life (docs/protocol.md, "Messages with a life").
+    "EDIT": 4,  # room id user time | text
+    "REDACT": 3,  # room id by | reason
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -91,6 +94,8 @@ FREE_TEXT_EVENTS = frozenset(
         "INFO",
         "ANNOUNCE",
         "KILLED",
+        "EDIT",
+        "REDACT",
     }
 )
 

@@ -182,6 +182,13 @@ class Options(OneLineUsage):
             _number(float, 0, "--grace"),
         ],
         [
+            "edit-window",
+            None,
+            DEFAULTS.edit_window,
+            "Seconds after sending in which its author may /edit a message (0: never).",
+            _number(float, 0, "--edit-window"),
+        ],
+        [
             "resume-bound",
             None,
             DEFAULTS.resume_bound,
@@ -417,6 +424,7 @@ class Options(OneLineUsage):
             retention_age=self["retention-age"],
             grace=self["grace"],
             resume_bound=self["resume-bound"],
+            edit_window=self["edit-window"],
             admins=self["admins"],
             require_account=bool(self["require-account"]),
             register_limit=self["register-limit"],

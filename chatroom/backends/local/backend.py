@@ -19,6 +19,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.local.markers import StoredMarkers
+from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
@@ -39,6 +40,7 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.stored import row_of
 from chatroom.core.text import name_key
 
 
@@ -83,6 +85,10 @@ class LocalBackend:
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
+        #: Edits and redactions of messages said before.
+        self.messages = LocalMessageSteps(
+            self.store, self.outage, self._room_of, self.append
+        )
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
@@ -106,7 +112,8 @@ class LocalBackend:
         (:meth:`_grace_over`), so reconnecting clients find their room.
         """
         config = self.config
-        loaded = self.store.load(max(config.history, config.resume_bound))
+        loading = max(config.history, config.resume_bound)
+        loaded = self.store.load(loading)
         self.last_ids.update(loaded.last_ids)
         permanent = {name_key(name): name for name in config.rooms}
         for name in config.rooms:
@@ -123,6 +130,8 @@ class LocalBackend:
             if room.policy.keep:
                 room.restored = False  # kept: no grace period, it stays
             room.first_id = record.first_id
+            if len(record.recent) >= loading:  # older ones are the store's
+                room.held_from = record.recent[0][0]
             for row in record.recent:
                 room.remember(room.stored(row))
         for room in self.rooms.values():
@@ -161,9 +170,6 @@ class LocalBackend:
         self.store.save_room(room.record())
 
     # -- life -------------------------------------------------------------------
-
-    #: Everything is in this process: never out of reach.
-    available = True
 
     def start(self) -> None:
         """Nothing to connect to."""
@@ -368,11 +374,7 @@ class LocalBackend:
         event.id = stored.id = str(event_id)
         where.broadcast(event)
         where.remember(stored)
-        self.store.add_event(
-            where.key,
-            (event_id, event.name, session.name, event.fields[2], event.text),
-            now,
-        )
+        self.store.add_event(where.key, row_of(stored), now)
 
     async def history(
         self,
@@ -395,17 +397,12 @@ class LocalBackend:
     async def roster(self, room: str) -> Roster:
         where = self._find(room)
         facts = where.facts()
+        members = [
+            self._target(name, where) or Target(name) for name in where.members.values()
+        ]
+        owner, topic = where.owner_name, where.topic
         return Roster(
-            name=where.name,
-            owner_name=where.owner_name,
-            owner_key=facts.owner,
-            topic=where.topic,
-            topic_by=where.topic_by,
-            policy=where.policy,
-            members=[
-                self._target(name, where) or Target(name)
-                for name in where.members.values()
-            ],
+            where.name, owner, facts.owner, topic, where.topic_by, where.policy, members
         )
 
     async def facts(self, room: str, target: str = "") -> Facts:

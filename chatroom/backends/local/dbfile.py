@@ -43,7 +43,13 @@ CREATE TABLE IF NOT EXISTS read_markers (
 #: Columns added since the first schema: (table, column, definition).
 #: (Tables added since, such as ``read_markers``, are made on an older
 #: file by the schema's ``CREATE TABLE IF NOT EXISTS``.)
-MIGRATIONS = [("rooms", "policy", "TEXT NOT NULL DEFAULT ''")]
+MIGRATIONS = [
+    ("rooms", "policy", "TEXT NOT NULL DEFAULT ''"),
+    # a stored event's tags (``reply=ID``...) as ``/caps rich`` shows them
+    ("events", "tags", "TEXT NOT NULL DEFAULT ''"),
+    # the message an EDIT or REDACT changes (chatroom.core.stored), 0 for none
+    ("events", "target", "INTEGER NOT NULL DEFAULT 0"),
+]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")

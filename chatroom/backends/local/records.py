@@ -14,8 +14,9 @@ from typing import Protocol
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
-#: One stored event as it comes off disk: id, kind (MSG/ACTION), user, stamp, text.
-Row = tuple[int, str, str, str, str]
+from chatroom.core.stored import Row
+
+__all__ = ["Loaded", "LoadedAccounts", "MemoryStore", "RoomRecord", "Row", "Store"]
 
 
 @dataclass
@@ -104,6 +105,10 @@ class Store(Protocol):
         """Room ``key``'s stored events with ids ``first``..``last``."""
         ...
 
+    def change_event(self, key: str, target: int, text: str | None) -> None:
+        """Message ``target`` of room ``key`` now has ``text`` (an edit), or
+        is gone with the events that depend on it (None: redacted)."""
+
     def close(self) -> Deferred[None]:
         """Write what is pending and let go of the file."""
         ...
@@ -151,6 +156,9 @@ class MemoryStore:
 
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         return defer.succeed([])
+
+    def change_event(self, key: str, target: int, text: str | None) -> None:
+        pass
 
     def close(self) -> Deferred[None]:
         return defer.succeed(None)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.backends.local.store import RoomRecord, Row
-from chatroom.core.events import Event, RoomInfo, Welcome, history_event
+from chatroom.core.events import Event, RoomInfo, Welcome
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
 from chatroom.core.rules import catch_up
+from chatroom.core.stored import depends_on, event_of
 from chatroom.core.text import name_key
 
 
@@ -65,6 +66,12 @@ class Room:
         #: How many of its newest events the room keeps in all (memory only,
         #: unless the registry has a store that keeps more).
         self.retention = self.history.maxlen or 0
+        #: Ids of messages redacted while this process ran (an edit read
+        #: from the store before the redaction must not bring it back).
+        self.redacted: set[str] = set()
+        #: Memory holds every stored event left from this id on (redactions
+        #: leave holes in the ids, so the oldest held one does not say it).
+        self.held_from = 0
         self._info: RoomInfo | None = None
 
     def __repr__(self) -> str:
@@ -90,8 +97,7 @@ class Room:
 
     def stored(self, row: Row) -> Event:
         """A row the store kept, as the room's ``HISTORY`` event."""
-        event_id, kind, user, stamp, text = row
-        return history_event(kind, self.name, user, stamp, text, str(event_id))
+        return event_of(self.name, row)
 
     def facts(self) -> RoomFacts:
         """What :mod:`chatroom.core.rules` decides on."""
@@ -160,10 +166,26 @@ class Room:
     def remember(self, event: Event) -> None:
         """Keep a ``HISTORY`` event for joiners, resumes and ``/history``
         (bounded; an event with an id is the room's newest stored one)."""
+        if self.history and len(self.history) == self.history.maxlen:
+            oldest = self.history[0].id  # about to fall out of memory
+            self.held_from = max(self.held_from, int(oldest or 0) + 1)
         self.history.append(event)
         if event.id:
             self.last_id = int(event.id)
             self.first_id = max(self.first_id, self.last_id - self.retention + 1)
+
+    def amend(self, target: str, replacement: Event | None) -> None:
+        """Stored message ``target`` now reads as ``replacement`` (an edit),
+        or is gone with the events that depend on it (None: redacted)."""
+        if replacement is None:
+            self.redacted.add(target)
+        kept = [
+            replacement if replacement is not None and event.id == target else event
+            for event in self.history
+            if replacement is not None
+            or (event.id != target and not depends_on(event, target))
+        ]
+        self.history = deque(kept, maxlen=self.history.maxlen)
 
     def welcome(self, since: int | None = None, bound: int = 0) -> Welcome:
         """What a joiner is shown: members, history, then the topic.
@@ -193,6 +215,7 @@ class Room:
     def forget_before(self, first: int) -> None:
         """Events before id ``first`` are no longer kept."""
         self.first_id = max(self.first_id, first)
+        self.held_from = max(self.held_from, first)
         history = self.history
         while history and history[0].id and int(history[0].id) < self.first_id:
             history.popleft()
@@ -203,8 +226,7 @@ class Room:
 
     def holds_from(self, first: int) -> bool:
         """Whether memory holds every kept event from id ``first`` on."""
-        oldest = next((int(e.id) for e in self.history if e.id), self.last_id + 1)
-        return oldest <= max(first, self.first_id)
+        return self.held_from <= max(first, self.first_id)
 
     def info(self) -> RoomInfo:
         """This room's lobby entry.

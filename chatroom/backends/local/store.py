@@ -51,6 +51,7 @@ from chatroom.backends.local.records import (
     Row,
     Store,
 )
+from chatroom.core.stored import DEPENDENTS
 from chatroom.core.threads import PrivateThreads
 
 __all__ = [
@@ -78,7 +79,16 @@ RETRY_MAX = 2.0
 
 #: How :meth:`SqliteStore.add_event` writes one event (and how a batch that
 #: could not be written tells its events apart from other changes).
-INSERT_EVENT = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)"
+#: A redacted message and the events that depend on it; an edited one.
+DROP_MESSAGE = (
+    "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind IN "
+    f"({', '.join(repr(kind) for kind in sorted(DEPENDENTS))})))"
+)
+EDIT_MESSAGE = "UPDATE events SET text = ? WHERE room = ? AND id = ?"
+INSERT_EVENT = (
+    "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 #: Runs a function off the reactor thread, in order, one at a time.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
@@ -162,8 +172,8 @@ class SqliteStore:
         ).fetchall()
         for key, name, owner, permanent, topic, topic_by, policy in rooms:
             recent = db.execute(
-                "SELECT id, kind, user, stamp, text FROM events WHERE room = ? "
-                "ORDER BY id DESC LIMIT ?",
+                "SELECT id, kind, user, stamp, text, tags, target FROM events "
+                "WHERE room = ? ORDER BY id DESC LIMIT ?",
                 (key, keep),
             ).fetchall()
             (first,) = db.execute(
@@ -252,6 +262,12 @@ class SqliteStore:
         self._pending.append(("DELETE FROM rooms WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
         self._touched.pop(key, None)
+
+    def change_event(self, key: str, target: int, text: str | None) -> None:
+        if text is None:
+            self._pending.append((DROP_MESSAGE, (key, target, target)))
+        else:
+            self._pending.append((EDIT_MESSAGE, (text, key, target)))
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))
@@ -378,7 +394,7 @@ class SqliteStore:
         self.flush()
         return self.run(
             lambda: self.db.execute(
-                "SELECT id, kind, user, stamp, text FROM events "
+                "SELECT id, kind, user, stamp, text, tags, target FROM events "
                 "WHERE room = ? AND id BETWEEN ? AND ? ORDER BY id",
                 (key, first, last),
             ).fetchall()

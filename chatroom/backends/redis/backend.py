@@ -28,6 +28,7 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers
+from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.backends.redis.replies import (
     key_of,
@@ -51,6 +52,7 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     RoomGone,
+    format_tags,
     from_line,
     to_line,
 )
@@ -100,6 +102,8 @@ class RedisBackend:
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
+        #: Edits and redactions of messages said before.
+        self.messages = RedisMessageSteps(self.calls, self.here, config)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
@@ -365,6 +369,7 @@ class RedisBackend:
             to_line(stored),
             self.config.retention,
             format_time(now - age) if age else "",
+            ";" + format_tags(event.tags) if event.tags else "",
             refusals=MEMBERS_ONLY,
         )
 
@@ -386,7 +391,7 @@ class RedisBackend:
             "" if before is None else before,
             refusals=MEMBERS_ONLY,
         )
-        return [from_line(line) for line in reply[1]]
+        return [from_line(line) for line in reply[1] if line]
 
     async def roster(self, room: str) -> Roster:
         reply = await self.calls.call(

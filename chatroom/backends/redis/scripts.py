@@ -38,7 +38,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             and what Lua needs of it: kept restricted
                             owner_account; keep_until (see ``sweep_kept``)
 ``P members:r``             sorted set u → arrival number (arrival order)
-``P history:r``             list of ready-made ``@ID HISTORY`` lines: the
+``P history:r``             list of ready-made ``@ID[;tags] HISTORY`` lines: the
                             room's stored events (``--retention``), ids
                             consecutive, the newest last
 ``P ids``                   hash r → the room's newest event id (kept when
@@ -198,16 +198,17 @@ return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 )
 
 #: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
-#: time kept ('' for no age limit). One publish; the event gets the room's
-#: next id, as an ``@ID`` prefix on both lines. Events older than the
-#: oldest time are dropped from the front (times sort as text).
+#: time kept ('' for no age limit), tags ('' or ``;key=value...``). One
+#: publish; the event gets the room's next id, as an ``@ID`` prefix (with
+#: the tags: ``@ID;tags``) on both lines. Events older than the oldest time
+#: are dropped from the front (times sort as text).
 SAY = Script(
     "say",
     r"""
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_a_member(u, ARGV[4], r)
 if refusal then return refusal end
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
+local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
 emit(r, id .. ARGV[5])
 local hk = history_key(r)
 redis.call('RPUSH', hk, id .. ARGV[6])
@@ -215,12 +216,47 @@ redis.call('LTRIM', hk, -tonumber(ARGV[7]), -1)
 if ARGV[8] ~= '' then
   while true do
     local head = redis.call('LINDEX', hk, 0)
-    if not head or string.match(head, '^%S+ %S+ %S+ %S+ (%S+)') >= ARGV[8] then
+    if not head then break end
+    local kind, stamp = string.match(head, '^%S+ (%S+) %S+ %S+ (%S+)')
+    -- an EDIT, REDACT or redacted entry at the head changes a message gone
+    if (kind == 'HISTORY' or kind == 'HISTORY_ACTION') and stamp >= ARGV[8] then
       break
     end
     redis.call('LPOP', hk)
   end
 end
+return 'OK'
+""",
+)
+
+#: ARGV: P, r, u, token, target id, the target's line as read, its new line
+#: ('' to redact it: it and the EDITs of it become '' in the history, which
+#: readers skip, so ids stay consecutive), line, history line, retention.
+#: ``CHANGED`` if the target is no longer as read; else as ``SAY``.
+AMEND = Script(
+    "amend",
+    r"""
+local r, u = ARGV[2], ARGV[3]
+local refusal = not_a_member(u, ARGV[4], r)
+if refusal then return refusal end
+local first, last = kept(r)
+local target = tonumber(ARGV[5])
+local hk = history_key(r)
+if target < first or target > last then return 'CHANGED' end
+if redis.call('LINDEX', hk, target - first) ~= ARGV[6] then return 'CHANGED' end
+redis.call('LSET', hk, target - first, ARGV[7])
+if ARGV[7] == '' then
+  for i, entry in ipairs(redis.call('LRANGE', hk, target - first + 1, -1)) do
+    local kind, of = string.match(entry, '^%S+ (%u+) %S+ (%d+) ')
+    if kind == 'EDIT' and of == ARGV[5] then
+      redis.call('LSET', hk, target - first + i, '')
+    end
+  end
+end
+local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
+emit(r, id .. ARGV[8])
+redis.call('RPUSH', hk, id .. ARGV[9])
+redis.call('LTRIM', hk, -tonumber(ARGV[10]), -1)
 return 'OK'
 """,
 )

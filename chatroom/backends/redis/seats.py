@@ -122,7 +122,7 @@ class RedisSeats:
                     room=room.name,
                     members=[m.decode() for m in members],
                     capacity=int(capacity),
-                    history=[from_line(line) for line in history],
+                    history=[from_line(line) for line in history if line],
                     topic=topic.decode(),
                     topic_by=topic_by.decode(),
                     gap=gap,

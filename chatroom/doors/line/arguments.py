@@ -18,6 +18,10 @@ Commands (in a room, any other line is a message to everyone in it):
 /join NAME since ID   ... and get what was said after event ID
 /history N [before ID]  N earlier messages of this room
 /caps ids         prefix stored events with @ID
+/caps rich        ids with tags, replies, edits... (docs/protocol.md)
+/reply ID TEXT    answer message ID of this room
+/edit ID TEXT     change your message ID (within --edit-window seconds)
+/redact ID [REASON]   delete a message (yours; any, for owner and operators)
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current

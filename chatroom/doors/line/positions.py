@@ -16,10 +16,11 @@ from chatroom.core.events import Encoder, Event
 from chatroom.core.reading import Unread
 from chatroom.core.wire import format_line
 
-#: What ``/caps`` can turn on: ``@ID`` on stored events; many rooms at once.
-CAPABILITIES = ("ids", "multi")
+#: What ``/caps`` can turn on: ``@ID`` on stored events; many rooms at once;
+#: tags, replies, edits and deletions (``rich``, which turns ``ids`` on too).
+CAPABILITIES = ("ids", "multi", "rich")
 
-CAPS_USAGE = "/caps ids|multi ..."
+CAPS_USAGE = "/caps ids|multi|rich ..."
 
 
 def parse_event_id(value: str) -> int:
@@ -88,6 +89,6 @@ def parse_history(args: str) -> tuple[int, int | None]:
 
 def render_history(room: str, events: Sequence[Event], render: Encoder) -> bytes:
     """A ``/history`` reply: the events, then ``HISTORY_END room count``."""
-    lines = [event.encoded(render) for event in events]
-    lines.append(format_line("HISTORY_END", room, str(len(events))))
+    lines = [line for line in (event.encoded(render) for event in events) if line]
+    lines.append(format_line("HISTORY_END", room, str(len(lines))))
     return b"".join(lines)

@@ -19,8 +19,10 @@ from chatroom.core.events import (
     RoomGone,
     RoomInfo,
     Welcome,
-    to_id_line,
-    to_line,
+    live_id_line,
+    live_line,
+    replay_line,
+    to_rich_line,
 )
 from chatroom.core.wire import format_line
 
@@ -49,7 +51,7 @@ def render_lobby_changes(changes: LobbyChanges) -> bytes:
     )
 
 
-def render_welcome(welcome: Welcome, render: Encoder = to_line) -> bytes:
+def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:
     """``JOINED``, ``MEMBERS``, ``GAP`` if a resume left some out, the
     history oldest first (rendered by ``render``: with ``@ID`` or not), then
     ``TOPIC``."""
@@ -80,7 +82,9 @@ class LineOutput:
     #: each is rendered once per event for every session of the door.
     events: Encoder
     events_with_ids: Encoder
+    #: ... and with ``@ID;tags`` and the rich events (``/caps rich``).
+    events_rich: Encoder
 
 
 #: The line door's output: lines as they are.
-AS_LINES = LineOutput("line", None, to_line, to_id_line)
+AS_LINES = LineOutput("line", None, live_line, live_id_line, to_rich_line)

@@ -2,9 +2,12 @@
 
 A :class:`LineSession` is what one line-protocol connection knows of the
 chat: its name, its state (``username`` → ``lobby`` → ``room``), its room,
-how it renders events, and the ``COMMANDS`` table (command → handler,
-states it is allowed in) with an ``async def do_<command>`` each, written
-once against the :class:`~chatroom.core.registry.Registry`. The door's
+how it renders events, and its ``async def do_<command>`` handlers, written
+once against the :class:`~chatroom.core.registry.Registry`. ``COMMANDS``,
+at the end, names every command's handler (one of these methods, or a
+function of :mod:`~chatroom.doors.line.moderating`,
+:mod:`~chatroom.doors.line.messages` or :mod:`~chatroom.doors.line.signing`
+taking the session) and the states it is allowed in. The door's
 protocol (:class:`chatroom.doors.line.protocol.ChatProtocol`, also at
 ``/ws`` with another :class:`LineOutput`) holds it beside its
 :class:`~chatroom.doors.base.connection.Connection`; a refusal is raised as
@@ -22,7 +25,6 @@ and hands its room to the waiting command.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ClassVar
 
 from twisted.logger import Logger
 
@@ -33,8 +35,9 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Welcome,
-    to_id_line,
-    to_line,
+    replay_id_line,
+    replay_line,
+    to_rich_line,
 )
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import (
@@ -44,6 +47,7 @@ from chatroom.core.text import (
 )
 from chatroom.core.wire import format_line
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.line import messages, moderating, signing
 from chatroom.doors.line.arguments import (
     HELP_TEXT,
     single_word,
@@ -51,7 +55,6 @@ from chatroom.doors.line.arguments import (
     split_say,
     two_words,
 )
-from chatroom.doors.line.moderating import ModerationCommands
 from chatroom.doors.line.places import Places
 from chatroom.doors.line.positions import (
     parse_caps,
@@ -80,7 +83,7 @@ _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
 )
 
 
-class LineSession(ModerationCommands):
+class LineSession:
     """One line-protocol user's states and handlers (slots: one per client)."""
 
     __slots__ = (
@@ -98,47 +101,6 @@ class LineSession(ModerationCommands):
     )
 
     log = Logger()
-
-    #: command → (handler name, states it is allowed in)
-    COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
-        "nick": ("do_nick", _ANY),
-        "caps": ("do_caps", _ANY),
-        "help": ("do_help", _ANY),
-        "quit": ("do_quit", _ANY),
-        "list": ("do_list", _NAMED),
-        "create": ("do_create", _NAMED),
-        "join": ("do_join", _NAMED),
-        "msg": ("do_msg", _NAMED),
-        "watch": ("do_watch", _NAMED),
-        "delete": ("do_delete", _NAMED),
-        "login": ("do_login", _UNNAMED),
-        "register": ("do_register", _ANY),
-        "password": ("do_password", _NAMED),
-        "unregister": ("do_unregister", _NAMED),
-        "op": ("do_op", _IN_ROOM),
-        "deop": ("do_deop", _IN_ROOM),
-        "kick": ("do_kick", _IN_ROOM),
-        "ban": ("do_ban", _IN_ROOM),
-        "unban": ("do_unban", _IN_ROOM),
-        "bans": ("do_bans", _IN_ROOM),
-        "set": ("do_set", _IN_ROOM),
-        "invite": ("do_invite", _IN_ROOM),
-        "info": ("do_info", _IN_ROOM),
-        "kill": ("do_kill", _NAMED),
-        "gban": ("do_gban", _NAMED),
-        "gunban": ("do_gunban", _NAMED),
-        "gbans": ("do_gbans", _NAMED),
-        "announce": ("do_announce", _NAMED),
-        "leave": ("do_leave", _IN_ROOM),
-        "focus": ("do_focus", _IN_ROOM),
-        "say": ("do_say", _IN_ROOM),
-        "read": ("do_read", _NAMED),
-        "unread": ("do_unread", _NAMED),
-        "who": ("do_who", _IN_ROOM),
-        "history": ("do_history", _IN_ROOM),
-        "topic": ("do_topic", _IN_ROOM),
-        "me": ("do_me", _IN_ROOM),
-    }
 
     def __init__(
         self,
@@ -160,7 +122,7 @@ class LineSession(ModerationCommands):
         self.caps: tuple[str, ...] = ()
         #: How room events are rendered inside this session's own lines
         #: (welcome, history): with ``@ID`` once it sent ``/caps ids``.
-        self.render: Encoder = to_line
+        self.render: Encoder = replay_line
         #: How room events are rendered when delivered one by one.
         self.events: Encoder = output.events
         #: The room the registry's ``entered`` named, for the waiting command.
@@ -271,10 +233,10 @@ class LineSession(ModerationCommands):
             raise errors.in_lobby()
 
     def command(self, command: str, args: str) -> Awaitable[None]:
-        entry = self.COMMANDS.get(command)
+        entry = COMMANDS.get(command)
         if entry is None:
             raise errors.unknown_command(command)
-        handler_name, states = entry
+        handler, states = entry
         if self.state not in states:
             if self.state == USERNAME:
                 raise errors.no_name()
@@ -283,8 +245,7 @@ class LineSession(ModerationCommands):
                     f"/{command} works only before you have a name"
                 )
             raise errors.room_command_only(command)
-        handler: Callable[[str], Awaitable[None]] = getattr(self, handler_name)
-        return handler(args)
+        return handler(self, args)
 
     # -- the username state -----------------------------------------------------
 
@@ -348,10 +309,15 @@ class LineSession(ModerationCommands):
 
     async def do_caps(self, args: str) -> None:
         wanted = parse_caps(args)  # every name known, or nothing turned on
+        if "rich" in wanted:
+            wanted.insert(0, "ids")  # rich turns ids on too
         self.caps += tuple(dict.fromkeys(c for c in wanted if c not in self.caps))
-        if "ids" in wanted:
-            self.render = to_id_line
-            self.events = self.output.events_with_ids
+        if "ids" in self.caps:  # stored events with @ID, and tags if rich
+            rich = "rich" in self.caps
+            self.render = to_rich_line if rich else replay_id_line
+            self.events = (
+                self.output.events_rich if rich else self.output.events_with_ids
+            )
         self.send(format_line("CAPS", *self.caps))
 
     async def do_focus(self, args: str) -> None:
@@ -376,7 +342,7 @@ class LineSession(ModerationCommands):
 
     async def do_history(self, args: str) -> None:
         count, before = parse_history(args)
-        room = self._current_room()
+        room = self.current_room()
         events = await self.registry.room_history(self.member, room, count, before)
         self.send(render_history(room, events, self.render))
 
@@ -385,7 +351,7 @@ class LineSession(ModerationCommands):
         if args and self.multi:
             room = self._in(single_word(args, "/leave [ROOM]"))
         else:
-            room = self._current_room()
+            room = self.current_room()
         await self.registry.leave_room(self.member, room, "left")
         if self.places.find(room) is not None:  # not removed meanwhile
             self.send(format_line("LEFT", room))
@@ -394,14 +360,14 @@ class LineSession(ModerationCommands):
             await self.send_room_list()
 
     async def do_who(self, args: str) -> None:
-        details = await self.registry.room_details(self._current_room())
+        details = await self.registry.room_details(self.current_room())
         reply = format_line("MEMBERS", details.room, *details.members)
         if details.owner:
             reply += format_line("OWNER", details.room, details.owner)
         self.send(reply)
 
     async def do_topic(self, args: str) -> None:
-        room = self._current_room()
+        room = self.current_room()
         if args:
             await self.registry.set_topic(self.member, room, args)
             return
@@ -469,28 +435,61 @@ class LineSession(ModerationCommands):
             raise
         self.send(format_line("REGISTERED", account.name))
 
-    async def do_password(self, args: str) -> None:
-        old, new = two_words(args, "/password OLD NEW")
-        account = await self.server.account_service.change_password(
-            self.registry.account_of(self.member), old, new, self.host
-        )
-        self.send(format_line("PASSWORD_CHANGED", account.name))
-
-    async def do_unregister(self, args: str) -> None:
-        password = single_word(args, "/unregister PASSWORD")
-        account = await self.server.account_service.unregister(
-            self.registry.account_of(self.member), password, self.host
-        )
-        await self.registry.set_account(self.member, "")
-        self.send(format_line("UNREGISTERED", account.name))
-
     # -- helpers for the commands -----------------------------------------------
 
-    def _current_room(self) -> str:
+    def current_room(self) -> str:
         if self.room is None:
             raise errors.not_in_room()
         return self.room
 
     async def say(self, kind: str, text: str) -> None:
         """A message or action to the room, stamped by the registry."""
-        await self.registry.say(self.member, self._current_room(), kind, text)
+        await self.registry.say(self.member, self.current_room(), kind, text)
+
+
+#: A command's handler: the session and the command's arguments.
+Handler = Callable[[LineSession, str], Awaitable[None]]
+
+#: command → (handler, states it is allowed in): every line command.
+COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
+    "nick": (LineSession.do_nick, _ANY),
+    "caps": (LineSession.do_caps, _ANY),
+    "help": (LineSession.do_help, _ANY),
+    "quit": (LineSession.do_quit, _ANY),
+    "list": (LineSession.do_list, _NAMED),
+    "create": (LineSession.do_create, _NAMED),
+    "join": (LineSession.do_join, _NAMED),
+    "msg": (LineSession.do_msg, _NAMED),
+    "watch": (LineSession.do_watch, _NAMED),
+    "delete": (LineSession.do_delete, _NAMED),
+    "login": (LineSession.do_login, _UNNAMED),
+    "register": (LineSession.do_register, _ANY),
+    "password": (signing.do_password, _NAMED),
+    "unregister": (signing.do_unregister, _NAMED),
+    "op": (moderating.do_op, _IN_ROOM),
+    "deop": (moderating.do_deop, _IN_ROOM),
+    "kick": (moderating.do_kick, _IN_ROOM),
+    "ban": (moderating.do_ban, _IN_ROOM),
+    "unban": (moderating.do_unban, _IN_ROOM),
+    "bans": (moderating.do_bans, _IN_ROOM),
+    "set": (moderating.do_set, _IN_ROOM),
+    "invite": (moderating.do_invite, _IN_ROOM),
+    "info": (moderating.do_info, _IN_ROOM),
+    "kill": (moderating.do_kill, _NAMED),
+    "gban": (moderating.do_gban, _NAMED),
+    "gunban": (moderating.do_gunban, _NAMED),
+    "gbans": (moderating.do_gbans, _NAMED),
+    "announce": (moderating.do_announce, _NAMED),
+    "leave": (LineSession.do_leave, _IN_ROOM),
+    "focus": (LineSession.do_focus, _IN_ROOM),
+    "say": (LineSession.do_say, _IN_ROOM),
+    "read": (LineSession.do_read, _NAMED),
+    "unread": (LineSession.do_unread, _NAMED),
+    "who": (LineSession.do_who, _IN_ROOM),
+    "history": (LineSession.do_history, _IN_ROOM),
+    "topic": (LineSession.do_topic, _IN_ROOM),
+    "me": (LineSession.do_me, _IN_ROOM),
+    "reply": (messages.do_reply, _IN_ROOM),
+    "edit": (messages.do_edit, _IN_ROOM),
+    "redact": (messages.do_redact, _IN_ROOM),
+}

@@ -46,7 +46,7 @@ from twisted.web.websocket import WebSocketResource, WebSocketTransport
 from wsproto.utilities import LocalProtocolError
 
 from chatroom.core import errors
-from chatroom.core.events import Event, to_id_line, to_line
+from chatroom.core.events import Event, live_id_line, live_line, to_rich_line
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.session import LineOutput
 from chatroom.wiring.server import ChatServer
@@ -71,17 +71,24 @@ def frame_lines(data: bytes) -> bytes:
 
 def render_frames(event: Event) -> bytes:
     """An event as a WebSocket frame: its line (itself cached), framed once."""
-    return frame_lines(event.encoded(to_line))
+    return frame_lines(event.encoded(live_line))
 
 
 def render_id_frames(event: Event) -> bytes:
     """The same with its ``@ID`` (``/caps ids``), for sessions that asked."""
-    return frame_lines(event.encoded(to_id_line))
+    return frame_lines(event.encoded(live_id_line))
+
+
+def render_rich_frames(event: Event) -> bytes:
+    """The same with ``@ID;tags`` (``/caps rich``)."""
+    return frame_lines(event.encoded(to_rich_line))
 
 
 #: The line door's session, speaking through WebSocket frames: its own
 #: lines framed on the way out, room events framed once per event.
-AS_FRAMES = LineOutput("web", frame_lines, render_frames, render_id_frames)
+AS_FRAMES = LineOutput(
+    "web", frame_lines, render_frames, render_id_frames, render_rich_frames
+)
 
 
 class FramedStream:

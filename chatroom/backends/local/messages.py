@@ -1,0 +1,67 @@
+"""The in-process back-end's step for messages with a life (edits, redactions).
+
+:class:`LocalMessageSteps` is the ``messages`` part of
+:class:`~chatroom.backends.local.backend.LocalBackend`, composed into it
+(kept apart so that module stays readable): the room's memory and the
+store change the message in place, then the ``EDIT`` or ``REDACT`` is
+appended like any message, by the back-end's own ``append``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from chatroom.backends.local.outage import StoreOutage
+from chatroom.backends.local.records import Store
+from chatroom.backends.local.rooms import Room
+from chatroom.core.backend import FactsChangedError
+from chatroom.core.events import Event
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session
+
+#: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
+Append = Callable[[Member, Session, str, Event, Event, float], Awaitable[None]]
+
+
+class LocalMessageSteps:
+    """:meth:`amend` (:class:`chatroom.core.backend.MessageSteps`) in one process."""
+
+    def __init__(
+        self,
+        store: Store,
+        outage: StoreOutage,
+        room_of: Callable[[Member, str], Room],
+        append: Append,
+    ) -> None:
+        """Args:
+        store: where the message is changed for good.
+        outage: refuses a change the store cannot keep.
+        room_of: the back-end's room ``name`` that ``member`` is in.
+        append: the back-end's append of the ``EDIT`` or ``REDACT``.
+        """
+        self.store = store
+        self.outage = outage
+        self.room_of = room_of
+        self.append = append
+
+    async def amend(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        target: Event,
+        replacement: Event | None,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> None:
+        """In memory and the store; refused (decide again) if the message
+        was redacted while the core read it from the store."""
+        where = self.room_of(member, room)
+        if target.id in where.redacted:
+            raise FactsChangedError()
+        self.outage.check(where, event.text)
+        where.amend(target.id, replacement)
+        text = None if replacement is None else replacement.text
+        self.store.change_event(where.key, int(target.id), text)
+        await self.append(member, session, room, event, stored, now)

@@ -1,0 +1,59 @@
+"""The stored event model: what a room keeps, beyond messages and actions.
+
+A room's stored events each have their own id (see ``docs/protocol.md``,
+*Positions*): messages and actions (kept in their ``HISTORY`` form), and
+the events that change them (``EDIT``, ``REDACT``), which name the id of
+the message they change. The core builds every one of them; a back-end
+appends them, reads them back, and changes or removes a message in place
+when the core says so (:meth:`chatroom.core.backend.MessageSteps.amend`).
+
+A :data:`Row` is how a stored event lies in a table (the SQLite store):
+its kind (the live event's name: ``MSG``, ``ACTION``, ``EDIT``,
+``REDACT``), user, stamp, text, tags and target (the id it changes, 0 for
+a message). :func:`row_of` and :func:`event_of` are the two directions.
+"""
+
+from __future__ import annotations
+
+from chatroom.core.events import Event, format_tags, history_event, parse_tags
+
+#: The stored forms of messages (what ``/reply``, ``/edit`` and ``/redact`` name).
+MESSAGES = frozenset({"HISTORY", "HISTORY_ACTION"})
+
+#: Stored events that change a message and go with it when it is redacted.
+DEPENDENTS = frozenset({"EDIT"})
+
+#: One stored event as it lies in a table: id, kind, user, stamp, text,
+#: tags (``key=value;...``, as shown), target (0 for a message).
+Row = tuple[int, str, str, str, str, str, int]
+
+_KINDS = {"HISTORY": "MSG", "HISTORY_ACTION": "ACTION"}
+
+
+def row_of(event: Event) -> Row:
+    """The row of a stored event (numbered: its id is set)."""
+    name, fields = event.name, event.fields
+    tags = format_tags(event.tags)
+    if name in MESSAGES:
+        _room, user, stamp = fields
+        return (int(event.id), _KINDS[name], user, stamp, event.text, tags, 0)
+    if name == "EDIT":
+        _room, target, user, stamp = fields
+        return (int(event.id), name, user, stamp, event.text, tags, int(target))
+    _room, target, by = fields  # REDACT
+    return (int(event.id), name, by, "", event.text, tags, int(target))
+
+
+def event_of(room: str, row: Row) -> Event:
+    """The stored event of room ``room`` that ``row`` holds."""
+    event_id, kind, user, stamp, text, tags, target = row
+    if kind == "EDIT":
+        return Event(kind, (room, str(target), user, stamp), text, str(event_id))
+    if kind == "REDACT":
+        return Event(kind, (room, str(target), user), text, str(event_id))
+    return history_event(kind, room, user, stamp, text, str(event_id), parse_tags(tags))
+
+
+def depends_on(event: Event, target: str) -> bool:
+    """Whether stored ``event`` changes message ``target`` (and goes with it)."""
+    return event.name in DEPENDENTS and event.fields[1] == target

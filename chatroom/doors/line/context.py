@@ -1,0 +1,55 @@
+"""What a line command handler may use of its session.
+
+The handlers of :data:`chatroom.doors.line.session.COMMANDS` kept outside
+the session's module (:mod:`chatroom.doors.line.moderating`,
+:mod:`chatroom.doors.line.messages`, :mod:`chatroom.doors.line.signing`)
+are plain functions taking the session as their first argument, typed
+against this protocol rather than against
+:class:`~chatroom.doors.line.session.LineSession`, so they import nothing
+of the session (no import cycle) and see only its public face: who it
+is, the registry, a way to send and its current room.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chatroom.core.registry import Member, Registry
+from chatroom.wiring.server import ChatServer
+
+
+class CommandContext(Protocol):
+    """The public face of a line session, as its handlers see it."""
+
+    @property
+    def member(self) -> Member:
+        """What the registry knows the session as."""
+        ...
+
+    @property
+    def name(self) -> str | None:
+        """The session's name once it has one."""
+        ...
+
+    @property
+    def server(self) -> ChatServer:
+        """The server (its account service)."""
+        ...
+
+    @property
+    def registry(self) -> Registry:
+        """The registry every command calls."""
+        ...
+
+    @property
+    def host(self) -> str:
+        """Where the connection comes from (for the account service's limits)."""
+        ...
+
+    def send(self, data: bytes) -> None:
+        """Send the session's own lines."""
+        ...
+
+    def current_room(self) -> str:
+        """The room room commands act on, or ``NOT_IN_ROOM``."""
+        ...

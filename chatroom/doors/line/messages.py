@@ -1,0 +1,42 @@
+"""The line protocol's commands on messages with a life (``/caps rich``).
+
+``/reply``, ``/edit`` and ``/redact`` (and, as they come, the other
+commands of issue 22): handlers of :data:`chatroom.doors.line.session.COMMANDS`
+kept apart from :mod:`chatroom.doors.line.session`, as plain functions
+taking the session (a :class:`~chatroom.doors.line.context.CommandContext`);
+each parses its arguments and calls the
+:class:`~chatroom.core.registry.Registry`; the rules are the core's.
+"""
+
+from __future__ import annotations
+
+from chatroom.core import errors
+from chatroom.doors.line.context import CommandContext
+from chatroom.doors.line.positions import parse_event_id
+
+
+def id_and_text(args: str, usage: str) -> tuple[int, str]:
+    """``ID TEXT``: a message id and the text after it, or ``BAD_ARGS``."""
+    event_id, _, text = args.partition(" ")
+    if not event_id or not text:
+        raise errors.usage(usage)
+    return parse_event_id(event_id), text
+
+
+async def do_reply(session: CommandContext, args: str) -> None:
+    event_id, text = id_and_text(args, "/reply ID TEXT")
+    await session.registry.reply(session.member, session.current_room(), event_id, text)
+
+
+async def do_edit(session: CommandContext, args: str) -> None:
+    event_id, text = id_and_text(args, "/edit ID TEXT")
+    await session.registry.edit(session.member, session.current_room(), event_id, text)
+
+
+async def do_redact(session: CommandContext, args: str) -> None:
+    event_id, _, reason = args.partition(" ")
+    if not event_id:
+        raise errors.usage("/redact ID [REASON]")
+    await session.registry.redact(
+        session.member, session.current_room(), parse_event_id(event_id), reason.strip()
+    )
