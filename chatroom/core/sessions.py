@@ -24,7 +24,7 @@ from chatroom.core.moderation import Actor
 from chatroom.core.registry import Member
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Session:
     """One member's session: its token, its name ("" before its first claim)
     and the account it is signed in to ("" for none)."""

@@ -70,7 +70,13 @@ def _skeleton(folded: str) -> str:
     )
 
 
-@lru_cache(maxsize=1 << 16)
+#: Names whose keys are remembered: rooms and the names in use most often.
+#: Kept small, since a cache entry per connected name would show as memory
+#: per connection (a miss costs one ICU skeleton, a few microseconds).
+NAME_KEYS_CACHED = 4096
+
+
+@lru_cache(maxsize=NAME_KEYS_CACHED)
 def name_key(name: str) -> str:
     """The form under which names are unique: look-alikes have one key.
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from chatroom.core.text import name_key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Places:
     """The rooms a session is in (oldest first) and the current one."""
 
