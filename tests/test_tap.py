@@ -18,16 +18,18 @@ from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
+from chatroom.wiring.collector import CollectorService
 from chatroom.wiring.server import ServerConfig
 from chatroom.wiring.tap import Options, makeService
-from tests.support import local_registry
+from tests.support import IN_PROCESS, local_registry
 
 
 def parse(*args: str) -> Options:
     """Options parsed from a command line, as twistd would (with ``--db
-    :memory:`` first, so no test writes a store into the working directory)."""
+    :memory:`` first, so no test writes a store into the working directory,
+    and no gc.freeze in the test process)."""
     options = Options()
-    options.parseOptions(["--db", ":memory:", *args])
+    options.parseOptions(["--db", ":memory:", *IN_PROCESS, *args])
     return options
 
 
@@ -333,3 +335,16 @@ class StoreOptionsTests(unittest.TestCase):
         """Counts below one are usage errors."""
         self.assertRaises(usage.UsageError, parse, "--retention", "0")
         self.assertRaises(usage.UsageError, parse, "--resume-bound", "0")
+
+
+class CollectorOptionTests(unittest.TestCase):
+    """``--gc-freeze`` sets when the collector's survivors are frozen."""
+
+    def test_default_and_off(self) -> None:
+        """Freezing is on by default (10,000 objects) and 0 turns it off."""
+        options = Options()
+        options.parseOptions(["--db", ":memory:"])
+        self.assertEqual(options["gc-freeze"], 10_000)
+        service = makeService(parse("--gc-freeze", "0"), reactor=MemoryReactor())
+        (collector,) = [s for s in service if isinstance(s, CollectorService)]
+        self.assertEqual(collector.freezer.threshold, 0)

@@ -1,7 +1,9 @@
 """The services ``twistd chatroom`` runs: the listener and graceful shutdown.
 
-``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService` and a
-:class:`ListeningService` under one ``MultiService``. A ``MultiService`` stops
+``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService`, a
+:class:`ListeningService` per door and the garbage collector's
+(:mod:`chatroom.wiring.collector`) under one :class:`ChatroomService`, a
+``MultiService``. A ``MultiService`` stops
 its children in reverse order, so on shutdown the listener closes first (no
 new connections), then the chat service says ``BYE`` to everyone and waits
 for their output to drain.
@@ -13,7 +15,7 @@ import os
 import sys
 from typing import Any, NoReturn
 
-from twisted.application.service import Service
+from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 from twisted.internet.protocol import Factory
@@ -136,3 +138,69 @@ class ListeningService(Service):
             return None
         port, self.port = self.port, None
         return port.stopListening()
+
+
+class ChatroomService(MultiService):
+    """The whole server: the chat service and its listeners, started together.
+
+    ``listener`` is the line protocol's; ``doors`` maps the other doors
+    (``irc``, ``http``) that were asked for to theirs.
+    """
+
+    def __init__(
+        self,
+        server: ChatServer,
+        listener: ListeningService,
+        reactor: Any = None,
+        doors: dict[str, ListeningService] | None = None,
+        collector: Service | None = None,
+    ) -> None:
+        """Args:
+        collector: started last, once start-up's objects exist (see
+            :mod:`chatroom.wiring.collector`), and stopped first.
+        """
+        super().__init__()
+        self.server = server
+        self.listener = listener
+        self.doors = doors or {}
+        self._reactor = reactor
+        ChatService(server).setServiceParent(self)
+        # Listeners are stopped first (reverse order): no new connections.
+        listener.setServiceParent(self)
+        for door in self.doors.values():
+            door.setServiceParent(self)
+        if collector is not None:
+            collector.setServiceParent(self)
+
+    def startService(self) -> None:
+        """Start, or say in one line why not and exit 1 (a busy port, say)."""
+        try:
+            super().startService()
+        except StartupError as problem:
+            failed = next(
+                (
+                    door
+                    for door in (self.listener, *self.doors.values())
+                    if door.running and door.port is None
+                ),
+                self.listener,
+            )
+            refuse_to_start(f"cannot listen on {failed.description}: {problem}")
+
+    def stopService(self) -> Deferred[None]:
+        """Stop listening, say BYE to everyone; then let twistd exit 0.
+
+        On SIGTERM/SIGINT twistd re-raises the signal once the reactor has
+        stopped, so even a graceful shutdown would end as "killed by
+        SIGTERM". Operators (and issue 2) expect exit status 0 after a clean
+        shutdown, so once every client is closed the recorded signal is
+        cleared.
+        """
+        stopped: Deferred[None] = super().stopService()
+
+        def clean_exit(result: None) -> None:
+            if getattr(self._reactor, "_exitSignal", None) is not None:
+                self._reactor._exitSignal = None
+            return result
+
+        return stopped.addCallback(clean_exit)

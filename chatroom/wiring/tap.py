@@ -12,8 +12,6 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from twisted.application.service import MultiService
-from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
@@ -31,11 +29,11 @@ from chatroom.core.text import is_valid_name
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.site import build_site
+from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
-    ChatService,
+    ChatroomService,
     ListeningService,
-    StartupError,
     refuse_to_start,
     stop_with_error,
 )
@@ -283,6 +281,15 @@ class Options(usage.Options):
             _number(float, 0.1, "--redis-timeout"),
         ],
         [
+            "gc-freeze",
+            None,
+            DEFAULT_FREEZE_THRESHOLD,
+            "Objects that may survive into the collector's oldest generation "
+            "before they are frozen out of its reach (gc.freeze), which keeps "
+            "its pauses short with many connections; 0 turns freezing off.",
+            _number(int, 0, "--gc-freeze"),
+        ],
+        [
             "shutdown-grace",
             None,
             DEFAULTS.shutdown_grace,
@@ -381,65 +388,6 @@ class Options(usage.Options):
         )
 
 
-class ChatroomService(MultiService):
-    """The whole server: the chat service and its listeners, started together.
-
-    ``listener`` is the line protocol's; ``doors`` maps the other doors
-    (``irc``, ``http``) that were asked for to theirs.
-    """
-
-    def __init__(
-        self,
-        server: ChatServer,
-        listener: ListeningService,
-        reactor: Any = None,
-        doors: dict[str, ListeningService] | None = None,
-    ) -> None:
-        super().__init__()
-        self.server = server
-        self.listener = listener
-        self.doors = doors or {}
-        self._reactor = reactor
-        ChatService(server).setServiceParent(self)
-        # Listeners are stopped first (reverse order): no new connections.
-        listener.setServiceParent(self)
-        for door in self.doors.values():
-            door.setServiceParent(self)
-
-    def startService(self) -> None:
-        """Start, or say in one line why not and exit 1 (a busy port, say)."""
-        try:
-            super().startService()
-        except StartupError as problem:
-            failed = next(
-                (
-                    door
-                    for door in (self.listener, *self.doors.values())
-                    if door.running and door.port is None
-                ),
-                self.listener,
-            )
-            refuse_to_start(f"cannot listen on {failed.description}: {problem}")
-
-    def stopService(self) -> Deferred[None]:
-        """Stop listening, say BYE to everyone; then let twistd exit 0.
-
-        On SIGTERM/SIGINT twistd re-raises the signal once the reactor has
-        stopped, so even a graceful shutdown would end as "killed by
-        SIGTERM". Operators (and issue 2) expect exit status 0 after a clean
-        shutdown, so once every client is closed the recorded signal is
-        cleared.
-        """
-        stopped: Deferred[None] = super().stopService()
-
-        def clean_exit(result: None) -> None:
-            if getattr(self._reactor, "_exitSignal", None) is not None:
-                self._reactor._exitSignal = None
-            return result
-
-        return stopped.addCallback(clean_exit)
-
-
 def _endpoint(reactor: Any, option: str, description: str) -> Any:
     """``serverFromString``, or one line and exit 1 for a bad description."""
     try:
@@ -489,7 +437,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         door: ListeningService(found, factories[door](), config[door])
         for door, found in door_endpoints.items()
     }
-    return ChatroomService(server, listener, reactor, doors)
+    collector = CollectorService(reactor, config["gc-freeze"])
+    return ChatroomService(server, listener, reactor, doors, collector)
 
 
 def _local_registry(config: Options, server: ServerConfig, reactor: Any) -> Registry:
