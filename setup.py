@@ -43,6 +43,7 @@ setup(
         "console_scripts": [
             "chatroom-urwid=chatroom.client.main:main",
             "chatroom-bench=chatroom.bench.main:main",
+            "chatroom-cluster=chatroom.wiring.cluster:main",
         ],
     },
 )

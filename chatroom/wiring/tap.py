@@ -30,6 +30,7 @@ from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.site import build_site
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
+from chatroom.wiring.reuseport import reuse_port
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
     ChatroomService,
@@ -73,6 +74,12 @@ class Options(usage.Options):
             "require-account",
             None,
             "Refuse plain names: every user signs in to an account (/login).",
+        ],
+        [
+            "reuse-port",
+            None,
+            "Share the listening ports with other nodes of the cluster on this "
+            "machine (SO_REUSEPORT; tcp: endpoints only; see chatroom-cluster).",
         ],
     ]
 
@@ -388,9 +395,12 @@ class Options(usage.Options):
         )
 
 
-def _endpoint(reactor: Any, option: str, description: str) -> Any:
-    """``serverFromString``, or one line and exit 1 for a bad description."""
+def _endpoint(reactor: Any, option: str, description: str, shared: bool = False) -> Any:
+    """``serverFromString`` (with ``SO_REUSEPORT`` if ``shared``), or one
+    line and exit 1 for a bad description."""
     try:
+        if shared:
+            return reuse_port(reactor, description)
         return serverFromString(reactor, description)
     except (ValueError, KeyError, TypeError) as problem:
         refuse_to_start(f"--{option} {description}: {problem}")
@@ -402,9 +412,10 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         from twisted.internet import reactor as global_reactor
 
         reactor = global_reactor
-    endpoint = _endpoint(reactor, "port", config["port"])
+    shared = bool(config["reuse-port"])
+    endpoint = _endpoint(reactor, "port", config["port"], shared)
     door_endpoints = {
-        door: _endpoint(reactor, door, config[door])
+        door: _endpoint(reactor, door, config[door], shared)
         for door in ("irc", "http")
         if config[door] is not None
     }
