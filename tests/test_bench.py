@@ -280,6 +280,28 @@ class CGeneratorTests(BenchTestCase):
             self.assertGreater(run["server_rss_max_kib"], 0)
             self.assertIsNotNone(run["generator_cpu_pct"])
 
+    def test_hold(self) -> None:
+        """Idle clients from three loopback addresses are held, at the line
+        and IRC doors, while the fan-out delivers everything; memory per
+        idle client and the server's collector pauses are read."""
+        report = self.run_bench(
+            "hold",
+            options=[
+                *C_TINY, "--hold", "30", "--hold-rate", "30", "--sources", "3",
+                "--c-servers", "chatroom,chatroom-irc,baseline",
+            ],
+        )  # fmt: skip
+        holds = report["scenarios"]["hold"]
+        self.assertEqual([r["server"] for r in holds], ["chatroom", "chatroom-irc"])
+        for run in holds:
+            self.assertEqual((run["idle_clients"], run["sources"]), (30, 3))
+            fanout = run["fanout"]
+            self.assertGreater(fanout["received"], 0)
+            self.assertEqual(fanout["received"], fanout["expected"])
+            self.assertIsInstance(run["server_kib_per_idle"], float)
+            self.assertGreater(run["gc_longest_ms"], 0)  # start-up's freeze
+            self.assertGreaterEqual(run["gc_collections_in_window"], 0)
+
     def test_every_door(self) -> None:
         """The IRC and web doors carry the same sweep and storm as the line
         door: every message to every member (at IRC, to every member but its

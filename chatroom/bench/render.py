@@ -211,6 +211,30 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                 ],
             )
         )  # fmt: skip
+    holds = results.get("hold") or []
+    if holds:
+        out.append(
+            "\nhold (C generator): idle clients held while the fan-out runs "
+            "(latency in ms; GC pauses from the server's /metrics)"
+        )
+        out.append(
+            _grid(
+                ("server", "idle", "sources", "KiB/idle", "offered", "loss",
+                 "p50", "p99", "max", "srv cpu%", "gc longest ms",
+                 "gc >10ms in run", "gen cpu%"),
+                [
+                    (r["server"], r["idle_clients"], r["sources"],
+                     r["server_kib_per_idle"], r["fanout"]["offered_per_s"],
+                     r["fanout"]["loss"], r["fanout"]["latency_ms"]["p50"],
+                     r["fanout"]["latency_ms"]["p99"],
+                     r["fanout"]["latency_ms"]["max"],
+                     r["fanout"]["server_cpu_pct"], r["gc_longest_ms"],
+                     r["gc_pauses_over_10ms_in_window"],
+                     r["fanout"]["generator_cpu_pct"])
+                    for r in holds
+                ],
+            )
+        )  # fmt: skip
     for r in results.get("overload") or []:
         out.append(
             f"\noverload ({r['server']}): {_fmt(r['high_per_s'])} deliveries/s "

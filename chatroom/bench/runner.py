@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from chatroom.bench.cgen import build
+from chatroom.bench.chold import hold
 from chatroom.bench.cscenarios import C_SCENARIOS, c_ratios, run_c_scenarios
 from chatroom.bench.errors import BenchError
 from chatroom.bench.report import FanoutRun, Report
@@ -152,6 +153,12 @@ def run(options: argparse.Namespace) -> Report:
             lambda t: run_slow_reader(t, options, options.rate[0]),
         )
     results.update(run_c_scenarios(options, scenarios))
+    if "hold" in scenarios:
+        results["hold"] = [
+            hold(kind, options)
+            for kind in options.c_servers
+            if kind.startswith("chatroom")
+        ]
     report.ratios = _ratios(results) | c_ratios(results)
     return report
 
