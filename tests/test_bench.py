@@ -146,6 +146,27 @@ class ClusterBenchSmokeTests(BenchTestCase):
         if REDIS_SERVER is None:  # CI asked for Redis to be there: fail, loudly
             self.fail(NO_REDIS)
 
+    def test_hold_on_two_nodes_sharing_a_port(self) -> None:
+        """Two nodes on one port (--reuse-port): the kernel gives both some of
+        the idle clients, and the fan-out, its rooms spread over both,
+        delivers everything."""
+        if COMPILER is None:
+            self.skipTest(NO_COMPILER)
+        report = self.run_bench(
+            "hold",
+            options=[*C_TINY, "--hold", "40", "--hold-rate", "30",
+                     "--hold-nodes", "2", "--c-servers", "chatroom"],
+        )  # fmt: skip
+        (run,) = report["scenarios"]["hold"]
+        self.assertEqual(run["nodes"], 2)
+        per_node = run["connections_per_node"]
+        self.assertEqual(len(per_node), 2)
+        self.assertEqual(sum(per_node), 40)
+        self.assertTrue(all(count > 0 for count in per_node), per_node)
+        fanout = run["fanout"]
+        self.assertGreater(fanout["received"], 0)
+        self.assertEqual(fanout["received"], fanout["expected"])
+
     def test_fanout_two_nodes(self) -> None:
         """Every message reaches every member, whichever node each is on.
 

@@ -174,6 +174,13 @@ def _add_c_options(parser: argparse.ArgumentParser) -> None:
         "from (default: one per 20,000 clients)",
     )
     add(
+        "--hold-nodes",
+        type=int,
+        default=0,
+        help="hold: against N cluster nodes sharing the port (--reuse-port, as "
+        "chatroom-cluster runs them) and a redis-server (default 0: one server)",
+    )
+    add(
         "--gc-freeze",
         type=int,
         help="hold: the server's --gc-freeze (default: the server's own default)",

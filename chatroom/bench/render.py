@@ -219,17 +219,24 @@ def c_tables(results: dict[str, Any]) -> list[str]:
         )
         out.append(
             _grid(
-                ("server", "idle", "sources", "KiB/idle", "offered", "loss",
-                 "p50", "p99", "max", "srv cpu%", "gc longest ms",
-                 "gc >10ms in run", "gen cpu%"),
+                ("server", "idle", "per process", "sources", "KiB/idle", "offered",
+                 "loss",
+                 "p50", "p99", "max", "srv cpu%", "gc start-up ms",
+                 "gc connecting <ms", "gc run <ms", "gc >10ms conn/run",
+                 "gen cpu%"),
                 [
-                    (r["server"], r["idle_clients"], r["sources"],
+                    (r["server"], r["idle_clients"],
+                     "/".join(str(n) for n in r["connections_per_node"]),
+                     r["sources"],
                      r["server_kib_per_idle"], r["fanout"]["offered_per_s"],
                      r["fanout"]["loss"], r["fanout"]["latency_ms"]["p50"],
                      r["fanout"]["latency_ms"]["p99"],
                      r["fanout"]["latency_ms"]["max"],
-                     r["fanout"]["server_cpu_pct"], r["gc_longest_ms"],
-                     r["gc_pauses_over_10ms_in_window"],
+                     r["fanout"]["server_cpu_pct"], r["gc_startup_longest_ms"],
+                     r["gc_connecting_longest_under_ms"],
+                     r["gc_window_longest_under_ms"],
+                     f"{r['gc_pauses_over_10ms_connecting']}"
+                     f"/{r['gc_pauses_over_10ms_in_window']}",
                      r["fanout"]["generator_cpu_pct"])
                     for r in holds
                 ],

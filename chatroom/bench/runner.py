@@ -27,6 +27,7 @@ from chatroom.bench.scenarios import (
     run_slow_reader,
 )
 from chatroom.bench.servers import (
+    NO_REDIS,
     SERVER_OPTIONS,
     Cluster,
     Target,
@@ -39,11 +40,6 @@ SCENARIOS = ("fanout", "capacity", "slow-reader", "baseline")
 
 #: The p99 bound (ms) a run must meet to count towards the peak.
 P99_BOUND_MS = 5.0
-
-NO_REDIS = (
-    "--nodes needs a redis-server: none on the PATH or at /usr/bin/redis-server "
-    "(install Debian's redis-server, or give --redis-server PATH)"
-)
 
 
 def _peak(runs: list[FanoutRun]) -> float | None:
