@@ -343,10 +343,10 @@ class CollectorOptionTests(unittest.TestCase):
     """``--gc-freeze`` sets when the collector's survivors are frozen."""
 
     def test_default_and_off(self) -> None:
-        """Freezing is on by default (10,000 objects) and 0 turns it off."""
+        """Freezing is on by default (5,000 objects) and 0 turns it off."""
         options = Options()
         options.parseOptions(["--db", ":memory:"])
-        self.assertEqual(options["gc-freeze"], 10_000)
+        self.assertEqual(options["gc-freeze"], 5_000)
         service = makeService(parse("--gc-freeze", "0"), reactor=MemoryReactor())
         (collector,) = [s for s in service if isinstance(s, CollectorService)]
         self.assertEqual(collector.freezer.threshold, 0)

@@ -57,6 +57,8 @@ class GCFigures:
     """The collector's pauses as the server's ``/metrics`` tells them."""
 
     longest_ms: float | None
+    #: The most CPU one collection took (its wall time may be longer).
+    longest_cpu_ms: float | None
     #: bucket upper bound (s) → pauses at most that long, all generations.
     buckets: dict[float, float]
     #: Open connections of each process scraped.
@@ -72,8 +74,10 @@ class GCFigures:
             for bound, count in figures.buckets.items():
                 buckets[bound] = buckets.get(bound, 0.0) + count
         longest = [f.longest_ms for f in each if f.longest_ms is not None]
+        cpu = [f.longest_cpu_ms for f in each if f.longest_cpu_ms is not None]
         return cls(
             max(longest, default=None),
+            max(cpu, default=None),
             buckets,
             [n for f in each for n in f.connections],
         )
@@ -84,18 +88,21 @@ class GCFigures:
         with urllib.request.urlopen(url, timeout=10) as answer:
             text = answer.read().decode()
         longest: float | None = None
+        cpu: float | None = None
         buckets: dict[float, float] = {}
         connections = 0
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
                 if sample.name == "chatroom_gc_pause_longest_seconds":
                     longest = round(sample.value * 1000, 2)
+                elif sample.name == "chatroom_gc_pause_longest_cpu_seconds":
+                    cpu = round(sample.value * 1000, 2)
                 elif sample.name == "chatroom_gc_pause_seconds_bucket":
                     bound = float(sample.labels["le"])
                     buckets[bound] = buckets.get(bound, 0.0) + sample.value
                 elif sample.name == "chatroom_connections":
                     connections += int(sample.value)
-        return cls(longest, buckets, [connections])
+        return cls(longest, cpu, buckets, [connections])
 
     def since(self, before: GCFigures) -> tuple[int, int, float | None]:
         """Collections, those over :data:`LONG_PAUSE_S`, and the bound (ms)
@@ -130,6 +137,7 @@ class HoldRun:
     #: The longest pause since start-up, and before any client connected
     #: (start-up's own freeze walks every object once).
     gc_longest_ms: float | None
+    gc_longest_cpu_ms: float | None
     gc_startup_longest_ms: float | None
     #: While the idle clients connected: pauses over 10 ms, and the bucket
     #: bound (ms) under which every pause fell.
@@ -251,6 +259,7 @@ def _hold(target: Target, options: argparse.Namespace, metrics: list[int]) -> Ho
         server_kib_per_idle=kib_per_client(rss_before, rss_held, options.hold),
         fanout=fanout,
         gc_longest_ms=after.longest_ms,
+        gc_longest_cpu_ms=after.longest_cpu_ms,
         gc_startup_longest_ms=started_up.longest_ms,
         gc_pauses_over_10ms_connecting=long_connecting,
         gc_connecting_longest_under_ms=connecting_bound,

@@ -223,6 +223,7 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                  "loss",
                  "p50", "p99", "max", "srv cpu%", "gc start-up ms",
                  "gc connecting <ms", "gc run <ms", "gc >10ms conn/run",
+                 "gc max cpu ms",
                  "gen cpu%"),
                 [
                     (r["server"], r["idle_clients"],
@@ -237,6 +238,7 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                      r["gc_window_longest_under_ms"],
                      f"{r['gc_pauses_over_10ms_connecting']}"
                      f"/{r['gc_pauses_over_10ms_in_window']}",
+                     r["gc_longest_cpu_ms"],
                      r["fanout"]["generator_cpu_pct"])
                     for r in holds
                 ],
