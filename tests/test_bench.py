@@ -320,7 +320,7 @@ class CGeneratorTests(BenchTestCase):
             self.assertGreater(fanout["received"], 0)
             self.assertEqual(fanout["received"], fanout["expected"])
             self.assertIsInstance(run["server_kib_per_idle"], float)
-            self.assertGreater(run["gc_longest_ms"], 0)  # start-up's freeze
+            self.assertIsNotNone(run["gc_longest_ms"])
             self.assertGreaterEqual(run["gc_collections_in_window"], 0)
 
     def test_every_door(self) -> None:

@@ -129,6 +129,7 @@ class CollectorServiceTests(unittest.TestCase):
             clock.advance(0.1)
             self.assertGreater(gc.get_freeze_count(), frozen + len(burst) - 1)
             self.assertEqual(service.freezer.freezes, 2)
+            self.assertGreater(service.pauses.collections, 0)  # the second freeze
         finally:
             with capturedLogs() as events:
                 service.stopService()

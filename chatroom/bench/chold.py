@@ -134,8 +134,8 @@ class HoldRun:
     server_rss_held_kib: int | None
     server_kib_per_idle: float | None
     fanout: CFanoutRun
-    #: The longest pause since start-up, and before any client connected
-    #: (start-up's own freeze walks every object once).
+    #: The longest pause since start-up (the server does not count its first
+    #: freeze), and before any client connected.
     gc_longest_ms: float | None
     gc_longest_cpu_ms: float | None
     gc_startup_longest_ms: float | None

@@ -18,8 +18,9 @@ So :class:`CollectorService`:
   objects are never walked again, so a full collection only walks what is
   newer than the last freeze, and its pause stays bounded by the threshold
   rather than growing with the number of connections;
-- **times every collection** (``gc.callbacks``), so the longest pause is a
-  measured figure: ``/metrics`` shows them as
+- **times every collection** (``gc.callbacks``) from then on (start-up's
+  own first collection, before any client is connected, is not counted),
+  so the longest pause is a measured figure: ``/metrics`` shows them as
   ``chatroom_gc_pause_seconds`` (by generation),
   ``chatroom_gc_pause_longest_seconds`` and the CPU the costliest one took
   (``chatroom_gc_pause_longest_cpu_seconds``: a wall-clock pause longer
@@ -177,9 +178,12 @@ class CollectorService(Service):
     def startService(self) -> None:
         """Start timing; freeze what start-up made, and check often."""
         super().startService()
+        if self.freezer.threshold:
+            # Before timing starts: this first collection walks everything
+            # start-up made (tens of ms), before any client is connected.
+            self.freezer.freeze()
         self.pauses.install()
         if self.freezer.threshold:
-            self.freezer.freeze()
             self._loop = LoopingCall(self.freezer.check)
             self._loop.clock = self.clock
             self._loop.start(CHECK_INTERVAL, now=False)
