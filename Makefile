@@ -6,10 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 IRC_PORT ?= 6667
 HTTP_PORT ?= 8000
+# `make run` listens here: loopback unless told otherwise (HOST=0.0.0.0).
+HOST ?= 127.0.0.1
+RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 
-.PHONY: run test trial bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
+.PHONY: icu run test trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
+# PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
+$(STAMP): | icu
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/dev/null) $(wildcard chatroom/doors/web/static/*)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -17,10 +22,18 @@ $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/
 	touch $(STAMP)
 
 # Serve until Ctrl-C: the line protocol on $(PORT) (8080), IRC on
-# $(IRC_PORT) (6667) and the web client on http://localhost:$(HTTP_PORT)/ (8000).
+# $(IRC_PORT) (6667) and the web client on http://localhost:$(HTTP_PORT)/ (8000),
+# on the loopback interface only: `make run HOST=0.0.0.0` listens on every
+# IPv4 interface (the chat and /metrics are then open to the network).
 run: $(STAMP)
-	$(BIN)/twistd --nodaemon --pidfile= chatroom --port $(PORT) \
-		--irc $(IRC_PORT) --http $(HTTP_PORT)
+	@echo "chatroom on $(HOST):"
+	@echo "  web client:     open http://$(RUN_HOST):$(HTTP_PORT)/"
+	@echo "  line protocol:  chatroom-urwid $(RUN_HOST) $(PORT)   (or: nc $(RUN_HOST) $(PORT))"
+	@echo "  IRC:            irssi -c $(RUN_HOST) -p $(IRC_PORT)"
+	$(BIN)/twistd --nodaemon --pidfile= chatroom \
+		--port tcp:$(PORT):interface=$(HOST) \
+		--irc tcp:$(IRC_PORT):interface=$(HOST) \
+		--http tcp:$(HTTP_PORT):interface=$(HOST)
 
 # Tools some tests need: $(1) is the Debian package, $(2) the tests, $(3)
 # the command when it is not named like the package. When it is missing,
@@ -39,6 +52,19 @@ define apt_install
 		echo "$(1) is missing and cannot be installed here (needs root and apt-get): $(2) will be skipped"; \
 	fi
 endef
+
+# PyICU compiles against Debian's ICU headers, found with pkg-config.
+icu:
+	@if pkg-config --exists icu-i18n 2>/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's libicu-dev and pkg-config for PyICU"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+		echo "Installing Debian's libicu-dev and pkg-config for PyICU"; \
+		sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config >/dev/null; \
+	else \
+		echo "libicu-dev and pkg-config are missing and cannot be installed here: PyICU will not build"; \
+	fi
 
 # The cluster tests run a real redis-server.
 redis-server:
@@ -89,6 +115,12 @@ test: $(STAMP) redis-server tmux cc irssi chromium irc-references
 trial: $(STAMP) redis-server tmux cc irssi chromium irc-references
 	$(BIN)/python -m twisted.trial tests
 
+# The web client's browser tests, also writing the screenshots docs/web.md
+# shows into docs/images/ (every run leaves them all in build/screenshots/).
+web-screenshots: $(STAMP) chromium
+	CHATROOM_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_web_client.py \
+		tests/integration/test_web_room.py tests/integration/test_web_layout.py
+
 # Every figure of docs/performance.md's "before/after the core refactor"
 # section, chatroom beside the bare baseline, on CPython and then on PyPy
 # (6-7 minutes each). PYPY names a PyPy with Twisted installed; by default
@@ -117,12 +149,13 @@ pypy:
 # and cannot be built offline, so binary wheels only. txredisapi goes in
 # without its dependencies (it is imported, not used, by a single server);
 # prometheus_client and wsproto are what the metrics and the web door import.
-pypy-venv:
+pypy-venv: icu
 	pypy3 -m venv .venv-pypy
 	.venv-pypy/bin/pip install --quiet twisted
 	.venv-pypy/bin/pip install --quiet --only-binary=:all: cryptography pyopenssl service_identity
 	.venv-pypy/bin/pip install --quiet --no-deps txredisapi six
 	.venv-pypy/bin/pip install --quiet prometheus_client wsproto
+	.venv-pypy/bin/pip install --quiet PyICU
 
 # The Python generator's scenarios at the older targets' scale (about six minutes).
 bench-python: $(STAMP)

@@ -26,6 +26,10 @@ setup(
         "txredisapi>=1.6",
         # Argon2id password hashes for accounts (chatroom.core.accounts).
         "argon2-cffi>=23.1",
+        # UTS #39 confusables (skeletons, restriction levels) for names:
+        # ICU's SpoofChecker (chatroom.core.text). Built against Debian's
+        # libicu-dev with pkg-config (the Makefile installs them).
+        "PyICU>=2.10",
     ],
     extras_require={
         "test": [
@@ -37,6 +41,9 @@ setup(
             "mypy-zope>=1.0",
             # Drives Debian's chromium (with chromium-driver) in the web tests.
             "selenium>=4.20",
+            # axe-core 4.9 (shipped inside, MPL 2.0) for the web client's
+            # accessibility checks in the browser tests.
+            "selenium-axe-python>=2.2",
         ],
     },
     entry_points={

@@ -21,6 +21,9 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
+from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.core.fanout import DELIVERY_FAILED
+from chatroom.core.registry import Registry
 from chatroom.core.wire import parse_event
 from chatroom.wiring.server import ChatServer
 from tests.support import FakeClient
@@ -61,6 +64,40 @@ class User:
     def unread(self) -> list[str]:
         self.poll()
         return self.lines[self.seen :]
+
+
+class DeliveryBugError(Exception):
+    """What :class:`BrokenDoor` raises: a door's bug, as the core meets it."""
+
+
+class BrokenDoor:
+    """A door with a bug: it cannot take a ``MSG``. On being disconnected it
+    releases its session, as every door does when its connection goes."""
+
+    door = "broken"
+
+    def __init__(self, registry: Registry, name: str) -> None:
+        self.registry = registry
+        self.name = name
+        self.rooms: list[str] = []
+        self.closed: str | None = None
+
+    def deliver(self, event: Event) -> None:
+        if event.name == "MSG":
+            raise DeliveryBugError(event.name)
+
+    def entered(self, welcome: Welcome) -> None:
+        self.rooms.append(welcome.room)
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        self.rooms.remove(room)
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        """Not watched."""
+
+    def disconnect(self, reason: str) -> None:
+        self.closed = reason
+        self.registry.release(self, reason)
 
 
 if TYPE_CHECKING:  # a TestCase to mypy; a plain mixin to the test runner
@@ -147,6 +184,36 @@ class HandlerContract(ContractBase):
         alice.say("/me waves")
         event = parse_event((yield self.expect(bob, "ACTION ")))
         self.assertEqual((event.fields[:2], event.text), (("tea", "alice"), "waves"))
+
+    @defer.inlineCallbacks
+    def test_a_broken_member_spoils_no_fan_out(self) -> Generator[Any, Any, None]:
+        """A member whose door fails to take a message is disconnected (its
+        room hears it go); the members after it still get the message, and
+        its sender hears no error."""
+        (alice,) = yield self.in_room("tea", "alice")
+        broken = BrokenDoor(self.server.registry, "broken")
+        registry = self.server.registry
+        yield defer.ensureDeferred(registry.claim_name(broken, "broken"))
+        yield defer.ensureDeferred(registry.join_room(broken, "tea"))
+        self.assertEqual(broken.rooms, ["tea"])
+        yield self.expect(alice, "JOIN tea broken")
+        bob = yield self.connect("bob")
+        bob.say("/join tea")
+        yield self.expect(bob, "MEMBERS tea alice broken bob")
+        alice.say("hello")
+        for user in (alice, bob):
+            event = parse_event((yield self.expect(user, "MSG ")))
+            self.assertEqual(
+                (event.fields[:2], event.text), (("tea", "alice"), "hello")
+            )
+        for user in (alice, bob):
+            line = yield self.expect(user, "PART tea broken")
+            self.assertEqual(line, f"PART tea broken {DELIVERY_FAILED}")
+        self.assertEqual(broken.closed, DELIVERY_FAILED)
+        self.assertFalse([line for line in alice.unread() if line.startswith("ERR")])
+        alice.say("still talking")
+        yield self.expect(bob, "MSG tea alice ")
+        self.assertEqual(len(self.flushLoggedErrors(DeliveryBugError)), 1)
 
     @defer.inlineCallbacks
     def test_joining_refusals(self) -> Generator[Any, Any, None]:

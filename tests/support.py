@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import socket
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from twisted.internet import defer, reactor
 from twisted.internet.address import IPv4Address
@@ -35,13 +35,14 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.backends.local.registry import LocalRegistry
-from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.redis.backend import RedisBackend
+from chatroom.core.chat import ChatCore
 from chatroom.core.events import Event as SharedEvent
 from chatroom.core.events import Listing, LobbyChanges, Welcome, to_line
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
-from chatroom.core.wire import Event, parse_event
+from chatroom.core.wire import ParsedLine, parse_event
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.wiring.server import ChatServer, ServerConfig
 from chatroom.wiring.tap import ChatroomService, Options, makeService
@@ -91,18 +92,26 @@ def _unwrapped(server: ChatServer) -> Registry:
     return registry
 
 
-def local_registry(server: ChatServer) -> LocalRegistry:
-    """The server's in-process registry, for tests that look inside it."""
+def chat_core(server: ChatServer) -> ChatCore[Any]:
+    """The server's core (its sessions, its config), for tests that look
+    inside it."""
     registry = _unwrapped(server)
-    assert isinstance(registry, LocalRegistry), registry
+    assert isinstance(registry, ChatCore), registry
     return registry
 
 
-def redis_registry(server: ChatServer) -> RedisRegistry:
-    """The cluster node's registry, for tests that look inside it."""
-    registry = _unwrapped(server)
-    assert isinstance(registry, RedisRegistry), registry
-    return registry
+def local_backend(server: ChatServer) -> LocalBackend:
+    """The server's in-process back-end, for tests that look inside it."""
+    backend = chat_core(server).backend
+    assert isinstance(backend, LocalBackend), backend
+    return backend
+
+
+def redis_backend(server: ChatServer) -> RedisBackend:
+    """The cluster node's back-end, for tests that look inside it."""
+    backend = chat_core(server).backend
+    assert isinstance(backend, RedisBackend), backend
+    return backend
 
 
 class FakeClient:
@@ -144,7 +153,7 @@ class FakeClient:
         assert data.endswith(b"\r\n"), f"server line not CRLF-terminated: {data!r}"
         return data.decode("utf-8").split("\r\n")[:-1]
 
-    def events(self) -> list[Event]:
+    def events(self) -> list[ParsedLine]:
         """Like :meth:`received`, parsed by the documented grammar."""
         return [parse_event(line) for line in self.received()]
 

@@ -14,7 +14,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import Accounts, StoredAccounts
+from chatroom.core.accounts import AccountService, StoredAccounts
 from chatroom.core.errors import ChatError
 from tests.support import in_place
 
@@ -27,7 +27,9 @@ class GuessingTests(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1_000_000)
-        self.accounts = Accounts(StoredAccounts(MemoryStore()), self.clock, in_place)
+        self.accounts = AccountService(
+            StoredAccounts(MemoryStore()), self.clock, in_place
+        )
         self.successResultOf(
             ensureDeferred(self.accounts.register("alice", PASSWORD, "192.0.2.1"))
         )
@@ -109,7 +111,7 @@ class HashingTests(unittest.TestCase):
             queued.append((function, done))
             return done
 
-        accounts = Accounts(StoredAccounts(MemoryStore()), Clock(), run)
+        accounts = AccountService(StoredAccounts(MemoryStore()), Clock(), run)
         registering = ensureDeferred(accounts.register("alice", PASSWORD, "192.0.2.1"))
         self.assertNoResult(registering)
         function, done = queued.pop()

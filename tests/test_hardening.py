@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from chatroom.doors.line.session import LineSession
 from chatroom.wiring.server import ServerConfig
-from tests.support import FakeClient, ProtocolTestCase, local_registry
+from tests.support import FakeClient, ProtocolTestCase, local_backend
 
 
 class HardeningTestCase(ProtocolTestCase):
@@ -290,7 +290,7 @@ class SlowReaderTests(HardeningTestCase):
         self.assertEqual(len(messages), 100)
         self.assertEqual(messages[-1].split(" ", 4)[4][:10], "message 99")
         self.assertIn("PART general slow send queue exceeded", received)
-        self.assertNotIn("slow", local_registry(self.server).users)
+        self.assertNotIn("slow", local_backend(self.server).users)
 
     def test_reader_that_catches_up_is_kept(self) -> None:
         """A reader that resumes before the limit keeps its connection."""

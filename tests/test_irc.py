@@ -21,7 +21,7 @@ from chatroom.core.events import Event
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.irc.wire import parse
 from chatroom.wiring.server import ChatServer, ServerConfig
-from tests.support import NOW, FakeClient, local_registry
+from tests.support import NOW, FakeClient, local_backend
 
 
 class IRCClient:
@@ -119,13 +119,16 @@ class RegistrationTests(IRCTestCase):
             "CHANNELLEN=33",
         ):
             self.assertIn(token, isupport)
-        self.assertEqual(local_registry(self.server).users["alice"], client.session)
+        self.assertEqual(local_backend(self.server).users["alice"], client.session)
 
     def test_cap_holds_registration(self) -> None:
         """After CAP LS, registration waits for CAP END; only sasl is offered."""
         client = IRCClient(self.factory)
         client.send("CAP LS 302", "NICK alice", "USER alice 0 * :A")
-        self.assertEqual(client.received(), [":chatroom CAP * LS :sasl=PLAIN"])
+        self.assertEqual(
+            client.received(),
+            [":chatroom CAP * LS :sasl=PLAIN away-notify draft/account-registration"],
+        )
         client.send("CAP REQ :multi-prefix")
         self.assertEqual(client.received(), [":chatroom CAP * NAK :multi-prefix"])
         client.send("CAP END")
@@ -207,7 +210,7 @@ class ChannelTests(IRCTestCase):
                 ":chatroom 366 alice #tea :End of /NAMES list",
             ],
         )
-        self.assertEqual(local_registry(self.server).rooms["tea"].owner, alice.session)
+        self.assertEqual(local_backend(self.server).rooms["tea"].owner, alice.session)
 
     def test_join_existing_with_topic_and_history(self) -> None:
         """Joining a native room: JOIN, topic, history as notices, NAMES."""
@@ -235,7 +238,7 @@ class ChannelTests(IRCTestCase):
     def test_join_errors(self) -> None:
         """471 full, 476 a bad name, 403 no #; joining twice says nothing."""
         self.server.config = replace(self.config, room_capacity=1)
-        local_registry(self.server).config = self.server.config
+        local_backend(self.server).config = self.server.config
         self.line("bob").send("/create full")
         alice = self.irc("alice")
         alice.send("JOIN #full,#bad!name,tea")
@@ -312,7 +315,8 @@ class ChannelTests(IRCTestCase):
         self.assertRegex(bob.received()[0], r"^MSG general alice \S+ fyi$")
 
     def test_part_and_quit(self) -> None:
-        """PART is echoed and seen as PART; QUIT closes with ERROR."""
+        """PART is echoed and seen as PART (its words after ``left:`` at the
+        line door); QUIT closes with ERROR."""
         alice = self.irc("alice")
         alice.send("JOIN #general")
         bob = self.line("bob", "general")
@@ -321,7 +325,7 @@ class ChannelTests(IRCTestCase):
         self.assertEqual(
             alice.received(), [":alice!alice@chatroom PART #general :bye now"]
         )
-        self.assertEqual(bob.received(), ["PART general alice bye now"])
+        self.assertEqual(bob.received(), ["PART general alice left: bye now"])
         alice.send("PART #general")
         self.assertEqual(alice.numerics(), ["442"])
         alice.send("JOIN #general")
@@ -446,7 +450,7 @@ class ChannelTests(IRCTestCase):
         for client in clients:
             client.received()
         event = Event("MSG", ("general", "someone", "2026-11-21T18:04:05.500Z"), "hi")
-        local_registry(self.server).rooms["general"].broadcast(event)
+        local_backend(self.server).rooms["general"].broadcast(event)
         renderings = [event.encoded(self.factory.renderer.render)]
         self.assertEqual(len(event._encoded), 1)
         for client in clients:
@@ -471,13 +475,13 @@ class BadInputTests(IRCTestCase):
         )
 
     def test_bad_utf8_and_long_lines(self) -> None:
-        """Bad UTF-8 gets a notice, a line over 512 bytes 417; the session
+        """Bad UTF-8 gets FAIL INVALID_UTF8, a line over 512 bytes 417; the session
         goes on; 64 KiB without a line end closes it."""
         alice = self.irc("alice")
         alice.session.dataReceived(b"PRIVMSG #general :\xff\xfe\r\n")
         self.assertEqual(
             alice.received(),
-            [":chatroom NOTICE alice :BAD_ENCODING lines must be UTF-8"],
+            [":chatroom FAIL * INVALID_UTF8 :Lines must be UTF-8"],
         )
         alice.send("PRIVMSG bob :" + "x" * 600)
         self.assertEqual(
@@ -571,7 +575,7 @@ class BadInputTests(IRCTestCase):
         bob = self.line("bob", "general")
         alice.session.connectionLost(Failure(ConnectionLost()))
         self.assertEqual(bob.received(), ["PART general alice connection lost"])
-        self.assertNotIn("alice", local_registry(self.server).users)
+        self.assertNotIn("alice", local_backend(self.server).users)
 
     def test_parse(self) -> None:
         """The parser: tags and prefixes skipped, trailing kept with spaces."""

@@ -17,12 +17,12 @@ from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.backends.local.registry import LocalRegistry
 from chatroom.core import metrics
 from chatroom.core.errors import ChatError
 from chatroom.core.metered import UNTIMED, MeteredRegistry
 from chatroom.core.moderation import Action
 from chatroom.core.registry import Registry
+from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import FakeClient
 
@@ -42,6 +42,8 @@ SAMPLES: dict[str, object] = {
     "action": Action("op", "nobody"),
     "banned": True,
     "watching": True,
+    "event_id": 0,
+    "rooms": ["general"],
 }
 
 
@@ -64,7 +66,7 @@ class MeteredRegistryTests(unittest.TestCase):
     def setUp(self) -> None:
         config = ServerConfig(rate=0)
         clock = Clock()
-        self.registry = MeteredRegistry(LocalRegistry(config, clock))
+        self.registry = MeteredRegistry(local_registry(config, clock))
         self.server = ChatServer(config, clock=clock, registry=self.registry)
         self.users = 0
 
@@ -123,7 +125,9 @@ class MeteredRegistryTests(unittest.TestCase):
     def test_untimed_only_lifecycle(self) -> None:
         """What is passed through untimed is only the lifecycle and the
         properties, never a command's operation."""
-        self.assertEqual(UNTIMED, {"accounts", "available", "start", "stop", "detach"})
+        self.assertEqual(
+            UNTIMED, {"account_store", "available", "start", "stop", "detach"}
+        )
         self.assertLessEqual(UNTIMED, set(operations()))
 
 

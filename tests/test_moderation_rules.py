@@ -8,17 +8,15 @@ from dataclasses import replace
 from twisted.trial import unittest
 
 from chatroom.core.errors import ChatError
+from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.moderation import (
-    NO_POLICY,
     Action,
     Actor,
-    RoomPolicy,
     Target,
     check_entry,
     decide,
     parse_mask,
 )
-from chatroom.core.rules import RoomFacts
 
 ROOM = RoomFacts(name="tea", permanent=False, owner="alice", capacity=10, members=3)
 

@@ -26,7 +26,7 @@ from chatroom.doors.line.protocol import (
     ChatProtocol,
 )
 from chatroom.wiring.server import ChatServer, ServerConfig
-from tests.support import local_registry
+from tests.support import local_backend
 
 CLIENTS = 4
 NAMES = ["alice", "Alice", "ＡＬＩＣＥ", "bob", "b.o-b_2", "x" * 33, "bad name", ""]
@@ -128,7 +128,7 @@ class RegistryInvariantTests(unittest.TestCase):
 
     def check(self, world: World) -> None:
         server = world.server
-        registry = local_registry(server)
+        registry = local_backend(server)
         clients = world.connected()
         self.assertEqual(set(server.connections), set(clients))
         named = {name_key(c.name): c for c in clients if c.name is not None}
@@ -180,5 +180,5 @@ class RegistryInvariantTests(unittest.TestCase):
             world.drop(slot)
         world.settle()
         self.check(world)
-        self.assertEqual(local_registry(world.server).users, {})
-        self.assertEqual(list(local_registry(world.server).rooms), ["general"])
+        self.assertEqual(local_backend(world.server).users, {})
+        self.assertEqual(list(local_backend(world.server).rooms), ["general"])

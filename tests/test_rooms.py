@@ -6,7 +6,9 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.backends.local.rooms import Room
+from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, history_event
+from chatroom.core.rules import check_space
 from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
 
@@ -41,10 +43,13 @@ class RoomTests(unittest.TestCase):
             self.assertEqual(member.take(), ["MSG Tea alice t hi"])
 
     def test_full(self) -> None:
-        """A room at capacity says it is full."""
-        self.assertTrue(self.room.is_full)
+        """A room at capacity refuses a joiner (ROOM_FULL); with a seat free
+        it lets one in."""
+        with self.assertRaises(ChatError) as refused:
+            check_space(self.room.facts())
+        self.assertEqual(refused.exception.code, "ROOM_FULL")
         self.room.remove(self.carol, "left")
-        self.assertFalse(self.room.is_full)
+        check_space(self.room.facts())
 
     def test_owner_passes_to_longest_present(self) -> None:
         """The owner leaving hands the room to the oldest remaining member."""

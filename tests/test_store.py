@@ -15,7 +15,6 @@ import tempfile
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.local.store import (
     FLUSH_INTERVAL,
     MemoryStore,
@@ -24,6 +23,7 @@ from chatroom.backends.local.store import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.wire import parse_event
+from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.support import FakeClient, in_place
 
@@ -43,7 +43,7 @@ class StoreTests(unittest.TestCase):
     def start(self, config: ServerConfig = CONFIG) -> ChatServer:
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
-        registry = LocalRegistry(config, self.clock, store)
+        registry = local_registry(config, self.clock, store)
         return ChatServer(config, self.clock, registry)
 
     def user(self, name: str, server: ChatServer | None = None) -> FakeClient:
@@ -150,7 +150,7 @@ class StoreTests(unittest.TestCase):
         store = SqliteStore(self.path, self.clock, in_place, 100, retention_age=60)
         self.addCleanup(store.db.close)
         server = ChatServer(
-            CONFIG, self.clock, LocalRegistry(CONFIG, self.clock, store)
+            CONFIG, self.clock, local_registry(CONFIG, self.clock, store)
         )
         alice = self.user("alice", server)
         alice.send("/create tea")
@@ -211,6 +211,52 @@ class StoreTests(unittest.TestCase):
         bob = self.user("bob")
         bob.send("/join tea")
         self.assertTrue(bob.received()[0].startswith("JOINED tea 1"))
+
+    def test_read_markers_survive_a_restart(self) -> None:
+        """An account's read marker is where it was after a crash; a
+        ``multi`` session hears it when it joins the room again."""
+        alice = self.user("alice")
+        alice.send("/register horse-battery-staple")
+        alice.send("/caps ids multi")
+        alice.send("/create tea")
+        alice.send("one")
+        alice.send("two")
+        first = alice.received()[-2].split()[0][1:]
+        alice.send(f"/read tea {first}")
+        self.assertEqual(alice.received(), [f"READ tea {first}"])
+        self.restart()
+        again = FakeClient(self.server)
+        again.send("/login alice horse-battery-staple")
+        again.send("/caps multi")
+        again.send("/join tea")
+        again.send("/unread")
+        lines = again.received()
+        self.assertIn(f"READ tea {first}", lines)
+        self.assertEqual(lines[-2:], ["UNREAD tea 1 0", "UNREAD_END"])
+
+
+class MarkerTableTests(unittest.TestCase):
+    """A file made before read markers gains their table when opened."""
+
+    def test_an_older_file_gains_the_table(self) -> None:
+        """The ``read_markers`` table is made on a file without it, and
+        markers written there load again, forward only."""
+        path = os.path.join(tempfile.mkdtemp(), "old.sqlite3")
+        self.addCleanup(shutil.rmtree, os.path.dirname(path))
+        old = sqlite3.connect(path)
+        old.executescript(
+            "CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "hash TEXT NOT NULL);"
+        )
+        old.close()
+        clock = Clock()
+        store = SqliteStore(path, clock, in_place, 10)
+        store.save_marker("alice", "tea", 7)
+        store.save_marker("alice", "tea", 3)
+        self.successResultOf(store.close())
+        store = SqliteStore(path, clock, in_place, 10)
+        self.addCleanup(store.db.close)
+        self.assertEqual(store.load_markers(), [("alice", "tea", 7)])
 
 
 class OpenStoreTests(unittest.TestCase):

@@ -25,7 +25,6 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
 from chatroom.backends.local.outage import STORED_AGAIN
-from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.local.store import (
     FLUSH_INTERVAL,
     RETRY_MAX,
@@ -34,6 +33,7 @@ from chatroom.backends.local.store import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.wire import parse_event
+from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.support import FakeClient, in_place
 
@@ -74,7 +74,7 @@ class FullDiskTests(unittest.TestCase):
         self.store = SqliteStore(self.path, self.clock, self.run_in_place, 1000)
         self.addCleanup(self.store.db.close)
         return ChatServer(
-            CONFIG, self.clock, LocalRegistry(CONFIG, self.clock, self.store)
+            CONFIG, self.clock, local_registry(CONFIG, self.clock, self.store)
         )
 
     def user(self, name: str, server: ChatServer | None = None) -> FakeClient:

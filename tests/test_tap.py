@@ -13,9 +13,10 @@ from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 from twisted.web.server import Site
 
-from chatroom.backends.local.registry import LocalRegistry
+from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.link import RedisAddress
-from chatroom.backends.redis.registry import RedisRegistry
+from chatroom.core.chat import ChatCore
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
@@ -23,7 +24,7 @@ from chatroom.wiring.collector import CollectorService
 from chatroom.wiring.reuseport import ReusePortEndpoint
 from chatroom.wiring.server import ServerConfig
 from chatroom.wiring.tap import Options, makeService
-from tests.support import IN_PROCESS, local_registry
+from tests.support import IN_PROCESS, chat_core, local_backend
 
 
 def parse(*args: str) -> Options:
@@ -84,6 +85,20 @@ class OptionsTests(unittest.TestCase):
             (3, 7, 0, 2.5),
         )
         self.assertEqual(config.name, "teahouse")
+
+    def test_registration_limits(self) -> None:
+        """--register-limit/-window/-rate reach the configuration; 0 turns
+        a limit off, a negative value is a usage error."""
+        config = parse(
+            "--register-limit", "5", "--register-window", "60", "--register-rate", "0"
+        ).server_config()
+        self.assertEqual(
+            (config.register_limit, config.register_window, config.register_rate),
+            (5, 60.0, 0),
+        )
+        self.assertEqual(ServerConfig().register_limit, 30)  # Ergo's default
+        for args in (("--register-limit", "-1"), ("--register-window", "0")):
+            self.assertRaises(usage.UsageError, parse, *args)
 
     def test_bad_numbers(self) -> None:
         """Non-numbers and values below the minimum are usage errors."""
@@ -177,7 +192,7 @@ class ClusterOptionsTests(unittest.TestCase):
         service = makeService(
             parse("--redis", "redis://127.0.0.1:6399", "--node-id", "n1"), reactor
         )
-        self.assertIsInstance(service.server.registry, RedisRegistry)
+        self.assertIsInstance(chat_core(service.server).backend, RedisBackend)
         self.assertIsInstance(service.listener.factory, ChatFactory)
         self.assertEqual(reactor.tcpClients, [])
 
@@ -211,6 +226,9 @@ class HelpTests(unittest.TestCase):
             "sendq",
             "ping-interval",
             "ping-timeout",
+            "register-limit",
+            "register-window",
+            "register-rate",
             "shutdown-grace",
             "redis",
             "node-id",
@@ -250,7 +268,7 @@ class MakeServiceTests(unittest.TestCase):
             parse("--rooms", "lobby,tea", "--db", ":memory:"), reactor=MemoryReactor()
         )
         self.assertEqual(
-            sorted(room.name for room in local_registry(service.server).rooms.values()),
+            sorted(room.name for room in local_backend(service.server).rooms.values()),
             ["lobby", "tea"],
         )
 
@@ -273,7 +291,8 @@ class DoorOptionsTests(unittest.TestCase):
         """By default only the line protocol listens, on an unwrapped registry."""
         service = makeService(parse(), reactor=MemoryReactor())
         self.assertEqual(service.doors, {})
-        self.assertIsInstance(service.server.registry, LocalRegistry)
+        self.assertIsInstance(service.server.registry, ChatCore)
+        self.assertIsInstance(chat_core(service.server).backend, LocalBackend)
 
     def test_doors(self) -> None:
         """Port numbers become tcp: endpoints; each door gets its factory,

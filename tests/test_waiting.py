@@ -15,7 +15,7 @@ from twisted.trial import unittest
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.session import LineSession
 from chatroom.wiring.server import ChatError, ChatServer, ServerConfig
-from tests.support import FakeClient, local_registry
+from tests.support import FakeClient, chat_core
 
 
 class SlowListSession(LineSession):
@@ -98,4 +98,5 @@ class WaitingTests(unittest.TestCase):
         self.client.lose()
         self.answers[0].callback(b"ROOMS 0\r\n")
         self.assertEqual(self.client.received(), [])
-        self.assertNotIn("alicia", list(local_registry(self.server).names.values()))
+        names = [s.name for _, s in chat_core(self.server).sessions.named()]
+        self.assertNotIn("alicia", names)

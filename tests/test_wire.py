@@ -15,7 +15,7 @@ from twisted.trial import unittest
 import chatroom.doors.web
 from chatroom.core.wire import (
     EVENT_FIELDS,
-    Event,
+    ParsedLine,
     format_line,
     format_time,
     parse_event,
@@ -30,7 +30,7 @@ class ParseEventTests(unittest.TestCase):
         """Only the last field of MSG may contain spaces."""
         self.assertEqual(
             parse_event("MSG tea Alice 2026-11-21T18:04:05.123Z hello  bob "),
-            Event(
+            ParsedLine(
                 "MSG",
                 ("tea", "Alice", "2026-11-21T18:04:05.123Z"),
                 "hello  bob ",
@@ -41,14 +41,15 @@ class ParseEventTests(unittest.TestCase):
         """Events without free text split on every space."""
         self.assertEqual(
             parse_event("MEMBERS tea alice bob carol"),
-            Event("MEMBERS", ("tea", "alice", "bob", "carol")),
+            ParsedLine("MEMBERS", ("tea", "alice", "bob", "carol")),
         )
         self.assertEqual(parse_event("JOINED tea 3 256").fields, ("tea", "3", "256"))
 
     def test_empty_free_text(self) -> None:
         """A ROOM line without a topic has empty text."""
         self.assertEqual(
-            parse_event("ROOM general 0 256"), Event("ROOM", ("general", "0", "256"))
+            parse_event("ROOM general 0 256"),
+            ParsedLine("ROOM", ("general", "0", "256")),
         )
 
     def test_text_only_events(self) -> None:
@@ -59,7 +60,7 @@ class ParseEventTests(unittest.TestCase):
         self.assertEqual(
             parse_event("HELP /nick NAME  choose").text, "/nick NAME  choose"
         )
-        self.assertEqual(parse_event("PONG"), Event("PONG", ()))
+        self.assertEqual(parse_event("PONG"), ParsedLine("PONG", ()))
 
     def test_error(self) -> None:
         """ERR has the code as its field and the human text after it."""
@@ -75,8 +76,10 @@ class ParseEventTests(unittest.TestCase):
 
     def test_unknown_event(self) -> None:
         """An event this version does not know still parses, split on spaces."""
-        self.assertEqual(parse_event("ROOM_GONE tea"), Event("ROOM_GONE", ("tea",)))
-        self.assertEqual(parse_event("FUTURE a b"), Event("FUTURE", ("a", "b")))
+        self.assertEqual(
+            parse_event("ROOM_GONE tea"), ParsedLine("ROOM_GONE", ("tea",))
+        )
+        self.assertEqual(parse_event("FUTURE a b"), ParsedLine("FUTURE", ("a", "b")))
 
     def test_part_reason(self) -> None:
         """PART's reason keeps its spaces."""
@@ -108,7 +111,7 @@ class FormatLineTests(unittest.TestCase):
         line = format_line("TOPIC", "tea", "alice", text="Tea and  biscuits")
         self.assertEqual(
             parse_event(line.decode().removesuffix("\r\n")),
-            Event("TOPIC", ("tea", "alice"), "Tea and  biscuits"),
+            ParsedLine("TOPIC", ("tea", "alice"), "Tea and  biscuits"),
         )
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatroom.client.model import SessionModel
-from chatroom.core.wire import Event
+from chatroom.core.wire import ParsedLine
 
 #: The commands that carry passwords, and how many words (the command
 #: included) come before the first one.
@@ -192,7 +192,7 @@ class SignIn:
         self.pending = None
         self.model.ask_name()
 
-    def confirmed(self, event: Event, line: str) -> None:
+    def confirmed(self, event: ParsedLine, line: str) -> None:
         """REGISTERED, PASSWORD_CHANGED or UNREGISTERED, answering ``line``.
 
         The password to sign in with after a reconnect is the one that

@@ -26,7 +26,7 @@ from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.sending import Outgoing, SendQueue
 from chatroom.core.text import is_valid_name, name_key
-from chatroom.core.wire import Event
+from chatroom.core.wire import ParsedLine
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
 Connector = Callable[[ChatClientFactory], "Deferred[ChatClientProtocol]"]
@@ -195,7 +195,7 @@ class ChatController:
 
     def connection_made(self, protocol: ChatClientProtocol) -> None:
         self.protocol = protocol
-        # Event ids (``@ID``) let a rejoin resume where the log stopped and
+        # ParsedLine ids (``@ID``) let a rejoin resume where the log stopped and
         # PgUp fetch what came before it. Sent ahead of the paced queue: it
         # is one line, once per connection, and its reply (CAPS) needs no
         # matching to a typed line.
@@ -203,7 +203,7 @@ class ChatController:
         self.model.note_connected(f"connected to {self.address}")
         self._probe_lag()
 
-    def event_received(self, event: Event) -> None:
+    def event_received(self, event: ParsedLine) -> None:
         model = self.model
         if event.name == "PONG" and self.outbox.pong(event.text):
             return
@@ -285,7 +285,7 @@ class ChatController:
 
     # -- reacting to events ----------------------------------------------------
 
-    def _after_HELLO(self, event: Event, was_page: Page) -> None:
+    def _after_HELLO(self, event: ParsedLine, was_page: Page) -> None:
         if self.accounts.greet():
             return  # signed in with the password held for the session
         if self.model.password_for is not None:
@@ -297,7 +297,7 @@ class ChatController:
             self.model.note("reconnected; choose a username")
             self.reconnecting = False
 
-    def _after_WELCOME(self, event: Event, was_page: Page) -> None:
+    def _after_WELCOME(self, event: ParsedLine, was_page: Page) -> None:
         self._cancel_name_retry()
         self._name_attempts = 0
         self.accounts.welcomed()
@@ -316,27 +316,27 @@ class ChatController:
             self.model.note(f"reconnected as {name}")
             self.reconnecting = False
 
-    def _after_JOINED(self, event: Event, was_page: Page) -> None:
+    def _after_JOINED(self, event: ParsedLine, was_page: Page) -> None:
         # The join sequence doesn't name the owner; /who's reply does.
         self._send("/who")
         self.reconnecting = False
         self.wanted_room = self.model.room
 
-    def _after_MEMBERS(self, event: Event, was_page: Page) -> None:
+    def _after_MEMBERS(self, event: ParsedLine, was_page: Page) -> None:
         if self._answers_typed("/who"):
             self.model.note_members()
 
-    def _after_ROOMS(self, event: Event, was_page: Page) -> None:
+    def _after_ROOMS(self, event: ParsedLine, was_page: Page) -> None:
         if self._answers_typed("/list"):
             count = event.fields[0] if event.fields else event.text
             self.model.note(f"rooms ({count or 0}):")
 
-    def _after_ROOM(self, event: Event, was_page: Page) -> None:
+    def _after_ROOM(self, event: ParsedLine, was_page: Page) -> None:
         listing = self.model.rooms.get(event.fields[0] if event.fields else "")
         if listing is not None and self._answers_typed("/list"):
             self.model.note_room(listing)
 
-    def _after_LOBBY(self, event: Event, was_page: Page) -> None:
+    def _after_LOBBY(self, event: ParsedLine, was_page: Page) -> None:
         answering = self.outbox.answering
         if answering is None or not answering.typed:
             return
@@ -356,23 +356,23 @@ class ChatController:
             and line.text.split(" ", 1)[0].lower() == command
         )
 
-    def _after_LEFT(self, event: Event, was_page: Page) -> None:
+    def _after_LEFT(self, event: ParsedLine, was_page: Page) -> None:
         self.wanted_room = None
 
     _after_DELETED = _after_LEFT
     _after_KICKED = _after_LEFT
 
-    def _after_REGISTERED(self, event: Event, was_page: Page) -> None:
+    def _after_REGISTERED(self, event: ParsedLine, was_page: Page) -> None:
         answering = self.outbox.answering
         self.accounts.confirmed(event, answering.text if answering else "")
 
     _after_PASSWORD_CHANGED = _after_REGISTERED
     _after_UNREGISTERED = _after_REGISTERED
 
-    def _after_NICK(self, event: Event, was_page: Page) -> None:
+    def _after_NICK(self, event: ParsedLine, was_page: Page) -> None:
         self._set_ready_status()
 
-    def _after_ERR(self, event: Event, was_page: Page) -> None:
+    def _after_ERR(self, event: ParsedLine, was_page: Page) -> None:
         code = event.fields[0] if event.fields else ""
         if was_page == Page.USERNAME and self.accounts.refused(
             code, event.text, self.wanted_name or ""

@@ -1,6 +1,6 @@
 """The session as the user sees it: page, name, rooms, members, topic, log.
 
-The model applies :class:`chatroom.core.wire.Event` objects in order and tells
+The model applies :class:`chatroom.core.wire.ParsedLine` objects in order and tells
 its listeners what changed; it never touches the network or the screen, so
 it is tested by feeding it events. The controller adds what only it knows
 (connection lost, reconnecting) through the ``note_*`` methods. What it
@@ -25,7 +25,7 @@ from chatroom.client.entries import (
 )
 from chatroom.client.moderation import DESCRIBERS, describe
 from chatroom.core.text import name_key
-from chatroom.core.wire import Event, parse_time
+from chatroom.core.wire import ParsedLine, parse_time
 
 Listener = Callable[[Change, LogEntry | None], None]
 
@@ -250,7 +250,7 @@ class SessionModel:
 
     # -- server events -----------------------------------------------------------
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: ParsedLine) -> None:
         """Update the session for one server event (unknown ones are ignored)."""
         handler = getattr(self, f"_on_{event.name}", None)
         if handler is None and event.name in DESCRIBERS:
@@ -259,7 +259,7 @@ class SessionModel:
             with self.batch():
                 handler(event)
 
-    def _field(self, event: Event, index: int) -> str:
+    def _field(self, event: ParsedLine, index: int) -> str:
         return event.fields[index] if len(event.fields) > index else ""
 
     def _time(self, stamp: str) -> float | None:
@@ -268,11 +268,11 @@ class SessionModel:
         except ValueError:
             return None
 
-    def _on_HELLO(self, event: Event) -> None:
+    def _on_HELLO(self, event: ParsedLine) -> None:
         self.greeting = event.text
         self._set_page(Page.USERNAME)
 
-    def _on_WELCOME(self, event: Event) -> None:
+    def _on_WELCOME(self, event: ParsedLine) -> None:
         self.own_name = self._field(event, 0)
         self.password_for = None
         self._set_name_problem("")
@@ -281,18 +281,18 @@ class SessionModel:
         self._set_page(Page.LOBBY)
         self._changed(Change.HEADER)
 
-    def _on_ERR(self, event: Event) -> None:
+    def _on_ERR(self, event: ParsedLine) -> None:
         code = self._field(event, 0)
         if self.page == Page.USERNAME and code in NAME_ERRORS:
             self._set_name_problem(event.text or code)
         self._add(LogEntry(EntryKind.ERROR, event.text or code, user=code))
 
-    def _on_ROOMS(self, event: Event) -> None:
+    def _on_ROOMS(self, event: ParsedLine) -> None:
         # A full list follows; pushed ROOM lines (from /watch) come without it.
         self.rooms = {}
         self._changed(Change.ROOMS)
 
-    def _on_ROOM(self, event: Event) -> None:
+    def _on_ROOM(self, event: ParsedLine) -> None:
         name = self._field(event, 0)
         self.rooms[name] = RoomListing(
             name,
@@ -302,15 +302,15 @@ class SessionModel:
         )
         self._changed(Change.ROOMS)
 
-    def _on_LOBBY(self, event: Event) -> None:
+    def _on_LOBBY(self, event: ParsedLine) -> None:
         self.watching = event.text == "watching"
         self._changed(Change.ROOMS)
 
-    def _on_ROOM_GONE(self, event: Event) -> None:
+    def _on_ROOM_GONE(self, event: ParsedLine) -> None:
         if self.rooms.pop(self._field(event, 0), None) is not None:
             self._changed(Change.ROOMS)
 
-    def _on_JOINED(self, event: Event) -> None:
+    def _on_JOINED(self, event: ParsedLine) -> None:
         room = self._field(event, 0)
         # Rejoining after a reconnect replays history we already show.
         self._seen_before_join = {
@@ -331,13 +331,13 @@ class SessionModel:
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 
-    def _on_MEMBERS(self, event: Event) -> None:
+    def _on_MEMBERS(self, event: ParsedLine) -> None:
         if event.fields[:1] == (self.room,):
             self.members = list(event.fields[1:])
             self._saw_user(*self.members)
             self._changed(Change.MEMBERS)
 
-    def _on_OWNER(self, event: Event) -> None:
+    def _on_OWNER(self, event: ParsedLine) -> None:
         user = self._field(event, 1)
         if user != self.owner:
             # The first OWNER after joining is news to nobody; later ones are.
@@ -346,7 +346,7 @@ class SessionModel:
             self.owner = user
             self._changed(Change.MEMBERS)
 
-    def _history(self, event: Event, kind: EntryKind) -> None:
+    def _history(self, event: ParsedLine, kind: EntryKind) -> None:
         user, stamp = self._field(event, 1), self._field(event, 2)
         moment = self._time(stamp)
         entry = self._said(kind, user, moment, event.text, True, self._seen(event))
@@ -360,7 +360,7 @@ class SessionModel:
             self._add(LogEntry(EntryKind.EARLIER, "earlier messages"))
         self._add(entry)
 
-    def _seen(self, event: Event) -> int | None:
+    def _seen(self, event: ParsedLine) -> int | None:
         """Note a stored event's id (the newest per room); None without one."""
         if not event.id.isdigit():
             return None
@@ -383,7 +383,7 @@ class SessionModel:
         """A ``/history`` request is on its way: its lines go at the top."""
         self._older = []
 
-    def _on_HISTORY_END(self, event: Event) -> None:
+    def _on_HISTORY_END(self, event: ParsedLine) -> None:
         older, self._older = self._older or [], None
         if self.room is None or self._field(event, 0) != self.room:
             return
@@ -395,20 +395,20 @@ class SessionModel:
         self.log[0:0] = older
         self._changed(Change.LOG_OLDER, first)
 
-    def _on_GAP(self, event: Event) -> None:
+    def _on_GAP(self, event: ParsedLine) -> None:
         count = self._field(event, 1)
         what = "some messages" if count == "?" else f"{count} messages"
         self._add(
             LogEntry(EntryKind.NOTICE, f"{what} from while you were away are not shown")
         )
 
-    def _on_HISTORY(self, event: Event) -> None:
+    def _on_HISTORY(self, event: ParsedLine) -> None:
         self._history(event, EntryKind.MESSAGE)
 
-    def _on_HISTORY_ACTION(self, event: Event) -> None:
+    def _on_HISTORY_ACTION(self, event: ParsedLine) -> None:
         self._history(event, EntryKind.ACTION)
 
-    def _live(self, event: Event, kind: EntryKind) -> None:
+    def _live(self, event: ParsedLine, kind: EntryKind) -> None:
         user, moment = self._field(event, 1), self._time(self._field(event, 2))
         self._add(self._said(kind, user, moment, event.text, id=self._seen(event)))
 
@@ -434,13 +434,13 @@ class SessionModel:
             id=id,
         )
 
-    def _on_MSG(self, event: Event) -> None:
+    def _on_MSG(self, event: ParsedLine) -> None:
         self._live(event, EntryKind.MESSAGE)
 
-    def _on_ACTION(self, event: Event) -> None:
+    def _on_ACTION(self, event: ParsedLine) -> None:
         self._live(event, EntryKind.ACTION)
 
-    def _on_PRIVMSG(self, event: Event) -> None:
+    def _on_PRIVMSG(self, event: ParsedLine) -> None:
         sender, recipient = self._field(event, 0), self._field(event, 1)
         self._saw_user(sender, recipient)
         self._add(
@@ -454,12 +454,12 @@ class SessionModel:
             )
         )
 
-    def _on_TOPIC(self, event: Event) -> None:
+    def _on_TOPIC(self, event: ParsedLine) -> None:
         self.topic = event.text
         self._changed(Change.HEADER)
         self._add(LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1)))
 
-    def _on_JOIN(self, event: Event) -> None:
+    def _on_JOIN(self, event: ParsedLine) -> None:
         user = self._field(event, 1)
         self._saw_user(user)
         if user not in self.members:
@@ -467,14 +467,14 @@ class SessionModel:
             self._changed(Change.MEMBERS)
         self._add(LogEntry(EntryKind.JOIN, f"{user} joined", user=user))
 
-    def _on_PART(self, event: Event) -> None:
+    def _on_PART(self, event: ParsedLine) -> None:
         user = self._field(event, 1)
         if user in self.members:
             self.members.remove(user)
             self._changed(Change.MEMBERS)
         self._add(LogEntry(EntryKind.PART, event.text, user=user))
 
-    def _on_NICK(self, event: Event) -> None:
+    def _on_NICK(self, event: ParsedLine) -> None:
         old, new = self._field(event, 0), self._field(event, 1)
         self.known_users.pop(name_key(old), None)
         self._saw_user(new)
@@ -499,31 +499,31 @@ class SessionModel:
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 
-    def _on_LEFT(self, event: Event) -> None:
+    def _on_LEFT(self, event: ParsedLine) -> None:
         self._leave(f"you left {self._field(event, 0)}")
 
-    def _on_DELETED(self, event: Event) -> None:
+    def _on_DELETED(self, event: ParsedLine) -> None:
         room, by = self._field(event, 0), self._field(event, 1)
         self._leave(f"{room} was deleted by {by}")
 
-    def _on_NOTICE(self, event: Event) -> None:
+    def _on_NOTICE(self, event: ParsedLine) -> None:
         """The server's word about a room (a cluster node lost touch, say)."""
         self._add(LogEntry(EntryKind.NOTICE, f"{self._field(event, 0)}: {event.text}"))
 
-    def _on_SLOW(self, event: Event) -> None:
+    def _on_SLOW(self, event: ParsedLine) -> None:
         """The server is holding our lines back (a paste past its burst)."""
         self._add(LogEntry(EntryKind.NOTICE, f"server: {event.text}"))
 
-    def _on_HELP(self, event: Event) -> None:
+    def _on_HELP(self, event: ParsedLine) -> None:
         self._add(LogEntry(EntryKind.HELP, event.text))
 
-    def _on_BYE(self, event: Event) -> None:
+    def _on_BYE(self, event: ParsedLine) -> None:
         self.bye_reason = event.text
         self._add(LogEntry(EntryKind.NOTICE, f"server said goodbye: {event.text}"))
 
     # -- accounts, moderation and admin events (see moderation.py) -------------
 
-    def _described(self, event: Event) -> None:
+    def _described(self, event: ParsedLine) -> None:
         """A line in the log as :mod:`.moderation` words it: a room's in that
         room's log, one about the user as an alert."""
         line = describe(event)
@@ -535,14 +535,14 @@ class SessionModel:
         where = log_key(Page.ROOM, line.room) if line.room else None
         self._add(LogEntry(EntryKind.MODERATION, line.text), where)
 
-    def _on_KICK(self, event: Event) -> None:
+    def _on_KICK(self, event: ParsedLine) -> None:
         user = self._field(event, 1)
         if self._field(event, 0) == self.room and user in self.members:
             self.members.remove(user)
             self._changed(Change.MEMBERS)
         self._described(event)
 
-    def _on_KICKED(self, event: Event) -> None:
+    def _on_KICKED(self, event: ParsedLine) -> None:
         """Put out of the room: the lobby (the server sends its list) keeps
         the notice in view."""
         if self._field(event, 0) == self.room:

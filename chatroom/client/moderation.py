@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from chatroom.core.wire import Event
+from chatroom.core.wire import ParsedLine
 
 
 class Line(NamedTuple):
@@ -29,7 +29,7 @@ class Line(NamedTuple):
     alert: bool = False
 
 
-def _field(event: Event, index: int) -> str:
+def _field(event: ParsedLine, index: int) -> str:
     return event.fields[index] if len(event.fields) > index else ""
 
 
@@ -37,13 +37,13 @@ def _because(reason: str) -> str:
     return f" ({reason})" if reason else ""
 
 
-def _kicked(event: Event) -> Line:
+def _kicked(event: ParsedLine) -> Line:
     room, by = _field(event, 0), _field(event, 1)
     reason = f": {event.text}" if event.text else ""
     return Line(f"You were kicked from {room} by {by}{reason}", alert=True)
 
 
-def _invited(event: Event) -> Line:
+def _invited(event: ParsedLine) -> Line:
     room, by = _field(event, 0), _field(event, 1)
     return Line(f"{by} invited you to {room}: /join {room} to accept", alert=True)
 
@@ -54,22 +54,22 @@ def _listing(what: str, where: str, masks: tuple[str, ...]) -> str:
     return f"{what}{where}: {', '.join(masks)}"
 
 
-def _bans(event: Event) -> Line:
+def _bans(event: ParsedLine) -> Line:
     room = _field(event, 0)
     return Line(_listing("bans", f" in {room}", event.fields[1:]), room)
 
 
-def _info(event: Event) -> Line:
+def _info(event: ParsedLine) -> Line:
     room, setting = _field(event, 0), _field(event, 1)
     return Line(f"{room} {setting}: {event.text or '-'}", room)
 
 
-def _says(template: str, in_room: bool = True) -> Callable[[Event], Line]:
+def _says(template: str, in_room: bool = True) -> Callable[[ParsedLine], Line]:
     """An event whose line names its fields in order: ``{0}``, ``{1}``, ...
     after the room for a room's event (which goes in that room's log), and
     ``{reason}``, its free text in brackets if there is any."""
 
-    def describe(event: Event) -> Line:
+    def describe(event: ParsedLine) -> Line:
         fields = [_field(event, index) for index in range(4)]
         room = fields.pop(0) if in_room else ""
         return Line(template.format(*fields, reason=_because(event.text)), room)
@@ -78,7 +78,7 @@ def _says(template: str, in_room: bool = True) -> Callable[[Event], Line]:
 
 
 #: One describer per event, by event name.
-DESCRIBERS: dict[str, Callable[[Event], Line]] = {
+DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "REGISTERED": _says(
         "{0} is now your account and you are signed in to it", in_room=False
     ),
@@ -109,7 +109,7 @@ DESCRIBERS: dict[str, Callable[[Event], Line]] = {
 }
 
 
-def describe(event: Event) -> Line | None:
+def describe(event: ParsedLine) -> Line | None:
     """The log line for an account, moderation or admin event; None: not one."""
     describer = DESCRIBERS.get(event.name)
     return None if describer is None else describer(event)

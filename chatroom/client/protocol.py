@@ -1,4 +1,4 @@
-"""The client end of the line protocol: bytes in, :class:`Event` objects out.
+"""The client end of the line protocol: bytes in, :class:`ParsedLine` objects out.
 
 It knows the framing and the grammar (through :mod:`chatroom.core.wire`) and
 answers keepalive ``PING`` itself; what an event *means* is the model's
@@ -13,7 +13,7 @@ from twisted.internet.protocol import Factory, connectionDone
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-from chatroom.core.wire import Event, parse_event
+from chatroom.core.wire import ParsedLine, parse_event
 
 
 class EventReceiver(TypingProtocol):
@@ -21,13 +21,13 @@ class EventReceiver(TypingProtocol):
 
     def connection_made(self, protocol: ChatClientProtocol) -> None: ...
 
-    def event_received(self, event: Event) -> None: ...
+    def event_received(self, event: ParsedLine) -> None: ...
 
     def connection_lost(self, reason: Failure) -> None: ...
 
 
 class ChatClientProtocol(LineReceiver):
-    """Turns each server line into an :class:`Event` for its receiver."""
+    """Turns each server line into a :class:`ParsedLine` for its receiver."""
 
     # The server ends lines with CRLF but a line may be split anywhere, so
     # frame on LF and strip a trailing CR; tolerant of LF-only servers too.

@@ -1,6 +1,6 @@
 """Accounts: registering a name, signing in to it, and slowing down guessers.
 
-:class:`Accounts` holds every rule about passwords and sign-ins, once, for
+:class:`AccountService` holds every rule about passwords and sign-ins, once, for
 every door: passwords are 8-128 characters; they are hashed with Argon2id
 (``argon2-cffi``) on a thread of their own, never on the reactor thread;
 failed sign-ins back off per name and per address (:class:`FailureThrottle`).
@@ -20,6 +20,17 @@ name's back-off, so an attacker elsewhere cannot lock its owner out at all.
 Per address, 5 failures are free, then 1 s doubling to 15 minutes. A name's
 failures are forgotten after 15 quiet minutes, an address's after an hour
 (``docs/operations.md``, *Accounts*).
+
+Every attempt is counted when it starts, before its password is hashed
+(:meth:`FailureThrottle.attempt`), and given back if it was no failure, so
+guesses sent all at once, at one door or several, meet the same back-off
+as guesses sent one by one.
+
+Registrations are limited per address (``--register-limit`` per
+``--register-window``, 30 per 10 minutes by default, as Ergo's) and for the
+whole server (``--register-rate`` per minute), counted before the hash too.
+Hashing goes through a :class:`HashingQueue`, where sign-ins go first and
+waiting registrations are bounded, so registrations cannot starve sign-ins.
 """
 
 from __future__ import annotations
@@ -31,20 +42,23 @@ from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import errors, rules
+from chatroom.core.config import ServerConfig
+from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.moderation import account_mask
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
-from chatroom.core.throttle import FailureThrottle
+from chatroom.core.throttle import FailureThrottle, WindowLimit
+
+__all__ = ["Account", "AccountService", "AccountStore", "Runner", "StoredAccounts"]
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
-#: Runs a blocking function off the reactor thread.
-Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
+#: Hashing threads (:func:`hashing_threads`), and so hashes run at once.
+HASHING_THREADS = 2
 
 #: Argon2id at OWASP's minimum (19 MiB, 2 passes): about 25 ms on one core.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -101,7 +115,7 @@ def check_new_password(password: str) -> None:
         raise errors.bad_new_password(PASSWORD_MIN, PASSWORD_MAX)
 
 
-class Accounts:
+class AccountService:
     """Registering, signing in and changing passwords, for every door.
 
     Args:
@@ -109,8 +123,9 @@ class Accounts:
         clock: for the throttles.
         run: runs hashing off the reactor thread (a thread pool of its own
             in the server; in place in unit tests).
-        admins: the name keys of the accounts that are server admins
-            (:attr:`chatroom.core.config.ServerConfig.admin_accounts`).
+        config: the server's tunables: its admins
+            (:attr:`~chatroom.core.config.ServerConfig.admin_accounts`) and
+            its registration limits.
     """
 
     log = Logger()
@@ -120,13 +135,18 @@ class Accounts:
         store: AccountStore,
         clock: IReactorTime,
         run: Runner,
-        admins: frozenset[str] = frozenset(),
+        config: ServerConfig | None = None,
         hasher: PasswordHasher = HASHER,
     ) -> None:
+        config = config or ServerConfig()
         self.store = store
-        self.run = run
+        self.hashing = HashingQueue(run, HASHING_THREADS)
         self.hasher = hasher
-        self.admins = admins
+        self.admins = config.admin_accounts
+        self.registrations = WindowLimit(
+            clock, config.register_limit, config.register_window
+        )
+        self.all_registrations = WindowLimit(clock, config.register_rate, 60.0)
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
         #: Wrong passwords given by a signed-in session (``/password``,
@@ -150,8 +170,23 @@ class Accounts:
         key = name_key(name)
         if await self.store.get(key) is not None:
             raise errors.name_registered(name)
-        account = Account(key, name, await self._hash(password))
-        if not await self.store.create(account):
+        wait = self.registrations.take(address)
+        if wait:
+            raise errors.registrations_limited("from your address", wait)
+        wait = self.all_registrations.take("")
+        if wait:
+            self.registrations.give_back(address)
+            raise errors.registrations_limited("on this server", wait)
+        try:
+            account = Account(key, name, await self._hash(password))
+            created = await self.store.create(account)
+        except Exception:
+            self.registrations.give_back(address)
+            self.all_registrations.give_back("")
+            raise
+        if not created:  # registered meanwhile: no registration was made
+            self.registrations.give_back(address)
+            self.all_registrations.give_back("")
             raise errors.name_registered(name)
         self._remember(key, address)
         self.log.info("{name} registered", name=name)
@@ -166,23 +201,37 @@ class Accounts:
         """
         rules.check_name(name)
         key = name_key(name)
-        wait = self.by_address.wait(address)
+        # Counted as failures now, before the slow check, and given back
+        # below when they were not: concurrent guesses cannot slip through.
+        wait = self.by_address.attempt(address)
         if wait:
             raise errors.sign_in_throttled("from your address", wait)
-        if (key, address) not in self._known:
-            wait = self.by_name.wait(key)
+        by_name = (key, address) not in self._known
+        if by_name:
+            wait = self.by_name.attempt(key)
             if wait:
+                self.by_address.refund(address)
                 raise errors.sign_in_throttled("for this name", wait)
-        account = await self.store.get(key)
-        if account is None:
-            self.by_address.failed(address)
-            raise errors.no_such_account(name)
-        if await self.store.is_server_banned([account_mask(key)]):
-            raise errors.banned_from_server()
-        if not await self._matches(account, password):
-            self.by_name.failed(key)
-            self.by_address.failed(address)
-            raise self._failed(account, address)
+        failed = False
+        try:
+            account = await self.store.get(key)
+            if account is None:
+                # An unknown name costs the address, not the name.
+                failed = True
+                if by_name:
+                    self.by_name.refund(key)
+                    by_name = False
+                raise errors.no_such_account(name)
+            if await self.store.is_server_banned([account_mask(key)]):
+                raise errors.banned_from_server()
+            if not await self._matches(account, password):
+                failed = True
+                raise self._failed(account, address)
+        finally:
+            if not failed:
+                self.by_address.refund(address)
+                if by_name:
+                    self.by_name.refund(key)
         # The name's count is not cleared: a guesser elsewhere would get its
         # free tries back every time the owner signs in.
         self.by_address.succeeded(address)
@@ -215,15 +264,20 @@ class Accounts:
         """The caller's own account, re-checking its password (throttled too)."""
         if not account_key:
             raise errors.not_signed_in()
-        wait = self.in_session.wait(account_key)
+        wait = self.in_session.attempt(account_key)
         if wait:
             raise errors.sign_in_throttled("for this account", wait)
-        account = await self.store.get(account_key)
-        if account is None:
-            raise errors.not_signed_in()
-        if not await self._matches(account, password):
-            self.in_session.failed(account_key)
-            raise self._failed(account, address)
+        failed = False
+        try:
+            account = await self.store.get(account_key)
+            if account is None:
+                raise errors.not_signed_in()
+            if not await self._matches(account, password):
+                failed = True
+                raise self._failed(account, address)
+        finally:
+            if not failed:
+                self.in_session.refund(account_key)
         self.in_session.succeeded(account_key)
         return account
 
@@ -236,7 +290,9 @@ class Accounts:
 
     async def _matches(self, account: Account, password: str) -> bool:
         """Whether ``password`` is the account's, checked on the hashing thread."""
-        matched: bool = await self.run(lambda: self._verify(account.hash, password))
+        matched: bool = await self.hashing.check(
+            lambda: self._verify(account.hash, password)
+        )
         return matched
 
     def _failed(self, account: Account, address: str) -> Exception:
@@ -255,7 +311,7 @@ class Accounts:
             return False
 
     async def _hash(self, password: str) -> str:
-        hashed: str = await self.run(lambda: self.hasher.hash(password))
+        hashed: str = await self.hashing.hash(lambda: self.hasher.hash(password))
         return hashed
 
 
@@ -267,27 +323,30 @@ class StoredAccounts:
     def __init__(self, store: Any) -> None:
         self.store = store
         loaded = store.load_accounts()
-        self.accounts: dict[str, Account] = {
+        self.by_key: dict[str, Account] = {
             key: Account(key, name, hashed) for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
+        #: Called with an account's key when it is deleted (its markers go).
+        self.on_delete: Callable[[str], None] = lambda key: None
 
     async def get(self, key: str) -> Account | None:
-        return self.accounts.get(key)
+        return self.by_key.get(key)
 
     async def create(self, account: Account) -> bool:
-        if account.key in self.accounts:
+        if account.key in self.by_key:
             return False
         await self.update(account)
         return True
 
     async def update(self, account: Account) -> None:
-        self.accounts[account.key] = account
+        self.by_key[account.key] = account
         self.store.save_account(account.key, account.name, account.hash)
 
     async def delete(self, key: str) -> None:
-        self.accounts.pop(key, None)
+        self.by_key.pop(key, None)
         self.store.drop_account(key)
+        self.on_delete(key)
 
     async def server_bans(self) -> list[str]:
         return list(self.bans)
@@ -314,4 +373,4 @@ def hashing_threads(reactor: Any) -> PrivateThreads:
     """Two threads of their own for hashing passwords: two sign-ins at once
     use at most two cores, and a burst of them queues. The server stops
     them (:meth:`chatroom.wiring.server.ChatServer.detach`)."""
-    return PrivateThreads(reactor, "chatroom-passwords", 2)
+    return PrivateThreads(reactor, "chatroom-passwords", HASHING_THREADS)

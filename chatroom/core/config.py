@@ -42,6 +42,16 @@ class ServerConfig:
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).
     require_account: bool = False
+    #: The IRC door's server password (``--irc-password``): "" for none.
+    irc_password: str = ""
+
+    #: Registrations one address may make per ``register_window`` seconds
+    #: (``--register-limit``; 0 for no limit). Ergo's default, 30 per 10 minutes.
+    register_limit: int = 30
+    register_window: float = 600.0
+    #: Registrations the whole server (each node) accepts per minute
+    #: (``--register-rate``; 0 for no limit).
+    register_rate: int = 60
 
     @cached_property
     def admin_accounts(self) -> frozenset[str]:

@@ -22,11 +22,16 @@ class ChatError(Exception):
         self.text = text
 
 
-_NAME_RULE = f"1-{NAME_MAX_LENGTH} letters, digits, '_', '-' or '.'"
+_NAME_RULE = f"1-{NAME_MAX_LENGTH} letters, digits, '_', '-' or '.', not mixing scripts"
 
 
 def bad_name() -> ChatError:
     return ChatError("BAD_NAME", f"names are {_NAME_RULE}")
+
+
+def reserved_name(name: str) -> ChatError:
+    """A services name (``NickServ``...): nobody may hold it at any door."""
+    return ChatError("BAD_NAME", f"{name} is reserved for the server's services")
 
 
 def bad_room_name() -> ChatError:
@@ -140,6 +145,21 @@ def sign_in_throttled(what: str, seconds: float) -> ChatError:
     return ChatError(
         "RATE_LIMITED",
         f"too many failed sign-ins {what}: try again in {max(1, round(seconds))} s",
+    )
+
+
+def registrations_limited(what: str, seconds: float) -> ChatError:
+    """``/register`` past ``--register-limit`` or ``--register-rate``."""
+    return ChatError(
+        "RATE_LIMITED",
+        f"too many registrations {what}: try again in {max(1, round(seconds))} s",
+    )
+
+
+def registrations_busy() -> ChatError:
+    """Too many registrations are already waiting for their password hash."""
+    return ChatError(
+        "RATE_LIMITED", "the server is busy hashing passwords: try again soon"
     )
 
 

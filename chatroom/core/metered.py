@@ -26,6 +26,7 @@ from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing, RoomDetails
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.moderation import Action, RoomSettings
+from chatroom.core.reading import Marker, Unread
 from chatroom.core.registry import Member, Registry
 
 T = TypeVar("T")
@@ -45,7 +46,7 @@ OPERATION_SECONDS = Histogram(
 )
 
 #: Registry members passed through untimed: the server's lifecycle.
-UNTIMED = frozenset({"accounts", "available", "start", "stop", "detach"})
+UNTIMED = frozenset({"account_store", "available", "start", "stop", "detach"})
 
 
 class MeteredRegistry:
@@ -78,8 +79,8 @@ class MeteredRegistry:
     # -- lifecycle, untimed ----------------------------------------------------
 
     @property
-    def accounts(self) -> AccountStore:
-        return self.inner.accounts
+    def account_store(self) -> AccountStore:
+        return self.inner.account_store
 
     @property
     def available(self) -> bool:
@@ -131,8 +132,9 @@ class MeteredRegistry:
         leaving: str | None = None,
         since: int | None = None,
         key: str | None = None,
+        catch_up: bool = False,
     ) -> None:
-        call = self.inner.join_room(member, name, leaving, since, key)
+        call = self.inner.join_room(member, name, leaving, since, key, catch_up)
         await self._timed("join_room", call)
 
     async def room_history(
@@ -163,6 +165,16 @@ class MeteredRegistry:
         MESSAGES_IN.labels(member.door).inc()
         fanned_out(event, 1)  # the recipient's copy; no room fans it out
         return event
+
+    async def read_marker(self, member: Member, room: str) -> int | None:
+        return await self._timed("read_marker", self.inner.read_marker(member, room))
+
+    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
+        call = self.inner.mark_read(member, room, event_id)
+        return await self._timed("mark_read", call)
+
+    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
+        return await self._timed("unread", self.inner.unread(member, rooms))
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
         self._timed_now("watch_lobby", lambda: self.inner.watch_lobby(member, watching))

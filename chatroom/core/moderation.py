@@ -20,16 +20,12 @@ against whoever uses the name.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from chatroom.core import errors
 from chatroom.core.events import Event
+from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.text import has_control_characters, name_key
-
-if TYPE_CHECKING:  # to avoid a circular import: rules imports this module
-    from chatroom.core.rules import RoomFacts
 
 #: Most entries a room keeps in each of its lists (operators, bans, invitations).
 LIST_MAX = 100
@@ -38,62 +34,6 @@ LIST_MAX = 100
 SETTINGS = ("invite-only", "key", "topic-lock", "keep")
 
 KEY_MAX_LENGTH = 64
-
-
-@dataclass(frozen=True)
-class RoomPolicy:
-    """A room's moderation state, stored with the room (JSON)."""
-
-    invite_only: bool = False
-    key: str = ""
-    topic_lock: bool = False
-    keep: bool = False
-    #: The account that owns a ``keep`` room ("" otherwise).
-    owner_account: str = ""
-    operators: tuple[str, ...] = ()
-    bans: tuple[str, ...] = ()
-    invited: tuple[str, ...] = ()
-
-    @property
-    def restricted(self) -> bool:
-        """Whether a join must be checked against this policy at all."""
-        return bool(self.invite_only or self.key or self.bans)
-
-    def to_json(self) -> str:
-        if self == NO_POLICY:
-            return ""
-        return json.dumps(
-            {
-                "invite_only": self.invite_only,
-                "key": self.key,
-                "topic_lock": self.topic_lock,
-                "keep": self.keep,
-                "owner_account": self.owner_account,
-                "operators": list(self.operators),
-                "bans": list(self.bans),
-                "invited": list(self.invited),
-            },
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> RoomPolicy:
-        if not text:
-            return NO_POLICY
-        data = json.loads(text)
-        return cls(
-            invite_only=bool(data.get("invite_only")),
-            key=str(data.get("key", "")),
-            topic_lock=bool(data.get("topic_lock")),
-            keep=bool(data.get("keep")),
-            owner_account=str(data.get("owner_account", "")),
-            operators=tuple(data.get("operators", ())),
-            bans=tuple(data.get("bans", ())),
-            invited=tuple(data.get("invited", ())),
-        )
-
-
-NO_POLICY = RoomPolicy()
 
 
 # -- who is who --------------------------------------------------------------
@@ -475,36 +415,6 @@ def settings_of(room: RoomFacts, viewer: Actor, owner_name: str) -> RoomSettings
         info_lines(room, viewer, owner_name),
         [shown(m) for m in room.policy.bans],
     )
-
-
-def check_admin(actor: Actor, command: str) -> None:
-    if not actor.admin:
-        raise errors.admins_only(command)
-
-
-def announcement(actor: Actor, text: str) -> Event:
-    """``/announce TEXT``: what every named member is shown, if ``actor``
-    may announce at all."""
-    from chatroom.core.rules import check_text  # rules imports this module
-
-    check_admin(actor, "announce")
-    check_text(text)
-    return Event("ANNOUNCE", (actor.name,), text)
-
-
-def server_ban_mask(text: str, target: Target | None) -> str:
-    """What ``/gban`` bans: a mask as typed, else the user by account or name."""
-    if text.startswith(("account:", "name:")):
-        return parse_mask(text)
-    return ban_mask(target or Target(text))
-
-
-def claim_masks(key: str, account: str) -> list[str]:
-    """The server-ban masks a user taking name ``key`` must not match."""
-    masks = [name_mask(key)]
-    if account:
-        masks.append(account_mask(account))
-    return masks
 
 
 # -- arguments ------------------------------------------------------------------

@@ -1,11 +1,11 @@
 """The one interface to shared state, and what it needs of a member.
 
 Names, rooms, membership, messages, topics, deletion, private messages and
-the lobby all go through a :class:`Registry`. There are two: the
-in-process :class:`chatroom.backends.local.registry.LocalRegistry` and the Redis-backed
-:class:`chatroom.backends.redis.registry.RedisRegistry`. Doors (the line protocol
-today) write each command once against this interface and never know
-which one they have.
+the lobby all go through a :class:`Registry`. There is one implementation,
+:class:`chatroom.core.chat.ChatCore`, over one of two back-ends: in this
+process (:mod:`chatroom.backends.local`) or in Redis, shared by a cluster
+(:mod:`chatroom.backends.redis`). Doors write each command once against
+this interface and never know which back-end they have.
 
 Every operation is a coroutine. The in-process registry never actually
 waits, so a door's handler runs to completion in the same call; the Redis
@@ -29,6 +29,7 @@ from twisted.internet.defer import Deferred
 from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomDetails, Welcome
 from chatroom.core.moderation import Action, RoomSettings
+from chatroom.core.reading import Marker, Unread
 
 
 class Member(Protocol):
@@ -64,14 +65,14 @@ class Member(Protocol):
 class Registry(Protocol):
     """Names, rooms and who is where: shared by every door and node.
 
-    Accounts and server bans are kept by its :attr:`accounts` store, which
-    :class:`chatroom.core.accounts.Accounts` uses for every sign-in rule; the
+    Accounts and server bans are kept by its :attr:`account_store`, which
+    :class:`chatroom.core.accounts.AccountService` uses for every sign-in rule; the
     registry itself knows which account each member is signed in to, and
     decides moderation with :mod:`chatroom.core.moderation`.
     """
 
     @property
-    def accounts(self) -> AccountStore:
+    def account_store(self) -> AccountStore:
         """Where accounts and server bans are kept, for this registry's mode."""
         ...
 
@@ -149,6 +150,7 @@ class Registry(Protocol):
         leaving: str | None = None,
         since: int | None = None,
         key: str | None = None,
+        catch_up: bool = False,
     ) -> None:
         """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
 
@@ -159,6 +161,8 @@ class Registry(Protocol):
         member saw last), the welcome's history is the room's stored events
         after it, at most ``resume_bound`` of them, and its ``gap`` says
         how many were left out (see :func:`chatroom.core.rules.catch_up`).
+        With ``catch_up`` (a ``multi`` connection) and no ``since``, a
+        signed-in member's read marker in the room, if any, is ``since``.
         """
         ...
 
@@ -199,6 +203,28 @@ class Registry(Protocol):
         The target's copy is delivered here; the sender's is the caller's
         to show, unless the sender is the target.
         """
+        ...
+
+    # -- read markers ------------------------------------------------------------
+
+    async def read_marker(self, member: Member, room: str) -> int | None:
+        """The member's read marker in ``room`` (None: none): its
+        account's, or for a plain name its connection's."""
+        ...
+
+    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
+        """Move the member's marker in ``room`` forward to ``event_id``;
+        returns the marker in force (an older id changes nothing).
+
+        Raises:
+            ChatError: ``NO_SUCH_ROOM``, ``NOT_IN_ROOM``, ``BAD_ARGS`` (an id
+                past the room's newest event).
+        """
+        ...
+
+    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
+        """Of ``rooms`` (which the member is in), each with events after the
+        member's marker: how many, and how many messages name the member."""
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatroom.core import errors
-from chatroom.core.moderation import NO_POLICY, RoomPolicy
+from chatroom.core.facts import RoomFacts
 from chatroom.core.text import (
     TOPIC_MAX_LENGTH,
     has_control_characters,
@@ -30,23 +30,32 @@ from chatroom.core.text import (
     name_key,
 )
 
+#: Names IRC clients expect to be services (their passwords go to
+#: ``NickServ``): reserved at every door, in any case.
+SERVICE_NAMES = (
+    "NickServ",
+    "ChanServ",
+    "Global",
+    "OperServ",
+    "MemoServ",
+    "HostServ",
+    "BotServ",
+    "SaslServ",
+)
+_RESERVED = frozenset(name_key(name) for name in SERVICE_NAMES)
 
-@dataclass(frozen=True)
-class RoomFacts:
-    """What the rules need to know of a room."""
 
-    name: str
-    permanent: bool
-    owner: str  # the owner's name key, or "" for none
-    capacity: int
-    members: int
-    policy: RoomPolicy = NO_POLICY
+def is_service_name(name: str) -> bool:
+    return name_key(name) in _RESERVED
 
 
 def check_name(name: str) -> None:
-    """A user name: 1-32 letters, digits, ``_``, ``-`` or ``.``."""
+    """A user name: 1-32 letters, digits, ``_``, ``-`` or ``.``, and not a
+    services name (:data:`SERVICE_NAMES`)."""
     if not is_valid_name(name):
         raise errors.bad_name()
+    if is_service_name(name):
+        raise errors.reserved_name(name)
 
 
 def check_claim(

@@ -7,10 +7,20 @@ waits are computed from an injected clock (the reactor, or ``task.Clock``
 in tests), like Synapse's ``Ratelimiter``; nothing is scheduled, so an idle
 throttle costs nothing. The table is bounded: past ``limit`` keys the
 quiet ones are dropped first, then the oldest.
+
+An attempt is counted when it starts, not when its (slow, asynchronous)
+check fails: :meth:`FailureThrottle.attempt` reserves a failure before the
+password hash is checked, and :meth:`FailureThrottle.refund` gives it back
+when the attempt turns out not to be one. So forty guesses sent at once are
+throttled like forty guesses sent one after another.
+
+:class:`WindowLimit` counts events per key in a sliding window (at most
+``limit`` per ``window`` seconds): how registrations are bounded.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from twisted.internet.interfaces import IReactorTime
@@ -70,6 +80,22 @@ class FailureThrottle:
             record.failures += 1
             record.last = now
 
+    def attempt(self, key: str) -> float:
+        r"""Seconds to wait (0: go ahead, and the attempt is counted now as
+        a failure, to be :meth:`refund`\ ed if it was not one)."""
+        wait = self.wait(key)
+        if not wait:
+            self.failed(key)
+        return wait
+
+    def refund(self, key: str) -> None:
+        """An attempt counted by :meth:`attempt` was not a failure."""
+        record = self._records.get(key)
+        if record is not None:
+            record.failures -= 1
+            if record.failures <= 0:
+                del self._records[key]
+
     def succeeded(self, key: str) -> None:
         self._records.pop(key, None)
 
@@ -79,3 +105,53 @@ class FailureThrottle:
             del records[key]
         while len(records) >= self.limit:
             del records[next(iter(records))]
+
+
+class WindowLimit:
+    """At most ``limit`` events per key in any ``window`` seconds.
+
+    Each key keeps the times of its last ``limit`` events (so memory is
+    bounded per key); past ``keys`` keys, those with nothing in the window
+    are dropped first, then the oldest. A ``limit`` of 0 turns it off.
+    """
+
+    def __init__(
+        self, clock: IReactorTime, limit: int, window: float, keys: int = 100_000
+    ) -> None:
+        self.clock = clock
+        self.limit = limit
+        self.window = window
+        self.keys = keys
+        self._times: dict[str, deque[float]] = {}
+
+    def take(self, key: str) -> float:
+        """Seconds until ``key`` may have another event (0: it has it now)."""
+        if self.limit <= 0:
+            return 0.0
+        now = self.clock.seconds()
+        times = self._times.get(key)
+        if times is None:
+            if len(self._times) >= self.keys:
+                self._prune(now)
+            times = self._times[key] = deque(maxlen=self.limit)
+        while times and now - times[0] >= self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return max(0.0, times[0] + self.window - now)
+        times.append(now)
+        return 0.0
+
+    def give_back(self, key: str) -> None:
+        """The newest event taken for ``key`` did not happen after all."""
+        times = self._times.get(key)
+        if times:
+            times.pop()
+            if not times:
+                del self._times[key]
+
+    def _prune(self, now: float) -> None:
+        times = self._times
+        for key in [k for k, t in times.items() if not t or now - t[-1] >= self.window]:
+            del times[key]
+        while len(times) >= self.keys:
+            del times[next(iter(times))]

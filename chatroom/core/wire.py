@@ -95,8 +95,10 @@ FREE_TEXT_EVENTS = frozenset(
 )
 
 
-class Event(NamedTuple):
-    """One parsed server line: its event word, its fields and its free text.
+class ParsedLine(NamedTuple):
+    """One parsed server line: its event word, its fields and its free text
+    (what a client reads; the server's own events are
+    :class:`chatroom.core.events.Event`).
 
     A NamedTuple rather than a slotted dataclass: as light and immutable,
     and it also runs on Debian's PyPy (Python 3.9), which the benchmarks use.
@@ -109,7 +111,7 @@ class Event(NamedTuple):
     id: str = ""
 
 
-def parse_event(line: str) -> Event:
+def parse_event(line: str) -> ParsedLine:
     """Split one server line (without its line end) by the documented grammar.
 
     Unknown events are split on every space, so a newer server's extra
@@ -121,13 +123,13 @@ def parse_event(line: str) -> Event:
         return parse_event(line)._replace(id=event_id[1:])
     name, _, rest = line.partition(" ")
     if name not in EVENT_FIELDS:
-        return Event(name, tuple(rest.split()) if rest else ())
+        return ParsedLine(name, tuple(rest.split()) if rest else ())
     count = EVENT_FIELDS[name]
     if name in FREE_TEXT_EVENTS:
         parts = rest.split(" ", count) if rest else []
         fields, text = parts[:count], (parts[count] if len(parts) > count else "")
-        return Event(name, tuple(fields), text)
-    return Event(name, tuple(rest.split(" ")) if rest else ())
+        return ParsedLine(name, tuple(fields), text)
+    return ParsedLine(name, tuple(rest.split(" ")) if rest else ())
 
 
 def format_line(event: str, *fields: str, text: str | None = None) -> bytes:

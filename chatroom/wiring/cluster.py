@@ -35,7 +35,7 @@ from twisted.internet import defer, protocol
 from twisted.internet.error import ProcessDone, ProcessExitedAlready
 from twisted.python.failure import Failure
 
-from chatroom.wiring.tap import default_node_id
+from chatroom.wiring.cli import default_node_id
 
 #: Runs ``twistd`` in the children with this very interpreter and checkout.
 TWISTD = (

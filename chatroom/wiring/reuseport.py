@@ -34,6 +34,8 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import ServerFactory
 from zope.interface import implementer
 
+from chatroom.wiring.service import refuse_to_start
+
 
 @implementer(IStreamServerEndpoint)
 class ReusePortEndpoint:
@@ -79,3 +81,16 @@ def reuse_port(reactor: Any, description: str) -> ReusePortEndpoint:
     return ReusePortEndpoint(
         reactor, endpoint._port, endpoint._interface, endpoint._backlog
     )
+
+
+def server_endpoint(
+    reactor: Any, option: str, description: str, shared: bool = False
+) -> IStreamServerEndpoint:
+    """``serverFromString`` (with ``SO_REUSEPORT`` if ``shared``), or one
+    line and exit 1 for a bad description (``option`` names it)."""
+    try:
+        if shared:
+            return reuse_port(reactor, description)
+        return serverFromString(reactor, description)
+    except (ValueError, KeyError, TypeError) as problem:
+        refuse_to_start(f"--{option} {description}: {problem}")

@@ -18,12 +18,12 @@ from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.backends.local.registry import LocalRegistry
-from chatroom.core.accounts import Accounts, Runner
+from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.registry import Registry
 from chatroom.doors.base.sendq import Flusher
+from chatroom.wiring.registries import local_registry
 
 __all__ = ["ChatError", "ChatServer", "ServerConfig"]
 
@@ -71,10 +71,10 @@ class ChatServer:
         self.config = config
         self.clock = clock
         self._hashing = hashing
-        self.registry: Registry = registry or LocalRegistry(config, clock)
+        self.registry: Registry = registry or local_registry(config, clock)
         #: Registering and signing in, on the registry's account store.
-        self.accounts = Accounts(
-            self.registry.accounts, clock, hashing or _in_place, config.admin_accounts
+        self.account_service = AccountService(
+            self.registry.account_store, clock, hashing or _in_place, config
         )
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).

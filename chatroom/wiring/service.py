@@ -1,12 +1,11 @@
 """The services ``twistd chatroom`` runs: the listener and graceful shutdown.
 
-``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService`, a
-:class:`ListeningService` per door and the garbage collector's
-(:mod:`chatroom.wiring.collector`) under one :class:`ChatroomService`, a
-``MultiService``. A ``MultiService`` stops
-its children in reverse order, so on shutdown the listener closes first (no
-new connections), then the chat service says ``BYE`` to everyone and waits
-for their output to drain.
+``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService`,
+a :class:`ListeningService` per door and the garbage collector's
+(:mod:`chatroom.wiring.collector`) under one :class:`ChatroomService`. A
+``MultiService`` stops its children in reverse order, so on shutdown the
+listeners close first (no new connections), then the chat service says
+``BYE`` to everyone and waits for their output to drain.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from twisted.application.service import MultiService, Service
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IListeningPort, IStreamServerEndpoint
 from twisted.internet.protocol import Factory
-from twisted.logger import Logger
+from twisted.logger import Logger, LoggingFile
 from twisted.python.failure import Failure
 
 from chatroom.wiring.server import ChatServer
@@ -30,8 +29,16 @@ class StartupError(Exception):
 
 
 def refuse_to_start(message: str) -> NoReturn:
-    """Before the reactor runs: one line on stderr, exit status 1."""
-    print(f"chatroom: {message}", file=sys.stderr)
+    """Before the reactor runs: one line on stderr, exit status 1.
+
+    Once twistd has started logging, ``sys.stderr`` is the logger (the
+    line would come out as ``[stderr#error] ...`` in the log); then it
+    goes to the process's own stderr, ``sys.__stderr__``.
+    """
+    stderr = sys.stderr
+    if isinstance(stderr, LoggingFile) and sys.__stderr__ is not None:
+        stderr = sys.__stderr__
+    print(f"chatroom: {message}", file=stderr, flush=True)
     raise SystemExit(1)
 
 

@@ -1,26 +1,23 @@
 """``twistd chatroom``: command-line options and the service they build.
 
-The plugin in ``twisted/plugins/chatroom_plugin.py`` only points here.
+:class:`ChatroomService` (the whole server) is in :mod:`chatroom.wiring.service`.
+
+The plugin in ``twisted/plugins/chatroom_plugin.py`` only points here. A bad
+option is one line on stderr (``chatroom: --rate: must be at least 0 (see
+twistd chatroom --help)``) and exit status 1, not twistd's whole usage.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-import socket
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
-from chatroom.backends.local.registry import LocalRegistry
 from chatroom.backends.local.store import open_store
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.node import ClusterConfig
-from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.accounts import hashing_threads
 from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
@@ -28,9 +25,18 @@ from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
+from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
+from chatroom.wiring.cli import (
+    OneLineUsage,
+    announce_web_client,
+    default_node_id,
+    endpoint_option,
+)
+from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
-from chatroom.wiring.reuseport import reuse_port
+from chatroom.wiring.registries import local_registry, redis_registry
+from chatroom.wiring.reuseport import server_endpoint
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
     ChatroomService,
@@ -40,27 +46,10 @@ from chatroom.wiring.service import (
 )
 
 DEFAULTS = ServerConfig()
+HTTP_DEFAULTS = HTTPLimits()
 
 
-def _number(
-    kind: Callable[[str], Any], minimum: float, what: str
-) -> Callable[[str], Any]:
-    """A coercer that turns a bad value into a usage error, not a traceback."""
-
-    def coerce(value: str) -> Any:
-        try:
-            number = kind(value)
-        except ValueError:
-            raise usage.UsageError(f"{what} must be a number, not {value!r}") from None
-        if number < minimum:
-            raise usage.UsageError(f"{what} must be at least {minimum:g}")
-        return number
-
-    coerce.coerceDoc = f"({what}, at least {minimum:g})"  # type: ignore[attr-defined]
-    return coerce
-
-
-class Options(usage.Options):
+class Options(OneLineUsage):
     """Options for ``twistd chatroom``; ``twistd chatroom --help`` lists them."""
 
     synopsis = "[options]"
@@ -78,8 +67,7 @@ class Options(usage.Options):
         [
             "reuse-port",
             None,
-            "Share the listening ports with other nodes of the cluster on this "
-            "machine (SO_REUSEPORT; tcp: endpoints only; see chatroom-cluster).",
+            "Share the ports with this machine's other nodes (SO_REUSEPORT, tcp:).",
         ],
     ]
 
@@ -107,11 +95,33 @@ class Options(usage.Options):
             "endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem.",
         ],
         [
+            "irc-password",
+            None,
+            "",
+            "A server password every IRC client must send with PASS (as ircds' "
+            "connection password); accounts then sign in by SASL or NickServ.",
+        ],
+        [
             "http",
             None,
             None,
             "Also serve the web client, its WebSocket (/ws), /metrics and /healthz "
             "here (off unless given): a port number or an endpoint, e.g. 8000.",
+        ],
+        [
+            "http-header-timeout",
+            None,
+            HTTP_DEFAULTS.header_timeout,
+            "Seconds an HTTP request's line and headers may take to arrive "
+            "(slow ones are answered 408 and closed).",
+            _number(float, 0.1, "--http-header-timeout"),
+        ],
+        [
+            "http-idle-timeout",
+            None,
+            HTTP_DEFAULTS.idle_timeout,
+            "Seconds a keep-alive HTTP connection may wait for its next request.",
+            _number(float, 0.1, "--http-idle-timeout"),
         ],
         [
             "http-origins",
@@ -291,10 +301,32 @@ class Options(usage.Options):
             "gc-freeze",
             None,
             DEFAULT_FREEZE_THRESHOLD,
-            "Objects that may survive into the collector's oldest generation "
-            "before they are frozen out of its reach (gc.freeze), which keeps "
-            "its pauses short with many connections; 0 turns freezing off.",
+            "Survivors of garbage collection frozen (gc.freeze) once this many "
+            "accumulate, keeping its pauses short; 0: never.",
             _number(int, 0, "--gc-freeze"),
+        ],
+        [
+            "register-limit",
+            None,
+            DEFAULTS.register_limit,
+            "Accounts one address may register per --register-window (0: no "
+            "limit; Ergo's default is 30 per 10 minutes).",
+            _number(int, 0, "--register-limit"),
+        ],
+        [
+            "register-window",
+            None,
+            DEFAULTS.register_window,
+            "Seconds over which --register-limit counts.",
+            _number(float, 1, "--register-window"),
+        ],
+        [
+            "register-rate",
+            None,
+            DEFAULTS.register_rate,
+            "Accounts the server registers per minute from every address "
+            "together (0: no limit).",
+            _number(int, 0, "--register-rate"),
         ],
         [
             "shutdown-grace",
@@ -307,17 +339,17 @@ class Options(usage.Options):
 
     def opt_port(self, value: str) -> None:
         """Where to listen: a port number or a Twisted endpoint description, e.g. 8080, tcp:8080:interface=127.0.0.1 or ssl:8443:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["port"] = f"tcp:{value}" if value.isdigit() else value
+        self["port"] = endpoint_option("port", value)
 
     opt_p = opt_port
 
     def opt_irc(self, value: str) -> None:
         """Also serve IRC clients here: a port number or an endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["irc"] = f"tcp:{value}" if value.isdigit() else value
+        self["irc"] = endpoint_option("irc", value)
 
     def opt_http(self, value: str) -> None:
         """Also serve the web client, /ws, /metrics and /healthz here: a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["http"] = f"tcp:{value}" if value.isdigit() else value
+        self["http"] = endpoint_option("http", value)
 
     def postOptions(self) -> None:
         rooms = tuple(r.strip() for r in self["rooms"].split(",") if r.strip())
@@ -333,14 +365,14 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--admins: {admin!r} is not a valid name")
         self["admins"] = admins
         if len(rooms) > self["max-rooms"]:
-            raise usage.UsageError("--rooms names more rooms than --max-rooms allows")
+            raise usage.UsageError("--rooms: more rooms than --max-rooms allows")
         self["rooms"] = rooms
         self["http-origins"] = tuple(
             o.strip() for o in self["http-origins"].split(",") if o.strip()
         )
         name = self["name"]
         if not name or " " in name:
-            raise usage.UsageError("--name must be one word")
+            raise usage.UsageError("--name: must be one word")
         if self["redis"] is not None:
             try:
                 self["redis"] = RedisAddress.parse(self["redis"])
@@ -353,7 +385,16 @@ class Options(usage.Options):
                     "--node-id: 1-32 letters, digits, '_', '-' or '.'"
                 )
         elif self["node-id"] is not None:
-            raise usage.UsageError("--node-id needs --redis")
+            raise usage.UsageError("--node-id: needs --redis")
+
+    def http_limits(self, server: ServerConfig) -> HTTPLimits:
+        """The bounds of each ``--http`` connection."""
+        return HTTPLimits(
+            header_timeout=self["http-header-timeout"],
+            idle_timeout=self["http-idle-timeout"],
+            sendq=server.sendq,
+            abort_after=server.shutdown_grace,
+        )
 
     def cluster_config(self) -> ClusterConfig | None:
         """How to join the cluster, or None to run alone."""
@@ -392,18 +433,11 @@ class Options(usage.Options):
             resume_bound=self["resume-bound"],
             admins=self["admins"],
             require_account=bool(self["require-account"]),
+            register_limit=self["register-limit"],
+            register_window=self["register-window"],
+            register_rate=self["register-rate"],
+            irc_password=self["irc-password"],
         )
-
-
-def _endpoint(reactor: Any, option: str, description: str, shared: bool = False) -> Any:
-    """``serverFromString`` (with ``SO_REUSEPORT`` if ``shared``), or one
-    line and exit 1 for a bad description."""
-    try:
-        if shared:
-            return reuse_port(reactor, description)
-        return serverFromString(reactor, description)
-    except (ValueError, KeyError, TypeError) as problem:
-        refuse_to_start(f"--{option} {description}: {problem}")
 
 
 def makeService(config: Options, reactor: Any = None) -> ChatroomService:
@@ -413,9 +447,9 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
 
         reactor = global_reactor
     shared = bool(config["reuse-port"])
-    endpoint = _endpoint(reactor, "port", config["port"], shared)
+    endpoint = server_endpoint(reactor, "port", config["port"], shared)
     door_endpoints = {
-        door: _endpoint(reactor, door, config[door], shared)
+        door: server_endpoint(reactor, door, config[door], shared)
         for door in ("irc", "http")
         if config[door] is not None
     }
@@ -423,7 +457,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     cluster = config.cluster_config()
     registry: Registry
     if cluster is not None:
-        registry = RedisRegistry.connect(
+        registry = redis_registry(
             server_config,
             cluster,
             reactor,
@@ -442,12 +476,16 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
     factories: dict[str, Callable[[], Any]] = {
         "irc": lambda: IRCFactory(server),
-        "http": lambda: build_site(server, config["http-origins"]),
+        "http": lambda: build_site(
+            server, config["http-origins"], config.http_limits(server_config)
+        ),
     }
     doors = {
         door: ListeningService(found, factories[door](), config[door])
         for door, found in door_endpoints.items()
     }
+    if "http" in doors:
+        doors["http"].whenListening().addCallback(announce_web_client)
     collector = CollectorService(reactor, config["gc-freeze"])
     return ChatroomService(server, listener, reactor, doors, collector)
 
@@ -457,16 +495,6 @@ def _local_registry(config: Options, server: ServerConfig, reactor: Any) -> Regi
     try:
         db, age = config["db"], server.retention_age
         store = open_store(db, reactor, server.retention, age)
-        return LocalRegistry(server, reactor, store=store)
+        return local_registry(server, reactor, store=store)
     except DatabaseUnusableError as problem:
         refuse_to_start(f"--db {config['db']}: {problem}")
-
-
-def default_node_id() -> str:
-    """A node name unique by default: host name, process id and a random part.
-
-    Host name and pid alone collide between containers (same image host
-    name, pid 1); the random part does not.
-    """
-    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:16] or "node"
-    return f"{host}-{os.getpid()}-{secrets.token_hex(2)}"

@@ -19,7 +19,7 @@ from chatroom.client.entries import EntryKind
 from chatroom.wiring.tap import Options, makeService
 from tests.client.end_to_end import ClientTestCase
 from tests.client.support import SIZE
-from tests.support import IN_PROCESS, local_registry, port_of
+from tests.support import IN_PROCESS, local_backend, port_of
 
 
 class FullDiskTests(ClientTestCase):
@@ -48,7 +48,7 @@ class FullDiskTests(ClientTestCase):
         alice = await self.connect("alice")
         await self.in_room(alice, "tea")
         assert self.service is not None
-        store = local_registry(self.service.server).store
+        store = local_backend(self.service.server).store
         assert isinstance(store, SqliteStore), store
         (pages,) = store.db.execute("PRAGMA page_count").fetchone()
         store.db.execute(f"PRAGMA max_page_count = {pages}")

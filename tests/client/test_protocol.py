@@ -7,21 +7,21 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.client.protocol import ChatClientProtocol
-from chatroom.core.wire import Event
+from chatroom.core.wire import ParsedLine
 
 
 class Recorder:
     """An EventReceiver that keeps everything it is told."""
 
     def __init__(self) -> None:
-        self.events: list[Event] = []
+        self.events: list[ParsedLine] = []
         self.made = 0
         self.lost: list[Failure] = []
 
     def connection_made(self, protocol: ChatClientProtocol) -> None:
         self.made += 1
 
-    def event_received(self, event: Event) -> None:
+    def event_received(self, event: ParsedLine) -> None:
         self.events.append(event)
 
     def connection_lost(self, reason: Failure) -> None:
@@ -49,7 +49,11 @@ class ChatClientProtocolTests(unittest.TestCase):
             self.protocol.dataReceived(piece)
         self.assertEqual(
             self.receiver.events,
-            [Event("MSG", ("tea", "bob", "2026-11-21T18:04:05.123Z"), "héllo there")],
+            [
+                ParsedLine(
+                    "MSG", ("tea", "bob", "2026-11-21T18:04:05.123Z"), "héllo there"
+                )
+            ],
         )
 
     def test_several_lines_in_one_segment(self) -> None:

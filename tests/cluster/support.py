@@ -22,8 +22,8 @@ from twisted.trial import unittest
 
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.node import ClusterConfig
-from chatroom.backends.redis.registry import RedisRegistry
 from chatroom.core.config import ServerConfig
+from chatroom.wiring.registries import redis_registry
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.support import (
@@ -32,7 +32,7 @@ from tests.support import (
     connect_client,
     free_port,
     port_of,
-    redis_registry,
+    redis_backend,
 )
 
 REDIS_SERVER = shutil.which("redis-server") or (
@@ -197,7 +197,7 @@ class ClusterTestCase(RedisTestCase):
         self.nodes.append(service)
         yield service.listener.whenListening()
         if wait:
-            yield redis_registry(service.server).when_available()
+            yield redis_backend(service.server).when_available()
         return service
 
     @defer.inlineCallbacks
@@ -264,11 +264,11 @@ class RedisRegistryTestCase(RedisTestCase):
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="contract")
-        self.registry = RedisRegistry.connect(self.config, cluster, reactor)
+        self.registry = redis_registry(self.config, cluster, reactor)
         self.server = ChatServer(self.config, clock=reactor, registry=self.registry)
         self.server.start()
         self.addCleanup(self._stop)
-        yield self.registry.when_available()
+        yield self.registry.backend.when_available()
 
     def _stop(self):
         self.server.stop()

@@ -10,6 +10,7 @@ from twisted.internet import defer
 
 from chatroom.core.wire import parse_event
 from tests.cluster.support import ClusterTestCase
+from tests.support import redis_backend
 
 
 class CrossNodeChatTests(ClusterTestCase):
@@ -234,7 +235,7 @@ class SubscriptionTests(ClusterTestCase):
     @defer.inlineCallbacks
     def subscribers(self, node, room: str):
         """How many connections Redis has subscribed to ``room``'s channel."""
-        reply = yield node.server.registry.commands.connection.execute_command(
+        reply = yield redis_backend(node.server).commands.connection.execute_command(
             "PUBSUB", "NUMSUB", f"chatroom:chan:{room}"
         )
         return int(reply[1])
@@ -259,7 +260,7 @@ class SubscriptionTests(ClusterTestCase):
     @defer.inlineCallbacks
     def publishes(self, node):
         """How many PUBLISH calls Redis has run (in scripts too)."""
-        info = yield node.server.registry.commands.connection.execute_command(
+        info = yield redis_backend(node.server).commands.connection.execute_command(
             "INFO", "commandstats"
         )
         for line in info.decode().splitlines():

@@ -11,7 +11,7 @@ from twisted.internet import defer, reactor, task
 from chatroom.core.wire import parse_event
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_twistd import spawn_twistd
-from tests.support import connect_client
+from tests.support import connect_client, redis_backend
 
 
 class NodeFailureTests(ClusterTestCase):
@@ -143,8 +143,8 @@ class PartitionTests(ClusterTestCase):
         # Cut node one off: both of its Redis connections go, and stay gone.
         yield defer.gatherResults(
             [
-                server.registry.commands.stopService(),
-                server.registry.subscriber.stopService(),
+                redis_backend(server).commands.stopService(),
+                redis_backend(server).subscriber.stopService(),
             ]
         )
         alice.say("/list")
@@ -154,8 +154,8 @@ class PartitionTests(ClusterTestCase):
         usurper = yield self.client(two, "alice")  # the name came free
         self.assertEqual(usurper.lines[-1], "WELCOME alice")
 
-        server.registry.commands.startService()
-        server.registry.subscriber.startService()
+        redis_backend(server).commands.startService()
+        redis_backend(server).subscriber.startService()
         bye = yield alice.expect_line("BYE ")
         self.assertIn("your name was given to someone else", bye)
         yield alice.closed
@@ -182,16 +182,19 @@ class MissedEventsTests(ClusterTestCase):
         ticker = task.LoopingCall(chatter)
         ticker.start(0.01)
         yield bob.expect_line("MSG live alice ")
-        registry = two.server.registry
+        backend = redis_backend(two.server)
         yield defer.gatherResults(
-            [registry.commands.stopService(), registry.subscriber.stopService()]
+            [
+                backend.commands.stopService(),
+                backend.subscriber.stopService(),
+            ]
         )
         cut_at = len(sent)
         yield task.deferLater(reactor, 0.5, lambda: None)
         self.assertGreater(len(sent), cut_at + 10)  # traffic went on meanwhile
-        registry.commands.startService()
-        registry.subscriber.startService()
-        yield registry.when_available()
+        backend.commands.startService()
+        backend.subscriber.startService()
+        yield backend.when_available()
         yield task.deferLater(reactor, 0.1, lambda: None)
         ticker.stop()
         alice.say("done")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from tests.cluster.support import ClusterTestCase
+from tests.support import redis_backend
 
 PASSWORD = "correct-horse-staple"
 
@@ -293,14 +294,17 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         one, two = yield self.start_nodes(2)
         root = yield self.signed_in(one, "root", new=True)
         bob = yield self.client(two, "bob")
-        registry = two.server.registry
+        backend = redis_backend(two.server)
         yield defer.gatherResults(
-            [registry.commands.stopService(), registry.subscriber.stopService()]
+            [
+                backend.commands.stopService(),
+                backend.subscriber.stopService(),
+            ]
         )
         root.say("/kill bob away with you")
         yield root.expect_line("KILLED bob root away with you")
-        registry.commands.startService()
-        registry.subscriber.startService()
+        backend.commands.startService()
+        backend.subscriber.startService()
         self.assertEqual(
             (yield bob.expect_line("BYE ")), "BYE killed by root: away with you"
         )

@@ -7,6 +7,7 @@ from twisted.python.filepath import FilePath
 
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_server import write_self_signed
+from tests.support import redis_backend
 
 
 class RedisOverTLSTests(ClusterTestCase):
@@ -33,7 +34,7 @@ class RedisOverTLSTests(ClusterTestCase):
         doubter = yield self.node(wait=False)
         self.redis_url = trusted
         yield self.node()  # started later, and in the cluster already
-        self.assertFalse(doubter.server.registry.available)
+        self.assertFalse(redis_backend(doubter.server).available)
         alice = yield self.client(doubter)
         alice.say("alice")
         refused = yield alice.expect_line("ERR ")
@@ -54,12 +55,14 @@ class RedisWithPasswordTests(ClusterTestCase):
         alice = yield self.client(node, "alice")
         alice.say("/list")
         yield alice.expect_line("ROOMS 1")
-        keys = yield node.server.registry.commands.connection.execute_command(
+        keys = yield redis_backend(node.server).commands.connection.execute_command(
             "KEYS", "*"
         )
         self.assertIn(b"chatroom:users", keys)  # in database 3, where we are
-        yield node.server.registry.commands.connection.execute_command("SELECT", "0")
-        keys = yield node.server.registry.commands.connection.execute_command(
+        yield redis_backend(node.server).commands.connection.execute_command(
+            "SELECT", "0"
+        )
+        keys = yield redis_backend(node.server).commands.connection.execute_command(
             "KEYS", "*"
         )
         self.assertEqual(keys, [])
@@ -71,7 +74,7 @@ class RedisWithPasswordTests(ClusterTestCase):
         locked_out = yield self.node(wait=False)
         self.redis_url = f"redis://:s3cret%20word@127.0.0.1:{self.redis.port}/0"
         yield self.node()  # started later, and in the cluster already
-        self.assertFalse(locked_out.server.registry.available)
+        self.assertFalse(redis_backend(locked_out.server).available)
         alice = yield self.client(locked_out)
         alice.say("alice")
         refused = yield alice.expect_line("ERR ")

@@ -228,6 +228,32 @@ class ThreeDoorsTests(DoorsTestCase):
         yield ircer.expect_line(":lina!lina@chatroom PRIVMSG #general :from the line")
         yield web.expect(lambda line: line.endswith(" from the line"))
 
+    @defer.inlineCallbacks
+    def test_a_browser_in_two_rooms(self):
+        """A browser with ``/caps multi`` sits in two rooms at once: it hears
+        both, speaks to either, and IRC and line users see it in both."""
+        line_user, ircer, web = yield self.three_in_general()
+        web.say("/caps multi")
+        yield web.expect_line("CAPS multi")
+        web.say("/create tea")
+        yield web.expect_line("READ tea *")
+        line_user.say("/join tea")
+        yield line_user.expect_line("MEMBERS tea wes lina")
+        self.assertFalse([x for x in web.lines.lines if x.startswith("LEFT")])
+        ircer.say("PRIVMSG #general :still here?")
+        yield web.expect(lambda line: line.startswith("MSG general ivy "))
+        web.say("/say general yes")
+        yield ircer.expect_line(":wes!wes@chatroom PRIVMSG #general :yes")
+        web.say("in tea")
+        yield line_user.expect(lambda line: line.startswith("MSG tea wes "))
+        web.say("/focus general")
+        yield web.expect_line("FOCUS general")
+        web.say("/leave tea")
+        yield web.expect_line("LEFT tea")
+        yield line_user.expect_line("PART tea wes left")
+        web.say("back in general")
+        yield ircer.expect_line(":wes!wes@chatroom PRIVMSG #general :back in general")
+
 
 class MetricsTests(DoorsTestCase):
     """/metrics against traffic the test made."""
@@ -359,10 +385,11 @@ class BadInputTests(DoorsTestCase):
 
     @defer.inlineCallbacks
     def test_irc_garbage(self):
-        """Binary junk and malformed IRC lines: notices and 421, session on."""
+        """Binary junk and malformed IRC lines: FAIL INVALID_UTF8 and 421,
+        session on."""
         ircer = yield self.irc("ivy")
         ircer.transport.write(b"\xff\xfe\x00junk\r\n:prefix-only\r\n\r\nFROB\r\n")
-        yield ircer.expect(lambda line: "BAD_ENCODING" in line)
+        yield ircer.expect_line(":chatroom FAIL * INVALID_UTF8 ")
         yield ircer.expect(lambda line: " 421 ivy FROB " in line)
         ircer.say("PING :alive")
         yield ircer.expect_line(":chatroom PONG chatroom :alive")

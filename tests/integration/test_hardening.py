@@ -12,7 +12,7 @@ from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.protocol import Factory, Protocol
 
-from tests.support import ServerTestCase, local_registry
+from tests.support import ServerTestCase, local_backend
 
 
 class SlowReaderTests(ServerTestCase):
@@ -54,8 +54,8 @@ class SlowReaderTests(ServerTestCase):
         ]
         self.assertEqual(numbers, list(range(count)))
         server = self.service.server
-        self.assertEqual(sorted(local_registry(server).users), ["alice", "bob"])
-        self.assertEqual(len(local_registry(server).rooms["general"].members), 2)
+        self.assertEqual(sorted(local_backend(server).users), ["alice", "bob"])
+        self.assertEqual(len(local_backend(server).rooms["general"].members), 2)
 
 
 class JunkTests(ServerTestCase):

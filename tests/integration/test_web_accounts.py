@@ -135,7 +135,10 @@ class SigningInTests(WebAccountsCase):
         page = self.page()
         self.sign_in(page, "wes", PASSWORD)
         elsewhere = self.line_user(f"/login wes {PASSWORD}")
-        wait_for("the notice", lambda: "signed in elsewhere" in page.notices())
+        wait_for(
+            "the banner",
+            lambda: "signed in elsewhere" in page.element("connection").text,
+        )
         stopped = "disconnected: signed in elsewhere"
         wait_for("the status", lambda: page.status() == stopped)
         lines = elsewhere.listen(2)  # the page would be back within 0.5 s
@@ -143,7 +146,8 @@ class SigningInTests(WebAccountsCase):
         self.assertEqual(page.status(), stopped)
         self.assertTrue(page.driver.execute_script("return state.ws === null"))
 
-        self.find(page, "#notices button.act")[0].click()  # "Reconnect"
+        self.assertEqual(page.element("reconnect-now").text, "Reconnect")
+        page.element("reconnect-now").click()
         elsewhere.wait(lambda line: line == "BYE signed in elsewhere", "the takeover")
         wait_for("the page back", lambda: page.status() == "connected")
         page.wait_page("lobby")
@@ -235,7 +239,7 @@ class ModerationTests(WebAccountsCase):
             lambda: "You were kicked from tea by olive: enough" in page.notices(),
         )
         self.click_room(page, "tea")
-        wait_for("the refusal", lambda: "INVITE_ONLY" in page.error())
+        wait_for("the refusal", lambda: "tea is invite-only" in page.error())
 
         olive.send("/invite wes")
         wait_for("the invitation", lambda: "olive invited you to tea" in page.notices())

@@ -47,9 +47,8 @@ class WebFullDiskTests(RealClientsCase):
         page.shows("the server's disk is full: new messages are refused")
 
         page.type_into("message-input", "is anyone there?")
-        page.shows(
-            "UNAVAILABLE: the server's disk is full, so this was not sent: "
-            "is anyone there?"
+        page.shows(  # in plain words, with the text that was not sent
+            "The server's disk is full, so this was not sent: is anyone there?"
         )
         self.assertEqual(page.element("message-input").get_attribute("value"), "")
         bob.send("PING after")  # whatever bob was sent before is read by then

@@ -18,6 +18,8 @@ import os
 import sqlite3
 import tempfile
 
+from chatroom.backends.local.rekey import rekey
+
 SCHEMA = """
 PRAGMA journal_mode = WAL;
 CREATE TABLE IF NOT EXISTS rooms (
@@ -33,9 +35,14 @@ CREATE INDEX IF NOT EXISTS events_at ON events (at);
 CREATE TABLE IF NOT EXISTS accounts (
     key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_bans (mask TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS read_markers (
+    account TEXT NOT NULL, room TEXT NOT NULL, id INTEGER NOT NULL,
+    PRIMARY KEY (account, room)) WITHOUT ROWID;
 """
 
 #: Columns added since the first schema: (table, column, definition).
+#: (Tables added since, such as ``read_markers``, are made on an older
+#: file by the schema's ``CREATE TABLE IF NOT EXISTS``.)
 MIGRATIONS = [("rooms", "policy", "TEXT NOT NULL DEFAULT ''")]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).
@@ -64,6 +71,7 @@ def open_database(path: str) -> sqlite3.Connection:
             columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
             if column not in columns:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        rekey(db)  # names' keys as today's name_key makes them (once)
         db.execute("PRAGMA synchronous = FULL")
         # A write transaction that changes nothing: a file the server may
         # read but not write is refused now, not at the first message.

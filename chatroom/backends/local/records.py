@@ -28,7 +28,7 @@ class RoomRecord:
     permanent: bool = False
     topic: str = ""
     topic_by: str = ""
-    #: The room's moderation settings (:class:`chatroom.core.moderation.RoomPolicy`
+    #: The room's moderation settings (:class:`chatroom.core.facts.RoomPolicy`
     #: as JSON; "" for none).
     policy: str = ""
     #: The newest events kept, oldest first (at most what :meth:`Store.load`
@@ -90,6 +90,13 @@ class Store(Protocol):
     def save_server_ban(self, mask: str, banned: bool) -> None:
         """Add (``banned``) or remove a server-wide ban."""
 
+    def load_markers(self) -> list[tuple[str, str, int]]:
+        """Every account's read markers: (account key, room key, id)."""
+        ...
+
+    def save_marker(self, account: str, room: str, event_id: int) -> None:
+        """An account's read marker in a room moved (forward) to ``event_id``."""
+
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
 
@@ -131,6 +138,12 @@ class MemoryStore:
         pass
 
     def save_server_ban(self, mask: str, banned: bool) -> None:
+        pass
+
+    def load_markers(self) -> list[tuple[str, str, int]]:
+        return []
+
+    def save_marker(self, account: str, room: str, event_id: int) -> None:
         pass
 
     def add_event(self, key: str, row: Row, at: float) -> None:

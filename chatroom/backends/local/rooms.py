@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections import deque
 
-from chatroom.core.events import Event, RoomInfo, Welcome
+from chatroom.backends.local.store import RoomRecord, Row
+from chatroom.core.events import Event, RoomInfo, Welcome, history_event
+from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
+from chatroom.core.fanout import fan_out
 from chatroom.core.metrics import fanned_out
-from chatroom.core.moderation import NO_POLICY, RoomPolicy
 from chatroom.core.registry import Member
-from chatroom.core.rules import RoomFacts, catch_up, is_full
+from chatroom.core.rules import catch_up
 from chatroom.core.text import name_key
 
 
@@ -69,12 +71,31 @@ class Room:
         return f"<Room {self.name!r} members={len(self.members)}>"
 
     @property
-    def is_full(self) -> bool:
-        return is_full(len(self.members), self.capacity)
+    def owner_name(self) -> str:
+        """The owner's name if the owner is here, else ""."""
+        return self.members.get(self.owner, "") if self.owner is not None else ""
+
+    def record(self) -> RoomRecord:
+        """What the store keeps of the room: name, owner, topic, policy."""
+        owner = self.owner_name or self.absent_owner
+        return RoomRecord(
+            self.key,
+            self.name,
+            owner,
+            self.permanent,
+            self.topic,
+            self.topic_by,
+            self.policy.to_json(),
+        )
+
+    def stored(self, row: Row) -> Event:
+        """A row the store kept, as the room's ``HISTORY`` event."""
+        event_id, kind, user, stamp, text = row
+        return history_event(kind, self.name, user, stamp, text, str(event_id))
 
     def facts(self) -> RoomFacts:
         """What :mod:`chatroom.core.rules` decides on."""
-        owner = self.members.get(self.owner) if self.owner is not None else None
+        owner = self.owner_name
         return RoomFacts(
             name=self.name,
             permanent=self.permanent,
@@ -90,11 +111,11 @@ class Room:
         A member whose send queue overflows aborts its own connection and
         leaves the room later (from ``connectionLost``), so the member set
         never changes while this loop runs and one stalled reader cannot
-        hold up the others.
+        hold up the others; one whose ``deliver`` raises is disconnected
+        (:func:`chatroom.core.fanout.fan_out`) and the others still get it.
         """
         fanned_out(event, len(self.members))  # counted once, not per member
-        for member in self.members:
-            member.deliver(event)
+        fan_out(self.members, event)
 
     def add(self, member: Member, name: str, account: str = "") -> None:
         """Add a member and tell the others (the joiner gets its welcome).

@@ -226,6 +226,19 @@ class SqliteStore:
 
     def drop_account(self, key: str) -> None:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
+        self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
+
+    def load_markers(self) -> list[tuple[str, str, int]]:
+        return self.db.execute("SELECT account, room, id FROM read_markers").fetchall()
+
+    def save_marker(self, account: str, room: str, event_id: int) -> None:
+        self._pending.append(
+            (
+                "INSERT INTO read_markers VALUES (?, ?, ?) ON CONFLICT(account, room) "
+                "DO UPDATE SET id = MAX(id, excluded.id)",
+                (account, room, event_id),
+            )
+        )
 
     def save_server_ban(self, mask: str, banned: bool) -> None:
         if banned:

@@ -3,9 +3,14 @@
 Every node signs users in against the same accounts and bans, so they live
 in Redis beside names and rooms (``P accounts``: name key → ``"name
 hash"``; ``P gbans``: ban masks by age). The password rules, the hashing
-and the sign-in throttles stay in :class:`chatroom.core.accounts.Accounts`,
+and the sign-in throttles stay in :class:`chatroom.core.accounts.AccountService`,
 the same code as in one process; only where the records are kept differs.
 A password hash is written and read here, never logged.
+
+Name keys gained the UTS #39 skeleton (:func:`chatroom.core.text.name_key`):
+:meth:`RedisAccounts.rekey`, run by each node as it starts, moves accounts
+and server bans stored under an older key to today's (``name_key`` of the
+old key), keeping the first one when two look-alikes now share a key.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Iterable
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.accounts import Account
+from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil.
 GET = Script("account-get", "return redis.call('HGET', ACCOUNTS, ARGV[2])")
@@ -29,8 +35,14 @@ return 1
 """,
 )
 
-#: ARGV: P, u.
-DELETE = Script("account-delete", "return redis.call('HDEL', ACCOUNTS, ARGV[2])")
+#: ARGV: P, u. The account and its read markers.
+DELETE = Script(
+    "account-delete",
+    r"""
+redis.call('DEL', P .. 'markers:' .. ARGV[2])
+return redis.call('HDEL', ACCOUNTS, ARGV[2])
+""",
+)
 
 #: ARGV: P. Every server ban mask, oldest first.
 BANS = Script("gbans", "return redis.call('ZRANGE', GBANS, 0, -1)")
@@ -72,6 +84,34 @@ elseif string.sub(mask, 1, 8) == 'account:' then
     if signed[i + 1] == account then end_session(signed[i], reason) end
   end
 end
+return 1
+""",
+)
+
+#: ARGV: P. Every account's key (to bring keys up to date).
+KEYS = Script("account-keys", "return redis.call('HKEYS', ACCOUNTS)")
+
+#: ARGV: P, old, new. Moves an account to key new, unless one is there.
+MOVE = Script(
+    "account-move",
+    r"""
+local record = redis.call('HGET', ACCOUNTS, ARGV[2])
+if not record or redis.call('HSETNX', ACCOUNTS, ARGV[3], record) == 0 then
+  return 0
+end
+redis.call('HDEL', ACCOUNTS, ARGV[2])
+return 1
+""",
+)
+
+#: ARGV: P, old, new. Moves a server ban to mask new, keeping its age.
+MOVE_BAN = Script(
+    "gban-move",
+    r"""
+local age = redis.call('ZSCORE', GBANS, ARGV[2])
+if not age then return 0 end
+redis.call('ZADD', GBANS, 'NX', age, ARGV[3])
+redis.call('ZREM', GBANS, ARGV[2])
 return 1
 """,
 )
@@ -130,3 +170,16 @@ class RedisAccounts:
 
     async def remove_server_ban(self, mask: str) -> bool:
         return bool(int(await self.calls.eval(UNBAN, mask)))
+
+    async def rekey(self) -> int:
+        """Move accounts and server bans stored under older keys to
+        today's; how many moved. Safe to run on many nodes at once."""
+        moved = 0
+        for raw in await self.calls.eval(KEYS):
+            old = raw.decode()
+            if name_key(old) != old:
+                moved += int(await self.calls.eval(MOVE, old, name_key(old)))
+        for mask in await self.server_bans():
+            if current_mask(mask) != mask:
+                moved += int(await self.calls.eval(MOVE_BAN, mask, current_mask(mask)))
+        return moved

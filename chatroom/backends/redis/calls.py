@@ -21,6 +21,7 @@ from twisted.logger import Logger
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
+from chatroom.core.backend import FactsChangedError
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
 
@@ -33,11 +34,6 @@ MEMBERS_ONLY: Refusals = {b"NOT_IN_ROOM": lambda reply: errors.not_in_room()}
 
 class SessionHarvestedError(Exception):
     """Redis no longer knows this session (``GONE``): the node must resume."""
-
-
-class FactsChangedError(Exception):
-    """The facts a decision was made on changed before it was applied (or,
-    for a join, the room needs a decision on its facts at all)."""
 
 
 class RedisCalls:

@@ -20,6 +20,7 @@ from chatroom.backends.redis.node import new_incarnation
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, from_line
+from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
 from chatroom.core.text import name_key
@@ -79,15 +80,12 @@ class LocalRoom:
         self.seq = seq
         self.recent.append((seq, event))
         fanned_out(event, len(self.members))  # counted once, not per member
-        for member, since in self.members.items():
-            if seq > since:
-                member.deliver(event)
+        fan_out([m for m, since in self.members.items() if seq > since], event)
         return event
 
     def tell(self, event: Event) -> None:
         """An event of this node's own (a notice) to every local member."""
-        for member in self.members:
-            member.deliver(event)
+        fan_out(self.members, event)
 
     def attach(self, member: Member, since: int) -> None:
         """Start delivering to ``member`` the events after ``since``."""
@@ -106,10 +104,10 @@ class LocalRoom:
         if last <= after:
             return
         if not self.recent or self.recent[0][0] > after + 1:
-            member.deliver(maybe_missed(self.name))
+            deliver_to(member, maybe_missed(self.name))
         for seq, event in self.recent:
             if after < seq and (not before or seq < before):
-                member.deliver(event)
+                deliver_to(member, event)
 
     def when_subscribed(self) -> Deferred[None]:
         if self.subscribed:
@@ -323,7 +321,7 @@ class NodeRooms:
             if not places:
                 self.places.pop(member, None)
             for event in farewell:
-                member.deliver(event)
+                deliver_to(member, event)
         self._back_to_lobby(members, room.name)
 
     def kicked(self, member: Member, key: str, seq: int, event: Event) -> None:
@@ -335,7 +333,7 @@ class NodeRooms:
         if room is None or room.members.get(member, seq) >= seq:
             return
         room.detach(member)
-        member.deliver(event)
+        deliver_to(member, event)
         self.unseat(member, room)
         self._back_to_lobby([member], room.name)
 

@@ -27,12 +27,14 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P accounts``              hash u → ``"name hash"``: registered names and
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first
+``P markers:<a>``           hash room key → id: account a's read markers
+                            (:mod:`.markers`)
 ``P in:u``                  set of the rooms u is in
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room
                             is made) ver created topic topic_by, policy
-                            (:class:`~chatroom.core.moderation.RoomPolicy` JSON)
+                            (:class:`~chatroom.core.facts.RoomPolicy` JSON)
                             and what Lua needs of it: kept restricted
                             owner_account; keep_until (see ``sweep_kept``)
 ``P members:r``             sorted set u → arrival number (arrival order)
@@ -324,20 +326,19 @@ return out
 """,
 )
 
-#: ARGV: P, target u, sender name, time, text. Published on the target's
-#: node channel; the reply carries the line, for the sender's copy.
-PRIVMSG = Script(
-    "privmsg",
+#: ARGV: P, target u, target's token, line. Published on the target's
+#: node channel if that session still holds u (a private message).
+TELL = Script(
+    "tell",
     r"""
 local s = session_of(ARGV[2])
-if not s then return {'NO_SUCH_USER'} end
-local data = line('PRIVMSG', ARGV[3], s.name, ARGV[4], ARGV[5])
-tell(s, data)
-return {'OK', data, s.token}
+if not s or s.token ~= ARGV[3] then return {'NO_SUCH_USER'} end
+tell(s, ARGV[4])
+return {'OK'}
 """,
 )
 
-#: ARGV: P, r, u, token, incarnation, ver.
+#: ARGV: P, r, u, token, incarnation, ver, line (``DELETED``).
 DELETE = Script(
     "delete",
     r"""
@@ -346,7 +347,7 @@ if not holds(u, ARGV[4]) then return {'GONE'} end
 local name = redis.call('HGET', room_key(r), 'name')
 if not name then return {'NO_SUCH_ROOM'} end
 if not unchanged(r, ARGV[5], ARGV[6]) then return {'CHANGED'} end
-local data = line('DELETED', name, display(u))
+local data = ARGV[7]
 local seq = emit(r, data)
 for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
   redis.call('SREM', places_key(m), r)

@@ -17,25 +17,29 @@ moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RoomDetails
 from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
+    CHANNEL_LIMIT,
+    LEFT,
+    LEFT_BECAUSE,
     X_DELIM,
+    bounded,
     build,
     channel,
-    chunks,
     names_lines,
     room_of,
+    safe_target,
     split_list,
 )
-
-#: How many targets one PRIVMSG or NOTICE may name (``TARGMAX``).
-MAX_TARGETS = 4
 
 
 def plain_text(text: str) -> str:
@@ -59,8 +63,12 @@ def said_reason(given: str, default: str) -> str:
 
 
 async def ping(session: IRCSession, params: tuple[str, ...]) -> None:
-    token = params[0] if params else ""
-    session.send(build(session.me, "PONG", session.me, token))
+    """``PONG <server> <token>``; ``PING`` with no token at all is ``409``
+    (an empty one, ``PING :``, is echoed empty), as Modern says."""
+    if not params:
+        session.numeric(irc.ERR_NOORIGIN, "No origin specified")
+        return
+    session.send(build(session.me, "PONG", session.me, params[0]))
 
 
 async def pong(session: IRCSession, params: tuple[str, ...]) -> None:
@@ -109,19 +117,34 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
     """
     if params[0] == "0":
         for room in list(session.rooms.values()):
-            await leave(session, room, "left")
+            await leave(session, room, LEFT)
         return
     keys = params[1].split(",") if len(params) > 1 else []
-    for index, target in enumerate(split_list(params[0])):
+    targets, too_many = bounded("JOIN", split_list(params[0]))
+    for index, target in enumerate(targets):
         key = keys[index] if index < len(keys) and keys[index] else None
         try:
             room = room_name(target)
             if name_key(room) in session.rooms:
                 continue  # already there: IRC servers say nothing
+            if len(session.rooms) >= CHANNEL_LIMIT:
+                session.numeric(
+                    irc.ERR_TOOMANYCHANNELS,
+                    target,
+                    f"You have joined too many channels ({CHANNEL_LIMIT})",
+                )
+                continue
             await enter(session, room, key)
             await send_names(session, room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
+    too_many_targets(session, too_many)
+
+
+def too_many_targets(session: IRCSession, targets: list[str]) -> None:
+    """``407`` for each target past the command's ``TARGMAX``."""
+    for target in targets:
+        session.numeric(irc.ERR_TOOMANYTARGETS, safe_target(target), "Too many targets")
 
 
 async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
@@ -142,14 +165,19 @@ async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
 
 
 async def leave(session: IRCSession, room: str, reason: str) -> None:
+    """Out of ``room``: ``reason`` is ``left`` or ``left: <words>`` (what
+    tells a ``PART`` from a ``QUIT``, :func:`chatroom.doors.irc.wire.is_quit`)."""
     await session.registry.leave_room(session.member, room, reason)
     if session.parted(room) is not None:
-        session.send(build(session.source, "PART", channel(room), reason))
+        session.send(session.renderer.departure(room, session.nick, reason))
 
 
 async def part(session: IRCSession, params: tuple[str, ...]) -> None:
-    reason = said_reason(params[1] if len(params) > 1 else "", "left")
-    for target in split_list(params[0]):
+    words = said_reason(params[1] if len(params) > 1 else "", "")
+    reason = LEFT_BECAUSE + words if words else LEFT
+    targets, too_many = bounded("PART", split_list(params[0]))
+    too_many_targets(session, too_many)
+    for target in targets:
         try:
             room = session.rooms.get(name_key(room_name(target)))
             if room is None:
@@ -190,7 +218,15 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
             return
         kind, text = "ACTION", rest
     text = plain_text(text)
-    for target in split_list(params[0])[:MAX_TARGETS]:
+    session.spoke = session.now  # WHOIS's idle time counts from here
+    targets, too_many = bounded(command, split_list(params[0]))
+    if not quiet:
+        too_many_targets(session, too_many)
+    for target in targets:
+        if name_key(target) == name_key(NICKSERV):
+            if not quiet:  # a NOTICE to a service is never answered
+                await nickserv(session, text)
+            continue
         try:
             await say_to(session, target, kind, text)
         except ChatError as refused:
@@ -213,6 +249,9 @@ async def say_to(session: IRCSession, target: str, kind: str, text: str) -> None
     if kind == "ACTION":
         text = f"* {session.nick} {text}"
     await session.registry.private_message(session.member, target, text)
+    recipient = session.directory.find(target)
+    if recipient is not None and recipient.away:
+        session.numeric(irc.RPL_AWAY, str(recipient.name), recipient.away)
 
 
 async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
@@ -240,9 +279,11 @@ async def names(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
-    wanted = (
-        {name_key(room_of(t) or t) for t in split_list(params[0])} if params else None
-    )
+    """``LIST [filters]``, with Modern's ``ELIST=MNU`` filters, comma
+    separated, all of which a room must pass: ``#name`` or a mask with
+    ``*`` and ``?`` (``M``), a mask after ``!`` that it must not match
+    (``N``), ``>n`` or ``<n`` users (``U``)."""
+    tests = [list_filter(word) for word in split_list(params[0])] if params else []
     listing = await session.registry.list_rooms()
     session.numeric(irc.RPL_LISTSTART, "Channel", "Users  Name")
     data = b"".join(
@@ -255,10 +296,35 @@ async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
             info.topic,
         )
         for info in listing.rooms
-        if wanted is None or name_key(info.name) in wanted
+        if listed(info.name, info.members, tests)
     )
     session.send(data)
     session.numeric(irc.RPL_LISTEND, "End of /LIST")
+
+
+def list_filter(word: str) -> tuple[str, str]:
+    """One ``LIST`` filter as (kind, value): ``mask``, ``not``, ``>``, ``<``."""
+    if word[:1] in "<>" and word[1:].isdigit():
+        return word[0], word[1:]
+    if word.startswith("!"):
+        return "not", name_key(word[1:])
+    return "mask", name_key(word)
+
+
+def listed(room: str, members: int, tests: list[tuple[str, str]]) -> bool:
+    """Whether a room passes ``LIST``'s filters (any one of the masks)."""
+    chan = name_key(channel(room))
+    masks = [value for kind, value in tests if kind == "mask"]
+    if masks and not any(fnmatchcase(chan, mask) for mask in masks):
+        return False
+    for kind, value in tests:
+        if kind == "not" and fnmatchcase(chan, value):
+            return False
+        if kind == ">" and not members > int(value):
+            return False
+        if kind == "<" and not members < int(value):
+            return False
+    return True
 
 
 # -- who is who -----------------------------------------------------------------
@@ -322,30 +388,3 @@ async def who(session: IRCSession, params: tuple[str, ...]) -> None:
         pass  # no such room: an empty list
     session.send(data)
     session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
-
-
-async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
-    target = params[-1]
-    found = await find_user(session, target)
-    if found is None and name_key(target) != name_key(session.nick):
-        session.numeric(irc.ERR_NOSUCHNICK, target, "No such nick, or in no room")
-        session.numeric(irc.RPL_ENDOFWHOIS, target, "End of /WHOIS list")
-        return
-    user_name, rooms = found if found is not None else (session.nick, [])
-    real = session.realname if user_name == session.name else user_name
-    session.numeric(irc.RPL_WHOISUSER, user_name, user_name, session.me, "*", real)
-    channels = [
-        ("@" if user_name in ops_of(r) else "") + channel(r.room) for r in rooms
-    ]
-    for line in chunks(channels):
-        session.numeric(irc.RPL_WHOISCHANNELS, user_name, line)
-    session.numeric(irc.RPL_WHOISSERVER, user_name, session.me, session.config.name)
-    session.numeric(irc.RPL_ENDOFWHOIS, user_name, "End of /WHOIS list")
-
-
-async def away(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Accepted so clients stop asking; nobody is told (no presence yet)."""
-    if params and params[0]:
-        session.numeric(irc.RPL_NOWAWAY, "You have been marked as being away")
-    else:
-        session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")

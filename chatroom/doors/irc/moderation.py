@@ -227,7 +227,7 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
         session.numeric(irc.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if not rest:
-        admin = session.server.accounts.is_admin(
+        admin = session.server.account_service.is_admin(
             session.registry.account_of(session.member)
         )
         modes = "+" + ("i" if session.invisible else "") + ("o" if admin else "")
@@ -253,7 +253,8 @@ async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
     """``KICK #room nick[,nick] [:reason]``: the core's ``/kick``, per nick."""
     chan = params[0]
     room_name(chan)  # 403 for a target that is no channel
-    reason = said_reason(params[2] if len(params) > 2 else "", "")
+    # Without a comment, the kicker's nick (RFC 2812 3.2.8), as ircds do.
+    reason = said_reason(params[2] if len(params) > 2 else "", session.nick)
     for user in split_list(params[1]):
         await moderate(session, chan, Action("kick", user, reason), "KICK")
 
@@ -302,7 +303,9 @@ async def server_ban(
 async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
     """``/gbans``: the server's bans, as notices."""
     account = session.registry.account_of(session.member)
-    masks = [irc_mask(m) for m in await session.server.accounts.server_bans(account)]
+    masks = [
+        irc_mask(m) for m in await session.server.account_service.server_bans(account)
+    ]
     for line in chunks(masks) or ["(none)"]:
         session.notice(f"Server bans: {line}")
 
@@ -314,7 +317,9 @@ async def announce(session: IRCSession, params: tuple[str, ...]) -> None:
 
 async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
     """There are no operator passwords: admins are accounts (``--admins``)."""
-    if session.server.accounts.is_admin(session.registry.account_of(session.member)):
+    if session.server.account_service.is_admin(
+        session.registry.account_of(session.member)
+    ):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
         return
     session.numeric(

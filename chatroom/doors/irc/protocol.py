@@ -42,9 +42,10 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
+from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
-from chatroom.doors.irc.wire import MAX_LINE, IRCRenderer, build, parse
+from chatroom.doors.irc.wire import MAX_LINE, IRCRenderer, build, is_quit, parse
 from chatroom.wiring.server import ChatServer
 
 #: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
@@ -71,6 +72,7 @@ class IRCProtocol(LineFraming):
         "_busyReceiving",
         "_first_line",
         "_last_nick",
+        "_last_quit",
         "_offset",
         "_pending",
         "_skipping",
@@ -90,7 +92,12 @@ class IRCProtocol(LineFraming):
     ping_timeout: Farewell = ("Ping timeout", "ping timeout")
     excess_flood: Farewell = ("Excess Flood", "excess flood")
 
-    def __init__(self, server: ChatServer, renderer: IRCRenderer) -> None:
+    def __init__(
+        self,
+        server: ChatServer,
+        renderer: IRCRenderer,
+        directory: Directory | None = None,
+    ) -> None:
         # Every attribute is set here, each a slot (see ChatProtocol).
         self.factory = None
         self.connected = 0
@@ -104,8 +111,11 @@ class IRCProtocol(LineFraming):
         self.max_unterminated = server.config.max_unterminated
         self.render = renderer.render
         self.connection = connection = Connection(server, self)
-        self.session = IRCSession(server, connection, self, renderer, COMMANDS)
+        self.session = IRCSession(
+            server, connection, self, renderer, COMMANDS, directory
+        )
         self._last_nick: tuple[str, ...] = ()
+        self._last_quit = ""
         self._first_line = True
 
     def __repr__(self) -> str:
@@ -131,6 +141,7 @@ class IRCProtocol(LineFraming):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.connection.lost(reason)
+        self.session.gone()
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         """Say ``ERROR``, leave everything now, close once the output drained
@@ -169,6 +180,8 @@ class IRCProtocol(LineFraming):
         session = self.session
         if name in ("MSG", "ACTION") and event.fields[1] == session.name:
             return  # IRC clients show their own messages themselves
+        if name == "INVITE" and event.fields[2] == session.name:
+            return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
         if name in _PERSONAL:
             if name == "KICKED":  # out of the channel: removed() adds no PART
                 session.parted(event.fields[0])
@@ -180,6 +193,12 @@ class IRCProtocol(LineFraming):
             if event.fields == self._last_nick:
                 return
             self._last_nick = event.fields
+        elif name == "PART" and is_quit(event.text):  # one QUIT, likewise
+            if event.fields[1] == self._last_quit:
+                return
+            self._last_quit = event.fields[1]
+        elif name == "JOIN" and event.fields[1] == self._last_quit:
+            self._last_quit = ""  # back: a later quit is news again
         self.connection.send(event.encoded(self.render))
 
     def entered(self, welcome: Welcome) -> None:
@@ -214,8 +233,11 @@ class IRCProtocol(LineFraming):
                 return
         try:
             text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            self.session.refuse(errors.bad_encoding(), "*", "*")
+        except UnicodeDecodeError:  # draft/standard-replies, as UTF8ONLY says
+            session = self.session
+            session.send(
+                build(session.me, "FAIL", "*", "INVALID_UTF8", "Lines must be UTF-8")
+            )
             return
         self.connection.admit(text)
 
@@ -273,15 +295,17 @@ class IRCProtocol(LineFraming):
 
 class IRCFactory(ServerFactory):
     """One :class:`IRCProtocol` per connection, sharing the server and one
-    renderer (so each event is rendered once for all of them)."""
+    renderer (so each event is rendered once for all of them) and one
+    :class:`~chatroom.doors.irc.directory.Directory` (its users on this node)."""
 
     noisy = False
 
     def __init__(self, server: ChatServer) -> None:
         self.server = server
         self.renderer = IRCRenderer(server.config.name)
+        self.directory = Directory()
 
     def buildProtocol(self, addr: object) -> IRCProtocol:
-        protocol = IRCProtocol(self.server, self.renderer)
+        protocol = IRCProtocol(self.server, self.renderer, self.directory)
         protocol.factory = self
         return protocol

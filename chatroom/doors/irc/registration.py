@@ -13,11 +13,12 @@ from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
 from chatroom.doors.irc import signin
+from chatroom.doors.irc.caps import CAPABILITIES
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
 from chatroom.doors.irc.wire import build, isupport, need
 
-#: The capabilities offered: SASL, with its one mechanism (CAP 302 value).
-CAPABILITIES = {"sasl": "PLAIN"}
+#: Tokens per ``005`` line: Modern allows 15 parameters in all.
+ISUPPORT_PER_LINE = 12
 
 
 # -- NICK and USER ---------------------------------------------------------------
@@ -62,29 +63,32 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
     """Capability negotiation: ``sasl`` is offered; registration waits for END."""
     sub = params[0].upper()
     pending = session.signing_in
+    caps = pending.caps if pending is not None else session.caps
     if sub in ("LS", "REQ") and pending is not None:
         session.capping = True
     if sub == "LS":
         version = params[1] if len(params) > 1 else ""
         offered = " ".join(
-            f"{name}={value}" if version.isdigit() and int(version) >= 302 else name
+            f"{name}={value}"
+            if value and version.isdigit() and int(version) >= 302
+            else name
             for name, value in CAPABILITIES.items()
         )
         session.send(build(session.me, "CAP", session.nick, "LS", offered))
     elif sub == "LIST":
-        enabled = " ".join(sorted(pending.caps)) if pending is not None else ""
+        enabled = " ".join(sorted(caps))
         session.send(build(session.me, "CAP", session.nick, "LIST", enabled))
     elif sub == "REQ":
         asked = params[1] if len(params) > 1 else ""
         wanted = {word.lstrip("-") for word in asked.split()}
-        if pending is None or not wanted or not wanted <= CAPABILITIES.keys():
+        if not wanted or not wanted <= CAPABILITIES.keys():
             session.send(build(session.me, "CAP", session.nick, "NAK", asked))
             return
         for word in asked.split():
             if word.startswith("-"):
-                pending.caps.discard(word[1:])
+                caps.discard(word[1:])
             else:
-                pending.caps.add(word)
+                caps.add(word)
         session.send(build(session.me, "CAP", session.nick, "ACK", asked))
     elif sub == "END":
         session.capping = False
@@ -105,6 +109,8 @@ async def try_register(session: IRCSession) -> None:
     wanted = session.wanted
     pending = session.signing_in
     assert pending is not None
+    if not signin.check_server_password(session):
+        return
     if not await signin.check_password(session, wanted):
         return
     try:
@@ -122,7 +128,7 @@ async def try_register(session: IRCSession) -> None:
     session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
     welcome(session)
     signin.logged_in(session, pending)
-    if session.server.accounts.is_admin(pending.account):
+    if session.server.account_service.is_admin(pending.account):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
 
 
@@ -136,11 +142,16 @@ def welcome(session: IRCSession) -> None:
         build(session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "io", "biklnot")
     )
     tokens = isupport(name)
-    session.send(
-        build(
-            session.me, irc.RPL_ISUPPORT, nick, *tokens, "are supported by this server"
+    for start in range(0, len(tokens), ISUPPORT_PER_LINE):
+        session.send(
+            build(
+                session.me,
+                irc.RPL_ISUPPORT,
+                nick,
+                *tokens[start : start + ISUPPORT_PER_LINE],
+                "are supported by this server",
+            )
         )
-    )
     session.numeric(irc.RPL_MOTDSTART, f"- {session.me} Message of the day -")
     for line in (
         f"- Rooms of {name} are channels here: the room tea is #tea.",

@@ -33,11 +33,20 @@ from chatroom.core.events import Listing, Welcome
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
-from chatroom.doors.irc.wire import IRCRenderer, build, channel, refusal
+from chatroom.doors.irc.directory import Directory
+from chatroom.doors.irc.wire import (
+    RPL_MONOFFLINE,
+    RPL_MONONLINE,
+    IRCRenderer,
+    build,
+    channel,
+    refusal,
+)
 from chatroom.wiring.server import ChatServer
 
-#: The session's states: before the nick is ours, and after.
-REGISTERING, REGISTERED = "registering", "registered"
+#: The session's states: before the nick is ours, after, and after it
+#: ended (out of the door's directory).
+REGISTERING, REGISTERED, GONE = "registering", "registered", "gone"
 
 
 @dataclass
@@ -53,6 +62,8 @@ class SignIn:
     sasl: str | None = None
     #: ``900`` was sent already (SASL sends it at once).
     told: bool = False
+    #: The server password (``--irc-password``) was given and right.
+    admitted: bool = False
     caps: set[str] = field(default_factory=set)
 
 
@@ -77,18 +88,24 @@ class IRCSession:
 
     __slots__ = (
         "_arrived",
+        "away",
         "capping",
+        "caps",
         "commands",
         "connection",
+        "directory",
         "invisible",
         "me",
         "member",
+        "monitoring",
         "name",
         "realname",
         "renderer",
         "rooms",
         "server",
+        "signed_on",
         "signing_in",
+        "spoke",
         "state",
         "user",
         "wanted",
@@ -103,12 +120,15 @@ class IRCSession:
         member: Member,
         renderer: IRCRenderer,
         commands: dict[str, Command],
+        directory: Directory | None = None,
     ) -> None:
         """Args:
         connection: the socket's life (sending, closing, timers).
         member: what the registry knows this session as (the protocol).
         renderer: the door's renderer, shared by all its sessions.
         commands: the command table (:data:`chatroom.doors.irc.table.COMMANDS`).
+        directory: the door's users on this node, shared by its sessions
+            (a session of its own when not given).
         """
         self.server = server
         self.connection = connection
@@ -129,6 +149,15 @@ class IRCSession:
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
+        self.directory = directory if directory is not None else Directory()
+        #: The capabilities enabled (kept past registration).
+        self.caps: set[str] = set()
+        #: The away message ("" when here), and when this user registered
+        #: and last sent a message (``317``), in the clock's seconds.
+        self.away = ""
+        self.signed_on = self.spoke = 0.0
+        #: The nicks this client monitors: key → the nick as given.
+        self.monitoring: dict[str, str] = {}
 
     @property
     def registry(self) -> Registry:
@@ -160,6 +189,7 @@ class IRCSession:
         self.connection.send(data)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
+        self.gone()  # watchers and WHOWAS know at once, as the rooms do
         self.connection.close(reason, room_reason)
 
     # -- replies ----------------------------------------------------------------
@@ -177,15 +207,46 @@ class IRCSession:
 
     # -- state: the one place each part changes ----------------------------------
 
+    @property
+    def now(self) -> float:
+        return self.server.clock.seconds()
+
     def register(self, nick: str) -> None:
         """The registry gave us ``nick``: registration is complete."""
         self.name = nick
         self.state = REGISTERED
+        if self.signing_in is not None:
+            self.caps = self.signing_in.caps
         self.signing_in = None
+        self.signed_on = self.spoke = self.now
         self.connection.named()
+        self.directory.arrived(self, nick)
 
     def renamed(self, nick: str) -> None:
-        self.name = nick
+        old, self.name = self.name, nick
+        if old is not None and name_key(old) == name_key(nick):
+            self.directory.here[name_key(nick)] = self  # only its case changed
+            return
+        if old is not None:
+            self.directory.left(self, old, self.now)
+        self.directory.arrived(self, nick)
+
+    def gone(self) -> None:
+        """The session ended (it quit, or its connection closed): out of
+        the door's directory, once."""
+        for key in list(self.monitoring):
+            self.directory.unwatch(self, key)
+        self.monitoring.clear()
+        if self.state == REGISTERED and self.name is not None:
+            self.directory.left(self, self.name, self.now)
+        self.state = GONE
+
+    def monitored(self, nick: str, online: bool) -> None:
+        """A nick this client monitors arrived (``730``) or went (``731``)."""
+        if online:
+            self.numeric(RPL_MONONLINE, self.renderer.source(nick))
+        else:
+            self.numeric(RPL_MONOFFLINE, nick)
 
     async def entering(self, entering: Awaitable[None]) -> None:
         """Run a join or a create; the channel is ours once it answered."""

@@ -1,8 +1,8 @@
 """Signing in from IRC: ``PASS``, SASL ``PLAIN``, and ``CAP`` around them.
 
 IRC has two ways to sign in to an account before registration completes,
-and both reach the same :meth:`chatroom.core.accounts.Accounts.sign_in` as the
-line door's ``/login``, so every rule (Argon2id, the back-off on
+and both reach the same :meth:`chatroom.core.accounts.AccountService.sign_in`
+as the line door's ``/login``, so every rule (Argon2id, the back-off on
 failures, server bans) is the core's, not the door's:
 
 - ``PASS password`` with ``NICK`` the account's name, or ``PASS
@@ -15,6 +15,10 @@ failures, server bans) is the core's, not the door's:
 - SASL ``PLAIN`` (``CAP REQ :sasl``, ``AUTHENTICATE``): a failure is
   ``904`` and the client decides (most disconnect; some go on unsigned).
 
+With ``--irc-password`` (a server password, as ircds have), ``PASS`` is
+that password and nothing else (:func:`check_server_password`); accounts
+then sign in by SASL or ``NickServ IDENTIFY``.
+
 A session keeps what it learns here in a
 :class:`~chatroom.doors.irc.session.SignIn` until it is
 registered, then drops it, password and all: nothing here logs a
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 
 from twisted.words.protocols import irc
 
@@ -83,6 +88,23 @@ def split_password(given: str, nick: str) -> tuple[str, str, bool]:
     return nick, given, False
 
 
+def check_server_password(session: IRCSession) -> bool:
+    """With ``--irc-password``, ``PASS`` is that password, not an account's:
+    missing or wrong, it is ``464`` then ``ERROR`` and the link closes
+    (Modern: "MUST close the connection with ERROR"). False if turned away."""
+    wanted = session.config.irc_password
+    pending = session.signing_in
+    if not wanted or pending is None or pending.admitted:
+        return True
+    given, pending.password = pending.password or "", None
+    if hmac.compare_digest(given.encode("utf-8"), wanted.encode("utf-8")):
+        pending.admitted = True
+        return True
+    session.numeric(irc.ERR_PASSWDMISMATCH, "Password incorrect")
+    session.close("Bad server password")
+    return False
+
+
 async def check_password(session: IRCSession, nick: str) -> bool:
     """Sign in with the ``PASS`` given, if any, before ``nick`` is claimed.
 
@@ -100,7 +122,7 @@ async def check_password(session: IRCSession, nick: str) -> bool:
         return True
     pending.password = None
     try:
-        account = await session.server.accounts.sign_in(
+        account = await session.server.account_service.sign_in(
             account_name, secret, session.host
         )
     except ChatError as refused:
@@ -202,7 +224,9 @@ async def _plain(session: IRCSession, pending: SignIn, payload: str) -> None:
         return
     _, name, secret = parts
     try:
-        account = await session.server.accounts.sign_in(name, secret, session.host)
+        account = await session.server.account_service.sign_in(
+            name, secret, session.host
+        )
     except ChatError as refused:
         session.numeric(ERR_SASLFAIL, f"SASL authentication failed: {refused.text}")
         return

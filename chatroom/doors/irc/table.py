@@ -9,7 +9,14 @@ being imported.
 
 from __future__ import annotations
 
-from chatroom.doors.irc import commands, moderation, registration, signin
+from chatroom.doors.irc import (
+    commands,
+    moderation,
+    presence,
+    registration,
+    services,
+    signin,
+)
 from chatroom.doors.irc.session import Command
 
 COMMANDS: dict[str, Command] = {
@@ -19,6 +26,11 @@ COMMANDS: dict[str, Command] = {
     "USER": Command(registration.user, 0, before_welcome=True),
     "PASS": Command(signin.password, 0, before_welcome=True),
     "AUTHENTICATE": Command(signin.authenticate, 1, before_welcome=True),
+    # accounts: draft/account-registration, and NickServ as a command
+    "REGISTER": Command(services.register, 0, before_welcome=True),
+    "VERIFY": Command(services.verify, 0, before_welcome=True),
+    "NICKSERV": Command(services.nickserv_command),
+    "NS": Command(services.nickserv_command),
     # keepalive and leaving
     "PING": Command(commands.ping, 0, before_welcome=True),
     "PONG": Command(commands.pong, 0, before_welcome=True),
@@ -33,8 +45,10 @@ COMMANDS: dict[str, Command] = {
     "LIST": Command(commands.list_),
     # who is who
     "WHO": Command(commands.who),
-    "WHOIS": Command(commands.whois, 1),
-    "AWAY": Command(commands.away),
+    "WHOIS": Command(presence.whois, 1),
+    "WHOWAS": Command(presence.whowas),
+    "AWAY": Command(presence.away),
+    "MONITOR": Command(presence.monitor, 1),
     # moderation
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),

@@ -40,6 +40,13 @@ RPL_LOGGEDIN = "900"
 RPL_SASLSUCCESS = "903"
 ERR_SASLFAIL = "904"
 RPL_SASLMECHS = "908"
+RPL_WHOISACCOUNT = "330"
+RPL_TOPICWHOTIME = "333"
+RPL_MONONLINE = "730"
+RPL_MONOFFLINE = "731"
+RPL_MONLIST = "732"
+RPL_ENDOFMONLIST = "733"
+ERR_MONLISTFULL = "734"
 
 #: IRC commands whose ``BAD_ARGS`` refusals come from moderation's rules
 #: ("bob is already an operator of tea"): a notice carrying the text, not
@@ -59,6 +66,9 @@ MAX_LINE = 512
 _REPLY_BUDGET = 400
 
 CHANNEL_PREFIX = "#"
+#: A ``PART`` reason for leaving a room (not the server), and the prefix of
+#: one that carries the leaver's own words (``PART #tea :brb``).
+LEFT, LEFT_BECAUSE = "left", "left: "
 X_DELIM = irc.X_DELIM
 
 
@@ -139,6 +149,13 @@ def clock_text(stamp: str) -> str:
     return stamp[11:16] if len(stamp) >= 16 else stamp
 
 
+def is_quit(reason: str) -> bool:
+    """Whether a ``PART`` reason says the session ended: anything but
+    ``left``, ``left: <words>`` and ``left for <room>`` (a line user moving
+    to another room)."""
+    return reason != LEFT and not reason.startswith((LEFT_BECAUSE, LEFT + " "))
+
+
 def irc_mask(mask: str) -> str:
     """A chatroom ban mask as IRC users read it.
 
@@ -153,6 +170,31 @@ def irc_mask(mask: str) -> str:
     if kind == "name":
         return f"{key}!*@*"
     return mask
+
+
+#: How many channels one IRC client may be in at once (``CHANLIMIT``):
+#: ``JOIN`` past it is ``405``.
+CHANNEL_LIMIT = 50
+#: How many nicks one client may watch with ``MONITOR`` (``734`` past it).
+MONITOR_LIMIT = 100
+#: The most targets each command takes in one line (``TARGMAX``); the
+#: targets past the bound are ``407`` (too many targets), each.
+TARGMAX = {
+    "JOIN": 10,
+    "PART": 10,
+    "PRIVMSG": 4,
+    "NOTICE": 4,
+    "NAMES": 1,
+    "WHOIS": 1,
+    "WHOWAS": 1,
+    "MONITOR": MONITOR_LIMIT,
+}
+
+
+def bounded(command: str, targets: list[str]) -> tuple[list[str], list[str]]:
+    """``targets`` split into those served and those past ``TARGMAX``."""
+    limit = TARGMAX[command]
+    return targets[:limit], targets[limit:]
 
 
 #: The IRC mode letter of each ``/set`` switch.
@@ -181,7 +223,10 @@ def isupport(network: str) -> list[str]:
         "EXTBAN=$,a",
         "PREFIX=(o)@",
         "UTF8ONLY",
-        "TARGMAX=JOIN:,PART:,PRIVMSG:4,NOTICE:4,NAMES:1,WHOIS:1",
+        f"CHANLIMIT={CHANNEL_PREFIX}:{CHANNEL_LIMIT}",
+        f"MONITOR={MONITOR_LIMIT}",
+        "ELIST=MNU",
+        "TARGMAX=" + ",".join(f"{cmd}:{n}" for cmd, n in TARGMAX.items()),
     ]
 
 
@@ -213,7 +258,7 @@ class IRCRenderer:
         if name == "JOIN":
             return build(self.source(fields[1]), "JOIN", channel(fields[0]))
         if name == "PART":
-            return build(self.source(fields[1]), "PART", channel(fields[0]), text)
+            return self.departure(fields[0], fields[1], text)
         if name == "NICK":
             return build(self.source(fields[0]), "NICK", fields[1])
         if name == "TOPIC":
@@ -253,6 +298,28 @@ class IRCRenderer:
         # An event this door does not know yet: say so rather than drop it.
         where = channel(fields[0]) if fields else "*"
         return build(self.server, "NOTICE", where, " ".join((name, *fields, text)))
+
+    def departure(self, room: str, user: str, reason: str) -> bytes:
+        """``PART`` for leaving one room, ``QUIT`` for leaving the server.
+
+        The shared side says ``PART`` either way; its reason tells them
+        apart (docs/protocol.md): ``left``, ``left: <words>`` or ``left for
+        <room>`` is leaving the room, anything else (``quit: ...``,
+        ``connection lost``, ``ping timeout``, ``killed by ...``) is the
+        session ending, which IRC users
+        expect as one ``QUIT`` (the protocol passes on the first of the
+        ``PART`` lines a quit makes in the rooms it shares).
+        """
+        if not is_quit(reason):
+            words = (
+                reason[len(LEFT_BECAUSE) :]
+                if reason.startswith(LEFT_BECAUSE)
+                else reason
+            )
+            return build(self.source(user), "PART", channel(room), words)
+        if reason.startswith("quit: "):
+            reason = "Quit: " + reason[len("quit: ") :]
+        return build(self.source(user), "QUIT", reason)
 
     def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
         """``/set`` as the mode it is: ``+i``, ``+t``, ``+k *`` (the key is
@@ -324,6 +391,11 @@ def chunks(items: Iterable[str], budget: int = _REPLY_BUDGET) -> list[str]:
 # -- refusals as numerics ---------------------------------------------------
 
 
+def safe_target(target: str) -> str:
+    """What the client named, quoted back as one safe parameter."""
+    return without_control_characters(target).replace(" ", "_") or "*"
+
+
 def refusal(
     server: str, nick: str, error: ChatError, command: str, target: str
 ) -> bytes:
@@ -335,8 +407,7 @@ def refusal(
     so nothing is refused in silence.
     """
     code, text = error.code, without_control_characters(error.text)
-    # What the client named, quoted back as one safe parameter.
-    target = without_control_characters(target).replace(" ", "_") or "*"
+    target = safe_target(target)
     is_channel = room_of(target) is not None
     numeric: tuple[str, ...] | None = None
     if code == "BAD_NAME":

@@ -18,7 +18,12 @@ Commands (in a room, any other line is a message to everyone in it):
 /join NAME since ID   ... and get what was said after event ID
 /history N [before ID]  N earlier messages of this room
 /caps ids         prefix stored events with @ID
-/leave            go back to the lobby
+/caps multi       be in many rooms at once: /join adds a room
+/focus ROOM       (multi) make ROOM the one your lines go to
+/say ROOM TEXT    a message to ROOM, whichever room is current
+/read ROOM ID     you have read ROOM up to event ID
+/unread           rooms with events after what you read
+/leave [ROOM]     leave the room (with multi: ROOM, or the current one)
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic
 /me TEXT          an action: * you TEXT
@@ -56,6 +61,14 @@ def two_words(args: str, usage: str) -> tuple[str, str]:
     if len(words) != 2 or not all(words):
         raise errors.usage(usage)
     return words[0], words[1]
+
+
+def split_say(args: str) -> tuple[str, str]:
+    """``/say ROOM TEXT`` split into its room and its text."""
+    room, _, text = args.partition(" ")
+    if not room or not text:
+        raise errors.usage("/say ROOM TEXT")
+    return room, text
 
 
 def split_private_message(args: str) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""The line protocol's positions: ``/caps ids``, ``/join ... since ID``, ``/history``.
+"""The line protocol's positions: ``/caps``, ``/join ... since ID``, ``/history``,
+``/read`` and ``/unread``.
 
 Parsing of the commands' arguments and rendering of their replies, kept
 out of :mod:`chatroom.doors.line.protocol` so the session module stays readable. An
@@ -12,10 +13,13 @@ from collections.abc import Sequence
 
 from chatroom.core import errors
 from chatroom.core.events import Encoder, Event
+from chatroom.core.reading import Unread
 from chatroom.core.wire import format_line
 
-#: What ``/caps`` can turn on.
-CAPABILITIES = frozenset({"ids"})
+#: What ``/caps`` can turn on: ``@ID`` on stored events; many rooms at once.
+CAPABILITIES = ("ids", "multi")
+
+CAPS_USAGE = "/caps ids|multi ..."
 
 
 def parse_event_id(value: str) -> int:
@@ -26,11 +30,36 @@ def parse_event_id(value: str) -> int:
 
 
 def parse_caps(args: str) -> list[str]:
-    """``/caps ids``: the capabilities asked for, each one known."""
+    """``/caps NAME [NAME...]``: the capabilities asked for, each one known
+    (an unknown one refuses them all)."""
     wanted = args.split()
-    if not wanted or any(cap not in CAPABILITIES for cap in wanted):
-        raise errors.usage("/caps ids")
+    if not wanted:
+        raise errors.usage(CAPS_USAGE)
+    unknown = [cap for cap in wanted if cap not in CAPABILITIES]
+    if unknown:
+        raise errors.bad_args(f"no capability {unknown[0]!r}; usage: {CAPS_USAGE}")
     return wanted
+
+
+def parse_read(args: str) -> tuple[str, int]:
+    """``/read ROOM ID``: the room and the id of the newest event read."""
+    words = args.split()
+    if len(words) != 2:
+        raise errors.usage("/read ROOM ID")
+    return words[0], parse_event_id(words[1])
+
+
+def render_marker(room: str, event_id: int | None) -> bytes:
+    """``READ room ID``, or ``READ room *`` when there is no marker."""
+    return format_line("READ", room, "*" if event_id is None else str(event_id))
+
+
+def render_unread(counts: Sequence[Unread]) -> bytes:
+    """``/unread``'s reply: ``UNREAD room count mentions`` each, then the end."""
+    lines = [
+        format_line("UNREAD", c.room, str(c.count), str(c.mentions)) for c in counts
+    ]
+    return b"".join(lines) + format_line("UNREAD_END")
 
 
 def parse_join(args: str) -> tuple[str, str | None, int | None]:

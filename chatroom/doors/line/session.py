@@ -11,10 +11,12 @@ protocol (:class:`chatroom.doors.line.protocol.ChatProtocol`, also at
 a :class:`~chatroom.core.errors.ChatError` for the protocol's error boundary.
 
 The state changes in one place, :meth:`_settle`: called by the command
-once the registry has answered (``/join``, ``/create``, ``/leave``), or by
-:meth:`removed` when the room goes away under it. The registry's
-:meth:`entered` callback only renders the welcome and hands its room to
-the waiting command.
+once the registry has answered (``/join``, ``/create``, ``/leave``,
+``/focus``), or by :meth:`removed` when a room goes away under it, with
+the :class:`~chatroom.doors.line.places.Places` that says which rooms the
+session is in and which is current (one room, or several with ``/caps
+multi``). The registry's :meth:`entered` callback only renders the welcome
+and hands its room to the waiting command.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from chatroom.core.events import (
     to_id_line,
     to_line,
 )
-from chatroom.core.moderation import Action
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import (
     has_control_characters,
@@ -47,13 +48,19 @@ from chatroom.doors.line.arguments import (
     HELP_TEXT,
     single_word,
     split_private_message,
+    split_say,
     two_words,
 )
+from chatroom.doors.line.moderating import ModerationCommands
+from chatroom.doors.line.places import Places
 from chatroom.doors.line.positions import (
     parse_caps,
     parse_history,
     parse_join,
+    parse_read,
     render_history,
+    render_marker,
+    render_unread,
 )
 from chatroom.doors.line.rendering import (
     AS_LINES,
@@ -73,25 +80,25 @@ _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
 )
 
 
-class LineSession:
+class LineSession(ModerationCommands):
     """One line-protocol user's states and handlers (slots: one per client)."""
 
     __slots__ = (
         "_arrived",
+        "caps",
         "connection",
         "events",
         "member",
         "name",
         "output",
+        "places",
         "render",
-        "room",
         "server",
         "state",
     )
 
     log = Logger()
 
-    #: command → (handler name, states it is allowed in)
     #: command → (handler name, states it is allowed in)
     COMMANDS: ClassVar[dict[str, tuple[str, frozenset[str]]]] = {
         "nick": ("do_nick", _ANY),
@@ -123,6 +130,10 @@ class LineSession:
         "gbans": ("do_gbans", _NAMED),
         "announce": ("do_announce", _NAMED),
         "leave": ("do_leave", _IN_ROOM),
+        "focus": ("do_focus", _IN_ROOM),
+        "say": ("do_say", _IN_ROOM),
+        "read": ("do_read", _NAMED),
+        "unread": ("do_unread", _NAMED),
         "who": ("do_who", _IN_ROOM),
         "history": ("do_history", _IN_ROOM),
         "topic": ("do_topic", _IN_ROOM),
@@ -143,7 +154,10 @@ class LineSession:
         self.output = output
         self.name: str | None = None
         self.state = USERNAME
-        self.room: str | None = None  # the line protocol's one room
+        #: The rooms it is in and the current one (see :meth:`_settle`).
+        self.places = Places()
+        #: The capabilities ``/caps`` turned on, in that order.
+        self.caps: tuple[str, ...] = ()
         #: How room events are rendered inside this session's own lines
         #: (welcome, history): with ``@ID`` once it sent ``/caps ids``.
         self.render: Encoder = to_line
@@ -151,6 +165,16 @@ class LineSession:
         self.events: Encoder = output.events
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
+
+    @property
+    def room(self) -> str | None:
+        """The current room: where plain lines and room commands act."""
+        return self.places.current
+
+    @property
+    def multi(self) -> bool:
+        """Whether ``/caps multi`` is on: joins add a room, leaving none."""
+        return "multi" in self.caps
 
     @property
     def host(self) -> str:
@@ -176,35 +200,59 @@ class LineSession:
 
     def entered(self, welcome: Welcome) -> None:
         """The registry put us in ``welcome.room``: say so (the command that
-        asked settles the state once the registry has answered)."""
-        data = format_line("LEFT", self.room) if self.room is not None else b""
+        asked settles the state once the registry has answered). Without
+        ``multi`` the join left the room we were in."""
+        old = None if self.multi else self.room
+        data = format_line("LEFT", old) if old is not None else b""
         self.send(data + render_welcome(welcome, self.render))
         self._arrived = welcome.room
 
     def removed(self, room: str, listing: Listing | None) -> None:
-        """Our room went away under us (deleted, kicked): back to the lobby."""
-        if self.room is None or name_key(self.room) != name_key(room):
+        """A room went away under us (deleted, kicked): out of it, to the
+        lobby if it was the last, else ``FOCUS`` if it was current."""
+        if self.places.find(room) is None:
             return
-        self._settle(None)
-        if listing is not None:
-            self.send(listing.encoded(render_listing))
+        self._leave_place(room, listing)
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         if self.state == LOBBY:
             self.send(changes.encoded(render_lobby_changes))
 
-    def _settle(self, room: str | None) -> None:
-        """The one place the session's place changes: in ``room``, or the lobby."""
-        self.room = room
-        self.state = LOBBY if room is None else ROOM
+    def _settle(self, places: Places) -> None:
+        """The one place the session's place changes: its rooms, the
+        current one, and with them its state (``room`` or ``lobby``)."""
+        self.places = places
+        self.state = LOBBY if places.current is None else ROOM
+
+    def _leave_place(self, room: str, listing: Listing | None = None) -> None:
+        """Out of ``room``: ``FOCUS`` if another room became current,
+        ``listing`` (if any) if none remains."""
+        was = self.room
+        self._settle(self.places.left(room))
+        if self.room is None:
+            if listing is not None:
+                self.send(listing.encoded(render_listing))
+        elif self.room != was:
+            self.send(format_line("FOCUS", self.room))
 
     async def _enter(self, entering: Awaitable[None]) -> None:
-        """Run a join or a create; settle in the room it welcomed us to."""
+        """Run a join or a create; settle in the room it welcomed us to
+        (a ``multi`` session is then told its read marker there)."""
         self._arrived = None
         await entering
         arrived, self._arrived = self._arrived, None
         if arrived is not None:
-            self._settle(arrived)
+            self._settle(self.places.entered(arrived, self.multi))
+            if self.multi:
+                marker = await self.registry.read_marker(self.member, arrived)
+                self.send(render_marker(arrived, marker))
+
+    def _in(self, room: str) -> str:
+        """A room this session is in, by any spelling (``NOT_IN_ROOM``)."""
+        found = self.places.find(room)
+        if found is None:
+            raise errors.not_in_room(f"you are not in {room}")
+        return found
 
     # -- dispatch ------------------------------------------------------------------
 
@@ -286,23 +334,45 @@ class LineSession:
 
     async def do_create(self, args: str) -> None:
         name = single_word(args, "/create NAME")
-        await self._enter(
-            self.registry.create_room(self.member, name, leaving=self.room)
-        )
+        leaving = None if self.multi else self.room
+        await self._enter(self.registry.create_room(self.member, name, leaving))
 
     async def do_join(self, args: str) -> None:
         name, key, since = parse_join(args)
+        leaving = None if self.multi else self.room
         await self._enter(
             self.registry.join_room(
-                self.member, name, leaving=self.room, since=since, key=key
+                self.member, name, leaving, since, key, catch_up=self.multi
             )
         )
 
     async def do_caps(self, args: str) -> None:
-        parse_caps(args)
-        self.render = to_id_line
-        self.events = self.output.events_with_ids
-        self.send(format_line("CAPS", "ids"))
+        wanted = parse_caps(args)  # every name known, or nothing turned on
+        self.caps += tuple(dict.fromkeys(c for c in wanted if c not in self.caps))
+        if "ids" in wanted:
+            self.render = to_id_line
+            self.events = self.output.events_with_ids
+        self.send(format_line("CAPS", *self.caps))
+
+    async def do_focus(self, args: str) -> None:
+        room = self._in(single_word(args, "/focus ROOM"))
+        self._settle(self.places.focused(room))
+        self.send(format_line("FOCUS", room))
+
+    async def do_say(self, args: str) -> None:
+        room, text = split_say(args)
+        await self.registry.say(self.member, self._in(room), "MSG", text)
+
+    async def do_read(self, args: str) -> None:
+        room, event_id = parse_read(args)
+        marker = await self.registry.mark_read(self.member, room, event_id)
+        self.send(render_marker(marker.room, marker.event_id))
+
+    async def do_unread(self, args: str) -> None:
+        if args:
+            raise errors.usage("/unread")
+        counts = await self.registry.unread(self.member, list(self.places.rooms))
+        self.send(render_unread(counts))
 
     async def do_history(self, args: str) -> None:
         count, before = parse_history(args)
@@ -311,12 +381,17 @@ class LineSession:
         self.send(render_history(room, events, self.render))
 
     async def do_leave(self, args: str) -> None:
-        room = self._current_room()
+        """``/leave [ROOM]``: without ``multi`` the one room, whatever ROOM."""
+        if args and self.multi:
+            room = self._in(single_word(args, "/leave [ROOM]"))
+        else:
+            room = self._current_room()
         await self.registry.leave_room(self.member, room, "left")
-        if self.room == room:
-            self._settle(None)
+        if self.places.find(room) is not None:  # not removed meanwhile
             self.send(format_line("LEFT", room))
-        await self.send_room_list()
+            self._leave_place(room)
+        if self.room is None:
+            await self.send_room_list()
 
     async def do_who(self, args: str) -> None:
         details = await self.registry.room_details(self._current_room())
@@ -363,7 +438,7 @@ class LineSession:
 
     async def do_login(self, args: str) -> None:
         name, password = two_words(args, "/login NAME PASSWORD")
-        account = await self.server.accounts.sign_in(name, password, self.host)
+        account = await self.server.account_service.sign_in(name, password, self.host)
         await self.choose_name(account.name, account=account.key)
 
     async def do_register(self, args: str) -> None:
@@ -377,7 +452,7 @@ class LineSession:
             raise errors.name_registered(name)
         if signed_in:
             raise errors.not_allowed(f"you are signed in to {signed_in} already")
-        account = await self.server.accounts.register(name, password, self.host)
+        account = await self.server.account_service.register(name, password, self.host)
         await self.registry.set_account(self.member, account.key)
         self.send(format_line("REGISTERED", account.name))
 
@@ -386,107 +461,28 @@ class LineSession:
         servers): a name someone holds is ``NAME_TAKEN``, never taken over."""
         name, password = two_words(args, "/register NAME PASSWORD")
         rules.check_name(name)
-        account = await self.server.accounts.register(name, password, self.host)
+        account = await self.server.account_service.register(name, password, self.host)
         try:
             await self.choose_name(account.name, account.key, takeover=False)
         except BaseException:
-            await self.registry.accounts.delete(account.key)
+            await self.registry.account_store.delete(account.key)
             raise
         self.send(format_line("REGISTERED", account.name))
 
     async def do_password(self, args: str) -> None:
         old, new = two_words(args, "/password OLD NEW")
-        account = await self.server.accounts.change_password(
+        account = await self.server.account_service.change_password(
             self.registry.account_of(self.member), old, new, self.host
         )
         self.send(format_line("PASSWORD_CHANGED", account.name))
 
     async def do_unregister(self, args: str) -> None:
         password = single_word(args, "/unregister PASSWORD")
-        account = await self.server.accounts.unregister(
+        account = await self.server.account_service.unregister(
             self.registry.account_of(self.member), password, self.host
         )
         await self.registry.set_account(self.member, "")
         self.send(format_line("UNREGISTERED", account.name))
-
-    # -- moderating the room we are in ------------------------------------------
-
-    async def moderate(self, command: str, target: str, value: str = "") -> None:
-        await self.registry.moderate(
-            self.member, self._current_room(), Action(command, target, value)
-        )
-
-    async def do_op(self, args: str) -> None:
-        await self.moderate("op", single_word(args, "/op USER"))
-
-    async def do_deop(self, args: str) -> None:
-        await self.moderate("deop", single_word(args, "/deop USER"))
-
-    async def do_kick(self, args: str) -> None:
-        user, _, reason = args.partition(" ")
-        if not user:
-            raise errors.usage("/kick USER [REASON]")
-        rules.check_text(reason)
-        await self.moderate("kick", user, reason.strip())
-
-    async def do_ban(self, args: str) -> None:
-        await self.moderate("ban", single_word(args, "/ban USER|MASK"))
-
-    async def do_unban(self, args: str) -> None:
-        await self.moderate("unban", single_word(args, "/unban USER|MASK"))
-
-    async def do_set(self, args: str) -> None:
-        setting, value = two_words(args, "/set invite-only|key|topic-lock|keep VALUE")
-        await self.moderate("set", setting.lower(), value)
-
-    async def do_invite(self, args: str) -> None:
-        await self.moderate("invite", single_word(args, "/invite USER"))
-
-    async def do_bans(self, args: str) -> None:
-        settings = await self.registry.room_settings(self.member, self._current_room())
-        self.send(format_line("BANS", settings.room, *settings.bans))
-
-    async def do_info(self, args: str) -> None:
-        settings = await self.registry.room_settings(self.member, self._current_room())
-        self.send(
-            b"".join(
-                format_line("INFO", settings.room, setting, text=value)
-                for setting, value in settings.lines
-            )
-            + format_line("INFO_END", settings.room)
-        )
-
-    # -- server admins ----------------------------------------------------------------
-
-    async def do_kill(self, args: str) -> None:
-        user, _, reason = args.partition(" ")
-        if not user:
-            raise errors.usage("/kill USER [REASON]")
-        rules.check_text(reason)
-        reason = reason.strip() or "no reason given"
-        name = await self.registry.kill(self.member, user, reason)
-        self.send(format_line("KILLED", name, str(self.name), text=reason))
-
-    async def do_gban(self, args: str) -> None:
-        mask = await self.registry.server_ban(
-            self.member, single_word(args, "/gban USER|MASK"), True
-        )
-        self.send(format_line("GBAN", mask, str(self.name)))
-
-    async def do_gunban(self, args: str) -> None:
-        target = single_word(args, "/gunban USER|MASK")
-        mask = await self.registry.server_ban(self.member, target, False)
-        self.send(format_line("GUNBAN", mask, str(self.name)))
-
-    async def do_gbans(self, args: str) -> None:
-        account = self.registry.account_of(self.member)
-        masks = await self.server.accounts.server_bans(account)
-        self.send(format_line("GBANS", *masks))
-
-    async def do_announce(self, args: str) -> None:
-        if not args:
-            raise errors.usage("/announce TEXT")
-        await self.registry.announce(self.member, args)
 
     # -- helpers for the commands -----------------------------------------------
 

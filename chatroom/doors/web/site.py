@@ -1,10 +1,15 @@
 """The ``--http`` site: the web client, ``/ws``, ``/metrics`` and ``/healthz``.
 
-``/`` and its two files are the one-page client in ``static/``, read once
+``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package and served with a strict
-Content-Security-Policy (the page talks only to this server). The site is
-wrapped (:class:`LimitedChannel`) so that a WebSocket message cannot grow
-without bound before wsproto hands it over.
+Content-Security-Policy (the page talks only to this server).
+
+Every connection is wrapped (:class:`LimitedChannel`): it passes the same
+admission as the other doors' (``--max-clients``, ``--max-per-ip``; a
+refused one is answered ``503`` and closed), and a WebSocket message cannot
+grow without bound before wsproto hands it over. Under the wrapper, each
+connection is a :class:`~chatroom.doors.web.channel.BoundedChannel`: request
+bodies, pipelining, output and timeouts bounded.
 """
 
 from __future__ import annotations
@@ -13,13 +18,16 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import ITransport
+from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
 from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 
+from chatroom.doors.web.channel import BoundedSite, HTTPLimits
 from chatroom.doors.web.socket import OriginCheckedResource, WebSocketSessions
 from chatroom.wiring.metrics import scrape
 from chatroom.wiring.server import ChatServer
@@ -37,8 +45,18 @@ _SECURITY_HEADERS = {
 #: The client's files: path → (file in static/, content type).
 STATIC_FILES = {
     b"": ("index.html", "text/html; charset=utf-8"),
-    b"app.js": ("app.js", "text/javascript; charset=utf-8"),
-    b"events.js": ("events.js", "text/javascript; charset=utf-8"),
+    **{
+        name.encode(): (name, "text/javascript; charset=utf-8")
+        for name in (
+            "app.js",
+            "words.js",
+            "view.js",
+            "scroll.js",
+            "attention.js",
+            "input.js",
+            "events.js",
+        )
+    },
     b"style.css": ("style.css", "text/css; charset=utf-8"),
 }
 
@@ -131,8 +149,18 @@ class Root(Resource):
         return notFound()
 
 
-def build_site(server: ChatServer, origins: Sequence[str]) -> WrappingFactory:
-    """The listening factory for ``--http``."""
+def build_site(
+    server: ChatServer, origins: Sequence[str], limits: HTTPLimits | None = None
+) -> WrappingFactory:
+    """The listening factory for ``--http``.
+
+    ``limits`` default to :class:`HTTPLimits`' own, with the server's
+    ``--sendq`` and ``--shutdown-grace``.
+    """
+    if limits is None:
+        limits = HTTPLimits(
+            sendq=server.config.sendq, abort_after=server.config.shutdown_grace
+        )
     package = resources.files("chatroom.doors.web") / "static"
     files = {
         path: StaticFile((package / name).read_bytes(), kind)
@@ -142,26 +170,77 @@ def build_site(server: ChatServer, origins: Sequence[str]) -> WrappingFactory:
     root.putChild(b"ws", OriginCheckedResource(WebSocketSessions(server), origins))
     root.putChild(b"metrics", Metrics(server))
     root.putChild(b"healthz", Health(server))
-    site = Site(root)
-    site.noisy = False
-    factory = WrappingFactory(site)
+    site = BoundedSite(root, limits, server.clock)
+    factory = AdmittingFactory(site, server)
     factory.protocol = LimitedChannel
     factory.noisy = False
     return factory
 
 
+class AdmittingFactory(WrappingFactory):
+    """Wraps the site's connections in :class:`LimitedChannel` s for ``server``."""
+
+    def __init__(self, site: BoundedSite, server: ChatServer) -> None:
+        super().__init__(site)
+        self.server = server
+
+
 class LimitedChannel(ProtocolWrapper):
-    """An HTTP connection, with a bound on unfinished WebSocket messages.
+    """An HTTP connection: admitted like any other, and with a bound on
+    unfinished WebSocket messages.
+
+    On connecting it asks the server to admit it (``--max-clients``,
+    ``--max-per-ip``); refused, it answers ``503`` with the reason and
+    closes without parsing anything. An admitted connection counts until
+    it closes, or until it becomes a WebSocket session, which is admitted
+    as a chat connection of its own (:meth:`hand_over`).
 
     Once a WebSocket session :meth:`watch` es it, the bytes received since
     the session last got a whole message are counted; past ``limit`` the
     session is told (``on_exceeded``: it closes), and nothing more is read.
-    Ordinary HTTP requests are bounded by twisted.web itself.
+    Ordinary HTTP requests are bounded by
+    :class:`~chatroom.doors.web.channel.BoundedChannel`.
     """
 
     limit = 0
     unframed = 0
     on_exceeded: Callable[[], None] | None = None
+    host = ""
+    refused = False
+    factory: AdmittingFactory
+    #: As every admitted connection: its door, and no user name (it has none).
+    door = "http"
+    name: str | None = None
+
+    def makeConnection(self, transport: ITransport) -> None:
+        self.host = getattr(transport.getPeer(), "host", "")
+        server = self.factory.server
+        refusal = server.admit(self, self.host)
+        if refusal is None:
+            super().makeConnection(transport)
+            return
+        self.refused = True
+        Protocol.makeConnection(self, transport)
+        self.factory.registerProtocol(self)
+        body = f"{refusal}\n".encode()
+        transport.write(
+            b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        transport.loseConnection()
+
+    def hand_over(self) -> None:
+        """This connection is now a WebSocket session, admitted on its own:
+        stop counting it here (just before the session asks)."""
+        self.factory.server.forget(self, self.host)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        if self.refused:
+            self.factory.unregisterProtocol(self)
+            return
+        self.factory.server.forget(self, self.host)
+        super().connectionLost(reason)
 
     def watch(self, limit: int, on_exceeded: Callable[[], None]) -> None:
         self.limit, self.on_exceeded, self.unframed = limit, on_exceeded, 0
@@ -170,6 +249,8 @@ class LimitedChannel(ProtocolWrapper):
         self.unframed = 0
 
     def dataReceived(self, data: bytes) -> None:
+        if self.refused:
+            return
         if self.limit and self.unframed > self.limit:
             return  # over the limit and closing: read no more
         self.unframed += len(data)

@@ -161,6 +161,9 @@ class WebSocketSession:
         self.websocket = transport
 
     def negotiationFinished(self) -> None:
+        hand_over = getattr(self.channel, "hand_over", None)
+        if hand_over is not None:  # the HTTP connection's admission ends here
+            hand_over()
         chat = self.chat = ChatProtocol(self.server, AS_FRAMES)
         chat.makeConnection(FramedStream(self.websocket))
         limit = self.server.config.max_unterminated

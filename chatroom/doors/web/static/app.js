@@ -2,13 +2,23 @@
 // one line per WebSocket text frame. Pages as in the terminal client:
 // username, lobby, room. Arriving lines only ever append to the log or
 // redraw lists; the input fields are never rewritten, so typing is never
-// disturbed. When the connection drops it reconnects with backoff and
-// signs in again as the same name (with the account's password, kept in a
-// variable of this page only), back into the same room (with the key the
-// user typed, if it has one), resuming from the last message it showed
-// (/caps ids, /join ROOM since ID): what was said meanwhile is added,
-// nothing is shown twice. Everything is put into the page as text, never
-// as HTML.
+// disturbed. When the connection drops it says so in a banner, counts down
+// to the next try and reconnects with backoff, signing in again as the same
+// name (with the account's password, kept in a variable of this page only),
+// back into the same room (with the key the user typed, if it has one),
+// resuming from the last message it showed (/caps ids, /join ROOM since ID):
+// what was said meanwhile is added, nothing is shown twice, and what the
+// user typed meanwhile is sent then. Everything is put into the page as
+// text, never as HTML.
+//
+// The page's scripts are classic scripts sharing the page's globals, all
+// loaded with `defer`, in order: app.js (state, wire, connection), words.js
+// (plain words), view.js (drawing), scroll.js (the log's scrolling and
+// older messages), attention.js (unread counts, notifications), input.js
+// (what the user does) and events.js (what the server says). Nothing
+// connects before DOMContentLoaded, which comes after every deferred script
+// has run: so the server's first line can never arrive before the code
+// that handles it (it used to be lost about one load in fifteen).
 "use strict";
 
 // How many fields precede the free text of each event (chatroom/wire.py).
@@ -23,8 +33,8 @@ const FIELDS = {
   KICK: 3, KICKED: 2, BAN: 3, UNBAN: 3, SET: 4, INVITE: 3, INVITED: 2,
   INFO: 2, INFO_END: 1, ANNOUNCE: 1, KILLED: 2, GBAN: 2, GUNBAN: 2,
 };
+const FIRST_BACKOFF = 500;
 const MAX_BACKOFF = 10000;
-const MAX_NOTICES = 5;
 // Refusals of the username step: the name (and password) are forgotten and
 // the name form asks again.
 const SIGN_IN_ERRORS = new Set([
@@ -34,17 +44,20 @@ const SIGN_IN_ERRORS = new Set([
 // Goodbyes after which reconnecting by itself would be wrong: two tabs
 // signed in to one account would take the name from each other for ever.
 const FINAL_BYE = /^(signed in elsewhere|killed by |banned from this server)/;
-// Commands that carry a password: never sent as a message by mistake.
+// Commands that carry a password: never sent as a message by mistake, never
+// kept in the input history, never queued while offline.
 const SECRET_COMMAND = /^\s*\/(register|password|unregister|login)(\s|$)/i;
 
 const state = {
   ws: null, page: null, name: sessionStorage.getItem("chatroom.name"),
   room: sessionStorage.getItem("chatroom.room"), rooms: new Map(),
-  members: [], owner: "", operators: new Set(), backoff: 500, quitting: false,
-  retry: null, signedIn: false, rejoining: false, stopped: null,
-  // The id of the last stored event shown (from "@ID " prefixes), and
-  // whether the join under way resumes from it.
-  lastId: null, resuming: false,
+  members: [], owner: "", operators: new Set(), backoff: FIRST_BACKOFF,
+  quitting: false, retry: null, retryAt: 0, signedIn: false, rejoining: false,
+  stopped: null, bye: null,
+  returning: false, // signed in again: going back into state.room
+  // The ids of the newest and oldest stored events shown (from "@ID "
+  // prefixes), and whether the join under way resumes from the newest.
+  lastId: null, firstId: null, resuming: false,
   // The account signed in to and its password: the password in these
   // variables only, never in storage, a cookie or the page (the account's
   // name is kept for the tab, so that a reloaded page asks for it). Secrets
@@ -54,7 +67,17 @@ const state = {
   // Room keys the user typed (by name key), for joining again; in memory only.
   keys: new Map(), pendingKeys: new Map(),
   joining: null, // the room a click asked to join (a refusal may ask its key)
-  quietInfo: false, // the /info sent on joining, to mark the operators
+  // Replies to lines the page sent by itself, drawn without a log line: the
+  // /who and /info sent on joining, and the topic the join brings.
+  quietWho: false, quietInfo: false, joinQuiet: false,
+  // Replies the user asked for by typing a command: shown in the log.
+  asked: { who: false, list: false, topic: false },
+  listing: null, // the room list a typed /list is receiving
+  joinReplied: false, // the join's own MEMBERS came (the quiet /who's is next)
+  whoShown: null, // the log line answering a typed /who (its OWNER follows)
+  creating: null, // the room the lobby's field asked to create
+  // Lines typed while the connection was down: sent once back in the room.
+  outbox: [],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -89,25 +112,31 @@ function parse(line) {
 // -- connection ---------------------------------------------------------------
 
 function connect() {
+  clearTimeout(state.retry);
   state.retry = null;
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(`${scheme}//${location.host}/ws`);
   state.ws = ws;
   state.signedIn = false;
   setStatus("connecting…", true);
-  ws.onopen = () => setStatus("connected", false);
+  ws.onopen = () => {
+    state.bye = null; // the last goodbye stays said until a connection opens
+    setStatus("connected", false);
+  };
   ws.onmessage = (event) => handle(parse(event.data));
   ws.onclose = () => {
     if (state.ws !== ws) return;
     state.ws = null;
+    state.signedIn = false;
     if (state.quitting) {
       setStatus(state.stopped ? `disconnected: ${state.stopped}` : "disconnected", true);
       return;
     }
-    const seconds = Math.round(state.backoff / 100) / 10;
-    setStatus(`disconnected: reconnecting in ${seconds}s`, true);
+    lostConnection();
+    state.retryAt = Date.now() + state.backoff;
     state.retry = setTimeout(connect, state.backoff);
     state.backoff = Math.min(state.backoff * 2, MAX_BACKOFF);
+    countDown();
   };
 }
 
@@ -120,263 +149,67 @@ function send(line) {
   return false;
 }
 
+// Whether a line typed now would reach the room it was typed in.
+function online() {
+  return Boolean(state.ws && state.ws.readyState === WebSocket.OPEN && state.signedIn
+    && !state.rejoining);
+}
+
+// A line the user typed in the room: sent, or kept until the page is back in
+// its room (in order, once), with a line in the log saying it waits.
+function sendOrKeep(line) {
+  if (online()) return send(line);
+  if (SECRET_COMMAND.test(line)) {
+    say("", "not sent: commands with a password wait for the connection", "error");
+    return true;
+  }
+  const shown = say("", `waiting to be sent: ${line}`, "pending");
+  state.outbox.push({ line, shown });
+  return true;
+}
+
+// Back in the room after a lost connection: what was typed meanwhile goes.
+function flushOutbox() {
+  const waiting = state.outbox;
+  state.outbox = [];
+  for (const { line, shown } of waiting) {
+    shown.remove();
+    send(line);
+  }
+}
+
+// Every second while disconnected: the banner says how long until the
+// next try, so the countdown moves.
+function countDown() {
+  if (state.ws || state.quitting || state.retry === null) return;
+  const seconds = Math.max(0, Math.ceil((state.retryAt - Date.now()) / 1000));
+  const when = seconds > 0 ? `in ${seconds} s` : "now";
+  setStatus(`disconnected: reconnecting ${when}`, true);
+  drawConnection(`Reconnecting ${when}…`);
+  setTimeout(countDown, 250);
+}
+
+function reconnectNow() {
+  state.quitting = false;
+  state.stopped = null;
+  state.backoff = FIRST_BACKOFF;
+  clearTimeout(state.retry);
+  state.retry = null;
+  if (!state.ws) connect();
+}
+
 // Stop for good (until the user asks): no reconnecting by itself.
 function stop(reason) {
   state.quitting = true;
   state.stopped = reason;
   clearTimeout(state.retry);
   state.retry = null;
-  notice(`Disconnected: ${reason}. This page will not reconnect by itself.`, "stopped", {
-    label: "Reconnect",
-    act() {
-      state.quitting = false;
-      state.stopped = null;
-      state.backoff = 500;
-      if (!state.ws) connect();
-    },
-  });
+  lostConnection(`Disconnected: ${reason}.`);
+  drawConnection("This page will not reconnect by itself.", "Reconnect");
 }
 
-
-// -- drawing (never touches an input) -----------------------------------------
-
-function show(page) {
-  if (page !== state.page) hideError();
-  state.page = page;
-  for (const name of ["username", "lobby", "room"]) {
-    $(`${name}-page`).hidden = name !== page;
-  }
-  if (page !== "lobby") $("key-form").hidden = true;
-  const focus = { username: "name-input", lobby: "create-input", room: "message-input" };
-  $(focus[page]).focus();
-}
-
-function leaveRoom() {
-  state.room = null;
-  state.lastId = null;
-  state.rejoining = false;
-  state.resuming = false;
-  sessionStorage.removeItem("chatroom.room");
-  show("lobby");
-}
-
-function keepAccount() {
-  if (state.account) sessionStorage.setItem("chatroom.account", state.account);
-  else sessionStorage.removeItem("chatroom.account");
-}
-
-function removeMember(user) {
-  state.members = state.members.filter((m) => m !== user);
-  drawMembers();
-}
-
-function drawWhoami() {
-  $("whoami").textContent = state.name || "";
-  $("account").hidden = !state.account;
-}
-
-function drawRooms() {
-  const list = $("room-list");
-  list.replaceChildren(...[...state.rooms.values()].map((room) => {
-    const item = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.dataset.room = room.name;
-    const name = document.createElement("strong");
-    name.textContent = room.name;
-    const count = document.createElement("span");
-    count.className = "count";
-    count.textContent = `${room.members}/${room.capacity}`;
-    const topic = document.createElement("span");
-    topic.textContent = room.topic;
-    button.append(name, count, topic);
-    button.addEventListener("click", () => join(room.name));
-    item.append(button);
-    return item;
-  }));
-}
-
-function drawMembers() {
-  $("members").replaceChildren(...state.members.map((member) => {
-    const item = document.createElement("li");
-    item.textContent = member;
-    if (member === state.owner) item.className = "owner";
-    else if (state.operators.has(nameKey(member))) {
-      item.className = "operator";
-      item.title = "operator";
-    }
-    return item;
-  }));
-}
-
-function say(time, text, kind, where = "log") {
-  const log = $(where);
-  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-  const item = document.createElement("li");
-  item.className = kind;
-  if (time) {
-    const stamp = document.createElement("span");
-    stamp.className = "time";
-    stamp.textContent = new Date(time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    item.append(stamp);
-  }
-  item.append(document.createTextNode(text));
-  log.append(item);
-  if (where === "lobby-log") {
-    while (log.childElementCount > 50) log.firstElementChild.remove();
-    log.hidden = false;
-  }
-  if (atBottom) log.scrollTop = log.scrollHeight;
-}
-
-// What happens in the room: shown only in the room's log.
-function info(text) { if (state.page === "room") say("", text, "info"); }
-
-// Replies to the user's own commands: in the room's log, or the lobby's.
-function system(text) {
-  if (state.page === "room") say("", text, "system");
-  else if (state.page === "lobby") say("", text, "system", "lobby-log");
-  else showError(text);
-}
-
-// A notice above every page, until dismissed: kicks, invitations,
-// announcements, the end of the session. `action` adds a button.
-function notice(text, kind, action = null) {
-  const item = document.createElement("li");
-  item.className = kind;
-  const words = document.createElement("span");
-  words.textContent = text;
-  item.append(words);
-  if (action) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "act";
-    button.textContent = action.label;
-    button.addEventListener("click", () => { item.remove(); action.act(); });
-    item.append(button);
-  }
-  const dismiss = document.createElement("button");
-  dismiss.type = "button";
-  dismiss.className = "dismiss";
-  dismiss.textContent = "×";
-  dismiss.setAttribute("aria-label", "dismiss");
-  dismiss.addEventListener("click", () => item.remove());
-  item.append(dismiss);
-  const list = $("notices");
-  list.append(item);
-  while (list.childElementCount > MAX_NOTICES) list.firstElementChild.remove();
-}
-
-function showMask(mask) {
-  const [kind, name] = mask.split(":");
-  return name ? `${name} (${kind === "account" ? "the account" : "the name"})` : mask;
-}
-
-function describeSetting(setting, value) {
-  const on = value === "on";
-  const words = {
-    "invite-only": on ? "made the room invite-only" : "opened the room to everyone",
-    key: on ? "set a key on the room" : "removed the room's key",
-    "topic-lock": on ? "locked the topic (only operators set it)" : "unlocked the topic",
-    keep: on ? "keeps the room (it stays when empty)" : "no longer keeps the room",
-  };
-  return words[setting] || `set ${setting} ${value}`;
-}
-
-function setStatus(text, down) {
-  const status = $("status");
-  status.textContent = text;
-  status.classList.toggle("down", down);
-}
-
-function showError(text) { const e = $("error"); e.textContent = text; e.hidden = false; }
-function hideError() { $("error").hidden = true; }
-
-// -- what the user does --------------------------------------------------------
-
-function join(room, key = "") {
-  state.joining = room;
-  $("key-form").hidden = true;
-  if (key) state.pendingKeys.set(nameKey(room), key);
-  return send(key ? `/join ${room} ${key}` : `/join ${room}`);
-}
-
-function askKey(room) {
-  state.joining = room;
-  $("key-label").textContent = `${room} needs a key:`;
-  $("key-form").dataset.room = room;
-  $("key-form").hidden = false;
-  $("key-input").focus();
-}
-
-// A line the user typed: note the secrets it carries (kept once the server
-// confirms them) and make sure one carrying a password is sent as a
-// command, never as a message. Nothing typed is ever shown.
-function outgoing(line) {
-  if (SECRET_COMMAND.test(line)) line = line.trimStart();
-  if (!line.startsWith("/")) return line;
-  const words = line.trim().split(/\s+/);
-  const command = words[0].toLowerCase();
-  if (command === "/register" && words.length === 2) state.pending.register = words[1];
-  else if (command === "/password" && words.length === 3) state.pending.newPassword = words[2];
-  else if (command === "/join" && words.length >= 3 && words[2].toLowerCase() !== "since") {
-    state.pendingKeys.set(nameKey(words[1]), words[2]);
-  } else if (command === "/set" && words.length === 3 && words[1].toLowerCase() === "key") {
-    state.pending.roomKey = words[2];
-  } else if (command === "/quit") stop("you quit");
-  return line;
-}
-
-function onSubmit(formId, inputId, toLine, keep = false) {
-  $(formId).addEventListener("submit", (event) => {
-    event.preventDefault();
-    const input = $(inputId);
-    const line = toLine(input.value);
-    if (line && send(line) && !keep) input.value = "";
-  });
-}
-
-$("name-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  // The name is kept in its field (a refused name is easier to fix than to
-  // retype); the password field is emptied as it is sent.
-  const name = $("name-input").value.trim();
-  const password = $("password-input").value;
-  const register = $("register-input").checked;
-  if (!name) return;
-  if (register && !password) {
-    showError("choose a password (8 characters or more, no spaces) to register the name");
-    $("password-input").focus();
-    return;
-  }
-  if (/\s/.test(password)) { showError("passwords have no spaces"); return; }
-  hideError();
-  const line = password ? `${register ? "/register" : "/login"} ${name} ${password}` : name;
-  if (!send(line)) return;
-  state.name = name;
-  state.renameTo = null;
-  state.pending.login = password ? { password } : null;
-  $("password-input").value = "";
+document.addEventListener("DOMContentLoaded", () => {
+  startView();
+  connect();
 });
-$("register-input").addEventListener("change", () => {
-  const register = $("register-input").checked;
-  $("password-input").autocomplete = register ? "new-password" : "current-password";
-  $("password-input").placeholder = register ? "new password" : "password (if registered)";
-});
-onSubmit("create-form", "create-input", (value) => {
-  const text = value.trim();
-  if (!text) return null;
-  return text.startsWith("/") ? outgoing(text) : `/create ${text}`;
-});
-$("key-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  const key = $("key-input").value.trim();
-  if (!key || !join($("key-form").dataset.room, key)) return;
-  $("key-input").value = "";
-  $("key-form").hidden = true;
-});
-onSubmit("message-form", "message-input", (value) => (value ? outgoing(value) : null));
-$("leave-button").addEventListener("click", () => send("/leave"));
 window.addEventListener("beforeunload", () => { state.quitting = true; });
-
-connect();

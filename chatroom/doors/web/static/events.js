@@ -1,13 +1,13 @@
-// The chatroom web client, part two: what the server says. One handler per
-// event of the line protocol (docs/protocol.md), turning it into drawing
-// calls of app.js (loaded first; both are classic scripts sharing the
-// page's globals, and nothing here runs before the first line arrives).
+// The chatroom web client: what the server says. One handler per event of
+// the line protocol (docs/protocol.md), turning it into drawing calls of
+// view.js and the others (all loaded before the page connects, see app.js).
 
 // -- what the server says -----------------------------------------------------
 
 const handlers = {
   HELLO() {
     state.renameTo = null;
+    clearMoments();
     if (state.account && state.password) {
       // Signed in before: sign in again, then take back a name chosen since.
       if (state.name && nameKey(state.name) !== nameKey(state.account)) {
@@ -32,7 +32,7 @@ const handlers = {
     state.account = login ? name : null;
     state.password = login ? login.password : null;
     keepAccount();
-    state.backoff = 500;
+    state.backoff = FIRST_BACKOFF;
     sessionStorage.setItem("chatroom.name", name);
     drawWhoami();
     hideError();
@@ -42,16 +42,33 @@ const handlers = {
     send("/caps ids");
     if (state.room) {
       state.rejoining = true;
+      state.returning = true;
       state.resuming = state.lastId !== null;
       const key = state.keys.get(nameKey(state.room));
       const target = key ? `${state.room} ${key}` : state.room;
       send(state.resuming ? `/join ${target} since ${state.lastId}` : `/join ${target}`);
-    } else show("lobby");
+    } else {
+      backOnline();
+      show("lobby");
+    }
   },
-  ROOMS() { state.rooms.clear(); drawRooms(); },
+  ROOMS([count]) {
+    state.rooms.clear();
+    drawRooms();
+    if (state.asked.list && state.page === "room") {
+      state.asked.list = false;
+      state.listing = { left: Number(count), rooms: [] };
+      if (state.listing.left === 0) listingDone();
+    }
+  },
   ROOM([name, members, capacity], topic) {
     state.rooms.set(name, { name, members, capacity, topic });
     drawRooms();
+    if (state.listing) {
+      state.listing.rooms.push(`${name} (${members} of ${capacity})${topic ? `: ${topic}` : ""}`);
+      state.listing.left -= 1;
+      if (state.listing.left <= 0) listingDone();
+    }
   },
   ROOM_GONE([name]) { state.rooms.delete(name); drawRooms(); },
   JOINED([room]) {
@@ -60,38 +77,87 @@ const handlers = {
     const key = state.pendingKeys.get(nameKey(room));
     if (key !== undefined) state.keys.set(nameKey(room), key);
     state.pendingKeys.clear();
-    const resumed = state.resuming && room === state.room;
+    // Back in the room after a lost connection (resuming, or made again
+    // after a restart that forgot it): the log is kept.
+    const back = state.returning && room === state.room;
+    const resumed = state.resuming && back;
+    state.returning = false;
     state.resuming = false;
     state.room = room;
+    state.creating = null;
     sessionStorage.setItem("chatroom.room", room);
     $("room-title").textContent = room;
-    $("topic").textContent = "";
-    if (resumed) info("reconnected: what was said meanwhile follows");
-    else { $("log").replaceChildren(); state.lastId = null; }
+    clearMoments();
+    backOnline();
+    if (back) info(resumed ? "reconnected: what was said meanwhile follows" : "reconnected");
+    else {
+      resetLog();
+      state.lastId = null;
+      state.firstId = null;
+      $("topic").textContent = "";
+    }
     state.owner = "";
     state.operators.clear();
     show("room");
+    // The join's own replies (its topic) and these two are drawn quietly.
+    state.joinQuiet = true;
+    state.quietWho = true;
     send("/who"); // its OWNER line marks the owner in the member list
     state.quietInfo = true;
     send("/info"); // its operators line marks the operators
+    if (back) flushOutbox();
+    else state.outbox = [];
   },
-  MEMBERS([, ...names]) { state.members = names; drawMembers(); },
+  MEMBERS([, ...names]) {
+    state.members = names;
+    state.whoShown = null;
+    drawMembers();
+    if (state.quietWho && !state.joinReplied) { state.joinReplied = true; return; }
+    if (state.quietWho) { state.quietWho = false; state.joinReplied = false; return; }
+    if (state.asked.who) {
+      state.asked.who = false;
+      state.whoShown = system(`In ${state.room}: ${describeMembers()}`);
+    }
+  },
   GAP([, count]) {
     info(count === "?" ? "earlier messages were missed" : `${count} earlier messages were missed`);
   },
-  HISTORY([, user, time], text) { say(time, `<${user}> ${text}`, "history"); },
-  HISTORY_ACTION([, user, time], text) { say(time, `* ${user} ${text}`, "history"); },
-  MSG([, user, time], text) { say(time, `<${user}> ${text}`, "message"); },
-  ACTION([, user, time], text) { say(time, `* ${user} ${text}`, "message"); },
-  PRIVMSG([from, to, time], text) { say(time, `[${from} → ${to}] ${text}`, "private"); },
+  HISTORY([, user, time], text) { history(user, time, text, false); },
+  HISTORY_ACTION([, user, time], text) { history(user, time, text, true); },
+  HISTORY_END([, count]) { if (scroll.paging) olderDone(Number(count)); },
+  MSG([, user, time], text) {
+    noteMessage(user, text);
+    appendToLog(messageLine(time, user, text, "message"));
+  },
+  ACTION([, user, time], text) {
+    noteMessage(user, text);
+    appendToLog(messageLine(time, user, text, "message", { action: true }));
+  },
+  PRIVMSG([from, to, time], text) {
+    noteMessage(from, text, { privately: true });
+    const line = messageLine(time, from, text, "private", { to });
+    if (state.page === "room") appendToLog(line);
+    else place(line, "lobby-log");
+  },
   TOPIC([, user], text) {
+    const changed = $("topic").textContent !== text;
     $("topic").textContent = text;
-    info(`${user} set the topic: ${text}`);
+    $("topic").title = text ? `set by ${user}` : "";
+    if (state.asked.topic) {
+      state.asked.topic = false;
+      system(text ? `The topic is “${text}” (set by ${user})` : "This room has no topic");
+    } else if (!state.joinQuiet && changed) {
+      info(text ? `${user} changed the topic to “${text}”` : `${user} cleared the topic`);
+    }
   },
   OWNER([, user]) {
     const changed = state.owner !== "" && state.owner !== user;
     state.owner = user;
     drawMembers();
+    if (state.whoShown) {
+      state.whoShown.textContent = `In ${state.room}: ${describeMembers()}`;
+      state.whoShown = null;
+    }
     if (changed) info(`${user} owns the room now`);
   },
   JOIN([, user]) { state.members.push(user); drawMembers(); info(`${user} joined`); },
@@ -111,10 +177,12 @@ const handlers = {
     info(`${old} is now ${name}`);
   },
   LEFT() { leaveRoom(); },
+  CAPS() {},
+  PONG() {},
   DELETED([room, by]) { leaveRoom(); showError(`${by} deleted ${room}`); },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
-  HELP(_, text) { system(text); },
+  HELP(_, text) { if (!/\b(ID|ids|\/caps|\/watch)\b/.test(text)) system(text); },
   PING(_, token) { send(`PONG ${token}`); },
 
   // Accounts: the password typed with a command is kept once confirmed.
@@ -156,7 +224,9 @@ const handlers = {
   },
   KICKED([room, by], reason) {
     leaveRoom();
-    notice(`You were kicked from ${room} by ${by}: ${reason}`, "kicked");
+    const words = `You were kicked from ${room} by ${by}: ${reason}`;
+    system(words);
+    notice(words, "kicked", null, true);
   },
   BAN([, mask, by]) { info(`${by} banned ${showMask(mask)}`); },
   UNBAN([, mask, by]) { info(`${by} lifted the ban on ${showMask(mask)}`); },
@@ -171,9 +241,10 @@ const handlers = {
   },
   INVITE([, user, by]) { info(`${by} invited ${user}`); },
   INVITED([room, by]) {
+    system(`${by} invited you to ${room}: /join ${room}`);
     notice(`${by} invited you to ${room}`, "invited", {
       label: `Join ${room}`, act() { join(room); },
-    });
+    }, true);
   },
   INFO([, setting], value) {
     if (setting === "operators") {
@@ -183,8 +254,10 @@ const handlers = {
     if (!state.quietInfo) system(`${setting}: ${value}`);
   },
   INFO_END([room]) {
-    if (state.quietInfo) state.quietInfo = false;
-    else system(`(end of ${room}'s settings)`);
+    if (state.quietInfo) {
+      state.quietInfo = false;
+      state.joinQuiet = false;
+    } else system(`(end of ${room}'s settings)`);
   },
   BANS([room, ...masks]) {
     system(masks.length ? `banned from ${room}: ${masks.join(", ")}` : `nobody is banned from ${room}`);
@@ -201,6 +274,14 @@ const handlers = {
 
   ERR([code], text) {
     if (!state.signedIn && SIGN_IN_ERRORS.has(code)) { signInRefused(code, text); return; }
+    if (code === "ROOM_EXISTS" && state.creating) {
+      // The lobby's field named a room made meanwhile: go in.
+      const room = state.creating;
+      state.creating = null;
+      join(room);
+      return;
+    }
+    if (scroll.paging) { scroll.paging = false; drawOlder(); }
     if (state.rejoining && code === "NO_SUCH_ROOM") {
       // The server restarted and forgot the room: bring it back.
       state.rejoining = false;
@@ -215,32 +296,67 @@ const handlers = {
       state.resuming = false;
       state.keys.delete(nameKey(room));
       leaveRoom();
-      showError(`could not go back to ${room}: ${code}: ${text}`);
+      showError(`could not go back to ${room}: ${errorWords(code, text)}`);
       if (code === "BAD_KEY") askKey(room);
       return;
     }
     if (code === "NO_SUCH_ROOM" || code === "ROOM_FULL") {
       state.rejoining = false;
       state.resuming = false;
+      state.returning = false;
     }
     const joining = state.joining;
     state.joining = null;
     state.pendingKeys.clear();
-    if (state.page === "room") say("", `${code}: ${text}`, "error");
-    else showError(`${code}: ${text}`);
+    state.creating = null;
+    state.asked = { who: false, list: false, topic: false };
+    if (state.page === "room") say("", errorWords(code, text), "error");
+    else showError(errorWords(code, text));
     if (code === "BAD_KEY" && joining && state.page === "lobby") askKey(joining);
     if (!state.page) show(state.signedIn ? "lobby" : "username");
   },
   BYE(_, reason) {
+    state.bye = reason;
     setStatus(`server said goodbye: ${reason}`, true);
     if (FINAL_BYE.test(reason)) stop(reason);
   },
 };
 
 function handle(event) {
-  if (event.id !== null) state.lastId = event.id;
+  if (event.id !== null) {
+    // Older ids come with a /history reply: the newest and oldest shown
+    // are kept apart (ids are decimal numbers, increasing).
+    const id = Number(event.id);
+    if (state.lastId === null || id > Number(state.lastId)) state.lastId = event.id;
+    if (state.firstId === null || id < Number(state.firstId)) {
+      state.firstId = event.id;
+      drawOlder();
+    }
+  }
   const handler = handlers[event.name];
   if (handler) handler(event.fields, event.text);
+}
+
+// A replayed message: in the log (or above it, for a /history reply).
+function history(user, time, text, action) {
+  const line = messageLine(time, user, text, "history", { action });
+  if (scroll.paging) olderLine(line);
+  else appendToLog(line);
+}
+
+// "alice (owner), bob (operator), carol"
+function describeMembers() {
+  return state.members.map((member) => {
+    if (member === state.owner) return `${member} (owner)`;
+    return state.operators.has(nameKey(member)) ? `${member} (operator)` : member;
+  }).join(", ");
+}
+
+// A /list typed in a room has had all its rooms.
+function listingDone() {
+  const { rooms } = state.listing;
+  state.listing = null;
+  system(rooms.length ? `Rooms: ${rooms.join("; ")}` : "There are no rooms.");
 }
 
 // The username step was refused: forget the name (and password), and ask
@@ -262,6 +378,6 @@ function signInRefused(code, text) {
     BAD_PASSWORD: `wrong password for ${name}`,
     NO_SUCH_ACCOUNT: `${text}: leave the password empty to use the name without an account, or tick “new account”`,
   };
-  showError(`${code}: ${advice[code] || text}`);
+  showError(advice[code] || errorWords(code, text));
   if (code in advice) $("password-input").focus();
 }

@@ -1,0 +1,500 @@
+"""The in-process back-end: names and rooms of a server that runs alone.
+
+:class:`LocalBackend` implements the steps of
+:class:`chatroom.core.backend.Backend` on this process's memory: every step
+completes in the call that asks for it (the coroutines never wait), so the
+line door's handlers run to completion as plain calls. The one exception is
+``/history`` reaching further back than memory holds, which waits for the
+store. Rooms, topics and messages are also handed to a
+:class:`~chatroom.backends.local.store.Store` (``--db``), which writes them
+off the reactor thread; at start-up the back-end restores what it kept.
+The rules and the events that say what happened are the core's
+(:class:`chatroom.core.chat.ChatCore`); the steps keep state and fan out.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+
+from chatroom.backends.local.markers import StoredMarkers
+from chatroom.backends.local.outage import StoreOutage
+from chatroom.backends.local.rooms import Room
+from chatroom.backends.local.store import MemoryStore, Store
+from chatroom.core import admin, errors, rules
+from chatroom.core.accounts import StoredAccounts
+from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
+from chatroom.core.config import ServerConfig
+from chatroom.core.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomGone,
+    RoomInfo,
+)
+from chatroom.core.facts import RoomPolicy
+from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.moderation import Outcome, Target
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session, Sessions
+from chatroom.core.text import name_key
+
+
+class LocalBackend:
+    """Names, rooms and lobby watchers in one process.
+
+    Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
+    that key to the member holding it (the name each member is shown by is
+    its :class:`~chatroom.core.sessions.Session`'s, which the core keeps).
+    Rooms are keyed the same way; ``places`` lists the rooms each member is in.
+    """
+
+    log = Logger()
+
+    #: In-process state is always within reach.
+    available = True
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        sessions: Sessions,
+        end_session: SessionEnder,
+        store: Store | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.sessions = sessions
+        self.end_session = end_session
+        self.store: Store = store or MemoryStore()
+        self.users: dict[str, Member] = {}
+        self.rooms: dict[str, Room] = {}
+        self.places: dict[Member, list[Room]] = {}
+        self.stopping = False
+        self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
+        #: The newest event id of rooms that are gone: made again, a room
+        #: goes on from there, so an id never means two events.
+        self.last_ids: dict[str, int] = {}
+        self._grace: IDelayedCall | None = None
+        self.store.on_trimmed = self._aged_out
+        #: Refuses messages while the store cannot write them.
+        self.outage = StoreOutage(self.store)
+        self.account_store = StoredAccounts(self.store)
+        self.markers = StoredMarkers(self.store, self.account_store)
+        self._restore()
+
+    # -- restoring what the store kept --------------------------------------------
+
+    def _new_room(self, name: str, permanent: bool, owner: Member | None) -> Room:
+        config = self.config
+        keep = max(config.history, config.resume_bound)
+        if self.store.persistent:
+            keep = min(keep, config.retention)
+        room = Room(name, config.room_capacity, config.history, permanent, owner, keep)
+        if self.store.persistent:
+            room.retention = config.retention
+        room.last_id = self.last_ids.pop(room.key, 0)
+        room.first_id = room.last_id + 1
+        return room
+
+    def _restore(self) -> None:
+        """Permanent rooms, then every room the store kept, with its history.
+
+        Restored rooms that nobody rejoins within ``--grace`` are harvested
+        (:meth:`_grace_over`), so reconnecting clients find their room.
+        """
+        config = self.config
+        loaded = self.store.load(max(config.history, config.resume_bound))
+        self.last_ids.update(loaded.last_ids)
+        permanent = {name_key(name): name for name in config.rooms}
+        for name in config.rooms:
+            self._add_room(self._new_room(name, True, None))
+        for record in loaded.rooms:
+            room = self.rooms.get(record.key)
+            if room is None:
+                room = self._new_room(record.name, False, None)
+                room.restored = True
+                room.absent_owner = name_key(record.owner) if record.owner else ""
+                self._add_room(room)
+            room.topic, room.topic_by = record.topic, record.topic_by
+            room.policy = RoomPolicy.from_json(record.policy)
+            if room.policy.keep:
+                room.restored = False  # kept: no grace period, it stays
+            room.first_id = record.first_id
+            for row in record.recent:
+                room.remember(room.stored(row))
+        for room in self.rooms.values():
+            if room.key in permanent:
+                self._save(room)
+        if any(room.restored for room in self.rooms.values()):
+            self.log.info(
+                "restored {count} rooms",
+                count=sum(r.restored for r in self.rooms.values()),
+            )
+            self._grace = self.clock.callLater(config.grace, self._grace_over)
+
+    def _grace_over(self) -> None:
+        """Restored rooms nobody came back to go; absent owners are replaced."""
+        self._grace = None
+        for room in list(self.rooms.values()):
+            if room.restored and not room.members and not self._kept(room):
+                self._remove_room(room)
+            elif room.absent_owner and room.members and not room.policy.owner_account:
+                room.absent_owner = ""
+                room.owner = next(iter(room.members))
+                room.broadcast(Event("OWNER", (room.name, room.members[room.owner])))
+                self._save(room)
+            room.restored = False
+
+    def _aged_out(self, firsts: dict[str, int]) -> None:
+        """Events older than ``--retention-age`` left the store: memory and
+        resumes follow (a resume from before them now has a ``GAP``)."""
+        for key, first in firsts.items():
+            room = self.rooms.get(key)
+            if room is not None:
+                room.forget_before(first)
+
+    def _save(self, room: Room) -> None:
+        """Tell the store the room's name, owner and topic."""
+        self.store.save_room(room.record())
+
+    # -- life -------------------------------------------------------------------
+
+    #: Everything is in this process: never out of reach.
+    available = True
+
+    def start(self) -> None:
+        """Nothing to connect to."""
+
+    def stop(self) -> None:
+        """Shutdown: departures are no longer announced, no more lobby pushes,
+        and rooms emptied from now on stay (in the store, for the restart)."""
+        self.stopping = True
+        self.lobby.stop()
+        if self._grace is not None and self._grace.active():
+            self._grace.cancel()
+
+    def detach(self) -> Deferred[None]:
+        """Every session is closed: write what is pending and close the store."""
+        return self.store.close()
+
+    # -- names ----------------------------------------------------------------
+
+    def _name(self, member: Member) -> str:
+        return self.sessions[member].name
+
+    async def claim_facts(self, key: str, masks: list[str]) -> tuple[bool, bool]:
+        registered = await self.account_store.get(key) is not None
+        return registered, await self.account_store.is_server_banned(masks)
+
+    async def claim(
+        self, member: Member, session: Session, name: str, account: str, takeover: bool
+    ) -> bool:
+        key = name_key(name)
+        holder = self.users.get(key)
+        if holder is not None and holder is not member:
+            if not takeover:
+                raise errors.name_taken(name)
+            self.end_session(holder, "signed in elsewhere")
+        old = session.name or None
+        if old is not None:
+            del self.users[name_key(old)]
+        self.users[key] = member
+        rooms = self.places.get(member, [])
+        if old is None or not rooms:
+            return False
+        nick = Event("NICK", (old, name))
+        for room in rooms:
+            room.rename(member, name)
+            room.broadcast(nick)
+            if room.owner is member:
+                self._save(room)
+        return True
+
+    async def sign(self, member: Member, session: Session, account: str) -> None:
+        """Nothing to share: the core's session says which account it is."""
+
+    def release(self, member: Member, session: Session, reason: str) -> None:
+        self.lobby.watch(member, False)
+        for room in list(self.places.get(member, ())):
+            self._leave(member, room, reason, announce=not self.stopping)
+        key = name_key(session.name) if session.name else None
+        if key is not None and self.users.get(key) is member:
+            del self.users[key]
+
+    async def find_user(self, name: str) -> Target | None:
+        return self._target(name)
+
+    async def tell(self, target: Target, event: Event) -> None:
+        recipient = self.users.get(target.key)
+        session = self.sessions.get(recipient) if recipient is not None else None
+        if recipient is None or session is None or session.token != target.session:
+            raise errors.no_such_user(target.name)
+        deliver_to(recipient, event)
+
+    async def tell_everyone(self, event: Event) -> None:
+        fan_out([member for member, _ in self.sessions.named()], event)
+
+    async def end_user(self, name: str, reason: str) -> str:
+        victim = self.users.get(name_key(name))
+        if victim is None:
+            raise errors.no_such_user(name)
+        shown = self._name(victim)
+        self.end_session(victim, reason)
+        return shown
+
+    async def ban_from_server(self, mask: str, reason: str) -> bool:
+        if not await self.account_store.add_server_ban(mask):
+            return False
+        for victim, session in list(self.sessions.named()):
+            if mask in admin.claim_masks(name_key(session.name), session.account):
+                self.end_session(victim, reason)
+        return True
+
+    async def unban_from_server(self, mask: str) -> bool:
+        return await self.account_store.remove_server_ban(mask)
+
+    # -- rooms ----------------------------------------------------------------
+
+    async def list_rooms(self) -> Listing:
+        return Listing([room.info() for room in self.rooms.values()])
+
+    def _find(self, name: str) -> Room:
+        room = self.rooms.get(name_key(name))
+        if room is None:
+            raise errors.no_such_room(name)
+        return room
+
+    def _room_of(self, member: Member, name: str) -> Room:
+        """The room ``name``, which ``member`` must be in."""
+        room = self.rooms.get(name_key(name))
+        if room is None or member not in room.members:
+            raise errors.not_in_room()
+        return room
+
+    def place(self, member: Member, room: str) -> str:
+        return self._room_of(member, room).name
+
+    async def create_room(
+        self, member: Member, session: Session, name: str, leaving: str | None
+    ) -> None:
+        if name_key(name) in self.rooms:
+            raise errors.room_exists(self.rooms[name_key(name)].name)
+        rules.check_room_count(len(self.rooms), self.config.max_rooms)
+        room = self._new_room(name, False, member)
+        self._add_room(room)
+        self._enter(member, session, room, leaving)
+        self._save(room)
+
+    async def join_room(
+        self,
+        member: Member,
+        session: Session,
+        name: str,
+        leaving: str | None,
+        since: int | None,
+        admit: Admission,
+    ) -> None:
+        room = self._find(name)
+        if member in room.members:
+            raise errors.already_in_room(room.name)
+        admit(room.facts())  # before leaving: a refusal keeps us there
+        self._enter(member, session, room, leaving, since)
+
+    def _enter(
+        self,
+        member: Member,
+        session: Session,
+        room: Room,
+        leaving: str | None,
+        since: int | None = None,
+    ) -> None:
+        if leaving is not None:
+            old = self.rooms.get(name_key(leaving))
+            if old is not None and member in old.members:
+                self._leave(member, old, f"left for {room.name}")
+        owner = room.owner
+        room.add(member, session.name, session.account)
+        self.places.setdefault(member, []).append(room)
+        member.entered(room.welcome(since, self.config.resume_bound))
+        if room.owner is not owner:
+            self._save(room)  # its owner is back
+        self._room_changed(room)
+        self.log.info("{user} joined {room}", user=session.name, room=room.name)
+
+    async def leave_room(
+        self, member: Member, session: Session, room: str, reason: str
+    ) -> None:
+        self._leave(member, self._room_of(member, room), reason)
+
+    def _leave(
+        self,
+        member: Member,
+        room: Room,
+        reason: str,
+        announce: bool = True,
+        farewell: Event | None = None,
+    ) -> None:
+        owner = room.owner
+        room.remove(member, reason, announce=announce, farewell=farewell)
+        places = self.places[member]
+        places.remove(room)
+        if not places:
+            del self.places[member]
+        if self.stopping:
+            return  # every room that exists at shutdown is restored
+        if not room.members and not self._kept(room):
+            self._remove_room(room)
+        else:
+            if room.owner is not owner:
+                self._save(room)
+            self._room_changed(room)
+
+    async def append(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> None:
+        """Numbered here: the room's next id goes on both forms."""
+        where = self._room_of(member, room)
+        self.outage.check(where, event.text)  # nothing acknowledged that cannot be kept
+        event_id = where.last_id + 1
+        event.id = stored.id = str(event_id)
+        where.broadcast(event)
+        where.remember(stored)
+        self.store.add_event(
+            where.key,
+            (event_id, event.name, session.name, event.fields[2], event.text),
+            now,
+        )
+
+    async def history(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        count: int,
+        before: int | None,
+    ) -> list[Event]:
+        where = self._room_of(member, room)
+        last = where.last_id if before is None else min(before - 1, where.last_id)
+        first = max(where.first_id, last - count + 1)
+        if last < first:
+            return []
+        if where.holds_from(first):
+            return where.held(first, last)
+        rows = await self.store.read(where.key, first, last)
+        return [where.stored(row) for row in rows]
+
+    async def roster(self, room: str) -> Roster:
+        where = self._find(room)
+        facts = where.facts()
+        return Roster(
+            name=where.name,
+            owner_name=where.owner_name,
+            owner_key=facts.owner,
+            topic=where.topic,
+            topic_by=where.topic_by,
+            policy=where.policy,
+            members=[
+                self._target(name, where) or Target(name)
+                for name in where.members.values()
+            ],
+        )
+
+    async def facts(self, room: str, target: str = "") -> Facts:
+        where = self._find(room)
+        found = self._target(target, where) if target else None
+        return Facts(where.facts(), owner_name=where.owner_name, target=found)
+
+    async def apply_topic(
+        self, session: Session, facts: Facts, topic: str, event: Event
+    ) -> None:
+        where = self._find(facts.room.name)
+        where.topic, where.topic_by = topic, session.name
+        where.broadcast(event)
+        self._save(where)
+        self._room_changed(where)
+
+    async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
+        room = self._find(facts.room.name)
+        room.broadcast(event)
+        members = list(room.members)
+        room.members.clear()
+        self._remove_room(room)
+        listing = await self.list_rooms()
+        for gone in members:
+            places = self.places[gone]
+            places.remove(room)
+            if not places:
+                del self.places[gone]
+            gone.removed(room.name, listing)
+
+    async def apply_outcome(
+        self, member: Member, session: Session, facts: Facts, outcome: Outcome
+    ) -> None:
+        where = self._find(facts.room.name)
+        if outcome.policy is not None:
+            where.policy = outcome.policy
+            if where.policy.owner_account and where.owner is None:
+                where.owner = member  # /set keep: the owner's account holds it
+            self._save(where)
+        for event in outcome.events[: len(outcome.events) - (outcome.kick is not None)]:
+            where.broadcast(event)
+        if outcome.kick is not None and outcome.kicked is not None:
+            kicked = self.users[outcome.kick.key]
+            self._leave(kicked, where, "", farewell=outcome.events[-1])
+            deliver_to(kicked, outcome.kicked)
+            kicked.removed(where.name, await self.list_rooms())
+        if outcome.notify is not None:
+            name, event = outcome.notify
+            deliver_to(self.users[name_key(name)], event)
+
+    def _add_room(self, room: Room) -> None:
+        self.rooms[room.key] = room
+        self._room_changed(room)
+
+    def _remove_room(self, room: Room) -> None:
+        del self.rooms[room.key]
+        self.last_ids[room.key] = room.last_id
+        self.store.drop_room(room.key)
+        self._room_changed(room)
+
+    def _kept(self, room: Room) -> bool:
+        """Permanent and ``keep`` rooms stay when empty."""
+        return room.permanent or room.policy.keep
+
+    def _target(self, name: str, room: Room | None = None) -> Target | None:
+        """The user called ``name``: connected, or (if not) a registered name."""
+        member = self.users.get(name_key(name))
+        session = self.sessions.get(member) if member is not None else None
+        if member is None or session is None:
+            account = self.account_store.by_key.get(name_key(name))
+            return Target(account.name, account.key) if account else None
+        return Target(
+            session.name,
+            session.account,
+            session.token,
+            room is not None and member in room.members,
+        )
+
+    # -- lobby watchers ---------------------------------------------------------
+
+    def watch_lobby(self, member: Member, watching: bool) -> None:
+        self.lobby.watch(member, watching)
+
+    def _room_changed(self, room: Room) -> None:
+        self.lobby.changed(room.key, room.name)
+
+    async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
+        entries: list[RoomInfo | RoomGone] = []
+        for key, name in changed.items():
+            room = self.rooms.get(key)
+            entries.append(RoomGone(name) if room is None else room.info())
+        return LobbyChanges(entries)

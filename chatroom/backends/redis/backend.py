@@ -1,0 +1,475 @@
+"""The Redis back-end: names and rooms shared by every node of a cluster.
+
+:class:`RedisBackend` implements the steps of
+:class:`chatroom.core.backend.Backend` with the shared state in Redis,
+changed only through the scripts of :mod:`chatroom.backends.redis.scripts`
+(each one atomic: Redis runs one script at a time). The rules are the
+core's (:class:`chatroom.core.chat.ChatCore`), decided in Python on facts a
+script read; a script that applies a decision checks the facts still hold.
+It keeps the per-node parts local: one
+:class:`~chatroom.backends.redis.delivery.LocalRoom` per room that has
+members here, subscribed to that room's channel only while it has, and the
+routing of the node channel's messages to this node's sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.backends.redis import moderation_scripts, scripts
+from chatroom.backends.redis.accounts import RedisAccounts
+from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
+from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.markers import RedisMarkers
+from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
+from chatroom.backends.redis.replies import (
+    key_of,
+    moderation_args,
+    parse_facts,
+    parse_roster,
+    parse_target,
+    room_info,
+)
+from chatroom.backends.redis.seats import RedisSeats
+from chatroom.core import errors
+from chatroom.core.backend import (
+    Admission,
+    Facts,
+    Roster,
+    SessionEnder,
+)
+from chatroom.core.config import ServerConfig
+from chatroom.core.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomGone,
+    from_line,
+    to_line,
+)
+from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.moderation import Outcome, Target
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session, Sessions
+from chatroom.core.text import name_key
+from chatroom.core.wire import format_time
+
+NAME_LOST = "your name was given to someone else while this server was out of touch"
+
+
+class RedisBackend:
+    """A node's view of the cluster's names and rooms."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        cluster: ClusterConfig,
+        clock: IReactorTime,
+        sessions: Sessions,
+        end_session: SessionEnder,
+        commands: RedisLink,
+        subscriber: RedisLink,
+        on_fatal: Callable[[str], None] = lambda message: None,
+    ) -> None:
+        self.config = config
+        self.cluster = cluster
+        self.clock = clock
+        self.sessions = sessions
+        self.end_session = end_session
+        self.calls = RedisCalls(
+            commands, subscriber, cluster.prefix, cluster.redis_timeout, clock
+        )
+        self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
+        self.here = NodeRooms(
+            cluster.prefix,
+            self.calls.subscribe,
+            self.calls.unsubscribe,
+            self.list_rooms,
+        )
+        self.seats = RedisSeats(config, self.calls, self.node, self.here, sessions)
+        self.stopping = False
+        self.account_store = RedisAccounts(self.calls)
+        self.markers = RedisMarkers(self.calls)
+        self._claiming: dict[Member, str] = {}  # name keys being claimed
+        prefix = cluster.prefix
+        self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
+        self._lobby_channel = f"{prefix}lobby".encode()
+        self._lobby_subscribed = False
+        self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
+        subscriber.on_message = self._on_message
+
+    # -- for operators and tests ------------------------------------------------
+
+    @property
+    def commands(self) -> RedisLink:
+        return self.calls.commands
+
+    @property
+    def subscriber(self) -> RedisLink:
+        return self.calls.subscriber
+
+    @property
+    def available(self) -> bool:
+        return self.node.available
+
+    def when_available(self) -> Deferred[None]:
+        return self.node.when_available()
+
+    # -- life ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.node.start()
+        # Accounts and bans stored before keys had skeletons (a no-op after).
+        rekeyed = self.node.when_available().addCallback(
+            lambda _: defer.ensureDeferred(self.account_store.rekey())
+        )
+        # Redis lost meanwhile: the next node to start finishes the job.
+        rekeyed.addErrback(
+            lambda failure: self.log.warn(
+                "re-keying accounts stopped: {error}", error=failure.getErrorMessage()
+            )
+        )
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.lobby.stop()
+
+    def detach(self) -> Deferred[None]:
+        return self.node.detach()
+
+    # -- what the node holds (chatroom.backends.redis.node.Holdings) -------------
+
+    def channels(self) -> list[bytes]:
+        wanted = [self._node_channel]
+        if self.lobby.members:
+            wanted.append(self._lobby_channel)
+            self._lobby_subscribed = True
+        wanted.extend(self.here.channels())
+        return wanted
+
+    def resume_arguments(self) -> list[Any]:
+        named = list(self.sessions.named())
+        args: list[Any] = [len(named)]
+        for member, session in named:
+            places = [room.key for room in self.here.places.get(member, ())]
+            args += [key_of(session), session.token, session.name, session.account]
+            args += [len(places), *places]
+        return args + self.here.resume_rows(
+            self.config.rooms, self.config.room_capacity
+        )
+
+    def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
+        for entry in failed:  # "token" (name lost) or "token reason" (ended)
+            token, _, reason = entry.decode().partition(" ")
+            member = self.sessions.by_token(token)
+            if member is not None:
+                member.disconnect(reason or NAME_LOST)
+        self.here.resumed(rooms)
+
+    def lost(self) -> None:
+        self._lobby_subscribed = False
+        self.here.hold()
+
+    # -- names --------------------------------------------------------------------
+
+    async def claim_facts(self, key: str, masks: list[str]) -> tuple[bool, bool]:
+        return await self.account_store.claim_facts(key, masks)
+
+    async def claim(
+        self, member: Member, session: Session, name: str, account: str, takeover: bool
+    ) -> bool:
+        """``CLAIM``, which also ends a session holding the name (on any
+        node) if ``takeover``."""
+        key = name_key(name)
+        self._claiming[member] = key
+        try:
+            reply = await self.calls.call(
+                scripts.CLAIM,
+                key,
+                session.token,
+                name,
+                key_of(session) if session.name else "",
+                account,
+                "1" if takeover else "0",
+                refusals={b"TAKEN": lambda r: errors.name_taken(name)},
+            )
+        finally:
+            self._claiming.pop(member, None)
+        return bool(reply[0] == b"IN_ROOM")
+
+    async def sign(self, member: Member, session: Session, account: str) -> None:
+        """Other nodes match bans, invitations and a kept room's owner
+        against it (``P signed``)."""
+        await self.calls.call(
+            scripts.SIGN, key_of(session), session.token, account, refusals={}
+        )
+
+    def release(self, member: Member, session: Session, reason: str) -> None:
+        """Free a departing member's places and name in the cluster.
+
+        Not awaited: nobody is waiting for the answer. If Redis is down, the
+        next resume releases whatever this node no longer holds.
+        """
+        self.watch_lobby(member, False)
+        self.here.release(member)
+        if self.stopping or not self.node.available:
+            return
+        named = key_of(session) if session.name else None
+        for key in {named, self._claiming.get(member)}:
+            if key:
+                releasing = defer.ensureDeferred(
+                    self.calls.eval(scripts.RELEASE, key, session.token, reason)
+                )
+                releasing.addErrback(lambda failure: None)
+
+    async def find_user(self, name: str) -> Target | None:
+        row = await self.calls.eval(moderation_scripts.TARGET, name_key(name))
+        return parse_target(row)
+
+    async def tell(self, target: Target, event: Event) -> None:
+        await self.calls.call(
+            scripts.TELL,
+            target.key,
+            target.session,
+            to_line(event),
+            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
+        )
+
+    async def tell_everyone(self, event: Event) -> None:
+        await self.calls.eval(moderation_scripts.ANNOUNCE, to_line(event))
+
+    async def end_user(self, name: str, reason: str) -> str:
+        reply = await self.calls.call(
+            moderation_scripts.KILL,
+            name_key(name),
+            reason,
+            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
+        )
+        shown: str = reply[1].decode()
+        return shown
+
+    async def ban_from_server(self, mask: str, reason: str) -> bool:
+        """The ``BAN`` script ends the sessions it matches, on every node."""
+        return await self.account_store.add_server_ban(mask, reason)
+
+    async def unban_from_server(self, mask: str) -> bool:
+        return await self.account_store.remove_server_ban(mask)
+
+    def _on_message(self, channel: bytes, message: bytes) -> None:
+        """One message from a subscribed channel."""
+        if self.here.on_message(channel, message):
+            return
+        if channel == self._node_channel:
+            self._for_sessions(message)
+        elif channel == self._lobby_channel:
+            name = message.decode()
+            self.lobby.changed(name_key(name), name)
+
+    def _for_sessions(self, message: bytes) -> None:
+        """A message for this node's sessions (the node channel's forms are
+        in :mod:`chatroom.backends.redis.scripts`)."""
+        number, _, data = message.partition(b" ")
+        if number == b"*":
+            fan_out([member for member, _ in self.sessions.named()], from_line(data))
+            return
+        member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
+        if member is None:
+            return
+        if data.startswith(b"end "):
+            self.end_session(member, data[4:].decode())  # Redis released it
+        elif data.startswith(b"kicked "):
+            _, seq, line = data.split(b" ", 2)
+            event = from_line(line)
+            self.here.kicked(member, name_key(event.fields[0]), int(seq), event)
+        else:
+            deliver_to(member, from_line(data))
+
+    # -- rooms --------------------------------------------------------------------
+
+    def place(self, member: Member, room: str) -> str:
+        return self.here.place(member, room).name
+
+    async def list_rooms(self) -> Listing:
+        rows = sorted(await self._listing(), key=lambda row: int(row[5]))
+        return Listing([room_info(row) for row in rows])
+
+    async def _listing(self, keys: list[str] | None = None) -> list[list[Any]]:
+        """Rows of the LISTING script for ``keys`` (every room if none)."""
+        return list(await self.calls.eval(scripts.LISTING, *(keys or [""])))
+
+    async def create_room(
+        self, member: Member, session: Session, name: str, leaving: str | None
+    ) -> None:
+        key = name_key(name)
+        args = [key, name, key_of(session), session.token, self.config.max_rooms]
+        args += [self.config.room_capacity, new_incarnation()]
+        await self.seats.enter(member, key, name, leaving, None, scripts.CREATE, args)
+
+    async def join_room(
+        self,
+        member: Member,
+        session: Session,
+        name: str,
+        leaving: str | None,
+        since: int | None,
+        admit: Admission,
+    ) -> None:
+        """Joins are one script, except into a room whose policy restricts
+        them: that one answers ``RESTRICTED``, and ``admit`` decides on the
+        room's facts before joining again with their guard."""
+
+        async def check() -> list[Any]:
+            facts = await self.facts(name)
+            admit(facts.room)
+            return list(facts.guard)
+
+        room_key = name_key(name)
+        args = [room_key, key_of(session), session.token]
+        await self.seats.enter(
+            member, room_key, name, leaving, since, scripts.JOIN, args, check
+        )
+
+    async def leave_room(
+        self, member: Member, session: Session, room: str, reason: str
+    ) -> None:
+        await self.seats.leave(member, session, room, reason)
+
+    async def append(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> None:
+        """One publish in Redis; the script numbers the event (``@ID``)."""
+        where = self.here.place(member, room)
+        age = self.config.retention_age
+        await self.calls.call(
+            scripts.SAY,
+            where.key,
+            key_of(session),
+            session.token,
+            to_line(event),
+            to_line(stored),
+            self.config.retention,
+            format_time(now - age) if age else "",
+            refusals=MEMBERS_ONLY,
+        )
+
+    async def history(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        count: int,
+        before: int | None,
+    ) -> list[Event]:
+        where = self.here.place(member, room)
+        reply = await self.calls.call(
+            scripts.PAGE,
+            where.key,
+            key_of(session),
+            session.token,
+            count,
+            "" if before is None else before,
+            refusals=MEMBERS_ONLY,
+        )
+        return [from_line(line) for line in reply[1]]
+
+    async def roster(self, room: str) -> Roster:
+        reply = await self.calls.call(
+            scripts.WHO,
+            name_key(room),
+            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
+        )
+        return parse_roster(reply)
+
+    async def facts(self, room: str, target: str = "") -> Facts:
+        reply = await self.calls.call(
+            scripts.FACTS,
+            name_key(room),
+            name_key(target) if target else "",
+            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
+        )
+        return parse_facts(reply)
+
+    async def apply_topic(
+        self, session: Session, facts: Facts, topic: str, event: Event
+    ) -> None:
+        await self.calls.call(
+            scripts.TOPIC,
+            name_key(facts.room.name),
+            key_of(session),
+            session.token,
+            topic,
+            session.name,
+            to_line(event),
+            *facts.guard,
+            refusals=MEMBERS_ONLY,
+        )
+
+    async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
+        key = name_key(facts.room.name)
+        reply = await self.calls.call(
+            scripts.DELETE,
+            key,
+            key_of(session),
+            session.token,
+            *facts.guard,
+            to_line(event),
+            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(facts.room.name)},
+        )
+        room = self.here.get(key)
+        seq = int(reply[2])
+        if room is not None and room.seq == seq - 1:
+            # Everything before the deletion has arrived: act now, so our
+            # user's next command finds itself in the lobby. Otherwise the
+            # room's channel brings the deletion after those events.
+            self.here.deleted(room, seq, reply[3])
+
+    async def apply_outcome(
+        self, member: Member, session: Session, facts: Facts, outcome: Outcome
+    ) -> None:
+        key = name_key(facts.room.name)
+        await self.calls.call(
+            moderation_scripts.MODERATE,
+            *moderation_args(key, session, facts, outcome),
+            refusals=MEMBERS_ONLY,
+        )
+
+    # -- lobby watchers -------------------------------------------------------------
+
+    def watch_lobby(self, member: Member, watching: bool) -> None:
+        """Watchers hear of changes on every node: the lobby channel is
+        subscribed while this node has any."""
+        self.lobby.watch(member, watching)
+        if self.lobby.members and not self._lobby_subscribed and self.node.available:
+            self._lobby_subscribed = True
+            subscribing = defer.ensureDeferred(
+                self.calls.subscribe(self._lobby_channel)
+            )
+            subscribing.addErrback(lambda failure: None)
+        elif not self.lobby.members and self._lobby_subscribed:
+            self._lobby_subscribed = False
+            self.calls.unsubscribe(self._lobby_channel)
+
+    async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
+        rows = await self._listing(list(changed))
+        return LobbyChanges(
+            [
+                RoomGone(changed[row[0].decode()]) if len(row) == 1 else room_info(row)
+                for row in rows
+            ]
+        )

@@ -1,0 +1,117 @@
+"""What the Redis back-end's scripts answer, read; what they are given, built.
+
+The scripts of :mod:`chatroom.backends.redis.scripts` and
+:mod:`chatroom.backends.redis.moderation_scripts` speak in flat lists of
+bytes. These functions turn their replies into the core's types
+(:class:`~chatroom.core.backend.Facts`, :class:`~chatroom.core.moderation.Target`,
+:class:`~chatroom.core.events.RoomInfo`) and a decided
+:class:`~chatroom.core.moderation.Outcome` into the ``MODERATE`` script's
+arguments, so :class:`~chatroom.backends.redis.backend.RedisBackend` reads as
+the steps it takes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatroom.backends.redis.calls import Refusals
+from chatroom.core import errors
+from chatroom.core.backend import Facts, Roster
+from chatroom.core.events import RoomInfo, to_line
+from chatroom.core.facts import RoomFacts, RoomPolicy
+from chatroom.core.moderation import Outcome, Target
+from chatroom.core.sessions import Session
+from chatroom.core.text import name_key
+
+#: How the refusals of a create or a join read.
+ENTRY_REFUSALS: Refusals = {
+    b"ALREADY_IN_ROOM": lambda r: errors.already_in_room(r[1].decode()),
+    b"ROOM_FULL": lambda r: errors.room_full(r[1].decode(), r[2].decode()),
+    b"ROOM_EXISTS": lambda r: errors.room_exists(r[1].decode()),
+}
+
+
+def room_info(row: list[Any]) -> RoomInfo:
+    """A room's lobby entry from a row of the LISTING script."""
+    _key, name, members, capacity, topic, _created = row
+    return RoomInfo(name.decode(), int(members), int(capacity), topic.decode())
+
+
+def parse_target(row: list[Any]) -> Target | None:
+    """A user as the prelude's ``target`` function returns them."""
+    if not row:
+        return None
+    name, account, token, present = row
+    return Target(name.decode(), account.decode(), token.decode(), int(present) == 1)
+
+
+def parse_facts(reply: list[Any]) -> Facts:
+    """The reply of the ``FACTS`` script; its guard is the room's
+    incarnation and ``ver`` (bumped whenever its owner or policy changes)."""
+    _, name, permanent, owner, capacity, members, inc, ver = reply[:8]
+    policy, owner_name, found = reply[8:]
+    room = RoomFacts(
+        name=name.decode(),
+        permanent=permanent == b"1",
+        owner=owner.decode(),
+        capacity=int(capacity),
+        members=int(members),
+        policy=RoomPolicy.from_json(policy),
+    )
+    return Facts(room, (inc, ver), owner_name.decode(), parse_target(found))
+
+
+def parse_roster(reply: list[Any]) -> Roster:
+    """The reply of the ``WHO`` script: each member with its grants (account
+    and token) when the room has a policy to match them against."""
+    _, name, owner, topic, topic_by, members, owner_key, policy, grants = reply
+    shown = [member.decode() for member in members]
+    if grants:
+        targets = [
+            Target(member, account.decode(), token.decode(), True)
+            for member, (_key, account, token) in zip(shown, grants, strict=True)
+        ]
+    else:
+        targets = [Target(member) for member in shown]
+    return Roster(
+        name=name.decode(),
+        owner_name=owner.decode(),
+        owner_key=owner_key.decode(),
+        topic=topic.decode(),
+        topic_by=topic_by.decode(),
+        policy=RoomPolicy.from_json(policy),
+        members=targets,
+    )
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def moderation_args(
+    key: str, session: Session, facts: Facts, outcome: Outcome
+) -> list[Any]:
+    """The ``MODERATE`` script's arguments for a decided outcome."""
+    policy, target, notify = outcome.policy, facts.target, outcome.notify
+    return [
+        key,
+        key_of(session),
+        session.token,
+        *facts.guard,
+        "-" if policy is None else policy.to_json(),
+        _flag(policy is not None and policy.keep),
+        _flag(policy is not None and policy.restricted),
+        policy.owner_account if policy is not None else "",
+        target.key if target is not None else "",
+        target.session if target is not None else "",
+        _flag(target is not None and target.present),
+        _flag(outcome.kick is not None),
+        to_line(outcome.kicked) if outcome.kicked is not None else b"",
+        to_line(notify[1]) if notify is not None else b"",
+        *(to_line(event) for event in outcome.events),
+    ]
+
+
+def key_of(session: Session) -> str:
+    """The name key a session's name holds in Redis (``P users``)."""
+    return name_key(session.name)

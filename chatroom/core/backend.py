@@ -1,0 +1,236 @@
+"""What the core needs of a back-end: a few atomic steps over shared state.
+
+:class:`chatroom.core.chat.ChatCore` decides (which rule applies when, what
+event says so, who the actor is); a :class:`Backend` keeps the state and
+changes it in steps that are atomic where it lives: in this process's
+memory (:mod:`chatroom.backends.local`) or in Redis, shared by the nodes of
+a cluster (:mod:`chatroom.backends.redis`). The model is Synapse's
+``RoomMemberHandler``: one shared class, the variant implements a few
+hooks, and which variant runs is chosen where the server is built
+(:mod:`chatroom.wiring.registries`).
+
+The steps are: claim a name and sign a session (:meth:`Backend.claim`,
+:meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
+(:meth:`Backend.create_room`, :meth:`Backend.join_room`,
+:meth:`Backend.leave_room`), append an event and publish it
+(:meth:`Backend.append`, :meth:`Backend.tell`, :meth:`Backend.tell_everyone`),
+read facts (:meth:`Backend.facts`, :meth:`Backend.find_user`,
+:meth:`Backend.roster`...) and apply a decided outcome
+(:meth:`Backend.apply_topic`, :meth:`Backend.apply_delete`,
+:meth:`Backend.apply_outcome`), each of which refuses with
+:class:`FactsChangedError` if the facts it was decided on no longer hold,
+and the core decides again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from twisted.internet.defer import Deferred
+
+from chatroom.core.accounts import AccountStore
+from chatroom.core.events import Event, Listing
+from chatroom.core.facts import RoomFacts, RoomPolicy
+from chatroom.core.moderation import Outcome, Target
+from chatroom.core.reading import MarkerStore
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session
+
+#: How the core ends a session a back-end found ended (its name taken by a
+#: sign-in elsewhere, killed, banned): release it, then disconnect it.
+SessionEnder = Callable[[Member, str], None]
+
+#: The entry rule, as the core hands it to a join: raises a refusal, or lets
+#: the member in (called on the room's facts when a join needs a decision).
+Admission = Callable[[RoomFacts], None]
+
+
+class FactsChangedError(Exception):
+    """The facts a decision was made on changed before it was applied (or,
+    for a join, the room needs a decision on its facts at all)."""
+
+
+#: A back-end's guard for facts that cannot change under a decision.
+NO_GUARD = (b"", b"")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A room as a decision reads it: what the rules decide on, the guard
+    an apply step checks (what the facts were read at), the owner's name if
+    present, and the user a command names (None: nobody connected or
+    registered)."""
+
+    room: RoomFacts
+    guard: tuple[bytes, bytes] = NO_GUARD
+    owner_name: str = ""
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A room for ``/who``: its members as each is known to the rules
+    (``grants``, in arrival order), its owner and topic."""
+
+    name: str
+    owner_name: str
+    owner_key: str
+    topic: str
+    topic_by: str
+    policy: RoomPolicy
+    members: list[Target] = field(default_factory=list)
+
+
+class Backend(Protocol):
+    """The state of names and rooms, changed in atomic steps.
+
+    Every step that names a member gets its :class:`Session` too (as the core
+    read it). Refusals are :mod:`chatroom.core.errors`.
+    """
+
+    @property
+    def account_store(self) -> AccountStore:
+        """Where accounts and server bans are kept."""
+        ...
+
+    @property
+    def available(self) -> bool:
+        """False while shared state is out of reach."""
+        ...
+
+    @property
+    def markers(self) -> MarkerStore:
+        """Where accounts' read markers are kept."""
+        ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def detach(self) -> Deferred[None]: ...
+
+    # -- names -------------------------------------------------------------------
+
+    async def claim_facts(self, key: str, masks: list[str]) -> tuple[bool, bool]:
+        """Whether name ``key`` is registered and whether any of ``masks`` is
+        banned from the server."""
+        ...
+
+    async def claim(
+        self, member: Member, session: Session, name: str, account: str, takeover: bool
+    ) -> bool:
+        """Give ``name`` to ``member`` (``session.name`` is its old one, if
+        any), signed in to ``account``; a session holding it is ended if
+        ``takeover``, else ``NAME_TAKEN``. True if rooms heard ``NICK``."""
+        ...
+
+    async def sign(self, member: Member, session: Session, account: str) -> None:
+        """The session is now signed in to ``account`` ("" for none)."""
+        ...
+
+    def release(self, member: Member, session: Session, reason: str) -> None:
+        """The session is gone: out of its rooms (``PART reason``), name freed."""
+
+    async def find_user(self, name: str) -> Target | None:
+        """The user called ``name``: connected, or else a registered name."""
+        ...
+
+    async def tell(self, target: Target, event: Event) -> None:
+        """``event`` to the connected session ``target`` names
+        (``NO_SUCH_USER`` if it is gone)."""
+        ...
+
+    async def tell_everyone(self, event: Event) -> None:
+        """``event`` to every named session (of every node)."""
+        ...
+
+    async def end_user(self, name: str, reason: str) -> str:
+        """End the session of the user called ``name``; returns its name."""
+        ...
+
+    async def ban_from_server(self, mask: str, reason: str) -> bool:
+        """Ban ``mask`` and end the sessions it matches (False: already)."""
+        ...
+
+    async def unban_from_server(self, mask: str) -> bool: ...
+
+    # -- rooms -------------------------------------------------------------------
+
+    def place(self, member: Member, room: str) -> str:
+        """The name of room ``room``, which ``member`` must be in
+        (``NOT_IN_ROOM``)."""
+        ...
+
+    async def list_rooms(self) -> Listing: ...
+
+    async def create_room(
+        self, member: Member, session: Session, name: str, leaving: str | None
+    ) -> None:
+        """Make room ``name`` owned by the member and seat it there
+        (``ROOM_EXISTS``, ``TOO_MANY_ROOMS``), leaving ``leaving``."""
+        ...
+
+    async def join_room(
+        self,
+        member: Member,
+        session: Session,
+        name: str,
+        leaving: str | None,
+        since: int | None,
+        admit: Admission,
+    ) -> None:
+        """Seat the member in room ``name``, deciding with ``admit`` on the
+        room's facts (a back-end may skip it for a room whose policy
+        restricts nothing, and must check capacity where the seat is taken).
+        The member hears :meth:`Member.entered`."""
+        ...
+
+    async def leave_room(
+        self, member: Member, session: Session, room: str, reason: str
+    ) -> None: ...
+
+    async def append(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> None:
+        """Number, keep (``stored``: its ``HISTORY`` form) and publish
+        ``event`` to room ``room``'s members."""
+        ...
+
+    async def history(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        count: int,
+        before: int | None,
+    ) -> list[Event]: ...
+
+    async def roster(self, room: str) -> Roster: ...
+
+    async def facts(self, room: str, target: str = "") -> Facts:
+        """Room ``room`` (``NO_SUCH_ROOM``) and the user called ``target``."""
+        ...
+
+    async def apply_topic(
+        self, session: Session, facts: Facts, topic: str, event: Event
+    ) -> None: ...
+
+    async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
+        """Remove the room; its members hear ``event`` and go to the lobby."""
+        ...
+
+    async def apply_outcome(
+        self, member: Member, session: Session, facts: Facts, outcome: Outcome
+    ) -> None:
+        """Apply a moderation outcome decided on ``facts``."""
+        ...
+
+    def watch_lobby(self, member: Member, watching: bool) -> None: ...

@@ -1,0 +1,420 @@
+"""The core: every command's rules, in order, written once for both back-ends.
+
+:class:`ChatCore` is the :class:`~chatroom.core.registry.Registry` every door
+calls. For each command it checks the rules of :mod:`chatroom.core.rules`
+and :mod:`chatroom.core.moderation` in their order, builds the events that
+say what happened, and hands the change to its
+:class:`~chatroom.core.backend.Backend` as one atomic step. It owns the
+:class:`~chatroom.core.sessions.Sessions` (who each member is), so the
+actor of every decision is built here and nowhere else.
+
+A decision on a room's facts (topic, deletion, moderation) reads the facts,
+applies the rule, and asks the back-end to apply the outcome *if the facts
+still hold*; when they changed meanwhile (another node acted first) it
+decides again (:meth:`ChatCore._decide`). In one process the facts never
+change under a decision; in a cluster they can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.core import admin, errors, moderation, reading, rules
+from chatroom.core.accounts import AccountStore
+from chatroom.core.backend import (
+    Backend,
+    Facts,
+    FactsChangedError,
+    Roster,
+    SessionEnder,
+)
+from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Event, Listing, RoomDetails, history_event
+from chatroom.core.facts import RoomFacts
+from chatroom.core.moderation import Action, Actor, RoomSettings, Target
+from chatroom.core.reading import Marker, PlainMarkers, Unread
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session, Sessions
+from chatroom.core.text import name_key
+from chatroom.core.wire import format_time
+
+#: How often a decision is retried when its facts keep changing under it.
+DECISION_ATTEMPTS = 5
+
+SIGNED_IN_ELSEWHERE = "signed in elsewhere"
+
+B = TypeVar("B", bound=Backend)
+Decided = TypeVar("Decided")
+Applied = TypeVar("Applied")
+
+
+def operators_of(roster: Roster) -> list[str]:
+    """The members ``/op`` made operators (the owner is told apart)."""
+    if not roster.policy.operators:
+        return []
+    facts = RoomFacts(roster.name, False, roster.owner_key, 0, 0, roster.policy)
+    return [
+        member.name
+        for member in roster.members
+        if member.key != roster.owner_key and moderation.is_operator(facts, member)
+    ]
+
+
+class ChatCore(Generic[B]):
+    """Names, rooms, moderation and admins: the rules, over back-end ``B``."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        backend: Callable[[Sessions, SessionEnder], B],
+        namespace: str = "local",
+    ) -> None:
+        """Args:
+        backend: builds the back-end, given the sessions it reads and how
+            it has the core end a session.
+        namespace: the first part of every session token (a node's id).
+        """
+        self.config = config
+        self.clock = clock
+        self.sessions = Sessions(namespace)
+        self.backend: B = backend(self.sessions, self.end_session)
+        #: Read markers of plain names, for their connection's life.
+        self.plain_markers = PlainMarkers()
+
+    @property
+    def account_store(self) -> AccountStore:
+        return self.backend.account_store
+
+    @property
+    def available(self) -> bool:
+        return self.backend.available
+
+    # -- life ---------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.backend.start()
+
+    def stop(self) -> None:
+        self.backend.stop()
+
+    def detach(self) -> Deferred[None]:
+        return self.backend.detach()
+
+    # -- sessions and names ---------------------------------------------------------
+
+    def _actor(self, member: Member) -> Actor:
+        return self.sessions.actor(member, self.config.admin_accounts)
+
+    def _session(self, member: Member) -> Session:
+        session = self.sessions.get(member)
+        if session is None or not session.name:
+            raise errors.not_in_room()  # gone meanwhile: nobody to answer
+        return session
+
+    def account_of(self, member: Member) -> str:
+        return self.sessions.account_of(member)
+
+    async def claim_name(
+        self,
+        member: Member,
+        name: str,
+        account: str | None = None,
+        takeover: bool = True,
+    ) -> bool:
+        """The name rule, the claim rule on the name's facts (registered?
+        banned?), then the back-end's claim, which ends a session holding
+        the name if ``account`` is that name's and ``takeover``."""
+        rules.check_name(name)
+        key = name_key(name)
+        session = self.sessions.open(member)
+        signed_in = session.account if account is None else account
+        registered, banned = await self.backend.claim_facts(
+            key, admin.claim_masks(key, signed_in)
+        )
+        rules.check_claim(
+            name, registered, signed_in, banned, self.config.require_account
+        )
+        renamed = await self.backend.claim(
+            member, session, name, signed_in, takeover and account == key
+        )
+        self.sessions.update(member, name=name, account=signed_in or None)
+        return renamed
+
+    async def set_account(self, member: Member, account: str) -> None:
+        """A plain name's read markers become its new account's."""
+        await self.backend.sign(member, self.sessions[member], account)
+        self.sessions.update(member, account=account)
+        if account:
+            for room, event_id in self.plain_markers.forget(member).items():
+                await self.backend.markers.advance(account, room, event_id)
+
+    def release(self, member: Member, reason: str) -> None:
+        session = self.sessions.close(member)
+        self.plain_markers.forget(member)
+        if session is not None:
+            self.backend.release(member, session, reason)
+        else:  # never claimed a name: nothing shared but a lobby watch
+            self.backend.watch_lobby(member, False)
+
+    def end_session(self, member: Member, reason: str) -> None:
+        """End a member's session from the shared side: its rooms hear
+        ``reason`` now, then its door closes it."""
+        self.release(member, reason)
+        member.disconnect(reason)
+
+    async def private_message(self, member: Member, target: str, text: str) -> Event:
+        rules.check_text(text)
+        sender = self._session(member)
+        found = await self.backend.find_user(target)
+        if found is None or not found.online:
+            raise errors.no_such_user(target)
+        stamp = format_time(self.clock.seconds())
+        event = Event("PRIVMSG", (sender.name, found.name, stamp), text)
+        await self.backend.tell(found, event)
+        return event
+
+    # -- rooms ------------------------------------------------------------------------
+
+    async def list_rooms(self) -> Listing:
+        return await self.backend.list_rooms()
+
+    async def create_room(
+        self, member: Member, name: str, leaving: str | None = None
+    ) -> None:
+        rules.check_room_name(name)
+        session = self._session(member)
+        await self.backend.create_room(member, session, name, leaving)
+        self.log.info("{user} created room {room}", user=session.name, room=name)
+
+    async def join_room(
+        self,
+        member: Member,
+        name: str,
+        leaving: str | None = None,
+        since: int | None = None,
+        key: str | None = None,
+        catch_up: bool = False,
+    ) -> None:
+        """The back-end seats the member; the entry rule (bans, invitation,
+        key, then space) is decided here on the facts it reads, before the
+        member leaves ``leaving``, so a refusal keeps it there. A catch-up
+        starts after the account's read marker (a plain name's markers are
+        its connection's, which saw what came before)."""
+
+        def admit(facts: RoomFacts) -> None:
+            if member not in self.sessions:
+                raise errors.not_in_room()  # gone meanwhile: nobody to answer
+            if facts.policy.restricted:  # open rooms (most) need no actor
+                moderation.check_entry(facts, self._actor(member), key)
+            rules.check_space(facts)
+
+        session = self._session(member)
+        if catch_up and since is None and session.account:
+            markers = await self.backend.markers.markers(session.account)
+            since = markers.get(name_key(name))
+        await self.backend.join_room(member, session, name, leaving, since, admit)
+
+    async def leave_room(self, member: Member, room: str, reason: str) -> None:
+        await self.backend.leave_room(member, self._session(member), room, reason)
+
+    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
+        """One message or action: its event and its stored form, appended."""
+        rules.check_text(text)
+        session = self._session(member)
+        where = self.backend.place(member, room)
+        now = self.clock.seconds()
+        stamp = format_time(now)
+        event = Event(kind, (where, session.name, stamp), text)
+        stored = history_event(kind, where, session.name, stamp, text)
+        await self.backend.append(member, session, where, event, stored, now)
+
+    async def room_history(
+        self, member: Member, room: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        rules.check_history_count(count)
+        session = self._session(member)
+        return await self.backend.history(member, session, room, count, before)
+
+    # -- read markers and unread counts ------------------------------------------------
+
+    async def _marked_room(self, member: Member, room: str) -> str:
+        """Room ``room``, which ``member`` must be in: ``NO_SUCH_ROOM`` if
+        there is none, else ``NOT_IN_ROOM``."""
+        try:
+            return self.backend.place(member, room)
+        except ChatError:
+            await self.backend.roster(room)  # NO_SUCH_ROOM if there is none
+            raise errors.not_in_room(f"you are not in {room}") from None
+
+    async def _markers(self, member: Member) -> dict[str, int]:
+        session = self._session(member)
+        if session.account:
+            return await self.backend.markers.markers(session.account)
+        return self.plain_markers.of(member)
+
+    async def _newest(
+        self, member: Member, room: str, count: int
+    ) -> tuple[int, list[Event]]:
+        """The room's newest event id (0: none yet) and its newest events."""
+        session = self._session(member)
+        events = await self.backend.history(member, session, room, count, None)
+        return (int(events[-1].id) if events and events[-1].id else 0), events
+
+    async def read_marker(self, member: Member, room: str) -> int | None:
+        """The member's read marker in ``room`` (None: none)."""
+        return (await self._markers(member)).get(name_key(room))
+
+    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
+        """Move the marker forward to ``event_id`` (an event the room had);
+        an older id changes nothing. Returns the marker in force."""
+        where = await self._marked_room(member, room)
+        newest, _ = await self._newest(member, where, 1)
+        reading.check_marker(where, event_id, newest)
+        session = self._session(member)
+        if session.account:
+            markers = self.backend.markers
+            marker = await markers.advance(session.account, name_key(where), event_id)
+        else:
+            marker = self.plain_markers.advance(member, name_key(where), event_id)
+        return Marker(where, marker)
+
+    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
+        """Of ``rooms`` (the member's), those with events after the marker:
+        how many, and the mentions of the member's name among the newest
+        ``resume_bound`` of them."""
+        name = self._session(member).name
+        markers = await self._markers(member)
+        counts = []
+        for room in rooms:
+            where = self.backend.place(member, room)
+            bound = max(1, self.config.resume_bound)
+            newest, events = await self._newest(member, where, bound)
+            marker = markers.get(name_key(where))
+            counted = reading.unread(where, marker, newest, events, name)
+            if counted.count:
+                counts.append(counted)
+        return counts
+
+    async def room_details(self, room: str) -> RoomDetails:
+        roster = await self.backend.roster(room)
+        return RoomDetails(
+            room=roster.name,
+            members=[target.name for target in roster.members],
+            owner=roster.owner_name,
+            topic=roster.topic,
+            topic_by=roster.topic_by,
+            operators=operators_of(roster),
+        )
+
+    async def _decide(
+        self,
+        room: str,
+        rule: Callable[[Facts], Decided],
+        apply: Callable[[Facts, Decided], Awaitable[Applied]],
+        target: str = "",
+    ) -> Applied:
+        """Apply ``rule`` to the room's facts, then ``apply`` what it decided
+        if the facts still hold; decide again on new facts if not."""
+        for _attempt in range(DECISION_ATTEMPTS):
+            facts = await self.backend.facts(room, target)
+            decided = rule(facts)
+            try:
+                return await apply(facts, decided)
+            except FactsChangedError:
+                continue
+        raise errors.unavailable()
+
+    async def set_topic(self, member: Member, room: str, topic: str) -> None:
+        rules.check_topic(topic)
+        where = self.backend.place(member, room)
+        actor, session = self._actor(member), self._session(member)
+
+        def rule(facts: Facts) -> Event:
+            moderation.check_set_topic(facts.room, actor)
+            return Event("TOPIC", (facts.room.name, actor.name), topic)
+
+        async def apply(facts: Facts, event: Event) -> None:
+            await self.backend.apply_topic(session, facts, topic, event)
+
+        await self._decide(where, rule, apply)
+
+    async def delete_room(self, member: Member, name: str) -> None:
+        """``/delete``: every member (on every node) back to the lobby."""
+        actor, session = self._actor(member), self._session(member)
+
+        def rule(facts: Facts) -> Event:
+            moderation.check_delete(facts.room, actor)
+            return Event("DELETED", (facts.room.name, actor.name))
+
+        async def apply(facts: Facts, event: Event) -> str:
+            await self.backend.apply_delete(session, facts, event)
+            return facts.room.name
+
+        deleted = await self._decide(name, rule, apply)
+        self.log.info("{user} deleted {room}", user=actor.name, room=deleted)
+
+    def watch_lobby(self, member: Member, watching: bool) -> None:
+        self.backend.watch_lobby(member, watching)
+
+    # -- moderation and admins -------------------------------------------------------
+
+    async def moderate(self, member: Member, room: str, action: Action) -> None:
+        where = self.backend.place(member, room)
+        actor, session = self._actor(member), self._session(member)
+
+        def rule(facts: Facts) -> moderation.Outcome:
+            return moderation.decide(action, facts.room, actor, facts.target)
+
+        async def apply(facts: Facts, outcome: moderation.Outcome) -> None:
+            await self.backend.apply_outcome(member, session, facts, outcome)
+
+        target = action.target if action.needs_target else ""
+        await self._decide(where, rule, apply, target)
+        self.log.info(
+            "{user} /{command} {target} in {room}",
+            user=actor.name,
+            command=action.command,
+            target=action.target,
+            room=where,
+        )
+
+    async def room_settings(self, member: Member, room: str) -> RoomSettings:
+        where = self.backend.place(member, room)
+        facts = await self.backend.facts(where)
+        return moderation.settings_of(facts.room, self._actor(member), facts.owner_name)
+
+    async def kill(self, member: Member, target: str, reason: str) -> str:
+        actor = self._actor(member)
+        admin.check_admin(actor, "kill")
+        name = await self.backend.end_user(target, f"killed by {actor.name}: {reason}")
+        self.log.info("{admin} killed {user}", admin=actor.name, user=name)
+        return name
+
+    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
+        actor = self._actor(member)
+        admin.check_admin(actor, "gban" if banned else "gunban")
+        found: Target | None = None
+        if not target.startswith(("account:", "name:")):
+            found = await self.backend.find_user(target)
+        mask = admin.server_ban_mask(target, found)
+        if banned:
+            reason = f"banned from this server by {actor.name}"
+            changed = await self.backend.ban_from_server(mask, reason)
+        else:
+            changed = await self.backend.unban_from_server(mask)
+        if not changed:
+            raise errors.server_ban_unchanged(mask, banned)
+        return mask
+
+    async def announce(self, member: Member, text: str) -> None:
+        event = admin.announcement(self._actor(member), text)
+        await self.backend.tell_everyone(event)

@@ -1,0 +1,101 @@
+"""Read markers and unread counts: what they are, where they are kept, the rule.
+
+A read marker is the id of the newest event of a room that a user has
+read there (``/read ROOM ID``); it only moves forward. An account's
+markers are kept by its back-end's :class:`MarkerStore` (the SQLite store
+in single-server mode, a Redis hash per account in a cluster); a plain
+name's last as long as its connection, in :class:`PlainMarkers`, on the
+node that holds it. The rules (forward only, no marker past the room's
+newest event, what counts as a mention) are here, once, for
+:class:`chatroom.core.chat.ChatCore`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from chatroom.core import errors
+from chatroom.core.events import Event
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A user's read marker in ``room`` (None: it has read nothing there)."""
+
+    room: str
+    event_id: int | None
+
+
+@dataclass(frozen=True)
+class Unread:
+    """``/unread``: how many events of ``room`` came after the marker, and
+    how many of those messages name the user."""
+
+    room: str
+    count: int
+    mentions: int
+
+
+class MarkerStore(Protocol):
+    """Where a back-end keeps accounts' markers (by account key, room key)."""
+
+    async def markers(self, account: str) -> dict[str, int]:
+        """Every marker of ``account``: room key → event id."""
+        ...
+
+    async def advance(self, account: str, room: str, event_id: int) -> int:
+        """Move the marker to ``event_id`` if that is forward, atomically;
+        returns the marker now in force."""
+        ...
+
+
+class PlainMarkers:
+    """Markers of plain names: per connection, forgotten when it goes."""
+
+    def __init__(self) -> None:
+        self.by_member: dict[object, dict[str, int]] = {}
+
+    def of(self, member: object) -> dict[str, int]:
+        return self.by_member.get(member, {})
+
+    def advance(self, member: object, room: str, event_id: int) -> int:
+        markers = self.by_member.setdefault(member, {})
+        markers[room] = max(markers.get(room, event_id), event_id)
+        return markers[room]
+
+    def forget(self, member: object) -> dict[str, int]:
+        """The connection is gone (or became an account): its markers."""
+        return self.by_member.pop(member, {})
+
+
+def check_marker(room: str, event_id: int, newest: int) -> None:
+    """A marker may name any event the room has had, or 0, never a later one."""
+    if event_id > newest:
+        raise errors.bad_args(f"{room} has no event {event_id} yet (newest {newest})")
+
+
+def mention_pattern(name: str) -> re.Pattern[str]:
+    """A whole-word, case-insensitive match of ``name`` in a message."""
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+
+
+def unread(
+    room: str, marker: int | None, newest: int, events: Iterable[Event], name: str
+) -> Unread:
+    """The unread count of a room whose newest id is ``newest`` (ids are
+    consecutive, so it is exact), and the mentions of ``name`` among
+    ``events`` after the marker (the newest ones the room keeps)."""
+    after = marker or 0
+    pattern = mention_pattern(name)
+    mentions = sum(
+        1
+        for event in events
+        if event.id
+        and int(event.id) > after
+        and event.name in ("HISTORY", "HISTORY_ACTION")
+        and pattern.search(event.text or "")
+    )
+    return Unread(room, max(0, newest - after), mentions)

@@ -1,0 +1,96 @@
+"""What the IRC door knows of its own users, for ``WHOIS``, ``WHOWAS``,
+``MONITOR`` and ``AWAY``.
+
+The registry knows names and rooms, not IRC's per-user facts (the
+username and realname given with ``USER``, when a user last spoke, an
+away message) nor who has left: those belong to this door, so one
+:class:`Directory` per IRC door (held by its factory, shared by its
+sessions) keeps them for the IRC users connected to this node:
+
+- **who is here**: each registered IRC session by its nick's key, so
+  ``WHOIS`` can say a user's realname, idle time (``317``) and away
+  message (``301``), and ``PRIVMSG`` to an away user answers ``301``;
+- **who was here** (``WHOWAS``): the last :data:`WHOWAS_KEPT` nicks that
+  quit or changed, newest first, as Ergo and most ircds keep them;
+- **who watches whom** (``MONITOR``): a nick's watchers hear ``730``
+  when it arrives and ``731`` when it goes.
+
+Users of the other doors, and IRC users of other cluster nodes, are not in
+it: ``WHOIS`` still finds them through their rooms, ``MONITOR`` sees them
+online only while they are in a room (docs/irc.md says so).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chatroom.core.text import name_key
+
+if TYPE_CHECKING:
+    from chatroom.doors.irc.session import IRCSession
+
+#: How many departed nicks ``WHOWAS`` remembers, door-wide.
+WHOWAS_KEPT = 200
+
+
+@dataclass(frozen=True)
+class Departed:
+    """A nick as it was when its user quit or changed it."""
+
+    nick: str
+    user: str
+    realname: str
+    #: When it went, in the clock's seconds.
+    when: float
+
+
+class Directory:
+    """The IRC door's users on this node (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.here: dict[str, IRCSession] = {}
+        self.departed: deque[Departed] = deque(maxlen=WHOWAS_KEPT)
+        #: Nick key → the sessions monitoring it.
+        self.watchers: dict[str, set[IRCSession]] = {}
+
+    def find(self, nick: str) -> IRCSession | None:
+        return self.here.get(name_key(nick))
+
+    def arrived(self, session: IRCSession, nick: str) -> None:
+        """``session`` now holds ``nick`` (registered, or renamed to it)."""
+        self.here[name_key(nick)] = session
+        self._tell(nick, online=True)
+
+    def left(self, session: IRCSession, nick: str, when: float) -> None:
+        """``session`` no longer holds ``nick`` (renamed, or gone)."""
+        self.departed.appendleft(
+            Departed(nick, session.user or nick, session.realname, when)
+        )
+        key = name_key(nick)
+        if self.here.get(key) is session:  # not already someone else's
+            del self.here[key]
+            self._tell(nick, online=False)
+
+    def was(self, nick: str, count: int) -> list[Departed]:
+        """Up to ``count`` past holders of ``nick``, newest first."""
+        key = name_key(nick)
+        return [gone for gone in self.departed if name_key(gone.nick) == key][:count]
+
+    # -- MONITOR --------------------------------------------------------------
+
+    def watch(self, session: IRCSession, nick: str) -> None:
+        self.watchers.setdefault(name_key(nick), set()).add(session)
+
+    def unwatch(self, session: IRCSession, nick: str) -> None:
+        key = name_key(nick)
+        watching = self.watchers.get(key)
+        if watching is not None:
+            watching.discard(session)
+            if not watching:
+                del self.watchers[key]
+
+    def _tell(self, nick: str, online: bool) -> None:
+        for watcher in list(self.watchers.get(name_key(nick), ())):
+            watcher.monitored(nick, online)

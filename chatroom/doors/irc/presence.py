@@ -1,0 +1,210 @@
+"""Who is who, and who was: ``WHOIS``, ``WHOWAS``, ``AWAY`` and ``MONITOR``.
+
+Users are found two ways: IRC users of this node in the door's
+:class:`~chatroom.doors.irc.directory.Directory` (which knows their
+``USER`` ident, realname, idle time and away message), anyone else through
+the rooms they are in (:func:`chatroom.doors.irc.commands.find_user`).
+An account is known of anyone holding a registered name: the rules give a
+registered name to its account only (:func:`chatroom.core.rules.check_claim`).
+"""
+
+from __future__ import annotations
+
+from twisted.words.protocols import irc
+
+from chatroom.core.text import is_valid_name, name_key
+from chatroom.doors.irc.commands import find_user, ops_of
+from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.wire import (
+    ERR_MONLISTFULL,
+    MONITOR_LIMIT,
+    RPL_ENDOFMONLIST,
+    RPL_MONLIST,
+    RPL_MONOFFLINE,
+    RPL_MONONLINE,
+    RPL_WHOISACCOUNT,
+    build,
+    channel,
+    chunks,
+    safe_target,
+    split_list,
+)
+
+RPL_WHOWASUSER = "314"
+RPL_ENDOFWHOWAS = "369"
+ERR_WASNOSUCHNICK = "406"
+
+
+async def account_of(session: IRCSession, nick: str) -> str:
+    """The account of whoever holds ``nick`` ("" if none is known)."""
+    here = session.directory.find(nick)
+    key = session.registry.account_of(here.member) if here else name_key(nick)
+    if not key:
+        return ""
+    account = await session.registry.account_store.get(key)
+    return account.name if account is not None else ""
+
+
+# -- WHOIS ------------------------------------------------------------------------
+
+
+async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``311``, ``319`` (channels), ``312``, ``330`` (account), ``301``
+    (away), ``317`` (idle and signon: IRC users of this node), ``318``."""
+    target = params[-1]
+    found = await find_user(session, target)
+    here = session.directory.find(target)
+    if found is None and here is None:
+        session.numeric(irc.ERR_NOSUCHNICK, safe_target(target), "No such nick")
+        session.numeric(irc.RPL_ENDOFWHOIS, safe_target(target), "End of /WHOIS list")
+        return
+    name, rooms = found if found is not None else (str(here and here.name), [])
+    user, real = (here.user or name, here.realname) if here else (name, name)
+    session.numeric(irc.RPL_WHOISUSER, name, user, session.me, "*", real)
+    channels = [("@" if name in ops_of(r) else "") + channel(r.room) for r in rooms]
+    for line in chunks(channels):
+        session.numeric(irc.RPL_WHOISCHANNELS, name, line)
+    session.numeric(irc.RPL_WHOISSERVER, name, session.me, session.config.name)
+    account = await account_of(session, name)
+    if account:
+        session.numeric(RPL_WHOISACCOUNT, name, account, "is logged in as")
+    if here is not None:
+        if here.away:
+            session.numeric(irc.RPL_AWAY, name, here.away)
+        idle = int(session.now - here.spoke)
+        signon = str(int(here.signed_on))
+        session.numeric(
+            irc.RPL_WHOISIDLE, name, str(idle), signon, "seconds idle, signon time"
+        )
+    session.numeric(irc.RPL_ENDOFWHOIS, name, "End of /WHOIS list")
+
+
+# -- WHOWAS -----------------------------------------------------------------------
+
+
+async def whowas(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``WHOWAS nick [count]``: the nick's past holders, newest first
+    (``314``, ``312``), or ``406``; then ``369``. A count of 0 or less is
+    all of them, as RFC 2812 says."""
+    if not params or not params[0]:
+        session.numeric(irc.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    nick = safe_target(params[0].split(",")[0])
+    try:
+        count = int(params[1]) if len(params) > 1 else 0
+    except ValueError:
+        count = 0
+    found = session.directory.was(nick, count if count > 0 else 1 << 30)
+    if not found:
+        session.numeric(ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+    for gone in found:
+        session.numeric(
+            RPL_WHOWASUSER, gone.nick, gone.user, session.me, "*", gone.realname
+        )
+        session.numeric(irc.RPL_WHOISSERVER, gone.nick, session.me, "gone")
+    session.numeric(RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+
+
+# -- AWAY -------------------------------------------------------------------------
+
+
+async def away(session: IRCSession, params: tuple[str, ...]) -> None:
+    """Marked away (``306``) or back (``305``). Private messages to an away
+    user are answered ``301``, ``WHOIS`` shows it, and IRC users sharing a
+    channel who asked for ``away-notify`` hear ``AWAY`` at once."""
+    message = params[0] if params else ""
+    if message == session.away:
+        changed = False
+    else:
+        session.away, changed = message, True
+    if message:
+        session.numeric(irc.RPL_NOWAWAY, "You have been marked as being away")
+    else:
+        session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")
+    if changed:
+        tell_away(session)
+
+
+def tell_away(session: IRCSession) -> None:
+    """``AWAY [:message]`` to the ``away-notify`` users who share a channel."""
+    notice = (
+        build(session.source, "AWAY", session.away)
+        if session.away
+        else build(session.source, "AWAY")
+    )
+    mine = session.rooms.keys()
+    for other in session.directory.here.values():
+        if (
+            other is not session
+            and "away-notify" in other.caps
+            and not mine.isdisjoint(other.rooms.keys())
+        ):
+            other.send(notice)
+
+
+# -- MONITOR ----------------------------------------------------------------------
+
+
+async def monitor(session: IRCSession, params: tuple[str, ...]) -> None:
+    """IRCv3 ``MONITOR``: ``+``/``-`` nicks, ``C`` (clear), ``L`` (list),
+    ``S`` (status); at most :data:`MONITOR_LIMIT` nicks (``734`` past it)."""
+    sub = params[0].upper() if params else ""
+    targets = split_list(params[1]) if len(params) > 1 else []
+    watching = session.monitoring
+    if sub == "+":
+        added = []
+        for nick in targets:
+            if not is_valid_name(nick):
+                session.numeric(irc.ERR_ERRONEUSNICKNAME, safe_target(nick), "Bad nick")
+                continue
+            if name_key(nick) in watching:
+                continue
+            if len(watching) >= MONITOR_LIMIT:
+                rest = ",".join(targets[targets.index(nick) :])
+                session.numeric(
+                    ERR_MONLISTFULL, str(MONITOR_LIMIT), rest, "Monitor list is full"
+                )
+                break
+            watching[name_key(nick)] = nick
+            session.directory.watch(session, nick)
+            added.append(nick)
+        await status(session, added)
+    elif sub == "-":
+        for nick in targets:
+            if watching.pop(name_key(nick), None) is not None:
+                session.directory.unwatch(session, nick)
+    elif sub == "C":
+        for key in list(watching):
+            session.directory.unwatch(session, key)
+        watching.clear()
+    elif sub == "L":
+        for line in chunks(watching.values()):
+            session.numeric(RPL_MONLIST, line.replace(" ", ","))
+        session.numeric(RPL_ENDOFMONLIST, "End of MONITOR list")
+    elif sub == "S":
+        await status(session, list(watching.values()))
+    else:
+        session.numeric(irc.ERR_NEEDMOREPARAMS, "MONITOR", "Not enough parameters")
+
+
+async def status(session: IRCSession, nicks: list[str]) -> None:
+    """``730`` for the nicks online, ``731`` for the rest."""
+    if not nicks:
+        return
+    online_names = await online(session)
+    on = [online_names[k] for k in map(name_key, nicks) if k in online_names]
+    off = [nick for nick in nicks if name_key(nick) not in online_names]
+    for line in chunks(session.renderer.source(nick) for nick in on):
+        session.numeric(RPL_MONONLINE, line.replace(" ", ","))
+    for line in chunks(off):
+        session.numeric(RPL_MONOFFLINE, line.replace(" ", ","))
+
+
+async def online(session: IRCSession) -> dict[str, str]:
+    """Everyone known to be online: IRC users here, and every room's members."""
+    names = {key: str(other.name) for key, other in session.directory.here.items()}
+    for info in (await session.registry.list_rooms()).rooms:
+        details = await session.registry.room_details(info.name)
+        for member in details.members:
+            names.setdefault(name_key(member), member)
+    return names

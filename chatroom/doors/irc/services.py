@@ -1,0 +1,271 @@
+"""Accounts from IRC: a built-in ``NickServ``, and IRCv3
+``draft/account-registration`` (``REGISTER``/``VERIFY``).
+
+``NickServ`` answers as Ergo's built-in one does (its ``irc/nickserv.go``),
+by ``PRIVMSG NickServ :...``, or the ``NICKSERV``/``NS`` commands, in
+``NOTICE``\\ s from ``NickServ``:
+
+- ``IDENTIFY [account] password``: sign in (``900``);
+- ``REGISTER password [email]``: register the current nick as an account
+  (the e-mail is not kept: this server sends no mail);
+- ``GHOST nick`` / ``RECOVER nick`` (Ergo's ``REGAIN``): a nick that belongs
+  to your account, held by another of your sessions, is taken from it and
+  given to you (names here are accounts' only, so freeing one without
+  taking it would let nobody else have it anyway);
+- ``SET PASSWORD current new`` and Ergo's ``PASSWD current new [new]``;
+- ``DROP password`` (and Ergo's ``UNREGISTER``): delete your account;
+- ``INFO [account]``.
+
+Every one of them goes through :class:`chatroom.core.accounts.AccountService`,
+the same calls the line door's ``/login``, ``/register``, ``/password``
+and ``/unregister`` make, so the back-off on wrong passwords and every
+rule are the core's. No password is logged or kept.
+"""
+
+from __future__ import annotations
+
+from twisted.words.protocols import irc
+
+from chatroom.core import errors
+from chatroom.core.errors import ChatError
+from chatroom.core.rules import check_name
+from chatroom.core.text import name_key
+from chatroom.doors.irc.session import REGISTERED, IRCSession
+from chatroom.doors.irc.wire import RPL_LOGGEDIN, build
+
+NICKSERV = "NickServ"
+
+HELP = (
+    "NickServ lets you register, log in to, and manage an account.",
+    "IDENTIFY [account] <password>: log in to your account",
+    "REGISTER <password>: register your current nick as an account",
+    "GHOST <nick> / RECOVER <nick>: take your nick back from another session",
+    "SET PASSWORD <current> <new> (or PASSWD): change your password",
+    "DROP <password>: delete your account",
+    "INFO [account]: what is known of an account",
+)
+
+
+def tell(session: IRCSession, text: str) -> None:
+    """A ``NOTICE`` from NickServ to this client."""
+    session.send(build(session.renderer.source(NICKSERV), "NOTICE", session.nick, text))
+
+
+def logged_in(session: IRCSession, account_name: str) -> None:
+    """``900``, as after SASL (clients show "You are now logged in as ...")."""
+    session.send(
+        build(
+            session.me,
+            RPL_LOGGEDIN,
+            session.nick,
+            session.source,
+            account_name,
+            f"You are now logged in as {account_name}",
+        )
+    )
+
+
+async def nickserv_command(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``NICKSERV ...`` / ``NS ...``: the words as one message to NickServ."""
+    await nickserv(session, " ".join(params))
+
+
+async def nickserv(session: IRCSession, text: str) -> None:
+    """One message to NickServ; a refusal is its notice, never a numeric."""
+    words = text.split()
+    if not words:
+        words = ["HELP"]
+    command, args = words[0].upper(), words[1:]
+    handler = _HANDLERS.get(command)
+    if handler is None:
+        tell(session, f"Unknown command {command}: try HELP")
+        return
+    try:
+        await handler(session, args)
+    except ChatError as refused:
+        tell(session, f"{command}: {refused.text}")
+
+
+def _need(args: list[str], count: int, syntax: str) -> None:
+    if len(args) < count:
+        raise errors.bad_args(f"Syntax: {syntax}")
+
+
+async def _help(session: IRCSession, args: list[str]) -> None:
+    for line in HELP:
+        tell(session, line)
+
+
+async def _identify(session: IRCSession, args: list[str]) -> None:
+    _need(args, 1, "IDENTIFY [account] <password>")
+    name, password = (args[0], args[1]) if len(args) > 1 else (session.nick, args[0])
+    accounts, registry = session.server.account_service, session.registry
+    account = await accounts.sign_in(name, password, session.host)
+    if registry.account_of(session.member) == account.key:
+        tell(session, f"You're already logged in as {account.name}")
+        return
+    await registry.set_account(session.member, account.key)
+    logged_in(session, account.name)
+    tell(session, f"You're now logged in as {account.name}")
+
+
+async def _register(session: IRCSession, args: list[str]) -> None:
+    _need(args, 1, "REGISTER <password> [email]")
+    account = await register_nick(session, args[0])
+    tell(session, "Account created")
+    logged_in(session, account)
+    tell(session, f"You're now logged in as {account}")
+
+
+async def register_nick(session: IRCSession, password: str) -> str:
+    """Register the current nick as an account and sign in to it (as the
+    line door's ``/register``); the account's name."""
+    name = session.nick
+    signed_in = session.registry.account_of(session.member)
+    if signed_in == name_key(name):
+        raise errors.name_registered(name)
+    if signed_in:
+        raise errors.not_allowed(f"you are logged in to {signed_in} already")
+    account = await session.server.account_service.register(
+        name, password, session.host
+    )
+    await session.registry.set_account(session.member, account.key)
+    return account.name
+
+
+async def _ghost(session: IRCSession, args: list[str]) -> None:
+    _need(args, 1, "GHOST <nick>")
+    nick = args[0]
+    check_name(nick)
+    mine = session.registry.account_of(session.member)
+    if not mine:
+        raise errors.not_signed_in()
+    if name_key(nick) == name_key(session.nick):
+        raise errors.not_allowed("you can't ghost yourself")
+    if name_key(nick) != mine:
+        raise errors.not_allowed("you don't own that nick")
+    old = session.source
+    announced = await session.registry.claim_name(session.member, nick, mine)
+    session.renamed(nick)
+    if not announced:
+        session.send(build(old, "NICK", nick))
+    tell(session, f"You have regained the nickname {nick}")
+
+
+async def _password(session: IRCSession, args: list[str]) -> None:
+    _need(args, 2, "PASSWD <current> <new> [<new again>]")
+    current, new = args[0], args[1]
+    if len(args) > 2 and args[2] != new:
+        raise errors.bad_args("passwords do not match")
+    account = await session.server.account_service.change_password(
+        session.registry.account_of(session.member), current, new, session.host
+    )
+    tell(session, f"Password changed for {account.name}")
+
+
+async def _set(session: IRCSession, args: list[str]) -> None:
+    _need(args, 1, "SET PASSWORD <current> <new>")
+    if args[0].upper() != "PASSWORD":
+        raise errors.bad_args(f"no setting {args[0]}: only PASSWORD")
+    await _password(session, args[1:])
+
+
+async def _drop(session: IRCSession, args: list[str]) -> None:
+    _need(args, 1, "DROP <password>")
+    account = await session.server.account_service.unregister(
+        session.registry.account_of(session.member), args[-1], session.host
+    )
+    await session.registry.set_account(session.member, "")
+    tell(session, f"Account {account.name} dropped: you are logged out")
+
+
+async def _info(session: IRCSession, args: list[str]) -> None:
+    name = args[0] if args else session.nick
+    account = await session.registry.account_store.get(name_key(name))
+    if account is None:
+        raise errors.no_such_account(name)
+    tell(session, f"Account: {account.name}")
+    tell(session, f"Registered nick: {account.name}")
+    online = session.directory.find(account.name)
+    if online is not None and online.state == REGISTERED:
+        tell(session, f"{account.name} is online")
+
+
+_HANDLERS = {
+    "HELP": _help,
+    "IDENTIFY": _identify,
+    "LOGIN": _identify,
+    "REGISTER": _register,
+    "GHOST": _ghost,
+    "RECOVER": _ghost,
+    "REGAIN": _ghost,
+    "PASSWD": _password,
+    "PASSWORD": _password,
+    "SET": _set,
+    "DROP": _drop,
+    "UNREGISTER": _drop,
+    "INFO": _info,
+}
+
+
+# -- draft/account-registration --------------------------------------------------
+
+
+def fail(session: IRCSession, command: str, code: str, account: str, text: str) -> None:
+    session.send(build(session.me, "FAIL", command, code, account, text))
+
+
+#: The standard replies' codes for the refusals of registering.
+_REGISTER_FAILS = {
+    "NAME_REGISTERED": "ACCOUNT_EXISTS",
+    "NAME_TAKEN": "ACCOUNT_EXISTS",
+    "BAD_NAME": "BAD_ACCOUNT_NAME",
+    "BAD_ARGS": "UNACCEPTABLE_PASSWORD",
+    "RATE_LIMITED": "TEMPORARILY_UNAVAILABLE",
+    "NOT_ALLOWED": "ALREADY_AUTHENTICATED",
+}
+
+
+async def register(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``REGISTER <account> <email> <password>``: the account is the nick
+    (``*`` says so), the e-mail unused; ``REGISTER SUCCESS`` and ``900``,
+    or ``FAIL REGISTER <code>``. Only once connected (no ``before-connect``
+    in the capability's value)."""
+    if len(params) < 3:
+        session.numeric(irc.ERR_NEEDMOREPARAMS, "REGISTER", "Not enough parameters")
+        return
+    account, password = params[0], params[2]
+    if session.state != REGISTERED:
+        fail(
+            session,
+            "REGISTER",
+            "COMPLETE_CONNECTION_REQUIRED",
+            account,
+            "Complete the connection (NICK and USER) before registering",
+        )
+        return
+    if account != "*" and name_key(account) != name_key(session.nick):
+        fail(
+            session,
+            "REGISTER",
+            "ACCOUNT_NAME_MUST_BE_NICK",
+            account,
+            "Your account name must be your nick",
+        )
+        return
+    account = session.nick
+    try:
+        name = await register_nick(session, password)
+    except ChatError as refused:
+        code = _REGISTER_FAILS.get(refused.code, "TEMPORARILY_UNAVAILABLE")
+        fail(session, "REGISTER", code, account, refused.text)
+        return
+    session.send(build(session.me, "REGISTER", "SUCCESS", name, "Account created"))
+    logged_in(session, name)
+
+
+async def verify(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``VERIFY <account> <code>``: nothing waits for a code here (no
+    registration needs one), so any code is ``INVALID_CODE``."""
+    account = params[0] if params else "*"
+    fail(session, "VERIFY", "INVALID_CODE", account, "No registration awaits a code")

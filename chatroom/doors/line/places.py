@@ -1,0 +1,48 @@
+"""Where a line-protocol session is: its rooms and its current room.
+
+Without the ``multi`` capability a session is in one room at most (a join
+leaves it, as the line protocol always did); with it, in any number, in
+the order it entered them, one of which is *current*: where plain lines,
+``/me``, ``/topic``, ``/who`` and the moderation commands act. Kept apart
+from :mod:`chatroom.doors.line.session` so the rule of which room becomes
+current is written once, as plain functions of the state (no I/O): the
+session applies what they return in its one ``_settle``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatroom.core.text import name_key
+
+
+@dataclass(frozen=True)
+class Places:
+    """The rooms a session is in (oldest first) and the current one."""
+
+    rooms: tuple[str, ...] = ()
+    current: str | None = None
+
+    def find(self, room: str) -> str | None:
+        """The name of ``room`` as the session entered it, if it is in it."""
+        key = name_key(room)
+        return next((name for name in self.rooms if name_key(name) == key), None)
+
+    def entered(self, room: str, multi: bool) -> Places:
+        """In ``room`` too (``multi``), or instead of the others; current."""
+        kept = tuple(name for name in self.rooms if name_key(name) != name_key(room))
+        return Places((*kept, room) if multi else (room,), room)
+
+    def left(self, room: str) -> Places:
+        """Out of ``room``; if it was current, the most recently entered
+        remaining room is current (none: the lobby)."""
+        key = name_key(room)
+        rooms = tuple(name for name in self.rooms if name_key(name) != key)
+        current = self.current
+        if current is None or name_key(current) == key:
+            current = rooms[-1] if rooms else None
+        return Places(rooms, current)
+
+    def focused(self, room: str) -> Places:
+        """``room`` (one the session is in) is current."""
+        return Places(self.rooms, room)

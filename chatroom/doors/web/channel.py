@@ -1,0 +1,240 @@
+"""One HTTP connection, bounded like every other door's.
+
+twisted.web's :class:`~twisted.web.http.HTTPChannel` parses requests and
+answers them one at a time, but left alone it
+
+- reads any request body it is announced into memory or an unlinked
+  temporary file (``Content-Length: 1073741824`` fills the disk);
+- answers every pipelined request it has read at once, however full the
+  socket's send buffer already is (a client that pipelines thousands of
+  ``GET`` and never reads grows the server by the size of every answer);
+- waits twelve hours for a request's headers, and gives a keep-alive
+  connection as long.
+
+:class:`BoundedChannel` is that channel with the door's bounds
+(:class:`HTTPLimits`), and :class:`BoundedSite` the
+:class:`~twisted.web.server.Site` that makes them:
+
+- **Bodies refused from the headers.** A request whose headers announce a
+  body larger than ``max_body`` (or any body at all on ``GET``/``HEAD``,
+  or a chunked body of unknown size) is answered ``413`` (``411`` for
+  chunked) and closed before a byte of the body is read: nothing here
+  takes a body.
+- **Pipelining in step with the client.** Once the socket's buffer is full
+  (the transport pauses its producer, the channel), the channel answers no
+  further pipelined request and reads nothing more until the client has
+  read; output written while it is paused (a slow ``/metrics`` answer)
+  counts against ``--sendq``, and past it the connection is aborted, as a
+  stalled reader is at the other doors. A client that never reads is
+  closed after the idle timeout.
+- **A header timeout** (``--http-header-timeout``): a request's line,
+  headers and (small) body must all arrive within that many seconds of
+  the connection opening, or of the first byte of a later request on a
+  keep-alive connection; else ``408`` and close (slowloris).
+- **An idle timeout** (``--http-idle-timeout``): twisted.web's own
+  ``timeOut``, on the server's clock.
+
+Every timer is on the clock the site is given (the server's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITCPTransport
+from twisted.internet.protocol import connectionDone
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.http import HTTPChannel
+from twisted.web.resource import IResource
+from twisted.web.server import Request, Site
+
+#: Requests that never carry a body.
+_BODILESS = frozenset({b"GET", b"HEAD"})
+
+
+@dataclass(frozen=True)
+class HTTPLimits:
+    """The bounds of one HTTP connection (``twistd chatroom --help``)."""
+
+    #: Seconds a request's line and headers may take to arrive.
+    header_timeout: float = 10.0
+    #: Seconds a keep-alive connection may wait for its next request.
+    idle_timeout: float = 60.0
+    #: Largest request body announced that is read (no resource takes one).
+    max_body: int = 1024
+    #: Bytes of output a connection may fall behind once its buffer is full.
+    sendq: int = 1024 * 1024
+    #: Seconds a closing connection may take to drain before it is aborted.
+    abort_after: float = 3.0
+
+
+def _status(code: int, reason: str, text: str) -> bytes:
+    """A whole response that ends the connection."""
+    body = text.encode() + b"\n"
+    return (
+        f"HTTP/1.1 {code} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+
+
+class BoundedChannel(HTTPChannel):
+    """An :class:`~twisted.web.http.HTTPChannel` with :class:`HTTPLimits`."""
+
+    _log = Logger()
+    limits = HTTPLimits()
+    clock: IReactorTime
+    _refused = False
+    _header_call: IDelayedCall | None = None
+    #: The request answered while the socket was full, whose successor waits.
+    _held: Request | None = None
+    #: Bytes written while the transport said "pause".
+    _queued = 0
+
+    def connectionMade(self) -> None:
+        self.abortTimeout = self.limits.abort_after  # type: ignore[assignment]
+        super().connectionMade()
+        self._await_headers()
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._cancel_header_timer()
+        self._held = None
+        super().connectionLost(reason)
+
+    # -- the header timeout ------------------------------------------------------
+
+    def _await_headers(self) -> None:
+        self._cancel_header_timer()
+        self._header_call = self.clock.callLater(
+            self.limits.header_timeout, self._headers_too_slow
+        )
+
+    def _cancel_header_timer(self) -> None:
+        call, self._header_call = self._header_call, None
+        if call is not None and call.active():
+            call.cancel()
+
+    def _headers_too_slow(self) -> None:
+        self._header_call = None
+        self._refuse(408, "Request Timeout", "request headers took too long")
+
+    def dataReceived(self, data: bytes) -> None:
+        """A keep-alive connection's next request starts its header timer."""
+        if self._refused:
+            return
+        if self._header_call is None and not self._handlingRequest:
+            self._await_headers()
+        super().dataReceived(data)
+
+    # -- request bodies ------------------------------------------------------------
+
+    def allHeadersReceived(self) -> None:
+        """Refuse a body before reading it; otherwise carry on as twisted.web does."""
+        self._cancel_header_timer()
+        announced = self.length  # None: chunked, of unknown size
+        if announced == 0:
+            pass
+        elif self._command in _BODILESS:
+            self._refuse(413, "Content Too Large", "this request takes no body")
+            return
+        elif announced is None:
+            self._refuse(411, "Length Required", "say the body's Content-Length")
+            return
+        elif announced > self.limits.max_body:
+            limit = self.limits.max_body
+            self._refuse(413, "Content Too Large", f"bodies are limited to {limit}")
+            return
+        super().allHeadersReceived()
+
+    def allContentReceived(self) -> None:
+        """The request is whole (its small body too): no timer while it is answered."""
+        self._cancel_header_timer()
+        super().allContentReceived()
+
+    def rawDataReceived(self, data: bytes) -> None:
+        if self._refused:
+            return
+        super().rawDataReceived(data)
+        # twisted.web stops reading past its eager-read size only while the
+        # socket can take output; while it cannot, stop reading as well.
+        if self._handlingRequest and self._waitingForTransport:
+            self._networkProducer.pauseProducing()
+
+    def _refuse(self, code: int, reason: str, text: str) -> None:
+        """Answer ``code`` and close, reading nothing more."""
+        if self._refused:
+            return
+        self._refused = True
+        self._cancel_header_timer()
+        peer = getattr(self.transport, "getPeer", lambda: None)()
+        self._log.info("HTTP {code} to {peer}: {text}", code=code, peer=peer, text=text)
+        assert self.transport is not None
+        self.transport.write(_status(code, reason, text))
+        self.transport.loseConnection()
+        self._abortingCall = self.callLater(self.abortTimeout, self.forceAbortClient)
+
+    # -- pipelining and output -----------------------------------------------------
+
+    def requestDone(self, request: Request) -> None:
+        """While the socket is full, the next pipelined request waits.
+
+        twisted.web would parse and answer it at once; here it stays unread
+        until the transport resumes the channel (the client has read), and
+        the idle timeout runs meanwhile, so a client that never reads is
+        closed.
+        """
+        if self._waitingForTransport and self.persistent:
+            self._held = request
+            self._networkProducer.pauseProducing()
+            self.setTimeout(self._savedTimeOut)
+            return
+        super().requestDone(request)
+
+    def resumeProducing(self) -> None:
+        self._queued = 0
+        super().resumeProducing()
+        held, self._held = self._held, None
+        if held is not None and self.transport is not None:
+            self.setTimeout(None)
+            self.requestDone(held)
+
+    def write(self, data: bytes) -> None:
+        self._count(len(data))
+        super().write(data)
+
+    def writeSequence(self, iovec: list[bytes]) -> None:
+        self._count(sum(map(len, iovec)))
+        super().writeSequence(iovec)
+
+    def _count(self, size: int) -> None:
+        """Past ``--sendq`` behind: abort, as the other doors drop a stalled reader."""
+        if not self._waitingForTransport:
+            return
+        self._queued += size
+        if self._queued > self.limits.sendq and self.transport is not None:
+            self._log.info("dropping an HTTP client: send queue exceeded")
+            cast(ITCPTransport, self.transport).abortConnection()
+
+
+class BoundedSite(Site):
+    """A :class:`~twisted.web.server.Site` whose connections are
+    :class:`BoundedChannel` s with ``limits``, timed on ``clock``."""
+
+    protocol = BoundedChannel  # type: ignore[assignment]
+
+    def __init__(
+        self, resource: IResource, limits: HTTPLimits, clock: IReactorTime
+    ) -> None:
+        super().__init__(resource, timeout=limits.idle_timeout, reactor=clock)
+        self.limits = limits
+        self.clock = clock
+        self.noisy = False
+
+    def buildProtocol(self, addr: Any) -> Any:
+        channel = super().buildProtocol(addr)
+        channel.limits = self.limits
+        channel.clock = self.clock
+        return channel

@@ -1,0 +1,217 @@
+// The chatroom web client: what the user does. The forms, the lines typed
+// (with the secrets they carry kept back), Up/Down through earlier lines,
+// Tab completing names, commands and rooms.
+"use strict";
+
+const MAX_HISTORY = 100;
+const ROOM_COMMANDS = new Set(["/join", "/create", "/delete"]);
+
+function join(room, key = "") {
+  state.joining = room;
+  $("key-form").hidden = true;
+  if (key) state.pendingKeys.set(nameKey(room), key);
+  return send(key ? `/join ${room} ${key}` : `/join ${room}`);
+}
+
+function askKey(room) {
+  state.joining = room;
+  $("key-label").textContent = `${room} needs a key:`;
+  $("key-form").dataset.room = room;
+  $("key-form").hidden = false;
+  $("key-input").focus();
+}
+
+// A line the user typed: note the secrets it carries (kept once the server
+// confirms them) and make sure one carrying a password is sent as a
+// command, never as a message; note the replies it asks for, which are
+// then shown in the log. Nothing typed is ever shown. Returns null for a
+// line the page answers itself (/help).
+function outgoing(line) {
+  if (SECRET_COMMAND.test(line)) line = line.trimStart();
+  if (!line.startsWith("/") || line.startsWith("//")) return line;
+  const words = line.trim().split(/\s+/);
+  const command = words[0].toLowerCase();
+  if (command === "/help") { systemNode(helpNode()); return null; }
+  if (command === "/register" && words.length === 2) state.pending.register = words[1];
+  else if (command === "/password" && words.length === 3) state.pending.newPassword = words[2];
+  else if (command === "/join" && words.length >= 3 && words[2].toLowerCase() !== "since") {
+    state.pendingKeys.set(nameKey(words[1]), words[2]);
+  } else if (command === "/set" && words.length === 3 && words[1].toLowerCase() === "key") {
+    state.pending.roomKey = words[2];
+  } else if (command === "/who") state.asked.who = true;
+  else if (command === "/list") state.asked.list = true;
+  else if (command === "/topic" && words.length === 1) state.asked.topic = true;
+  else if (command === "/quit") stop("you quit");
+  return line;
+}
+
+// The lobby's field: a /command, or a room's name: joined if it exists,
+// else created.
+function lobbyLine(value) {
+  const text = value.trim();
+  if (!text) return null;
+  if (text.startsWith("/")) return outgoing(text);
+  const existing = [...state.rooms.keys()].find((room) => nameKey(room) === nameKey(text));
+  if (existing) {
+    state.joining = existing;
+    return `/join ${existing}`;
+  }
+  state.creating = text;
+  return `/create ${text}`;
+}
+
+// -- Up and Down: earlier lines --------------------------------------------------
+
+const typed = { lines: [], at: null, draft: "" };
+
+function remember(line) {
+  if (SECRET_COMMAND.test(line)) return;
+  if (typed.lines[typed.lines.length - 1] !== line) typed.lines.push(line);
+  if (typed.lines.length > MAX_HISTORY) typed.lines.shift();
+  typed.at = null;
+}
+
+function recall(input, step) {
+  if (!typed.lines.length) return false;
+  if (typed.at === null) {
+    if (step > 0) return false;
+    typed.draft = input.value;
+    typed.at = typed.lines.length;
+  }
+  typed.at += step;
+  if (typed.at < 0) typed.at = 0;
+  if (typed.at >= typed.lines.length) {
+    typed.at = null;
+    input.value = typed.draft;
+  } else input.value = typed.lines[typed.at];
+  input.setSelectionRange(input.value.length, input.value.length);
+  return true;
+}
+
+// -- Tab: completion -------------------------------------------------------------
+
+let completing = null; // the completion Tab is cycling through
+
+// What the word before the cursor may become: a command first on the line;
+// a room after /join, /create, /delete (or first in the lobby's field,
+// which takes a room's name); else a member's name.
+function candidates(before, word, lobby) {
+  const first = before.trim() === "";
+  if (word.startsWith("/") && first) {
+    return COMMANDS.filter((command) => command.startsWith(word.toLowerCase()));
+  }
+  const command = before.trim().split(/\s+/)[0].toLowerCase();
+  const key = nameKey(word);
+  const roomWanted = ROOM_COMMANDS.has(command) && before.trim().split(/\s+/).length === 1;
+  if (roomWanted || (lobby && first)) {
+    const rooms = new Set([...state.rooms.keys(), ...(state.room ? [state.room] : [])]);
+    return [...rooms].filter((room) => nameKey(room).startsWith(key)).sort();
+  }
+  const names = state.members.filter((name) => !isMe(name));
+  return names.filter((name) => nameKey(name).startsWith(key))
+    .sort((a, b) => nameKey(a).localeCompare(nameKey(b)));
+}
+
+function complete(input, backwards) {
+  if (completing === null) {
+    const caret = input.selectionStart;
+    const head = input.value.slice(0, caret);
+    const word = head.match(/\S*$/u)[0];
+    if (!word) return false;
+    const before = head.slice(0, head.length - word.length);
+    const lobby = input.id === "create-input";
+    const found = candidates(before, word, lobby);
+    if (!found.length) return false;
+    const isName = !lobby && !word.startsWith("/")
+      && !ROOM_COMMANDS.has(before.trim().split(/\s+/)[0]);
+    completing = {
+      before, after: input.value.slice(caret), found, index: backwards ? found.length - 1 : 0,
+      suffix: isName && before === "" ? ": " : " ",
+    };
+  } else {
+    const step = backwards ? -1 : 1;
+    completing.index = (completing.index + step + completing.found.length) % completing.found.length;
+  }
+  const chosen = completing.found[completing.index] + completing.suffix;
+  input.value = completing.before + chosen + completing.after.replace(/^\s+/u, "");
+  const caret = completing.before.length + chosen.length;
+  input.setSelectionRange(caret, caret);
+  return true;
+}
+
+function onKeys(input) {
+  input.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
+    if (event.key === "Tab" && (!event.shiftKey || completing !== null)) {
+      if (complete(input, event.shiftKey)) event.preventDefault();
+      return;
+    }
+    completing = null;
+    if (event.key === "ArrowUp" && recall(input, -1)) event.preventDefault();
+    else if (event.key === "ArrowDown" && recall(input, 1)) event.preventDefault();
+    else if (event.key === "Escape" && input.id === "message-input") keepNewest(true);
+  });
+  input.addEventListener("input", () => { completing = null; });
+}
+
+// -- the forms -------------------------------------------------------------------
+
+function onSubmit(formId, inputId, toLine, sendLine = send) {
+  $(formId).addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $(inputId);
+    const value = input.value;
+    const line = toLine(value);
+    if (line === null) { // answered by the page itself (/help)
+      remember(value);
+      input.value = "";
+      return;
+    }
+    if (line && sendLine(line)) {
+      remember(value);
+      input.value = "";
+    }
+  });
+}
+
+function startInput() {
+  $("name-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    // The name is kept in its field (a refused name is easier to fix than to
+    // retype); the password field is emptied as it is sent.
+    const name = $("name-input").value.trim();
+    const password = $("password-input").value;
+    const register = $("register-input").checked;
+    if (!name) return;
+    if (register && !password) {
+      showError("choose a password (8 characters or more, no spaces) to register the name");
+      $("password-input").focus();
+      return;
+    }
+    if (/\s/.test(password)) { showError("passwords have no spaces"); return; }
+    hideError();
+    const line = password ? `${register ? "/register" : "/login"} ${name} ${password}` : name;
+    if (!send(line)) return;
+    state.name = name;
+    state.renameTo = null;
+    state.pending.login = password ? { password } : null;
+    $("password-input").value = "";
+  });
+  $("register-input").addEventListener("change", () => {
+    const register = $("register-input").checked;
+    $("password-input").autocomplete = register ? "new-password" : "current-password";
+    $("password-input").placeholder = register ? "new password" : "password (if registered)";
+  });
+  onSubmit("create-form", "create-input", lobbyLine);
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = $("key-input").value.trim();
+    if (!key || !join($("key-form").dataset.room, key)) return;
+    $("key-input").value = "";
+    $("key-form").hidden = true;
+  });
+  onSubmit("message-form", "message-input", (value) => (value ? outgoing(value) : ""), sendOrKeep);
+  $("leave-button").addEventListener("click", () => sendOrKeep("/leave"));
+  onKeys($("message-input"));
+  onKeys($("create-input"));
+}

@@ -1,0 +1,147 @@
+// The chatroom web client: the room's log as it scrolls. It stays at the
+// newest line while the user is there (through new lines, window resizes
+// and a phone's on-screen keyboard), and stays put while the user reads
+// further up, with a button back to the newest. Scrolling to the top (or
+// the "earlier messages" button) loads older messages (/history N before
+// ID) above the others, keeping what the user was reading in its place.
+"use strict";
+
+const PAGE_SIZE = 50;
+const NEAR = 40; // pixels from an end that count as being there
+
+const scroll = {
+  stuck: true, // the view is at the newest line
+  unseen: 0, // lines added below while scrolled up
+  paging: false, // a /history reply is arriving
+  older: [], // its lines, put in place once it ends
+  noOlder: false, // the room's kept history has been walked to its start
+  readMarker: null, // the "new messages" divider
+};
+
+function atBottom(log) { return log.scrollHeight - log.scrollTop - log.clientHeight < NEAR; }
+
+function appendToLog(item) {
+  const log = $("log");
+  log.append(item);
+  if (scroll.stuck) log.scrollTop = log.scrollHeight;
+  else if (!item.classList.contains("pending")) {
+    scroll.unseen += 1;
+    drawJump();
+  }
+}
+
+// Back to the newest line (`force`: even if the user had scrolled up).
+function keepNewest(force = false) {
+  const log = $("log");
+  if (force) scroll.stuck = true;
+  if (scroll.stuck) log.scrollTop = log.scrollHeight;
+  drawJump();
+}
+
+function drawJump() {
+  const button = $("jump");
+  button.hidden = scroll.stuck || state.page !== "room";
+  if (scroll.stuck) scroll.unseen = 0;
+  button.textContent = scroll.unseen ? `↓ ${scroll.unseen} new` : "↓ Newest";
+}
+
+// A fresh log: a new room, or a room joined again without resuming.
+function resetLog() {
+  $("log").replaceChildren(olderControl());
+  scroll.paging = false;
+  scroll.older = [];
+  scroll.noOlder = false;
+  scroll.readMarker = null;
+  scroll.unseen = 0;
+  scroll.stuck = true;
+  drawOlder();
+}
+
+// The first line of the log: a button that loads earlier messages, or a
+// line saying there are none.
+function olderControl() {
+  const item = document.createElement("li");
+  item.id = "older";
+  item.className = "older";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.id = "older-button";
+  button.textContent = "Show earlier messages";
+  button.addEventListener("click", loadOlder);
+  const none = document.createElement("span");
+  none.id = "older-none";
+  none.textContent = "This is where the room's kept history starts.";
+  item.append(button, none);
+  return item;
+}
+
+function drawOlder() {
+  if (!$("older")) return;
+  const known = state.firstId !== null;
+  $("older").hidden = !known && !scroll.noOlder;
+  $("older-button").hidden = scroll.noOlder || !known;
+  $("older-button").disabled = scroll.paging;
+  $("older-none").hidden = !scroll.noOlder;
+}
+
+function loadOlder() {
+  if (scroll.paging || scroll.noOlder || state.firstId === null || !online()) return;
+  if (state.page !== "room") return;
+  scroll.paging = true;
+  scroll.older = [];
+  drawOlder();
+  send(`/history ${PAGE_SIZE} before ${state.firstId}`);
+}
+
+// A line of a /history reply: kept until the reply ends.
+function olderLine(item) { scroll.older.push(item); }
+
+// The reply ended: its lines go above the others, and the view moves with
+// them so that the line the user was reading stays where it was.
+function olderDone(count) {
+  const log = $("log");
+  const fromBottom = log.scrollHeight - log.scrollTop;
+  $("older").after(...scroll.older);
+  scroll.older = [];
+  scroll.paging = false;
+  if (count === 0) scroll.noOlder = true;
+  drawOlder();
+  log.scrollTop = log.scrollHeight - fromBottom;
+}
+
+// The user looks away (the tab hidden): the next message goes under a
+// "new messages" divider, which moves on the next time.
+function markRead() {
+  if (scroll.readMarker) scroll.readMarker.remove();
+  scroll.readMarker = null;
+}
+
+function dividerBeforeUnread() {
+  if (scroll.readMarker || state.page !== "room") return;
+  const divider = document.createElement("li");
+  divider.className = "divider";
+  divider.setAttribute("role", "separator");
+  divider.textContent = "new messages";
+  scroll.readMarker = divider;
+  appendToLog(divider);
+}
+
+function startScrolling() {
+  const log = $("log");
+  log.addEventListener("scroll", () => {
+    scroll.stuck = atBottom(log);
+    drawJump();
+    if (log.scrollTop < NEAR && log.scrollHeight > log.clientHeight) loadOlder();
+  });
+  // A resize (the window, the phone's keyboard, the member list opening)
+  // leaves the view at the newest line if it was there.
+  new ResizeObserver(() => keepNewest()).observe(log);
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", () => keepNewest());
+  }
+  $("jump").addEventListener("click", () => {
+    keepNewest(true);
+    $("message-input").focus();
+  });
+  resetLog();
+}

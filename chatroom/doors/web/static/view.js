@@ -1,0 +1,261 @@
+// The chatroom web client: drawing. Pages, lists, log lines, notices, the
+// connection banner. Nothing here ever touches what the user is typing.
+"use strict";
+
+// How long a notice that belongs to a moment (a kick, an invitation) stays
+// above the page; it is in the log as well.
+const MOMENT_MS = 60000;
+const MAX_NOTICES = 5;
+
+function show(page) {
+  if (page !== state.page) hideError();
+  state.page = page;
+  for (const name of ["username", "lobby", "room"]) {
+    $(`${name}-page`).hidden = name !== page;
+  }
+  if (page !== "lobby") $("key-form").hidden = true;
+  const focus = { username: "name-input", lobby: "create-input", room: "message-input" };
+  $(focus[page]).focus();
+  drawTitle();
+  if (page === "room") keepNewest(true);
+}
+
+function leaveRoom() {
+  state.room = null;
+  state.lastId = null;
+  state.firstId = null;
+  state.rejoining = false;
+  state.resuming = false;
+  state.returning = false;
+  state.joinQuiet = false;
+  state.outbox = [];
+  sessionStorage.removeItem("chatroom.room");
+  show("lobby");
+}
+
+function keepAccount() {
+  if (state.account) sessionStorage.setItem("chatroom.account", state.account);
+  else sessionStorage.removeItem("chatroom.account");
+}
+
+function removeMember(user) {
+  state.members = state.members.filter((m) => m !== user);
+  drawMembers();
+}
+
+function drawWhoami() {
+  $("whoami").textContent = state.name || "";
+  $("account").hidden = !state.account;
+}
+
+function drawRooms() {
+  const list = $("room-list");
+  list.replaceChildren(...[...state.rooms.values()].map((room) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.room = room.name;
+    const name = document.createElement("strong");
+    name.textContent = room.name;
+    const count = document.createElement("span");
+    count.className = "count";
+    count.textContent = `${room.members}/${room.capacity}`;
+    count.setAttribute("aria-label", `${room.members} of ${room.capacity} people`);
+    const topic = document.createElement("span");
+    topic.className = "room-topic";
+    topic.textContent = room.topic;
+    button.append(name, count, topic);
+    button.addEventListener("click", () => join(room.name));
+    item.append(button);
+    return item;
+  }));
+  $("rooms-empty").hidden = state.rooms.size > 0;
+}
+
+function drawMembers() {
+  $("members").replaceChildren(...state.members.map((member) => {
+    const item = document.createElement("li");
+    item.textContent = member;
+    item.classList.add(nickClass(member));
+    if (member === state.owner) {
+      item.classList.add("owner");
+      item.title = "owner";
+    } else if (state.operators.has(nameKey(member))) {
+      item.classList.add("operator");
+      item.title = "operator";
+    }
+    return item;
+  }));
+  const count = state.members.length;
+  $("members-heading").textContent = document.body.classList.contains("offline")
+    ? "Members (offline)" : `Members (${count})`;
+  $("members-button").textContent = `Members (${count})`;
+}
+
+// A line of the log (the room's, or the lobby's): `text` as text, after
+// the time if there is one. Returns the line.
+function say(time, text, kind, where = "log") {
+  const item = logLine(time, kind);
+  item.append(document.createTextNode(text));
+  return place(item, where);
+}
+
+function logLine(time, kind) {
+  const item = document.createElement("li");
+  item.className = kind;
+  if (time) {
+    const stamp = document.createElement("time");
+    stamp.className = "time";
+    stamp.dateTime = time;
+    stamp.textContent = new Date(time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    item.append(stamp);
+  }
+  return item;
+}
+
+function place(item, where) {
+  const log = $(where);
+  if (where === "lobby-log") {
+    log.append(item);
+    while (log.childElementCount > 50) log.firstElementChild.remove();
+    log.hidden = false;
+    log.scrollTop = log.scrollHeight;
+  } else appendToLog(item);
+  return item;
+}
+
+// A message, an action or a private message: the sender in their colour,
+// links clickable, the line marked when it names the user. Returns the
+// line without placing it (older messages are put above the others).
+function messageLine(time, user, text, kind, { action = false, to = null } = {}) {
+  const item = logLine(time, kind);
+  const nick = document.createElement("span");
+  nick.className = `nick ${nickClass(user)}`;
+  if (to !== null) nick.textContent = `[${user} → ${to}]`;
+  else nick.textContent = action ? `* ${user}` : `<${user}>`;
+  item.append(nick, document.createTextNode(" "));
+  appendRich(item, text);
+  if (!isMe(user) && mentionsMe(text)) item.classList.add("mention");
+  return item;
+}
+
+// What happens in the room: shown only in the room's log.
+function info(text) { if (state.page === "room") say("", text, "info"); }
+
+// Replies to the user's own commands: in the room's log, or the lobby's.
+function system(text) {
+  if (state.page === "room") return say("", text, "system");
+  if (state.page === "lobby") return say("", text, "system", "lobby-log");
+  showError(text);
+  return null;
+}
+
+// A reply that is a page element (the help): in the room's or lobby's log.
+function systemNode(node) {
+  const item = logLine("", "system help-line");
+  item.append(node);
+  if (state.page === "room") place(item, "log");
+  else if (state.page === "lobby") place(item, "lobby-log");
+}
+
+// A notice above every page: announcements stay until dismissed; those of
+// a moment (`moment`: a kick, an invitation) go by themselves after a
+// minute, on the next join and on a reconnect. `action` adds a button.
+function notice(text, kind, action = null, moment = false) {
+  const item = document.createElement("li");
+  item.className = kind;
+  if (moment) item.classList.add("moment");
+  const words = document.createElement("span");
+  words.textContent = text;
+  item.append(words);
+  if (action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "act";
+    button.textContent = action.label;
+    button.addEventListener("click", () => { item.remove(); action.act(); });
+    item.append(button);
+  }
+  const dismiss = document.createElement("button");
+  dismiss.type = "button";
+  dismiss.className = "dismiss";
+  dismiss.textContent = "×";
+  dismiss.setAttribute("aria-label", `dismiss: ${text}`);
+  dismiss.addEventListener("click", () => item.remove());
+  item.append(dismiss);
+  const list = $("notices");
+  list.append(item);
+  while (list.childElementCount > MAX_NOTICES) list.firstElementChild.remove();
+  if (moment) setTimeout(() => item.remove(), MOMENT_MS);
+}
+
+function clearMoments() {
+  for (const item of document.querySelectorAll("#notices .moment")) item.remove();
+}
+
+function setStatus(text, down) {
+  const status = $("status");
+  status.textContent = text;
+  status.classList.toggle("down", down);
+}
+
+function showError(text) { const e = $("error"); e.textContent = text; e.hidden = false; }
+function hideError() { $("error").hidden = true; }
+
+// -- the connection banner -------------------------------------------------------
+
+// The connection went: a banner says so (with the server's reason, if it
+// gave one), the input and the member list are marked offline, and the
+// room's log gets a line.
+function lostConnection(headline = null) {
+  const wasOnline = !document.body.classList.contains("offline");
+  document.body.classList.add("offline");
+  const reason = state.bye ? `The server said: ${state.bye}.` : "";
+  $("connection-headline").textContent = headline || `Connection lost. ${reason}`.trim();
+  $("connection").hidden = false;
+  $("message-input").placeholder = "offline: what you type now is sent once reconnected";
+  drawMembers();
+  if (wasOnline && state.page === "room") {
+    say("", state.bye ? `disconnected (${state.bye})` : "disconnected", "info offline-line");
+  }
+}
+
+// The banner's second line and its button ("Reconnect now", or "Reconnect"
+// once the page has stopped trying by itself).
+function drawConnection(when, label = "Reconnect now") {
+  $("connection-when").textContent = when;
+  $("reconnect-now").textContent = label;
+}
+
+function backOnline() {
+  if (!document.body.classList.contains("offline")) return;
+  document.body.classList.remove("offline");
+  $("connection").hidden = true;
+  $("message-input").placeholder = "message, /me action, /help for commands";
+  drawMembers();
+}
+
+// -- the page's frame ------------------------------------------------------------
+
+function drawTitle() {
+  const where = state.page === "room" && state.room ? `${state.room} – chatroom` : "chatroom";
+  document.title = `${attentionPrefix()}${where}`;
+  drawFavicon();
+}
+
+function toggleMembers(open) {
+  const body = document.querySelector(".room-body");
+  const shown = open === undefined ? !body.classList.contains("show-members") : open;
+  body.classList.toggle("show-members", shown);
+  $("members-button").setAttribute("aria-expanded", String(shown));
+}
+
+function startView() {
+  $("reconnect-now").addEventListener("click", reconnectNow);
+  $("members-button").addEventListener("click", () => toggleMembers());
+  startScrolling();
+  startAttention();
+  startInput();
+  drawMembers();
+  drawTitle();
+}

@@ -1,0 +1,168 @@
+// The chatroom web client: plain words. What the server's codes and fields
+// mean to a person (errors, settings, ban masks, help), and a message's text
+// made into page nodes: links clickable, the user's name marked, nick
+// colours. Text only ever becomes text nodes (or the text of a link), never
+// HTML.
+"use strict";
+
+// An error as a person reads it: the server's words without its code (they
+// may start with a name, so they keep their case). A few codes get words
+// of the page's own, except where the server's words carry what the
+// person needs: a message refused because the server cannot store it quotes
+// the text that was not sent, and the input box was already cleared.
+function errorWords(code, text) {
+  if (code === "UNAVAILABLE" && text && text.includes("so this was not sent:")) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  const own = {
+    INTERNAL: "Something went wrong on the server; that did not happen. Try again.",
+    LINE_TOO_LONG: "That was too long to send; it was not sent.",
+    BAD_TEXT: "That contains characters that cannot be sent (control characters).",
+    BAD_ENCODING: "That could not be sent as text.",
+    UNAVAILABLE: "The chat is unreachable for a moment; nothing was done. Try again shortly.",
+    NO_NAME: "Choose a username first.",
+  };
+  return own[code] || text || code.toLowerCase().replaceAll("_", " ");
+}
+
+function showMask(mask) {
+  const [kind, name] = mask.split(":");
+  return name ? `${name} (${kind === "account" ? "the account" : "the name"})` : mask;
+}
+
+function describeSetting(setting, value) {
+  const on = value === "on";
+  const words = {
+    "invite-only": on ? "made the room invite-only" : "opened the room to everyone",
+    key: on ? "set a key on the room" : "removed the room's key",
+    "topic-lock": on ? "locked the topic (only operators set it)" : "unlocked the topic",
+    keep: on ? "keeps the room (it stays when empty)" : "no longer keeps the room",
+  };
+  return words[setting] || `set ${setting} ${value}`;
+}
+
+// The page's own help: what a person types, without the protocol's
+// internals (ids, /caps, /watch: the page does those by itself).
+const HELP = [
+  ["Chatting", [
+    ["text", "a message to everyone in the room"],
+    ["/me waves", "an action: * you waves"],
+    ["/msg NAME text", "a private message to anyone connected"],
+    ["/topic", "show the room's topic; /topic TEXT sets it"],
+    ["/who", "who is in this room"],
+    ["/list", "the rooms on this server"],
+    ["//text", "a message that starts with /"],
+  ]],
+  ["Rooms and names", [
+    ["/join ROOM", "go to a room (/join ROOM KEY if it has a key)"],
+    ["/create ROOM", "make a room and go there"],
+    ["/leave", "back to the lobby"],
+    ["/delete ROOM", "delete a room you own"],
+    ["/nick NAME", "change your name"],
+    ["/quit", "leave the server"],
+  ]],
+  ["Your account", [
+    ["/register PASSWORD", "keep your name: only you can use it then"],
+    ["/password OLD NEW", "change your password"],
+    ["/unregister PASSWORD", "give up your account"],
+  ]],
+  ["Moderating (owner and operators)", [
+    ["/op NAME, /deop NAME", "make or unmake an operator (owner only)"],
+    ["/kick NAME reason", "send someone back to the lobby"],
+    ["/ban NAME, /unban NAME, /bans", "keep someone out"],
+    ["/invite NAME", "let someone into an invite-only room"],
+    ["/set invite-only on|off", "also topic-lock, keep; /set key KEY|off"],
+    ["/info", "the room's settings and operators"],
+  ]],
+  ["Keys", [
+    ["Up / Down", "earlier lines you typed"],
+    ["Tab", "complete a name, command or room (again: the next one)"],
+    ["Escape", "back to the newest message"],
+  ]],
+];
+
+// The commands Tab completes (those of the help, and the admins').
+const COMMANDS = [
+  "/me", "/msg", "/topic", "/who", "/list", "/join", "/create", "/leave",
+  "/delete", "/nick", "/quit", "/register", "/password", "/unregister", "/op",
+  "/deop", "/kick", "/ban", "/unban", "/bans", "/invite", "/set", "/info",
+  "/help", "/kill", "/gban", "/gunban", "/gbans", "/announce",
+].sort();
+
+// The help as a page element: one table (so that its columns line up),
+// a section per part, the commands in a fixed-width font.
+function helpNode() {
+  const table = document.createElement("table");
+  table.className = "help";
+  const caption = document.createElement("caption");
+  caption.textContent = "Help: what you can type";
+  table.append(caption);
+  for (const [title, rows] of HELP) {
+    const part = table.createTBody();
+    const heading = document.createElement("th");
+    heading.colSpan = 2;
+    heading.scope = "colgroup";
+    heading.className = "part";
+    heading.textContent = title;
+    part.insertRow().append(heading);
+    for (const [command, what] of rows) {
+      const row = part.insertRow();
+      const name = document.createElement("th");
+      name.scope = "row";
+      const code = document.createElement("code");
+      code.textContent = command;
+      name.append(code);
+      row.append(name);
+      row.insertCell().textContent = what;
+    }
+  }
+  return table;
+}
+
+// -- a message's text ----------------------------------------------------------
+
+const NICK_COLOURS = 8;
+
+// The same name always gets the same colour (by its name key, so case and
+// width variants match); the colours are set per theme in style.css.
+function nickClass(name) {
+  let hash = 0;
+  for (const char of nameKey(name)) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return `nick-${hash % NICK_COLOURS}`;
+}
+
+function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&"); }
+
+// Whether `text` names the user (as a word of its own, any case).
+function mentionsMe(text) {
+  if (!state.name) return false;
+  const name = escapeRegExp(state.name.normalize("NFKC"));
+  const word = new RegExp(`(^|[^\\p{L}\\p{N}_.-])${name}($|[^\\p{L}\\p{N}_-])`, "iu");
+  return word.test(text.normalize("NFKC"));
+}
+
+const LINK = /\bhttps?:\/\/[^\s<>"']+/giu;
+
+// `text` appended to `parent` as text nodes, with http(s) links as links
+// that open in a new tab without giving it this page (noopener) or its
+// address (noreferrer). Trailing punctuation stays text.
+function appendRich(parent, text) {
+  let at = 0;
+  for (const match of text.matchAll(LINK)) {
+    let href = match[0].replace(/[.,;:!?)\]}]+$/u, "");
+    const start = match.index;
+    let url = null;
+    try { url = new URL(href); } catch { url = null; }
+    if (!url || !["http:", "https:"].includes(url.protocol)) continue;
+    parent.append(document.createTextNode(text.slice(at, start)));
+    const link = document.createElement("a");
+    link.href = url.href;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.textContent = href;
+    parent.append(link);
+    at = start + href.length;
+    href = null;
+  }
+  parent.append(document.createTextNode(text.slice(at)));
+}

@@ -1,0 +1,93 @@
+"""What ``twistd chatroom``'s command line needs besides its option table.
+
+Coercers that turn a bad value into one line (:func:`number`,
+:func:`endpoint_option`), the base class that keeps a usage error to that
+one line under twistd (:class:`OneLineUsage`), and what the server says
+once it listens (:func:`announce_web_client`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.interfaces import IListeningPort
+from twisted.logger import Logger
+from twisted.python import usage
+
+log = Logger()
+
+
+def number(
+    kind: Callable[[str], Any], minimum: float, what: str
+) -> Callable[[str], Any]:
+    """A coercer that turns a bad value into a usage error, not a traceback."""
+
+    def coerce(value: str) -> Any:
+        try:
+            found = kind(value)
+        except ValueError:
+            raise usage.UsageError(f"{what}: must be a number, not {value!r}") from None
+        if found < minimum:
+            raise usage.UsageError(f"{what}: must be at least {minimum:g}")
+        return found
+
+    coerce.coerceDoc = f"({what}, at least {minimum:g})"  # type: ignore[attr-defined]
+    return coerce
+
+
+def endpoint_option(option: str, value: str) -> str:
+    """A port number as a TCP endpoint (checked), anything else as it is."""
+    if not value.isdigit():
+        return value
+    if int(value) > 65535:
+        raise usage.UsageError(f"--{option}: {value} is not a port number (0-65535)")
+    return f"tcp:{value}"
+
+
+class OneLineUsage(usage.Options):
+    """Options whose mistakes are one line under twistd, not its whole usage."""
+
+    def parseOptions(self, options: list[str] | None = None) -> None:
+        """Parse; under twistd, a mistake is one line and exit status 1.
+
+        twistd answers a usage error with its whole usage (85 lines) before
+        the one that matters; as its subcommand (``parent`` is twistd's
+        options) this prints only that line, on stderr, with a pointer to
+        ``--help``. Called directly (the tests), it raises
+        :class:`usage.UsageError` as usual.
+        """
+        try:
+            super().parseOptions(options)
+        except usage.UsageError as problem:
+            if self.parent is None:
+                raise
+            print(f"chatroom: {problem} (see twistd chatroom --help)", file=sys.stderr)
+            raise SystemExit(1) from None
+
+
+def announce_web_client(port: IListeningPort) -> None:
+    """Log where the web client is, as an address to open."""
+    address = port.getHost()
+    host = getattr(address, "host", "")
+    number = getattr(address, "port", 0)
+    if host in ("0.0.0.0", "::", "127.0.0.1", "::1"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    log.info("web client: open http://{host}:{port}/", host=host, port=number)
+
+
+def default_node_id() -> str:
+    """A node name unique by default: host name, process id and a random part.
+
+    Host name and pid alone collide between containers (same image host
+    name, pid 1); the random part does not.
+    """
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:16] or "node"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(2)}"

@@ -1,0 +1,68 @@
+"""The two registries a server can have: the core over one back-end or the other.
+
+Which back-end runs is chosen here, where the server is built (as Synapse
+picks a room-member handler for a worker): :func:`local_registry` for a
+server alone, :func:`redis_registry` for a node of a cluster. Both are the
+same :class:`~chatroom.core.chat.ChatCore`, so every rule is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.local.store import Store
+from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.node import ClusterConfig
+from chatroom.core.chat import ChatCore
+from chatroom.core.config import ServerConfig
+
+LocalRegistry = ChatCore[LocalBackend]
+RedisRegistry = ChatCore[RedisBackend]
+
+
+def local_registry(
+    config: ServerConfig, clock: IReactorTime, store: Store | None = None
+) -> LocalRegistry:
+    """Names and rooms in this process (kept in ``store``, if given)."""
+    return ChatCore(
+        config,
+        clock,
+        lambda sessions, end: LocalBackend(config, clock, sessions, end, store),
+    )
+
+
+def redis_registry(
+    config: ServerConfig,
+    cluster: ClusterConfig,
+    reactor: Any,
+    on_fatal: Callable[[str], None] = lambda message: None,
+    commands: RedisLink | None = None,
+    subscriber: RedisLink | None = None,
+) -> RedisRegistry:
+    """Names and rooms in the Redis that ``cluster`` names, over two links
+    (``reactor`` connects them); ``on_fatal`` is called if Redis cannot be
+    reached at start."""
+    commands = commands or RedisLink(reactor, cluster.redis, "redis commands")
+    subscriber = subscriber or RedisLink(
+        reactor, cluster.redis, "redis subscriber", subscriber=True
+    )
+    return ChatCore(
+        config,
+        reactor,
+        lambda sessions, end: RedisBackend(
+            config,
+            cluster,
+            reactor,
+            sessions,
+            end,
+            commands,
+            subscriber,
+            on_fatal,
+        ),
+        namespace=cluster.node_id,
+    )

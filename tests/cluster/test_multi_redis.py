@@ -1,0 +1,16 @@
+"""Many rooms and read markers against the Redis registry.
+
+The same tests as ``tests/test_multi.py`` (see ``tests/multi_contract.py``),
+with names, rooms and accounts' read markers in a real redis-server.
+"""
+
+from __future__ import annotations
+
+from tests.cluster.support import RedisRegistryTestCase
+from tests.multi_contract import CONFIG, MultiContract
+
+
+class RedisMultiTests(RedisRegistryTestCase, MultiContract):
+    """Replies come once Redis has answered."""
+
+    config = CONFIG

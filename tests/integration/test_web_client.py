@@ -1,0 +1,167 @@
+"""The web client in headless chromium: loading, getting the user's
+attention, and typing.
+
+See :mod:`tests.integration.web_support` for how pages are driven and
+where their screenshots go.
+"""
+
+from __future__ import annotations
+
+from tests.client.test_terminal import wait_for
+from tests.integration.web_support import WebCase
+
+LOADS = 30
+
+
+class LoadingTests(WebCase):
+    def test_every_page_load_reaches_the_name_form(self) -> None:
+        """Loaded again and again, the page always shows the name form: the
+        server's first line (HELLO) is never lost to scripts still loading
+        (it was, about one load in fifteen)."""
+        page = self.open_page()
+        for load in range(LOADS):
+            page.driver.get(self.server.url)
+            wait_for(
+                f"the name form on load {load + 1}",
+                lambda: page.visible("username-page"),
+            )
+            self.assertEqual(page.status(), "connected")
+        self.assertEqual(self.focused(page), "name-input")
+        self.screenshot(page, "name")
+
+
+class AttentionTests(WebCase):
+    def test_mentions_private_messages_title_favicon_and_notifications(self) -> None:
+        """A line naming the user is highlighted. While the tab is hidden,
+        the title and favicon count what arrived, a mention and a private
+        message raise desktop notifications (once allowed, from the header's
+        button or the browser) and the unread ones sit under a "new messages"
+        divider; coming back clears the counts."""
+        page = self.open_page()
+        self.assertTrue(page.visible("notify-button"))  # not asked yet: offered
+        page.driver.execute_cdp_cmd(
+            "Browser.grantPermissions",
+            {"permissions": ["notifications"], "origin": self.server.url.rstrip("/")},
+        )
+        wait_for(
+            "the button gone once allowed", lambda: not page.visible("notify-button")
+        )
+        self.enter(page, "wes")
+        self.go_to(page, "tea")
+        bob = self.in_room("bob", "tea")
+        bob.send("Wes, the kettle")  # any case, with punctuation
+        bob.send("western movies tonight")  # a longer word is not the name
+        page.shows("<bob> western movies tonight")
+        lines = self.find(page, "#log li.message")
+        self.assertEqual(
+            [line.get_attribute("class") for line in lines],
+            ["message mention", "message"],
+        )
+        plain_icon = page.element("favicon").get_attribute("href")
+
+        self.hide(page)
+        bob.send("just chatting")
+        bob.send("wes: are you there?")
+        bob.send("/msg wes a secret")
+        wait_for("three unread", lambda: page.driver.title.startswith("(2! 3) "))
+        self.assertEqual(page.driver.title, "(2! 3) tea – chatroom")
+        self.assertNotEqual(page.element("favicon").get_attribute("href"), plain_icon)
+        raised = self.script(page, "return attention.raised")
+        self.assertEqual(
+            raised,
+            [
+                {"title": "bob in tea", "body": "wes: are you there?"},
+                {"title": "bob (private message)", "body": "a secret"},
+            ],
+        )
+        self.assertEqual(self.script(page, "return attention.shown.length"), 2)
+        log = page.log()
+        self.assertLess(log.index("the kettle"), log.index("new messages"))
+        self.assertLess(log.index("new messages"), log.index("just chatting"))
+        self.screenshot(page, "unread")
+
+        self.unhide(page)
+        wait_for("the counts cleared", lambda: page.driver.title == "tea – chatroom")
+        self.assertEqual(page.element("favicon").get_attribute("href"), plain_icon)
+        self.assertEqual(self.script(page, "return attention.shown.length"), 0)
+
+
+class TypingTests(WebCase):
+    def test_history_completion_links_and_nick_colours(self) -> None:
+        """Up and Down walk the lines typed (a draft is kept, a password
+        never); Tab completes commands, rooms and names (again: the next);
+        links are links that give the new tab nothing of this page, and no
+        HTML from a message is ever made into elements; each name keeps one
+        colour."""
+        from selenium.webdriver.common.keys import Keys
+
+        olive = self.line_user("olive")
+        olive.send("/create teapot")
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "tea")
+        bob = self.in_room("bob", "tea")
+        self.in_room("bobby", "tea")
+        wait_for(
+            "three members", lambda: len(page.element("members").text.split()) == 3
+        )
+
+        page.type_into("message-input", "first line")
+        page.type_into("message-input", "/password old-secret new-secret-2")
+        page.type_into("message-input", "second line")
+        page.type_into("message-input", "a draft", enter=False)
+        field = page.element("message-input")
+        field.send_keys(Keys.UP)
+        self.assertEqual(field.get_attribute("value"), "second line")
+        field.send_keys(Keys.UP)  # the /password line was never kept
+        self.assertEqual(field.get_attribute("value"), "first line")
+        field.send_keys(Keys.DOWN, Keys.DOWN)
+        self.assertEqual(field.get_attribute("value"), "a draft")
+        field.clear()
+
+        field.send_keys("/jo", Keys.TAB)
+        self.assertEqual(field.get_attribute("value"), "/join ")
+        field.send_keys("teap", Keys.TAB)
+        self.assertEqual(field.get_attribute("value"), "/join teapot ")
+        field.clear()
+        field.send_keys("bo", Keys.TAB)
+        self.assertEqual(field.get_attribute("value"), "bob: ")
+        field.send_keys(Keys.TAB)
+        self.assertEqual(field.get_attribute("value"), "bobby: ")
+        field.send_keys("hi")
+        self.assertEqual(field.get_attribute("value"), "bobby: hi")
+        field.clear()
+        field.send_keys("", Keys.TAB)  # nothing to complete: Tab moves on
+        self.assertEqual(self.focused(page), "")  # the Send button has no id
+        self.assertEqual(page.driver.switch_to.active_element.text, "Send")
+
+        html = '<b>bold</b> <img src="x" onerror="alert(1)">'
+        bob.send(f"see https://example.org/a?b=1, {html}")
+        page.shows("<b>bold</b>")
+        links = self.find(page, "#log a")
+        self.assertEqual(len(links), 1)
+        self.assertEqual(links[0].get_attribute("href"), "https://example.org/a?b=1")
+        self.assertEqual(links[0].text, "https://example.org/a?b=1")
+        self.assertEqual(links[0].get_attribute("rel"), "noopener noreferrer")
+        self.assertEqual(links[0].get_attribute("target"), "_blank")
+        self.assertEqual(self.find(page, "#log b, #log img"), [])
+        bob.send("javascript:alert(1) is not a link")
+        page.shows("javascript:alert(1) is not a link")
+        self.assertEqual(len(self.find(page, "#log a")), 1)
+
+        bob.send("another")
+        page.shows("<bob> another")
+        classes = {
+            nick.get_attribute("class")
+            for nick in self.find(page, "#log .nick")
+            if nick.text == "<bob>"
+        }
+        self.assertEqual(len(classes), 1, classes)
+        (bob_class,) = classes
+        member = next(m for m in self.find(page, "#members li") if m.text == "bob")
+        self.assertIn(bob_class.split()[1], member.get_attribute("class").split())
+        self.screenshot(page, "room")
+        self.assert_accessible(page, "room (light)")
+        self.theme(page, "dark")
+        self.screenshot(page, "room-dark")
+        self.assert_accessible(page, "room (dark)")

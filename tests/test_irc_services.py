@@ -1,0 +1,208 @@
+"""Accounts from IRC: reserved services names, NickServ as Ergo's built-in
+one answers, and IRCv3 ``draft/account-registration``.
+
+NickServ's behaviour follows Ergo's ``irc/nickserv.go``; the
+``REGISTER`` tests mirror irctest's ``account_registration.py``; the
+sign-in back-off is the line door's (:class:`chatroom.core.accounts.Accounts`).
+"""
+
+from __future__ import annotations
+
+from tests.support import FakeClient
+from tests.test_irc import IRCClient
+from tests.test_irc_conformance import ConformanceCase, params
+from tests.test_irc_moderation import PASSWORD
+
+NS = ":NickServ!NickServ@My.Little.Server NOTICE"
+
+
+class ReservedNamesTests(ConformanceCase):
+    """Services names are nobody's, at every door."""
+
+    def test_irc_nick(self) -> None:
+        """NICK NickServ (any case) is 432 at registration and after."""
+        client = IRCClient(self.factory)
+        client.send("NICK nickserv", "USER x 0 * :x")
+        (line,) = client.received()
+        self.assertIn(" 432 * nickserv :", line)
+        self.assertIn("reserved for the server's services", line)
+        foo = self.irc("foo")
+        for name in (
+            "ChanServ",
+            "GLOBAL",
+            "operserv",
+            "MemoServ",
+            "HostServ",
+            "BotServ",
+            "SaslServ",
+        ):
+            foo.send(f"NICK {name}")
+            self.assertEqual(foo.numerics(), ["432"])
+
+    def test_line_door(self) -> None:
+        """The line door refuses them as names, and as /register names."""
+        line = self.line("lina")
+        line.send("/nick NickServ")
+        self.assertEqual(
+            line.received(),
+            ["ERR BAD_NAME NickServ is reserved for the server's services"],
+        )
+        fresh = FakeClient(self.server)
+        fresh.received()
+        fresh.send("ChanServ")
+        self.assertTrue(fresh.received()[0].startswith("ERR BAD_NAME "))
+
+
+class NickServTests(ConformanceCase):
+    """NickServ's commands, by PRIVMSG and by NS/NICKSERV."""
+
+    def test_register_and_identify(self) -> None:
+        """REGISTER makes the nick an account and logs in (900);
+        IDENTIFY on another connection logs in to it, the wrong
+        password is refused with NickServ's notice, not a numeric."""
+        foo = self.irc("foo")
+        foo.send(f"PRIVMSG NickServ :REGISTER {PASSWORD}")
+        lines = foo.received()
+        self.assertEqual(lines[0], f"{NS} foo :Account created")
+        self.assertEqual(params(lines[1])[2], "foo")
+        self.assertEqual(lines[1].split(" ")[1], "900")
+        self.assertEqual(lines[2], f"{NS} foo :You're now logged in as foo")
+        foo.send(f"NS REGISTER {PASSWORD}")
+        self.assertIn("REGISTER: foo is registered", foo.received()[0])
+        other = self.irc("other")
+        other.send("NICKSERV IDENTIFY foo wrong-password")
+        self.assertEqual(other.received(), [f"{NS} other :IDENTIFY: wrong password"])
+        other.send(f"PRIVMSG NickServ :IDENTIFY foo {PASSWORD}")
+        self.assertEqual(other.numerics(), ["900", "NOTICE"])
+        other.send("WHOIS other")
+        self.assertIn("330", other.numerics())
+
+    def test_identify_back_off(self) -> None:
+        """Wrong passwords by IDENTIFY count toward the same back-off as
+        the line door's /login: past the free tries, even the right one
+        waits."""
+        self.account("val")
+        guesser = self.irc("guesser")
+        for _ in range(5):
+            guesser.send("NS IDENTIFY val nope-nope")
+        guesser.received()
+        guesser.send(f"NS IDENTIFY val {PASSWORD}")
+        (line,) = guesser.received()
+        self.assertIn("too many failed sign-ins", line)
+
+    def test_ghost(self) -> None:
+        """GHOST (and RECOVER) takes your nick from another session of your
+        account: that one is closed, you get the nick; refused for a nick
+        that is not yours or when not logged in."""
+        self.account("val")
+        first = IRCClient(self.factory)
+        first.send(f"PASS {PASSWORD}", "NICK val", "USER v 0 * :v")
+        second = self.irc("val2")
+        second.send("NS GHOST val")
+        self.assertEqual(
+            second.received(),
+            [f"{NS} val2 :GHOST: you are not signed in to an account"],
+        )
+        second.send(f"NS IDENTIFY val {PASSWORD}")
+        second.received()
+        second.send("NS GHOST someone")
+        self.assertEqual(
+            second.received(), [f"{NS} val2 :GHOST: you don't own that nick"]
+        )
+        second.send("NS RECOVER val")
+        self.assertEqual(
+            second.received(),
+            [
+                ":val2!val2@My.Little.Server NICK :val",
+                f"{NS} val :You have regained the nickname val",
+            ],
+        )
+        self.assertTrue(first.closing)
+
+    def test_set_password_and_drop(self) -> None:
+        """SET PASSWORD needs the current one; DROP deletes the account
+        (INFO then knows none)."""
+        foo = self.irc("foo")
+        foo.send(f"NS REGISTER {PASSWORD}")
+        foo.received()
+        foo.send("NS SET PASSWORD wrong-password new-password")
+        self.assertEqual(foo.received(), [f"{NS} foo :SET: wrong password"])
+        foo.send(f"NS SET PASSWORD {PASSWORD} new-password")
+        self.assertEqual(foo.received(), [f"{NS} foo :Password changed for foo"])
+        foo.send("NS PASSWD new-password other-password different")
+        self.assertEqual(foo.received(), [f"{NS} foo :PASSWD: passwords do not match"])
+        foo.send("NS INFO")
+        self.assertEqual(foo.received()[0], f"{NS} foo :Account: foo")
+        foo.send(f"NS DROP {PASSWORD}")
+        self.assertEqual(foo.received(), [f"{NS} foo :DROP: wrong password"])
+        foo.send("NS DROP new-password")
+        self.assertEqual(
+            foo.received(), [f"{NS} foo :Account foo dropped: you are logged out"]
+        )
+        foo.send("NS INFO foo")
+        self.assertEqual(foo.received(), [f"{NS} foo :INFO: nobody has registered foo"])
+
+    def test_notice_to_nickserv_is_not_answered(self) -> None:
+        """A NOTICE to NickServ is never answered (RFC 1459 4.4.2)."""
+        foo = self.irc("foo")
+        foo.send("NOTICE NickServ :HELP")
+        self.assertEqual(foo.received(), [])
+        foo.send("PRIVMSG NickServ :HELP")
+        self.assertEqual(len(foo.received()), 7)
+
+
+class AccountRegistrationTests(ConformanceCase):
+    """draft/account-registration, as irctest's account_registration.py."""
+
+    def test_register_default_name(self) -> None:
+        """The cap is offered without email-required; ``REGISTER * *`` is
+        ``REGISTER SUCCESS`` for the nick (testRegisterDefaultName), and
+        ``900``; registering it again is ACCOUNT_EXISTS."""
+        bar = IRCClient(self.factory)
+        bar.send("CAP LS 302")
+        offered = params(bar.received()[0])[-1].split()
+        self.assertIn("draft/account-registration", offered)
+        bar.send(
+            "CAP REQ :draft/account-registration",
+            "NICK bar",
+            "USER b 0 * :b",
+            "CAP END",
+        )
+        bar.received()
+        bar.send("REGISTER * * shivarampassphrase")
+        lines = bar.received()
+        self.assertEqual(params(lines[0]), ("SUCCESS", "bar", "Account created"))
+        self.assertEqual(lines[1].split(" ")[1], "900")
+        again = self.irc("other")
+        again.send("REGISTER other * shivarampassphrase")
+        again.received()
+        again.send("NICK bar")
+        self.assertEqual(again.numerics(), ["433"])
+
+    def test_register_refusals(self) -> None:
+        """Another name than the nick is ACCOUNT_NAME_MUST_BE_NICK
+        (testRegisterDifferentName); before the connection completes,
+        COMPLETE_CONNECTION_REQUIRED (testBeforeConnect without
+        before-connect); a short password UNACCEPTABLE_PASSWORD; VERIFY
+        has no code to check."""
+        bar = self.irc("bar")
+        bar.send("REGISTER foo * shivarampassphrase")
+        self.assertEqual(
+            params(bar.received()[0])[:3],
+            ("REGISTER", "ACCOUNT_NAME_MUST_BE_NICK", "foo"),
+        )
+        bar.send("REGISTER bar * short")
+        self.assertEqual(
+            params(bar.received()[0])[:2], ("REGISTER", "UNACCEPTABLE_PASSWORD")
+        )
+        early = IRCClient(self.factory)
+        early.send("NICK early", "REGISTER * * shivarampassphrase")
+        line = early.received()[0]
+        self.assertEqual(line.split(" ")[1], "FAIL")
+        self.assertEqual(params(line)[:2], ("REGISTER", "COMPLETE_CONNECTION_REQUIRED"))
+        bar.send("VERIFY bar 12345")
+        self.assertEqual(params(bar.received()[0])[:2], ("VERIFY", "INVALID_CODE"))
+        bar.send(f"REGISTER * * {PASSWORD}")
+        bar.received()
+        bar.send(f"REGISTER * * {PASSWORD}")
+        self.assertEqual(params(bar.received()[0])[1], "ACCOUNT_EXISTS")
