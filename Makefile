@@ -88,9 +88,10 @@ cc:
 		echo "no C compiler and none can be installed here: the C generator's tests will be skipped"; \
 	fi
 
-# The IRC door's end-to-end test runs irssi (in tmux).
+# The IRC door's end-to-end tests run irssi and WeeChat (in tmux).
 irssi:
 	$(call apt_install,irssi,the IRC client test)
+	$(call apt_install,weechat-headless,the IRCv3 client test)
 
 # The IRC door is benchmarked beside ngIRCd and InspIRCd (their configs are in
 # benchmarks/); the benchmark's smoke tests start both.

@@ -150,13 +150,9 @@ class SignInTests(AccountsCase):
         self.account("alice")
         client = IRCClient(self.factory)
         client.send("CAP LS 302", "NICK alice", "USER a 0 * :A", "CAP REQ :sasl")
-        self.assertEqual(
-            client.received(),
-            [
-                ":chatroom CAP * LS :sasl=PLAIN away-notify draft/account-registration",
-                ":chatroom CAP * ACK :sasl",
-            ],
-        )
+        offer, ack = client.received()
+        self.assertIn("sasl=PLAIN", offer.split())
+        self.assertEqual(ack, ":chatroom CAP * ACK :sasl")
         client.send("AUTHENTICATE PLAIN")
         self.assertEqual(client.received(), ["AUTHENTICATE +"])
         wrong = base64.b64encode(b"\0alice\0nope-nope").decode()

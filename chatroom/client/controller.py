@@ -25,7 +25,8 @@ from chatroom.client.accounts import (
 from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.sending import Outgoing, SendQueue
-from chatroom.core.text import is_valid_name, name_key
+from chatroom.client.typed import TypedLines
+from chatroom.core.text import name_key
 from chatroom.core.wire import ParsedLine
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
@@ -41,9 +42,6 @@ LAG_PROBE_SECONDS = 15.0
 #: How many times a rejoin after a reconnect goes between ``/create`` and
 #: ``/join`` (another client may be recreating the room at the same moment).
 REJOIN_ATTEMPTS = 4
-
-#: How many earlier messages one PgUp at the top of the log asks for.
-OLDER_PAGE = 50
 
 #: How often a reconnect retries a name the server still holds for the lost
 #: session (2, 4, 8, 16, then every 30 s: about 3.5 minutes in all, longer
@@ -70,7 +68,7 @@ class Backoff:
         self.current = self.initial
 
 
-class ChatController:
+class ChatController(TypedLines):
     """One client session: connection, reconnection and the user's commands."""
 
     def __init__(
@@ -106,6 +104,7 @@ class ChatController:
             self._write,
             on_refused=self._refused,
             on_lag=model.set_lag,
+            on_waiting=model.set_queued,
         )
         #: Whether the lobby list should be pushed (the user may turn it off).
         self.watch = True
@@ -195,7 +194,7 @@ class ChatController:
 
     def connection_made(self, protocol: ChatClientProtocol) -> None:
         self.protocol = protocol
-        # ParsedLine ids (``@ID``) let a rejoin resume where the log stopped and
+        # Stored events' ids (``@ID``) let a rejoin resume where the log stopped and
         # PgUp fetch what came before it. Sent ahead of the paced queue: it
         # is one line, once per connection, and its reply (CAPS) needs no
         # matching to a typed line.
@@ -217,12 +216,32 @@ class ChatController:
             and self.outbox.rate_limited(event.text) is not None
         ):
             return  # _refused says which line, and it is sent again
+        event = self._reworded(event)
         was_page = model.page
         react = getattr(self, f"_after_{event.name}", None)
         with model.batch():
             model.apply(event)
             if react is not None:
                 react(event, was_page)
+
+    def _reworded(self, event: ParsedLine) -> ParsedLine:
+        """An answer the server words for someone else, reworded for us.
+
+        ``/register`` by a user already signed in to their name's account
+        gets ``NAME_REGISTERED``, whose text ("alice is registered: /login
+        alice PASSWORD") is meant for someone who wants that name.
+        """
+        if (
+            event.name == "ERR"
+            and event.fields[:1] == ("NAME_REGISTERED",)
+            and self.model.page != Page.USERNAME
+            and self._answers_typed("/register")
+        ):
+            return event._replace(
+                text=f"{self.model.own_name} is already your account and you are "
+                "signed in to it (/password OLD NEW changes its password)"
+            )
+        return event
 
     def connection_lost(self, reason: Failure) -> None:
         # Waiters on the model resume only once the retry is scheduled.
@@ -309,8 +328,9 @@ class ChatController:
             return
         self.backoff.reset()
         if self.wanted_room:
+            # The room's log says "reconnected" once back in (see the model).
             self._rejoin_attempts = 0
-            self._note_rejoin(f"reconnected as {name}; rejoining {self.wanted_room}")
+            self.model.expect_rejoin(self.wanted_room)
             self._send(self._join_line(self.wanted_room))
         else:
             self.model.note(f"reconnected as {name}")
@@ -322,20 +342,6 @@ class ChatController:
         self.reconnecting = False
         self.wanted_room = self.model.room
 
-    def _after_MEMBERS(self, event: ParsedLine, was_page: Page) -> None:
-        if self._answers_typed("/who"):
-            self.model.note_members()
-
-    def _after_ROOMS(self, event: ParsedLine, was_page: Page) -> None:
-        if self._answers_typed("/list"):
-            count = event.fields[0] if event.fields else event.text
-            self.model.note(f"rooms ({count or 0}):")
-
-    def _after_ROOM(self, event: ParsedLine, was_page: Page) -> None:
-        listing = self.model.rooms.get(event.fields[0] if event.fields else "")
-        if listing is not None and self._answers_typed("/list"):
-            self.model.note_room(listing)
-
     def _after_LOBBY(self, event: ParsedLine, was_page: Page) -> None:
         answering = self.outbox.answering
         if answering is None or not answering.typed:
@@ -346,15 +352,6 @@ class ChatController:
             self._send("/list")
         else:
             self.model.note("the room list is no longer updated; /list refreshes it")
-
-    def _answers_typed(self, command: str) -> bool:
-        """Whether the server is answering ``command`` as the user typed it."""
-        line = self.outbox.answering
-        return (
-            line is not None
-            and line.typed
-            and line.text.split(" ", 1)[0].lower() == command
-        )
 
     def _after_LEFT(self, event: ParsedLine, was_page: Page) -> None:
         self.wanted_room = None
@@ -398,6 +395,7 @@ class ChatController:
             return
         elif self.reconnecting and self.wanted_room:
             self.model.note(f"could not rejoin {self.wanted_room}")
+            self.model.expect_rejoin(None)
             self.reconnecting = False
 
     def _rejoin(self, code: str) -> bool:
@@ -448,104 +446,7 @@ class ChatController:
             f"connected to {self.address} as {self.model.own_name} · /help for keys"
         )
 
-    # -- the user's actions (UserActions) --------------------------------------
-
-    def submit(self, text: str) -> bool:
-        """Act on a typed line; False if it could not be sent (the screen keeps it)."""
-        command, _, argument = text.partition(" ")
-        if command == "/help":
-            self.model.note("keys:", EntryKind.HELP)
-            for line in keys.help_lines():
-                self.model.note(line, EntryKind.HELP)
-        if command == "/quit":
-            self.quit(argument.strip())
-            return True
-        if self.protocol is None:
-            self.model.note("not connected: that line was not sent", EntryKind.ERROR)
-            return command == "/help"
-        page = self.model.page
-        if page == Page.USERNAME and not text.startswith("/"):
-            self._cancel_name_retry()  # the user chose instead
-            self.wanted_name = text.strip()
-            self.accounts.plain_name()
-            self._send(self.wanted_name, typed=True)
-        elif page == Page.USERNAME and self.accounts.typed_login(text):
-            self._cancel_name_retry()
-        elif page == Page.USERNAME and text.split(" ", 1)[0].lower() == "/nick":
-            self.wanted_name = text.split(" ", 1)[-1].strip()  # as a bare name
-            self.accounts.plain_name()
-            self._send(text, typed=True)
-        elif page == Page.LOBBY and not text.startswith("/"):
-            return self._enter_room(text.strip())
-        else:
-            self._remember_key(text)
-            self._send(text, typed=True)
-        return True
-
-    def _remember_key(self, text: str) -> None:
-        """``/join ROOM KEY``: keep the key, for rejoining after a reconnect."""
-        words = text.split()
-        if len(words) >= 3 and words[0].lower() == "/join" and words[2] != "since":
-            self.room_keys[name_key(words[1])] = words[2]
-
-    def sign_in(self, password: str) -> bool:
-        """The password typed at the username page's prompt: ``/login``.
-
-        False (the prompt keeps it) when there is nothing to send yet.
-        """
-        name = self.model.password_for
-        if name is None or not password.strip():
-            return False
-        if self.protocol is None:
-            self.model.ask_password(name, "not connected: press Enter once it is")
-            return False
-        if any(character.isspace() for character in password):
-            self.model.ask_password(name, "a password has no spaces")
-            return False
-        self._cancel_name_retry()
-        self.wanted_name = name
-        self.accounts.login(name, password)
-        return True
-
-    def cancel(self) -> None:
-        """Esc: from the password prompt back to the name; in the lobby,
-        hide the notice (a kick, an invitation) the user has read."""
-        if self.model.page == Page.USERNAME and self.model.password_for:
-            self.accounts.cancel()
-        else:
-            self.model.dismiss_alert()
-
-    def _enter_room(self, room: str) -> bool:
-        """A name typed in the lobby: join it if it exists, else create it."""
-        if not is_valid_name(room):
-            # Checked here: the server would answer "usage: /create NAME",
-            # a command the user never typed.
-            self.model.note(
-                f"“{room}” cannot be a room name: use 1-32 letters, digits, "
-                "'_', '-' or '.'",
-                EntryKind.ERROR,
-            )
-            return False
-        # Room names compare as the server compares them (Tea == tea).
-        known = {name_key(name) for name in self.model.rooms}
-        verb = "join" if name_key(room) in known else "create"
-        self._send(f"/{verb} {room}", typed=True)
-        return True
-
-    def join(self, room: str) -> None:
-        """Enter a room chosen from the lobby list."""
-        self._send(f"/join {room}", typed=True)
-
-    def load_older(self) -> None:
-        """PgUp at the top of a room's log: fetch the messages before it."""
-        model = self.model
-        oldest = model.oldest_id()
-        if model.page != Page.ROOM or oldest is None:
-            return
-        if model.loading_older or model.shown_log in model.complete:
-            return
-        self.model.expect_older()
-        self._send(f"/history {OLDER_PAGE} before {oldest}")
+    # -- the user's actions (UserActions; typed lines in .typed) --------------
 
     def quit(self, reason: str = "") -> None:
         """Leave cleanly: /quit to the server, then exit when it closes."""

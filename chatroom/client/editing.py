@@ -86,7 +86,61 @@ EDITS: dict[str, Edit] = {
     ),
     "WORD_BACK": lambda text, cursor: (text, _word_start(text, cursor, str.isalnum)),
     "WORD_FORWARD": lambda text, cursor: (text, _word_end(text, cursor)),
+    "TRANSPOSE": lambda text, cursor: transpose(text, cursor),
 }
+
+#: The edits that cut text (what they cut is kept for ``YANK``).
+KILLS = frozenset({"KILL_TO_START", "KILL_TO_END", "KILL_WORD", "KILL_WORD_PART"})
+
+
+def transpose(text: str, cursor: int) -> tuple[str, int]:
+    """Readline's transpose-chars (Ctrl-T): swap the characters around the
+    cursor and move past them; at the end of the line, the last two."""
+    if len(text) < 2 or cursor == 0:
+        return text, cursor
+    at = min(cursor, len(text) - 1)
+    swapped = text[: at - 1] + text[at] + text[at - 1] + text[at + 1 :]
+    return swapped, at + 1
+
+
+class KillRing:
+    """The text the last kill cut, for Ctrl-Y to put back (readline's yank).
+
+    Kills in a row add up, as in readline: Ctrl-W twice yanks both words.
+    A kill is remembered only if the line carried no password (the caller
+    says so); nothing is ever written anywhere.
+    """
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._in_a_row = False
+
+    def killed(self, before: tuple[str, int], after: tuple[str, int]) -> None:
+        """Remember what a kill edit cut, given the line before and after it."""
+        (old, old_cursor), (new, new_cursor) = before, after
+        cut = old[new_cursor : new_cursor + len(old) - len(new)]
+        if not cut:
+            return
+        if not self._in_a_row:
+            self.text = cut
+        elif new_cursor < old_cursor:
+            self.text = cut + self.text  # cut backwards: it came before
+        else:
+            self.text += cut
+        self._in_a_row = True
+
+    def other_key(self) -> None:
+        """A key that is not a kill: the next kill starts afresh."""
+        self._in_a_row = False
+
+    def forget(self) -> None:
+        """Drop what was cut (it may have been part of a password)."""
+        self.text = ""
+        self._in_a_row = False
+
+    def yank(self, text: str, cursor: int) -> tuple[str, int]:
+        """The line with the cut text put back at the cursor, after it."""
+        return text[:cursor] + self.text + text[cursor:], cursor + len(self.text)
 
 
 def completion_candidates(

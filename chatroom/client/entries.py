@@ -51,12 +51,14 @@ class Change(StrEnum):
     MEMBERS = "members"
     HEADER = "header"
     LOG = "log"
+    #: A line went into a log not on screen (a kick into the room's log).
+    LOG_ELSEWHERE = "log_elsewhere"
     STATUS = "status"
     NAME_PROBLEM = "name_problem"
     #: The log shown is another page's (each page and room keeps its own).
     LOG_SWITCH = "log_switch"
-    #: Older lines (a ``/history`` reply) were put at the top of the log shown;
-    #: the entry passed along is the first line that was there before.
+    #: Older lines (a ``/history`` reply) were put in the log shown, above its
+    #: oldest stored line, which is passed along (None: nothing older came).
     LOG_OLDER = "log_older"
     #: The username page asks for a name, or for a registered name's password.
     SIGN_IN = "sign_in"

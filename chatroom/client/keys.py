@@ -49,6 +49,8 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
     },
     "WORD_BACK": {"keys": ["meta b"], "help_text": "Back one word"},
     "WORD_FORWARD": {"keys": ["meta f"], "help_text": "Forward one word"},
+    "YANK": {"keys": ["ctrl y"], "help_text": "Put back what was last deleted"},
+    "TRANSPOSE": {"keys": ["ctrl t"], "help_text": "Swap the two characters"},
     "CANCEL": {
         "keys": ["esc"],
         "help_text": "Password prompt: back; lobby: hide notice",
@@ -68,6 +70,56 @@ def is_command_key(command: str, key: str) -> bool:
         return key in KEY_BINDINGS[command]["keys"]
     except KeyError:
         raise ValueError(f"no such key command: {command!r}") from None
+
+
+#: The keys urwid names (besides single characters), each of which may
+#: follow ``shift``, ``meta`` and ``ctrl`` (``ctrl end``, ``meta shift f5``).
+NAMED_KEYS = frozenset(
+    {
+        "backspace",
+        "delete",
+        "down",
+        "end",
+        "enter",
+        "esc",
+        "home",
+        "insert",
+        "left",
+        "page down",
+        "page up",
+        "right",
+        "tab",
+        *(f"f{number}" for number in range(1, 21)),
+    }
+)
+_MODIFIERS = ("shift ", "meta ", "ctrl ")
+
+
+def is_key_name(key: str) -> bool:
+    """Whether urwid can ever report ``key`` (``f5``, ``ctrl r``, ``x``)."""
+    while key.startswith(_MODIFIERS):
+        key = key.split(" ", 1)[1]
+    return key in NAMED_KEYS or (len(key) == 1 and key.isprintable())
+
+
+def check(command: str, keys: list[str]) -> None:
+    """Refuse a binding that could never fire.
+
+    Raises:
+        ValueError: no such command, no keys, or a key urwid never reports
+            (``f55``), naming it.
+    """
+    if command not in KEY_BINDINGS:
+        known = ", ".join(name.lower() for name in KEY_BINDINGS)
+        raise ValueError(f"no such key command: {command.lower()!r} (known: {known})")
+    if not keys or not all(isinstance(key, str) and key for key in keys):
+        raise ValueError(f"{command.lower()}: give a list of key names")
+    for key in keys:
+        if not is_key_name(key):
+            raise ValueError(
+                f"{command.lower()}: no such key {key!r} (urwid key names such "
+                "as 'f5', 'ctrl r', 'meta >', 'page up')"
+            )
 
 
 def rebind(command: str, keys: list[str]) -> list[str]:

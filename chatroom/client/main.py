@@ -1,7 +1,10 @@
 """``chatroom-urwid [HOST PORT]``: the terminal client's entry point.
 
 HOST and PORT may come from the settings file instead (see
-:mod:`chatroom.client.settings`); the command line wins.
+:mod:`chatroom.client.settings`); the command line wins, and PORT is 8080
+when neither gives one. Every mistake in the command line, the settings
+file or ``--log-dir`` is one line on stderr and exit status 2, before the
+terminal is touched.
 
 The first connection is made before the screen starts, so an unreachable
 server is one line on stderr and exit status 1, with the terminal left
@@ -15,7 +18,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import urwid
 from twisted.internet.endpoints import (
@@ -28,6 +31,7 @@ from twisted.python.failure import Failure
 from chatroom.client.controller import ChatController, Connector
 from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import SessionModel
+from chatroom.client.palette import PALETTE, for_terminal
 from chatroom.client.protocol import ChatClientProtocol
 from chatroom.client.settings import (
     Settings,
@@ -37,7 +41,19 @@ from chatroom.client.settings import (
     load,
     palette_with,
 )
-from chatroom.client.view import PALETTE, ChatScreen, ScreenRefresher
+from chatroom.client.view import ChatScreen, ScreenRefresher
+
+#: The port when neither the command line nor the settings name one.
+DEFAULT_PORT = 8080
+
+#: The exit status of a mistake in what the user gave (as argparse's).
+USAGE_STATUS = 2
+
+
+def refuse(message: str) -> NoReturn:
+    """One line on stderr and exit status 2 (no usage block, no traceback)."""
+    print(f"chatroom-urwid: {message}", file=sys.stderr)
+    sys.exit(USAGE_STATUS)
 
 
 def parse_arguments(
@@ -45,15 +61,17 @@ def parse_arguments(
 ) -> tuple[argparse.Namespace, Settings]:
     """The command line, with the settings file filling what it leaves out.
 
-    ``--help`` describes it; mistakes (also in the settings file) exit
-    with status 2 and one line on stderr.
+    ``--help`` describes it; mistakes exit with status 2 (the settings
+    file's with one line on stderr, naming the file and the mistake).
     """
     parser = argparse.ArgumentParser(
         prog="chatroom-urwid",
         description="Full-screen terminal client for a chatroom server.",
     )
     parser.add_argument("host", nargs="?", help="server host name or address")
-    parser.add_argument("port", nargs="?", type=int, help="server port")
+    parser.add_argument(
+        "port", nargs="?", type=int, help=f"server port (default {DEFAULT_PORT})"
+    )
     parser.add_argument(
         "--username",
         help="take this name without asking (a registered one asks for its "
@@ -80,15 +98,13 @@ def parse_arguments(
     try:
         settings = load(arguments.config)
     except SettingsError as problem:
-        parser.error(str(problem))
+        refuse(str(problem))
     if arguments.host is None:
         arguments.host = settings.host
     if arguments.port is None:
-        arguments.port = settings.port
-    if arguments.host is None or arguments.port is None:
-        parser.error(
-            f"give HOST and PORT (or [server] host and port in {arguments.config})"
-        )
+        arguments.port = settings.port or DEFAULT_PORT
+    if arguments.host is None:
+        parser.error(f"give HOST [PORT] (or [server] host in {arguments.config})")
     arguments.username = arguments.username or settings.username
     arguments.tls = arguments.tls or settings.tls
     arguments.log_dir = arguments.log_dir or settings.log_dir
@@ -123,20 +139,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         apply_keys(settings)
         palette = palette_with(PALETTE, settings.colours)
     except SettingsError as problem:
-        sys.exit(f"chatroom-urwid: {problem}")
+        refuse(str(problem))
     from twisted.internet import reactor
 
     address = f"{arguments.host}:{arguments.port}"
     try:
         endpoint = make_endpoint(reactor, arguments)
     except (OSError, ValueError) as problem:
-        sys.exit(f"chatroom-urwid: {problem}")
+        refuse(str(problem))
 
     model = SessionModel()
     outcome: dict[str, int] = {"status": 0}
     loop: urwid.MainLoop | None = None
     refresher: ScreenRefresher | None = None
-    logger = RoomLogger(model, arguments.log_dir) if arguments.log_dir else None
+    logger: RoomLogger | None = None
+    if arguments.log_dir:
+        try:
+            logger = RoomLogger(model, arguments.log_dir)
+        except OSError as problem:
+            reason = problem.strerror or str(problem)
+            refuse(f"--log-dir {arguments.log_dir}: {reason}")
 
     def leave() -> None:
         # The refresher first: a redraw after urwid lets go of the terminal
@@ -179,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         display.tty_signal_keys(intr="undefined")
         loop = urwid.MainLoop(
             screen,
-            palette,
+            for_terminal(palette, display.fg_bright_is_bold),
             screen=display,
             handle_mouse=True,
             event_loop=urwid.TwistedEventLoop(
@@ -197,8 +219,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         outcome["status"] = 1
         reactor.stop()
 
+    def broken(failure: Failure) -> None:
+        # Never a blank screen that ignores Ctrl-C: give the terminal back,
+        # say what broke, and exit 1.
+        if loop is not None:
+            loop.stop()
+        print(f"chatroom-urwid: {failure.getErrorMessage()}", file=sys.stderr)
+        outcome["status"] = 1
+        if reactor.running:
+            reactor.stop()
+
     def start() -> None:
-        controller.start().addCallbacks(connected, unreachable)
+        controller.start().addCallbacks(connected, unreachable).addErrback(broken)
 
     reactor.callWhenRunning(start)
     reactor.run()

@@ -9,10 +9,8 @@ produces (pages, log entries, changes) is described in :mod:`.entries`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
-from twisted.internet.defer import Deferred
+import time
+from collections.abc import Callable
 
 from chatroom.client.entries import (
     Change,
@@ -21,13 +19,11 @@ from chatroom.client.entries import (
     Page,
     RoomListing,
     log_key,
-    mentions,
 )
-from chatroom.client.moderation import DESCRIBERS, describe
+from chatroom.client.history import RoomHistory
+from chatroom.client.moderation import DESCRIBERS, describe, kicked_from
 from chatroom.core.text import name_key
-from chatroom.core.wire import ParsedLine, parse_time
-
-Listener = Callable[[Change, LogEntry | None], None]
+from chatroom.core.wire import ParsedLine
 
 #: Errors that mean the name (or sign-in) just tried was refused, so the
 #: username page shows why and asks again.
@@ -45,6 +41,12 @@ NAME_ERRORS = frozenset(
 )
 
 
+#: How long after a rejoin the members who were there before count as
+#: coming back rather than joining (the server keeps a restored room for
+#: its members for ``--grace``, 5 minutes by default).
+RETURN_WINDOW_SECONDS = 300.0
+
+
 def _number(text: str) -> int:
     """A count field, tolerant of a garbled one (shown as 0, not a crash)."""
     try:
@@ -53,10 +55,17 @@ def _number(text: str) -> int:
         return 0
 
 
-class SessionModel:
-    """Everything the screen shows, updated by server events."""
+class SessionModel(RoomHistory):
+    """Everything the screen shows, updated by server events.
 
-    def __init__(self) -> None:
+    Args:
+        now: the time a line without one of its own (a join, a topic, the
+            client's own news) is stamped with; the reactor's clock, or a
+            ``task.Clock`` in tests.
+    """
+
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        super().__init__(log_key(Page.CONNECTING), now)
         self.page = Page.CONNECTING
         self.greeting = ""
         self.own_name: str | None = None
@@ -73,90 +82,22 @@ class SessionModel:
         self.members: list[str] = []
         self.owner: str | None = None
         self.topic = ""
-        #: Every page's log by :func:`log_key`; ``log`` is the one shown.
-        self.logs: dict[str, list[LogEntry]] = {}
-        self.shown_log = log_key(self.page)
         self.status = "connecting…"
         self.connected = False
         #: Round trip to the server in seconds, once measured.
         self.lag: float | None = None
+        #: Typed lines waiting for their turn under the flood pacing.
+        self.queued = 0
         #: Whether the server pushes lobby changes (``/watch on``).
         self.watching = True  # the controller asks for it on every connection
-        #: Every user name seen this session, for completion.
-        self.known_users: dict[str, str] = {}
         self.bye_reason: str | None = None
-        self._listeners: list[Listener] = []
-        self._waiters: list[tuple[Callable[[SessionModel], bool], Deferred[None]]] = []
-        self._held = 0
-        self._history_marked = False
-        self._seen_before_join: set[tuple[str, float | None, str]] = set()
-        #: The newest event id seen in each room (by log key): where a
-        #: rejoin after a reconnect resumes from (``/join ROOM since ID``).
-        self.last_ids: dict[str, int] = {}
-        #: Older lines of the room being fetched with ``/history``, or None.
-        self._older: list[LogEntry] | None = None
-        #: Rooms (by log key) whose log reaches back to their first kept message.
-        self.complete: set[str] = set()
-
-    # -- observing -------------------------------------------------------------
-
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(change, entry)`` after every change (entry for LOG)."""
-        self._listeners.append(listener)
-
-    def when(self, predicate: Callable[[SessionModel], bool]) -> Deferred[None]:
-        """A Deferred that fires once ``predicate(model)`` holds.
-
-        Tests wait on this instead of sleeping; it is checked after every
-        change, and at once.
-        """
-        waiter: Deferred[None] = Deferred()
-        if predicate(self):
-            waiter.callback(None)
-        else:
-            self._waiters.append((predicate, waiter))
-        return waiter
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Hold waiters until the block ends, so they see a whole update.
-
-        Listeners (the screen) still hear each change at once; a waiter
-        resumes code that might act, so it must not run mid-event.
-        """
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held:
-                self._check_waiters()
-
-    def _changed(self, change: Change, entry: LogEntry | None = None) -> None:
-        for listener in list(self._listeners):
-            listener(change, entry)
-        if not self._held:
-            self._check_waiters()
-
-    def _check_waiters(self) -> None:
-        pending, self._waiters = self._waiters, []
-        for predicate, waiter in pending:
-            if predicate(self):
-                waiter.callback(None)
-            else:
-                self._waiters.append((predicate, waiter))
-
-    @property
-    def log(self) -> list[LogEntry]:
-        """The lines of the log on screen now."""
-        return self.logs.setdefault(self.shown_log, [])
-
-    def _add(self, entry: LogEntry, where: str | None = None) -> None:
-        if where is None or where == self.shown_log:
-            self.log.append(entry)
-            self._changed(Change.LOG, entry)
-        else:
-            self.logs.setdefault(where, []).append(entry)
+        #: The room being rejoined after a reconnect (by log key), and what
+        #: it looked like before: its members come back without a "joined"
+        #: line each, and its unchanged topic is not announced again.
+        self._rejoining: str | None = None
+        self._returning: set[str] = set()
+        self._returning_until = 0.0
+        self._topic_before: str | None = None
 
     def _set_page(self, page: Page) -> None:
         if page != self.page:
@@ -170,22 +111,7 @@ class SessionModel:
             self.shown_log = key
             self._changed(Change.LOG_SWITCH)
 
-    def _saw_user(self, *names: str) -> None:
-        for name in names:
-            if name:
-                self.known_users[name_key(name)] = name
-
     # -- what the controller knows -------------------------------------------
-
-    def note(
-        self, text: str, kind: EntryKind = EntryKind.NOTICE, where: str | None = None
-    ) -> None:
-        """A line from the client itself (connection news, key help).
-
-        ``where`` (a :func:`log_key`) puts it in another page's log: news
-        about rejoining a room belongs with that room's lines.
-        """
-        self._add(LogEntry(kind, text), where)
 
     def note_members(self) -> None:
         """Show the room's members in the log (the answer to a typed ``/who``)."""
@@ -226,9 +152,19 @@ class SessionModel:
             self.alert = ""
             self._changed(Change.ALERT)
 
+    def expect_rejoin(self, room: str | None) -> None:
+        """The controller is taking the user back into ``room`` after a
+        reconnect (None: it gave up): its JOINED is a return, not news."""
+        self._rejoining = None if room is None else log_key(Page.ROOM, room)
+
     def set_lag(self, seconds: float) -> None:
         """The last measured round trip to the server."""
         self.lag = seconds
+        self._changed(Change.STATUS)
+
+    def set_queued(self, count: int) -> None:
+        """How many typed lines wait to be sent (a paste, paced)."""
+        self.queued = count
         self._changed(Change.STATUS)
 
     def set_status(self, text: str) -> None:
@@ -258,15 +194,6 @@ class SessionModel:
         if handler is not None:
             with self.batch():
                 handler(event)
-
-    def _field(self, event: ParsedLine, index: int) -> str:
-        return event.fields[index] if len(event.fields) > index else ""
-
-    def _time(self, stamp: str) -> float | None:
-        try:
-            return parse_time(stamp)
-        except ValueError:
-            return None
 
     def _on_HELLO(self, event: ParsedLine) -> None:
         self.greeting = event.text
@@ -312,28 +239,33 @@ class SessionModel:
 
     def _on_JOINED(self, event: ParsedLine) -> None:
         room = self._field(event, 0)
-        # Rejoining after a reconnect replays history we already show.
-        self._seen_before_join = {
-            (entry.user, entry.time, entry.text)
-            for entry in self.logs.get(log_key(Page.ROOM, room), [])
-            if entry.kind in (EntryKind.MESSAGE, EntryKind.ACTION)
-        }
+        self._start_history(room)
+        returning = self._rejoining == log_key(Page.ROOM, room)
+        self._rejoining = None
+        if returning:
+            # After a server restart everyone comes back: those who were
+            # here before are not news, nor is the topic they already saw.
+            self._returning = set(self.members) - {self.own_name}
+            self._returning_until = self.now() + RETURN_WINDOW_SECONDS
+            self._topic_before = self.topic
+        else:
+            self._returning, self._topic_before = set(), None
         self.room = room
-        self._older = None
         self.capacity = _number(self._field(event, 2))
         self.members = []
         self.owner = None
         self.topic = ""
-        self._history_marked = False
         self.dismiss_alert()
         self._set_page(Page.ROOM)
-        self._add(LogEntry(EntryKind.NOTICE, f"you joined {room}"))
+        news = "reconnected" if returning else f"you joined {room}"
+        self._add(LogEntry(EntryKind.NOTICE, news))
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 
     def _on_MEMBERS(self, event: ParsedLine) -> None:
         if event.fields[:1] == (self.room,):
             self.members = list(event.fields[1:])
+            self._returning -= set(self.members)  # they never went
             self._saw_user(*self.members)
             self._changed(Change.MEMBERS)
 
@@ -346,93 +278,10 @@ class SessionModel:
             self.owner = user
             self._changed(Change.MEMBERS)
 
-    def _history(self, event: ParsedLine, kind: EntryKind) -> None:
-        user, stamp = self._field(event, 1), self._field(event, 2)
-        moment = self._time(stamp)
-        entry = self._said(kind, user, moment, event.text, True, self._seen(event))
-        if self._older is not None:
-            self._older.append(entry)
-            return
-        if (user, moment, event.text) in self._seen_before_join:
-            return
-        if not self._history_marked:
-            self._history_marked = True
-            self._add(LogEntry(EntryKind.EARLIER, "earlier messages"))
-        self._add(entry)
-
-    def _seen(self, event: ParsedLine) -> int | None:
-        """Note a stored event's id (the newest per room); None without one."""
-        if not event.id.isdigit():
-            return None
-        number = int(event.id)
-        key = log_key(Page.ROOM, self._field(event, 0))
-        if number > self.last_ids.get(key, 0):
-            self.last_ids[key] = number
-        return number
-
-    def oldest_id(self) -> int | None:
-        """The id of the oldest stored event in the room's log on screen."""
-        return next((e.id for e in self.log if e.id is not None), None)
-
-    @property
-    def loading_older(self) -> bool:
-        """Whether a ``/history`` request is still unanswered."""
-        return self._older is not None
-
-    def expect_older(self) -> None:
-        """A ``/history`` request is on its way: its lines go at the top."""
-        self._older = []
-
-    def _on_HISTORY_END(self, event: ParsedLine) -> None:
-        older, self._older = self._older or [], None
-        if self.room is None or self._field(event, 0) != self.room:
-            return
-        first = self.log[0] if self.log else None
-        if not older:
-            self.complete.add(self.shown_log)
-            self._add(LogEntry(EntryKind.NOTICE, "no earlier messages"))
-            return
-        self.log[0:0] = older
-        self._changed(Change.LOG_OLDER, first)
-
-    def _on_GAP(self, event: ParsedLine) -> None:
-        count = self._field(event, 1)
-        what = "some messages" if count == "?" else f"{count} messages"
-        self._add(
-            LogEntry(EntryKind.NOTICE, f"{what} from while you were away are not shown")
-        )
-
-    def _on_HISTORY(self, event: ParsedLine) -> None:
-        self._history(event, EntryKind.MESSAGE)
-
-    def _on_HISTORY_ACTION(self, event: ParsedLine) -> None:
-        self._history(event, EntryKind.ACTION)
-
     def _live(self, event: ParsedLine, kind: EntryKind) -> None:
+        self._topic_before = None  # the join sequence is over
         user, moment = self._field(event, 1), self._time(self._field(event, 2))
         self._add(self._said(kind, user, moment, event.text, id=self._seen(event)))
-
-    def _said(
-        self,
-        kind: EntryKind,
-        user: str,
-        moment: float | None,
-        text: str,
-        earlier: bool = False,
-        id: int | None = None,
-    ) -> LogEntry:
-        """A message or action by ``user``, flagged if it mentions us."""
-        self._saw_user(user)
-        mentions_me = user != self.own_name and mentions(self.own_name, text)
-        return LogEntry(
-            kind,
-            text,
-            user=user,
-            time=moment,
-            earlier=earlier,
-            mentions_me=mentions_me,
-            id=id,
-        )
 
     def _on_MSG(self, event: ParsedLine) -> None:
         self._live(event, EntryKind.MESSAGE)
@@ -455,9 +304,12 @@ class SessionModel:
         )
 
     def _on_TOPIC(self, event: ParsedLine) -> None:
+        unchanged = self._topic_before == event.text
+        self._topic_before = None
         self.topic = event.text
         self._changed(Change.HEADER)
-        self._add(LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1)))
+        if not unchanged:  # the topic seen before a reconnect is not news
+            self._add(LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1)))
 
     def _on_JOIN(self, event: ParsedLine) -> None:
         user = self._field(event, 1)
@@ -465,10 +317,14 @@ class SessionModel:
         if user not in self.members:
             self.members.append(user)
             self._changed(Change.MEMBERS)
+        if user in self._returning and self.now() < self._returning_until:
+            self._returning.discard(user)  # back after a restart, never left
+            return
         self._add(LogEntry(EntryKind.JOIN, f"{user} joined", user=user))
 
     def _on_PART(self, event: ParsedLine) -> None:
         user = self._field(event, 1)
+        self._returning.discard(user)
         if user in self.members:
             self.members.remove(user)
             self._changed(Change.MEMBERS)
@@ -518,8 +374,9 @@ class SessionModel:
         self._add(LogEntry(EntryKind.HELP, event.text))
 
     def _on_BYE(self, event: ParsedLine) -> None:
+        # Kept for the "connection lost: REASON" line that follows (or the
+        # alert, when the session ended for good): one line, not two.
         self.bye_reason = event.text
-        self._add(LogEntry(EntryKind.NOTICE, f"server said goodbye: {event.text}"))
 
     # -- accounts, moderation and admin events (see moderation.py) -------------
 
@@ -544,7 +401,11 @@ class SessionModel:
 
     def _on_KICKED(self, event: ParsedLine) -> None:
         """Put out of the room: the lobby (the server sends its list) keeps
-        the notice in view."""
-        if self._field(event, 0) == self.room:
+        the notice in view, and the room's own log keeps a line saying so."""
+        room = self._field(event, 0)
+        if room == self.room:
             self._leave()
+        self._add(
+            LogEntry(EntryKind.ALERT, kicked_from(event)), log_key(Page.ROOM, room)
+        )
         self._described(event)

@@ -43,15 +43,43 @@ def _kicked(event: ParsedLine) -> Line:
     return Line(f"You were kicked from {room} by {by}{reason}", alert=True)
 
 
+def kicked_from(event: ParsedLine) -> str:
+    """The line a ``KICKED`` leaves in the room's own log."""
+    by = _field(event, 1)
+    reason = f": {event.text}" if event.text else ""
+    return f"you were kicked by {by}{reason}"
+
+
 def _invited(event: ParsedLine) -> Line:
     room, by = _field(event, 0), _field(event, 1)
     return Line(f"{by} invited you to {room}: /join {room} to accept", alert=True)
 
 
+def mask_words(mask: str) -> str:
+    """A ban or invitation mask in words: ``account:alice`` is "the account
+    alice", ``name:eve`` "the name eve" (anything else as it is)."""
+    kind, _, who = mask.partition(":")
+    if who and kind in ("account", "name"):
+        return f"the {kind} {who}"
+    return mask
+
+
 def _listing(what: str, where: str, masks: tuple[str, ...]) -> str:
     if not masks:
         return f"no {what}{where}"
-    return f"{what}{where}: {', '.join(masks)}"
+    return f"{what}{where}: {', '.join(mask_words(mask) for mask in masks)}"
+
+
+def _ban(template: str, in_room: bool = True) -> Callable[[ParsedLine], Line]:
+    """A ban event, its mask (the first field after the room) in words."""
+
+    def describe(event: ParsedLine) -> Line:
+        fields = [_field(event, index) for index in range(3)]
+        room = fields.pop(0) if in_room else ""
+        fields[0] = mask_words(fields[0])
+        return Line(template.format(*fields), room)
+
+    return describe
 
 
 def _bans(event: ParsedLine) -> Line:
@@ -90,8 +118,8 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "DEOP": _says("{1} removed {0} from the operators"),
     "KICK": _says("{0} was kicked by {1}{reason}"),
     "KICKED": _kicked,
-    "BAN": _says("{1} banned {0}"),
-    "UNBAN": _says("{1} lifted the ban on {0}"),
+    "BAN": _ban("{1} banned {0}"),
+    "UNBAN": _ban("{1} lifted the ban on {0}"),
     "BANS": _bans,
     "SET": _says("{2} set {0} {1}"),
     "INVITE": _says("{1} invited {0}"),
@@ -103,8 +131,8 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "KILLED": _says(
         "{0} was disconnected from the server by {1}{reason}", in_room=False
     ),
-    "GBAN": _says("{1} banned {0} from the server", in_room=False),
-    "GUNBAN": _says("{1} lifted the server ban on {0}", in_room=False),
+    "GBAN": _ban("{1} banned {0} from the server", in_room=False),
+    "GUNBAN": _ban("{1} lifted the server ban on {0}", in_room=False),
     "GBANS": lambda event: Line(_listing("server bans", "", event.fields)),
 }
 

@@ -56,6 +56,9 @@ class SendQueue:
         write: sends one line to the server now.
         on_refused: told of a line the server refused (it will be resent).
         on_lag: told of each measured round trip, in seconds.
+        on_waiting: told how many typed lines wait for their turn whenever
+            that changes (a long paste trickles out at the server's pace,
+            and the screen says so).
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class SendQueue:
         write: Callable[[str], None],
         on_refused: Callable[[Outgoing], None] = lambda line: None,
         on_lag: Callable[[float], None] = lambda seconds: None,
+        on_waiting: Callable[[int], None] = lambda count: None,
         rate: float = DEFAULT_RATE,
         burst: int = DEFAULT_BURST,
     ) -> None:
@@ -71,6 +75,8 @@ class SendQueue:
         self.write = write
         self.on_refused = on_refused
         self.on_lag = on_lag
+        self.on_waiting = on_waiting
+        self._waiting = 0
         self.rate = rate
         self.burst = burst
         self.queue: deque[Outgoing] = deque()
@@ -156,6 +162,7 @@ class SendQueue:
         self._wakeup = None
         self._tokens = float(self.burst)
         self._filled_at = self.clock.seconds()
+        self._tell_waiting()
         return lost
 
     def _next_token(self, prefix: str) -> str:
@@ -173,7 +180,23 @@ class SendQueue:
         self._wakeup = None
         self._pump()
 
+    @property
+    def waiting(self) -> int:
+        """How many typed lines are queued, not yet sent."""
+        return sum(line.typed for line in (*self._refused, *self.queue))
+
+    def _tell_waiting(self) -> None:
+        waiting = self.waiting
+        if waiting != self._waiting:
+            self._waiting = waiting
+            self.on_waiting(waiting)
+
     def _pump(self) -> None:
+        """Send what the pace allows, then say how many typed lines wait."""
+        self._send_paced()
+        self._tell_waiting()
+
+    def _send_paced(self) -> None:
         """Send what the pace allows; wake up when the next token is due."""
         if self._wakeup is not None and self._wakeup.active():
             return  # already waiting for the next token

@@ -23,7 +23,10 @@ and still try another server by typing it. An example::
     [logging]
     dir = "~/chatlogs"         # a file per room, as --log-dir
 
-A mistake in the file is one clear line on stderr, not a traceback.
+A mistake in the file (bad TOML, an unknown section, key, colour, key
+command or key name, a value of the wrong type) is one clear line on
+stderr and exit status 2, before the screen opens: a silently ignored
+setting would look like a bug in the client.
 """
 
 from __future__ import annotations
@@ -36,9 +39,19 @@ from pathlib import Path
 from typing import Any
 
 from chatroom.client import keys
+from chatroom.client.palette import PALETTE, PaletteEntry
+from chatroom.client.palette import palette_with as _palette_with
 from chatroom.client.widgets import DEFAULT_TIME_FORMAT
 
-PaletteEntry = tuple[str, str, str, str]
+#: The sections and keys the file may have (``colours`` and ``keys`` take
+#: palette entries and key commands, checked against those lists).
+KNOWN_KEYS: dict[str, frozenset[str] | None] = {
+    "server": frozenset({"host", "port", "tls", "username"}),
+    "display": frozenset({"time_format", "bell"}),
+    "colours": None,
+    "keys": None,
+    "logging": frozenset({"dir"}),
+}
 
 
 class SettingsError(Exception):
@@ -79,9 +92,35 @@ def load(path: Path) -> Settings:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as problem:
         raise SettingsError(f"{path}: {problem}") from None
     try:
-        return _settings(data)
+        _check_names(data)
+        settings = _settings(data)
+        apply_keys(settings, check_only=True)
+        palette_with([], settings.colours, check_only=True)
     except (TypeError, ValueError) as problem:
         raise SettingsError(f"{path}: {problem}") from None
+    except SettingsError as problem:
+        raise SettingsError(f"{path}: {problem}") from None
+    return settings
+
+
+def _check_names(data: dict[str, Any]) -> None:
+    """Refuse sections and keys the client does not know (``[colors]``,
+    ``[display] time = ...``): they would be silently ignored."""
+    for section, table in data.items():
+        if section not in KNOWN_KEYS:
+            raise ValueError(
+                f"no section [{section}] (known: "
+                f"{', '.join(f'[{name}]' for name in KNOWN_KEYS)})"
+            )
+        allowed = KNOWN_KEYS[section]
+        if allowed is None or not isinstance(table, dict):
+            continue
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            raise ValueError(
+                f"[{section}] has no {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(allowed))})"
+            )
 
 
 def _table(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -128,35 +167,33 @@ def _settings(data: dict[str, Any]) -> Settings:
     return settings
 
 
-def apply_keys(settings: Settings) -> None:
-    """Rebind the keys the settings name.
+def apply_keys(settings: Settings, check_only: bool = False) -> None:
+    """Rebind the keys the settings name (``check_only``: just check them).
 
     Raises:
-        SettingsError: an unknown key command.
+        SettingsError: an unknown key command or key name.
     """
     for command, bound in settings.keys.items():
         try:
-            keys.rebind(command, bound)
+            keys.check(command, bound)
+            if not check_only:
+                keys.rebind(command, bound)
         except ValueError as problem:
             raise SettingsError(f"[keys] {problem}") from None
 
 
 def palette_with(
-    palette: list[PaletteEntry], colours: Mapping[str, tuple[str, str]]
+    palette: list[PaletteEntry],
+    colours: Mapping[str, tuple[str, str]],
+    check_only: bool = False,
 ) -> list[PaletteEntry]:
-    """The palette with the settings' colours in place of the defaults.
+    """The palette with the settings' colours in place of the defaults
+    (``check_only``: check the colours against the client's palette).
 
     Raises:
-        SettingsError: a colour for a palette entry that does not exist.
+        SettingsError: an unknown palette entry or colour.
     """
-    known = {entry[0] for entry in palette}
-    unknown = sorted(set(colours) - known)
-    if unknown:
-        raise SettingsError(
-            f"[colours] no such palette entry: {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(known))})"
-        )
-    return [
-        (name, *colours[name], mono) if name in colours else (name, fg, bg, mono)
-        for name, fg, bg, mono in palette
-    ]
+    try:
+        return _palette_with(PALETTE if check_only else palette, colours)
+    except ValueError as problem:
+        raise SettingsError(f"[colours] {problem}") from None

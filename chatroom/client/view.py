@@ -18,7 +18,9 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from chatroom.client.accounts import is_secret
 from chatroom.client.editing import (
     EDITS,
+    KILLS,
     InputHistory,
+    KillRing,
     NameCompleter,
     completion_candidates,
 )
@@ -26,7 +28,6 @@ from chatroom.client.keys import is_command_key, keys_for
 from chatroom.client.model import Change, LogEntry, Page, SessionModel
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
-    USER_ATTRIBUTES,
     LogView,
     MemberList,
     RoomBody,
@@ -34,51 +35,6 @@ from chatroom.client.widgets import (
     SecretEdit,
     Size,
 )
-
-#: (name, foreground, background, monochrome): the last column is what a
-#: monochrome terminal shows, so styles stay distinguishable without colour.
-PALETTE: list[tuple[str, str, str, str]] = [
-    ("header", "white,bold", "dark blue", "standout"),
-    ("status", "black", "light gray", "standout"),
-    ("status_alert", "white,bold", "dark red", "standout,bold"),
-    ("input", "default", "default", ""),
-    ("caption", "light cyan,bold", "default", "bold"),
-    ("timestamp", "dark gray", "default", ""),
-    ("message", "default", "default", ""),
-    ("earlier", "dark gray", "default", ""),
-    ("action", "light magenta", "default", "italics"),
-    ("join", "dark green", "default", ""),
-    ("part", "brown", "default", ""),
-    ("notice", "dark cyan", "default", ""),
-    ("topic", "yellow", "default", "bold"),
-    ("private", "light magenta,bold", "default", "bold"),
-    ("mention", "black", "yellow", "standout"),
-    ("error", "light red,bold", "default", "bold"),
-    ("moderation", "light cyan", "default", "bold"),
-    ("alert", "white,bold", "dark magenta", "standout,bold"),
-    ("help", "light gray", "default", ""),
-    ("indicator", "black", "yellow", "standout"),
-    ("room", "default", "default", ""),
-    ("selected", "black", "light cyan", "standout"),
-    ("members_title", "white,bold", "default", "underline"),
-    ("own_name", "white,bold", "default", "bold"),
-    ("greeting", "white,bold", "default", "bold"),
-    ("divider", "dark gray", "default", ""),
-]
-_USER_COLOURS = (
-    "light green",
-    "light blue",
-    "yellow",
-    "light cyan",
-    "light magenta",
-    "light red",
-    "dark green",
-    "dark cyan",
-)
-PALETTE += [
-    (attribute, f"{colour},bold", "default", "bold")
-    for attribute, colour in zip(USER_ATTRIBUTES, _USER_COLOURS, strict=True)
-]
 
 #: Keys that do nothing at the password prompt: the input history holds
 #: no passwords, and completing names in one makes no sense.
@@ -175,6 +131,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         self.bell = bell
         self.history = InputHistory()
         self.completer = NameCompleter()
+        self.kill_ring = KillRing()
+        #: The name sent from the username page, left on the input line
+        #: until the server takes it (then the line is cleared).
+        self._name_sent: str | None = None
         self.input = SecretEdit(("caption", CAPTIONS[model.page]))
         self.status = urwid.Text("", wrap="ellipsis")
         #: Lag and unseen mentions, kept at the right of the status bar.
@@ -210,7 +170,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         super().__init__(frame)
         self.log_view.show(model.log)
         for change in Change:
-            if change != Change.LOG:
+            if change not in (Change.LOG, Change.LOG_OLDER, Change.LOG_ELSEWHERE):
                 self._on_change(change, None)
         model.subscribe(self._on_change)
 
@@ -259,9 +219,12 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.log_view.show(model.log)
             self._update_status_extra()
         elif change == Change.LOG_OLDER:
-            log = model.log
-            self.log_view.prepend(log[: log.index(entry)] if entry in log else log)
+            self.log_view.show_older(model.log, entry)
         elif change == Change.PAGE:
+            if model.page != Page.USERNAME and self._name_sent is not None:
+                if self.input.edit_text == self._name_sent:
+                    self.input.set_edit_text("")
+                self._name_sent = None
             self._w.body = self.pages[model.page]
             self._update_prompt()
             self._update_header()
@@ -306,7 +269,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         if asking:
             self.name_prompt.set_text(f"Type the password for {name} and press Enter.")
             back = keys_for("CANCEL")[0]
-            self.name_hint.set_text(f"(it is not shown) · {back}: choose another name")
+            self.name_hint.set_text(
+                f"each character shows as * · {back}: choose another name"
+            )
         else:
             self.name_prompt.set_text("Choose a username and press Enter.")
             self.name_hint.set_text(
@@ -330,13 +295,22 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             del contents[1]
 
     def _update_status_extra(self) -> None:
-        parts = []
+        """Lines queued (highlighted), unseen mentions and the lag."""
+        parts: list[str | tuple[str, str]] = []
+        queued = self.model.queued
+        if queued:
+            parts.append(
+                ("queued", f" {queued} line{'s' if queued != 1 else ''} queued ")
+            )
         mentions = self.log_view.unseen_mentions
         if mentions:
             parts.append(f"{mentions} mention{'s' if mentions != 1 else ''} ↓")
         if self.model.lag is not None and self.model.connected:
             parts.append(f"lag {self.model.lag * 1000:.0f}ms")
-        self.status_extra.set_text(" · ".join(parts) + " " if parts else "")
+        markup: list[str | tuple[str, str]] = []
+        for part in parts:
+            markup += [" · ", part] if markup else [part]
+        self.status_extra.set_text([*markup, " "] if markup else "")
 
     def _update_header(self) -> None:
         model = self.model
@@ -357,7 +331,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         if not is_command_key("COMPLETE", key):
             self.completer.reset()
         page = self.model.page
-        edit = next((f for name, f in EDITS.items() if is_command_key(name, key)), None)
+        edit = next((name for name in EDITS if is_command_key(name, key)), None)
+        if edit not in KILLS:
+            self.kill_ring.other_key()
         if is_command_key("QUIT", key):
             self.actions.quit()
         elif is_command_key("CANCEL", key):
@@ -376,9 +352,11 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.log_view.to_newest()
             self._update_status_extra()
         elif edit is not None:
-            text, cursor = edit(self.input.edit_text, self.input.edit_pos)
-            self.input.set_edit_text(text)
-            self.input.set_edit_pos(cursor)
+            self._edit(edit)
+        elif is_command_key("YANK", key):
+            self._set_line(
+                *self.kill_ring.yank(self.input.edit_text, self.input.edit_pos)
+            )
         elif page == Page.LOBBY and is_command_key("ROOM_PREVIOUS", key):
             self.room_list.move(-1)
         elif page == Page.LOBBY and is_command_key("ROOM_NEXT", key):
@@ -396,6 +374,22 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         else:
             return super().keypress(size, key)
         return None
+
+    def _edit(self, name: str) -> None:
+        """A readline edit; what a kill cuts is kept for Ctrl-Y, unless the
+        line carries a password (the prompt's, or ``/register``'s)."""
+        before = (self.input.edit_text, self.input.edit_pos)
+        after = EDITS[name](*before)
+        if name in KILLS:
+            if self.asking_password or is_secret(before[0]):
+                self.kill_ring.forget()
+            else:
+                self.kill_ring.killed(before, after)
+        self._set_line(*after)
+
+    def _set_line(self, text: str, cursor: int) -> None:
+        self.input.set_edit_text(text)
+        self.input.set_edit_pos(cursor)
 
     def _scroll(self, key: str) -> None:
         self.log_view.scroll(self.log_view.last_size, key)
@@ -417,6 +411,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         if self.actions.submit(text):
             if not is_secret(text):  # a password is never recalled
                 self.history.add(text)
+            if self.model.page == Page.USERNAME and not is_secret(text):
+                # Kept until taken: a refused name is there to correct.
+                self._name_sent = text
+                return
             self.input.set_edit_text("")
 
     def _recall(self, line: str | None) -> None:

@@ -213,14 +213,18 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         self.last_size = size
         return super().render(size, focus)
 
-    def append(self, entry: LogEntry) -> None:
-        """Add one line at the bottom, following it only if the user is there."""
+    def _append(self, entry: LogEntry) -> None:
+        """The line at the bottom, after a day line if the day changed."""
         if entry.time is not None:
             day = time.strftime("%Y-%m-%d", time.localtime(entry.time))
             if self._day is not None and day != self._day:
                 self.walker.append(urwid.Text(("notice", day_line(entry.time))))
             self._day = day
         self.walker.append(entry_widget(entry, self.time_format))
+
+    def append(self, entry: LogEntry) -> None:
+        """Add one line at the bottom, following it only if the user is there."""
+        self._append(entry)
         if self.following:
             self._to_bottom()
         elif entry.kind in SAID:
@@ -234,16 +238,29 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             return True
         return "top" in self.listbox.ends_visible(self._listbox_size(self.last_size))
 
-    def prepend(self, entries: list[LogEntry]) -> None:
-        """Older lines above the rest; the line that was at the top stays in
-        view, at the top, so PgUp goes on into what was fetched."""
-        widgets = [entry_widget(entry, self.time_format) for entry in entries]
-        if not widgets:
-            return
-        self.walker[0:0] = widgets
+    def show_older(self, entries: Iterable[LogEntry], anchor: LogEntry | None) -> None:
+        """The log again, with older lines put in above ``anchor`` (the
+        oldest line there was). The view moves up one page into them, the
+        anchor at the bottom, as if they had always been there; without an
+        anchor (there was nothing older), to the top, where the log says so."""
+        unseen, mentions = self.unseen, self.unseen_mentions
+        self.walker[:] = []
+        self._day = None
+        position = None
+        for entry in entries:
+            if entry is anchor:
+                position = len(self.walker)
+            self._append(entry)
+        self.unseen, self.unseen_mentions = unseen, mentions
         self.following = False
-        self.listbox.set_focus(len(widgets))
-        self.listbox.set_focus_valign("top")
+        if not self.walker:
+            return
+        if position is None:
+            self.listbox.set_focus(0)
+            self.listbox.set_focus_valign("top")
+        else:
+            self.listbox.set_focus(position)
+            self.listbox.set_focus_valign("bottom")
         self._show_indicator()
 
     def show(self, entries: Iterable[LogEntry]) -> None:

@@ -26,6 +26,7 @@ from chatroom.client.controller import ChatController
 from chatroom.client.model import SessionModel
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.view import ChatScreen
+from chatroom.core.wire import parse_time
 from tests.client.support import screen_text, type_text
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "client.md"
@@ -39,8 +40,8 @@ class Session:
 
     def __init__(self, username: str | None = "alice") -> None:
         self.clock = Clock()
-        self.clock.advance(1_763_752_000)
-        self.model = SessionModel()
+        self.clock.advance(parse_time(f"{T}9:00.000Z"))  # 19:19
+        self.model = SessionModel(now=self.clock.seconds)
         self.protocol: ChatClientProtocol | None = None
         self.controller = ChatController(
             self.model, self.connect, self.clock, ADDRESS, username=username
@@ -76,7 +77,7 @@ def username() -> str:
     type_text(session.screen, "bob")
     session.screen.keypress((80, 24), "enter")
     session.say("ERR NAME_TAKEN bob is taken, choose another name")
-    type_text(session.screen, "alic")
+    type_text(session.screen, "by")  # the refused name stays, to correct
     return session.show()
 
 
@@ -169,10 +170,45 @@ def narrow() -> str:
 
 
 def disconnected() -> str:
+    return _disconnected().show()
+
+
+def _disconnected() -> Session:
     session = _in_tea()
+    session.clock.advance(60)
     session.say("BYE server shutting down")
     assert session.protocol is not None
     session.protocol.connectionLost(Failure(ConnectionDone("closed")))
+    return session
+
+
+def reconnected() -> str:
+    """Back after a server restart: one line, not joins and the topic again."""
+    session = _disconnected()
+    session.clock.advance(1)
+    session.say("HELLO chatroom 1 Welcome to chatroom. Choose a username.")
+    session.say("WELCOME alice", "ROOMS 1", "ROOM tea 1 256 Tea and biscuits")
+    session.say(
+        "JOINED tea 1 256",
+        "MEMBERS tea alice",
+        "TOPIC tea bob Tea and biscuits",
+        "JOIN tea bob",
+        "OWNER tea bob",
+        "JOIN tea carol",
+        "MSG tea bob 2026-11-21T19:20:05.000Z that was quick",
+    )
+    return session.show()
+
+
+def paste() -> str:
+    """A paste past the server's burst: the lines wait their turn, counted."""
+    session = _in_tea()
+    session.screen.input.set_edit_text("")
+    lines = [f"step {number} of the scone recipe" for number in range(1, 13)]
+    for line in lines:
+        type_text(session.screen, line)
+        session.screen.keypress((80, 24), "enter")
+    session.say(*(f"MSG tea alice {T}9:50.000Z {line}" for line in lines[:4]))
     return session.show()
 
 
@@ -185,6 +221,8 @@ SCREENSHOTS: dict[str, Callable[[], str]] = {
     "moderation": moderation,
     "narrow": narrow,
     "disconnected": disconnected,
+    "reconnected": reconnected,
+    "paste": paste,
 }
 
 

@@ -70,11 +70,14 @@ class PasswordFieldTests(ScreenTestCase):
         self.model.ask_password("alice", "alice is a registered name")
 
     def test_typed_password_is_masked(self) -> None:
-        """What is typed shows as stars; the caption names the account."""
+        """What is typed shows as stars, and the page says so (not "it is
+        not shown" over a row of stars); the caption names the account."""
         type_text(self.screen, PASSWORD)
         rows = screen_text(self.screen)
         self.assertEqual(rows[-1].rstrip(), "Password for alice: ********")
         self.assertNotIn(PASSWORD, "\n".join(rows))
+        self.assertIn("each character shows as *", "\n".join(rows))
+        self.assertNotIn("not shown", "\n".join(rows))
         self.assertIn("alice is a registered name", "\n".join(rows))
 
     def test_enter_signs_in_and_forgets(self) -> None:
@@ -231,6 +234,7 @@ class SignInTests(SignInTestCase):
         self.server.say("HELLO chatroom 1 hi")
         self.type_line("bob")
         self.server.answer("ERR NAME_TAKEN bob is taken")
+        self.screen.keypress(SIZE, "ctrl u")  # "bob" stays to correct
         self.type_line("/nick alice")
         self.server.answer("ERR NAME_REGISTERED alice is registered")
         self.assertEqual(self.model.password_for, "alice")
@@ -302,6 +306,25 @@ class SignInAgainTests(SignInTestCase):
         self.type_line("/unregister newpass99")
         self.server.answer("UNREGISTERED alice")
         self.assertEqual(self.reconnect(), ["alice"])
+
+    def test_register_when_already_registered(self) -> None:
+        """``/register`` again, signed in to the name's account: the answer
+        says it is already ours, not the server's words for a stranger
+        ("alice is registered: /login alice PASSWORD"); /nick to someone
+        else's registered name keeps the server's words."""
+        self.signed_in()
+        self.type_line("/register anotherpass")
+        self.server.answer(
+            "ERR NAME_REGISTERED alice is registered: /login alice PASSWORD"
+        )
+        text = "\n".join(screen_text(self.screen))
+        self.assertIn("alice is already your account and you are signed in", text)
+        self.assertNotIn("/login alice PASSWORD", text)
+        self.type_line("/nick bob")
+        self.server.answer("ERR NAME_REGISTERED bob is registered: /login bob PASSWORD")
+        self.assertIn(
+            "bob is registered: /login bob", "\n".join(screen_text(self.screen))
+        )
 
     def test_passwords_never_shown_logged_or_recalled(self) -> None:
         """/register, /password and /unregister: the screen, every log, the

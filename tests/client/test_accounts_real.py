@@ -32,7 +32,7 @@ class SignInAgainstTheServerTests(ClientTestCase):
         alice.clock.advance(60)  # no reconnect timer runs: nothing happens
         self.assertIsNotNone(alice.controller.ended)
         self.assertFalse(alice.model.connected)
-        self.assertIn("signed in elsewhere", alice.text())
+        self.assertIn("signed in from somewhere else", alice.text())
 
     async def test_a_kick_leaves_a_notice_in_the_lobby(self) -> None:
         """The kicked user is back in the lobby with the notice; the owner's

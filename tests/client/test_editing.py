@@ -46,6 +46,34 @@ class ReadlineKeysTests(ScreenTestCase):
         self.assertEqual(self.press("ctrl w"), ("see ", 4))
         self.assertEqual(self.press("ctrl w"), ("", 0))
 
+    def test_yank_puts_back_the_last_kill(self) -> None:
+        """Ctrl-Y puts back what Ctrl-U/K/W cut, at the cursor; kills in a
+        row add up, as in readline."""
+        type_text(self.screen, "hello big world")
+        self.assertEqual(self.press("ctrl w"), ("hello big ", 10))
+        self.assertEqual(self.press("ctrl a", "ctrl y"), ("worldhello big ", 5))
+        self.press("ctrl e")
+        self.assertEqual(self.press("ctrl w", "ctrl w"), ("", 0))
+        self.assertEqual(self.press("ctrl y"), ("worldhello big ", 15))
+        self.assertEqual(self.press("ctrl y"), ("worldhello big worldhello big ", 30))
+
+    def test_yank_never_brings_back_a_password(self) -> None:
+        """A kill in a line that carries a password is not kept for Ctrl-Y."""
+        type_text(self.screen, "plain")
+        self.press("ctrl u")
+        type_text(self.screen, "/register sugar-lumps")
+        self.press("ctrl u")
+        self.assertEqual(self.press("ctrl y"), ("", 0))
+
+    def test_transpose(self) -> None:
+        """Ctrl-T swaps the characters around the cursor and moves on; at the
+        end of the line it swaps the last two."""
+        type_text(self.screen, "teh")
+        self.assertEqual(self.press("ctrl t"), ("the", 3))
+        self.press("ctrl a", "meta f")
+        type_text(self.screen, " cta")
+        self.assertEqual(self.press("left", "ctrl t"), ("the cat", 7))
+
     def test_word_motion(self) -> None:
         """Alt-B and Alt-F move a word at a time."""
         type_text(self.screen, "one two three")

@@ -73,6 +73,14 @@ class ArgumentTests(unittest.TestCase):
             ("localhost", 8080, "bob"),
         )
 
+    def test_port_defaults_to_8080(self) -> None:
+        """``chatroom-urwid localhost`` connects to port 8080, unless the
+        settings file names another."""
+        arguments = self.parse("localhost")
+        self.assertEqual((arguments.host, arguments.port), ("localhost", 8080))
+        self.settings_file.write_text("[server]\nport = 9000\n")
+        self.assertEqual(self.parse("localhost").port, 9000)
+
     def test_without_a_server_is_a_usage_error(self) -> None:
         """No HOST PORT and none in the settings: a usage error naming the file."""
         self.assertRaises(SystemExit, self.parse)
@@ -81,6 +89,75 @@ class ArgumentTests(unittest.TestCase):
         """A settings file that is not TOML stops the client before the terminal."""
         self.settings_file.write_text("[server\n")
         self.assertRaises(SystemExit, self.parse, "h", "1")
+
+
+def run_client(
+    *arguments: str, config: str | None = None, home: str
+) -> subprocess.CompletedProcess[str]:
+    """``chatroom-urwid ARGUMENTS`` with ``config`` as its settings file."""
+    folder = Path(home)
+    (folder / "chatroom").mkdir(parents=True)
+    if config is not None:
+        (folder / "chatroom" / "client.toml").write_text(config)
+    return subprocess.run(
+        [sys.executable, "-m", "chatroom.client.main", *arguments],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env={**os.environ, "XDG_CONFIG_HOME": home},
+    )
+
+
+class MistakeTests(unittest.TestCase):
+    """A mistake is one line naming it and exit status 2, before any
+    connection or screen (the server here is not even listening)."""
+
+    def assert_refused(
+        self, finished: subprocess.CompletedProcess[str], *named: str
+    ) -> None:
+        """Status 2, nothing on stdout, one line on stderr naming the mistake."""
+        self.assertEqual(finished.returncode, 2, finished.stderr)
+        self.assertEqual(finished.stdout, "")
+        lines = finished.stderr.splitlines()
+        self.assertEqual(len(lines), 1, finished.stderr)
+        self.assertTrue(lines[0].startswith("chatroom-urwid: "), lines[0])
+        for words in named:
+            self.assertIn(words, lines[0])
+        self.assertNotIn("Traceback", finished.stderr)
+
+    def test_bad_colour(self) -> None:
+        """``mention = ["pink","black"]`` used to hang on a blank screen."""
+        finished = run_client(
+            "127.0.0.1",
+            str(closed_port()),
+            config='[colours]\nmention = ["pink","black"]\n',
+            home=self.mktemp(),
+        )
+        self.assert_refused(finished, "client.toml", "mention", "'pink'")
+
+    def test_bad_toml_has_no_usage_block(self) -> None:
+        """Bad TOML is one line, not argparse's usage block first."""
+        finished = run_client("127.0.0.1", "1", config="[server\n", home=self.mktemp())
+        self.assert_refused(finished, "client.toml")
+
+    def test_unknown_section_key_and_key_name(self) -> None:
+        """``[colors]``, an unknown ``[display]`` key and ``f55`` are refused."""
+        for config, named in (
+            ('[colors]\nmention = ["black","yellow"]\n', "[colors]"),
+            ("[display]\nbeep = true\n", "beep"),
+            ('[keys]\nretry_now = ["f55"]\n', "'f55'"),
+        ):
+            finished = run_client("127.0.0.1", "1", config=config, home=self.mktemp())
+            self.assert_refused(finished, named)
+
+    def test_log_dir_that_cannot_be_made(self) -> None:
+        """``--log-dir /proc/nope`` is one line naming it, no traceback."""
+        finished = run_client(
+            "127.0.0.1", "1", "--log-dir", "/proc/nope", home=self.mktemp()
+        )
+        self.assert_refused(finished, "--log-dir /proc/nope")
 
 
 class UnreachableTests(unittest.TestCase):

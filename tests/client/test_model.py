@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
+from chatroom.client.entries import mentions
 from chatroom.client.model import (
     Change,
     EntryKind,
@@ -11,7 +12,6 @@ from chatroom.client.model import (
     Page,
     RoomListing,
     SessionModel,
-    mentions,
 )
 from chatroom.core.wire import parse_time
 from tests.client.support import IN_LOBBY, IN_TEA, feed
@@ -182,10 +182,73 @@ class RoomTests(unittest.TestCase):
         )
 
     def test_bye_reason_kept(self) -> None:
-        """BYE's reason is kept for the reconnect message and shown in the log."""
+        """BYE's reason is kept for the line the controller writes when the
+        connection goes ("connection lost: REASON"), not said twice."""
+        before = len(self.model.log)
         feed(self.model, "BYE server shutting down")
         self.assertEqual(self.model.bye_reason, "server shutting down")
-        self.assertIn("server shutting down", self.model.log[-1].text)
+        self.assertEqual(len(self.model.log), before)
+
+
+class RejoinTests(unittest.TestCase):
+    """Back in a room after a reconnect: news, not a replay of the join."""
+
+    def setUp(self) -> None:
+        self.now = 1_000_000.0
+        self.model = SessionModel(now=lambda: self.now)
+        feed(
+            self.model,
+            *IN_TEA,
+            "JOIN tea carol",
+            "MSG tea bob 2026-11-21T18:04:05.123Z hi",
+        )
+
+    def kinds(self) -> list[tuple[EntryKind, str]]:
+        return [(entry.kind, entry.text) for entry in self.model.log]
+
+    def test_server_restart(self) -> None:
+        """Everyone comes back one by one: one "reconnected" line, no joins
+        for those who were there, no topic again; the members as before."""
+        before = len(self.model.log)
+        self.model.expect_rejoin("tea")
+        feed(
+            self.model,
+            "JOINED tea 1 256",
+            "MEMBERS tea alice",
+            "TOPIC tea bob Tea and biscuits",
+            "JOIN tea bob",
+            "JOIN tea carol",
+        )
+        self.assertEqual(self.kinds()[before:], [(EntryKind.NOTICE, "reconnected")])
+        self.assertEqual(sorted(self.model.members), ["alice", "bob", "carol"])
+
+    def test_real_news_still_shown(self) -> None:
+        """A new topic, a newcomer, and someone back after the window are news."""
+        self.model.expect_rejoin("tea")
+        feed(
+            self.model,
+            "JOINED tea 1 256",
+            "MEMBERS tea alice bob",
+            "TOPIC tea bob Scones",
+            "JOIN tea dave",
+        )
+        self.now += 301
+        feed(self.model, "JOIN tea carol")
+        texts = [text for _kind, text in self.kinds()]
+        self.assertIn("Scones", texts)
+        self.assertIn("dave joined", texts)
+        self.assertIn("carol joined", texts)
+
+    def test_a_plain_join_is_still_a_join(self) -> None:
+        """Without a reconnect, going back into a room says "you joined"."""
+        feed(self.model, "LEFT tea", "JOINED tea 2 256", "MEMBERS tea bob alice")
+        self.assertEqual(self.kinds()[-1], (EntryKind.NOTICE, "you joined tea"))
+
+    def test_lines_carry_their_time(self) -> None:
+        """Joins, topics and the client's own lines are stamped when added."""
+        stamped = [e for e in self.model.log if e.kind != EntryKind.EARLIER]
+        self.assertTrue(all(entry.time is not None for entry in stamped))
+        self.assertEqual(self.model.log[0].time, self.now)
 
 
 class ObservingTests(unittest.TestCase):

@@ -22,15 +22,18 @@ from tests.client.test_view import STAMP, attributes_of
 ROOM_EVENTS = [
     ("KICK tea carol bob spamming", "-- carol was kicked by bob (spamming)"),
     ("KICK tea carol bob", "-- carol was kicked by bob"),
-    ("BAN tea account:carol bob", "-- bob banned account:carol"),
-    ("UNBAN tea name:eve bob", "-- bob lifted the ban on name:eve"),
+    ("BAN tea account:carol bob", "-- bob banned the account carol"),
+    ("UNBAN tea name:eve bob", "-- bob lifted the ban on the name eve"),
     ("OP tea carol bob", "-- bob made carol an operator"),
     ("DEOP tea carol bob", "-- bob removed carol from the operators"),
     ("SET tea invite-only on bob", "-- bob set invite-only on"),
     ("SET tea key off bob", "-- bob set key off"),
     ("SET tea topic-lock on bob", "-- bob set topic-lock on"),
     ("INVITE tea dave bob", "-- bob invited dave"),
-    ("BANS tea account:carol name:eve", "-- bans in tea: account:carol, name:eve"),
+    (
+        "BANS tea account:carol name:eve",
+        "-- bans in tea: the account carol, the name eve",
+    ),
     ("BANS tea", "-- no bans in tea"),
     ("INFO tea invite-only on", "-- tea invite-only: on"),
     ("INFO tea operators carol dave", "-- tea operators: carol dave"),
@@ -48,12 +51,18 @@ SERVER_EVENTS = [
         "KILLED mallory alice flooding",
         "-- mallory was disconnected from the server by alice (flooding)",
     ),
-    ("GBAN account:mallory alice", "-- alice banned account:mallory from the server"),
+    (
+        "GBAN account:mallory alice",
+        "-- alice banned the account mallory from the server",
+    ),
     (
         "GUNBAN account:mallory alice",
-        "-- alice lifted the server ban on account:mallory",
+        "-- alice lifted the server ban on the account mallory",
     ),
-    ("GBANS account:mallory name:eve", "-- server bans: account:mallory, name:eve"),
+    (
+        "GBANS account:mallory name:eve",
+        "-- server bans: the account mallory, the name eve",
+    ),
     ("GBANS", "-- no server bans"),
 ]
 
@@ -133,6 +142,17 @@ class KickedTests(ScreenTestCase):
             attributes_of(self.screen, "You were kicked from tea"), {"alert"}
         )
         self.assertEqual(self.rings, 1)
+
+    def test_the_room_log_keeps_the_kick(self) -> None:
+        """Back in tea, its log says the user was kicked, by whom and why,
+        where it happened (the lobby's notice is gone by then)."""
+        self.kicked()
+        feed(self.model, "JOINED tea 2 256", "MEMBERS tea bob alice")
+        text = self.text()
+        self.assertIn("*** you were kicked by bob: spamming", text)
+        self.assertLess(
+            text.index("you were kicked by bob"), text.rindex("you joined tea")
+        )
 
     def test_notice_outlasts_the_lobby_log(self) -> None:
         """Twenty later notices push the kick out of the lobby's log, but the

@@ -24,6 +24,11 @@ def said(model: SessionModel) -> list[str]:
     return [e.text for e in model.log if e.kind == EntryKind.MESSAGE]
 
 
+def joins(model: SessionModel) -> list[str]:
+    """The "→ NAME joined" lines in the log on screen, in order."""
+    return [e.text for e in model.log if e.kind == EntryKind.JOIN]
+
+
 class ResumeTests(ClientTestCase):
     """Nothing said while a client was away is lost or shown twice."""
 
@@ -64,6 +69,8 @@ class ResumeTests(ClientTestCase):
         server restarts, with what was said before (no race to re-create it)."""
         alice, bob = await self.alice_and_bob_in("tea2")
         await bob.ask("before the restart", "before the restart", asker=alice)
+        joins_before = {c: joins(c.model) for c in (alice, bob)}
+        members_before = {c: sorted(c.model.members) for c in (alice, bob)}
         await self.stop_server()
         for client in (alice, bob):
             await client.when(lambda model: not model.connected)
@@ -73,7 +80,7 @@ class ResumeTests(ClientTestCase):
         for client in (alice, bob):
             await client.when(
                 lambda model: (
-                    [e.text for e in model.log].count("you joined tea2") == 2
+                    [e.text for e in model.log].count("reconnected") == 1
                     and sorted(model.members) == ["alice", "bob"]
                 )
             )
@@ -81,6 +88,11 @@ class ResumeTests(ClientTestCase):
             self.assertNotIn("could not rejoin", client.text())
             self.assertNotIn("creating it again", client.text())
             self.assertEqual(said(client.model).count("before the restart"), 1)
+            # Nobody left, so nobody "joined": one "reconnected" line instead.
+            self.assertEqual(joins(client.model), joins_before[client])
+            self.assertEqual(sorted(client.model.members), members_before[client])
+            texts = [entry.text for entry in client.model.log]
+            self.assertEqual(texts.count("you joined tea2"), 1)
         bob.type_line("after the restart")
         for client in (alice, bob):
             await client.when(client.has_message("after the restart"))

@@ -8,7 +8,8 @@ import urwid
 from twisted.internet.task import Clock
 
 from chatroom.client.model import SessionModel
-from chatroom.client.view import PALETTE, ChatScreen, ScreenRefresher
+from chatroom.client.palette import PALETTE
+from chatroom.client.view import ChatScreen, ScreenRefresher
 from chatroom.client.widgets import user_attribute
 from chatroom.core.wire import parse_time
 from tests.client.support import (
@@ -47,12 +48,29 @@ class UsernamePageTests(ScreenTestCase):
         self.assertIn("the name alice is taken", "\n".join(rows))
         self.assertTrue(rows[-1].startswith("Username: "))
 
-    def test_enter_submits_and_clears(self) -> None:
-        """Enter hands the typed name over and empties the input line."""
+    def test_enter_submits_and_clears_once_taken(self) -> None:
+        """Enter hands the typed name over; the input line empties when the
+        server takes it."""
         feed(self.model, "HELLO chatroom 1 hi")
         type_text(self.screen, "alice")
         self.screen.keypress(SIZE, "enter")
         self.assertEqual(self.actions.submitted, ["alice"])
+        feed(self.model, "WELCOME alice")
+        self.assertEqual(self.screen.input.edit_text, "")
+
+    def test_refused_name_stays_to_correct(self) -> None:
+        """A refused name stays on the input line, cursor at its end, so a
+        typo is fixed rather than typed again."""
+        feed(self.model, "HELLO chatroom 1 hi")
+        type_text(self.screen, "bob!")
+        self.screen.keypress(SIZE, "enter")
+        feed(self.model, "ERR BAD_NAME names are 1-32 letters, digits, _ - .")
+        self.assertEqual(self.screen.input.edit_text, "bob!")
+        self.assertTrue(screen_text(self.screen)[-1].startswith("Username: bob!"))
+        self.screen.keypress(SIZE, "backspace")
+        self.screen.keypress(SIZE, "enter")
+        self.assertEqual(self.actions.submitted, ["bob!", "bob"])
+        feed(self.model, "WELCOME bob")
         self.assertEqual(self.screen.input.edit_text, "")
 
     def test_unsent_line_kept(self) -> None:

@@ -103,3 +103,40 @@ class ClusterDoorsTests(ClusterTestCase):
         yield ian.expect_line(":ivy!ivy@chatroom KICK #tea ian :bye")
         ian.say("PRIVMSG #tea :still here?")
         yield ian.expect(lambda line: " 404 " in line)
+
+    @defer.inlineCallbacks
+    def test_ircv3_history_across_nodes(self):
+        """On the Redis registry, a line user's messages on one node reach an
+        IRCv3 client on the other with their time and msgid, replayed as the
+        original PRIVMSGs in a chathistory batch, and CHATHISTORY pages them."""
+        one = yield self.node("--irc", LOCAL)
+        two = yield self.node()
+        lina = yield self.client(two, "lina")
+        lina.say("/create tea")
+        yield lina.expect_line("MEMBERS tea")
+        lina.say("/caps ids")
+        for text in ("first", "second", "third"):
+            lina.say(text)
+            yield lina.expect(lambda line, t=text: line.endswith(" " + t))
+        port = (yield one.doors["irc"].whenListening()).getHost().port
+        ivy = yield connectProtocol(
+            TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
+        )
+        self.clients.append(ivy)
+        ivy.say("CAP REQ :batch server-time message-tags")
+        ivy.say("NICK ivy")
+        ivy.say("USER ivy 0 * :ivy")
+        ivy.say("CAP END")
+        yield ivy.expect(lambda line: " 376 " in line)
+        ivy.say("JOIN #tea")
+        start = yield ivy.expect(lambda line: " BATCH +" in line)
+        self.assertTrue(start.endswith(" chathistory #tea"), start)
+        first = yield ivy.expect(lambda line: "PRIVMSG #tea :first" in line)
+        tags = dict(t.partition("=")[::2] for t in first[1:].split(" ")[0].split(";"))
+        self.assertEqual(tags["msgid"], "1")
+        self.assertTrue(tags["time"].startswith("20"), first)
+        yield ivy.expect(lambda line: " BATCH -" in line)
+        ivy.say("CHATHISTORY BEFORE #tea msgid=3 1")
+        yield ivy.expect(lambda line: " BATCH +" in line)
+        second = yield ivy.expect(lambda line: "PRIVMSG" in line)
+        self.assertTrue(second.endswith(":lina!lina@chatroom PRIVMSG #tea :second"))

@@ -6,6 +6,9 @@ chromedriver, tmux, and plain sockets. Waits are polls with a deadline
 (:func:`tests.client.test_terminal.wait_for`), never fixed sleeps.
 
 - :class:`Irssi`: Debian's ``irssi`` in a tmux session of its own;
+- :class:`WeeChat`: Debian's ``weechat-headless`` in a tmux session of its
+  own, driven through its FIFO and read through its logger's files (which
+  keep each line's time as WeeChat shows it);
 - :func:`open_browser`: Debian's ``chromium`` driven by ``chromium-driver``
   through Selenium, headless, with a fresh profile;
 - :class:`LineUser`: the line protocol over a blocking socket.
@@ -38,6 +41,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 IRSSI = shutil.which("irssi")
 TMUX = shutil.which("tmux")
+WEECHAT = shutil.which("weechat-headless")
 
 
 def require(tool: str | None, name: str, why: str) -> None:
@@ -135,15 +139,22 @@ class LineUser:
 
 
 class Irssi:
-    """irssi in its own tmux server, with its own home: no user config, and
+    """irssi in its own tmux server, with its own home (on UTC): no user config, and
     irssi's own flood queue off (by default it spaces lines 2.2 s apart
     after the first five, which made every step of a test take seconds)."""
 
     def __init__(
-        self, folder: Path, port: int, nick: str, password: str | None = None
+        self,
+        folder: Path,
+        port: int,
+        nick: str,
+        password: str | None = None,
+        server_time: bool = False,
     ) -> None:
         """``password``: sent as the server password (``-w``), which signs
-        in to the account ``nick``."""
+        in to the account ``nick``. ``server_time``: irssi shows each line at
+        the time its ``server-time`` tag says (``show_server_time``, off by
+        default: irssi negotiates server-time but shows arrival times)."""
         self.socket = f"chatroom-irssi-{os.getpid()}-{secrets.token_hex(4)}"
         home = folder / f"irssi-{nick}"
         home.mkdir()
@@ -161,9 +172,12 @@ class Irssi:
             "120",
             "-y",
             "40",
-            f"irssi --home={home} -c 127.0.0.1 -p {port} -n {nick}{signing_in}",
+            f"env TZ=UTC irssi --home={home} -c 127.0.0.1 -p {port} -n {nick}"
+            f"{signing_in}",
         )
         self.nick = nick
+        if server_time:
+            self.type_line("/set show_server_time on")
 
     def tmux(self, *arguments: str) -> str:
         assert TMUX is not None
@@ -187,6 +201,62 @@ class Irssi:
 
     def quit(self) -> None:
         self.type_line("/quit leaving")
+
+
+class WeeChat:
+    """weechat-headless in its own tmux server and home, on UTC, connected
+    to the server as ``nick``, requesting ``capabilities`` (WeeChat's
+    ``irc.server.*.capabilities``; ``*`` is all it supports)."""
+
+    def __init__(
+        self, folder: Path, port: int, nick: str, capabilities: str = "*"
+    ) -> None:
+        self.socket = f"chatroom-weechat-{os.getpid()}-{secrets.token_hex(4)}"
+        self.home = folder / f"weechat-{nick}"
+        self.home.mkdir()
+        self.logs = self.home / "logs"
+        commands = ";".join(
+            (
+                f"/set logger.file.path {self.logs}",
+                "/set logger.file.flush_delay 0",
+                "/set logger.file.auto_log on",
+                f"/server add chat 127.0.0.1/{port} -notls",
+                f"/set irc.server.chat.nicks {nick}",
+                f'/set irc.server.chat.capabilities "{capabilities}"',
+                "/connect chat",
+            )
+        )
+        assert WEECHAT is not None and TMUX is not None
+        subprocess.run(
+            [
+                *(TMUX, "-L", self.socket, "-f", "/dev/null", "new-session", "-d"),
+                *("-s", nick, "-x", "120", "-y", "40"),
+                *("env", "TZ=UTC", WEECHAT, "-d", str(self.home), "-r", commands),
+            ],
+            check=True,
+        )
+        self.nick = nick
+
+    def log(self, buffer: str) -> str:
+        """The logger's file of ``buffer`` (``server``, ``#tea``), "" until
+        there is one."""
+        name = "irc.server.chat" if buffer == "server" else f"irc.chat.{buffer}"
+        path = self.logs / f"{name}.weechatlog"
+        return path.read_text("utf-8") if path.exists() else ""
+
+    def shows(self, buffer: str, text: str) -> None:
+        wait_for(f"{text!r} in WeeChat's {buffer}", lambda: text in self.log(buffer))
+
+    def command(self, line: str) -> None:
+        """Run a command (or say text) through WeeChat's FIFO pipe."""
+        wait_for("WeeChat's FIFO", lambda: bool(list(self.home.glob("weechat_fifo*"))))
+        (fifo,) = self.home.glob("weechat_fifo*")
+        with open(fifo, "w", encoding="utf-8") as pipe:
+            pipe.write(f"irc.server.chat */{line}\n")
+
+    def close(self) -> None:
+        assert TMUX is not None
+        subprocess.run([TMUX, "-L", self.socket, "kill-server"], check=False)
 
 
 def open_browser(folder: Path) -> Any:
@@ -282,9 +352,18 @@ class RealClientsCase(unittest.TestCase):
         self.addCleanup(user.close)
         return user
 
-    def irssi(self, nick: str, password: str | None = None) -> Irssi:
+    def irssi(
+        self, nick: str, password: str | None = None, server_time: bool = False
+    ) -> Irssi:
         require(TMUX, "tmux", "irssi runs inside it")
         require(IRSSI, "irssi", "the IRC end-to-end test runs it")
-        client = Irssi(self.folder, self.server.irc_port, nick, password)
+        client = Irssi(self.folder, self.server.irc_port, nick, password, server_time)
         self.addCleanup(client.tmux, "kill-server")
+        return client
+
+    def weechat(self, nick: str, capabilities: str = "*") -> WeeChat:
+        require(TMUX, "tmux", "WeeChat runs inside it")
+        require(WEECHAT, "weechat-headless", "the IRCv3 end-to-end test runs it")
+        client = WeeChat(self.folder, self.server.irc_port, nick, capabilities)
+        self.addCleanup(client.close)
         return client

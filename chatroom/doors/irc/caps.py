@@ -1,18 +1,144 @@
-"""The IRCv3 capabilities this door offers, as data: name → its ``CAP LS
-302`` value ("" for none).
+"""The IRCv3 capabilities this door offers, as data, and ``CAP`` built from them.
 
-A minimal list (issue 21's IRCv3 work extends it into Ergo's model, with
-each capability's draft status): ``sasl`` with its mechanism, and
-``away-notify`` (:func:`chatroom.doors.irc.presence.tell_away`), and
-``draft/account-registration`` with no value: registering needs a complete
-connection, takes the nick as the account's name, and no e-mail
-(:func:`chatroom.doors.irc.services.register`).
+Modelled on Ergo's ``irc/caps/defs.go``: one row per capability (its name,
+its ``CAP LS 302`` value, whether it is a draft), so ``CAP LS``, ``CAP
+REQ`` and the renderer's variants all read the same table and adding a
+capability is one row here plus the code that honours it. Specifications:
+https://ircv3.net/irc/ (capability negotiation, cap-notify, and each
+capability's own page).
+
+Besides the IRCv3 work's rows: ``away-notify``
+(:func:`chatroom.doors.irc.presence.tell_away`) and
+``draft/account-registration`` with no value (registering needs a complete
+connection, takes the nick as the account's name, and no e-mail:
+:func:`chatroom.doors.irc.services.register`).
+
+Which capabilities change how shared events are *rendered* is said here
+too (:data:`RENDERING`): a session's variant is its enabled capabilities
+among those, and :class:`chatroom.doors.irc.rendering.IRCRenderer` renders each
+event once per variant in use, never once per member.
 """
 
 from __future__ import annotations
 
-CAPABILITIES: dict[str, str] = {
-    "sasl": "PLAIN",
-    "away-notify": "",
-    "draft/account-registration": "",
-}
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from chatroom.doors.irc.wire import build
+
+#: The most ``CHATHISTORY`` returns at once (``CHATHISTORY=`` in ``005``);
+#: the shared side's page limit (``chatroom.core.rules.HISTORY_PAGE_MAX``).
+CHATHISTORY_LIMIT = 200
+#: What a client may send in one ``draft/multiline`` batch: what fits in
+#: one line of the line protocol (``--max-line`` 4096 less its command).
+MULTILINE_MAX_BYTES = 4000
+MULTILINE_MAX_LINES = 32
+#: ``005`` tokens of the capabilities (draft/chathistory's).
+ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One row of the table: what ``CAP LS`` offers."""
+
+    name: str
+    #: The value ``CAP LS 302`` shows after ``=`` ("" for none).
+    value: str = ""
+    #: Still an IRCv3 draft (its name then starts ``draft/``).
+    draft: bool = False
+
+
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability("away-notify"),
+    Capability("batch"),
+    Capability("cap-notify"),
+    Capability("draft/account-registration", draft=True),
+    Capability("draft/chathistory", draft=True),
+    Capability("draft/event-playback", draft=True),
+    Capability(
+        "draft/multiline",
+        f"max-bytes={MULTILINE_MAX_BYTES},max-lines={MULTILINE_MAX_LINES}",
+        draft=True,
+    ),
+    Capability("echo-message"),
+    Capability("invite-notify"),
+    Capability("labeled-response"),
+    Capability("message-tags"),
+    Capability("multi-prefix"),
+    Capability("sasl", "PLAIN"),
+    Capability("server-time"),
+    Capability("setname"),
+    Capability("userhost-in-names"),
+)
+
+BY_NAME = {cap.name: cap for cap in CAPABILITIES}
+
+#: Capabilities that change how a shared event looks on the wire: the
+#: renderer keeps one rendering per combination of these in use.
+RENDERING = frozenset(
+    {"server-time", "message-tags", "batch", "draft/multiline", "invite-notify"}
+)
+
+#: The first version of capability negotiation with values and cap-notify.
+CAP_302 = 302
+#: Room for capabilities on one ``CAP LS`` line, well inside 512 bytes.
+_LS_BUDGET = 400
+
+
+def version_of(params: tuple[str, ...]) -> int:
+    """The version a ``CAP LS [version]`` names (301 when none is)."""
+    given = params[1] if len(params) > 1 else ""
+    return int(given) if given.isdigit() else 301
+
+
+def offered(version: int) -> list[str]:
+    """Each capability as ``CAP LS`` shows it to a client of ``version``."""
+    return [
+        f"{cap.name}={cap.value}" if cap.value and version >= CAP_302 else cap.name
+        for cap in CAPABILITIES
+    ]
+
+
+def cap_lines(
+    server: str, nick: str, sub: str, words: Iterable[str], version: int
+) -> bytes:
+    """``CAP nick LS|LIST :words``, over several lines only for 302 clients.
+
+    Version 302 continues a long reply with ``*`` before the list on every
+    line but the last; older clients get one line, whatever its length
+    (which our table keeps far under 512 bytes).
+    """
+    words = list(words)
+    if version < CAP_302:
+        return build(server, "CAP", nick, sub, " ".join(words))
+    lines: list[str] = []
+    current = ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > _LS_BUDGET:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    lines.append(current)
+    return b"".join(
+        build(server, "CAP", nick, sub, "*", line)
+        if index < len(lines) - 1
+        else build(server, "CAP", nick, sub, line)
+        for index, line in enumerate(lines)
+    )
+
+
+def requested(asked: str) -> tuple[set[str], set[str]] | None:
+    """A ``CAP REQ`` list as (to enable, to disable), or None if any
+    capability in it is unknown (the whole request is then ``NAK``:
+    "the server MUST NOT make any change to any capabilities")."""
+    enable: set[str] = set()
+    disable: set[str] = set()
+    for word in asked.split():
+        name = word[1:] if word.startswith("-") else word
+        if name not in BY_NAME:
+            return None
+        (disable if word.startswith("-") else enable).add(name)
+    if not enable and not disable:
+        return None
+    return enable, disable

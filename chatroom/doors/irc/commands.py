@@ -105,6 +105,7 @@ async def send_names(session: IRCSession, room: str) -> None:
             channel(details.room),
             details.members,
             ops_of(details),
+            "userhost-in-names" in session.caps,
         )
     )
 
@@ -248,7 +249,9 @@ async def say_to(session: IRCSession, target: str, kind: str, text: str) -> None
         return
     if kind == "ACTION":
         text = f"* {session.nick} {text}"
-    await session.registry.private_message(session.member, target, text)
+    sent = await session.registry.private_message(session.member, target, text)
+    if session.echo and name_key(target) != name_key(session.nick):
+        session.send(sent.encoded(session.render))  # echo-message
     recipient = session.directory.find(target)
     if recipient is not None and recipient.away:
         session.numeric(irc.RPL_AWAY, str(recipient.name), recipient.away)

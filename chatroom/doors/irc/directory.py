@@ -24,12 +24,26 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Generic, Protocol, TypeVar
 
 from chatroom.core.text import name_key
 
-if TYPE_CHECKING:
-    from chatroom.doors.irc.session import IRCSession
+
+class Listed(Protocol):
+    """What the directory needs of a session: its USER and realname for
+    ``WHOWAS``, and where ``MONITOR`` news goes. (A protocol rather than the
+    session's class, which imports this module: no import cycle.)"""
+
+    @property
+    def user(self) -> str | None: ...
+
+    @property
+    def realname(self) -> str: ...
+
+    def monitored(self, nick: str, online: bool) -> None: ...
+
+
+S = TypeVar("S", bound=Listed)
 
 #: How many departed nicks ``WHOWAS`` remembers, door-wide.
 WHOWAS_KEPT = 200
@@ -46,24 +60,24 @@ class Departed:
     when: float
 
 
-class Directory:
+class Directory(Generic[S]):
     """The IRC door's users on this node (see the module's docstring)."""
 
     def __init__(self) -> None:
-        self.here: dict[str, IRCSession] = {}
+        self.here: dict[str, S] = {}
         self.departed: deque[Departed] = deque(maxlen=WHOWAS_KEPT)
         #: Nick key → the sessions monitoring it.
-        self.watchers: dict[str, set[IRCSession]] = {}
+        self.watchers: dict[str, set[S]] = {}
 
-    def find(self, nick: str) -> IRCSession | None:
+    def find(self, nick: str) -> S | None:
         return self.here.get(name_key(nick))
 
-    def arrived(self, session: IRCSession, nick: str) -> None:
+    def arrived(self, session: S, nick: str) -> None:
         """``session`` now holds ``nick`` (registered, or renamed to it)."""
         self.here[name_key(nick)] = session
         self._tell(nick, online=True)
 
-    def left(self, session: IRCSession, nick: str, when: float) -> None:
+    def left(self, session: S, nick: str, when: float) -> None:
         """``session`` no longer holds ``nick`` (renamed, or gone)."""
         self.departed.appendleft(
             Departed(nick, session.user or nick, session.realname, when)
@@ -80,10 +94,10 @@ class Directory:
 
     # -- MONITOR --------------------------------------------------------------
 
-    def watch(self, session: IRCSession, nick: str) -> None:
+    def watch(self, session: S, nick: str) -> None:
         self.watchers.setdefault(name_key(nick), set()).add(session)
 
-    def unwatch(self, session: IRCSession, nick: str) -> None:
+    def unwatch(self, session: S, nick: str) -> None:
         key = name_key(nick)
         watching = self.watchers.get(key)
         if watching is not None:

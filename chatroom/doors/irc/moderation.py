@@ -7,7 +7,7 @@ Each is a translation, nothing more: a mode change or a kick becomes one
 decides it by the same rules as the line door's ``/op``, ``/kick``,
 ``/ban``, ``/set`` and ``/invite``; what happened comes back as room
 events (``OP``, ``KICK``, ``BAN``, ``SET``...) that
-:class:`chatroom.doors.irc.wire.IRCRenderer` shows as ``MODE`` and ``KICK``.
+:class:`chatroom.doors.irc.rendering.IRCRenderer` shows as ``MODE`` and ``KICK``.
 
 IRC masks are read as the core's users and masks (:func:`ban_target`):
 ``$a:account`` (the extban) and ``account:X``/``name:X`` are masks, a nick

@@ -126,7 +126,8 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 def tell_away(session: IRCSession) -> None:
-    """``AWAY [:message]`` to the ``away-notify`` users who share a channel."""
+    """``AWAY [:message]`` to the ``away-notify`` users who share a channel
+    (with ``@time`` for those with ``server-time``, as every relayed line)."""
     notice = (
         build(session.source, "AWAY", session.away)
         if session.away
@@ -139,7 +140,8 @@ def tell_away(session: IRCSession) -> None:
             and "away-notify" in other.caps
             and not mine.isdisjoint(other.rooms.keys())
         ):
-            other.send(notice)
+            timed = "server-time" in other.caps
+            other.send(session.renderer.timed(notice) if timed else notice)
 
 
 # -- MONITOR ----------------------------------------------------------------------

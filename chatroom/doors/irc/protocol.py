@@ -24,14 +24,22 @@ Two things differ from the line door, as IRC expects:
   clients expect no notice of it: no ``SLOW`` line here, and an
   ``ERROR :Closing Link (Excess Flood)`` past ``--max-backlog``.
 - **No echo of one's own messages** (IRC clients show their own lines
-  themselves): :meth:`deliver` skips a ``MSG``/``ACTION`` by this user
-  before writing the bytes the room's other IRC members share.
+  themselves) unless the client asked for ``echo-message``: :meth:`deliver`
+  skips a ``MSG``/``ACTION`` by this user before writing the bytes the
+  room's other IRC members share.
+
+What a member is sent is ``event.encoded(session.render)``: the session's
+rendering variant (:mod:`chatroom.doors.irc.rendering`), the same callable
+for every session with the same rendering capabilities, so an event is
+rendered once per variant in use, and for clients without capabilities
+exactly as before IRCv3.
 """
 
 from __future__ import annotations
 
 import re
-from typing import cast
+from collections.abc import Coroutine
+from typing import Any, cast
 
 from twisted.internet.defer import CancelledError
 from twisted.internet.protocol import ServerFactory, connectionDone
@@ -42,10 +50,13 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
+from chatroom.doors.irc import extensions
 from chatroom.doors.irc.directory import Directory
+from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
-from chatroom.doors.irc.wire import MAX_LINE, IRCRenderer, build, is_quit, parse
+from chatroom.doors.irc.tags import MAX_LINE
+from chatroom.doors.irc.wire import Message, build, is_quit, parse
 from chatroom.wiring.server import ChatServer
 
 #: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
@@ -81,7 +92,6 @@ class IRCProtocol(LineFraming):
         "factory",
         "max_unterminated",
         "paused",
-        "render",
         "session",
         "transport",
     )
@@ -96,7 +106,7 @@ class IRCProtocol(LineFraming):
         self,
         server: ChatServer,
         renderer: IRCRenderer,
-        directory: Directory | None = None,
+        directory: Directory[IRCSession] | None = None,
     ) -> None:
         # Every attribute is set here, each a slot (see ChatProtocol).
         self.factory = None
@@ -109,7 +119,6 @@ class IRCProtocol(LineFraming):
         self._offset = 0
         self._skipping = 0
         self.max_unterminated = server.config.max_unterminated
-        self.render = renderer.render
         self.connection = connection = Connection(server, self)
         self.session = IRCSession(
             server, connection, self, renderer, COMMANDS, directory
@@ -179,15 +188,19 @@ class IRCProtocol(LineFraming):
         name = event.name
         session = self.session
         if name in ("MSG", "ACTION") and event.fields[1] == session.name:
-            return  # IRC clients show their own messages themselves
+            if not session.echo:
+                return  # IRC clients show their own messages themselves
+            session.send(event.encoded(session.render))  # labeled if asked
+            return
         if name == "INVITE" and event.fields[2] == session.name:
             return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
         if name in _PERSONAL:
             if name == "KICKED":  # out of the channel: removed() adds no PART
                 session.parted(event.fields[0])
-            self.connection.send(
-                cast(bytes, session.renderer.personal(event, session.nick))
-            )
+            data = cast(bytes, session.renderer.personal(event, session.nick))
+            if "server-time" in session.caps:
+                data = session.renderer.timed(data)
+            self.connection.send(data)
             return
         if name == "NICK":  # one NICK per shared room: pass on the first only
             if event.fields == self._last_nick:
@@ -199,7 +212,7 @@ class IRCProtocol(LineFraming):
             self._last_quit = event.fields[1]
         elif name == "JOIN" and event.fields[1] == self._last_quit:
             self._last_quit = ""  # back: a later quit is news again
-        self.connection.send(event.encoded(self.render))
+        self.connection.send(event.encoded(session.render))
 
     def entered(self, welcome: Welcome) -> None:
         self.session.entered(welcome)
@@ -251,13 +264,31 @@ class IRCProtocol(LineFraming):
         connection.end("HTTP request on the IRC port")
 
     def dispatch(self, text: str) -> bool:
-        """Run one line; True if its command is still waiting on the registry."""
+        """Run one line; True if its command is still waiting on the registry.
+
+        A line with a ``label`` tag from a ``labeled-response`` client has
+        every reply it causes collected and sent labeled
+        (:meth:`IRCSession.answer_labeled`), refusals included.
+        """
         message = parse(text)
         if message is None:
             return False  # an empty or command-less line: ignored, as servers do
         session = self.session
+        label = message.tags.get("label") if message.tags else None
+        if label is None or "labeled-response" not in session.caps:
+            return self._dispatch(message)
+        session.labeled = []
+        waiting = self._dispatch(message, label)
+        if not waiting and session.labeled is not None:
+            session.answer_labeled(label)
+        return waiting
+
+    def _dispatch(self, message: Message, label: str | None = None) -> bool:
+        session = self.session
         command, params = message.command, message.params
         target = params[0] if params else "*"
+        if session.multiline is not None and extensions.collect(session, message):
+            return False
         entry = session.commands.get(command)
         if entry is None:
             refusal = (
@@ -276,10 +307,25 @@ class IRCProtocol(LineFraming):
                     errors.bad_args("Not enough parameters"), command, target
                 )
             return False
+        session.tags = message.tags
+        running = entry.handler(session, params)
+        if label is not None:
+            running = self._labeled(running, label, command, target)
         return self.connection.run(
-            entry.handler(session, params),
-            lambda failure: self._refused(failure, command, target),
+            running, lambda failure: self._refused(failure, command, target)
         )
+
+    async def _labeled(
+        self, running: Coroutine[Any, Any, None], label: str, command: str, target: str
+    ) -> None:
+        """A labeled command: its refusal is part of its labeled answer."""
+        try:
+            await running
+        except Exception:
+            self._refused(Failure(), command, target)
+        finally:
+            if self.session.labeled is not None:
+                self.session.answer_labeled(label)
 
     def _refused(self, failure: Failure, command: str, target: str) -> None:
         """The error boundary: a refusal is its numeric, anything else logged."""
@@ -302,8 +348,8 @@ class IRCFactory(ServerFactory):
 
     def __init__(self, server: ChatServer) -> None:
         self.server = server
-        self.renderer = IRCRenderer(server.config.name)
-        self.directory = Directory()
+        self.renderer = IRCRenderer(server.config.name, server.clock)
+        self.directory: Directory[IRCSession] = Directory()
 
     def buildProtocol(self, addr: object) -> IRCProtocol:
         protocol = IRCProtocol(self.server, self.renderer, self.directory)

@@ -12,10 +12,9 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
-from chatroom.doors.irc import signin
-from chatroom.doors.irc.caps import CAPABILITIES
+from chatroom.doors.irc import caps, signin
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
-from chatroom.doors.irc.wire import build, isupport, need
+from chatroom.doors.irc.wire import ERR_INVALIDCAPCMD, build, isupport, need
 
 #: Tokens per ``005`` line: Modern allows 15 parameters in all.
 ISUPPORT_PER_LINE = 12
@@ -60,41 +59,42 @@ async def nick(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Capability negotiation: ``sasl`` is offered; registration waits for END."""
+    """Capability negotiation (https://ircv3.net/specs/extensions/capability-negotiation),
+    offering :data:`chatroom.doors.irc.caps.CAPABILITIES`; registration
+    waits for ``CAP END`` once ``LS`` or ``REQ`` was sent before it."""
     sub = params[0].upper()
-    pending = session.signing_in
-    caps = pending.caps if pending is not None else session.caps
-    if sub in ("LS", "REQ") and pending is not None:
+    registering = session.state == REGISTERING
+    if sub in ("LS", "REQ") and registering:
         session.capping = True
     if sub == "LS":
-        version = params[1] if len(params) > 1 else ""
-        offered = " ".join(
-            f"{name}={value}"
-            if value and version.isdigit() and int(version) >= 302
-            else name
-            for name, value in CAPABILITIES.items()
-        )
-        session.send(build(session.me, "CAP", session.nick, "LS", offered))
+        version = caps.version_of(params)
+        if version >= caps.CAP_302 and version > session.cap_version:
+            session.cap_version = version
+            session.set_caps(session.caps | {"cap-notify"})  # implied by 302
+        shown = caps.offered(version)
+        session.send(caps.cap_lines(session.me, session.nick, "LS", shown, version))
     elif sub == "LIST":
-        enabled = " ".join(sorted(caps))
-        session.send(build(session.me, "CAP", session.nick, "LIST", enabled))
+        enabled = sorted(session.caps)
+        session.send(
+            caps.cap_lines(
+                session.me, session.nick, "LIST", enabled, session.cap_version
+            )
+        )
     elif sub == "REQ":
         asked = params[1] if len(params) > 1 else ""
-        wanted = {word.lstrip("-") for word in asked.split()}
-        if not wanted or not wanted <= CAPABILITIES.keys():
+        change = caps.requested(asked)
+        if change is None:
             session.send(build(session.me, "CAP", session.nick, "NAK", asked))
             return
-        for word in asked.split():
-            if word.startswith("-"):
-                caps.discard(word[1:])
-            else:
-                caps.add(word)
+        enable, disable = change
+        session.set_caps((session.caps | enable) - disable)
         session.send(build(session.me, "CAP", session.nick, "ACK", asked))
     elif sub == "END":
-        session.capping = False
-        await try_register(session)
+        if registering:
+            session.capping = False
+            await try_register(session)
     else:
-        session.numeric("410", params[0], "Invalid CAP command")
+        session.numeric(ERR_INVALIDCAPCMD, params[0], "Invalid CAP command")
 
 
 # -- claiming the nick -----------------------------------------------------------
@@ -141,7 +141,7 @@ def welcome(session: IRCSession) -> None:
     session.send(
         build(session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "io", "biklnot")
     )
-    tokens = isupport(name)
+    tokens = isupport(name) + list(caps.ISUPPORT)
     for start in range(0, len(tokens), ISUPPORT_PER_LINE):
         session.send(
             build(

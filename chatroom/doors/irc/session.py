@@ -20,7 +20,7 @@ answered: the channel is ours), :meth:`parted` (left, kicked, deleted).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -29,15 +29,17 @@ from twisted.words.protocols import irc
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Listing, Welcome
+from chatroom.core.events import Event, Listing, Welcome
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.irc.directory import Directory
+from chatroom.doors.irc.rendering import IRCRenderer
+from chatroom.doors.irc.replay import in_batch, replay
+from chatroom.doors.irc.tags import add_tags, lines_of, tag_section
 from chatroom.doors.irc.wire import (
     RPL_MONOFFLINE,
     RPL_MONONLINE,
-    IRCRenderer,
     build,
     channel,
     refusal,
@@ -64,10 +66,24 @@ class SignIn:
     told: bool = False
     #: The server password (``--irc-password``) was given and right.
     admitted: bool = False
-    caps: set[str] = field(default_factory=set)
 
 
 Handler = Callable[["IRCSession", tuple[str, ...]], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class Multiline:
+    """A ``draft/multiline`` batch a client is sending."""
+
+    ref: str
+    target: str
+    command: str
+    #: The lines so far, each (text, glued to the previous line).
+    lines: list[tuple[str, bool]] = field(default_factory=list)
+    #: Bytes of text so far, and whether a limit was passed (then the batch
+    #: is refused when it ends, and nothing in it is said).
+    size: int = 0
+    failed: bool = False
 
 
 class Command(NamedTuple):
@@ -89,17 +105,22 @@ class IRCSession:
     __slots__ = (
         "_arrived",
         "away",
+        "cap_version",
         "capping",
         "caps",
         "commands",
         "connection",
         "directory",
+        "echo",
         "invisible",
+        "labeled",
         "me",
         "member",
         "monitoring",
+        "multiline",
         "name",
         "realname",
+        "render",
         "renderer",
         "rooms",
         "server",
@@ -107,6 +128,7 @@ class IRCSession:
         "signing_in",
         "spoke",
         "state",
+        "tags",
         "user",
         "wanted",
     )
@@ -120,7 +142,7 @@ class IRCSession:
         member: Member,
         renderer: IRCRenderer,
         commands: dict[str, Command],
-        directory: Directory | None = None,
+        directory: Directory[IRCSession] | None = None,
     ) -> None:
         """Args:
         connection: the socket's life (sending, closing, timers).
@@ -142,6 +164,21 @@ class IRCSession:
         self.user: str | None = None  # USER given
         self.realname = ""
         self.capping = False  # CAP LS seen, CAP END not yet
+        #: The IRCv3 capabilities enabled (:mod:`chatroom.doors.irc.caps`),
+        #: the highest ``CAP LS`` version the client named, and what follows
+        #: from them: the encoder of its rendering variant, and whether its
+        #: own messages come back to it (``echo-message``).
+        self.caps: frozenset[str] = frozenset()
+        self.cap_version = 0
+        self.render = renderer.render
+        self.echo = False
+        #: The replies to a labeled command, while it runs (labeled-response).
+        self.labeled: list[bytes] | None = None
+        #: A ``draft/multiline`` batch the client is sending: its reference,
+        #: target and lines so far.
+        self.multiline: Multiline | None = None
+        #: The tags of the command running (``+draft/react``, ``label``...).
+        self.tags: Mapping[str, str] = {}
         #: PASS, SASL and the account, until registered (then None).
         self.signing_in: SignIn | None = SignIn()
         self.invisible = False
@@ -149,9 +186,9 @@ class IRCSession:
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
-        self.directory = directory if directory is not None else Directory()
-        #: The capabilities enabled (kept past registration).
-        self.caps: set[str] = set()
+        self.directory: Directory[IRCSession] = (
+            directory if directory is not None else Directory()
+        )
         #: The away message ("" when here), and when this user registered
         #: and last sent a message (``317``), in the clock's seconds.
         self.away = ""
@@ -186,7 +223,32 @@ class IRCSession:
         return self.renderer.source(self.nick)
 
     def send(self, data: bytes) -> None:
-        self.connection.send(data)
+        if self.labeled is not None:
+            self.labeled.append(data)
+        else:
+            self.connection.send(data)
+
+    def answer_labeled(self, label: str) -> None:
+        """Send what a labeled command caused, labeled (labeled-response):
+        ``ACK`` for nothing, the label on a single line, or a
+        ``labeled-response`` batch around several."""
+        data, self.labeled = b"".join(self.labeled or ()), None
+        tag = tag_section({"label": label})
+        lines = lines_of(data)
+        if not lines:
+            self.send(add_tags(build(self.me, "ACK"), tag))
+        elif len(lines) == 1:
+            self.send(add_tags(lines[0], tag))
+        elif "batch" in self.caps:
+            self.send(in_batch(self.renderer, "labeled-response", (), data, tag))
+        else:
+            self.send(add_tags(lines[0], tag) + b"".join(lines[1:]))
+
+    def set_caps(self, caps: frozenset[str]) -> None:
+        """The capabilities enabled now: the rendering variant follows."""
+        self.caps = caps
+        self.render = self.renderer.encoder(caps)
+        self.echo = "echo-message" in caps
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         self.gone()  # watchers and WHOWAS know at once, as the rooms do
@@ -215,8 +277,6 @@ class IRCSession:
         """The registry gave us ``nick``: registration is complete."""
         self.name = nick
         self.state = REGISTERED
-        if self.signing_in is not None:
-            self.caps = self.signing_in.caps
         self.signing_in = None
         self.signed_on = self.spoke = self.now
         self.connection.named()
@@ -264,14 +324,16 @@ class IRCSession:
     # -- the Member callbacks that concern the session ----------------------------
 
     def entered(self, welcome: Welcome) -> None:
-        """``JOIN``, the topic, then the room's history as notices."""
+        """``JOIN``, the topic, then the room's history as the messages it
+        was (:mod:`chatroom.doors.irc.replay`); a ``draft/chathistory``
+        client asks for history itself, so it gets none unasked."""
         room = welcome.room
         chan = channel(room)
-        data = build(self.source, "JOIN", chan)
+        data = self.render(Event("JOIN", (room, self.nick)))
         if welcome.topic:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
-        render = self.renderer.render
-        data += b"".join(event.encoded(render) for event in welcome.history)
+        if welcome.history and "draft/chathistory" not in self.caps:
+            data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
         self.send(data)
         self._arrived = room
 

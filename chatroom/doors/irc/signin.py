@@ -190,7 +190,7 @@ def turn_away(session: IRCSession, refused: ChatError) -> None:
 async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
     """SASL ``PLAIN`` (RFC 4616): ``authzid NUL authcid NUL password``."""
     pending = session.signing_in
-    if pending is None or "sasl" not in pending.caps:
+    if pending is None or "sasl" not in session.caps:
         session.numeric(ERR_SASLFAIL, "SASL authentication failed: not negotiated")
         return
     word = params[0]

@@ -10,7 +10,9 @@ being imported.
 from __future__ import annotations
 
 from chatroom.doors.irc import (
+    chathistory,
     commands,
+    extensions,
     moderation,
     presence,
     registration,
@@ -49,6 +51,11 @@ COMMANDS: dict[str, Command] = {
     "WHOWAS": Command(presence.whowas),
     "AWAY": Command(presence.away),
     "MONITOR": Command(presence.monitor, 1),
+    # IRCv3
+    "BATCH": Command(extensions.batch, 1),
+    "TAGMSG": Command(extensions.tagmsg, 1),
+    "SETNAME": Command(extensions.setname, 1),
+    "CHATHISTORY": Command(chathistory.chathistory, 1),
     # moderation
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),

@@ -1,5 +1,5 @@
 """IRC lines: parsing what clients send, building what they get, and
-rendering the shared side's events as IRC.
+refusals as numerics.
 
 Numerics come from :mod:`twisted.words.protocols.irc` where it has them
 (``RPL_WELCOME``...); the few it lacks (``417``, the SASL ones) are defined here
@@ -9,33 +9,32 @@ Parsing is our own few lines rather than ``irc.parsemsg``: that raises
 ``ValueError`` on a line that is only ``:prefix`` and keeps a tag section
 as part of the command, and a malformed line from a client must be an
 error reply, never a traceback. Messages follow the modern client protocol:
-optional ``@tags`` (ignored), optional ``:prefix`` (ignored: a client's
-prefix is never trusted), the command, then parameters, the last of which
-may follow a ``:`` and contain spaces.
+optional ``@tags`` (kept, unescaped, in :attr:`Message.tags`), optional
+``:prefix`` (ignored: a client's prefix is never trusted), the command,
+then parameters, the last of which may follow a ``:`` and contain spaces.
 
-An :class:`IRCRenderer` turns each :class:`chatroom.core.events.Event` into
-IRC bytes once per event (``event.encoded(renderer.render)``), however
-many IRC members receive it, exactly as the line door does with its lines.
+Shared events become IRC in :mod:`chatroom.doors.irc.rendering`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event
 from chatroom.core.text import (
     NAME_MAX_LENGTH,
     TOPIC_MAX_LENGTH,
     without_control_characters,
 )
+from chatroom.doors.irc.tags import MAX_LINE, parse_tags
 
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
 ERR_INPUTTOOLONG = "417"
+ERR_INVALIDCAPCMD = "410"
 RPL_LOGGEDIN = "900"
 RPL_SASLSUCCESS = "903"
 ERR_SASLFAIL = "904"
@@ -59,8 +58,6 @@ ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE"})
 #: What :func:`need` says, the one real ``461``.
 NOT_ENOUGH_PARAMETERS = "Not enough parameters"
 
-#: The longest line we accept (without CRLF): RFC 1459's 512 bytes in all.
-MAX_LINE = 512
 #: Longest text we put after the fixed part of a reply before splitting
 #: (``NAMES``): comfortably inside 512 bytes with a 32-character nick.
 _REPLY_BUDGET = 400
@@ -78,13 +75,17 @@ class Message:
 
     command: str
     params: tuple[str, ...]
+    #: Its IRCv3 tags (``@label=1;+draft/react=x``), unescaped.
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 def parse(line: str) -> Message | None:
     """Split one IRC line; None for a line with no command (ignored)."""
-    rest = line.strip(" ")
-    if rest.startswith("@"):  # message tags: we support none, so skip them
-        _, _, rest = rest.partition(" ")
+    rest = line.lstrip(" ")  # trailing spaces may be part of the last parameter
+    tags: dict[str, str] = {}
+    if rest.startswith("@"):  # message tags (IRCv3)
+        section, _, rest = rest.partition(" ")
+        tags = parse_tags(section[1:])
         rest = rest.lstrip(" ")
     if rest.startswith(":"):  # a client's own prefix means nothing
         _, _, rest = rest.partition(" ")
@@ -98,7 +99,7 @@ def parse(line: str) -> Message | None:
     params = words[1:]
     if colon:
         params.append(trailing)
-    return Message(words[0].upper(), tuple(params))
+    return Message(words[0].upper(), tuple(params), tags)
 
 
 def need(params: tuple[str, ...], count: int) -> None:
@@ -112,6 +113,11 @@ def build(source: str, command: str, *params: str) -> bytes:
 
     The last parameter always gets its ``:``, so it may hold spaces or be
     empty; the others must be single words (names always are).
+
+    Nothing built is over :data:`MAX_LINE` bytes with its CRLF: messages
+    are split to fit before they get here (:mod:`chatroom.doors.irc.rendering`),
+    and anything else still too long (a topic of 300 four-byte characters)
+    loses the end of its last parameter, cut between characters.
     """
     head = f":{source} {command}" if source else command
     if params:
@@ -119,7 +125,18 @@ def build(source: str, command: str, *params: str) -> bytes:
         text = " ".join((head, *middle, ":" + last))
     else:
         text = head
-    return text.encode("utf-8") + b"\r\n"
+    data = text.encode("utf-8")
+    if len(data) > MAX_LINE - 2:
+        data = data[: MAX_LINE - 2].decode("utf-8", "ignore").encode("utf-8")
+    return data + b"\r\n"
+
+
+def build_words(source: str, command: str, *params: str) -> bytes:
+    """As :func:`build` for parameters that are all single words, without
+    a ``:`` before the last (``BATCH +1 chathistory #tea``), as servers
+    send them and as the batch specification's examples show."""
+    head = f":{source} {command}" if source else command
+    return " ".join((head, *params)).encode("utf-8") + b"\r\n"
 
 
 def channel(room: str) -> str:
@@ -142,11 +159,6 @@ def hostmask(nick: str, host: str) -> str:
 def split_list(value: str) -> list[str]:
     """``#a,#b`` → ``["#a", "#b"]``, dropping empty entries."""
     return [part for part in value.split(",") if part]
-
-
-def clock_text(stamp: str) -> str:
-    """``2026-11-21T18:04:05.123Z`` → ``18:04`` (history replay)."""
-    return stamp[11:16] if len(stamp) >= 16 else stamp
 
 
 def is_quit(reason: str) -> bool:
@@ -197,10 +209,6 @@ def bounded(command: str, targets: list[str]) -> tuple[list[str], list[str]]:
     return targets[:limit], targets[limit:]
 
 
-#: The IRC mode letter of each ``/set`` switch.
-SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
-
-
 def isupport(network: str) -> list[str]:
     """The ``005`` tokens, consistent with our name rules.
 
@@ -230,133 +238,21 @@ def isupport(network: str) -> list[str]:
     ]
 
 
-class IRCRenderer:
-    """The IRC form of shared events, for one server (its name is the source
-    of server lines and the host of every user).
-
-    ``render`` is bound once, so that every session of the door hands the
-    same callable to :meth:`Event.encoded`, which caches per callable.
-    """
-
-    def __init__(self, server_name: str) -> None:
-        self.server = server_name
-        self.render = self._render
-
-    def source(self, nick: str) -> str:
-        return hostmask(nick, self.server)
-
-    def _render(self, event: Event) -> bytes:
-        name, fields, text = event.name, event.fields, event.text
-        if name in ("MSG", "ACTION"):
-            room, user = fields[0], fields[1]
-            if name == "ACTION":
-                text = f"{X_DELIM}ACTION {text}{X_DELIM}"
-            return build(self.source(user), "PRIVMSG", channel(room), text)
-        if name == "PRIVMSG":
-            sender, target = fields[0], fields[1]
-            return build(self.source(sender), "PRIVMSG", target, text)
-        if name == "JOIN":
-            return build(self.source(fields[1]), "JOIN", channel(fields[0]))
-        if name == "PART":
-            return self.departure(fields[0], fields[1], text)
-        if name == "NICK":
-            return build(self.source(fields[0]), "NICK", fields[1])
-        if name == "TOPIC":
-            return build(self.source(fields[1]), "TOPIC", channel(fields[0]), text)
-        if name == "OWNER":
-            return build(self.server, "MODE", channel(fields[0]), "+o", fields[1])
-        if name == "KICK":
-            room, user, by = fields
-            return build(self.source(by), "KICK", channel(room), user, text)
-        if name in ("OP", "DEOP"):
-            room, user, by = fields
-            sign = "+o" if name == "OP" else "-o"
-            return build(self.source(by), "MODE", channel(room), sign, user)
-        if name in ("BAN", "UNBAN"):
-            room, mask, by = fields
-            sign = "+b" if name == "BAN" else "-b"
-            return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
-        if name == "SET":
-            return self._setting(*fields)
-        if name == "INVITE":
-            room, user, by = fields
-            notice = f"{by} invited {user} into the channel"
-            return build(self.server, "NOTICE", channel(room), notice)
-        if name == "DELETED":
-            notice = f"{fields[1]} deleted the room"
-            return build(self.server, "NOTICE", channel(fields[0]), notice)
-        if name == "NOTICE":
-            return build(self.server, "NOTICE", channel(fields[0]), text)
-        if name in ("HISTORY", "HISTORY_ACTION"):
-            room, user, stamp = fields
-            said = (
-                f"* {user} {text}" if name == "HISTORY_ACTION" else f"<{user}> {text}"
-            )
-            return build(
-                self.server, "NOTICE", channel(room), f"[{clock_text(stamp)}] {said}"
-            )
-        # An event this door does not know yet: say so rather than drop it.
-        where = channel(fields[0]) if fields else "*"
-        return build(self.server, "NOTICE", where, " ".join((name, *fields, text)))
-
-    def departure(self, room: str, user: str, reason: str) -> bytes:
-        """``PART`` for leaving one room, ``QUIT`` for leaving the server.
-
-        The shared side says ``PART`` either way; its reason tells them
-        apart (docs/protocol.md): ``left``, ``left: <words>`` or ``left for
-        <room>`` is leaving the room, anything else (``quit: ...``,
-        ``connection lost``, ``ping timeout``, ``killed by ...``) is the
-        session ending, which IRC users
-        expect as one ``QUIT`` (the protocol passes on the first of the
-        ``PART`` lines a quit makes in the rooms it shares).
-        """
-        if not is_quit(reason):
-            words = (
-                reason[len(LEFT_BECAUSE) :]
-                if reason.startswith(LEFT_BECAUSE)
-                else reason
-            )
-            return build(self.source(user), "PART", channel(room), words)
-        if reason.startswith("quit: "):
-            reason = "Quit: " + reason[len("quit: ") :]
-        return build(self.source(user), "QUIT", reason)
-
-    def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
-        """``/set`` as the mode it is: ``+i``, ``+t``, ``+k *`` (the key is
-        never shown: the event does not carry it); ``keep`` has no mode, so
-        it is a notice."""
-        letter = SETTING_MODES.get(setting)
-        if letter is None:
-            notice = f"{by} set {setting} {value}"
-            return build(self.server, "NOTICE", channel(room), notice)
-        change = ("+" if value == "on" else "-") + letter
-        params = (change, "*") if letter == "k" else (change,)
-        return build(self.source(by), "MODE", channel(room), *params)
-
-    def personal(self, event: Event, nick: str) -> bytes | None:
-        """Events for one user that IRC addresses to their nick: being
-        kicked (``KICK #room nick``), invited (``INVITE nick #room``), and
-        an admin's announcement (a server ``NOTICE``). None for the rest,
-        which render once for everyone (:meth:`render`)."""
-        name, fields = event.name, event.fields
-        if name == "KICKED":
-            room, by = fields
-            return build(self.source(by), "KICK", channel(room), nick, event.text)
-        if name == "INVITED":
-            room, by = fields
-            return build(self.source(by), "INVITE", nick, channel(room))
-        if name == "ANNOUNCE":
-            text = f"[announcement from {fields[0]}] {event.text}"
-            return build(self.server, "NOTICE", nick, text)
-        return None
-
-
 def names_lines(
-    server: str, nick: str, chan: str, names: Sequence[str], ops: Collection[str]
+    server: str,
+    nick: str,
+    chan: str,
+    names: Sequence[str],
+    ops: Collection[str],
+    userhost: bool = False,
 ) -> bytes:
     """``353`` lines (split to fit 512 bytes) and ``366`` for a channel;
-    ``ops`` (owner and operators) are shown as ``@``."""
-    shown = [("@" + name if name in ops else name) for name in names]
+    ``ops`` (owner and operators) are shown as ``@``; ``userhost``
+    (the userhost-in-names capability): each as ``nick!nick@host``."""
+    shown = [
+        ("@" if name in ops else "") + (hostmask(name, server) if userhost else name)
+        for name in names
+    ]
     lines = []
     batch: list[str] = []
     size = 0

@@ -1,0 +1,222 @@
+"""``CHATHISTORY`` (draft/chathistory): a client asks for a room's history.
+
+https://ircv3.net/specs/extensions/chathistory. Subcommands ``LATEST``,
+``BEFORE``, ``AFTER``, ``AROUND``, ``BETWEEN`` (references ``msgid=ID`` or
+``timestamp=YYYY-MM-DDThh:mm:ss.sssZ``) and ``TARGETS``; at most
+:data:`~chatroom.doors.irc.caps.CHATHISTORY_LIMIT` messages a request
+(``CHATHISTORY=`` in ``005``). Messages come as the room's history does on
+joining (:mod:`chatroom.doors.irc.replay`): the original lines with their
+``time`` and ``msgid``, in a ``chathistory`` batch.
+
+Built on the registry's one history question,
+:meth:`~chatroom.core.registry.Registry.room_history` (``count`` events
+before an id): a room's stored ids are consecutive, so any window of
+``msgid``\\ s is one such call; a ``timestamp`` is found by paging back from
+the newest (at most :data:`_PAGES` pages). Rooms only: private messages
+are not stored, so a nick as target gets an empty batch. A bad request is
+``FAIL CHATHISTORY`` with the specification's codes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chatroom.core import errors
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Event
+from chatroom.core.rules import HISTORY_PAGE_MAX
+from chatroom.core.text import name_key
+from chatroom.core.wire import format_time
+from chatroom.doors.irc.caps import CHATHISTORY_LIMIT
+from chatroom.doors.irc.extensions import fail
+from chatroom.doors.irc.replay import in_batch, replay
+from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.wire import build_words, room_of
+
+#: How far back a ``timestamp=`` is looked for: pages of the largest size.
+_PAGES = 10
+_SUBCOMMANDS = ("LATEST", "BEFORE", "AFTER", "AROUND", "BETWEEN", "TARGETS")
+
+
+class BadRequestError(Exception):
+    """A request the specification answers with ``FAIL CHATHISTORY``."""
+
+    def __init__(self, code: str, *context: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.context = context
+
+
+def stamp_of(event: Event) -> str:
+    return event.fields[2]
+
+
+def timestamp(value: str) -> str:
+    """A client's timestamp in our stored form (milliseconds, ``Z``)."""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRequestError("INVALID_PARAMS", "Invalid timestamp") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return format_time(when.timestamp())
+
+
+def limit_of(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise BadRequestError("INVALID_PARAMS", "Invalid limit")
+    return min(int(value), CHATHISTORY_LIMIT)
+
+
+class RoomHistory:
+    """One room's stored messages, as one session may read them."""
+
+    def __init__(self, session: IRCSession, room: str) -> None:
+        self.session = session
+        self.room = room
+
+    async def span(self, first: int, last: int) -> list[Event]:
+        """Events with ids ``first``..``last`` (those still kept)."""
+        if last < first or last < 1:
+            return []
+        first = max(first, 1, last - HISTORY_PAGE_MAX + 1)
+        registry, member = self.session.registry, self.session.member
+        events = await registry.room_history(
+            member, self.room, last - first + 1, last + 1
+        )
+        return [event for event in events if int(event.id) >= first]
+
+    async def newest(self) -> int:
+        """The newest stored id (0 when none)."""
+        registry, member = self.session.registry, self.session.member
+        events = await registry.room_history(member, self.room, 1)
+        return int(events[-1].id) if events else 0
+
+    async def position(self, reference: str) -> tuple[int, bool]:
+        """A reference as (id, exact): ``msgid=N`` is message N itself;
+        ``timestamp=T`` the first id said at T or later (not a message
+        of its own: everything before it is before T)."""
+        kind, _, value = reference.partition("=")
+        if kind == "msgid" and value.isdigit():
+            return int(value), True
+        if kind == "msgid":
+            raise BadRequestError("INVALID_PARAMS", "Unknown msgid")
+        if kind != "timestamp":
+            raise BadRequestError("INVALID_PARAMS", "Invalid message reference")
+        wanted = timestamp(value)
+        before = await self.newest() + 1
+        for _ in range(_PAGES):
+            page = await self.span(before - HISTORY_PAGE_MAX, before - 1)
+            if not page:
+                return before, False
+            later = [e for e in page if stamp_of(e) >= wanted]
+            if len(later) < len(page):  # the boundary is in this page
+                return int(later[0].id) if later else before, False
+            before = int(page[0].id)
+        return before, False
+
+    async def after(self, reference: str, limit: int) -> list[Event]:
+        at, exact = await self.position(reference)
+        first = at + 1 if exact else at
+        return await self.span(first, first + limit - 1)
+
+    async def before(self, reference: str, limit: int) -> list[Event]:
+        at, _ = await self.position(reference)
+        return await self.span(at - limit, at - 1)
+
+    async def latest(self, reference: str, limit: int) -> list[Event]:
+        newest = await self.newest()
+        if reference == "*":
+            return await self.span(newest - limit + 1, newest)
+        at, exact = await self.position(reference)
+        first = at + 1 if exact else at
+        return await self.span(max(first, newest - limit + 1), newest)
+
+    async def around(self, reference: str, limit: int) -> list[Event]:
+        at, _ = await self.position(reference)
+        first = at - limit // 2
+        return await self.span(first, first + limit - 1)
+
+    async def between(self, start: str, end: str, limit: int) -> list[Event]:
+        low, low_exact = await self.position(start)
+        high, high_exact = await self.position(end)
+        if low <= high:  # forwards from start
+            first = low + 1 if low_exact else low
+            return await self.span(first, min(high - 1, first + limit - 1))
+        first = high + 1 if high_exact else high  # backwards from start
+        return await self.span(max(first, low - limit), low - 1)
+
+
+async def chathistory(session: IRCSession, params: tuple[str, ...]) -> None:
+    sub = params[0].upper()
+    if sub not in _SUBCOMMANDS:
+        fail(session, "CHATHISTORY", "INVALID_PARAMS", params[0], "Unknown subcommand")
+        return
+    needed = {"BETWEEN": 5, "TARGETS": 4}.get(sub, 4)
+    if len(params) < needed:
+        fail(session, "CHATHISTORY", "NEED_MORE_PARAMS", sub, "Missing parameters")
+        return
+    try:
+        if sub == "TARGETS":
+            await targets(session, params[1], params[2], limit_of(params[3]))
+            return
+        target = params[1]
+        events = await fetch(session, sub, target, params[2:])
+    except BadRequestError as bad:
+        fail(session, "CHATHISTORY", bad.code, sub, *bad.context)
+        return
+    except ChatError:
+        fail(session, "CHATHISTORY", "INVALID_TARGET", sub, params[1], "No such room")
+        return
+    session.send(replay_batch(session, target, events))
+
+
+def replay_batch(session: IRCSession, target: str, events: list[Event]) -> bytes:
+    """The events in a ``chathistory`` batch, empty or not (the
+    specification wants the batch even when there is nothing)."""
+    data = replay(session.renderer, session.render, session.caps, target, events)
+    if not events and "batch" in session.caps:
+        return in_batch(session.renderer, "chathistory", (target,), b"")
+    return data
+
+
+async def fetch(
+    session: IRCSession, sub: str, target: str, args: tuple[str, ...]
+) -> list[Event]:
+    room = room_of(target)
+    if room is None:
+        return []  # private conversations are not stored
+    if name_key(room) not in session.rooms:
+        raise errors.not_in_room()
+    history = RoomHistory(session, session.rooms[name_key(room)])
+    if sub == "BETWEEN":
+        return await history.between(args[0], args[1], limit_of(args[2]))
+    limit = limit_of(args[1])
+    if sub == "LATEST":
+        return await history.latest(args[0], limit)
+    if sub == "BEFORE":
+        return await history.before(args[0], limit)
+    if sub == "AFTER":
+        return await history.after(args[0], limit)
+    return await history.around(args[0], limit)
+
+
+async def targets(session: IRCSession, start: str, end: str, limit: int) -> None:
+    """The rooms this session is in that had a message between two times,
+    in a ``draft/chathistory-targets`` batch, oldest first."""
+    low, high = sorted(
+        (timestamp(start.partition("=")[2]), timestamp(end.partition("=")[2]))
+    )
+    found: list[tuple[str, str]] = []
+    for room in session.rooms.values():
+        newest = await session.registry.room_history(session.member, room, 1)
+        if newest and low < stamp_of(newest[-1]) < high:
+            found.append((stamp_of(newest[-1]), room))
+    found.sort()
+    data = b"".join(
+        build_words(session.me, "CHATHISTORY", "TARGETS", f"#{room}", f"timestamp={at}")
+        for at, room in found[:limit]
+    )
+    if "batch" in session.caps:
+        data = in_batch(session.renderer, "draft/chathistory-targets", (), data)
+    session.send(data)

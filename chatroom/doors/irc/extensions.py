@@ -1,0 +1,141 @@
+"""IRCv3 commands beyond the RFC: ``BATCH`` (``draft/multiline`` from a
+client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
+
+- ``draft/multiline`` (https://ircv3.net/specs/extensions/multiline): a
+  client sends ``BATCH +ref draft/multiline #target``, its ``PRIVMSG`` lines
+  tagged ``@batch=ref``, then ``BATCH -ref``. Our messages hold no line
+  breaks, so each line of the batch is said as its own message (lines
+  tagged ``draft/multiline-concat`` are glued to the one before, as the
+  specification says); a batch over the limits ``CAP LS`` announces is
+  ``FAIL BATCH MULTILINE_MAX_BYTES``/``MULTILINE_MAX_LINES`` and nothing of
+  it is said.
+- ``TAGMSG`` (https://ircv3.net/specs/extensions/message-tags): a message
+  with tags and no text (typing notifications, reactions). The shared
+  side carries text, not tags, so client-only tags (``+typing``) reach the
+  IRC members with ``message-tags`` of the same server; line and web users
+  have nothing to show for them.
+- ``SETNAME`` (https://ircv3.net/specs/extensions/setname): changes the
+  realname ``WHOIS`` shows; the client is answered with ``SETNAME``.
+"""
+
+from __future__ import annotations
+
+from chatroom.core import errors
+from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc.caps import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
+from chatroom.doors.irc.commands import send_text
+from chatroom.doors.irc.session import IRCSession, Multiline
+from chatroom.doors.irc.tags import CLIENT_TAGS_MAX, client_only, tag_section
+from chatroom.doors.irc.wire import Message, build, build_words, room_of
+
+#: The longest realname ``SETNAME`` takes (``NAMELEN`` of other servers).
+REALNAME_MAX = 100
+_CONCAT = "draft/multiline-concat"
+
+
+def fail(session: IRCSession, command: str, code: str, *context: str) -> None:
+    """A standard reply (``FAIL COMMAND CODE [context] :description``)."""
+    *words, description = context
+    session.send(build(session.me, "FAIL", command, code, *words, description))
+
+
+# -- draft/multiline ------------------------------------------------------------
+
+
+def collect(session: IRCSession, message: Message) -> bool:
+    """Keep a line of the multiline batch being sent; True if it was one."""
+    batch = session.multiline
+    if batch is None or message.tags.get("batch") != batch.ref:
+        return False
+    if (
+        message.command != batch.command
+        or len(message.params) < 2
+        or message.params[0] != batch.target
+    ):
+        if not batch.failed:
+            fail(session, "BATCH", "MULTILINE_INVALID", "Not a line of this batch")
+        batch.failed = True  # only PRIVMSG to the batch's target
+        return True
+    text = message.params[1]
+    batch.size += len(text.encode("utf-8"))
+    if batch.size > MULTILINE_MAX_BYTES or len(batch.lines) >= MULTILINE_MAX_LINES:
+        if not batch.failed:
+            code = "BYTES" if batch.size > MULTILINE_MAX_BYTES else "LINES"
+            limit = MULTILINE_MAX_BYTES if code == "BYTES" else MULTILINE_MAX_LINES
+            fail(session, "BATCH", f"MULTILINE_MAX_{code}", str(limit), "Too long")
+        batch.failed = True
+        batch.lines.clear()
+    if not batch.failed:
+        batch.lines.append((text, _CONCAT in message.tags))
+    return True
+
+
+async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``BATCH +ref draft/multiline target`` ... ``BATCH -ref``."""
+    ref = params[0]
+    if ref.startswith("+"):
+        if (
+            len(params) < 3
+            or params[1] != "draft/multiline"
+            or "draft/multiline" not in session.caps
+        ):
+            fail(session, "BATCH", "INVALID_TYPE", "Unsupported batch type")
+            return
+        session.multiline = Multiline(ref[1:], params[2], "PRIVMSG")
+        return
+    open_batch, session.multiline = session.multiline, None
+    if open_batch is None or ref != f"-{open_batch.ref}":
+        fail(session, "BATCH", "MULTILINE_INVALID", "No such batch open")
+        return
+    if open_batch.failed:
+        return
+    said: list[str] = []
+    for text, glued in open_batch.lines:
+        if glued and said:
+            said[-1] += text
+        else:
+            said.append(text)
+    for text in said:
+        if text.strip():
+            await send_text(session, (open_batch.target, text), open_batch.command)
+
+
+# -- TAGMSG -------------------------------------------------------------------------
+
+
+async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
+    """Client-only tags to a channel's or a nick's IRC users with message-tags."""
+    tags = client_only(session.tags)
+    section = tag_section(tags)
+    if not tags or len(section) > CLIENT_TAGS_MAX:
+        return  # nothing to relay (or too much): TAGMSG is never answered
+    target = params[0]
+    room = room_of(target)
+    if room is None:
+        nicks = [target]
+    else:
+        if name_key(room) not in session.rooms:
+            session.refuse(errors.not_in_room(), "PRIVMSG", target)
+            return
+        nicks = (await session.registry.room_details(room)).members
+    line = section + build_words(session.source, "TAGMSG", target)
+    for nick in nicks:
+        other = session.directory.find(nick)
+        if other is None or "message-tags" not in other.caps:
+            continue
+        if other is session and "echo-message" not in session.caps:
+            continue
+        other.send(line)
+
+
+# -- SETNAME ------------------------------------------------------------------------
+
+
+async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
+    realname = params[0]
+    if len(realname) > REALNAME_MAX or has_control_characters(realname):
+        fail(session, "SETNAME", "INVALID_REALNAME", "Realname is not valid")
+        return
+    session.realname = realname
+    if "setname" in session.caps:
+        session.send(build(session.source, "SETNAME", realname))

@@ -1,0 +1,326 @@
+"""Shared events as IRC lines: once per event for each variant in use.
+
+An :class:`IRCRenderer` turns each :class:`chatroom.core.events.Event` into
+IRC bytes with ``event.encoded(encoder)``, which caches the bytes on the
+event per encoder: a message to a room of a thousand IRC members is
+rendered once per *variant*, never once per member. A variant is a set of
+the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING`):
+
+- no capabilities: :attr:`IRCRenderer.render`, the plain lines (what every
+  client got before IRCv3; clients without capabilities cost what they
+  always did);
+- ``server-time`` and ``message-tags``: the plain bytes with ``@time=``
+  and ``@msgid=`` put in front (:class:`Variant`), so the text is rendered
+  and split once and only the tags are added per variant;
+- ``batch`` + ``draft/multiline``: a long message as one multiline batch
+  instead of several lines;
+- ``invite-notify``: an invitation in a room as ``INVITE`` rather than a notice.
+
+Nothing leaves over 512 bytes before its tags: a message whose text does
+not fit is split at word boundaries (:func:`chatroom.doors.irc.tags.split_text`)
+into several ``PRIVMSG``, the same split for every variant.
+
+``msgid`` is the id of a stored room message, the one the line door shows
+with ``/caps ids`` (per room; ``CHATHISTORY`` names its room). A private
+message, which is not stored, gets a digest of its sender, recipient,
+time and text, the same for every variant of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from itertools import count
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core.events import Encoder, Event
+from chatroom.core.wire import format_time
+from chatroom.doors.irc.caps import RENDERING
+from chatroom.doors.irc.tags import (
+    add_tags,
+    lines_of,
+    split_text,
+    tag_section,
+    text_room,
+)
+from chatroom.doors.irc.wire import (
+    LEFT_BECAUSE,
+    X_DELIM,
+    build,
+    build_words,
+    channel,
+    hostmask,
+    irc_mask,
+    is_quit,
+)
+
+#: The IRC mode letter of each ``/set`` switch.
+SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
+#: Events whose third field is the time they were said (a stored message,
+#: its history form, or a private message).
+_STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})
+_HISTORY = frozenset({"HISTORY", "HISTORY_ACTION"})
+_CONCAT = "draft/multiline-concat"
+
+
+def clock_text(stamp: str) -> str:
+    """``2026-11-21T18:04:05.123Z`` → ``18:04`` (replay without server-time)."""
+    return stamp[11:16] if len(stamp) >= 16 else stamp
+
+
+class IRCRenderer:
+    """The IRC form of shared events, for one server (its name is the source
+    of server lines and the host of every user).
+
+    ``render`` is bound once, so that every session of the door hands the
+    same callable to :meth:`Event.encoded`, which caches per callable;
+    :meth:`encoder` gives each variant its own such callable.
+    """
+
+    def __init__(self, server_name: str, clock: IReactorTime) -> None:
+        self.server = server_name
+        self.clock = clock
+        self.render: Encoder = self._render
+        #: Plain lines, history as the original messages (server-time).
+        self.as_said: Encoder = self._as_said
+        self._variants: dict[frozenset[str], Encoder] = {frozenset(): self.render}
+        self._batches = count(1)
+
+    def encoder(self, caps: frozenset[str]) -> Encoder:
+        """The encoder for a session with capabilities ``caps``: one per
+        combination in use, shared by every session with it."""
+        key = caps & RENDERING
+        if "batch" not in key:
+            key -= {"draft/multiline"}
+        if not key & {"server-time", "message-tags", "draft/multiline"}:
+            key -= {"batch"}  # batch alone changes no event's bytes
+        try:
+            return self._variants[key]
+        except KeyError:
+            variant = self._variants[key] = Variant(self, key)
+            return variant
+
+    def batch_ref(self) -> str:
+        """A fresh batch reference, unique for as long as this server runs."""
+        return f"b{next(self._batches)}"
+
+    def source(self, nick: str) -> str:
+        return hostmask(nick, self.server)
+
+    def now(self) -> str:
+        return format_time(self.clock.seconds())
+
+    def timed(self, data: bytes) -> bytes:
+        """``data``'s lines with ``@time=`` now (server-time), for what is
+        rendered for one member only (a kick, an invitation to them)."""
+        tag = tag_section({"time": self.now()})
+        return b"".join(add_tags(line, tag) for line in lines_of(data))
+
+    # -- messages, split to fit ---------------------------------------------------
+
+    def said(self, event: Event, clocked: bool) -> tuple[str, str, list[str], bool]:
+        """A message event as (source, target, text pieces, is an action):
+        room messages to their channel, private ones to their recipient,
+        history as the message it was (``clocked``: with ``[18:04]`` in
+        front, for clients that cannot be told its time)."""
+        name, fields, text = event.name, event.fields, event.text
+        action = name in ("ACTION", "HISTORY_ACTION")
+        if name == "PRIVMSG":
+            target = fields[1]
+        else:
+            target = channel(fields[0])
+            if clocked and name in _HISTORY:
+                text = f"[{clock_text(fields[2])}] {text}"
+        source = self.source(fields[0] if name == "PRIVMSG" else fields[1])
+        room = text_room(f":{source} PRIVMSG {target} :", 9 if action else 0)
+        return source, target, split_text(text, room), action
+
+    def _message_lines(self, event: Event, clocked: bool) -> bytes:
+        source, target, pieces, action = self.said(event, clocked)
+        if action:
+            pieces = [f"{X_DELIM}ACTION {piece}{X_DELIM}" for piece in pieces]
+        return b"".join(build(source, "PRIVMSG", target, piece) for piece in pieces)
+
+    def _as_said(self, event: Event) -> bytes:
+        if event.name in _STAMPED:
+            return self._message_lines(event, clocked=False)
+        return event.encoded(self.render)
+
+    # -- the plain rendering -------------------------------------------------------
+
+    def _render(self, event: Event) -> bytes:
+        name, fields, text = event.name, event.fields, event.text
+        if name in _STAMPED:
+            return self._message_lines(event, clocked=True)
+        if name == "JOIN":
+            return build(self.source(fields[1]), "JOIN", channel(fields[0]))
+        if name == "PART":
+            return self.departure(fields[0], fields[1], text)
+        if name == "NICK":
+            return build(self.source(fields[0]), "NICK", fields[1])
+        if name == "TOPIC":
+            return build(self.source(fields[1]), "TOPIC", channel(fields[0]), text)
+        if name == "OWNER":
+            return build(self.server, "MODE", channel(fields[0]), "+o", fields[1])
+        if name == "KICK":
+            room, user, by = fields
+            return build(self.source(by), "KICK", channel(room), user, text)
+        if name in ("OP", "DEOP"):
+            room, user, by = fields
+            sign = "+o" if name == "OP" else "-o"
+            return build(self.source(by), "MODE", channel(room), sign, user)
+        if name in ("BAN", "UNBAN"):
+            room, mask, by = fields
+            sign = "+b" if name == "BAN" else "-b"
+            return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
+        if name == "SET":
+            return self._setting(*fields)
+        if name == "INVITE":
+            room, user, by = fields
+            notice = f"{by} invited {user} into the channel"
+            return build(self.server, "NOTICE", channel(room), notice)
+        if name == "DELETED":
+            notice = f"{fields[1]} deleted the room"
+            return build(self.server, "NOTICE", channel(fields[0]), notice)
+        if name == "NOTICE":
+            return self._notice(channel(fields[0]), text)
+        # An event this door does not know yet: say so rather than drop it.
+        where = channel(fields[0]) if fields else "*"
+        return self._notice(where, " ".join((name, *fields, text)))
+
+    def departure(self, room: str, user: str, reason: str) -> bytes:
+        """``PART`` for leaving one room, ``QUIT`` for leaving the server.
+
+        The shared side says ``PART`` either way; its reason tells them
+        apart (docs/protocol.md): ``left``, ``left: <words>`` or ``left for
+        <room>`` is leaving the room, anything else (``quit: ...``,
+        ``connection lost``, ``ping timeout``, ``killed by ...``) is the
+        session ending, which IRC users expect as one ``QUIT`` (the
+        protocol passes on the first of the ``PART`` lines a quit makes in
+        the rooms it shares).
+        """
+        if not is_quit(reason):
+            if reason.startswith(LEFT_BECAUSE):
+                reason = reason[len(LEFT_BECAUSE) :]
+            return build(self.source(user), "PART", channel(room), reason)
+        if reason.startswith("quit: "):
+            reason = "Quit: " + reason[len("quit: ") :]
+        return build(self.source(user), "QUIT", reason)
+
+    def _notice(self, target: str, text: str) -> bytes:
+        room = text_room(f":{self.server} NOTICE {target} :")
+        return b"".join(
+            build(self.server, "NOTICE", target, piece)
+            for piece in split_text(text, room)
+        )
+
+    def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
+        """``/set`` as the mode it is: ``+i``, ``+t``, ``+k *`` (the key is
+        never shown: the event does not carry it); ``keep`` has no mode, so
+        it is a notice."""
+        letter = SETTING_MODES.get(setting)
+        if letter is None:
+            notice = f"{by} set {setting} {value}"
+            return build(self.server, "NOTICE", channel(room), notice)
+        change = ("+" if value == "on" else "-") + letter
+        params = (change, "*") if letter == "k" else (change,)
+        return build(self.source(by), "MODE", channel(room), *params)
+
+    def personal(self, event: Event, nick: str) -> bytes | None:
+        """Events for one user that IRC addresses to their nick: being
+        kicked (``KICK #room nick``), invited (``INVITE nick #room``), and
+        an admin's announcement (a server ``NOTICE``). None for the rest,
+        which render once for everyone (:meth:`render`)."""
+        name, fields = event.name, event.fields
+        if name == "KICKED":
+            room, by = fields
+            return build(self.source(by), "KICK", channel(room), nick, event.text)
+        if name == "INVITED":
+            room, by = fields
+            return build(self.source(by), "INVITE", nick, channel(room))
+        if name == "ANNOUNCE":
+            text = f"[announcement from {fields[0]}] {event.text}"
+            return self._notice(nick, text)
+        return None
+
+    # -- tags -----------------------------------------------------------------------
+
+    def msgid(self, event: Event) -> str:
+        """The event's ``msgid``: its stored id, or for a private message a
+        digest that is the same in every variant ("" for other events)."""
+        if event.id:
+            return event.id
+        if event.name != "PRIVMSG":
+            return ""
+        said = "\0".join((*event.fields, event.text)).encode("utf-8")
+        return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
+
+
+class Variant:
+    """The encoder of one combination of rendering capabilities."""
+
+    __slots__ = ("caps", "multiline", "renderer", "tagged", "timed")
+
+    def __init__(self, renderer: IRCRenderer, caps: frozenset[str]) -> None:
+        self.renderer = renderer
+        self.caps = caps
+        self.timed = "server-time" in caps
+        self.tagged = "message-tags" in caps
+        self.multiline = "draft/multiline" in caps
+
+    def __repr__(self) -> str:
+        return f"<Variant {' '.join(sorted(self.caps))}>"
+
+    def __call__(self, event: Event) -> bytes:
+        renderer = self.renderer
+        name = event.name
+        if name == "INVITE" and "invite-notify" in self.caps:
+            room, user, by = event.fields
+            base = build(renderer.source(by), "INVITE", user, channel(room))
+        elif self.timed and name in _HISTORY:
+            base = event.encoded(renderer.as_said)
+        else:
+            base = event.encoded(renderer.render)
+        tags = self.tags(event)
+        split = base.count(b"\r\n") > 1
+        if split and self.multiline and name in ("MSG", "PRIVMSG", "HISTORY"):
+            return self._multiline(event, tags)
+        if not tags:
+            return base
+        first, *rest = lines_of(base)
+        later = tag_section({k: v for k, v in tags.items() if k != "msgid"})
+        return add_tags(first, tag_section(tags)) + b"".join(
+            add_tags(line, later) for line in rest
+        )
+
+    def tags(self, event: Event) -> dict[str, str]:
+        """``time`` and ``msgid`` as this variant shows them."""
+        tags: dict[str, str] = {}
+        if self.timed:
+            fields = event.fields
+            stamped = event.name in _STAMPED and len(fields) > 2
+            tags["time"] = fields[2] if stamped else self.renderer.now()
+        if self.tagged:
+            msgid = self.renderer.msgid(event)
+            if msgid:
+                tags["msgid"] = msgid
+        return tags
+
+    def _multiline(self, event: Event, tags: dict[str, str]) -> bytes:
+        """A long message as one ``draft/multiline`` batch: its pieces
+        joined with ``draft/multiline-concat`` (they were cut inside one
+        line of text), the batch carrying the message's tags."""
+        renderer = self.renderer
+        source, target, pieces, _ = renderer.said(event, clocked=not self.timed)
+        ref = renderer.batch_ref()
+        opening = build_words(
+            renderer.server, "BATCH", f"+{ref}", "draft/multiline", target
+        )
+        lines = [add_tags(opening, tag_section(tags))]
+        for index, piece in enumerate(pieces):
+            inner = {"batch": ref, _CONCAT: ""} if index else {"batch": ref}
+            lines.append(
+                add_tags(build(source, "PRIVMSG", target, piece), tag_section(inner))
+            )
+        lines.append(build_words(renderer.server, "BATCH", f"-{ref}"))
+        return b"".join(lines)

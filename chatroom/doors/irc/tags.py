@@ -1,0 +1,128 @@
+"""IRCv3 message tags: reading them, writing them, and fitting text in 512 bytes.
+
+Message tags (https://ircv3.net/specs/extensions/message-tags) come before
+the source as ``@key=value;key2 ``; values escape ``;``, space, ``\\``, CR
+and LF. The 512-byte limit of a line applies to the rest of it: tags have
+their own budget (8191 bytes with the ``@`` and the space), so a line is
+split for its text alone and every variant of it (with tags or without)
+splits the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: The longest line either side sends (without CRLF): RFC 1459's 512 bytes
+#: in all, tags aside.
+MAX_LINE = 512
+#: Tag values' escapes (message-tags, "Escaping values").
+_ESCAPES = {";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"}
+_UNESCAPES = {"\\:": ";", "\\s": " ", "\\\\": "\\", "\\r": "\r", "\\n": "\n"}
+#: The most a client's tags may take (message-tags: 4094 bytes from a client).
+CLIENT_TAGS_MAX = 4094
+
+
+def escape(value: str) -> str:
+    return "".join(_ESCAPES.get(ch, ch) for ch in value)
+
+
+def unescape(value: str) -> str:
+    out = []
+    index = 0
+    while index < len(value):
+        pair = value[index : index + 2]
+        if pair in _UNESCAPES:
+            out.append(_UNESCAPES[pair])
+            index += 2
+        elif value[index] == "\\":  # a lone or unknown escape: the letter stays
+            index += 1
+            if index < len(value):
+                out.append(value[index])
+                index += 1
+        else:
+            out.append(value[index])
+            index += 1
+    return "".join(out)
+
+
+def parse_tags(section: str) -> dict[str, str]:
+    """``a=1;+b=x\\sy;c`` → ``{"a": "1", "+b": "x y", "c": ""}``."""
+    tags: dict[str, str] = {}
+    for item in section.split(";"):
+        if not item:
+            continue
+        key, _, value = item.partition("=")
+        tags[key] = unescape(value)
+    return tags
+
+
+def tag_section(tags: Mapping[str, str]) -> bytes:
+    """``@a=1;b `` for the given tags (in their order), b"" for none."""
+    if not tags:
+        return b""
+    body = ";".join(
+        f"{key}={escape(value)}" if value else key for key, value in tags.items()
+    )
+    return b"@" + body.encode("utf-8") + b" "
+
+
+def client_only(tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags a client may send for others to see (``+`` prefixed)."""
+    return {key: value for key, value in tags.items() if key.startswith("+")}
+
+
+def add_tags(line: bytes, tags: bytes) -> bytes:
+    """``line`` with the tag section ``tags`` (``@k=v `` form) added to the
+    front, merged into the line's own tags if it has some."""
+    if not tags:
+        return line
+    if line.startswith(b"@"):
+        return tags[:-1] + b";" + line[1:]
+    return tags + line
+
+
+def has_tag(line: bytes, key: bytes) -> bool:
+    """Whether ``line``'s tag section has ``key``."""
+    if not line.startswith(b"@"):
+        return False
+    section = line[1 : line.index(b" ")]
+    return any(item.partition(b"=")[0] == key for item in section.split(b";"))
+
+
+def lines_of(data: bytes) -> list[bytes]:
+    """Bytes of whole lines → each line with its CRLF."""
+    return [line + b"\r\n" for line in data.split(b"\r\n") if line]
+
+
+def split_text(text: str, room: int) -> list[str]:
+    """``text`` in pieces of at most ``room`` bytes of UTF-8 each.
+
+    Pieces end at a space when there is one in the last part of the
+    budget (the space stays at the end of its piece, so a multiline client
+    joining pieces with ``draft/multiline-concat`` gets the text back
+    exactly); a word longer than ``room`` is cut between characters,
+    never inside one.
+    """
+    data = text.encode("utf-8")
+    if len(data) <= room:
+        return [text]
+    pieces: list[str] = []
+    while len(data) > room:
+        cut = room
+        while cut > 0 and (data[cut] & 0xC0) == 0x80:  # inside a character
+            cut -= 1
+        space = data.rfind(b" ", 0, cut)
+        if space >= room // 2:
+            cut = space + 1
+        pieces.append(data[:cut].decode("utf-8"))
+        data = data[cut:]
+    if data:
+        pieces.append(data.decode("utf-8"))
+    return pieces
+
+
+def text_room(head: str, wrap: int = 0) -> int:
+    """Bytes left for the text after ``head`` (``:src PRIVMSG #chan :``)
+    within :data:`MAX_LINE` with CRLF, less
+    ``wrap`` bytes around the text (CTCP ACTION's delimiters)."""
+    return MAX_LINE - len(head.encode("utf-8")) - 2 - wrap

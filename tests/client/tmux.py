@@ -1,0 +1,322 @@
+"""Running ``chatroom-urwid`` in tmux against a real ``twistd chatroom``.
+
+Each client runs in its own tmux session on a private tmux server, at the
+size and with the ``TERM`` a test asks for; what it wrote to stderr and its
+exit status go to files. Waits are polls with a deadline, never fixed
+sleeps. Every screen a test looks at closely is saved as a text file (a
+test artefact: under pytest's temporary folder when pytest runs the tests,
+see ``conftest.py``, else in the test's own folder), so a failure can be
+read afterwards as the user would have seen it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from twisted.trial import unittest
+
+from tests.support import free_port
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+TMUX = shutil.which("tmux")
+TWISTD = "from twisted.scripts.twistd import run; run()"
+
+#: The sizes issue 23 checks the client at (columns, rows).
+SIZES = ((100, 30), (60, 15), (200, 50))
+
+
+def start_twistd(folder: Path, *options: str) -> subprocess.Popen[bytes]:
+    """``twistd -n chatroom OPTIONS`` from this checkout, logging into ``folder``."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            TWISTD,
+            "-n",
+            "--pidfile=",
+            f"--logfile={folder / 'server.log'}",
+            "chatroom",
+            *options,
+        ],
+        cwd=folder,
+        env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+    )
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Poll ``check`` until it holds; fail, saying ``what``, after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+#: One SGR escape as ``tmux capture-pane -e`` writes them.
+_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def styled_cells(row: str) -> Iterator[tuple[str, dict[str, object]]]:
+    """Each character of a ``capture-pane -e`` row with the style it is
+    drawn in: ``bold``, ``faint`` (bools) and ``fg`` (the SGR colour, e.g.
+    ``"30"``, ``"38;5;244"``; ``""`` for the default)."""
+    state: dict[str, object] = {"bold": False, "faint": False, "fg": ""}
+    position = 0
+    for match in _SGR.finditer(row + "\x1b[m"):
+        for character in row[position : match.start()]:
+            yield character, dict(state)
+        position = match.end()
+        codes = match.group(1).split(";") if match.group(1) else ["0"]
+        while codes:
+            code = codes.pop(0)
+            if code == "0":
+                state.update(bold=False, faint=False, fg="")
+            elif code == "1":
+                state["bold"] = True
+            elif code == "2":
+                state["faint"] = True
+            elif code == "22":
+                state.update(bold=False, faint=False)
+            elif code in ("38", "48") and codes[:1] == ["5"]:
+                number = codes[1] if len(codes) > 1 else ""
+                del codes[:2]
+                if code == "38":
+                    state["fg"] = f"38;5;{number}"
+            elif code == "39":
+                state["fg"] = ""
+            elif code.isdigit() and (30 <= int(code) <= 37 or 90 <= int(code) <= 97):
+                state["fg"] = code
+
+
+class TerminalClient:
+    """One ``chatroom-urwid`` in a tmux session of its own."""
+
+    def __init__(
+        self,
+        case: TerminalCase,
+        name: str,
+        *arguments: str,
+        size: tuple[int, int] = (80, 24),
+        term: str | None = None,
+        settings: str | None = None,
+    ) -> None:
+        """Args:
+        arguments: after ``127.0.0.1 PORT --log-dir LOGS``.
+        term: the ``TERM`` the client sees (tmux's own, ``screen``, if None).
+        settings: the text of its ``client.toml``.
+        """
+        self.case = case
+        self.name = name
+        self.folder = case.folder / name
+        self.folder.mkdir()
+        self.stderr = self.folder / "stderr"
+        self.status = self.folder / "status"
+        self.logs = self.folder / "logs"
+        if settings is not None:
+            (self.folder / "chatroom").mkdir()
+            (self.folder / "chatroom" / "client.toml").write_text(settings)
+        client = [
+            sys.executable,
+            "-m",
+            "chatroom.client.main",
+            "127.0.0.1",
+            str(case.port),
+            "--log-dir",
+            str(self.logs),
+            *arguments,
+        ]
+        environment = f"TERM={shlex.quote(term)} " if term else ""
+        command = (
+            f"cd {shlex.quote(str(CHECKOUT))} && {environment}"
+            f"XDG_CONFIG_HOME={shlex.quote(str(self.folder))} "
+            f"{shlex.join(client)} 2>{shlex.quote(str(self.stderr))}; "
+            f"echo $? >{shlex.quote(str(self.status))}"
+        )
+        columns, rows = size
+        case.tmux(
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            str(columns),
+            "-y",
+            str(rows),
+            command,
+        )
+        case.clients.append(self)
+
+    def screen(self) -> str:
+        """The terminal's text as tmux shows it now."""
+        return self.case.tmux("capture-pane", "-p", "-t", self.name)
+
+    def rows(self) -> list[str]:
+        return self.screen().splitlines()
+
+    def styled(self) -> list[str]:
+        """The terminal's rows with their SGR escapes (``capture-pane -e``)."""
+        return self.case.tmux("capture-pane", "-e", "-p", "-t", self.name).splitlines()
+
+    def capture(self, label: str) -> str:
+        """The screen now, also saved as ``NAME-LABEL.txt`` among the artefacts."""
+        text = self.screen()
+        self.case.artefacts.mkdir(parents=True, exist_ok=True)
+        (self.case.artefacts / f"{self.name}-{label}.txt").write_text(text)
+        return text
+
+    def shows(self, text: str, timeout: float = 20.0) -> None:
+        wait_for(
+            f"{text!r} on {self.name}'s screen",
+            lambda: text in self.screen(),
+            timeout=timeout,
+        )
+
+    def type_line(self, text: str) -> None:
+        self.case.tmux("send-keys", "-t", self.name, "-l", text)
+        self.case.tmux("send-keys", "-t", self.name, "Enter")
+
+    def type(self, text: str) -> None:
+        self.case.tmux("send-keys", "-t", self.name, "-l", text)
+
+    def press(self, *keys: str) -> None:
+        for key in keys:
+            self.case.tmux("send-keys", "-t", self.name, key)
+
+    def input_line(self) -> str:
+        """The input line (the screen's last row), without trailing blanks."""
+        return self.rows()[-1].rstrip()
+
+    def log(self, room: str) -> list[str]:
+        """The room's lines as ``--log-dir`` kept them (date and time stripped)."""
+        path = self.logs / f"{room}.log"
+        if not path.exists():
+            return []
+        return [line[20:] for line in path.read_text().splitlines()]
+
+    def exited_cleanly(self) -> None:
+        """The client ended with status 0 and wrote nothing to stderr."""
+        wait_for(f"{self.name} to exit", lambda: self.status.exists(), timeout=10)
+        wait_for(f"{self.name}'s status", lambda: bool(self.status.read_text().strip()))
+        self.case.assertEqual(self.stderr.read_text(), "")
+        self.case.assertEqual(self.status.read_text().strip(), "0")
+
+
+class LineUser:
+    """A user on the line protocol over a plain socket: fast set-up (a
+    room's worth of history) without a terminal in between."""
+
+    def __init__(self, port: int, name: str) -> None:
+        self.connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.received = b""
+        self.send(name)
+        self.wait_for(f"WELCOME {name}")
+
+    def send(self, *lines: str) -> None:
+        self.connection.sendall(b"".join(f"{line}\r\n".encode() for line in lines))
+
+    def wait_for(self, text: str) -> None:
+        """Read until the server has sent ``text`` (the socket times out)."""
+        while text.encode() not in self.received:
+            chunk = self.connection.recv(65536)
+            if not chunk:
+                raise AssertionError(f"closed before {text!r}")
+            self.received += chunk
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class TerminalCase(unittest.TestCase):
+    """A private tmux server and a ``twistd chatroom`` on a free port."""
+
+    #: Options for the server beyond its port and ``--db :memory:``.
+    server_options: tuple[str, ...] = ()
+
+    def setUp(self) -> None:
+        if TMUX is None:
+            if os.environ.get("CHATROOM_REQUIRE_TOOLS"):
+                self.fail("tmux is missing and CHATROOM_REQUIRE_TOOLS is set")
+            raise unittest.SkipTest("tmux is not installed (make test installs it)")
+        self.folder = Path(self.mktemp()).resolve()
+        self.folder.mkdir(parents=True)
+        if not hasattr(self, "artefacts"):  # pytest's conftest sets it
+            self.artefacts = self.folder / "screens"
+        self.clients: list[TerminalClient] = []
+        # A random token: an id() reused while the previous test's tmux
+        # server was still exiting gave "server exited unexpectedly".
+        self.socket = f"chatroom-test-{os.getpid()}-{secrets.token_hex(4)}"
+        self.addCleanup(self.tmux, "kill-server", check=False)
+        self.port = free_port()
+        self.server: subprocess.Popen[bytes] | None = None
+        self.start_server()
+        self.addCleanup(self.capture_all, "last")  # before the server stops
+
+    def capture_all(self, label: str) -> None:
+        """Every client's screen, saved (at the end: what a failure left)."""
+        for client in self.clients:
+            if client.status.exists():
+                continue  # exited: nothing on screen
+            with contextlib.suppress(AssertionError):  # its session is gone
+                client.capture(label)
+
+    def tmux(self, *arguments: str, check: bool = True) -> str:
+        assert TMUX is not None
+        done = subprocess.run(
+            [TMUX, "-L", self.socket, "-f", "/dev/null", *arguments],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and done.returncode:
+            raise AssertionError(f"tmux {arguments[0]}: {done.stderr}")
+        return done.stdout
+
+    def start_server(self) -> None:
+        """``twistd chatroom`` from this checkout (default flood settings
+        unless the case says otherwise)."""
+        self.server = start_twistd(
+            self.folder,
+            "--port",
+            f"tcp:{self.port}:interface=127.0.0.1",
+            "--db",
+            ":memory:",
+            *self.server_options,
+        )
+        self.addCleanup(self.server.kill)
+        wait_for("the server to listen", lambda: listening(self.port))
+
+    def stop_server(self) -> None:
+        assert self.server is not None
+        self.server.send_signal(signal.SIGTERM)
+        self.server.wait(timeout=15)
+
+    def two_in(
+        self, room: str, size: tuple[int, int] = (80, 24)
+    ) -> tuple[TerminalClient, TerminalClient]:
+        """alice creates ``room`` from her lobby, bob sees it and joins."""
+        alice = TerminalClient(self, "alice", "--username", "alice", size=size)
+        bob = TerminalClient(self, "bob", "--username", "bob", size=size)
+        alice.shows("you are alice")
+        alice.type_line(room)
+        alice.shows(f"you joined {room}")
+        bob.shows(room)
+        bob.type_line(room)
+        bob.shows(f"you joined {room}")
+        return alice, bob
