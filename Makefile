@@ -132,8 +132,12 @@ BENCH_ARGS ?= sweep storm overload --duration 5 --warmup 2
 # baseline, the web door beside the line door, the IRC door beside ngIRCd
 # and InspIRCd); PyPy: the line door and the baseline.
 BENCH_SERVERS ?= chatroom,baseline,chatroom-ws,chatroom-irc,ngircd,inspircd
+# Then one process at its descriptor limit: 18,900 idle clients held at the
+# line and IRC doors while the fan-out runs (about two minutes).
+HOLD_ARGS ?= hold --duration 5 --warmup 2 --c-servers chatroom,chatroom-irc
 bench: $(STAMP) cc pypy irc-references
 	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --c-servers $(BENCH_SERVERS) --json bench-cpython.json
+	$(BIN)/python -m chatroom.bench $(HOLD_ARGS) --json bench-hold.json
 	@if [ -x "$(PYPY)" ]; then \
 		$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --server-python $(PYPY) --json bench-pypy.json; \
 	else \

@@ -50,6 +50,7 @@ setup(
         "console_scripts": [
             "chatroom-urwid=chatroom.client.main:main",
             "chatroom-bench=chatroom.bench.main:main",
+            "chatroom-cluster=chatroom.wiring.cluster:main",
         ],
     },
 )

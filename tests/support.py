@@ -54,6 +54,10 @@ P = TypeVar("P", bound=IProtocol)
 NOW = calendar.timegm((2026, 11, 21, 18, 4, 5, 0, 0, 0)) + 0.5
 STAMP = "2026-11-21T18:04:05.500Z"
 
+#: Options for a server started inside the test process: no gc.freeze, since
+#: the test process is not a long-lived server (chatroom.wiring.collector).
+IN_PROCESS = ("--gc-freeze", "0")
+
 
 def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
     """The writer or hashing "thread" of unit tests: runs ``function`` now."""
@@ -349,7 +353,9 @@ class ServerTestCase(unittest.TestCase):
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         config = Options()
-        config.parseOptions(["--port", self.port_spec, "--db", self.db, *self.options])
+        config.parseOptions(
+            ["--port", self.port_spec, "--db", self.db, *IN_PROCESS, *self.options]
+        )
         self.service: ChatroomService = makeService(config)
         self.service.startService()
         self.clients: list[LineClient] = []

@@ -146,6 +146,27 @@ class ClusterBenchSmokeTests(BenchTestCase):
         if REDIS_SERVER is None:  # CI asked for Redis to be there: fail, loudly
             self.fail(NO_REDIS)
 
+    def test_hold_on_two_nodes_sharing_a_port(self) -> None:
+        """Two nodes on one port (--reuse-port): the kernel gives both some of
+        the idle clients, and the fan-out, its rooms spread over both,
+        delivers everything."""
+        if COMPILER is None:
+            self.skipTest(NO_COMPILER)
+        report = self.run_bench(
+            "hold",
+            options=[*C_TINY, "--hold", "40", "--hold-rate", "30",
+                     "--hold-nodes", "2", "--c-servers", "chatroom"],
+        )  # fmt: skip
+        (run,) = report["scenarios"]["hold"]
+        self.assertEqual(run["nodes"], 2)
+        per_node = run["connections_per_node"]
+        self.assertEqual(len(per_node), 2)
+        self.assertEqual(sum(per_node), 40)
+        self.assertTrue(all(count > 0 for count in per_node), per_node)
+        fanout = run["fanout"]
+        self.assertGreater(fanout["received"], 0)
+        self.assertEqual(fanout["received"], fanout["expected"])
+
     def test_fanout_two_nodes(self) -> None:
         """Every message reaches every member, whichever node each is on.
 
@@ -281,6 +302,28 @@ class CGeneratorTests(BenchTestCase):
             self.assertEqual(run["closed_by_server"], 0)
             self.assertGreater(run["server_rss_max_kib"], 0)
             self.assertIsNotNone(run["generator_cpu_pct"])
+
+    def test_hold(self) -> None:
+        """Idle clients from three loopback addresses are held, at the line
+        and IRC doors, while the fan-out delivers everything; memory per
+        idle client and the server's collector pauses are read."""
+        report = self.run_bench(
+            "hold",
+            options=[
+                *C_TINY, "--hold", "30", "--hold-rate", "30", "--sources", "3",
+                "--c-servers", "chatroom,chatroom-irc,baseline",
+            ],
+        )  # fmt: skip
+        holds = report["scenarios"]["hold"]
+        self.assertEqual([r["server"] for r in holds], ["chatroom", "chatroom-irc"])
+        for run in holds:
+            self.assertEqual((run["idle_clients"], run["sources"]), (30, 3))
+            fanout = run["fanout"]
+            self.assertGreater(fanout["received"], 0)
+            self.assertEqual(fanout["received"], fanout["expected"])
+            self.assertIsInstance(run["server_kib_per_idle"], float)
+            self.assertIsNotNone(run["gc_longest_ms"])
+            self.assertGreaterEqual(run["gc_collections_in_window"], 0)
 
     def test_every_door(self) -> None:
         """The IRC and web doors carry the same sweep and storm as the line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 
@@ -19,16 +20,19 @@ from chatroom.core.chat import ChatCore
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
+from chatroom.wiring.collector import CollectorService
+from chatroom.wiring.reuseport import ReusePortEndpoint
 from chatroom.wiring.server import ServerConfig
 from chatroom.wiring.tap import Options, makeService
-from tests.support import chat_core, local_backend
+from tests.support import IN_PROCESS, chat_core, local_backend
 
 
 def parse(*args: str) -> Options:
     """Options parsed from a command line, as twistd would (with ``--db
-    :memory:`` first, so no test writes a store into the working directory)."""
+    :memory:`` first, so no test writes a store into the working directory,
+    and no gc.freeze in the test process)."""
     options = Options()
-    options.parseOptions(["--db", ":memory:", *args])
+    options.parseOptions(["--db", ":memory:", *IN_PROCESS, *args])
     return options
 
 
@@ -352,3 +356,36 @@ class StoreOptionsTests(unittest.TestCase):
         """Counts below one are usage errors."""
         self.assertRaises(usage.UsageError, parse, "--retention", "0")
         self.assertRaises(usage.UsageError, parse, "--resume-bound", "0")
+
+
+class CollectorOptionTests(unittest.TestCase):
+    """``--gc-freeze`` sets when the collector's survivors are frozen."""
+
+    def test_default_and_off(self) -> None:
+        """Freezing is on by default (5,000 objects) and 0 turns it off."""
+        options = Options()
+        options.parseOptions(["--db", ":memory:"])
+        self.assertEqual(options["gc-freeze"], 5_000)
+        service = makeService(parse("--gc-freeze", "0"), reactor=MemoryReactor())
+        (collector,) = [s for s in service if isinstance(s, CollectorService)]
+        self.assertEqual(collector.freezer.threshold, 0)
+
+
+class ReusePortOptionTests(unittest.TestCase):
+    """``--reuse-port`` shares tcp: ports with the other nodes on the machine."""
+
+    def test_tcp_ports_are_shared(self) -> None:
+        """Every door's tcp: endpoint becomes one that sets SO_REUSEPORT."""
+        options = parse("--reuse-port", "--port", "tcp:8080:interface=127.0.0.1")
+        service = makeService(options, reactor=MemoryReactor())
+        endpoint = service.listener.endpoint
+        assert isinstance(endpoint, ReusePortEndpoint)
+        self.assertEqual((endpoint.port, endpoint.interface), (8080, "127.0.0.1"))
+
+    def test_other_endpoints_are_refused(self) -> None:
+        """A UNIX socket (or TLS) cannot be shared this way: one line, exit 1."""
+        options = parse("--reuse-port", "--port", "unix:/tmp/chatroom-test.sock")
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr), self.assertRaises(SystemExit):
+            makeService(options, reactor=MemoryReactor())
+        self.assertIn("tcp: endpoints only", stderr.getvalue())

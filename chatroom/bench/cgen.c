@@ -14,6 +14,11 @@
  *   windows=A:B;...    measurement windows, seconds after t0
  *   drain_idle=SEC drain_max=SEC  (the wait for the last deliveries)
  *   timeout=SEC                   (joining clients fail after this)
+ *   sources=N source_base=K       connect from N loopback addresses, client i
+ *                                 from 127.0.0.(K + i % N) (default: none
+ *                                 bound, so 127.0.0.1; K defaults to 2): one
+ *                                 address has about 28,000 ephemeral ports,
+ *                                 so more connections need more addresses
  *
  * Client i is in room i % M; clients 0..S-1 send, round-robin: message n of
  * a phase is scheduled at t0 + A + n/R and sent by client (global n) % S, so
@@ -99,6 +104,7 @@ static char first_errors[1024];
 static double connect_start, connect_end, last_data;
 static size_t out_max;
 static double log_step;
+static int n_sources, source_base = 2;
 
 static double now_s(void) {
     struct timespec ts;
@@ -231,6 +237,20 @@ static void on_readable(struct client *c) {
     }
 }
 
+/* Bind client c to its loopback source address; the port is chosen at
+ * connect() (IP_BIND_ADDRESS_NO_PORT), so each address has a whole ephemeral
+ * range per destination. */
+static int bind_source(struct client *c) {
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    uint32_t index = (uint32_t)((c - clients) % n_sources);
+    src.sin_addr.s_addr = htonl(0x7f000000u + (uint32_t)source_base + index);
+#ifdef IP_BIND_ADDRESS_NO_PORT
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+#endif
+    return bind(c->fd, (struct sockaddr *)&src, sizeof src);
+}
+
 static void start_connect(void) {
     while (in_flight < concurrency && next_connect < n_clients) {
         struct client *c = &clients[next_connect++];
@@ -245,6 +265,11 @@ static void start_connect(void) {
         }
         int one = 1;
         setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (n_sources > 0 && bind_source(c) < 0) {
+            fail(c, strerror(errno));
+            close(c->fd);
+            continue;
+        }
         if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 &&
             errno != EINPROGRESS) {
             fail(c, strerror(errno));
@@ -375,6 +400,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "drain_idle")) drain_idle = atof(v);
         else if (!strcmp(k, "drain_max")) drain_max = atof(v);
         else if (!strcmp(k, "timeout")) join_timeout = atof(v);
+        else if (!strcmp(k, "sources")) n_sources = atoi(v);
+        else if (!strcmp(k, "source_base")) source_base = atoi(v);
         else if (!strcmp(k, "door")) {
             door = parse_door(v);
             if (door < 0) {
@@ -389,6 +416,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (n_senders > n_clients) n_senders = n_clients;
+    if (n_sources < 0 || source_base < 1 || source_base + n_sources > 255) {
+        fprintf(stderr, "cgen: sources must fit in 127.0.0.source_base..254\n");
+        return 2;
+    }
     log_step = log(1.005);
     struct rlimit lim;
     getrlimit(RLIMIT_NOFILE, &lim);

@@ -37,7 +37,8 @@ CEILING_P99_MS = 50.0
 #: After an overload the server has recovered once p99 stays under this.
 RECOVERED_P99_MS = 5.0
 
-C_SCENARIOS = ("sweep", "storm", "overload")
+#: ``hold`` is :mod:`chatroom.bench.chold`'s (the runner calls it).
+C_SCENARIOS = ("sweep", "storm", "overload", "hold")
 
 
 def _histogram(window: dict[str, Any]) -> dict[int, int]:

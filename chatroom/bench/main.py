@@ -154,6 +154,38 @@ def _add_c_options(parser: argparse.ArgumentParser) -> None:
     add("--overload-seconds", type=float, default=10.0, help="overload length (10)")
     add("--overload-after", type=float, default=15.0, help="then measured (15 s)")
     add(
+        "--hold",
+        type=int,
+        default=18_900,
+        help="hold: idle clients held during the fan-out (default 18,900: with "
+        "the 1,000 active, what a 20,000-descriptor process can take)",
+    )
+    add(
+        "--hold-rate",
+        type=float,
+        default=100_000.0,
+        help="hold: deliveries/s offered to the active clients (default 100,000)",
+    )
+    add(
+        "--sources",
+        type=int,
+        default=0,
+        help="hold: loopback addresses (127.0.0.2, ...) the idle clients connect "
+        "from (default: one per 20,000 clients)",
+    )
+    add(
+        "--hold-nodes",
+        type=int,
+        default=0,
+        help="hold: against N cluster nodes sharing the port (--reuse-port, as "
+        "chatroom-cluster runs them) and a redis-server (default 0: one server)",
+    )
+    add(
+        "--gc-freeze",
+        type=int,
+        help="hold: the server's --gc-freeze (default: the server's own default)",
+    )
+    add(
         "--c-servers",
         type=lambda s: s.split(","),
         default=["chatroom", "baseline"],

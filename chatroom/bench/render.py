@@ -211,6 +211,36 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                 ],
             )
         )  # fmt: skip
+    holds = results.get("hold") or []
+    if holds:
+        out.append(
+            "\nhold (C generator): idle clients held while the fan-out runs "
+            "(latency in ms; GC pauses from the server's /metrics)"
+        )
+        out.append(
+            _grid(
+                ("server", "idle", "per process", "sources", "KiB/idle", "offered",
+                 "loss", "p50", "p99", "max", "srv cpu%", "gc connecting <ms",
+                 "gc run <ms", "gc >10ms conn/run", "gc max cpu ms", "gen cpu%"),
+                [
+                    (r["server"], r["idle_clients"],
+                     "/".join(str(n) for n in r["connections_per_node"]),
+                     r["sources"],
+                     r["server_kib_per_idle"], r["fanout"]["offered_per_s"],
+                     r["fanout"]["loss"], r["fanout"]["latency_ms"]["p50"],
+                     r["fanout"]["latency_ms"]["p99"],
+                     r["fanout"]["latency_ms"]["max"],
+                     r["fanout"]["server_cpu_pct"],
+                     r["gc_connecting_longest_under_ms"],
+                     r["gc_window_longest_under_ms"],
+                     f"{r['gc_pauses_over_10ms_connecting']}"
+                     f"/{r['gc_pauses_over_10ms_in_window']}",
+                     r["gc_longest_cpu_ms"],
+                     r["fanout"]["generator_cpu_pct"])
+                    for r in holds
+                ],
+            )
+        )  # fmt: skip
     for r in results.get("overload") or []:
         out.append(
             f"\noverload ({r['server']}): {_fmt(r['high_per_s'])} deliveries/s "

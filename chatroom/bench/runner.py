@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from chatroom.bench.cgen import build
+from chatroom.bench.chold import hold
 from chatroom.bench.cscenarios import C_SCENARIOS, c_ratios, run_c_scenarios
 from chatroom.bench.errors import BenchError
 from chatroom.bench.report import FanoutRun, Report
@@ -26,6 +27,7 @@ from chatroom.bench.scenarios import (
     run_slow_reader,
 )
 from chatroom.bench.servers import (
+    NO_REDIS,
     SERVER_OPTIONS,
     Cluster,
     Target,
@@ -38,11 +40,6 @@ SCENARIOS = ("fanout", "capacity", "slow-reader", "baseline")
 
 #: The p99 bound (ms) a run must meet to count towards the peak.
 P99_BOUND_MS = 5.0
-
-NO_REDIS = (
-    "--nodes needs a redis-server: none on the PATH or at /usr/bin/redis-server "
-    "(install Debian's redis-server, or give --redis-server PATH)"
-)
 
 
 def _peak(runs: list[FanoutRun]) -> float | None:
@@ -152,6 +149,12 @@ def run(options: argparse.Namespace) -> Report:
             lambda t: run_slow_reader(t, options, options.rate[0]),
         )
     results.update(run_c_scenarios(options, scenarios))
+    if "hold" in scenarios:
+        results["hold"] = [
+            hold(kind, options)
+            for kind in options.c_servers
+            if kind.startswith("chatroom")
+        ]
     report.ratios = _ratios(results) | c_ratios(results)
     return report
 

@@ -65,6 +65,13 @@ STOP_GRACE = 10.0
 LOG_PROBLEMS = ("#warn]", "#error]", "#critical]", "Traceback", "Unhandled")
 
 
+NO_REDIS = (
+    "--nodes and --hold-nodes need a redis-server: none on the PATH or at "
+    "/usr/bin/redis-server (install Debian's redis-server, or give "
+    "--redis-server PATH)"
+)
+
+
 def find_redis_server() -> str | None:
     """The ``redis-server`` binary, found as the cluster tests find it."""
     found = shutil.which("redis-server")
@@ -379,3 +386,71 @@ def start_cluster(
         cluster.stop()
         raise
     return cluster
+
+
+@dataclass
+class SharedNodes:
+    """Nodes of one cluster sharing one load port (``--reuse-port``), each
+    with ``/metrics`` on a port of its own, and their ``redis-server``."""
+
+    cluster: Cluster
+    target: Target
+    metrics_ports: list[int]
+
+
+class NodesTarget(Target):
+    """A load port served by several processes: CPU and memory are their sum."""
+
+    def __init__(self, host: str, port: int, pids: list[int], label: str, door: str):
+        super().__init__(host, port, pids[0], label, door)
+        self.pids = pids
+
+    def cpu_seconds(self) -> float | None:
+        values = [proc_cpu_seconds(pid) for pid in self.pids]
+        return None if None in values else sum(v or 0.0 for v in values)
+
+    def rss_kib(self) -> int | None:
+        values = [proc_rss_kib(pid) for pid in self.pids]
+        return None if None in values else sum(v or 0 for v in values)
+
+
+def start_shared_nodes(
+    count: int,
+    redis_server: str,
+    kind: str,
+    python: str | None = None,
+    options: list[str] | None = None,
+) -> SharedNodes:
+    """Redis plus ``count`` nodes listening on one port with ``--reuse-port``
+    (as ``chatroom-cluster`` runs them), loaded through ``kind``'s door;
+    returns once every node is in the cluster."""
+    python = python or sys.executable
+    door = DOORS[kind]
+    port, metrics = free_port(), [free_port() for _ in range(count)]
+    cluster = Cluster(start_redis(redis_server))
+    try:
+        for number in range(1, count + 1):
+            name = f"bench{number}"
+            extra = [
+                *(options or []), "--reuse-port", "--redis", cluster.url,
+                "--node-id", name,
+                "--http", _endpoint(metrics[number - 1]),
+            ]  # fmt: skip
+            line_port = port
+            if door == "irc":
+                extra += ["--irc", _endpoint(port)]
+                line_port = free_port()
+            argv = _chatroom_argv(python, line_port, extra)
+            cluster.nodes.append(_spawn(argv, name, port, door))
+        for node in cluster.nodes:
+            node.wait_until(
+                node.logged(f"node {node.target.label}: in the cluster"),
+                "join the cluster",
+                60,
+            )
+    except BaseException:
+        cluster.stop()
+        raise
+    pids = [node.process.pid for node in cluster.nodes]
+    target = NodesTarget("127.0.0.1", port, pids, f"{kind}x{count}", door)
+    return SharedNodes(cluster, target, metrics)

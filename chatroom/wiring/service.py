@@ -1,7 +1,8 @@
 """The services ``twistd chatroom`` runs: the listener and graceful shutdown.
 
-``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService` and
-a :class:`ListeningService` per door under one :class:`ChatroomService`. A
+``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService`,
+a :class:`ListeningService` per door and the garbage collector's
+(:mod:`chatroom.wiring.collector`) under one :class:`ChatroomService`. A
 ``MultiService`` stops its children in reverse order, so on shutdown the
 listeners close first (no new connections), then the chat service says
 ``BYE`` to everyone and waits for their output to drain.
@@ -159,7 +160,12 @@ class ChatroomService(MultiService):
         listener: ListeningService,
         reactor: Any = None,
         doors: dict[str, ListeningService] | None = None,
+        collector: Service | None = None,
     ) -> None:
+        """Args:
+        collector: started last, once start-up's objects exist (see
+            :mod:`chatroom.wiring.collector`), and stopped first.
+        """
         super().__init__()
         self.server = server
         self.listener = listener
@@ -170,6 +176,8 @@ class ChatroomService(MultiService):
         listener.setServiceParent(self)
         for door in self.doors.values():
             door.setServiceParent(self)
+        if collector is not None:
+            collector.setServiceParent(self)
 
     def startService(self) -> None:
         """Start, or say in one line why not and exit 1 (a busy port, say)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
@@ -35,7 +34,9 @@ from chatroom.wiring.cli import (
     endpoint_option,
 )
 from chatroom.wiring.cli import number as _number
+from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
 from chatroom.wiring.registries import local_registry, redis_registry
+from chatroom.wiring.reuseport import server_endpoint
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
     ChatroomService,
@@ -62,6 +63,11 @@ class Options(OneLineUsage):
             "require-account",
             None,
             "Refuse plain names: every user signs in to an account (/login).",
+        ],
+        [
+            "reuse-port",
+            None,
+            "Share the ports with this machine's other nodes (SO_REUSEPORT, tcp:).",
         ],
     ]
 
@@ -299,6 +305,14 @@ class Options(OneLineUsage):
             _number(float, 0.1, "--redis-timeout"),
         ],
         [
+            "gc-freeze",
+            None,
+            DEFAULT_FREEZE_THRESHOLD,
+            "Survivors of garbage collection frozen (gc.freeze) once this many "
+            "accumulate, keeping its pauses short; 0: never.",
+            _number(int, 0, "--gc-freeze"),
+        ],
+        [
             "register-limit",
             None,
             DEFAULTS.register_limit,
@@ -434,23 +448,16 @@ class Options(OneLineUsage):
         )
 
 
-def _endpoint(reactor: Any, option: str, description: str) -> Any:
-    """``serverFromString``, or one line and exit 1 for a bad description."""
-    try:
-        return serverFromString(reactor, description)
-    except (ValueError, KeyError, TypeError) as problem:
-        refuse_to_start(f"--{option} {description}: {problem}")
-
-
 def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     """Build the server from parsed options (the twistd plugin calls this)."""
     if reactor is None:
         from twisted.internet import reactor as global_reactor
 
         reactor = global_reactor
-    endpoint = _endpoint(reactor, "port", config["port"])
+    shared = bool(config["reuse-port"])
+    endpoint = server_endpoint(reactor, "port", config["port"], shared)
     door_endpoints = {
-        door: _endpoint(reactor, door, config[door])
+        door: server_endpoint(reactor, door, config[door], shared)
         for door in ("irc", "http")
         if config[door] is not None
     }
@@ -487,7 +494,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     }
     if "http" in doors:
         doors["http"].whenListening().addCallback(announce_web_client)
-    return ChatroomService(server, listener, reactor, doors)
+    collector = CollectorService(reactor, config["gc-freeze"])
+    return ChatroomService(server, listener, reactor, doors, collector)
 
 
 def _local_registry(config: Options, server: ServerConfig, reactor: Any) -> Registry:

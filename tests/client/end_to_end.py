@@ -25,7 +25,7 @@ from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.view import ChatScreen
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.client.support import SIZE, screen_text, type_text
-from tests.support import built_by, port_of
+from tests.support import IN_PROCESS, built_by, port_of
 
 
 class Client:
@@ -94,7 +94,9 @@ class ClientTestCase(unittest.TestCase):
 
     async def start_server(self) -> None:
         config = Options()
-        config.parseOptions(["--port", "tcp:0:interface=127.0.0.1", "--db", ":memory:"])
+        config.parseOptions(
+            ["--port", "tcp:0:interface=127.0.0.1", "--db", ":memory:", *IN_PROCESS]
+        )
         self.service = makeService(config)
         self.service.startService()
         listening = await self.service.listener.whenListening()

@@ -19,7 +19,7 @@ from chatroom.client.entries import EntryKind
 from chatroom.wiring.tap import Options, makeService
 from tests.client.end_to_end import ClientTestCase
 from tests.client.support import SIZE
-from tests.support import local_backend, port_of
+from tests.support import IN_PROCESS, local_backend, port_of
 
 
 class FullDiskTests(ClientTestCase):
@@ -34,6 +34,7 @@ class FullDiskTests(ClientTestCase):
                 "--port", "tcp:0:interface=127.0.0.1",
                 "--db", os.path.join(directory, "chat.sqlite3"),
                 "--rate", "0",
+                *IN_PROCESS,
             ]
         )  # fmt: skip
         self.service = makeService(config)

@@ -16,7 +16,7 @@ from chatroom.client.model import EntryKind, SessionModel
 from chatroom.wiring.tap import Options, makeService
 from tests.client.end_to_end import Client, ClientTestCase
 from tests.client.support import SIZE
-from tests.support import port_of
+from tests.support import IN_PROCESS, port_of
 
 
 def said(model: SessionModel) -> list[str]:
@@ -41,7 +41,14 @@ class ResumeTests(ClientTestCase):
             self.db = os.path.join(directory, "chat.sqlite3")
         config = Options()
         config.parseOptions(
-            ["--port", "tcp:0:interface=127.0.0.1", "--db", self.db, *self.options]
+            [
+                "--port",
+                "tcp:0:interface=127.0.0.1",
+                "--db",
+                self.db,
+                *IN_PROCESS,
+                *self.options,
+            ]
         )
         self.service = makeService(config)
         self.service.startService()

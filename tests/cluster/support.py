@@ -27,6 +27,7 @@ from chatroom.wiring.registries import redis_registry
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.support import (
+    IN_PROCESS,
     LineClient,
     connect_client,
     free_port,
@@ -186,6 +187,7 @@ class ClusterTestCase(RedisTestCase):
                 "--port", "tcp:0:interface=127.0.0.1",
                 "--redis", self.redis_url,
                 "--node-id", node_id,
+                *IN_PROCESS,
                 *self.node_options,
                 *options,
             ]

@@ -1,0 +1,139 @@
+"""The garbage collector kept out of the latency tail (chatroom.wiring.collector).
+
+Freezing long-lived objects is only safe if a closed connection needs no
+cyclic collection to be freed: these tests hold every door to that, and
+check that the server times each collection and freezes after a burst.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from twisted.internet.error import ConnectionDone
+from twisted.internet.task import Clock
+from twisted.logger import capturedLogs, formatEvent
+from twisted.python.failure import Failure
+from twisted.trial import unittest
+
+from chatroom.core.metrics import REGISTRY
+from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.wiring.collector import GC_LONGEST, CollectorService, PauseTimer
+from tests.support import ProtocolTestCase
+from tests.test_irc import IRCClient
+
+#: The classes one connection is made of, whichever the door.
+CONNECTION_PARTS = {
+    "ChatProtocol",
+    "IRCProtocol",
+    "Connection",
+    "LineSession",
+    "IRCSession",
+    "OutputQueue",
+    "FloodGate",
+    "TokenBucket",
+}
+
+
+@contextmanager
+def cyclic_garbage() -> Iterator[list[str]]:
+    """Names of the types the cyclic collector alone would have freed
+    among what the ``with`` block dropped."""
+    found: list[str] = []
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield found
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        found.extend(type(thing).__name__ for thing in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()
+
+
+class ClosedConnectionTests(ProtocolTestCase):
+    """A closed connection is freed by reference counting alone."""
+
+    def test_line_connection_leaves_no_cycle(self) -> None:
+        """A line user who joined, spoke and left is freed without the
+        collector: frozen, it would otherwise stay in memory for good."""
+        stays = self.connect("stays")
+        stays.send("/join general")
+        with cyclic_garbage() as garbage:
+            leaves = self.connect("leaves")
+            leaves.send("/join general")
+            leaves.send("hello")
+            leaves.lose(Failure(ConnectionDone()))
+            del leaves
+        self.assertEqual(sorted(set(garbage) & CONNECTION_PARTS), [])
+        self.assertIn("hello", "".join(stays.received()))
+
+    def test_irc_connection_leaves_no_cycle(self) -> None:
+        """The same for an IRC user in a channel."""
+        factory = IRCFactory(self.server)
+        with cyclic_garbage() as garbage:
+            client = IRCClient(factory)
+            client.send("NICK leaver", "USER leaver 0 * :Leaver", "JOIN #general")
+            client.send("PRIVMSG #general :bye")
+            client.session.connectionLost(Failure(ConnectionDone()))
+            del client
+        self.assertEqual(sorted(set(garbage) & CONNECTION_PARTS), [])
+
+
+class PauseTimerTests(unittest.TestCase):
+    """Every collection is timed; the longest is kept and exported."""
+
+    def test_longest_pause_and_histogram(self) -> None:
+        """Pauses of 3 ms (generation 0) and 12 ms (generation 2) give a
+        longest pause of 12 ms in generation 2, and both are in /metrics."""
+        now = [0.0]
+        timer = PauseTimer(lambda: now[0], lambda: now[0] / 2)
+        before = REGISTRY.get_sample_value(
+            "chatroom_gc_pause_seconds_count", {"generation": "2"}
+        )
+        for generation, pause in ((0, 0.003), (2, 0.012)):
+            timer("start", {"generation": generation})
+            now[0] += pause
+            timer("stop", {"generation": generation})
+        self.assertEqual(timer.collections, 2)
+        self.assertAlmostEqual(timer.longest, 0.012)
+        self.assertEqual(timer.longest_generation, 2)
+        self.assertAlmostEqual(timer.longest_cpu, 0.006)
+        after = REGISTRY.get_sample_value(
+            "chatroom_gc_pause_seconds_count", {"generation": "2"}
+        )
+        self.assertEqual((after or 0) - (before or 0), 1)
+        GC_LONGEST.set(0)
+
+
+class CollectorServiceTests(unittest.TestCase):
+    """The service freezes after start-up and after a burst, and unfreezes."""
+
+    def test_freezes_after_start_and_after_a_burst(self) -> None:
+        """Start-up's objects are frozen at once; objects that survive into
+        the oldest generation past the threshold are frozen on the next
+        check; stopping unfreezes them all and logs the longest pause."""
+        clock = Clock()
+        service = CollectorService(clock, threshold=5_000)
+        service.startService()
+        try:
+            frozen = gc.get_freeze_count()
+            self.assertGreater(frozen, 0)
+            burst = [[n] for n in range(20_000)]
+            gc.collect()  # the burst survives into the oldest generation
+            clock.advance(0.1)
+            self.assertGreater(gc.get_freeze_count(), frozen + len(burst) - 1)
+            self.assertEqual(service.freezer.freezes, 2)
+            self.assertGreater(service.pauses.collections, 0)  # the second freeze
+        finally:
+            with capturedLogs() as events:
+                service.stopService()
+        self.assertEqual(gc.get_freeze_count(), 0)
+        self.assertNotIn(service.pauses, gc.callbacks)
+        messages = [formatEvent(event) for event in events]
+        self.assertTrue(any("longest pause" in m for m in messages), messages)
