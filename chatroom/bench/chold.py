@@ -34,7 +34,7 @@ from chatroom.bench.report import CFanoutRun
 from chatroom.bench.servers import (
     NO_REDIS,
     SERVER_OPTIONS,
-    Target,
+    LoadTarget,
     find_redis_server,
     free_port,
     serving,
@@ -150,7 +150,7 @@ class HoldRun:
 
 
 def _holders(
-    target: Target, options: argparse.Namespace, count: int
+    target: LoadTarget, options: argparse.Namespace, count: int
 ) -> tuple[list[CGen], int]:
     """Generators holding ``count`` idle clients between them, each from its
     own source addresses (so no two share an address's ports), and how many
@@ -225,7 +225,9 @@ def _hold_on_nodes(kind: str, options: argparse.Namespace, extra: list[str]) -> 
         nodes.cluster.stop()
 
 
-def _hold(target: Target, options: argparse.Namespace, metrics: list[int]) -> HoldRun:
+def _hold(
+    target: LoadTarget, options: argparse.Namespace, metrics: list[int]
+) -> HoldRun:
     rss_before = target.rss_kib()
     started_up = GCFigures.scrape_all(metrics)
     started = time.monotonic()

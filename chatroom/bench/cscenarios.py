@@ -28,7 +28,7 @@ from chatroom.bench.report import (
     Sweep,
 )
 from chatroom.bench.sampling import cpu_percent, monitor
-from chatroom.bench.servers import Target, serving
+from chatroom.bench.servers import LoadTarget, serving
 from chatroom.bench.stats import kib_per_client
 
 #: The sweep's ceiling: the highest rate with p99 under this and no loss.
@@ -72,7 +72,9 @@ def _fanout_params(
     }
 
 
-def c_fanout(target: Target, options: argparse.Namespace, offered: float) -> CFanoutRun:
+def c_fanout(
+    target: LoadTarget, options: argparse.Namespace, offered: float
+) -> CFanoutRun:
     """One run offering ``offered`` deliveries/s for warm-up + duration."""
     warm, duration = options.warmup, options.duration
     params = _fanout_params(options, [(0, warm + duration, offered)], target.door)
@@ -151,7 +153,7 @@ def sweep(kind: str, options: argparse.Namespace) -> Sweep:
 
 
 def storm(
-    target: Target, options: argparse.Namespace, clients: int, room_size: int
+    target: LoadTarget, options: argparse.Namespace, clients: int, room_size: int
 ) -> StormRun:
     """``clients`` connect, name and join at once (``--concurrency`` in flight).
 
@@ -202,7 +204,7 @@ def storm(
 
 
 def overload(
-    target: Target, options: argparse.Namespace, high: float, low: float
+    target: LoadTarget, options: argparse.Namespace, high: float, low: float
 ) -> OverloadRun:
     """``high`` deliveries/s for ``--overload-seconds``, then ``low``.
 

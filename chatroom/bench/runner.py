@@ -30,7 +30,7 @@ from chatroom.bench.servers import (
     NO_REDIS,
     SERVER_OPTIONS,
     Cluster,
-    Target,
+    LoadTarget,
     find_redis_server,
     serving,
     start_cluster,
@@ -92,7 +92,7 @@ def run(options: argparse.Namespace) -> Report:
     def with_server(kind: str, extra: list[str], body: Any) -> Any:
         if options.connect and kind == "chatroom":
             host, _, port = options.connect.rpartition(":")
-            return body(Target(host, int(port), options.server_pid))
+            return body(LoadTarget(host, int(port), options.server_pid))
         with serving(kind, options.server_python, [*extra, *_db(options)]) as target:
             return body(target)
 

@@ -25,7 +25,7 @@ from chatroom.bench.report import (
     Window,
 )
 from chatroom.bench.sampling import Sample, cpu_percent, monitor, total
-from chatroom.bench.servers import Cluster, Target
+from chatroom.bench.servers import Cluster, LoadTarget
 from chatroom.bench.stats import kib_per_client, merge
 from chatroom.bench.workers import WorkerGroup, base_spec, wait_joined
 
@@ -39,10 +39,10 @@ def slow_member(clients: int, rooms: int, senders: int) -> int:
 
 
 def run_fanout(
-    servers: Sequence[Target],
+    servers: Sequence[LoadTarget],
     options: argparse.Namespace,
     rate: float,
-    redis: Target | None = None,
+    redis: LoadTarget | None = None,
 ) -> FanoutRun:
     """One fan-out run at ``rate`` messages/s per sender.
 
@@ -71,7 +71,7 @@ def run_fanout(
 
 
 def run_slow_reader(
-    target: Target, options: argparse.Namespace, rate: float
+    target: LoadTarget, options: argparse.Namespace, rate: float
 ) -> SlowReaderRun:
     """Fan-out where a non-sending member of room 0 stops reading.
 
@@ -116,12 +116,12 @@ Windows = list[tuple[str, float, float]]
 
 
 def _drive(
-    servers: Sequence[Target],
+    servers: Sequence[LoadTarget],
     options: argparse.Namespace,
     rate: float,
     windows: Windows,
     slow: int | None,
-    redis: Target | None,
+    redis: LoadTarget | None,
 ) -> tuple[FanoutSetup, list[dict[str, Any]], list[list[Sample]]]:
     """Connect the workers, run the schedule, sample the servers meanwhile."""
     clients, rooms, senders = options.clients, options.rooms, options.senders
@@ -172,7 +172,7 @@ def _drive(
 
 
 def _tracked(
-    servers: Sequence[Target], options: argparse.Namespace, slow: int | None
+    servers: Sequence[LoadTarget], options: argparse.Namespace, slow: int | None
 ) -> list[list[int]]:
     """``tracked[room][server]``: members whose deliveries are counted."""
     clients, rooms = options.clients, options.rooms
@@ -201,7 +201,7 @@ class _Merged:
 
 
 def _windows(
-    servers: Sequence[Target],
+    servers: Sequence[LoadTarget],
     options: argparse.Namespace,
     windows: Windows,
     results: list[dict[str, Any]],
@@ -282,7 +282,7 @@ def run_cluster_fanout(
 
 
 def run_capacity(
-    target: Target, options: argparse.Namespace, clients: int
+    target: LoadTarget, options: argparse.Namespace, clients: int
 ) -> CapacityRun:
     """Connect, name and seat ``clients`` idle clients; rate and memory each."""
     rooms = max(1, -(-clients // options.capacity_room_size))

@@ -98,7 +98,7 @@ def child_env() -> dict[str, str]:
 
 
 @dataclass
-class Target:
+class LoadTarget:
     """Where the load goes, and (if known) the process serving it."""
 
     host: str
@@ -122,7 +122,7 @@ class ServerProcess:
     """A server the benchmark started; ``stop`` ends it (and only it)."""
 
     process: subprocess.Popen[bytes]
-    target: Target
+    target: LoadTarget
     log_path: str
     extra: dict[str, str] = field(default_factory=dict)
     log_read: int = 0  # how far :meth:`log_problems` has read
@@ -227,7 +227,7 @@ def _spawn(argv: list[str], label: str, port: int, door: str = "line") -> Server
     )
     log.close()
     return ServerProcess(
-        process, Target("127.0.0.1", port, process.pid, label, door), log.name
+        process, LoadTarget("127.0.0.1", port, process.pid, label, door), log.name
     )
 
 
@@ -288,7 +288,7 @@ def start_server(
 
 
 @contextmanager
-def serving(kind: str, python: str | None, extra: list[str]) -> Iterator[Target]:
+def serving(kind: str, python: str | None, extra: list[str]) -> Iterator[LoadTarget]:
     """A fresh ``chatroom`` (with :data:`SERVER_OPTIONS` + ``extra``) or
     ``baseline`` server for the ``with`` block; stopped after it, whatever
     happens. A failed run's error gets the server's log tail.
@@ -394,11 +394,11 @@ class SharedNodes:
     with ``/metrics`` on a port of its own, and their ``redis-server``."""
 
     cluster: Cluster
-    target: Target
+    target: LoadTarget
     metrics_ports: list[int]
 
 
-class NodesTarget(Target):
+class NodesTarget(LoadTarget):
     """A load port served by several processes: CPU and memory are their sum."""
 
     def __init__(self, host: str, port: int, pids: list[int], label: str, door: str):

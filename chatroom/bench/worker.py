@@ -61,7 +61,7 @@ def room_name(tag: str, index: int) -> str:
     return f"b{tag}r{index}"
 
 
-class Window:
+class ReceiveWindow:
     """One measurement window: which scheduled times it covers and what arrived.
 
     Messages count in a window by their *scheduled* time, so a message sent
@@ -230,7 +230,7 @@ class Worker:
         self.track_room: int | None = spec.get("track_room")
         self.padding = self._pad(spec.get("message_size", 0))
         self.track_padding = self._pad(spec.get("track_message_size", 0))
-        self.windows: list[Window] = []
+        self.windows: list[ReceiveWindow] = []
         self.last_data = 0.0
         self.lost = 0
         self.errors: list[str] = []
@@ -332,7 +332,7 @@ class Worker:
         self._t0 = t0
         to_us = 1_000_000
         self.windows = [
-            Window(
+            ReceiveWindow(
                 name, int((t0 + a) * to_us), int((t0 + b) * to_us), len(self.servers)
             )
             for name, a, b in spec["windows"]

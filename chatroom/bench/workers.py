@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chatroom.bench.errors import BenchError
-from chatroom.bench.servers import Target, child_env
+from chatroom.bench.servers import LoadTarget, child_env
 
 
 class WorkerGroup:
@@ -107,7 +107,9 @@ class WorkerGroup:
         self.stderr.close()
 
 
-def base_spec(servers: Sequence[Target], options: argparse.Namespace) -> dict[str, Any]:
+def base_spec(
+    servers: Sequence[LoadTarget], options: argparse.Namespace
+) -> dict[str, Any]:
     """What every worker is told; clients spread over ``servers`` (see worker)."""
     return {
         "host": servers[0].host,

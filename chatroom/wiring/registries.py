@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.backend import LocalBackend
-from chatroom.backends.local.store import Store
+from chatroom.backends.local.store import Store, open_store
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.node import ClusterConfig
@@ -66,3 +66,16 @@ def redis_registry(
         ),
         namespace=cluster.node_id,
     )
+
+
+def restored_local_registry(
+    db: str, config: ServerConfig, reactor: IReactorTime
+) -> LocalRegistry:
+    """The local back-end restored from ``--db`` (``db``).
+
+    Raises:
+        DatabaseUnusableError: the file cannot be served (damaged, held by
+            another server, in a directory that cannot be written).
+    """
+    store = open_store(db, reactor, config.retention, config.retention_age)
+    return local_registry(config, reactor, store=store)

@@ -15,7 +15,6 @@ from typing import Any
 from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
-from chatroom.backends.local.store import open_store
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.node import ClusterConfig
 from chatroom.core.accounts import hashing_threads
@@ -35,7 +34,7 @@ from chatroom.wiring.cli import (
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
-from chatroom.wiring.registries import local_registry, redis_registry
+from chatroom.wiring.registries import redis_registry, restored_local_registry
 from chatroom.wiring.reuseport import server_endpoint
 from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
@@ -472,7 +471,10 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             on_fatal=lambda message: stop_with_error(reactor, message),
         )
     else:
-        registry = _local_registry(config, server_config, reactor)
+        try:
+            registry = restored_local_registry(config["db"], server_config, reactor)
+        except DatabaseUnusableError as problem:  # one line, exit 1
+            refuse_to_start(f"--db {config['db']}: {problem}")
     if "http" in door_endpoints:  # /metrics is served: time what commands ask
         registry = MeteredRegistry(registry)
     server = ChatServer(
@@ -496,13 +498,3 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         doors["http"].whenListening().addCallback(announce_web_client)
     collector = CollectorService(reactor, config["gc-freeze"])
     return ChatroomService(server, listener, reactor, doors, collector)
-
-
-def _local_registry(config: Options, server: ServerConfig, reactor: Any) -> Registry:
-    """Restored from ``--db``, or one line and exit 1 if it cannot be served."""
-    try:
-        db, age = config["db"], server.retention_age
-        store = open_store(db, reactor, server.retention, age)
-        return local_registry(server, reactor, store=store)
-    except DatabaseUnusableError as problem:
-        refuse_to_start(f"--db {config['db']}: {problem}")
