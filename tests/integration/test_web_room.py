@@ -14,6 +14,9 @@ from tests.integration.real_clients import BrowserPage
 from tests.integration.web_support import WebCase
 
 SECONDS = re.compile(r"Reconnecting in [2-9] s…")
+#: A wait long enough to start the server and press "Reconnect now" before
+#: the page would have tried again by itself.
+LONG_WAIT = re.compile(r"Reconnecting in [5-9] s…")
 
 
 def when(page: BrowserPage) -> str:
@@ -168,6 +171,7 @@ class ConnectionTests(WebCase):
         page.shows("waiting to be sent: and this too")
         self.screenshot(page, "offline")
 
+        wait_for("a long wait", lambda: LONG_WAIT.fullmatch(when(page)) is not None)
         self.server.start()
         page.element("reconnect-now").click()
         wait_for("back", lambda: not page.visible("connection"))
