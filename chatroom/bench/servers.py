@@ -351,6 +351,17 @@ def start_redis(redis_server: str) -> ServerProcess:
     return server
 
 
+def _wait_until_joined(cluster: Cluster) -> None:
+    """Every node has logged "node NAME: in the cluster" (a node listens
+    before it has joined, answering ``ERR UNAVAILABLE`` until then)."""
+    for node in cluster.nodes:
+        node.wait_until(
+            node.logged(f"node {node.target.label}: in the cluster"),
+            "join the cluster",
+            60,
+        )
+
+
 def start_cluster(
     count: int,
     redis_server: str,
@@ -376,12 +387,7 @@ def start_cluster(
                 [*(options or []), "--redis", cluster.url, "--node-id", name],
             )
             cluster.nodes.append(_spawn(argv, name, port))
-        for node in cluster.nodes:
-            node.wait_until(
-                node.logged(f"node {node.target.label}: in the cluster"),
-                "join the cluster",
-                60,
-            )
+        _wait_until_joined(cluster)
     except BaseException:
         cluster.stop()
         raise
@@ -442,12 +448,7 @@ def start_shared_nodes(
                 line_port = free_port()
             argv = _chatroom_argv(python, line_port, extra)
             cluster.nodes.append(_spawn(argv, name, port, door))
-        for node in cluster.nodes:
-            node.wait_until(
-                node.logged(f"node {node.target.label}: in the cluster"),
-                "join the cluster",
-                60,
-            )
+        _wait_until_joined(cluster)
     except BaseException:
         cluster.stop()
         raise

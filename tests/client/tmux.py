@@ -105,6 +105,21 @@ def styled_cells(row: str) -> Iterator[tuple[str, dict[str, object]]]:
                 state["fg"] = code
 
 
+def run_tmux(socket_name: str, *arguments: str, check: bool = True) -> str:
+    """One tmux command on the private server ``socket_name`` (no user
+    configuration); its output. ``check``: a failure is an AssertionError."""
+    assert TMUX is not None
+    done = subprocess.run(
+        [TMUX, "-L", socket_name, "-f", "/dev/null", *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check and done.returncode:
+        raise AssertionError(f"tmux {arguments[0]}: {done.stderr}")
+    return done.stdout
+
+
 class TerminalClient:
     """One ``chatroom-urwid`` in a tmux session of its own."""
 
@@ -252,16 +267,7 @@ class TerminalCase(unittest.TestCase):
                 client.capture(label)
 
     def tmux(self, *arguments: str, check: bool = True) -> str:
-        assert TMUX is not None
-        done = subprocess.run(
-            [TMUX, "-L", self.socket, "-f", "/dev/null", *arguments],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if check and done.returncode:
-            raise AssertionError(f"tmux {arguments[0]}: {done.stderr}")
-        return done.stdout
+        return run_tmux(self.socket, *arguments, check=check)
 
     def start_server(self) -> None:
         """``twistd chatroom`` from this checkout (default flood settings

@@ -35,12 +35,12 @@ from typing import Any
 from twisted.trial import unittest
 
 from tests.client.test_terminal import listening, start_twistd, wait_for
+from tests.client.tmux import TMUX, run_tmux
 from tests.support import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 IRSSI = shutil.which("irssi")
-TMUX = shutil.which("tmux")
 WEECHAT = shutil.which("weechat-headless")
 
 
@@ -181,14 +181,7 @@ class Irssi:
             self.type_line("/set show_server_time on")
 
     def tmux(self, *arguments: str) -> str:
-        assert TMUX is not None
-        done = subprocess.run(
-            [TMUX, "-L", self.socket, "-f", "/dev/null", *arguments],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return done.stdout
+        return run_tmux(self.socket, *arguments, check=False)
 
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", self.nick)
