@@ -87,6 +87,10 @@ class Server:
         )
         for port in (self.line_port, self.irc_port, self.http_port):
             wait_for(f"the server to listen on {port}", partial(listening, port))
+        # twistd listens before its reactor runs and installs the SIGTERM
+        # handler: a stop() in between would kill it uncleanly, with the
+        # rooms of --rooms not yet in --db. A HELLO means it is running.
+        LineUser(self.line_port, None).close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -97,11 +101,15 @@ class Server:
 class LineUser:
     """A line-protocol user on a blocking socket, keeping every line."""
 
-    def __init__(self, port: int, name: str) -> None:
+    def __init__(self, port: int, name: str | None) -> None:
+        """Connect and take ``name``; with None, only wait for HELLO."""
         self.socket = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.socket.settimeout(0.1)
         self.buffer = b""
         self.lines: list[str] = []
+        if name is None:
+            self.wait(lambda line: line.startswith("HELLO "))
+            return
         self.send(name)
         self.wait(lambda line: line.startswith("WELCOME "))
 
@@ -360,4 +368,8 @@ class RealClientsCase(unittest.TestCase):
         require(WEECHAT, "weechat-headless", "the IRCv3 end-to-end test runs it")
         client = WeeChat(self.folder, self.server.irc_port, nick, capabilities)
         self.addCleanup(client.close)
+        # WeeChat refuses a /join typed before 001 ("must be executed on
+        # connected irc server"), and its capabilities are logged before
+        # that: the test's first command waits for the end of the MOTD.
+        client.shows("server", "End of /MOTD command")
         return client
