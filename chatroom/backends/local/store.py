@@ -36,6 +36,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatroom.backends.local import privaterows
 from chatroom.backends.local.dbfile import (
     DatabaseUnusableError,
     ServerLock,
@@ -46,7 +47,9 @@ from chatroom.backends.local.dbfile import (
 from chatroom.backends.local.records import (
     Loaded,
     LoadedAccounts,
+    LoadedPrivate,
     MemoryStore,
+    PrivateRow,
     RoomRecord,
     Row,
     Store,
@@ -268,6 +271,18 @@ class SqliteStore:
             self._pending.append((DROP_MESSAGE, (key, target, target)))
         else:
             self._pending.append((EDIT_MESSAGE, (text, key, target)))
+
+    def load_private(self) -> LoadedPrivate:
+        return privaterows.load(self.db)
+
+    def add_private(self, conversation: str, row: PrivateRow, keep: int) -> None:
+        self._pending.extend(privaterows.add(conversation, row, keep))
+
+    def keep_private(self, account: str, conversation: str, event_id: int) -> None:
+        self._pending.append(privaterows.kept(account, conversation, event_id))
+
+    def drop_kept(self, account: str) -> None:
+        self._pending.append(privaterows.drop_kept(account))
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))
