@@ -81,7 +81,7 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.conversations = StoredConversations(
-            self.store, config.conversation_retention
+            self.store, self.account_store, config.conversation_retention
         )
         #: Edits and redactions of messages said before.
         self.messages = LocalMessageSteps(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.backends.local.records import Store
+from chatroom.core.accounts import StoredAccounts
 from chatroom.core.events import Event
 from chatroom.core.private import FULL, KEPT
 
@@ -25,8 +26,15 @@ def private_event(row: tuple[int, str, str, str, str]) -> Event:
 class StoredConversations:
     """conversation key → its newest messages; account key → kept ones."""
 
-    def __init__(self, store: Store, retention: int) -> None:
+    def __init__(self, store: Store, accounts: StoredAccounts, retention: int) -> None:
         self.store = store
+        forget_markers = accounts.on_delete
+
+        def forget(account: str) -> None:  # what waits for an account goes with it
+            forget_markers(account)
+            self.kept.pop(account, None)
+
+        accounts.on_delete = forget
         self.retention = max(1, retention)
         self.talks: dict[str, deque[Event]] = {}
         self.last_ids: dict[str, int] = {}

@@ -240,6 +240,7 @@ class SqliteStore:
     def drop_account(self, key: str) -> None:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
+        self._pending.append(privaterows.drop_kept(key))
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         return self.db.execute("SELECT account, room, id FROM read_markers").fetchall()
