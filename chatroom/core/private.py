@@ -8,7 +8,7 @@ so both sides name the same conversation, and ``/history @USER`` builds it
 from the caller's own account: nobody can name a conversation they are not
 part of, by construction, with no rule to forget. Each conversation has its
 own id sequence, as a room has, and keeps its newest
-``--conversation-retention`` messages.
+``conversation_retention`` messages.
 
 A ``/msg`` to a registered account with nobody signed in to it is kept for
 the account (at most ``kept_private`` of them, so nobody can fill the

@@ -1,6 +1,6 @@
 """Private conversations in one process: the local :class:`ConversationStore`.
 
-Kept in memory (each conversation's newest ``--conversation-retention``
+Kept in memory (each conversation's newest ``conversation_retention``
 messages, loaded once at start-up) and written through the back-end's
 :class:`~chatroom.backends.local.records.Store` (the ``--db`` file's
 ``private_messages`` and ``kept_private`` tables), as read markers are.

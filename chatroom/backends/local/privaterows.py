@@ -2,7 +2,7 @@
 
 Two tables (made by :mod:`.dbfile`'s schema): ``private_messages``, each
 conversation's messages by id (trimmed to its newest
-``--conversation-retention`` as each is added), and ``kept_private``, the
+``conversation_retention`` as each is added), and ``kept_private``, the
 messages waiting for an absent account, in the order they were kept (by
 rowid), dropped once delivered. Changes are statements queued for the
 store's next flush, like every other change.

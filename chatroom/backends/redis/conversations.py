@@ -1,7 +1,7 @@
 """Private conversations in Redis: the cluster's :class:`ConversationStore`.
 
 ``P pids`` is a hash conversation → its newest id; ``P talk:<conversation>``
-a list of its newest ``--conversation-retention`` messages as ready-made
+a list of its newest ``conversation_retention`` messages as ready-made
 ``@ID PRIVMSG ...`` lines, ids consecutive, the newest last (as a room's
 ``history:r``); ``P waiting:<account>`` the lines kept for an absent
 account, oldest first. Keeping checks, in the same script, that nobody
