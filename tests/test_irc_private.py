@@ -57,3 +57,11 @@ class KeptPrivateMessagesTests(CapsTestCase):
         lines = self.signs_in()
         privates = [x for x in lines if " PRIVMSG alice " in x]
         self.assertEqual(privates, [":bob!bob@chatroom PRIVMSG alice :see you at four"])
+
+    def test_msgid_is_not_a_room_id(self) -> None:
+        """A kept message's ``msgid`` is a private message's digest, never its
+        conversation id (which a room message's ``msgid`` could equal)."""
+        self.kept()
+        lines = self.signs_in("message-tags")
+        (private,) = [x for x in lines if " PRIVMSG alice " in x]
+        self.assertTrue(tags_of(private)["msgid"].startswith("p"), private)
