@@ -64,6 +64,8 @@ class Change(StrEnum):
     SIGN_IN = "sign_in"
     #: The notice kept above the lobby's room list changed.
     ALERT = "alert"
+    #: A buffer (room or conversation) came or went, or its unread count changed.
+    BUFFERS = "buffers"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import urwid
@@ -199,6 +199,8 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         # Keys reach the log through the screen, which has no size for it;
         # the size it was last drawn at is the one the user is looking at.
         self.last_size: tuple[int, int] = (80, 20)
+        #: Told after the user scrolled (keys or wheel): following may differ.
+        self.on_scroll: Callable[[], None] = lambda: None
         super().__init__(urwid.Frame(self.listbox))
 
     def selectable(self) -> bool:
@@ -316,6 +318,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         else:
             self.following = False
             self._show_indicator()
+        self.on_scroll()
 
     def mouse_event(
         self,

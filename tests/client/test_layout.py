@@ -133,7 +133,8 @@ class StatusBarTests(ScreenTestCase):
         self.assertIn("lag 42ms", self.status_row())
 
     def test_mentions_ring_and_are_counted_while_scrolled_up(self) -> None:
-        """A mention rings the bell; one missed while scrolled up is counted."""
+        """A mention rings the bell; one missed while scrolled up is counted,
+        and a private message, in its own buffer, is counted in the list."""
         feed(self.model, f"MSG tea bob {STAMP} hi alice")
         self.assertEqual(self.rings, 1)
         for index in range(40):
@@ -143,7 +144,8 @@ class StatusBarTests(ScreenTestCase):
         feed(self.model, f"MSG tea bob {STAMP} alice, look")
         feed(self.model, f"PRIVMSG carol alice {STAMP} psst")
         self.assertEqual(self.rings, 3)
-        self.assertIn("2 mentions ↓", self.status_row())
+        self.assertIn("1 mention ↓", self.status_row())
+        self.assertIn("2:carol(1!)", self.text())
         self.screen.keypress(SIZE, "ctrl end")
         self.assertNotIn("mentions", self.status_row())
 

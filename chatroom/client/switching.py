@@ -1,0 +1,102 @@
+"""Switching buffers, typing into them, and telling the server what was read.
+
+:class:`BufferActions` is the part of
+:class:`chatroom.client.controller.ChatController` that acts on the
+buffers of :mod:`.buffers`: Alt-1..9, Alt-Left/Right and ``/focus`` show
+another buffer (and a room's ``/focus`` keeps the server's current room in
+step, so plain lines, ``/me`` and ``/topic`` go where the user looks);
+a line typed in a private conversation is ``/msg USER``; ``/leave`` and
+``/part`` leave the room on screen, or close the conversation; and
+``/read ROOM ID`` goes out once the user has had a room's newest line in
+view, a moment later, so a busy room costs one line every
+:data:`READ_DELAY_SECONDS` and not one per message.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+
+from chatroom.client.model import Page, SessionModel, log_key
+from chatroom.client.protocol import ChatClientProtocol
+
+#: How long after a room's newest line came into view ``/read`` is sent.
+#: Lines sent count against the server's flood limit (1 a second after a
+#: burst), so markers are batched; a line read is never more than this
+#: late in reaching the user's other devices.
+READ_DELAY_SECONDS = 2.0
+
+
+class BufferActions:
+    """The user's moves between buffers, as the controller acts on them."""
+
+    # Set by the controller.
+    model: SessionModel
+    clock: IReactorTime
+    protocol: ChatClientProtocol | None
+    _read_call: IDelayedCall | None
+
+    def _send(self, line: str, typed: bool = False) -> None:
+        """Queue a line for the server (the controller's)."""
+        raise NotImplementedError
+
+    # -- switching ---------------------------------------------------------------
+
+    def switch_to(self, number: int) -> None:
+        """Alt-1..9: show the ``number``-th buffer (from 1)."""
+        if self.model.focus_number(number):
+            self._focused_changed()
+
+    def switch_step(self, step: int) -> None:
+        """Alt-Right (1) and Alt-Left (-1): the next or previous buffer."""
+        if self.model.focus_step(step):
+            self._focused_changed()
+
+    def _focused_changed(self) -> None:
+        """A room now on screen becomes the server's current room too."""
+        room = self.model.room
+        if room is not None and room != self.model.server_room:
+            self.model.server_room = room
+            self._send(f"/focus {room}")
+        self.seen()
+
+    def seen(self) -> None:
+        """The screen may show a buffer's newest line now (switched,
+        scrolled to the bottom, a line arrived): mark it read soon."""
+        if self.model.to_mark_read() and self._read_call is None:
+            self._read_call = self.clock.callLater(READ_DELAY_SECONDS, self._mark_read)
+
+    def _mark_read(self) -> None:
+        self._read_call = None
+        if self.protocol is None:
+            return
+        for room, number in self.model.to_mark_read():
+            self.model.mark_read(room, number)
+            self._send(f"/read {room} {number}")
+
+    # -- typed lines that depend on the buffer on screen -----------------------------
+
+    def _buffer_line(self, text: str) -> str | None:
+        """What a typed line becomes in the buffer on screen: the line to
+        send, or None when it was handled here (nothing to send)."""
+        model = self.model
+        buffer = model.buffer
+        command, _, argument = text.partition(" ")
+        command, argument = command.lower(), argument.strip()
+        if command in ("/leave", "/part") and buffer is not None:
+            if buffer.private:
+                model.close(buffer.key)
+                return None
+            # The room on screen, whatever the server's current room is.
+            return f"/leave {argument or buffer.name}"
+        if command == "/focus" and argument:
+            if model.focus(log_key(Page.ROOM, argument)):
+                self._focused_changed()
+                return None
+            return text  # the server says why not
+        if command == "/query" and argument:
+            user, _, said = argument.partition(" ")
+            self.model.open_conversation(user)
+            return f"/msg {user} {said}" if said.strip() else None
+        if buffer is not None and buffer.private and not text.startswith("/"):
+            return f"/msg {buffer.name} {text}"
+        return text
