@@ -260,12 +260,16 @@ class SessionModel(Buffers):
         self.dismiss_alert()
         # A room the user joins is shown; rooms rejoined after a reconnect
         # leave the one the user was looking at on screen.
-        if not returning or self.focused is None or key == self._refocus:
+        if not returning or key == self._refocus or self._nothing_to_refocus():
             self.focus(key)
         news = "reconnected" if returning else f"you joined {room}"
         self._add(LogEntry(EntryKind.NOTICE, news), key)
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
+
+    def _nothing_to_refocus(self) -> bool:
+        """No buffer on screen, and the one that was is not coming back."""
+        return self.focused is None and self._refocus not in self._rejoining
 
     def _event_buffer(self, event: ParsedLine) -> Buffer | None:
         """The buffer of the room an event names (None: not one of ours)."""

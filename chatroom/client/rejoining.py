@@ -93,6 +93,9 @@ class Rejoining:
             [r for r in self.wanted_rooms if name_key(r) in self._rejoin_attempts]
         )
         self.model.close(log_key(Page.ROOM, room))
+        rooms = [r for r in self.model.rooms_in() if name_key(r) != name_key(room)]
+        if self.model.buffer is None and rooms:
+            self.model.focus(log_key(Page.ROOM, rooms[-1]))
         self.model.note(f"could not rejoin {room}", EntryKind.ERROR)
         if not self._rejoin_attempts:
             self.reconnecting = False
