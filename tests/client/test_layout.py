@@ -10,7 +10,8 @@ import time
 from twisted.internet.task import Clock
 
 from chatroom.client.model import EntryKind
-from chatroom.client.view import ChatScreen, ScreenRefresher
+from chatroom.client.refresher import ScreenRefresher
+from chatroom.client.view import ChatScreen
 from chatroom.core.wire import parse_time
 from tests.client.support import (
     IN_LOBBY,
