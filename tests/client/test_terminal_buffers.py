@@ -96,3 +96,57 @@ class BufferTerminalTests(TerminalCase):
                 ),
                 f"{name}'s line in cafe",
             )
+
+
+class CatchUpTerminalTests(TerminalCase):
+    """After a server restart every room's news lands in its own buffer."""
+
+    def start_server(self) -> None:
+        """The server keeps rooms and history in a file across the restart."""
+        self.server_options = ("--rate", "0", "--db", str(self.folder / "chat.db"))
+        super().start_server()
+
+    def test_catch_up_lands_in_each_rooms_buffer(self) -> None:
+        """alice is in tea and help (help on screen) when the server
+        restarts; what bob says in each room around her return ends up in
+        that room's buffer and log file, tea's counted, and Alt-1 shows it."""
+        bob = LineUser(self.port, "bob")
+        bob.send("/caps multi", "/create tea", "/create help")
+        bob.wait(lambda line: line.startswith("JOINED help"), "JOINED help")
+        alice = TerminalClient(self, "alice", "--username", "alice", size=(100, 30))
+        alice.shows("you are alice")
+        for room in ("tea", "help"):
+            alice.type_line(f"/join {room}")
+            alice.shows(f"you joined {room}")
+        bob.send("/say tea before the restart")
+        alice.shows("1:#tea(1)")
+        alice.press("M-1")
+        alice.shows("before the restart")
+        alice.press("M-2")
+        alice.shows("1:#tea  2:#help")
+        bob.close()
+        self.stop_server()
+        alice.shows("disconnected")
+        self.start_server()
+        bob = LineUser(self.port, "bob")
+        self.addCleanup(bob.close)
+        bob.send("/caps multi", "/join tea", "/join help")
+        bob.wait(lambda line: line.startswith("JOINED help"), "JOINED help")
+        bob.send("/say tea while you were away", "/say help missed in help")
+        wait_for(
+            "alice back in both rooms",
+            lambda: (
+                "• reconnected" in alice.log("tea")
+                and "• reconnected" in alice.log("help")
+            ),
+        )
+        alice.shows("missed in help")
+        alice.shows("1:#tea(1)")
+        screen = alice.capture("back")
+        self.assertNotIn("while you were away", screen)
+        self.assertIn("<bob> while you were away", alice.log("tea"))
+        self.assertNotIn("<bob> while you were away", alice.log("help"))
+        self.assertNotIn("<bob> missed in help", alice.log("tea"))
+        alice.press("M-1")
+        alice.shows("while you were away")
+        self.assertEqual(alice.log("tea").count("<bob> before the restart"), 1)
