@@ -131,6 +131,10 @@ class Buffers(RoomHistory):
     def _set_page(self, page: Page) -> None:
         raise NotImplementedError  # the session model's
 
+    def _nothing_to_refocus(self) -> bool:
+        """No buffer on screen, and none to come back after a rejoin."""
+        raise NotImplementedError  # the session model's
+
     def focus(self, key: str) -> bool:
         """Show the buffer ``key``; False if there is no such buffer."""
         if key not in self.buffers:
@@ -275,7 +279,7 @@ class Buffers(RoomHistory):
     def _on_FOCUS(self, event: ParsedLine) -> None:
         self.server_room = self._field(event, 0)
         buffer = self.room_buffer(self.server_room)
-        if buffer is not None and self.buffer is None:
+        if buffer is not None and self._nothing_to_refocus():
             self.focus(buffer.key)
 
     def _on_READ(self, event: ParsedLine) -> None:

@@ -340,9 +340,13 @@ class ChatController(BufferActions, Rejoining, TypedLines):
             self.reconnecting = False
 
     def _after_JOINED(self, event: ParsedLine, was_page: Page) -> None:
-        # The join sequence doesn't name the owner; /who's reply does.
-        self._send("/who")
+        # The join sequence doesn't name the owner; /who's reply does. It
+        # asks about the current room: after a reconnect several joins are
+        # on their way, and the last is current by the time /who arrives.
         room = event.fields[0] if event.fields else ""
+        if self.reconnecting and self._focus_each:
+            self._send(f"/focus {room}")
+        self._send("/who")
         if self.reconnecting:
             self._rejoined(room)
 

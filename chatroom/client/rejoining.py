@@ -43,6 +43,9 @@ class Rejoining:
         #: Rooms asked for and not yet back in, by folded name: how many
         #: times each was tried.
         self._rejoin_attempts: dict[str, int] = {}
+        #: Several rooms rejoined at once: each one's /who is preceded by
+        #: its /focus (the server's current room is the last joined).
+        self._focus_each = False
 
     def _remember_rooms(self) -> None:
         """The connection is gone: note the rooms to go back to."""
@@ -56,6 +59,7 @@ class Rejoining:
         if not rooms:
             return False
         self._rejoin_attempts = {name_key(room): 0 for room in rooms}
+        self._focus_each = len(rooms) > 1
         self.model.expect_rejoin(rooms)
         for room in rooms:
             self._send(self._join_line(room))

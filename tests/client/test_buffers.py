@@ -235,8 +235,9 @@ class BufferControllerTests(ControllerTestCase):
 
     def test_every_room_rejoined_since_its_newest_line(self) -> None:
         """After a reconnect each room is rejoined ``since`` its newest id,
-        the one on screen last; what was missed lands in each room's
-        buffer, counted where it is not on screen."""
+        the one on screen last (and each one's /who asked with it
+        current); what was missed lands in each room's buffer, counted
+        where it is not on screen."""
         self.into_three_rooms()
         self.server.say(f"@4 MSG tea bob {STAMP} before", f"@9 MSG help erin {STAMP} x")
         self.controller.switch_to(1)
@@ -265,6 +266,15 @@ class BufferControllerTests(ControllerTestCase):
             "READ tea 4",
         )
         self.assertEqual(self.model.room, "tea")
+        # Each room's /who asks about that room; tea, on screen, is current.
+        self.clock.advance(10)  # paced: past the send queue's burst
+        self.assertEqual(
+            self.server.sent(),
+            [
+                *("/focus help", "/who", "/focus cafe", "/who", "/focus tea", "/who"),
+                "/read tea 5",  # tea's catch-up, on screen, is read
+            ],
+        )
         self.assertIn("while you were away", texts(self.model, "help"))
         self.assertIn("missed in tea", texts(self.model, "tea"))
         self.assertNotIn("missed in tea", texts(self.model, "help"))

@@ -11,6 +11,9 @@ screens: see ``tmux.py``.
 
 from __future__ import annotations
 
+import operator
+from functools import partial
+
 from tests.client.tmux import SIZES, TerminalCase, TerminalClient, wait_for
 from tests.integration.real_clients import LineUser
 
@@ -20,6 +23,16 @@ ROOMS = ("tea", "help", "cafe")
 def buffer_row(client: TerminalClient) -> list[str]:
     """The buffer list: the row above the status bar, split into buffers."""
     return client.rows()[-3].split()
+
+
+def lists(client: TerminalClient, buffers: list[str]) -> bool:
+    """Whether the client's buffer list is ``buffers``."""
+    return buffer_row(client) == buffers
+
+
+def said_in_cafe(name: str, line: str) -> bool:
+    """Whether ``line`` is ``name`` saying that they are in cafe, in cafe."""
+    return line.startswith(f"MSG cafe {name} ") and line.endswith(f"{name} is in cafe")
 
 
 class BufferTerminalTests(TerminalCase):
@@ -47,7 +60,7 @@ class BufferTerminalTests(TerminalCase):
                 client.type_line(f"/join {room}")
                 client.shows(f"you joined {room}")
         for name, _client in users:
-            bob.wait(lambda line, name=name: line == f"JOIN cafe {name}", "joins")
+            bob.wait(partial(operator.eq, f"JOIN cafe {name}"), "joins")
         bob.send(
             "/say tea the kettle is on",
             "/say tea " + " ".join(f"{name}," for name, _client in users) + " milk?",
@@ -56,12 +69,8 @@ class BufferTerminalTests(TerminalCase):
         )
         for name, client in users:
             client.shows("cortado for everyone")
-            wait_for(
-                f"counts in {name}'s buffer list",
-                lambda client=client: (
-                    buffer_row(client) == ["1:#tea(2!)", "2:#help(1)", "3:#cafe"]
-                ),
-            )
+            counted = ["1:#tea(2!)", "2:#help(1)", "3:#cafe"]
+            wait_for(f"{name}'s counts", partial(lists, client, counted))
             client.capture("counted")
             self.assertNotIn("the kettle is on", client.screen())
         for name, client in users:
@@ -75,12 +84,8 @@ class BufferTerminalTests(TerminalCase):
             client.press("M-Right")
             client.shows("how do I leave a room?")
             self.assertNotIn("the kettle is on", client.screen())
-            wait_for(
-                f"{name}'s counts seen",
-                lambda client=client: (
-                    buffer_row(client) == ["1:#tea", "2:#help", "3:#cafe"]
-                ),
-            )
+            seen = ["1:#tea", "2:#help", "3:#cafe"]
+            wait_for(f"{name}'s counts seen", partial(lists, client, seen))
             client.press("M-Left", "M-Left")
             client.shows("cortado for everyone")
             self.assertNotIn("how do I leave", client.screen())
@@ -89,13 +94,7 @@ class BufferTerminalTests(TerminalCase):
         for name, client in users:
             client.type_line(f"{name} is in cafe")
         for name, _client in users:
-            bob.wait(
-                lambda line, name=name: (
-                    line.startswith(f"MSG cafe {name} ")
-                    and line.endswith(f"{name} is in cafe")
-                ),
-                f"{name}'s line in cafe",
-            )
+            bob.wait(partial(said_in_cafe, name), f"{name}'s line in cafe")
 
 
 class CatchUpTerminalTests(TerminalCase):
