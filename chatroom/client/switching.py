@@ -93,6 +93,10 @@ class BufferActions:
                 self._focused_changed()
                 return None
             return text  # the server says why not
+        joining = argument.split(" ", 1)[0]
+        if command == "/join" and model.focus(log_key(Page.ROOM, joining)):
+            self._focused_changed()  # already in: show it
+            return None
         if command == "/query" and argument:
             user, _, said = argument.partition(" ")
             self.model.open_conversation(user)

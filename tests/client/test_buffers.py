@@ -188,13 +188,17 @@ class BufferControllerTests(ControllerTestCase):
         self.assertEqual(self.server.sent(), ["/focus cafe"])
 
     def test_focus_typed_switches_locally(self) -> None:
-        """``/focus ROOM`` of a room the user is in shows its buffer; of any
-        other it goes to the server, which says why not."""
+        """``/focus ROOM`` (and ``/join ROOM``) of a room the user is in
+        shows its buffer; ``/focus`` of any other goes to the server, which
+        says why not."""
         self.into_three_rooms()
         self.controller.submit("/focus Tea")
         self.assertEqual(self.model.room, "tea")
         self.controller.submit("/focus nowhere")
         self.assertEqual(self.server.sent(), ["/focus tea", "/focus nowhere"])
+        self.controller.submit("/join help")  # already in: shown, not joined
+        self.assertEqual(self.model.room, "help")
+        self.assertEqual(self.server.sent(), ["/focus help"])
 
     def test_leave_and_part_leave_the_room_on_screen(self) -> None:
         """``/part`` leaves the room on screen, even when another is the
