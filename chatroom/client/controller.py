@@ -192,11 +192,12 @@ class ChatController(BufferActions, Rejoining, TypedLines):
         self.protocol = protocol
         # Stored events' ids (``@ID``) let a rejoin resume where the log stopped and
         # PgUp fetch what came before it; ``multi`` keeps every room joined
-        # (a buffer each) and brings read markers. Sent ahead of the paced
+        # (a buffer each) and brings read markers; ``rich`` brings replies,
+        # edits and deletions (see .rich). Sent ahead of the paced
         # queue: it is one line, once per connection, and its reply (CAPS)
         # needs no matching to a typed line. Sent before signing in, so
         # an account's catch-up (protocol.md, *Read markers*) applies.
-        self._write("/caps ids multi")
+        self._write("/caps ids multi rich")
         self.model.note_connected(f"connected to {self.address}")
         self._probe_lag()
 

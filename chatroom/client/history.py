@@ -77,8 +77,10 @@ class RoomHistory(Observed):
         text: str,
         earlier: bool = False,
         id: int | None = None,
+        room: str = "",
     ) -> LogEntry:
-        """A message or action by ``user``, flagged if it mentions us."""
+        """A message or action by ``user`` in ``room``, flagged if it
+        mentions us, quoting what it answers if it is a reply."""
         self._saw_user(user)
         mentions_me = user != self.own_name and mentions(self.own_name, text)
         return LogEntry(
@@ -89,12 +91,20 @@ class RoomHistory(Observed):
             earlier=earlier,
             mentions_me=mentions_me,
             id=id,
+            answers=self._answering(room) if room else "",
         )
+
+    def _answering(self, room: str) -> str:
+        """What the message being read answers, quoted (see :mod:`.rich`)."""
+        return ""
 
     def _history(self, event: ParsedLine, kind: EntryKind) -> None:
         user, stamp = self._field(event, 1), self._field(event, 2)
         moment = self._time(stamp)
-        entry = self._said(kind, user, moment, event.text, True, self._seen(event))
+        room = self._field(event, 0)
+        entry = self._said(
+            kind, user, moment, event.text, True, self._seen(event), room
+        )
         if self._older is not None:
             self._older.append(entry)
             return

@@ -27,6 +27,10 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
         "help_text": "Later input (lobby: ctrl n)",
     },
     "ROOM_PREVIOUS": {"keys": ["up"], "help_text": "Lobby: select the room above"},
+    "EDIT_LAST": {
+        "keys": ["up"],
+        "help_text": "Room, empty line: edit your last message",
+    },
     "ROOM_NEXT": {"keys": ["down"], "help_text": "Lobby: select the room below"},
     "COMPLETE": {
         "keys": ["tab"],

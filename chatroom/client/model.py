@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from chatroom.client.buffers import Buffer, Buffers
+from chatroom.client.buffers import Buffer
 from chatroom.client.entries import (
     Change,
     EntryKind,
@@ -22,6 +22,7 @@ from chatroom.client.entries import (
     log_key,
 )
 from chatroom.client.moderation import DESCRIBERS, describe, kicked_from
+from chatroom.client.rich import RichMessages
 from chatroom.core.text import name_key
 from chatroom.core.wire import ParsedLine
 
@@ -55,7 +56,7 @@ def _number(text: str) -> int:
         return 0
 
 
-class SessionModel(Buffers):
+class SessionModel(RichMessages):
     """Everything the screen shows, updated by server events.
 
     Args:
@@ -183,6 +184,7 @@ class SessionModel(Buffers):
 
     def apply(self, event: ParsedLine) -> None:
         """Update the session for one server event (unknown ones are ignored)."""
+        event = self._tagged(event)
         handler = getattr(self, f"_on_{event.name}", None)
         if handler is None and event.name in DESCRIBERS:
             handler = self._described
@@ -301,7 +303,10 @@ class SessionModel(Buffers):
         if buffer is not None:
             buffer.topic_before = None  # the join sequence is over
         user, moment = self._field(event, 1), self._time(self._field(event, 2))
-        entry = self._said(kind, user, moment, event.text, id=self._seen(event))
+        room = self._field(event, 0)
+        entry = self._said(
+            kind, user, moment, event.text, id=self._seen(event), room=room
+        )
         self._add(entry, buffer.key if buffer is not None else None)
 
     def _on_MSG(self, event: ParsedLine) -> None:

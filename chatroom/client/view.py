@@ -208,6 +208,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self._update_status_extra()
         elif change == Change.BUFFERS:
             self._update_buffer_bar()
+        elif change == Change.LOG_EDITED and entry is not None:
+            self.log_view.replace_entry(entry)
         elif change == Change.LOG_OLDER:
             self.log_view.show_older(model.log, entry)
         elif change == Change.PAGE:
@@ -374,6 +376,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.room_list.move(-1)
         elif page == Page.LOBBY and is_command_key("ROOM_NEXT", key):
             self.room_list.move(1)
+        elif is_command_key("EDIT_LAST", key) and (mine := self._editable()):
+            self._recall(f"/edit {mine.id} {mine.text}")
         elif self.asking_password and any(
             is_command_key(command, key) for command in NOT_IN_PASSWORDS
         ):
@@ -434,6 +438,18 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
                 self._name_sent = text
                 return
             self.input.set_edit_text("")
+
+    def _editable(self) -> LogEntry | None:
+        """Up on an empty line in a room edits the user's last message, if
+        the last line they typed was that message (else Up recalls it: a
+        line refused or lost says "↑ recalls it")."""
+        if self.model.page != Page.ROOM or self.input.edit_text:
+            return None
+        mine = self.model.last_own_message()
+        typed = self.history.lines[-1] if self.history.lines else ""
+        if mine is None or not (typed == mine.text or typed.endswith(f" {mine.text}")):
+            return None
+        return mine
 
     def _recall(self, line: str | None) -> None:
         if line is not None:

@@ -59,7 +59,9 @@ class FakeServer:
         for line in data.split("\r\n")[:-1]:
             if line.startswith("PING "):
                 self.pings.append(line.removeprefix("PING "))
-            elif line == "/caps ids multi":  # first on every connection; see CapsTests
+            elif (
+                line == "/caps ids multi rich"
+            ):  # first on every connection; see CapsTests
                 self.caps += 1
             elif line == "/unread":  # on signing in to an account; see BufferTests
                 self.unreads += 1
