@@ -254,6 +254,7 @@ class ChatController(BufferActions, Rejoining, TypedLines):
         self._cancel(self._lag_probe)
         self._cancel(self._read_call)
         self._read_call = None
+        self._focus_asked = 0
         lost = self.outbox.reset()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
@@ -346,7 +347,7 @@ class ChatController(BufferActions, Rejoining, TypedLines):
         # on their way, and the last is current by the time /who arrives.
         room = event.fields[0] if event.fields else ""
         if self.reconnecting and self._focus_each:
-            self._send(f"/focus {room}")
+            self._ask_focus(room)
         self._send("/who")
         if self.reconnecting:
             self._rejoined(room)

@@ -65,6 +65,10 @@ class Rejoining:
             self._send(self._join_line(room))
         return True
 
+    def _ask_focus(self, room: str) -> None:
+        """``/focus ROOM`` (the controller's, see .switching)."""
+        raise NotImplementedError
+
     def _rejoined(self, room: str) -> None:
         """Back in ``room`` (its JOINED)."""
         self._rejoin_attempts.pop(name_key(room), None)
@@ -79,6 +83,11 @@ class Rejoining:
         room = self._rejoin_answered()
         if room is None:
             return False
+        if code == "ALREADY_IN_ROOM":
+            # The server put the account back in it already (a device of
+            # an account that is in rooms gets their join replies unasked).
+            self._rejoined(room)
+            return True
         tried = self._rejoin_attempts[name_key(room)]
         self._rejoin_attempts[name_key(room)] = tried + 1
         if code in ("NO_SUCH_ROOM", "ROOM_EXISTS") and tried < REJOIN_ATTEMPTS:

@@ -18,6 +18,8 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from chatroom.client.model import Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientProtocol
+from chatroom.core.text import name_key
+from chatroom.core.wire import ParsedLine
 
 #: How long after a room's newest line came into view ``/read`` is sent.
 #: Lines sent count against the server's flood limit (1 a second after a
@@ -34,6 +36,8 @@ class BufferActions:
     clock: IReactorTime
     protocol: ChatClientProtocol | None
     _read_call: IDelayedCall | None
+    #: How many of our ``/focus`` lines are still to be answered.
+    _focus_asked: int = 0
 
     def _send(self, line: str, typed: bool = False) -> None:
         """Queue a line for the server (the controller's)."""
@@ -55,9 +59,26 @@ class BufferActions:
         """A room now on screen becomes the server's current room too."""
         room = self.model.room
         if room is not None and room != self.model.server_room:
-            self.model.server_room = room
-            self._send(f"/focus {room}")
+            self._ask_focus(room)
         self.seen()
+
+    def _ask_focus(self, room: str) -> None:
+        """``/focus ROOM``, counted so that its FOCUS is known for ours."""
+        self.model.server_room = room
+        self._focus_asked += 1
+        self._send(f"/focus {room}")
+
+    def _after_FOCUS(self, event: ParsedLine, was_page: Page) -> None:
+        """A FOCUS we did not ask for (the current room was left, or taken
+        from us) names the server's choice; the room on screen wins, so
+        lines typed still go where the user looks."""
+        if self._focus_asked:
+            self._focus_asked -= 1
+            return
+        room = self.model.room
+        named = event.fields[0] if event.fields else ""
+        if room is not None and name_key(room) != name_key(named):
+            self._ask_focus(room)
 
     def seen(self) -> None:
         """The screen may show a buffer's newest line now (switched,
@@ -85,6 +106,7 @@ class BufferActions:
         if command in ("/leave", "/part") and buffer is not None:
             if buffer.private:
                 model.close(buffer.key)
+                self._focused_changed()
                 return None
             # The room on screen, whatever the server's current room is.
             return f"/leave {argument or buffer.name}"

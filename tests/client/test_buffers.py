@@ -208,6 +208,37 @@ class BufferControllerTests(ControllerTestCase):
         self.controller.submit("/part")
         self.assertEqual(self.server.sent(), ["/leave cafe"])
 
+    def test_the_room_on_screen_stays_current_after_a_leave(self) -> None:
+        """Leaving the room on screen shows the room joined last; a FOCUS
+        naming another (the server's own choice) is answered with a
+        ``/focus`` of the room on screen, so typed lines go there."""
+        self.into_three_rooms()
+        self.controller.switch_to(1)
+        self.server.answer("FOCUS tea")
+        self.controller.submit("/leave")
+        self.server.answer("LEFT tea", "FOCUS help")
+        self.assertEqual(self.model.room, "cafe")
+        self.assertEqual(
+            self.server.sent(), ["/focus tea", "/leave tea", "/focus cafe"]
+        )
+        self.server.answer("FOCUS cafe")
+        self.controller.submit("still here")
+        self.assertEqual(self.server.sent(), ["still here"])
+
+    def test_a_room_the_server_put_us_back_in_is_kept(self) -> None:
+        """``ALREADY_IN_ROOM`` answering a rejoin means the server rejoined
+        the account itself: the buffer stays, nothing is retried."""
+        self.into_room()
+        self.server.drop()
+        self.clock.advance(1)
+        self.server.say("HELLO chatroom 1 hi")
+        self.server.answer("WELCOME alice")
+        self.server.answer("LOBBY watching")
+        self.server.answer("ERR ALREADY_IN_ROOM you are already in tea")
+        self.assertEqual(list(counts(self.model)), ["#tea"])
+        self.assertFalse(self.controller.reconnecting)
+        self.assertEqual(self.server.sent(), ["alice", "/watch on", "/join tea"])
+
     def test_lines_in_a_conversation_are_private_messages(self) -> None:
         """In a conversation's buffer a plain line is ``/msg USER``, and
         ``/leave`` closes the buffer, sending nothing."""
