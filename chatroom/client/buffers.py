@@ -136,8 +136,9 @@ class Buffers(RoomHistory):
         raise NotImplementedError  # the session model's
 
     def focus(self, key: str) -> bool:
-        """Show the buffer ``key``; False if there is no such buffer."""
-        if key not in self.buffers:
+        """Show the buffer ``key``; False if there is no such buffer, or
+        the user is not signed in (the username page stays)."""
+        if key not in self.buffers or self.page not in (Page.LOBBY, Page.ROOM):
             return False
         self.focused = key
         self._set_page(Page.ROOM)
