@@ -199,8 +199,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self._update_status_extra()
         elif change == Change.LOG_ELSEWHERE and entry is not None:
             # A mention or private message in a buffer not on screen rings
-            # too (its count shows in the buffer list).
-            if entry.mentions_me and not entry.earlier and entry.kind in RINGING:
+            # too (its count shows in the buffer list); the lobby shows
+            # private messages in its own log, which rings for them.
+            ringing = entry.mentions_me and not entry.earlier
+            if ringing and entry.kind in RINGING and model.page == Page.ROOM:
                 self.bell()
         elif change == Change.LOG_SWITCH:
             self.log_view.show(model.log)

@@ -350,6 +350,16 @@ class BufferScreenTests(ScreenTestCase):
         feed(self.model, *IN_LOBBY)
         self.assertNotIn("1:", screen_text(self.screen)[-3])
 
+    def test_private_message_rings_once(self) -> None:
+        """A private message rings the bell once, in the lobby (where its
+        log shows it) as in a room (where its buffer counts it)."""
+        feed(self.model, *IN_LOBBY, f"PRIVMSG carol alice {STAMP} psst")
+        self.assertEqual(self.rings, 1)
+        self.assertIn("psst", self.text())
+        feed(self.model, *IN_THREE[len(IN_LOBBY) :], f"PRIVMSG carol alice {STAMP} hi")
+        self.assertEqual(self.rings, 2)
+        self.assertIn("1:carol(1!)", self.text())  # the first was seen
+
     def test_alt_keys_switch(self) -> None:
         """Alt-1..9 and Alt-Left/Right ask the controller to switch."""
         feed(self.model, *IN_THREE)
