@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from chatroom.client.model import Page, SessionModel, log_key
+from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientProtocol
 from chatroom.core.text import name_key
 from chatroom.core.wire import ParsedLine
@@ -26,6 +26,10 @@ from chatroom.core.wire import ParsedLine
 #: burst), so markers are batched; a line read is never more than this
 #: late in reaching the user's other devices.
 READ_DELAY_SECONDS = 2.0
+
+#: Commands that act on the server's current room, which a private
+#: conversation on screen is not: refused there rather than sent elsewhere.
+ROOM_ONLY = frozenset({"/me", "/topic", "/who", "/history", "/reply", "/edit"})
 
 
 class BufferActions:
@@ -123,6 +127,14 @@ class BufferActions:
             user, _, said = argument.partition(" ")
             self.model.open_conversation(user)
             return f"/msg {user} {said}" if said.strip() else None
-        if buffer is not None and buffer.private and not text.startswith("/"):
-            return f"/msg {buffer.name} {text}"
+        if buffer is not None and buffer.private:
+            if not text.startswith("/") or text.startswith("//"):
+                said = text[1:] if text.startswith("//") else text
+                return f"/msg {buffer.name} {said}"
+            if command in ROOM_ONLY:
+                model.note(
+                    f"{command} is for rooms; this is a private conversation",
+                    EntryKind.ERROR,
+                )
+                return None
         return text

@@ -240,7 +240,8 @@ class BufferControllerTests(ControllerTestCase):
         self.assertEqual(self.server.sent(), ["alice", "/watch on", "/join tea"])
 
     def test_lines_in_a_conversation_are_private_messages(self) -> None:
-        """In a conversation's buffer a plain line is ``/msg USER``, and
+        """In a conversation's buffer a plain line (``//`` for one starting
+        with ``/``) is ``/msg USER``, a room's command is refused there, and
         ``/leave`` closes the buffer, sending nothing."""
         self.into_three_rooms()
         self.controller.submit("/query carol hi there")
@@ -249,6 +250,10 @@ class BufferControllerTests(ControllerTestCase):
         self.assertEqual(
             self.server.sent(), ["/msg carol hi there", "/msg carol how are you"]
         )
+        self.controller.submit("//slash")
+        self.controller.submit("/me waves")
+        self.assertIn("/me is for rooms", self.model.log[-1].text)
+        self.assertEqual(self.server.sent(), ["/msg carol /slash"])
         self.controller.submit("/leave")
         self.assertEqual(self.server.sent(), [])
         self.assertEqual(self.model.room, "cafe")
