@@ -22,11 +22,12 @@ from chatroom.client.accounts import (
     masked,
     session_ended,
 )
-from chatroom.client.model import EntryKind, Page, SessionModel, log_key
+from chatroom.client.model import EntryKind, Page, SessionModel
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
+from chatroom.client.rejoining import Rejoining
 from chatroom.client.sending import Outgoing, SendQueue
+from chatroom.client.switching import BufferActions
 from chatroom.client.typed import TypedLines
-from chatroom.core.text import name_key
 from chatroom.core.wire import ParsedLine
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
@@ -38,10 +39,6 @@ QUIT_GRACE_SECONDS = 2.0
 
 #: How often the lag to the server is measured while connected.
 LAG_PROBE_SECONDS = 15.0
-
-#: How many times a rejoin after a reconnect goes between ``/create`` and
-#: ``/join`` (another client may be recreating the room at the same moment).
-REJOIN_ATTEMPTS = 4
 
 #: How often a reconnect retries a name the server still holds for the lost
 #: session (2, 4, 8, 16, then every 30 s: about 3.5 minutes in all, longer
@@ -68,7 +65,7 @@ class Backoff:
         self.current = self.initial
 
 
-class ChatController(TypedLines):
+class ChatController(BufferActions, Rejoining, TypedLines):
     """One client session: connection, reconnection and the user's commands."""
 
     def __init__(
@@ -108,7 +105,8 @@ class ChatController(TypedLines):
         )
         #: Whether the lobby list should be pushed (the user may turn it off).
         self.watch = True
-        self._rejoin_attempts = 0
+        self._init_rejoining()
+        self._read_call: IDelayedCall | None = None
         self._lag_probe: IDelayedCall | None = None
         #: When the next reconnect attempt is due, for the countdown.
         self._retry_at = 0.0
@@ -116,8 +114,6 @@ class ChatController(TypedLines):
         self._countdown: IDelayedCall | None = None
         #: The name to take (again) as soon as the server says HELLO.
         self.wanted_name = username
-        #: The room to go back to after a reconnect.
-        self.wanted_room: str | None = None
         self.reconnecting = False
         self.quitting = False
         self._retry: IDelayedCall | None = None
@@ -195,10 +191,13 @@ class ChatController(TypedLines):
     def connection_made(self, protocol: ChatClientProtocol) -> None:
         self.protocol = protocol
         # Stored events' ids (``@ID``) let a rejoin resume where the log stopped and
-        # PgUp fetch what came before it. Sent ahead of the paced queue: it
-        # is one line, once per connection, and its reply (CAPS) needs no
-        # matching to a typed line.
-        self._write("/caps ids")
+        # PgUp fetch what came before it; ``multi`` keeps every room joined
+        # (a buffer each) and brings read markers; ``rich`` brings replies,
+        # edits and deletions (see .rich). Sent ahead of the paced
+        # queue: it is one line, once per connection, and its reply (CAPS)
+        # needs no matching to a typed line. Sent before signing in, so
+        # an account's catch-up (protocol.md, *Read markers*) applies.
+        self._write("/caps ids multi rich")
         self.model.note_connected(f"connected to {self.address}")
         self._probe_lag()
 
@@ -223,6 +222,7 @@ class ChatController(TypedLines):
             model.apply(event)
             if react is not None:
                 react(event, was_page)
+        self.seen()
 
     def _reworded(self, event: ParsedLine) -> ParsedLine:
         """An answer the server words for someone else, reworded for us.
@@ -252,6 +252,9 @@ class ChatController(TypedLines):
         self.protocol = None
         self._cancel_name_retry()
         self._cancel(self._lag_probe)
+        self._cancel(self._read_call)
+        self._read_call = None
+        self._focus_asked = 0
         lost = self.outbox.reset()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
@@ -263,7 +266,7 @@ class ChatController(TypedLines):
         # Remember where the user was, to go back there.
         if model.own_name:
             self.wanted_name = model.own_name
-        self.wanted_room = model.room
+        self._remember_rooms()
         self.reconnecting = True
         why = model.bye_reason or reason.getErrorMessage() or "connection lost"
         self.ended = session_ended(model.bye_reason)
@@ -322,25 +325,32 @@ class ChatController(TypedLines):
         self.accounts.welcomed()
         if self.watch:
             self._send("/watch on")
+        if self.accounts.credentials is not None:
+            # An account's unread counts (its markers outlive connections;
+            # a plain name's start afresh): see protocol.md, *Read markers*.
+            # One line per sign-in, ahead of the queue as /caps is: its
+            # UNREAD lines answer no typed line.
+            self._write("/unread")
         name = self.model.own_name
         self._set_ready_status()
         if not self.reconnecting:
             return
         self.backoff.reset()
-        if self.wanted_room:
-            # The room's log says "reconnected" once back in (see the model).
-            self._rejoin_attempts = 0
-            self.model.expect_rejoin(self.wanted_room)
-            self._send(self._join_line(self.wanted_room))
-        else:
+        # Each room's log says "reconnected" once back in (see the model).
+        if not self._rejoin_all():
             self.model.note(f"reconnected as {name}")
             self.reconnecting = False
 
     def _after_JOINED(self, event: ParsedLine, was_page: Page) -> None:
-        # The join sequence doesn't name the owner; /who's reply does.
+        # The join sequence doesn't name the owner; /who's reply does. It
+        # asks about the current room: after a reconnect several joins are
+        # on their way, and the last is current by the time /who arrives.
+        room = event.fields[0] if event.fields else ""
+        if self.reconnecting and self._focus_each:
+            self._ask_focus(room)
         self._send("/who")
-        self.reconnecting = False
-        self.wanted_room = self.model.room
+        if self.reconnecting:
+            self._rejoined(room)
 
     def _after_LOBBY(self, event: ParsedLine, was_page: Page) -> None:
         answering = self.outbox.answering
@@ -352,12 +362,6 @@ class ChatController(TypedLines):
             self._send("/list")
         else:
             self.model.note("the room list is no longer updated; /list refreshes it")
-
-    def _after_LEFT(self, event: ParsedLine, was_page: Page) -> None:
-        self.wanted_room = None
-
-    _after_DELETED = _after_LEFT
-    _after_KICKED = _after_LEFT
 
     def _after_REGISTERED(self, event: ParsedLine, was_page: Page) -> None:
         answering = self.outbox.answering
@@ -391,45 +395,8 @@ class ChatController(TypedLines):
                 return
             self.model.note(f"could not take back the name {self.wanted_name}")
             self.reconnecting = False
-        elif self.reconnecting and self.wanted_room and self._rejoin(code):
-            return
-        elif self.reconnecting and self.wanted_room:
-            self.model.note(f"could not rejoin {self.wanted_room}")
-            self.model.expect_rejoin(None)
-            self.reconnecting = False
-
-    def _rejoin(self, code: str) -> bool:
-        """Go back into a room a restarted server forgot; False: give up.
-
-        Other members race us to recreate it: whoever loses gets
-        ``ROOM_EXISTS`` and joins instead, so everyone ends up inside.
-        """
-        room = self.wanted_room
-        if code not in ("NO_SUCH_ROOM", "ROOM_EXISTS") or room is None:
-            return False
-        self._rejoin_attempts += 1
-        if self._rejoin_attempts > REJOIN_ATTEMPTS:
-            return False
-        if code == "NO_SUCH_ROOM":
-            self._note_rejoin(f"{room} is gone; creating it again")
-            self._send(f"/create {room}")
-        else:
-            self._note_rejoin(f"{room} was created again by someone else; joining it")
-            self._send(self._join_line(room))
-        return True
-
-    def _join_line(self, room: str) -> str:
-        """``/join ROOM``, resuming after the newest message seen there if any
-        (``since``), so nothing said while we were away is lost or repeated."""
-        last = self.model.last_ids.get(log_key(Page.ROOM, room))
-        key = self.room_keys.get(name_key(room))
-        line = f"/join {room}" if key is None else f"/join {room} {key}"
-        return line if last is None else f"{line} since {last}"
-
-    def _note_rejoin(self, text: str) -> None:
-        """News about rejoining goes in that room's log, where the user will be."""
-        if self.wanted_room:
-            self.model.note(text, where=log_key(Page.ROOM, self.wanted_room))
+        elif self.reconnecting:
+            self._rejoin_refused(code)
 
     def _retry_name(self) -> None:
         self._name_retry = None
@@ -453,7 +420,7 @@ class ChatController(TypedLines):
         if self.quitting:
             return
         self.quitting = True
-        for call in (self._retry, self._countdown, self._lag_probe):
+        for call in (self._retry, self._countdown, self._lag_probe, self._read_call):
             self._cancel(call)
         if self.protocol is None:
             self.on_exit()

@@ -19,6 +19,7 @@ COMMANDS = (
     "/create",
     "/delete",
     "/deop",
+    "/focus",
     "/help",
     "/info",
     "/invite",
@@ -30,7 +31,9 @@ COMMANDS = (
     "/msg",
     "/nick",
     "/op",
+    "/part",
     "/password",
+    "/query",
     "/quit",
     "/register",
     "/set",
@@ -168,9 +171,9 @@ def completion_candidates(
         return _unique([*members, *users]), ": "
     if len(words) == 1:
         command = words[0].lower()
-        if command in ("/join", "/delete", "/create"):
+        if command in ("/join", "/delete", "/create", "/focus"):
             return list(rooms), " "
-        if command == "/msg":
+        if command in ("/msg", "/query"):
             return _unique([*members, *users]), " "
         if command == "/watch":
             return ["on", "off"], ""

@@ -64,6 +64,11 @@ class Change(StrEnum):
     SIGN_IN = "sign_in"
     #: The notice kept above the lobby's room list changed.
     ALERT = "alert"
+    #: A buffer (room or conversation) came or went, or its unread count changed.
+    BUFFERS = "buffers"
+    #: A line of the log on screen was edited or deleted (the entry passed
+    #: is its new form, with the same id).
+    LOG_EDITED = "log_edited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,12 @@ class LogEntry:
     mentions_me: bool = False
     target: str = ""  # the recipient of a private message
     id: int | None = None  # a stored event's id (the server's ``@ID``)
+    #: ``/caps rich``: changed since it was sent (``EDIT``).
+    edited: bool = False
+    #: Deleted (``REDACT``): by whom and why, as the line now says; "" if not.
+    deleted: str = ""
+    #: The line a reply answers, quoted (``bob: anyone for tea?``); "" if none.
+    answers: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,13 @@ from chatroom.core.wire import ParsedLine, parse_time
 class RoomHistory(Observed):
     """The room's stored lines; the session model builds on it."""
 
-    #: Set by the session model: the room the user is in, and their name.
-    room: str | None
+    #: Set by the session model: the user's name.
     own_name: str | None
+
+    @property
+    def room(self) -> str | None:
+        """The room on screen (the buffers' part of the model says)."""
+        return None
 
     def __init__(self, shown_log: str, now: Callable[[], float]) -> None:
         super().__init__(shown_log, now)
@@ -73,8 +77,10 @@ class RoomHistory(Observed):
         text: str,
         earlier: bool = False,
         id: int | None = None,
+        room: str = "",
     ) -> LogEntry:
-        """A message or action by ``user``, flagged if it mentions us."""
+        """A message or action by ``user`` in ``room``, flagged if it
+        mentions us, quoting what it answers if it is a reply."""
         self._saw_user(user)
         mentions_me = user != self.own_name and mentions(self.own_name, text)
         return LogEntry(
@@ -85,21 +91,30 @@ class RoomHistory(Observed):
             earlier=earlier,
             mentions_me=mentions_me,
             id=id,
+            answers=self._answering(room) if room else "",
         )
+
+    def _answering(self, room: str) -> str:
+        """What the message being read answers, quoted (see :mod:`.rich`)."""
+        return ""
 
     def _history(self, event: ParsedLine, kind: EntryKind) -> None:
         user, stamp = self._field(event, 1), self._field(event, 2)
         moment = self._time(stamp)
-        entry = self._said(kind, user, moment, event.text, True, self._seen(event))
+        room = self._field(event, 0)
+        entry = self._said(
+            kind, user, moment, event.text, True, self._seen(event), room
+        )
         if self._older is not None:
             self._older.append(entry)
             return
         if (user, moment, event.text) in self._seen_before_join:
             return
+        where = log_key(Page.ROOM, self._field(event, 0))
         if not self._history_marked:
             self._history_marked = True
-            self._add(LogEntry(EntryKind.EARLIER, "earlier messages"))
-        self._add(entry)
+            self._add(LogEntry(EntryKind.EARLIER, "earlier messages"), where)
+        self._add(entry, where)
 
     def _seen(self, event: ParsedLine) -> int | None:
         """Note a stored event's id (the newest per room); None without one."""
@@ -147,7 +162,10 @@ class RoomHistory(Observed):
         count = self._field(event, 1)
         what = "some messages" if count == "?" else f"{count} messages"
         self._add(
-            LogEntry(EntryKind.NOTICE, f"{what} from while you were away are not shown")
+            LogEntry(
+                EntryKind.NOTICE, f"{what} from while you were away are not shown"
+            ),
+            log_key(Page.ROOM, self._field(event, 0)),
         )
 
     def _on_HISTORY(self, event: ParsedLine) -> None:

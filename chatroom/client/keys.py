@@ -27,6 +27,10 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
         "help_text": "Later input (lobby: ctrl n)",
     },
     "ROOM_PREVIOUS": {"keys": ["up"], "help_text": "Lobby: select the room above"},
+    "EDIT_LAST": {
+        "keys": ["up"],
+        "help_text": "Room, empty line: edit your last message",
+    },
     "ROOM_NEXT": {"keys": ["down"], "help_text": "Lobby: select the room below"},
     "COMPLETE": {
         "keys": ["tab"],
@@ -51,6 +55,21 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
     "WORD_FORWARD": {"keys": ["meta f"], "help_text": "Forward one word"},
     "YANK": {"keys": ["ctrl y"], "help_text": "Put back what was last deleted"},
     "TRANSPOSE": {"keys": ["ctrl t"], "help_text": "Swap the two characters"},
+    "BUFFER_PREVIOUS": {
+        "keys": ["meta left"],
+        "help_text": "Show the previous room or conversation",
+    },
+    "BUFFER_NEXT": {
+        "keys": ["meta right"],
+        "help_text": "Show the next room or conversation",
+    },
+    **{
+        f"BUFFER_{number}": {
+            "keys": [f"meta {number}"],
+            "help_text": f"Show room or conversation {number} of the list",
+        }
+        for number in range(1, 10)
+    },
     "CANCEL": {
         "keys": ["esc"],
         "help_text": "Password prompt: back; lobby: hide notice",

@@ -1,14 +1,14 @@
 """``--log-dir``: each room's lines appended to a file of its own, as text.
 
-A file per log the screen keeps (``tea.log`` for a room, ``lobby.log``),
-one line per entry with the date and time (local), so ``grep``, ``tail``
-and ``less`` read them and they survive the client. Room names carry only
-letters, digits, ``_``, ``-`` and ``.``, and files are named after the
-room's folded name, so ``Tea`` and ``tea`` share one file and no name can
-point outside the folder. A file name holds nothing a shell treats
-specially (``#tea.log`` was a comment to ``tail``); the one room that
-would share the lobby's file, ``lobby``, is ``lobby+room.log`` (``+`` is
-in no room name).
+A file per log the screen keeps (``tea.log`` for a room, ``lobby.log``,
+``carol+private.log`` for a private conversation), one line per entry
+with the date and time (local), so ``grep``, ``tail`` and ``less`` read
+them and they survive the client. Room names carry only letters, digits,
+``_``, ``-`` and ``.``, and files are named after the room's folded name,
+so ``Tea`` and ``tea`` share one file and no name can point outside the
+folder. A file name holds nothing a shell treats specially (``#tea.log``
+was a comment to ``tail``); the one room that would share the lobby's
+file, ``lobby``, is ``lobby+room.log`` (``+`` is in no room name).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def file_name(log_key: str) -> str | None:
         return "lobby+room.log" if room == "lobby" else f"{room}.log"
     if log_key == "lobby":
         return "lobby.log"
+    if log_key.startswith("private:"):
+        return f"{log_key.removeprefix('private:')}+private.log"
     return None
 
 

@@ -33,6 +33,7 @@ from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import SessionModel
 from chatroom.client.palette import PALETTE, for_terminal
 from chatroom.client.protocol import ChatClientProtocol
+from chatroom.client.refresher import ScreenRefresher
 from chatroom.client.settings import (
     Settings,
     SettingsError,
@@ -41,7 +42,7 @@ from chatroom.client.settings import (
     load,
     palette_with,
 )
-from chatroom.client.view import ChatScreen, ScreenRefresher
+from chatroom.client.view import ChatScreen
 
 #: The port when neither the command line nor the settings name one.
 DEFAULT_PORT = 8080

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from chatroom.client.buffers import Buffer
 from chatroom.client.entries import (
     Change,
     EntryKind,
@@ -20,8 +21,8 @@ from chatroom.client.entries import (
     RoomListing,
     log_key,
 )
-from chatroom.client.history import RoomHistory
 from chatroom.client.moderation import DESCRIBERS, describe, kicked_from
+from chatroom.client.rich import RichMessages
 from chatroom.core.text import name_key
 from chatroom.core.wire import ParsedLine
 
@@ -55,7 +56,7 @@ def _number(text: str) -> int:
         return 0
 
 
-class SessionModel(RoomHistory):
+class SessionModel(RichMessages):
     """Everything the screen shows, updated by server events.
 
     Args:
@@ -77,11 +78,6 @@ class SessionModel(RoomHistory):
         #: kept above the lobby's room list until they enter a room.
         self.alert = ""
         self.rooms: dict[str, RoomListing] = {}
-        self.room: str | None = None
-        self.capacity = 0
-        self.members: list[str] = []
-        self.owner: str | None = None
-        self.topic = ""
         self.status = "connecting…"
         self.connected = False
         #: Round trip to the server in seconds, once measured.
@@ -91,13 +87,12 @@ class SessionModel(RoomHistory):
         #: Whether the server pushes lobby changes (``/watch on``).
         self.watching = True  # the controller asks for it on every connection
         self.bye_reason: str | None = None
-        #: The room being rejoined after a reconnect (by log key), and what
-        #: it looked like before: its members come back without a "joined"
-        #: line each, and its unchanged topic is not announced again.
-        self._rejoining: str | None = None
-        self._returning: set[str] = set()
-        self._returning_until = 0.0
-        self._topic_before: str | None = None
+        #: The rooms being rejoined after a reconnect (by log key): their
+        #: members come back without a "joined" line each, and an unchanged
+        #: topic is not announced again (see :class:`.buffers.Buffer`).
+        self._rejoining: set[str] = set()
+        #: The room that was on screen before a reconnect, shown again.
+        self._refocus: str | None = None
 
     def _set_page(self, page: Page) -> None:
         if page != self.page:
@@ -106,7 +101,8 @@ class SessionModel(RoomHistory):
         self._switch_log()
 
     def _switch_log(self) -> None:
-        key = log_key(self.page, self.room)
+        on_buffer = self.page == Page.ROOM and self.focused
+        key = self.focused if on_buffer and self.focused else log_key(self.page)
         if key != self.shown_log:
             self.shown_log = key
             self._changed(Change.LOG_SWITCH)
@@ -152,10 +148,10 @@ class SessionModel(RoomHistory):
             self.alert = ""
             self._changed(Change.ALERT)
 
-    def expect_rejoin(self, room: str | None) -> None:
-        """The controller is taking the user back into ``room`` after a
-        reconnect (None: it gave up): its JOINED is a return, not news."""
-        self._rejoining = None if room is None else log_key(Page.ROOM, room)
+    def expect_rejoin(self, rooms: list[str]) -> None:
+        """The controller is taking the user back into ``rooms`` after a
+        reconnect (none: it gave up): their JOINED is a return, not news."""
+        self._rejoining = {log_key(Page.ROOM, room) for room in rooms}
 
     def set_lag(self, seconds: float) -> None:
         """The last measured round trip to the server."""
@@ -188,6 +184,7 @@ class SessionModel(RoomHistory):
 
     def apply(self, event: ParsedLine) -> None:
         """Update the session for one server event (unknown ones are ignored)."""
+        event = self._tagged(event)
         handler = getattr(self, f"_on_{event.name}", None)
         if handler is None and event.name in DESCRIBERS:
             handler = self._described
@@ -204,8 +201,13 @@ class SessionModel(RoomHistory):
         self.password_for = None
         self._set_name_problem("")
         self._changed(Change.SIGN_IN)
-        self.room = None
-        self._set_page(Page.LOBBY)
+        # Signed in again after a reconnect: the rooms' buffers stay, to be
+        # rejoined, and the one on screen comes back when it is.
+        shown = self.buffer
+        self._refocus = None
+        if shown is not None and not shown.private:
+            self._refocus, self.focused = shown.key, None
+        self._set_page(Page.ROOM if self.focused else Page.LOBBY)
         self._changed(Change.HEADER)
 
     def _on_ERR(self, event: ParsedLine) -> None:
@@ -239,49 +241,73 @@ class SessionModel(RoomHistory):
 
     def _on_JOINED(self, event: ParsedLine) -> None:
         room = self._field(event, 0)
+        key = log_key(Page.ROOM, room)
         self._start_history(room)
-        returning = self._rejoining == log_key(Page.ROOM, room)
-        self._rejoining = None
+        returning = key in self._rejoining
+        self._rejoining.discard(key)
+        buffer = self._open_room(room)
         if returning:
             # After a server restart everyone comes back: those who were
             # here before are not news, nor is the topic they already saw.
-            self._returning = set(self.members) - {self.own_name}
-            self._returning_until = self.now() + RETURN_WINDOW_SECONDS
-            self._topic_before = self.topic
+            buffer.returning = set(buffer.members) - {self.own_name or ""}
+            buffer.returning_until = self.now() + RETURN_WINDOW_SECONDS
+            buffer.topic_before = buffer.topic
         else:
-            self._returning, self._topic_before = set(), None
-        self.room = room
-        self.capacity = _number(self._field(event, 2))
-        self.members = []
-        self.owner = None
-        self.topic = ""
+            buffer.returning, buffer.topic_before = set(), None
+        buffer.capacity = _number(self._field(event, 2))
+        buffer.members = []
+        buffer.owner = None
+        buffer.topic = ""
+        self.server_room = room
         self.dismiss_alert()
-        self._set_page(Page.ROOM)
+        # A room the user joins is shown; rooms rejoined after a reconnect
+        # leave the one the user was looking at on screen.
+        if not returning or key == self._refocus or self._nothing_to_refocus():
+            self.focus(key)
         news = "reconnected" if returning else f"you joined {room}"
-        self._add(LogEntry(EntryKind.NOTICE, news))
+        self._add(LogEntry(EntryKind.NOTICE, news), key)
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 
+    def _nothing_to_refocus(self) -> bool:
+        """No buffer on screen, and the one that was is not coming back."""
+        return self.focused is None and self._refocus not in self._rejoining
+
+    def _event_buffer(self, event: ParsedLine) -> Buffer | None:
+        """The buffer of the room an event names (None: not one of ours)."""
+        return self.room_buffer(self._field(event, 0))
+
     def _on_MEMBERS(self, event: ParsedLine) -> None:
-        if event.fields[:1] == (self.room,):
-            self.members = list(event.fields[1:])
-            self._returning -= set(self.members)  # they never went
-            self._saw_user(*self.members)
+        buffer = self._event_buffer(event)
+        if buffer is not None:
+            buffer.members = list(event.fields[1:])
+            buffer.returning -= set(buffer.members)  # they never went
+            self._saw_user(*buffer.members)
             self._changed(Change.MEMBERS)
 
     def _on_OWNER(self, event: ParsedLine) -> None:
+        buffer = self._event_buffer(event)
         user = self._field(event, 1)
-        if user != self.owner:
+        if buffer is not None and user != buffer.owner:
             # The first OWNER after joining is news to nobody; later ones are.
-            if self.owner is not None:
-                self._add(LogEntry(EntryKind.NOTICE, f"{user} now owns {self.room}"))
-            self.owner = user
+            if buffer.owner is not None:
+                self._add(
+                    LogEntry(EntryKind.NOTICE, f"{user} now owns {buffer.name}"),
+                    buffer.key,
+                )
+            buffer.owner = user
             self._changed(Change.MEMBERS)
 
     def _live(self, event: ParsedLine, kind: EntryKind) -> None:
-        self._topic_before = None  # the join sequence is over
+        buffer = self._event_buffer(event)
+        if buffer is not None:
+            buffer.topic_before = None  # the join sequence is over
         user, moment = self._field(event, 1), self._time(self._field(event, 2))
-        self._add(self._said(kind, user, moment, event.text, id=self._seen(event)))
+        room = self._field(event, 0)
+        entry = self._said(
+            kind, user, moment, event.text, id=self._seen(event), room=room
+        )
+        self._add(entry, buffer.key if buffer is not None else None)
 
     def _on_MSG(self, event: ParsedLine) -> None:
         self._live(event, EntryKind.MESSAGE)
@@ -290,77 +316,103 @@ class SessionModel(RoomHistory):
         self._live(event, EntryKind.ACTION)
 
     def _on_PRIVMSG(self, event: ParsedLine) -> None:
+        """A private message goes in its conversation's buffer (opened by
+        the first one). The log on screen shows it too in the lobby (which
+        shows no buffer: it is seen there, not counted) and, for the copy
+        of one the user sent from another buffer, in the room it was typed in."""
         sender, recipient = self._field(event, 0), self._field(event, 1)
         self._saw_user(sender, recipient)
-        self._add(
-            LogEntry(
-                EntryKind.PRIVATE,
-                event.text,
-                user=sender,
-                target=recipient,
-                time=self._time(self._field(event, 2)),
-                mentions_me=sender != self.own_name,
-            )
+        entry = LogEntry(
+            EntryKind.PRIVATE,
+            event.text,
+            user=sender,
+            target=recipient,
+            time=self._time(self._field(event, 2)),
+            mentions_me=sender != self.own_name,
         )
+        other = recipient if sender == self.own_name else sender
+        buffer = self._conversation(other)
+        self._add(entry, buffer.key)
+        mine = sender == self.own_name
+        if self.shown_log != buffer.key and (mine or self.page != Page.ROOM):
+            self._add(entry)
+            if self.following and buffer.unread:
+                buffer.unread -= 1
+                buffer.mentions -= entry.mentions_me
+                self._changed(Change.BUFFERS)
 
     def _on_TOPIC(self, event: ParsedLine) -> None:
-        unchanged = self._topic_before == event.text
-        self._topic_before = None
-        self.topic = event.text
+        buffer = self._event_buffer(event)
+        if buffer is None:
+            return
+        unchanged = buffer.topic_before == event.text
+        buffer.topic_before = None
+        buffer.topic = event.text
         self._changed(Change.HEADER)
         if not unchanged:  # the topic seen before a reconnect is not news
-            self._add(LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1)))
+            entry = LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1))
+            self._add(entry, buffer.key)
 
     def _on_JOIN(self, event: ParsedLine) -> None:
+        buffer = self._event_buffer(event)
         user = self._field(event, 1)
         self._saw_user(user)
-        if user not in self.members:
-            self.members.append(user)
-            self._changed(Change.MEMBERS)
-        if user in self._returning and self.now() < self._returning_until:
-            self._returning.discard(user)  # back after a restart, never left
+        if buffer is None:
             return
-        self._add(LogEntry(EntryKind.JOIN, f"{user} joined", user=user))
+        if user not in buffer.members:
+            buffer.members.append(user)
+            self._changed(Change.MEMBERS)
+        if user in buffer.returning and self.now() < buffer.returning_until:
+            buffer.returning.discard(user)  # back after a restart, never left
+            return
+        self._add(LogEntry(EntryKind.JOIN, f"{user} joined", user=user), buffer.key)
 
     def _on_PART(self, event: ParsedLine) -> None:
+        buffer = self._event_buffer(event)
         user = self._field(event, 1)
-        self._returning.discard(user)
-        if user in self.members:
-            self.members.remove(user)
+        if buffer is None:
+            return
+        buffer.returning.discard(user)
+        if user in buffer.members:
+            buffer.members.remove(user)
             self._changed(Change.MEMBERS)
-        self._add(LogEntry(EntryKind.PART, event.text, user=user))
+        self._add(LogEntry(EntryKind.PART, event.text, user=user), buffer.key)
 
     def _on_NICK(self, event: ParsedLine) -> None:
+        """A rename, in the log of every room the user shares with them
+        (``multi`` sends it once per room: the later copies find the old
+        name gone and add nothing)."""
         old, new = self._field(event, 0), self._field(event, 1)
         self.known_users.pop(name_key(old), None)
         self._saw_user(new)
         if old == self.own_name:
             self.own_name = new
             self._changed(Change.HEADER)
-        self.members = [new if member == old else member for member in self.members]
-        if self.owner == old:
-            self.owner = new
+        shared = [b for b in self.buffers.values() if old in b.members]
+        for buffer in shared:
+            buffer.members = [new if m == old else m for m in buffer.members]
+            if buffer.owner == old:
+                buffer.owner = new
+            self._add(LogEntry(EntryKind.NICK, new, user=old), buffer.key)
         self._changed(Change.MEMBERS)
-        self._add(LogEntry(EntryKind.NICK, new, user=old))
+        if not shared and old != new and self.page != Page.ROOM:
+            self._add(LogEntry(EntryKind.NICK, new, user=old))
 
-    def _leave(self, text: str = "") -> None:
-        """Back in the lobby; ``text`` says why in the lobby's log."""
-        self.room = None
-        self.members = []
-        self.owner = None
-        self.topic = ""
-        self._set_page(Page.LOBBY)
+    def _left(self, room: str, text: str = "") -> None:
+        """Out of ``room``: its buffer closes (its log is kept for a return);
+        ``text`` says why in the log shown next (the lobby's when no room
+        is left)."""
+        self.close(log_key(Page.ROOM, room))
         if text:
             self._add(LogEntry(EntryKind.NOTICE, text))
-        self._changed(Change.HEADER)
-        self._changed(Change.MEMBERS)
 
     def _on_LEFT(self, event: ParsedLine) -> None:
-        self._leave(f"you left {self._field(event, 0)}")
+        room = self._field(event, 0)
+        self._left(room, f"you left {room}")
 
     def _on_DELETED(self, event: ParsedLine) -> None:
         room, by = self._field(event, 0), self._field(event, 1)
-        self._leave(f"{room} was deleted by {by}")
+        self._left(room, f"{room} was deleted by {by}")
 
     def _on_NOTICE(self, event: ParsedLine) -> None:
         """The server's word about a room (a cluster node lost touch, say)."""
@@ -393,9 +445,9 @@ class SessionModel(RoomHistory):
         self._add(LogEntry(EntryKind.MODERATION, line.text), where)
 
     def _on_KICK(self, event: ParsedLine) -> None:
-        user = self._field(event, 1)
-        if self._field(event, 0) == self.room and user in self.members:
-            self.members.remove(user)
+        buffer, user = self._event_buffer(event), self._field(event, 1)
+        if buffer is not None and user in buffer.members:
+            buffer.members.remove(user)
             self._changed(Change.MEMBERS)
         self._described(event)
 
@@ -403,8 +455,7 @@ class SessionModel(RoomHistory):
         """Put out of the room: the lobby (the server sends its list) keeps
         the notice in view, and the room's own log keeps a line saying so."""
         room = self._field(event, 0)
-        if room == self.room:
-            self._leave()
+        self._left(room)
         self._add(
             LogEntry(EntryKind.ALERT, kicked_from(event)), log_key(Page.ROOM, room)
         )

@@ -59,6 +59,10 @@ BASIC: list[tuple[str, str, str, str]] = [
     ("own_name", "white,bold", "default", "bold"),
     ("greeting", "white,bold", "default", "bold"),
     ("divider", "dark gray", "default", ""),
+    ("buffers", "light gray", "default", ""),
+    ("buffer_shown", "black", "light cyan", "standout"),
+    ("buffer_news", "white,bold", "default", "bold"),
+    ("buffer_mention", "black", "yellow", "standout"),
 ]
 _USER_COLOURS = (
     "light green",

@@ -44,6 +44,10 @@ class TypedLines:
         """Queue a line for the server (the controller's)."""
         raise NotImplementedError
 
+    def _buffer_line(self, text: str) -> str | None:
+        """The typed line as the buffer on screen sends it (.switching)."""
+        raise NotImplementedError
+
     def _cancel_name_retry(self) -> None:
         """Stop retrying a name held by a lost session (the controller's)."""
         raise NotImplementedError
@@ -76,8 +80,10 @@ class TypedLines:
         elif page == Page.LOBBY and not text.startswith("/"):
             return self._enter_room(text.strip())
         else:
-            self._remember_key(text)
-            self._send(text, typed=True)
+            sent = self._buffer_line(text)
+            if sent is not None:
+                self._remember_key(sent)
+                self._send(sent, typed=True)
         return True
 
     def _remember_key(self, text: str) -> None:

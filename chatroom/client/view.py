@@ -13,9 +13,9 @@ from collections.abc import Callable, Hashable
 from typing import Protocol
 
 import urwid
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from chatroom.client.accounts import is_secret
+from chatroom.client.bufferbar import BufferBar
 from chatroom.client.editing import (
     EDITS,
     KILLS,
@@ -25,7 +25,7 @@ from chatroom.client.editing import (
     completion_candidates,
 )
 from chatroom.client.keys import is_command_key, keys_for
-from chatroom.client.model import Change, LogEntry, Page, SessionModel
+from chatroom.client.model import Change, EntryKind, LogEntry, Page, SessionModel
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
     LogView,
@@ -40,51 +40,21 @@ from chatroom.client.widgets import (
 #: no passwords, and completing names in one makes no sense.
 NOT_IN_PASSWORDS = ("HISTORY_PREVIOUS", "HISTORY_NEXT", "COMPLETE")
 
+#: Lines in a log not on screen that ring the bell when they name the user.
+RINGING = frozenset({EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE})
+
+
+def buffer_number(key: str) -> int | None:
+    """The buffer an Alt-1..9 key (as the settings bind them) shows, if any."""
+    return next((n for n in range(1, 10) if is_command_key(f"BUFFER_{n}", key)), None)
+
+
 CAPTIONS = {
     Page.CONNECTING: "> ",
     Page.USERNAME: "Username: ",
     Page.LOBBY: "Room or /command: ",
     Page.ROOM: "> ",
 }
-
-
-class ScreenRefresher:
-    """Redraws the screen once per reactor turn after the model changes.
-
-    urwid redraws by itself only after input it read (keys, mouse, resize).
-    Server lines arrive through Twisted protocol callbacks, outside urwid's
-    input handling, so without this a new message would stay invisible
-    until the user's next keypress. A burst of lines costs one redraw.
-    """
-
-    def __init__(
-        self, model: SessionModel, clock: IReactorTime, draw: Callable[[], None]
-    ) -> None:
-        self._clock = clock
-        self._draw = draw
-        self._pending: IDelayedCall | None = None
-        self._stopped = False
-        model.subscribe(self._changed)
-
-    def stop(self) -> None:
-        """No more redraws: the screen is about to stop.
-
-        A redraw still pending when urwid has let go of the terminal would
-        raise inside urwid, and Twisted would print that traceback on the
-        way out (every exit showed one).
-        """
-        self._stopped = True
-        if self._pending is not None and self._pending.active():
-            self._pending.cancel()
-        self._pending = None
-
-    def _changed(self, change: Change, entry: LogEntry | None) -> None:
-        if self._pending is None and not self._stopped:
-            self._pending = self._clock.callLater(0, self._redraw)
-
-    def _redraw(self) -> None:
-        self._pending = None
-        self._draw()
 
 
 class UserActions(Protocol):
@@ -109,6 +79,15 @@ class UserActions(Protocol):
     def quit(self) -> None: ...
 
     def retry_now(self) -> None: ...
+
+    def switch_to(self, number: int) -> None:
+        """Alt-1..9: show the ``number``-th room or conversation."""
+
+    def switch_step(self, step: int) -> None:
+        """Alt-Left (-1) and Alt-Right (1): the previous or next one."""
+
+    def seen(self) -> None:
+        """The newest line of the log on screen may be in view now."""
 
 
 class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
@@ -144,7 +123,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             "status",
         )
         self.header = urwid.Text("", wrap="ellipsis")
+        #: Every room and conversation with its news, above the status bar.
+        self.buffer_bar = BufferBar()
         self.log_view = LogView(time_format)
+        self.log_view.on_scroll = self._following_changed
         self.member_list = MemberList()
         self.room_list = RoomList()
         self.greeting = urwid.Text("", align="center")
@@ -215,9 +197,21 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             if entry.mentions_me and not entry.earlier:
                 self.bell()
             self._update_status_extra()
+        elif change == Change.LOG_ELSEWHERE and entry is not None:
+            # A mention or private message in a buffer not on screen rings
+            # too (its count shows in the buffer list); the lobby shows
+            # private messages in its own log, which rings for them.
+            ringing = entry.mentions_me and not entry.earlier
+            if ringing and entry.kind in RINGING and model.page == Page.ROOM:
+                self.bell()
         elif change == Change.LOG_SWITCH:
             self.log_view.show(model.log)
+            model.set_following(True)
             self._update_status_extra()
+        elif change == Change.BUFFERS:
+            self._update_buffer_bar()
+        elif change == Change.LOG_EDITED and entry is not None:
+            self.log_view.replace_entry(entry)
         elif change == Change.LOG_OLDER:
             self.log_view.show_older(model.log, entry)
         elif change == Change.PAGE:
@@ -294,6 +288,19 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif shown:
             del contents[1]
 
+    def _update_buffer_bar(self) -> None:
+        """The buffer list shows while there is any room or conversation."""
+        model = self.model
+        self.buffer_bar.show(list(model.buffers.values()), model.focused)
+        footer = self._w.footer
+        assert isinstance(footer, urwid.Pile)
+        contents = footer.contents
+        shown = contents[0][0] is self.buffer_bar
+        if model.buffers and not shown:
+            contents.insert(0, (self.buffer_bar, footer.options("pack")))
+        elif not model.buffers and shown:
+            del contents[0]
+
     def _update_status_extra(self) -> None:
         """Lines queued (highlighted), unseen mentions and the lag."""
         parts: list[str | tuple[str, str]] = []
@@ -315,7 +322,10 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     def _update_header(self) -> None:
         model = self.model
         you = f" · you are {model.own_name}" if model.own_name else ""
-        if model.page == Page.ROOM and model.room:
+        buffer = model.buffer
+        if model.page == Page.ROOM and buffer is not None and buffer.private:
+            self.header.set_text(f" {buffer.name} — private conversation{you}")
+        elif model.page == Page.ROOM and model.room:
             topic = f" — {model.topic}" if model.topic else ""
             self.header.set_text(f" #{model.room}{topic}")
         elif model.page == Page.LOBBY:
@@ -342,6 +352,12 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self._send()
         elif is_command_key("RETRY_NOW", key):
             self.actions.retry_now()
+        elif is_command_key("BUFFER_PREVIOUS", key):
+            self.actions.switch_step(-1)
+        elif is_command_key("BUFFER_NEXT", key):
+            self.actions.switch_step(1)
+        elif (number := buffer_number(key)) is not None:
+            self.actions.switch_to(number)
         elif is_command_key("SCROLL_UP", key):
             if self.model.page == Page.ROOM and self.log_view.at_top():
                 self.actions.load_older()
@@ -351,6 +367,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif is_command_key("TO_NEWEST", key):
             self.log_view.to_newest()
             self._update_status_extra()
+            self._following_changed()
         elif edit is not None:
             self._edit(edit)
         elif is_command_key("YANK", key):
@@ -361,6 +378,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.room_list.move(-1)
         elif page == Page.LOBBY and is_command_key("ROOM_NEXT", key):
             self.room_list.move(1)
+        elif is_command_key("EDIT_LAST", key) and (mine := self._editable()):
+            self._recall(f"/edit {mine.id} {mine.text}")
         elif self.asking_password and any(
             is_command_key(command, key) for command in NOT_IN_PASSWORDS
         ):
@@ -395,6 +414,11 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         self.log_view.scroll(self.log_view.last_size, key)
         self._update_status_extra()
 
+    def _following_changed(self) -> None:
+        """Scrolled: whether the newest line is in view decides what is read."""
+        self.model.set_following(self.log_view.following)
+        self.actions.seen()
+
     def _send(self) -> None:
         text = self.input.edit_text
         if self.model.page == Page.LOBBY and not text.strip():
@@ -416,6 +440,18 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
                 self._name_sent = text
                 return
             self.input.set_edit_text("")
+
+    def _editable(self) -> LogEntry | None:
+        """Up on an empty line in a room edits the user's last message, if
+        the last line they typed was that message (else Up recalls it: a
+        line refused or lost says "↑ recalls it")."""
+        if self.model.page != Page.ROOM or self.input.edit_text:
+            return None
+        mine = self.model.last_own_message()
+        typed = self.history.lines[-1] if self.history.lines else ""
+        if mine is None or not (typed == mine.text or typed.endswith(f" {mine.text}")):
+            return None
+        return mine
 
     def _recall(self, line: str | None) -> None:
         if line is not None:

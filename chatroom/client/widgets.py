@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import urwid
@@ -96,11 +96,16 @@ def entry_markup(entry: LogEntry) -> Markup:
         "mention" if entry.mentions_me else ("earlier" if entry.earlier else "message")
     )
     kind = entry.kind
+    if entry.deleted:
+        return [("earlier", f"<{entry.user}> message {entry.deleted}")]
+    if entry.answers:
+        stamp = [("earlier", f"↪ {entry.answers} · ")]
+    edited: Markup = [("earlier", " (edited)")] if entry.edited else []
     if kind == EntryKind.MESSAGE:
-        return [*stamp, "<", name, "> ", (text_attribute, entry.text)]
+        return [*stamp, "<", name, "> ", (text_attribute, entry.text), *edited]
     if kind == EntryKind.ACTION:
         attribute = "action" if text_attribute == "message" else text_attribute
-        return [*stamp, ("action", "* "), name, (attribute, f" {entry.text}")]
+        return [*stamp, ("action", "* "), name, (attribute, f" {entry.text}"), *edited]
     if kind == EntryKind.PRIVATE:
         return [
             *stamp,
@@ -195,10 +200,14 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         #: Mentions and private messages that arrived while scrolled up.
         self.unseen_mentions = 0
         self._day: str | None = None
+        #: Where each stored line (by id) is in the walker, to redraw it.
+        self._positions: dict[int, int] = {}
         self.indicator = urwid.Text("", align="center")
         # Keys reach the log through the screen, which has no size for it;
         # the size it was last drawn at is the one the user is looking at.
         self.last_size: tuple[int, int] = (80, 20)
+        #: Told after the user scrolled (keys or wheel): following may differ.
+        self.on_scroll: Callable[[], None] = lambda: None
         super().__init__(urwid.Frame(self.listbox))
 
     def selectable(self) -> bool:
@@ -220,7 +229,15 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             if self._day is not None and day != self._day:
                 self.walker.append(urwid.Text(("notice", day_line(entry.time))))
             self._day = day
+        if entry.id is not None:
+            self._positions[entry.id] = len(self.walker)
         self.walker.append(entry_widget(entry, self.time_format))
+
+    def replace_entry(self, entry: LogEntry) -> None:
+        """Draw again a line that changed (edited, deleted), where it is."""
+        position = self._positions.get(entry.id) if entry.id is not None else None
+        if position is not None and position < len(self.walker):
+            self.walker[position] = entry_widget(entry, self.time_format)
 
     def append(self, entry: LogEntry) -> None:
         """Add one line at the bottom, following it only if the user is there."""
@@ -245,6 +262,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         anchor (there was nothing older), to the top, where the log says so."""
         unseen, mentions = self.unseen, self.unseen_mentions
         self.walker[:] = []
+        self._positions = {}
         self._day = None
         position = None
         for entry in entries:
@@ -266,6 +284,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
     def show(self, entries: Iterable[LogEntry]) -> None:
         """Replace the lines (another page's log), following its newest."""
         self.walker[:] = []
+        self._positions = {}
         self._day = None
         self.following = True
         self.unseen = self.unseen_mentions = 0
@@ -316,6 +335,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         else:
             self.following = False
             self._show_indicator()
+        self.on_scroll()
 
     def mouse_event(
         self,

@@ -212,6 +212,29 @@ def paste() -> str:
     return session.show()
 
 
+def buffers() -> str:
+    """Three rooms and a conversation: cafe on screen, news in the others."""
+    session = _in_tea()
+    session.screen.input.set_edit_text("")
+    for room, count in (("help", 4), ("cafe", 2)):
+        type_text(session.screen, f"/join {room}")
+        session.screen.keypress((80, 24), "enter")
+        session.say(
+            f"JOINED {room} {count} 256",
+            f"MEMBERS {room} dave alice" if count == 2 else f"MEMBERS {room} alice",
+            f"READ {room} *",
+        )
+    session.say(
+        f"@41 MSG cafe dave {T}9:50.000Z flat white or cortado?",
+        f"@12 MSG tea bob {T}9:51.000Z more scones?",
+        f"@13 MSG tea carol {T}9:52.000Z alice, the jam is yours",
+        f"@7 MSG help erin {T}9:53.000Z anyone know how to /reply?",
+        f"PRIVMSG carol alice {T}9:54.000Z save me a scone",
+    )
+    type_text(session.screen, "cortado, thanks")
+    return session.show()
+
+
 SCREENSHOTS: dict[str, Callable[[], str]] = {
     "username": username,
     "signin": sign_in,
@@ -223,6 +246,7 @@ SCREENSHOTS: dict[str, Callable[[], str]] = {
     "disconnected": disconnected,
     "reconnected": reconnected,
     "paste": paste,
+    "buffers": buffers,
 }
 
 

@@ -24,6 +24,9 @@ class RecordedActions:
         self.older = 0
         self.passwords: list[str] = []
         self.cancels = 0
+        self.switches: list[int] = []
+        self.steps: list[int] = []
+        self.seen_calls = 0
 
     def submit(self, text: str) -> bool:
         self.submitted.append(text)
@@ -47,6 +50,15 @@ class RecordedActions:
 
     def load_older(self) -> None:
         self.older += 1
+
+    def switch_to(self, number: int) -> None:
+        self.switches.append(number)
+
+    def switch_step(self, step: int) -> None:
+        self.steps.append(step)
+
+    def seen(self) -> None:
+        self.seen_calls += 1
 
 
 def feed(model: SessionModel, *lines: str) -> None:

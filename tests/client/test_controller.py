@@ -29,6 +29,7 @@ class FakeServer:
         self.lines: list[str] = []
         self.pings: list[str] = []
         self.caps = 0
+        self.unreads = 0
 
     def connect(self, factory: ChatClientFactory) -> Deferred[ChatClientProtocol]:
         self.attempts += 1
@@ -58,8 +59,12 @@ class FakeServer:
         for line in data.split("\r\n")[:-1]:
             if line.startswith("PING "):
                 self.pings.append(line.removeprefix("PING "))
-            elif line == "/caps ids":  # first on every connection; see CapsTests
+            elif (
+                line == "/caps ids multi rich"
+            ):  # first on every connection; see CapsTests
                 self.caps += 1
+            elif line == "/unread":  # on signing in to an account; see BufferTests
+                self.unreads += 1
             else:
                 self.lines.append(line)
 

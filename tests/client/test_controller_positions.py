@@ -15,7 +15,8 @@ class PositionTests(ControllerTestCase):
     """Event ids: asked for on every connection, used to resume and page back."""
 
     def test_caps_asked_on_every_connection(self) -> None:
-        """``/caps ids`` goes first on the first connection and on each reconnect."""
+        """``/caps ids multi rich`` goes first on the first connection and on each
+        reconnect."""
         self.server.sent()
         self.assertEqual(self.server.caps, 1)
         self.into_room()

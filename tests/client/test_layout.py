@@ -10,7 +10,8 @@ import time
 from twisted.internet.task import Clock
 
 from chatroom.client.model import EntryKind
-from chatroom.client.view import ChatScreen, ScreenRefresher
+from chatroom.client.refresher import ScreenRefresher
+from chatroom.client.view import ChatScreen
 from chatroom.core.wire import parse_time
 from tests.client.support import (
     IN_LOBBY,
@@ -133,7 +134,8 @@ class StatusBarTests(ScreenTestCase):
         self.assertIn("lag 42ms", self.status_row())
 
     def test_mentions_ring_and_are_counted_while_scrolled_up(self) -> None:
-        """A mention rings the bell; one missed while scrolled up is counted."""
+        """A mention rings the bell; one missed while scrolled up is counted,
+        and a private message, in its own buffer, is counted in the list."""
         feed(self.model, f"MSG tea bob {STAMP} hi alice")
         self.assertEqual(self.rings, 1)
         for index in range(40):
@@ -143,7 +145,8 @@ class StatusBarTests(ScreenTestCase):
         feed(self.model, f"MSG tea bob {STAMP} alice, look")
         feed(self.model, f"PRIVMSG carol alice {STAMP} psst")
         self.assertEqual(self.rings, 3)
-        self.assertIn("2 mentions ↓", self.status_row())
+        self.assertIn("1 mention ↓", self.status_row())
+        self.assertIn("2:carol(1!)", self.text())
         self.screen.keypress(SIZE, "ctrl end")
         self.assertNotIn("mentions", self.status_row())
 

@@ -210,7 +210,7 @@ class RejoinTests(unittest.TestCase):
         """Everyone comes back one by one: one "reconnected" line, no joins
         for those who were there, no topic again; the members as before."""
         before = len(self.model.log)
-        self.model.expect_rejoin("tea")
+        self.model.expect_rejoin(["tea"])
         feed(
             self.model,
             "JOINED tea 1 256",
@@ -224,7 +224,7 @@ class RejoinTests(unittest.TestCase):
 
     def test_real_news_still_shown(self) -> None:
         """A new topic, a newcomer, and someone back after the window are news."""
-        self.model.expect_rejoin("tea")
+        self.model.expect_rejoin(["tea"])
         feed(
             self.model,
             "JOINED tea 1 256",

@@ -9,7 +9,8 @@ from twisted.internet.task import Clock
 
 from chatroom.client.model import SessionModel
 from chatroom.client.palette import PALETTE
-from chatroom.client.view import ChatScreen, ScreenRefresher
+from chatroom.client.refresher import ScreenRefresher
+from chatroom.client.view import ChatScreen
 from chatroom.client.widgets import user_attribute
 from chatroom.core.wire import parse_time
 from tests.client.support import (
