@@ -16,10 +16,14 @@ const attention = {
 
 function away() { return document.visibilityState === "hidden"; }
 
-// "(3) " or "(1! 3) ": unread messages, with mentions first.
+// "(3) " or "(1! 3) ": unread messages, with mentions first: those of
+// the current room while the tab is hidden, and the other rooms' badges.
 function attentionPrefix() {
-  if (!attention.unread && !attention.mentions) return "";
-  return attention.mentions ? `(${attention.mentions}! ${attention.unread}) ` : `(${attention.unread}) `;
+  const rooms = roomsUnread();
+  const unread = attention.unread + rooms.unread;
+  const mentions = attention.mentions + rooms.mentions;
+  if (!unread && !mentions) return "";
+  return mentions ? `(${mentions}! ${unread}) ` : `(${unread}) `;
 }
 
 // A message someone else sent is arriving (not replayed history): noted
