@@ -31,6 +31,7 @@ function freshView(name) {
     lastId: null, firstId: null, // the newest and oldest ids shown
     topic: "", topicBy: "", scroll: freshScroll(), scrollTop: 0,
     unread: 0, mentions: 0, readId: null, // the badge, and the marker in force
+    seenId: null, // the newest id the user has seen, read once sent
     fresh: true, // no JOINED yet: a later one is a join again (log kept)
     joining: false, // the join's own replies are arriving (until its READ)
     resuming: false, // joined again with `since ID`
@@ -140,7 +141,7 @@ function focusRoom(view) {
     if (online()) send(`/focus ${view.name}`);
     showView(view);
   }
-  show("room");
+  if (state.page !== "room") show("room");
 }
 
 // A room left, deleted or taken away: its log goes; the room joined most
@@ -296,7 +297,8 @@ function noteRoomMessage(user, text) {
 }
 
 // The user sees the current room's newest line: its badge goes, and the
-// server hears of it (once, a moment later, however many lines came).
+// server hears of it (a moment later, once however many lines came: what
+// was seen then is read, even if the user has switched rooms since).
 function seeNewest() {
   if (!current || !seeing(current)) return;
   if (current.unread || current.mentions) {
@@ -305,19 +307,23 @@ function seeNewest() {
     drawSidebar();
     drawTitle();
   }
-  if (readTimer === null && current.lastId !== null
-      && (current.readId === null || Number(current.readId) < Number(current.lastId))) {
+  if (current.lastId === null) return;
+  current.seenId = current.lastId;
+  if (readTimer === null && newerThan(current.seenId, current.readId)) {
     readTimer = setTimeout(sendRead, READ_DELAY_MS);
   }
 }
 
+function newerThan(id, marker) { return id !== null && (marker === null || Number(id) > Number(marker)); }
+
 function sendRead() {
   readTimer = null;
-  const view = current;
-  if (!view || !seeing(view) || !online() || view.lastId === null) return;
-  if (view.readId !== null && Number(view.readId) >= Number(view.lastId)) return;
-  view.readId = view.lastId;
-  send(`/read ${view.name} ${view.lastId}`);
+  if (!online()) return;
+  for (const view of views.values()) {
+    if (!newerThan(view.seenId, view.readId)) continue;
+    view.readId = view.seenId;
+    send(`/read ${view.name} ${view.seenId}`);
+  }
 }
 
 // The badges and the title's count: what arrived in rooms not being read.
