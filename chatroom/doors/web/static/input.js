@@ -4,7 +4,7 @@
 "use strict";
 
 const MAX_HISTORY = 100;
-const ROOM_COMMANDS = new Set(["/join", "/create", "/delete"]);
+const ROOM_COMMANDS = new Set(["/join", "/create", "/delete", "/leave", "/say", "/focus"]);
 
 function join(room, key = "") {
   state.joining = room;

@@ -20,10 +20,10 @@ const ROOM_EVENTS = new Set([
   "GAP", "OP", "DEOP", "KICK", "KICKED", "BAN", "UNBAN", "SET", "INVITE",
   "INFO", "INFO_END", "BANS", "EDIT", "REDACT", "READ", "FOCUS",
 ]);
-// Refusals of a room the page asked to join again after a lost connection.
-const REJOIN_ERRORS = new Set([
-  "NO_SUCH_ROOM", "ROOM_FULL", "BANNED", "INVITE_ONLY", "BAD_KEY", "ALREADY_IN_ROOM",
-]);
+// Refusals while joining again after a lost connection that are not about
+// a room (the /nick taking back a name comes first): every other is the
+// refusal of the first room asked for, so that no room is waited for ever.
+const NICK_ERRORS = new Set(["NAME_TAKEN", "BAD_NAME", "NAME_REGISTERED", "RATE_LIMITED"]);
 
 function freshView(name) {
   return {
@@ -175,9 +175,8 @@ function dropView(room) {
 function rejoinRooms() {
   const names = views.size ? [...views.values()].map((view) => view.name)
     : state.joined.length ? [...state.joined] : state.room ? [state.room] : [];
-  if (state.room && names.some((name) => nameKey(name) === nameKey(state.room))) {
-    names.push(names.splice(names.findIndex((name) => nameKey(name) === nameKey(state.room)), 1)[0]);
-  }
+  const at = names.findIndex((name) => nameKey(name) === nameKey(state.room || ""));
+  if (at >= 0) names.push(...names.splice(at, 1));
   state.rejoinQueue = names;
   state.rejoining = names.length > 0;
   for (const name of names) {
@@ -252,7 +251,7 @@ function askRoomDetails() {
 // a restarted server forgot is made again; one that cannot be had again
 // (banned, invite-only, full, its key changed) goes, saying why.
 function rejoinRefused(code, text) {
-  if (!state.rejoining || !REJOIN_ERRORS.has(code) || !state.rejoinQueue.length) return false;
+  if (!state.rejoining || NICK_ERRORS.has(code) || !state.rejoinQueue.length) return false;
   const room = state.rejoinQueue.shift();
   const view = viewOf(room);
   if (view) view.resuming = false;
@@ -261,13 +260,16 @@ function rejoinRefused(code, text) {
     send(`/create ${room}`);
     return true;
   }
-  if (code !== "ALREADY_IN_ROOM") {
+  const lost = code !== "ALREADY_IN_ROOM";
+  if (lost) {
     state.keys.delete(nameKey(room));
     dropView(room);
+  }
+  if (!state.rejoinQueue.length) rejoined();
+  if (lost) {
     showError(`could not go back to ${room}: ${errorWords(code, text)}`);
     if (code === "BAD_KEY" && !views.size) askKey(room);
   }
-  if (!state.rejoinQueue.length) rejoined();
   return true;
 }
 
