@@ -222,6 +222,29 @@ class RichMessagesTests(WebRoomsCase):
             self.theme(page, scheme)
             self.assert_accessible(page, f"deleted and edited messages ({scheme})")
 
+    def test_the_owner_deletes_anyones_message_from_a_long_press(self) -> None:
+        """A long press (a right click) on a line opens its menu too; the
+        room's owner is offered Delete on someone else's message (not Edit),
+        and everyone sees who deleted it."""
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "tea")  # made by wes: the owner
+        bob = self.in_room("bob", "tea")
+        bob.send("/caps rich", "buy cheap scones")
+        page.shows("<bob> buy cheap scones")
+        owner = "#members li.owner"
+        wait_for("the owner known", lambda: bool(self.find(page, owner)))
+        line = self.find(page, "#log li[data-id]")[-1]
+        ActionChains(page.driver).context_click(line).perform()
+        wait_for("the menu", lambda: page.visible("message-menu"))
+        self.assertFalse(page.visible("menu-edit"))
+        page.element("menu-delete").click()
+        page.shows("message deleted by wes")
+        self.assertNotIn("cheap scones", page.log())
+        bob.wait(lambda line: " REDACT tea " in line and " wes -" in line, "REDACT")
+
     def menu_of(self, page: BrowserPage, text: str) -> Any:
         """The menu button of the message line ending with ``text``."""
         lines = [
