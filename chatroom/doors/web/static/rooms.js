@@ -218,12 +218,13 @@ function joinedRoom(room) {
     showView(view);
     show("room");
   }
-  if (!state.rejoinQueue.length) rejoined();
+  if (!state.rejoinQueue.length) rejoined(true);
 }
 
 // Every room is back (or refused): the server's current room is the page's,
 // its owner and operators are asked for, and what was typed meanwhile goes.
-function rejoined() {
+// `joinMembers`: the MEMBERS of the last JOINED is still to come.
+function rejoined(joinMembers = false) {
   state.rejoining = false;
   if (!current) {
     const rest = [...views.values()];
@@ -233,15 +234,17 @@ function rejoined() {
   if (lastJoined !== current) send(`/focus ${current.name}`);
   backOnline();
   show("room");
-  askRoomDetails();
+  askRoomDetails(joinMembers);
   flushOutbox();
 }
 
 // The /who and /info the page sends by itself on joining, answered quietly:
-// the owner and the operators in the member list.
-function askRoomDetails() {
+// the owner and the operators in the member list. `joinMembers`: the
+// join's own MEMBERS comes before the /who's.
+function askRoomDetails(joinMembers = true) {
   state.joinQuiet = true;
   state.quietWho = true;
+  state.joinReplied = !joinMembers;
   send("/who"); // its OWNER line marks the owner in the member list
   state.quietInfo = true;
   send("/info"); // its operators line marks the operators
