@@ -40,6 +40,9 @@ DOC_SHOTS = frozenset(
         "notices",
         "phone",
         "phone-members",
+        "rooms",
+        "rich",
+        "phone-rooms",
     }
 )
 #: axe-core's impacts that fail a test.

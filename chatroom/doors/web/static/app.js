@@ -18,7 +18,11 @@
 // (what the user does) and events.js (what the server says). Nothing
 // connects before DOMContentLoaded, which comes after every deferred script
 // has run: so the server's first line can never arrive before the code
-// that handles it (it used to be lost about one load in fifteen).
+// that handles it (it used to be lost about one load in fifteen). Three
+// more: rooms.js (the rooms the user is in at once, /caps multi: the
+// sidebar, unread badges, read markers), rich.js (replies, edits,
+// deletions: /caps rich) and compose.js (the message menu and the reply
+// or edit being typed), loaded after view.js and scroll.js.
 "use strict";
 
 // How many fields precede the free text of each event (chatroom/wire.py).
@@ -32,7 +36,7 @@ const FIELDS = {
   REGISTERED: 1, PASSWORD_CHANGED: 1, UNREGISTERED: 1, OP: 3, DEOP: 3,
   KICK: 3, KICKED: 2, BAN: 3, UNBAN: 3, SET: 4, INVITE: 3, INVITED: 2,
   INFO: 2, INFO_END: 1, ANNOUNCE: 1, KILLED: 2, GBAN: 2, GUNBAN: 2,
-  EDIT: 4, REDACT: 3,
+  EDIT: 4, REDACT: 3, FOCUS: 1, READ: 2, UNREAD: 3, UNREAD_END: 0,
 };
 const FIRST_BACKOFF = 500;
 const MAX_BACKOFF = 10000;
@@ -51,14 +55,18 @@ const SECRET_COMMAND = /^\s*\/(register|password|unregister|login)(\s|$)/i;
 
 const state = {
   ws: null, page: null, name: sessionStorage.getItem("chatroom.name"),
+  // The current room (the one shown, and the one plain lines go to), and
+  // every room the user is in, for a reloaded page (rooms.js keeps each
+  // room's log, members and ids: `members`, `owner`, `operators`, `lastId`
+  // and `firstId` here are the room's that an event is about).
   room: sessionStorage.getItem("chatroom.room"), rooms: new Map(),
-  members: [], owner: "", operators: new Set(), backoff: FIRST_BACKOFF,
+  joined: JSON.parse(sessionStorage.getItem("chatroom.joined") || "[]"),
+  backoff: FIRST_BACKOFF,
   quitting: false, retry: null, retryAt: 0, signedIn: false, rejoining: false,
   stopped: null, bye: null,
-  returning: false, // signed in again: going back into state.room
-  // The ids of the newest and oldest stored events shown (from "@ID "
-  // prefixes), and whether the join under way resumes from the newest.
-  lastId: null, firstId: null, resuming: false,
+  // Signed in again: the rooms being joined again, in the order asked (the
+  // server answers in order, so a refusal is the first one's).
+  rejoinQueue: [],
   // The account signed in to and its password: the password in these
   // variables only, never in storage, a cookie or the page (the account's
   // name is kept for the tab, so that a reloaded page asks for it). Secrets
@@ -88,9 +96,12 @@ const isMe = (name) => state.name !== null && nameKey(name) === nameKey(state.na
 
 function parse(line) {
   let id = null;
-  if (line.startsWith("@")) { // "@ID " before a stored event (/caps ids)
+  let tags = {};
+  if (line.startsWith("@")) { // "@ID " or "@ID;tags " before a stored event
     const end = line.indexOf(" ");
-    id = line.slice(1, end);
+    const [number, ...pairs] = line.slice(1, end).split(";");
+    id = number;
+    tags = parseTags(pairs);
     line = line.slice(end + 1);
   }
   const space = line.indexOf(" ");
@@ -99,7 +110,7 @@ function parse(line) {
   const count = name in FIELDS ? FIELDS[name] : Infinity;
   const fields = [];
   if (name === "MEMBERS") {
-    return { name, fields: rest.split(" ").filter(Boolean), text: "", id };
+    return { name, fields: rest.split(" ").filter(Boolean), text: "", id, tags };
   }
   while (fields.length < count && rest !== "") {
     const next = rest.indexOf(" ");
@@ -107,7 +118,20 @@ function parse(line) {
       fields.push(rest.slice(0, next)); rest = rest.slice(next + 1);
     }
   }
-  return { name, fields, text: count === Infinity ? "" : rest, id };
+  return { name, fields, text: count === Infinity ? "" : rest, id, tags };
+}
+
+// `key=value` tags (/caps rich), their values unescaped as IRCv3's are.
+function parseTags(pairs) {
+  const unescape = { ":": ";", s: " ", "\\": "\\", r: "\r", n: "\n" };
+  const tags = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf("=");
+    if (equals < 0) { tags[pair] = ""; continue; }
+    tags[pair.slice(0, equals)] = pair.slice(equals + 1)
+      .replace(/\\(.?)/g, (_, char) => unescape[char] ?? char);
+  }
+  return tags;
 }
 
 // -- connection ---------------------------------------------------------------

@@ -16,10 +16,14 @@ const attention = {
 
 function away() { return document.visibilityState === "hidden"; }
 
-// "(3) " or "(1! 3) ": unread messages, with mentions first.
+// "(3) " or "(1! 3) ": unread messages, with mentions first: those of
+// the current room while the tab is hidden, and the other rooms' badges.
 function attentionPrefix() {
-  if (!attention.unread && !attention.mentions) return "";
-  return attention.mentions ? `(${attention.mentions}! ${attention.unread}) ` : `(${attention.unread}) `;
+  const rooms = roomsUnread();
+  const unread = attention.unread + rooms.unread;
+  const mentions = attention.mentions + rooms.mentions;
+  if (!unread && !mentions) return "";
+  return mentions ? `(${mentions}! ${unread}) ` : `(${unread}) `;
 }
 
 // A message someone else sent is arriving (not replayed history): noted
@@ -61,7 +65,7 @@ function cameBack() {
 }
 
 // The favicon: a speech bubble, with a dot when there is something unread
-// (red with the count when it is for the user).
+// here or in another room (red with the count when it is for the user).
 function drawFavicon() {
   const canvas = document.createElement("canvas");
   canvas.width = 32;
@@ -75,17 +79,20 @@ function drawFavicon() {
   pen.lineTo(6, 30);
   pen.lineTo(15, 22);
   pen.fill();
-  if (attention.unread || attention.mentions) {
-    pen.fillStyle = attention.mentions ? "#c0162b" : "#d97706";
+  const rooms = roomsUnread();
+  const unread = attention.unread + rooms.unread;
+  const mentions = attention.mentions + rooms.mentions;
+  if (unread || mentions) {
+    pen.fillStyle = mentions ? "#c0162b" : "#d97706";
     pen.beginPath();
     pen.arc(23, 9, 9, 0, 2 * Math.PI);
     pen.fill();
-    if (attention.mentions) {
+    if (mentions) {
       pen.fillStyle = "#ffffff";
       pen.font = "bold 13px sans-serif";
       pen.textAlign = "center";
       pen.textBaseline = "middle";
-      pen.fillText(attention.mentions > 9 ? "9+" : String(attention.mentions), 23, 10);
+      pen.fillText(mentions > 9 ? "9+" : String(mentions), 23, 10);
     }
   }
   $("favicon").href = canvas.toDataURL("image/png");

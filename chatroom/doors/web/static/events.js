@@ -39,18 +39,13 @@ const handlers = {
     if (state.renameTo) send(`/nick ${state.renameTo}`);
     state.renameTo = null;
     send("/watch on");
-    send("/caps ids");
-    if (state.room) {
-      state.rejoining = true;
-      state.returning = true;
-      state.resuming = state.lastId !== null;
-      const key = state.keys.get(nameKey(state.room));
-      const target = key ? `${state.room} ${key}` : state.room;
-      send(state.resuming ? `/join ${target} since ${state.lastId}` : `/join ${target}`);
-    } else {
+    send("/caps ids multi rich");
+    if (!rejoinRooms()) {
       backOnline();
       show("lobby");
     }
+    // What the account's rooms had since it last read them: the badges.
+    if (state.account) send("/unread");
   },
   ROOMS([count]) {
     state.rooms.clear();
@@ -71,43 +66,10 @@ const handlers = {
     }
   },
   ROOM_GONE([name]) { state.rooms.delete(name); drawRooms(); },
-  JOINED([room]) {
-    state.rejoining = false;
-    state.joining = null;
-    const key = state.pendingKeys.get(nameKey(room));
-    if (key !== undefined) state.keys.set(nameKey(room), key);
-    state.pendingKeys.clear();
-    // Back in the room after a lost connection (resuming, or made again
-    // after a restart that forgot it): the log is kept.
-    const back = state.returning && room === state.room;
-    const resumed = state.resuming && back;
-    state.returning = false;
-    state.resuming = false;
-    state.room = room;
-    state.creating = null;
-    sessionStorage.setItem("chatroom.room", room);
-    $("room-title").textContent = room;
-    clearMoments();
-    backOnline();
-    if (back) info(resumed ? "reconnected: what was said meanwhile follows" : "reconnected");
-    else {
-      resetLog();
-      state.lastId = null;
-      state.firstId = null;
-      $("topic").textContent = "";
-    }
-    state.owner = "";
-    state.operators.clear();
-    show("room");
-    // The join's own replies (its topic) and these two are drawn quietly.
-    state.joinQuiet = true;
-    state.quietWho = true;
-    send("/who"); // its OWNER line marks the owner in the member list
-    state.quietInfo = true;
-    send("/info"); // its operators line marks the operators
-    if (back) flushOutbox();
-    else state.outbox = [];
-  },
+  // A room joined (many at once: rooms.js), or joined again after a lost
+  // connection (resuming, or made again after a restart that forgot it):
+  // then its log is kept.
+  JOINED([room]) { joinedRoom(room); },
   MEMBERS([, ...names]) {
     state.members = names;
     state.whoShown = null;
@@ -116,22 +78,22 @@ const handlers = {
     if (state.quietWho) { state.quietWho = false; state.joinReplied = false; return; }
     if (state.asked.who) {
       state.asked.who = false;
-      state.whoShown = system(`In ${state.room}: ${describeMembers()}`);
+      state.whoShown = system(`In ${target().name}: ${describeMembers()}`);
     }
   },
   GAP([, count]) {
     info(count === "?" ? "earlier messages were missed" : `${count} earlier messages were missed`);
   },
-  HISTORY([, user, time], text) { history(user, time, text, false); },
-  HISTORY_ACTION([, user, time], text) { history(user, time, text, true); },
+  HISTORY([, user, time], text, event) { history(event, user, time, text, false); },
+  HISTORY_ACTION([, user, time], text, event) { history(event, user, time, text, true); },
   HISTORY_END([, count]) { if (scroll.paging) olderDone(Number(count)); },
-  MSG([, user, time], text) {
-    noteMessage(user, text);
-    appendToLog(messageLine(time, user, text, "message"));
+  MSG([, user, time], text, event) {
+    noteRoomMessage(user, text);
+    appendToLog(roomMessage(event, time, user, text, "message"));
   },
-  ACTION([, user, time], text) {
-    noteMessage(user, text);
-    appendToLog(messageLine(time, user, text, "message", { action: true }));
+  ACTION([, user, time], text, event) {
+    noteRoomMessage(user, text);
+    appendToLog(roomMessage(event, time, user, text, "message", true));
   },
   PRIVMSG([from, to, time], text) {
     noteMessage(from, text, { privately: true });
@@ -140,13 +102,15 @@ const handlers = {
     else place(line, "lobby-log");
   },
   TOPIC([, user], text) {
-    const changed = $("topic").textContent !== text;
-    $("topic").textContent = text;
-    $("topic").title = text ? `set by ${user}` : "";
+    const view = target();
+    const changed = view.topic !== text;
+    view.topic = text;
+    view.topicBy = user;
+    drawTopic();
     if (state.asked.topic) {
       state.asked.topic = false;
       system(text ? `The topic is “${text}” (set by ${user})` : "This room has no topic");
-    } else if (!state.joinQuiet && changed) {
+    } else if (!view.joining && !(state.joinQuiet && view === current) && changed) {
       info(text ? `${user} changed the topic to “${text}”` : `${user} cleared the topic`);
     }
   },
@@ -155,7 +119,7 @@ const handlers = {
     state.owner = user;
     drawMembers();
     if (state.whoShown) {
-      state.whoShown.textContent = `In ${state.room}: ${describeMembers()}`;
+      state.whoShown.textContent = `In ${target().name}: ${describeMembers()}`;
       state.whoShown = null;
     }
     if (changed) info(`${user} owns the room now`);
@@ -165,21 +129,27 @@ const handlers = {
     removeMember(user);
     info(`${user} left (${reason})`);
   },
+  // Once from each room the user is in: said in every room it concerns.
   NICK([old, name]) {
-    state.members = state.members.map((m) => (m === old ? name : m));
-    if (state.operators.delete(nameKey(old))) state.operators.add(nameKey(name));
     if (isMe(old)) {
       state.name = name;
       sessionStorage.setItem("chatroom.name", name);
       drawWhoami();
     }
+    for (const view of views.values()) {
+      if (!view.members.includes(old)) continue;
+      activate(view);
+      state.members = state.members.map((m) => (m === old ? name : m));
+      if (state.operators.delete(nameKey(old))) state.operators.add(nameKey(name));
+      info(`${old} is now ${name}`);
+    }
+    activate(null);
     drawMembers();
-    info(`${old} is now ${name}`);
   },
-  LEFT() { leaveRoom(); },
+  LEFT([room]) { dropView(room); },
   CAPS() {},
   PONG() {},
-  DELETED([room, by]) { leaveRoom(); showError(`${by} deleted ${room}`); },
+  DELETED([room, by]) { dropView(room); showError(`${by} deleted ${room}`); },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
   HELP(_, text) { if (!/\b(ID|ids|\/caps|\/watch)\b/.test(text)) system(text); },
@@ -223,7 +193,7 @@ const handlers = {
     info(`${by} kicked ${user}: ${reason}`);
   },
   KICKED([room, by], reason) {
-    leaveRoom();
+    dropView(room);
     const words = `You were kicked from ${room} by ${by}: ${reason}`;
     system(words);
     notice(words, "kicked", null, true);
@@ -282,29 +252,7 @@ const handlers = {
       return;
     }
     if (scroll.paging) { scroll.paging = false; drawOlder(); }
-    if (state.rejoining && code === "NO_SUCH_ROOM") {
-      // The server restarted and forgot the room: bring it back.
-      state.rejoining = false;
-      state.resuming = false;
-      send(`/create ${state.room}`);
-      return;
-    }
-    if (state.rejoining && ["ROOM_FULL", "BANNED", "INVITE_ONLY", "BAD_KEY"].includes(code)) {
-      // The room is still there, but cannot be ours again: to the lobby.
-      const room = state.room;
-      state.rejoining = false;
-      state.resuming = false;
-      state.keys.delete(nameKey(room));
-      leaveRoom();
-      showError(`could not go back to ${room}: ${errorWords(code, text)}`);
-      if (code === "BAD_KEY") askKey(room);
-      return;
-    }
-    if (code === "NO_SUCH_ROOM" || code === "ROOM_FULL") {
-      state.rejoining = false;
-      state.resuming = false;
-      state.returning = false;
-    }
+    if (rejoinRefused(code, text)) return;
     const joining = state.joining;
     state.joining = null;
     state.pendingKeys.clear();
@@ -322,25 +270,35 @@ const handlers = {
   },
 };
 
+Object.assign(handlers, roomHandlers, richHandlers);
+
+// An event is handled as about the room it names (its log, members, ids:
+// rooms.js), else the current room.
 function handle(event) {
-  if (event.id !== null && event.name !== "PRIVMSG") {
-    // Older ids come with a /history reply: the newest and oldest shown
-    // are kept apart (ids are decimal numbers, increasing). A private
-    // message's id counts in its conversation, not the room: not a position.
-    const id = Number(event.id);
-    if (state.lastId === null || id > Number(state.lastId)) state.lastId = event.id;
-    if (state.firstId === null || id < Number(state.firstId)) {
-      state.firstId = event.id;
-      drawOlder();
+  activate(eventRoom(event));
+  try {
+    if (event.id !== null && inRoom() && event.name !== "PRIVMSG") {
+      // Older ids come with a /history reply: the newest and oldest shown
+      // are kept apart (ids are decimal numbers, increasing). A private
+      // message's id counts in its conversation, not the room: not a position.
+      const id = Number(event.id);
+      if (state.lastId === null || id > Number(state.lastId)) state.lastId = event.id;
+      if (state.firstId === null || id < Number(state.firstId)) {
+        state.firstId = event.id;
+        drawOlder();
+      }
     }
+    const handler = handlers[event.name];
+    if (handler) handler(event.fields, event.text, event);
+  } finally {
+    activate(null);
   }
-  const handler = handlers[event.name];
-  if (handler) handler(event.fields, event.text);
+  seeNewest();
 }
 
 // A replayed message: in the log (or above it, for a /history reply).
-function history(user, time, text, action) {
-  const line = messageLine(time, user, text, "history", { action });
+function history(event, user, time, text, action) {
+  const line = roomMessage(event, time, user, text, "history", action);
   if (scroll.paging) olderLine(line);
   else appendToLog(line);
 }

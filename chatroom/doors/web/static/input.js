@@ -4,7 +4,7 @@
 "use strict";
 
 const MAX_HISTORY = 100;
-const ROOM_COMMANDS = new Set(["/join", "/create", "/delete"]);
+const ROOM_COMMANDS = new Set(["/join", "/create", "/delete", "/leave", "/say", "/focus"]);
 
 function join(room, key = "") {
   state.joining = room;
@@ -32,6 +32,10 @@ function outgoing(line) {
   const words = line.trim().split(/\s+/);
   const command = words[0].toLowerCase();
   if (command === "/help") { systemNode(helpNode()); return null; }
+  if (["/join", "/focus"].includes(command) && words.length === 2 && viewOf(words[1])) {
+    focusRoom(viewOf(words[1])); // a room the user is in already: shown
+    return null;
+  }
   if (command === "/register" && words.length === 2) state.pending.register = words[1];
   else if (command === "/password" && words.length === 3) state.pending.newPassword = words[2];
   else if (command === "/join" && words.length >= 3 && words[2].toLowerCase() !== "since") {
@@ -52,6 +56,7 @@ function lobbyLine(value) {
   if (!text) return null;
   if (text.startsWith("/")) return outgoing(text);
   const existing = [...state.rooms.keys()].find((room) => nameKey(room) === nameKey(text));
+  if (viewOf(text)) { focusRoom(viewOf(text)); return null; }
   if (existing) {
     state.joining = existing;
     return `/join ${existing}`;
@@ -210,7 +215,7 @@ function startInput() {
     $("key-input").value = "";
     $("key-form").hidden = true;
   });
-  onSubmit("message-form", "message-input", (value) => (value ? outgoing(value) : ""), sendOrKeep);
+  onSubmit("message-form", "message-input", (value) => (value ? composeLine(value) : ""), sendOrKeep);
   $("leave-button").addEventListener("click", () => sendOrKeep("/leave"));
   onKeys($("message-input"));
   onKeys($("create-input"));

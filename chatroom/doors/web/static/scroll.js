@@ -4,24 +4,31 @@
 // further up, with a button back to the newest. Scrolling to the top (or
 // the "earlier messages" button) loads older messages (/history N before
 // ID) above the others, keeping what the user was reading in its place.
+// Each room has its own log and scrolling (rooms.js): `scroll` and
+// `roomLog()` are those of the room an event is about, else the current
+// one's; only the current room's log is in the page (as `#log`).
 "use strict";
 
 const PAGE_SIZE = 50;
 const NEAR = 40; // pixels from an end that count as being there
 
-const scroll = {
-  stuck: true, // the view is at the newest line
-  unseen: 0, // lines added below while scrolled up
-  paging: false, // a /history reply is arriving
-  older: [], // its lines, put in place once it ends
-  noOlder: false, // the room's kept history has been walked to its start
-  readMarker: null, // the "new messages" divider
-};
+function freshScroll() {
+  return {
+    stuck: true, // the view is at the newest line
+    unseen: 0, // lines added below while scrolled up
+    paging: false, // a /history reply is arriving
+    older: [], // its lines, put in place once it ends
+    noOlder: false, // the room's kept history has been walked to its start
+    readMarker: null, // the "new messages" divider
+  };
+}
+
+let scroll = freshScroll(); // the room's an event is about (rooms.js sets it)
 
 function atBottom(log) { return log.scrollHeight - log.scrollTop - log.clientHeight < NEAR; }
 
 function appendToLog(item) {
-  const log = $("log");
+  const log = roomLog();
   log.append(item);
   if (scroll.stuck) log.scrollTop = log.scrollHeight;
   else if (!item.classList.contains("pending")) {
@@ -33,6 +40,7 @@ function appendToLog(item) {
 // Back to the newest line (`force`: even if the user had scrolled up).
 function keepNewest(force = false) {
   const log = $("log");
+  if (!log) return;
   if (force) scroll.stuck = true;
   if (scroll.stuck) log.scrollTop = log.scrollHeight;
   drawJump();
@@ -40,14 +48,14 @@ function keepNewest(force = false) {
 
 function drawJump() {
   const button = $("jump");
-  button.hidden = scroll.stuck || state.page !== "room";
+  button.hidden = scroll.stuck || state.page !== "room" || !inRoom();
   if (scroll.stuck) scroll.unseen = 0;
   button.textContent = scroll.unseen ? `↓ ${scroll.unseen} new` : "↓ Newest";
 }
 
 // A fresh log: a new room, or a room joined again without resuming.
 function resetLog() {
-  $("log").replaceChildren(olderControl());
+  roomLog().replaceChildren(olderControl());
   scroll.paging = false;
   scroll.older = [];
   scroll.noOlder = false;
@@ -76,12 +84,14 @@ function olderControl() {
 }
 
 function drawOlder() {
-  if (!$("older")) return;
+  const log = roomLog();
+  const part = (id) => log.querySelector(`#${id}`);
+  if (!part("older")) return;
   const known = state.firstId !== null;
-  $("older").hidden = !known && !scroll.noOlder;
-  $("older-button").hidden = scroll.noOlder || !known;
-  $("older-button").disabled = scroll.paging;
-  $("older-none").hidden = !scroll.noOlder;
+  part("older").hidden = !known && !scroll.noOlder;
+  part("older-button").hidden = scroll.noOlder || !known;
+  part("older-button").disabled = scroll.paging;
+  part("older-none").hidden = !scroll.noOlder;
 }
 
 function loadOlder() {
@@ -99,9 +109,9 @@ function olderLine(item) { scroll.older.push(item); }
 // The reply ended: its lines go above the others, and the view moves with
 // them so that the line the user was reading stays where it was.
 function olderDone(count) {
-  const log = $("log");
+  const log = roomLog();
   const fromBottom = log.scrollHeight - log.scrollTop;
-  $("older").after(...scroll.older);
+  log.querySelector("#older").after(...scroll.older);
   scroll.older = [];
   scroll.paging = false;
   if (count === 0) scroll.noOlder = true;
@@ -117,7 +127,7 @@ function markRead() {
 }
 
 function dividerBeforeUnread() {
-  if (scroll.readMarker || state.page !== "room") return;
+  if (scroll.readMarker || !inRoom()) return;
   const divider = document.createElement("li");
   divider.className = "divider";
   divider.setAttribute("role", "separator");
@@ -126,16 +136,23 @@ function dividerBeforeUnread() {
   appendToLog(divider);
 }
 
-function startScrolling() {
-  const log = $("log");
+// A room's log, shown or not: only the shown one scrolls, so `scroll` is
+// its room's when these run.
+function watchLog(log) {
   log.addEventListener("scroll", () => {
+    if (log.id !== "log") return;
     scroll.stuck = atBottom(log);
     drawJump();
+    seeNewest();
     if (log.scrollTop < NEAR && log.scrollHeight > log.clientHeight) loadOlder();
   });
   // A resize (the window, the phone's keyboard, the member list opening)
   // leaves the view at the newest line if it was there.
-  new ResizeObserver(() => keepNewest()).observe(log);
+  new ResizeObserver(() => { if (log.id === "log") keepNewest(); }).observe(log);
+}
+
+function startScrolling() {
+  watchLog($("log"));
   if (window.visualViewport) {
     window.visualViewport.addEventListener("resize", () => keepNewest());
   }

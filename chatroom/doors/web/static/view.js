@@ -18,15 +18,14 @@ function show(page) {
   $(focus[page]).focus();
   drawTitle();
   if (page === "room") keepNewest(true);
+  drawSidebar();
 }
 
+// In no room any more (rooms.js has dropped the last): to the lobby.
 function leaveRoom() {
   state.room = null;
-  state.lastId = null;
-  state.firstId = null;
   state.rejoining = false;
-  state.resuming = false;
-  state.returning = false;
+  state.rejoinQueue = [];
   state.joinQuiet = false;
   state.outbox = [];
   sessionStorage.removeItem("chatroom.room");
@@ -65,28 +64,34 @@ function drawRooms() {
     topic.className = "room-topic";
     topic.textContent = room.topic;
     button.append(name, count, topic);
-    button.addEventListener("click", () => join(room.name));
+    button.addEventListener("click", () => {
+      const view = viewOf(room.name);
+      if (view) focusRoom(view); // a room the user is in already
+      else join(room.name);
+    });
     item.append(button);
     return item;
   }));
   $("rooms-empty").hidden = state.rooms.size > 0;
 }
 
+// The current room's members (whichever room an event is about).
 function drawMembers() {
-  $("members").replaceChildren(...state.members.map((member) => {
+  const room = shownRoom();
+  $("members").replaceChildren(...room.members.map((member) => {
     const item = document.createElement("li");
     item.textContent = member;
     item.classList.add(nickClass(member));
-    if (member === state.owner) {
+    if (member === room.owner) {
       item.classList.add("owner");
       item.title = "owner";
-    } else if (state.operators.has(nameKey(member))) {
+    } else if (room.operators.has(nameKey(member))) {
       item.classList.add("operator");
       item.title = "operator";
     }
     return item;
   }));
-  const count = state.members.length;
+  const count = room.members.length;
   $("members-heading").textContent = document.body.classList.contains("offline")
     ? "Members (offline)" : `Members (${count})`;
   $("members-button").textContent = `Members (${count})`;
@@ -133,14 +138,16 @@ function messageLine(time, user, text, kind, { action = false, to = null } = {})
   nick.className = `nick ${nickClass(user)}`;
   if (to !== null) nick.textContent = `[${user} → ${to}]`;
   else nick.textContent = action ? `* ${user}` : `<${user}>`;
-  item.append(nick, document.createTextNode(" "));
-  appendRich(item, text);
+  const words = document.createElement("span");
+  words.className = "text";
+  appendRich(words, text);
+  item.append(nick, document.createTextNode(" "), words);
   if (!isMe(user) && mentionsMe(text)) item.classList.add("mention");
   return item;
 }
 
-// What happens in the room: shown only in the room's log.
-function info(text) { if (state.page === "room") say("", text, "info"); }
+// What happens in a room: shown only in that room's log.
+function info(text) { if (inRoom()) say("", text, "info"); }
 
 // Replies to the user's own commands: in the room's log, or the lobby's.
 function system(text) {
@@ -253,7 +260,9 @@ function toggleMembers(open) {
 function startView() {
   $("reconnect-now").addEventListener("click", reconnectNow);
   $("members-button").addEventListener("click", () => toggleMembers());
+  startRooms();
   startScrolling();
+  startCompose();
   startAttention();
   startInput();
   drawMembers();

@@ -52,11 +52,14 @@ const HELP = [
     ["/who", "who is in this room"],
     ["/list", "the rooms on this server"],
     ["//text", "a message that starts with /"],
+    ["⋯ on a message", "reply, edit or delete it (also a right click or a long press)"],
+    ["/reply ID text, /edit ID text, /redact ID", "the same, typed"],
   ]],
   ["Rooms and names", [
-    ["/join ROOM", "go to a room (/join ROOM KEY if it has a key)"],
+    ["/join ROOM", "go into a room too (/join ROOM KEY if it has a key)"],
     ["/create ROOM", "make a room and go there"],
-    ["/leave", "back to the lobby"],
+    ["/leave", "leave this room (/leave ROOM: that one); the others stay"],
+    ["/say ROOM text", "a message to another of your rooms"],
     ["/delete ROOM", "delete a room you own"],
     ["/nick NAME", "change your name"],
     ["/quit", "leave the server"],
@@ -77,7 +80,7 @@ const HELP = [
   ["Keys", [
     ["Up / Down", "earlier lines you typed"],
     ["Tab", "complete a name, command or room (again: the next one)"],
-    ["Escape", "back to the newest message"],
+    ["Escape", "back to the newest message; stops a reply or an edit"],
   ]],
 ];
 
@@ -86,7 +89,8 @@ const COMMANDS = [
   "/me", "/msg", "/topic", "/who", "/list", "/join", "/create", "/leave",
   "/delete", "/nick", "/quit", "/register", "/password", "/unregister", "/op",
   "/deop", "/kick", "/ban", "/unban", "/bans", "/invite", "/set", "/info",
-  "/help", "/kill", "/gban", "/gunban", "/gbans", "/announce",
+  "/help", "/kill", "/gban", "/gunban", "/gbans", "/announce", "/reply", "/edit",
+  "/redact", "/say", "/focus",
 ].sort();
 
 // The help as a page element: one table (so that its columns line up),

@@ -1,0 +1,132 @@
+// The chatroom web client: acting on a message. Each message with an id
+// has a "⋯" button (shown while the pointer is over its line or the
+// keyboard is on it; a long press or a right click on the line opens it
+// too) with a menu under it: Reply, Edit (your own messages) and Delete
+// (your own, or any when you are the room's owner or an operator). A reply
+// or an edit is typed in the room's input under a bar saying what is
+// answered or edited (Escape or Cancel stops); Enter sends /reply ID TEXT
+// or /edit ID TEXT. Delete sends /redact ID.
+"use strict";
+
+const compose = {
+  mode: null, // "reply" or "edit" while one is being typed
+  id: null, // the message it is about
+  room: null, // in this room's view
+  item: null, // the line whose menu is open
+};
+
+function menuButton(item, user) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "more";
+  // Its "⋯" is drawn by style.css: the log's text stays the messages'.
+  button.setAttribute("aria-label", `actions on ${user}'s message`);
+  button.setAttribute("aria-expanded", "false");
+  button.setAttribute("aria-controls", "message-menu");
+  button.addEventListener("click", () => {
+    if (compose.item === item) closeMenu();
+    else openMenu(item);
+  });
+  item.addEventListener("contextmenu", (event) => {
+    if (!item.dataset.id) return;
+    event.preventDefault();
+    openMenu(item);
+  });
+  return button;
+}
+
+// The message's own words, from its room's view.
+function messageOf(item) {
+  return item.dataset.id ? shownRoom().messages.get(item.dataset.id) : undefined;
+}
+
+function mayModerate() {
+  const room = shownRoom();
+  return state.name !== null && (isMe(room.owner) || room.operators.has(nameKey(state.name)));
+}
+
+function openMenu(item) {
+  const message = messageOf(item);
+  if (!message) return;
+  closeMenu();
+  compose.item = item;
+  const menu = $("message-menu");
+  $("menu-edit").hidden = !isMe(message.user);
+  $("menu-delete").hidden = !isMe(message.user) && !mayModerate();
+  const box = menu.parentElement.getBoundingClientRect();
+  const line = item.getBoundingClientRect();
+  menu.style.top = `${Math.max(0, line.bottom - box.top)}px`;
+  menu.hidden = false;
+  item.querySelector(".more").setAttribute("aria-expanded", "true");
+  $("menu-reply").focus();
+}
+
+// Close the menu (only if it is `item`'s, when one is given).
+function closeMenu(item = null, refocus = false) {
+  if (!compose.item || (item && compose.item !== item)) return;
+  const button = compose.item.querySelector(".more");
+  compose.item = null;
+  $("message-menu").hidden = true;
+  if (button) {
+    button.setAttribute("aria-expanded", "false");
+    if (refocus) button.focus();
+  }
+}
+
+function startCompose() {
+  const act = (what) => () => {
+    const item = compose.item;
+    const message = item && messageOf(item);
+    closeMenu();
+    if (!message) return;
+    if (what === "delete") { sendOrKeep(`/redact ${item.dataset.id}`); return; }
+    compose.mode = what;
+    compose.id = item.dataset.id;
+    compose.room = current;
+    const input = $("message-input");
+    if (what === "edit") input.value = message.text;
+    $("compose-what").textContent = what === "edit" ? "Editing your message"
+      : `Replying to ${message.user}: ${message.text.slice(0, QUOTE_LENGTH)}`;
+    $("compose-bar").hidden = false;
+    input.focus();
+  };
+  $("menu-reply").addEventListener("click", act("reply"));
+  $("menu-edit").addEventListener("click", act("edit"));
+  $("menu-delete").addEventListener("click", act("delete"));
+  $("message-menu").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") closeMenu(null, true);
+  });
+  $("message-menu").addEventListener("focusout", (event) => {
+    const menu = $("message-menu");
+    if (event.relatedTarget && !menu.contains(event.relatedTarget)) closeMenu();
+  });
+  document.addEventListener("click", (event) => {
+    if (!event.target.closest("#message-menu, .more")) closeMenu();
+  });
+  $("compose-cancel").addEventListener("click", () => {
+    endCompose();
+    $("message-input").focus();
+  });
+  $("message-input").addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && compose.mode) endCompose();
+  });
+}
+
+function endCompose() {
+  compose.mode = null;
+  compose.id = null;
+  compose.room = null;
+  $("compose-bar").hidden = true;
+}
+
+// A line typed in the room: a reply or an edit under way takes a plain
+// line; anything else is as typed.
+function composeLine(value) {
+  if (compose.mode && compose.room === current && !value.trimStart().startsWith("/")) {
+    const line = `/${compose.mode} ${compose.id} ${value}`;
+    endCompose();
+    return line;
+  }
+  endCompose();
+  return outgoing(value);
+}

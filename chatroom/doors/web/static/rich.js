@@ -1,0 +1,74 @@
+// The chatroom web client: messages with a life (/caps rich, docs/protocol.md
+// "Messages with a life"). A reply shows the message it answers (when that
+// one is loaded), an edit replaces a message's words and marks it
+// "(edited)", a deletion leaves a dim "message deleted" in its place. Each
+// message with an id gets the button of its menu (compose.js).
+"use strict";
+
+const QUOTE_LENGTH = 80;
+
+// A message of a room, live or replayed: its line, with the message it
+// answers quoted, kept by id (in its room's view) for edits, deletions and
+// replies. Returns the line without placing it.
+function roomMessage(event, time, user, text, kind, action = false) {
+  const item = messageLine(time, user, text, kind, { action });
+  if (event.id === null || !inRoom()) return item;
+  const view = target();
+  item.dataset.id = event.id;
+  view.messages.set(event.id, { item, user, text, gone: false });
+  if ("reply" in event.tags) item.prepend(quoteOf(view, event.tags.reply));
+  item.append(menuButton(item, user));
+  return item;
+}
+
+// "↪ alice: anyone for tea?", the start of the message answered.
+function quoteOf(view, id) {
+  const quote = document.createElement("span");
+  quote.className = "quote";
+  const original = view.messages.get(id);
+  if (!original) quote.textContent = "↪ in reply to an earlier message";
+  else if (original.gone) quote.textContent = "↪ in reply to a deleted message";
+  else {
+    const words = original.text.length > QUOTE_LENGTH
+      ? `${original.text.slice(0, QUOTE_LENGTH)}…` : original.text;
+    quote.textContent = `↪ ${original.user}: ${words}`;
+  }
+  return quote;
+}
+
+const richHandlers = {
+  // Message ID now reads `text` (a message not loaded here is left alone:
+  // loading it later brings its text as it now stands).
+  EDIT([, id, user, time], text) {
+    const message = target().messages.get(id);
+    if (!message || message.gone) return;
+    message.text = text;
+    const words = message.item.querySelector(".text");
+    words.replaceChildren();
+    appendRich(words, text);
+    let mark = message.item.querySelector(".edited");
+    if (!mark) {
+      mark = document.createElement("span");
+      mark.className = "edited";
+      mark.textContent = " (edited)";
+      words.after(mark);
+    }
+    mark.title = `edited at ${new Date(time).toLocaleTimeString()}`;
+    if (!isMe(user)) message.item.classList.toggle("mention", mentionsMe(text));
+  },
+  // Message ID was deleted: its line stays, dim, saying so.
+  REDACT([, id, by], reason) {
+    const message = target().messages.get(id);
+    if (!message || message.gone) return;
+    message.gone = true;
+    const { item } = message;
+    closeMenu(item);
+    const stamp = item.querySelector("time");
+    const words = document.createElement("span");
+    const who = nameKey(by) === nameKey(message.user) ? "" : ` by ${by}`;
+    words.textContent = `message deleted${who}${reason && reason !== "-" ? `: ${reason}` : ""}`;
+    item.replaceChildren(...(stamp ? [stamp] : []), words);
+    item.className = "redacted";
+    delete item.dataset.id;
+  },
+};

@@ -1,0 +1,444 @@
+// The chatroom web client: the rooms the user is in at once (/caps multi,
+// docs/protocol.md "Many rooms"). Each room has a view of its own: its
+// log (only the current room's is in the page, as #log), scrolling,
+// members, topic, ids and unread counts, so switching rooms keeps each
+// room's log and where it was scrolled to. A sidebar lists the rooms with
+// badges for what arrived while the user looked elsewhere (seeded with
+// /unread on signing in); the user's read marker (/read ROOM ID) follows
+// what they actually saw: the newest line of the current room, the page
+// visible and the log scrolled to the bottom. A READ from the server (the
+// account's other device, or the reply to our own) clears the badge.
+"use strict";
+
+// How long a seen room waits before /read: one line however many
+// messages arrived meanwhile, so reading never trips the flood limit.
+const READ_DELAY_MS = 1000;
+// Events whose first field is the room they are about.
+const ROOM_EVENTS = new Set([
+  "JOINED", "MEMBERS", "HISTORY", "HISTORY_ACTION", "HISTORY_END", "MSG",
+  "ACTION", "TOPIC", "OWNER", "JOIN", "PART", "LEFT", "DELETED", "NOTICE",
+  "GAP", "OP", "DEOP", "KICK", "KICKED", "BAN", "UNBAN", "SET", "INVITE",
+  "INFO", "INFO_END", "BANS", "EDIT", "REDACT", "READ", "FOCUS",
+]);
+// Refusals while joining again after a lost connection that are not about
+// a room (the /nick taking back a name comes first): every other is the
+// refusal of the first room asked for, so that no room is waited for ever.
+const NICK_ERRORS = new Set(["NAME_TAKEN", "BAD_NAME", "NAME_REGISTERED", "RATE_LIMITED"]);
+
+function freshView(name) {
+  return {
+    name, log: null, members: [], owner: "", operators: new Set(),
+    lastId: null, firstId: null, // the newest and oldest ids shown
+    topic: "", topicBy: "", scroll: freshScroll(), scrollTop: 0,
+    unread: 0, mentions: 0, readId: null, // the badge, and the marker in force
+    seenId: null, // the newest id the user has seen, read once sent
+    fresh: true, // no JOINED yet: a later one is a join again (log kept)
+    joining: false, // the join's own replies are arriving (until its READ)
+    resuming: false, // joined again with `since ID`
+    messages: new Map(), // id → the message's line and words (rich.js)
+  };
+}
+
+const views = new Map(); // name key → view, in the order joined
+const noRoom = freshView(""); // in no room: the page's own empty log
+let current = null; // the view shown (the server's current room)
+let active = null; // the view the event being handled is about
+let readTimer = null;
+let lastJoined = null; // the server's current room after a rejoin
+
+// What `state.members` and the others mean: the fields of the room an
+// event is about, else the current room's.
+for (const field of ["members", "owner", "operators", "lastId", "firstId"]) {
+  Object.defineProperty(state, field, {
+    get() { return target()[field]; },
+    set(value) { target()[field] = value; },
+  });
+}
+
+function target() { return active || current || noRoom; }
+function roomLog() { return target().log; }
+function inRoom() { return target() !== noRoom; }
+function shownRoom() { return current || noRoom; }
+const viewOf = (room) => (room ? views.get(nameKey(room)) : undefined);
+
+// What follows is about `view` (null: the current room).
+function activate(view) {
+  active = view || null;
+  scroll = target().scroll;
+}
+
+// The room an event is about (a new one for a JOINED), or null.
+function eventRoom(event) {
+  if (!ROOM_EVENTS.has(event.name) || !event.fields.length) return null;
+  const room = event.fields[0];
+  if (event.name === "JOINED" && !viewOf(room)) addView(room);
+  return viewOf(room) || null;
+}
+
+function newLog(name) {
+  const log = document.createElement("ol");
+  log.className = "log";
+  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-label", `messages in ${name}`);
+  log.tabIndex = 0;
+  watchLog(log);
+  return log;
+}
+
+function addView(room) {
+  const view = freshView(room);
+  view.log = newLog(room);
+  views.set(nameKey(room), view);
+  const was = active;
+  activate(view);
+  resetLog();
+  activate(was);
+  keepJoined();
+  return view;
+}
+
+function keepJoined() {
+  state.joined = [...views.values()].map((view) => view.name);
+  sessionStorage.setItem("chatroom.joined", JSON.stringify(state.joined));
+}
+
+// Show `view`'s log, members and topic in place of the current room's,
+// each log back where it was scrolled to.
+function showView(view) {
+  const shown = $("log");
+  closeMenu();
+  if (current !== view) endCompose();
+  if (current && current !== view && shown === current.log) {
+    current.scrollTop = shown.scrollTop;
+    activate(current);
+    markRead(); // the next unread line there gets a fresh divider
+  }
+  if (shown !== view.log) {
+    shown.removeAttribute("id");
+    view.log.id = "log";
+    shown.replaceWith(view.log);
+  }
+  current = view === noRoom ? null : view;
+  activate(null);
+  state.room = current ? current.name : null;
+  if (current) sessionStorage.setItem("chatroom.room", current.name);
+  else sessionStorage.removeItem("chatroom.room");
+  $("room-title").textContent = view.name;
+  drawTopic();
+  drawMembers();
+  drawOlder();
+  if (scroll.stuck) view.log.scrollTop = view.log.scrollHeight;
+  else view.log.scrollTop = view.scrollTop;
+  drawJump();
+  drawSidebar();
+  drawTitle();
+}
+
+// The user picks a room in the sidebar (or types /join of one they are in).
+function focusRoom(view) {
+  toggleRooms(false);
+  if (view !== current) {
+    if (online()) send(`/focus ${view.name}`);
+    showView(view);
+  }
+  if (state.page !== "room") show("room");
+}
+
+// A room left, deleted or taken away: its log goes; the room joined most
+// recently of those left becomes current (as on the server), or the page
+// goes to the lobby when none is left.
+function dropView(room) {
+  const view = viewOf(room);
+  if (!view) return;
+  views.delete(nameKey(room));
+  if (active === view) activate(null);
+  keepJoined();
+  if (view === current) {
+    const rest = [...views.values()];
+    if (rest.length) showView(rest[rest.length - 1]);
+    else {
+      showView(noRoom);
+      activate(noRoom);
+      resetLog();
+      activate(null);
+      leaveRoom();
+    }
+  }
+  drawSidebar();
+  drawTitle();
+}
+
+// -- joining, and joining again after a lost connection ---------------------------
+
+// Signed in again: back into every room (the current one last, so that it
+// is the server's current room too), each resuming from its newest id.
+function rejoinRooms() {
+  const names = views.size ? [...views.values()].map((view) => view.name)
+    : state.joined.length ? [...state.joined] : state.room ? [state.room] : [];
+  const at = names.findIndex((name) => nameKey(name) === nameKey(state.room || ""));
+  if (at >= 0) names.push(...names.splice(at, 1));
+  state.rejoinQueue = names;
+  state.rejoining = names.length > 0;
+  for (const name of names) {
+    const view = viewOf(name);
+    const key = state.keys.get(nameKey(name));
+    const room = key ? `${name} ${key}` : name;
+    const since = view && view.lastId !== null ? ` since ${view.lastId}` : "";
+    if (view) view.resuming = since !== "";
+    send(`/join ${room}${since}`);
+  }
+  return names.length > 0;
+}
+
+// JOINED: a room joined, or joined again (its log kept, with a line).
+function joinedRoom(room) {
+  const view = target();
+  const back = !view.fresh;
+  view.fresh = false;
+  view.joining = true;
+  lastJoined = view;
+  const key = state.pendingKeys.get(nameKey(room));
+  if (key !== undefined) state.keys.set(nameKey(room), key);
+  state.pendingKeys.clear();
+  state.joining = null;
+  state.creating = null;
+  if (back) info(view.resuming ? "reconnected: what was said meanwhile follows" : "reconnected");
+  view.resuming = false;
+  clearMoments();
+  if (!state.rejoining) {
+    state.outbox = [];
+    showView(view);
+    show("room");
+    askRoomDetails();
+    return;
+  }
+  const queued = state.rejoinQueue.findIndex((name) => nameKey(name) === nameKey(room));
+  if (queued >= 0) state.rejoinQueue.splice(queued, 1);
+  if (!current || nameKey(room) === nameKey(state.room || "")) {
+    showView(view);
+    show("room");
+  }
+  if (!state.rejoinQueue.length) rejoined(true);
+}
+
+// Every room is back (or refused): the server's current room is the page's,
+// its owner and operators are asked for, and what was typed meanwhile goes.
+// `joinMembers`: the MEMBERS of the last JOINED is still to come.
+function rejoined(joinMembers = false) {
+  state.rejoining = false;
+  if (!current) {
+    const rest = [...views.values()];
+    if (!rest.length) { leaveRoom(); backOnline(); return; }
+    showView(rest[rest.length - 1]);
+  }
+  if (lastJoined !== current) send(`/focus ${current.name}`);
+  backOnline();
+  show("room");
+  askRoomDetails(joinMembers);
+  flushOutbox();
+}
+
+// The /who and /info the page sends by itself on joining, answered quietly:
+// the owner and the operators in the member list. `joinMembers`: the
+// join's own MEMBERS comes before the /who's.
+function askRoomDetails(joinMembers = true) {
+  state.joinQuiet = true;
+  state.quietWho = true;
+  state.joinReplied = !joinMembers;
+  send("/who"); // its OWNER line marks the owner in the member list
+  state.quietInfo = true;
+  send("/info"); // its operators line marks the operators
+}
+
+// An ERR while joining again: the first room asked for was refused. A room
+// a restarted server forgot is made again; one that cannot be had again
+// (banned, invite-only, full, its key changed) goes, saying why.
+function rejoinRefused(code, text) {
+  if (!state.rejoining || NICK_ERRORS.has(code) || !state.rejoinQueue.length) return false;
+  const room = state.rejoinQueue.shift();
+  const view = viewOf(room);
+  if (view) view.resuming = false;
+  if (code === "NO_SUCH_ROOM") {
+    state.rejoinQueue.push(room);
+    send(`/create ${room}`);
+    return true;
+  }
+  const lost = code !== "ALREADY_IN_ROOM";
+  if (lost) {
+    state.keys.delete(nameKey(room));
+    dropView(room);
+  }
+  if (!state.rejoinQueue.length) rejoined();
+  if (lost) {
+    showError(`could not go back to ${room}: ${errorWords(code, text)}`);
+    if (code === "BAD_KEY" && !views.size) askKey(room);
+  }
+  return true;
+}
+
+// -- unread badges and read markers ------------------------------------------------
+
+// Whether the user sees the newest line of `view` now.
+function seeing(view) {
+  return view === current && state.page === "room" && !away() && view.scroll.stuck;
+}
+
+// A message from someone else arriving live in the room an event is about:
+// the current room while the tab is hidden is counted in the title
+// (attention.js); any other room (or the current one while the lobby is
+// shown) gets a badge in the sidebar, and a "new messages" divider.
+function noteRoomMessage(user, text) {
+  const view = target();
+  if (view === noRoom || isMe(user)) return;
+  if (view === current && state.page === "room") { noteMessage(user, text); return; }
+  dividerBeforeUnread();
+  view.unread += 1;
+  if (mentionsMe(text)) {
+    view.mentions += 1;
+    if (away()) notify(`${user} in ${view.name}`, text);
+  }
+  drawSidebar();
+  drawTitle();
+}
+
+// The user sees the current room's newest line: its badge goes, and the
+// server hears of it (a moment later, once however many lines came: what
+// was seen then is read, even if the user has switched rooms since).
+function seeNewest() {
+  if (!current || !seeing(current)) return;
+  if (current.unread || current.mentions) {
+    current.unread = 0;
+    current.mentions = 0;
+    drawSidebar();
+    drawTitle();
+  }
+  if (current.lastId === null) return;
+  current.seenId = current.lastId;
+  if (readTimer === null && newerThan(current.seenId, current.readId)) {
+    readTimer = setTimeout(sendRead, READ_DELAY_MS);
+  }
+}
+
+function newerThan(id, marker) { return id !== null && (marker === null || Number(id) > Number(marker)); }
+
+function sendRead() {
+  readTimer = null;
+  if (!online()) return;
+  for (const view of views.values()) {
+    if (!newerThan(view.seenId, view.readId)) continue;
+    view.readId = view.seenId;
+    send(`/read ${view.name} ${view.seenId}`);
+  }
+}
+
+// The badges and the title's count: what arrived in rooms not being read.
+function roomsUnread() {
+  let unread = 0;
+  let mentions = 0;
+  for (const view of views.values()) {
+    unread += view.unread;
+    mentions += view.mentions;
+  }
+  return { unread, mentions };
+}
+
+const roomHandlers = {
+  // A marker in force: the room is read up to ID (here or on another device).
+  READ([, id]) {
+    const view = target();
+    view.joining = false; // the join's replies end with it
+    if (view === noRoom || id === "*") return;
+    if (view.readId === null || Number(id) > Number(view.readId)) view.readId = id;
+    if (view.lastId !== null && Number(id) >= Number(view.lastId)
+        && (view.unread || view.mentions)) {
+      view.unread = 0;
+      view.mentions = 0;
+      drawSidebar();
+      drawTitle();
+    }
+  },
+  // What each room had while the user was away (asked on signing in).
+  UNREAD([room, count, mentions]) {
+    const view = viewOf(room);
+    if (!view || seeing(view)) return;
+    view.unread = Number(count);
+    view.mentions = Number(mentions);
+    drawSidebar();
+    drawTitle();
+  },
+  UNREAD_END() {},
+  FOCUS([room]) {
+    const view = viewOf(room);
+    if (view && view !== current) showView(view);
+  },
+};
+
+// -- the sidebar -------------------------------------------------------------------
+
+function drawSidebar() {
+  $("sidebar").hidden = !views.size || !["room", "lobby"].includes(state.page);
+  $("rooms-button").hidden = !views.size;
+  const total = roomsUnread();
+  $("rooms-button").textContent = total.unread ? `Rooms (${total.unread} new)` : "Rooms";
+  $("my-rooms").replaceChildren(...[...views.values()].map((view) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "switch";
+    button.dataset.joined = view.name;
+    if (view === current) button.setAttribute("aria-current", "true");
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = view.name;
+    button.append(name);
+    if (view.mentions) button.append(badge("mention", `@${view.mentions}`, `${view.mentions} for you`));
+    if (view.unread) button.append(badge("unread", String(view.unread), `${view.unread} new`));
+    button.addEventListener("click", () => focusRoom(view));
+    const leave = document.createElement("button");
+    leave.type = "button";
+    leave.className = "leave";
+    leave.textContent = "×";
+    leave.setAttribute("aria-label", `Leave ${view.name}`);
+    leave.addEventListener("click", () => { if (online()) send(`/leave ${view.name}`); });
+    item.append(button, leave);
+    return item;
+  }));
+}
+
+// A count shown as `shown`, read out as `words`.
+function badge(kind, shown, words) {
+  const outer = document.createElement("span");
+  outer.className = `badge ${kind}`;
+  const seen = document.createElement("span");
+  seen.setAttribute("aria-hidden", "true");
+  seen.textContent = shown;
+  const heard = document.createElement("span");
+  heard.className = "visually-hidden";
+  heard.textContent = `, ${words}`;
+  outer.append(seen, heard);
+  return outer;
+}
+
+function drawTopic() {
+  const view = shownRoom();
+  $("topic").textContent = view.topic;
+  $("topic").title = view.topic ? `set by ${view.topicBy}` : "";
+}
+
+// On a phone the sidebar is behind the room header's Rooms button.
+function toggleRooms(open) {
+  const shown = open === undefined ? !document.body.classList.contains("show-rooms") : open;
+  document.body.classList.toggle("show-rooms", shown);
+  $("rooms-button").setAttribute("aria-expanded", String(shown));
+}
+
+function startRooms() {
+  noRoom.log = $("log");
+  activate(null);
+  $("rooms-button").addEventListener("click", () => toggleRooms());
+  $("lobby-button").addEventListener("click", () => {
+    toggleRooms(false);
+    show("lobby");
+  });
+  document.addEventListener("visibilitychange", seeNewest);
+}
