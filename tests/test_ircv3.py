@@ -202,9 +202,10 @@ class TagsTests(CapsTestCase):
         bob.received()
         plain.received()
         alice.send("@+typing=active;label=x TAGMSG #tea")
-        self.assertEqual(
-            bob.received(), ["@+typing=active :alice!alice@chatroom TAGMSG #tea"]
-        )
+        (relayed,) = bob.received()
+        self.assertEqual(untagged(relayed), ":alice!alice@chatroom TAGMSG #tea")
+        self.assertEqual(tags_of(relayed)["+typing"], "active")
+        self.assertTrue(tags_of(relayed)["msgid"])  # a TAGMSG has its own id
         self.assertEqual(plain.received(), [])
         self.assertEqual(alice.received(), [])
 

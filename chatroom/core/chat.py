@@ -159,14 +159,16 @@ class ChatCore(Generic[B]):
         self.release(member, reason)
         member.disconnect(reason)
 
-    async def private_message(self, member: Member, target: str, text: str) -> Event:
+    async def private_message(
+        self, member: Member, target: str, text: str, tags: Tags = ()
+    ) -> Event:
         rules.check_text(text)
         sender = self._session(member)
         found = await self.backend.find_user(target)
         if found is None or not found.online:
             raise errors.no_such_user(target)
         stamp = format_time(self.clock.seconds())
-        event = Event("PRIVMSG", (sender.name, found.name, stamp), text)
+        event = Event("PRIVMSG", (sender.name, found.name, stamp), text, tags=tags)
         await self.backend.tell(found, event)
         return event
 
@@ -214,12 +216,14 @@ class ChatCore(Generic[B]):
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
         await self.backend.leave_room(member, self._session(member), room, reason)
 
-    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
+    async def say(
+        self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
+    ) -> None:
         """One message or action: its event and its stored form, appended."""
         rules.check_text(text)
         session = self._session(member)
         where = self.backend.place(member, room)
-        await self._append(member, session, where, kind, text)
+        await self._append(member, session, where, kind, text, tags)
 
     async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
         """``/reply``: a message tagged ``reply=ID``, ID a message of the room."""

@@ -55,6 +55,7 @@ from chatroom.core.events import (
     format_tags,
     from_line,
     to_line,
+    to_rich_line,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
@@ -241,11 +242,13 @@ class RedisBackend:
         return parse_target(row)
 
     async def tell(self, target: Target, event: Event) -> None:
+        """A private message to its recipient's node, with its tags (an IRC
+        ``NOTICE``, client tags) as ``@;tags`` when it has some."""
         await self.calls.call(
             scripts.TELL,
             target.key,
             target.session,
-            to_line(event),
+            to_rich_line(event) if event.tags else to_line(event),
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
         )
 

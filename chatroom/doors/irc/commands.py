@@ -23,10 +23,11 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import RoomDetails
+from chatroom.core.events import RoomDetails, Tags
 from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.tags import shared_tags
 from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
     LEFT,
@@ -195,8 +196,9 @@ async def privmsg(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def notice(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Travels as a message (our protocol has one kind); never answered
-    with an error, as IRC requires of automatic replies."""
+    """Travels as a message tagged ``notice`` (line users see a ``MSG``),
+    which IRC users get as a ``NOTICE``; never answered with an error, as
+    IRC requires of automatic replies."""
     await send_text(session, params, "NOTICE")
 
 
@@ -219,6 +221,7 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
             return
         kind, text = "ACTION", rest
     text = plain_text(text)
+    tags = shared_tags(session.tags, notice=quiet)
     session.spoke = session.now  # WHOIS's idle time counts from here
     targets, too_many = bounded(command, split_list(params[0]))
     if not quiet:
@@ -229,7 +232,7 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
                 await nickserv(session, text)
             continue
         try:
-            await say_to(session, target, kind, text)
+            await say_to(session, target, kind, text, tags)
         except ChatError as refused:
             if target.startswith("$"):  # an admin's command: always answered
                 session.refuse(refused, "ANNOUNCE", target)
@@ -237,21 +240,25 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
                 session.refuse(refused, command, target)
 
 
-async def say_to(session: IRCSession, target: str, kind: str, text: str) -> None:
+async def say_to(
+    session: IRCSession, target: str, kind: str, text: str, tags: Tags = ()
+) -> None:
+    """One message to a channel or a nick, with ``tags``
+    (:func:`~chatroom.doors.irc.tags.shared_tags`) carried and stored with it."""
     if not text:
         raise errors.bad_args("empty message")
     room = room_of(target)
     if room is not None:
-        await session.registry.say(session.member, room, kind, text)
+        await session.registry.say(session.member, room, kind, text, tags)
         return
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
         await session.registry.announce(session.member, text)
         return
     if kind == "ACTION":
         text = f"* {session.nick} {text}"
-    sent = await session.registry.private_message(session.member, target, text)
-    if session.echo and name_key(target) != name_key(session.nick):
-        session.send(sent.encoded(session.render))  # echo-message
+    sent = await session.registry.private_message(session.member, target, text, tags)
+    if session.echo:  # echo-message (to oneself: the echo and the message)
+        session.send(sent.encoded(session.render))
     recipient = session.directory.find(target)
     if recipient is not None and recipient.away:
         session.numeric(irc.RPL_AWAY, str(recipient.name), recipient.away)

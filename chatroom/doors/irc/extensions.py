@@ -25,7 +25,7 @@ from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.caps import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.doors.irc.commands import send_text
 from chatroom.doors.irc.session import IRCSession, Multiline
-from chatroom.doors.irc.tags import CLIENT_TAGS_MAX, client_only, tag_section
+from chatroom.doors.irc.tags import client_only, tag_section
 from chatroom.doors.irc.wire import Message, build, build_words, room_of
 
 #: The longest realname ``SETNAME`` takes (``NAMELEN`` of other servers).
@@ -104,12 +104,22 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Client-only tags to a channel's or a nick's IRC users with message-tags."""
+    """``TAGMSG target``: its client-only tags relayed (:func:`relay_client_tags`);
+    never answered, as it has no text to refuse."""
     tags = client_only(session.tags)
-    section = tag_section(tags)
-    if not tags or len(section) > CLIENT_TAGS_MAX:
-        return  # nothing to relay (or too much): TAGMSG is never answered
-    target = params[0]
+    if tags:
+        await relay_client_tags(session, params[0], tags)
+
+
+async def relay_client_tags(
+    session: IRCSession, target: str, tags: dict[str, str]
+) -> None:
+    """Client-only tags (``+typing``, ``+draft/react``...) as a ``TAGMSG``
+    from ``session`` to ``target``'s IRC users here with ``message-tags``:
+    a channel's members, or one nick; back to the sender too with
+    ``echo-message`` (labeled, if the command was). The shared side carries
+    texts, not tags, so this is the door's own relay, with a ``msgid`` of
+    its own for the TAGMSG."""
     room = room_of(target)
     if room is None:
         nicks = [target]
@@ -118,14 +128,21 @@ async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
             session.refuse(errors.not_in_room(), "PRIVMSG", target)
             return
         nicks = (await session.registry.room_details(room)).members
-    line = section + build_words(session.source, "TAGMSG", target)
+    renderer = session.renderer
+    tagged = {**tags, "msgid": renderer.fresh_msgid()}
+    line = build_words(session.source, "TAGMSG", target)
+    plain, timed = tag_section(tagged), tag_section({**tagged, "time": renderer.now()})
     for nick in nicks:
         other = session.directory.find(nick)
         if other is None or "message-tags" not in other.caps:
             continue
-        if other is session and "echo-message" not in session.caps:
-            continue
-        other.send(line)
+        if other is session and room is not None:
+            continue  # a member's own copy is the echo below, if it asked
+        section = timed if "server-time" in other.caps else plain
+        other.connection.send(section + line)  # never part of a labeled answer
+    if "echo-message" in session.caps and "message-tags" in session.caps:
+        section = timed if "server-time" in session.caps else plain
+        session.send(section + line)
 
 
 # -- SETNAME ------------------------------------------------------------------------

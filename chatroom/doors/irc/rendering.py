@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from itertools import count
+from typing import NamedTuple
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -38,7 +39,9 @@ from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.tags import (
     add_tags,
+    is_notice,
     lines_of,
+    relayed_tags,
     split_text,
     tag_section,
     text_room,
@@ -61,6 +64,20 @@ SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
 _STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})
 _HISTORY = frozenset({"HISTORY", "HISTORY_ACTION"})
 _CONCAT = "draft/multiline-concat"
+#: The tags every line of a split message carries; ``msgid`` and client
+#: tags name the message and go on its first line only.
+_EVERY_LINE = frozenset({"time"})
+
+
+class Said(NamedTuple):
+    """A message as IRC lines say it: who, which command, to whom, the
+    text in pieces that fit a line each, and whether it is a CTCP ACTION."""
+
+    source: str
+    command: str
+    target: str
+    pieces: list[str]
+    action: bool
 
 
 def clock_text(stamp: str) -> str:
@@ -104,6 +121,10 @@ class IRCRenderer:
         """A fresh batch reference, unique for as long as this server runs."""
         return f"b{next(self._batches)}"
 
+    def fresh_msgid(self) -> str:
+        """A ``msgid`` for what the door relays by itself (``TAGMSG``)."""
+        return f"t{next(self._batches)}"
+
     def source(self, nick: str) -> str:
         return hostmask(nick, self.server)
 
@@ -118,13 +139,14 @@ class IRCRenderer:
 
     # -- messages, split to fit ---------------------------------------------------
 
-    def said(self, event: Event, clocked: bool) -> tuple[str, str, list[str], bool]:
-        """A message event as (source, target, text pieces, is an action):
-        room messages to their channel, private ones to their recipient,
+    def said(self, event: Event, clocked: bool) -> Said:
+        """A message event as IRC says it: room messages to their channel,
+        private ones to their recipient, as ``NOTICE`` if they were one,
         history as the message it was (``clocked``: with ``[18:04]`` in
         front, for clients that cannot be told its time)."""
         name, fields, text = event.name, event.fields, event.text
         action = name in ("ACTION", "HISTORY_ACTION")
+        command = "NOTICE" if is_notice(event) else "PRIVMSG"
         if name == "PRIVMSG":
             target = fields[1]
         else:
@@ -132,14 +154,14 @@ class IRCRenderer:
             if clocked and name in _HISTORY:
                 text = f"[{clock_text(fields[2])}] {text}"
         source = self.source(fields[0] if name == "PRIVMSG" else fields[1])
-        room = text_room(f":{source} PRIVMSG {target} :", 9 if action else 0)
-        return source, target, split_text(text, room), action
+        room = text_room(f":{source} {command} {target} :", 9 if action else 0)
+        return Said(source, command, target, split_text(text, room), action)
 
     def _message_lines(self, event: Event, clocked: bool) -> bytes:
-        source, target, pieces, action = self.said(event, clocked)
+        source, command, target, pieces, action = self.said(event, clocked)
         if action:
             pieces = [f"{X_DELIM}ACTION {piece}{X_DELIM}" for piece in pieces]
-        return b"".join(build(source, "PRIVMSG", target, piece) for piece in pieces)
+        return b"".join(build(source, command, target, piece) for piece in pieces)
 
     def _as_said(self, event: Event) -> bytes:
         if event.name in _STAMPED:
@@ -288,7 +310,7 @@ class Variant:
         if not tags:
             return base
         first, *rest = lines_of(base)
-        later = tag_section({k: v for k, v in tags.items() if k != "msgid"})
+        later = tag_section({k: v for k, v in tags.items() if k in _EVERY_LINE})
         return add_tags(first, tag_section(tags)) + b"".join(
             add_tags(line, later) for line in rest
         )
@@ -304,6 +326,8 @@ class Variant:
             msgid = self.renderer.msgid(event)
             if msgid:
                 tags["msgid"] = msgid
+            if event.tags:
+                tags.update(relayed_tags(event))
         return tags
 
     def _multiline(self, event: Event, tags: dict[str, str]) -> bytes:
@@ -311,7 +335,9 @@ class Variant:
         joined with ``draft/multiline-concat`` (they were cut inside one
         line of text), the batch carrying the message's tags."""
         renderer = self.renderer
-        source, target, pieces, _ = renderer.said(event, clocked=not self.timed)
+        source, command, target, pieces, _ = renderer.said(
+            event, clocked=not self.timed
+        )
         ref = renderer.batch_ref()
         opening = build_words(
             renderer.server, "BATCH", f"+{ref}", "draft/multiline", target
@@ -320,7 +346,7 @@ class Variant:
         for index, piece in enumerate(pieces):
             inner = {"batch": ref, _CONCAT: ""} if index else {"batch": ref}
             lines.append(
-                add_tags(build(source, "PRIVMSG", target, piece), tag_section(inner))
+                add_tags(build(source, command, target, piece), tag_section(inner))
             )
         lines.append(build_words(renderer.server, "BATCH", f"-{ref}"))
         return b"".join(lines)
