@@ -248,8 +248,9 @@ def _op(
 def _deop(
     action: Action, room: RoomFacts, actor: Actor, target: Target | None
 ) -> Outcome:
-    _require_owner(room, actor, "deop")
     user = target or Target(action.target)
+    if user.key != actor.key:  # an operator may always step down
+        _require_owner(room, actor, "deop")
     policy = room.policy
     gone = {grant_mask(user), account_mask(user.key)}
     if user.account:

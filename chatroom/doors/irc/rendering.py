@@ -197,10 +197,8 @@ class IRCRenderer:
             return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
         if name == "SET":
             return self._setting(*fields)
-        if name == "INVITE":
-            room, user, by = fields
-            notice = f"{by} invited {user} into the channel"
-            return build(self.server, "NOTICE", channel(room), notice)
+        if name == "INVITE":  # only invite-notify clients hear of it (Variant)
+            return b""
         if name == "DELETED":
             notice = f"{fields[1]} deleted the room"
             return build(self.server, "NOTICE", channel(fields[0]), notice)
@@ -303,6 +301,8 @@ class Variant:
             base = event.encoded(renderer.as_said)
         else:
             base = event.encoded(renderer.render)
+        if not base:
+            return base  # nothing for IRC clients (an invitation, unasked)
         tags = self.tags(event)
         split = base.count(b"\r\n") > 1
         if split and self.multiline and name in ("MSG", "PRIVMSG", "HISTORY"):

@@ -35,6 +35,7 @@ from chatroom.doors.irc.tags import MAX_LINE, parse_tags
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
 ERR_INPUTTOOLONG = "417"
 ERR_INVALIDCAPCMD = "410"
+ERR_INVALIDMODEPARAM = "696"
 RPL_LOGGEDIN = "900"
 RPL_SASLSUCCESS = "903"
 ERR_SASLFAIL = "904"
