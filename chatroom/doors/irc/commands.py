@@ -340,22 +340,6 @@ def listed(room: str, members: int, tests: list[tuple[str, str]]) -> bool:
 # -- who is who -----------------------------------------------------------------
 
 
-def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
-    flags = "H@" if user in ops else "H"
-    return build(
-        session.me,
-        irc.RPL_WHOREPLY,
-        session.nick,
-        chan,
-        user,
-        session.me,
-        session.me,
-        user,
-        flags,
-        f"0 {user}",
-    )
-
-
 async def find_user(
     session: IRCSession, nick: str
 ) -> tuple[str, list[RoomDetails]] | None:
@@ -375,26 +359,3 @@ async def find_user(
                 found = member
                 rooms.append(details)
     return None if found is None else (found, rooms)
-
-
-async def who(session: IRCSession, params: tuple[str, ...]) -> None:
-    mask = params[0] if params else "*"
-    room = room_of(mask)
-    data = b""
-    try:
-        if room is not None:
-            details = await session.registry.room_details(room)
-            chan = channel(details.room)
-            ops = ops_of(details)
-            for member in details.members:
-                data += who_line(session, chan, member, ops)
-        else:
-            found = await find_user(session, mask)
-            if found is not None:
-                user_name, rooms = found
-                chan = channel(rooms[0].room) if rooms else "*"
-                data += who_line(session, chan, user_name, set())
-    except ChatError:
-        pass  # no such room: an empty list
-    session.send(data)
-    session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
