@@ -137,6 +137,9 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                 )
                 continue
             await enter(session, room, key)
+            if session.away:  # away-notify: members learn it with the JOIN
+                away = build(session.source, "AWAY", session.away)
+                session.tell_peers(away, "away-notify", room)
             await send_names(session, room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)

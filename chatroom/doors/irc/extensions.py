@@ -15,7 +15,8 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
   IRC members with ``message-tags`` of the same server; line and web users
   have nothing to show for them.
 - ``SETNAME`` (https://ircv3.net/specs/extensions/setname): changes the
-  realname ``WHOIS`` shows; the client is answered with ``SETNAME``.
+  realname ``WHOIS`` and ``WHO`` show; the client, and the IRC users here
+  with ``setname`` who share a channel with it, get ``SETNAME``.
 """
 
 from __future__ import annotations
@@ -154,5 +155,7 @@ async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
         fail(session, "SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     session.realname = realname
+    line = build(session.source, "SETNAME", realname)
     if "setname" in session.caps:
-        session.send(build(session.source, "SETNAME", realname))
+        session.send(line)
+    session.tell_peers(line, "setname")

@@ -250,6 +250,21 @@ class IRCSession:
         self.render = self.renderer.encoder(caps)
         self.echo = "echo-message" in caps
 
+    def tell_peers(self, line: bytes, cap: str, room: str | None = None) -> None:
+        """``line`` to the IRC users here with ``cap`` who share a channel
+        with this user (or are in ``room``), once each, with ``@time`` for
+        those with ``server-time``, as every relayed line (``AWAY`` for
+        away-notify, ``SETNAME`` for setname)."""
+        mine = self.rooms.keys() if room is None else {name_key(room)}
+        for other in self.directory.here.values():
+            if (
+                other is not self
+                and cap in other.caps
+                and not mine.isdisjoint(other.rooms.keys())
+            ):
+                timed = "server-time" in other.caps
+                other.connection.send(self.renderer.timed(line) if timed else line)
+
     def close(self, reason: str, room_reason: str | None = None) -> None:
         self.gone()  # watchers and WHOWAS know at once, as the rooms do
         self.connection.close(reason, room_reason)
