@@ -3,12 +3,12 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
 
 - ``draft/multiline`` (https://ircv3.net/specs/extensions/multiline): a
   client sends ``BATCH +ref draft/multiline #target``, its ``PRIVMSG`` lines
-  tagged ``@batch=ref``, then ``BATCH -ref``. Our messages hold no line
-  breaks, so each line of the batch is said as its own message (lines
-  tagged ``draft/multiline-concat`` are glued to the one before, as the
-  specification says); a batch over the limits ``CAP LS`` announces is
-  ``FAIL BATCH MULTILINE_MAX_BYTES``/``MULTILINE_MAX_LINES`` and nothing of
-  it is said.
+  tagged ``@batch=ref``, then ``BATCH -ref``. It is said as one message
+  with its lines as a tag (:mod:`chatroom.doors.irc.multiline`); a batch
+  over the limits ``CAP LS`` announces is ``FAIL BATCH
+  MULTILINE_MAX_BYTES``/``MULTILINE_MAX_LINES``, a blank line marked
+  ``draft/multiline-concat`` ``FAIL BATCH MULTILINE_INVALID``, and nothing
+  of it is said.
 - ``TAGMSG`` (https://ircv3.net/specs/extensions/message-tags): a message
   with tags and no text (typing notifications, reactions). The shared
   side carries text, not tags, so client-only tags (``+typing``) reach the
@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from chatroom.core import errors
 from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc import multiline
 from chatroom.doors.irc.caps import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
-from chatroom.doors.irc.commands import send_text
+from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
-from chatroom.doors.irc.tags import client_only, tag_section
+from chatroom.doors.irc.tags import client_only, shared_tags, tag_section
 from chatroom.doors.irc.wire import Message, build, build_words, room_of
 
 #: The longest realname ``SETNAME`` takes (``NAMELEN`` of other servers).
@@ -67,7 +68,7 @@ def collect(session: IRCSession, message: Message) -> bool:
         batch.failed = True
         batch.lines.clear()
     if not batch.failed:
-        batch.lines.append((text, _CONCAT in message.tags))
+        batch.lines.append((plain_text(text), _CONCAT in message.tags))
     return True
 
 
@@ -82,7 +83,9 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
         ):
             fail(session, "BATCH", "INVALID_TYPE", "Unsupported batch type")
             return
-        session.multiline = Multiline(ref[1:], params[2], "PRIVMSG")
+        label = session.tags.get("label")
+        tags = client_only(session.tags)
+        session.multiline = Multiline(ref[1:], params[2], "PRIVMSG", tags, label)
         return
     open_batch, session.multiline = session.multiline, None
     if open_batch is None or ref != f"-{open_batch.ref}":
@@ -90,15 +93,17 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     if open_batch.failed:
         return
-    said: list[str] = []
-    for text, glued in open_batch.lines:
-        if glued and said:
-            said[-1] += text
-        else:
-            said.append(text)
-    for text in said:
-        if text.strip():
-            await send_text(session, (open_batch.target, text), open_batch.command)
+    lines = open_batch.lines
+    if multiline.invalid(lines):
+        fail(session, "BATCH", "MULTILINE_INVALID", "A blank line cannot be glued")
+        return
+    text = multiline.joined_text(lines)
+    if not text:
+        return  # only blank lines: nothing to say
+    shared = shared_tags(open_batch.tags, notice=False)
+    if len(lines) > 1:
+        shared += ((multiline.MULTILINE_TAG, multiline.encode_lines(lines)),)
+    await say_to(session, open_batch.target, "MSG", text, shared)
 
 
 # -- TAGMSG -------------------------------------------------------------------------

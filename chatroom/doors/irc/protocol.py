@@ -279,10 +279,15 @@ class IRCProtocol(LineFraming):
             return False  # an empty or command-less line: ignored, as servers do
         session = self.session
         label = message.tags.get("label") if message.tags else None
+        batch = session.multiline
+        if label is None and batch is not None and message.command == "BATCH":
+            label = batch.label  # a multiline batch's end: the opening's label
         if label is None or "labeled-response" not in session.caps:
             return self._dispatch(message)
         session.labeled = []
         waiting = self._dispatch(message, label)
+        if batch is None and session.multiline is not None:
+            session.labeled = None  # a batch opened: its end is answered
         if not waiting and session.labeled is not None:
             session.answer_labeled(label)
         return waiting
@@ -313,7 +318,8 @@ class IRCProtocol(LineFraming):
             return False
         session.tags = message.tags
         running = entry.handler(session, params)
-        if label is not None:
+        opening = command == "BATCH" and params[0].startswith("+")
+        if label is not None and not opening:  # a batch's end answers for it
             running = self._labeled(running, label, command, target)
         return self.connection.run(
             running, lambda failure: self._refused(failure, command, target)

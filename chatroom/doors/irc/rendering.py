@@ -36,6 +36,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.events import Encoder, Event
 from chatroom.core.wire import format_time
+from chatroom.doors.irc import multiline
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.tags import (
     add_tags,
@@ -64,9 +65,6 @@ SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
 _STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})
 _HISTORY = frozenset({"HISTORY", "HISTORY_ACTION"})
 _CONCAT = "draft/multiline-concat"
-#: The tags every line of a split message carries; ``msgid`` and client
-#: tags name the message and go on its first line only.
-_EVERY_LINE = frozenset({"time"})
 
 
 class Said(NamedTuple):
@@ -155,7 +153,13 @@ class IRCRenderer:
                 text = f"[{clock_text(fields[2])}] {text}"
         source = self.source(fields[0] if name == "PRIVMSG" else fields[1])
         room = text_room(f":{source} {command} {target} :", 9 if action else 0)
-        return Said(source, command, target, split_text(text, room), action)
+        lines = multiline.lines_of(event) if event.tags else None
+        if lines is None:
+            pieces = split_text(text, room)
+        else:  # one PRIVMSG (or several, if long) per line said
+            said = multiline.said_lines(lines)
+            pieces = [piece for line in said for piece in split_text(line, room)]
+        return Said(source, command, target, pieces, action)
 
     def _message_lines(self, event: Event, clocked: bool) -> bytes:
         source, command, target, pieces, action = self.said(event, clocked)
@@ -304,13 +308,14 @@ class Variant:
         if not base:
             return base  # nothing for IRC clients (an invitation, unasked)
         tags = self.tags(event)
-        split = base.count(b"\r\n") > 1
+        lines = multiline.lines_of(event) if event.tags else None
+        split = lines is not None or base.count(b"\r\n") > 1
         if split and self.multiline and name in ("MSG", "PRIVMSG", "HISTORY"):
-            return self._multiline(event, tags)
+            return self._multiline(event, tags, lines)
         if not tags:
             return base
         first, *rest = lines_of(base)
-        later = tag_section({k: v for k, v in tags.items() if k in _EVERY_LINE})
+        later = tag_section({k: v for k, v in tags.items() if k != "msgid"})
         return add_tags(first, tag_section(tags)) + b"".join(
             add_tags(line, later) for line in rest
         )
@@ -330,23 +335,37 @@ class Variant:
                 tags.update(relayed_tags(event))
         return tags
 
-    def _multiline(self, event: Event, tags: dict[str, str]) -> bytes:
-        """A long message as one ``draft/multiline`` batch: its pieces
-        joined with ``draft/multiline-concat`` (they were cut inside one
-        line of text), the batch carrying the message's tags."""
+    def _multiline(
+        self,
+        event: Event,
+        tags: dict[str, str],
+        lines: list[multiline.Line] | None,
+    ) -> bytes:
+        """A long or multiline message as one ``draft/multiline`` batch, the
+        batch carrying the message's tags: a client's lines as it sent them
+        (blank ones too), each cut to fit if it must, the pieces of one line
+        joined with ``draft/multiline-concat``."""
         renderer = self.renderer
-        source, command, target, pieces, _ = renderer.said(
-            event, clocked=not self.timed
-        )
+        said = renderer.said(event, clocked=not self.timed)
+        source, command, target = said.source, said.command, said.target
+        if lines is None:
+            marked = [(piece, index > 0) for index, piece in enumerate(said.pieces)]
+        else:
+            room = text_room(f":{source} {command} {target} :")
+            marked = [
+                (piece, glued or index > 0)
+                for text, glued in lines
+                for index, piece in enumerate(split_text(text, room) if text else [""])
+            ]
         ref = renderer.batch_ref()
         opening = build_words(
             renderer.server, "BATCH", f"+{ref}", "draft/multiline", target
         )
-        lines = [add_tags(opening, tag_section(tags))]
-        for index, piece in enumerate(pieces):
-            inner = {"batch": ref, _CONCAT: ""} if index else {"batch": ref}
-            lines.append(
+        out = [add_tags(opening, tag_section(tags))]
+        for piece, glued in marked:
+            inner = {"batch": ref, _CONCAT: ""} if glued else {"batch": ref}
+            out.append(
                 add_tags(build(source, command, target, piece), tag_section(inner))
             )
-        lines.append(build_words(renderer.server, "BATCH", f"-{ref}"))
-        return b"".join(lines)
+        out.append(build_words(renderer.server, "BATCH", f"-{ref}"))
+        return b"".join(out)

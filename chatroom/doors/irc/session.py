@@ -78,12 +78,32 @@ class Multiline:
     ref: str
     target: str
     command: str
+    #: The client-only tags and the label of the opening ``BATCH`` line:
+    #: the message's tags, and the label its echo answers.
+    tags: dict[str, str] = field(default_factory=dict)
+    label: str | None = None
     #: The lines so far, each (text, glued to the previous line).
     lines: list[tuple[str, bool]] = field(default_factory=list)
     #: Bytes of text so far, and whether a limit was passed (then the batch
     #: is refused when it ends, and nothing in it is said).
     size: int = 0
     failed: bool = False
+
+
+def one_batch(lines: list[bytes]) -> bool:
+    """Whether ``lines`` are one batch, from its start to its end."""
+
+    def words(line: bytes) -> list[bytes]:
+        found = line.rstrip(b"\r\n").split(b" ")
+        return found[1:] if found[0].startswith(b"@") else found
+
+    first, last = words(lines[0]), words(lines[-1])
+    return (
+        len(first) > 2
+        and first[1] == b"BATCH"
+        and first[2].startswith(b"+")
+        and last[1:] == [b"BATCH", b"-" + first[2][1:]]
+    )
 
 
 class Command(NamedTuple):
@@ -237,8 +257,8 @@ class IRCSession:
         lines = lines_of(data)
         if not lines:
             self.send(add_tags(build(self.me, "ACK"), tag))
-        elif len(lines) == 1:
-            self.send(add_tags(lines[0], tag))
+        elif len(lines) == 1 or one_batch(lines):  # the label on its start
+            self.send(add_tags(lines[0], tag) + b"".join(lines[1:]))
         elif "batch" in self.caps:
             self.send(in_batch(self.renderer, "labeled-response", (), data, tag))
         else:
