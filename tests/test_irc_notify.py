@@ -87,8 +87,8 @@ class MultilineTests(CapsTestCase):
     def test_batch_echoed_labeled_relayed_and_fallback(self) -> None:
         """The echo is the batch with the label on its start; bob gets the
         batch with the same msgid and time, blank line kept; charlie gets
-        one PRIVMSG per non-blank line, the first with the msgid, each with
-        the client tag."""
+        one PRIVMSG per non-blank line (glued ones too), the first with the
+        msgid."""
         alice, bob, charlie = self.three()
         self.send_batch(alice, "", "#how is ", "+everyone?")
         echo = alice.received()
@@ -113,7 +113,10 @@ class MultilineTests(CapsTestCase):
         fallback = charlie.received()
         self.assertEqual(
             [untagged(x) for x in fallback],
-            [":alice!alice@chatroom PRIVMSG #test :#how is everyone?"],
+            [
+                ":alice!alice@chatroom PRIVMSG #test :#how is ",
+                ":alice!alice@chatroom PRIVMSG #test :everyone?",
+            ],
         )
         self.assertEqual(tags_of(fallback[0])["msgid"], start["msgid"])
 

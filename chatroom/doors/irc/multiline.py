@@ -8,8 +8,8 @@ users: lines glued by ``draft/multiline-concat`` stay glued, the others are
 joined by a space, blank ones left out), and the lines themselves are its
 :data:`MULTILINE_TAG` tag, stored with it. IRC clients with
 ``draft/multiline`` get the batch back, blank lines and all; other IRC
-clients get one ``PRIVMSG`` per line (the fallback the specification
-describes), the first with the message's ``msgid``.
+clients get one ``PRIVMSG`` per line, glued or not (the fallback the
+specification describes), the first with the message's ``msgid``.
 
 The tag's value is the lines with a separator before each but the first:
 ``\\n`` before a new line, ``\\r`` before a line glued to the previous one
@@ -61,8 +61,8 @@ def lines_of(event: Event) -> list[Line] | None:
 
 
 def said_lines(lines: list[Line]) -> list[str]:
-    """The lines as a client without ``draft/multiline`` gets them: glued
-    lines put together, blank lines left out."""
+    """The lines as they read: glued lines put together, blank lines left
+    out."""
     said: list[str] = []
     for text, glued in lines:
         if glued and said:
@@ -70,6 +70,13 @@ def said_lines(lines: list[Line]) -> list[str]:
         else:
             said.append(text)
     return [text for text in said if text.strip()]
+
+
+def fallback_lines(lines: list[Line]) -> list[str]:
+    """The lines as an IRC client without ``draft/multiline`` gets them: one
+    message each, glued or not (the specification's fallback, as Ergo
+    sends it), blank lines left out."""
+    return [text for text, _ in lines if text]
 
 
 def joined_text(lines: list[Line]) -> str:

@@ -157,7 +157,7 @@ class IRCRenderer:
         if lines is None:
             pieces = split_text(text, room)
         else:  # one PRIVMSG (or several, if long) per line said
-            said = multiline.said_lines(lines)
+            said = multiline.fallback_lines(lines)
             pieces = [piece for line in said for piece in split_text(line, room)]
         return Said(source, command, target, pieces, action)
 
