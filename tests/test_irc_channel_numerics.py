@@ -9,7 +9,7 @@ server test (``progval/irctest``) that checks the same behaviour.
 
 from __future__ import annotations
 
-from tests.test_irc import IRCTestCase
+from tests.test_irc import IRCClient, IRCTestCase
 
 
 class MissingTargetTests(IRCTestCase):
@@ -112,3 +112,46 @@ class OperatorStepsDownTests(IRCTestCase):
         bob.received()
         bob.send("KICK #tea carol")
         self.assertEqual(bob.numerics(), ["482"])
+
+
+class SecretChannelTests(IRCTestCase):
+    """``+s`` is ``/set secret on``: NAMES says ``@``, LIST and NAMES hide
+    the channel from non-members (irctest names testNames2812Secret,
+    chmodes/secret testSecretChannelListCommand)."""
+
+    def listed(self, client: IRCClient) -> list[str]:
+        """The channels ``LIST`` shows ``client``."""
+        client.send("LIST")
+        return [line.split(" ")[3] for line in client.received() if " 322 " in line]
+
+    def test_secret_channel(self) -> None:
+        """The owner sets +s: everyone in it sees MODE +s; NAMES is 353 @
+        for members, 366 alone for others; LIST shows it to members only;
+        a line user's /list leaves it out too."""
+        first = self.irc("first")
+        first.send("JOIN #gen")
+        member = self.irc("member")
+        member.send("JOIN #gen")
+        first.received()
+        member.received()
+        first.send("MODE #gen +s")
+        self.assertEqual(member.received(), [":first!first@chatroom MODE #gen :+s"])
+        first.received()
+        first.send("NAMES #gen")
+        self.assertEqual(
+            first.received()[0], ":chatroom 353 first @ #gen :@first member"
+        )
+        self.assertIn("#gen", self.listed(first))
+        second = self.irc("second")
+        self.assertNotIn("#gen", self.listed(second))
+        second.send("NAMES #gen")
+        self.assertEqual(second.numerics(), ["366"])
+        line = self.line("lina")
+        line.send("/list")
+        self.assertFalse([x for x in line.received() if x.startswith("ROOM gen ")])
+        second.send("JOIN #gen")
+        second.received()
+        self.assertIn("#gen", self.listed(second))
+        first.received()  # second's JOIN
+        first.send("MODE #gen")
+        self.assertEqual(first.received()[0].split(" ")[4], "+nsl")

@@ -116,8 +116,8 @@ class MeteredRegistry:
     def release(self, member: Member, reason: str) -> None:
         self._timed_now("release", lambda: self.inner.release(member, reason))
 
-    async def list_rooms(self) -> Listing:
-        return await self._timed("list_rooms", self.inner.list_rooms())
+    async def list_rooms(self, member: Member | None = None) -> Listing:
+        return await self._timed("list_rooms", self.inner.list_rooms(member))
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None

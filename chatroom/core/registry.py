@@ -136,8 +136,9 @@ class Registry(Protocol):
         Nobody waits for it; idempotent.
         """
 
-    async def list_rooms(self) -> Listing:
-        """Every room, oldest first."""
+    async def list_rooms(self, member: Member | None = None) -> Listing:
+        """Every room, oldest first; for ``member``, without the secret rooms
+        (``/set secret on``) it is not in."""
         ...
 
     async def create_room(

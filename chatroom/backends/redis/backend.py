@@ -52,6 +52,7 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     RoomGone,
+    RoomInfo,
     format_tags,
     from_line,
     to_line,
@@ -475,9 +476,11 @@ class RedisBackend:
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
         rows = await self._listing(list(changed))
-        return LobbyChanges(
-            [
-                RoomGone(changed[row[0].decode()]) if len(row) == 1 else room_info(row)
-                for row in rows
-            ]
-        )
+        entries: list[RoomInfo | RoomGone] = []
+        for row in rows:
+            info = room_info(row) if len(row) > 1 else None
+            if info is None or info.secret:  # secret: not in the lobby
+                entries.append(RoomGone(changed[row[0].decode()]))
+            else:
+                entries.append(info)
+        return LobbyChanges(entries)

@@ -98,15 +98,22 @@ def ops_of(details: RoomDetails) -> set[str]:
 
 
 async def send_names(session: IRCSession, room: str) -> None:
+    """``353``s and ``366``; a secret room's members are shown to its
+    members only (others get the ``366`` alone, as for no channel)."""
     details = await session.registry.room_details(room)
+    chan = channel(details.room)
+    if details.secret and name_key(details.room) not in session.rooms:
+        session.numeric(irc.RPL_ENDOFNAMES, chan, "End of /NAMES list")
+        return
     session.send(
         names_lines(
             session.me,
             session.nick,
-            channel(details.room),
+            chan,
             details.members,
             ops_of(details),
             "userhost-in-names" in session.caps,
+            details.secret,
         )
     )
 
@@ -297,7 +304,7 @@ async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
     ``*`` and ``?`` (``M``), a mask after ``!`` that it must not match
     (``N``), ``>n`` or ``<n`` users (``U``)."""
     tests = [list_filter(word) for word in split_list(params[0])] if params else []
-    listing = await session.registry.list_rooms()
+    listing = await session.registry.list_rooms(session.member)
     session.numeric(irc.RPL_LISTSTART, "Channel", "Users  Name")
     data = b"".join(
         build(

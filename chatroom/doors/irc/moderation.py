@@ -47,7 +47,7 @@ _EMPTY_LISTS = {
 }
 
 #: The ``/set`` switch each simple channel mode is.
-_SWITCHES = {"i": "invite-only", "t": "topic-lock"}
+_SWITCHES = {"i": "invite-only", "t": "topic-lock", "s": "secret"}
 
 _FIXED = {
     "n": "n is always on: only members speak in a room",
@@ -216,6 +216,8 @@ async def show_modes(session: IRCSession, chan: str) -> None:
         modes += "t"
     if values.get("invite-only") == "on":
         modes += "i"
+    if values.get("secret") == "on":
+        modes += "s"
     key = values.get("key", "off")
     if key != "off":
         modes += "k"

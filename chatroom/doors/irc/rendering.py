@@ -59,7 +59,7 @@ from chatroom.doors.irc.wire import (
 )
 
 #: The IRC mode letter of each ``/set`` switch.
-SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
+SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k", "secret": "s"}
 #: Events whose third field is the time they were said (a stored message,
 #: its history form, or a private message).
 _STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})

@@ -266,7 +266,7 @@ class LineSession:
         await self.send_room_list()
 
     async def send_room_list(self) -> None:
-        listing = await self.registry.list_rooms()
+        listing = await self.registry.list_rooms(self.member)
         self.send(listing.encoded(render_listing))
 
     # -- commands ---------------------------------------------------------------
