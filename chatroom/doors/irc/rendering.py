@@ -14,7 +14,7 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   and split once and only the tags are added per variant;
 - ``batch`` + ``draft/multiline``: a long message as one multiline batch
   instead of several lines;
-- ``invite-notify``: an invitation in a room as ``INVITE`` rather than a notice.
+- ``invite-notify``: an invitation in a room as ``INVITE`` (others get nothing).
 
 Nothing leaves over 512 bytes before its tags: a message whose text does
 not fit is split at word boundaries (:func:`chatroom.doors.irc.tags.split_text`)
