@@ -26,22 +26,10 @@ from twisted.logger import Logger
 
 from chatroom.core import admin, errors, lifecycle, moderation, reading, rules
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import (
-    Backend,
-    Facts,
-    FactsChangedError,
-    SessionEnder,
-)
+from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import (
-    Event,
-    Listing,
-    RoomDetails,
-    RoomInfo,
-    Tags,
-    history_event,
-)
+from chatroom.core.events import Event, Listing, RoomDetails, Tags, history_event
 from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
 from chatroom.core.reading import Marker, PlainMarkers, Unread
@@ -182,22 +170,9 @@ class ChatCore(Generic[B]):
     # -- rooms ------------------------------------------------------------------------
 
     async def list_rooms(self, member: Member | None = None) -> Listing:
-        """Every room; for ``member``, without the secret rooms it is not in."""
+        """Every room; for ``member``, less the secret rooms it is not in."""
         listing = await self.backend.list_rooms()
-        if member is None or not any(info.secret for info in listing.rooms):
-            return listing
-        return Listing([info for info in listing.rooms if self._sees(member, info)])
-
-    def _sees(self, member: Member, info: RoomInfo) -> bool:
-        """Whether ``member`` may see ``info`` listed: a room that is not
-        secret, or one it is in."""
-        if not info.secret:
-            return True
-        try:
-            self.backend.place(member, info.name)
-        except ChatError:
-            return False
-        return True
+        return rules.listed_for(listing, self.backend.place, member)
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None

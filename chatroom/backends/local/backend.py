@@ -27,13 +27,7 @@ from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
-    Event,
-    Listing,
-    LobbyChanges,
-    RoomGone,
-    RoomInfo,
-)
+from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
