@@ -298,6 +298,28 @@ class ModerationContract(ContractBase):
         yield self.refused(alice, "/invite nobody", "NO_SUCH_USER")
 
     @defer.inlineCallbacks
+    def test_secret_rooms_are_listed_to_members_only(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """/set secret on (operators): /list leaves the room out for others
+        and shows it to its members; anyone may still join it by name."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        yield self.refused(bob, "/set secret on", "NOT_ALLOWED")
+        alice.say("/set secret on")
+        yield self.expect(bob, "SET tea secret on alice")
+        alice.say("/list")  # general and tea
+        self.assertEqual((yield self.expect(alice, "ROOMS ")), "ROOMS 2")
+        dave = yield self.connect("dave")
+        dave.say("/list")  # general only
+        self.assertEqual((yield self.expect(dave, "ROOMS ")), "ROOMS 1")
+        yield self.enter(dave, "tea")
+        alice.say("/set secret off")
+        yield self.expect(alice, "SET tea secret off alice")
+        carol = yield self.connect("carol")
+        carol.say("/list")
+        self.assertEqual((yield self.expect(carol, "ROOMS ")), "ROOMS 2")
+
+    @defer.inlineCallbacks
     def test_keyed_rooms_need_the_key(self) -> Generator[Any, Any, None]:
         """No key or a wrong one gets BAD_KEY; the room is told the key is on,
         not what it is; the right key gets in."""
@@ -348,6 +370,7 @@ class ModerationContract(ContractBase):
                 "INFO tea key off",
                 "INFO tea topic-lock on",
                 "INFO tea keep off",
+                "INFO tea secret off",
                 "INFO tea bans 0",
             ],
         )

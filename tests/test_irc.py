@@ -379,7 +379,8 @@ class ChannelTests(IRCTestCase):
         self.assertEqual(
             alice.received(),
             [
-                ":chatroom 352 alice #tea alice chatroom chatroom alice H@ :0 alice",
+                ":chatroom 352 alice #tea alice chatroom chatroom alice H@ "
+                ":0 alice Real",
                 ":chatroom 315 alice #tea :End of WHO list",
             ],
         )

@@ -26,12 +26,7 @@ from twisted.logger import Logger
 
 from chatroom.core import admin, errors, lifecycle, moderation, reading, rules
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import (
-    Backend,
-    Facts,
-    FactsChangedError,
-    SessionEnder,
-)
+from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, RoomDetails, Tags, history_event
@@ -161,8 +156,10 @@ class ChatCore(Generic[B]):
         self.release(member, reason)
         member.disconnect(reason)
 
-    async def private_message(self, member: Member, target: str, text: str) -> Event:
-        return await self.private.send(self._session(member), target, text)
+    async def private_message(
+        self, member: Member, target: str, text: str, tags: Tags = ()
+    ) -> Event:
+        return await self.private.send(self._session(member), target, text, tags)
 
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
@@ -175,8 +172,10 @@ class ChatCore(Generic[B]):
 
     # -- rooms ------------------------------------------------------------------------
 
-    async def list_rooms(self) -> Listing:
-        return await self.backend.list_rooms()
+    async def list_rooms(self, member: Member | None = None) -> Listing:
+        """Every room; for ``member``, less the secret rooms it is not in."""
+        listing = await self.backend.list_rooms()
+        return rules.listed_for(listing, self.backend.place, member)
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
@@ -217,12 +216,14 @@ class ChatCore(Generic[B]):
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
         await self.backend.leave_room(member, self._session(member), room, reason)
 
-    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
+    async def say(
+        self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
+    ) -> None:
         """One message or action: its event and its stored form, appended."""
         rules.check_text(text)
         session = self._session(member)
         where = self.backend.place(member, room)
-        await self._append(member, session, where, kind, text)
+        await self._append(member, session, where, kind, text, tags)
 
     async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
         """``/reply``: a message tagged ``reply=ID``, ID a message of the room."""
@@ -393,6 +394,7 @@ class ChatCore(Generic[B]):
             topic=roster.topic,
             topic_by=roster.topic_by,
             operators=roster.operators(),
+            secret=roster.policy.secret,
         )
 
     async def _decide(

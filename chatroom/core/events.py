@@ -236,16 +236,20 @@ def history_event(
 
 
 class RoomInfo(Encodable):
-    """One room as the lobby shows it: name, member count, capacity, topic."""
+    """One room as the lobby shows it: name, member count, capacity, topic;
+    and whether it is ``secret`` (listed to its members only)."""
 
-    __slots__ = ("capacity", "members", "name", "topic")
+    __slots__ = ("capacity", "members", "name", "secret", "topic")
 
-    def __init__(self, name: str, members: int, capacity: int, topic: str) -> None:
+    def __init__(
+        self, name: str, members: int, capacity: int, topic: str, secret: bool = False
+    ) -> None:
         super().__init__()
         self.name = name
         self.members = members
         self.capacity = capacity
         self.topic = topic
+        self.secret = secret
 
 
 class RoomGone(Encodable):
@@ -266,6 +270,12 @@ class Listing(Encodable):
     def __init__(self, rooms: Sequence[RoomInfo]) -> None:
         super().__init__()
         self.rooms = tuple(rooms)
+
+    def public(self) -> Listing:
+        """The list without its secret rooms (itself if it has none)."""
+        if not any(info.secret for info in self.rooms):
+            return self
+        return Listing([info for info in self.rooms if not info.secret])
 
 
 class LobbyChanges(Encodable):
@@ -307,3 +317,5 @@ class RoomDetails:
     topic: str = ""
     topic_by: str = ""
     operators: list[str] = field(default_factory=list)
+    #: The room is secret (``/set secret on``, IRC ``+s``).
+    secret: bool = False

@@ -24,6 +24,8 @@ class RoomPolicy:
     key: str = ""
     topic_lock: bool = False
     keep: bool = False
+    #: Hidden from room lists and the lobby but for its members (``+s``).
+    secret: bool = False
     #: The account that owns a ``keep`` room ("" otherwise).
     owner_account: str = ""
     operators: tuple[str, ...] = ()
@@ -44,6 +46,7 @@ class RoomPolicy:
                 "key": self.key,
                 "topic_lock": self.topic_lock,
                 "keep": self.keep,
+                "secret": self.secret,
                 "owner_account": self.owner_account,
                 "operators": list(self.operators),
                 "bans": list(self.bans),
@@ -65,6 +68,7 @@ class RoomPolicy:
             key=str(data.get("key", "")),
             topic_lock=bool(data.get("topic_lock")),
             keep=bool(data.get("keep")),
+            secret=bool(data.get("secret")),
             owner_account=name_key(owner) if owner else "",
             operators=tuple(current_mask(m) for m in data.get("operators", ())),
             bans=tuple(current_mask(m) for m in data.get("bans", ())),

@@ -23,7 +23,7 @@ from prometheus_client import Counter, Histogram
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.events import Event, Listing, RoomDetails
+from chatroom.core.events import Event, Listing, RoomDetails, Tags
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.moderation import Action, RoomSettings
 from chatroom.core.reading import Marker, Unread
@@ -116,8 +116,8 @@ class MeteredRegistry:
     def release(self, member: Member, reason: str) -> None:
         self._timed_now("release", lambda: self.inner.release(member, reason))
 
-    async def list_rooms(self) -> Listing:
-        return await self._timed("list_rooms", self.inner.list_rooms())
+    async def list_rooms(self, member: Member | None = None) -> Listing:
+        return await self._timed("list_rooms", self.inner.list_rooms(member))
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
@@ -146,8 +146,10 @@ class MeteredRegistry:
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
         await self._timed("leave_room", self.inner.leave_room(member, room, reason))
 
-    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
-        await self._timed("say", self.inner.say(member, room, kind, text))
+    async def say(
+        self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
+    ) -> None:
+        await self._timed("say", self.inner.say(member, room, kind, text, tags))
         MESSAGES_IN.labels(member.door).inc()
 
     async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
@@ -171,8 +173,10 @@ class MeteredRegistry:
     async def delete_room(self, member: Member, name: str) -> None:
         await self._timed("delete_room", self.inner.delete_room(member, name))
 
-    async def private_message(self, member: Member, target: str, text: str) -> Event:
-        call = self.inner.private_message(member, target, text)
+    async def private_message(
+        self, member: Member, target: str, text: str, tags: Tags = ()
+    ) -> Event:
+        call = self.inner.private_message(member, target, text, tags)
         event = await self._timed("private_message", call)
         MESSAGES_IN.labels(member.door).inc()
         fanned_out(event, 1)  # the recipient's copy; no room fans it out

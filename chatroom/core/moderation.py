@@ -31,7 +31,7 @@ from chatroom.core.text import has_control_characters, name_key
 LIST_MAX = 100
 
 #: The settings ``/set`` knows.
-SETTINGS = ("invite-only", "key", "topic-lock", "keep")
+SETTINGS = ("invite-only", "key", "topic-lock", "keep", "secret")
 
 KEY_MAX_LENGTH = 64
 
@@ -248,8 +248,9 @@ def _op(
 def _deop(
     action: Action, room: RoomFacts, actor: Actor, target: Target | None
 ) -> Outcome:
-    _require_owner(room, actor, "deop")
     user = target or Target(action.target)
+    if user.key != actor.key:  # an operator may always step down
+        _require_owner(room, actor, "deop")
     policy = room.policy
     gone = {grant_mask(user), account_mask(user.key)}
     if user.account:
@@ -369,6 +370,9 @@ def _set(
         elif setting == "topic-lock":
             _require_operator(room, actor, "set topic-lock")
             changed = replace(policy, topic_lock=on)
+        elif setting == "secret":
+            _require_operator(room, actor, "set secret")
+            changed = replace(policy, secret=on)
         else:
             changed = _keep(room, actor, on)
     return Outcome(
@@ -422,7 +426,7 @@ def settings_of(room: RoomFacts, viewer: Actor, owner_name: str) -> RoomSettings
 
 def parse_switch(setting: str, value: str) -> bool:
     if setting not in SETTINGS:
-        raise errors.usage("/set invite-only|key|topic-lock|keep VALUE")
+        raise errors.usage("/set invite-only|key|topic-lock|keep|secret VALUE")
     if value not in ("on", "off"):
         raise errors.usage(f"/set {setting} on|off")
     return value == "on"
@@ -470,5 +474,6 @@ def info_lines(
         ("key", key),
         ("topic-lock", "on" if policy.topic_lock else "off"),
         ("keep", "on" if policy.keep else "off"),
+        ("secret", "on" if policy.secret else "off"),
         ("bans", str(len(policy.bans))),
     ]

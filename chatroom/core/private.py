@@ -28,7 +28,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import errors, rules
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event
+from chatroom.core.events import Event, Tags
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
@@ -117,9 +117,12 @@ class PrivateMessages:
             raise errors.no_such_user(name)
         return found
 
-    async def send(self, sender: Session, name: str, text: str) -> Event:
+    async def send(
+        self, sender: Session, name: str, text: str, tags: Tags = ()
+    ) -> Event:
         """Tell the recipient, or keep it for their account if nobody is
-        signed in to it; kept in the conversation if either is an account."""
+        signed in to it; kept in the conversation if either is an account.
+        ``tags`` (an IRC ``NOTICE``, client-only tags) go with it."""
         rules.check_text(text)
         found = await self._recipient(name)
         bound = self.config.kept_private
@@ -127,7 +130,7 @@ class PrivateMessages:
         if not found.online and await conversations.waiting(found.account) >= bound:
             raise errors.inbox_full(found.name, bound)
         stamp = format_time(self.clock.seconds())
-        event = Event("PRIVMSG", (sender.name, found.name, stamp), text)
+        event = Event("PRIVMSG", (sender.name, found.name, stamp), text, tags=tags)
         key = conversation_key(
             party(sender.account, sender.name), party(found.account, found.name)
         )

@@ -27,7 +27,14 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.events import Event, Listing, LobbyChanges, RoomDetails, Welcome
+from chatroom.core.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomDetails,
+    Tags,
+    Welcome,
+)
 from chatroom.core.moderation import Action, RoomSettings
 from chatroom.core.reading import Marker, Unread
 
@@ -129,8 +136,9 @@ class Registry(Protocol):
         Nobody waits for it; idempotent.
         """
 
-    async def list_rooms(self) -> Listing:
-        """Every room, oldest first."""
+    async def list_rooms(self, member: Member | None = None) -> Listing:
+        """Every room, oldest first; for ``member``, without the secret rooms
+        (``/set secret on``) it is not in."""
         ...
 
     async def create_room(
@@ -181,8 +189,11 @@ class Registry(Protocol):
         """Take ``member`` out of ``room``; the others hear ``PART reason``."""
         ...
 
-    async def say(self, member: Member, room: str, kind: str, text: str) -> None:
-        """A message (``MSG``) or action (``ACTION``) to every member of ``room``."""
+    async def say(
+        self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
+    ) -> None:
+        """A message (``MSG``) or action (``ACTION``) to every member of ``room``,
+        with ``tags`` (an IRC ``NOTICE``, IRC clients' ``+`` tags) stored with it."""
         ...
 
     async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
@@ -214,8 +225,11 @@ class Registry(Protocol):
         """Delete a room: its members hear ``DELETED`` and are removed."""
         ...
 
-    async def private_message(self, member: Member, target: str, text: str) -> Event:
-        """Deliver ``PRIVMSG`` to ``target``; returns it (for the sender's copy).
+    async def private_message(
+        self, member: Member, target: str, text: str, tags: Tags = ()
+    ) -> Event:
+        """Deliver ``PRIVMSG`` (with ``tags``) to ``target``; returns it (for
+        the sender's copy).
 
         The target's copy is delivered here; the sender's is the caller's
         to show, unless the sender is the target. To a registered account

@@ -19,9 +19,12 @@ still come from here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from chatroom.core import errors
+from chatroom.core.events import Listing
 from chatroom.core.facts import RoomFacts
 from chatroom.core.text import (
     TOPIC_MAX_LENGTH,
@@ -43,6 +46,8 @@ SERVICE_NAMES = (
     "SaslServ",
 )
 _RESERVED = frozenset(name_key(name) for name in SERVICE_NAMES)
+#: Whoever a listing is for (a registry's member).
+M = TypeVar("M")
 
 
 def is_service_name(name: str) -> bool:
@@ -149,3 +154,23 @@ def catch_up(since: int, first: int, last: int, bound: int) -> CatchUp:
     if missed > bound:
         return CatchUp(newest, str(missed - bound))
     return CatchUp(since + 1, "")
+
+
+def listed_for(
+    listing: Listing, place: Callable[[M, str], object], member: M | None
+) -> Listing:
+    """The rooms ``member`` sees listed: all but the secret ones
+    (``/set secret on``) it is not in; ``place(member, room)`` raises for a
+    room it is not in. Everything for ``member`` None (the server's own
+    questions)."""
+    if member is None or not any(info.secret for info in listing.rooms):
+        return listing
+
+    def sees(room: str) -> bool:
+        try:
+            place(member, room)
+        except errors.ChatError:
+            return False
+        return True
+
+    return Listing([i for i in listing.rooms if not i.secret or sees(i.name)])

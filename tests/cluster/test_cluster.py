@@ -228,6 +228,26 @@ class LobbyWatchTests(ClusterTestCase):
         alice.say("/leave")
         yield watcher.expect_line("ROOM_GONE news")
 
+    @defer.inlineCallbacks
+    def test_secret_room_leaves_the_lobby(self):
+        """A room made secret on node two is gone from node one's lobby and
+        its /list (general only); made public again, it is back."""
+        one, two = yield self.start_nodes(2)
+        watcher = yield self.client(one, "watcher")
+        watcher.say("/watch on")
+        yield watcher.expect_line("LOBBY watching")
+        alice = yield self.client(two, "alice")
+        alice.say("/create news")
+        yield watcher.expect_line("ROOM news ")
+        alice.say("/set secret on")
+        yield alice.expect_line("SET news secret on alice")
+        yield watcher.expect_line("ROOM_GONE news")
+        watcher.say("/list")
+        self.assertEqual((yield watcher.expect_line("ROOMS ")), "ROOMS 1")
+        self.assertEqual((yield watcher.expect_line("ROOM ")), "ROOM general 0 256")
+        alice.say("/set secret off")
+        self.assertEqual((yield watcher.expect_line("ROOM news ")), "ROOM news 1 256")
+
 
 class SubscriptionTests(ClusterTestCase):
     """A node hears a room's traffic only while it has members in the room."""

@@ -105,6 +105,28 @@ class ClusterDoorsTests(ClusterTestCase):
         yield ian.expect(lambda line: " 404 " in line)
 
     @defer.inlineCallbacks
+    def test_irc_notice_across_nodes(self):
+        """A NOTICE, to a channel or to a nick, crosses Redis as a NOTICE:
+        its tag travels with the shared message (a line user sees a MSG)."""
+        one = yield self.node("--irc", LOCAL)
+        two = yield self.node("--irc", LOCAL)
+        ivy = yield self.irc_client(one, "ivy")
+        ivy.say("JOIN #tea")
+        yield ivy.expect(lambda line: line.endswith(":@ivy"))
+        ian = yield self.irc_client(two, "ian")
+        ian.say("JOIN #tea")
+        yield ivy.expect_line(":ian!ian@chatroom JOIN :#tea")
+        lina = yield self.client(two, "lina")
+        lina.say("/join tea")
+        yield lina.expect_line("MEMBERS tea")
+        ivy.say("NOTICE #tea :to the room")
+        yield ian.expect_line(":ivy!ivy@chatroom NOTICE #tea :to the room")
+        said = yield lina.expect_line("MSG tea ivy ")
+        self.assertTrue(said.endswith(" to the room"), said)
+        ivy.say("NOTICE ian :to you")
+        yield ian.expect_line(":ivy!ivy@chatroom NOTICE ian :to you")
+
+    @defer.inlineCallbacks
     def test_ircv3_history_across_nodes(self):
         """On the Redis registry, a line user's messages on one node reach an
         IRCv3 client on the other with their time and msgid, replayed as the

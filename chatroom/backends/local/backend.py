@@ -423,7 +423,7 @@ class LocalBackend:
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
-        listing = await self.list_rooms()
+        listing = (await self.list_rooms()).public()
         for gone in members:
             places = self.places[gone]
             places.remove(room)
@@ -436,6 +436,8 @@ class LocalBackend:
     ) -> None:
         where = self._find(facts.room.name)
         if outcome.policy is not None:
+            if outcome.policy.secret != where.policy.secret:
+                self._room_changed(where)  # in or out of the lobby
             where.policy = outcome.policy
             if where.policy.owner_account and where.owner is None:
                 where.owner = member  # /set keep: the owner's account holds it
@@ -446,7 +448,7 @@ class LocalBackend:
             kicked = self.users[outcome.kick.key]
             self._leave(kicked, where, "", farewell=outcome.events[-1])
             deliver_to(kicked, outcome.kicked)
-            kicked.removed(where.name, await self.list_rooms())
+            kicked.removed(where.name, (await self.list_rooms()).public())
         if outcome.notify is not None:
             name, event = outcome.notify
             deliver_to(self.users[name_key(name)], event)
@@ -491,5 +493,8 @@ class LocalBackend:
         entries: list[RoomInfo | RoomGone] = []
         for key, name in changed.items():
             room = self.rooms.get(key)
-            entries.append(RoomGone(name) if room is None else room.info())
+            if room is None or room.policy.secret:  # secret: not in the lobby
+                entries.append(RoomGone(name))
+            else:
+                entries.append(room.info())
         return LobbyChanges(entries)

@@ -239,8 +239,13 @@ class Room:
             info is None
             or info.members != len(self.members)
             or info.topic != self.topic
+            or info.secret != self.policy.secret
         ):
             info = self._info = RoomInfo(
-                self.name, len(self.members), self.capacity, self.topic
+                self.name,
+                len(self.members),
+                self.capacity,
+                self.topic,
+                self.policy.secret,
             )
         return info

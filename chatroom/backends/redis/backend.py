@@ -53,10 +53,11 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     RoomGone,
+    RoomInfo,
     format_tags,
     from_line,
-    to_id_line,
     to_line,
+    to_rich_line,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
@@ -246,11 +247,13 @@ class RedisBackend:
         return parse_target(row)
 
     async def tell(self, target: Target, event: Event) -> None:
+        """A private message to its recipient's node, with its tags (an IRC
+        ``NOTICE``, client tags) as ``@;tags`` when it has some."""
         await self.calls.call(
             scripts.TELL,
             target.key,
             target.session,
-            to_id_line(event),
+            to_rich_line(event),
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
         )
 
@@ -477,9 +480,11 @@ class RedisBackend:
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
         rows = await self._listing(list(changed))
-        return LobbyChanges(
-            [
-                RoomGone(changed[row[0].decode()]) if len(row) == 1 else room_info(row)
-                for row in rows
-            ]
-        )
+        entries: list[RoomInfo | RoomGone] = []
+        for row in rows:
+            info = room_info(row) if len(row) > 1 else None
+            if info is None or info.secret:  # secret: not in the lobby
+                entries.append(RoomGone(changed[row[0].decode()]))
+            else:
+                entries.append(info)
+        return LobbyChanges(entries)

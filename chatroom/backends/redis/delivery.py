@@ -342,8 +342,9 @@ class NodeRooms:
         listing = defer.ensureDeferred(self._listing())
 
         def back_to_lobby(result: Listing | None) -> None:
+            public = None if result is None else result.public()
             for member in members:
-                member.removed(room, result)
+                member.removed(room, public)
 
         listing.addErrback(lambda failure: None)
         listing.addCallback(back_to_lobby)

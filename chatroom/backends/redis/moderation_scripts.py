@@ -39,6 +39,8 @@ if ARGV[7] ~= '-' then
   redis.call('HSET', rk, 'policy', ARGV[7], 'kept', ARGV[8],
              'restricted', ARGV[9], 'owner_account', ARGV[10])
   redis.call('HINCRBY', rk, 'ver', 1)
+  -- a secret room leaves the lobby, and comes back (watchers re-read it)
+  redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', rk, 'name'))
   if ARGV[10] ~= '' and redis.call('HGET', rk, 'owner') == '' then
     set_owner(r, u)
   end

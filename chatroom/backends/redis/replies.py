@@ -33,8 +33,10 @@ ENTRY_REFUSALS: Refusals = {
 
 def room_info(row: list[Any]) -> RoomInfo:
     """A room's lobby entry from a row of the LISTING script."""
-    _key, name, members, capacity, topic, _created = row
-    return RoomInfo(name.decode(), int(members), int(capacity), topic.decode())
+    _key, name, members, capacity, topic, _created, secret = row
+    return RoomInfo(
+        name.decode(), int(members), int(capacity), topic.decode(), secret == b"1"
+    )
 
 
 def parse_target(row: list[Any]) -> Target | None:

@@ -343,7 +343,8 @@ return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
 )
 
 #: ARGV: P, then room keys ('' for every room). Each row: key, name,
-#: members, capacity, topic, creation number; a gone room has only its key.
+#: members, capacity, topic, creation number, secret ('1' or '0'); a gone
+#: room has only its key.
 LISTING = Script(
     "listing",
     r"""
@@ -356,10 +357,14 @@ end
 local out = {}
 for _, r in ipairs(keys) do
   local info = redis.call('HMGET', room_key(r), 'name', 'capacity', 'topic',
-                          'created')
+                          'created', 'policy')
   if info[1] then
+    local secret = '0'
+    if info[5] and string.find(info[5], '"secret":true', 1, true) then
+      secret = '1'
+    end
     out[#out + 1] = {r, info[1], redis.call('ZCARD', members_key(r)), info[2],
-                     info[3] or '', info[4]}
+                     info[3] or '', info[4], secret}
   else
     out[#out + 1] = {r}
   end

@@ -23,10 +23,11 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import RoomDetails
+from chatroom.core.events import RoomDetails, Tags
 from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.tags import shared_tags
 from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
     LEFT,
@@ -97,15 +98,22 @@ def ops_of(details: RoomDetails) -> set[str]:
 
 
 async def send_names(session: IRCSession, room: str) -> None:
+    """``353``s and ``366``; a secret room's members are shown to its
+    members only (others get the ``366`` alone, as for no channel)."""
     details = await session.registry.room_details(room)
+    chan = channel(details.room)
+    if details.secret and name_key(details.room) not in session.rooms:
+        session.numeric(irc.RPL_ENDOFNAMES, chan, "End of /NAMES list")
+        return
     session.send(
         names_lines(
             session.me,
             session.nick,
-            channel(details.room),
+            chan,
             details.members,
             ops_of(details),
             "userhost-in-names" in session.caps,
+            details.secret,
         )
     )
 
@@ -136,6 +144,9 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                 )
                 continue
             await enter(session, room, key)
+            if session.away:  # away-notify: members learn it with the JOIN
+                away = build(session.source, "AWAY", session.away)
+                session.tell_peers(away, "away-notify", room)
             await send_names(session, room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
@@ -195,8 +206,9 @@ async def privmsg(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def notice(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Travels as a message (our protocol has one kind); never answered
-    with an error, as IRC requires of automatic replies."""
+    """Travels as a message tagged ``notice`` (line users see a ``MSG``),
+    which IRC users get as a ``NOTICE``; never answered with an error, as
+    IRC requires of automatic replies."""
     await send_text(session, params, "NOTICE")
 
 
@@ -219,6 +231,7 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
             return
         kind, text = "ACTION", rest
     text = plain_text(text)
+    tags = shared_tags(session.tags, notice=quiet)
     session.spoke = session.now  # WHOIS's idle time counts from here
     targets, too_many = bounded(command, split_list(params[0]))
     if not quiet:
@@ -229,7 +242,7 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
                 await nickserv(session, text)
             continue
         try:
-            await say_to(session, target, kind, text)
+            await say_to(session, target, kind, text, tags)
         except ChatError as refused:
             if target.startswith("$"):  # an admin's command: always answered
                 session.refuse(refused, "ANNOUNCE", target)
@@ -237,21 +250,25 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
                 session.refuse(refused, command, target)
 
 
-async def say_to(session: IRCSession, target: str, kind: str, text: str) -> None:
+async def say_to(
+    session: IRCSession, target: str, kind: str, text: str, tags: Tags = ()
+) -> None:
+    """One message to a channel or a nick, with ``tags``
+    (:func:`~chatroom.doors.irc.tags.shared_tags`) carried and stored with it."""
     if not text:
         raise errors.bad_args("empty message")
     room = room_of(target)
     if room is not None:
-        await session.registry.say(session.member, room, kind, text)
+        await session.registry.say(session.member, room, kind, text, tags)
         return
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
         await session.registry.announce(session.member, text)
         return
     if kind == "ACTION":
         text = f"* {session.nick} {text}"
-    sent = await session.registry.private_message(session.member, target, text)
-    if session.echo and name_key(target) != name_key(session.nick):
-        session.send(sent.encoded(session.render))  # echo-message
+    sent = await session.registry.private_message(session.member, target, text, tags)
+    if session.echo:  # echo-message (to oneself: the echo and the message)
+        session.send(sent.encoded(session.render))
     recipient = session.directory.find(target)
     if recipient is not None and recipient.away:
         session.numeric(irc.RPL_AWAY, str(recipient.name), recipient.away)
@@ -287,7 +304,7 @@ async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
     ``*`` and ``?`` (``M``), a mask after ``!`` that it must not match
     (``N``), ``>n`` or ``<n`` users (``U``)."""
     tests = [list_filter(word) for word in split_list(params[0])] if params else []
-    listing = await session.registry.list_rooms()
+    listing = await session.registry.list_rooms(session.member)
     session.numeric(irc.RPL_LISTSTART, "Channel", "Users  Name")
     data = b"".join(
         build(
@@ -333,22 +350,6 @@ def listed(room: str, members: int, tests: list[tuple[str, str]]) -> bool:
 # -- who is who -----------------------------------------------------------------
 
 
-def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
-    flags = "H@" if user in ops else "H"
-    return build(
-        session.me,
-        irc.RPL_WHOREPLY,
-        session.nick,
-        chan,
-        user,
-        session.me,
-        session.me,
-        user,
-        flags,
-        f"0 {user}",
-    )
-
-
 async def find_user(
     session: IRCSession, nick: str
 ) -> tuple[str, list[RoomDetails]] | None:
@@ -368,26 +369,3 @@ async def find_user(
                 found = member
                 rooms.append(details)
     return None if found is None else (found, rooms)
-
-
-async def who(session: IRCSession, params: tuple[str, ...]) -> None:
-    mask = params[0] if params else "*"
-    room = room_of(mask)
-    data = b""
-    try:
-        if room is not None:
-            details = await session.registry.room_details(room)
-            chan = channel(details.room)
-            ops = ops_of(details)
-            for member in details.members:
-                data += who_line(session, chan, member, ops)
-        else:
-            found = await find_user(session, mask)
-            if found is not None:
-                user_name, rooms = found
-                chan = channel(rooms[0].room) if rooms else "*"
-                data += who_line(session, chan, user_name, set())
-    except ChatError:
-        pass  # no such room: an empty list
-    session.send(data)
-    session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")

@@ -3,29 +3,31 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
 
 - ``draft/multiline`` (https://ircv3.net/specs/extensions/multiline): a
   client sends ``BATCH +ref draft/multiline #target``, its ``PRIVMSG`` lines
-  tagged ``@batch=ref``, then ``BATCH -ref``. Our messages hold no line
-  breaks, so each line of the batch is said as its own message (lines
-  tagged ``draft/multiline-concat`` are glued to the one before, as the
-  specification says); a batch over the limits ``CAP LS`` announces is
-  ``FAIL BATCH MULTILINE_MAX_BYTES``/``MULTILINE_MAX_LINES`` and nothing of
-  it is said.
+  tagged ``@batch=ref``, then ``BATCH -ref``. It is said as one message
+  with its lines as a tag (:mod:`chatroom.doors.irc.multiline`); a batch
+  over the limits ``CAP LS`` announces is ``FAIL BATCH
+  MULTILINE_MAX_BYTES``/``MULTILINE_MAX_LINES``, a blank line marked
+  ``draft/multiline-concat`` ``FAIL BATCH MULTILINE_INVALID``, and nothing
+  of it is said.
 - ``TAGMSG`` (https://ircv3.net/specs/extensions/message-tags): a message
   with tags and no text (typing notifications, reactions). The shared
   side carries text, not tags, so client-only tags (``+typing``) reach the
   IRC members with ``message-tags`` of the same server; line and web users
   have nothing to show for them.
 - ``SETNAME`` (https://ircv3.net/specs/extensions/setname): changes the
-  realname ``WHOIS`` shows; the client is answered with ``SETNAME``.
+  realname ``WHOIS`` and ``WHO`` show; the client, and the IRC users here
+  with ``setname`` who share a channel with it, get ``SETNAME``.
 """
 
 from __future__ import annotations
 
 from chatroom.core import errors
 from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc import multiline
 from chatroom.doors.irc.caps import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
-from chatroom.doors.irc.commands import send_text
+from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
-from chatroom.doors.irc.tags import CLIENT_TAGS_MAX, client_only, tag_section
+from chatroom.doors.irc.tags import client_only, shared_tags, tag_section
 from chatroom.doors.irc.wire import Message, build, build_words, room_of
 
 #: The longest realname ``SETNAME`` takes (``NAMELEN`` of other servers).
@@ -66,7 +68,7 @@ def collect(session: IRCSession, message: Message) -> bool:
         batch.failed = True
         batch.lines.clear()
     if not batch.failed:
-        batch.lines.append((text, _CONCAT in message.tags))
+        batch.lines.append((plain_text(text), _CONCAT in message.tags))
     return True
 
 
@@ -81,7 +83,9 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
         ):
             fail(session, "BATCH", "INVALID_TYPE", "Unsupported batch type")
             return
-        session.multiline = Multiline(ref[1:], params[2], "PRIVMSG")
+        label = session.tags.get("label")
+        tags = client_only(session.tags)
+        session.multiline = Multiline(ref[1:], params[2], "PRIVMSG", tags, label)
         return
     open_batch, session.multiline = session.multiline, None
     if open_batch is None or ref != f"-{open_batch.ref}":
@@ -89,27 +93,39 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     if open_batch.failed:
         return
-    said: list[str] = []
-    for text, glued in open_batch.lines:
-        if glued and said:
-            said[-1] += text
-        else:
-            said.append(text)
-    for text in said:
-        if text.strip():
-            await send_text(session, (open_batch.target, text), open_batch.command)
+    lines = open_batch.lines
+    if multiline.invalid(lines):
+        fail(session, "BATCH", "MULTILINE_INVALID", "A blank line cannot be glued")
+        return
+    text = multiline.joined_text(lines)
+    if not text:
+        return  # only blank lines: nothing to say
+    shared = shared_tags(open_batch.tags, notice=False)
+    if len(lines) > 1:
+        shared += ((multiline.MULTILINE_TAG, multiline.encode_lines(lines)),)
+    await say_to(session, open_batch.target, "MSG", text, shared)
 
 
 # -- TAGMSG -------------------------------------------------------------------------
 
 
 async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Client-only tags to a channel's or a nick's IRC users with message-tags."""
+    """``TAGMSG target``: its client-only tags relayed (:func:`relay_client_tags`);
+    never answered, as it has no text to refuse."""
     tags = client_only(session.tags)
-    section = tag_section(tags)
-    if not tags or len(section) > CLIENT_TAGS_MAX:
-        return  # nothing to relay (or too much): TAGMSG is never answered
-    target = params[0]
+    if tags:
+        await relay_client_tags(session, params[0], tags)
+
+
+async def relay_client_tags(
+    session: IRCSession, target: str, tags: dict[str, str]
+) -> None:
+    """Client-only tags (``+typing``, ``+draft/react``...) as a ``TAGMSG``
+    from ``session`` to ``target``'s IRC users here with ``message-tags``:
+    a channel's members, or one nick; back to the sender too with
+    ``echo-message`` (labeled, if the command was). The shared side carries
+    texts, not tags, so this is the door's own relay, with a ``msgid`` of
+    its own for the TAGMSG."""
     room = room_of(target)
     if room is None:
         nicks = [target]
@@ -118,14 +134,21 @@ async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
             session.refuse(errors.not_in_room(), "PRIVMSG", target)
             return
         nicks = (await session.registry.room_details(room)).members
-    line = section + build_words(session.source, "TAGMSG", target)
+    renderer = session.renderer
+    tagged = {**tags, "msgid": renderer.fresh_msgid()}
+    line = build_words(session.source, "TAGMSG", target)
+    plain, timed = tag_section(tagged), tag_section({**tagged, "time": renderer.now()})
     for nick in nicks:
         other = session.directory.find(nick)
         if other is None or "message-tags" not in other.caps:
             continue
-        if other is session and "echo-message" not in session.caps:
-            continue
-        other.send(line)
+        if other is session and room is not None:
+            continue  # a member's own copy is the echo below, if it asked
+        section = timed if "server-time" in other.caps else plain
+        other.connection.send(section + line)  # never part of a labeled answer
+    if "echo-message" in session.caps and "message-tags" in session.caps:
+        section = timed if "server-time" in session.caps else plain
+        session.send(section + line)
 
 
 # -- SETNAME ------------------------------------------------------------------------
@@ -137,5 +160,7 @@ async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
         fail(session, "SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     session.realname = realname
+    line = build(session.source, "SETNAME", realname)
     if "setname" in session.caps:
-        session.send(build(session.source, "SETNAME", realname))
+        session.send(line)
+    session.tell_peers(line, "setname")

@@ -23,11 +23,12 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.moderation import Action
+from chatroom.core.moderation import Action, check_key
 from chatroom.core.text import is_valid_name, name_key
-from chatroom.doors.irc.commands import plain_text, room_name, said_reason
+from chatroom.doors.irc.commands import find_user, plain_text, room_name, said_reason
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
+    ERR_INVALIDMODEPARAM,
     build,
     channel,
     chunks,
@@ -46,7 +47,7 @@ _EMPTY_LISTS = {
 }
 
 #: The ``/set`` switch each simple channel mode is.
-_SWITCHES = {"i": "invite-only", "t": "topic-lock"}
+_SWITCHES = {"i": "invite-only", "t": "topic-lock", "s": "secret"}
 
 _FIXED = {
     "n": "n is always on: only members speak in a room",
@@ -85,7 +86,12 @@ async def moderate(
     try:
         await session.registry.moderate(session.member, room_name(chan), action)
     except ChatError as refused:
-        if refused.code == "NO_SUCH_USER" and action.command != "invite":
+        if refused.code == "NOT_IN_ROOM" and not await room_exists(session, chan):
+            session.refuse(errors.no_such_room(chan), command, chan)  # 403
+        elif refused.code == "NO_SUCH_USER" and action.command != "invite":
+            if command == "MODE" and await find_user(session, action.target) is None:
+                session.refuse(refused, command, action.target)  # 401
+                return False
             session.numeric(
                 irc.ERR_USERNOTINCHANNEL,
                 action.target,
@@ -96,6 +102,15 @@ async def moderate(
             session.refuse(refused, command, action.target)
         else:
             session.refuse(refused, command, chan)
+        return False
+    return True
+
+
+async def room_exists(session: IRCSession, chan: str) -> bool:
+    """Whether ``chan`` names a room (``403`` rather than ``442`` if not)."""
+    try:
+        await session.registry.room_details(room_name(chan))
+    except ChatError:
         return False
     return True
 
@@ -154,10 +169,16 @@ async def change_mode(
         await moderate(session, chan, Action("set", _SWITCHES[letter], value))
         return
     if letter == "k":
-        if adding and not arg:
+        if adding and arg is None:
             session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
             return
-        key = arg if adding and arg else "off"
+        key = arg if adding and arg is not None else "off"
+        try:
+            if adding:
+                check_key(key)
+        except ChatError as refused:  # Modern: a bad key is 696
+            session.numeric(ERR_INVALIDMODEPARAM, chan, "k", "*", refused.text)
+            return
         await moderate(session, chan, Action("set", "key", key))
         return
     if letter in "ob" and arg:
@@ -195,6 +216,8 @@ async def show_modes(session: IRCSession, chan: str) -> None:
         modes += "t"
     if values.get("invite-only") == "on":
         modes += "i"
+    if values.get("secret") == "on":
+        modes += "s"
     key = values.get("key", "off")
     if key != "off":
         modes += "k"
@@ -263,6 +286,11 @@ async def invite(session: IRCSession, params: tuple[str, ...]) -> None:
     """``INVITE nick #room``: ``341`` here; the invitee sees ``INVITE``."""
     nick, chan = params[0], params[1]
     room = room_name(chan)
+    if name_key(room) in session.rooms:  # a member of it may ask: 443
+        details = await session.registry.room_details(room)
+        if name_key(nick) in map(name_key, details.members):
+            session.numeric(irc.ERR_USERONCHANNEL, nick, chan, "is already on channel")
+            return
     if await moderate(session, chan, Action("invite", nick), "INVITE"):
         shown = session.rooms.get(name_key(room), room)
         session.numeric(irc.RPL_INVITING, nick, channel(shown))

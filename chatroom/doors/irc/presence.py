@@ -126,22 +126,13 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 def tell_away(session: IRCSession) -> None:
-    """``AWAY [:message]`` to the ``away-notify`` users who share a channel
-    (with ``@time`` for those with ``server-time``, as every relayed line)."""
+    """``AWAY [:message]`` to the ``away-notify`` users who share a channel."""
     notice = (
         build(session.source, "AWAY", session.away)
         if session.away
         else build(session.source, "AWAY")
     )
-    mine = session.rooms.keys()
-    for other in session.directory.here.values():
-        if (
-            other is not session
-            and "away-notify" in other.caps
-            and not mine.isdisjoint(other.rooms.keys())
-        ):
-            timed = "server-time" in other.caps
-            other.send(session.renderer.timed(notice) if timed else notice)
+    session.tell_peers(notice, "away-notify")
 
 
 # -- MONITOR ----------------------------------------------------------------------

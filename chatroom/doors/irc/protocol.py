@@ -4,7 +4,8 @@
 Built like the line door (:mod:`chatroom.doors.line.protocol`), from the same parts:
 
 - framing: it is a :class:`chatroom.doors.base.framing.LineFraming` with
-  ``MAX_LENGTH`` 512 (IRC's line limit), so an over-long line is ``417``
+  IRC's line limit (512 bytes, and message-tags' 4094 for the tags before
+  them), so an over-long line is ``417``
   and the session goes on; clients that end lines with a bare LF are
   served too (why ``twisted.words.protocols.irc.IRC`` frames for itself);
 - the connection: a :class:`chatroom.doors.base.connection.Connection`
@@ -55,7 +56,7 @@ from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
-from chatroom.doors.irc.tags import MAX_LINE
+from chatroom.doors.irc.tags import MAX_CLIENT_LINE, MAX_LINE, over_budget
 from chatroom.doors.irc.wire import Message, build, is_quit, parse
 from chatroom.wiring.server import ChatServer
 
@@ -97,7 +98,7 @@ class IRCProtocol(LineFraming):
     )
 
     door = "irc"
-    MAX_LENGTH = MAX_LINE
+    MAX_LENGTH = MAX_CLIENT_LINE  # tags and the rest: each has its budget
     login_expired: Farewell = ("Registration timed out", None)
     ping_timeout: Farewell = ("Ping timeout", "ping timeout")
     excess_flood: Farewell = ("Excess Flood", "excess flood")
@@ -230,7 +231,7 @@ class IRCProtocol(LineFraming):
     # -- input ------------------------------------------------------------------
 
     def lineLengthExceeded(self, line: bytes) -> None:
-        self.session.refuse(errors.line_too_long(self.MAX_LENGTH), "*", "*")
+        self.session.refuse(errors.line_too_long(MAX_LINE), "*", "*")
 
     def unterminatedLine(self) -> None:
         self.connection.close("Input line too long")
@@ -244,6 +245,9 @@ class IRCProtocol(LineFraming):
             if _HTTP_REQUEST.match(line.decode("latin-1")):
                 self._not_http()
                 return
+        if over_budget(line):  # message-tags: 4094 bytes of tags, 512 of the rest
+            self.lineLengthExceeded(line)
+            return
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError:  # draft/standard-replies, as UTF8ONLY says
@@ -275,10 +279,15 @@ class IRCProtocol(LineFraming):
             return False  # an empty or command-less line: ignored, as servers do
         session = self.session
         label = message.tags.get("label") if message.tags else None
+        batch = session.multiline
+        if label is None and batch is not None and message.command == "BATCH":
+            label = batch.label  # a multiline batch's end: the opening's label
         if label is None or "labeled-response" not in session.caps:
             return self._dispatch(message)
         session.labeled = []
         waiting = self._dispatch(message, label)
+        if batch is None and session.multiline is not None:
+            session.labeled = None  # a batch opened: its end is answered
         if not waiting and session.labeled is not None:
             session.answer_labeled(label)
         return waiting
@@ -309,7 +318,8 @@ class IRCProtocol(LineFraming):
             return False
         session.tags = message.tags
         running = entry.handler(session, params)
-        if label is not None:
+        opening = command == "BATCH" and params[0].startswith("+")
+        if label is not None and not opening:  # a batch's end answers for it
             running = self._labeled(running, label, command, target)
         return self.connection.run(
             running, lambda failure: self._refused(failure, command, target)

@@ -14,7 +14,7 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   and split once and only the tags are added per variant;
 - ``batch`` + ``draft/multiline``: a long message as one multiline batch
   instead of several lines;
-- ``invite-notify``: an invitation in a room as ``INVITE`` rather than a notice.
+- ``invite-notify``: an invitation in a room as ``INVITE`` (others get nothing).
 
 Nothing leaves over 512 bytes before its tags: a message whose text does
 not fit is split at word boundaries (:func:`chatroom.doors.irc.tags.split_text`)
@@ -30,15 +30,19 @@ from __future__ import annotations
 
 import hashlib
 from itertools import count
+from typing import NamedTuple
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.events import Encoder, Event
 from chatroom.core.wire import format_time
+from chatroom.doors.irc import multiline
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.tags import (
     add_tags,
+    is_notice,
     lines_of,
+    relayed_tags,
     split_text,
     tag_section,
     text_room,
@@ -55,12 +59,23 @@ from chatroom.doors.irc.wire import (
 )
 
 #: The IRC mode letter of each ``/set`` switch.
-SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k"}
+SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k", "secret": "s"}
 #: Events whose third field is the time they were said (a stored message,
 #: its history form, or a private message).
 _STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})
 _HISTORY = frozenset({"HISTORY", "HISTORY_ACTION"})
 _CONCAT = "draft/multiline-concat"
+
+
+class Said(NamedTuple):
+    """A message as IRC lines say it: who, which command, to whom, the
+    text in pieces that fit a line each, and whether it is a CTCP ACTION."""
+
+    source: str
+    command: str
+    target: str
+    pieces: list[str]
+    action: bool
 
 
 def clock_text(stamp: str) -> str:
@@ -104,6 +119,10 @@ class IRCRenderer:
         """A fresh batch reference, unique for as long as this server runs."""
         return f"b{next(self._batches)}"
 
+    def fresh_msgid(self) -> str:
+        """A ``msgid`` for what the door relays by itself (``TAGMSG``)."""
+        return f"t{next(self._batches)}"
+
     def source(self, nick: str) -> str:
         return hostmask(nick, self.server)
 
@@ -118,13 +137,14 @@ class IRCRenderer:
 
     # -- messages, split to fit ---------------------------------------------------
 
-    def said(self, event: Event, clocked: bool) -> tuple[str, str, list[str], bool]:
-        """A message event as (source, target, text pieces, is an action):
-        room messages to their channel, private ones to their recipient,
+    def said(self, event: Event, clocked: bool) -> Said:
+        """A message event as IRC says it: room messages to their channel,
+        private ones to their recipient, as ``NOTICE`` if they were one,
         history as the message it was (``clocked``: with ``[18:04]`` in
         front, for clients that cannot be told its time)."""
         name, fields, text = event.name, event.fields, event.text
         action = name in ("ACTION", "HISTORY_ACTION")
+        command = "NOTICE" if is_notice(event) else "PRIVMSG"
         if name == "PRIVMSG":
             target = fields[1]
         else:
@@ -132,14 +152,20 @@ class IRCRenderer:
             if clocked and name in _HISTORY:
                 text = f"[{clock_text(fields[2])}] {text}"
         source = self.source(fields[0] if name == "PRIVMSG" else fields[1])
-        room = text_room(f":{source} PRIVMSG {target} :", 9 if action else 0)
-        return source, target, split_text(text, room), action
+        room = text_room(f":{source} {command} {target} :", 9 if action else 0)
+        lines = multiline.lines_of(event) if event.tags else None
+        if lines is None:
+            pieces = split_text(text, room)
+        else:  # one PRIVMSG (or several, if long) per line said
+            said = multiline.fallback_lines(lines)
+            pieces = [piece for line in said for piece in split_text(line, room)]
+        return Said(source, command, target, pieces, action)
 
     def _message_lines(self, event: Event, clocked: bool) -> bytes:
-        source, target, pieces, action = self.said(event, clocked)
+        source, command, target, pieces, action = self.said(event, clocked)
         if action:
             pieces = [f"{X_DELIM}ACTION {piece}{X_DELIM}" for piece in pieces]
-        return b"".join(build(source, "PRIVMSG", target, piece) for piece in pieces)
+        return b"".join(build(source, command, target, piece) for piece in pieces)
 
     def _as_said(self, event: Event) -> bytes:
         if event.name in _STAMPED:
@@ -175,10 +201,8 @@ class IRCRenderer:
             return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
         if name == "SET":
             return self._setting(*fields)
-        if name == "INVITE":
-            room, user, by = fields
-            notice = f"{by} invited {user} into the channel"
-            return build(self.server, "NOTICE", channel(room), notice)
+        if name == "INVITE":  # only invite-notify clients hear of it (Variant)
+            return b""
         if name == "DELETED":
             notice = f"{fields[1]} deleted the room"
             return build(self.server, "NOTICE", channel(fields[0]), notice)
@@ -280,10 +304,13 @@ class Variant:
             base = event.encoded(renderer.as_said)
         else:
             base = event.encoded(renderer.render)
+        if not base:
+            return base  # nothing for IRC clients (an invitation, unasked)
         tags = self.tags(event)
-        split = base.count(b"\r\n") > 1
+        lines = multiline.lines_of(event) if event.tags else None
+        split = lines is not None or base.count(b"\r\n") > 1
         if split and self.multiline and name in ("MSG", "PRIVMSG", "HISTORY"):
-            return self._multiline(event, tags)
+            return self._multiline(event, tags, lines)
         if not tags:
             return base
         first, *rest = lines_of(base)
@@ -303,23 +330,41 @@ class Variant:
             msgid = self.renderer.msgid(event)
             if msgid:
                 tags["msgid"] = msgid
+            if event.tags:
+                tags.update(relayed_tags(event))
         return tags
 
-    def _multiline(self, event: Event, tags: dict[str, str]) -> bytes:
-        """A long message as one ``draft/multiline`` batch: its pieces
-        joined with ``draft/multiline-concat`` (they were cut inside one
-        line of text), the batch carrying the message's tags."""
+    def _multiline(
+        self,
+        event: Event,
+        tags: dict[str, str],
+        lines: list[multiline.Line] | None,
+    ) -> bytes:
+        """A long or multiline message as one ``draft/multiline`` batch, the
+        batch carrying the message's tags: a client's lines as it sent them
+        (blank ones too), each cut to fit if it must, the pieces of one line
+        joined with ``draft/multiline-concat``."""
         renderer = self.renderer
-        source, target, pieces, _ = renderer.said(event, clocked=not self.timed)
+        said = renderer.said(event, clocked=not self.timed)
+        source, command, target = said.source, said.command, said.target
+        if lines is None:
+            marked = [(piece, index > 0) for index, piece in enumerate(said.pieces)]
+        else:
+            room = text_room(f":{source} {command} {target} :")
+            marked = [
+                (piece, glued or index > 0)
+                for text, glued in lines
+                for index, piece in enumerate(split_text(text, room) if text else [""])
+            ]
         ref = renderer.batch_ref()
         opening = build_words(
             renderer.server, "BATCH", f"+{ref}", "draft/multiline", target
         )
-        lines = [add_tags(opening, tag_section(tags))]
-        for index, piece in enumerate(pieces):
-            inner = {"batch": ref, _CONCAT: ""} if index else {"batch": ref}
-            lines.append(
-                add_tags(build(source, "PRIVMSG", target, piece), tag_section(inner))
+        out = [add_tags(opening, tag_section(tags))]
+        for piece, glued in marked:
+            inner = {"batch": ref, _CONCAT: ""} if glued else {"batch": ref}
+            out.append(
+                add_tags(build(source, command, target, piece), tag_section(inner))
             )
-        lines.append(build_words(renderer.server, "BATCH", f"-{ref}"))
-        return b"".join(lines)
+        out.append(build_words(renderer.server, "BATCH", f"-{ref}"))
+        return b"".join(out)

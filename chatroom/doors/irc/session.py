@@ -78,12 +78,32 @@ class Multiline:
     ref: str
     target: str
     command: str
+    #: The client-only tags and the label of the opening ``BATCH`` line:
+    #: the message's tags, and the label its echo answers.
+    tags: dict[str, str] = field(default_factory=dict)
+    label: str | None = None
     #: The lines so far, each (text, glued to the previous line).
     lines: list[tuple[str, bool]] = field(default_factory=list)
     #: Bytes of text so far, and whether a limit was passed (then the batch
     #: is refused when it ends, and nothing in it is said).
     size: int = 0
     failed: bool = False
+
+
+def one_batch(lines: list[bytes]) -> bool:
+    """Whether ``lines`` are one batch, from its start to its end."""
+
+    def words(line: bytes) -> list[bytes]:
+        found = line.rstrip(b"\r\n").split(b" ")
+        return found[1:] if found[0].startswith(b"@") else found
+
+    first, last = words(lines[0]), words(lines[-1])
+    return (
+        len(first) > 2
+        and first[1] == b"BATCH"
+        and first[2].startswith(b"+")
+        and last[1:] == [b"BATCH", b"-" + first[2][1:]]
+    )
 
 
 class Command(NamedTuple):
@@ -237,8 +257,8 @@ class IRCSession:
         lines = lines_of(data)
         if not lines:
             self.send(add_tags(build(self.me, "ACK"), tag))
-        elif len(lines) == 1:
-            self.send(add_tags(lines[0], tag))
+        elif len(lines) == 1 or one_batch(lines):  # the label on its start
+            self.send(add_tags(lines[0], tag) + b"".join(lines[1:]))
         elif "batch" in self.caps:
             self.send(in_batch(self.renderer, "labeled-response", (), data, tag))
         else:
@@ -249,6 +269,21 @@ class IRCSession:
         self.caps = caps
         self.render = self.renderer.encoder(caps)
         self.echo = "echo-message" in caps
+
+    def tell_peers(self, line: bytes, cap: str, room: str | None = None) -> None:
+        """``line`` to the IRC users here with ``cap`` who share a channel
+        with this user (or are in ``room``), once each, with ``@time`` for
+        those with ``server-time``, as every relayed line (``AWAY`` for
+        away-notify, ``SETNAME`` for setname)."""
+        mine = self.rooms.keys() if room is None else {name_key(room)}
+        for other in self.directory.here.values():
+            if (
+                other is not self
+                and cap in other.caps
+                and not mine.isdisjoint(other.rooms.keys())
+            ):
+                timed = "server-time" in other.caps
+                other.connection.send(self.renderer.timed(line) if timed else line)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         self.gone()  # watchers and WHOWAS know at once, as the rooms do

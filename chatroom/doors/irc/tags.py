@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from chatroom.core.events import Event, Tags
+
 #: The longest line either side sends (without CRLF): RFC 1459's 512 bytes
 #: in all, tags aside.
 MAX_LINE = 512
@@ -20,6 +22,12 @@ _ESCAPES = {";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"}
 _UNESCAPES = {"\\:": ";", "\\s": " ", "\\\\": "\\", "\\r": "\r", "\\n": "\n"}
 #: The most a client's tags may take (message-tags: 4094 bytes from a client).
 CLIENT_TAGS_MAX = 4094
+#: The longest line a client may send: its tags (with their ``@`` and the
+#: space after them) and the 512 bytes of the rest, each budget on its own.
+MAX_CLIENT_LINE = CLIENT_TAGS_MAX + 2 + MAX_LINE
+#: The tag on a shared message that was an IRC ``NOTICE`` (the line door's
+#: ``/caps rich`` clients see it as ``@ID;notice``).
+NOTICE_TAG = "notice"
 
 
 def escape(value: str) -> str:
@@ -69,6 +77,37 @@ def tag_section(tags: Mapping[str, str]) -> bytes:
 def client_only(tags: Mapping[str, str]) -> dict[str, str]:
     """The tags a client may send for others to see (``+`` prefixed)."""
     return {key: value for key, value in tags.items() if key.startswith("+")}
+
+
+def over_budget(line: bytes) -> bool:
+    """Whether a client's line breaks message-tags' budgets: more than
+    :data:`CLIENT_TAGS_MAX` bytes of tags, or more than :data:`MAX_LINE`
+    for the rest of it."""
+    if line.startswith(b"@"):
+        end = line.find(b" ")
+        if end < 0:
+            end = len(line)
+        if end - 1 > CLIENT_TAGS_MAX:
+            return True
+        line = line[end + 1 :]
+    return len(line) > MAX_LINE
+
+
+def shared_tags(tags: Mapping[str, str], notice: bool) -> Tags:
+    """What a client's message carries to the shared side, stored with it:
+    its client-only tags, and :data:`NOTICE_TAG` if it was a ``NOTICE``."""
+    shared = tuple(client_only(tags).items())
+    return ((NOTICE_TAG, ""), *shared) if notice else shared
+
+
+def is_notice(event: Event) -> bool:
+    """Whether a shared message was said as an IRC ``NOTICE``."""
+    return any(key == NOTICE_TAG for key, _ in event.tags)
+
+
+def relayed_tags(event: Event) -> dict[str, str]:
+    """The client-only tags a message carries to ``message-tags`` clients."""
+    return {key: value for key, value in event.tags if key.startswith("+")}
 
 
 def add_tags(line: bytes, tags: bytes) -> bytes:

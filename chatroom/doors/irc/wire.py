@@ -35,6 +35,7 @@ from chatroom.doors.irc.tags import MAX_LINE, parse_tags
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
 ERR_INPUTTOOLONG = "417"
 ERR_INVALIDCAPCMD = "410"
+ERR_INVALIDMODEPARAM = "696"
 RPL_LOGGEDIN = "900"
 RPL_SASLSUCCESS = "903"
 ERR_SASLFAIL = "904"
@@ -227,7 +228,7 @@ def isupport(network: str) -> list[str]:
         f"NICKLEN={NAME_MAX_LENGTH}",
         f"CHANNELLEN={NAME_MAX_LENGTH + 1}",
         f"TOPICLEN={TOPIC_MAX_LENGTH}",
-        "CHANMODES=b,k,l,int",
+        "CHANMODES=b,k,l,inst",
         "EXTBAN=$,a",
         "PREFIX=(o)@",
         "UTF8ONLY",
@@ -245,10 +246,13 @@ def names_lines(
     names: Sequence[str],
     ops: Collection[str],
     userhost: bool = False,
+    secret: bool = False,
 ) -> bytes:
     """``353`` lines (split to fit 512 bytes) and ``366`` for a channel;
     ``ops`` (owner and operators) are shown as ``@``; ``userhost``
-    (the userhost-in-names capability): each as ``nick!nick@host``."""
+    (the userhost-in-names capability): each as ``nick!nick@host``; a
+    ``secret`` channel is ``@`` rather than ``=`` (RFC 2812 3.2.5)."""
+    kind = "@" if secret else "="
     shown = [
         ("@" if name in ops else "") + (hostmask(name, server) if userhost else name)
         for name in names
@@ -259,13 +263,13 @@ def names_lines(
     for name in shown:
         if batch and size + len(name) + 1 > _REPLY_BUDGET:
             lines.append(
-                build(server, irc.RPL_NAMREPLY, nick, "=", chan, " ".join(batch))
+                build(server, irc.RPL_NAMREPLY, nick, kind, chan, " ".join(batch))
             )
             batch, size = [], 0
         batch.append(name)
         size += len(name.encode("utf-8")) + 1
     if batch:
-        lines.append(build(server, irc.RPL_NAMREPLY, nick, "=", chan, " ".join(batch)))
+        lines.append(build(server, irc.RPL_NAMREPLY, nick, kind, chan, " ".join(batch)))
     lines.append(build(server, irc.RPL_ENDOFNAMES, nick, chan, "End of /NAMES list"))
     return b"".join(lines)
 

@@ -52,7 +52,9 @@ async def do_unban(session: CommandContext, args: str) -> None:
 
 
 async def do_set(session: CommandContext, args: str) -> None:
-    setting, value = two_words(args, "/set invite-only|key|topic-lock|keep VALUE")
+    setting, value = two_words(
+        args, "/set invite-only|key|topic-lock|keep|secret VALUE"
+    )
     await moderate(session, "set", setting.lower(), value)
 
 

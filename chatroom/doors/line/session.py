@@ -265,7 +265,7 @@ class LineSession:
         await self.registry.deliver_kept(self.member)  # an account's, kept
 
     async def send_room_list(self) -> None:
-        listing = await self.registry.list_rooms()
+        listing = await self.registry.list_rooms(self.member)
         self.send(listing.encoded(render_listing))
 
     # -- commands ---------------------------------------------------------------

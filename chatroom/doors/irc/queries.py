@@ -1,0 +1,151 @@
+"""Questions about users and the server: ``WHO``, ``USERHOST``, ``TIME``
+and ``LUSERS``, answered as Modern (https://modern.ircdocs.horse/) says.
+
+Users are everyone in a room, at any door, and this door's own users on
+this node (:class:`~chatroom.doors.irc.directory.Directory`), who may be in
+no room. What only IRC has (a ``USER`` name, a realname, an away message,
+``+i``) is known for the IRC users of this node; for everyone else the
+user name and realname are their nick.
+"""
+
+from __future__ import annotations
+
+import time
+from fnmatch import fnmatchcase
+
+from twisted.words.protocols import irc
+
+from chatroom.core.errors import ChatError
+from chatroom.core.text import name_key
+from chatroom.doors.irc.commands import ops_of
+from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.wire import build, channel, room_of
+
+#: ``USERHOST`` answers at most this many nicks (RFC 2812 3.8.6).
+USERHOST_MAX = 5
+#: Numerics twisted.words does not name.
+RPL_LOCALUSERS, RPL_GLOBALUSERS = "265", "266"
+
+
+def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
+    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[@] :0 <real>``."""
+    here = session.directory.find(user)
+    username = (here.user or user) if here is not None else user
+    realname = (here.realname or user) if here is not None else user
+    flags = "G" if here is not None and here.away else "H"
+    if user in ops:
+        flags += "@"
+    return build(
+        session.me,
+        irc.RPL_WHOREPLY,
+        session.nick,
+        chan,
+        username,
+        session.me,
+        session.me,
+        user,
+        flags,
+        f"0 {realname}",
+    )
+
+
+async def everyone(session: IRCSession) -> dict[str, tuple[str, set[str]]]:
+    """Every user we can name: key → (nick as shown, keys of their rooms)."""
+    users: dict[str, tuple[str, set[str]]] = {}
+    for info in (await session.registry.list_rooms()).rooms:
+        details = await session.registry.room_details(info.name)
+        for member in details.members:
+            key = name_key(member)
+            users.setdefault(key, (member, set()))[1].add(name_key(details.room))
+    for key, other in session.directory.here.items():
+        if other.name is not None:
+            users.setdefault(key, (other.name, set()))
+    return users
+
+
+async def who(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``WHO #chan`` (its members), ``WHO nick`` or ``WHO mask`` (``*`` and
+    ``?``; ``WHO`` alone is ``WHO *``): a mask leaves out ``+i`` users who
+    share no channel with the asker, as Modern says; ``315`` ends it with the
+    mask exactly as sent."""
+    mask = params[0] if params and params[0] not in ("", "0") else "*"
+    room = room_of(mask)
+    data = b""
+    if room is not None:
+        try:
+            details = await session.registry.room_details(room)
+        except ChatError:
+            details = None  # no such room: an empty list
+        if details is not None:
+            chan, ops = channel(details.room), ops_of(details)
+            for member in details.members:
+                data += who_line(session, chan, member, ops)
+    else:
+        pattern = name_key(mask)
+        wildcard = "*" in mask or "?" in mask
+        mine = set(session.rooms)
+        for key, (user, rooms) in sorted((await everyone(session)).items()):
+            if not fnmatchcase(key, pattern):
+                continue
+            other = session.directory.find(user)
+            hidden = other is not None and other.invisible and other is not session
+            if wildcard and hidden and not rooms & mine:
+                continue
+            data += who_line(session, "*", user, set())
+    session.send(data)
+    session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
+
+
+async def userhost(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``302``: ``nick=+user@host`` for each of up to five nicks here
+    (``-`` when away, ``*`` after the nick of a server admin)."""
+    users = await everyone(session)
+    replies = []
+    for nick in params[:USERHOST_MAX]:
+        found = users.get(name_key(nick))
+        if found is None:
+            continue
+        name = found[0]
+        here = session.directory.find(name)
+        username = (here.user or name) if here is not None else name
+        away = "-" if here is not None and here.away else "+"
+        admin = "*" if await is_admin(session, name) else ""
+        replies.append(f"{name}{admin}={away}{username}@{session.me}")
+    session.numeric(irc.RPL_USERHOST, " ".join(replies))
+
+
+async def is_admin(session: IRCSession, nick: str) -> bool:
+    """Whether ``nick`` is an IRC user here signed in as a server admin."""
+    here = session.directory.find(nick)
+    if here is None:
+        return False
+    account = session.registry.account_of(here.member)
+    return session.server.account_service.is_admin(account)
+
+
+async def time_(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``391 <server> :<the time here>`` (UTC, from the server's clock)."""
+    now = time.gmtime(session.now)
+    shown = time.strftime("%A %B %d %Y -- %H:%M:%S +00:00", now)
+    session.numeric(irc.RPL_TIME, session.me, shown)
+
+
+async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``251``-``255``, ``265`` and ``266``: the users of every door on this
+    server (a cluster node counts its own: the others' are not known here),
+    the connections not signed on yet (``253``) and the rooms (``254``)."""
+    connections = session.server.connections
+    users = sum(1 for connection in connections if connection.name)
+    unknown = len(connections) - users
+    invisible = sum(1 for other in session.directory.here.values() if other.invisible)
+    rooms = len((await session.registry.list_rooms()).rooms)
+    session.numeric(
+        irc.RPL_LUSERCLIENT,
+        f"There are {users - invisible} users and {invisible} invisible on 1 servers",
+    )
+    if unknown:
+        session.numeric(irc.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
+    session.numeric(irc.RPL_LUSERCHANNELS, str(rooms), "channels formed")
+    session.numeric(irc.RPL_LUSERME, f"I have {users} clients and 0 servers")
+    session.numeric(RPL_LOCALUSERS, f"Current local users: {users}")
+    session.numeric(RPL_GLOBALUSERS, f"Current global users: {users}")
