@@ -51,7 +51,8 @@ from chatroom.backends.local.records import (
     Row,
     Store,
 )
-from chatroom.core.stored import DEPENDENTS
+from chatroom.core.modlog import MODLOG_KEEP
+from chatroom.core.stored import DEPENDENTS, REACTIONS
 from chatroom.core.threads import PrivateThreads
 
 __all__ = [
@@ -85,6 +86,11 @@ DROP_MESSAGE = (
     f"({', '.join(repr(kind) for kind in sorted(DEPENDENTS))})))"
 )
 EDIT_MESSAGE = "UPDATE events SET text = ? WHERE room = ? AND id = ?"
+#: A room's moderation log keeps its newest entries.
+TRIM_MODLOG = (
+    "DELETE FROM modlog WHERE room = ? AND seq NOT IN "
+    "(SELECT seq FROM modlog WHERE room = ? ORDER BY seq DESC LIMIT ?)"
+)
 INSERT_EVENT = (
     "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -261,6 +267,7 @@ class SqliteStore:
     def drop_room(self, key: str) -> None:
         self._pending.append(("DELETE FROM rooms WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
+        self._pending.append(("DELETE FROM modlog WHERE room = ?", (key,)))
         self._touched.pop(key, None)
 
     def change_event(self, key: str, target: int, text: str | None) -> None:
@@ -268,6 +275,23 @@ class SqliteStore:
             self._pending.append((DROP_MESSAGE, (key, target, target)))
         else:
             self._pending.append((EDIT_MESSAGE, (text, key, target)))
+
+    def load_reactions(self) -> list[tuple[str, Row]]:
+        kinds = ", ".join(repr(kind) for kind in sorted(REACTIONS))
+        rows = self.db.execute(
+            "SELECT room, id, kind, user, stamp, text, tags, target FROM events "
+            f"WHERE kind IN ({kinds}) ORDER BY room, id"
+        )
+        return [(row[0], row[1:]) for row in rows]
+
+    def load_modlog(self) -> list[tuple[str, str]]:
+        return self.db.execute("SELECT room, line FROM modlog ORDER BY seq").fetchall()
+
+    def add_modlog(self, key: str, line: str) -> None:
+        self._pending.append(
+            ("INSERT INTO modlog (room, line) VALUES (?, ?)", (key, line))
+        )
+        self._pending.append((TRIM_MODLOG, (key, key, MODLOG_KEEP)))
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))

@@ -28,7 +28,7 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers
-from chatroom.backends.redis.messages import RedisMessageSteps
+from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.backends.redis.replies import (
     key_of,
@@ -102,8 +102,9 @@ class RedisBackend:
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
-        #: Edits and redactions of messages said before.
+        #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = RedisMessageSteps(self.calls, self.here, config)
+        self.modlog = RedisModerationLog(self.calls)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
