@@ -10,9 +10,8 @@ bob (``/caps ids``) and carol (``/caps rich``), as
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
-
 from dataclasses import replace
+from typing import Any
 
 from twisted.internet import defer
 
@@ -127,7 +126,7 @@ class ReactionContract(RichRoom):
     def test_reactions_go_with_their_message(self) -> Generator[Any, Any, None]:
         """A redacted message's reactions leave every replay with it, and it
         can be reacted to no more."""
-        alice, bob, carol = yield self.rich_room()
+        _alice, bob, carol = yield self.rich_room()
         gone = yield self.said(bob, carol, "soon gone")
         carol.say(f"/react {gone} x")
         yield self.expect(carol, "@")

@@ -1,14 +1,22 @@
-"""Reactions, typing and the moderation log (issue 22) with the in-process registry."""
+"""Reactions, typing and the moderation log (issue 22) with the in-process
+registry: the contract, typing's rate on the injected clock, and what the
+``--db`` file keeps across a restart."""
 
 from __future__ import annotations
+
+import os
+import shutil
+import tempfile
 
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
+from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.reaction_contract import REACTION_CONFIG, ReactionContract
-from tests.support import FakeClient
+from tests.support import FakeClient, in_place
 
 
 class LocalRegistryReactionTests(ReactionContract, unittest.TestCase):
@@ -17,3 +25,99 @@ class LocalRegistryReactionTests(ReactionContract, unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.server = ChatServer(REACTION_CONFIG, clock=self.clock)
+
+
+class TypingRateTests(unittest.TestCase):
+    """``active`` and ``paused`` at most every 3 seconds per user and room,
+    counted from the last one relayed; ``done`` always."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        server = ChatServer(ServerConfig(rate=0), clock=self.clock)
+        self.alice, self.bob = FakeClient(server), FakeClient(server)
+        for line in ("alice", "/caps rich multi", "/create tea", "/create cafe"):
+            self.alice.send(line)
+        for line in ("bob", "/caps rich multi", "/join tea", "/join cafe"):
+            self.bob.send(line)
+        self.alice.received()
+        self.bob.received()
+
+    def typed(self, line: str) -> list[str]:
+        """What alice hears of bob's ``line``."""
+        self.bob.send(line)
+        return [x for x in self.alice.received() if x.startswith("TYPING")]
+
+    def test_active_and_paused_at_most_every_three_seconds(self) -> None:
+        """A notice within 3 s of the last relayed one is dropped silently
+        (bob hears no error), one 3 s after it goes through; a dropped one
+        does not move the count on."""
+        self.assertEqual(self.typed("/typing active"), ["TYPING cafe bob active"])
+        self.clock.advance(1)
+        self.assertEqual(self.typed("/typing paused"), [])
+        self.clock.advance(1.999)
+        self.assertEqual(self.typed("/typing active"), [])
+        self.assertEqual(self.bob.received(), [])
+        self.clock.advance(0.001)
+        self.assertEqual(self.typed("/typing paused"), ["TYPING cafe bob paused"])
+
+    def test_done_always_and_rooms_apart(self) -> None:
+        """``done`` is relayed however soon; each room counts on its own."""
+        self.assertEqual(self.typed("/typing active"), ["TYPING cafe bob active"])
+        self.assertEqual(self.typed("/typing done"), ["TYPING cafe bob done"])
+        self.assertEqual(self.typed("/typing done"), ["TYPING cafe bob done"])
+        self.bob.send("/focus tea")
+        self.assertEqual(self.typed("/typing active"), ["TYPING tea bob active"])
+        self.assertEqual(self.typed("/typing active"), [])
+
+
+class KeptAcrossRestartsTests(unittest.TestCase):
+    """Reactions and the moderation log are kept in the ``--db`` file."""
+
+    def setUp(self) -> None:
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        self.path = os.path.join(directory, "chat.sqlite3")
+        self.clock = Clock()
+
+    def start(self) -> ChatServer:
+        """A server on the file (after a crash: only what was flushed counts)."""
+        self.clock.advance(FLUSH_INTERVAL)
+        config = ServerConfig(rate=0, history=5, resume_bound=5, retention=50)
+        store = SqliteStore(self.path, self.clock, in_place, config.retention)
+        self.addCleanup(store.db.close)
+        return ChatServer(config, self.clock, local_registry(config, self.clock, store))
+
+    def test_reactions_and_modlog_survive_a_restart(self) -> None:
+        """After a crash, a reaction given before is still given (giving it
+        again sends nothing; taking it back does), the replay shows the
+        reactions, and ``/modlog`` the entries."""
+        alice = FakeClient(self.start())
+        for line in ("alice", "/caps rich", "/create tea", "hello", "/react 1 x"):
+            alice.send(line)
+        for line in ("/react 1 y", "/unreact 1 y", "/set topic-lock on"):
+            alice.send(line)
+        server = self.start()
+        alice = FakeClient(server)
+        for line in ("alice", "/caps rich", "/join tea"):
+            alice.send(line)
+        replay = [x.split(" ", 2)[:2] for x in alice.received() if x.startswith("@")]
+        self.assertEqual(
+            replay,
+            [["@1", "HISTORY"], ["@2", "REACT"], ["@3", "REACT"], ["@4", "UNREACT"]],
+        )
+        alice.send("/react 1 x")
+        self.assertEqual(alice.received(), [])
+        alice.send("/unreact 1 x")
+        self.assertEqual(alice.received(), ["@5 UNREACT tea 1 alice x"])
+        alice.send("/set invite-only on")  # the owner is back: a new entry
+        self.assertEqual(alice.received(), ["SET tea invite-only on alice"])
+        alice.send("/modlog")
+        *log, end = alice.received()
+        self.assertEqual(end, "MODLOG_END tea 2")
+        self.assertEqual(
+            [line.split(" ")[3:] for line in log],
+            [
+                ["alice", "set", "topic-lock=on", "-"],
+                ["alice", "set", "invite-only=on", "-"],
+            ],
+        )
