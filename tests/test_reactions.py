@@ -121,3 +121,26 @@ class KeptAcrossRestartsTests(unittest.TestCase):
                 ["alice", "set", "invite-only=on", "-"],
             ],
         )
+
+
+class FloodTests(unittest.TestCase):
+    """Reactions and typing notices count against the flood limit like any line."""
+
+    def test_a_flood_of_reactions_waits_its_turn(self) -> None:
+        """Past ``--burst``, reactions wait at ``--rate`` (the sender is told
+        ``SLOW`` once) and then all arrive, in order."""
+        clock = Clock()
+        server = ChatServer(ServerConfig(rate=2, burst=5), clock=clock)
+        alice, bob = FakeClient(server), FakeClient(server)
+        for line in ("alice", "/create tea", "hi"):
+            alice.send(line)
+        for line in ("bob", "/caps rich", "/join tea"):
+            bob.send(line)
+        clock.advance(10)  # tokens back
+        alice.received(), bob.received()
+        alice.send(b"".join(b"/react 1 r%d\n" % n for n in range(8)))
+        self.assertEqual([x[:7] for x in alice.received()], ["SLOW 2 "])
+        self.assertEqual(len(bob.received()), 5)
+        clock.advance(1.5)
+        later = bob.received()
+        self.assertEqual([x.rsplit(" ", 1)[1] for x in later], ["r5", "r6", "r7"])
