@@ -17,6 +17,7 @@ from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.reaction_contract import REACTION_CONFIG, ReactionContract
 from tests.support import FakeClient, in_place
+from tests.test_irc import IRCTestCase
 
 
 class LocalRegistryReactionTests(ReactionContract, unittest.TestCase):
@@ -144,3 +145,19 @@ class FloodTests(unittest.TestCase):
         clock.advance(1.5)
         later = bob.received()
         self.assertEqual([x.rsplit(" ", 1)[1] for x in later], ["r5", "r6", "r7"])
+
+
+class IRCMemberTests(IRCTestCase):
+    """An IRC member of the room, while the IRC door does not map them yet."""
+
+    def test_typing_is_not_shown_and_reactions_are_notices(self) -> None:
+        """A line user's typing reaches no IRC user (no notice per key
+        press); a reaction is a server NOTICE of the raw event, as an EDIT is."""
+        bob, (alice,) = self.line_room("bob", "alice")
+        bob.send("hello")
+        alice.received()
+        bob.send("/typing active")
+        self.assertEqual(alice.received(), [])
+        bob.send("/react 1 x")
+        notices = [line.rstrip() for line in alice.received()]  # the raw event
+        self.assertEqual(notices, [":chatroom NOTICE #tea :REACT tea 1 bob x"])

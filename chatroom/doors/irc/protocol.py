@@ -194,6 +194,8 @@ class IRCProtocol(LineFraming):
             return
         if name == "INVITE" and event.fields[2] == session.name:
             return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
+        if name == "TYPING":
+            return  # not mapped to +typing yet: no notice per key press
         if name in _PERSONAL:
             if name == "KICKED":  # out of the channel: removed() adds no PART
                 session.parted(event.fields[0])
