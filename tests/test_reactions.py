@@ -161,3 +161,17 @@ class IRCMemberTests(IRCTestCase):
         bob.send("/react 1 x")
         notices = [line.rstrip() for line in alice.received()]  # the raw event
         self.assertEqual(notices, [":chatroom NOTICE #tea :REACT tea 1 bob x"])
+
+    def test_an_irc_joiner_gets_the_messages_alone(self) -> None:
+        """A joiner's replay has the messages as they now stand: no notice
+        of reactions (or edits) in it."""
+        bob, _ = self.line_room("bob")
+        for line in ("hello", "/react 1 x", "/edit 1 hello!", "/unreact 1 x"):
+            bob.send(line)
+        carol = self.irc("carol")
+        carol.send("JOIN #tea")
+        lines = carol.received()
+        said = [line for line in lines if " PRIVMSG " in line]
+        self.assertEqual(len(said), 1)
+        self.assertTrue(said[0].endswith(" hello!"), said)
+        self.assertFalse([line for line in lines if " NOTICE #tea " in line], lines)
