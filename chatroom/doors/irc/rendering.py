@@ -255,6 +255,14 @@ class IRCRenderer:
         said = "\0".join((*event.fields, event.text)).encode("utf-8")
         return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
 
+    def redaction(self, event: Event) -> bytes:
+        """``REDACT`` as ``draft/message-redaction`` says it: ``:by REDACT
+        #room msgid [:reason]`` (no reason when none was given)."""
+        room, target, by = event.fields
+        if event.text == "-":
+            return build_words(self.source(by), "REDACT", channel(room), target)
+        return build(self.source(by), "REDACT", channel(room), target, event.text)
+
 
 class Variant:
     """The encoder of one combination of rendering capabilities."""
@@ -277,6 +285,8 @@ class Variant:
         if name == "INVITE" and "invite-notify" in self.caps:
             room, user, by = event.fields
             base = build(renderer.source(by), "INVITE", user, channel(room))
+        elif name == "REDACT" and "draft/message-redaction" in self.caps:
+            base = event.encoded(renderer.redaction)
         elif self.timed and name in _HISTORY:
             base = event.encoded(renderer.as_said)
         else:

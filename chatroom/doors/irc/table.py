@@ -15,6 +15,7 @@ from chatroom.doors.irc import (
     extensions,
     moderation,
     presence,
+    redaction,
     registration,
     services,
     signin,
@@ -56,6 +57,7 @@ COMMANDS: dict[str, Command] = {
     "TAGMSG": Command(extensions.tagmsg, 1),
     "SETNAME": Command(extensions.setname, 1),
     "CHATHISTORY": Command(chathistory.chathistory, 1),
+    "REDACT": Command(redaction.redact, 2),
     # moderation
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),
