@@ -15,11 +15,11 @@ from chatroom.doors.irc import (
     extensions,
     moderation,
     presence,
-    redaction,
     registration,
     services,
     signin,
 )
+from chatroom.doors.irc.redaction import redact
 from chatroom.doors.irc.session import Command
 
 COMMANDS: dict[str, Command] = {
@@ -57,7 +57,7 @@ COMMANDS: dict[str, Command] = {
     "TAGMSG": Command(extensions.tagmsg, 1),
     "SETNAME": Command(extensions.setname, 1),
     "CHATHISTORY": Command(chathistory.chathistory, 1),
-    "REDACT": Command(redaction.redact, 2),
+    "REDACT": Command(redact, 2),
     # moderation
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),
