@@ -148,19 +148,7 @@ class FloodTests(unittest.TestCase):
 
 
 class IRCMemberTests(IRCTestCase):
-    """An IRC member of the room, while the IRC door does not map them yet."""
-
-    def test_typing_is_not_shown_and_reactions_are_notices(self) -> None:
-        """A line user's typing reaches no IRC user (no notice per key
-        press); a reaction is a server NOTICE of the raw event, as an EDIT is."""
-        bob, (alice,) = self.line_room("bob", "alice")
-        bob.send("hello")
-        alice.received()
-        bob.send("/typing active")
-        self.assertEqual(alice.received(), [])
-        bob.send("/react 1 x")
-        notices = [line.rstrip() for line in alice.received()]  # the raw event
-        self.assertEqual(notices, [":chatroom NOTICE #tea :REACT tea 1 bob x"])
+    """An IRC member of the room (the mapping: tests/test_irc_reactions.py)."""
 
     def test_an_irc_joiner_gets_the_messages_alone(self) -> None:
         """A joiner's replay has the messages as they now stand: no notice

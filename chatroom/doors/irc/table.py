@@ -21,6 +21,7 @@ from chatroom.doors.irc import (
 )
 from chatroom.doors.irc.redaction import redact
 from chatroom.doors.irc.session import Command
+from chatroom.doors.irc.tagged import tagmsg_to_all
 
 COMMANDS: dict[str, Command] = {
     # registration and signing in
@@ -54,7 +55,7 @@ COMMANDS: dict[str, Command] = {
     "MONITOR": Command(presence.monitor, 1),
     # IRCv3
     "BATCH": Command(extensions.batch, 1),
-    "TAGMSG": Command(extensions.tagmsg, 1),
+    "TAGMSG": Command(tagmsg_to_all, 1),
     "SETNAME": Command(extensions.setname, 1),
     "CHATHISTORY": Command(chathistory.chathistory, 1),
     "REDACT": Command(redact, 2),
