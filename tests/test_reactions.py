@@ -12,11 +12,13 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
+from chatroom.core import reactions
 from chatroom.core.config import ServerConfig
+from chatroom.core.reactions import REACTIONS_PER_MESSAGE, Reactions
 from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.reaction_contract import REACTION_CONFIG, ReactionContract
-from tests.support import FakeClient, in_place
+from tests.support import FakeClient, in_place, local_backend
 from tests.test_irc import IRCTestCase
 
 
@@ -163,3 +165,35 @@ class IRCMemberTests(IRCTestCase):
         self.assertEqual(len(said), 1)
         self.assertTrue(said[0].endswith(" hello!"), said)
         self.assertFalse([line for line in lines if " NOTICE #tea " in line], lines)
+
+
+class ReactionStateTests(unittest.TestCase):
+    """Who reacted with what, in one process."""
+
+    def test_the_reactions_of_messages_gone_are_pruned(self) -> None:
+        """``prune`` forgets the reactions to messages before the first kept
+        and keeps the others, with their counts."""
+        state = Reactions()
+        for target in ("1", "2", "3"):
+            state.change(target, "x", "alice", True, REACTIONS_PER_MESSAGE)
+        state.change("3", "y", "bob", True, REACTIONS_PER_MESSAGE)
+        state.prune(3)
+        self.assertEqual(state.of, {"3": {"x": {"alice"}, "y": {"bob"}}})
+        self.assertEqual(state.changes, 4)
+
+    def test_reacting_prunes_now_and_then(self) -> None:
+        """Every ``PRUNE_EVERY`` changes, the reactions to messages memory
+        no longer holds (nothing is on disk) are forgotten; reacting goes on."""
+        self.patch(reactions, "PRUNE_EVERY", 5)
+        server = ChatServer(ServerConfig(rate=0, history=5, resume_bound=5), Clock())
+        alice = FakeClient(server)
+        for line in ("alice", "/caps rich", "/create tea"):
+            alice.send(line)
+        for number in range(10):
+            alice.send(f"message {number}")
+            alice.send(f"/react {2 * number + 1} x")
+        self.assertEqual(alice.received()[-1], "@20 REACT tea 19 alice x")
+        state = local_backend(server).messages.reactions["tea"]
+        self.assertEqual(sorted(state.of, key=int), ["17", "19"])  # 16-20 held
+        alice.send("/react 15 y")
+        self.assertTrue(alice.received()[0].startswith("ERR NO_SUCH_MESSAGE "))

@@ -22,6 +22,11 @@ REACTION_MAX_BYTES = 32
 #: Most distinct reactions one message may carry.
 REACTIONS_PER_MESSAGE = 20
 
+#: Changes between two prunings of the reactions to messages no longer kept
+#: (a room's oldest go as it keeps only ``--retention`` events): the state
+#: stays bounded without a pass over it on every reaction.
+PRUNE_EVERY = 1000
+
 #: A change was made: its ``REACT``/``UNREACT`` is stored and published.
 CHANGED = "changed"
 #: Nothing to change (reacting twice, taking back what was never given).
@@ -59,10 +64,12 @@ class Reactions:
     number of keys is the message's number of distinct reactions.
     """
 
-    __slots__ = ("of",)
+    __slots__ = ("changes", "of")
 
     def __init__(self) -> None:
         self.of: dict[str, dict[str, set[str]]] = {}
+        #: Changes made so far (when to prune).
+        self.changes = 0
 
     def change(
         self, target: str, reaction: str, user: str, adding: bool, limit: int
@@ -79,6 +86,7 @@ class Reactions:
             users.add(key)
             on_message[reaction] = users
             self.of[target] = on_message
+            self.changes += 1
             return CHANGED
         if key not in users:
             return UNCHANGED
@@ -87,6 +95,7 @@ class Reactions:
             del on_message[reaction]
             if not on_message:
                 del self.of[target]
+        self.changes += 1
         return CHANGED
 
     def replay(self, event: Event) -> None:
@@ -98,3 +107,8 @@ class Reactions:
     def forget(self, target: str) -> None:
         """Message ``target`` is gone (redacted), with its reactions."""
         self.of.pop(target, None)
+
+    def prune(self, first: int) -> None:
+        """Messages before id ``first`` are no longer kept, nor their reactions."""
+        for target in [target for target in self.of if int(target) < first]:
+            del self.of[target]

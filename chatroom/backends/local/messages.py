@@ -102,11 +102,13 @@ class LocalMessageSteps:
         self.outage.check(where, event.text)  # nothing changed that cannot be kept
         _room, _target, user, reaction = event.fields
         limit = reactions.REACTIONS_PER_MESSAGE
-        outcome = self._reactions(where.key).change(
-            target.id, reaction, user, adding, limit
-        )
+        state = self._reactions(where.key)
+        outcome = state.change(target.id, reaction, user, adding, limit)
         if outcome == reactions.CHANGED:
             await self.append(member, session, room, event, stored, now)
+            if state.changes % reactions.PRUNE_EVERY == 0:
+                kept = where.first_id  # and, with nothing on disk, what memory holds
+                state.prune(kept if self.store.persistent else where.held_from)
         return outcome
 
     async def relay(

@@ -15,8 +15,10 @@ from chatroom.backends.redis.prelude import Script
 
 #: ARGV: P, r, u, token, target id, the target's line as read, reaction,
 #: adding ('1' or ''), most distinct reactions, line, history line,
-#: retention. ``{'OK', 'changed'}`` once the event is published and kept
-#: (as ``SAY`` does, with the room's next id), ``{'OK', 'same'}`` when
+#: retention, prune every (changes; then the reactions to messages no
+#: longer kept go: the hash's ``#changes`` counts). ``{'OK', 'changed'}``
+#: once the event is published and kept (as ``SAY`` does, with the room's
+#: next id), ``{'OK', 'same'}`` when
 #: nothing changed, ``{'OK', 'full'}`` when the message has as many
 #: distinct reactions as it may; ``CHANGED`` if the target is not as read.
 REACT = Script(
@@ -54,6 +56,13 @@ local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
 emit(r, id .. ARGV[10])
 redis.call('RPUSH', hk, id .. ARGV[11])
 redis.call('LTRIM', hk, -tonumber(ARGV[12]), -1)
+if redis.call('HINCRBY', rk, '#changes', 1) % tonumber(ARGV[13]) == 0 then
+  first = kept(r)
+  for _, field in ipairs(redis.call('HKEYS', rk)) do
+    local of = tonumber(string.match(field, '^%d+'))
+    if of and of < first then redis.call('HDEL', rk, field) end
+  end
+end
 return {'OK', 'changed'}
 """,
 )

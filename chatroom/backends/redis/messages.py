@@ -19,7 +19,7 @@ from chatroom.backends.redis.replies import key_of
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, to_line, to_rich_line
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
-from chatroom.core.reactions import REACTIONS_PER_MESSAGE
+from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
@@ -91,6 +91,7 @@ class RedisMessageSteps:
             to_line(event),
             to_line(stored),
             self.config.retention,
+            PRUNE_EVERY,
             refusals=MEMBERS_ONLY,
         )
         return str(reply[1].decode())
