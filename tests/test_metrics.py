@@ -33,6 +33,7 @@ SAMPLES: dict[str, object] = {
     "name": "general",
     "room": "general",
     "target": "nobody",
+    "other": "nobody",
     "text": "hi",
     "reason": "bye",
     "kind": "MSG",

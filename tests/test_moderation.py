@@ -100,11 +100,13 @@ class SignInRaceTests(unittest.TestCase):
         bob = FakeClient(server)
         bob.send("bob")
         bob.received()
-        bob.send("/msg alice are you there?")  # not into a dead session
-        self.assertEqual(bob.received()[0].split()[:2], ["ERR", "NO_SUCH_USER"])
+        bob.send("/msg alice are you there?")  # kept, not sent into a dead session
+        self.assertEqual(bob.received()[0].split()[:3], ["PRIVMSG", "bob", "alice"])
         later = FakeClient(server)
         later.received()
         later.send(f"/login alice {PASSWORD}")
         function, done = queued.pop()
         done.callback(function())
-        self.assertEqual(later.received()[0], "WELCOME alice")
+        lines = later.received()
+        self.assertEqual(lines[0], "WELCOME alice")
+        self.assertTrue(lines[-1].startswith("PRIVMSG bob alice "), lines)

@@ -35,6 +35,7 @@ from chatroom.core.events import Event, Listing
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target, is_operator
 from chatroom.core.modlog import ModerationLog
+from chatroom.core.private import ConversationStore
 from chatroom.core.reading import MarkerStore
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
@@ -166,6 +167,11 @@ class Backend(Protocol):
     @property
     def markers(self) -> MarkerStore:
         """Where accounts' read markers are kept."""
+        ...
+
+    @property
+    def conversations(self) -> ConversationStore:
+        """Where private conversations and kept private messages are."""
         ...
 
     @property

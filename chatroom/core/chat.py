@@ -39,6 +39,7 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.life import MessageLife
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
 from chatroom.core.modlog import ModEntry
+from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
@@ -78,6 +79,7 @@ class ChatCore(Generic[B]):
         self.backend: B = backend(self.sessions, self.end_session)
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
+        self.private = PrivateMessages(config, clock, self.backend)
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
             config,
@@ -172,15 +174,16 @@ class ChatCore(Generic[B]):
         member.disconnect(reason)
 
     async def private_message(self, member: Member, target: str, text: str) -> Event:
-        rules.check_text(text)
-        sender = self._session(member)
-        found = await self.backend.find_user(target)
-        if found is None or not found.online:
-            raise errors.no_such_user(target)
-        stamp = format_time(self.clock.seconds())
-        event = Event("PRIVMSG", (sender.name, found.name, stamp), text)
-        await self.backend.tell(found, event)
-        return event
+        return await self.private.send(self._session(member), target, text)
+
+    async def private_history(
+        self, member: Member, other: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        session = self._session(member)
+        return await self.private.history(session, other, count, before)
+
+    async def deliver_kept(self, member: Member) -> None:
+        await self.private.deliver_kept(member, self._session(member))
 
     # -- rooms ------------------------------------------------------------------------
 

@@ -38,6 +38,11 @@ class ServerConfig:
     grace: float = 300.0
     #: Most events replayed to a member resuming with ``/join ROOM since ID``.
     resume_bound: int = 1000
+    #: Private messages kept for one absent account, waiting for it to sign
+    #: in (more are refused with ``INBOX_FULL``), and messages kept per
+    #: private conversation (the oldest go first).
+    kept_private: int = 100
+    conversation_retention: int = 1000
     #: Seconds after sending in which a message may be edited (0: never).
     edit_window: float = 900.0
     #: Accounts (names) that are server admins when signed in (``--admins``).

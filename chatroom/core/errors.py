@@ -101,6 +101,15 @@ def no_such_message(event_id: int, room: str) -> ChatError:
     return ChatError("NO_SUCH_MESSAGE", f"{room} has no message {event_id}")
 
 
+def inbox_full(name: str, bound: int) -> ChatError:
+    """``/msg`` to an absent account that has ``bound`` messages waiting."""
+    return ChatError(
+        "INBOX_FULL",
+        f"{name} is away with {bound} messages waiting: "
+        "nothing more is kept for them until they sign in",
+    )
+
+
 def server_ban_unchanged(mask: str, banned: bool) -> ChatError:
     """``/gban`` of a mask banned already, ``/gunban`` of one that is not."""
     if banned:

@@ -191,6 +191,15 @@ class MeteredRegistry:
         fanned_out(event, 1)  # the recipient's copy; no room fans it out
         return event
 
+    async def private_history(
+        self, member: Member, other: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        call = self.inner.private_history(member, other, count, before)
+        return await self._timed("private_history", call)
+
+    async def deliver_kept(self, member: Member) -> None:
+        await self._timed("deliver_kept", self.inner.deliver_kept(member))
+
     async def read_marker(self, member: Member, room: str) -> int | None:
         return await self._timed("read_marker", self.inner.read_marker(member, room))
 

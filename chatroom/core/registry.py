@@ -238,8 +238,22 @@ class Registry(Protocol):
         """Deliver ``PRIVMSG`` to ``target``; returns it (for the sender's copy).
 
         The target's copy is delivered here; the sender's is the caller's
-        to show, unless the sender is the target.
+        to show, unless the sender is the target. To a registered account
+        nobody is signed in to, it is kept for the account's next sign-in
+        (``INBOX_FULL`` past ``kept_private``).
         """
+        ...
+
+    async def private_history(
+        self, member: Member, other: str, count: int, before: int | None = None
+    ) -> list[Event]:
+        """``/history @USER N [before ID]``: the member's account's private
+        conversation with ``other``, oldest first (``PRIVMSG`` events)."""
+        ...
+
+    async def deliver_kept(self, member: Member) -> None:
+        """After a sign-in (once the room list is out): the private
+        messages kept for the member's account while it was away."""
         ...
 
     # -- read markers ------------------------------------------------------------

@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.local.conversations import StoredConversations
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
@@ -28,13 +29,7 @@ from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
-    Event,
-    Listing,
-    LobbyChanges,
-    RoomGone,
-    RoomInfo,
-)
+from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
@@ -86,6 +81,9 @@ class LocalBackend:
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
+        self.conversations = StoredConversations(
+            self.store, self.account_store, config.conversation_retention
+        )
         #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = LocalMessageSteps(
             self.store, self.outage, self._room_of, self.append

@@ -41,6 +41,13 @@ CREATE INDEX IF NOT EXISTS modlog_room ON modlog (room, seq);
 CREATE TABLE IF NOT EXISTS read_markers (
     account TEXT NOT NULL, room TEXT NOT NULL, id INTEGER NOT NULL,
     PRIMARY KEY (account, room)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS private_messages (
+    conversation TEXT NOT NULL, id INTEGER NOT NULL, sender TEXT NOT NULL,
+    recipient TEXT NOT NULL, stamp TEXT NOT NULL, text TEXT NOT NULL,
+    PRIMARY KEY (conversation, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kept_private (
+    account TEXT NOT NULL, conversation TEXT NOT NULL, id INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS kept_private_account ON kept_private (account);
 """
 
 #: Columns added since the first schema: (table, column, definition).

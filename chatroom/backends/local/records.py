@@ -16,7 +16,19 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.stored import Row
 
-__all__ = ["Loaded", "LoadedAccounts", "MemoryStore", "RoomRecord", "Row", "Store"]
+__all__ = [
+    "Loaded",
+    "LoadedAccounts",
+    "LoadedPrivate",
+    "MemoryStore",
+    "PrivateRow",
+    "RoomRecord",
+    "Row",
+    "Store",
+]
+
+#: A private message as stored: id, sender, recipient, time, text.
+PrivateRow = tuple[int, str, str, str, str]
 
 
 @dataclass
@@ -54,6 +66,16 @@ class LoadedAccounts:
 
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     server_bans: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadedPrivate:
+    """Private conversations as stored: each one's messages (oldest first),
+    and the messages kept for absent accounts as (account, conversation,
+    id), in the order they were kept."""
+
+    conversations: dict[str, list[PrivateRow]] = field(default_factory=dict)
+    kept: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 class Store(Protocol):
@@ -97,6 +119,19 @@ class Store(Protocol):
 
     def save_marker(self, account: str, room: str, event_id: int) -> None:
         """An account's read marker in a room moved (forward) to ``event_id``."""
+
+    def load_private(self) -> LoadedPrivate:
+        """Every private conversation and kept message (at start-up)."""
+        ...
+
+    def add_private(self, conversation: str, row: PrivateRow, keep: int) -> None:
+        """A private message; the conversation keeps its newest ``keep``."""
+
+    def keep_private(self, account: str, conversation: str, event_id: int) -> None:
+        """Message ``event_id`` of ``conversation`` waits for ``account``."""
+
+    def drop_kept(self, account: str) -> None:
+        """``account``'s kept messages were delivered."""
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
@@ -163,6 +198,18 @@ class MemoryStore:
         return []
 
     def save_marker(self, account: str, room: str, event_id: int) -> None:
+        pass
+
+    def load_private(self) -> LoadedPrivate:
+        return LoadedPrivate()
+
+    def add_private(self, conversation: str, row: PrivateRow, keep: int) -> None:
+        pass
+
+    def keep_private(self, account: str, conversation: str, event_id: int) -> None:
+        pass
+
+    def drop_kept(self, account: str) -> None:
         pass
 
     def add_event(self, key: str, row: Row, at: float) -> None:

@@ -36,6 +36,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatroom.backends.local import liferows, privaterows
 from chatroom.backends.local.dbfile import (
     DatabaseUnusableError,
     ServerLock,
@@ -46,13 +47,14 @@ from chatroom.backends.local.dbfile import (
 from chatroom.backends.local.records import (
     Loaded,
     LoadedAccounts,
+    LoadedPrivate,
     MemoryStore,
+    PrivateRow,
     RoomRecord,
     Row,
     Store,
 )
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.stored import DEPENDENTS, REACTIONS
+from chatroom.core.stored import DEPENDENTS
 from chatroom.core.threads import PrivateThreads
 
 __all__ = [
@@ -86,11 +88,6 @@ DROP_MESSAGE = (
     f"({', '.join(repr(kind) for kind in sorted(DEPENDENTS))})))"
 )
 EDIT_MESSAGE = "UPDATE events SET text = ? WHERE room = ? AND id = ?"
-#: A room's moderation log keeps its newest entries.
-TRIM_MODLOG = (
-    "DELETE FROM modlog WHERE room = ? AND seq NOT IN "
-    "(SELECT seq FROM modlog WHERE room = ? ORDER BY seq DESC LIMIT ?)"
-)
 INSERT_EVENT = (
     "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -243,6 +240,7 @@ class SqliteStore:
     def drop_account(self, key: str) -> None:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
+        self._pending.append(privaterows.drop_kept(key))
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         return self.db.execute("SELECT account, room, id FROM read_markers").fetchall()
@@ -267,7 +265,7 @@ class SqliteStore:
     def drop_room(self, key: str) -> None:
         self._pending.append(("DELETE FROM rooms WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
-        self._pending.append(("DELETE FROM modlog WHERE room = ?", (key,)))
+        self._pending.append(liferows.drop_modlog(key))
         self._touched.pop(key, None)
 
     def change_event(self, key: str, target: int, text: str | None) -> None:
@@ -277,21 +275,25 @@ class SqliteStore:
             self._pending.append((EDIT_MESSAGE, (text, key, target)))
 
     def load_reactions(self) -> list[tuple[str, Row]]:
-        kinds = ", ".join(repr(kind) for kind in sorted(REACTIONS))
-        rows = self.db.execute(
-            "SELECT room, id, kind, user, stamp, text, tags, target FROM events "
-            f"WHERE kind IN ({kinds}) ORDER BY room, id"
-        )
-        return [(row[0], row[1:]) for row in rows]
+        return liferows.load_reactions(self.db)
 
     def load_modlog(self) -> list[tuple[str, str]]:
-        return self.db.execute("SELECT room, line FROM modlog ORDER BY seq").fetchall()
+        return liferows.load_modlog(self.db)
 
     def add_modlog(self, key: str, line: str) -> None:
-        self._pending.append(
-            ("INSERT INTO modlog (room, line) VALUES (?, ?)", (key, line))
-        )
-        self._pending.append((TRIM_MODLOG, (key, key, MODLOG_KEEP)))
+        self._pending.extend(liferows.add_modlog(key, line))
+
+    def load_private(self) -> LoadedPrivate:
+        return privaterows.load(self.db)
+
+    def add_private(self, conversation: str, row: PrivateRow, keep: int) -> None:
+        self._pending.extend(privaterows.add(conversation, row, keep))
+
+    def keep_private(self, account: str, conversation: str, event_id: int) -> None:
+        self._pending.append(privaterows.kept(account, conversation, event_id))
+
+    def drop_kept(self, account: str) -> None:
+        self._pending.append(privaterows.drop_kept(account))
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))

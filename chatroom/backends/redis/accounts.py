@@ -35,11 +35,12 @@ return 1
 """,
 )
 
-#: ARGV: P, u. The account and its read markers.
+#: ARGV: P, u. The account, its read markers and the private messages
+#: kept for it.
 DELETE = Script(
     "account-delete",
     r"""
-redis.call('DEL', P .. 'markers:' .. ARGV[2])
+redis.call('DEL', P .. 'markers:' .. ARGV[2], P .. 'waiting:' .. ARGV[2])
 return redis.call('HDEL', ACCOUNTS, ARGV[2])
 """,
 )

@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from chatroom.backends.redis import moderation_scripts, scripts
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
+from chatroom.backends.redis.conversations import RedisConversations
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers
@@ -54,6 +55,7 @@ from chatroom.core.events import (
     RoomGone,
     format_tags,
     from_line,
+    to_id_line,
     to_line,
 )
 from chatroom.core.fanout import deliver_to, fan_out
@@ -102,6 +104,9 @@ class RedisBackend:
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
+        self.conversations = RedisConversations(
+            self.calls, config.conversation_retention
+        )
         #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = RedisMessageSteps(self.calls, self.here, config)
         self.modlog = RedisModerationLog(self.calls)
@@ -246,7 +251,7 @@ class RedisBackend:
             scripts.TELL,
             target.key,
             target.session,
-            to_line(event),
+            to_id_line(event),
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
         )
 

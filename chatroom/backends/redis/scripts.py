@@ -29,6 +29,12 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P gbans``                 sorted set: server ban masks, oldest first
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
+``P pids``                  hash conversation → its newest private message id
+``P talk:<c>``              list of ready-made ``@ID PRIVMSG`` lines: private
+                            conversation c's newest messages
+                            (:mod:`.conversations`)
+``P waiting:<a>``           list of ``@ID PRIVMSG`` lines kept for absent
+                            account a, oldest first
 ``P in:u``                  set of the rooms u is in
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc

@@ -130,6 +130,8 @@ async def try_register(session: IRCSession) -> None:
     signin.logged_in(session, pending)
     if session.server.account_service.is_admin(pending.account):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
+    # private messages kept while the account was away, with their time
+    await session.registry.deliver_kept(session.member)
 
 
 def welcome(session: IRCSession) -> None:

@@ -252,12 +252,11 @@ class IRCRenderer:
     # -- tags -----------------------------------------------------------------------
 
     def msgid(self, event: Event) -> str:
-        """The event's ``msgid``: its stored id, or for a private message a
-        digest that is the same in every variant ("" for other events)."""
-        if event.id:
-            return event.id
+        """The event's ``msgid``: its stored room id, or for a private message
+        (whose id, if kept, counts in its conversation, not a room) a digest
+        that is the same in every variant ("" for other events)."""
         if event.name != "PRIVMSG":
-            return ""
+            return event.id
         said = "\0".join((*event.fields, event.text)).encode("utf-8")
         return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
 

@@ -17,6 +17,7 @@ Commands (in a room, any other line is a message to everyone in it):
 /join NAME        enter a room (leaving the one you are in)
 /join NAME since ID   ... and get what was said after event ID
 /history N [before ID]  N earlier messages of this room
+/history @USER N [before ID]  N earlier private messages with USER (accounts)
 /caps ids         prefix stored events with @ID
 /caps rich        ids with tags, replies, edits... (docs/protocol.md)
 /reply ID TEXT    answer message ID of this room
@@ -33,7 +34,7 @@ Commands (in a room, any other line is a message to everyone in it):
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic
 /me TEXT          an action: * you TEXT
-/msg USER TEXT    a private message to anyone connected
+/msg USER TEXT    a private message (kept for an account that is away)
 /delete NAME      delete a room you own
 /watch on|off     push room list changes while in the lobby
 /login NAME PASSWORD   sign in to an account (instead of a name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from chatroom.core.events import Encoder
 from chatroom.core.registry import Member, Registry
 from chatroom.wiring.server import ChatServer
 
@@ -44,6 +45,16 @@ class CommandContext(Protocol):
     @property
     def host(self) -> str:
         """Where the connection comes from (for the account service's limits)."""
+        ...
+
+    @property
+    def room(self) -> str | None:
+        """The current room (None: in the lobby)."""
+        ...
+
+    @property
+    def render(self) -> Encoder:
+        """How replayed events are rendered for this connection (``@ID``?)."""
         ...
 
     def send(self, data: bytes) -> None:

@@ -47,7 +47,7 @@ from chatroom.core.text import (
 )
 from chatroom.core.wire import format_line
 from chatroom.doors.base.connection import Connection
-from chatroom.doors.line import messages, moderating, signing
+from chatroom.doors.line import conversations, messages, moderating, signing
 from chatroom.doors.line.arguments import (
     HELP_TEXT,
     single_word,
@@ -58,10 +58,8 @@ from chatroom.doors.line.arguments import (
 from chatroom.doors.line.places import Places
 from chatroom.doors.line.positions import (
     parse_caps,
-    parse_history,
     parse_join,
     parse_read,
-    render_history,
     render_marker,
     render_unread,
 )
@@ -264,6 +262,7 @@ class LineSession:
         self.log.info("{host} is now {user}", host=self.host, user=name)
         self.send(format_line("WELCOME", name))
         await self.send_room_list()
+        await self.registry.deliver_kept(self.member)  # an account's, kept
 
     async def send_room_list(self) -> None:
         listing = await self.registry.list_rooms()
@@ -339,12 +338,6 @@ class LineSession:
             raise errors.usage("/unread")
         counts = await self.registry.unread(self.member, list(self.places.rooms))
         self.send(render_unread(counts))
-
-    async def do_history(self, args: str) -> None:
-        count, before = parse_history(args)
-        room = self.current_room()
-        events = await self.registry.room_history(self.member, room, count, before)
-        self.send(render_history(room, events, self.render))
 
     async def do_leave(self, args: str) -> None:
         """``/leave [ROOM]``: without ``multi`` the one room, whatever ROOM."""
@@ -486,7 +479,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "read": (LineSession.do_read, _NAMED),
     "unread": (LineSession.do_unread, _NAMED),
     "who": (LineSession.do_who, _IN_ROOM),
-    "history": (LineSession.do_history, _IN_ROOM),
+    "history": (conversations.do_history, _NAMED),
     "topic": (LineSession.do_topic, _IN_ROOM),
     "me": (LineSession.do_me, _IN_ROOM),
     "reply": (messages.do_reply, _IN_ROOM),

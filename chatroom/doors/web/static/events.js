@@ -323,9 +323,10 @@ const handlers = {
 };
 
 function handle(event) {
-  if (event.id !== null) {
+  if (event.id !== null && event.name !== "PRIVMSG") {
     // Older ids come with a /history reply: the newest and oldest shown
-    // are kept apart (ids are decimal numbers, increasing).
+    // are kept apart (ids are decimal numbers, increasing). A private
+    // message's id counts in its conversation, not the room: not a position.
     const id = Number(event.id);
     if (state.lastId === null || id > Number(state.lastId)) state.lastId = event.id;
     if (state.firstId === null || id < Number(state.firstId)) {

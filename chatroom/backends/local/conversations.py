@@ -1,0 +1,92 @@
+"""Private conversations in one process: the local :class:`ConversationStore`.
+
+Kept in memory (each conversation's newest ``conversation_retention``
+messages, loaded once at start-up) and written through the back-end's
+:class:`~chatroom.backends.local.records.Store` (the ``--db`` file's
+``private_messages`` and ``kept_private`` tables), as read markers are.
+Nothing here waits, so the core's check that the recipient is away and
+the keeping are one atomic step, as every local step is.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from chatroom.backends.local.records import Store
+from chatroom.core.accounts import StoredAccounts
+from chatroom.core.events import Event
+from chatroom.core.private import FULL, KEPT
+
+
+def private_event(row: tuple[int, str, str, str, str]) -> Event:
+    event_id, sender, recipient, stamp, text = row
+    return Event("PRIVMSG", (sender, recipient, stamp), text, id=str(event_id))
+
+
+class StoredConversations:
+    """conversation key → its newest messages; account key → kept ones."""
+
+    def __init__(self, store: Store, accounts: StoredAccounts, retention: int) -> None:
+        self.store = store
+        forget_markers = accounts.on_delete
+
+        def forget(account: str) -> None:  # what waits for an account goes with it
+            forget_markers(account)
+            self.kept.pop(account, None)
+
+        accounts.on_delete = forget
+        self.retention = max(1, retention)
+        self.talks: dict[str, deque[Event]] = {}
+        self.last_ids: dict[str, int] = {}
+        self.kept: dict[str, list[Event]] = {}
+        loaded = store.load_private()
+        for conversation, rows in loaded.conversations.items():
+            talk = self._talk(conversation)
+            talk.extend(private_event(row) for row in rows)
+            self.last_ids[conversation] = rows[-1][0]
+        for account, conversation, event_id in loaded.kept:
+            for event in self.talks.get(conversation, ()):
+                if event.id == str(event_id):
+                    self.kept.setdefault(account, []).append(event)
+
+    def _talk(self, conversation: str) -> deque[Event]:
+        talk = self.talks.get(conversation)
+        if talk is None:
+            talk = self.talks[conversation] = deque(maxlen=self.retention)
+        return talk
+
+    async def append(self, conversation: str, event: Event) -> Event:
+        event_id = self.last_ids.get(conversation, 0) + 1
+        self.last_ids[conversation] = event_id
+        numbered = Event(event.name, event.fields, event.text, id=str(event_id))
+        self._talk(conversation).append(numbered)
+        sender, recipient, stamp = event.fields
+        row = (event_id, sender, recipient, stamp, event.text)
+        self.store.add_private(conversation, row, self.retention)
+        return numbered
+
+    async def page(
+        self, conversation: str, count: int, before: int | None
+    ) -> list[Event]:
+        talk = self.talks.get(conversation, ())
+        chosen = [e for e in talk if before is None or int(e.id) < before]
+        return chosen[-count:]
+
+    async def waiting(self, account: str) -> int:
+        return len(self.kept.get(account, ()))
+
+    async def keep(
+        self, account: str, conversation: str, event: Event, bound: int
+    ) -> str:
+        waiting = self.kept.setdefault(account, [])
+        if len(waiting) >= bound:
+            return FULL
+        waiting.append(event)
+        self.store.keep_private(account, conversation, int(event.id))
+        return KEPT
+
+    async def take(self, account: str) -> list[Event]:
+        waiting = self.kept.pop(account, [])
+        if waiting:
+            self.store.drop_kept(account)
+        return waiting

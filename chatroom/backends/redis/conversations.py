@@ -1,0 +1,106 @@
+"""Private conversations in Redis: the cluster's :class:`ConversationStore`.
+
+``P pids`` is a hash conversation → its newest id; ``P talk:<conversation>``
+a list of its newest ``conversation_retention`` messages as ready-made
+``@ID PRIVMSG ...`` lines, ids consecutive, the newest last (as a room's
+``history:r``); ``P waiting:<account>`` the lines kept for an absent
+account, oldest first. Keeping checks, in the same script, that nobody
+holds the account's name (else the node tells the session instead), so a
+message is never kept for someone who has just signed in and already took
+what was waiting: sign-in's claim and the take, and the keep, are each one
+script, and Redis runs one at a time.
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.prelude import Script
+from chatroom.core.events import Event, from_line, to_id_line, to_line
+
+#: ARGV: P, conversation, line (without id), retention. Returns the id.
+APPEND = Script(
+    "private-append",
+    r"""
+local id = redis.call('HINCRBY', P .. 'pids', ARGV[2], 1)
+local key = P .. 'talk:' .. ARGV[2]
+redis.call('RPUSH', key, '@' .. id .. ' ' .. ARGV[3])
+redis.call('LTRIM', key, -tonumber(ARGV[4]), -1)
+return id
+""",
+)
+
+#: ARGV: P, conversation, count, before ('' for the newest). The lines.
+PAGE = Script(
+    "private-page",
+    r"""
+local key = P .. 'talk:' .. ARGV[2]
+local last = tonumber(redis.call('HGET', P .. 'pids', ARGV[2]) or '0')
+local first = last - redis.call('LLEN', key) + 1
+local upto = last
+if ARGV[4] ~= '' then upto = math.min(last, tonumber(ARGV[4]) - 1) end
+local from = math.max(first, upto - tonumber(ARGV[3]) + 1)
+if upto < from then return {} end
+return redis.call('LRANGE', key, from - first, upto - first)
+""",
+)
+
+#: ARGV: P, account. How many lines wait for it.
+WAITING = Script(
+    "private-waiting", "return redis.call('LLEN', P .. 'waiting:' .. ARGV[2])"
+)
+
+#: ARGV: P, account, line (with its id), bound. 'online', 'full' or 'kept'.
+KEEP = Script(
+    "private-keep",
+    r"""
+if redis.call('HEXISTS', USERS, ARGV[2]) == 1 then return 'online' end
+local key = P .. 'waiting:' .. ARGV[2]
+if redis.call('LLEN', key) >= tonumber(ARGV[4]) then return 'full' end
+redis.call('RPUSH', key, ARGV[3])
+return 'kept'
+""",
+)
+
+#: ARGV: P, account. Every line waiting for it, now gone from Redis.
+TAKE = Script(
+    "private-take",
+    r"""
+local key = P .. 'waiting:' .. ARGV[2]
+local lines = redis.call('LRANGE', key, 0, -1)
+redis.call('DEL', key)
+return lines
+""",
+)
+
+
+class RedisConversations:
+    """Private conversations and kept messages in Redis (one round trip each)."""
+
+    def __init__(self, calls: RedisCalls, retention: int) -> None:
+        self.calls = calls
+        self.retention = max(1, retention)
+
+    async def append(self, conversation: str, event: Event) -> Event:
+        event_id = await self.calls.eval(
+            APPEND, conversation, to_line(event), self.retention
+        )
+        return Event(event.name, event.fields, event.text, id=str(event_id))
+
+    async def page(
+        self, conversation: str, count: int, before: int | None
+    ) -> list[Event]:
+        after = "" if before is None else before
+        lines = await self.calls.eval(PAGE, conversation, count, after)
+        return [from_line(line) for line in lines]
+
+    async def waiting(self, account: str) -> int:
+        return int(await self.calls.eval(WAITING, account))
+
+    async def keep(
+        self, account: str, conversation: str, event: Event, bound: int
+    ) -> str:
+        reply = await self.calls.eval(KEEP, account, to_id_line(event), bound)
+        return reply.decode() if isinstance(reply, bytes) else str(reply)
+
+    async def take(self, account: str) -> list[Event]:
+        return [from_line(line) for line in await self.calls.eval(TAKE, account)]

@@ -1,0 +1,180 @@
+"""Private messages: conversations kept with ids, and messages kept for an
+absent account until it signs in. The rules once, for both back-ends.
+
+A conversation between two users is kept when at least one of them is
+signed in to an account (or, absent, is one). Its key is built from the
+two parties' keys (an account's key, else the plain name's key), sorted,
+so both sides name the same conversation, and ``/history @USER`` builds it
+from the caller's own account: nobody can name a conversation they are not
+part of, by construction, with no rule to forget. Each conversation has its
+own id sequence, as a room has, and keeps its newest
+``conversation_retention`` messages.
+
+A ``/msg`` to a registered account with nobody signed in to it is kept for
+the account (at most ``kept_private`` of them, so nobody can fill the
+server's disk by writing to someone away), and its next session to sign in
+gets them, oldest first, as the ``PRIVMSG`` lines they were (original time,
+and the conversation's id for ``/caps ids``). Where they are kept is the
+back-end's :class:`ConversationStore`: the SQLite file (``--db``) and memory
+for a single server, Redis lists for a cluster.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core import errors, rules
+from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Event
+from chatroom.core.fanout import deliver_to
+from chatroom.core.moderation import Target
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session
+from chatroom.core.text import name_key
+from chatroom.core.wire import format_time
+
+#: What :meth:`ConversationStore.keep` answers: the message is kept; or the
+#: account has a session now (tell it instead); or it has too many waiting.
+KEPT, ONLINE, FULL = "kept", "online", "full"
+
+#: How often a message goes back and forth between "tell" and "keep" while
+#: its recipient signs in and out under it.
+DELIVERY_ATTEMPTS = 5
+
+
+class ConversationStore(Protocol):
+    """Where a back-end keeps private conversations and kept messages."""
+
+    async def append(self, conversation: str, event: Event) -> Event:
+        """``event`` numbered with the conversation's next id and kept
+        (the newest ``conversation_retention``): returns it with its id."""
+        ...
+
+    async def page(
+        self, conversation: str, count: int, before: int | None
+    ) -> list[Event]:
+        """Up to ``count`` messages with ids before ``before`` (None: the
+        newest), oldest first."""
+        ...
+
+    async def waiting(self, account: str) -> int:
+        """How many messages are kept for ``account``."""
+        ...
+
+    async def keep(
+        self, account: str, conversation: str, event: Event, bound: int
+    ) -> str:
+        """Keep ``event`` (of ``conversation``) for ``account`` if nobody
+        holds its name and fewer than ``bound`` wait: :data:`KEPT`,
+        :data:`ONLINE` or :data:`FULL`."""
+        ...
+
+    async def take(self, account: str) -> list[Event]:
+        """Every message kept for ``account``, oldest first, now no longer
+        kept (one atomic step: two sign-ins never both get one)."""
+        ...
+
+
+class Recipients(Protocol):
+    """What :class:`PrivateMessages` needs of a back-end."""
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    async def find_user(self, name: str) -> Target | None: ...
+
+    async def tell(self, target: Target, event: Event) -> None: ...
+
+
+def party(account: str, name: str) -> str:
+    """One side of a conversation: the account's key, else the name's."""
+    return account or name_key(name)
+
+
+def conversation_key(one: str, other: str) -> str:
+    """The conversation of two parties, the same from either side (keys
+    never contain a space)."""
+    return " ".join(sorted((one, other)))
+
+
+class PrivateMessages:
+    """``/msg``, ``/history @USER`` and the kept messages of a sign-in."""
+
+    def __init__(
+        self, config: ServerConfig, clock: IReactorTime, backend: Recipients
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.backend = backend
+
+    async def _recipient(self, name: str) -> Target:
+        """The user called ``name``: connected, or a registered account."""
+        found = await self.backend.find_user(name)
+        if found is None or not (found.online or found.account):
+            raise errors.no_such_user(name)
+        return found
+
+    async def send(self, sender: Session, name: str, text: str) -> Event:
+        """Tell the recipient, or keep it for their account if nobody is
+        signed in to it; kept in the conversation if either is an account."""
+        rules.check_text(text)
+        found = await self._recipient(name)
+        bound = self.config.kept_private
+        conversations = self.backend.conversations
+        if not found.online and await conversations.waiting(found.account) >= bound:
+            raise errors.inbox_full(found.name, bound)
+        stamp = format_time(self.clock.seconds())
+        event = Event("PRIVMSG", (sender.name, found.name, stamp), text)
+        key = conversation_key(
+            party(sender.account, sender.name), party(found.account, found.name)
+        )
+        if sender.account or found.account:
+            event = await conversations.append(key, event)
+        for _attempt in range(DELIVERY_ATTEMPTS):
+            if found.online:
+                try:
+                    await self.backend.tell(found, event)
+                    return event
+                except ChatError as refused:
+                    if refused.code != "NO_SUCH_USER" or not found.account:
+                        raise  # a plain name gone: nobody to keep it for
+            else:
+                if not event.id:  # the name became an account's meanwhile
+                    event = await conversations.append(key, event)
+                kept = await conversations.keep(found.account, key, event, bound)
+                if kept == KEPT:
+                    return event
+                if kept == FULL:
+                    raise errors.inbox_full(found.name, bound)
+            found = await self._recipient(name)  # signed in or out meanwhile
+        raise errors.unavailable()
+
+    async def history(
+        self, session: Session, name: str, count: int, before: int | None
+    ) -> list[Event]:
+        """The caller's conversation with ``name``, paged back. Only an
+        account's conversations are kept for it to read: a plain name's
+        next holder is someone else."""
+        rules.check_history_count(count)
+        rules.check_name(name)
+        if not session.account:
+            raise errors.not_allowed(
+                "only accounts keep private conversations: /register PASSWORD"
+            )
+        found = await self.backend.find_user(name)
+        other = party(found.account, found.name) if found else name_key(name)
+        key = conversation_key(session.account, other)
+        events = await self.backend.conversations.page(key, count, before)
+        if found is None and not events and before is None:
+            raise errors.no_such_user(name)
+        return events
+
+    async def deliver_kept(self, member: Member, session: Session) -> None:
+        """After a sign-in: the account's kept messages, oldest first."""
+        if not session.account:
+            return
+        for event in await self.backend.conversations.take(session.account):
+            deliver_to(member, event)

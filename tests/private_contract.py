@@ -1,0 +1,283 @@
+"""Offline private messages and private conversations, for every registry.
+
+:class:`PrivateContract` drives real :class:`ChatProtocol` connections
+(over ``StringTransport``): a ``/msg`` to an account nobody is signed in to
+is kept and reaches its next sign-in after the room list, with its
+original time; ``/history @USER`` pages back a conversation with ids; the
+bound on what waits for one account; and the refusals. It runs against
+the in-process registry (``tests/test_private.py``) and the Redis one on a
+real redis-server (``tests/cluster/test_private_redis.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.core.config import ServerConfig
+from chatroom.core.wire import parse_event
+from tests.handler_contract import ContractBase, User
+from tests.moderation_contract import PASSWORD
+from tests.support import FakeClient
+
+#: Three messages wait for an absent account at most.
+CONFIG = ServerConfig(rate=0, history=2, retention=8, kept_private=3)
+
+
+class PrivateContract(ContractBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
+
+    @defer.inlineCallbacks
+    def registered(self, name: str) -> Generator[Any, Any, User]:
+        """``name`` registered and signed in (as its first device)."""
+        user = yield self.connect(name)
+        user.say(f"/register {PASSWORD}")
+        yield self.expect(user, "REGISTERED")
+        return user
+
+    @defer.inlineCallbacks
+    def away(self, name: str) -> Generator[Any, Any, None]:
+        """Account ``name`` exists and nobody is signed in to it."""
+        user = yield self.registered(name)
+        user.say("/quit")
+        yield self.wait()
+
+    @defer.inlineCallbacks
+    def signs_in(self, name: str, *caps: str) -> Generator[Any, Any, User]:
+        """A new connection (with ``caps``) signing in to ``name``, up to
+        the end of its room list."""
+        user = User(FakeClient(self.server))
+        if caps:
+            user.say(f"/caps {' '.join(caps)}")
+            yield self.expect(user, "CAPS")
+        user.say(f"/login {name} {PASSWORD}")
+        yield self.expect(user, f"WELCOME {name}")
+        rooms = yield self.expect(user, "ROOMS ")
+        for _ in range(int(rooms.split()[1])):
+            yield self.expect(user, "ROOM ")
+        return user
+
+    @defer.inlineCallbacks
+    def several(
+        self, user: User, prefix: str, count: int
+    ) -> Generator[Any, Any, list[str]]:
+        """The next ``count`` lines of ``user`` that start with ``prefix``."""
+        lines = []
+        for _ in range(count):
+            lines.append((yield self.expect(user, prefix)))
+        return lines
+
+    @defer.inlineCallbacks
+    def refused(self, user: User, line: str, code: str) -> Generator[Any, Any, str]:
+        user.say(line)
+        reply = yield self.expect(user, "ERR ")
+        self.assertTrue(reply.startswith(f"ERR {code} "), (line, reply))
+        return reply
+
+    @defer.inlineCallbacks
+    def sent(self, user: User, target: str, text: str) -> Generator[Any, Any, str]:
+        """``/msg target text``: the sender's own ``PRIVMSG`` copy (lines
+        before it are passed over)."""
+        user.say(f"/msg {target} {text}")
+        reply = yield self.expect(user, "")
+        while not reply.startswith("ERR") and not (
+            "PRIVMSG" in reply and reply.endswith(f" {text}")
+        ):
+            reply = yield self.expect(user, "")
+        self.assertIn("PRIVMSG", reply, reply)
+        return reply
+
+    # -- offline private messages ----------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_kept_for_an_absent_account(self) -> Generator[Any, Any, None]:
+        """A ``/msg`` to an account nobody is signed in to is accepted (the
+        sender's copy, no ``ERR``) and reaches its next sign-in right after
+        the room list, with the time it was sent."""
+        yield self.away("alice")
+        bob = yield self.connect("bob")
+        first = yield self.sent(bob, "alice", "are you there?")
+        second = yield self.sent(bob, "ALICE", "call me")
+        self.assertTrue(first.startswith("PRIVMSG bob alice "), first)
+        self.assertFalse([x for x in bob.unread() if x.startswith("ERR")])
+        alice = yield self.signs_in("alice")
+        got = yield self.several(alice, "PRIVMSG", 2)
+        self.assertEqual(got, [first, second])
+        self.assertEqual(parse_event(got[1]).text, "call me")
+        self.assertEqual(alice.unread(), [])
+
+    @defer.inlineCallbacks
+    def test_delivered_once(self) -> Generator[Any, Any, None]:
+        """What was kept goes to one sign-in only: the next has nothing."""
+        yield self.away("alice")
+        bob = yield self.connect("bob")
+        yield self.sent(bob, "alice", "once")
+        alice = yield self.signs_in("alice")
+        yield self.expect(alice, "PRIVMSG bob alice ")
+        alice.say("/quit")
+        yield self.wait()
+        again = yield self.signs_in("alice")
+        again.say("/list")
+        yield self.expect(again, "ROOMS")
+        self.assertFalse([x for x in again.lines if "PRIVMSG" in x])
+
+    @defer.inlineCallbacks
+    def test_ids_connections_see_the_conversation_id(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With ``/caps ids`` a kept message comes as ``@ID PRIVMSG``, the
+        id of its conversation (numbered from 1, like a room's)."""
+        yield self.away("alice")
+        bob = yield self.connect("bob")
+        bob.say("/caps ids")
+        yield self.expect(bob, "CAPS")
+        own = yield self.sent(bob, "alice", "first")
+        self.assertTrue(own.startswith("@1 PRIVMSG bob alice "), own)
+        alice = yield self.signs_in("alice", "ids")
+        kept = yield self.expect(alice, "@")
+        self.assertEqual(kept, own)
+        alice.say("/msg bob welcome back")
+        line = yield self.expect(bob, "@")
+        self.assertTrue(line.startswith("@2 PRIVMSG alice bob "), line)
+
+    @defer.inlineCallbacks
+    def test_unknown_names_are_still_refused(self) -> Generator[Any, Any, None]:
+        """A name that is neither connected nor registered is no one."""
+        bob = yield self.connect("bob")
+        yield self.refused(bob, "/msg nobody hello", "NO_SUCH_USER")
+        yield self.refused(bob, "/msg alice", "BAD_ARGS")
+
+    @defer.inlineCallbacks
+    def test_what_waits_is_bounded(self) -> Generator[Any, Any, None]:
+        """Past ``kept_private`` messages waiting, the sender hears
+        ``INBOX_FULL`` and nothing more is kept; once the account has signed
+        in, messages flow again."""
+        yield self.away("alice")
+        bob = yield self.connect("bob")
+        for n in range(3):
+            yield self.sent(bob, "alice", f"m{n}")
+        reply = yield self.refused(bob, "/msg alice m3", "INBOX_FULL")
+        self.assertIn("alice", reply)
+        alice = yield self.signs_in("alice")
+        texts = [parse_event(x).text for x in (yield self.several(alice, "PRIVMSG", 3))]
+        self.assertEqual(texts, ["m0", "m1", "m2"])
+        yield self.sent(bob, "alice", "m4")
+        line = yield self.expect(alice, "PRIVMSG")
+        self.assertEqual(parse_event(line).text, "m4")
+
+    # -- conversations ---------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def talk(self) -> Generator[Any, Any, tuple[User, User, list[str]]]:
+        """Signed-in alice and plain bob (both ``ids``) exchange four
+        messages; returns them and bob's copies, in order."""
+        alice = yield self.registered("alice")
+        alice.say("/caps ids")
+        yield self.expect(alice, "CAPS")
+        bob = yield self.connect("bob")
+        bob.say("/caps ids")
+        yield self.expect(bob, "CAPS")
+        lines = []
+        for n, (user, other) in enumerate([(alice, "bob"), (bob, "alice")] * 2):
+            own = yield self.sent(user, other, f"line {n}")
+            self.assertTrue(own.startswith(f"@{n + 1} PRIVMSG "), own)
+            lines.append(own)
+        yield self.expect(alice, "@4 PRIVMSG bob alice ")  # alice has read it all
+        return alice, bob, lines
+
+    @defer.inlineCallbacks
+    def test_history_pages_a_conversation(self) -> Generator[Any, Any, None]:
+        """``/history @USER N [before ID]`` gives the newest N (before ID)
+        as the ``PRIVMSG`` lines they were, oldest first, then
+        ``HISTORY_END @USER count``; from the lobby too."""
+        alice, _bob, lines = yield self.talk()
+        alice.say("/history @bob 2")
+        got = yield self.several(alice, "@", 2)
+        self.assertEqual(got, lines[2:])
+        self.assertEqual(
+            (yield self.expect(alice, "HISTORY_END")), "HISTORY_END @bob 2"
+        )
+        alice.say("/history @BOB 10 before 3")
+        got = yield self.several(alice, "@", 2)
+        self.assertEqual(got, lines[:2])
+        self.assertEqual(
+            (yield self.expect(alice, "HISTORY_END")), "HISTORY_END @BOB 2"
+        )
+        alice.say("/history @bob 5 before 1")
+        self.assertEqual(
+            (yield self.expect(alice, "HISTORY_END")), "HISTORY_END @bob 0"
+        )
+
+    @defer.inlineCallbacks
+    def test_without_ids_history_has_no_prefix(self) -> Generator[Any, Any, None]:
+        """A connection without ``ids`` gets the plain ``PRIVMSG`` lines."""
+        _alice, _bob, lines = yield self.talk()
+        again = yield self.signs_in("alice")
+        again.say("/history @bob 1")
+        line = yield self.expect(again, "PRIVMSG")
+        self.assertEqual(line, lines[-1].split(" ", 1)[1])
+        self.assertEqual(
+            (yield self.expect(again, "HISTORY_END")), "HISTORY_END @bob 1"
+        )
+
+    @defer.inlineCallbacks
+    def test_only_the_two_parties_read_it(self) -> Generator[Any, Any, None]:
+        """Another account asking for ``@bob`` gets its own conversation
+        with bob (none), never alice's; a plain name keeps none to read."""
+        _alice, bob, _lines = yield self.talk()
+        carol = yield self.registered("carol")
+        carol.say("/history @bob 10")
+        self.assertEqual(
+            (yield self.expect(carol, "HISTORY_END")), "HISTORY_END @bob 0"
+        )
+        self.assertFalse([x for x in carol.lines if "PRIVMSG" in x])
+        yield self.refused(bob, "/history @alice 10", "NOT_ALLOWED")
+
+    @defer.inlineCallbacks
+    def test_history_refusals(self) -> Generator[Any, Any, None]:
+        """Bad counts, ids and names, and unknown users, are clear ``ERR``s;
+        ``/history`` of a room still needs a room."""
+        alice = yield self.registered("alice")
+        yield self.refused(alice, "/history @bob", "BAD_ARGS")
+        yield self.refused(alice, "/history @ 5", "BAD_ARGS")
+        yield self.refused(alice, "/history @nobody 5", "NO_SUCH_USER")
+        yield self.connect("bob")
+        yield self.refused(alice, "/history @bob 0", "BAD_ARGS")
+        yield self.refused(alice, "/history @bob 201", "BAD_ARGS")
+        yield self.refused(alice, "/history @bob x", "BAD_ARGS")
+        yield self.refused(alice, "/history @bob 5 before x", "BAD_ARGS")
+        yield self.refused(alice, "/history @bob 5 after 3", "BAD_ARGS")
+        yield self.refused(alice, "/history @b%b 5", "BAD_NAME")
+        yield self.refused(alice, "/history 5", "NOT_IN_ROOM")
+
+    @defer.inlineCallbacks
+    def test_a_kept_message_is_in_the_conversation(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """What was kept while the account was away is in its
+        conversation's history too, with the same id."""
+        yield self.away("alice")
+        bob = yield self.connect("bob")
+        bob.say("/caps ids")
+        yield self.expect(bob, "CAPS")
+        own = yield self.sent(bob, "alice", "while you were out")
+        alice = yield self.signs_in("alice", "ids")
+        yield self.expect(alice, "@1 PRIVMSG")
+        alice.say("/history @bob 5")
+        self.assertEqual((yield self.expect(alice, "@")), own)
+        self.assertEqual(
+            (yield self.expect(alice, "HISTORY_END")), "HISTORY_END @bob 1"
+        )
+
+    @defer.inlineCallbacks
+    def test_plain_names_keep_no_conversation(self) -> Generator[Any, Any, None]:
+        """Two plain names talk as before: no ids, nothing stored."""
+        bob = yield self.connect("bob")
+        carol = yield self.connect("carol")
+        carol.say("/caps ids")
+        yield self.expect(carol, "CAPS")
+        yield self.sent(bob, "carol", "hi")
+        line = yield self.expect(carol, "PRIVMSG")
+        self.assertTrue(line.startswith("PRIVMSG bob carol "), line)
