@@ -21,8 +21,8 @@ def id_of(line: str) -> str:
     return line.split()[0][1:].partition(";")[0]
 
 
-class RichContract(ContractBase):
-    """Tags, replies: what rich and plain users see."""
+class RichRoom(ContractBase):
+    """The room every rich contract starts from."""
 
     @defer.inlineCallbacks
     def rich_room(self) -> Generator[Any, Any, list[User]]:
@@ -33,6 +33,10 @@ class RichContract(ContractBase):
         carol.say("/caps rich")
         self.assertEqual((yield self.expect(carol, "CAPS ")), "CAPS ids rich")
         return [alice, bob, carol]
+
+
+class RichContract(RichRoom):
+    """Tags, replies: what rich and plain users see."""
 
     @defer.inlineCallbacks
     def test_rich_turns_ids_on_and_shows_reply_tags(

@@ -45,6 +45,9 @@ SAMPLES: dict[str, object] = {
     "watching": True,
     "event_id": 0,
     "rooms": ["general"],
+    "reaction": "x",
+    "adding": True,
+    "state": "active",
 }
 
 

@@ -34,6 +34,7 @@ from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target, is_operator
+from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
 from chatroom.core.reading import MarkerStore
 from chatroom.core.registry import Member
@@ -96,8 +97,9 @@ class Roster:
 
 
 class MessageSteps(Protocol):
-    """The back-end's steps on messages said before (``/edit``, ``/redact``):
-    a part of every :class:`Backend`, composed into it (its ``messages``)."""
+    """The back-end's steps on messages said before (``/edit``, ``/redact``,
+    ``/react``) and on notices that are not kept (``/typing``): a part of
+    every :class:`Backend`, composed into it (its ``messages``)."""
 
     async def amend(
         self,
@@ -115,6 +117,33 @@ class MessageSteps(Protocol):
         it (None: a redaction); then ``event`` is appended as
         :meth:`Backend.append` does. :class:`FactsChangedError` if
         ``target`` changed meanwhile."""
+        ...
+
+    async def react(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        target: Event,
+        adding: bool,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> str:
+        """Add (or take back) the reaction ``event`` names (``REACT`` or
+        ``UNREACT room id user reaction``) to stored message ``target``, at
+        most :data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE` distinct
+        ones; when that changed anything, append ``event`` as
+        :meth:`Backend.append` does. Returns
+        :data:`~chatroom.core.reactions.CHANGED`, ``UNCHANGED`` or ``FULL``;
+        :class:`FactsChangedError` if ``target`` changed meanwhile."""
+        ...
+
+    async def relay(
+        self, member: Member, session: Session, room: str, event: Event
+    ) -> None:
+        """Publish ``event`` to room ``room``'s members without keeping it
+        (``TYPING``)."""
         ...
 
 
@@ -147,7 +176,12 @@ class Backend(Protocol):
 
     @property
     def messages(self) -> MessageSteps:
-        """Its steps on messages said before (edits, redactions)."""
+        """Its steps on messages said before (edits, redactions, reactions)."""
+        ...
+
+    @property
+    def modlog(self) -> ModerationLog:
+        """Where rooms' moderation logs are kept."""
         ...
 
     def start(self) -> None: ...

@@ -24,19 +24,20 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, lifecycle, moderation, reading, rules
+from chatroom.core import admin, errors, moderation, reading, rules
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, RoomDetails, Tags, history_event
 from chatroom.core.facts import RoomFacts
+from chatroom.core.life import MessageLife
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
+from chatroom.core.modlog import ModEntry
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
-from chatroom.core.stored import MESSAGES
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 
@@ -74,6 +75,16 @@ class ChatCore(Generic[B]):
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
         self.private = PrivateMessages(config, clock, self.backend)
+        #: Replies, edits, deletions, reactions, typing and /modlog.
+        self.life = MessageLife(
+            config,
+            clock,
+            self.backend,
+            self._session,
+            self._actor,
+            self._retried,
+            self._append,
+        )
 
     @property
     def account_store(self) -> AccountStore:
@@ -145,6 +156,7 @@ class ChatCore(Generic[B]):
     def release(self, member: Member, reason: str) -> None:
         session = self.sessions.close(member)
         self.plain_markers.forget(member)
+        self.life.forget(member)
         if session is not None:
             self.backend.release(member, session, reason)
         else:  # never claimed a name: nothing shared but a lobby watch
@@ -225,63 +237,32 @@ class ChatCore(Generic[B]):
         where = self.backend.place(member, room)
         await self._append(member, session, where, kind, text, tags)
 
+    # -- messages with a life (chatroom.core.life) ----------------------------------
+
     async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
-        """``/reply``: a message tagged ``reply=ID``, ID a message of the room."""
-        rules.check_text(text)
-        session = self._session(member)
-        where = self.backend.place(member, room)
-        await self._message(member, session, where, event_id)
-        await self._append(
-            member, session, where, "MSG", text, (("reply", str(event_id)),)
-        )
+        await self.life.reply(member, room, event_id, text)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
-        """``/edit``: the author's message now reads ``text``; rich members
-        hear ``EDIT`` (others a ``MSG`` saying ``* text``)."""
-        rules.check_text(text)
-        session, where = self._session(member), self.backend.place(member, room)
-
-        async def attempt() -> None:
-            message = await self._message(member, session, where, event_id)
-            now = self.clock.seconds()
-            lifecycle.check_edit(
-                message, self._actor(member), now, self.config.edit_window
-            )
-            fields = (where, message.id, session.name, format_time(now))
-            replacement = Event(
-                message.name, message.fields, text, message.id, message.tags
-            )
-            edit, stored = Event("EDIT", fields, text), Event("EDIT", fields, text)
-            await self.backend.messages.amend(
-                member, session, where, message, replacement, edit, stored, now
-            )
-
-        await self._retried(attempt)
+        await self.life.edit(member, room, event_id, text)
 
     async def redact(
         self, member: Member, room: str, event_id: int, reason: str
     ) -> None:
-        """``/redact``: the message is gone from every replay; rich members
-        hear ``REDACT`` (kept in order, with its own id)."""
-        rules.check_text(reason)
-        session, where = self._session(member), self.backend.place(member, room)
-
-        async def attempt() -> None:
-            message = await self._message(member, session, where, event_id)
-            facts = await self.backend.facts(where)
-            lifecycle.check_redact(message, facts.room, self._actor(member))
-            fields = (where, message.id, session.name)
-            redaction = Event("REDACT", fields, reason or "-")
-            stored = Event("REDACT", fields, reason or "-")
-            now = self.clock.seconds()
-            await self.backend.messages.amend(
-                member, session, where, message, None, redaction, stored, now
-            )
-
-        await self._retried(attempt)
+        await self.life.redact(member, room, event_id, reason)
         self.log.info(
-            "{user} redacted {room} {id}", user=session.name, room=where, id=event_id
+            "{user} redacted {room} {id}", user=member.name, room=room, id=event_id
         )
+
+    async def react(
+        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
+    ) -> None:
+        await self.life.react(member, room, event_id, reaction, adding)
+
+    async def typing(self, member: Member, room: str, state: str) -> None:
+        await self.life.typing(member, room, state)
+
+    async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
+        return await self.life.modlog(member, room, count)
 
     async def _retried(self, attempt: Callable[[], Awaitable[Applied]]) -> Applied:
         """Read, decide and apply again while what was read changes under it."""
@@ -291,16 +272,6 @@ class ChatCore(Generic[B]):
             except FactsChangedError:
                 continue
         raise errors.unavailable()
-
-    async def _message(
-        self, member: Member, session: Session, room: str, event_id: int
-    ) -> Event:
-        """Message (or action) ``event_id`` of ``room`` as stored, or
-        ``NO_SUCH_MESSAGE``."""
-        found = await self.backend.history(member, session, room, 1, event_id + 1)
-        if not found or found[0].id != str(event_id) or found[0].name not in MESSAGES:
-            raise errors.no_such_message(event_id, room)
-        return found[0]
 
     async def _append(
         self,
@@ -454,11 +425,12 @@ class ChatCore(Generic[B]):
         def rule(facts: Facts) -> moderation.Outcome:
             return moderation.decide(action, facts.room, actor, facts.target)
 
-        async def apply(facts: Facts, outcome: moderation.Outcome) -> None:
+        async def apply(facts: Facts, outcome: moderation.Outcome) -> list[Event]:
             await self.backend.apply_outcome(member, session, facts, outcome)
+            return outcome.events
 
         target = action.target if action.needs_target else ""
-        await self._decide(where, rule, apply, target)
+        await self.life.logged(where, await self._decide(where, rule, apply, target))
         self.log.info(
             "{user} /{command} {target} in {room}",
             user=actor.name,

@@ -153,8 +153,9 @@ def to_rich_line(event: Event) -> bytes:
 
 #: Events only ``/caps rich`` connections see (``EDIT`` as itself: others
 #: get a ``MSG`` saying ``* `` and the new text when it happens, nothing in
-#: a replay, where the message already shows its new text).
-RICH_ONLY = frozenset({"EDIT", "REDACT"})
+#: a replay, where the message already shows its new text; reactions and
+#: typing notices not at all).
+RICH_ONLY = frozenset({"EDIT", "REDACT", "REACT", "UNREACT", "TYPING"})
 
 
 def edit_fallback(event: Event) -> bytes:

@@ -26,6 +26,7 @@ from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing, RoomDetails, Tags
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.moderation import Action, RoomSettings
+from chatroom.core.modlog import ModEntry
 from chatroom.core.reading import Marker, Unread
 from chatroom.core.registry import Member, Registry
 
@@ -163,6 +164,18 @@ class MeteredRegistry:
         self, member: Member, room: str, event_id: int, reason: str
     ) -> None:
         await self._timed("redact", self.inner.redact(member, room, event_id, reason))
+
+    async def react(
+        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
+    ) -> None:
+        call = self.inner.react(member, room, event_id, reaction, adding)
+        await self._timed("react", call)
+
+    async def typing(self, member: Member, room: str, state: str) -> None:
+        await self._timed("typing", self.inner.typing(member, room, state))
+
+    async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
+        return await self._timed("modlog", self.inner.modlog(member, room, count))
 
     async def room_details(self, room: str) -> RoomDetails:
         return await self._timed("room_details", self.inner.room_details(room))

@@ -36,6 +36,7 @@ from chatroom.core.events import (
     Welcome,
 )
 from chatroom.core.moderation import Action, RoomSettings
+from chatroom.core.modlog import ModEntry
 from chatroom.core.reading import Marker, Unread
 
 
@@ -211,6 +212,25 @@ class Registry(Protocol):
     ) -> None:
         """``/redact ID [REASON]``: message ``event_id`` is deleted for
         everyone (its author, the room's owner and operators, admins)."""
+        ...
+
+    async def react(
+        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
+    ) -> None:
+        """``/react ID EMOJI`` (``adding``) or ``/unreact ID EMOJI``: rich
+        members hear ``REACT`` (``UNREACT``) unless nothing changed
+        (``NO_SUCH_MESSAGE``, ``BAD_ARGS``: a bad reaction, or too many)."""
+        ...
+
+    async def typing(self, member: Member, room: str, state: str) -> None:
+        """``/typing active|paused|done``: the room's other rich members hear
+        ``TYPING`` (``active``/``paused`` at most every 3 seconds)."""
+        ...
+
+    async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
+        """``/modlog [N]``: the room's newest ``count`` moderation log
+        entries, oldest first (``NOT_ALLOWED`` unless owner, operator or
+        admin; ``BAD_ARGS`` for a count not 1-200)."""
         ...
 
     async def room_details(self, room: str) -> RoomDetails:

@@ -2,15 +2,17 @@
 
 A room's stored events each have their own id (see ``docs/protocol.md``,
 *Positions*): messages and actions (kept in their ``HISTORY`` form), and
-the events that change them (``EDIT``, ``REDACT``), which name the id of
-the message they change. The core builds every one of them; a back-end
-appends them, reads them back, and changes or removes a message in place
-when the core says so (:meth:`chatroom.core.backend.MessageSteps.amend`).
+the events that change them (``EDIT``, ``REDACT``) or answer them
+(``REACT``, ``UNREACT``), which name the id of the message they concern.
+The core builds every one of them; a back-end appends them, reads them
+back, and changes or removes a message in place when the core says so
+(:meth:`chatroom.core.backend.MessageSteps.amend`).
 
 A :data:`Row` is how a stored event lies in a table (the SQLite store):
 its kind (the live event's name: ``MSG``, ``ACTION``, ``EDIT``,
-``REDACT``), user, stamp, text, tags and target (the id it changes, 0 for
-a message). :func:`row_of` and :func:`event_of` are the two directions.
+``REDACT``, ``REACT``, ``UNREACT``), user, stamp, text (a reaction's
+emoji), tags and target (the id it concerns, 0 for a message).
+:func:`row_of` and :func:`event_of` are the two directions.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from chatroom.core.events import Event, format_tags, history_event, parse_tags
 MESSAGES = frozenset({"HISTORY", "HISTORY_ACTION"})
 
 #: Stored events that change a message and go with it when it is redacted.
-DEPENDENTS = frozenset({"EDIT"})
+DEPENDENTS = frozenset({"EDIT", "REACT", "UNREACT"})
+
+#: Stored reactions to a message (``/react``, ``/unreact``).
+REACTIONS = frozenset({"REACT", "UNREACT"})
 
 #: One stored event as it lies in a table: id, kind, user, stamp, text,
 #: tags (``key=value;...``, as shown), target (0 for a message).
@@ -40,6 +45,9 @@ def row_of(event: Event) -> Row:
     if name == "EDIT":
         _room, target, user, stamp = fields
         return (int(event.id), name, user, stamp, event.text, tags, int(target))
+    if name in REACTIONS:
+        _room, target, user, emoji = fields
+        return (int(event.id), name, user, "", emoji, tags, int(target))
     _room, target, by = fields  # REDACT
     return (int(event.id), name, by, "", event.text, tags, int(target))
 
@@ -51,6 +59,8 @@ def event_of(room: str, row: Row) -> Event:
         return Event(kind, (room, str(target), user, stamp), text, str(event_id))
     if kind == "REDACT":
         return Event(kind, (room, str(target), user), text, str(event_id))
+    if kind in REACTIONS:
+        return Event(kind, (room, str(target), user, text), "", str(event_id))
     return history_event(kind, room, user, stamp, text, str(event_id), parse_tags(tags))
 
 

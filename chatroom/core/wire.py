@@ -67,6 +67,11 @@ EVENT_FIELDS: dict[str, int] = {
     # Messages with a life (docs/protocol.md, "Messages with a life").
     "EDIT": 4,  # room id user time | text
     "REDACT": 3,  # room id by | reason
+    "REACT": 4,  # room id user emoji
+    "UNREACT": 4,  # room id user emoji
+    "TYPING": 3,  # room user state
+    "MODLOG": 5,  # room time by action target | reason
+    "MODLOG_END": 2,  # room count
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -96,6 +101,7 @@ FREE_TEXT_EVENTS = frozenset(
         "KILLED",
         "EDIT",
         "REDACT",
+        "MODLOG",
     }
 )
 

@@ -21,6 +21,7 @@ from twisted.logger import Logger
 from chatroom.backends.local.conversations import StoredConversations
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
+from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
@@ -83,10 +84,11 @@ class LocalBackend:
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )
-        #: Edits and redactions of messages said before.
+        #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = LocalMessageSteps(
             self.store, self.outage, self._room_of, self.append
         )
+        self.modlog = StoredModerationLog(self.store)
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
@@ -461,6 +463,7 @@ class LocalBackend:
         del self.rooms[room.key]
         self.last_ids[room.key] = room.last_id
         self.store.drop_room(room.key)
+        self.modlog.forget(room.key)
         self._room_changed(room)
 
     def _kept(self, room: Room) -> bool:

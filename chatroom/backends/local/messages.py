@@ -1,10 +1,13 @@
-"""The in-process back-end's step for messages with a life (edits, redactions).
+"""The in-process back-end's steps for messages with a life.
 
 :class:`LocalMessageSteps` is the ``messages`` part of
 :class:`~chatroom.backends.local.backend.LocalBackend`, composed into it
-(kept apart so that module stays readable): the room's memory and the
-store change the message in place, then the ``EDIT`` or ``REDACT`` is
-appended like any message, by the back-end's own ``append``.
+(kept apart so that module stays readable): for an edit or a redaction the
+room's memory and the store change the message in place, then the ``EDIT``
+or ``REDACT`` is appended like any message, by the back-end's own
+``append``; a reaction changes who reacted with what (kept here for every
+room, read back from the store at start-up) and is appended the same way;
+a typing notice goes to the room's members and nowhere else.
 """
 
 from __future__ import annotations
@@ -14,17 +17,20 @@ from collections.abc import Awaitable, Callable
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
+from chatroom.core import reactions
 from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Event
+from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
+from chatroom.core.stored import event_of
 
 #: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
 Append = Callable[[Member, Session, str, Event, Event, float], Awaitable[None]]
 
 
 class LocalMessageSteps:
-    """:meth:`amend` (:class:`chatroom.core.backend.MessageSteps`) in one process."""
+    """:class:`chatroom.core.backend.MessageSteps` in one process."""
 
     def __init__(
         self,
@@ -43,6 +49,16 @@ class LocalMessageSteps:
         self.outage = outage
         self.room_of = room_of
         self.append = append
+        #: Who reacted with what, per room key.
+        self.reactions: dict[str, Reactions] = {}
+        for key, row in store.load_reactions():
+            self._reactions(key).replay(event_of(key, row))
+
+    def _reactions(self, key: str) -> Reactions:
+        found = self.reactions.get(key)
+        if found is None:
+            found = self.reactions[key] = Reactions()
+        return found
 
     async def amend(
         self,
@@ -62,6 +78,40 @@ class LocalMessageSteps:
             raise FactsChangedError()
         self.outage.check(where, event.text)
         where.amend(target.id, replacement)
+        if replacement is None:
+            self._reactions(where.key).forget(target.id)
         text = None if replacement is None else replacement.text
         self.store.change_event(where.key, int(target.id), text)
         await self.append(member, session, room, event, stored, now)
+
+    async def react(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        target: Event,
+        adding: bool,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> str:
+        """Decided and applied in one call: nothing can come in between."""
+        where = self.room_of(member, room)
+        if target.id in where.redacted:
+            raise FactsChangedError()
+        self.outage.check(where, event.text)  # nothing changed that cannot be kept
+        _room, _target, user, reaction = event.fields
+        limit = reactions.REACTIONS_PER_MESSAGE
+        state = self._reactions(where.key)
+        outcome = state.change(target.id, reaction, user, adding, limit)
+        if outcome == reactions.CHANGED:
+            await self.append(member, session, room, event, stored, now)
+            if state.changes % reactions.PRUNE_EVERY == 0:
+                kept = where.first_id  # and, with nothing on disk, what memory holds
+                state.prune(kept if self.store.persistent else where.held_from)
+        return outcome
+
+    async def relay(
+        self, member: Member, session: Session, room: str, event: Event
+    ) -> None:
+        self.room_of(member, room).broadcast(event)

@@ -144,6 +144,20 @@ class Store(Protocol):
         """Message ``target`` of room ``key`` now has ``text`` (an edit), or
         is gone with the events that depend on it (None: redacted)."""
 
+    def load_reactions(self) -> list[tuple[str, Row]]:
+        """Every stored ``REACT`` and ``UNREACT`` (room key, row), in order
+        (start-up: who reacted with what)."""
+        ...
+
+    def load_modlog(self) -> list[tuple[str, str]]:
+        """Every room's moderation log entries (room key, stored line), in
+        order."""
+        ...
+
+    def add_modlog(self, key: str, line: str) -> None:
+        """One entry of room ``key``'s moderation log (the store keeps the
+        newest :data:`~chatroom.core.modlog.MODLOG_KEEP`)."""
+
     def close(self) -> Deferred[None]:
         """Write what is pending and let go of the file."""
         ...
@@ -205,6 +219,15 @@ class MemoryStore:
         return defer.succeed([])
 
     def change_event(self, key: str, target: int, text: str | None) -> None:
+        pass
+
+    def load_reactions(self) -> list[tuple[str, Row]]:
+        return []
+
+    def load_modlog(self) -> list[tuple[str, str]]:
+        return []
+
+    def add_modlog(self, key: str, line: str) -> None:
         pass
 
     def close(self) -> Deferred[None]:

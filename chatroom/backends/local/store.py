@@ -36,7 +36,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.backends.local import privaterows
+from chatroom.backends.local import liferows, privaterows
 from chatroom.backends.local.dbfile import (
     DatabaseUnusableError,
     ServerLock,
@@ -265,6 +265,7 @@ class SqliteStore:
     def drop_room(self, key: str) -> None:
         self._pending.append(("DELETE FROM rooms WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
+        self._pending.append(liferows.drop_modlog(key))
         self._touched.pop(key, None)
 
     def change_event(self, key: str, target: int, text: str | None) -> None:
@@ -272,6 +273,15 @@ class SqliteStore:
             self._pending.append((DROP_MESSAGE, (key, target, target)))
         else:
             self._pending.append((EDIT_MESSAGE, (text, key, target)))
+
+    def load_reactions(self) -> list[tuple[str, Row]]:
+        return liferows.load_reactions(self.db)
+
+    def load_modlog(self) -> list[tuple[str, str]]:
+        return liferows.load_modlog(self.db)
+
+    def add_modlog(self, key: str, line: str) -> None:
+        self._pending.extend(liferows.add_modlog(key, line))
 
     def load_private(self) -> LoadedPrivate:
         return privaterows.load(self.db)

@@ -29,7 +29,7 @@ from chatroom.backends.redis.conversations import RedisConversations
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers
-from chatroom.backends.redis.messages import RedisMessageSteps
+from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.backends.redis.replies import (
     key_of,
@@ -108,8 +108,9 @@ class RedisBackend:
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
-        #: Edits and redactions of messages said before.
+        #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = RedisMessageSteps(self.calls, self.here, config)
+        self.modlog = RedisModerationLog(self.calls)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()

@@ -1,27 +1,32 @@
-"""The Redis back-end's step for messages with a life (edits, redactions).
+"""The Redis back-end's steps for messages with a life, and its moderation log.
 
 :class:`RedisMessageSteps` is the ``messages`` part of
 :class:`~chatroom.backends.redis.backend.RedisBackend`, composed into it
 (kept apart so that module stays readable): one ``AMEND`` script checks
 that the message is still as the core read it, changes or blanks it in the
 room's history and publishes the ``EDIT`` or ``REDACT`` with the room's
-next id.
+next id; one ``REACT`` script does the same for a reaction, changing who
+reacted with what; ``RELAY`` publishes a typing notice.
+:class:`RedisModerationLog` is its ``modlog``.
 """
 
 from __future__ import annotations
 
-from chatroom.backends.redis import scripts
+from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import key_of
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, to_line, to_rich_line
+from chatroom.core.modlog import MODLOG_KEEP, ModEntry
+from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
+from chatroom.core.text import name_key
 
 
 class RedisMessageSteps:
-    """:meth:`amend` (:class:`chatroom.core.backend.MessageSteps`) on Redis."""
+    """:class:`chatroom.core.backend.MessageSteps` on Redis."""
 
     def __init__(
         self, calls: RedisCalls, here: NodeRooms, config: ServerConfig
@@ -60,3 +65,65 @@ class RedisMessageSteps:
             self.config.retention,
             refusals=MEMBERS_ONLY,
         )
+
+    async def react(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        target: Event,
+        adding: bool,
+        event: Event,
+        stored: Event,
+        now: float,
+    ) -> str:
+        where = self.here.place(member, room)
+        reply = await self.calls.call(
+            life_scripts.REACT,
+            where.key,
+            key_of(session),
+            session.token,
+            target.id,
+            target.encoded(to_rich_line),
+            event.fields[3],
+            "1" if adding else "",
+            REACTIONS_PER_MESSAGE,
+            to_line(event),
+            to_line(stored),
+            self.config.retention,
+            PRUNE_EVERY,
+            refusals=MEMBERS_ONLY,
+        )
+        return str(reply[1].decode())
+
+    async def relay(
+        self, member: Member, session: Session, room: str, event: Event
+    ) -> None:
+        where = self.here.place(member, room)
+        await self.calls.call(
+            life_scripts.RELAY,
+            where.key,
+            key_of(session),
+            session.token,
+            to_line(event),
+            refusals=MEMBERS_ONLY,
+        )
+
+
+class RedisModerationLog:
+    """:class:`chatroom.core.modlog.ModerationLog` on Redis: a list per room."""
+
+    def __init__(self, calls: RedisCalls) -> None:
+        self.calls = calls
+
+    async def record(self, room: str, entries: list[ModEntry]) -> None:
+        lines = [entry.line() for entry in entries]
+        await self.calls.call(
+            life_scripts.MODLOG_ADD, name_key(room), MODLOG_KEEP, *lines, refusals={}
+        )
+
+    async def read(self, room: str, count: int) -> list[ModEntry]:
+        reply = await self.calls.call(
+            life_scripts.MODLOG_READ, name_key(room), count, refusals={}
+        )
+        return [ModEntry.of_line(line.decode("utf-8")) for line in reply[1]]

@@ -112,8 +112,26 @@ local function events(r, first, last)
   return redis.call('LRANGE', history_key(r), first - oldest, last - oldest)
 end
 
+-- Who reacted with what to room r's messages: field "id" → how many
+-- distinct reactions message id has, "id reaction" → how many users gave
+-- it, "id reaction u" → 1 for each user who did.
+local function reactions_key(r) return P .. 'reactions:' .. r end
+-- Message id of room r is gone (redacted): so are its reactions.
+local function forget_reactions(r, id)
+  local rk, prefix = reactions_key(r), id .. ' '
+  for _, field in ipairs(redis.call('HKEYS', rk)) do
+    if field == id or string.sub(field, 1, #prefix) == prefix then
+      redis.call('HDEL', rk, field)
+    end
+  end
+end
+
+-- Room r's moderation log: the newest entries, oldest first.
+local function modlog_key(r) return P .. 'modlog:' .. r end
+
 local function drop_room(r, name)
-  redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r))
+  redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
+             reactions_key(r), modlog_key(r))
   redis.call('HDEL', ROOMS, r)
   redis.call('PUBLISH', P .. 'lobby', name)
 end

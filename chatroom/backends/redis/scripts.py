@@ -47,6 +47,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P history:r``             list of ready-made ``@ID[;tags] HISTORY`` lines: the
                             room's stored events (``--retention``), ids
                             consecutive, the newest last
+``P reactions:r``           hash: who reacted with what to r's messages
+                            (``id``, ``id reaction``: counts; ``id
+                            reaction u``: 1), :mod:`.life_scripts`
+``P modlog:r``              list: r's moderation log, ``time by action
+                            target reason``, oldest first (:mod:`.life_scripts`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
 ``P log:r``                 list of the room's last
@@ -236,8 +241,9 @@ return 'OK'
 )
 
 #: ARGV: P, r, u, token, target id, the target's line as read, its new line
-#: ('' to redact it: it and the EDITs of it become '' in the history, which
-#: readers skip, so ids stay consecutive), line, history line, retention.
+#: ('' to redact it: it and the EDITs and reactions of it become '' in the
+#: history, which readers skip, so ids stay consecutive, and who reacted to
+#: it is forgotten), line, history line, retention.
 #: ``CHANGED`` if the target is no longer as read; else as ``SAY``.
 AMEND = Script(
     "amend",
@@ -254,10 +260,12 @@ redis.call('LSET', hk, target - first, ARGV[7])
 if ARGV[7] == '' then
   for i, entry in ipairs(redis.call('LRANGE', hk, target - first + 1, -1)) do
     local kind, of = string.match(entry, '^%S+ (%u+) %S+ (%d+) ')
-    if kind == 'EDIT' and of == ARGV[5] then
+    if (kind == 'EDIT' or kind == 'REACT' or kind == 'UNREACT')
+        and of == ARGV[5] then
       redis.call('LSET', hk, target - first + i, '')
     end
   end
+  forget_reactions(r, ARGV[5])
 end
 local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
 emit(r, id .. ARGV[8])

@@ -55,6 +55,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("draft/account-registration", draft=True),
     Capability("draft/chathistory", draft=True),
     Capability("draft/event-playback", draft=True),
+    Capability("draft/message-redaction", draft=True),
     Capability(
         "draft/multiline",
         f"max-bytes={MULTILINE_MAX_BYTES},max-lines={MULTILINE_MAX_LINES}",
@@ -76,7 +77,14 @@ BY_NAME = {cap.name: cap for cap in CAPABILITIES}
 #: Capabilities that change how a shared event looks on the wire: the
 #: renderer keeps one rendering per combination of these in use.
 RENDERING = frozenset(
-    {"server-time", "message-tags", "batch", "draft/multiline", "invite-notify"}
+    {
+        "server-time",
+        "message-tags",
+        "batch",
+        "draft/multiline",
+        "invite-notify",
+        "draft/message-redaction",
+    }
 )
 
 #: The first version of capability negotiation with values and cap-notify.

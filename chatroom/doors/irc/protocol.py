@@ -53,7 +53,7 @@ from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.irc import extensions
 from chatroom.doors.irc.directory import Directory
-from chatroom.doors.irc.rendering import IRCRenderer
+from chatroom.doors.irc.rendering import TAG_EVENTS, IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
 from chatroom.doors.irc.tags import MAX_CLIENT_LINE, MAX_LINE, over_budget
@@ -195,6 +195,11 @@ class IRCProtocol(LineFraming):
             return
         if name == "INVITE" and event.fields[2] == session.name:
             return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
+        if name in TAG_EVENTS:  # reactions and typing: TAGMSG, message-tags only
+            actor = event.fields[1] if name == "TYPING" else event.fields[2]
+            here = session.directory.find(actor) is not None
+            if "message-tags" not in session.caps or here:
+                return  # an IRC user's own TAGMSG reached this node's IRC users
         if name in _PERSONAL:
             if name == "KICKED":  # out of the channel: removed() adds no PART
                 session.parted(event.fields[0])

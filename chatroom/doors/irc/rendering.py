@@ -58,6 +58,8 @@ from chatroom.doors.irc.wire import (
     is_quit,
 )
 
+#: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.
+TAG_EVENTS = frozenset({"REACT", "UNREACT", "TYPING"})
 #: The IRC mode letter of each ``/set`` switch.
 SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k", "secret": "s"}
 #: Events whose third field is the time they were said (a stored message,
@@ -178,6 +180,10 @@ class IRCRenderer:
         name, fields, text = event.name, event.fields, event.text
         if name in _STAMPED:
             return self._message_lines(event, clocked=True)
+        if name == "EDIT":  # the bridges' convention: a new message, "* text"
+            room, _target, user, stamp = fields
+            edited = Event("MSG", (room, user, stamp), "* " + text)
+            return self._message_lines(edited, clocked=True)
         if name == "JOIN":
             return build(self.source(fields[1]), "JOIN", channel(fields[0]))
         if name == "PART":
@@ -278,6 +284,14 @@ class IRCRenderer:
         said = "\0".join((*event.fields, event.text)).encode("utf-8")
         return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
 
+    def redaction(self, event: Event) -> bytes:
+        """``REDACT`` as ``draft/message-redaction`` says it: ``:by REDACT
+        #room msgid [:reason]`` (no reason when none was given)."""
+        room, target, by = event.fields
+        if event.text == "-":
+            return build_words(self.source(by), "REDACT", channel(room), target)
+        return build(self.source(by), "REDACT", channel(room), target, event.text)
+
 
 class Variant:
     """The encoder of one combination of rendering capabilities."""
@@ -300,6 +314,12 @@ class Variant:
         if name == "INVITE" and "invite-notify" in self.caps:
             room, user, by = event.fields
             base = build(renderer.source(by), "INVITE", user, channel(room))
+        elif name == "REDACT" and "draft/message-redaction" in self.caps:
+            base = event.encoded(renderer.redaction)
+        elif name in TAG_EVENTS:  # only message-tags clients get them
+            return self._tag_event(event)
+        elif name == "EDIT" and self.tagged:
+            return self._answer(event, event.fields[1])
         elif self.timed and name in _HISTORY:
             base = event.encoded(renderer.as_said)
         else:
@@ -315,6 +335,30 @@ class Variant:
             return base
         first, *rest = lines_of(base)
         later = tag_section({k: v for k, v in tags.items() if k != "msgid"})
+        return add_tags(first, tag_section(tags)) + b"".join(
+            add_tags(line, later) for line in rest
+        )
+
+    def _tag_event(self, event: Event) -> bytes:
+        """A reaction or a typing notice as the ``TAGMSG`` IRC clients send:
+        ``+draft/react`` (``+draft/unreact``) and ``+draft/reply`` naming
+        the message, or ``+typing``."""
+        if event.name == "TYPING":
+            room, user, state = event.fields
+            said = {"+typing": state}
+        else:
+            room, target, user, reaction = event.fields
+            key = "+draft/react" if event.name == "REACT" else "+draft/unreact"
+            said = {"+draft/reply": target, key: reaction}
+        line = build_words(self.renderer.source(user), "TAGMSG", channel(room))
+        return add_tags(line, tag_section({**self.tags(event), **said}))
+
+    def _answer(self, event: Event, target: str) -> bytes:
+        """A message answering message ``target`` (an edit's ``* text``):
+        ``+draft/reply`` on its first line, with its ``time`` and ``msgid``."""
+        tags = {**self.tags(event), "+draft/reply": target}
+        first, *rest = lines_of(event.encoded(self.renderer.render))
+        later = tag_section({k: v for k, v in tags.items() if k == "time"})
         return add_tags(first, tag_section(tags)) + b"".join(
             add_tags(line, later) for line in rest
         )

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chatroom.core.events import Encoder, Event
+from chatroom.core.events import RICH_ONLY, Encoder, Event
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.tags import add_tags, has_tag, lines_of, tag_section
 from chatroom.doors.irc.wire import build_words
@@ -58,8 +58,12 @@ def replay(
     target: str,
     events: Iterable[Event],
 ) -> bytes:
-    """``events`` (``HISTORY`` events, oldest first) as one client sees them."""
-    data = b"".join(event.encoded(render) for event in events)
+    """``events`` (stored events, oldest first) as one client sees them:
+    the messages as they now stand (edits, deletions and reactions are
+    events of ``/caps rich``, which IRC does not map yet)."""
+    data = b"".join(
+        event.encoded(render) for event in events if event.name not in RICH_ONLY
+    )
     if "batch" not in caps:
         return data
     return in_batch(renderer, "chathistory", (target,), data)

@@ -20,7 +20,9 @@ from chatroom.doors.irc import (
     services,
     signin,
 )
+from chatroom.doors.irc.redaction import redact
 from chatroom.doors.irc.session import Command
+from chatroom.doors.irc.tagged import tagmsg_to_all
 
 COMMANDS: dict[str, Command] = {
     # registration and signing in
@@ -57,9 +59,10 @@ COMMANDS: dict[str, Command] = {
     "MONITOR": Command(presence.monitor, 1),
     # IRCv3
     "BATCH": Command(extensions.batch, 1),
-    "TAGMSG": Command(extensions.tagmsg, 1),
+    "TAGMSG": Command(tagmsg_to_all, 1),
     "SETNAME": Command(extensions.setname, 1),
     "CHATHISTORY": Command(chathistory.chathistory, 1),
+    "REDACT": Command(redact, 2),
     # moderation
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),

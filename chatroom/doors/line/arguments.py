@@ -23,6 +23,8 @@ Commands (in a room, any other line is a message to everyone in it):
 /reply ID TEXT    answer message ID of this room
 /edit ID TEXT     change your message ID (within --edit-window seconds)
 /redact ID [REASON]   delete a message (yours; any, for owner and operators)
+/react ID EMOJI, /unreact ID EMOJI   react to message ID, or take it back
+/typing active|paused|done   tell rich members of the room you are typing
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current
@@ -47,6 +49,7 @@ Moderating the room you are in (owner and operators):
 /set invite-only|topic-lock|keep on|off, /set key KEY|off
 /invite USER      let someone into an invite-only room
 /info             the room's settings and operators
+/modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
 Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
 /announce TEXT, /delete any room
 //text            send a message that starts with /

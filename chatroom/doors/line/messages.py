@@ -1,7 +1,7 @@
 """The line protocol's commands on messages with a life (``/caps rich``).
 
-``/reply``, ``/edit`` and ``/redact`` (and, as they come, the other
-commands of issue 22): handlers of :data:`chatroom.doors.line.session.COMMANDS`
+``/reply``, ``/edit``, ``/redact``, ``/react``, ``/unreact``, ``/typing``
+and ``/modlog``: handlers of :data:`chatroom.doors.line.session.COMMANDS`
 kept apart from :mod:`chatroom.doors.line.session`, as plain functions
 taking the session (a :class:`~chatroom.doors.line.context.CommandContext`);
 each parses its arguments and calls the
@@ -11,6 +11,7 @@ each parses its arguments and calls the
 from __future__ import annotations
 
 from chatroom.core import errors
+from chatroom.core.modlog import MODLOG_DEFAULT, render_log
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.positions import parse_event_id
 
@@ -40,3 +41,30 @@ async def do_redact(session: CommandContext, args: str) -> None:
     await session.registry.redact(
         session.member, session.current_room(), parse_event_id(event_id), reason.strip()
     )
+
+
+async def do_react(session: CommandContext, args: str) -> None:
+    event_id, reaction = id_and_text(args, "/react ID EMOJI")
+    await session.registry.react(
+        session.member, session.current_room(), event_id, reaction, True
+    )
+
+
+async def do_unreact(session: CommandContext, args: str) -> None:
+    event_id, reaction = id_and_text(args, "/unreact ID EMOJI")
+    await session.registry.react(
+        session.member, session.current_room(), event_id, reaction, False
+    )
+
+
+async def do_typing(session: CommandContext, args: str) -> None:
+    await session.registry.typing(session.member, session.current_room(), args)
+
+
+async def do_modlog(session: CommandContext, args: str) -> None:
+    if args and not (args.isascii() and args.isdigit()):
+        raise errors.usage("/modlog [N]")
+    room = session.current_room()
+    count = int(args) if args else MODLOG_DEFAULT
+    entries = await session.registry.modlog(session.member, room, count)
+    session.send(render_log(room, entries))

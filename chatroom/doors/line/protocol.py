@@ -221,6 +221,8 @@ class ChatProtocol(LineFraming):
     # -- the Member callbacks the registry makes ---------------------------------
 
     def deliver(self, event: Event) -> None:
+        if event.name == "TYPING" and event.fields[1] == self.session.name:
+            return  # a typing notice is for the others in the room
         self.connection.send(event.encoded(self.session.events))
 
     def entered(self, welcome: Welcome) -> None:

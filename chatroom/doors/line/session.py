@@ -485,4 +485,8 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "reply": (messages.do_reply, _IN_ROOM),
     "edit": (messages.do_edit, _IN_ROOM),
     "redact": (messages.do_redact, _IN_ROOM),
+    "react": (messages.do_react, _IN_ROOM),
+    "unreact": (messages.do_unreact, _IN_ROOM),
+    "typing": (messages.do_typing, _IN_ROOM),
+    "modlog": (messages.do_modlog, _IN_ROOM),
 }

@@ -1,0 +1,46 @@
+"""Rooms' moderation logs in one process: the local :class:`ModerationLog`.
+
+Kept in memory (loaded once at start-up) and written through the back-end's
+:class:`~chatroom.backends.local.records.Store` (the SQLite file's
+``modlog`` table with ``--db``), like read markers; a room's log goes with
+the room.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from chatroom.backends.local.records import Store
+from chatroom.core.modlog import MODLOG_KEEP, ModEntry
+from chatroom.core.text import name_key
+
+
+class StoredModerationLog:
+    """room key → its newest :data:`MODLOG_KEEP` entries, oldest first."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.by_room: dict[str, deque[ModEntry]] = {}
+        for key, line in store.load_modlog():
+            self._log(key).append(ModEntry.of_line(line))
+
+    def _log(self, key: str) -> deque[ModEntry]:
+        log = self.by_room.get(key)
+        if log is None:
+            log = self.by_room[key] = deque(maxlen=MODLOG_KEEP)
+        return log
+
+    async def record(self, room: str, entries: list[ModEntry]) -> None:
+        key = name_key(room)
+        log = self._log(key)
+        for entry in entries:
+            log.append(entry)
+            self.store.add_modlog(key, entry.line())
+
+    async def read(self, room: str, count: int) -> list[ModEntry]:
+        log = self.by_room.get(name_key(room), ())
+        return list(log)[-count:]
+
+    def forget(self, key: str) -> None:
+        """Room ``key`` is gone, and its log with it."""
+        self.by_room.pop(key, None)

@@ -1,0 +1,205 @@
+"""The core's rules for messages with a life (``/caps rich``), written once.
+
+:class:`MessageLife` is the part of :class:`chatroom.core.chat.ChatCore`
+that replies to, edits, deletes and reacts to messages said before, relays
+typing notices and keeps the moderation log (``docs/protocol.md``,
+*Messages with a life*). It is composed into the core (kept apart so that
+module stays readable) and, like the core, decides and builds the events;
+the back-end's :class:`~chatroom.core.backend.MessageSteps` and
+:class:`~chatroom.core.modlog.ModerationLog` keep them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core import errors, lifecycle, moderation, reactions, rules
+from chatroom.core.backend import Backend
+from chatroom.core.config import ServerConfig
+from chatroom.core.events import Event, Tags
+from chatroom.core.moderation import Actor
+from chatroom.core.modlog import ModEntry, check_count, entries_of
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session
+from chatroom.core.stored import MESSAGES
+from chatroom.core.text import name_key
+from chatroom.core.wire import format_time
+
+#: What ``/typing`` may say.
+TYPING_STATES = ("active", "paused", "done")
+
+#: Seconds between two relayed ``active``/``paused`` notices of one user in
+#: one room (``done`` is always relayed): a client may send one per key
+#: press, and the room hears at most one every 3 seconds.
+TYPING_INTERVAL = 3.0
+
+#: The core's retry of a decision whose facts changed under it.
+Retried = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
+#: The core's append of a message: member, session, room, kind, text, tags.
+Appender = Callable[[Member, Session, str, str, str, Tags], Awaitable[None]]
+
+
+class MessageLife:
+    """Replies, edits, deletions, reactions, typing and the moderation log."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        backend: Backend,
+        session_of: Callable[[Member], Session],
+        actor_of: Callable[[Member], Actor],
+        retried: Retried,
+        append: Appender,
+    ) -> None:
+        """Args:
+        backend: the core's back-end (its ``messages`` and ``modlog``).
+        session_of: the session of a named member (``NOT_IN_ROOM`` if none).
+        actor_of: a member as the rules know it.
+        retried: runs a decision again while its facts change under it.
+        append: stamps a message and appends it (the core's ``say``).
+        """
+        self.config = config
+        self.clock = clock
+        self.backend = backend
+        self.session_of = session_of
+        self.actor_of = actor_of
+        self.retried = retried
+        self.append = append
+        #: When each member's last ``active``/``paused`` was relayed, per
+        #: room key (on the injected clock).
+        self.typed: dict[Member, dict[str, float]] = {}
+
+    async def message(
+        self, member: Member, session: Session, room: str, event_id: int
+    ) -> Event:
+        """Message (or action) ``event_id`` of ``room`` as stored, or
+        ``NO_SUCH_MESSAGE``."""
+        found = await self.backend.history(member, session, room, 1, event_id + 1)
+        if not found or found[0].id != str(event_id) or found[0].name not in MESSAGES:
+            raise errors.no_such_message(event_id, room)
+        return found[0]
+
+    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/reply``: a message tagged ``reply=ID``, ID a message of the room."""
+        rules.check_text(text)
+        session = self.session_of(member)
+        where = self.backend.place(member, room)
+        await self.message(member, session, where, event_id)
+        await self.append(
+            member, session, where, "MSG", text, (("reply", str(event_id)),)
+        )
+
+    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/edit``: the author's message now reads ``text``; rich members
+        hear ``EDIT`` (others a ``MSG`` saying ``* text``)."""
+        rules.check_text(text)
+        session, where = self.session_of(member), self.backend.place(member, room)
+
+        async def attempt() -> None:
+            message = await self.message(member, session, where, event_id)
+            now = self.clock.seconds()
+            lifecycle.check_edit(
+                message, self.actor_of(member), now, self.config.edit_window
+            )
+            fields = (where, message.id, session.name, format_time(now))
+            replacement = Event(
+                message.name, message.fields, text, message.id, message.tags
+            )
+            edit, stored = Event("EDIT", fields, text), Event("EDIT", fields, text)
+            await self.backend.messages.amend(
+                member, session, where, message, replacement, edit, stored, now
+            )
+
+        await self.retried(attempt)
+
+    async def redact(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> None:
+        """``/redact``: the message is gone from every replay; rich members
+        hear ``REDACT`` (kept in order, with its own id). Deleting someone
+        else's message is recorded in the moderation log."""
+        rules.check_text(reason)
+        session, where = self.session_of(member), self.backend.place(member, room)
+        authors: list[str] = []
+
+        async def attempt() -> None:
+            message = await self.message(member, session, where, event_id)
+            facts = await self.backend.facts(where)
+            lifecycle.check_redact(message, facts.room, self.actor_of(member))
+            fields = (where, message.id, session.name)
+            redaction = Event("REDACT", fields, reason or "-")
+            stored = Event("REDACT", fields, reason or "-")
+            now = self.clock.seconds()
+            await self.backend.messages.amend(
+                member, session, where, message, None, redaction, stored, now
+            )
+            authors.append(lifecycle.author_of(message))
+
+        await self.retried(attempt)
+        if authors and authors[-1] != name_key(session.name):
+            stamp = format_time(self.clock.seconds())
+            entry = ModEntry(stamp, session.name, "redact", str(event_id), reason)
+            await self.backend.modlog.record(where, [entry])
+
+    async def react(
+        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
+    ) -> None:
+        """``/react`` (``adding``) or ``/unreact``: rich members hear ``REACT``
+        or ``UNREACT``, unless nothing changed (reacting twice)."""
+        reactions.check_reaction(reaction)
+        session, where = self.session_of(member), self.backend.place(member, room)
+        kind = "REACT" if adding else "UNREACT"
+
+        async def attempt() -> str:
+            message = await self.message(member, session, where, event_id)
+            fields = (where, message.id, session.name, reaction)
+            event, stored = Event(kind, fields), Event(kind, fields)
+            now = self.clock.seconds()
+            return await self.backend.messages.react(
+                member, session, where, message, adding, event, stored, now
+            )
+
+        if await self.retried(attempt) == reactions.FULL:
+            raise reactions.refuse_full()
+
+    async def typing(self, member: Member, room: str, state: str) -> None:
+        """``/typing``: the room's other rich members hear ``TYPING``;
+        ``active`` and ``paused`` at most every :data:`TYPING_INTERVAL`
+        seconds per member and room (the rest are dropped), ``done`` always."""
+        if state not in TYPING_STATES:
+            raise errors.usage("/typing active|paused|done")
+        session, where = self.session_of(member), self.backend.place(member, room)
+        if state != "done":
+            now, typed = self.clock.seconds(), self.typed.setdefault(member, {})
+            last = typed.get(name_key(where))
+            if last is not None and now - last < TYPING_INTERVAL:
+                return
+            typed[name_key(where)] = now
+        event = Event("TYPING", (where, session.name, state))
+        await self.backend.messages.relay(member, session, where, event)
+
+    def forget(self, member: Member) -> None:
+        """The member is gone: its typing times go too."""
+        self.typed.pop(member, None)
+
+    async def logged(self, room: str, events: Iterable[Event]) -> None:
+        """Record the moderation steps ``events`` say were applied in ``room``."""
+        entries = entries_of(events, format_time(self.clock.seconds()))
+        if entries:
+            await self.backend.modlog.record(room, entries)
+
+    async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
+        """``/modlog``: the room's newest ``count`` entries, for its owner,
+        operators and admins (``NOT_ALLOWED`` for others)."""
+        check_count(count)
+        where = self.backend.place(member, room)
+        facts = await self.backend.facts(where)
+        if not moderation.is_operator(facts.room, self.actor_of(member)):
+            raise errors.not_allowed(
+                f"only the owner and operators of {where} can read its /modlog"
+            )
+        return await self.backend.modlog.read(where, count)

@@ -1,0 +1,52 @@
+"""``REDACT`` (IRCv3 ``draft/message-redaction``): deleting a message from IRC.
+
+``REDACT #room msgid [:reason]`` is the line door's ``/redact ID
+[REASON]``: the ``msgid`` IRC clients see is the stored event's id (see
+``docs/irc.md``), and who may delete what is the core's rule (the author,
+the room's owner and operators, admins). The shared side's ``REDACT`` comes
+back to every IRC member with the capability as
+``:by!by@host REDACT #room msgid [:reason]``
+(:class:`chatroom.doors.irc.rendering.Variant`); refusals are the
+specification's ``FAIL REDACT`` replies. Specification:
+https://ircv3.net/specs/extensions/message-redaction (work in progress).
+"""
+
+from __future__ import annotations
+
+from chatroom.core.errors import ChatError
+from chatroom.doors.irc.extensions import fail
+from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.wire import room_of
+
+
+async def redact(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``REDACT target msgid [:reason]``; only channels keep messages."""
+    target, msgid = params[0], params[1]
+    reason = params[2] if len(params) > 2 else ""
+    room = room_of(target)
+    if room is None:
+        fail(session, "REDACT", "INVALID_TARGET", target, _cannot(target))
+        return
+    if not (msgid.isascii() and msgid.isdigit()):
+        fail(session, "REDACT", "UNKNOWN_MSGID", target, msgid, _unknown())
+        return
+    try:
+        await session.registry.redact(session.member, room, int(msgid), reason)
+    except ChatError as refused:
+        if refused.code in ("NOT_IN_ROOM", "NO_SUCH_ROOM"):
+            fail(session, "REDACT", "INVALID_TARGET", target, _cannot(target))
+        elif refused.code == "NOT_ALLOWED":
+            text = "You are not authorised to delete this message"
+            fail(session, "REDACT", "REDACT_FORBIDDEN", target, msgid, text)
+        elif refused.code == "NO_SUCH_MESSAGE":
+            fail(session, "REDACT", "UNKNOWN_MSGID", target, msgid, _unknown())
+        else:
+            raise
+
+
+def _cannot(target: str) -> str:
+    return f"You cannot delete messages from {target}"
+
+
+def _unknown() -> str:
+    return "This message does not exist or is too old"

@@ -1,0 +1,87 @@
+"""Reactions, typing and edits at the IRC door (issue 22), both ways.
+
+``+draft/react``/``+draft/unreact`` with ``+draft/reply`` and ``+typing`` in
+``TAGMSG``; edits as a new ``PRIVMSG`` ``* text`` answering the message.
+Real :class:`IRCProtocol` objects over ``StringTransport`` with a line user
+(:class:`tests.support.FakeClient`) on one server and a ``task.Clock``, as
+in :mod:`tests.test_ircv3`.
+"""
+
+from __future__ import annotations
+
+from tests.test_ircv3 import CapsTestCase, tags_of, untagged
+
+
+class IRCReactionTests(CapsTestCase):
+    """bob (line, ``/caps rich``) owns tea, where he said message 1; alice
+    and dave (IRC, ``message-tags``) and carol (IRC, no capability) are in."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.bob = self.line("bob")
+        for line in ("/caps rich", "/create tea", "hello"):
+            self.bob.send(line)
+        self.alice = self.capped("alice", "message-tags")
+        self.dave = self.capped("dave", "message-tags")
+        self.carol = self.capped("carol")
+        for client in (self.alice, self.dave, self.carol):
+            client.send("JOIN #tea")
+        for client in (self.alice, self.dave, self.carol):
+            client.received()
+        self.bob.received()
+
+    def test_line_reactions_and_typing_are_tagmsgs(self) -> None:
+        """bob's reaction, its withdrawal and his typing reach message-tags
+        clients as the TAGMSG an IRC client would send; carol gets nothing."""
+        self.bob.send("/react 1 x")
+        (line,) = self.alice.received()
+        self.assertEqual(untagged(line), ":bob!bob@chatroom TAGMSG #tea")
+        self.assertEqual(
+            tags_of(line), {"msgid": "2", "+draft/reply": "1", "+draft/react": "x"}
+        )
+        self.bob.send("/unreact 1 x")
+        (line,) = self.alice.received()
+        self.assertEqual(tags_of(line)["+draft/unreact"], "x")
+        self.bob.send("/typing active")
+        self.assertEqual(
+            self.alice.received(), ["@+typing=active :bob!bob@chatroom TAGMSG #tea"]
+        )
+        self.assertEqual(self.carol.received(), [])
+
+    def test_irc_reactions_and_typing_reach_line_users(self) -> None:
+        """alice's TAGMSG reaction and typing reach bob (rich) as REACT and
+        TYPING; dave gets the TAGMSG once (the door's relay), not again
+        from the shared side; a reaction to no message is silently dropped."""
+        self.alice.send("@+draft/react=x;+draft/reply=1 TAGMSG #tea")
+        self.assertEqual(self.bob.received(), ["@2 REACT tea 1 alice x"])
+        tagmsgs = [x for x in self.dave.received() if " TAGMSG " in x]
+        self.assertEqual(len(tagmsgs), 1)
+        self.assertEqual(tags_of(tagmsgs[0])["+draft/react"], "x")
+        self.alice.send("@+draft/unreact=x;+draft/reply=1 TAGMSG #tea")
+        self.assertEqual(self.bob.received(), ["@3 UNREACT tea 1 alice x"])
+        self.alice.send("@+typing=active TAGMSG #tea")
+        self.assertEqual(self.bob.received(), ["TYPING tea alice active"])
+        self.alice.send("@+draft/react=x;+draft/reply=99 TAGMSG #tea")
+        self.alice.send("@+typing=bogus TAGMSG #tea")
+        self.assertEqual(self.bob.received(), [])
+        self.assertEqual(self.alice.received(), [])
+        self.assertEqual(self.carol.received(), [])
+
+    def test_edits_are_new_messages_answering_the_old(self) -> None:
+        """bob's edit reaches IRC as a new PRIVMSG ``* text``, tagged
+        ``+draft/reply`` (and its own msgid) for message-tags clients."""
+        self.bob.send("/edit 1 hello!")
+        self.assertEqual(
+            self.carol.received(), [":bob!bob@chatroom PRIVMSG #tea :* hello!"]
+        )
+        (line,) = self.alice.received()
+        self.assertEqual(untagged(line), ":bob!bob@chatroom PRIVMSG #tea :* hello!")
+        self.assertEqual(tags_of(line), {"msgid": "2", "+draft/reply": "1"})
+
+    def test_plain_clients_see_nothing_of_reactions(self) -> None:
+        """Without message-tags, reactions and typing are not shown at all
+        (no notice per reaction or key press)."""
+        self.alice.send("@+draft/react=x;+draft/reply=1 TAGMSG #tea")
+        self.bob.send("/react 1 y")
+        self.bob.send("/typing active")
+        self.assertEqual(self.carol.received(), [])
