@@ -36,6 +36,7 @@ from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target, is_operator
 from chatroom.core.reading import MarkerStore
 from chatroom.core.registry import Member
+from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import Session
 
 #: How the core ends a session a back-end found ended (its name taken by a
@@ -114,6 +115,15 @@ class MessageSteps(Protocol):
         it (None: a redaction); then ``event`` is appended as
         :meth:`Backend.append` does. :class:`FactsChangedError` if
         ``target`` changed meanwhile."""
+        ...
+
+    async def search(
+        self, rooms: list[str], query: SearchQuery, limit: int
+    ) -> list[Event]:
+        """Up to ``limit`` stored messages of ``rooms`` (names as
+        :meth:`Backend.place` gives them) matching ``query``, newest first,
+        each as ``FOUND <room> <id> <user> <time> <text>``
+        (:mod:`chatroom.core.search`)."""
         ...
 
 

@@ -17,7 +17,9 @@ from chatroom.backends.local.rooms import Room
 from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Event
 from chatroom.core.registry import Member
+from chatroom.core.search import SearchQuery, found
 from chatroom.core.sessions import Session
+from chatroom.core.text import name_key
 
 #: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
 Append = Callable[[Member, Session, str, Event, Event, float], Awaitable[None]]
@@ -65,3 +67,14 @@ class LocalMessageSteps:
         text = None if replacement is None else replacement.text
         self.store.change_event(where.key, int(target.id), text)
         await self.append(member, session, room, event, stored, now)
+
+    async def search(
+        self, rooms: list[str], query: SearchQuery, limit: int
+    ) -> list[Event]:
+        """The store's full-text index (:mod:`chatroom.backends.local.search`)."""
+        names = {name_key(room): room for room in rooms}
+        rows = await self.store.search(list(names), query, limit)
+        return [
+            found(names[key], event_id, user, stamp, text)
+            for key, (event_id, _kind, user, stamp, text, _tags, _target) in rows
+        ]

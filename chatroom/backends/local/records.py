@@ -2,7 +2,8 @@
 
 :class:`Store` is the interface (:class:`~chatroom.backends.local.store.SqliteStore`
 is the one that keeps things); the records are what it hands back at start-up;
-:class:`MemoryStore` (``--db :memory:``) keeps nothing.
+:class:`MemoryStore` (``--db :memory:``) keeps nothing, beyond the
+search index of the rooms' newest messages.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Protocol
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
+from chatroom.backends.local.search import Found, MemoryIndex
+from chatroom.core.search import SearchQuery
 from chatroom.core.stored import Row
 
 __all__ = ["Loaded", "LoadedAccounts", "MemoryStore", "RoomRecord", "Row", "Store"]
@@ -109,18 +112,28 @@ class Store(Protocol):
         """Message ``target`` of room ``key`` now has ``text`` (an edit), or
         is gone with the events that depend on it (None: redacted)."""
 
+    def search(
+        self, keys: list[str], query: SearchQuery, limit: int
+    ) -> Deferred[list[Found]]:
+        """Up to ``limit`` messages of rooms ``keys`` matching ``query``,
+        newest first (:mod:`chatroom.backends.local.search`)."""
+        ...
+
     def close(self) -> Deferred[None]:
         """Write what is pending and let go of the file."""
         ...
 
 
 class MemoryStore:
-    """``--db :memory:``: nothing is kept beyond what the rooms hold."""
+    """``--db :memory:``: nothing is kept beyond what the rooms hold, and
+    the search index of each room's newest ``retention`` messages (an
+    in-memory SQLite database, gone with the process)."""
 
     persistent = False
     problem = ""
 
-    def __init__(self) -> None:
+    def __init__(self, retention: int = 10_000) -> None:
+        self.index = MemoryIndex(retention)
         self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
         self.on_health: Callable[[str], None] = lambda problem: None
 
@@ -131,7 +144,7 @@ class MemoryStore:
         pass
 
     def drop_room(self, key: str) -> None:
-        pass
+        self.index.drop(key)
 
     def load_accounts(self) -> LoadedAccounts:
         return LoadedAccounts()
@@ -152,13 +165,18 @@ class MemoryStore:
         pass
 
     def add_event(self, key: str, row: Row, at: float) -> None:
-        pass
+        self.index.add(key, row, at)
 
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         return defer.succeed([])
 
     def change_event(self, key: str, target: int, text: str | None) -> None:
-        pass
+        self.index.change(key, target, text)
+
+    def search(
+        self, keys: list[str], query: SearchQuery, limit: int
+    ) -> Deferred[list[Found]]:
+        return defer.succeed(self.index.search(keys, query, limit))
 
     def close(self) -> Deferred[None]:
         return defer.succeed(None)

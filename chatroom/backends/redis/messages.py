@@ -14,9 +14,11 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import key_of
+from chatroom.core import errors
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, to_line, to_rich_line
 from chatroom.core.registry import Member
+from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import Session
 
 
@@ -60,3 +62,11 @@ class RedisMessageSteps:
             self.config.retention,
             refusals=MEMBERS_ONLY,
         )
+
+    async def search(
+        self, rooms: list[str], query: SearchQuery, limit: int
+    ) -> list[Event]:
+        """Not in cluster mode yet: Redis has no full-text index here (see
+        ``docs/scaling.md``, *Search*), and a search of only what this node
+        sees would miss rooms, so it is refused, never half done."""
+        raise errors.search_unavailable()

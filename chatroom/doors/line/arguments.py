@@ -22,6 +22,8 @@ Commands (in a room, any other line is a message to everyone in it):
 /reply ID TEXT    answer message ID of this room
 /edit ID TEXT     change your message ID (within --edit-window seconds)
 /redact ID [REASON]   delete a message (yours; any, for owner and operators)
+/search WORDS     find messages of your rooms (filters: in:ROOM from:USER
+                  before:TIME after:TIME; docs/protocol.md)
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from chatroom.core.registry import Member, Registry
+from chatroom.doors.line.places import Places
 from chatroom.wiring.server import ChatServer
 
 
@@ -48,6 +49,11 @@ class CommandContext(Protocol):
 
     def send(self, data: bytes) -> None:
         """Send the session's own lines."""
+        ...
+
+    @property
+    def places(self) -> Places:
+        """The rooms it is in and its current room."""
         ...
 
     def current_room(self) -> str:

@@ -1,6 +1,6 @@
 """The line protocol's commands on messages with a life (``/caps rich``).
 
-``/reply``, ``/edit`` and ``/redact`` (and, as they come, the other
+``/reply``, ``/edit``, ``/redact`` and ``/search`` (and, as they come, the other
 commands of issue 22): handlers of :data:`chatroom.doors.line.session.COMMANDS`
 kept apart from :mod:`chatroom.doors.line.session`, as plain functions
 taking the session (a :class:`~chatroom.doors.line.context.CommandContext`);
@@ -11,6 +11,8 @@ each parses its arguments and calls the
 from __future__ import annotations
 
 from chatroom.core import errors
+from chatroom.core.events import to_line
+from chatroom.core.wire import format_line
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.positions import parse_event_id
 
@@ -40,3 +42,13 @@ async def do_redact(session: CommandContext, args: str) -> None:
     await session.registry.redact(
         session.member, session.current_room(), parse_event_id(event_id), reason.strip()
     )
+
+
+async def do_search(session: CommandContext, args: str) -> None:
+    """``/search TEXT`` over every room the session is in: ``FOUND`` lines,
+    newest first, then ``FOUND_END <count>``."""
+    found = await session.registry.search(
+        session.member, list(session.places.rooms), args
+    )
+    lines = [event.encoded(to_line) for event in found]
+    session.send(b"".join(lines) + format_line("FOUND_END", str(len(found))))

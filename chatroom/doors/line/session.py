@@ -492,4 +492,5 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "reply": (messages.do_reply, _IN_ROOM),
     "edit": (messages.do_edit, _IN_ROOM),
     "redact": (messages.do_redact, _IN_ROOM),
+    "search": (messages.do_search, _NAMED),
 }

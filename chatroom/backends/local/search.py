@@ -1,0 +1,249 @@
+"""``/search`` on one server: SQLite's FTS5 full-text index of the stored messages.
+
+The index lives beside the ``events`` table it indexes (in the ``--db``
+file, or in an in-memory database of its own with ``--db :memory:``, see
+:class:`MemoryIndex`) and is kept in step with it by triggers, so every
+way a message changes (a new message, an edit, a redaction, a retention
+trim, a deleted room) changes the index in the same transaction, with no
+code path that could forget it.
+
+Two tables: ``search_docs`` numbers the indexed messages in the order they
+were stored (its ``doc`` is the full-text table's rowid, so "newest first"
+is FTS5's own rowid order, read backwards and stopped after the limit:
+no sort of every match), and maps a document to its event; ``search_text``
+is the FTS5 table, tokenized by ``unicode61 remove_diacritics 2``: words
+are split at anything that is not a letter or a digit, folded to lower
+case and stripped of their accents, so ``Cafe`` finds ``café``. Only
+messages and actions are indexed (``MSG``, ``ACTION``), by their current
+text: an edit updates the row, a redaction deletes it.
+
+A file written before search existed gets the tables at start-up and the
+index built from the events it holds (:func:`install`), once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from twisted.internet.defer import Deferred
+
+from chatroom.core.search import SearchQuery
+from chatroom.core.stored import Row
+from chatroom.core.text import name_key
+
+#: What one search finds: the room's key and the message's stored row.
+Found = tuple[str, Row]
+
+SCHEMA = """
+CREATE TABLE search_docs (
+    doc INTEGER PRIMARY KEY, room TEXT NOT NULL, id INTEGER NOT NULL,
+    UNIQUE (room, id));
+CREATE VIRTUAL TABLE search_text USING fts5(
+    text, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER search_added AFTER INSERT ON events
+    WHEN new.kind IN ('MSG', 'ACTION') BEGIN
+    INSERT INTO search_docs (room, id) VALUES (new.room, new.id);
+    INSERT INTO search_text (rowid, text) VALUES (last_insert_rowid(), new.text);
+END;
+CREATE TRIGGER search_edited AFTER UPDATE OF text ON events
+    WHEN new.kind IN ('MSG', 'ACTION') BEGIN
+    UPDATE search_text SET text = new.text WHERE rowid =
+        (SELECT doc FROM search_docs WHERE room = new.room AND id = new.id);
+END;
+CREATE TRIGGER search_dropped AFTER DELETE ON events
+    WHEN old.kind IN ('MSG', 'ACTION') BEGIN
+    DELETE FROM search_text WHERE rowid =
+        (SELECT doc FROM search_docs WHERE room = old.room AND id = old.id);
+    DELETE FROM search_docs WHERE room = old.room AND id = old.id;
+END;
+"""
+
+#: The messages already stored, indexed oldest first (see :func:`install`).
+BUILD = """
+INSERT INTO search_docs (room, id)
+    SELECT room, id FROM events WHERE kind IN ('MSG', 'ACTION') ORDER BY at, room, id;
+INSERT INTO search_text (rowid, text)
+    SELECT doc, text FROM search_docs JOIN events USING (room, id);
+"""
+
+
+def install(db: sqlite3.Connection) -> None:
+    """Give ``db`` (which has the ``events`` table) its index, unless it has
+    one: the tables, the triggers, and every stored message indexed, in one
+    transaction (a crash halfway leaves no half-built index)."""
+    found = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'search_docs'"
+    ).fetchone()
+    if found:
+        return
+    db.execute("BEGIN")
+    try:
+        for statement in _statements(SCHEMA + BUILD):
+            db.execute(statement)
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+
+
+def _statements(script: str) -> list[str]:
+    """``script``'s statements, each whole (a trigger's body included)."""
+    statements, current = [], ""
+    for line in script.strip().splitlines():
+        current += line + "\n"
+        if sqlite3.complete_statement(current):
+            statements.append(current)
+            current = ""
+    return statements
+
+
+def prepare(db: sqlite3.Connection) -> None:
+    """What a connection that searches needs: ``name_key`` for ``from:``."""
+    db.create_function("name_key", 1, name_key, deterministic=True)
+
+
+def search(
+    db: sqlite3.Connection, keys: Sequence[str], query: SearchQuery, limit: int
+) -> list[Found]:
+    """Up to ``limit`` messages of rooms ``keys`` matching ``query``, newest
+    first. ``db`` has had :func:`prepare`."""
+    if not keys:
+        return []
+    conditions = [
+        "search_text MATCH ?",
+        f"d.room IN ({', '.join('?' * len(keys))})",
+    ]
+    parameters: list[Any] = [fts_query(query.words), *keys]
+    if query.user:
+        conditions.append("name_key(e.user) = ?")
+        parameters.append(query.user)
+    if query.before is not None:
+        conditions.append("e.at < ?")
+        parameters.append(query.before)
+    if query.after is not None:
+        conditions.append("e.at >= ?")
+        parameters.append(query.after)
+    rows = db.execute(
+        "SELECT d.room, e.id, e.kind, e.user, e.stamp, e.text, e.tags, e.target "
+        "FROM search_text JOIN search_docs d ON d.doc = search_text.rowid "
+        "JOIN events e ON e.room = d.room AND e.id = d.id "
+        f"WHERE {' AND '.join(conditions)} "
+        "ORDER BY search_text.rowid DESC LIMIT ?",
+        (*parameters, limit),
+    ).fetchall()
+    return [(room, tuple(rest)) for room, *rest in rows]
+
+
+def fts_query(words: Sequence[str]) -> str:
+    """FTS5's query for messages with every one of ``words``: each word a
+    quoted string (so nothing a user types is FTS5 syntax: ``OR``, ``*``,
+    ``NEAR`` and quotes are only text), joined by FTS5's implicit AND."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+class MemoryIndex:
+    """``--db :memory:``'s search: the same index over an in-memory copy of
+    the rooms' newest messages (``retention`` per room, as the rooms hold).
+
+    The writes are made as they happen, on the reactor (an in-memory
+    insert, a few microseconds); so is a search, which reads at most
+    ``retention`` messages per room (see ``docs/performance.md``).
+    """
+
+    #: Trim a room after this many new messages (not every one).
+    TRIM_EVERY = 100
+
+    def __init__(self, retention: int) -> None:
+        self.retention = retention
+        self.db = sqlite3.connect(":memory:", isolation_level=None)
+        self.db.execute(
+            "CREATE TABLE events (room TEXT NOT NULL, id INTEGER NOT NULL, "
+            "kind TEXT NOT NULL, user TEXT NOT NULL, stamp TEXT NOT NULL, "
+            "text TEXT NOT NULL, tags TEXT NOT NULL, target INTEGER NOT NULL, "
+            "at REAL NOT NULL, PRIMARY KEY (room, id)) WITHOUT ROWID"
+        )
+        install(self.db)
+        prepare(self.db)
+        self._added: dict[str, int] = {}
+
+    def add(self, key: str, row: Row, at: float) -> None:
+        """A message or action (the triggers index it) or an ``EDIT`` or
+        ``REDACT`` (kept only so retention counts them as the rooms do)."""
+        self.db.execute(
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (key, *row, at)
+        )
+        added = self._added[key] = self._added.get(key, 0) + 1
+        if added % self.TRIM_EVERY == 0:
+            self.db.execute(
+                "DELETE FROM events WHERE room = ? AND id <= ?",
+                (key, row[0] - self.retention),
+            )
+
+    def change(self, key: str, target: int, text: str | None) -> None:
+        """An edit (the new text) or a redaction (None: the message and its
+        edits go)."""
+        if text is None:
+            self.db.execute(
+                "DELETE FROM events WHERE room = ? AND (id = ? OR "
+                "(target = ? AND kind = 'EDIT'))",
+                (key, target, target),
+            )
+        else:
+            self.db.execute(
+                "UPDATE events SET text = ? WHERE room = ? AND id = ?",
+                (text, key, target),
+            )
+
+    def drop(self, key: str) -> None:
+        """A room went, with its messages."""
+        self.db.execute("DELETE FROM events WHERE room = ?", (key,))
+        self._added.pop(key, None)
+
+    def search(
+        self, keys: Sequence[str], query: SearchQuery, limit: int
+    ) -> list[Found]:
+        return search(self.db, keys, query, limit)
+
+
+class FileSearcher:
+    """The ``--db`` file's searches, on a thread of their own with a
+    connection of their own.
+
+    Not on the store's writer thread: a search of a big room takes
+    milliseconds to tens of milliseconds (``docs/performance.md``), and
+    commits must not queue behind it; and not on the reactor, which must
+    never wait on the disk. In WAL mode a reader never blocks the writer
+    nor waits for it, and sees every transaction committed before it
+    began (the store flushes before it searches).
+
+    Args:
+        path: the database file (the store has made its index).
+        run: runs a function on the search thread (tests run it in place).
+    """
+
+    def __init__(self, path: str, run: Callable[[Callable[[], Any]], Deferred[Any]]):
+        self.path = path
+        self.run = run
+        self._db: sqlite3.Connection | None = None
+
+    def search(
+        self, keys: Sequence[str], query: SearchQuery, limit: int
+    ) -> Deferred[list[Found]]:
+        return self.run(lambda: search(self._connection(), keys, query, limit))
+
+    def _connection(self) -> sqlite3.Connection:
+        """Opened on first use, on the search thread."""
+        if self._db is None:
+            self._db = sqlite3.connect(self.path, check_same_thread=False)
+            prepare(self._db)
+        return self._db
+
+    def close(self) -> Deferred[None]:
+        return self.run(self._close)
+
+    def _close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
