@@ -43,7 +43,7 @@ class SearchQuery:
     words: tuple[str, ...]
     #: ``in:`` rooms, as typed ("" when none: every room of the searcher).
     rooms: tuple[str, ...] = ()
-    #: ``from:``'s name key ("" for anyone).
+    #: ``from:``'s name, as typed ("" for anyone).
     user: str = ""
     #: Seconds since the epoch: sent before ``before``, at or after ``after``.
     before: float | None = None
@@ -73,7 +73,7 @@ def parse_search(text: str) -> SearchQuery:
         elif kind == "in":
             rooms.append(value)
         elif kind == "from":
-            user = name_key(value)
+            user = value
         else:
             times[kind] = parse_when(value)
     if not words:

@@ -39,13 +39,15 @@ Found = tuple[str, Row]
 SCHEMA = """
 CREATE TABLE search_docs (
     doc INTEGER PRIMARY KEY, room TEXT NOT NULL, id INTEGER NOT NULL,
-    UNIQUE (room, id));
+    at REAL NOT NULL, UNIQUE (room, id));
+CREATE INDEX search_docs_at ON search_docs (at);
 CREATE VIRTUAL TABLE search_text USING fts5(
-    text, tokenize = 'unicode61 remove_diacritics 2');
+    text, user, tokenize = 'unicode61 remove_diacritics 2');
 CREATE TRIGGER search_added AFTER INSERT ON events
     WHEN new.kind IN ('MSG', 'ACTION') BEGIN
-    INSERT INTO search_docs (room, id) VALUES (new.room, new.id);
-    INSERT INTO search_text (rowid, text) VALUES (last_insert_rowid(), new.text);
+    INSERT INTO search_docs (room, id, at) VALUES (new.room, new.id, new.at);
+    INSERT INTO search_text (rowid, text, user)
+        VALUES (last_insert_rowid(), new.text, new.user);
 END;
 CREATE TRIGGER search_edited AFTER UPDATE OF text ON events
     WHEN new.kind IN ('MSG', 'ACTION') BEGIN
@@ -62,10 +64,11 @@ END;
 
 #: The messages already stored, indexed oldest first (see :func:`install`).
 BUILD = """
-INSERT INTO search_docs (room, id)
-    SELECT room, id FROM events WHERE kind IN ('MSG', 'ACTION') ORDER BY at, room, id;
-INSERT INTO search_text (rowid, text)
-    SELECT doc, text FROM search_docs JOIN events USING (room, id);
+INSERT INTO search_docs (room, id, at)
+    SELECT room, id, at FROM events WHERE kind IN ('MSG', 'ACTION')
+    ORDER BY at, room, id;
+INSERT INTO search_text (rowid, text, user)
+    SELECT doc, text, user FROM search_docs JOIN events USING (room, id);
 """
 
 
@@ -108,23 +111,32 @@ def search(
     db: sqlite3.Connection, keys: Sequence[str], query: SearchQuery, limit: int
 ) -> list[Found]:
     """Up to ``limit`` messages of rooms ``keys`` matching ``query``, newest
-    first. ``db`` has had :func:`prepare`."""
+    first. ``db`` has had :func:`prepare`.
+
+    FTS5 does the narrowing: the words in the ``text`` column and the
+    ``from:`` name in the ``user`` column, then ``before:`` and ``after:``
+    as bounds on the rowid (the first message stored at or after that
+    time, by ``search_docs_at``), so a filter never means reading every
+    message with a common word. The exact checks follow (the name by
+    ``name_key``, the time by ``at``), so a bound can only be a shortcut.
+    """
     if not keys:
         return []
     conditions = [
         "search_text MATCH ?",
         f"d.room IN ({', '.join('?' * len(keys))})",
     ]
-    parameters: list[Any] = [fts_query(query.words), *keys]
+    parameters: list[Any] = [fts_query(query), *keys]
     if query.user:
         conditions.append("name_key(e.user) = ?")
-        parameters.append(query.user)
-    if query.before is not None:
-        conditions.append("e.at < ?")
-        parameters.append(query.before)
-    if query.after is not None:
-        conditions.append("e.at >= ?")
-        parameters.append(query.after)
+        parameters.append(name_key(query.user))
+    for when, bound, check in (
+        (query.before, "search_text.rowid < ?", "e.at < ?"),
+        (query.after, "search_text.rowid >= ?", "e.at >= ?"),
+    ):
+        if when is not None:
+            conditions += [bound, check]
+            parameters += [_first_doc_at(db, when), when]
     rows = db.execute(
         "SELECT d.room, e.id, e.kind, e.user, e.stamp, e.text, e.tags, e.target "
         "FROM search_text JOIN search_docs d ON d.doc = search_text.rowid "
@@ -136,11 +148,32 @@ def search(
     return [(room, tuple(rest)) for room, *rest in rows]
 
 
-def fts_query(words: Sequence[str]) -> str:
-    """FTS5's query for messages with every one of ``words``: each word a
-    quoted string (so nothing a user types is FTS5 syntax: ``OR``, ``*``,
-    ``NEAR`` and quotes are only text), joined by FTS5's implicit AND."""
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+def _first_doc_at(db: sqlite3.Connection, when: float) -> int:
+    """The first message stored at or after ``when`` (documents are
+    numbered in the order messages were stored, which is their time order
+    unless the server's clock went back)."""
+    row = db.execute(
+        "SELECT doc FROM search_docs WHERE at >= ? ORDER BY at LIMIT 1", (when,)
+    ).fetchone()
+    if row is not None:
+        return int(row[0])
+    (last,) = db.execute("SELECT COALESCE(MAX(doc), 0) FROM search_docs").fetchone()
+    return int(last) + 1
+
+
+def fts_query(query: SearchQuery) -> str:
+    """FTS5's query: every one of the words in the ``text`` column (and the
+    ``from:`` name in the ``user`` column). Each word is a quoted string, so
+    nothing a user types is FTS5 syntax (``OR``, ``*``, ``NEAR`` and quotes
+    are only text); FTS5 ANDs them."""
+    words = " ".join(_quoted(word) for word in query.words)
+    if not any(character.isalnum() for character in query.user):
+        return f"text : ({words})"  # no name, or one FTS5 sees no word in
+    return f"text : ({words}) AND user : {_quoted(query.user)}"
+
+
+def _quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 class MemoryIndex:
