@@ -185,9 +185,6 @@ class MemoryIndex:
     ``retention`` messages per room (see ``docs/performance.md``).
     """
 
-    #: Trim a room after this many new messages (not every one).
-    TRIM_EVERY = 100
-
     def __init__(self, retention: int) -> None:
         self.retention = retention
         self.db = sqlite3.connect(":memory:", isolation_level=None)
@@ -199,7 +196,6 @@ class MemoryIndex:
         )
         install(self.db)
         prepare(self.db)
-        self._added: dict[str, int] = {}
 
     def add(self, key: str, row: Row, at: float) -> None:
         """A message or action (the triggers index it) or an ``EDIT`` or
@@ -207,12 +203,10 @@ class MemoryIndex:
         self.db.execute(
             "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (key, *row, at)
         )
-        added = self._added[key] = self._added.get(key, 0) + 1
-        if added % self.TRIM_EVERY == 0:
-            self.db.execute(
-                "DELETE FROM events WHERE room = ? AND id <= ?",
-                (key, row[0] - self.retention),
-            )
+        self.db.execute(
+            "DELETE FROM events WHERE room = ? AND id <= ?",
+            (key, row[0] - self.retention),
+        )
 
     def change(self, key: str, target: int, text: str | None) -> None:
         """An edit (the new text) or a redaction (None: the message and its
@@ -232,7 +226,6 @@ class MemoryIndex:
     def drop(self, key: str) -> None:
         """A room went, with its messages."""
         self.db.execute("DELETE FROM events WHERE room = ?", (key,))
-        self._added.pop(key, None)
 
     def search(
         self, keys: Sequence[str], query: SearchQuery, limit: int
