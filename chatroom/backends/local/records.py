@@ -14,8 +14,10 @@ from typing import Protocol
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
 
-from chatroom.backends.local.search import Found, MemoryIndex
+from chatroom.backends.local.memsearch import MemoryIndex, Runner
+from chatroom.backends.local.search import Found
 from chatroom.core.search import SearchQuery
 from chatroom.core.stored import Row
 
@@ -132,8 +134,15 @@ class MemoryStore:
     persistent = False
     problem = ""
 
-    def __init__(self, retention: int = 10_000) -> None:
-        self.index = MemoryIndex(retention)
+    def __init__(
+        self,
+        retention: int = 10_000,
+        clock: IReactorTime | None = None,
+        run: Runner | None = None,
+    ) -> None:
+        """``clock`` and ``run``: the index's flushes and thread
+        (:class:`~chatroom.backends.local.memsearch.MemoryIndex`)."""
+        self.index = MemoryIndex(retention, clock, run)
         self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
         self.on_health: Callable[[str], None] = lambda problem: None
 
@@ -176,7 +185,7 @@ class MemoryStore:
     def search(
         self, keys: list[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
-        return defer.succeed(self.index.search(keys, query, limit))
+        return self.index.search(keys, query, limit)
 
     def close(self) -> Deferred[None]:
-        return defer.succeed(None)
+        return self.index.close()

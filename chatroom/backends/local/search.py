@@ -1,11 +1,11 @@
 """``/search`` on one server: SQLite's FTS5 full-text index of the stored messages.
 
 The index lives beside the ``events`` table it indexes (in the ``--db``
-file, or in an in-memory database of its own with ``--db :memory:``, see
-:class:`MemoryIndex`) and is kept in step with it by triggers, so every
-way a message changes (a new message, an edit, a redaction, a retention
-trim, a deleted room) changes the index in the same transaction, with no
-code path that could forget it.
+file, or in an in-memory database of its own with ``--db :memory:``:
+:mod:`chatroom.backends.local.memsearch`) and is kept in step with it by
+triggers, so every way a message changes (a new message, an edit, a
+redaction, a retention trim, a deleted room) changes the index in the same
+transaction, with no code path that could forget it.
 
 Two tables: ``search_docs`` numbers the indexed messages in the order they
 were stored (its ``doc`` is the full-text table's rowid, so "newest first"
@@ -174,63 +174,6 @@ def fts_query(query: SearchQuery) -> str:
 
 def _quoted(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
-
-
-class MemoryIndex:
-    """``--db :memory:``'s search: the same index over an in-memory copy of
-    the rooms' newest messages (``retention`` per room, as the rooms hold).
-
-    The writes are made as they happen, on the reactor (an in-memory
-    insert, a few microseconds); so is a search, which reads at most
-    ``retention`` messages per room (see ``docs/performance.md``).
-    """
-
-    def __init__(self, retention: int) -> None:
-        self.retention = retention
-        self.db = sqlite3.connect(":memory:", isolation_level=None)
-        self.db.execute(
-            "CREATE TABLE events (room TEXT NOT NULL, id INTEGER NOT NULL, "
-            "kind TEXT NOT NULL, user TEXT NOT NULL, stamp TEXT NOT NULL, "
-            "text TEXT NOT NULL, tags TEXT NOT NULL, target INTEGER NOT NULL, "
-            "at REAL NOT NULL, PRIMARY KEY (room, id)) WITHOUT ROWID"
-        )
-        install(self.db)
-        prepare(self.db)
-
-    def add(self, key: str, row: Row, at: float) -> None:
-        """A message or action (the triggers index it) or an ``EDIT`` or
-        ``REDACT`` (kept only so retention counts them as the rooms do)."""
-        self.db.execute(
-            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (key, *row, at)
-        )
-        self.db.execute(
-            "DELETE FROM events WHERE room = ? AND id <= ?",
-            (key, row[0] - self.retention),
-        )
-
-    def change(self, key: str, target: int, text: str | None) -> None:
-        """An edit (the new text) or a redaction (None: the message and its
-        edits go)."""
-        if text is None:
-            self.db.execute(
-                "DELETE FROM events WHERE room = ? AND (id = ? OR "
-                "(target = ? AND kind = 'EDIT'))",
-                (key, target, target),
-            )
-        else:
-            self.db.execute(
-                "UPDATE events SET text = ? WHERE room = ? AND id = ?",
-                (text, key, target),
-            )
-
-    def drop(self, key: str) -> None:
-        """A room went, with its messages."""
-        self.db.execute("DELETE FROM events WHERE room = ?", (key,))
-
-    def search(
-        self, keys: Sequence[str], query: SearchQuery, limit: int
-    ) -> list[Found]:
-        return search(self.db, keys, query, limit)
 
 
 class FileSearcher:

@@ -477,6 +477,10 @@ def open_store(
     they stay in order), started now and stopped when the reactor stops.
     """
     if path == ":memory:":
+        if run is None:
+            return MemoryStore(
+                retention, clock, PrivateThreads(clock, "chatroom-search", 1)
+            )
         return MemoryStore(retention)
     check_directory(path)
     lock = ServerLock(path)  # before SQLite touches a file another server uses
