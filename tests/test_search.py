@@ -7,11 +7,16 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from collections.abc import Callable
+from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import open_database
+from chatroom.backends.local.memsearch import FLUSH_INTERVAL as FLUSH_INTERVAL_MEMORY
+from chatroom.backends.local.memsearch import MemoryIndex
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
@@ -259,3 +264,71 @@ class ParseTests(unittest.TestCase):
                 parse_search(text)
             self.assertEqual(raised.exception.code, "BAD_ARGS")
             self.assertIn(reason, raised.exception.text)
+
+
+class QueuedRunner:
+    """A thread stand-in: jobs wait, in order, until ``work`` runs them."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Callable[[], Any], Deferred[Any]]] = []
+
+    def __call__(self, job: Callable[[], Any]) -> Deferred[Any]:
+        done: Deferred[Any] = Deferred()
+        self.jobs.append((job, done))
+        return done
+
+    def work(self) -> None:
+        jobs, self.jobs = self.jobs, []
+        for job, done in jobs:
+            done.callback(job())
+
+
+class ThreadedMemoryIndexTests(unittest.TestCase):
+    """``--db :memory:``'s index off the reactor: changes queue, a flush
+    on the clock applies them on the index's thread, searches follow."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.thread = QueuedRunner()
+        self.index = MemoryIndex(100, self.clock, self.thread)
+        self.addCleanup(self.index.db.close)
+
+    def add(self, event_id: int, text: str) -> None:
+        row = (event_id, "MSG", "alice", "2026-01-01T00:00:00.000Z", text, "", 0)
+        self.index.add("tea", row, 1.0)
+
+    def found(self, word: str) -> list[str]:
+        searching = self.index.search(["tea"], parse_search(word), 50)
+        self.thread.work()
+        return [row[4] for _, row in self.successResultOf(searching)]
+
+    def test_changes_wait_for_the_thread(self) -> None:
+        """A change is only queued on the reactor; nothing touches the
+        database until the thread runs the flush."""
+        self.add(1, "hello tea")
+        self.assertEqual(self.thread.jobs, [])
+        self.clock.advance(FLUSH_INTERVAL_MEMORY)
+        self.assertEqual(len(self.thread.jobs), 1)
+        count = "SELECT COUNT(*) FROM events"
+        self.assertEqual(self.index.db.execute(count).fetchone(), (0,))
+        self.thread.work()
+        self.assertEqual(self.index.db.execute(count).fetchone(), (1,))
+
+    def test_a_search_sees_every_change_before_it(self) -> None:
+        """A search queued right after changes (no flush yet) finds them,
+        an edit by its new text, a redaction not at all."""
+        self.add(1, "hello tea")
+        self.add(2, "more tea")
+        self.index.change("tea", 1, "hello coffee")
+        self.index.change("tea", 2, None)
+        self.assertEqual(self.found("tea"), [])
+        self.assertEqual(self.found("coffee"), ["hello coffee"])
+
+    def test_close_stops_the_flushes(self) -> None:
+        """After close nothing more is flushed, and the database is let go."""
+        self.add(1, "hello")
+        closing = self.index.close()
+        self.thread.work()
+        self.successResultOf(closing)
+        self.clock.advance(FLUSH_INTERVAL_MEMORY * 3)
+        self.assertEqual(self.thread.jobs, [])
