@@ -17,6 +17,8 @@ from twisted.trial import unittest
 from chatroom.backends.local.dbfile import open_database
 from chatroom.backends.local.memsearch import FLUSH_INTERVAL as FLUSH_INTERVAL_MEMORY
 from chatroom.backends.local.memsearch import MemoryIndex
+from chatroom.backends.local.search import prepare
+from chatroom.backends.local.search import search as search_index
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
@@ -226,6 +228,19 @@ class MigrationTests(unittest.TestCase):
         )
         self.assertEqual(
             db.execute("SELECT COUNT(*) FROM search_text").fetchone(), (4,)
+        )
+
+    def test_a_rekeyed_room_keeps_its_index(self) -> None:
+        """A room key rewritten in place (as ``rekey`` does when name keys
+        change) takes its messages' index entries along."""
+        db = open_database(self.path)
+        with db:
+            db.execute("UPDATE events SET room = 'tea2' WHERE room = 'tea'")
+        prepare(db)
+        found = search_index(db, ["tea2"], parse_search("brulee"), 50)
+        db.close()
+        self.assertEqual(
+            [row[4] for _, row in found], ["bakes a brulee", "Crème brûlée recipe"]
         )
 
     def test_redacting_a_migrated_message(self) -> None:

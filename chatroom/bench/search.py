@@ -61,7 +61,7 @@ def fill(path: str, messages: int, seed: int) -> None:
     # The index is built once at the end, as for a file that predates it
     # (:func:`chatroom.backends.local.search.install`): much faster than a
     # million triggered inserts, and it times that migration too.
-    for trigger in ("search_added", "search_edited", "search_dropped"):
+    for trigger in ("search_added", "search_edited", "search_moved", "search_dropped"):
         db.execute(f"DROP TRIGGER {trigger}")
     for table in ("search_text", "search_docs"):
         db.execute(f"DROP TABLE {table}")

@@ -11,11 +11,13 @@ Two tables: ``search_docs`` numbers the indexed messages in the order they
 were stored (its ``doc`` is the full-text table's rowid, so "newest first"
 is FTS5's own rowid order, read backwards and stopped after the limit:
 no sort of every match), and maps a document to its event; ``search_text``
-is the FTS5 table, tokenized by ``unicode61 remove_diacritics 2``: words
-are split at anything that is not a letter or a digit, folded to lower
-case and stripped of their accents, so ``Cafe`` finds ``café``. Only
-messages and actions are indexed (``MSG``, ``ACTION``), by their current
-text: an edit updates the row, a redaction deletes it.
+is the FTS5 table (a message's text and its sender's name), tokenized
+by ``unicode61 remove_diacritics 2``: words are split at anything that
+is not a letter or a digit, folded to lower case and stripped of their
+accents, so ``Cafe`` finds ``café``. Only messages and actions are
+indexed (``MSG``, ``ACTION``), by their current text: an edit updates the
+row, a redaction deletes it, a room key rewritten
+(:mod:`chatroom.backends.local.rekey`) follows.
 
 A file written before search existed gets the tables at start-up and the
 index built from the events it holds (:func:`install`), once.
@@ -53,6 +55,10 @@ CREATE TRIGGER search_edited AFTER UPDATE OF text ON events
     WHEN new.kind IN ('MSG', 'ACTION') BEGIN
     UPDATE search_text SET text = new.text WHERE rowid =
         (SELECT doc FROM search_docs WHERE room = new.room AND id = new.id);
+END;
+CREATE TRIGGER search_moved AFTER UPDATE OF room ON events
+    WHEN new.kind IN ('MSG', 'ACTION') BEGIN
+    UPDATE search_docs SET room = new.room WHERE room = old.room AND id = old.id;
 END;
 CREATE TRIGGER search_dropped AFTER DELETE ON events
     WHEN old.kind IN ('MSG', 'ACTION') BEGIN
