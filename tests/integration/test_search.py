@@ -49,7 +49,9 @@ class SearchOverSocketsTests(unittest.TestCase):
         yield alice.expect_line("FOUND_END ")
         found = [line for line in alice.lines if line.startswith("FOUND")]
         for client in (alice, carol):
-            client.transport.loseConnection()
+            # Connected until the test ends: a room emptied before a
+            # SIGTERM would go, with its messages, before the restart.
+            self.addCleanup(client.transport.loseConnection)
         return found
 
     @defer.inlineCallbacks
@@ -83,3 +85,4 @@ class SearchOverSocketsTests(unittest.TestCase):
         found_again = [line for line in alice.lines if line.startswith("FOUND")]
         self.assertEqual(found_again, found)
         alice.transport.loseConnection()
+        yield alice.closed

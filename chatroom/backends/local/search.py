@@ -29,7 +29,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 
 from chatroom.core.search import SearchQuery
 from chatroom.core.stored import Row
@@ -202,10 +202,13 @@ class FileSearcher:
         self.path = path
         self.run = run
         self._db: sqlite3.Connection | None = None
+        #: Whether a search was ever asked for (else close has nothing to do).
+        self._used = False
 
     def search(
         self, keys: Sequence[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
+        self._used = True
         return self.run(lambda: search(self._connection(), keys, query, limit))
 
     def _connection(self) -> sqlite3.Connection:
@@ -216,6 +219,9 @@ class FileSearcher:
         return self._db
 
     def close(self) -> Deferred[None]:
+        """Close the connection on its thread, after the searches queued."""
+        if not self._used:
+            return succeed(None)  # no thread started just to close nothing
         return self.run(self._close)
 
     def _close(self) -> None:
