@@ -41,7 +41,7 @@ class SearchQuery:
     """A checked search: its words and filters."""
 
     words: tuple[str, ...]
-    #: ``in:`` rooms, as typed ("" when none: every room of the searcher).
+    #: ``in:`` rooms, as typed (none: every room of the searcher).
     rooms: tuple[str, ...] = ()
     #: ``from:``'s name, as typed ("" for anyone).
     user: str = ""
