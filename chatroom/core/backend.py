@@ -38,6 +38,7 @@ from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
 from chatroom.core.reading import MarkerStore
 from chatroom.core.registry import Member
+from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import Session
 
 #: How the core ends a session a back-end found ended (its name taken by a
@@ -144,6 +145,14 @@ class MessageSteps(Protocol):
     ) -> None:
         """Publish ``event`` to room ``room``'s members without keeping it
         (``TYPING``)."""
+
+    async def search(
+        self, rooms: list[str], query: SearchQuery, limit: int
+    ) -> list[Event]:
+        """Up to ``limit`` stored messages of ``rooms`` (names as
+        :meth:`Backend.place` gives them) matching ``query``, newest first,
+        each as ``FOUND <room> <id> <user> <time> <text>``
+        (:mod:`chatroom.core.search`)."""
         ...
 
 

@@ -18,13 +18,14 @@ change under a decision; in a cluster they can.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Generic, TypeVar
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, reading, rules
+from chatroom.core import admin, errors, moderation, reading, rules, search
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
@@ -295,6 +296,10 @@ class ChatCore(Generic[B]):
         rules.check_history_count(count)
         session = self._session(member)
         return await self.backend.history(member, session, room, count, before)
+
+    async def search(self, member: Member, rooms: list[str], text: str) -> list[Event]:
+        place = partial(self.backend.place, member)
+        return await search.run(self.backend.messages, place, rooms, text)
 
     # -- read markers and unread counts ------------------------------------------------
 

@@ -234,6 +234,13 @@ def unavailable() -> ChatError:
     )
 
 
+def search_unavailable() -> ChatError:
+    """Cluster mode has no full-text index yet (``docs/scaling.md``)."""
+    return ChatError(
+        "UNAVAILABLE", "/search is not available in cluster mode (--redis) yet"
+    )
+
+
 def not_stored(problem: str, text: str) -> ChatError:
     """A single server whose ``--db`` cannot be written (a full disk): the
     message is refused rather than acknowledged and lost. The sender's text

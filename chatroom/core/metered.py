@@ -214,6 +214,9 @@ class MeteredRegistry:
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         return await self._timed("unread", self.inner.unread(member, rooms))
 
+    async def search(self, member: Member, rooms: list[str], text: str) -> list[Event]:
+        return await self._timed("search", self.inner.search(member, rooms, text))
+
     def watch_lobby(self, member: Member, watching: bool) -> None:
         self._timed_now("watch_lobby", lambda: self.inner.watch_lobby(member, watching))
 

@@ -292,6 +292,18 @@ class Registry(Protocol):
         member's marker: how many, and how many messages name the member."""
         ...
 
+    async def search(self, member: Member, rooms: list[str], text: str) -> list[Event]:
+        """``/search text`` over ``rooms`` (which the member is in): up to
+        :data:`chatroom.core.search.FOUND_LIMIT` ``FOUND`` events, newest
+        first.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (an empty, too long or malformed search),
+                ``NOT_IN_ROOM`` (an ``in:`` room the member is not in),
+                ``UNAVAILABLE`` (a back-end that cannot search).
+        """
+        ...
+
     def watch_lobby(self, member: Member, watching: bool) -> None:
         """Start or stop :meth:`Member.lobby_changed` calls for ``member``."""
 

@@ -66,7 +66,7 @@ class LocalBackend:
         self.clock = clock
         self.sessions = sessions
         self.end_session = end_session
-        self.store: Store = store or MemoryStore()
+        self.store: Store = store or MemoryStore(config.retention)
         self.users: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
         self.places: dict[Member, list[Room]] = {}

@@ -18,6 +18,7 @@ import os
 import sqlite3
 import tempfile
 
+from chatroom.backends.local import search
 from chatroom.backends.local.rekey import rekey
 
 SCHEMA = """
@@ -88,6 +89,7 @@ def open_database(path: str) -> sqlite3.Connection:
             if column not in columns:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
         rekey(db)  # names' keys as today's name_key makes them (once)
+        search.install(db)  # the full-text index (built once on an older file)
         db.execute("PRAGMA synchronous = FULL")
         # A write transaction that changes nothing: a file the server may
         # read but not write is refused now, not at the first message.

@@ -22,8 +22,10 @@ from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Event
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
+from chatroom.core.search import SearchQuery, found
 from chatroom.core.sessions import Session
 from chatroom.core.stored import event_of
+from chatroom.core.text import name_key
 
 #: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
 Append = Callable[[Member, Session, str, Event, Event, float], Awaitable[None]]
@@ -115,3 +117,14 @@ class LocalMessageSteps:
         self, member: Member, session: Session, room: str, event: Event
     ) -> None:
         self.room_of(member, room).broadcast(event)
+
+    async def search(
+        self, rooms: list[str], query: SearchQuery, limit: int
+    ) -> list[Event]:
+        """The store's full-text index (:mod:`chatroom.backends.local.search`)."""
+        names = {name_key(room): room for room in rooms}
+        rows = await self.store.search(list(names), query, limit)
+        return [
+            found(names[key], event_id, user, stamp, text)
+            for key, (event_id, _kind, user, stamp, text, _tags, _target) in rows
+        ]

@@ -2,7 +2,8 @@
 
 :class:`Store` is the interface (:class:`~chatroom.backends.local.store.SqliteStore`
 is the one that keeps things); the records are what it hands back at start-up;
-:class:`MemoryStore` (``--db :memory:``) keeps nothing.
+:class:`MemoryStore` (``--db :memory:``) keeps nothing, beyond the
+search index of the rooms' newest messages.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from typing import Protocol
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
 
+from chatroom.backends.local.memsearch import MemoryIndex, Runner
+from chatroom.backends.local.search import Found
+from chatroom.core.search import SearchQuery
 from chatroom.core.stored import Row
 
 __all__ = [
@@ -158,18 +163,35 @@ class Store(Protocol):
         """One entry of room ``key``'s moderation log (the store keeps the
         newest :data:`~chatroom.core.modlog.MODLOG_KEEP`)."""
 
+    def search(
+        self, keys: list[str], query: SearchQuery, limit: int
+    ) -> Deferred[list[Found]]:
+        """Up to ``limit`` messages of rooms ``keys`` matching ``query``,
+        newest first (:mod:`chatroom.backends.local.search`)."""
+        ...
+
     def close(self) -> Deferred[None]:
         """Write what is pending and let go of the file."""
         ...
 
 
 class MemoryStore:
-    """``--db :memory:``: nothing is kept beyond what the rooms hold."""
+    """``--db :memory:``: nothing is kept beyond what the rooms hold, and
+    the search index of each room's newest ``retention`` messages (an
+    in-memory SQLite database, gone with the process)."""
 
     persistent = False
     problem = ""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        retention: int = 10_000,
+        clock: IReactorTime | None = None,
+        run: Runner | None = None,
+    ) -> None:
+        """``clock`` and ``run``: the index's flushes and thread
+        (:class:`~chatroom.backends.local.memsearch.MemoryIndex`)."""
+        self.index = MemoryIndex(retention, clock, run)
         self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
         self.on_health: Callable[[str], None] = lambda problem: None
 
@@ -180,7 +202,7 @@ class MemoryStore:
         pass
 
     def drop_room(self, key: str) -> None:
-        pass
+        self.index.drop(key)
 
     def load_accounts(self) -> LoadedAccounts:
         return LoadedAccounts()
@@ -213,13 +235,18 @@ class MemoryStore:
         pass
 
     def add_event(self, key: str, row: Row, at: float) -> None:
-        pass
+        self.index.add(key, row, at)
 
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         return defer.succeed([])
 
     def change_event(self, key: str, target: int, text: str | None) -> None:
-        pass
+        self.index.change(key, target, text)
+
+    def search(
+        self, keys: list[str], query: SearchQuery, limit: int
+    ) -> Deferred[list[Found]]:
+        return self.index.search(keys, query, limit)
 
     def load_reactions(self) -> list[tuple[str, Row]]:
         return []
@@ -231,4 +258,4 @@ class MemoryStore:
         pass
 
     def close(self) -> Deferred[None]:
-        return defer.succeed(None)
+        return self.index.close()

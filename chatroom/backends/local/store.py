@@ -54,6 +54,8 @@ from chatroom.backends.local.records import (
     Row,
     Store,
 )
+from chatroom.backends.local.search import FileSearcher, Found
+from chatroom.core.search import SearchQuery
 from chatroom.core.stored import DEPENDENTS
 from chatroom.core.threads import PrivateThreads
 
@@ -109,6 +111,7 @@ class SqliteStore:
         retention_age: seconds an event is kept (0: no age limit).
         lock: the :class:`~chatroom.backends.local.dbfile.ServerLock` held
             on ``path`` (released on close), if any.
+        search_run: runs a search on the search thread (default ``run``).
 
     Raises :class:`~chatroom.backends.local.dbfile.DatabaseUnusableError` (one line)
     when the file cannot be served.
@@ -131,6 +134,7 @@ class SqliteStore:
         retention: int,
         retention_age: float = 0.0,
         lock: ServerLock | None = None,
+        search_run: Runner | None = None,
     ) -> None:
         self.path = path
         self.clock = clock
@@ -139,6 +143,7 @@ class SqliteStore:
         self.retention_age = retention_age
         self.lock = lock
         self.db = open_database(path)
+        self.searcher = FileSearcher(path, search_run or run)
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self._touched: dict[str, int] = {}  # room key → newest id added
         self._next_age_trim = 0.0
@@ -426,6 +431,14 @@ class SqliteStore:
             ).fetchall()
         )
 
+    def search(
+        self, keys: list[str], query: SearchQuery, limit: int
+    ) -> Deferred[list[Found]]:
+        """After the pending writes are committed, so it sees every message
+        so far (:class:`~chatroom.backends.local.search.FileSearcher`)."""
+        flushed = self.flush()
+        return flushed.addCallback(lambda _: self.searcher.search(keys, query, limit))
+
     def close(self) -> Deferred[None]:
         """Commit what is pending (once more, now, if failing), say loudly
         what could not be written, and let go of the file and its lock."""
@@ -433,6 +446,7 @@ class SqliteStore:
             self._flusher.stop()
         closing = self.flush(force=True)
         closing.addCallback(lambda _: self._report_unwritten())
+        closing.addCallback(lambda _: self.searcher.close())
         closing.addCallback(lambda _: self.run(self.db.close))
         closing.addBoth(self._stop_writer)
         return closing
@@ -457,8 +471,9 @@ class SqliteStore:
         )
 
     def _stop_writer(self, result: object) -> None:
-        if isinstance(self.run, PrivateThreads):
-            self.run.stop()
+        for threads in (self.run, self.searcher.run):
+            if isinstance(threads, PrivateThreads):
+                threads.stop()
         if self.lock is not None:
             self.lock.release()
 
@@ -488,13 +503,19 @@ def open_store(
     they stay in order), started now and stopped when the reactor stops.
     """
     if path == ":memory:":
-        return MemoryStore()
+        if run is None:
+            return MemoryStore(
+                retention, clock, PrivateThreads(clock, "chatroom-search", 1)
+            )
+        return MemoryStore(retention)
     check_directory(path)
     lock = ServerLock(path)  # before SQLite touches a file another server uses
     try:
+        searching = None
         if run is None:
             run = PrivateThreads(clock, "chatroom-store", 1)
-        return SqliteStore(path, clock, run, retention, retention_age, lock)
+            searching = PrivateThreads(clock, "chatroom-search", 1)
+        return SqliteStore(path, clock, run, retention, retention_age, lock, searching)
     except BaseException:
         lock.release()
         raise

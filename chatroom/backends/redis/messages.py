@@ -16,11 +16,13 @@ from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import key_of
+from chatroom.core import errors
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, to_line, to_rich_line
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
+from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
@@ -108,6 +110,14 @@ class RedisMessageSteps:
             to_line(event),
             refusals=MEMBERS_ONLY,
         )
+
+    async def search(
+        self, rooms: list[str], query: SearchQuery, limit: int
+    ) -> list[Event]:
+        """Not in cluster mode yet: Redis has no full-text index here (see
+        ``docs/scaling.md``, *Search*), and a search of only what this node
+        sees would miss rooms, so it is refused, never half done."""
+        raise errors.search_unavailable()
 
 
 class RedisModerationLog:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from chatroom.core.events import Encoder
 from chatroom.core.registry import Member, Registry
+from chatroom.doors.line.places import Places
 from chatroom.wiring.server import ChatServer
 
 
@@ -59,6 +60,11 @@ class CommandContext(Protocol):
 
     def send(self, data: bytes) -> None:
         """Send the session's own lines."""
+        ...
+
+    @property
+    def places(self) -> Places:
+        """The rooms it is in and its current room."""
         ...
 
     def current_room(self) -> str:

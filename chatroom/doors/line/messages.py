@@ -1,7 +1,7 @@
 """The line protocol's commands on messages with a life (``/caps rich``).
 
-``/reply``, ``/edit``, ``/redact``, ``/react``, ``/unreact``, ``/typing``
-and ``/modlog``: handlers of :data:`chatroom.doors.line.session.COMMANDS`
+``/reply``, ``/edit``, ``/redact``, ``/react``, ``/unreact``, ``/typing``,
+``/modlog`` and ``/search``: handlers of :data:`chatroom.doors.line.session.COMMANDS`
 kept apart from :mod:`chatroom.doors.line.session`, as plain functions
 taking the session (a :class:`~chatroom.doors.line.context.CommandContext`);
 each parses its arguments and calls the
@@ -11,7 +11,9 @@ each parses its arguments and calls the
 from __future__ import annotations
 
 from chatroom.core import errors
+from chatroom.core.events import to_line
 from chatroom.core.modlog import MODLOG_DEFAULT, render_log
+from chatroom.core.wire import format_line
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.positions import parse_event_id
 
@@ -68,3 +70,13 @@ async def do_modlog(session: CommandContext, args: str) -> None:
     count = int(args) if args else MODLOG_DEFAULT
     entries = await session.registry.modlog(session.member, room, count)
     session.send(render_log(room, entries))
+
+
+async def do_search(session: CommandContext, args: str) -> None:
+    """``/search TEXT`` over every room the session is in: ``FOUND`` lines,
+    newest first, then ``FOUND_END <count>``."""
+    found = await session.registry.search(
+        session.member, list(session.places.rooms), args
+    )
+    lines = [event.encoded(to_line) for event in found]
+    session.send(b"".join(lines) + format_line("FOUND_END", str(len(found))))

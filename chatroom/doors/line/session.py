@@ -489,4 +489,5 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "unreact": (messages.do_unreact, _IN_ROOM),
     "typing": (messages.do_typing, _IN_ROOM),
     "modlog": (messages.do_modlog, _IN_ROOM),
+    "search": (messages.do_search, _NAMED),
 }

@@ -1,0 +1,200 @@
+"""``/search`` (issue 22), run against every registry that can search.
+
+The in-process registry runs it twice (``tests/test_search.py``): with
+``--db :memory:`` (the in-memory index) and with a SQLite file. Cluster
+mode cannot search yet; ``tests/cluster/test_search_redis.py`` checks its
+refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.core.config import ServerConfig
+from tests.handler_contract import ContractBase, User
+
+#: Rooms big enough for the tests, and no flood limit.
+SEARCH_CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, retention=200)
+
+FOUND = r"FOUND (\S+) (\d+) (\S+) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (.*)"
+
+
+class SearchContract(ContractBase):
+    """What a searching user sees."""
+
+    @defer.inlineCallbacks
+    def search(self, user: User, text: str) -> Generator[Any, Any, list[str]]:
+        """``/search text``'s ``FOUND`` lines, checked against ``FOUND_END``."""
+        user.say(f"/search {text}".rstrip())
+        lines: list[str] = []
+        while True:
+            line = yield self.expect(user, "FOUND")
+            if line.startswith("FOUND_END "):
+                self.assertEqual(line, f"FOUND_END {len(lines)}")
+                return lines
+            self.assertRegex(line, FOUND)
+            lines.append(line)
+
+    @defer.inlineCallbacks
+    def said(self, user: User, room: str, *texts: str) -> Generator[Any, Any, None]:
+        """``user`` says each of ``texts`` in ``room`` (its current one)."""
+        for text in texts:
+            user.say(text)
+            yield self.expect(user, f"MSG {room} ")
+
+    @defer.inlineCallbacks
+    def test_whole_words_whatever_the_case_and_accents(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``cafe`` finds ``Café`` and ``CAFE`` (newest first, with room, id,
+        author and time), not ``cafeteria`` nor ``cafés``."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        yield self.said(alice, "tea", "Café au lait?", "the cafeteria is shut")
+        yield self.said(bob, "tea", "the CAFE is open", "two cafés")
+        found = yield self.search(alice, "cafe")
+        self.assertEqual(len(found), 2, found)
+        self.assertRegex(found[0], r"^FOUND tea \d+ bob \S+ the CAFE is open$")
+        self.assertRegex(found[1], r"^FOUND tea \d+ alice \S+ Café au lait\?$")
+        newer, older = (int(line.split()[2]) for line in found)
+        self.assertGreater(newer, older)
+        self.assertEqual((yield self.search(bob, "CAFÉ")), found)
+        self.assertEqual(len((yield self.search(bob, "cafes"))), 1)
+
+    @defer.inlineCallbacks
+    def test_every_word_must_be_there(self) -> Generator[Any, Any, None]:
+        """Several words find the messages with all of them, in any order;
+        FTS5's own syntax (``OR``, ``*``, quotes) is only text, and
+        punctuation separates words."""
+        (alice,) = yield self.in_room("tea", "alice")
+        yield self.said(alice, "tea", "green tea please", "tea, green or black")
+        yield self.said(alice, "tea", "black coffee", 'say "OR" twice: or OR')
+        found = yield self.search(alice, "green TEA")
+        self.assertEqual(
+            [line.split(" ", 5)[5] for line in found],
+            [
+                "tea, green or black",
+                "green tea please",
+            ],
+        )
+        self.assertEqual(len((yield self.search(alice, "green OR coffee"))), 0)
+        self.assertEqual(len((yield self.search(alice, "coff*"))), 0)  # no prefixes
+        self.assertEqual(len((yield self.search(alice, 'coffee* "black'))), 1)
+        self.assertEqual(len((yield self.search(alice, "twice or"))), 1)
+
+    @defer.inlineCallbacks
+    def test_only_the_rooms_the_searcher_is_in(self) -> Generator[Any, Any, None]:
+        """Messages of a room one is not in are never found, ``in:`` such a
+        room is refused, and leaving a room takes it out of one's search."""
+        (alice,) = yield self.in_room("tea", "alice")
+        (bob,) = yield self.in_room("coffee", "bob")
+        yield self.said(alice, "tea", "the secret plan")
+        yield self.said(bob, "coffee", "another secret plan")
+        found = yield self.search(alice, "secret")
+        self.assertEqual(len(found), 1)
+        self.assertIn(" tea ", found[0])
+        alice.say("/search secret in:coffee")
+        line = yield self.expect(alice, "ERR ")
+        self.assertEqual(line, "ERR NOT_IN_ROOM you are not in coffee")
+        alice.say("/join coffee")
+        yield self.expect(alice, "MEMBERS coffee ")
+        found = yield self.search(alice, "secret plan")
+        self.assertEqual(len(found), 1)
+        self.assertRegex(found[0], r"^FOUND coffee \d+ bob ")
+        alice.say("/leave")
+        yield self.expect(alice, "ROOMS ")
+        self.assertEqual((yield self.search(alice, "secret")), [])
+
+    @defer.inlineCallbacks
+    def test_multi_searches_every_room_and_in_narrows(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With ``/caps multi`` a search reads all of the connection's rooms;
+        ``in:ROOM`` (any case) keeps one of them."""
+        alice = yield self.connect("alice")
+        alice.say("/caps multi")
+        yield self.expect(alice, "CAPS ")
+        for room in ("tea", "coffee"):
+            alice.say(f"/create {room}")
+            yield self.expect(alice, f"MEMBERS {room} ")
+            alice.say(f"/say {room} hot water in {room}")
+            yield self.expect(alice, f"MSG {room} ")
+        found = yield self.search(alice, "water")
+        self.assertEqual([line.split()[1] for line in found], ["coffee", "tea"])
+        found = yield self.search(alice, "in:TEA water")
+        self.assertEqual([line.split()[1] for line in found], ["tea"])
+
+    @defer.inlineCallbacks
+    def test_edited_by_their_text_deleted_never(self) -> Generator[Any, Any, None]:
+        """An edited message is found by its new text only; a deleted one
+        is not found at all, nor are its edits."""
+        (alice,) = yield self.in_room("tea", "alice")
+        alice.say("/caps rich")
+        yield self.expect(alice, "CAPS ")
+        alice.say("teh kettle")
+        first = (yield self.expect(alice, "@")).split()[0][1:]
+        alice.say("a secret")
+        second = (yield self.expect(alice, "@")).split()[0][1:]
+        alice.say(f"/edit {first} the kettle")
+        yield self.expect(alice, "@")
+        self.assertEqual((yield self.search(alice, "teh")), [])
+        found = yield self.search(alice, "kettle")
+        self.assertRegex(found[0], rf"^FOUND tea {first} alice \S+ the kettle$")
+        alice.say(f"/edit {second} a secret, edited")
+        yield self.expect(alice, "@")
+        alice.say(f"/redact {second}")
+        yield self.expect(alice, "@")
+        self.assertEqual((yield self.search(alice, "secret")), [])
+        self.assertEqual((yield self.search(alice, "edited")), [])
+
+    @defer.inlineCallbacks
+    def test_at_most_fifty_the_newest(self) -> Generator[Any, Any, None]:
+        """Of 60 matching messages the newest 50 come, newest first."""
+        (alice,) = yield self.in_room("tea", "alice")
+        yield self.said(alice, "tea", *(f"ping {n}" for n in range(60)))
+        found = yield self.search(alice, "ping")
+        self.assertEqual(
+            [line.split()[-1] for line in found], [str(n) for n in range(59, 9, -1)]
+        )
+
+    @defer.inlineCallbacks
+    def test_from_a_user(self) -> Generator[Any, Any, None]:
+        """``from:NAME`` (any case) keeps that user's messages."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        yield self.said(alice, "tea", "more tea")
+        yield self.said(bob, "tea", "more tea for me")
+        found = yield self.search(alice, "tea from:BOB")
+        self.assertEqual(len(found), 1)
+        self.assertRegex(found[0], r"^FOUND tea \d+ bob ")
+        self.assertEqual((yield self.search(alice, "tea from:carol")), [])
+
+    @defer.inlineCallbacks
+    def test_bad_searches_are_refused(self) -> Generator[Any, Any, None]:
+        """Empty, too long, only filters, an empty filter, a time that is
+        none: each ``ERR BAD_ARGS``; nobody else hears of it, and the
+        searcher can go on talking."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        for text in (
+            "",
+            "   ",
+            "word " * 41,
+            "in:tea",
+            "word from:",
+            "word before:tomorrow",
+        ):
+            alice.say(f"/search {text}")
+            line = yield self.expect(alice, "ERR ")
+            self.assertTrue(line.startswith("ERR BAD_ARGS "), (text, line))
+        alice.say("still here")
+        self.assertRegex((yield self.expect(bob, "MSG tea ")), r" still here$")
+        self.assertEqual(bob.unread(), [])
+
+    @defer.inlineCallbacks
+    def test_in_the_lobby_nothing_is_found(self) -> Generator[Any, Any, None]:
+        """A user in no room searches no room."""
+        (alice,) = yield self.in_room("tea", "alice")
+        yield self.said(alice, "tea", "hello")
+        bob = yield self.connect("bob")
+        self.assertEqual((yield self.search(bob, "hello")), [])

@@ -1,0 +1,349 @@
+"""``/search`` with the in-process registry: both stores, filters by time,
+the index across restarts and retention, and an older file's migration."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.backends.local.dbfile import open_database
+from chatroom.backends.local.memsearch import FLUSH_INTERVAL as FLUSH_INTERVAL_MEMORY
+from chatroom.backends.local.memsearch import MemoryIndex
+from chatroom.backends.local.search import prepare
+from chatroom.backends.local.search import search as search_index
+from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
+from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
+from chatroom.core.search import SearchQuery, parse_search
+from chatroom.wiring.registries import local_registry
+from chatroom.wiring.server import ChatServer
+from tests.search_contract import SEARCH_CONFIG, SearchContract
+from tests.support import FakeClient, in_place
+
+DAY = 86_400.0
+
+
+def temporary_path(case: unittest.TestCase) -> str:
+    directory = tempfile.mkdtemp()
+    case.addCleanup(shutil.rmtree, directory)
+    return os.path.join(directory, "chat.sqlite3")
+
+
+def file_server(
+    case: unittest.TestCase, path: str, clock: Clock, config: ServerConfig
+) -> ChatServer:
+    """A server on the SQLite file ``path``, its writer and searches in place."""
+    store = SqliteStore(path, clock, in_place, config.retention)
+    case.addCleanup(store.searcher._close)
+    case.addCleanup(store.db.close)
+    return ChatServer(config, clock, local_registry(config, clock, store))
+
+
+class MemorySearchTests(SearchContract, unittest.TestCase):
+    """``--db :memory:``: the in-memory index."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = ChatServer(SEARCH_CONFIG, clock=self.clock)
+
+
+class FileSearchTests(SearchContract, unittest.TestCase):
+    """``--db FILE``: the index in the file, searched after a flush."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = file_server(self, temporary_path(self), self.clock, SEARCH_CONFIG)
+
+
+def talk(server: ChatServer, name: str, *lines: str) -> FakeClient:
+    client = FakeClient(server)
+    for line in (name, *lines):
+        client.send(line)
+    client.received()
+    return client
+
+
+def search(client: FakeClient, text: str) -> list[str]:
+    """The texts ``/search text`` found, newest first."""
+    client.send(f"/search {text}")
+    lines = client.received()
+    assert lines[-1].startswith("FOUND_END"), lines
+    return [line.split(" ", 5)[5] for line in lines if line.startswith("FOUND ")]
+
+
+class TimeFilterTests(unittest.TestCase):
+    """``before:`` and ``after:`` on the injected clock, with both stores."""
+
+    def check(self, server: ChatServer, clock: Clock) -> None:
+        clock.advance(1_700_000_000)  # 2023-11-14T22:13:20Z
+        alice = talk(server, "alice", "/create tea", "tea one")
+        clock.advance(DAY)
+        alice.send("tea two")
+        clock.advance(DAY)
+        alice.send("tea three")
+        alice.received()
+        self.assertEqual(search(alice, "tea before:2023-11-15T22:13:20Z"), ["tea one"])
+        self.assertEqual(
+            search(alice, "tea after:2023-11-15T22:13:20.000Z"),
+            ["tea three", "tea two"],
+        )
+        self.assertEqual(
+            search(alice, "tea after:2023-11-15 before:2023-11-16T12:00"), ["tea two"]
+        )
+        self.assertEqual(search(alice, "tea after:2030-01-01"), [])
+        self.assertEqual(len(search(alice, "tea before:2030-01-01")), 3)
+
+    def test_in_memory(self) -> None:
+        """Times filter the in-memory index."""
+        clock = Clock()
+        self.check(ChatServer(SEARCH_CONFIG, clock=clock), clock)
+
+    def test_in_a_file(self) -> None:
+        """Times filter the file's index (by rowid bounds and by time)."""
+        clock = Clock()
+        self.check(file_server(self, temporary_path(self), clock, SEARCH_CONFIG), clock)
+
+
+class FileIndexTests(unittest.TestCase):
+    """The file's index outlives the process and follows retention."""
+
+    def setUp(self) -> None:
+        self.path = temporary_path(self)
+        self.clock = Clock()
+
+    def test_found_after_a_restart(self) -> None:
+        """What was said before a crash is found after it."""
+        alice = talk(file_server(self, self.path, self.clock, SEARCH_CONFIG), "alice")
+        alice.send("/create tea")
+        alice.send("remember the milk")
+        self.clock.advance(FLUSH_INTERVAL)
+        server = file_server(self, self.path, self.clock, SEARCH_CONFIG)
+        alice = talk(server, "alice", "/join tea")
+        self.assertEqual(search(alice, "MILK"), ["remember the milk"])
+
+    def test_retention_takes_messages_out_of_the_index(self) -> None:
+        """Messages past ``--retention`` are no longer found."""
+        config = ServerConfig(rate=0, retention=3)
+        alice = talk(file_server(self, self.path, self.clock, config), "alice")
+        alice.send("/create tea")
+        for n in range(5):
+            alice.send(f"note {n}")
+        self.clock.advance(FLUSH_INTERVAL)
+        alice.received()
+        self.assertEqual(search(alice, "note"), ["note 4", "note 3", "note 2"])
+        rows = sqlite3.connect(self.path).execute("SELECT COUNT(*) FROM search_text")
+        self.assertEqual(rows.fetchone(), (3,))
+
+    def test_a_new_message_is_found_before_the_flush(self) -> None:
+        """A search flushes first: the message just sent is found at once."""
+        alice = talk(file_server(self, self.path, self.clock, SEARCH_CONFIG), "alice")
+        alice.send("/create tea")
+        alice.send("just now")
+        alice.received()
+        self.assertEqual(search(alice, "now"), ["just now"])
+
+
+class MemoryIndexTests(unittest.TestCase):
+    """The in-memory index keeps what ``--retention`` says."""
+
+    def test_retention(self) -> None:
+        """Only each room's newest ``retention`` messages are found."""
+        server = ChatServer(ServerConfig(rate=0, retention=2), clock=Clock())
+        alice = talk(server, "alice", "/create tea", "a1", "a2", "a3")
+        self.assertEqual(search(alice, "a1"), [])
+        self.assertEqual(search(alice, "a3"), ["a3"])
+
+    def test_a_deleted_room_takes_its_messages_along(self) -> None:
+        """A room deleted and made again does not find the old messages."""
+        server = ChatServer(SEARCH_CONFIG, clock=Clock())
+        alice = talk(server, "alice", "/create tea", "old words", "/delete tea")
+        alice.send("/create tea")
+        alice.received()
+        self.assertEqual(search(alice, "words"), [])
+
+
+#: The ``events`` table before tags, targets and search (dbfile's MIGRATIONS).
+OLD_SCHEMA = """
+CREATE TABLE rooms (
+    key TEXT PRIMARY KEY, name TEXT NOT NULL, owner TEXT NOT NULL,
+    permanent INTEGER NOT NULL, topic TEXT NOT NULL, topic_by TEXT NOT NULL,
+    created INTEGER NOT NULL);
+CREATE TABLE ids (key TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE events (
+    room TEXT NOT NULL, id INTEGER NOT NULL, kind TEXT NOT NULL,
+    user TEXT NOT NULL, stamp TEXT NOT NULL, text TEXT NOT NULL,
+    at REAL NOT NULL, PRIMARY KEY (room, id)) WITHOUT ROWID;
+INSERT INTO rooms VALUES ('tea', 'tea', '', 1, '', '', 1);
+INSERT INTO rooms VALUES ('coffee', 'coffee', '', 1, '', '', 2);
+INSERT INTO ids VALUES ('tea', 3);
+INSERT INTO ids VALUES ('coffee', 1);
+INSERT INTO events VALUES ('tea', 1, 'MSG', 'alice', '2026-01-01T00:00:00.000Z',
+    'Crème brûlée recipe', 10);
+INSERT INTO events VALUES ('coffee', 1, 'MSG', 'bob', '2026-01-01T00:00:01.000Z',
+    'brulee with coffee', 11);
+INSERT INTO events VALUES ('tea', 2, 'ACTION', 'carol', '2026-01-01T00:00:02.000Z',
+    'bakes a brulee', 12);
+INSERT INTO events VALUES ('tea', 3, 'MSG', 'dave', '2026-01-01T00:00:03.000Z',
+    'nothing to see', 13);
+"""
+
+
+class MigrationTests(unittest.TestCase):
+    """A file from before search gets its index at start-up, once."""
+
+    def setUp(self) -> None:
+        self.path = temporary_path(self)
+        old = sqlite3.connect(self.path)
+        old.executescript(OLD_SCHEMA)
+        old.close()
+        self.clock = Clock()
+
+    def test_old_messages_are_found_newest_first(self) -> None:
+        """The stored messages are indexed, in the order they were said,
+        and the index then follows edits and new messages."""
+        server = file_server(self, self.path, self.clock, SEARCH_CONFIG)
+        alice = talk(server, "alice", "/caps multi", "/join tea", "/join coffee")
+        self.assertEqual(
+            search(alice, "brulee"),
+            ["bakes a brulee", "brulee with coffee", "Crème brûlée recipe"],
+        )
+        alice.send("/say tea brulee again")
+        self.assertEqual(search(alice, "in:tea brulee")[0], "brulee again")
+
+    def test_built_once(self) -> None:
+        """Opening the file again neither rebuilds nor doubles the index."""
+        open_database(self.path).close()
+        db = open_database(self.path)
+        self.addCleanup(db.close)
+        self.assertEqual(
+            db.execute("SELECT COUNT(*) FROM search_docs").fetchone(), (4,)
+        )
+        self.assertEqual(
+            db.execute("SELECT COUNT(*) FROM search_text").fetchone(), (4,)
+        )
+
+    def test_a_rekeyed_room_keeps_its_index(self) -> None:
+        """A room key rewritten in place (as ``rekey`` does when name keys
+        change) takes its messages' index entries along."""
+        db = open_database(self.path)
+        with db:
+            db.execute("UPDATE events SET room = 'tea2' WHERE room = 'tea'")
+        prepare(db)
+        found = search_index(db, ["tea2"], parse_search("brulee"), 50)
+        db.close()
+        self.assertEqual(
+            [row[4] for _, row in found], ["bakes a brulee", "Crème brûlée recipe"]
+        )
+
+    def test_redacting_a_migrated_message(self) -> None:
+        """A migrated message that is deleted leaves the index."""
+        server = file_server(self, self.path, self.clock, SEARCH_CONFIG)
+        dave = talk(server, "dave", "/join tea")
+        dave.send("/redact 3")
+        self.assertEqual(search(dave, "nothing"), [])
+
+
+class ParseTests(unittest.TestCase):
+    """What a search's text asks for."""
+
+    def test_words_and_filters(self) -> None:
+        """Filters are ``key:value`` tokens anywhere; the rest are words."""
+        query = parse_search("  in:Tea green from:Bob tea after:2026-01-02 ")
+        self.assertEqual(
+            query,
+            SearchQuery(("green", "tea"), ("Tea",), "Bob", None, 1767312000.0),
+        )
+
+    def test_an_unknown_key_is_a_word(self) -> None:
+        """``http://x`` and ``12:30`` are words, not filters."""
+        self.assertEqual(parse_search("http://x 12:30").words, ("http://x", "12:30"))
+
+    def test_refusals(self) -> None:
+        """Each bad search is ``BAD_ARGS`` with a reason."""
+        for text, reason in (
+            ("", "nothing to search for"),
+            ("x" * 201, "at most 200 characters"),
+            ("from:bob", "no words to search for"),
+            ("tea before:", "before: needs a value"),
+            ("tea after:02/01/2026", "02/01/2026 is no time"),
+        ):
+            with self.assertRaises(ChatError) as raised:
+                parse_search(text)
+            self.assertEqual(raised.exception.code, "BAD_ARGS")
+            self.assertIn(reason, raised.exception.text)
+
+
+class QueuedRunner:
+    """A thread stand-in: jobs wait, in order, until ``work`` runs them."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[Callable[[], Any], Deferred[Any]]] = []
+
+    def __call__(self, job: Callable[[], Any]) -> Deferred[Any]:
+        done: Deferred[Any] = Deferred()
+        self.jobs.append((job, done))
+        return done
+
+    def work(self) -> None:
+        jobs, self.jobs = self.jobs, []
+        for job, done in jobs:
+            done.callback(job())
+
+
+class ThreadedMemoryIndexTests(unittest.TestCase):
+    """``--db :memory:``'s index off the reactor: changes queue, a flush
+    on the clock applies them on the index's thread, searches follow."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.thread = QueuedRunner()
+        self.index = MemoryIndex(100, self.clock, self.thread)
+        self.addCleanup(self.index.db.close)
+
+    def add(self, event_id: int, text: str) -> None:
+        row = (event_id, "MSG", "alice", "2026-01-01T00:00:00.000Z", text, "", 0)
+        self.index.add("tea", row, 1.0)
+
+    def found(self, word: str) -> list[str]:
+        searching = self.index.search(["tea"], parse_search(word), 50)
+        self.thread.work()
+        return [row[4] for _, row in self.successResultOf(searching)]
+
+    def test_changes_wait_for_the_thread(self) -> None:
+        """A change is only queued on the reactor; nothing touches the
+        database until the thread runs the flush."""
+        self.add(1, "hello tea")
+        self.assertEqual(self.thread.jobs, [])
+        self.clock.advance(FLUSH_INTERVAL_MEMORY)
+        self.assertEqual(len(self.thread.jobs), 1)
+        count = "SELECT COUNT(*) FROM events"
+        self.assertEqual(self.index.db.execute(count).fetchone(), (0,))
+        self.thread.work()
+        self.assertEqual(self.index.db.execute(count).fetchone(), (1,))
+
+    def test_a_search_sees_every_change_before_it(self) -> None:
+        """A search queued right after changes (no flush yet) finds them,
+        an edit by its new text, a redaction not at all."""
+        self.add(1, "hello tea")
+        self.add(2, "more tea")
+        self.index.change("tea", 1, "hello coffee")
+        self.index.change("tea", 2, None)
+        self.assertEqual(self.found("tea"), [])
+        self.assertEqual(self.found("coffee"), ["hello coffee"])
+
+    def test_close_stops_the_flushes(self) -> None:
+        """After close nothing more is flushed, and the database is let go."""
+        self.add(1, "hello")
+        closing = self.index.close()
+        self.thread.work()
+        self.successResultOf(closing)
+        self.clock.advance(FLUSH_INTERVAL_MEMORY * 3)
+        self.assertEqual(self.thread.jobs, [])
