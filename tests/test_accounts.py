@@ -15,6 +15,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.store import MemoryStore
 from chatroom.core.accounts import AccountService, StoredAccounts
+from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from tests.support import in_place
 
@@ -125,3 +126,43 @@ class HashingTests(unittest.TestCase):
         function, done = queued.pop()
         done.callback(function())
         self.assertEqual(self.successResultOf(signing_in).key, "alice")
+
+
+class PasswordLengthTests(unittest.TestCase):
+    """``--password-min``: the shortest password an account may have."""
+
+    def register(self, shortest: int | None, password: str) -> str:
+        """``OK``, or the refusal's code and text."""
+        config = (
+            ServerConfig() if shortest is None else ServerConfig(password_min=shortest)
+        )
+        accounts = AccountService(
+            StoredAccounts(MemoryStore()), Clock(), in_place, config
+        )
+        results: list[str] = []
+        registering = ensureDeferred(accounts.register("alice", password, "192.0.2.1"))
+        registering.addCallbacks(
+            lambda account: results.append("OK"),
+            lambda failure: results.append(
+                f"{failure.trap(ChatError) and failure.value.code} {failure.value.text}"
+            ),
+        )
+        return results[0]
+
+    def test_eight_by_default_and_what_the_server_says(self) -> None:
+        """By default a 7-character password is refused and the refusal
+        names the bounds; 8 are enough."""
+        self.assertEqual(
+            self.register(None, "sesame7"),
+            "BAD_ARGS passwords are 8 to 128 characters, without spaces",
+        )
+        self.assertEqual(self.register(None, "sesame78"), "OK")
+
+    def test_a_server_may_ask_for_less_or_more(self) -> None:
+        """``--password-min 4`` takes irctest's ``sesame``; ``--password-min
+        12`` refuses an 8-character one, saying 12."""
+        self.assertEqual(self.register(4, "sesame"), "OK")
+        self.assertEqual(
+            self.register(12, "sesame78"),
+            "BAD_ARGS passwords are 12 to 128 characters, without spaces",
+        )

@@ -108,11 +108,12 @@ class AccountStore(Protocol):
         ...
 
 
-def check_new_password(password: str) -> None:
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX or any(
+def check_new_password(password: str, shortest: int = PASSWORD_MIN) -> None:
+    """``shortest`` is the server's ``--password-min`` (8 by default)."""
+    if not shortest <= len(password) <= PASSWORD_MAX or any(
         c.isspace() for c in password
     ):
-        raise errors.bad_new_password(PASSWORD_MIN, PASSWORD_MAX)
+        raise errors.bad_new_password(shortest, PASSWORD_MAX)
 
 
 class AccountService:
@@ -143,6 +144,7 @@ class AccountService:
         self.hashing = HashingQueue(run, HASHING_THREADS)
         self.hasher = hasher
         self.admins = config.admin_accounts
+        self.password_min = config.password_min
         self.registrations = WindowLimit(
             clock, config.register_limit, config.register_window
         )
@@ -166,7 +168,7 @@ class AccountService:
 
     async def register(self, name: str, password: str, address: str) -> Account:
         """Register ``name`` (the caller holds it) with ``password``."""
-        check_new_password(password)
+        check_new_password(password, self.password_min)
         key = name_key(name)
         if await self.store.get(key) is not None:
             raise errors.name_registered(name)
@@ -241,7 +243,7 @@ class AccountService:
     async def change_password(
         self, account_key: str, old: str, new: str, address: str
     ) -> Account:
-        check_new_password(new)
+        check_new_password(new, self.password_min)
         account = await self._signed_in(account_key, old, address)
         changed = Account(account.key, account.name, await self._hash(new))
         await self.store.update(changed)

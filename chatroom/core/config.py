@@ -45,6 +45,8 @@ class ServerConfig:
     conversation_retention: int = 1000
     #: Seconds after sending in which a message may be edited (0: never).
     edit_window: float = 900.0
+    #: The shortest password an account may have (``--password-min``).
+    password_min: int = 8
     #: Accounts (names) that are server admins when signed in (``--admins``).
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).
