@@ -10,7 +10,7 @@ HTTP_PORT ?= 8000
 HOST ?= 127.0.0.1
 RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 
-.PHONY: icu run test trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
+.PHONY: icu run test irctest trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
@@ -105,12 +105,22 @@ chromium:
 	$(call apt_install,chromium-driver,the web client tests,chromedriver)
 
 # Lint and type-check, then the whole suite (unit, integration, cluster,
-# client and benchmark smoke tests).
+# client and benchmark smoke tests) and, beside it, irctest against the IRC door.
 test: $(STAMP) redis-server tmux cc irssi chromium irc-references
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	@mkdir -p build
+	@echo "irctest runs beside the suite (conformance/run.py, docs/irc.md)"
+	@$(BIN)/python conformance/run.py > build/irctest.txt 2>&1 & conformance=$$!; \
+	$(BIN)/pytest; suite=$$?; \
+	wait $$conformance; irctest=$$?; \
+	cat build/irctest.txt; \
+	test $$suite = 0 -a $$irctest = 0
+
+# irctest alone, against the IRC door (conformance/run.py; arguments in IRCTEST_ARGS).
+irctest: $(STAMP)
+	$(BIN)/python conformance/run.py $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
 trial: $(STAMP) redis-server tmux cc irssi chromium irc-references

@@ -1,0 +1,245 @@
+"""irctest's controller for chatroom's IRC door, and the pytest hooks it needs.
+
+irctest (vendored in ``conformance/irctest``) drives an IRC server through
+a *controller*: one per server software, saying how to start it, how to
+register an account and what it supports. Ergo's and ngIRCd's controllers
+start a fresh server for every test; starting ``twistd`` costs about a
+second here, which over 429 tests would triple ``make test``. So this
+controller starts **one** door for the tests that use no accounts (and a
+second one, with ``--irc-password testpassword``, for the few that log in
+with a server password), as irctest's ``external_server`` controller
+assumes; the price is that what one test leaves can be seen by another
+(WHOWAS entries): expected-failures.txt says where. A test that uses
+accounts gets a fresh door, started while the test before it ran, since a
+registered nick stays reserved.
+
+What it declares is what the door does, no more: ``PLAIN`` for SASL, the
+IRCv3 capabilities it negotiates, no optional behaviours. Accounts are
+registered through the door's own NickServ (``REGISTER password email``),
+as irctest's services controllers do. The server runs with ``--rate 0``
+and no registration limit, since irctest sends faster and registers more
+accounts from one address than any person would; everything else is the
+door as ``twistd -n chatroom --name My.Little.Server`` starts it.
+
+Used as ``pytest --controller chatroom_controller -p chatroom_controller``
+from ``conformance/irctest`` (``conformance/run.py`` does it).
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from irctest.basecontrollers import BaseServerController, BaseServicesController
+from irctest.runner import NotImplementedByController
+from irctest.specifications import Capabilities
+
+#: The checkout, whose ``twisted/plugins`` holds the ``chatroom`` plugin.
+CHECKOUT = Path(__file__).resolve().parent.parent
+TWISTD = "from twisted.scripts.twistd import run; run()"
+#: Where the doors' logs go (``conformance/run.py`` points it into build/).
+LOGS = Path(os.environ.get("CHATROOM_IRCTEST_LOGS") or tempfile.mkdtemp())
+#: The server password the running test asks for, and whether it uses
+#: accounts (set by the hook below: irctest asks for the port first).
+_wanted_password: str | None = None
+_wanted_services = False
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Door:
+    """One ``twistd -n chatroom`` with its IRC door on a port of its own."""
+
+    def __init__(self, name: str, password: str | None = None) -> None:
+        self.port = _free_port()
+        options = [
+            *("--name", "My.Little.Server"),
+            *("--port", "tcp:0:interface=127.0.0.1"),
+            *("--irc", f"tcp:{self.port}:interface=127.0.0.1"),
+            *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
+            *("--register-limit", "100000"),
+        ]
+        if password is not None:
+            options += ["--irc-password", password]
+        self.log = LOGS / f"{name}.log"
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-c", TWISTD, "-n", "--pidfile="),
+                *(f"--logfile={self.log}", "chatroom", *options),
+            ],
+            cwd=LOGS,
+            env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+        )
+        self.ready = False
+
+    def wait_ready(self) -> int:
+        """The port, once the door completes a registration (its reactor
+        runs: twistd listens before that)."""
+        deadline = time.monotonic() + 120
+        while not self.ready:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"chatroom's door exited ({self.process.returncode}): "
+                    f"see {self.log}"
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"chatroom's door did not answer: see {self.log}")
+            self.ready = self._answers()
+            if not self.ready:
+                time.sleep(0.05)
+        return self.port
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as probe:
+                probe.sendall(b"QUIT :probe\r\n")
+                return b"ERROR" in probe.recv(4096)
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+
+#: Doors shared by every test, by server password (None: no password).
+_SHARED: dict[str | None, Door] = {}
+#: A fresh door started ahead for the next test that uses accounts (a
+#: registered nick is reserved: after one test registers ``bar``, the
+#: next test's ``bar`` would wait on 433 forever), and the one in use.
+_spare: list[Door] = []
+_fresh_in_use: list[Door] = []
+_fresh_count = 0
+
+
+def _door_for_test() -> int:
+    """The port of the door the current test should use."""
+    global _fresh_count
+    if _wanted_services:
+        for door in _fresh_in_use:
+            door.stop()
+        _fresh_in_use.clear()
+        door = _spare.pop() if _spare else Door(f"fresh-{_fresh_count}")
+        _fresh_count += 1
+        _spare.append(Door(f"fresh-{_fresh_count}"))
+        _fresh_in_use.append(door)
+        return door.wait_ready()
+    door = _SHARED.get(_wanted_password)
+    if door is None or door.process.poll() is not None:
+        name = "door" if _wanted_password is None else "door-with-password"
+        door = _SHARED[_wanted_password] = Door(name, _wanted_password)
+    return door.wait_ready()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for door in [*_SHARED.values(), *_spare, *_fresh_in_use]:
+        door.stop()
+
+
+class BuiltinServices(BaseServicesController):
+    """The door's NickServ is part of it: nothing to start."""
+
+    software_name = "chatroom's NickServ"
+
+    def run(self, protocol: str, server_hostname: str, server_port: int) -> None:
+        pass
+
+    def kill(self) -> None:
+        pass
+
+
+class ChatroomController(BaseServerController):
+    """One shared door per server password; see the module's docstring."""
+
+    software_name = "chatroom"
+    supported_sasl_mechanisms = {"PLAIN"}
+    supports_sts = False
+    services_controller_class = BuiltinServices
+    capabilities = frozenset(
+        (
+            Capabilities.AWAY_NOTIFY,
+            Capabilities.BATCH,
+            Capabilities.ECHO_MESSAGE,
+            Capabilities.LABELED_RESPONSE,
+            Capabilities.MESSAGE_TAGS,
+            Capabilities.MULTI_PREFIX,
+            Capabilities.SERVER_TIME,
+            Capabilities.SETNAME,
+        )
+    )
+
+    def get_hostname_and_port(self) -> tuple[str, int]:
+        return ("127.0.0.1", _door_for_test())
+
+    def run(
+        self,
+        hostname: str,
+        port: int,
+        *,
+        password: str | None,
+        ssl: bool,
+        run_services: bool,
+        faketime: str | None,
+        websocket_hostname: str | None,
+        websocket_port: int | None,
+    ) -> None:
+        if ssl:
+            raise NotImplementedByController("TLS")
+        if faketime is not None:
+            raise NotImplementedByController("faketime")
+        if websocket_hostname is not None or websocket_port is not None:
+            raise NotImplementedByController("Websocket")
+        self.hostname, self.port = hostname, port
+        self.port_open = True
+        if run_services:
+            self.services_controller = BuiltinServices(self.test_config, self)
+
+    def check_is_alive(self) -> None:
+        for door in [*_SHARED.values(), *_fresh_in_use]:
+            if door.process.poll() is not None:
+                raise RuntimeError(f"chatroom's door exited: see {door.log}")
+
+    def kill(self) -> None:
+        """The door outlives each test (see the module's docstring); nor does
+        this controller use irctest's shared file of ports."""
+
+
+def get_irctest_controller_class() -> type[ChatroomController]:
+    return ChatroomController
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
+    """Say which server password the test wants; and when its setUp fails
+    (a skip), close the clients it opened: pytest runs no teardown after a
+    failed setup, and against a shared door the setUp's nick would stay
+    taken, so the next test's registration would wait on 433."""
+    global _wanted_password, _wanted_services
+    _wanted_password = getattr(item.cls, "password", None)
+    _wanted_services = bool(getattr(item.cls, "run_services", False))
+    try:
+        return (yield)
+    except BaseException:
+        instance = getattr(item, "instance", None)
+        for name in list(getattr(instance, "clients", None) or {}):
+            with contextlib.suppress(Exception):
+                instance.removeClient(name)  # type: ignore[union-attr]
+        raise

@@ -1,0 +1,6 @@
+class NoMessageException(AssertionError):
+    pass
+
+
+class ConnectionClosed(Exception):
+    pass

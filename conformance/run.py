@@ -1,0 +1,123 @@
+"""Run irctest against chatroom's IRC door; fail on any failure not listed.
+
+``make test`` runs this beside the suite (it mostly waits on sockets):
+irctest's server tests (vendored in ``conformance/irctest``, pinned; see
+its VENDORED.md), on the selection docs/irc.md gives (every
+``server_tests`` file but Ergo's own, marked neither
+``implementation-specific`` nor ``deprecated`` nor ``strict``), through
+``chatroom_controller``. It prints the counts, then:
+
+- a test that failed and is not in ``expected-failures.txt`` fails the run
+  (a regression, or a new test the door does not pass: fix it, or list it
+  with the reason);
+- a listed test that passed is printed, so the list can be shortened, but
+  does not fail the run (a few depend on what earlier tests left on the
+  shared door).
+
+pytest's own report goes to ``build/irctest/pytest.log``, the doors' logs
+beside it. ``python conformance/run.py -k WHO`` passes its arguments on to
+pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SUITE = HERE / "irctest"
+BUILD = HERE.parent / "build" / "irctest"
+EXPECTED = HERE / "expected-failures.txt"
+SELECTION = "not implementation-specific and not deprecated and not strict"
+
+
+def expected_failures() -> dict[str, str]:
+    """Test id → why it fails, from ``expected-failures.txt``."""
+    listed: dict[str, str] = {}
+    for line in EXPECTED.read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            test, _, why = line.partition(" -- ")
+            listed[test] = why.strip()
+    return listed
+
+
+def outcomes(report: Path) -> dict[str, str]:
+    """Test id (``file.py::Class::test``) → passed, failed or skipped."""
+    found: dict[str, str] = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        module, _, cls = case.get("classname", "").rpartition(".")
+        path = module.replace(".", "/") + ".py"
+        test = f"{path}::{cls}::{case.get('name')}"
+        if case.find("failure") is not None or case.find("error") is not None:
+            found[test] = "failed"
+        elif case.find("skipped") is not None:
+            found[test] = "skipped"
+        else:
+            found[test] = "passed"
+    return found
+
+
+def main(arguments: list[str]) -> int:
+    BUILD.mkdir(parents=True, exist_ok=True)
+    report = BUILD / "report.xml"
+    report.unlink(missing_ok=True)
+    tmp = BUILD / "tmp"
+    tmp.mkdir(exist_ok=True)
+    command = [
+        *(sys.executable, "-m", "pytest", "irctest/server_tests"),
+        *(
+            "-m",
+            SELECTION,
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:twisted",
+            "-p",
+            "chatroom_controller",
+        ),
+        *("--controller", "chatroom_controller", "-q", "--tb=no", "-o"),
+        *("addopts=", f"--junitxml={report}", *arguments),
+    ]
+    environment = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join((str(HERE), str(SUITE))),
+        TMPDIR=str(tmp),
+        CHATROOM_IRCTEST_LOGS=str(BUILD),
+    )
+    output = BUILD / "pytest.log"
+    with output.open("w") as log:
+        completed = subprocess.run(
+            command, cwd=SUITE, env=environment, check=False, stdout=log, stderr=log
+        )
+    if not report.exists():
+        print(f"irctest did not run (exit status {completed.returncode}): {output}")
+        return 1
+    found = outcomes(report)
+    listed = expected_failures()
+    counts = {
+        kind: sum(1 for o in found.values() if o == kind)
+        for kind in ("passed", "failed", "skipped")
+    }
+    print(
+        f"irctest: {counts['passed']} passed, {counts['failed']} failed "
+        f"({len(listed)} listed in {EXPECTED.name}), {counts['skipped']} skipped"
+    )
+    unexpected = sorted(
+        t for t, o in found.items() if o == "failed" and t not in listed
+    )
+    fixed = sorted(t for t, o in found.items() if o == "passed" and t in listed)
+    for test in fixed:
+        print(f"  now passes (remove it from {EXPECTED.name}): {test}")
+    for test in unexpected:
+        print(f"  FAILED, not expected: {test}")
+    if unexpected:
+        print(f"irctest: {len(unexpected)} unexpected failures; see {output}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
