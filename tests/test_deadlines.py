@@ -89,6 +89,18 @@ class DeadlinesTests(unittest.TestCase):
         self.clock.advance(2)
         self.assertEqual(self.calls, [("kept", 4)])
 
+    def test_nothing_left_leaves_no_timer(self) -> None:
+        """Once every deadline is cancelled, no timer is left pending (a
+        reactor whose connections all closed is clean); a new deadline
+        starts one again."""
+        entries = [self.deadlines.at(5 + n, self.owner(str(n))) for n in range(3)]
+        for entry in entries:
+            self.deadlines.cancel(entry)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.deadlines.at(1, self.owner("new"))
+        self.clock.advance(1)
+        self.assertEqual(self.calls, [("new", 1)])
+
     def test_cancelled_entries_are_swept(self) -> None:
         """Once most entries are cancelled, the heap lets go of them at once
         rather than when their time comes."""
@@ -151,6 +163,16 @@ class SharedTimerConnectionTests(ProtocolTestCase):
         self.clock.advance(0)
         self.assertEqual(len(self.clock.getDelayedCalls()), one)
         self.assertEqual(len(self.server.deadlines), 50)
+
+    def test_closed_connections_leave_no_timer(self) -> None:
+        """When every connection has closed, the shared timer is gone too."""
+        clients = [self.connect(f"user{number}") for number in range(3)]
+        clients.append(self.connect())
+        for client in clients:
+            client.lose()
+        self.clock.advance(0)
+        self.assertEqual(len(self.server.deadlines), 0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_ping_interval_shorter_than_the_login_timeout(self) -> None:
         """A name brings the idle check forward (here before the login

@@ -75,7 +75,15 @@ class Deadlines:
         entry[2] = None
         self._cancelled += 1
         heap = self._heap
-        if self._cancelled > _SWEEP_AFTER and 2 * self._cancelled > len(heap):
+        if self._cancelled == len(heap):
+            # Nothing left to wait for: no timer pending (a server whose
+            # connections all closed leaves none behind on its reactor).
+            heap.clear()
+            self._cancelled = 0
+            if self._call is not None and self._call.active():
+                self._call.cancel()
+            self._call = None
+        elif self._cancelled > _SWEEP_AFTER and 2 * self._cancelled > len(heap):
             heap[:] = [kept for kept in heap if kept[2] is not None]
             heapq.heapify(heap)
             self._cancelled = 0
