@@ -1,9 +1,9 @@
 """CPython's cyclic garbage collector, kept out of the latency tail.
 
-An idle connection is about sixteen objects the collector tracks (its
-protocol, connection, session, output queue, flood gate, timer, the
-transport and its socket, a few bound methods and lists). With 20,000
-connected, a full collection walks some 350,000 objects and stops the
+An idle connection is about fourteen objects the collector tracks (its
+protocol, connection, sessions, output queue, flood gate, deadline entry,
+the transport and its socket, a bound method and a few lists). With 20,000
+connected, a full collection walks some 300,000 objects and stops the
 reactor for tens of milliseconds (26–128 ms were seen, docs/performance.md),
 though none of those objects is ever garbage: a closed connection is freed
 by reference counting alone, since nothing of it forms a cycle

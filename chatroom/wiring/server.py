@@ -22,6 +22,8 @@ from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.registry import Registry
+from chatroom.doors.base.deadlines import Deadlines
+from chatroom.doors.base.flood import FloodRules
 from chatroom.doors.base.sendq import Flusher
 from chatroom.wiring.registries import local_registry
 
@@ -79,11 +81,24 @@ class ChatServer:
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
         self.flusher = Flusher(clock)
+        #: Every connection's login, idle and ping deadline, on one timer
+        #: (chatroom.doors.base.deadlines).
+        self.deadlines = Deadlines(clock)
+        self._flood_rules: FloodRules | None = None
         self.connections: set[CountedSocket] = set()
         self.open_connections: set[CountedSocket] = set()
         self.connections_per_host: Counter[str] = Counter()
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
+
+    @property
+    def flood_rules(self) -> FloodRules:
+        """The flood limits every new connection's FloodGate shares: made
+        once per configuration (a test may give the server another)."""
+        rules, config = self._flood_rules, self.config
+        if rules is None or rules.config is not config:
+            rules = self._flood_rules = FloodRules(config, self.clock)
+        return rules
 
     def start(self) -> None:
         """The service has started (a cluster node joins the cluster here)."""

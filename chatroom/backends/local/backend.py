@@ -69,7 +69,9 @@ class LocalBackend:
         self.store: Store = store or MemoryStore(config.retention)
         self.users: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
-        self.places: dict[Member, list[Room]] = {}
+        #: A tuple each (one room: 48 bytes, where a list grown by one
+        #: append is 104): an idle member holds one.
+        self.places: dict[Member, tuple[Room, ...]] = {}
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         #: The newest event id of rooms that are gone: made again, a room
@@ -208,7 +210,7 @@ class LocalBackend:
         if old is not None:
             del self.users[name_key(old)]
         self.users[key] = member
-        rooms = self.places.get(member, [])
+        rooms = self.places.get(member, ())
         if old is None or not rooms:
             return False
         nick = Event("NICK", (old, name))
@@ -224,7 +226,7 @@ class LocalBackend:
 
     def release(self, member: Member, session: Session, reason: str) -> None:
         self.lobby.watch(member, False)
-        for room in list(self.places.get(member, ())):
+        for room in self.places.get(member, ()):
             self._leave(member, room, reason, announce=not self.stopping)
         key = name_key(session.name) if session.name else None
         if key is not None and self.users.get(key) is member:
@@ -323,7 +325,7 @@ class LocalBackend:
                 self._leave(member, old, f"left for {room.name}")
         owner = room.owner
         room.add(member, session.name, session.account)
-        self.places.setdefault(member, []).append(room)
+        self.places[member] = (*self.places.get(member, ()), room)
         member.entered(room.welcome(since, self.config.resume_bound))
         if room.owner is not owner:
             self._save(room)  # its owner is back
@@ -345,10 +347,7 @@ class LocalBackend:
     ) -> None:
         owner = room.owner
         room.remove(member, reason, announce=announce, farewell=farewell)
-        places = self.places[member]
-        places.remove(room)
-        if not places:
-            del self.places[member]
+        self._unplace(member, room)
         if self.stopping:
             return  # every room that exists at shutdown is restored
         if not room.members and not self._kept(room):
@@ -419,6 +418,14 @@ class LocalBackend:
         self._save(where)
         self._room_changed(where)
 
+    def _unplace(self, member: Member, room: Room) -> None:
+        """``member`` is no longer in ``room``."""
+        places = tuple(kept for kept in self.places[member] if kept is not room)
+        if places:
+            self.places[member] = places
+        else:
+            del self.places[member]
+
     async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
         room = self._find(facts.room.name)
         room.broadcast(event)
@@ -427,10 +434,7 @@ class LocalBackend:
         self._remove_room(room)
         listing = (await self.list_rooms()).public()
         for gone in members:
-            places = self.places[gone]
-            places.remove(room)
-            if not places:
-                del self.places[gone]
+            self._unplace(gone, room)
             gone.removed(room.name, listing)
 
     async def apply_outcome(

@@ -14,7 +14,9 @@ life of the socket, the same for every door:
 - commands that may wait on the registry (:meth:`Connection.run`);
 - flood control that slows rather than drops
   (:class:`~chatroom.doors.base.flood.FloodGate`);
-- one timer for login, idle and ping.
+- one deadline for login, idle and ping, on the server's shared
+  :class:`~chatroom.doors.base.deadlines.Deadlines` (no ``DelayedCall`` of
+  its own).
 
 What it needs of its door (the door's words for hello, goodbye and ping,
 and how to run a line) is the :class:`DoorHooks` protocol, which the
@@ -36,6 +38,7 @@ from twisted.python.failure import Failure
 from chatroom.core.config import ServerConfig
 from chatroom.core.registry import Member
 from chatroom.doors.base import counters
+from chatroom.doors.base.deadlines import Deadline
 from chatroom.doors.base.flood import FloodGate
 from chatroom.doors.base.sendq import OutputQueue, Transport
 from chatroom.wiring.server import ChatServer
@@ -124,6 +127,7 @@ class Connection:
     __slots__ = (
         "_abort_call",
         "_close_reason",
+        "_due",
         "_flood",
         "_last_heard",
         "_pinged_at",
@@ -145,7 +149,6 @@ class Connection:
         """
         self.server = server
         self.door = door
-        config = server.config
         self.transport: ITransport | None = None
         self.host = ""
         self.output: OutputQueue | None = None
@@ -153,11 +156,13 @@ class Connection:
         #: more is sent or run.
         self.closing = False
         self._close_reason: str | None = None
-        self._flood = FloodGate(
-            config.rate, config.burst, config.max_backlog, server.clock
-        )
+        self._flood = FloodGate(server.flood_rules)
         self._last_heard = server.clock.seconds()
-        self._timer: IDelayedCall | None = None
+        #: The pending entry in the server's Deadlines, and the time the
+        #: connection's one deadline is really for (later, if it was
+        #: postponed while the entry was pending: see ``_set_timer``).
+        self._timer: Deadline | None = None
+        self._due = 0.0
         self._timer_purpose = LOGIN
         self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
@@ -199,7 +204,7 @@ class Connection:
             return
         self.log.info("{door} connection from {host}", door=door.door, host=self.host)
         door.greet()
-        self._set_timer(self.config.login_timeout, LOGIN)
+        self._set_timer(self.server.clock.seconds() + self.config.login_timeout, LOGIN)
 
     def lost(self, reason: Failure) -> None:
         """The socket has closed: give everything back (once)."""
@@ -266,10 +271,12 @@ class Connection:
 
     def _cancel_timers(self) -> None:
         self._flood.cancel()
-        for call in (self._timer, self._abort_call):
-            if call is not None and call.active():
-                call.cancel()
-        self._timer = None
+        if self._timer is not None:
+            self.server.deadlines.cancel(self._timer)
+            self._timer = None
+        call = self._abort_call
+        if call is not None and call.active():
+            call.cancel()
 
     def send(self, data: bytes) -> None:
         """Queue bytes for the client (nothing once it is closing)."""
@@ -356,48 +363,61 @@ class Connection:
         if not self.closing and self._flood.held is None:
             self.door.resumeProducing()
 
-    # -- one timer: login, idle, ping -------------------------------------------
+    # -- one deadline: login, idle, ping ----------------------------------------
 
-    def _set_timer(self, delay: float, purpose: str) -> None:
-        """Run :meth:`_timer_due` in ``delay`` seconds, for ``purpose``.
+    def _set_timer(self, due: float, purpose: str) -> None:
+        """Act on ``purpose`` at ``due`` (see :meth:`deadline_due`).
 
-        A connection has one timer (login, then idle, then waiting for an
-        answer to a ping), rescheduled in place while it is pending, so an
-        idle connection holds one DelayedCall and no cancelled ones.
+        A connection has one deadline (login, then idle, then waiting for
+        an answer to a ping), an entry in the server's shared
+        :class:`~chatroom.doors.base.deadlines.Deadlines`. A deadline moved
+        later while its entry is pending keeps the entry, which then
+        re-arms itself for the new time, so naming oneself (login → idle)
+        leaves no cancelled entry behind; one moved earlier replaces it.
         """
         self._timer_purpose = purpose
-        if self._timer is not None and self._timer.active():
-            self._timer.reset(delay)
-        else:
-            self._timer = self.server.clock.callLater(delay, self._timer_due)
+        self._due = due
+        deadlines = self.server.deadlines
+        entry = self._timer
+        if entry is not None:
+            if entry[0] <= due:
+                return
+            deadlines.cancel(entry)
+        self._timer = deadlines.at(due, self)
 
-    def _timer_due(self) -> None:
+    def deadline_due(self, when: float) -> None:
+        """The entry set for ``when`` came up: re-arm it if the deadline was
+        moved later meanwhile, else act on the deadline's purpose (as of
+        ``when``, should the clock read a hair earlier)."""
+        if when < self._due:
+            self._timer = self.server.deadlines.at(self._due, self)
+            return
+        self._timer = None
+        now = max(when, self.server.clock.seconds())
         if self._timer_purpose == LOGIN:
             self.close(*self.door.login_expired)
         elif self._timer_purpose == PONG:
-            self._check_pong()
+            self._check_pong(now)
         else:
-            self._check_idle()
+            self._check_idle(now)
 
     def named(self) -> None:
         """The session has its name: from now on, the idle check."""
-        self._set_timer(self.config.ping_interval, IDLE)
+        self._set_timer(self.server.clock.seconds() + self.config.ping_interval, IDLE)
 
-    def _check_idle(self) -> None:
+    def _check_idle(self, now: float) -> None:
         """Ping a client that has been silent for ``--ping-interval`` seconds."""
         interval = self.config.ping_interval
-        now = self.server.clock.seconds()
-        silent = now - self._last_heard
-        if silent < interval:
-            self._set_timer(interval - silent, IDLE)
+        if now - self._last_heard < interval:
+            self._set_timer(self._last_heard + interval, IDLE)
             return
-        self._pinged_at = now
+        self._pinged_at = self.server.clock.seconds()
         self.send(self.door.ping(secrets.token_hex(4)))
-        self._set_timer(self.config.ping_timeout, PONG)
+        self._set_timer(now + self.config.ping_timeout, PONG)
 
-    def _check_pong(self) -> None:
+    def _check_pong(self, now: float) -> None:
         """Close a client that said nothing at all since we pinged it."""
         if self._last_heard < self._pinged_at:
             self.close(*self.door.ping_timeout)
         else:
-            self._check_idle()
+            self._check_idle(now)

@@ -20,25 +20,48 @@ from collections.abc import Callable
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from chatroom.doors.base.ratelimit import TokenBucket
+from chatroom.core.config import ServerConfig
 
 #: Bytes of waiting input past which a client is disconnected, whatever
 #: the number of lines (the same bound as a line without its end).
 MAX_BACKLOG_BYTES = 64 * 1024
 
 
-class FloodGate:
-    """One connection's token bucket, and the line waiting for a token."""
+class FloodRules:
+    """The limits every connection of a server shares, and its clock.
 
-    __slots__ = ("_timer", "bucket", "clock", "held", "max_backlog", "rate", "told")
+    Kept once per server rather than copied into each connection's gate:
+    an idle connection's gate then holds only its own state.
+    """
 
-    def __init__(
-        self, rate: float, burst: int, max_backlog: int, clock: IReactorTime
-    ) -> None:
-        self.bucket = TokenBucket(rate, burst, clock)
-        self.rate = rate
-        self.max_backlog = max_backlog
+    __slots__ = ("clock", "config", "full", "max_backlog", "rate")
+
+    def __init__(self, config: ServerConfig, clock: IReactorTime) -> None:
+        """``--rate``, ``--burst`` and ``--max-backlog`` from ``config``; a
+        rate of 0 turns the limit off (the benchmarks rely on it)."""
+        self.config = config
+        self.rate = config.rate
+        #: A full bucket's tokens (one float, shared by every new gate).
+        self.full = float(max(1, config.burst))
+        self.max_backlog = config.max_backlog
         self.clock = clock
+
+
+class FloodGate:
+    """One connection's token bucket, and the line waiting for a token.
+
+    The bucket holds up to ``--burst`` tokens, refills at ``--rate`` tokens
+    a second, and every line takes one. It is refilled lazily, when a line
+    asks (no timer, O(1) per line), from the injected clock, so tests
+    advance time instead of sleeping.
+    """
+
+    __slots__ = ("_last", "_timer", "_tokens", "held", "rules", "told")
+
+    def __init__(self, rules: FloodRules) -> None:
+        self.rules = rules
+        self._tokens = rules.full
+        self._last = rules.clock.seconds()
         self.held: str | None = None
         #: The client has been told it is being slowed, since it last caught up.
         self.told = False
@@ -46,11 +69,30 @@ class FloodGate:
 
     def admit(self) -> bool:
         """Take a token for a line; False means the line must wait."""
-        return self.bucket.allow()
+        rules = self.rules
+        if rules.rate <= 0:
+            return True
+        now = rules.clock.seconds()
+        tokens = min(rules.full, self._tokens + (now - self._last) * rules.rate)
+        self._last = now
+        if tokens >= 1.0:
+            self._tokens = tokens - 1.0
+            return True
+        self._tokens = tokens
+        return False
+
+    def wait(self) -> float:
+        """Seconds until :meth:`admit` will next say yes (0 if it would now)."""
+        rules = self.rules
+        if rules.rate <= 0:
+            return 0.0
+        elapsed = rules.clock.seconds() - self._last
+        missing = 1.0 - min(rules.full, self._tokens + elapsed * rules.rate)
+        return max(0.0, missing / rules.rate)
 
     def too_much(self, lines: int, size: int) -> bool:
         """Whether a backlog of ``lines`` (``size`` bytes) means excess flood."""
-        return lines > self.max_backlog or size > MAX_BACKLOG_BYTES
+        return lines > self.rules.max_backlog or size > MAX_BACKLOG_BYTES
 
     def hold(self, line: str, release: Callable[[str], None]) -> None:
         """Keep ``line`` until a token is free, then call ``release(line)``."""
@@ -58,11 +100,11 @@ class FloodGate:
         self._schedule(release)
 
     def _schedule(self, release: Callable[[str], None]) -> None:
-        self._timer = self.clock.callLater(self.bucket.wait(), self._due, release)
+        self._timer = self.rules.clock.callLater(self.wait(), self._due, release)
 
     def _due(self, release: Callable[[str], None]) -> None:
         self._timer = None
-        if not self.bucket.allow():  # rounding: not quite yet
+        if not self.admit():  # rounding: not quite yet
             self._schedule(release)
             return
         line, self.held = self.held, None

@@ -12,8 +12,12 @@ session applies what they return in its one ``_settle``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from chatroom.core.text import name_key
+
+#: Rooms whose one-room ``Places`` are remembered (see :func:`alone_in`).
+ALONE_CACHED = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +35,7 @@ class Places:
     def entered(self, room: str, multi: bool) -> Places:
         """In ``room`` too (``multi``), or instead of the others; current."""
         kept = tuple(name for name in self.rooms if name_key(name) != name_key(room))
-        return Places((*kept, room) if multi else (room,), room)
+        return Places((*kept, room), room) if multi and kept else alone_in(room)
 
     def left(self, room: str) -> Places:
         """Out of ``room``; if it was current, the most recently entered
@@ -41,8 +45,32 @@ class Places:
         current = self.current
         if current is None or name_key(current) == key:
             current = rooms[-1] if rooms else None
-        return Places(rooms, current)
+        return _placed(rooms, current)
 
     def focused(self, room: str) -> Places:
         """``room`` (one the session is in) is current."""
-        return Places(self.rooms, room)
+        return _placed(self.rooms, room)
+
+
+#: Where a session is before it joins a room, or after it left the last.
+NOWHERE = Places()
+
+
+@lru_cache(maxsize=ALONE_CACHED)
+def alone_in(room: str) -> Places:
+    """In ``room`` only, and it is current: one shared object per room.
+
+    A ``Places`` never changes, so sessions may share one, and most
+    sessions are in one room: an idle client then holds no ``Places`` (a
+    slotted object and its tuple, 96 bytes) of its own.
+    """
+    return Places((room,), room)
+
+
+def _placed(rooms: tuple[str, ...], current: str | None) -> Places:
+    """``Places(rooms, current)``, shared where it is one of the common ones."""
+    if not rooms:
+        return NOWHERE
+    if len(rooms) == 1 and current == rooms[0]:
+        return alone_in(current)
+    return Places(rooms, current)

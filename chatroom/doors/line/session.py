@@ -55,7 +55,7 @@ from chatroom.doors.line.arguments import (
     split_say,
     two_words,
 )
-from chatroom.doors.line.places import Places
+from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.positions import (
     parse_caps,
     parse_join,
@@ -115,7 +115,7 @@ class LineSession:
         self.name: str | None = None
         self.state = USERNAME
         #: The rooms it is in and the current one (see :meth:`_settle`).
-        self.places = Places()
+        self.places = NOWHERE
         #: The capabilities ``/caps`` turned on, in that order.
         self.caps: tuple[str, ...] = ()
         #: How room events are rendered inside this session's own lines

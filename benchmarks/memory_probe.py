@@ -1,0 +1,163 @@
+"""Where an idle line client's memory goes: tracemalloc over a real server.
+
+Run from a checkout, with its own interpreter (the same script works on the
+flat package of cf6c44a and on today's layout)::
+
+    .venv/bin/python benchmarks/memory_probe.py [--clients 2500] [--top 40]
+
+It builds the server as ``twistd chatroom`` does (``makeService`` with the
+benchmark's options: ``--rate 0 --max-per-ip 0 --max-clients 0 --db
+:memory:``) on the real reactor and a loopback port, and starts a client
+process (this script with ``--client``) that connects 500 clients, names
+them and joins each to a room of 100 (creating it when it is missing), as
+the benchmark's storm does. Once those are idle it snapshots tracemalloc,
+connects the rest the same way, and reports per connection the objects
+the collector tracks (by type) and the traced bytes, grouped by the line
+that allocated them. (Not the RSS, which tracemalloc's own records swell:
+that figure is the benchmark's storm.) The first 500 are left out
+so that what every server allocates once (caches, the first rooms) is not
+counted per client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import gc
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+WARM = 500
+ROOM_SIZE = 100
+#: The options the benchmark starts ``twistd chatroom`` with
+#: (chatroom.bench.servers.SERVER_OPTIONS; copied, so that the script runs
+#: unchanged on both layouts).
+SERVER_OPTIONS = [
+    "--rate", "0", "--max-per-ip", "0", "--max-clients", "0", "--db", ":memory:",
+]  # fmt: skip
+
+
+async def _one(port: int, number: int) -> tuple[Any, Any]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    room = f"probe{number // ROOM_SIZE}"
+    writer.write(f"user{number}\r\n/join {room}\r\n".encode())
+    while True:
+        line = await reader.readline()
+        if not line or line.startswith(b"JOINED "):
+            return reader, writer
+        if line.startswith(b"ERR NO_SUCH_ROOM"):
+            writer.write(f"/create {room}\r\n".encode())
+        elif line.startswith(b"ERR ROOM_EXISTS"):
+            writer.write(f"/join {room}\r\n".encode())
+
+
+async def _clients(port: int, total: int, signals: Path) -> None:
+    """Connect WARM clients, say so, wait for "go", connect the rest, say so,
+    and hold every connection until told to stop."""
+    held: list[tuple[Any, Any]] = []
+    gate = asyncio.Semaphore(200)
+
+    async def guarded(number: int) -> None:
+        async with gate:
+            held.append(await _one(port, number))
+
+    for first, last, done in ((0, WARM, "warm"), (WARM, total, "done")):
+        if done == "done":
+            while not (signals / "go").exists():
+                await asyncio.sleep(0.1)
+        await asyncio.gather(*(guarded(n) for n in range(first, last)))
+        await asyncio.sleep(0.5)
+        (signals / done).touch()
+    while not (signals / "stop").exists():
+        await asyncio.sleep(0.2)
+
+
+def _types() -> collections.Counter[str]:
+    gc.unfreeze()  # the server freezes survivors (--gc-freeze); count them all
+    return collections.Counter(
+        f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.get_objects()
+    )
+
+
+def _server(total: int, top: int) -> None:
+    sys.path.insert(0, os.getcwd())
+    from twisted.internet import reactor, task
+
+    try:
+        from chatroom.wiring.tap import Options, makeService
+    except ImportError:  # before the layout of issue 19
+        from chatroom.tap import Options, makeService  # type: ignore[no-redef]
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    endpoint = f"tcp:{port}:interface=127.0.0.1:backlog=1024"
+    options = Options()
+    options.parseOptions(["--port", endpoint, *SERVER_OPTIONS])
+    makeService(options).startService()
+    signals = Path(tempfile.mkdtemp(prefix="memory-probe-"))
+    client = subprocess.Popen(
+        [sys.executable, __file__, "--client", str(port), str(total), str(signals)]
+    )
+    before: dict[str, Any] = {}
+    measured = total - WARM
+
+    def poll() -> None:
+        if not before and (signals / "warm").exists():
+            gc.collect()
+            before.update(types=_types())
+            tracemalloc.start(1)
+            before["snapshot"] = tracemalloc.take_snapshot()
+            (signals / "go").touch()
+        elif before and (signals / "done").exists() and "done" not in before:
+            before["done"] = True
+            gc.collect()
+            after = tracemalloc.take_snapshot()
+            tracemalloc.stop()
+            types = _types() - before["types"]
+            print(f"objects the collector tracks, per client ({measured} clients):")
+            for name, count in types.most_common():
+                if count < measured // 2:
+                    break
+                print(f"  {count / measured:5.2f} {name}")
+            stats = after.compare_to(before["snapshot"], "lineno")
+            traced = sum(stat.size_diff for stat in stats) / measured
+            print(f"traced: {traced:.0f} bytes per client; the largest:")
+            for stat in stats[:top]:
+                frame = stat.traceback[0]
+                print(
+                    f"  {stat.size_diff / measured:6.1f} B"
+                    f" {stat.count_diff / measured:5.2f} blocks"
+                    f"  {frame.filename}:{frame.lineno}"
+                )
+            (signals / "stop").touch()
+            client.wait()
+            reactor.stop()
+
+    task.LoopingCall(poll).start(0.1)
+    reactor.run()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=2500)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--client", nargs=3, metavar=("PORT", "TOTAL", "DIR"))
+    args = parser.parse_args()
+    if args.client:
+        port, total, signals = args.client
+        asyncio.run(_clients(int(port), int(total), Path(signals)))
+    else:
+        _server(args.clients, args.top)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Every connection's login, idle and ping deadline on one shared timer.
+
+A connection waits for one thing at a time (its name, then silence, then an
+answer to a ping), so it needs one deadline. A Twisted ``DelayedCall`` per
+connection costs an idle connection about 450 bytes (the call and its
+``__dict__``, two bound methods of the reactor, its arguments, the bound
+method it calls), which at tens of thousands of idle clients was the
+largest part of a connection's memory. :class:`Deadlines` keeps instead one
+small heap entry per connection and one ``DelayedCall`` for the whole
+server, always set for the earliest entry, on the server's clock (the
+reactor, or ``task.Clock`` in tests): a deadline fires at exactly the time
+it was set for, as its own ``DelayedCall`` would have.
+
+An entry is ``[when, order, owner]``: a list, so that the heap compares
+entries in C (by time, then in the order they were set, as the reactor
+orders calls due at the same time), and so that cancelling one lets go of
+its owner at once (``owner`` becomes None); a cancelled entry is dropped
+when it comes up, or in one sweep once cancelled entries are half the heap.
+"""
+
+from __future__ import annotations
+
+import heapq
+from itertools import count
+from typing import Any, Protocol
+
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+
+#: One deadline: ``[when, order, owner]`` (owner None: cancelled or spent).
+Deadline = list[Any]
+
+#: Cancelled entries tolerated before a sweep (and at least half the heap).
+_SWEEP_AFTER = 64
+
+
+class DeadlineOwner(Protocol):
+    """What a deadline calls when its time has come."""
+
+    def deadline_due(self, when: float) -> None:
+        """The deadline set for ``when`` has come (it is spent)."""
+
+
+class Deadlines:
+    """The deadlines of every connection of one server, on one timer."""
+
+    log = Logger()
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        self._heap: list[Deadline] = []
+        self._order = count()
+        self._cancelled = 0
+        #: The one DelayedCall, set for ``_wakes_at`` (the earliest entry).
+        self._call: IDelayedCall | None = None
+        self._wakes_at = 0.0
+        self._running = False
+
+    def __len__(self) -> int:
+        """Deadlines pending (cancelled ones not counted)."""
+        return len(self._heap) - self._cancelled
+
+    def at(self, when: float, owner: DeadlineOwner) -> Deadline:
+        """Call ``owner.deadline_due(when)`` at ``when`` (a time on the clock)."""
+        entry: Deadline = [when, next(self._order), owner]
+        heapq.heappush(self._heap, entry)
+        if not self._running:
+            self._wake(when)
+        return entry
+
+    def cancel(self, entry: Deadline) -> None:
+        """Never call ``entry``'s owner (nothing happens if it was spent)."""
+        if entry[2] is None:
+            return
+        entry[2] = None
+        self._cancelled += 1
+        heap = self._heap
+        if self._cancelled == len(heap):
+            # Nothing left to wait for: no timer pending (a server whose
+            # connections all closed leaves none behind on its reactor).
+            heap.clear()
+            self._cancelled = 0
+            if self._call is not None and self._call.active():
+                self._call.cancel()
+            self._call = None
+        elif self._cancelled > _SWEEP_AFTER and 2 * self._cancelled > len(heap):
+            heap[:] = [kept for kept in heap if kept[2] is not None]
+            heapq.heapify(heap)
+            self._cancelled = 0
+
+    def _wake(self, when: float) -> None:
+        """Have the timer fire by ``when``."""
+        call = self._call
+        now = self.clock.seconds()
+        if call is None or not call.active():
+            self._call = self.clock.callLater(max(0.0, when - now), self._run)
+        elif when < self._wakes_at:
+            call.reset(max(0.0, when - now))
+        else:
+            return
+        self._wakes_at = when
+
+    def _run(self) -> None:
+        """Call every owner whose time has come, in order, then sleep again.
+
+        Due means set for no later than the time the timer was set for (not
+        the clock's reading, which the sum ``now + delay`` may round below
+        it). An owner that raises is logged; the others are still called.
+        """
+        self._call = None
+        due = max(self._wakes_at, self.clock.seconds())
+        heap = self._heap
+        self._running = True
+        try:
+            while heap and heap[0][0] <= due:
+                entry = heapq.heappop(heap)
+                owner = entry[2]
+                if owner is None:
+                    self._cancelled -= 1
+                    continue
+                entry[2] = None
+                try:
+                    owner.deadline_due(entry[0])
+                except Exception:
+                    self.log.failure("deadline of {owner!r} failed", owner=owner)
+        finally:
+            self._running = False
+        while heap and heap[0][2] is None:
+            heapq.heappop(heap)
+            self._cancelled -= 1
+        if heap:
+            self._wake(heap[0][0])
