@@ -225,6 +225,17 @@ def _hold_on_nodes(kind: str, options: argparse.Namespace, extra: list[str]) -> 
         nodes.cluster.stop()
 
 
+def _all_accepted(metrics: list[int], clients: int, timeout: float) -> None:
+    """Wait (at most ``timeout`` s) until the servers count every held
+    client: a holder is ready once the kernel has connected its sockets, and
+    a loaded server may not have accepted them all yet."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(GCFigures.scrape_all(metrics).connections) >= clients:
+            return
+        time.sleep(0.1)
+
+
 def _hold(
     target: LoadTarget, options: argparse.Namespace, metrics: list[int]
 ) -> HoldRun:
@@ -235,6 +246,7 @@ def _hold(
     try:
         for holder in holders:
             holder.ready(options.connect_timeout + 10)
+        _all_accepted(metrics, options.hold, options.connect_timeout)
         connected = time.monotonic() - started
         time.sleep(0.5)  # the replies' buffers are freed
         rss_held = target.rss_kib()
