@@ -89,6 +89,10 @@ class RedactionTests(CapsTestCase):
                 "REDACT #cafe 1",
                 "INVALID_TARGET #cafe :You cannot delete messages from #cafe",
             ),
+            (  # irctest testRedactInvalidTarget: the target is looked at first
+                "REDACT #cafe somemsgid",
+                "INVALID_TARGET #cafe :You cannot delete messages from #cafe",
+            ),
         ]:
             self.alice.send(line)
             self.assertEqual(self.alice.received(), [f":chatroom FAIL REDACT {reply}"])

@@ -14,17 +14,20 @@ https://ircv3.net/specs/extensions/message-redaction (work in progress).
 from __future__ import annotations
 
 from chatroom.core.errors import ChatError
+from chatroom.core.text import name_key
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import room_of
 
 
 async def redact(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``REDACT target msgid [:reason]``; only channels keep messages."""
+    """``REDACT target msgid [:reason]``; only channels keep messages, and
+    only a channel you are in is a target (``INVALID_TARGET`` before the
+    message id is looked at, as the specification's tests expect)."""
     target, msgid = params[0], params[1]
     reason = params[2] if len(params) > 2 else ""
     room = room_of(target)
-    if room is None:
+    if room is None or name_key(room) not in session.rooms:
         fail(session, "REDACT", "INVALID_TARGET", target, _cannot(target))
         return
     if not (msgid.isascii() and msgid.isdigit()):
