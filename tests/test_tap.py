@@ -100,6 +100,14 @@ class OptionsTests(unittest.TestCase):
         for args in (("--register-limit", "-1"), ("--register-window", "0")):
             self.assertRaises(usage.UsageError, parse, *args)
 
+    def test_password_min(self) -> None:
+        """--password-min reaches the accounts' rule (8 by default); 0 or
+        more than the longest password (128) is a usage error."""
+        self.assertEqual(parse().server_config().password_min, 8)
+        self.assertEqual(parse("--password-min", "4").server_config().password_min, 4)
+        for value in ("0", "129"):
+            self.assertRaises(usage.UsageError, parse, "--password-min", value)
+
     def test_bad_numbers(self) -> None:
         """Non-numbers and values below the minimum are usage errors."""
         for args in (

@@ -10,6 +10,7 @@ twistd chatroom --help)``) and exit status 1, not twistd's whole usage.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from typing import Any
 
 from twisted.python import usage
@@ -17,7 +18,7 @@ from twisted.python import usage
 from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.backends.redis.link import RedisAddress
 from chatroom.backends.redis.node import ClusterConfig
-from chatroom.core.accounts import hashing_threads
+from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
@@ -335,6 +336,13 @@ class Options(OneLineUsage):
             _number(int, 0, "--register-rate"),
         ],
         [
+            "password-min",
+            None,
+            DEFAULTS.password_min,
+            "The shortest password an account may have.",
+            _number(int, 1, "--password-min"),
+        ],
+        [
             "shutdown-grace",
             None,
             DEFAULTS.shutdown_grace,
@@ -376,6 +384,8 @@ class Options(OneLineUsage):
         self["http-origins"] = tuple(
             o.strip() for o in self["http-origins"].split(",") if o.strip()
         )
+        if self["password-min"] > PASSWORD_MAX:
+            raise usage.UsageError(f"--password-min: at most {PASSWORD_MAX}")
         name = self["name"]
         if not name or " " in name:
             raise usage.UsageError("--name: must be one word")
@@ -415,36 +425,15 @@ class Options(OneLineUsage):
         )
 
     def server_config(self) -> ServerConfig:
-        """The parsed options as the server's configuration."""
-        return ServerConfig(
-            name=self["name"],
-            rooms=self["rooms"],
-            room_capacity=self["room-capacity"],
-            max_rooms=self["max-rooms"],
-            history=self["history"],
-            max_line=self["max-line"],
-            rate=self["rate"],
-            burst=self["burst"],
-            max_backlog=self["max-backlog"],
-            max_clients=self["max-clients"],
-            max_per_ip=self["max-per-ip"],
-            login_timeout=self["login-timeout"],
-            sendq=self["sendq"],
-            ping_interval=self["ping-interval"],
-            ping_timeout=self["ping-timeout"],
-            shutdown_grace=self["shutdown-grace"],
-            retention=self["retention"],
-            retention_age=self["retention-age"],
-            grace=self["grace"],
-            resume_bound=self["resume-bound"],
-            edit_window=self["edit-window"],
-            admins=self["admins"],
-            require_account=bool(self["require-account"]),
-            register_limit=self["register-limit"],
-            register_window=self["register-window"],
-            register_rate=self["register-rate"],
-            irc_password=self["irc-password"],
-        )
+        """The parsed options as the server's configuration: each of its
+        fields that has an option (its name, with dashes) takes its value."""
+        given = {
+            field.name: self[field.name.replace("_", "-")]
+            for field in fields(ServerConfig)
+            if field.name.replace("_", "-") in self
+        }
+        given["require_account"] = bool(given["require_account"])
+        return ServerConfig(**given)
 
 
 def makeService(config: Options, reactor: Any = None) -> ChatroomService:
