@@ -11,7 +11,7 @@ from __future__ import annotations
 from tests.test_irc import IRCClient, IRCTestCase
 
 
-class WhoTests(IRCTestCase):
+class IRCWhoTests(IRCTestCase):
     """WHO as Modern says (irctest who)."""
 
     def registered(self, nick: str, user: str, real: str) -> IRCClient:

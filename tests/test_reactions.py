@@ -126,7 +126,7 @@ class KeptAcrossRestartsTests(unittest.TestCase):
         )
 
 
-class FloodTests(unittest.TestCase):
+class ReactionFloodTests(unittest.TestCase):
     """Reactions and typing notices count against the flood limit like any line."""
 
     def test_a_flood_of_reactions_waits_its_turn(self) -> None:

@@ -196,7 +196,7 @@ INSERT INTO events VALUES ('tea', 3, 'MSG', 'dave', '2026-01-01T00:00:03.000Z',
 """
 
 
-class MigrationTests(unittest.TestCase):
+class SearchIndexMigrationTests(unittest.TestCase):
     """A file from before search gets its index at start-up, once."""
 
     def setUp(self) -> None:

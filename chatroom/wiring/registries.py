@@ -14,7 +14,8 @@ from typing import Any
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.backend import LocalBackend
-from chatroom.backends.local.store import Store, open_store
+from chatroom.backends.local.opening import open_store
+from chatroom.backends.local.store import Store
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.node import ClusterConfig

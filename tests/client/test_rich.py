@@ -14,7 +14,7 @@ from tests.client.support import IN_TEA, SIZE, ScreenTestCase, feed, type_text
 STAMP = "2026-11-21T18:04:05.123Z"
 
 
-class TagTests(unittest.TestCase):
+class RichPrefixTests(unittest.TestCase):
     """The ``@ID;tags`` prefix."""
 
     def test_split_and_unescaped(self) -> None:

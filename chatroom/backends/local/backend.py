@@ -96,16 +96,10 @@ class LocalBackend:
     # -- restoring what the store kept --------------------------------------------
 
     def _new_room(self, name: str, permanent: bool, owner: Member | None) -> Room:
-        config = self.config
-        keep = max(config.history, config.resume_bound)
-        if self.store.persistent:
-            keep = min(keep, config.retention)
-        room = Room(name, config.room_capacity, config.history, permanent, owner, keep)
-        if self.store.persistent:
-            room.retention = config.retention
-        room.last_id = self.last_ids.pop(room.key, 0)
-        room.first_id = room.last_id + 1
-        return room
+        last_id = self.last_ids.pop(name_key(name), 0)
+        return Room.configured(
+            self.config, self.store.persistent, name, permanent, owner, last_id
+        )
 
     def _restore(self) -> None:
         """Permanent rooms, then every room the store kept, with its history.
@@ -481,12 +475,8 @@ class LocalBackend:
         if member is None or session is None:
             account = self.account_store.by_key.get(name_key(name))
             return Target(account.name, account.key) if account else None
-        return Target(
-            session.name,
-            session.account,
-            session.token,
-            room is not None and member in room.members,
-        )
+        here = room is not None and member in room.members
+        return Target(session.name, session.account, session.token, here)
 
     # -- lobby watchers ---------------------------------------------------------
 

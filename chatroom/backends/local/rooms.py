@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.backends.local.store import RoomRecord, Row
+from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, RoomInfo, Welcome
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
@@ -28,6 +29,30 @@ class Room:
     arrival order, which decides who inherits ownership and the order of
     ``MEMBERS``.
     """
+
+    @classmethod
+    def configured(
+        cls,
+        config: ServerConfig,
+        persistent: bool,
+        name: str,
+        permanent: bool,
+        owner: Member | None,
+        last_id: int,
+    ) -> Room:
+        """A room as the server's options make it, going on from ``last_id``
+        (a room made again never reuses an id): it holds what joiners,
+        resumes and ``/history`` need, and with a store only as much as the
+        store keeps (``--retention``)."""
+        keep = max(config.history, config.resume_bound)
+        if persistent:
+            keep = min(keep, config.retention)
+        room = cls(name, config.room_capacity, config.history, permanent, owner, keep)
+        if persistent:
+            room.retention = config.retention
+        room.last_id = last_id
+        room.first_id = last_id + 1
+        return room
 
     def __init__(
         self,

@@ -40,7 +40,6 @@ from chatroom.backends.local import liferows, privaterows
 from chatroom.backends.local.dbfile import (
     DatabaseUnusableError,
     ServerLock,
-    check_directory,
     describe,
     open_database,
 )
@@ -67,7 +66,6 @@ __all__ = [
     "Row",
     "SqliteStore",
     "Store",
-    "open_store",
 ]
 
 #: Seconds between commits: the bound on what a crash can lose.
@@ -488,34 +486,3 @@ def _for_users(failure: Failure) -> str:
     if getattr(failure.value, "sqlite_errorname", "") == "SQLITE_FULL":
         return "the server's disk is full"
     return "the server cannot write to its database"
-
-
-def open_store(
-    path: str,
-    clock: IReactorTime,
-    retention: int,
-    retention_age: float = 0.0,
-    run: Runner | None = None,
-) -> Store:
-    """The store ``--db`` names: SQLite at ``path``, nothing for ``:memory:``.
-
-    Without ``run``, writes go to a thread of their own (one thread, so
-    they stay in order), started now and stopped when the reactor stops.
-    """
-    if path == ":memory:":
-        if run is None:
-            return MemoryStore(
-                retention, clock, PrivateThreads(clock, "chatroom-search", 1)
-            )
-        return MemoryStore(retention)
-    check_directory(path)
-    lock = ServerLock(path)  # before SQLite touches a file another server uses
-    try:
-        searching = None
-        if run is None:
-            run = PrivateThreads(clock, "chatroom-store", 1)
-            searching = PrivateThreads(clock, "chatroom-search", 1)
-        return SqliteStore(path, clock, run, retention, retention_age, lock, searching)
-    except BaseException:
-        lock.release()
-        raise
