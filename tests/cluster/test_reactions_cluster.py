@@ -43,7 +43,7 @@ class ReactionsAcrossNodesTests(ClusterTestCase):
         self.assertEqual((yield alice.expect_line("TYPING ")), "TYPING tea bob active")
         for number in range(19):
             (alice if number % 2 else bob).say(f"/react {msgid} r{number}")
-        for _ in range(19):
+        for _ in range(20):  # his x, which nothing read yet, then these 19
             yield bob.expect(lambda line: " REACT tea " in line)
         alice.say(f"/react {msgid} one-too-many")
         refusal = yield alice.expect_line("ERR ")
