@@ -15,7 +15,6 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import open_database
-from chatroom.backends.local.memsearch import FLUSH_INTERVAL as FLUSH_INTERVAL_MEMORY
 from chatroom.backends.local.memsearch import MemoryIndex
 from chatroom.backends.local.search import prepare
 from chatroom.backends.local.search import search as search_index
@@ -299,35 +298,64 @@ class QueuedRunner:
 
 
 class ThreadedMemoryIndexTests(unittest.TestCase):
-    """``--db :memory:``'s index off the reactor: changes queue, a flush
-    on the clock applies them on the index's thread, searches follow."""
+    """``--db :memory:``'s index off the reactor: changes wait in bounded
+    queues until a search of their room applies them on the index's
+    thread, then searches there."""
 
     def setUp(self) -> None:
-        self.clock = Clock()
         self.thread = QueuedRunner()
-        self.index = MemoryIndex(100, self.clock, self.thread)
+        self.index = MemoryIndex(100, self.thread)
         self.addCleanup(self.index.db.close)
 
-    def add(self, event_id: int, text: str) -> None:
+    def add(self, event_id: int, text: str, room: str = "tea") -> None:
         row = (event_id, "MSG", "alice", "2026-01-01T00:00:00.000Z", text, "", 0)
-        self.index.add("tea", row, 1.0)
+        self.index.add(room, row, 1.0)
 
-    def found(self, word: str) -> list[str]:
-        searching = self.index.search(["tea"], parse_search(word), 50)
+    def found(self, word: str, room: str = "tea") -> list[str]:
+        searching = self.index.search([room], parse_search(word), 50)
         self.thread.work()
         return [row[4] for _, row in self.successResultOf(searching)]
 
-    def test_changes_wait_for_the_thread(self) -> None:
-        """A change is only queued on the reactor; nothing touches the
-        database until the thread runs the flush."""
-        self.add(1, "hello tea")
+    def count(self) -> int:
+        (rows,) = self.index.db.execute("SELECT COUNT(*) FROM events").fetchone()
+        return int(rows)
+
+    def test_nothing_is_indexed_until_someone_searches(self) -> None:
+        """Messages only wait on the reactor: no thread work and nothing in
+        the database however many are said, until a search of their room."""
+        for event_id in range(1, 51):
+            self.add(event_id, f"hello tea {event_id}")
         self.assertEqual(self.thread.jobs, [])
-        self.clock.advance(FLUSH_INTERVAL_MEMORY)
-        self.assertEqual(len(self.thread.jobs), 1)
-        count = "SELECT COUNT(*) FROM events"
-        self.assertEqual(self.index.db.execute(count).fetchone(), (0,))
-        self.thread.work()
-        self.assertEqual(self.index.db.execute(count).fetchone(), (1,))
+        self.assertEqual(self.count(), 0)
+        self.assertEqual(self.found("50"), ["hello tea 50"])
+        self.assertEqual(self.count(), 50)
+
+    def test_only_the_rooms_searched_are_brought_up_to_date(self) -> None:
+        """A search of tea indexes tea's messages, not coffee's."""
+        self.add(1, "tea words")
+        self.add(1, "coffee words", room="coffee")
+        self.assertEqual(self.found("words"), ["tea words"])
+        self.assertEqual(self.count(), 1)
+        self.assertEqual(self.found("words", room="coffee"), ["coffee words"])
+
+    def test_a_room_waits_with_its_newest_messages_only(self) -> None:
+        """What waits is bounded by retention: of 250 messages nobody
+        searched, the newest 100 are found, older ones never."""
+        for event_id in range(1, 251):
+            self.add(event_id, f"word{event_id}")
+        self.assertEqual(self.found("word150"), [])
+        self.assertEqual(self.found("word151"), ["word151"])
+        self.assertEqual(self.count(), 100)
+
+    def test_a_deleted_room_forgets_what_waited_and_what_was_indexed(self) -> None:
+        """A room deleted after a search and made again finds only what
+        was said after."""
+        self.add(1, "old words")
+        self.assertEqual(self.found("words"), ["old words"])
+        self.add(2, "waiting words")
+        self.index.drop("tea")
+        self.add(3, "new words")
+        self.assertEqual(self.found("words"), ["new words"])
 
     def test_a_search_sees_every_change_before_it(self) -> None:
         """A search queued right after changes (no flush yet) finds them,
@@ -339,11 +367,12 @@ class ThreadedMemoryIndexTests(unittest.TestCase):
         self.assertEqual(self.found("tea"), [])
         self.assertEqual(self.found("coffee"), ["hello coffee"])
 
-    def test_close_stops_the_flushes(self) -> None:
-        """After close nothing more is flushed, and the database is let go."""
+    def test_close_lets_go_of_what_waits(self) -> None:
+        """After close nothing waits (a flush has nothing to do), and the
+        database is let go on the thread."""
         self.add(1, "hello")
         closing = self.index.close()
         self.thread.work()
         self.successResultOf(closing)
-        self.clock.advance(FLUSH_INTERVAL_MEMORY * 3)
+        self.assertIsNone(self.successResultOf(self.index.flush()))
         self.assertEqual(self.thread.jobs, [])

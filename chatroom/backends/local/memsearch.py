@@ -2,38 +2,42 @@
 
 With nothing stored on disk there is still something to search: the
 rooms' newest messages (``--retention`` per room). :class:`MemoryIndex`
-keeps a copy of them in an in-memory SQLite database with the same
-``events`` table and the same index and triggers as the ``--db`` file
+keeps them in an in-memory SQLite database with the same ``events`` table
+and the same index and triggers as the ``--db`` file
 (:mod:`chatroom.backends.local.search`), so both modes find the same
 messages the same way.
 
 Indexing costs tens of microseconds a message (FTS5's tokenizing and its
-B-trees), too much for the reactor at thousands of messages a second. So,
-as the file store does, the reactor only queues the change (a list
-append), and a thread of the index's own applies the queue every
-:data:`FLUSH_INTERVAL` seconds, in one transaction, and runs the searches,
-one at a time and in order: a search queued after the changes sees all of
-them. Without a thread (``run`` None: unit tests, and a back-end built
-without ``--db``), everything happens in place, at once.
+B-trees): at thousands of messages a second that is a tenth of a core,
+and a thread that competes with the reactor for the interpreter, paid
+whether or not anyone ever searches. So the index is brought up to date
+only when it is searched, and only for the rooms searched: the reactor
+keeps each room's newest ``retention`` rows in a bounded queue (an append
+per message; older rows fall off, as retention would take them out of the
+index anyway), and a search first applies its rooms' queues on the
+index's thread, then searches there. Edits, redactions and deleted rooms
+are queued in order beside them. Without a thread (``run`` None: unit
+tests, and a back-end built without ``--db``), everything happens in
+place, at once.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from twisted.internet import defer, task
+from twisted.internet import defer
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.search import Found, install, prepare, search
 from chatroom.core.search import SearchQuery
 from chatroom.core.stored import Row
 from chatroom.core.threads import PrivateThreads
 
-#: Seconds between applications of the queued changes.
-FLUSH_INTERVAL = 1.0
+#: A statement and its parameters, waiting to be applied.
+Change = tuple[str, tuple[Any, ...]]
 
 #: Runs a function on the index's thread, in order, one at a time.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
@@ -58,16 +62,10 @@ class MemoryIndex:
 
     Args:
         retention: messages (stored events) kept per room.
-        clock: drives the flushes (with ``run``).
         run: runs a function on the index's thread, in order; None: in place.
     """
 
-    def __init__(
-        self,
-        retention: int,
-        clock: IReactorTime | None = None,
-        run: Runner | None = None,
-    ) -> None:
+    def __init__(self, retention: int, run: Runner | None = None) -> None:
         self.retention = retention
         self.run = run
         self.db = sqlite3.connect(
@@ -76,66 +74,93 @@ class MemoryIndex:
         self.db.execute(EVENTS)
         install(self.db)
         prepare(self.db)
-        self._pending: list[tuple[str, tuple[Any, ...]]] = []
-        self.clock = clock
-        #: Started with the first change (not before the reactor runs).
-        self._flusher: task.LoopingCall | None = None
+        #: Rows not yet in the index, per room: the newest ``retention``.
+        self._rows: dict[str, deque[tuple[Any, ...]]] = {}
+        #: Edits and redactions not yet applied, per room, in order.
+        self._changes: dict[str, list[Change]] = {}
 
     def add(self, key: str, row: Row, at: float) -> None:
         """A message or action (the triggers index it) or an ``EDIT`` or
         ``REDACT`` (kept only so retention counts them as the rooms do)."""
-        self._change(ADD, (key, *row, at))
-        self._change(TRIM, (key, row[0] - self.retention))
+        if self.run is None:
+            self.db.execute(ADD, (key, *row, at))
+            self.db.execute(TRIM, (key, row[0] - self.retention))
+            return
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = self._rows[key] = deque(maxlen=self.retention)
+        rows.append((key, *row, at))
 
     def change(self, key: str, target: int, text: str | None) -> None:
         """An edit (the new text) or a redaction (None: the message and its
         edits go)."""
-        if text is None:
-            self._change(REDACT, (key, target, target))
-        else:
-            self._change(EDIT, (text, key, target))
+        change: Change = (
+            (REDACT, (key, target, target))
+            if text is None
+            else (EDIT, (text, key, target))
+        )
+        if self.run is None:
+            self.db.execute(*change)
+            return
+        self._changes.setdefault(key, []).append(change)
 
     def drop(self, key: str) -> None:
-        """A room went, with its messages."""
-        self._change(DROP, (key,))
-
-    def _change(self, statement: str, parameters: tuple[Any, ...]) -> None:
+        """A room went, with its messages: what waits for it goes too, and
+        the index forgets it when it is next brought up to date."""
         if self.run is None:
-            self.db.execute(statement, parameters)
+            self.db.execute(DROP, (key,))
             return
-        self._pending.append((statement, parameters))
-        if self._flusher is None and self.clock is not None:
-            self._flusher = task.LoopingCall(self.flush)
-            self._flusher.clock = self.clock
-            self._flusher.start(FLUSH_INTERVAL, now=False)
+        self._rows.pop(key, None)
+        self._changes[key] = [(DROP, (key,))]
 
-    def flush(self) -> Deferred[None]:
-        """Apply the queued changes on the index's thread, in one transaction."""
-        if not self._pending or self.run is None:
+    def flush(self, keys: Sequence[str] | None = None) -> Deferred[None]:
+        """Apply what waits for rooms ``keys`` (every room: None) on the
+        index's thread, in one transaction."""
+        if self.run is None:
             return defer.succeed(None)
-        batch, self._pending = self._pending, []
+        wanted = (
+            list(self._rows.keys() | self._changes.keys()) if keys is None else keys
+        )
+        batch: list[tuple[list[Change], list[tuple[Any, ...]]]] = [
+            (self._changes.pop(key, []), list(self._rows.pop(key, ())))
+            for key in wanted
+            if key in self._rows or key in self._changes
+        ]
+        if not batch:
+            return defer.succeed(None)
         return self.run(lambda: self._apply(batch))
 
-    def _apply(self, batch: list[tuple[str, tuple[Any, ...]]]) -> None:
+    def _apply(self, batch: list[tuple[list[Change], list[tuple[Any, ...]]]]) -> None:
+        """A room's queued changes came before its queued rows only when
+        the room was deleted (its rows were dropped then); edits and
+        redactions name messages sent before them, so rows go in first."""
         self.db.execute("BEGIN")
-        for statement, parameters in batch:
-            self.db.execute(statement, parameters)
+        for changes, rows in batch:
+            dropped = [change for change in changes if change[0] == DROP]
+            for statement, parameters in dropped:
+                self.db.execute(statement, parameters)
+            if rows:
+                self.db.executemany(ADD, rows)
+                self.db.execute(TRIM, (rows[-1][0], rows[-1][1] - self.retention))
+            for statement, parameters in changes:
+                if statement != DROP:
+                    self.db.execute(statement, parameters)
         self.db.execute("COMMIT")
 
     def search(
         self, keys: Sequence[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
-        """After every change so far (queued behind them on the thread)."""
+        """After every change so far to rooms ``keys`` (applied first, on
+        the thread)."""
         if self.run is None:
             return defer.succeed(search(self.db, keys, query, limit))
-        self.flush()
+        self.flush(keys)
         return self.run(lambda: search(self.db, keys, query, limit))
 
     def close(self) -> Deferred[None]:
-        """Stop flushing, let go of the database and the thread."""
-        if self._flusher is not None and self._flusher.running:
-            self._flusher.stop()
-        self._pending = []
+        """Let go of what waits, the database and the thread."""
+        self._rows.clear()
+        self._changes.clear()
         run = self.run
         if run is None or (isinstance(run, PrivateThreads) and not run.pool.started):
             self.db.close()  # the thread never ran: nothing can be using it

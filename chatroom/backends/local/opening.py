@@ -28,9 +28,7 @@ def open_store(
     """
     if path == ":memory:":
         if run is None:
-            return MemoryStore(
-                retention, clock, PrivateThreads(clock, "chatroom-search", 1)
-            )
+            return MemoryStore(retention, PrivateThreads(clock, "chatroom-search", 1))
         return MemoryStore(retention)
     check_directory(path)
     lock = ServerLock(path)  # before SQLite touches a file another server uses

@@ -14,7 +14,6 @@ from typing import Protocol
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.memsearch import MemoryIndex, Runner
 from chatroom.backends.local.search import Found
@@ -183,15 +182,10 @@ class MemoryStore:
     persistent = False
     problem = ""
 
-    def __init__(
-        self,
-        retention: int = 10_000,
-        clock: IReactorTime | None = None,
-        run: Runner | None = None,
-    ) -> None:
-        """``clock`` and ``run``: the index's flushes and thread
+    def __init__(self, retention: int = 10_000, run: Runner | None = None) -> None:
+        """``run``: the index's thread
         (:class:`~chatroom.backends.local.memsearch.MemoryIndex`)."""
-        self.index = MemoryIndex(retention, clock, run)
+        self.index = MemoryIndex(retention, run)
         self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
         self.on_health: Callable[[str], None] = lambda problem: None
 
