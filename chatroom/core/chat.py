@@ -32,7 +32,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, RoomDetails, Tags, history_event
 from chatroom.core.facts import RoomFacts
-from chatroom.core.life import MessageLife
+from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
 from chatroom.core.modlog import ModEntry
 from chatroom.core.private import PrivateMessages
@@ -238,7 +238,7 @@ class ChatCore(Generic[B]):
         where = self.backend.place(member, room)
         await self._append(member, session, where, kind, text, tags)
 
-    # -- messages with a life (chatroom.core.life) ----------------------------------
+    # -- messages with a life (chatroom.core.messagelife) ---------------------------
 
     async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
         await self.life.reply(member, room, event_id, text)

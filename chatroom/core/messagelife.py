@@ -16,7 +16,7 @@ from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import errors, lifecycle, moderation, reactions, rules
+from chatroom.core import amending, errors, moderation, reactions, rules
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Tags
@@ -102,7 +102,7 @@ class MessageLife:
         async def attempt() -> None:
             message = await self.message(member, session, where, event_id)
             now = self.clock.seconds()
-            lifecycle.check_edit(
+            amending.check_edit(
                 message, self.actor_of(member), now, self.config.edit_window
             )
             fields = (where, message.id, session.name, format_time(now))
@@ -129,7 +129,7 @@ class MessageLife:
         async def attempt() -> None:
             message = await self.message(member, session, where, event_id)
             facts = await self.backend.facts(where)
-            lifecycle.check_redact(message, facts.room, self.actor_of(member))
+            amending.check_redact(message, facts.room, self.actor_of(member))
             fields = (where, message.id, session.name)
             redaction = Event("REDACT", fields, reason or "-")
             stored = Event("REDACT", fields, reason or "-")
@@ -137,7 +137,7 @@ class MessageLife:
             await self.backend.messages.amend(
                 member, session, where, message, None, redaction, stored, now
             )
-            authors.append(lifecycle.author_of(message))
+            authors.append(amending.author_of(message))
 
         await self.retried(attempt)
         if authors and authors[-1] != name_key(session.name):
