@@ -25,6 +25,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RoomDetails, Tags
 from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.tags import NOTICE_TAG, REPLY_TAG, reply_target, shared_tags
@@ -147,6 +148,8 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
             if session.away:  # away-notify: members learn it with the JOIN
                 away = build(session.source, "AWAY", session.away)
                 session.tell_peers(away, "away-notify", room)
+            if "draft/read-marker" in session.caps:
+                await send_marker(session, room)
             await send_names(session, room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
