@@ -67,7 +67,7 @@ class IRCReadMarkerTests(CapsTestCase):
         between = "2026-11-21T18:04:07.000Z"  # after "two", before "three"
         self.assertEqual(
             self.markread("#tea", f"timestamp={between}"),
-            [f":chatroom MARKREAD #tea timestamp={SAID[1]}"],
+            [f":chatroom MARKREAD #tea timestamp={between}"],
         )
         self.assertEqual(
             self.markread("#tea", "timestamp=2030-01-01T00:00:00.000Z"),
@@ -77,16 +77,26 @@ class IRCReadMarkerTests(CapsTestCase):
             self.markread("#tea"), [f":chatroom MARKREAD #tea timestamp={SAID[2]}"]
         )
 
-    def test_before_everything_is_no_marker(self) -> None:
-        """A timestamp before the room's first message marks nothing."""
+    def test_own_time_is_shown_while_it_holds(self) -> None:
+        """The time alice set comes back as she said it (even before the
+        first message); a later one wins; a nick's marker is kept too."""
+        early = "2020-01-01T00:00:00.000Z"
         self.assertEqual(
-            self.markread("#tea", "timestamp=2020-01-01T00:00:00.000Z"),
-            [":chatroom MARKREAD #tea *"],
+            self.markread("#tea", f"timestamp={early}"),
+            [f":chatroom MARKREAD #tea timestamp={early}"],
+        )
+        self.assertEqual(
+            self.markread("#tea", f"timestamp={SAID[2]}"),
+            [f":chatroom MARKREAD #tea timestamp={SAID[2]}"],
+        )
+        self.markread("bob", f"timestamp={SAID[1]}")
+        self.assertEqual(
+            self.markread("bob"), [f":chatroom MARKREAD bob timestamp={SAID[1]}"]
         )
 
     def test_refusals(self) -> None:
-        """No target, a channel alice is not in, a bad timestamp: FAIL; a
-        nick has no marker (private conversations keep none)."""
+        """No target, setting in a channel alice is not in, a bad timestamp:
+        FAIL; a nick or channel with no marker is ``*``."""
         self.assertEqual(
             self.markread(),
             [":chatroom FAIL MARKREAD NEED_MORE_PARAMS :Missing parameters"],
@@ -106,4 +116,5 @@ class IRCReadMarkerTests(CapsTestCase):
             self.markread("#tea", "*")[0].split()[:4],
             [":chatroom", "FAIL", "MARKREAD", "INVALID_PARAMS"],
         )
-        self.assertEqual(self.markread("bob"), [":chatroom MARKREAD bob *"])
+        self.assertEqual(self.markread("carol"), [":chatroom MARKREAD carol *"])
+        self.assertEqual(self.markread("#coffee"), [":chatroom MARKREAD #coffee *"])

@@ -5,13 +5,16 @@ Registry.mark_read`); IRC as the ``time`` of the newest message read.
 These translate one into the other over the registry's ``room_history``,
 for ``MARKREAD`` (:mod:`chatroom.doors.irc.readmarker`) and for ``JOIN``
 (:func:`chatroom.doors.irc.commands.join`), which sends the marker before
-``366``.
+``366``. The time a client set is remembered for its connection
+(``IRCSession.read_stamps``) and shown while the core's marker is still
+the one it set, so a client gets back exactly what it said.
 """
 
 from __future__ import annotations
 
 from chatroom.core.events import Event
 from chatroom.core.rules import HISTORY_PAGE_MAX
+from chatroom.core.text import name_key
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build_words, channel
 
@@ -28,9 +31,38 @@ _PAGES = 10
 async def send_marker(session: IRCSession, room: str) -> None:
     """``MARKREAD #room timestamp=T`` (or ``*``): the marker in force."""
     marker = await session.registry.read_marker(session.member, room)
-    stamp = await stamp_of_marker(session, room, marker) if marker else None
+    remembered = session.read_stamps.get(name_key(room))
+    if marker is None:
+        stamp = None
+    elif remembered is not None and remembered[0] == marker:
+        stamp = remembered[1]
+    else:
+        stamp = await stamp_of_marker(session, room, marker) if marker else None
     shown = f"timestamp={stamp}" if stamp else NO_MARKER
     session.send(build_words(session.me, "MARKREAD", channel(room), shown))
+
+
+async def mark(session: IRCSession, room: str, wanted: str) -> None:
+    """Move the marker in ``room`` forward to the newest message said at
+    ``wanted`` or before, remembering ``wanted`` while it is the marker."""
+    read = await newest_said_by(session, room, wanted)
+    marker = await session.registry.mark_read(session.member, room, read)
+    key = name_key(room)
+    remembered = session.read_stamps.get(key)
+    if marker.event_id == read and (
+        remembered is None or remembered[0] != read or remembered[1] < wanted
+    ):
+        session.read_stamps[key] = (read, wanted)
+
+
+def mark_nick(session: IRCSession, nick: str, wanted: str | None) -> str:
+    """A private conversation's marker, kept by this connection only
+    (forward only); its ``MARKREAD`` parameter."""
+    key = "@" + name_key(nick)
+    remembered = session.read_stamps.get(key)
+    if wanted is not None and (remembered is None or remembered[1] < wanted):
+        session.read_stamps[key] = remembered = (0, wanted)
+    return f"timestamp={remembered[1]}" if remembered else NO_MARKER
 
 
 async def newest_said_by(session: IRCSession, room: str, wanted: str) -> int:
