@@ -240,8 +240,10 @@ class ChatCore(Generic[B]):
 
     # -- messages with a life (chatroom.core.messagelife) ---------------------------
 
-    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
-        await self.life.reply(member, room, event_id, text)
+    async def reply(
+        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
+    ) -> None:
+        await self.life.reply(member, room, event_id, text, tags)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         await self.life.edit(member, room, event_id, text)

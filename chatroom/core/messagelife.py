@@ -83,14 +83,17 @@ class MessageLife:
             raise errors.no_such_message(event_id, room)
         return found[0]
 
-    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
-        """``/reply``: a message tagged ``reply=ID``, ID a message of the room."""
+    async def reply(
+        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
+    ) -> None:
+        """``/reply``: a message tagged ``reply=ID``, ID a message of the room
+        (then ``tags``, an IRC client's other ``+`` tags)."""
         rules.check_text(text)
         session = self.session_of(member)
         where = self.backend.place(member, room)
         await self.message(member, session, where, event_id)
         await self.append(
-            member, session, where, "MSG", text, (("reply", str(event_id)),)
+            member, session, where, "MSG", text, (("reply", str(event_id)), *tags)
         )
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:

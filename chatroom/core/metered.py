@@ -153,8 +153,10 @@ class MeteredRegistry:
         await self._timed("say", self.inner.say(member, room, kind, text, tags))
         MESSAGES_IN.labels(member.door).inc()
 
-    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
-        await self._timed("reply", self.inner.reply(member, room, event_id, text))
+    async def reply(
+        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
+    ) -> None:
+        await self._timed("reply", self.inner.reply(member, room, event_id, text, tags))
         MESSAGES_IN.labels(member.door).inc()
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:

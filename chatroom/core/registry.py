@@ -197,9 +197,12 @@ class Registry(Protocol):
         with ``tags`` (an IRC ``NOTICE``, IRC clients' ``+`` tags) stored with it."""
         ...
 
-    async def reply(self, member: Member, room: str, event_id: int, text: str) -> None:
+    async def reply(
+        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
+    ) -> None:
         """``/reply ID TEXT``: a message answering message ``event_id`` of the
-        room (``NO_SUCH_MESSAGE`` if it is none)."""
+        room (``NO_SUCH_MESSAGE`` if it is none), with ``tags`` (an IRC
+        client's other ``+`` tags) stored after its ``reply``."""
         ...
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:

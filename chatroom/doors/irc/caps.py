@@ -61,6 +61,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         f"max-bytes={MULTILINE_MAX_BYTES},max-lines={MULTILINE_MAX_LINES}",
         draft=True,
     ),
+    Capability("draft/read-marker", draft=True),
     Capability("echo-message"),
     Capability("invite-notify"),
     Capability("labeled-response"),

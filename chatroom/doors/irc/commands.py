@@ -25,9 +25,10 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RoomDetails, Tags
 from chatroom.core.text import has_control_characters, name_key
+from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
-from chatroom.doors.irc.tags import shared_tags
+from chatroom.doors.irc.tags import NOTICE_TAG, REPLY_TAG, reply_target, shared_tags
 from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
     LEFT,
@@ -147,6 +148,8 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
             if session.away:  # away-notify: members learn it with the JOIN
                 away = build(session.source, "AWAY", session.away)
                 session.tell_peers(away, "away-notify", room)
+            if "draft/read-marker" in session.caps:
+                await send_marker(session, room)
             await send_names(session, room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
@@ -259,7 +262,7 @@ async def say_to(
         raise errors.bad_args("empty message")
     room = room_of(target)
     if room is not None:
-        await session.registry.say(session.member, room, kind, text, tags)
+        await say_in_room(session, room, kind, text, tags)
         return
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
         await session.registry.announce(session.member, text)
@@ -272,6 +275,30 @@ async def say_to(
     recipient = session.directory.find(target)
     if recipient is not None and recipient.away:
         session.numeric(irc.RPL_AWAY, str(recipient.name), recipient.away)
+
+
+async def say_in_room(
+    session: IRCSession, room: str, kind: str, text: str, tags: Tags
+) -> None:
+    """A message to ``room``: with ``+draft/reply`` naming a message of the
+    room, the core's reply (``reply=ID``, the client's other tags after
+    it); naming none (or for an action or a notice), a message carrying
+    the client's tag as it was, never refused for it."""
+    registry, member = session.registry, session.member
+    target = reply_target(tags)
+    if (
+        target is not None
+        and kind == "MSG"
+        and not any(k == NOTICE_TAG for k, _ in tags)
+    ):
+        others = tuple((key, value) for key, value in tags if key != REPLY_TAG)
+        try:
+            await registry.reply(member, room, target, text, others)
+            return
+        except ChatError as refused:
+            if refused.code != "NO_SUCH_MESSAGE":
+                raise
+    await registry.say(member, room, kind, text, tags)
 
 
 async def topic(session: IRCSession, params: tuple[str, ...]) -> None:

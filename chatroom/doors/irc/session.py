@@ -139,6 +139,7 @@ class IRCSession:
         "monitoring",
         "multiline",
         "name",
+        "read_stamps",
         "realname",
         "render",
         "renderer",
@@ -197,6 +198,11 @@ class IRCSession:
         #: A ``draft/multiline`` batch the client is sending: its reference,
         #: target and lines so far.
         self.multiline: Multiline | None = None
+        #: ``MARKREAD`` times as this client set them, by target key: for a
+        #: room with the core's marker (event id) they were set at, so the
+        #: client gets its own time back while that marker holds; for a nick
+        #: alone (private conversations have no core markers).
+        self.read_stamps: dict[str, tuple[int, str]] = {}
         #: The tags of the command running (``+draft/react``, ``label``...).
         self.tags: Mapping[str, str] = {}
         #: PASS, SASL and the account, until registered (then None).

@@ -20,6 +20,7 @@ from chatroom.doors.irc import (
     services,
     signin,
 )
+from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
 from chatroom.doors.irc.session import Command
 from chatroom.doors.irc.tagged import tagmsg_to_all
@@ -63,6 +64,7 @@ COMMANDS: dict[str, Command] = {
     "SETNAME": Command(extensions.setname, 1),
     "CHATHISTORY": Command(chathistory.chathistory, 1),
     "REDACT": Command(redact, 2),
+    "MARKREAD": Command(markread),
     # moderation
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),

@@ -28,6 +28,9 @@ MAX_CLIENT_LINE = CLIENT_TAGS_MAX + 2 + MAX_LINE
 #: The tag on a shared message that was an IRC ``NOTICE`` (the line door's
 #: ``/caps rich`` clients see it as ``@ID;notice``).
 NOTICE_TAG = "notice"
+#: The client tag naming the message a message answers (IRCv3 ``reply``
+#: client tag, https://ircv3.net/specs/client-tags/reply).
+REPLY_TAG = "+draft/reply"
 
 
 def escape(value: str) -> str:
@@ -106,8 +109,25 @@ def is_notice(event: Event) -> bool:
 
 
 def relayed_tags(event: Event) -> dict[str, str]:
-    """The client-only tags a message carries to ``message-tags`` clients."""
-    return {key: value for key, value in event.tags if key.startswith("+")}
+    """The client-only tags a message carries to ``message-tags`` clients,
+    a reply's ``reply=ID`` (``/reply``) as ``+draft/reply=ID`` (the
+    ``msgid`` of message ID) first."""
+    relayed: dict[str, str] = {}
+    for key, value in event.tags:
+        if key == "reply":
+            relayed[REPLY_TAG] = value
+        elif key.startswith("+"):
+            relayed[key] = value
+    return relayed
+
+
+def reply_target(tags: Tags) -> int | None:
+    """The message a client's message answers (its ``+draft/reply``, a
+    ``msgid`` of a room message: a decimal number), or None."""
+    for key, value in tags:
+        if key == REPLY_TAG and value.isascii() and value.isdigit():
+            return int(value)
+    return None
 
 
 def add_tags(line: bytes, tags: bytes) -> bytes:
