@@ -8,6 +8,8 @@ named in comments.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from chatroom.doors.irc.tags import MAX_LINE
 from tests.support import STAMP
 from tests.test_irc import IRCClient
@@ -339,3 +341,32 @@ class IRCv3HistoryLongLineTests(CapsTestCase):
         line.send("short")
         self.assertEqual(alice.received(), [":bob!bob@chatroom PRIVMSG #tea :short"])
         self.assertIsInstance(alice, IRCClient)
+
+
+class ReactionsInHistoryTests(CapsTestCase):
+    """A room's stored reactions keep no time: a ``timestamp=`` is placed
+    among its messages only."""
+
+    def test_a_timestamp_is_placed_among_messages(self) -> None:
+        """A reaction stored between messages 3 and 4 does not move where
+        ``AFTER timestamp=`` (just after message 4) starts."""
+        bob = self.line("bob")
+        bob.send("/caps rich")
+        bob.send("/create cafe")
+        for n in range(1, 7):
+            self.clock.advance(1)
+            bob.send(f"message {n}")
+            if n == 3:
+                bob.send("/react 1 x")
+        alice = self.capped("alice", "draft/chathistory", *HISTORY_CAPS)
+        alice.send("JOIN #cafe")
+        alice.received()
+        alice.send("CHATHISTORY LATEST #cafe * 1")
+        newest = tags_of(alice.received()[1])["time"]  # message 6's, 2 s after 4
+        said = datetime.fromisoformat(newest.replace("Z", "+00:00"))
+        just_after_4 = (said - timedelta(seconds=1.8)).isoformat()
+        alice.send(f"CHATHISTORY AFTER #cafe timestamp={just_after_4} 2")
+        lines = alice.received()[1:-1]
+        self.assertEqual(
+            [untagged(x).split(" :", 1)[1] for x in lines], ["message 5", "message 6"]
+        )

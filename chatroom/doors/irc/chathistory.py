@@ -47,8 +47,16 @@ class BadRequestError(Exception):
         self.context = context
 
 
-def stamp_of(event: Event) -> str:
-    return event.fields[2]
+#: Where a stored event keeps the time it was said: messages (``HISTORY
+#: room user time`` as history gives them, ``MSG`` as they happen) and
+#: ``EDIT room id user time``; reactions and deletions keep none, so they
+#: never place a ``timestamp=``.
+TIME_FIELD = {"HISTORY": 2, "HISTORY_ACTION": 2, "MSG": 2, "ACTION": 2, "EDIT": 3}
+
+
+def stamp_of(event: Event) -> str | None:
+    field = TIME_FIELD.get(event.name)
+    return None if field is None else event.fields[field]
 
 
 def timestamp(value: str) -> str:
@@ -109,8 +117,9 @@ class StoredMessages:
             page = await self.span(before - HISTORY_PAGE_MAX, before - 1)
             if not page:
                 return before, False
-            later = [e for e in page if stamp_of(e) >= wanted]
-            if len(later) < len(page):  # the boundary is in this page
+            timed = [(e, stamp) for e in page if (stamp := stamp_of(e)) is not None]
+            later = [e for e, stamp in timed if stamp >= wanted]
+            if len(later) < len(timed):  # the boundary is in this page
                 return int(later[0].id) if later else before, False
             before = int(page[0].id)
         return before, False
@@ -209,9 +218,10 @@ async def targets(session: IRCSession, start: str, end: str, limit: int) -> None
     )
     found: list[tuple[str, str]] = []
     for room in session.rooms.values():
-        newest = await session.registry.room_history(session.member, room, 1)
-        if newest and low < stamp_of(newest[-1]) < high:
-            found.append((stamp_of(newest[-1]), room))
+        recent = await session.registry.room_history(session.member, room, 50)
+        stamps = [stamp for e in recent if (stamp := stamp_of(e)) is not None]
+        if stamps and low < stamps[-1] < high:
+            found.append((stamps[-1], room))
     found.sort()
     data = b"".join(
         build_words(session.me, "CHATHISTORY", "TARGETS", f"#{room}", f"timestamp={at}")
