@@ -236,6 +236,17 @@ def history_event(
     return Event(name, (room, user, stamp), text, id, tags)
 
 
+#: The stored forms of messages, the events that carry the time they were
+#: said (``HISTORY room user time``); reactions, edits and deletions
+#: stored beside them carry none of their own.
+SAID = frozenset({"HISTORY", "HISTORY_ACTION"})
+
+
+def said_at(event: Event) -> str | None:
+    """The time a stored message was said; None for any other event."""
+    return event.fields[2] if event.name in SAID else None
+
+
 class RoomInfo(Encodable):
     """One room as the lobby shows it: name, member count, capacity, topic;
     and whether it is ``secret`` (listed to its members only)."""

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event
+from chatroom.core.events import Event, said_at
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
@@ -45,18 +45,6 @@ class BadRequestError(Exception):
         super().__init__(code)
         self.code = code
         self.context = context
-
-
-#: Where a stored event keeps the time it was said: messages (``HISTORY
-#: room user time`` as history gives them, ``MSG`` as they happen) and
-#: ``EDIT room id user time``; reactions and deletions keep none, so they
-#: never place a ``timestamp=``.
-TIME_FIELD = {"HISTORY": 2, "HISTORY_ACTION": 2, "MSG": 2, "ACTION": 2, "EDIT": 3}
-
-
-def stamp_of(event: Event) -> str | None:
-    field = TIME_FIELD.get(event.name)
-    return None if field is None else event.fields[field]
 
 
 def timestamp(value: str) -> str:
@@ -117,7 +105,7 @@ class StoredMessages:
             page = await self.span(before - HISTORY_PAGE_MAX, before - 1)
             if not page:
                 return before, False
-            timed = [(e, stamp) for e in page if (stamp := stamp_of(e)) is not None]
+            timed = [(e, stamp) for e in page if (stamp := said_at(e)) is not None]
             later = [e for e, stamp in timed if stamp >= wanted]
             if len(later) < len(timed):  # the boundary is in this page
                 return int(later[0].id) if later else before, False
@@ -219,7 +207,7 @@ async def targets(session: IRCSession, start: str, end: str, limit: int) -> None
     found: list[tuple[str, str]] = []
     for room in session.rooms.values():
         recent = await session.registry.room_history(session.member, room, 50)
-        stamps = [stamp for e in recent if (stamp := stamp_of(e)) is not None]
+        stamps = [stamp for e in recent if (stamp := said_at(e)) is not None]
         if stamps and low < stamps[-1] < high:
             found.append((stamps[-1], room))
     found.sort()

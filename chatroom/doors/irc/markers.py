@@ -12,7 +12,7 @@ the one it set, so a client gets back exactly what it said.
 
 from __future__ import annotations
 
-from chatroom.core.events import Event
+from chatroom.core.events import Event, said_at
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
 from chatroom.doors.irc.session import IRCSession
@@ -20,9 +20,6 @@ from chatroom.doors.irc.wire import build_words, channel
 
 #: ``MARKREAD``'s "no marker" (none set, or its message no longer kept).
 NO_MARKER = "*"
-#: The stored forms of messages: the events that carry the time they were
-#: said (reactions and edits have none of their own).
-_MESSAGES = frozenset({"HISTORY", "HISTORY_ACTION"})
 #: How far back a time is looked for: pages of the largest size, as
 #: ``CHATHISTORY`` looks for a ``timestamp=``.
 _PAGES = 10
@@ -74,7 +71,8 @@ async def newest_said_by(session: IRCSession, room: str, wanted: str) -> int:
         if not page:
             return 0
         for event in reversed(page):
-            if event.name in _MESSAGES and event.fields[2] <= wanted:
+            said = said_at(event)
+            if said is not None and said <= wanted:
                 return int(event.id)
         before = int(page[0].id)
     return 0
@@ -84,8 +82,9 @@ async def stamp_of_marker(session: IRCSession, room: str, marker: int) -> str | 
     """The time of the newest message at or before event ``marker`` (which
     may be a reaction or an edit), or None if the page before it keeps none."""
     for event in reversed(await _page(session, room, marker + 1)):
-        if event.name in _MESSAGES:
-            return event.fields[2]
+        said = said_at(event)
+        if said is not None:
+            return said
     return None
 
 
