@@ -69,6 +69,22 @@ class RedactionTests(CapsTestCase):
             [":bob!bob@chatroom REDACT #tea 1"],
         )
 
+    def test_clients_without_the_capability_read_it_in_words(self) -> None:
+        """carol (no draft/message-redaction) is told in words who deleted
+        a message and why, not shown a raw protocol event."""
+        self.bob.send("hello")
+        self.bob.send("spam")
+        self.carol.received()
+        self.bob.send("/redact 1")
+        self.bob.send("/redact 2 off topic")
+        self.assertEqual(
+            [untagged(x) for x in self.carol.received()],
+            [
+                ":chatroom NOTICE #tea :bob deleted a message",
+                ":chatroom NOTICE #tea :bob deleted a message: off topic",
+            ],
+        )
+
     def test_refusals_are_fail_replies(self) -> None:
         """Unknown ids, someone else's message, a nick or a channel one is
         not in: the specification's FAIL REDACT codes, nothing deleted."""

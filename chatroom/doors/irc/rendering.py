@@ -214,6 +214,10 @@ class IRCRenderer:
             return build(self.server, "NOTICE", channel(fields[0]), notice)
         if name == "NOTICE":
             return self._notice(channel(fields[0]), text)
+        if name == "REDACT":  # without draft/message-redaction: say it in words
+            room, _target, by = fields
+            said = f"{by} deleted a message" + ("" if text == "-" else f": {text}")
+            return self._notice(channel(room), said)
         # An event this door does not know yet: say so rather than drop it.
         where = channel(fields[0]) if fields else "*"
         return self._notice(where, " ".join((name, *fields, text)))
