@@ -54,6 +54,12 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             target reason``, oldest first (:mod:`.life_scripts`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
+``P search``                 set once a node has ``--search-db``: the
+                            scripts that store or drop feed the outbox
+``P search:outbox``         stream of ``r`` (room key), ``e`` (a stored
+                            event's line, '' for a dropped room): what the
+                            search index has yet to apply
+                            (:mod:`.searching`)
 ``P log:r``                 list of the room's last
                             :data:`~chatroom.backends.redis.prelude.LOG_SIZE`
                             published ``"seq line"``: what a node that
