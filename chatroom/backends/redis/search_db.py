@@ -78,7 +78,9 @@ SCHEMA = [
 ADD = """INSERT INTO chatroom_search
     (room, id, sender, sender_key, stamp, at, body)
     VALUES (%s, %s, %s, %s, %s, %s, %s)
-    ON CONFLICT (room, id) DO UPDATE SET body = EXCLUDED.body"""
+    ON CONFLICT (room, id) DO UPDATE SET sender = EXCLUDED.sender,
+        sender_key = EXCLUDED.sender_key, stamp = EXCLUDED.stamp,
+        at = EXCLUDED.at, body = EXCLUDED.body"""
 EDIT = "UPDATE chatroom_search SET body = %s WHERE room = %s AND id = %s"
 REDACT = "DELETE FROM chatroom_search WHERE room = %s AND id = %s"
 DROP = "DELETE FROM chatroom_search WHERE room = %s"
@@ -120,20 +122,21 @@ def apply(db: psycopg.Connection[Any], entries: Sequence[Entry], kept: int) -> S
         assert row is not None
         done: StreamId = (int(row[0]), int(row[1]))
         newest: dict[str, int] = {}
-        for entry_id, room, line in entries:
-            if entry_id <= done:
-                continue  # another node applied it
-            done = entry_id
-            if not line:
-                db.execute(DROP, (room,))
-                newest.pop(room, None)
-                continue
-            event = from_line(line)
-            newest[room] = int(event.id)
-            _apply_event(db, room, event.name, event.fields, event.text, event.id)
-        for room, last in newest.items():
-            db.execute(TRIM, (room, last - kept))
-        db.execute("UPDATE chatroom_search_cursor SET ms = %s, seq = %s", done)
+        with db.pipeline():  # sent together: one round trip, not one a row
+            for entry_id, room, line in entries:
+                if entry_id <= done:
+                    continue  # another node applied it
+                done = entry_id
+                if not line:
+                    db.execute(DROP, (room,))
+                    newest.pop(room, None)
+                    continue
+                event = from_line(line)
+                newest[room] = int(event.id)
+                _apply_event(db, room, event.name, event.fields, event.text, event.id)
+            for room, last in newest.items():
+                db.execute(TRIM, (room, last - kept))
+            db.execute("UPDATE chatroom_search_cursor SET ms = %s, seq = %s", done)
     return done
 
 
