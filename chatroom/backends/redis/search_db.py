@@ -67,8 +67,11 @@ SCHEMA = [
         words tsvector GENERATED ALWAYS AS
             (to_tsvector('chatroom_search', body)) STORED,
         PRIMARY KEY (room, id))""",
+    # fastupdate off: a search never scans a pending list of recent rows
+    # (up to 4 MB until vacuum merges it: 90 ms a search here, instead of
+    # a few); indexing, batched off the messages' path, costs the same.
     """CREATE INDEX IF NOT EXISTS chatroom_search_words
-        ON chatroom_search USING gin (words)""",
+        ON chatroom_search USING gin (words) WITH (fastupdate = off)""",
     """CREATE TABLE IF NOT EXISTS chatroom_search_cursor (
         one integer PRIMARY KEY DEFAULT 1 CHECK (one = 1),
         ms bigint NOT NULL, seq bigint NOT NULL)""",
