@@ -134,7 +134,7 @@ local function modlog_key(r) return P .. 'modlog:' .. r end
 -- the stream `P search:outbox` until a node has applied it to PostgreSQL
 -- (chatroom.backends.redis.searching). data: a stored event's line, or ''
 -- for "room r is gone, with its messages".
-local function index(r, data)
+local function feed_search(r, data)
   if redis.call('EXISTS', P .. 'search') == 1 then
     redis.call('XADD', P .. 'search:outbox', 'MAXLEN', '~', OUTBOX_SIZE, '*',
                'r', r, 'e', data)
@@ -142,7 +142,7 @@ local function index(r, data)
 end
 
 local function drop_room(r, name)
-  index(r, '')
+  feed_search(r, '')
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r))
   redis.call('HDEL', ROOMS, r)

@@ -229,7 +229,7 @@ local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
 emit(r, id .. ARGV[5])
 local hk = history_key(r)
 redis.call('RPUSH', hk, id .. ARGV[6])
-index(r, id .. ARGV[6])
+feed_search(r, id .. ARGV[6])
 redis.call('LTRIM', hk, -tonumber(ARGV[7]), -1)
 if ARGV[8] ~= '' then
   while true do
@@ -277,7 +277,7 @@ end
 local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
 emit(r, id .. ARGV[8])
 redis.call('RPUSH', hk, id .. ARGV[9])
-index(r, id .. ARGV[9])
+feed_search(r, id .. ARGV[9])
 redis.call('LTRIM', hk, -tonumber(ARGV[10]), -1)
 return 'OK'
 """,

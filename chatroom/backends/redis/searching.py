@@ -1,7 +1,7 @@
 """``/search`` in cluster mode: PostgreSQL's full-text index, fed from Redis.
 
 Every script that stores a room event (``SAY``, ``AMEND``) or drops a room
-also appends it to the Redis stream ``P search:outbox`` (``index`` in
+also appends it to the Redis stream ``P search:outbox`` (``feed_search`` in
 :mod:`chatroom.backends.redis.prelude`), in the same atomic step, once
 some node with ``--search-db`` has turned it on (``P search``). So the
 index's input is complete and in Redis's order whatever happens to the
