@@ -134,8 +134,11 @@ def apply(db: psycopg.Connection[Any], entries: Sequence[Entry], kept: int) -> S
                     db.execute(DROP, (room,))
                     newest.pop(room, None)
                     continue
-                event = from_line(line)
-                newest[room] = int(event.id)
+                try:
+                    event = from_line(line)
+                    newest[room] = int(event.id)
+                except (ValueError, IndexError):
+                    continue  # not an event (none is written so): never block on it
                 _apply_event(db, room, event.name, event.fields, event.text, event.id)
             for room, last in newest.items():
                 db.execute(TRIM, (room, last - kept))
@@ -154,6 +157,7 @@ def _apply_event(
     """A message (``HISTORY``, ``HISTORY_ACTION``) is added, an ``EDIT``
     replaces its target's text, a ``REDACT`` removes its target; other
     stored events (reactions) leave the index as it is."""
+    text = text.replace("\0", "")  # the one character PostgreSQL's text refuses
     if name in ("HISTORY", "HISTORY_ACTION"):
         _room, user, stamp = fields[:3]
         at = parse_time(stamp)
@@ -179,7 +183,7 @@ def search(
         "words @@ plainto_tsquery('chatroom_search', %s)",
         "room = ANY(%s)",
     ]
-    parameters: list[Any] = [" ".join(query.words), list(keys)]
+    parameters: list[Any] = [" ".join(query.words).replace("\0", ""), list(keys)]
     if query.user:
         conditions.append("sender_key = %s")
         parameters.append(name_key(query.user))
