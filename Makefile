@@ -10,7 +10,7 @@ HTTP_PORT ?= 8000
 HOST ?= 127.0.0.1
 RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 
-.PHONY: icu run test irctest trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server tmux cc irssi chromium irc-references
+.PHONY: icu run test irctest trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
@@ -70,6 +70,20 @@ icu:
 redis-server:
 	$(call apt_install,redis-server,the cluster tests)
 
+# Cluster search's tests run a throwaway PostgreSQL (tests/cluster/postgres.py):
+# Debian's server programs live in /usr/lib/postgresql/VERSION/bin, off the PATH.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's postgresql for the cluster search tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+		echo "Installing Debian's postgresql for the cluster search tests"; \
+		sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "postgresql is missing and cannot be installed here (needs root and apt-get): the cluster search tests will be skipped"; \
+	fi
+
 # The terminal client's end-to-end tests run it inside tmux.
 tmux:
 	$(call apt_install,tmux,the terminal client tests)
@@ -106,7 +120,7 @@ chromium:
 
 # Lint and type-check, then the whole suite (unit, integration, cluster,
 # client and benchmark smoke tests) and, beside it, irctest against the IRC door.
-test: $(STAMP) redis-server tmux cc irssi chromium irc-references
+test: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -123,7 +137,7 @@ irctest: $(STAMP)
 	$(BIN)/python conformance/run.py $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) redis-server tmux cc irssi chromium irc-references
+trial: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references
 	$(BIN)/python -m twisted.trial tests
 
 # The web client's browser tests, also writing the screenshots docs/web.md

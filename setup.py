@@ -30,6 +30,9 @@ setup(
         # ICU's SpoofChecker (chatroom.core.text). Built against Debian's
         # libicu-dev with pkg-config (the Makefile installs them).
         "PyICU>=2.10",
+        # Cluster search's index in PostgreSQL (chatroom.backends.redis.searching);
+        # the binary wheel bundles libpq.
+        "psycopg[binary]>=3.1",
     ],
     extras_require={
         "test": [

@@ -1,9 +1,9 @@
 """``/search`` (issue 22), run against every registry that can search.
 
 The in-process registry runs it twice (``tests/test_search.py``): with
-``--db :memory:`` (the in-memory index) and with a SQLite file. Cluster
-mode cannot search yet; ``tests/cluster/test_search_redis.py`` checks its
-refusal.
+``--db :memory:`` (the in-memory index) and with a SQLite file; cluster
+mode runs it on two nodes with PostgreSQL's index
+(``tests/cluster/test_search_redis.py``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ SEARCH_CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, retention=200
 FOUND = r"FOUND (\S+) (\d+) (\S+) (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (.*)"
 
 
-class SearchContract(ContractBase):
-    """What a searching user sees."""
+class Searching(ContractBase):
+    """Saying and searching, for the tests below and others'."""
 
     @defer.inlineCallbacks
     def search(self, user: User, text: str) -> Generator[Any, Any, list[str]]:
@@ -44,6 +44,10 @@ class SearchContract(ContractBase):
         for text in texts:
             user.say(text)
             yield self.expect(user, f"MSG {room} ")
+
+
+class SearchContract(Searching):
+    """What a searching user sees."""
 
     @defer.inlineCallbacks
     def test_whole_words_whatever_the_case_and_accents(

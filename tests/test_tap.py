@@ -180,6 +180,27 @@ class ClusterOptionsTests(unittest.TestCase):
         assert other is not None
         self.assertNotEqual(cluster.node_id, other.node_id)
 
+    def test_search_db(self) -> None:
+        """``--search-db`` is the cluster's PostgreSQL; it needs ``--redis``
+        and a connection string libpq can read, checked at start-up."""
+        cluster = parse(
+            "--redis", "redis://127.0.0.1", "--search-db", "postgresql://chat@db/chat"
+        ).cluster_config()  # fmt: skip
+        assert cluster is not None
+        self.assertEqual(cluster.search_db, "postgresql://chat@db/chat")
+        cluster = parse("--redis", "redis://127.0.0.1").cluster_config()
+        assert cluster is not None
+        self.assertIsNone(cluster.search_db)
+        with self.assertRaises(usage.UsageError) as refused:
+            parse("--search-db", "dbname=chat")
+        self.assertEqual(
+            str(refused.exception),
+            "--search-db: needs --redis (a single server uses --db)",
+        )
+        with self.assertRaises(usage.UsageError) as refused:
+            parse("--redis", "redis://127.0.0.1", "--search-db", "dbname")
+        self.assertTrue(str(refused.exception).startswith("--search-db: "))
+
     def test_bad_values(self) -> None:
         """A bad URL or node id is a one-line usage error."""
         for args in (

@@ -235,9 +235,19 @@ def unavailable() -> ChatError:
 
 
 def search_unavailable() -> ChatError:
-    """Cluster mode has no full-text index yet (``docs/scaling.md``)."""
+    """A cluster node without ``--search-db`` has no full-text index
+    (``docs/scaling.md``, *Search*)."""
     return ChatError(
-        "UNAVAILABLE", "/search is not available in cluster mode (--redis) yet"
+        "UNAVAILABLE",
+        "/search is not available in cluster mode (--redis) without --search-db",
+    )
+
+
+def search_database_down() -> ChatError:
+    """Cluster mode: the search's PostgreSQL cannot be reached."""
+    return ChatError(
+        "UNAVAILABLE",
+        "/search cannot reach its database right now; try again in a moment",
     )
 
 

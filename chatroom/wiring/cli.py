@@ -16,11 +16,36 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from twisted.internet.interfaces import IListeningPort
 from twisted.logger import Logger
 from twisted.python import usage
 
 log = Logger()
+
+#: ``--search-db``, in :class:`chatroom.wiring.tap.Options`'s table.
+SEARCH_DB_OPTION = [
+    "search-db",
+    None,
+    None,
+    "Cluster search (with --redis): the PostgreSQL that holds the full-text "
+    "index, as a libpq connection string, e.g. postgresql://chat@db/chatroom "
+    "(see docs/operations.md). Without it /search answers ERR UNAVAILABLE "
+    "in cluster mode.",
+]
+
+
+def check_search_db(redis: object, search_db: str | None) -> None:
+    """``--search-db`` needs ``--redis``, and must be a connection string
+    libpq can read (checked now: not at the first search)."""
+    if search_db is None:
+        return
+    if redis is None:
+        raise usage.UsageError("--search-db: needs --redis (a single server uses --db)")
+    try:
+        psycopg.conninfo.conninfo_to_dict(search_db)
+    except psycopg.ProgrammingError as problem:
+        raise usage.UsageError(f"--search-db: {problem}") from None
 
 
 def number(

@@ -28,8 +28,10 @@ from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
 from chatroom.wiring.cli import (
+    SEARCH_DB_OPTION,
     OneLineUsage,
     announce_web_client,
+    check_search_db,
     default_node_id,
     endpoint_option,
 )
@@ -289,6 +291,7 @@ class Options(OneLineUsage):
             "This node's name in the cluster (default: host name, process id and a "
             "random part).",
         ],
+        SEARCH_DB_OPTION,
         [
             "node-ttl",
             None,
@@ -402,6 +405,7 @@ class Options(OneLineUsage):
                 )
         elif self["node-id"] is not None:
             raise usage.UsageError("--node-id: needs --redis")
+        check_search_db(self["redis"], self["search-db"])
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""
@@ -422,6 +426,7 @@ class Options(OneLineUsage):
             node_ttl=self["node-ttl"],
             redis_timeout=self["redis-timeout"],
             grace=self["grace"],
+            search_db=self["search-db"],
         )
 
     def server_config(self) -> ServerConfig:

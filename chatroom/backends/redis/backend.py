@@ -39,6 +39,7 @@ from chatroom.backends.redis.replies import (
     parse_target,
     room_info,
 )
+from chatroom.backends.redis.searching import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.core import errors
 from chatroom.core.backend import (
@@ -108,8 +109,9 @@ class RedisBackend:
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
-        #: Edits, redactions and reactions; typing notices; /modlog.
-        self.messages = RedisMessageSteps(self.calls, self.here, config)
+        #: Edits, redactions and reactions; typing notices; /modlog; /search.
+        searcher = cluster_search(cluster.search_db, self.calls, clock, config)
+        self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
@@ -140,6 +142,7 @@ class RedisBackend:
 
     def start(self) -> None:
         self.node.start()
+        self.messages.start()
         # Accounts and bans stored before keys had skeletons (a no-op after).
         rekeyed = self.node.when_available().addCallback(
             lambda _: defer.ensureDeferred(self.account_store.rekey())
@@ -156,7 +159,7 @@ class RedisBackend:
         self.lobby.stop()
 
     def detach(self) -> Deferred[None]:
-        return self.node.detach()
+        return self.node.detach().addCallback(lambda _: self.messages.close())
 
     # -- what the node holds (chatroom.backends.redis.node.Holdings) -------------
 

@@ -12,17 +12,20 @@ reacted with what; ``RELAY`` publishes a typing notice.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred, succeed
+
 from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import key_of
+from chatroom.backends.redis.searching import ClusterSearch
 from chatroom.core import errors
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, to_line, to_rich_line
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
-from chatroom.core.search import SearchQuery
+from chatroom.core.search import SearchQuery, found
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
@@ -31,16 +34,31 @@ class RedisMessageSteps:
     """:class:`chatroom.core.backend.MessageSteps` on Redis."""
 
     def __init__(
-        self, calls: RedisCalls, here: NodeRooms, config: ServerConfig
+        self,
+        calls: RedisCalls,
+        here: NodeRooms,
+        config: ServerConfig,
+        searcher: ClusterSearch | None = None,
     ) -> None:
         """Args:
         calls: the node's Redis calls (the ``AMEND`` script).
         here: the rooms this node's members are in (a member's room's key).
         config: the server's settings (how many events a room keeps).
+        searcher: the cluster's full-text index (``--search-db``), if any.
         """
         self.calls = calls
         self.here = here
         self.config = config
+        self.searcher = searcher
+
+    def start(self) -> None:
+        """The node's share of keeping the search index current."""
+        if self.searcher is not None:
+            self.searcher.start()
+
+    def close(self) -> Deferred[None]:
+        """Let go of the search's connection and thread."""
+        return succeed(None) if self.searcher is None else self.searcher.close()
 
     async def amend(
         self,
@@ -114,10 +132,20 @@ class RedisMessageSteps:
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
     ) -> list[Event]:
-        """Not in cluster mode yet: Redis has no full-text index here (see
-        ``docs/scaling.md``, *Search*), and a search of only what this node
-        sees would miss rooms, so it is refused, never half done."""
-        raise errors.search_unavailable()
+        """PostgreSQL's index (:mod:`chatroom.backends.redis.searching`).
+        Without ``--search-db`` it is refused, never half done: Redis has
+        no full-text index here (``docs/scaling.md``, *Search*), and a
+        search of only what this node sees would miss rooms."""
+        if self.searcher is None:
+            raise errors.search_unavailable()
+        names = {name_key(room): room for room in rooms}
+        if not names:
+            return []
+        rows = await self.searcher.search(list(names), query, limit)
+        return [
+            found(names[key], event_id, user, stamp, text)
+            for key, event_id, user, stamp, text in rows
+        ]
 
 
 class RedisModerationLog:

@@ -38,6 +38,9 @@ class ClusterConfig:
     prefix: str = "chatroom:"
     #: Seconds a room left empty by a node's departure waits for its members.
     grace: float = 300.0
+    #: PostgreSQL's connection string for cluster search (``--search-db``);
+    #: None: no search in cluster mode.
+    search_db: str | None = None
 
 
 def new_incarnation() -> str:
@@ -208,6 +211,8 @@ class ClusterNode:
         self.available = self.calls.serving = False
         for channel in self.holdings.channels():
             await self.calls.subscribe(channel)
+        if self.config.search_db:  # the index hears of everything from now on
+            await self.calls.eval(node_scripts.SEARCH_ON, always=True)
         args = [self.id, int(self.config.node_ttl * 1000), "connection lost"]
         args += self.holdings.resume_arguments()
         failed, rows = await self.calls.eval(node_scripts.RESUME, *args, always=True)

@@ -178,3 +178,14 @@ end
 return {failed, rooms}
 """,
 )
+
+#: ARGV: P. Every node's scripts feed the search outbox from now on
+#: (``feed_search`` in the prelude): run by a node with ``--search-db`` before it
+#: serves, so nothing said once it serves is missed by the index.
+SEARCH_ON = Script(
+    "search_on",
+    r"""
+redis.call('SET', P .. 'search', '1')
+return 'OK'
+""",
+)

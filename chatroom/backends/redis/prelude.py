@@ -129,7 +129,20 @@ end
 -- Room r's moderation log: the newest entries, oldest first.
 local function modlog_key(r) return P .. 'modlog:' .. r end
 
+-- Cluster search (`P search` set by a node with --search-db): what the
+-- full-text index must learn, in the order Redis ran the scripts, kept in
+-- the stream `P search:outbox` until a node has applied it to PostgreSQL
+-- (chatroom.backends.redis.searching). data: a stored event's line, or ''
+-- for "room r is gone, with its messages".
+local function feed_search(r, data)
+  if redis.call('EXISTS', P .. 'search') == 1 then
+    redis.call('XADD', P .. 'search:outbox', 'MAXLEN', '~', OUTBOX_SIZE, '*',
+               'r', r, 'e', data)
+  end
+end
+
 local function drop_room(r, name)
+  feed_search(r, '')
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r))
   redis.call('HDEL', ROOMS, r)
@@ -321,7 +334,12 @@ end
 #: Published events a room keeps in Redis for nodes that missed them.
 LOG_SIZE = 1024
 
+#: Index changes the search outbox holds while no node can apply them
+#: (PostgreSQL down): about 200 bytes each; older ones are dropped past it.
+OUTBOX_SIZE = 1_000_000
+
 _PRELUDE = _PRELUDE.replace("LOG_SIZE", str(LOG_SIZE))
+_PRELUDE = _PRELUDE.replace("OUTBOX_SIZE", str(OUTBOX_SIZE))
 
 
 class Script:

@@ -54,6 +54,12 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             target reason``, oldest first (:mod:`.life_scripts`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
+``P search``                 set once a node has ``--search-db``: the
+                            scripts that store or drop feed the outbox
+``P search:outbox``         stream of ``r`` (room key), ``e`` (a stored
+                            event's line, '' for a dropped room): what the
+                            search index has yet to apply
+                            (:mod:`.searching`)
 ``P log:r``                 list of the room's last
                             :data:`~chatroom.backends.redis.prelude.LOG_SIZE`
                             published ``"seq line"``: what a node that
@@ -223,6 +229,7 @@ local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
 emit(r, id .. ARGV[5])
 local hk = history_key(r)
 redis.call('RPUSH', hk, id .. ARGV[6])
+feed_search(r, id .. ARGV[6])
 redis.call('LTRIM', hk, -tonumber(ARGV[7]), -1)
 if ARGV[8] ~= '' then
   while true do
@@ -270,6 +277,7 @@ end
 local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
 emit(r, id .. ARGV[8])
 redis.call('RPUSH', hk, id .. ARGV[9])
+feed_search(r, id .. ARGV[9])
 redis.call('LTRIM', hk, -tonumber(ARGV[10]), -1)
 return 'OK'
 """,

@@ -1,0 +1,204 @@
+"""Cluster search's index in PostgreSQL: its schema, its changes, its query.
+
+Every function here blocks (a psycopg 3 connection) and runs on the search
+thread of :class:`~chatroom.backends.redis.searching.ClusterSearch`, never
+on the reactor.
+
+One table, ``chatroom_search``, holds each message and action the rooms
+keep (their current text), keyed by the room's name key and the message's
+id (ids never repeat within a room name: ``P ids`` outlives the room), with
+a generated ``tsvector`` column under a GIN index. Its text search
+configuration, ``chatroom_search``, is PostgreSQL's ``simple`` (words split
+by the default parser, folded to lower case, no stemming, no stop words:
+whole words only, as SQLite's FTS5 ``unicode61`` does for a single server)
+with the ``unaccent`` dictionary in front, so ``Cafe`` finds ``café``.
+
+``chatroom_search_cursor`` is one row: the id of the last entry of the
+Redis outbox stream (``P search:outbox``) applied. :func:`apply` locks it
+(``FOR UPDATE``), applies only the entries after it, in order, moves it
+and commits, in one transaction: every entry changes the index exactly
+once, whichever node applies it, and a node that dies halfway changes
+nothing (PostgreSQL rolls back; another node applies the entries again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from chatroom.core.events import from_line
+from chatroom.core.search import SearchQuery
+from chatroom.core.text import name_key
+from chatroom.core.wire import parse_time
+
+#: A stream entry id, as numbers: (milliseconds, sequence).
+StreamId = tuple[int, int]
+
+#: One outbox entry: its id, the room's key, and the stored event's line
+#: (b"": the room is gone).
+Entry = tuple[StreamId, str, bytes]
+
+#: One message found: room key, id, sender, time as sent, text.
+FoundRow = tuple[str, int, str, str, str]
+
+#: Run once per database, under a lock so two nodes starting together do
+#: not race (``CREATE TEXT SEARCH CONFIGURATION`` has no ``IF NOT EXISTS``).
+SCHEMA = [
+    "SELECT pg_advisory_xact_lock(7236521)",
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    """DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'chatroom_search')
+    THEN
+        CREATE TEXT SEARCH CONFIGURATION chatroom_search (COPY = simple);
+        ALTER TEXT SEARCH CONFIGURATION chatroom_search
+            ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+    END IF;
+    END $$""",
+    """CREATE TABLE IF NOT EXISTS chatroom_search (
+        room text NOT NULL,
+        id bigint NOT NULL,
+        sender text NOT NULL,
+        sender_key text NOT NULL,
+        stamp text NOT NULL,
+        at double precision NOT NULL,
+        body text NOT NULL,
+        words tsvector GENERATED ALWAYS AS
+            (to_tsvector('chatroom_search', body)) STORED,
+        PRIMARY KEY (room, id))""",
+    # fastupdate off: a search never scans a pending list of recent rows
+    # (up to 4 MB until vacuum merges it: 90 ms a search here, instead of
+    # a few); indexing, batched off the messages' path, costs the same.
+    """CREATE INDEX IF NOT EXISTS chatroom_search_words
+        ON chatroom_search USING gin (words) WITH (fastupdate = off)""",
+    """CREATE TABLE IF NOT EXISTS chatroom_search_cursor (
+        one integer PRIMARY KEY DEFAULT 1 CHECK (one = 1),
+        ms bigint NOT NULL, seq bigint NOT NULL)""",
+    "INSERT INTO chatroom_search_cursor VALUES (1, 0, 0) ON CONFLICT DO NOTHING",
+]
+
+ADD = """INSERT INTO chatroom_search
+    (room, id, sender, sender_key, stamp, at, body)
+    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (room, id) DO UPDATE SET sender = EXCLUDED.sender,
+        sender_key = EXCLUDED.sender_key, stamp = EXCLUDED.stamp,
+        at = EXCLUDED.at, body = EXCLUDED.body"""
+EDIT = "UPDATE chatroom_search SET body = %s WHERE room = %s AND id = %s"
+REDACT = "DELETE FROM chatroom_search WHERE room = %s AND id = %s"
+DROP = "DELETE FROM chatroom_search WHERE room = %s"
+TRIM = "DELETE FROM chatroom_search WHERE room = %s AND id <= %s"
+
+
+def connect(conninfo: str, timeout: float) -> psycopg.Connection[Any]:
+    """A connection whose schema is in place; every statement bounded by
+    ``timeout`` seconds, so a stuck server cannot hold the thread."""
+    db = psycopg.connect(
+        conninfo,
+        connect_timeout=max(1, round(timeout)),
+        options=f"-c statement_timeout={round(timeout * 1000)}",
+        autocommit=True,
+    )
+    with db.transaction():
+        for statement in SCHEMA:
+            db.execute(statement)
+    return db
+
+
+def cursor(db: psycopg.Connection[Any]) -> StreamId:
+    """The last outbox entry applied (by any node)."""
+    with db.transaction():
+        row = db.execute("SELECT ms, seq FROM chatroom_search_cursor").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def apply(db: psycopg.Connection[Any], entries: Sequence[Entry], kept: int) -> StreamId:
+    """Apply the ``entries`` after the cursor, in order, and move it, in
+    one transaction; the cursor as it then stands. ``kept``: events a room
+    keeps (``--retention``): messages older than a room's newest ``kept``
+    events leave the index as they leave Redis."""
+    with db.transaction():
+        row = db.execute(
+            "SELECT ms, seq FROM chatroom_search_cursor FOR UPDATE"
+        ).fetchone()
+        assert row is not None
+        done: StreamId = (int(row[0]), int(row[1]))
+        newest: dict[str, int] = {}
+        with db.pipeline():  # sent together: one round trip, not one a row
+            for entry_id, room, line in entries:
+                if entry_id <= done:
+                    continue  # another node applied it
+                done = entry_id
+                if not line:
+                    db.execute(DROP, (room,))
+                    newest.pop(room, None)
+                    continue
+                try:
+                    event = from_line(line)
+                    newest[room] = int(event.id)
+                except (ValueError, IndexError):
+                    continue  # not an event (none is written so): never block on it
+                _apply_event(db, room, event.name, event.fields, event.text, event.id)
+            for room, last in newest.items():
+                db.execute(TRIM, (room, last - kept))
+            db.execute("UPDATE chatroom_search_cursor SET ms = %s, seq = %s", done)
+    return done
+
+
+def _apply_event(
+    db: psycopg.Connection[Any],
+    room: str,
+    name: str,
+    fields: tuple[str, ...],
+    text: str,
+    event_id: str,
+) -> None:
+    """A message (``HISTORY``, ``HISTORY_ACTION``) is added, an ``EDIT``
+    replaces its target's text, a ``REDACT`` removes its target; other
+    stored events (reactions) leave the index as it is."""
+    text = text.replace("\0", "")  # the one character PostgreSQL's text refuses
+    if name in ("HISTORY", "HISTORY_ACTION"):
+        _room, user, stamp = fields[:3]
+        at = parse_time(stamp)
+        db.execute(ADD, (room, int(event_id), user, name_key(user), stamp, at, text))
+    elif name == "EDIT":
+        db.execute(EDIT, (text, room, int(fields[1])))
+    elif name == "REDACT":
+        db.execute(REDACT, (room, int(fields[1])))
+
+
+def search(
+    db: psycopg.Connection[Any],
+    keys: Sequence[str],
+    query: SearchQuery,
+    limit: int,
+    oldest: float | None,
+) -> list[FoundRow]:
+    """Up to ``limit`` messages of rooms ``keys`` with every word of
+    ``query`` (``plainto_tsquery``: the words ANDed, nothing the user types
+    is an operator), newest first; ``oldest``: messages said before it
+    are gone from the rooms (``--retention-age``)."""
+    conditions = [
+        "words @@ plainto_tsquery('chatroom_search', %s)",
+        "room = ANY(%s)",
+    ]
+    parameters: list[Any] = [" ".join(query.words).replace("\0", ""), list(keys)]
+    if query.user:
+        conditions.append("sender_key = %s")
+        parameters.append(name_key(query.user))
+    for bound, when in (("at < %s", query.before), ("at >= %s", query.after)):
+        if when is not None:
+            conditions.append(bound)
+            parameters.append(when)
+    if oldest is not None:
+        conditions.append("at >= %s")
+        parameters.append(oldest)
+    with db.transaction():
+        rows = db.execute(
+            "SELECT room, id, sender, stamp, body FROM chatroom_search "
+            f"WHERE {' AND '.join(conditions)} "
+            "ORDER BY at DESC, id DESC LIMIT %s",
+            (*parameters, limit),
+        ).fetchall()
+    return [(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]

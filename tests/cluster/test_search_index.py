@@ -1,0 +1,67 @@
+"""Cluster search's index in a real PostgreSQL, applied as nodes apply it.
+
+Two nodes may drain the same outbox entries (each read them before the
+other committed): :func:`chatroom.backends.redis.search_db.apply` must
+change the index once per entry, in the outbox's order, whoever comes
+second. Driven here directly, on the session's PostgreSQL
+(``tests/cluster/postgres.py``), a database per test.
+"""
+
+from __future__ import annotations
+
+from twisted.trial import unittest
+
+from chatroom.backends.redis import search_db
+from chatroom.core.search import parse_search
+from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
+
+STAMP = "2026-11-22T10:00:0{}.000Z"
+
+
+def said(entry: int, room: str, event_id: int, text: str) -> search_db.Entry:
+    """Outbox entry ``entry``: ``alice`` said ``text`` as message ``event_id``."""
+    line = f"@{event_id} HISTORY {room} alice {STAMP.format(event_id)} {text}\r\n"
+    return (entry, 0), room, line.encode()
+
+
+def edited(entry: int, room: str, event_id: int, target: int, text: str):
+    line = f"@{event_id} EDIT {room} {target} alice {STAMP.format(event_id)} {text}"
+    return (entry, 0), room, f"{line}\r\n".encode()
+
+
+class AppliedOnceTests(unittest.TestCase):
+    """The cursor row decides what is new, whichever node applies."""
+
+    if POSTGRES_BIN is None and not REQUIRED:
+        skip = NO_POSTGRES
+
+    def setUp(self) -> None:
+        if POSTGRES_BIN is None:  # CI asked for these tests to run: fail, loudly
+            self.fail(NO_POSTGRES)
+        self.db = search_db.connect(session_postgres().new_database(), 5)
+        self.addCleanup(self.db.close)
+
+    def texts(self, words: str) -> list[str]:
+        rows = search_db.search(self.db, ["tea"], parse_search(words), 50, None)
+        return [row[4] for row in rows]
+
+    def test_a_late_node_does_not_undo_an_edit(self) -> None:
+        """A node that read the message before another applied it and its
+        edit applies nothing: the edited text stays, found once."""
+        message = said(1, "tea", 1, "teh kettle")
+        first = search_db.apply(
+            self.db, [message, edited(2, "tea", 2, 1, "the kettle")], 10
+        )
+        self.assertEqual(first, (2, 0))
+        late = search_db.apply(self.db, [message], 10)
+        self.assertEqual(late, (2, 0))
+        self.assertEqual(self.texts("kettle"), ["the kettle"])
+        self.assertEqual(self.texts("teh"), [])
+
+    def test_retention_and_a_dropped_room(self) -> None:
+        """Messages older than the room's newest ``kept`` events leave the
+        index; a dropped room's messages all go."""
+        search_db.apply(self.db, [said(n, "tea", n, f"cup {n}") for n in (1, 2, 3)], 2)
+        self.assertEqual(self.texts("cup"), ["cup 3", "cup 2"])
+        search_db.apply(self.db, [((4, 0), "tea", b"")], 2)
+        self.assertEqual(self.texts("cup"), [])
