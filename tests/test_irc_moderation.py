@@ -151,7 +151,7 @@ class IRCModerationSignInTests(AccountsCase):
         client = IRCClient(self.factory)
         client.send("CAP LS 302", "NICK alice", "USER a 0 * :A", "CAP REQ :sasl")
         offer, ack = client.received()
-        self.assertIn("sasl=PLAIN", offer.split())
+        self.assertIn("sasl=PLAIN,SCRAM-SHA-256", offer.split())
         self.assertEqual(ack, ":chatroom CAP * ACK :sasl")
         client.send("AUTHENTICATE PLAIN")
         self.assertEqual(client.received(), ["AUTHENTICATE +"])
