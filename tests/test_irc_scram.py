@@ -51,11 +51,6 @@ def decoded(lines: list[str]) -> str:
 class ScramCase(AccountsCase):
     """SASL-capable IRC clients, and a SCRAM client's side of an exchange."""
 
-    def setUp(self) -> None:
-        super().setUp()
-        # RFC 7677's floor: these tests count messages, they do not time PBKDF2.
-        self.server.account_service.scram_iterations = 4096
-
     def sasl_client(self, nick: str = "alice") -> IRCClient:
         """A client that asked for ``sasl`` and started SCRAM-SHA-256."""
         client = IRCClient(self.factory)
