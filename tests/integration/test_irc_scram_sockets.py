@@ -65,7 +65,7 @@ def scram_sign_in(client: LineClient, name: str, password: str):
 class ScramOverSocketsTests(DoorsTestCase):
     """Registered at one door, signed in by SCRAM at the IRC door."""
 
-    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+    def setUp(self):  # trial waits on the Deferred it returns
         self.db = self.mktemp() + ".db"  # a real SQLite file
         return super().setUp()
 
