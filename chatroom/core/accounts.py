@@ -36,8 +36,9 @@ Beside the hash, an account keeps its SCRAM-SHA-256 keys
 (:mod:`chatroom.core.scram`), made in the same hashing job whenever a
 password is set, and for an account registered before they existed at its
 next sign-in with the password (at any door). A SCRAM sign-in
-(:func:`chatroom.core.scram_sign_in.begin_scram`) meets the same throttles as any other:
-counted when the exchange starts, given back when its proof is right.
+(:func:`chatroom.core.scram_sign_in.begin_scram`) meets the same throttles
+as any other: counted when the exchange starts, given back when its proof
+is right.
 """
 
 from __future__ import annotations
@@ -322,9 +323,18 @@ class AccountService:
             return True, derive(password, iterations) if upgrade else ""
 
         matched, scram = await self.hashing.check(check)
-        if scram and await self.store.add_scram(account, scram):
-            self.log.info("{name} has SCRAM keys now", name=account.name)
+        if scram:
+            await self._add_scram(account, scram)
         return bool(matched)
+
+    async def _add_scram(self, account: Account, scram: str) -> None:
+        """Store keys made at a sign-in; the sign-in goes on if it cannot
+        (the next one tries again)."""
+        try:
+            if await self.store.add_scram(account, scram):
+                self.log.info("{name} has SCRAM keys now", name=account.name)
+        except Exception:
+            self.log.failure("SCRAM keys for {name} not stored", name=account.name)
 
     def failed_sign_in(self, account: Account, address: str) -> Exception:
         self.log.info(
