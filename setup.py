@@ -26,6 +26,8 @@ setup(
         "txredisapi>=1.6",
         # Argon2id password hashes for accounts (chatroom.core.accounts).
         "argon2-cffi>=23.1",
+        # SCRAM-SHA-256 for IRC's SASL (chatroom.core.scram): pg8000's library.
+        "scramp>=1.4",
         # UTS #39 confusables (skeletons, restriction levels) for names:
         # ICU's SpoofChecker (chatroom.core.text). Built against Debian's
         # libicu-dev with pkg-config (the Makefile installs them).

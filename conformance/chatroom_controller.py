@@ -13,8 +13,9 @@ assumes; the price is that what one test leaves can be seen by another
 accounts gets a fresh door, started while the test before it ran, since a
 registered nick stays reserved.
 
-What it declares is what the door does, no more: ``PLAIN`` for SASL, the
-IRCv3 capabilities it negotiates, no optional behaviours. Accounts are
+What it declares is what the door does, no more: ``PLAIN`` and
+``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, no
+optional behaviours. Accounts are
 registered through the door's own NickServ (``REGISTER password email``),
 as irctest's services controllers do. The server runs with ``--rate 0``
 and no registration limit, since irctest sends faster and registers more
@@ -175,7 +176,7 @@ class ChatroomController(BaseServerController):
     """One shared door per server password; see the module's docstring."""
 
     software_name = "chatroom"
-    supported_sasl_mechanisms = {"PLAIN"}
+    supported_sasl_mechanisms = {"PLAIN", "SCRAM-SHA-256"}
     supports_sts = False
     services_controller_class = BuiltinServices
     capabilities = frozenset(

@@ -116,10 +116,12 @@ class HashingTests(unittest.TestCase):
         registering = ensureDeferred(accounts.register("alice", PASSWORD, "192.0.2.1"))
         self.assertNoResult(registering)
         function, done = queued.pop()
-        hashed = function()
+        made = function()  # the Argon2id hash and the SCRAM keys, on the thread
+        hashed, scram = made
         self.assertTrue(hashed.startswith("$argon2id$"), hashed)
-        self.assertNotIn(PASSWORD, hashed)
-        done.callback(hashed)
+        self.assertTrue(scram.startswith("SCRAM-SHA-256$"), scram)
+        self.assertNotIn(PASSWORD, hashed + scram)
+        done.callback(made)
         self.assertEqual(self.successResultOf(registering).name, "alice")
         signing_in = ensureDeferred(accounts.sign_in("Alice", PASSWORD, "192.0.2.1"))
         self.assertNoResult(signing_in)

@@ -101,7 +101,7 @@ class MigrationTests(unittest.TestCase):
         )
         with sqlite3.connect(self.path) as db:
             db.executemany(
-                "INSERT INTO accounts VALUES (?, ?, ?)",
+                "INSERT INTO accounts (key, name, hash) VALUES (?, ?, ?)",
                 [
                     ("b0b", "b0b", HASHER.hash("password-of-b0b")),
                     ("bob", "bob", HASHER.hash("password-of-bob")),

@@ -129,7 +129,11 @@ class IRCRegistrationTests(IRCTestCase):
         (offer,) = client.received()
         self.assertTrue(offer.startswith(":chatroom CAP * LS :"), offer)
         offered = offer.partition(" LS :")[2].split()
-        for cap in ("sasl=PLAIN", "away-notify", "draft/account-registration"):
+        for cap in (
+            "sasl=PLAIN,SCRAM-SHA-256",
+            "away-notify",
+            "draft/account-registration",
+        ):
             self.assertIn(cap, offered)
         client.send("CAP REQ :chghost")
         self.assertEqual(client.received(), [":chatroom CAP * NAK :chghost"])

@@ -54,7 +54,7 @@ class NegotiationTests(CapsTestCase):
         client.send("CAP LS 302")
         (line,) = client.received()
         offered = line.split(" :", 1)[1].split()
-        self.assertIn("sasl=PLAIN", offered)
+        self.assertIn("sasl=PLAIN,SCRAM-SHA-256", offered)
         self.assertIn("server-time", offered)
         self.assertIn("draft/chathistory", offered)
         self.assertTrue(

@@ -31,13 +31,21 @@ Registrations are limited per address (``--register-limit`` per
 whole server (``--register-rate`` per minute), counted before the hash too.
 Hashing goes through a :class:`HashingQueue`, where sign-ins go first and
 waiting registrations are bounded, so registrations cannot starve sign-ins.
+
+Beside the hash, an account keeps its SCRAM-SHA-256 keys
+(:mod:`chatroom.core.scram`), made in the same hashing job whenever a
+password is set, and for an account registered before they existed at its
+next sign-in with the password (at any door). A SCRAM sign-in
+(:func:`chatroom.core.scram_sign_in.begin_scram`) meets the same throttles
+as any other: counted when the exchange starts, given back when its proof
+is right.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from argon2 import PasswordHasher
@@ -49,6 +57,7 @@ from chatroom.core import errors, rules
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.moderation import account_mask
+from chatroom.core.scram import SCRAM_ITERATIONS, derive
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.throttle import FailureThrottle, WindowLimit
@@ -69,11 +78,13 @@ KNOWN_ADDRESSES = 16
 
 @dataclass(frozen=True)
 class Account:
-    """A registered name: its key, the name as registered, its password hash."""
+    """A registered name: its key, the name as registered, its password
+    hash, and its SCRAM keys (RFC 5803's form; "" until it has some)."""
 
     key: str
     name: str
     hash: str
+    scram: str = ""
 
 
 class AccountStore(Protocol):
@@ -88,7 +99,12 @@ class AccountStore(Protocol):
         ...
 
     async def update(self, account: Account) -> None:
-        """Replace an account's hash."""
+        """Replace an account's hash and SCRAM keys."""
+        ...
+
+    async def add_scram(self, account: Account, scram: str) -> bool:
+        """Give ``account`` (as read) its SCRAM keys, unless it changed
+        meanwhile (a new password): False then, and nothing is written."""
         ...
 
     async def delete(self, key: str) -> None: ...
@@ -138,11 +154,13 @@ class AccountService:
         run: Runner,
         config: ServerConfig | None = None,
         hasher: PasswordHasher = HASHER,
+        scram_iterations: int = SCRAM_ITERATIONS,
     ) -> None:
         config = config or ServerConfig()
         self.store = store
         self.hashing = HashingQueue(run, HASHING_THREADS)
         self.hasher = hasher
+        self.scram_iterations = scram_iterations
         self.admins = config.admin_accounts
         self.password_min = config.password_min
         self.registrations = WindowLimit(
@@ -155,7 +173,7 @@ class AccountService:
         #: ``/unregister``), per account: guessers at the sign-in cannot
         #: slow its owner down here.
         self.in_session = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
-        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self.known: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     def is_admin(self, account: str) -> bool:
         return account in self.admins
@@ -180,7 +198,7 @@ class AccountService:
             self.registrations.give_back(address)
             raise errors.registrations_limited("on this server", wait)
         try:
-            account = Account(key, name, await self._hash(password))
+            account = Account(key, name, *await self._hash(password))
             created = await self.store.create(account)
         except Exception:
             self.registrations.give_back(address)
@@ -190,7 +208,7 @@ class AccountService:
             self.registrations.give_back(address)
             self.all_registrations.give_back("")
             raise errors.name_registered(name)
-        self._remember(key, address)
+        self.remember_address(key, address)
         self.log.info("{name} registered", name=name)
         return account
 
@@ -208,7 +226,7 @@ class AccountService:
         wait = self.by_address.attempt(address)
         if wait:
             raise errors.sign_in_throttled("from your address", wait)
-        by_name = (key, address) not in self._known
+        by_name = (key, address) not in self.known
         if by_name:
             wait = self.by_name.attempt(key)
             if wait:
@@ -226,9 +244,9 @@ class AccountService:
                 raise errors.no_such_account(name)
             if await self.store.is_server_banned([account_mask(key)]):
                 raise errors.banned_from_server()
-            if not await self._matches(account, password):
+            if not await self._matches(account, password, upgrade=True):
                 failed = True
-                raise self._failed(account, address)
+                raise self.failed_sign_in(account, address)
         finally:
             if not failed:
                 self.by_address.refund(address)
@@ -237,7 +255,7 @@ class AccountService:
         # The name's count is not cleared: a guesser elsewhere would get its
         # free tries back every time the owner signs in.
         self.by_address.succeeded(address)
-        self._remember(key, address)
+        self.remember_address(key, address)
         return account
 
     async def change_password(
@@ -245,7 +263,7 @@ class AccountService:
     ) -> Account:
         check_new_password(new, self.password_min)
         account = await self._signed_in(account_key, old, address)
-        changed = Account(account.key, account.name, await self._hash(new))
+        changed = Account(account.key, account.name, *await self._hash(new))
         await self.store.update(changed)
         self.log.info("{name} changed their password", name=account.name)
         return changed
@@ -276,28 +294,49 @@ class AccountService:
                 raise errors.not_signed_in()
             if not await self._matches(account, password):
                 failed = True
-                raise self._failed(account, address)
+                raise self.failed_sign_in(account, address)
         finally:
             if not failed:
                 self.in_session.refund(account_key)
         self.in_session.succeeded(account_key)
         return account
 
-    def _remember(self, key: str, address: str) -> None:
+    def remember_address(self, key: str, address: str) -> None:
         """``address`` has signed in to ``key``: exempt from the name's back-off."""
-        self._known[(key, address)] = None
-        self._known.move_to_end((key, address))
-        while len(self._known) > KNOWN_ADDRESSES * 1000:
-            self._known.popitem(last=False)
+        self.known[(key, address)] = None
+        self.known.move_to_end((key, address))
+        while len(self.known) > KNOWN_ADDRESSES * 1000:
+            self.known.popitem(last=False)
 
-    async def _matches(self, account: Account, password: str) -> bool:
-        """Whether ``password`` is the account's, checked on the hashing thread."""
-        matched: bool = await self.hashing.check(
-            lambda: self._verify(account.hash, password)
-        )
-        return matched
+    async def _matches(
+        self, account: Account, password: str, upgrade: bool = False
+    ) -> bool:
+        """Whether ``password`` is the account's, checked on the hashing
+        thread; with ``upgrade``, an account without SCRAM keys gets them
+        (derived in the same job, once the password is right)."""
+        upgrade = upgrade and not account.scram
+        iterations = self.scram_iterations
 
-    def _failed(self, account: Account, address: str) -> Exception:
+        def check() -> tuple[bool, str]:
+            if not self._verify(account.hash, password):
+                return False, ""
+            return True, derive(password, iterations) if upgrade else ""
+
+        matched, scram = await self.hashing.check(check)
+        if scram:
+            await self._add_scram(account, scram)
+        return bool(matched)
+
+    async def _add_scram(self, account: Account, scram: str) -> None:
+        """Store keys made at a sign-in; the sign-in goes on if it cannot
+        (the next one tries again)."""
+        try:
+            if await self.store.add_scram(account, scram):
+                self.log.info("{name} has SCRAM keys now", name=account.name)
+        except Exception:
+            self.log.failure("SCRAM keys for {name} not stored", name=account.name)
+
+    def failed_sign_in(self, account: Account, address: str) -> Exception:
         self.log.info(
             "failed sign-in to {name} from {address}",
             name=account.name,
@@ -312,9 +351,13 @@ class AccountService:
         except (VerificationError, InvalidHashError):
             return False
 
-    async def _hash(self, password: str) -> str:
-        hashed: str = await self.hashing.hash(lambda: self.hasher.hash(password))
-        return hashed
+    async def _hash(self, password: str) -> tuple[str, str]:
+        """The Argon2id hash and the SCRAM keys of a new password."""
+        iterations = self.scram_iterations
+        hashed, scram = await self.hashing.hash(
+            lambda: (self.hasher.hash(password), derive(password, iterations))
+        )
+        return str(hashed), str(scram)
 
 
 class StoredAccounts:
@@ -326,7 +369,8 @@ class StoredAccounts:
         self.store = store
         loaded = store.load_accounts()
         self.by_key: dict[str, Account] = {
-            key: Account(key, name, hashed) for key, name, hashed in loaded.accounts
+            key: Account(key, name, hashed, loaded.scram.get(key, ""))
+            for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
         #: Called with an account's key when it is deleted (its markers go).
@@ -343,7 +387,13 @@ class StoredAccounts:
 
     async def update(self, account: Account) -> None:
         self.by_key[account.key] = account
-        self.store.save_account(account.key, account.name, account.hash)
+        self.store.save_account(account.key, account.name, account.hash, account.scram)
+
+    async def add_scram(self, account: Account, scram: str) -> bool:
+        if self.by_key.get(account.key) != account:
+            return False
+        await self.update(replace(account, scram=scram))
+        return True
 
     async def delete(self, key: str) -> None:
         self.by_key.pop(key, None)

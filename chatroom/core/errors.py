@@ -140,6 +140,16 @@ def no_such_account(name: str) -> ChatError:
     return ChatError("NO_SUCH_ACCOUNT", f"nobody has registered {name}")
 
 
+def no_scram_keys(name: str) -> ChatError:
+    """SCRAM to an account whose keys were never made (registered before
+    SCRAM was offered, and not signed in with its password since)."""
+    return ChatError(
+        "NO_SCRAM_KEYS",
+        f"{name} has no SCRAM keys yet: sign in once with its password "
+        "(SASL PLAIN, PASS or NickServ IDENTIFY), then SCRAM works",
+    )
+
+
 def account_required() -> ChatError:
     return ChatError(
         "ACCOUNT_REQUIRED",

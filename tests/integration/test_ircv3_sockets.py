@@ -30,7 +30,7 @@ class IRCv3SocketTests(DoorsTestCase):
         self.clients.append(client)
         client.say("CAP LS 302")
         offer = yield client.expect(lambda line: " CAP * LS " in line)
-        self.assertIn("sasl=PLAIN", offer.split())
+        self.assertIn("sasl=PLAIN,SCRAM-SHA-256", offer.split())
         client.say("CAP REQ :bogus server-time")
         yield client.expect(lambda line: line.endswith("CAP * NAK :bogus server-time"))
         client.say(f"CAP REQ :{CAPS}")

@@ -60,6 +60,8 @@ MIGRATIONS = [
     ("events", "tags", "TEXT NOT NULL DEFAULT ''"),
     # the message an EDIT or REDACT changes (chatroom.core.stored), 0 for none
     ("events", "target", "INTEGER NOT NULL DEFAULT 0"),
+    # an account's SCRAM-SHA-256 keys (chatroom.core.scram), "" until made
+    ("accounts", "scram", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

@@ -66,10 +66,12 @@ class Loaded:
 
 @dataclass
 class LoadedAccounts:
-    """Accounts (key, name, hash) and server-wide ban masks, as stored."""
+    """Accounts (key, name, hash) and server-wide ban masks, as stored,
+    and the SCRAM keys of the accounts that have some (by key)."""
 
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     server_bans: list[str] = field(default_factory=list)
+    scram: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,8 +110,8 @@ class Store(Protocol):
         """Every account and server ban (at start-up)."""
         ...
 
-    def save_account(self, key: str, name: str, hashed: str) -> None:
-        """Insert or replace an account."""
+    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
+        """Insert or replace an account (``scram``: its SCRAM keys, "" for none)."""
 
     def drop_account(self, key: str) -> None:
         """An account went."""
@@ -201,7 +203,7 @@ class MemoryStore:
     def load_accounts(self) -> LoadedAccounts:
         return LoadedAccounts()
 
-    def save_account(self, key: str, name: str, hashed: str) -> None:
+    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
         pass
 
     def drop_account(self, key: str) -> None:

@@ -233,11 +233,16 @@ class SqliteStore:
                 mask
                 for (mask,) in db.execute("SELECT mask FROM server_bans ORDER BY rowid")
             ],
+            scram=dict(db.execute("SELECT key, scram FROM accounts WHERE scram != ''")),
         )
 
-    def save_account(self, key: str, name: str, hashed: str) -> None:
+    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
         self._pending.append(
-            ("INSERT OR REPLACE INTO accounts VALUES (?, ?, ?)", (key, name, hashed))
+            (
+                "INSERT OR REPLACE INTO accounts (key, name, hash, scram) "
+                "VALUES (?, ?, ?, ?)",
+                (key, name, hashed, scram),
+            )
         )
 
     def drop_account(self, key: str) -> None:

@@ -2,10 +2,12 @@
 
 Every node signs users in against the same accounts and bans, so they live
 in Redis beside names and rooms (``P accounts``: name key → ``"name
-hash"``; ``P gbans``: ban masks by age). The password rules, the hashing
-and the sign-in throttles stay in :class:`chatroom.core.accounts.AccountService`,
-the same code as in one process; only where the records are kept differs.
-A password hash is written and read here, never logged.
+hash"``, or ``"name hash scram"`` once the account has SCRAM keys, in
+RFC 5803's form, which has no spaces; ``P gbans``: ban masks by age).
+The password rules, the hashing and the sign-in throttles stay in
+:class:`chatroom.core.accounts.AccountService`, the same code as in one
+process; only where the records are kept differs.
+A password hash and SCRAM keys are written and read here, never logged.
 
 Name keys gained the UTS #39 skeleton (:func:`chatroom.core.text.name_key`):
 :meth:`RedisAccounts.rekey`, run by each node as it starts, moves accounts
@@ -16,6 +18,7 @@ old key), keeping the first one when two look-alikes now share a key.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
@@ -31,6 +34,18 @@ PUT = Script(
     r"""
 if ARGV[4] == '1' then return redis.call('HSETNX', ACCOUNTS, ARGV[2], ARGV[3]) end
 redis.call('HSET', ACCOUNTS, ARGV[2], ARGV[3])
+return 1
+""",
+)
+
+#: ARGV: P, u, ``"name hash"`` as read, the record with SCRAM keys. Adds
+#: the keys only if the record is still the one read (no new password
+#: meanwhile): 1 if written.
+ADD_SCRAM = Script(
+    "account-add-scram",
+    r"""
+if redis.call('HGET', ACCOUNTS, ARGV[2]) ~= ARGV[3] then return 0 end
+redis.call('HSET', ACCOUNTS, ARGV[2], ARGV[4])
 return 1
 """,
 )
@@ -136,8 +151,8 @@ class RedisAccounts:
         record = await self.calls.eval(GET, key)
         if not record:
             return None
-        name, _, hashed = record.decode().partition(" ")
-        return Account(key, name, hashed)
+        name, hashed, *scram = record.decode().split(" ")
+        return Account(key, name, hashed, "".join(scram))
 
     async def create(self, account: Account) -> bool:
         return bool(await self._put(account, "1"))
@@ -145,9 +160,12 @@ class RedisAccounts:
     async def update(self, account: Account) -> None:
         await self._put(account, "0")
 
+    async def add_scram(self, account: Account, scram: str) -> bool:
+        record, added = _record(account), _record(replace(account, scram=scram))
+        return bool(int(await self.calls.eval(ADD_SCRAM, account.key, record, added)))
+
     async def _put(self, account: Account, new: str) -> int:
-        record = f"{account.name} {account.hash}"
-        return int(await self.calls.eval(PUT, account.key, record, new))
+        return int(await self.calls.eval(PUT, account.key, _record(account), new))
 
     async def delete(self, key: str) -> None:
         await self.calls.eval(DELETE, key)
@@ -184,3 +202,9 @@ class RedisAccounts:
             if current_mask(mask) != mask:
                 moved += int(await self.calls.eval(MOVE_BAN, mask, current_mask(mask)))
         return moved
+
+
+def _record(account: Account) -> str:
+    """How an account is stored: ``"name hash"``, then `` scram`` if any."""
+    record = f"{account.name} {account.hash}"
+    return f"{record} {account.scram}" if account.scram else record

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chatroom.core.scram import MECHANISM
 from chatroom.doors.irc.wire import build
 
 #: The most ``CHATHISTORY`` returns at once (``CHATHISTORY=`` in ``005``);
@@ -67,7 +68,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("labeled-response"),
     Capability("message-tags"),
     Capability("multi-prefix"),
-    Capability("sasl", "PLAIN"),
+    Capability("sasl", f"PLAIN,{MECHANISM}"),
     Capability("server-time"),
     Capability("setname"),
     Capability("userhost-in-names"),

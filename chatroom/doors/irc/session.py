@@ -27,10 +27,12 @@ from typing import Any, NamedTuple
 from twisted.logger import Logger
 from twisted.words.protocols import irc
 
+from chatroom.core.accounts import Account
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, Welcome
 from chatroom.core.registry import Member, Registry
+from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.irc.directory import Directory
@@ -60,8 +62,13 @@ class PendingSignIn:
     #: The account signed in to (its key and name), once one is.
     account: str = ""
     account_name: str = ""
-    #: SASL in progress: the payload so far (None when none is).
+    #: SASL in progress: the payload so far (None when none is), its
+    #: mechanism, and for SCRAM the exchange (then, once the proof was
+    #: right, the account, until the client's last empty message).
     sasl: str | None = None
+    mechanism: str = ""
+    scram: ScramSignIn | None = None
+    scram_account: Account | None = None
     #: ``900`` was sent already (SASL sends it at once).
     told: bool = False
     #: The server password (``--irc-password``) was given and right.

@@ -1,4 +1,4 @@
-"""Signing in from IRC: ``PASS``, SASL ``PLAIN``, and ``CAP`` around them.
+"""Signing in from IRC: ``PASS``, and what SASL shares with it.
 
 IRC has two ways to sign in to an account before registration completes,
 and both reach the same :meth:`chatroom.core.accounts.AccountService.sign_in`
@@ -12,8 +12,9 @@ failures, server bans) is the core's, not the door's:
   A wrong password is ``464`` and the link is closed, as ircds do: a
   client cannot send ``PASS`` again once registered, so there is nothing
   to retry on this connection.
-- SASL ``PLAIN`` (``CAP REQ :sasl``, ``AUTHENTICATE``): a failure is
-  ``904`` and the client decides (most disconnect; some go on unsigned).
+- SASL ``PLAIN`` and ``SCRAM-SHA-256`` (``CAP REQ :sasl``,
+  ``AUTHENTICATE``, :mod:`chatroom.doors.irc.sasl`): a failure is ``904``
+  and the client decides (most disconnect; some go on unsigned).
 
 With ``--irc-password`` (a server password, as ircds have), ``PASS`` is
 that password and nothing else (:func:`check_server_password`); accounts
@@ -27,39 +28,25 @@ password or keeps one past the sign-in that uses it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 
 from twisted.words.protocols import irc
 
 from chatroom.core.accounts import Account
 from chatroom.core.errors import ChatError
-from chatroom.core.text import is_valid_name, name_key
+from chatroom.core.text import is_valid_name
 from chatroom.doors.irc.session import IRCSession, PendingSignIn
-from chatroom.doors.irc.wire import (
-    ERR_SASLFAIL,
-    RPL_LOGGEDIN,
-    RPL_SASLMECHS,
-    RPL_SASLSUCCESS,
-    build,
-    need,
-)
+from chatroom.doors.irc.wire import RPL_LOGGEDIN, build, need
 
 #: Refusals at registration after which the connection has no way forward.
 TURNED_AWAY = frozenset(
     {"BAD_PASSWORD", "NO_SUCH_ACCOUNT", "RATE_LIMITED", "BANNED", "ACCOUNT_REQUIRED"}
 )
 
-ERR_SASLABORTED = "906"
-#: AUTHENTICATE carries at most 400 bytes a line; a full line means more.
-SASL_CHUNK = 400
-#: PLAIN with a 32-character name and a 128-character password fits easily.
-SASL_MAX = 2 * SASL_CHUNK
-
 ACCOUNT_HELP = (
     "This server requires an account: connect with your account's name as "
-    "nick and its password as the server password (PASS), or use SASL PLAIN"
+    "nick and its password as the server password (PASS), or use SASL "
+    "(PLAIN or SCRAM-SHA-256)"
 )
 
 
@@ -182,57 +169,3 @@ def turn_away(session: IRCSession, refused: ChatError) -> None:
         session.refuse(refused, "PASS", "*")
         reason = refused.text
     session.close(reason)
-
-
-# -- SASL PLAIN ---------------------------------------------------------------------
-
-
-async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
-    """SASL ``PLAIN`` (RFC 4616): ``authzid NUL authcid NUL password``."""
-    pending = session.signing_in
-    if pending is None or "sasl" not in session.caps:
-        session.numeric(ERR_SASLFAIL, "SASL authentication failed: not negotiated")
-        return
-    word = params[0]
-    if pending.sasl is None:
-        if word.upper() != "PLAIN":
-            session.numeric(RPL_SASLMECHS, "PLAIN", "are available SASL mechanisms")
-            session.numeric(ERR_SASLFAIL, "SASL authentication failed")
-            return
-        pending.sasl = ""
-        session.send(b"AUTHENTICATE +\r\n")
-        return
-    if word == "*":
-        pending.sasl = None
-        session.numeric(ERR_SASLABORTED, "SASL authentication aborted")
-        return
-    chunk = "" if word == "+" else word
-    pending.sasl += chunk
-    if len(chunk) == SASL_CHUNK and len(pending.sasl) < SASL_MAX:
-        return  # more follows
-    payload, pending.sasl = pending.sasl, None
-    await _plain(session, pending, payload)
-
-
-async def _plain(session: IRCSession, pending: PendingSignIn, payload: str) -> None:
-    try:
-        parts = base64.b64decode(payload, validate=True).decode("utf-8").split("\0")
-    except (binascii.Error, UnicodeDecodeError):
-        parts = []
-    if len(parts) != 3 or (parts[0] and name_key(parts[0]) != name_key(parts[1])):
-        session.numeric(ERR_SASLFAIL, "SASL authentication failed: malformed")
-        return
-    _, name, secret = parts
-    try:
-        account = await session.server.account_service.sign_in(
-            name, secret, session.host
-        )
-    except ChatError as refused:
-        session.numeric(ERR_SASLFAIL, f"SASL authentication failed: {refused.text}")
-        return
-    if session.closing:
-        return
-    pending.password = None  # SASL wins over a PASS
-    signed_in(session, account)
-    logged_in(session, pending)
-    session.numeric(RPL_SASLSUCCESS, "SASL authentication successful")

@@ -17,6 +17,7 @@ from chatroom.doors.irc import (
     presence,
     queries,
     registration,
+    sasl,
     services,
     signin,
 )
@@ -31,7 +32,7 @@ COMMANDS: dict[str, Command] = {
     "NICK": Command(registration.nick, 0, before_welcome=True),
     "USER": Command(registration.user, 0, before_welcome=True),
     "PASS": Command(signin.password, 0, before_welcome=True),
-    "AUTHENTICATE": Command(signin.authenticate, 1, before_welcome=True),
+    "AUTHENTICATE": Command(sasl.authenticate, 1, before_welcome=True),
     # accounts: draft/account-registration, and NickServ as a command
     "REGISTER": Command(services.register, 0, before_welcome=True),
     "VERIFY": Command(services.verify, 0, before_welcome=True),

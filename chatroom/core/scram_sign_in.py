@@ -1,0 +1,111 @@
+"""Signing in by SCRAM-SHA-256: an exchange of messages, throttled as a password is.
+
+A ``PLAIN`` sign-in is one call (:meth:`AccountService.sign_in`); a SCRAM
+one spans two messages from the client, so it is an object: made by
+:func:`begin_scram` (the same throttles as :meth:`~AccountService.sign_in`,
+counted as a failure from the start), settled by :meth:`ScramSignIn.finish`
+(given back when the proof is right, kept when it is wrong) or
+:meth:`ScramSignIn.abandon` (given back: no proof was checked). Guesses by
+SCRAM, ``PLAIN``, ``/login`` and NickServ therefore slow each other down.
+Checking a proof is a few HMACs, done in place; the keys were derived on
+the hashing threads when the password was set.
+"""
+
+from __future__ import annotations
+
+from chatroom.core import errors, rules
+from chatroom.core.accounts import Account, AccountService
+from chatroom.core.moderation import account_mask
+from chatroom.core.scram import ScramException, ScramExchange, ScramKeys
+from chatroom.core.text import name_key
+
+__all__ = ["ScramSignIn", "begin_scram"]
+
+
+async def begin_scram(service: AccountService, name: str, address: str) -> ScramSignIn:
+    """A SCRAM sign-in to ``name``, counted now as
+    :meth:`AccountService.sign_in` counts one, and settled by its proof
+    (:class:`ScramSignIn`).
+
+    Raises:
+        ChatError: ``BAD_NAME``, ``RATE_LIMITED``, ``NO_SUCH_ACCOUNT``,
+            ``BANNED``, ``NO_SCRAM_KEYS`` (none made for it yet).
+    """
+    rules.check_name(name)
+    key = name_key(name)
+    wait = service.by_address.attempt(address)
+    if wait:
+        raise errors.sign_in_throttled("from your address", wait)
+    by_name = (key, address) not in service.known
+    if by_name:
+        wait = service.by_name.attempt(key)
+        if wait:
+            service.by_address.refund(address)
+            raise errors.sign_in_throttled("for this name", wait)
+    attempt = ScramSignIn(service, key, address, by_name)
+    try:
+        account = await service.store.get(key)
+        if account is None:  # costs the address, not the name
+            if by_name:
+                service.by_name.refund(key)
+            attempt.settled = True
+            raise errors.no_such_account(name)
+        if await service.store.is_server_banned([account_mask(key)]):
+            raise errors.banned_from_server()
+        keys = ScramKeys.decode(account.scram)
+        if keys is None:
+            raise errors.no_scram_keys(account.name)
+    except BaseException:
+        attempt.abandon()
+        raise
+    attempt.account, attempt.exchange = account, ScramExchange(keys)
+    return attempt
+
+
+class ScramSignIn:
+    """One SCRAM exchange, counted as a failed sign-in until its proof is
+    right (:meth:`finish`); :meth:`abandon` gives the count back when it
+    ends with no proof checked (an abort, a malformed message)."""
+
+    def __init__(
+        self, service: AccountService, key: str, address: str, by_name: bool
+    ) -> None:
+        self.service = service
+        self.key, self.address, self.by_name = key, address, by_name
+        self.account: Account | None = None
+        self.exchange: ScramExchange | None = None
+        self.settled = False
+
+    def server_first(self, client_first: str) -> str:
+        """Raises :class:`ScramException` for a malformed message."""
+        assert self.exchange is not None
+        return self.exchange.server_first(client_first)
+
+    def finish(self, client_final: str) -> tuple[Account, str]:
+        """The account and the server's final message, if the proof is right.
+
+        Raises:
+            ChatError: ``BAD_PASSWORD`` (a wrong or malformed proof: a
+                failed sign-in, as a wrong password is).
+        """
+        assert self.account is not None and self.exchange is not None
+        service, self.settled = self.service, True
+        try:
+            server_final = self.exchange.server_final(client_final)
+        except ScramException:
+            raise service.failed_sign_in(self.account, self.address) from None
+        self._refund()
+        service.by_address.succeeded(self.address)
+        service.remember_address(self.key, self.address)
+        return self.account, server_final
+
+    def abandon(self) -> None:
+        """Ended before a proof was checked: it was no failure."""
+        if not self.settled:
+            self.settled = True
+            self._refund()
+
+    def _refund(self) -> None:
+        self.service.by_address.refund(self.address)
+        if self.by_name:
+            self.service.by_name.refund(self.key)

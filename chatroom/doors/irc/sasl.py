@@ -1,0 +1,189 @@
+"""SASL at the IRC door: ``AUTHENTICATE`` with ``PLAIN`` or ``SCRAM-SHA-256``.
+
+IRCv3's ``sasl`` (``CAP REQ :sasl``, then ``AUTHENTICATE MECHANISM``): the
+server answers ``AUTHENTICATE +``, and each side's messages travel base64
+in ``AUTHENTICATE`` lines of at most 400 bytes (a line of exactly 400
+means more follows; ``+`` is empty). ``*`` from the client aborts
+(``906``); a failure is ``904`` with the core's reason; success is ``900``
+and ``903``, and registration waits for ``CAP END`` as usual.
+
+- ``PLAIN`` (RFC 4616): one message, ``authzid NUL authcid NUL password``,
+  checked by :meth:`chatroom.core.accounts.AccountService.sign_in` (the
+  Argon2id hash, on a hashing thread).
+- ``SCRAM-SHA-256`` (RFC 7677): the client's first message names the
+  account (:func:`~chatroom.core.scram.requested_name`), the server
+  answers with its salt, iteration count and nonce, the client proves it
+  knows the password, and the server's last message proves it knows the
+  account's keys; the client's empty answer ends it (``903``). The
+  sign-in is :func:`~chatroom.core.scram_sign_in.begin_scram`: counted
+  against the same back-off as every password from the first message,
+  given back only when the proof is right or the exchange is aborted
+  before one was checked (a connection that drops mid-exchange keeps it
+  counted). An account with no SCRAM keys yet (registered before they
+  were made, and not signed in with its password since) is ``904`` with
+  a reason saying so.
+
+Nothing here logs a password, a proof or a key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from chatroom.core.errors import ChatError
+from chatroom.core.scram import MECHANISM, ScramException, requested_name
+from chatroom.core.scram_sign_in import begin_scram
+from chatroom.core.text import name_key
+from chatroom.doors.irc.session import IRCSession, PendingSignIn
+from chatroom.doors.irc.signin import logged_in, signed_in
+from chatroom.doors.irc.wire import ERR_SASLFAIL, RPL_SASLMECHS, RPL_SASLSUCCESS
+
+#: What ``CAP LS 302`` offers (``sasl=PLAIN,SCRAM-SHA-256``) and ``908`` lists.
+MECHANISMS = ("PLAIN", MECHANISM)
+
+ERR_SASLABORTED = "906"
+#: AUTHENTICATE carries at most 400 bytes a line; a full line means more.
+SASL_CHUNK = 400
+#: PLAIN with a 32-character name and a 128-character password fits easily,
+#: and so does each SCRAM message.
+SASL_MAX = 2 * SASL_CHUNK
+
+
+async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
+    """One ``AUTHENTICATE`` line: a mechanism, a chunk, ``+`` or ``*``."""
+    pending = session.signing_in
+    if pending is None or "sasl" not in session.caps:
+        session.numeric(ERR_SASLFAIL, "SASL authentication failed: not negotiated")
+        return
+    word = params[0]
+    if pending.sasl is None:
+        mechanism = word.upper()
+        if mechanism not in MECHANISMS:
+            session.numeric(
+                RPL_SASLMECHS, ",".join(MECHANISMS), "are available SASL mechanisms"
+            )
+            session.numeric(ERR_SASLFAIL, "SASL authentication failed")
+            return
+        pending.sasl, pending.mechanism = "", mechanism
+        session.send(b"AUTHENTICATE +\r\n")
+        return
+    if word == "*":
+        end(pending)
+        session.numeric(ERR_SASLABORTED, "SASL authentication aborted")
+        return
+    chunk = "" if word == "+" else word
+    pending.sasl += chunk
+    if len(chunk) == SASL_CHUNK and len(pending.sasl) < SASL_MAX:
+        return  # more follows
+    try:
+        message = base64.b64decode(pending.sasl, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        message = None
+    pending.sasl = ""
+    if pending.mechanism == "PLAIN":
+        end(pending)
+        await _plain(session, pending, message)
+    else:
+        await _scram(session, pending, message)
+
+
+def end(pending: PendingSignIn) -> None:
+    """No SASL exchange in progress any more (an unfinished SCRAM sign-in
+    that checked no proof is no failure)."""
+    if pending.scram is not None:
+        pending.scram.abandon()
+    pending.sasl, pending.mechanism = None, ""
+    pending.scram = pending.scram_account = None
+
+
+def failed(session: IRCSession, pending: PendingSignIn, reason: str) -> None:
+    end(pending)
+    session.numeric(ERR_SASLFAIL, f"SASL authentication failed: {reason}")
+
+
+def succeeded(session: IRCSession, pending: PendingSignIn) -> None:
+    pending.password = None  # SASL wins over a PASS
+    logged_in(session, pending)
+    session.numeric(RPL_SASLSUCCESS, "SASL authentication successful")
+
+
+async def _plain(
+    session: IRCSession, pending: PendingSignIn, message: str | None
+) -> None:
+    parts = [] if message is None else message.split("\0")
+    if len(parts) != 3 or (parts[0] and name_key(parts[0]) != name_key(parts[1])):
+        failed(session, pending, "malformed")
+        return
+    _, name, secret = parts
+    try:
+        account = await session.server.account_service.sign_in(
+            name, secret, session.host
+        )
+    except ChatError as refused:
+        failed(session, pending, refused.text)
+        return
+    if session.closing:
+        return
+    signed_in(session, account)
+    succeeded(session, pending)
+
+
+async def _scram(
+    session: IRCSession, pending: PendingSignIn, message: str | None
+) -> None:
+    """The client's first message, its proof, then its empty last word."""
+    if message is None:
+        failed(session, pending, "malformed")
+    elif pending.scram is None:
+        await _scram_first(session, pending, message)
+    elif pending.scram_account is None:
+        try:
+            account, server_final = pending.scram.finish(message)
+        except ChatError as refused:
+            failed(session, pending, refused.text)
+            return
+        pending.scram_account = account
+        challenge(session, server_final)
+    elif message:
+        failed(session, pending, "malformed")
+    else:
+        signed_in(session, pending.scram_account)
+        end(pending)
+        succeeded(session, pending)
+
+
+async def _scram_first(session: IRCSession, pending: PendingSignIn, first: str) -> None:
+    try:
+        name = requested_name(first)
+    except ScramException:
+        failed(session, pending, "malformed")
+        return
+    try:
+        attempt = await begin_scram(session.server.account_service, name, session.host)
+    except ChatError as refused:
+        failed(session, pending, refused.text)
+        return
+    pending.scram = attempt
+    if session.closing:
+        end(pending)
+        return
+    try:
+        server_first = attempt.server_first(first)
+    except ScramException:
+        failed(session, pending, "malformed")
+        return
+    challenge(session, server_first)
+
+
+def challenge(session: IRCSession, message: str) -> None:
+    """The server's message, base64, in lines of at most 400 bytes (and an
+    empty ``+`` after a full last line)."""
+    encoded = base64.b64encode(message.encode("utf-8")).decode("ascii")
+    chunks = [
+        encoded[at : at + SASL_CHUNK] for at in range(0, len(encoded), SASL_CHUNK)
+    ]
+    if not chunks or len(chunks[-1]) == SASL_CHUNK:
+        chunks.append("+")
+    for chunk in chunks:
+        session.send(f"AUTHENTICATE {chunk}\r\n".encode("ascii"))
