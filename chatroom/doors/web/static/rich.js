@@ -8,10 +8,19 @@
 const QUOTE_LENGTH = 80;
 
 // A message of a room, live or replayed: its line, with the message it
-// answers quoted, kept by id (in its room's view) for edits, deletions and
-// replies. Returns the line without placing it.
+// answers quoted, kept by id (in its room's view) for edits, deletions,
+// reactions and replies. A paste (its `multiline` tag: the lines, `\r`
+// gluing a line to the one before) shows its lines as a block; its `text`
+// is the lines joined, as edits and quotes use it. Returns the line
+// without placing it.
 function roomMessage(event, time, user, text, kind, action = false) {
   const item = messageLine(time, user, text, kind, { action });
+  if (event.tags.multiline) {
+    item.classList.add("multiline");
+    const words = item.querySelector(".text");
+    words.replaceChildren();
+    appendRich(words, event.tags.multiline.replaceAll("\r", ""));
+  }
   if (event.id === null || !inRoom()) return item;
   const view = target();
   item.dataset.id = event.id;
@@ -43,6 +52,7 @@ const richHandlers = {
     const message = target().messages.get(id);
     if (!message || message.gone) return;
     message.text = text;
+    message.item.classList.remove("multiline");
     const words = message.item.querySelector(".text");
     words.replaceChildren();
     appendRich(words, text);
