@@ -130,7 +130,8 @@ trial: $(STAMP) redis-server tmux cc irssi chromium irc-references
 # shows into docs/images/ (every run leaves them all in build/screenshots/).
 web-screenshots: $(STAMP) chromium
 	CHATROOM_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_web_client.py \
-		tests/integration/test_web_room.py tests/integration/test_web_layout.py
+		tests/integration/test_web_room.py tests/integration/test_web_layout.py \
+		tests/integration/test_web_rooms.py tests/integration/test_web_life.py
 
 # Every figure of docs/performance.md's "before/after the core refactor"
 # section, chatroom beside the bare baseline, on CPython and then on PyPy

@@ -34,7 +34,7 @@ def event_id(user: LineUser, ending: str) -> str:
 
 class WebLifeCase(WebCase):
     def chips(self, page: BrowserPage, text: str) -> list[str] | None:
-        return self.script(page, CHIPS, text)  # type: ignore[no-any-return]
+        return self.script(page, CHIPS, text)
 
     def line_of(self, page: BrowserPage, text: str) -> Any:
         """The log's message line whose words contain ``text``."""
@@ -266,7 +266,7 @@ class SearchTests(WebLifeCase):
         wait_for("tea again", lambda: page.element("room-title").text == "tea")
 
     def results(self, page: BrowserPage) -> list[dict[str, str]]:
-        return self.script(  # type: ignore[no-any-return]
+        return self.script(
             page,
             """return [...document.querySelectorAll("#found .result")].map((r) => ({
               room: r.dataset.room, user: r.querySelector(".nick").textContent,
