@@ -103,6 +103,12 @@ irc-references:
 chromium:
 	$(call apt_install,chromium,the web client tests)
 	$(call apt_install,chromium-driver,the web client tests,chromedriver)
+	@# Emoji (reactions) drawn in the screenshots, not as empty boxes.
+	@if [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && command -v apt-get >/dev/null \
+		&& [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's fonts-noto-color-emoji for the web client's screenshots"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; \
+	fi
 
 # Lint and type-check, then the whole suite (unit, integration, cluster,
 # client and benchmark smoke tests) and, beside it, irctest against the IRC door.

@@ -205,7 +205,7 @@ class PasteTests(WebLifeCase):
         plain.wait(lambda line: line.endswith(" first line second line"), "the paste")
         wait_for("two blocks", lambda: len(self.find(page, block)) == 2)
         self.assertEqual(
-            len([line for line in plain.lines if " MSG tea wes " in line]), 2
+            len([line for line in plain.lines if line.startswith("MSG tea wes ")]), 2
         )
         self.screenshot(page, "paste")
 

@@ -26,7 +26,10 @@ function roomMessage(event, time, user, text, kind, action = false) {
   item.dataset.id = event.id;
   view.messages.set(event.id, { item, user, text, gone: false });
   if ("reply" in event.tags) item.prepend(quoteOf(view, event.tags.reply));
-  item.append(menuButton(item, user));
+  // A paste's block ends the line: its button goes before the block.
+  const button = menuButton(item, user);
+  if (event.tags.multiline) item.querySelector(".text").before(button);
+  else item.append(button);
   return item;
 }
 
