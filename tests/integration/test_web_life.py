@@ -175,7 +175,8 @@ class PasteTests(WebLifeCase):
         """Shift+Enter adds a line; Enter sends the lines as one message
         (/paste, each backslash and line break escaped), shown to its
         sender as a block, and to a plain line user as one message; a paste
-        of several lines (inserted at once) goes the same way."""
+        of several lines (inserted at once) goes the same way; a page
+        joining later gets both as blocks from the replay."""
         from selenium.webdriver.common.keys import Keys
 
         page, bob = self.in_tea()
@@ -208,6 +209,11 @@ class PasteTests(WebLifeCase):
             len([line for line in plain.lines if line.startswith("MSG tea wes ")]), 2
         )
         self.screenshot(page, "paste")
+
+        later = self.open_page()
+        self.enter(later, "carol")
+        self.go_to(later, "tea")
+        wait_for("replayed blocks", lambda: len(self.find(later, block)) == 2)
 
 
 class SearchTests(WebLifeCase):
