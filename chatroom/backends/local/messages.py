@@ -22,7 +22,7 @@ from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Event
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
-from chatroom.core.search import SearchQuery, found
+from chatroom.core.search import SearchQuery, found, private_found
 from chatroom.core.sessions import Session
 from chatroom.core.stored import event_of
 from chatroom.core.text import name_key
@@ -121,10 +121,21 @@ class LocalMessageSteps:
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
     ) -> list[Event]:
-        """The store's full-text index (:mod:`chatroom.backends.local.search`)."""
+        """The store's full-text index (:mod:`chatroom.backends.local.search`):
+        the rooms' messages and the party's private conversations."""
         names = {name_key(room): room for room in rooms}
-        rows = await self.store.search(list(names), query, limit)
+        hits = await self.store.search(list(names), query, limit)
         return [
-            found(names[key], event_id, user, stamp, text)
-            for key, (event_id, _kind, user, stamp, text, _tags, _target) in rows
+            found(names[hit.room], hit.event_id, hit.user, hit.stamp, hit.text)
+            if hit.room
+            else private_found(
+                query.party,
+                hit.conversation,
+                hit.event_id,
+                hit.user,
+                hit.recipient,
+                hit.stamp,
+                hit.text,
+            )
+            for hit in hits
         ]

@@ -165,8 +165,9 @@ class Store(Protocol):
     def search(
         self, keys: list[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
-        """Up to ``limit`` messages of rooms ``keys`` matching ``query``,
-        newest first (:mod:`chatroom.backends.local.search`)."""
+        """Up to ``limit`` messages of rooms ``keys`` and of the private
+        conversations ``query`` names matching ``query``, newest first
+        (:mod:`chatroom.backends.local.search`)."""
         ...
 
     def close(self) -> Deferred[None]:
@@ -220,7 +221,7 @@ class MemoryStore:
         return LoadedPrivate()
 
     def add_private(self, conversation: str, row: PrivateRow, keep: int) -> None:
-        pass
+        self.index.add_private(conversation, row, keep)
 
     def keep_private(self, account: str, conversation: str, event_id: int) -> None:
         pass
