@@ -19,7 +19,7 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
 from chatroom.core import reactions
 from chatroom.core.backend import FactsChangedError
-from chatroom.core.events import Event
+from chatroom.core.events import Event, format_tags
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery, found, private_found
@@ -82,8 +82,11 @@ class LocalMessageSteps:
         where.amend(target.id, replacement)
         if replacement is None:
             self._reactions(where.key).forget(target.id)
-        text = None if replacement is None else replacement.text
-        self.store.change_event(where.key, int(target.id), text)
+        if replacement is None:
+            self.store.change_event(where.key, int(target.id), None)
+        else:
+            tags = format_tags(replacement.tags)
+            self.store.change_event(where.key, int(target.id), replacement.text, tags)
         await self.append(member, session, room, event, stored, now)
 
     async def react(
