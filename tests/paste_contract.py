@@ -124,3 +124,20 @@ class PasteContract(RichRoom):
         alice.say(r"/paste a\nb")
         refusal = yield self.expect(alice, "ERR ")
         self.assertTrue(refusal.startswith("ERR NOT_IN_ROOM"), refusal)
+
+    @defer.inlineCallbacks
+    def test_an_edited_paste_is_one_line(self) -> Generator[Any, Any, None]:
+        """alice edits her paste: the edit is one line, so a rich replay
+        shows the message with its new text and no ``multiline`` tag (its
+        old lines would contradict it), then the EDIT."""
+        alice, _, carol = yield self.rich_room()
+        alice.say(CODE)
+        pasted = id_of((yield self.expect(carol, "@")))
+        alice.say(f"/edit {pasted} brew(tea) will do")
+        yield self.expect(carol, "@")
+        carol.say("/history 5")
+        yield self.expect(carol, "HISTORY_END tea 2")
+        self.assertRegex(
+            carol.lines[-3], rf"^@{pasted} HISTORY tea alice \S+ brew\(tea\) will do$"
+        )
+        self.assertRegex(carol.lines[-2], rf"^@\d+ EDIT tea {pasted} alice ")

@@ -9,16 +9,22 @@ flood limit; a paste found by ``/search``. Real protocols over
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core import multiline
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
+from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.handler_contract import CONFIG
 from tests.paste_contract import CODE, CODE_TAG, CODE_TEXT, PasteContract
-from tests.support import NOW, STAMP, FakeClient
+from tests.support import NOW, STAMP, FakeClient, in_place
 from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
@@ -173,3 +179,38 @@ class PasteSearchTests(unittest.TestCase):
             alice.received(),
             [f"FOUND tea 1 alice {STAMP} {CODE_TEXT}", "FOUND_END 1"],
         )
+
+
+class PasteStoreTests(unittest.TestCase):
+    """A paste in the ``--db`` file, across a restart (a crash: only what
+    was flushed counts)."""
+
+    def setUp(self) -> None:
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        self.path = os.path.join(directory, "chat.sqlite3")
+        self.clock = Clock()
+
+    def start(self) -> ChatServer:
+        self.clock.advance(FLUSH_INTERVAL)
+        config = ServerConfig(rate=0, history=5, resume_bound=5, retention=50)
+        store = SqliteStore(self.path, self.clock, in_place, config.retention)
+        self.addCleanup(store.db.close)
+        return ChatServer(config, self.clock, local_registry(config, self.clock, store))
+
+    def test_lines_survive_a_restart_and_an_edit_drops_them(self) -> None:
+        """After a restart a rich joiner gets both pastes with their lines;
+        the one edited since reads as edited, without lines."""
+        alice = FakeClient(self.start())
+        for line in ("alice", "/create tea", CODE, CODE, "/edit 2 just one line"):
+            alice.send(line)
+        carol = FakeClient(self.start())
+        for line in ("carol", "/caps rich", "/join tea"):
+            carol.send(line)
+        history = [line for line in carol.received() if line.startswith("@")]
+        self.assertEqual(
+            [line.split(" ", 1)[0] for line in history],
+            [f"@1;{CODE_TAG}", "@2", "@3"],
+        )
+        self.assertTrue(history[0].endswith(f" {CODE_TEXT}"), history[0])
+        self.assertTrue(history[1].endswith(" just one line"), history[1])

@@ -307,7 +307,10 @@ class ChatCore(Generic[B]):
 
     async def search(self, member: Member, rooms: list[str], text: str) -> list[Event]:
         place = partial(self.backend.place, member)
-        return await search.run(self.backend.messages, place, rooms, text)
+        account = self._session(member).account
+        return await search.run(
+            self.backend.messages, place, rooms, text, account, self.private.party_of
+        )
 
     # -- read markers and unread counts ------------------------------------------------
 

@@ -26,8 +26,8 @@ Commands (in a room, any other line is a message to everyone in it):
 /redact ID [REASON]   delete a message (yours; any, for owner and operators)
 /react ID EMOJI, /unreact ID EMOJI   react to message ID, or take it back
 /typing active|paused|done   tell rich members of the room you are typing
-/search WORDS     find messages of your rooms (filters: in:ROOM from:USER
-                  before:TIME after:TIME; docs/protocol.md)
+/search WORDS     find messages of your rooms and conversations (filters:
+                  in:ROOM in:@USER from:USER before:TIME after:TIME)
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current
