@@ -265,6 +265,29 @@ class SearchTests(WebLifeCase):
         page.element("results-close").click()
         self.assertFalse(page.visible("results"))
 
+    def test_private_results_say_whose_conversation(self) -> None:
+        """An account's search finds its private conversations too: such a
+        result says whom it is with, and a click says how to answer (there
+        is no room to show)."""
+        page = self.open_page()
+        page.element("register-input").click()
+        page.type_into("name-input", "wes", enter=False)
+        page.type_into("password-input", "first-secret-1")
+        page.wait_page("lobby")
+        wait_for("registered", lambda: page.visible("account"))
+        olive = self.line_user("olive")
+        olive.send("/msg wes scones at four, privately")
+        olive.wait(lambda line: line.endswith(" scones at four, privately"), "sent")
+        page.element("search-input").send_keys("scones")
+        page.element("search-form").submit()
+        wait_for("the result", lambda: len(self.results(page)) == 1)
+        result = self.find(page, "#found .result")[0]
+        self.assertIn("private, with olive", result.text)
+        self.assertIn("scones at four, privately", result.text)
+        result.click()
+        wait_for("how to answer", lambda: "/msg olive" in self.note(page))
+        self.assert_accessible(page, "a private result")
+
     def join_cafe(self, page: BrowserPage) -> None:
         page.type_into("message-input", "/join cafe")
         wait_for("cafe joined", lambda: page.element("room-title").text == "cafe")

@@ -3,7 +3,9 @@
 // "Moderation log"). The header's search box sends /search with what was
 // typed (a typed /search does the same): the results (room, who, when,
 // the words; newest first) are buttons, and one shows its room and, when
-// that message is loaded, scrolls to it and marks it. A refused search
+// that message is loaded, scrolls to it and marks it. A message of a
+// private conversation (an account's: `FOUND @USER ...`) says so; the page
+// has no view of its own for conversations, so it only says how to answer. A refused search
 // (nothing to search for, too long...) says why in the panel, in the
 // server's words without its code or its usage line. /modlog (typed, or
 // the room header's "Moderation log" button, shown to the room's owner and
@@ -20,7 +22,9 @@ const panel = {
 
 // Refusals of a search that are said in the panel (any other is an ERR
 // as usual).
-const SEARCH_REFUSALS = new Set(["BAD_ARGS", "NOT_IN_ROOM", "UNAVAILABLE", "NO_NAME"]);
+const SEARCH_REFUSALS = new Set([
+  "BAD_ARGS", "NOT_IN_ROOM", "UNAVAILABLE", "NO_NAME", "NOT_ALLOWED", "BAD_NAME",
+]);
 const MODLOG_REFUSALS = new Set(["NOT_ALLOWED", "BAD_ARGS", "NOT_IN_ROOM", "UNAVAILABLE"]);
 
 function openPanel(heading) {
@@ -67,7 +71,7 @@ function foundItem({ room, id, user, time, text }) {
   button.dataset.id = id;
   const where = document.createElement("span");
   where.className = "where";
-  where.textContent = room;
+  where.textContent = room.startsWith("@") ? `private, with ${room.slice(1)}` : room;
   const nick = document.createElement("span");
   nick.className = `nick ${nickClass(user)}`;
   nick.textContent = user;
@@ -86,6 +90,12 @@ function foundItem({ room, id, user, time, text }) {
 
 // A result clicked: its room shown and, if loaded, the message in view.
 function goToResult(room, id) {
+  if (room.startsWith("@")) {
+    const other = room.slice(1);
+    $("results-note").textContent = `That is from your private conversation with ${other}: `
+      + `/msg ${other} to answer.`;
+    return;
+  }
   const view = viewOf(room);
   if (!view) {
     $("results-note").textContent = `You are no longer in ${room}.`;
