@@ -117,6 +117,12 @@ irc-references:
 chromium:
 	$(call apt_install,chromium,the web client tests)
 	$(call apt_install,chromium-driver,the web client tests,chromedriver)
+	@# Emoji (reactions) drawn in the screenshots, not as empty boxes.
+	@if [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] && command -v apt-get >/dev/null \
+		&& [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's fonts-noto-color-emoji for the web client's screenshots"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; \
+	fi
 
 # Lint and type-check, then the whole suite (unit, integration, cluster,
 # client and benchmark smoke tests) and, beside it, irctest against the IRC door.
@@ -144,7 +150,8 @@ trial: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references
 # shows into docs/images/ (every run leaves them all in build/screenshots/).
 web-screenshots: $(STAMP) chromium
 	CHATROOM_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_web_client.py \
-		tests/integration/test_web_room.py tests/integration/test_web_layout.py
+		tests/integration/test_web_room.py tests/integration/test_web_layout.py \
+		tests/integration/test_web_rooms.py tests/integration/test_web_life.py
 
 # Every figure of docs/performance.md's "before/after the core refactor"
 # section, chatroom beside the bare baseline, on CPython and then on PyPy

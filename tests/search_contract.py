@@ -12,9 +12,11 @@ from collections.abc import Generator
 from typing import Any
 
 from twisted.internet import defer
+from twisted.internet.task import Clock
 
 from chatroom.core.config import ServerConfig
 from tests.handler_contract import ContractBase, User
+from tests.moderation_contract import PASSWORD
 
 #: Rooms big enough for the tests, and no flood limit.
 SEARCH_CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, retention=200)
@@ -202,3 +204,105 @@ class SearchContract(Searching):
         yield self.said(alice, "tea", "hello")
         bob = yield self.connect("bob")
         self.assertEqual((yield self.search(bob, "hello")), [])
+
+
+class PrivateSearchContract(SearchContract):
+    """A signed-in searcher's own private conversations, never another's.
+
+    Hits of rooms and of conversations are merged by time: subclasses
+    provide ``clock`` (a ``task.Clock``), moved on a second a message."""
+
+    clock: Clock
+
+    @defer.inlineCallbacks
+    def account(self, name: str) -> Generator[Any, Any, User]:
+        """``name`` registered and signed in."""
+        user = yield self.connect(name)
+        user.say(f"/register {PASSWORD}")
+        yield self.expect(user, "REGISTERED")
+        return user
+
+    @defer.inlineCallbacks
+    def private(self, sender: User, to: str, text: str) -> Generator[Any, Any, None]:
+        """``sender`` says ``text`` to ``to`` in private, a second later."""
+        self.clock.advance(1)
+        sender.say(f"/msg {to} {text}")
+        yield self.expect(sender, "PRIVMSG ")
+
+    @defer.inlineCallbacks
+    def conversations(self) -> Generator[Any, Any, list[User]]:
+        """alice, bob and carol (accounts): alice and bob talk in tea and in
+        private, bob and carol in private; dave (a plain name) too."""
+        alice = yield self.account("alice")
+        bob = yield self.account("bob")
+        carol = yield self.account("carol")
+        dave = yield self.connect("dave")
+        for user, line in ((alice, "/create tea"), (bob, "/join tea")):
+            user.say(line)
+            yield self.expect(user, "MEMBERS tea")
+        self.clock.advance(1)
+        yield self.said(alice, "tea", "lunch in the room?")
+        yield self.private(alice, "bob", "lunch at one?")
+        yield self.private(bob, "alice", "LUNCH at two")
+        yield self.private(bob, "carol", "secret lunch with carol")
+        yield self.private(dave, "bob", "lunch from a plain name")
+        return [alice, bob, carol, dave]
+
+    @defer.inlineCallbacks
+    def test_own_conversations_are_found_named_by_the_other(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice finds her room's message and both lines of her conversation
+        with bob (``FOUND @bob``), newest first; never bob's conversation
+        with carol. bob finds his conversations with alice, carol and dave,
+        each named by the other."""
+        alice, bob, carol, _ = yield self.conversations()
+        found = yield self.search(alice, "lunch")
+        self.assertEqual(len(found), 3, found)
+        self.assertRegex(found[0], r"^FOUND @bob 2 bob \S+ LUNCH at two$")
+        self.assertRegex(found[1], r"^FOUND @bob 1 alice \S+ lunch at one\?$")
+        self.assertRegex(found[2], r"^FOUND tea \d+ alice \S+ lunch in the room\?$")
+        found = yield self.search(bob, "lunch")
+        self.assertEqual(
+            [line.split()[1] for line in found],
+            ["@dave", "@carol", "@alice", "@alice", "tea"],
+        )
+        found = yield self.search(carol, "lunch")
+        self.assertEqual(len(found), 1, found)
+        self.assertRegex(found[0], r"^FOUND @bob 1 bob \S+ secret lunch with carol$")
+
+    @defer.inlineCallbacks
+    def test_in_a_person_narrows_to_that_conversation(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``in:@carol`` (any case) is bob's conversation with carol only;
+        ``in:tea`` the room only; both together, both; ``from:`` applies."""
+        _, bob, _, _ = yield self.conversations()
+        found = yield self.search(bob, "lunch in:@CAROL")
+        self.assertEqual([line.split()[1] for line in found], ["@carol"])
+        found = yield self.search(bob, "lunch in:tea")
+        self.assertEqual([line.split()[1] for line in found], ["tea"])
+        found = yield self.search(bob, "in:@alice lunch in:tea")
+        self.assertEqual(
+            [line.split()[1] for line in found], ["@alice", "@alice", "tea"]
+        )
+        found = yield self.search(bob, "lunch in:@alice from:alice")
+        self.assertEqual(len(found), 1, found)
+        self.assertTrue(found[0].endswith(" lunch at one?"), found)
+        found = yield self.search(bob, "lunch in:@nobody")
+        self.assertEqual(found, [])
+
+    @defer.inlineCallbacks
+    def test_a_plain_name_has_no_conversations_to_search(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """dave (no account) finds nothing private, not even what he wrote
+        to bob; ``in:@bob`` is NOT_ALLOWED for him, ``in:@`` BAD_ARGS."""
+        _, _, _, dave = yield self.conversations()
+        self.assertEqual((yield self.search(dave, "lunch")), [])
+        dave.say("/search lunch in:@bob")
+        refusal = yield self.expect(dave, "ERR ")
+        self.assertTrue(refusal.startswith("ERR NOT_ALLOWED "), refusal)
+        dave.say("/search lunch in:@")
+        refusal = yield self.expect(dave, "ERR ")
+        self.assertTrue(refusal.startswith("ERR BAD_ARGS "), refusal)

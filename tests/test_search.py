@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -24,7 +25,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.search import SearchQuery, parse_search
 from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
-from tests.search_contract import SEARCH_CONFIG, SearchContract
+from tests.search_contract import SEARCH_CONFIG, PrivateSearchContract
 from tests.support import FakeClient, in_place
 
 DAY = 86_400.0
@@ -46,7 +47,7 @@ def file_server(
     return ChatServer(config, clock, local_registry(config, clock, store))
 
 
-class MemorySearchTests(SearchContract, unittest.TestCase):
+class MemorySearchTests(PrivateSearchContract, unittest.TestCase):
     """``--db :memory:``: the in-memory index."""
 
     def setUp(self) -> None:
@@ -54,7 +55,7 @@ class MemorySearchTests(SearchContract, unittest.TestCase):
         self.server = ChatServer(SEARCH_CONFIG, clock=self.clock)
 
 
-class FileSearchTests(SearchContract, unittest.TestCase):
+class FileSearchTests(PrivateSearchContract, unittest.TestCase):
     """``--db FILE``: the index in the file, searched after a flush."""
 
     def setUp(self) -> None:
@@ -239,7 +240,7 @@ class SearchIndexMigrationTests(unittest.TestCase):
         found = search_index(db, ["tea2"], parse_search("brulee"), 50)
         db.close()
         self.assertEqual(
-            [row[4] for _, row in found], ["bakes a brulee", "Crème brûlée recipe"]
+            [hit.text for hit in found], ["bakes a brulee", "Crème brûlée recipe"]
         )
 
     def test_redacting_a_migrated_message(self) -> None:
@@ -314,7 +315,7 @@ class ThreadedMemoryIndexTests(unittest.TestCase):
     def found(self, word: str, room: str = "tea") -> list[str]:
         searching = self.index.search([room], parse_search(word), 50)
         self.thread.work()
-        return [row[4] for _, row in self.successResultOf(searching)]
+        return [hit.text for hit in self.successResultOf(searching)]
 
     def count(self) -> int:
         (rows,) = self.index.db.execute("SELECT COUNT(*) FROM events").fetchone()
@@ -376,3 +377,34 @@ class ThreadedMemoryIndexTests(unittest.TestCase):
         self.successResultOf(closing)
         self.assertIsNone(self.successResultOf(self.index.flush()))
         self.assertEqual(self.thread.jobs, [])
+
+
+class PrivateIndexMigrationTests(unittest.TestCase):
+    """A file whose conversations were kept before they were searched."""
+
+    def test_kept_conversations_are_indexed_at_start_up(self) -> None:
+        """Opened again, the file's private messages are indexed: either
+        party finds them, nobody else does."""
+        path = temporary_path(self)
+        db = open_database(path)
+        for trigger in ("private_added", "private_dropped"):
+            db.execute(f"DROP TRIGGER {trigger}")
+        for table in ("private_text", "private_docs"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute(
+            "INSERT INTO private_messages VALUES ('alice bob', 1, 'alice', 'bob', "
+            "'2026-01-01T00:00:00.000Z', 'brulee tonight?')"
+        )
+        db.commit()
+        db.close()
+        db = open_database(path)
+        self.addCleanup(db.close)
+        prepare(db)
+        query = parse_search("brulee")
+        for party, texts in (
+            ("bob", ["brulee tonight?"]),
+            ("alice", ["brulee tonight?"]),
+            ("carol", []),
+        ):
+            found = search_index(db, [], replace(query, party=party), 50)
+            self.assertEqual([hit.text for hit in found], texts, party)

@@ -16,7 +16,7 @@ from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import amending, errors, moderation, reactions, rules
+from chatroom.core import amending, errors, moderation, multiline, reactions, rules
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Tags
@@ -109,9 +109,9 @@ class MessageLife:
                 message, self.actor_of(member), now, self.config.edit_window
             )
             fields = (where, message.id, session.name, format_time(now))
-            replacement = Event(
-                message.name, message.fields, text, message.id, message.tags
-            )
+            # An edit is one line: a multiline message's lines go with it.
+            tags = tuple(t for t in message.tags if t[0] != multiline.MULTILINE_TAG)
+            replacement = Event(message.name, message.fields, text, message.id, tags)
             edit, stored = Event("EDIT", fields, text), Event("EDIT", fields, text)
             await self.backend.messages.amend(
                 member, session, where, message, replacement, edit, stored, now

@@ -175,6 +175,12 @@ class PrivateMessages:
             raise errors.no_such_user(name)
         return events
 
+    async def party_of(self, name: str) -> str:
+        """The party ``name`` is in a conversation, as :meth:`history`
+        finds it: its account's key if it has one, else the name's."""
+        found = await self.backend.find_user(name)
+        return party(found.account, found.name) if found else name_key(name)
+
     async def deliver_kept(self, member: Member, session: Session) -> None:
         """After a sign-in: the account's kept messages, oldest first."""
         if not session.account:

@@ -6,25 +6,33 @@ filters among them, each a token of its own:
 
 - ``in:ROOM``: only that room (several: any of them); a room the searcher
   is not in is refused (``NOT_IN_ROOM``), never searched;
+- ``in:@USER``: only the searcher's private conversation with USER (with
+  ``in:ROOM``: any of them). Without any ``in:``, a signed-in searcher's
+  own private conversations are searched beside its rooms, never anyone
+  else's; a plain name keeps none (``/history @USER``), so has none;
 - ``from:USER``: only messages sent under that name (compared as names
   are, by :func:`chatroom.core.text.name_key`);
 - ``before:TIME`` and ``after:TIME``: sent before ``TIME``, or at or after
   it; ``TIME`` is the wire's UTC form (``2026-11-22T10:00:05.000Z``) or a
   shorter ISO 8601 one (``2026-11-22``, ``2026-11-22T10:00``), always UTC.
 
-The core checks the query and the rooms here (the rules); a back-end runs
-it (:meth:`chatroom.core.backend.MessageSteps.search`).
+The core checks the query and the rooms here (the rules), and names the
+private conversations it may read in the query (:attr:`SearchQuery.party`,
+:attr:`SearchQuery.conversations`); a back-end runs it
+(:meth:`chatroom.core.backend.MessageSteps.search`) and names a private
+hit with :func:`private_found`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from chatroom.core import errors
+from chatroom.core import errors, rules
 from chatroom.core.events import Event
+from chatroom.core.private import conversation_key
 from chatroom.core.text import name_key
 
 #: Most messages one search returns (``FOUND`` lines before ``FOUND_END``).
@@ -33,7 +41,7 @@ FOUND_LIMIT = 50
 #: Longest search, in characters (words and filters together).
 SEARCH_MAX_LENGTH = 200
 
-USAGE = "/search WORDS [in:ROOM] [from:USER] [before:TIME] [after:TIME]"
+USAGE = "/search WORDS [in:ROOM] [in:@USER] [from:USER] [before:TIME] [after:TIME]"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,15 @@ class SearchQuery:
     #: Seconds since the epoch: sent before ``before``, at or after ``after``.
     before: float | None = None
     after: float | None = None
+    #: ``in:@USER`` names, as typed (the ``@`` taken off).
+    people: tuple[str, ...] = ()
+    #: Set by the core for the engine. The searcher's party (its account
+    #: key) whose private conversations are searched; "" for none.
+    party: str = ""
+    #: Set by the core: when not empty, only these conversations of
+    #: ``party`` (their keys, :func:`~chatroom.core.private.conversation_key`);
+    #: empty, every conversation of ``party``.
+    conversations: tuple[str, ...] = ()
 
 
 def parse_search(text: str) -> SearchQuery:
@@ -61,6 +78,7 @@ def parse_search(text: str) -> SearchQuery:
         )
     words: list[str] = []
     rooms: list[str] = []
+    people: list[str] = []
     user = ""
     times: dict[str, float] = {}
     for token in text.split():
@@ -70,6 +88,10 @@ def parse_search(text: str) -> SearchQuery:
             words.append(token)
         elif not value:
             raise errors.bad_args(f"{kind}: needs a value; usage: {USAGE}")
+        elif kind == "in" and value.startswith("@"):
+            if len(value) == 1:
+                raise errors.bad_args(f"in:@ needs a name; usage: {USAGE}")
+            people.append(value[1:])
         elif kind == "in":
             rooms.append(value)
         elif kind == "from":
@@ -79,7 +101,12 @@ def parse_search(text: str) -> SearchQuery:
     if not words:
         raise errors.bad_args(f"no words to search for; usage: {USAGE}")
     return SearchQuery(
-        tuple(words), tuple(rooms), user, times.get("before"), times.get("after")
+        tuple(words),
+        tuple(rooms),
+        user,
+        times.get("before"),
+        times.get("after"),
+        tuple(people),
     )
 
 
@@ -104,7 +131,7 @@ def rooms_to_search(
     in), narrowed to the ``in:`` ones, which must be among them."""
     mine = {name_key(room): place(room) for room in rooms}
     if not query.rooms:
-        return list(mine.values())
+        return [] if query.people else list(mine.values())
     chosen = []
     for room in query.rooms:
         found = mine.get(name_key(room))
@@ -119,6 +146,30 @@ def found(room: str, event_id: int, user: str, stamp: str, text: str) -> Event:
     return Event("FOUND", (room, str(event_id), user, stamp), text)
 
 
+def private_found(
+    party: str,
+    conversation: str,
+    event_id: int,
+    sender: str,
+    recipient: str,
+    stamp: str,
+    text: str,
+) -> Event:
+    """A hit in ``party``'s private conversation ``conversation``:
+    ``FOUND @USER <id> <sender> <time> <text>``, USER the other party (as
+    ``/history @USER`` names the conversation): the one of the message's
+    two names that is the other party's, else the one that is not
+    ``party``'s (an account that wrote under another name), else the other
+    party's key."""
+    one, _, two = conversation.partition(" ")
+    other = two if one == party else one
+    names = (recipient, sender) if name_key(sender) == party else (sender, recipient)
+    shown = next((n for n in names if name_key(n) == other), None)
+    if shown is None:
+        shown = next((n for n in names if name_key(n) != party), other)
+    return Event("FOUND", (f"@{shown}", str(event_id), sender, stamp), text)
+
+
 class Searcher(Protocol):
     """What runs a search: a back-end's
     :class:`~chatroom.core.backend.MessageSteps`."""
@@ -129,11 +180,44 @@ class Searcher(Protocol):
 
 
 async def run(
-    searcher: Searcher, place: Callable[[str], str], rooms: Sequence[str], text: str
+    searcher: Searcher,
+    place: Callable[[str], str],
+    rooms: Sequence[str],
+    text: str,
+    party: str = "",
+    party_of: Callable[[str], Awaitable[str]] | None = None,
 ) -> list[Event]:
-    """``/search text`` over the member's ``rooms``: the query checked, the
+    """``/search text`` over the member's ``rooms`` and, for an account
+    (``party``, its key), its private conversations: the query checked, the
     rooms chosen (``place``: the back-end's room of a name the member is
-    in, or a refusal), the search run by the back-end."""
+    in, or a refusal), the conversations named (``party_of``: the party a
+    name is, as ``/history @USER`` finds it), the search run by the
+    back-end."""
     query = parse_search(text)
     chosen = rooms_to_search(query, rooms, place)
-    return await searcher.search(chosen, query, FOUND_LIMIT)
+    return await searcher.search(
+        chosen, await private_part(query, party, party_of), FOUND_LIMIT
+    )
+
+
+async def private_part(
+    query: SearchQuery,
+    party: str,
+    party_of: Callable[[str], Awaitable[str]] | None,
+) -> SearchQuery:
+    """``query`` with the private conversations it may read: none when
+    ``in:`` names only rooms; every one of ``party``'s without ``in:``;
+    only those ``in:@USER`` names, which a plain name (no ``party``) may
+    not ask for (``NOT_ALLOWED``, as ``/history @USER``)."""
+    if not query.people:
+        return replace(query, party="" if query.rooms else party)
+    if not party or party_of is None:
+        raise errors.not_allowed(
+            "only accounts keep private conversations: /register PASSWORD"
+        )
+    keys = []
+    for name in query.people:
+        rules.check_name(name)
+        other = await party_of(name)
+        keys.append(conversation_key(party, other))
+    return replace(query, party=party, conversations=tuple(keys))

@@ -86,3 +86,32 @@ class SearchOverSocketsTests(unittest.TestCase):
         self.assertEqual(found_again, found)
         alice.transport.loseConnection()
         yield alice.closed
+
+    @defer.inlineCallbacks
+    def test_own_private_conversations_in_a_file(self) -> Generator[Any, Any, None]:
+        """Accounts alice and bob talk in private, bob and carol too: alice
+        finds her conversation with bob, named ``@bob``, and not bob's with
+        carol; ``in:@bob`` keeps to it."""
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        _, port = yield self.serve("--db", os.path.join(directory, "chat.sqlite3"))
+        users = {}
+        for name in ("alice", "bob", "carol"):
+            user = yield connect_client(reactor, port, name)
+            self.addCleanup(user.transport.loseConnection)
+            user.say("/register horse-battery-staple")
+            yield user.expect_line("REGISTERED ")
+            users[name] = user
+        alice, bob = users["alice"], users["bob"]
+        alice.say("/msg bob picnic at noon?")
+        yield alice.expect_line("PRIVMSG alice bob ")
+        bob.say("/msg carol picnic without alice")
+        yield bob.expect_line("PRIVMSG bob carol ")
+        for search in ("/search picnic", "/search picnic in:@bob"):
+            before = len(alice.lines)
+            alice.say(search)
+            yield alice.expect_line("FOUND_END ")
+            found = [x for x in alice.lines[before:] if x.startswith("FOUND")]
+            self.assertEqual(len(found), 2, found)
+            self.assertRegex(found[0], r"^FOUND @bob 1 alice \S+ picnic at noon\?$")
+            self.assertEqual(found[1], "FOUND_END 1")

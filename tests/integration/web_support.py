@@ -43,6 +43,8 @@ DOC_SHOTS = frozenset(
         "rooms",
         "rich",
         "phone-rooms",
+        "reactions",
+        "search",
     }
 )
 #: axe-core's impacts that fail a test.

@@ -16,7 +16,11 @@ keeps each room's newest ``retention`` rows in a bounded queue (an append
 per message; older rows fall off, as retention would take them out of the
 index anyway), and a search first applies its rooms' queues on the
 index's thread, then searches there. Edits, redactions and deleted rooms
-are queued in order beside them. Without a thread (``run`` None: unit
+are queued in order beside them. Private conversations (those an account
+is part of, as :class:`~chatroom.backends.local.conversations.StoredConversations`
+keeps them) are indexed too, in their own table: their messages wait in
+one queue, applied before any search (a search reads every conversation
+of its party). Without a thread (``run`` None: unit
 tests, and a back-end built without ``--db``), everything happens in
 place, at once.
 """
@@ -55,6 +59,15 @@ REDACT = (
     "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind = 'EDIT'))"
 )
 DROP = "DELETE FROM events WHERE room = ?"
+#: Private conversations, as the ``--db`` file keeps them (``dbfile.py``).
+PRIVATE = (
+    "CREATE TABLE private_messages (conversation TEXT NOT NULL, "
+    "id INTEGER NOT NULL, sender TEXT NOT NULL, recipient TEXT NOT NULL, "
+    "stamp TEXT NOT NULL, text TEXT NOT NULL, "
+    "PRIMARY KEY (conversation, id)) WITHOUT ROWID"
+)
+ADD_PRIVATE = "INSERT INTO private_messages VALUES (?, ?, ?, ?, ?, ?)"
+TRIM_PRIVATE = "DELETE FROM private_messages WHERE conversation = ? AND id <= ?"
 
 
 class MemoryIndex:
@@ -72,12 +85,15 @@ class MemoryIndex:
             ":memory:", isolation_level=None, check_same_thread=False
         )
         self.db.execute(EVENTS)
+        self.db.execute(PRIVATE)
         install(self.db)
         prepare(self.db)
         #: Rows not yet in the index, per room: the newest ``retention``.
         self._rows: dict[str, deque[tuple[Any, ...]]] = {}
         #: Edits and redactions not yet applied, per room, in order.
         self._changes: dict[str, list[Change]] = {}
+        #: Private messages not yet in the index (and their trims), in order.
+        self._private: list[Change] = []
 
     def add(self, key: str, row: Row, at: float) -> None:
         """A message or action (the triggers index it) or an ``EDIT`` or
@@ -90,6 +106,22 @@ class MemoryIndex:
         if rows is None:
             rows = self._rows[key] = deque(maxlen=self.retention)
         rows.append((key, *row, at))
+
+    def add_private(
+        self, conversation: str, row: tuple[int, str, str, str, str], keep: int
+    ) -> None:
+        """A message of a private conversation (the triggers index it); the
+        conversation keeps its newest ``keep``. Applied with any search:
+        a search reads every conversation of its party."""
+        changes: list[Change] = [
+            (ADD_PRIVATE, (conversation, *row)),
+            (TRIM_PRIVATE, (conversation, row[0] - keep)),
+        ]
+        if self.run is None:
+            for change in changes:
+                self.db.execute(*change)
+            return
+        self._private += changes
 
     def change(self, key: str, target: int, text: str | None) -> None:
         """An edit (the new text) or a redaction (None: the message and its
@@ -126,6 +158,9 @@ class MemoryIndex:
             for key in wanted
             if key in self._rows or key in self._changes
         ]
+        private, self._private = self._private, []
+        if private:
+            batch.append((private, []))
         if not batch:
             return defer.succeed(None)
         return self.run(lambda: self._apply(batch))
@@ -161,6 +196,7 @@ class MemoryIndex:
         """Let go of what waits, the database and the thread."""
         self._rows.clear()
         self._changes.clear()
+        self._private.clear()
         run = self.run
         if run is None or (isinstance(run, PrivateThreads) and not run.pool.started):
             self.db.close()  # the thread never ran: nothing can be using it

@@ -19,10 +19,10 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
 from chatroom.core import reactions
 from chatroom.core.backend import FactsChangedError
-from chatroom.core.events import Event
+from chatroom.core.events import Event, format_tags
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
-from chatroom.core.search import SearchQuery, found
+from chatroom.core.search import SearchQuery, found, private_found
 from chatroom.core.sessions import Session
 from chatroom.core.stored import event_of
 from chatroom.core.text import name_key
@@ -82,8 +82,11 @@ class LocalMessageSteps:
         where.amend(target.id, replacement)
         if replacement is None:
             self._reactions(where.key).forget(target.id)
-        text = None if replacement is None else replacement.text
-        self.store.change_event(where.key, int(target.id), text)
+        if replacement is None:
+            self.store.change_event(where.key, int(target.id), None)
+        else:
+            tags = format_tags(replacement.tags)
+            self.store.change_event(where.key, int(target.id), replacement.text, tags)
         await self.append(member, session, room, event, stored, now)
 
     async def react(
@@ -121,10 +124,21 @@ class LocalMessageSteps:
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
     ) -> list[Event]:
-        """The store's full-text index (:mod:`chatroom.backends.local.search`)."""
+        """The store's full-text index (:mod:`chatroom.backends.local.search`):
+        the rooms' messages and the party's private conversations."""
         names = {name_key(room): room for room in rooms}
-        rows = await self.store.search(list(names), query, limit)
+        hits = await self.store.search(list(names), query, limit)
         return [
-            found(names[key], event_id, user, stamp, text)
-            for key, (event_id, _kind, user, stamp, text, _tags, _target) in rows
+            found(names[hit.room], hit.event_id, hit.user, hit.stamp, hit.text)
+            if hit.room
+            else private_found(
+                query.party,
+                hit.conversation,
+                hit.event_id,
+                hit.user,
+                hit.recipient,
+                hit.stamp,
+                hit.text,
+            )
+            for hit in hits
         ]

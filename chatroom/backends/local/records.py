@@ -146,9 +146,12 @@ class Store(Protocol):
         """Room ``key``'s stored events with ids ``first``..``last``."""
         ...
 
-    def change_event(self, key: str, target: int, text: str | None) -> None:
-        """Message ``target`` of room ``key`` now has ``text`` (an edit), or
-        is gone with the events that depend on it (None: redacted)."""
+    def change_event(
+        self, key: str, target: int, text: str | None, tags: str = ""
+    ) -> None:
+        """Message ``target`` of room ``key`` now has ``text`` and ``tags``
+        (an edit: a multiline message's lines are gone), or is gone with
+        the events that depend on it (None: redacted)."""
 
     def load_reactions(self) -> list[tuple[str, Row]]:
         """Every stored ``REACT`` and ``UNREACT`` (room key, row), in order
@@ -167,8 +170,9 @@ class Store(Protocol):
     def search(
         self, keys: list[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
-        """Up to ``limit`` messages of rooms ``keys`` matching ``query``,
-        newest first (:mod:`chatroom.backends.local.search`)."""
+        """Up to ``limit`` messages of rooms ``keys`` and of the private
+        conversations ``query`` names matching ``query``, newest first
+        (:mod:`chatroom.backends.local.search`)."""
         ...
 
     def close(self) -> Deferred[None]:
@@ -222,7 +226,7 @@ class MemoryStore:
         return LoadedPrivate()
 
     def add_private(self, conversation: str, row: PrivateRow, keep: int) -> None:
-        pass
+        self.index.add_private(conversation, row, keep)
 
     def keep_private(self, account: str, conversation: str, event_id: int) -> None:
         pass
@@ -236,8 +240,10 @@ class MemoryStore:
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         return defer.succeed([])
 
-    def change_event(self, key: str, target: int, text: str | None) -> None:
-        self.index.change(key, target, text)
+    def change_event(
+        self, key: str, target: int, text: str | None, tags: str = ""
+    ) -> None:
+        self.index.change(key, target, text)  # the index keeps no tags
 
     def search(
         self, keys: list[str], query: SearchQuery, limit: int

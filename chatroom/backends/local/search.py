@@ -19,24 +19,45 @@ indexed (``MSG``, ``ACTION``), by their current text: an edit updates the
 row, a redaction deletes it, a room key rewritten
 (:mod:`chatroom.backends.local.rekey`) follows.
 
-A file written before search existed gets the tables at start-up and the
-index built from the events it holds (:func:`install`), once.
+Private conversations (``private_messages``, kept for accounts) have an
+index of their own, alike (``private_docs``, ``private_text``, kept by
+triggers too), where each message is found by either of the
+conversation's two parties (``one``, ``other``: the halves of its key),
+and only by them: a search names the searcher's party
+(:attr:`~chatroom.core.search.SearchQuery.party`). A room's hits and a
+conversation's are merged by time, newest first.
+
+A file written before search existed (or before private conversations
+were searched) gets the tables at start-up and the index built from what
+it holds (:func:`install`), once.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from twisted.internet.defer import Deferred, succeed
 
 from chatroom.core.search import SearchQuery
-from chatroom.core.stored import Row
 from chatroom.core.text import name_key
+from chatroom.core.wire import format_time
 
-#: What one search finds: the room's key and the message's stored row.
-Found = tuple[str, Row]
+
+class Found(NamedTuple):
+    """One message a search found: of room ``room`` (its key), or of the
+    private conversation ``conversation`` (its key; ``room`` is "" then)
+    from ``user`` to ``recipient``."""
+
+    room: str
+    event_id: int
+    user: str
+    stamp: str
+    text: str
+    conversation: str = ""
+    recipient: str = ""
+
 
 SCHEMA = """
 CREATE TABLE search_docs (
@@ -68,6 +89,42 @@ CREATE TRIGGER search_dropped AFTER DELETE ON events
 END;
 """
 
+PRIVATE_SCHEMA = """
+CREATE TABLE private_docs (
+    doc INTEGER PRIMARY KEY, conversation TEXT NOT NULL, id INTEGER NOT NULL,
+    one TEXT NOT NULL, other TEXT NOT NULL, UNIQUE (conversation, id));
+CREATE INDEX private_docs_one ON private_docs (one);
+CREATE INDEX private_docs_other ON private_docs (other);
+CREATE VIRTUAL TABLE private_text USING fts5(
+    text, user, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER private_added AFTER INSERT ON private_messages BEGIN
+    INSERT INTO private_docs (conversation, id, one, other) VALUES (
+        new.conversation, new.id,
+        substr(new.conversation, 1, instr(new.conversation, ' ') - 1),
+        substr(new.conversation, instr(new.conversation, ' ') + 1));
+    INSERT INTO private_text (rowid, text, user)
+        VALUES (last_insert_rowid(), new.text, new.sender);
+END;
+CREATE TRIGGER private_dropped AFTER DELETE ON private_messages BEGIN
+    DELETE FROM private_text WHERE rowid = (SELECT doc FROM private_docs
+        WHERE conversation = old.conversation AND id = old.id);
+    DELETE FROM private_docs
+        WHERE conversation = old.conversation AND id = old.id;
+END;
+"""
+
+#: The conversations already stored, indexed (see :func:`install`).
+PRIVATE_BUILD = """
+INSERT INTO private_docs (conversation, id, one, other)
+    SELECT conversation, id,
+        substr(conversation, 1, instr(conversation, ' ') - 1),
+        substr(conversation, instr(conversation, ' ') + 1)
+    FROM private_messages ORDER BY stamp, conversation, id;
+INSERT INTO private_text (rowid, text, user)
+    SELECT doc, text, sender FROM private_docs JOIN private_messages
+    USING (conversation, id);
+"""
+
 #: The messages already stored, indexed oldest first (see :func:`install`).
 BUILD = """
 INSERT INTO search_docs (room, id, at)
@@ -79,22 +136,27 @@ INSERT INTO search_text (rowid, text, user)
 
 
 def install(db: sqlite3.Connection) -> None:
-    """Give ``db`` (which has the ``events`` table) its index, unless it has
-    one: the tables, the triggers, and every stored message indexed, in one
-    transaction (a crash halfway leaves no half-built index)."""
-    found = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE name = 'search_docs'"
-    ).fetchone()
-    if found:
-        return
-    db.execute("BEGIN")
-    try:
-        for statement in _statements(SCHEMA + BUILD):
-            db.execute(statement)
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()
+    """Give ``db`` (which has the ``events`` and ``private_messages``
+    tables) its indexes, unless it has them: the tables, the triggers, and
+    everything stored indexed, each index in one transaction (a crash
+    halfway leaves no half-built index)."""
+    for table, script in (
+        ("search_docs", SCHEMA + BUILD),
+        ("private_docs", PRIVATE_SCHEMA + PRIVATE_BUILD),
+    ):
+        found = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchone()
+        if found:
+            continue
+        db.execute("BEGIN")
+        try:
+            for statement in _statements(script):
+                db.execute(statement)
+        except BaseException:
+            db.rollback()
+            raise
+        db.commit()
 
 
 def _statements(script: str) -> list[str]:
@@ -116,8 +178,24 @@ def prepare(db: sqlite3.Connection) -> None:
 def search(
     db: sqlite3.Connection, keys: Sequence[str], query: SearchQuery, limit: int
 ) -> list[Found]:
+    """Up to ``limit`` messages of rooms ``keys``, and of the private
+    conversations ``query`` names (:func:`search_private`), matching
+    ``query``, newest first. ``db`` has had :func:`prepare`."""
+    found = search_rooms(db, keys, query, limit)
+    if not query.party:
+        return found
+    private = search_private(db, query, limit)
+    if not found:
+        return private
+    merged = sorted(found + private, key=lambda hit: hit.stamp, reverse=True)
+    return merged[:limit]
+
+
+def search_rooms(
+    db: sqlite3.Connection, keys: Sequence[str], query: SearchQuery, limit: int
+) -> list[Found]:
     """Up to ``limit`` messages of rooms ``keys`` matching ``query``, newest
-    first. ``db`` has had :func:`prepare`.
+    first.
 
     FTS5 does the narrowing: the words in the ``text`` column and the
     ``from:`` name in the ``user`` column, then ``before:`` and ``after:``
@@ -144,14 +222,50 @@ def search(
             conditions += [bound, check]
             parameters += [_first_doc_at(db, when), when]
     rows = db.execute(
-        "SELECT d.room, e.id, e.kind, e.user, e.stamp, e.text, e.tags, e.target "
+        "SELECT d.room, e.id, e.user, e.stamp, e.text "
         "FROM search_text JOIN search_docs d ON d.doc = search_text.rowid "
         "JOIN events e ON e.room = d.room AND e.id = d.id "
         f"WHERE {' AND '.join(conditions)} "
         "ORDER BY search_text.rowid DESC LIMIT ?",
         (*parameters, limit),
     ).fetchall()
-    return [(room, tuple(rest)) for room, *rest in rows]
+    return [Found(*row) for row in rows]
+
+
+def search_private(
+    db: sqlite3.Connection, query: SearchQuery, limit: int
+) -> list[Found]:
+    """Up to ``limit`` messages of ``query.party``'s private conversations
+    (only ``query.conversations``, if any) matching ``query``, newest
+    first: FTS5 narrows by words and name, the party's rows are kept (by
+    ``private_docs``' indexes), times are compared as the stamps they are
+    (the wire's UTC form sorts as time does)."""
+    party = query.party
+    conditions = ["private_text MATCH ?", "(p.one = ? OR p.other = ?)"]
+    parameters: list[Any] = [fts_query(query), party, party]
+    if query.conversations:
+        marks = ", ".join("?" * len(query.conversations))
+        conditions.append(f"p.conversation IN ({marks})")
+        parameters += query.conversations
+    if query.user:
+        conditions.append("name_key(m.sender) = ?")
+        parameters.append(name_key(query.user))
+    if query.before is not None:
+        conditions.append("m.stamp < ?")
+        parameters.append(format_time(query.before))
+    if query.after is not None:
+        conditions.append("m.stamp >= ?")
+        parameters.append(format_time(query.after))
+    rows = db.execute(
+        "SELECT m.id, m.sender, m.stamp, m.text, p.conversation, m.recipient "
+        "FROM private_text JOIN private_docs p ON p.doc = private_text.rowid "
+        "JOIN private_messages m ON m.conversation = p.conversation "
+        "AND m.id = p.id "
+        f"WHERE {' AND '.join(conditions)} "
+        "ORDER BY private_text.rowid DESC LIMIT ?",
+        (*parameters, limit),
+    ).fetchall()
+    return [Found("", *row) for row in rows]
 
 
 def _first_doc_at(db: sqlite3.Connection, when: float) -> int:

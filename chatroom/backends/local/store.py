@@ -87,7 +87,7 @@ DROP_MESSAGE = (
     "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind IN "
     f"({', '.join(repr(kind) for kind in sorted(DEPENDENTS))})))"
 )
-EDIT_MESSAGE = "UPDATE events SET text = ? WHERE room = ? AND id = ?"
+EDIT_MESSAGE = "UPDATE events SET text = ?, tags = ? WHERE room = ? AND id = ?"
 INSERT_EVENT = (
     "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -276,11 +276,13 @@ class SqliteStore:
         self._pending.append(liferows.drop_modlog(key))
         self._touched.pop(key, None)
 
-    def change_event(self, key: str, target: int, text: str | None) -> None:
+    def change_event(
+        self, key: str, target: int, text: str | None, tags: str = ""
+    ) -> None:
         if text is None:
             self._pending.append((DROP_MESSAGE, (key, target, target)))
         else:
-            self._pending.append((EDIT_MESSAGE, (text, key, target)))
+            self._pending.append((EDIT_MESSAGE, (text, tags, key, target)))
 
     def load_reactions(self) -> list[tuple[str, Row]]:
         return liferows.load_reactions(self.db)

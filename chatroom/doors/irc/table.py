@@ -21,6 +21,7 @@ from chatroom.doors.irc import (
     services,
     signin,
 )
+from chatroom.doors.irc.modlog import modlog
 from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
 from chatroom.doors.irc.session import Command
@@ -70,6 +71,7 @@ COMMANDS: dict[str, Command] = {
     "MODE": Command(moderation.mode, 1),
     "KICK": Command(moderation.kick, 2),
     "INVITE": Command(moderation.invite, 2),
+    "MODLOG": Command(modlog, 1),
     # server admins
     "KILL": Command(moderation.kill, 1),
     "GBAN": Command(moderation.gban, 1),

@@ -21,12 +21,13 @@ Commands (in a room, any other line is a message to everyone in it):
 /caps ids         prefix stored events with @ID
 /caps rich        ids with tags, replies, edits... (docs/protocol.md)
 /reply ID TEXT    answer message ID of this room
+/paste TEXT       one message of several lines: \\n between them, \\\\ a backslash
 /edit ID TEXT     change your message ID (within --edit-window seconds)
 /redact ID [REASON]   delete a message (yours; any, for owner and operators)
 /react ID EMOJI, /unreact ID EMOJI   react to message ID, or take it back
 /typing active|paused|done   tell rich members of the room you are typing
-/search WORDS     find messages of your rooms (filters: in:ROOM from:USER
-                  before:TIME after:TIME; docs/protocol.md)
+/search WORDS     find messages of your rooms and conversations (filters:
+                  in:ROOM in:@USER from:USER before:TIME after:TIME)
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current

@@ -21,8 +21,11 @@
 // that handles it (it used to be lost about one load in fifteen). Three
 // more: rooms.js (the rooms the user is in at once, /caps multi: the
 // sidebar, unread badges, read markers), rich.js (replies, edits,
-// deletions: /caps rich) and compose.js (the message menu and the reply
-// or edit being typed), loaded after view.js and scroll.js.
+// deletions: /caps rich), compose.js (the message menu, the reply or edit
+// being typed, pastes), reactions.js (the React picker and the chips under
+// a message), typing.js ("alice is typing…", and /typing as the user types)
+// and panel.js (the search box and /modlog: their results panel), loaded
+// after view.js and scroll.js.
 "use strict";
 
 // How many fields precede the free text of each event (chatroom/wire.py).
@@ -38,6 +41,7 @@ const FIELDS = {
   INFO: 2, INFO_END: 1, ANNOUNCE: 1, KILLED: 2, GBAN: 2, GUNBAN: 2,
   EDIT: 4, REDACT: 3, FOCUS: 1, READ: 2, UNREAD: 3, UNREAD_END: 0,
   REACT: 4, UNREACT: 4, TYPING: 3, MODLOG: 5, MODLOG_END: 2,
+  FOUND: 4, FOUND_END: 1,
 };
 const FIRST_BACKOFF = 500;
 const MAX_BACKOFF = 10000;

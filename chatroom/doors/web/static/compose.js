@@ -1,11 +1,13 @@
 // The chatroom web client: acting on a message. Each message with an id
 // has a "⋯" button (shown while the pointer is over its line or the
 // keyboard is on it; a long press or a right click on the line opens it
-// too) with a menu under it: Reply, Edit (your own messages) and Delete
-// (your own, or any when you are the room's owner or an operator). A reply
+// too) with a menu under it: Reply, React (reactions.js), Edit (your own
+// messages) and Delete (your own, or any when you are the room's owner or
+// an operator). A reply
 // or an edit is typed in the room's input under a bar saying what is
 // answered or edited (Escape or Cancel stops); Enter sends /reply ID TEXT
-// or /edit ID TEXT. Delete sends /redact ID.
+// or /edit ID TEXT. Delete sends /redact ID. A line of several lines (pasted,
+// or Shift+Enter) goes as one message: /paste TEXT.
 "use strict";
 
 const compose = {
@@ -49,6 +51,7 @@ function openMenu(item) {
   const message = messageOf(item);
   if (!message) return;
   closeMenu();
+  closePicker();
   compose.item = item;
   const menu = $("message-menu");
   $("menu-edit").hidden = !isMe(message.user);
@@ -63,6 +66,7 @@ function openMenu(item) {
 
 // Close the menu (only if it is `item`'s, when one is given).
 function closeMenu(item = null, refocus = false) {
+  if (!item || pickingFor === item) closePicker();
   if (!compose.item || (item && compose.item !== item)) return;
   const button = compose.item.querySelector(".more");
   compose.item = null;
@@ -80,6 +84,7 @@ function startCompose() {
     closeMenu();
     if (!message) return;
     if (what === "delete") { sendOrKeep(`/redact ${item.dataset.id}`); return; }
+    if (what === "react") { openPicker(item); return; }
     compose.mode = what;
     compose.id = item.dataset.id;
     compose.room = current;
@@ -91,6 +96,7 @@ function startCompose() {
     input.focus();
   };
   $("menu-reply").addEventListener("click", act("reply"));
+  $("menu-react").addEventListener("click", act("react"));
   $("menu-edit").addEventListener("click", act("edit"));
   $("menu-delete").addEventListener("click", act("delete"));
   $("message-menu").addEventListener("keydown", (event) => {
@@ -98,10 +104,10 @@ function startCompose() {
   });
   $("message-menu").addEventListener("focusout", (event) => {
     const menu = $("message-menu");
-    if (event.relatedTarget && !menu.contains(event.relatedTarget)) closeMenu();
+    if (compose.item && event.relatedTarget && !menu.contains(event.relatedTarget)) closeMenu();
   });
   document.addEventListener("click", (event) => {
-    if (!event.target.closest("#message-menu, .more")) closeMenu();
+    if (!event.target.closest("#message-menu, #react-picker, .more")) closeMenu();
   });
   $("compose-cancel").addEventListener("click", () => {
     endCompose();
@@ -120,13 +126,44 @@ function endCompose() {
 }
 
 // A line typed in the room: a reply or an edit under way takes a plain
-// line; anything else is as typed.
+// line (its line breaks made spaces: a reply and an edit are one line);
+// several lines are a paste; anything else is as typed. "" keeps what was
+// typed in the input, unsent.
 function composeLine(value) {
+  const lines = value.includes("\n");
+  if (lines && SECRET_COMMAND.test(value)) {
+    say("", "not sent: a command with a password is one line", "error");
+    return "";
+  }
   if (compose.mode && compose.room === current && !value.trimStart().startsWith("/")) {
-    const line = `/${compose.mode} ${compose.id} ${value}`;
+    const text = lines ? value.split("\n").map((line) => line.trim()).filter(Boolean).join(" ") : value;
+    if (!text) return "";
+    const line = `/${compose.mode} ${compose.id} ${text}`;
     endCompose();
     return line;
   }
   endCompose();
-  return outgoing(value);
+  return lines ? pasteLine(value) : outgoing(value);
+}
+
+// The bounds of a paste (docs/protocol.md "Pastes"): checked here too, so
+// that a paste too long to send stays in the input.
+const PASTE_LINES = 32;
+const PASTE_BYTES = 4000;
+
+// Several lines as one message: `/paste TEXT`, each backslash written
+// `\\` and each line break `\n` (IRCv3's tag escaping). Blank lines at
+// either end are dropped, as the server drops them.
+function pasteLine(value) {
+  const lines = value.replaceAll("\r", "").split("\n");
+  while (lines.length && !lines[0].trim()) lines.shift();
+  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+  if (!lines.length) return "";
+  const bytes = new TextEncoder().encode(lines.join("")).length;
+  if (lines.length > PASTE_LINES || bytes > PASTE_BYTES) {
+    say("", `not sent: a paste is at most ${PASTE_LINES} lines and ${PASTE_BYTES} bytes `
+      + `(this one has ${lines.length} lines, ${bytes} bytes)`, "error");
+    return "";
+  }
+  return `/paste ${lines.map((line) => line.replaceAll("\\", "\\\\")).join("\\n")}`;
 }

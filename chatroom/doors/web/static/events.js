@@ -88,10 +88,12 @@ const handlers = {
   HISTORY_ACTION([, user, time], text, event) { history(event, user, time, text, true); },
   HISTORY_END([, count]) { if (scroll.paging) olderDone(Number(count)); },
   MSG([, user, time], text, event) {
+    stopTyping(target(), user);
     noteRoomMessage(user, text);
     appendToLog(roomMessage(event, time, user, text, "message"));
   },
   ACTION([, user, time], text, event) {
+    stopTyping(target(), user);
     noteRoomMessage(user, text);
     appendToLog(roomMessage(event, time, user, text, "message", true));
   },
@@ -126,6 +128,7 @@ const handlers = {
   },
   JOIN([, user]) { state.members.push(user); drawMembers(); info(`${user} joined`); },
   PART([, user], reason) {
+    stopTyping(target(), user);
     removeMember(user);
     info(`${user} left (${reason})`);
   },
@@ -189,6 +192,7 @@ const handlers = {
     info(`${by} took operator status from ${user}`);
   },
   KICK([, user, by], reason) {
+    stopTyping(target(), user);
     removeMember(user);
     info(`${by} kicked ${user}: ${reason}`);
   },
@@ -252,6 +256,7 @@ const handlers = {
       return;
     }
     if (scroll.paging) { scroll.paging = false; drawOlder(); }
+    if (panelRefused(code, text)) return;
     if (rejoinRefused(code, text)) return;
     const joining = state.joining;
     state.joining = null;
@@ -270,7 +275,7 @@ const handlers = {
   },
 };
 
-Object.assign(handlers, roomHandlers, richHandlers);
+Object.assign(handlers, roomHandlers, richHandlers, reactionHandlers, typingHandlers, panelHandlers);
 
 // An event is handled as about the room it names (its log, members, ids:
 // rooms.js), else the current room.

@@ -1,6 +1,8 @@
 // The chatroom web client: what the user does. The forms, the lines typed
 // (with the secrets they carry kept back), Up/Down through earlier lines,
-// Tab completing names, commands and rooms.
+// Tab completing names, commands and rooms. The room's input is a textarea:
+// Enter sends, Shift+Enter (or a paste) adds lines, sent as one message
+// (compose.js).
 "use strict";
 
 const MAX_HISTORY = 100;
@@ -45,6 +47,8 @@ function outgoing(line) {
   } else if (command === "/who") state.asked.who = true;
   else if (command === "/list") state.asked.list = true;
   else if (command === "/topic" && words.length === 1) state.asked.topic = true;
+  else if (command === "/search") askSearch(line.trim().slice(words[0].length).trim());
+  else if (command === "/modlog") askModlog();
   else if (command === "/quit") stop("you quit");
   return line;
 }
@@ -152,8 +156,13 @@ function onKeys(input) {
       return;
     }
     completing = null;
-    if (event.key === "ArrowUp" && recall(input, -1)) event.preventDefault();
-    else if (event.key === "ArrowDown" && recall(input, 1)) event.preventDefault();
+    // In a text of several lines the arrows move between its lines.
+    const walk = !input.value.includes("\n");
+    if (event.key === "Enter" && !event.shiftKey && input.form && input.tagName === "TEXTAREA") {
+      event.preventDefault();
+      input.form.requestSubmit();
+    } else if (walk && event.key === "ArrowUp" && recall(input, -1)) event.preventDefault();
+    else if (walk && event.key === "ArrowDown" && recall(input, 1)) event.preventDefault();
     else if (event.key === "Escape" && input.id === "message-input") keepNewest(true);
   });
   input.addEventListener("input", () => { completing = null; });
@@ -175,6 +184,7 @@ function onSubmit(formId, inputId, toLine, sendLine = send) {
     if (line && sendLine(line)) {
       remember(value);
       input.value = "";
+      if (input.id === "message-input") typingSent();
     }
   });
 }

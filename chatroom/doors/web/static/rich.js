@@ -8,16 +8,28 @@
 const QUOTE_LENGTH = 80;
 
 // A message of a room, live or replayed: its line, with the message it
-// answers quoted, kept by id (in its room's view) for edits, deletions and
-// replies. Returns the line without placing it.
+// answers quoted, kept by id (in its room's view) for edits, deletions,
+// reactions and replies. A paste (its `multiline` tag: the lines, `\r`
+// gluing a line to the one before) shows its lines as a block; its `text`
+// is the lines joined, as edits and quotes use it. Returns the line
+// without placing it.
 function roomMessage(event, time, user, text, kind, action = false) {
   const item = messageLine(time, user, text, kind, { action });
+  if (event.tags.multiline) {
+    item.classList.add("multiline");
+    const words = item.querySelector(".text");
+    words.replaceChildren();
+    appendRich(words, event.tags.multiline.replaceAll("\r", ""));
+  }
   if (event.id === null || !inRoom()) return item;
   const view = target();
   item.dataset.id = event.id;
   view.messages.set(event.id, { item, user, text, gone: false });
   if ("reply" in event.tags) item.prepend(quoteOf(view, event.tags.reply));
-  item.append(menuButton(item, user));
+  // A paste's block ends the line: its button goes before the block.
+  const button = menuButton(item, user);
+  if (event.tags.multiline) item.querySelector(".text").before(button);
+  else item.append(button);
   return item;
 }
 
@@ -43,6 +55,7 @@ const richHandlers = {
     const message = target().messages.get(id);
     if (!message || message.gone) return;
     message.text = text;
+    message.item.classList.remove("multiline");
     const words = message.item.querySelector(".text");
     words.replaceChildren();
     appendRich(words, text);

@@ -18,7 +18,8 @@ const ROOM_EVENTS = new Set([
   "JOINED", "MEMBERS", "HISTORY", "HISTORY_ACTION", "HISTORY_END", "MSG",
   "ACTION", "TOPIC", "OWNER", "JOIN", "PART", "LEFT", "DELETED", "NOTICE",
   "GAP", "OP", "DEOP", "KICK", "KICKED", "BAN", "UNBAN", "SET", "INVITE",
-  "INFO", "INFO_END", "BANS", "EDIT", "REDACT", "READ", "FOCUS",
+  "INFO", "INFO_END", "BANS", "EDIT", "REDACT", "READ", "FOCUS", "REACT",
+  "UNREACT", "TYPING", "MODLOG", "MODLOG_END",
 ]);
 // Refusals while joining again after a lost connection that are not about
 // a room (the /nick taking back a name comes first): every other is the
@@ -107,7 +108,7 @@ function keepJoined() {
 function showView(view) {
   const shown = $("log");
   closeMenu();
-  if (current !== view) endCompose();
+  if (current !== view) { endCompose(); typingSent(); }
   if (current && current !== view && shown === current.log) {
     current.scrollTop = shown.scrollTop;
     activate(current);
@@ -126,6 +127,7 @@ function showView(view) {
   $("room-title").textContent = view.name;
   drawTopic();
   drawMembers();
+  drawTyping();
   drawOlder();
   if (scroll.stuck) view.log.scrollTop = view.log.scrollHeight;
   else view.log.scrollTop = view.scrollTop;

@@ -14,6 +14,8 @@ function show(page) {
     $(`${name}-page`).hidden = name !== page;
   }
   if (page !== "lobby") $("key-form").hidden = true;
+  $("search-form").hidden = page === "username";
+  if (page === "username") closePanel();
   const focus = { username: "name-input", lobby: "create-input", room: "message-input" };
   $(focus[page]).focus();
   drawTitle();
@@ -95,6 +97,7 @@ function drawMembers() {
   $("members-heading").textContent = document.body.classList.contains("offline")
     ? "Members (offline)" : `Members (${count})`;
   $("members-button").textContent = `Members (${count})`;
+  drawModlogButton();
 }
 
 // A line of the log (the room's, or the lobby's): `text` as text, after
@@ -263,6 +266,9 @@ function startView() {
   startRooms();
   startScrolling();
   startCompose();
+  startReactions();
+  startTyping();
+  startPanel();
   startAttention();
   startInput();
   drawMembers();

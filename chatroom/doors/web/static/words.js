@@ -52,8 +52,10 @@ const HELP = [
     ["/who", "who is in this room"],
     ["/list", "the rooms on this server"],
     ["//text", "a message that starts with /"],
-    ["⋯ on a message", "reply, edit or delete it (also a right click or a long press)"],
+    ["⋯ on a message", "reply, react, edit or delete it (also a right click or a long press)"],
     ["/reply ID text, /edit ID text, /redact ID", "the same, typed"],
+    ["Shift+Enter", "a new line: several lines (or a paste of them) go as one message"],
+    ["/search words", "find messages of your rooms (also the search box; in:ROOM, from:NAME, before:2026-11-22, after:…)"],
   ]],
   ["Rooms and names", [
     ["/join ROOM", "go into a room too (/join ROOM KEY if it has a key)"],
@@ -76,6 +78,7 @@ const HELP = [
     ["/invite NAME", "let someone into an invite-only room"],
     ["/set invite-only on|off", "also topic-lock, keep; /set key KEY|off"],
     ["/info", "the room's settings and operators"],
+    ["/modlog", "who kicked, banned, deleted or changed what (also the Moderation log button)"],
   ]],
   ["Keys", [
     ["Up / Down", "earlier lines you typed"],
@@ -90,7 +93,7 @@ const COMMANDS = [
   "/delete", "/nick", "/quit", "/register", "/password", "/unregister", "/op",
   "/deop", "/kick", "/ban", "/unban", "/bans", "/invite", "/set", "/info",
   "/help", "/kill", "/gban", "/gunban", "/gbans", "/announce", "/reply", "/edit",
-  "/redact", "/say", "/focus",
+  "/redact", "/say", "/focus", "/react", "/unreact", "/search", "/modlog", "/paste",
 ].sort();
 
 // The help as a page element: one table (so that its columns line up),

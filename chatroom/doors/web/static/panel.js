@@ -1,0 +1,205 @@
+// The chatroom web client: the results panel, above the page, for the two
+// questions whose answers are lists (docs/protocol.md "Search" and
+// "Moderation log"). The header's search box sends /search with what was
+// typed (a typed /search does the same): the results (room, who, when,
+// the words; newest first) are buttons, and one shows its room and, when
+// that message is loaded, scrolls to it and marks it. A message of a
+// private conversation (an account's: `FOUND @USER ...`) says so; the page
+// has no view of its own for conversations, so it only says how to answer. A refused search
+// (nothing to search for, too long...) says why in the panel, in the
+// server's words without its code or its usage line. /modlog (typed, or
+// the room header's "Moderation log" button, shown to the room's owner and
+// operators) fills a table of who did what, in words; a refusal is said in
+// the log, as any refused command is.
+"use strict";
+
+const panel = {
+  asked: null, // "search" or "modlog": the reply being waited for
+  found: [], // the FOUND lines of the search being answered
+  modlog: [], // the MODLOG lines being received
+  query: "", // the search asked
+};
+
+// Refusals of a search that are said in the panel (any other is an ERR
+// as usual).
+const SEARCH_REFUSALS = new Set([
+  "BAD_ARGS", "NOT_IN_ROOM", "UNAVAILABLE", "NO_NAME", "NOT_ALLOWED", "BAD_NAME",
+]);
+const MODLOG_REFUSALS = new Set(["NOT_ALLOWED", "BAD_ARGS", "NOT_IN_ROOM", "UNAVAILABLE"]);
+
+function openPanel(heading) {
+  $("results-heading").textContent = heading;
+  $("results-note").textContent = "";
+  $("found").replaceChildren();
+  $("found").hidden = true;
+  $("modlog-table").hidden = true;
+  $("results").hidden = false;
+}
+
+function closePanel() {
+  $("results").hidden = true;
+  panel.asked = null;
+}
+
+// A /search about to be sent (from the box, or typed).
+function askSearch(query) {
+  panel.asked = "search";
+  panel.found = [];
+  panel.query = query;
+  openPanel(query ? `Search: ${query}` : "Search");
+  $("results-note").textContent = "Searching…";
+}
+
+function askModlog() {
+  panel.asked = "modlog";
+  panel.modlog = [];
+}
+
+// When a message was said, with the day (results span days).
+function whenSaid(time) {
+  return new Date(time).toLocaleString([], {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+  });
+}
+
+function foundItem({ room, id, user, time, text }) {
+  const item = document.createElement("li");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "result";
+  button.dataset.room = room;
+  button.dataset.id = id;
+  const where = document.createElement("span");
+  where.className = "where";
+  where.textContent = room.startsWith("@") ? `private, with ${room.slice(1)}` : room;
+  const nick = document.createElement("span");
+  nick.className = `nick ${nickClass(user)}`;
+  nick.textContent = user;
+  const stamp = document.createElement("time");
+  stamp.className = "time";
+  stamp.dateTime = time;
+  stamp.textContent = whenSaid(time);
+  const words = document.createElement("span");
+  words.className = "text";
+  words.textContent = text;
+  button.append(where, " ", nick, " ", stamp, " ", words);
+  button.addEventListener("click", () => goToResult(room, id));
+  item.append(button);
+  return item;
+}
+
+// A result clicked: its room shown and, if loaded, the message in view.
+function goToResult(room, id) {
+  if (room.startsWith("@")) {
+    const other = room.slice(1);
+    $("results-note").textContent = `That is from your private conversation with ${other}: `
+      + `/msg ${other} to answer.`;
+    return;
+  }
+  const view = viewOf(room);
+  if (!view) {
+    $("results-note").textContent = `You are no longer in ${room}.`;
+    return;
+  }
+  focusRoom(view);
+  for (const marked of view.log.querySelectorAll(".found-here")) marked.classList.remove("found-here");
+  const message = view.messages.get(id);
+  if (!message || message.gone || !message.item.isConnected) {
+    $("results-note").textContent = `That message is further back in ${view.name}: scroll up for earlier messages.`;
+    return;
+  }
+  message.item.classList.add("found-here");
+  message.item.scrollIntoView({ block: "center" });
+  if (window.matchMedia("(max-width: 640px)").matches) closePanel(); // a phone: the log needs the room
+}
+
+// "kicked bob: be nice", a moderation step in words.
+function modlogWords(action, target, reason) {
+  const why = reason && reason !== "-" ? `: ${reason}` : "";
+  if (action === "kick") return `kicked ${target}${why}`;
+  if (action === "ban") return `banned ${showMask(target)}`;
+  if (action === "unban") return `lifted the ban on ${showMask(target)}`;
+  if (action === "op") return `made ${target} an operator`;
+  if (action === "deop") return `took operator status from ${target}`;
+  if (action === "redact") return `deleted a message (${target})${why}`;
+  if (action === "set") {
+    const [setting, value] = target.split("=");
+    return describeSetting(setting, value);
+  }
+  return `${action} ${target === "-" ? "" : target}${why}`.trim();
+}
+
+const panelHandlers = {
+  FOUND([room, id, user, time], text) {
+    if (panel.asked === "search") panel.found.push({ room, id, user, time, text });
+  },
+  FOUND_END() {
+    if (panel.asked !== "search") return;
+    panel.asked = null;
+    const found = panel.found;
+    const list = $("found");
+    list.replaceChildren(...found.map(foundItem));
+    list.hidden = !found.length;
+    $("results-note").textContent = found.length === 0 ? `Nothing found for “${panel.query}”.`
+      : `${found.length === 1 ? "One message" : `${found.length} messages`} found, newest first.`;
+  },
+  MODLOG([, time, by, action, target], reason) {
+    if (panel.asked === "modlog") panel.modlog.push({ time, by, action, target, reason });
+  },
+  MODLOG_END([room]) {
+    if (panel.asked !== "modlog") return;
+    panel.asked = null;
+    openPanel(`Moderation log of ${room}`);
+    const rows = panel.modlog.map(({ time, by, action, target, reason }) => {
+      const row = document.createElement("tr");
+      const when = document.createElement("td");
+      const stamp = document.createElement("time");
+      stamp.dateTime = time;
+      stamp.textContent = whenSaid(time);
+      when.append(stamp);
+      row.append(when);
+      row.insertCell().textContent = by;
+      row.insertCell().textContent = modlogWords(action, target, reason);
+      return row;
+    });
+    $("modlog-rows").replaceChildren(...rows);
+    $("modlog-table").hidden = !rows.length;
+    $("results-note").textContent = rows.length
+      ? "Oldest first." : `Nothing has been moderated in ${room} yet.`;
+  },
+};
+
+// An ERR: the answer to the search being waited for, said in the panel
+// (true), or not about it (false). A refused /modlog is said in the log.
+function panelRefused(code, text) {
+  if (panel.asked === "modlog" && MODLOG_REFUSALS.has(code)) panel.asked = null;
+  if (panel.asked !== "search" || !SEARCH_REFUSALS.has(code)) return false;
+  panel.asked = null;
+  let words = text.replace(/;\s*usage:.*$/su, "");
+  if (code === "UNAVAILABLE") words = "Search is not available on this server yet.";
+  else if (code === "NO_NAME") words = "Choose a username first.";
+  else words = `${words.charAt(0).toUpperCase()}${words.slice(1)}.`;
+  $("results-note").textContent = words;
+  return true;
+}
+
+// Whether the room header offers the moderation log (its owner and
+// operators; server admins may type /modlog).
+function drawModlogButton() {
+  $("modlog-button").hidden = !current || !mayModerate();
+}
+
+function startPanel() {
+  $("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const query = $("search-input").value.trim();
+    if (!online()) { showError("not connected: waiting to reconnect"); return; }
+    askSearch(query);
+    send(query ? `/search ${query}` : "/search");
+  });
+  $("results-close").addEventListener("click", closePanel);
+  $("modlog-button").addEventListener("click", () => {
+    askModlog();
+    sendOrKeep("/modlog");
+  });
+}
