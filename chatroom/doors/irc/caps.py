@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chatroom.core.scram import MECHANISM
 from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
+from chatroom.core.scram import MECHANISM
 from chatroom.doors.irc.wire import build
 
 #: The most ``CHATHISTORY`` returns at once (``CHATHISTORY=`` in ``005``);
