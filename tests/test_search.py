@@ -339,6 +339,24 @@ class ThreadedMemoryIndexTests(unittest.TestCase):
         self.assertEqual(self.count(), 1)
         self.assertEqual(self.found("words", room="coffee"), ["coffee words"])
 
+    def test_rooms_indexed_at_different_times_come_newest_first(self) -> None:
+        """coffee's older message is indexed after tea's newer one (tea was
+        searched first): a search of both still lists tea's first, by the
+        time each was said, not the order they reached the index."""
+        self.index.add(
+            "coffee",
+            (1, "MSG", "bob", "2026-01-01T00:00:01.000Z", "old news", "", 0),
+            1.0,
+        )
+        self.index.add(
+            "tea", (1, "MSG", "amy", "2026-01-01T00:00:02.000Z", "new news", "", 0), 2.0
+        )
+        self.assertEqual(self.found("news"), ["new news"])
+        searching = self.index.search(["tea", "coffee"], parse_search("news"), 50)
+        self.thread.work()
+        found = [hit.text for hit in self.successResultOf(searching)]
+        self.assertEqual(found, ["new news", "old news"])
+
     def test_a_room_waits_with_its_newest_messages_only(self) -> None:
         """What waits is bounded by retention: of 250 messages nobody
         searched, the newest 100 are found, older ones never."""

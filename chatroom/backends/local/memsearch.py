@@ -188,9 +188,9 @@ class MemoryIndex:
         """After every change so far to rooms ``keys`` (applied first, on
         the thread)."""
         if self.run is None:
-            return defer.succeed(search(self.db, keys, query, limit))
+            return defer.succeed(search(self.db, keys, query, limit, by_time=True))
         self.flush(keys)
-        return self.run(lambda: search(self.db, keys, query, limit))
+        return self.run(lambda: search(self.db, keys, query, limit, by_time=True))
 
     def close(self) -> Deferred[None]:
         """Let go of what waits, the database and the thread."""

@@ -176,12 +176,17 @@ def prepare(db: sqlite3.Connection) -> None:
 
 
 def search(
-    db: sqlite3.Connection, keys: Sequence[str], query: SearchQuery, limit: int
+    db: sqlite3.Connection,
+    keys: Sequence[str],
+    query: SearchQuery,
+    limit: int,
+    by_time: bool = False,
 ) -> list[Found]:
     """Up to ``limit`` messages of rooms ``keys``, and of the private
     conversations ``query`` names (:func:`search_private`), matching
-    ``query``, newest first. ``db`` has had :func:`prepare`."""
-    found = search_rooms(db, keys, query, limit)
+    ``query``, newest first. ``db`` has had :func:`prepare`. ``by_time``:
+    see :func:`search_rooms`."""
+    found = search_rooms(db, keys, query, limit, by_time)
     if not query.party:
         return found
     private = search_private(db, query, limit)
@@ -192,7 +197,11 @@ def search(
 
 
 def search_rooms(
-    db: sqlite3.Connection, keys: Sequence[str], query: SearchQuery, limit: int
+    db: sqlite3.Connection,
+    keys: Sequence[str],
+    query: SearchQuery,
+    limit: int,
+    by_time: bool = False,
 ) -> list[Found]:
     """Up to ``limit`` messages of rooms ``keys`` matching ``query``, newest
     first.
@@ -203,6 +212,13 @@ def search_rooms(
     time, by ``search_docs_at``), so a filter never means reading every
     message with a common word. The exact checks follow (the name by
     ``name_key``, the time by ``at``), so a bound can only be a shortcut.
+
+    Documents are numbered in the order they reached the index, which is
+    the order messages were said in a ``--db`` file (indexed as stored).
+    The in-memory index brings a room up to date only when it is searched,
+    so its numbers do not follow time across rooms: ``by_time`` orders by
+    when each was said instead (the index is bounded by retention, so the
+    sort is too).
     """
     if not keys:
         return []
@@ -226,7 +242,8 @@ def search_rooms(
         "FROM search_text JOIN search_docs d ON d.doc = search_text.rowid "
         "JOIN events e ON e.room = d.room AND e.id = d.id "
         f"WHERE {' AND '.join(conditions)} "
-        "ORDER BY search_text.rowid DESC LIMIT ?",
+        f"ORDER BY {'e.at DESC, search_text.rowid DESC' if by_time else 'search_text.rowid DESC'} "
+        "LIMIT ?",
         (*parameters, limit),
     ).fetchall()
     return [Found(*row) for row in rows]
