@@ -242,7 +242,7 @@ def search_rooms(
         "FROM search_text JOIN search_docs d ON d.doc = search_text.rowid "
         "JOIN events e ON e.room = d.room AND e.id = d.id "
         f"WHERE {' AND '.join(conditions)} "
-        f"ORDER BY {'e.at DESC, search_text.rowid DESC' if by_time else 'search_text.rowid DESC'} "
+        f"ORDER BY {'e.at DESC, ' if by_time else ''}search_text.rowid DESC "
         "LIMIT ?",
         (*parameters, limit),
     ).fetchall()
