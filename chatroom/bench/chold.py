@@ -236,11 +236,26 @@ def _all_accepted(metrics: list[int], clients: int, timeout: float) -> None:
         time.sleep(0.1)
 
 
+def _first_scrape(metrics: list[int], timeout: float) -> GCFigures:
+    """The first figures, once every ``/metrics`` answers: a server counts
+    as up when its chat port accepts, and twistd starts its listeners one
+    after another, so on a loaded machine the HTTP port may follow a
+    moment later (it was refused, now and then, in the suite)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return GCFigures.scrape_all(metrics)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _hold(
     target: LoadTarget, options: argparse.Namespace, metrics: list[int]
 ) -> HoldRun:
     rss_before = target.rss_kib()
-    started_up = GCFigures.scrape_all(metrics)
+    started_up = _first_scrape(metrics, options.connect_timeout)
     started = time.monotonic()
     holders, sources = _holders(target, options, options.hold)
     try:
