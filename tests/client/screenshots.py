@@ -204,6 +204,7 @@ def paste() -> str:
     """A paste past the server's burst: the lines wait their turn, counted."""
     session = _in_tea()
     session.screen.input.set_edit_text("")
+    session.clock.advance(3)  # the typing notice's line is paid back
     lines = [f"step {number} of the scone recipe" for number in range(1, 13)]
     for line in lines:
         type_text(session.screen, line)
@@ -231,6 +232,7 @@ def buffers() -> str:
         f"@7 MSG help erin {T}9:53.000Z anyone know how to /reply?",
         f"PRIVMSG carol alice {T}9:54.000Z save me a scone",
     )
+    session.clock.advance(3)  # the lines sent so far are paid back
     type_text(session.screen, "cortado, thanks")
     return session.show()
 
