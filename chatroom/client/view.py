@@ -302,6 +302,8 @@ class ChatScreen(LogKeys, urwid.WidgetWrap[urwid.Frame]):
         buffer = model.buffer
         if model.page == Page.ROOM and buffer is not None and buffer.private:
             self.header.set_text(f" {buffer.name} — private conversation{you}")
+        elif model.page == Page.ROOM and buffer is not None and buffer.search:
+            self.header.set_text(f" {buffer.topic}")
         elif model.page == Page.ROOM and model.room:
             topic = f" — {model.topic}" if model.topic else ""
             self.header.set_text(f" #{model.room}{topic}")
