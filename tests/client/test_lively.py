@@ -12,6 +12,7 @@ from twisted.trial import unittest
 
 from chatroom.client.model import SessionModel
 from chatroom.client.pasting import (
+    Keys,
     PasteCollector,
     bracket_burst,
     fits,
@@ -180,7 +181,7 @@ class PastingTests(unittest.TestCase):
     def test_burst_made_a_paste(self) -> None:
         """Enter followed by more keys in one read is a paste; a typed
         line and its Enter are not."""
-        burst = ["a", "enter", "b", "enter"]
+        burst: Keys = ["a", "enter", "b", "enter"]
         self.assertEqual(bracket_burst(burst), ["begin paste", *burst, "end paste"])
         self.assertEqual(bracket_burst(["h", "i", "enter"]), ["h", "i", "enter"])
 
