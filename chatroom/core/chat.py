@@ -25,7 +25,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, reading, rules, search
+from chatroom.core import admin, errors, moderation, multiline, reading, rules, search
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
@@ -237,6 +237,12 @@ class ChatCore(Generic[B]):
         session = self._session(member)
         where = self.backend.place(member, room)
         await self._append(member, session, where, kind, text, tags)
+
+    async def paste(self, member: Member, room: str, text: str) -> None:
+        """``/paste TEXT``: its lines as one message, stored as an IRC
+        client's ``draft/multiline`` batch is (:func:`multiline.paste`)."""
+        said, tags = multiline.paste(text)
+        await self.say(member, room, "MSG", said, tags)
 
     # -- messages with a life (chatroom.core.messagelife) ---------------------------
 

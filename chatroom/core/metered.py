@@ -153,6 +153,10 @@ class MeteredRegistry:
         await self._timed("say", self.inner.say(member, room, kind, text, tags))
         MESSAGES_IN.labels(member.door).inc()
 
+    async def paste(self, member: Member, room: str, text: str) -> None:
+        await self._timed("paste", self.inner.paste(member, room, text))
+        MESSAGES_IN.labels(member.door).inc()
+
     async def reply(
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
     ) -> None:

@@ -197,6 +197,13 @@ class Registry(Protocol):
         with ``tags`` (an IRC ``NOTICE``, IRC clients' ``+`` tags) stored with it."""
         ...
 
+    async def paste(self, member: Member, room: str, text: str) -> None:
+        """``/paste TEXT``: the lines of ``text`` (escaped as an IRCv3 tag
+        value) as one message to ``room``, stored with its ``multiline``
+        tag as an IRC ``draft/multiline`` batch is (``BAD_ARGS`` when empty
+        or over 32 lines or 4000 bytes, ``BAD_TEXT``)."""
+        ...
+
     async def reply(
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
     ) -> None:

@@ -24,15 +24,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.doors.irc.wire import build
 
 #: The most ``CHATHISTORY`` returns at once (``CHATHISTORY=`` in ``005``);
 #: the shared side's page limit (``chatroom.core.rules.HISTORY_PAGE_MAX``).
 CHATHISTORY_LIMIT = 200
-#: What a client may send in one ``draft/multiline`` batch: what fits in
-#: one line of the line protocol (``--max-line`` 4096 less its command).
-MULTILINE_MAX_BYTES = 4000
-MULTILINE_MAX_LINES = 32
 #: ``005`` tokens of the capabilities (draft/chathistory's).
 ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")
 

@@ -4,7 +4,7 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
 - ``draft/multiline`` (https://ircv3.net/specs/extensions/multiline): a
   client sends ``BATCH +ref draft/multiline #target``, its ``PRIVMSG`` lines
   tagged ``@batch=ref``, then ``BATCH -ref``. It is said as one message
-  with its lines as a tag (:mod:`chatroom.doors.irc.multiline`); a batch
+  with its lines as a tag (:mod:`chatroom.core.multiline`); a batch
   over the limits ``CAP LS`` announces is ``FAIL BATCH
   MULTILINE_MAX_BYTES``/``MULTILINE_MAX_LINES``, a blank line marked
   ``draft/multiline-concat`` ``FAIL BATCH MULTILINE_INVALID``, and nothing
@@ -21,10 +21,9 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
 
 from __future__ import annotations
 
-from chatroom.core import errors
+from chatroom.core import errors, multiline
+from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.core.text import has_control_characters, name_key
-from chatroom.doors.irc import multiline
-from chatroom.doors.irc.caps import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
 from chatroom.doors.irc.tags import client_only, shared_tags, tag_section

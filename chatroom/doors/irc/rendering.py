@@ -34,9 +34,9 @@ from typing import NamedTuple
 
 from twisted.internet.interfaces import IReactorTime
 
+from chatroom.core import multiline
 from chatroom.core.events import Encoder, Event
 from chatroom.core.wire import format_time
-from chatroom.doors.irc import multiline
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.tags import (
     add_tags,

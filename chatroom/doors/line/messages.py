@@ -1,6 +1,6 @@
 """The line protocol's commands on messages with a life (``/caps rich``).
 
-``/reply``, ``/edit``, ``/redact``, ``/react``, ``/unreact``, ``/typing``,
+``/paste``, ``/reply``, ``/edit``, ``/redact``, ``/react``, ``/unreact``, ``/typing``,
 ``/modlog`` and ``/search``: handlers of :data:`chatroom.doors.line.session.COMMANDS`
 kept apart from :mod:`chatroom.doors.line.session`, as plain functions
 taking the session (a :class:`~chatroom.doors.line.context.CommandContext`);
@@ -24,6 +24,12 @@ def id_and_text(args: str, usage: str) -> tuple[int, str]:
     if not event_id or not text:
         raise errors.usage(usage)
     return parse_event_id(event_id), text
+
+
+async def do_paste(session: CommandContext, args: str) -> None:
+    """``/paste TEXT``: one message of several lines (the core unescapes
+    and bounds them)."""
+    await session.registry.paste(session.member, session.current_room(), args)
 
 
 async def do_reply(session: CommandContext, args: str) -> None:

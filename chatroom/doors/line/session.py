@@ -482,6 +482,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "history": (conversations.do_history, _NAMED),
     "topic": (LineSession.do_topic, _IN_ROOM),
     "me": (LineSession.do_me, _IN_ROOM),
+    "paste": (messages.do_paste, _IN_ROOM),
     "reply": (messages.do_reply, _IN_ROOM),
     "edit": (messages.do_edit, _IN_ROOM),
     "redact": (messages.do_redact, _IN_ROOM),

@@ -1,5 +1,6 @@
-"""A ``draft/multiline`` message as one shared message
-(https://ircv3.net/specs/extensions/multiline).
+"""A message of several lines as one shared message: an IRC client's
+``draft/multiline`` batch (https://ircv3.net/specs/extensions/multiline)
+or a line client's ``/paste`` (:func:`paste`), stored alike.
 
 Our messages hold no line breaks, so a client's multiline batch travels as
 one message (one id, one time, as the specification wants): its text is
@@ -21,10 +22,20 @@ from __future__ import annotations
 
 import re
 
-from chatroom.core.events import Event
+from chatroom.core import errors
+from chatroom.core.events import Event, Tags, unescape_tag
+from chatroom.core.text import has_control_characters
 
 #: The tag that holds a multiline message's lines.
 MULTILINE_TAG = "multiline"
+#: The most a multiline message may hold, a batch or a paste: what fits in
+#: one line of the line protocol (``--max-line`` 4096 less its command).
+MULTILINE_MAX_BYTES = 4000
+MULTILINE_MAX_LINES = 32
+#: How ``/paste`` is used (said with its ``BAD_ARGS``).
+PASTE_USAGE = r"/paste TEXT (lines separated by \n, a backslash written \\)"
+#: A line break in a paste once unescaped: ``\r\n``, ``\r`` or ``\n``.
+_PASTE_BREAK = re.compile(r"\r\n?|\n")
 _NEW, _GLUED = "\n", "\r"
 _SEPARATORS = re.compile(r"([\n\r])")
 
@@ -87,3 +98,37 @@ def joined_text(lines: list[Line]) -> str:
 def invalid(lines: list[Line]) -> bool:
     """A blank line marked to be glued to the one before is invalid."""
     return any(glued and not text for text, glued in lines)
+
+
+def paste(escaped: str) -> tuple[str, Tags]:
+    r"""``/paste TEXT``: the message's text and tags, as a ``draft/multiline``
+    batch of the same lines is stored. TEXT is escaped as an IRCv3 tag
+    value (``\n`` a line break, ``\\`` a backslash; ``\r`` and ``\r\n``
+    are line breaks too); blank lines at its ends are dropped, and a paste
+    left with one line is a plain message.
+
+    Raises:
+        ChatError: ``BAD_ARGS`` (nothing to paste, over
+            :data:`MULTILINE_MAX_LINES` lines or :data:`MULTILINE_MAX_BYTES`
+            bytes), ``BAD_TEXT`` (a control character in a line).
+    """
+    said = _PASTE_BREAK.split(unescape_tag(escaped))
+    while said and not said[-1].strip():
+        said.pop()
+    while said and not said[0].strip():
+        said.pop(0)
+    if not said:
+        raise errors.bad_args(f"nothing to paste; usage: {PASTE_USAGE}")
+    size = sum(len(line.encode("utf-8")) for line in said)
+    if len(said) > MULTILINE_MAX_LINES or size > MULTILINE_MAX_BYTES:
+        raise errors.bad_args(
+            f"a paste is at most {MULTILINE_MAX_LINES} lines and"
+            f" {MULTILINE_MAX_BYTES} bytes: this one has {len(said)} lines,"
+            f" {size} bytes"
+        )
+    if any(has_control_characters(line) for line in said):
+        raise errors.bad_text()
+    if len(said) == 1:
+        return said[0], ()
+    lines = [(line, False) for line in said]
+    return joined_text(lines), ((MULTILINE_TAG, encode_lines(lines)),)
