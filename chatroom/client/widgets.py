@@ -218,7 +218,9 @@ class MemberList(urwid.WidgetWrap[urwid.Frame]):
 
     def show(self, members: list[str], owner: str | None, own_name: str | None) -> None:
         """Redraw the list (one Text per member, in order of arrival)."""
-        self.title.set_text(("members_title", f"Members ({len(members)})"))
+        # None at all: the search results, which have no members.
+        title = f"Members ({len(members)})" if members else ""
+        self.title.set_text(("members_title", title))
         rows = []
         for member in members:
             mark = "@" if member == owner else " "
