@@ -77,6 +77,18 @@ class ReactionTests(ScreenTestCase):
         )
         self.assertIn("☕ 2", self.text())
 
+    def test_on_older_lines_fetched_with_pgup(self) -> None:
+        """Reactions in a PgUp page count on its lines, once they are shown."""
+        self.model.expect_older()
+        feed(
+            self.model,
+            f"@3 HISTORY tea carol {STAMP} scones?",
+            "@4 REACT tea 3 bob 🍰",
+            "HISTORY_END tea 2",
+        )
+        older = next(entry for entry in self.model.log if entry.id == 3)
+        self.assertEqual(older.reactions, (("🍰", ("bob",)),))
+
 
 class PasteShownTests(ScreenTestCase):
     """A received paste (the ``multiline`` tag) is a block of lines."""
