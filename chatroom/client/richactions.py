@@ -148,5 +148,9 @@ class RichActions:
     # -- search results --------------------------------------------------------------
 
     def show_room(self, room: str) -> None:
-        """A search result chosen: show its room (joining it if need be)."""
-        self.submit(f"/join {room}")
+        """A search result chosen: show its room (joining it if need be),
+        or its private conversation (``@USER``)."""
+        if room.startswith("@"):
+            self.submit(f"/query {room[1:]}")
+        else:
+            self.submit(f"/join {room}")

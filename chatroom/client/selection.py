@@ -51,7 +51,9 @@ def hint(entry: LogEntry) -> str:
     first = {name: keys_for(name)[0] for name in ACTIONS}
     cancel = keys_for("CANCEL")[0]
     if entry.kind == EntryKind.FOUND:
-        return f"{keys_for('OPEN_SELECTED')[0]}: go to #{entry.target} · {cancel}"
+        user = entry.target.removeprefix("@")
+        place = user if entry.target.startswith("@") else f"#{entry.target}"
+        return f"{keys_for('OPEN_SELECTED')[0]}: go to {place} · {cancel}"
     return (
         f"{first['REPLY_SELECTED']} reply · {first['EDIT_SELECTED']} edit · "
         f"{first['DELETE_SELECTED']} delete · {first['REACT_SELECTED']} react · "

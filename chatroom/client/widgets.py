@@ -122,7 +122,9 @@ def line_markup(entry: LogEntry) -> Markup:
     if kind == EntryKind.MESSAGE:
         return [*stamp, "<", name, "> ", (text_attribute, said), *edited]
     if kind == EntryKind.FOUND:
-        where = f"#{entry.target} {local_day(entry.time)} "
+        private = entry.target.startswith("@")  # FOUND @USER: a conversation
+        place = f"[private] {entry.target[1:]}" if private else f"#{entry.target}"
+        where = f"{place} {local_day(entry.time)} "
         return [("earlier", where), "<", name, "> ", ("message", entry.text)]
     if kind == EntryKind.TABLE:
         return [("help", f"  {entry.text}")]

@@ -109,3 +109,14 @@ class SearchTypedTests(ControllerTestCase):
         self.controller.submit("tea time")
         self.assertEqual(self.server.sent(), ["/search tea time"])
         self.assertEqual(self.model.topic, "search: tea time")
+
+    def test_chosen_result_shows_its_room_or_conversation(self) -> None:
+        """A room's result shows the room; a private one (``FOUND @bob``)
+        opens the conversation with bob."""
+        self.into_room()
+        self.controller.submit("/search cafe")
+        self.server.sent()
+        self.controller.show_room("tea")
+        self.assertEqual(self.model.room, "tea")
+        self.controller.show_room("@bob")
+        self.assertEqual(self.model.focused, "private:bob")
