@@ -16,6 +16,7 @@ import urwid
 
 from chatroom.client.entries import LogEntry
 from chatroom.client.keys import WHEEL_DOWN_BUTTON, WHEEL_UP_BUTTON
+from chatroom.client.palette import PALETTE
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
     SAID,
@@ -24,6 +25,12 @@ from chatroom.client.widgets import (
     day_line,
     entry_widget,
 )
+
+#: The selected line is drawn in one style, whatever each part's own.
+SELECTED: dict[str | None, str] = {
+    None: "selected",
+    **{entry[0]: "selected" for entry in PALETTE},
+}
 
 
 class LogView(urwid.WidgetWrap[urwid.Frame]):
@@ -85,7 +92,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         widget = entry_widget(entry, self.time_format)
         chosen = self.selected
         if chosen is not None and entry.id == chosen.id and entry.id is not None:
-            return urwid.AttrMap(widget, "selected")
+            return urwid.AttrMap(widget, SELECTED)
         return widget
 
     def replace_entry(self, entry: LogEntry) -> None:

@@ -29,6 +29,7 @@ from tests.client.support import (
     screen_text,
     type_text,
 )
+from tests.client.test_view import attributes_of
 
 STAMP = "2026-11-21T18:04:05.123Z"
 
@@ -129,6 +130,7 @@ class SelectionTests(ScreenTestCase):
         type_text(self.screen, "milk?")
         self.screen.keypress(SIZE, "meta up")
         self.assertIn("r reply · e edit · d delete", self.text())
+        self.assertEqual(attributes_of(self.screen, "yes please"), {"selected"})
         self.screen.keypress(SIZE, "r")
         self.assertEqual(self.screen.input.edit_text, "/reply 8 milk?")
         self.assertNotIn("r reply", self.text())
