@@ -237,6 +237,25 @@ def buffers() -> str:
     return session.show()
 
 
+def lively() -> str:
+    """Reactions, a paste, bob typing, and a message selected with Alt-Up."""
+    session = _in_tea()
+    lines = r"def\sbrew(pot):\n\s\s\s\sreturn\spot.pour()\nbrew(tea)"
+    session.say(
+        f"@21 MSG tea bob {T}9:45.000Z who is bringing the teapot?",
+        "@22 REACT tea 21 carol 🫖",
+        "@23 REACT tea 21 alice 🫖",
+        "@24 REACT tea 21 carol :tea:",
+        f"@25;multiline={lines} MSG tea carol {T}9:46.000Z def brew(pot): "
+        "return pot.pour() brew(tea)",
+        f"@26;reply=21 MSG tea carol {T}9:47.000Z I am, it is warming",
+        "TYPING tea bob active",
+    )
+    for _ in range(3):
+        session.screen.keypress((80, 24), "meta up")
+    return session.show()
+
+
 SCREENSHOTS: dict[str, Callable[[], str]] = {
     "username": username,
     "signin": sign_in,
@@ -249,6 +268,7 @@ SCREENSHOTS: dict[str, Callable[[], str]] = {
     "reconnected": reconnected,
     "paste": paste,
     "buffers": buffers,
+    "lively": lively,
 }
 
 
