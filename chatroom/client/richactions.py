@@ -9,7 +9,8 @@ screen asks for beyond a typed line:
   :data:`ACTIVE_EVERY_SECONDS` (the server relays no more often), then
   ``/typing paused`` after :data:`PAUSE_SECONDS` without a key, and
   ``/typing done`` when the line is emptied without being sent (a sent
-  message says it by itself). Lines starting with ``/`` are commands,
+  message says it by itself) or another buffer comes on screen (before
+  its ``/focus``, so it reaches the room left). Lines starting with ``/`` are commands,
   not messages: nothing is said about them. A notice goes only when no
   typed line waits and the flood pacing has a line to spare after it:
   it never delays what the user says, and a late one is dropped.
@@ -85,6 +86,11 @@ class RichActions:
             self._pause_call.reset(PAUSE_SECONDS)
         else:
             self._pause_call = self.clock.callLater(PAUSE_SECONDS, self._typing_paused)
+
+    def _left_typing(self) -> None:
+        """Another buffer comes on screen: typing in the room left ends."""
+        if self._typing_now or self._paused:
+            self._typing("done")
 
     def _typing_paused(self) -> None:
         self._pause_call = None

@@ -61,6 +61,10 @@ class BufferActions:
         """Queue a line for the server (the controller's)."""
         raise NotImplementedError
 
+    def _left_typing(self) -> None:
+        """Say ``/typing done`` if the user was typing (.richactions)."""
+        raise NotImplementedError
+
     # -- switching ---------------------------------------------------------------
 
     def switch_to(self, number: int) -> None:
@@ -74,7 +78,9 @@ class BufferActions:
             self._focused_changed()
 
     def _focused_changed(self) -> None:
-        """A room now on screen becomes the server's current room too."""
+        """A room now on screen becomes the server's current room too (the
+        room left behind first hears that the user stopped typing there)."""
+        self._left_typing()
         room = self.model.room
         if room is not None and room != self.model.server_room:
             self._ask_focus(room)

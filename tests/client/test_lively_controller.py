@@ -46,6 +46,19 @@ class TypingSentTests(ControllerTestCase):
         self.clock.advance(PAUSE_SECONDS)
         self.assertEqual(self.server.sent(), [])
 
+    def test_done_before_switching(self) -> None:
+        """Switching to another room while typing says ``done`` first, so
+        it reaches the room left, then ``/focus``."""
+        self.server.say("JOINED cafe 1 256", "MEMBERS cafe alice")
+        self.model.focus_number(1)
+        self.controller._focused_changed()
+        self.server.sent()
+        self.controller.typed("h")
+        self.controller.switch_to(2)
+        self.assertEqual(
+            self.server.sent(), ["/typing active", "/typing done", "/focus cafe"]
+        )
+
     def test_never_ahead_of_typed_lines(self) -> None:
         """While typed lines wait their turn, no notice is sent."""
         for number in range(12):
