@@ -43,6 +43,8 @@ class Buffer:
     #: The room's name, or the other user's in a conversation.
     name: str
     private: bool = False
+    #: The results of ``/search`` (see :mod:`.findings`), not a room.
+    search: bool = False
     capacity: int = 0
     members: list[str] = field(default_factory=list)
     owner: str | None = None
@@ -61,8 +63,13 @@ class Buffer:
 
     @property
     def label(self) -> str:
-        """How the buffer list names it: ``#tea``, or ``carol``."""
-        return self.name if self.private else f"#{self.name}"
+        """How the buffer list names it: ``#tea``, ``carol``, or ``search``."""
+        return self.name if self.private or self.search else f"#{self.name}"
+
+    @property
+    def is_room(self) -> bool:
+        """Whether it is a room's (not a conversation, not search results)."""
+        return not (self.private or self.search)
 
 
 class Buffers(RoomHistory):
@@ -92,12 +99,12 @@ class Buffers(RoomHistory):
     def room(self) -> str | None:
         """The room on screen (None: the lobby, or a conversation)."""
         buffer = self.buffer
-        return buffer.name if buffer is not None and not buffer.private else None
+        return buffer.name if buffer is not None and buffer.is_room else None
 
     @property
     def members(self) -> list[str]:
         buffer = self.buffer
-        if buffer is None:
+        if buffer is None or buffer.search:
             return []
         if buffer.private:
             return [name for name in (self.own_name, buffer.name) if name]
@@ -112,6 +119,8 @@ class Buffers(RoomHistory):
         buffer = self.buffer
         if buffer is not None and buffer.private:
             return "private conversation"
+        if buffer is not None and buffer.search:
+            return buffer.topic
         return buffer.topic if buffer is not None else ""
 
     @property
@@ -124,7 +133,7 @@ class Buffers(RoomHistory):
 
     def rooms_in(self) -> list[str]:
         """Every room the user is in, in the order joined."""
-        return [b.name for b in self.buffers.values() if not b.private]
+        return [b.name for b in self.buffers.values() if b.is_room]
 
     # -- switching ---------------------------------------------------------------
 
@@ -185,7 +194,7 @@ class Buffers(RoomHistory):
         return [
             (buffer.name, buffer.seen)
             for buffer in self.buffers.values()
-            if not buffer.private
+            if buffer.is_room
             and buffer.seen
             and buffer.seen > (-1 if buffer.marker is None else buffer.marker)
         ]
@@ -229,7 +238,7 @@ class Buffers(RoomHistory):
         self._changed(Change.BUFFERS)
         if self.focused != key:
             return
-        rooms = [b.key for b in self.buffers.values() if not b.private]
+        rooms = [b.key for b in self.buffers.values() if b.is_room]
         if rooms:
             self.focus(rooms[-1])
         else:

@@ -25,6 +25,7 @@ from chatroom.client.accounts import (
 from chatroom.client.model import EntryKind, Page, SessionModel
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoining
+from chatroom.client.richactions import RichActions
 from chatroom.client.sending import Outgoing, SendQueue
 from chatroom.client.switching import BufferActions
 from chatroom.client.typed import TypedLines
@@ -65,7 +66,7 @@ class Backoff:
         self.current = self.initial
 
 
-class ChatController(BufferActions, Rejoining, TypedLines):
+class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
     """One client session: connection, reconnection and the user's commands."""
 
     def __init__(

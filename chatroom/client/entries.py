@@ -41,6 +41,10 @@ class EntryKind(StrEnum):
     MODERATION = "moderation"
     #: Something that happened to the user: kicked, invited, an announcement.
     ALERT = "alert"
+    #: A ``/search`` result (``FOUND``): ``target`` is its room.
+    FOUND = "found"
+    #: A row of a table the client lays out (``/modlog``), without a time.
+    TABLE = "table"
 
 
 class Change(StrEnum):
@@ -69,6 +73,8 @@ class Change(StrEnum):
     #: A line of the log on screen was edited or deleted (the entry passed
     #: is its new form, with the same id).
     LOG_EDITED = "log_edited"
+    #: Who is typing in the room on screen changed (``TYPING``, or it timed out).
+    TYPING = "typing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,11 @@ class LogEntry:
     deleted: str = ""
     #: The line a reply answers, quoted (``bob: anyone for tea?``); "" if none.
     answers: str = ""
+    #: Reactions (``REACT``): each emoji with the users who gave it, in the
+    #: order first given.
+    reactions: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: A paste's lines (the ``multiline`` tag), shown as a block; () if one line.
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

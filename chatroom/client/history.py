@@ -92,11 +92,16 @@ class RoomHistory(Observed):
             mentions_me=mentions_me,
             id=id,
             answers=self._answering(room) if room else "",
+            lines=self._block() if room else (),
         )
 
     def _answering(self, room: str) -> str:
         """What the message being read answers, quoted (see :mod:`.rich`)."""
         return ""
+
+    def _block(self) -> tuple[str, ...]:
+        """The lines of the paste being read (see :mod:`.rich`)."""
+        return ()
 
     def _history(self, event: ParsedLine, kind: EntryKind) -> None:
         user, stamp = self._field(event, 1), self._field(event, 2)

@@ -70,9 +70,29 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
         }
         for number in range(1, 10)
     },
+    "SELECT_PREVIOUS": {
+        "keys": ["meta up"],
+        "help_text": "Select a message (again: the one above)",
+    },
+    "SELECT_NEXT": {
+        "keys": ["meta down"],
+        "help_text": "Select the message below",
+    },
+    "REPLY_SELECTED": {"keys": ["r"], "help_text": "Selected: reply to it"},
+    "EDIT_SELECTED": {"keys": ["e"], "help_text": "Selected: edit it (yours)"},
+    "DELETE_SELECTED": {"keys": ["d"], "help_text": "Selected: delete it"},
+    "REACT_SELECTED": {"keys": ["+"], "help_text": "Selected: react to it"},
+    "UNREACT_SELECTED": {
+        "keys": ["-"],
+        "help_text": "Selected: take back your reaction",
+    },
+    "OPEN_SELECTED": {
+        "keys": ["enter"],
+        "help_text": "Selected search result: go to its room",
+    },
     "CANCEL": {
         "keys": ["esc"],
-        "help_text": "Password prompt: back; lobby: hide notice",
+        "help_text": "Back out (password, notice, selection)",
     },
     "QUIT": {"keys": ["ctrl c"], "help_text": "Leave (as /quit does)"},
     "RETRY_NOW": {"keys": ["ctrl r"], "help_text": "Reconnect now (when disconnected)"},

@@ -66,7 +66,9 @@ class RoomLogger:
             )
         moment = entry.time if entry.time is not None else time.time()
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(moment))
-        output.write(f"{stamp} {plain_text(entry)}\n")
+        # A paste's lines (and a line's reactions) under it, indented.
+        text = plain_text(entry).replace("\n", "\n" + " " * (len(stamp) + 1))
+        output.write(f"{stamp} {text}\n")
         output.flush()
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from chatroom.client.controller import ChatController, Connector
 from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import SessionModel
 from chatroom.client.palette import PALETTE, for_terminal
+from chatroom.client.pasting import bracket_burst
 from chatroom.client.protocol import ChatClientProtocol
 from chatroom.client.refresher import ScreenRefresher
 from chatroom.client.settings import (
@@ -185,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         password=os.environ.get("CHATROOM_PASSWORD") or None,
     )
 
-    display = urwid.display.raw.Screen()
+    # Bracketed paste: a paste of several lines is one message (.pasting).
+    display = urwid.display.raw.Screen(bracketed_paste_mode=True)
 
     def bell() -> None:
         if loop is not None and settings.bell:
@@ -205,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             for_terminal(palette, display.fg_bright_is_bold),
             screen=display,
             handle_mouse=True,
+            # A burst of keys with Enter inside is a paste, on terminals
+            # without bracketed paste.
+            input_filter=lambda keys, raw: bracket_burst(keys),
             event_loop=urwid.TwistedEventLoop(
                 reactor=cast(Any, reactor), manage_reactor=False
             ),

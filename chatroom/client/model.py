@@ -21,8 +21,8 @@ from chatroom.client.entries import (
     RoomListing,
     log_key,
 )
+from chatroom.client.findings import Findings
 from chatroom.client.moderation import DESCRIBERS, describe, kicked_from
-from chatroom.client.rich import RichMessages
 from chatroom.core.text import name_key
 from chatroom.core.wire import ParsedLine
 
@@ -56,7 +56,7 @@ def _number(text: str) -> int:
         return 0
 
 
-class SessionModel(RichMessages):
+class SessionModel(Findings):
     """Everything the screen shows, updated by server events.
 
     Args:
@@ -205,7 +205,7 @@ class SessionModel(RichMessages):
         # rejoined, and the one on screen comes back when it is.
         shown = self.buffer
         self._refocus = None
-        if shown is not None and not shown.private:
+        if shown is not None and shown.is_room:
             self._refocus, self.focused = shown.key, None
         self._set_page(Page.ROOM if self.focused else Page.LOBBY)
         self._changed(Change.HEADER)

@@ -20,7 +20,7 @@ from chatroom.client.entries import Change, EntryKind, LogEntry
 Listener = Callable[[Change, LogEntry | None], None]
 
 #: Lines that carry no time of their own: the history marker, /help.
-_TIMELESS = frozenset({EntryKind.EARLIER, EntryKind.HELP})
+_TIMELESS = frozenset({EntryKind.EARLIER, EntryKind.HELP, EntryKind.TABLE})
 
 
 class Observed:

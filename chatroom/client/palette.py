@@ -55,6 +55,8 @@ BASIC: list[tuple[str, str, str, str]] = [
     ("queued", "black", "light cyan", "standout"),
     ("room", "default", "default", ""),
     ("selected", "black", "light cyan", "standout"),
+    ("reactions", "yellow", "default", "bold"),
+    ("typing", "dark blue", "light gray", "standout"),
     ("members_title", "white,bold", "default", "underline"),
     ("own_name", "white,bold", "default", "bold"),
     ("greeting", "white,bold", "default", "bold"),

@@ -1,4 +1,5 @@
-"""Messages with a life (``/caps rich``): replies, edits and deletions.
+"""Messages with a life (``/caps rich``): replies, edits, deletions,
+reactions and pastes.
 
 The client turns on ``rich`` (protocol.md, *Messages with a life*), so a
 stored event's ``@ID`` may carry tags (``@8;reply=7 MSG ...``) and a
@@ -7,7 +8,9 @@ in a replay. :class:`RichMessages` is the part of
 :class:`chatroom.client.model.SessionModel` that reads the tags and puts
 the changes into the line they concern, wherever it is in its room's log:
 an edited line shows its new text marked ``(edited)``, a deleted one is a
-dim ``message deleted`` line, and a reply names the line it answers.
+dim ``message deleted`` line, a reply names the line it answers, a
+reaction is counted under its line (``REACT``, ``UNREACT``), and a paste
+(the ``multiline`` tag) keeps its lines, to be shown as a block.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import replace
 
 from chatroom.client.buffers import Buffers
 from chatroom.client.entries import Change, EntryKind, LogEntry, Page, log_key
+from chatroom.client.reactions import reacted
 from chatroom.core.wire import ParsedLine
 
 #: IRCv3 message-tag escapes, as protocol.md gives them.
@@ -49,6 +53,12 @@ def split_tags(prefix: str) -> tuple[str, dict[str, str]]:
     return number, found
 
 
+def block_lines(value: str) -> tuple[str, ...]:
+    r"""A ``multiline`` tag's lines (unescaped): ``\n`` separates them, a
+    ``\r`` glues a line to the one before it (IRC's multiline-concat)."""
+    return tuple(value.replace("\r", "").split("\n"))
+
+
 def quoted(entry: LogEntry) -> str:
     """The start of a line, as a reply to it quotes it."""
     text = entry.text if len(entry.text) <= QUOTE_LENGTH else entry.text[:39] + "…"
@@ -67,18 +77,24 @@ class RichMessages(Buffers):
     _tags: dict[str, str] = {}
 
     def _find(self, room: str, number: str) -> tuple[list[LogEntry], int] | None:
-        """The log of ``room`` and where in it message ``number`` is."""
+        """The log of ``room`` and where in it message ``number`` is (or
+        the older lines being fetched with PgUp, not yet in the log)."""
         if not number.isdigit():
             return None
-        log = self.logs.get(log_key(Page.ROOM, room), [])
         wanted = int(number)
-        for index in range(len(log) - 1, -1, -1):
-            if log[index].id == wanted and log[index].kind in (
-                EntryKind.MESSAGE,
-                EntryKind.ACTION,
-            ):
-                return log, index
+        for log in (self.logs.get(log_key(Page.ROOM, room), []), self._older or []):
+            for index in range(len(log) - 1, -1, -1):
+                if log[index].id == wanted and log[index].kind in (
+                    EntryKind.MESSAGE,
+                    EntryKind.ACTION,
+                ):
+                    return log, index
         return None
+
+    def _block(self) -> tuple[str, ...]:
+        """The lines of the paste being read (its ``multiline`` tag), if one."""
+        value = self._tags.get("multiline")
+        return block_lines(value) if value is not None else ()
 
     def _answering(self, room: str) -> str:
         """What the message being read answers (its ``reply`` tag), quoted."""
@@ -100,7 +116,9 @@ class RichMessages(Buffers):
         found = self._find(room, number)
         if found is not None:
             log, index = found
-            edited = replace(log[index], text=event.text, edited=True)
+            edited = replace(
+                log[index], text=event.text, edited=True, lines=self._block()
+            )
             self._changed_entry(log, index, edited)
 
     def _on_REDACT(self, event: ParsedLine) -> None:
@@ -113,6 +131,21 @@ class RichMessages(Buffers):
             why = "" if event.text in ("", "-") else f": {event.text}"
             gone = replace(log[index], deleted=f"deleted by {by}{why}")
             self._changed_entry(log, index, gone)
+
+    def _reaction(self, event: ParsedLine, given: bool) -> None:
+        room, number = self._field(event, 0), self._field(event, 1)
+        self._seen(event)
+        found = self._find(room, number)
+        user, emoji = self._field(event, 2), self._field(event, 3) or event.text
+        if found is not None and user and emoji:
+            log, index = found
+            self._changed_entry(log, index, reacted(log[index], emoji, user, given))
+
+    def _on_REACT(self, event: ParsedLine) -> None:
+        self._reaction(event, given=True)
+
+    def _on_UNREACT(self, event: ParsedLine) -> None:
+        self._reaction(event, given=False)
 
     def last_own_message(self) -> LogEntry | None:
         """The user's newest message in the room on screen, to edit (Up)."""

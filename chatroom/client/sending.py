@@ -100,6 +100,18 @@ class SendQueue:
         self.queue.append(Outgoing(text, typed))
         self._pump()
 
+    def send_if_idle(self, text: str) -> bool:
+        """Send a line only if it delays nothing: no line waits, and the
+        pace leaves a line to spare after it (a typing notice is worth
+        sending only then). False: not sent, and forgotten."""
+        if self.queue or self._refused or self._holding():
+            return False
+        self._refill()
+        if self._tokens < 2.0 and self.rate > 0:
+            return False
+        self.send(text)
+        return True
+
     def probe(self) -> None:
         """Measure the lag with a bare PING (keepalive is never rate-limited)."""
         token = self._next_token("lag")

@@ -29,7 +29,21 @@ READ_DELAY_SECONDS = 2.0
 
 #: Commands that act on the server's current room, which a private
 #: conversation on screen is not: refused there rather than sent elsewhere.
-ROOM_ONLY = frozenset({"/me", "/topic", "/who", "/history", "/reply", "/edit"})
+ROOM_ONLY = frozenset(
+    {
+        "/me",
+        "/topic",
+        "/who",
+        "/history",
+        "/reply",
+        "/edit",
+        "/redact",
+        "/react",
+        "/unreact",
+        "/modlog",
+        "/paste",
+    }
+)
 
 
 class BufferActions:
@@ -47,6 +61,10 @@ class BufferActions:
         """Queue a line for the server (the controller's)."""
         raise NotImplementedError
 
+    def _left_typing(self) -> None:
+        """Say ``/typing done`` if the user was typing (.richactions)."""
+        raise NotImplementedError
+
     # -- switching ---------------------------------------------------------------
 
     def switch_to(self, number: int) -> None:
@@ -60,7 +78,9 @@ class BufferActions:
             self._focused_changed()
 
     def _focused_changed(self) -> None:
-        """A room now on screen becomes the server's current room too."""
+        """A room now on screen becomes the server's current room too (the
+        room left behind first hears that the user stopped typing there)."""
+        self._left_typing()
         room = self.model.room
         if room is not None and room != self.model.server_room:
             self._ask_focus(room)
@@ -105,10 +125,16 @@ class BufferActions:
         send, or None when it was handled here (nothing to send)."""
         model = self.model
         buffer = model.buffer
+        plain = not text.startswith("/") or text.startswith("//")
+        if buffer is not None and buffer.search and plain:
+            text = f"/search {text.removeprefix('/')}"  # typed there: search again
         command, _, argument = text.partition(" ")
         command, argument = command.lower(), argument.strip()
+        if command == "/search" and argument:
+            model.start_search(argument)
+            return text
         if command in ("/leave", "/part") and buffer is not None:
-            if buffer.private:
+            if not buffer.is_room:
                 model.close(buffer.key)
                 self._focused_changed()
                 return None
@@ -127,6 +153,9 @@ class BufferActions:
             user, _, said = argument.partition(" ")
             self.model.open_conversation(user)
             return f"/msg {user} {said}" if said.strip() else None
+        if buffer is not None and buffer.search and command in ROOM_ONLY:
+            model.note(f"{command} is for rooms; this is the search", EntryKind.ERROR)
+            return None
         if buffer is not None and buffer.private:
             if not text.startswith("/") or text.startswith("//"):
                 said = text[1:] if text.startswith("//") else text

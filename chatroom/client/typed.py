@@ -48,6 +48,10 @@ class TypedLines:
         """The typed line as the buffer on screen sends it (.switching)."""
         raise NotImplementedError
 
+    def _stop_typing(self) -> None:
+        """Forget the typing notices (.richactions)."""
+        raise NotImplementedError
+
     def _cancel_name_retry(self) -> None:
         """Stop retrying a name held by a lost session (the controller's)."""
         raise NotImplementedError
@@ -84,6 +88,8 @@ class TypedLines:
             if sent is not None:
                 self._remember_key(sent)
                 self._send(sent, typed=True)
+                if not sent.startswith("/") or sent.startswith(("//", "/paste ")):
+                    self._stop_typing()  # the message says the user is done
         return True
 
     def _remember_key(self, text: str) -> None:

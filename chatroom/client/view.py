@@ -10,11 +10,11 @@ from the network ever touches the input line's text or cursor.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Protocol
 
 import urwid
 
 from chatroom.client.accounts import is_secret
+from chatroom.client.actions import UserActions
 from chatroom.client.bufferbar import BufferBar
 from chatroom.client.editing import (
     EDITS,
@@ -25,10 +25,13 @@ from chatroom.client.editing import (
     completion_candidates,
 )
 from chatroom.client.keys import is_command_key, keys_for
+from chatroom.client.logkeys import LogKeys
+from chatroom.client.logview import LogView
 from chatroom.client.model import Change, EntryKind, LogEntry, Page, SessionModel
+from chatroom.client.pasting import PasteCollector
+from chatroom.client.typists import typing_text
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
-    LogView,
     MemberList,
     RoomBody,
     RoomList,
@@ -57,40 +60,7 @@ CAPTIONS = {
 }
 
 
-class UserActions(Protocol):
-    """What the screen asks of the controller."""
-
-    def submit(self, text: str) -> bool:
-        """Send a typed line; False when it could not be sent (keep it)."""
-        ...
-
-    def join(self, room: str) -> None: ...
-
-    def sign_in(self, password: str) -> bool:
-        """The password typed at the prompt; False: not sent (keep it)."""
-        ...
-
-    def cancel(self) -> None:
-        """Esc: leave the password prompt, or hide the lobby's notice."""
-
-    def load_older(self) -> None:
-        """PgUp at the top of a room's log: fetch earlier messages."""
-
-    def quit(self) -> None: ...
-
-    def retry_now(self) -> None: ...
-
-    def switch_to(self, number: int) -> None:
-        """Alt-1..9: show the ``number``-th room or conversation."""
-
-    def switch_step(self, step: int) -> None:
-        """Alt-Left (-1) and Alt-Right (1): the previous or next one."""
-
-    def seen(self) -> None:
-        """The newest line of the log on screen may be in view now."""
-
-
-class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
+class ChatScreen(LogKeys, urwid.WidgetWrap[urwid.Frame]):
     """The whole client screen, drawn from a :class:`SessionModel`."""
 
     def __init__(
@@ -111,6 +81,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         self.history = InputHistory()
         self.completer = NameCompleter()
         self.kill_ring = KillRing()
+        #: Gathers a bracketed paste's keys into text.
+        self.paster = PasteCollector()
         #: The name sent from the username page, left on the input line
         #: until the server takes it (then the line is cleared).
         self._name_sent: str | None = None
@@ -210,6 +182,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self._update_status_extra()
         elif change == Change.BUFFERS:
             self._update_buffer_bar()
+        elif change == Change.TYPING:
+            self._update_status_extra()
         elif change == Change.LOG_EDITED and entry is not None:
             self.log_view.replace_entry(entry)
         elif change == Change.LOG_OLDER:
@@ -304,6 +278,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     def _update_status_extra(self) -> None:
         """Lines queued (highlighted), unseen mentions and the lag."""
         parts: list[str | tuple[str, str]] = []
+        typing = typing_text(self.model.typing_here())
+        if typing:
+            parts.append(("typing", typing))
         queued = self.model.queued
         if queued:
             parts.append(
@@ -325,6 +302,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         buffer = model.buffer
         if model.page == Page.ROOM and buffer is not None and buffer.private:
             self.header.set_text(f" {buffer.name} — private conversation{you}")
+        elif model.page == Page.ROOM and buffer is not None and buffer.search:
+            self.header.set_text(f" {buffer.topic}")
         elif model.page == Page.ROOM and model.room:
             topic = f" — {model.topic}" if model.topic else ""
             self.header.set_text(f" #{model.room}{topic}")
@@ -338,6 +317,21 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     # -- input -----------------------------------------------------------------------
 
     def keypress(self, size: Size, key: str) -> str | None:
+        if key in ("begin paste", "end paste") or self.paster.collecting:
+            pasted = self.paster.key(key)
+            if pasted is not None:
+                self._pasted(pasted)
+            return None
+        if self._selection_key(key):
+            return None
+        before = self.input.edit_text
+        unused = self._keypress(size, key)
+        text = self.input.edit_text
+        if text != before and self.model.page == Page.ROOM and not is_secret(text):
+            self.actions.typed(text)
+        return unused
+
+    def _keypress(self, size: Size, key: str) -> str | None:
         if not is_command_key("COMPLETE", key):
             self.completer.reset()
         page = self.model.page

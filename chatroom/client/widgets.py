@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import urwid
 
 from chatroom.client.accounts import secret_start
 from chatroom.client.entries import EntryKind, LogEntry, RoomListing
-from chatroom.client.keys import WHEEL_DOWN_BUTTON, WHEEL_UP_BUTTON
+from chatroom.client.reactions import summary
 
 #: Palette entries that give each user a stable colour of their own.
 USER_ATTRIBUTES = tuple(f"user{index}" for index in range(8))
@@ -60,6 +60,11 @@ def clock_width(time_format: str) -> int:
     return len(time.strftime(time_format, time.localtime(0)))
 
 
+def local_day(moment: float | None) -> str:
+    """A search result's date, in local time (``Sun 22 Nov``)."""
+    return "" if moment is None else time.strftime("%a %d %b", time.localtime(moment))
+
+
 def day_line(moment: float) -> str:
     """The line that marks a new day in the log, in local time."""
     return time.strftime("──── %A %d %B %Y ────", time.localtime(moment))
@@ -70,7 +75,7 @@ def entry_widget(
 ) -> urwid.Widget:
     """One log line: the time in its own column, so wrapped text stays
     indented under the text instead of running back under the time."""
-    if entry.kind in (EntryKind.EARLIER, EntryKind.HELP):
+    if entry.kind in (EntryKind.EARLIER, EntryKind.HELP, EntryKind.TABLE):
         return urwid.Text(entry_markup(entry))
     stamp = local_clock(entry.time, time_format)
     return urwid.Columns(
@@ -86,10 +91,22 @@ def entry_widget(
 
 
 def entry_markup(entry: LogEntry) -> Markup:
-    """How one log line looks: its kind, its user's colour, a mention's highlight.
+    """How one log line looks: its kind, its user's colour, a mention's
+    highlight; a paste's lines as a block under it, its reactions under that.
 
     The time is not part of it (see :func:`entry_widget`).
     """
+    markup = line_markup(entry)
+    if entry.lines and not entry.deleted:
+        attribute = "mention" if entry.mentions_me else "message"
+        markup += [(attribute, "".join(f"\n│ {line}" for line in entry.lines))]
+    if entry.reactions and not entry.deleted:
+        markup += [("reactions", f"\n{summary(entry)}")]
+    return markup
+
+
+def line_markup(entry: LogEntry) -> Markup:
+    """How one log line looks, without a paste's block or its reactions."""
     stamp: Markup = []
     name = (user_attribute(entry.user), entry.user)
     text_attribute = (
@@ -101,8 +118,16 @@ def entry_markup(entry: LogEntry) -> Markup:
     if entry.answers:
         stamp = [("earlier", f"↪ {entry.answers} · ")]
     edited: Markup = [("earlier", " (edited)")] if entry.edited else []
+    said = f"({len(entry.lines)} lines)" if entry.lines else entry.text
     if kind == EntryKind.MESSAGE:
-        return [*stamp, "<", name, "> ", (text_attribute, entry.text), *edited]
+        return [*stamp, "<", name, "> ", (text_attribute, said), *edited]
+    if kind == EntryKind.FOUND:
+        private = entry.target.startswith("@")  # FOUND @USER: a conversation
+        place = f"[private] {entry.target[1:]}" if private else f"#{entry.target}"
+        where = f"{place} {local_day(entry.time)} "
+        return [("earlier", where), "<", name, "> ", ("message", entry.text)]
+    if kind == EntryKind.TABLE:
+        return [("help", f"  {entry.text}")]
     if kind == EntryKind.ACTION:
         attribute = "action" if text_attribute == "message" else text_attribute
         return [*stamp, ("action", "* "), name, (attribute, f" {entry.text}"), *edited]
@@ -182,181 +207,6 @@ class SecretEdit(urwid.Edit):
         return caption + text[:start] + hidden, self._attrib
 
 
-class LogView(urwid.WidgetWrap[urwid.Frame]):
-    """The scrolling log with a "new messages" indicator.
-
-    While the bottom is in view, new lines scroll into view. Once the user
-    scrolls up, new lines are added below without moving the view, and the
-    indicator counts them (and mentions of the user, which the status bar
-    shows too) until the user is back at the bottom.
-    """
-
-    def __init__(self, time_format: str = DEFAULT_TIME_FORMAT) -> None:
-        self.time_format = time_format
-        self.walker: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
-        self.listbox = urwid.ListBox(self.walker)
-        self.following = True
-        self.unseen = 0
-        #: Mentions and private messages that arrived while scrolled up.
-        self.unseen_mentions = 0
-        self._day: str | None = None
-        #: Where each stored line (by id) is in the walker, to redraw it.
-        self._positions: dict[int, int] = {}
-        self.indicator = urwid.Text("", align="center")
-        # Keys reach the log through the screen, which has no size for it;
-        # the size it was last drawn at is the one the user is looking at.
-        self.last_size: tuple[int, int] = (80, 20)
-        #: Told after the user scrolled (keys or wheel): following may differ.
-        self.on_scroll: Callable[[], None] = lambda: None
-        super().__init__(urwid.Frame(self.listbox))
-
-    def selectable(self) -> bool:
-        return False
-
-    def render(self, size: Size, focus: bool = False) -> urwid.Canvas:
-        size = box_size(size)
-        if size != self.last_size and self.following:
-            # The ListBox keeps its old offset on a resize; a smaller
-            # terminal would then cut off the newest lines.
-            self._to_bottom()
-        self.last_size = size
-        return super().render(size, focus)
-
-    def _append(self, entry: LogEntry) -> None:
-        """The line at the bottom, after a day line if the day changed."""
-        if entry.time is not None:
-            day = time.strftime("%Y-%m-%d", time.localtime(entry.time))
-            if self._day is not None and day != self._day:
-                self.walker.append(urwid.Text(("notice", day_line(entry.time))))
-            self._day = day
-        if entry.id is not None:
-            self._positions[entry.id] = len(self.walker)
-        self.walker.append(entry_widget(entry, self.time_format))
-
-    def replace_entry(self, entry: LogEntry) -> None:
-        """Draw again a line that changed (edited, deleted), where it is."""
-        position = self._positions.get(entry.id) if entry.id is not None else None
-        if position is not None and position < len(self.walker):
-            self.walker[position] = entry_widget(entry, self.time_format)
-
-    def append(self, entry: LogEntry) -> None:
-        """Add one line at the bottom, following it only if the user is there."""
-        self._append(entry)
-        if self.following:
-            self._to_bottom()
-        elif entry.kind in SAID:
-            self.unseen += 1
-            self.unseen_mentions += entry.mentions_me
-            self._show_indicator()
-
-    def at_top(self) -> bool:
-        """Whether the oldest line is in view (or there are none)."""
-        if not self.walker:
-            return True
-        return "top" in self.listbox.ends_visible(self._listbox_size(self.last_size))
-
-    def show_older(self, entries: Iterable[LogEntry], anchor: LogEntry | None) -> None:
-        """The log again, with older lines put in above ``anchor`` (the
-        oldest line there was). The view moves up one page into them, the
-        anchor at the bottom, as if they had always been there; without an
-        anchor (there was nothing older), to the top, where the log says so."""
-        unseen, mentions = self.unseen, self.unseen_mentions
-        self.walker[:] = []
-        self._positions = {}
-        self._day = None
-        position = None
-        for entry in entries:
-            if entry is anchor:
-                position = len(self.walker)
-            self._append(entry)
-        self.unseen, self.unseen_mentions = unseen, mentions
-        self.following = False
-        if not self.walker:
-            return
-        if position is None:
-            self.listbox.set_focus(0)
-            self.listbox.set_focus_valign("top")
-        else:
-            self.listbox.set_focus(position)
-            self.listbox.set_focus_valign("bottom")
-        self._show_indicator()
-
-    def show(self, entries: Iterable[LogEntry]) -> None:
-        """Replace the lines (another page's log), following its newest."""
-        self.walker[:] = []
-        self._positions = {}
-        self._day = None
-        self.following = True
-        self.unseen = self.unseen_mentions = 0
-        for entry in entries:
-            self.append(entry)
-        self._show_indicator()
-
-    def to_newest(self) -> None:
-        """Jump to the newest line and follow again."""
-        self.following = True
-        self.unseen = self.unseen_mentions = 0
-        self._to_bottom()
-        self._show_indicator()
-
-    def _to_bottom(self) -> None:
-        if self.walker:
-            self.listbox.set_focus(len(self.walker) - 1)
-            self.listbox.set_focus_valign("bottom")
-
-    def _show_indicator(self) -> None:
-        if self.following:
-            self._w.footer = None
-            return
-        news = (
-            f"{self.unseen} new message{'s' if self.unseen != 1 else ''} below"
-            if self.unseen
-            else "scrolled up"
-        )
-        self.indicator.set_text(("indicator", f"── {news} · PgDn, ctrl end ──"))
-        self._w.footer = urwid.AttrMap(self.indicator, "indicator")
-
-    def _listbox_size(self, size: tuple[int, int]) -> tuple[int, int]:
-        columns, rows = size
-        return columns, max(1, rows - (0 if self._w.footer is None else 1))
-
-    def scroll(self, size: tuple[int, int], key: str, repeat: int = 1) -> None:
-        """Scroll by a urwid ListBox key ("page up", "up", ...).
-
-        Whether the view is at the bottom afterwards decides if it follows.
-        """
-        listbox_size = self._listbox_size(size)
-        for _ in range(repeat):
-            self.listbox.keypress(listbox_size, key)
-        at_bottom = "bottom" in self.listbox.ends_visible(self._listbox_size(size))
-        # Following is simply "the newest line is in view".
-        if at_bottom or not self.walker:
-            self.to_newest()
-        else:
-            self.following = False
-            self._show_indicator()
-        self.on_scroll()
-
-    def mouse_event(
-        self,
-        size: Size,
-        event: str,
-        button: int,
-        col: int,
-        row: int,
-        focus: bool,
-    ) -> bool:
-        if event != "mouse press":
-            return False
-        if button == WHEEL_UP_BUTTON:
-            self.scroll(box_size(size), "up", repeat=3)
-            return True
-        if button == WHEEL_DOWN_BUTTON:
-            self.scroll(box_size(size), "down", repeat=3)
-            return True
-        return False
-
-
 class MemberList(urwid.WidgetWrap[urwid.Frame]):
     """The room's members beside the log; the owner is marked with ``@``."""
 
@@ -370,7 +220,9 @@ class MemberList(urwid.WidgetWrap[urwid.Frame]):
 
     def show(self, members: list[str], owner: str | None, own_name: str | None) -> None:
         """Redraw the list (one Text per member, in order of arrival)."""
-        self.title.set_text(("members_title", f"Members ({len(members)})"))
+        # None at all: the search results, which have no members.
+        title = f"Members ({len(members)})" if members else ""
+        self.title.set_text(("members_title", title))
         rows = []
         for member in members:
             mark = "@" if member == owner else " "
@@ -462,7 +314,7 @@ def member_column_width(columns: int) -> int:
 class RoomBody(urwid.WidgetWrap[urwid.Columns]):
     """The log beside the member list, which shrinks or hides when narrow."""
 
-    def __init__(self, log_view: LogView, member_list: MemberList) -> None:
+    def __init__(self, log_view: urwid.Widget, member_list: MemberList) -> None:
         self.log_view = log_view
         self.member_list = member_list
         self._width = -1

@@ -72,6 +72,9 @@ EVENT_FIELDS: dict[str, int] = {
     "TYPING": 3,  # room user state
     "MODLOG": 5,  # room time by action target | reason
     "MODLOG_END": 2,  # room count
+    # Search (docs/protocol.md, "Search").
+    "FOUND": 4,  # room id user time | text
+    "FOUND_END": 1,  # count
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -102,6 +105,7 @@ FREE_TEXT_EVENTS = frozenset(
         "EDIT",
         "REDACT",
         "MODLOG",
+        "FOUND",
     }
 )
 

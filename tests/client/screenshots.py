@@ -204,6 +204,7 @@ def paste() -> str:
     """A paste past the server's burst: the lines wait their turn, counted."""
     session = _in_tea()
     session.screen.input.set_edit_text("")
+    session.clock.advance(3)  # the typing notice's line is paid back
     lines = [f"step {number} of the scone recipe" for number in range(1, 13)]
     for line in lines:
         type_text(session.screen, line)
@@ -231,7 +232,27 @@ def buffers() -> str:
         f"@7 MSG help erin {T}9:53.000Z anyone know how to /reply?",
         f"PRIVMSG carol alice {T}9:54.000Z save me a scone",
     )
+    session.clock.advance(3)  # the lines sent so far are paid back
     type_text(session.screen, "cortado, thanks")
+    return session.show()
+
+
+def lively() -> str:
+    """Reactions, a paste, bob typing, and a message selected with Alt-Up."""
+    session = _in_tea()
+    lines = r"def\sbrew(pot):\n\s\s\s\sreturn\spot.pour()\nbrew(tea)"
+    session.say(
+        f"@21 MSG tea bob {T}9:45.000Z who is bringing the teapot?",
+        "@22 REACT tea 21 carol 🫖",
+        "@23 REACT tea 21 alice 🫖",
+        "@24 REACT tea 21 carol :tea:",
+        f"@25;multiline={lines} MSG tea carol {T}9:46.000Z def brew(pot): "
+        "return pot.pour() brew(tea)",
+        f"@26;reply=21 MSG tea carol {T}9:47.000Z I am, it is warming",
+        "TYPING tea bob active",
+    )
+    for _ in range(3):
+        session.screen.keypress((80, 24), "meta up")
     return session.show()
 
 
@@ -247,6 +268,7 @@ SCREENSHOTS: dict[str, Callable[[], str]] = {
     "reconnected": reconnected,
     "paste": paste,
     "buffers": buffers,
+    "lively": lively,
 }
 
 

@@ -27,6 +27,9 @@ class RecordedActions:
         self.switches: list[int] = []
         self.steps: list[int] = []
         self.seen_calls = 0
+        self.typed_lines: list[str] = []
+        self.pastes: list[str] = []
+        self.rooms_shown: list[str] = []
 
     def submit(self, text: str) -> bool:
         self.submitted.append(text)
@@ -59,6 +62,15 @@ class RecordedActions:
 
     def seen(self) -> None:
         self.seen_calls += 1
+
+    def typed(self, text: str) -> None:
+        self.typed_lines.append(text)
+
+    def paste(self, text: str) -> None:
+        self.pastes.append(text)
+
+    def show_room(self, room: str) -> None:
+        self.rooms_shown.append(room)
 
 
 def feed(model: SessionModel, *lines: str) -> None:

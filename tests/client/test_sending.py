@@ -129,20 +129,21 @@ class QueuedIndicatorTests(ControllerTestCase):
     says how many lines still wait, so the user knows nothing is lost."""
 
     def test_paste_shows_lines_queued_until_sent(self) -> None:
-        """12 lines in a room, after joining took 3 of the burst of 8: 5
-        go at once, the status bar shows the other 7 as queued, counting
-        down a line a second, then nothing."""
+        """12 lines in a room, after joining took 3 of the burst of 8 and
+        the typing notice of the first key one more: 4 go at once, the
+        status bar shows the other 8 as queued, counting down a line a
+        second, then nothing."""
         screen = ChatScreen(self.model, self.controller, "example:8080")
         self.into_room()
         for number in range(12):
             type_text(screen, f"pasted {number}")
             screen.keypress(SIZE, "enter")
-        self.assertIn("7 lines queued", screen_text(screen)[-2])
+        self.assertIn("8 lines queued", screen_text(screen)[-2])
         # Highlighted apart from the rest of the status bar.
-        self.assertIn("'queued'", repr(attributes_of(screen, "7 lines queued")))
+        self.assertIn("'queued'", repr(attributes_of(screen, "8 lines queued")))
         self.clock.advance(1.0)
-        self.assertIn("6 lines queued", screen_text(screen)[-2])
-        self.clock.advance(6.0)
+        self.assertIn("7 lines queued", screen_text(screen)[-2])
+        self.clock.advance(7.0)
         self.assertNotIn("queued", screen_text(screen)[-2])
         sent = [line for line in self.server.sent() if line.startswith("pasted")]
         self.assertEqual(sent, [f"pasted {number}" for number in range(12)])

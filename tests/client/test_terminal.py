@@ -1,7 +1,8 @@
 """``chatroom-urwid`` in a real terminal (tmux) against a real ``twistd chatroom``.
 
 These are the checks a person makes by hand: leave without a traceback,
-come back into a forgotten room after a server restart, paste 30 lines.
+come back into a forgotten room after a server restart, paste 40 lines
+(more than one ``/paste`` holds, so they go line by line).
 Each client runs in its own tmux session on a private tmux server; what it
 wrote to stderr and its exit status go to files. Waits are polls with a
 deadline, never fixed sleeps. The server runs with its default flood
@@ -134,27 +135,28 @@ class TerminalTests(TerminalCase):
         alice.exited_cleanly()
         bob.exited_cleanly()
 
-    def test_thirty_line_paste_arrives_whole_and_in_order(self) -> None:
-        """A paste beyond the server's burst is paced, not refused, and the
-        status bar says how many lines wait meanwhile (at 100x30); resizing
-        keeps the newest line in view."""
+    def test_forty_line_paste_arrives_whole_and_in_order(self) -> None:
+        """A paste of more lines than one ``/paste`` may hold (32) goes
+        line by line: beyond the server's burst it is paced, not refused,
+        and the status bar says how many lines wait meanwhile (at 100x30);
+        resizing keeps the newest line in view."""
         alice, bob = self.two_in(room="paste", size=(100, 30))
-        pasted = [f"pasted line {number:02d}" for number in range(30)]
+        pasted = [f"pasted line {number:02d}" for number in range(40)]
         self.tmux("set-buffer", "\n".join(pasted) + "\n")
-        self.tmux("paste-buffer", "-t", "alice")
+        self.tmux("paste-buffer", "-p", "-t", "alice")
         alice.shows("lines queued")
         status = alice.capture("pasting").splitlines()[-2]
         self.assertRegex(status, r"\d+ lines queued")
         heard = [f"<alice> {line}" for line in pasted]
         wait_for(
-            "all 30 lines at bob",
+            "all 40 lines at bob",
             lambda: [line for line in bob.log("paste") if "pasted" in line] == heard,
-            timeout=60,
+            timeout=90,
         )
         self.assertNotIn("refused", "\n".join(alice.log("paste")))
         wait_for("the queue to empty", lambda: "queued" not in alice.rows()[-2])
         self.tmux("resize-window", "-t", "alice", "-x", "60", "-y", "20")
-        alice.shows("pasted line 29")
+        alice.shows("pasted line 39")
         alice.type_line("/quit")
         bob.press("C-c")
         alice.exited_cleanly()

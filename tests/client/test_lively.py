@@ -1,0 +1,309 @@
+"""The rest of issue 22 in the terminal client's model and screen:
+reactions counted under their message, a paste shown as a block, a
+message selected with Alt-Up to reply, edit, delete or react, who is
+typing in the status bar, ``/search`` results in a buffer of their own and
+``/modlog`` as a table.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.client.model import SessionModel
+from chatroom.client.pasting import (
+    Keys,
+    PasteCollector,
+    bracket_burst,
+    fits,
+    paste_command,
+    pasted_lines,
+)
+from chatroom.client.view import ChatScreen
+from tests.client.support import (
+    IN_TEA,
+    SIZE,
+    RecordedActions,
+    ScreenTestCase,
+    feed,
+    screen_text,
+    type_text,
+)
+from tests.client.test_view import attributes_of
+
+STAMP = "2026-11-21T18:04:05.123Z"
+
+
+class ReactionTests(ScreenTestCase):
+    """REACT and UNREACT, live and in a replay."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        feed(self.model, *IN_TEA, f"@7 MSG tea bob {STAMP} anyone for tea?")
+
+    def test_counted_under_the_message(self) -> None:
+        """Each emoji shows once under its message, with how many gave it."""
+        feed(
+            self.model,
+            "@8 REACT tea 7 alice 👍",
+            "@9 REACT tea 7 carol 👍",
+            "@10 REACT tea 7 carol :tea:",
+        )
+        rows = screen_text(self.screen)
+        at = next(i for i, row in enumerate(rows) if "anyone for tea?" in row)
+        self.assertIn("👍 2  :tea: 1", rows[at + 1])
+
+    def test_taken_back_and_given_twice(self) -> None:
+        """UNREACT lowers the count (gone at none); the same reaction
+        twice (a replay after a rejoin) counts once."""
+        feed(
+            self.model,
+            "@8 REACT tea 7 alice 👍",
+            "@8 REACT tea 7 alice 👍",
+            "@9 REACT tea 7 carol :tea:",
+            "@10 UNREACT tea 7 carol :tea:",
+        )
+        text = self.text()
+        self.assertIn("👍 1", text)
+        self.assertNotIn(":tea:", text)
+
+    def test_replayed_on_joining(self) -> None:
+        """A rich join's replay brings the reactions with their messages."""
+        feed(
+            self.model,
+            "JOINED cafe 2 256",
+            f"@1 HISTORY cafe dave {STAMP} flat white?",
+            "@2 REACT cafe 1 erin ☕",
+            "@3 REACT cafe 1 alice ☕",
+        )
+        self.assertIn("☕ 2", self.text())
+
+    def test_on_older_lines_fetched_with_pgup(self) -> None:
+        """Reactions in a PgUp page count on its lines, once they are shown."""
+        self.model.expect_older()
+        feed(
+            self.model,
+            f"@3 HISTORY tea carol {STAMP} scones?",
+            "@4 REACT tea 3 bob 🍰",
+            "HISTORY_END tea 2",
+        )
+        older = next(entry for entry in self.model.log if entry.id == 3)
+        self.assertEqual(older.reactions, (("🍰", ("bob",)),))
+
+
+class PasteShownTests(ScreenTestCase):
+    """A received paste (the ``multiline`` tag) is a block of lines."""
+
+    def test_block_of_lines(self) -> None:
+        """Each line of the paste is a row of its own, under the sender."""
+        tag = r"def\sbrew(pot):\n\s\s\s\sreturn\spot.pour()\n\nbrew(tea)"
+        feed(
+            self.model,
+            *IN_TEA,
+            f"@14;multiline={tag} MSG tea bob {STAMP} def brew(pot): "
+            "return pot.pour() brew(tea)",
+        )
+        narrow = (50, 24)  # no member list
+        rows = [row.rstrip() for row in screen_text(self.screen, narrow)]
+        at = next(i for i, row in enumerate(rows) if "<bob> (4 lines)" in row)
+        self.assertTrue(rows[at + 1].endswith("│ def brew(pot):"))
+        self.assertTrue(rows[at + 2].endswith("│     return pot.pour()"))
+        self.assertTrue(rows[at + 4].endswith("│ brew(tea)"))
+
+
+class SelectionTests(ScreenTestCase):
+    """Alt-Up selects a message; single keys act on it."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        feed(
+            self.model,
+            *IN_TEA,
+            f"@7 MSG tea alice {STAMP} anyone for tea?",
+            f"@8 MSG tea bob {STAMP} yes please",
+            "@9 REACT tea 7 alice 👍",
+        )
+
+    def test_reply_to_the_newest(self) -> None:
+        """Alt-Up selects the newest message and says what the keys do;
+        ``r`` puts ``/reply ID`` on the input line, before what was typed."""
+        type_text(self.screen, "milk?")
+        self.screen.keypress(SIZE, "meta up")
+        self.assertIn("r reply · e edit · d delete", self.text())
+        self.assertEqual(attributes_of(self.screen, "yes please"), {"selected"})
+        self.screen.keypress(SIZE, "r")
+        self.assertEqual(self.screen.input.edit_text, "/reply 8 milk?")
+        self.assertNotIn("r reply", self.text())
+
+    def test_edit_delete_and_unreact_own(self) -> None:
+        """Up once more selects alice's line: ``e`` edits it, ``d`` deletes
+        it, ``-`` takes back her reaction; ``e`` on bob's line is refused."""
+        for key, line in (
+            ("e", "/edit 7 anyone for tea?"),
+            ("d", "/redact 7 "),
+            ("-", "/unreact 7 👍"),
+            ("+", "/react 7 "),
+        ):
+            self.screen.input.set_edit_text("")
+            self.screen.keypress(SIZE, "meta up")
+            self.screen.keypress(SIZE, "meta up")
+            self.screen.keypress(SIZE, key)
+            self.assertEqual(self.screen.input.edit_text, line)
+        self.screen.input.set_edit_text("")
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "e")
+        self.assertEqual(self.screen.input.edit_text, "")
+        self.assertIn("only your own messages can be edited", self.text())
+
+    def test_esc_and_other_keys_end_it(self) -> None:
+        """Esc ends the selection; any other key ends it and types."""
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "esc")
+        self.assertNotIn("r reply", self.text())
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "x")
+        self.assertEqual(self.screen.input.edit_text, "x")
+        self.assertNotIn("r reply", self.text())
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "meta down")
+        self.assertNotIn("r reply", self.text())
+
+
+class PastingTests(unittest.TestCase):
+    """Pasted text into ``/paste`` (protocol.md, *Pastes*)."""
+
+    def test_escaped_as_tag_values(self) -> None:
+        r"""Backslashes doubled, line breaks ``\n``, blank end lines dropped."""
+        lines = pasted_lines("\nC:\\tea\r\n  pot\n\n")
+        self.assertEqual(lines, ["C:\\tea", "  pot"])
+        self.assertEqual(paste_command(lines), "/paste C:\\\\tea\\n  pot")
+
+    def test_bounds(self) -> None:
+        """32 lines fit, 33 do not; nor do more than 4000 bytes."""
+        self.assertTrue(fits(["x"] * 32))
+        self.assertFalse(fits(["x"] * 33))
+        self.assertFalse(fits(["x" * 2001, "y" * 2000]))
+
+    def test_bracketed_keys_collected(self) -> None:
+        """The keys between begin and end paste are the text pasted."""
+        collector = PasteCollector()
+        keys = ["begin paste", "a", "enter", "b", "tab", "c", "end paste"]
+        results = [collector.key(key) for key in keys]
+        self.assertEqual(results[-1], "a\nb\tc")
+        self.assertFalse(collector.collecting)
+
+    def test_burst_made_a_paste(self) -> None:
+        """Enter followed by more keys in one read is a paste; a typed
+        line and its Enter are not."""
+        burst: Keys = ["a", "enter", "b", "enter"]
+        self.assertEqual(bracket_burst(burst), ["begin paste", *burst, "end paste"])
+        self.assertEqual(bracket_burst(["h", "i", "enter"]), ["h", "i", "enter"])
+
+
+class PasteInputTests(ScreenTestCase):
+    """What the screen does with a paste."""
+
+    def test_several_lines_are_one_paste(self) -> None:
+        """A paste of several lines in a room goes to the controller whole,
+        with what was on the input line before it; the line empties."""
+        feed(self.model, *IN_TEA)
+        type_text(self.screen, "look: ")
+        for key in ["begin paste", *"one", "enter", *"two", "end paste"]:
+            self.screen.keypress(SIZE, key)
+        self.assertEqual(self.actions.pastes, ["look: one\ntwo"])
+        self.assertEqual(self.screen.input.edit_text, "")
+
+    def test_one_line_is_typed(self) -> None:
+        """A paste of one line is put on the input line, not sent."""
+        feed(self.model, *IN_TEA)
+        for key in ["begin paste", *"one", "end paste"]:
+            self.screen.keypress(SIZE, key)
+        self.assertEqual(self.screen.input.edit_text, "one")
+        self.assertEqual(self.actions.pastes, [])
+
+
+class TypingShownTests(unittest.TestCase):
+    """``alice is typing…`` in the status bar, on the model's clock."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.model = SessionModel(now=self.clock.seconds)
+        self.screen = ChatScreen(self.model, RecordedActions(), "example:8080")
+        feed(self.model, *IN_TEA)
+
+    def status(self) -> str:
+        return screen_text(self.screen)[-2]
+
+    def test_shown_until_their_message(self) -> None:
+        """TYPING active shows in the status bar; bob's message clears it."""
+        feed(self.model, "TYPING tea bob active")
+        self.assertIn("bob is typing…", self.status())
+        feed(self.model, f"@3 MSG tea bob {STAMP} here I am")
+        self.assertNotIn("typing", self.status())
+
+    def test_lapses_after_six_seconds(self) -> None:
+        """Not heard of again for 6 seconds, bob has stopped typing."""
+        feed(self.model, "TYPING tea bob active", "TYPING tea carol active")
+        self.assertIn("bob and carol are typing…", self.status())
+        self.clock.advance(6)
+        self.model.expire_typing()
+        self.assertNotIn("typing", self.status())
+
+    def test_done_and_other_rooms(self) -> None:
+        """``done`` clears at once; typing in another room is not shown."""
+        feed(self.model, "TYPING tea bob active", "TYPING tea bob done")
+        self.assertNotIn("typing", self.status())
+        feed(self.model, "JOINED cafe 1 256", "JOINED tea 2 256")
+        feed(self.model, "TYPING cafe dave active")
+        self.assertNotIn("typing", self.status())
+
+
+class SearchBufferTests(ScreenTestCase):
+    """``/search`` results in a buffer of their own."""
+
+    def test_results_listed_in_their_buffer(self) -> None:
+        """The search buffer lists each result with its room and user,
+        newest first as sent, then how many; Alt-Up and Enter show its room."""
+        feed(self.model, *IN_TEA)
+        self.model.start_search("cafe")
+        feed(
+            self.model,
+            f"FOUND tea 12 bob {STAMP} the CAFE is open",
+            f"FOUND tea 9 alice {STAMP} Café au lait?",
+            "FOUND_END 2",
+        )
+        text = self.text()
+        self.assertIn("2:search", text)
+        self.assertIn("search: cafe", text.splitlines()[0])
+        self.assertLess(text.index("CAFE is open"), text.index("Café au lait"))
+        self.assertIn("#tea Sat 21 Nov <bob> the CAFE is open", text)
+        self.assertIn("2 found", text)
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "enter")
+        self.assertEqual(self.actions.rooms_shown, ["tea"])
+
+
+class ModlogTests(ScreenTestCase):
+    """``/modlog`` laid out as a table in the room's log."""
+
+    def test_table(self) -> None:
+        """One row per step, its columns aligned, under a heading."""
+        feed(
+            self.model,
+            *IN_TEA,
+            "MODLOG tea 2026-11-22T10:20:00.000Z alice set topic-lock=on -",
+            "MODLOG tea 2026-11-22T10:22:05.250Z bob kick carol be nice",
+            "MODLOG_END tea 2",
+        )
+        rows = [row.split("│")[0].rstrip() for row in screen_text(self.screen)]
+        at = next(i for i, row in enumerate(rows) if "moderation log of tea" in row)
+        self.assertEqual(
+            rows[at + 1 : at + 4],
+            [
+                "  when (UTC)        by     action  target         reason",
+                "  2026-11-22 10:20  alice  set     topic-lock=on  -",
+                "  2026-11-22 10:22  bob    kick    carol          be nice",
+            ],
+        )
