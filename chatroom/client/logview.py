@@ -9,7 +9,7 @@ view, and the keys of :mod:`.keys` act on it (reply, edit, delete, react).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import urwid
@@ -27,7 +27,7 @@ from chatroom.client.widgets import (
 )
 
 #: The selected line is drawn in one style, whatever each part's own.
-SELECTED: dict[str | None, str] = {
+SELECTED: dict[Hashable, Hashable] = {
     None: "selected",
     **{entry[0]: "selected" for entry in PALETTE},
 }
