@@ -150,10 +150,11 @@ local function stays(r)
   return info[1] == '1' or info[2] == '1'
 end
 
--- A sequence number of room r's for a change nobody is shown (a quiet
--- member's arrival or departure): what came before it is before the change.
-local function unseen(r)
-  return redis.call('HINCRBY', room_key(r), 'seq', 1)
+-- Where a change nobody is shown (a quiet member's arrival or departure)
+-- falls in room r's events: after its newest. It takes no sequence number
+-- of its own, so the published events and the log stay consecutive.
+local function newest(r)
+  return tonumber(redis.call('HGET', room_key(r), 'seq'))
 end
 
 -- Take u out of room r, telling the room why (PART reason, or the line
@@ -171,7 +172,7 @@ local function leave(u, name, r, reason, farewell)
   local room = info[1]
   local seq
   if redis.call('SREM', quiet_key(r), u) == 1 and not farewell then
-    seq = unseen(r)
+    seq = newest(r) + 1  -- what the member is replayed comes before this
   else
     seq = emit(r, farewell or line('PART', room, name, reason))
   end
@@ -268,7 +269,7 @@ local function enter(r, u, leaving, shown, since, bound, big)
   local seq
   if quiet then
     redis.call('SADD', quiet_key(r), u)
-    seq = unseen(r)
+    seq = newest(r)  -- the joiner is sent every event after this
   else
     seq = emit(r, line('JOIN', room, name))
   end
