@@ -144,7 +144,7 @@ class PresenceContract(ContractBase):
     ) -> Generator[Any, Any, None]:
         """With quiet members in the room, a joiner's ``MEMBERS`` lists the
         announced ones and itself (``JOINED`` counts everyone); ``/who``
-        lists every member in order of arrival."""
+        lists every member; both in order of arrival."""
         users = yield self.big_room()
         dave, _ = yield self.quiet("dave")
         erin, _ = yield self.quiet("erin")
@@ -162,7 +162,10 @@ class PresenceContract(ContractBase):
         frank.say("/who")
         members = yield self.expect(frank, "MEMBERS tea")
         self.assertEqual(members, "MEMBERS tea alice bob carol dave erin frank")
-        del dave
+        dave.say("me too")  # announced after erin, listed in order of arrival
+        yield self.expect(frank, "JOIN tea dave")
+        _, welcome = yield self.quiet("gina")
+        self.assertEqual(welcome[1], "MEMBERS tea alice bob carol dave erin gina")
 
     @defer.inlineCallbacks
     def test_a_renamed_quiet_member_is_announced_by_its_new_name(

@@ -86,8 +86,8 @@ class Room:
         self.policy: RoomPolicy = NO_POLICY
         self.members: dict[Member, str] = {}
         #: The members whose arrival the others were shown (all of them
-        #: below ``big_room``), in the order they were shown: a big room's
-        #: quiet members are in ``members`` only (chatroom.core.presence).
+        #: below ``big_room``), in order of arrival: a big room's quiet
+        #: members are in ``members`` only (chatroom.core.presence).
         self.shown: dict[Member, str] = {}
         #: ``--big-room``: from this many members on, joiners join quietly.
         self.big_room = 0
@@ -200,8 +200,11 @@ class Room:
         """A quiet member is about to speak: the room is shown its ``JOIN``
         first (nothing happens for a member already shown)."""
         if member not in self.shown and member in self.members:
-            name = self.shown[member] = self.members[member]
-            self.broadcast(Event("JOIN", (self.name, name)))
+            shown = self.shown  # kept in arrival order, as MEMBERS lists them:
+            self.shown = {  # rebuilt, as the JOIN's own fan-out, per member
+                m: name for m, name in self.members.items() if m in shown or m is member
+            }
+            self.broadcast(Event("JOIN", (self.name, self.members[member])))
 
     def rename(self, member: Member, name: str) -> None:
         """A member's name changed (the ``NICK`` is the registry's to send)."""
