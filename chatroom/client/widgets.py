@@ -368,9 +368,17 @@ class MemberList(urwid.WidgetWrap[urwid.Frame]):
     def selectable(self) -> bool:
         return False
 
-    def show(self, members: list[str], owner: str | None, own_name: str | None) -> None:
-        """Redraw the list (one Text per member, in order of arrival)."""
-        self.title.set_text(("members_title", f"Members ({len(members)})"))
+    def show(
+        self,
+        members: list[str],
+        owner: str | None,
+        own_name: str | None,
+        total: int | None = None,
+    ) -> None:
+        """Redraw the list (one Text per member, in order of arrival); in a
+        big room, ``total`` members of which only those listed are shown."""
+        count = f"{len(members)} of {total}" if total is not None else len(members)
+        self.title.set_text(("members_title", f"Members ({count})"))
         rows = []
         for member in members:
             mark = "@" if member == owner else " "
