@@ -317,6 +317,9 @@ class Welcome:
     #: them: a big room's announced members and the joiner (see
     #: :mod:`chatroom.core.presence`); None when it lists everyone.
     total: int | None = None
+    #: The room's owner, if present ("": none), so that a door listing a
+    #: big room's announced members need not ask for the whole room.
+    owner: str = ""
 
     @property
     def count(self) -> int:

@@ -266,6 +266,7 @@ class Room:
             room=self.name,
             members=members,
             total=total,
+            owner=self.owner_name,
             capacity=self.capacity,
             history=history,
             topic=self.topic,

@@ -250,7 +250,8 @@ end
 -- whether the resume has a gap. A room of `big` members or more (0: no
 -- limit) is joined quietly, as chatroom.core.presence.joins_quietly says:
 -- no JOIN. While the room has quiet members, the joiner is shown those
--- whose arrival was shown and itself, and the true count (last; else -1).
+-- whose arrival was shown and itself, and the true count (else -1); then
+-- the owner's name ('' for none).
 local function enter(r, u, leaving, shown, since, bound, big)
   local name = display(u)
   local rk = room_key(r)
@@ -282,7 +283,8 @@ local function enter(r, u, leaving, shown, since, bound, big)
       members[#members + 1] = display(m)
     end
   end
-  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by')
+  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by',
+                          'owner')
   local first, last = kept(r)
   local start = last - tonumber(shown) + 1
   if since ~= '' then
@@ -292,7 +294,7 @@ local function enter(r, u, leaving, shown, since, bound, big)
   end
   return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
           part_seq, members, events(r, math.max(start, first), last), first, last,
-          hidden and #all or -1}
+          hidden and #all or -1, info[5] ~= '' and display(info[5]) or ''}
 end
 
 -- Everything a node's user u had, released: its rooms (with PARTs), its name.

@@ -103,7 +103,7 @@ class RedisSeats:
                     old.attach(member, last_seen)
                 raise
             (_, room_name, seq, capacity, incarnation, topic, topic_by) = reply[:7]
-            part_seq, members, history, first, last, total = reply[7:]
+            part_seq, members, history, first, last, total, owner = reply[7:]
             gap = ""
             if since is not None:
                 gap = rules.catch_up(
@@ -123,6 +123,7 @@ class RedisSeats:
                     room=room.name,
                     members=[m.decode() for m in members],
                     total=int(total) if int(total) >= 0 else None,
+                    owner=owner.decode(),
                     capacity=int(capacity),
                     history=[from_line(line) for line in history if line],
                     topic=topic.decode(),

@@ -107,8 +107,30 @@ async def send_names(
 
     ``arrival``: the welcome of a big room just joined, which has quiet
     members (chatroom.core.presence): its names are those the joiner will
-    see leave, so they are the ones shown, then a ``NOTICE`` that says so.
+    see leave, so they are the ones shown, its owner marked, then a
+    ``NOTICE`` that says so. The whole room is not asked for: its details
+    cost the registry work per member, for every joiner.
     """
+    if arrival is not None and arrival.total is not None:
+        session.send(
+            names_lines(
+                session.me,
+                session.nick,
+                channel(arrival.room),
+                arrival.members,
+                {arrival.owner} - {""},
+                "userhost-in-names" in session.caps,
+            )
+        )
+        session.send(
+            build(
+                session.me,
+                "NOTICE",
+                channel(arrival.room),
+                quiet_notice(arrival.total),
+            )
+        )
+        return
     details = await session.registry.room_details(room)
     chan = channel(details.room)
     if details.secret and name_key(details.room) not in session.rooms:
@@ -119,14 +141,12 @@ async def send_names(
             session.me,
             session.nick,
             chan,
-            details.members if arrival is None else arrival.members,
+            details.members,
             ops_of(details),
             "userhost-in-names" in session.caps,
             details.secret,
         )
     )
-    if arrival is not None and arrival.total is not None:
-        session.send(build(session.me, "NOTICE", chan, quiet_notice(arrival.total)))
 
 
 async def join(session: IRCSession, params: tuple[str, ...]) -> None:
