@@ -166,9 +166,18 @@ BENCH_SERVERS ?= chatroom,baseline,chatroom-ws,chatroom-irc,ngircd,inspircd
 # Then one process at its descriptor limit: 18,900 idle clients held at the
 # line and IRC doors while the fan-out runs (about two minutes).
 HOLD_ARGS ?= hold --duration 5 --warmup 2 --c-servers chatroom,chatroom-irc
+# Then one room filled to 10,000 and talked in at 10 messages/s: the line door
+# with quiet joins past 1,000 (--big-room's default) and with every join
+# announced (--big-room 0), beside the baseline; then the web and IRC doors
+# with the default (docs/performance.md, "A room of 10,000").
+BIGROOM_ARGS ?= bigroom --duration 5 --warmup 2
 bench: $(STAMP) cc pypy irc-references
 	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --c-servers $(BENCH_SERVERS) --json bench-cpython.json
 	$(BIN)/python -m chatroom.bench $(HOLD_ARGS) --json bench-hold.json
+	$(BIN)/python -m chatroom.bench $(BIGROOM_ARGS) --c-servers chatroom,baseline \
+		--bigroom-thresholds 1000,0 --json bench-bigroom.json
+	$(BIN)/python -m chatroom.bench $(BIGROOM_ARGS) --c-servers chatroom-ws,chatroom-irc \
+		--bigroom-thresholds 1000 --json bench-bigroom-doors.json
 	@if [ -x "$(PYPY)" ]; then \
 		$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --server-python $(PYPY) --json bench-pypy.json; \
 	else \

@@ -22,6 +22,7 @@ from twisted.trial import unittest
 from chatroom.bench.cgen import build, find_compiler
 from chatroom.bench.main import main
 from chatroom.bench.references import REFERENCES
+from chatroom.bench.render import table
 from chatroom.bench.servers import find_redis_server
 
 REDIS_SERVER = find_redis_server()
@@ -324,6 +325,30 @@ class CGeneratorTests(BenchTestCase):
             self.assertIsInstance(run["server_kib_per_idle"], float)
             self.assertIsNotNone(run["gc_longest_ms"])
             self.assertGreaterEqual(run["gc_collections_in_window"], 0)
+
+    def test_big_room(self) -> None:
+        """One room filled past a low ``--big-room`` (quiet joins) and with
+        every join announced, beside the baseline: every client joined, the
+        fill has a rate, every message reaches every member."""
+        report = self.run_bench(
+            "bigroom",
+            options=[
+                *C_TINY, "--bigroom-members", "8", "--bigroom-senders", "2",
+                "--bigroom-rate", "5", "--bigroom-thresholds", "3,0",
+                "--c-servers", "chatroom,baseline",
+            ],
+        )  # fmt: skip
+        runs = report["scenarios"]["bigroom"]
+        self.assertEqual(
+            [(r["server"], r["big_room"]) for r in runs],
+            [("chatroom", 3), ("chatroom", 0), ("baseline", None)],
+        )
+        for run in runs:
+            self.assertEqual(run["members"], 8)
+            self.assertGreater(run["joins_per_s"], 0)
+            self.assertGreater(run["received"], 0)
+            self.assertEqual(run["loss"], 0)
+        self.assertIn("big room (C generator)", table(report))
 
     def test_every_door(self) -> None:
         """The IRC and web doors carry the same sweep and storm as the line

@@ -37,8 +37,9 @@ CEILING_P99_MS = 50.0
 #: After an overload the server has recovered once p99 stays under this.
 RECOVERED_P99_MS = 5.0
 
-#: ``hold`` is :mod:`chatroom.bench.chold`'s (the runner calls it).
-C_SCENARIOS = ("sweep", "storm", "overload", "hold")
+#: ``hold`` is :mod:`chatroom.bench.chold`'s and ``bigroom``
+#: :mod:`chatroom.bench.cbigroom`'s (the runner calls them).
+C_SCENARIOS = ("sweep", "storm", "overload", "hold", "bigroom")
 
 
 def _histogram(window: dict[str, Any]) -> dict[int, int]:

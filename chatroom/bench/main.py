@@ -186,6 +186,26 @@ def _add_c_options(parser: argparse.ArgumentParser) -> None:
         help="hold: the server's --gc-freeze (default: the server's own default)",
     )
     add(
+        "--bigroom-members",
+        type=int,
+        default=10_000,
+        help="bigroom: members of the one room (default 10,000)",
+    )
+    add("--bigroom-senders", type=int, default=10, help="bigroom: senders (10)")
+    add(
+        "--bigroom-rate",
+        type=float,
+        default=10.0,
+        help="bigroom: messages/s in the room, all senders together (default 10)",
+    )
+    add(
+        "--bigroom-thresholds",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[1000, 0],
+        help="bigroom: chatroom's --big-room, one run each (default 1000,0: "
+        "quiet joins past 1,000 members, then every join announced)",
+    )
+    add(
         "--c-servers",
         type=lambda s: s.split(","),
         default=["chatroom", "baseline"],

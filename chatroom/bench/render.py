@@ -10,6 +10,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from chatroom.bench.cbigroom import big_room_rows
+
 
 def _fmt(value: Any) -> str:
     """A figure as a table cell: thousands separated, None as a dash."""
@@ -241,6 +243,13 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                 ],
             )
         )  # fmt: skip
+    bigrooms = results.get("bigroom") or []
+    if bigrooms:
+        out.append(
+            "\nbig room (C generator): one room filled, then talked in "
+            "(latency in ms; fill cpu% over the fill, srv cpu% over the window)"
+        )
+        out.append(_grid(*big_room_rows(bigrooms)))
     for r in results.get("overload") or []:
         out.append(
             f"\noverload ({r['server']}): {_fmt(r['high_per_s'])} deliveries/s "

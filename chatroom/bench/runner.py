@@ -14,6 +14,7 @@ import subprocess
 import sys
 from typing import Any
 
+from chatroom.bench.cbigroom import run_big_room
 from chatroom.bench.cgen import build
 from chatroom.bench.chold import hold
 from chatroom.bench.cscenarios import C_SCENARIOS, c_ratios, run_c_scenarios
@@ -155,6 +156,8 @@ def run(options: argparse.Namespace) -> Report:
             for kind in options.c_servers
             if kind.startswith("chatroom")
         ]
+    if "bigroom" in scenarios:
+        results["bigroom"] = run_big_room(options)
     report.ratios = _ratios(results) | c_ratios(results)
     return report
 

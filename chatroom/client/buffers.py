@@ -60,6 +60,14 @@ class Buffer:
     returning: set[str] = field(default_factory=set)
     returning_until: float = 0.0
     topic_before: str | None = None
+    #: A big room (docs/protocol.md, Big rooms): its size when the join's
+    #: MEMBERS listed only the announced members (None: it listed
+    #: everyone); then ``members`` stays that list, kept by JOIN and PART,
+    #: and a /who's everyone is ``everyone``, for the log.
+    total: int | None = None
+    joined_count: int = 0
+    join_listed: bool = True
+    everyone: list[str] | None = None
 
     @property
     def label(self) -> str:
@@ -109,6 +117,12 @@ class Buffers(RoomHistory):
         if buffer.private:
             return [name for name in (self.own_name, buffer.name) if name]
         return buffer.members
+
+    @property
+    def members_total(self) -> int | None:
+        """The room's size when only some of its members are listed."""
+        buffer = self.buffer
+        return buffer.total if buffer is not None and not buffer.private else None
 
     @property
     def owner(self) -> str | None:

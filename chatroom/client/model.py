@@ -110,8 +110,13 @@ class SessionModel(Findings):
     # -- what the controller knows -------------------------------------------
 
     def note_members(self) -> None:
-        """Show the room's members in the log (the answer to a typed ``/who``)."""
-        names = [f"@{name}" if name == self.owner else name for name in self.members]
+        """Show the room's members in the log (the answer to a typed ``/who``:
+        in a big room, everyone it listed, not only the announced)."""
+        buffer = self.buffer
+        members = self.members
+        if buffer is not None and buffer.everyone is not None:
+            members, buffer.everyone = buffer.everyone, None
+        names = [f"@{name}" if name == self.owner else name for name in members]
         self.note(f"members of {self.room} ({len(names)}): {', '.join(names)}")
 
     def note_room(self, room: RoomListing) -> None:
@@ -255,6 +260,8 @@ class SessionModel(Findings):
         else:
             buffer.returning, buffer.topic_before = set(), None
         buffer.capacity = _number(self._field(event, 2))
+        buffer.joined_count = _number(self._field(event, 1))
+        buffer.join_listed, buffer.total = False, None
         buffer.members = []
         buffer.owner = None
         buffer.topic = ""
@@ -280,7 +287,15 @@ class SessionModel(Findings):
     def _on_MEMBERS(self, event: ParsedLine) -> None:
         buffer = self._event_buffer(event)
         if buffer is not None:
-            buffer.members = list(event.fields[1:])
+            names = list(event.fields[1:])
+            if not buffer.join_listed:  # the join's: fewer than JOINED's count?
+                buffer.join_listed = True
+                big = len(names) < buffer.joined_count
+                buffer.total = buffer.joined_count if big else None
+            elif buffer.total is not None:  # a /who of a big room: kept aside
+                buffer.everyone = names
+                return
+            buffer.members = names
             buffer.returning -= set(buffer.members)  # they never went
             self._saw_user(*buffer.members)
             self._changed(Change.MEMBERS)

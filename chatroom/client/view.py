@@ -203,7 +203,9 @@ class ChatScreen(LogKeys, urwid.WidgetWrap[urwid.Frame]):
         elif change == Change.ROOMS:
             self.room_list.show(model.rooms.values(), live=model.watching)
         elif change == Change.MEMBERS:
-            self.member_list.show(model.members, model.owner, model.own_name)
+            self.member_list.show(
+                model.members, model.owner, model.own_name, model.members_total
+            )
             self._update_header()
         elif change == Change.HEADER:
             self._update_header()

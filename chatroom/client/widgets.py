@@ -218,10 +218,18 @@ class MemberList(urwid.WidgetWrap[urwid.Frame]):
     def selectable(self) -> bool:
         return False
 
-    def show(self, members: list[str], owner: str | None, own_name: str | None) -> None:
-        """Redraw the list (one Text per member, in order of arrival)."""
+    def show(
+        self,
+        members: list[str],
+        owner: str | None,
+        own_name: str | None,
+        total: int | None = None,
+    ) -> None:
+        """Redraw the list (one Text per member, in order of arrival); in a
+        big room, ``total`` members of which only those listed are shown."""
+        count = f"{len(members)} of {total}" if total is not None else len(members)
         # None at all: the search results, which have no members.
-        title = f"Members ({len(members)})" if members else ""
+        title = f"Members ({count})" if members else ""
         self.title.set_text(("members_title", title))
         rows = []
         for member in members:

@@ -15,6 +15,10 @@ class ServerConfig:
     name: str = "chatroom"
     rooms: tuple[str, ...] = ("general",)
     room_capacity: int = 256
+    #: From this many members on, a room's joiners join quietly: they are
+    #: announced when they first speak (``--big-room``; 0: never;
+    #: chatroom.core.presence).
+    big_room: int = 1000
     max_rooms: int = 1024
     history: int = 50
     max_line: int = 4096

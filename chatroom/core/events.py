@@ -313,6 +313,18 @@ class Welcome:
     #: Set when the member asked to resume (``since``) and more was missed
     #: than is replayed: the number of events left out, or "?" if unknown.
     gap: str = ""
+    #: How many members the room has, when ``members`` lists only some of
+    #: them: a big room's announced members and the joiner (see
+    #: :mod:`chatroom.core.presence`); None when it lists everyone.
+    total: int | None = None
+    #: The room's owner, if present ("": none), so that a door listing a
+    #: big room's announced members need not ask for the whole room.
+    owner: str = ""
+
+    @property
+    def count(self) -> int:
+        """The room's true number of members."""
+        return len(self.members) if self.total is None else self.total
 
 
 @dataclass

@@ -147,6 +147,14 @@ class Options(OneLineUsage):
             _number(int, 1, "--room-capacity"),
         ],
         [
+            "big-room",
+            None,
+            DEFAULTS.big_room,
+            "Members from which a room announces joins and parts only of those "
+            "who speak (docs/protocol.md, Big rooms); 0: always announce them.",
+            _number(int, 0, "--big-room"),
+        ],
+        [
             "max-rooms",
             None,
             DEFAULTS.max_rooms,

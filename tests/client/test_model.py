@@ -286,3 +286,42 @@ class MentionTests(unittest.TestCase):
         self.assertFalse(mentions("bob", "bobby"))
         self.assertFalse(mentions("bob", "jim-bob"))
         self.assertFalse(mentions(None, "bob"))
+
+
+class BigRoomTests(unittest.TestCase):
+    """A big room (docs/protocol.md, Big rooms): the join lists fewer members
+    than it counts."""
+
+    def setUp(self) -> None:
+        self.model = SessionModel()
+        feed(self.model, *IN_LOBBY)
+        feed(
+            self.model,
+            "JOINED tea 5 10000",
+            "MEMBERS tea bob carol alice",
+            "NOTICE tea 5 members: arrivals and departures are shown only for "
+            "members who speak; /who lists everyone",
+        )
+
+    def test_the_list_is_the_announced_members_of_the_total(self) -> None:
+        """The member list is the join's; the total is the room's size; a
+        JOIN (someone who spoke) adds to it."""
+        self.assertEqual(self.model.members, ["bob", "carol", "alice"])
+        self.assertEqual(self.model.members_total, 5)
+        feed(self.model, "JOIN tea dave")
+        self.assertEqual(self.model.members, ["bob", "carol", "alice", "dave"])
+
+    def test_a_who_lists_everyone_in_the_log_and_keeps_the_list(self) -> None:
+        """The /who after joining (and a typed one) lists everyone; the
+        member list stays the one JOIN and PART keep true."""
+        feed(self.model, "MEMBERS tea bob carol erin frank alice")
+        self.assertEqual(self.model.members, ["bob", "carol", "alice"])
+        self.model.note_members()
+        self.assertIn("(5): bob, carol, erin, frank, alice", self.model.log[-1].text)
+
+    def test_a_small_room_is_listed_whole(self) -> None:
+        """A join that lists everyone it counts has no total."""
+        feed(self.model, "LEFT tea", "JOINED cafe 2 256", "MEMBERS cafe bob alice")
+        self.assertIsNone(self.model.members_total)
+        feed(self.model, "MEMBERS cafe bob alice carol")
+        self.assertEqual(self.model.members, ["bob", "alice", "carol"])

@@ -320,7 +320,7 @@ class LocalBackend:
         owner = room.owner
         room.add(member, session.name, session.account)
         self.places[member] = (*self.places.get(member, ()), room)
-        member.entered(room.welcome(since, self.config.resume_bound))
+        member.entered(room.welcome(member, since, self.config.resume_bound))
         if room.owner is not owner:
             self._save(room)  # its owner is back
         self._room_changed(room)
@@ -365,6 +365,7 @@ class LocalBackend:
         self.outage.check(where, event.text)  # nothing acknowledged that cannot be kept
         event_id = where.last_id + 1
         event.id = stored.id = str(event_id)
+        where.announce(member)  # a quiet member's JOIN comes just before
         where.broadcast(event)
         where.remember(stored)
         self.store.add_event(where.key, row_of(stored), now)

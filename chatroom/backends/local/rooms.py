@@ -16,6 +16,7 @@ from chatroom.core.events import Event, RoomInfo, Welcome
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
 from chatroom.core.metrics import fanned_out
+from chatroom.core.presence import joins_quietly
 from chatroom.core.registry import Member
 from chatroom.core.rules import catch_up
 from chatroom.core.stored import depends_on, event_of
@@ -48,6 +49,7 @@ class Room:
         if persistent:
             keep = min(keep, config.retention)
         room = cls(name, config.room_capacity, config.history, permanent, owner, keep)
+        room.big_room = config.big_room
         if persistent:
             room.retention = config.retention
         room.last_id = last_id
@@ -83,6 +85,12 @@ class Room:
         #: Settings, operators, bans and invitations (chatroom.core.moderation).
         self.policy: RoomPolicy = NO_POLICY
         self.members: dict[Member, str] = {}
+        #: The members whose arrival the others were shown (all of them
+        #: below ``big_room``), in order of arrival: a big room's quiet
+        #: members are in ``members`` only (chatroom.core.presence).
+        self.shown: dict[Member, str] = {}
+        #: ``--big-room``: from this many members on, joiners join quietly.
+        self.big_room = 0
         self.history_size = history_size
         self.history: deque[Event] = deque(maxlen=max(history_size, keep or 0))
         #: Ids of the room's stored events: the newest, and the oldest kept.
@@ -149,12 +157,15 @@ class Room:
         fan_out(self.members, event)
 
     def add(self, member: Member, name: str, account: str = "") -> None:
-        """Add a member and tell the others (the joiner gets its welcome).
+        """Add a member and tell the others (the joiner gets its welcome),
+        unless the room is big: then it joins quietly.
 
         The owner of a restored room owns it again when it comes back, and
         so does the owning account of a ``keep`` room.
         """
-        self.broadcast(Event("JOIN", (self.name, name)))
+        if not joins_quietly(len(self.members), self.big_room):
+            self.broadcast(Event("JOIN", (self.name, name)))
+            self.shown[member] = name
         self.members[member] = name
         self.restored = False
         if self.policy.owner_account:
@@ -174,7 +185,8 @@ class Room:
         ``farewell``), and pass ownership on if needed: a ``keep`` room's
         ownership stays with its account."""
         name = self.members.pop(member)
-        if announce:
+        shown = self.shown.pop(member, None) is not None
+        if announce and (shown or farewell is not None):  # a KICK is always shown
             self.broadcast(farewell or Event("PART", (self.name, name), reason))
         if self.owner is member:
             if self.policy.owner_account:
@@ -184,9 +196,21 @@ class Room:
             if self.owner is not None and announce:
                 self.broadcast(Event("OWNER", (self.name, self.members[self.owner])))
 
+    def announce(self, member: Member) -> None:
+        """A quiet member is about to speak: the room is shown its ``JOIN``
+        first (nothing happens for a member already shown)."""
+        if member not in self.shown and member in self.members:
+            shown = self.shown  # kept in arrival order, as MEMBERS lists them:
+            self.shown = {  # rebuilt, as the JOIN's own fan-out, per member
+                m: name for m, name in self.members.items() if m in shown or m is member
+            }
+            self.broadcast(Event("JOIN", (self.name, self.members[member])))
+
     def rename(self, member: Member, name: str) -> None:
         """A member's name changed (the ``NICK`` is the registry's to send)."""
         self.members[member] = name
+        if member in self.shown:
+            self.shown[member] = name
 
     def remember(self, event: Event) -> None:
         """Keep a ``HISTORY`` event for joiners, resumes and ``/history``
@@ -212,11 +236,15 @@ class Room:
         ]
         self.history = deque(kept, maxlen=self.history.maxlen)
 
-    def welcome(self, since: int | None = None, bound: int = 0) -> Welcome:
-        """What a joiner is shown: members, history, then the topic.
+    def welcome(
+        self, joiner: Member | None = None, since: int | None = None, bound: int = 0
+    ) -> Welcome:
+        """What ``joiner`` is shown: members, history, then the topic.
 
         With ``since`` (an event id), the history is the events after it,
         at most ``bound`` of them, and ``gap`` says how many are left out.
+        In a room with quiet members, the members are those shown and the
+        joiner, and ``total`` says how many there are.
         """
         if since is None:
             history = (
@@ -227,9 +255,18 @@ class Room:
             resume = catch_up(since, self.first_id, self.last_id, bound)
             history = self.held(resume.start, self.last_id)
             gap = resume.gap
+        members, total = list(self.shown.values()), None
+        if len(members) == len(self.members):
+            members = list(self.members.values())  # arrival order, as ever
+        else:
+            total = len(self.members)
+            if joiner not in self.shown and joiner in self.members:
+                members.append(self.members[joiner])
         return Welcome(
             room=self.name,
-            members=list(self.members.values()),
+            members=members,
+            total=total,
+            owner=self.owner_name,
             capacity=self.capacity,
             history=history,
             topic=self.topic,

@@ -22,6 +22,9 @@ local function room_key(r) return P .. 'room:' .. r end
 local function members_key(r) return P .. 'members:' .. r end
 local function history_key(r) return P .. 'history:' .. r end
 local function places_key(u) return P .. 'in:' .. u end
+-- The room's quiet members: joined a big room unannounced, not yet spoken
+-- (chatroom.core.presence).
+local function quiet_key(r) return P .. 'quiet:' .. r end
 
 local function line(...)
   local parts = {...}
@@ -144,7 +147,7 @@ end
 local function drop_room(r, name)
   feed_search(r, '')
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
-             reactions_key(r), modlog_key(r))
+             reactions_key(r), modlog_key(r), quiet_key(r))
   redis.call('HDEL', ROOMS, r)
   redis.call('PUBLISH', P .. 'lobby', name)
 end
@@ -160,8 +163,16 @@ local function stays(r)
   return info[1] == '1' or info[2] == '1'
 end
 
+-- Where a change nobody is shown (a quiet member's arrival or departure)
+-- falls in room r's events: after its newest. It takes no sequence number
+-- of its own, so the published events and the log stay consecutive.
+local function newest(r)
+  return tonumber(redis.call('HGET', room_key(r), 'seq'))
+end
+
 -- Take u out of room r, telling the room why (PART reason, or the line
--- `farewell`: a KICK); an empty room that does not stay goes. The owner of
+-- `farewell`: a KICK), unless u was quiet (a KICK is told all the same);
+-- an empty room that does not stay goes. The owner of
 -- a kept room leaves it ownerless (its account owns it); any other owner
 -- hands it to the longest-present member. Returns the farewell's sequence
 -- number, or 0 if u was not in r.
@@ -172,7 +183,12 @@ local function leave(u, name, r, reason, farewell)
   local rk = room_key(r)
   local info = redis.call('HMGET', rk, 'name', 'owner', 'owner_account')
   local room = info[1]
-  local seq = emit(r, farewell or line('PART', room, name, reason))
+  local seq
+  if redis.call('SREM', quiet_key(r), u) == 1 and not farewell then
+    seq = newest(r) + 1  -- what the member is replayed comes before this
+  else
+    seq = emit(r, farewell or line('PART', room, name, reason))
+  end
   local empty = redis.call('ZCARD', members_key(r)) == 0
   if info[2] == u and (info[3] or '') ~= '' then
     set_owner(r, '')
@@ -199,6 +215,13 @@ local function leave_all(u, name, reason)
     leave(u, name, r, reason)
   end
   redis.call('DEL', places_key(u))
+end
+
+-- Quiet member u of room r is about to speak: the room is shown its JOIN.
+local function announce(r, u)
+  if redis.call('SREM', quiet_key(r), u) == 1 then
+    emit(r, line('JOIN', redis.call('HGET', room_key(r), 'name'), display(u)))
+  end
 end
 
 local function seat(u, r)
@@ -237,8 +260,12 @@ end
 -- The history is the last `shown` events or, with `since` (an id), those
 -- after it, at most `bound` (start as chatroom.core.rules.catch_up computes
 -- it); the ids kept (first, last) come with it, for the node to decide
--- whether the resume has a gap.
-local function enter(r, u, leaving, shown, since, bound)
+-- whether the resume has a gap. A room of `big` members or more (0: no
+-- limit) is joined quietly, as chatroom.core.presence.joins_quietly says:
+-- no JOIN. While the room has quiet members, the joiner is shown those
+-- whose arrival was shown and itself, and the true count (else -1); then
+-- the owner's name ('' for none).
+local function enter(r, u, leaving, shown, since, bound, big)
   local name = display(u)
   local rk = room_key(r)
   local room = redis.call('HGET', rk, 'name')
@@ -246,18 +273,31 @@ local function enter(r, u, leaving, shown, since, bound)
   if leaving ~= '' then
     part_seq = leave(u, name, leaving, 'left for ' .. room)
   end
+  big = tonumber(big)
+  local quiet = big > 0 and redis.call('ZCARD', members_key(r)) >= big
   seat(u, r)
   local account = redis.call('HGET', rk, 'owner_account')
   if account and account ~= '' and redis.call('HGET', SIGNED, u) == account then
     set_owner(r, u)  -- a kept room: whoever is signed in to its account owns it
   end
-  local seq = emit(r, line('JOIN', room, name))
+  local seq
+  if quiet then
+    redis.call('SADD', quiet_key(r), u)
+    seq = newest(r)  -- the joiner is sent every event after this
+  else
+    seq = emit(r, line('JOIN', room, name))
+  end
   redis.call('PUBLISH', P .. 'lobby', room)
   local members = {}
-  for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-    members[i] = display(m)
+  local all = redis.call('ZRANGE', members_key(r), 0, -1)
+  local hidden = redis.call('SCARD', quiet_key(r)) > 0
+  for _, m in ipairs(all) do
+    if not hidden or m == u or redis.call('SISMEMBER', quiet_key(r), m) == 0 then
+      members[#members + 1] = display(m)
+    end
   end
-  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by')
+  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by',
+                          'owner')
   local first, last = kept(r)
   local start = last - tonumber(shown) + 1
   if since ~= '' then
@@ -266,7 +306,8 @@ local function enter(r, u, leaving, shown, since, bound)
     if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
   end
   return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
-          part_seq, members, events(r, math.max(start, first), last), first, last}
+          part_seq, members, events(r, math.max(start, first), last), first, last,
+          hidden and #all or -1, info[5] ~= '' and display(info[5]) or ''}
 end
 
 -- Everything a node's user u had, released: its rooms (with PARTs), its name.

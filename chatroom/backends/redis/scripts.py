@@ -44,6 +44,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             and what Lua needs of it: kept restricted
                             owner_account; keep_until (see ``sweep_kept``)
 ``P members:r``             sorted set u → arrival number (arrival order)
+``P quiet:r``               set: r's quiet members, who joined it big and
+                            have not spoken (:mod:`chatroom.core.presence`)
 ``P history:r``             list of ready-made ``@ID[;tags] HISTORY`` lines: the
                             room's stored events (``--retention``), ids
                             consecutive, the newest last
@@ -124,6 +126,9 @@ if old ~= u then
     local mk = members_key(r)
     redis.call('ZADD', mk, redis.call('ZSCORE', mk, old), u)
     redis.call('ZREM', mk, old)
+    if redis.call('SREM', quiet_key(r), old) == 1 then
+      redis.call('SADD', quiet_key(r), u)
+    end
     if redis.call('HGET', room_key(r), 'owner') == old then set_owner(r, u) end
   end
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
@@ -161,7 +166,7 @@ return 'OK'
 )
 
 #: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, leaving,
-#: history shown, since ('' for none), resume bound.
+#: history shown, since ('' for none), resume bound, big room.
 CREATE = Script(
     "create",
     r"""
@@ -173,12 +178,12 @@ if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
   return {'TOO_MANY_ROOMS'}
 end
 make_room(r, name, u, '0', ARGV[7], ARGV[8])
-return enter(r, u, ARGV[9], ARGV[10], ARGV[11], ARGV[12])
+return enter(r, u, ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13])
 """,
 )
 
 #: ARGV: P, r, u, token, leaving ('' for none), history shown, since ('' for
-#: none), resume bound, then the incarnation and ver of the facts the node
+#: none), resume bound, big room, then the incarnation and ver of the facts the node
 #: checked the join against ('' and '' if it checked nothing). A room whose
 #: policy restricts joins (bans, invitations, a key) is entered only on such
 #: a check: ``RESTRICTED`` asks the node to read FACTS and decide, and
@@ -192,8 +197,8 @@ local rk = room_key(r)
 local room = redis.call('HGET', rk, 'name')
 if not room then return {'NO_SUCH_ROOM'} end
 if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
-if ARGV[9] ~= '' then
-  if not unchanged(r, ARGV[9], ARGV[10]) then return {'CHANGED'} end
+if ARGV[10] ~= '' then
+  if not unchanged(r, ARGV[10], ARGV[11]) then return {'CHANGED'} end
 elseif redis.call('HGET', rk, 'restricted') == '1' then
   return {'RESTRICTED'}
 end
@@ -201,7 +206,7 @@ local capacity = redis.call('HGET', rk, 'capacity')
 if redis.call('ZCARD', members_key(r)) >= tonumber(capacity) then
   return {'ROOM_FULL', room, capacity}
 end
-return enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+return enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
 """,
 )
 
@@ -216,7 +221,8 @@ return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 
 #: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
 #: time kept ('' for no age limit), tags ('' or ``;key=value...``). One
-#: publish; the event gets the room's next id, as an ``@ID`` prefix (with
+#: publish (two for a quiet member's first words: its JOIN comes first);
+#: the event gets the room's next id, as an ``@ID`` prefix (with
 #: the tags: ``@ID;tags``) on both lines. Events older than the oldest time
 #: are dropped from the front (times sort as text).
 SAY = Script(
@@ -225,6 +231,7 @@ SAY = Script(
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_a_member(u, ARGV[4], r)
 if refusal then return refusal end
+announce(r, u)
 local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
 emit(r, id .. ARGV[5])
 local hk = history_key(r)

@@ -93,6 +93,7 @@ class RedisSeats:
                         self.config.history,
                         "" if since is None else since,
                         self.config.resume_bound,
+                        self.config.big_room,
                     ],
                     name,
                     check,
@@ -102,7 +103,7 @@ class RedisSeats:
                     old.attach(member, last_seen)
                 raise
             (_, room_name, seq, capacity, incarnation, topic, topic_by) = reply[:7]
-            part_seq, members, history, first, last = reply[7:]
+            part_seq, members, history, first, last, total, owner = reply[7:]
             gap = ""
             if since is not None:
                 gap = rules.catch_up(
@@ -121,6 +122,8 @@ class RedisSeats:
                 Welcome(
                     room=room.name,
                     members=[m.decode() for m in members],
+                    total=int(total) if int(total) >= 0 else None,
+                    owner=owner.decode(),
                     capacity=int(capacity),
                     history=[from_line(line) for line in history if line],
                     topic=topic.decode(),

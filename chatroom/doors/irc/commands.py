@@ -23,7 +23,8 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import RoomDetails, Tags
+from chatroom.core.events import RoomDetails, Tags, Welcome
+from chatroom.core.presence import quiet_notice
 from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
@@ -98,9 +99,38 @@ def ops_of(details: RoomDetails) -> set[str]:
     return {details.owner, *details.operators} - {""}
 
 
-async def send_names(session: IRCSession, room: str) -> None:
+async def send_names(
+    session: IRCSession, room: str, arrival: Welcome | None = None
+) -> None:
     """``353``s and ``366``; a secret room's members are shown to its
-    members only (others get the ``366`` alone, as for no channel)."""
+    members only (others get the ``366`` alone, as for no channel).
+
+    ``arrival``: the welcome of a big room just joined, which has quiet
+    members (chatroom.core.presence): its names are those the joiner will
+    see leave, so they are the ones shown, its owner marked, then a
+    ``NOTICE`` that says so. The whole room is not asked for: its details
+    cost the registry work per member, for every joiner.
+    """
+    if arrival is not None and arrival.total is not None:
+        session.send(
+            names_lines(
+                session.me,
+                session.nick,
+                channel(arrival.room),
+                arrival.members,
+                {arrival.owner} - {""},
+                "userhost-in-names" in session.caps,
+            )
+        )
+        session.send(
+            build(
+                session.me,
+                "NOTICE",
+                channel(arrival.room),
+                quiet_notice(arrival.total),
+            )
+        )
+        return
     details = await session.registry.room_details(room)
     chan = channel(details.room)
     if details.secret and name_key(details.room) not in session.rooms:
@@ -150,7 +180,8 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                 session.tell_peers(away, "away-notify", room)
             if "draft/read-marker" in session.caps:
                 await send_marker(session, room)
-            await send_names(session, room)
+            arrival, session.arrival = session.arrival, None
+            await send_names(session, room, arrival)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
     too_many_targets(session, too_many)

@@ -131,6 +131,7 @@ class IRCSession:
 
     __slots__ = (
         "_arrived",
+        "arrival",
         "away",
         "cap_version",
         "capping",
@@ -219,6 +220,9 @@ class IRCSession:
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
+        #: The welcome of a big room just joined (chatroom.core.presence),
+        #: whose members the join's NAMES shows, not the whole room's.
+        self.arrival: Welcome | None = None
         self.directory: Directory[IRCSession] = (
             directory if directory is not None else Directory()
         )
@@ -384,6 +388,7 @@ class IRCSession:
             data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
         self.send(data)
         self._arrived = room
+        self.arrival = welcome if welcome.total is not None else None
 
     def removed(self, room: str, listing: Listing | None) -> None:
         if self.parted(room) is not None:

@@ -24,6 +24,7 @@ from chatroom.core.events import (
     replay_line,
     to_rich_line,
 )
+from chatroom.core.presence import quiet_notice
 from chatroom.core.wire import format_line
 
 
@@ -52,14 +53,17 @@ def render_lobby_changes(changes: LobbyChanges) -> bytes:
 
 
 def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:
-    """``JOINED``, ``MEMBERS``, ``GAP`` if a resume left some out, the
+    """``JOINED``, ``MEMBERS`` (a big room's: with a ``NOTICE`` saying
+    whom it lists), ``GAP`` if a resume left some out, the
     history oldest first (rendered by ``render``: with ``@ID`` or not), then
     ``TOPIC``."""
     room = welcome.room
     lines = [
-        format_line("JOINED", room, str(len(welcome.members)), str(welcome.capacity)),
+        format_line("JOINED", room, str(welcome.count), str(welcome.capacity)),
         format_line("MEMBERS", room, *welcome.members),
     ]
+    if welcome.total is not None:  # a big room: the members shown, and why
+        lines.append(format_line("NOTICE", room, text=quiet_notice(welcome.total)))
     if welcome.gap:
         lines.append(format_line("GAP", room, welcome.gap))
     lines.extend(event.encoded(render) for event in welcome.history)

@@ -69,8 +69,22 @@ const handlers = {
   // A room joined (many at once: rooms.js), or joined again after a lost
   // connection (resuming, or made again after a restart that forgot it):
   // then its log is kept.
-  JOINED([room]) { joinedRoom(room); },
+  JOINED([room, count]) {
+    Object.assign(target(), { joinedCount: Number(count), joinListed: false });
+    joinedRoom(room);
+  },
   MEMBERS([, ...names]) {
+    const view = target();
+    if (!view.joinListed) { // the join's own: fewer than JOINED counted in a big room
+      view.joinListed = true;
+      view.total = names.length < view.joinedCount ? view.joinedCount : null;
+    } else if (state.quietWho && view.total !== null) {
+      // The page's own /who lists everyone; JOIN and PART keep only the
+      // announced members true, so the join's list stays.
+      state.quietWho = false;
+      state.joinReplied = false;
+      return;
+    }
     state.members = names;
     state.whoShown = null;
     drawMembers();

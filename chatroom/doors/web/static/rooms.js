@@ -37,6 +37,10 @@ function freshView(name) {
     joining: false, // the join's own replies are arriving (until its READ)
     resuming: false, // joined again with `since ID`
     messages: new Map(), // id → the message's line and words (rich.js)
+    // A big room (docs/protocol.md "Big rooms"): JOINED's count, and the
+    // room's size when the join's MEMBERS listed only the announced members
+    // (null: it listed everyone), so the page's own /who does not replace them.
+    joinedCount: 0, total: null, joinListed: false,
   };
 }
 

@@ -93,7 +93,8 @@ function drawMembers() {
     }
     return item;
   }));
-  const count = room.members.length;
+  const count = room.total === null || room.total === undefined
+    ? room.members.length : `${room.members.length} of ${room.total}`;
   $("members-heading").textContent = document.body.classList.contains("offline")
     ? "Members (offline)" : `Members (${count})`;
   $("members-button").textContent = `Members (${count})`;
