@@ -156,6 +156,23 @@ class MessageSteps(Protocol):
         ...
 
 
+class RememberedRooms(Protocol):
+    """An account's rooms, kept (in the store or Redis) while it is away,
+    so its next device is put back in them (:mod:`chatroom.core.devices`)."""
+
+    async def rooms(self, account: str) -> list[str]:
+        """The names of the rooms account ``account`` was in, oldest first."""
+        ...
+
+    async def remember(self, account: str, room: str) -> None:
+        """The account entered ``room`` (a name)."""
+        ...
+
+    async def forget(self, account: str, room: str) -> None:
+        """The account left ``room``, or was put out of it."""
+        ...
+
+
 class Backend(Protocol):
     """The state of names and rooms, changed in atomic steps.
 
@@ -176,6 +193,11 @@ class Backend(Protocol):
     @property
     def markers(self) -> MarkerStore:
         """Where accounts' read markers are kept."""
+        ...
+
+    @property
+    def remembered(self) -> RememberedRooms:
+        """Where accounts' rooms are kept across disconnects and restarts."""
         ...
 
     @property

@@ -23,6 +23,7 @@ from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.outage import StoreOutage
+from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, rules
@@ -83,6 +84,7 @@ class LocalBackend:
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
+        self.remembered = StoredRooms(self.store, self.account_store)
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )

@@ -29,6 +29,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P gbans``                 sorted set: server ban masks, oldest first
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
+``P account-rooms:<a>``     hash room key → name: account a's remembered
+                            rooms; ``P account-rooms-order:<a>`` their
+                            order (sorted set, by ``P account-rooms-seq``)
 ``P pids``                  hash conversation → its newest private message id
 ``P talk:<c>``              list of ready-made ``@ID PRIVMSG`` lines: private
                             conversation c's newest messages

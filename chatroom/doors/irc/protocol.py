@@ -138,6 +138,9 @@ class IRCProtocol(LineFraming):
     def name(self) -> str | None:
         return self.session.name
 
+    #: A device of an account is in all its rooms, as in a bouncer.
+    views_every_room = True
+
     @property
     def rooms(self) -> dict[str, str]:
         """The channels this client is in: name key → the room's name."""

@@ -42,6 +42,7 @@ from chatroom.doors.irc.wire import (
     RPL_MONONLINE,
     build,
     channel,
+    names_lines,
     refusal,
 )
 from chatroom.wiring.server import ChatServer
@@ -124,6 +125,7 @@ class IRCSession:
 
     __slots__ = (
         "_arrived",
+        "_asking",
         "away",
         "cap_version",
         "capping",
@@ -212,6 +214,8 @@ class IRCSession:
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
+        #: True while a JOIN of ours waits for the registry.
+        self._asking = False
         self.directory: Directory[IRCSession] = (
             directory if directory is not None else Directory()
         )
@@ -351,8 +355,11 @@ class IRCSession:
 
     async def entering(self, entering: Awaitable[None]) -> None:
         """Run a join or a create; the channel is ours once it answered."""
-        self._arrived = None
-        await entering
+        self._arrived, self._asking = None, True
+        try:
+            await entering
+        finally:
+            self._asking = False
         room, self._arrived = self._arrived, None
         if room is not None:
             self.rooms[name_key(room)] = room
@@ -375,6 +382,10 @@ class IRCSession:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
         if welcome.history and "draft/chathistory" not in self.caps:
             data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
+        if not self._asking:  # another device of the account entered it
+            self.rooms[name_key(room)] = room
+            userhost = "userhost-in-names" in self.caps
+            data += names_lines(self.me, self.nick, chan, welcome.members, (), userhost)
         self.send(data)
         self._arrived = room
 
