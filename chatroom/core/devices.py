@@ -288,13 +288,12 @@ class Devices:
 
     def to_others(self, member: Member, event: Event) -> None:
         """``event`` (the sender's copy of a private message, a marker now
-        in force) to the other line-protocol devices of ``member``'s seat."""
+        in force) to the other devices of ``member``'s seat."""
         seat = self.sessions.seat_of(member)
         if seat is None or len(seat.devices) < 2:
             return
         for other in seat.others(member):
-            if event.name != "READ" or other.door != "irc":
-                deliver_to(other, event)
+            deliver_to(other, event)
 
     async def markers_after_join(
         self, seat: Seat, room: str, asker: Member | None

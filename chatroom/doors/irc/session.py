@@ -42,7 +42,6 @@ from chatroom.doors.irc.wire import (
     RPL_MONONLINE,
     build,
     channel,
-    names_lines,
     refusal,
 )
 from chatroom.wiring.server import ChatServer
@@ -141,6 +140,7 @@ class IRCSession:
         "monitoring",
         "multiline",
         "name",
+        "own_echoes",
         "read_stamps",
         "realname",
         "render",
@@ -195,6 +195,9 @@ class IRCSession:
         self.cap_version = 0
         self.render = renderer.render
         self.echo = False
+        #: Room messages it said whose events have not come back yet: an
+        #: event in its name past those is another device's of the account.
+        self.own_echoes = 0
         #: The replies to a labeled command, while it runs (labeled-response).
         self.labeled: list[bytes] | None = None
         #: A ``draft/multiline`` batch the client is sending: its reference,
@@ -214,7 +217,8 @@ class IRCSession:
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
-        #: True while a JOIN of ours waits for the registry.
+        #: True while a JOIN of ours waits for the registry (else a room
+        #: we hear we entered is one another device of the account entered).
         self._asking = False
         self.directory: Directory[IRCSession] = (
             directory if directory is not None else Directory()
@@ -353,6 +357,11 @@ class IRCSession:
         else:
             self.numeric(RPL_MONOFFLINE, nick)
 
+    @property
+    def asking(self) -> bool:
+        """Whether a join of ours waits for the registry."""
+        return self._asking
+
     async def entering(self, entering: Awaitable[None]) -> None:
         """Run a join or a create; the channel is ours once it answered."""
         self._arrived, self._asking = None, True
@@ -384,8 +393,6 @@ class IRCSession:
             data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
         if not self._asking:  # another device of the account entered it
             self.rooms[name_key(room)] = room
-            userhost = "userhost-in-names" in self.caps
-            data += names_lines(self.me, self.nick, chan, welcome.members, (), userhost)
         self.send(data)
         self._arrived = room
 
