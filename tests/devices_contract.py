@@ -175,6 +175,23 @@ class DevicesContract(ContractBase):
         self.assertEqual((yield self.expect(phone, "MEMBERS ")), "MEMBERS cafe alice")
 
     @defer.inlineCallbacks
+    def test_a_refused_name_then_login_adds_a_device(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A connection that first tries the bare registered name (refused,
+        as clients do before asking for the password) then signs in is a
+        device too: nobody is ended."""
+        laptop = yield self.device("alice")
+        phone = User(FakeClient(self.server))
+        phone.say("alice")
+        refusal = yield self.expect(phone, "ERR ")
+        self.assertTrue(refusal.startswith("ERR NAME_REGISTERED"), refusal)
+        phone.say(f"/login alice {PASSWORD}")
+        yield self.expect(phone, "WELCOME alice")
+        self.not_seen(laptop, "BYE")
+        self.assertFalse(laptop.client.closing)
+
+    @defer.inlineCallbacks
     def test_plain_names_are_one_connection(self) -> Generator[Any, Any, None]:
         """A plain name held by one connection is still refused to another."""
         yield self.connect("carol")

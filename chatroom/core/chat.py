@@ -155,8 +155,8 @@ class ChatCore(Generic[B]):
         to an account whose seat is here under its name adds a device."""
         rules.check_name(name)
         key = name_key(name)
-        seat = self.sessions.seat_of(member)
-        if seat is None and account == key and takeover:
+        seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
+        if (opened is None or not opened.name) and account == key and takeover:
             if self.devices.join_seat(member, name, account):
                 return False
         elif seat is not None and len(seat.devices) > 1:
@@ -280,9 +280,8 @@ class ChatCore(Generic[B]):
         """The account leaves: every other device in the room hears ``LEFT``."""
         seat = self._seat(member)
         await self.backend.leave_room(seat, self._session(member), room, reason)
-        where = seat.find(room) if isinstance(seat, Seat) else None
-        if isinstance(seat, Seat) and where is not None:
-            await self.devices.left(seat, member, where)
+        if isinstance(seat, Seat):
+            await self.devices.left(seat, member, room)
 
     async def say(
         self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
@@ -444,6 +443,7 @@ class ChatCore(Generic[B]):
 
         async def apply(facts: Facts, outcome: moderation.Outcome) -> list[Event]:
             await self.backend.apply_outcome(member, session, facts, outcome)
+            await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events
 
         target = action.target if action.needs_target else ""

@@ -31,6 +31,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import DeviceList, Event, Listing, Welcome
 from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
+from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat, views_every_room
 from chatroom.core.sessions import Sessions
@@ -68,6 +69,7 @@ class Devices:
             return False
         if len(seat.devices) >= self.config.max_devices:
             raise errors.too_many_devices(name, self.config.max_devices)
+        self.sessions.close(member)  # a session of its own before (a name refused)
         self.sessions.attach(seat, member, self.clock.seconds())
         return True
 
@@ -158,6 +160,12 @@ class Devices:
     def _account(self, seat: Seat) -> str:
         session = self.sessions.get(seat)
         return session.account if session is not None else ""
+
+    async def kicked(self, target: Target | None, room: str) -> None:
+        """A kick (or a ban that kicks) forgets the room for the kicked
+        account before the command answers, on every node."""
+        if target is not None and target.account:
+            await self.backend.remembered.forget(target.account, room)
 
     def taken(self, seat: Seat, room: str) -> None:
         """A room was taken from the seat (kicked, deleted): forgotten."""
@@ -272,6 +280,9 @@ class Devices:
         """The account left ``room`` by ``member``'s ``/leave``: the other
         devices that viewed it hear ``LEFT`` (an IRC session its ``PART``,
         from ``removed``), then go where a room taken from them leaves them."""
+        room = seat.find(room) or ""
+        if not room:
+            return
         others = seat.viewers(room, but=member)
         seat.left(room)
         account = self._account(seat)
