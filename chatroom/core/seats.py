@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
-from chatroom.core.fanout import deliver_to
+from chatroom.core.fanout import fan_out
 from chatroom.core.registry import Member
 from chatroom.core.text import name_key
 
@@ -159,10 +159,11 @@ class Seat:
     def deliver_each(self, event: Event) -> None:
         """``event`` to each device that views its room (every device, if
         it names none)."""
-        room = None if event.name in ROOMLESS else event.fields[0]
-        for device in list(self.devices.values()):
-            if room is None or device.views(room):
-                deliver_to(device.member, event)
+        if event.name in ROOMLESS:
+            fan_out(list(self.devices), event)
+            return
+        room = event.fields[0]
+        fan_out([d.member for d in self.devices.values() if d.views(room)], event)
 
     def entered(self, welcome: Welcome) -> None:
         """The seat is in ``welcome.room``: the device that asked and every
