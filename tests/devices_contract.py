@@ -135,6 +135,23 @@ class DevicesContract(ContractBase):
         self.assertTrue(line.endswith(" from the phone"), line)
 
     @defer.inlineCallbacks
+    def test_caps_multi_shows_the_other_rooms(self) -> Generator[Any, Any, None]:
+        """A one-room device that turns multi on gets the join replies of
+        the account's other rooms, unasked, and keeps its current room."""
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        yield self.entered(laptop, "tea", create=True)
+        yield self.entered(phone, "cafe", create=True)
+        laptop.say("/caps multi")
+        yield self.expect(laptop, "CAPS multi")
+        self.assertEqual((yield self.expect(laptop, "JOINED ")), "JOINED cafe 1 5")
+        yield self.expect(laptop, "READ cafe *")
+        self.not_seen(laptop, "JOINED tea")
+        laptop.say("here")  # tea is still current
+        self.assertTrue((yield self.expect(laptop, "MSG tea alice ")).endswith(" here"))
+        self.not_seen(phone, "MSG tea")  # in cafe only
+
+    @defer.inlineCallbacks
     def test_a_multi_leave_takes_the_account_out(self) -> Generator[Any, Any, None]:
         """``/leave`` from a multi device: the room hears PART and every
         other device of the account gets LEFT."""
