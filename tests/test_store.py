@@ -214,8 +214,7 @@ class StoreTests(unittest.TestCase):
 
     def test_read_markers_survive_a_restart(self) -> None:
         """An account's read marker is where it was after a crash; a
-        ``multi`` session hears it with the join replies of the room its
-        account is back in (its remembered room)."""
+        ``multi`` session hears it when it joins the room again."""
         alice = self.user("alice")
         alice.send("/register horse-battery-staple")
         alice.send("/caps ids multi")
@@ -229,6 +228,7 @@ class StoreTests(unittest.TestCase):
         again = FakeClient(self.server)
         again.send("/login alice horse-battery-staple")
         again.send("/caps multi")
+        again.send("/join tea")
         again.send("/unread")
         lines = again.received()
         self.assertIn(f"READ tea {first}", lines)

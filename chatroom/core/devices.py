@@ -119,6 +119,7 @@ class Devices:
         if joining and here is not None and device and not device.views(here):
             welcome = await self.welcome(seat, here, since)
             device.room = None if device.multi else here
+            device.hidden.discard(name_key(here))
             seat.settle()
             member.entered(welcome)
             if moving is not None:
@@ -222,9 +223,11 @@ class Devices:
         if seat is None or device is None or not device.multi:
             return
         shown, device.room = device.room, None
+        seat.settle()
         account = self._account(seat)
         markers = await self.backend.markers.markers(account) if account else {}
-        for room in [room for room in seat.rooms if room != shown]:
+        hidden = device.hidden  # put back in at sign-in: shown when it joins
+        for room in [r for r in seat.rooms if r != shown and name_key(r) not in hidden]:
             since = markers.get(name_key(room))
             welcome = await self.welcome(seat, room, since)
             if member not in seat.devices or seat.find(room) is None:
@@ -238,12 +241,15 @@ class Devices:
         """The account's first device is here: the account is put back in
         each remembered room that still exists, as joins (bans checked
         again, a key or an invitation not asked again; a full room skipped
-        this time). A ``multi`` device gets their join replies, from the
-        account's read marker; one without ``multi`` stays in the lobby."""
+        this time). An IRC session gets their join replies (from the
+        account's read marker), as a bouncer's client does; a line or web
+        connection is shown each when it joins it (as it does after a
+        reconnect), so nothing it shows already is shown twice."""
         session = self.sessions[seat]
         actor = self.sessions.actor(seat, self.config.admin_accounts)
         markers = await self.backend.markers.markers(account)
-        multi = views_every_room(member)
+        device = seat.devices[member]
+        multi = views_every_room(member) and member.door == "irc"
 
         def admit(facts: RoomFacts) -> None:
             if not actor.admin and moderation.is_banned(facts.policy, actor):
@@ -258,18 +264,17 @@ class Devices:
             since = markers.get(name_key(room)) if multi else None
             if multi:
                 seat.joining[name_key(room)] = member
+            else:
+                device.hidden.add(name_key(room))
             try:
                 await self.backend.join_room(seat, session, room, None, since, admit)
             except ChatError as refusal:
+                device.hidden.discard(name_key(room))
                 if refusal.code in ("NO_SUCH_ROOM", "BANNED"):
                     await self.backend.remembered.forget(account, room)
                 continue
             finally:
                 seat.joining.pop(name_key(room), None)
-            if multi and member.door != "irc":
-                marker = markers.get(name_key(room))
-                said = Event("READ", (room, "*" if marker is None else str(marker)))
-                deliver_to(member, said)
 
     def background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a step nobody waits for (a departure); failures are logged."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.fanout import fan_out
@@ -49,19 +49,27 @@ def views_every_room(member: Member) -> bool:
 @dataclass(slots=True, eq=False)
 class Device:
     """One connection of a seat: its number (for ``/devices``), when it
-    signed in, and the room it views when it is not ``multi``."""
+    signed in, the room it views when it is not ``multi``, and the keys of
+    the seat's rooms it was not shown yet (the rooms its account was put
+    back in when it signed in: it sees one once it joins it, as a
+    reconnecting client does, ``multi`` or not, so nothing is shown twice)."""
 
     member: Member
     number: int
     since: float
     room: str | None = None
+    hidden: set[str] = field(default_factory=set)
 
     @property
     def multi(self) -> bool:
         return views_every_room(self.member)
 
     def views(self, room: str) -> bool:
-        return self.room == room or views_every_room(self.member)
+        if self.room == room:
+            return True
+        if not views_every_room(self.member):
+            return False
+        return not self.hidden or name_key(room) not in self.hidden
 
 
 class Seat:
@@ -114,7 +122,8 @@ class Seat:
         deliver = self.deliver_each
         if len(self.devices) == 1:
             device = next(iter(self.devices.values()))
-            if device.multi or all(device.views(room) for room in self.rooms):
+            every = device.multi and not device.hidden
+            if every or all(device.views(room) for room in self.rooms):
                 deliver = device.member.deliver
         self.deliver = deliver
 
@@ -177,7 +186,7 @@ class Seat:
                 if not device.multi:
                     device.room = room
                 device.member.entered(welcome)
-            elif device.multi:
+            elif device.views(room):  # multi, and not hidden
                 device.member.entered(welcome)
         self.settle()
 
