@@ -210,6 +210,14 @@ class Devices:
             return
         account = self._account(seat)
         if account and len(seat.devices) == 1:
+            markers = await self.backend.markers.markers(account)
+            session = self.sessions.get(seat)
+            if session is None:
+                return  # gone meanwhile (ended while Redis answered)
+            if await self.backend.held_elsewhere(seat, session, markers):
+                for room in seat.rooms if device.multi else ():
+                    await self.markers_after_join(seat, room, None)
+                return  # its rooms are shown: the account is connected elsewhere
             await self.restore(seat, member, account)
             return
         await self.show_rooms(member)
@@ -245,7 +253,9 @@ class Devices:
         account's read marker), as a bouncer's client does; a line or web
         connection is shown each when it joins it (as it does after a
         reconnect), so nothing it shows already is shown twice."""
-        session = self.sessions[seat]
+        session = self.sessions.get(seat)
+        if session is None:
+            return  # gone meanwhile
         actor = self.sessions.actor(seat, self.config.admin_accounts)
         markers = await self.backend.markers.markers(account)
         device = seat.devices[member]

@@ -44,6 +44,7 @@ from chatroom.core import errors
 from chatroom.core.backend import (
     Admission,
     Facts,
+    Marks,
     Roster,
     SessionEnder,
 )
@@ -200,8 +201,8 @@ class RedisBackend:
     async def claim(
         self, member: Member, session: Session, name: str, account: str, takeover: bool
     ) -> bool:
-        """``CLAIM``, which also ends a session holding the name (on any
-        node) if ``takeover``."""
+        """``CLAIM``: ends a session holding the name (on any node) if
+        ``takeover``, or on a sign-in adds this one as a holder of it."""
         key = name_key(name)
         self._claiming[member] = key
         try:
@@ -213,11 +214,15 @@ class RedisBackend:
                 key_of(session) if session.name else "",
                 account,
                 "1" if takeover else "0",
+                "1" if takeover and not session.name else "0",
                 refusals={b"TAKEN": lambda r: errors.name_taken(name)},
             )
         finally:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
+
+    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
+        return await self.seats.held_elsewhere(member, session, at)
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Other nodes match bans, invitations and a kept room's owner
@@ -301,6 +306,8 @@ class RedisBackend:
             return
         if data.startswith(b"end "):
             self.end_session(member, data[4:].decode())  # Redis released it
+        elif data.startswith(b"view "):  # another node's device entered it
+            self.seats.viewed(member, data[5:].decode())
         elif data.startswith(b"kicked "):
             _, seq, line = data.split(b" ", 2)
             event = from_line(line)
