@@ -149,6 +149,28 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         self.assertFalse([x for x in bob.lines if x.startswith(unwanted)])
 
     @defer.inlineCallbacks
+    def test_a_node_going_hands_the_account_to_its_other_device(self):
+        """alice's first device's node shuts down: her device on the other
+        node keeps her name and her room (nobody hears PART), and her
+        private messages reach it there."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.signed_in(one, "alice", new=True)
+        yield self.enter(alice, "/create tea")
+        bob = yield self.client(two, "bob")
+        yield self.enter(bob, "/join tea")
+        laptop = yield self.signed_in(two, "alice")
+        laptop.say("/join tea")
+        yield laptop.expect_line("MEMBERS tea")
+        yield one.stopService()
+        yield alice.closed
+        bob.say("/msg alice still with us?")
+        line = yield laptop.expect_line("PRIVMSG bob alice ")
+        self.assertTrue(line.endswith(" still with us?"))
+        bob.say("/who")
+        self.assertEqual((yield bob.expect_line("MEMBERS ")), "MEMBERS tea alice bob")
+        self.assertFalse([x for x in bob.lines if x.startswith("PART tea alice")])
+
+    @defer.inlineCallbacks
     def test_invite_only_room_admits_only_the_invited_on_the_other_node(self):
         """Uninvited joiners on node two are refused; an invitation from node
         one reaches the invitee there and lets them in."""
