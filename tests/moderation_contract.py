@@ -94,25 +94,26 @@ class ModerationContract(ContractBase):
         yield self.expect(back, "NICK alice2 Alice")
 
     @defer.inlineCallbacks
-    def test_signing_in_elsewhere_takes_the_session_over(
+    def test_signing_in_elsewhere_adds_a_device(
         self,
     ) -> Generator[Any, Any, None]:
-        """The old session gets BYE signed in elsewhere and its room hears it;
-        the new one has the name."""
+        """A second sign-in is one more device (issue 20): the first session
+        is not ended and the room hears neither PART nor a second JOIN; the
+        new device's message reaches the room and the first device."""
         alice = yield self.signed_in("alice")
         yield self.enter(alice, "tea", create=True)
         bob = yield self.connect("bob")
         yield self.enter(bob, "tea")
         yield self.expect(alice, "JOIN tea bob")
         laptop = yield self.signed_in("alice")
-        self.assertEqual((yield self.expect(alice, "BYE ")), "BYE signed in elsewhere")
-        self.assertEqual(
-            (yield self.expect(bob, "PART tea alice")),
-            "PART tea alice signed in elsewhere",
-        )
         yield self.enter(laptop, "tea")
         laptop.say("hello from the laptop")
-        yield self.expect(bob, "MSG tea alice ")
+        for user in (bob, alice, laptop):
+            line = yield self.expect(user, "MSG tea alice ")
+            self.assertTrue(line.endswith(" hello from the laptop"), line)
+        for user, prefix in ((alice, "BYE"), (bob, "PART"), (bob, "JOIN tea alice")):
+            self.assertFalse([x for x in user.unread() if x.startswith(prefix)])
+        self.assertFalse(alice.client.closing)
 
     @defer.inlineCallbacks
     def test_password_change_and_unregister(self) -> Generator[Any, Any, None]:

@@ -42,6 +42,7 @@ from chatroom.core.events import Event as SharedEvent
 from chatroom.core.events import Listing, LobbyChanges, Welcome, to_line
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
+from chatroom.core.seats import Seat
 from chatroom.core.wire import ParsedLine, parse_event
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.wiring.server import ChatServer, ServerConfig
@@ -105,6 +106,14 @@ def local_backend(server: ChatServer) -> LocalBackend:
     backend = chat_core(server).backend
     assert isinstance(backend, LocalBackend), backend
     return backend
+
+
+def device(member: object) -> object:
+    """The door's member behind a back-end's member (a seat of one device)."""
+    if isinstance(member, Seat):
+        (only,) = member.devices
+        return only
+    return member
 
 
 def redis_backend(server: ChatServer) -> RedisBackend:

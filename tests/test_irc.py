@@ -21,7 +21,7 @@ from chatroom.core.events import Event
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.irc.wire import parse
 from chatroom.wiring.server import ChatServer, ServerConfig
-from tests.support import NOW, FakeClient, local_backend
+from tests.support import NOW, FakeClient, device, local_backend
 
 
 class IRCClient:
@@ -119,7 +119,9 @@ class IRCRegistrationTests(IRCTestCase):
             "CHANNELLEN=33",
         ):
             self.assertIn(token, isupport)
-        self.assertEqual(local_backend(self.server).users["alice"], client.session)
+        self.assertEqual(
+            device(local_backend(self.server).users["alice"]), client.session
+        )
 
     def test_cap_holds_registration(self) -> None:
         """After CAP LS, registration waits for CAP END; an unknown
@@ -216,7 +218,9 @@ class ChannelTests(IRCTestCase):
                 ":chatroom 366 alice #tea :End of /NAMES list",
             ],
         )
-        self.assertEqual(local_backend(self.server).rooms["tea"].owner, alice.session)
+        self.assertEqual(
+            device(local_backend(self.server).rooms["tea"].owner), alice.session
+        )
 
     def test_join_existing_with_topic_and_history(self) -> None:
         """Joining a native room: JOIN, topic, history as the messages they

@@ -126,26 +126,34 @@ class IRCModerationSignInTests(AccountsCase):
         client.send("NICK Alice")
         self.assertIn("433 alice_ Alice :Nickname is registered", client.received()[0])
 
-    def test_signing_in_elsewhere_takes_over(self) -> None:
-        """IRC takes the account from a line session, and a line /login
-        takes it back: each loser is told and closed."""
+    def test_signing_in_elsewhere_adds_a_device(self) -> None:
+        """An IRC sign-in to an account a line session is signed in to is
+        one more device: nobody is closed, the room hears no PART, and the
+        IRC session is joined to the account's rooms as a bouncer would; a
+        line /login after it is a third device."""
         self.account("alice")
         line = FakeClient(self.server)
         line.send(f"/login alice {PASSWORD}")
         line.send("/join general")
         bob = self.line("bob", "general")
         line.received()
-        irc = self.signed_in("alice")
-        self.assertIn("BYE signed in elsewhere", line.received())
-        self.assertIn("PART general alice signed in elsewhere", bob.received())
+        irc = IRCClient(self.factory)
+        irc.send(f"PASS {PASSWORD}", "NICK alice", "USER alice 0 * :alice")
+        joined = irc.received()
+        self.assertIn(":alice!alice@chatroom JOIN :#general", joined)
+        self.assertTrue(any(" 353 alice = #general :" in x for x in joined), joined)
+        self.assertFalse(line.closing)
+        self.assertFalse([x for x in line.received() if x.startswith("BYE")])
+        self.assertFalse([x for x in bob.received() if x.startswith("PART")])
         again = FakeClient(self.server)
         again.send(f"/login alice {PASSWORD}")
-        self.assertEqual(
-            irc.received(),
-            ["ERROR :Closing Link: 127.0.0.1 (signed in elsewhere)"],
+        self.assertFalse(irc.closing)
+        seat = local_backend(self.server).users["alice"]
+        self.assertEqual(len(getattr(seat, "devices", ())), 3)
+        bob.send("hello alice")
+        self.assertTrue(
+            any(x.endswith("PRIVMSG #general :hello alice") for x in irc.received())
         )
-        self.assertTrue(irc.closing)
-        self.assertIs(local_backend(self.server).users["alice"], again.protocol)
 
     def test_sasl_plain(self) -> None:
         """CAP REQ sasl, AUTHENTICATE PLAIN: 900 and 903, then registration."""

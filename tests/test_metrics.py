@@ -30,6 +30,7 @@ from tests.support import FakeClient
 #: member is the test's own. An operation with a new argument fails below
 #: until a sample is added here.
 SAMPLES: dict[str, object] = {
+    "number": 7,
     "name": "general",
     "room": "general",
     "target": "nobody",

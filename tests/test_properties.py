@@ -26,7 +26,7 @@ from chatroom.doors.line.protocol import (
     ChatProtocol,
 )
 from chatroom.wiring.server import ChatServer, ServerConfig
-from tests.support import local_backend
+from tests.support import device, local_backend
 
 CLIENTS = 4
 NAMES = ["alice", "Alice", "ＡＬＩＣＥ", "bob", "b.o-b_2", "x" * 33, "bad name", ""]
@@ -132,7 +132,7 @@ class RegistryInvariantTests(unittest.TestCase):
         clients = world.connected()
         self.assertEqual(set(server.connections), set(clients))
         named = {name_key(c.name): c for c in clients if c.name is not None}
-        self.assertEqual(registry.users, named)
+        self.assertEqual({k: device(m) for k, m in registry.users.items()}, named)
         for client in clients:
             expected = (
                 USERNAME if client.name is None else (ROOM if client.room else LOBBY)
@@ -141,15 +141,15 @@ class RegistryInvariantTests(unittest.TestCase):
             if client.room is not None:
                 room = registry.rooms[name_key(client.room)]
                 self.assertEqual(room.name, client.room)
-                self.assertIn(client, room.members)
+                self.assertIn(client, {device(m) for m in room.members})
         self.assertIn("general", registry.rooms)
         for room in registry.rooms.values():
             members = {c for c in clients if c.room == room.name}
-            self.assertEqual(set(room.members), members)
+            self.assertEqual({device(m) for m in room.members}, members)
             self.assertLessEqual(len(members), room.capacity)
             if not room.permanent:
                 self.assertTrue(members, f"empty room {room.name} left behind")
-                self.assertIn(room.owner, members)
+                self.assertIn(device(room.owner), members)
         self.assertLessEqual(len(registry.rooms), server.config.max_rooms)
         for data in world.output:
             self.assertTrue(data == b"" or data.endswith(b"\r\n"), data)

@@ -108,6 +108,14 @@ class OptionsTests(unittest.TestCase):
         for value in ("0", "129"):
             self.assertRaises(usage.UsageError, parse, "--password-min", value)
 
+    def test_max_devices(self) -> None:
+        """--max-devices reaches the core's device limit (10 by default);
+        fewer than 1 is a usage error."""
+        self.assertEqual(parse().server_config().max_devices, 10)
+        self.assertEqual(parse("--max-devices", "2").server_config().max_devices, 2)
+        for value in ("0", "two"):
+            self.assertRaises(usage.UsageError, parse, "--max-devices", value)
+
     def test_bad_numbers(self) -> None:
         """Non-numbers and values below the minimum are usage errors."""
         for args in (

@@ -69,13 +69,15 @@ def session_ended(reason: str | None) -> str | None:
     Signing in again after ``signed in elsewhere`` would take the account
     back from the other session, which would take it back in turn: the
     two would throw each other out for ever. Coming back after a kill or a
-    server ban would only be refused (or be the loop the admin stopped).
+    server ban would only be refused (or be the loop the admin stopped);
+    after ``signed out from device N`` (another device's ``/logout``)
+    coming back would undo what the user asked for.
     """
     if reason is None:
         return None
     if reason == "signed in elsewhere":
         return "your account was signed in from somewhere else"
-    if reason.startswith("killed by ") or reason.startswith("banned from this server"):
+    if reason.startswith(("killed by ", "banned from this server", "signed out from")):
         return reason
     return None
 

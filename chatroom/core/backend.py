@@ -156,6 +156,27 @@ class MessageSteps(Protocol):
         ...
 
 
+#: An account's read markers: room key → the id of the newest event read.
+Marks = dict[str, int]
+
+
+class RememberedRooms(Protocol):
+    """An account's rooms, kept (in the store or Redis) while it is away,
+    so its next device is put back in them (:mod:`chatroom.core.devices`)."""
+
+    async def rooms(self, account: str) -> list[str]:
+        """The names of the rooms account ``account`` was in, oldest first."""
+        ...
+
+    async def remember(self, account: str, room: str) -> None:
+        """The account entered ``room`` (a name)."""
+        ...
+
+    async def forget(self, account: str, room: str) -> None:
+        """The account left ``room``, or was put out of it."""
+        ...
+
+
 class Backend(Protocol):
     """The state of names and rooms, changed in atomic steps.
 
@@ -176,6 +197,11 @@ class Backend(Protocol):
     @property
     def markers(self) -> MarkerStore:
         """Where accounts' read markers are kept."""
+        ...
+
+    @property
+    def remembered(self) -> RememberedRooms:
+        """Where accounts' rooms are kept across disconnects and restarts."""
         ...
 
     @property
@@ -211,7 +237,19 @@ class Backend(Protocol):
     ) -> bool:
         """Give ``name`` to ``member`` (``session.name`` is its old one, if
         any), signed in to ``account``; a session holding it is ended if
-        ``takeover``, else ``NAME_TAKEN``. True if rooms heard ``NICK``."""
+        ``takeover``, else ``NAME_TAKEN``. True if rooms heard ``NICK``.
+
+        A first claim (no ``session.name``) with ``takeover`` is a sign-in
+        to account ``name``: a session of the account holding the name on
+        another node is kept, and ``member`` becomes one more holder of it
+        (the account's devices here)."""
+        ...
+
+    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
+        """``member`` has just signed in: True if its name is held on
+        another node too (it is then in the rooms its user is in there:
+        :meth:`Member.entered` for each, from the account's markers ``at``
+        on, with no ``JOIN``)."""
         ...
 
     async def sign(self, member: Member, session: Session, account: str) -> None:

@@ -25,19 +25,28 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, multiline, reading, rules, search
+from chatroom.core import admin, errors, moderation, multiline, rules, search
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, Listing, RoomDetails, Tags, history_event
+from chatroom.core.devices import Devices
+from chatroom.core.events import (
+    DeviceList,
+    Event,
+    Listing,
+    RoomDetails,
+    Tags,
+    history_event,
+)
 from chatroom.core.facts import RoomFacts
+from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, RoomSettings, Target
 from chatroom.core.modlog import ModEntry
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
+from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
@@ -76,6 +85,14 @@ class ChatCore(Generic[B]):
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
         self.private = PrivateMessages(config, clock, self.backend)
+        #: Many devices per account: the seats' devices (chatroom.core.devices).
+        self.devices = Devices(
+            config, clock, self.backend, self.sessions, self.list_rooms
+        )
+        #: Read markers and unread counts (chatroom.core.markings).
+        self.markings = Markings(
+            config, self.backend, self.plain_markers, self.devices, self._seat
+        )
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
             config,
@@ -111,6 +128,11 @@ class ChatCore(Generic[B]):
     def _actor(self, member: Member) -> Actor:
         return self.sessions.actor(member, self.config.admin_accounts)
 
+    def _seat(self, member: Member) -> Member:
+        """What the back-end knows ``member`` (a door's) as: its session's
+        seat, shared by an account's devices (itself if it has none)."""
+        return self.sessions.seat_of(member) or member
+
     def _session(self, member: Member) -> Session:
         session = self.sessions.get(member)
         if session is None or not session.name:
@@ -129,10 +151,18 @@ class ChatCore(Generic[B]):
     ) -> bool:
         """The name rule, the claim rule on the name's facts (registered?
         banned?), then the back-end's claim, which ends a session holding
-        the name if ``account`` is that name's and ``takeover``."""
+        the name if ``account`` is that name's and ``takeover``; a sign-in
+        to an account whose seat is here under its name adds a device."""
         rules.check_name(name)
         key = name_key(name)
-        session = self.sessions.open(member)
+        seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
+        if (opened is None or not opened.name) and account == key and takeover:
+            if self.devices.join_seat(member, name, account):
+                return False
+        elif seat is not None and len(seat.devices) > 1:
+            raise errors.one_name_for_devices()
+        session = self.sessions.open(member, self.clock.seconds(), self.devices.taken)
+        member = self._seat(member)
         signed_in = session.account if account is None else account
         registered, banned = await self.backend.claim_facts(
             key, admin.claim_masks(key, signed_in)
@@ -148,6 +178,7 @@ class ChatCore(Generic[B]):
 
     async def set_account(self, member: Member, account: str) -> None:
         """A plain name's read markers become its new account's."""
+        member = self._seat(member)
         await self.backend.sign(member, self.sessions[member], account)
         self.sessions.update(member, account=account)
         if account:
@@ -155,13 +186,17 @@ class ChatCore(Generic[B]):
                 await self.backend.markers.advance(account, room, event_id)
 
     def release(self, member: Member, reason: str) -> None:
+        """A device gone: its seat leaves the rooms no other device views
+        (all of them with its last device, as the whole session goes)."""
+        self.backend.watch_lobby(member, False)
+        seat = self._seat(member)
+        if self.devices.gone(member, reason):
+            return  # one device of several
         session = self.sessions.close(member)
-        self.plain_markers.forget(member)
-        self.life.forget(member)
+        self.plain_markers.forget(seat)
+        self.life.forget(seat)
         if session is not None:
-            self.backend.release(member, session, reason)
-        else:  # never claimed a name: nothing shared but a lobby watch
-            self.backend.watch_lobby(member, False)
+            self.backend.release(seat, session, reason)
 
     def end_session(self, member: Member, reason: str) -> None:
         """End a member's session from the shared side: its rooms hear
@@ -172,7 +207,11 @@ class ChatCore(Generic[B]):
     async def private_message(
         self, member: Member, target: str, text: str, tags: Tags = ()
     ) -> Event:
-        return await self.private.send(self._session(member), target, text, tags)
+        session = self._session(member)
+        event = await self.private.send(session, target, text, tags)
+        if name_key(event.fields[1]) != name_key(session.name):
+            self.devices.to_others(member, event)  # the sender's other devices
+        return event
 
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
@@ -181,21 +220,28 @@ class ChatCore(Generic[B]):
         return await self.private.history(session, other, count, before)
 
     async def deliver_kept(self, member: Member) -> None:
+        """The kept private messages, then a ``multi`` device's rooms."""
         await self.private.deliver_kept(member, self._session(member))
+        await self.devices.arrived(member)
 
     # -- rooms ------------------------------------------------------------------------
 
     async def list_rooms(self, member: Member | None = None) -> Listing:
         """Every room; for ``member``, less the secret rooms it is not in."""
         listing = await self.backend.list_rooms()
-        return rules.listed_for(listing, self.backend.place, member)
+        where = None if member is None else self._seat(member)
+        return rules.listed_for(listing, self.backend.place, where)
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
     ) -> None:
         rules.check_room_name(name)
         session = self._session(member)
-        await self.backend.create_room(member, session, name, leaving)
+
+        async def seat(seat: Seat, moving: str | None) -> None:
+            await self.backend.create_room(seat, session, name, moving)
+
+        await self.devices.seated(member, name, leaving, None, seat)
         self.log.info("{user} created room {room}", user=session.name, room=name)
 
     async def join_room(
@@ -224,15 +270,24 @@ class ChatCore(Generic[B]):
         if catch_up and since is None and session.account:
             markers = await self.backend.markers.markers(session.account)
             since = markers.get(name_key(name))
-        await self.backend.join_room(member, session, name, leaving, since, admit)
+
+        async def seat(seat: Seat, moving: str | None) -> None:
+            await self.backend.join_room(seat, session, name, moving, since, admit)
+
+        await self.devices.seated(member, name, leaving, since, seat, joining=True)
 
     async def leave_room(self, member: Member, room: str, reason: str) -> None:
-        await self.backend.leave_room(member, self._session(member), room, reason)
+        """The account leaves: every other device in the room hears ``LEFT``."""
+        seat = self._seat(member)
+        await self.backend.leave_room(seat, self._session(member), room, reason)
+        if isinstance(seat, Seat):
+            await self.devices.left(seat, member, room)
 
     async def say(
         self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
     ) -> None:
         """One message or action: its event and its stored form, appended."""
+        member = self._seat(member)
         rules.check_text(text)
         session = self._session(member)
         where = self.backend.place(member, room)
@@ -249,15 +304,15 @@ class ChatCore(Generic[B]):
     async def reply(
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
     ) -> None:
-        await self.life.reply(member, room, event_id, text, tags)
+        await self.life.reply(self._seat(member), room, event_id, text, tags)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
-        await self.life.edit(member, room, event_id, text)
+        await self.life.edit(self._seat(member), room, event_id, text)
 
     async def redact(
         self, member: Member, room: str, event_id: int, reason: str
     ) -> None:
-        await self.life.redact(member, room, event_id, reason)
+        await self.life.redact(self._seat(member), room, event_id, reason)
         self.log.info(
             "{user} redacted {room} {id}", user=member.name, room=room, id=event_id
         )
@@ -265,13 +320,13 @@ class ChatCore(Generic[B]):
     async def react(
         self, member: Member, room: str, event_id: int, reaction: str, adding: bool
     ) -> None:
-        await self.life.react(member, room, event_id, reaction, adding)
+        await self.life.react(self._seat(member), room, event_id, reaction, adding)
 
     async def typing(self, member: Member, room: str, state: str) -> None:
-        await self.life.typing(member, room, state)
+        await self.life.typing(self._seat(member), room, state)
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
-        return await self.life.modlog(member, room, count)
+        return await self.life.modlog(self._seat(member), room, count)
 
     async def _retried(self, attempt: Callable[[], Awaitable[Applied]]) -> Applied:
         """Read, decide and apply again while what was read changes under it."""
@@ -303,10 +358,12 @@ class ChatCore(Generic[B]):
     ) -> list[Event]:
         rules.check_history_count(count)
         session = self._session(member)
-        return await self.backend.history(member, session, room, count, before)
+        return await self.backend.history(
+            self._seat(member), session, room, count, before
+        )
 
     async def search(self, member: Member, rooms: list[str], text: str) -> list[Event]:
-        place = partial(self.backend.place, member)
+        place = partial(self.backend.place, self._seat(member))
         account = self._session(member).account
         return await search.run(
             self.backend.messages, place, rooms, text, account, self.private.party_of
@@ -314,63 +371,14 @@ class ChatCore(Generic[B]):
 
     # -- read markers and unread counts ------------------------------------------------
 
-    async def _marked_room(self, member: Member, room: str) -> str:
-        """Room ``room``, which ``member`` must be in: ``NO_SUCH_ROOM`` if
-        there is none, else ``NOT_IN_ROOM``."""
-        try:
-            return self.backend.place(member, room)
-        except ChatError:
-            await self.backend.roster(room)  # NO_SUCH_ROOM if there is none
-            raise errors.not_in_room(f"you are not in {room}") from None
-
-    async def _markers(self, member: Member) -> dict[str, int]:
-        session = self._session(member)
-        if session.account:
-            return await self.backend.markers.markers(session.account)
-        return self.plain_markers.of(member)
-
-    async def _newest(
-        self, member: Member, room: str, count: int
-    ) -> tuple[int, list[Event]]:
-        """The room's newest event id (0: none yet) and its newest events."""
-        session = self._session(member)
-        events = await self.backend.history(member, session, room, count, None)
-        return (int(events[-1].id) if events and events[-1].id else 0), events
-
     async def read_marker(self, member: Member, room: str) -> int | None:
-        """The member's read marker in ``room`` (None: none)."""
-        return (await self._markers(member)).get(name_key(room))
+        return await self.markings.read_marker(member, room)
 
     async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
-        """Move the marker forward to ``event_id`` (an event the room had);
-        an older id changes nothing. Returns the marker in force."""
-        where = await self._marked_room(member, room)
-        newest, _ = await self._newest(member, where, 1)
-        reading.check_marker(where, event_id, newest)
-        session = self._session(member)
-        if session.account:
-            markers = self.backend.markers
-            marker = await markers.advance(session.account, name_key(where), event_id)
-        else:
-            marker = self.plain_markers.advance(member, name_key(where), event_id)
-        return Marker(where, marker)
+        return await self.markings.mark_read(member, room, event_id)
 
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
-        """Of ``rooms`` (the member's), those with events after the marker:
-        how many, and the mentions of the member's name among the newest
-        ``resume_bound`` of them."""
-        name = self._session(member).name
-        markers = await self._markers(member)
-        counts = []
-        for room in rooms:
-            where = self.backend.place(member, room)
-            bound = max(1, self.config.resume_bound)
-            newest, events = await self._newest(member, where, bound)
-            marker = markers.get(name_key(where))
-            counted = reading.unread(where, marker, newest, events, name)
-            if counted.count:
-                counts.append(counted)
-        return counts
+        return await self.markings.unread(member, rooms)
 
     async def room_details(self, room: str) -> RoomDetails:
         roster = await self.backend.roster(room)
@@ -402,7 +410,7 @@ class ChatCore(Generic[B]):
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         rules.check_topic(topic)
-        where = self.backend.place(member, room)
+        where = self.backend.place(self._seat(member), room)
         actor, session = self._actor(member), self._session(member)
 
         def rule(facts: Facts) -> Event:
@@ -435,6 +443,7 @@ class ChatCore(Generic[B]):
     # -- moderation and admins -------------------------------------------------------
 
     async def moderate(self, member: Member, room: str, action: Action) -> None:
+        member = self._seat(member)
         where = self.backend.place(member, room)
         actor, session = self._actor(member), self._session(member)
 
@@ -443,6 +452,7 @@ class ChatCore(Generic[B]):
 
         async def apply(facts: Facts, outcome: moderation.Outcome) -> list[Event]:
             await self.backend.apply_outcome(member, session, facts, outcome)
+            await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events
 
         target = action.target if action.needs_target else ""
@@ -456,7 +466,7 @@ class ChatCore(Generic[B]):
         )
 
     async def room_settings(self, member: Member, room: str) -> RoomSettings:
-        where = self.backend.place(member, room)
+        where = self.backend.place(self._seat(member), room)
         facts = await self.backend.facts(where)
         return moderation.settings_of(facts.room, self._actor(member), facts.owner_name)
 
@@ -486,3 +496,14 @@ class ChatCore(Generic[B]):
     async def announce(self, member: Member, text: str) -> None:
         event = admin.announcement(self._actor(member), text)
         await self.backend.tell_everyone(event)
+
+    # -- devices ---------------------------------------------------------------
+
+    async def viewing_every_room(self, member: Member) -> None:
+        await self.devices.show_rooms(member)
+
+    def devices_of(self, member: Member) -> DeviceList:
+        return self.devices.listed(member)
+
+    def end_device(self, member: Member, number: int) -> None:
+        self.devices.end(member, number)

@@ -28,6 +28,8 @@ class ServerConfig:
     max_backlog: int = 100
     max_clients: int = 10_000
     max_per_ip: int = 50
+    #: Most connections (devices) signed in to one account at once.
+    max_devices: int = 10
     login_timeout: float = 60.0
     sendq: int = 1024 * 1024
     ping_interval: float = 120.0

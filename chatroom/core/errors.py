@@ -285,3 +285,23 @@ def binary_frame() -> ChatError:
 
 def internal() -> ChatError:
     return ChatError("INTERNAL", "the server failed on that command; sorry")
+
+
+# -- devices of an account -------------------------------------------------------
+
+
+def too_many_devices(account: str, limit: int) -> ChatError:
+    """A sign-in past ``--max-devices``: nobody already connected is ended."""
+    return ChatError(
+        "TOO_MANY_DEVICES",
+        f"{account} is connected from {limit} devices already: /logout one of them",
+    )
+
+
+def no_such_device(number: str) -> ChatError:
+    return ChatError("NO_SUCH_DEVICE", f"you have no device {number} (see /devices)")
+
+
+def one_name_for_devices() -> ChatError:
+    """``/nick`` on an account connected from several devices."""
+    return ChatError("NOT_ALLOWED", "an account on several devices keeps its name")

@@ -343,3 +343,12 @@ class RoomDetails:
     operators: list[str] = field(default_factory=list)
     #: The room is secret (``/set secret on``, IRC ``+s``).
     secret: bool = False
+
+
+@dataclass
+class DeviceList:
+    """``/devices``: the asker's number and each device's number, door and
+    sign-in time, oldest first."""
+
+    asker: int
+    devices: list[tuple[int, str, float]] = field(default_factory=list)

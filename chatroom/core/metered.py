@@ -23,7 +23,7 @@ from prometheus_client import Counter, Histogram
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.events import Event, Listing, RoomDetails, Tags
+from chatroom.core.events import DeviceList, Event, Listing, RoomDetails, Tags
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.moderation import Action, RoomSettings
 from chatroom.core.modlog import ModEntry
@@ -242,3 +242,13 @@ class MeteredRegistry:
 
     async def announce(self, member: Member, text: str) -> None:
         await self._timed("announce", self.inner.announce(member, text))
+
+    async def viewing_every_room(self, member: Member) -> None:
+        call = self.inner.viewing_every_room(member)
+        await self._timed("viewing_every_room", call)
+
+    def devices_of(self, member: Member) -> DeviceList:
+        return self._timed_now("devices_of", lambda: self.inner.devices_of(member))
+
+    def end_device(self, member: Member, number: int) -> None:
+        self._timed_now("end_device", lambda: self.inner.end_device(member, number))

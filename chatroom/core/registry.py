@@ -28,6 +28,7 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.events import (
+    DeviceList,
     Event,
     Listing,
     LobbyChanges,
@@ -316,6 +317,22 @@ class Registry(Protocol):
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
         """Start or stop :meth:`Member.lobby_changed` calls for ``member``."""
+
+    # -- many devices per account ------------------------------------------------
+
+    async def viewing_every_room(self, member: Member) -> None:
+        """``member`` turned ``/caps multi`` on: it gets the join replies of
+        each room its account is in that it was not shown."""
+        ...
+
+    def devices_of(self, member: Member) -> DeviceList:
+        """``/devices``: the connections of ``member``'s account here (a
+        plain name: its one), oldest first."""
+        ...
+
+    def end_device(self, member: Member, number: int) -> None:
+        """``/logout ID``: device ``number`` of the account is closed
+        (``NO_SUCH_DEVICE``)."""
 
     # -- moderation and admins -------------------------------------------------
 

@@ -6,6 +6,11 @@ is opened on its first claim, renamed, signed in or out, and closed on
 release. Back-ends read it (the in-process one to find a member's account,
 the Redis one to route a node-channel message to a token), never write it.
 
+Every session is a :class:`~chatroom.core.seats.Seat`: what the back-ends
+seat in rooms and key their records by. The members the doors call the
+core with are its devices; :meth:`Sessions.seat_of` is the one place a
+device is mapped to its seat (an account's devices share one).
+
 A token names one session, unique over time and, in a cluster, over the
 nodes: ``namespace:prefix.number``, where ``namespace`` is the node's id
 (``local`` alone) and ``prefix`` is new with each process, so a grant a
@@ -17,11 +22,14 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 
 from chatroom.core.moderation import Actor
 from chatroom.core.registry import Member
+from chatroom.core.seats import Seat
+from chatroom.core.text import name_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +43,9 @@ class Session:
 
 
 class Sessions:
-    """Member → :class:`Session`, and token → member."""
+    """Seat → :class:`Session`, device → seat, and token → seat.
+
+    Every lookup takes a seat or one of its devices."""
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
@@ -43,18 +53,40 @@ class Sessions:
         self._numbers = itertools.count(1)
         self._by_member: dict[Member, Session] = {}
         self._by_token: dict[str, Member] = {}
+        self._seats: dict[Member, Seat] = {}
+        #: Account key → the seat signed in to it under its own name here.
+        self._accounts: dict[str, Seat] = {}
 
     def __len__(self) -> int:
         return len(self._by_member)
 
     def __contains__(self, member: object) -> bool:
-        return member in self._by_member
+        return member in self._by_member or member in self._seats
+
+    def seat_of(self, member: Member) -> Seat | None:
+        """The seat of a device (or the seat itself); None if it has none."""
+        seat = self._seats.get(member)
+        if seat is None and isinstance(member, Seat) and member in self._by_member:
+            return member
+        return seat
+
+    def account_seat(self, account: str) -> Seat | None:
+        """The seat here signed in to ``account`` under the account's name."""
+        return self._accounts.get(account)
 
     def get(self, member: Member) -> Session | None:
-        return self._by_member.get(member)
+        session = self._by_member.get(member)
+        if session is None:
+            seat = self._seats.get(member)
+            if seat is not None:
+                return self._by_member.get(seat)
+        return session
 
     def __getitem__(self, member: Member) -> Session:
-        return self._by_member[member]
+        session = self.get(member)
+        if session is None:
+            raise KeyError(member)
+        return session
 
     def by_token(self, token: str) -> Member | None:
         return self._by_token.get(token)
@@ -66,44 +98,81 @@ class Sessions:
                 yield member, session
 
     def account_of(self, member: Member) -> str:
-        session = self._by_member.get(member)
+        session = self.get(member)
         return session.account if session is not None else ""
 
     def actor(self, member: Member, admins: frozenset[str]) -> Actor:
         """``member`` as the rules see the user giving a command."""
-        session = self._by_member[member]
+        session = self[member]
         return Actor(
             session.name, session.account, session.token, session.account in admins
         )
 
     # -- written by the core only ------------------------------------------------
 
-    def open(self, member: Member) -> Session:
-        """``member``'s session, opened (given its token) if it has none."""
-        session = self._by_member.get(member)
+    def open(
+        self,
+        member: Member,
+        since: float = 0.0,
+        taken: Callable[[Seat, str], None] | None = None,
+    ) -> Session:
+        """``member``'s session, opened (a seat with it as its one device,
+        given its token) if it has none; ``taken(seat, room)``: the seat's
+        ``on_removed``."""
+        session = self.get(member)
         if session is None:
             number = next(self._numbers)
             session = Session(f"{self.namespace}:{self._prefix}.{number}")
-            self._by_member[member] = session
-            self._by_token[session.token] = member
+            seat = Seat()
+            if taken is not None:
+                seat.on_removed = partial(taken, seat)
+            seat.add(member, since)
+            self._seats[member] = seat
+            self._by_member[seat] = session
+            self._by_token[session.token] = seat
         return session
+
+    def attach(self, seat: Seat, member: Member, since: float) -> None:
+        """``member`` is one more device of ``seat``."""
+        seat.add(member, since)
+        self._seats[member] = seat
+
+    def detach(self, member: Member) -> Seat | None:
+        """Device ``member`` leaves its seat; returns the seat (None: it had none)."""
+        seat = self._seats.pop(member, None)
+        if seat is not None:
+            seat.remove(member)
+        return seat
 
     def update(
         self, member: Member, name: str | None = None, account: str | None = None
     ) -> None:
         """A new name or account (None: unchanged) for an open session."""
-        session = self._by_member.get(member)
-        if session is None:
+        seat = self.seat_of(member)
+        session = self._by_member.get(seat) if seat is not None else None
+        if seat is None or session is None:
             return  # released meanwhile
+        if self._accounts.get(session.account) is seat:
+            del self._accounts[session.account]
         if name is not None:
             session = replace(session, name=name)
         if account is not None:
             session = replace(session, account=account)
-        self._by_member[member] = session
+        self._by_member[seat] = session
+        if session.account and name_key(session.name) == session.account:
+            self._accounts.setdefault(session.account, seat)
 
     def close(self, member: Member) -> Session | None:
-        """Forget ``member``'s session; returns it (None if there was none)."""
-        session = self._by_member.pop(member, None)
-        if session is not None:
-            self._by_token.pop(session.token, None)
+        """Forget the session of ``member`` (a seat or a device) and every
+        device of it; returns it (None if there was none)."""
+        seat = self.seat_of(member)
+        session = self._by_member.pop(seat, None) if seat is not None else None
+        if seat is None or session is None:
+            return None
+        self._by_token.pop(session.token, None)
+        if self._accounts.get(session.account) is seat:
+            del self._accounts[session.account]
+        for device in list(seat.devices):
+            if self._seats.get(device) is seat:
+                del self._seats[device]
         return session

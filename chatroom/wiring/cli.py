@@ -3,7 +3,8 @@
 Coercers that turn a bad value into one line (:func:`number`,
 :func:`endpoint_option`), the base class that keeps a usage error to that
 one line under twistd (:class:`OneLineUsage`), and what the server says
-once it listens (:func:`announce_web_client`).
+once it listens (:func:`announce_web_client`), and the last
+options of the table (:data:`MORE_OPTIONS`: ``tap.py`` has no room for more).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import psycopg
 from twisted.internet.interfaces import IListeningPort
 from twisted.logger import Logger
 from twisted.python import usage
+
+from chatroom.core.config import ServerConfig
 
 log = Logger()
 
@@ -64,6 +67,26 @@ def number(
 
     coerce.coerceDoc = f"({what}, at least {minimum:g})"  # type: ignore[attr-defined]
     return coerce
+
+
+#: The last of ``tap.py``'s options (it has no room for more), in
+#: ``usage.Options.optParameters``' form.
+MORE_OPTIONS: list[list[Any]] = [
+    [
+        "shutdown-grace",
+        None,
+        ServerConfig.shutdown_grace,
+        "Seconds shutdown waits for clients' output to drain.",
+        number(float, 0, "--shutdown-grace"),
+    ],
+    [
+        "max-devices",
+        None,
+        ServerConfig.max_devices,
+        "Most connections signed in to one account at once (its devices).",
+        number(int, 1, "--max-devices"),
+    ],
+]
 
 
 def endpoint_option(option: str, value: str) -> str:

@@ -1,11 +1,9 @@
 """``twistd chatroom``: command-line options and the service they build.
 
-:class:`ChatroomService` (the whole server) is in :mod:`chatroom.wiring.service`.
-
-The plugin in ``twisted/plugins/chatroom_plugin.py`` only points here. A bad
+:class:`ChatroomService` is in :mod:`chatroom.wiring.service`, some options'
+handling in :mod:`chatroom.wiring.cli`; the plugin only points here. A bad
 option is one line on stderr (``chatroom: --rate: must be at least 0 (see
-twistd chatroom --help)``) and exit status 1, not twistd's whole usage.
-"""
+twistd chatroom --help)``) and exit status 1, not twistd's whole usage."""
 
 from __future__ import annotations
 
@@ -27,6 +25,7 @@ from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
+from chatroom.wiring import cli
 from chatroom.wiring.cli import (
     SEARCH_DB_OPTION,
     OneLineUsage,
@@ -353,13 +352,7 @@ class Options(OneLineUsage):
             "The shortest password an account may have.",
             _number(int, 1, "--password-min"),
         ],
-        [
-            "shutdown-grace",
-            None,
-            DEFAULTS.shutdown_grace,
-            "Seconds shutdown waits for clients' output to drain.",
-            _number(float, 0, "--shutdown-grace"),
-        ],
+        *cli.MORE_OPTIONS,
     ]
 
     def opt_port(self, value: str) -> None:

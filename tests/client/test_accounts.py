@@ -456,6 +456,14 @@ class SessionEndedTests(SignInTestCase):
         self.assertIn("banned from this server by root", self.wide_text())
         self.assertEqual(self.server.attempts, 1)
 
+    def test_signed_out_by_another_device_stops_reconnecting(self) -> None:
+        """Ended by another device's /logout: said, and no reconnect (it
+        would undo the sign-out)."""
+        self.ended_by("signed out from device 2")
+        self.clock.advance(300)
+        self.assertIn("signed out from device 2", self.wide_text())
+        self.assertEqual(self.server.attempts, 1)
+
     def test_ordinary_bye_still_reconnects(self) -> None:
         """A shutdown is not the end: the client comes back as before."""
         self.ended_by("server shutting down")

@@ -105,28 +105,70 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         yield self.enter(bob, "/join tea")  # a kick is not a ban
 
     @defer.inlineCallbacks
-    def test_signing_in_on_another_node_takes_the_name_over(self):
-        """alice's session on node one gets BYE signed in elsewhere when she
-        signs in on node two; her room hears why; the name stays the new
-        session's after the old one is gone."""
+    def test_signing_in_on_another_node_adds_a_device(self):
+        """alice signs in on node two while connected on node one: nobody is
+        ended and her room hears nothing; both devices get her private
+        messages; the one on node two is shown the room with no JOIN, and
+        what it says reaches the room once; a /leave on node one takes her
+        out, and the device on node two hears LEFT; her name outlives the
+        device that signed in first."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.signed_in(one, "alice", new=True)
+        yield self.enter(alice, "/create tea")
+        bob = yield self.client(two, "bob")
+        yield self.enter(bob, "/join tea")
+        yield alice.expect_line("JOIN tea bob")
+        laptop = yield self.signed_in(two, "alice")
+        bob.say("/msg alice are you there?")
+        for device in (alice, laptop):
+            line = yield device.expect_line("PRIVMSG bob alice ")
+            self.assertTrue(line.endswith(" are you there?"))
+        laptop.say("/join tea")
+        self.assertEqual(
+            (yield laptop.expect_line("MEMBERS tea")), "MEMBERS tea alice bob"
+        )
+        laptop.say("from the laptop")
+        for device in (alice, laptop, bob):
+            line = yield device.expect_line("MSG tea alice ")
+            self.assertTrue(line.endswith(" from the laptop"))
+        bob.say("/who")
+        self.assertEqual((yield bob.expect_line("MEMBERS ")), "MEMBERS tea alice bob")
+        alice.say("/leave")
+        yield alice.expect_line("LEFT tea")
+        self.assertEqual((yield laptop.expect_line("LEFT ")), "LEFT tea")
+        self.assertTrue((yield bob.expect_line("PART tea alice")).endswith(" left"))
+        alice.say("/quit")
+        yield alice.closed
+        bob.say("/msg alice still there?")
+        line = yield laptop.expect_line("PRIVMSG bob alice ")
+        self.assertTrue(line.endswith(" still there?"))
+        yield self.refused(
+            (yield self.client(one)), f"/register alice {PASSWORD}", "NAME_REGISTERED"
+        )
+        unwanted = ("JOIN tea alice", "BYE")
+        self.assertFalse([x for x in bob.lines if x.startswith(unwanted)])
+
+    @defer.inlineCallbacks
+    def test_a_node_going_hands_the_account_to_its_other_device(self):
+        """alice's first device's node shuts down: her device on the other
+        node keeps her name and her room (nobody hears PART), and her
+        private messages reach it there."""
         one, two = yield self.start_nodes(2)
         alice = yield self.signed_in(one, "alice", new=True)
         yield self.enter(alice, "/create tea")
         bob = yield self.client(two, "bob")
         yield self.enter(bob, "/join tea")
         laptop = yield self.signed_in(two, "alice")
-        self.assertEqual((yield alice.expect_line("BYE ")), "BYE signed in elsewhere")
+        laptop.say("/join tea")
+        yield laptop.expect_line("MEMBERS tea")
+        yield one.stopService()
         yield alice.closed
-        self.assertEqual(
-            (yield bob.expect_line("PART tea alice")),
-            "PART tea alice signed in elsewhere",
-        )
-        bob.say("/msg alice are you there?")
+        bob.say("/msg alice still with us?")
         line = yield laptop.expect_line("PRIVMSG bob alice ")
-        self.assertTrue(line.endswith(" are you there?"))
-        yield self.refused(
-            (yield self.client(one)), f"/register alice {PASSWORD}", "NAME_REGISTERED"
-        )
+        self.assertTrue(line.endswith(" still with us?"))
+        bob.say("/who")
+        self.assertEqual((yield bob.expect_line("MEMBERS ")), "MEMBERS tea alice bob")
+        self.assertFalse([x for x in bob.lines if x.startswith("PART tea alice")])
 
     @defer.inlineCallbacks
     def test_invite_only_room_admits_only_the_invited_on_the_other_node(self):

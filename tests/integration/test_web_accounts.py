@@ -128,29 +128,45 @@ class SigningInTests(WebAccountsCase):
         )
         self.assertEqual(page.log().count("<olive> hello wes"), 1, page.log())
 
-    def test_second_sign_in_elsewhere_is_not_fought(self) -> None:
-        """Signed in elsewhere, the page says so and stays disconnected: it
-        does not take the name back, until the user asks it to."""
+    def test_signed_out_by_another_device_is_not_fought(self) -> None:
+        """A second sign-in adds a device (the page stays connected); ended
+        by that device's /logout, the page says so and stays disconnected:
+        it does not sign in again, until the user asks it to."""
         self.register("wes")
         page = self.page()
         self.sign_in(page, "wes", PASSWORD)
         elsewhere = self.line_user(f"/login wes {PASSWORD}")
+        elsewhere.send("/devices")
+        elsewhere.wait(lambda line: line == "DEVICES_END 2", "both devices")
+        self.assertEqual(page.status(), "connected")
+        elsewhere.send("/logout 1")
+        elsewhere.wait(lambda line: line == "LOGGED_OUT 1", "the sign-out")
         wait_for(
             "the banner",
-            lambda: "signed in elsewhere" in page.element("connection").text,
+            lambda: "signed out from device 2" in page.element("connection").text,
         )
-        stopped = "disconnected: signed in elsewhere"
+        stopped = "disconnected: signed out from device 2"
         wait_for("the status", lambda: page.status() == stopped)
-        lines = elsewhere.listen(2)  # the page would be back within 0.5 s
-        self.assertFalse([line for line in lines if line.startswith("BYE")], lines)
+        elsewhere.listen(2)  # the page would be back within 0.5 s
+        elsewhere.lines.clear()
+        elsewhere.send("/devices")
+        elsewhere.wait(lambda line: line == "DEVICES_END 1", "one device left")
         self.assertEqual(page.status(), stopped)
         self.assertTrue(page.driver.execute_script("return state.ws === null"))
 
         self.assertEqual(page.element("reconnect-now").text, "Reconnect")
         page.element("reconnect-now").click()
-        elsewhere.wait(lambda line: line == "BYE signed in elsewhere", "the takeover")
         wait_for("the page back", lambda: page.status() == "connected")
         page.wait_page("lobby")
+
+        def devices() -> str:
+            """``/devices``' count, asked again (the page signs in after it
+            shows the lobby it kept)."""
+            elsewhere.lines.clear()
+            elsewhere.send("/devices")
+            return elsewhere.wait(lambda line: line.startswith("DEVICES_END"))
+
+        wait_for("the page's device", lambda: devices() == "DEVICES_END 2")
 
         page.driver.refresh()  # forgets the password: asks for it, not bare
         page.wait_page("username")

@@ -1,15 +1,12 @@
 """The in-process back-end: names and rooms of a server that runs alone.
 
-:class:`LocalBackend` implements the steps of
-:class:`chatroom.core.backend.Backend` on this process's memory: every step
-completes in the call that asks for it (the coroutines never wait), so the
-line door's handlers run to completion as plain calls. The one exception is
-``/history`` reaching further back than memory holds, which waits for the
-store. Rooms, topics and messages are also handed to a
-:class:`~chatroom.backends.local.store.Store` (``--db``), which writes them
-off the reactor thread; at start-up the back-end restores what it kept.
-The rules and the events that say what happened are the core's
-(:class:`chatroom.core.chat.ChatCore`); the steps keep state and fan out.
+:class:`LocalBackend` implements :class:`chatroom.core.backend.Backend` on
+this process's memory: every step completes in the call that asks for it
+(only ``/history`` beyond memory waits for the store), so the line door's
+handlers run to completion as plain calls. Rooms, topics and messages are
+also handed to the :class:`~chatroom.backends.local.store.Store` (``--db``),
+written off the reactor thread and restored at start-up. The rules and the
+events are the core's (:class:`chatroom.core.chat.ChatCore`).
 """
 
 from __future__ import annotations
@@ -23,11 +20,12 @@ from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.outage import StoreOutage
+from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
+from chatroom.core.backend import Admission, Facts, Marks, Roster, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
 from chatroom.core.facts import RoomPolicy
@@ -44,10 +42,9 @@ class LocalBackend:
     """Names, rooms and lobby watchers in one process.
 
     Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
-    that key to the member holding it (the name each member is shown by is
-    its :class:`~chatroom.core.sessions.Session`'s, which the core keeps).
-    Rooms are keyed the same way; ``places`` lists the rooms each member is in.
-    """
+    that key to the member (a seat) holding it, shown by its core's
+    :class:`~chatroom.core.sessions.Session` name; rooms are keyed the same
+    way; ``places`` lists the rooms each member is in."""
 
     log = Logger()
 
@@ -83,6 +80,7 @@ class LocalBackend:
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
+        self.remembered = StoredRooms(self.store, self.account_store)
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )
@@ -214,6 +212,10 @@ class LocalBackend:
             if room.owner is member:
                 self._save(room)
         return True
+
+    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
+        """One process: an account's devices here share one seat already."""
+        return False
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Nothing to share: the core's session says which account it is."""

@@ -42,6 +42,8 @@ CREATE INDEX IF NOT EXISTS modlog_room ON modlog (room, seq);
 CREATE TABLE IF NOT EXISTS read_markers (
     account TEXT NOT NULL, room TEXT NOT NULL, id INTEGER NOT NULL,
     PRIMARY KEY (account, room)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS account_rooms (
+    account TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (account, room));
 CREATE TABLE IF NOT EXISTS private_messages (
     conversation TEXT NOT NULL, id INTEGER NOT NULL, sender TEXT NOT NULL,
     recipient TEXT NOT NULL, stamp TEXT NOT NULL, text TEXT NOT NULL,
@@ -50,6 +52,13 @@ CREATE TABLE IF NOT EXISTS kept_private (
     account TEXT NOT NULL, conversation TEXT NOT NULL, id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS kept_private_account ON kept_private (account);
 """
+
+#: An account's remembered rooms, oldest first; one entered (True) or left.
+ACCOUNT_ROOMS = "SELECT account, room FROM account_rooms ORDER BY rowid"
+ACCOUNT_ROOM = {
+    True: "INSERT OR IGNORE INTO account_rooms VALUES (?, ?)",
+    False: "DELETE FROM account_rooms WHERE account = ? AND room = ?",
+}
 
 #: Columns added since the first schema: (table, column, definition).
 #: (Tables added since, such as ``read_markers``, are made on an older

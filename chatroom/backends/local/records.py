@@ -126,6 +126,13 @@ class Store(Protocol):
     def save_marker(self, account: str, room: str, event_id: int) -> None:
         """An account's read marker in a room moved (forward) to ``event_id``."""
 
+    def load_account_rooms(self) -> list[tuple[str, str]]:
+        """Every account's remembered rooms: (account key, room name)."""
+        ...
+
+    def save_account_room(self, account: str, room: str, present: bool) -> None:
+        """An account entered (``present``) or left room ``room``."""
+
     def load_private(self) -> LoadedPrivate:
         """Every private conversation and kept message (at start-up)."""
         ...
@@ -220,6 +227,12 @@ class MemoryStore:
         return []
 
     def save_marker(self, account: str, room: str, event_id: int) -> None:
+        pass
+
+    def load_account_rooms(self) -> list[tuple[str, str]]:
+        return []
+
+    def save_account_room(self, account: str, room: str, present: bool) -> None:
         pass
 
     def load_private(self) -> LoadedPrivate:

@@ -38,6 +38,8 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.local import liferows, privaterows
 from chatroom.backends.local.dbfile import (
+    ACCOUNT_ROOM,
+    ACCOUNT_ROOMS,
     DatabaseUnusableError,
     ServerLock,
     describe,
@@ -248,6 +250,7 @@ class SqliteStore:
     def drop_account(self, key: str) -> None:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
+        self._pending.append(("DELETE FROM account_rooms WHERE account = ?", (key,)))
         self._pending.append(privaterows.drop_kept(key))
 
     def load_markers(self) -> list[tuple[str, str, int]]:
@@ -261,6 +264,12 @@ class SqliteStore:
                 (account, room, event_id),
             )
         )
+
+    def load_account_rooms(self) -> list[tuple[str, str]]:
+        return self.db.execute(ACCOUNT_ROOMS).fetchall()
+
+    def save_account_room(self, account: str, room: str, present: bool) -> None:
+        self._pending.append((ACCOUNT_ROOM[present], (account, room)))
 
     def save_server_ban(self, mask: str, banned: bool) -> None:
         if banned:

@@ -50,12 +50,13 @@ return 1
 """,
 )
 
-#: ARGV: P, u. The account, its read markers and the private messages
-#: kept for it.
+#: ARGV: P, u. The account, its read markers, the private messages kept
+#: for it and its remembered rooms.
 DELETE = Script(
     "account-delete",
     r"""
-redis.call('DEL', P .. 'markers:' .. ARGV[2], P .. 'waiting:' .. ARGV[2])
+redis.call('DEL', P .. 'markers:' .. ARGV[2], P .. 'waiting:' .. ARGV[2],
+  P .. 'account-rooms:' .. ARGV[2], P .. 'account-rooms-order:' .. ARGV[2])
 return redis.call('HDEL', ACCOUNTS, ARGV[2])
 """,
 )

@@ -28,7 +28,7 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.conversations import RedisConversations
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.link import RedisLink
-from chatroom.backends.redis.markers import RedisMarkers
+from chatroom.backends.redis.markers import RedisMarkers, RedisRememberedRooms
 from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.backends.redis.replies import (
@@ -45,6 +45,7 @@ from chatroom.core import errors
 from chatroom.core.backend import (
     Admission,
     Facts,
+    Marks,
     Roster,
     SessionEnder,
 )
@@ -106,6 +107,7 @@ class RedisBackend:
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
+        self.remembered = RedisRememberedRooms(self.calls)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
@@ -202,8 +204,8 @@ class RedisBackend:
     async def claim(
         self, member: Member, session: Session, name: str, account: str, takeover: bool
     ) -> bool:
-        """``CLAIM``, which also ends a session holding the name (on any
-        node) if ``takeover``."""
+        """``CLAIM``: ends a session holding the name (on any node) if
+        ``takeover``, or on a sign-in adds this one as a holder of it."""
         key = name_key(name)
         self._claiming[member] = key
         try:
@@ -215,11 +217,15 @@ class RedisBackend:
                 key_of(session) if session.name else "",
                 account,
                 "1" if takeover else "0",
+                "1" if takeover and not session.name else "0",
                 refusals={b"TAKEN": lambda r: errors.name_taken(name)},
             )
         finally:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
+
+    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
+        return await self.seats.held_elsewhere(member, session, at)
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Other nodes match bans, invitations and a kept room's owner
@@ -303,6 +309,8 @@ class RedisBackend:
             return
         if data.startswith(b"end "):
             self.end_session(member, data[4:].decode())  # Redis released it
+        elif data.startswith(b"view "):  # another node's device entered it
+            self.seats.viewed(member, data[5:].decode())
         elif data.startswith(b"kicked "):
             _, seq, line = data.split(b" ", 2)
             event = from_line(line)

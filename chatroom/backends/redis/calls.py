@@ -130,7 +130,7 @@ def check(reply: Any, refusals: Refusals) -> Any:
     ``refusals`` raises that refusal.
     """
     status = reply[0] if isinstance(reply, list) else reply
-    if status in (b"OK", b"IN_ROOM"):
+    if status in (b"OK", b"IN_ROOM", b"ATTACHED"):
         return reply
     if status == b"GONE":
         raise SessionHarvestedError()

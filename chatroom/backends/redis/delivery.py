@@ -29,6 +29,9 @@ from chatroom.core.text import name_key
 #: was answered after some of the room's later events had already arrived.
 RECENT_EVENTS = 1024
 
+#: Room events that take a user out of the room.
+_DEPARTURES = frozenset({"PART", "KICK"})
+
 #: Room events a resuming node holds back, at most (newest kept).
 HELD_EVENTS = 4 * RECENT_EVENTS
 
@@ -287,9 +290,19 @@ class NodeRooms:
         seq = int(seq_text)
         if data.startswith(b"DELETED "):
             self.deleted(room, seq, data)
-        else:
-            room.deliver(seq, data)
+        elif (event := room.deliver(seq, data)) and event.name in _DEPARTURES:
+            self._out_by_another_node(room, event.fields[1])
         return True
+
+    def _out_by_another_node(self, room: LocalRoom, name: str) -> None:
+        """``name`` left the room (or was kicked) by its account's device on
+        another node: its seat here is out of it too (its devices get
+        ``LEFT``). On the node that acted it was out before the event."""
+        for member in [m for m in room.members if m.name == name]:
+            room.detach(member)
+            self.unseat(member, room)
+            deliver_to(member, Event("LEFT", (room.name,)))
+            self._back_to_lobby([member], room.name)
 
     def deleted(self, room: LocalRoom, seq: int, data: bytes) -> None:
         """``DELETED`` for a room with members here: all back to the lobby."""

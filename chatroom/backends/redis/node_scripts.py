@@ -103,12 +103,19 @@ for _, user in ipairs(wanted_users) do
   if why then user.ended = why else mine[user.u] = user.token end
 end
 local prefix = node .. ':'
+for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do  -- our devices' holds
+  for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
+    if string.sub(token, 1, #prefix) == prefix and mine[u] ~= token then
+      redis.call('SREM', holders_key(u), token)
+    end
+  end
+end
 local users = redis.call('HGETALL', USERS)
 for n = 1, #users, 2 do
   local u, v = users[n], users[n + 1]
   if string.sub(v, 1, #prefix) == prefix
       and string.sub(v, 1, #(mine[u] or '') + 1) ~= (mine[u] or '') .. ' ' then
-    release(u, reason)
+    let_go(u, string.sub(v, 1, string.find(v, ' ', 1, true) - 1), reason)
   end
 end
 local wanted_rooms, seen = {}, {}
@@ -129,6 +136,8 @@ for _, user in ipairs(wanted_users) do
     failed[#failed + 1] = user.token .. ' ' .. user.ended
   elseif v and not holds(u, user.token) then
     failed[#failed + 1] = user.token
+  elseif redis.call('SISMEMBER', holders_key(u), user.token) == 1 then
+    -- a device of u's account here: u is held, and in its rooms, elsewhere
   else
     redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
     if user.account ~= '' then

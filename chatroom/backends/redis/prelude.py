@@ -25,6 +25,8 @@ local function places_key(u) return P .. 'in:' .. u end
 -- The room's quiet members: joined a big room unannounced, not yet spoken
 -- (chatroom.core.presence).
 local function quiet_key(r) return P .. 'quiet:' .. r end
+-- The tokens of u's devices' sessions on other nodes (an account's devices).
+local function holders_key(u) return P .. 'holders:' .. u end
 
 local function line(...)
   local parts = {...}
@@ -40,7 +42,9 @@ end
 
 local function holds(u, token)
   local v = redis.call('HGET', USERS, u)
-  return v ~= false and string.sub(v, 1, #token + 1) == token .. ' '
+  if v == false then return false end
+  if string.sub(v, 1, #token + 1) == token .. ' ' then return true end
+  return redis.call('SISMEMBER', holders_key(u), token) == 1
 end
 
 -- u's session, if u is connected: its token, node, connection number there
@@ -58,6 +62,23 @@ end
 -- A message for session s on its node's channel (see the layout above).
 local function tell(s, data)
   redis.call('PUBLISH', P .. 'node:' .. s.node, s.conn .. ' ' .. data)
+end
+
+-- Every session holding u: its own, then its devices' on other nodes (but
+-- the one whose token is `but`).
+local function sessions_of(u, but)
+  local s = session_of(u)
+  if not s then return {} end
+  local all = {}
+  if s.token ~= but then all[1] = s end
+  for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
+    if token ~= but then
+      local colon = string.find(token, ':', 1, true)
+      all[#all + 1] = {token = token, node = string.sub(token, 1, colon - 1),
+                       conn = string.sub(token, colon + 1), name = s.name}
+    end
+  end
+  return all
 end
 
 local function is_member(u, r)
@@ -254,6 +275,35 @@ local function sweep_kept(now)
   end
 end
 
+-- What a member of room r is shown of it as of its event seq: members,
+-- topic, history (see `enter`), as `enter` and `VIEW` answer it.
+local function welcome(r, u, seq, part_seq, shown, since, bound)
+  local rk = room_key(r)
+  local room = redis.call('HGET', rk, 'name')
+  -- In a room with quiet members (chatroom.core.presence) only the
+  -- announced ones are listed, and u, with the true count beside them.
+  local members = {}
+  local all = redis.call('ZRANGE', members_key(r), 0, -1)
+  local hidden = redis.call('SCARD', quiet_key(r)) > 0
+  for _, m in ipairs(all) do
+    if not hidden or m == u or redis.call('SISMEMBER', quiet_key(r), m) == 0 then
+      members[#members + 1] = display(m)
+    end
+  end
+  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by',
+                          'owner')
+  local first, last = kept(r)
+  local start = last - tonumber(shown) + 1
+  if since ~= '' then
+    since = tonumber(since)
+    start = last - tonumber(bound) + 1
+    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
+  end
+  return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
+          part_seq, members, events(r, math.max(start, first), last), first, last,
+          hidden and #all or -1, info[5] ~= '' and display(info[5]) or ''}
+end
+
 -- Put u into room r (leaving room `leaving` first, if u is in it) and
 -- return what the joiner's welcome needs, with the JOIN's sequence number:
 -- the joiner's node delivers it only the room's events after that.
@@ -288,26 +338,7 @@ local function enter(r, u, leaving, shown, since, bound, big)
     seq = emit(r, line('JOIN', room, name))
   end
   redis.call('PUBLISH', P .. 'lobby', room)
-  local members = {}
-  local all = redis.call('ZRANGE', members_key(r), 0, -1)
-  local hidden = redis.call('SCARD', quiet_key(r)) > 0
-  for _, m in ipairs(all) do
-    if not hidden or m == u or redis.call('SISMEMBER', quiet_key(r), m) == 0 then
-      members[#members + 1] = display(m)
-    end
-  end
-  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by',
-                          'owner')
-  local first, last = kept(r)
-  local start = last - tonumber(shown) + 1
-  if since ~= '' then
-    since = tonumber(since)
-    start = last - tonumber(bound) + 1
-    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
-  end
-  return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
-          part_seq, members, events(r, math.max(start, first), last), first, last,
-          hidden and #all or -1, info[5] ~= '' and display(info[5]) or ''}
+  return welcome(r, u, seq, part_seq, shown, since, bound)
 end
 
 -- Everything a node's user u had, released: its rooms (with PARTs), its name.
@@ -315,6 +346,21 @@ local function release(u, reason)
   leave_all(u, display(u), reason)
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
+  redis.call('DEL', holders_key(u))
+  redis.call('SREM', P .. 'held', u)
+end
+
+-- Session token of u lets go (disconnected): a device's node forgets it;
+-- u's own, with devices on other nodes, hands u to one of them (its rooms
+-- stay); the last one releases u.
+local function let_go(u, token, reason)
+  if redis.call('SREM', holders_key(u), token) == 1 then return end
+  local heir = redis.call('SPOP', holders_key(u))
+  if heir then
+    redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
+    return
+  end
+  release(u, reason)
 end
 
 -- End connected user u's session, wherever it is (taken over, killed,
@@ -324,12 +370,14 @@ end
 -- node that missed the message while out of touch (see RESUME); a day at
 -- most, for a node that never comes back.
 local function end_session(u, reason)
-  local s = session_of(u)
-  if not s then return end
-  tell(s, 'end ' .. reason)
-  local ended = P .. 'ended:' .. s.node
-  redis.call('HSET', ended, s.conn, reason)
-  redis.call('PEXPIRE', ended, 86400000)
+  local all = sessions_of(u, '')
+  if #all == 0 then return end
+  for _, s in ipairs(all) do
+    tell(s, 'end ' .. reason)
+    local ended = P .. 'ended:' .. s.node
+    redis.call('HSET', ended, s.conn, reason)
+    redis.call('PEXPIRE', ended, 86400000)
+  end
   release(u, reason)
 end
 
@@ -353,10 +401,21 @@ local function harvest(node, reason)
   redis.call('SREM', P .. 'nodes', node)
   redis.call('DEL', P .. 'alive:' .. node)
   local prefix = node .. ':'
+  for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do
+    for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
+      if string.sub(token, 1, #prefix) == prefix then
+        redis.call('SREM', holders_key(u), token)
+      end
+    end
+    if redis.call('SCARD', holders_key(u)) == 0 then
+      redis.call('SREM', P .. 'held', u)
+    end
+  end
   local users = redis.call('HGETALL', USERS)
   for i = 1, #users, 2 do
-    if string.sub(users[i + 1], 1, #prefix) == prefix then
-      release(users[i], reason)
+    local v = users[i + 1]
+    if string.sub(v, 1, #prefix) == prefix then
+      let_go(users[i], string.sub(v, 1, string.find(v, ' ', 1, true) - 1), reason)
     end
   end
 end

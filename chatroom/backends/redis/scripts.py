@@ -29,12 +29,18 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P gbans``                 sorted set: server ban masks, oldest first
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
+``P account-rooms:<a>``     hash room key → name: account a's remembered
+                            rooms; ``P account-rooms-order:<a>`` their
+                            order (sorted set, by ``P account-rooms-seq``)
 ``P pids``                  hash conversation → its newest private message id
 ``P talk:<c>``              list of ready-made ``@ID PRIVMSG`` lines: private
                             conversation c's newest messages
                             (:mod:`.conversations`)
 ``P waiting:<a>``           list of ``@ID PRIVMSG`` lines kept for absent
                             account a, oldest first
+``P holders:u``             set of the session tokens holding u besides
+                            its own (``P users``): its account's devices
+                            on other nodes; ``P held``: the u that have any
 ``P in:u``                  set of the rooms u is in
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc
@@ -73,7 +79,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P counter``               arrival numbers
 channel ``P chan:r``        ``"seq line"``: every event of room r
 channel ``P node:n``        messages for node n's sessions: ``"conn line"``
-                            (deliver: ``PRIVMSG``, ``INVITED``), ``"* line"``
+                            (deliver: ``PRIVMSG``, ``INVITED``), ``"conn
+                            view r"`` (another holder of the session's user
+                            entered room r), ``"* line"``
                             (to every named session: ``ANNOUNCE``), ``"conn
                             end reason"`` (end the session: signed in
                             elsewhere, killed, banned), ``"conn kicked seq
@@ -96,15 +104,23 @@ from chatroom.backends.redis.prelude import Script
 
 #: ARGV: P, u, token, display, old u ('' when choosing a first name),
 #: account ('' for none), takeover ('1': the session has just signed in to
-#: account u, so a session holding u is ended: "signed in elsewhere").
-#: A rename moves u's places, ownerships, arrival order and account to the
-#: new key.
+#: account u, so a session holding u is ended: "signed in elsewhere"),
+#: attach ('1': a first claim that signs in; if u is held, signed in to
+#: account u, the session becomes one more holder of u, a device of the
+#: account on its node: ``ATTACHED``). A rename moves u's places,
+#: ownerships, arrival order and account to the new key.
 CLAIM = Script(
     "claim",
     r"""
 local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if old ~= '' and not holds(old, token) then return {'GONE'} end
 if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
+  if ARGV[8] == '1' and old == '' and account == u
+      and redis.call('HGET', SIGNED, u) == account then
+    redis.call('SADD', holders_key(u), token)
+    redis.call('SADD', P .. 'held', u)
+    return {'ATTACHED'}
+  end
   if ARGV[7] ~= '1' then return {'TAKEN'} end
   end_session(u, 'signed in elsewhere')
 end
@@ -156,12 +172,44 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, u, token, reason. Frees a user's rooms and name (disconnects).
+#: ARGV: P, u, token, reason. Frees a user's rooms and name (disconnects),
+#: unless another node holds u for a device of its account (``let_go``).
 RELEASE = Script(
     "release",
     r"""
-if holds(ARGV[2], ARGV[3]) then release(ARGV[2], ARGV[4]) end
+if holds(ARGV[2], ARGV[3]) then let_go(ARGV[2], ARGV[3], ARGV[4]) end
 return 'OK'
+""",
+)
+
+#: ARGV: P, u, token. The rooms u is in (keys), for a session that has just
+#: become one more holder of u: 1 first if u was held before by another.
+HELD_ROOMS = Script(
+    "held-rooms",
+    r"""
+local u, token = ARGV[2], ARGV[3]
+if not holds(u, token) then return {0} end
+local elsewhere = 0
+if #sessions_of(u, token) > 0 then elsewhere = 1 end
+local reply = {elsewhere}
+for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do reply[#reply + 1] = r end
+return reply
+""",
+)
+
+#: ARGV: P, r, u, token, leaving (unused), history shown, since ('' for
+#: none), resume bound. A room u is in, shown to another holder of u (a
+#: device of the account on another node) as a join shows it, as of the
+#: room's newest event: nothing changes in the room.
+VIEW = Script(
+    "view",
+    r"""
+local r, u, token = ARGV[2], ARGV[3], ARGV[4]
+if not holds(u, token) then return {'GONE'} end
+if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
+if not is_member(u, r) then return {'NOT_IN_ROOM'} end
+return welcome(r, u, redis.call('HGET', room_key(r), 'seq'), 0, ARGV[6], ARGV[7],
+               ARGV[8])
 """,
 )
 
@@ -178,7 +226,9 @@ if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
   return {'TOO_MANY_ROOMS'}
 end
 make_room(r, name, u, '0', ARGV[7], ARGV[8])
-return enter(r, u, ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13])
+local entered = enter(r, u, ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13])
+for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
+return entered
 """,
 )
 
@@ -206,7 +256,9 @@ local capacity = redis.call('HGET', rk, 'capacity')
 if redis.call('ZCARD', members_key(r)) >= tonumber(capacity) then
   return {'ROOM_FULL', room, capacity}
 end
-return enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+local entered = enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
+return entered
 """,
 )
 
@@ -401,9 +453,8 @@ return out
 TELL = Script(
     "tell",
     r"""
-local s = session_of(ARGV[2])
-if not s or s.token ~= ARGV[3] then return {'NO_SUCH_USER'} end
-tell(s, ARGV[4])
+if not holds(ARGV[2], ARGV[3]) then return {'NO_SUCH_USER'} end
+for _, s in ipairs(sessions_of(ARGV[2], '')) do tell(s, ARGV[4]) end
 return {'OK'}
 """,
 )

@@ -12,8 +12,10 @@ member's ``PART``. It is a part of
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any
 
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from chatroom.backends.redis import scripts
@@ -23,8 +25,9 @@ from chatroom.backends.redis.node import ClusterNode
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.core import errors, rules
-from chatroom.core.backend import FactsChangedError
+from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
 from chatroom.core.events import Welcome, from_line
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
@@ -190,3 +193,38 @@ class RedisSeats:
         if int(reply[1]):  # 0: Redis had it in no room already (deleted, say)
             where.replay(member, last_seen, before=int(reply[1]))
         self.here.unseat(member, where)
+
+    # -- an account's devices on several nodes ---------------------------------
+
+    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
+        """``HELD_ROOMS``: if another node holds the name too (a device of
+        the account there), this node is seated in each room of it, from
+        the account's marker there on (``VIEW``: the room hears nothing)."""
+        reply = await self.calls.eval(
+            scripts.HELD_ROOMS, key_of(session), session.token
+        )
+        if not int(reply[0]):
+            return False
+        for room in reply[1:]:
+            await self.view(member, session, room.decode(), at.get(room.decode()))
+        return True
+
+    def viewed(self, member: Member, key: str) -> None:
+        """Another node's device of the account entered room ``key``."""
+        session = self.sessions.get(member)
+        if session is not None:
+            viewing = defer.ensureDeferred(self.view(member, session, key))
+            viewing.addErrback(lambda failure: None)
+
+    async def view(
+        self, member: Member, session: Session, key: str, since: int | None = None
+    ) -> None:
+        """Seat ``member`` here in room ``key``, which its user is in by
+        another node's device; nothing if it is here already, or the user
+        is no longer in it."""
+        room = self.here.get(key)
+        if member not in self.sessions or (room and self.here.is_in(member, room)):
+            return
+        args = [key, key_of(session), session.token]
+        with suppress(ChatError):
+            await self.enter(member, key, key, None, since, scripts.VIEW, args)

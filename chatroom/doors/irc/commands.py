@@ -315,6 +315,17 @@ async def say_in_room(
     room, the core's reply (``reply=ID``, the client's other tags after
     it); naming none (or for an action or a notice), a message carrying
     the client's tag as it was, never refused for it."""
+    session.own_echoes += 1  # its event back is ours, not another device's
+    try:
+        await _say_in_room(session, room, kind, text, tags)
+    except BaseException:
+        session.own_echoes -= 1
+        raise
+
+
+async def _say_in_room(
+    session: IRCSession, room: str, kind: str, text: str, tags: Tags
+) -> None:
     registry, member = session.registry, session.member
     target = reply_target(tags)
     if (

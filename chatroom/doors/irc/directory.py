@@ -68,6 +68,8 @@ class Directory(Generic[S]):
         self.departed: deque[Departed] = deque(maxlen=WHOWAS_KEPT)
         #: Nick key → the sessions monitoring it.
         self.watchers: dict[str, set[S]] = {}
+        #: Account → the times its sessions set with MARKREAD (per target).
+        self.stamps: dict[str, dict[str, tuple[int, str]]] = {}
 
     def find(self, nick: str) -> S | None:
         return self.here.get(name_key(nick))

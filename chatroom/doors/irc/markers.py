@@ -43,13 +43,17 @@ async def mark(session: IRCSession, room: str, wanted: str) -> None:
     """Move the marker in ``room`` forward to the newest message said at
     ``wanted`` or before, remembering ``wanted`` while it is the marker."""
     read = await newest_said_by(session, room, wanted)
-    marker = await session.registry.mark_read(session.member, room, read)
     key = name_key(room)
     remembered = session.read_stamps.get(key)
-    if marker.event_id == read and (
-        remembered is None or remembered[0] != read or remembered[1] < wanted
-    ):
+    newer = remembered is None or remembered[0] != read or remembered[1] < wanted
+    if newer:  # before the account's other sessions are told the marker
         session.read_stamps[key] = (read, wanted)
+    marker = await session.registry.mark_read(session.member, room, read)
+    if newer and marker.event_id != read:  # it was past: as it was
+        if remembered is None:
+            session.read_stamps.pop(key, None)
+        else:
+            session.read_stamps[key] = remembered
 
 
 def mark_nick(session: IRCSession, nick: str, wanted: str | None) -> str:

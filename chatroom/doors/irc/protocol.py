@@ -42,7 +42,7 @@ import re
 from collections.abc import Coroutine
 from typing import Any, cast
 
-from twisted.internet.defer import CancelledError
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.python.failure import Failure
 
@@ -51,7 +51,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
-from chatroom.doors.irc import extensions
+from chatroom.doors.irc import bouncer, extensions
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import TAG_EVENTS, IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
@@ -138,6 +138,9 @@ class IRCProtocol(LineFraming):
     def name(self) -> str | None:
         return self.session.name
 
+    #: A device of an account is in all its rooms, as in a bouncer.
+    views_every_room = True
+
     @property
     def rooms(self) -> dict[str, str]:
         """The channels this client is in: name key → the room's name."""
@@ -188,10 +191,17 @@ class IRCProtocol(LineFraming):
     def deliver(self, event: Event) -> None:
         name = event.name
         session = self.session
-        if name in ("MSG", "ACTION") and event.fields[1] == session.name:
-            if not session.echo:
-                return  # IRC clients show their own messages themselves
-            session.send(event.encoded(session.render))  # labeled if asked
+        if name == "READ":  # another session of the account moved a marker
+            self._background(bouncer.marker_moved(session, event.fields[0]))
+            return
+        if (
+            name in ("MSG", "ACTION")
+            and session.own_echoes
+            and event.fields[1] == session.name
+        ):  # ours (another device's of the account are shown as any)
+            session.own_echoes -= 1
+            if session.echo:  # else IRC clients show their own messages themselves
+                session.send(event.encoded(session.render))  # labeled if asked
             return
         if name == "INVITE" and event.fields[2] == session.name:
             return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
@@ -221,7 +231,15 @@ class IRCProtocol(LineFraming):
         self.connection.send(event.encoded(session.render))
 
     def entered(self, welcome: Welcome) -> None:
+        asked = self.session.asking
         self.session.entered(welcome)
+        if not asked:  # another device of the account entered it
+            self._background(bouncer.joined_elsewhere(self.session, welcome))
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run what no command waits for (a device's burst); failures logged."""
+        done = Deferred.fromCoroutine(work)
+        done.addErrback(lambda f: self.connection.log.failure("IRC device", f))
 
     def removed(self, room: str, listing: Listing | None) -> None:
         self.session.removed(room, listing)

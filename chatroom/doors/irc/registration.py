@@ -12,7 +12,7 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
-from chatroom.doors.irc import caps, signin
+from chatroom.doors.irc import bouncer, caps, signin
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
 from chatroom.doors.irc.wire import ERR_INVALIDCAPCMD, build, isupport, need
 
@@ -125,6 +125,7 @@ async def try_register(session: IRCSession) -> None:
             session.refuse(refused, "NICK", wanted)
         return
     session.register(wanted)
+    bouncer.share_stamps(session, pending.account)
     session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
     welcome(session)
     signin.logged_in(session, pending)

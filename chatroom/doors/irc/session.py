@@ -131,6 +131,7 @@ class IRCSession:
 
     __slots__ = (
         "_arrived",
+        "_asking",
         "arrival",
         "away",
         "cap_version",
@@ -147,6 +148,7 @@ class IRCSession:
         "monitoring",
         "multiline",
         "name",
+        "own_echoes",
         "read_stamps",
         "realname",
         "render",
@@ -201,6 +203,9 @@ class IRCSession:
         self.cap_version = 0
         self.render = renderer.render
         self.echo = False
+        #: Room messages it said whose events have not come back yet: an
+        #: event in its name past those is another device's of the account.
+        self.own_echoes = 0
         #: The replies to a labeled command, while it runs (labeled-response).
         self.labeled: list[bytes] | None = None
         #: A ``draft/multiline`` batch the client is sending: its reference,
@@ -223,6 +228,9 @@ class IRCSession:
         #: The welcome of a big room just joined (chatroom.core.presence),
         #: whose members the join's NAMES shows, not the whole room's.
         self.arrival: Welcome | None = None
+        #: True while a JOIN of ours waits for the registry (else a room
+        #: we hear we entered is one another device of the account entered).
+        self._asking = False
         self.directory: Directory[IRCSession] = (
             directory if directory is not None else Directory()
         )
@@ -360,10 +368,18 @@ class IRCSession:
         else:
             self.numeric(RPL_MONOFFLINE, nick)
 
+    @property
+    def asking(self) -> bool:
+        """Whether a join of ours waits for the registry."""
+        return self._asking
+
     async def entering(self, entering: Awaitable[None]) -> None:
         """Run a join or a create; the channel is ours once it answered."""
-        self._arrived = None
-        await entering
+        self._arrived, self._asking = None, True
+        try:
+            await entering
+        finally:
+            self._asking = False
         room, self._arrived = self._arrived, None
         if room is not None:
             self.rooms[name_key(room)] = room
@@ -386,6 +402,8 @@ class IRCSession:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
         if welcome.history and "draft/chathistory" not in self.caps:
             data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
+        if not self._asking:  # another device of the account entered it
+            self.rooms[name_key(room)] = room
         self.send(data)
         self._arrived = room
         self.arrival = welcome if welcome.total is not None else None

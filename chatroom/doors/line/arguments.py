@@ -45,6 +45,8 @@ Commands (in a room, any other line is a message to everyone in it):
 /register NAME PASSWORD   (before choosing a name) register NAME and sign in
 /password OLD NEW      change your password
 /unregister PASSWORD   give up your account
+/devices               your account's connections (its devices)
+/logout ID             close one of them
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
 /kick USER [REASON]    send someone back to the lobby

@@ -37,6 +37,13 @@ class Places:
         kept = tuple(name for name in self.rooms if name_key(name) != name_key(room))
         return Places((*kept, room), room) if multi and kept else alone_in(room)
 
+    def added(self, room: str) -> Places:
+        """In ``room`` too (another device of the account entered it), the
+        current room unchanged (``room`` if there was none)."""
+        if self.find(room) is not None:
+            return self
+        return _placed((*self.rooms, room), self.current or room)
+
     def left(self, room: str) -> Places:
         """Out of ``room``; if it was current, the most recently entered
         remaining room is current (none: the lobby)."""

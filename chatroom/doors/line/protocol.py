@@ -119,6 +119,11 @@ class ChatProtocol(LineFraming):
         return self.session.name
 
     @property
+    def views_every_room(self) -> bool:
+        """A device of an account in all its rooms (``/caps multi``)."""
+        return self.session.multi
+
+    @property
     def state(self) -> str:
         return self.session.state
 

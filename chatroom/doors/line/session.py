@@ -166,6 +166,8 @@ class LineSession:
         data = format_line("LEFT", old) if old is not None else b""
         self.send(data + render_welcome(welcome, self.render))
         self._arrived = welcome.room
+        if self.multi:  # unasked too: another device of the account entered it
+            self._settle(self.places.added(welcome.room))
 
     def removed(self, room: str, listing: Listing | None) -> None:
         """A room went away under us (deleted, kicked): out of it, to the
@@ -310,6 +312,7 @@ class LineSession:
         wanted = parse_caps(args)  # every name known, or nothing turned on
         if "rich" in wanted:
             wanted.insert(0, "ids")  # rich turns ids on too
+        widened = "multi" in wanted and not self.multi and self.state != USERNAME
         self.caps += tuple(dict.fromkeys(c for c in wanted if c not in self.caps))
         if "ids" in self.caps:  # stored events with @ID, and tags if rich
             rich = "rich" in self.caps
@@ -318,6 +321,8 @@ class LineSession:
                 self.output.events_rich if rich else self.output.events_with_ids
             )
         self.send(format_line("CAPS", *self.caps))
+        if widened:  # the other rooms of the account, if it is in several
+            await self.registry.viewing_every_room(self.member)
 
     async def do_focus(self, args: str) -> None:
         room = self._in(single_word(args, "/focus ROOM"))
@@ -459,6 +464,8 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "register": (LineSession.do_register, _ANY),
     "password": (signing.do_password, _NAMED),
     "unregister": (signing.do_unregister, _NAMED),
+    "devices": (signing.do_devices, _NAMED),
+    "logout": (signing.do_logout, _NAMED),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "kick": (moderating.do_kick, _IN_ROOM),

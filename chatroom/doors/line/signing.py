@@ -1,5 +1,5 @@
-"""The line protocol's commands on a signed-in account: ``/password`` and
-``/unregister``.
+"""The line protocol's commands on a signed-in account: ``/password``,
+``/unregister``, ``/devices`` and ``/logout ID``.
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS` kept apart from
 the session's module (which keeps ``/login`` and ``/register``: they
@@ -10,7 +10,8 @@ service holds the rules.
 
 from __future__ import annotations
 
-from chatroom.core.wire import format_line
+from chatroom.core import errors
+from chatroom.core.wire import format_line, format_time
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
 
@@ -30,3 +31,34 @@ async def do_unregister(session: CommandContext, args: str) -> None:
     )
     await session.registry.set_account(session.member, "")
     session.send(format_line("UNREGISTERED", account.name))
+
+
+async def do_devices(session: CommandContext, args: str) -> None:
+    """``/devices``: one ``DEVICE`` line per connection of the account
+    (``current``: this one), then ``DEVICES_END <count>``."""
+    if args:
+        raise errors.usage("/devices")
+    listed = session.registry.devices_of(session.member)
+    session.send(
+        b"".join(
+            format_line(
+                "DEVICE",
+                str(number),
+                door,
+                format_time(since),
+                *(("current",) if number == listed.asker else ()),
+            )
+            for number, door, since in listed.devices
+        )
+        + format_line("DEVICES_END", str(len(listed.devices)))
+    )
+
+
+async def do_logout(session: CommandContext, args: str) -> None:
+    """``/logout ID``: that device of the account is closed (this one, if
+    ID is its own), and the asker told ``LOGGED_OUT ID``."""
+    number = single_word(args, "/logout ID")
+    if not number.isdigit() or not number.isascii():
+        raise errors.no_such_device(number)
+    session.registry.end_device(session.member, int(number))
+    session.send(format_line("LOGGED_OUT", number))

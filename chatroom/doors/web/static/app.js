@@ -52,8 +52,9 @@ const SIGN_IN_ERRORS = new Set([
   "RATE_LIMITED", "BANNED", "ACCOUNT_REQUIRED", "BAD_ARGS", "NOT_ALLOWED",
 ]);
 // Goodbyes after which reconnecting by itself would be wrong: two tabs
-// signed in to one account would take the name from each other for ever.
-const FINAL_BYE = /^(signed in elsewhere|killed by |banned from this server)/;
+// signed in to one account on two cluster nodes would take the name from
+// each other for ever; a device ended by /logout must stay ended.
+const FINAL_BYE = /^(signed in elsewhere|killed by |banned from this server|signed out from )/;
 // Commands that carry a password: never sent as a message by mistake, never
 // kept in the input history, never queued while offline.
 const SECRET_COMMAND = /^\s*\/(register|password|unregister|login)(\s|$)/i;

@@ -1,0 +1,44 @@
+"""Accounts' remembered rooms in one process: the local :class:`RememberedRooms`.
+
+Kept in memory (loaded once at start-up) and written through the
+back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
+file's ``account_rooms`` table with ``--db``), as read markers are, so an
+account's rooms outlast its devices' connections and a restart.
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.local.records import Store
+from chatroom.core.accounts import StoredAccounts
+from chatroom.core.text import name_key
+
+
+class StoredRooms:
+    """account key → {room key → room name}, in the order entered."""
+
+    def __init__(self, store: Store, accounts: StoredAccounts) -> None:
+        self.store = store
+        forget_markers = accounts.on_delete
+
+        def forget(account: str) -> None:
+            forget_markers(account)
+            self.by_account.pop(account, None)
+
+        accounts.on_delete = forget
+        self.by_account: dict[str, dict[str, str]] = {}
+        for account, room in store.load_account_rooms():
+            self.by_account.setdefault(account, {})[name_key(room)] = room
+
+    async def rooms(self, account: str) -> list[str]:
+        return list(self.by_account.get(account, {}).values())
+
+    async def remember(self, account: str, room: str) -> None:
+        rooms = self.by_account.setdefault(account, {})
+        if name_key(room) not in rooms:
+            rooms[name_key(room)] = room
+            self.store.save_account_room(account, room, True)
+
+    async def forget(self, account: str, room: str) -> None:
+        rooms = self.by_account.get(account, {})
+        if rooms.pop(name_key(room), None) is not None:
+            self.store.save_account_room(account, room, False)

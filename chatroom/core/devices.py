@@ -1,0 +1,367 @@
+"""Many devices per account: what the core does that concerns devices.
+
+The back-ends see one :class:`~chatroom.core.seats.Seat` per user; this is
+the core's side of the devices behind a seat, composed into
+:class:`~chatroom.core.chat.ChatCore` (as :class:`MessageLife` is), so no
+core method is wrapped. It decides:
+
+- which seat a sign-in joins (:meth:`Devices.join_seat`: the account's
+  seat here under its own name, up to ``--max-devices``);
+- how a device enters a room its account is in already (the join
+  replies, from the room's roster and history, with no ``JOIN``);
+- which rooms a device that goes (or moves its one-room view) takes its
+  account out of: only those no other device of the account views;
+- who else hears a change one device made (``LEFT``, ``READ``, the sender's
+  copy of a private message), and ``/devices`` and ``/logout ID``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.core import errors, moderation, rules
+from chatroom.core.backend import Backend
+from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
+from chatroom.core.events import DeviceList, Event, Listing, Welcome
+from chatroom.core.facts import RoomFacts
+from chatroom.core.fanout import deliver_to
+from chatroom.core.moderation import Target
+from chatroom.core.registry import Member
+from chatroom.core.seats import Seat, views_every_room
+from chatroom.core.sessions import Sessions
+from chatroom.core.text import name_key
+
+#: Why a device ended by another one is closed.
+SIGNED_OUT = "signed out from device {number}"
+
+
+class Devices:
+    """The devices of this process's seats: sign-in, views, departures."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        backend: Backend,
+        sessions: Sessions,
+        listing: Callable[[Member], Awaitable[Listing]],
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.backend = backend
+        self.sessions = sessions
+        self.listing = listing
+
+    def join_seat(self, member: Member, name: str, account: str) -> bool:
+        """A sign-in of ``member`` (with no seat yet) to ``account`` under
+        ``name``: True if it became one more device of the account's seat
+        here (``TOO_MANY_DEVICES`` past the limit; nobody is ended)."""
+        seat = self.sessions.account_seat(account)
+        if seat is None or name_key(name) != account:
+            return False
+        if len(seat.devices) >= self.config.max_devices:
+            raise errors.too_many_devices(name, self.config.max_devices)
+        self.sessions.close(member)  # a session of its own before (a name refused)
+        self.sessions.attach(seat, member, self.clock.seconds())
+        return True
+
+    async def welcome(self, seat: Seat, room: str, since: int | None) -> Welcome:
+        """The join replies of a room the seat is in already, for one more
+        device (from ``since``, a catch-up, as a join would)."""
+        session = self.sessions[seat]
+        roster = await self.backend.roster(room)
+        facts = await self.backend.facts(room)
+        bound = self.config.resume_bound if since is not None else self.config.history
+        history = (
+            await self.backend.history(seat, session, room, bound, None)
+            if bound
+            else []
+        )
+        gap = ""
+        if since is not None:
+            newer = [e for e in history if e.id and int(e.id) > since]
+            newest = int(history[-1].id) if history and history[-1].id else since
+            missed = newest - since - len(newer)
+            history, gap = newer, (str(missed) if missed > 0 else "")
+        return Welcome(
+            room=roster.name,
+            members=[target.name for target in roster.members],
+            capacity=facts.room.capacity,
+            history=history,
+            topic=roster.topic,
+            topic_by=roster.topic_by,
+            gap=gap,
+        )
+
+    async def seated(
+        self,
+        member: Member,
+        name: str,
+        leaving: str | None,
+        since: int | None,
+        step: Callable[[Seat, str | None], Awaitable[None]],
+        joining: bool = False,
+    ) -> None:
+        """Device ``member`` joins (``joining``) or creates room ``name``:
+        ``step(seat, moving)`` is the back-end's, seating the account (and
+        taking it out of ``moving`` in the same step). A room the account
+        is in already is only shown to the device (no ``JOIN``)."""
+        seat, moving = self.moving(member, leaving)
+        here, device = seat.find(name), seat.devices.get(member)
+        if joining and here is not None and device and not device.views(here):
+            welcome = await self.welcome(seat, here, since)
+            device.room = None if device.multi else here
+            device.hidden.discard(name_key(here))
+            seat.settle()
+            member.entered(welcome)
+            if moving is not None:
+                await self.departed(seat, member, [moving], f"left for {here}")
+        else:
+            seat.joining[name_key(name)] = member
+            try:
+                await step(seat, moving)
+            finally:
+                seat.joining.pop(name_key(name), None)
+        await self.moved(seat, member, name, moving)
+
+    def moving(self, member: Member, leaving: str | None) -> tuple[Seat, str | None]:
+        """The device's seat, and ``leaving`` if the seat may leave it in
+        the same step as a join: no other device of the account views it."""
+        seat = self.sessions.seat_of(member)
+        if seat is None:
+            raise errors.not_in_room()  # gone meanwhile: nobody to answer
+        old = None if leaving is None else seat.find(leaving)
+        alone = old is not None and not seat.viewers(old, but=member)
+        return seat, (old if alone else None)
+
+    async def moved(
+        self, seat: Seat, member: Member, name: str, moving: str | None
+    ) -> None:
+        """After a device's join: the room it left with it is out of the
+        seat; the other ``multi`` devices are told their marker there."""
+        account = self._account(seat)
+        if moving is not None:
+            seat.left(moving)
+            if account:
+                await self.backend.remembered.forget(account, moving)
+        room = seat.find(name)
+        if room is not None and account:
+            await self.backend.remembered.remember(account, room)
+        if room is not None and len(seat.devices) > 1:
+            await self.markers_after_join(seat, room, member)
+
+    def _account(self, seat: Seat) -> str:
+        session = self.sessions.get(seat)
+        return session.account if session is not None else ""
+
+    async def kicked(self, target: Target | None, room: str) -> None:
+        """A kick (or a ban that kicks) forgets the room for the kicked
+        account before the command answers, on every node."""
+        if target is not None and target.account:
+            await self.backend.remembered.forget(target.account, room)
+
+    def taken(self, seat: Seat, room: str) -> None:
+        """A room was taken from the seat (kicked, deleted): forgotten."""
+        account = self._account(seat)
+        if account:
+            self.background(self.backend.remembered.forget(account, room))
+
+    def gone(self, member: Member, reason: str) -> bool:
+        """Device ``member`` is gone: True if its seat has other devices (it
+        leaves the rooms none of them views), False if it was the last."""
+        seat = self.sessions.seat_of(member)
+        if seat is None or len(seat.devices) < 2 or member not in seat.devices:
+            return False
+        device = seat.devices[member]
+        rooms = list(seat.rooms) if device.multi else [device.room or ""]
+        self.sessions.detach(member)
+        self.background(self.departed(seat, member, rooms, reason))
+        return True
+
+    async def departed(
+        self, seat: Seat, member: Member, rooms: list[str], reason: str
+    ) -> None:
+        """Device ``member`` of ``seat`` is gone (or moved its view): the
+        account leaves each of ``rooms`` that no other device views."""
+        session = self.sessions.get(seat)
+        for room in rooms:
+            if session is None or seat.find(room) is None:
+                continue
+            if seat.viewers(room, but=member):
+                continue
+            seat.left(room)
+            await self.backend.leave_room(seat, session, room, reason)
+
+    async def arrived(self, member: Member) -> None:
+        """A device signed in (its room list is out): a ``multi`` one gets
+        the join replies of each room its account is in, unasked, from the
+        account's read marker there, then ``READ``."""
+        seat = self.sessions.seat_of(member)
+        device = None if seat is None else seat.devices.get(member)
+        if seat is None or device is None:
+            return
+        account = self._account(seat)
+        if account and len(seat.devices) == 1:
+            markers = await self.backend.markers.markers(account)
+            session = self.sessions.get(seat)
+            if session is None:
+                return  # gone meanwhile (ended while Redis answered)
+            if await self.backend.held_elsewhere(seat, session, markers):
+                for room in seat.rooms if device.multi else ():
+                    await self.markers_after_join(seat, room, None)
+                return  # its rooms are shown: the account is connected elsewhere
+            await self.restore(seat, member, account)
+            return
+        await self.show_rooms(member)
+
+    async def show_rooms(self, member: Member) -> None:
+        """A ``multi`` device (just signed in, or just turned ``multi`` on)
+        gets the join replies of each room of its account it was not shown,
+        unasked, from the account's read marker there, then ``READ``."""
+        seat = self.sessions.seat_of(member)
+        device = None if seat is None else seat.devices.get(member)
+        if seat is None or device is None or not device.multi:
+            return
+        shown, device.room = device.room, None
+        seat.settle()
+        account = self._account(seat)
+        markers = await self.backend.markers.markers(account) if account else {}
+        hidden = device.hidden  # put back in at sign-in: shown when it joins
+        for room in [r for r in seat.rooms if r != shown and name_key(r) not in hidden]:
+            since = markers.get(name_key(room))
+            welcome = await self.welcome(seat, room, since)
+            if member not in seat.devices or seat.find(room) is None:
+                continue  # gone meanwhile
+            member.entered(welcome)
+            if member.door != "irc":
+                said = Event("READ", (room, "*" if since is None else str(since)))
+                deliver_to(member, said)
+
+    async def restore(self, seat: Seat, member: Member, account: str) -> None:
+        """The account's first device is here: the account is put back in
+        each remembered room that still exists, as joins (bans checked
+        again, a key or an invitation not asked again; a full room skipped
+        this time). An IRC session gets their join replies (from the
+        account's read marker), as a bouncer's client does; a line or web
+        connection is shown each when it joins it (as it does after a
+        reconnect), so nothing it shows already is shown twice."""
+        session = self.sessions.get(seat)
+        if session is None:
+            return  # gone meanwhile
+        actor = self.sessions.actor(seat, self.config.admin_accounts)
+        markers = await self.backend.markers.markers(account)
+        device = seat.devices[member]
+        multi = views_every_room(member) and member.door == "irc"
+
+        def admit(facts: RoomFacts) -> None:
+            if not actor.admin and moderation.is_banned(facts.policy, actor):
+                raise errors.banned_from(facts.name)
+            rules.check_space(facts)
+
+        for room in await self.backend.remembered.rooms(account):
+            if seat not in self.sessions or member not in seat.devices:
+                return  # gone meanwhile
+            if seat.find(room) is not None:
+                continue
+            since = markers.get(name_key(room)) if multi else None
+            if multi:
+                seat.joining[name_key(room)] = member
+            else:
+                device.hidden.add(name_key(room))
+            try:
+                await self.backend.join_room(seat, session, room, None, since, admit)
+            except ChatError as refusal:
+                device.hidden.discard(name_key(room))
+                if refusal.code in ("NO_SUCH_ROOM", "BANNED"):
+                    await self.backend.remembered.forget(account, room)
+                continue
+            finally:
+                seat.joining.pop(name_key(room), None)
+
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a step nobody waits for (a departure); failures are logged."""
+        done = Deferred.fromCoroutine(work)
+        done.addErrback(lambda failure: self.log.failure("devices", failure))
+
+    async def left(self, seat: Seat, member: Member, room: str) -> None:
+        """The account left ``room`` by ``member``'s ``/leave``: the other
+        devices that viewed it hear ``LEFT`` (an IRC session its ``PART``,
+        from ``removed``), then go where a room taken from them leaves them."""
+        room = seat.find(room) or ""
+        if not room:
+            return
+        others = seat.viewers(room, but=member)
+        seat.left(room)
+        account = self._account(seat)
+        if account:
+            await self.backend.remembered.forget(account, room)
+        if not others:
+            return
+        listing = await self.listing(seat)
+        said = Event("LEFT", (room,))
+        for device in others:
+            if device.member.door != "irc":
+                deliver_to(device.member, said)
+            device.member.removed(room, listing)
+
+    def to_others(self, member: Member, event: Event) -> None:
+        """``event`` (the sender's copy of a private message, a marker now
+        in force) to the other devices of ``member``'s seat."""
+        seat = self.sessions.seat_of(member)
+        if seat is None or len(seat.devices) < 2:
+            return
+        for other in seat.others(member):
+            deliver_to(other, event)
+
+    async def markers_after_join(
+        self, seat: Seat, room: str, asker: Member | None
+    ) -> None:
+        """``READ room ID`` (``*``: none) to the ``multi`` line devices that
+        got a room's join replies unasked (the asker's door says its own)."""
+        others = [
+            device.member
+            for device in seat.devices.values()
+            if device.multi
+            and device.member is not asker
+            and device.member.door != "irc"
+        ]
+        if not others:
+            return
+        session = self.sessions.get(seat)
+        marker = None
+        if session is not None and session.account:
+            markers = await self.backend.markers.markers(session.account)
+            marker = markers.get(name_key(room))
+        said = Event("READ", (room, "*" if marker is None else str(marker)))
+        for other in others:
+            deliver_to(other, said)
+
+    def listed(self, member: Member) -> DeviceList:
+        """``/devices``: the seat's devices, oldest first."""
+        seat = self.sessions.seat_of(member)
+        if seat is None or member not in seat.devices:
+            raise errors.not_in_room()
+        return DeviceList(
+            seat.devices[member].number,
+            [(d.number, d.member.door, d.since) for d in seat.devices.values()],
+        )
+
+    def end(self, member: Member, number: int) -> None:
+        """``/logout ID``: device ``number`` of the seat is closed."""
+        seat = self.sessions.seat_of(member)
+        if seat is None or member not in seat.devices:
+            raise errors.not_in_room()
+        asker = seat.devices[member].number
+        for device in list(seat.devices.values()):
+            if device.number == number:
+                device.member.disconnect(SIGNED_OUT.format(number=asker))
+                return
+        raise errors.no_such_device(str(number))

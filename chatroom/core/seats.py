@@ -1,0 +1,207 @@
+"""A session's seat: what the back-ends know as one member, and its devices.
+
+Membership, capacity and member lists belong to a user, not to each of its
+connections: a signed-in account may be connected from several devices at
+once (issue 20), and its rooms must hear one ``JOIN`` and count it once.
+So the back-ends never see a door's member: the core's
+:class:`~chatroom.core.sessions.Sessions` gives every named session one
+:class:`Seat`, the :class:`~chatroom.core.registry.Member` the back-ends
+seat in rooms, and the seat hands each callback on to its devices. A plain
+name's seat has one device; an account's up to ``--max-devices``.
+
+A fan-out must cost what it did before devices: a seat whose one device
+sees every room the seat is in (most users) delivers through that device's
+own bound ``deliver`` (:meth:`Seat.settle`), one attribute read as before.
+
+Each :class:`Device` says which of the seat's rooms it *views*: every one
+if it is ``multi`` (``/caps multi``, or an IRC session, which is in many
+channels at once); else the one room it entered last (the line protocol's
+one-room view). A room event reaches the devices that view its room; an
+event that names no room reaches every device.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.core.fanout import fan_out
+from chatroom.core.registry import Member
+from chatroom.core.text import name_key
+
+#: Events that name no room (or a room the user is not in): every device gets them.
+ROOMLESS = frozenset({"PRIVMSG", "NICK", "ANNOUNCE", "INVITED", "READ"})
+
+
+def _nothing(room: str) -> None:
+    """A seat's ``on_removed`` until the core gives it one."""
+
+
+def views_every_room(member: Member) -> bool:
+    """Whether a door's member is in all its account's rooms at once: a
+    line or web connection with ``/caps multi``, an IRC session (its
+    ``views_every_room``; False for a member that does not say)."""
+    return bool(getattr(member, "views_every_room", False))
+
+
+@dataclass(slots=True, eq=False)
+class Device:
+    """One connection of a seat: its number (for ``/devices``), when it
+    signed in, the room it views when it is not ``multi``, and the keys of
+    the seat's rooms it was not shown yet (the rooms its account was put
+    back in when it signed in: it sees one once it joins it, as a
+    reconnecting client does, ``multi`` or not, so nothing is shown twice)."""
+
+    member: Member
+    number: int
+    since: float
+    room: str | None = None
+    hidden: set[str] = field(default_factory=set)
+
+    @property
+    def multi(self) -> bool:
+        return views_every_room(self.member)
+
+    def views(self, room: str) -> bool:
+        if self.room == room:
+            return True
+        if not views_every_room(self.member):
+            return False
+        return not self.hidden or name_key(room) not in self.hidden
+
+
+class Seat:
+    """The devices of one user on this process, one member of its rooms."""
+
+    __slots__ = (
+        "__weakref__",
+        "_numbers",
+        "deliver",
+        "devices",
+        "joining",
+        "on_removed",
+        "rooms",
+    )
+
+    def __init__(self) -> None:
+        self.devices: dict[Member, Device] = {}
+        #: The seat's rooms (as their events spell them), oldest first.
+        self.rooms: list[str] = []
+        #: Room key → the device whose command is seating us there (it
+        #: gets the join replies whether or not it is ``multi``).
+        self.joining: dict[str, Member] = {}
+        #: The Member callback for a room event or a private message: the
+        #: one device's own ``deliver`` when it views every room of the seat
+        #: (:meth:`settle`), else :meth:`deliver_each`.
+        self.deliver: Callable[[Event], None] = self.deliver_each
+        #: Called with a room taken from the seat (kicked, deleted).
+        self.on_removed: Callable[[str], None] = _nothing
+        self._numbers = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"<Seat {self.name!r} devices={len(self.devices)}>"
+
+    # -- devices ---------------------------------------------------------------
+
+    def add(self, member: Member, since: float) -> Device:
+        device = Device(member, next(self._numbers), since)
+        self.devices[member] = device
+        self.settle()
+        return device
+
+    def remove(self, member: Member) -> Device | None:
+        device = self.devices.pop(member, None)
+        self.settle()
+        return device
+
+    def settle(self) -> None:
+        """After a change of devices, rooms or views: whether events may
+        go straight to the one device."""
+        deliver = self.deliver_each
+        if len(self.devices) == 1:
+            device = next(iter(self.devices.values()))
+            every = device.multi and not device.hidden
+            if every or all(device.views(room) for room in self.rooms):
+                deliver = device.member.deliver
+        self.deliver = deliver
+
+    def find(self, room: str) -> str | None:
+        """The seat's room called ``room`` (by any spelling), if it is in it."""
+        key = name_key(room)
+        return next((name for name in self.rooms if name_key(name) == key), None)
+
+    def viewers(self, room: str, but: Member | None = None) -> list[Device]:
+        """The devices that view ``room`` (``but`` one)."""
+        return [
+            device
+            for device in self.devices.values()
+            if device.member is not but and device.views(room)
+        ]
+
+    def others(self, member: Member) -> list[Member]:
+        """Every device but ``member``."""
+        return [other for other in self.devices if other is not member]
+
+    def left(self, room: str) -> None:
+        """The seat is out of ``room``; no device views it any more."""
+        if room in self.rooms:
+            self.rooms.remove(room)
+        for device in self.devices.values():
+            if device.room == room:
+                device.room = None
+        self.settle()
+
+    # -- the Member the back-ends know -------------------------------------------
+
+    @property
+    def door(self) -> str:
+        first = next(iter(self.devices), None)
+        return first.door if first is not None else "line"
+
+    @property
+    def name(self) -> str | None:
+        first = next(iter(self.devices), None)
+        return first.name if first is not None else None
+
+    def deliver_each(self, event: Event) -> None:
+        """``event`` to each device that views its room (every device, if
+        it names none)."""
+        if event.name in ROOMLESS:
+            fan_out(list(self.devices), event)
+            return
+        room = event.fields[0]
+        fan_out([d.member for d in self.devices.values() if d.views(room)], event)
+
+    def entered(self, welcome: Welcome) -> None:
+        """The seat is in ``welcome.room``: the device that asked and every
+        ``multi`` device get the join replies."""
+        room = welcome.room
+        if room not in self.rooms:
+            self.rooms.append(room)
+        asker = self.joining.pop(name_key(room), None)
+        for device in list(self.devices.values()):
+            if device.member is asker:
+                if not device.multi:
+                    device.room = room
+                device.member.entered(welcome)
+            elif device.views(room):  # multi, and not hidden
+                device.member.entered(welcome)
+        self.settle()
+
+    def removed(self, room: str, listing: Listing | None) -> None:
+        """``room`` was taken from the seat (deleted, kicked): every device
+        that viewed it hears so."""
+        viewers = self.viewers(room)
+        self.left(room)
+        self.on_removed(room)
+        for device in viewers:
+            device.member.removed(room, listing)
+
+    def lobby_changed(self, changes: LobbyChanges) -> None:
+        """Never watched: each device watches the lobby for itself."""
+
+    def disconnect(self, reason: str) -> None:
+        for device in list(self.devices.values()):
+            device.member.disconnect(reason)

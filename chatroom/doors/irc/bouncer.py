@@ -1,0 +1,48 @@
+"""An IRC session signed in to an account is one of its devices.
+
+Like a bouncer's downstream connection, it is in all of its account's
+rooms (:mod:`chatroom.core.seats`): a room the account is in when it signs
+in, or enters later from another device, arrives unasked, as ``JOIN``,
+the topic and history (:meth:`IRCSession.entered`), then (with
+``draft/read-marker``) the account's ``MARKREAD`` and ``NAMES``
+(:func:`joined_elsewhere`). A marker another device moved arrives as the
+core's ``READ`` event and is told as ``MARKREAD`` (:func:`marker_moved`).
+The time a client set with ``MARKREAD`` is the account's on this node
+(``Directory.stamps``), so every session of it shows the same one.
+"""
+
+from __future__ import annotations
+
+from chatroom.core.events import Welcome
+from chatroom.core.text import name_key
+from chatroom.doors.irc.markers import send_marker
+from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.wire import channel, names_lines
+
+#: The capability that asks for markers.
+READ_MARKER = "draft/read-marker"
+
+
+async def joined_elsewhere(session: IRCSession, welcome: Welcome) -> None:
+    """The rest of an unasked join's burst: ``MARKREAD``, then ``353``/``366``."""
+    if READ_MARKER in session.caps:
+        await send_marker(session, welcome.room)
+    userhost = "userhost-in-names" in session.caps
+    chan = channel(welcome.room)
+    session.send(
+        names_lines(session.me, session.nick, chan, welcome.members, (), userhost)
+    )
+
+
+async def marker_moved(session: IRCSession, room: str) -> None:
+    """Another session of the account moved its marker in ``room``."""
+    if READ_MARKER in session.caps and name_key(room) in session.rooms:
+        await send_marker(session, session.rooms[name_key(room)])
+
+
+def share_stamps(session: IRCSession, account: str) -> None:
+    """Signed in to ``account``: the times its sessions set are shared."""
+    if account:
+        shared = session.directory.stamps.setdefault(account, {})
+        shared.update(session.read_stamps)
+        session.read_stamps = shared

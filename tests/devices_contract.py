@@ -1,0 +1,323 @@
+"""Many devices per account and remembered rooms, for every registry.
+
+:class:`DevicesContract` drives real :class:`ChatProtocol` connections
+(over ``StringTransport``) signed in to one account from several devices:
+one member in every room whatever the number of devices, messages and
+private messages on every device, ``multi`` devices in all the account's
+rooms, devices without it in one, ``/devices`` and ``/logout ID``, the
+device limit, and the account's rooms remembered when it comes back. It
+runs against the in-process registry (``tests/test_devices.py``) and the
+Redis one on a real redis-server (``tests/cluster/test_devices_redis.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.core.config import ServerConfig
+from tests.handler_contract import ContractBase, User
+from tests.moderation_contract import PASSWORD
+from tests.support import FakeClient
+
+CONFIG = ServerConfig(
+    rate=0, room_capacity=5, max_rooms=8, history=2, resume_bound=5, max_devices=3
+)
+
+
+class DevicesContract(ContractBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
+
+    @defer.inlineCallbacks
+    def device(self, name: str, *caps: str) -> Generator[Any, Any, User]:
+        """A new connection signed in to account ``name`` (registered by its
+        first device), with ``caps`` turned on first."""
+        user = User(FakeClient(self.server))
+        if caps:
+            user.say(f"/caps {' '.join(caps)}")
+            yield self.expect(user, "CAPS ")
+        user.say(f"/login {name} {PASSWORD}")
+        line = yield self.expect(user, "")
+        while not line.startswith(("WELCOME", "ERR")):
+            line = yield self.expect(user, "")
+        if line.startswith("ERR NO_SUCH_ACCOUNT"):
+            user.say(f"/register {name} {PASSWORD}")
+            yield self.expect(user, f"WELCOME {name}")
+            yield self.expect(user, "ROOMS ")
+            yield self.expect(user, "REGISTERED ")
+        else:
+            self.assertEqual(line, f"WELCOME {name}")
+            yield self.expect(user, "ROOMS ")
+        return user
+
+    @defer.inlineCallbacks
+    def entered(self, user: User, room: str, create: bool = False) -> Any:
+        """``user`` joins (or creates) ``room``; returns its ``MEMBERS`` line."""
+        user.say(f"/{'create' if create else 'join'} {room}")
+        return (yield self.expect(user, f"MEMBERS {room}"))
+
+    @defer.inlineCallbacks
+    def gone(self, user: User) -> Generator[Any, Any, None]:
+        """``user``'s connection is lost, and the server has let it go."""
+        user.client.lose()
+        yield self.wait()
+        yield self.wait()
+
+    def not_seen(self, user: User, prefix: str) -> None:
+        self.assertFalse(
+            [line for line in user.unread() if line.startswith(prefix)],
+            f"{prefix!r} in {user.unread()}",
+        )
+
+    # -- many devices, one member -----------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_a_second_device_disconnects_nobody(self) -> Generator[Any, Any, None]:
+        """Signing in again adds a device: the first is not ended (no BYE),
+        the room hears no second JOIN and lists alice once."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice")
+        yield self.entered(laptop, "tea")
+        yield self.expect(bob, "JOIN tea alice")
+        phone = yield self.device("alice")
+        members = yield self.entered(phone, "tea")
+        self.assertEqual(members, "MEMBERS tea bob alice")
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea bob alice")
+        self.not_seen(bob, "JOIN tea alice")
+        self.not_seen(laptop, "BYE")
+        self.assertFalse(laptop.client.closing)
+
+    @defer.inlineCallbacks
+    def test_messages_reach_every_device(self) -> Generator[Any, Any, None]:
+        """A message from one device reaches the room once and every device
+        of the account; a private message reaches every device of both."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        yield self.entered(laptop, "tea")
+        yield self.entered(phone, "tea")
+        laptop.say("hello from the laptop")
+        for user in (bob, laptop, phone):
+            line = yield self.expect(user, "MSG tea alice ")
+            self.assertTrue(line.endswith(" hello from the laptop"), line)
+        self.not_seen(bob, "MSG tea alice")
+        phone.say("/msg bob psst")
+        for user in (bob, laptop, phone):
+            line = yield self.expect(user, "PRIVMSG alice bob ")
+            self.assertTrue(line.endswith(" psst"), line)
+        bob.say("/msg alice back")
+        for user in (laptop, phone):
+            line = yield self.expect(user, "PRIVMSG bob alice ")
+            self.assertTrue(line.endswith(" back"), line)
+
+    @defer.inlineCallbacks
+    def test_multi_devices_are_in_all_rooms(self) -> Generator[Any, Any, None]:
+        """A multi device signing in gets the join replies of the account's
+        rooms, unasked, and those of every room another device enters."""
+        laptop = yield self.device("alice", "multi")
+        yield self.entered(laptop, "tea", create=True)
+        yield self.entered(laptop, "cafe", create=True)
+        phone = yield self.device("alice", "multi")
+        self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED tea 1 5")
+        yield self.expect(phone, "READ tea *")
+        self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED cafe 1 5")
+        yield self.expect(phone, "READ cafe *")
+        yield self.entered(laptop, "bar", create=True)
+        self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED bar 1 5")
+        yield self.expect(phone, "READ bar *")
+        phone.say("/say cafe from the phone")
+        line = yield self.expect(laptop, "MSG cafe alice ")
+        self.assertTrue(line.endswith(" from the phone"), line)
+
+    @defer.inlineCallbacks
+    def test_caps_multi_shows_the_other_rooms(self) -> Generator[Any, Any, None]:
+        """A one-room device that turns multi on gets the join replies of
+        the account's other rooms, unasked, and keeps its current room."""
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        yield self.entered(laptop, "tea", create=True)
+        yield self.entered(phone, "cafe", create=True)
+        laptop.say("/caps multi")
+        yield self.expect(laptop, "CAPS multi")
+        self.assertEqual((yield self.expect(laptop, "JOINED ")), "JOINED cafe 1 5")
+        yield self.expect(laptop, "READ cafe *")
+        self.not_seen(laptop, "JOINED tea")
+        laptop.say("here")  # tea is still current
+        self.assertTrue((yield self.expect(laptop, "MSG tea alice ")).endswith(" here"))
+        self.not_seen(phone, "MSG tea")  # in cafe only
+
+    @defer.inlineCallbacks
+    def test_a_multi_leave_takes_the_account_out(self) -> Generator[Any, Any, None]:
+        """``/leave`` from a multi device: the room hears PART and every
+        other device of the account gets LEFT."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice", "multi")
+        phone = yield self.device("alice")
+        yield self.entered(laptop, "tea")
+        yield self.entered(phone, "tea")
+        laptop.say("/leave tea")
+        yield self.expect(laptop, "LEFT tea")
+        yield self.expect(phone, "LEFT tea")
+        yield self.expect(phone, "ROOMS ")
+        yield self.expect(bob, "PART tea alice left")
+
+    @defer.inlineCallbacks
+    def test_one_room_devices_keep_the_account_in(self) -> Generator[Any, Any, None]:
+        """A device without multi joining elsewhere, or disconnecting, never
+        takes the account out of a room another device is in; the last
+        device in a room takes it out."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        yield self.entered(laptop, "tea")
+        yield self.entered(phone, "tea")
+        phone.say("/create cafe")
+        yield self.expect(phone, "LEFT tea")
+        yield self.expect(phone, "MEMBERS cafe alice")
+        bob.say("still here?")
+        yield self.expect(laptop, "MSG tea bob ")
+        self.not_seen(phone, "MSG tea bob")
+        yield self.gone(laptop)
+        yield self.expect(bob, "PART tea alice")
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea bob")
+        phone.say("/who")
+        self.assertEqual((yield self.expect(phone, "MEMBERS ")), "MEMBERS cafe alice")
+
+    @defer.inlineCallbacks
+    def test_a_refused_name_then_login_adds_a_device(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A connection that first tries the bare registered name (refused,
+        as clients do before asking for the password) then signs in is a
+        device too: nobody is ended."""
+        laptop = yield self.device("alice")
+        phone = User(FakeClient(self.server))
+        phone.say("alice")
+        refusal = yield self.expect(phone, "ERR ")
+        self.assertTrue(refusal.startswith("ERR NAME_REGISTERED"), refusal)
+        phone.say(f"/login alice {PASSWORD}")
+        yield self.expect(phone, "WELCOME alice")
+        self.not_seen(laptop, "BYE")
+        self.assertFalse(laptop.client.closing)
+
+    @defer.inlineCallbacks
+    def test_plain_names_are_one_connection(self) -> Generator[Any, Any, None]:
+        """A plain name held by one connection is still refused to another."""
+        yield self.connect("carol")
+        other = User(FakeClient(self.server))
+        other.say("carol")
+        self.assertTrue((yield self.expect(other, "ERR ")).startswith("ERR NAME_TAKEN"))
+
+    # -- listing and ending devices, and the limit -----------------------------
+
+    @defer.inlineCallbacks
+    def test_devices_listed_and_ended(self) -> Generator[Any, Any, None]:
+        """``/devices`` lists each device with the asker marked; ``/logout
+        ID`` closes that one only; bad ids are refused."""
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        phone.say("/devices")
+        first = yield self.expect(phone, "DEVICE ")
+        second = yield self.expect(phone, "DEVICE ")
+        self.assertEqual(first.split()[:3], ["DEVICE", "1", "line"])
+        self.assertEqual(second.split()[:3], ["DEVICE", "2", "line"])
+        self.assertFalse(first.endswith(" current"))
+        self.assertTrue(second.endswith(" current"))
+        self.assertEqual((yield self.expect(phone, "DEVICES_END")), "DEVICES_END 2")
+        for bad, code in (("/logout", "BAD_ARGS"), ("/logout 7", "NO_SUCH_DEVICE")):
+            phone.say(bad)
+            self.assertTrue(
+                (yield self.expect(phone, "ERR ")).startswith(f"ERR {code}")
+            )
+        phone.say("/logout one")
+        self.assertTrue(
+            (yield self.expect(phone, "ERR ")).startswith("ERR NO_SUCH_DEVICE")
+        )
+        phone.say("/logout 1")
+        self.assertEqual((yield self.expect(phone, "LOGGED_OUT")), "LOGGED_OUT 1")
+        self.assertEqual(
+            (yield self.expect(laptop, "BYE ")), "BYE signed out from device 2"
+        )
+        self.assertFalse(phone.client.closing)
+
+    @defer.inlineCallbacks
+    def test_the_device_limit(self) -> Generator[Any, Any, None]:
+        """Past ``--max-devices`` a sign-in is refused and nobody is ended."""
+        devices = []
+        for _ in range(3):
+            devices.append((yield self.device("alice")))
+        extra = User(FakeClient(self.server))
+        extra.say(f"/login alice {PASSWORD}")
+        refusal = yield self.expect(extra, "ERR ")
+        self.assertTrue(refusal.startswith("ERR TOO_MANY_DEVICES "), refusal)
+        for device in devices:
+            self.assertFalse(device.client.closing)
+            self.not_seen(device, "BYE")
+
+    # -- remembered rooms ---------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_rooms_remembered_when_back(self) -> Generator[Any, Any, None]:
+        """With no device connected, the account's next device is put back
+        in its rooms (the rooms hear JOIN; a multi device sees each when it
+        joins it, with no second JOIN); an invite-only room does not ask
+        again, a room that bans it is not entered."""
+        bob = User(FakeClient(self.server))
+        bob.say("/caps multi")
+        bob.say("bob")
+        yield self.expect(bob, "ROOMS ")
+        for room in ("club", "tea", "bar"):
+            yield self.entered(bob, room, create=True)
+        laptop = yield self.device("alice", "multi")
+        for room in ("tea", "club", "bar"):
+            yield self.entered(laptop, room)
+        bob.say("/focus club")
+        bob.say("/set invite-only on")
+        yield self.expect(bob, "SET club invite-only")
+        yield self.gone(laptop)
+        yield self.expect(bob, "PART bar alice")
+        bob.say("/focus bar")
+        bob.say("/ban alice")
+        yield self.expect(bob, "BAN bar ")
+        phone = yield self.device("alice", "multi")
+        yield self.expect(bob, "JOIN tea alice")
+        yield self.expect(bob, "JOIN club alice")
+        self.not_seen(phone, "JOINED")  # shown each as it joins it
+        bob.say("/focus club")
+        bob.say("in club")
+        yield self.expect(bob, "MSG club bob ")
+        self.not_seen(phone, "MSG club")
+        for room in ("club", "tea"):  # no invitation asked again, no JOIN heard
+            phone.say(f"/join {room}")
+            yield self.expect(phone, f"JOINED {room} ")
+            yield self.expect(phone, f"READ {room} *")
+        self.not_seen(bob, "JOIN club alice")
+        phone.say("/join bar")
+        refusal = yield self.expect(phone, "ERR ")
+        self.assertTrue(refusal.startswith("ERR BANNED"), refusal)
+
+    @defer.inlineCallbacks
+    def test_a_kick_is_not_undone_by_coming_back(self) -> Generator[Any, Any, None]:
+        """A room the account was kicked from is forgotten: its next device
+        is not put back there."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice", "multi")
+        yield self.entered(laptop, "tea")
+        bob.say("/kick alice")
+        yield self.expect(laptop, "KICKED tea")
+        yield self.gone(laptop)
+        phone = yield self.device("alice", "multi")
+        phone.say("/unread")
+        yield self.expect(phone, "UNREAD_END")
+        self.assertFalse([x for x in phone.lines if x.startswith("JOINED")])
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea bob")

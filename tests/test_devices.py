@@ -1,0 +1,17 @@
+"""Many devices per account and remembered rooms against the in-process registry."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.wiring.server import ChatServer
+from tests.devices_contract import CONFIG, DevicesContract
+
+
+class LocalDevicesTests(DevicesContract, unittest.TestCase):
+    """Every reply arrives within the call that sent the line."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = ChatServer(CONFIG, clock=self.clock)
