@@ -195,7 +195,7 @@ class ScramSignInTests(ScramCase):
         self.assertEqual(client.received(), LOGGED_IN)
 
 
-class ScramKeysTests(ScramCase):
+class IRCScramKeysTests(ScramCase):
     """Where the keys come from: registration, a new password, a sign-in."""
 
     def legacy_account(self, name: str) -> None:

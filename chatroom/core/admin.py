@@ -2,10 +2,15 @@
 ``/announce``, and which masks a name's claim must not match.
 
 Plain functions over an :class:`~chatroom.core.moderation.Actor`, decided
-once for both back-ends by :class:`chatroom.core.chat.ChatCore`.
+once for both back-ends for :class:`chatroom.core.chat.ChatCore`: the
+checks, and the three commands run on a back-end's steps.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twisted.logger import Logger
 
 from chatroom.core import errors
 from chatroom.core.events import Event
@@ -18,6 +23,11 @@ from chatroom.core.moderation import (
     parse_mask,
 )
 from chatroom.core.rules import check_text
+
+if TYPE_CHECKING:
+    from chatroom.core.backend import Backend
+
+log = Logger()
 
 
 def check_admin(actor: Actor, command: str) -> None:
@@ -46,3 +56,34 @@ def claim_masks(key: str, account: str) -> list[str]:
     if account:
         masks.append(account_mask(account))
     return masks
+
+
+async def kill(backend: Backend, actor: Actor, target: str, reason: str) -> str:
+    """``/kill USER REASON``: the user's session ends, whatever its node."""
+    check_admin(actor, "kill")
+    name = await backend.end_user(target, f"killed by {actor.name}: {reason}")
+    log.info("{admin} killed {user}", admin=actor.name, user=name)
+    return name
+
+
+async def server_ban(backend: Backend, actor: Actor, target: str, banned: bool) -> str:
+    """``/gban`` (``banned``) or ``/gunban``: the mask changed, or a refusal
+    when it was already so."""
+    check_admin(actor, "gban" if banned else "gunban")
+    found: Target | None = None
+    if not target.startswith(("account:", "name:")):
+        found = await backend.find_user(target)
+    mask = server_ban_mask(target, found)
+    if banned:
+        reason = f"banned from this server by {actor.name}"
+        changed = await backend.ban_from_server(mask, reason)
+    else:
+        changed = await backend.unban_from_server(mask)
+    if not changed:
+        raise errors.server_ban_unchanged(mask, banned)
+    return mask
+
+
+async def announce(backend: Backend, actor: Actor, text: str) -> None:
+    """``/announce TEXT`` to every named member, on every node."""
+    await backend.tell_everyone(announcement(actor, text))

@@ -41,7 +41,7 @@ from chatroom.core.events import (
 from chatroom.core.facts import RoomFacts
 from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
-from chatroom.core.moderation import Action, Actor, RoomSettings, Target
+from chatroom.core.moderation import Action, Actor, RoomSettings
 from chatroom.core.modlog import ModEntry
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
@@ -471,31 +471,13 @@ class ChatCore(Generic[B]):
         return moderation.settings_of(facts.room, self._actor(member), facts.owner_name)
 
     async def kill(self, member: Member, target: str, reason: str) -> str:
-        actor = self._actor(member)
-        admin.check_admin(actor, "kill")
-        name = await self.backend.end_user(target, f"killed by {actor.name}: {reason}")
-        self.log.info("{admin} killed {user}", admin=actor.name, user=name)
-        return name
+        return await admin.kill(self.backend, self._actor(member), target, reason)
 
     async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        actor = self._actor(member)
-        admin.check_admin(actor, "gban" if banned else "gunban")
-        found: Target | None = None
-        if not target.startswith(("account:", "name:")):
-            found = await self.backend.find_user(target)
-        mask = admin.server_ban_mask(target, found)
-        if banned:
-            reason = f"banned from this server by {actor.name}"
-            changed = await self.backend.ban_from_server(mask, reason)
-        else:
-            changed = await self.backend.unban_from_server(mask)
-        if not changed:
-            raise errors.server_ban_unchanged(mask, banned)
-        return mask
+        return await admin.server_ban(self.backend, self._actor(member), target, banned)
 
     async def announce(self, member: Member, text: str) -> None:
-        event = admin.announcement(self._actor(member), text)
-        await self.backend.tell_everyone(event)
+        await admin.announce(self.backend, self._actor(member), text)
 
     # -- devices ---------------------------------------------------------------
 

@@ -433,7 +433,7 @@ class LobbyNameTests(ControllerTestCase):
         self.assertFalse(any("/create" in note for note in self.notes()))
 
 
-class PasteTests(ControllerTestCase):
+class ControllerPasteTests(ControllerTestCase):
     """Typed lines are paced, and a refused one is named and resent (defect 4)."""
 
     def test_fourteen_lines_all_sent_in_order(self) -> None:

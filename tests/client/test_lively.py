@@ -34,7 +34,7 @@ from tests.client.test_view import attributes_of
 STAMP = "2026-11-21T18:04:05.123Z"
 
 
-class ReactionTests(ScreenTestCase):
+class LivelyReactionTests(ScreenTestCase):
     """REACT and UNREACT, live and in a replay."""
 
     def setUp(self) -> None:

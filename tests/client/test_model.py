@@ -288,7 +288,7 @@ class MentionTests(unittest.TestCase):
         self.assertFalse(mentions(None, "bob"))
 
 
-class BigRoomTests(unittest.TestCase):
+class BigRoomModelTests(unittest.TestCase):
     """A big room (docs/protocol.md, Big rooms): the join lists fewer members
     than it counts."""
 

@@ -12,7 +12,7 @@ from twisted.internet import defer
 from tests.integration.test_doors import DoorsTestCase
 
 
-class BigRoomTests(DoorsTestCase):
+class BigRoomSocketTests(DoorsTestCase):
     """What members of a room past ``--big-room`` see, door by door."""
 
     options = (

@@ -65,7 +65,7 @@ class WebLifeCase(WebCase):
         return page, bob
 
 
-class ReactionTests(WebLifeCase):
+class WebReactionTests(WebLifeCase):
     def test_react_from_the_menu_live_and_in_replay(self) -> None:
         """React in a message's menu opens a picker (common emoji, and any
         other typed); the reactions are chips under the message with their
@@ -129,7 +129,7 @@ class ReactionTests(WebLifeCase):
         )
 
 
-class TypingTests(WebLifeCase):
+class WebTypingTests(WebLifeCase):
     def test_who_is_typing_comes_and_goes(self) -> None:
         """Under the log, a polite live region says who is typing; it goes
         with their message, their "done", or the protocol's timeout. What
@@ -170,7 +170,7 @@ class TypingTests(WebLifeCase):
         self.assertEqual(typed[:2], ["TYPING tea wes active", "TYPING tea wes done"])
 
 
-class PasteTests(WebLifeCase):
+class WebPasteTests(WebLifeCase):
     def test_several_lines_go_as_one_message(self) -> None:
         """Shift+Enter adds a line; Enter sends the lines as one message
         (/paste, each backslash and line break escaped), shown to its

@@ -18,6 +18,8 @@ import os
 import sqlite3
 import tempfile
 
+from twisted.python.failure import Failure
+
 from chatroom.backends.local import search
 from chatroom.backends.local.rekey import rekey
 
@@ -201,3 +203,11 @@ class ServerLock:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def problem_for_users(failure: Failure) -> str:
+    """Why messages are refused, in words a user understands, from the
+    store's failed commit."""
+    if getattr(failure.value, "sqlite_errorname", "") == "SQLITE_FULL":
+        return "the server's disk is full"
+    return "the server cannot write to its database"

@@ -44,6 +44,7 @@ from chatroom.backends.local.dbfile import (
     ServerLock,
     describe,
     open_database,
+    problem_for_users,
 )
 from chatroom.backends.local.records import (
     Loaded,
@@ -383,7 +384,7 @@ class SqliteStore:
             error=failure.getErrorMessage(),
             count=len(self._pending),
         )
-        self.problem = _for_users(failure)
+        self.problem = problem_for_users(failure)
         self.on_health(self.problem)
 
     def _written(self, firsts: dict[str, int]) -> None:
@@ -495,10 +496,3 @@ class SqliteStore:
 def _fire(result: object, waiting: list[Deferred[None]]) -> None:
     for waiter in waiting:
         waiter.callback(None)
-
-
-def _for_users(failure: Failure) -> str:
-    """Why messages are refused, in words a user understands."""
-    if getattr(failure.value, "sqlite_errorname", "") == "SQLITE_FULL":
-        return "the server's disk is full"
-    return "the server cannot write to its database"

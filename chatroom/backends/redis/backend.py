@@ -33,6 +33,7 @@ from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationL
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
 from chatroom.backends.redis.replies import (
     key_of,
+    lobby_changes,
     moderation_args,
     parse_facts,
     parse_roster,
@@ -54,8 +55,6 @@ from chatroom.core.events import (
     Event,
     Listing,
     LobbyChanges,
-    RoomGone,
-    RoomInfo,
     format_tags,
     from_line,
     to_line,
@@ -491,12 +490,4 @@ class RedisBackend:
             self.calls.unsubscribe(self._lobby_channel)
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
-        rows = await self._listing(list(changed))
-        entries: list[RoomInfo | RoomGone] = []
-        for row in rows:
-            info = room_info(row) if len(row) > 1 else None
-            if info is None or info.secret:  # secret: not in the lobby
-                entries.append(RoomGone(changed[row[0].decode()]))
-            else:
-                entries.append(info)
-        return LobbyChanges(entries)
+        return lobby_changes(await self._listing(list(changed)), changed)

@@ -17,7 +17,7 @@ from typing import Any
 from chatroom.backends.redis.calls import Refusals
 from chatroom.core import errors
 from chatroom.core.backend import Facts, Roster
-from chatroom.core.events import RoomInfo, to_line
+from chatroom.core.events import LobbyChanges, RoomGone, RoomInfo, to_line
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.sessions import Session
@@ -37,6 +37,19 @@ def room_info(row: list[Any]) -> RoomInfo:
     return RoomInfo(
         name.decode(), int(members), int(capacity), topic.decode(), secret == b"1"
     )
+
+
+def lobby_changes(rows: list[list[Any]], changed: dict[str, str]) -> LobbyChanges:
+    """The LISTING script's rows for the rooms in ``changed`` (key: name) as
+    the lobby shows them: a room gone, or secret, is gone from the lobby."""
+    entries: list[RoomInfo | RoomGone] = []
+    for row in rows:
+        info = room_info(row) if len(row) > 1 else None
+        if info is None or info.secret:
+            entries.append(RoomGone(changed[row[0].decode()]))
+        else:
+            entries.append(info)
+    return LobbyChanges(entries)
 
 
 def parse_target(row: list[Any]) -> Target | None:

@@ -1,8 +1,9 @@
 """The line protocol's positions: ``/caps``, ``/join ... since ID``, ``/history``,
 ``/read`` and ``/unread``.
 
-Parsing of the commands' arguments and rendering of their replies, kept
-out of :mod:`chatroom.doors.line.protocol` so the session module stays readable. An
+Parsing of the commands' arguments and rendering of their replies (and the
+handlers of ``/read`` and ``/unread``, which need nothing else), kept out
+of :mod:`chatroom.doors.line.session` so the session module stays readable. An
 event id on the wire is a decimal number (the event's position in its
 room); anything else is refused with ``BAD_ARGS``, never guessed at.
 """
@@ -15,6 +16,7 @@ from chatroom.core import errors
 from chatroom.core.events import Encoder, Event
 from chatroom.core.reading import Unread
 from chatroom.core.wire import format_line
+from chatroom.doors.line.context import CommandContext
 
 #: What ``/caps`` can turn on: ``@ID`` on stored events; many rooms at once;
 #: tags, replies, edits and deletions (``rich``, which turns ``ids`` on too).
@@ -92,3 +94,18 @@ def render_history(room: str, events: Sequence[Event], render: Encoder) -> bytes
     lines = [line for line in (event.encoded(render) for event in events) if line]
     lines.append(format_line("HISTORY_END", room, str(len(lines))))
     return b"".join(lines)
+
+
+async def do_read(session: CommandContext, args: str) -> None:
+    """``/read ROOM ID`` → ``READ ROOM ID``, the marker now in force."""
+    room, event_id = parse_read(args)
+    marker = await session.registry.mark_read(session.member, room, event_id)
+    session.send(render_marker(marker.room, marker.event_id))
+
+
+async def do_unread(session: CommandContext, args: str) -> None:
+    """``/unread`` → an ``UNREAD`` line per room with news, ``UNREAD_END``."""
+    if args:
+        raise errors.usage("/unread")
+    counts = await session.registry.unread(session.member, list(session.places.rooms))
+    session.send(render_unread(counts))

@@ -47,7 +47,13 @@ from chatroom.core.text import (
 )
 from chatroom.core.wire import format_line
 from chatroom.doors.base.connection import Connection
-from chatroom.doors.line import conversations, messages, moderating, signing
+from chatroom.doors.line import (
+    conversations,
+    messages,
+    moderating,
+    positions,
+    signing,
+)
 from chatroom.doors.line.arguments import (
     HELP_TEXT,
     single_word,
@@ -59,9 +65,7 @@ from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.positions import (
     parse_caps,
     parse_join,
-    parse_read,
     render_marker,
-    render_unread,
 )
 from chatroom.doors.line.rendering import (
     AS_LINES,
@@ -333,17 +337,6 @@ class LineSession:
         room, text = split_say(args)
         await self.registry.say(self.member, self._in(room), "MSG", text)
 
-    async def do_read(self, args: str) -> None:
-        room, event_id = parse_read(args)
-        marker = await self.registry.mark_read(self.member, room, event_id)
-        self.send(render_marker(marker.room, marker.event_id))
-
-    async def do_unread(self, args: str) -> None:
-        if args:
-            raise errors.usage("/unread")
-        counts = await self.registry.unread(self.member, list(self.places.rooms))
-        self.send(render_unread(counts))
-
     async def do_leave(self, args: str) -> None:
         """``/leave [ROOM]``: without ``multi`` the one room, whatever ROOM."""
         if args and self.multi:
@@ -483,8 +476,8 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "leave": (LineSession.do_leave, _IN_ROOM),
     "focus": (LineSession.do_focus, _IN_ROOM),
     "say": (LineSession.do_say, _IN_ROOM),
-    "read": (LineSession.do_read, _NAMED),
-    "unread": (LineSession.do_unread, _NAMED),
+    "read": (positions.do_read, _NAMED),
+    "unread": (positions.do_unread, _NAMED),
     "who": (LineSession.do_who, _IN_ROOM),
     "history": (conversations.do_history, _NAMED),
     "topic": (LineSession.do_topic, _IN_ROOM),
