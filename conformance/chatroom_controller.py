@@ -180,9 +180,12 @@ class ChatroomController(BaseServerController):
     services_controller_class = BuiltinServices
     capabilities = frozenset(
         (
+            Capabilities.ACCOUNT_NOTIFY,
+            Capabilities.ACCOUNT_TAG,
             Capabilities.AWAY_NOTIFY,
             Capabilities.BATCH,
             Capabilities.ECHO_MESSAGE,
+            Capabilities.EXTENDED_JOIN,
             Capabilities.LABELED_RESPONSE,
             Capabilities.MESSAGE_REDACTION,
             Capabilities.MESSAGE_TAGS,

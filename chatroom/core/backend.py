@@ -251,6 +251,10 @@ class Backend(Protocol):
         (``NOT_IN_ROOM``)."""
         ...
 
+    def rooms_of(self, member: Member) -> list[str]:
+        """The names of the rooms ``member`` is in (on this node)."""
+        ...
+
     async def list_rooms(self) -> Listing: ...
 
     async def create_room(

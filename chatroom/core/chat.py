@@ -26,6 +26,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import admin, errors, moderation, reading, rules, search
+from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
@@ -120,6 +121,9 @@ class ChatCore(Generic[B]):
     def account_of(self, member: Member) -> str:
         return self.sessions.account_of(member)
 
+    def account_named(self, name: str) -> str:
+        return self.sessions.account_named(name)
+
     async def claim_name(
         self,
         member: Member,
@@ -140,16 +144,27 @@ class ChatCore(Generic[B]):
         rules.check_claim(
             name, registered, signed_in, banned, self.config.require_account
         )
+        before = session.account
+        shown = None
+        if signed_in != before:
+            shown = await registered_name(self.account_store, signed_in)
         renamed = await self.backend.claim(
             member, session, name, signed_in, takeover and account == key
         )
-        self.sessions.update(member, name=name, account=signed_in or None)
+        self.sessions.update(
+            member, name=name, account=signed_in or None, account_name=shown
+        )
+        await tell_rooms(self.backend, self.sessions, member, before)
         return renamed
 
     async def set_account(self, member: Member, account: str) -> None:
-        """A plain name's read markers become its new account's."""
+        """A plain name's read markers become its new account's; its rooms
+        hear ``ACCOUNT``."""
+        before = self.sessions[member].account
+        shown = await registered_name(self.account_store, account)
         await self.backend.sign(member, self.sessions[member], account)
-        self.sessions.update(member, account=account)
+        self.sessions.update(member, account=account, account_name=shown)
+        await tell_rooms(self.backend, self.sessions, member, before)
         if account:
             for room, event_id in self.plain_markers.forget(member).items():
                 await self.backend.markers.advance(account, room, event_id)

@@ -158,6 +158,11 @@ def to_rich_line(event: Event) -> bytes:
 RICH_ONLY = frozenset({"EDIT", "REDACT", "REACT", "UNREACT", "TYPING"})
 
 
+#: Events only the IRC door shows (``ACCOUNT room user name``, for
+#: ``account-notify``): the line door and the web client drop them.
+IRC_ONLY = frozenset({"ACCOUNT"})
+
+
 def edit_fallback(event: Event) -> bytes:
     """``EDIT room id user time text`` as clients without ``rich`` get it:
     ``MSG room user time * text``."""
@@ -167,6 +172,8 @@ def edit_fallback(event: Event) -> bytes:
 
 def live_line(event: Event) -> bytes:
     """An event as it happens, for a connection without ``rich``."""
+    if event.name in IRC_ONLY:
+        return b""
     if event.name in RICH_ONLY:
         return event.encoded(edit_fallback) if event.name == "EDIT" else b""
     return event.encoded(to_line)
@@ -174,11 +181,18 @@ def live_line(event: Event) -> bytes:
 
 def live_id_line(event: Event) -> bytes:
     """The same with ``@ID `` (``/caps ids``)."""
+    if event.name in IRC_ONLY:
+        return b""
     if event.name in RICH_ONLY:
         if event.name != "EDIT":
             return b""
         return b"@" + event.id.encode("ascii") + b" " + event.encoded(edit_fallback)
     return event.encoded(to_id_line)
+
+
+def live_rich_line(event: Event) -> bytes:
+    """An event as it happens, for a ``rich`` connection."""
+    return b"" if event.name in IRC_ONLY else event.encoded(to_rich_line)
 
 
 def replay_line(event: Event) -> bytes:

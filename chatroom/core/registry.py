@@ -131,6 +131,12 @@ class Registry(Protocol):
         """The account ``member`` is signed in to, "" if none."""
         ...
 
+    def account_named(self, name: str) -> str:
+        """The name of the account the session called ``name`` is signed in
+        to, "" if none; this process's sessions only (a cluster node does
+        not know other nodes' accounts)."""
+        ...
+
     def release(self, member: Member, reason: str) -> None:
         """The member is gone: leave its rooms (``PART reason``), free its name.
 

@@ -22,16 +22,20 @@ from dataclasses import dataclass, replace
 
 from chatroom.core.moderation import Actor
 from chatroom.core.registry import Member
+from chatroom.core.text import name_key
 
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """One member's session: its token, its name ("" before its first claim)
-    and the account it is signed in to ("" for none)."""
+    """One member's session: its token, its name ("" before its first claim),
+    the account it is signed in to ("" for none, else its key) and that
+    account's name as it was registered (what IRC's ``account-tag`` shows:
+    a key is folded, ``morning`` keys as ``moming``)."""
 
     token: str
     name: str = ""
     account: str = ""
+    account_name: str = ""
 
 
 class Sessions:
@@ -43,6 +47,9 @@ class Sessions:
         self._numbers = itertools.count(1)
         self._by_member: dict[Member, Session] = {}
         self._by_token: dict[str, Member] = {}
+        #: A named session's name key → its account's name, for who says
+        #: what (IRC's ``account-tag``, ``extended-join``).
+        self._accounts: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._by_member)
@@ -69,6 +76,11 @@ class Sessions:
         session = self._by_member.get(member)
         return session.account if session is not None else ""
 
+    def account_named(self, name: str) -> str:
+        """The account name of this process's session called ``name`` ("" for
+        none, or a plain name)."""
+        return self._accounts.get(name_key(name), "")
+
     def actor(self, member: Member, admins: frozenset[str]) -> Actor:
         """``member`` as the rules see the user giving a command."""
         session = self._by_member[member]
@@ -89,21 +101,38 @@ class Sessions:
         return session
 
     def update(
-        self, member: Member, name: str | None = None, account: str | None = None
+        self,
+        member: Member,
+        name: str | None = None,
+        account: str | None = None,
+        account_name: str | None = None,
     ) -> None:
-        """A new name or account (None: unchanged) for an open session."""
+        """A new name or account (None: unchanged) for an open session;
+        ``account_name`` the new account's registered name (its key if not
+        given; "" with no account)."""
         session = self._by_member.get(member)
         if session is None:
             return  # released meanwhile
+        if session.name:
+            self._accounts.pop(name_key(session.name), None)
         if name is not None:
             session = replace(session, name=name)
-        if account is not None:
-            session = replace(session, account=account)
+        if account is not None and account != session.account:
+            shown = account_name if account_name is not None else account
+            session = replace(session, account=account, account_name=shown)
+        elif account_name is not None:
+            session = replace(session, account_name=account_name)
+        if not session.account:
+            session = replace(session, account_name="")
         self._by_member[member] = session
+        if session.name and session.account_name:
+            self._accounts[name_key(session.name)] = session.account_name
 
     def close(self, member: Member) -> Session | None:
         """Forget ``member``'s session; returns it (None if there was none)."""
         session = self._by_member.pop(member, None)
         if session is not None:
             self._by_token.pop(session.token, None)
+            if session.name:
+                self._accounts.pop(name_key(session.name), None)
         return session

@@ -279,6 +279,9 @@ class LocalBackend:
     def place(self, member: Member, room: str) -> str:
         return self._room_of(member, room).name
 
+    def rooms_of(self, member: Member) -> list[str]:  # only sign-ins ask: a walk
+        return [room.name for room in self.rooms.values() if member in room.members]
+
     async def create_room(
         self, member: Member, session: Session, name: str, leaving: str | None
     ) -> None:

@@ -312,6 +312,9 @@ class RedisBackend:
     def place(self, member: Member, room: str) -> str:
         return self.here.place(member, room).name
 
+    def rooms_of(self, member: Member) -> list[str]:
+        return [room.name for room in self.here.places.get(member, {})]
+
     async def list_rooms(self) -> Listing:
         rows = sorted(await self._listing(), key=lambda row: int(row[5]))
         return Listing([room_info(row) for row in rows])

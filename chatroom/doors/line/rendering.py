@@ -21,8 +21,8 @@ from chatroom.core.events import (
     Welcome,
     live_id_line,
     live_line,
+    live_rich_line,
     replay_line,
-    to_rich_line,
 )
 from chatroom.core.wire import format_line
 
@@ -87,4 +87,4 @@ class LineOutput:
 
 
 #: The line door's output: lines as they are.
-AS_LINES = LineOutput("line", None, live_line, live_id_line, to_rich_line)
+AS_LINES = LineOutput("line", None, live_line, live_id_line, live_rich_line)
