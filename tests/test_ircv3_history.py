@@ -331,8 +331,9 @@ class IRCv3HistoryLongLineTests(CapsTestCase):
         self.assertLessEqual(len(topic.encode("utf-8")) + 2, MAX_LINE)
         self.assertTrue(topic.startswith(":bob!bob@chatroom TOPIC #tea :€€€"))
         alice.send("TOPIC #tea")
-        (shown,) = alice.received()
+        shown, who = alice.received()
         self.assertLessEqual(len(shown.encode("utf-8")) + 2, MAX_LINE)
+        self.assertIn(" 333 alice #tea bob ", who)
 
     def test_plain_client_unchanged(self) -> None:
         """A short message to a client without capabilities is one line,

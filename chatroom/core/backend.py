@@ -84,6 +84,9 @@ class Roster:
     topic_by: str
     policy: RoomPolicy
     members: list[Target] = field(default_factory=list)
+    #: When the topic was set and the room made (Unix seconds, 0: unknown).
+    topic_at: int = 0
+    created_at: int = 0
 
     def operators(self) -> list[str]:
         """The members ``/op`` made operators (the owner is told apart)."""

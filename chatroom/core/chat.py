@@ -388,6 +388,8 @@ class ChatCore(Generic[B]):
             topic_by=roster.topic_by,
             operators=roster.operators(),
             secret=roster.policy.secret,
+            topic_at=roster.topic_at,
+            created_at=roster.created_at,
         )
 
     async def _decide(

@@ -324,6 +324,8 @@ class Welcome:
     history: list[Event] = field(default_factory=list)
     topic: str = ""
     topic_by: str = ""
+    #: When the topic was set (Unix seconds; 0 for unknown), IRC's ``333``.
+    topic_at: int = 0
     #: Set when the member asked to resume (``since``) and more was missed
     #: than is replayed: the number of events left out, or "?" if unknown.
     gap: str = ""
@@ -345,3 +347,7 @@ class RoomDetails:
     operators: list[str] = field(default_factory=list)
     #: The room is secret (``/set secret on``, IRC ``+s``).
     secret: bool = False
+    #: When the topic was set and the room made (Unix seconds; 0 for
+    #: unknown): IRC's ``333`` and ``329``.
+    topic_at: int = 0
+    created_at: int = 0

@@ -30,7 +30,6 @@ from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
-from chatroom.core.facts import RoomPolicy
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
@@ -98,7 +97,8 @@ class LocalBackend:
     def _new_room(self, name: str, permanent: bool, owner: Member | None) -> Room:
         last_id = self.last_ids.pop(name_key(name), 0)
         return Room.configured(
-            self.config, self.store.persistent, name, permanent, owner, last_id
+            *(self.config, self.store.persistent, name, permanent, owner, last_id),
+            self.clock.seconds(),
         )
 
     def _restore(self) -> None:
@@ -121,11 +121,7 @@ class LocalBackend:
                 room.restored = True
                 room.absent_owner = name_key(record.owner) if record.owner else ""
                 self._add_room(room)
-            room.topic, room.topic_by = record.topic, record.topic_by
-            room.policy = RoomPolicy.from_json(record.policy)
-            if room.policy.keep:
-                room.restored = False  # kept: no grace period, it stays
-            room.first_id = record.first_id
+            room.restore(record)
             if len(record.recent) >= loading:  # older ones are the store's
                 room.held_from = record.recent[0][0]
             for row in record.recent:
@@ -398,7 +394,8 @@ class LocalBackend:
         ]
         owner, topic = where.owner_name, where.topic
         return Roster(
-            where.name, owner, facts.owner, topic, where.topic_by, where.policy, members
+            *(where.name, owner, facts.owner, topic, where.topic_by, where.policy),
+            *(members, where.topic_at, where.created_at),
         )
 
     async def facts(self, room: str, target: str = "") -> Facts:
@@ -411,6 +408,7 @@ class LocalBackend:
     ) -> None:
         where = self._find(facts.room.name)
         where.topic, where.topic_by = topic, session.name
+        where.topic_at = int(self.clock.seconds())
         where.broadcast(event)
         self._save(where)
         self._room_changed(where)

@@ -60,6 +60,9 @@ MIGRATIONS = [
     ("events", "tags", "TEXT NOT NULL DEFAULT ''"),
     # the message an EDIT or REDACT changes (chatroom.core.stored), 0 for none
     ("events", "target", "INTEGER NOT NULL DEFAULT 0"),
+    # when the room was made and its topic set (Unix seconds; IRC's 329, 333)
+    ("rooms", "created_at", "INTEGER NOT NULL DEFAULT 0"),
+    ("rooms", "topic_at", "INTEGER NOT NULL DEFAULT 0"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

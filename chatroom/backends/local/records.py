@@ -52,6 +52,9 @@ class RoomRecord:
     #: was asked for), and the id of the oldest event kept on disk.
     recent: list[Row] = field(default_factory=list)
     first_id: int = 1
+    #: When the room was made and its topic set (Unix seconds, 0: unknown).
+    created_at: int = 0
+    topic_at: int = 0
 
 
 @dataclass

@@ -328,7 +328,7 @@ class RedisBackend:
     ) -> None:
         key = name_key(name)
         args = [key, name, key_of(session), session.token, self.config.max_rooms]
-        args += [self.config.room_capacity, new_incarnation()]
+        args += [self.config.room_capacity, new_incarnation(), self._now()]
         await self.seats.enter(member, key, name, leaving, None, scripts.CREATE, args)
 
     async def join_room(
@@ -434,8 +434,13 @@ class RedisBackend:
             session.name,
             to_line(event),
             *facts.guard,
+            self._now(),
             refusals=MEMBERS_ONLY,
         )
+
+    def _now(self) -> int:
+        """Unix seconds, as rooms' times are kept (IRC's 329, 333)."""
+        return int(self.clock.seconds())
 
     async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
         key = name_key(facts.room.name)

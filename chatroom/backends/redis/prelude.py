@@ -244,7 +244,8 @@ local function enter(r, u, leaving, shown, since, bound)
   for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
     members[i] = display(m)
   end
-  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by')
+  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by',
+                          'topic_at')
   local first, last = kept(r)
   local start = last - tonumber(shown) + 1
   if since ~= '' then
@@ -253,7 +254,8 @@ local function enter(r, u, leaving, shown, since, bound)
     if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
   end
   return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
-          part_seq, members, events(r, math.max(start, first), last), first, last}
+          part_seq, members, events(r, math.max(start, first), last), first, last,
+          info[5] or '0'}
 end
 
 -- Everything a node's user u had, released: its rooms (with PARTs), its name.
@@ -307,12 +309,15 @@ local function harvest(node, reason)
   end
 end
 
-local function make_room(r, name, owner, permanent, capacity, inc)
+-- now: when it is made (Unix seconds; '0' for a room remade from a node's
+-- memory, whose time is unknown).
+local function make_room(r, name, owner, permanent, capacity, inc, now)
   redis.call('HSET', room_key(r), 'name', name, 'owner', owner,
              'permanent', permanent, 'capacity', capacity, 'seq', 0,
              'inc', inc, 'ver', 0, 'created', redis.call('INCR', P .. 'counter'),
              'topic', '', 'topic_by', '', 'policy', '', 'kept', '0',
-             'restricted', '0', 'owner_account', '')
+             'restricted', '0', 'owner_account', '', 'created_at', now or '0',
+             'topic_at', '0')
   redis.call('HSET', ROOMS, r, name)
 end
 """

@@ -102,7 +102,7 @@ class RedisSeats:
                     old.attach(member, last_seen)
                 raise
             (_, room_name, seq, capacity, incarnation, topic, topic_by) = reply[:7]
-            part_seq, members, history, first, last = reply[7:]
+            part_seq, members, history, first, last, topic_at = reply[7:]
             gap = ""
             if since is not None:
                 gap = rules.catch_up(
@@ -125,6 +125,7 @@ class RedisSeats:
                     history=[from_line(line) for line in history if line],
                     topic=topic.decode(),
                     topic_by=topic_by.decode(),
+                    topic_at=int(topic_at),
                     gap=gap,
                 )
             )

@@ -40,6 +40,7 @@ from chatroom.doors.irc.tags import add_tags, lines_of, tag_section
 from chatroom.doors.irc.wire import (
     RPL_MONOFFLINE,
     RPL_MONONLINE,
+    RPL_TOPICWHOTIME,
     build,
     channel,
     refusal,
@@ -373,6 +374,9 @@ class IRCSession:
         data = self.render(Event("JOIN", (room, self.nick)))
         if welcome.topic:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
+            if welcome.topic_at and welcome.topic_by:
+                who, when = welcome.topic_by, str(welcome.topic_at)
+                data += build(self.me, RPL_TOPICWHOTIME, self.nick, chan, who, when)
         if welcome.history and "draft/chathistory" not in self.caps:
             data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
         self.send(data)
