@@ -30,6 +30,7 @@ from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
+from chatroom.core.creation import CreationLimit
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, RoomDetails, Tags, history_event
 from chatroom.core.facts import RoomFacts
@@ -77,6 +78,7 @@ class ChatCore(Generic[B]):
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
         self.private = PrivateMessages(config, clock, self.backend)
+        self.created = CreationLimit(clock, config.rooms_per_hour)
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
             config,
@@ -210,7 +212,8 @@ class ChatCore(Generic[B]):
     ) -> None:
         rules.check_room_name(name)
         session = self._session(member)
-        await self.backend.create_room(member, session, name, leaving)
+        make = partial(self.backend.create_room, member, session, name, leaving)
+        await self.created.making(self._actor(member), make)
         self.log.info("{user} created room {room}", user=session.name, room=name)
 
     async def join_room(

@@ -20,6 +20,8 @@ from twisted.internet.interfaces import IListeningPort
 from twisted.logger import Logger
 from twisted.python import usage
 
+from chatroom.core.config import ServerConfig
+
 log = Logger()
 
 
@@ -69,6 +71,21 @@ class OneLineUsage(usage.Options):
                 raise
             print(f"chatroom: {problem} (see twistd chatroom --help)", file=sys.stderr)
             raise SystemExit(1) from None
+
+
+def limit_options(defaults: ServerConfig) -> list[list[Any]]:
+    """Options of per-user limits, beside ``tap.Options``'s table (which
+    is full): each is a :class:`ServerConfig` field of the same name."""
+    return [
+        [
+            "rooms-per-hour",
+            None,
+            defaults.rooms_per_hour,
+            "Rooms one user (account, else name) may make in any hour; server "
+            "admins are not counted (0: no limit).",
+            number(int, 0, "--rooms-per-hour"),
+        ],
+    ]
 
 
 def announce_web_client(port: IListeningPort) -> None:

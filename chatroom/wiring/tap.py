@@ -32,6 +32,7 @@ from chatroom.wiring.cli import (
     announce_web_client,
     default_node_id,
     endpoint_option,
+    limit_options,
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
@@ -349,6 +350,7 @@ class Options(OneLineUsage):
             "Seconds shutdown waits for clients' output to drain.",
             _number(float, 0, "--shutdown-grace"),
         ],
+        *limit_options(DEFAULTS),
     ]
 
     def opt_port(self, value: str) -> None:
