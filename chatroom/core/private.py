@@ -89,9 +89,15 @@ class Recipients(Protocol):
     async def tell(self, target: Target, event: Event) -> None: ...
 
 
+#: What marks a plain name's side of a conversation: an account later
+#: registered under that name is someone else, with conversations of its own.
+PLAIN = "~"
+
+
 def party(account: str, name: str) -> str:
-    """One side of a conversation: the account's key, else the name's."""
-    return account or name_key(name)
+    """One side of a conversation: the account's key, else the name's
+    marked plain (no account key starts with ``~``)."""
+    return account or PLAIN + name_key(name)
 
 
 def conversation_key(one: str, other: str) -> str:
@@ -168,7 +174,7 @@ class PrivateMessages:
                 "only accounts keep private conversations: /register PASSWORD"
             )
         found = await self.backend.find_user(name)
-        other = party(found.account, found.name) if found else name_key(name)
+        other = party(found.account, found.name) if found else party("", name)
         key = conversation_key(session.account, other)
         events = await self.backend.conversations.page(key, count, before)
         if found is None and not events and before is None:

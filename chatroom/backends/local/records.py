@@ -31,8 +31,9 @@ __all__ = [
     "Store",
 ]
 
-#: A private message as stored: id, sender, recipient, time, text.
-PrivateRow = tuple[int, str, str, str, str]
+#: A private message as stored: id, sender, recipient, time, text, tags
+#: (``format_tags``: an IRC ``NOTICE``'s, client-only ones; "" for none).
+PrivateRow = tuple[int, str, str, str, str, str]
 
 
 @dataclass

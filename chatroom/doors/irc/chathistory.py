@@ -12,8 +12,9 @@ Built on the registry's one history question,
 :meth:`~chatroom.core.registry.Registry.room_history` (``count`` events
 before an id): a room's stored ids are consecutive, so any window of
 ``msgid``\\ s is one such call; a ``timestamp`` is found by paging back from
-the newest (at most :data:`_PAGES` pages). Rooms only: private messages
-are not stored, so a nick as target gets an empty batch. A bad request is
+the newest (at most :data:`_PAGES` pages). A nick as target is the
+account's private conversation with it
+(:mod:`chatroom.doors.irc.conversations`). A bad request is
 ``FAIL CHATHISTORY`` with the specification's codes.
 """
 
@@ -28,6 +29,7 @@ from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import CHATHISTORY_LIMIT
+from chatroom.doors.irc.conversations import Picked, UnknownReferenceError, conversation
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.replay import in_batch, replay
 from chatroom.doors.irc.session import IRCSession
@@ -182,7 +184,7 @@ async def fetch(
 ) -> list[Event]:
     room = room_of(target)
     if room is None:
-        return []  # private conversations are not stored
+        return await private(session, sub, target, args)
     if name_key(room) not in session.rooms:
         raise errors.not_in_room()
     history = StoredMessages(session, session.rooms[name_key(room)])
@@ -196,6 +198,28 @@ async def fetch(
     if sub == "AFTER":
         return await history.after(args[0], limit)
     return await history.around(args[0], limit)
+
+
+async def private(
+    session: IRCSession, sub: str, nick: str, args: tuple[str, ...]
+) -> list[Event]:
+    """The subcommand on the account's conversation with ``nick``."""
+    picked = Picked(
+        await conversation(session, nick), session.renderer.msgid, timestamp
+    )
+    try:
+        if sub == "BETWEEN":
+            return picked.between(args[0], args[1], limit_of(args[2]))
+        limit = limit_of(args[1])
+        if sub == "LATEST":
+            return picked.latest(args[0], limit)
+        if sub == "BEFORE":
+            return picked.before(args[0], limit)
+        if sub == "AFTER":
+            return picked.after(args[0], limit)
+        return picked.around(args[0], limit)
+    except UnknownReferenceError:
+        raise BadRequestError("INVALID_PARAMS", "Unknown message reference") from None
 
 
 async def targets(session: IRCSession, start: str, end: str, limit: int) -> None:
