@@ -103,10 +103,13 @@ class PrivateChathistoryTests(AccountsCase):
         )
         stamp = tags_of(self.echoes[3])["time"]
         self.assertEqual(
-            self.asked(ask, f"AFTER bar timestamp={stamp} 10"), self.echoed(3, 4, 5)
+            self.asked(ask, f"AFTER bar timestamp={stamp} 10"), self.echoed(4, 5)
         )
         self.assertEqual(
-            self.asked(ask, f"LATEST bar timestamp={stamp} 10"), self.echoed(3, 4, 5)
+            self.asked(ask, f"LATEST bar timestamp={stamp} 10"), self.echoed(4, 5)
+        )
+        self.assertEqual(
+            self.asked(ask, f"BEFORE bar timestamp={stamp} 10"), self.echoed(0, 1, 2)
         )
 
     def test_other_conversations_apart(self) -> None:

@@ -118,7 +118,9 @@ class ChathistoryTests(CapsTestCase):
         )
 
     def test_before_after_around_between(self) -> None:
-        """Each subcommand's window, by msgid and by timestamp."""
+        """Each subcommand's window, by msgid and by timestamp; a timestamp
+        names the message said then as its msgid would (references are
+        exclusive: irctest testChathistory[AFTER], [LATEST])."""
         texts = [f"message {n}" for n in range(11)]
         self.assertEqual(self.history("BEFORE #tea msgid=5 2"), texts[3:5])
         self.assertEqual(self.history("AFTER #tea msgid=5 2"), texts[6:8])
@@ -128,7 +130,10 @@ class ChathistoryTests(CapsTestCase):
         # message n was said at NOW + n seconds
         at = "2026-11-21T18:04:10.500Z"  # message 5
         self.assertEqual(self.history(f"BEFORE #tea timestamp={at} 2"), texts[3:5])
-        self.assertEqual(self.history(f"AFTER #tea timestamp={at} 2"), texts[5:7])
+        self.assertEqual(self.history(f"AFTER #tea timestamp={at} 2"), texts[6:8])
+        self.assertEqual(self.history(f"LATEST #tea timestamp={at} 2"), texts[9:11])
+        between = f"BETWEEN #tea timestamp={at} msgid=8 10"
+        self.assertEqual(self.history(between), texts[6:8])
 
     def test_timestamps_are_the_original_times(self) -> None:
         """Each message carries the time it was said, and its msgid."""

@@ -92,8 +92,9 @@ class StoredMessages:
 
     async def position(self, reference: str) -> tuple[int, bool]:
         """A reference as (id, exact): ``msgid=N`` is message N itself;
-        ``timestamp=T`` the first id said at T or later (not a message
-        of its own: everything before it is before T)."""
+        ``timestamp=T`` the first id said at T or later, exact when said
+        at T (a message sent at T is the one the client names: references
+        are exclusive, and everything before the id is before T)."""
         kind, _, value = reference.partition("=")
         if kind == "msgid" and value.isdigit():
             return int(value), True
@@ -103,14 +104,17 @@ class StoredMessages:
             raise BadRequestError("INVALID_PARAMS", "Invalid message reference")
         wanted = timestamp(value)
         before = await self.newest() + 1
+        found = (before, False)  # the first said at T or later so far
         for _ in range(_PAGES):
             page = await self.span(before - HISTORY_PAGE_MAX, before - 1)
             if not page:
-                return before, False
+                return found
             timed = [(e, stamp) for e in page if (stamp := said_at(e)) is not None]
             later = [e for e, stamp in timed if stamp >= wanted]
+            if later:
+                found = (int(later[0].id), said_at(later[0]) == wanted)
             if len(later) < len(timed):  # the boundary is in this page
-                return int(later[0].id) if later else before, False
+                return found
             before = int(page[0].id)
         return before, False
 

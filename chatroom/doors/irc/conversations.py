@@ -69,7 +69,8 @@ class Picked:
 
     def position(self, reference: str) -> tuple[int, bool]:
         """(index, exact): ``msgid=`` the message's own index; ``timestamp=``
-        the index of the first message said then or later."""
+        the index of the first message said then or later, exact if said
+        then (the message the client names, as by its msgid)."""
         kind, _, value = reference.partition("=")
         if kind == "msgid":
             for index, event in enumerate(self.events):
@@ -81,7 +82,7 @@ class Picked:
         wanted = self.said(value)
         for index, event in enumerate(self.events):
             if event.fields[2] >= wanted:
-                return index, False
+                return index, event.fields[2] == wanted
         return len(self.events), False
 
     def latest(self, reference: str, limit: int) -> list[Event]:
