@@ -8,6 +8,7 @@ a line session, signed in with ``PASS``.
 
 from __future__ import annotations
 
+from chatroom.core.wire import format_time
 from tests.test_irc import IRCClient
 from tests.test_irc_moderation import PASSWORD, AccountsCase
 from tests.test_ircv3 import tags_of, untagged
@@ -128,6 +129,29 @@ class PrivateChathistoryTests(AccountsCase):
         self.account("baz")
         again = self.client("baz")
         self.assertEqual(self.asked(again, "LATEST foo * 10"), [])
+
+    def test_targets_include_conversations(self) -> None:
+        """TARGETS lists foo's conversation with bar beside his channel,
+        oldest newest-message first, each with its newest message's bare
+        time; a window ending at bar's last message leaves him out (both
+        bounds are excluded)."""
+        self.clock.advance(1)
+        self.foo.send("JOIN #tea", "PRIVMSG #tea :in the room")
+        in_room = format_time(self.clock.seconds())
+        self.foo.received()
+        window = "timestamp=2026-01-01T00:00:00Z timestamp=2027-01-01T00:00:00Z"
+        self.foo.send(f"CHATHISTORY TARGETS {window} 10")
+        start, *inner, _end = self.foo.received()
+        self.assertIn(" draft/chathistory-targets", start)
+        last_to_bar = tags_of(self.echoes[-1])["time"]
+        self.assertEqual(
+            [untagged(line).split(" ")[3:] for line in inner],
+            [["bar", last_to_bar], ["#tea", in_room]],
+        )
+        early = "timestamp=2026-01-01T00:00:00Z"
+        self.foo.send(f"CHATHISTORY TARGETS {early} timestamp={last_to_bar} 10")
+        _start, *inner, _end = self.foo.received()
+        self.assertEqual(inner, [])
 
     def test_unknown_msgid(self) -> None:
         """A msgid that is no message of the conversation is

@@ -152,7 +152,8 @@ class ChathistoryTests(CapsTestCase):
         self.assertIn(" BATCH +", lines[0])
 
     def test_targets(self) -> None:
-        """TARGETS lists rooms with messages between two times."""
+        """TARGETS lists rooms with messages between two times, each with
+        the bare time of its newest (irctest testChathistoryTargets)."""
         self.alice.send(
             "CHATHISTORY TARGETS timestamp=2026-11-21T00:00:00Z "
             "timestamp=2026-11-22T00:00:00Z 10"
@@ -161,7 +162,7 @@ class ChathistoryTests(CapsTestCase):
         self.assertIn(" draft/chathistory-targets", lines[0])
         self.assertEqual(
             untagged(lines[1]),
-            ":chatroom CHATHISTORY TARGETS #tea timestamp=2026-11-21T18:04:15.500Z",
+            ":chatroom CHATHISTORY TARGETS #tea 2026-11-21T18:04:15.500Z",
         )
 
     def test_refusals(self) -> None:

@@ -23,10 +23,12 @@ from chatroom.core.registry import Member
 from chatroom.core.sessions import Sessions
 
 
-async def registered_name(store: AccountStore, key: str) -> str | None:
-    """The name account ``key`` was registered with (None for no key: the
-    session's account is unchanged or none)."""
-    if not key:
+async def registered_name(
+    store: AccountStore, key: str, before: str = ""
+) -> str | None:
+    """The name account ``key`` was registered with (None for no key, or
+    ``before``'s: the session's account is none, or unchanged)."""
+    if not key or key == before:
         return None
     account = await store.get(key)
     return account.name if account is not None else key

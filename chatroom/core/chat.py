@@ -147,9 +147,7 @@ class ChatCore(Generic[B]):
             name, registered, signed_in, banned, self.config.require_account
         )
         before = session.account
-        shown = None
-        if signed_in != before:
-            shown = await registered_name(self.account_store, signed_in)
+        shown = await registered_name(self.account_store, signed_in, before)
         renamed = await self.backend.claim(
             member, session, name, signed_in, takeover and account == key
         )
@@ -160,8 +158,7 @@ class ChatCore(Generic[B]):
         return renamed
 
     async def set_account(self, member: Member, account: str) -> None:
-        """A plain name's read markers become its new account's; its rooms
-        hear ``ACCOUNT``."""
+        """A plain name's read markers become its account's; rooms hear it."""
         before = self.sessions[member].account
         shown = await registered_name(self.account_store, account)
         await self.backend.sign(member, self.sessions[member], account)
@@ -181,8 +178,8 @@ class ChatCore(Generic[B]):
             self.backend.watch_lobby(member, False)
 
     def end_session(self, member: Member, reason: str) -> None:
-        """End a member's session from the shared side: its rooms hear
-        ``reason`` now, then its door closes it."""
+        """End a session from the shared side: rooms hear ``reason``, then
+        its door closes it."""
         self.release(member, reason)
         member.disconnect(reason)
 
@@ -194,8 +191,10 @@ class ChatCore(Generic[B]):
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
     ) -> list[Event]:
-        session = self._session(member)
-        return await self.private.history(session, other, count, before)
+        return await self.private.history(self._session(member), other, count, before)
+
+    async def private_targets(self, member: Member) -> list[Event]:
+        return await self.private.targets(self._session(member))
 
     async def deliver_kept(self, member: Member) -> None:
         await self.private.deliver_kept(member, self._session(member))

@@ -207,6 +207,9 @@ class MeteredRegistry:
         call = self.inner.private_history(member, other, count, before)
         return await self._timed("private_history", call)
 
+    async def private_targets(self, member: Member) -> list[Event]:
+        return await self._timed("private_targets", self.inner.private_targets(member))
+
     async def deliver_kept(self, member: Member) -> None:
         await self._timed("deliver_kept", self.inner.deliver_kept(member))
 

@@ -64,6 +64,10 @@ class ConversationStore(Protocol):
         """How many messages are kept for ``account``."""
         ...
 
+    async def latest(self, account: str) -> list[Event]:
+        """The newest message of each conversation ``account`` is part of."""
+        ...
+
     async def keep(
         self, account: str, conversation: str, event: Event, bound: int
     ) -> str:
@@ -180,6 +184,13 @@ class PrivateMessages:
         if found is None and not events and before is None:
             raise errors.no_such_user(name)
         return events
+
+    async def targets(self, session: Session) -> list[Event]:
+        """The newest message of each conversation of the caller's account
+        (a plain name keeps none)."""
+        if not session.account:
+            return []
+        return await self.backend.conversations.latest(session.account)
 
     async def deliver_kept(self, member: Member, session: Session) -> None:
         """After a sign-in: the account's kept messages, oldest first."""

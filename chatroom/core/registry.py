@@ -274,6 +274,11 @@ class Registry(Protocol):
         conversation with ``other``, oldest first (``PRIVMSG`` events)."""
         ...
 
+    async def private_targets(self, member: Member) -> list[Event]:
+        """The newest message of each of the member's account's private
+        conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
+        ...
+
     async def deliver_kept(self, member: Member) -> None:
         """After a sign-in (once the room list is out): the private
         messages kept for the member's account while it was away."""

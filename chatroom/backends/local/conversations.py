@@ -75,6 +75,14 @@ class StoredConversations:
         chosen = [e for e in talk if before is None or int(e.id) < before]
         return chosen[-count:]
 
+    async def latest(self, account: str) -> list[Event]:
+        """A walk over every conversation: only ``CHATHISTORY TARGETS`` asks."""
+        return [
+            talk[-1]
+            for key, talk in self.talks.items()
+            if talk and account in key.split(" ")
+        ]
+
     async def waiting(self, account: str) -> int:
         return len(self.kept.get(account, ()))
 

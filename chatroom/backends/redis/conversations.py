@@ -47,6 +47,23 @@ return redis.call('LRANGE', key, from - first, upto - first)
 """,
 )
 
+#: ARGV: P, account. The newest line of each conversation it is part of
+#: (a walk over every conversation: only CHATHISTORY TARGETS asks).
+LATEST = Script(
+    "private-latest",
+    r"""
+local found = {}
+for _, conversation in ipairs(redis.call('HKEYS', P .. 'pids')) do
+  local one, two = string.match(conversation, '^(%S+) (%S+)$')
+  if one == ARGV[2] or two == ARGV[2] then
+    local line = redis.call('LINDEX', P .. 'talk:' .. conversation, -1)
+    if line then found[#found + 1] = line end
+  end
+end
+return found
+""",
+)
+
 #: ARGV: P, account. How many lines wait for it.
 WAITING = Script(
     "private-waiting", "return redis.call('LLEN', P .. 'waiting:' .. ARGV[2])"
@@ -97,6 +114,9 @@ class RedisConversations:
         after = "" if before is None else before
         lines = await self.calls.eval(PAGE, conversation, count, after)
         return [from_line(line) for line in lines]
+
+    async def latest(self, account: str) -> list[Event]:
+        return [from_line(line) for line in await self.calls.eval(LATEST, account)]
 
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, account))

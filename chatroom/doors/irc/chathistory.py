@@ -227,8 +227,10 @@ async def private(
 
 
 async def targets(session: IRCSession, start: str, end: str, limit: int) -> None:
-    """The rooms this session is in that had a message between two times,
-    in a ``draft/chathistory-targets`` batch, oldest first."""
+    """The rooms this session is in, and the nicks its account has private
+    conversations with, whose newest message was said between two times
+    (both excluded), oldest first, in a ``draft/chathistory-targets``
+    batch: ``CHATHISTORY TARGETS <target> <time>``."""
     low, high = sorted(
         (timestamp(start.partition("=")[2]), timestamp(end.partition("=")[2]))
     )
@@ -236,12 +238,16 @@ async def targets(session: IRCSession, start: str, end: str, limit: int) -> None
     for room in session.rooms.values():
         recent = await session.registry.room_history(session.member, room, 50)
         stamps = [stamp for e in recent if (stamp := said_at(e)) is not None]
-        if stamps and low < stamps[-1] < high:
-            found.append((stamps[-1], room))
-    found.sort()
+        if stamps:
+            found.append((stamps[-1], f"#{room}"))
+    me = {name_key(session.nick), session.registry.account_of(session.member)}
+    for newest in await session.registry.private_targets(session.member):
+        sender, recipient, stamp = newest.fields
+        found.append((stamp, recipient if name_key(sender) in me else sender))
+    found = sorted(item for item in found if low < item[0] < high)
     data = b"".join(
-        build_words(session.me, "CHATHISTORY", "TARGETS", f"#{room}", f"timestamp={at}")
-        for at, room in found[:limit]
+        build_words(session.me, "CHATHISTORY", "TARGETS", target, at)
+        for at, target in found[:limit]
     )
     if "batch" in session.caps:
         data = in_batch(session.renderer, "draft/chathistory-targets", (), data)
