@@ -23,18 +23,28 @@ from tests.test_irc import IRCClient
 CONFIG = ServerConfig(rate=0, rooms=())
 
 
+def without_batch(line: str) -> str:
+    """A tagged line without its ``batch`` tag."""
+    head, _, rest = line.partition(" ")
+    tags = [tag for tag in head[1:].split(";") if not tag.startswith("batch=")]
+    return f"@{';'.join(tags)} {rest}"
+
+
 class RoomTimesContract(ContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
 
     @defer.inlineCallbacks
     def heard(self, client: IRCClient, word: str) -> Generator[Any, Any, list[str]]:
         """What ``client`` receives up to the first line with `` word `` in
-        it (waiting on Redis), that line last."""
+        it (waiting on Redis), that line last; the lines after it wait for
+        the next call."""
+        unread = self.__dict__.setdefault("_unread", {}).setdefault(id(client), [])
         lines: list[str] = []
         for _ in range(500):
-            for line in client.received():
-                lines.append(line)
-                if f" {word} " in line:
+            unread += client.received()
+            while unread:
+                lines.append(unread.pop(0))
+                if f" {word} " in lines[-1]:
                     return lines
             yield self.wait()
         raise AssertionError(f"no {word} in {lines!r}")
@@ -78,3 +88,23 @@ class RoomTimesContract(ContractBase):
         numbers = [line.split(" ")[1] for line in lines]
         self.assertEqual(numbers[numbers.index("332") + 1], "333")
         self.assertEqual(self.numeric(lines, "333"), ["#tea", "lina", when])
+
+    @defer.inlineCallbacks
+    def test_topic_change_played_back(self) -> Generator[Any, Any, None]:
+        """A topic change is kept among the room's messages: an IRC client
+        with ``draft/event-playback`` gets it from ``CHATHISTORY`` with the
+        msgid and time its echo had, between the messages around it."""
+        caps = "message-tags server-time echo-message batch draft/chathistory"
+        irc = IRCClient(IRCFactory(self.server))
+        irc.send(f"CAP REQ :{caps} draft/event-playback", "NICK ian", "USER i 0 * :I")
+        irc.send("CAP END", "JOIN #tea")
+        yield self.heard(irc, "366")
+        echoes = []
+        for line in ("PRIVMSG #tea :one", "TOPIC #tea :oolong", "PRIVMSG #tea :two"):
+            irc.send(line)
+            echoes += yield self.heard(irc, line.split(" ")[0])
+        irc.send("CHATHISTORY LATEST #tea * 10")
+        lines = yield self.heard(irc, "BATCH")  # its opening
+        self.assertIn(" chathistory #tea", lines[-1])
+        played = yield self.heard(irc, "BATCH")  # ... up to its end
+        self.assertEqual([without_batch(line) for line in played[:-1]], echoes)

@@ -315,8 +315,12 @@ class Backend(Protocol):
         ...
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event
-    ) -> None: ...
+        self, session: Session, facts: Facts, topic: str, event: Event, now: float
+    ) -> None:
+        """Set the topic (by the session, at ``now``) and append ``event``
+        as :meth:`append` does, its stored form
+        :func:`~chatroom.core.stored.stored_topic`'s."""
+        ...
 
     async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
         """Remove the room; its members hear ``event`` and go to the lobby."""

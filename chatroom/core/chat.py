@@ -41,6 +41,7 @@ from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.stored import topic_event
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 
@@ -414,13 +415,14 @@ class ChatCore(Generic[B]):
         rules.check_topic(topic)
         where = self.backend.place(member, room)
         actor, session = self._actor(member), self._session(member)
+        now = self.clock.seconds()
 
         def rule(facts: Facts) -> Event:
             moderation.check_set_topic(facts.room, actor)
-            return Event("TOPIC", (facts.room.name, actor.name), topic)
+            return topic_event(facts.room.name, actor.name, topic, now)
 
         async def apply(facts: Facts, event: Event) -> None:
-            await self.backend.apply_topic(session, facts, topic, event)
+            await self.backend.apply_topic(session, facts, topic, event, now)
 
         await self._decide(where, rule, apply)
 

@@ -159,8 +159,10 @@ RICH_ONLY = frozenset({"EDIT", "REDACT", "REACT", "UNREACT", "TYPING"})
 
 
 #: Events only the IRC door shows (``ACCOUNT room user name``, for
-#: ``account-notify``): the line door and the web client drop them.
-IRC_ONLY = frozenset({"ACCOUNT"})
+#: ``account-notify``; ``HISTORY_TOPIC room user time``, a topic change
+#: kept in the room's history for ``draft/event-playback``): the line door
+#: and the web client drop them, live and in replays.
+IRC_ONLY = frozenset({"ACCOUNT", "HISTORY_TOPIC"})
 
 
 def edit_fallback(event: Event) -> bytes:
@@ -198,12 +200,20 @@ def live_rich_line(event: Event) -> bytes:
 def replay_line(event: Event) -> bytes:
     """A stored event in a replay (welcome, ``/history``) without ``rich``:
     the messages as they now stand, nothing else."""
-    return b"" if event.name in RICH_ONLY else event.encoded(to_line)
+    hidden = event.name in RICH_ONLY or event.name in IRC_ONLY
+    return b"" if hidden else event.encoded(to_line)
+
+
+def replay_rich_line(event: Event) -> bytes:
+    """A stored event in a replay for a ``rich`` connection: all but the
+    IRC door's own."""
+    return b"" if event.name in IRC_ONLY else event.encoded(to_rich_line)
 
 
 def replay_id_line(event: Event) -> bytes:
     """The same with ``@ID ``."""
-    return b"" if event.name in RICH_ONLY else event.encoded(to_id_line)
+    hidden = event.name in RICH_ONLY or event.name in IRC_ONLY
+    return b"" if hidden else event.encoded(to_id_line)
 
 
 def id_prefix(head: bytes) -> tuple[str, Tags]:
@@ -259,6 +269,14 @@ SAID = frozenset({"HISTORY", "HISTORY_ACTION"})
 def said_at(event: Event) -> str | None:
     """The time a stored message was said; None for any other event."""
     return event.fields[2] if event.name in SAID else None
+
+
+def happened_at(event: Event) -> str | None:
+    """The time of a stored event that keeps one: a message's, or a topic
+    change's (``HISTORY_TOPIC``); None for the rest."""
+    if event.name == "HISTORY_TOPIC":
+        return event.fields[2]
+    return said_at(event)
 
 
 class RoomInfo(Encodable):

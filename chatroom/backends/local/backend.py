@@ -35,7 +35,7 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
-from chatroom.core.stored import row_of
+from chatroom.core.stored import row_of, stored_topic
 from chatroom.core.text import name_key
 
 
@@ -404,12 +404,14 @@ class LocalBackend:
         return Facts(where.facts(), owner_name=where.owner_name, target=found)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event
+        self, session: Session, facts: Facts, topic: str, event: Event, now: float
     ) -> None:
         where = self._find(facts.room.name)
-        where.topic, where.topic_by = topic, session.name
-        where.topic_at = int(self.clock.seconds())
+        where.topic, where.topic_by, where.topic_at = topic, session.name, int(now)
+        event.id = str(where.last_id + 1)
         where.broadcast(event)
+        where.remember(stored := stored_topic(event))
+        self.store.add_event(where.key, row_of(stored), now)
         self._save(where)
         self._room_changed(where)
 

@@ -64,6 +64,7 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.stored import stored_topic
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 
@@ -328,7 +329,8 @@ class RedisBackend:
     ) -> None:
         key = name_key(name)
         args = [key, name, key_of(session), session.token, self.config.max_rooms]
-        args += [self.config.room_capacity, new_incarnation(), self._now()]
+        now = int(self.clock.seconds())  # when it was made: IRC's 329
+        args += [self.config.room_capacity, new_incarnation(), now]
         await self.seats.enter(member, key, name, leaving, None, scripts.CREATE, args)
 
     async def join_room(
@@ -423,7 +425,7 @@ class RedisBackend:
         return parse_facts(reply)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event
+        self, session: Session, facts: Facts, topic: str, event: Event, now: float
     ) -> None:
         await self.calls.call(
             scripts.TOPIC,
@@ -434,13 +436,12 @@ class RedisBackend:
             session.name,
             to_line(event),
             *facts.guard,
-            self._now(),
+            int(now),
+            ";" + format_tags(event.tags),
+            to_line(stored_topic(event)),
+            self.config.retention,
             refusals=MEMBERS_ONLY,
         )
-
-    def _now(self) -> int:
-        """Unix seconds, as rooms' times are kept (IRC's 329, 333)."""
-        return int(self.clock.seconds())
 
     async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
         key = name_key(facts.room.name)

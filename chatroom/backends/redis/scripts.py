@@ -310,7 +310,8 @@ return {'OK', info[1], info[2], owner, info[4],
 """,
 )
 
-#: ARGV: P, r, u, token, topic, by, line, incarnation, ver, now.
+#: ARGV: P, r, u, token, topic, by, line, incarnation, ver, now, its tags
+#: (';time=...'), its stored line, retention. Numbered as SAY numbers.
 TOPIC = Script(
     "topic",
     r"""
@@ -319,7 +320,11 @@ local refusal = not_decided(u, ARGV[4], r, ARGV[8], ARGV[9])
 if refusal then return refusal end
 redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6],
            'topic_at', ARGV[10])
-emit(r, ARGV[7])
+local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1)
+emit(r, id .. ARGV[11] .. ' ' .. ARGV[7])
+local hk = history_key(r)
+redis.call('RPUSH', hk, id .. ' ' .. ARGV[12])
+redis.call('LTRIM', hk, -tonumber(ARGV[13]), -1)
 redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
 return 'OK'
 """,

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, said_at
+from chatroom.core.events import Event, happened_at, said_at
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
@@ -109,10 +109,10 @@ class StoredMessages:
             page = await self.span(before - HISTORY_PAGE_MAX, before - 1)
             if not page:
                 return found
-            timed = [(e, stamp) for e in page if (stamp := said_at(e)) is not None]
+            timed = [(e, at) for e in page if (at := happened_at(e)) is not None]
             later = [e for e, stamp in timed if stamp >= wanted]
             if later:
-                found = (int(later[0].id), said_at(later[0]) == wanted)
+                found = (int(later[0].id), happened_at(later[0]) == wanted)
             if len(later) < len(timed):  # the boundary is in this page
                 return found
             before = int(page[0].id)

@@ -73,6 +73,8 @@ SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k", "secret": "s
 #: its history form, or a private message).
 _STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})
 _HISTORY = frozenset({"HISTORY", "HISTORY_ACTION"})
+#: Events that carry their own time: those above, and a stored topic change.
+_TIMED = _STAMPED | {"HISTORY_TOPIC"}
 _CONCAT = "draft/multiline-concat"
 #: Which field of an event names the user who did it (``account-tag``).
 _ACTOR_FIELD = {
@@ -268,7 +270,7 @@ class IRCRenderer:
             return self.departure(fields[0], fields[1], text)
         if name == "NICK":
             return build(self.source(fields[0]), "NICK", fields[1])
-        if name == "TOPIC":
+        if name in ("TOPIC", "HISTORY_TOPIC"):  # live, or played back
             return build(self.source(fields[1]), "TOPIC", channel(fields[0]), text)
         if name == "OWNER":
             return build(self.server, "MODE", channel(fields[0]), "+o", fields[1])
@@ -452,8 +454,10 @@ class Variant:
         tags: dict[str, str] = {}
         if self.timed:
             fields = event.fields
-            stamped = event.name in _STAMPED and len(fields) > 2
-            tags["time"] = fields[2] if stamped else self.renderer.now()
+            if event.name in _TIMED and len(fields) > 2:
+                tags["time"] = fields[2]
+            else:  # a stored topic change says its time in its tags
+                tags["time"] = dict(event.tags).get("time") or self.renderer.now()
         if self.accounted:
             account = self.renderer.account(event)
             if account:
