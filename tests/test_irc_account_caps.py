@@ -8,6 +8,9 @@ server test (``progval/irctest``) that checks the same behaviour.
 
 from __future__ import annotations
 
+import base64
+
+from tests.test_irc import IRCClient
 from tests.test_irc_moderation import PASSWORD, AccountsCase
 from tests.test_ircv3 import tags_of, untagged
 
@@ -147,3 +150,56 @@ class AccountNotifyTests(AccountsCase):
         self.assertEqual(alice.received(), [":lina!lina@chatroom ACCOUNT lina"])
         bob.send(f"PRIVMSG NickServ :DROP {PASSWORD}")
         self.assertEqual(alice.received(), [":bob_!bob_@chatroom ACCOUNT *"])
+
+
+class SaslAfterRegistrationTests(AccountsCase):
+    """SASL once registered, and again (IRCv3 SASL 3.2: "reauthenticate ...
+    at any time"; irctest sasl testPlainPostRegistration,
+    testPlainPostRegistrationAndReAuthenticate)."""
+
+    def authenticate(self, client: IRCClient, account: str) -> list[str]:
+        """``AUTHENTICATE PLAIN`` and the payload for ``account``: the
+        numerics answered."""
+        client.send("AUTHENTICATE PLAIN")
+        self.assertEqual(client.received(), ["AUTHENTICATE +"])
+        payload = base64.b64encode(f"{account}\0{account}\0{PASSWORD}".encode())
+        client.send(f"AUTHENTICATE {payload.decode()}")
+        return [line.split(" ")[1] for line in client.received()]
+
+    def test_sign_in_then_again_as_another(self) -> None:
+        """user signs in as foo after registering (900, 903; a peer with
+        account-notify hears ACCOUNT foo), then as jilles (900, 903,
+        ACCOUNT jilles); messages then carry the new account."""
+        self.account("foo")
+        self.account("jilles")
+        peer = self.irc()
+        peer.send("CAP REQ :account-notify account-tag", "NICK peer", "USER p 0 * :P")
+        peer.send("CAP END", "JOIN #tea")
+        user = self.irc()
+        user.send("CAP REQ :sasl", "NICK user", "USER u 0 * :U", "CAP END", "JOIN #tea")
+        user.received(), peer.received()
+        self.assertEqual(self.authenticate(user, "foo"), ["900", "903"])
+        self.assertEqual(
+            peer.received(), ["@account=foo :user!user@chatroom ACCOUNT foo"]
+        )
+        self.assertEqual(self.authenticate(user, "jilles"), ["900", "903"])
+        self.assertEqual(
+            peer.received(), ["@account=jilles :user!user@chatroom ACCOUNT jilles"]
+        )
+        user.send("PRIVMSG #tea :hi")
+        self.assertEqual(tags_of(peer.received()[0]), {"account": "jilles"})
+
+    def test_wrong_password_keeps_the_session(self) -> None:
+        """A failed SASL after registration is 904 and nothing else: still
+        connected, still not signed in."""
+        self.account("foo")
+        user = self.irc()
+        user.send("CAP REQ :sasl", "NICK user", "USER u 0 * :U", "CAP END")
+        user.received()
+        user.send("AUTHENTICATE PLAIN")
+        user.received()
+        bad = base64.b64encode(b"foo\0foo\0wrong-password").decode()
+        user.send(f"AUTHENTICATE {bad}")
+        self.assertEqual([line.split(" ")[1] for line in user.received()], ["904"])
+        self.assertFalse(user.closing)
+        self.assertEqual(self.server.registry.account_of(user.session), "")

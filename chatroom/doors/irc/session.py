@@ -142,6 +142,7 @@ class IRCSession:
         "name",
         "read_stamps",
         "realname",
+        "reauthenticating",
         "render",
         "renderer",
         "rooms",
@@ -208,6 +209,8 @@ class IRCSession:
         self.tags: Mapping[str, str] = {}
         #: PASS, SASL and the account, until registered (then None).
         self.signing_in: PendingSignIn | None = PendingSignIn()
+        #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
+        self.reauthenticating: PendingSignIn | None = None
         self.invisible = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}

@@ -136,14 +136,12 @@ async def check_password(session: IRCSession, nick: str) -> bool:
         return False
     if session.closing:  # gone while the password was checked
         return False
-    signed_in(session, account)
+    signed_in(session, account, pending)
     return True
 
 
-def signed_in(session: IRCSession, account: Account) -> None:
+def signed_in(session: IRCSession, account: Account, pending: PendingSignIn) -> None:
     """Remember the account for the claim that registration makes."""
-    pending = session.signing_in
-    assert pending is not None
     pending.account, pending.account_name = account.key, account.name
     session.log.info(
         "{host} signed in to {account} (IRC)", host=session.host, account=account.name
@@ -188,8 +186,13 @@ def turn_away(session: IRCSession, refused: ChatError) -> None:
 
 
 async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
-    """SASL ``PLAIN`` (RFC 4616): ``authzid NUL authcid NUL password``."""
+    """SASL ``PLAIN`` (RFC 4616): ``authzid NUL authcid NUL password``;
+    once registered too, as SASL 3.2 says servers should ("reauthenticate
+    ... at any time"): it then signs in as NickServ's ``IDENTIFY`` does."""
     pending = session.signing_in
+    if pending is None:  # registered
+        pending = session.reauthenticating or PendingSignIn()
+        session.reauthenticating = pending
     if pending is None or "sasl" not in session.caps:
         session.numeric(ERR_SASLFAIL, "SASL authentication failed: not negotiated")
         return
@@ -203,7 +206,7 @@ async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
         session.send(b"AUTHENTICATE +\r\n")
         return
     if word == "*":
-        pending.sasl = None
+        pending.sasl, session.reauthenticating = None, None
         session.numeric(ERR_SASLABORTED, "SASL authentication aborted")
         return
     chunk = "" if word == "+" else word
@@ -211,6 +214,7 @@ async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
     if len(chunk) == SASL_CHUNK and len(pending.sasl) < SASL_MAX:
         return  # more follows
     payload, pending.sasl = pending.sasl, None
+    session.reauthenticating = None  # the next AUTHENTICATE starts anew
     await _plain(session, pending, payload)
 
 
@@ -232,7 +236,9 @@ async def _plain(session: IRCSession, pending: PendingSignIn, payload: str) -> N
         return
     if session.closing:
         return
+    if session.signing_in is None:  # registered: the account is now its
+        await session.registry.set_account(session.member, account.key)
     pending.password = None  # SASL wins over a PASS
-    signed_in(session, account)
+    signed_in(session, account, pending)
     logged_in(session, pending)
     session.numeric(RPL_SASLSUCCESS, "SASL authentication successful")
