@@ -20,7 +20,7 @@ from chatroom.doors.irc.protocol import IRCFactory
 from tests.handler_contract import ContractBase
 from tests.test_irc import IRCClient
 
-CONFIG = ServerConfig(rate=0, rooms=())
+CONFIG = ServerConfig(rate=0, rooms=(), history=2)
 
 
 def without_batch(line: str) -> str:
@@ -88,6 +88,25 @@ class RoomTimesContract(ContractBase):
         numbers = [line.split(" ")[1] for line in lines]
         self.assertEqual(numbers[numbers.index("332") + 1], "333")
         self.assertEqual(self.numeric(lines, "333"), ["#tea", "lina", when])
+
+    @defer.inlineCallbacks
+    def test_topic_changes_push_no_message_out(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With ``--history 2``, two messages and then two topic changes:
+        a line user joining still gets both messages (the changes are kept,
+        for IRC's event playback, but do not count)."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        for line in ("one", "two", "/topic a", "/topic b"):
+            lina.say(line)
+        yield self.expect(bob, "TOPIC tea lina b")
+        carol = yield self.connect("carol")
+        carol.say("/join tea")
+        yield self.expect(carol, "MEMBERS tea ")
+        first = yield self.expect(carol, "HISTORY ")
+        second = yield self.expect(carol, "HISTORY ")
+        self.assertEqual([first[-3:], second[-3:]], ["one", "two"])
+        self.assertEqual((yield self.expect(carol, "TOPIC")), "TOPIC tea lina b")
 
     @defer.inlineCallbacks
     def test_topic_change_played_back(self) -> Generator[Any, Any, None]:

@@ -115,8 +115,7 @@ class MeteredRegistry:
         return self._timed_now("account_of", lambda: self.inner.account_of(member))
 
     def account_named(self, name: str) -> str:
-        """Not timed: the IRC door asks once per event it renders."""
-        return self.inner.account_named(name)
+        return self._timed_now("account_named", lambda: self.inner.account_named(name))
 
     def release(self, member: Member, reason: str) -> None:
         self._timed_now("release", lambda: self.inner.release(member, reason))

@@ -230,6 +230,20 @@ class Room:
         ]
         self.history = deque(kept, maxlen=self.history.maxlen)
 
+    def newest(self, count: int) -> list[Event]:
+        """The newest ``count`` stored events a joiner is shown, oldest
+        first, and the topic changes among them, which do not count (only
+        IRC's event playback shows them: they must not push messages out
+        of everyone else's window)."""
+        shown: list[Event] = []
+        counted = 0
+        for event in reversed(self.history):
+            if counted >= count:
+                break
+            shown.append(event)
+            counted += event.name != "HISTORY_TOPIC"
+        return shown[::-1]
+
     def welcome(self, since: int | None = None, bound: int = 0) -> Welcome:
         """What a joiner is shown: members, history, then the topic.
 
@@ -237,9 +251,7 @@ class Room:
         at most ``bound`` of them, and ``gap`` says how many are left out.
         """
         if since is None:
-            history = (
-                list(self.history)[-self.history_size :] if self.history_size else []
-            )
+            history = self.newest(self.history_size)
             gap = ""
         else:
             resume = catch_up(since, self.first_id, self.last_id, bound)

@@ -247,7 +247,14 @@ local function enter(r, u, leaving, shown, since, bound)
   local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by',
                           'topic_at')
   local first, last = kept(r)
-  local start = last - tonumber(shown) + 1
+  -- the newest `shown` events; topic changes among them (IRC's event
+  -- playback only) do not count, so they push no message out of the window
+  local start, counted = last + 1, 0
+  while start > first and counted < tonumber(shown) do
+    start = start - 1
+    local entry = redis.call('LINDEX', history_key(r), start - first)
+    if not string.find(entry, '^%S+ HISTORY_TOPIC ') then counted = counted + 1 end
+  end
   if since ~= '' then
     since = tonumber(since)
     start = last - tonumber(bound) + 1
