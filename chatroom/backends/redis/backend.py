@@ -177,7 +177,7 @@ class RedisBackend:
             args += [key_of(session), session.token, session.name, session.account]
             args += [len(places), *places]
         return args + self.here.resume_rows(
-            self.config.rooms, self.config.room_capacity
+            self.config.rooms, self.config.room_capacity, self.clock.seconds()
         )
 
     def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
