@@ -46,6 +46,7 @@ from chatroom.core.wire import format_time
 from chatroom.doors.irc import multiline
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.tags import (
+    actor_of,
     add_tags,
     is_notice,
     lines_of,
@@ -76,31 +77,6 @@ _HISTORY = frozenset({"HISTORY", "HISTORY_ACTION"})
 #: Events that carry their own time: those above, and a stored topic change.
 _TIMED = _STAMPED | {"HISTORY_TOPIC"}
 _CONCAT = "draft/multiline-concat"
-#: Which field of an event names the user who did it (``account-tag``).
-_ACTOR_FIELD = {
-    "MSG": 1,
-    "ACTION": 1,
-    "PRIVMSG": 0,
-    "JOIN": 1,
-    "PART": 1,
-    "NICK": 1,
-    "TOPIC": 1,
-    "ACCOUNT": 1,
-    "TYPING": 1,
-    "KICKED": 1,
-    "INVITED": 1,
-    "KICK": 2,
-    "OP": 2,
-    "DEOP": 2,
-    "BAN": 2,
-    "UNBAN": 2,
-    "INVITE": 2,
-    "EDIT": 2,
-    "REDACT": 2,
-    "REACT": 2,
-    "UNREACT": 2,
-    "SET": 3,
-}
 
 
 def _nobody(name: str) -> str:
@@ -186,10 +162,8 @@ class IRCRenderer:
         """The account of the user who did ``event`` ("" for none, or for a
         stored message replayed: who holds its author's nick now may not
         be its author)."""
-        index = _ACTOR_FIELD.get(event.name)
-        if index is None or len(event.fields) <= index:
-            return ""
-        return self.accounts(event.fields[index])
+        actor = actor_of(event)
+        return self.accounts(actor) if actor else ""
 
     def extended_join(self, event: Event) -> bytes:
         """``JOIN #chan account :realname`` (``*`` for no account)."""
