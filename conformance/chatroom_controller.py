@@ -21,7 +21,8 @@ as irctest's services controllers do. The server runs with ``--rate 0``
 and no registration limit, since irctest sends faster and registers more
 accounts from one address than any person would, ``--password-min 1``
 (its accounts' passwords, like ``sesame``, are shorter than the default
-8), and ``--login-timeout
+8), ``--rooms-per-hour 0`` (its nicks, ``foo`` and ``bar``, make
+``#chan`` anew in test after test on the shared door), and ``--login-timeout
 10`` (a test that leaves a client unregistered waits for it to be closed);
 everything else is the door as ``twistd -n chatroom --name
 My.Little.Server`` starts it.
@@ -78,7 +79,7 @@ class Door:
             *("--irc", f"tcp:{self.port}:interface=127.0.0.1"),
             *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
             *("--register-limit", "100000", "--login-timeout", "10"),
-            *("--password-min", "1"),
+            *("--password-min", "1", "--rooms-per-hour", "0"),
         ]
         if password is not None:
             options += ["--irc-password", password]
@@ -181,9 +182,12 @@ class ChatroomController(BaseServerController):
     services_controller_class = BuiltinServices
     capabilities = frozenset(
         (
+            Capabilities.ACCOUNT_NOTIFY,
+            Capabilities.ACCOUNT_TAG,
             Capabilities.AWAY_NOTIFY,
             Capabilities.BATCH,
             Capabilities.ECHO_MESSAGE,
+            Capabilities.EXTENDED_JOIN,
             Capabilities.LABELED_RESPONSE,
             Capabilities.MESSAGE_REDACTION,
             Capabilities.MESSAGE_TAGS,

@@ -133,7 +133,8 @@ class MultiContract(ContractBase):
     @defer.inlineCallbacks
     def test_focus_and_say(self) -> Generator[Any, Any, None]:
         """``/focus`` picks where plain lines go; ``/say`` speaks elsewhere
-        without changing it; rooms one is not in are refused."""
+        without changing it (a topic change too, which is a stored event
+        with its id); rooms one is not in are refused."""
         alice = yield self.multi("alice", "tea", "cafe")
         alice.say("/focus TEA")
         self.assertEqual((yield self.expect(alice, "FOCUS")), "FOCUS tea")
@@ -144,7 +145,7 @@ class MultiContract(ContractBase):
         self.assertTrue(line.endswith(" in cafe"))
         alice.say("/topic still tea")
         self.assertEqual(
-            (yield self.expect(alice, "TOPIC")), "TOPIC tea alice still tea"
+            (yield self.expect(alice, "@")), "@2 TOPIC tea alice still tea"
         )
         for line, code in [
             ("/focus nowhere", "NOT_IN_ROOM"),

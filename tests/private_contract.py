@@ -272,6 +272,28 @@ class PrivateContract(ContractBase):
         )
 
     @defer.inlineCallbacks
+    def test_targets_are_each_conversations_newest(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An account's conversations, each by its newest message (what
+        IRC's ``CHATHISTORY TARGETS`` lists); a plain name has none."""
+        alice, bob, _lines = yield self.talk()
+        yield self.connect("carol")
+        yield self.sent(alice, "carol", "hi carol")
+        registry = self.server.registry
+        newest = yield defer.ensureDeferred(
+            registry.private_targets(alice.client.protocol)
+        )
+        self.assertEqual(
+            sorted((event.fields[:2], event.text) for event in newest),
+            [(("alice", "carol"), "hi carol"), (("bob", "alice"), "line 3")],
+        )
+        plain = yield defer.ensureDeferred(
+            registry.private_targets(bob.client.protocol)
+        )
+        self.assertEqual(plain, [])
+
+    @defer.inlineCallbacks
     def test_plain_names_keep_no_conversation(self) -> Generator[Any, Any, None]:
         """Two plain names talk as before: no ids, nothing stored."""
         bob = yield self.connect("bob")

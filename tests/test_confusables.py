@@ -109,7 +109,8 @@ class MigrationTests(unittest.TestCase):
                 ],
             )
             db.execute(
-                "INSERT INTO rooms VALUES ('r00m', 'R00m', '', 0, '', '', 1, ?)",
+                "INSERT INTO rooms (key, name, owner, permanent, topic, topic_by, "
+                "created, policy) VALUES ('r00m', 'R00m', '', 0, '', '', 1, ?)",
                 (policy,),
             )
             db.execute("INSERT INTO ids VALUES ('r00m', 2)")

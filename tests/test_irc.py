@@ -223,8 +223,9 @@ class ChannelTests(IRCTestCase):
         )
 
     def test_join_existing_with_topic_and_history(self) -> None:
-        """Joining a native room: JOIN, topic, history as the messages they
-        were (from their nicks, their time in front), NAMES."""
+        """Joining a native room: JOIN, topic with who set it when (333),
+        history as the messages they were (from their nicks, their time in
+        front), NAMES."""
         bob = self.line("bob")
         bob.send("/create tea")
         bob.send("/topic biscuits")
@@ -234,10 +235,11 @@ class ChannelTests(IRCTestCase):
         alice.send("JOIN #tea,#general")
         lines = alice.received()
         self.assertEqual(
-            lines[:5],
+            lines[:6],
             [
                 ":alice!alice@chatroom JOIN :#tea",
                 ":chatroom 332 alice #tea :biscuits",
+                f":chatroom 333 alice #tea bob :{int(self.clock.seconds())}",
                 ":bob!bob@chatroom PRIVMSG #tea :[18:04] hello",
                 ":chatroom 353 alice = #tea :@bob alice",
                 ":chatroom 366 alice #tea :End of /NAMES list",
@@ -361,7 +363,13 @@ class ChannelTests(IRCTestCase):
         )
         self.assertEqual(bob.received(), ["TOPIC general alice tea time"])
         alice.send("TOPIC #general")
-        self.assertEqual(alice.received(), [":chatroom 332 alice #general :tea time"])
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom 332 alice #general :tea time",
+                f":chatroom 333 alice #general alice :{int(self.clock.seconds())}",
+            ],
+        )
         alice.send("TOPIC #nowhere :x")
         self.assertEqual(alice.numerics(), ["442"])
 
@@ -410,6 +418,7 @@ class ChannelTests(IRCTestCase):
             bob.received(),
             [
                 ":chatroom 324 bob #tea +nl :256",
+                f":chatroom 329 bob #tea :{int(self.clock.seconds())}",
                 ":chatroom 368 bob #tea :End of channel ban list",
                 ":chatroom 482 bob #tea :only the owner and operators of tea can "
                 "/set key",

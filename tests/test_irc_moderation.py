@@ -414,10 +414,14 @@ class IRCModerationTests(AccountsCase):
         self.assertEqual(bob.received(), ["SET tea key on alice"])
         alice.send("MODE #tea")
         self.assertEqual(
-            alice.received(), [":chatroom 324 alice #tea +nkl sesame :256"]
+            alice.received(),
+            [
+                ":chatroom 324 alice #tea +nkl sesame :256",
+                f":chatroom 329 alice #tea :{int(self.clock.seconds())}",
+            ],
         )
         carol.send("MODE #tea")
-        self.assertEqual(carol.received(), [":chatroom 324 carol #tea +nkl * :256"])
+        self.assertEqual(carol.received()[0], ":chatroom 324 carol #tea +nkl * :256")
         dave = self.irc("dave")
         dave.send("JOIN #tea", "JOIN #tea nope")
         self.assertEqual(
@@ -450,6 +454,7 @@ class IRCModerationTests(AccountsCase):
             [line.split(" ", 3)[1:] for line in alice.received()],
             [
                 ["324", "alice", "#tea +ntl :256"],
+                ["329", "alice", f"#tea :{int(self.clock.seconds())}"],
                 ["472", "alice", "n :n is always on: only members speak in a room"],
                 [
                     "472",

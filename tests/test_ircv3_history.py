@@ -118,7 +118,9 @@ class ChathistoryTests(CapsTestCase):
         )
 
     def test_before_after_around_between(self) -> None:
-        """Each subcommand's window, by msgid and by timestamp."""
+        """Each subcommand's window, by msgid and by timestamp; a timestamp
+        names the message said then as its msgid would (references are
+        exclusive: irctest testChathistory[AFTER], [LATEST])."""
         texts = [f"message {n}" for n in range(11)]
         self.assertEqual(self.history("BEFORE #tea msgid=5 2"), texts[3:5])
         self.assertEqual(self.history("AFTER #tea msgid=5 2"), texts[6:8])
@@ -128,7 +130,10 @@ class ChathistoryTests(CapsTestCase):
         # message n was said at NOW + n seconds
         at = "2026-11-21T18:04:10.500Z"  # message 5
         self.assertEqual(self.history(f"BEFORE #tea timestamp={at} 2"), texts[3:5])
-        self.assertEqual(self.history(f"AFTER #tea timestamp={at} 2"), texts[5:7])
+        self.assertEqual(self.history(f"AFTER #tea timestamp={at} 2"), texts[6:8])
+        self.assertEqual(self.history(f"LATEST #tea timestamp={at} 2"), texts[9:11])
+        between = f"BETWEEN #tea timestamp={at} msgid=8 10"
+        self.assertEqual(self.history(between), texts[6:8])
 
     def test_timestamps_are_the_original_times(self) -> None:
         """Each message carries the time it was said, and its msgid."""
@@ -147,7 +152,8 @@ class ChathistoryTests(CapsTestCase):
         self.assertIn(" BATCH +", lines[0])
 
     def test_targets(self) -> None:
-        """TARGETS lists rooms with messages between two times."""
+        """TARGETS lists rooms with messages between two times, each with
+        the bare time of its newest (irctest testChathistoryTargets)."""
         self.alice.send(
             "CHATHISTORY TARGETS timestamp=2026-11-21T00:00:00Z "
             "timestamp=2026-11-22T00:00:00Z 10"
@@ -156,7 +162,7 @@ class ChathistoryTests(CapsTestCase):
         self.assertIn(" draft/chathistory-targets", lines[0])
         self.assertEqual(
             untagged(lines[1]),
-            ":chatroom CHATHISTORY TARGETS #tea timestamp=2026-11-21T18:04:15.500Z",
+            ":chatroom CHATHISTORY TARGETS #tea 2026-11-21T18:04:15.500Z",
         )
 
     def test_refusals(self) -> None:
@@ -331,8 +337,9 @@ class IRCv3HistoryLongLineTests(CapsTestCase):
         self.assertLessEqual(len(topic.encode("utf-8")) + 2, MAX_LINE)
         self.assertTrue(topic.startswith(":bob!bob@chatroom TOPIC #tea :€€€"))
         alice.send("TOPIC #tea")
-        (shown,) = alice.received()
+        shown, who = alice.received()
         self.assertLessEqual(len(shown.encode("utf-8")) + 2, MAX_LINE)
+        self.assertIn(" 333 alice #tea bob ", who)
 
     def test_plain_client_unchanged(self) -> None:
         """A short message to a client without capabilities is one line,

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import tempfile
 
+from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
@@ -84,6 +85,34 @@ class StoreTests(unittest.TestCase):
         alice.send("/join tea")
         alice.send("/who")
         self.assertEqual(alice.received()[-1], "OWNER tea alice")
+
+    def test_room_and_topic_times_survive(self) -> None:
+        """When a room was made and who set its topic when (IRC's 329 and
+        333) are the same after a restart, and the topic change is still in
+        the room's history (IRC's event playback); a room made since is
+        stamped with its own time."""
+        self.clock.advance(1_000_000)
+        alice = self.user("alice")
+        alice.send("/create tea")
+        self.clock.advance(60)
+        alice.send("/topic oolong")
+        self.restart()
+        self.clock.advance(5)
+        bob = self.user("bob")
+        bob.send("/create coffee")
+        details = self.server.registry.room_details
+        tea = self.successResultOf(defer.ensureDeferred(details("tea")))
+        self.assertEqual((tea.created_at, tea.topic_at), (1_000_000, 1_000_060))
+        self.assertEqual(tea.topic_by, "alice")
+        coffee = self.successResultOf(defer.ensureDeferred(details("coffee")))
+        self.assertEqual((coffee.created_at, coffee.topic_at), (1_000_065, 0))
+        bob.send("/join tea")
+        kept = self.server.registry.room_history(bob.protocol, "tea", 10)
+        (change,) = self.successResultOf(defer.ensureDeferred(kept))
+        self.assertEqual(
+            (change.name, change.fields[1:], change.text),
+            ("HISTORY_TOPIC", ("alice", "1970-01-12T13:47:40.000Z"), "oolong"),
+        )
 
     def test_ids_go_on_after_a_restart(self) -> None:
         """A resume across a restart gets exactly what came after its id."""

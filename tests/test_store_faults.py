@@ -213,7 +213,8 @@ class StoreFaultsFullDiskTests(unittest.TestCase):
 
     def test_failed_batch_is_written_before_later_changes(self) -> None:
         """A topic set while the disk is full is kept in order behind the
-        messages that failed, and everything lands when space returns."""
+        messages that failed (its change is the room's event 3), and
+        everything lands when space returns."""
         self.fail_a_commit()
         self.alice.send("/topic biscuits")
         self.free_disk()
@@ -226,7 +227,7 @@ class StoreFaultsFullDiskTests(unittest.TestCase):
         )
         self.assertEqual(
             [row[0] for row in db.execute("SELECT id FROM events ORDER BY id")],
-            [1, 2],
+            [1, 2, 3],
         )
 
 

@@ -6,7 +6,7 @@ import contextlib
 import io
 import sys
 
-from twisted.internet.testing import MemoryReactor
+from twisted.internet.testing import MemoryReactorClock
 from twisted.protocols.policies import WrappingFactory
 from twisted.python import usage
 from twisted.scripts.twistd import ServerOptions
@@ -36,7 +36,7 @@ def parse(*args: str) -> Options:
     return options
 
 
-class SignalledReactor(MemoryReactor):
+class SignalledReactor(MemoryReactorClock):
     """A memory reactor that records the signal it is stopped by, as the
     real one does (twistd re-raises it after shutdown)."""
 
@@ -225,7 +225,7 @@ class ClusterOptionsTests(unittest.TestCase):
 
     def test_cluster_service(self) -> None:
         """With --redis, makeService builds a cluster node; nothing connects yet."""
-        reactor = MemoryReactor()
+        reactor = MemoryReactorClock()
         service = makeService(
             parse("--redis", "redis://127.0.0.1:6399", "--node-id", "n1"), reactor
         )
@@ -284,7 +284,7 @@ class MakeServiceTests(unittest.TestCase):
 
     def test_listens_where_told(self) -> None:
         """Starting the service listens on the configured port and interface."""
-        reactor = MemoryReactor()
+        reactor = MemoryReactorClock()
         options = parse(
             "--port", "tcp:7777:interface=127.0.0.1", "--room-capacity", "9",
             "--db", ":memory:",
@@ -302,7 +302,8 @@ class MakeServiceTests(unittest.TestCase):
     def test_permanent_rooms(self) -> None:
         """The --rooms rooms exist from the start."""
         service = makeService(
-            parse("--rooms", "lobby,tea", "--db", ":memory:"), reactor=MemoryReactor()
+            parse("--rooms", "lobby,tea", "--db", ":memory:"),
+            reactor=MemoryReactorClock(),
         )
         self.assertEqual(
             sorted(room.name for room in local_backend(service.server).rooms.values()),
@@ -326,7 +327,7 @@ class DoorOptionsTests(unittest.TestCase):
 
     def test_off_unless_given(self) -> None:
         """By default only the line protocol listens, on an unwrapped registry."""
-        service = makeService(parse(), reactor=MemoryReactor())
+        service = makeService(parse(), reactor=MemoryReactorClock())
         self.assertEqual(service.doors, {})
         self.assertIsInstance(service.server.registry, ChatCore)
         self.assertIsInstance(chat_core(service.server).backend, LocalBackend)
@@ -334,7 +335,7 @@ class DoorOptionsTests(unittest.TestCase):
     def test_doors(self) -> None:
         """Port numbers become tcp: endpoints; each door gets its factory,
         all sharing one server; /metrics times the registry."""
-        reactor = MemoryReactor()
+        reactor = MemoryReactorClock()
         options = parse(
             "--irc",
             "6667",
@@ -363,7 +364,7 @@ class DoorOptionsTests(unittest.TestCase):
         output = io.StringIO()
         self.patch(sys, "stderr", output)
         self.assertRaises(
-            SystemExit, makeService, parse("--irc", "nonsense:1"), MemoryReactor()
+            SystemExit, makeService, parse("--irc", "nonsense:1"), MemoryReactorClock()
         )
         self.assertIn("--irc nonsense:1", output.getvalue())
 
@@ -386,7 +387,7 @@ class StoreOptionsTests(unittest.TestCase):
         """A --db that cannot be opened stops the start with one line."""
         options = parse("--db", "/nonexistent/dir/chat.sqlite3")
         with self.assertRaises(SystemExit) as stopped:
-            makeService(options, reactor=MemoryReactor())
+            makeService(options, reactor=MemoryReactorClock())
         self.assertEqual(stopped.exception.code, 1)
 
     def test_bad_retention(self) -> None:
@@ -403,7 +404,7 @@ class CollectorOptionTests(unittest.TestCase):
         options = Options()
         options.parseOptions(["--db", ":memory:"])
         self.assertEqual(options["gc-freeze"], 5_000)
-        service = makeService(parse("--gc-freeze", "0"), reactor=MemoryReactor())
+        service = makeService(parse("--gc-freeze", "0"), reactor=MemoryReactorClock())
         (collector,) = [s for s in service if isinstance(s, CollectorService)]
         self.assertEqual(collector.freezer.threshold, 0)
 
@@ -414,7 +415,7 @@ class ReusePortOptionTests(unittest.TestCase):
     def test_tcp_ports_are_shared(self) -> None:
         """Every door's tcp: endpoint becomes one that sets SO_REUSEPORT."""
         options = parse("--reuse-port", "--port", "tcp:8080:interface=127.0.0.1")
-        service = makeService(options, reactor=MemoryReactor())
+        service = makeService(options, reactor=MemoryReactorClock())
         endpoint = service.listener.endpoint
         assert isinstance(endpoint, ReusePortEndpoint)
         self.assertEqual((endpoint.port, endpoint.interface), (8080, "127.0.0.1"))
@@ -424,5 +425,5 @@ class ReusePortOptionTests(unittest.TestCase):
         options = parse("--reuse-port", "--port", "unix:/tmp/chatroom-test.sock")
         stderr = io.StringIO()
         with contextlib.redirect_stderr(stderr), self.assertRaises(SystemExit):
-            makeService(options, reactor=MemoryReactor())
+            makeService(options, reactor=MemoryReactorClock())
         self.assertIn("tcp: endpoints only", stderr.getvalue())

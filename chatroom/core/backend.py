@@ -84,6 +84,9 @@ class Roster:
     topic_by: str
     policy: RoomPolicy
     members: list[Target] = field(default_factory=list)
+    #: When the topic was set and the room made (Unix seconds, 0: unknown).
+    topic_at: int = 0
+    created_at: int = 0
 
     def operators(self) -> list[str]:
         """The members ``/op`` made operators (the owner is told apart)."""
@@ -289,6 +292,10 @@ class Backend(Protocol):
         (``NOT_IN_ROOM``)."""
         ...
 
+    def rooms_of(self, member: Member) -> list[str]:
+        """The names of the rooms ``member`` is in (on this node)."""
+        ...
+
     async def list_rooms(self) -> Listing: ...
 
     async def create_room(
@@ -346,8 +353,12 @@ class Backend(Protocol):
         ...
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event
-    ) -> None: ...
+        self, session: Session, facts: Facts, topic: str, event: Event, now: float
+    ) -> None:
+        """Set the topic (by the session, at ``now``) and append ``event``
+        as :meth:`append` does, its stored form
+        :func:`~chatroom.core.stored.stored_topic`'s."""
+        ...
 
     async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
         """Remove the room; its members hear ``event`` and go to the lobby."""

@@ -26,9 +26,11 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import admin, errors, moderation, multiline, rules, search
+from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
 from chatroom.core.config import ServerConfig
+from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
 from chatroom.core.events import (
     DeviceList,
@@ -48,6 +50,7 @@ from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.stored import topic_event
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 
@@ -93,6 +96,7 @@ class ChatCore(Generic[B]):
         self.markings = Markings(
             config, self.backend, self.plain_markers, self.devices, self._seat
         )
+        self.created = CreationLimit(clock, config.rooms_per_hour)
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
             config,
@@ -142,6 +146,9 @@ class ChatCore(Generic[B]):
     def account_of(self, member: Member) -> str:
         return self.sessions.account_of(member)
 
+    def account_named(self, name: str) -> str:
+        return self.sessions.account_named(name)
+
     async def claim_name(
         self,
         member: Member,
@@ -170,17 +177,25 @@ class ChatCore(Generic[B]):
         rules.check_claim(
             name, registered, signed_in, banned, self.config.require_account
         )
+        before = session.account
+        shown = await registered_name(self.account_store, signed_in, before)
         renamed = await self.backend.claim(
             member, session, name, signed_in, takeover and account == key
         )
-        self.sessions.update(member, name=name, account=signed_in or None)
+        self.sessions.update(
+            member, name=name, account=signed_in or None, account_name=shown
+        )
+        await tell_rooms(self.backend, self.sessions, member, before)
         return renamed
 
     async def set_account(self, member: Member, account: str) -> None:
-        """A plain name's read markers become its new account's."""
+        """A plain name's read markers become its account's; rooms hear it."""
         member = self._seat(member)
+        before = self.sessions[member].account
+        shown = await registered_name(self.account_store, account)
         await self.backend.sign(member, self.sessions[member], account)
-        self.sessions.update(member, account=account)
+        self.sessions.update(member, account=account, account_name=shown)
+        await tell_rooms(self.backend, self.sessions, member, before)
         if account:
             for room, event_id in self.plain_markers.forget(member).items():
                 await self.backend.markers.advance(account, room, event_id)
@@ -199,8 +214,8 @@ class ChatCore(Generic[B]):
             self.backend.release(seat, session, reason)
 
     def end_session(self, member: Member, reason: str) -> None:
-        """End a member's session from the shared side: its rooms hear
-        ``reason`` now, then its door closes it."""
+        """End a session from the shared side: rooms hear ``reason``, then
+        its door closes it."""
         self.release(member, reason)
         member.disconnect(reason)
 
@@ -216,8 +231,10 @@ class ChatCore(Generic[B]):
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
     ) -> list[Event]:
-        session = self._session(member)
-        return await self.private.history(session, other, count, before)
+        return await self.private.history(self._session(member), other, count, before)
+
+    async def private_targets(self, member: Member) -> list[Event]:
+        return await self.private.targets(self._session(member))
 
     async def deliver_kept(self, member: Member) -> None:
         """The kept private messages, then a ``multi`` device's rooms."""
@@ -241,7 +258,8 @@ class ChatCore(Generic[B]):
         async def seat(seat: Seat, moving: str | None) -> None:
             await self.backend.create_room(seat, session, name, moving)
 
-        await self.devices.seated(member, name, leaving, None, seat)
+        make = partial(self.devices.seated, member, name, leaving, None, seat)
+        await self.created.making(self._actor(member), make)
         self.log.info("{user} created room {room}", user=session.name, room=name)
 
     async def join_room(
@@ -390,6 +408,8 @@ class ChatCore(Generic[B]):
             topic_by=roster.topic_by,
             operators=roster.operators(),
             secret=roster.policy.secret,
+            topic_at=roster.topic_at,
+            created_at=roster.created_at,
         )
 
     async def _decide(
@@ -412,13 +432,14 @@ class ChatCore(Generic[B]):
         rules.check_topic(topic)
         where = self.backend.place(self._seat(member), room)
         actor, session = self._actor(member), self._session(member)
+        now = self.clock.seconds()
 
         def rule(facts: Facts) -> Event:
             moderation.check_set_topic(facts.room, actor)
-            return Event("TOPIC", (facts.room.name, actor.name), topic)
+            return topic_event(facts.room.name, actor.name, topic, now)
 
         async def apply(facts: Facts, event: Event) -> None:
-            await self.backend.apply_topic(session, facts, topic, event)
+            await self.backend.apply_topic(session, facts, topic, event, now)
 
         await self._decide(where, rule, apply)
 

@@ -67,6 +67,9 @@ class ServerConfig:
     #: Registrations the whole server (each node) accepts per minute
     #: (``--register-rate``; 0 for no limit).
     register_rate: int = 60
+    #: Rooms one user (account, else name) may make in any hour
+    #: (``--rooms-per-hour``; 0 for no limit); server admins are not counted.
+    rooms_per_hour: int = 10
 
     @cached_property
     def admin_accounts(self) -> frozenset[str]:

@@ -68,6 +68,15 @@ def too_many_rooms(limit: int) -> ChatError:
     return ChatError("TOO_MANY_ROOMS", f"the server has its maximum of {limit} rooms")
 
 
+def too_many_created(limit: int, seconds: float) -> ChatError:
+    """A room past ``--rooms-per-hour`` (the code of ``--max-rooms``')."""
+    minutes = max(1, round(seconds / 60))
+    return ChatError(
+        "TOO_MANY_ROOMS",
+        f"you have made {limit} rooms in the last hour: try again in {minutes} min",
+    )
+
+
 def already_in_room(name: str) -> ChatError:
     return ChatError("ALREADY_IN_ROOM", f"you are already in {name}")
 

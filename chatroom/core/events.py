@@ -158,6 +158,13 @@ def to_rich_line(event: Event) -> bytes:
 RICH_ONLY = frozenset({"EDIT", "REDACT", "REACT", "UNREACT", "TYPING"})
 
 
+#: Events only the IRC door shows (``ACCOUNT room user name``, for
+#: ``account-notify``; ``HISTORY_TOPIC room user time``, a topic change
+#: kept in the room's history for ``draft/event-playback``): the line door
+#: and the web client drop them, live and in replays.
+IRC_ONLY = frozenset({"ACCOUNT", "HISTORY_TOPIC"})
+
+
 def edit_fallback(event: Event) -> bytes:
     """``EDIT room id user time text`` as clients without ``rich`` get it:
     ``MSG room user time * text``."""
@@ -167,6 +174,8 @@ def edit_fallback(event: Event) -> bytes:
 
 def live_line(event: Event) -> bytes:
     """An event as it happens, for a connection without ``rich``."""
+    if event.name in IRC_ONLY:
+        return b""
     if event.name in RICH_ONLY:
         return event.encoded(edit_fallback) if event.name == "EDIT" else b""
     return event.encoded(to_line)
@@ -174,6 +183,8 @@ def live_line(event: Event) -> bytes:
 
 def live_id_line(event: Event) -> bytes:
     """The same with ``@ID `` (``/caps ids``)."""
+    if event.name in IRC_ONLY:
+        return b""
     if event.name in RICH_ONLY:
         if event.name != "EDIT":
             return b""
@@ -181,15 +192,28 @@ def live_id_line(event: Event) -> bytes:
     return event.encoded(to_id_line)
 
 
+def live_rich_line(event: Event) -> bytes:
+    """An event as it happens, for a ``rich`` connection."""
+    return b"" if event.name in IRC_ONLY else event.encoded(to_rich_line)
+
+
 def replay_line(event: Event) -> bytes:
     """A stored event in a replay (welcome, ``/history``) without ``rich``:
     the messages as they now stand, nothing else."""
-    return b"" if event.name in RICH_ONLY else event.encoded(to_line)
+    hidden = event.name in RICH_ONLY or event.name in IRC_ONLY
+    return b"" if hidden else event.encoded(to_line)
+
+
+def replay_rich_line(event: Event) -> bytes:
+    """A stored event in a replay for a ``rich`` connection: all but the
+    IRC door's own."""
+    return b"" if event.name in IRC_ONLY else event.encoded(to_rich_line)
 
 
 def replay_id_line(event: Event) -> bytes:
     """The same with ``@ID ``."""
-    return b"" if event.name in RICH_ONLY else event.encoded(to_id_line)
+    hidden = event.name in RICH_ONLY or event.name in IRC_ONLY
+    return b"" if hidden else event.encoded(to_id_line)
 
 
 def id_prefix(head: bytes) -> tuple[str, Tags]:
@@ -245,6 +269,14 @@ SAID = frozenset({"HISTORY", "HISTORY_ACTION"})
 def said_at(event: Event) -> str | None:
     """The time a stored message was said; None for any other event."""
     return event.fields[2] if event.name in SAID else None
+
+
+def happened_at(event: Event) -> str | None:
+    """The time of a stored event that keeps one: a message's, or a topic
+    change's (``HISTORY_TOPIC``); None for the rest."""
+    if event.name == "HISTORY_TOPIC":
+        return event.fields[2]
+    return said_at(event)
 
 
 class RoomInfo(Encodable):
@@ -310,6 +342,8 @@ class Welcome:
     history: list[Event] = field(default_factory=list)
     topic: str = ""
     topic_by: str = ""
+    #: When the topic was set (Unix seconds; 0 for unknown), IRC's ``333``.
+    topic_at: int = 0
     #: Set when the member asked to resume (``since``) and more was missed
     #: than is replayed: the number of events left out, or "?" if unknown.
     gap: str = ""
@@ -343,6 +377,10 @@ class RoomDetails:
     operators: list[str] = field(default_factory=list)
     #: The room is secret (``/set secret on``, IRC ``+s``).
     secret: bool = False
+    #: When the topic was set and the room made (Unix seconds; 0 for
+    #: unknown): IRC's ``333`` and ``329``.
+    topic_at: int = 0
+    created_at: int = 0
 
 
 @dataclass

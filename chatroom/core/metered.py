@@ -114,6 +114,9 @@ class MeteredRegistry:
     def account_of(self, member: Member) -> str:
         return self._timed_now("account_of", lambda: self.inner.account_of(member))
 
+    def account_named(self, name: str) -> str:
+        return self._timed_now("account_named", lambda: self.inner.account_named(name))
+
     def release(self, member: Member, reason: str) -> None:
         self._timed_now("release", lambda: self.inner.release(member, reason))
 
@@ -206,6 +209,9 @@ class MeteredRegistry:
     ) -> list[Event]:
         call = self.inner.private_history(member, other, count, before)
         return await self._timed("private_history", call)
+
+    async def private_targets(self, member: Member) -> list[Event]:
+        return await self._timed("private_targets", self.inner.private_targets(member))
 
     async def deliver_kept(self, member: Member) -> None:
         await self._timed("deliver_kept", self.inner.deliver_kept(member))

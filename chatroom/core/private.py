@@ -64,6 +64,10 @@ class ConversationStore(Protocol):
         """How many messages are kept for ``account``."""
         ...
 
+    async def latest(self, account: str) -> list[Event]:
+        """The newest message of each conversation ``account`` is part of."""
+        ...
+
     async def keep(
         self, account: str, conversation: str, event: Event, bound: int
     ) -> str:
@@ -89,9 +93,15 @@ class Recipients(Protocol):
     async def tell(self, target: Target, event: Event) -> None: ...
 
 
+#: What marks a plain name's side of a conversation: an account later
+#: registered under that name is someone else, with conversations of its own.
+PLAIN = "~"
+
+
 def party(account: str, name: str) -> str:
-    """One side of a conversation: the account's key, else the name's."""
-    return account or name_key(name)
+    """One side of a conversation: the account's key, else the name's
+    marked plain (no account key starts with ``~``)."""
+    return account or PLAIN + name_key(name)
 
 
 def conversation_key(one: str, other: str) -> str:
@@ -168,7 +178,7 @@ class PrivateMessages:
                 "only accounts keep private conversations: /register PASSWORD"
             )
         found = await self.backend.find_user(name)
-        other = party(found.account, found.name) if found else name_key(name)
+        other = party(found.account, found.name) if found else party("", name)
         key = conversation_key(session.account, other)
         events = await self.backend.conversations.page(key, count, before)
         if found is None and not events and before is None:
@@ -180,6 +190,13 @@ class PrivateMessages:
         finds it: its account's key if it has one, else the name's."""
         found = await self.backend.find_user(name)
         return party(found.account, found.name) if found else name_key(name)
+
+    async def targets(self, session: Session) -> list[Event]:
+        """The newest message of each conversation of the caller's account
+        (a plain name keeps none)."""
+        if not session.account:
+            return []
+        return await self.backend.conversations.latest(session.account)
 
     async def deliver_kept(self, member: Member, session: Session) -> None:
         """After a sign-in: the account's kept messages, oldest first."""

@@ -132,6 +132,12 @@ class Registry(Protocol):
         """The account ``member`` is signed in to, "" if none."""
         ...
 
+    def account_named(self, name: str) -> str:
+        """The name of the account the session called ``name`` is signed in
+        to, "" if none; this process's sessions only (a cluster node does
+        not know other nodes' accounts)."""
+        ...
+
     def release(self, member: Member, reason: str) -> None:
         """The member is gone: leave its rooms (``PART reason``), free its name.
 
@@ -274,6 +280,11 @@ class Registry(Protocol):
     ) -> list[Event]:
         """``/history @USER N [before ID]``: the member's account's private
         conversation with ``other``, oldest first (``PRIVMSG`` events)."""
+        ...
+
+    async def private_targets(self, member: Member) -> list[Event]:
+        """The newest message of each of the member's account's private
+        conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
         ...
 
     async def deliver_kept(self, member: Member) -> None:

@@ -34,12 +34,15 @@ from chatroom.core.text import name_key
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """One member's session: its token, its name ("" before its first claim)
-    and the account it is signed in to ("" for none)."""
+    """One member's session: its token, its name ("" before its first claim),
+    the account it is signed in to ("" for none, else its key) and that
+    account's name as it was registered (what IRC's ``account-tag`` shows:
+    a key is folded, ``morning`` keys as ``moming``)."""
 
     token: str
     name: str = ""
     account: str = ""
+    account_name: str = ""
 
 
 class Sessions:
@@ -56,6 +59,9 @@ class Sessions:
         self._seats: dict[Member, Seat] = {}
         #: Account key → the seat signed in to it under its own name here.
         self._accounts: dict[str, Seat] = {}
+        #: A named session's name key → its account's name, for who says
+        #: what (IRC's ``account-tag``, ``extended-join``).
+        self._account_names: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._by_member)
@@ -101,6 +107,11 @@ class Sessions:
         session = self.get(member)
         return session.account if session is not None else ""
 
+    def account_named(self, name: str) -> str:
+        """The account name of this process's session called ``name`` ("" for
+        none, or a plain name)."""
+        return self._account_names.get(name_key(name), "")
+
     def actor(self, member: Member, admins: frozenset[str]) -> Actor:
         """``member`` as the rules see the user giving a command."""
         session = self[member]
@@ -145,22 +156,37 @@ class Sessions:
         return seat
 
     def update(
-        self, member: Member, name: str | None = None, account: str | None = None
+        self,
+        member: Member,
+        name: str | None = None,
+        account: str | None = None,
+        account_name: str | None = None,
     ) -> None:
-        """A new name or account (None: unchanged) for an open session."""
+        """A new name or account (None: unchanged) for an open session;
+        ``account_name`` the new account's registered name (its key if not
+        given; "" with no account)."""
         seat = self.seat_of(member)
         session = self._by_member.get(seat) if seat is not None else None
         if seat is None or session is None:
             return  # released meanwhile
         if self._accounts.get(session.account) is seat:
             del self._accounts[session.account]
+        if session.name:
+            self._account_names.pop(name_key(session.name), None)
         if name is not None:
             session = replace(session, name=name)
-        if account is not None:
-            session = replace(session, account=account)
+        if account is not None and account != session.account:
+            shown = account_name if account_name is not None else account
+            session = replace(session, account=account, account_name=shown)
+        elif account_name is not None:
+            session = replace(session, account_name=account_name)
+        if not session.account:
+            session = replace(session, account_name="")
         self._by_member[seat] = session
         if session.account and name_key(session.name) == session.account:
             self._accounts.setdefault(session.account, seat)
+        if session.name and session.account_name:
+            self._account_names[name_key(session.name)] = session.account_name
 
     def close(self, member: Member) -> Session | None:
         """Forget the session of ``member`` (a seat or a device) and every
@@ -172,6 +198,8 @@ class Sessions:
         self._by_token.pop(session.token, None)
         if self._accounts.get(session.account) is seat:
             del self._accounts[session.account]
+        if session.name:
+            self._account_names.pop(name_key(session.name), None)
         for device in list(seat.devices):
             if self._seats.get(device) is seat:
                 del self._seats[device]

@@ -10,7 +10,8 @@ back, and changes or removes a message in place when the core says so
 
 A :data:`Row` is how a stored event lies in a table (the SQLite store):
 its kind (the live event's name: ``MSG``, ``ACTION``, ``EDIT``,
-``REDACT``, ``REACT``, ``UNREACT``), user, stamp, text (a reaction's
+``REDACT``, ``REACT``, ``UNREACT``, ``TOPIC``: a topic change, kept for
+IRC's ``draft/event-playback``), user, stamp, text (a reaction's
 emoji), tags and target (the id it concerns, 0 for a message).
 :func:`row_of` and :func:`event_of` are the two directions.
 """
@@ -18,6 +19,7 @@ emoji), tags and target (the id it concerns, 0 for a message).
 from __future__ import annotations
 
 from chatroom.core.events import Event, format_tags, history_event, parse_tags
+from chatroom.core.wire import format_time
 
 #: The stored forms of messages (what ``/reply``, ``/edit`` and ``/redact`` name).
 MESSAGES = frozenset({"HISTORY", "HISTORY_ACTION"})
@@ -35,10 +37,27 @@ Row = tuple[int, str, str, str, str, str, int]
 _KINDS = {"HISTORY": "MSG", "HISTORY_ACTION": "ACTION"}
 
 
+def topic_event(room: str, user: str, topic: str, now: float) -> Event:
+    """A topic change, live: ``TOPIC room user text``, its time in its tags
+    (it is stored, and IRC shows a stored event's time as its own)."""
+    return Event("TOPIC", (room, user), topic, tags=(("time", format_time(now)),))
+
+
+def stored_topic(event: Event) -> Event:
+    """A topic change as stored (numbered): ``HISTORY_TOPIC room user time``,
+    played back to IRC clients with ``draft/event-playback`` only."""
+    room, user = event.fields
+    stamp = dict(event.tags)["time"]
+    return Event("HISTORY_TOPIC", (room, user, stamp), event.text, event.id)
+
+
 def row_of(event: Event) -> Row:
     """The row of a stored event (numbered: its id is set)."""
     name, fields = event.name, event.fields
     tags = format_tags(event.tags)
+    if name == "HISTORY_TOPIC":
+        _room, user, stamp = fields
+        return (int(event.id), "TOPIC", user, stamp, event.text, tags, 0)
     if name in MESSAGES:
         _room, user, stamp = fields
         return (int(event.id), _KINDS[name], user, stamp, event.text, tags, 0)
@@ -61,6 +80,8 @@ def event_of(room: str, row: Row) -> Event:
         return Event(kind, (room, str(target), user), text, str(event_id))
     if kind in REACTIONS:
         return Event(kind, (room, str(target), user, text), "", str(event_id))
+    if kind == "TOPIC":
+        return Event("HISTORY_TOPIC", (room, user, stamp), text, str(event_id))
     return history_event(kind, room, user, stamp, text, str(event_id), parse_tags(tags))
 
 

@@ -25,6 +25,7 @@ EVENT_FIELDS: dict[str, int] = {
     "JOINED": 3,  # room members capacity
     "HISTORY": 3,  # room user time | text
     "HISTORY_ACTION": 3,  # room user time | text
+    "HISTORY_TOPIC": 3,  # room user time | text (IRC's event playback only)
     "JOIN": 2,  # room user
     "PART": 2,  # room user | reason
     "NICK": 2,  # old new
@@ -84,6 +85,7 @@ FREE_TEXT_EVENTS = frozenset(
         "ROOM",
         "HISTORY",
         "HISTORY_ACTION",
+        "HISTORY_TOPIC",
         "PART",
         "TOPIC",
         "MSG",

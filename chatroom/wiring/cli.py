@@ -86,6 +86,14 @@ MORE_OPTIONS: list[list[Any]] = [
         "Most connections signed in to one account at once (its devices).",
         number(int, 1, "--max-devices"),
     ],
+    [
+        "rooms-per-hour",
+        None,
+        ServerConfig.rooms_per_hour,
+        "Rooms one user (account, else name) may make in any hour; server "
+        "admins are not counted (0: no limit).",
+        number(int, 0, "--rooms-per-hour"),
+    ],
 ]
 
 

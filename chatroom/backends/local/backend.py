@@ -28,13 +28,12 @@ from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Marks, Roster, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
-from chatroom.core.facts import RoomPolicy
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
-from chatroom.core.stored import row_of
+from chatroom.core.stored import row_of, stored_topic
 from chatroom.core.text import name_key
 
 
@@ -96,7 +95,8 @@ class LocalBackend:
     def _new_room(self, name: str, permanent: bool, owner: Member | None) -> Room:
         last_id = self.last_ids.pop(name_key(name), 0)
         return Room.configured(
-            self.config, self.store.persistent, name, permanent, owner, last_id
+            *(self.config, self.store.persistent, name, permanent, owner, last_id),
+            self.clock.seconds(),
         )
 
     def _restore(self) -> None:
@@ -119,11 +119,7 @@ class LocalBackend:
                 room.restored = True
                 room.absent_owner = name_key(record.owner) if record.owner else ""
                 self._add_room(room)
-            room.topic, room.topic_by = record.topic, record.topic_by
-            room.policy = RoomPolicy.from_json(record.policy)
-            if room.policy.keep:
-                room.restored = False  # kept: no grace period, it stays
-            room.first_id = record.first_id
+            room.restore(record)
             if len(record.recent) >= loading:  # older ones are the store's
                 room.held_from = record.recent[0][0]
             for row in record.recent:
@@ -281,6 +277,9 @@ class LocalBackend:
     def place(self, member: Member, room: str) -> str:
         return self._room_of(member, room).name
 
+    def rooms_of(self, member: Member) -> list[str]:  # only sign-ins ask: a walk
+        return [room.name for room in self.rooms.values() if member in room.members]
+
     async def create_room(
         self, member: Member, session: Session, name: str, leaving: str | None
     ) -> None:
@@ -398,7 +397,8 @@ class LocalBackend:
         ]
         owner, topic = where.owner_name, where.topic
         return Roster(
-            where.name, owner, facts.owner, topic, where.topic_by, where.policy, members
+            *(where.name, owner, facts.owner, topic, where.topic_by, where.policy),
+            *(members, where.topic_at, where.created_at),
         )
 
     async def facts(self, room: str, target: str = "") -> Facts:
@@ -407,11 +407,14 @@ class LocalBackend:
         return Facts(where.facts(), owner_name=where.owner_name, target=found)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event
+        self, session: Session, facts: Facts, topic: str, event: Event, now: float
     ) -> None:
         where = self._find(facts.room.name)
-        where.topic, where.topic_by = topic, session.name
+        where.topic, where.topic_by, where.topic_at = topic, session.name, int(now)
+        event.id = str(where.last_id + 1)
         where.broadcast(event)
+        where.remember(stored := stored_topic(event))
+        self.store.add_event(where.key, row_of(stored), now)
         self._save(where)
         self._room_changed(where)
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from collections import deque
 
-from chatroom.backends.local.records import Store
+from chatroom.backends.local.records import PrivateRow, Store
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.events import Event
+from chatroom.core.events import Event, format_tags, parse_tags
 from chatroom.core.private import FULL, KEPT
 
 
-def private_event(row: tuple[int, str, str, str, str]) -> Event:
-    event_id, sender, recipient, stamp, text = row
-    return Event("PRIVMSG", (sender, recipient, stamp), text, id=str(event_id))
+def private_event(row: PrivateRow) -> Event:
+    event_id, sender, recipient, stamp, text, tags = row
+    fields = (sender, recipient, stamp)
+    return Event("PRIVMSG", fields, text, id=str(event_id), tags=parse_tags(tags))
 
 
 class StoredConversations:
@@ -58,10 +59,12 @@ class StoredConversations:
     async def append(self, conversation: str, event: Event) -> Event:
         event_id = self.last_ids.get(conversation, 0) + 1
         self.last_ids[conversation] = event_id
-        numbered = Event(event.name, event.fields, event.text, id=str(event_id))
+        numbered = Event(
+            event.name, event.fields, event.text, id=str(event_id), tags=event.tags
+        )
         self._talk(conversation).append(numbered)
         sender, recipient, stamp = event.fields
-        row = (event_id, sender, recipient, stamp, event.text)
+        row = (event_id, sender, recipient, stamp, event.text, format_tags(event.tags))
         self.store.add_private(conversation, row, self.retention)
         return numbered
 
@@ -71,6 +74,14 @@ class StoredConversations:
         talk = self.talks.get(conversation, ())
         chosen = [e for e in talk if before is None or int(e.id) < before]
         return chosen[-count:]
+
+    async def latest(self, account: str) -> list[Event]:
+        """A walk over every conversation: only ``CHATHISTORY TARGETS`` asks."""
+        return [
+            talk[-1]
+            for key, talk in self.talks.items()
+            if talk and account in key.split(" ")
+        ]
 
     async def waiting(self, account: str) -> int:
         return len(self.kept.get(account, ()))

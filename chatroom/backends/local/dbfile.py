@@ -73,6 +73,11 @@ MIGRATIONS = [
     ("events", "target", "INTEGER NOT NULL DEFAULT 0"),
     # an account's SCRAM-SHA-256 keys (chatroom.core.scram), "" until made
     ("accounts", "scram", "TEXT NOT NULL DEFAULT ''"),
+    # when the room was made and its topic set (Unix seconds; IRC's 329, 333)
+    ("rooms", "created_at", "INTEGER NOT NULL DEFAULT 0"),
+    ("rooms", "topic_at", "INTEGER NOT NULL DEFAULT 0"),
+    # a private message's tags (an IRC NOTICE's, client-only ones)
+    ("private_messages", "tags", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

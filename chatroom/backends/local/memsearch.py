@@ -108,13 +108,15 @@ class MemoryIndex:
         rows.append((key, *row, at))
 
     def add_private(
-        self, conversation: str, row: tuple[int, str, str, str, str], keep: int
+        self, conversation: str, row: tuple[int, str, str, str, str, str], keep: int
     ) -> None:
         """A message of a private conversation (the triggers index it); the
         conversation keeps its newest ``keep``. Applied with any search:
-        a search reads every conversation of its party."""
+        a search reads every conversation of its party. ``row`` is a
+        :data:`~chatroom.backends.local.records.PrivateRow`: id, sender,
+        recipient, time, text and tags, which search does not need."""
         changes: list[Change] = [
-            (ADD_PRIVATE, (conversation, *row)),
+            (ADD_PRIVATE, (conversation, *row[:5])),
             (TRIM_PRIVATE, (conversation, row[0] - keep)),
         ]
         if self.run is None:

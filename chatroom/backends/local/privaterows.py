@@ -23,7 +23,7 @@ def load(db: sqlite3.Connection) -> LoadedPrivate:
     """Every conversation (oldest first) and every kept message."""
     loaded = LoadedPrivate()
     rows = db.execute(
-        "SELECT conversation, id, sender, recipient, stamp, text "
+        "SELECT conversation, id, sender, recipient, stamp, text, tags "
         "FROM private_messages ORDER BY conversation, id"
     )
     for conversation, *row in rows:
@@ -38,7 +38,8 @@ def add(conversation: str, row: PrivateRow, keep: int) -> list[Statement]:
     """Insert a message; drop what falls out of the newest ``keep``."""
     return [
         (
-            "INSERT INTO private_messages VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO private_messages (conversation, id, sender, recipient, "
+            "stamp, text, tags) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (conversation, *row),
         ),
         (

@@ -31,8 +31,9 @@ __all__ = [
     "Store",
 ]
 
-#: A private message as stored: id, sender, recipient, time, text.
-PrivateRow = tuple[int, str, str, str, str]
+#: A private message as stored: id, sender, recipient, time, text, tags
+#: (``format_tags``: an IRC ``NOTICE``'s, client-only ones; "" for none).
+PrivateRow = tuple[int, str, str, str, str, str]
 
 
 @dataclass
@@ -52,6 +53,9 @@ class RoomRecord:
     #: was asked for), and the id of the oldest event kept on disk.
     recent: list[Row] = field(default_factory=list)
     first_id: int = 1
+    #: When the room was made and its topic set (Unix seconds, 0: unknown).
+    created_at: int = 0
+    topic_at: int = 0
 
 
 @dataclass

@@ -40,11 +40,12 @@ class Room:
         permanent: bool,
         owner: Member | None,
         last_id: int,
+        now: float = 0,
     ) -> Room:
-        """A room as the server's options make it, going on from ``last_id``
-        (a room made again never reuses an id): it holds what joiners,
-        resumes and ``/history`` need, and with a store only as much as the
-        store keeps (``--retention``)."""
+        """A room as the server's options make it at ``now``, going on from
+        ``last_id`` (a room made again never reuses an id): it holds what
+        joiners, resumes and ``/history`` need, and with a store only as much
+        as the store keeps (``--retention``)."""
         keep = max(config.history, config.resume_bound)
         if persistent:
             keep = min(keep, config.retention)
@@ -54,6 +55,7 @@ class Room:
             room.retention = config.retention
         room.last_id = last_id
         room.first_id = last_id + 1
+        room.created_at = int(now)
         return room
 
     def __init__(
@@ -82,6 +84,9 @@ class Room:
         self.restored = False
         self.topic = ""
         self.topic_by = ""
+        #: When the room was made and its topic set (Unix seconds, 0: unknown).
+        self.created_at = 0
+        self.topic_at = 0
         #: Settings, operators, bans and invitations (chatroom.core.moderation).
         self.policy: RoomPolicy = NO_POLICY
         self.members: dict[Member, str] = {}
@@ -126,7 +131,20 @@ class Room:
             self.topic,
             self.topic_by,
             self.policy.to_json(),
+            created_at=self.created_at,
+            topic_at=self.topic_at,
         )
+
+    def restore(self, record: RoomRecord) -> None:
+        """What the store kept of the room: its topic, settings, times and
+        oldest id (a room with ``keep`` on gets no grace period: it stays)."""
+        self.topic, self.topic_by = record.topic, record.topic_by
+        self.topic_at = record.topic_at
+        self.created_at = record.created_at or self.created_at
+        self.policy = RoomPolicy.from_json(record.policy)
+        if self.policy.keep:
+            self.restored = False
+        self.first_id = record.first_id
 
     def stored(self, row: Row) -> Event:
         """A row the store kept, as the room's ``HISTORY`` event."""
@@ -236,6 +254,20 @@ class Room:
         ]
         self.history = deque(kept, maxlen=self.history.maxlen)
 
+    def newest(self, count: int) -> list[Event]:
+        """The newest ``count`` stored events a joiner is shown, oldest
+        first, and the topic changes among them, which do not count (only
+        IRC's event playback shows them: they must not push messages out
+        of everyone else's window)."""
+        shown: list[Event] = []
+        counted = 0
+        for event in reversed(self.history):
+            if counted >= count:
+                break
+            shown.append(event)
+            counted += event.name != "HISTORY_TOPIC"
+        return shown[::-1]
+
     def welcome(
         self, joiner: Member | None = None, since: int | None = None, bound: int = 0
     ) -> Welcome:
@@ -247,9 +279,7 @@ class Room:
         joiner, and ``total`` says how many there are.
         """
         if since is None:
-            history = (
-                list(self.history)[-self.history_size :] if self.history_size else []
-            )
+            history = self.newest(self.history_size)
             gap = ""
         else:
             resume = catch_up(since, self.first_id, self.last_id, bound)
@@ -271,6 +301,7 @@ class Room:
             history=history,
             topic=self.topic,
             topic_by=self.topic_by,
+            topic_at=self.topic_at,
             gap=gap,
         )
 

@@ -176,10 +176,11 @@ class SqliteStore:
         db = self.db
         loaded = Loaded(last_ids=dict(db.execute("SELECT key, last FROM ids")))
         rooms = db.execute(
-            "SELECT key, name, owner, permanent, topic, topic_by, policy FROM rooms "
-            "ORDER BY created"
+            "SELECT key, name, owner, permanent, topic, topic_by, policy, "
+            "created_at, topic_at FROM rooms ORDER BY created"
         ).fetchall()
-        for key, name, owner, permanent, topic, topic_by, policy in rooms:
+        for row in rooms:
+            key, name, owner, permanent, topic, topic_by, policy = row[:7]
             recent = db.execute(
                 "SELECT id, kind, user, stamp, text, tags, target FROM events "
                 "WHERE room = ? ORDER BY id DESC LIMIT ?",
@@ -200,6 +201,8 @@ class SqliteStore:
                     policy,
                     recent=recent[::-1],
                     first_id=first if first is not None else last + 1,
+                    created_at=row[7],
+                    topic_at=row[8],
                 )
             )
         return loaded
@@ -211,11 +214,13 @@ class SqliteStore:
         order in the lobby)."""
         self._pending.append(
             (
-                "INSERT INTO rooms SELECT ?, ?, ?, ?, ?, ?, "
-                "COALESCE(MAX(created), 0) + 1, ? FROM rooms WHERE true "
+                "INSERT INTO rooms (key, name, owner, permanent, topic, topic_by, "
+                "created, policy, created_at, topic_at) SELECT ?, ?, ?, ?, ?, ?, "
+                "COALESCE(MAX(created), 0) + 1, ?, ?, ? FROM rooms WHERE true "
                 "ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
                 "owner = excluded.owner, topic = excluded.topic, "
-                "topic_by = excluded.topic_by, policy = excluded.policy",
+                "topic_by = excluded.topic_by, policy = excluded.policy, "
+                "topic_at = excluded.topic_at",
                 (
                     record.key,
                     record.name,
@@ -224,6 +229,8 @@ class SqliteStore:
                     record.topic,
                     record.topic_by,
                     record.policy,
+                    record.created_at,
+                    record.topic_at,
                 ),
             )
         )

@@ -65,6 +65,7 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.stored import stored_topic
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 
@@ -180,7 +181,7 @@ class RedisBackend:
             args += [key_of(session), session.token, session.name, session.account]
             args += [len(places), *places]
         return args + self.here.resume_rows(
-            self.config.rooms, self.config.room_capacity
+            self.config.rooms, self.config.room_capacity, self.clock.seconds()
         )
 
     def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
@@ -322,6 +323,9 @@ class RedisBackend:
     def place(self, member: Member, room: str) -> str:
         return self.here.place(member, room).name
 
+    def rooms_of(self, member: Member) -> list[str]:
+        return [room.name for room in self.here.places.get(member, {})]
+
     async def list_rooms(self) -> Listing:
         rows = sorted(await self._listing(), key=lambda row: int(row[5]))
         return Listing([room_info(row) for row in rows])
@@ -335,7 +339,8 @@ class RedisBackend:
     ) -> None:
         key = name_key(name)
         args = [key, name, key_of(session), session.token, self.config.max_rooms]
-        args += [self.config.room_capacity, new_incarnation()]
+        now = int(self.clock.seconds())  # when it was made: IRC's 329
+        args += [self.config.room_capacity, new_incarnation(), now]
         await self.seats.enter(member, key, name, leaving, None, scripts.CREATE, args)
 
     async def join_room(
@@ -430,7 +435,7 @@ class RedisBackend:
         return parse_facts(reply)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event
+        self, session: Session, facts: Facts, topic: str, event: Event, now: float
     ) -> None:
         await self.calls.call(
             scripts.TOPIC,
@@ -441,6 +446,10 @@ class RedisBackend:
             session.name,
             to_line(event),
             *facts.guard,
+            int(now),
+            ";" + format_tags(event.tags),
+            to_line(stored_topic(event)),
+            self.config.retention,
             refusals=MEMBERS_ONLY,
         )
 

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.events import Event, from_line, to_id_line, to_line
+from chatroom.core.events import Event, format_tags, from_line, to_line, to_rich_line
 
-#: ARGV: P, conversation, line (without id), retention. Returns the id.
+#: ARGV: P, conversation, line (without id), retention, tags ('' for
+#: none: an IRC NOTICE's, client-only ones). Returns the id.
 APPEND = Script(
     "private-append",
     r"""
 local id = redis.call('HINCRBY', P .. 'pids', ARGV[2], 1)
 local key = P .. 'talk:' .. ARGV[2]
-redis.call('RPUSH', key, '@' .. id .. ' ' .. ARGV[3])
+local head = '@' .. id
+if ARGV[5] ~= '' then head = head .. ';' .. ARGV[5] end
+redis.call('RPUSH', key, head .. ' ' .. ARGV[3])
 redis.call('LTRIM', key, -tonumber(ARGV[4]), -1)
 return id
 """,
@@ -41,6 +44,23 @@ if ARGV[4] ~= '' then upto = math.min(last, tonumber(ARGV[4]) - 1) end
 local from = math.max(first, upto - tonumber(ARGV[3]) + 1)
 if upto < from then return {} end
 return redis.call('LRANGE', key, from - first, upto - first)
+""",
+)
+
+#: ARGV: P, account. The newest line of each conversation it is part of
+#: (a walk over every conversation: only CHATHISTORY TARGETS asks).
+LATEST = Script(
+    "private-latest",
+    r"""
+local found = {}
+for _, conversation in ipairs(redis.call('HKEYS', P .. 'pids')) do
+  local one, two = string.match(conversation, '^(%S+) (%S+)$')
+  if one == ARGV[2] or two == ARGV[2] then
+    local line = redis.call('LINDEX', P .. 'talk:' .. conversation, -1)
+    if line then found[#found + 1] = line end
+  end
+end
+return found
 """,
 )
 
@@ -81,10 +101,12 @@ class RedisConversations:
         self.retention = max(1, retention)
 
     async def append(self, conversation: str, event: Event) -> Event:
+        tags = format_tags(event.tags)
         event_id = await self.calls.eval(
-            APPEND, conversation, to_line(event), self.retention
+            APPEND, conversation, to_line(event), self.retention, tags
         )
-        return Event(event.name, event.fields, event.text, id=str(event_id))
+        numbered = str(event_id)
+        return Event(event.name, event.fields, event.text, numbered, event.tags)
 
     async def page(
         self, conversation: str, count: int, before: int | None
@@ -93,13 +115,16 @@ class RedisConversations:
         lines = await self.calls.eval(PAGE, conversation, count, after)
         return [from_line(line) for line in lines]
 
+    async def latest(self, account: str) -> list[Event]:
+        return [from_line(line) for line in await self.calls.eval(LATEST, account)]
+
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, account))
 
     async def keep(
         self, account: str, conversation: str, event: Event, bound: int
     ) -> str:
-        reply = await self.calls.eval(KEEP, account, to_id_line(event), bound)
+        reply = await self.calls.eval(KEEP, account, to_rich_line(event), bound)
         return reply.decode() if isinstance(reply, bytes) else str(reply)
 
     async def take(self, account: str) -> list[Event]:

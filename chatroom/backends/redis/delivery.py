@@ -227,9 +227,12 @@ class NodeRooms:
         for room in self.rooms.values():
             room.subscription_done(errors.unavailable())
 
-    def resume_rows(self, permanent: Sequence[str], capacity: int) -> list[Any]:
+    def resume_rows(
+        self, permanent: Sequence[str], capacity: int, now: float
+    ) -> list[Any]:
         """The ``RESUME`` script's room rows: every room here and every
-        permanent one, with the incarnation and event this node saw last."""
+        permanent one, with the incarnation and event this node saw last,
+        and ``now``, the time a room missing from Redis is made at."""
         wanted = {name_key(name): (name, "1") for name in permanent}
         for room in self.rooms.values():
             wanted.setdefault(room.key, (room.name, "0"))
@@ -238,6 +241,7 @@ class NodeRooms:
             here = self.rooms.get(key)
             rows += [key, name, is_permanent, capacity, new_incarnation()]
             rows += [here.incarnation, here.seq] if here is not None else ["", 0]
+            rows.append(int(now))
         return rows
 
     def resumed(self, rows: list[list[Any]]) -> None:

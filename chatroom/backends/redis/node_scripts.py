@@ -57,7 +57,7 @@ return 'OK'
 #: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
 #: display, account ('' for none), room count k, k room keys; then room rows
 #: (r, name, permanent 0/1, capacity, incarnation, the incarnation and seq
-#: the node last saw).
+#: the node last saw, the time a missing room is made at).
 #:
 #: Makes Redis agree with what this node holds, after a start or a lost
 #: connection: registers the node, recreates missing rooms, releases entries
@@ -124,9 +124,9 @@ while i <= #ARGV do
   wanted_rooms[#wanted_rooms + 1] = r
   seen[r] = {ARGV[i + 5], tonumber(ARGV[i + 6])}
   if redis.call('HEXISTS', ROOMS, r) == 0 then
-    make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4])
+    make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 7])
   end
-  i = i + 7
+  i = i + 8
 end
 local failed = {}
 for _, user in ipairs(wanted_users) do

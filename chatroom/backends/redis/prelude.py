@@ -291,9 +291,16 @@ local function welcome(r, u, seq, part_seq, shown, since, bound)
     end
   end
   local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by',
-                          'owner')
+                          'owner', 'topic_at')
   local first, last = kept(r)
-  local start = last - tonumber(shown) + 1
+  -- the newest `shown` events; topic changes among them (IRC's event
+  -- playback only) do not count, so they push no message out of the window
+  local start, counted = last + 1, 0
+  while start > first and counted < tonumber(shown) do
+    start = start - 1
+    local entry = redis.call('LINDEX', history_key(r), start - first)
+    if not string.find(entry, '^%S+ HISTORY_TOPIC ') then counted = counted + 1 end
+  end
   if since ~= '' then
     since = tonumber(since)
     start = last - tonumber(bound) + 1
@@ -301,7 +308,8 @@ local function welcome(r, u, seq, part_seq, shown, since, bound)
   end
   return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
           part_seq, members, events(r, math.max(start, first), last), first, last,
-          hidden and #all or -1, info[5] ~= '' and display(info[5]) or ''}
+          hidden and #all or -1, info[5] ~= '' and display(info[5]) or '',
+          info[6] or '0'}
 end
 
 -- Put u into room r (leaving room `leaving` first, if u is in it) and
@@ -420,12 +428,15 @@ local function harvest(node, reason)
   end
 end
 
-local function make_room(r, name, owner, permanent, capacity, inc)
+-- now: when it is made (Unix seconds; '0' for a room remade from a node's
+-- memory, whose time is unknown).
+local function make_room(r, name, owner, permanent, capacity, inc, now)
   redis.call('HSET', room_key(r), 'name', name, 'owner', owner,
              'permanent', permanent, 'capacity', capacity, 'seq', 0,
              'inc', inc, 'ver', 0, 'created', redis.call('INCR', P .. 'counter'),
              'topic', '', 'topic_by', '', 'policy', '', 'kept', '0',
-             'restricted', '0', 'owner_account', '')
+             'restricted', '0', 'owner_account', '', 'created_at', now or '0',
+             'topic_at', '0')
   redis.call('HSET', ROOMS, r, name)
 end
 """

@@ -79,7 +79,8 @@ def parse_facts(reply: list[Any]) -> Facts:
 def parse_roster(reply: list[Any]) -> Roster:
     """The reply of the ``WHO`` script: each member with its grants (account
     and token) when the room has a policy to match them against."""
-    _, name, owner, topic, topic_by, members, owner_key, policy, grants = reply
+    _, name, owner, topic, topic_by, members, owner_key, policy, grants = reply[:9]
+    topic_at, created_at = reply[9:]
     shown = [member.decode() for member in members]
     if grants:
         targets = [
@@ -96,6 +97,8 @@ def parse_roster(reply: list[Any]) -> Roster:
         topic_by=topic_by.decode(),
         policy=RoomPolicy.from_json(policy),
         members=targets,
+        topic_at=int(topic_at),
+        created_at=int(created_at),
     )
 
 

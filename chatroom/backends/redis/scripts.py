@@ -213,8 +213,8 @@ return welcome(r, u, redis.call('HGET', room_key(r), 'seq'), 0, ARGV[6], ARGV[7]
 """,
 )
 
-#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, leaving,
-#: history shown, since ('' for none), resume bound, big room.
+#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, now,
+#: leaving, history shown, since ('' for none), resume bound, big room.
 CREATE = Script(
     "create",
     r"""
@@ -225,8 +225,8 @@ if existing then return {'ROOM_EXISTS', existing} end
 if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
   return {'TOO_MANY_ROOMS'}
 end
-make_room(r, name, u, '0', ARGV[7], ARGV[8])
-local entered = enter(r, u, ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13])
+make_room(r, name, u, '0', ARGV[7], ARGV[8], ARGV[9])
+local entered = enter(r, u, ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14])
 for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
 return entered
 """,
@@ -377,15 +377,21 @@ return {'OK', info[1], info[2], owner, info[4],
 """,
 )
 
-#: ARGV: P, r, u, token, topic, by, line, incarnation, ver.
+#: ARGV: P, r, u, token, topic, by, line, incarnation, ver, now, its tags
+#: (';time=...'), its stored line, retention. Numbered as SAY numbers.
 TOPIC = Script(
     "topic",
     r"""
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_decided(u, ARGV[4], r, ARGV[8], ARGV[9])
 if refusal then return refusal end
-redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6])
-emit(r, ARGV[7])
+redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6],
+           'topic_at', ARGV[10])
+local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1)
+emit(r, id .. ARGV[11] .. ' ' .. ARGV[7])
+local hk = history_key(r)
+redis.call('RPUSH', hk, id .. ' ' .. ARGV[12])
+redis.call('LTRIM', hk, -tonumber(ARGV[13]), -1)
 redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
 return 'OK'
 """,
@@ -399,7 +405,8 @@ WHO = Script(
     r"""
 local r = ARGV[2]
 local rk = room_key(r)
-local info = redis.call('HMGET', rk, 'name', 'owner', 'topic', 'topic_by', 'policy')
+local info = redis.call('HMGET', rk, 'name', 'owner', 'topic', 'topic_by', 'policy',
+                        'topic_at', 'created_at')
 if not info[1] then return {'NO_SUCH_ROOM'} end
 local policy = info[5] or ''
 local members, grants = {}, {}
@@ -413,7 +420,7 @@ end
 local owner = ''
 if info[2] and info[2] ~= '' then owner = display(info[2]) end
 return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
-        info[2] or '', policy, grants}
+        info[2] or '', policy, grants, info[6] or '0', info[7] or '0'}
 """,
 )
 

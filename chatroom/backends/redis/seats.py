@@ -106,7 +106,8 @@ class RedisSeats:
                     old.attach(member, last_seen)
                 raise
             (_, room_name, seq, capacity, incarnation, topic, topic_by) = reply[:7]
-            part_seq, members, history, first, last, total, owner = reply[7:]
+            part_seq, members, history, first, last = reply[7:12]
+            total, owner, topic_at = reply[12:]
             gap = ""
             if since is not None:
                 gap = rules.catch_up(
@@ -131,6 +132,7 @@ class RedisSeats:
                     history=[from_line(line) for line in history if line],
                     topic=topic.decode(),
                     topic_by=topic_by.decode(),
+                    topic_at=int(topic_at),
                     gap=gap,
                 )
             )

@@ -47,6 +47,8 @@ class Capability:
 
 
 CAPABILITIES: tuple[Capability, ...] = (
+    Capability("account-notify"),
+    Capability("account-tag"),
     Capability("away-notify"),
     Capability("batch"),
     Capability("cap-notify"),
@@ -61,6 +63,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability("draft/read-marker", draft=True),
     Capability("echo-message"),
+    Capability("extended-join"),
     Capability("invite-notify"),
     Capability("labeled-response"),
     Capability("message-tags"),
@@ -83,6 +86,9 @@ RENDERING = frozenset(
         "draft/multiline",
         "invite-notify",
         "draft/message-redaction",
+        "account-tag",
+        "account-notify",
+        "extended-join",
     }
 )
 

@@ -12,8 +12,9 @@ Built on the registry's one history question,
 :meth:`~chatroom.core.registry.Registry.room_history` (``count`` events
 before an id): a room's stored ids are consecutive, so any window of
 ``msgid``\\ s is one such call; a ``timestamp`` is found by paging back from
-the newest (at most :data:`_PAGES` pages). Rooms only: private messages
-are not stored, so a nick as target gets an empty batch. A bad request is
+the newest (at most :data:`_PAGES` pages). A nick as target is the
+account's private conversation with it
+(:mod:`chatroom.doors.irc.conversations`). A bad request is
 ``FAIL CHATHISTORY`` with the specification's codes.
 """
 
@@ -23,11 +24,12 @@ from datetime import UTC, datetime
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, said_at
+from chatroom.core.events import Event, happened_at, said_at
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import CHATHISTORY_LIMIT
+from chatroom.doors.irc.conversations import Picked, UnknownReferenceError, conversation
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.replay import in_batch, replay
 from chatroom.doors.irc.session import IRCSession
@@ -90,8 +92,9 @@ class StoredMessages:
 
     async def position(self, reference: str) -> tuple[int, bool]:
         """A reference as (id, exact): ``msgid=N`` is message N itself;
-        ``timestamp=T`` the first id said at T or later (not a message
-        of its own: everything before it is before T)."""
+        ``timestamp=T`` the first id said at T or later, exact when said
+        at T (a message sent at T is the one the client names: references
+        are exclusive, and everything before the id is before T)."""
         kind, _, value = reference.partition("=")
         if kind == "msgid" and value.isdigit():
             return int(value), True
@@ -101,14 +104,17 @@ class StoredMessages:
             raise BadRequestError("INVALID_PARAMS", "Invalid message reference")
         wanted = timestamp(value)
         before = await self.newest() + 1
+        found = (before, False)  # the first said at T or later so far
         for _ in range(_PAGES):
             page = await self.span(before - HISTORY_PAGE_MAX, before - 1)
             if not page:
-                return before, False
-            timed = [(e, stamp) for e in page if (stamp := said_at(e)) is not None]
+                return found
+            timed = [(e, at) for e in page if (at := happened_at(e)) is not None]
             later = [e for e, stamp in timed if stamp >= wanted]
+            if later:
+                found = (int(later[0].id), happened_at(later[0]) == wanted)
             if len(later) < len(timed):  # the boundary is in this page
-                return int(later[0].id) if later else before, False
+                return found
             before = int(page[0].id)
         return before, False
 
@@ -182,7 +188,7 @@ async def fetch(
 ) -> list[Event]:
     room = room_of(target)
     if room is None:
-        return []  # private conversations are not stored
+        return await private(session, sub, target, args)
     if name_key(room) not in session.rooms:
         raise errors.not_in_room()
     history = StoredMessages(session, session.rooms[name_key(room)])
@@ -198,9 +204,33 @@ async def fetch(
     return await history.around(args[0], limit)
 
 
+async def private(
+    session: IRCSession, sub: str, nick: str, args: tuple[str, ...]
+) -> list[Event]:
+    """The subcommand on the account's conversation with ``nick``."""
+    picked = Picked(
+        await conversation(session, nick), session.renderer.msgid, timestamp
+    )
+    try:
+        if sub == "BETWEEN":
+            return picked.between(args[0], args[1], limit_of(args[2]))
+        limit = limit_of(args[1])
+        if sub == "LATEST":
+            return picked.latest(args[0], limit)
+        if sub == "BEFORE":
+            return picked.before(args[0], limit)
+        if sub == "AFTER":
+            return picked.after(args[0], limit)
+        return picked.around(args[0], limit)
+    except UnknownReferenceError:
+        raise BadRequestError("INVALID_PARAMS", "Unknown message reference") from None
+
+
 async def targets(session: IRCSession, start: str, end: str, limit: int) -> None:
-    """The rooms this session is in that had a message between two times,
-    in a ``draft/chathistory-targets`` batch, oldest first."""
+    """The rooms this session is in, and the nicks its account has private
+    conversations with, whose newest message was said between two times
+    (both excluded), oldest first, in a ``draft/chathistory-targets``
+    batch: ``CHATHISTORY TARGETS <target> <time>``."""
     low, high = sorted(
         (timestamp(start.partition("=")[2]), timestamp(end.partition("=")[2]))
     )
@@ -208,12 +238,16 @@ async def targets(session: IRCSession, start: str, end: str, limit: int) -> None
     for room in session.rooms.values():
         recent = await session.registry.room_history(session.member, room, 50)
         stamps = [stamp for e in recent if (stamp := said_at(e)) is not None]
-        if stamps and low < stamps[-1] < high:
-            found.append((stamps[-1], room))
-    found.sort()
+        if stamps:
+            found.append((stamps[-1], f"#{room}"))
+    me = {name_key(session.nick), session.registry.account_of(session.member)}
+    for newest in await session.registry.private_targets(session.member):
+        sender, recipient, stamp = newest.fields
+        found.append((stamp, recipient if name_key(sender) in me else sender))
+    found = sorted(item for item in found if low < item[0] < high)
     data = b"".join(
-        build_words(session.me, "CHATHISTORY", "TARGETS", f"#{room}", f"timestamp={at}")
-        for at, room in found[:limit]
+        build_words(session.me, "CHATHISTORY", "TARGETS", target, at)
+        for at, target in found[:limit]
     )
     if "batch" in session.caps:
         data = in_batch(session.renderer, "draft/chathistory-targets", (), data)

@@ -34,6 +34,7 @@ from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
     LEFT,
     LEFT_BECAUSE,
+    RPL_TOPICWHOTIME,
     X_DELIM,
     bounded,
     build,
@@ -352,6 +353,9 @@ async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
     chan = channel(details.room)
     if details.topic:
         session.numeric(irc.RPL_TOPIC, chan, details.topic)
+        if details.topic_at and details.topic_by:
+            who, when = details.topic_by, str(details.topic_at)
+            session.numeric(RPL_TOPICWHOTIME, chan, who, when)
     else:
         session.numeric(irc.RPL_NOTOPIC, chan, "No topic is set")
 

@@ -29,6 +29,7 @@ from chatroom.doors.irc.commands import find_user, plain_text, room_name, said_r
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
     ERR_INVALIDMODEPARAM,
+    RPL_CREATIONTIME,
     build,
     channel,
     chunks,
@@ -225,6 +226,9 @@ async def show_modes(session: IRCSession, chan: str) -> None:
     modes += "l"
     shown.append(str(session.config.room_capacity))
     session.numeric(irc.RPL_CHANNELMODEIS, channel(details.room), modes, *shown)
+    if details.created_at:
+        created = str(details.created_at)
+        session.numeric(RPL_CREATIONTIME, channel(details.room), created)
 
 
 async def list_mode(session: IRCSession, chan: str, letter: str) -> None:

@@ -56,7 +56,14 @@ from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import TAG_EVENTS, IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
-from chatroom.doors.irc.tags import MAX_CLIENT_LINE, MAX_LINE, over_budget
+from chatroom.doors.irc.tags import (
+    MAX_CLIENT_LINE,
+    MAX_LINE,
+    add_tags,
+    lines_of,
+    over_budget,
+    tag_section,
+)
 from chatroom.doors.irc.wire import Message, build, is_quit, parse
 from chatroom.wiring.server import ChatServer
 
@@ -83,6 +90,7 @@ class IRCProtocol(LineFraming):
         "_buffer",
         "_busyReceiving",
         "_first_line",
+        "_last_account",
         "_last_nick",
         "_last_quit",
         "_offset",
@@ -125,6 +133,7 @@ class IRCProtocol(LineFraming):
             server, connection, self, renderer, COMMANDS, directory
         )
         self._last_nick: tuple[str, ...] = ()
+        self._last_account: tuple[str, ...] = ()
         self._last_quit = ""
         self._first_line = True
 
@@ -213,15 +222,22 @@ class IRCProtocol(LineFraming):
         if name in _PERSONAL:
             if name == "KICKED":  # out of the channel: removed() adds no PART
                 session.parted(event.fields[0])
-            data = cast(bytes, session.renderer.personal(event, session.nick))
-            if "server-time" in session.caps:
-                data = session.renderer.timed(data)
+            renderer = session.renderer
+            data = cast(bytes, renderer.personal(event, session.nick))
+            tags = renderer.personal_tags(event, session.caps)
+            if tags:
+                data = b"".join(add_tags(x, tag_section(tags)) for x in lines_of(data))
             self.connection.send(data)
             return
         if name == "NICK":  # one NICK per shared room: pass on the first only
             if event.fields == self._last_nick:
                 return
             self._last_nick = event.fields
+        elif name == "ACCOUNT":  # one per shared room too; not to its user
+            said = event.fields[1:]
+            if said == self._last_account or event.fields[1] == session.name:
+                return
+            self._last_account = said
         elif name == "PART" and is_quit(event.text):  # one QUIT, likewise
             if event.fields[1] == self._last_quit:
                 return
@@ -381,8 +397,18 @@ class IRCFactory(ServerFactory):
 
     def __init__(self, server: ChatServer) -> None:
         self.server = server
-        self.renderer = IRCRenderer(server.config.name, server.clock)
         self.directory: Directory[IRCSession] = Directory()
+        self.renderer = IRCRenderer(
+            server.config.name,
+            server.clock,
+            server.registry.account_named,
+            self._realname,
+        )
+
+    def _realname(self, nick: str) -> str:
+        """This door's user's realname (``USER``, ``SETNAME``); others' nick."""
+        here = self.directory.find(nick)
+        return here.realname if here is not None and here.realname else nick
 
     def buildProtocol(self, addr: object) -> IRCProtocol:
         protocol = IRCProtocol(self.server, self.renderer, self.directory)

@@ -14,7 +14,13 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   and split once and only the tags are added per variant;
 - ``batch`` + ``draft/multiline``: a long message as one multiline batch
   instead of several lines;
-- ``invite-notify``: an invitation in a room as ``INVITE`` (others get nothing).
+- ``invite-notify``: an invitation in a room as ``INVITE`` (others get nothing);
+- ``account-tag``: ``@account=`` on what a signed-in user does (live: a
+  replay's messages carry none, their author's account then is not kept);
+  ``extended-join``: ``JOIN #chan account :realname``; ``account-notify``:
+  ``ACCOUNT name`` when a user in the channel signs in or out (others get
+  nothing). The accounts are the core's (:meth:`Registry.account_named`),
+  the realnames the door's own users' (others': their nick).
 
 Nothing leaves over 512 bytes before its tags: a message whose text does
 not fit is split at word boundaries (:func:`chatroom.doors.irc.tags.split_text`)
@@ -29,6 +35,7 @@ time and text, the same for every variant of it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from itertools import count
 from typing import NamedTuple
 
@@ -39,6 +46,7 @@ from chatroom.core.events import Encoder, Event
 from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.tags import (
+    actor_of,
     add_tags,
     is_notice,
     lines_of,
@@ -66,7 +74,17 @@ SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k", "secret": "s
 #: its history form, or a private message).
 _STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})
 _HISTORY = frozenset({"HISTORY", "HISTORY_ACTION"})
+#: Events that carry their own time: those above, and a stored topic change.
+_TIMED = _STAMPED | {"HISTORY_TOPIC"}
 _CONCAT = "draft/multiline-concat"
+
+
+def _nobody(name: str) -> str:
+    return ""
+
+
+def _own_nick(name: str) -> str:
+    return name
 
 
 class Said(NamedTuple):
@@ -94,9 +112,21 @@ class IRCRenderer:
     :meth:`encoder` gives each variant its own such callable.
     """
 
-    def __init__(self, server_name: str, clock: IReactorTime) -> None:
+    def __init__(
+        self,
+        server_name: str,
+        clock: IReactorTime,
+        accounts: Callable[[str], str] = _nobody,
+        realnames: Callable[[str], str] = _own_nick,
+    ) -> None:
+        """Args:
+        accounts: a user's account name by their nick ("" for none).
+        realnames: a user's realname by their nick (``extended-join``).
+        """
         self.server = server_name
         self.clock = clock
+        self.accounts = accounts
+        self.realnames = realnames
         self.render: Encoder = self._render
         #: Plain lines, history as the original messages (server-time).
         self.as_said: Encoder = self._as_said
@@ -127,6 +157,30 @@ class IRCRenderer:
 
     def source(self, nick: str) -> str:
         return hostmask(nick, self.server)
+
+    def account(self, event: Event) -> str:
+        """The account of the user who did ``event`` ("" for none, or for a
+        stored message replayed: who holds its author's nick now may not
+        be its author)."""
+        actor = actor_of(event)
+        return self.accounts(actor) if actor else ""
+
+    def extended_join(self, event: Event) -> bytes:
+        """``JOIN #chan account :realname`` (``*`` for no account)."""
+        room, user = event.fields
+        account = self.account(event) or "*"
+        return build(
+            self.source(user), "JOIN", channel(room), account, self.realnames(user)
+        )
+
+    def personal_tags(self, event: Event, caps: frozenset[str]) -> dict[str, str]:
+        """``time`` and ``account`` for an event rendered for one member
+        (:meth:`personal`), as ``caps`` asks."""
+        tags = {"time": self.now()} if "server-time" in caps else {}
+        account = self.account(event) if "account-tag" in caps else ""
+        if account:
+            tags["account"] = account
+        return tags
 
     def now(self) -> str:
         return format_time(self.clock.seconds())
@@ -190,7 +244,7 @@ class IRCRenderer:
             return self.departure(fields[0], fields[1], text)
         if name == "NICK":
             return build(self.source(fields[0]), "NICK", fields[1])
-        if name == "TOPIC":
+        if name in ("TOPIC", "HISTORY_TOPIC"):  # live, or played back
             return build(self.source(fields[1]), "TOPIC", channel(fields[0]), text)
         if name == "OWNER":
             return build(self.server, "MODE", channel(fields[0]), "+o", fields[1])
@@ -207,7 +261,7 @@ class IRCRenderer:
             return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
         if name == "SET":
             return self._setting(*fields)
-        if name == "INVITE":  # only invite-notify clients hear of it (Variant)
+        if name in ("INVITE", "ACCOUNT"):  # only for some capabilities (Variant)
             return b""
         if name == "DELETED":
             notice = f"{fields[1]} deleted the room"
@@ -300,7 +354,7 @@ class IRCRenderer:
 class Variant:
     """The encoder of one combination of rendering capabilities."""
 
-    __slots__ = ("caps", "multiline", "renderer", "tagged", "timed")
+    __slots__ = ("accounted", "caps", "multiline", "renderer", "tagged", "timed")
 
     def __init__(self, renderer: IRCRenderer, caps: frozenset[str]) -> None:
         self.renderer = renderer
@@ -308,6 +362,7 @@ class Variant:
         self.timed = "server-time" in caps
         self.tagged = "message-tags" in caps
         self.multiline = "draft/multiline" in caps
+        self.accounted = "account-tag" in caps
 
     def __repr__(self) -> str:
         return f"<Variant {' '.join(sorted(self.caps))}>"
@@ -320,6 +375,11 @@ class Variant:
             base = build(renderer.source(by), "INVITE", user, channel(room))
         elif name == "REDACT" and "draft/message-redaction" in self.caps:
             base = event.encoded(renderer.redaction)
+        elif name == "JOIN" and "extended-join" in self.caps:
+            base = event.encoded(renderer.extended_join)
+        elif name == "ACCOUNT" and "account-notify" in self.caps:
+            _room, user, account = event.fields
+            base = build_words(renderer.source(user), "ACCOUNT", account)
         elif name in TAG_EVENTS:  # only message-tags clients get them
             return self._tag_event(event)
         elif name == "EDIT" and self.tagged:
@@ -368,12 +428,18 @@ class Variant:
         )
 
     def tags(self, event: Event) -> dict[str, str]:
-        """``time`` and ``msgid`` as this variant shows them."""
+        """``time``, ``account`` and ``msgid`` as this variant shows them."""
         tags: dict[str, str] = {}
         if self.timed:
             fields = event.fields
-            stamped = event.name in _STAMPED and len(fields) > 2
-            tags["time"] = fields[2] if stamped else self.renderer.now()
+            if event.name in _TIMED and len(fields) > 2:
+                tags["time"] = fields[2]
+            else:  # a stored topic change says its time in its tags
+                tags["time"] = dict(event.tags).get("time") or self.renderer.now()
+        if self.accounted:
+            account = self.renderer.account(event)
+            if account:
+                tags["account"] = account
         if self.tagged:
             msgid = self.renderer.msgid(event)
             if msgid:

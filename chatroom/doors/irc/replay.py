@@ -25,6 +25,9 @@ from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.tags import add_tags, has_tag, lines_of, tag_section
 from chatroom.doors.irc.wire import build_words
 
+#: What a client without ``draft/event-playback`` is not played back.
+_NOT_PLAYED = RICH_ONLY | {"HISTORY_TOPIC"}
+
 
 def in_batch(
     renderer: IRCRenderer,
@@ -60,9 +63,11 @@ def replay(
 ) -> bytes:
     """``events`` (stored events, oldest first) as one client sees them:
     the messages as they now stand (edits, deletions and reactions are
-    events of ``/caps rich``, which IRC does not map yet)."""
+    events of ``/caps rich``, which IRC does not map yet), and with
+    ``draft/event-playback`` the topic changes (``TOPIC``) among them."""
+    hidden = RICH_ONLY if "draft/event-playback" in caps else _NOT_PLAYED
     data = b"".join(
-        event.encoded(render) for event in events if event.name not in RICH_ONLY
+        event.encoded(render) for event in events if event.name not in hidden
     )
     if "batch" not in caps:
         return data

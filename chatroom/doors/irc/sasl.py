@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from chatroom.core.accounts import Account
 from chatroom.core.errors import ChatError
 from chatroom.core.scram import MECHANISM, ScramException, requested_name
 from chatroom.core.scram_sign_in import begin_scram
@@ -51,9 +52,15 @@ SASL_MAX = 2 * SASL_CHUNK
 
 
 async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
-    """One ``AUTHENTICATE`` line: a mechanism, a chunk, ``+`` or ``*``."""
+    """One ``AUTHENTICATE`` line: a mechanism, a chunk, ``+`` or ``*``;
+    once registered too, as SASL 3.2 says servers should ("reauthenticate
+    ... at any time"): it then signs in as NickServ's ``IDENTIFY`` does."""
     pending = session.signing_in
-    if pending is None or "sasl" not in session.caps:
+    if pending is None:  # registered
+        pending = session.reauthenticating or PendingSignIn()
+        session.reauthenticating = pending
+    if "sasl" not in session.caps:
+        session.reauthenticating = None
         session.numeric(ERR_SASLFAIL, "SASL authentication failed: not negotiated")
         return
     word = params[0]
@@ -64,12 +71,14 @@ async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
                 RPL_SASLMECHS, ",".join(MECHANISMS), "are available SASL mechanisms"
             )
             session.numeric(ERR_SASLFAIL, "SASL authentication failed")
+            session.reauthenticating = None
             return
         pending.sasl, pending.mechanism = "", mechanism
         session.send(b"AUTHENTICATE +\r\n")
         return
     if word == "*":
         end(pending)
+        session.reauthenticating = None
         session.numeric(ERR_SASLABORTED, "SASL authentication aborted")
         return
     chunk = "" if word == "+" else word
@@ -99,10 +108,21 @@ def end(pending: PendingSignIn) -> None:
 
 def failed(session: IRCSession, pending: PendingSignIn, reason: str) -> None:
     end(pending)
+    session.reauthenticating = None  # the next AUTHENTICATE starts anew
     session.numeric(ERR_SASLFAIL, f"SASL authentication failed: {reason}")
 
 
-def succeeded(session: IRCSession, pending: PendingSignIn) -> None:
+async def succeeded(
+    session: IRCSession, pending: PendingSignIn, account: Account
+) -> None:
+    """Signed in: before registration for the claim registration makes;
+    after it (reauthentication), the session's account is now this one."""
+    session.reauthenticating = None
+    if session.signing_in is None:
+        await session.registry.set_account(session.member, account.key)
+        if session.closing:
+            return
+    signed_in(session, account, pending)
     pending.password = None  # SASL wins over a PASS
     logged_in(session, pending)
     session.numeric(RPL_SASLSUCCESS, "SASL authentication successful")
@@ -125,8 +145,7 @@ async def _plain(
         return
     if session.closing:
         return
-    signed_in(session, account)
-    succeeded(session, pending)
+    await succeeded(session, pending, account)
 
 
 async def _scram(
@@ -148,9 +167,9 @@ async def _scram(
     elif message:
         failed(session, pending, "malformed")
     else:
-        signed_in(session, pending.scram_account)
+        account = pending.scram_account
         end(pending)
-        succeeded(session, pending)
+        await succeeded(session, pending, account)
 
 
 async def _scram_first(session: IRCSession, pending: PendingSignIn, first: str) -> None:

@@ -42,6 +42,7 @@ from chatroom.doors.irc.tags import add_tags, lines_of, tag_section
 from chatroom.doors.irc.wire import (
     RPL_MONOFFLINE,
     RPL_MONONLINE,
+    RPL_TOPICWHOTIME,
     build,
     channel,
     refusal,
@@ -151,6 +152,7 @@ class IRCSession:
         "own_echoes",
         "read_stamps",
         "realname",
+        "reauthenticating",
         "render",
         "renderer",
         "rooms",
@@ -220,6 +222,8 @@ class IRCSession:
         self.tags: Mapping[str, str] = {}
         #: PASS, SASL and the account, until registered (then None).
         self.signing_in: PendingSignIn | None = PendingSignIn()
+        #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
+        self.reauthenticating: PendingSignIn | None = None
         self.invisible = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}
@@ -400,6 +404,9 @@ class IRCSession:
         data = self.render(Event("JOIN", (room, self.nick)))
         if welcome.topic:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
+            if welcome.topic_at and welcome.topic_by:
+                who, when = welcome.topic_by, str(welcome.topic_at)
+                data += build(self.me, RPL_TOPICWHOTIME, self.nick, chan, who, when)
         if welcome.history and "draft/chathistory" not in self.caps:
             data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
         if not self._asking:  # another device of the account entered it

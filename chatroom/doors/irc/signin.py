@@ -123,14 +123,12 @@ async def check_password(session: IRCSession, nick: str) -> bool:
         return False
     if session.closing:  # gone while the password was checked
         return False
-    signed_in(session, account)
+    signed_in(session, account, pending)
     return True
 
 
-def signed_in(session: IRCSession, account: Account) -> None:
+def signed_in(session: IRCSession, account: Account, pending: PendingSignIn) -> None:
     """Remember the account for the claim that registration makes."""
-    pending = session.signing_in
-    assert pending is not None
     pending.account, pending.account_name = account.key, account.name
     session.log.info(
         "{host} signed in to {account} (IRC)", host=session.host, account=account.name

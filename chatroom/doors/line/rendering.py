@@ -21,8 +21,8 @@ from chatroom.core.events import (
     Welcome,
     live_id_line,
     live_line,
+    live_rich_line,
     replay_line,
-    to_rich_line,
 )
 from chatroom.core.presence import quiet_notice
 from chatroom.core.wire import format_line
@@ -91,4 +91,4 @@ class LineOutput:
 
 
 #: The line door's output: lines as they are.
-AS_LINES = LineOutput("line", None, live_line, live_id_line, to_rich_line)
+AS_LINES = LineOutput("line", None, live_line, live_id_line, live_rich_line)

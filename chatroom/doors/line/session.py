@@ -37,7 +37,7 @@ from chatroom.core.events import (
     Welcome,
     replay_id_line,
     replay_line,
-    to_rich_line,
+    replay_rich_line,
 )
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import (
@@ -320,7 +320,7 @@ class LineSession:
         self.caps += tuple(dict.fromkeys(c for c in wanted if c not in self.caps))
         if "ids" in self.caps:  # stored events with @ID, and tags if rich
             rich = "rich" in self.caps
-            self.render = to_rich_line if rich else replay_id_line
+            self.render = replay_rich_line if rich else replay_id_line
             self.events = (
                 self.output.events_rich if rich else self.output.events_with_ids
             )

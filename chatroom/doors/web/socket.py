@@ -46,7 +46,7 @@ from twisted.web.websocket import WebSocketResource, WebSocketTransport
 from wsproto.utilities import LocalProtocolError
 
 from chatroom.core import errors
-from chatroom.core.events import Event, live_id_line, live_line, to_rich_line
+from chatroom.core.events import Event, live_id_line, live_line, live_rich_line
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.session import LineOutput
 from chatroom.wiring.server import ChatServer
@@ -81,7 +81,7 @@ def render_id_frames(event: Event) -> bytes:
 
 def render_rich_frames(event: Event) -> bytes:
     """The same with ``@ID;tags`` (``/caps rich``)."""
-    return frame_lines(event.encoded(to_rich_line))
+    return frame_lines(event.encoded(live_rich_line))
 
 
 #: The line door's session, speaking through WebSocket frames: its own

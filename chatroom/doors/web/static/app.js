@@ -36,6 +36,8 @@ const FIELDS = {
   PRIVMSG: 3, LEFT: 1, DELETED: 2, BYE: 0, ERR: 1, PING: 0, PONG: 0, HELP: 0,
   OWNER: 2, LOBBY: 0, NOTICE: 1, SLOW: 1, MEMBERS: 1, ROOM_GONE: 1,
   CAPS: 1, GAP: 2, HISTORY_END: 2,
+  // A topic change kept for IRC's event playback: never sent to this client.
+  HISTORY_TOPIC: 3,
   REGISTERED: 1, PASSWORD_CHANGED: 1, UNREGISTERED: 1, OP: 3, DEOP: 3,
   KICK: 3, KICKED: 2, BAN: 3, UNBAN: 3, SET: 4, INVITE: 3, INVITED: 2,
   INFO: 2, INFO_END: 1, ANNOUNCE: 1, KILLED: 2, GBAN: 2, GUNBAN: 2,

@@ -1,0 +1,17 @@
+"""Account news for IRC clients against the in-process registry."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.wiring.server import ChatServer
+from tests.account_contract import CONFIG, AccountNewsContract
+
+
+class LocalAccountNewsTests(AccountNewsContract, unittest.TestCase):
+    """Every reply arrives within the call that sent the line."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = ChatServer(CONFIG, clock=self.clock)
