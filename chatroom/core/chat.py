@@ -8,11 +8,8 @@ say what happened, and hands the change to its
 :class:`~chatroom.core.sessions.Sessions` (who each member is), so the
 actor of every decision is built here and nowhere else.
 
-A decision on a room's facts (topic, deletion, moderation) reads the facts,
-applies the rule, and asks the back-end to apply the outcome *if the facts
-still hold*; when they changed meanwhile (another node acted first) it
-decides again (:meth:`ChatCore._decide`). In one process the facts never
-change under a decision; in a cluster they can.
+A decision on a room's facts (topic, deletion, moderation) is made as
+:mod:`chatroom.core.deciding` says: again, if the facts changed under it.
 """
 
 from __future__ import annotations
@@ -28,9 +25,10 @@ from twisted.logger import Logger
 from chatroom.core import admin, errors, moderation, multiline, rules, search
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import Backend, Facts, FactsChangedError, SessionEnder
+from chatroom.core.backend import Backend, Facts, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
+from chatroom.core.deciding import Applied, Decided, decided, retried
 from chatroom.core.devices import Devices
 from chatroom.core.events import (
     DeviceList,
@@ -54,14 +52,9 @@ from chatroom.core.stored import topic_event
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
 
-#: How often a decision is retried when its facts keep changing under it.
-DECISION_ATTEMPTS = 5
-
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
 B = TypeVar("B", bound=Backend)
-Decided = TypeVar("Decided")
-Applied = TypeVar("Applied")
 
 
 class ChatCore(Generic[B]):
@@ -104,7 +97,7 @@ class ChatCore(Generic[B]):
             self.backend,
             self._session,
             self._actor,
-            self._retried,
+            retried,
             self._append,
         )
 
@@ -346,15 +339,6 @@ class ChatCore(Generic[B]):
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         return await self.life.modlog(self._seat(member), room, count)
 
-    async def _retried(self, attempt: Callable[[], Awaitable[Applied]]) -> Applied:
-        """Read, decide and apply again while what was read changes under it."""
-        for _attempt in range(DECISION_ATTEMPTS):
-            try:
-                return await attempt()
-            except FactsChangedError:
-                continue
-        raise errors.unavailable()
-
     async def _append(
         self,
         member: Member,
@@ -419,14 +403,7 @@ class ChatCore(Generic[B]):
         apply: Callable[[Facts, Decided], Awaitable[Applied]],
         target: str = "",
     ) -> Applied:
-        """Apply ``rule`` to the room's facts, then ``apply`` what it decided
-        if the facts still hold; decide again on new facts if not."""
-
-        async def attempt() -> Applied:
-            facts = await self.backend.facts(room, target)
-            return await apply(facts, rule(facts))
-
-        return await self._retried(attempt)
+        return await decided(self.backend.facts, room, rule, apply, target)
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         rules.check_topic(topic)

@@ -138,7 +138,7 @@ class LocalBackend:
         """Restored rooms nobody came back to go; absent owners are replaced."""
         self._grace = None
         for room in list(self.rooms.values()):
-            if room.restored and not room.members and not self._kept(room):
+            if room.restored and not room.members and not room.kept:
                 self._remove_room(room)
             elif room.absent_owner and room.members and not room.policy.owner_account:
                 room.absent_owner = ""
@@ -345,7 +345,7 @@ class LocalBackend:
         self._unplace(member, room)
         if self.stopping:
             return  # every room that exists at shutdown is restored
-        if not room.members and not self._kept(room):
+        if not room.members and not room.kept:
             self._remove_room(room)
         else:
             if room.owner is not owner:
@@ -469,10 +469,6 @@ class LocalBackend:
         self.store.drop_room(room.key)
         self.modlog.forget(room.key)
         self._room_changed(room)
-
-    def _kept(self, room: Room) -> bool:
-        """Permanent and ``keep`` rooms stay when empty."""
-        return room.permanent or room.policy.keep
 
     def _target(self, name: str, room: Room | None = None) -> Target | None:
         """The user called ``name``: connected, or (if not) a registered name."""

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.local import search
 from chatroom.backends.local.rekey import rekey
+from chatroom.core.stored import DEPENDENTS
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -86,6 +87,20 @@ _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 class DatabaseUnusableError(Exception):
     """The database cannot be served; the message says why, in one line."""
+
+
+#: How :meth:`SqliteStore.add_event` writes one event (and how a batch that
+#: could not be written tells its events apart from other changes).
+#: A redacted message and the events that depend on it; an edited one.
+DROP_MESSAGE = (
+    "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind IN "
+    f"({', '.join(repr(kind) for kind in sorted(DEPENDENTS))})))"
+)
+EDIT_MESSAGE = "UPDATE events SET text = ?, tags = ? WHERE room = ? AND id = ?"
+INSERT_EVENT = (
+    "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def open_database(path: str) -> sqlite3.Connection:

@@ -321,6 +321,11 @@ class Room:
         """Whether memory holds every kept event from id ``first`` on."""
         return self.held_from <= max(first, self.first_id)
 
+    @property
+    def kept(self) -> bool:
+        """Permanent and ``keep`` rooms stay when empty."""
+        return self.permanent or self.policy.keep
+
     def info(self) -> RoomInfo:
         """This room's lobby entry.
 

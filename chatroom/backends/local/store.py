@@ -40,6 +40,9 @@ from chatroom.backends.local import liferows, privaterows
 from chatroom.backends.local.dbfile import (
     ACCOUNT_ROOM,
     ACCOUNT_ROOMS,
+    DROP_MESSAGE,
+    EDIT_MESSAGE,
+    INSERT_EVENT,
     DatabaseUnusableError,
     ServerLock,
     describe,
@@ -58,7 +61,6 @@ from chatroom.backends.local.records import (
 )
 from chatroom.backends.local.search import FileSearcher, Found
 from chatroom.core.search import SearchQuery
-from chatroom.core.stored import DEPENDENTS
 from chatroom.core.threads import PrivateThreads
 
 __all__ = [
@@ -82,19 +84,6 @@ AGE_TRIM_INTERVAL = 60.0
 #: while it is full, and service comes back soon after it is freed.
 RETRY_FIRST = 0.5
 RETRY_MAX = 2.0
-
-#: How :meth:`SqliteStore.add_event` writes one event (and how a batch that
-#: could not be written tells its events apart from other changes).
-#: A redacted message and the events that depend on it; an edited one.
-DROP_MESSAGE = (
-    "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind IN "
-    f"({', '.join(repr(kind) for kind in sorted(DEPENDENTS))})))"
-)
-EDIT_MESSAGE = "UPDATE events SET text = ?, tags = ? WHERE room = ? AND id = ?"
-INSERT_EVENT = (
-    "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 #: Runs a function off the reactor thread, in order, one at a time.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]

@@ -207,19 +207,13 @@ class RedisBackend:
         """``CLAIM``: ends a session holding the name (on any node) if
         ``takeover``, or on a sign-in adds this one as a holder of it."""
         key = name_key(name)
+        args = [key, session.token, name, key_of(session) if session.name else ""]
+        args += [account, "1" if takeover else "0"]
+        args.append("1" if takeover and not session.name else "0")
+        taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
-            reply = await self.calls.call(
-                scripts.CLAIM,
-                key,
-                session.token,
-                name,
-                key_of(session) if session.name else "",
-                account,
-                "1" if takeover else "0",
-                "1" if takeover and not session.name else "0",
-                refusals={b"TAKEN": lambda r: errors.name_taken(name)},
-            )
+            reply = await self.calls.call(scripts.CLAIM, *args, refusals=taken)
         finally:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
