@@ -49,7 +49,7 @@ StreamId = tuple[int, int]
 Entry = tuple[StreamId, str, bytes]
 
 #: Messages a conversation keeps when the caller does not say
-#: (``--conversation-retention``'s default).
+#: (``ServerConfig.conversation_retention``'s default).
 CONVERSATION_KEPT = ServerConfig.conversation_retention
 
 
