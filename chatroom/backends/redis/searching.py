@@ -5,11 +5,11 @@ also appends it to the Redis stream ``P search:outbox`` (``feed_search`` in
 :mod:`chatroom.backends.redis.prelude`), and so does the one that stores a
 private conversation's message (``APPEND`` in
 :mod:`chatroom.backends.redis.conversations`, ``feed_private``), in the
-same atomic step, once
-some node with ``--search-db`` has turned it on (``P search``). So the
-index's input is complete and in Redis's order whatever happens to the
-node that stored the message, and nothing about PostgreSQL is on a
-message's path: a message is acknowledged once Redis has it.
+same atomic step, once some node with ``--search-db`` has turned it on
+(``P search``). So the index's input is complete and in Redis's order
+whatever happens to the node that stored the message, and nothing about
+PostgreSQL is on a message's path: a message is acknowledged once Redis
+has it.
 
 Any node with ``--search-db`` applies the outbox to PostgreSQL
 (:mod:`chatroom.backends.redis.search_db`): once a second, and before each
