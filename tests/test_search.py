@@ -410,7 +410,8 @@ class PrivateIndexMigrationTests(unittest.TestCase):
         for table in ("private_text", "private_docs"):
             db.execute(f"DROP TABLE {table}")
         db.execute(
-            "INSERT INTO private_messages VALUES ('alice bob', 1, 'alice', 'bob', "
+            "INSERT INTO private_messages (conversation, id, sender, recipient, "
+            "stamp, text) VALUES ('alice bob', 1, 'alice', 'bob', "
             "'2026-01-01T00:00:00.000Z', 'brulee tonight?')"
         )
         db.commit()

@@ -9,6 +9,8 @@ second. Driven here directly, on the session's PostgreSQL
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.trial import unittest
 
 from chatroom.backends.redis import search_db
@@ -29,8 +31,19 @@ def edited(entry: int, room: str, event_id: int, target: int, text: str):
     return (entry, 0), room, f"{line}\r\n".encode()
 
 
-class AppliedOnceTests(unittest.TestCase):
-    """The cursor row decides what is new, whichever node applies."""
+def wrote(
+    entry: int, conversation: str, event_id: int, sender: str, recipient: str, text: str
+) -> search_db.Entry:
+    """Outbox entry ``entry``: ``sender`` wrote ``text`` to ``recipient`` as
+    message ``event_id`` of private conversation ``conversation``, at
+    second ``entry``."""
+    stamp = STAMP.format(entry)
+    line = f"@{event_id} PRIVMSG {sender} {recipient} {stamp} {text}\r\n"
+    return (entry, 0), conversation, line.encode()
+
+
+class IndexTestCase(unittest.TestCase):
+    """A fresh database of the session's PostgreSQL, with the schema."""
 
     if POSTGRES_BIN is None and not REQUIRED:
         skip = NO_POSTGRES
@@ -40,6 +53,10 @@ class AppliedOnceTests(unittest.TestCase):
             self.fail(NO_POSTGRES)
         self.db = search_db.connect(session_postgres().new_database(), 5)
         self.addCleanup(self.db.close)
+
+
+class AppliedOnceTests(IndexTestCase):
+    """The cursor row decides what is new, whichever node applies."""
 
     def texts(self, words: str) -> list[str]:
         rows = search_db.search(self.db, ["tea"], parse_search(words), 50, None)
@@ -65,3 +82,57 @@ class AppliedOnceTests(unittest.TestCase):
         self.assertEqual(self.texts("cup"), ["cup 3", "cup 2"])
         search_db.apply(self.db, [((4, 0), "tea", b"")], 2)
         self.assertEqual(self.texts("cup"), [])
+
+
+class PrivateIndexTests(IndexTestCase):
+    """Private conversations' messages: found by their two parties only."""
+
+    def found(self, party: str, words: str, *conversations: str) -> list[str]:
+        """``party``'s search, of room ``tea`` too unless narrowed to
+        ``conversations`` (as ``in:@USER`` is): each hit's conversation (or
+        room) and text."""
+        query = replace(parse_search(words), party=party, conversations=conversations)
+        rooms = [] if conversations else ["tea"]
+        rows = search_db.search(self.db, rooms, query, 50, None)
+        return [f"{row.conversation or row.room}: {row.text}" for row in rows]
+
+    def test_only_the_parties_and_merged_with_rooms_by_time(self) -> None:
+        """alice finds her conversation with bob and the room, newest first,
+        never bob's with carol; bob narrowed to carol finds only that one;
+        ``from:`` and ``before:`` apply to conversations too."""
+        search_db.apply(
+            self.db,
+            [
+                wrote(1, "alice bob", 1, "alice", "bob", "tea at one"),
+                said(2, "tea", 2, "tea in the room"),
+                wrote(3, "bob carol", 1, "bob", "carol", "secret tea"),
+                wrote(4, "alice bob", 2, "Bob", "Alice", "TEA at two"),
+            ],
+            10,
+        )
+        self.assertEqual(
+            self.found("alice", "tea"),
+            ["alice bob: TEA at two", "tea: tea in the room", "alice bob: tea at one"],
+        )
+        self.assertEqual(
+            self.found("bob", "tea", "bob carol"), ["bob carol: secret tea"]
+        )
+        self.assertEqual(self.found("carol", "at"), [])
+        self.assertEqual(self.found("alice", "tea from:bob"), ["alice bob: TEA at two"])
+        self.assertEqual(
+            self.found("bob", f"tea before:{STAMP.format(4)}", "alice bob"),
+            ["alice bob: tea at one"],
+        )
+
+    def test_a_conversation_keeps_its_newest(self) -> None:
+        """Messages older than a conversation's newest ``conversation_kept``
+        leave the index as they leave Redis; other conversations keep theirs."""
+        entries = [
+            wrote(n, "alice bob", n, "alice", "bob", f"note {n}") for n in (1, 2, 3)
+        ]
+        entries.append(wrote(4, "alice carol", 1, "alice", "carol", "note 4"))
+        search_db.apply(self.db, entries, 10, conversation_kept=2)
+        self.assertEqual(
+            self.found("alice", "note"),
+            ["alice carol: note 4", "alice bob: note 3", "alice bob: note 2"],
+        )

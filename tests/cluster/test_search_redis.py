@@ -1,32 +1,71 @@
 """``/search`` in cluster mode: PostgreSQL's index, the same from every node.
 
-The search contract runs on two nodes sharing a real redis-server and a
-real PostgreSQL (the session's, ``tests/cluster/postgres.py``; a database
-per test): users connect to the nodes in turn, so what one says on node A
-is searched for from node B. Then what only a cluster has: a node without
-``--search-db`` refuses plainly; PostgreSQL down is ``ERR UNAVAILABLE``
-for the searcher while the room talks on, and what was said meanwhile is
-found once it is back; a room gone takes its messages out of the index.
+The search contract, private conversations included, runs on two nodes
+sharing a real redis-server and a real PostgreSQL (the session's,
+``tests/cluster/postgres.py``; a database per test): users connect to the
+nodes in turn, so what one says on node A is searched for from node B.
+Then what only a cluster has: a node without ``--search-db`` refuses
+plainly; PostgreSQL down is ``ERR UNAVAILABLE`` for the searcher while the
+room talks on, and what was said meanwhile is found once it is back; a
+room gone takes its messages out of the index; a private message said on
+one node is found by its recipient on the other, and by nobody else.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import psycopg
 from twisted.internet import defer, protocol, reactor, task
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from zope.interface import implementer
 
-from chatroom.backends.redis.link import RedisAddress
+from chatroom.backends.redis.link import RedisAddress, RedisLink
 from chatroom.backends.redis.node import ClusterConfig
 from chatroom.wiring.registries import RedisRegistry, redis_registry
 from chatroom.wiring.server import ChatServer
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
 from tests.cluster.support import RedisRegistryTestCase, RedisTestCase
 from tests.handler_contract import ContractBase, User
-from tests.search_contract import SEARCH_CONFIG, SearchContract, Searching
+from tests.search_contract import (
+    SEARCH_CONFIG,
+    PrivateSearchContract,
+    Searching,
+    Stepping,
+)
 from tests.support import FakeClient
+
+
+@implementer(IReactorTime)
+class SteppedReactor:
+    """The real reactor, with a clock a test can move on: ``seconds()`` is
+    the reactor's plus every ``advance``, so messages a test says a
+    "second" apart are stamped a second apart and their order by time is
+    certain. Everything else (its timers, whose delays are relative, and
+    its sockets) is the reactor's own."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def seconds(self) -> float:
+        return reactor.seconds() + self.ahead
+
+    def advance(self, amount: float) -> None:
+        self.ahead += amount
+
+    def callLater(
+        self, delay: float, callable: Callable[..., Any], *args: object, **kw: object
+    ) -> IDelayedCall:
+        return reactor.callLater(delay, callable, *args, **kw)
+
+    def getDelayedCalls(self) -> Sequence[IDelayedCall]:
+        return reactor.getDelayedCalls()
+
+    def __getattr__(self, name: str) -> Any:
+        """The rest (threads' ``callFromThread``, system event triggers)."""
+        return getattr(reactor, name)
 
 
 class RedisRegistrySearchTests(RedisRegistryTestCase, ContractBase):
@@ -55,6 +94,10 @@ class RedisRegistrySearchTests(RedisRegistryTestCase, ContractBase):
         self.assertRegex((yield self.expect(alice, "ERR ")), "^ERR BAD_ARGS ")
         alice.say("still talking")
         self.assertRegex((yield self.expect(bob, "MSG tea alice ")), " still talking$")
+        alice.say("/register secret-password")
+        yield self.expect(alice, "REGISTERED")
+        alice.say("/msg bob kept in a conversation")
+        yield self.expect(bob, "PRIVMSG alice bob ")
         outbox = yield self.registry.backend.commands.connection.exists(
             "chatroom:search:outbox"
         )
@@ -66,6 +109,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
     database of the session's PostgreSQL; users connect to them in turn."""
 
     config = SEARCH_CONFIG
+    clock: Stepping
 
     if POSTGRES_BIN is None and not REQUIRED:
         skip = NO_POSTGRES
@@ -77,6 +121,9 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         yield super().setUp()
         self.postgres = session_postgres()
         self.search_db = self.postgres.new_database()
+        #: The nodes' clock, which the private search contract moves on.
+        self.stepped = SteppedReactor()
+        self.clock = self.stepped
         self.servers: list[ChatServer] = []
         for node in ("a", "b"):
             yield self.start_node(f"node-{node}", self.search_db)
@@ -90,8 +137,16 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         cluster = ClusterConfig(
             RedisAddress.parse(self.redis_url), node_id=node_id, search_db=search_db
         )
-        registry = redis_registry(self.config, cluster, reactor)
-        server = ChatServer(self.config, clock=reactor, registry=registry)
+        registry = redis_registry(
+            self.config,
+            cluster,
+            self.stepped,
+            commands=RedisLink(reactor, cluster.redis, "redis commands"),
+            subscriber=RedisLink(
+                reactor, cluster.redis, "redis subscriber", subscriber=True
+            ),
+        )
+        server = ChatServer(self.config, clock=self.stepped, registry=registry)
         server.start()
         self.addCleanup(self._stop, server, registry)
         yield registry.backend.when_available()
@@ -119,8 +174,9 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         return user
 
 
-class RedisPostgresSearchTests(TwoNodesSearching, SearchContract):
-    """The search contract, across two nodes."""
+class RedisPostgresSearchTests(TwoNodesSearching, PrivateSearchContract):
+    """The search contract, private conversations included, across two
+    nodes (alice and carol on node A, bob and dave on node B)."""
 
 
 class ClusterSearchTests(TwoNodesSearching, Searching):
@@ -183,6 +239,28 @@ class ClusterSearchTests(TwoNodesSearching, Searching):
             ["during the outage", "before the outage"],
         )
         self.assertEqual((yield self.search(alice, "outage")), found)
+
+    @defer.inlineCallbacks
+    def test_a_private_message_is_found_on_the_other_node_by_its_parties(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice (node A) writes to bob (node B) in private: bob finds it
+        from node B, named ``@alice``, and alice from node A, named
+        ``@bob``; carol, signed in on node A too, never does."""
+        alice = yield self.account("alice")
+        bob = yield self.account("bob")
+        carol = yield self.account("carol")
+        alice.say("/msg bob the spare key is under the mat")
+        yield self.expect(bob, "PRIVMSG alice bob ")
+        found = yield self.search(bob, "spare key")
+        self.assertEqual(len(found), 1, found)
+        self.assertRegex(
+            found[0], r"^FOUND @alice 1 alice \S+ the spare key is under the mat$"
+        )
+        self.assertRegex((yield self.search(alice, "key")).pop(), r"^FOUND @bob 1 ")
+        self.assertEqual((yield self.search(carol, "spare key")), [])
+        carol.say("/search key in:@alice")
+        self.assertEqual((yield self.expect(carol, "FOUND_END")), "FOUND_END 0")
 
     @defer.inlineCallbacks
     def test_a_room_gone_takes_its_messages(self) -> Generator[Any, Any, None]:

@@ -8,7 +8,9 @@ account, oldest first. Keeping checks, in the same script, that nobody
 holds the account's name (else the node tells the session instead), so a
 message is never kept for someone who has just signed in and already took
 what was waiting: sign-in's claim and the take, and the keep, are each one
-script, and Redis runs one at a time.
+script, and Redis runs one at a time. Once cluster search is on, ``APPEND``
+also feeds the search outbox the stored line, in the same script
+(:mod:`chatroom.backends.redis.searching`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ local key = P .. 'talk:' .. ARGV[2]
 local head = '@' .. id
 if ARGV[5] ~= '' then head = head .. ';' .. ARGV[5] end
 redis.call('RPUSH', key, head .. ' ' .. ARGV[3])
+local line = '@' .. id .. ' ' .. ARGV[3]  -- search needs no tags
 redis.call('LTRIM', key, -tonumber(ARGV[4]), -1)
+feed_private(ARGV[2], line)
 return id
 """,
 )

@@ -25,7 +25,7 @@ from chatroom.core.events import Event, to_line, to_rich_line
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
-from chatroom.core.search import SearchQuery, found
+from chatroom.core.search import SearchQuery, found, private_found
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
@@ -132,19 +132,30 @@ class RedisMessageSteps:
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
     ) -> list[Event]:
-        """PostgreSQL's index (:mod:`chatroom.backends.redis.searching`).
+        """PostgreSQL's index (:mod:`chatroom.backends.redis.searching`):
+        the rooms' messages and the party's private conversations.
         Without ``--search-db`` it is refused, never half done: Redis has
         no full-text index here (``docs/scaling.md``, *Search*), and a
         search of only what this node sees would miss rooms."""
         if self.searcher is None:
             raise errors.search_unavailable()
         names = {name_key(room): room for room in rooms}
-        if not names:
+        if not names and not query.party:
             return []
         rows = await self.searcher.search(list(names), query, limit)
         return [
-            found(names[key], event_id, user, stamp, text)
-            for key, event_id, user, stamp, text in rows
+            found(names[row.room], row.event_id, row.user, row.stamp, row.text)
+            if row.room
+            else private_found(
+                query.party,
+                row.conversation,
+                row.event_id,
+                row.user,
+                row.recipient,
+                row.stamp,
+                row.text,
+            )
+            for row in rows
         ]
 
 

@@ -165,6 +165,15 @@ local function feed_search(r, data)
   end
 end
 
+-- The same for private conversation c (conversations.py's APPEND): data,
+-- a stored message's line (`@ID PRIVMSG sender recipient time text`).
+local function feed_private(c, data)
+  if redis.call('EXISTS', P .. 'search') == 1 then
+    redis.call('XADD', P .. 'search:outbox', 'MAXLEN', '~', OUTBOX_SIZE, '*',
+               'c', c, 'e', data)
+  end
+end
+
 local function drop_room(r, name)
   feed_search(r, '')
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),

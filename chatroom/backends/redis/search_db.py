@@ -13,6 +13,13 @@ by the default parser, folded to lower case, no stemming, no stop words:
 whole words only, as SQLite's FTS5 ``unicode61`` does for a single server)
 with the ``unaccent`` dictionary in front, so ``Cafe`` finds ``café``.
 
+``chatroom_search_private`` holds the messages private conversations keep,
+keyed by the conversation's key and the message's id, with the two parties
+(``one``, ``other``: the halves of the key) under indexes of their own and
+the same generated ``tsvector``: a search reads only the rows of its
+party's conversations (:attr:`~chatroom.core.search.SearchQuery.party`),
+as the single server's ``search_private`` does.
+
 ``chatroom_search_cursor`` is one row: the id of the last entry of the
 Redis outbox stream (``P search:outbox``) applied. :func:`apply` locks it
 (``FOR UPDATE``), applies only the entries after it, in order, moves it
@@ -24,11 +31,12 @@ nothing (PostgreSQL rolls back; another node applies the entries again).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 
-from chatroom.core.events import from_line
+from chatroom.core.config import ServerConfig
+from chatroom.core.events import Event, from_line
 from chatroom.core.search import SearchQuery
 from chatroom.core.text import name_key
 from chatroom.core.wire import parse_time
@@ -36,12 +44,28 @@ from chatroom.core.wire import parse_time
 #: A stream entry id, as numbers: (milliseconds, sequence).
 StreamId = tuple[int, int]
 
-#: One outbox entry: its id, the room's key, and the stored event's line
-#: (b"": the room is gone).
+#: One outbox entry: its id, the room's key (the conversation's, for a
+#: ``PRIVMSG``), and the stored event's line (b"": the room is gone).
 Entry = tuple[StreamId, str, bytes]
 
-#: One message found: room key, id, sender, time as sent, text.
-FoundRow = tuple[str, int, str, str, str]
+#: Messages a conversation keeps when the caller does not say
+#: (``ServerConfig.conversation_retention``'s default).
+CONVERSATION_KEPT = ServerConfig.conversation_retention
+
+
+class FoundRow(NamedTuple):
+    """One message found: of room ``room`` (its key), or of the private
+    conversation ``conversation`` (its key; ``room`` is "" then), from
+    ``user`` (to ``recipient``, in a conversation)."""
+
+    room: str
+    event_id: int
+    user: str
+    stamp: str
+    text: str
+    conversation: str = ""
+    recipient: str = ""
+
 
 #: Run once per database, under a lock so two nodes starting together do
 #: not race (``CREATE TEXT SEARCH CONFIGURATION`` has no ``IF NOT EXISTS``).
@@ -76,6 +100,26 @@ SCHEMA = [
         one integer PRIMARY KEY DEFAULT 1 CHECK (one = 1),
         ms bigint NOT NULL, seq bigint NOT NULL)""",
     "INSERT INTO chatroom_search_cursor VALUES (1, 0, 0) ON CONFLICT DO NOTHING",
+    """CREATE TABLE IF NOT EXISTS chatroom_search_private (
+        conversation text NOT NULL,
+        id bigint NOT NULL,
+        one text NOT NULL,
+        other text NOT NULL,
+        sender text NOT NULL,
+        sender_key text NOT NULL,
+        recipient text NOT NULL,
+        stamp text NOT NULL,
+        at double precision NOT NULL,
+        body text NOT NULL,
+        words tsvector GENERATED ALWAYS AS
+            (to_tsvector('chatroom_search', body)) STORED,
+        PRIMARY KEY (conversation, id))""",
+    """CREATE INDEX IF NOT EXISTS chatroom_search_private_words
+        ON chatroom_search_private USING gin (words) WITH (fastupdate = off)""",
+    """CREATE INDEX IF NOT EXISTS chatroom_search_private_one
+        ON chatroom_search_private (one)""",
+    """CREATE INDEX IF NOT EXISTS chatroom_search_private_other
+        ON chatroom_search_private (other)""",
 ]
 
 ADD = """INSERT INTO chatroom_search
@@ -88,6 +132,16 @@ EDIT = "UPDATE chatroom_search SET body = %s WHERE room = %s AND id = %s"
 REDACT = "DELETE FROM chatroom_search WHERE room = %s AND id = %s"
 DROP = "DELETE FROM chatroom_search WHERE room = %s"
 TRIM = "DELETE FROM chatroom_search WHERE room = %s AND id <= %s"
+ADD_PRIVATE = """INSERT INTO chatroom_search_private
+    (conversation, id, one, other, sender, sender_key, recipient, stamp, at, body)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+    ON CONFLICT (conversation, id) DO UPDATE SET one = EXCLUDED.one,
+        other = EXCLUDED.other, sender = EXCLUDED.sender,
+        sender_key = EXCLUDED.sender_key, recipient = EXCLUDED.recipient,
+        stamp = EXCLUDED.stamp, at = EXCLUDED.at, body = EXCLUDED.body"""
+TRIM_PRIVATE = (
+    "DELETE FROM chatroom_search_private WHERE conversation = %s AND id <= %s"
+)
 
 
 def connect(conninfo: str, timeout: float) -> psycopg.Connection[Any]:
@@ -113,11 +167,19 @@ def cursor(db: psycopg.Connection[Any]) -> StreamId:
     return int(row[0]), int(row[1])
 
 
-def apply(db: psycopg.Connection[Any], entries: Sequence[Entry], kept: int) -> StreamId:
+def apply(
+    db: psycopg.Connection[Any],
+    entries: Sequence[Entry],
+    kept: int,
+    conversation_kept: int = CONVERSATION_KEPT,
+) -> StreamId:
     """Apply the ``entries`` after the cursor, in order, and move it, in
     one transaction; the cursor as it then stands. ``kept``: events a room
     keeps (``--retention``): messages older than a room's newest ``kept``
-    events leave the index as they leave Redis."""
+    events leave the index as they leave Redis; ``conversation_kept``: the
+    same for a private conversation's messages (``conversation_retention``,
+    as :class:`~chatroom.backends.redis.conversations.RedisConversations`
+    trims them)."""
     with db.transaction():
         row = db.execute(
             "SELECT ms, seq FROM chatroom_search_cursor FOR UPDATE"
@@ -125,6 +187,7 @@ def apply(db: psycopg.Connection[Any], entries: Sequence[Entry], kept: int) -> S
         assert row is not None
         done: StreamId = (int(row[0]), int(row[1]))
         newest: dict[str, int] = {}
+        newest_private: dict[str, int] = {}
         with db.pipeline():  # sent together: one round trip, not one a row
             for entry_id, room, line in entries:
                 if entry_id <= done:
@@ -136,12 +199,21 @@ def apply(db: psycopg.Connection[Any], entries: Sequence[Entry], kept: int) -> S
                     continue
                 try:
                     event = from_line(line)
-                    newest[room] = int(event.id)
+                    event_id = int(event.id)
                 except (ValueError, IndexError):
                     continue  # not an event (none is written so): never block on it
+                if event.name == "PRIVMSG":
+                    _add_private(db, room, event)
+                    newest_private[room] = event_id
+                    continue
+                newest[room] = event_id
                 _apply_event(db, room, event.name, event.fields, event.text, event.id)
             for room, last in newest.items():
                 db.execute(TRIM, (room, last - kept))
+            for conversation, last in newest_private.items():
+                db.execute(
+                    TRIM_PRIVATE, (conversation, last - max(1, conversation_kept))
+                )
             db.execute("UPDATE chatroom_search_cursor SET ms = %s, seq = %s", done)
     return done
 
@@ -168,6 +240,29 @@ def _apply_event(
         db.execute(REDACT, (room, int(fields[1])))
 
 
+def _add_private(db: psycopg.Connection[Any], conversation: str, event: Event) -> None:
+    """A message of a private conversation (``PRIVMSG sender recipient
+    time``), found by either of its two parties (never edited: a
+    conversation has no ``/edit``)."""
+    sender, recipient, stamp = event.fields[:3]
+    one, _, other = conversation.partition(" ")
+    db.execute(
+        ADD_PRIVATE,
+        (
+            conversation,
+            int(event.id),
+            one,
+            other,
+            sender,
+            name_key(sender),
+            recipient,
+            stamp,
+            parse_time(stamp),
+            event.text.replace("\0", ""),
+        ),
+    )
+
+
 def search(
     db: psycopg.Connection[Any],
     keys: Sequence[str],
@@ -175,15 +270,42 @@ def search(
     limit: int,
     oldest: float | None,
 ) -> list[FoundRow]:
-    """Up to ``limit`` messages of rooms ``keys`` with every word of
-    ``query`` (``plainto_tsquery``: the words ANDed, nothing the user types
-    is an operator), newest first; ``oldest``: messages said before it
-    are gone from the rooms (``--retention-age``)."""
-    conditions = [
-        "words @@ plainto_tsquery('chatroom_search', %s)",
-        "room = ANY(%s)",
-    ]
-    parameters: list[Any] = [" ".join(query.words).replace("\0", ""), list(keys)]
+    """Up to ``limit`` messages of rooms ``keys``, and of the private
+    conversations ``query`` names (``query.party``'s: every one, or only
+    ``query.conversations``), with every word of ``query``
+    (``plainto_tsquery``: the words ANDed, nothing the user types is an
+    operator), newest first: a room's and a conversation's hits merged by
+    time, a room's first at the same time, as the single server merges
+    them. ``oldest``: messages said before it are gone from the rooms
+    (``--retention-age``; conversations keep theirs by count only)."""
+    conditions, parameters = _matching(query)
+    rooms: list[FoundRow] = []
+    private: list[FoundRow] = []
+    with db.transaction():
+        if keys:
+            in_rooms = [*conditions, "room = ANY(%s)"]
+            if oldest is not None:
+                in_rooms.append("at >= %s")
+            rows = db.execute(
+                "SELECT room, id, sender, stamp, body FROM chatroom_search "
+                f"WHERE {' AND '.join(in_rooms)} "
+                "ORDER BY at DESC, id DESC LIMIT %s",
+                (*parameters, list(keys), *([] if oldest is None else [oldest]), limit),
+            ).fetchall()
+            rooms = [FoundRow(str(r[0]), int(r[1]), *map(str, r[2:])) for r in rows]
+        if query.party:
+            private = _search_private(db, query, conditions, parameters, limit)
+    if not private:
+        return rooms
+    merged = sorted(rooms + private, key=lambda row: row.stamp, reverse=True)
+    return merged[:limit]
+
+
+def _matching(query: SearchQuery) -> tuple[list[str], list[Any]]:
+    """The conditions both tables share: the words, ``from:``, ``before:``
+    and ``after:``, with their parameters."""
+    conditions = ["words @@ plainto_tsquery('chatroom_search', %s)"]
+    parameters: list[Any] = [" ".join(query.words).replace("\0", "")]
     if query.user:
         conditions.append("sender_key = %s")
         parameters.append(name_key(query.user))
@@ -191,14 +313,27 @@ def search(
         if when is not None:
             conditions.append(bound)
             parameters.append(when)
-    if oldest is not None:
-        conditions.append("at >= %s")
-        parameters.append(oldest)
-    with db.transaction():
-        rows = db.execute(
-            "SELECT room, id, sender, stamp, body FROM chatroom_search "
-            f"WHERE {' AND '.join(conditions)} "
-            "ORDER BY at DESC, id DESC LIMIT %s",
-            (*parameters, limit),
-        ).fetchall()
-    return [(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4])) for r in rows]
+    return conditions, parameters
+
+
+def _search_private(
+    db: psycopg.Connection[Any],
+    query: SearchQuery,
+    conditions: list[str],
+    parameters: list[Any],
+    limit: int,
+) -> list[FoundRow]:
+    """Up to ``limit`` messages of ``query.party``'s conversations (only
+    ``query.conversations``, if any) matching ``conditions``, newest first."""
+    conditions = [*conditions, "(one = %s OR other = %s)"]
+    parameters = [*parameters, query.party, query.party]
+    if query.conversations:
+        conditions.append("conversation = ANY(%s)")
+        parameters.append(list(query.conversations))
+    rows = db.execute(
+        "SELECT id, sender, stamp, body, conversation, recipient "
+        f"FROM chatroom_search_private WHERE {' AND '.join(conditions)} "
+        "ORDER BY at DESC, id DESC LIMIT %s",
+        (*parameters, limit),
+    ).fetchall()
+    return [FoundRow("", int(r[0]), *map(str, r[1:])) for r in rows]

@@ -2,11 +2,14 @@
 
 Every script that stores a room event (``SAY``, ``AMEND``) or drops a room
 also appends it to the Redis stream ``P search:outbox`` (``feed_search`` in
-:mod:`chatroom.backends.redis.prelude`), in the same atomic step, once
-some node with ``--search-db`` has turned it on (``P search``). So the
-index's input is complete and in Redis's order whatever happens to the
-node that stored the message, and nothing about PostgreSQL is on a
-message's path: a message is acknowledged once Redis has it.
+:mod:`chatroom.backends.redis.prelude`), and so does the one that stores a
+private conversation's message (``APPEND`` in
+:mod:`chatroom.backends.redis.conversations`, ``feed_private``), in the
+same atomic step, once some node with ``--search-db`` has turned it on
+(``P search``). So the index's input is complete and in Redis's order
+whatever happens to the node that stored the message, and nothing about
+PostgreSQL is on a message's path: a message is acknowledged once Redis
+has it.
 
 Any node with ``--search-db`` applies the outbox to PostgreSQL
 (:mod:`chatroom.backends.redis.search_db`): once a second, and before each
@@ -160,7 +163,13 @@ class ClusterSearch:
                 return
 
     def _apply(self, entries: list[Entry]) -> StreamId:
-        return search_db.apply(self._connection(), entries, self.config.retention)
+        config = self.config
+        return search_db.apply(
+            self._connection(),
+            entries,
+            config.retention,
+            config.conversation_retention,
+        )
 
     def _tick(self) -> Deferred[None]:
         """One periodic drain; a failure is logged once, not every second."""
@@ -218,8 +227,10 @@ def cluster_search(
 
 
 def _entry(item: list[Any]) -> Entry:
-    """An ``XRANGE`` item: ``[id, [field, value, ...]]``."""
+    """An ``XRANGE`` item: ``[id, [field, value, ...]]``; its key is the
+    room's (``r``) or, for a private message, the conversation's (``c``)."""
     entry_id, flat = item
     ms, _, seq = entry_id.decode().partition("-")
     values = dict(zip(flat[::2], flat[1::2], strict=True))
-    return (int(ms), int(seq)), values[b"r"].decode(), values.get(b"e") or b""
+    key: bytes = values.get(b"r") or values.get(b"c") or b""
+    return (int(ms), int(seq)), key.decode(), values.get(b"e") or b""
