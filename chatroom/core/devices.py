@@ -119,17 +119,17 @@ class Devices:
         if joining and here is not None and device and not device.views(here):
             welcome = await self.welcome(seat, here, since)
             device.room = None if device.multi else here
-            device.hidden.discard(name_key(here))
+            device.unhide(name_key(here))
             seat.settle()
             member.entered(welcome)
             if moving is not None:
                 await self.departed(seat, member, [moving], f"left for {here}")
         else:
-            seat.joining[name_key(name)] = member
+            seat.asking(name, member)
             try:
                 await step(seat, moving)
             finally:
-                seat.joining.pop(name_key(name), None)
+                seat.asked(name)
         await self.moved(seat, member, name, moving)
 
     def moving(self, member: Member, leaving: str | None) -> tuple[Seat, str | None]:
@@ -234,7 +234,7 @@ class Devices:
         seat.settle()
         account = self._account(seat)
         markers = await self.backend.markers.markers(account) if account else {}
-        hidden = device.hidden  # put back in at sign-in: shown when it joins
+        hidden = device.hidden or set()  # put back in at sign-in: shown when it joins
         for room in [r for r in seat.rooms if r != shown and name_key(r) not in hidden]:
             since = markers.get(name_key(room))
             welcome = await self.welcome(seat, room, since)
@@ -273,18 +273,18 @@ class Devices:
                 continue
             since = markers.get(name_key(room)) if multi else None
             if multi:
-                seat.joining[name_key(room)] = member
+                seat.asking(room, member)
             else:
-                device.hidden.add(name_key(room))
+                device.hide(name_key(room))
             try:
                 await self.backend.join_room(seat, session, room, None, since, admit)
             except ChatError as refusal:
-                device.hidden.discard(name_key(room))
+                device.unhide(name_key(room))
                 if refusal.code in ("NO_SUCH_ROOM", "BANNED"):
                     await self.backend.remembered.forget(account, room)
                 continue
             finally:
-                seat.joining.pop(name_key(room), None)
+                seat.asked(room)
 
     def background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a step nobody waits for (a departure); failures are logged."""

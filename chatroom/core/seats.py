@@ -22,9 +22,8 @@ event that names no room reaches every device.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.fanout import fan_out
@@ -58,11 +57,22 @@ class Device:
     number: int
     since: float
     room: str | None = None
-    hidden: set[str] = field(default_factory=set)
+    hidden: set[str] | None = None
 
     @property
     def multi(self) -> bool:
         return views_every_room(self.member)
+
+    def hide(self, key: str) -> None:
+        """Room ``key`` is not shown to this device until it joins it (the
+        set is made on first use: most devices never hide a room)."""
+        if self.hidden is None:
+            self.hidden = set()
+        self.hidden.add(key)
+
+    def unhide(self, key: str) -> None:
+        if self.hidden:
+            self.hidden.discard(key)
 
     def views(self, room: str) -> bool:
         if self.room == room:
@@ -77,7 +87,7 @@ class Seat:
 
     __slots__ = (
         "__weakref__",
-        "_numbers",
+        "_last_number",
         "deliver",
         "devices",
         "joining",
@@ -90,15 +100,16 @@ class Seat:
         #: The seat's rooms (as their events spell them), oldest first.
         self.rooms: list[str] = []
         #: Room key → the device whose command is seating us there (it
-        #: gets the join replies whether or not it is ``multi``).
-        self.joining: dict[str, Member] = {}
+        #: gets the join replies whether or not it is ``multi``); made on
+        #: first use, as a seat costs memory for every connection.
+        self.joining: dict[str, Member] | None = None
         #: The Member callback for a room event or a private message: the
         #: one device's own ``deliver`` when it views every room of the seat
         #: (:meth:`settle`), else :meth:`deliver_each`.
         self.deliver: Callable[[Event], None] = self.deliver_each
         #: Called with a room taken from the seat (kicked, deleted).
         self.on_removed: Callable[[str], None] = _nothing
-        self._numbers = itertools.count(1)
+        self._last_number = 0
 
     def __repr__(self) -> str:
         return f"<Seat {self.name!r} devices={len(self.devices)}>"
@@ -106,7 +117,8 @@ class Seat:
     # -- devices ---------------------------------------------------------------
 
     def add(self, member: Member, since: float) -> Device:
-        device = Device(member, next(self._numbers), since)
+        self._last_number += 1
+        device = Device(member, self._last_number, since)
         self.devices[member] = device
         self.settle()
         return device
@@ -115,6 +127,16 @@ class Seat:
         device = self.devices.pop(member, None)
         self.settle()
         return device
+
+    def asking(self, room: str, member: Member) -> None:
+        """Device ``member``'s command is seating the seat in ``room``."""
+        if self.joining is None:
+            self.joining = {}
+        self.joining[name_key(room)] = member
+
+    def asked(self, room: str) -> Member | None:
+        """The device whose command seated the seat in ``room``, if any (forgotten)."""
+        return self.joining.pop(name_key(room), None) if self.joining else None
 
     def settle(self) -> None:
         """After a change of devices, rooms or views: whether events may
@@ -180,7 +202,7 @@ class Seat:
         room = welcome.room
         if room not in self.rooms:
             self.rooms.append(room)
-        asker = self.joining.pop(name_key(room), None)
+        asker = self.asked(room)
         for device in list(self.devices.values()):
             if device.member is asker:
                 if not device.multi:

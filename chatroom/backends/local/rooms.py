@@ -90,10 +90,10 @@ class Room:
         #: Settings, operators, bans and invitations (chatroom.core.moderation).
         self.policy: RoomPolicy = NO_POLICY
         self.members: dict[Member, str] = {}
-        #: The members whose arrival the others were shown (all of them
-        #: below ``big_room``), in order of arrival: a big room's quiet
-        #: members are in ``members`` only (chatroom.core.presence).
-        self.shown: dict[Member, str] = {}
+        #: A big room's quiet members: joined, their arrival not shown to
+        #: the others yet (chatroom.core.presence); empty below
+        #: ``big_room``, so a room costs no second entry per member.
+        self.quiet: set[Member] = set()
         #: ``--big-room``: from this many members on, joiners join quietly.
         self.big_room = 0
         self.history_size = history_size
@@ -181,9 +181,10 @@ class Room:
         The owner of a restored room owns it again when it comes back, and
         so does the owning account of a ``keep`` room.
         """
-        if not joins_quietly(len(self.members), self.big_room):
+        if joins_quietly(len(self.members), self.big_room):
+            self.quiet.add(member)
+        else:
             self.broadcast(Event("JOIN", (self.name, name)))
-            self.shown[member] = name
         self.members[member] = name
         self.restored = False
         if self.policy.owner_account:
@@ -203,7 +204,8 @@ class Room:
         ``farewell``), and pass ownership on if needed: a ``keep`` room's
         ownership stays with its account."""
         name = self.members.pop(member)
-        shown = self.shown.pop(member, None) is not None
+        shown = member not in self.quiet
+        self.quiet.discard(member)
         if announce and (shown or farewell is not None):  # a KICK is always shown
             self.broadcast(farewell or Event("PART", (self.name, name), reason))
         if self.owner is member:
@@ -217,18 +219,13 @@ class Room:
     def announce(self, member: Member) -> None:
         """A quiet member is about to speak: the room is shown its ``JOIN``
         first (nothing happens for a member already shown)."""
-        if member not in self.shown and member in self.members:
-            shown = self.shown  # kept in arrival order, as MEMBERS lists them:
-            self.shown = {  # rebuilt, as the JOIN's own fan-out, per member
-                m: name for m, name in self.members.items() if m in shown or m is member
-            }
+        if member in self.quiet:
+            self.quiet.discard(member)
             self.broadcast(Event("JOIN", (self.name, self.members[member])))
 
     def rename(self, member: Member, name: str) -> None:
         """A member's name changed (the ``NICK`` is the registry's to send)."""
         self.members[member] = name
-        if member in self.shown:
-            self.shown[member] = name
 
     def remember(self, event: Event) -> None:
         """Keep a ``HISTORY`` event for joiners, resumes and ``/history``
@@ -285,12 +282,12 @@ class Room:
             resume = catch_up(since, self.first_id, self.last_id, bound)
             history = self.held(resume.start, self.last_id)
             gap = resume.gap
-        members, total = list(self.shown.values()), None
-        if len(members) == len(self.members):
-            members = list(self.members.values())  # arrival order, as ever
-        else:
+        members, total = list(self.members.values()), None  # arrival order
+        if self.quiet:
             total = len(self.members)
-            if joiner not in self.shown and joiner in self.members:
+            quiet = self.quiet
+            members = [name for m, name in self.members.items() if m not in quiet]
+            if joiner in quiet:
                 members.append(self.members[joiner])
         return Welcome(
             room=self.name,
