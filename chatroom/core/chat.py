@@ -85,6 +85,8 @@ class ChatCore(Generic[B]):
         self.devices = Devices(
             config, clock, self.backend, self.sessions, self.list_rooms
         )
+        #: One bound method for every seat's ``on_removed``.
+        self._taken = self.devices.taken
         #: Read markers and unread counts (chatroom.core.markings).
         self.markings = Markings(
             config, self.backend, self.plain_markers, self.devices, self._seat
@@ -161,7 +163,7 @@ class ChatCore(Generic[B]):
                 return False
         elif seat is not None and len(seat.devices) > 1:
             raise errors.one_name_for_devices()
-        session = self.sessions.open(member, self.clock.seconds(), self.devices.taken)
+        session = self.sessions.open(member, self.clock.seconds(), self._taken)
         member = self._seat(member)
         signed_in = session.account if account is None else account
         registered, banned = await self.backend.claim_facts(

@@ -34,7 +34,7 @@ from chatroom.core.text import name_key
 ROOMLESS = frozenset({"PRIVMSG", "NICK", "ANNOUNCE", "INVITED", "READ"})
 
 
-def _nothing(room: str) -> None:
+def _nothing(seat: Seat, room: str) -> None:
     """A seat's ``on_removed`` until the core gives it one."""
 
 
@@ -108,7 +108,9 @@ class Seat:
         #: (:meth:`settle`), else :meth:`deliver_each`.
         self.deliver: Callable[[Event], None] = self.deliver_each
         #: Called with a room taken from the seat (kicked, deleted).
-        self.on_removed: Callable[[str], None] = _nothing
+        #: (One callable shared by every seat, given the seat: no object
+        #: per connection.)
+        self.on_removed: Callable[[Seat, str], None] = _nothing
         self._last_number = 0
 
     def __repr__(self) -> str:
@@ -217,7 +219,7 @@ class Seat:
         that viewed it hears so."""
         viewers = self.viewers(room)
         self.left(room)
-        self.on_removed(room)
+        self.on_removed(self, room)
         for device in viewers:
             device.member.removed(room, listing)
 

@@ -24,7 +24,6 @@ import itertools
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import partial
 
 from chatroom.core.moderation import Actor
 from chatroom.core.registry import Member
@@ -136,7 +135,7 @@ class Sessions:
             session = Session(f"{self.namespace}:{self._prefix}.{number}")
             seat = Seat()
             if taken is not None:
-                seat.on_removed = partial(taken, seat)
+                seat.on_removed = taken
             seat.add(member, since)
             self._seats[member] = seat
             self._by_member[seat] = session
