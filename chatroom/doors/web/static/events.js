@@ -100,7 +100,10 @@ const handlers = {
   },
   HISTORY([, user, time], text, event) { history(event, user, time, text, false); },
   HISTORY_ACTION([, user, time], text, event) { history(event, user, time, text, true); },
-  HISTORY_END([, count]) { if (scroll.paging) olderDone(Number(count)); },
+  HISTORY_END([where, count]) {
+    if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
+    else if (scroll.paging) olderDone(Number(count));
+  },
   MSG([, user, time], text, event) {
     stopTyping(target(), user);
     noteRoomMessage(user, text);
@@ -111,12 +114,8 @@ const handlers = {
     noteRoomMessage(user, text);
     appendToLog(roomMessage(event, time, user, text, "message", true));
   },
-  PRIVMSG([from, to, time], text) {
-    noteMessage(from, text, { privately: true });
-    const line = messageLine(time, from, text, "private", { to });
-    if (state.page === "room") appendToLog(line);
-    else place(line, "lobby-log");
-  },
+  // Into the conversation with the other person (private.js).
+  PRIVMSG(fields, text, event) { privateMessage(event, fields, text); },
   TOPIC([, user], text) {
     const view = target();
     const changed = view.topic !== text;

@@ -92,15 +92,20 @@ function drawOlder() {
   part("older-button").hidden = scroll.noOlder || !known;
   part("older-button").disabled = scroll.paging;
   part("older-none").hidden = !scroll.noOlder;
+  part("older-none").textContent = target().private
+    ? "This is where the conversation's kept history starts."
+    : "This is where the room's kept history starts.";
 }
 
 function loadOlder() {
   if (scroll.paging || scroll.noOlder || state.firstId === null || !online()) return;
   if (state.page !== "room") return;
+  const command = olderCommand(target());
+  if (command === null) return; // a plain name's conversation is not kept
   scroll.paging = true;
   scroll.older = [];
   drawOlder();
-  send(`/history ${PAGE_SIZE} before ${state.firstId}`);
+  send(command);
 }
 
 // A line of a /history reply: kept until the reply ends.
