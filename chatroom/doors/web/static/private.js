@@ -165,7 +165,7 @@ function conversationLine(view, value) {
   const text = value.trim();
   if (/^\/me(\s|$)/i.test(text)) {
     say("", "/me works in rooms only: a private message is plain text", "error");
-    return "";
+    return null; // answered here: the input is emptied
   }
   if (text.startsWith("/") && !text.startsWith("//")) return outgoing(value);
   const words = value.split("\n").map((line) => line.trim()).filter(Boolean).join(" ");
