@@ -38,7 +38,13 @@ class PrivateConversationsTests(WebCase):
         return list(self.script(page, CONVERSATIONS))
 
     def entry(self, page: BrowserPage, user: str) -> Any:
-        return self.find(page, f'#my-conversations button[data-conversation="{user}"]')[0]
+        """The sidebar's button of the conversation with ``user``."""
+        selector = f'#my-conversations button[data-conversation="{user}"]'
+        return self.find(page, selector)[0]
+
+    def close_button(self, page: BrowserPage, user: str) -> Any:
+        """The × beside it."""
+        return self.entry(page, user).find_element("xpath", "following-sibling::button")
 
     def open_entry(self, page: BrowserPage, user: str) -> None:
         if not page.visible("sidebar"):  # a phone: behind "Rooms"
@@ -61,7 +67,7 @@ class PrivateConversationsTests(WebCase):
             bob.send(f"/msg wes earlier note {number:02}")
         wait_for("60 kept", lambda: "earlier note 59" in self.log_of(page, "bob"))
         self.assertEqual(self.conversations(page), ["bob 60"])
-        self.entry(page, "bob").find_element("xpath", "following-sibling::button").click()
+        self.close_button(page, "bob").click()
         self.go_to(page, "tea")
         self.assertEqual(self.conversations(page), [])
 
@@ -87,26 +93,32 @@ class PrivateConversationsTests(WebCase):
         self.assertIn("conversation's kept history starts", page.log())
 
         page.type_into("message-input", "hi bob")
-        bob.wait(lambda line: "PRIVMSG wes bob " in line and line.endswith(" hi bob"), "the reply")
+        bob.wait(
+            lambda line: "PRIVMSG wes bob " in line and line.endswith(" hi bob"),
+            "the reply",
+        )
         page.shows("<wes> hi bob")
         self.assertNotIn("hi bob", self.log_of(page, "tea"))
         self.screenshot(page, "private")
         self.assert_accessible(page, "a conversation")
 
-        close = self.entry(page, "bob").find_element("xpath", "following-sibling::button")
-        self.assertEqual(close.get_attribute("aria-label"), "Close the conversation with bob")
+        close = self.close_button(page, "bob")
+        label = close.get_attribute("aria-label")
+        self.assertEqual(label, "Close the conversation with bob")
         close.click()
         wait_for("back in tea", lambda: page.element("room-title").text == "tea")
         self.assertEqual(self.conversations(page), [])
 
         page.type_into("search-input", "privately")
-        wait_for("a result", lambda: self.find(page, '#found button[data-room="@bob"]'))
+        wait_for(
+            "a result", lambda: bool(self.find(page, '#found button[data-room="@bob"]'))
+        )
         result = self.find(page, '#found button[data-room="@bob"]')[0]
         self.assertIn("private, with bob", result.text)
         result.click()
         wait_for("bob shown", lambda: page.element("room-title").text == "bob")
         page.shows("<bob> hello wes, privately")
-        wait_for("marked", lambda: self.find(page, "#log .found-here"))
+        wait_for("marked", lambda: bool(self.find(page, "#log .found-here")))
         self.assertEqual(self.conversations(page), ["bob"])
 
     def test_conversation_on_a_phone(self) -> None:
@@ -120,7 +132,8 @@ class PrivateConversationsTests(WebCase):
         bob.wait(lambda line: line.startswith("MEMBERS tea"), "tea made")
         self.go_to(page, "tea")
         bob.send("/msg wes on the phone?")
-        wait_for("the Rooms button counts it", lambda: "1 new" in page.element("rooms-button").text)
+        button = page.element("rooms-button")
+        wait_for("the Rooms button counts it", lambda: "1 new" in button.text)
         self.open_entry(page, "bob")
         page.shows("<bob> on the phone?")
         self.assertFalse(page.visible("sidebar"))  # closed on picking
@@ -139,4 +152,3 @@ class PrivateConversationsTests(WebCase):
             " return view ? view.log.textContent : '';"
         )
         return str(self.script(page, code, name))
-
