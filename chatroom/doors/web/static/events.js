@@ -40,9 +40,13 @@ const handlers = {
     state.renameTo = null;
     send("/watch on");
     send("/caps ids multi rich");
+    conversationsBack();
     if (!rejoinRooms()) {
       backOnline();
-      show("lobby");
+      if (current && current.private) { // in no room, a conversation shown
+        flushOutbox();
+        fetchConversation(current);
+      } else show("lobby");
     }
     // What the account's rooms had since it last read them: the badges.
     if (state.account) send("/unread");

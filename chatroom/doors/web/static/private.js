@@ -108,6 +108,13 @@ function fetchConversation(view) {
   send(`/history @${view.name} ${PAGE_SIZE}`);
 }
 
+// Signed in (again): what was said while the connection was down is in
+// each kept conversation's history, asked for when it is next shown (the
+// one shown now: once back in the rooms, rooms.js).
+function conversationsBack() {
+  for (const view of conversations.values()) view.fetched = false;
+}
+
 // An older page of the conversation shown (scroll.js's loadOlder).
 function olderCommand(view) {
   if (!view.private) return `/history ${PAGE_SIZE} before ${view.firstId}`;

@@ -247,6 +247,7 @@ function rejoined(joinMembers = false) {
   show("room");
   askRoomDetails(joinMembers);
   flushOutbox();
+  if (current.private) fetchConversation(current); // what came meanwhile
 }
 
 // The /who and /info the page sends by itself on joining, answered quietly:
