@@ -145,6 +145,30 @@ class PrivateConversationsTests(WebCase):
         self.screenshot(page, "phone-private")
         self.assert_accessible(page, "a conversation on a phone")
 
+    def test_conversation_after_a_lost_connection(self) -> None:
+        """A message sent while the page's connection is down is kept for
+        the account and delivered on signing in again: it appears once in
+        the conversation shown (not twice, though its history is asked for
+        again), and the page stays in the conversation."""
+        page = self.signed_in_page("wes")
+        bob = self.line_user("bob")
+        bob.send("/msg wes first")
+        wait_for("bob's entry", lambda: self.conversations(page) == ["bob 1"])
+        self.open_entry(page, "bob")
+        page.shows("<bob> first")
+        self.script(page, "state.ws.close();")
+        wait_for("the banner", lambda: page.visible("connection"))
+        bob.send("/msg wes while you were away")
+        wait_for("wes back", lambda: not page.visible("connection"))
+        page.shows("<bob> while you were away")
+        self.assertEqual(page.element("room-title").text, "bob")
+        page.type_into("message-input", "back now")
+        bob.wait(lambda line: line.endswith(" back now"), "the reply")
+        page.shows("<wes> back now")
+        log = page.log()
+        self.assertEqual(log.count("while you were away"), 1)
+        self.assertEqual(log.count("<bob> first"), 1)
+
     def log_of(self, page: BrowserPage, name: str) -> str:
         """The text of a room's or conversation's log, shown or not."""
         code = (
