@@ -85,11 +85,13 @@ class PrivateConversationsTests(WebCase):
         page.shows("<bob> earlier note 11")  # its newest 50 (with the new one), fetched
         self.assertNotIn("earlier note 10", page.log())
         self.assertEqual(page.log().count("hello wes, privately"), 1)
+        self.assert_in_order(page, "earlier note 11", "earlier note 59", "new messages")
         wait_for("read", lambda: self.conversations(page) == ["bob"])
         self.assertEqual(str(page.driver.title), "bob – chatroom")
         self.script(page, "document.getElementById('log').scrollTop = 0;")
         page.shows("<bob> earlier note 00")
         wait_for("the start", lambda: page.visible("older-none"))
+        self.assert_in_order(page, "note 00", "note 10", "note 11", "hello wes")
         self.assertIn("conversation's kept history starts", page.log())
 
         page.type_into("message-input", "hi bob")
@@ -168,6 +170,12 @@ class PrivateConversationsTests(WebCase):
         log = page.log()
         self.assertEqual(log.count("while you were away"), 1)
         self.assertEqual(log.count("<bob> first"), 1)
+
+    def assert_in_order(self, page: BrowserPage, *texts: str) -> None:
+        """Each of ``texts`` in the log, each below the one before."""
+        log = page.log()
+        places = [log.index(text) for text in texts]
+        self.assertEqual(places, sorted(places), f"out of order: {texts}")
 
     def log_of(self, page: BrowserPage, name: str) -> str:
         """The text of a room's or conversation's log, shown or not."""

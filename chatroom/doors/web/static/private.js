@@ -54,7 +54,10 @@ function privateMessage(event, [from, to, time], text) {
   view.seen.add(alsoKey);
   const line = messageLine(time, from, text, "message");
   const id = event.id;
-  const older = scroll.paging && (id === null || state.firstId === null || Number(id) < Number(state.firstId));
+  // Older than what was shown when the history was asked for: above it
+  // (a reply's lines are oldest first; a newer one arrived meanwhile, below).
+  const older = scroll.paging
+    && (id === null || scroll.before === null || Number(id) < Number(scroll.before));
   if (id !== null) {
     line.dataset.id = id;
     view.messages.set(id, { item: line, user: from, text, gone: false });
@@ -102,6 +105,7 @@ function fetchConversation(view) {
   const was = active;
   activate(view);
   scroll.paging = true;
+  scroll.before = view.firstId;
   scroll.older = [];
   drawOlder();
   activate(was);

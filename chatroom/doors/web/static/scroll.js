@@ -17,6 +17,7 @@ function freshScroll() {
     stuck: true, // the view is at the newest line
     unseen: 0, // lines added below while scrolled up
     paging: false, // a /history reply is arriving
+    before: null, // the oldest id shown when it was asked (null: none)
     older: [], // its lines, put in place once it ends
     noOlder: false, // the room's kept history has been walked to its start
     readMarker: null, // the "new messages" divider
@@ -103,6 +104,7 @@ function loadOlder() {
   const command = olderCommand(target());
   if (command === null) return; // a plain name's conversation is not kept
   scroll.paging = true;
+  scroll.before = state.firstId;
   scroll.older = [];
   drawOlder();
   send(command);
