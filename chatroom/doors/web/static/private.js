@@ -25,7 +25,7 @@ function openConversation(user) {
   view = freshView(user);
   Object.assign(view, {
     private: true, fresh: false, seen: new Set(), fetched: false, foundId: null,
-    members: [], topic: "private conversation",
+    members: [], topic: "",
   });
   view.log = newLog(`your private conversation with ${user}`);
   conversations.set(nameKey(user), view);
