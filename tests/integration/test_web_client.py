@@ -36,7 +36,8 @@ class AttentionTests(WebCase):
         the title and favicon count what arrived, a mention and a private
         message raise desktop notifications (once allowed, from the header's
         button or the browser) and the unread ones sit under a "new messages"
-        divider; coming back clears the counts."""
+        divider; coming back clears the room's counts, the private message
+        staying as its conversation's badge until that is opened."""
         page = self.open_page()
         self.assertTrue(page.visible("notify-button"))  # not asked yet: offered
         page.driver.execute_cdp_cmd(
@@ -81,7 +82,11 @@ class AttentionTests(WebCase):
         self.screenshot(page, "unread")
 
         self.unhide(page)
-        wait_for("the counts cleared", lambda: page.driver.title == "tea – chatroom")
+        wait_for(
+            "tea's counts cleared", lambda: page.driver.title == "(1! 1) tea – chatroom"
+        )
+        self.find(page, '#my-conversations button[data-conversation="bob"]')[0].click()
+        wait_for("the counts cleared", lambda: page.driver.title == "bob – chatroom")
         self.assertEqual(page.element("favicon").get_attribute("href"), plain_icon)
         self.assertEqual(self.script(page, "return attention.shown.length"), 0)
 

@@ -267,8 +267,8 @@ class SearchTests(WebLifeCase):
 
     def test_private_results_say_whose_conversation(self) -> None:
         """An account's search finds its private conversations too: such a
-        result says whom it is with, and a click says how to answer (there
-        is no room to show)."""
+        result says whom it is with, and a click opens that conversation
+        (from the lobby too), the message marked."""
         page = self.open_page()
         page.element("register-input").click()
         page.type_into("name-input", "wes", enter=False)
@@ -285,7 +285,9 @@ class SearchTests(WebLifeCase):
         self.assertIn("private, with olive", result.text)
         self.assertIn("scones at four, privately", result.text)
         result.click()
-        wait_for("how to answer", lambda: "/msg olive" in self.note(page))
+        wait_for("olive shown", lambda: page.element("room-title").text == "olive")
+        page.shows("<olive> scones at four, privately")
+        wait_for("marked", lambda: bool(self.find(page, "#log .found-here")))
         self.assert_accessible(page, "a private result")
 
     def join_cafe(self, page: BrowserPage) -> None:

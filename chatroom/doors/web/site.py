@@ -58,6 +58,7 @@ STATIC_FILES = {
             "reactions.js",
             "typing.js",
             "panel.js",
+            "private.js",
             "attention.js",
             "input.js",
             "events.js",

@@ -24,7 +24,8 @@
 // deletions: /caps rich), compose.js (the message menu, the reply or edit
 // being typed, pastes), reactions.js (the React picker and the chips under
 // a message), typing.js ("alice is typing…", and /typing as the user types)
-// and panel.js (the search box and /modlog: their results panel), loaded
+// panel.js (the search box and /modlog: their results panel) and private.js
+// (private conversations, entries of the sidebar beside the rooms), loaded
 // after view.js and scroll.js.
 "use strict";
 

@@ -143,6 +143,7 @@ function composeLine(value) {
     return line;
   }
   endCompose();
+  if (current && current.private) return conversationLine(current, value);
   return lines ? pasteLine(value) : outgoing(value);
 }
 

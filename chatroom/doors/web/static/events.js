@@ -40,9 +40,13 @@ const handlers = {
     state.renameTo = null;
     send("/watch on");
     send("/caps ids multi rich");
+    conversationsBack();
     if (!rejoinRooms()) {
       backOnline();
-      show("lobby");
+      if (current && current.private) { // in no room, a conversation shown
+        flushOutbox();
+        fetchConversation(current);
+      } else show("lobby");
     }
     // What the account's rooms had since it last read them: the badges.
     if (state.account) send("/unread");
@@ -100,7 +104,10 @@ const handlers = {
   },
   HISTORY([, user, time], text, event) { history(event, user, time, text, false); },
   HISTORY_ACTION([, user, time], text, event) { history(event, user, time, text, true); },
-  HISTORY_END([, count]) { if (scroll.paging) olderDone(Number(count)); },
+  HISTORY_END([where, count]) {
+    if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
+    else if (scroll.paging) olderDone(Number(count));
+  },
   MSG([, user, time], text, event) {
     stopTyping(target(), user);
     noteRoomMessage(user, text);
@@ -111,12 +118,8 @@ const handlers = {
     noteRoomMessage(user, text);
     appendToLog(roomMessage(event, time, user, text, "message", true));
   },
-  PRIVMSG([from, to, time], text) {
-    noteMessage(from, text, { privately: true });
-    const line = messageLine(time, from, text, "private", { to });
-    if (state.page === "room") appendToLog(line);
-    else place(line, "lobby-log");
-  },
+  // Into the conversation with the other person (private.js).
+  PRIVMSG(fields, text, event) { privateMessage(event, fields, text); },
   TOPIC([, user], text) {
     const view = target();
     const changed = view.topic !== text;

@@ -226,7 +226,10 @@ function startInput() {
     $("key-form").hidden = true;
   });
   onSubmit("message-form", "message-input", (value) => (value ? composeLine(value) : ""), sendOrKeep);
-  $("leave-button").addEventListener("click", () => sendOrKeep("/leave"));
+  $("leave-button").addEventListener("click", () => {
+    if (current && current.private) closeConversation(current);
+    else sendOrKeep("/leave");
+  });
   onKeys($("message-input"));
   onKeys($("create-input"));
 }

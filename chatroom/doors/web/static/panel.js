@@ -4,8 +4,8 @@
 // typed (a typed /search does the same): the results (room, who, when,
 // the words; newest first) are buttons, and one shows its room and, when
 // that message is loaded, scrolls to it and marks it. A message of a
-// private conversation (an account's: `FOUND @USER ...`) says so; the page
-// has no view of its own for conversations, so it only says how to answer. A refused search
+// private conversation (an account's: `FOUND @USER ...`) says so, and
+// opens that conversation (private.js). A refused search
 // (nothing to search for, too long...) says why in the panel, in the
 // server's words without its code or its usage line. /modlog (typed, or
 // the room header's "Moderation log" button, shown to the room's owner and
@@ -90,12 +90,7 @@ function foundItem({ room, id, user, time, text }) {
 
 // A result clicked: its room shown and, if loaded, the message in view.
 function goToResult(room, id) {
-  if (room.startsWith("@")) {
-    const other = room.slice(1);
-    $("results-note").textContent = `That is from your private conversation with ${other}: `
-      + `/msg ${other} to answer.`;
-    return;
-  }
+  if (room.startsWith("@")) { goToConversation(room.slice(1), id); return; }
   const view = viewOf(room);
   if (!view) {
     $("results-note").textContent = `You are no longer in ${room}.`;

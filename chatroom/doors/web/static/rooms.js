@@ -125,10 +125,15 @@ function showView(view) {
   }
   current = view === noRoom ? null : view;
   activate(null);
-  state.room = current ? current.name : null;
-  if (current) sessionStorage.setItem("chatroom.room", current.name);
-  else sessionStorage.removeItem("chatroom.room");
+  // A conversation (private.js) is the page's own: the server's current
+  // room stays the one plain lines in rooms go to.
+  if (!view.private) {
+    state.room = current ? current.name : null;
+    if (current) sessionStorage.setItem("chatroom.room", current.name);
+    else sessionStorage.removeItem("chatroom.room");
+  }
   $("room-title").textContent = view.name;
+  $("leave-button").textContent = view.private ? "Close" : "Leave";
   drawTopic();
   drawMembers();
   drawTyping();
@@ -220,7 +225,7 @@ function joinedRoom(room) {
   }
   const queued = state.rejoinQueue.findIndex((name) => nameKey(name) === nameKey(room));
   if (queued >= 0) state.rejoinQueue.splice(queued, 1);
-  if (!current || nameKey(room) === nameKey(state.room || "")) {
+  if (!current || (!current.private && nameKey(room) === nameKey(state.room || ""))) {
     showView(view);
     show("room");
   }
@@ -237,11 +242,12 @@ function rejoined(joinMembers = false) {
     if (!rest.length) { leaveRoom(); backOnline(); return; }
     showView(rest[rest.length - 1]);
   }
-  if (lastJoined !== current) send(`/focus ${current.name}`);
+  if (!current.private && lastJoined !== current) send(`/focus ${current.name}`);
   backOnline();
   show("room");
   askRoomDetails(joinMembers);
   flushOutbox();
+  if (current.private) fetchConversation(current); // what came meanwhile
 }
 
 // The /who and /info the page sends by itself on joining, answered quietly:
@@ -318,7 +324,7 @@ function seeNewest() {
     drawSidebar();
     drawTitle();
   }
-  if (current.lastId === null) return;
+  if (current.lastId === null || current.private) return; // no markers in conversations
   current.seenId = current.lastId;
   if (readTimer === null && newerThan(current.seenId, current.readId)) {
     readTimer = setTimeout(sendRead, READ_DELAY_MS);
@@ -337,11 +343,12 @@ function sendRead() {
   }
 }
 
-// The badges and the title's count: what arrived in rooms not being read.
+// The badges and the title's count: what arrived in rooms (and private
+// conversations) not being read.
 function roomsUnread() {
   let unread = 0;
   let mentions = 0;
-  for (const view of views.values()) {
+  for (const view of [...views.values(), ...conversations.values()]) {
     unread += view.unread;
     mentions += view.mentions;
   }
@@ -382,8 +389,9 @@ const roomHandlers = {
 // -- the sidebar -------------------------------------------------------------------
 
 function drawSidebar() {
-  $("sidebar").hidden = !views.size || !["room", "lobby"].includes(state.page);
-  $("rooms-button").hidden = !views.size;
+  const entries = views.size + conversations.size;
+  $("sidebar").hidden = !entries || !["room", "lobby"].includes(state.page);
+  $("rooms-button").hidden = !entries;
   const total = roomsUnread();
   $("rooms-button").textContent = total.unread ? `Rooms (${total.unread} new)` : "Rooms";
   $("my-rooms").replaceChildren(...[...views.values()].map((view) => {
@@ -409,6 +417,7 @@ function drawSidebar() {
     item.append(button, leave);
     return item;
   }));
+  drawConversations();
 }
 
 // A count shown as `shown`, read out as `words`.
@@ -428,7 +437,7 @@ function badge(kind, shown, words) {
 function drawTopic() {
   const view = shownRoom();
   $("topic").textContent = view.topic;
-  $("topic").title = view.topic ? `set by ${view.topicBy}` : "";
+  $("topic").title = view.topic && view.topicBy ? `set by ${view.topicBy}` : "";
 }
 
 // On a phone the sidebar is behind the room header's Rooms button.

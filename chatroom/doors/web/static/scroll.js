@@ -17,6 +17,7 @@ function freshScroll() {
     stuck: true, // the view is at the newest line
     unseen: 0, // lines added below while scrolled up
     paging: false, // a /history reply is arriving
+    before: null, // the oldest id shown when it was asked (null: none)
     older: [], // its lines, put in place once it ends
     noOlder: false, // the room's kept history has been walked to its start
     readMarker: null, // the "new messages" divider
@@ -92,15 +93,21 @@ function drawOlder() {
   part("older-button").hidden = scroll.noOlder || !known;
   part("older-button").disabled = scroll.paging;
   part("older-none").hidden = !scroll.noOlder;
+  part("older-none").textContent = target().private
+    ? "This is where the conversation's kept history starts."
+    : "This is where the room's kept history starts.";
 }
 
 function loadOlder() {
   if (scroll.paging || scroll.noOlder || state.firstId === null || !online()) return;
   if (state.page !== "room") return;
+  const command = olderCommand(target());
+  if (command === null) return; // a plain name's conversation is not kept
   scroll.paging = true;
+  scroll.before = state.firstId;
   scroll.older = [];
   drawOlder();
-  send(`/history ${PAGE_SIZE} before ${state.firstId}`);
+  send(command);
 }
 
 // A line of a /history reply: kept until the reply ends.
@@ -130,7 +137,8 @@ function dividerBeforeUnread() {
   if (scroll.readMarker || !inRoom()) return;
   const divider = document.createElement("li");
   divider.className = "divider";
-  divider.setAttribute("role", "separator");
+  // A list item that reads "new messages" (a role="separator" here would
+  // leave the log's list with a child that is not an item: axe's "list").
   divider.textContent = "new messages";
   scroll.readMarker = divider;
   appendToLog(divider);

@@ -249,7 +249,8 @@ function backOnline() {
 // -- the page's frame ------------------------------------------------------------
 
 function drawTitle() {
-  const where = state.page === "room" && state.room ? `${state.room} – chatroom` : "chatroom";
+  const shown = current ? current.name : state.room;
+  const where = state.page === "room" && shown ? `${shown} – chatroom` : "chatroom";
   document.title = `${attentionPrefix()}${where}`;
   drawFavicon();
 }

@@ -1,0 +1,212 @@
+// The chatroom web client: private conversations (docs/protocol.md
+// "Private conversations"), entries of the sidebar beside the rooms. A
+// PRIVMSG to or from someone opens (or adds to) the conversation named
+// after the other person: a view like a room's (rooms.js), with its own
+// log, scrolling and badge. Every private message from the other person
+// counts as one for the user (a red badge, as a mention does; the title's
+// total and the desktop notification follow attention.js's rule). Shown,
+// a conversation takes what the user types as `/msg USER TEXT` (the
+// protocol has no private action: `/me` is refused there, in words). A
+// signed-in user's conversation is kept by the server: its first opening
+// asks for the newest messages and scrolling to the top for older ones
+// (`/history @USER 50 [before ID]`). Conversations are the page's own:
+// closing one (its ×) only takes it off the sidebar; the server is not
+// told, and the next message opens it again.
+"use strict";
+
+const conversations = new Map(); // the other person's name key → view
+
+function conversationOf(user) { return conversations.get(nameKey(user)); }
+
+// The conversation with `user`, made (empty, at the end of the list) if new.
+function openConversation(user) {
+  let view = conversationOf(user);
+  if (view) return view;
+  view = freshView(user);
+  Object.assign(view, {
+    private: true, fresh: false, seen: new Set(), fetched: false, foundId: null,
+    members: [], topic: "",
+  });
+  view.log = newLog(`your private conversation with ${user}`);
+  conversations.set(nameKey(user), view);
+  const was = active;
+  activate(view);
+  resetLog();
+  activate(was);
+  return view;
+}
+
+// The signature of a message without an id (an offline one delivered at
+// sign-in comes before /caps ids): the history's copy of it is not shown twice.
+function privateKey(event, from, time, text) { return event.id !== null ? `#${event.id}` : `${from} ${time} ${text}`; }
+
+// PRIVMSG: into its conversation, live (at the bottom) or from a
+// /history reply (above what is shown, when older than it).
+function privateMessage(event, [from, to, time], text) {
+  const other = isMe(from) ? to : from;
+  const view = openConversation(other);
+  activate(view);
+  view.members = [state.name, other].filter(Boolean);
+  const key = privateKey(event, from, time, text);
+  const alsoKey = `${from} ${time} ${text}`;
+  if (view.seen.has(key) || view.seen.has(alsoKey)) return;
+  view.seen.add(key);
+  view.seen.add(alsoKey);
+  const line = messageLine(time, from, text, "message");
+  const id = event.id;
+  // Older than what was shown when the history was asked for: above it
+  // (a reply's lines are oldest first; a newer one arrived meanwhile, below).
+  const older = scroll.paging
+    && (id === null || scroll.before === null || Number(id) < Number(scroll.before));
+  if (id !== null) {
+    line.dataset.id = id;
+    view.messages.set(id, { item: line, user: from, text, gone: false });
+    if (state.lastId === null || Number(id) > Number(state.lastId)) state.lastId = id;
+    if (state.firstId === null || Number(id) < Number(state.firstId)) state.firstId = id;
+  }
+  if (older) { olderLine(line); return; }
+  if (!isMe(from)) notePrivate(view, from, text);
+  appendToLog(line);
+}
+
+// A private message from the other person arriving: counted as for the
+// user (attention.js while it is the conversation shown and the tab is
+// hidden; a badge in the sidebar otherwise).
+function notePrivate(view, from, text) {
+  if (view === current && state.page === "room") {
+    noteMessage(from, text, { privately: true });
+    return;
+  }
+  dividerBeforeUnread();
+  view.unread += 1;
+  view.mentions += 1;
+  if (away()) notify(`${from} (private message)`, text);
+  drawSidebar();
+  drawTitle();
+}
+
+// HISTORY_END @USER count: the lines of the reply go above the others.
+function conversationHistoryEnd(user, count) {
+  const view = conversationOf(user);
+  if (!view) return;
+  activate(view);
+  if (!scroll.paging) return;
+  olderDone(count);
+  if (count < PAGE_SIZE) scroll.noOlder = true;
+  drawOlder();
+  if (view.foundId !== null) markFound(view, view.foundId);
+  view.foundId = null;
+}
+
+// The newest messages of a conversation, asked once (kept only for an account).
+function fetchConversation(view) {
+  if (view.fetched || !state.account || !online()) return;
+  view.fetched = true;
+  const was = active;
+  activate(view);
+  scroll.paging = true;
+  scroll.before = view.firstId;
+  scroll.older = [];
+  drawOlder();
+  activate(was);
+  send(`/history @${view.name} ${PAGE_SIZE}`);
+}
+
+// Signed in (again): what was said while the connection was down is in
+// each kept conversation's history, asked for when it is next shown (the
+// one shown now: once back in the rooms, rooms.js).
+function conversationsBack() {
+  for (const view of conversations.values()) view.fetched = false;
+}
+
+// An older page of the conversation shown (scroll.js's loadOlder).
+function olderCommand(view) {
+  if (!view.private) return `/history ${PAGE_SIZE} before ${view.firstId}`;
+  return state.account ? `/history @${view.name} ${PAGE_SIZE} before ${view.firstId}` : null;
+}
+
+// The user picks a conversation (the sidebar, a search result, /msg USER).
+function showConversation(view) {
+  toggleRooms(false);
+  if (view !== current) showView(view);
+  if (state.page !== "room") show("room");
+  fetchConversation(view);
+}
+
+// Its ×: off the sidebar. Shown, the server's current room (or the lobby) follows.
+function closeConversation(view) {
+  conversations.delete(nameKey(view.name));
+  if (view === current) {
+    const room = viewOf(state.room) || [...views.values()].pop();
+    if (room) showView(room);
+    else {
+      showView(noRoom);
+      show("lobby");
+    }
+  }
+  drawSidebar();
+  drawTitle();
+}
+
+// A search result in a conversation: shown, and the message marked once loaded.
+function markFound(view, id) {
+  for (const marked of view.log.querySelectorAll(".found-here")) marked.classList.remove("found-here");
+  const message = view.messages.get(id);
+  if (!message || !message.item.isConnected) {
+    $("results-note").textContent = `That message is further back in your conversation with ${view.name}: scroll up for earlier messages.`;
+    return;
+  }
+  message.item.classList.add("found-here");
+  message.item.scrollIntoView({ block: "center" });
+  if (window.matchMedia("(max-width: 640px)").matches) closePanel();
+}
+
+function goToConversation(user, id) {
+  const view = openConversation(user);
+  const waiting = !view.fetched && state.account;
+  showConversation(view);
+  if (waiting) view.foundId = id;
+  else markFound(view, id);
+}
+
+// What the user types in a conversation: a message is `/msg USER TEXT`
+// (several lines go as one, joined by spaces); commands are as anywhere,
+// but `/me`, which has no private form.
+function conversationLine(view, value) {
+  const text = value.trim();
+  if (/^\/me(\s|$)/i.test(text)) {
+    say("", "/me works in rooms only: a private message is plain text", "error");
+    return null; // answered here: the input is emptied
+  }
+  if (text.startsWith("/") && !text.startsWith("//")) return outgoing(value);
+  const words = value.split("\n").map((line) => line.trim()).filter(Boolean).join(" ");
+  return words ? `/msg ${view.name} ${words.startsWith("//") ? words.slice(1) : words}` : "";
+}
+
+// The sidebar's conversations, under the rooms.
+function drawConversations() {
+  $("conversations-heading").hidden = !conversations.size;
+  $("my-conversations").hidden = !conversations.size;
+  $("my-conversations").replaceChildren(...[...conversations.values()].map((view) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "switch";
+    button.dataset.conversation = view.name;
+    if (view === current) button.setAttribute("aria-current", "true");
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = view.name;
+    button.append(name);
+    if (view.mentions) button.append(badge("mention", String(view.mentions), `${view.mentions} private, for you`));
+    button.addEventListener("click", () => showConversation(view));
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "leave";
+    close.textContent = "×";
+    close.setAttribute("aria-label", `Close the conversation with ${view.name}`);
+    close.addEventListener("click", () => closeConversation(view));
+    item.append(button, close);
+    return item;
+  }));
+}
