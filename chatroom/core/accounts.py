@@ -212,17 +212,12 @@ class AccountService:
         self.log.info("{name} registered", name=name)
         return account
 
-    async def sign_in(self, name: str, password: str, address: str) -> Account:
-        """The account ``name`` if ``password`` is its password.
-
-        Raises:
-            ChatError: ``BAD_NAME``, ``RATE_LIMITED``, ``NO_SUCH_ACCOUNT``,
-                ``BAD_PASSWORD``, ``BANNED``.
-        """
-        rules.check_name(name)
-        key = name_key(name)
-        # Counted as failures now, before the slow check, and given back
-        # below when they were not: concurrent guesses cannot slip through.
+    def count_attempt(self, key: str, address: str) -> bool:
+        """Count a sign-in to ``key`` from ``address`` as a failure now,
+        before the slow check, to be given back when it was not one: so
+        concurrent guesses cannot slip through the back-off (``RATE_LIMITED``
+        past it). True if it counts for the name too (an address the name
+        has not signed in from before)."""
         wait = self.by_address.attempt(address)
         if wait:
             raise errors.sign_in_throttled("from your address", wait)
@@ -232,6 +227,18 @@ class AccountService:
             if wait:
                 self.by_address.refund(address)
                 raise errors.sign_in_throttled("for this name", wait)
+        return by_name
+
+    async def sign_in(self, name: str, password: str, address: str) -> Account:
+        """The account ``name`` if ``password`` is its password.
+
+        Raises:
+            ChatError: ``BAD_NAME``, ``RATE_LIMITED``, ``NO_SUCH_ACCOUNT``,
+                ``BAD_PASSWORD``, ``BANNED``.
+        """
+        rules.check_name(name)
+        key = name_key(name)
+        by_name = self.count_attempt(key, address)
         failed = False
         try:
             account = await self.store.get(key)

@@ -33,15 +33,7 @@ async def begin_scram(service: AccountService, name: str, address: str) -> Scram
     """
     rules.check_name(name)
     key = name_key(name)
-    wait = service.by_address.attempt(address)
-    if wait:
-        raise errors.sign_in_throttled("from your address", wait)
-    by_name = (key, address) not in service.known
-    if by_name:
-        wait = service.by_name.attempt(key)
-        if wait:
-            service.by_address.refund(address)
-            raise errors.sign_in_throttled("for this name", wait)
+    by_name = service.count_attempt(key, address)
     attempt = ScramSignIn(service, key, address, by_name)
     try:
         account = await service.store.get(key)

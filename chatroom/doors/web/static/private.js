@@ -188,25 +188,9 @@ function drawConversations() {
   $("conversations-heading").hidden = !conversations.size;
   $("my-conversations").hidden = !conversations.size;
   $("my-conversations").replaceChildren(...[...conversations.values()].map((view) => {
-    const item = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "switch";
-    button.dataset.conversation = view.name;
-    if (view === current) button.setAttribute("aria-current", "true");
-    const name = document.createElement("span");
-    name.className = "name";
-    name.textContent = view.name;
-    button.append(name);
-    if (view.mentions) button.append(badge("mention", String(view.mentions), `${view.mentions} private, for you`));
-    button.addEventListener("click", () => showConversation(view));
-    const close = document.createElement("button");
-    close.type = "button";
-    close.className = "leave";
-    close.textContent = "×";
-    close.setAttribute("aria-label", `Close the conversation with ${view.name}`);
-    close.addEventListener("click", () => closeConversation(view));
-    item.append(button, close);
-    return item;
+    const badges = view.mentions
+      ? [badge("mention", String(view.mentions), `${view.mentions} private, for you`)] : [];
+    return sidebarEntry(view, { conversation: view.name }, badges, () => showConversation(view),
+      `Close the conversation with ${view.name}`, () => closeConversation(view));
   }));
 }

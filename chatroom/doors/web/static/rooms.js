@@ -395,29 +395,37 @@ function drawSidebar() {
   const total = roomsUnread();
   $("rooms-button").textContent = total.unread ? `Rooms (${total.unread} new)` : "Rooms";
   $("my-rooms").replaceChildren(...[...views.values()].map((view) => {
-    const item = document.createElement("li");
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "switch";
-    button.dataset.joined = view.name;
-    if (view === current) button.setAttribute("aria-current", "true");
-    const name = document.createElement("span");
-    name.className = "name";
-    name.textContent = view.name;
-    button.append(name);
-    if (view.mentions) button.append(badge("mention", `@${view.mentions}`, `${view.mentions} for you`));
-    if (view.unread) button.append(badge("unread", String(view.unread), `${view.unread} new`));
-    button.addEventListener("click", () => focusRoom(view));
-    const leave = document.createElement("button");
-    leave.type = "button";
-    leave.className = "leave";
-    leave.textContent = "×";
-    leave.setAttribute("aria-label", `Leave ${view.name}`);
-    leave.addEventListener("click", () => { if (online()) send(`/leave ${view.name}`); });
-    item.append(button, leave);
-    return item;
+    const badges = [];
+    if (view.mentions) badges.push(badge("mention", `@${view.mentions}`, `${view.mentions} for you`));
+    if (view.unread) badges.push(badge("unread", String(view.unread), `${view.unread} new`));
+    return sidebarEntry(view, { joined: view.name }, badges, () => focusRoom(view),
+      `Leave ${view.name}`, () => { if (online()) send(`/leave ${view.name}`); });
   }));
   drawConversations();
+}
+
+// One sidebar entry (a room's or a conversation's): the button that shows
+// it, with its badges, and the × beside it that leaves or closes it.
+function sidebarEntry(view, data, badges, show, closeLabel, close) {
+  const item = document.createElement("li");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "switch";
+  Object.assign(button.dataset, data);
+  if (view === current) button.setAttribute("aria-current", "true");
+  const name = document.createElement("span");
+  name.className = "name";
+  name.textContent = view.name;
+  button.append(name, ...badges);
+  button.addEventListener("click", show);
+  const leave = document.createElement("button");
+  leave.type = "button";
+  leave.className = "leave";
+  leave.textContent = "×";
+  leave.setAttribute("aria-label", closeLabel);
+  leave.addEventListener("click", close);
+  item.append(button, leave);
+  return item;
 }
 
 // A count shown as `shown`, read out as `words`.
