@@ -25,10 +25,10 @@ hit with :func:`private_found`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from chatroom.core import errors, rules
 from chatroom.core.events import Event
@@ -168,6 +168,42 @@ def private_found(
     if shown is None:
         shown = next((n for n in names if name_key(n) != party), other)
     return Event("FOUND", (f"@{shown}", str(event_id), sender, stamp), text)
+
+
+class Found(NamedTuple):
+    """One message an engine found: of room ``room`` (its key), or of the
+    private conversation ``conversation`` (its key; ``room`` is "" then)
+    from ``user`` to ``recipient``."""
+
+    room: str
+    event_id: int
+    user: str
+    stamp: str
+    text: str
+    conversation: str = ""
+    recipient: str = ""
+
+
+def found_events(
+    hits: Sequence[Found], names: Mapping[str, str], party: str
+) -> list[Event]:
+    """An engine's hits as ``FOUND`` events, as every back-end answers them:
+    a room's under the name the searcher knows it by (``names``: key →
+    name), a private one as :func:`private_found` names it for ``party``."""
+    return [
+        found(names[hit.room], hit.event_id, hit.user, hit.stamp, hit.text)
+        if hit.room
+        else private_found(
+            party,
+            hit.conversation,
+            hit.event_id,
+            hit.user,
+            hit.recipient,
+            hit.stamp,
+            hit.text,
+        )
+        for hit in hits
+    ]
 
 
 class Searcher(Protocol):

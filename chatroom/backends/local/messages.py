@@ -22,7 +22,7 @@ from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Event, format_tags
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
-from chatroom.core.search import SearchQuery, found, private_found
+from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import Session
 from chatroom.core.stored import event_of
 from chatroom.core.text import name_key
@@ -128,17 +128,4 @@ class LocalMessageSteps:
         the rooms' messages and the party's private conversations."""
         names = {name_key(room): room for room in rooms}
         hits = await self.store.search(list(names), query, limit)
-        return [
-            found(names[hit.room], hit.event_id, hit.user, hit.stamp, hit.text)
-            if hit.room
-            else private_found(
-                query.party,
-                hit.conversation,
-                hit.event_id,
-                hit.user,
-                hit.recipient,
-                hit.stamp,
-                hit.text,
-            )
-            for hit in hits
-        ]
+        return found_events(hits, names, query.party)

@@ -36,28 +36,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
 
-from chatroom.core.search import SearchQuery
+from chatroom.core.search import Found, SearchQuery
 from chatroom.core.text import name_key
 from chatroom.core.wire import format_time
-
-
-class Found(NamedTuple):
-    """One message a search found: of room ``room`` (its key), or of the
-    private conversation ``conversation`` (its key; ``room`` is "" then)
-    from ``user`` to ``recipient``."""
-
-    room: str
-    event_id: int
-    user: str
-    stamp: str
-    text: str
-    conversation: str = ""
-    recipient: str = ""
-
 
 SCHEMA = """
 CREATE TABLE search_docs (

@@ -25,7 +25,7 @@ from chatroom.core.events import Event, to_line, to_rich_line
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
-from chatroom.core.search import SearchQuery, found, private_found
+from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
@@ -143,20 +143,7 @@ class RedisMessageSteps:
         if not names and not query.party:
             return []
         rows = await self.searcher.search(list(names), query, limit)
-        return [
-            found(names[row.room], row.event_id, row.user, row.stamp, row.text)
-            if row.room
-            else private_found(
-                query.party,
-                row.conversation,
-                row.event_id,
-                row.user,
-                row.recipient,
-                row.stamp,
-                row.text,
-            )
-            for row in rows
-        ]
+        return found_events(rows, names, query.party)
 
 
 class RedisModerationLog:

@@ -31,13 +31,13 @@ nothing (PostgreSQL rolls back; another node applies the entries again).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import psycopg
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, from_line
-from chatroom.core.search import SearchQuery
+from chatroom.core.search import Found, SearchQuery
 from chatroom.core.text import name_key
 from chatroom.core.wire import parse_time
 
@@ -51,20 +51,6 @@ Entry = tuple[StreamId, str, bytes]
 #: Messages a conversation keeps when the caller does not say
 #: (``ServerConfig.conversation_retention``'s default).
 CONVERSATION_KEPT = ServerConfig.conversation_retention
-
-
-class FoundRow(NamedTuple):
-    """One message found: of room ``room`` (its key), or of the private
-    conversation ``conversation`` (its key; ``room`` is "" then), from
-    ``user`` (to ``recipient``, in a conversation)."""
-
-    room: str
-    event_id: int
-    user: str
-    stamp: str
-    text: str
-    conversation: str = ""
-    recipient: str = ""
 
 
 #: Run once per database, under a lock so two nodes starting together do
@@ -269,7 +255,7 @@ def search(
     query: SearchQuery,
     limit: int,
     oldest: float | None,
-) -> list[FoundRow]:
+) -> list[Found]:
     """Up to ``limit`` messages of rooms ``keys``, and of the private
     conversations ``query`` names (``query.party``'s: every one, or only
     ``query.conversations``), with every word of ``query``
@@ -279,8 +265,8 @@ def search(
     them. ``oldest``: messages said before it are gone from the rooms
     (``--retention-age``; conversations keep theirs by count only)."""
     conditions, parameters = _matching(query)
-    rooms: list[FoundRow] = []
-    private: list[FoundRow] = []
+    rooms: list[Found] = []
+    private: list[Found] = []
     with db.transaction():
         if keys:
             in_rooms = [*conditions, "room = ANY(%s)"]
@@ -292,7 +278,7 @@ def search(
                 "ORDER BY at DESC, id DESC LIMIT %s",
                 (*parameters, list(keys), *([] if oldest is None else [oldest]), limit),
             ).fetchall()
-            rooms = [FoundRow(str(r[0]), int(r[1]), *map(str, r[2:])) for r in rows]
+            rooms = [Found(str(r[0]), int(r[1]), *map(str, r[2:])) for r in rows]
         if query.party:
             private = _search_private(db, query, conditions, parameters, limit)
     if not private:
@@ -322,7 +308,7 @@ def _search_private(
     conditions: list[str],
     parameters: list[Any],
     limit: int,
-) -> list[FoundRow]:
+) -> list[Found]:
     """Up to ``limit`` messages of ``query.party``'s conversations (only
     ``query.conversations``, if any) matching ``conditions``, newest first."""
     conditions = [*conditions, "(one = %s OR other = %s)"]
@@ -336,4 +322,4 @@ def _search_private(
         "ORDER BY at DESC, id DESC LIMIT %s",
         (*parameters, limit),
     ).fetchall()
-    return [FoundRow("", int(r[0]), *map(str, r[1:])) for r in rows]
+    return [Found("", int(r[0]), *map(str, r[1:])) for r in rows]

@@ -41,10 +41,10 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis import search_db
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.backends.redis.search_db import Entry, FoundRow, StreamId
+from chatroom.backends.redis.search_db import Entry, StreamId
 from chatroom.core import errors
 from chatroom.core.config import ServerConfig
-from chatroom.core.search import SearchQuery
+from chatroom.core.search import Found, SearchQuery
 from chatroom.core.threads import PrivateThreads
 
 #: Seconds between two drains of the outbox when nobody searches.
@@ -114,14 +114,14 @@ class ClusterSearch:
 
     async def search(
         self, keys: Sequence[str], query: SearchQuery, limit: int
-    ) -> list[FoundRow]:
+    ) -> list[Found]:
         """After every change stored so far: ``UNAVAILABLE`` if Redis or
         PostgreSQL cannot be reached."""
         age = self.config.retention_age
         oldest = self.clock.seconds() - age if age else None
         try:
             await self.caught_up()
-            found: list[FoundRow] = await self.run(
+            found: list[Found] = await self.run(
                 lambda: search_db.search(self._connection(), keys, query, limit, oldest)
             )
         except psycopg.Error as problem:
