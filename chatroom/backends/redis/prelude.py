@@ -156,23 +156,22 @@ local function modlog_key(r) return P .. 'modlog:' .. r end
 -- Cluster search (`P search` set by a node with --search-db): what the
 -- full-text index must learn, in the order Redis ran the scripts, kept in
 -- the stream `P search:outbox` until a node has applied it to PostgreSQL
--- (chatroom.backends.redis.searching). data: a stored event's line, or ''
--- for "room r is gone, with its messages".
-local function feed_search(r, data)
+-- (chatroom.backends.redis.searching): field `r` (a room) or `c` (a
+-- private conversation) naming where, and `e`, the data.
+local function feed(field, where, data)
   if redis.call('EXISTS', P .. 'search') == 1 then
     redis.call('XADD', P .. 'search:outbox', 'MAXLEN', '~', OUTBOX_SIZE, '*',
-               'r', r, 'e', data)
+               field, where, 'e', data)
   end
 end
 
--- The same for private conversation c (conversations.py's APPEND): data,
--- a stored message's line (`@ID PRIVMSG sender recipient time text`).
-local function feed_private(c, data)
-  if redis.call('EXISTS', P .. 'search') == 1 then
-    redis.call('XADD', P .. 'search:outbox', 'MAXLEN', '~', OUTBOX_SIZE, '*',
-               'c', c, 'e', data)
-  end
-end
+-- Room r's data: a stored event's line, or '' for "room r is gone, with
+-- its messages".
+local function feed_search(r, data) feed('r', r, data) end
+
+-- Private conversation c's (conversations.py's APPEND): a stored
+-- message's line (`@ID PRIVMSG sender recipient time text`).
+local function feed_private(c, data) feed('c', c, data) end
 
 local function drop_room(r, name)
   feed_search(r, '')
