@@ -135,6 +135,7 @@ class IRCSession:
         "_asking",
         "arrival",
         "away",
+        "bot",
         "cap_version",
         "capping",
         "caps",
@@ -225,6 +226,9 @@ class IRCSession:
         #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
         self.reauthenticating: PendingSignIn | None = None
         self.invisible = False
+        #: User mode ``+B`` (IRCv3 bot-mode): its messages carry the ``bot``
+        #: tag, ``WHOIS`` says ``335``, ``WHO`` flags it ``B``.
+        self.bot = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
