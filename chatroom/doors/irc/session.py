@@ -44,6 +44,7 @@ from chatroom.doors.irc.wire import (
     RPL_MONONLINE,
     RPL_TOPICWHOTIME,
     build,
+    build_words,
     channel,
     refusal,
 )
@@ -338,7 +339,7 @@ class IRCSession:
         await self.registry.set_account(self.member, key)
         if key != before and not self.closing:
             shown = self.registry.account_named(self.nick) or "*"
-            told = build(self.source, "ACCOUNT", shown)
+            told = build_words(self.source, "ACCOUNT", shown)
             self.tell_peers(told, "account-notify", peers=False)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
