@@ -386,7 +386,8 @@ class WebBotTests(WebLifeCase):
     def test_a_bots_messages_are_marked(self) -> None:
         """An IRC client in bot mode (``+B``) speaks in tea: the page shows
         a "bot" mark after its nick, live and in the replay a page joining
-        later gets; a person's message has none (docs/irc.md "Bots")."""
+        later gets; a person's message has none (docs/irc.md "Bots"); axe
+        finds nothing serious on the page with it."""
         page, bob = self.in_tea()
         bot = IRCBot(self.server.irc_port, "beeper")
         self.addCleanup(bot.close)
@@ -399,6 +400,7 @@ class WebBotTests(WebLifeCase):
         page.shows("a person here")
         self.assertEqual(self.marks(page, "a person here"), [])
         self.screenshot(page, "bot")
+        self.assert_accessible(page, "bot")
         later = self.open_page()
         self.enter(later, "val")
         self.go_to(later, "tea")
