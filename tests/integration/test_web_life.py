@@ -386,8 +386,8 @@ class WebBotTests(WebLifeCase):
     def test_a_bots_messages_are_marked(self) -> None:
         """An IRC client in bot mode (``+B``) speaks in tea: the page shows
         a "bot" mark after its nick, live and in the replay a page joining
-        later gets; a person's message has none (docs/irc.md "Bots"); axe
-        finds nothing serious on the page with it."""
+        later gets, and on its private message; a person's message has none
+        (docs/irc.md "Bots"); axe finds nothing serious on the page with it."""
         page, bob = self.in_tea()
         bot = IRCBot(self.server.irc_port, "beeper")
         self.addCleanup(bot.close)
@@ -406,3 +406,11 @@ class WebBotTests(WebLifeCase):
         self.go_to(later, "tea")
         later.shows("beep boop")
         self.assertEqual(self.marks(later, "beep boop"), ["bot"])
+        bot.send("PRIVMSG val :psst, I am a bot")
+        entry = '#my-conversations button[data-conversation="beeper"]'
+        wait_for("beeper's entry", lambda: bool(self.find(later, entry)))
+        self.find(later, entry)[0].click()
+        later.shows("psst, I am a bot")
+        line = [item for item in self.find(later, "#log li") if "psst" in item.text][-1]
+        marks = line.find_elements("css selector", ".bot")
+        self.assertEqual([mark.text for mark in marks], ["bot"])
