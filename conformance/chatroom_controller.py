@@ -14,16 +14,19 @@ accounts gets a fresh door, started while the test before it ran, since a
 registered nick stays reserved.
 
 What it declares is what the door does, no more: ``PLAIN`` and
-``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, no
-optional behaviours. Accounts are
+``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, the
+``005`` tokens and values it sends (``isupport``), no optional
+behaviours. Accounts are
 registered through the door's own NickServ (``REGISTER password email``),
 as irctest's services controllers do. The server runs with ``--rate 0``
 and no registration limit, since irctest sends faster and registers more
 accounts from one address than any person would, ``--password-min 1``
 (its accounts' passwords, like ``sesame``, are shorter than the default
 8), ``--rooms-per-hour 0`` (its nicks, ``foo`` and ``bar``, make
-``#chan`` anew in test after test on the shared door), and ``--login-timeout
-10`` (a test that leaves a client unregistered waits for it to be closed);
+``#chan`` anew in test after test on the shared door), ``--login-timeout
+10`` (a test that leaves a client unregistered waits for it to be closed)
+and ``--description "test server"`` (what irctest's configurations call
+every server, which its ``LINKS`` test expects after the hop count);
 everything else is the door as ``twistd -n chatroom --name
 My.Little.Server`` starts it.
 
@@ -80,6 +83,7 @@ class Door:
             *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
             *("--register-limit", "100000", "--login-timeout", "10"),
             *("--password-min", "1", "--rooms-per-hour", "0"),
+            *("--description", "test server"),
         ]
         if password is not None:
             options += ["--irc-password", password]
@@ -188,6 +192,7 @@ class ChatroomController(BaseServerController):
             Capabilities.BATCH,
             Capabilities.ECHO_MESSAGE,
             Capabilities.EXTENDED_JOIN,
+            Capabilities.EXTENDED_MONITOR,
             Capabilities.LABELED_RESPONSE,
             Capabilities.MESSAGE_REDACTION,
             Capabilities.MESSAGE_TAGS,
@@ -198,6 +203,20 @@ class ChatroomController(BaseServerController):
             Capabilities.SETNAME,
         )
     )
+
+    #: ``005`` tokens and the values the door sends (irctest's
+    #: ``isupport.py`` testValues checks them), as docs/irc.md gives them.
+    isupport = {
+        "BOT": "B",
+        "CASEMAPPING": "rfc7613",
+        "CHANLIMIT": "#:50",
+        "CHANTYPES": "#",
+        "CHATHISTORY": "200",
+        "ELIST": "MNU",
+        "MONITOR": "100",
+        "PREFIX": "(o)@",
+        "UTF8ONLY": None,
+    }
 
     def get_hostname_and_port(self) -> tuple[str, int]:
         return ("127.0.0.1", _door_for_test())

@@ -28,6 +28,7 @@ from chatroom.core.text import is_valid_name, name_key
 from chatroom.doors.irc.commands import find_user, plain_text, room_name, said_reason
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
+    BOT_MODE,
     ERR_INVALIDMODEPARAM,
     RPL_CREATIONTIME,
     build,
@@ -249,7 +250,8 @@ async def list_mode(session: IRCSession, chan: str, letter: str) -> None:
 
 
 async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> None:
-    """Our own modes: ``+i`` may be set; ``+o`` is shown for server admins."""
+    """Our own modes: ``+i`` and ``+B`` (bot, IRCv3 bot-mode) may be set;
+    ``+o`` is shown for server admins."""
     if name_key(target) != name_key(session.nick):
         session.numeric(irc.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
@@ -258,6 +260,7 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
             session.registry.account_of(session.member)
         )
         modes = "+" + ("i" if session.invisible else "") + ("o" if admin else "")
+        modes += BOT_MODE if session.bot else ""
         session.numeric(irc.RPL_UMODEIS, modes)
         return
     adding, applied = True, ""
@@ -267,6 +270,9 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
         elif letter == "i":
             session.invisible = adding
             applied += ("+" if adding else "-") + "i"
+        elif letter == BOT_MODE:
+            session.bot = adding
+            applied += ("+" if adding else "-") + BOT_MODE
         else:
             session.numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     if applied:

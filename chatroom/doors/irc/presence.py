@@ -23,6 +23,7 @@ from chatroom.doors.irc.wire import (
     RPL_MONOFFLINE,
     RPL_MONONLINE,
     RPL_WHOISACCOUNT,
+    RPL_WHOISBOT,
     build,
     channel,
     chunks,
@@ -49,8 +50,9 @@ async def account_of(session: IRCSession, nick: str) -> str:
 
 
 async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``311``, ``319`` (channels), ``312``, ``330`` (account), ``301``
-    (away), ``317`` (idle and signon: IRC users of this node), ``318``."""
+    """``311``, ``319`` (channels), ``312``, ``330`` (account), ``335``
+    (a bot), ``301`` (away), ``317`` (idle and signon: IRC users of this
+    node), ``318``."""
     target = params[-1]
     found = await find_user(session, target)
     here = session.directory.find(target)
@@ -69,6 +71,8 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     if account:
         session.numeric(RPL_WHOISACCOUNT, name, account, "is logged in as")
     if here is not None:
+        if here.bot:
+            session.numeric(RPL_WHOISBOT, name, "is a bot on this server")
         if here.away:
             session.numeric(irc.RPL_AWAY, name, here.away)
         idle = int(session.now - here.spoke)

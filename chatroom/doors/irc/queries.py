@@ -19,7 +19,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc.commands import ops_of
 from chatroom.doors.irc.session import IRCSession
-from chatroom.doors.irc.wire import build, channel, room_of
+from chatroom.doors.irc.wire import BOT_MODE, build, channel, room_of
 
 #: ``USERHOST`` answers at most this many nicks (RFC 2812 3.8.6).
 USERHOST_MAX = 5
@@ -28,11 +28,14 @@ RPL_LOCALUSERS, RPL_GLOBALUSERS = "265", "266"
 
 
 def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
-    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[@] :0 <real>``."""
+    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[B][@] :0 <real>``
+    (``B``: a bot)."""
     here = session.directory.find(user)
     username = (here.user or user) if here is not None else user
     realname = (here.realname or user) if here is not None else user
     flags = "G" if here is not None and here.away else "H"
+    if here is not None and here.bot:
+        flags += BOT_MODE
     if user in ops:
         flags += "@"
     return build(

@@ -21,6 +21,7 @@ from chatroom.doors.irc import (
     services,
     signin,
 )
+from chatroom.doors.irc.helping import help_, links
 from chatroom.doors.irc.modlog import modlog
 from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
@@ -56,6 +57,9 @@ COMMANDS: dict[str, Command] = {
     "USERHOST": Command(queries.userhost, 1),
     "TIME": Command(queries.time_),
     "LUSERS": Command(queries.lusers),
+    "LINKS": Command(links),
+    "HELP": Command(help_),
+    "HELPOP": Command(help_),
     "WHOIS": Command(presence.whois, 1),
     "WHOWAS": Command(presence.whowas),
     "AWAY": Command(presence.away),
