@@ -55,6 +55,8 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 TWISTD = "from twisted.scripts.twistd import run; run()"
 #: Where the doors' logs go (``conformance/run.py`` points it into build/).
 LOGS = Path(os.environ.get("CHATROOM_IRCTEST_LOGS") or tempfile.mkdtemp())
+#: The server admin's account and password irctest's ``OPER`` gives.
+OPERATOR = ("operuser", "operpassword")
 #: The server password the running test asks for, and whether it uses
 #: accounts (set by the hook below: irctest asks for the port first).
 _wanted_password: str | None = None
@@ -80,6 +82,7 @@ class Door:
             *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
             *("--register-limit", "100000", "--login-timeout", "10"),
             *("--password-min", "1", "--rooms-per-hour", "0"),
+            *("--admins", OPERATOR[0]),
         ]
         if password is not None:
             options += ["--irc-password", password]
@@ -93,6 +96,7 @@ class Door:
             env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
         )
         self.ready = False
+        self.operator = False
 
     def wait_ready(self) -> int:
         """The port, once the door completes a registration (its reactor
@@ -110,6 +114,8 @@ class Door:
             self.ready = self._answers()
             if not self.ready:
                 time.sleep(0.05)
+        if not self.operator:
+            self.operator = self._register_operator()
         return self.port
 
     def _answers(self) -> bool:
@@ -119,6 +125,26 @@ class Door:
                 return b"ERROR" in probe.recv(4096)
         except OSError:
             return False
+
+    def _register_operator(self) -> bool:
+        """Register the account irctest's ``OPER operuser operpassword``
+        signs in to, through NickServ (``--admins`` names it)."""
+        name, password = OPERATOR
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as link:
+            link.sendall(
+                f"NICK {name}\r\nUSER {name} 0 * :{name}\r\n"
+                f"PRIVMSG NickServ :REGISTER {password}\r\n".encode()
+            )
+            heard = b""
+            while b"Account created" not in heard:
+                data = link.recv(4096)
+                if not data:
+                    raise RuntimeError(f"could not register {name}: {heard!r}")
+                heard += data
+            link.sendall(b"QUIT\r\n")
+            while link.recv(4096):
+                pass
+        return True
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -163,6 +163,7 @@ class IRCSession:
         "state",
         "tags",
         "user",
+        "wallops",
         "wanted",
     )
 
@@ -225,6 +226,8 @@ class IRCSession:
         #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
         self.reauthenticating: PendingSignIn | None = None
         self.invisible = False
+        #: User mode ``+w``: receives server admins' ``WALLOPS``.
+        self.wallops = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
