@@ -95,6 +95,7 @@ class Door:
             cwd=LOGS,
             env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
         )
+        self.password = password
         self.ready = False
         self.operator = False
 
@@ -131,6 +132,8 @@ class Door:
         signs in to, through NickServ (``--admins`` names it)."""
         name, password = OPERATOR
         with socket.create_connection(("127.0.0.1", self.port), timeout=30) as link:
+            if self.password is not None:  # the server password first
+                link.sendall(f"PASS {self.password}\r\n".encode())
             link.sendall(
                 f"NICK {name}\r\nUSER {name} 0 * :{name}\r\n"
                 f"PRIVMSG NickServ :REGISTER {password}\r\n".encode()
