@@ -17,7 +17,10 @@ What it declares is what the door does, no more: ``PLAIN`` and
 ``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, no
 optional behaviours. Accounts are
 registered through the door's own NickServ (``REGISTER password email``),
-as irctest's services controllers do. The server runs with ``--rate 0``
+as irctest's services controllers do; every door starts with ``--admins
+operuser`` and has ``operuser`` registered (password ``operpassword``)
+before any test, so irctest's ``OPER operuser operpassword`` signs in to
+a server admin's account, as ``OPER`` does here. The server runs with ``--rate 0``
 and no registration limit, since irctest sends faster and registers more
 accounts from one address than any person would, ``--password-min 1``
 (its accounts' passwords, like ``sesame``, are shorter than the default
