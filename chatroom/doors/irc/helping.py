@@ -46,6 +46,7 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "GBANS": ("GBANS", "Server admins: lists the server's bans."),
     "GUNBAN": ("GUNBAN <nick|mask>", "Server admins: lifts a server ban."),
     "HELP": ("HELP [<command>]", "This help; HELPOP is the same."),
+    "INFO": ("INFO", "What this server is, and its version."),
     "INVITE": ("INVITE <nick> <#room>", "Invites a user into a room."),
     "JOIN": (
         "JOIN <#room>[,<#room>] [<key>[,<key>]]",
@@ -61,10 +62,14 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "Shows or moves your read marker (draft/read-marker).",
     ),
     "MODE": (
-        "MODE <#room> [<modes> [<args>]] / MODE <nick> [+|-iB]",
-        "A room's modes (o b i t s k) or yours (i: invisible, B: bot).",
+        "MODE <#room> [<modes> [<args>]] / MODE <nick> [+|-iwB]",
+        "A room's modes (o b i t s k) or yours (i: invisible, w: wallops, B: bot).",
     ),
     "MODLOG": ("MODLOG <#room> [<count>]", "A room's moderation log, for its ops."),
+    "OPER": (
+        "OPER <account> <password>",
+        "Signs in to a server admin's account: you become an IRC operator.",
+    ),
     "MONITOR": (
         "MONITOR <+|-> <nick>[,<nick>] / MONITOR C|L|S",
         "Tells you when nicks come and go.",
@@ -74,7 +79,6 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "NICKSERV": ("NICKSERV <command>", "A message to NickServ (NICKSERV HELP)."),
     "NOTICE": ("NOTICE <target> :<text>", "A message that is never answered."),
     "NS": ("NS <command>", "A message to NickServ, as NICKSERV."),
-    "OPER": ("OPER", "Admins are --admins accounts, signed in: no passwords here."),
     "PART": ("PART <#room>[,<#room>] [:<reason>]", "Leaves rooms."),
     "PASS": (
         "PASS [<account>:]<password>",
@@ -99,6 +103,7 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "USER": ("USER <user> 0 * :<realname>", "Registers, with NICK."),
     "USERHOST": ("USERHOST <nick> [<nick>...]", "Up to five users' hosts."),
     "VERIFY": ("VERIFY <account> <code>", "No registration here waits for a code."),
+    "WALLOPS": ("WALLOPS :<text>", "Server admins: a notice to every user with +w."),
     "WHO": ("WHO [<#room|nick|mask>]", "Users, with their flags."),
     "WHOIS": ("WHOIS <nick>", "What is known of a user."),
     "WHOWAS": ("WHOWAS <nick> [<count>]", "Who held a nick that is gone."),

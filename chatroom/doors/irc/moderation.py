@@ -26,9 +26,9 @@ from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Action, check_key
 from chatroom.core.text import is_valid_name, name_key
 from chatroom.doors.irc.commands import find_user, plain_text, room_name, said_reason
+from chatroom.doors.irc.operators import user_mode
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
-    BOT_MODE,
     ERR_INVALIDMODEPARAM,
     RPL_CREATIONTIME,
     build,
@@ -249,36 +249,6 @@ async def list_mode(session: IRCSession, chan: str, letter: str) -> None:
     session.numeric(irc.RPL_ENDOFBANLIST, shown, "End of channel ban list")
 
 
-async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> None:
-    """Our own modes: ``+i`` and ``+B`` (bot, IRCv3 bot-mode) may be set;
-    ``+o`` is shown for server admins."""
-    if name_key(target) != name_key(session.nick):
-        session.numeric(irc.ERR_USERSDONTMATCH, "Can't change mode for other users")
-        return
-    if not rest:
-        admin = session.server.account_service.is_admin(
-            session.registry.account_of(session.member)
-        )
-        modes = "+" + ("i" if session.invisible else "") + ("o" if admin else "")
-        modes += BOT_MODE if session.bot else ""
-        session.numeric(irc.RPL_UMODEIS, modes)
-        return
-    adding, applied = True, ""
-    for letter in rest[0]:
-        if letter in "+-":
-            adding = letter == "+"
-        elif letter == "i":
-            session.invisible = adding
-            applied += ("+" if adding else "-") + "i"
-        elif letter == BOT_MODE:
-            session.bot = adding
-            applied += ("+" if adding else "-") + BOT_MODE
-        else:
-            session.numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
-    if applied:
-        session.send(build(session.source, "MODE", session.nick, applied))
-
-
 # -- KICK and INVITE -----------------------------------------------------------
 
 
@@ -351,16 +321,3 @@ async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
 async def announce(session: IRCSession, params: tuple[str, ...]) -> None:
     """``ANNOUNCE :text`` (or ``NOTICE $* :text``): ``/announce``."""
     await session.registry.announce(session.member, plain_text(params[0]))
-
-
-async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
-    """There are no operator passwords: admins are accounts (``--admins``)."""
-    if session.server.account_service.is_admin(
-        session.registry.account_of(session.member)
-    ):
-        session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
-        return
-    session.numeric(
-        irc.ERR_NOOPERHOST,
-        "No O-lines: server admins are the accounts --admins names, signed in",
-    )

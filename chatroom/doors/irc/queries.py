@@ -18,6 +18,7 @@ from twisted.words.protocols import irc
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc.commands import ops_of
+from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import BOT_MODE, build, channel, room_of
 
@@ -28,12 +29,14 @@ RPL_LOCALUSERS, RPL_GLOBALUSERS = "265", "266"
 
 
 def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
-    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[B][@] :0 <real>``
-    (``B``: a bot)."""
+    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[*][B][@] :0
+    <real>`` (``*``: a server admin, ``B``: a bot)."""
     here = session.directory.find(user)
     username = (here.user or user) if here is not None else user
     realname = (here.realname or user) if here is not None else user
     flags = "G" if here is not None and here.away else "H"
+    if is_admin(session, user):  # a server admin: an IRC operator
+        flags += "*"
     if here is not None and here.bot:
         flags += BOT_MODE
     if user in ops:
@@ -112,18 +115,9 @@ async def userhost(session: IRCSession, params: tuple[str, ...]) -> None:
         here = session.directory.find(name)
         username = (here.user or name) if here is not None else name
         away = "-" if here is not None and here.away else "+"
-        admin = "*" if await is_admin(session, name) else ""
+        admin = "*" if is_admin(session, name) else ""
         replies.append(f"{name}{admin}={away}{username}@{session.me}")
     session.numeric(irc.RPL_USERHOST, " ".join(replies))
-
-
-async def is_admin(session: IRCSession, nick: str) -> bool:
-    """Whether ``nick`` is an IRC user here signed in as a server admin."""
-    here = session.directory.find(nick)
-    if here is None:
-        return False
-    account = session.registry.account_of(here.member)
-    return session.server.account_service.is_admin(account)
 
 
 async def time_(session: IRCSession, params: tuple[str, ...]) -> None:

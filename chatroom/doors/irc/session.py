@@ -165,6 +165,7 @@ class IRCSession:
         "state",
         "tags",
         "user",
+        "wallops",
         "wanted",
     )
 
@@ -230,6 +231,8 @@ class IRCSession:
         #: User mode ``+B`` (IRCv3 bot-mode): its messages carry the ``bot``
         #: tag, ``WHOIS`` says ``335``, ``WHO`` flags it ``B``.
         self.bot = False
+        #: User mode ``+w``: receives server admins' ``WALLOPS``.
+        self.wallops = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.

@@ -14,6 +14,7 @@ from chatroom.doors.irc import (
     commands,
     extensions,
     moderation,
+    operators,
     presence,
     queries,
     registration,
@@ -82,5 +83,7 @@ COMMANDS: dict[str, Command] = {
     "GUNBAN": Command(moderation.gunban, 1),
     "GBANS": Command(moderation.server_bans),
     "ANNOUNCE": Command(moderation.announce, 1),
-    "OPER": Command(moderation.oper),
+    "OPER": Command(operators.oper, 2),
+    "WALLOPS": Command(operators.wallops, 1),
+    "INFO": Command(operators.info),
 }

@@ -57,7 +57,7 @@ MODERATION_COMMANDS = frozenset(
     {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "ANNOUNCE"}
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
-ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE"})
+ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE", "WALLOPS"})
 #: What :func:`need` says, the one real ``461``.
 NOT_ENOUGH_PARAMETERS = "Not enough parameters"
 
