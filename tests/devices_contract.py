@@ -267,8 +267,8 @@ class DevicesContract(ContractBase):
     @defer.inlineCallbacks
     def test_rooms_remembered_when_back(self) -> Generator[Any, Any, None]:
         """With no device connected, the account's next device is put back
-        in its rooms (the rooms hear JOIN; a multi device sees each when it
-        joins it, with no second JOIN); an invite-only room does not ask
+        in its rooms (the rooms hear JOIN) and a multi one gets each room's
+        join replies unasked, then READ; an invite-only room does not ask
         again, a room that bans it is not entered."""
         bob = User(FakeClient(self.server))
         bob.say("/caps multi")
@@ -290,19 +290,72 @@ class DevicesContract(ContractBase):
         phone = yield self.device("alice", "multi")
         yield self.expect(bob, "JOIN tea alice")
         yield self.expect(bob, "JOIN club alice")
-        self.not_seen(phone, "JOINED")  # shown each as it joins it
+        for room in ("tea", "club"):  # unasked, no invitation asked again
+            joined = yield self.expect(phone, "JOINED ")
+            self.assertEqual(joined, f"JOINED {room} 2 5")
+            yield self.expect(phone, f"MEMBERS {room} ")
+            yield self.expect(phone, f"READ {room} *")
+        self.not_seen(phone, "JOINED bar")
         bob.say("/focus club")
         bob.say("in club")
         yield self.expect(bob, "MSG club bob ")
-        self.not_seen(phone, "MSG club")
-        for room in ("club", "tea"):  # no invitation asked again, no JOIN heard
-            phone.say(f"/join {room}")
-            yield self.expect(phone, f"JOINED {room} ")
-            yield self.expect(phone, f"READ {room} *")
+        self.assertTrue((yield self.expect(phone, "MSG club bob ")).endswith("in club"))
+        phone.say("/join tea")  # in it already: nothing shown twice
+        refusal = yield self.expect(phone, "ERR ")
+        self.assertTrue(refusal.startswith("ERR ALREADY_IN_ROOM"), refusal)
         self.not_seen(bob, "JOIN club alice")
         phone.say("/join bar")
         refusal = yield self.expect(phone, "ERR ")
         self.assertTrue(refusal.startswith("ERR BANNED"), refusal)
+
+    @defer.inlineCallbacks
+    def test_a_multi_device_back_catches_up(self) -> Generator[Any, Any, None]:
+        """A multi device signing in with no other device connected gets
+        each remembered room's events after the account's read marker."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice", "ids", "multi")
+        yield self.entered(laptop, "tea")
+        bob.say("read this")
+        said = yield self.expect(laptop, "@")
+        marker = said.split()[0][1:]
+        laptop.say(f"/read tea {marker}")
+        yield self.expect(laptop, f"READ tea {marker}")
+        yield self.gone(laptop)
+        for text in ("one", "two"):
+            bob.say(text)
+            yield self.expect(bob, "MSG tea bob ")
+        phone = yield self.device("alice", "ids", "multi")
+        self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED tea 2 5")
+        yield self.expect(phone, "MEMBERS tea ")
+        first = yield self.expect(phone, "@")
+        second = yield self.expect(phone, "@")
+        self.assertTrue(first.endswith(" one") and second.endswith(" two"))
+        self.assertEqual((yield self.expect(phone, "READ ")), f"READ tea {marker}")
+        self.not_seen(phone, "GAP")
+
+    @defer.inlineCallbacks
+    def test_a_one_room_device_back_is_shown_rooms_it_joins(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A device without multi is put back in its rooms (the rooms hear
+        JOIN) but stays in the lobby, and is shown a room when it joins it,
+        with no second JOIN."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice")
+        yield self.entered(laptop, "tea")
+        yield self.gone(laptop)
+        yield self.expect(bob, "PART tea alice")
+        phone = yield self.device("alice")
+        yield self.expect(bob, "JOIN tea alice")
+        bob.say("before the join")
+        yield self.expect(bob, "MSG tea bob ")
+        self.not_seen(phone, "JOINED")
+        self.not_seen(phone, "MSG tea")
+        phone.say("/join tea")
+        yield self.expect(phone, "JOINED tea 2 5")
+        self.not_seen(bob, "JOIN tea alice")
 
     @defer.inlineCallbacks
     def test_a_kick_is_not_undone_by_coming_back(self) -> Generator[Any, Any, None]:

@@ -33,7 +33,7 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
-from chatroom.core.seats import Seat, views_every_room
+from chatroom.core.seats import Seat
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 
@@ -241,25 +241,23 @@ class Devices:
             if member not in seat.devices or seat.find(room) is None:
                 continue  # gone meanwhile
             member.entered(welcome)
-            if member.door != "irc":
-                said = Event("READ", (room, "*" if since is None else str(since)))
-                deliver_to(member, said)
+            member.shown_marker(room, since)
 
     async def restore(self, seat: Seat, member: Member, account: str) -> None:
         """The account's first device is here: the account is put back in
         each remembered room that still exists, as joins (bans checked
         again, a key or an invitation not asked again; a full room skipped
-        this time). An IRC session gets their join replies (from the
-        account's read marker), as a bouncer's client does; a line or web
-        connection is shown each when it joins it (as it does after a
-        reconnect), so nothing it shows already is shown twice."""
+        this time). A device in every room (``multi``, an IRC session) gets
+        their join replies unasked, from the account's read marker there
+        (a catch-up), as a bouncer's client does; one without ``multi`` is
+        shown each when it joins it, as it is today."""
         session = self.sessions.get(seat)
         if session is None:
             return  # gone meanwhile
         actor = self.sessions.actor(seat, self.config.admin_accounts)
         markers = await self.backend.markers.markers(account)
         device = seat.devices[member]
-        multi = views_every_room(member) and member.door == "irc"
+        multi = member.views_every_room
 
         def admit(facts: RoomFacts) -> None:
             if not actor.admin and moderation.is_banned(facts.policy, actor):
@@ -285,6 +283,10 @@ class Devices:
                 continue
             finally:
                 seat.asked(room)
+            shown = seat.find(room) if multi else None
+            if shown is not None:
+                for viewer in seat.viewers(shown):
+                    viewer.member.shown_marker(shown, since)
 
     def background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a step nobody waits for (a departure); failures are logged."""
@@ -293,8 +295,7 @@ class Devices:
 
     async def left(self, seat: Seat, member: Member, room: str) -> None:
         """The account left ``room`` by ``member``'s ``/leave``: the other
-        devices that viewed it hear ``LEFT`` (an IRC session its ``PART``,
-        from ``removed``), then go where a room taken from them leaves them."""
+        devices that viewed it are told (:meth:`Member.left_elsewhere`)."""
         room = seat.find(room) or ""
         if not room:
             return
@@ -306,11 +307,8 @@ class Devices:
         if not others:
             return
         listing = await self.listing(seat)
-        said = Event("LEFT", (room,))
         for device in others:
-            if device.member.door != "irc":
-                deliver_to(device.member, said)
-            device.member.removed(room, listing)
+            device.member.left_elsewhere(room, listing)
 
     def to_others(self, member: Member, event: Event) -> None:
         """``event`` (the sender's copy of a private message, a marker now
@@ -324,14 +322,12 @@ class Devices:
     async def markers_after_join(
         self, seat: Seat, room: str, asker: Member | None
     ) -> None:
-        """``READ room ID`` (``*``: none) to the ``multi`` line devices that
-        got a room's join replies unasked (the asker's door says its own)."""
+        """The account's marker in ``room`` to the ``multi`` devices that
+        got its join replies unasked (the asker's door says its own)."""
         others = [
             device.member
             for device in seat.devices.values()
-            if device.multi
-            and device.member is not asker
-            and device.member.door != "irc"
+            if device.multi and device.member is not asker
         ]
         if not others:
             return
@@ -340,9 +336,8 @@ class Devices:
         if session is not None and session.account:
             markers = await self.backend.markers.markers(session.account)
             marker = markers.get(name_key(room))
-        said = Event("READ", (room, "*" if marker is None else str(marker)))
         for other in others:
-            deliver_to(other, said)
+            other.shown_marker(room, marker)
 
     def listed(self, member: Member) -> DeviceList:
         """``/devices``: the seat's devices, oldest first."""
