@@ -356,14 +356,15 @@ class Registry(Protocol):
         each room its account is in that it was not shown."""
         ...
 
-    def devices_of(self, member: Member) -> DeviceList:
-        """``/devices``: the connections of ``member``'s account here (a
-        plain name: its one), oldest first."""
+    async def devices_of(self, member: Member) -> DeviceList:
+        """``/devices``: the connections of ``member``'s account on every
+        node (a plain name: its one), oldest first."""
         ...
 
-    def end_device(self, member: Member, number: int) -> None:
-        """``/logout ID``: device ``number`` of the account is closed
-        (``NO_SUCH_DEVICE``)."""
+    async def end_device(self, member: Member, number: int) -> None:
+        """``/logout ID``: device ``number`` of the account is closed, on
+        whichever node it is (``NO_SUCH_DEVICE``)."""
+        ...
 
     # -- moderation and admins -------------------------------------------------
 
