@@ -201,6 +201,23 @@ class DevicesContract(ContractBase):
         self.assertEqual((yield self.expect(phone, "MEMBERS ")), "MEMBERS cafe alice")
 
     @defer.inlineCallbacks
+    def test_an_invitation_reaches_every_device(self) -> Generator[Any, Any, None]:
+        """``/invite`` of an account reaches each of its devices (on every
+        node), and any of them gets into the invite-only room."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "club", create=True)
+        bob.say("/set invite-only on")
+        yield self.expect(bob, "SET club invite-only")
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        bob.say("/invite alice")
+        for device in (laptop, phone):
+            invited = yield self.expect(device, "INVITED ")
+            self.assertEqual(invited, "INVITED club bob")
+        members = yield self.entered(phone, "club")
+        self.assertEqual(members, "MEMBERS club bob alice")
+
+    @defer.inlineCallbacks
     def test_a_refused_name_then_login_adds_a_device(
         self,
     ) -> Generator[Any, Any, None]:
