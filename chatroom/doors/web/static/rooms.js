@@ -193,6 +193,10 @@ function rejoinRooms(later = false) {
   state.rejoinQueue = names;
   state.rejoining = names.length > 0;
   state.rejoinLater = later && state.rejoining;
+  for (const name of names) { // given back unasked or asked for: a resume
+    const view = viewOf(name);
+    if (view) view.resuming = view.lastId !== null;
+  }
   if (!state.rejoinLater) askRejoins(names);
   return names.length > 0;
 }
