@@ -6,13 +6,19 @@ the core's side of the devices behind a seat, composed into
 core method is wrapped. It decides:
 
 - which seat a sign-in joins (:meth:`Devices.join_seat`: the account's
-  seat here under its own name, up to ``--max-devices``);
+  seat here under its own name, up to ``--max-devices`` over every node);
 - how a device enters a room its account is in already (the join
   replies, from the room's roster and history, with no ``JOIN``);
 - which rooms a device that goes (or moves its one-room view) takes its
   account out of: only those no other device of the account views;
 - who else hears a change one device made (``LEFT``, ``READ``, the sender's
   copy of a private message), and ``/devices`` and ``/logout ID``.
+
+It never asks which door a device came through: what differs is the
+:class:`~chatroom.core.registry.Member`'s (``views_every_room``,
+``shown_marker``, ``left_elsewhere``). The account's devices on other
+nodes of a cluster are the back-end's ``other_nodes``
+(:class:`~chatroom.core.backend.OtherNodes`).
 """
 
 from __future__ import annotations
