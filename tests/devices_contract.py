@@ -7,7 +7,8 @@ private messages on every device, ``multi`` devices in all the account's
 rooms, devices without it in one, ``/devices`` and ``/logout ID``, the
 device limit, and the account's rooms remembered when it comes back. It
 runs against the in-process registry (``tests/test_devices.py``) and the
-Redis one on a real redis-server (``tests/cluster/test_devices_redis.py``).
+Redis one on a real redis-server (``tests/cluster/test_devices_redis.py``),
+there also with each device on the other of two nodes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
+from chatroom.wiring.server import ChatServer
 from tests.handler_contract import ContractBase, User
 from tests.moderation_contract import PASSWORD
 from tests.support import FakeClient
@@ -30,11 +32,16 @@ CONFIG = ServerConfig(
 class DevicesContract(ContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
 
+    def device_server(self) -> ChatServer:
+        """The server the next device connects to (this one, unless a
+        subclass spreads an account's devices over several nodes)."""
+        return self.server
+
     @defer.inlineCallbacks
     def device(self, name: str, *caps: str) -> Generator[Any, Any, User]:
         """A new connection signed in to account ``name`` (registered by its
         first device), with ``caps`` turned on first."""
-        user = User(FakeClient(self.server))
+        user = User(FakeClient(self.device_server()))
         if caps:
             user.say(f"/caps {' '.join(caps)}")
             yield self.expect(user, "CAPS ")
@@ -123,10 +130,12 @@ class DevicesContract(ContractBase):
         yield self.entered(laptop, "tea", create=True)
         yield self.entered(laptop, "cafe", create=True)
         phone = yield self.device("alice", "multi")
-        self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED tea 1 5")
-        yield self.expect(phone, "READ tea *")
-        self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED cafe 1 5")
-        yield self.expect(phone, "READ cafe *")
+        shown = []
+        for _ in range(2):  # in any order: another node knows no order
+            joined = yield self.expect(phone, "JOINED ")
+            shown.append(joined)
+            yield self.expect(phone, f"READ {joined.split()[1]} *")
+        self.assertEqual(sorted(shown), ["JOINED cafe 1 5", "JOINED tea 1 5"])
         yield self.entered(laptop, "bar", create=True)
         self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED bar 1 5")
         yield self.expect(phone, "READ bar *")
@@ -192,6 +201,23 @@ class DevicesContract(ContractBase):
         self.assertEqual((yield self.expect(phone, "MEMBERS ")), "MEMBERS cafe alice")
 
     @defer.inlineCallbacks
+    def test_an_invitation_reaches_every_device(self) -> Generator[Any, Any, None]:
+        """``/invite`` of an account reaches each of its devices (on every
+        node), and any of them gets into the invite-only room."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "club", create=True)
+        bob.say("/set invite-only on")
+        yield self.expect(bob, "SET club invite-only")
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        bob.say("/invite alice")
+        for device in (laptop, phone):
+            invited = yield self.expect(device, "INVITED ")
+            self.assertEqual(invited, "INVITED club bob")
+        members = yield self.entered(phone, "club")
+        self.assertEqual(members, "MEMBERS club bob alice")
+
+    @defer.inlineCallbacks
     def test_a_refused_name_then_login_adds_a_device(
         self,
     ) -> Generator[Any, Any, None]:
@@ -199,7 +225,7 @@ class DevicesContract(ContractBase):
         as clients do before asking for the password) then signs in is a
         device too: nobody is ended."""
         laptop = yield self.device("alice")
-        phone = User(FakeClient(self.server))
+        phone = User(FakeClient(self.device_server()))
         phone.say("alice")
         refusal = yield self.expect(phone, "ERR ")
         self.assertTrue(refusal.startswith("ERR NAME_REGISTERED"), refusal)
@@ -254,7 +280,7 @@ class DevicesContract(ContractBase):
         devices = []
         for _ in range(3):
             devices.append((yield self.device("alice")))
-        extra = User(FakeClient(self.server))
+        extra = User(FakeClient(self.device_server()))
         extra.say(f"/login alice {PASSWORD}")
         refusal = yield self.expect(extra, "ERR ")
         self.assertTrue(refusal.startswith("ERR TOO_MANY_DEVICES "), refusal)
@@ -267,8 +293,8 @@ class DevicesContract(ContractBase):
     @defer.inlineCallbacks
     def test_rooms_remembered_when_back(self) -> Generator[Any, Any, None]:
         """With no device connected, the account's next device is put back
-        in its rooms (the rooms hear JOIN; a multi device sees each when it
-        joins it, with no second JOIN); an invite-only room does not ask
+        in its rooms (the rooms hear JOIN) and a multi one gets each room's
+        join replies unasked, then READ; an invite-only room does not ask
         again, a room that bans it is not entered."""
         bob = User(FakeClient(self.server))
         bob.say("/caps multi")
@@ -290,19 +316,72 @@ class DevicesContract(ContractBase):
         phone = yield self.device("alice", "multi")
         yield self.expect(bob, "JOIN tea alice")
         yield self.expect(bob, "JOIN club alice")
-        self.not_seen(phone, "JOINED")  # shown each as it joins it
+        for room in ("tea", "club"):  # unasked, no invitation asked again
+            joined = yield self.expect(phone, "JOINED ")
+            self.assertEqual(joined, f"JOINED {room} 2 5")
+            yield self.expect(phone, f"MEMBERS {room} ")
+            yield self.expect(phone, f"READ {room} *")
+        self.not_seen(phone, "JOINED bar")
         bob.say("/focus club")
         bob.say("in club")
         yield self.expect(bob, "MSG club bob ")
-        self.not_seen(phone, "MSG club")
-        for room in ("club", "tea"):  # no invitation asked again, no JOIN heard
-            phone.say(f"/join {room}")
-            yield self.expect(phone, f"JOINED {room} ")
-            yield self.expect(phone, f"READ {room} *")
+        self.assertTrue((yield self.expect(phone, "MSG club bob ")).endswith("in club"))
+        phone.say("/join tea")  # in it already: nothing shown twice
+        refusal = yield self.expect(phone, "ERR ")
+        self.assertTrue(refusal.startswith("ERR ALREADY_IN_ROOM"), refusal)
         self.not_seen(bob, "JOIN club alice")
         phone.say("/join bar")
         refusal = yield self.expect(phone, "ERR ")
         self.assertTrue(refusal.startswith("ERR BANNED"), refusal)
+
+    @defer.inlineCallbacks
+    def test_a_multi_device_back_catches_up(self) -> Generator[Any, Any, None]:
+        """A multi device signing in with no other device connected gets
+        each remembered room's events after the account's read marker."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice", "ids", "multi")
+        yield self.entered(laptop, "tea")
+        bob.say("read this")
+        said = yield self.expect(laptop, "@")
+        marker = said.split()[0][1:]
+        laptop.say(f"/read tea {marker}")
+        yield self.expect(laptop, f"READ tea {marker}")
+        yield self.gone(laptop)
+        for text in ("one", "two"):
+            bob.say(text)
+            yield self.expect(bob, "MSG tea bob ")
+        phone = yield self.device("alice", "ids", "multi")
+        self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED tea 2 5")
+        yield self.expect(phone, "MEMBERS tea ")
+        first = yield self.expect(phone, "@")
+        second = yield self.expect(phone, "@")
+        self.assertTrue(first.endswith(" one") and second.endswith(" two"))
+        self.assertEqual((yield self.expect(phone, "READ ")), f"READ tea {marker}")
+        self.not_seen(phone, "GAP")
+
+    @defer.inlineCallbacks
+    def test_a_one_room_device_back_is_shown_rooms_it_joins(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A device without multi is put back in its rooms (the rooms hear
+        JOIN) but stays in the lobby, and is shown a room when it joins it,
+        with no second JOIN."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice")
+        yield self.entered(laptop, "tea")
+        yield self.gone(laptop)
+        yield self.expect(bob, "PART tea alice")
+        phone = yield self.device("alice")
+        yield self.expect(bob, "JOIN tea alice")
+        bob.say("before the join")
+        yield self.expect(bob, "MSG tea bob ")
+        self.not_seen(phone, "JOINED")
+        self.not_seen(phone, "MSG tea")
+        phone.say("/join tea")
+        yield self.expect(phone, "JOINED tea 2 5")
+        self.not_seen(bob, "JOIN tea alice")
 
     @defer.inlineCallbacks
     def test_a_kick_is_not_undone_by_coming_back(self) -> Generator[Any, Any, None]:

@@ -95,6 +95,15 @@ class BrokenDoor:
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """Not watched."""
 
+    #: One room at a time, as a line connection without ``multi``.
+    views_every_room = False
+
+    def shown_marker(self, room: str, marker: int | None) -> None:
+        """Never a device in every room: never shown a room unasked."""
+
+    def left_elsewhere(self, room: str, listing: Listing | None) -> None:
+        self.removed(room, listing)
+
     def disconnect(self, reason: str) -> None:
         self.closed = reason
         self.registry.release(self, reason)

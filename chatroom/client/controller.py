@@ -338,7 +338,9 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
             return
         self.backoff.reset()
         # Each room's log says "reconnected" once back in (see the model).
-        if not self._rejoin_all():
+        # An account's rooms come back unasked (the server remembers them):
+        # only those that did not are asked for, after /unread's answer.
+        if not self._rejoin_all(later=self.accounts.credentials is not None):
             self.model.note(f"reconnected as {name}")
             self.reconnecting = False
 
@@ -352,6 +354,9 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
         self._send("/who")
         if self.reconnecting:
             self._rejoined(room)
+
+    def _after_UNREAD_END(self, event: ParsedLine, was_page: Page) -> None:
+        self._rejoin_rest()
 
     def _after_LOBBY(self, event: ParsedLine, was_page: Page) -> None:
         answering = self.outbox.answering

@@ -6,7 +6,12 @@ back into the rooms they were in (each a buffer, see :mod:`.buffers`)
 once the server has taken their name again. Each room is joined ``since``
 the newest event its log holds, so what was said meanwhile lands in that
 room's buffer, once; the room that was on screen is joined last, so it is
-the server's current room again. A restarted server may have forgotten a
+the server's current room again. An account's rooms are put back by the
+server itself (remembered rooms, protocol.md *Many devices*): their join
+replies come unasked after the sign-in, so only the rooms that did not
+come back are asked for, once the answer to the sign-in's ``/unread``
+says the unasked ones are all in; what a room's log shows already is not
+shown again (see :mod:`.history`). A restarted server may have forgotten a
 room: whoever of its members comes back first creates it again, and the
 others, refused with ``ROOM_EXISTS``, join it.
 """
@@ -46,24 +51,43 @@ class Rejoining:
         #: Several rooms rejoined at once: each one's /who is preceded by
         #: its /focus (the server's current room is the last joined).
         self._focus_each = False
+        #: The joins wait for the rooms the server puts us back in unasked.
+        self._rejoin_later = False
 
     def _remember_rooms(self) -> None:
         """The connection is gone: note the rooms to go back to."""
         self.wanted_rooms = self.model.rooms_in()
         self.wanted_focus = self.model.room
 
-    def _rejoin_all(self) -> bool:
-        """Signed in again: ask for every room back; False if there were none."""
-        focus = name_key(self.wanted_focus or "")
-        rooms = sorted(self.wanted_rooms, key=lambda room: name_key(room) == focus)
+    def _rejoin_all(self, later: bool = False) -> bool:
+        """Signed in again: ask for every room back (``later``: once those
+        the server puts us back in unasked are in, :meth:`_rejoin_rest`);
+        False if there were none."""
+        rooms = self._in_rejoin_order()
         if not rooms:
             return False
         self._rejoin_attempts = {name_key(room): 0 for room in rooms}
         self._focus_each = len(rooms) > 1
         self.model.expect_rejoin(rooms)
-        for room in rooms:
-            self._send(self._join_line(room))
+        self._rejoin_later = later
+        if not later:
+            for room in rooms:
+                self._send(self._join_line(room))
         return True
+
+    def _rejoin_rest(self) -> None:
+        """The rooms the server put us back in are in: ask for the others."""
+        if not self._rejoin_later:
+            return
+        self._rejoin_later = False
+        for room in self._in_rejoin_order():
+            if name_key(room) in self._rejoin_attempts:
+                self._send(self._join_line(room))
+
+    def _in_rejoin_order(self) -> list[str]:
+        """The rooms to go back to, the one on screen last."""
+        focus = name_key(self.wanted_focus or "")
+        return sorted(self.wanted_rooms, key=lambda room: name_key(room) == focus)
 
     def _ask_focus(self, room: str) -> None:
         """``/focus ROOM`` (the controller's, see .switching)."""
@@ -74,6 +98,9 @@ class Rejoining:
         self._rejoin_attempts.pop(name_key(room), None)
         if not self._rejoin_attempts:
             self.reconnecting = False
+            shown = self.model.room  # the server's current room is where we look
+            if shown is not None and shown != self.model.server_room:
+                self._ask_focus(shown)
 
     def _rejoin_refused(self, code: str) -> bool:
         """An error that answers a rejoin: try again or give that room up.

@@ -180,6 +180,66 @@ class RememberedRooms(Protocol):
         ...
 
 
+#: One device of an account, as ``/devices`` lists it: its number, its door
+#: and when it signed in (Unix seconds).
+DeviceRow = tuple[int, str, float]
+
+
+class OtherNodes(Protocol):
+    """An account's devices on the other nodes of a cluster (none in one
+    process, where an account's devices share one seat): what
+    :mod:`chatroom.core.devices` needs to count, list and end them all."""
+
+    async def held_elsewhere(
+        self,
+        member: Member,
+        session: Session,
+        at: Marks,
+        shown: Callable[[str], None],
+    ) -> bool:
+        """``member`` has just signed in: True if its name is held on
+        another node too (it is then in the rooms its user is in there:
+        :meth:`Member.entered` for each, from the account's markers ``at``
+        on, with no ``JOIN``, then ``shown(room key)``)."""
+        ...
+
+    async def tell(self, account: str, token: str, event: Event) -> None:
+        """``event`` (the sender's copy of a private message) to the
+        account's devices on the nodes other than seat ``token``'s."""
+        ...
+
+    async def show(
+        self, member: Member, session: Session, key: str, since: int | None
+    ) -> None:
+        """Seat ``member`` here in room ``key``, which its account is in by
+        a device on another node (:meth:`Member.entered`, from ``since``;
+        the room hears nothing)."""
+        ...
+
+    def watch(self, viewed: Callable[[Member, str], None]) -> None:
+        """Call ``viewed(seat, room key)`` once a room a device of the
+        account on another node entered is shown to the seat here."""
+
+    async def number(self, account: str) -> int | None:
+        """A number for one more device of ``account``, unique among its
+        devices on every node (None: the seat numbers its own)."""
+        ...
+
+    def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:
+        """The devices of seat ``token`` of ``account`` here are now
+        ``devices`` (none: the seat has let go), for the other nodes."""
+
+    async def listed(self, account: str, token: str) -> list[DeviceRow]:
+        """The account's devices on every node but this one's seat ``token``
+        ("": every node)."""
+        ...
+
+    async def end(self, account: str, token: str, number: int, reason: str) -> bool:
+        """Close device ``number`` of ``account`` on another node than seat
+        ``token``'s (``reason`` its ``BYE``); False if no node has it."""
+        ...
+
+
 class Backend(Protocol):
     """The state of names and rooms, changed in atomic steps.
 
@@ -210,6 +270,11 @@ class Backend(Protocol):
     @property
     def conversations(self) -> ConversationStore:
         """Where private conversations and kept private messages are."""
+        ...
+
+    @property
+    def other_nodes(self) -> OtherNodes:
+        """An account's devices on other nodes (none in one process)."""
         ...
 
     @property
@@ -246,13 +311,6 @@ class Backend(Protocol):
         to account ``name``: a session of the account holding the name on
         another node is kept, and ``member`` becomes one more holder of it
         (the account's devices here)."""
-        ...
-
-    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
-        """``member`` has just signed in: True if its name is held on
-        another node too (it is then in the rooms its user is in there:
-        :meth:`Member.entered` for each, from the account's markers ``at``
-        on, with no ``JOIN``)."""
         ...
 
     async def sign(self, member: Member, session: Session, account: str) -> None:

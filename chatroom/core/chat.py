@@ -158,8 +158,9 @@ class ChatCore(Generic[B]):
         rules.check_name(name)
         key = name_key(name)
         seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
+        device = member
         if (opened is None or not opened.name) and account == key and takeover:
-            if self.devices.join_seat(member, name, account):
+            if await self.devices.join_seat(member, name, account):
                 return False
         elif seat is not None and len(seat.devices) > 1:
             raise errors.one_name_for_devices()
@@ -181,6 +182,8 @@ class ChatCore(Generic[B]):
             member, name=name, account=signed_in or None, account_name=shown
         )
         await tell_rooms(self.backend, self.sessions, member, before)
+        if signed_in != before:
+            await self.devices.counted(device)
         return renamed
 
     async def set_account(self, member: Member, account: str) -> None:
@@ -194,6 +197,7 @@ class ChatCore(Generic[B]):
         if account:
             for room, event_id in self.plain_markers.forget(member).items():
                 await self.backend.markers.advance(account, room, event_id)
+            await self.devices.counted(member)
 
     def release(self, member: Member, reason: str) -> None:
         """A device gone: its seat leaves the rooms no other device views
@@ -221,6 +225,7 @@ class ChatCore(Generic[B]):
         event = await self.private.send(session, target, text, tags)
         if name_key(event.fields[1]) != name_key(session.name):
             self.devices.to_others(member, event)  # the sender's other devices
+            await self.devices.to_other_nodes(member, event)
         return event
 
     async def private_history(
@@ -484,8 +489,8 @@ class ChatCore(Generic[B]):
     async def viewing_every_room(self, member: Member) -> None:
         await self.devices.show_rooms(member)
 
-    def devices_of(self, member: Member) -> DeviceList:
-        return self.devices.listed(member)
+    async def devices_of(self, member: Member) -> DeviceList:
+        return await self.devices.listed(member)
 
-    def end_device(self, member: Member, number: int) -> None:
-        self.devices.end(member, number)
+    async def end_device(self, member: Member, number: int) -> None:
+        await self.devices.end(member, number)

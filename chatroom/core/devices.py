@@ -6,13 +6,19 @@ the core's side of the devices behind a seat, composed into
 core method is wrapped. It decides:
 
 - which seat a sign-in joins (:meth:`Devices.join_seat`: the account's
-  seat here under its own name, up to ``--max-devices``);
+  seat here under its own name, up to ``--max-devices`` over every node);
 - how a device enters a room its account is in already (the join
   replies, from the room's roster and history, with no ``JOIN``);
 - which rooms a device that goes (or moves its one-room view) takes its
   account out of: only those no other device of the account views;
 - who else hears a change one device made (``LEFT``, ``READ``, the sender's
   copy of a private message), and ``/devices`` and ``/logout ID``.
+
+It never asks which door a device came through: what differs is the
+:class:`~chatroom.core.registry.Member`'s (``views_every_room``,
+``shown_marker``, ``left_elsewhere``). The account's devices on other
+nodes of a cluster are the back-end's ``other_nodes``
+(:class:`~chatroom.core.backend.OtherNodes`).
 """
 
 from __future__ import annotations
@@ -33,8 +39,8 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
-from chatroom.core.seats import Seat, views_every_room
-from chatroom.core.sessions import Sessions
+from chatroom.core.seats import Seat
+from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 
 #: Why a device ended by another one is closed.
@@ -59,19 +65,56 @@ class Devices:
         self.backend = backend
         self.sessions = sessions
         self.listing = listing
+        backend.other_nodes.watch(self._viewed)
 
-    def join_seat(self, member: Member, name: str, account: str) -> bool:
+    def _viewed(self, seat: Member, key: str) -> None:
+        """A room another node's device of the account entered is shown
+        here: the ``multi`` devices are told the account's marker there."""
+        room = seat.find(key) if isinstance(seat, Seat) else None
+        if isinstance(seat, Seat) and room is not None:
+            self.background(self.markers_after_join(seat, room, None))
+
+    async def join_seat(self, member: Member, name: str, account: str) -> bool:
         """A sign-in of ``member`` (with no seat yet) to ``account`` under
         ``name``: True if it became one more device of the account's seat
-        here (``TOO_MANY_DEVICES`` past the limit; nobody is ended)."""
-        seat = self.sessions.account_seat(account)
-        if seat is None or name_key(name) != account:
+        here (``TOO_MANY_DEVICES`` past the limit, which counts the
+        account's devices on every node; nobody is ended)."""
+        if name_key(name) != account:
             return False
-        if len(seat.devices) >= self.config.max_devices:
+        seat = self.sessions.account_seat(account)
+        token = self.sessions[seat].token if seat is not None else ""
+        elsewhere = await self.backend.other_nodes.listed(account, token)
+        seat = self.sessions.account_seat(account)  # as it is now
+        here = len(seat.devices) if seat is not None else 0
+        if here + len(elsewhere) >= self.config.max_devices:
             raise errors.too_many_devices(name, self.config.max_devices)
+        if seat is None:
+            return False  # the account's first device here: the back-end's claim
         self.sessions.close(member)  # a session of its own before (a name refused)
         self.sessions.attach(seat, member, self.clock.seconds())
+        await self.counted(member)
         return True
+
+    async def counted(self, member: Member) -> None:
+        """Device ``member`` of an account's seat (signed in, or just
+        registered): numbered among the account's devices on every node
+        (the seat's own number in one process), which are told of it."""
+        seat = self.sessions.seat_of(member)
+        session = None if seat is None else self.sessions.get(seat)
+        if seat is None or session is None or not _own_account(session):
+            return
+        number = await self.backend.other_nodes.number(session.account)
+        device = seat.devices.get(member)
+        if device is not None and number is not None:
+            device.number = number
+        self.publish(seat)
+
+    def publish(self, seat: Seat) -> None:
+        """The seat's devices changed: the other nodes are told."""
+        session = self.sessions.get(seat)
+        if session is not None and _own_account(session):
+            rows = [(d.number, d.member.door, d.since) for d in seat.devices.values()]
+            self.backend.other_nodes.publish(session.account, session.token, rows)
 
     async def welcome(self, seat: Seat, room: str, since: int | None) -> Welcome:
         """The join replies of a room the seat is in already, for one more
@@ -115,22 +158,75 @@ class Devices:
         taking it out of ``moving`` in the same step). A room the account
         is in already is only shown to the device (no ``JOIN``)."""
         seat, moving = self.moving(member, leaving)
+        if moving is not None and await self.elsewhere(seat):
+            moving = None  # a device on another node may be in it: kept
         here, device = seat.find(name), seat.devices.get(member)
         if joining and here is not None and device and not device.views(here):
-            welcome = await self.welcome(seat, here, since)
-            device.room = None if device.multi else here
-            device.unhide(name_key(here))
-            seat.settle()
-            member.entered(welcome)
-            if moving is not None:
-                await self.departed(seat, member, [moving], f"left for {here}")
+            await self.show(seat, member, here, since, moving)
         else:
             seat.asking(name, member)
             try:
                 await step(seat, moving)
+            except ChatError as refusal:
+                if not joining or refusal.code != "ALREADY_IN_ROOM" or here:
+                    raise  # a room this node knew it is in: it is
+                await self.shown_late(seat, member, name, since, moving, refusal)
             finally:
                 seat.asked(name)
         await self.moved(seat, member, name, moving)
+
+    async def show(
+        self,
+        seat: Seat,
+        member: Member,
+        room: str,
+        since: int | None,
+        moving: str | None,
+    ) -> None:
+        """A room the account is in already, shown to one more device."""
+        device = seat.devices[member]
+        welcome = await self.welcome(seat, room, since)
+        device.room = None if device.multi else room
+        device.unhide(name_key(room))
+        seat.settle()
+        member.entered(welcome)
+        if moving is not None:
+            await self.departed(seat, member, [moving], f"left for {room}")
+
+    async def shown_late(
+        self,
+        seat: Seat,
+        member: Member,
+        name: str,
+        since: int | None,
+        moving: str | None,
+        refusal: ChatError,
+    ) -> None:
+        """``ALREADY_IN_ROOM`` for a room this node did not know the account
+        is in yet (a device on another node has just entered it): shown to
+        the device once this node is in it too."""
+        session = self.sessions.get(seat)
+        device = seat.devices.get(member)
+        if session is None or device is None:
+            raise refusal
+        if seat.find(name) is None:  # else that node's news came meanwhile
+            await self.backend.other_nodes.show(seat, session, name_key(name), since)
+        here = seat.find(name)
+        if here is None:
+            raise refusal
+        if not device.views(here):  # shown by another node's news meanwhile
+            await self.show(seat, member, here, since, moving)
+        elif moving is not None:
+            await self.departed(seat, member, [moving], f"left for {here}")
+
+    async def elsewhere(self, seat: Seat) -> bool:
+        """Whether the seat's account has devices on other nodes."""
+        session = self.sessions.get(seat)
+        if session is None or not _own_account(session):
+            return False
+        return bool(
+            await self.backend.other_nodes.listed(session.account, session.token)
+        )
 
     def moving(self, member: Member, leaving: str | None) -> tuple[Seat, str | None]:
         """The device's seat, and ``leaving`` if the seat may leave it in
@@ -183,6 +279,7 @@ class Devices:
         device = seat.devices[member]
         rooms = list(seat.rooms) if device.multi else [device.room or ""]
         self.sessions.detach(member)
+        self.publish(seat)
         self.background(self.departed(seat, member, rooms, reason))
         return True
 
@@ -214,9 +311,17 @@ class Devices:
             session = self.sessions.get(seat)
             if session is None:
                 return  # gone meanwhile (ended while Redis answered)
-            if await self.backend.held_elsewhere(seat, session, markers):
-                for room in seat.rooms if device.multi else ():
-                    await self.markers_after_join(seat, room, None)
+
+            def shown(key: str) -> None:
+                room = seat.find(key)
+                if room is None:
+                    return
+                for viewer in seat.viewers(room):
+                    if viewer.multi:
+                        viewer.member.shown_marker(room, markers.get(key))
+
+            others = self.backend.other_nodes
+            if await others.held_elsewhere(seat, session, markers, shown):
                 return  # its rooms are shown: the account is connected elsewhere
             await self.restore(seat, member, account)
             return
@@ -241,25 +346,23 @@ class Devices:
             if member not in seat.devices or seat.find(room) is None:
                 continue  # gone meanwhile
             member.entered(welcome)
-            if member.door != "irc":
-                said = Event("READ", (room, "*" if since is None else str(since)))
-                deliver_to(member, said)
+            member.shown_marker(room, since)
 
     async def restore(self, seat: Seat, member: Member, account: str) -> None:
         """The account's first device is here: the account is put back in
         each remembered room that still exists, as joins (bans checked
         again, a key or an invitation not asked again; a full room skipped
-        this time). An IRC session gets their join replies (from the
-        account's read marker), as a bouncer's client does; a line or web
-        connection is shown each when it joins it (as it does after a
-        reconnect), so nothing it shows already is shown twice."""
+        this time). A device in every room (``multi``, an IRC session) gets
+        their join replies unasked, from the account's read marker there
+        (a catch-up), as a bouncer's client does; one without ``multi`` is
+        shown each when it joins it, as it is today."""
         session = self.sessions.get(seat)
         if session is None:
             return  # gone meanwhile
         actor = self.sessions.actor(seat, self.config.admin_accounts)
         markers = await self.backend.markers.markers(account)
         device = seat.devices[member]
-        multi = views_every_room(member) and member.door == "irc"
+        multi = member.views_every_room
 
         def admit(facts: RoomFacts) -> None:
             if not actor.admin and moderation.is_banned(facts.policy, actor):
@@ -285,6 +388,10 @@ class Devices:
                 continue
             finally:
                 seat.asked(room)
+            shown = seat.find(room) if multi else None
+            if shown is not None:
+                for viewer in seat.viewers(shown):
+                    viewer.member.shown_marker(shown, since)
 
     def background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a step nobody waits for (a departure); failures are logged."""
@@ -293,8 +400,7 @@ class Devices:
 
     async def left(self, seat: Seat, member: Member, room: str) -> None:
         """The account left ``room`` by ``member``'s ``/leave``: the other
-        devices that viewed it hear ``LEFT`` (an IRC session its ``PART``,
-        from ``removed``), then go where a room taken from them leaves them."""
+        devices that viewed it are told (:meth:`Member.left_elsewhere`)."""
         room = seat.find(room) or ""
         if not room:
             return
@@ -306,11 +412,16 @@ class Devices:
         if not others:
             return
         listing = await self.listing(seat)
-        said = Event("LEFT", (room,))
         for device in others:
-            if device.member.door != "irc":
-                deliver_to(device.member, said)
-            device.member.removed(room, listing)
+            device.member.left_elsewhere(room, listing)
+
+    async def to_other_nodes(self, member: Member, event: Event) -> None:
+        """``event`` (the sender's copy of a private message) to the
+        account's devices on other nodes."""
+        seat = self.sessions.seat_of(member)
+        session = None if seat is None else self.sessions.get(seat)
+        if session is not None and _own_account(session):
+            await self.backend.other_nodes.tell(session.account, session.token, event)
 
     def to_others(self, member: Member, event: Event) -> None:
         """``event`` (the sender's copy of a private message, a marker now
@@ -324,14 +435,12 @@ class Devices:
     async def markers_after_join(
         self, seat: Seat, room: str, asker: Member | None
     ) -> None:
-        """``READ room ID`` (``*``: none) to the ``multi`` line devices that
-        got a room's join replies unasked (the asker's door says its own)."""
+        """The account's marker in ``room`` to the ``multi`` devices that
+        got its join replies unasked (the asker's door says its own)."""
         others = [
             device.member
             for device in seat.devices.values()
-            if device.multi
-            and device.member is not asker
-            and device.member.door != "irc"
+            if device.multi and device.member is not asker
         ]
         if not others:
             return
@@ -340,28 +449,42 @@ class Devices:
         if session is not None and session.account:
             markers = await self.backend.markers.markers(session.account)
             marker = markers.get(name_key(room))
-        said = Event("READ", (room, "*" if marker is None else str(marker)))
         for other in others:
-            deliver_to(other, said)
+            other.shown_marker(room, marker)
 
-    def listed(self, member: Member) -> DeviceList:
-        """``/devices``: the seat's devices, oldest first."""
+    async def listed(self, member: Member) -> DeviceList:
+        """``/devices``: the account's devices on every node, oldest first."""
         seat = self.sessions.seat_of(member)
-        if seat is None or member not in seat.devices:
-            raise errors.not_in_room()
-        return DeviceList(
-            seat.devices[member].number,
-            [(d.number, d.member.door, d.since) for d in seat.devices.values()],
-        )
-
-    def end(self, member: Member, number: int) -> None:
-        """``/logout ID``: device ``number`` of the seat is closed."""
-        seat = self.sessions.seat_of(member)
-        if seat is None or member not in seat.devices:
+        session = None if seat is None else self.sessions.get(seat)
+        if seat is None or session is None or member not in seat.devices:
             raise errors.not_in_room()
         asker = seat.devices[member].number
+        rows = [(d.number, d.member.door, d.since) for d in seat.devices.values()]
+        if _own_account(session):
+            others = self.backend.other_nodes
+            rows += await others.listed(session.account, session.token)
+        return DeviceList(asker, sorted(rows, key=lambda row: (row[2], row[0])))
+
+    async def end(self, member: Member, number: int) -> None:
+        """``/logout ID``: device ``number`` of the account is closed,
+        on this node or another."""
+        seat = self.sessions.seat_of(member)
+        session = None if seat is None else self.sessions.get(seat)
+        if seat is None or session is None or member not in seat.devices:
+            raise errors.not_in_room()
+        reason = SIGNED_OUT.format(number=seat.devices[member].number)
         for device in list(seat.devices.values()):
             if device.number == number:
-                device.member.disconnect(SIGNED_OUT.format(number=asker))
+                device.member.disconnect(reason)
+                return
+        if _own_account(session):
+            others = self.backend.other_nodes
+            if await others.end(session.account, session.token, number, reason):
                 return
         raise errors.no_such_device(str(number))
+
+
+def _own_account(session: Session) -> bool:
+    """Whether a session is signed in to the account its name is (whose
+    devices share its seat)."""
+    return bool(session.account) and name_key(session.name) == session.account

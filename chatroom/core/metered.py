@@ -253,8 +253,8 @@ class MeteredRegistry:
         call = self.inner.viewing_every_room(member)
         await self._timed("viewing_every_room", call)
 
-    def devices_of(self, member: Member) -> DeviceList:
-        return self._timed_now("devices_of", lambda: self.inner.devices_of(member))
+    async def devices_of(self, member: Member) -> DeviceList:
+        return await self._timed("devices_of", self.inner.devices_of(member))
 
-    def end_device(self, member: Member, number: int) -> None:
-        self._timed_now("end_device", lambda: self.inner.end_device(member, number))
+    async def end_device(self, member: Member, number: int) -> None:
+        await self._timed("end_device", self.inner.end_device(member, number))

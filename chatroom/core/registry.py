@@ -66,6 +66,26 @@ class Member(Protocol):
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """Rooms changed, for a member that watches the lobby."""
 
+    # -- what a device of an account says for itself (chatroom.core.devices) -----
+
+    @property
+    def views_every_room(self) -> bool:
+        """Whether this connection is in all its account's rooms at once (a
+        line or web connection with ``/caps multi``, an IRC session, as in a
+        bouncer), not only in the one it entered last."""
+
+    def shown_marker(self, room: str, marker: int | None) -> None:
+        """The join replies of ``room`` reached this device unasked (another
+        device entered it, or it signed in): ``marker`` is its account's read
+        marker there (None: none), for a door that says it after a join (the
+        line door's ``READ``; IRC clients ask with ``MARKREAD``)."""
+
+    def left_elsewhere(self, room: str, listing: Listing | None) -> None:
+        """Another device of the account took it out of ``room`` (its
+        ``/leave``): this device is out of it too, in its door's words (the
+        line door's ``LEFT``, IRC's ``PART``); ``listing`` as for
+        :meth:`removed`."""
+
     def disconnect(self, reason: str) -> None:
         """The shared side ends this session: its name went to another, it
         signed in elsewhere, or an admin removed it (``reason`` says which)."""
@@ -336,14 +356,15 @@ class Registry(Protocol):
         each room its account is in that it was not shown."""
         ...
 
-    def devices_of(self, member: Member) -> DeviceList:
-        """``/devices``: the connections of ``member``'s account here (a
-        plain name: its one), oldest first."""
+    async def devices_of(self, member: Member) -> DeviceList:
+        """``/devices``: the connections of ``member``'s account on every
+        node (a plain name: its one), oldest first."""
         ...
 
-    def end_device(self, member: Member, number: int) -> None:
-        """``/logout ID``: device ``number`` of the account is closed
-        (``NO_SUCH_DEVICE``)."""
+    async def end_device(self, member: Member, number: int) -> None:
+        """``/logout ID``: device ``number`` of the account is closed, on
+        whichever node it is (``NO_SUCH_DEVICE``)."""
+        ...
 
     # -- moderation and admins -------------------------------------------------
 

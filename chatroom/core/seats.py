@@ -14,10 +14,11 @@ sees every room the seat is in (most users) delivers through that device's
 own bound ``deliver`` (:meth:`Seat.settle`), one attribute read as before.
 
 Each :class:`Device` says which of the seat's rooms it *views*: every one
-if it is ``multi`` (``/caps multi``, or an IRC session, which is in many
-channels at once); else the one room it entered last (the line protocol's
-one-room view). A room event reaches the devices that view its room; an
-event that names no room reaches every device.
+if it is ``multi`` (its member's ``views_every_room``: ``/caps multi``, or
+an IRC session, which is in many channels at once); else the one room it
+entered last (the line protocol's one-room view). A room event reaches the
+devices that view its room; an event that names no room reaches every
+device.
 """
 
 from __future__ import annotations
@@ -38,13 +39,6 @@ def _nothing(seat: Seat, room: str) -> None:
     """A seat's ``on_removed`` until the core gives it one."""
 
 
-def views_every_room(member: Member) -> bool:
-    """Whether a door's member is in all its account's rooms at once: a
-    line or web connection with ``/caps multi``, an IRC session (its
-    ``views_every_room``; False for a member that does not say)."""
-    return bool(getattr(member, "views_every_room", False))
-
-
 @dataclass(slots=True, eq=False)
 class Device:
     """One connection of a seat: its number (for ``/devices``), when it
@@ -61,7 +55,7 @@ class Device:
 
     @property
     def multi(self) -> bool:
-        return views_every_room(self.member)
+        return self.member.views_every_room
 
     def hide(self, key: str) -> None:
         """Room ``key`` is not shown to this device until it joins it (the
@@ -77,7 +71,7 @@ class Device:
     def views(self, room: str) -> bool:
         if self.room == room:
             return True
-        if not views_every_room(self.member):
+        if not self.member.views_every_room:
             return False
         return not self.hidden or name_key(room) not in self.hidden
 
@@ -225,6 +219,15 @@ class Seat:
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """Never watched: each device watches the lobby for itself."""
+
+    #: The seat is in every room it is in (each device says what it views).
+    views_every_room = True
+
+    def shown_marker(self, room: str, marker: int | None) -> None:
+        """Never called: the core tells each device that was shown a room."""
+
+    def left_elsewhere(self, room: str, listing: Listing | None) -> None:
+        """Never called: the core tells each device that viewed the room."""
 
     def disconnect(self, reason: str) -> None:
         for device in list(self.devices.values()):

@@ -282,7 +282,9 @@ class SignInAgainTests(SignInTestCase):
         self.server.say("@41 MSG tea alice 2026-11-21T18:04:05.123Z hi")
         self.assertEqual(self.reconnect(), [f"/login alice {PASSWORD}"])
         self.server.answer("WELCOME alice", "ROOMS 0")
-        self.assertEqual(self.server.sent(), ["/watch on", "/join tea since 41"])
+        self.assertEqual(self.server.sent(), ["/watch on"])
+        self.server.say("UNREAD_END")  # the account's rooms given back unasked
+        self.assertEqual(self.server.sent(), ["/join tea since 41"])
         self.assertNotIn(PASSWORD, self.everything_shown_or_kept())
 
     def test_register_then_reconnect(self) -> None:
@@ -350,7 +352,8 @@ class SignInAgainTests(SignInTestCase):
 
     def test_wrong_held_password_asks(self) -> None:
         """The password was changed elsewhere: BAD_PASSWORD on the automatic
-        sign-in asks the user, and the room is rejoined after."""
+        sign-in asks the user, and the room is rejoined after (once the
+        rooms the server gives back unasked are in)."""
         self.signed_in()
         self.type_line("tea")
         self.server.answer("JOINED tea 1 256", "MEMBERS tea alice")
@@ -360,11 +363,15 @@ class SignInAgainTests(SignInTestCase):
         self.type_line("changed1")
         self.assertEqual(self.server.sent(), ["/login alice changed1"])
         self.server.answer("WELCOME alice", "ROOMS 0")
-        self.assertEqual(self.server.sent(), ["/watch on", "/join tea"])
+        self.assertEqual(self.server.sent(), ["/watch on"])
+        self.server.say("UNREAD_END")
+        self.assertEqual(self.server.sent(), ["/join tea"])
 
     def test_prompt_kept_across_a_reconnect(self) -> None:
         """The connection drops while the password prompt is up: back, the
-        prompt is still there (no bare name is sent), and signing in rejoins."""
+        prompt is still there (no bare name is sent), and signing in rejoins
+        (the room the server did not give back unasked, once ``/unread`` is
+        answered)."""
         self.signed_in()
         self.type_line("tea")
         self.server.answer("JOINED tea 1 256", "MEMBERS tea alice")
@@ -377,9 +384,37 @@ class SignInAgainTests(SignInTestCase):
         self.assertTrue(screen_text(self.screen)[-1].startswith("Password for alice"))
         self.type_line("changed1")
         self.server.answer("WELCOME alice", "ROOMS 0")
-        self.assertEqual(
-            self.server.sent(), ["/login alice changed1", "/watch on", "/join tea"]
+        self.assertEqual(self.server.sent(), ["/login alice changed1", "/watch on"])
+        self.server.say("UNREAD_END")
+        self.assertEqual(self.server.sent(), ["/join tea"])
+
+    def test_rooms_given_back_unasked_are_not_joined_again(self) -> None:
+        """Signed in again to an account whose rooms the server put back:
+        their join replies come unasked, so only the room that did not come
+        back is asked for, and tea's history shows its old line once."""
+        self.signed_in()
+        for room in ("cafe", "tea"):
+            self.type_line(f"/join {room}")
+            self.server.say(f"JOINED {room} 1 256", f"MEMBERS {room} alice")
+            self.server.say(f"@7 MSG {room} bob 2026-11-21T18:00:00.000Z {room} news")
+        self.assertEqual(self.reconnect(), [f"/login alice {PASSWORD}"])
+        self.server.answer(
+            "WELCOME alice",
+            "ROOMS 0",
+            "JOINED tea 2 256",
+            "MEMBERS tea bob alice",
+            "@7 HISTORY tea bob 2026-11-21T18:00:00.000Z tea news",
+            "READ tea *",
         )
+        self.assertFalse([x for x in self.server.sent() if x.startswith("/join")])
+        self.server.say("UNREAD_END")
+        self.assertEqual(
+            [line for line in self.server.sent() if line.startswith("/join")],
+            ["/join cafe since 7"],
+        )
+        self.model.focus_number(2)
+        shown = "\n".join(screen_text(self.screen))
+        self.assertEqual(shown.count("tea news"), 1, shown)
 
     def test_password_from_the_environment(self) -> None:
         """--username with CHATROOM_PASSWORD signs in on HELLO, unasked."""

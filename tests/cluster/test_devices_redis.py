@@ -1,11 +1,22 @@
 """Many devices per account and remembered rooms against the Redis registry.
 
 The same tests as ``tests/test_devices.py`` (see ``tests/devices_contract.py``),
-with names, rooms, accounts and their remembered rooms in a real redis-server.
+with names, rooms, accounts and their remembered rooms in a real
+redis-server: on one node, then with an account's devices on two nodes
+(each new device on the other node than the last), which see one another
+as devices on one node do: one member, one limit, one ``/devices`` list.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from twisted.internet import defer, protocol, reactor
+
+from chatroom.backends.redis.link import RedisAddress
+from chatroom.backends.redis.node import ClusterConfig
+from chatroom.wiring.registries import redis_registry
+from chatroom.wiring.server import ChatServer
 from tests.cluster.support import RedisRegistryTestCase
 from tests.devices_contract import CONFIG, DevicesContract
 
@@ -14,3 +25,60 @@ class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
     """Replies come once Redis has answered."""
 
     config = CONFIG
+
+
+class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):
+    """Devices alternate between two nodes of one cluster; other users are
+    on the first."""
+
+    config = CONFIG
+
+    @defer.inlineCallbacks
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        yield super().setUp()
+        address = RedisAddress.parse(self.redis_url)
+        cluster = ClusterConfig(address, node_id="contract-two")
+        self.other = redis_registry(self.config, cluster, reactor)
+        self.other_server = ChatServer(self.config, clock=reactor, registry=self.other)
+        self.other_server.start()
+        self.addCleanup(self._stop_other)
+        yield self.other.backend.when_available()
+        self.devices_made = 0
+
+    def _stop_other(self) -> Any:
+        self.other_server.stop()
+        for connection in list(self.other_server.open_connections):
+            assert isinstance(connection, protocol.Protocol)
+            connection.connectionLost(protocol.connectionDone)
+        return self.other.detach()
+
+    def device_server(self) -> ChatServer:
+        """Node two for every other device, node one for the rest."""
+        self.devices_made += 1
+        return self.other_server if self.devices_made % 2 == 0 else self.server
+
+    @defer.inlineCallbacks
+    def test_one_room_devices_keep_the_account_in(self) -> Any:
+        """Across nodes a one-room device moving elsewhere never takes the
+        account out of a room (a device on the other node may be in it),
+        and the last device of a node to go takes it out of none: the
+        account stays in tea while its other node's device is connected,
+        and leaves it with that device."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice")  # node one
+        phone = yield self.device("alice")  # node two
+        yield self.entered(laptop, "tea")
+        yield self.entered(phone, "tea")
+        phone.say("/create cafe")
+        yield self.expect(phone, "LEFT tea")
+        yield self.expect(phone, "MEMBERS cafe alice")
+        bob.say("still here?")
+        yield self.expect(laptop, "MSG tea bob ")
+        self.not_seen(bob, "PART tea alice")
+        yield self.gone(laptop)
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea bob alice")
+        self.not_seen(phone, "MSG tea bob")
+        yield self.gone(phone)
+        yield self.expect(bob, "PART tea alice")

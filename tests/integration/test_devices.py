@@ -35,8 +35,8 @@ class DevicesOnTheRealServerTests(unittest.TestCase):
     @defer.inlineCallbacks
     def device(self, port: int):
         """A device of alice with ``multi`` on: the join replies of every
-        room the account is in arrive unasked (while another device is
-        connected)."""
+        room the account is in arrive unasked (its remembered rooms, when
+        no other device is connected)."""
         client = yield connect_client(reactor, port)
         client.say("/caps multi")
         client.say(f"/login alice {PASSWORD}")
@@ -47,7 +47,8 @@ class DevicesOnTheRealServerTests(unittest.TestCase):
     def test_two_devices_three_rooms_one_member_and_a_restart(self):
         """Two devices of alice in three rooms: bob sees alice once in each,
         hears her once whichever device speaks, and both devices hear him;
-        after a restart her next device is back in all three rooms."""
+        after a restart her next device is back in all three rooms, which
+        it is shown unasked."""
         directory = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, directory)
         db = os.path.join(directory, "chat.sqlite3")
@@ -86,13 +87,13 @@ class DevicesOnTheRealServerTests(unittest.TestCase):
 
         process, port = yield self.serve(db)
         again = yield self.device(port)
-        again.say("/list")  # alice is back in all three: each counts her
-        for room in ROOMS:
-            yield again.expect_line(f"ROOM {room} 1 ")
-        for room in ROOMS:  # shown as the client rejoins each
-            again.say(f"/join {room}")
+        for room in ROOMS:  # back in each, shown unasked with her marker
             yield again.expect_line(f"JOINED {room} 1 ")
-        again.say("/list")
+            yield again.expect_line(f"READ {room} ")
+        again.say("/join tea")  # in it already: nothing shown twice
+        refusal = yield again.expect_line("ERR ")
+        self.assertTrue(refusal.startswith("ERR ALREADY_IN_ROOM"), refusal)
+        again.say("/list")  # alice is back in all three: each counts her
         for room in ROOMS:
             yield again.expect_line(f"ROOM {room} 1 ")
         again.transport.loseConnection()

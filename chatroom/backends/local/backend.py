@@ -19,13 +19,14 @@ from chatroom.backends.local.conversations import StoredConversations
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
+from chatroom.backends.local.onenode import NoOtherNodes
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.backend import Admission, Facts, Marks, Roster, SessionEnder
+from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
 from chatroom.core.fanout import deliver_to, fan_out
@@ -80,6 +81,7 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
+        self.other_nodes = NoOtherNodes()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )
@@ -208,10 +210,6 @@ class LocalBackend:
             if room.owner is member:
                 self._save(room)
         return True
-
-    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
-        """One process: an account's devices here share one seat already."""
-        return False
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Nothing to share: the core's session says which account it is."""

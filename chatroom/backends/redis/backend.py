@@ -27,6 +27,7 @@ from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.conversations import RedisConversations
 from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.devices import RedisOtherNodes
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers, RedisRememberedRooms
 from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
@@ -46,7 +47,6 @@ from chatroom.core import errors
 from chatroom.core.backend import (
     Admission,
     Facts,
-    Marks,
     Roster,
     SessionEnder,
 )
@@ -108,6 +108,7 @@ class RedisBackend:
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
+        self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
@@ -218,9 +219,6 @@ class RedisBackend:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
 
-    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
-        return await self.seats.held_elsewhere(member, session, at)
-
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Other nodes match bans, invitations and a kept room's owner
         against it (``P signed``)."""
@@ -305,6 +303,8 @@ class RedisBackend:
             self.end_session(member, data[4:].decode())  # Redis released it
         elif data.startswith(b"view "):  # another node's device entered it
             self.seats.viewed(member, data[5:].decode())
+        elif data.startswith(b"logout "):  # /logout of a device of ours
+            self.other_nodes.logout(member, data[7:])
         elif data.startswith(b"kicked "):
             _, seq, line = data.split(b" ", 2)
             event = from_line(line)

@@ -55,7 +55,9 @@ if kick then
   tell(s, 'kicked ' .. seq .. ' ' .. ARGV[15])
   leave(tu, s.name, r, '', ARGV[#ARGV])
 end
-if ARGV[16] ~= '' then tell(session_of(tu), ARGV[16]) end
+if ARGV[16] ~= '' then  -- INVITED, to the target's devices on every node
+  for _, s in ipairs(sessions_of(tu, '')) do tell(s, ARGV[16]) end
+end
 return 'OK'
 """,
 )

@@ -362,7 +362,7 @@ local function release(u, reason)
   leave_all(u, display(u), reason)
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
-  redis.call('DEL', holders_key(u))
+  redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u)
   redis.call('SREM', P .. 'held', u)
 end
 
@@ -370,6 +370,7 @@ end
 -- u's own, with devices on other nodes, hands u to one of them (its rooms
 -- stay); the last one releases u.
 local function let_go(u, token, reason)
+  redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
   if redis.call('SREM', holders_key(u), token) == 1 then return end
   local heir = redis.call('SPOP', holders_key(u))
   if heir then
@@ -421,6 +422,7 @@ local function harvest(node, reason)
     for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
       if string.sub(token, 1, #prefix) == prefix then
         redis.call('SREM', holders_key(u), token)
+        redis.call('HDEL', P .. 'devices:' .. u, token)
       end
     end
     if redis.call('SCARD', holders_key(u)) == 0 then

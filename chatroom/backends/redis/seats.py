@@ -55,6 +55,9 @@ class RedisSeats:
         self.node = node
         self.here = here
         self.sessions = sessions
+        #: Called with a seat and a room key once a room another node's
+        #: device entered is shown here (the core's, see OtherNodes.watch).
+        self.on_viewed: Callable[[Member, str], None] = lambda seat, key: None
 
     async def enter(
         self,
@@ -198,17 +201,26 @@ class RedisSeats:
 
     # -- an account's devices on several nodes ---------------------------------
 
-    async def held_elsewhere(self, member: Member, session: Session, at: Marks) -> bool:
+    async def held_elsewhere(
+        self,
+        member: Member,
+        session: Session,
+        at: Marks,
+        shown: Callable[[str], None],
+    ) -> bool:
         """``HELD_ROOMS``: if another node holds the name too (a device of
         the account there), this node is seated in each room of it, from
-        the account's marker there on (``VIEW``: the room hears nothing)."""
+        the account's marker there on (``VIEW``: the room hears nothing),
+        then ``shown(room key)``."""
         reply = await self.calls.eval(
             scripts.HELD_ROOMS, key_of(session), session.token
         )
         if not int(reply[0]):
             return False
         for room in reply[1:]:
-            await self.view(member, session, room.decode(), at.get(room.decode()))
+            key = room.decode()
+            await self.view(member, session, key, at.get(key))
+            shown(key)
         return True
 
     def viewed(self, member: Member, key: str) -> None:
@@ -216,6 +228,7 @@ class RedisSeats:
         session = self.sessions.get(member)
         if session is not None:
             viewing = defer.ensureDeferred(self.view(member, session, key))
+            viewing.addCallback(lambda _: self.on_viewed(member, key))
             viewing.addErrback(lambda failure: None)
 
     async def view(

@@ -263,6 +263,13 @@ class IRCProtocol(LineFraming):
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """IRC has no lobby to keep current (``LIST`` asks when it wants)."""
 
+    def shown_marker(self, room: str, marker: int | None) -> None:
+        """An unasked join's burst says its own ``MARKREAD`` (``bouncer``)."""
+
+    def left_elsewhere(self, room: str, listing: Listing | None) -> None:
+        """Another device's ``/leave``: ``PART``, as for a room taken from us."""
+        self.session.removed(room, listing)
+
     def disconnect(self, reason: str) -> None:
         """The shared side ends this session (its name went to another)."""
         self.connection.close(reason, room_reason="name lost")

@@ -45,6 +45,7 @@ from chatroom.core.wire import PROTOCOL_VERSION, format_line
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.sendq import OutputQueue
+from chatroom.doors.line.positions import render_marker
 from chatroom.doors.line.session import (
     AS_LINES,
     LOBBY,
@@ -238,6 +239,15 @@ class ChatProtocol(LineFraming):
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         self.session.lobby_changed(changes)
+
+    def shown_marker(self, room: str, marker: int | None) -> None:
+        """``READ ROOM ID`` after join replies shown unasked, as after a join."""
+        self.session.send(render_marker(room, marker))
+
+    def left_elsewhere(self, room: str, listing: Listing | None) -> None:
+        """``LEFT ROOM``, then out of it as from a room taken from us."""
+        self.session.send(format_line("LEFT", room))
+        self.session.removed(room, listing)
 
     def disconnect(self, reason: str) -> None:
         """The shared side ends this session (its name went to another)."""

@@ -38,7 +38,7 @@ async def do_devices(session: CommandContext, args: str) -> None:
     (``current``: this one), then ``DEVICES_END <count>``."""
     if args:
         raise errors.usage("/devices")
-    listed = session.registry.devices_of(session.member)
+    listed = await session.registry.devices_of(session.member)
     session.send(
         b"".join(
             format_line(
@@ -60,5 +60,5 @@ async def do_logout(session: CommandContext, args: str) -> None:
     number = single_word(args, "/logout ID")
     if not number.isdigit() or not number.isascii():
         raise errors.no_such_device(number)
-    session.registry.end_device(session.member, int(number))
+    await session.registry.end_device(session.member, int(number))
     session.send(format_line("LOGGED_OUT", number))

@@ -75,7 +75,7 @@ const state = {
   stopped: null, bye: null,
   // Signed in again: the rooms being joined again, in the order asked (the
   // server answers in order, so a refusal is the first one's).
-  rejoinQueue: [],
+  rejoinQueue: [], rejoinLater: false,
   // The account signed in to and its password: the password in these
   // variables only, never in storage, a cookie or the page (the account's
   // name is kept for the tab, so that a reloaded page asks for it). Secrets

@@ -8,6 +8,9 @@ const handlers = {
   HELLO() {
     state.renameTo = null;
     clearMoments();
+    // Before signing in, so an account's rooms come back with what was
+    // missed, unasked (docs/protocol.md "Many devices").
+    send("/caps ids multi rich");
     if (state.account && state.password) {
       // Signed in before: sign in again, then take back a name chosen since.
       if (state.name && nameKey(state.name) !== nameKey(state.account)) {
@@ -39,9 +42,10 @@ const handlers = {
     if (state.renameTo) send(`/nick ${state.renameTo}`);
     state.renameTo = null;
     send("/watch on");
-    send("/caps ids multi rich");
     conversationsBack();
-    if (!rejoinRooms()) {
+    // An account's rooms come back unasked: the others are asked for once
+    // /unread (below) is answered.
+    if (!rejoinRooms(Boolean(state.account))) {
       backOnline();
       if (current && current.private) { // in no room, a conversation shown
         flushOutbox();
@@ -299,6 +303,7 @@ Object.assign(handlers, roomHandlers, richHandlers, reactionHandlers, typingHand
 function handle(event) {
   activate(eventRoom(event));
   try {
+    if (shownAlready(event)) return;
     if (event.id !== null && inRoom() && event.name !== "PRIVMSG") {
       // Older ids come with a /history reply: the newest and oldest shown
       // are kept apart (ids are decimal numbers, increasing). A private
@@ -316,6 +321,14 @@ function handle(event) {
     activate(null);
   }
   seeNewest();
+}
+
+// A replayed message the room's log shows already: a room given back
+// unasked replays from the account's read marker, which may be older.
+function shownAlready(event) {
+  return (event.name === "HISTORY" || event.name === "HISTORY_ACTION")
+    && !scroll.paging && event.id !== null && inRoom()
+    && state.lastId !== null && Number(event.id) <= Number(state.lastId);
 }
 
 // A replayed message: in the log (or above it, for a /history reply).

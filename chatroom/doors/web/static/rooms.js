@@ -183,13 +183,33 @@ function dropView(room) {
 
 // Signed in again: back into every room (the current one last, so that it
 // is the server's current room too), each resuming from its newest id.
-function rejoinRooms() {
+// `later`: an account's rooms come back unasked first (the server remembers
+// them); those that did not are asked for by rejoinRest.
+function rejoinRooms(later = false) {
   const names = views.size ? [...views.values()].map((view) => view.name)
     : state.joined.length ? [...state.joined] : state.room ? [state.room] : [];
   const at = names.findIndex((name) => nameKey(name) === nameKey(state.room || ""));
   if (at >= 0) names.push(...names.splice(at, 1));
   state.rejoinQueue = names;
   state.rejoining = names.length > 0;
+  state.rejoinLater = later && state.rejoining;
+  for (const name of names) { // given back unasked or asked for: a resume
+    const view = viewOf(name);
+    if (view) view.resuming = view.lastId !== null;
+  }
+  if (!state.rejoinLater) askRejoins(names);
+  return names.length > 0;
+}
+
+// The rooms the server gave back unasked are in: ask for the others.
+function rejoinRest() {
+  if (!state.rejoinLater) return;
+  state.rejoinLater = false;
+  if (state.rejoining) askRejoins(state.rejoinQueue);
+}
+
+// `/join ROOM since ID` for each of `names`.
+function askRejoins(names) {
   for (const name of names) {
     const view = viewOf(name);
     const key = state.keys.get(nameKey(name));
@@ -198,7 +218,6 @@ function rejoinRooms() {
     if (view) view.resuming = since !== "";
     send(`/join ${room}${since}`);
   }
-  return names.length > 0;
 }
 
 // JOINED: a room joined, or joined again (its log kept, with a line).
@@ -379,7 +398,7 @@ const roomHandlers = {
     drawSidebar();
     drawTitle();
   },
-  UNREAD_END() {},
+  UNREAD_END() { rejoinRest(); },
   FOCUS([room]) {
     const view = viewOf(room);
     if (view && view !== current) showView(view);

@@ -1,0 +1,52 @@
+"""One process has no other nodes: the local :class:`OtherNodes`.
+
+An account's devices in one process share one seat
+(:mod:`chatroom.core.seats`), which numbers, lists and ends them itself;
+nothing is held, counted or listed anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chatroom.core.backend import DeviceRow, Marks
+from chatroom.core.events import Event
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session
+
+
+class NoOtherNodes:
+    """The devices of this process are all the devices there are."""
+
+    async def held_elsewhere(
+        self,
+        member: Member,
+        session: Session,
+        at: Marks,
+        shown: Callable[[str], None],
+    ) -> bool:
+        """One process: an account's devices here share one seat already."""
+        return False
+
+    async def tell(self, account: str, token: str, event: Event) -> None:
+        """The seat's other devices have it already."""
+
+    async def show(
+        self, member: Member, session: Session, key: str, since: int | None
+    ) -> None:
+        """A room the account is in here is the seat's already."""
+
+    def watch(self, viewed: Callable[[Member, str], None]) -> None:
+        """No other node's device enters a room."""
+
+    async def number(self, account: str) -> int | None:
+        return None
+
+    def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:
+        """Nobody else to tell."""
+
+    async def listed(self, account: str, token: str) -> list[DeviceRow]:
+        return []
+
+    async def end(self, account: str, token: str, number: int, reason: str) -> bool:
+        return False

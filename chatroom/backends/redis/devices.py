@@ -1,0 +1,173 @@
+"""An account's devices on every node of the cluster: the Redis :class:`OtherNodes`.
+
+Each node's seat of an account (:mod:`chatroom.core.seats`) holds the
+account's devices connected to that node. So that ``--max-devices``,
+``/devices`` and ``/logout ID`` see all of them, wherever they are:
+
+- ``P devices:<u>``: a hash, seat token → that seat's devices, written by
+  its node whenever they change (``number door since`` each, comma
+  separated); a field whose token no longer holds u (its node gone) is
+  not read, and is dropped when seen; releasing u drops the hash;
+- ``P devnum:<u>``: the last device number given out to u's devices, so
+  numbers are unique over every node (dropped with u);
+- ``/logout ID`` of a device of another node is a ``logout ID reason``
+  message on that node's channel, for the seat's token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.prelude import Script
+from chatroom.backends.redis.seats import RedisSeats
+from chatroom.core.backend import DeviceRow, Marks
+from chatroom.core.events import Event, to_rich_line
+from chatroom.core.registry import Member
+from chatroom.core.seats import Seat
+from chatroom.core.sessions import Session
+
+#: ARGV: P, u, token, devices ('' for none). Seat token's devices of u.
+PUBLISH = Script(
+    "devices-publish",
+    r"""
+local key = P .. 'devices:' .. ARGV[2]
+if ARGV[4] == '' or not holds(ARGV[2], ARGV[3]) then
+  redis.call('HDEL', key, ARGV[3])
+else
+  redis.call('HSET', key, ARGV[3], ARGV[4])
+end
+return 'OK'
+""",
+)
+
+#: ARGV: P, u, token, line. To u's sessions on other nodes than token's
+#: (the sender's copy of a private message).
+TELL_OTHERS = Script(
+    "tell-others",
+    r"""
+for _, s in ipairs(sessions_of(ARGV[2], ARGV[3])) do tell(s, ARGV[4]) end
+return 'OK'
+""",
+)
+
+#: ARGV: P, u. The next number for a device of u.
+NUMBER = Script("device-number", "return redis.call('INCR', P .. 'devnum:' .. ARGV[2])")
+
+#: ARGV: P, u, token ('' for none). The devices of u's seats but token's
+#: (fields of seats gone are dropped).
+LISTED = Script(
+    "devices-listed",
+    r"""
+local key = P .. 'devices:' .. ARGV[2]
+local fields = redis.call('HGETALL', key)
+local reply = {}
+for i = 1, #fields, 2 do
+  if not holds(ARGV[2], fields[i]) then
+    redis.call('HDEL', key, fields[i])
+  elseif fields[i] ~= ARGV[3] then
+    reply[#reply + 1] = fields[i + 1]
+  end
+end
+return reply
+""",
+)
+
+#: ARGV: P, u, token, number, reason. Device number of u on a seat other
+#: than token's is told to go; 1 if one was, else 0.
+END = Script(
+    "device-end",
+    r"""
+local key = P .. 'devices:' .. ARGV[2]
+local fields = redis.call('HGETALL', key)
+for i = 1, #fields, 2 do
+  local token = fields[i]
+  if token ~= ARGV[3] and holds(ARGV[2], token) then
+    for number in string.gmatch(fields[i + 1], '(%d+) [^,]*') do
+      if number == ARGV[4] then
+        local colon = string.find(token, ':', 1, true)
+        tell({node = string.sub(token, 1, colon - 1),
+              conn = string.sub(token, colon + 1)},
+             'logout ' .. number .. ' ' .. ARGV[5])
+        return 1
+      end
+    end
+  end
+end
+return 0
+""",
+)
+
+
+def _rows(value: bytes) -> list[DeviceRow]:
+    """A seat's devices as :data:`PUBLISH` wrote them."""
+    rows: list[DeviceRow] = []
+    for entry in value.decode().split(","):
+        number, door, since = entry.split(" ")
+        rows.append((int(number), door, float(since)))
+    return rows
+
+
+class RedisOtherNodes:
+    """A node's view of its accounts' devices on the other nodes."""
+
+    log = Logger()
+
+    def __init__(self, calls: RedisCalls, seats: RedisSeats) -> None:
+        self.calls = calls
+        self.seats = seats
+
+    async def held_elsewhere(
+        self,
+        member: Member,
+        session: Session,
+        at: Marks,
+        shown: Callable[[str], None],
+    ) -> bool:
+        return await self.seats.held_elsewhere(member, session, at, shown)
+
+    async def tell(self, account: str, token: str, event: Event) -> None:
+        await self.calls.eval(TELL_OTHERS, account, token, to_rich_line(event))
+
+    async def show(
+        self, member: Member, session: Session, key: str, since: int | None
+    ) -> None:
+        await self.seats.view(member, session, key, since)
+
+    def watch(self, viewed: Callable[[Member, str], None]) -> None:
+        self.seats.on_viewed = viewed
+
+    async def number(self, account: str) -> int | None:
+        return int(await self.calls.eval(NUMBER, account))
+
+    def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:
+        value = ",".join(
+            f"{number} {door} {since!r}" for number, door, since in devices
+        )
+        done = Deferred.fromCoroutine(self.calls.eval(PUBLISH, account, token, value))
+        done.addErrback(
+            lambda failure: self.log.warn(
+                "devices of {account} not published: {why}",
+                account=account,
+                why=failure.getErrorMessage(),
+            )
+        )
+
+    async def listed(self, account: str, token: str) -> list[DeviceRow]:
+        reply = await self.calls.eval(LISTED, account, token)
+        return [row for value in reply for row in _rows(value)]
+
+    async def end(self, account: str, token: str, number: int, reason: str) -> bool:
+        return bool(int(await self.calls.eval(END, account, token, number, reason)))
+
+    @staticmethod
+    def logout(member: Member, data: bytes) -> None:
+        """``logout ID reason`` for seat ``member`` here: device ID goes."""
+        number, _, reason = data.decode().partition(" ")
+        devices = member.devices.values() if isinstance(member, Seat) else ()
+        for device in list(devices):
+            if str(device.number) == number:
+                device.member.disconnect(reason)
