@@ -29,9 +29,10 @@ class OutputQueueTests(unittest.TestCase):
     def setUp(self) -> None:
         self.transport = StringTransport()
         self.overflows = 0
-        self.queue = OutputQueue(self.transport, 100, self._overflowed)
+        self.queue = OutputQueue(self.transport, 100, self)
 
-    def _overflowed(self) -> None:
+    def output_full(self) -> None:
+        """The queue's owner: count overflows."""
         self.overflows += 1
 
     def test_registered_as_streaming_producer(self) -> None:
@@ -180,7 +181,10 @@ class CoalescingTests(unittest.TestCase):
         connection.connected = True
         self.clock = Clock()
         self.connection = connection
-        self.queue = OutputQueue(connection, 1000, lambda: None, Flusher(self.clock))
+        self.queue = OutputQueue(connection, 1000, self, Flusher(self.clock))
+
+    def output_full(self) -> None:
+        """The queue's owner (never full here)."""
 
     def received(self) -> bytes:
         try:
