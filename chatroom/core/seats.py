@@ -11,7 +11,8 @@ name's seat has one device; an account's up to ``--max-devices``.
 
 A fan-out must cost what it did before devices: a seat whose one device
 sees every room the seat is in (most users) delivers through that device's
-own bound ``deliver`` (:meth:`Seat.settle`), one attribute read as before.
+own ``deliver`` (:meth:`Seat.settle`, :func:`direct`), one attribute read
+as before.
 
 Each :class:`Device` says which of the seat's rooms it *views*: every one
 if it is ``multi`` (``/caps multi``, or an IRC session, which is in many
