@@ -3,7 +3,8 @@
 Run from a checkout, with its own interpreter (the same script works on the
 flat package of cf6c44a and on today's layout)::
 
-    .venv/bin/python benchmarks/memory_probe.py [--clients 2500] [--top 40]
+    .venv/bin/python benchmarks/memory_probe.py [--clients 2500] [--top 40] \
+        [--door irc]
 
 It builds the server as ``twistd chatroom`` does (``makeService`` with the
 benchmark's options: ``--rate 0 --max-per-ip 0 --max-clients 0 --db
@@ -44,9 +45,17 @@ SERVER_OPTIONS = [
 ]  # fmt: skip
 
 
-async def _one(port: int, number: int) -> tuple[Any, Any]:
+async def _one(port: int, number: int, door: str) -> tuple[Any, Any]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     room = f"probe{number // ROOM_SIZE}"
+    if door == "irc":  # NICK/USER, JOIN once welcomed, joined at 366
+        writer.write(f"NICK user{number}\r\nUSER u 0 * :probe\r\n".encode())
+        while True:
+            line = await reader.readline()
+            if not line or b" 366 " in line:
+                return reader, writer
+            if b" 001 " in line:
+                writer.write(f"JOIN #{room}\r\n".encode())
     writer.write(f"user{number}\r\n/join {room}\r\n".encode())
     while True:
         line = await reader.readline()
@@ -58,7 +67,7 @@ async def _one(port: int, number: int) -> tuple[Any, Any]:
             writer.write(f"/join {room}\r\n".encode())
 
 
-async def _clients(port: int, total: int, signals: Path) -> None:
+async def _clients(port: int, total: int, signals: Path, door: str) -> None:
     """Connect WARM clients, say so, wait for "go", connect the rest, say so,
     and hold every connection until told to stop."""
     held: list[tuple[Any, Any]] = []
@@ -66,7 +75,7 @@ async def _clients(port: int, total: int, signals: Path) -> None:
 
     async def guarded(number: int) -> None:
         async with gate:
-            held.append(await _one(port, number))
+            held.append(await _one(port, number, door))
 
     for first, last, done in ((0, WARM, "warm"), (WARM, total, "done")):
         if done == "done":
@@ -86,9 +95,14 @@ def _types() -> collections.Counter[str]:
     )
 
 
-def _server(total: int, top: int) -> None:
+def _server(total: int, top: int, door: str) -> None:
     sys.path.insert(0, os.getcwd())
     from twisted.internet import reactor, task
+    from twisted.logger import globalLogBeginner
+
+    # As twistd does: log events are written, not kept in the start-up buffer
+    # (which would count about 120 B per client that no server holds).
+    globalLogBeginner.beginLoggingTo([lambda event: None], redirectStandardIO=False)
 
     try:
         from chatroom.wiring.tap import Options, makeService
@@ -101,12 +115,14 @@ def _server(total: int, top: int) -> None:
     probe.close()
     endpoint = f"tcp:{port}:interface=127.0.0.1:backlog=1024"
     options = Options()
-    options.parseOptions(["--port", endpoint, *SERVER_OPTIONS])
+    doors = ["--port", endpoint]
+    if door == "irc":  # the line door on a port of its own, unused
+        doors = ["--port", "tcp:0:interface=127.0.0.1", "--irc", endpoint]
+    options.parseOptions([*doors, *SERVER_OPTIONS])
     makeService(options).startService()
     signals = Path(tempfile.mkdtemp(prefix="memory-probe-"))
-    client = subprocess.Popen(
-        [sys.executable, __file__, "--client", str(port), str(total), str(signals)]
-    )
+    argv = [__file__, "--client", str(port), str(total), str(signals), "--door", door]
+    client = subprocess.Popen([sys.executable, *argv])
     before: dict[str, Any] = {}
     measured = total - WARM
 
@@ -150,13 +166,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=2500)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--door", choices=("line", "irc"), default="line")
     parser.add_argument("--client", nargs=3, metavar=("PORT", "TOTAL", "DIR"))
     args = parser.parse_args()
     if args.client:
         port, total, signals = args.client
-        asyncio.run(_clients(int(port), int(total), Path(signals)))
+        asyncio.run(_clients(int(port), int(total), Path(signals), args.door))
     else:
-        _server(args.clients, args.top)
+        _server(args.clients, args.top, args.door)
 
 
 if __name__ == "__main__":

@@ -6,15 +6,19 @@ from __future__ import annotations
 import socket
 
 from twisted.internet import tcp
-from twisted.internet.protocol import Protocol
+from twisted.internet.error import ConnectionDone
+from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.doors.base.sendq import Flusher, OutputQueue
 from chatroom.doors.base.tcpdirect import (
     PRIVATE_ATTRIBUTES,
+    LeanServer,
     direct_connection,
+    lean_transports,
     send_direct,
 )
 
@@ -25,9 +29,10 @@ class OutputQueueTests(unittest.TestCase):
     def setUp(self) -> None:
         self.transport = StringTransport()
         self.overflows = 0
-        self.queue = OutputQueue(self.transport, 100, self._overflowed)
+        self.queue = OutputQueue(self.transport, 100, self)
 
-    def _overflowed(self) -> None:
+    def output_full(self) -> None:
+        """The queue's owner: count overflows."""
         self.overflows += 1
 
     def test_registered_as_streaming_producer(self) -> None:
@@ -93,6 +98,76 @@ class DirectWriteTests(unittest.TestCase):
         self.assertEqual(send_direct(self.connection, b"later"), b"later")
 
 
+class _ChosenServer(tcp.Server):
+    """A server transport someone chose for a port."""
+
+
+class LeanServerTests(unittest.TestCase):
+    """The leaner server transport against Twisted's own, on a socket pair.
+
+    What it derives instead of storing reads Twisted's private attributes:
+    these tests pin that it still says what Twisted's transport says."""
+
+    def setUp(self) -> None:
+        self.clock = MemoryReactorClock()  # Twisted's in-memory reactor
+        pair = [socket.socketpair(), socket.socketpair()]
+        self.theirs = pair[1][1]
+        for ours, theirs in pair:
+            self.addCleanup(ours.close)
+            self.addCleanup(theirs.close)
+        peer = ("127.0.0.1", 40000)
+        listening = tcp.Port(6667, Factory(), reactor=self.clock)
+        listening._realPortNumber = 6667  # as startListening sets it
+        self.twisted = tcp.Server(
+            pair[0][0], Protocol(), peer, listening, 7, self.clock
+        )
+        self.lean = LeanServer(pair[1][0], Protocol(), peer, listening, 7, self.clock)
+        self.lean.protocol.makeConnection(self.lean)
+
+    def test_says_what_twisteds_transport_says(self) -> None:
+        """Its log prefix (what its log lines are tagged with) and its repr
+        are Twisted's, and the reactor gets the socket's descriptor."""
+        self.assertEqual(self.lean.logPrefix(), self.twisted.logPrefix())
+        self.assertEqual(repr(self.lean), repr(self.twisted))
+        self.assertEqual(self.lean.fileno(), self.lean.socket.fileno())
+
+    def test_holds_none_of_it(self) -> None:
+        """An idle connection stores neither string, nor a bound ``fileno``,
+        nor a list for queued bytes."""
+        for attribute in ("logstr", "repstr", "fileno", "_tempDataBuffer"):
+            self.assertIn(attribute, vars(self.twisted))
+            self.assertNotIn(attribute, vars(self.lean))
+        self.assertIsNone(self.lean._queue)
+
+    def test_queued_bytes_are_sent_in_order_then_let_go(self) -> None:
+        """Bytes ``write`` queues reach the peer in order; once sent, the
+        transport holds no list for them."""
+        self.lean.write(b"JOIN tea bob\r\n")
+        self.lean.writeSequence([b"MSG tea ", b"bob t hi\r\n"])
+        self.assertEqual(self.lean._tempDataLen, 32)
+        self.lean.doWrite()
+        self.assertEqual(self.theirs.recv(100), b"JOIN tea bob\r\nMSG tea bob t hi\r\n")
+        self.assertIsNone(self.lean._queue)
+
+    def test_closed_transport_has_no_descriptor(self) -> None:
+        """After the connection is lost the reactor sees -1, as with Twisted's."""
+        self.lean.connectionLost(Failure(ConnectionDone()))
+        self.twisted.connectionLost(Failure(ConnectionDone()))
+        self.assertEqual(self.lean.fileno(), -1)
+        self.assertEqual(self.twisted.fileno(), -1)
+
+    def test_only_plain_tcp_ports_are_changed(self) -> None:
+        """A listening TCP port accepts with the lean transport; a port
+        whose transport someone chose already keeps it."""
+        port = tcp.Port(0, Factory(), reactor=self.clock)
+        self.assertIs(lean_transports(port), port)
+        self.assertIs(port.transport, LeanServer)
+        chosen = tcp.Port(0, Factory(), reactor=self.clock)
+        chosen.transport = _ChosenServer
+        lean_transports(chosen)
+        self.assertIs(chosen.transport, _ChosenServer)
+
+
 class CoalescingTests(unittest.TestCase):
     """On the direct path, one reactor turn's writes leave in one send()."""
 
@@ -106,7 +181,10 @@ class CoalescingTests(unittest.TestCase):
         connection.connected = True
         self.clock = Clock()
         self.connection = connection
-        self.queue = OutputQueue(connection, 1000, lambda: None, Flusher(self.clock))
+        self.queue = OutputQueue(connection, 1000, self, Flusher(self.clock))
+
+    def output_full(self) -> None:
+        """The queue's owner (never full here)."""
 
     def received(self) -> bytes:
         try:

@@ -11,7 +11,8 @@ name's seat has one device; an account's up to ``--max-devices``.
 
 A fan-out must cost what it did before devices: a seat whose one device
 sees every room the seat is in (most users) delivers through that device's
-own bound ``deliver`` (:meth:`Seat.settle`), one attribute read as before.
+own ``deliver`` (:meth:`Seat.settle`, :func:`direct`), one attribute read
+as before.
 
 Each :class:`Device` says which of the seat's rooms it *views*: every one
 if it is ``multi`` (its member's ``views_every_room``: ``/caps multi``, or
@@ -23,8 +24,9 @@ device.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.fanout import fan_out
@@ -37,6 +39,19 @@ ROOMLESS = frozenset({"PRIVMSG", "NICK", "ANNOUNCE", "INVITED", "READ"})
 
 def _nothing(seat: Seat, room: str) -> None:
     """A seat's ``on_removed`` until the core gives it one."""
+
+
+def direct(member: Member) -> Callable[[Event], None]:
+    """What a seat whose one device sees all its rooms delivers through:
+    the member itself if calling it delivers (a door's protocol, whose
+    ``__call__`` is its ``deliver``), else its bound ``deliver``. A bound
+    method is an object of 64 bytes per connection; the call through
+    ``__call__`` costs about 30 ns more per delivery (a micro-benchmark on
+    the benchmark's machine, docs/performance.md)."""
+    kind: Any = type(member)
+    if callable(member) and kind.__call__ is getattr(kind, "deliver", None):
+        return cast(Callable[[Event], None], member)
+    return member.deliver
 
 
 @dataclass(slots=True, eq=False)
@@ -77,25 +92,37 @@ class Device:
 
 
 class Seat:
-    """The devices of one user on this process, one member of its rooms."""
+    """The devices of one user on this process, one member of its rooms.
+
+    An idle server holds one seat per connection, so a seat costs what
+    one device needs and no more: its one device in a slot of its own
+    (most seats never have a second), a dict of devices only from the
+    second one on, its rooms in a tuple, and no dict of joining commands
+    unless one is under way.
+    """
 
     __slots__ = (
         "__weakref__",
+        "_device",
         "_last_number",
+        "_more",
         "deliver",
-        "devices",
         "joining",
         "on_removed",
         "rooms",
     )
 
     def __init__(self) -> None:
-        self.devices: dict[Member, Device] = {}
+        #: The seat's one device (None with none, or with several: ``_more``).
+        self._device: Device | None = None
+        #: Member → device once the seat has more than one, oldest first.
+        self._more: dict[Member, Device] | None = None
         #: The seat's rooms (as their events spell them), oldest first.
-        self.rooms: list[str] = []
+        self.rooms: tuple[str, ...] = ()
         #: Room key → the device whose command is seating us there (it
         #: gets the join replies whether or not it is ``multi``); made on
-        #: first use, as a seat costs memory for every connection.
+        #: first use and dropped once empty, as a seat costs memory for
+        #: every connection.
         self.joining: dict[str, Member] | None = None
         #: The Member callback for a room event or a private message: the
         #: one device's own ``deliver`` when it views every room of the seat
@@ -112,15 +139,43 @@ class Seat:
 
     # -- devices ---------------------------------------------------------------
 
+    @property
+    def devices(self) -> Mapping[Member, Device]:
+        """Member → device, oldest first (read only: :meth:`add`, :meth:`remove`)."""
+        if self._more is not None:
+            return self._more
+        one = self._device
+        return {} if one is None else {one.member: one}
+
+    def _each(self) -> Iterable[Device]:
+        """The devices, oldest first, without building a mapping."""
+        if self._more is not None:
+            return self._more.values()
+        return () if self._device is None else (self._device,)
+
     def add(self, member: Member, since: float) -> Device:
         self._last_number += 1
         device = Device(member, self._last_number, since)
-        self.devices[member] = device
+        one, more = self._device, self._more
+        if more is not None:
+            more[member] = device
+        elif one is None or one.member is member:
+            self._device = device
+        else:
+            self._more = {one.member: one, member: device}
+            self._device = None
         self.settle()
         return device
 
     def remove(self, member: Member) -> Device | None:
-        device = self.devices.pop(member, None)
+        one, more = self._device, self._more
+        device = None
+        if more is not None:
+            device = more.pop(member, None)
+            if len(more) == 1:  # back to one device: no dict
+                self._device, self._more = next(iter(more.values())), None
+        elif one is not None and one.member is member:
+            device, self._device = one, None
         self.settle()
         return device
 
@@ -132,17 +187,23 @@ class Seat:
 
     def asked(self, room: str) -> Member | None:
         """The device whose command seated the seat in ``room``, if any (forgotten)."""
-        return self.joining.pop(name_key(room), None) if self.joining else None
+        joining = self.joining
+        if not joining:
+            return None
+        member = joining.pop(name_key(room), None)
+        if not joining:
+            self.joining = None
+        return member
 
     def settle(self) -> None:
         """After a change of devices, rooms or views: whether events may
         go straight to the one device."""
-        deliver = self.deliver_each
-        if len(self.devices) == 1:
-            device = next(iter(self.devices.values()))
+        deliver: Callable[[Event], None] = self.deliver_each
+        device = self._device
+        if device is not None:
             every = device.multi and not device.hidden
             if every or all(device.views(room) for room in self.rooms):
-                deliver = device.member.deliver
+                deliver = direct(device.member)
         self.deliver = deliver
 
     def find(self, room: str) -> str | None:
@@ -154,19 +215,19 @@ class Seat:
         """The devices that view ``room`` (``but`` one)."""
         return [
             device
-            for device in self.devices.values()
+            for device in self._each()
             if device.member is not but and device.views(room)
         ]
 
     def others(self, member: Member) -> list[Member]:
         """Every device but ``member``."""
-        return [other for other in self.devices if other is not member]
+        return [d.member for d in self._each() if d.member is not member]
 
     def left(self, room: str) -> None:
         """The seat is out of ``room``; no device views it any more."""
         if room in self.rooms:
-            self.rooms.remove(room)
-        for device in self.devices.values():
+            self.rooms = tuple(name for name in self.rooms if name != room)
+        for device in self._each():
             if device.room == room:
                 device.room = None
         self.settle()
@@ -175,31 +236,31 @@ class Seat:
 
     @property
     def door(self) -> str:
-        first = next(iter(self.devices), None)
-        return first.door if first is not None else "line"
+        first = next(iter(self._each()), None)
+        return first.member.door if first is not None else "line"
 
     @property
     def name(self) -> str | None:
-        first = next(iter(self.devices), None)
-        return first.name if first is not None else None
+        first = next(iter(self._each()), None)
+        return first.member.name if first is not None else None
 
     def deliver_each(self, event: Event) -> None:
         """``event`` to each device that views its room (every device, if
         it names none)."""
         if event.name in ROOMLESS:
-            fan_out(list(self.devices), event)
+            fan_out([device.member for device in self._each()], event)
             return
         room = event.fields[0]
-        fan_out([d.member for d in self.devices.values() if d.views(room)], event)
+        fan_out([d.member for d in self._each() if d.views(room)], event)
 
     def entered(self, welcome: Welcome) -> None:
         """The seat is in ``welcome.room``: the device that asked and every
         ``multi`` device get the join replies."""
         room = welcome.room
         if room not in self.rooms:
-            self.rooms.append(room)
+            self.rooms = (*self.rooms, room)
         asker = self.asked(room)
-        for device in list(self.devices.values()):
+        for device in list(self._each()):
             if device.member is asker:
                 if not device.multi:
                     device.room = room
@@ -230,5 +291,5 @@ class Seat:
         """Never called: the core tells each device that viewed the room."""
 
     def disconnect(self, reason: str) -> None:
-        for device in list(self.devices.values()):
+        for device in list(self._each()):
             device.member.disconnect(reason)

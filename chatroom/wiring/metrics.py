@@ -43,7 +43,7 @@ class ServerCollector:
             "chatroom_users", "Connections that have a name, by door.", labels=["door"]
         )
         opened = Tally(c.door for c in self.server.open_connections)
-        named = Tally(c.door for c in self.server.connections if c.name)
+        named = Tally(c.door for c in self.server.each_admitted() if c.name)
         for door in sorted(set(opened) | {"line"}):
             connections.add_metric([door], opened[door])
             users.add_metric([door], named[door])

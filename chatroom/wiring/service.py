@@ -21,6 +21,7 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger, LoggingFile
 from twisted.python.failure import Failure
 
+from chatroom.doors.base.tcpdirect import lean_transports
 from chatroom.wiring.server import ChatServer
 
 
@@ -96,7 +97,8 @@ class ListeningService(Service):
     port public (tests listen on port 0 and need the number). A failure to
     listen that is known at once (port in use, bad interface) is raised from
     ``startService``, so ``twistd`` reports it and exits instead of running
-    a server that serves nothing.
+    a server that serves nothing. A plain TCP port's connections get the
+    leaner transport of :func:`~chatroom.doors.base.tcpdirect.lean_transports`.
     """
 
     log = Logger()
@@ -124,7 +126,7 @@ class ListeningService(Service):
             raise StartupError(failures[0].getErrorMessage())
 
     def _listened(self, port: IListeningPort) -> IListeningPort:
-        self.port = port
+        self.port = port = lean_transports(port)  # less per idle connection
         self.log.info("listening on {address}", address=port.getHost())
         waiters, self._port_waiters = self._port_waiters, []
         for waiter in waiters:

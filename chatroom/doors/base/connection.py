@@ -190,7 +190,7 @@ class Connection:
         self.output = OutputQueue(
             cast(Transport, transport),
             self.config.sendq,
-            self._output_full,
+            self,
             self.server.flusher,
         )
         self.host = getattr(self._tcp.getPeer(), "host", "")
@@ -257,7 +257,7 @@ class Connection:
             self.config.shutdown_grace, self._tcp.abortConnection
         )
 
-    def _output_full(self) -> None:
+    def output_full(self) -> None:
         """The client stopped reading and fell ``--sendq`` behind: abort now.
 
         The rooms hear of it from ``lost``, on a later reactor turn, so no

@@ -21,13 +21,20 @@ coalescing adds no waiting.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime
 from zope.interface import implementer
 
 from chatroom.doors.base.tcpdirect import direct_connection, send_direct
+
+
+class Overflowing(Protocol):
+    """Who is told when a queue's client fell ``--sendq`` behind (its
+    :class:`~chatroom.doors.base.connection.Connection`): the queue keeps
+    the owner, not a bound method of it, one object less per connection."""
+
+    def output_full(self) -> None: ...
 
 
 class Transport(Protocol):
@@ -67,7 +74,7 @@ class OutputQueue:
     __slots__ = (
         "_direct",
         "_flusher",
-        "_on_overflow",
+        "_owner",
         "_paused",
         "_pending",
         "_queued",
@@ -80,14 +87,14 @@ class OutputQueue:
         self,
         transport: Transport,
         limit: int,
-        on_overflow: Callable[[], None],
+        owner: Overflowing,
         flusher: Flusher | None = None,
     ) -> None:
         self.limit = limit
         self.closed = False
         self._paused = False
         self._queued = 0  # bytes written while the transport said "pause"
-        self._on_overflow = on_overflow
+        self._owner = owner
         self._direct = direct_connection(transport)
         self._flusher = flusher
         self._pending: list[bytes] = []
@@ -126,7 +133,7 @@ class OutputQueue:
         if self._queued > self.limit:
             self.closed = True
             self._pending.clear()
-            self._on_overflow()
+            self._owner.output_full()
             return
         self._transport.write(data)
 

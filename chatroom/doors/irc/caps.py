@@ -159,3 +159,23 @@ def requested(asked: str) -> tuple[set[str], set[str]] | None:
     if not enable and not disable:
         return None
     return enable, disable
+
+
+#: A session's capabilities before any is enabled, shared by every session.
+NO_CAPS: frozenset[str] = frozenset()
+#: Each set of capabilities sessions enabled, kept once: clients of one
+#: kind ask for the same ones, so their sessions share one frozenset
+#: instead of holding one each (a set is about 200 bytes). Bounded, as
+#: clients choose the sets.
+_SHARED: dict[frozenset[str], frozenset[str]] = {NO_CAPS: NO_CAPS}
+_SHARED_MOST = 256
+
+
+def shared_caps(caps: frozenset[str]) -> frozenset[str]:
+    """``caps``, or the equal set another session holds already."""
+    shared = _SHARED.get(caps)
+    if shared is not None:
+        return shared
+    if len(_SHARED) < _SHARED_MOST:
+        _SHARED[caps] = caps
+    return caps

@@ -246,6 +246,10 @@ class IRCProtocol(LineFraming):
             self._last_quit = ""  # back: a later quit is news again
         self.connection.send(event.encoded(session.render))
 
+    #: Calling the protocol delivers: a seat holds the protocol itself
+    #: rather than a bound method of it (chatroom.core.seats.direct).
+    __call__ = deliver
+
     def entered(self, welcome: Welcome) -> None:
         asked = self.session.asking
         self.session.entered(welcome)

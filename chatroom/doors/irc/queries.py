@@ -131,9 +131,9 @@ async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
     """``251``-``255``, ``265`` and ``266``: the users of every door on this
     server (a cluster node counts its own: the others' are not known here),
     the connections not signed on yet (``253``) and the rooms (``254``)."""
-    connections = session.server.connections
-    users = sum(1 for connection in connections if connection.name)
-    unknown = len(connections) - users
+    server = session.server
+    users = sum(1 for connection in server.each_admitted() if connection.name)
+    unknown = server.admitted() - users
     invisible = sum(1 for other in session.directory.here.values() if other.invisible)
     rooms = len((await session.registry.list_rooms()).rooms)
     session.numeric(

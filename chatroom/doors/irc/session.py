@@ -35,11 +35,13 @@ from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.irc.caps import NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.replay import in_batch, replay
 from chatroom.doors.irc.tags import add_tags, lines_of, tag_section
 from chatroom.doors.irc.wire import (
+    NO_TAGS,
     RPL_MONOFFLINE,
     RPL_MONONLINE,
     RPL_TOPICWHOTIME,
@@ -134,6 +136,8 @@ class IRCSession:
     __slots__ = (
         "_arrived",
         "_asking",
+        "_monitoring",
+        "_read_stamps",
         "arrival",
         "away",
         "bot",
@@ -148,11 +152,9 @@ class IRCSession:
         "labeled",
         "me",
         "member",
-        "monitoring",
         "multiline",
         "name",
         "own_echoes",
-        "read_stamps",
         "realname",
         "reauthenticating",
         "render",
@@ -204,7 +206,7 @@ class IRCSession:
         #: the highest ``CAP LS`` version the client named, and what follows
         #: from them: the encoder of its rendering variant, and whether its
         #: own messages come back to it (``echo-message``).
-        self.caps: frozenset[str] = frozenset()
+        self.caps: frozenset[str] = NO_CAPS
         self.cap_version = 0
         self.render = renderer.render
         self.echo = False
@@ -216,13 +218,10 @@ class IRCSession:
         #: A ``draft/multiline`` batch the client is sending: its reference,
         #: target and lines so far.
         self.multiline: Multiline | None = None
-        #: ``MARKREAD`` times as this client set them, by target key: for a
-        #: room with the core's marker (event id) they were set at, so the
-        #: client gets its own time back while that marker holds; for a nick
-        #: alone (private conversations have no core markers).
-        self.read_stamps: dict[str, tuple[int, str]] = {}
+        #: ``read_stamps``, made on first use (a session per client).
+        self._read_stamps: dict[str, tuple[int, str]] | None = None
         #: The tags of the command running (``+draft/react``, ``label``...).
-        self.tags: Mapping[str, str] = {}
+        self.tags: Mapping[str, str] = NO_TAGS
         #: PASS, SASL and the account, until registered (then None).
         self.signing_in: PendingSignIn | None = PendingSignIn()
         #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
@@ -250,8 +249,29 @@ class IRCSession:
         #: and last sent a message (``317``), in the clock's seconds.
         self.away = ""
         self.signed_on = self.spoke = 0.0
-        #: The nicks this client monitors: key → the nick as given.
-        self.monitoring: dict[str, str] = {}
+        #: ``monitoring``, made on first use.
+        self._monitoring: dict[str, str] | None = None
+
+    @property
+    def read_stamps(self) -> dict[str, tuple[int, str]]:
+        """``MARKREAD`` times as this client set them, by target key: for a
+        room with the core's marker (event id) they were set at, so the
+        client gets its own time back while that marker holds; for a nick
+        alone (private conversations have no core markers)."""
+        if self._read_stamps is None:
+            self._read_stamps = {}
+        return self._read_stamps
+
+    @read_stamps.setter
+    def read_stamps(self, stamps: dict[str, tuple[int, str]]) -> None:
+        self._read_stamps = stamps
+
+    @property
+    def monitoring(self) -> dict[str, str]:
+        """The nicks this client monitors: key → the nick as given."""
+        if self._monitoring is None:
+            self._monitoring = {}
+        return self._monitoring
 
     @property
     def registry(self) -> Registry:
@@ -303,7 +323,7 @@ class IRCSession:
 
     def set_caps(self, caps: frozenset[str]) -> None:
         """The capabilities enabled now: the rendering variant follows."""
-        self.caps = caps
+        self.caps = shared_caps(caps)
         self.render = self.renderer.encoder(caps)
         self.echo = "echo-message" in caps
 
@@ -389,9 +409,9 @@ class IRCSession:
     def gone(self) -> None:
         """The session ended (it quit, or its connection closed): out of
         the door's directory, once."""
-        for key in list(self.monitoring):
+        for key in list(self._monitoring or ()):
             self.directory.unwatch(self, key)
-        self.monitoring.clear()
+        self._monitoring = None
         if self.state == REGISTERED and self.name is not None:
             self.directory.left(self, self.name, self.now)
         self.state = GONE

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from twisted.words.protocols import irc
 
@@ -72,6 +73,11 @@ LEFT, LEFT_BECAUSE = "left", "left: "
 X_DELIM = irc.X_DELIM
 
 
+#: The tags of a line without any, shared: a session keeps its last
+#: command's tags, and most lines have none.
+NO_TAGS: Mapping[str, str] = MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class Message:
     """One client line: its command (upper case) and its parameters."""
@@ -79,13 +85,13 @@ class Message:
     command: str
     params: tuple[str, ...]
     #: Its IRCv3 tags (``@label=1;+draft/react=x``), unescaped.
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=lambda: NO_TAGS)
 
 
 def parse(line: str) -> Message | None:
     """Split one IRC line; None for a line with no command (ignored)."""
     rest = line.lstrip(" ")  # trailing spaces may be part of the last parameter
-    tags: dict[str, str] = {}
+    tags: Mapping[str, str] = NO_TAGS
     if rest.startswith("@"):  # message tags (IRCv3)
         section, _, rest = rest.partition(" ")
         tags = parse_tags(section[1:])

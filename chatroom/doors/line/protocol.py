@@ -231,6 +231,10 @@ class ChatProtocol(LineFraming):
             return  # a typing notice is for the others in the room
         self.connection.send(event.encoded(self.session.events))
 
+    #: Calling the protocol delivers: a seat holds the protocol itself
+    #: rather than a bound method of it (chatroom.core.seats.direct).
+    __call__ = deliver
+
     def entered(self, welcome: Welcome) -> None:
         self.session.entered(welcome)
 
