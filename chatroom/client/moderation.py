@@ -116,6 +116,8 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     ),
     "OP": _says("{1} made {0} an operator"),
     "DEOP": _says("{1} removed {0} from the operators"),
+    "VOICE": _says("{1} gave {0} a voice"),
+    "DEVOICE": _says("{1} took {0}'s voice"),
     "KICK": _says("{0} was kicked by {1}{reason}"),
     "KICKED": _kicked,
     "BAN": _ban("{1} banned {0}"),

@@ -41,11 +41,12 @@ from chatroom.core.events import (
 from chatroom.core.facts import RoomFacts
 from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
-from chatroom.core.moderation import Action, Actor, RoomSettings
+from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
+from chatroom.core.roominfo import RoomSettings, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.stored import topic_event
@@ -267,17 +268,19 @@ class ChatCore(Generic[B]):
         catch_up: bool = False,
     ) -> None:
         """The back-end seats the member; the entry rule (bans, invitation,
-        key, then space) is decided here on the facts it reads, before the
-        member leaves ``leaving``, so a refusal keeps it there. A catch-up
-        starts after the account's read marker (a plain name's markers are
-        its connection's, which saw what came before)."""
+        key, then space and the room's own limit) is decided here on the facts
+        it reads, before the member leaves ``leaving``, so a refusal keeps it
+        there. A catch-up starts after the account's read marker (a plain
+        name's markers are its connection's, which saw what came before)."""
 
-        def admit(facts: RoomFacts) -> None:
+        def admit(facts: RoomFacts) -> int:
             if member not in self.sessions:
                 raise errors.not_in_room()  # gone meanwhile: nobody to answer
-            if facts.policy.restricted:  # open rooms (most) need no actor
-                moderation.check_entry(facts, self._actor(member), key)
+            actor = self._actor(member) if facts.policy.restricted else None
+            if actor is not None:  # open rooms (most) need no actor
+                moderation.check_entry(facts, actor, key)
             rules.check_space(facts)
+            return 0 if actor is None else moderation.check_limit(facts, actor)
 
         session = self._session(member)
         if catch_up and since is None and session.account:
@@ -355,7 +358,8 @@ class ChatCore(Generic[B]):
         stamp = format_time(now)
         event = Event(kind, (room, session.name, stamp), text, tags=tags)
         stored = history_event(kind, room, session.name, stamp, text, tags=tags)
-        await self.backend.append(member, session, room, event, stored, now)
+        speaks = partial(moderation.check_speak, actor=self._actor(member))
+        await self.backend.append(member, session, room, event, stored, now, speaks)
 
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
@@ -393,6 +397,7 @@ class ChatCore(Generic[B]):
             topic=roster.topic,
             topic_by=roster.topic_by,
             operators=roster.operators(),
+            voiced=roster.voiced(),
             secret=roster.policy.secret,
             topic_at=roster.topic_at,
             created_at=roster.created_at,
@@ -468,7 +473,7 @@ class ChatCore(Generic[B]):
     async def room_settings(self, member: Member, room: str) -> RoomSettings:
         where = self.backend.place(self._seat(member), room)
         facts = await self.backend.facts(where)
-        return moderation.settings_of(facts.room, self._actor(member), facts.owner_name)
+        return settings_of(facts.room, self._actor(member), facts.owner_name)
 
     async def kill(self, member: Member, target: str, reason: str) -> str:
         return await admin.kill(self.backend, self._actor(member), target, reason)

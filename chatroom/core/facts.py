@@ -31,11 +31,19 @@ class RoomPolicy:
     operators: tuple[str, ...] = ()
     bans: tuple[str, ...] = ()
     invited: tuple[str, ...] = ()
+    #: At most this many members (``/set limit N``, ``+l``); 0: only the
+    #: server's ``--room-capacity``.
+    limit: int = 0
+    #: Only the owner, operators and voiced members speak (``+m``).
+    moderated: bool = False
+    #: Who may speak in a moderated room (``/voice``, ``+v``): masks as
+    #: operators' are.
+    voiced: tuple[str, ...] = ()
 
     @property
     def restricted(self) -> bool:
         """Whether a join must be checked against this policy at all."""
-        return bool(self.invite_only or self.key or self.bans)
+        return bool(self.invite_only or self.key or self.bans or self.limit)
 
     def to_json(self) -> str:
         if self == NO_POLICY:
@@ -51,6 +59,9 @@ class RoomPolicy:
                 "operators": list(self.operators),
                 "bans": list(self.bans),
                 "invited": list(self.invited),
+                "limit": self.limit,
+                "moderated": self.moderated,
+                "voiced": list(self.voiced),
             },
             separators=(",", ":"),
         )
@@ -73,6 +84,9 @@ class RoomPolicy:
             operators=tuple(current_mask(m) for m in data.get("operators", ())),
             bans=tuple(current_mask(m) for m in data.get("bans", ())),
             invited=tuple(current_mask(m) for m in data.get("invited", ())),
+            limit=int(data.get("limit", 0)),
+            moderated=bool(data.get("moderated")),
+            voiced=tuple(current_mask(m) for m in data.get("voiced", ())),
         )
 
 

@@ -25,16 +25,16 @@ from dataclasses import dataclass, field, replace
 from chatroom.core import errors
 from chatroom.core.events import Event
 from chatroom.core.facts import RoomFacts, RoomPolicy
-from chatroom.core.text import has_control_characters, name_key
+from chatroom.core.settingvalues import (
+    check_key,
+    check_limit_value,
+    parse_mask,
+    parse_switch,
+)
+from chatroom.core.text import name_key
 
 #: Most entries a room keeps in each of its lists (operators, bans, invitations).
 LIST_MAX = 100
-
-#: The settings ``/set`` knows.
-SETTINGS = ("invite-only", "key", "topic-lock", "keep", "secret")
-
-KEY_MAX_LENGTH = 64
-
 
 # -- who is who --------------------------------------------------------------
 
@@ -144,6 +144,37 @@ def check_entry(room: RoomFacts, actor: Actor, key: str | None) -> None:
         raise errors.invite_only(room.name)
     if policy.key and key != policy.key:
         raise errors.bad_key(room.name)
+
+
+def seat_limit(room: RoomFacts, actor: Actor) -> int:
+    """The room's own member limit for ``actor`` (0: none): the owner,
+    operators, admins and invited users pass it (an invitation lets a user
+    join despite the limit, as Modern IRC says)."""
+    limit = room.policy.limit
+    if not limit or is_operator(room, actor) or _matches(room.policy.invited, actor):
+        return 0
+    return limit
+
+
+def check_limit(room: RoomFacts, actor: Actor) -> int:
+    """Refuse a join past the room's limit (``ROOM_FULL``, as a full room
+    is); the limit that held, for the back-end to check where it seats."""
+    limit = seat_limit(room, actor)
+    if limit and room.members >= limit:
+        raise errors.room_full(room.name, limit)
+    return limit
+
+
+def is_voiced(room: RoomFacts, user: Actor | Target) -> bool:
+    return _matches(room.policy.voiced, user)
+
+
+def check_speak(room: RoomFacts, actor: Actor) -> None:
+    """In a moderated room only the owner, operators and voiced members speak."""
+    if room.policy.moderated and not (
+        is_operator(room, actor) or is_voiced(room, actor)
+    ):
+        raise errors.moderated(room.name)
 
 
 def check_set_topic(room: RoomFacts, actor: Actor) -> None:
@@ -264,6 +295,39 @@ def _deop(
     )
 
 
+def _voice(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    _require_operator(room, actor, "voice")
+    user = _present(room, target, action.target)
+    if is_voiced(room, user):
+        raise errors.bad_args(f"{user.name} already has a voice in {room.name}")
+    voiced = _bounded(room.policy.voiced, grant_mask(user))
+    return Outcome(
+        replace(room.policy, voiced=voiced),
+        [Event("VOICE", (room.name, user.name, actor.name))],
+    )
+
+
+def _devoice(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    user = target or Target(action.target)
+    if user.key != actor.key:  # anyone may give up their own voice
+        _require_operator(room, actor, "devoice")
+    policy = room.policy
+    gone = {grant_mask(user), account_mask(user.key)}
+    if user.account:
+        gone.add(account_mask(user.account))
+    voiced = tuple(m for m in policy.voiced if m not in gone)
+    if voiced == policy.voiced:
+        raise errors.bad_args(f"{user.name} has no voice in {room.name}")
+    return Outcome(
+        replace(policy, voiced=voiced),
+        [Event("DEVOICE", (room.name, user.name, actor.name))],
+    )
+
+
 def _kick(
     action: Action, room: RoomFacts, actor: Actor, target: Target | None
 ) -> Outcome:
@@ -361,23 +425,34 @@ def _set(
         key = "" if value == "off" else check_key(value)
         changed = replace(policy, key=key)
         shown_value = "on" if key else "off"
+    elif setting == "limit":
+        _require_operator(room, actor, "set limit")
+        limit = 0 if value == "off" else check_limit_value(value, room.capacity)
+        changed = replace(policy, limit=limit)
+        shown_value = str(limit) if limit else "off"
     else:
         on = parse_switch(setting, value)
         shown_value = value
-        if setting == "invite-only":
-            _require_operator(room, actor, "set invite-only")
-            changed = replace(policy, invite_only=on)
-        elif setting == "topic-lock":
-            _require_operator(room, actor, "set topic-lock")
-            changed = replace(policy, topic_lock=on)
-        elif setting == "secret":
-            _require_operator(room, actor, "set secret")
-            changed = replace(policy, secret=on)
+        if setting != "keep":
+            _require_operator(room, actor, f"set {setting}")
+            changed = _switched(policy, setting, on)
         else:
             changed = _keep(room, actor, on)
     return Outcome(
         changed, [Event("SET", (room.name, setting, shown_value, actor.name))]
     )
+
+
+def _switched(policy: RoomPolicy, setting: str, on: bool) -> RoomPolicy:
+    """``policy`` with one on/off setting (not ``keep``) changed."""
+    match setting:
+        case "invite-only":
+            return replace(policy, invite_only=on)
+        case "topic-lock":
+            return replace(policy, topic_lock=on)
+        case "secret":
+            return replace(policy, secret=on)
+    return replace(policy, moderated=on)
 
 
 def _keep(room: RoomFacts, actor: Actor, on: bool) -> RoomPolicy:
@@ -396,84 +471,11 @@ def _keep(room: RoomFacts, actor: Actor, on: bool) -> RoomPolicy:
 _DECIDERS = {
     "op": _op,
     "deop": _deop,
+    "voice": _voice,
+    "devoice": _devoice,
     "kick": _kick,
     "ban": _ban,
     "unban": _unban,
     "invite": _invite,
     "set": _set,
 }
-
-
-@dataclass
-class RoomSettings:
-    """``/info`` (setting, value pairs) and ``/bans`` (masks as shown)."""
-
-    room: str
-    lines: list[tuple[str, str]]
-    bans: list[str]
-
-
-def settings_of(room: RoomFacts, viewer: Actor, owner_name: str) -> RoomSettings:
-    return RoomSettings(
-        room.name,
-        info_lines(room, viewer, owner_name),
-        [shown(m) for m in room.policy.bans],
-    )
-
-
-# -- arguments ------------------------------------------------------------------
-
-
-def parse_switch(setting: str, value: str) -> bool:
-    if setting not in SETTINGS:
-        raise errors.usage("/set invite-only|key|topic-lock|keep|secret VALUE")
-    if value not in ("on", "off"):
-        raise errors.usage(f"/set {setting} on|off")
-    return value == "on"
-
-
-def check_key(key: str) -> str:
-    """A room key: one word of safe text, and not a word ``/join`` reserves."""
-    if (
-        not key
-        or " " in key
-        or len(key) > KEY_MAX_LENGTH
-        or has_control_characters(key)
-        or key.lower() in ("since", "off")
-    ):
-        raise errors.usage(
-            f"/set key KEY|off (a key is one word of 1-{KEY_MAX_LENGTH} characters)"
-        )
-    return key
-
-
-def parse_mask(text: str) -> str:
-    """``account:NAME`` or ``name:NAME`` as users type them, as stored."""
-    kind, _, name = text.partition(":")
-    if kind not in ("account", "name") or not name or " " in name:
-        raise errors.bad_args(f"{text!r} is not a mask (account:NAME or name:NAME)")
-    return f"{kind}:{name_key(name)}"
-
-
-def info_lines(
-    room: RoomFacts, viewer: Actor, owner_name: str
-) -> list[tuple[str, str]]:
-    """``/info``: (setting, value) pairs; the key only for those who moderate."""
-    policy = room.policy
-    key = "off"
-    if policy.key:
-        key = policy.key if is_operator(room, viewer) else "on"
-    owner = owner_name or (
-        shown(account_mask(policy.owner_account)) if policy.owner_account else "-"
-    )
-    operators = " ".join(shown(m).partition(":")[2] for m in policy.operators)
-    return [
-        ("owner", owner),
-        ("operators", operators or "-"),
-        ("invite-only", "on" if policy.invite_only else "off"),
-        ("key", key),
-        ("topic-lock", "on" if policy.topic_lock else "off"),
-        ("keep", "on" if policy.keep else "off"),
-        ("secret", "on" if policy.secret else "off"),
-        ("bans", str(len(policy.bans))),
-    ]

@@ -73,7 +73,7 @@ def entries_of(events: Iterable[Event], stamp: str) -> list[ModEntry]:
         if name == "KICK":
             _room, user, by = fields
             entries.append(ModEntry(stamp, by, "kick", user, event.text))
-        elif name in ("BAN", "UNBAN", "OP", "DEOP"):
+        elif name in ("BAN", "UNBAN", "OP", "DEOP", "VOICE", "DEVOICE"):
             _room, user, by = fields
             entries.append(ModEntry(stamp, by, name.lower(), shown(user)))
         elif name == "SET":

@@ -25,7 +25,7 @@ from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.backend import Admission, Facts, Marks, Roster, SessionEnder
+from chatroom.core.backend import Admission, Facts, Marks, Roster, SessionEnder, Speech
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
 from chatroom.core.fanout import deliver_to, fan_out
@@ -127,11 +127,8 @@ class LocalBackend:
         for room in self.rooms.values():
             if room.key in permanent:
                 self._save(room)
-        if any(room.restored for room in self.rooms.values()):
-            self.log.info(
-                "restored {count} rooms",
-                count=sum(r.restored for r in self.rooms.values()),
-            )
+        if restored := sum(room.restored for room in self.rooms.values()):
+            self.log.info("restored {count} rooms", count=restored)
             self._grace = self.clock.callLater(config.grace, self._grace_over)
 
     def _grace_over(self) -> None:
@@ -360,9 +357,12 @@ class LocalBackend:
         event: Event,
         stored: Event,
         now: float,
+        speaks: Speech | None = None,
     ) -> None:
         """Numbered here: the room's next id goes on both forms."""
         where = self._room_of(member, room)
+        if speaks is not None and where.policy.moderated:
+            speaks(where.facts())
         self.outage.check(where, event.text)  # nothing acknowledged that cannot be kept
         event_id = where.last_id + 1
         event.id = stored.id = str(event_id)

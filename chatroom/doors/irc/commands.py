@@ -95,9 +95,14 @@ def room_name(target: str) -> str:
     return room
 
 
-def ops_of(details: RoomDetails) -> set[str]:
-    """Who IRC shows as ``@``: the owner and the operators."""
-    return {details.owner, *details.operators} - {""}
+def prefixes_of(details: RoomDetails, multi: bool = False) -> dict[str, str]:
+    """Each member's prefix, for those who have one: ``@`` for the owner
+    and the operators, ``+`` for a voice; a member with both shows ``@``
+    alone, or ``@+`` to a client with ``multi-prefix``."""
+    prefixes = {name: "+" for name in details.voiced}
+    for name in {details.owner, *details.operators} - {""}:
+        prefixes[name] = "@+" if multi and name in prefixes else "@"
+    return prefixes
 
 
 async def send_names(
@@ -119,7 +124,7 @@ async def send_names(
                 session.nick,
                 channel(arrival.room),
                 arrival.members,
-                {arrival.owner} - {""},
+                {arrival.owner: "@"} if arrival.owner else {},
                 "userhost-in-names" in session.caps,
             )
         )
@@ -143,7 +148,7 @@ async def send_names(
             session.nick,
             chan,
             details.members,
-            ops_of(details),
+            prefixes_of(details, "multi-prefix" in session.caps),
             "userhost-in-names" in session.caps,
             details.secret,
         )

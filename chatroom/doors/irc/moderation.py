@@ -23,7 +23,8 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.moderation import Action, check_key
+from chatroom.core.moderation import Action
+from chatroom.core.settingvalues import check_key, check_limit_value
 from chatroom.core.text import is_valid_name, name_key
 from chatroom.doors.irc.commands import find_user, plain_text, room_name, said_reason
 from chatroom.doors.irc.session import IRCSession
@@ -39,7 +40,7 @@ from chatroom.doors.irc.wire import (
 )
 
 #: Mode letters that take a parameter when set / when unset.
-_PARAM_ON, _PARAM_OFF = frozenset("obkl"), frozenset("obk")
+_PARAM_ON, _PARAM_OFF = frozenset("obklv"), frozenset("obkv")
 
 #: List modes we keep no list for: answered with their empty list's end.
 _EMPTY_LISTS = {
@@ -48,12 +49,12 @@ _EMPTY_LISTS = {
 }
 
 #: The ``/set`` switch each simple channel mode is.
-_SWITCHES = {"i": "invite-only", "t": "topic-lock", "s": "secret"}
+_SWITCHES = {"i": "invite-only", "t": "topic-lock", "s": "secret", "m": "moderated"}
 
-_FIXED = {
-    "n": "n is always on: only members speak in a room",
-    "l": "l is the server's room capacity (--room-capacity) for every room",
-}
+#: Member modes: the core's command that gives it, and the one that takes it.
+_MEMBER_MODES = {"o": ("op", "deop"), "v": ("voice", "devoice"), "b": ("ban", "unban")}
+
+_FIXED = {"n": "n is always on: only members speak in a room"}
 
 
 def ban_target(mask: str) -> str:
@@ -182,8 +183,11 @@ async def change_mode(
             return
         await moderate(session, chan, Action("set", "key", key))
         return
-    if letter in "ob" and arg:
-        command = {"o": ("op", "deop"), "b": ("ban", "unban")}[letter][not adding]
+    if letter == "l":
+        await set_limit(session, chan, arg if adding else "off")
+        return
+    if letter in _MEMBER_MODES and arg:
+        command = _MEMBER_MODES[letter][not adding]
         try:
             user = ban_target(arg) if letter == "b" else arg
         except ChatError as refused:
@@ -191,19 +195,35 @@ async def change_mode(
             return
         await moderate(session, chan, Action(command, user))
         return
-    if letter == "o":
+    if letter in "ov":
         session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
         return
     session.numeric(irc.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
 
 
+async def set_limit(session: IRCSession, chan: str, value: str | None) -> None:
+    """``+l N`` (``/set limit N``) or ``-l`` (``off``); a limit that is not
+    a number from 1 to the server's room capacity is ``696``, as Modern
+    says of invalid mode parameters."""
+    if value is None:
+        session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+        return
+    if value != "off":
+        try:
+            check_limit_value(value, session.config.room_capacity)
+        except ChatError as refused:
+            session.numeric(ERR_INVALIDMODEPARAM, chan, "l", value or "*", refused.text)
+            return
+    await moderate(session, chan, Action("set", "limit", value))
+
+
 async def show_modes(session: IRCSession, chan: str) -> None:
-    """``324``: ``+n``, ``+t``/``+i``/``+k`` as set, and ``+l`` capacity.
+    """``324``: ``+n``, then ``+t``/``+i``/``+s``/``+m``/``+k``/``+l`` as set.
 
     The settings are the room's ``/info``, which only members may read:
-    others (and cluster mode, which has no moderation yet) see ``+nl``.
-    The key itself is shown to those who may see it (owner, operators),
-    ``*`` to the rest.
+    others see ``+n``. The key itself is shown to those who may see it
+    (owner, operators), ``*`` to the rest; the limit (``+l``) is the room's
+    own, when it has one (``--room-capacity`` holds for every room).
     """
     details = await session.registry.room_details(room_name(chan))
     modes, shown = "+n", []
@@ -219,12 +239,16 @@ async def show_modes(session: IRCSession, chan: str) -> None:
         modes += "i"
     if values.get("secret") == "on":
         modes += "s"
+    if values.get("moderated") == "on":
+        modes += "m"
     key = values.get("key", "off")
     if key != "off":
         modes += "k"
         shown.append("*" if key == "on" else key)
-    modes += "l"
-    shown.append(str(session.config.room_capacity))
+    limit = values.get("limit", "off")
+    if limit != "off":
+        modes += "l"
+        shown.append(limit)
     session.numeric(irc.RPL_CHANNELMODEIS, channel(details.room), modes, *shown)
     if details.created_at:
         created = str(details.created_at)

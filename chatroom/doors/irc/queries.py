@@ -17,7 +17,7 @@ from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
-from chatroom.doors.irc.commands import ops_of
+from chatroom.doors.irc.commands import prefixes_of
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build, channel, room_of
 
@@ -27,14 +27,15 @@ USERHOST_MAX = 5
 RPL_LOCALUSERS, RPL_GLOBALUSERS = "265", "266"
 
 
-def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
-    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[@] :0 <real>``."""
+def who_line(
+    session: IRCSession, chan: str, user: str, prefixes: dict[str, str]
+) -> bytes:
+    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[@+] :0 <real>``."""
     here = session.directory.find(user)
     username = (here.user or user) if here is not None else user
     realname = (here.realname or user) if here is not None else user
     flags = "G" if here is not None and here.away else "H"
-    if user in ops:
-        flags += "@"
+    flags += prefixes.get(user, "")
     return build(
         session.me,
         irc.RPL_WHOREPLY,
@@ -77,9 +78,10 @@ async def who(session: IRCSession, params: tuple[str, ...]) -> None:
         except ChatError:
             details = None  # no such room: an empty list
         if details is not None:
-            chan, ops = channel(details.room), ops_of(details)
+            chan = channel(details.room)
+            prefixes = prefixes_of(details, "multi-prefix" in session.caps)
             for member in details.members:
-                data += who_line(session, chan, member, ops)
+                data += who_line(session, chan, member, prefixes)
     else:
         pattern = name_key(mask)
         wildcard = "*" in mask or "?" in mask
@@ -91,7 +93,7 @@ async def who(session: IRCSession, params: tuple[str, ...]) -> None:
             hidden = other is not None and other.invisible and other is not session
             if wildcard and hidden and not rooms & mine:
                 continue
-            data += who_line(session, "*", user, set())
+            data += who_line(session, "*", user, {})
     session.send(data)
     session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
 

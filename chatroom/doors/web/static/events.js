@@ -203,6 +203,8 @@ const handlers = {
     drawMembers();
     info(`${by} made ${user} an operator`);
   },
+  VOICE([, user, by]) { info(`${by} gave ${user} a voice`); },
+  DEVOICE([, user, by]) { info(`${by} took ${user}'s voice`); },
   DEOP([, user, by]) {
     state.operators.delete(nameKey(user));
     drawMembers();
