@@ -137,3 +137,24 @@ class RoomModesContract(ContractBase):
         second = yield self.expect(alice, "MODLOG tea ")
         self.assertIn(" alice voice bob ", first)
         self.assertIn(" bob devoice bob ", second)
+
+    @defer.inlineCallbacks
+    def test_the_owner_gives_up_operator_status_and_takes_it_back(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/deop`` of themself: the owner no longer moderates (``/invite``
+        into an invite-only room is ``NOT_ALLOWED``) but stays the owner:
+        nobody kicks them, and ``/op`` of themself gives it back."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        alice.say("/set invite-only on")
+        yield self.expect(bob, "SET tea invite-only on alice")
+        alice.say("/deop alice")
+        self.assertEqual((yield self.expect(bob, "DEOP ")), "DEOP tea alice alice")
+        yield self.refused(alice, "/deop alice", "BAD_ARGS")
+        carol = yield self.connect("carol")
+        yield self.refused(alice, "/invite carol", "NOT_ALLOWED")
+        yield self.refused(alice, "/kick bob", "NOT_ALLOWED")
+        alice.say("/op alice")
+        self.assertEqual((yield self.expect(bob, "OP ")), "OP tea alice alice")
+        alice.say("/invite carol")
+        yield self.expect(carol, "INVITED tea alice")

@@ -150,3 +150,29 @@ class IRCRoomModesTests(IRCTestCase):
         tokens = " ".join(line for line in client.received() if " 005 " in line)
         self.assertIn(" PREFIX=(ov)@+ ", tokens)
         self.assertIn(" CHANMODES=b,k,l,imnst ", tokens)
+
+    def test_the_owner_gives_up_op(self) -> None:
+        """``MODE #tea -o alice`` from the owner: ``MODE -o`` for everyone,
+        no ``@`` in NAMES, ``INVITE`` into the ``+i`` room is 482; ``+o
+        alice`` gives it back."""
+        alice, carol, bob = self.room()
+        alice.send("MODE #tea +i")
+        alice.received(), carol.received(), bob.received()
+        alice.send("MODE #tea -o alice")
+        self.assertEqual(
+            alice.received(), [":alice!alice@chatroom MODE #tea -o :alice"]
+        )
+        self.assertEqual(bob.received(), ["DEOP tea alice alice"])
+        alice.send("NAMES #tea")
+        self.assertEqual(
+            alice.received()[0], ":chatroom 353 alice = #tea :alice carol bob"
+        )
+        self.irc("dave")
+        alice.send("INVITE dave #tea")
+        self.assertEqual(alice.numerics(), ["482"])
+        alice.send("MODE #tea +o alice")
+        self.assertEqual(
+            alice.received(), [":alice!alice@chatroom MODE #tea +o :alice"]
+        )
+        alice.send("INVITE dave #tea")
+        self.assertEqual(alice.numerics(), ["341"])

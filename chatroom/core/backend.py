@@ -33,7 +33,13 @@ from twisted.internet.defer import Deferred
 from chatroom.core.accounts import AccountStore
 from chatroom.core.events import Event, Listing
 from chatroom.core.facts import RoomFacts, RoomPolicy
-from chatroom.core.moderation import Outcome, Target, is_operator, is_voiced
+from chatroom.core.moderation import (
+    Outcome,
+    Target,
+    is_operator,
+    is_owner,
+    is_voiced,
+)
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
 from chatroom.core.reading import MarkerStore
@@ -102,6 +108,16 @@ class Roster:
             for member in self.members
             if member.key != self.owner_key and is_operator(facts, member)
         ]
+
+    def owner_unopped(self) -> bool:
+        """Whether the owner, here, gave up operator status (``/deop``)."""
+        if not self.policy.unopped_owner:
+            return False
+        facts = RoomFacts(self.name, False, self.owner_key, 0, 0, self.policy)
+        return any(
+            is_owner(facts, member) and not is_operator(facts, member)
+            for member in self.members
+        )
 
     def voiced(self) -> list[str]:
         """The members ``/voice`` gave a voice (``+v``), owner and

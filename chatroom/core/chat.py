@@ -398,6 +398,7 @@ class ChatCore(Generic[B]):
             topic_by=roster.topic_by,
             operators=roster.operators(),
             voiced=roster.voiced(),
+            owner_unopped=roster.owner_unopped(),
             secret=roster.policy.secret,
             topic_at=roster.topic_at,
             created_at=roster.created_at,

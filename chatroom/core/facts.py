@@ -39,6 +39,10 @@ class RoomPolicy:
     #: Who may speak in a moderated room (``/voice``, ``+v``): masks as
     #: operators' are.
     voiced: tuple[str, ...] = ()
+    #: The owner who gave up operator status (``/deop`` of themself, IRC's
+    #: ``-o``), as their grant mask: still the owner, no longer moderating
+    #: until they ``/op`` themself. A later owner is not this mask.
+    unopped_owner: str = ""
 
     @property
     def restricted(self) -> bool:
@@ -62,6 +66,7 @@ class RoomPolicy:
                 "limit": self.limit,
                 "moderated": self.moderated,
                 "voiced": list(self.voiced),
+                "unopped_owner": self.unopped_owner,
             },
             separators=(",", ":"),
         )
@@ -87,6 +92,7 @@ class RoomPolicy:
             limit=int(data.get("limit", 0)),
             moderated=bool(data.get("moderated")),
             voiced=tuple(current_mask(m) for m in data.get("voiced", ())),
+            unopped_owner=current_mask(data.get("unopped_owner", "")),
         )
 
 

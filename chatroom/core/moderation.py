@@ -122,10 +122,13 @@ def is_owner(room: RoomFacts, user: Actor | Target) -> bool:
 
 
 def is_operator(room: RoomFacts, user: Actor | Target) -> bool:
-    """Owner, operator or (for an actor) admin: may moderate the room."""
+    """Owner (unless they gave it up), operator or (for an actor) admin:
+    may moderate the room."""
     if isinstance(user, Actor) and user.admin:
         return True
-    return is_owner(room, user) or _matches(room.policy.operators, user)
+    if is_owner(room, user):
+        return not _matches((room.policy.unopped_owner,), user)
+    return _matches(room.policy.operators, user)
 
 
 # -- the rules -----------------------------------------------------------------
@@ -138,7 +141,9 @@ def check_entry(room: RoomFacts, actor: Actor, key: str | None) -> None:
         return
     if is_banned(policy, actor):
         raise errors.banned_from(room.name)
-    if is_operator(room, actor) or _matches(policy.invited, actor):
+    if is_owner(room, actor) or is_operator(room, actor):
+        return
+    if _matches(policy.invited, actor):
         return
     if policy.invite_only:
         raise errors.invite_only(room.name)
@@ -151,9 +156,9 @@ def seat_limit(room: RoomFacts, actor: Actor) -> int:
     operators, admins and invited users pass it (an invitation lets a user
     join despite the limit, as Modern IRC says)."""
     limit = room.policy.limit
-    if not limit or is_operator(room, actor) or _matches(room.policy.invited, actor):
+    if not limit or is_owner(room, actor) or is_operator(room, actor):
         return 0
-    return limit
+    return 0 if _matches(room.policy.invited, actor) else limit
 
 
 def check_limit(room: RoomFacts, actor: Actor) -> int:
@@ -267,13 +272,15 @@ def _op(
     _require_owner(room, actor, "op")
     user = _present(room, target, action.target)
     policy = room.policy
-    if is_owner(room, user) or _matches(policy.operators, user):
+    if is_operator(room, user):
         raise errors.bad_args(f"{user.name} is already an operator of {room.name}")
-    operators = _bounded(policy.operators, grant_mask(user))
-    return Outcome(
-        replace(policy, operators=operators),
-        [Event("OP", (room.name, user.name, actor.name))],
-    )
+    if is_owner(room, user):  # the owner takes back what they gave up
+        changed = replace(policy, unopped_owner="")
+    else:
+        changed = replace(
+            policy, operators=_bounded(policy.operators, grant_mask(user))
+        )
+    return Outcome(changed, [Event("OP", (room.name, user.name, actor.name))])
 
 
 def _deop(
@@ -287,12 +294,13 @@ def _deop(
     if user.account:
         gone.add(account_mask(user.account))
     operators = tuple(m for m in policy.operators if m not in gone)
-    if operators == policy.operators:
+    if is_owner(room, user) and user.online and is_operator(room, user):
+        changed = replace(policy, unopped_owner=grant_mask(user))
+    elif operators == policy.operators:
         raise errors.bad_args(f"{user.name} is not an operator of {room.name}")
-    return Outcome(
-        replace(policy, operators=operators),
-        [Event("DEOP", (room.name, user.name, actor.name))],
-    )
+    else:
+        changed = replace(policy, operators=operators)
+    return Outcome(changed, [Event("DEOP", (room.name, user.name, actor.name))])
 
 
 def _voice(

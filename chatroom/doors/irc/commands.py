@@ -100,7 +100,8 @@ def prefixes_of(details: RoomDetails, multi: bool = False) -> dict[str, str]:
     and the operators, ``+`` for a voice; a member with both shows ``@``
     alone, or ``@+`` to a client with ``multi-prefix``."""
     prefixes = {name: "+" for name in details.voiced}
-    for name in {details.owner, *details.operators} - {""}:
+    owner = "" if details.owner_unopped else details.owner
+    for name in {owner, *details.operators} - {""}:
         prefixes[name] = "@+" if multi and name in prefixes else "@"
     return prefixes
 
