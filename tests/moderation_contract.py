@@ -376,6 +376,7 @@ class ModerationContract(ContractBase):
                 "INFO tea limit off",
                 "INFO tea moderated off",
                 "INFO tea voiced -",
+                "INFO tea external off",
             ],
         )
         yield self.refused(alice, "/set colour blue", "BAD_ARGS")

@@ -17,7 +17,9 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
+from chatroom.doors.irc.protocol import IRCFactory
 from tests.handler_contract import ContractBase, User
+from tests.test_irc import IRCClient
 
 #: The server-wide capacity is 5: a room's own limit is at most that.
 CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)
@@ -32,6 +34,45 @@ class RoomModesContract(ContractBase):
         reply = yield self.expect(user, "ERR ")
         self.assertTrue(reply.startswith(f"ERR {code} "), (line, reply))
         return reply
+
+    @defer.inlineCallbacks
+    def heard(self, client: IRCClient, word: str) -> Generator[Any, Any, list[str]]:
+        """What ``client`` receives up to the first line with `` word `` in
+        it (waiting on Redis), that line last."""
+        lines: list[str] = []
+        for _ in range(500):
+            for line in client.received():
+                lines.append(line)
+                if f" {word} " in line:
+                    return lines
+            yield self.wait()
+        raise AssertionError(f"no {word} in {lines!r}")
+
+    @defer.inlineCallbacks
+    def test_a_room_takes_messages_from_outside_only_when_told(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """By default (``+n``) a ``PRIVMSG`` from an IRC user outside the
+        room is 404 and nobody hears it; with ``/set external on`` (``-n``)
+        the room's members get it, and a moderated room still refuses it."""
+        (lina,) = yield self.in_room("tea", "lina")
+        ian = IRCClient(IRCFactory(self.server))
+        ian.send("NICK ian", "USER i 0 * :I")
+        yield self.heard(ian, "376")
+        ian.send("PRIVMSG #tea :knock knock")
+        refusal = yield self.heard(ian, "404")
+        self.assertIn(":chatroom 404 ian #tea :", refusal[-1])
+        lina.say("/set external on")
+        yield self.expect(lina, "SET tea external on lina")
+        ian.send("PRIVMSG #tea :hello from outside")
+        said = yield self.expect(lina, "MSG tea ian ")
+        self.assertTrue(said.endswith(" hello from outside"), said)
+        lina.say("/set moderated on")
+        yield self.expect(lina, "SET tea moderated on lina")
+        ian.send("PRIVMSG #tea :and now?")
+        refusal = yield self.heard(ian, "404")
+        self.assertIn("(+m)", refusal[-1])
+        self.assertIsNone(lina.take("MSG tea ian"))
 
     @defer.inlineCallbacks
     def test_a_full_room_refuses_joins_until_its_limit_goes(

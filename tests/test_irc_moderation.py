@@ -439,9 +439,9 @@ class IRCModerationTests(AccountsCase):
         self.assertEqual(alice.received(), [":alice!alice@chatroom MODE #tea -k :*"])
 
     def test_topic_lock_and_fixed_modes(self) -> None:
-        """+t: only owner and operators set the topic (482 for others); n is
-        fixed (472), +n says nothing, +l 5 is the room's limit, unknown
-        letters 472."""
+        """+t: only owner and operators set the topic (482 for others); +n
+        and -n are /set external off and on, +l 5 is the room's limit,
+        unknown letters 472."""
         alice, carol, _ = self.room()
         alice.send("MODE #tea +t")
         self.assertEqual(carol.received(), [":alice!alice@chatroom MODE #tea :+t"])
@@ -456,7 +456,8 @@ class IRCModerationTests(AccountsCase):
             [
                 ["324", "alice", "#tea :+nt"],
                 ["329", "alice", f"#tea :{int(self.clock.seconds())}"],
-                ["472", "alice", "n :n is always on: only members speak in a room"],
+                ["MODE", "#tea", ":+n"],
+                ["MODE", "#tea", ":-n"],
                 ["MODE", "#tea", "+l :5"],
                 ["472", "alice", "q :is unknown mode char to me"],
             ],

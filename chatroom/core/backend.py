@@ -362,11 +362,14 @@ class Backend(Protocol):
         stored: Event,
         now: float,
         speaks: Speech | None = None,
+        outside: bool = False,
     ) -> None:
         """Number, keep (``stored``: its ``HISTORY`` form) and publish
         ``event`` to room ``room``'s members; in a moderated room only
         when ``speaks`` allows it on the room's facts (a back-end need not
-        read them for a room that is not moderated)."""
+        read them for a room that is not moderated). ``outside``: the
+        member is not in the room, which must take messages from outside
+        (``external``, IRC's ``-n``) when the message is numbered."""
         ...
 
     async def history(

@@ -43,6 +43,7 @@ from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
+from chatroom.core.outside import speaking_place
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
@@ -302,12 +303,34 @@ class ChatCore(Generic[B]):
     async def say(
         self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
     ) -> None:
-        """One message or action: its event and its stored form, appended."""
+        """One message or action, stamped with the injected clock: its event
+        and its stored form, appended; from a user outside the room, only to
+        a room that takes messages from outside (``external``, IRC's ``-n``)."""
         member = self._seat(member)
         rules.check_text(text)
         session = self._session(member)
-        where = self.backend.place(member, room)
-        await self._append(member, session, where, kind, text, tags)
+        actor = partial(self._actor, member)
+        where, outside = await speaking_place(self.backend, member, room, actor)
+        await self._append(member, session, where, kind, text, tags, outside)
+
+    async def _append(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        kind: str,
+        text: str,
+        tags: Tags = (),
+        outside: bool = False,
+    ) -> None:
+        now = self.clock.seconds()
+        stamp = format_time(now)
+        event = Event(kind, (room, session.name, stamp), text, tags=tags)
+        stored = history_event(kind, room, session.name, stamp, text, tags=tags)
+        speaks = partial(moderation.check_speak, actor=self._actor(member))
+        await self.backend.append(
+            member, session, room, event, stored, now, speaks, outside
+        )
 
     async def paste(self, member: Member, room: str, text: str) -> None:
         """``/paste TEXT``: its lines as one message, stored as an IRC
@@ -343,23 +366,6 @@ class ChatCore(Generic[B]):
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         return await self.life.modlog(self._seat(member), room, count)
-
-    async def _append(
-        self,
-        member: Member,
-        session: Session,
-        room: str,
-        kind: str,
-        text: str,
-        tags: Tags = (),
-    ) -> None:
-        """Stamp a message with the injected clock and append both its forms."""
-        now = self.clock.seconds()
-        stamp = format_time(now)
-        event = Event(kind, (room, session.name, stamp), text, tags=tags)
-        stored = history_event(kind, room, session.name, stamp, text, tags=tags)
-        speaks = partial(moderation.check_speak, actor=self._actor(member))
-        await self.backend.append(member, session, room, event, stored, now, speaks)
 
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
@@ -463,13 +469,8 @@ class ChatCore(Generic[B]):
 
         target = action.target if action.needs_target else ""
         await self.life.logged(where, await self._decide(where, rule, apply, target))
-        self.log.info(
-            "{user} /{command} {target} in {room}",
-            user=actor.name,
-            command=action.command,
-            target=action.target,
-            room=where,
-        )
+        what = f"/{action.command} {action.target} in {where}"
+        self.log.info("{user} {what}", user=actor.name, what=what)
 
     async def room_settings(self, member: Member, room: str) -> RoomSettings:
         where = self.backend.place(self._seat(member), room)

@@ -39,6 +39,9 @@ class RoomPolicy:
     #: Who may speak in a moderated room (``/voice``, ``+v``): masks as
     #: operators' are.
     voiced: tuple[str, ...] = ()
+    #: Users outside the room may send to it (``/set external on``, IRC's
+    #: ``-n``); by default only members speak (``+n``).
+    external: bool = False
     #: The owner who gave up operator status (``/deop`` of themself, IRC's
     #: ``-o``), as their grant mask: still the owner, no longer moderating
     #: until they ``/op`` themself. A later owner is not this mask.
@@ -66,6 +69,7 @@ class RoomPolicy:
                 "limit": self.limit,
                 "moderated": self.moderated,
                 "voiced": list(self.voiced),
+                "external": self.external,
                 "unopped_owner": self.unopped_owner,
             },
             separators=(",", ":"),
@@ -92,6 +96,7 @@ class RoomPolicy:
             limit=int(data.get("limit", 0)),
             moderated=bool(data.get("moderated")),
             voiced=tuple(current_mask(m) for m in data.get("voiced", ())),
+            external=bool(data.get("external")),
             unopped_owner=current_mask(data.get("unopped_owner", "")),
         )
 

@@ -182,6 +182,14 @@ def check_speak(room: RoomFacts, actor: Actor) -> None:
         raise errors.moderated(room.name)
 
 
+def check_outside(room: RoomFacts, actor: Actor, refusal: errors.ChatError) -> None:
+    """A message from a user outside the room reaches it only when the room
+    takes them (``/set external on``, IRC's ``-n``) and the user is not
+    banned from it; else ``refusal`` (``NOT_IN_ROOM``) stands."""
+    if not room.policy.external or (not actor.admin and is_banned(room.policy, actor)):
+        raise refusal
+
+
 def check_set_topic(room: RoomFacts, actor: Actor) -> None:
     """Any member may set the topic, unless the room has ``topic-lock on``."""
     if room.policy.topic_lock and not is_operator(room, actor):
@@ -460,7 +468,9 @@ def _switched(policy: RoomPolicy, setting: str, on: bool) -> RoomPolicy:
             return replace(policy, topic_lock=on)
         case "secret":
             return replace(policy, secret=on)
-    return replace(policy, moderated=on)
+        case "moderated":
+            return replace(policy, moderated=on)
+    return replace(policy, external=on)
 
 
 def _keep(room: RoomFacts, actor: Actor, on: bool) -> RoomPolicy:

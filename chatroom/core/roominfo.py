@@ -44,7 +44,7 @@ def info_lines(
     """``/info``: (setting, value) pairs; the key only for those who moderate.
 
     The settings added after ``bans`` (``limit``, ``moderated``,
-    ``voiced``) come after it, so clients that read the first
+    ``voiced``, ``external``) come after it, so clients that read the first
     eight lines as before still find them in their places.
     """
     policy = room.policy
@@ -66,4 +66,5 @@ def info_lines(
         ("limit", str(policy.limit) if policy.limit else "off"),
         ("moderated", _switch(policy.moderated)),
         ("voiced", _names(policy.voiced)),
+        ("external", _switch(policy.external)),
     ]

@@ -20,6 +20,7 @@ SETTINGS = (
     "secret",
     "limit",
     "moderated",
+    "external",
 )
 KEY_MAX_LENGTH = 64
 

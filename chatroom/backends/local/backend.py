@@ -148,8 +148,7 @@ class LocalBackend:
         """Events older than ``--retention-age`` left the store: memory and
         resumes follow (a resume from before them now has a ``GAP``)."""
         for key, first in firsts.items():
-            room = self.rooms.get(key)
-            if room is not None:
+            if (room := self.rooms.get(key)) is not None:
                 room.forget_before(first)
 
     def _save(self, room: Room) -> None:
@@ -259,15 +258,16 @@ class LocalBackend:
         return Listing([room.info() for room in self.rooms.values()])
 
     def _find(self, name: str) -> Room:
-        room = self.rooms.get(name_key(name))
-        if room is None:
+        if (room := self.rooms.get(name_key(name))) is None:
             raise errors.no_such_room(name)
         return room
 
-    def _room_of(self, member: Member, name: str) -> Room:
-        """The room ``name``, which ``member`` must be in."""
+    def _room_of(self, member: Member, name: str, outside: bool = False) -> Room:
+        """The room ``name``, which ``member`` must be in, unless ``outside``
+        and the room takes messages from outside (``/set external on``)."""
         room = self.rooms.get(name_key(name))
-        if room is None or member not in room.members:
+        open_to_outside = outside and room is not None and room.policy.external
+        if room is None or (member not in room.members and not open_to_outside):
             raise errors.not_in_room()
         return room
 
@@ -358,9 +358,10 @@ class LocalBackend:
         stored: Event,
         now: float,
         speaks: Speech | None = None,
+        outside: bool = False,
     ) -> None:
         """Numbered here: the room's next id goes on both forms."""
-        where = self._room_of(member, room)
+        where = self._room_of(member, room, outside)
         if speaks is not None and where.policy.moderated:
             speaks(where.facts())
         self.outage.check(where, event.text)  # nothing acknowledged that cannot be kept

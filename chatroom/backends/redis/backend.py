@@ -377,18 +377,20 @@ class RedisBackend:
         stored: Event,
         now: float,
         speaks: Speech | None = None,
+        outside: bool = False,
     ) -> None:
         """One publish in Redis; the script numbers the event (``@ID``). A
         moderated room answers ``RESTRICTED``: ``speaks`` decides on its
         facts, and the message goes again, checked."""
-        where = self.here.place(member, room)
-        args = say_args(where.key, session, event, stored, self.config, now)
+        key = name_key(room) if outside else self.here.place(member, room).key
+        args = say_args(key, session, event, stored, self.config, now)
+        away = "1" if outside else ""
         try:
-            await self.calls.call(scripts.SAY, *args, "", refusals=MEMBERS_ONLY)
+            await self.calls.call(scripts.SAY, *args, "", away, refusals=MEMBERS_ONLY)
         except FactsChangedError:  # moderated: decided on the room's facts
             if speaks is not None:
-                speaks((await self.facts(where.name)).room)
-            await self.calls.call(scripts.SAY, *args, "1", refusals=MEMBERS_ONLY)
+                speaks((await self.facts(room)).room)
+            await self.calls.call(scripts.SAY, *args, "1", away, refusals=MEMBERS_ONLY)
 
     async def history(
         self,

@@ -278,7 +278,8 @@ return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 #: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
 #: time kept ('' for no age limit), tags ('' or ``;key=value...``), then
 #: '1' if the node checked that u may speak ('' if not: a moderated room
-#: answers ``RESTRICTED``, for the node to decide on its facts). One
+#: answers ``RESTRICTED``, for the node to decide on its facts), '1' if u
+#: is not in the room (which must then take messages from outside). One
 #: publish (two for a quiet member's first words: its JOIN comes first);
 #: the event gets the room's next id, as an ``@ID`` prefix (with
 #: the tags: ``@ID;tags``) on both lines. Events older than the oldest time
@@ -286,13 +287,16 @@ return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 SAY = Script(
     "say",
     r"""
-local r, u = ARGV[2], ARGV[3]
+local r, u, outside = ARGV[2], ARGV[3], ARGV[11] == '1'
 local refusal = not_a_member(u, ARGV[4], r)
+if outside and refusal == 'NOT_IN_ROOM' then
+  if redis.call('HGET', room_key(r), 'external') == '1' then refusal = nil end
+end
 if refusal then return refusal end
 if ARGV[10] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
   return {'RESTRICTED'}
 end
-announce(r, u)
+if not outside then announce(r, u) end
 local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
 emit(r, id .. ARGV[5])
 local hk = history_key(r)

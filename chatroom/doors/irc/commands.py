@@ -321,12 +321,14 @@ async def say_in_room(
     """A message to ``room``: with ``+draft/reply`` naming a message of the
     room, the core's reply (``reply=ID``, the client's other tags after
     it); naming none (or for an action or a notice), a message carrying
-    the client's tag as it was, never refused for it."""
-    session.own_echoes += 1  # its event back is ours, not another device's
+    the client's tag as it was, never refused for it. From outside the
+    room (one that takes messages from outside, ``-n``) no event comes back."""
+    inside = name_key(room) in session.rooms
+    session.own_echoes += inside  # its event back is ours, not another device's
     try:
         await _say_in_room(session, room, kind, text, tags)
     except BaseException:
-        session.own_echoes -= 1
+        session.own_echoes -= inside
         raise
 
 

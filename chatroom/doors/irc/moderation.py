@@ -54,8 +54,6 @@ _SWITCHES = {"i": "invite-only", "t": "topic-lock", "s": "secret", "m": "moderat
 #: Member modes: the core's command that gives it, and the one that takes it.
 _MEMBER_MODES = {"o": ("op", "deop"), "v": ("voice", "devoice"), "b": ("ban", "unban")}
 
-_FIXED = {"n": "n is always on: only members speak in a room"}
-
 
 def ban_target(mask: str) -> str:
     """What ``+b``/``-b MASK`` names, in the core's terms (a user or a mask).
@@ -162,9 +160,9 @@ async def mode(session: IRCSession, params: tuple[str, ...]) -> None:
 async def change_mode(
     session: IRCSession, chan: str, adding: bool, letter: str, arg: str | None
 ) -> None:
-    if letter in _FIXED:
-        if not (letter == "n" and adding):  # +n is already so: nothing to say
-            session.numeric(irc.ERR_UNKNOWNMODE, letter, _FIXED[letter])
+    if letter == "n":  # no external messages: /set external off
+        value = "off" if adding else "on"
+        await moderate(session, chan, Action("set", "external", value))
         return
     if letter in _SWITCHES:
         value = "on" if adding else "off"
@@ -226,13 +224,15 @@ async def show_modes(session: IRCSession, chan: str) -> None:
     own, when it has one (``--room-capacity`` holds for every room).
     """
     details = await session.registry.room_details(room_name(chan))
-    modes, shown = "+n", []
+    modes, shown = "+", []
     try:
         settings = await session.registry.room_settings(session.member, details.room)
     except ChatError:
         values = {}
     else:
         values = dict(settings.lines)
+    if values.get("external") != "on":
+        modes += "n"
     if values.get("topic-lock") == "on":
         modes += "t"
     if values.get("invite-only") == "on":

@@ -70,7 +70,7 @@ from chatroom.doors.irc.wire import (
 TAG_EVENTS = frozenset({"REACT", "UNREACT", "TYPING"})
 #: The IRC mode letter of each ``/set`` switch (``keep`` has none).
 SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k", "secret": "s"}
-SETTING_MODES.update(limit="l", moderated="m")
+SETTING_MODES.update(limit="l", moderated="m", external="n")
 #: Member modes: the events that give or take them, as IRC shows them.
 _MEMBER_MODES = {"OP": "+o", "DEOP": "-o", "VOICE": "+v", "DEVOICE": "-v"}
 #: Events whose third field is the time they were said (a stored message,
@@ -314,7 +314,7 @@ class IRCRenderer:
             notice = f"{by} set {setting} {value}"
             return build(self.server, "NOTICE", channel(room), notice)
         on = value != "off"
-        change = ("+" if on else "-") + letter
+        change = ("+" if on != (letter == "n") else "-") + letter  # n: not external
         params: tuple[str, ...] = (change,)
         if letter == "k":  # the key is never shown
             params = (change, "*")
