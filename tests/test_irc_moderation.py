@@ -440,8 +440,9 @@ class IRCModerationTests(AccountsCase):
 
     def test_topic_lock_and_fixed_modes(self) -> None:
         """+t: only owner and operators set the topic (482 for others); +n
-        and -n are /set external off and on, +l 5 is the room's limit,
-        unknown letters 472."""
+        and -n are /set external off and on (a line's on/off letters are one
+        change, one MODE, after the rest), +l 5 is the room's limit, unknown
+        letters 472."""
         alice, carol, _ = self.room()
         alice.send("MODE #tea +t")
         self.assertEqual(carol.received(), [":alice!alice@chatroom MODE #tea :+t"])
@@ -456,9 +457,8 @@ class IRCModerationTests(AccountsCase):
             [
                 ["324", "alice", "#tea :+nt"],
                 ["329", "alice", f"#tea :{int(self.clock.seconds())}"],
-                ["MODE", "#tea", ":+n"],
-                ["MODE", "#tea", ":-n"],
                 ["MODE", "#tea", "+l :5"],
+                ["MODE", "#tea", ":+n-n"],
                 ["472", "alice", "q :is unknown mode char to me"],
             ],
         )

@@ -176,3 +176,34 @@ class IRCRoomModesTests(IRCTestCase):
         )
         alice.send("INVITE dave #tea")
         self.assertEqual(alice.numerics(), ["341"])
+
+    def test_on_off_modes_of_a_line_are_one_change(self) -> None:
+        """``MODE #tea +int`` then ``-int``: one ``MODE`` each, as sent, for
+        IRC members; a line member sees one ``SET`` listing the settings;
+        324 shows ``+int``, then ``+``; the modlog has one entry each."""
+        alice, carol, bob = self.room()
+        alice.send("MODE #tea +int")
+        self.assertEqual(carol.received(), [":alice!alice@chatroom MODE #tea :+int"])
+        self.assertEqual(
+            bob.received(), ["SET tea invite-only,external,topic-lock on,off,on alice"]
+        )
+        alice.received()
+        alice.send("MODE #tea")
+        self.assertEqual(alice.received()[0], ":chatroom 324 alice #tea :+nti")
+        alice.send("MODE #tea -int")
+        self.assertEqual(alice.received(), [":alice!alice@chatroom MODE #tea :-int"])
+        alice.send("MODE #tea")
+        self.assertEqual(alice.received()[0], ":chatroom 324 alice #tea :+")
+        alice.send("MODLOG #tea")
+        log = [line.split(" ")[-2] for line in alice.received() if " set " in line]
+        self.assertEqual(
+            log,
+            [
+                "invite-only=on",
+                "external=off",
+                "topic-lock=on",
+                "invite-only=off",
+                "external=on",
+                "topic-lock=off",
+            ],
+        )

@@ -30,6 +30,7 @@ from chatroom.core.settingvalues import (
     check_limit_value,
     parse_mask,
     parse_switch,
+    switched,
 )
 from chatroom.core.text import name_key
 
@@ -434,43 +435,38 @@ def _invite(
 def _set(
     action: Action, room: RoomFacts, actor: Actor, target: Target | None
 ) -> Outcome:
-    setting, value = action.target, action.value
+    """One setting, or several on/off ones at once (``a,b`` ``on,off``: an
+    IRC ``MODE`` line's letters), shown as one ``SET`` with the same lists."""
+    policy, shown_values = room.policy, []
+    settings, values = action.target.split(","), action.value.split(",")
+    if len(settings) != len(values) or (len(settings) > 1 and "key" in settings):
+        raise errors.usage("/set SETTING VALUE")
+    for setting, value in zip(settings, values, strict=True):
+        policy, shown_value = _one_setting(
+            replace(room, policy=policy), actor, setting, value
+        )
+        shown_values.append(shown_value)
+    shown = (action.target, ",".join(shown_values))
+    return Outcome(policy, [Event("SET", (room.name, *shown, actor.name))])
+
+
+def _one_setting(
+    room: RoomFacts, actor: Actor, setting: str, value: str
+) -> tuple[RoomPolicy, str]:
     policy = room.policy
     if setting == "key":
         _require_operator(room, actor, "set key")
         key = "" if value == "off" else check_key(value)
-        changed = replace(policy, key=key)
-        shown_value = "on" if key else "off"
-    elif setting == "limit":
+        return replace(policy, key=key), "on" if key else "off"
+    if setting == "limit":
         _require_operator(room, actor, "set limit")
         limit = 0 if value == "off" else check_limit_value(value, room.capacity)
-        changed = replace(policy, limit=limit)
-        shown_value = str(limit) if limit else "off"
-    else:
-        on = parse_switch(setting, value)
-        shown_value = value
-        if setting != "keep":
-            _require_operator(room, actor, f"set {setting}")
-            changed = _switched(policy, setting, on)
-        else:
-            changed = _keep(room, actor, on)
-    return Outcome(
-        changed, [Event("SET", (room.name, setting, shown_value, actor.name))]
-    )
-
-
-def _switched(policy: RoomPolicy, setting: str, on: bool) -> RoomPolicy:
-    """``policy`` with one on/off setting (not ``keep``) changed."""
-    match setting:
-        case "invite-only":
-            return replace(policy, invite_only=on)
-        case "topic-lock":
-            return replace(policy, topic_lock=on)
-        case "secret":
-            return replace(policy, secret=on)
-        case "moderated":
-            return replace(policy, moderated=on)
-    return replace(policy, external=on)
+        return replace(policy, limit=limit), str(limit) if limit else "off"
+    on = parse_switch(setting, value)
+    if setting == "keep":
+        return _keep(room, actor, on), value
+    _require_operator(room, actor, f"set {setting}")
+    return switched(policy, setting, on), value
 
 
 def _keep(room: RoomFacts, actor: Actor, on: bool) -> RoomPolicy:

@@ -8,7 +8,10 @@ doors read them one way.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chatroom.core import errors
+from chatroom.core.facts import RoomPolicy
 from chatroom.core.text import has_control_characters, name_key
 
 #: The settings ``/set`` knows.
@@ -31,6 +34,20 @@ def parse_switch(setting: str, value: str) -> bool:
     if value not in ("on", "off"):
         raise errors.usage(f"/set {setting} on|off")
     return value == "on"
+
+
+def switched(policy: RoomPolicy, setting: str, on: bool) -> RoomPolicy:
+    """``policy`` with one on/off setting (not ``keep``) changed."""
+    match setting:
+        case "invite-only":
+            return replace(policy, invite_only=on)
+        case "topic-lock":
+            return replace(policy, topic_lock=on)
+        case "secret":
+            return replace(policy, secret=on)
+        case "moderated":
+            return replace(policy, moderated=on)
+    return replace(policy, external=on)
 
 
 def check_key(key: str) -> str:

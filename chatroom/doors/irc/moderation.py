@@ -50,6 +50,7 @@ _EMPTY_LISTS = {
 
 #: The ``/set`` switch each simple channel mode is.
 _SWITCHES = {"i": "invite-only", "t": "topic-lock", "s": "secret", "m": "moderated"}
+_SWITCHES["n"] = "external"  # on for -n
 
 #: Member modes: the core's command that gives it, and the one that takes it.
 _MEMBER_MODES = {"o": ("op", "deop"), "v": ("voice", "devoice"), "b": ("ban", "unban")}
@@ -139,7 +140,9 @@ def mode_changes(
 
 
 async def mode(session: IRCSession, params: tuple[str, ...]) -> None:
-    """A channel's modes: shown, listed (``b``) or changed, one by one."""
+    """A channel's modes: shown, listed (``b``) or changed, one by one; the
+    on/off ones of a line (``-int``) together, as one change (one ``MODE``
+    back, as ircds answer), after the others."""
     target = params[0]
     if room_of(target) is None:
         await user_mode(session, target, params[1:])
@@ -147,27 +150,25 @@ async def mode(session: IRCSession, params: tuple[str, ...]) -> None:
     if len(params) == 1:
         await show_modes(session, target)
         return
-    listed = False
+    listed, settings, values = False, [], []
     for adding, letter, arg in mode_changes(params[1], params[2:]):
         if (letter == "b" and arg is None) or letter in _EMPTY_LISTS:
             if not listed:  # one list per line, as ircds answer "MODE #c bb"
                 listed = True
                 await list_mode(session, target, letter)
-            continue
-        await change_mode(session, target, adding, letter, arg)
+        elif letter in _SWITCHES:  # n is "no external messages": external off
+            settings.append(_SWITCHES[letter])
+            values.append("on" if adding != (letter == "n") else "off")
+        else:
+            await change_mode(session, target, adding, letter, arg)
+    if settings:
+        switches = Action("set", ",".join(settings), ",".join(values))
+        await moderate(session, target, switches)
 
 
 async def change_mode(
     session: IRCSession, chan: str, adding: bool, letter: str, arg: str | None
 ) -> None:
-    if letter == "n":  # no external messages: /set external off
-        value = "off" if adding else "on"
-        await moderate(session, chan, Action("set", "external", value))
-        return
-    if letter in _SWITCHES:
-        value = "on" if adding else "off"
-        await moderate(session, chan, Action("set", _SWITCHES[letter], value))
-        return
     if letter == "k":
         if adding and arg is None:
             session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")

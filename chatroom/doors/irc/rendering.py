@@ -45,6 +45,7 @@ from chatroom.core import multiline
 from chatroom.core.events import Encoder, Event
 from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import RENDERING
+from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.tags import (
     actor_of,
     add_tags,
@@ -68,9 +69,6 @@ from chatroom.doors.irc.wire import (
 
 #: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.
 TAG_EVENTS = frozenset({"REACT", "UNREACT", "TYPING"})
-#: The IRC mode letter of each ``/set`` switch (``keep`` has none).
-SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k", "secret": "s"}
-SETTING_MODES.update(limit="l", moderated="m", external="n")
 #: Member modes: the events that give or take them, as IRC shows them.
 _MEMBER_MODES = {"OP": "+o", "DEOP": "-o", "VOICE": "+v", "DEVOICE": "-v"}
 #: Events whose third field is the time they were said (a stored message,
@@ -306,20 +304,12 @@ class IRCRenderer:
         )
 
     def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
-        """``/set`` as the mode it is: ``+i``, ``+t``, ``+k *`` (the key is
-        never shown: the event does not carry it), ``+l N``; ``keep`` has no
-        mode, so it is a notice."""
-        letter = SETTING_MODES.get(setting)
-        if letter is None:
+        """``/set`` as the mode it is (:func:`setting_mode`); ``keep`` has
+        no mode, so it is a notice."""
+        params = setting_mode(setting, value)
+        if params is None:
             notice = f"{by} set {setting} {value}"
             return build(self.server, "NOTICE", channel(room), notice)
-        on = value != "off"
-        change = ("+" if on != (letter == "n") else "-") + letter  # n: not external
-        params: tuple[str, ...] = (change,)
-        if letter == "k":  # the key is never shown
-            params = (change, "*")
-        elif letter == "l" and on:
-            params = (change, value)
         return build(self.source(by), "MODE", channel(room), *params)
 
     def personal(self, event: Event, nick: str) -> bytes | None:
