@@ -123,7 +123,7 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "BAN": _ban("{1} banned {0}"),
     "UNBAN": _ban("{1} lifted the ban on {0}"),
     "BANS": _bans,
-    "SET": _says("{2} set {0} {1}"),
+    "SET": _says("{2} set {0} {1}"),  # IRC's -int: "a,b,c off,off,off"
     "INVITE": _says("{1} invited {0}"),
     "INVITED": _invited,
     "INFO": _info,

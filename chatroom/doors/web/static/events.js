@@ -224,6 +224,13 @@ const handlers = {
   BAN([, mask, by]) { info(`${by} banned ${showMask(mask)}`); },
   UNBAN([, mask, by]) { info(`${by} lifted the ban on ${showMask(mask)}`); },
   SET([room, setting, value, by]) {
+    if (setting.includes(",")) {  // an IRC MODE line's on/off letters at once
+      const values = value.split(",");
+      setting.split(",").forEach((one, i) => {
+        info(`${by} ${describeSetting(one, values[i])}`);
+      });
+      return;
+    }
     if (setting === "key") {
       const typed = state.pending.roomKey;
       state.pending.roomKey = null;
