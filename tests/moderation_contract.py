@@ -373,6 +373,10 @@ class ModerationContract(ContractBase):
                 "INFO tea keep off",
                 "INFO tea secret off",
                 "INFO tea bans 0",
+                "INFO tea limit off",
+                "INFO tea moderated off",
+                "INFO tea voiced -",
+                "INFO tea external off",
             ],
         )
         yield self.refused(alice, "/set colour blue", "BAD_ARGS")

@@ -406,8 +406,9 @@ class ChannelTests(IRCTestCase):
         self.assertEqual(alice.numerics(), ["401", "318"])
 
     def test_modes(self) -> None:
-        """MODE shows +nl and the capacity; the ban list is empty; changing a
-        mode is 482 with the core's reason for someone who may not."""
+        """MODE shows +n (no room limit: the capacity is the server's); the
+        ban list is empty; changing a mode is 482 with the core's reason for
+        someone who may not."""
         alice = self.irc("alice")
         bob = self.irc("bob")
         alice.send("JOIN #tea")
@@ -417,7 +418,7 @@ class ChannelTests(IRCTestCase):
         self.assertEqual(
             bob.received(),
             [
-                ":chatroom 324 bob #tea +nl :256",
+                ":chatroom 324 bob #tea :+n",
                 f":chatroom 329 bob #tea :{int(self.clock.seconds())}",
                 ":chatroom 368 bob #tea :End of channel ban list",
                 ":chatroom 482 bob #tea :only the owner and operators of tea can "
@@ -425,7 +426,7 @@ class ChannelTests(IRCTestCase):
                 ":chatroom 482 bob #tea :only the owner of tea can /op",
             ],
         )
-        alice.send("MODE #tea +m")
+        alice.send("MODE #tea +q")
         self.assertEqual(alice.numerics(), ["472"])
         alice.send("MODE alice +i", "MODE alice", "MODE alice +x", "MODE bob")
         self.assertEqual(

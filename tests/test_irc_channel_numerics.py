@@ -154,4 +154,4 @@ class SecretChannelTests(IRCTestCase):
         self.assertIn("#gen", self.listed(second))
         first.received()  # second's JOIN
         first.send("MODE #gen")
-        self.assertEqual(first.received()[0].split(" ")[4], "+nsl")
+        self.assertEqual(first.received()[0].split(" ")[4], ":+ns")

@@ -416,12 +416,12 @@ class IRCModerationTests(AccountsCase):
         self.assertEqual(
             alice.received(),
             [
-                ":chatroom 324 alice #tea +nkl sesame :256",
+                ":chatroom 324 alice #tea +nk :sesame",
                 f":chatroom 329 alice #tea :{int(self.clock.seconds())}",
             ],
         )
         carol.send("MODE #tea")
-        self.assertEqual(carol.received()[0], ":chatroom 324 carol #tea +nkl * :256")
+        self.assertEqual(carol.received()[0], ":chatroom 324 carol #tea +nk :*")
         dave = self.irc("dave")
         dave.send("JOIN #tea", "JOIN #tea nope")
         self.assertEqual(
@@ -439,8 +439,10 @@ class IRCModerationTests(AccountsCase):
         self.assertEqual(alice.received(), [":alice!alice@chatroom MODE #tea -k :*"])
 
     def test_topic_lock_and_fixed_modes(self) -> None:
-        """+t: only owner and operators set the topic (482 for others); n and
-        l are fixed (472), +n says nothing, unknown letters 472."""
+        """+t: only owner and operators set the topic (482 for others); +n
+        and -n are /set external off and on (a line's on/off letters are one
+        change, one MODE, after the rest), +l 5 is the room's limit, unknown
+        letters 472."""
         alice, carol, _ = self.room()
         alice.send("MODE #tea +t")
         self.assertEqual(carol.received(), [":alice!alice@chatroom MODE #tea :+t"])
@@ -453,15 +455,10 @@ class IRCModerationTests(AccountsCase):
         self.assertEqual(
             [line.split(" ", 3)[1:] for line in alice.received()],
             [
-                ["324", "alice", "#tea +ntl :256"],
+                ["324", "alice", "#tea :+nt"],
                 ["329", "alice", f"#tea :{int(self.clock.seconds())}"],
-                ["472", "alice", "n :n is always on: only members speak in a room"],
-                [
-                    "472",
-                    "alice",
-                    "l :l is the server's room capacity "
-                    "(--room-capacity) for every room",
-                ],
+                ["MODE", "#tea", "+l :5"],
+                ["MODE", "#tea", ":+n-n"],
                 ["472", "alice", "q :is unknown mode char to me"],
             ],
         )

@@ -15,8 +15,8 @@ from chatroom.core.moderation import (
     Target,
     check_entry,
     decide,
-    parse_mask,
 )
+from chatroom.core.settingvalues import parse_mask
 
 ROOM = RoomFacts(name="tea", permanent=False, owner="alice", capacity=10, members=3)
 

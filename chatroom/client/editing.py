@@ -19,6 +19,7 @@ COMMANDS = (
     "/create",
     "/delete",
     "/deop",
+    "/devoice",
     "/focus",
     "/help",
     "/info",
@@ -40,12 +41,22 @@ COMMANDS = (
     "/topic",
     "/unban",
     "/unregister",
+    "/voice",
     "/watch",
     "/who",
 )
 
 #: What ``/set`` sets (docs/protocol.md, *Moderation*).
-ROOM_SETTINGS = ("invite-only", "key", "topic-lock", "keep")
+ROOM_SETTINGS = (
+    "invite-only",
+    "key",
+    "topic-lock",
+    "keep",
+    "secret",
+    "limit",
+    "moderated",
+    "external",
+)
 
 
 def _word_start(text: str, cursor: int, is_part: Callable[[str], bool]) -> int:

@@ -20,9 +20,9 @@ from chatroom.core.moderation import (
     account_mask,
     ban_mask,
     name_mask,
-    parse_mask,
 )
 from chatroom.core.rules import check_text
+from chatroom.core.settingvalues import parse_mask
 
 if TYPE_CHECKING:
     from chatroom.core.backend import Backend

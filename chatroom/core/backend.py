@@ -31,9 +31,15 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.events import Event, Listing
+from chatroom.core.events import Event, Listing, RoomDetails
 from chatroom.core.facts import RoomFacts, RoomPolicy
-from chatroom.core.moderation import Outcome, Target, is_operator
+from chatroom.core.moderation import (
+    Outcome,
+    Target,
+    is_operator,
+    is_owner,
+    is_voiced,
+)
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
 from chatroom.core.reading import MarkerStore
@@ -46,8 +52,12 @@ from chatroom.core.sessions import Session
 SessionEnder = Callable[[Member, str], None]
 
 #: The entry rule, as the core hands it to a join: raises a refusal, or lets
-#: the member in (called on the room's facts when a join needs a decision).
-Admission = Callable[[RoomFacts], None]
+#: the member in (called on the room's facts when a join needs a decision),
+#: answering the room's own member limit it must still hold to (0: none).
+Admission = Callable[[RoomFacts], int]
+#: The speaking rule: whether a member may speak in a room, on its facts (a
+#: moderated room, ``+m``); raises the refusal.
+Speech = Callable[[RoomFacts], None]
 
 
 class FactsChangedError(Exception):
@@ -98,6 +108,40 @@ class Roster:
             for member in self.members
             if member.key != self.owner_key and is_operator(facts, member)
         ]
+
+    def owner_unopped(self) -> bool:
+        """Whether the owner, here, gave up operator status (``/deop``)."""
+        if not self.policy.unopped_owner:
+            return False
+        facts = RoomFacts(self.name, False, self.owner_key, 0, 0, self.policy)
+        return any(
+            is_owner(facts, member) and not is_operator(facts, member)
+            for member in self.members
+        )
+
+    def voiced(self) -> list[str]:
+        """The members ``/voice`` gave a voice (``+v``), owner and
+        operators among them if they were given one too."""
+        if not self.policy.voiced:
+            return []
+        facts = RoomFacts(self.name, False, self.owner_key, 0, 0, self.policy)
+        return [member.name for member in self.members if is_voiced(facts, member)]
+
+    def details(self) -> RoomDetails:
+        """What ``/who`` and IRC's ``NAMES``/``WHO``/``TOPIC`` show of it."""
+        return RoomDetails(
+            room=self.name,
+            members=[target.name for target in self.members],
+            owner=self.owner_name,
+            topic=self.topic,
+            topic_by=self.topic_by,
+            operators=self.operators(),
+            voiced=self.voiced(),
+            owner_unopped=self.owner_unopped(),
+            secret=self.policy.secret,
+            topic_at=self.topic_at,
+            created_at=self.created_at,
+        )
 
 
 class MessageSteps(Protocol):
@@ -374,7 +418,8 @@ class Backend(Protocol):
     ) -> None:
         """Seat the member in room ``name``, deciding with ``admit`` on the
         room's facts (a back-end may skip it for a room whose policy
-        restricts nothing, and must check capacity where the seat is taken).
+        restricts nothing, and must check capacity, and the limit ``admit``
+        answers, where the seat is taken).
         The member hears :meth:`Member.entered`."""
         ...
 
@@ -390,9 +435,15 @@ class Backend(Protocol):
         event: Event,
         stored: Event,
         now: float,
+        speaks: Speech | None = None,
+        outside: bool = False,
     ) -> None:
         """Number, keep (``stored``: its ``HISTORY`` form) and publish
-        ``event`` to room ``room``'s members."""
+        ``event`` to room ``room``'s members; in a moderated room only
+        when ``speaks`` allows it on the room's facts (a back-end need not
+        read them for a room that is not moderated). ``outside``: the
+        member is not in the room, which must take messages from outside
+        (``external``, IRC's ``-n``) when the message is numbered."""
         ...
 
     async def history(

@@ -41,11 +41,13 @@ from chatroom.core.events import (
 from chatroom.core.facts import RoomFacts
 from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
-from chatroom.core.moderation import Action, Actor, RoomSettings
+from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
+from chatroom.core.outside import speaking_place
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
+from chatroom.core.roominfo import RoomSettings, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.stored import topic_event
@@ -272,17 +274,19 @@ class ChatCore(Generic[B]):
         catch_up: bool = False,
     ) -> None:
         """The back-end seats the member; the entry rule (bans, invitation,
-        key, then space) is decided here on the facts it reads, before the
-        member leaves ``leaving``, so a refusal keeps it there. A catch-up
-        starts after the account's read marker (a plain name's markers are
-        its connection's, which saw what came before)."""
+        key, then space and the room's own limit) is decided here on the facts
+        it reads, before the member leaves ``leaving``, so a refusal keeps it
+        there. A catch-up starts after the account's read marker (a plain
+        name's markers are its connection's, which saw what came before)."""
 
-        def admit(facts: RoomFacts) -> None:
+        def admit(facts: RoomFacts) -> int:
             if member not in self.sessions:
                 raise errors.not_in_room()  # gone meanwhile: nobody to answer
-            if facts.policy.restricted:  # open rooms (most) need no actor
-                moderation.check_entry(facts, self._actor(member), key)
+            actor = self._actor(member) if facts.policy.restricted else None
+            if actor is not None:  # open rooms (most) need no actor
+                moderation.check_entry(facts, actor, key)
             rules.check_space(facts)
+            return 0 if actor is None else moderation.check_limit(facts, actor)
 
         session = self._session(member)
         if catch_up and since is None and session.account:
@@ -304,12 +308,34 @@ class ChatCore(Generic[B]):
     async def say(
         self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
     ) -> None:
-        """One message or action: its event and its stored form, appended."""
+        """One message or action, stamped with the injected clock: its event
+        and its stored form, appended; from a user outside the room, only to
+        a room that takes messages from outside (``external``, IRC's ``-n``)."""
         member = self._seat(member)
         rules.check_text(text)
         session = self._session(member)
-        where = self.backend.place(member, room)
-        await self._append(member, session, where, kind, text, tags)
+        actor = partial(self._actor, member)
+        where, outside = await speaking_place(self.backend, member, room, actor)
+        await self._append(member, session, where, kind, text, tags, outside)
+
+    async def _append(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        kind: str,
+        text: str,
+        tags: Tags = (),
+        outside: bool = False,
+    ) -> None:
+        now = self.clock.seconds()
+        stamp = format_time(now)
+        event = Event(kind, (room, session.name, stamp), text, tags=tags)
+        stored = history_event(kind, room, session.name, stamp, text, tags=tags)
+        speaks = partial(moderation.check_speak, actor=self._actor(member))
+        await self.backend.append(
+            member, session, room, event, stored, now, speaks, outside
+        )
 
     async def paste(self, member: Member, room: str, text: str) -> None:
         """``/paste TEXT``: its lines as one message, stored as an IRC
@@ -346,22 +372,6 @@ class ChatCore(Generic[B]):
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         return await self.life.modlog(self._seat(member), room, count)
 
-    async def _append(
-        self,
-        member: Member,
-        session: Session,
-        room: str,
-        kind: str,
-        text: str,
-        tags: Tags = (),
-    ) -> None:
-        """Stamp a message with the injected clock and append both its forms."""
-        now = self.clock.seconds()
-        stamp = format_time(now)
-        event = Event(kind, (room, session.name, stamp), text, tags=tags)
-        stored = history_event(kind, room, session.name, stamp, text, tags=tags)
-        await self.backend.append(member, session, room, event, stored, now)
-
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
     ) -> list[Event]:
@@ -390,18 +400,7 @@ class ChatCore(Generic[B]):
         return await self.markings.unread(member, rooms)
 
     async def room_details(self, room: str) -> RoomDetails:
-        roster = await self.backend.roster(room)
-        return RoomDetails(
-            room=roster.name,
-            members=[target.name for target in roster.members],
-            owner=roster.owner_name,
-            topic=roster.topic,
-            topic_by=roster.topic_by,
-            operators=roster.operators(),
-            secret=roster.policy.secret,
-            topic_at=roster.topic_at,
-            created_at=roster.created_at,
-        )
+        return (await self.backend.roster(room)).details()
 
     async def _decide(
         self,
@@ -462,18 +461,13 @@ class ChatCore(Generic[B]):
 
         target = action.target if action.needs_target else ""
         await self.life.logged(where, await self._decide(where, rule, apply, target))
-        self.log.info(
-            "{user} /{command} {target} in {room}",
-            user=actor.name,
-            command=action.command,
-            target=action.target,
-            room=where,
-        )
+        what = f"/{action.command} {action.target} in {where}"
+        self.log.info("{user} {what}", user=actor.name, what=what)
 
     async def room_settings(self, member: Member, room: str) -> RoomSettings:
         where = self.backend.place(self._seat(member), room)
         facts = await self.backend.facts(where)
-        return moderation.settings_of(facts.room, self._actor(member), facts.owner_name)
+        return settings_of(facts.room, self._actor(member), facts.owner_name)
 
     async def kill(self, member: Member, target: str, reason: str) -> str:
         return await admin.kill(self.backend, self._actor(member), target, reason)

@@ -364,10 +364,11 @@ class Devices:
         device = seat.devices[member]
         multi = member.views_every_room
 
-        def admit(facts: RoomFacts) -> None:
+        def admit(facts: RoomFacts) -> int:
             if not actor.admin and moderation.is_banned(facts.policy, actor):
                 raise errors.banned_from(facts.name)
             rules.check_space(facts)
+            return moderation.check_limit(facts, actor)
 
         for room in await self.backend.remembered.rooms(account):
             if seat not in self.sessions or member not in seat.devices:

@@ -101,6 +101,13 @@ def not_owner(name: str) -> ChatError:
     return ChatError("NOT_ALLOWED", f"only the owner of {name} can delete it")
 
 
+def moderated(room: str) -> ChatError:
+    return ChatError(
+        "MODERATED",
+        f"{room} is moderated: only its operators and voiced members speak",
+    )
+
+
 def not_allowed(text: str) -> ChatError:
     return ChatError("NOT_ALLOWED", text)
 

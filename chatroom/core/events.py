@@ -375,6 +375,10 @@ class RoomDetails:
     topic: str = ""
     topic_by: str = ""
     operators: list[str] = field(default_factory=list)
+    #: The members with a voice (``/voice``, IRC's ``+``).
+    voiced: list[str] = field(default_factory=list)
+    #: The owner gave up operator status (``/deop`` of themself).
+    owner_unopped: bool = False
     #: The room is secret (``/set secret on``, IRC ``+s``).
     secret: bool = False
     #: When the topic was set and the room made (Unix seconds; 0 for

@@ -31,11 +31,26 @@ class RoomPolicy:
     operators: tuple[str, ...] = ()
     bans: tuple[str, ...] = ()
     invited: tuple[str, ...] = ()
+    #: At most this many members (``/set limit N``, ``+l``); 0: only the
+    #: server's ``--room-capacity``.
+    limit: int = 0
+    #: Only the owner, operators and voiced members speak (``+m``).
+    moderated: bool = False
+    #: Who may speak in a moderated room (``/voice``, ``+v``): masks as
+    #: operators' are.
+    voiced: tuple[str, ...] = ()
+    #: Users outside the room may send to it (``/set external on``, IRC's
+    #: ``-n``); by default only members speak (``+n``).
+    external: bool = False
+    #: The owner who gave up operator status (``/deop`` of themself, IRC's
+    #: ``-o``), as their grant mask: still the owner, no longer moderating
+    #: until they ``/op`` themself. A later owner is not this mask.
+    unopped_owner: str = ""
 
     @property
     def restricted(self) -> bool:
         """Whether a join must be checked against this policy at all."""
-        return bool(self.invite_only or self.key or self.bans)
+        return bool(self.invite_only or self.key or self.bans or self.limit)
 
     def to_json(self) -> str:
         if self == NO_POLICY:
@@ -51,6 +66,11 @@ class RoomPolicy:
                 "operators": list(self.operators),
                 "bans": list(self.bans),
                 "invited": list(self.invited),
+                "limit": self.limit,
+                "moderated": self.moderated,
+                "voiced": list(self.voiced),
+                "external": self.external,
+                "unopped_owner": self.unopped_owner,
             },
             separators=(",", ":"),
         )
@@ -73,6 +93,11 @@ class RoomPolicy:
             operators=tuple(current_mask(m) for m in data.get("operators", ())),
             bans=tuple(current_mask(m) for m in data.get("bans", ())),
             invited=tuple(current_mask(m) for m in data.get("invited", ())),
+            limit=int(data.get("limit", 0)),
+            moderated=bool(data.get("moderated")),
+            voiced=tuple(current_mask(m) for m in data.get("voiced", ())),
+            external=bool(data.get("external")),
+            unopped_owner=current_mask(data.get("unopped_owner", "")),
         )
 
 

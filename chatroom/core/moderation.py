@@ -25,16 +25,17 @@ from dataclasses import dataclass, field, replace
 from chatroom.core import errors
 from chatroom.core.events import Event
 from chatroom.core.facts import RoomFacts, RoomPolicy
-from chatroom.core.text import has_control_characters, name_key
+from chatroom.core.settingvalues import (
+    check_key,
+    check_limit_value,
+    parse_mask,
+    parse_switch,
+    switched,
+)
+from chatroom.core.text import name_key
 
 #: Most entries a room keeps in each of its lists (operators, bans, invitations).
 LIST_MAX = 100
-
-#: The settings ``/set`` knows.
-SETTINGS = ("invite-only", "key", "topic-lock", "keep", "secret")
-
-KEY_MAX_LENGTH = 64
-
 
 # -- who is who --------------------------------------------------------------
 
@@ -122,10 +123,13 @@ def is_owner(room: RoomFacts, user: Actor | Target) -> bool:
 
 
 def is_operator(room: RoomFacts, user: Actor | Target) -> bool:
-    """Owner, operator or (for an actor) admin: may moderate the room."""
+    """Owner (unless they gave it up), operator or (for an actor) admin:
+    may moderate the room."""
     if isinstance(user, Actor) and user.admin:
         return True
-    return is_owner(room, user) or _matches(room.policy.operators, user)
+    if is_owner(room, user):
+        return not _matches((room.policy.unopped_owner,), user)
+    return _matches(room.policy.operators, user)
 
 
 # -- the rules -----------------------------------------------------------------
@@ -138,12 +142,53 @@ def check_entry(room: RoomFacts, actor: Actor, key: str | None) -> None:
         return
     if is_banned(policy, actor):
         raise errors.banned_from(room.name)
-    if is_operator(room, actor) or _matches(policy.invited, actor):
+    if is_owner(room, actor) or is_operator(room, actor):
+        return
+    if _matches(policy.invited, actor):
         return
     if policy.invite_only:
         raise errors.invite_only(room.name)
     if policy.key and key != policy.key:
         raise errors.bad_key(room.name)
+
+
+def seat_limit(room: RoomFacts, actor: Actor) -> int:
+    """The room's own member limit for ``actor`` (0: none): the owner,
+    operators, admins and invited users pass it (an invitation lets a user
+    join despite the limit, as Modern IRC says)."""
+    limit = room.policy.limit
+    if not limit or is_owner(room, actor) or is_operator(room, actor):
+        return 0
+    return 0 if _matches(room.policy.invited, actor) else limit
+
+
+def check_limit(room: RoomFacts, actor: Actor) -> int:
+    """Refuse a join past the room's limit (``ROOM_FULL``, as a full room
+    is); the limit that held, for the back-end to check where it seats."""
+    limit = seat_limit(room, actor)
+    if limit and room.members >= limit:
+        raise errors.room_full(room.name, limit)
+    return limit
+
+
+def is_voiced(room: RoomFacts, user: Actor | Target) -> bool:
+    return _matches(room.policy.voiced, user)
+
+
+def check_speak(room: RoomFacts, actor: Actor) -> None:
+    """In a moderated room only the owner, operators and voiced members speak."""
+    if room.policy.moderated and not (
+        is_operator(room, actor) or is_voiced(room, actor)
+    ):
+        raise errors.moderated(room.name)
+
+
+def check_outside(room: RoomFacts, actor: Actor, refusal: errors.ChatError) -> None:
+    """A message from a user outside the room reaches it only when the room
+    takes them (``/set external on``, IRC's ``-n``) and the user is not
+    banned from it; else ``refusal`` (``NOT_IN_ROOM``) stands."""
+    if not room.policy.external or (not actor.admin and is_banned(room.policy, actor)):
+        raise refusal
 
 
 def check_set_topic(room: RoomFacts, actor: Actor) -> None:
@@ -236,13 +281,15 @@ def _op(
     _require_owner(room, actor, "op")
     user = _present(room, target, action.target)
     policy = room.policy
-    if is_owner(room, user) or _matches(policy.operators, user):
+    if is_operator(room, user):
         raise errors.bad_args(f"{user.name} is already an operator of {room.name}")
-    operators = _bounded(policy.operators, grant_mask(user))
-    return Outcome(
-        replace(policy, operators=operators),
-        [Event("OP", (room.name, user.name, actor.name))],
-    )
+    if is_owner(room, user):  # the owner takes back what they gave up
+        changed = replace(policy, unopped_owner="")
+    else:
+        changed = replace(
+            policy, operators=_bounded(policy.operators, grant_mask(user))
+        )
+    return Outcome(changed, [Event("OP", (room.name, user.name, actor.name))])
 
 
 def _deop(
@@ -256,11 +303,45 @@ def _deop(
     if user.account:
         gone.add(account_mask(user.account))
     operators = tuple(m for m in policy.operators if m not in gone)
-    if operators == policy.operators:
+    if is_owner(room, user) and user.online and is_operator(room, user):
+        changed = replace(policy, unopped_owner=grant_mask(user))
+    elif operators == policy.operators:
         raise errors.bad_args(f"{user.name} is not an operator of {room.name}")
+    else:
+        changed = replace(policy, operators=operators)
+    return Outcome(changed, [Event("DEOP", (room.name, user.name, actor.name))])
+
+
+def _voice(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    _require_operator(room, actor, "voice")
+    user = _present(room, target, action.target)
+    if is_voiced(room, user):
+        raise errors.bad_args(f"{user.name} already has a voice in {room.name}")
+    voiced = _bounded(room.policy.voiced, grant_mask(user))
     return Outcome(
-        replace(policy, operators=operators),
-        [Event("DEOP", (room.name, user.name, actor.name))],
+        replace(room.policy, voiced=voiced),
+        [Event("VOICE", (room.name, user.name, actor.name))],
+    )
+
+
+def _devoice(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    user = target or Target(action.target)
+    if user.key != actor.key:  # anyone may give up their own voice
+        _require_operator(room, actor, "devoice")
+    policy = room.policy
+    gone = {grant_mask(user), account_mask(user.key)}
+    if user.account:
+        gone.add(account_mask(user.account))
+    voiced = tuple(m for m in policy.voiced if m not in gone)
+    if voiced == policy.voiced:
+        raise errors.bad_args(f"{user.name} has no voice in {room.name}")
+    return Outcome(
+        replace(policy, voiced=voiced),
+        [Event("DEVOICE", (room.name, user.name, actor.name))],
     )
 
 
@@ -354,30 +435,38 @@ def _invite(
 def _set(
     action: Action, room: RoomFacts, actor: Actor, target: Target | None
 ) -> Outcome:
-    setting, value = action.target, action.value
+    """One setting, or several on/off ones at once (``a,b`` ``on,off``: an
+    IRC ``MODE`` line's letters), shown as one ``SET`` with the same lists."""
+    policy, shown_values = room.policy, []
+    settings, values = action.target.split(","), action.value.split(",")
+    if len(settings) != len(values) or (len(settings) > 1 and "key" in settings):
+        raise errors.usage("/set SETTING VALUE")
+    for setting, value in zip(settings, values, strict=True):
+        policy, shown_value = _one_setting(
+            replace(room, policy=policy), actor, setting, value
+        )
+        shown_values.append(shown_value)
+    shown = (action.target, ",".join(shown_values))
+    return Outcome(policy, [Event("SET", (room.name, *shown, actor.name))])
+
+
+def _one_setting(
+    room: RoomFacts, actor: Actor, setting: str, value: str
+) -> tuple[RoomPolicy, str]:
     policy = room.policy
     if setting == "key":
         _require_operator(room, actor, "set key")
         key = "" if value == "off" else check_key(value)
-        changed = replace(policy, key=key)
-        shown_value = "on" if key else "off"
-    else:
-        on = parse_switch(setting, value)
-        shown_value = value
-        if setting == "invite-only":
-            _require_operator(room, actor, "set invite-only")
-            changed = replace(policy, invite_only=on)
-        elif setting == "topic-lock":
-            _require_operator(room, actor, "set topic-lock")
-            changed = replace(policy, topic_lock=on)
-        elif setting == "secret":
-            _require_operator(room, actor, "set secret")
-            changed = replace(policy, secret=on)
-        else:
-            changed = _keep(room, actor, on)
-    return Outcome(
-        changed, [Event("SET", (room.name, setting, shown_value, actor.name))]
-    )
+        return replace(policy, key=key), "on" if key else "off"
+    if setting == "limit":
+        _require_operator(room, actor, "set limit")
+        limit = 0 if value == "off" else check_limit_value(value, room.capacity)
+        return replace(policy, limit=limit), str(limit) if limit else "off"
+    on = parse_switch(setting, value)
+    if setting == "keep":
+        return _keep(room, actor, on), value
+    _require_operator(room, actor, f"set {setting}")
+    return switched(policy, setting, on), value
 
 
 def _keep(room: RoomFacts, actor: Actor, on: bool) -> RoomPolicy:
@@ -396,84 +485,11 @@ def _keep(room: RoomFacts, actor: Actor, on: bool) -> RoomPolicy:
 _DECIDERS = {
     "op": _op,
     "deop": _deop,
+    "voice": _voice,
+    "devoice": _devoice,
     "kick": _kick,
     "ban": _ban,
     "unban": _unban,
     "invite": _invite,
     "set": _set,
 }
-
-
-@dataclass
-class RoomSettings:
-    """``/info`` (setting, value pairs) and ``/bans`` (masks as shown)."""
-
-    room: str
-    lines: list[tuple[str, str]]
-    bans: list[str]
-
-
-def settings_of(room: RoomFacts, viewer: Actor, owner_name: str) -> RoomSettings:
-    return RoomSettings(
-        room.name,
-        info_lines(room, viewer, owner_name),
-        [shown(m) for m in room.policy.bans],
-    )
-
-
-# -- arguments ------------------------------------------------------------------
-
-
-def parse_switch(setting: str, value: str) -> bool:
-    if setting not in SETTINGS:
-        raise errors.usage("/set invite-only|key|topic-lock|keep|secret VALUE")
-    if value not in ("on", "off"):
-        raise errors.usage(f"/set {setting} on|off")
-    return value == "on"
-
-
-def check_key(key: str) -> str:
-    """A room key: one word of safe text, and not a word ``/join`` reserves."""
-    if (
-        not key
-        or " " in key
-        or len(key) > KEY_MAX_LENGTH
-        or has_control_characters(key)
-        or key.lower() in ("since", "off")
-    ):
-        raise errors.usage(
-            f"/set key KEY|off (a key is one word of 1-{KEY_MAX_LENGTH} characters)"
-        )
-    return key
-
-
-def parse_mask(text: str) -> str:
-    """``account:NAME`` or ``name:NAME`` as users type them, as stored."""
-    kind, _, name = text.partition(":")
-    if kind not in ("account", "name") or not name or " " in name:
-        raise errors.bad_args(f"{text!r} is not a mask (account:NAME or name:NAME)")
-    return f"{kind}:{name_key(name)}"
-
-
-def info_lines(
-    room: RoomFacts, viewer: Actor, owner_name: str
-) -> list[tuple[str, str]]:
-    """``/info``: (setting, value) pairs; the key only for those who moderate."""
-    policy = room.policy
-    key = "off"
-    if policy.key:
-        key = policy.key if is_operator(room, viewer) else "on"
-    owner = owner_name or (
-        shown(account_mask(policy.owner_account)) if policy.owner_account else "-"
-    )
-    operators = " ".join(shown(m).partition(":")[2] for m in policy.operators)
-    return [
-        ("owner", owner),
-        ("operators", operators or "-"),
-        ("invite-only", "on" if policy.invite_only else "off"),
-        ("key", key),
-        ("topic-lock", "on" if policy.topic_lock else "off"),
-        ("keep", "on" if policy.keep else "off"),
-        ("secret", "on" if policy.secret else "off"),
-        ("bans", str(len(policy.bans))),
-    ]

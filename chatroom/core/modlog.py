@@ -73,12 +73,15 @@ def entries_of(events: Iterable[Event], stamp: str) -> list[ModEntry]:
         if name == "KICK":
             _room, user, by = fields
             entries.append(ModEntry(stamp, by, "kick", user, event.text))
-        elif name in ("BAN", "UNBAN", "OP", "DEOP"):
+        elif name in ("BAN", "UNBAN", "OP", "DEOP", "VOICE", "DEVOICE"):
             _room, user, by = fields
             entries.append(ModEntry(stamp, by, name.lower(), shown(user)))
-        elif name == "SET":
-            _room, setting, value, by = fields
-            entries.append(ModEntry(stamp, by, "set", f"{setting}={value}"))
+        elif name == "SET":  # one entry per setting of a multiple one
+            _room, settings, values, by = fields
+            for setting, value in zip(
+                settings.split(","), values.split(","), strict=True
+            ):
+                entries.append(ModEntry(stamp, by, "set", f"{setting}={value}"))
     return entries
 
 

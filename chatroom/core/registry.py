@@ -36,9 +36,10 @@ from chatroom.core.events import (
     Tags,
     Welcome,
 )
-from chatroom.core.moderation import Action, RoomSettings
+from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
 from chatroom.core.reading import Marker, Unread
+from chatroom.core.roominfo import RoomSettings
 
 
 class Member(Protocol):

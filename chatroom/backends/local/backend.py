@@ -26,7 +26,7 @@ from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.backend import Admission, Facts, Roster, SessionEnder
+from chatroom.core.backend import Admission, Facts, Roster, SessionEnder, Speech
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
 from chatroom.core.fanout import deliver_to, fan_out
@@ -129,11 +129,8 @@ class LocalBackend:
         for room in self.rooms.values():
             if room.key in permanent:
                 self._save(room)
-        if any(room.restored for room in self.rooms.values()):
-            self.log.info(
-                "restored {count} rooms",
-                count=sum(r.restored for r in self.rooms.values()),
-            )
+        if restored := sum(room.restored for room in self.rooms.values()):
+            self.log.info("restored {count} rooms", count=restored)
             self._grace = self.clock.callLater(config.grace, self._grace_over)
 
     def _grace_over(self) -> None:
@@ -153,8 +150,7 @@ class LocalBackend:
         """Events older than ``--retention-age`` left the store: memory and
         resumes follow (a resume from before them now has a ``GAP``)."""
         for key, first in firsts.items():
-            room = self.rooms.get(key)
-            if room is not None:
+            if (room := self.rooms.get(key)) is not None:
                 room.forget_before(first)
 
     def _save(self, room: Room) -> None:
@@ -260,15 +256,16 @@ class LocalBackend:
         return Listing([room.info() for room in self.rooms.values()])
 
     def _find(self, name: str) -> Room:
-        room = self.rooms.get(name_key(name))
-        if room is None:
+        if (room := self.rooms.get(name_key(name))) is None:
             raise errors.no_such_room(name)
         return room
 
-    def _room_of(self, member: Member, name: str) -> Room:
-        """The room ``name``, which ``member`` must be in."""
+    def _room_of(self, member: Member, name: str, outside: bool = False) -> Room:
+        """The room ``name``, which ``member`` must be in, unless ``outside``
+        and the room takes messages from outside (``/set external on``)."""
         room = self.rooms.get(name_key(name))
-        if room is None or member not in room.members:
+        open_to_outside = outside and room is not None and room.policy.external
+        if room is None or (member not in room.members and not open_to_outside):
             raise errors.not_in_room()
         return room
 
@@ -358,9 +355,13 @@ class LocalBackend:
         event: Event,
         stored: Event,
         now: float,
+        speaks: Speech | None = None,
+        outside: bool = False,
     ) -> None:
         """Numbered here: the room's next id goes on both forms."""
-        where = self._room_of(member, room)
+        where = self._room_of(member, room, outside)
+        if speaks is not None and where.policy.moderated:
+            speaks(where.facts())
         self.outage.check(where, event.text)  # nothing acknowledged that cannot be kept
         event_id = where.last_id + 1
         event.id = stored.id = str(event_id)

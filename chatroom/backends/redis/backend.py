@@ -40,6 +40,7 @@ from chatroom.backends.redis.replies import (
     parse_roster,
     parse_target,
     room_info,
+    say_args,
 )
 from chatroom.backends.redis.searching import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
@@ -47,8 +48,10 @@ from chatroom.core import errors
 from chatroom.core.backend import (
     Admission,
     Facts,
+    FactsChangedError,
     Roster,
     SessionEnder,
+    Speech,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
@@ -67,7 +70,6 @@ from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.stored import stored_topic
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 
@@ -352,8 +354,8 @@ class RedisBackend:
 
         async def check() -> list[Any]:
             facts = await self.facts(name)
-            admit(facts.room)
-            return list(facts.guard)
+            limit = admit(facts.room)
+            return [*facts.guard, limit]
 
         room_key = name_key(name)
         args = [room_key, key_of(session), session.token]
@@ -374,22 +376,21 @@ class RedisBackend:
         event: Event,
         stored: Event,
         now: float,
+        speaks: Speech | None = None,
+        outside: bool = False,
     ) -> None:
-        """One publish in Redis; the script numbers the event (``@ID``)."""
-        where = self.here.place(member, room)
-        age = self.config.retention_age
-        await self.calls.call(
-            scripts.SAY,
-            where.key,
-            key_of(session),
-            session.token,
-            to_line(event),
-            to_line(stored),
-            self.config.retention,
-            format_time(now - age) if age else "",
-            ";" + format_tags(event.tags) if event.tags else "",
-            refusals=MEMBERS_ONLY,
-        )
+        """One publish in Redis; the script numbers the event (``@ID``). A
+        moderated room answers ``RESTRICTED``: ``speaks`` decides on its
+        facts, and the message goes again, checked."""
+        key = name_key(room) if outside else self.here.place(member, room).key
+        args = say_args(key, session, event, stored, self.config, now)
+        away = "1" if outside else ""
+        try:
+            await self.calls.call(scripts.SAY, *args, "", away, refusals=MEMBERS_ONLY)
+        except FactsChangedError:  # moderated: decided on the room's facts
+            if speaks is not None:
+                speaks((await self.facts(room)).room)
+            await self.calls.call(scripts.SAY, *args, "1", away, refusals=MEMBERS_ONLY)
 
     async def history(
         self,

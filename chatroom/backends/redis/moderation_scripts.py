@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, r, u, token, incarnation, ver (the facts decided on);
-#: new policy JSON ('-': unchanged), its kept (0/1), restricted (0/1) and
-#: owner account; target u, target token ('' for none: not connected) and
-#: whether the target was in the room (0/1); kick (1: remove the target, the
-#: last event line being its KICK), the KICKED line for the target, the
-#: line to send the target wherever they are ('' for none: ``INVITED``);
+#: ARGV: P, r, u, token, incarnation, ver (the facts decided on); new policy JSON ('-':
+#: unchanged; its ``moderated`` and ``external`` are kept in the room's hash for
+#: ``SAY``), its kept (0/1), restricted (0/1) and owner account; target u, target token
+#: ('' for none: not connected) and whether the target was in the room (0/1); kick (1:
+#: remove the target, the last event line being its KICK), the KICKED line for the
+#: target, the line to send the target wherever they are ('' for none: ``INVITED``);
 #: then the room's event lines, in order.
 #:
 #: The kicked member's node hears ``kicked seq KICKED...`` before the room's
@@ -36,8 +36,11 @@ if ttoken ~= '' and (not holds(tu, ttoken)
 end
 local rk = room_key(r)
 if ARGV[7] ~= '-' then
+  local p = ARGV[7] ~= '' and cjson.decode(ARGV[7]) or {}
   redis.call('HSET', rk, 'policy', ARGV[7], 'kept', ARGV[8],
-             'restricted', ARGV[9], 'owner_account', ARGV[10])
+             'restricted', ARGV[9], 'owner_account', ARGV[10],
+             'moderated', p.moderated and '1' or '0',
+             'external', p.external and '1' or '0')
   redis.call('HINCRBY', rk, 'ver', 1)
   -- a secret room leaves the lobby, and comes back (watchers re-read it)
   redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', rk, 'name'))

@@ -17,11 +17,20 @@ from typing import Any
 from chatroom.backends.redis.calls import Refusals
 from chatroom.core import errors
 from chatroom.core.backend import Facts, Roster
-from chatroom.core.events import LobbyChanges, RoomGone, RoomInfo, to_line
+from chatroom.core.config import ServerConfig
+from chatroom.core.events import (
+    Event,
+    LobbyChanges,
+    RoomGone,
+    RoomInfo,
+    format_tags,
+    to_line,
+)
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
+from chatroom.core.wire import format_time
 
 #: How the refusals of a create or a join read.
 ENTRY_REFUSALS: Refusals = {
@@ -127,6 +136,29 @@ def moderation_args(
         to_line(outcome.kicked) if outcome.kicked is not None else b"",
         to_line(notify[1]) if notify is not None else b"",
         *(to_line(event) for event in outcome.events),
+    ]
+
+
+def say_args(
+    key: str,
+    session: Session,
+    event: Event,
+    stored: Event,
+    config: ServerConfig,
+    now: float,
+) -> list[Any]:
+    """The ``SAY`` script's arguments for one message, but for its last
+    (whether the node checked that its sender may speak)."""
+    age = config.retention_age
+    return [
+        key,
+        key_of(session),
+        session.token,
+        to_line(event),
+        to_line(stored),
+        config.retention,
+        format_time(now - age) if age else "",
+        ";" + format_tags(event.tags) if event.tags else "",
     ]
 
 

@@ -234,10 +234,12 @@ return entered
 
 #: ARGV: P, r, u, token, leaving ('' for none), history shown, since ('' for
 #: none), resume bound, big room, then the incarnation and ver of the facts the node
-#: checked the join against ('' and '' if it checked nothing). A room whose
-#: policy restricts joins (bans, invitations, a key) is entered only on such
-#: a check: ``RESTRICTED`` asks the node to read FACTS and decide, and
-#: ``CHANGED`` says the room changed since it did.
+#: checked the join against ('' and '' if it checked nothing) and the room's
+#: own member limit that check left standing ('' or 0: none). A room whose
+#: policy restricts joins (bans, invitations, a key, a limit) is entered only
+#: on such a check: ``RESTRICTED`` asks the node to read FACTS and decide, and
+#: ``CHANGED`` says the room changed since it did. The limit is checked
+#: here, where the seat is taken, as the capacity is.
 JOIN = Script(
     "join",
     r"""
@@ -252,9 +254,11 @@ if ARGV[10] ~= '' then
 elseif redis.call('HGET', rk, 'restricted') == '1' then
   return {'RESTRICTED'}
 end
-local capacity = redis.call('HGET', rk, 'capacity')
-if redis.call('ZCARD', members_key(r)) >= tonumber(capacity) then
-  return {'ROOM_FULL', room, capacity}
+local capacity = tonumber(redis.call('HGET', rk, 'capacity'))
+local limit = tonumber(ARGV[12])
+if limit and limit > 0 and limit < capacity then capacity = limit end
+if redis.call('ZCARD', members_key(r)) >= capacity then
+  return {'ROOM_FULL', room, tostring(capacity)}
 end
 local entered = enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
 for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
@@ -272,7 +276,10 @@ return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 )
 
 #: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
-#: time kept ('' for no age limit), tags ('' or ``;key=value...``). One
+#: time kept ('' for no age limit), tags ('' or ``;key=value...``), then
+#: '1' if the node checked that u may speak ('' if not: a moderated room
+#: answers ``RESTRICTED``, for the node to decide on its facts), '1' if u
+#: is not in the room (which must then take messages from outside). One
 #: publish (two for a quiet member's first words: its JOIN comes first);
 #: the event gets the room's next id, as an ``@ID`` prefix (with
 #: the tags: ``@ID;tags``) on both lines. Events older than the oldest time
@@ -280,10 +287,16 @@ return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
 SAY = Script(
     "say",
     r"""
-local r, u = ARGV[2], ARGV[3]
+local r, u, outside = ARGV[2], ARGV[3], ARGV[11] == '1'
 local refusal = not_a_member(u, ARGV[4], r)
+if outside and refusal == 'NOT_IN_ROOM' then
+  if redis.call('HGET', room_key(r), 'external') == '1' then refusal = nil end
+end
 if refusal then return refusal end
-announce(r, u)
+if ARGV[10] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
+  return {'RESTRICTED'}
+end
+if not outside then announce(r, u) end
 local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
 emit(r, id .. ARGV[5])
 local hk = history_key(r)

@@ -164,7 +164,7 @@ class RedisSeats:
             b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
             b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
         }
-        guard: list[Any] = [] if check is None else ["", ""]
+        guard: list[Any] = [] if check is None else ["", "", ""]
         for _attempt in range(ENTRY_ATTEMPTS):
             try:
                 return await self.calls.call(script, *args, *guard, refusals=refusals)

@@ -30,7 +30,7 @@ async def joined_elsewhere(session: IRCSession, welcome: Welcome) -> None:
     userhost = "userhost-in-names" in session.caps
     chan = channel(welcome.room)
     session.send(
-        names_lines(session.me, session.nick, chan, welcome.members, (), userhost)
+        names_lines(session.me, session.nick, chan, welcome.members, {}, userhost)
     )
 
 

@@ -95,9 +95,15 @@ def room_name(target: str) -> str:
     return room
 
 
-def ops_of(details: RoomDetails) -> set[str]:
-    """Who IRC shows as ``@``: the owner and the operators."""
-    return {details.owner, *details.operators} - {""}
+def prefixes_of(details: RoomDetails, multi: bool = False) -> dict[str, str]:
+    """Each member's prefix, for those who have one: ``@`` for the owner
+    and the operators, ``+`` for a voice; a member with both shows ``@``
+    alone, or ``@+`` to a client with ``multi-prefix``."""
+    prefixes = {name: "+" for name in details.voiced}
+    owner = "" if details.owner_unopped else details.owner
+    for name in {owner, *details.operators} - {""}:
+        prefixes[name] = "@+" if multi and name in prefixes else "@"
+    return prefixes
 
 
 async def send_names(
@@ -119,7 +125,7 @@ async def send_names(
                 session.nick,
                 channel(arrival.room),
                 arrival.members,
-                {arrival.owner} - {""},
+                {arrival.owner: "@"} if arrival.owner else {},
                 "userhost-in-names" in session.caps,
             )
         )
@@ -143,7 +149,7 @@ async def send_names(
             session.nick,
             chan,
             details.members,
-            ops_of(details),
+            prefixes_of(details, "multi-prefix" in session.caps),
             "userhost-in-names" in session.caps,
             details.secret,
         )
@@ -315,12 +321,14 @@ async def say_in_room(
     """A message to ``room``: with ``+draft/reply`` naming a message of the
     room, the core's reply (``reply=ID``, the client's other tags after
     it); naming none (or for an action or a notice), a message carrying
-    the client's tag as it was, never refused for it."""
-    session.own_echoes += 1  # its event back is ours, not another device's
+    the client's tag as it was, never refused for it. From outside the
+    room (one that takes messages from outside, ``-n``) no event comes back."""
+    inside = name_key(room) in session.rooms
+    session.own_echoes += inside  # its event back is ours, not another device's
     try:
         await _say_in_room(session, room, kind, text, tags)
     except BaseException:
-        session.own_echoes -= 1
+        session.own_echoes -= inside
         raise
 
 

@@ -23,7 +23,8 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.moderation import Action, check_key
+from chatroom.core.moderation import Action
+from chatroom.core.settingvalues import check_key, check_limit_value
 from chatroom.core.text import is_valid_name, name_key
 from chatroom.doors.irc.commands import find_user, plain_text, room_name, said_reason
 from chatroom.doors.irc.operators import user_mode
@@ -40,7 +41,7 @@ from chatroom.doors.irc.wire import (
 )
 
 #: Mode letters that take a parameter when set / when unset.
-_PARAM_ON, _PARAM_OFF = frozenset("obkl"), frozenset("obk")
+_PARAM_ON, _PARAM_OFF = frozenset("obklv"), frozenset("obkv")
 
 #: List modes we keep no list for: answered with their empty list's end.
 _EMPTY_LISTS = {
@@ -49,12 +50,11 @@ _EMPTY_LISTS = {
 }
 
 #: The ``/set`` switch each simple channel mode is.
-_SWITCHES = {"i": "invite-only", "t": "topic-lock", "s": "secret"}
+_SWITCHES = {"i": "invite-only", "t": "topic-lock", "s": "secret", "m": "moderated"}
+_SWITCHES["n"] = "external"  # on for -n
 
-_FIXED = {
-    "n": "n is always on: only members speak in a room",
-    "l": "l is the server's room capacity (--room-capacity) for every room",
-}
+#: Member modes: the core's command that gives it, and the one that takes it.
+_MEMBER_MODES = {"o": ("op", "deop"), "v": ("voice", "devoice"), "b": ("ban", "unban")}
 
 
 def ban_target(mask: str) -> str:
@@ -141,7 +141,9 @@ def mode_changes(
 
 
 async def mode(session: IRCSession, params: tuple[str, ...]) -> None:
-    """A channel's modes: shown, listed (``b``) or changed, one by one."""
+    """A channel's modes: shown, listed (``b``) or changed, one by one; the
+    on/off ones of a line (``-int``) together, as one change (one ``MODE``
+    back, as ircds answer), after the others."""
     target = params[0]
     if room_of(target) is None:
         await user_mode(session, target, params[1:])
@@ -149,27 +151,25 @@ async def mode(session: IRCSession, params: tuple[str, ...]) -> None:
     if len(params) == 1:
         await show_modes(session, target)
         return
-    listed = False
+    listed, settings, values = False, [], []
     for adding, letter, arg in mode_changes(params[1], params[2:]):
         if (letter == "b" and arg is None) or letter in _EMPTY_LISTS:
             if not listed:  # one list per line, as ircds answer "MODE #c bb"
                 listed = True
                 await list_mode(session, target, letter)
-            continue
-        await change_mode(session, target, adding, letter, arg)
+        elif letter in _SWITCHES:  # n is "no external messages": external off
+            settings.append(_SWITCHES[letter])
+            values.append("on" if adding != (letter == "n") else "off")
+        else:
+            await change_mode(session, target, adding, letter, arg)
+    if settings:
+        switches = Action("set", ",".join(settings), ",".join(values))
+        await moderate(session, target, switches)
 
 
 async def change_mode(
     session: IRCSession, chan: str, adding: bool, letter: str, arg: str | None
 ) -> None:
-    if letter in _FIXED:
-        if not (letter == "n" and adding):  # +n is already so: nothing to say
-            session.numeric(irc.ERR_UNKNOWNMODE, letter, _FIXED[letter])
-        return
-    if letter in _SWITCHES:
-        value = "on" if adding else "off"
-        await moderate(session, chan, Action("set", _SWITCHES[letter], value))
-        return
     if letter == "k":
         if adding and arg is None:
             session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
@@ -183,8 +183,11 @@ async def change_mode(
             return
         await moderate(session, chan, Action("set", "key", key))
         return
-    if letter in "ob" and arg:
-        command = {"o": ("op", "deop"), "b": ("ban", "unban")}[letter][not adding]
+    if letter == "l":
+        await set_limit(session, chan, arg if adding else "off")
+        return
+    if letter in _MEMBER_MODES and arg:
+        command = _MEMBER_MODES[letter][not adding]
         try:
             user = ban_target(arg) if letter == "b" else arg
         except ChatError as refused:
@@ -192,40 +195,62 @@ async def change_mode(
             return
         await moderate(session, chan, Action(command, user))
         return
-    if letter == "o":
+    if letter in "ov":
         session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
         return
     session.numeric(irc.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
 
 
+async def set_limit(session: IRCSession, chan: str, value: str | None) -> None:
+    """``+l N`` (``/set limit N``) or ``-l`` (``off``); a limit that is not
+    a number from 1 to the server's room capacity is ``696``, as Modern
+    says of invalid mode parameters."""
+    if value is None:
+        session.numeric(irc.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+        return
+    if value != "off":
+        try:
+            check_limit_value(value, session.config.room_capacity)
+        except ChatError as refused:
+            session.numeric(ERR_INVALIDMODEPARAM, chan, "l", value or "*", refused.text)
+            return
+    await moderate(session, chan, Action("set", "limit", value))
+
+
 async def show_modes(session: IRCSession, chan: str) -> None:
-    """``324``: ``+n``, ``+t``/``+i``/``+k`` as set, and ``+l`` capacity.
+    """``324``: ``+n``, then ``+t``/``+i``/``+s``/``+m``/``+k``/``+l`` as set.
 
     The settings are the room's ``/info``, which only members may read:
-    others (and cluster mode, which has no moderation yet) see ``+nl``.
-    The key itself is shown to those who may see it (owner, operators),
-    ``*`` to the rest.
+    others see ``+n``. The key itself is shown to those who may see it
+    (owner, operators), ``*`` to the rest; the limit (``+l``) is the room's
+    own, when it has one (``--room-capacity`` holds for every room).
     """
     details = await session.registry.room_details(room_name(chan))
-    modes, shown = "+n", []
+    modes, shown = "+", []
     try:
         settings = await session.registry.room_settings(session.member, details.room)
     except ChatError:
         values = {}
     else:
         values = dict(settings.lines)
+    if values.get("external") != "on":
+        modes += "n"
     if values.get("topic-lock") == "on":
         modes += "t"
     if values.get("invite-only") == "on":
         modes += "i"
     if values.get("secret") == "on":
         modes += "s"
+    if values.get("moderated") == "on":
+        modes += "m"
     key = values.get("key", "off")
     if key != "off":
         modes += "k"
         shown.append("*" if key == "on" else key)
-    modes += "l"
-    shown.append(str(session.config.room_capacity))
+    limit = values.get("limit", "off")
+    if limit != "off":
+        modes += "l"
+        shown.append(limit)
     session.numeric(irc.RPL_CHANNELMODEIS, channel(details.room), modes, *shown)
     if details.created_at:
         created = str(details.created_at)

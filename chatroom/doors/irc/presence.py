@@ -13,7 +13,7 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 from chatroom.core.text import is_valid_name, name_key
-from chatroom.doors.irc.commands import find_user, ops_of
+from chatroom.doors.irc.commands import find_user, prefixes_of
 from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
@@ -64,7 +64,8 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     name, rooms = found if found is not None else (str(here and here.name), [])
     user, real = (here.user or name, here.realname) if here else (name, name)
     session.numeric(irc.RPL_WHOISUSER, name, user, session.me, "*", real)
-    channels = [("@" if name in ops_of(r) else "") + channel(r.room) for r in rooms]
+    multi = "multi-prefix" in session.caps
+    channels = [prefixes_of(r, multi).get(name, "") + channel(r.room) for r in rooms]
     for line in chunks(channels):
         session.numeric(irc.RPL_WHOISCHANNELS, name, line)
     session.numeric(irc.RPL_WHOISSERVER, name, session.me, session.config.name)

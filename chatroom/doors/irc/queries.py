@@ -17,7 +17,7 @@ from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
-from chatroom.doors.irc.commands import ops_of
+from chatroom.doors.irc.commands import prefixes_of
 from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import BOT_MODE, build, channel, room_of
@@ -28,8 +28,10 @@ USERHOST_MAX = 5
 RPL_LOCALUSERS, RPL_GLOBALUSERS = "265", "266"
 
 
-def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
-    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[*][B][@] :0
+def who_line(
+    session: IRCSession, chan: str, user: str, prefixes: dict[str, str]
+) -> bytes:
+    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[*][B][@+] :0
     <real>`` (``*``: a server admin, ``B``: a bot)."""
     here = session.directory.find(user)
     username = (here.user or user) if here is not None else user
@@ -39,8 +41,7 @@ def who_line(session: IRCSession, chan: str, user: str, ops: set[str]) -> bytes:
         flags += "*"
     if here is not None and here.bot:
         flags += BOT_MODE
-    if user in ops:
-        flags += "@"
+    flags += prefixes.get(user, "")
     return build(
         session.me,
         irc.RPL_WHOREPLY,
@@ -83,9 +84,10 @@ async def who(session: IRCSession, params: tuple[str, ...]) -> None:
         except ChatError:
             details = None  # no such room: an empty list
         if details is not None:
-            chan, ops = channel(details.room), ops_of(details)
+            chan = channel(details.room)
+            prefixes = prefixes_of(details, "multi-prefix" in session.caps)
             for member in details.members:
-                data += who_line(session, chan, member, ops)
+                data += who_line(session, chan, member, prefixes)
     else:
         pattern = name_key(mask)
         wildcard = "*" in mask or "?" in mask
@@ -97,7 +99,7 @@ async def who(session: IRCSession, params: tuple[str, ...]) -> None:
             hidden = other is not None and other.invisible and other is not session
             if wildcard and hidden and not rooms & mine:
                 continue
-            data += who_line(session, "*", user, set())
+            data += who_line(session, "*", user, {})
     session.send(data)
     session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
 

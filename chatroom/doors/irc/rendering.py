@@ -45,6 +45,7 @@ from chatroom.core import multiline
 from chatroom.core.events import Encoder, Event
 from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import RENDERING
+from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.tags import (
     actor_of,
     add_tags,
@@ -68,8 +69,8 @@ from chatroom.doors.irc.wire import (
 
 #: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.
 TAG_EVENTS = frozenset({"REACT", "UNREACT", "TYPING"})
-#: The IRC mode letter of each ``/set`` switch.
-SETTING_MODES = {"invite-only": "i", "topic-lock": "t", "key": "k", "secret": "s"}
+#: Member modes: the events that give or take them, as IRC shows them.
+_MEMBER_MODES = {"OP": "+o", "DEOP": "-o", "VOICE": "+v", "DEVOICE": "-v"}
 #: Events whose third field is the time they were said (a stored message,
 #: its history form, or a private message).
 _STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})
@@ -251,9 +252,9 @@ class IRCRenderer:
         if name == "KICK":
             room, user, by = fields
             return build(self.source(by), "KICK", channel(room), user, text)
-        if name in ("OP", "DEOP"):
+        if name in ("OP", "DEOP", "VOICE", "DEVOICE"):
             room, user, by = fields
-            sign = "+o" if name == "OP" else "-o"
+            sign = _MEMBER_MODES[name]
             return build(self.source(by), "MODE", channel(room), sign, user)
         if name in ("BAN", "UNBAN"):
             room, mask, by = fields
@@ -303,15 +304,12 @@ class IRCRenderer:
         )
 
     def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
-        """``/set`` as the mode it is: ``+i``, ``+t``, ``+k *`` (the key is
-        never shown: the event does not carry it); ``keep`` has no mode, so
-        it is a notice."""
-        letter = SETTING_MODES.get(setting)
-        if letter is None:
+        """``/set`` as the mode it is (:func:`setting_mode`); ``keep`` has
+        no mode, so it is a notice."""
+        params = setting_mode(setting, value)
+        if params is None:
             notice = f"{by} set {setting} {value}"
             return build(self.server, "NOTICE", channel(room), notice)
-        change = ("+" if value == "on" else "-") + letter
-        params = (change, "*") if letter == "k" else (change,)
         return build(self.source(by), "MODE", channel(room), *params)
 
     def personal(self, event: Event, nick: str) -> bytes | None:

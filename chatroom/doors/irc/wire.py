@@ -18,7 +18,7 @@ Shared events become IRC in :mod:`chatroom.doors.irc.rendering`.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -238,9 +238,9 @@ def isupport(network: str) -> list[str]:
         f"NICKLEN={NAME_MAX_LENGTH}",
         f"CHANNELLEN={NAME_MAX_LENGTH + 1}",
         f"TOPICLEN={TOPIC_MAX_LENGTH}",
-        "CHANMODES=b,k,l,inst",
+        "CHANMODES=b,k,l,imnst",
         "EXTBAN=$,a",
-        "PREFIX=(o)@",
+        "PREFIX=(ov)@+",
         "UTF8ONLY",
         f"CHANLIMIT={CHANNEL_PREFIX}:{CHANNEL_LIMIT}",
         f"MONITOR={MONITOR_LIMIT}",
@@ -255,17 +255,18 @@ def names_lines(
     nick: str,
     chan: str,
     names: Sequence[str],
-    ops: Collection[str],
+    prefixes: Mapping[str, str],
     userhost: bool = False,
     secret: bool = False,
 ) -> bytes:
     """``353`` lines (split to fit 512 bytes) and ``366`` for a channel;
-    ``ops`` (owner and operators) are shown as ``@``; ``userhost``
+    ``prefixes``: each member's (``@`` for owner and operators, ``+`` for
+    a voice, :func:`chatroom.doors.irc.commands.prefixes_of`); ``userhost``
     (the userhost-in-names capability): each as ``nick!nick@host``; a
     ``secret`` channel is ``@`` rather than ``=`` (RFC 2812 3.2.5)."""
     kind = "@" if secret else "="
     shown = [
-        ("@" if name in ops else "") + (hostmask(name, server) if userhost else name)
+        prefixes.get(name, "") + (hostmask(name, server) if userhost else name)
         for name in names
     ]
     lines = []
@@ -363,6 +364,8 @@ def refusal(
             numeric = (irc.ERR_CANNOTSENDTOCHAN, target, "You are not on that channel")
         else:
             numeric = (irc.ERR_NOTONCHANNEL, target, "You're not on that channel")
+    elif code == "MODERATED":
+        numeric = (irc.ERR_CANNOTSENDTOCHAN, target, f"Cannot send (+m): {text}")
     elif code == "NOT_ALLOWED" and command in ADMIN_COMMANDS:
         numeric = (irc.ERR_NOPRIVILEGES, f"Permission Denied: {text}")
     elif code == "NOT_ALLOWED":

@@ -51,7 +51,9 @@ Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
 /kick USER [REASON]    send someone back to the lobby
 /ban USER, /unban USER, /bans   keep someone out (by account, else name)
-/set invite-only|topic-lock|keep on|off, /set key KEY|off
+/voice USER, /devoice USER   let someone speak in a moderated room
+/set invite-only|topic-lock|secret|moderated|keep on|off
+/set key KEY|off, /set limit N|off   a key; at most N members
 /invite USER      let someone into an invite-only room
 /info             the room's settings and operators
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from chatroom.core import errors, rules
 from chatroom.core.moderation import Action
+from chatroom.core.settingvalues import SETTINGS
 from chatroom.core.wire import format_line
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
@@ -35,6 +36,14 @@ async def do_deop(session: CommandContext, args: str) -> None:
     await moderate(session, "deop", single_word(args, "/deop USER"))
 
 
+async def do_voice(session: CommandContext, args: str) -> None:
+    await moderate(session, "voice", single_word(args, "/voice USER"))
+
+
+async def do_devoice(session: CommandContext, args: str) -> None:
+    await moderate(session, "devoice", single_word(args, "/devoice USER"))
+
+
 async def do_kick(session: CommandContext, args: str) -> None:
     user, _, reason = args.partition(" ")
     if not user:
@@ -52,9 +61,7 @@ async def do_unban(session: CommandContext, args: str) -> None:
 
 
 async def do_set(session: CommandContext, args: str) -> None:
-    setting, value = two_words(
-        args, "/set invite-only|key|topic-lock|keep|secret VALUE"
-    )
+    setting, value = two_words(args, f"/set {'|'.join(SETTINGS)} VALUE")
     await moderate(session, "set", setting.lower(), value)
 
 

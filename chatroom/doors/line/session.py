@@ -461,6 +461,8 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "logout": (signing.do_logout, _NAMED),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
+    "voice": (moderating.do_voice, _IN_ROOM),
+    "devoice": (moderating.do_devoice, _IN_ROOM),
     "kick": (moderating.do_kick, _IN_ROOM),
     "ban": (moderating.do_ban, _IN_ROOM),
     "unban": (moderating.do_unban, _IN_ROOM),

@@ -40,6 +40,7 @@ const FIELDS = {
   // A topic change kept for IRC's event playback: never sent to this client.
   HISTORY_TOPIC: 3,
   REGISTERED: 1, PASSWORD_CHANGED: 1, UNREGISTERED: 1, OP: 3, DEOP: 3,
+  VOICE: 3, DEVOICE: 3,
   KICK: 3, KICKED: 2, BAN: 3, UNBAN: 3, SET: 4, INVITE: 3, INVITED: 2,
   INFO: 2, INFO_END: 1, ANNOUNCE: 1, KILLED: 2, GBAN: 2, GUNBAN: 2,
   EDIT: 4, REDACT: 3, FOCUS: 1, READ: 2, UNREAD: 3, UNREAD_END: 0,

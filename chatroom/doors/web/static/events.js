@@ -207,6 +207,8 @@ const handlers = {
     drawMembers();
     info(`${by} made ${user} an operator`);
   },
+  VOICE([, user, by]) { info(`${by} gave ${user} a voice`); },
+  DEVOICE([, user, by]) { info(`${by} took ${user}'s voice`); },
   DEOP([, user, by]) {
     state.operators.delete(nameKey(user));
     drawMembers();
@@ -226,6 +228,13 @@ const handlers = {
   BAN([, mask, by]) { info(`${by} banned ${showMask(mask)}`); },
   UNBAN([, mask, by]) { info(`${by} lifted the ban on ${showMask(mask)}`); },
   SET([room, setting, value, by]) {
+    if (setting.includes(",")) {  // an IRC MODE line's on/off letters at once
+      const values = value.split(",");
+      setting.split(",").forEach((one, i) => {
+        info(`${by} ${describeSetting(one, values[i])}`);
+      });
+      return;
+    }
     if (setting === "key") {
       const typed = state.pending.roomKey;
       state.pending.roomKey = null;

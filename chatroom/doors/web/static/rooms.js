@@ -19,7 +19,7 @@ const ROOM_EVENTS = new Set([
   "ACTION", "TOPIC", "OWNER", "JOIN", "PART", "LEFT", "DELETED", "NOTICE",
   "GAP", "OP", "DEOP", "KICK", "KICKED", "BAN", "UNBAN", "SET", "INVITE",
   "INFO", "INFO_END", "BANS", "EDIT", "REDACT", "READ", "FOCUS", "REACT",
-  "UNREACT", "TYPING", "MODLOG", "MODLOG_END",
+  "UNREACT", "TYPING", "MODLOG", "MODLOG_END", "VOICE", "DEVOICE",
 ]);
 // Refusals while joining again after a lost connection that are not about
 // a room (the /nick taking back a name comes first): every other is the

@@ -37,6 +37,12 @@ function describeSetting(setting, value) {
     key: on ? "set a key on the room" : "removed the room's key",
     "topic-lock": on ? "locked the topic (only operators set it)" : "unlocked the topic",
     keep: on ? "keeps the room (it stays when empty)" : "no longer keeps the room",
+    moderated: on ? "moderated the room (only operators and voiced members speak)"
+      : "let everyone in the room speak",
+    external: on ? "let people outside the room send to it"
+      : "took messages from members only",
+    limit: value === "off" ? "removed the room's member limit"
+      : `limited the room to ${value} members`,
   };
   return words[setting] || `set ${setting} ${value}`;
 }

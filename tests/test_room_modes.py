@@ -1,0 +1,16 @@
+"""A room's limit, voices and moderation against the in-process registry."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.wiring.server import ChatServer
+from tests.room_modes_contract import CONFIG, RoomModesContract
+
+
+class LocalRoomModesTests(RoomModesContract, unittest.TestCase):
+    """Every reply arrives within the call that sent the line."""
+
+    def setUp(self) -> None:
+        self.server = ChatServer(CONFIG, clock=Clock())
