@@ -236,6 +236,7 @@ def isupport(network: str) -> list[str]:
         f"CHANLIMIT={CHANNEL_PREFIX}:{CHANNEL_LIMIT}",
         f"MONITOR={MONITOR_LIMIT}",
         "ELIST=MNU",
+        "WHOX",
         "TARGMAX=" + ",".join(f"{cmd}:{n}" for cmd, n in TARGMAX.items()),
     ]
 
