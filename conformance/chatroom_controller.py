@@ -14,8 +14,9 @@ accounts gets a fresh door, started while the test before it ran, since a
 registered nick stays reserved.
 
 What it declares is what the door does, no more: ``PLAIN`` and
-``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, no
-optional behaviours. Accounts are
+``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, and
+the optional behaviours it has (``KICK`` and ``NAMES`` of several
+targets; irctest itself reads them from ``TARGMAX``). Accounts are
 registered through the door's own NickServ (``REGISTER password email``),
 as irctest's services controllers do. The server runs with ``--rate 0``
 and no registration limit, since irctest sends faster and registers more
@@ -48,7 +49,7 @@ from typing import Any
 import pytest
 from irctest.basecontrollers import BaseServerController, BaseServicesController
 from irctest.runner import NotImplementedByController
-from irctest.specifications import Capabilities
+from irctest.specifications import Capabilities, OptionalBehaviors
 
 #: The checkout, whose ``twisted/plugins`` holds the ``chatroom`` plugin.
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -197,6 +198,10 @@ class ChatroomController(BaseServerController):
             Capabilities.SERVER_TIME,
             Capabilities.SETNAME,
         )
+    )
+
+    optional_behaviors = frozenset(
+        (OptionalBehaviors.MULTI_KICK, OptionalBehaviors.MULTI_NAMES_COMMAND)
     )
 
     def get_hostname_and_port(self) -> tuple[str, int]:

@@ -198,7 +198,8 @@ TARGMAX = {
     "PART": 10,
     "PRIVMSG": 4,
     "NOTICE": 4,
-    "NAMES": 1,
+    "NAMES": 10,
+    "KICK": 4,
     "WHOIS": 1,
     "WHOWAS": 1,
     "MONITOR": MONITOR_LIMIT,
@@ -241,6 +242,10 @@ def isupport(network: str) -> list[str]:
     ]
 
 
+#: ``366``'s text.
+END_OF_NAMES = "End of /NAMES list"
+
+
 def names_lines(
     server: str,
     nick: str,
@@ -249,8 +254,10 @@ def names_lines(
     ops: Collection[str],
     userhost: bool = False,
     secret: bool = False,
+    end: bool = True,
 ) -> bytes:
-    """``353`` lines (split to fit 512 bytes) and ``366`` for a channel;
+    """``353`` lines (split to fit 512 bytes) and ``366`` for a channel
+    (without it when not ``end``: ``NAMES #a,#b`` ends once, for both);
     ``ops`` (owner and operators) are shown as ``@``; ``userhost``
     (the userhost-in-names capability): each as ``nick!nick@host``; a
     ``secret`` channel is ``@`` rather than ``=`` (RFC 2812 3.2.5)."""
@@ -272,7 +279,8 @@ def names_lines(
         size += len(name.encode("utf-8")) + 1
     if batch:
         lines.append(build(server, irc.RPL_NAMREPLY, nick, kind, chan, " ".join(batch)))
-    lines.append(build(server, irc.RPL_ENDOFNAMES, nick, chan, "End of /NAMES list"))
+    if end:
+        lines.append(build(server, irc.RPL_ENDOFNAMES, nick, chan, END_OF_NAMES))
     return b"".join(lines)
 
 
