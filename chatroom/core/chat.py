@@ -22,7 +22,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, multiline, rules, search
+from chatroom.core import admin, errors, moderation, multiline, operators, rules, search
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, SessionEnder
@@ -305,6 +305,15 @@ class ChatCore(Generic[B]):
         session = self._session(member)
         where = self.backend.place(member, room)
         await self._append(member, session, where, kind, text, tags)
+
+    async def to_operators(
+        self, member: Member, room: str, text: str, notice: bool = False
+    ) -> None:
+        member, now = self._seat(member), self.clock.seconds()
+        session = self._session(member)
+        await operators.to_operators(
+            self.backend, member, session, room, text, notice, now
+        )
 
     async def paste(self, member: Member, room: str, text: str) -> None:
         """``/paste TEXT``: its lines as one message, stored as an IRC

@@ -30,6 +30,7 @@ from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.statusmsg import status_room
 from chatroom.doors.irc.tags import NOTICE_TAG, REPLY_TAG, reply_target, shared_tags
 from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
@@ -300,6 +301,13 @@ async def say_to(
     room = room_of(target)
     if room is not None:
         await say_in_room(session, room, kind, text, tags)
+        return
+    room = status_room(target)
+    if room is not None:  # @#room: its operators only (STATUSMSG)
+        if kind == "ACTION":  # the event has no action form
+            text = f"* {session.nick} {text}"
+        notice = any(key == NOTICE_TAG for key, _ in tags)
+        await session.registry.to_operators(session.member, room, text, notice)
         return
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
         await session.registry.announce(session.member, text)

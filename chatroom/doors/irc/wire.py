@@ -238,6 +238,7 @@ def isupport(network: str) -> list[str]:
         f"MONITOR={MONITOR_LIMIT}",
         "ELIST=MNU",
         "WHOX",
+        "STATUSMSG=@",
         "TARGMAX=" + ",".join(f"{cmd}:{n}" for cmd, n in TARGMAX.items()),
     ]
 
