@@ -200,6 +200,18 @@ class ChatroomController(BaseServerController):
         )
     )
 
+    #: 005 tokens the door sends, and their values (irctest's testValues
+    #: checks them): those that follow from its own rules, not from what
+    #: the other conformance work may still add (``PREFIX``, ``CHANMODES``).
+    isupport = {
+        "CASEMAPPING": "rfc7613",
+        "CHANTYPES": "#",
+        "CHANLIMIT": "#:50",
+        "ELIST": "MNU",
+        "MONITOR": "100",
+        "UTF8ONLY": None,
+        "WHOX": None,
+    }
     optional_behaviors = frozenset(
         (OptionalBehaviors.MULTI_KICK, OptionalBehaviors.MULTI_NAMES_COMMAND)
     )
