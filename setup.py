@@ -24,6 +24,9 @@ setup(
         # Tested against urwid 5.0 (its typed Widget API and TwistedEventLoop).
         "urwid>=5.0,<6",
         "txredisapi>=1.6",
+        # hiredis's C reply parser: txredisapi uses it when it is installed
+        # (HiredisProtocol), for every reply and published message a node reads.
+        "hiredis>=2.0",
         # Argon2id password hashes for accounts (chatroom.core.accounts).
         "argon2-cffi>=23.1",
         # SCRAM-SHA-256 for IRC's SASL (chatroom.core.scram): pg8000's library.

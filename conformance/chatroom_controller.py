@@ -14,17 +14,23 @@ accounts gets a fresh door, started while the test before it ran, since a
 registered nick stays reserved.
 
 What it declares is what the door does, no more: ``PLAIN`` and
-``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, and
-the optional behaviours it has (``KICK`` and ``NAMES`` of several
-targets; irctest itself reads them from ``TARGMAX``). Accounts are
+``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, the
+``005`` tokens and values it sends (``isupport``), and the optional
+behaviours it has (``KICK`` and ``NAMES`` of several targets; irctest
+itself reads them from ``TARGMAX``). Accounts are
 registered through the door's own NickServ (``REGISTER password email``),
-as irctest's services controllers do. The server runs with ``--rate 0``
+as irctest's services controllers do; every door starts with ``--admins
+operuser`` and has ``operuser`` registered (password ``operpassword``)
+before any test, so irctest's ``OPER operuser operpassword`` signs in to
+a server admin's account, as ``OPER`` does here. The server runs with ``--rate 0``
 and no registration limit, since irctest sends faster and registers more
 accounts from one address than any person would, ``--password-min 1``
 (its accounts' passwords, like ``sesame``, are shorter than the default
 8), ``--rooms-per-hour 0`` (its nicks, ``foo`` and ``bar``, make
-``#chan`` anew in test after test on the shared door), and ``--login-timeout
-10`` (a test that leaves a client unregistered waits for it to be closed);
+``#chan`` anew in test after test on the shared door), ``--login-timeout
+10`` (a test that leaves a client unregistered waits for it to be closed)
+and ``--description "test server"`` (what irctest's configurations call
+every server, which its ``LINKS`` test expects after the hop count);
 everything else is the door as ``twistd -n chatroom --name
 My.Little.Server`` starts it.
 
@@ -56,6 +62,8 @@ CHECKOUT = Path(__file__).resolve().parent.parent
 TWISTD = "from twisted.scripts.twistd import run; run()"
 #: Where the doors' logs go (``conformance/run.py`` points it into build/).
 LOGS = Path(os.environ.get("CHATROOM_IRCTEST_LOGS") or tempfile.mkdtemp())
+#: The server admin's account and password irctest's ``OPER`` gives.
+OPERATOR = ("operuser", "operpassword")
 #: The server password the running test asks for, and whether it uses
 #: accounts (set by the hook below: irctest asks for the port first).
 _wanted_password: str | None = None
@@ -81,6 +89,8 @@ class Door:
             *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
             *("--register-limit", "100000", "--login-timeout", "10"),
             *("--password-min", "1", "--rooms-per-hour", "0"),
+            *("--description", "test server"),
+            *("--admins", OPERATOR[0]),
         ]
         if password is not None:
             options += ["--irc-password", password]
@@ -93,7 +103,9 @@ class Door:
             cwd=LOGS,
             env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
         )
+        self.password = password
         self.ready = False
+        self.operator = False
 
     def wait_ready(self) -> int:
         """The port, once the door completes a registration (its reactor
@@ -111,6 +123,8 @@ class Door:
             self.ready = self._answers()
             if not self.ready:
                 time.sleep(0.05)
+        if not self.operator:
+            self.operator = self._register_operator()
         return self.port
 
     def _answers(self) -> bool:
@@ -120,6 +134,28 @@ class Door:
                 return b"ERROR" in probe.recv(4096)
         except OSError:
             return False
+
+    def _register_operator(self) -> bool:
+        """Register the account irctest's ``OPER operuser operpassword``
+        signs in to, through NickServ (``--admins`` names it)."""
+        name, password = OPERATOR
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as link:
+            if self.password is not None:  # the server password first
+                link.sendall(f"PASS {self.password}\r\n".encode())
+            link.sendall(
+                f"NICK {name}\r\nUSER {name} 0 * :{name}\r\n"
+                f"PRIVMSG NickServ :REGISTER {password}\r\n".encode()
+            )
+            heard = b""
+            while b"Account created" not in heard:
+                data = link.recv(4096)
+                if not data:
+                    raise RuntimeError(f"could not register {name}: {heard!r}")
+                heard += data
+            link.sendall(b"QUIT\r\n")
+            while link.recv(4096):
+                pass
+        return True
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -189,6 +225,7 @@ class ChatroomController(BaseServerController):
             Capabilities.BATCH,
             Capabilities.ECHO_MESSAGE,
             Capabilities.EXTENDED_JOIN,
+            Capabilities.EXTENDED_MONITOR,
             Capabilities.LABELED_RESPONSE,
             Capabilities.MESSAGE_REDACTION,
             Capabilities.MESSAGE_TAGS,
@@ -200,15 +237,18 @@ class ChatroomController(BaseServerController):
         )
     )
 
-    #: 005 tokens the door sends, and their values (irctest's testValues
-    #: checks them): those that follow from its own rules, not from what
-    #: the other conformance work may still add (``PREFIX``, ``CHANMODES``).
+    #: ``005`` tokens and the values the door sends (irctest's
+    #: ``isupport.py`` testValues checks them), as docs/irc.md gives them.
     isupport = {
+        "BOT": "B",
         "CASEMAPPING": "rfc7613",
-        "CHANTYPES": "#",
         "CHANLIMIT": "#:50",
+        "CHANTYPES": "#",
+        "CHATHISTORY": "200",
         "ELIST": "MNU",
         "MONITOR": "100",
+        "PREFIX": "(o)@",
+        "STATUSMSG": "@",
         "UTF8ONLY": None,
         "WHOX": None,
     }

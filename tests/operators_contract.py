@@ -2,7 +2,7 @@
 every registry: in-process (``tests/test_operators.py``) and on a real
 ``redis-server`` (``tests/cluster/test_operators_redis.py``).
 
-The rule is the core's fan-out (:mod:`chatroom.core.operators`), so it is
+The rule is the core's fan-out (:mod:`chatroom.core.operator_messages`), so it is
 checked here with line users, who are the shared side's plainest door: an
 ``OPMSG`` line reaches the owner and the operators, and nobody else.
 """

@@ -542,7 +542,7 @@ class AdminTests(AccountsCase):
         self.assertEqual(
             again.received()[0], ":chatroom 465 * :you are banned from this server"
         )
-        boss.send("GUNBAN carol!*@*", "OPER boss x")
+        boss.send("GUNBAN carol!*@*", f"OPER boss {PASSWORD}")
         self.assertEqual(boss.numerics(), ["NOTICE", "381"])
         self.irc("carol")
         bob.send("/gbans")

@@ -178,10 +178,25 @@ class AccountService:
     def is_admin(self, account: str) -> bool:
         return account in self.admins
 
+    def check_admin(self, account: str, command: str) -> None:
+        """Refuse ``command`` (``NOT_ALLOWED``) unless ``account`` is an admin's."""
+        if not self.is_admin(account):
+            raise errors.admins_only(command)
+
+    async def sign_in_admin(self, name: str, password: str, address: str) -> Account:
+        """IRC's ``OPER NAME PASSWORD``: :meth:`sign_in` to ``name``, which
+        must be an account ``--admins`` names (``NOT_ALLOWED`` before any
+        password is checked, so it costs no try). There is no second kind of
+        privilege: an operator is a session signed in to an admin account,
+        with the same back-off on wrong passwords as every sign-in."""
+        rules.check_name(name)
+        if not self.is_admin(name_key(name)):
+            raise errors.not_an_admin(name)
+        return await self.sign_in(name, password, address)
+
     async def server_bans(self, account: str) -> list[str]:
         """``/gbans``: every server-wide ban, for an admin's eyes only."""
-        if not self.is_admin(account):
-            raise errors.admins_only("gbans")
+        self.check_admin(account, "gbans")
         return await self.store.server_bans()
 
     async def register(self, name: str, password: str, address: str) -> Account:

@@ -22,7 +22,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, multiline, operators, rules, search
+from chatroom.core import admin, errors, moderation, multiline, rules, search
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, SessionEnder
@@ -43,6 +43,7 @@ from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, RoomSettings
 from chatroom.core.modlog import ModEntry
+from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
@@ -309,11 +310,9 @@ class ChatCore(Generic[B]):
     async def to_operators(
         self, member: Member, room: str, text: str, notice: bool = False
     ) -> None:
-        member, now = self._seat(member), self.clock.seconds()
-        session = self._session(member)
-        await operators.to_operators(
-            self.backend, member, session, room, text, notice, now
-        )
+        member = self._seat(member)
+        session, now = self._session(member), self.clock.seconds()
+        await say_to_operators(self.backend, member, session, room, text, notice, now)
 
     async def paste(self, member: Member, room: str, text: str) -> None:
         """``/paste TEXT``: its lines as one message, stored as an IRC

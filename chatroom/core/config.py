@@ -13,6 +13,8 @@ class ServerConfig:
     """Every tunable of the server (``twistd chatroom --help`` explains each)."""
 
     name: str = "chatroom"
+    #: What IRC's ``LINKS`` says of this server (``--description``).
+    description: str = "chatroom"
     rooms: tuple[str, ...] = ("general",)
     room_capacity: int = 256
     #: From this many members on, a room's joiners join quietly: they are

@@ -130,6 +130,12 @@ def admins_only(command: str) -> ChatError:
     return not_allowed(f"only server admins can /{command}")
 
 
+def not_an_admin(name: str) -> ChatError:
+    """IRC's ``OPER NAME PASSWORD`` naming an account ``--admins`` does not
+    name (or a name that is no account)."""
+    return not_allowed(f"{name} is not a server admin account")
+
+
 def list_full(limit: int) -> ChatError:
     return bad_args(f"a room keeps at most {limit} entries in each list")
 

@@ -22,7 +22,7 @@ log = Logger()
 #: What a member whose delivery failed is told as it is disconnected.
 DELIVERY_FAILED = "internal error delivering an event"
 #: The events only some members receive: a room's owner and operators
-#: (:mod:`chatroom.core.operators`), named by the event's fourth field.
+#: (:mod:`chatroom.core.operator_messages`), named by the event's fourth field.
 ADDRESSED_EVENTS = frozenset({"OPMSG", "OPNOTICE"})
 
 

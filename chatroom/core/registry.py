@@ -243,7 +243,7 @@ class Registry(Protocol):
         self, member: Member, room: str, text: str, notice: bool = False
     ) -> None:
         """``text`` to ``room``'s owner and operators only, not kept (IRC's
-        ``PRIVMSG @#room``; :mod:`chatroom.core.operators`)."""
+        ``PRIVMSG @#room``; :mod:`chatroom.core.operator_messages`)."""
         ...
 
     async def typing(self, member: Member, room: str, state: str) -> None:

@@ -73,6 +73,12 @@ def number(
 #: ``usage.Options.optParameters``' form.
 MORE_OPTIONS: list[list[Any]] = [
     [
+        "description",
+        None,
+        ServerConfig.description,
+        "What IRC clients' LINKS shows of this server, after its name.",
+    ],
+    [
         "shutdown-grace",
         None,
         ServerConfig.shutdown_grace,

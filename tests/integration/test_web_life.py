@@ -8,6 +8,7 @@ where their screenshots go.
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from tests.client.test_terminal import wait_for
@@ -362,3 +363,54 @@ class PhoneLifeTests(WebLifeCase):
         wait_for("a result", lambda: bool(self.find(page, "#found .result")))
         self.assertLessEqual(page.element("results").rect["width"], width)
         self.assert_accessible(page, "search results (phone)")
+
+
+class IRCBot(LineUser):
+    """An IRC client on a blocking socket that puts itself in bot mode."""
+
+    def __init__(self, port: int, nick: str) -> None:
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.socket.settimeout(0.1)
+        self.buffer = b""
+        self.lines: list[str] = []
+        self.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}", f"MODE {nick} +B")
+        self.wait(lambda line: f" MODE {nick} :+B" in line, "the +B echo")
+
+
+class WebBotTests(WebLifeCase):
+    def marks(self, page: BrowserPage, text: str) -> list[str]:
+        """The bot marks on the message line whose words contain ``text``."""
+        line = self.line_of(page, text)
+        return [mark.text for mark in line.find_elements("css selector", ".bot")]
+
+    def test_a_bots_messages_are_marked(self) -> None:
+        """An IRC client in bot mode (``+B``) speaks in tea: the page shows
+        a "bot" mark after its nick, live and in the replay a page joining
+        later gets, and on its private message; a person's message has none
+        (docs/irc.md "Bots"); axe finds nothing serious on the page with it."""
+        page, bob = self.in_tea()
+        bot = IRCBot(self.server.irc_port, "beeper")
+        self.addCleanup(bot.close)
+        bot.send("JOIN #tea")
+        bot.wait(lambda line: " 366 " in line, "beeper's NAMES")
+        bot.send("PRIVMSG #tea :beep boop")
+        page.shows("beep boop")
+        self.assertEqual(self.marks(page, "beep boop"), ["bot"])
+        bob.send("a person here")
+        page.shows("a person here")
+        self.assertEqual(self.marks(page, "a person here"), [])
+        self.screenshot(page, "bot")
+        self.assert_accessible(page, "bot")
+        later = self.open_page()
+        self.enter(later, "val")
+        self.go_to(later, "tea")
+        later.shows("beep boop")
+        self.assertEqual(self.marks(later, "beep boop"), ["bot"])
+        bot.send("PRIVMSG val :psst, I am a bot")
+        entry = '#my-conversations button[data-conversation="beeper"]'
+        wait_for("beeper's entry", lambda: bool(self.find(later, entry)))
+        self.find(later, entry)[0].click()
+        later.shows("psst, I am a bot")
+        line = [item for item in self.find(later, "#log li") if "psst" in item.text][-1]
+        marks = line.find_elements("css selector", ".bot")
+        self.assertEqual([mark.text for mark in marks], ["bot"])

@@ -8,7 +8,10 @@ https://ircv3.net/irc/ (capability negotiation, cap-notify, and each
 capability's own page).
 
 Besides the IRCv3 work's rows: ``away-notify``
-(:func:`chatroom.doors.irc.presence.tell_away`) and
+(:func:`chatroom.doors.irc.presence.tell_away`), ``extended-monitor`` (what
+``away-notify``, ``account-notify`` and ``setname`` tell channel peers also
+reaches this node's IRC users who ``MONITOR`` the nick:
+:meth:`chatroom.doors.irc.session.IRCSession.tell_peers`) and
 ``draft/account-registration`` with no value (registering needs a complete
 connection, takes the nick as the account's name, and no e-mail:
 :func:`chatroom.doors.irc.services.register`).
@@ -64,6 +67,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("draft/read-marker", draft=True),
     Capability("echo-message"),
     Capability("extended-join"),
+    Capability("extended-monitor"),
     Capability("invite-notify"),
     Capability("labeled-response"),
     Capability("message-tags"),

@@ -272,7 +272,7 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
             return
         kind, text = "ACTION", rest
     text = plain_text(text)
-    tags = shared_tags(session.tags, notice=quiet)
+    tags = shared_tags(session.tags, notice=quiet, bot=session.bot)
     session.spoke = session.now  # WHOIS's idle time counts from here
     targets, too_many = bounded(command, split_list(params[0]))
     if not quiet:

@@ -99,7 +99,7 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
     text = multiline.joined_text(lines)
     if not text:
         return  # only blank lines: nothing to say
-    shared = shared_tags(open_batch.tags, notice=False)
+    shared = shared_tags(open_batch.tags, notice=False, bot=session.bot)
     if len(lines) > 1:
         shared += ((multiline.MULTILINE_TAG, multiline.encode_lines(lines)),)
     await say_to(session, open_batch.target, "MSG", text, shared)

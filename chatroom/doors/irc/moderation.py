@@ -32,6 +32,7 @@ from chatroom.doors.irc.commands import (
     said_reason,
     too_many_targets,
 )
+from chatroom.doors.irc.operators import user_mode
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
     ERR_INVALIDMODEPARAM,
@@ -255,31 +256,6 @@ async def list_mode(session: IRCSession, chan: str, letter: str) -> None:
     session.numeric(irc.RPL_ENDOFBANLIST, shown, "End of channel ban list")
 
 
-async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> None:
-    """Our own modes: ``+i`` may be set; ``+o`` is shown for server admins."""
-    if name_key(target) != name_key(session.nick):
-        session.numeric(irc.ERR_USERSDONTMATCH, "Can't change mode for other users")
-        return
-    if not rest:
-        admin = session.server.account_service.is_admin(
-            session.registry.account_of(session.member)
-        )
-        modes = "+" + ("i" if session.invisible else "") + ("o" if admin else "")
-        session.numeric(irc.RPL_UMODEIS, modes)
-        return
-    adding, applied = True, ""
-    for letter in rest[0]:
-        if letter in "+-":
-            adding = letter == "+"
-        elif letter == "i":
-            session.invisible = adding
-            applied += ("+" if adding else "-") + "i"
-        else:
-            session.numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
-    if applied:
-        session.send(build(session.source, "MODE", session.nick, applied))
-
-
 # -- KICK and INVITE -----------------------------------------------------------
 
 
@@ -365,16 +341,3 @@ async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
 async def announce(session: IRCSession, params: tuple[str, ...]) -> None:
     """``ANNOUNCE :text`` (or ``NOTICE $* :text``): ``/announce``."""
     await session.registry.announce(session.member, plain_text(params[0]))
-
-
-async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
-    """There are no operator passwords: admins are accounts (``--admins``)."""
-    if session.server.account_service.is_admin(
-        session.registry.account_of(session.member)
-    ):
-        session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
-        return
-    session.numeric(
-        irc.ERR_NOOPERHOST,
-        "No O-lines: server admins are the accounts --admins names, signed in",
-    )

@@ -14,6 +14,7 @@ from twisted.words.protocols import irc
 
 from chatroom.core.text import is_valid_name, name_key
 from chatroom.doors.irc.commands import find_user, ops_of
+from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
     ERR_MONLISTFULL,
@@ -23,6 +24,7 @@ from chatroom.doors.irc.wire import (
     RPL_MONOFFLINE,
     RPL_MONONLINE,
     RPL_WHOISACCOUNT,
+    RPL_WHOISBOT,
     build,
     channel,
     chunks,
@@ -49,8 +51,9 @@ async def account_of(session: IRCSession, nick: str) -> str:
 
 
 async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``311``, ``319`` (channels), ``312``, ``330`` (account), ``301``
-    (away), ``317`` (idle and signon: IRC users of this node), ``318``."""
+    """``311``, ``319`` (channels), ``312``, ``313`` (a server admin),
+    ``330`` (account), ``335`` (a bot), ``301`` (away), ``317`` (idle and
+    signon: IRC users of this node), ``318``."""
     target = params[-1]
     found = await find_user(session, target)
     here = session.directory.find(target)
@@ -65,10 +68,14 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     for line in chunks(channels):
         session.numeric(irc.RPL_WHOISCHANNELS, name, line)
     session.numeric(irc.RPL_WHOISSERVER, name, session.me, session.config.name)
+    if is_admin(session, name):
+        session.numeric(irc.RPL_WHOISOPERATOR, name, "is a server admin")
     account = await account_of(session, name)
     if account:
         session.numeric(RPL_WHOISACCOUNT, name, account, "is logged in as")
     if here is not None:
+        if here.bot:
+            session.numeric(RPL_WHOISBOT, name, "is a bot on this server")
         if here.away:
             session.numeric(irc.RPL_AWAY, name, here.away)
         idle = int(session.now - here.spoke)

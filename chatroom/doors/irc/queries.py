@@ -18,6 +18,7 @@ from twisted.words.protocols import irc
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc.commands import ops_of
+from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.presence import account_of
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.whox import Shown, shown, who_reply, whox_reply, whox_request
@@ -105,18 +106,9 @@ async def userhost(session: IRCSession, params: tuple[str, ...]) -> None:
         here = session.directory.find(name)
         username = (here.user or name) if here is not None else name
         away = "-" if here is not None and here.away else "+"
-        admin = "*" if await is_admin(session, name) else ""
+        admin = "*" if is_admin(session, name) else ""
         replies.append(f"{name}{admin}={away}{username}@{session.me}")
     session.numeric(irc.RPL_USERHOST, " ".join(replies))
-
-
-async def is_admin(session: IRCSession, nick: str) -> bool:
-    """Whether ``nick`` is an IRC user here signed in as a server admin."""
-    here = session.directory.find(nick)
-    if here is None:
-        return False
-    account = session.registry.account_of(here.member)
-    return session.server.account_service.is_admin(account)
 
 
 async def time_(session: IRCSession, params: tuple[str, ...]) -> None:

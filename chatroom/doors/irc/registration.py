@@ -142,7 +142,9 @@ def welcome(session: IRCSession) -> None:
     session.numeric(irc.RPL_YOURHOST, f"Your host is {session.me}, running chatroom")
     session.numeric(irc.RPL_CREATED, "This server speaks IRC and chatroom's protocol")
     session.send(
-        build(session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "io", "biklnot")
+        build(
+            session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "iow", "biklnot"
+        )
     )
     tokens = isupport(name) + list(caps.ISUPPORT)
     for start in range(0, len(tokens), ISUPPORT_PER_LINE):

@@ -119,7 +119,7 @@ async def succeeded(
     after it (reauthentication), the session's account is now this one."""
     session.reauthenticating = None
     if session.signing_in is None:
-        await session.registry.set_account(session.member, account.key)
+        await session.set_account(account.key)
         if session.closing:
             return
     signed_in(session, account, pending)

@@ -104,7 +104,7 @@ async def _identify(session: IRCSession, args: list[str]) -> None:
     if registry.account_of(session.member) == account.key:
         tell(session, f"You're already logged in as {account.name}")
         return
-    await registry.set_account(session.member, account.key)
+    await session.set_account(account.key)
     logged_in(session, account.name)
     tell(session, f"You're now logged in as {account.name}")
 
@@ -129,7 +129,7 @@ async def register_nick(session: IRCSession, password: str) -> str:
     account = await session.server.account_service.register(
         name, password, session.host
     )
-    await session.registry.set_account(session.member, account.key)
+    await session.set_account(account.key)
     return account.name
 
 
@@ -175,7 +175,7 @@ async def _drop(session: IRCSession, args: list[str]) -> None:
     account = await session.server.account_service.unregister(
         session.registry.account_of(session.member), args[-1], session.host
     )
-    await session.registry.set_account(session.member, "")
+    await session.set_account("")
     tell(session, f"Account {account.name} dropped: you are logged out")
 
 

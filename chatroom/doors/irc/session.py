@@ -20,7 +20,7 @@ answered: the channel is ours), :meth:`parted` (left, kicked, deleted).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -44,6 +44,7 @@ from chatroom.doors.irc.wire import (
     RPL_MONONLINE,
     RPL_TOPICWHOTIME,
     build,
+    build_words,
     channel,
     refusal,
 )
@@ -135,6 +136,7 @@ class IRCSession:
         "_asking",
         "arrival",
         "away",
+        "bot",
         "cap_version",
         "capping",
         "caps",
@@ -163,6 +165,7 @@ class IRCSession:
         "state",
         "tags",
         "user",
+        "wallops",
         "wanted",
     )
 
@@ -225,6 +228,11 @@ class IRCSession:
         #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
         self.reauthenticating: PendingSignIn | None = None
         self.invisible = False
+        #: User mode ``+B`` (IRCv3 bot-mode): its messages carry the ``bot``
+        #: tag, ``WHOIS`` says ``335``, ``WHO`` flags it ``B``.
+        self.bot = False
+        #: User mode ``+w``: receives server admins' ``WALLOPS``.
+        self.wallops = False
         #: The rooms this client is in: name key → the room's name.
         self.rooms: dict[str, str] = {}
         #: The room the registry's ``entered`` named, for the waiting command.
@@ -299,20 +307,43 @@ class IRCSession:
         self.render = self.renderer.encoder(caps)
         self.echo = "echo-message" in caps
 
-    def tell_peers(self, line: bytes, cap: str, room: str | None = None) -> None:
+    def tell_peers(
+        self, line: bytes, cap: str, room: str | None = None, peers: bool = True
+    ) -> None:
         """``line`` to the IRC users here with ``cap`` who share a channel
         with this user (or are in ``room``), once each, with ``@time`` for
         those with ``server-time``, as every relayed line (``AWAY`` for
-        away-notify, ``SETNAME`` for setname)."""
+        away-notify, ``SETNAME`` for setname, ``ACCOUNT`` for account-notify).
+
+        Unless only ``room``'s members are meant, users here who ``MONITOR``
+        this nick with ``extended-monitor`` (and ``cap``) get it too, as if
+        they shared a channel (IRCv3 extended-monitor); with ``peers``
+        False, only those of them who share no channel (the channel told
+        the others already)."""
         mine = self.rooms.keys() if room is None else {name_key(room)}
+        watchers: Collection[IRCSession] = ()
+        if room is None and self.name is not None:
+            watchers = self.directory.watchers.get(name_key(self.name), ())
         for other in self.directory.here.values():
-            if (
-                other is not self
-                and cap in other.caps
-                and not mine.isdisjoint(other.rooms.keys())
-            ):
+            if other is self or cap not in other.caps:
+                continue
+            shares = not mine.isdisjoint(other.rooms.keys())
+            watches = other in watchers and "extended-monitor" in other.caps
+            if (shares and peers) or (watches and not shares):
                 timed = "server-time" in other.caps
                 other.connection.send(self.renderer.timed(line) if timed else line)
+
+    async def set_account(self, key: str) -> None:
+        """The registered session signs in to account ``key`` ("" signs it
+        out). The core tells its rooms (``account-notify``); the users here
+        who monitor it with ``extended-monitor`` and share no channel with
+        it hear ``ACCOUNT`` from here."""
+        before = self.registry.account_of(self.member)
+        await self.registry.set_account(self.member, key)
+        if key != before and not self.closing:
+            shown = self.registry.account_named(self.nick) or "*"
+            told = build_words(self.source, "ACCOUNT", shown)
+            self.tell_peers(told, "account-notify", peers=False)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         self.gone()  # watchers and WHOWAS know at once, as the rooms do

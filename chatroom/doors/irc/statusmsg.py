@@ -2,7 +2,7 @@
 reaches the room's owner and operators only.
 
 Who hears it is the core's rule, kept by its fan-out
-(:mod:`chatroom.core.operators`), so line and web users who are operators
+(:mod:`chatroom.core.operator_messages`), so line and web users who are operators
 get it too, on any node; this module is the IRC form: the target
 ``@#room`` in (:func:`chatroom.doors.irc.commands.say_to` sends it), the
 ``OPMSG``/``OPNOTICE`` event out as ``:user PRIVMSG @#room :text`` (or

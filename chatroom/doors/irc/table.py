@@ -14,6 +14,7 @@ from chatroom.doors.irc import (
     commands,
     extensions,
     moderation,
+    operators,
     presence,
     queries,
     registration,
@@ -21,6 +22,7 @@ from chatroom.doors.irc import (
     services,
     signin,
 )
+from chatroom.doors.irc.helping import help_, links
 from chatroom.doors.irc.modlog import modlog
 from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
@@ -56,6 +58,9 @@ COMMANDS: dict[str, Command] = {
     "USERHOST": Command(queries.userhost, 1),
     "TIME": Command(queries.time_),
     "LUSERS": Command(queries.lusers),
+    "LINKS": Command(links),
+    "HELP": Command(help_),
+    "HELPOP": Command(help_),
     "WHOIS": Command(presence.whois, 1),
     "WHOWAS": Command(presence.whowas),
     "AWAY": Command(presence.away),
@@ -78,5 +83,7 @@ COMMANDS: dict[str, Command] = {
     "GUNBAN": Command(moderation.gunban, 1),
     "GBANS": Command(moderation.server_bans),
     "ANNOUNCE": Command(moderation.announce, 1),
-    "OPER": Command(moderation.oper),
+    "OPER": Command(operators.oper, 2),
+    "WALLOPS": Command(operators.wallops, 1),
+    "INFO": Command(operators.info),
 }

@@ -28,6 +28,10 @@ MAX_CLIENT_LINE = CLIENT_TAGS_MAX + 2 + MAX_LINE
 #: The tag on a shared message that was an IRC ``NOTICE`` (the line door's
 #: ``/caps rich`` clients see it as ``@ID;notice``).
 NOTICE_TAG = "notice"
+#: The tag on a message said by a user in bot mode (IRCv3 bot-mode's
+#: ``bot``, a server tag; stored with the message, so history, other
+#: cluster nodes and ``/caps rich`` line users see it too).
+BOT_TAG = "bot"
 #: The client tag naming the message a message answers (IRCv3 ``reply``
 #: client tag, https://ircv3.net/specs/client-tags/reply).
 REPLY_TAG = "+draft/reply"
@@ -96,11 +100,14 @@ def over_budget(line: bytes) -> bool:
     return len(line) > MAX_LINE
 
 
-def shared_tags(tags: Mapping[str, str], notice: bool) -> Tags:
+def shared_tags(tags: Mapping[str, str], notice: bool, bot: bool = False) -> Tags:
     """What a client's message carries to the shared side, stored with it:
-    its client-only tags, and :data:`NOTICE_TAG` if it was a ``NOTICE``."""
-    shared = tuple(client_only(tags).items())
-    return ((NOTICE_TAG, ""), *shared) if notice else shared
+    its client-only tags, :data:`NOTICE_TAG` if it was a ``NOTICE`` and
+    :data:`BOT_TAG` if its sender is in bot mode (``+B``)."""
+    ours: Tags = ((NOTICE_TAG, ""),) if notice else ()
+    if bot:
+        ours += ((BOT_TAG, ""),)
+    return (*ours, *client_only(tags).items())
 
 
 def is_notice(event: Event) -> bool:
@@ -148,11 +155,13 @@ def actor_of(event: Event) -> str:
 def relayed_tags(event: Event) -> dict[str, str]:
     """The client-only tags a message carries to ``message-tags`` clients,
     a reply's ``reply=ID`` (``/reply``) as ``+draft/reply=ID`` (the
-    ``msgid`` of message ID) first."""
+    ``msgid`` of message ID) first, and ``bot`` for a bot's message."""
     relayed: dict[str, str] = {}
     for key, value in event.tags:
         if key == "reply":
             relayed[REPLY_TAG] = value
+        elif key == BOT_TAG:
+            relayed[BOT_TAG] = ""
         elif key.startswith("+"):
             relayed[key] = value
     return relayed

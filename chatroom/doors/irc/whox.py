@@ -12,7 +12,7 @@ as Ergo and ircu answer:
   the ``USER`` name, ``i`` the address (never shown here:
   ``255.255.255.255``, as Ergo shows non-operators), ``h`` the host and
   ``s`` the server (both the server's name: every user has it as host),
-  ``n`` the nick, ``f`` the flags (``H``/``G``, then ``@``), ``d`` the
+  ``n`` the nick, ``f`` the flags (as ``352``'s), ``d`` the
   hop count (``0``), ``l`` seconds idle (IRC users of this node; ``0``
   for others), ``a`` the account (``0`` for none), ``o`` the op level
   (``0``: channels here have no levels), ``r`` the realname.
@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 from twisted.words.protocols import irc
 
+from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import IRCSession
-from chatroom.doors.irc.wire import build
+from chatroom.doors.irc.wire import BOT_MODE, build
 
 #: The fields a WHOX request may name, in the order they are answered.
 WHOX_FIELDS = "tcuihsnfdlaor"
@@ -73,6 +74,9 @@ class Shown:
     operator: bool
     realname: str
     idle: int
+    #: A server admin (an IRC operator: ``*``), a bot (``+B``: ``B``).
+    admin: bool = False
+    bot: bool = False
 
 
 def shown(session: IRCSession, chan: str, nick: str, operator: bool) -> Shown:
@@ -80,8 +84,9 @@ def shown(session: IRCSession, chan: str, nick: str, operator: bool) -> Shown:
     their ``USER`` name, realname, away state and idle time; anyone else
     (another door, another node) by their nick alone."""
     here = session.directory.find(nick)
+    admin = is_admin(session, nick)
     if here is None:
-        return Shown(chan, nick, nick, False, operator, nick, 0)
+        return Shown(chan, nick, nick, False, operator, nick, 0, admin)
     return Shown(
         chan,
         here.user or nick,
@@ -90,11 +95,14 @@ def shown(session: IRCSession, chan: str, nick: str, operator: bool) -> Shown:
         operator,
         here.realname or nick,
         max(0, int(session.now - here.spoke)),
+        admin,
+        here.bot,
     )
 
 
 def who_reply(session: IRCSession, user: Shown) -> bytes:
-    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[@] :0 <real>``."""
+    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[*][B][@]
+    :0 <real>``."""
     return build(
         session.me,
         irc.RPL_WHOREPLY,
@@ -138,5 +146,11 @@ async def whox_reply(
 
 
 def flags(user: Shown) -> str:
-    """``H`` (here) or ``G`` (gone: away), then ``@`` for an operator."""
-    return ("G" if user.away else "H") + ("@" if user.operator else "")
+    """``H`` (here) or ``G`` (gone: away), ``*`` for a server admin (an IRC
+    operator), ``B`` for a bot, then ``@`` for a channel operator."""
+    shown = "G" if user.away else "H"
+    if user.admin:
+        shown += "*"
+    if user.bot:
+        shown += BOT_MODE
+    return shown + ("@" if user.operator else "")

@@ -43,6 +43,7 @@ RPL_SASLMECHS = "908"
 RPL_WHOISACCOUNT = "330"
 RPL_TOPICWHOTIME = "333"
 RPL_CREATIONTIME = "329"
+RPL_WHOISBOT = "335"
 RPL_MONONLINE = "730"
 RPL_MONOFFLINE = "731"
 RPL_MONLIST = "732"
@@ -56,7 +57,7 @@ MODERATION_COMMANDS = frozenset(
     {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "ANNOUNCE"}
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
-ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE"})
+ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE", "WALLOPS"})
 #: What :func:`need` says, the one real ``461``.
 NOT_ENOUGH_PARAMETERS = "Not enough parameters"
 
@@ -191,6 +192,8 @@ def irc_mask(mask: str) -> str:
 CHANNEL_LIMIT = 50
 #: How many nicks one client may watch with ``MONITOR`` (``734`` past it).
 MONITOR_LIMIT = 100
+#: The user mode of bots (IRCv3 bot-mode; ``BOT=B`` in ``005``).
+BOT_MODE = "B"
 #: The most targets each command takes in one line (``TARGMAX``); the
 #: targets past the bound are ``407`` (too many targets), each.
 TARGMAX = {
@@ -236,6 +239,7 @@ def isupport(network: str) -> list[str]:
         "UTF8ONLY",
         f"CHANLIMIT={CHANNEL_PREFIX}:{CHANNEL_LIMIT}",
         f"MONITOR={MONITOR_LIMIT}",
+        f"BOT={BOT_MODE}",
         "ELIST=MNU",
         "WHOX",
         "STATUSMSG=@",

@@ -53,6 +53,7 @@ function privateMessage(event, [from, to, time], text) {
   view.seen.add(key);
   view.seen.add(alsoKey);
   const line = messageLine(time, from, text, "message");
+  if ("bot" in event.tags) markBot(line); // rich.js
   const id = event.id;
   // Older than what was shown when the history was asked for: above it
   // (a reply's lines are oldest first; a newer one arrived meanwhile, below).

@@ -21,6 +21,7 @@ function roomMessage(event, time, user, text, kind, action = false) {
     words.replaceChildren();
     appendRich(words, event.tags.multiline.replaceAll("\r", ""));
   }
+  if ("bot" in event.tags) markBot(item);
   if (event.id === null || !inRoom()) return item;
   const view = target();
   item.dataset.id = event.id;
@@ -31,6 +32,16 @@ function roomMessage(event, time, user, text, kind, action = false) {
   if (event.tags.multiline) item.querySelector(".text").before(button);
   else item.append(button);
   return item;
+}
+
+// A bot's message (an IRC client in bot mode, docs/irc.md "Bots": its
+// `bot` tag): a small "bot" after the nick, so nobody takes it for a person.
+function markBot(item) {
+  const badge = document.createElement("span");
+  badge.className = "bot";
+  badge.textContent = "bot";
+  badge.title = "sent by a bot";
+  item.querySelector(".nick").after(document.createTextNode(" "), badge);
 }
 
 // "↪ alice: anyone for tea?", the start of the message answered.

@@ -34,7 +34,7 @@ from chatroom.core.wire import format_time
 NOBODY = "-"
 
 
-async def to_operators(
+async def say_to_operators(
     backend: Backend,
     member: Member,
     session: Session,

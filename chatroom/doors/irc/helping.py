@@ -1,0 +1,143 @@
+"""``HELP`` / ``HELPOP`` and ``LINKS``: what the door says about itself.
+
+``HELP [topic]`` answers as Ergo and InspIRCd do (Modern's ``HELP``):
+``704`` (the start, with the topic), ``705`` per line, ``706`` (the end);
+a topic that is no command here is ``524``. ``HELP`` alone lists the
+commands. The texts are short, one per command of
+:data:`chatroom.doors.irc.table.COMMANDS` (a test holds the two together),
+and say what the command does *here*, where that differs from other ircds.
+
+``LINKS`` lists one server, this one: a cluster's nodes are one server to
+its clients (docs/irc.md).
+"""
+
+from __future__ import annotations
+
+from chatroom.doors.irc.session import IRCSession
+
+RPL_LINKS = "364"
+RPL_ENDOFLINKS = "365"
+ERR_HELPNOTFOUND = "524"
+RPL_HELPSTART = "704"
+RPL_HELPTXT = "705"
+RPL_ENDOFHELP = "706"
+
+#: The topic ``HELP`` alone answers (Ergo's and InspIRCd's name for it).
+INDEX = "index"
+
+#: Each command's help: its syntax, then what it does here.
+TEXTS: dict[str, tuple[str, ...]] = {
+    "ANNOUNCE": ("ANNOUNCE :<text>", "Server admins: a notice to every user."),
+    "AUTHENTICATE": (
+        "AUTHENTICATE <PLAIN|SCRAM-SHA-256>",
+        "SASL sign-in to an account (CAP REQ :sasl first).",
+    ),
+    "AWAY": ("AWAY [:<message>]", "Marks you away with a message, or back."),
+    "BATCH": (
+        "BATCH +<ref> draft/multiline <target> / BATCH -<ref>",
+        "Sends a multiline message (draft/multiline).",
+    ),
+    "CAP": ("CAP LS [302] / REQ / LIST / END", "Negotiates IRCv3 capabilities."),
+    "CHATHISTORY": (
+        "CHATHISTORY <LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS> ...",
+        "A room's or a conversation's kept messages (draft/chathistory).",
+    ),
+    "GBAN": ("GBAN <nick|mask>", "Server admins: bans a user from the server."),
+    "GBANS": ("GBANS", "Server admins: lists the server's bans."),
+    "GUNBAN": ("GUNBAN <nick|mask>", "Server admins: lifts a server ban."),
+    "HELP": ("HELP [<command>]", "This help; HELPOP is the same."),
+    "INFO": ("INFO", "What this server is, and its version."),
+    "INVITE": ("INVITE <nick> <#room>", "Invites a user into a room."),
+    "JOIN": (
+        "JOIN <#room>[,<#room>] [<key>[,<key>]]",
+        "Enters rooms; a room nobody made is created, and you own it.",
+    ),
+    "KICK": ("KICK <#room> <nick>[,<nick>] [:<reason>]", "Puts users out of a room."),
+    "KILL": ("KILL <nick> [:<reason>]", "Server admins: disconnects a user."),
+    "LINKS": ("LINKS", "The servers: this one alone (a cluster is one server)."),
+    "LIST": ("LIST [<filters>]", "Rooms with their member counts and topics."),
+    "LUSERS": ("LUSERS", "How many users, connections and rooms there are."),
+    "MARKREAD": (
+        "MARKREAD <target> [timestamp=<time>]",
+        "Shows or moves your read marker (draft/read-marker).",
+    ),
+    "MODE": (
+        "MODE <#room> [<modes> [<args>]] / MODE <nick> [+|-iwB]",
+        "A room's modes (o b i t s k) or yours (i: invisible, w: wallops, B: bot).",
+    ),
+    "MODLOG": ("MODLOG <#room> [<count>]", "A room's moderation log, for its ops."),
+    "OPER": (
+        "OPER <account> <password>",
+        "Signs in to a server admin's account: you become an IRC operator.",
+    ),
+    "MONITOR": (
+        "MONITOR <+|-> <nick>[,<nick>] / MONITOR C|L|S",
+        "Tells you when nicks come and go.",
+    ),
+    "NAMES": ("NAMES [<#room>]", "A room's members."),
+    "NICK": ("NICK <nick>", "Takes or changes your nick."),
+    "NICKSERV": ("NICKSERV <command>", "A message to NickServ (NICKSERV HELP)."),
+    "NOTICE": ("NOTICE <target> :<text>", "A message that is never answered."),
+    "NS": ("NS <command>", "A message to NickServ, as NICKSERV."),
+    "PART": ("PART <#room>[,<#room>] [:<reason>]", "Leaves rooms."),
+    "PASS": (
+        "PASS [<account>:]<password>",
+        "Before NICK/USER: the server password, or signs in to an account.",
+    ),
+    "PING": ("PING <token>", "Answered PONG with the token."),
+    "PONG": ("PONG <token>", "Answers the server's PING."),
+    "PRIVMSG": ("PRIVMSG <#room|nick> :<text>", "A message to a room or a user."),
+    "QUIT": ("QUIT [:<reason>]", "Disconnects."),
+    "REDACT": (
+        "REDACT <#room> <msgid> [:<reason>]",
+        "Deletes a message (draft/message-redaction).",
+    ),
+    "REGISTER": (
+        "REGISTER <*|nick> <email> <password>",
+        "Registers your nick as an account (draft/account-registration).",
+    ),
+    "SETNAME": ("SETNAME :<realname>", "Changes your realname (setname)."),
+    "TAGMSG": ("TAGMSG <target>", "A message of tags alone (message-tags)."),
+    "TIME": ("TIME", "The server's time."),
+    "TOPIC": ("TOPIC <#room> [:<topic>]", "Shows or sets a room's topic."),
+    "USER": ("USER <user> 0 * :<realname>", "Registers, with NICK."),
+    "USERHOST": ("USERHOST <nick> [<nick>...]", "Up to five users' hosts."),
+    "VERIFY": ("VERIFY <account> <code>", "No registration here waits for a code."),
+    "WALLOPS": ("WALLOPS :<text>", "Server admins: a notice to every user with +w."),
+    "WHO": ("WHO [<#room|nick|mask>]", "Users, with their flags."),
+    "WHOIS": ("WHOIS <nick>", "What is known of a user."),
+    "WHOWAS": ("WHOWAS <nick> [<count>]", "Who held a nick that is gone."),
+}
+TEXTS["HELPOP"] = TEXTS["HELP"]
+
+
+def index_lines() -> list[str]:
+    """``HELP`` alone: every command, a few to a line."""
+    names = sorted(TEXTS)
+    lines = ["Commands (HELP <command> for one):"]
+    for start in range(0, len(names), 8):
+        lines.append(" ".join(names[start : start + 8]))
+    return lines
+
+
+async def help_(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``HELP [topic]``: ``704``, ``705``..., ``706``; ``524`` for no such topic."""
+    asked = params[0] if params and params[0] else ""
+    if not asked:
+        topic, lines = INDEX, index_lines()
+    elif asked.upper() in TEXTS:
+        topic, lines = asked.upper(), list(TEXTS[asked.upper()])
+    else:
+        session.numeric(ERR_HELPNOTFOUND, asked, "No help available on this topic")
+        return
+    session.numeric(RPL_HELPSTART, topic, lines[0])
+    for line in lines[1:]:
+        session.numeric(RPL_HELPTXT, topic, line)
+    session.numeric(RPL_ENDOFHELP, topic, "End of /HELP")
+
+
+async def links(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``364`` for this server (hop count 0, its description), ``365``."""
+    description = session.config.description
+    session.numeric(RPL_LINKS, session.me, session.me, f"0 {description}")
+    session.numeric(RPL_ENDOFLINKS, "*", "End of /LINKS list")
