@@ -103,6 +103,17 @@ class WhoxTests(AccountsCase):
                 field,
             )
 
+    def test_flags_say_bot_as_plain_who_does(self) -> None:
+        """%nf shows a bot's B after H, as 352 does, so WHOX clients see
+        the same flags."""
+        bot = self.irc("robo")
+        bot.send("MODE robo +B")
+        other = self.irc("other")
+        other.send("WHO robo %nf", "WHO robo")
+        lines = other.received()
+        self.assertEqual(lines[0], ":chatroom 354 other robo :HB")
+        self.assertIn(" robo HB :0 ", lines[2])
+
     def test_token_must_be_up_to_three_digits(self) -> None:
         """A token that is not 1-3 digits is answered as 0, never echoed:
         the specification allows no other."""
