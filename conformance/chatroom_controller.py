@@ -15,8 +15,9 @@ registered nick stays reserved.
 
 What it declares is what the door does, no more: ``PLAIN`` and
 ``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, the
-``005`` tokens and values it sends (``isupport``), no optional
-behaviours. Accounts are
+``005`` tokens and values it sends (``isupport``), and the optional
+behaviours it has (``KICK`` and ``NAMES`` of several targets; irctest
+itself reads them from ``TARGMAX``). Accounts are
 registered through the door's own NickServ (``REGISTER password email``),
 as irctest's services controllers do; every door starts with ``--admins
 operuser`` and has ``operuser`` registered (password ``operpassword``)
@@ -54,7 +55,7 @@ from typing import Any
 import pytest
 from irctest.basecontrollers import BaseServerController, BaseServicesController
 from irctest.runner import NotImplementedByController
-from irctest.specifications import Capabilities
+from irctest.specifications import Capabilities, OptionalBehaviors
 
 #: The checkout, whose ``twisted/plugins`` holds the ``chatroom`` plugin.
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -247,8 +248,13 @@ class ChatroomController(BaseServerController):
         "ELIST": "MNU",
         "MONITOR": "100",
         "PREFIX": "(o)@",
+        "STATUSMSG": "@",
         "UTF8ONLY": None,
+        "WHOX": None,
     }
+    optional_behaviors = frozenset(
+        (OptionalBehaviors.MULTI_KICK, OptionalBehaviors.MULTI_NAMES_COMMAND)
+    )
 
     def get_hostname_and_port(self) -> tuple[str, int]:
         return ("127.0.0.1", _door_for_test())

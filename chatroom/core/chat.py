@@ -43,6 +43,7 @@ from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
+from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.outside import speaking_place
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
@@ -336,6 +337,13 @@ class ChatCore(Generic[B]):
         await self.backend.append(
             member, session, room, event, stored, now, speaks, outside
         )
+
+    async def to_operators(
+        self, member: Member, room: str, text: str, notice: bool = False
+    ) -> None:
+        member = self._seat(member)
+        session, now = self._session(member), self.clock.seconds()
+        await say_to_operators(self.backend, member, session, room, text, notice, now)
 
     async def paste(self, member: Member, room: str, text: str) -> None:
         """``/paste TEXT``: its lines as one message, stored as an IRC

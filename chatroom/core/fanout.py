@@ -15,11 +15,22 @@ from twisted.logger import Logger
 
 from chatroom.core.events import Event
 from chatroom.core.registry import Member
+from chatroom.core.text import name_key
 
 log = Logger()
 
 #: What a member whose delivery failed is told as it is disconnected.
 DELIVERY_FAILED = "internal error delivering an event"
+#: The events only some members receive: a room's owner and operators
+#: (:mod:`chatroom.core.operator_messages`), named by the event's fourth field.
+ADDRESSED_EVENTS = frozenset({"OPMSG", "OPNOTICE"})
+
+
+def audience_of(event: Event) -> frozenset[str] | None:
+    """The name keys ``event`` is for, or None if it is for every member."""
+    if event.name not in ADDRESSED_EVENTS:
+        return None
+    return frozenset(event.fields[3].split(","))
 
 
 def fan_out(members: Iterable[Member], event: Event) -> None:
@@ -28,8 +39,12 @@ def fan_out(members: Iterable[Member], event: Event) -> None:
     The members that failed are disconnected after the loop, so ``members``
     (often a room's own dict) never changes while it is iterated. The
     ``try`` costs nothing on the hot path (exceptions are zero-cost until
-    raised).
+    raised). An event for some members only (:func:`audience_of`) goes to
+    those alone, checked once per event before the loop.
     """
+    audience = audience_of(event)
+    if audience is not None:
+        members = [m for m in members if m.name and name_key(m.name) in audience]
     failed: list[Member] | None = None
     for member in members:
         try:

@@ -181,6 +181,12 @@ class MeteredRegistry:
         call = self.inner.react(member, room, event_id, reaction, adding)
         await self._timed("react", call)
 
+    async def to_operators(
+        self, member: Member, room: str, text: str, notice: bool = False
+    ) -> None:
+        call = self.inner.to_operators(member, room, text, notice)
+        await self._timed("to_operators", call)
+
     async def typing(self, member: Member, room: str, state: str) -> None:
         await self._timed("typing", self.inner.typing(member, room, state))
 

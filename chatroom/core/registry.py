@@ -260,6 +260,13 @@ class Registry(Protocol):
         (``NO_SUCH_MESSAGE``, ``BAD_ARGS``: a bad reaction, or too many)."""
         ...
 
+    async def to_operators(
+        self, member: Member, room: str, text: str, notice: bool = False
+    ) -> None:
+        """``text`` to ``room``'s owner and operators only, not kept (IRC's
+        ``PRIVMSG @#room``; :mod:`chatroom.core.operator_messages`)."""
+        ...
+
     async def typing(self, member: Member, room: str, state: str) -> None:
         """``/typing active|paused|done``: the room's other rich members hear
         ``TYPING`` (``active``/``paused`` at most every 3 seconds)."""

@@ -17,6 +17,7 @@ moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
 
 from __future__ import annotations
 
+import contextlib
 from fnmatch import fnmatchcase
 
 from twisted.words.protocols import irc
@@ -29,9 +30,11 @@ from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.statusmsg import status_room
 from chatroom.doors.irc.tags import NOTICE_TAG, REPLY_TAG, reply_target, shared_tags
 from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
+    END_OF_NAMES,
     LEFT,
     LEFT_BECAUSE,
     RPL_TOPICWHOTIME,
@@ -107,10 +110,11 @@ def prefixes_of(details: RoomDetails, multi: bool = False) -> dict[str, str]:
 
 
 async def send_names(
-    session: IRCSession, room: str, arrival: Welcome | None = None
+    session: IRCSession, room: str, arrival: Welcome | None = None, end: bool = True
 ) -> None:
-    """``353``s and ``366``; a secret room's members are shown to its
-    members only (others get the ``366`` alone, as for no channel).
+    """``353``s and ``366`` (not when ``end`` is False: ``NAMES #a,#b``
+    ends once); a secret room's members are shown to its members only
+    (others get the ``366`` alone, as for no channel).
 
     ``arrival``: the welcome of a big room just joined, which has quiet
     members (chatroom.core.presence): its names are those the joiner will
@@ -141,7 +145,8 @@ async def send_names(
     details = await session.registry.room_details(room)
     chan = channel(details.room)
     if details.secret and name_key(details.room) not in session.rooms:
-        session.numeric(irc.RPL_ENDOFNAMES, chan, "End of /NAMES list")
+        if end:
+            session.numeric(irc.RPL_ENDOFNAMES, chan, END_OF_NAMES)
         return
     session.send(
         names_lines(
@@ -152,6 +157,7 @@ async def send_names(
             prefixes_of(details, "multi-prefix" in session.caps),
             "userhost-in-names" in session.caps,
             details.secret,
+            end,
         )
     )
 
@@ -302,6 +308,13 @@ async def say_to(
     if room is not None:
         await say_in_room(session, room, kind, text, tags)
         return
+    room = status_room(target)
+    if room is not None:  # @#room: its operators only (STATUSMSG)
+        if kind == "ACTION":  # the event has no action form
+            text = f"* {session.nick} {text}"
+        notice = any(key == NOTICE_TAG for key, _ in tags)
+        await session.registry.to_operators(session.member, room, text, notice)
+        return
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
         await session.registry.announce(session.member, text)
         return
@@ -369,14 +382,25 @@ async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def names(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``NAMES #a[,#b...]``: each channel's ``353``s, then one ``366``
+    (``TARGMAX=NAMES:10``; ``407`` past it). A channel that is not there,
+    or secret to a non-member, has no ``353``. One channel ends with its
+    own name, as the room spells it; several with the list as sent."""
     if not params:
-        session.numeric(irc.RPL_ENDOFNAMES, "*", "End of /NAMES list")
+        session.numeric(irc.RPL_ENDOFNAMES, "*", END_OF_NAMES)
         return
-    for target in split_list(params[0])[:1]:
+    targets, too_many = bounded("NAMES", split_list(params[0]))
+    if len(targets) == 1:
         try:
-            await send_names(session, room_name(target))
+            await send_names(session, room_name(targets[0]))
         except ChatError:
-            session.numeric(irc.RPL_ENDOFNAMES, target, "End of /NAMES list")
+            session.numeric(irc.RPL_ENDOFNAMES, targets[0], END_OF_NAMES)
+    else:
+        for target in targets:
+            with contextlib.suppress(ChatError):
+                await send_names(session, room_name(target), end=False)
+        session.numeric(irc.RPL_ENDOFNAMES, ",".join(targets) or "*", END_OF_NAMES)
+    too_many_targets(session, too_many)
 
 
 async def list_(session: IRCSession, params: tuple[str, ...]) -> None:

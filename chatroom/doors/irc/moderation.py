@@ -26,12 +26,19 @@ from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Action
 from chatroom.core.settingvalues import check_key, check_limit_value
 from chatroom.core.text import is_valid_name, name_key
-from chatroom.doors.irc.commands import find_user, plain_text, room_name, said_reason
+from chatroom.doors.irc.commands import (
+    find_user,
+    plain_text,
+    room_name,
+    said_reason,
+    too_many_targets,
+)
 from chatroom.doors.irc.operators import user_mode
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import (
     ERR_INVALIDMODEPARAM,
     RPL_CREATIONTIME,
+    TARGMAX,
     build,
     channel,
     chunks,
@@ -278,13 +285,26 @@ async def list_mode(session: IRCSession, chan: str, letter: str) -> None:
 
 
 async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``KICK #room nick[,nick] [:reason]``: the core's ``/kick``, per nick."""
-    chan = params[0]
-    room_name(chan)  # 403 for a target that is no channel
+    """``KICK #room nick[,nick] [:reason]``: the core's ``/kick``, per nick,
+    each refused or done on its own. ``KICK #a,#b nick1,nick2`` pairs them
+    (RFC 2812 3.2.8: as many channels as nicks, else ``461``). At most
+    ``TARGMAX=KICK:4`` nicks; each past it is ``407``."""
+    chans, users = split_list(params[0]), split_list(params[1])
+    if len(chans) > 1 and len(chans) != len(users):
+        session.numeric(irc.ERR_NEEDMOREPARAMS, "KICK", "Not enough parameters")
+        return
+    for chan in chans or [params[0]]:
+        room_name(chan)  # 403 for a target that is no channel
     # Without a comment, the kicker's nick (RFC 2812 3.2.8), as ircds do.
     reason = said_reason(params[2] if len(params) > 2 else "", session.nick)
-    for user in split_list(params[1]):
+    if len(chans) > 1:
+        pairs = list(zip(chans, users, strict=True))
+    else:
+        pairs = [(chans[0], user) for user in users]
+    limit = TARGMAX["KICK"]
+    for chan, user in pairs[:limit]:
         await moderate(session, chan, Action("kick", user, reason), "KICK")
+    too_many_targets(session, [user for _, user in pairs[limit:]])
 
 
 async def invite(session: IRCSession, params: tuple[str, ...]) -> None:

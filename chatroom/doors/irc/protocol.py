@@ -49,6 +49,7 @@ from twisted.python.failure import Failure
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.core.fanout import ADDRESSED_EVENTS
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.irc import bouncer, extensions
@@ -211,6 +212,9 @@ class IRCProtocol(LineFraming):
             session.own_echoes -= 1
             if session.echo:  # else IRC clients show their own messages themselves
                 session.send(event.encoded(session.render))  # labeled if asked
+            return
+        own = event.fields[1] == session.name if name in ADDRESSED_EVENTS else False
+        if own and not session.echo:  # to the operators, from one of them
             return
         if name == "INVITE" and event.fields[2] == session.name:
             return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)

@@ -19,41 +19,15 @@ from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc.commands import prefixes_of
 from chatroom.doors.irc.operators import is_admin
+from chatroom.doors.irc.presence import account_of
 from chatroom.doors.irc.session import IRCSession
-from chatroom.doors.irc.wire import BOT_MODE, build, channel, room_of
+from chatroom.doors.irc.whox import Shown, shown, who_reply, whox_reply, whox_request
+from chatroom.doors.irc.wire import channel, room_of
 
 #: ``USERHOST`` answers at most this many nicks (RFC 2812 3.8.6).
 USERHOST_MAX = 5
 #: Numerics twisted.words does not name.
 RPL_LOCALUSERS, RPL_GLOBALUSERS = "265", "266"
-
-
-def who_line(
-    session: IRCSession, chan: str, user: str, prefixes: dict[str, str]
-) -> bytes:
-    """One ``352``: ``<chan> <user> <host> <server> <nick> <H|G>[*][B][@+] :0
-    <real>`` (``*``: a server admin, ``B``: a bot)."""
-    here = session.directory.find(user)
-    username = (here.user or user) if here is not None else user
-    realname = (here.realname or user) if here is not None else user
-    flags = "G" if here is not None and here.away else "H"
-    if is_admin(session, user):  # a server admin: an IRC operator
-        flags += "*"
-    if here is not None and here.bot:
-        flags += BOT_MODE
-    flags += prefixes.get(user, "")
-    return build(
-        session.me,
-        irc.RPL_WHOREPLY,
-        session.nick,
-        chan,
-        username,
-        session.me,
-        session.me,
-        user,
-        flags,
-        f"0 {realname}",
-    )
 
 
 async def everyone(session: IRCSession) -> dict[str, tuple[str, set[str]]]:
@@ -73,35 +47,52 @@ async def everyone(session: IRCSession) -> dict[str, tuple[str, set[str]]]:
 async def who(session: IRCSession, params: tuple[str, ...]) -> None:
     """``WHO #chan`` (its members), ``WHO nick`` or ``WHO mask`` (``*`` and
     ``?``; ``WHO`` alone is ``WHO *``): a mask leaves out ``+i`` users who
-    share no channel with the asker, as Modern says; ``315`` ends it with the
-    mask exactly as sent."""
+    share no channel with the asker, as Modern says, and a secret room's
+    members are listed to its members only, as ``NAMES`` lists them.
+    ``WHO target %fields[,token]`` answers ``354``s with those fields
+    (WHOX, :mod:`chatroom.doors.irc.whox`) instead of ``352``s. ``315``
+    ends it with the mask exactly as sent."""
     mask = params[0] if params and params[0] not in ("", "0") else "*"
-    room = room_of(mask)
+    request = whox_request(params)
     data = b""
+    for user in await who_matches(session, mask):
+        if request is None:
+            data += who_reply(session, user)
+        else:
+            data += await whox_reply(session, user, request, account_of)
+    session.send(data)
+    session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
+
+
+async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
+    """The users ``WHO mask`` lists, in the order it lists them."""
+    room = room_of(mask)
     if room is not None:
         try:
             details = await session.registry.room_details(room)
         except ChatError:
-            details = None  # no such room: an empty list
-        if details is not None:
-            chan = channel(details.room)
-            prefixes = prefixes_of(details, "multi-prefix" in session.caps)
-            for member in details.members:
-                data += who_line(session, chan, member, prefixes)
-    else:
-        pattern = name_key(mask)
-        wildcard = "*" in mask or "?" in mask
-        mine = set(session.rooms)
-        for key, (user, rooms) in sorted((await everyone(session)).items()):
-            if not fnmatchcase(key, pattern):
-                continue
-            other = session.directory.find(user)
-            hidden = other is not None and other.invisible and other is not session
-            if wildcard and hidden and not rooms & mine:
-                continue
-            data += who_line(session, "*", user, {})
-    session.send(data)
-    session.numeric(irc.RPL_ENDOFWHO, mask, "End of WHO list")
+            return []  # no such room: an empty list
+        if details.secret and name_key(details.room) not in session.rooms:
+            return []
+        chan = channel(details.room)
+        prefixes = prefixes_of(details, "multi-prefix" in session.caps)
+        return [
+            shown(session, chan, member, prefixes.get(member, ""))
+            for member in details.members
+        ]
+    pattern = name_key(mask)
+    wildcard = "*" in mask or "?" in mask
+    mine = set(session.rooms)
+    found = []
+    for key, (user, rooms) in sorted((await everyone(session)).items()):
+        if not fnmatchcase(key, pattern):
+            continue
+        other = session.directory.find(user)
+        hidden = other is not None and other.invisible and other is not session
+        if wildcard and hidden and not rooms & mine:
+            continue
+        found.append(shown(session, "*", user, ""))
+    return found
 
 
 async def userhost(session: IRCSession, params: tuple[str, ...]) -> None:

@@ -43,9 +43,11 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import multiline
 from chatroom.core.events import Encoder, Event
+from chatroom.core.fanout import ADDRESSED_EVENTS
 from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
+from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
     actor_of,
     add_tags,
@@ -239,6 +241,8 @@ class IRCRenderer:
             room, _target, user, stamp = fields
             edited = Event("MSG", (room, user, stamp), "* " + text)
             return self._message_lines(edited, clocked=True)
+        if name in ADDRESSED_EVENTS:  # to a room's operators (STATUSMSG)
+            return operator_lines(event, self.source)
         if name == "JOIN":
             return build(self.source(fields[1]), "JOIN", channel(fields[0]))
         if name == "PART":

@@ -126,6 +126,8 @@ ACTOR_FIELD = {
     "TOPIC": 1,
     "ACCOUNT": 1,
     "TYPING": 1,
+    "OPMSG": 1,
+    "OPNOTICE": 1,
     "KICKED": 1,
     "INVITED": 1,
     "KICK": 2,

@@ -207,7 +207,8 @@ TARGMAX = {
     "PART": 10,
     "PRIVMSG": 4,
     "NOTICE": 4,
-    "NAMES": 1,
+    "NAMES": 10,
+    "KICK": 4,
     "WHOIS": 1,
     "WHOWAS": 1,
     "MONITOR": MONITOR_LIMIT,
@@ -246,8 +247,14 @@ def isupport(network: str) -> list[str]:
         f"MONITOR={MONITOR_LIMIT}",
         f"BOT={BOT_MODE}",
         "ELIST=MNU",
+        "WHOX",
+        "STATUSMSG=@",
         "TARGMAX=" + ",".join(f"{cmd}:{n}" for cmd, n in TARGMAX.items()),
     ]
+
+
+#: ``366``'s text.
+END_OF_NAMES = "End of /NAMES list"
 
 
 def names_lines(
@@ -258,8 +265,10 @@ def names_lines(
     prefixes: Mapping[str, str],
     userhost: bool = False,
     secret: bool = False,
+    end: bool = True,
 ) -> bytes:
-    """``353`` lines (split to fit 512 bytes) and ``366`` for a channel;
+    """``353`` lines (split to fit 512 bytes) and ``366`` for a channel
+    (without it when not ``end``: ``NAMES #a,#b`` ends once, for both);
     ``prefixes``: each member's (``@`` for owner and operators, ``+`` for
     a voice, :func:`chatroom.doors.irc.commands.prefixes_of`); ``userhost``
     (the userhost-in-names capability): each as ``nick!nick@host``; a
@@ -282,7 +291,8 @@ def names_lines(
         size += len(name.encode("utf-8")) + 1
     if batch:
         lines.append(build(server, irc.RPL_NAMREPLY, nick, kind, chan, " ".join(batch)))
-    lines.append(build(server, irc.RPL_ENDOFNAMES, nick, chan, "End of /NAMES list"))
+    if end:
+        lines.append(build(server, irc.RPL_ENDOFNAMES, nick, chan, END_OF_NAMES))
     return b"".join(lines)
 
 

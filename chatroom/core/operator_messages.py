@@ -1,0 +1,57 @@
+"""Messages to a room's operators only (IRC's ``STATUSMSG``, ``PRIVMSG @#room``).
+
+Any member may say something to the room's owner and operators alone
+("please kick the spammer"), and it is a rule of the room, not of one door:
+a line or web user who is an operator must hear it as an IRC operator does,
+on any cluster node. So the core decides who hears it and its fan-out keeps
+to that:
+
+- the event is ``OPMSG <room> <user> <time> <audience> :<text>``
+  (``OPNOTICE`` for an IRC ``NOTICE``), ``<audience>`` the comma-separated
+  name keys of the room's owner and operators when it was said (``-`` when
+  it has none);
+- it is relayed as a typing notice is (:meth:`MessageSteps.relay
+  <chatroom.core.backend.MessageSteps.relay>`: to the room, never stored,
+  on both back-ends), since a room's history is read by every member,
+  operators or not, now and later;
+- :func:`chatroom.core.fanout.fan_out`, through which every delivery of
+  both back-ends goes, hands it only to the members its audience names
+  (:func:`chatroom.core.fanout.audience_of`; the sender too, if an
+  operator: a door shows its own as it shows its own messages).
+"""
+
+from __future__ import annotations
+
+from chatroom.core import rules
+from chatroom.core.backend import Backend
+from chatroom.core.events import Event
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session
+from chatroom.core.text import name_key
+from chatroom.core.wire import format_time
+
+#: The audience field of a room without owner or operators.
+NOBODY = "-"
+
+
+async def say_to_operators(
+    backend: Backend,
+    member: Member,
+    session: Session,
+    room: str,
+    text: str,
+    notice: bool,
+    now: float,
+) -> None:
+    """``text`` from ``member`` (who must be in ``room``: ``NOT_IN_ROOM``)
+    to the room's owner and operators (``BAD_TEXT`` as any message)."""
+    rules.check_text(text)
+    where = backend.place(member, room)
+    roster = await backend.roster(where)
+    ops = sorted({name_key(n) for n in (roster.owner_name, *roster.operators()) if n})
+    event = Event(
+        "OPNOTICE" if notice else "OPMSG",
+        (where, session.name, format_time(now), ",".join(ops) or NOBODY),
+        text,
+    )
+    await backend.messages.relay(member, session, where, event)

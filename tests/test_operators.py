@@ -1,0 +1,20 @@
+"""Messages to a room's operators (IRC ``STATUSMSG``) with the in-process
+registry; the same contract runs on Redis in
+``tests/cluster/test_operators_redis.py``."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.wiring.server import ChatServer
+from tests.handler_contract import CONFIG
+from tests.operators_contract import OperatorsContract
+
+
+class LocalRegistryOperatorsTests(OperatorsContract, unittest.TestCase):
+    """Every delivery arrives within the call that made it."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = ChatServer(CONFIG, clock=self.clock)
