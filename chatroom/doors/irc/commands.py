@@ -30,6 +30,7 @@ from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.tags import NOTICE_TAG, REPLY_TAG, reply_target, shared_tags
+from chatroom.doors.irc.truncate import fitted
 from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
     LEFT,
@@ -276,8 +277,11 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
             if not quiet:  # a NOTICE to a service is never answered
                 await nickserv(session, text)
             continue
+        said = text
+        if not target.startswith("$"):  # what the relayed line can hold
+            said = fitted(session.nick, session.me, command, target, kind, text)
         try:
-            await say_to(session, target, kind, text, tags)
+            await say_to(session, target, kind, said, tags)
         except ChatError as refused:
             if target.startswith("$"):  # an admin's command: always answered
                 session.refuse(refused, "ANNOUNCE", target)
