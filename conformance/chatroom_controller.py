@@ -8,10 +8,15 @@ second here, which over 429 tests would triple ``make test``. So this
 controller starts **one** door for the tests that use no accounts (and a
 second one, with ``--irc-password testpassword``, for the few that log in
 with a server password), as irctest's ``external_server`` controller
-assumes; the price is that what one test leaves can be seen by another
-(WHOWAS entries): expected-failures.txt says where. A test that uses
-accounts gets a fresh door, started while the test before it ran, since a
-registered nick stays reserved.
+assumes; the price is that what one test leaves can be seen by another.
+A test that uses accounts gets a fresh door, started while the test before
+it ran, since a registered nick stays reserved; so do the ``WHOWAS`` tests
+(:data:`FRESH_DOOR_CLASSES`), which check what the server remembers of
+nicks gone, as they would against a server started for them.
+
+Every door also serves ``--http``: IRC over WebSocket (the IRCv3
+``websocket`` extension) is there, and irctest's WebSocket tests ask for
+a second port, which is that one (``ws://127.0.0.1:PORT``, no path).
 
 What it declares is what the door does, no more: ``PLAIN`` and
 ``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, no
@@ -22,9 +27,10 @@ and no registration limit, since irctest sends faster and registers more
 accounts from one address than any person would, ``--password-min 1``
 (its accounts' passwords, like ``sesame``, are shorter than the default
 8), ``--rooms-per-hour 0`` (its nicks, ``foo`` and ``bar``, make
-``#chan`` anew in test after test on the shared door), and ``--login-timeout
-10`` (a test that leaves a client unregistered waits for it to be closed);
-everything else is the door as ``twistd -n chatroom --name
+``#chan`` anew in test after test on the shared door), ``--login-timeout
+10`` (a test that leaves a client unregistered waits for it to be closed)
+and ``--rooms ''`` (no permanent ``#general``: ``LIST`` shows only the
+test's channels, as on a server that has none); everything else is the door as ``twistd -n chatroom --name
 My.Little.Server`` starts it.
 
 Used as ``pytest --controller chatroom_controller -p chatroom_controller``
@@ -58,7 +64,14 @@ LOGS = Path(os.environ.get("CHATROOM_IRCTEST_LOGS") or tempfile.mkdtemp())
 #: The server password the running test asks for, and whether it uses
 #: accounts (set by the hook below: irctest asks for the port first).
 _wanted_password: str | None = None
-_wanted_services = False
+_wanted_fresh = False
+#: How many ports the running test has asked for: its second is the
+#: WebSocket's (irctest asks twice in a row for a WebSocket test).
+_ports_given = 0
+#: Test classes that get a fresh door as the account tests do: what they
+#: check is what the server remembers of earlier connections (WHOWAS),
+#: which on a door shared by the whole run holds earlier tests' nicks.
+FRESH_DOOR_CLASSES = frozenset({"WhowasTestCase"})
 
 
 def _free_port() -> int:
@@ -73,13 +86,15 @@ class Door:
 
     def __init__(self, name: str, password: str | None = None) -> None:
         self.port = _free_port()
+        self.http_port = _free_port()
         options = [
             *("--name", "My.Little.Server"),
             *("--port", "tcp:0:interface=127.0.0.1"),
             *("--irc", f"tcp:{self.port}:interface=127.0.0.1"),
             *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
             *("--register-limit", "100000", "--login-timeout", "10"),
-            *("--password-min", "1", "--rooms-per-hour", "0"),
+            *("--password-min", "1", "--rooms-per-hour", "0", "--rooms", ""),
+            *("--http", f"tcp:{self.http_port}:interface=127.0.0.1"),
         ]
         if password is not None:
             options += ["--irc-password", password]
@@ -95,7 +110,7 @@ class Door:
         self.ready = False
 
     def wait_ready(self) -> int:
-        """The port, once the door completes a registration (its reactor
+        """The IRC port, once the door completes a registration (its reactor
         runs: twistd listens before that)."""
         deadline = time.monotonic() + 120
         while not self.ready:
@@ -136,10 +151,27 @@ _fresh_in_use: list[Door] = []
 _fresh_count = 0
 
 
-def _door_for_test() -> int:
-    """The port of the door the current test should use."""
+def _port_for_test() -> int:
+    """The IRC port of the door the current test should use; asked again
+    (a WebSocket test), the same door's ``--http`` port."""
+    global _ports_given
+    _ports_given += 1
+    if _ports_given > 1 and _in_use:
+        return _in_use[-1].http_port
+    door = _door_for_test()
+    _in_use[:] = [door]
+    door.wait_ready()
+    return door.port
+
+
+#: The door the running test was given.
+_in_use: list[Door] = []
+
+
+def _door_for_test() -> Door:
+    """The door the current test should use."""
     global _fresh_count
-    if _wanted_services:
+    if _wanted_fresh:
         for door in _fresh_in_use:
             door.stop()
         _fresh_in_use.clear()
@@ -147,12 +179,12 @@ def _door_for_test() -> int:
         _fresh_count += 1
         _spare.append(Door(f"fresh-{_fresh_count}"))
         _fresh_in_use.append(door)
-        return door.wait_ready()
+        return door
     door = _SHARED.get(_wanted_password)
     if door is None or door.process.poll() is not None:
         name = "door" if _wanted_password is None else "door-with-password"
         door = _SHARED[_wanted_password] = Door(name, _wanted_password)
-    return door.wait_ready()
+    return door
 
 
 @atexit.register
@@ -200,7 +232,7 @@ class ChatroomController(BaseServerController):
     )
 
     def get_hostname_and_port(self) -> tuple[str, int]:
-        return ("127.0.0.1", _door_for_test())
+        return ("127.0.0.1", _port_for_test())
 
     def run(
         self,
@@ -218,8 +250,8 @@ class ChatroomController(BaseServerController):
             raise NotImplementedByController("TLS")
         if faketime is not None:
             raise NotImplementedByController("faketime")
-        if websocket_hostname is not None or websocket_port is not None:
-            raise NotImplementedByController("Websocket")
+        if websocket_port is not None and websocket_port != _in_use[-1].http_port:
+            raise NotImplementedByController("Websocket on another port")
         self.hostname, self.port = hostname, port
         self.port_open = True
         if run_services:
@@ -245,9 +277,12 @@ def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
     (a skip), close the clients it opened: pytest runs no teardown after a
     failed setup, and against a shared door the setUp's nick would stay
     taken, so the next test's registration would wait on 433."""
-    global _wanted_password, _wanted_services
+    global _wanted_password, _wanted_fresh, _ports_given
     _wanted_password = getattr(item.cls, "password", None)
-    _wanted_services = bool(getattr(item.cls, "run_services", False))
+    _wanted_fresh = bool(getattr(item.cls, "run_services", False)) or (
+        getattr(item.cls, "__name__", "") in FRESH_DOOR_CLASSES
+    )
+    _ports_given = 0
     try:
         return (yield)
     except BaseException:
