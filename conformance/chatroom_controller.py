@@ -30,8 +30,8 @@ accounts from one address than any person would, ``--password-min 1``
 ``#chan`` anew in test after test on the shared door), ``--login-timeout
 10`` (a test that leaves a client unregistered waits for it to be closed)
 and ``--rooms ''`` (no permanent ``#general``: ``LIST`` shows only the
-test's channels, as on a server that has none); everything else is the door as ``twistd -n chatroom --name
-My.Little.Server`` starts it.
+test's channels, as on a server that has none); everything else is the
+door as ``twistd -n chatroom --name My.Little.Server`` starts it.
 
 Used as ``pytest --controller chatroom_controller -p chatroom_controller``
 from ``conformance/irctest`` (``conformance/run.py`` does it).
