@@ -12,7 +12,10 @@ assumes; the price is that what one test leaves can be seen by another.
 A test that uses accounts gets a fresh door, started while the test before
 it ran, since a registered nick stays reserved; so do the ``WHOWAS`` tests
 (:data:`FRESH_DOOR_CLASSES`), which check what the server remembers of
-nicks gone, as they would against a server started for them.
+nicks gone, as they would against a server started for them. A test
+that asks for a faked clock (``list.py``'s ``C`` and ``T`` filters, which
+wait minutes) gets a door of its own under libfaketime's ``faketime``, as
+Ergo's controller runs Ergo, when Debian's ``faketime`` is installed.
 
 Every door also serves ``--http``: IRC over WebSocket (the IRCv3
 ``websocket`` extension) is there, and irctest's WebSocket tests ask for
@@ -42,6 +45,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -65,6 +69,11 @@ LOGS = Path(os.environ.get("CHATROOM_IRCTEST_LOGS") or tempfile.mkdtemp())
 #: accounts (set by the hook below: irctest asks for the port first).
 _wanted_password: str | None = None
 _wanted_fresh = False
+#: The faked time the running test asks for (irctest's ``faketime``, e.g.
+#: ``+1y x30``): a door of its own, run under libfaketime's ``faketime``.
+_wanted_faketime: str | None = None
+#: libfaketime's command (Debian's ``faketime``; the Makefile installs it).
+FAKETIME = shutil.which("faketime")
 #: How many ports the running test has asked for: its second is the
 #: WebSocket's (irctest asks twice in a row for a WebSocket test).
 _ports_given = 0
@@ -84,23 +93,33 @@ def _free_port() -> int:
 class Door:
     """One ``twistd -n chatroom`` with its IRC door on a port of its own."""
 
-    def __init__(self, name: str, password: str | None = None) -> None:
+    def __init__(
+        self, name: str, password: str | None = None, faketime: str | None = None
+    ) -> None:
         self.port = _free_port()
         self.http_port = _free_port()
+        # Under faketime the door's clock runs 30 times faster: its login
+        # and ping timeouts are set so that clients still have seconds.
+        login_timeout = "10" if faketime is None else "300"
         options = [
             *("--name", "My.Little.Server"),
             *("--port", "tcp:0:interface=127.0.0.1"),
             *("--irc", f"tcp:{self.port}:interface=127.0.0.1"),
             *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
-            *("--register-limit", "100000", "--login-timeout", "10"),
+            *("--register-limit", "100000", "--login-timeout", login_timeout),
             *("--password-min", "1", "--rooms-per-hour", "0", "--rooms", ""),
             *("--http", f"tcp:{self.http_port}:interface=127.0.0.1"),
         ]
         if password is not None:
             options += ["--irc-password", password]
+        faked: list[str] = []
+        if faketime is not None and FAKETIME is not None:
+            faked = [FAKETIME, "-f", faketime]
+            options += ["--ping-interval", "3600"]
         self.log = LOGS / f"{name}.log"
         self.process = subprocess.Popen(
             [
+                *faked,
                 *(sys.executable, "-c", TWISTD, "-n", "--pidfile="),
                 *(f"--logfile={self.log}", "chatroom", *options),
             ],
@@ -171,6 +190,12 @@ _in_use: list[Door] = []
 def _door_for_test() -> Door:
     """The door the current test should use."""
     global _fresh_count
+    if _wanted_faketime is not None and FAKETIME is not None:
+        for door in _fresh_in_use:
+            door.stop()
+        _fresh_in_use[:] = [Door(f"faketime-{_fresh_count}", None, _wanted_faketime)]
+        _fresh_count += 1
+        return _fresh_in_use[0]
     if _wanted_fresh:
         for door in _fresh_in_use:
             door.stop()
@@ -248,8 +273,9 @@ class ChatroomController(BaseServerController):
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS")
-        if faketime is not None:
-            raise NotImplementedByController("faketime")
+        if faketime is not None and FAKETIME is None:
+            raise NotImplementedByController("faketime (Debian's faketime)")
+        self.faketime_enabled = faketime is not None
         if websocket_port is not None and websocket_port != _in_use[-1].http_port:
             raise NotImplementedByController("Websocket on another port")
         self.hostname, self.port = hostname, port
@@ -277,8 +303,9 @@ def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
     (a skip), close the clients it opened: pytest runs no teardown after a
     failed setup, and against a shared door the setUp's nick would stay
     taken, so the next test's registration would wait on 433."""
-    global _wanted_password, _wanted_fresh, _ports_given
+    global _wanted_password, _wanted_fresh, _wanted_faketime, _ports_given
     _wanted_password = getattr(item.cls, "password", None)
+    _wanted_faketime = getattr(item.cls, "faketime", None)
     _wanted_fresh = bool(getattr(item.cls, "run_services", False)) or (
         getattr(item.cls, "__name__", "") in FRESH_DOOR_CLASSES
     )

@@ -235,7 +235,7 @@ def isupport(network: str) -> list[str]:
         "UTF8ONLY",
         f"CHANLIMIT={CHANNEL_PREFIX}:{CHANNEL_LIMIT}",
         f"MONITOR={MONITOR_LIMIT}",
-        "ELIST=MNU",
+        "ELIST=CMNTU",
         "TARGMAX=" + ",".join(f"{cmd}:{n}" for cmd, n in TARGMAX.items()),
     ]
 
