@@ -148,6 +148,22 @@ class IRCWebSocketTests(DoorsTestCase):
         self.assertIn(b"<html", body.lower())
 
     @defer.inlineCallbacks
+    def test_whole_line_cut_to_fit_its_relay(self):
+        """A browser's whole 512-byte PRIVMSG reaches a TCP IRC user as one
+        line of at most 512 bytes, its text cut at the end (irctest
+        websocket testSendTruncation); nothing more follows."""
+        web, _agreed = yield self.browser_irc("gam", ["text.ircv3.net"])
+        ivy = yield self.irc("ivy")
+        head = "PRIVMSG ivy :"
+        web.say(head + "x" * (510 - len(head)))
+        web.say("PRIVMSG ivy :after")
+        cut = yield ivy.expect(lambda line: " PRIVMSG ivy :" in line)
+        self.assertLessEqual(len(cut.encode()) + 2, 512)
+        self.assertEqual(cut, ":gam!gam@chatroom PRIVMSG ivy :" + "x" * 479)
+        after = yield ivy.expect(lambda line: " PRIVMSG ivy :" in line)
+        self.assertEqual(after, ":gam!gam@chatroom PRIVMSG ivy :after")
+
+    @defer.inlineCallbacks
     def test_foreign_origin_refused(self):
         """A page of another site cannot open IRC in its visitor's browser:
         the handshake is 403, as at /ws."""

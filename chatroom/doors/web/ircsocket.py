@@ -104,8 +104,9 @@ class IRCWebSocketSession:
         self.bytesMessageReceived(message.encode("utf-8"))
 
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
-        """One IRC line (a CRLF after it is allowed, and dropped); a binary
-        message need not be UTF-8 to get here: the door answers that."""
+        """One IRC line (a CRLF after it is allowed, and dropped; line breaks
+        inside make it the lines they part, as over TCP); a binary message
+        need not be UTF-8 to get here: the door answers that."""
         received = getattr(self.channel, "received_message", None)
         if received is not None:
             received()
@@ -129,7 +130,9 @@ class IRCWebSocketResource(OriginCheckedResource):
     """``/irc``: the handshake with the IRCv3 subprotocols, then a session."""
 
     def __init__(self, irc: IRCFactory, origins: Sequence[str]) -> None:
-        super().__init__(irc, origins)  # type: ignore[arg-type]  # unused: see below
+        # WebSocketResource's own factory goes unused: render_GET builds
+        # each session, with the subprotocol it agreed on.
+        super().__init__(irc, origins)  # type: ignore[arg-type]
         self.irc = irc
 
     def render_GET(self, request: Request) -> bytes | int:
