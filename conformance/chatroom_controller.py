@@ -93,14 +93,26 @@ def _free_port() -> int:
 class Door:
     """One ``twistd -n chatroom`` with its IRC door on a port of its own."""
 
+    #: Starts a door may take: its ports are chosen free, then bound by
+    #: twistd, and another program (other test runs on the machine) may
+    #: take one in between; the door then exits and starts again elsewhere.
+    ATTEMPTS = 3
+
     def __init__(
         self, name: str, password: str | None = None, faketime: str | None = None
     ) -> None:
+        self.name, self.password, self.faketime = name, password, faketime
+        self.log = LOGS / f"{name}.log"
+        self.attempts = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.attempts += 1
         self.port = _free_port()
         self.http_port = _free_port()
         # Under faketime the door's clock runs 30 times faster: its login
         # and ping timeouts are set so that clients still have seconds.
-        login_timeout = "10" if faketime is None else "300"
+        login_timeout = "10" if self.faketime is None else "300"
         options = [
             *("--name", "My.Little.Server"),
             *("--port", "tcp:0:interface=127.0.0.1"),
@@ -110,13 +122,12 @@ class Door:
             *("--password-min", "1", "--rooms-per-hour", "0", "--rooms", ""),
             *("--http", f"tcp:{self.http_port}:interface=127.0.0.1"),
         ]
-        if password is not None:
-            options += ["--irc-password", password]
+        if self.password is not None:
+            options += ["--irc-password", self.password]
         faked: list[str] = []
-        if faketime is not None and FAKETIME is not None:
-            faked = [FAKETIME, "-f", faketime]
+        if self.faketime is not None and FAKETIME is not None:
+            faked = [FAKETIME, "-f", self.faketime]
             options += ["--ping-interval", "3600"]
-        self.log = LOGS / f"{name}.log"
         self.process = subprocess.Popen(
             [
                 *faked,
@@ -134,6 +145,9 @@ class Door:
         deadline = time.monotonic() + 120
         while not self.ready:
             if self.process.poll() is not None:
+                if self.attempts < self.ATTEMPTS:  # a port taken meanwhile
+                    self._start()
+                    continue
                 raise RuntimeError(
                     f"chatroom's door exited ({self.process.returncode}): "
                     f"see {self.log}"
