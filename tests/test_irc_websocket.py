@@ -90,7 +90,7 @@ class SubprotocolTests(IRCTestCase):
         self.assertIsNone(chosen_subprotocol([]))
 
 
-class FramingTests(IRCTestCase):
+class IRCOverWebSocketFramingTests(IRCTestCase):
     """One IRC line per message, both ways."""
 
     def registered(self, binary: bool) -> Browser:
