@@ -46,6 +46,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -136,6 +137,7 @@ class Door:
             ],
             cwd=LOGS,
             env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+            start_new_session=True,  # a process group of its own: see stop()
         )
         self.ready = False
 
@@ -169,8 +171,11 @@ class Door:
             return False
 
     def stop(self) -> None:
+        """Ends the door: its whole process group, since ``faketime`` runs
+        twistd as its child (ending only ``faketime`` would leave it)."""
         if self.process.poll() is None:
-            self.process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=15)
 
 
