@@ -52,6 +52,9 @@ setup(
             # axe-core 4.9 (shipped inside, MPL 2.0) for the web client's
             # accessibility checks in the browser tests.
             "selenium-axe-python>=2.2",
+            # irctest's WebSocket tests (conformance/, IRC over WebSocket)
+            # and ours: the client irctest uses (its websockets.sync API).
+            "websockets>=13",
         ],
     },
     entry_points={

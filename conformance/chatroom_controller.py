@@ -8,10 +8,18 @@ second here, which over 429 tests would triple ``make test``. So this
 controller starts **one** door for the tests that use no accounts (and a
 second one, with ``--irc-password testpassword``, for the few that log in
 with a server password), as irctest's ``external_server`` controller
-assumes; the price is that what one test leaves can be seen by another
-(WHOWAS entries): expected-failures.txt says where. A test that uses
-accounts gets a fresh door, started while the test before it ran, since a
-registered nick stays reserved.
+assumes; the price is that what one test leaves can be seen by another.
+A test that uses accounts gets a fresh door, started while the test before
+it ran, since a registered nick stays reserved; so do the ``WHOWAS`` tests
+(:data:`FRESH_DOOR_CLASSES`), which check what the server remembers of
+nicks gone, as they would against a server started for them. A test
+that asks for a faked clock (``list.py``'s ``C`` and ``T`` filters, which
+wait minutes) gets a door of its own under libfaketime's ``faketime``, as
+Ergo's controller runs Ergo, when Debian's ``faketime`` is installed.
+
+Every door also serves ``--http``: IRC over WebSocket (the IRCv3
+``websocket`` extension) is there, and irctest's WebSocket tests ask for
+a second port, which is that one (``ws://127.0.0.1:PORT``, no path).
 
 What it declares is what the door does, no more: ``PLAIN`` and
 ``SCRAM-SHA-256`` for SASL, the IRCv3 capabilities it negotiates, the
@@ -30,9 +38,10 @@ accounts from one address than any person would, ``--password-min 1``
 ``#chan`` anew in test after test on the shared door), ``--login-timeout
 10`` (a test that leaves a client unregistered waits for it to be closed)
 and ``--description "test server"`` (what irctest's configurations call
-every server, which its ``LINKS`` test expects after the hop count);
-everything else is the door as ``twistd -n chatroom --name
-My.Little.Server`` starts it.
+every server, which its ``LINKS`` test expects after the hop count) and
+``--rooms ''`` (no permanent ``#general``: ``LIST`` shows only the test's
+channels, as on a server that has none); everything else is the door as
+``twistd -n chatroom --name My.Little.Server`` starts it.
 
 Used as ``pytest --controller chatroom_controller -p chatroom_controller``
 from ``conformance/irctest`` (``conformance/run.py`` does it).
@@ -43,6 +52,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -67,7 +78,19 @@ OPERATOR = ("operuser", "operpassword")
 #: The server password the running test asks for, and whether it uses
 #: accounts (set by the hook below: irctest asks for the port first).
 _wanted_password: str | None = None
-_wanted_services = False
+_wanted_fresh = False
+#: The faked time the running test asks for (irctest's ``faketime``, e.g.
+#: ``+1y x30``): a door of its own, run under libfaketime's ``faketime``.
+_wanted_faketime: str | None = None
+#: libfaketime's command (Debian's ``faketime``; the Makefile installs it).
+FAKETIME = shutil.which("faketime")
+#: How many ports the running test has asked for: its second is the
+#: WebSocket's (irctest asks twice in a row for a WebSocket test).
+_ports_given = 0
+#: Test classes that get a fresh door as the account tests do: what they
+#: check is what the server remembers of earlier connections (WHOWAS),
+#: which on a door shared by the whole run holds earlier tests' nicks.
+FRESH_DOOR_CLASSES = frozenset({"WhowasTestCase"})
 
 
 def _free_port() -> int:
@@ -80,39 +103,65 @@ def _free_port() -> int:
 class Door:
     """One ``twistd -n chatroom`` with its IRC door on a port of its own."""
 
-    def __init__(self, name: str, password: str | None = None) -> None:
+    #: Starts a door may take: its ports are chosen free, then bound by
+    #: twistd, and another program (other test runs on the machine) may
+    #: take one in between; the door then exits and starts again elsewhere.
+    ATTEMPTS = 3
+
+    def __init__(
+        self, name: str, password: str | None = None, faketime: str | None = None
+    ) -> None:
+        self.name, self.password, self.faketime = name, password, faketime
+        self.log = LOGS / f"{name}.log"
+        self.attempts = 0
+        self._start()
+
+    def _start(self) -> None:
+        self.attempts += 1
         self.port = _free_port()
+        self.http_port = _free_port()
+        # Under faketime the door's clock runs 30 times faster: its login
+        # and ping timeouts are set so that clients still have seconds.
+        login_timeout = "10" if self.faketime is None else "300"
         options = [
             *("--name", "My.Little.Server"),
             *("--port", "tcp:0:interface=127.0.0.1"),
             *("--irc", f"tcp:{self.port}:interface=127.0.0.1"),
             *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
-            *("--register-limit", "100000", "--login-timeout", "10"),
-            *("--password-min", "1", "--rooms-per-hour", "0"),
+            *("--register-limit", "100000", "--login-timeout", login_timeout),
+            *("--password-min", "1", "--rooms-per-hour", "0", "--rooms", ""),
+            *("--http", f"tcp:{self.http_port}:interface=127.0.0.1"),
             *("--description", "test server"),
             *("--admins", OPERATOR[0]),
         ]
-        if password is not None:
-            options += ["--irc-password", password]
-        self.log = LOGS / f"{name}.log"
+        if self.password is not None:
+            options += ["--irc-password", self.password]
+        faked: list[str] = []
+        if self.faketime is not None and FAKETIME is not None:
+            faked = [FAKETIME, "-f", self.faketime]
+            options += ["--ping-interval", "3600"]
         self.process = subprocess.Popen(
             [
+                *faked,
                 *(sys.executable, "-c", TWISTD, "-n", "--pidfile="),
                 *(f"--logfile={self.log}", "chatroom", *options),
             ],
             cwd=LOGS,
             env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+            start_new_session=True,  # a process group of its own: see stop()
         )
-        self.password = password
         self.ready = False
-        self.operator = False
+        self.operator = False  # a new process: operuser is registered anew
 
     def wait_ready(self) -> int:
-        """The port, once the door completes a registration (its reactor
+        """The IRC port, once the door completes a registration (its reactor
         runs: twistd listens before that)."""
         deadline = time.monotonic() + 120
         while not self.ready:
             if self.process.poll() is not None:
+                if self.attempts < self.ATTEMPTS:  # a port taken meanwhile
+                    self._start()
+                    continue
                 raise RuntimeError(
                     f"chatroom's door exited ({self.process.returncode}): "
                     f"see {self.log}"
@@ -158,8 +207,11 @@ class Door:
         return True
 
     def stop(self) -> None:
+        """Ends the door: its whole process group, since ``faketime`` runs
+        twistd as its child (ending only ``faketime`` would leave it)."""
         if self.process.poll() is None:
-            self.process.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=15)
 
 
@@ -173,10 +225,33 @@ _fresh_in_use: list[Door] = []
 _fresh_count = 0
 
 
-def _door_for_test() -> int:
-    """The port of the door the current test should use."""
+def _port_for_test() -> int:
+    """The IRC port of the door the current test should use; asked again
+    (a WebSocket test), the same door's ``--http`` port."""
+    global _ports_given
+    _ports_given += 1
+    if _ports_given > 1 and _in_use:
+        return _in_use[-1].http_port
+    door = _door_for_test()
+    _in_use[:] = [door]
+    door.wait_ready()
+    return door.port
+
+
+#: The door the running test was given.
+_in_use: list[Door] = []
+
+
+def _door_for_test() -> Door:
+    """The door the current test should use."""
     global _fresh_count
-    if _wanted_services:
+    if _wanted_faketime is not None and FAKETIME is not None:
+        for door in _fresh_in_use:
+            door.stop()
+        _fresh_in_use[:] = [Door(f"faketime-{_fresh_count}", None, _wanted_faketime)]
+        _fresh_count += 1
+        return _fresh_in_use[0]
+    if _wanted_fresh:
         for door in _fresh_in_use:
             door.stop()
         _fresh_in_use.clear()
@@ -184,12 +259,12 @@ def _door_for_test() -> int:
         _fresh_count += 1
         _spare.append(Door(f"fresh-{_fresh_count}"))
         _fresh_in_use.append(door)
-        return door.wait_ready()
+        return door
     door = _SHARED.get(_wanted_password)
     if door is None or door.process.poll() is not None:
         name = "door" if _wanted_password is None else "door-with-password"
         door = _SHARED[_wanted_password] = Door(name, _wanted_password)
-    return door.wait_ready()
+    return door
 
 
 @atexit.register
@@ -245,7 +320,7 @@ class ChatroomController(BaseServerController):
         "CHANLIMIT": "#:50",
         "CHANTYPES": "#",
         "CHATHISTORY": "200",
-        "ELIST": "MNU",
+        "ELIST": "CMNTU",
         "MONITOR": "100",
         "PREFIX": "(o)@",
         "STATUSMSG": "@",
@@ -257,7 +332,7 @@ class ChatroomController(BaseServerController):
     )
 
     def get_hostname_and_port(self) -> tuple[str, int]:
-        return ("127.0.0.1", _door_for_test())
+        return ("127.0.0.1", _port_for_test())
 
     def run(
         self,
@@ -273,10 +348,11 @@ class ChatroomController(BaseServerController):
     ) -> None:
         if ssl:
             raise NotImplementedByController("TLS")
-        if faketime is not None:
-            raise NotImplementedByController("faketime")
-        if websocket_hostname is not None or websocket_port is not None:
-            raise NotImplementedByController("Websocket")
+        if faketime is not None and FAKETIME is None:
+            raise NotImplementedByController("faketime (Debian's faketime)")
+        self.faketime_enabled = faketime is not None
+        if websocket_port is not None and websocket_port != _in_use[-1].http_port:
+            raise NotImplementedByController("Websocket on another port")
         self.hostname, self.port = hostname, port
         self.port_open = True
         if run_services:
@@ -302,9 +378,13 @@ def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
     (a skip), close the clients it opened: pytest runs no teardown after a
     failed setup, and against a shared door the setUp's nick would stay
     taken, so the next test's registration would wait on 433."""
-    global _wanted_password, _wanted_services
+    global _wanted_password, _wanted_fresh, _wanted_faketime, _ports_given
     _wanted_password = getattr(item.cls, "password", None)
-    _wanted_services = bool(getattr(item.cls, "run_services", False))
+    _wanted_faketime = getattr(item.cls, "faketime", None)
+    _wanted_fresh = bool(getattr(item.cls, "run_services", False)) or (
+        getattr(item.cls, "__name__", "") in FRESH_DOOR_CLASSES
+    )
+    _ports_given = 0
     try:
         return (yield)
     except BaseException:

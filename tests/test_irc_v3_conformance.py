@@ -150,7 +150,7 @@ class RegistrationConformanceTests(CappedConformanceCase):
             "UTF8ONLY",
             "CHANLIMIT=#:50",
             "MONITOR=100",
-            "ELIST=MNU",
+            "ELIST=CMNTU",
             "CHATHISTORY=200",
             "MSGREFTYPES=msgid,timestamp",
         ):

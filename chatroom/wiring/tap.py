@@ -479,10 +479,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         hashing=hashing_threads(reactor),
     )
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
+    irc = IRCFactory(server) if "irc" in door_endpoints else None  # and /irc
     factories: dict[str, Callable[[], Any]] = {
-        "irc": lambda: IRCFactory(server),
+        "irc": lambda: irc,
         "http": lambda: build_site(
-            server, config["http-origins"], config.http_limits(server_config)
+            server, config["http-origins"], config.http_limits(server_config), irc
         ),
     }
     doors = {

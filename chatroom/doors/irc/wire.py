@@ -246,7 +246,7 @@ def isupport(network: str) -> list[str]:
         f"CHANLIMIT={CHANNEL_PREFIX}:{CHANNEL_LIMIT}",
         f"MONITOR={MONITOR_LIMIT}",
         f"BOT={BOT_MODE}",
-        "ELIST=MNU",
+        "ELIST=CMNTU",
         "WHOX",
         "STATUSMSG=@",
         "TARGMAX=" + ",".join(f"{cmd}:{n}" for cmd, n in TARGMAX.items()),

@@ -1,4 +1,4 @@
-"""The ``--http`` site: the web client, ``/ws``, ``/metrics`` and ``/healthz``.
+"""The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``.
 
 ``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package and served with a strict
@@ -27,7 +27,9 @@ from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
+from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.socket import OriginCheckedResource, WebSocketSessions
 from chatroom.wiring.metrics import scrape
 from chatroom.wiring.server import ChatServer
@@ -142,14 +144,23 @@ class Metrics(Resource):
 
 
 class Root(Resource):
-    """``/`` and the client's files; ``/ws``, ``/metrics`` and ``/healthz``
-    are its children."""
+    """``/`` and the client's files; ``/ws``, ``/metrics``, ``/healthz`` and
+    (with ``--irc``) ``/irc`` are its children. A WebSocket handshake at
+    ``/`` itself is IRC's too, as IRC servers' WebSocket listeners answer
+    at any path (clients given only ``ws://host:port`` ask there)."""
 
     def __init__(self, files: dict[bytes, StaticFile]) -> None:
         super().__init__()
         self.files = files
+        self.irc: IResource | None = None
 
     def getChild(self, path: bytes, request: Request) -> IResource:
+        if (
+            path == b""
+            and self.irc is not None
+            and (request.getHeader("upgrade") or "").lower() == "websocket"
+        ):
+            return self.irc
         found = self.files.get(path)
         if found is not None and not request.postpath:
             return found
@@ -157,12 +168,16 @@ class Root(Resource):
 
 
 def build_site(
-    server: ChatServer, origins: Sequence[str], limits: HTTPLimits | None = None
+    server: ChatServer,
+    origins: Sequence[str],
+    limits: HTTPLimits | None = None,
+    irc: IRCFactory | None = None,
 ) -> WrappingFactory:
     """The listening factory for ``--http``.
 
     ``limits`` default to :class:`HTTPLimits`' own, with the server's
-    ``--sendq`` and ``--shutdown-grace``.
+    ``--sendq`` and ``--shutdown-grace``. With ``irc`` (the ``--irc``
+    door's factory), IRC over WebSocket is served at ``/irc``.
     """
     if limits is None:
         limits = HTTPLimits(
@@ -175,6 +190,9 @@ def build_site(
     }
     root = Root(files)
     root.putChild(b"ws", OriginCheckedResource(WebSocketSessions(server), origins))
+    if irc is not None:
+        root.irc = IRCWebSocketResource(irc, origins)
+        root.putChild(b"irc", root.irc)
     root.putChild(b"metrics", Metrics(server))
     root.putChild(b"healthz", Health(server))
     site = BoundedSite(root, limits, server.clock)

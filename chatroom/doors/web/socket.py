@@ -51,20 +51,22 @@ from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.session import LineOutput
 from chatroom.wiring.server import ChatServer
 
-_TEXT_FRAME = 0x81  # FIN + opcode 1 (text)
+TEXT_FRAME = 0x81  # FIN + opcode 1 (text)
+BINARY_FRAME = 0x82  # FIN + opcode 2 (binary)
 
 
-def frame_lines(data: bytes) -> bytes:
-    """CRLF-terminated protocol lines → one unmasked text frame per line."""
+def frame_lines(data: bytes, kind: int = TEXT_FRAME) -> bytes:
+    """CRLF-terminated protocol lines → one unmasked frame per line, text
+    frames unless ``kind`` says :data:`BINARY_FRAME`."""
     frames = []
     for line in data.split(b"\r\n")[:-1]:
         size = len(line)
         if size < 126:
-            frames.append(bytes((_TEXT_FRAME, size)))
+            frames.append(bytes((kind, size)))
         elif size < 1 << 16:
-            frames.append(struct.pack("!BBH", _TEXT_FRAME, 126, size))
+            frames.append(struct.pack("!BBH", kind, 126, size))
         else:
-            frames.append(struct.pack("!BBQ", _TEXT_FRAME, 127, size))
+            frames.append(struct.pack("!BBQ", kind, 127, size))
         frames.append(line)
     return b"".join(frames)
 
@@ -246,12 +248,16 @@ class OriginCheckedResource(WebSocketResource):
 
     def render_GET(self, request: Request) -> bytes | int:
         if not self.allowed(request):
-            origin = request.getHeader("origin")
-            self.log.info("refused a WebSocket from origin {origin}", origin=origin)
-            request.setResponseCode(403)
-            request.setHeader("content-type", "text/plain; charset=utf-8")
-            return (
-                f"WebSocket refused: origin {origin} is not allowed here "
-                "(the server's --http-origins lists the allowed ones)\n"
-            ).encode()
+            return self.refused(request)
         return super().render_GET(request)
+
+    def refused(self, request: Request) -> bytes:
+        """The ``403`` for a handshake from a page of another site."""
+        origin = request.getHeader("origin")
+        self.log.info("refused a WebSocket from origin {origin}", origin=origin)
+        request.setResponseCode(403)
+        request.setHeader("content-type", "text/plain; charset=utf-8")
+        return (
+            f"WebSocket refused: origin {origin} is not allowed here "
+            "(the server's --http-origins lists the allowed ones)\n"
+        ).encode()

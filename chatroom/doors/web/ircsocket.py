@@ -1,0 +1,163 @@
+"""IRC over a WebSocket (IRCv3 ``websocket``): browser IRC clients at ``/irc``.
+
+Browser IRC clients (gamja, Kiwi IRC, The Lounge's browser side) cannot open
+a TCP socket; they speak IRC over a WebSocket, as the IRCv3 extension
+https://ircv3.net/specs/extensions/websocket says: one IRC line per
+message, without its CRLF, both ways, with the subprotocol the client
+prefers of the two it may ask for:
+
+- ``binary.ircv3.net``: binary messages;
+- ``text.ircv3.net``: text messages (UTF-8; every line the IRC door sends
+  is, since it refuses invalid UTF-8 with ``FAIL * INVALID_UTF8``).
+
+A client that asks for neither gets text messages and no
+``Sec-WebSocket-Protocol`` (the extension allows it). Either kind of message
+is read from the client, whatever was agreed.
+
+The session behind it *is* the IRC door's :class:`IRCProtocol`, built by
+the ``--irc`` door's :class:`IRCFactory` (so the same renderer, and the
+same directory of this node's IRC users: ``WHOWAS``, ``MONITOR``,
+``TAGMSG``); only the framing differs: its lines leave as frames
+(:class:`IRCFrames`), and each message in is handed to its line framing as
+a line. Admission, the origin check and the bound on unfinished messages
+are the web door's, as for ``/ws`` (:mod:`chatroom.doors.web.socket`).
+
+Twisted's ``WebSocketResource`` negotiates no subprotocol, so
+:meth:`IRCWebSocketResource.render_GET` is its handshake with one added:
+it uses ``twisted.web._websocket_impl``'s wire protocol and the HTTP
+channel's upgrade (private names: the tests of this module break first if
+a Twisted release changes them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from twisted.python.failure import Failure
+from twisted.web._websocket_impl import _WebSocketWireProtocol, serverBootstrap
+from twisted.web.server import NOT_DONE_YET, Request
+from twisted.web.websocket import WebSocketTransport
+from wsproto import ConnectionType
+from wsproto.events import AcceptConnection
+from wsproto.events import Request as Handshake
+from wsproto.handshake import H11Handshake
+from wsproto.utilities import RemoteProtocolError
+
+from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
+from chatroom.doors.web.socket import (
+    BINARY_FRAME,
+    TEXT_FRAME,
+    FramedStream,
+    OriginCheckedResource,
+    frame_lines,
+)
+
+BINARY = "binary.ircv3.net"
+TEXT = "text.ircv3.net"
+
+
+def chosen_subprotocol(offered: Sequence[str]) -> str | None:
+    """The first of the client's subprotocols (in its order of preference)
+    that we speak; None when it offered neither."""
+    for name in offered:
+        if name.lower() in (BINARY, TEXT):
+            return name
+    return None
+
+
+class IRCFrames(FramedStream):
+    """An :class:`IRCProtocol`'s transport: each CRLF line it writes leaves
+    as one WebSocket message, binary or text as negotiated."""
+
+    def __init__(self, websocket: Any, binary: bool) -> None:
+        super().__init__(websocket)
+        self.kind = BINARY_FRAME if binary else TEXT_FRAME
+
+    def write(self, data: bytes) -> None:
+        self.raw.write(frame_lines(data, self.kind))
+
+
+class IRCWebSocketSession:
+    """One ``/irc`` connection: WebSocket messages in, an IRC session behind."""
+
+    def __init__(self, irc: IRCFactory, channel: Any, binary: bool) -> None:
+        self.irc = irc
+        self.channel = channel  # the LimitedChannel under this connection
+        self.binary = binary
+        self.websocket: Any = None
+        self.chat: IRCProtocol | None = None
+
+    def negotiationStarted(self, transport: WebSocketTransport) -> None:
+        self.websocket = transport
+
+    def negotiationFinished(self) -> None:
+        hand_over = getattr(self.channel, "hand_over", None)
+        if hand_over is not None:  # the HTTP connection's admission ends here
+            hand_over()
+        chat = self.chat = self.irc.buildProtocol(None)
+        chat.makeConnection(IRCFrames(self.websocket, self.binary))
+        if self.channel is not None and hasattr(self.channel, "watch"):
+            self.channel.watch(chat.max_unterminated, chat.unterminatedLine)
+
+    def textMessageReceived(self, message: str) -> None:
+        self.bytesMessageReceived(message.encode("utf-8"))
+
+    def bytesMessageReceived(self, data: bytes | bytearray) -> None:
+        """One IRC line (a CRLF after it is allowed, and dropped; line breaks
+        inside make it the lines they part, as over TCP); a binary message
+        need not be UTF-8 to get here: the door answers that."""
+        received = getattr(self.channel, "received_message", None)
+        if received is not None:
+            received()
+        chat = self.chat
+        if chat is None:
+            return
+        if len(data) > chat.max_unterminated:  # arrived within one read
+            chat.unterminatedLine()
+            return
+        chat.dataReceived(bytes(data).rstrip(b"\r\n") + b"\n")
+
+    def pongReceived(self, payload: bytes) -> None:
+        """Keepalive is IRC's own ``PING``/``PONG``."""
+
+    def connectionLost(self, reason: Failure) -> None:
+        if self.chat is not None:
+            self.chat.connectionLost(reason)
+
+
+class IRCWebSocketResource(OriginCheckedResource):
+    """``/irc``: the handshake with the IRCv3 subprotocols, then a session."""
+
+    def __init__(self, irc: IRCFactory, origins: Sequence[str]) -> None:
+        # WebSocketResource's own factory goes unused: render_GET builds
+        # each session, with the subprotocol it agreed on.
+        super().__init__(irc, origins)  # type: ignore[arg-type]
+        self.irc = irc
+
+    def render_GET(self, request: Request) -> bytes | int:
+        if not self.allowed(request):
+            return self.refused(request)
+        handshake = H11Handshake(ConnectionType.SERVER)
+        raw = request.requestHeaders.getAllRawHeaders()
+        headers = [(key, value) for key, values in raw for value in values]
+        try:
+            handshake.initiate_upgrade_connection(headers, request.path)
+        except RemoteProtocolError:
+            request.setResponseCode(400)
+            request.setHeader("content-type", "text/plain; charset=utf-8")
+            return b"This is IRC over WebSocket: a WebSocket handshake is needed.\n"
+        asked = [e for e in handshake.events() if isinstance(e, Handshake)]
+        subprotocol = chosen_subprotocol(asked[0].subprotocols if asked else ())
+        binary = subprotocol is not None and subprotocol.lower() == BINARY
+        tcp = request.channel.transport
+        assert tcp is not None, "a request on a closed connection"
+        session = IRCWebSocketSession(self.irc, tcp, binary)
+        accepted = handshake.send(AcceptConnection(subprotocol=subprotocol))
+        connection = handshake.connection
+        assert connection is not None, "wsproto accepted no connection"
+        wire = _WebSocketWireProtocol(connection, serverBootstrap, session)
+        request.channel._protocolUpgradeForWebsockets(wire)
+        tcp.write(accepted)
+        session.negotiationFinished()
+        return NOT_DONE_YET
