@@ -322,7 +322,7 @@ class ChatroomController(BaseServerController):
         "CHATHISTORY": "200",
         "ELIST": "CMNTU",
         "MONITOR": "100",
-        "PREFIX": "(o)@",
+        "PREFIX": "(ov)@+",
         "STATUSMSG": "@",
         "UTF8ONLY": None,
         "WHOX": None,
