@@ -188,3 +188,29 @@ class WhoPrivacyTests(AccountsCase):
                 ":chatroom 315 owner #hush :End of WHO list",
             ],
         )
+
+    def test_keyed_and_invite_only_rooms_hide_their_members_from_outsiders(
+        self,
+    ) -> None:
+        """Issue 21's privacy: NAMES, WHO and WHOIS's channel list show a
+        keyed or invite-only room's members to its members only, as the
+        line door's /who does; an open room stays visible to anyone."""
+        owner = self.irc("owner")
+        owner.send(
+            "JOIN #keyed", "MODE #keyed +k sesame", "JOIN #invited", "MODE #invited +i"
+        )
+        owner.send("JOIN #open")
+        owner.received()
+        outsider = self.irc("outsider")
+        for room in ("#keyed", "#invited"):
+            outsider.send(f"NAMES {room}", f"WHO {room}")
+            self.assertEqual(outsider.numerics(), ["366", "315"], room)
+        outsider.send("WHOIS owner")
+        channels = [
+            line for line in outsider.received() if line.split()[1:2] == ["319"]
+        ]
+        self.assertEqual(channels, [":chatroom 319 outsider owner :@#open"])
+        outsider.send("NAMES #open")
+        self.assertEqual(outsider.numerics(), ["353", "366"])
+        owner.send("NAMES #keyed", "WHO #invited")
+        self.assertEqual(owner.numerics(), ["353", "366", "352", "315"])

@@ -139,6 +139,9 @@ class Roster:
             voiced=self.voiced(),
             owner_unopped=self.owner_unopped(),
             secret=self.policy.secret,
+            closed=bool(
+                self.policy.secret or self.policy.key or self.policy.invite_only
+            ),
             topic_at=self.topic_at,
             created_at=self.created_at,
         )

@@ -381,10 +381,18 @@ class RoomDetails:
     owner_unopped: bool = False
     #: The room is secret (``/set secret on``, IRC ``+s``).
     secret: bool = False
+    #: Its members are shown to its members only: a secret, keyed or
+    #: invite-only room (a key or an invitation keeps out who may not
+    #: see who is inside, at every door).
+    closed: bool = False
     #: When the topic was set and the room made (Unix seconds; 0 for
     #: unknown): IRC's ``333`` and ``329``.
     topic_at: int = 0
     created_at: int = 0
+
+    def members_shown(self, to_a_member: bool) -> bool:
+        """Whether one asking (a member of the room or not) sees its members."""
+        return to_a_member or not self.closed
 
 
 @dataclass

@@ -47,3 +47,25 @@ class RoomModesOverSocketsTests(DoorsTestCase):
         ivy.say("NAMES #tea")
         names = yield ivy.expect(lambda line: " 353 " in line)
         self.assertTrue(names.endswith(":@ivy +lina"), names)
+
+    @defer.inlineCallbacks
+    def test_a_keyed_room_hides_its_members_from_outsiders(self):
+        """Issue 21's privacy over sockets: lina (line) keys #den; carl
+        (IRC, outside) gets NAMES with no 353 and WHO with no 352, then,
+        once inside with the key, sees both members."""
+        lina = yield self.client("lina")
+        lina.say("/create den")
+        yield lina.expect_line("MEMBERS den")
+        lina.say("/set key sesame")
+        yield lina.expect_line("SET den key")
+        carl = yield self.irc("carl")
+        carl.say("NAMES #den")
+        carl.say("WHO #den")
+        outside = yield carl.expect(lambda line: " 315 " in line)
+        self.assertIn("#den", outside)
+        self.assertFalse(
+            [line for line in carl.lines if " 353 " in line or " 352 " in line]
+        )
+        carl.say("JOIN #den sesame")
+        names = yield carl.expect(lambda line: " 353 " in line)
+        self.assertTrue(names.endswith(":@lina carl"), names)

@@ -114,8 +114,9 @@ async def send_names(
     session: IRCSession, room: str, arrival: Welcome | None = None, end: bool = True
 ) -> None:
     """``353``s and ``366`` (not when ``end`` is False: ``NAMES #a,#b``
-    ends once); a secret room's members are shown to its members only
-    (others get the ``366`` alone, as for no channel).
+    ends once); a closed room's members (secret, keyed or invite-only:
+    :meth:`~chatroom.core.events.RoomDetails.members_shown`) are shown to
+    its members only (others get the ``366`` alone, as for no channel).
 
     ``arrival``: the welcome of a big room just joined, which has quiet
     members (chatroom.core.presence): its names are those the joiner will
@@ -145,7 +146,7 @@ async def send_names(
         return
     details = await session.registry.room_details(room)
     chan = channel(details.room)
-    if details.secret and name_key(details.room) not in session.rooms:
+    if not details.members_shown(name_key(details.room) in session.rooms):
         if end:
             session.numeric(irc.RPL_ENDOFNAMES, chan, END_OF_NAMES)
         return
@@ -388,8 +389,9 @@ async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
 async def names(session: IRCSession, params: tuple[str, ...]) -> None:
     """``NAMES #a[,#b...]``: each channel's ``353``s, then one ``366``
     (``TARGMAX=NAMES:10``; ``407`` past it). A channel that is not there,
-    or secret to a non-member, has no ``353``. One channel ends with its
-    own name, as the room spells it; several with the list as sent."""
+    or closed to a non-member (secret, keyed or invite-only), has no
+    ``353``. One channel ends with its own name, as the room spells it;
+    several with the list as sent."""
     if not params:
         session.numeric(irc.RPL_ENDOFNAMES, "*", END_OF_NAMES)
         return

@@ -65,7 +65,11 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     user, real = (here.user or name, here.realname) if here else (name, name)
     session.numeric(irc.RPL_WHOISUSER, name, user, session.me, "*", real)
     multi = "multi-prefix" in session.caps
-    channels = [prefixes_of(r, multi).get(name, "") + channel(r.room) for r in rooms]
+    channels = [
+        prefixes_of(r, multi).get(name, "") + channel(r.room)
+        for r in rooms
+        if r.members_shown(name_key(r.room) in session.rooms)
+    ]
     for line in chunks(channels):
         session.numeric(irc.RPL_WHOISCHANNELS, name, line)
     session.numeric(irc.RPL_WHOISSERVER, name, session.me, session.config.name)

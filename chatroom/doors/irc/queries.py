@@ -47,8 +47,9 @@ async def everyone(session: IRCSession) -> dict[str, tuple[str, set[str]]]:
 async def who(session: IRCSession, params: tuple[str, ...]) -> None:
     """``WHO #chan`` (its members), ``WHO nick`` or ``WHO mask`` (``*`` and
     ``?``; ``WHO`` alone is ``WHO *``): a mask leaves out ``+i`` users who
-    share no channel with the asker, as Modern says, and a secret room's
-    members are listed to its members only, as ``NAMES`` lists them.
+    share no channel with the asker, as Modern says, and a closed room's
+    members (secret, keyed or invite-only) are listed to its members only,
+    as ``NAMES`` lists them.
     ``WHO target %fields[,token]`` answers ``354``s with those fields
     (WHOX, :mod:`chatroom.doors.irc.whox`) instead of ``352``s. ``315``
     ends it with the mask exactly as sent."""
@@ -72,7 +73,7 @@ async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
             details = await session.registry.room_details(room)
         except ChatError:
             return []  # no such room: an empty list
-        if details.secret and name_key(details.room) not in session.rooms:
+        if not details.members_shown(name_key(details.room) in session.rooms):
             return []
         chan = channel(details.room)
         prefixes = prefixes_of(details, "multi-prefix" in session.caps)
