@@ -350,6 +350,21 @@ class CGeneratorTests(BenchTestCase):
             self.assertEqual(run["loss"], 0)
         self.assertIn("big room (C generator)", table(report))
 
+    def test_a_failed_run_is_reported_and_the_rest_go_on(self) -> None:
+        """A rate whose clients cannot all join (here: 300 to a room that
+        takes 256) is reported as not measured, with the reason, and the
+        other servers' runs of the same command still happen."""
+        options = [*C_TINY, "--clients", "600", "--c-servers", "chatroom,baseline"]
+        report = self.run_bench("sweep", options=options)
+        sweeps = report["scenarios"]["sweep"]
+        self.assertEqual(sweeps["chatroom"]["runs"], [])
+        self.assertIsNone(sweeps["chatroom"]["ceiling_per_s"])
+        (failure,) = sweeps["chatroom"]["failures"]
+        self.assertEqual(failure["offered_per_s"], 30)
+        self.assertIn("could not join", failure["error"])
+        self.assertEqual(len(sweeps["baseline"]["runs"]), 1)
+        self.assertIn("chatroom: sweep at 30.000/s not measured", table(report))
+
     def test_every_door(self) -> None:
         """The IRC and web doors carry the same sweep and storm as the line
         door: every message to every member (at IRC, to every member but its

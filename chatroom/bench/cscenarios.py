@@ -19,11 +19,14 @@ import time
 from typing import Any
 
 from chatroom.bench.cgen import CGen
+from chatroom.bench.errors import BenchError
+from chatroom.bench.references import INSTALL, REFERENCES
 from chatroom.bench.report import (
     CFanoutRun,
     Latency,
     OverloadRun,
     OverloadWindow,
+    RunFailure,
     StormRun,
     Sweep,
 )
@@ -132,25 +135,33 @@ def sweep(kind: str, options: argparse.Namespace) -> Sweep:
     good and the lowest bad rate, so the ceiling is found to within
     (bad - good) / 2**steps rather than to the sweep's coarse steps.
     """
-    runs = []
+    runs: list[CFanoutRun] = []
+    failures: list[RunFailure] = []
+
+    def measure(rate: float) -> None:
+        try:
+            with serving(kind, options.server_python, _sendq(options)) as target:
+                runs.append(c_fanout(target, options, rate))
+        except BenchError as error:
+            failures.append(RunFailure(kind, "sweep", rate, None, str(error)))
+
     for rate in options.sweep:
-        with serving(kind, options.server_python, _sendq(options)) as target:
-            runs.append(c_fanout(target, options, rate))
+        measure(rate)
     for _ in range(options.ceiling_steps):
         good = [r.offered_per_s for r in runs if _good(r)]
         bad = [r.offered_per_s for r in runs if not _good(r)]
+        bad += [f.offered_per_s for f in failures if f.offered_per_s is not None]
         low = max(good, default=0.0)
         higher = [b for b in bad if b > low]
         if not higher or not good:
             break
         rate = round((low + min(higher)) / 2, -3)
-        if rate in (r.offered_per_s for r in runs):
+        if rate in (r.offered_per_s for r in runs) or rate in bad:
             break
-        with serving(kind, options.server_python, _sendq(options)) as target:
-            runs.append(c_fanout(target, options, rate))
+        measure(rate)
     runs.sort(key=lambda r: r.offered_per_s)
     ceiling = max((r.offered_per_s for r in runs if _good(r)), default=None)
-    return Sweep(kind, CEILING_P99_MS, ceiling, runs)
+    return Sweep(kind, CEILING_P99_MS, ceiling, runs, failures)
 
 
 def storm(
@@ -288,18 +299,29 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
     results: dict[str, Any] = {}
     kinds = options.c_servers
     python = options.server_python
+    for kind in kinds:  # a missing package fails at once, not run by run
+        if kind in REFERENCES and REFERENCES[kind].find() is None:
+            raise BenchError(INSTALL.format(package=REFERENCES[kind].package))
     if "sweep" in chosen:
         results["sweep"] = {kind: sweep(kind, options) for kind in kinds}
     if "storm" in chosen:
         results["storm"] = []
+        failures: list[RunFailure] = []
         for room_size in options.storm_room_sizes:
             # chatroom refuses joins past --room-capacity (256 by default)
             extra = [*_sendq(options), "--room-capacity", str(max(room_size, 256))]
             for kind in kinds:
-                with serving(kind, python, extra) as target:
-                    results["storm"].append(
-                        storm(target, options, options.storm, room_size)
+                try:
+                    with serving(kind, python, extra) as target:
+                        results["storm"].append(
+                            storm(target, options, options.storm, room_size)
+                        )
+                except BenchError as error:  # the other servers' storms go on
+                    failures.append(
+                        RunFailure(kind, "storm", None, room_size, str(error))
                     )
+        if failures:
+            results["storm_failures"] = failures
     if "overload" in chosen:
         results["overload"] = []
         for kind in kinds:

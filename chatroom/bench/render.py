@@ -178,7 +178,7 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                 )
             )  # fmt: skip
     if rows:
-        first = next(iter(sweeps.values()))["runs"][0]
+        first = next(r for sweep in sweeps.values() for r in sweep["runs"])
         out.append(
             f"\nsweep (C generator): {first['clients']} clients, {first['rooms']} "
             f"rooms, {first['senders']} senders, {first['duration']} s "
@@ -197,6 +197,19 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                 f"{_fmt(sweep['ceiling_p99_ms'])} ms and no loss: "
                 f"{_fmt(sweep['ceiling_per_s'])} deliveries/s"
             )
+    failures = [f for s in sweeps.values() for f in s.get("failures", [])]
+    failures += results.get("storm_failures") or []
+    for failure in failures:
+        what = (
+            f"at {_fmt(failure['offered_per_s'])}/s"
+            if failure["offered_per_s"] is not None
+            else f"in rooms of {failure['room_size']}"
+        )
+        first_line = failure["error"].splitlines()[0] if failure["error"] else ""
+        out.append(
+            f"{failure['server']}: {failure['scenario']} {what} not measured: "
+            f"{first_line}"
+        )
     storms = results.get("storm") or []
     if storms:
         out.append("\nconnect storm (C generator): connect + name + join")

@@ -199,13 +199,29 @@ class Sweep:
 
     ``ceiling_per_s`` is the highest offered rate with no loss and p99 under
     ``ceiling_p99_ms``; the sweep's rates plus a few bisection steps between
-    the last good and the first bad rate.
+    the last good and the first bad rate. A rate that could not be measured
+    is in ``failures`` and counts as bad.
     """
 
     server: str
     ceiling_p99_ms: float
     ceiling_per_s: float | None
     runs: list[CFanoutRun]
+    #: Rates that could not be measured (a client could not join, the
+    #: server did not start...): counted as missed, the run goes on.
+    failures: list[RunFailure] = field(default_factory=list)
+
+
+@dataclass
+class RunFailure:
+    """One run that could not be measured, and why (the generator's or the
+    server's first words on it; the whole error is in the JSON)."""
+
+    server: str
+    scenario: str
+    offered_per_s: float | None
+    room_size: int | None
+    error: str
 
 
 @dataclass

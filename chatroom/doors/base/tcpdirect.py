@@ -30,9 +30,13 @@ PRIVATE_ATTRIBUTES = ("dataBuffer", "_tempDataLen", "socket")
 def direct_connection(transport: object) -> tcp.Connection | None:
     """``transport``, if :func:`send_direct` can write to its socket.
 
+    A transport that writes its bytes unchanged to a TCP connection under
+    it (the WebSocket door's already-framed stream) names that connection
+    as ``direct_transport``, and that connection is the one used.
     ``None`` when the transport is not plain TCP (TLS, a test transport) or
     lacks the attributes read here: then use ``transport.write``.
     """
+    transport = getattr(transport, "direct_transport", transport)
     if not isinstance(transport, tcp.Connection) or transport.TLS:
         return None
     if not all(hasattr(transport, name) for name in PRIVATE_ATTRIBUTES):

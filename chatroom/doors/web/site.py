@@ -255,6 +255,12 @@ class LimitedChannel(ProtocolWrapper):
         )
         transport.loseConnection()
 
+    @property
+    def direct_transport(self) -> ITransport | None:
+        """The connection under this wrapper, which writes pass to unchanged
+        (the WebSocket door writes its frames there directly)."""
+        return self.transport
+
     def hand_over(self) -> None:
         """This connection is now a WebSocket session, admitted on its own:
         stop counting it here (just before the session asks)."""

@@ -17,8 +17,10 @@ Three things it leaves to us, each handled here:
   same bytes for every member: :func:`render_frames` builds it once per
   event (``event.encoded``), as the line door encodes a line once, and
   the session's connection writes it to the socket through the same
-  :class:`~chatroom.doors.base.sendq.OutputQueue`. wsproto still does everything else
-  (the handshake, reading frames, pings, closing).
+  :class:`~chatroom.doors.base.sendq.OutputQueue`, straight to the socket
+  and one ``send()`` per reactor turn as at the line door (see
+  :class:`FramedStream`). wsproto still does everything else (the
+  handshake, reading frames, pings, closing).
 - **Bounded input.** wsproto gathers a whole message before handing it
   over, however big; :class:`chatroom.doors.web.site.LimitedChannel` counts the
   bytes received since the last whole message and, past
@@ -96,11 +98,19 @@ AS_FRAMES = LineOutput(
 class FramedStream:
     """What a ``/ws`` :class:`ChatProtocol` takes for its transport: the TCP
     connection under the WebSocket, where frames are written as they are,
-    and closing begins with a WebSocket close frame."""
+    and closing begins with a WebSocket close frame.
+
+    Because frames are written unchanged, the send queue may write them
+    straight to the socket and coalesce a reactor turn's frames into one
+    ``send()``, as at the line door (:mod:`chatroom.doors.base.tcpdirect`):
+    :attr:`direct_transport` names the plain TCP connection under the HTTP
+    channel's wrapper, or ``None`` (TLS, a test's transport).
+    """
 
     def __init__(self, websocket: Any) -> None:
         self.websocket = websocket  # twisted.web.websocket's wire protocol
         self.raw = websocket.transport
+        self.direct_transport = getattr(self.raw, "direct_transport", None)
 
     @property
     def disconnecting(self) -> bool:
