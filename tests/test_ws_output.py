@@ -37,6 +37,13 @@ def channel_over(transport: StringTransport | tcp.Connection) -> LimitedChannel:
     return channel
 
 
+class NeverFull:
+    """The queue's owner, for queues these tests never fill."""
+
+    def output_full(self) -> None:
+        raise AssertionError("a 1000-byte queue overflowed")
+
+
 class DirectFramesTests(unittest.TestCase):
     """Over a real TCP connection (a socket pair)."""
 
@@ -50,7 +57,7 @@ class DirectFramesTests(unittest.TestCase):
         self.connection.connected = True
         self.stream = FramedStream(WireProtocol(channel_over(self.connection)))
         self.clock = Clock()
-        self.queue = OutputQueue(self.stream, 1000, lambda: None, Flusher(self.clock))
+        self.queue = OutputQueue(self.stream, 1000, NeverFull(), Flusher(self.clock))
 
     def received(self) -> bytes:
         try:
@@ -87,6 +94,6 @@ class OrdinaryPathTests(unittest.TestCase):
         transport = StringTransport()
         stream = FramedStream(WireProtocol(channel_over(transport)))
         self.assertIsNone(direct_connection(stream))
-        queue = OutputQueue(stream, 1000, lambda: None, Flusher(Clock()))
+        queue = OutputQueue(stream, 1000, NeverFull(), Flusher(Clock()))
         queue.write(frame_lines(b"MSG tea bob t hi\r\n"))
         self.assertEqual(transport.value(), frame_lines(b"MSG tea bob t hi\r\n"))

@@ -13,6 +13,7 @@ from chatroom.doors.irc import (
     chathistory,
     commands,
     extensions,
+    listing,
     moderation,
     operators,
     presence,
@@ -52,7 +53,7 @@ COMMANDS: dict[str, Command] = {
     "NOTICE": Command(commands.notice),
     "TOPIC": Command(commands.topic, 1),
     "NAMES": Command(commands.names),
-    "LIST": Command(commands.list_),
+    "LIST": Command(listing.list_),
     # who is who
     "WHO": Command(queries.who),
     "USERHOST": Command(queries.userhost, 1),
