@@ -73,6 +73,9 @@ class IRCFrames(FramedStream):
     def __init__(self, websocket: Any, binary: bool) -> None:
         super().__init__(websocket)
         self.kind = BINARY_FRAME if binary else TEXT_FRAME
+        # The IRC door writes bare lines, framed here by write(): the send
+        # queue must not find the TCP socket underneath and bypass that.
+        self.direct_transport = None
 
     def write(self, data: bytes) -> None:
         self.raw.write(frame_lines(data, self.kind))
