@@ -34,10 +34,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from twisted.python.failure import Failure
 from twisted.web._websocket_impl import _WebSocketWireProtocol, serverBootstrap
 from twisted.web.server import NOT_DONE_YET, Request
-from twisted.web.websocket import WebSocketTransport
 from wsproto import ConnectionType
 from wsproto.events import AcceptConnection
 from wsproto.events import Request as Handshake
@@ -48,6 +46,7 @@ from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.web.socket import (
     BINARY_FRAME,
     TEXT_FRAME,
+    FramedSession,
     FramedStream,
     OriginCheckedResource,
     frame_lines,
@@ -81,27 +80,18 @@ class IRCFrames(FramedStream):
         self.raw.write(frame_lines(data, self.kind))
 
 
-class IRCWebSocketSession:
+class IRCWebSocketSession(FramedSession[IRCProtocol]):
     """One ``/irc`` connection: WebSocket messages in, an IRC session behind."""
 
     def __init__(self, irc: IRCFactory, channel: Any, binary: bool) -> None:
+        super().__init__(channel)
         self.irc = irc
-        self.channel = channel  # the LimitedChannel under this connection
         self.binary = binary
-        self.websocket: Any = None
-        self.chat: IRCProtocol | None = None
 
-    def negotiationStarted(self, transport: WebSocketTransport) -> None:
-        self.websocket = transport
-
-    def negotiationFinished(self) -> None:
-        hand_over = getattr(self.channel, "hand_over", None)
-        if hand_over is not None:  # the HTTP connection's admission ends here
-            hand_over()
-        chat = self.chat = self.irc.buildProtocol(None)
+    def open_door(self) -> IRCProtocol:
+        chat = self.irc.buildProtocol(None)
         chat.makeConnection(IRCFrames(self.websocket, self.binary))
-        if self.channel is not None and hasattr(self.channel, "watch"):
-            self.channel.watch(chat.max_unterminated, chat.unterminatedLine)
+        return chat
 
     def textMessageReceived(self, message: str) -> None:
         self.bytesMessageReceived(message.encode("utf-8"))
@@ -110,9 +100,7 @@ class IRCWebSocketSession:
         """One IRC line (a CRLF after it is allowed, and dropped; line breaks
         inside make it the lines they part, as over TCP); a binary message
         need not be UTF-8 to get here: the door answers that."""
-        received = getattr(self.channel, "received_message", None)
-        if received is not None:
-            received()
+        self._whole_message()
         chat = self.chat
         if chat is None:
             return
@@ -123,10 +111,6 @@ class IRCWebSocketSession:
 
     def pongReceived(self, payload: bytes) -> None:
         """Keepalive is IRC's own ``PING``/``PONG``."""
-
-    def connectionLost(self, reason: Failure) -> None:
-        if self.chat is not None:
-            self.chat.connectionLost(reason)
 
 
 class IRCWebSocketResource(OriginCheckedResource):

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
 from twisted.internet.interfaces import IAddress
@@ -161,7 +161,57 @@ class FramedStream:
         self.raw.stopProducing()
 
 
-class WebSocketSession:
+class Unterminated(Protocol):
+    """What a door's protocol behind a WebSocket offers the HTTP channel's
+    watch: how long a line may run, and what to do past that."""
+
+    max_unterminated: int
+
+    def unterminatedLine(self) -> None: ...
+
+    def connectionLost(self, reason: Failure) -> None: ...
+
+
+#: The door's protocol behind a :class:`FramedSession`.
+D = TypeVar("D", bound=Unterminated)
+
+
+class FramedSession(Generic[D]):
+    """One WebSocket connection with a door's protocol behind it (the line
+    door's at ``/ws``, the IRC door's at ``/irc``): the handshake hands the
+    HTTP connection's admission over, the protocol is made once the ``101``
+    is written, and the channel watches its lines' length. Subclasses say
+    which protocol (:meth:`open_door`) and how messages become its lines."""
+
+    def __init__(self, channel: Any) -> None:
+        self.channel = channel  # the LimitedChannel under this connection
+        self.websocket: Any = None
+        self.chat: D | None = None
+
+    def open_door(self) -> D:
+        raise NotImplementedError
+
+    def negotiationStarted(self, transport: WebSocketTransport) -> None:
+        self.websocket = transport
+
+    def negotiationFinished(self) -> None:
+        hand_over = getattr(self.channel, "hand_over", None)
+        if hand_over is not None:  # the HTTP connection's admission ends here
+            hand_over()
+        chat = self.chat = self.open_door()
+        if self.channel is not None and hasattr(self.channel, "watch"):
+            self.channel.watch(chat.max_unterminated, chat.unterminatedLine)
+
+    def connectionLost(self, reason: Failure) -> None:
+        if self.chat is not None:
+            self.chat.connectionLost(reason)
+
+    def _whole_message(self) -> None:
+        if self.channel is not None and hasattr(self.channel, "received_message"):
+            self.channel.received_message()
+
+
+class WebSocketSession(FramedSession[ChatProtocol]):
     """One ``/ws`` connection: WebSocket events in, a line session behind.
 
     The line session is made once the handshake's ``101`` has been written
@@ -171,23 +221,13 @@ class WebSocketSession:
     log = Logger()
 
     def __init__(self, server: ChatServer, channel: Any) -> None:
+        super().__init__(channel)
         self.server = server
-        self.channel = channel  # the LimitedChannel under this connection
-        self.websocket: Any = None
-        self.chat: ChatProtocol | None = None
 
-    def negotiationStarted(self, transport: WebSocketTransport) -> None:
-        self.websocket = transport
-
-    def negotiationFinished(self) -> None:
-        hand_over = getattr(self.channel, "hand_over", None)
-        if hand_over is not None:  # the HTTP connection's admission ends here
-            hand_over()
-        chat = self.chat = ChatProtocol(self.server, AS_FRAMES)
+    def open_door(self) -> ChatProtocol:
+        chat = ChatProtocol(self.server, AS_FRAMES)
         chat.makeConnection(FramedStream(self.websocket))
-        limit = self.server.config.max_unterminated
-        if self.channel is not None and hasattr(self.channel, "watch"):
-            self.channel.watch(limit, chat.unterminatedLine)
+        return chat
 
     def textMessageReceived(self, message: str) -> None:
         self._whole_message()
@@ -211,14 +251,6 @@ class WebSocketSession:
 
     def pongReceived(self, payload: bytes) -> None:
         """Keepalive is the line protocol's own ``PING``/``PONG`` lines."""
-
-    def connectionLost(self, reason: Failure) -> None:
-        if self.chat is not None:
-            self.chat.connectionLost(reason)
-
-    def _whole_message(self) -> None:
-        if self.channel is not None and hasattr(self.channel, "received_message"):
-            self.channel.received_message()
 
 
 class WebSocketSessions:
