@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from chatroom.core.settingvalues import SETTINGS
+
 Edit = Callable[[str, int], tuple[str, int]]
 
 #: The commands the server knows, plus the client's own, for completion
@@ -44,18 +46,6 @@ COMMANDS = (
     "/voice",
     "/watch",
     "/who",
-)
-
-#: What ``/set`` sets (docs/protocol.md, *Moderation*).
-ROOM_SETTINGS = (
-    "invite-only",
-    "key",
-    "topic-lock",
-    "keep",
-    "secret",
-    "limit",
-    "moderated",
-    "external",
 )
 
 
@@ -189,7 +179,7 @@ def completion_candidates(
         if command == "/watch":
             return ["on", "off"], ""
         if command == "/set":
-            return list(ROOM_SETTINGS), " "
+            return list(SETTINGS), " "
     return _unique([*members, *users]), " "
 
 
