@@ -54,6 +54,27 @@ class OperatorsContract(ContractBase):
         self.assertFalse([x for x in bob.lines if x.startswith("OPMSG")])
 
     @defer.inlineCallbacks
+    def test_a_line_user_says_it_with_opmsg(self) -> Generator[Any, Any, None]:
+        """The line door's ``/opmsg TEXT`` is the same message: the owner
+        and operators hear it, the sender (no operator) does not;
+        ``/opmsg`` without a text is ``BAD_ARGS``."""
+        alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
+        alice.say("/op carol")
+        for user in (alice, bob, carol):
+            yield self.expect(user, "OP tea carol alice")
+        bob.say("/opmsg someone is flooding")
+        for user in (alice, carol):
+            said = yield self.expect(user, "OPMSG ")
+            self.assertRegex(
+                said, r"^OPMSG tea bob \S+ alice,carol someone is flooding$"
+            )
+        bob.say("/opmsg")
+        yield self.expect(bob, "ERR BAD_ARGS")
+        alice.say("thanks")
+        yield self.expect(bob, "MSG tea alice ")
+        self.assertFalse([x for x in bob.lines if x.startswith("OPMSG")])
+
+    @defer.inlineCallbacks
     def test_a_notice_and_an_operator_sender(self) -> Generator[Any, Any, None]:
         """An operator's own notice to the operators is ``OPNOTICE``, and
         reaches them all, the sender too (its door decides whether to show

@@ -773,6 +773,7 @@ class MiscCommandTests(ProtocolTestCase):
             "/who",
             "/topic",
             "/me",
+            "/opmsg",
             "/msg",
             "/delete",
             "/watch",

@@ -27,7 +27,9 @@ from chatroom.core.text import name_key
 from chatroom.core.wire import ParsedLine
 
 #: The lines an unread count counts.
-COUNTED = frozenset({EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE})
+COUNTED = frozenset(
+    {EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE, EntryKind.TO_OPERATORS}
+)
 
 
 def private_key(user: str) -> str:

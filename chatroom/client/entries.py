@@ -33,6 +33,8 @@ class EntryKind(StrEnum):
     NICK = "nick"
     TOPIC = "topic"
     PRIVATE = "private"
+    #: A message to a room's owner and operators only (``OPMSG``).
+    TO_OPERATORS = "operators"
     NOTICE = "notice"
     ERROR = "error"
     HELP = "help"

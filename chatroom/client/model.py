@@ -330,6 +330,13 @@ class SessionModel(Findings):
     def _on_ACTION(self, event: ParsedLine) -> None:
         self._live(event, EntryKind.ACTION)
 
+    def _on_OPMSG(self, event: ParsedLine) -> None:
+        """Said to the room's operators, of whom this user is one (the
+        server sends it to nobody else): in the room, marked as such."""
+        self._live(event, EntryKind.TO_OPERATORS)
+
+    _on_OPNOTICE = _on_OPMSG
+
     def _on_PRIVMSG(self, event: ParsedLine) -> None:
         """A private message goes in its conversation's buffer (opened by
         the first one). The log on screen shows it too in the lobby (which

@@ -41,6 +41,7 @@ ROOM_ONLY = frozenset(
         "/react",
         "/unreact",
         "/modlog",
+        "/opmsg",
         "/paste",
     }
 )

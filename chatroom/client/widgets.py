@@ -131,6 +131,15 @@ def line_markup(entry: LogEntry) -> Markup:
     if kind == EntryKind.ACTION:
         attribute = "action" if text_attribute == "message" else text_attribute
         return [*stamp, ("action", "* "), name, (attribute, f" {entry.text}"), *edited]
+    if kind == EntryKind.TO_OPERATORS:
+        return [
+            *stamp,
+            ("private", "[to operators] "),
+            "<",
+            name,
+            "> ",
+            ("mention" if entry.mentions_me else "private", entry.text),
+        ]
     if kind == EntryKind.PRIVATE:
         return [
             *stamp,
@@ -171,7 +180,13 @@ def line_markup(entry: LogEntry) -> Markup:
 #: The lines the "new messages below" indicator counts (with alerts, which
 #: are about the user, among the mentions).
 SAID = frozenset(
-    {EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE, EntryKind.ALERT}
+    {
+        EntryKind.MESSAGE,
+        EntryKind.ACTION,
+        EntryKind.PRIVATE,
+        EntryKind.TO_OPERATORS,
+        EntryKind.ALERT,
+    }
 )
 
 

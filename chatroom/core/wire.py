@@ -32,6 +32,8 @@ EVENT_FIELDS: dict[str, int] = {
     "TOPIC": 2,  # room user | text
     "MSG": 3,  # room user time | text
     "ACTION": 3,  # room user time | text
+    "OPMSG": 4,  # room user time audience | text (to the room's operators)
+    "OPNOTICE": 4,  # room user time audience | text
     "PRIVMSG": 3,  # from to time | text
     "LEFT": 1,  # room
     "DELETED": 2,  # room by
@@ -90,6 +92,8 @@ FREE_TEXT_EVENTS = frozenset(
         "TOPIC",
         "MSG",
         "ACTION",
+        "OPMSG",
+        "OPNOTICE",
         "PRIVMSG",
         "BYE",
         "ERR",

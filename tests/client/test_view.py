@@ -148,6 +148,15 @@ class RoomPageTests(ScreenTestCase):
         local = time.strftime("%H:%M", time.localtime(parse_time(STAMP)))
         self.assertIn(f"{local} <bob> hello", self.text())
 
+    def test_message_to_operators_marked(self) -> None:
+        """A message to the room's operators (``OPMSG``, which only they
+        get) shows in the room marked as one, in its own colour, and is
+        counted as said."""
+        feed(self.model, f"OPMSG tea bob {STAMP} alice,bob carol is flooding")
+        self.assertIn("[to operators] <bob> carol is flooding", self.text())
+        self.assertIn("private", attributes_of(self.screen, "[to operators]"))
+        self.assertNotIn("alice,bob", self.text())
+
     def test_styles_set_apart(self) -> None:
         """Actions, joins, mentions and history each get their own look."""
         feed(

@@ -37,6 +37,7 @@ Commands (in a room, any other line is a message to everyone in it):
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic
 /me TEXT          an action: * you TEXT
+/opmsg TEXT       a message to this room's owner and operators only
 /msg USER TEXT    a private message (kept for an account that is away)
 /delete NAME      delete a room you own
 /watch on|off     push room list changes while in the lobby

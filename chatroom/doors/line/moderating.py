@@ -36,6 +36,16 @@ async def do_deop(session: CommandContext, args: str) -> None:
     await moderate(session, "deop", single_word(args, "/deop USER"))
 
 
+async def do_opmsg(session: CommandContext, args: str) -> None:
+    """``/opmsg TEXT``: ``text`` to the current room's owner and operators
+    only (IRC's ``PRIVMSG @#room``); they get ``OPMSG``, nobody else does."""
+    if not args:
+        raise errors.usage("/opmsg TEXT")
+    await session.registry.to_operators(
+        session.member, session.current_room(), args, False
+    )
+
+
 async def do_voice(session: CommandContext, args: str) -> None:
     await moderate(session, "voice", single_word(args, "/voice USER"))
 

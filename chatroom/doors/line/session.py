@@ -462,6 +462,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),
+    "opmsg": (moderating.do_opmsg, _IN_ROOM),
     "devoice": (moderating.do_devoice, _IN_ROOM),
     "kick": (moderating.do_kick, _IN_ROOM),
     "ban": (moderating.do_ban, _IN_ROOM),

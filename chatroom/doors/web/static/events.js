@@ -122,6 +122,13 @@ const handlers = {
     noteRoomMessage(user, text);
     appendToLog(roomMessage(event, time, user, text, "message", true));
   },
+  // To the room's owner and operators only, this user among them (the
+  // server sends it to nobody else): marked as such, in the room's log.
+  OPMSG([, user, time], text) {
+    noteRoomMessage(user, text);
+    appendToLog(messageLine(time, user, text, "message", { to: "operators" }));
+  },
+  OPNOTICE(fields, text, event) { handlers.OPMSG(fields, text, event); },
   // Into the conversation with the other person (private.js).
   PRIVMSG(fields, text, event) { privateMessage(event, fields, text); },
   TOPIC([, user], text) {

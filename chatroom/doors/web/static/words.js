@@ -68,6 +68,7 @@ const HELP = [
     ["/create ROOM", "make a room and go there"],
     ["/leave", "leave this room (/leave ROOM: that one); the others stay"],
     ["/say ROOM text", "a message to another of your rooms"],
+    ["/opmsg text", "a message to the room's owner and operators only"],
     ["/delete ROOM", "delete a room you own"],
     ["/nick NAME", "change your name"],
     ["/quit", "leave the server"],
@@ -100,6 +101,7 @@ const COMMANDS = [
   "/deop", "/kick", "/ban", "/unban", "/bans", "/invite", "/set", "/info",
   "/help", "/kill", "/gban", "/gunban", "/gbans", "/announce", "/reply", "/edit",
   "/redact", "/say", "/focus", "/react", "/unreact", "/search", "/modlog", "/paste",
+  "/opmsg",
 ].sort();
 
 // The help as a page element: one table (so that its columns line up),
