@@ -319,7 +319,7 @@ class RedisBackend:
         return self.here.place(member, room).name
 
     def rooms_of(self, member: Member) -> list[str]:
-        return [room.name for room in self.here.places.get(member, {})]
+        return [room.name for room in self.here.places.get(member, ())]
 
     async def list_rooms(self) -> Listing:
         return await self._every_room()  # one LISTING for a storm's sign-ins
