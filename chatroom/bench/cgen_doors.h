@@ -109,8 +109,17 @@ static void door_send_text(struct client *c, const char *text, size_t len) {
     send_protocol_line(c, text, len);
 }
 
-/* A line of the line protocol (line and WebSocket doors). */
+/* A line of the line protocol (line and WebSocket doors). The server's
+ * keepalive PING is answered, so clients held idle longer than
+ * --ping-interval + --ping-timeout (a long connect storm) stay. */
 static void chat_line(struct client *c, const char *line, size_t len, int64_t now_us) {
+    if (len >= 5 && !memcmp(line, "PING ", 5)) {
+        char pong[160];
+        int n = snprintf(pong, sizeof pong, "PONG %.*s", (int)(len - 5 < 150 ? len - 5 : 150),
+                         line + 5);
+        send_protocol_line(c, pong, n);
+        return;
+    }
     if (len > 4 && !memcmp(line, "MSG ", 4)) {
         const char *p = line, *end = line + len; /* MSG room user time TEXT */
         for (int spaces = 0; p < end && spaces < 4; p++)

@@ -31,6 +31,7 @@ from chatroom.bench.cgen import CGen
 from chatroom.bench.cscenarios import c_fanout
 from chatroom.bench.errors import BenchError
 from chatroom.bench.report import CFanoutRun
+from chatroom.bench.sampling import proc_cpu_seconds
 from chatroom.bench.servers import (
     NO_REDIS,
     SERVER_OPTIONS,
@@ -127,6 +128,13 @@ class HoldRun:
     sources: int
     generators: int
     connect_seconds: float
+    #: Idle clients connected, named and seated per second.
+    connects_per_s: float
+    #: CPU the server processes (summed) and Redis (--hold-nodes) spent
+    #: per idle client while they connected, named and joined, in ms: what
+    #: a machine's load does not change, unlike the rate.
+    connect_cpu_ms_per_client: float | None
+    redis_connect_cpu_ms_per_client: float | None
     #: Open connections on each server process once the idle ones are in.
     connections_per_node: list[int]
     #: Summed over the nodes.
@@ -218,7 +226,8 @@ def _hold_on_nodes(kind: str, options: argparse.Namespace, extra: list[str]) -> 
     except (OSError, RuntimeError) as error:
         raise BenchError(f"cannot start the nodes: {error}") from None
     try:
-        return _hold(nodes.target, options, nodes.metrics_ports)
+        redis = nodes.cluster.redis.target.pid
+        return _hold(nodes.target, options, nodes.metrics_ports, redis)
     except BenchError as error:
         raise BenchError(f"{error}\nlog tails:\n{nodes.cluster.log_tails()}") from None
     finally:
@@ -251,11 +260,24 @@ def _first_scrape(metrics: list[int], timeout: float) -> GCFigures:
             time.sleep(0.05)
 
 
+def _per_client(
+    before: float | None, after: float | None, clients: int
+) -> float | None:
+    """CPU ms per client between two readings (None if either is missing)."""
+    if before is None or after is None or not clients:
+        return None
+    return round((after - before) * 1000 / clients, 3)
+
+
 def _hold(
-    target: LoadTarget, options: argparse.Namespace, metrics: list[int]
+    target: LoadTarget,
+    options: argparse.Namespace,
+    metrics: list[int],
+    redis_pid: int | None = None,
 ) -> HoldRun:
     rss_before = target.rss_kib()
     started_up = _first_scrape(metrics, options.connect_timeout)
+    cpu_before, redis_before = target.cpu_seconds(), proc_cpu_seconds(redis_pid)
     started = time.monotonic()
     holders, sources = _holders(target, options, options.hold)
     try:
@@ -263,6 +285,7 @@ def _hold(
             holder.ready(options.connect_timeout + 10)
         _all_accepted(metrics, options.hold, options.connect_timeout)
         connected = time.monotonic() - started
+        cpu_after, redis_after = target.cpu_seconds(), proc_cpu_seconds(redis_pid)
         time.sleep(0.5)  # the replies' buffers are freed
         rss_held = target.rss_kib()
         before = GCFigures.scrape_all(metrics)
@@ -282,6 +305,11 @@ def _hold(
         sources=sources,
         generators=len(holders),
         connect_seconds=round(connected, 3),
+        connects_per_s=round(options.hold / connected, 1),
+        connect_cpu_ms_per_client=_per_client(cpu_before, cpu_after, options.hold),
+        redis_connect_cpu_ms_per_client=_per_client(
+            redis_before, redis_after, options.hold
+        ),
         connections_per_node=before.connections,
         server_rss_before_kib=rss_before,
         server_rss_held_kib=rss_held,

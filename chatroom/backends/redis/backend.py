@@ -44,6 +44,7 @@ from chatroom.backends.redis.replies import (
 )
 from chatroom.backends.redis.searching import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
+from chatroom.backends.redis.shared import SharedRead
 from chatroom.core import errors
 from chatroom.core.backend import (
     Admission,
@@ -123,6 +124,7 @@ class RedisBackend:
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
         self._lobby_channel = f"{prefix}lobby".encode()
         self._lobby_subscribed = False
+        self._every_room = SharedRead(self._read_every_room)
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         subscriber.on_message = self._on_message
 
@@ -222,18 +224,15 @@ class RedisBackend:
         return bool(reply[0] == b"IN_ROOM")
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
-        """Other nodes match bans, invitations and a kept room's owner
-        against it (``P signed``)."""
+        """For other nodes' bans, invitations, kept rooms (``P signed``)."""
         await self.calls.call(
             scripts.SIGN, key_of(session), session.token, account, refusals={}
         )
 
     def release(self, member: Member, session: Session, reason: str) -> None:
-        """Free a departing member's places and name in the cluster.
-
-        Not awaited: nobody is waiting for the answer. If Redis is down, the
-        next resume releases whatever this node no longer holds.
-        """
+        """Free a departing member's places and name in the cluster. Not
+        awaited: nobody is waiting for the answer. If Redis is down, the
+        next resume releases whatever this node no longer holds."""
         self.watch_lobby(member, False)
         self.here.release(member)
         if self.stopping or not self.node.available:
@@ -320,9 +319,12 @@ class RedisBackend:
         return self.here.place(member, room).name
 
     def rooms_of(self, member: Member) -> list[str]:
-        return [room.name for room in self.here.places.get(member, {})]
+        return [room.name for room in self.here.places.get(member, ())]
 
     async def list_rooms(self) -> Listing:
+        return await self._every_room()  # one LISTING for a storm's sign-ins
+
+    async def _read_every_room(self) -> Listing:
         rows = sorted(await self._listing(), key=lambda row: int(row[5]))
         return Listing([room_info(row) for row in rows])
 

@@ -27,6 +27,9 @@ from chatroom.core.text import name_key
 
 #: Events a node keeps per room, to hand to a member whose join (or leave)
 #: was answered after some of the room's later events had already arrived.
+#: Kept as their lines, parsed again if ever replayed: an event kept parsed
+#: (with its rendering) cost ten times as much, over a kilobyte per member of
+#: a room whose joins are its last events.
 RECENT_EVENTS = 1024
 
 #: Room events that take a user out of the room.
@@ -60,7 +63,7 @@ class LocalRoom:
         self.members: dict[Member, int] = {}
         self.seq = 0  # the newest event received
         self.incarnation = ""  # changes if the room is created anew
-        self.recent: deque[tuple[int, Event]] = deque(maxlen=RECENT_EVENTS)
+        self.recent: deque[tuple[int, bytes]] = deque(maxlen=RECENT_EVENTS)
         self.entering = 0  # joins and creates still waiting for Redis
         self.subscribed = False
         self.gone = False
@@ -81,7 +84,7 @@ class LocalRoom:
             return None  # older than what a resume already accounted for
         event = from_line(data)
         self.seq = seq
-        self.recent.append((seq, event))
+        self.recent.append((seq, data))
         fanned_out(event, len(self.members))  # counted once, not per member
         fan_out([m for m, since in self.members.items() if seq > since], event)
         return event
@@ -108,9 +111,9 @@ class LocalRoom:
             return
         if not self.recent or self.recent[0][0] > after + 1:
             deliver_to(member, maybe_missed(self.name))
-        for seq, event in self.recent:
+        for seq, data in self.recent:
             if after < seq and (not before or seq < before):
-                deliver_to(member, event)
+                deliver_to(member, from_line(data))
 
     def when_subscribed(self) -> Deferred[None]:
         if self.subscribed:
@@ -147,7 +150,9 @@ class NodeRooms:
     ) -> None:
         self.prefix = prefix
         self.rooms: dict[str, LocalRoom] = {}
-        self.places: dict[Member, dict[LocalRoom, None]] = {}
+        #: A tuple, not a set: a member is in few rooms, and a set or dict
+        #: of one costs 200 bytes more per member.
+        self.places: dict[Member, tuple[LocalRoom, ...]] = {}
         self._by_channel: dict[bytes, LocalRoom] = {}
         self._subscribe = subscribe
         self._unsubscribe = unsubscribe
@@ -190,25 +195,31 @@ class NodeRooms:
     def place(self, member: Member, name: str) -> LocalRoom:
         """The local room ``name``, which ``member`` must be in."""
         room = self.rooms.get(name_key(name))
-        if room is None or room not in self.places.get(member, {}):
+        if room is None or room not in self.places.get(member, ()):
             raise errors.not_in_room()
         return room
 
     def is_in(self, member: Member, room: LocalRoom) -> bool:
-        return room in self.places.get(member, {})
+        return room in self.places.get(member, ())
 
     def seat(self, member: Member, room: LocalRoom, since: int) -> None:
         """``member`` is in ``room`` from event ``since`` on."""
-        self.places.setdefault(member, {})[room] = None
+        places = self.places.get(member, ())
+        if room not in places:
+            self.places[member] = (*places, room)
         room.attach(member, since)
 
     def unseat(self, member: Member, room: LocalRoom) -> None:
         """``member`` has left ``room`` (already detached from its events)."""
-        places = self.places.get(member, {})
-        places.pop(room, None)
-        if not places:
-            self.places.pop(member, None)
+        self._take_out(member, room)
         self.forget_if_idle(room)
+
+    def _take_out(self, member: Member, room: LocalRoom) -> None:
+        places = tuple(r for r in self.places.get(member, ()) if r is not room)
+        if places:
+            self.places[member] = places
+        else:
+            self.places.pop(member, None)
 
     def release(self, member: Member) -> None:
         """A departing member: out of every room here."""
@@ -333,10 +344,7 @@ class NodeRooms:
         if self.rooms.get(room.key) is room:
             self._drop(room)
         for member in members:
-            places = self.places.get(member, {})
-            places.pop(room, None)
-            if not places:
-                self.places.pop(member, None)
+            self._take_out(member, room)
             for event in farewell:
                 deliver_to(member, event)
         self._back_to_lobby(members, room.name)

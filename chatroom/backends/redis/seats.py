@@ -122,7 +122,9 @@ class RedisSeats:
                 if int(part_seq):  # else Redis had it in no room: nothing to add
                     old.replay(member, last_seen, before=int(part_seq))
                 self.here.unseat(member, old)
-            room.name = room_name.decode()
+            shown = room_name.decode()
+            if shown != room.name:  # else keep the one string its members share
+                room.name = shown
             if not room.incarnation:
                 room.incarnation = incarnation.decode()
             member.entered(
