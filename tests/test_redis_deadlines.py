@@ -21,9 +21,15 @@ class CallDeadlinesTests(unittest.TestCase):
         self.deadlines = CallDeadlines(self.clock, 5.0)
 
     def call(self) -> defer.Deferred[bytes]:
-        """A call in flight, watched."""
+        """A call in flight, watched until it fires (as RedisCalls.eval does)."""
         running: defer.Deferred[bytes] = defer.Deferred()
-        self.deadlines.watch(running)
+        watch = self.deadlines.watch(running)
+
+        def done(result: object) -> object:
+            self.deadlines.done(watch)
+            return result
+
+        running.addBoth(done)
         return running
 
     def test_unanswered_call_is_cancelled_at_its_deadline(self) -> None:

@@ -92,6 +92,8 @@ class RedisCalls:
             raise errors.unavailable() from None
         except txredisapi.ConnectionError:
             raise errors.unavailable() from None
+        finally:
+            self.deadlines.done(watch)
         REDIS_SECONDS.observe(time.perf_counter() - started)
         return reply
 

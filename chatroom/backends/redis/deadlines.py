@@ -6,13 +6,12 @@ schedule (and then cancel) one ``DelayedCall`` per call, plus two callbacks
 on it: at a thousand messages a second that is a thousand timers made and
 unmade, and the reactor's heap rebuilt under them. All calls share the same
 timeout, so their deadlines come in the order the calls were made:
-:class:`CallDeadlines` keeps them in a queue and one timer on the injected
-clock, set for the oldest unanswered call's deadline, sweeps it.
+:class:`CallDeadlines` keeps the calls in flight in that order and one timer
+on the injected clock, set for the oldest one's deadline.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -20,7 +19,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 
 class CallTimedOut:
-    """A call's deadline, watched until its Deferred fires.
+    """A call's deadline, watched until it is done.
 
     ``timed_out`` is set (before the Deferred is cancelled) when the call
     was not answered in time, so the caller can tell its own cancellation
@@ -38,45 +37,49 @@ class CallTimedOut:
 class CallDeadlines:
     """Deadlines of the calls in flight, ``timeout`` seconds after each began.
 
-    :meth:`watch` a call's Deferred; if it has not fired ``timeout`` seconds
-    later, the watch is marked ``timed_out`` and the Deferred cancelled.
-    Answered calls leave the queue when the timer next comes round (at most
-    once per ``timeout`` while calls keep coming), so there is one timer
-    however many calls are in flight.
+    :meth:`watch` a call's Deferred and :meth:`done` it once it has fired;
+    if it has not fired ``timeout`` seconds later, the watch is marked
+    ``timed_out`` and the Deferred cancelled. The calls in flight are a dict
+    in the order they began, so the first is the one whose deadline comes
+    next, and a call leaves it as soon as it is done: nothing waits there
+    longer than the call itself (a few milliseconds), so the collector never
+    has to walk it.
     """
 
     def __init__(self, clock: IReactorTime, timeout: float) -> None:
         self.clock = clock
         self.timeout = timeout
-        self._watched: deque[CallTimedOut] = deque()
+        self._in_flight: dict[CallTimedOut, None] = {}
         self._timer: IDelayedCall | None = None
 
     def watch(self, running: Deferred[Any]) -> CallTimedOut:
         """Cancel ``running`` unless it fires within the timeout."""
         watch = CallTimedOut(self.clock.seconds() + self.timeout, running)
-        self._watched.append(watch)
+        self._in_flight[watch] = None
         if self._timer is None:
             self._timer = self.clock.callLater(self.timeout, self._sweep)
         return watch
 
+    def done(self, watch: CallTimedOut) -> None:
+        """The call has fired (answered, failed or timed out)."""
+        self._in_flight.pop(watch, None)
+
     def _sweep(self) -> None:
-        """Forget the answered calls at the front; time out the overdue ones;
-        set the timer again for the oldest call still waiting."""
+        """Time out the calls past their deadline; set the timer again for
+        the oldest call still in flight, if any."""
         self._timer = None
         now = self.clock.seconds()
-        watched = self._watched
         overdue = []
-        while watched:
-            first = watched[0]
-            if first.running.called:
-                watched.popleft()
-            elif first.deadline <= now:
-                overdue.append(watched.popleft())
-            else:
+        for watch in self._in_flight:
+            if watch.deadline > now:
                 break
-        if watched:
+            overdue.append(watch)
+        for watch in overdue:
+            del self._in_flight[watch]
+        if self._in_flight:
+            oldest = next(iter(self._in_flight))
             self._timer = self.clock.callLater(
-                max(0.0, watched[0].deadline - now), self._sweep
+                max(0.0, oldest.deadline - now), self._sweep
             )
         for watch in overdue:
             watch.timed_out = True
@@ -90,5 +93,5 @@ class CallDeadlines:
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
         self._timer = None
-        self._watched.clear()
+        self._in_flight.clear()
         return result
