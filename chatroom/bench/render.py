@@ -55,8 +55,7 @@ def table(report: dict[str, Any]) -> str:
                 (
                     r["server"], r["rate"], r["deliveries_per_s"], r["loss"],
                     lat["p50"], lat["p90"], lat["p99"], lat["p99_9"], lat["max"],
-                    r["server_cpu_pct"], r.get("server_cpu_us_per_delivery"),
-                    r["generator_cpu_pct"], r["server_rss_kib"],
+                    r["server_cpu_pct"], r["generator_cpu_pct"], r["server_rss_kib"],
                 )
             )  # fmt: skip
     if rows:
