@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 
-class CallTimedOut:
+class PendingCall:
     """A call's deadline, watched until it is done.
 
     ``timed_out`` is set (before the Deferred is cancelled) when the call
@@ -49,18 +49,18 @@ class CallDeadlines:
     def __init__(self, clock: IReactorTime, timeout: float) -> None:
         self.clock = clock
         self.timeout = timeout
-        self._in_flight: dict[CallTimedOut, None] = {}
+        self._in_flight: dict[PendingCall, None] = {}
         self._timer: IDelayedCall | None = None
 
-    def watch(self, running: Deferred[Any]) -> CallTimedOut:
+    def watch(self, running: Deferred[Any]) -> PendingCall:
         """Cancel ``running`` unless it fires within the timeout."""
-        watch = CallTimedOut(self.clock.seconds() + self.timeout, running)
+        watch = PendingCall(self.clock.seconds() + self.timeout, running)
         self._in_flight[watch] = None
         if self._timer is None:
             self._timer = self.clock.callLater(self.timeout, self._sweep)
         return watch
 
-    def done(self, watch: CallTimedOut) -> None:
+    def done(self, watch: PendingCall) -> None:
         """The call has fired (answered, failed or timed out)."""
         self._in_flight.pop(watch, None)
 
