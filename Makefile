@@ -176,13 +176,21 @@ HOLD_ARGS ?= hold --duration 5 --warmup 2 --c-servers chatroom,chatroom-irc
 # announced (--big-room 0), beside the baseline; then the web and IRC doors
 # with the default (docs/performance.md, "A room of 10,000").
 BIGROOM_ARGS ?= bigroom --duration 5 --warmup 2
-bench: $(STAMP) cc pypy irc-references
+# Then the cluster beside the single server: a private redis-server and 1, 2
+# and 3 nodes, each room's members and senders on every node, at 20k, 50k
+# and 100k deliveries/s; the nodes' CPU per delivery beside the single
+# server's (docs/performance.md, "Cluster mode"; about four minutes).
+CLUSTER_ARGS ?= sweep --duration 5 --warmup 2 --sweep 20k,50k,100k --ceiling-steps 0
+CLUSTER_SERVERS ?= chatroom,chatroom-cluster1,chatroom-cluster2,chatroom-cluster3
+bench: $(STAMP) cc pypy irc-references redis-server
 	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --c-servers $(BENCH_SERVERS) --json bench-cpython.json
 	$(BIN)/python -m chatroom.bench $(HOLD_ARGS) --json bench-hold.json
 	$(BIN)/python -m chatroom.bench $(BIGROOM_ARGS) --c-servers chatroom,baseline \
 		--bigroom-thresholds 1000,0 --json bench-bigroom.json
 	$(BIN)/python -m chatroom.bench $(BIGROOM_ARGS) --c-servers chatroom-ws,chatroom-irc \
 		--bigroom-thresholds 1000 --json bench-bigroom-doors.json
+	$(BIN)/python -m chatroom.bench $(CLUSTER_ARGS) --c-servers $(CLUSTER_SERVERS) \
+		--json bench-cluster.json
 	@if [ -x "$(PYPY)" ]; then \
 		$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --server-python $(PYPY) --json bench-pypy.json; \
 	else \

@@ -194,6 +194,41 @@ class ClusterBenchSmokeTests(BenchTestCase):
         self.assertEqual(run["node_log_problems"], 0, run["node_log_problem_examples"])
         self.assertEqual(report["config"]["nodes"], 2)
 
+    def test_cluster_beside_the_single_server(self) -> None:
+        """``--c-servers chatroom,chatroom-cluster2``: the C generator's sweep
+        runs against one server and against two nodes and a Redis in the
+        same run, and the report sets their CPU per delivery side by side.
+
+        The generator puts client ``i`` on node ``(i // rooms) % 2``: room 0
+        is clients 0, 2, 4 on nodes 1, 2, 1, so sender 2's messages reach
+        node 1's members only through Redis, and no loss means they did.
+        """
+        if COMPILER is None:
+            self.skipTest(NO_COMPILER)
+        report = self.run_bench(
+            "sweep", options=[*C_TINY, "--c-servers", "chatroom,chatroom-cluster2"]
+        )
+        sweeps = report["scenarios"]["sweep"]
+        self.assertEqual(set(sweeps), {"chatroom", "chatroom-cluster2"})
+        (single,) = sweeps["chatroom"]["runs"]
+        (cluster,) = sweeps["chatroom-cluster2"]["runs"]
+        self.assertEqual(cluster["sent"], 10)
+        self.assertEqual(cluster["received"], cluster["expected"])
+        self.assertEqual(cluster["expected"], 30)
+        self.assertEqual(cluster["complaints"], 0)
+        self.assertEqual(cluster["clients_per_node"], [4, 2])
+        self.assertEqual(len(cluster["node_cpu_pct"]), 2)
+        self.assertNotIn(None, cluster["node_cpu_pct"])
+        self.assertIsNotNone(cluster["redis_cpu_pct"])
+        self.assertIsNotNone(cluster["redis_cpu_us_per_delivery"])
+        self.assertIsNone(single["node_cpu_pct"])
+        # CPU is read in the kernel's 10 ms ticks: at this load it may be 0.
+        for run in (single, cluster):
+            self.assertGreaterEqual(run["server_cpu_us_per_delivery"], 0)
+        ratio = report["ratios"]["cluster2_cpu_per_delivery_ratio"]
+        self.assertEqual(list(ratio), ["30"])
+        self.assertIn("cluster layouts", table(report))
+
 
 COMPILER = find_compiler()
 NO_COMPILER = (

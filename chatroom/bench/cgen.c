@@ -19,6 +19,9 @@
  *                                 bound, so 127.0.0.1; K defaults to 2): one
  *                                 address has about 28,000 ephemeral ports,
  *                                 so more connections need more addresses
+ *   ports=P1,P2,...    the nodes of a cluster: client i connects to port
+ *                      P[(i / rooms) % count] instead of PORT, so every room
+ *                      has members (and senders) on every node
  *
  * Client i is in room i % M; clients 0..S-1 send, round-robin: message n of
  * a phase is scheduled at t0 + A + n/R and sent by client (global n) % S, so
@@ -90,6 +93,8 @@ static struct client *clients;
 static int n_clients, n_rooms, n_senders, msg_size = 64, concurrency = 100;
 static char tag[32] = "x", host[64];
 static int port;
+#define MAX_PORTS 64
+static int ports[MAX_PORTS], n_ports; /* ports=: the cluster's nodes */
 static int fanout_mode;
 static double phase_a[MAX_PHASES], phase_b[MAX_PHASES], phase_r[MAX_PHASES];
 static int n_phases;
@@ -254,7 +259,9 @@ static int bind_source(struct client *c) {
 static void start_connect(void) {
     while (in_flight < concurrency && next_connect < n_clients) {
         struct client *c = &clients[next_connect++];
-        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port)};
+        int index = (int)(c - clients);
+        int to = n_ports ? ports[(index / n_rooms) % n_ports] : port;
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(to)};
         inet_pton(AF_INET, host, &addr.sin_addr);
         c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
         in_flight++;
@@ -402,6 +409,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "timeout")) join_timeout = atof(v);
         else if (!strcmp(k, "sources")) n_sources = atoi(v);
         else if (!strcmp(k, "source_base")) source_base = atoi(v);
+        else if (!strcmp(k, "ports")) {
+            for (const char *p = v; *p && n_ports < MAX_PORTS; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
+                ports[n_ports++] = atoi(p);
+        }
         else if (!strcmp(k, "door")) {
             door = parse_door(v);
             if (door < 0) {

@@ -18,6 +18,14 @@ import secrets
 import time
 from typing import Any
 
+from chatroom.bench.cclusters import (
+    CLUSTER_KINDS,
+    check_redis,
+    clients_per_node,
+    parts,
+    serving_any,
+    spread,
+)
 from chatroom.bench.cgen import CGen
 from chatroom.bench.errors import BenchError
 from chatroom.bench.references import INSTALL, REFERENCES
@@ -31,7 +39,7 @@ from chatroom.bench.report import (
     Sweep,
 )
 from chatroom.bench.sampling import cpu_percent, monitor
-from chatroom.bench.servers import LoadTarget, serving
+from chatroom.bench.servers import LoadTarget
 from chatroom.bench.stats import kib_per_client
 
 #: The sweep's ceiling: the highest rate with p99 under this and no loss.
@@ -83,19 +91,24 @@ def c_fanout(
     warm, duration = options.warmup, options.duration
     params = _fanout_params(options, [(0, warm + duration, offered)], target.door)
     params["windows"] = f"{warm}:{warm + duration}"
+    params.update(spread(target))
     generator = CGen("fanout", target.host, target.port, params)
+    apart = parts(target)
     try:
         generator.ready(options.connect_timeout)
+        spread_over = clients_per_node(target)
         t0 = time.time() + 0.5
         generator.tell(f"start {t0:.6f}")
-        samples = monitor([target, generator], t0, [warm, warm + duration])
+        samples = monitor([target, generator, *apart], t0, [warm, warm + duration])
         result = generator.result(warm + duration + options.drain_max + 60)
     finally:
         generator.close()
     (window,) = result["windows"]
-    (server_cpu, _), (gen_cpu, _) = samples[0]
-    (server_cpu_end, server_peak), (gen_cpu_end, _) = samples[1]
-    return CFanoutRun(
+    (server_cpu, _), (gen_cpu, _) = samples[0][:2]
+    (server_cpu_end, server_peak), (gen_cpu_end, _) = samples[1][:2]
+    spent = [(a[0], b[0]) for a, b in zip(samples[0][2:], samples[1][2:], strict=True)]
+    received = window["received"]
+    run = CFanoutRun(
         server=target.label,
         offered_per_s=offered,
         clients=options.clients,
@@ -114,7 +127,23 @@ def c_fanout(
         closed_by_server=result["closed_by_server"],
         complaints=result["complaints"],
         generator_send_backlog_max=result["send_backlog_max"],
+        server_cpu_us_per_delivery=_per_delivery(server_cpu, server_cpu_end, received),
     )
+    if spent:  # a cluster: its nodes one by one, then Redis
+        run.node_cpu_pct = [_pct(a, b, duration) for a, b in spent[:-1]]
+        run.clients_per_node = spread_over
+        run.redis_cpu_pct = _pct(*spent[-1], duration)
+        run.redis_cpu_us_per_delivery = _per_delivery(*spent[-1], received)
+    return run
+
+
+def _per_delivery(
+    before: float | None, after: float | None, deliveries: int
+) -> float | None:
+    """CPU microseconds per delivery between two readings."""
+    if before is None or after is None or not deliveries:
+        return None
+    return round(1e6 * (after - before) / deliveries, 2)
 
 
 def _pct(before: float | None, after: float | None, wall: float) -> float | None:
@@ -140,7 +169,7 @@ def sweep(kind: str, options: argparse.Namespace) -> Sweep:
 
     def measure(rate: float) -> None:
         try:
-            with serving(kind, options.server_python, _sendq(options)) as target:
+            with serving_any(kind, options, _sendq(options)) as target:
                 runs.append(c_fanout(target, options, rate))
         except BenchError as error:
             failures.append(RunFailure(kind, "sweep", rate, None, str(error)))
@@ -187,6 +216,7 @@ def storm(
             "tag": secrets.token_hex(3),
             "timeout": options.connect_timeout,
             "door": target.door,
+            **spread(target),
         },
     )
     try:
@@ -231,6 +261,7 @@ def overload(
     )
     marks = [round(step * i, 3) for i in range(int(end / step) + 1)]
     params["windows"] = ";".join(f"{a}:{b}" for a, b in itertools.pairwise(marks))
+    params.update(spread(target))
     rss_before = target.rss_kib()
     generator = CGen("fanout", target.host, target.port, params)
     try:
@@ -298,7 +329,7 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
     """The chosen C-generator scenarios, each against chatroom and the baseline."""
     results: dict[str, Any] = {}
     kinds = options.c_servers
-    python = options.server_python
+    check_redis(kinds, options)
     for kind in kinds:  # a missing package fails at once, not run by run
         if kind in REFERENCES and REFERENCES[kind].find() is None:
             raise BenchError(INSTALL.format(package=REFERENCES[kind].package))
@@ -312,7 +343,7 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
             extra = [*_sendq(options), "--room-capacity", str(max(room_size, 256))]
             for kind in kinds:
                 try:
-                    with serving(kind, python, extra) as target:
+                    with serving_any(kind, options, extra) as target:
                         results["storm"].append(
                             storm(target, options, options.storm, room_size)
                         )
@@ -328,7 +359,7 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
             ceiling = results.get("sweep", {}).get(kind)
             peak = ceiling.ceiling_per_s if ceiling else None
             high = options.overload_rate or 2 * (peak or 200_000)
-            with serving(kind, python, _sendq(options)) as target:
+            with serving_any(kind, options, _sendq(options)) as target:
                 results["overload"].append(
                     overload(target, options, high, options.overload_low)
                 )
@@ -341,6 +372,7 @@ RATIO_PAIRS = [
     ("ws_", "chatroom-ws", "chatroom"),  # the web door beside the line door
     ("irc_ngircd_", "chatroom-irc", "ngircd"),
     ("irc_inspircd_", "chatroom-irc", "inspircd"),
+    *((f"cluster{n}_", kind, "chatroom") for kind, n in CLUSTER_KINDS.items()),
 ]
 
 
@@ -368,4 +400,23 @@ def c_ratios(results: dict[str, Any]) -> dict[str, Any]:
                 ratios[f"{prefix}storm_{size}_rate_ratio"] = _ratio(
                     runs[ours].connects_per_s, runs[theirs].connects_per_s
                 )
+    for kind, nodes in CLUSTER_KINDS.items():
+        if kind in sweeps and "chatroom" in sweeps:
+            ratios[f"cluster{nodes}_cpu_per_delivery_ratio"] = _cpu_ratios(
+                sweeps[kind], sweeps["chatroom"]
+            )
     return ratios
+
+
+def _cpu_ratios(cluster: Sweep, single: Sweep) -> dict[str, float | None]:
+    """The nodes' CPU per delivery (Redis excluded) over the single server's,
+    at each offered rate both ran."""
+    alone = {run.offered_per_s: run for run in single.runs}
+    return {
+        f"{run.offered_per_s:.0f}": _ratio(
+            run.server_cpu_us_per_delivery,
+            alone[run.offered_per_s].server_cpu_us_per_delivery,
+        )
+        for run in cluster.runs
+        if run.offered_per_s in alone
+    }

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from chatroom.bench.cclusters import CLUSTER_KINDS
 from chatroom.bench.cscenarios import C_SCENARIOS
 from chatroom.bench.errors import BenchError
 from chatroom.bench.render import table
@@ -104,8 +105,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     unknown = set(options.scenarios) - set(known)
     if unknown:
         parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {known}")
-    if set(options.c_servers) - set(DOORS):
-        parser.error(f"--c-servers takes a comma list of {', '.join(DOORS)}")
+    if set(options.c_servers) - set(DOORS) - set(CLUSTER_KINDS):
+        parser.error(
+            f"--c-servers takes a comma list of {', '.join([*DOORS, *CLUSTER_KINDS])}"
+        )
     if options.connect and ":" not in options.connect:
         parser.error("--connect wants HOST:PORT")
     if options.nodes < 0:
@@ -210,9 +213,11 @@ def _add_c_options(parser: argparse.ArgumentParser) -> None:
         type=lambda s: s.split(","),
         default=["chatroom", "baseline"],
         help="servers the C scenarios run against, a comma list of "
-        + ", ".join(DOORS)
+        + ", ".join([*DOORS, *CLUSTER_KINDS])
         + " (default chatroom,baseline); chatroom-irc and chatroom-ws load "
-        "chatroom's IRC and web doors, ngircd and inspircd are Debian's",
+        "chatroom's IRC and web doors, ngircd and inspircd are Debian's, "
+        "chatroom-clusterN is N nodes and a redis-server, each room's "
+        "members spread over the nodes",
     )
 
 

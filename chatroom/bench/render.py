@@ -162,6 +162,31 @@ def _grid(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     )
 
 
+def _cluster_rows(sweeps: dict[str, Any]) -> list[str]:
+    """The cluster layouts' runs: each node's CPU and Redis's apart, per cent
+    and per delivery (srv above is the nodes' sum, Redis excluded)."""
+    rows = [
+        (r["server"], r["offered_per_s"],
+         " ".join(_fmt(pct) for pct in r["node_cpu_pct"]),
+         "/".join(_fmt(n) for n in r.get("clients_per_node") or []),
+         r["server_cpu_us_per_delivery"], r["redis_cpu_pct"],
+         r["redis_cpu_us_per_delivery"])
+        for sweep in sweeps.values()
+        for r in sweep["runs"]
+        if r.get("node_cpu_pct") is not None
+    ]  # fmt: skip
+    if not rows:
+        return []
+    return [
+        "cluster layouts: the nodes' CPU (srv above is their sum), Redis's apart",
+        _grid(
+            ("server", "offered", "node cpu% each", "clients each",
+             "nodes us/deliv", "redis cpu%", "redis us/deliv"),
+            rows,
+        ),
+    ]  # fmt: skip
+
+
 def c_tables(results: dict[str, Any]) -> list[str]:
     """The C generator's scenarios: sweep, storm and overload tables."""
     out: list[str] = []
@@ -174,7 +199,8 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                 (
                     r["server"], r["offered_per_s"], r["deliveries_per_s"], r["loss"],
                     lat["p50"], lat["p90"], lat["p99"], lat["p99_9"], lat["max"],
-                    r["server_cpu_pct"], r["generator_cpu_pct"], r["server_rss_kib"],
+                    r["server_cpu_pct"], r.get("server_cpu_us_per_delivery"),
+                    r["generator_cpu_pct"], r["server_rss_kib"],
                 )
             )  # fmt: skip
     if rows:
@@ -187,10 +213,12 @@ def c_tables(results: dict[str, Any]) -> list[str]:
         out.append(
             _grid(
                 ("server", "offered", "deliv/s", "loss", "p50", "p90", "p99",
-                 "p99.9", "max", "srv cpu%", "gen cpu%", "srv RSS KiB"),
+                 "p99.9", "max", "srv cpu%", "srv us/deliv", "gen cpu%",
+                 "srv RSS KiB"),
                 rows,
             )
         )  # fmt: skip
+        out.extend(_cluster_rows(sweeps))
         for sweep in sweeps.values():
             out.append(
                 f"{sweep['server']}: highest offered rate with p99 < "

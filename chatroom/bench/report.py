@@ -191,6 +191,15 @@ class CFanoutRun:
     closed_by_server: int
     complaints: int
     generator_send_backlog_max: int
+    #: The server's CPU per delivery in the window, in microseconds (a
+    #: cluster's: its nodes' summed, Redis apart).
+    server_cpu_us_per_delivery: float | None = None
+    #: A cluster layout's (``chatroom-clusterN``) figures, else None: each
+    #: node's CPU and clients, and Redis's CPU, per cent and per delivery.
+    node_cpu_pct: list[float | None] | None = None
+    clients_per_node: list[int] | None = None
+    redis_cpu_pct: float | None = None
+    redis_cpu_us_per_delivery: float | None = None
 
 
 @dataclass

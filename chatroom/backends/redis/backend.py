@@ -166,7 +166,8 @@ class RedisBackend:
         self.lobby.stop()
 
     def detach(self) -> Deferred[None]:
-        return self.node.detach().addCallback(lambda _: self.messages.close())
+        detaching = self.node.detach().addCallback(lambda _: self.messages.close())
+        return detaching.addBoth(self.calls.deadlines.stop)  # no more scripts
 
     # -- what the node holds (chatroom.backends.redis.node.Holdings) -------------
 

@@ -18,6 +18,7 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.redis.deadlines import CallDeadlines
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
@@ -54,6 +55,8 @@ class RedisCalls:
         self.prefix = prefix
         self.timeout = timeout
         self.clock = clock
+        #: One timer for every script in flight (not one per call).
+        self.deadlines = CallDeadlines(clock, timeout)
         #: False until the node has resumed: only the resume may run then.
         self.serving = False
         #: Called when Redis no longer knows a session of ours (``GONE``).
@@ -63,25 +66,36 @@ class RedisCalls:
         """Run one script; ``UNAVAILABLE`` if Redis cannot answer.
 
         ``always``: run even before the node has resumed (for the resume).
+        The script goes by its SHA1 (``EVALSHA``), and by its source only
+        if Redis does not know it yet (``NOSCRIPT``); both within one
+        deadline of :attr:`deadlines`.
         """
         connection = self.commands.connection
         if connection is None or not (self.serving or always):
             raise errors.unavailable()
         full_args = (self.prefix, *args)
+        started = time.perf_counter()
+        running = connection.evalsha(script.sha, args=full_args)
+        watch = self.deadlines.watch(running)
         try:
-            running = connection.evalsha(script.sha, args=full_args)
-            running.addErrback(self._load_script, connection, script, full_args)
-            running.addTimeout(self.timeout, self.clock)
-            started = time.perf_counter()
-            reply = await running
-            REDIS_SECONDS.observe(time.perf_counter() - started)
-            return reply
-        except defer.TimeoutError:
+            try:
+                reply = await running
+            except txredisapi.ScriptDoesNotExist:
+                running = connection.eval(script.source, args=full_args)
+                watch.running = running
+                reply = await running
+        except defer.CancelledError:
+            if not watch.timed_out:
+                raise  # the caller gave up, not Redis
             self.log.warn("Redis did not answer {script} in time", script=script.name)
             self.commands.drop()
             raise errors.unavailable() from None
         except txredisapi.ConnectionError:
             raise errors.unavailable() from None
+        finally:
+            self.deadlines.done(watch)
+        REDIS_SECONDS.observe(time.perf_counter() - started)
+        return reply
 
     async def call(self, script: Script, *args: Any, refusals: Refusals) -> Any:
         """Run a script that may refuse; its refusal raised as a ChatError.
@@ -94,14 +108,6 @@ class RedisCalls:
         except SessionHarvestedError:
             self.on_harvested()
             raise errors.unavailable() from None
-
-    @staticmethod
-    def _load_script(
-        failure: Any, connection: Any, script: Script, args: tuple[Any, ...]
-    ) -> Any:
-        """``NOSCRIPT``: Redis does not know the script yet; send its source."""
-        failure.trap(txredisapi.ScriptDoesNotExist)
-        return connection.eval(script.source, args=args)
 
     async def subscribe(self, channel: bytes) -> None:
         connection = self.subscriber.connection

@@ -61,8 +61,16 @@ class LocalRoom:
         self.name = name
         self.channel = channel
         self.members: dict[Member, int] = {}
+        #: No member's *since* is above this: an event past it goes to all.
+        self.latest_since = 0
         self.seq = 0  # the newest event received
         self.incarnation = ""  # changes if the room is created anew
+        #: The last events as they came (``seq``, line): bytes, which the
+        #: garbage collector does not track, where parsed events would be
+        #: walked by every young collection until they reached the oldest
+        #: generation (a thousand a second in a busy node), and make the
+        #: collector service freeze them (a full collection) every second or
+        #: two. Parsed again only for a member joining mid-stream.
         self.recent: deque[tuple[int, bytes]] = deque(maxlen=RECENT_EVENTS)
         self.entering = 0  # joins and creates still waiting for Redis
         self.subscribed = False
@@ -86,7 +94,10 @@ class LocalRoom:
         self.seq = seq
         self.recent.append((seq, data))
         fanned_out(event, len(self.members))  # counted once, not per member
-        fan_out([m for m, since in self.members.items() if seq > since], event)
+        if seq > self.latest_since:  # the usual case: every member, no list
+            fan_out(self.members, event)
+        else:  # someone joined after this event was published
+            fan_out([m for m, since in self.members.items() if seq > since], event)
         return event
 
     def tell(self, event: Event) -> None:
@@ -97,6 +108,7 @@ class LocalRoom:
         """Start delivering to ``member`` the events after ``since``."""
         self.replay(member, since)
         self.members[member] = since
+        self.latest_since = max(self.latest_since, since)
 
     def detach(self, member: Member) -> int:
         """Stop delivering to ``member``; return the last event it was sent."""
@@ -393,3 +405,4 @@ class NodeRooms:
         room.recent.clear()
         for member in room.members:
             room.members[member] = seq
+        room.latest_since = seq
