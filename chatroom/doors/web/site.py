@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from importlib import resources
+from typing import cast
 
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import ITransport
+from twisted.internet.interfaces import IProtocol, ITransport
 from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
@@ -260,6 +261,14 @@ class LimitedChannel(ProtocolWrapper):
         """The connection under this wrapper, which writes pass to unchanged
         (the WebSocket door writes its frames there directly)."""
         return self.transport
+
+    def upgraded(self, protocol: IProtocol) -> None:
+        """The HTTP connection became a WebSocket: from now on what arrives
+        goes straight to ``protocol`` (twisted.web's WebSocket wire
+        protocol), and the HTTP channel and its request are let go
+        (:meth:`~chatroom.doors.web.channel.BoundedChannel._protocolUpgradeForWebsockets`)."""
+        self.wrappedProtocol = protocol
+        protocol.makeConnection(cast(ITransport, self))  # as a wrapper, it is one
 
     def hand_over(self) -> None:
         """This connection is now a WebSocket session, admitted on its own:
