@@ -256,6 +256,12 @@ class LimitedChannel(ProtocolWrapper):
         )
         transport.loseConnection()
 
+    def logPrefix(self) -> str:
+        """Twisted's log context for this connection, asked for at every read
+        of its socket: a constant, where ``ProtocolWrapper``'s asks
+        zope.interface about the wrapped protocol and formats a string."""
+        return "LimitedChannel"
+
     @property
     def direct_transport(self) -> ITransport | None:
         """The connection under this wrapper, which writes pass to unchanged
