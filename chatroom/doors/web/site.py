@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from importlib import resources
-from typing import cast
+from typing import Any, cast
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IProtocol, ITransport
@@ -228,15 +228,20 @@ class LimitedChannel(ProtocolWrapper):
     :class:`~chatroom.doors.web.channel.BoundedChannel`.
     """
 
-    limit = 0
-    unframed = 0
-    on_exceeded: Callable[[], None] | None = None
-    host = ""
+    # In slots, not the instance dictionary ProtocolWrapper gives it: the
+    # watch's three, set after the upgrade, would make that grow (464 bytes).
+    __slots__ = ("host", "limit", "on_exceeded", "unframed")
     refused = False
     factory: AdmittingFactory
     #: As every admitted connection: its door, and no user name (it has none).
     door = "http"
     name: str | None = None
+
+    def __init__(self, factory: Any, wrapped: Protocol) -> None:
+        super().__init__(factory, wrapped)
+        self.host = ""
+        self.limit = self.unframed = 0
+        self.on_exceeded: Callable[[], None] | None = None
 
     def makeConnection(self, transport: ITransport) -> None:
         self.host = getattr(transport.getPeer(), "host", "")
