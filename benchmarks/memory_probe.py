@@ -4,7 +4,7 @@ Run from a checkout, with its own interpreter (the same script works on the
 flat package of cf6c44a and on today's layout)::
 
     .venv/bin/python benchmarks/memory_probe.py [--clients 2500] [--top 40] \
-        [--door irc]
+        [--door irc|ws]
 
 It builds the server as ``twistd chatroom`` does (``makeService`` with the
 benchmark's options: ``--rate 0 --max-per-ip 0 --max-clients 0 --db
@@ -45,9 +45,45 @@ SERVER_OPTIONS = [
 ]  # fmt: skip
 
 
-async def _one(port: int, number: int, door: str) -> tuple[Any, Any]:
+#: A ``/ws`` handshake (``--door ws``).
+UPGRADE = (
+    b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Key: bWVtb3J5LXByb2JlLTAwMQ==\r\n\r\n"
+)
+
+
+def _frame(line: str) -> bytes:
+    """A client's text frame (masked with a zero key: the payload as is)."""
+    data = line.encode()
+    return bytes((0x81, 0x80 | len(data))) + bytes(4) + data
+
+
+async def _one_ws(port: int, number: int, room: str) -> tuple[Any, Any]:
+    """The same as a line client, one line per WebSocket frame each way."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(UPGRADE)
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(_frame(f"user{number}") + _frame(f"/join {room}"))
+    while True:
+        head = await reader.readexactly(2)
+        size = head[1] & 0x7F
+        if size == 126:
+            size = int.from_bytes(await reader.readexactly(2), "big")
+        line = await reader.readexactly(size)
+        if line.startswith(b"JOINED "):
+            return reader, writer
+        if line.startswith(b"ERR NO_SUCH_ROOM"):
+            writer.write(_frame(f"/create {room}"))
+        elif line.startswith(b"ERR ROOM_EXISTS"):
+            writer.write(_frame(f"/join {room}"))
+
+
+async def _one(port: int, number: int, door: str) -> tuple[Any, Any]:
     room = f"probe{number // ROOM_SIZE}"
+    if door == "ws":
+        return await _one_ws(port, number, room)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     if door == "irc":  # NICK/USER, JOIN once welcomed, joined at 366
         writer.write(f"NICK user{number}\r\nUSER u 0 * :probe\r\n".encode())
         while True:
@@ -118,6 +154,8 @@ def _server(total: int, top: int, door: str) -> None:
     doors = ["--port", endpoint]
     if door == "irc":  # the line door on a port of its own, unused
         doors = ["--port", "tcp:0:interface=127.0.0.1", "--irc", endpoint]
+    elif door == "ws":  # the web door's /ws
+        doors = ["--port", "tcp:0:interface=127.0.0.1", "--http", endpoint]
     options.parseOptions([*doors, *SERVER_OPTIONS])
     makeService(options).startService()
     signals = Path(tempfile.mkdtemp(prefix="memory-probe-"))
@@ -166,7 +204,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=2500)
     parser.add_argument("--top", type=int, default=40)
-    parser.add_argument("--door", choices=("line", "irc"), default="line")
+    parser.add_argument("--door", choices=("line", "irc", "ws"), default="line")
     parser.add_argument("--client", nargs=3, metavar=("PORT", "TOTAL", "DIR"))
     args = parser.parse_args()
     if args.client:

@@ -8,6 +8,8 @@ lets the client read.
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
 
 from twisted.internet.address import IPv4Address
@@ -210,3 +212,31 @@ class AdmissionTests(HTTPBoundsTestCase):
             self.connect(f"10.0.0.{number}")
         _, refused = self.connect("10.0.1.1")
         self.assertIn(b"server full", refused.value())
+
+
+#: A browser's WebSocket handshake at ``/ws``.
+UPGRADE = (
+    b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Key: Y2hhdHJvb20tYmVuY2gtMQ==\r\n\r\n"
+)
+
+
+class UpgradeTests(HTTPBoundsTestCase):
+    """Once a connection is a WebSocket, nothing of its HTTP request is kept."""
+
+    def test_http_channel_and_request_let_go(self) -> None:
+        """After the ``101`` the HTTP channel (and the request it holds) is
+        freed at once, with the collector off (no cycle keeps it), and the
+        session behind the WebSocket still answers a frame."""
+        gc.disable()
+        self.addCleanup(gc.enable)
+        connection, transport = self.connect()
+        channel = weakref.ref(connection.wrappedProtocol)
+        connection.dataReceived(UPGRADE)
+        self.assertTrue(transport.value().startswith(b"HTTP/1.1 101 "))
+        self.assertIn(b"HELLO chatroom", transport.value())
+        self.assertIsNone(channel())
+        transport.clear()
+        connection.dataReceived(b"\x81\x85\0\0\0\0alice")  # masked, zero key
+        self.assertTrue(transport.value().startswith(b"\x81\rWELCOME alice"))

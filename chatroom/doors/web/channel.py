@@ -42,7 +42,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITCPTransport
+from twisted.internet.interfaces import (
+    IDelayedCall,
+    IProtocol,
+    IReactorTime,
+    ITCPTransport,
+)
 from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -175,6 +180,30 @@ class BoundedChannel(HTTPChannel):
         self.transport.write(_status(code, reason, text))
         self.transport.loseConnection()
         self._abortingCall = self.callLater(self.abortTimeout, self.forceAbortClient)
+
+    # -- the WebSocket upgrade ------------------------------------------------------
+
+    def _protocolUpgradeForWebsockets(self, protocol: IProtocol) -> None:
+        """The connection is a WebSocket from now on: hand it to ``protocol``.
+
+        twisted.web keeps this channel in the middle for the life of the
+        connection, its ``dataReceived`` pointed at ``protocol``, and with it
+        the upgrade's request (headers and all): about 5 KiB of every
+        WebSocket client's memory, for nothing. Where the connection is
+        wrapped (:class:`~chatroom.doors.web.site.LimitedChannel`, which
+        takes over with ``upgraded``), the channel and its request are
+        dropped instead; the WebSocket protocol reads from the wrapper.
+        (A private twisted.web name, as the ``/irc`` handshake's: its tests
+        break first if a Twisted release changes it.)
+        """
+        upgraded = getattr(self.transport, "upgraded", None)
+        if upgraded is None:
+            super()._protocolUpgradeForWebsockets(protocol)
+            return
+        self._cancel_header_timer()
+        self.setTimeout(None)
+        self.requests = []  # no cycle with the request: both go at once
+        upgraded(protocol)
 
     # -- pipelining and output -----------------------------------------------------
 

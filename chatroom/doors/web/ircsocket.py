@@ -23,10 +23,8 @@ a line. Admission, the origin check and the bound on unfinished messages
 are the web door's, as for ``/ws`` (:mod:`chatroom.doors.web.socket`).
 
 Twisted's ``WebSocketResource`` negotiates no subprotocol, so
-:meth:`IRCWebSocketResource.render_GET` is its handshake with one added:
-it uses ``twisted.web._websocket_impl``'s wire protocol and the HTTP
-channel's upgrade (private names: the tests of this module break first if
-a Twisted release changes them).
+:meth:`IRCWebSocketResource.accept` adds one to the web door's handshake
+(:func:`chatroom.doors.web.socket.upgrade`).
 """
 
 from __future__ import annotations
@@ -34,13 +32,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from twisted.web._websocket_impl import _WebSocketWireProtocol, serverBootstrap
-from twisted.web.server import NOT_DONE_YET, Request
-from wsproto import ConnectionType
-from wsproto.events import AcceptConnection
+from twisted.web.server import Request
 from wsproto.events import Request as Handshake
 from wsproto.handshake import H11Handshake
-from wsproto.utilities import RemoteProtocolError
 
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.web.socket import (
@@ -50,6 +44,7 @@ from chatroom.doors.web.socket import (
     FramedStream,
     OriginCheckedResource,
     frame_lines,
+    upgrade,
 )
 
 BINARY = "binary.ircv3.net"
@@ -69,6 +64,8 @@ class IRCFrames(FramedStream):
     """An :class:`IRCProtocol`'s transport: each CRLF line it writes leaves
     as one WebSocket message, binary or text as negotiated."""
 
+    __slots__ = ("kind",)
+
     def __init__(self, websocket: Any, binary: bool) -> None:
         super().__init__(websocket)
         self.kind = BINARY_FRAME if binary else TEXT_FRAME
@@ -82,6 +79,8 @@ class IRCFrames(FramedStream):
 
 class IRCWebSocketSession(FramedSession[IRCProtocol]):
     """One ``/irc`` connection: WebSocket messages in, an IRC session behind."""
+
+    __slots__ = ("binary", "irc")
 
     def __init__(self, irc: IRCFactory, channel: Any, binary: bool) -> None:
         super().__init__(channel)
@@ -122,29 +121,15 @@ class IRCWebSocketResource(OriginCheckedResource):
         super().__init__(irc, origins)  # type: ignore[arg-type]
         self.irc = irc
 
-    def render_GET(self, request: Request) -> bytes | int:
-        if not self.allowed(request):
-            return self.refused(request)
-        handshake = H11Handshake(ConnectionType.SERVER)
-        raw = request.requestHeaders.getAllRawHeaders()
-        headers = [(key, value) for key, values in raw for value in values]
-        try:
-            handshake.initiate_upgrade_connection(headers, request.path)
-        except RemoteProtocolError:
-            request.setResponseCode(400)
-            request.setHeader("content-type", "text/plain; charset=utf-8")
-            return b"This is IRC over WebSocket: a WebSocket handshake is needed.\n"
+    def accept(self, request: Request, handshake: H11Handshake) -> int:
+        """The session, with the subprotocol the client prefers, and ``101``."""
         asked = [e for e in handshake.events() if isinstance(e, Handshake)]
         subprotocol = chosen_subprotocol(asked[0].subprotocols if asked else ())
         binary = subprotocol is not None and subprotocol.lower() == BINARY
-        tcp = request.channel.transport
-        assert tcp is not None, "a request on a closed connection"
-        session = IRCWebSocketSession(self.irc, tcp, binary)
-        accepted = handshake.send(AcceptConnection(subprotocol=subprotocol))
-        connection = handshake.connection
-        assert connection is not None, "wsproto accepted no connection"
-        wire = _WebSocketWireProtocol(connection, serverBootstrap, session)
-        request.channel._protocolUpgradeForWebsockets(wire)
-        tcp.write(accepted)
-        session.negotiationFinished()
-        return NOT_DONE_YET
+        session = IRCWebSocketSession(self.irc, request.channel.transport, binary)
+        return upgrade(request, handshake, session, subprotocol)
+
+    def not_a_handshake(self, request: Request) -> bytes:
+        request.setResponseCode(400)
+        request.setHeader("content-type", "text/plain; charset=utf-8")
+        return b"This is IRC over WebSocket: a WebSocket handshake is needed.\n"

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from importlib import resources
+from typing import Any, cast
 
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import ITransport
+from twisted.internet.interfaces import IProtocol, ITransport
 from twisted.internet.protocol import Protocol, connectionDone
 from twisted.logger import Logger
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
@@ -227,15 +228,20 @@ class LimitedChannel(ProtocolWrapper):
     :class:`~chatroom.doors.web.channel.BoundedChannel`.
     """
 
-    limit = 0
-    unframed = 0
-    on_exceeded: Callable[[], None] | None = None
-    host = ""
+    # In slots, not the instance dictionary ProtocolWrapper gives it: the
+    # watch's three, set after the upgrade, would make that grow (464 bytes).
+    __slots__ = ("host", "limit", "on_exceeded", "unframed")
     refused = False
     factory: AdmittingFactory
     #: As every admitted connection: its door, and no user name (it has none).
     door = "http"
     name: str | None = None
+
+    def __init__(self, factory: Any, wrapped: Protocol) -> None:
+        super().__init__(factory, wrapped)
+        self.host = ""
+        self.limit = self.unframed = 0
+        self.on_exceeded: Callable[[], None] | None = None
 
     def makeConnection(self, transport: ITransport) -> None:
         self.host = getattr(transport.getPeer(), "host", "")
@@ -255,11 +261,25 @@ class LimitedChannel(ProtocolWrapper):
         )
         transport.loseConnection()
 
+    def logPrefix(self) -> str:
+        """Twisted's log context for this connection, asked for at every read
+        of its socket: a constant, where ``ProtocolWrapper``'s asks
+        zope.interface about the wrapped protocol and formats a string."""
+        return "LimitedChannel"
+
     @property
     def direct_transport(self) -> ITransport | None:
         """The connection under this wrapper, which writes pass to unchanged
         (the WebSocket door writes its frames there directly)."""
         return self.transport
+
+    def upgraded(self, protocol: IProtocol) -> None:
+        """The HTTP connection became a WebSocket: from now on what arrives
+        goes straight to ``protocol`` (twisted.web's WebSocket wire
+        protocol), and the HTTP channel and its request are let go
+        (:meth:`~chatroom.doors.web.channel.BoundedChannel._protocolUpgradeForWebsockets`)."""
+        self.wrappedProtocol = protocol
+        protocol.makeConnection(cast(ITransport, self))  # as a wrapper, it is one
 
     def hand_over(self) -> None:
         """This connection is now a WebSocket session, admitted on its own:

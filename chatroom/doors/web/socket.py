@@ -9,8 +9,13 @@ keepalive, flood control, ``--sendq``), built with :data:`AS_FRAMES` for
 its :class:`~chatroom.doors.line.session.LineOutput`: only how bytes are
 framed differs.
 
-Built on Twisted's own ``twisted.web.websocket`` (Twisted 26.4 or later).
-Three things it leaves to us, each handled here:
+Built on Twisted's HTTP server and wsproto, as Twisted's own
+``twisted.web.websocket`` (Twisted 26.4 or later) is, but leaner per
+connection: once the ``101`` is written the HTTP channel and its request
+are let go (:class:`~chatroom.doors.web.channel.BoundedChannel`) and the
+session itself is the wire protocol (:class:`FramedSession`), about 4 KiB
+per client where twisted.web's kept 10. Three things it leaves to us, each
+handled here:
 
 - **Frames rendered once per event.** Server frames are unmasked and we
   negotiate no extension (no compression), so the frame for a line is the
@@ -36,19 +41,33 @@ Three things it leaves to us, each handled here:
 from __future__ import annotations
 
 import struct
+from collections import deque
 from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast
 from urllib.parse import urlsplit
 
-from twisted.internet.interfaces import IAddress
+from twisted.internet.interfaces import IAddress, IProtocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web.server import Request
-from twisted.web.websocket import WebSocketResource, WebSocketTransport
-from wsproto.utilities import LocalProtocolError
+from twisted.web.server import NOT_DONE_YET, Request
+from twisted.web.websocket import WebSocketResource
+from wsproto import Connection, ConnectionType
+from wsproto.connection import ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Message,
+    Ping,
+    Pong,
+    TextMessage,
+)
+from wsproto.handshake import H11Handshake
+from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from chatroom.core import errors
 from chatroom.core.events import Event, live_id_line, live_line, live_rich_line
+from chatroom.doors.base.tcpdirect import direct_connection, send_direct
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.session import LineOutput
 from chatroom.wiring.server import ChatServer
@@ -107,8 +126,10 @@ class FramedStream:
     channel's wrapper, or ``None`` (TLS, a test's transport).
     """
 
+    __slots__ = ("direct_transport", "raw", "websocket")
+
     def __init__(self, websocket: Any) -> None:
-        self.websocket = websocket  # twisted.web.websocket's wire protocol
+        self.websocket = websocket  # the wire protocol (its FramedSession)
         self.raw = websocket.transport
         self.direct_transport = getattr(self.raw, "direct_transport", None)
 
@@ -181,18 +202,87 @@ class FramedSession(Generic[D]):
     door's at ``/ws``, the IRC door's at ``/irc``): the handshake hands the
     HTTP connection's admission over, the protocol is made once the ``101``
     is written, and the channel watches its lines' length. Subclasses say
-    which protocol (:meth:`open_door`) and how messages become its lines."""
+    which protocol (:meth:`open_door`) and how messages become its lines.
 
-    def __init__(self, channel: Any) -> None:
+    It is also the connection's wire protocol (what twisted.web's
+    ``_WebSocketWireProtocol`` is): the bytes read are handed to wsproto's
+    :class:`~wsproto.Connection` and its events dispatched here, as
+    Twisted's does (pings answered, a close answered and the connection
+    closed, a message's fragments joined), with one object and no
+    per-event ``singledispatch`` or message buffers per connection.
+    """
+
+    __slots__ = ("_part", "channel", "chat", "connection", "transport", "websocket")
+
+    def __init__(self, channel: Any, connection: Connection | None = None) -> None:
         self.channel = channel  # the LimitedChannel under this connection
+        self.connection = connection  # wsproto's, once the handshake made it
+        self.transport: Any = None
         self.websocket: Any = None
         self.chat: D | None = None
+        self._part: Any = None  # the fragments of an unfinished message
 
     def open_door(self) -> D:
         raise NotImplementedError
 
-    def negotiationStarted(self, transport: WebSocketTransport) -> None:
-        self.websocket = transport
+    def textMessageReceived(self, message: str) -> None:
+        raise NotImplementedError
+
+    def bytesMessageReceived(self, data: bytes | bytearray) -> None:
+        raise NotImplementedError
+
+    def pongReceived(self, payload: bytes) -> None:
+        """Keepalive is each door's own (``PING`` lines), not WebSocket pings."""
+
+    # -- the wire protocol (IProtocol, under the HTTP connection's wrapper) ----
+
+    def makeConnection(self, transport: Any) -> None:
+        self.transport = transport
+        self.negotiationStarted(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        connection = self.connection
+        assert connection is not None, "bytes before the handshake"
+        connection.receive_data(data)
+        for event in connection.events():
+            kind = type(event)
+            if kind is TextMessage or kind is BytesMessage:
+                self._message(cast(Message[Any], event))
+            elif kind is Ping:
+                self.transport.write(connection.send(cast(Ping, event).response()))
+            elif kind is Pong:
+                self.pongReceived(cast(Pong, event).payload)
+            elif kind is CloseConnection:
+                if connection.state is not ConnectionState.CLOSED:
+                    reply = cast(CloseConnection, event).response()
+                    self.transport.write(connection.send(reply))
+                self.transport.loseConnection()
+
+    def _message(self, event: Message[Any]) -> None:
+        part, data = self._part, event.data
+        if part is not None:
+            data = part + data
+        if not event.message_finished:
+            self._part = data
+            return
+        self._part = None
+        if isinstance(data, str):
+            self.textMessageReceived(data)
+        else:
+            self.bytesMessageReceived(data)
+
+    def loseConnection(self, code: int = 1000) -> None:
+        """A close frame, then the TCP connection closes."""
+        assert self.connection is not None
+        self.transport.write(self.connection.send(CloseConnection(code)))
+        self.transport.loseConnection()
+
+    # -- the WebSocket events ----------------------------------------------------
+
+    def negotiationStarted(self, websocket: Any) -> None:
+        """``websocket``: what closes the connection with a close frame
+        (this session, or a test's stand-in)."""
+        self.websocket = websocket
 
     def negotiationFinished(self) -> None:
         hand_over = getattr(self.channel, "hand_over", None)
@@ -211,6 +301,48 @@ class FramedSession(Generic[D]):
             self.channel.received_message()
 
 
+def without_event_queue(connection: Connection) -> None:
+    """Drop the empty ``deque`` (760 bytes) every wsproto connection keeps
+    for the one event it queues itself: a close when told the TCP
+    connection was lost (``receive_data(None)``), which nothing here ever
+    tells it (the session hears of it from Twisted). An empty tuple reads
+    the same; should wsproto ever append to it, that fails loudly. (A
+    private wsproto name: ``tests/test_ws_output.py`` pins it.)"""
+    if isinstance(getattr(connection, "_events", None), deque) and not len(
+        connection._events
+    ):
+        setattr(connection, "_events", ())  # noqa: B010 (a typed private name)
+
+
+def upgrade(
+    request: Request,
+    handshake: H11Handshake,
+    session: FramedSession[Any],
+    subprotocol: str | None = None,
+) -> int:
+    """Answer ``101`` (with ``subprotocol``) and make the connection
+    ``session``'s, as twisted.web's ``WebSocketResource`` does with its own
+    wire protocol. (The HTTP channel's upgrade is a private twisted.web
+    name: the tests of the doors break first if a Twisted release changes it.)"""
+    accepted = handshake.send(AcceptConnection(subprotocol=subprotocol))
+    connection = session.connection = handshake.connection
+    assert connection is not None, "wsproto accepted no connection"
+    without_event_queue(connection)
+    tcp = request.channel.transport
+    assert tcp is not None, "a request on a closed connection"
+    request.channel._protocolUpgradeForWebsockets(cast(IProtocol, session))
+    # Straight to the socket when it can take it (it can, this early), as
+    # every later frame is: once Twisted's write buffer has been used, the
+    # TCP transport keeps a bigger attribute dictionary for good (832 bytes
+    # per connection, memory_probe --door ws).
+    direct = direct_connection(tcp)
+    rest = accepted if direct is None else send_direct(direct, accepted)
+    if rest:
+        tcp.write(rest)
+    session.negotiationFinished()
+    return NOT_DONE_YET
+
+
 class WebSocketSession(FramedSession[ChatProtocol]):
     """One ``/ws`` connection: WebSocket events in, a line session behind.
 
@@ -218,7 +350,7 @@ class WebSocketSession(FramedSession[ChatProtocol]):
     (``negotiationFinished``), so ``HELLO`` follows it on the wire.
     """
 
-    log = Logger()
+    __slots__ = ("server",)
 
     def __init__(self, server: ChatServer, channel: Any) -> None:
         super().__init__(channel)
@@ -248,9 +380,6 @@ class WebSocketSession(FramedSession[ChatProtocol]):
         self._whole_message()
         if self.chat is not None:
             self.chat.session.refuse(errors.binary_frame())
-
-    def pongReceived(self, payload: bytes) -> None:
-        """Keepalive is the line protocol's own ``PING``/``PONG`` lines."""
 
 
 class WebSocketSessions:
@@ -291,7 +420,29 @@ class OriginCheckedResource(WebSocketResource):
     def render_GET(self, request: Request) -> bytes | int:
         if not self.allowed(request):
             return self.refused(request)
-        return super().render_GET(request)
+        handshake = H11Handshake(ConnectionType.SERVER)
+        raw = request.requestHeaders.getAllRawHeaders()
+        headers = [(key, value) for key, values in raw for value in values]
+        try:
+            handshake.initiate_upgrade_connection(headers, request.path)
+        except RemoteProtocolError:
+            return self.not_a_handshake(request)
+        return self.accept(request, handshake)
+
+    def accept(self, request: Request, handshake: H11Handshake) -> int:
+        """A valid handshake: the session, and ``101``."""
+        session = self.factory.buildProtocol(request)
+        return upgrade(request, handshake, cast(FramedSession[Any], session))
+
+    def not_a_handshake(self, request: Request) -> bytes:
+        """``400`` for a request here that is no WebSocket handshake (the
+        answer of twisted.web's ``WebSocketResource``)."""
+        self.log.info(
+            "not a WebSocket handshake from {peer}", peer=request.getClientAddress()
+        )
+        request.setResponseCode(400)
+        request.setHeader("content-type", "text/plain")
+        return b"websocket protocol negotiation error"
 
     def refused(self, request: Request) -> bytes:
         """The ``403`` for a handshake from a page of another site."""
