@@ -100,13 +100,14 @@ class IRCProtocol(LineFraming):
         "connected",
         "connection",
         "factory",
-        "max_unterminated",
         "paused",
         "session",
         "transport",
     )
 
     door = "irc"
+    #: The command table (:data:`chatroom.doors.irc.table.COMMANDS`).
+    commands = COMMANDS
     MAX_LENGTH = MAX_CLIENT_LINE  # tags and the rest: each has its budget
     login_expired: Farewell = ("Registration timed out", None)
     ping_timeout: Farewell = ("Ping timeout", "ping timeout")
@@ -128,15 +129,17 @@ class IRCProtocol(LineFraming):
         self._pending = b""
         self._offset = 0
         self._skipping = 0
-        self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
-        self.session = IRCSession(
-            server, connection, self, renderer, COMMANDS, directory
-        )
+        self.session = IRCSession(connection, renderer, directory)
         self._last_nick: tuple[str, ...] = ()
         self._last_account: tuple[str, ...] = ()
         self._last_quit = ""
         self._first_line = True
+
+    @property
+    def max_unterminated(self) -> int:  # type: ignore[override]
+        """Bytes of a line without its end before the connection closes."""
+        return self.connection.server.config.max_unterminated
 
     def __repr__(self) -> str:
         session = self.session
@@ -352,7 +355,7 @@ class IRCProtocol(LineFraming):
         target = params[0] if params else "*"
         if session.multiline is not None and extensions.collect(session, message):
             return False
-        entry = session.commands.get(command)
+        entry = self.commands.get(command)
         if entry is None:
             refusal = (
                 errors.no_name()

@@ -1,5 +1,5 @@
 """One IRC client's session: its registration state, its channels, its
-replies, and the table of commands it answers.
+replies, and the row of the command table (:class:`Command`).
 
 An :class:`IRCSession` is held by the door's twisted protocol
 (:class:`chatroom.doors.irc.protocol.IRCProtocol`) next to its
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from twisted.logger import Logger
 from twisted.words.protocols import irc
@@ -150,11 +150,9 @@ class IRCSession:
         "_channels",
         "_extras",
         "caps",
-        "commands",
         "connection",
         "directory",
         "echo",
-        "member",
         "name",
         "own_echoes",
         "realname",
@@ -204,26 +202,20 @@ class IRCSession:
 
     def __init__(
         self,
-        server: ChatServer,
         connection: Connection,
-        member: Member,
         renderer: IRCRenderer,
-        commands: dict[str, Command],
         directory: Directory[IRCSession] | None = None,
     ) -> None:
         """Args:
-        connection: the socket's life (sending, closing, timers).
-        member: what the registry knows this session as (the protocol).
+        connection: the socket's life (sending, closing, timers); its
+            door, the protocol, is the :attr:`member` the registry knows.
         renderer: the door's renderer, shared by all its sessions.
-        commands: the command table (:data:`chatroom.doors.irc.table.COMMANDS`).
         directory: the door's users on this node, shared by its sessions
             (a session of its own when not given).
         """
         self._extras: dict[str, object] | None = None
         self.connection = connection
-        self.member = member
         self.renderer = renderer
-        self.commands = commands
         self.state = REGISTERING
         self.name: str | None = None
         self.user: str | None = None  # USER given
@@ -267,6 +259,11 @@ class IRCSession:
         if self._monitoring is None:
             self._monitoring = {}
         return self._monitoring
+
+    @property
+    def member(self) -> Member:
+        """What the registry knows this session as: its protocol."""
+        return cast(Member, self.connection.door)
 
     @property
     def server(self) -> ChatServer:
