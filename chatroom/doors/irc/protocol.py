@@ -100,6 +100,7 @@ class IRCProtocol(LineFraming):
         "connected",
         "connection",
         "factory",
+        "max_unterminated",
         "paused",
         "session",
         "transport",
@@ -129,17 +130,13 @@ class IRCProtocol(LineFraming):
         self._pending = b""
         self._offset = 0
         self._skipping = 0
+        self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
         self.session = IRCSession(connection, renderer, directory)
         self._last_nick: tuple[str, ...] = ()
         self._last_account: tuple[str, ...] = ()
         self._last_quit = ""
         self._first_line = True
-
-    @property
-    def max_unterminated(self) -> int:  # type: ignore[override]
-        """Bytes of a line without its end before the connection closes."""
-        return self.connection.server.config.max_unterminated
 
     def __repr__(self) -> str:
         session = self.session

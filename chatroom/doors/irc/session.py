@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
 from twisted.logger import Logger
@@ -34,6 +33,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, Welcome
 from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
+from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.rare import Rare
@@ -103,17 +103,6 @@ class Multiline:
     failed: bool = False
 
 
-#: Channels whose one-channel tuples are remembered (see :func:`_only`).
-ONLY_CACHED = 1024
-
-
-@lru_cache(maxsize=ONLY_CACHED)
-def _only(room: str) -> tuple[str, ...]:
-    """``(room,)``, one tuple per room shared by the sessions in that channel
-    alone (most are): an idle client then holds no tuple of its own."""
-    return (room,)
-
-
 def one_batch(lines: list[bytes]) -> bool:
     """Whether ``lines`` are one batch, from its start to its end."""
 
@@ -152,7 +141,6 @@ class IRCSession:
         "caps",
         "connection",
         "directory",
-        "echo",
         "name",
         "own_echoes",
         "realname",
@@ -221,11 +209,9 @@ class IRCSession:
         self.user: str | None = None  # USER given
         self.realname = ""
         #: The IRCv3 capabilities enabled (:mod:`chatroom.doors.irc.caps`),
-        #: and what follows from them: the encoder of its rendering variant,
-        #: and whether its own messages come back to it (``echo-message``).
+        #: and the encoder of its rendering variant that follows from them.
         self.caps: frozenset[str] = NO_CAPS
         self.render = renderer.render
-        self.echo = False
         #: Room messages it said whose events have not come back yet: an
         #: event in its name past those is another device's of the account.
         self.own_echoes = 0
@@ -261,6 +247,11 @@ class IRCSession:
         return self._monitoring
 
     @property
+    def echo(self) -> bool:
+        """Whether its own messages come back to it (``echo-message``)."""
+        return "echo-message" in self.caps
+
+    @property
     def member(self) -> Member:
         """What the registry knows this session as: its protocol."""
         return cast(Member, self.connection.door)
@@ -292,7 +283,7 @@ class IRCSession:
         had = [other if name_key(other) != key else room for other in self._channels]
         if room not in had:
             had.append(room)
-        self._channels = _only(room) if len(had) == 1 else tuple(had)
+        self._channels = rooms_of(tuple(had))
 
     @property
     def registry(self) -> Registry:
@@ -346,7 +337,6 @@ class IRCSession:
         """The capabilities enabled now: the rendering variant follows."""
         self.caps = shared_caps(caps)
         self.render = self.renderer.encoder(caps)
-        self.echo = "echo-message" in caps
 
     def tell_peers(
         self, line: bytes, cap: str, room: str | None = None, peers: bool = True
@@ -467,7 +457,7 @@ class IRCSession:
         if had is not None:
             key = name_key(room)
             kept = tuple(other for other in self._channels if name_key(other) != key)
-            self._channels = _only(kept[0]) if len(kept) == 1 else kept
+            self._channels = rooms_of(kept)
         return had
 
     # -- the Member callbacks that concern the session ----------------------------
