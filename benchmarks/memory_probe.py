@@ -4,7 +4,7 @@ Run from a checkout, with its own interpreter (the same script works on the
 flat package of cf6c44a and on today's layout)::
 
     .venv/bin/python benchmarks/memory_probe.py [--clients 2500] [--top 40] \
-        [--door irc]
+        [--door irc|ws]
 
 It builds the server as ``twistd chatroom`` does (``makeService`` with the
 benchmark's options: ``--rate 0 --max-per-ip 0 --max-clients 0 --db
@@ -45,7 +45,28 @@ SERVER_OPTIONS = [
 ]  # fmt: skip
 
 
+async def _one_ws(port: int, number: int) -> tuple[Any, Any]:
+    """A browser's ``/ws`` session: the line protocol, one line per frame."""
+    import websockets  # the test extra's; only this door needs it
+
+    socket = await websockets.connect(f"ws://127.0.0.1:{port}/ws")
+    room = f"probe{number // ROOM_SIZE}"
+    await socket.send(f"user{number}")
+    await socket.send(f"/join {room}")
+    async for message in socket:
+        text = message if isinstance(message, str) else message.decode()
+        if text.startswith("JOINED "):
+            break
+        if text.startswith("ERR NO_SUCH_ROOM"):
+            await socket.send(f"/create {room}")
+        elif text.startswith("ERR ROOM_EXISTS"):
+            await socket.send(f"/join {room}")
+    return socket, None
+
+
 async def _one(port: int, number: int, door: str) -> tuple[Any, Any]:
+    if door == "ws":
+        return await _one_ws(port, number)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     room = f"probe{number // ROOM_SIZE}"
     if door == "irc":  # NICK/USER, JOIN once welcomed, joined at 366
@@ -116,8 +137,9 @@ def _server(total: int, top: int, door: str) -> None:
     endpoint = f"tcp:{port}:interface=127.0.0.1:backlog=1024"
     options = Options()
     doors = ["--port", endpoint]
-    if door == "irc":  # the line door on a port of its own, unused
-        doors = ["--port", "tcp:0:interface=127.0.0.1", "--irc", endpoint]
+    if door in ("irc", "ws"):  # the line door on a port of its own, unused
+        other = "--irc" if door == "irc" else "--http"
+        doors = ["--port", "tcp:0:interface=127.0.0.1", other, endpoint]
     options.parseOptions([*doors, *SERVER_OPTIONS])
     makeService(options).startService()
     signals = Path(tempfile.mkdtemp(prefix="memory-probe-"))
@@ -166,7 +188,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=2500)
     parser.add_argument("--top", type=int, default=40)
-    parser.add_argument("--door", choices=("line", "irc"), default="line")
+    parser.add_argument("--door", choices=("line", "irc", "ws"), default="line")
     parser.add_argument("--client", nargs=3, metavar=("PORT", "TOTAL", "DIR"))
     args = parser.parse_args()
     if args.client:
