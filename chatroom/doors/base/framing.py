@@ -5,6 +5,9 @@ and we keep its contract: ``lineReceived(bytes)`` once per line,
 ``MAX_LENGTH``, and ``pauseProducing()`` / ``resumeProducing()`` holding
 back and then delivering the lines that follow (which is how a command
 that waits on shared state keeps a connection's later lines in order).
+The line door's :class:`LineFraming` is one; the IRC door's
+:class:`SlottedFraming` keeps the same contract without Twisted's base
+classes, so that an idle connection carries no room for an instance dict.
 
 Three things differ, each for a reason:
 
