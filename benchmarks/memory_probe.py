@@ -1,4 +1,4 @@
-"""Where an idle line client's memory goes: tracemalloc over a real server.
+"""Where an idle client's memory goes: tracemalloc over a real server.
 
 Run from a checkout, with its own interpreter (the same script works on the
 flat package of cf6c44a and on today's layout)::
@@ -9,7 +9,8 @@ flat package of cf6c44a and on today's layout)::
 It builds the server as ``twistd chatroom`` does (``makeService`` with the
 benchmark's options: ``--rate 0 --max-per-ip 0 --max-clients 0 --db
 :memory:``) on the real reactor and a loopback port, and starts a client
-process (this script with ``--client``) that connects 500 clients, names
+process (this script with ``--client``; ``--door ws`` needs the
+``websockets`` library of the test extra) that connects 500 clients, names
 them and joins each to a room of 100 (creating it when it is missing), as
 the benchmark's storm does. Once those are idle it snapshots tracemalloc,
 connects the rest the same way, and reports per connection the objects

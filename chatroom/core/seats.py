@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
@@ -35,6 +36,23 @@ from chatroom.core.text import name_key
 
 #: Events that name no room (or a room the user is not in): every device gets them.
 ROOMLESS = frozenset({"PRIVMSG", "NICK", "ANNOUNCE", "INVITED", "READ"})
+
+
+#: Rooms whose one-room tuples are remembered (see :func:`one_room`).
+ONE_ROOM_CACHED = 1024
+
+
+@lru_cache(maxsize=ONE_ROOM_CACHED)
+def one_room(room: str) -> tuple[str, ...]:
+    """``(room,)``: one tuple per room, shared by every seat (and IRC
+    session) in that room alone, as most are: an idle connection then
+    holds no tuple of its own (48 bytes)."""
+    return (room,)
+
+
+def rooms_of(rooms: tuple[str, ...]) -> tuple[str, ...]:
+    """``rooms``, shared (:func:`one_room`) if it is one room."""
+    return one_room(rooms[0]) if len(rooms) == 1 else rooms
 
 
 def _nothing(seat: Seat, room: str) -> None:
@@ -226,7 +244,7 @@ class Seat:
     def left(self, room: str) -> None:
         """The seat is out of ``room``; no device views it any more."""
         if room in self.rooms:
-            self.rooms = tuple(name for name in self.rooms if name != room)
+            self.rooms = rooms_of(tuple(name for name in self.rooms if name != room))
         for device in self._each():
             if device.room == room:
                 device.room = None
@@ -258,7 +276,7 @@ class Seat:
         ``multi`` device get the join replies."""
         room = welcome.room
         if room not in self.rooms:
-            self.rooms = (*self.rooms, room)
+            self.rooms = (*self.rooms, room) if self.rooms else one_room(room)
         asker = self.asked(room)
         for device in list(self._each()):
             if device.member is asker:

@@ -5,6 +5,9 @@ and we keep its contract: ``lineReceived(bytes)`` once per line,
 ``MAX_LENGTH``, and ``pauseProducing()`` / ``resumeProducing()`` holding
 back and then delivering the lines that follow (which is how a command
 that waits on shared state keeps a connection's later lines in order).
+The line door's :class:`LineFraming` is one; the IRC door's
+:class:`SlottedFraming` keeps the same contract without Twisted's base
+classes, so that an idle connection carries no room for an instance dict.
 
 Three things differ, each for a reason:
 
@@ -26,13 +29,27 @@ Three things differ, each for a reason:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from twisted.internet.interfaces import ILoggingContext, IProtocol
+from twisted.internet.protocol import connectionDone
 from twisted.protocols.basic import LineReceiver
+from twisted.python.failure import Failure
+from zope.interface import implementer
 
 
-class LineFraming(LineReceiver):
-    """Splits input into lines; subclasses handle :meth:`lineReceived`."""
+class Splitting:
+    """The splitting, shared by :class:`LineFraming` and :class:`SlottedFraming`
+    (their subclasses hold the state, in slots)."""
 
-    delimiter = b"\n"
+    if not TYPE_CHECKING:  # mypy would take the state's names for dict-less
+        __slots__ = ()
+
+    transport: Any
+    paused: bool
+    _buffer: bytes
+    _busyReceiving: bool
+
     MAX_LENGTH = 4096
     #: Bytes of one line, without its end, after which the connection closes.
     max_unterminated = 64 * 1024
@@ -111,6 +128,9 @@ class LineFraming(LineReceiver):
         if self._skipping > self.max_unterminated:
             self.unterminatedLine()
 
+    def lineReceived(self, line: bytes) -> None:
+        """One line, without its end."""
+
     def lineLengthExceeded(self, line: bytes) -> None:
         """A line longer than ``MAX_LENGTH`` was discarded; the session goes on."""
 
@@ -118,3 +138,58 @@ class LineFraming(LineReceiver):
         """A line ran past ``max_unterminated`` bytes: close the connection."""
         if self.transport is not None:
             self.transport.loseConnection()
+
+
+class LineFraming(Splitting, LineReceiver):
+    """Splits input into lines; subclasses handle :meth:`lineReceived`.
+    A :class:`~twisted.protocols.basic.LineReceiver`, as the design brief
+    asks of the line door."""
+
+    delimiter = b"\n"
+
+
+@implementer(IProtocol, ILoggingContext)
+class SlottedFraming(Splitting):
+    """The same framing, and what Twisted asks of a protocol, without
+    Twisted's ``Protocol`` and ``LineReceiver`` as base classes: they have no
+    ``__slots__``, so each instance of a class built on them carries room
+    for a ``__dict__``, a ``__weakref__`` and the array of values CPython
+    makes for the dict at once (40 bytes per connection). A subclass
+    declares every attribute as a slot: ``transport``, ``connected``,
+    ``paused``, ``_buffer``, ``_busyReceiving``, ``_pending``, ``_offset``,
+    ``_skipping``, ``max_unterminated``, ``factory`` and its own."""
+
+    if not TYPE_CHECKING:  # as Splitting's
+        __slots__ = ()
+
+    connected: int
+
+    def makeConnection(self, transport: Any) -> None:
+        """As Twisted's ``BaseProtocol.makeConnection``."""
+        self.connected = 1
+        self.transport = transport
+        self.connectionMade()
+
+    def connectionMade(self) -> None:
+        """The connection is open."""
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        """The connection is closed."""
+
+    def logPrefix(self) -> str:
+        return type(self).__name__
+
+    # LineReceiver's pausing (twisted.protocols.basic._PauseableMixin):
+
+    def pauseProducing(self) -> None:
+        self.paused = True
+        self.transport.pauseProducing()
+
+    def resumeProducing(self) -> None:
+        self.paused = False
+        self.transport.resumeProducing()
+        self.dataReceived(b"")
+
+    def stopProducing(self) -> None:
+        self.paused = True
+        self.transport.stopProducing()

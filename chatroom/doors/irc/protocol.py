@@ -3,7 +3,8 @@
 
 Built like the line door (:mod:`chatroom.doors.line.protocol`), from the same parts:
 
-- framing: it is a :class:`chatroom.doors.base.framing.LineFraming` with
+- framing: it is a :class:`chatroom.doors.base.framing.SlottedFraming`
+  (the line door's splitting, without an instance dict) with
   IRC's line limit (512 bytes, and message-tags' 4094 for the tags before
   them), so an over-long line is ``417``
   and the session goes on; clients that end lines with a bare LF are
@@ -51,7 +52,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.fanout import ADDRESSED_EVENTS
 from chatroom.doors.base.connection import Connection, Farewell
-from chatroom.doors.base.framing import LineFraming
+from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.irc import bouncer, extensions
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import TAG_EVENTS, IRCRenderer
@@ -83,7 +84,7 @@ _HTTP_REPLY = (
 )
 
 
-class IRCProtocol(LineFraming):
+class IRCProtocol(SlottedFraming):
     """The server end of one IRC client's connection."""
 
     # Slots for every attribute set on it (see ChatProtocol.__slots__).
@@ -107,6 +108,8 @@ class IRCProtocol(LineFraming):
     )
 
     door = "irc"
+    #: The command table (:data:`chatroom.doors.irc.table.COMMANDS`).
+    commands = COMMANDS
     MAX_LENGTH = MAX_CLIENT_LINE  # tags and the rest: each has its budget
     login_expired: Farewell = ("Registration timed out", None)
     ping_timeout: Farewell = ("Ping timeout", "ping timeout")
@@ -119,7 +122,7 @@ class IRCProtocol(LineFraming):
         directory: Directory[IRCSession] | None = None,
     ) -> None:
         # Every attribute is set here, each a slot (see ChatProtocol).
-        self.factory = None
+        self.factory: IRCFactory | None = None
         self.connected = 0
         self.transport = None
         self.paused = False
@@ -130,9 +133,7 @@ class IRCProtocol(LineFraming):
         self._skipping = 0
         self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
-        self.session = IRCSession(
-            server, connection, self, renderer, COMMANDS, directory
-        )
+        self.session = IRCSession(connection, renderer, directory)
         self._last_nick: tuple[str, ...] = ()
         self._last_account: tuple[str, ...] = ()
         self._last_quit = ""
@@ -352,7 +353,7 @@ class IRCProtocol(LineFraming):
         target = params[0] if params else "*"
         if session.multiline is not None and extensions.collect(session, message):
             return False
-        entry = session.commands.get(command)
+        entry = self.commands.get(command)
         if entry is None:
             refusal = (
                 errors.no_name()
@@ -425,7 +426,8 @@ class IRCFactory(ServerFactory):
         here = self.directory.find(nick)
         return here.realname if here is not None and here.realname else nick
 
-    def buildProtocol(self, addr: object) -> IRCProtocol:
+    # An IProtocol by its interface, not a subclass of Twisted's Protocol.
+    def buildProtocol(self, addr: object) -> IRCProtocol:  # type: ignore[override]
         protocol = IRCProtocol(self.server, self.renderer, self.directory)
         protocol.factory = self
         return protocol

@@ -9,6 +9,8 @@ already), then claims the nick for that account, and the welcome
 
 from __future__ import annotations
 
+import sys
+
 from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
@@ -28,8 +30,8 @@ async def user(session: IRCSession, params: tuple[str, ...]) -> None:
         session.numeric(irc.ERR_ALREADYREGISTRED, "You may not reregister")
         return
     need(params, 4)
-    session.user = params[0]
-    session.realname = params[3]
+    # Interned: clients of one kind often give the same (``u``, ``realname``).
+    session.user, session.realname = sys.intern(params[0]), sys.intern(params[3])
     await try_register(session)
 
 

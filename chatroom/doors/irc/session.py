@@ -1,5 +1,5 @@
 """One IRC client's session: its registration state, its channels, its
-replies, and the table of commands it answers.
+replies, and the row of the command table (:class:`Command`).
 
 An :class:`IRCSession` is held by the door's twisted protocol
 (:class:`chatroom.doors.irc.protocol.IRCProtocol`) next to its
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from twisted.logger import Logger
 from twisted.words.protocols import irc
@@ -33,8 +33,10 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, Welcome
 from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
+from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.base.rare import Rare
 from chatroom.doors.irc.caps import NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer
@@ -130,127 +132,98 @@ class Command(NamedTuple):
 class IRCSession:
     """One IRC user: nick, registration, channels, and IRC's replies.
 
-    Its fields are slots: a server holds one session per client.
-    """
+    A server holds one per client: fields read on every delivery or kept
+    by every client are slots, the rest :class:`Rare` (usually default)."""
 
     __slots__ = (
-        "_arrived",
-        "_asking",
-        "_monitoring",
-        "_read_stamps",
-        "arrival",
-        "away",
-        "bot",
-        "cap_version",
-        "capping",
+        "_channels",
+        "_extras",
         "caps",
-        "commands",
         "connection",
         "directory",
-        "echo",
-        "invisible",
-        "labeled",
-        "me",
-        "member",
-        "multiline",
         "name",
         "own_echoes",
         "realname",
-        "reauthenticating",
         "render",
         "renderer",
-        "rooms",
-        "server",
         "signed_on",
-        "signing_in",
         "spoke",
         "state",
-        "tags",
         "user",
-        "wallops",
-        "wanted",
     )
+
+    #: NICK given before registration.
+    wanted: Rare[str | None] = Rare(None)
+    #: CAP LS seen, CAP END not yet.
+    capping = Rare(False)
+    #: The highest ``CAP LS`` version the client named.
+    cap_version = Rare(0)
+    #: The replies to a labeled command, while it runs (labeled-response).
+    labeled: Rare[list[bytes] | None] = Rare(None)
+    #: A ``draft/multiline`` batch the client is sending: its reference,
+    #: target and lines so far.
+    multiline: Rare[Multiline | None] = Rare(None)
+    #: The tags of the command running (``+draft/react``, ``label``...).
+    tags: Rare[Mapping[str, str]] = Rare(NO_TAGS)
+    #: PASS, SASL and the account, until registered (then None).
+    signing_in: Rare[PendingSignIn | None] = Rare(None)
+    #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
+    reauthenticating: Rare[PendingSignIn | None] = Rare(None)
+    #: User modes ``+i``; ``+B`` (IRCv3 bot-mode: its messages carry the
+    #: ``bot`` tag, ``WHOIS`` says ``335``, ``WHO`` flags it ``B``); ``+w``
+    #: (receives server admins' ``WALLOPS``).
+    invisible, bot, wallops = Rare(False), Rare(False), Rare(False)
+    away = Rare("")  # the away message ("" when here)
+    #: The room the registry's ``entered`` named, for the waiting command.
+    _arrived: Rare[str | None] = Rare(None)
+    #: The welcome of a big room just joined (chatroom.core.presence),
+    #: whose members the join's NAMES shows, not the whole room's.
+    arrival: Rare[Welcome | None] = Rare(None)
+    #: True while a JOIN of ours waits for the registry (else a room
+    #: we hear we entered is one another device of the account entered).
+    _asking = Rare(False)
+    #: ``read_stamps`` and ``monitoring``, made on first use.
+    _read_stamps: Rare[dict[str, tuple[int, str]] | None] = Rare(None)
+    _monitoring: Rare[dict[str, str] | None] = Rare(None)
 
     log = Logger()
 
     def __init__(
         self,
-        server: ChatServer,
         connection: Connection,
-        member: Member,
         renderer: IRCRenderer,
-        commands: dict[str, Command],
         directory: Directory[IRCSession] | None = None,
     ) -> None:
         """Args:
-        connection: the socket's life (sending, closing, timers).
-        member: what the registry knows this session as (the protocol).
+        connection: the socket's life (sending, closing, timers); its
+            door, the protocol, is the :attr:`member` the registry knows.
         renderer: the door's renderer, shared by all its sessions.
-        commands: the command table (:data:`chatroom.doors.irc.table.COMMANDS`).
         directory: the door's users on this node, shared by its sessions
             (a session of its own when not given).
         """
-        self.server = server
+        self._extras: dict[str, object] | None = None
         self.connection = connection
-        self.member = member
         self.renderer = renderer
-        self.commands = commands
-        self.me = renderer.server  # the server's name, source of its lines
         self.state = REGISTERING
         self.name: str | None = None
-        self.wanted: str | None = None  # NICK given before registration
         self.user: str | None = None  # USER given
         self.realname = ""
-        self.capping = False  # CAP LS seen, CAP END not yet
         #: The IRCv3 capabilities enabled (:mod:`chatroom.doors.irc.caps`),
-        #: the highest ``CAP LS`` version the client named, and what follows
-        #: from them: the encoder of its rendering variant, and whether its
-        #: own messages come back to it (``echo-message``).
+        #: and the encoder of its rendering variant that follows from them.
         self.caps: frozenset[str] = NO_CAPS
-        self.cap_version = 0
         self.render = renderer.render
-        self.echo = False
         #: Room messages it said whose events have not come back yet: an
         #: event in its name past those is another device's of the account.
         self.own_echoes = 0
-        #: The replies to a labeled command, while it runs (labeled-response).
-        self.labeled: list[bytes] | None = None
-        #: A ``draft/multiline`` batch the client is sending: its reference,
-        #: target and lines so far.
-        self.multiline: Multiline | None = None
-        #: ``read_stamps``, made on first use (a session per client).
-        self._read_stamps: dict[str, tuple[int, str]] | None = None
-        #: The tags of the command running (``+draft/react``, ``label``...).
-        self.tags: Mapping[str, str] = NO_TAGS
-        #: PASS, SASL and the account, until registered (then None).
-        self.signing_in: PendingSignIn | None = PendingSignIn()
-        #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
-        self.reauthenticating: PendingSignIn | None = None
-        self.invisible = False
-        #: User mode ``+B`` (IRCv3 bot-mode): its messages carry the ``bot``
-        #: tag, ``WHOIS`` says ``335``, ``WHO`` flags it ``B``.
-        self.bot = False
-        #: User mode ``+w``: receives server admins' ``WALLOPS``.
-        self.wallops = False
-        #: The rooms this client is in: name key → the room's name.
-        self.rooms: dict[str, str] = {}
-        #: The room the registry's ``entered`` named, for the waiting command.
-        self._arrived: str | None = None
-        #: The welcome of a big room just joined (chatroom.core.presence),
-        #: whose members the join's NAMES shows, not the whole room's.
-        self.arrival: Welcome | None = None
-        #: True while a JOIN of ours waits for the registry (else a room
-        #: we hear we entered is one another device of the account entered).
-        self._asking = False
+        self.signing_in = PendingSignIn()
+        #: The channels it is in (:attr:`rooms`); one's tuple is shared.
+        self._channels: tuple[str, ...] = ()
         self.directory: Directory[IRCSession] = (
             directory if directory is not None else Directory()
         )
-        #: The away message ("" when here), and when this user registered
-        #: and last sent a message (``317``), in the clock's seconds.
-        self.away = ""
+        #: When this user registered and last sent a message (``317``), in
+        #: the clock's seconds.
         self.signed_on = self.spoke = 0.0
-        #: ``monitoring``, made on first use.
-        self._monitoring: dict[str, str] | None = None
 
     @property
     def read_stamps(self) -> dict[str, tuple[int, str]]:
@@ -272,6 +245,45 @@ class IRCSession:
         if self._monitoring is None:
             self._monitoring = {}
         return self._monitoring
+
+    @property
+    def echo(self) -> bool:
+        """Whether its own messages come back to it (``echo-message``)."""
+        return "echo-message" in self.caps
+
+    @property
+    def member(self) -> Member:
+        """What the registry knows this session as: its protocol."""
+        return cast(Member, self.connection.door)
+
+    @property
+    def server(self) -> ChatServer:
+        return self.connection.server
+
+    @property
+    def me(self) -> str:
+        """The server's name, source of its lines."""
+        return self.renderer.server
+
+    @property
+    def rooms(self) -> dict[str, str]:
+        """The channels this client is in: name key → the room's name (a
+        new dict each time: change them with :meth:`entering`,
+        :meth:`parted`)."""
+        return {name_key(room): room for room in self._channels}
+
+    def in_channel(self, room: str) -> str | None:
+        """The name of ``room`` as this client entered it, if it is in it."""
+        key = name_key(room)
+        return next((had for had in self._channels if name_key(had) == key), None)
+
+    def _add_channel(self, room: str) -> None:
+        """In ``room`` (its name as given now, in its place if it was in it)."""
+        key = name_key(room)
+        had = [other if name_key(other) != key else room for other in self._channels]
+        if room not in had:
+            had.append(room)
+        self._channels = rooms_of(tuple(had))
 
     @property
     def registry(self) -> Registry:
@@ -325,7 +337,6 @@ class IRCSession:
         """The capabilities enabled now: the rendering variant follows."""
         self.caps = shared_caps(caps)
         self.render = self.renderer.encoder(caps)
-        self.echo = "echo-message" in caps
 
     def tell_peers(
         self, line: bytes, cap: str, room: str | None = None, peers: bool = True
@@ -340,14 +351,14 @@ class IRCSession:
         they shared a channel (IRCv3 extended-monitor); with ``peers``
         False, only those of them who share no channel (the channel told
         the others already)."""
-        mine = self.rooms.keys() if room is None else {name_key(room)}
+        mine = {name_key(had) for had in (self._channels if room is None else (room,))}
         watchers: Collection[IRCSession] = ()
         if room is None and self.name is not None:
             watchers = self.directory.watchers.get(name_key(self.name), ())
         for other in self.directory.here.values():
             if other is self or cap not in other.caps:
                 continue
-            shares = not mine.isdisjoint(other.rooms.keys())
+            shares = any(name_key(had) in mine for had in other._channels)
             watches = other in watchers and "extended-monitor" in other.caps
             if (shares and peers) or (watches and not shares):
                 timed = "server-time" in other.caps
@@ -392,7 +403,7 @@ class IRCSession:
         """The registry gave us ``nick``: registration is complete."""
         self.name = nick
         self.state = REGISTERED
-        self.signing_in = None
+        self.signing_in = self.wanted = None
         self.signed_on = self.spoke = self.now
         self.connection.named()
         self.directory.arrived(self, nick)
@@ -437,12 +448,17 @@ class IRCSession:
             self._asking = False
         room, self._arrived = self._arrived, None
         if room is not None:
-            self.rooms[name_key(room)] = room
+            self._add_channel(room)
 
     def parted(self, room: str) -> str | None:
         """We are out of ``room`` (left, kicked, deleted); its name as we had
         it, or None if we were not in it."""
-        return self.rooms.pop(name_key(room), None)
+        had = self.in_channel(room)
+        if had is not None:
+            key = name_key(room)
+            kept = tuple(other for other in self._channels if name_key(other) != key)
+            self._channels = rooms_of(kept)
+        return had
 
     # -- the Member callbacks that concern the session ----------------------------
 
@@ -461,7 +477,7 @@ class IRCSession:
         if welcome.history and "draft/chathistory" not in self.caps:
             data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
         if not self._asking:  # another device of the account entered it
-            self.rooms[name_key(room)] = room
+            self._add_channel(room)
         self.send(data)
         self._arrived = room
         self.arrival = welcome if welcome.total is not None else None
