@@ -149,6 +149,27 @@ class LeanServerTests(unittest.TestCase):
         self.assertEqual(self.theirs.recv(100), b"JOIN tea bob\r\nMSG tea bob t hi\r\n")
         self.assertIsNone(self.lean._queue)
 
+    def test_one_host_string_for_every_connection_from_a_host(self) -> None:
+        """Two connections from one address share its host string (the one
+        ``accept()`` made for each is let go) and report their own peers."""
+        transports = []
+        for port in (40001, 40002):
+            host = ".".join(["127", "0", "0", "1"])  # a new string, as accept() makes
+            ours, theirs = socket.socketpair()
+            self.addCleanup(ours.close)
+            self.addCleanup(theirs.close)
+            transports.append(
+                LeanServer(
+                    ours, Protocol(), (host, port), self.lean.server, 8, self.clock
+                )
+            )
+        first, second = transports
+        self.assertIs(first.hostname, second.hostname)
+        self.assertEqual(
+            [(t.getPeer().host, t.getPeer().port) for t in transports],
+            [("127.0.0.1", 40001), ("127.0.0.1", 40002)],
+        )
+
     def test_closed_transport_has_no_descriptor(self) -> None:
         """After the connection is lost the reactor sees -1, as with Twisted's."""
         self.lean.connectionLost(Failure(ConnectionDone()))
