@@ -97,10 +97,14 @@ class OutputQueue:
         self._owner = owner
         self._direct = direct_connection(transport)
         self._flusher = flusher
-        #: This turn's writes, in a list made by the turn's first write and
-        #: let go by its flush: an idle connection holds none (56 bytes and
-        #: one object less for the collector to walk, per connection).
-        self._pending: list[bytes] | None = None
+        #: This turn's writes: None (an idle connection holds nothing), the
+        #: one write's bytes, or a list from the second write on. Not a list
+        #: kept and cleared (56 bytes per connection), nor one made per turn:
+        #: a message to a room of 10,000 would make 10,000 lists the
+        #: collector tracks, which live through its young collections into
+        #: the oldest generation and made the collector service's full
+        #: collections 11 % of the server's time (docs/performance.md).
+        self._pending: bytes | list[bytes] | None = None
         self._transport = transport
         transport.registerProducer(self, True)
 
@@ -114,11 +118,15 @@ class OutputQueue:
             self._transport.write(data)
         elif self._flusher is None:
             self._send(data)
-        elif self._pending is None:
-            self._pending = [data]
-            self._flusher.add(self)
         else:
-            self._pending.append(data)
+            pending = self._pending
+            if pending is None:
+                self._pending = data
+                self._flusher.add(self)
+            elif isinstance(pending, list):
+                pending.append(data)
+            else:
+                self._pending = [pending, data]
 
     def flush(self) -> None:
         """Send what this turn wrote, in one piece (the :class:`Flusher` calls it)."""
@@ -126,7 +134,7 @@ class OutputQueue:
         if pending is None:
             return
         self._pending = None
-        data = b"".join(pending)
+        data = b"".join(pending) if isinstance(pending, list) else pending
         if self._paused:  # the client stopped reading meanwhile
             self._buffer(data)
         else:
