@@ -21,11 +21,10 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.fanout import DELIVERY_FAILED
-from chatroom.core.registry import Registry
 from chatroom.core.wire import parse_event
 from chatroom.wiring.server import ChatServer
+from tests.broken_door import BrokenDoor, DeliveryBugError
 from tests.support import FakeClient
 
 #: The configuration every contract test runs with.
@@ -64,49 +63,6 @@ class User:
     def unread(self) -> list[str]:
         self.poll()
         return self.lines[self.seen :]
-
-
-class DeliveryBugError(Exception):
-    """What :class:`BrokenDoor` raises: a door's bug, as the core meets it."""
-
-
-class BrokenDoor:
-    """A door with a bug: it cannot take a ``MSG``. On being disconnected it
-    releases its session, as every door does when its connection goes."""
-
-    door = "broken"
-
-    def __init__(self, registry: Registry, name: str) -> None:
-        self.registry = registry
-        self.name = name
-        self.rooms: list[str] = []
-        self.closed: str | None = None
-
-    def deliver(self, event: Event) -> None:
-        if event.name == "MSG":
-            raise DeliveryBugError(event.name)
-
-    def entered(self, welcome: Welcome) -> None:
-        self.rooms.append(welcome.room)
-
-    def removed(self, room: str, listing: Listing | None) -> None:
-        self.rooms.remove(room)
-
-    def lobby_changed(self, changes: LobbyChanges) -> None:
-        """Not watched."""
-
-    #: One room at a time, as a line connection without ``multi``.
-    views_every_room = False
-
-    def shown_marker(self, room: str, marker: int | None) -> None:
-        """Never a device in every room: never shown a room unasked."""
-
-    def left_elsewhere(self, room: str, listing: Listing | None) -> None:
-        self.removed(room, listing)
-
-    def disconnect(self, reason: str) -> None:
-        self.closed = reason
-        self.registry.release(self, reason)
 
 
 if TYPE_CHECKING:  # a TestCase to mypy; a plain mixin to the test runner

@@ -11,15 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from twisted.internet.address import IPv4Address
-from twisted.internet.error import ConnectionLost
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
-from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.core.events import Event
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
-from chatroom.doors.irc.wire import parse
 from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import NOW, FakeClient, device, local_backend
 
@@ -477,135 +474,3 @@ class ChannelTests(IRCTestCase):
         self.assertEqual(len(event._encoded), 1)
         for client in clients:
             self.assertEqual(client.transport.value(), renderings[0])
-
-
-class IRCBadInputTests(IRCTestCase):
-    """Malformed lines, floods, wrong protocols: a clear answer, nothing hurt."""
-
-    def test_malformed_lines(self) -> None:
-        """Empty, prefix-only, tag-only lines are ignored; unknown is 421."""
-        alice = self.irc("alice")
-        alice.send("", "   ", ":prefix", "@tag=1", ": :", "@a=b :p")
-        self.assertEqual(alice.received(), [])
-        alice.send("FROB x y", "@time=1 :me PING :tok")
-        self.assertEqual(
-            alice.received(),
-            [
-                ":chatroom 421 alice FROB :Unknown command",
-                ":chatroom PONG chatroom :tok",
-            ],
-        )
-
-    def test_bad_utf8_and_long_lines(self) -> None:
-        """Bad UTF-8 gets FAIL INVALID_UTF8, a line over 512 bytes 417; the session
-        goes on; 64 KiB without a line end closes it."""
-        alice = self.irc("alice")
-        alice.session.dataReceived(b"PRIVMSG #general :\xff\xfe\r\n")
-        self.assertEqual(
-            alice.received(),
-            [":chatroom FAIL * INVALID_UTF8 :Lines must be UTF-8"],
-        )
-        alice.send("PRIVMSG bob :" + "x" * 600)
-        self.assertEqual(
-            alice.received(), [":chatroom 417 alice :Input line was too long"]
-        )
-        alice.send("PING :still")
-        self.assertEqual(alice.received(), [":chatroom PONG chatroom :still"])
-        alice.session.dataReceived(b"x" * (70 * 1024))
-        self.assertTrue(alice.closing)
-
-    def test_reasons_and_targets_are_made_safe(self) -> None:
-        """A PART reason with an escape sequence becomes the default reason;
-        a target with spaces or controls is quoted back as one safe word."""
-        alice = self.irc("alice")
-        alice.send("JOIN #general")
-        bob = self.line("bob", "general")
-        alice.received()
-        alice.send("PART #general :\x1b[2Jgotcha")
-        self.assertEqual(bob.received(), ["PART general alice left"])
-        alice.received()
-        alice.send("TOPIC :#no such\x1broom")
-        self.assertEqual(
-            alice.received(),
-            [
-                ":chatroom 403 alice #no_such\ufffdroom :there is no room called "
-                "no such\ufffdroom"
-            ],
-        )
-
-    def test_http_request(self) -> None:
-        """A browser at the IRC port gets an HTTP 400 saying so, then close."""
-        client = IRCClient(self.factory)
-        client.session.dataReceived(b"GET / HTTP/1.1\r\nHost: localhost:6667\r\n\r\n")
-        reply = client.transport.value()
-        self.assertTrue(reply.startswith(b"HTTP/1.0 400 Bad Request\r\n"), reply)
-        self.assertIn(b"This port speaks IRC", reply)
-        self.assertTrue(client.closing)
-        self.assertEqual(self.server.connections, set())
-
-    def test_flood_is_delayed_not_dropped(self) -> None:
-        """Past the burst, lines wait for tokens and run in order."""
-        self.server.config = replace(self.config, rate=2.0, burst=3)
-        alice = IRCClient(self.factory)
-        alice.send("NICK alice", "USER a 0 * :A")
-        alice.received()
-        alice.send(*(f"PING :{n}" for n in range(6)))
-        self.assertEqual(
-            alice.received(), [f":chatroom PONG chatroom :{n}" for n in (0,)]
-        )
-        self.clock.advance(0.5)
-        self.assertEqual(alice.received(), [":chatroom PONG chatroom :1"])
-        self.clock.pump([0.5] * 4)
-        self.assertEqual(
-            alice.received(), [f":chatroom PONG chatroom :{n}" for n in range(2, 6)]
-        )
-
-    def test_keepalive(self) -> None:
-        """PING after silence; any line answers it; silence after it closes."""
-        alice = self.irc("alice")
-        alice.send("JOIN #general")
-        bob = self.line("bob", "general")
-        alice.received()
-        self.clock.advance(self.config.ping_interval)
-        (ping,) = alice.received()
-        self.assertTrue(ping.startswith("PING :"))
-        alice.send("PONG :" + ping.split(":")[1])
-        bob.send("PONG x")  # the line user stays alive throughout
-        self.clock.advance(self.config.ping_timeout)
-        self.assertFalse(alice.closing)
-        self.clock.advance(self.config.ping_interval)
-        alice.received()
-        bob.send("PONG x")
-        self.clock.advance(self.config.ping_timeout)
-        self.assertTrue(alice.closing)
-        self.assertIn("PART general alice ping timeout", bob.received())
-
-    def test_registration_timeout(self) -> None:
-        """A connection that never registers is closed after --login-timeout."""
-        client = IRCClient(self.factory)
-        self.clock.advance(self.config.login_timeout)
-        self.assertEqual(
-            client.received(),
-            ["ERROR :Closing Link: 127.0.0.1 (Registration timed out)"],
-        )
-        self.assertTrue(client.closing)
-
-    def test_connection_lost(self) -> None:
-        """A dropped IRC connection leaves its rooms and frees its nick."""
-        alice = self.irc("alice")
-        alice.send("JOIN #general")
-        bob = self.line("bob", "general")
-        alice.session.connectionLost(Failure(ConnectionLost()))
-        self.assertEqual(bob.received(), ["PART general alice connection lost"])
-        self.assertNotIn("alice", local_backend(self.server).users)
-
-    def test_parse(self) -> None:
-        """The parser: tags and prefixes skipped, trailing kept with spaces."""
-        tagged = parse("@a=b :nick!u@h privmsg #c :hi there")
-        lower = parse("privmsg #c :hi")
-        empty = parse("TOPIC #c :")
-        assert tagged is not None and lower is not None and empty is not None
-        self.assertEqual(tagged.params, ("#c", "hi there"))
-        self.assertEqual(lower.command, "PRIVMSG")
-        self.assertEqual(empty.params, ("#c", ""))
-        self.assertIsNone(parse(":only-prefix"))
