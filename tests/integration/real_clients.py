@@ -20,6 +20,7 @@ A missing tool skips its tests with the reason, unless
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -257,8 +258,21 @@ class WeeChat:
             pipe.write(f"irc.server.chat */{line}\n")
 
     def close(self) -> None:
+        """End WeeChat and its tmux server. Killing the tmux server alone is
+        not enough: weechat-headless takes the hang-up it gets as "reload
+        the configuration" (its default ``signal_sighup``), not as "quit",
+        and went on running after the test; so it is sent SIGTERM too."""
         assert TMUX is not None
+        panes = subprocess.run(
+            [TMUX, "-L", self.socket, "list-panes", "-a", "-F", "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
         subprocess.run([TMUX, "-L", self.socket, "kill-server"], check=False)
+        for pid in panes:  # `env` exec'd WeeChat: the pane's process is it
+            with contextlib.suppress(ProcessLookupError, ValueError):  # gone
+                os.kill(int(pid), signal.SIGTERM)
 
 
 def open_browser(folder: Path) -> Any:
