@@ -14,7 +14,6 @@ The time a client set with ``MARKREAD`` is the account's on this node
 from __future__ import annotations
 
 from chatroom.core.events import Welcome
-from chatroom.core.text import name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import channel, names_lines
@@ -36,8 +35,9 @@ async def joined_elsewhere(session: IRCSession, welcome: Welcome) -> None:
 
 async def marker_moved(session: IRCSession, room: str) -> None:
     """Another session of the account moved its marker in ``room``."""
-    if READ_MARKER in session.caps and name_key(room) in session.rooms:
-        await send_marker(session, session.rooms[name_key(room)])
+    shown = session.in_channel(room) if READ_MARKER in session.caps else None
+    if shown is not None:
+        await send_marker(session, shown)
 
 
 def share_stamps(session: IRCSession, account: str) -> None:

@@ -189,9 +189,10 @@ async def fetch(
     room = room_of(target)
     if room is None:
         return await private(session, sub, target, args)
-    if name_key(room) not in session.rooms:
+    shown = session.in_channel(room)
+    if shown is None:
         raise errors.not_in_room()
-    history = StoredMessages(session, session.rooms[name_key(room)])
+    history = StoredMessages(session, shown)
     if sub == "BETWEEN":
         return await history.between(args[0], args[1], limit_of(args[2]))
     limit = limit_of(args[1])

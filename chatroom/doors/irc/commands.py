@@ -145,7 +145,7 @@ async def send_names(
         return
     details = await session.registry.room_details(room)
     chan = channel(details.room)
-    if not details.members_shown(name_key(details.room) in session.rooms):
+    if not details.members_shown(session.in_channel(details.room) is not None):
         if end:
             session.numeric(irc.RPL_ENDOFNAMES, chan, END_OF_NAMES)
         return
@@ -239,7 +239,7 @@ async def part(session: IRCSession, params: tuple[str, ...]) -> None:
     too_many_targets(session, too_many)
     for target in targets:
         try:
-            room = session.rooms.get(name_key(room_name(target)))
+            room = session.in_channel(room_name(target))
             if room is None:
                 raise errors.not_in_room()
             await leave(session, room, reason)
@@ -340,7 +340,7 @@ async def say_in_room(
     it); naming none (or for an action or a notice), a message carrying
     the client's tag as it was, never refused for it. From outside the
     room (one that takes messages from outside, ``-n``) no event comes back."""
-    inside = name_key(room) in session.rooms
+    inside = session.in_channel(room) is not None
     session.own_echoes += inside  # its event back is ours, not another device's
     try:
         await _say_in_room(session, room, kind, text, tags)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from chatroom.core import errors, multiline
 from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
-from chatroom.core.text import has_control_characters, name_key
+from chatroom.core.text import has_control_characters
 from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
 from chatroom.doors.irc.tags import client_only, shared_tags, tag_section
@@ -129,7 +129,7 @@ async def relay_client_tags(
     if room is None:
         nicks = [target]
     else:
-        if name_key(room) not in session.rooms:
+        if session.in_channel(room) is None:
             session.refuse(errors.not_in_room(), "PRIVMSG", target)
             return
         nicks = (await session.registry.room_details(room)).members

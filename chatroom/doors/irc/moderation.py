@@ -311,13 +311,13 @@ async def invite(session: IRCSession, params: tuple[str, ...]) -> None:
     """``INVITE nick #room``: ``341`` here; the invitee sees ``INVITE``."""
     nick, chan = params[0], params[1]
     room = room_name(chan)
-    if name_key(room) in session.rooms:  # a member of it may ask: 443
+    if session.in_channel(room) is not None:  # a member of it may ask: 443
         details = await session.registry.room_details(room)
         if name_key(nick) in map(name_key, details.members):
             session.numeric(irc.ERR_USERONCHANNEL, nick, chan, "is already on channel")
             return
     if await moderate(session, chan, Action("invite", nick), "INVITE"):
-        shown = session.rooms.get(name_key(room), room)
+        shown = session.in_channel(room) or room
         session.numeric(irc.RPL_INVITING, nick, channel(shown))
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from chatroom.core import errors
 from chatroom.core.modlog import MODLOG_DEFAULT, MODLOG_KEEP, render_log
-from chatroom.core.text import name_key
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build, room_of
@@ -31,7 +30,7 @@ async def modlog(session: IRCSession, params: tuple[str, ...]) -> None:
     named = room_of(target)
     if named is None:
         raise errors.no_such_room(target)
-    room = session.rooms.get(name_key(named))
+    room = session.in_channel(named)
     if room is None:
         await session.registry.room_details(named)  # 403 if there is none
         raise errors.not_in_room(f"you are not in {named}")

@@ -23,7 +23,6 @@ markers); a channel you are not in is ``*``, and setting one is
 from __future__ import annotations
 
 from chatroom.core.errors import ChatError
-from chatroom.core.text import name_key
 from chatroom.doors.irc.chathistory import BadRequestError, timestamp
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.markers import NO_MARKER, mark, mark_nick, send_marker
@@ -52,13 +51,14 @@ async def markread(session: IRCSession, params: tuple[str, ...]) -> None:
         shown = mark_nick(session, target, wanted)
         session.send(build_words(session.me, "MARKREAD", target, shown))
         return
-    if name_key(room) not in session.rooms:
+    joined = session.in_channel(room)  # its name as the client entered it
+    if joined is None:
         if wanted is None:  # nothing to show outside the room
             session.send(build_words(session.me, "MARKREAD", target, NO_MARKER))
         else:
             fail(session, "MARKREAD", "INVALID_PARAMS", target, "Not in that channel")
         return
-    room = session.rooms[name_key(room)]
+    room = joined
     if wanted is not None:
         try:
             await mark(session, room, wanted)

@@ -14,7 +14,6 @@ https://ircv3.net/specs/extensions/message-redaction (work in progress).
 from __future__ import annotations
 
 from chatroom.core.errors import ChatError
-from chatroom.core.text import name_key
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import room_of
@@ -27,7 +26,7 @@ async def redact(session: IRCSession, params: tuple[str, ...]) -> None:
     target, msgid = params[0], params[1]
     reason = params[2] if len(params) > 2 else ""
     room = room_of(target)
-    if room is None or name_key(room) not in session.rooms:
+    if room is None or session.in_channel(room) is None:
         fail(session, "REDACT", "INVALID_TARGET", target, _cannot(target))
         return
     if not (msgid.isascii() and msgid.isdigit()):
