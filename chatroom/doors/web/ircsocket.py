@@ -99,12 +99,8 @@ class IRCWebSocketSession(FramedSession[IRCProtocol]):
         """One IRC line (a CRLF after it is allowed, and dropped; line breaks
         inside make it the lines they part, as over TCP); a binary message
         need not be UTF-8 to get here: the door answers that."""
-        self._whole_message()
-        chat = self.chat
+        chat = self._door_for(len(data))
         if chat is None:
-            return
-        if len(data) > chat.max_unterminated:  # arrived within one read
-            chat.unterminatedLine()
             return
         chat.dataReceived(bytes(data).rstrip(b"\r\n") + b"\n")
 

@@ -300,6 +300,19 @@ class FramedSession(Generic[D]):
         if self.channel is not None and hasattr(self.channel, "received_message"):
             self.channel.received_message()
 
+    def _door_for(self, size: int) -> D | None:
+        """The door's protocol for one whole message of ``size``, or None:
+        not open yet, or longer than a line may be, which the door answers
+        as it answers such a line over TCP (the message came in one read)."""
+        self._whole_message()
+        chat = self.chat
+        if chat is None:
+            return None
+        if size > chat.max_unterminated:
+            chat.unterminatedLine()
+            return None
+        return chat
+
 
 def without_event_queue(connection: Connection) -> None:
     """Drop the empty ``deque`` (760 bytes) every wsproto connection keeps
@@ -362,12 +375,8 @@ class WebSocketSession(FramedSession[ChatProtocol]):
         return chat
 
     def textMessageReceived(self, message: str) -> None:
-        self._whole_message()
-        chat = self.chat
+        chat = self._door_for(len(message))
         if chat is None:
-            return
-        if len(message) > chat.max_unterminated:  # arrived within one read
-            chat.unterminatedLine()
             return
         line = message[:-1] if message.endswith("\n") else message
         line = line[:-1] if line.endswith("\r") else line
