@@ -17,7 +17,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 from tests.handler_contract import ContractBase, User
 from tests.moderation_contract import PASSWORD
 from tests.support import FakeClient

@@ -12,7 +12,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 from tests.handler_contract import ContractBase, User
 
 

@@ -43,8 +43,8 @@ from chatroom.core.events import Listing, LobbyChanges, Welcome, to_line
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.seats import Seat
-from chatroom.core.wire import ParsedLine, parse_event
 from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.wire.lines import ParsedLine, parse_event
 from chatroom.wiring.server import ChatServer, ServerConfig
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 

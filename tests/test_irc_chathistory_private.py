@@ -8,7 +8,7 @@ a line session, signed in with ``PASS``.
 
 from __future__ import annotations
 
-from chatroom.core.wire import format_time
+from chatroom.wire.lines import format_time
 from tests.test_irc import IRCClient
 from tests.test_irc_moderation import PASSWORD, AccountsCase
 from tests.test_ircv3 import tags_of, untagged

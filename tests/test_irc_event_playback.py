@@ -8,7 +8,7 @@ Real :class:`IRCProtocol` objects and line sessions over
 
 from __future__ import annotations
 
-from chatroom.core.wire import format_time
+from chatroom.wire.lines import format_time
 from tests.test_irc import IRCClient
 from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 

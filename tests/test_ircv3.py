@@ -11,7 +11,7 @@ these are our own tests of the same behaviour, not its code.
 from __future__ import annotations
 
 from chatroom.core.events import Event
-from chatroom.doors.irc.tags import parse_tags
+from chatroom.wire.tags import parse_tags
 from tests.support import STAMP, local_backend
 from tests.test_irc import IRCClient, IRCTestCase
 

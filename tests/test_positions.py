@@ -7,13 +7,13 @@ from twisted.trial import unittest
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, from_line, to_id_line, to_line
 from chatroom.core.rules import CatchUp, catch_up
-from chatroom.core.wire import parse_event
 from chatroom.doors.line.positions import (
     parse_caps,
     parse_event_id,
     parse_history,
     parse_join,
 )
+from chatroom.wire.lines import parse_event
 
 
 class RenderingTests(unittest.TestCase):

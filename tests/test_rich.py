@@ -11,14 +11,8 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
-    Event,
-    format_tags,
-    from_line,
-    parse_tags,
-    to_id_line,
-    to_rich_line,
-)
+from chatroom.core.events import Event, from_line, to_id_line, to_rich_line
+from chatroom.wire.tags import format_tags, parse_pairs
 from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.handler_contract import CONFIG
@@ -74,7 +68,7 @@ class TagTests(unittest.TestCase):
         tags = (("reply", "12"), ("odd", "a;b c\\d\r\ne"), ("flag", ""))
         text = format_tags(tags)
         self.assertEqual(text, "reply=12;odd=a\\:b\\sc\\\\d\\r\\ne;flag")
-        self.assertEqual(parse_tags(text), tags)
+        self.assertEqual(parse_pairs(text), tags)
 
     def test_rich_line_and_its_reading(self) -> None:
         """A tagged event: rich clients see the tags, ids clients the id only,

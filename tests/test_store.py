@@ -23,7 +23,7 @@ from chatroom.backends.local.store import (
     SqliteStore,
 )
 from chatroom.core.config import ServerConfig
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
 from tests.support import FakeClient, in_place

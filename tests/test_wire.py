@@ -1,4 +1,4 @@
-"""Unit tests for the shared line grammar in ``chatroom.core.wire``.
+"""Unit tests for the shared line grammar in ``chatroom.wire.lines``.
 
 The client and the benchmark parse server lines with the same functions, so
 a mistake here would garble what every user sees.
@@ -13,7 +13,7 @@ from pathlib import Path
 from twisted.trial import unittest
 
 import chatroom.doors.web
-from chatroom.core.wire import (
+from chatroom.wire.lines import (
     EVENT_FIELDS,
     ParsedLine,
     format_line,

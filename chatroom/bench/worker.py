@@ -42,7 +42,7 @@ from twisted.python.failure import Failure
 from chatroom.bench.sampling import raise_nofile_limit
 from chatroom.bench.sockets import Control, ReadMux
 from chatroom.bench.stats import bucket
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 
 
 def cpu_seconds() -> float:

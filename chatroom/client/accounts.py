@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatroom.client.model import SessionModel
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
 
 #: The commands that carry passwords, and how many words (the command
 #: included) come before the first one.

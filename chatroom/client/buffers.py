@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from chatroom.client.entries import Change, EntryKind, LogEntry, Page, log_key
 from chatroom.client.history import RoomHistory
 from chatroom.core.text import name_key
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
 
 #: The lines an unread count counts.
 COUNTED = frozenset(

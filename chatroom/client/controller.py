@@ -29,7 +29,7 @@ from chatroom.client.richactions import RichActions
 from chatroom.client.sending import Outgoing, SendQueue
 from chatroom.client.switching import BufferActions
 from chatroom.client.typed import TypedLines
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
 Connector = Callable[[ChatClientFactory], "Deferred[ChatClientProtocol]"]

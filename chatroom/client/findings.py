@@ -20,7 +20,7 @@ from collections.abc import Callable
 from chatroom.client.buffers import Buffer
 from chatroom.client.entries import Change, EntryKind, LogEntry, Page, log_key
 from chatroom.client.typists import Typists
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
 
 #: The search buffer's log key (no room or user is keyed so).
 SEARCH_KEY = "search"

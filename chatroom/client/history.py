@@ -16,7 +16,7 @@ from collections.abc import Callable
 from chatroom.client.entries import Change, EntryKind, LogEntry, Page, log_key, mentions
 from chatroom.client.observed import Observed
 from chatroom.core.text import name_key
-from chatroom.core.wire import ParsedLine, parse_time
+from chatroom.wire.lines import ParsedLine, parse_time
 
 
 class RoomHistory(Observed):

@@ -1,6 +1,6 @@
 """The session as the user sees it: page, name, rooms, members, topic, log.
 
-The model applies :class:`chatroom.core.wire.ParsedLine` objects in order and tells
+The model applies :class:`chatroom.wire.lines.ParsedLine` objects in order and tells
 its listeners what changed; it never touches the network or the screen, so
 it is tested by feeding it events. The controller adds what only it knows
 (connection lost, reconnecting) through the ``note_*`` methods. What it
@@ -24,7 +24,7 @@ from chatroom.client.entries import (
 from chatroom.client.findings import Findings
 from chatroom.client.moderation import DESCRIBERS, describe, kicked_from
 from chatroom.core.text import name_key
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
 
 #: Errors that mean the name (or sign-in) just tried was refused, so the
 #: username page shows why and asks again.

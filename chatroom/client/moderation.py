@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
 
 
 class Line(NamedTuple):

@@ -1,6 +1,6 @@
 """The client end of the line protocol: bytes in, :class:`ParsedLine` objects out.
 
-It knows the framing and the grammar (through :mod:`chatroom.core.wire`) and
+It knows the framing and the grammar (through :mod:`chatroom.wire.lines`) and
 answers keepalive ``PING`` itself; what an event *means* is the model's
 business, so nothing here is specific to screens or pages.
 """
@@ -13,7 +13,7 @@ from twisted.internet.protocol import Factory, connectionDone
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-from chatroom.core.wire import ParsedLine, parse_event
+from chatroom.wire.lines import ParsedLine, parse_event
 
 
 class EventReceiver(TypingProtocol):

@@ -20,37 +20,17 @@ from dataclasses import replace
 from chatroom.client.buffers import Buffers
 from chatroom.client.entries import Change, EntryKind, LogEntry, Page, log_key
 from chatroom.client.reactions import reacted
-from chatroom.core.wire import ParsedLine
-
-#: IRCv3 message-tag escapes, as protocol.md gives them.
-_UNESCAPES = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
+from chatroom.wire.lines import ParsedLine
+from chatroom.wire.tags import parse_tags
 
 #: How much of the line a reply answers is quoted before it.
 QUOTE_LENGTH = 40
 
 
-def unescape_tag(value: str) -> str:
-    r"""A tag value as sent (``\s`` a space, ``\:`` a ``;``) made plain."""
-    plain: list[str] = []
-    characters = iter(value)
-    for character in characters:
-        if character == "\\":
-            escaped = next(characters, "")
-            plain.append(_UNESCAPES.get(escaped, escaped))
-        else:
-            plain.append(character)
-    return "".join(plain)
-
-
 def split_tags(prefix: str) -> tuple[str, dict[str, str]]:
     """``8;reply=7`` (an ``@ID`` prefix without its ``@``) → ``("8", {...})``."""
-    number, *tags = prefix.split(";")
-    found: dict[str, str] = {}
-    for tag in tags:
-        key, _, value = tag.partition("=")
-        if key:
-            found[key] = unescape_tag(value)
-    return number, found
+    number, _, tags = prefix.partition(";")
+    return number, parse_tags(tags)
 
 
 def block_lines(value: str) -> tuple[str, ...]:

@@ -30,7 +30,8 @@ from chatroom.client.model import Page, SessionModel
 from chatroom.client.pasting import fits, paste_command, pasted_lines
 from chatroom.client.protocol import ChatClientProtocol
 from chatroom.client.sending import SendQueue
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
+from chatroom.wire.said import is_command
 
 #: How often ``/typing active`` is said while the user keeps typing (the
 #: server relays one every 3 seconds per user and room, and drops the rest).
@@ -72,7 +73,7 @@ class RichActions:
     def typed(self, text: str) -> None:
         """The input line now reads ``text`` (a key changed it)."""
         model = self.model
-        message = bool(text) and (not text.startswith("/") or text.startswith("//"))
+        message = bool(text) and not is_command(text)
         if model.page != Page.ROOM or model.room is None or not message:
             if self._typing_now or self._paused:
                 self._typing("done")

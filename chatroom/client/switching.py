@@ -19,7 +19,8 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.protocol import ChatClientProtocol
 from chatroom.core.text import name_key
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
+from chatroom.wire.said import is_command, said_text
 
 #: How long after a room's newest line came into view ``/read`` is sent.
 #: Lines sent count against the server's flood limit (1 a second after a
@@ -126,7 +127,7 @@ class BufferActions:
         send, or None when it was handled here (nothing to send)."""
         model = self.model
         buffer = model.buffer
-        plain = not text.startswith("/") or text.startswith("//")
+        plain = not is_command(text)
         if buffer is not None and buffer.search and plain:
             text = f"/search {text.removeprefix('/')}"  # typed there: search again
         command, _, argument = text.partition(" ")
@@ -158,9 +159,8 @@ class BufferActions:
             model.note(f"{command} is for rooms; this is the search", EntryKind.ERROR)
             return None
         if buffer is not None and buffer.private:
-            if not text.startswith("/") or text.startswith("//"):
-                said = text[1:] if text.startswith("//") else text
-                return f"/msg {buffer.name} {said}"
+            if not is_command(text):
+                return f"/msg {buffer.name} {said_text(text)}"
             if command in ROOM_ONLY:
                 model.note(
                     f"{command} is for rooms; this is a private conversation",

@@ -16,7 +16,8 @@ from chatroom.client.model import EntryKind, Page, SessionModel
 from chatroom.client.protocol import ChatClientProtocol
 from chatroom.client.sending import SendQueue
 from chatroom.core.text import is_valid_name, name_key
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
+from chatroom.wire.said import is_command
 
 #: How many earlier messages one PgUp at the top of the log asks for.
 OLDER_PAGE = 50
@@ -88,7 +89,7 @@ class TypedLines:
             if sent is not None:
                 self._remember_key(sent)
                 self._send(sent, typed=True)
-                if not sent.startswith("/") or sent.startswith(("//", "/paste ")):
+                if not is_command(sent) or sent.startswith("/paste "):
                     self._stop_typing()  # the message says the user is done
         return True
 

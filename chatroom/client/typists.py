@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from chatroom.client.entries import Change, LogEntry, Page, log_key
 from chatroom.client.rich import RichMessages
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
 
 #: How long ``alice is typing…`` stays after her last ``active`` (IRCv3's
 #: ``+typing`` spec: 6 seconds; senders repeat it every 3).

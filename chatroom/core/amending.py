@@ -12,7 +12,7 @@ from chatroom.core.events import Event
 from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Actor
 from chatroom.core.text import name_key
-from chatroom.core.wire import parse_time
+from chatroom.wire.lines import parse_time
 
 
 def author_of(message: Event) -> str:

@@ -30,14 +30,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.deciding import Applied, Decided, decided, retried
 from chatroom.core.devices import Devices
-from chatroom.core.events import (
-    DeviceList,
-    Event,
-    Listing,
-    RoomDetails,
-    Tags,
-    history_event,
-)
+from chatroom.core.events import DeviceList, Event, Listing, RoomDetails, history_event
 from chatroom.core.facts import RoomFacts
 from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
@@ -53,7 +46,8 @@ from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.stored import topic_event
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
+from chatroom.wire.lines import format_time
+from chatroom.wire.tags import Tags
 
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 

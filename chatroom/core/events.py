@@ -15,51 +15,15 @@ through Redis.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatroom.core.wire import format_line, parse_event
+from chatroom.wire.lines import format_line, parse_event
+from chatroom.wire.tags import Tags, format_tags, parse_pairs
 
 #: A door's renderer: turns any :class:`Encodable` into that door's bytes.
 Encoder = Callable[[Any], bytes]
-
-#: A stored event's tags (``reply=ID``...), in the order they are shown.
-Tags = tuple[tuple[str, str], ...]
-
-#: IRCv3 message-tag value escaping (``\\:`` for ``;``, ``\\s`` for a space).
-_ESCAPES = {"\\": "\\\\", ";": "\\:", " ": "\\s", "\r": "\\r", "\n": "\\n"}
-_UNESCAPES = {"\\": "\\", ":": ";", "s": " ", "r": "\r", "n": "\n"}
-_ESCAPED = re.compile(r"\\(.?)", re.DOTALL)
-
-
-def escape_tag(value: str) -> str:
-    """A tag value as IRCv3 message tags escape it."""
-    return "".join(_ESCAPES.get(char, char) for char in value)
-
-
-def unescape_tag(value: str) -> str:
-    """The value of an escaped tag (an unknown escape is the character
-    itself, a lone trailing backslash nothing, as IRCv3 says)."""
-    return _ESCAPED.sub(lambda match: _UNESCAPES.get(match[1], match[1]), value)
-
-
-def format_tags(tags: Tags) -> str:
-    """``key=value;key=value`` (a key whose value is empty stands alone)."""
-    return ";".join(
-        f"{key}={escape_tag(value)}" if value else key for key, value in tags
-    )
-
-
-def parse_tags(text: str) -> Tags:
-    """The tags of ``@ID;tags``: the part after the first ``;``."""
-    tags = []
-    for item in text.split(";"):
-        if item:
-            key, _, value = item.partition("=")
-            tags.append((key, unescape_tag(value)))
-    return tuple(tags)
 
 
 class Encodable:
@@ -219,7 +183,7 @@ def replay_id_line(event: Event) -> bytes:
 def id_prefix(head: bytes) -> tuple[str, Tags]:
     """The id and tags of an ``@ID;tags`` prefix (without the space)."""
     event_id, _, tags = head[1:].decode("utf-8").partition(";")
-    return event_id, parse_tags(tags)
+    return event_id, parse_pairs(tags)
 
 
 def from_line(data: bytes) -> Event:

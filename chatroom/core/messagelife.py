@@ -19,14 +19,15 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import amending, errors, moderation, multiline, reactions, rules
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, Tags
+from chatroom.core.events import Event
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModEntry, check_count, entries_of
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
 from chatroom.core.stored import MESSAGES
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
+from chatroom.wire.lines import format_time
+from chatroom.wire.tags import Tags
 
 #: What ``/typing`` may say.
 TYPING_STATES = ("active", "paused", "done")

@@ -23,13 +23,14 @@ from prometheus_client import Counter, Histogram
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.events import DeviceList, Event, Listing, RoomDetails, Tags
+from chatroom.core.events import DeviceList, Event, Listing, RoomDetails
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
 from chatroom.core.reading import Marker, Unread
 from chatroom.core.registry import Member, Registry
 from chatroom.core.roominfo import RoomSettings
+from chatroom.wire.tags import Tags
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ from typing import Protocol
 from chatroom.core import errors
 from chatroom.core.events import Event
 from chatroom.core.moderation import shown
-from chatroom.core.wire import format_line
+from chatroom.wire.lines import format_line
 
 #: Entries a room keeps, and the most one ``/modlog`` shows.
 MODLOG_KEEP = 200

@@ -23,8 +23,9 @@ from __future__ import annotations
 import re
 
 from chatroom.core import errors
-from chatroom.core.events import Event, Tags, unescape_tag
+from chatroom.core.events import Event
 from chatroom.core.text import has_control_characters
+from chatroom.wire.tags import Tags, unescape
 
 #: The tag that holds a multiline message's lines.
 MULTILINE_TAG = "multiline"
@@ -112,7 +113,7 @@ def paste(escaped: str) -> tuple[str, Tags]:
             :data:`MULTILINE_MAX_LINES` lines or :data:`MULTILINE_MAX_BYTES`
             bytes), ``BAD_TEXT`` (a control character in a line).
     """
-    said = _PASTE_BREAK.split(unescape_tag(escaped))
+    said = _PASTE_BREAK.split(unescape(escaped))
     while said and not said[-1].strip():
         said.pop()
     while said and not said[0].strip():

@@ -28,7 +28,7 @@ from chatroom.core.events import Event
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
+from chatroom.wire.lines import format_time
 
 #: The audience field of a room without owner or operators.
 NOBODY = "-"

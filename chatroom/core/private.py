@@ -28,13 +28,14 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import errors, rules
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, Tags
+from chatroom.core.events import Event
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
+from chatroom.wire.lines import format_time
+from chatroom.wire.tags import Tags
 
 #: What :meth:`ConversationStore.keep` answers: the message is kept; or the
 #: account has a session now (tell it instead); or it has too many waiting.

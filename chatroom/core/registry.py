@@ -33,13 +33,13 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     RoomDetails,
-    Tags,
     Welcome,
 )
 from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
 from chatroom.core.reading import Marker, Unread
 from chatroom.core.roominfo import RoomSettings
+from chatroom.wire.tags import Tags
 
 
 class Member(Protocol):

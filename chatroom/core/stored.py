@@ -18,8 +18,9 @@ emoji), tags and target (the id it concerns, 0 for a message).
 
 from __future__ import annotations
 
-from chatroom.core.events import Event, format_tags, history_event, parse_tags
-from chatroom.core.wire import format_time
+from chatroom.core.events import Event, history_event
+from chatroom.wire.lines import format_time
+from chatroom.wire.tags import format_tags, parse_pairs
 
 #: The stored forms of messages (what ``/reply``, ``/edit`` and ``/redact`` name).
 MESSAGES = frozenset({"HISTORY", "HISTORY_ACTION"})
@@ -82,7 +83,9 @@ def event_of(room: str, row: Row) -> Event:
         return Event(kind, (room, str(target), user, text), "", str(event_id))
     if kind == "TOPIC":
         return Event("HISTORY_TOPIC", (room, user, stamp), text, str(event_id))
-    return history_event(kind, room, user, stamp, text, str(event_id), parse_tags(tags))
+    return history_event(
+        kind, room, user, stamp, text, str(event_id), parse_pairs(tags)
+    )
 
 
 def depends_on(event: Event, target: str) -> bool:

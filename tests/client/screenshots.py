@@ -26,7 +26,7 @@ from chatroom.client.controller import ChatController
 from chatroom.client.model import SessionModel
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.view import ChatScreen
-from chatroom.core.wire import parse_time
+from chatroom.wire.lines import parse_time
 from tests.client.support import screen_text, type_text
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "client.md"

@@ -7,7 +7,7 @@ from twisted.trial import unittest
 
 from chatroom.client.model import SessionModel
 from chatroom.client.view import ChatScreen
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 
 SIZE = (80, 24)
 

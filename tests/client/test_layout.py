@@ -12,7 +12,7 @@ from twisted.internet.task import Clock
 from chatroom.client.model import EntryKind
 from chatroom.client.refresher import ScreenRefresher
 from chatroom.client.view import ChatScreen
-from chatroom.core.wire import parse_time
+from chatroom.wire.lines import parse_time
 from tests.client.support import (
     IN_LOBBY,
     IN_TEA,

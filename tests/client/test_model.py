@@ -13,7 +13,7 @@ from chatroom.client.model import (
     RoomListing,
     SessionModel,
 )
-from chatroom.core.wire import parse_time
+from chatroom.wire.lines import parse_time
 from tests.client.support import IN_LOBBY, IN_TEA, feed
 
 

@@ -7,7 +7,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.client.protocol import ChatClientProtocol
-from chatroom.core.wire import ParsedLine
+from chatroom.wire.lines import ParsedLine
 
 
 class ClientRecorder:

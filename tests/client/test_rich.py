@@ -8,7 +8,8 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.client.model import Page, SessionModel, log_key
-from chatroom.client.rich import split_tags, unescape_tag
+from chatroom.client.rich import split_tags
+from chatroom.wire.tags import unescape
 from tests.client.support import IN_TEA, SIZE, ScreenTestCase, feed, type_text
 
 STAMP = "2026-11-21T18:04:05.123Z"
@@ -23,7 +24,7 @@ class RichPrefixTests(unittest.TestCase):
             split_tags(r"8;reply=7;note=a\sb\:c;flag"),
             ("8", {"reply": "7", "note": "a b;c", "flag": ""}),
         )
-        self.assertEqual(unescape_tag(r"back\\slash\n"), "back\\slash\n")
+        self.assertEqual(unescape(r"back\\slash\n"), "back\\slash\n")
 
     def test_tagged_ids_still_number_the_log(self) -> None:
         """A tagged message keeps its id (PgUp and rejoins count on it)."""

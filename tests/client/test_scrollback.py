@@ -13,7 +13,7 @@ from twisted.trial import unittest
 
 from chatroom.client.model import SessionModel
 from chatroom.client.view import ChatScreen
-from chatroom.core.wire import parse_time
+from chatroom.wire.lines import parse_time
 from tests.client.support import SIZE, RecordedActions, feed, screen_text
 
 STAMP = "2026-11-21T18:04:05.123Z"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 from tests.cluster.support import ClusterTestCase
 from tests.support import redis_backend
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_twistd import spawn_twistd
 from tests.support import connect_client, redis_backend

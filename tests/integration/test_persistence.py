@@ -18,7 +18,7 @@ from twisted.internet import defer, error, reactor, task
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 from tests.integration.test_twistd import spawn_twistd
 from tests.support import ServerTestCase, connect_client
 

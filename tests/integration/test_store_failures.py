@@ -22,7 +22,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import SCHEMA
 from chatroom.backends.local.outage import STORED_AGAIN
-from chatroom.core.wire import parse_event
+from chatroom.wire.lines import parse_event
 from tests.integration.filesystems import fill, mounted_tmpfs, unwritable_directory
 from tests.integration.test_twistd import spawn_twistd
 from tests.support import LineClient, connect_client

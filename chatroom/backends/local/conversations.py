@@ -14,14 +14,15 @@ from collections import deque
 
 from chatroom.backends.local.records import PrivateRow, Store
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.events import Event, format_tags, parse_tags
+from chatroom.core.events import Event
 from chatroom.core.private import FULL, KEPT
+from chatroom.wire.tags import format_tags, parse_pairs
 
 
 def private_event(row: PrivateRow) -> Event:
     event_id, sender, recipient, stamp, text, tags = row
     fields = (sender, recipient, stamp)
-    return Event("PRIVMSG", fields, text, id=str(event_id), tags=parse_tags(tags))
+    return Event("PRIVMSG", fields, text, id=str(event_id), tags=parse_pairs(tags))
 
 
 class StoredConversations:

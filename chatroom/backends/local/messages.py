@@ -19,13 +19,14 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
 from chatroom.core import reactions
 from chatroom.core.backend import FactsChangedError
-from chatroom.core.events import Event, format_tags
+from chatroom.core.events import Event
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import Session
 from chatroom.core.stored import event_of
 from chatroom.core.text import name_key
+from chatroom.wire.tags import format_tags
 
 #: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
 Append = Callable[[Member, Session, str, Event, Event, float], Awaitable[None]]

@@ -42,7 +42,7 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatroom.core.search import Found, SearchQuery
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
+from chatroom.wire.lines import format_time
 
 SCHEMA = """
 CREATE TABLE search_docs (

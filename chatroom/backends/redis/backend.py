@@ -59,7 +59,6 @@ from chatroom.core.events import (
     Event,
     Listing,
     LobbyChanges,
-    format_tags,
     from_line,
     to_line,
     to_rich_line,
@@ -71,6 +70,7 @@ from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.stored import stored_topic
 from chatroom.core.text import name_key
+from chatroom.wire.tags import format_tags
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 

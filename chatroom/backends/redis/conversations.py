@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.events import Event, format_tags, from_line, to_line, to_rich_line
+from chatroom.core.events import Event, from_line, to_line, to_rich_line
+from chatroom.wire.tags import format_tags
 
 #: ARGV: P, conversation, line (without id), retention, tags ('' for
 #: none: an IRC NOTICE's, client-only ones). Returns the id.

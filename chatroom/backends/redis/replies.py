@@ -18,19 +18,13 @@ from chatroom.backends.redis.calls import Refusals
 from chatroom.core import errors
 from chatroom.core.backend import Facts, Roster
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
-    Event,
-    LobbyChanges,
-    RoomGone,
-    RoomInfo,
-    format_tags,
-    to_line,
-)
+from chatroom.core.events import Event, LobbyChanges, RoomGone, RoomInfo, to_line
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
+from chatroom.wire.lines import format_time
+from chatroom.wire.tags import format_tags
 
 #: How the refusals of a create or a join read.
 ENTRY_REFUSALS: Refusals = {

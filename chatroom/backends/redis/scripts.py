@@ -91,7 +91,7 @@ channel ``P lobby``         room names whose listing changed
 ==========================  ===============================================
 
 Events travel as protocol lines (:func:`chatroom.core.events.to_line`); ``line``
-below builds them exactly as :func:`chatroom.core.wire.format_line` does.
+below builds them exactly as :func:`chatroom.wire.lines.format_line` does.
 
 The scripts build keys from the prefix (``ARGV[1]``) instead of declaring
 them in ``KEYS``: fine for one Redis server (or a replicated primary), not

@@ -39,7 +39,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event, from_line
 from chatroom.core.search import Found, SearchQuery
 from chatroom.core.text import name_key
-from chatroom.core.wire import parse_time
+from chatroom.wire.lines import parse_time
 
 #: A stream entry id, as numbers: (milliseconds, sequence).
 StreamId = tuple[int, int]

@@ -27,13 +27,13 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, happened_at, said_at
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
-from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import CHATHISTORY_LIMIT
 from chatroom.doors.irc.conversations import Picked, UnknownReferenceError, conversation
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.replay import in_batch, replay
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build_words, room_of
+from chatroom.wire.lines import format_time
 
 #: How far back a ``timestamp=`` is looked for: pages of the largest size.
 _PAGES = 10

@@ -23,7 +23,7 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import RoomDetails, Tags, Welcome
+from chatroom.core.events import RoomDetails, Welcome
 from chatroom.core.presence import quiet_notice
 from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.markers import send_marker
@@ -47,6 +47,7 @@ from chatroom.doors.irc.wire import (
     safe_target,
     split_list,
 )
+from chatroom.wire.tags import Tags
 
 
 def plain_text(text: str) -> str:

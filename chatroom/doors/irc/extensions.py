@@ -26,8 +26,9 @@ from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.core.text import has_control_characters
 from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
-from chatroom.doors.irc.tags import client_only, shared_tags, tag_section
+from chatroom.doors.irc.tags import client_only, shared_tags
 from chatroom.doors.irc.wire import Message, build, build_words, room_of
+from chatroom.wire.tags import tag_section
 
 #: The longest realname ``SETNAME`` takes (``NAMELEN`` of other servers).
 REALNAME_MAX = 100

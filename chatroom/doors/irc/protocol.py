@@ -64,9 +64,9 @@ from chatroom.doors.irc.tags import (
     add_tags,
     lines_of,
     over_budget,
-    tag_section,
 )
 from chatroom.doors.irc.wire import Message, build, is_quit, parse
+from chatroom.wire.tags import tag_section
 from chatroom.wiring.server import ChatServer
 
 #: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).

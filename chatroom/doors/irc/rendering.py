@@ -44,7 +44,6 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import multiline
 from chatroom.core.events import Encoder, Event
 from chatroom.core.fanout import ADDRESSED_EVENTS
-from chatroom.core.wire import format_time
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.statusmsg import operator_lines
@@ -55,7 +54,6 @@ from chatroom.doors.irc.tags import (
     lines_of,
     relayed_tags,
     split_text,
-    tag_section,
     text_room,
 )
 from chatroom.doors.irc.wire import (
@@ -68,6 +66,8 @@ from chatroom.doors.irc.wire import (
     irc_mask,
     is_quit,
 )
+from chatroom.wire.lines import format_time
+from chatroom.wire.tags import tag_section
 
 #: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.
 TAG_EVENTS = frozenset({"REACT", "UNREACT", "TYPING"})

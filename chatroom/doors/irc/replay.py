@@ -22,8 +22,9 @@ from collections.abc import Iterable
 
 from chatroom.core.events import RICH_ONLY, Encoder, Event
 from chatroom.doors.irc.rendering import IRCRenderer
-from chatroom.doors.irc.tags import add_tags, has_tag, lines_of, tag_section
+from chatroom.doors.irc.tags import add_tags, has_tag, lines_of
 from chatroom.doors.irc.wire import build_words
+from chatroom.wire.tags import tag_section
 
 #: What a client without ``draft/event-playback`` is not played back.
 _NOT_PLAYED = RICH_ONLY | {"HISTORY_TOPIC"}

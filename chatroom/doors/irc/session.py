@@ -41,7 +41,7 @@ from chatroom.doors.irc.caps import NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.replay import in_batch, replay
-from chatroom.doors.irc.tags import add_tags, lines_of, tag_section
+from chatroom.doors.irc.tags import add_tags, lines_of
 from chatroom.doors.irc.wire import (
     NO_TAGS,
     RPL_MONOFFLINE,
@@ -52,6 +52,7 @@ from chatroom.doors.irc.wire import (
     channel,
     refusal,
 )
+from chatroom.wire.tags import tag_section
 from chatroom.wiring.server import ChatServer
 
 #: The session's states: before the nick is ours, after, and after it

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chatroom.core.events import Event, Tags
+from chatroom.core.events import Event
+from chatroom.wire.tags import Tags
 
 #: The longest line either side sends (without CRLF): RFC 1459's 512 bytes
 #: in all, tags aside.
 MAX_LINE = 512
-#: Tag values' escapes (message-tags, "Escaping values").
-_ESCAPES = {";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n"}
-_UNESCAPES = {"\\:": ";", "\\s": " ", "\\\\": "\\", "\\r": "\r", "\\n": "\n"}
 #: The most a client's tags may take (message-tags: 4094 bytes from a client).
 CLIENT_TAGS_MAX = 4094
 #: The longest line a client may send: its tags (with their ``@`` and the
@@ -35,50 +33,6 @@ BOT_TAG = "bot"
 #: The client tag naming the message a message answers (IRCv3 ``reply``
 #: client tag, https://ircv3.net/specs/client-tags/reply).
 REPLY_TAG = "+draft/reply"
-
-
-def escape(value: str) -> str:
-    return "".join(_ESCAPES.get(ch, ch) for ch in value)
-
-
-def unescape(value: str) -> str:
-    out = []
-    index = 0
-    while index < len(value):
-        pair = value[index : index + 2]
-        if pair in _UNESCAPES:
-            out.append(_UNESCAPES[pair])
-            index += 2
-        elif value[index] == "\\":  # a lone or unknown escape: the letter stays
-            index += 1
-            if index < len(value):
-                out.append(value[index])
-                index += 1
-        else:
-            out.append(value[index])
-            index += 1
-    return "".join(out)
-
-
-def parse_tags(section: str) -> dict[str, str]:
-    """``a=1;+b=x\\sy;c`` → ``{"a": "1", "+b": "x y", "c": ""}``."""
-    tags: dict[str, str] = {}
-    for item in section.split(";"):
-        if not item:
-            continue
-        key, _, value = item.partition("=")
-        tags[key] = unescape(value)
-    return tags
-
-
-def tag_section(tags: Mapping[str, str]) -> bytes:
-    """``@a=1;b `` for the given tags (in their order), b"" for none."""
-    if not tags:
-        return b""
-    body = ";".join(
-        f"{key}={escape(value)}" if value else key for key, value in tags.items()
-    )
-    return b"@" + body.encode("utf-8") + b" "
 
 
 def client_only(tags: Mapping[str, str]) -> dict[str, str]:

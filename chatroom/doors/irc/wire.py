@@ -31,7 +31,8 @@ from chatroom.core.text import (
     TOPIC_MAX_LENGTH,
     without_control_characters,
 )
-from chatroom.doors.irc.tags import MAX_LINE, parse_tags
+from chatroom.doors.irc.tags import MAX_LINE
+from chatroom.wire.tags import parse_tags
 
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
 ERR_INPUTTOOLONG = "417"

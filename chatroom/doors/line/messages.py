@@ -13,9 +13,9 @@ from __future__ import annotations
 from chatroom.core import errors
 from chatroom.core.events import to_line
 from chatroom.core.modlog import MODLOG_DEFAULT, render_log
-from chatroom.core.wire import format_line
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.positions import parse_event_id
+from chatroom.wire.lines import format_line
 
 
 def id_and_text(args: str, usage: str) -> tuple[int, str]:

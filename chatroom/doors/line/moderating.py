@@ -13,9 +13,9 @@ from __future__ import annotations
 from chatroom.core import errors, rules
 from chatroom.core.moderation import Action
 from chatroom.core.settingvalues import SETTINGS
-from chatroom.core.wire import format_line
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
+from chatroom.wire.lines import format_line
 
 # -- moderating the room we are in ------------------------------------------
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from chatroom.core import errors
 from chatroom.core.events import Encoder, Event
 from chatroom.core.reading import Unread
-from chatroom.core.wire import format_line
 from chatroom.doors.line.context import CommandContext
+from chatroom.wire.lines import format_line
 
 #: What ``/caps`` can turn on: ``@ID`` on stored events; many rooms at once;
 #: tags, replies, edits and deletions (``rich``, which turns ``ids`` on too).

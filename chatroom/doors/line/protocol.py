@@ -41,7 +41,6 @@ from twisted.python.failure import Failure
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
-from chatroom.core.wire import PROTOCOL_VERSION, format_line
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.sendq import OutputQueue
@@ -54,6 +53,7 @@ from chatroom.doors.line.session import (
     LineOutput,
     LineSession,
 )
+from chatroom.wire.lines import PROTOCOL_VERSION, format_line
 from chatroom.wiring.server import ChatServer
 
 __all__ = ["LOBBY", "ROOM", "USERNAME", "ChatFactory", "ChatProtocol"]

@@ -25,7 +25,7 @@ from chatroom.core.events import (
     replay_line,
 )
 from chatroom.core.presence import quiet_notice
-from chatroom.core.wire import format_line
+from chatroom.wire.lines import format_line
 
 
 def render_room(info: RoomInfo) -> bytes:

@@ -45,7 +45,6 @@ from chatroom.core.text import (
     name_key,
     without_control_characters,
 )
-from chatroom.core.wire import format_line
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.line import (
     conversations,
@@ -74,6 +73,8 @@ from chatroom.doors.line.rendering import (
     render_lobby_changes,
     render_welcome,
 )
+from chatroom.wire.lines import format_line
+from chatroom.wire.said import is_command, said_text
 from chatroom.wiring.server import ChatServer
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
@@ -224,7 +225,7 @@ class LineSession:
 
     async def handle(self, line: str) -> None:
         """Dispatch one line by state: a name, a command or a message."""
-        if line.startswith("/") and not line.startswith("//"):
+        if is_command(line):
             command, _, args = line[1:].partition(" ")
             await self.command(command.lower(), args.strip())
         elif self.state == USERNAME:
@@ -232,7 +233,7 @@ class LineSession:
         elif self.state == ROOM:
             if not line:
                 raise errors.bad_args("empty message not sent")
-            await self.say("MSG", line[1:] if line.startswith("//") else line)
+            await self.say("MSG", said_text(line))
         else:
             raise errors.in_lobby()
 

@@ -11,9 +11,9 @@ service holds the rules.
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.wire import format_line, format_time
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
+from chatroom.wire.lines import format_line, format_time
 
 
 async def do_password(session: CommandContext, args: str) -> None:
