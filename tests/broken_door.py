@@ -3,7 +3,7 @@ take an event hurts no other member (:mod:`tests.handler_contract`)."""
 
 from __future__ import annotations
 
-from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.core.events import Event, Listing, LobbyChanges, Message, Welcome
 from chatroom.core.registry import Registry
 
 
@@ -24,8 +24,8 @@ class BrokenDoor:
         self.closed: str | None = None
 
     def deliver(self, event: Event) -> None:
-        if event.name == "MSG":
-            raise DeliveryBugError(event.name)
+        if isinstance(event, Message):
+            raise DeliveryBugError(event.text)
 
     def entered(self, welcome: Welcome) -> None:
         self.rooms.append(welcome.room)

@@ -285,7 +285,7 @@ class PrivateContract(ContractBase):
             registry.private_targets(alice.client.protocol)
         )
         self.assertEqual(
-            sorted((event.fields[:2], event.text) for event in newest),
+            sorted(((event.sender, event.recipient), event.text) for event in newest),
             [(("alice", "carol"), "hi carol"), (("bob", "alice"), "line 3")],
         )
         plain = yield defer.ensureDeferred(

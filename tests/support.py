@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import socket
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from twisted.internet import defer, reactor
 from twisted.internet.address import IPv4Address
@@ -36,14 +36,14 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.backends.local.backend import LocalBackend
-from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core.chat import ChatCore
 from chatroom.core.events import Event as SharedEvent
-from chatroom.core.events import Listing, LobbyChanges, Welcome, to_line
+from chatroom.core.events import Listing, LobbyChanges, Welcome
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.seats import Seat
 from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.line.rendering import to_line
 from chatroom.wire.lines import ParsedLine, parse_event
 from chatroom.wiring.server import ChatServer, ServerConfig
 from chatroom.wiring.tap import ChatroomService, Options, makeService
@@ -58,6 +58,10 @@ STAMP = "2026-11-21T18:04:05.500Z"
 #: Options for a server started inside the test process: no gc.freeze, since
 #: the test process is not a long-lived server (chatroom.wiring.collector).
 IN_PROCESS = ("--gc-freeze", "0")
+
+
+if TYPE_CHECKING:  # only the cluster tests load the Redis back-end
+    from chatroom.backends.redis.backend import RedisBackend
 
 
 def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
@@ -118,6 +122,8 @@ def device(member: object) -> object:
 
 def redis_backend(server: ChatServer) -> RedisBackend:
     """The cluster node's back-end, for tests that look inside it."""
+    from chatroom.backends.redis.backend import RedisBackend
+
     backend = chat_core(server).backend
     assert isinstance(backend, RedisBackend), backend
     return backend

@@ -15,7 +15,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.core.events import Event
+from chatroom.core.events import Message
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import NOW, FakeClient, device, local_backend
@@ -468,7 +468,7 @@ class ChannelTests(IRCTestCase):
             client.send("JOIN #general")
         for client in clients:
             client.received()
-        event = Event("MSG", ("general", "someone", "2026-11-21T18:04:05.500Z"), "hi")
+        event = Message("general", "someone", "2026-11-21T18:04:05.500Z", "hi")
         local_backend(self.server).rooms["general"].broadcast(event)
         renderings = [event.encoded(self.factory.renderer.render)]
         self.assertEqual(len(event._encoded), 1)

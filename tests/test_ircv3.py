@@ -10,7 +10,7 @@ these are our own tests of the same behaviour, not its code.
 
 from __future__ import annotations
 
-from chatroom.core.events import Event
+from chatroom.core.events import Invitation, Message
 from chatroom.wire.tags import parse_tags
 from tests.support import STAMP, local_backend
 from tests.test_irc import IRCClient, IRCTestCase
@@ -153,7 +153,7 @@ class TagsTests(CapsTestCase):
             client.send("JOIN #general")
         for client in clients:
             client.received()
-        event = Event("MSG", ("general", "someone", STAMP), "hi", "7")
+        event = Message("general", "someone", STAMP, "hi", id="7")
         local_backend(self.server).rooms["general"].broadcast(event)
         self.assertEqual(len(event._encoded), 2)
         plain = {c.transport.value() for c in clients[:3]}
@@ -250,7 +250,7 @@ class TagsTests(CapsTestCase):
         alice.send("JOIN #tea")
         alice.received()
         plain.received()
-        event = Event("INVITE", ("tea", "dave", "carol"))
+        event = Invitation("tea", "dave", "carol")
         local_backend(self.server).rooms["tea"].broadcast(event)
         self.assertEqual(alice.received(), [":carol!carol@chatroom INVITE dave :#tea"])
         self.assertEqual(plain.received(), [])

@@ -8,6 +8,7 @@ from dataclasses import replace
 from twisted.trial import unittest
 
 from chatroom.core.errors import ChatError
+from chatroom.core.events import BanChanged, Departure, DepartureKind
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.moderation import (
     Action,
@@ -87,11 +88,12 @@ class DecideTests(unittest.TestCase):
         bob = Target("bob", "bob", "s2", present=True)
         outcome = decide(Action("ban", "bob"), ROOM, Actor("alice", "", "s1"), bob)
         self.assertEqual(outcome.policy, RoomPolicy(bans=("account:bob",)))
+        kick = DepartureKind.KICK
         self.assertEqual(
-            [(e.name, e.fields, e.text) for e in outcome.events],
+            outcome.events,
             [
-                ("BAN", ("tea", "account:bob", "alice"), ""),
-                ("KICK", ("tea", "bob", "alice"), "banned"),
+                BanChanged("tea", "account:bob", "alice"),
+                Departure("tea", "bob", kick, "banned", by="alice"),
             ],
         )
         self.assertEqual(outcome.kick, bob)

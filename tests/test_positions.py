@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
+from chatroom.core import codec
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, from_line, to_id_line, to_line
+from chatroom.core.events import Joined, Message
 from chatroom.core.rules import CatchUp, catch_up
 from chatroom.doors.line.positions import (
     parse_caps,
@@ -13,6 +14,7 @@ from chatroom.doors.line.positions import (
     parse_history,
     parse_join,
 )
+from chatroom.doors.line.rendering import live_id_line, live_line
 from chatroom.wire.lines import parse_event
 
 
@@ -21,23 +23,20 @@ class RenderingTests(unittest.TestCase):
 
     def test_id_line_is_the_line_with_a_prefix(self) -> None:
         """Both renderings are cached; events without an id have no prefix."""
-        event = Event("MSG", ("tea", "alice", "t"), "hi", "42")
-        self.assertEqual(event.encoded(to_id_line), b"@42 MSG tea alice t hi\r\n")
-        self.assertEqual(event.encoded(to_line), b"MSG tea alice t hi\r\n")
-        self.assertIs(event.encoded(to_id_line), event.encoded(to_id_line))
-        join = Event("JOIN", ("tea", "bob"))
-        self.assertEqual(join.encoded(to_id_line), b"JOIN tea bob\r\n")
+        event = Message("tea", "alice", "t", "hi", id="42")
+        self.assertEqual(event.encoded(live_id_line), b"@42 MSG tea alice t hi\r\n")
+        self.assertEqual(event.encoded(live_line), b"MSG tea alice t hi\r\n")
+        self.assertIs(event.encoded(live_id_line), event.encoded(live_id_line))
+        join = Joined("tea", "bob")
+        self.assertEqual(join.encoded(live_id_line), b"JOIN tea bob\r\n")
 
-    def test_from_line_keeps_both_renderings(self) -> None:
-        """A line from Redis with ``@ID`` gives the event its id, and the
-        bytes both renderings without encoding again."""
-        data = b"@7 HISTORY tea bob t old news\r\n"
-        event = from_line(data)
-        self.assertEqual(
-            (event.name, event.id, event.text), ("HISTORY", "7", "old news")
-        )
-        self.assertIs(event.encoded(to_id_line), data)
-        self.assertEqual(event.encoded(to_line), b"HISTORY tea bob t old news\r\n")
+    def test_a_nodes_event_comes_back_as_it_was(self) -> None:
+        """What a node publishes through Redis (the codec) is read back as
+        the same typed event, id and tags included, never as a line."""
+        event = Message("tea", "bob", "t", "old news", tags=(("reply", "3"),), id="7")
+        read = codec.decode(codec.encode(event))
+        self.assertEqual(read, event)
+        self.assertEqual(read.encoded(live_id_line), b"@7 MSG tea bob t old news\r\n")
 
     def test_client_parses_the_prefix(self) -> None:
         """The shared grammar reads ``@ID`` into the event's id."""

@@ -10,8 +10,10 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
+from chatroom.core import codec
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, from_line, to_id_line, to_rich_line
+from chatroom.core.events import Message
+from chatroom.doors.line.rendering import live_id_line, live_rich_line
 from chatroom.wire.tags import format_tags, parse_pairs
 from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
@@ -73,12 +75,12 @@ class TagTests(unittest.TestCase):
     def test_rich_line_and_its_reading(self) -> None:
         """A tagged event: rich clients see the tags, ids clients the id only,
         and a node reading the rich line back gets the same event."""
-        event = Event("MSG", ("tea", "bob", "T"), "hi there", "7", (("reply", "3"),))
-        self.assertEqual(to_rich_line(event), b"@7;reply=3 MSG tea bob T hi there\r\n")
-        self.assertEqual(to_id_line(event), b"@7 MSG tea bob T hi there\r\n")
-        read = from_line(to_rich_line(event))
-        self.assertEqual((read.id, read.tags), ("7", (("reply", "3"),)))
-        self.assertEqual(to_id_line(read), to_id_line(event))
+        event = Message("tea", "bob", "T", "hi there", tags=(("reply", "3"),), id="7")
+        rich = b"@7;reply=3 MSG tea bob T hi there\r\n"
+        self.assertEqual(live_rich_line(event), rich)
+        self.assertEqual(live_id_line(event), b"@7 MSG tea bob T hi there\r\n")
+        read = codec.decode(codec.encode(event))
+        self.assertEqual(live_rich_line(read), rich)
 
 
 class RichStoreTests(unittest.TestCase):

@@ -7,10 +7,18 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.rooms import Room
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, history_event
+from chatroom.core.events import Departure, DepartureKind, Message
 from chatroom.core.rules import check_space
 from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
+
+
+def _part(room: Room, user: str) -> Departure:
+    return Departure(room.name, user, DepartureKind.PART)
+
+
+def _quit(room: Room, user: str, reason: str) -> Departure:
+    return Departure(room.name, user, DepartureKind.QUIT, reason)
 
 
 class RoomObjectTests(unittest.TestCase):
@@ -38,7 +46,7 @@ class RoomObjectTests(unittest.TestCase):
 
     def test_broadcast(self) -> None:
         """Every member gets the same line once."""
-        self.room.broadcast(Event("MSG", ("Tea", "alice", "t"), "hi"))
+        self.room.broadcast(Message("Tea", "alice", "t", "hi"))
         for member in (self.alice, self.bob, self.carol):
             self.assertEqual(member.take(), ["MSG Tea alice t hi"])
 
@@ -48,26 +56,26 @@ class RoomObjectTests(unittest.TestCase):
         with self.assertRaises(ChatError) as refused:
             check_space(self.room.facts())
         self.assertEqual(refused.exception.code, "ROOM_FULL")
-        self.room.remove(self.carol, "left")
+        self.room.remove(self.carol, _part(self.room, "carol"))
         check_space(self.room.facts())
 
     def test_owner_passes_to_longest_present(self) -> None:
         """The owner leaving hands the room to the oldest remaining member."""
-        self.room.remove(self.alice, "left")
+        self.room.remove(self.alice, _part(self.room, "alice"))
         self.assertIs(self.room.owner, self.bob)
         self.assertEqual(self.carol.take(), ["PART Tea alice left", "OWNER Tea bob"])
-        self.room.remove(self.bob, "connection lost")
+        self.room.remove(self.bob, _quit(self.room, "bob", "connection lost"))
         self.assertIs(self.room.owner, self.carol)
 
     def test_non_owner_leaving(self) -> None:
         """A non-owner leaving changes nobody's ownership."""
-        self.room.remove(self.bob, "left")
+        self.room.remove(self.bob, _part(self.room, "bob"))
         self.assertIs(self.room.owner, self.alice)
         self.assertEqual(self.carol.take(), ["PART Tea bob left"])
 
     def test_silent_remove(self) -> None:
         """With announce off (shutdown) nobody is told."""
-        self.room.remove(self.alice, "server shutting down", announce=False)
+        self.room.remove(self.alice, None)
         self.assertEqual(self.bob.take(), [])
 
     def test_permanent_has_no_owner(self) -> None:
@@ -78,8 +86,8 @@ class RoomObjectTests(unittest.TestCase):
     def test_welcome_lines(self) -> None:
         """JOINED, MEMBERS, the last N history entries oldest first, then TOPIC."""
         for n in range(3):
-            self.room.remember(history_event("MSG", "Tea", "bob", f"t{n}", f"m{n}"))
-        self.room.remember(history_event("ACTION", "Tea", "alice", "t3", "waves"))
+            self.room.remember(Message("Tea", "bob", f"t{n}", f"m{n}"))
+        self.room.remember(Message("Tea", "alice", "t3", "waves", action=True))
         self.room.topic, self.room.topic_by = "brewing", "carol"
         self.assertEqual(
             render_welcome(self.room.welcome()).decode().split("\r\n")[:-1],

@@ -23,6 +23,7 @@ from chatroom.backends.local.store import (
     SqliteStore,
 )
 from chatroom.core.config import ServerConfig
+from chatroom.core.events import TopicChanged
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.registries import local_registry
 from chatroom.wiring.server import ChatServer
@@ -110,8 +111,8 @@ class StoreTests(unittest.TestCase):
         kept = self.server.registry.room_history(bob.protocol, "tea", 10)
         (change,) = self.successResultOf(defer.ensureDeferred(kept))
         self.assertEqual(
-            (change.name, change.fields[1:], change.text),
-            ("HISTORY_TOPIC", ("alice", "1970-01-12T13:47:40.000Z"), "oolong"),
+            change,
+            TopicChanged("tea", "alice", "oolong", "1970-01-12T13:47:40.000Z", "1"),
         )
 
     def test_ids_go_on_after_a_restart(self) -> None:

@@ -5,10 +5,10 @@ IRC clients show the account of each user (``account-tag``,
 ``:nick!user@host ACCOUNT name``, ``ACCOUNT *`` on signing out). The core
 knows each session's account (:class:`chatroom.core.sessions.Sessions`)
 under its folded key; this module keeps the name it was registered with
-beside it, and when a user in rooms signs in or out, at any door, relays
-``ACCOUNT room user name`` (``*`` for none) to each of its rooms, unkept,
-as a typing notice is relayed. Only the IRC door shows it: the line door
-and the web client drop it (:data:`chatroom.core.events.IRC_ONLY`).
+beside it, and when a user in rooms signs in or out, at any door, tells
+everyone who shares a room with it, once, an
+:class:`~chatroom.core.events.AccountChanged` (``*`` for none), unkept.
+Only the IRC door shows it: the line door's table renders it as nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import contextlib
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event
+from chatroom.core.events import AccountChanged
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Sessions
 
@@ -37,13 +37,11 @@ async def registered_name(
 async def tell_rooms(
     backend: Backend, sessions: Sessions, member: Member, before: str
 ) -> None:
-    """``member``'s account is no longer ``before``: its rooms hear
-    ``ACCOUNT`` (a room it left meanwhile is passed over)."""
+    """``member``'s account is no longer ``before``: everyone who shares a
+    room with it hears so, once (IRC's ``account-notify``)."""
     session = sessions.get(member)
     if session is None or not session.name or session.account == before:
         return
-    shown = session.account_name or "*"
-    for room in backend.rooms_of(member):
-        event = Event("ACCOUNT", (room, session.name, shown))
-        with contextlib.suppress(ChatError):
-            await backend.messages.relay(member, session, room, event)
+    event = AccountChanged(session.name, session.account_name or "*")
+    with contextlib.suppress(ChatError):
+        await backend.tell_neighbours(member, session, event, including_self=False)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from twisted.logger import Logger
 
 from chatroom.core import errors
-from chatroom.core.events import Event
+from chatroom.core.events import Announcement
 from chatroom.core.moderation import (
     Actor,
     Target,
@@ -35,12 +35,12 @@ def check_admin(actor: Actor, command: str) -> None:
         raise errors.admins_only(command)
 
 
-def announcement(actor: Actor, text: str) -> Event:
+def announcement(actor: Actor, text: str) -> Announcement:
     """``/announce TEXT``: what every named member is shown, if ``actor``
     may announce at all."""
     check_admin(actor, "announce")
     check_text(text)
-    return Event("ANNOUNCE", (actor.name,), text)
+    return Announcement(actor.name, text)
 
 
 def server_ban_mask(text: str, target: Target | None) -> str:

@@ -8,31 +8,31 @@ events they lead to are built by :class:`chatroom.core.chat.ChatCore`.
 from __future__ import annotations
 
 from chatroom.core import errors, moderation
-from chatroom.core.events import Event
+from chatroom.core.events import Message
 from chatroom.core.facts import RoomFacts
 from chatroom.core.moderation import Actor
 from chatroom.core.text import name_key
 from chatroom.wire.lines import parse_time
 
 
-def author_of(message: Event) -> str:
+def author_of(message: Message) -> str:
     """The name key of whoever said a stored message."""
-    return name_key(message.fields[1])
+    return name_key(message.user)
 
 
-def check_edit(message: Event, actor: Actor, now: float, window: float) -> None:
+def check_edit(message: Message, actor: Actor, now: float, window: float) -> None:
     """Only the author edits, within ``window`` seconds (``0``: never)."""
     if window <= 0:
         raise errors.not_allowed("editing is turned off on this server")
     if author_of(message) != actor.key:
         raise errors.not_allowed("only its author may edit a message")
-    if now - parse_time(message.fields[2]) > window:
+    if now - parse_time(message.time) > window:
         raise errors.not_allowed(
             f"messages may be edited for {window:g} seconds after they are sent"
         )
 
 
-def check_redact(message: Event, room: RoomFacts, actor: Actor) -> None:
+def check_redact(message: Message, room: RoomFacts, actor: Actor) -> None:
     """The author, or the room's owner and operators, or a server admin."""
     if author_of(message) != actor.key and not moderation.is_operator(room, actor):
         raise errors.not_allowed(

@@ -31,7 +31,23 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.events import Event, Listing, RoomDetails
+from chatroom.core.events import (
+    Announcement,
+    Departure,
+    Edited,
+    Event,
+    Listing,
+    Message,
+    PrivateMessage,
+    Reaction,
+    Redacted,
+    RoomDeleted,
+    RoomDetails,
+    RoomEvent,
+    SearchResult,
+    StoredEvent,
+    TopicChanged,
+)
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import (
     Outcome,
@@ -157,10 +173,9 @@ class MessageSteps(Protocol):
         member: Member,
         session: Session,
         room: str,
-        target: Event,
-        replacement: Event | None,
-        event: Event,
-        stored: Event,
+        target: Message,
+        replacement: Message | None,
+        event: Edited | Redacted,
         now: float,
     ) -> None:
         """Stored message ``target`` (as the core read it) now reads as
@@ -175,14 +190,12 @@ class MessageSteps(Protocol):
         member: Member,
         session: Session,
         room: str,
-        target: Event,
-        adding: bool,
-        event: Event,
-        stored: Event,
+        target: Message,
+        event: Reaction,
         now: float,
     ) -> str:
-        """Add (or take back) the reaction ``event`` names (``REACT`` or
-        ``UNREACT room id user reaction``) to stored message ``target``, at
+        """Add (or take back: ``event.adding``) the reaction ``event``
+        names to stored message ``target``, at
         most :data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE` distinct
         ones; when that changed anything, append ``event`` as
         :meth:`Backend.append` does. Returns
@@ -191,17 +204,16 @@ class MessageSteps(Protocol):
         ...
 
     async def relay(
-        self, member: Member, session: Session, room: str, event: Event
+        self, member: Member, session: Session, room: str, event: RoomEvent
     ) -> None:
         """Publish ``event`` to room ``room``'s members without keeping it
-        (``TYPING``)."""
+        (a typing notice, a message to the operators)."""
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
-    ) -> list[Event]:
+    ) -> list[SearchResult]:
         """Up to ``limit`` stored messages of ``rooms`` (names as
-        :meth:`Backend.place` gives them) matching ``query``, newest first,
-        each as ``FOUND <room> <id> <user> <time> <text>``
+        :meth:`Backend.place` gives them) matching ``query``, newest first
         (:mod:`chatroom.core.search`)."""
         ...
 
@@ -250,7 +262,7 @@ class OtherNodes(Protocol):
         on, with no ``JOIN``, then ``shown(room key)``)."""
         ...
 
-    async def tell(self, account: str, token: str, event: Event) -> None:
+    async def tell(self, account: str, token: str, event: PrivateMessage) -> None:
         """``event`` (the sender's copy of a private message) to the
         account's devices on the nodes other than seat ``token``'s."""
         ...
@@ -352,7 +364,8 @@ class Backend(Protocol):
     ) -> bool:
         """Give ``name`` to ``member`` (``session.name`` is its old one, if
         any), signed in to ``account``; a session holding it is ended if
-        ``takeover``, else ``NAME_TAKEN``. True if rooms heard ``NICK``.
+        ``takeover``, else ``NAME_TAKEN``. True if it was a rename of a
+        member in rooms (the core then tells them: :meth:`tell_neighbours`).
 
         A first claim (no ``session.name``) with ``takeover`` is a sign-in
         to account ``name``: a session of the account holding the name on
@@ -376,7 +389,15 @@ class Backend(Protocol):
         (``NO_SUCH_USER`` if it is gone)."""
         ...
 
-    async def tell_everyone(self, event: Event) -> None:
+    async def tell_neighbours(
+        self, member: Member, session: Session, event: Event, including_self: bool
+    ) -> None:
+        """``event`` once to every member who shares a room with ``member``
+        (on every node), and to ``member`` too if ``including_self``: news
+        of a user rather than of a room (a rename, a sign-in)."""
+        ...
+
+    async def tell_everyone(self, event: Announcement) -> None:
         """``event`` to every named session (of every node)."""
         ...
 
@@ -427,22 +448,24 @@ class Backend(Protocol):
         ...
 
     async def leave_room(
-        self, member: Member, session: Session, room: str, reason: str
-    ) -> None: ...
+        self, member: Member, session: Session, departure: Departure
+    ) -> None:
+        """Take the member out of ``departure.room`` (``NOT_IN_ROOM``); the
+        room hears ``departure`` unless the member was a quiet one."""
+        ...
 
     async def append(
         self,
         member: Member,
         session: Session,
         room: str,
-        event: Event,
-        stored: Event,
+        event: Message,
         now: float,
         speaks: Speech | None = None,
         outside: bool = False,
     ) -> None:
-        """Number, keep (``stored``: its ``HISTORY`` form) and publish
-        ``event`` to room ``room``'s members; in a moderated room only
+        """Number, keep and publish ``event`` to room ``room``'s members
+        (its ``id`` set); in a moderated room only
         when ``speaks`` allows it on the room's facts (a back-end need not
         read them for a room that is not moderated). ``outside``: the
         member is not in the room, which must take messages from outside
@@ -456,7 +479,7 @@ class Backend(Protocol):
         room: str,
         count: int,
         before: int | None,
-    ) -> list[Event]: ...
+    ) -> list[StoredEvent]: ...
 
     async def roster(self, room: str) -> Roster: ...
 
@@ -465,14 +488,15 @@ class Backend(Protocol):
         ...
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event, now: float
+        self, session: Session, facts: Facts, event: TopicChanged, now: float
     ) -> None:
-        """Set the topic (by the session, at ``now``) and append ``event``
-        as :meth:`append` does, its stored form
-        :func:`~chatroom.core.stored.stored_topic`'s."""
+        """Set the topic ``event`` says (by the session, at ``now``) and
+        append ``event`` as :meth:`append` does."""
         ...
 
-    async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
+    async def apply_delete(
+        self, session: Session, facts: Facts, event: RoomDeleted
+    ) -> None:
         """Remove the room; its members hear ``event`` and go to the lobby."""
         ...
 

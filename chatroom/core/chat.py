@@ -30,7 +30,21 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.deciding import Applied, Decided, decided, retried
 from chatroom.core.devices import Devices
-from chatroom.core.events import DeviceList, Event, Listing, RoomDetails, history_event
+from chatroom.core.events import (
+    Departure,
+    DepartureKind,
+    DeviceList,
+    Listing,
+    Message,
+    PrivateMessage,
+    Renamed,
+    RoomDeleted,
+    RoomDetails,
+    RoomEvent,
+    SearchResult,
+    StoredEvent,
+    TopicChanged,
+)
 from chatroom.core.facts import RoomFacts
 from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
@@ -44,7 +58,6 @@ from chatroom.core.registry import Member
 from chatroom.core.roominfo import RoomSettings, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
-from chatroom.core.stored import topic_event
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -175,6 +188,9 @@ class ChatCore(Generic[B]):
         renamed = await self.backend.claim(
             member, session, name, signed_in, takeover and account == key
         )
+        if renamed:  # once to each member sharing a room, however many rooms
+            rename = Renamed(session.name, name)
+            await self.backend.tell_neighbours(member, session, rename, True)
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )
@@ -217,20 +233,20 @@ class ChatCore(Generic[B]):
 
     async def private_message(
         self, member: Member, target: str, text: str, tags: Tags = ()
-    ) -> Event:
+    ) -> PrivateMessage:
         session = self._session(member)
         event = await self.private.send(session, target, text, tags)
-        if name_key(event.fields[1]) != name_key(session.name):
+        if name_key(event.recipient) != name_key(session.name):
             self.devices.to_others(member, event)  # the sender's other devices
             await self.devices.to_other_nodes(member, event)
         return event
 
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
-    ) -> list[Event]:
+    ) -> list[PrivateMessage]:
         return await self.private.history(self._session(member), other, count, before)
 
-    async def private_targets(self, member: Member) -> list[Event]:
+    async def private_targets(self, member: Member) -> list[PrivateMessage]:
         return await self.private.targets(self._session(member))
 
     async def deliver_kept(self, member: Member) -> None:
@@ -293,15 +309,23 @@ class ChatCore(Generic[B]):
 
         await self.devices.seated(member, name, leaving, since, seat, joining=True)
 
-    async def leave_room(self, member: Member, room: str, reason: str) -> None:
-        """The account leaves: every other device in the room hears ``LEFT``."""
-        seat = self._seat(member)
-        await self.backend.leave_room(seat, self._session(member), room, reason)
+    async def leave_room(self, member: Member, room: str, words: str = "") -> None:
+        """The account leaves (saying ``words``, if any): every other device
+        in the room hears ``LEFT``."""
+        seat, session = self._seat(member), self._session(member)
+        where = self.backend.place(seat, room)
+        departure = Departure(where, session.name, DepartureKind.PART, words)
+        await self.backend.leave_room(seat, session, departure)
         if isinstance(seat, Seat):
             await self.devices.left(seat, member, room)
 
     async def say(
-        self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
+        self,
+        member: Member,
+        room: str,
+        text: str,
+        tags: Tags = (),
+        action: bool = False,
     ) -> None:
         """One message or action, stamped with the injected clock: its event
         and its stored form, appended; from a user outside the room, only to
@@ -311,26 +335,22 @@ class ChatCore(Generic[B]):
         session = self._session(member)
         actor = partial(self._actor, member)
         where, outside = await speaking_place(self.backend, member, room, actor)
-        await self._append(member, session, where, kind, text, tags, outside)
+        await self._append(member, session, where, text, tags, outside, action)
 
     async def _append(
         self,
         member: Member,
         session: Session,
         room: str,
-        kind: str,
         text: str,
         tags: Tags = (),
         outside: bool = False,
+        action: bool = False,
     ) -> None:
         now = self.clock.seconds()
-        stamp = format_time(now)
-        event = Event(kind, (room, session.name, stamp), text, tags=tags)
-        stored = history_event(kind, room, session.name, stamp, text, tags=tags)
+        event = Message(room, session.name, format_time(now), text, action, tags)
         speaks = partial(moderation.check_speak, actor=self._actor(member))
-        await self.backend.append(
-            member, session, room, event, stored, now, speaks, outside
-        )
+        await self.backend.append(member, session, room, event, now, speaks, outside)
 
     async def to_operators(
         self, member: Member, room: str, text: str, notice: bool = False
@@ -343,7 +363,7 @@ class ChatCore(Generic[B]):
         """``/paste TEXT``: its lines as one message, stored as an IRC
         client's ``draft/multiline`` batch is (:func:`multiline.paste`)."""
         said, tags = multiline.paste(text)
-        await self.say(member, room, "MSG", said, tags)
+        await self.say(member, room, said, tags)
 
     # -- messages with a life (chatroom.core.messagelife) ---------------------------
 
@@ -376,14 +396,16 @@ class ChatCore(Generic[B]):
 
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
-    ) -> list[Event]:
+    ) -> list[StoredEvent]:
         rules.check_history_count(count)
         session = self._session(member)
         return await self.backend.history(
             self._seat(member), session, room, count, before
         )
 
-    async def search(self, member: Member, rooms: list[str], text: str) -> list[Event]:
+    async def search(
+        self, member: Member, rooms: list[str], text: str
+    ) -> list[SearchResult]:
         place = partial(self.backend.place, self._seat(member))
         account = self._session(member).account
         return await search.run(
@@ -419,12 +441,12 @@ class ChatCore(Generic[B]):
         actor, session = self._actor(member), self._session(member)
         now = self.clock.seconds()
 
-        def rule(facts: Facts) -> Event:
+        def rule(facts: Facts) -> TopicChanged:
             moderation.check_set_topic(facts.room, actor)
-            return topic_event(facts.room.name, actor.name, topic, now)
+            return TopicChanged(facts.room.name, actor.name, topic, format_time(now))
 
-        async def apply(facts: Facts, event: Event) -> None:
-            await self.backend.apply_topic(session, facts, topic, event, now)
+        async def apply(facts: Facts, event: TopicChanged) -> None:
+            await self.backend.apply_topic(session, facts, event, now)
 
         await self._decide(where, rule, apply)
 
@@ -432,11 +454,11 @@ class ChatCore(Generic[B]):
         """``/delete``: every member (on every node) back to the lobby."""
         actor, session = self._actor(member), self._session(member)
 
-        def rule(facts: Facts) -> Event:
+        def rule(facts: Facts) -> RoomDeleted:
             moderation.check_delete(facts.room, actor)
-            return Event("DELETED", (facts.room.name, actor.name))
+            return RoomDeleted(facts.room.name, actor.name)
 
-        async def apply(facts: Facts, event: Event) -> str:
+        async def apply(facts: Facts, event: RoomDeleted) -> str:
             await self.backend.apply_delete(session, facts, event)
             return facts.room.name
 
@@ -456,7 +478,9 @@ class ChatCore(Generic[B]):
         def rule(facts: Facts) -> moderation.Outcome:
             return moderation.decide(action, facts.room, actor, facts.target)
 
-        async def apply(facts: Facts, outcome: moderation.Outcome) -> list[Event]:
+        async def apply(
+            facts: Facts, outcome: moderation.Outcome
+        ) -> list[RoomEvent]:
             await self.backend.apply_outcome(member, session, facts, outcome)
             await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events

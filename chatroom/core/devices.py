@@ -34,7 +34,15 @@ from chatroom.core import errors, moderation, rules
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import DeviceList, Event, Listing, Welcome
+from chatroom.core.events import (
+    Departure,
+    DepartureKind,
+    DeviceList,
+    Event,
+    Listing,
+    PrivateMessage,
+    Welcome,
+)
 from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
@@ -191,7 +199,7 @@ class Devices:
         seat.settle()
         member.entered(welcome)
         if moving is not None:
-            await self.departed(seat, member, [moving], f"left for {room}")
+            await self.departed(seat, member, [moving], moved_to=room)
 
     async def shown_late(
         self,
@@ -217,7 +225,7 @@ class Devices:
         if not device.views(here):  # shown by another node's news meanwhile
             await self.show(seat, member, here, since, moving)
         elif moving is not None:
-            await self.departed(seat, member, [moving], f"left for {here}")
+            await self.departed(seat, member, [moving], moved_to=here)
 
     async def elsewhere(self, seat: Seat) -> bool:
         """Whether the seat's account has devices on other nodes."""
@@ -280,14 +288,21 @@ class Devices:
         rooms = list(seat.rooms) if device.multi else [device.room or ""]
         self.sessions.detach(member)
         self.publish(seat)
-        self.background(self.departed(seat, member, rooms, reason))
+        self.background(self.departed(seat, member, rooms, reason, DepartureKind.QUIT))
         return True
 
     async def departed(
-        self, seat: Seat, member: Member, rooms: list[str], reason: str
+        self,
+        seat: Seat,
+        member: Member,
+        rooms: list[str],
+        reason: str = "",
+        kind: DepartureKind = DepartureKind.PART,
+        moved_to: str = "",
     ) -> None:
-        """Device ``member`` of ``seat`` is gone (or moved its view): the
-        account leaves each of ``rooms`` that no other device views."""
+        """Device ``member`` of ``seat`` is gone (a ``QUIT``: ``reason`` says
+        why) or moved its view (to ``moved_to``): the account leaves each of
+        ``rooms`` that no other device views."""
         session = self.sessions.get(seat)
         for room in rooms:
             if session is None or seat.find(room) is None:
@@ -295,7 +310,8 @@ class Devices:
             if seat.viewers(room, but=member):
                 continue
             seat.left(room)
-            await self.backend.leave_room(seat, session, room, reason)
+            departure = Departure(room, session.name, kind, reason, moved_to)
+            await self.backend.leave_room(seat, session, departure)
 
     async def arrived(self, member: Member) -> None:
         """A device signed in (its room list is out): a ``multi`` one gets
@@ -416,7 +432,7 @@ class Devices:
         for device in others:
             device.member.left_elsewhere(room, listing)
 
-    async def to_other_nodes(self, member: Member, event: Event) -> None:
+    async def to_other_nodes(self, member: Member, event: PrivateMessage) -> None:
         """``event`` (the sender's copy of a private message) to the
         account's devices on other nodes."""
         seat = self.sessions.seat_of(member)

@@ -1,283 +1,443 @@
-"""What the shared side tells members, before any door has turned it into bytes.
+"""What the shared side tells members: typed values, before any door renders them.
 
-Registries (in-process or Redis) describe what happened as the objects
-below; each door renders them in its own format. Rendering is cached on the
-object per format (:meth:`Encodable.encoded`), so a message to a room of a
-thousand members is rendered once per door, not once per member: the room
-hands every member the same object, and the first member of each door pays
-for the rendering.
+The core describes everything that happens as one of the values below, each
+a kind of event with named fields: a :class:`Message`, a :class:`Departure`
+with its :class:`DepartureKind`, a :class:`Renamed` made once per rename, a
+:class:`Typing` notice with its author, and so on. Back-ends store and
+publish them; every door turns them into its own bytes from a table of its
+own (event type → rendering: ``chatroom/doors/line/rendering.py``,
+``chatroom/doors/irc/rendering.py``), and nothing inside the server ever
+turns a line back into an event. Between the nodes of a cluster they travel
+in one documented encoding (:mod:`chatroom.core.codec`).
 
-An :class:`Event`'s fields are those of the line protocol's event of the
-same name (``docs/protocol.md``); :func:`to_line` and :func:`from_line` are
-that line form, which is also how cluster nodes pass events to each other
-through Redis.
+Rendering is cached on the value per encoder (:meth:`Encodable.encoded`),
+so a message to a room of a thousand members is rendered once per door (or
+IRC variant), not once per member: the room hands every member the same
+object, and the first member of each door pays for the rendering. A stored
+event kept in memory for replays drops its live renderings
+(:meth:`Encodable.forget_renderings`), so history costs what its fields do.
+
+A stored event's ``id`` is its position in its room (or, for a private
+message, its conversation), increasing; "" until a back-end numbers it. A
+door shows it only to connections that asked (the line door's ``/caps
+ids``). ``tags`` (``reply``, ``multiline``, ``notice``...) travel with the
+messages that carry them.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatroom.wire.lines import format_line, parse_event
-from chatroom.wire.tags import Tags, format_tags, parse_pairs
+from chatroom.wire.tags import Tags
 
-#: A door's renderer: turns any :class:`Encodable` into that door's bytes.
+#: A door's renderer: turns an :class:`Encodable` into that door's bytes.
 Encoder = Callable[[Any], bytes]
 
 
+@dataclass(slots=True, eq=False)
 class Encodable:
-    """Something a door renders; each rendering is kept, per door."""
+    """Something a door renders; each rendering is kept, per encoder.
 
-    __slots__ = ("_encoded",)
+    The cache is made on first use: an event nobody renders (or one kept
+    for replays after :meth:`forget_renderings`) costs no dict.
+    """
 
-    def __init__(self) -> None:
-        self._encoded: dict[Encoder, bytes] = {}
+    _encoded: dict[Encoder, bytes] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def encoded(self, encoder: Encoder) -> bytes:
         """``encoder(self)``, computed once per encoder."""
+        cache = self._encoded
+        if cache is None:
+            cache = self._encoded = {}
         try:
-            return self._encoded[encoder]
+            return cache[encoder]
         except KeyError:
-            data = self._encoded[encoder] = encoder(self)
+            data = cache[encoder] = encoder(self)
             return data
 
+    def forget_renderings(self) -> None:
+        """Drop the cached renderings (once every member had this event)."""
+        self._encoded = None
 
+
+@dataclass(slots=True, eq=True)
 class Event(Encodable):
-    """One thing that happened: ``JOIN``, ``MSG``, ``PRIVMSG``, ``ROOM``...
+    """Anything a member is handed through
+    :meth:`~chatroom.core.registry.Member.deliver`."""
 
-    ``name`` is the line protocol's event word, ``fields`` its fields (for
-    room events the first is the room's name) and ``text`` its free text.
-    ``id`` is a stored event's position in its room (``MSG``, ``ACTION`` and
-    their ``HISTORY`` forms), increasing within the room; "" for events that
-    are not stored. It is not part of the line: a door shows it only to
-    connections that asked (``/caps ids``), with a second rendering
-    (:func:`to_id_line`), so nobody else pays for it. ``tags`` (``reply``...)
-    are shown only to ``/caps rich`` connections, after the id
-    (:func:`to_rich_line`).
-    """
-
-    __slots__ = ("fields", "id", "name", "tags", "text")
-
-    def __init__(
-        self,
-        name: str,
-        fields: Sequence[str],
-        text: str = "",
-        id: str = "",
-        tags: Tags = (),
-    ) -> None:
-        super().__init__()
-        self.name = name
-        self.fields = tuple(fields)
-        self.text = text
-        self.id = id
-        self.tags = tags
-
-    def __repr__(self) -> str:
-        return f"<Event {self.name} {' '.join(self.fields)} {self.text!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Event) and (self.name, self.fields, self.text) == (
-            other.name,
-            other.fields,
-            other.text,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.name, self.fields, self.text))
+    #: Whether it carries a chat message (``/metrics``' messages out).
+    chat = False
 
 
-def to_line(event: Event) -> bytes:
-    """The event as one protocol line (CRLF-terminated UTF-8)."""
-    return format_line(event.name, *event.fields, text=event.text or None)
+@dataclass(slots=True, eq=True)
+class RoomEvent(Event):
+    """An event of one room, which the room's members are handed; a device
+    that does not view the room does not see it
+    (:class:`chatroom.core.seats.Seat`)."""
+
+    room: str
 
 
-def to_id_line(event: Event) -> bytes:
-    """The line preceded by ``@ID `` for a stored event (``/caps ids``).
-
-    Built from the event's cached plain line, so a room's message costs one
-    more concatenation per door, not a second encoding, and only if some
-    member asked for ids.
-    """
-    line = event.encoded(to_line)
-    if not event.id:
-        return line
-    return b"@" + event.id.encode("ascii") + b" " + line
+# -- what members say ------------------------------------------------------------
 
 
-def to_rich_line(event: Event) -> bytes:
-    """``@ID;key=value... `` and the line (``/caps rich``): the id with the
-    event's tags, escaped as IRCv3 message tags are."""
-    if not event.tags:
-        return event.encoded(to_id_line)
-    head = "@" + event.id + ";" + format_tags(event.tags) + " "
-    return head.encode("utf-8") + event.encoded(to_line)
+@dataclass(slots=True, eq=True)
+class Message(RoomEvent):
+    """A message (``action``: a ``/me``) said in a room at ``time``
+    (``2026-11-21T18:04:05.123Z``); stored, numbered by ``id``. The same
+    value is delivered live and replayed later: each door renders the two
+    its own way (the line door's ``MSG`` and ``HISTORY``)."""
+
+    user: str
+    time: str
+    text: str
+    action: bool = False
+    tags: Tags = ()
+    id: str = ""
+
+    chat = True
 
 
-#: Events only ``/caps rich`` connections see (``EDIT`` as itself: others
-#: get a ``MSG`` saying ``* `` and the new text when it happens, nothing in
-#: a replay, where the message already shows its new text; reactions and
-#: typing notices not at all).
-RICH_ONLY = frozenset({"EDIT", "REDACT", "REACT", "UNREACT", "TYPING"})
+@dataclass(slots=True, eq=True)
+class OperatorMessage(RoomEvent):
+    """A message to a room's owner and operators only (IRC's ``STATUSMSG``,
+    :mod:`chatroom.core.operator_messages`): ``audience`` holds their name
+    keys when it was said; nobody else is handed it
+    (:func:`chatroom.core.fanout.fan_out`). Never stored."""
+
+    user: str
+    time: str
+    audience: frozenset[str]
+    text: str
+    #: It was an IRC ``NOTICE``.
+    notice: bool = False
 
 
-#: Events only the IRC door shows (``ACCOUNT room user name``, for
-#: ``account-notify``; ``HISTORY_TOPIC room user time``, a topic change
-#: kept in the room's history for ``draft/event-playback``): the line door
-#: and the web client drop them, live and in replays.
-IRC_ONLY = frozenset({"ACCOUNT", "HISTORY_TOPIC"})
+@dataclass(slots=True, eq=True)
+class PrivateMessage(Event):
+    """A message from one user to another (``id``: its place in their
+    conversation, when the conversation is kept, i.e. between accounts)."""
+
+    sender: str
+    recipient: str
+    time: str
+    text: str
+    tags: Tags = ()
+    id: str = ""
+
+    chat = True
 
 
-def edit_fallback(event: Event) -> bytes:
-    """``EDIT room id user time text`` as clients without ``rich`` get it:
-    ``MSG room user time * text``."""
-    room, _target, user, stamp = event.fields
-    return format_line("MSG", room, user, stamp, text="* " + event.text)
+@dataclass(slots=True, eq=True)
+class Typing(RoomEvent):
+    """``user`` is typing in the room (``active``, ``paused``, ``done``);
+    handed to every member but the typist's own seat."""
+
+    user: str
+    state: str
 
 
-def live_line(event: Event) -> bytes:
-    """An event as it happens, for a connection without ``rich``."""
-    if event.name in IRC_ONLY:
-        return b""
-    if event.name in RICH_ONLY:
-        return event.encoded(edit_fallback) if event.name == "EDIT" else b""
-    return event.encoded(to_line)
+# -- who is in a room ------------------------------------------------------------
 
 
-def live_id_line(event: Event) -> bytes:
-    """The same with ``@ID `` (``/caps ids``)."""
-    if event.name in IRC_ONLY:
-        return b""
-    if event.name in RICH_ONLY:
-        if event.name != "EDIT":
-            return b""
-        return b"@" + event.id.encode("ascii") + b" " + event.encoded(edit_fallback)
-    return event.encoded(to_id_line)
+@dataclass(slots=True, eq=True)
+class Joined(RoomEvent):
+    """``user`` came into the room (not said of a quiet join into a big
+    room, :mod:`chatroom.core.presence`)."""
+
+    user: str
 
 
-def live_rich_line(event: Event) -> bytes:
-    """An event as it happens, for a ``rich`` connection."""
-    return b"" if event.name in IRC_ONLY else event.encoded(to_rich_line)
+class DepartureKind(enum.Enum):
+    """Why someone is no longer in a room, which doors show differently
+    (IRC: ``PART``, ``QUIT`` once for all the rooms, ``KICK``)."""
+
+    #: Left the room (``/leave``, IRC ``PART``, or by joining another room).
+    PART = "part"
+    #: The session ended: quit, lost, timed out, killed, taken over.
+    QUIT = "quit"
+    #: Put out by an owner or operator.
+    KICK = "kick"
+    #: Its cluster node went away and another node released it.
+    HARVEST = "harvest"
 
 
-def replay_line(event: Event) -> bytes:
-    """A stored event in a replay (welcome, ``/history``) without ``rich``:
-    the messages as they now stand, nothing else."""
-    hidden = event.name in RICH_ONLY or event.name in IRC_ONLY
-    return b"" if hidden else event.encoded(to_line)
+@dataclass(slots=True, eq=True)
+class Departure(RoomEvent):
+    """``user`` is no longer in the room.
+
+    ``reason``: for a ``PART``, the user's own words ("" for none); for a
+    ``QUIT`` or ``HARVEST``, why the session ended (``quit: bye``,
+    ``connection lost``); for a ``KICK``, the kicker's reason. ``moved_to``:
+    the room a ``PART`` left for (a line user joining another room). ``by``:
+    who kicked."""
+
+    user: str
+    kind: DepartureKind
+    reason: str = ""
+    moved_to: str = ""
+    by: str = ""
 
 
-def replay_rich_line(event: Event) -> bytes:
-    """A stored event in a replay for a ``rich`` connection: all but the
-    IRC door's own."""
-    return b"" if event.name in IRC_ONLY else event.encoded(to_rich_line)
+@dataclass(slots=True, eq=True)
+class Renamed(Event):
+    """``old`` is now called ``new``: made once per rename, and handed once
+    to each member who shares a room with the user (and to the user)."""
+
+    old: str
+    new: str
 
 
-def replay_id_line(event: Event) -> bytes:
-    """The same with ``@ID ``."""
-    hidden = event.name in RICH_ONLY or event.name in IRC_ONLY
-    return b"" if hidden else event.encoded(to_id_line)
+@dataclass(slots=True, eq=True)
+class OwnerChanged(RoomEvent):
+    """``user`` owns the room now (its owner left, or came back)."""
+
+    user: str
 
 
-def id_prefix(head: bytes) -> tuple[str, Tags]:
-    """The id and tags of an ``@ID;tags`` prefix (without the space)."""
-    event_id, _, tags = head[1:].decode("utf-8").partition(";")
-    return event_id, parse_pairs(tags)
+@dataclass(slots=True, eq=True)
+class AccountChanged(Event):
+    """``user`` signed in to ``account`` (``*``: signed out): IRC's
+    ``account-notify``; made once, handed once to each member who shares a
+    room with the user. Other doors show nothing of it."""
+
+    user: str
+    account: str
 
 
-def from_line(data: bytes) -> Event:
-    """Parse one protocol line (with its CRLF) back into an :class:`Event`.
-
-    The line itself is kept as the event's line rendering, so a node
-    relaying an event from Redis to its line clients never re-encodes it.
-    A line that starts with ``@ID `` (a stored event, as the cluster
-    publishes it) keeps that whole line as its :func:`to_id_line` rendering
-    (or, with tags, ``@ID;tags ``, its :func:`to_rich_line` one) and the
-    rest as its plain one.
-    """
-    event_id, tags = "", Tags()
-    if data.startswith(b"@"):
-        head, _, plain = data.partition(b" ")
-        event_id, tags = id_prefix(head)
-    else:
-        plain = data
-    parsed = parse_event(plain.rstrip(b"\r\n").decode("utf-8"))
-    event = Event(parsed.name, parsed.fields, parsed.text, event_id, tags)
-    event._encoded[to_line] = plain
-    if event_id:
-        event._encoded[to_rich_line if tags else to_id_line] = data
-    return event
+# -- the room's own state --------------------------------------------------------
 
 
-def history_event(
-    kind: str,
-    room: str,
-    user: str,
-    stamp: str,
-    text: str,
-    id: str = "",
-    tags: Tags = (),
-) -> Event:
-    """The ``HISTORY`` (or ``HISTORY_ACTION``) form of a ``MSG`` (``ACTION``)."""
-    name = "HISTORY" if kind == "MSG" else "HISTORY_ACTION"
-    return Event(name, (room, user, stamp), text, id, tags)
+@dataclass(slots=True, eq=True)
+class TopicChanged(RoomEvent):
+    """``user`` set the topic to ``text`` at ``time``; stored (numbered), so
+    IRC's event playback can replay it."""
+
+    user: str
+    text: str
+    time: str
+    id: str = ""
 
 
-#: The stored forms of messages, the events that carry the time they were
-#: said (``HISTORY room user time``); reactions, edits and deletions
-#: stored beside them carry none of their own.
-SAID = frozenset({"HISTORY", "HISTORY_ACTION"})
+@dataclass(slots=True, eq=True)
+class RoomDeleted(RoomEvent):
+    """``by`` deleted the room: its members are back in the lobby."""
+
+    by: str
+
+
+@dataclass(slots=True, eq=True)
+class RoomNotice(RoomEvent):
+    """The server says ``text`` to the room's members."""
+
+    text: str
+
+
+@dataclass(slots=True, eq=True)
+class Gap(RoomEvent):
+    """``count`` events were missed here (``?``: unknown)."""
+
+    count: str
+
+
+@dataclass(slots=True, eq=True)
+class LeftElsewhere(RoomEvent):
+    """This device is no longer in the room: another device of the account
+    left it, or the cluster lost it."""
+
+
+@dataclass(slots=True, eq=True)
+class MarkerMoved(Event):
+    """The account has now read ``where`` (a room, or ``@user``) up to
+    event ``marker``: for its other devices."""
+
+    where: str
+    marker: int
+
+
+# -- moderation -------------------------------------------------------------------
+
+
+class MemberMode(enum.Enum):
+    """A grant to a member that a moderator gives or takes (the value is
+    the line protocol's event word)."""
+
+    OP = "OP"
+    DEOP = "DEOP"
+    VOICE = "VOICE"
+    DEVOICE = "DEVOICE"
+
+
+@dataclass(slots=True, eq=True)
+class ModeChanged(RoomEvent):
+    """``by`` gave ``user`` (or took from them) operator status or a voice."""
+
+    user: str
+    by: str
+    mode: MemberMode
+
+
+@dataclass(slots=True, eq=True)
+class BanChanged(RoomEvent):
+    """``by`` banned ``mask`` (``account:KEY``, ``name:KEY``) from the room,
+    or lifted the ban (``banned`` False)."""
+
+    mask: str
+    by: str
+    banned: bool = True
+
+
+@dataclass(slots=True, eq=True)
+class SettingChanged(RoomEvent):
+    """``by`` changed the room's ``settings`` to ``values`` (the same
+    order; several on/off settings at once, as an IRC ``MODE`` line)."""
+
+    settings: tuple[str, ...]
+    values: tuple[str, ...]
+    by: str
+
+
+@dataclass(slots=True, eq=True)
+class Kicked(RoomEvent):
+    """You were put out of the room by ``by`` (the room hears a
+    :class:`Departure` of kind ``KICK``)."""
+
+    by: str
+    reason: str
+
+
+@dataclass(slots=True, eq=True)
+class Invitation(RoomEvent):
+    """``by`` invited ``user`` into the room (told to the room's members)."""
+
+    user: str
+    by: str
+
+
+@dataclass(slots=True, eq=True)
+class Invited(Event):
+    """You were invited into ``room`` by ``by`` (not a room event: every
+    device of the invitee hears it, none of them being in the room)."""
+
+    room: str
+    by: str
+
+
+@dataclass(slots=True, eq=True)
+class Announcement(Event):
+    """A server admin's ``/announce`` to every user."""
+
+    by: str
+    text: str
+
+
+# -- messages with a life -----------------------------------------------------------
+
+
+@dataclass(slots=True, eq=True)
+class Edited(RoomEvent):
+    """``user`` changed their message ``target`` to read ``text`` at ``time``;
+    stored (numbered)."""
+
+    target: str
+    user: str
+    time: str
+    text: str
+    id: str = ""
+
+
+@dataclass(slots=True, eq=True)
+class Redacted(RoomEvent):
+    """``by`` deleted message ``target`` (``reason``: "" for none); stored
+    (numbered)."""
+
+    target: str
+    by: str
+    reason: str = ""
+    id: str = ""
+
+
+@dataclass(slots=True, eq=True)
+class Reaction(RoomEvent):
+    """``user`` reacted to message ``target`` with ``reaction``, or took it
+    back (``adding`` False); stored (numbered)."""
+
+    target: str
+    user: str
+    reaction: str
+    adding: bool = True
+    id: str = ""
+
+
+#: Stored events that change a message and go with it when it is redacted.
+DEPENDENT_EVENTS = (Edited, Reaction)
+
+#: A room's stored events: what its history holds and replays.
+StoredEvent = Message | TopicChanged | Edited | Redacted | Reaction
 
 
 def said_at(event: Event) -> str | None:
     """The time a stored message was said; None for any other event."""
-    return event.fields[2] if event.name in SAID else None
+    return event.time if isinstance(event, Message) else None
 
 
 def happened_at(event: Event) -> str | None:
     """The time of a stored event that keeps one: a message's, or a topic
-    change's (``HISTORY_TOPIC``); None for the rest."""
-    if event.name == "HISTORY_TOPIC":
-        return event.fields[2]
-    return said_at(event)
+    change's; None for the rest."""
+    if isinstance(event, Message | TopicChanged):
+        return event.time
+    return None
 
 
+def depends_on(event: Event, target: str) -> bool:
+    """Whether stored ``event`` changes message ``target`` (and goes with it)."""
+    return isinstance(event, DEPENDENT_EVENTS) and event.target == target
+
+
+# -- answers to one member ------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=True)
+class SearchResult(Encodable):
+    """One message ``/search`` found: in room ``where`` (or ``@user``, a
+    private conversation), with its ``id``, author, time and text."""
+
+    where: str
+    id: str
+    user: str
+    time: str
+    text: str
+
+
+@dataclass(slots=True, eq=False)
 class RoomInfo(Encodable):
     """One room as the lobby shows it: name, member count, capacity, topic;
     and whether it is ``secret`` (listed to its members only)."""
 
-    __slots__ = ("capacity", "members", "name", "secret", "topic")
-
-    def __init__(
-        self, name: str, members: int, capacity: int, topic: str, secret: bool = False
-    ) -> None:
-        super().__init__()
-        self.name = name
-        self.members = members
-        self.capacity = capacity
-        self.topic = topic
-        self.secret = secret
+    name: str
+    members: int
+    capacity: int
+    topic: str
+    secret: bool = False
 
 
+@dataclass(slots=True, eq=False)
 class RoomGone(Encodable):
     """A room that has been removed, for lobby watchers."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
+    name: str
 
 
+@dataclass(slots=True, eq=False)
 class Listing(Encodable):
     """The room list (``/list``, the lobby on arrival)."""
 
-    __slots__ = ("rooms",)
-
-    def __init__(self, rooms: Sequence[RoomInfo]) -> None:
-        super().__init__()
-        self.rooms = tuple(rooms)
+    rooms: Sequence[RoomInfo]
 
     def public(self) -> Listing:
         """The list without its secret rooms (itself if it has none)."""
@@ -286,14 +446,11 @@ class Listing(Encodable):
         return Listing([info for info in self.rooms if not info.secret])
 
 
+@dataclass(slots=True, eq=False)
 class LobbyChanges(Encodable):
     """Rooms whose listing changed since the last push, for ``/watch``."""
 
-    __slots__ = ("changes",)
-
-    def __init__(self, changes: Sequence[RoomInfo | RoomGone]) -> None:
-        super().__init__()
-        self.changes = tuple(changes)
+    changes: Sequence[RoomInfo | RoomGone]
 
 
 @dataclass
@@ -303,7 +460,7 @@ class Welcome:
     room: str
     members: list[str]
     capacity: int
-    history: list[Event] = field(default_factory=list)
+    history: list[StoredEvent] = field(default_factory=list)
     topic: str = ""
     topic_by: str = ""
     #: When the topic was set (Unix seconds; 0 for unknown), IRC's ``333``.

@@ -5,6 +5,10 @@ room's events, an announcement) goes through :func:`fan_out`. A member whose
 ``deliver`` raises is a bug in its door, not in the event: like Twisted
 words' ``Group``, the failure is logged, that member alone is disconnected,
 every other member still gets the event, and the sender hears no error.
+
+It is also where the core keeps an event to the members it is for, once per
+event rather than in every door: a message to a room's operators reaches
+its audience alone, and a typing notice everyone but its typist.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Iterable
 
 from twisted.logger import Logger
 
-from chatroom.core.events import Event
+from chatroom.core.events import Event, OperatorMessage, Typing
 from chatroom.core.registry import Member
 from chatroom.core.text import name_key
 
@@ -21,16 +25,22 @@ log = Logger()
 
 #: What a member whose delivery failed is told as it is disconnected.
 DELIVERY_FAILED = "internal error delivering an event"
-#: The events only some members receive: a room's owner and operators
-#: (:mod:`chatroom.core.operator_messages`), named by the event's fourth field.
-ADDRESSED_EVENTS = frozenset({"OPMSG", "OPNOTICE"})
+#: Events that go to some of a room's members only (:func:`recipients`).
+_NARROWED = (OperatorMessage, Typing)
 
 
-def audience_of(event: Event) -> frozenset[str] | None:
-    """The name keys ``event`` is for, or None if it is for every member."""
-    if event.name not in ADDRESSED_EVENTS:
-        return None
-    return frozenset(event.fields[3].split(","))
+def recipients(members: Iterable[Member], event: Event) -> Iterable[Member]:
+    """Those of ``members`` that ``event`` is for: a message to a room's
+    owner and operators (:mod:`chatroom.core.operator_messages`) is for
+    its audience alone, a typing notice for all but its typist's seat;
+    every other event for every member (``members`` itself, unfiltered)."""
+    if not isinstance(event, _NARROWED):
+        return members
+    if isinstance(event, OperatorMessage):
+        audience = event.audience
+        return [m for m in members if m.name and name_key(m.name) in audience]
+    typist = event.user
+    return [m for m in members if m.name != typist]
 
 
 def fan_out(members: Iterable[Member], event: Event) -> None:
@@ -39,12 +49,10 @@ def fan_out(members: Iterable[Member], event: Event) -> None:
     The members that failed are disconnected after the loop, so ``members``
     (often a room's own dict) never changes while it is iterated. The
     ``try`` costs nothing on the hot path (exceptions are zero-cost until
-    raised). An event for some members only (:func:`audience_of`) goes to
+    raised). An event for some members only (:func:`recipients`) goes to
     those alone, checked once per event before the loop.
     """
-    audience = audience_of(event)
-    if audience is not None:
-        members = [m for m in members if m.name and name_key(m.name) in audience]
+    members = recipients(members, event)
     failed: list[Member] | None = None
     for member in members:
         try:

@@ -15,7 +15,7 @@ from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event
+from chatroom.core.events import MarkerMoved, StoredEvent
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
@@ -62,7 +62,7 @@ class Markings:
 
     async def _newest(
         self, member: Member, room: str, count: int
-    ) -> tuple[int, list[Event]]:
+    ) -> tuple[int, list[StoredEvent]]:
         """The room's newest event id (0: none yet) and its newest events."""
         session = self._session(member)
         events = await self.backend.history(
@@ -87,7 +87,7 @@ class Markings:
         else:
             seat = self._seat(member)
             marker = self.plain_markers.advance(seat, name_key(where), event_id)
-        self.devices.to_others(member, Event("READ", (where, str(marker))))
+        self.devices.to_others(member, MarkerMoved(where, marker))
         return Marker(where, marker)
 
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:

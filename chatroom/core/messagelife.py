@@ -12,6 +12,7 @@ the back-end's :class:`~chatroom.core.backend.MessageSteps` and
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
@@ -19,12 +20,18 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import amending, errors, moderation, multiline, reactions, rules
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event
+from chatroom.core.events import (
+    Edited,
+    Message,
+    Reaction,
+    Redacted,
+    RoomEvent,
+    Typing,
+)
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModEntry, check_count, entries_of
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
-from chatroom.core.stored import MESSAGES
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -39,8 +46,8 @@ TYPING_INTERVAL = 3.0
 
 #: The core's retry of a decision whose facts changed under it.
 Retried = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
-#: The core's append of a message: member, session, room, kind, text, tags.
-Appender = Callable[[Member, Session, str, str, str, Tags], Awaitable[None]]
+#: The core's append of a message: member, session, room, text, tags.
+Appender = Callable[[Member, Session, str, str, Tags], Awaitable[None]]
 
 
 class MessageLife:
@@ -76,13 +83,14 @@ class MessageLife:
 
     async def message(
         self, member: Member, session: Session, room: str, event_id: int
-    ) -> Event:
+    ) -> Message:
         """Message (or action) ``event_id`` of ``room`` as stored, or
         ``NO_SUCH_MESSAGE``."""
         found = await self.backend.history(member, session, room, 1, event_id + 1)
-        if not found or found[0].id != str(event_id) or found[0].name not in MESSAGES:
+        message = found[0] if found else None
+        if not isinstance(message, Message) or message.id != str(event_id):
             raise errors.no_such_message(event_id, room)
-        return found[0]
+        return message
 
     async def reply(
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
@@ -93,9 +101,8 @@ class MessageLife:
         session = self.session_of(member)
         where = self.backend.place(member, room)
         await self.message(member, session, where, event_id)
-        await self.append(
-            member, session, where, "MSG", text, (("reply", str(event_id)), *tags)
-        )
+        tagged = (("reply", str(event_id)), *tags)
+        await self.append(member, session, where, text, tagged)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         """``/edit``: the author's message now reads ``text``; rich members
@@ -109,13 +116,12 @@ class MessageLife:
             amending.check_edit(
                 message, self.actor_of(member), now, self.config.edit_window
             )
-            fields = (where, message.id, session.name, format_time(now))
             # An edit is one line: a multiline message's lines go with it.
             tags = tuple(t for t in message.tags if t[0] != multiline.MULTILINE_TAG)
-            replacement = Event(message.name, message.fields, text, message.id, tags)
-            edit, stored = Event("EDIT", fields, text), Event("EDIT", fields, text)
+            replacement = replace(message, text=text, tags=tags)
+            edit = Edited(where, message.id, session.name, format_time(now), text)
             await self.backend.messages.amend(
-                member, session, where, message, replacement, edit, stored, now
+                member, session, where, message, replacement, edit, now
             )
 
         await self.retried(attempt)
@@ -134,12 +140,10 @@ class MessageLife:
             message = await self.message(member, session, where, event_id)
             facts = await self.backend.facts(where)
             amending.check_redact(message, facts.room, self.actor_of(member))
-            fields = (where, message.id, session.name)
-            redaction = Event("REDACT", fields, reason or "-")
-            stored = Event("REDACT", fields, reason or "-")
+            redaction = Redacted(where, message.id, session.name, reason)
             now = self.clock.seconds()
             await self.backend.messages.amend(
-                member, session, where, message, None, redaction, stored, now
+                member, session, where, message, None, redaction, now
             )
             authors.append(amending.author_of(message))
 
@@ -156,15 +160,13 @@ class MessageLife:
         or ``UNREACT``, unless nothing changed (reacting twice)."""
         reactions.check_reaction(reaction)
         session, where = self.session_of(member), self.backend.place(member, room)
-        kind = "REACT" if adding else "UNREACT"
 
         async def attempt() -> str:
             message = await self.message(member, session, where, event_id)
-            fields = (where, message.id, session.name, reaction)
-            event, stored = Event(kind, fields), Event(kind, fields)
+            event = Reaction(where, message.id, session.name, reaction, adding)
             now = self.clock.seconds()
             return await self.backend.messages.react(
-                member, session, where, message, adding, event, stored, now
+                member, session, where, message, event, now
             )
 
         if await self.retried(attempt) == reactions.FULL:
@@ -183,14 +185,14 @@ class MessageLife:
             if last is not None and now - last < TYPING_INTERVAL:
                 return
             typed[name_key(where)] = now
-        event = Event("TYPING", (where, session.name, state))
+        event = Typing(where, session.name, state)
         await self.backend.messages.relay(member, session, where, event)
 
     def forget(self, member: Member) -> None:
         """The member is gone: its typing times go too."""
         self.typed.pop(member, None)
 
-    async def logged(self, room: str, events: Iterable[Event]) -> None:
+    async def logged(self, room: str, events: Iterable[RoomEvent]) -> None:
         """Record the moderation steps ``events`` say were applied in ``room``."""
         entries = entries_of(events, format_time(self.clock.seconds()))
         if entries:

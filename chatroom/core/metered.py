@@ -23,7 +23,14 @@ from prometheus_client import Counter, Histogram
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.events import DeviceList, Event, Listing, RoomDetails
+from chatroom.core.events import (
+    DeviceList,
+    Listing,
+    PrivateMessage,
+    RoomDetails,
+    SearchResult,
+    StoredEvent,
+)
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
@@ -145,17 +152,22 @@ class MeteredRegistry:
 
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
-    ) -> list[Event]:
+    ) -> list[StoredEvent]:
         call = self.inner.room_history(member, room, count, before)
         return await self._timed("room_history", call)
 
-    async def leave_room(self, member: Member, room: str, reason: str) -> None:
-        await self._timed("leave_room", self.inner.leave_room(member, room, reason))
+    async def leave_room(self, member: Member, room: str, words: str = "") -> None:
+        await self._timed("leave_room", self.inner.leave_room(member, room, words))
 
     async def say(
-        self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
+        self,
+        member: Member,
+        room: str,
+        text: str,
+        tags: Tags = (),
+        action: bool = False,
     ) -> None:
-        await self._timed("say", self.inner.say(member, room, kind, text, tags))
+        await self._timed("say", self.inner.say(member, room, text, tags, action))
         MESSAGES_IN.labels(member.door).inc()
 
     async def paste(self, member: Member, room: str, text: str) -> None:
@@ -205,7 +217,7 @@ class MeteredRegistry:
 
     async def private_message(
         self, member: Member, target: str, text: str, tags: Tags = ()
-    ) -> Event:
+    ) -> PrivateMessage:
         call = self.inner.private_message(member, target, text, tags)
         event = await self._timed("private_message", call)
         MESSAGES_IN.labels(member.door).inc()
@@ -214,11 +226,11 @@ class MeteredRegistry:
 
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
-    ) -> list[Event]:
+    ) -> list[PrivateMessage]:
         call = self.inner.private_history(member, other, count, before)
         return await self._timed("private_history", call)
 
-    async def private_targets(self, member: Member) -> list[Event]:
+    async def private_targets(self, member: Member) -> list[PrivateMessage]:
         return await self._timed("private_targets", self.inner.private_targets(member))
 
     async def deliver_kept(self, member: Member) -> None:
@@ -234,7 +246,9 @@ class MeteredRegistry:
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         return await self._timed("unread", self.inner.unread(member, rooms))
 
-    async def search(self, member: Member, rooms: list[str], text: str) -> list[Event]:
+    async def search(
+        self, member: Member, rooms: list[str], text: str
+    ) -> list[SearchResult]:
         return await self._timed("search", self.inner.search(member, rooms, text))
 
     def watch_lobby(self, member: Member, watching: bool) -> None:

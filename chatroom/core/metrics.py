@@ -46,15 +46,11 @@ REDIS_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
-#: Events that carry a chat message (counted apart as messages out).
-CHAT_EVENTS = frozenset({"MSG", "ACTION", "PRIVMSG"})
+class Counted(Protocol):
+    """What :func:`fanned_out` reads of an event: whether it carries a
+    chat message (counted apart as messages out)."""
 
-
-class Named(Protocol):
-    """What :func:`fanned_out` reads of an event: its name (``MSG``, ``JOIN``...)."""
-
-    @property
-    def name(self) -> str: ...
+    chat: bool
 
 
 class FanOut:
@@ -70,8 +66,8 @@ class FanOut:
 FANOUT = FanOut()
 
 
-def fanned_out(event: Named, members: int) -> None:
+def fanned_out(event: Counted, members: int) -> None:
     """One event went to ``members`` members: counted once, not per member."""
     FANOUT.deliveries += members
-    if event.name in CHAT_EVENTS:
+    if event.chat:
         FANOUT.messages_out += members

@@ -23,7 +23,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from chatroom.core import errors
-from chatroom.core.events import Event
+from chatroom.core.events import (
+    BanChanged,
+    Departure,
+    DepartureKind,
+    Invitation,
+    Invited,
+    Kicked,
+    MemberMode,
+    ModeChanged,
+    RoomEvent,
+    SettingChanged,
+)
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.settingvalues import (
     check_key,
@@ -229,10 +240,14 @@ class Outcome:
     event for one user wherever they are (``INVITED``)."""
 
     policy: RoomPolicy | None = None
-    events: list[Event] = field(default_factory=list)
+    events: list[RoomEvent] = field(default_factory=list)
     kick: Target | None = None
-    kicked: Event | None = None
-    notify: tuple[str, Event] | None = None
+    kicked: Kicked | None = None
+    notify: tuple[str, Invited] | None = None
+
+
+def _mode(room: RoomFacts, user: Target, actor: Actor, mode: MemberMode) -> ModeChanged:
+    return ModeChanged(room.name, user.name, actor.name, mode)
 
 
 def _require_operator(room: RoomFacts, actor: Actor, command: str) -> None:
@@ -289,7 +304,7 @@ def _op(
         changed = replace(
             policy, operators=_bounded(policy.operators, grant_mask(user))
         )
-    return Outcome(changed, [Event("OP", (room.name, user.name, actor.name))])
+    return Outcome(changed, [_mode(room, user, actor, MemberMode.OP)])
 
 
 def _deop(
@@ -309,7 +324,7 @@ def _deop(
         raise errors.bad_args(f"{user.name} is not an operator of {room.name}")
     else:
         changed = replace(policy, operators=operators)
-    return Outcome(changed, [Event("DEOP", (room.name, user.name, actor.name))])
+    return Outcome(changed, [_mode(room, user, actor, MemberMode.DEOP)])
 
 
 def _voice(
@@ -322,7 +337,7 @@ def _voice(
     voiced = _bounded(room.policy.voiced, grant_mask(user))
     return Outcome(
         replace(room.policy, voiced=voiced),
-        [Event("VOICE", (room.name, user.name, actor.name))],
+        [_mode(room, user, actor, MemberMode.VOICE)],
     )
 
 
@@ -341,7 +356,7 @@ def _devoice(
         raise errors.bad_args(f"{user.name} has no voice in {room.name}")
     return Outcome(
         replace(policy, voiced=voiced),
-        [Event("DEVOICE", (room.name, user.name, actor.name))],
+        [_mode(room, user, actor, MemberMode.DEVOICE)],
     )
 
 
@@ -367,9 +382,10 @@ def _check_may_remove(room: RoomFacts, actor: Actor, user: Target, verb: str) ->
 def _kicking(
     room: RoomFacts, actor: Actor, user: Target, reason: str, outcome: Outcome
 ) -> Outcome:
-    outcome.events.append(Event("KICK", (room.name, user.name, actor.name), reason))
+    kick = DepartureKind.KICK
+    outcome.events.append(Departure(room.name, user.name, kick, reason, by=actor.name))
     outcome.kick = user
-    outcome.kicked = Event("KICKED", (room.name, actor.name), reason)
+    outcome.kicked = Kicked(room.name, actor.name, reason)
     return outcome
 
 
@@ -387,7 +403,7 @@ def _ban(
     if mask in room.policy.bans:
         raise errors.bad_args(f"{shown(mask)} is already banned from {room.name}")
     policy = replace(room.policy, bans=_bounded(room.policy.bans, mask))
-    outcome = Outcome(policy, [Event("BAN", (room.name, mask, actor.name))])
+    outcome = Outcome(policy, [BanChanged(room.name, mask, actor.name)])
     if user is not None and user.present:
         return _kicking(room, actor, user, "banned", outcome)
     return outcome
@@ -409,7 +425,7 @@ def _unban(
         room.policy, bans=tuple(m for m in room.policy.bans if m not in masks)
     )
     return Outcome(
-        policy, [Event("UNBAN", (room.name, m, actor.name)) for m in removed]
+        policy, [BanChanged(room.name, m, actor.name, banned=False) for m in removed]
     )
 
 
@@ -427,8 +443,8 @@ def _invite(
     )
     return Outcome(
         policy,
-        [Event("INVITE", (room.name, target.name, actor.name))],
-        notify=(target.name, Event("INVITED", (room.name, actor.name))),
+        [Invitation(room.name, target.name, actor.name)],
+        notify=(target.name, Invited(room.name, actor.name)),
     )
 
 
@@ -446,8 +462,8 @@ def _set(
             replace(room, policy=policy), actor, setting, value
         )
         shown_values.append(shown_value)
-    shown = (action.target, ",".join(shown_values))
-    return Outcome(policy, [Event("SET", (room.name, *shown, actor.name))])
+    event = SettingChanged(room.name, tuple(settings), tuple(shown_values), actor.name)
+    return Outcome(policy, [event])
 
 
 def _one_setting(

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chatroom.core import errors
-from chatroom.core.events import Event
+from chatroom.core.events import (
+    BanChanged,
+    Departure,
+    DepartureKind,
+    ModeChanged,
+    RoomEvent,
+    SettingChanged,
+)
 from chatroom.core.moderation import shown
 from chatroom.wire.lines import format_line
 
@@ -65,23 +72,21 @@ class ModEntry:
         return format_line("MODLOG", room, *fields, text=self.reason or EMPTY)
 
 
-def entries_of(events: Iterable[Event], stamp: str) -> list[ModEntry]:
+def entries_of(events: Iterable[RoomEvent], stamp: str) -> list[ModEntry]:
     """The entries of a moderation outcome's events (an invitation is none)."""
     entries = []
     for event in events:
-        name, fields = event.name, event.fields
-        if name == "KICK":
-            _room, user, by = fields
-            entries.append(ModEntry(stamp, by, "kick", user, event.text))
-        elif name in ("BAN", "UNBAN", "OP", "DEOP", "VOICE", "DEVOICE"):
-            _room, user, by = fields
-            entries.append(ModEntry(stamp, by, name.lower(), shown(user)))
-        elif name == "SET":  # one entry per setting of a multiple one
-            _room, settings, values, by = fields
-            for setting, value in zip(
-                settings.split(","), values.split(","), strict=True
-            ):
-                entries.append(ModEntry(stamp, by, "set", f"{setting}={value}"))
+        if isinstance(event, Departure) and event.kind is DepartureKind.KICK:
+            entries.append(ModEntry(stamp, event.by, "kick", event.user, event.reason))
+        elif isinstance(event, BanChanged):
+            action = "ban" if event.banned else "unban"
+            entries.append(ModEntry(stamp, event.by, action, shown(event.mask)))
+        elif isinstance(event, ModeChanged):
+            action = event.mode.value.lower()
+            entries.append(ModEntry(stamp, event.by, action, shown(event.user)))
+        elif isinstance(event, SettingChanged):  # one entry per setting of several
+            for setting, value in zip(event.settings, event.values, strict=True):
+                entries.append(ModEntry(stamp, event.by, "set", f"{setting}={value}"))
     return entries
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 
 from chatroom.core import errors
-from chatroom.core.events import Event
 from chatroom.core.text import has_control_characters
 from chatroom.wire.tags import Tags, unescape
 
@@ -64,9 +63,9 @@ def decode_lines(value: str) -> list[Line]:
     return lines
 
 
-def lines_of(event: Event) -> list[Line] | None:
-    """A shared message's lines, None if it is no multiline message."""
-    for key, value in event.tags:
+def lines_of(tags: Tags) -> list[Line] | None:
+    """A message's lines (by its ``tags``), None if it is no multiline message."""
+    for key, value in tags:
         if key == MULTILINE_TAG:
             return decode_lines(value)
     return None

@@ -6,17 +6,17 @@ a line or web user who is an operator must hear it as an IRC operator does,
 on any cluster node. So the core decides who hears it and its fan-out keeps
 to that:
 
-- the event is ``OPMSG <room> <user> <time> <audience> :<text>``
-  (``OPNOTICE`` for an IRC ``NOTICE``), ``<audience>`` the comma-separated
-  name keys of the room's owner and operators when it was said (``-`` when
-  it has none);
+- the event is an :class:`~chatroom.core.events.OperatorMessage` whose
+  ``audience`` holds the name keys of the room's owner and operators when
+  it was said (the line door shows it as ``OPMSG``, or ``OPNOTICE`` for an
+  IRC ``NOTICE``);
 - it is relayed as a typing notice is (:meth:`MessageSteps.relay
   <chatroom.core.backend.MessageSteps.relay>`: to the room, never stored,
   on both back-ends), since a room's history is read by every member,
   operators or not, now and later;
 - :func:`chatroom.core.fanout.fan_out`, through which every delivery of
   both back-ends goes, hands it only to the members its audience names
-  (:func:`chatroom.core.fanout.audience_of`; the sender too, if an
+  (:func:`chatroom.core.fanout.recipients`; the sender too, if an
   operator: a door shows its own as it shows its own messages).
 """
 
@@ -24,14 +24,11 @@ from __future__ import annotations
 
 from chatroom.core import rules
 from chatroom.core.backend import Backend
-from chatroom.core.events import Event
+from chatroom.core.events import OperatorMessage
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
-
-#: The audience field of a room without owner or operators.
-NOBODY = "-"
 
 
 async def say_to_operators(
@@ -48,10 +45,9 @@ async def say_to_operators(
     rules.check_text(text)
     where = backend.place(member, room)
     roster = await backend.roster(where)
-    ops = sorted({name_key(n) for n in (roster.owner_name, *roster.operators()) if n})
-    event = Event(
-        "OPNOTICE" if notice else "OPMSG",
-        (where, session.name, format_time(now), ",".join(ops) or NOBODY),
-        text,
+    ops = frozenset(
+        name_key(name) for name in (roster.owner_name, *roster.operators()) if name
     )
+    stamp = format_time(now)
+    event = OperatorMessage(where, session.name, stamp, ops, text, notice)
     await backend.messages.relay(member, session, where, event)

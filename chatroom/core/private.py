@@ -28,7 +28,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import errors, rules
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event
+from chatroom.core.events import Event, PrivateMessage
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
@@ -49,14 +49,14 @@ DELIVERY_ATTEMPTS = 5
 class ConversationStore(Protocol):
     """Where a back-end keeps private conversations and kept messages."""
 
-    async def append(self, conversation: str, event: Event) -> Event:
+    async def append(self, conversation: str, event: PrivateMessage) -> PrivateMessage:
         """``event`` numbered with the conversation's next id and kept
         (the newest ``conversation_retention``): returns it with its id."""
         ...
 
     async def page(
         self, conversation: str, count: int, before: int | None
-    ) -> list[Event]:
+    ) -> list[PrivateMessage]:
         """Up to ``count`` messages with ids before ``before`` (None: the
         newest), oldest first."""
         ...
@@ -65,19 +65,19 @@ class ConversationStore(Protocol):
         """How many messages are kept for ``account``."""
         ...
 
-    async def latest(self, account: str) -> list[Event]:
+    async def latest(self, account: str) -> list[PrivateMessage]:
         """The newest message of each conversation ``account`` is part of."""
         ...
 
     async def keep(
-        self, account: str, conversation: str, event: Event, bound: int
+        self, account: str, conversation: str, event: PrivateMessage, bound: int
     ) -> str:
         """Keep ``event`` (of ``conversation``) for ``account`` if nobody
         holds its name and fewer than ``bound`` wait: :data:`KEPT`,
         :data:`ONLINE` or :data:`FULL`."""
         ...
 
-    async def take(self, account: str) -> list[Event]:
+    async def take(self, account: str) -> list[PrivateMessage]:
         """Every message kept for ``account``, oldest first, now no longer
         kept (one atomic step: two sign-ins never both get one)."""
         ...
@@ -130,7 +130,7 @@ class PrivateMessages:
 
     async def send(
         self, sender: Session, name: str, text: str, tags: Tags = ()
-    ) -> Event:
+    ) -> PrivateMessage:
         """Tell the recipient, or keep it for their account if nobody is
         signed in to it; kept in the conversation if either is an account.
         ``tags`` (an IRC ``NOTICE``, client-only tags) go with it."""
@@ -141,7 +141,7 @@ class PrivateMessages:
         if not found.online and await conversations.waiting(found.account) >= bound:
             raise errors.inbox_full(found.name, bound)
         stamp = format_time(self.clock.seconds())
-        event = Event("PRIVMSG", (sender.name, found.name, stamp), text, tags=tags)
+        event = PrivateMessage(sender.name, found.name, stamp, text, tags)
         key = conversation_key(
             party(sender.account, sender.name), party(found.account, found.name)
         )
@@ -168,7 +168,7 @@ class PrivateMessages:
 
     async def history(
         self, session: Session, name: str, count: int, before: int | None
-    ) -> list[Event]:
+    ) -> list[PrivateMessage]:
         """The caller's conversation with ``name``, paged back. Only an
         account's conversations are kept for it to read: a plain name's
         next holder is someone else."""
@@ -192,7 +192,7 @@ class PrivateMessages:
         found = await self.backend.find_user(name)
         return party(found.account, found.name) if found else name_key(name)
 
-    async def targets(self, session: Session) -> list[Event]:
+    async def targets(self, session: Session) -> list[PrivateMessage]:
         """The newest message of each conversation of the caller's account
         (a plain name keeps none)."""
         if not session.account:

@@ -13,7 +13,7 @@ turns the outcome into the same reply on either.
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.events import Event
+from chatroom.core.events import Reaction
 from chatroom.core.text import has_control_characters, name_key
 
 #: Most bytes (UTF-8) of one reaction: an emoji sequence with modifiers fits.
@@ -98,11 +98,11 @@ class Reactions:
         self.changes += 1
         return CHANGED
 
-    def replay(self, event: Event) -> None:
-        """A stored ``REACT``/``UNREACT`` read back at start-up."""
-        _room, target, user, reaction = event.fields
-        adding = event.name == "REACT"
-        self.change(target, reaction, user, adding, limit=1 << 30)  # was kept
+    def replay(self, event: Reaction) -> None:
+        """A stored reaction (or its taking back) read back at start-up."""
+        self.change(
+            event.target, event.reaction, event.user, event.adding, limit=1 << 30
+        )  # was kept
 
     def forget(self, target: str) -> None:
         """Message ``target`` is gone (redacted), with its reactions."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chatroom.core import errors
-from chatroom.core.events import Event
+from chatroom.core.events import Event, Message
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,9 @@ def unread(
     mentions = sum(
         1
         for event in events
-        if event.id
+        if isinstance(event, Message)
+        and event.id
         and int(event.id) > after
-        and event.name in ("HISTORY", "HISTORY_ACTION")
-        and pattern.search(event.text or "")
+        and pattern.search(event.text)
     )
     return Unread(room, max(0, newest - after), mentions)

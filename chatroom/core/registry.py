@@ -32,7 +32,10 @@ from chatroom.core.events import (
     Event,
     Listing,
     LobbyChanges,
+    PrivateMessage,
     RoomDetails,
+    SearchResult,
+    StoredEvent,
     Welcome,
 )
 from chatroom.core.moderation import Action
@@ -205,23 +208,29 @@ class Registry(Protocol):
 
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
-    ) -> list[Event]:
+    ) -> list[StoredEvent]:
         """Up to ``count`` stored events of ``room`` before id ``before`` (or
-        the newest), oldest first, in their ``HISTORY`` form with their ids.
+        the newest), oldest first, with their ids.
 
         Raises:
             ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
         """
         ...
 
-    async def leave_room(self, member: Member, room: str, reason: str) -> None:
-        """Take ``member`` out of ``room``; the others hear ``PART reason``."""
+    async def leave_room(self, member: Member, room: str, words: str = "") -> None:
+        """Take ``member`` out of ``room``; the others hear its
+        :class:`~chatroom.core.events.Departure` (a part, with ``words``)."""
         ...
 
     async def say(
-        self, member: Member, room: str, kind: str, text: str, tags: Tags = ()
+        self,
+        member: Member,
+        room: str,
+        text: str,
+        tags: Tags = (),
+        action: bool = False,
     ) -> None:
-        """A message (``MSG``) or action (``ACTION``) to every member of ``room``,
+        """A message (an ``action``: a ``/me``) to every member of ``room``,
         with ``tags`` (an IRC ``NOTICE``, IRC clients' ``+`` tags) stored with it."""
         ...
 
@@ -292,8 +301,8 @@ class Registry(Protocol):
 
     async def private_message(
         self, member: Member, target: str, text: str, tags: Tags = ()
-    ) -> Event:
-        """Deliver ``PRIVMSG`` (with ``tags``) to ``target``; returns it (for
+    ) -> PrivateMessage:
+        """Deliver a private message (with ``tags``) to ``target``; returns it (for
         the sender's copy).
 
         The target's copy is delivered here; the sender's is the caller's
@@ -305,12 +314,12 @@ class Registry(Protocol):
 
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
-    ) -> list[Event]:
+    ) -> list[PrivateMessage]:
         """``/history @USER N [before ID]``: the member's account's private
-        conversation with ``other``, oldest first (``PRIVMSG`` events)."""
+        conversation with ``other``, oldest first."""
         ...
 
-    async def private_targets(self, member: Member) -> list[Event]:
+    async def private_targets(self, member: Member) -> list[PrivateMessage]:
         """The newest message of each of the member's account's private
         conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
         ...
@@ -342,7 +351,9 @@ class Registry(Protocol):
         member's marker: how many, and how many messages name the member."""
         ...
 
-    async def search(self, member: Member, rooms: list[str], text: str) -> list[Event]:
+    async def search(
+        self, member: Member, rooms: list[str], text: str
+    ) -> list[SearchResult]:
         """``/search text`` over ``rooms`` (which the member is in): up to
         :data:`chatroom.core.search.FOUND_LIMIT` ``FOUND`` events, newest
         first.

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple, Protocol
 
 from chatroom.core import errors, rules
-from chatroom.core.events import Event
+from chatroom.core.events import SearchResult
 from chatroom.core.private import conversation_key
 from chatroom.core.text import name_key
 
@@ -141,9 +141,9 @@ def rooms_to_search(
     return chosen
 
 
-def found(room: str, event_id: int, user: str, stamp: str, text: str) -> Event:
+def found(room: str, event_id: int, user: str, stamp: str, text: str) -> SearchResult:
     """One search result: ``FOUND <room> <id> <user> <time> <text>``."""
-    return Event("FOUND", (room, str(event_id), user, stamp), text)
+    return SearchResult(room, str(event_id), user, stamp, text)
 
 
 def private_found(
@@ -154,7 +154,7 @@ def private_found(
     recipient: str,
     stamp: str,
     text: str,
-) -> Event:
+) -> SearchResult:
     """A hit in ``party``'s private conversation ``conversation``:
     ``FOUND @USER <id> <sender> <time> <text>``, USER the other party (as
     ``/history @USER`` names the conversation): the one of the message's
@@ -167,7 +167,7 @@ def private_found(
     shown = next((n for n in names if name_key(n) == other), None)
     if shown is None:
         shown = next((n for n in names if name_key(n) != party), other)
-    return Event("FOUND", (f"@{shown}", str(event_id), sender, stamp), text)
+    return SearchResult(f"@{shown}", str(event_id), sender, stamp, text)
 
 
 class Found(NamedTuple):
@@ -186,7 +186,7 @@ class Found(NamedTuple):
 
 def found_events(
     hits: Sequence[Found], names: Mapping[str, str], party: str
-) -> list[Event]:
+) -> list[SearchResult]:
     """An engine's hits as ``FOUND`` events, as every back-end answers them:
     a room's under the name the searcher knows it by (``names``: key →
     name), a private one as :func:`private_found` names it for ``party``."""
@@ -212,7 +212,7 @@ class Searcher(Protocol):
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
-    ) -> list[Event]: ...
+    ) -> list[SearchResult]: ...
 
 
 async def run(
@@ -222,7 +222,7 @@ async def run(
     text: str,
     party: str = "",
     party_of: Callable[[str], Awaitable[str]] | None = None,
-) -> list[Event]:
+) -> list[SearchResult]:
     """``/search text`` over the member's ``rooms`` and, for an account
     (``party``, its key), its private conversations: the query checked, the
     rooms chosen (``place``: the back-end's room of a name the member is

@@ -29,14 +29,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
-from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.core.events import Event, Listing, LobbyChanges, RoomEvent, Welcome
 from chatroom.core.fanout import fan_out
 from chatroom.core.registry import Member
 from chatroom.core.text import name_key
-
-#: Events that name no room (or a room the user is not in): every device gets them.
-ROOMLESS = frozenset({"PRIVMSG", "NICK", "ANNOUNCE", "INVITED", "READ"})
-
 
 #: Rooms whose one-room tuples are remembered (see :func:`one_room`).
 ONE_ROOM_CACHED = 1024
@@ -264,11 +260,11 @@ class Seat:
 
     def deliver_each(self, event: Event) -> None:
         """``event`` to each device that views its room (every device, if
-        it names none)."""
-        if event.name in ROOMLESS:
+        it is not a :class:`~chatroom.core.events.RoomEvent`)."""
+        if not isinstance(event, RoomEvent):
             fan_out([device.member for device in self._each()], event)
             return
-        room = event.fields[0]
+        room = event.room
         fan_out([d.member for d in self._each() if d.views(room)], event)
 
     def entered(self, welcome: Welcome) -> None:

@@ -9,21 +9,22 @@ same :class:`~chatroom.core.chat.ChatCore`, so every rule is the same.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.local.opening import open_store
 from chatroom.backends.local.store import Store
-from chatroom.backends.redis.backend import RedisBackend
-from chatroom.backends.redis.link import RedisLink
-from chatroom.backends.redis.node import ClusterConfig
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 
+if TYPE_CHECKING:  # only --redis loads the Redis back-end
+    from chatroom.backends.redis.link import RedisLink
+    from chatroom.backends.redis.node import ClusterConfig
+
 LocalRegistry = ChatCore[LocalBackend]
-RedisRegistry = ChatCore[RedisBackend]
+RedisRegistry = ChatCore["RedisBackend"]
 
 
 def local_registry(
@@ -48,6 +49,9 @@ def redis_registry(
     """Names and rooms in the Redis that ``cluster`` names, over two links
     (``reactor`` connects them); ``on_fatal`` is called if Redis cannot be
     reached at start."""
+    from chatroom.backends.redis.backend import RedisBackend
+    from chatroom.backends.redis.link import RedisLink
+
     commands = commands or RedisLink(reactor, cluster.redis, "redis commands")
     subscriber = subscriber or RedisLink(
         reactor, cluster.redis, "redis subscriber", subscriber=True

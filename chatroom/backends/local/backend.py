@@ -23,18 +23,32 @@ from chatroom.backends.local.onenode import NoOtherNodes
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
+from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Roster, SessionEnder, Speech
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, Listing, LobbyChanges, RoomGone, RoomInfo
+from chatroom.core.events import (
+    Announcement,
+    Departure,
+    DepartureKind,
+    Event,
+    Listing,
+    LobbyChanges,
+    Message,
+    OwnerChanged,
+    RoomDeleted,
+    RoomGone,
+    RoomInfo,
+    StoredEvent,
+    TopicChanged,
+)
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
-from chatroom.core.stored import row_of, stored_topic
 from chatroom.core.text import name_key
 
 
@@ -142,7 +156,7 @@ class LocalBackend:
             elif room.absent_owner and room.members and not room.policy.owner_account:
                 room.absent_owner = ""
                 room.owner = next(iter(room.members))
-                room.broadcast(Event("OWNER", (room.name, room.members[room.owner])))
+                room.broadcast(OwnerChanged(room.name, room.members[room.owner]))
                 self._save(room)
             room.restored = False
 
@@ -199,10 +213,8 @@ class LocalBackend:
         rooms = self.places.get(member, ())
         if old is None or not rooms:
             return False
-        nick = Event("NICK", (old, name))
         for room in rooms:
             room.rename(member, name)
-            room.broadcast(nick)
             if room.owner is member:
                 self._save(room)
         return True
@@ -212,8 +224,10 @@ class LocalBackend:
 
     def release(self, member: Member, session: Session, reason: str) -> None:
         self.lobby.watch(member, False)
+        quit = DepartureKind.QUIT
         for room in self.places.get(member, ()):
-            self._leave(member, room, reason, announce=not self.stopping)
+            departure = Departure(room.name, session.name, quit, reason)
+            self._leave(member, room, None if self.stopping else departure)
         key = name_key(session.name) if session.name else None
         if key is not None and self.users.get(key) is member:
             del self.users[key]
@@ -228,7 +242,19 @@ class LocalBackend:
             raise errors.no_such_user(target.name)
         deliver_to(recipient, event)
 
-    async def tell_everyone(self, event: Event) -> None:
+    async def tell_neighbours(
+        self, member: Member, session: Session, event: Event, including_self: bool
+    ) -> None:
+        neighbours: dict[Member, None] = {}  # each once, in the rooms' order
+        for room in self.places.get(member, ()):
+            neighbours.update(dict.fromkeys(room.members))
+        if not including_self:
+            neighbours.pop(member, None)
+        elif member not in neighbours:
+            neighbours[member] = None
+        fan_out(neighbours, event)
+
+    async def tell_everyone(self, event: Announcement) -> None:
         fan_out([member for member, _ in self.sessions.named()], event)
 
     async def end_user(self, name: str, reason: str) -> str:
@@ -312,7 +338,10 @@ class LocalBackend:
         if leaving is not None:
             old = self.rooms.get(name_key(leaving))
             if old is not None and member in old.members:
-                self._leave(member, old, f"left for {room.name}")
+                moved = Departure(
+                    old.name, session.name, DepartureKind.PART, moved_to=room.name
+                )
+                self._leave(member, old, moved)
         owner = room.owner
         room.add(member, session.name, session.account)
         self.places[member] = (*self.places.get(member, ()), room)
@@ -323,20 +352,20 @@ class LocalBackend:
         self.log.info("{user} joined {room}", user=session.name, room=room.name)
 
     async def leave_room(
-        self, member: Member, session: Session, room: str, reason: str
+        self, member: Member, session: Session, departure: Departure
     ) -> None:
-        self._leave(member, self._room_of(member, room), reason)
+        self._leave(member, self._room_of(member, departure.room), departure)
 
     def _leave(
         self,
         member: Member,
         room: Room,
-        reason: str,
-        announce: bool = True,
-        farewell: Event | None = None,
+        departure: Departure | None,
     ) -> None:
+        """``member`` out of ``room``; the room hears ``departure`` (None:
+        nothing, at shutdown)."""
         owner = room.owner
-        room.remove(member, reason, announce=announce, farewell=farewell)
+        room.remove(member, departure)
         self._unplace(member, room)
         if self.stopping:
             return  # every room that exists at shutdown is restored
@@ -352,23 +381,23 @@ class LocalBackend:
         member: Member,
         session: Session,
         room: str,
-        event: Event,
-        stored: Event,
+        event: StoredEvent,
         now: float,
         speaks: Speech | None = None,
         outside: bool = False,
     ) -> None:
-        """Numbered here: the room's next id goes on both forms."""
+        """Numbered here, with the room's next id (a message, or for the
+        message steps an edit, deletion or reaction)."""
         where = self._room_of(member, room, outside)
         if speaks is not None and where.policy.moderated:
             speaks(where.facts())
-        self.outage.check(where, event.text)  # nothing acknowledged that cannot be kept
-        event_id = where.last_id + 1
-        event.id = stored.id = str(event_id)
-        where.announce(member)  # a quiet member's JOIN comes just before
+        self.outage.check(where, event)  # nothing acknowledged that cannot be kept
+        event.id = str(where.last_id + 1)
+        if isinstance(event, Message):
+            where.announce(member)  # a quiet member's JOIN comes just before
         where.broadcast(event)
-        where.remember(stored)
-        self.store.add_event(where.key, row_of(stored), now)
+        where.remember(event)
+        self.store.add_event(where.key, row_of(event), now)
 
     async def history(
         self,
@@ -377,7 +406,7 @@ class LocalBackend:
         room: str,
         count: int,
         before: int | None,
-    ) -> list[Event]:
+    ) -> list[StoredEvent]:
         where = self._room_of(member, room)
         last = where.last_id if before is None else min(before - 1, where.last_id)
         first = max(where.first_id, last - count + 1)
@@ -406,14 +435,14 @@ class LocalBackend:
         return Facts(where.facts(), owner_name=where.owner_name, target=found)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event, now: float
+        self, session: Session, facts: Facts, event: TopicChanged, now: float
     ) -> None:
         where = self._find(facts.room.name)
-        where.topic, where.topic_by, where.topic_at = topic, session.name, int(now)
+        where.topic, where.topic_by, where.topic_at = event.text, event.user, int(now)
         event.id = str(where.last_id + 1)
         where.broadcast(event)
-        where.remember(stored := stored_topic(event))
-        self.store.add_event(where.key, row_of(stored), now)
+        where.remember(event)
+        self.store.add_event(where.key, row_of(event), now)
         self._save(where)
         self._room_changed(where)
 
@@ -425,7 +454,9 @@ class LocalBackend:
         else:
             del self.places[member]
 
-    async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
+    async def apply_delete(
+        self, session: Session, facts: Facts, event: RoomDeleted
+    ) -> None:
         room = self._find(facts.room.name)
         room.broadcast(event)
         members = list(room.members)
@@ -451,12 +482,13 @@ class LocalBackend:
             where.broadcast(event)
         if outcome.kick is not None and outcome.kicked is not None:
             kicked = self.users[outcome.kick.key]
-            self._leave(kicked, where, "", farewell=outcome.events[-1])
+            kick = outcome.events[-1]
+            self._leave(kicked, where, kick if isinstance(kick, Departure) else None)
             deliver_to(kicked, outcome.kicked)
             kicked.removed(where.name, (await self.list_rooms()).public())
         if outcome.notify is not None:
-            name, event = outcome.notify
-            deliver_to(self.users[name_key(name)], event)
+            name, invited = outcome.notify
+            deliver_to(self.users[name_key(name)], invited)
 
     def _add_room(self, room: Room) -> None:
         self.rooms[room.key] = room

@@ -11,18 +11,20 @@ the keeping are one atomic step, as every local step is.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 
 from chatroom.backends.local.records import PrivateRow, Store
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.events import Event
+from chatroom.core.events import PrivateMessage
 from chatroom.core.private import FULL, KEPT
 from chatroom.wire.tags import format_tags, parse_pairs
 
 
-def private_event(row: PrivateRow) -> Event:
+def private_event(row: PrivateRow) -> PrivateMessage:
     event_id, sender, recipient, stamp, text, tags = row
-    fields = (sender, recipient, stamp)
-    return Event("PRIVMSG", fields, text, id=str(event_id), tags=parse_pairs(tags))
+    return PrivateMessage(
+        sender, recipient, stamp, text, parse_pairs(tags), str(event_id)
+    )
 
 
 class StoredConversations:
@@ -38,9 +40,9 @@ class StoredConversations:
 
         accounts.on_delete = forget
         self.retention = max(1, retention)
-        self.talks: dict[str, deque[Event]] = {}
+        self.talks: dict[str, deque[PrivateMessage]] = {}
         self.last_ids: dict[str, int] = {}
-        self.kept: dict[str, list[Event]] = {}
+        self.kept: dict[str, list[PrivateMessage]] = {}
         loaded = store.load_private()
         for conversation, rows in loaded.conversations.items():
             talk = self._talk(conversation)
@@ -51,32 +53,30 @@ class StoredConversations:
                 if event.id == str(event_id):
                     self.kept.setdefault(account, []).append(event)
 
-    def _talk(self, conversation: str) -> deque[Event]:
+    def _talk(self, conversation: str) -> deque[PrivateMessage]:
         talk = self.talks.get(conversation)
         if talk is None:
             talk = self.talks[conversation] = deque(maxlen=self.retention)
         return talk
 
-    async def append(self, conversation: str, event: Event) -> Event:
+    async def append(self, conversation: str, event: PrivateMessage) -> PrivateMessage:
         event_id = self.last_ids.get(conversation, 0) + 1
         self.last_ids[conversation] = event_id
-        numbered = Event(
-            event.name, event.fields, event.text, id=str(event_id), tags=event.tags
-        )
+        numbered = replace(event, id=str(event_id))
         self._talk(conversation).append(numbered)
-        sender, recipient, stamp = event.fields
-        row = (event_id, sender, recipient, stamp, event.text, format_tags(event.tags))
+        fields = (event.sender, event.recipient, event.time, event.text)
+        row = (event_id, *fields, format_tags(event.tags))
         self.store.add_private(conversation, row, self.retention)
         return numbered
 
     async def page(
         self, conversation: str, count: int, before: int | None
-    ) -> list[Event]:
+    ) -> list[PrivateMessage]:
         talk = self.talks.get(conversation, ())
         chosen = [e for e in talk if before is None or int(e.id) < before]
         return chosen[-count:]
 
-    async def latest(self, account: str) -> list[Event]:
+    async def latest(self, account: str) -> list[PrivateMessage]:
         """A walk over every conversation: only ``CHATHISTORY TARGETS`` asks."""
         return [
             talk[-1]
@@ -88,7 +88,7 @@ class StoredConversations:
         return len(self.kept.get(account, ()))
 
     async def keep(
-        self, account: str, conversation: str, event: Event, bound: int
+        self, account: str, conversation: str, event: PrivateMessage, bound: int
     ) -> str:
         waiting = self.kept.setdefault(account, [])
         if len(waiting) >= bound:
@@ -97,7 +97,7 @@ class StoredConversations:
         self.store.keep_private(account, conversation, int(event.id))
         return KEPT
 
-    async def take(self, account: str) -> list[Event]:
+    async def take(self, account: str) -> list[PrivateMessage]:
         waiting = self.kept.pop(account, [])
         if waiting:
             self.store.drop_kept(account)

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.local import search
 from chatroom.backends.local.rekey import rekey
-from chatroom.core.stored import DEPENDENTS
+from chatroom.backends.local.rows import DEPENDENT_KINDS
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -94,7 +94,7 @@ class DatabaseUnusableError(Exception):
 #: A redacted message and the events that depend on it; an edited one.
 DROP_MESSAGE = (
     "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind IN "
-    f"({', '.join(repr(kind) for kind in sorted(DEPENDENTS))})))"
+    f"({', '.join(repr(kind) for kind in sorted(DEPENDENT_KINDS))})))"
 )
 EDIT_MESSAGE = "UPDATE events SET text = ?, tags = ? WHERE room = ? AND id = ?"
 INSERT_EVENT = (

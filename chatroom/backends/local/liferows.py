@@ -14,13 +14,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from chatroom.backends.local.rows import REACTION_KINDS, Row
 from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.stored import REACTIONS, Row
 
 #: A statement and its parameters, queued for the next flush.
 Statement = tuple[str, tuple[Any, ...]]
 
-_KINDS = ", ".join(repr(kind) for kind in sorted(REACTIONS))
+_KINDS = ", ".join(repr(kind) for kind in sorted(REACTION_KINDS))
 
 
 def load_reactions(db: sqlite3.Connection) -> list[tuple[str, Row]]:

@@ -35,9 +35,9 @@ from typing import Any
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
+from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found, install, prepare, search
 from chatroom.core.search import SearchQuery
-from chatroom.core.stored import Row
 from chatroom.core.threads import PrivateThreads
 
 #: A statement and its parameters, waiting to be applied.

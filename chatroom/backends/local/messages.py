@@ -17,19 +17,27 @@ from collections.abc import Awaitable, Callable
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
+from chatroom.backends.local.rows import event_of
 from chatroom.core import reactions
 from chatroom.core.backend import FactsChangedError
-from chatroom.core.events import Event
+from chatroom.core.events import (
+    Edited,
+    Message,
+    Reaction,
+    Redacted,
+    RoomEvent,
+    SearchResult,
+    StoredEvent,
+)
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import Session
-from chatroom.core.stored import event_of
 from chatroom.core.text import name_key
 from chatroom.wire.tags import format_tags
 
 #: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
-Append = Callable[[Member, Session, str, Event, Event, float], Awaitable[None]]
+Append = Callable[[Member, Session, str, StoredEvent, float], Awaitable[None]]
 
 
 class LocalMessageSteps:
@@ -55,7 +63,9 @@ class LocalMessageSteps:
         #: Who reacted with what, per room key.
         self.reactions: dict[str, Reactions] = {}
         for key, row in store.load_reactions():
-            self._reactions(key).replay(event_of(key, row))
+            reaction = event_of(key, row)
+            if isinstance(reaction, Reaction):
+                self._reactions(key).replay(reaction)
 
     def _reactions(self, key: str) -> Reactions:
         found = self.reactions.get(key)
@@ -68,10 +78,9 @@ class LocalMessageSteps:
         member: Member,
         session: Session,
         room: str,
-        target: Event,
-        replacement: Event | None,
-        event: Event,
-        stored: Event,
+        target: Message,
+        replacement: Message | None,
+        event: Edited | Redacted,
         now: float,
     ) -> None:
         """In memory and the store; refused (decide again) if the message
@@ -79,7 +88,7 @@ class LocalMessageSteps:
         where = self.room_of(member, room)
         if target.id in where.redacted:
             raise FactsChangedError()
-        self.outage.check(where, event.text)
+        self.outage.check(where, event)
         where.amend(target.id, replacement)
         if replacement is None:
             self._reactions(where.key).forget(target.id)
@@ -88,43 +97,42 @@ class LocalMessageSteps:
         else:
             tags = format_tags(replacement.tags)
             self.store.change_event(where.key, int(target.id), replacement.text, tags)
-        await self.append(member, session, room, event, stored, now)
+        await self.append(member, session, room, event, now)
 
     async def react(
         self,
         member: Member,
         session: Session,
         room: str,
-        target: Event,
-        adding: bool,
-        event: Event,
-        stored: Event,
+        target: Message,
+        event: Reaction,
         now: float,
     ) -> str:
         """Decided and applied in one call: nothing can come in between."""
         where = self.room_of(member, room)
         if target.id in where.redacted:
             raise FactsChangedError()
-        self.outage.check(where, event.text)  # nothing changed that cannot be kept
-        _room, _target, user, reaction = event.fields
+        self.outage.check(where, event)  # nothing changed that cannot be kept
         limit = reactions.REACTIONS_PER_MESSAGE
         state = self._reactions(where.key)
-        outcome = state.change(target.id, reaction, user, adding, limit)
+        outcome = state.change(
+            target.id, event.reaction, event.user, event.adding, limit
+        )
         if outcome == reactions.CHANGED:
-            await self.append(member, session, room, event, stored, now)
+            await self.append(member, session, room, event, now)
             if state.changes % reactions.PRUNE_EVERY == 0:
                 kept = where.first_id  # and, with nothing on disk, what memory holds
                 state.prune(kept if self.store.persistent else where.held_from)
         return outcome
 
     async def relay(
-        self, member: Member, session: Session, room: str, event: Event
+        self, member: Member, session: Session, room: str, event: RoomEvent
     ) -> None:
         self.room_of(member, room).broadcast(event)
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
-    ) -> list[Event]:
+    ) -> list[SearchResult]:
         """The store's full-text index (:mod:`chatroom.backends.local.search`):
         the rooms' messages and the party's private conversations."""
         names = {name_key(room): room for room in rooms}

@@ -16,10 +16,26 @@ from __future__ import annotations
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
 from chatroom.core import errors
-from chatroom.core.events import Event
+from chatroom.core.events import (
+    Edited,
+    Message,
+    Redacted,
+    RoomNotice,
+    StoredEvent,
+    TopicChanged,
+)
 
 #: What a room is told when writing works again.
 STORED_AGAIN = "messages are stored again: you can send"
+
+
+def _said(event: StoredEvent) -> str:
+    """What the sender of ``event`` said, quoted back when it is refused."""
+    if isinstance(event, Message | Edited | TopicChanged):
+        return event.text
+    if isinstance(event, Redacted):
+        return event.reason or "-"
+    return ""
 
 
 class StoreOutage:
@@ -30,20 +46,21 @@ class StoreOutage:
         self.told: dict[str, Room] = {}
         store.on_health = self._health_changed
 
-    def check(self, room: Room, text: str) -> None:
-        """Refuse ``text`` in ``room`` (a :class:`ChatError`) if it cannot be kept."""
+    def check(self, room: Room, event: StoredEvent) -> None:
+        """Refuse ``event`` in ``room`` (a :class:`ChatError` quoting what
+        was said) if it cannot be kept."""
         problem = self.store.problem
         if not problem:
             return
         if room.key not in self.told:
             self.told[room.key] = room
             notice = f"{problem}: new messages are refused until they can be stored"
-            room.broadcast(Event("NOTICE", (room.name,), notice))
-        raise errors.not_stored(problem, text)
+            room.broadcast(RoomNotice(room.name, notice))
+        raise errors.not_stored(problem, _said(event))
 
     def _health_changed(self, problem: str) -> None:
         if problem:
             return
         told, self.told = self.told, {}
         for room in told.values():
-            room.broadcast(Event("NOTICE", (room.name,), STORED_AGAIN))
+            room.broadcast(RoomNotice(room.name, STORED_AGAIN))

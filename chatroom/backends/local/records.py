@@ -16,9 +16,9 @@ from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
 from chatroom.backends.local.memsearch import MemoryIndex, Runner
+from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.core.search import SearchQuery
-from chatroom.core.stored import Row
 
 __all__ = [
     "Loaded",

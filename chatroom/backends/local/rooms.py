@@ -10,16 +10,27 @@ from __future__ import annotations
 
 from collections import deque
 
+from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, RoomInfo, Welcome
+from chatroom.core.events import (
+    Departure,
+    DepartureKind,
+    Event,
+    Joined,
+    OwnerChanged,
+    RoomInfo,
+    StoredEvent,
+    TopicChanged,
+    Welcome,
+    depends_on,
+)
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
 from chatroom.core.metrics import fanned_out
 from chatroom.core.presence import joins_quietly
 from chatroom.core.registry import Member
 from chatroom.core.rules import catch_up
-from chatroom.core.stored import depends_on, event_of
 from chatroom.core.text import name_key
 
 
@@ -97,7 +108,7 @@ class Room:
         #: ``--big-room``: from this many members on, joiners join quietly.
         self.big_room = 0
         self.history_size = history_size
-        self.history: deque[Event] = deque(maxlen=max(history_size, keep or 0))
+        self.history: deque[StoredEvent] = deque(maxlen=max(history_size, keep or 0))
         #: Ids of the room's stored events: the newest, and the oldest kept.
         self.last_id = 0
         self.first_id = 1
@@ -146,8 +157,8 @@ class Room:
             self.restored = False
         self.first_id = record.first_id
 
-    def stored(self, row: Row) -> Event:
-        """A row the store kept, as the room's ``HISTORY`` event."""
+    def stored(self, row: Row) -> StoredEvent:
+        """A row the store kept, as the room's stored event."""
         return event_of(self.name, row)
 
     def facts(self) -> RoomFacts:
@@ -184,7 +195,7 @@ class Room:
         if joins_quietly(len(self.members), self.big_room):
             self.quiet.add(member)
         else:
-            self.broadcast(Event("JOIN", (self.name, name)))
+            self.broadcast(Joined(self.name, name))
         self.members[member] = name
         self.restored = False
         if self.policy.owner_account:
@@ -193,43 +204,39 @@ class Room:
         elif self.absent_owner and self.absent_owner == name_key(name):
             self.owner, self.absent_owner = member, ""
 
-    def remove(
-        self,
-        member: Member,
-        reason: str,
-        announce: bool = True,
-        farewell: Event | None = None,
-    ) -> None:
-        """Remove a member, tell the rest why (``PART reason``, or
-        ``farewell``), and pass ownership on if needed: a ``keep`` room's
-        ownership stays with its account."""
-        name = self.members.pop(member)
+    def remove(self, member: Member, departure: Departure | None) -> None:
+        """Remove a member, tell the rest why (``departure``; None: tell
+        nobody, as at shutdown), and pass ownership on if needed: a ``keep``
+        room's ownership stays with its account."""
+        self.members.pop(member)
         shown = member not in self.quiet
         self.quiet.discard(member)
-        if announce and (shown or farewell is not None):  # a KICK is always shown
-            self.broadcast(farewell or Event("PART", (self.name, name), reason))
+        if departure is not None and (shown or departure.kind is DepartureKind.KICK):
+            self.broadcast(departure)  # a kick is shown, even of a quiet member
         if self.owner is member:
             if self.policy.owner_account:
                 self.owner = None
                 return
             self.owner = next(iter(self.members), None)
-            if self.owner is not None and announce:
-                self.broadcast(Event("OWNER", (self.name, self.members[self.owner])))
+            if self.owner is not None and departure is not None:
+                self.broadcast(OwnerChanged(self.name, self.members[self.owner]))
 
     def announce(self, member: Member) -> None:
         """A quiet member is about to speak: the room is shown its ``JOIN``
         first (nothing happens for a member already shown)."""
         if member in self.quiet:
             self.quiet.discard(member)
-            self.broadcast(Event("JOIN", (self.name, self.members[member])))
+            self.broadcast(Joined(self.name, self.members[member]))
 
     def rename(self, member: Member, name: str) -> None:
         """A member's name changed (the ``NICK`` is the registry's to send)."""
         self.members[member] = name
 
-    def remember(self, event: Event) -> None:
-        """Keep a ``HISTORY`` event for joiners, resumes and ``/history``
-        (bounded; an event with an id is the room's newest stored one)."""
+    def remember(self, event: StoredEvent) -> None:
+        """Keep a stored event for joiners, resumes and ``/history``
+        (bounded; an event with an id is the room's newest stored one), its
+        live renderings dropped (every member has had them)."""
+        event.forget_renderings()
         if self.history and len(self.history) == self.history.maxlen:
             oldest = self.history[0].id  # about to fall out of memory
             self.held_from = max(self.held_from, int(oldest or 0) + 1)
@@ -238,7 +245,7 @@ class Room:
             self.last_id = int(event.id)
             self.first_id = max(self.first_id, self.last_id - self.retention + 1)
 
-    def amend(self, target: str, replacement: Event | None) -> None:
+    def amend(self, target: str, replacement: StoredEvent | None) -> None:
         """Stored message ``target`` now reads as ``replacement`` (an edit),
         or is gone with the events that depend on it (None: redacted)."""
         if replacement is None:
@@ -251,18 +258,18 @@ class Room:
         ]
         self.history = deque(kept, maxlen=self.history.maxlen)
 
-    def newest(self, count: int) -> list[Event]:
+    def newest(self, count: int) -> list[StoredEvent]:
         """The newest ``count`` stored events a joiner is shown, oldest
         first, and the topic changes among them, which do not count (only
         IRC's event playback shows them: they must not push messages out
         of everyone else's window)."""
-        shown: list[Event] = []
+        shown: list[StoredEvent] = []
         counted = 0
         for event in reversed(self.history):
             if counted >= count:
                 break
             shown.append(event)
-            counted += event.name != "HISTORY_TOPIC"
+            counted += not isinstance(event, TopicChanged)
         return shown[::-1]
 
     def welcome(
@@ -310,7 +317,7 @@ class Room:
         while history and history[0].id and int(history[0].id) < self.first_id:
             history.popleft()
 
-    def held(self, first: int, last: int) -> list[Event]:
+    def held(self, first: int, last: int) -> list[StoredEvent]:
         """The stored events with ids ``first``..``last`` that memory holds."""
         return [e for e in self.history if e.id and first <= int(e.id) <= last]
 

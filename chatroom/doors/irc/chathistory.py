@@ -20,11 +20,18 @@ account's private conversation with it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, happened_at, said_at
+from chatroom.core.events import (
+    Event,
+    PrivateMessage,
+    StoredEvent,
+    happened_at,
+    said_at,
+)
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
 from chatroom.doors.irc.caps import CHATHISTORY_LIMIT
@@ -73,7 +80,7 @@ class StoredMessages:
         self.session = session
         self.room = room
 
-    async def span(self, first: int, last: int) -> list[Event]:
+    async def span(self, first: int, last: int) -> list[StoredEvent]:
         """Events with ids ``first``..``last`` (those still kept)."""
         if last < first or last < 1:
             return []
@@ -118,16 +125,16 @@ class StoredMessages:
             before = int(page[0].id)
         return before, False
 
-    async def after(self, reference: str, limit: int) -> list[Event]:
+    async def after(self, reference: str, limit: int) -> list[StoredEvent]:
         at, exact = await self.position(reference)
         first = at + 1 if exact else at
         return await self.span(first, first + limit - 1)
 
-    async def before(self, reference: str, limit: int) -> list[Event]:
+    async def before(self, reference: str, limit: int) -> list[StoredEvent]:
         at, _ = await self.position(reference)
         return await self.span(at - limit, at - 1)
 
-    async def latest(self, reference: str, limit: int) -> list[Event]:
+    async def latest(self, reference: str, limit: int) -> list[StoredEvent]:
         newest = await self.newest()
         if reference == "*":
             return await self.span(newest - limit + 1, newest)
@@ -135,12 +142,12 @@ class StoredMessages:
         first = at + 1 if exact else at
         return await self.span(max(first, newest - limit + 1), newest)
 
-    async def around(self, reference: str, limit: int) -> list[Event]:
+    async def around(self, reference: str, limit: int) -> list[StoredEvent]:
         at, _ = await self.position(reference)
         first = at - limit // 2
         return await self.span(first, first + limit - 1)
 
-    async def between(self, start: str, end: str, limit: int) -> list[Event]:
+    async def between(self, start: str, end: str, limit: int) -> list[StoredEvent]:
         low, low_exact = await self.position(start)
         high, high_exact = await self.position(end)
         if low <= high:  # forwards from start
@@ -174,10 +181,12 @@ async def chathistory(session: IRCSession, params: tuple[str, ...]) -> None:
     session.send(replay_batch(session, target, events))
 
 
-def replay_batch(session: IRCSession, target: str, events: list[Event]) -> bytes:
+def replay_batch(
+    session: IRCSession, target: str, events: Sequence[Event]
+) -> bytes:
     """The events in a ``chathistory`` batch, empty or not (the
     specification wants the batch even when there is nothing)."""
-    data = replay(session.renderer, session.render, session.caps, target, events)
+    data = replay(session.renderer, session.caps, target, events)
     if not events and "batch" in session.caps:
         return in_batch(session.renderer, "chathistory", (target,), b"")
     return data
@@ -185,7 +194,7 @@ def replay_batch(session: IRCSession, target: str, events: list[Event]) -> bytes
 
 async def fetch(
     session: IRCSession, sub: str, target: str, args: tuple[str, ...]
-) -> list[Event]:
+) -> Sequence[Event]:
     room = room_of(target)
     if room is None:
         return await private(session, sub, target, args)
@@ -207,7 +216,7 @@ async def fetch(
 
 async def private(
     session: IRCSession, sub: str, nick: str, args: tuple[str, ...]
-) -> list[Event]:
+) -> list[PrivateMessage]:
     """The subcommand on the account's conversation with ``nick``."""
     picked = Picked(
         await conversation(session, nick), session.renderer.msgid, timestamp
@@ -243,7 +252,7 @@ async def targets(session: IRCSession, start: str, end: str, limit: int) -> None
             found.append((stamps[-1], f"#{room}"))
     me = {name_key(session.nick), session.registry.account_of(session.member)}
     for newest in await session.registry.private_targets(session.member):
-        sender, recipient, stamp = newest.fields
+        sender, recipient, stamp = newest.sender, newest.recipient, newest.time
         found.append((stamp, recipient if name_key(sender) in me else sender))
     found = sorted(item for item in found if low < item[0] < high)
     data = b"".join(

@@ -23,7 +23,7 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import RoomDetails, Welcome
+from chatroom.core.events import Departure, DepartureKind, RoomDetails, Welcome
 from chatroom.core.presence import quiet_notice
 from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.irc.markers import send_marker
@@ -35,8 +35,6 @@ from chatroom.doors.irc.truncate import fitted
 from chatroom.doors.irc.wire import (
     CHANNEL_LIMIT,
     END_OF_NAMES,
-    LEFT,
-    LEFT_BECAUSE,
     RPL_TOPICWHOTIME,
     X_DELIM,
     bounded,
@@ -172,7 +170,7 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
     """
     if params[0] == "0":
         for room in list(session.rooms.values()):
-            await leave(session, room, LEFT)
+            await leave(session, room)
         return
     keys = params[1].split(",") if len(params) > 1 else []
     targets, too_many = bounded("JOIN", split_list(params[0]))
@@ -225,17 +223,16 @@ async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
             await session.entering(registry.join_room(member, room, key=key))
 
 
-async def leave(session: IRCSession, room: str, reason: str) -> None:
-    """Out of ``room``: ``reason`` is ``left`` or ``left: <words>`` (what
-    tells a ``PART`` from a ``QUIT``, :func:`chatroom.doors.irc.wire.is_quit`)."""
-    await session.registry.leave_room(session.member, room, reason)
+async def leave(session: IRCSession, room: str, words: str = "") -> None:
+    """Out of ``room``, saying ``words`` (the ``PART`` message, if any)."""
+    await session.registry.leave_room(session.member, room, words)
     if session.parted(room) is not None:
-        session.send(session.renderer.departure(room, session.nick, reason))
+        part = Departure(room, session.nick, DepartureKind.PART, words)
+        session.send(session.renderer.departure(part))
 
 
 async def part(session: IRCSession, params: tuple[str, ...]) -> None:
     words = said_reason(params[1] if len(params) > 1 else "", "")
-    reason = LEFT_BECAUSE + words if words else LEFT
     targets, too_many = bounded("PART", split_list(params[0]))
     too_many_targets(session, too_many)
     for target in targets:
@@ -243,7 +240,7 @@ async def part(session: IRCSession, params: tuple[str, ...]) -> None:
             room = session.in_channel(room_name(target))
             if room is None:
                 raise errors.not_in_room()
-            await leave(session, room, reason)
+            await leave(session, room, words)
         except ChatError as refused:
             session.refuse(refused, "PART", target)
 
@@ -367,7 +364,7 @@ async def _say_in_room(
         except ChatError as refused:
             if refused.code != "NO_SUCH_MESSAGE":
                 raise
-    await registry.say(member, room, kind, text, tags)
+    await registry.say(member, room, text, tags, action=kind == "ACTION")
 
 
 async def topic(session: IRCSession, params: tuple[str, ...]) -> None:

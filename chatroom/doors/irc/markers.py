@@ -12,7 +12,7 @@ the one it set, so a client gets back exactly what it said.
 
 from __future__ import annotations
 
-from chatroom.core.events import Event, said_at
+from chatroom.core.events import StoredEvent, said_at
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
 from chatroom.doors.irc.session import IRCSession
@@ -92,7 +92,9 @@ async def stamp_of_marker(session: IRCSession, room: str, marker: int) -> str | 
     return None
 
 
-async def _page(session: IRCSession, room: str, before: int | None) -> list[Event]:
+async def _page(
+    session: IRCSession, room: str, before: int | None
+) -> list[StoredEvent]:
     """The largest page of stored events before id ``before`` (or the
     newest), oldest first."""
     if before is not None and before <= 1:

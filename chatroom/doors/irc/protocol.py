@@ -49,8 +49,24 @@ from twisted.python.failure import Failure
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
-from chatroom.core.fanout import ADDRESSED_EVENTS
+from chatroom.core.events import (
+    Announcement,
+    Departure,
+    DepartureKind,
+    Event,
+    Invitation,
+    Invited,
+    Joined,
+    Kicked,
+    Listing,
+    LobbyChanges,
+    MarkerMoved,
+    Message,
+    OperatorMessage,
+    Reaction,
+    Typing,
+    Welcome,
+)
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.irc import bouncer, extensions
@@ -65,12 +81,16 @@ from chatroom.doors.irc.tags import (
     lines_of,
     over_budget,
 )
-from chatroom.doors.irc.wire import Message, build, is_quit, parse
+from chatroom.doors.irc.wire import Message as IRCMessage
+from chatroom.doors.irc.wire import build, parse
 from chatroom.wire.tags import tag_section
 from chatroom.wiring.server import ChatServer
 
 #: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
-_PERSONAL = frozenset({"KICKED", "INVITED", "ANNOUNCE"})
+#: Events IRC addresses to the user's own nick.
+_PERSONAL = frozenset({Kicked, Invited, Announcement})
+#: Departures that end a session: IRC says one QUIT for all the rooms.
+_QUITS = frozenset({DepartureKind.QUIT, DepartureKind.HARVEST})
 
 #: The first line of an HTTP request: someone pointed a browser at this port.
 _HTTP_REQUEST = re.compile(r"^[A-Z]{3,7} \S+ HTTP/\d\.\d$")
@@ -92,8 +112,6 @@ class IRCProtocol(SlottedFraming):
         "_buffer",
         "_busyReceiving",
         "_first_line",
-        "_last_account",
-        "_last_nick",
         "_last_quit",
         "_offset",
         "_pending",
@@ -134,8 +152,6 @@ class IRCProtocol(SlottedFraming):
         self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
         self.session = IRCSession(connection, renderer, directory)
-        self._last_nick: tuple[str, ...] = ()
-        self._last_account: tuple[str, ...] = ()
         self._last_quit = ""
         self._first_line = True
 
@@ -200,55 +216,53 @@ class IRCProtocol(SlottedFraming):
     # -- the Member callbacks ----------------------------------------------------
 
     def deliver(self, event: Event) -> None:
-        name = event.name
         session = self.session
-        if name == "READ":  # another session of the account moved a marker
-            self._background(bouncer.marker_moved(session, event.fields[0]))
+        kind = type(event)
+        if kind is MarkerMoved:  # another session of the account moved a marker
+            assert isinstance(event, MarkerMoved)
+            self._background(bouncer.marker_moved(session, event.where))
             return
-        if (
-            name in ("MSG", "ACTION")
-            and session.own_echoes
-            and event.fields[1] == session.name
-        ):  # ours (another device's of the account are shown as any)
-            session.own_echoes -= 1
-            if session.echo:  # else IRC clients show their own messages themselves
-                session.send(event.encoded(session.render))  # labeled if asked
-            return
-        own = event.fields[1] == session.name if name in ADDRESSED_EVENTS else False
-        if own and not session.echo:  # to the operators, from one of them
-            return
-        if name == "INVITE" and event.fields[2] == session.name:
-            return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
-        if name in TAG_EVENTS:  # reactions and typing: TAGMSG, message-tags only
-            actor = event.fields[1] if name == "TYPING" else event.fields[2]
-            here = session.directory.find(actor) is not None
+        if kind is Message and session.own_echoes:
+            assert isinstance(event, Message)
+            if event.user == session.name:  # ours (another device's show as any)
+                session.own_echoes -= 1
+                if session.echo:  # else IRC clients show their own themselves
+                    session.send(event.encoded(session.render))  # labeled if asked
+                return
+        elif kind is OperatorMessage:
+            assert isinstance(event, OperatorMessage)
+            if event.user == session.name and not session.echo:
+                return  # to the operators, from one of them
+        elif kind is Invitation:
+            assert isinstance(event, Invitation)
+            if event.by == session.name:
+                return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
+        elif kind in TAG_EVENTS:  # reactions and typing: TAGMSG, message-tags only
+            assert isinstance(event, Reaction | Typing)
+            here = session.directory.find(event.user) is not None
             if "message-tags" not in session.caps or here:
                 return  # an IRC user's own TAGMSG reached this node's IRC users
-        if name in _PERSONAL:
-            if name == "KICKED":  # out of the channel: removed() adds no PART
-                session.parted(event.fields[0])
+        elif kind in _PERSONAL:
+            assert isinstance(event, Kicked | Invited | Announcement)
+            if isinstance(event, Kicked):  # out of the channel: removed() adds no PART
+                session.parted(event.room)
             renderer = session.renderer
-            data = cast(bytes, renderer.personal(event, session.nick))
+            data = renderer.personal(event, session.nick)
             tags = renderer.personal_tags(event, session.caps)
             if tags:
                 data = b"".join(add_tags(x, tag_section(tags)) for x in lines_of(data))
             self.connection.send(data)
             return
-        if name == "NICK":  # one NICK per shared room: pass on the first only
-            if event.fields == self._last_nick:
-                return
-            self._last_nick = event.fields
-        elif name == "ACCOUNT":  # one per shared room too; not to its user
-            said = event.fields[1:]
-            if said == self._last_account or event.fields[1] == session.name:
-                return
-            self._last_account = said
-        elif name == "PART" and is_quit(event.text):  # one QUIT, likewise
-            if event.fields[1] == self._last_quit:
-                return
-            self._last_quit = event.fields[1]
-        elif name == "JOIN" and event.fields[1] == self._last_quit:
-            self._last_quit = ""  # back: a later quit is news again
+        elif kind is Departure:  # a quit is one QUIT for all the shared rooms
+            assert isinstance(event, Departure)
+            if event.kind in _QUITS:
+                if event.user == self._last_quit:
+                    return
+                self._last_quit = event.user
+        elif kind is Joined:
+            assert isinstance(event, Joined)
+            if event.user == self._last_quit:
+                self._last_quit = ""  # back: a later quit is news again
         self.connection.send(event.encoded(session.render))
 
     #: Calling the protocol delivers: a seat holds the protocol itself
@@ -347,7 +361,7 @@ class IRCProtocol(SlottedFraming):
             session.answer_labeled(label)
         return waiting
 
-    def _dispatch(self, message: Message, label: str | None = None) -> bool:
+    def _dispatch(self, message: IRCMessage, label: str | None = None) -> bool:
         session = self.session
         command, params = message.command, message.params
         target = params[0] if params else "*"

@@ -37,49 +37,78 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from itertools import count
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import multiline
-from chatroom.core.events import Encoder, Event
-from chatroom.core.fanout import ADDRESSED_EVENTS
+from chatroom.core.events import (
+    AccountChanged,
+    Announcement,
+    BanChanged,
+    Departure,
+    DepartureKind,
+    Edited,
+    Encoder,
+    Event,
+    Gap,
+    Invitation,
+    Invited,
+    Joined,
+    Kicked,
+    LeftElsewhere,
+    MarkerMoved,
+    MemberMode,
+    Message,
+    ModeChanged,
+    OperatorMessage,
+    OwnerChanged,
+    PrivateMessage,
+    Reaction,
+    Redacted,
+    Renamed,
+    RoomDeleted,
+    RoomNotice,
+    SettingChanged,
+    TopicChanged,
+    Typing,
+)
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
-    actor_of,
+    NOTICE_TAG,
     add_tags,
-    is_notice,
     lines_of,
     relayed_tags,
     split_text,
     text_room,
 )
 from chatroom.doors.irc.wire import (
-    LEFT_BECAUSE,
     X_DELIM,
     build,
     build_words,
     channel,
     hostmask,
     irc_mask,
-    is_quit,
 )
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import tag_section
 
 #: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.
-TAG_EVENTS = frozenset({"REACT", "UNREACT", "TYPING"})
-#: Member modes: the events that give or take them, as IRC shows them.
-_MEMBER_MODES = {"OP": "+o", "DEOP": "-o", "VOICE": "+v", "DEVOICE": "-v"}
-#: Events whose third field is the time they were said (a stored message,
-#: its history form, or a private message).
-_STAMPED = frozenset({"MSG", "ACTION", "PRIVMSG", "HISTORY", "HISTORY_ACTION"})
-_HISTORY = frozenset({"HISTORY", "HISTORY_ACTION"})
-#: Events that carry their own time: those above, and a stored topic change.
-_TIMED = _STAMPED | {"HISTORY_TOPIC"}
+TAG_EVENTS = (Reaction, Typing)
+#: Member modes, as IRC shows them.
+_MEMBER_MODES = {
+    MemberMode.OP: "+o",
+    MemberMode.DEOP: "-o",
+    MemberMode.VOICE: "+v",
+    MemberMode.DEVOICE: "-v",
+}
 _CONCAT = "draft/multiline-concat"
+#: The reason a part with no words of its own shows.
+_LEFT = "left"
+#: A said message: what IRC lines carry.
+SaidEvent = Message | PrivateMessage
 
 
 def _nobody(name: str) -> str:
@@ -88,6 +117,55 @@ def _nobody(name: str) -> str:
 
 def _own_nick(name: str) -> str:
     return name
+
+
+def _nothing(event: Any) -> bytes:
+    return b""
+
+
+#: Who did an event, for ``account-tag`` (no type: nobody).
+_ACTORS: dict[type[Any], Callable[[Any], str]] = {
+    Message: lambda e: e.user,
+    PrivateMessage: lambda e: e.sender,
+    Joined: lambda e: e.user,
+    Departure: lambda e: e.by if e.kind is DepartureKind.KICK else e.user,
+    Renamed: lambda e: e.new,
+    TopicChanged: lambda e: e.user,
+    AccountChanged: lambda e: e.user,
+    Typing: lambda e: e.user,
+    OperatorMessage: lambda e: e.user,
+    Kicked: lambda e: e.by,
+    Invited: lambda e: e.by,
+    ModeChanged: lambda e: e.by if e.mode in (MemberMode.OP, MemberMode.DEOP) else "",
+    BanChanged: lambda e: e.by,
+    Invitation: lambda e: e.by,
+    Edited: lambda e: e.user,
+    Redacted: lambda e: e.by,
+    Reaction: lambda e: e.user,
+    SettingChanged: lambda e: e.by,
+}
+
+#: Stored events a replay shows as they were, with no ``account`` (who
+#: holds its author's nick now may not be its author).
+_REPLAYED = (Message, TopicChanged)
+
+
+def actor_of(event: Event) -> str:
+    """The name of the user who did ``event`` ("" when none does)."""
+    actor = _ACTORS.get(type(event))
+    return actor(event) if actor is not None else ""
+
+
+def is_notice(event: SaidEvent) -> bool:
+    """Whether a shared message was said as an IRC ``NOTICE``."""
+    return any(key == NOTICE_TAG for key, _ in event.tags)
+
+
+def time_of(event: Event) -> str:
+    """The time a message was said or a topic set ("" for other events)."""
+    if isinstance(event, Message | PrivateMessage | TopicChanged):
+        return event.time
+    return ""
 
 
 class Said(NamedTuple):
@@ -112,7 +190,8 @@ class IRCRenderer:
 
     ``render`` is bound once, so that every session of the door hands the
     same callable to :meth:`Event.encoded`, which caches per callable;
-    :meth:`encoder` gives each variant its own such callable.
+    :meth:`encoder` gives each variant its own such callable, and
+    :meth:`replay_encoder` each variant's for stored events played back.
     """
 
     def __init__(
@@ -131,24 +210,88 @@ class IRCRenderer:
         self.accounts = accounts
         self.realnames = realnames
         self.render: Encoder = self._render
-        #: Plain lines, history as the original messages (server-time).
-        self.as_said: Encoder = self._as_said
+        #: Stored events played back, plain: a message with its time in
+        #: front (``[18:04]``), for clients that cannot be told its time.
+        self.replayed: Encoder = self._replayed
         self._variants: dict[frozenset[str], Encoder] = {frozenset(): self.render}
+        self._replays: dict[frozenset[str], Encoder] = {frozenset(): self.replayed}
         self._batches = count(1)
+        #: The plain rendering of each event type, as it happens.
+        self._plain: dict[type[Any], Callable[[Any], bytes]] = {
+            Message: self._said_lines,
+            PrivateMessage: self._said_lines,
+            Edited: self._edit,
+            OperatorMessage: lambda e: operator_lines(e, self.source),
+            Joined: lambda e: build(self.source(e.user), "JOIN", channel(e.room)),
+            Departure: self.departure,
+            Renamed: lambda e: build(self.source(e.old), "NICK", e.new),
+            TopicChanged: lambda e: build(
+                self.source(e.user), "TOPIC", channel(e.room), e.text
+            ),
+            OwnerChanged: lambda e: build(
+                self.server, "MODE", channel(e.room), "+o", e.user
+            ),
+            ModeChanged: lambda e: build(
+                self.source(e.by),
+                "MODE",
+                channel(e.room),
+                _MEMBER_MODES[e.mode],
+                e.user,
+            ),
+            BanChanged: lambda e: build(
+                self.source(e.by),
+                "MODE",
+                channel(e.room),
+                "+b" if e.banned else "-b",
+                irc_mask(e.mask),
+            ),
+            SettingChanged: self._setting,
+            Invitation: _nothing,  # only with invite-notify (Variant)
+            AccountChanged: _nothing,  # only with account-notify (Variant)
+            RoomDeleted: lambda e: build(
+                self.server, "NOTICE", channel(e.room), f"{e.by} deleted the room"
+            ),
+            RoomNotice: lambda e: self._notice(channel(e.room), e.text),
+            Redacted: self._redaction_notice,
+            # What IRC has no words for is said as it is, rather than dropped.
+            Gap: lambda e: self._notice(channel(e.room), f"GAP {e.room} {e.count} "),
+            LeftElsewhere: lambda e: self._notice(channel(e.room), f"LEFT {e.room} "),
+            MarkerMoved: _nothing,  # the session asks for the marker (MARKREAD)
+            Typing: _nothing,  # only with message-tags, as TAGMSG (Variant)
+            Reaction: _nothing,
+            Kicked: _nothing,  # addressed to one nick (personal)
+            Invited: _nothing,
+            Announcement: _nothing,
+        }
 
     def encoder(self, caps: frozenset[str]) -> Encoder:
         """The encoder for a session with capabilities ``caps``: one per
         combination in use, shared by every session with it."""
-        key = caps & RENDERING
-        if "batch" not in key:
-            key -= {"draft/multiline"}
-        if not key & {"server-time", "message-tags", "draft/multiline"}:
-            key -= {"batch"}  # batch alone changes no event's bytes
+        key = self._rendering_key(caps)
         try:
             return self._variants[key]
         except KeyError:
             variant = self._variants[key] = Variant(self, key)
             return variant
+
+    def replay_encoder(self, caps: frozenset[str]) -> Encoder:
+        """The encoder of stored events played back (a join's history,
+        ``CHATHISTORY``) for a session with capabilities ``caps``."""
+        key = self._rendering_key(caps)
+        try:
+            return self._replays[key]
+        except KeyError:
+            variant = self._replays[key] = Variant(self, key, replay=True)
+            return variant
+
+    @staticmethod
+    def _rendering_key(caps: frozenset[str]) -> frozenset[str]:
+        key = caps & RENDERING
+        if "batch" not in key:
+            key -= {"draft/multiline"}
+        if not key & {"server-time", "message-tags", "draft/multiline"}:
+            key -= {"batch"}  # batch alone changes no event's bytes
+        return key
 
     def batch_ref(self) -> str:
         """A fresh batch reference, unique for as long as this server runs."""
@@ -162,19 +305,15 @@ class IRCRenderer:
         return hostmask(nick, self.server)
 
     def account(self, event: Event) -> str:
-        """The account of the user who did ``event`` ("" for none, or for a
-        stored message replayed: who holds its author's nick now may not
-        be its author)."""
+        """The account of the user who did ``event`` ("" for none)."""
         actor = actor_of(event)
         return self.accounts(actor) if actor else ""
 
-    def extended_join(self, event: Event) -> bytes:
+    def extended_join(self, event: Joined) -> bytes:
         """``JOIN #chan account :realname`` (``*`` for no account)."""
-        room, user = event.fields
         account = self.account(event) or "*"
-        return build(
-            self.source(user), "JOIN", channel(room), account, self.realnames(user)
-        )
+        user, room = event.user, channel(event.room)
+        return build(self.source(user), "JOIN", room, account, self.realnames(user))
 
     def personal_tags(self, event: Event, caps: frozenset[str]) -> dict[str, str]:
         """``time`` and ``account`` for an event rendered for one member
@@ -196,23 +335,23 @@ class IRCRenderer:
 
     # -- messages, split to fit ---------------------------------------------------
 
-    def said(self, event: Event, clocked: bool) -> Said:
-        """A message event as IRC says it: room messages to their channel,
-        private ones to their recipient, as ``NOTICE`` if they were one,
-        history as the message it was (``clocked``: with ``[18:04]`` in
+    def said(self, event: SaidEvent, clocked: bool) -> Said:
+        """A message as IRC says it: room messages to their channel,
+        private ones to their recipient, as ``NOTICE`` if they were one
+        (``clocked``: a room message played back with ``[18:04]`` in
         front, for clients that cannot be told its time)."""
-        name, fields, text = event.name, event.fields, event.text
-        action = name in ("ACTION", "HISTORY_ACTION")
+        text = event.text
         command = "NOTICE" if is_notice(event) else "PRIVMSG"
-        if name == "PRIVMSG":
-            target = fields[1]
+        if isinstance(event, PrivateMessage):
+            target, source = event.recipient, self.source(event.sender)
+            action = False
         else:
-            target = channel(fields[0])
-            if clocked and name in _HISTORY:
-                text = f"[{clock_text(fields[2])}] {text}"
-        source = self.source(fields[0] if name == "PRIVMSG" else fields[1])
+            target, source = channel(event.room), self.source(event.user)
+            action = event.action
+            if clocked:
+                text = f"[{clock_text(event.time)}] {text}"
         room = text_room(f":{source} {command} {target} :", 9 if action else 0)
-        lines = multiline.lines_of(event) if event.tags else None
+        lines = multiline.lines_of(event.tags) if event.tags else None
         if lines is None:
             pieces = split_text(text, room)
         else:  # one PRIVMSG (or several, if long) per line said
@@ -220,85 +359,47 @@ class IRCRenderer:
             pieces = [piece for line in said for piece in split_text(line, room)]
         return Said(source, command, target, pieces, action)
 
-    def _message_lines(self, event: Event, clocked: bool) -> bytes:
+    def _message_lines(self, event: SaidEvent, clocked: bool) -> bytes:
         source, command, target, pieces, action = self.said(event, clocked)
         if action:
             pieces = [f"{X_DELIM}ACTION {piece}{X_DELIM}" for piece in pieces]
         return b"".join(build(source, command, target, piece) for piece in pieces)
 
-    def _as_said(self, event: Event) -> bytes:
-        if event.name in _STAMPED:
-            return self._message_lines(event, clocked=False)
-        return event.encoded(self.render)
+    def _said_lines(self, event: SaidEvent) -> bytes:
+        return self._message_lines(event, clocked=False)
+
+    def _edit(self, event: Edited) -> bytes:
+        """An edit as the bridges' convention says it: a new message, ``* text``."""
+        edited = Message(event.room, event.user, event.time, "* " + event.text)
+        return self._message_lines(edited, clocked=False)
 
     # -- the plain rendering -------------------------------------------------------
 
     def _render(self, event: Event) -> bytes:
-        name, fields, text = event.name, event.fields, event.text
-        if name in _STAMPED:
+        return self._plain[type(event)](event)
+
+    def _replayed(self, event: Event) -> bytes:
+        if type(event) is Message:
             return self._message_lines(event, clocked=True)
-        if name == "EDIT":  # the bridges' convention: a new message, "* text"
-            room, _target, user, stamp = fields
-            edited = Event("MSG", (room, user, stamp), "* " + text)
-            return self._message_lines(edited, clocked=True)
-        if name in ADDRESSED_EVENTS:  # to a room's operators (STATUSMSG)
-            return operator_lines(event, self.source)
-        if name == "JOIN":
-            return build(self.source(fields[1]), "JOIN", channel(fields[0]))
-        if name == "PART":
-            return self.departure(fields[0], fields[1], text)
-        if name == "NICK":
-            return build(self.source(fields[0]), "NICK", fields[1])
-        if name in ("TOPIC", "HISTORY_TOPIC"):  # live, or played back
-            return build(self.source(fields[1]), "TOPIC", channel(fields[0]), text)
-        if name == "OWNER":
-            return build(self.server, "MODE", channel(fields[0]), "+o", fields[1])
-        if name == "KICK":
-            room, user, by = fields
-            return build(self.source(by), "KICK", channel(room), user, text)
-        if name in ("OP", "DEOP", "VOICE", "DEVOICE"):
-            room, user, by = fields
-            sign = _MEMBER_MODES[name]
-            return build(self.source(by), "MODE", channel(room), sign, user)
-        if name in ("BAN", "UNBAN"):
-            room, mask, by = fields
-            sign = "+b" if name == "BAN" else "-b"
-            return build(self.source(by), "MODE", channel(room), sign, irc_mask(mask))
-        if name == "SET":
-            return self._setting(*fields)
-        if name in ("INVITE", "ACCOUNT"):  # only for some capabilities (Variant)
-            return b""
-        if name == "DELETED":
-            notice = f"{fields[1]} deleted the room"
-            return build(self.server, "NOTICE", channel(fields[0]), notice)
-        if name == "NOTICE":
-            return self._notice(channel(fields[0]), text)
-        if name == "REDACT":  # without draft/message-redaction: say it in words
-            room, _target, by = fields
-            said = f"{by} deleted a message" + ("" if text == "-" else f": {text}")
-            return self._notice(channel(room), said)
-        # An event this door does not know yet: say so rather than drop it.
-        where = channel(fields[0]) if fields else "*"
-        return self._notice(where, " ".join((name, *fields, text)))
+        return event.encoded(self.render)
 
-    def departure(self, room: str, user: str, reason: str) -> bytes:
-        """``PART`` for leaving one room, ``QUIT`` for leaving the server.
-
-        The shared side says ``PART`` either way; its reason tells them
-        apart (docs/protocol.md): ``left``, ``left: <words>`` or ``left for
-        <room>`` is leaving the room, anything else (``quit: ...``,
-        ``connection lost``, ``ping timeout``, ``killed by ...``) is the
-        session ending, which IRC users expect as one ``QUIT`` (the
-        protocol passes on the first of the ``PART`` lines a quit makes in
-        the rooms it shares).
-        """
-        if not is_quit(reason):
-            if reason.startswith(LEFT_BECAUSE):
-                reason = reason[len(LEFT_BECAUSE) :]
-            return build(self.source(user), "PART", channel(room), reason)
+    def departure(self, event: Departure) -> bytes:
+        """``PART`` for leaving one room, ``KICK`` for being put out of
+        it, ``QUIT`` for leaving the server (the session ended; the door
+        passes on the first of the departures a quit makes in the rooms it
+        shares)."""
+        user = self.source(event.user)
+        kind = event.kind
+        if kind is DepartureKind.KICK:
+            by = self.source(event.by)
+            return build(by, "KICK", channel(event.room), event.user, event.reason)
+        if kind is DepartureKind.PART:
+            moved = f"left for {event.moved_to}" if event.moved_to else _LEFT
+            return build(user, "PART", channel(event.room), event.reason or moved)
+        reason = event.reason
         if reason.startswith("quit: "):
             reason = "Quit: " + reason[len("quit: ") :]
-        return build(self.source(user), "QUIT", reason)
+        return build(user, "QUIT", reason)
 
     def _notice(self, target: str, text: str) -> bytes:
         room = text_room(f":{self.server} NOTICE {target} :")
@@ -307,31 +408,35 @@ class IRCRenderer:
             for piece in split_text(text, room)
         )
 
-    def _setting(self, room: str, setting: str, value: str, by: str) -> bytes:
+    def _redaction_notice(self, event: Redacted) -> bytes:
+        """Without ``draft/message-redaction``: say it in words."""
+        said = f"{event.by} deleted a message"
+        if event.reason:
+            said += f": {event.reason}"
+        return self._notice(channel(event.room), said)
+
+    def _setting(self, event: SettingChanged) -> bytes:
         """``/set`` as the mode it is (:func:`setting_mode`); ``keep`` has
         no mode, so it is a notice."""
+        setting, value = ",".join(event.settings), ",".join(event.values)
         params = setting_mode(setting, value)
         if params is None:
-            notice = f"{by} set {setting} {value}"
-            return build(self.server, "NOTICE", channel(room), notice)
-        return build(self.source(by), "MODE", channel(room), *params)
+            notice = f"{event.by} set {setting} {value}"
+            return build(self.server, "NOTICE", channel(event.room), notice)
+        return build(self.source(event.by), "MODE", channel(event.room), *params)
 
-    def personal(self, event: Event, nick: str) -> bytes | None:
+    def personal(self, event: Kicked | Invited | Announcement, nick: str) -> bytes:
         """Events for one user that IRC addresses to their nick: being
         kicked (``KICK #room nick``), invited (``INVITE nick #room``), and
-        an admin's announcement (a server ``NOTICE``). None for the rest,
-        which render once for everyone (:meth:`render`)."""
-        name, fields = event.name, event.fields
-        if name == "KICKED":
-            room, by = fields
-            return build(self.source(by), "KICK", channel(room), nick, event.text)
-        if name == "INVITED":
-            room, by = fields
-            return build(self.source(by), "INVITE", nick, channel(room))
-        if name == "ANNOUNCE":
-            text = f"[announcement from {fields[0]}] {event.text}"
-            return self._notice(nick, text)
-        return None
+        an admin's announcement (a server ``NOTICE``)."""
+        if isinstance(event, Kicked):
+            return build(
+                self.source(event.by), "KICK", channel(event.room), nick, event.reason
+            )
+        if isinstance(event, Invited):
+            return build(self.source(event.by), "INVITE", nick, channel(event.room))
+        text = f"[announcement from {event.by}] {event.text}"
+        return self._notice(nick, text)
 
     # -- tags -----------------------------------------------------------------------
 
@@ -339,64 +444,82 @@ class IRCRenderer:
         """The event's ``msgid``: its stored room id, or for a private message
         (whose id, if kept, counts in its conversation, not a room) a digest
         that is the same in every variant ("" for other events)."""
-        if event.name != "PRIVMSG":
-            return event.id
-        said = "\0".join((*event.fields, event.text)).encode("utf-8")
+        if not isinstance(event, PrivateMessage):
+            event_id: str = getattr(event, "id", "")
+            return event_id
+        parts = (event.sender, event.recipient, event.time, event.text)
+        said = "\0".join(parts).encode("utf-8")
         return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
 
-    def redaction(self, event: Event) -> bytes:
+    def redaction(self, event: Redacted) -> bytes:
         """``REDACT`` as ``draft/message-redaction`` says it: ``:by REDACT
         #room msgid [:reason]`` (no reason when none was given)."""
-        room, target, by = event.fields
-        if event.text == "-":
-            return build_words(self.source(by), "REDACT", channel(room), target)
-        return build(self.source(by), "REDACT", channel(room), target, event.text)
+        source, room = self.source(event.by), channel(event.room)
+        if not event.reason:
+            return build_words(source, "REDACT", room, event.target)
+        return build(source, "REDACT", room, event.target, event.reason)
 
 
 class Variant:
-    """The encoder of one combination of rendering capabilities."""
+    """The encoder of one combination of rendering capabilities, for events
+    as they happen or (``replay``) for stored events played back."""
 
-    __slots__ = ("accounted", "caps", "multiline", "renderer", "tagged", "timed")
+    __slots__ = (
+        "accounted",
+        "caps",
+        "multiline",
+        "renderer",
+        "replay",
+        "tagged",
+        "timed",
+    )
 
-    def __init__(self, renderer: IRCRenderer, caps: frozenset[str]) -> None:
+    def __init__(
+        self, renderer: IRCRenderer, caps: frozenset[str], replay: bool = False
+    ) -> None:
         self.renderer = renderer
         self.caps = caps
+        self.replay = replay
         self.timed = "server-time" in caps
         self.tagged = "message-tags" in caps
         self.multiline = "draft/multiline" in caps
         self.accounted = "account-tag" in caps
 
     def __repr__(self) -> str:
-        return f"<Variant {' '.join(sorted(self.caps))}>"
+        played = " (replay)" if self.replay else ""
+        return f"<Variant {' '.join(sorted(self.caps))}{played}>"
 
     def __call__(self, event: Event) -> bytes:
         renderer = self.renderer
-        name = event.name
-        if name == "INVITE" and "invite-notify" in self.caps:
-            room, user, by = event.fields
-            base = build(renderer.source(by), "INVITE", user, channel(room))
-        elif name == "REDACT" and "draft/message-redaction" in self.caps:
+        kind = type(event)
+        if kind is Invitation and "invite-notify" in self.caps:
+            assert isinstance(event, Invitation)
+            by, room = renderer.source(event.by), channel(event.room)
+            base = build(by, "INVITE", event.user, room)
+        elif kind is Redacted and "draft/message-redaction" in self.caps:
             base = event.encoded(renderer.redaction)
-        elif name == "JOIN" and "extended-join" in self.caps:
+        elif kind is Joined and "extended-join" in self.caps:
             base = event.encoded(renderer.extended_join)
-        elif name == "ACCOUNT" and "account-notify" in self.caps:
-            _room, user, account = event.fields
-            base = build_words(renderer.source(user), "ACCOUNT", account)
-        elif name in TAG_EVENTS:  # only message-tags clients get them
+        elif kind is AccountChanged and "account-notify" in self.caps:
+            assert isinstance(event, AccountChanged)
+            base = build_words(renderer.source(event.user), "ACCOUNT", event.account)
+        elif kind in TAG_EVENTS:  # only message-tags clients get them
             return self._tag_event(event)
-        elif name == "EDIT" and self.tagged:
-            return self._answer(event, event.fields[1])
-        elif self.timed and name in _HISTORY:
-            base = event.encoded(renderer.as_said)
+        elif kind is Edited and self.tagged:
+            assert isinstance(event, Edited)
+            return self._answer(event, event.target)
+        elif self.replay and not self.timed and kind is Message:
+            base = event.encoded(renderer.replayed)  # its time, in front
         else:
             base = event.encoded(renderer.render)
         if not base:
             return base  # nothing for IRC clients (an invitation, unasked)
         tags = self.tags(event)
-        lines = multiline.lines_of(event) if event.tags else None
-        split = lines is not None or base.count(b"\r\n") > 1
-        if split and self.multiline and name in ("MSG", "PRIVMSG", "HISTORY"):
-            return self._multiline(event, tags, lines)
+        if isinstance(event, Message | PrivateMessage) and self.multiline:
+            lines = multiline.lines_of(event.tags) if event.tags else None
+            split = lines is not None or base.count(b"\r\n") > 1
+            if split and not (isinstance(event, Message) and event.action):
+                return self._multiline(event, tags, lines)
         if not tags:
             return base
         first, *rest = lines_of(base)
@@ -409,17 +532,18 @@ class Variant:
         """A reaction or a typing notice as the ``TAGMSG`` IRC clients send:
         ``+draft/react`` (``+draft/unreact``) and ``+draft/reply`` naming
         the message, or ``+typing``."""
-        if event.name == "TYPING":
-            room, user, state = event.fields
-            said = {"+typing": state}
+        if isinstance(event, Typing):
+            room, user = event.room, event.user
+            said = {"+typing": event.state}
         else:
-            room, target, user, reaction = event.fields
-            key = "+draft/react" if event.name == "REACT" else "+draft/unreact"
-            said = {"+draft/reply": target, key: reaction}
+            assert isinstance(event, Reaction)
+            room, user = event.room, event.user
+            key = "+draft/react" if event.adding else "+draft/unreact"
+            said = {"+draft/reply": event.target, key: event.reaction}
         line = build_words(self.renderer.source(user), "TAGMSG", channel(room))
         return add_tags(line, tag_section({**self.tags(event), **said}))
 
-    def _answer(self, event: Event, target: str) -> bytes:
+    def _answer(self, event: Edited, target: str) -> bytes:
         """A message answering message ``target`` (an edit's ``* text``):
         ``+draft/reply`` on its first line, with its ``time`` and ``msgid``."""
         tags = {**self.tags(event), "+draft/reply": target}
@@ -433,12 +557,8 @@ class Variant:
         """``time``, ``account`` and ``msgid`` as this variant shows them."""
         tags: dict[str, str] = {}
         if self.timed:
-            fields = event.fields
-            if event.name in _TIMED and len(fields) > 2:
-                tags["time"] = fields[2]
-            else:  # a stored topic change says its time in its tags
-                tags["time"] = dict(event.tags).get("time") or self.renderer.now()
-        if self.accounted:
+            tags["time"] = time_of(event) or self.renderer.now()
+        if self.accounted and not (self.replay and isinstance(event, _REPLAYED)):
             account = self.renderer.account(event)
             if account:
                 tags["account"] = account
@@ -446,13 +566,13 @@ class Variant:
             msgid = self.renderer.msgid(event)
             if msgid:
                 tags["msgid"] = msgid
-            if event.tags:
-                tags.update(relayed_tags(event))
+            if isinstance(event, Message | PrivateMessage) and event.tags:
+                tags.update(relayed_tags(event.tags))
         return tags
 
     def _multiline(
         self,
-        event: Event,
+        event: SaidEvent,
         tags: dict[str, str],
         lines: list[multiline.Line] | None,
     ) -> bytes:
@@ -461,7 +581,8 @@ class Variant:
         (blank ones too), each cut to fit if it must, the pieces of one line
         joined with ``draft/multiline-concat``."""
         renderer = self.renderer
-        said = renderer.said(event, clocked=not self.timed)
+        clocked = self.replay and not self.timed
+        said = renderer.said(event, clocked=clocked)
         source, command, target = said.source, said.command, said.target
         if lines is None:
             marked = [(piece, index > 0) for index, piece in enumerate(said.pieces)]

@@ -20,14 +20,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chatroom.core.events import RICH_ONLY, Encoder, Event
+from chatroom.core.events import (
+    Edited,
+    Event,
+    Reaction,
+    Redacted,
+    TopicChanged,
+    Typing,
+)
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.tags import add_tags, has_tag, lines_of
 from chatroom.doors.irc.wire import build_words
 from chatroom.wire.tags import tag_section
 
-#: What a client without ``draft/event-playback`` is not played back.
-_NOT_PLAYED = RICH_ONLY | {"HISTORY_TOPIC"}
+#: What IRC clients are never played back: edits, deletions and reactions
+#: change the messages a replay shows as they now stand.
+_NEVER_PLAYED = (Edited, Redacted, Reaction, Typing)
+#: ... and what only a client with ``draft/event-playback`` is.
+_NOT_PLAYED = (*_NEVER_PLAYED, TopicChanged)
 
 
 def in_batch(
@@ -57,7 +67,6 @@ def in_batch(
 
 def replay(
     renderer: IRCRenderer,
-    render: Encoder,
     caps: frozenset[str],
     target: str,
     events: Iterable[Event],
@@ -66,9 +75,10 @@ def replay(
     the messages as they now stand (edits, deletions and reactions are
     events of ``/caps rich``, which IRC does not map yet), and with
     ``draft/event-playback`` the topic changes (``TOPIC``) among them."""
-    hidden = RICH_ONLY if "draft/event-playback" in caps else _NOT_PLAYED
+    hidden = _NEVER_PLAYED if "draft/event-playback" in caps else _NOT_PLAYED
+    render = renderer.replay_encoder(caps)
     data = b"".join(
-        event.encoded(render) for event in events if event.name not in hidden
+        event.encoded(render) for event in events if not isinstance(event, hidden)
     )
     if "batch" not in caps:
         return data

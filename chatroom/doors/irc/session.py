@@ -30,7 +30,7 @@ from twisted.words.protocols import irc
 from chatroom.core.accounts import Account
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, Listing, Welcome
+from chatroom.core.events import Joined, Listing, Welcome
 from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.seats import rooms_of
@@ -469,14 +469,14 @@ class IRCSession:
         client asks for history itself, so it gets none unasked."""
         room = welcome.room
         chan = channel(room)
-        data = self.render(Event("JOIN", (room, self.nick)))
+        data = self.render(Joined(room, self.nick))
         if welcome.topic:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
             if welcome.topic_at and welcome.topic_by:
                 who, when = welcome.topic_by, str(welcome.topic_at)
                 data += build(self.me, RPL_TOPICWHOTIME, self.nick, chan, who, when)
         if welcome.history and "draft/chathistory" not in self.caps:
-            data += replay(self.renderer, self.render, self.caps, chan, welcome.history)
+            data += replay(self.renderer, self.caps, chan, welcome.history)
         if not self._asking:  # another device of the account entered it
             self._add_channel(room)
         self.send(data)

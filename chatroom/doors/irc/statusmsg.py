@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatroom.core.events import Event
+from chatroom.core.events import OperatorMessage
 from chatroom.doors.irc.tags import split_text, text_room
 from chatroom.doors.irc.wire import build, channel, room_of
 
@@ -30,12 +30,13 @@ def status_room(target: str) -> str | None:
     return None
 
 
-def operator_lines(event: Event, source_of: Callable[[str], str]) -> bytes:
-    """An ``OPMSG``/``OPNOTICE`` as the ``PRIVMSG``/``NOTICE`` to ``@#room``
-    it was, from ``source_of(user)``."""
-    room, user = event.fields[0], event.fields[1]
-    command = "NOTICE" if event.name == "OPNOTICE" else "PRIVMSG"
-    source, target = source_of(user), "@" + channel(room)
+def operator_lines(
+    event: OperatorMessage, source_of: Callable[[str], str]
+) -> bytes:
+    """A message to a room's operators as the ``PRIVMSG``/``NOTICE`` to
+    ``@#room`` it was, from ``source_of(user)``."""
+    command = "NOTICE" if event.notice else "PRIVMSG"
+    source, target = source_of(event.user), "@" + channel(event.room)
     room_left = text_room(f":{source} {command} {target} :")
     return b"".join(
         build(source, command, target, piece)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chatroom.core.events import Event
 from chatroom.wire.tags import Tags
 
 #: The longest line either side sends (without CRLF): RFC 1459's 512 bytes
@@ -64,54 +63,12 @@ def shared_tags(tags: Mapping[str, str], notice: bool, bot: bool = False) -> Tag
     return (*ours, *client_only(tags).items())
 
 
-def is_notice(event: Event) -> bool:
-    """Whether a shared message was said as an IRC ``NOTICE``."""
-    return any(key == NOTICE_TAG for key, _ in event.tags)
-
-
-#: Which field of an event names the user who did it (``account-tag``).
-ACTOR_FIELD = {
-    "MSG": 1,
-    "ACTION": 1,
-    "PRIVMSG": 0,
-    "JOIN": 1,
-    "PART": 1,
-    "NICK": 1,
-    "TOPIC": 1,
-    "ACCOUNT": 1,
-    "TYPING": 1,
-    "OPMSG": 1,
-    "OPNOTICE": 1,
-    "KICKED": 1,
-    "INVITED": 1,
-    "KICK": 2,
-    "OP": 2,
-    "DEOP": 2,
-    "BAN": 2,
-    "UNBAN": 2,
-    "INVITE": 2,
-    "EDIT": 2,
-    "REDACT": 2,
-    "REACT": 2,
-    "UNREACT": 2,
-    "SET": 3,
-}
-
-
-def actor_of(event: Event) -> str:
-    """The name of the user who did ``event`` ("" when none does)."""
-    index = ACTOR_FIELD.get(event.name)
-    return (
-        event.fields[index] if index is not None and len(event.fields) > index else ""
-    )
-
-
-def relayed_tags(event: Event) -> dict[str, str]:
+def relayed_tags(tags: Tags) -> dict[str, str]:
     """The client-only tags a message carries to ``message-tags`` clients,
     a reply's ``reply=ID`` (``/reply``) as ``+draft/reply=ID`` (the
     ``msgid`` of message ID) first, and ``bot`` for a bot's message."""
     relayed: dict[str, str] = {}
-    for key, value in event.tags:
+    for key, value in tags:
         if key == "reply":
             relayed[REPLY_TAG] = value
         elif key == BOT_TAG:

@@ -33,7 +33,7 @@ async def do_history(session: CommandContext, args: str) -> None:
     if not other or not rest:
         raise errors.usage(PRIVATE_USAGE)
     count, before = parse_history(rest)
-    events = await session.registry.private_history(
+    messages = await session.registry.private_history(
         session.member, other, count, before
     )
-    session.send(render_history(f"@{other}", events, session.render))
+    session.send(render_history(f"@{other}", messages, session.render))

@@ -11,10 +11,10 @@ each parses its arguments and calls the
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.events import to_line
 from chatroom.core.modlog import MODLOG_DEFAULT, render_log
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.positions import parse_event_id
+from chatroom.doors.line.rendering import render_found
 from chatroom.wire.lines import format_line
 
 
@@ -84,5 +84,5 @@ async def do_search(session: CommandContext, args: str) -> None:
     found = await session.registry.search(
         session.member, list(session.places.rooms), args
     )
-    lines = [event.encoded(to_line) for event in found]
+    lines = [render_found(result) for result in found]
     session.send(b"".join(lines) + format_line("FOUND_END", str(len(found))))

@@ -227,8 +227,6 @@ class ChatProtocol(LineFraming):
     # -- the Member callbacks the registry makes ---------------------------------
 
     def deliver(self, event: Event) -> None:
-        if event.name == "TYPING" and event.fields[1] == self.session.name:
-            return  # a typing notice is for the others in the room
         self.connection.send(event.encoded(self.session.events))
 
     #: Calling the protocol delivers: a seat holds the protocol itself

@@ -1,31 +1,271 @@
 """The line protocol's renderings of shared events: bytes, once per event.
 
-Each function turns a :mod:`chatroom.core.events` object into protocol lines
-(``docs/protocol.md``); the line door calls them through
-:meth:`~chatroom.core.events.Encodable.encoded`, so each object is rendered once
-however many members receive it. ``Event`` itself renders with
-:func:`chatroom.core.events.to_line`.
+The core hands the door typed events (:mod:`chatroom.core.events`); this
+module is the line protocol's table of them (``docs/protocol.md``): each
+event type's line (:data:`LINES`), the id and tags a stored event carries
+for ``/caps ids`` and ``rich`` connections, and which events a connection
+is shown live and in a replay. The door calls the encoders below through
+:meth:`~chatroom.core.events.Encodable.encoded`, so each event is rendered
+once per encoder however many members receive it. The web door frames the
+same lines (:mod:`chatroom.doors.web.socket`).
+
+Which events whom:
+
+- ``rich`` connections see everything but what only IRC shows (a user's
+  account changing, a topic change in a replay);
+- others do not see reactions, deletions or typing notices, and see an
+  edit as it happens as a ``MSG`` saying ``* `` and the new text (in a
+  replay the message already shows its new text);
+- a stored message is ``MSG`` (``ACTION``) live and ``HISTORY``
+  (``HISTORY_ACTION``) in a replay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from chatroom.core.events import (
+    AccountChanged,
+    Announcement,
+    BanChanged,
+    Departure,
+    DepartureKind,
+    Edited,
     Encoder,
+    Event,
+    Gap,
+    Invitation,
+    Invited,
+    Joined,
+    Kicked,
+    LeftElsewhere,
     Listing,
     LobbyChanges,
+    MarkerMoved,
+    Message,
+    ModeChanged,
+    OperatorMessage,
+    OwnerChanged,
+    PrivateMessage,
+    Reaction,
+    Redacted,
+    Renamed,
+    RoomDeleted,
     RoomGone,
     RoomInfo,
+    RoomNotice,
+    SearchResult,
+    SettingChanged,
+    TopicChanged,
+    Typing,
     Welcome,
-    live_id_line,
-    live_line,
-    live_rich_line,
-    replay_line,
 )
 from chatroom.core.presence import quiet_notice
 from chatroom.wire.lines import format_line
+from chatroom.wire.tags import Tags, format_tags
+
+#: The reason a ``PART`` shows for leaving with no words, and before them.
+LEFT, LEFT_BECAUSE, LEFT_FOR = "left", "left: ", "left for "
+#: What an empty redaction reason, or an empty audience, is shown as.
+NONE_SHOWN = "-"
+
+
+def _part_reason(event: Departure) -> str:
+    """The reason a ``PART`` line gives: ``left``, ``left: <words>``,
+    ``left for <room>``, or why the session ended."""
+    if event.kind is not DepartureKind.PART:
+        return event.reason
+    if event.moved_to:
+        return LEFT_FOR + event.moved_to
+    return LEFT_BECAUSE + event.reason if event.reason else LEFT
+
+
+def _departure(event: Departure) -> bytes:
+    if event.kind is DepartureKind.KICK:
+        return format_line("KICK", event.room, event.user, event.by, text=event.reason)
+    return format_line("PART", event.room, event.user, text=_part_reason(event))
+
+
+def _message(event: Message) -> bytes:
+    word = "ACTION" if event.action else "MSG"
+    return format_line(word, event.room, event.user, event.time, text=event.text)
+
+
+def _operator_message(event: OperatorMessage) -> bytes:
+    word = "OPNOTICE" if event.notice else "OPMSG"
+    audience = ",".join(sorted(event.audience)) or NONE_SHOWN
+    fields = (event.room, event.user, event.time, audience)
+    return format_line(word, *fields, text=event.text)
+
+
+def _setting(event: SettingChanged) -> bytes:
+    settings, values = ",".join(event.settings), ",".join(event.values)
+    return format_line("SET", event.room, settings, values, event.by)
+
+
+def _edited(event: Edited) -> bytes:
+    fields = (event.room, event.target, event.user, event.time)
+    return format_line("EDIT", *fields, text=event.text)
+
+
+def _reaction(event: Reaction) -> bytes:
+    word = "REACT" if event.adding else "UNREACT"
+    return format_line(word, event.room, event.target, event.user, event.reaction)
+
+
+def _nothing(event: Any) -> bytes:
+    return b""
+
+
+#: Each event type's line, as it happens (with no id or tags).
+LINES: dict[type[Any], Callable[[Any], bytes]] = {
+    Message: _message,
+    OperatorMessage: _operator_message,
+    PrivateMessage: lambda e: format_line(
+        "PRIVMSG", e.sender, e.recipient, e.time, text=e.text
+    ),
+    Typing: lambda e: format_line("TYPING", e.room, e.user, e.state),
+    Joined: lambda e: format_line("JOIN", e.room, e.user),
+    Departure: _departure,
+    Renamed: lambda e: format_line("NICK", e.old, e.new),
+    OwnerChanged: lambda e: format_line("OWNER", e.room, e.user),
+    AccountChanged: _nothing,  # IRC's account-notify only
+    TopicChanged: lambda e: format_line("TOPIC", e.room, e.user, text=e.text),
+    RoomDeleted: lambda e: format_line("DELETED", e.room, e.by),
+    RoomNotice: lambda e: format_line("NOTICE", e.room, text=e.text),
+    Gap: lambda e: format_line("GAP", e.room, e.count),
+    LeftElsewhere: lambda e: format_line("LEFT", e.room),
+    MarkerMoved: lambda e: format_line("READ", e.where, str(e.marker)),
+    ModeChanged: lambda e: format_line(e.mode.value, e.room, e.user, e.by),
+    BanChanged: lambda e: format_line(
+        "BAN" if e.banned else "UNBAN", e.room, e.mask, e.by
+    ),
+    SettingChanged: _setting,
+    Kicked: lambda e: format_line("KICKED", e.room, e.by, text=e.reason),
+    Invitation: lambda e: format_line("INVITE", e.room, e.user, e.by),
+    Invited: lambda e: format_line("INVITED", e.room, e.by),
+    Announcement: lambda e: format_line("ANNOUNCE", e.by, text=e.text),
+    Edited: _edited,
+    Redacted: lambda e: format_line(
+        "REDACT", e.room, e.target, e.by, text=e.reason or NONE_SHOWN
+    ),
+    Reaction: _reaction,
+}
+
+def _replayed_message(event: Message) -> bytes:
+    """A stored message's line in a replay: ``HISTORY`` (``HISTORY_ACTION``)."""
+    word = "HISTORY_ACTION" if event.action else "HISTORY"
+    return format_line(word, event.room, event.user, event.time, text=event.text)
+
+
+def to_line(event: Event) -> bytes:
+    """The event's line, as it happens."""
+    return LINES[type(event)](event)
+
+
+def replayed_line(event: Event) -> bytes:
+    """The event's line in a replay: a message's ``HISTORY`` form."""
+    if type(event) is Message:
+        return event.encoded(_replayed_message)
+    return event.encoded(to_line)
+
+
+def _tags(event: Event) -> Tags:
+    """What a ``rich`` connection sees after a stored event's id: a
+    message's tags, a topic change's time."""
+    if isinstance(event, Message | PrivateMessage):
+        return event.tags
+    if isinstance(event, TopicChanged):
+        return (("time", event.time),)
+    return ()
+
+
+def _with_id(event: Event, line: bytes) -> bytes:
+    """``@ID `` and the line (``/caps ids``), for a numbered event."""
+    event_id = getattr(event, "id", "")
+    if not event_id:
+        return line
+    return b"@" + event_id.encode("ascii") + b" " + line
+
+
+def _with_tags(event: Event, line: bytes) -> bytes:
+    """``@ID;key=value... `` and the line (``rich``): the id with the
+    event's tags, escaped as IRCv3 message tags are."""
+    tags = _tags(event)
+    if not tags:
+        return _with_id(event, line)
+    event_id = getattr(event, "id", "")
+    return ("@" + event_id + ";" + format_tags(tags) + " ").encode("utf-8") + line
+
+
+#: Events only ``rich`` connections see (an edit as itself: others get a
+#: ``MSG`` saying ``* `` and the new text as it happens, nothing in a
+#: replay, where the message already shows its new text).
+RICH_ONLY = (Edited, Redacted, Reaction, Typing)
+
+
+def _edit_fallback(event: Edited) -> bytes:
+    """An edit as clients without ``rich`` get it: ``MSG room user time * text``."""
+    fields = (event.room, event.user, event.time)
+    return format_line("MSG", *fields, text="* " + event.text)
+
+
+def live_line(event: Event) -> bytes:
+    """An event as it happens, for a connection without ``rich``."""
+    if isinstance(event, RICH_ONLY):
+        return event.encoded(_edit_fallback) if type(event) is Edited else b""
+    return event.encoded(to_line)
+
+
+def live_id_line(event: Event) -> bytes:
+    """The same with ``@ID `` (``/caps ids``)."""
+    if isinstance(event, RICH_ONLY):
+        if type(event) is not Edited:
+            return b""
+        return _with_id(event, event.encoded(_edit_fallback))
+    return _with_id(event, event.encoded(to_line))
+
+
+def live_rich_line(event: Event) -> bytes:
+    """An event as it happens, for a ``rich`` connection."""
+    return _with_tags(event, event.encoded(to_line))
+
+
+def _shown_in_replay(event: Event, rich: bool) -> bool:
+    """A topic change is replayed to IRC's event playback only; what only
+    ``rich`` connections see live they alone see in a replay."""
+    if type(event) is TopicChanged:
+        return False
+    return rich or not isinstance(event, RICH_ONLY)
+
+
+def replay_line(event: Event) -> bytes:
+    """A stored event in a replay (welcome, ``/history``) without ``rich``:
+    the messages as they now stand, nothing else."""
+    return event.encoded(replayed_line) if _shown_in_replay(event, False) else b""
+
+
+def replay_id_line(event: Event) -> bytes:
+    """The same with ``@ID ``."""
+    if not _shown_in_replay(event, False):
+        return b""
+    return _with_id(event, event.encoded(replayed_line))
+
+
+def replay_rich_line(event: Event) -> bytes:
+    """A stored event in a replay for a ``rich`` connection: all but the
+    IRC door's own."""
+    if not _shown_in_replay(event, True):
+        return b""
+    return _with_tags(event, event.encoded(replayed_line))
+
+
+def render_found(result: SearchResult) -> bytes:
+    """``FOUND <room> <id> <user> <time> <text>``: one ``/search`` result."""
+    fields = (result.where, result.id, result.user, result.time)
+    return format_line("FOUND", *fields, text=result.text)
 
 
 def render_room(info: RoomInfo) -> bytes:

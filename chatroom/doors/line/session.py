@@ -35,9 +35,6 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Welcome,
-    replay_id_line,
-    replay_line,
-    replay_rich_line,
 )
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import (
@@ -72,6 +69,9 @@ from chatroom.doors.line.rendering import (
     render_listing,
     render_lobby_changes,
     render_welcome,
+    replay_id_line,
+    replay_line,
+    replay_rich_line,
 )
 from chatroom.wire.lines import format_line
 from chatroom.wire.said import is_command, said_text
@@ -233,7 +233,7 @@ class LineSession:
         elif self.state == ROOM:
             if not line:
                 raise errors.bad_args("empty message not sent")
-            await self.say("MSG", said_text(line))
+            await self.say(said_text(line))
         else:
             raise errors.in_lobby()
 
@@ -336,7 +336,7 @@ class LineSession:
 
     async def do_say(self, args: str) -> None:
         room, text = split_say(args)
-        await self.registry.say(self.member, self._in(room), "MSG", text)
+        await self.registry.say(self.member, self._in(room), text)
 
     async def do_leave(self, args: str) -> None:
         """``/leave [ROOM]``: without ``multi`` the one room, whatever ROOM."""
@@ -344,7 +344,7 @@ class LineSession:
             room = self._in(single_word(args, "/leave [ROOM]"))
         else:
             room = self.current_room()
-        await self.registry.leave_room(self.member, room, "left")
+        await self.registry.leave_room(self.member, room)
         if self.places.find(room) is not None:  # not removed meanwhile
             self.send(format_line("LEFT", room))
             self._leave_place(room)
@@ -373,12 +373,12 @@ class LineSession:
     async def do_me(self, args: str) -> None:
         if not args:
             raise errors.usage("/me TEXT")
-        await self.say("ACTION", args)
+        await self.say(args, action=True)
 
     async def do_msg(self, args: str) -> None:
         target, text = split_private_message(args)
         event = await self.registry.private_message(self.member, target, text)
-        if name_key(event.fields[1]) != name_key(str(self.name)):
+        if name_key(event.recipient) != name_key(str(self.name)):
             self.member.deliver(event)  # our copy; the target has had its own
 
     async def do_watch(self, args: str) -> None:
@@ -434,9 +434,9 @@ class LineSession:
             raise errors.not_in_room()
         return self.room
 
-    async def say(self, kind: str, text: str) -> None:
+    async def say(self, text: str, action: bool = False) -> None:
         """A message or action to the room, stamped by the registry."""
-        await self.registry.say(self.member, self.current_room(), kind, text)
+        await self.registry.say(self.member, self.current_room(), text, action=action)
 
 
 #: A command's handler: the session and the command's arguments.

@@ -1,0 +1,73 @@
+"""A room's stored events as the SQLite store's rows lie, both ways.
+
+A :data:`Row` is how a stored event lies in the ``events`` table: its id,
+its kind (``MSG``, ``ACTION``, ``EDIT``, ``REDACT``, ``REACT``,
+``UNREACT``, ``TOPIC``: the words older files already hold), user, time,
+text (a reaction's emoji; a redaction's reason), tags (``key=value;...``,
+escaped as IRCv3 message tags) and target (the id of the message it
+concerns, 0 for a message or a topic change). :func:`row_of` and
+:func:`event_of` are the two directions between a row and the core's typed
+events (:mod:`chatroom.core.events`).
+"""
+
+from __future__ import annotations
+
+from chatroom.core.events import (
+    Edited,
+    Message,
+    Reaction,
+    Redacted,
+    StoredEvent,
+    TopicChanged,
+)
+from chatroom.wire.tags import format_tags, parse_pairs
+
+#: One stored event as it lies in a table: id, kind, user, stamp, text,
+#: tags (``key=value;...``, as shown), target (0 for a message).
+Row = tuple[int, str, str, str, str, str, int]
+
+#: The kinds of rows that change a message and go with it when it is redacted.
+DEPENDENT_KINDS = frozenset({"EDIT", "REACT", "UNREACT"})
+
+#: The kinds of rows that are reactions (``/react``, ``/unreact``).
+REACTION_KINDS = frozenset({"REACT", "UNREACT"})
+
+#: What a redaction without a reason keeps as its text.
+NO_REASON = "-"
+
+
+def row_of(event: StoredEvent) -> Row:
+    """The row of a stored event (numbered: its id is set)."""
+    number = int(event.id)
+    if isinstance(event, Message):
+        kind = "ACTION" if event.action else "MSG"
+        tags = format_tags(event.tags)
+        return (number, kind, event.user, event.time, event.text, tags, 0)
+    if isinstance(event, TopicChanged):
+        return (number, "TOPIC", event.user, event.time, event.text, "", 0)
+    if isinstance(event, Edited):
+        target = int(event.target)
+        return (number, "EDIT", event.user, event.time, event.text, "", target)
+    if isinstance(event, Reaction):
+        kind = "REACT" if event.adding else "UNREACT"
+        return (number, kind, event.user, "", event.reaction, "", int(event.target))
+    reason = event.reason or NO_REASON
+    return (number, "REDACT", event.by, "", reason, "", int(event.target))
+
+
+def event_of(room: str, row: Row) -> StoredEvent:
+    """The stored event of room ``room`` that ``row`` holds."""
+    number, kind, user, stamp, text, tags, target = row
+    event_id = str(number)
+    if kind == "EDIT":
+        return Edited(room, str(target), user, stamp, text, id=event_id)
+    if kind == "REDACT":
+        reason = "" if text == NO_REASON else text
+        return Redacted(room, str(target), user, reason, id=event_id)
+    if kind in REACTION_KINDS:
+        adding = kind == "REACT"
+        return Reaction(room, str(target), user, text, adding, id=event_id)
+    if kind == "TOPIC":
+        return TopicChanged(room, user, text, stamp, id=event_id)
+    action = kind == "ACTION"
+    return Message(room, user, stamp, text, action, parse_pairs(tags), event_id)

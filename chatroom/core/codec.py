@@ -1,0 +1,132 @@
+"""Typed events as bytes, for what leaves the process: the one encoding.
+
+Cluster nodes publish a room's events to each other through Redis, and keep
+its history there; both use this encoding, never a door's line that would
+have to be parsed back. An event is one JSON object (UTF-8, no spaces): its
+type's name under ``"type"``, then each field under its own name, as
+:mod:`chatroom.core.events` declares it::
+
+    {"type":"Message","room":"tea","user":"bob","time":"2026-11-21T18:04:05.123Z",
+     "text":"hi","action":false,"tags":[["reply","7"]],"id":"8"}
+
+Enumerations travel as their value (``"kind":"quit"``), tags as a list of
+``[key, value]`` pairs in order, a set of names as a sorted list, a tuple as
+a list. A field left at its default may be left out (a decoder fills it in),
+and a field a decoder does not know is refused: nodes of one cluster run the
+same code. Lua scripts that must look inside a stored event (its type, the
+message it concerns, its time) read the same object with ``cjson``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chatroom.core import events
+from chatroom.core.events import Event, SearchResult
+
+#: Every type that may be encoded, by the name it travels under.
+TYPES: dict[str, type[Event] | type[SearchResult]] = {
+    cls.__name__: cls
+    for cls in (
+        events.Message,
+        events.OperatorMessage,
+        events.PrivateMessage,
+        events.Typing,
+        events.Joined,
+        events.Departure,
+        events.Renamed,
+        events.OwnerChanged,
+        events.AccountChanged,
+        events.TopicChanged,
+        events.RoomDeleted,
+        events.RoomNotice,
+        events.Gap,
+        events.LeftElsewhere,
+        events.MarkerMoved,
+        events.ModeChanged,
+        events.BanChanged,
+        events.SettingChanged,
+        events.Kicked,
+        events.Invitation,
+        events.Invited,
+        events.Announcement,
+        events.Edited,
+        events.Redacted,
+        events.Reaction,
+        events.SearchResult,
+    )
+}
+
+#: How a field read from JSON becomes its value, by its declared type.
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "Tags": lambda pairs: tuple((str(key), str(value)) for key, value in pairs),
+    "frozenset[str]": frozenset,
+    "tuple[str, ...]": tuple,
+    "DepartureKind": events.DepartureKind,
+    "MemberMode": events.MemberMode,
+}
+
+
+def _fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """The encoded fields of ``cls``: name and declared type, in order."""
+    return tuple(
+        (f.name, str(f.type)) for f in dataclasses.fields(cls) if f.name != "_encoded"
+    )
+
+
+_FIELDS = {name: _fields(cls) for name, cls in TYPES.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return value
+
+
+def to_dict(event: Event | SearchResult) -> dict[str, Any]:
+    """The JSON object of ``event`` (before serialising)."""
+    name = type(event).__name__
+    encoded: dict[str, Any] = {"type": name}
+    for field, _kind in _FIELDS[name]:
+        encoded[field] = _plain(getattr(event, field))
+    return encoded
+
+
+def encode(event: Event | SearchResult) -> bytes:
+    """``event`` in the cluster's encoding."""
+    return json.dumps(to_dict(event), ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+def from_dict(encoded: dict[str, Any]) -> Event | SearchResult:
+    """The event a JSON object holds.
+
+    Raises:
+        ValueError: an unknown type or field (a node of another version).
+    """
+    encoded = dict(encoded)
+    name = encoded.pop("type", None)
+    cls = TYPES.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise ValueError(f"unknown event type {name!r}")
+    kinds = dict(_FIELDS[name])
+    for field, value in encoded.items():
+        kind = kinds.get(field)
+        if kind is None:
+            raise ValueError(f"unknown field {field!r} of {name}")
+        reader = _READERS.get(kind)
+        if reader is not None:
+            encoded[field] = reader(value)
+    return cls(**encoded)
+
+
+def decode(data: bytes | str) -> Event | SearchResult:
+    """The event ``data`` (from :func:`encode`) holds."""
+    return from_dict(json.loads(data))
