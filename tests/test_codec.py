@@ -10,7 +10,7 @@ from chatroom.core import codec, events
 from chatroom.core.events import DepartureKind, MemberMode
 
 #: One event of every type that leaves the process, each field off its default.
-EXAMPLES = [
+EXAMPLES: list[events.Event | events.SearchResult] = [
     events.Message("tea", "bob", "T", "hi; there", True, (("reply", "3"),), "8"),
     events.OperatorMessage("tea", "bob", "T", frozenset({"alice", "carol"}), "psst"),
     events.PrivateMessage("bob", "alice", "T", "hello", (("notice", ""),), "2"),
