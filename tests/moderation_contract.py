@@ -407,6 +407,22 @@ class ModerationContract(ContractBase):
         alice.say("/kick bob")
         yield self.expect(bob, "KICKED tea alice")
 
+    @defer.inlineCallbacks
+    def test_a_reason_that_cannot_be_shown_is_no_reason(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A kick's reason holding an escape sequence is not refused: the
+        kick is done, with the reason of a kick without one (one rule for
+        every reason, at every door: chatroom.core.rules.reason)."""
+        alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
+        alice.say("/kick bob \x1b[2Jgone")
+        self.assertEqual(
+            (yield self.expect(bob, "KICKED ")), "KICKED tea alice no reason given"
+        )
+        self.assertEqual(
+            (yield self.expect(carol, "KICK ")), "KICK tea bob alice no reason given"
+        )
+
     # -- server admins -----------------------------------------------------
 
     @defer.inlineCallbacks
@@ -430,6 +446,14 @@ class ModerationContract(ContractBase):
         )
         self.assertEqual(
             (yield self.expect(root, "KILLED ")), "KILLED carol root spamming"
+        )
+        dave = yield self.connect("dave")
+        root.say("/kill dave \x07ring")
+        self.assertEqual(
+            (yield self.expect(dave, "BYE ")), "BYE killed by root: no reason given"
+        )
+        self.assertEqual(
+            (yield self.expect(root, "KILLED ")), "KILLED dave root no reason given"
         )
         root.say("/gban bob")
         self.assertEqual((yield self.expect(root, "GBAN ")), "GBAN account:bob root")

@@ -224,6 +224,19 @@ class RichContract(RichRoom):
         self.assertEqual([line for line in carol.unread() if "@" in line], [])
 
     @defer.inlineCallbacks
+    def test_a_redaction_reason_that_cannot_be_shown_is_none(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A deletion is not refused for its reason: one holding a control
+        character is dropped, as for every reason (``-``: none given)."""
+        _alice, bob, carol = yield self.rich_room()
+        bob.say("oops")
+        oops = id_of((yield self.expect(carol, "@")))
+        bob.say(f"/redact {oops} \x1b[1mtypo")
+        deleted = yield self.expect(carol, "@")
+        self.assertRegex(deleted, rf"^@\d+ REDACT tea {oops} bob -$")
+
+    @defer.inlineCallbacks
     def test_redactions(self) -> Generator[Any, Any, None]:
         """The author or the owner deletes a message: gone from every replay,
         with its edits; rich members get ``REDACT`` live and in replays;

@@ -67,6 +67,35 @@ class IRCBadInputTests(IRCTestCase):
             ],
         )
 
+    def test_reasons_follow_the_one_rule(self) -> None:
+        """IRC's formatting is stripped from a reason; one that still holds
+        a control character is dropped, as at every door: a KICK is done
+        with the reason of a kick without one, a QUIT with the words of a
+        quit without any (``Goodbye``, at every door)."""
+        alice, bob, carol = self.irc("alice"), self.irc("bob"), self.irc("carol")
+        for client in (alice, bob, carol):
+            client.send("JOIN #tea")
+        dave = self.line("dave", "tea")
+        for client in (alice, bob, carol):
+            client.received()
+        alice.send("KICK #tea bob :\x02off\x02 you go")
+        self.assertEqual(
+            carol.received(), [":alice!alice@chatroom KICK #tea bob :off you go"]
+        )
+        self.assertEqual(dave.received(), ["KICK tea bob alice off you go"])
+        alice.received()
+        alice.send("KICK #tea carol :\x1b[2Jgone")
+        self.assertEqual(
+            alice.received(),
+            [":alice!alice@chatroom KICK #tea carol :no reason given"],
+        )
+        self.assertEqual(dave.received(), ["KICK tea carol alice no reason given"])
+        alice.send("QUIT")
+        self.assertEqual(dave.received()[0], "PART tea alice quit: Goodbye")
+        self.assertEqual(
+            alice.received(), ["ERROR :Closing Link: 127.0.0.1 (Quit: Goodbye)"]
+        )
+
     def test_http_request(self) -> None:
         """A browser at the IRC port gets an HTTP 400 saying so, then close."""
         client = IRCClient(self.factory)

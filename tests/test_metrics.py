@@ -37,6 +37,7 @@ SAMPLES: dict[str, object] = {
     "other": "nobody",
     "text": "hi",
     "reason": "bye",
+    "words": "bye",
     "kind": "MSG",
     "topic": "tea",
     "account": "",

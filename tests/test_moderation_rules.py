@@ -98,6 +98,20 @@ class DecideTests(unittest.TestCase):
         )
         self.assertEqual(outcome.kick, bob)
 
+    def test_a_kick_is_never_refused_for_its_reason(self) -> None:
+        """A kick's reason is its words; none, or words holding a control
+        character, give the reason of a kick without one."""
+        bob = Target("bob", "", "s2", present=True)
+        alice = Actor("alice", "", "s1")
+        for given, shown in (
+            ("spam", "spam"),
+            ("", "no reason given"),
+            ("\x1b]0;pwned\x07", "no reason given"),
+        ):
+            outcome = decide(Action("kick", "bob", given), ROOM, alice, bob)
+            assert outcome.kicked is not None
+            self.assertEqual(outcome.kicked.reason, shown, given)
+
     def test_only_the_owner_keeps_and_only_when_signed_in(self) -> None:
         """/set keep: NOT_ALLOWED for others and for a plain owner."""
         keep = Action("set", "keep", "on")

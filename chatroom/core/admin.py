@@ -8,7 +8,7 @@ checks, and the three commands run on a back-end's steps.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from twisted.logger import Logger
 
@@ -21,7 +21,7 @@ from chatroom.core.moderation import (
     ban_mask,
     name_mask,
 )
-from chatroom.core.rules import check_text
+from chatroom.core.rules import NO_REASON, check_text, reason
 from chatroom.core.settingvalues import parse_mask
 
 if TYPE_CHECKING:
@@ -58,12 +58,21 @@ def claim_masks(key: str, account: str) -> list[str]:
     return masks
 
 
-async def kill(backend: Backend, actor: Actor, target: str, reason: str) -> str:
-    """``/kill USER REASON``: the user's session ends, whatever its node."""
+class Killed(NamedTuple):
+    """Whom a ``/kill`` ended, as their name was, and the reason given."""
+
+    name: str
+    reason: str
+
+
+async def kill(backend: Backend, actor: Actor, target: str, words: str) -> Killed:
+    """``/kill USER REASON``: the user's session ends, whatever its node;
+    its rooms hear ``killed by ADMIN: REASON`` (:func:`reason`)."""
     check_admin(actor, "kill")
-    name = await backend.end_user(target, f"killed by {actor.name}: {reason}")
+    said = reason(words, NO_REASON)
+    name = await backend.end_user(target, f"killed by {actor.name}: {said}")
     log.info("{admin} killed {user}", admin=actor.name, user=name)
-    return name
+    return Killed(name, said)
 
 
 async def server_ban(backend: Backend, actor: Actor, target: str, banned: bool) -> str:

@@ -377,8 +377,11 @@ class Backend(Protocol):
         """The session is now signed in to ``account`` ("" for none)."""
         ...
 
-    def release(self, member: Member, session: Session, reason: str) -> None:
-        """The session is gone: out of its rooms (``PART reason``), name freed."""
+    def release(
+        self, member: Member, session: Session, reason: str, own_words: bool = False
+    ) -> None:
+        """The session is gone: out of its rooms (a ``QUIT`` departure with
+        ``reason``, the user's own words if ``own_words``), name freed."""
 
     async def find_user(self, name: str) -> Target | None:
         """The user called ``name``: connected, or else a registered name."""

@@ -213,17 +213,27 @@ class ChatCore(Generic[B]):
             await self.devices.counted(member)
 
     def release(self, member: Member, reason: str) -> None:
+        self._release(member, reason)
+
+    def quit(self, member: Member, words: str) -> str:
+        """The user quits saying ``words`` (:func:`rules.reason`, or
+        :data:`rules.QUIT_WORDS`), which its rooms hear as its own."""
+        said = rules.reason(words, rules.QUIT_WORDS)
+        self._release(member, said, own_words=True)
+        return said
+
+    def _release(self, member: Member, reason: str, own_words: bool = False) -> None:
         """A device gone: its seat leaves the rooms no other device views
         (all of them with its last device, as the whole session goes)."""
         self.backend.watch_lobby(member, False)
         seat = self._seat(member)
-        if self.devices.gone(member, reason):
+        if self.devices.gone(member, reason, own_words):
             return  # one device of several
         session = self.sessions.close(member)
         self.plain_markers.forget(seat)
         self.life.forget(seat)
         if session is not None:
-            self.backend.release(seat, session, reason)
+            self.backend.release(seat, session, reason, own_words)
 
     def end_session(self, member: Member, reason: str) -> None:
         """End a session from the shared side: rooms hear ``reason``, then
@@ -309,15 +319,17 @@ class ChatCore(Generic[B]):
 
         await self.devices.seated(member, name, leaving, since, seat, joining=True)
 
-    async def leave_room(self, member: Member, room: str, words: str = "") -> None:
-        """The account leaves (saying ``words``, if any): every other device
-        in the room hears ``LEFT``."""
+    async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
+        """The account leaves (saying ``words``, if they can be shown): every
+        other device in the room hears ``LEFT``."""
         seat, session = self._seat(member), self._session(member)
         where = self.backend.place(seat, room)
-        departure = Departure(where, session.name, DepartureKind.PART, words)
+        said = rules.reason(words)
+        departure = Departure(where, session.name, DepartureKind.PART, said)
         await self.backend.leave_room(seat, session, departure)
         if isinstance(seat, Seat):
             await self.devices.left(seat, member, room)
+        return departure
 
     async def say(
         self,
@@ -493,7 +505,7 @@ class ChatCore(Generic[B]):
         facts = await self.backend.facts(where)
         return settings_of(facts.room, self._actor(member), facts.owner_name)
 
-    async def kill(self, member: Member, target: str, reason: str) -> str:
+    async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
         return await admin.kill(self.backend, self._actor(member), target, reason)
 
     async def server_ban(self, member: Member, target: str, banned: bool) -> str:

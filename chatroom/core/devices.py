@@ -278,8 +278,9 @@ class Devices:
         if account:
             self.background(self.backend.remembered.forget(account, room))
 
-    def gone(self, member: Member, reason: str) -> bool:
-        """Device ``member`` is gone: True if its seat has other devices (it
+    def gone(self, member: Member, reason: str, own_words: bool = False) -> bool:
+        """Device ``member`` is gone (``reason``: why, or with ``own_words``
+        what its user quit saying): True if its seat has other devices (it
         leaves the rooms none of them views), False if it was the last."""
         seat = self.sessions.seat_of(member)
         if seat is None or len(seat.devices) < 2 or member not in seat.devices:
@@ -288,7 +289,8 @@ class Devices:
         rooms = list(seat.rooms) if device.multi else [device.room or ""]
         self.sessions.detach(member)
         self.publish(seat)
-        self.background(self.departed(seat, member, rooms, reason, DepartureKind.QUIT))
+        quit = DepartureKind.QUIT
+        self.background(self.departed(seat, member, rooms, reason, quit, own_words))
         return True
 
     async def departed(
@@ -298,11 +300,13 @@ class Devices:
         rooms: list[str],
         reason: str = "",
         kind: DepartureKind = DepartureKind.PART,
+        own_words: bool = False,
         moved_to: str = "",
     ) -> None:
         """Device ``member`` of ``seat`` is gone (a ``QUIT``: ``reason`` says
-        why) or moved its view (to ``moved_to``): the account leaves each of
-        ``rooms`` that no other device views."""
+        why, or with ``own_words`` what its user quit saying) or moved its
+        view (to ``moved_to``): the account leaves each of ``rooms`` that no
+        other device views."""
         session = self.sessions.get(seat)
         for room in rooms:
             if session is None or seat.find(room) is None:
@@ -310,7 +314,9 @@ class Devices:
             if seat.viewers(room, but=member):
                 continue
             seat.left(room)
-            departure = Departure(room, session.name, kind, reason, moved_to)
+            departure = Departure(
+                room, session.name, kind, reason, moved_to, own_words=own_words
+            )
             await self.backend.leave_room(seat, session, departure)
 
     async def arrived(self, member: Member) -> None:

@@ -172,16 +172,19 @@ class Departure(RoomEvent):
     """``user`` is no longer in the room.
 
     ``reason``: for a ``PART``, the user's own words ("" for none); for a
-    ``QUIT`` or ``HARVEST``, why the session ended (``quit: bye``,
-    ``connection lost``); for a ``KICK``, the kicker's reason. ``moved_to``:
-    the room a ``PART`` left for (a line user joining another room). ``by``:
-    who kicked."""
+    ``QUIT`` or ``HARVEST``, why the session ended (``connection lost``,
+    ``killed by alice: spam``), or with ``own_words`` the words the user
+    quit with (``/quit bye``: ``bye``, which each door shows as a quit's:
+    ``quit: bye``, IRC's ``Quit: bye``); for a ``KICK``, the kicker's
+    reason. ``moved_to``: the room a ``PART`` left for (a line user joining
+    another room). ``by``: who kicked."""
 
     user: str
     kind: DepartureKind
     reason: str = ""
     moved_to: str = ""
     by: str = ""
+    own_words: bool = False
 
 
 @dataclass(slots=True, eq=True)

@@ -130,9 +130,10 @@ class MessageLife:
         self, member: Member, room: str, event_id: int, reason: str
     ) -> None:
         """``/redact``: the message is gone from every replay; rich members
-        hear ``REDACT`` (kept in order, with its own id). Deleting someone
-        else's message is recorded in the moderation log."""
-        rules.check_text(reason)
+        hear ``REDACT`` (kept in order, with its own id), with ``reason`` if
+        it can be shown (:func:`rules.reason`). Deleting someone else's
+        message is recorded in the moderation log."""
+        reason = rules.reason(reason)
         session, where = self.session_of(member), self.backend.place(member, room)
         authors: list[str] = []
 

@@ -23,7 +23,9 @@ from prometheus_client import Counter, Histogram
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
+from chatroom.core.admin import Killed
 from chatroom.core.events import (
+    Departure,
     DeviceList,
     Listing,
     PrivateMessage,
@@ -129,6 +131,9 @@ class MeteredRegistry:
     def release(self, member: Member, reason: str) -> None:
         self._timed_now("release", lambda: self.inner.release(member, reason))
 
+    def quit(self, member: Member, words: str) -> str:
+        return self._timed_now("quit", lambda: self.inner.quit(member, words))
+
     async def list_rooms(self, member: Member | None = None) -> Listing:
         return await self._timed("list_rooms", self.inner.list_rooms(member))
 
@@ -156,8 +161,10 @@ class MeteredRegistry:
         call = self.inner.room_history(member, room, count, before)
         return await self._timed("room_history", call)
 
-    async def leave_room(self, member: Member, room: str, words: str = "") -> None:
-        await self._timed("leave_room", self.inner.leave_room(member, room, words))
+    async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
+        return await self._timed(
+            "leave_room", self.inner.leave_room(member, room, words)
+        )
 
     async def say(
         self,
@@ -261,7 +268,7 @@ class MeteredRegistry:
         call = self.inner.room_settings(member, room)
         return await self._timed("room_settings", call)
 
-    async def kill(self, member: Member, target: str, reason: str) -> str:
+    async def kill(self, member: Member, target: str, reason: str) -> Killed:
         return await self._timed("kill", self.inner.kill(member, target, reason))
 
     async def server_ban(self, member: Member, target: str, banned: bool) -> str:

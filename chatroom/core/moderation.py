@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from chatroom.core import errors
+from chatroom.core import errors, rules
 from chatroom.core.events import (
     BanChanged,
     Departure,
@@ -366,7 +366,7 @@ def _kick(
     _require_operator(room, actor, "kick")
     user = _present(room, target, action.target)
     _check_may_remove(room, actor, user, "kick")
-    reason = action.value or "no reason given"
+    reason = rules.reason(action.value, rules.NO_REASON)
     return _kicking(room, actor, user, reason, Outcome())
 
 

@@ -27,7 +27,9 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
+from chatroom.core.admin import Killed
 from chatroom.core.events import (
+    Departure,
     DeviceList,
     Event,
     Listing,
@@ -168,6 +170,15 @@ class Registry(Protocol):
         Nobody waits for it; idempotent.
         """
 
+    def quit(self, member: Member, words: str) -> str:
+        """The member quits saying ``words``: as :meth:`release`, its rooms
+        hearing them as its own (a departure with ``own_words``); returns the
+        words they heard (:func:`chatroom.core.rules.reason`: ``words``, or
+        :data:`~chatroom.core.rules.QUIT_WORDS` for none that can be shown),
+        for the door's goodbye. Its door then closes the connection (whose
+        :meth:`release` finds nothing left to do)."""
+        ...
+
     async def list_rooms(self, member: Member | None = None) -> Listing:
         """Every room, oldest first; for ``member``, without the secret rooms
         (``/set secret on``) it is not in."""
@@ -217,9 +228,10 @@ class Registry(Protocol):
         """
         ...
 
-    async def leave_room(self, member: Member, room: str, words: str = "") -> None:
+    async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
         """Take ``member`` out of ``room``; the others hear its
-        :class:`~chatroom.core.events.Departure` (a part, with ``words``)."""
+        :class:`~chatroom.core.events.Departure` (a part, with ``words`` as
+        :func:`chatroom.core.rules.reason` keeps them), which is returned."""
         ...
 
     async def say(
@@ -401,8 +413,11 @@ class Registry(Protocol):
         """``/info`` and ``/bans`` of a room ``member`` is in."""
         ...
 
-    async def kill(self, member: Member, target: str, reason: str) -> str:
-        """An admin ends ``target``'s session; returns the name it had.
+    async def kill(self, member: Member, target: str, reason: str) -> Killed:
+        """An admin ends ``target``'s session; returns the name it had and
+        the reason its rooms were given (``reason``, or
+        :data:`~chatroom.core.rules.NO_REASON` for none that can be shown:
+        :func:`chatroom.core.rules.reason`).
 
         Raises:
             ChatError: ``NOT_ALLOWED`` (not an admin), ``NO_SUCH_USER``.

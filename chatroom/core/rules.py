@@ -91,6 +91,27 @@ def check_text(text: str) -> None:
         raise errors.bad_text()
 
 
+#: The reason of a kick or a kill whose giver gave none (or none that can
+#: be shown).
+NO_REASON = "no reason given"
+#: The words of a quit that said none.
+QUIT_WORDS = "Goodbye"
+
+
+def reason(given: str, default: str = "") -> str:
+    """The reason others are shown for a part, a quit, a kick, a kill or a
+    deletion: ``given``, or ``default`` when it is empty or holds a control
+    character (which :func:`check_text` refuses in a message).
+
+    A reason goes with something a user does, and is never why it is not
+    done: one that cannot be shown is dropped, as if none was given (IRC
+    clients put formatting in reasons as a matter of course; the IRC door
+    strips IRC's formatting codes first, as it does from messages)."""
+    if not given or has_control_characters(given):
+        return default
+    return given
+
+
 def check_topic(topic: str) -> None:
     """A topic is safe text of at most ``TOPIC_MAX_LENGTH`` characters."""
     check_text(topic)

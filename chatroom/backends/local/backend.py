@@ -222,11 +222,15 @@ class LocalBackend:
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Nothing to share: the core's session says which account it is."""
 
-    def release(self, member: Member, session: Session, reason: str) -> None:
+    def release(
+        self, member: Member, session: Session, reason: str, own_words: bool = False
+    ) -> None:
         self.lobby.watch(member, False)
         quit = DepartureKind.QUIT
         for room in self.places.get(member, ()):
-            departure = Departure(room.name, session.name, quit, reason)
+            departure = Departure(
+                room.name, session.name, quit, reason, own_words=own_words
+            )
             self._leave(member, room, None if self.stopping else departure)
         key = name_key(session.name) if session.name else None
         if key is not None and self.users.get(key) is member:

@@ -23,9 +23,9 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Departure, DepartureKind, RoomDetails, Welcome
+from chatroom.core.events import RoomDetails, Welcome
 from chatroom.core.presence import quiet_notice
-from chatroom.core.text import has_control_characters, name_key
+from chatroom.core.text import name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import IRCSession
@@ -55,16 +55,6 @@ def plain_text(text: str) -> str:
     return text
 
 
-def said_reason(given: str, default: str) -> str:
-    """A PART or QUIT reason others will see: without formatting, and the
-    default instead if it still holds control characters (as the line door
-    does with ``/quit``: a reason is not worth a refusal)."""
-    reason = plain_text(given)
-    if not reason or has_control_characters(reason):
-        return default
-    return reason
-
-
 # -- keepalive and leaving ------------------------------------------------------
 
 
@@ -82,8 +72,12 @@ async def pong(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
-    reason = said_reason(params[0] if params else "", "Client Quit")
-    session.close(f"Quit: {reason}", room_reason=f"quit: {reason}")
+    """``QUIT [:reason]``: the core's quit (its rule for the words), then
+    ``ERROR`` saying them."""
+    words = session.registry.quit(
+        session.member, plain_text(params[0] if params else "")
+    )
+    session.close(f"Quit: {words}")
 
 
 # -- channels -------------------------------------------------------------------
@@ -224,15 +218,15 @@ async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
 
 
 async def leave(session: IRCSession, room: str, words: str = "") -> None:
-    """Out of ``room``, saying ``words`` (the ``PART`` message, if any)."""
-    await session.registry.leave_room(session.member, room, words)
+    """Out of ``room``, saying ``words`` (the ``PART`` message, if any):
+    our own ``PART`` is the departure the others heard."""
+    departure = await session.registry.leave_room(session.member, room, words)
     if session.parted(room) is not None:
-        part = Departure(room, session.nick, DepartureKind.PART, words)
-        session.send(session.renderer.departure(part))
+        session.send(session.renderer.departure(departure))
 
 
 async def part(session: IRCSession, params: tuple[str, ...]) -> None:
-    words = said_reason(params[1] if len(params) > 1 else "", "")
+    words = plain_text(params[1] if len(params) > 1 else "")
     targets, too_many = bounded("PART", split_list(params[0]))
     too_many_targets(session, too_many)
     for target in targets:

@@ -30,7 +30,6 @@ from chatroom.doors.irc.commands import (
     find_user,
     plain_text,
     room_name,
-    said_reason,
     too_many_targets,
 )
 from chatroom.doors.irc.operators import user_mode
@@ -295,8 +294,9 @@ async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     for chan in chans or [params[0]]:
         room_name(chan)  # 403 for a target that is no channel
-    # Without a comment, the kicker's nick (RFC 2812 3.2.8), as ircds do.
-    reason = said_reason(params[2] if len(params) > 2 else "", session.nick)
+    # A KICK without a comment carries the kicker's nick as its comment
+    # (RFC 2812 3.2.8); one that cannot be shown is the core's to replace.
+    reason = plain_text(params[2] if len(params) > 2 else "") or session.nick
     if len(chans) > 1:
         pairs = list(zip(chans, users, strict=True))
     else:
@@ -327,9 +327,9 @@ async def invite(session: IRCSession, params: tuple[str, ...]) -> None:
 async def kill(session: IRCSession, params: tuple[str, ...]) -> None:
     """``KILL nick [:reason]``: an admin ends someone's session (``481``
     for anyone else); they get ``ERROR :Closing Link: ... (killed by ...)``."""
-    reason = said_reason(params[1] if len(params) > 1 else "", "no reason given")
-    name = await session.registry.kill(session.member, params[0], reason)
-    session.notice(f"Killed {name}: {reason}")
+    reason = plain_text(params[1] if len(params) > 1 else "")
+    killed = await session.registry.kill(session.member, params[0], reason)
+    session.notice(f"Killed {killed.name}: {killed.reason}")
 
 
 async def gban(session: IRCSession, params: tuple[str, ...]) -> None:

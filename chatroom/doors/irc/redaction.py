@@ -14,6 +14,7 @@ https://ircv3.net/specs/extensions/message-redaction (work in progress).
 from __future__ import annotations
 
 from chatroom.core.errors import ChatError
+from chatroom.doors.irc.commands import plain_text
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import room_of
@@ -24,7 +25,7 @@ async def redact(session: IRCSession, params: tuple[str, ...]) -> None:
     only a channel you are in is a target (``INVALID_TARGET`` before the
     message id is looked at, as the specification's tests expect)."""
     target, msgid = params[0], params[1]
-    reason = params[2] if len(params) > 2 else ""
+    reason = plain_text(params[2]) if len(params) > 2 else ""
     room = room_of(target)
     if room is None or session.in_channel(room) is None:
         fail(session, "REDACT", "INVALID_TARGET", target, _cannot(target))

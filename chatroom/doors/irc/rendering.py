@@ -107,6 +107,8 @@ _MEMBER_MODES = {
 _CONCAT = "draft/multiline-concat"
 #: The reason a part with no words of its own shows.
 _LEFT = "left"
+#: What comes before the words a user quit with (as ircds say it).
+_QUIT_BECAUSE = "Quit: "
 #: A said message: what IRC lines carry.
 SaidEvent = Message | PrivateMessage
 
@@ -396,9 +398,7 @@ class IRCRenderer:
         if kind is DepartureKind.PART:
             moved = f"left for {event.moved_to}" if event.moved_to else _LEFT
             return build(user, "PART", channel(event.room), event.reason or moved)
-        reason = event.reason
-        if reason.startswith("quit: "):
-            reason = "Quit: " + reason[len("quit: ") :]
+        reason = _QUIT_BECAUSE + event.reason if event.own_words else event.reason
         return build(user, "QUIT", reason)
 
     def _notice(self, target: str, text: str) -> bytes:

@@ -68,9 +68,6 @@ NOT_ENOUGH_PARAMETERS = "Not enough parameters"
 _REPLY_BUDGET = 400
 
 CHANNEL_PREFIX = "#"
-#: A ``PART`` reason for leaving a room (not the server), and the prefix of
-#: one that carries the leaver's own words (``PART #tea :brb``).
-LEFT, LEFT_BECAUSE = "left", "left: "
 X_DELIM = irc.X_DELIM
 
 
@@ -169,13 +166,6 @@ def hostmask(nick: str, host: str) -> str:
 def split_list(value: str) -> list[str]:
     """``#a,#b`` → ``["#a", "#b"]``, dropping empty entries."""
     return [part for part in value.split(",") if part]
-
-
-def is_quit(reason: str) -> bool:
-    """Whether a ``PART`` reason says the session ended: anything but
-    ``left``, ``left: <words>`` and ``left for <room>`` (a line user moving
-    to another room)."""
-    return reason != LEFT and not reason.startswith((LEFT_BECAUSE, LEFT + " "))
 
 
 def irc_mask(mask: str) -> str:

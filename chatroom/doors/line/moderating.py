@@ -10,7 +10,7 @@ The moderation commands act on the session's current room.
 
 from __future__ import annotations
 
-from chatroom.core import errors, rules
+from chatroom.core import errors
 from chatroom.core.moderation import Action
 from chatroom.core.settingvalues import SETTINGS
 from chatroom.doors.line.arguments import single_word, two_words
@@ -58,7 +58,6 @@ async def do_kick(session: CommandContext, args: str) -> None:
     user, _, reason = args.partition(" ")
     if not user:
         raise errors.usage("/kick USER [REASON]")
-    rules.check_text(reason)
     await moderate(session, "kick", user, reason.strip())
 
 
@@ -106,10 +105,10 @@ async def do_kill(session: CommandContext, args: str) -> None:
     user, _, reason = args.partition(" ")
     if not user:
         raise errors.usage("/kill USER [REASON]")
-    rules.check_text(reason)
-    reason = reason.strip() or "no reason given"
-    name = await session.registry.kill(session.member, user, reason)
-    session.send(format_line("KILLED", name, str(session.name), text=reason))
+    killed = await session.registry.kill(session.member, user, reason.strip())
+    session.send(
+        format_line("KILLED", killed.name, str(session.name), text=killed.reason)
+    )
 
 
 async def do_gban(session: CommandContext, args: str) -> None:

@@ -68,15 +68,17 @@ from chatroom.wire.tags import Tags, format_tags
 
 #: The reason a ``PART`` shows for leaving with no words, and before them.
 LEFT, LEFT_BECAUSE, LEFT_FOR = "left", "left: ", "left for "
+#: What comes before the words a user quit with.
+QUIT_BECAUSE = "quit: "
 #: What an empty redaction reason, or an empty audience, is shown as.
 NONE_SHOWN = "-"
 
 
 def _part_reason(event: Departure) -> str:
     """The reason a ``PART`` line gives: ``left``, ``left: <words>``,
-    ``left for <room>``, or why the session ended."""
+    ``left for <room>``, ``quit: <words>``, or why the session ended."""
     if event.kind is not DepartureKind.PART:
-        return event.reason
+        return QUIT_BECAUSE + event.reason if event.own_words else event.reason
     if event.moved_to:
         return LEFT_FOR + event.moved_to
     return LEFT_BECAUSE + event.reason if event.reason else LEFT

@@ -38,7 +38,6 @@ from chatroom.core.events import (
 )
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import (
-    has_control_characters,
     name_key,
     without_control_characters,
 )
@@ -293,8 +292,8 @@ class LineSession:
         self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
 
     async def do_quit(self, args: str) -> None:
-        reason = "Goodbye" if not args or has_control_characters(args) else args
-        self.connection.close(reason, room_reason=f"quit: {reason}")
+        """``/quit [REASON]``: the core's quit, then ``BYE`` with its words."""
+        self.connection.close(self.registry.quit(self.member, args))
 
     async def do_list(self, args: str) -> None:
         await self.send_room_list()
