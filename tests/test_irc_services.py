@@ -77,6 +77,29 @@ class NickServTests(ConformanceCase):
         other.send("WHOIS other")
         self.assertIn("330", other.numerics())
 
+    def test_registering_while_signed_in_elsewhere(self) -> None:
+        """Registering the nick you hold while signed in to another account
+        is refused with the core's words, as the line door's ``/register``
+        (one rule for both: chatroom.core.registering)."""
+        foo = self.irc("foo")
+        foo.send(f"NS REGISTER {PASSWORD}")
+        foo.received()
+        foo.send("NICK bar")
+        foo.received()
+        foo.send(f"NS REGISTER {PASSWORD}")
+        refusal = "REGISTER: you are signed in to foo already"
+        self.assertEqual(foo.received(), [f"{NS} bar :{refusal}"])
+        line = self.line("lina")
+        line.send(f"/register {PASSWORD}")
+        self.assertEqual(line.received(), ["REGISTERED lina"])
+        line.send("/nick linda")
+        line.received()
+        line.send(f"/register {PASSWORD}")
+        self.assertEqual(
+            line.received(),
+            ["ERR NOT_ALLOWED you are signed in to lina already"],
+        )
+
     def test_identify_back_off(self) -> None:
         """Wrong passwords by IDENTIFY count toward the same back-off as
         the line door's /login: past the free tries, even the right one

@@ -183,6 +183,11 @@ def not_signed_in() -> ChatError:
     return not_allowed("you are not signed in to an account")
 
 
+def signed_in_already(account: str) -> ChatError:
+    """Registering the name you hold while signed in to another account."""
+    return not_allowed(f"you are signed in to {account} already")
+
+
 def bad_new_password(minimum: int, maximum: int) -> ChatError:
     return bad_args(f"passwords are {minimum} to {maximum} characters, without spaces")
 

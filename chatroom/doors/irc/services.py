@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from twisted.words.protocols import irc
 
-from chatroom.core import errors
+from chatroom.core import errors, registering
 from chatroom.core.errors import ChatError
 from chatroom.core.rules import check_name
 from chatroom.core.text import name_key
@@ -118,18 +118,17 @@ async def _register(session: IRCSession, args: list[str]) -> None:
 
 
 async def register_nick(session: IRCSession, password: str) -> str:
-    """Register the current nick as an account and sign in to it (as the
-    line door's ``/register``); the account's name."""
-    name = session.nick
-    signed_in = session.registry.account_of(session.member)
-    if signed_in == name_key(name):
-        raise errors.name_registered(name)
-    if signed_in:
-        raise errors.not_allowed(f"you are logged in to {signed_in} already")
-    account = await session.server.account_service.register(
-        name, password, session.host
+    """Register the current nick as an account and sign in to it (the
+    core's, as the line door's ``/register``); the account's name."""
+    account = await session.account_changing(
+        registering.register_name(
+            session.server.account_service,
+            session.registry,
+            session.member,
+            password,
+            session.host,
+        )
     )
-    await session.set_account(account.key)
     return account.name
 
 
@@ -172,10 +171,15 @@ async def _set(session: IRCSession, args: list[str]) -> None:
 
 async def _drop(session: IRCSession, args: list[str]) -> None:
     _need(args, 1, "DROP <password>")
-    account = await session.server.account_service.unregister(
-        session.registry.account_of(session.member), args[-1], session.host
+    account = await session.account_changing(
+        registering.unregister(
+            session.server.account_service,
+            session.registry,
+            session.member,
+            args[-1],
+            session.host,
+        )
     )
-    await session.set_account("")
     tell(session, f"Account {account.name} dropped: you are logged out")
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from twisted.logger import Logger
 from twisted.words.protocols import irc
@@ -54,6 +54,8 @@ from chatroom.doors.irc.wire import (
 )
 from chatroom.wire.tags import tag_section
 from chatroom.wiring.server import ChatServer
+
+T = TypeVar("T")
 
 #: The session's states: before the nick is ours, after, and after it
 #: ended (out of the door's directory).
@@ -367,15 +369,21 @@ class IRCSession:
 
     async def set_account(self, key: str) -> None:
         """The registered session signs in to account ``key`` ("" signs it
-        out). The core tells its rooms (``account-notify``); the users here
-        who monitor it with ``extended-monitor`` and share no channel with
-        it hear ``ACCOUNT`` from here."""
+        out), as :meth:`account_changing` tells."""
+        await self.account_changing(self.registry.set_account(self.member, key))
+
+    async def account_changing(self, change: Awaitable[T]) -> T:
+        """Run a core operation that may sign the session in or out: the
+        core tells its rooms (``account-notify``); the users here who
+        monitor it with ``extended-monitor`` and share no channel with it
+        hear ``ACCOUNT`` from here."""
         before = self.registry.account_of(self.member)
-        await self.registry.set_account(self.member, key)
-        if key != before and not self.closing:
+        done = await change
+        if self.registry.account_of(self.member) != before and not self.closing:
             shown = self.registry.account_named(self.nick) or "*"
             told = build_words(self.source, "ACCOUNT", shown)
             self.tell_peers(told, "account-notify", peers=False)
+        return done
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         self.gone()  # watchers and WHOWAS know at once, as the rooms do

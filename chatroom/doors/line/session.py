@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 
 from twisted.logger import Logger
 
-from chatroom.core import errors, rules
+from chatroom.core import errors, registering, rules
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Encoder,
@@ -403,14 +403,9 @@ class LineSession:
             await self.register_new_name(args)
             return
         password = single_word(args, "/register PASSWORD")
-        signed_in = self.registry.account_of(self.member)
-        name = str(self.name)
-        if signed_in == name_key(name):
-            raise errors.name_registered(name)
-        if signed_in:
-            raise errors.not_allowed(f"you are signed in to {signed_in} already")
-        account = await self.server.account_service.register(name, password, self.host)
-        await self.registry.set_account(self.member, account.key)
+        account = await registering.register_name(
+            self.server.account_service, self.registry, self.member, password, self.host
+        )
         self.send(format_line("REGISTERED", account.name))
 
     async def register_new_name(self, args: str) -> None:

@@ -10,7 +10,7 @@ service holds the rules.
 
 from __future__ import annotations
 
-from chatroom.core import errors
+from chatroom.core import errors, registering
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line, format_time
@@ -26,10 +26,13 @@ async def do_password(session: CommandContext, args: str) -> None:
 
 async def do_unregister(session: CommandContext, args: str) -> None:
     password = single_word(args, "/unregister PASSWORD")
-    account = await session.server.account_service.unregister(
-        session.registry.account_of(session.member), password, session.host
+    account = await registering.unregister(
+        session.server.account_service,
+        session.registry,
+        session.member,
+        password,
+        session.host,
     )
-    await session.registry.set_account(session.member, "")
     session.send(format_line("UNREGISTERED", account.name))
 
 
