@@ -14,10 +14,13 @@ EXAMPLES: list[events.Event | events.SearchResult] = [
     events.Message("tea", "bob", "T", "hi; there", True, (("reply", "3"),), "8"),
     events.OperatorMessage("tea", "bob", "T", frozenset({"alice", "carol"}), "psst"),
     events.PrivateMessage("bob", "alice", "T", "hello", (("notice", ""),), "2"),
-    events.Typing("tea", "bob", "active"),
+    events.Typing("tea", "bob", "active", True),
+    events.TagMessage("tea", "bob", (("+typing", "active"),), "T", "t7"),
+    events.PrivateTagMessage("bob", "alice", (("+draft/react", "x"),), "T", "t8"),
     events.Joined("tea", "bob"),
     events.Departure("tea", "bob", DepartureKind.KICK, "spam", "", "alice"),
     events.Departure("tea", "bob", DepartureKind.PART, "", "coffee"),
+    events.Departure("tea", "bob", DepartureKind.QUIT, "bye", own_words=True),
     events.Renamed("bob", "robert"),
     events.OwnerChanged("tea", "bob"),
     events.AccountChanged("bob", "Bob"),
@@ -36,7 +39,7 @@ EXAMPLES: list[events.Event | events.SearchResult] = [
     events.Announcement("root", "maintenance at noon"),
     events.Edited("tea", "8", "bob", "T", "hi there", "10"),
     events.Redacted("tea", "8", "alice", "", "11"),
-    events.Reaction("tea", "8", "carol", "👍", False, "12"),
+    events.Reaction("tea", "8", "carol", "👍", False, "12", True),
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
 ]
 
@@ -56,7 +59,7 @@ class CodecTests(unittest.TestCase):
     def test_the_encoding_is_plain_json_with_named_fields(self) -> None:
         """What a Lua script or an operator reads: the type's name, then each
         field by name; enums as their value, a set sorted, tags as pairs."""
-        data = codec.encode(EXAMPLES[5])
+        data = codec.encode(EXAMPLES[7])
         self.assertEqual(
             json.loads(data),
             {
@@ -67,6 +70,7 @@ class CodecTests(unittest.TestCase):
                 "reason": "spam",
                 "moved_to": "",
                 "by": "alice",
+                "own_words": False,
             },
         )
         audience = json.loads(codec.encode(EXAMPLES[1]))["audience"]

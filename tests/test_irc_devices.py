@@ -64,6 +64,27 @@ class IRCDeviceTests(AccountsCase):
         self.assertEqual(len(said), 1)
         self.assertIn("PRIVMSG #tea :from the second", " ".join(first.received()))
 
+    def test_a_tagmsg_reaches_every_device_once(self) -> None:
+        """A TAGMSG goes through the core's one fan-out, so each of alice's
+        sessions gets carol's once (the door's own relay found one session
+        per nick); none of them gets alice's own back from another."""
+        first, _ = self.session("message-tags")
+        first.send("JOIN #tea")
+        second, _ = self.session("message-tags")
+        carol = IRCClient(self.factory)
+        carol.send("CAP REQ :message-tags", "NICK carol", "USER c 0 * :c", "CAP END")
+        carol.send("JOIN #tea")
+        for client in (first, second, carol):
+            client.received()
+        carol.send("@+example=1 TAGMSG #tea")
+        for device in (first, second):
+            (line,) = device.received()
+            self.assertTrue(line.startswith("@+example=1;msgid=t"), line)
+            self.assertTrue(line.endswith(" :carol!carol@chatroom TAGMSG #tea"), line)
+        first.send("@+example=2 TAGMSG #tea")
+        self.assertEqual(second.received(), [])
+        self.assertEqual(len(carol.received()), 1)
+
     def test_markers_are_the_accounts(self) -> None:
         """A MARKREAD on one session reaches the other with the same time."""
         first, _ = self.session(MARKER)

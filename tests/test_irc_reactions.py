@@ -67,6 +67,21 @@ class IRCReactionTests(CapsTestCase):
         self.assertEqual(self.alice.received(), [])
         self.assertEqual(self.carol.received(), [])
 
+    def test_a_tagmsg_is_relayed_whole_and_its_typing_bounded(self) -> None:
+        """Every TAGMSG reaches the IRC members as sent, while the typing
+        notice it means reaches line users at most every 3 seconds (the
+        core's /typing rule); a reaction that is refused still leaves the
+        TAGMSG relayed, as the client sent it."""
+        for _ in range(2):
+            self.alice.send("@+typing=active TAGMSG #tea")
+        tagmsgs = [x for x in self.dave.received() if " TAGMSG " in x]
+        self.assertEqual(len(tagmsgs), 2)
+        self.assertEqual(self.bob.received(), ["TYPING tea alice active"])
+        self.alice.send("@+draft/react=x;+draft/reply=99 TAGMSG #tea")
+        (relayed,) = self.dave.received()
+        self.assertEqual(tags_of(relayed)["+draft/reply"], "99")
+        self.assertEqual(self.bob.received(), [])
+
     def test_edits_are_new_messages_answering_the_old(self) -> None:
         """bob's edit reaches IRC as a new PRIVMSG ``* text``, tagged
         ``+draft/reply`` (and its own msgid) for message-tags clients."""

@@ -50,6 +50,7 @@ SAMPLES: dict[str, object] = {
     "reaction": "x",
     "adding": True,
     "state": "active",
+    "tags": (("+typing", "active"),),
 }
 
 

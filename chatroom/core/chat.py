@@ -14,7 +14,7 @@ A decision on a room's facts (topic, deletion, moderation) is made as
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Generic, TypeVar
 
@@ -37,12 +37,14 @@ from chatroom.core.events import (
     Listing,
     Message,
     PrivateMessage,
+    PrivateTagMessage,
     Renamed,
     RoomDeleted,
     RoomDetails,
     RoomEvent,
     SearchResult,
     StoredEvent,
+    TagMessage,
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts
@@ -58,6 +60,7 @@ from chatroom.core.registry import Member
 from chatroom.core.roominfo import RoomSettings, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
+from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -111,6 +114,10 @@ class ChatCore(Generic[B]):
             self._actor,
             retried,
             self._append,
+        )
+        #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
+        self.tag_messages = TagMessages(
+            clock, self.backend, self._session, self.life, namespace
         )
 
     @property
@@ -402,6 +409,23 @@ class ChatCore(Generic[B]):
 
     async def typing(self, member: Member, room: str, state: str) -> None:
         await self.life.typing(self._seat(member), room, state)
+
+    async def tag_message(
+        self,
+        member: Member,
+        room: str,
+        tags: Tags,
+        typing: str | None = None,
+        reactions: Sequence[Reacting] = (),
+    ) -> TagMessage:
+        return await self.tag_messages.to_room(
+            self._seat(member), room, tags, typing, reactions
+        )
+
+    async def private_tag_message(
+        self, member: Member, target: str, tags: Tags
+    ) -> PrivateTagMessage:
+        return await self.tag_messages.to_user(self._seat(member), target, tags)
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         return await self.life.modlog(self._seat(member), room, count)

@@ -36,6 +36,8 @@ TYPES: dict[str, type[Event] | type[SearchResult]] = {
         events.OperatorMessage,
         events.PrivateMessage,
         events.Typing,
+        events.TagMessage,
+        events.PrivateTagMessage,
         events.Joined,
         events.Departure,
         events.Renamed,

@@ -136,10 +136,42 @@ class PrivateMessage(Event):
 @dataclass(slots=True, eq=True)
 class Typing(RoomEvent):
     """``user`` is typing in the room (``active``, ``paused``, ``done``);
-    handed to every member but the typist's own seat."""
+    handed to every member but the typist's own seat. ``from_tags``: it
+    came with a :class:`TagMessage` (an IRC client's ``TAGMSG``) that
+    carried the client's own tags to the room: a door that shows those
+    shows this notice through it, not again."""
 
     user: str
     state: str
+    from_tags: bool = False
+
+
+@dataclass(slots=True, eq=True)
+class TagMessage(RoomEvent):
+    """``user`` sent the room tags and no text (an IRC client's ``TAGMSG``:
+    ``+typing``, ``+draft/react``, tags of the client's own), ``tags`` as it
+    sent them, at ``time``; ``id`` is the core's, of no room's sequence
+    (it is not stored). Handed to every member but the sender's seat; a
+    door that has no client tags to show shows nothing of it (the notice
+    and reaction it means are told as :class:`Typing` and
+    :class:`Reaction` too, ``from_tags``)."""
+
+    user: str
+    tags: Tags
+    time: str
+    id: str
+
+
+@dataclass(slots=True, eq=True)
+class PrivateTagMessage(Event):
+    """``sender`` sent ``recipient`` tags and no text (an IRC client's
+    ``TAGMSG`` to a nick), as :class:`TagMessage` is to a room."""
+
+    sender: str
+    recipient: str
+    tags: Tags
+    time: str
+    id: str
 
 
 # -- who is in a room ------------------------------------------------------------
@@ -368,13 +400,15 @@ class Redacted(RoomEvent):
 @dataclass(slots=True, eq=True)
 class Reaction(RoomEvent):
     """``user`` reacted to message ``target`` with ``reaction``, or took it
-    back (``adding`` False); stored (numbered)."""
+    back (``adding`` False); stored (numbered). ``from_tags`` as for
+    :class:`Typing`: it came with an IRC client's :class:`TagMessage`."""
 
     target: str
     user: str
     reaction: str
     adding: bool = True
     id: str = ""
+    from_tags: bool = False
 
 
 #: Stored events that change a message and go with it when it is redacted.

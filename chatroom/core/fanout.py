@@ -8,7 +8,8 @@ every other member still gets the event, and the sender hears no error.
 
 It is also where the core keeps an event to the members it is for, once per
 event rather than in every door: a message to a room's operators reaches
-its audience alone, and a typing notice everyone but its typist.
+its audience alone, and a typing notice or a tags-only message everyone
+but its author.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 
 from twisted.logger import Logger
 
-from chatroom.core.events import Event, OperatorMessage, Typing
+from chatroom.core.events import Event, OperatorMessage, TagMessage, Typing
 from chatroom.core.registry import Member
 from chatroom.core.text import name_key
 
@@ -26,21 +27,22 @@ log = Logger()
 #: What a member whose delivery failed is told as it is disconnected.
 DELIVERY_FAILED = "internal error delivering an event"
 #: Events that go to some of a room's members only (:func:`recipients`).
-_NARROWED = (OperatorMessage, Typing)
+_NARROWED = (OperatorMessage, Typing, TagMessage)
 
 
 def recipients(members: Iterable[Member], event: Event) -> Iterable[Member]:
     """Those of ``members`` that ``event`` is for: a message to a room's
     owner and operators (:mod:`chatroom.core.operator_messages`) is for
-    its audience alone, a typing notice for all but its typist's seat;
+    its audience alone, a typing notice or a tags-only message
+    (:mod:`chatroom.core.tagmessages`) for all but its author's seat;
     every other event for every member (``members`` itself, unfiltered)."""
     if not isinstance(event, _NARROWED):
         return members
     if isinstance(event, OperatorMessage):
         audience = event.audience
         return [m for m in members if m.name and name_key(m.name) in audience]
-    typist = event.user
-    return [m for m in members if m.name != typist]
+    author = event.user
+    return [m for m in members if m.name != author]
 
 
 def fan_out(members: Iterable[Member], event: Event) -> None:

@@ -155,16 +155,26 @@ class MessageLife:
             await self.backend.modlog.record(where, [entry])
 
     async def react(
-        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
+        self,
+        member: Member,
+        room: str,
+        event_id: int,
+        reaction: str,
+        adding: bool,
+        from_tags: bool = False,
     ) -> None:
         """``/react`` (``adding``) or ``/unreact``: rich members hear ``REACT``
-        or ``UNREACT``, unless nothing changed (reacting twice)."""
+        or ``UNREACT``, unless nothing changed (reacting twice); ``from_tags``:
+        it came with an IRC client's tags-only message
+        (:mod:`chatroom.core.tagmessages`)."""
         reactions.check_reaction(reaction)
         session, where = self.session_of(member), self.backend.place(member, room)
 
         async def attempt() -> str:
             message = await self.message(member, session, where, event_id)
-            event = Reaction(where, message.id, session.name, reaction, adding)
+            event = Reaction(
+                where, message.id, session.name, reaction, adding, from_tags=from_tags
+            )
             now = self.clock.seconds()
             return await self.backend.messages.react(
                 member, session, where, message, event, now
@@ -173,10 +183,13 @@ class MessageLife:
         if await self.retried(attempt) == reactions.FULL:
             raise reactions.refuse_full()
 
-    async def typing(self, member: Member, room: str, state: str) -> None:
+    async def typing(
+        self, member: Member, room: str, state: str, from_tags: bool = False
+    ) -> None:
         """``/typing``: the room's other rich members hear ``TYPING``;
         ``active`` and ``paused`` at most every :data:`TYPING_INTERVAL`
-        seconds per member and room (the rest are dropped), ``done`` always."""
+        seconds per member and room (the rest are dropped), ``done`` always.
+        ``from_tags`` as for :meth:`react`."""
         if state not in TYPING_STATES:
             raise errors.usage("/typing active|paused|done")
         session, where = self.session_of(member), self.backend.place(member, room)
@@ -186,7 +199,7 @@ class MessageLife:
             if last is not None and now - last < TYPING_INTERVAL:
                 return
             typed[name_key(where)] = now
-        event = Typing(where, session.name, state)
+        event = Typing(where, session.name, state, from_tags)
         await self.backend.messages.relay(member, session, where, event)
 
     def forget(self, member: Member) -> None:

@@ -15,7 +15,7 @@ through untimed: it is no command's wait.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from time import perf_counter
 from typing import TypeVar
 
@@ -29,9 +29,11 @@ from chatroom.core.events import (
     DeviceList,
     Listing,
     PrivateMessage,
+    PrivateTagMessage,
     RoomDetails,
     SearchResult,
     StoredEvent,
+    TagMessage,
 )
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.moderation import Action
@@ -209,6 +211,27 @@ class MeteredRegistry:
 
     async def typing(self, member: Member, room: str, state: str) -> None:
         await self._timed("typing", self.inner.typing(member, room, state))
+
+    async def tag_message(
+        self,
+        member: Member,
+        room: str,
+        tags: Tags,
+        typing: str | None = None,
+        reactions: Sequence[tuple[int, str, bool]] = (),
+    ) -> TagMessage:
+        return await self._timed(
+            "tag_message",
+            self.inner.tag_message(member, room, tags, typing, reactions),
+        )
+
+    async def private_tag_message(
+        self, member: Member, target: str, tags: Tags
+    ) -> PrivateTagMessage:
+        return await self._timed(
+            "private_tag_message",
+            self.inner.private_tag_message(member, target, tags),
+        )
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         return await self._timed("modlog", self.inner.modlog(member, room, count))

@@ -22,6 +22,7 @@ is the line door's own, expressed by the ``leaving`` argument of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from twisted.internet.defer import Deferred
@@ -35,9 +36,11 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     PrivateMessage,
+    PrivateTagMessage,
     RoomDetails,
     SearchResult,
     StoredEvent,
+    TagMessage,
     Welcome,
 )
 from chatroom.core.moderation import Action
@@ -291,6 +294,32 @@ class Registry(Protocol):
     async def typing(self, member: Member, room: str, state: str) -> None:
         """``/typing active|paused|done``: the room's other rich members hear
         ``TYPING`` (``active``/``paused`` at most every 3 seconds)."""
+        ...
+
+    async def tag_message(
+        self,
+        member: Member,
+        room: str,
+        tags: Tags,
+        typing: str | None = None,
+        reactions: Sequence[tuple[int, str, bool]] = (),
+    ) -> TagMessage:
+        """Tags and no text (an IRC client's ``TAGMSG``) to ``room``'s other
+        members, as they were, then what they mean: a typing notice in state
+        ``typing``, each of ``reactions`` (message id, reaction, adding) as
+        :meth:`react`; returns the message (for the sender's echo). What
+        they mean is never refused aloud (:mod:`chatroom.core.tagmessages`).
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM``.
+        """
+        ...
+
+    async def private_tag_message(
+        self, member: Member, target: str, tags: Tags
+    ) -> PrivateTagMessage:
+        """Tags and no text to the user called ``target``, if connected
+        (nothing is kept); returns the message (for the sender's echo)."""
         ...
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:

@@ -10,10 +10,11 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
   ``draft/multiline-concat`` ``FAIL BATCH MULTILINE_INVALID``, and nothing
   of it is said.
 - ``TAGMSG`` (https://ircv3.net/specs/extensions/message-tags): a message
-  with tags and no text (typing notifications, reactions). The shared
-  side carries text, not tags, so client-only tags (``+typing``) reach the
-  IRC members with ``message-tags`` of the same server; line and web users
-  have nothing to show for them.
+  with tags and no text (typing notifications, reactions), relayed by the
+  core (:mod:`chatroom.core.tagmessages`) to the IRC users with
+  ``message-tags`` of every node; line and web users have nothing to show
+  of its tags, but see what the core makes of a ``+typing`` (``TYPING``)
+  and a ``+draft/react`` (``REACT``) with ``/caps rich``.
 - ``SETNAME`` (https://ircv3.net/specs/extensions/setname): changes the
   realname ``WHOIS`` and ``WHO`` show; the client, and the IRC users here
   with ``setname`` who share a channel with it, get ``SETNAME``.
@@ -21,14 +22,15 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
 
 from __future__ import annotations
 
-from chatroom.core import errors, multiline
+from chatroom.core import multiline
+from chatroom.core.errors import ChatError
+from chatroom.core.events import PrivateTagMessage, TagMessage
 from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.core.text import has_control_characters
 from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
-from chatroom.doors.irc.tags import client_only, shared_tags
-from chatroom.doors.irc.wire import Message, build, build_words, room_of
-from chatroom.wire.tags import tag_section
+from chatroom.doors.irc.tags import REPLY_TAG, client_only, shared_tags
+from chatroom.doors.irc.wire import Message, build, room_of
 
 #: The longest realname ``SETNAME`` takes (``NAMELEN`` of other servers).
 REALNAME_MAX = 100
@@ -108,47 +110,49 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
 
 # -- TAGMSG -------------------------------------------------------------------------
 
+#: The client tags of a reaction, and whether each adds it (with
+#: ``+draft/reply`` naming the message).
+REACTION_TAGS = (("+draft/react", True), ("+draft/unreact", False))
+
+
+def reactions_of(tags: dict[str, str]) -> list[tuple[int, str, bool]]:
+    """The reactions a ``TAGMSG``'s tags carry: ``+draft/react=EMOJI``
+    (``+draft/unreact``) with ``+draft/reply=MSGID`` naming the message."""
+    target = tags.get(REPLY_TAG, "")
+    if not (target.isascii() and target.isdigit()):
+        return []
+    return [
+        (int(target), tags[key], adding) for key, adding in REACTION_TAGS if key in tags
+    ]
+
 
 async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``TAGMSG target``: its client-only tags relayed (:func:`relay_client_tags`);
-    never answered, as it has no text to refuse."""
+    """``TAGMSG target``: its client-only tags through the core, to a
+    channel's other members or to a nick, on every node (only clients with
+    ``message-tags`` see them); to a channel, its ``+typing`` and reactions
+    are the core's ``/typing`` and ``/react`` too. Back to the sender with
+    ``echo-message`` (labeled, if the command was). Never answered, but for
+    a channel one is not in (``404``)."""
     tags = client_only(session.tags)
-    if tags:
-        await relay_client_tags(session, params[0], tags)
-
-
-async def relay_client_tags(
-    session: IRCSession, target: str, tags: dict[str, str]
-) -> None:
-    """Client-only tags (``+typing``, ``+draft/react``...) as a ``TAGMSG``
-    from ``session`` to ``target``'s IRC users here with ``message-tags``:
-    a channel's members, or one nick; back to the sender too with
-    ``echo-message`` (labeled, if the command was). The shared side carries
-    texts, not tags, so this is the door's own relay, with a ``msgid`` of
-    its own for the TAGMSG."""
+    if not tags:
+        return
+    target, said = params[0], tuple(tags.items())
+    registry, member = session.registry, session.member
     room = room_of(target)
-    if room is None:
-        nicks = [target]
-    else:
-        if session.in_channel(room) is None:
-            session.refuse(errors.not_in_room(), "PRIVMSG", target)
-            return
-        nicks = (await session.registry.room_details(room)).members
-    renderer = session.renderer
-    tagged = {**tags, "msgid": renderer.fresh_msgid()}
-    line = build_words(session.source, "TAGMSG", target)
-    plain, timed = tag_section(tagged), tag_section({**tagged, "time": renderer.now()})
-    for nick in nicks:
-        other = session.directory.find(nick)
-        if other is None or "message-tags" not in other.caps:
-            continue
-        if other is session and room is not None:
-            continue  # a member's own copy is the echo below, if it asked
-        section = timed if "server-time" in other.caps else plain
-        other.connection.send(section + line)  # never part of a labeled answer
-    if "echo-message" in session.caps and "message-tags" in session.caps:
-        section = timed if "server-time" in session.caps else plain
-        session.send(section + line)
+    event: TagMessage | PrivateTagMessage
+    try:
+        if room is None:
+            event = await registry.private_tag_message(member, target, said)
+        else:
+            typing, reactions = tags.get("+typing"), reactions_of(tags)
+            event = await registry.tag_message(member, room, said, typing, reactions)
+    except ChatError as refused:
+        session.refuse(refused, "PRIVMSG", target)
+        return
+    if session.echo:
+        echo = event.encoded(session.render)
+        if echo:  # message-tags: else nothing to show of it
+            session.send(echo)
 
 
 # -- SETNAME ------------------------------------------------------------------------

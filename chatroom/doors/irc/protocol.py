@@ -63,15 +63,13 @@ from chatroom.core.events import (
     MarkerMoved,
     Message,
     OperatorMessage,
-    Reaction,
-    Typing,
     Welcome,
 )
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.irc import bouncer, extensions
 from chatroom.doors.irc.directory import Directory
-from chatroom.doors.irc.rendering import TAG_EVENTS, IRCRenderer
+from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
 from chatroom.doors.irc.tags import (
@@ -237,11 +235,6 @@ class IRCProtocol(SlottedFraming):
             assert isinstance(event, Invitation)
             if event.by == session.name:
                 return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
-        elif kind in TAG_EVENTS:  # reactions and typing: TAGMSG, message-tags only
-            assert isinstance(event, Reaction | Typing)
-            here = session.directory.find(event.user) is not None
-            if "message-tags" not in session.caps or here:
-                return  # an IRC user's own TAGMSG reached this node's IRC users
         elif kind in _PERSONAL:
             assert isinstance(event, Kicked | Invited | Announcement)
             if isinstance(event, Kicked):  # out of the channel: removed() adds no PART

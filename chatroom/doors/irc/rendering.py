@@ -64,12 +64,14 @@ from chatroom.core.events import (
     OperatorMessage,
     OwnerChanged,
     PrivateMessage,
+    PrivateTagMessage,
     Reaction,
     Redacted,
     Renamed,
     RoomDeleted,
     RoomNotice,
     SettingChanged,
+    TagMessage,
     TopicChanged,
     Typing,
 )
@@ -96,7 +98,7 @@ from chatroom.wire.lines import format_time
 from chatroom.wire.tags import tag_section
 
 #: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.
-TAG_EVENTS = (Reaction, Typing)
+TAG_EVENTS = (Reaction, Typing, TagMessage, PrivateTagMessage)
 #: Member modes, as IRC shows them.
 _MEMBER_MODES = {
     MemberMode.OP: "+o",
@@ -261,6 +263,8 @@ class IRCRenderer:
             MarkerMoved: _nothing,  # the session asks for the marker (MARKREAD)
             Typing: _nothing,  # only with message-tags, as TAGMSG (Variant)
             Reaction: _nothing,
+            TagMessage: _nothing,
+            PrivateTagMessage: _nothing,
             Kicked: _nothing,  # addressed to one nick (personal)
             Invited: _nothing,
             Announcement: _nothing,
@@ -298,10 +302,6 @@ class IRCRenderer:
     def batch_ref(self) -> str:
         """A fresh batch reference, unique for as long as this server runs."""
         return f"b{next(self._batches)}"
-
-    def fresh_msgid(self) -> str:
-        """A ``msgid`` for what the door relays by itself (``TAGMSG``)."""
-        return f"t{next(self._batches)}"
 
     def source(self, nick: str) -> str:
         return hostmask(nick, self.server)
@@ -504,7 +504,7 @@ class Variant:
             assert isinstance(event, AccountChanged)
             base = build_words(renderer.source(event.user), "ACCOUNT", event.account)
         elif kind in TAG_EVENTS:  # only message-tags clients get them
-            return self._tag_event(event)
+            return self._tag_event(event) if self.tagged else b""
         elif kind is Edited and self.tagged:
             assert isinstance(event, Edited)
             return self._answer(event, event.target)
@@ -531,7 +531,13 @@ class Variant:
     def _tag_event(self, event: Event) -> bytes:
         """A reaction or a typing notice as the ``TAGMSG`` IRC clients send:
         ``+draft/react`` (``+draft/unreact``) and ``+draft/reply`` naming
-        the message, or ``+typing``."""
+        the message, or ``+typing``; nothing for one that came with an IRC
+        client's own ``TAGMSG`` (``from_tags``), which showed its tags as
+        they were; and that ``TAGMSG`` itself (:meth:`_tag_message`)."""
+        if isinstance(event, TagMessage | PrivateTagMessage):
+            return self._tag_message(event)
+        if isinstance(event, Typing | Reaction) and event.from_tags:
+            return b""
         if isinstance(event, Typing):
             room, user = event.room, event.user
             said = {"+typing": event.state}
@@ -542,6 +548,20 @@ class Variant:
             said = {"+draft/reply": event.target, key: event.reaction}
         line = build_words(self.renderer.source(user), "TAGMSG", channel(room))
         return add_tags(line, tag_section({**self.tags(event), **said}))
+
+    def _tag_message(self, event: TagMessage | PrivateTagMessage) -> bytes:
+        """A client's ``TAGMSG`` as it sent it: its tags, then the core's
+        ``msgid`` (and ``time``, with ``server-time``), to its channel or
+        nick."""
+        tags = {**dict(event.tags), "msgid": event.id}
+        if self.timed:
+            tags["time"] = event.time
+        if isinstance(event, TagMessage):
+            source, target = event.user, channel(event.room)
+        else:
+            source, target = event.sender, event.recipient
+        line = build_words(self.renderer.source(source), "TAGMSG", target)
+        return add_tags(line, tag_section(tags))
 
     def _answer(self, event: Edited, target: str) -> bytes:
         """A message answering message ``target`` (an edit's ``* text``):

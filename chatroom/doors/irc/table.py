@@ -28,7 +28,6 @@ from chatroom.doors.irc.modlog import modlog
 from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
 from chatroom.doors.irc.session import Command
-from chatroom.doors.irc.tagged import tagmsg_to_all
 
 COMMANDS: dict[str, Command] = {
     # registration and signing in
@@ -68,7 +67,7 @@ COMMANDS: dict[str, Command] = {
     "MONITOR": Command(presence.monitor, 1),
     # IRCv3
     "BATCH": Command(extensions.batch, 1),
-    "TAGMSG": Command(tagmsg_to_all, 1),
+    "TAGMSG": Command(extensions.tagmsg, 1),
     "SETNAME": Command(extensions.setname, 1),
     "CHATHISTORY": Command(chathistory.chathistory, 1),
     "REDACT": Command(redact, 2),

@@ -49,6 +49,7 @@ from chatroom.core.events import (
     OperatorMessage,
     OwnerChanged,
     PrivateMessage,
+    PrivateTagMessage,
     Reaction,
     Redacted,
     Renamed,
@@ -58,6 +59,7 @@ from chatroom.core.events import (
     RoomNotice,
     SearchResult,
     SettingChanged,
+    TagMessage,
     TopicChanged,
     Typing,
     Welcome,
@@ -154,6 +156,8 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
         "REDACT", e.room, e.target, e.by, text=e.reason or NONE_SHOWN
     ),
     Reaction: _reaction,
+    TagMessage: _nothing,  # an IRC client's own tags: IRC's TAGMSG only
+    PrivateTagMessage: _nothing,
 }
 
 
@@ -186,9 +190,10 @@ def _tags(event: Event) -> Tags:
 
 
 def _with_id(event: Event, line: bytes) -> bytes:
-    """``@ID `` and the line (``/caps ids``), for a numbered event."""
+    """``@ID `` and the line (``/caps ids``), for a numbered event (nothing
+    for an event this door shows nothing of)."""
     event_id = getattr(event, "id", "")
-    if not event_id:
+    if not event_id or not line:
         return line
     return b"@" + event_id.encode("ascii") + b" " + line
 
@@ -197,7 +202,7 @@ def _with_tags(event: Event, line: bytes) -> bytes:
     """``@ID;key=value... `` and the line (``rich``): the id with the
     event's tags, escaped as IRCv3 message tags are."""
     tags = _tags(event)
-    if not tags:
+    if not tags or not line:
         return _with_id(event, line)
     event_id = getattr(event, "id", "")
     return ("@" + event_id + ";" + format_tags(tags) + " ").encode("utf-8") + line

@@ -1,0 +1,108 @@
+"""Messages of tags alone (an IRC client's ``TAGMSG``), through the one fan-out.
+
+An IRC client sends tags with no text to a channel or a nick: a typing
+notice (``+typing``), a reaction (``+draft/react`` naming a message with
+``+draft/reply``), or tags of its own that other clients of its kind
+understand. The core relays them as they were, as a
+:class:`~chatroom.core.events.TagMessage` to the room (every member but
+the sender's seat, on every node: :func:`chatroom.core.fanout.recipients`)
+or a :class:`~chatroom.core.events.PrivateTagMessage` to the user, each
+with a time and an id of its own; a door with no client tags to show
+shows nothing of them. What such a message means to the shared side (the
+door reads it from the client's tags: a typing state, reactions) is done as
+the line door's ``/typing`` and ``/react`` are, the events marked
+``from_tags``: a door that showed the tags does not show them twice. A
+tags-only message is never answered: what it means may be refused (an
+unknown message, a reaction too many) without a word; only a room the
+sender is not in refuses the message itself (``NOT_IN_ROOM``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Sequence
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core.backend import Backend
+from chatroom.core.errors import ChatError
+from chatroom.core.events import PrivateTagMessage, TagMessage
+from chatroom.core.messagelife import MessageLife
+from chatroom.core.registry import Member
+from chatroom.core.sessions import Session
+from chatroom.wire.lines import format_time
+from chatroom.wire.tags import Tags
+
+#: A reaction a tags-only message carries: to message id, the reaction,
+#: and whether it adds it (or takes it back).
+Reacting = tuple[int, str, bool]
+
+
+class TagMessages:
+    """``TAGMSG`` to a room or a user, relayed once by the core."""
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        backend: Backend,
+        session_of: Callable[[Member], Session],
+        life: MessageLife,
+        namespace: str,
+    ) -> None:
+        """Args:
+        session_of: the session of a named member (``NOT_IN_ROOM`` if none).
+        life: does what a message means (typing, reactions).
+        namespace: the node's id (``local`` alone), in every id made here,
+            so no two nodes of a cluster make the same one.
+        """
+        self.clock = clock
+        self.backend = backend
+        self.session_of = session_of
+        self.life = life
+        self._numbers = itertools.count(1)
+        self._prefix = "t" if namespace == "local" else f"t{namespace}."
+
+    def _fresh_id(self) -> str:
+        """An id for a message that is not stored (``t1``, ``t2``...)."""
+        return f"{self._prefix}{next(self._numbers)}"
+
+    async def to_room(
+        self,
+        member: Member,
+        room: str,
+        tags: Tags,
+        typing: str | None = None,
+        reactions: Sequence[Reacting] = (),
+    ) -> TagMessage:
+        """``tags`` to ``room``'s members (``NOT_IN_ROOM`` unless ``member``
+        is one), then what they mean: a typing notice in state ``typing``,
+        then each of ``reactions``; returns the message (for the sender's
+        echo)."""
+        session = self.session_of(member)
+        where = self.backend.place(member, room)
+        now = format_time(self.clock.seconds())
+        event = TagMessage(where, session.name, tags, now, self._fresh_id())
+        await self.backend.messages.relay(member, session, where, event)
+        with contextlib.suppress(ChatError):  # never answered
+            if typing is not None:
+                await self.life.typing(member, where, typing, from_tags=True)
+            for event_id, reaction, adding in reactions:
+                await self.life.react(
+                    member, where, event_id, reaction, adding, from_tags=True
+                )
+        return event
+
+    async def to_user(self, member: Member, name: str, tags: Tags) -> PrivateTagMessage:
+        """``tags`` to the user called ``name``, if connected (nobody else is
+        told, and nothing is kept); returns the message (for the sender's
+        echo) whether or not anyone was there to get it."""
+        session = self.session_of(member)
+        found = await self.backend.find_user(name)
+        recipient = found.name if found is not None else name
+        now = format_time(self.clock.seconds())
+        event = PrivateTagMessage(session.name, recipient, tags, now, self._fresh_id())
+        if found is not None and found.online:
+            with contextlib.suppress(ChatError):  # gone meanwhile: never answered
+                await self.backend.tell(found, event)
+        return event
