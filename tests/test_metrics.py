@@ -51,6 +51,8 @@ SAMPLES: dict[str, object] = {
     "adding": True,
     "state": "active",
     "tags": (("+typing", "active"),),
+    "message": "lunch",
+    "realname": "Someone",
 }
 
 

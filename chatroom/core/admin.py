@@ -1,5 +1,6 @@
-"""Server admins and server bans: who may ``/kill``, ``/gban`` and
-``/announce``, and which masks a name's claim must not match.
+"""Server admins and server bans: who may ``/kill``, ``/gban``,
+``/announce`` and IRC's ``WALLOPS``, and which masks a name's claim must
+not match.
 
 Plain functions over an :class:`~chatroom.core.moderation.Actor`, decided
 once for both back-ends for :class:`chatroom.core.chat.ChatCore`: the
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from twisted.logger import Logger
 
 from chatroom.core import errors
-from chatroom.core.events import Announcement
+from chatroom.core.events import Announcement, Wallops
 from chatroom.core.moderation import (
     Actor,
     Target,
@@ -96,3 +97,11 @@ async def server_ban(backend: Backend, actor: Actor, target: str, banned: bool) 
 async def announce(backend: Backend, actor: Actor, text: str) -> None:
     """``/announce TEXT`` to every named member, on every node."""
     await backend.tell_everyone(announcement(actor, text))
+
+
+async def wallops(backend: Backend, actor: Actor, text: str) -> None:
+    """IRC's ``WALLOPS TEXT`` to every named member, on every node (shown by
+    those who asked for them: IRC's ``+w``)."""
+    check_admin(actor, "wallops")
+    check_text(text)
+    await backend.tell_everyone(Wallops(actor.name, text))

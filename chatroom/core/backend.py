@@ -32,7 +32,6 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.events import (
-    Announcement,
     Departure,
     Edited,
     Event,
@@ -46,6 +45,7 @@ from chatroom.core.events import (
     RoomEvent,
     SearchResult,
     StoredEvent,
+    ToEveryone,
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts, RoomPolicy
@@ -400,7 +400,7 @@ class Backend(Protocol):
         of a user rather than of a room (a rename, a sign-in)."""
         ...
 
-    async def tell_everyone(self, event: Announcement) -> None:
+    async def tell_everyone(self, event: ToEveryone) -> None:
         """``event`` to every named session (of every node)."""
         ...
 

@@ -14,6 +14,7 @@ A decision on a room's facts (topic, deletion, moderation) is made as
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Generic, TypeVar
@@ -30,14 +31,18 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.deciding import Applied, Decided, decided, retried
 from chatroom.core.devices import Devices
+from chatroom.core.errors import ChatError
 from chatroom.core.events import (
+    AwayChanged,
     Departure,
     DepartureKind,
     DeviceList,
+    Event,
     Listing,
     Message,
     PrivateMessage,
     PrivateTagMessage,
+    RealnameChanged,
     Renamed,
     RoomDeleted,
     RoomDetails,
@@ -218,6 +223,29 @@ class ChatCore(Generic[B]):
             for room, event_id in self.plain_markers.forget(member).items():
                 await self.backend.markers.advance(account, room, event_id)
             await self.devices.counted(member)
+
+    async def set_away(self, member: Member, message: str) -> None:
+        """Everyone who shares a room with the user hears it is away
+        (``message``) or back (""), once (IRC's ``away-notify``)."""
+        session = self._session(member)
+        await self._tell_neighbours(member, AwayChanged(session.name, message))
+
+    async def set_realname(self, member: Member, realname: str) -> None:
+        """Everyone who shares a room with the user hears its new realname,
+        once (IRC's ``SETNAME``), if it is one (:func:`rules.check_realname`)."""
+        rules.check_realname(realname)
+        session = self._session(member)
+        await self._tell_neighbours(member, RealnameChanged(session.name, realname))
+
+    async def _tell_neighbours(self, member: Member, event: Event) -> None:
+        """News of a user to everyone who shares a room with it (not to its
+        own seat), at most once each: told if it can be (it is news, not a
+        command that failed), as :func:`tell_rooms` tells an account."""
+        seat = self._seat(member)
+        with contextlib.suppress(ChatError):
+            await self.backend.tell_neighbours(
+                seat, self._session(seat), event, including_self=False
+            )
 
     def release(self, member: Member, reason: str) -> None:
         self._release(member, reason)
@@ -537,6 +565,9 @@ class ChatCore(Generic[B]):
 
     async def announce(self, member: Member, text: str) -> None:
         await admin.announce(self.backend, self._actor(member), text)
+
+    async def wallops(self, member: Member, text: str) -> None:
+        await admin.wallops(self.backend, self._actor(member), text)
 
     # -- devices ---------------------------------------------------------------
 

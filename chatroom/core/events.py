@@ -245,6 +245,26 @@ class AccountChanged(Event):
     account: str
 
 
+@dataclass(slots=True, eq=True)
+class AwayChanged(Event):
+    """``user`` is away, saying ``message`` ("": back): IRC's ``AWAY``
+    (``away-notify``); made once, handed once to each member who shares a
+    room with the user. Other doors show nothing of it."""
+
+    user: str
+    message: str
+
+
+@dataclass(slots=True, eq=True)
+class RealnameChanged(Event):
+    """``user``'s realname is now ``realname``: IRC's ``SETNAME``
+    (``setname``); made once, handed once to each member who shares a room
+    with the user. Other doors show nothing of it (their users have none)."""
+
+    user: str
+    realname: str
+
+
 # -- the room's own state --------------------------------------------------------
 
 
@@ -369,6 +389,20 @@ class Announcement(Event):
 
     by: str
     text: str
+
+
+@dataclass(slots=True, eq=True)
+class Wallops(Event):
+    """A server admin's ``WALLOPS``, handed to every user (of every node);
+    shown to those who asked for them (IRC's user mode ``+w``: other doors
+    have no such switch, and show nothing of it)."""
+
+    by: str
+    text: str
+
+
+#: What is handed to every named user.
+ToEveryone = Announcement | Wallops
 
 
 # -- messages with a life -----------------------------------------------------------

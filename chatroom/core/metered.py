@@ -130,6 +130,12 @@ class MeteredRegistry:
     def account_named(self, name: str) -> str:
         return self._timed_now("account_named", lambda: self.inner.account_named(name))
 
+    async def set_away(self, member: Member, message: str) -> None:
+        await self._timed("set_away", self.inner.set_away(member, message))
+
+    async def set_realname(self, member: Member, realname: str) -> None:
+        await self._timed("set_realname", self.inner.set_realname(member, realname))
+
     def release(self, member: Member, reason: str) -> None:
         self._timed_now("release", lambda: self.inner.release(member, reason))
 
@@ -300,6 +306,9 @@ class MeteredRegistry:
 
     async def announce(self, member: Member, text: str) -> None:
         await self._timed("announce", self.inner.announce(member, text))
+
+    async def wallops(self, member: Member, text: str) -> None:
+        await self._timed("wallops", self.inner.wallops(member, text))
 
     async def viewing_every_room(self, member: Member) -> None:
         call = self.inner.viewing_every_room(member)

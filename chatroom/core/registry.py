@@ -167,6 +167,20 @@ class Registry(Protocol):
         not know other nodes' accounts)."""
         ...
 
+    async def set_away(self, member: Member, message: str) -> None:
+        """The member is away, saying ``message`` ("": back): everyone who
+        shares a room with it hears so, once (IRC's ``away-notify``)."""
+        ...
+
+    async def set_realname(self, member: Member, realname: str) -> None:
+        """The member's realname is now ``realname`` (IRC's ``SETNAME``):
+        everyone who shares a room with it hears so, once.
+
+        Raises:
+            ChatError: ``BAD_TEXT``, ``BAD_ARGS`` (over 100 characters).
+        """
+        ...
+
     def release(self, member: Member, reason: str) -> None:
         """The member is gone: leave its rooms (``PART reason``), free its name.
 
@@ -465,4 +479,13 @@ class Registry(Protocol):
 
     async def announce(self, member: Member, text: str) -> None:
         """An admin's ``ANNOUNCE`` to every named member on every node."""
+        ...
+
+    async def wallops(self, member: Member, text: str) -> None:
+        """An admin's ``WALLOPS`` to every named member on every node (shown
+        by IRC users with ``+w``).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not an admin), ``BAD_TEXT``.
+        """
         ...

@@ -112,6 +112,18 @@ def reason(given: str, default: str = "") -> str:
     return given
 
 
+#: The longest realname (IRC's ``SETNAME``; ``NAMELEN`` of other servers).
+REALNAME_MAX_LENGTH = 100
+
+
+def check_realname(realname: str) -> None:
+    """A realname others are shown: safe text of at most
+    :data:`REALNAME_MAX_LENGTH` characters."""
+    check_text(realname)
+    if len(realname) > REALNAME_MAX_LENGTH:
+        raise errors.bad_args(f"a realname is at most {REALNAME_MAX_LENGTH} characters")
+
+
 def check_topic(topic: str) -> None:
     """A topic is safe text of at most ``TOPIC_MAX_LENGTH`` characters."""
     check_text(topic)

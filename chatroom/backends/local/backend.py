@@ -30,7 +30,6 @@ from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Roster, SessionEnder, Speech
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
-    Announcement,
     Departure,
     DepartureKind,
     Event,
@@ -42,6 +41,7 @@ from chatroom.core.events import (
     RoomGone,
     RoomInfo,
     StoredEvent,
+    ToEveryone,
     TopicChanged,
 )
 from chatroom.core.fanout import deliver_to, fan_out
@@ -258,7 +258,7 @@ class LocalBackend:
             neighbours[member] = None
         fan_out(neighbours, event)
 
-    async def tell_everyone(self, event: Announcement) -> None:
+    async def tell_everyone(self, event: ToEveryone) -> None:
         fan_out([member for member, _ in self.sessions.named()], event)
 
     async def end_user(self, name: str, reason: str) -> str:

@@ -182,9 +182,6 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                 )
                 continue
             await enter(session, room, key)
-            if session.away:  # away-notify: members learn it with the JOIN
-                away = build(session.source, "AWAY", session.away)
-                session.tell_peers(away, "away-notify", room)
             if "draft/read-marker" in session.caps:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None

@@ -16,8 +16,9 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
   of its tags, but see what the core makes of a ``+typing`` (``TYPING``)
   and a ``+draft/react`` (``REACT``) with ``/caps rich``.
 - ``SETNAME`` (https://ircv3.net/specs/extensions/setname): changes the
-  realname ``WHOIS`` and ``WHO`` show; the client, and the IRC users here
-  with ``setname`` who share a channel with it, get ``SETNAME``.
+  realname ``WHOIS`` and ``WHO`` show; the client, and the IRC users with
+  ``setname`` who share a channel with it (the core's news, on every
+  node), get ``SETNAME``.
 """
 
 from __future__ import annotations
@@ -26,14 +27,11 @@ from chatroom.core import multiline
 from chatroom.core.errors import ChatError
 from chatroom.core.events import PrivateTagMessage, TagMessage
 from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
-from chatroom.core.text import has_control_characters
 from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
 from chatroom.doors.irc.tags import REPLY_TAG, client_only, shared_tags
 from chatroom.doors.irc.wire import Message, build, room_of
 
-#: The longest realname ``SETNAME`` takes (``NAMELEN`` of other servers).
-REALNAME_MAX = 100
 _CONCAT = "draft/multiline-concat"
 
 
@@ -159,12 +157,18 @@ async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``SETNAME :realname``: the core's news to everyone sharing a channel
+    (if it is a realname: :func:`chatroom.core.rules.check_realname`),
+    ``SETNAME`` back with ``setname``; the realname is this door's to keep,
+    for ``WHOIS`` and ``WHO``."""
     realname = params[0]
-    if len(realname) > REALNAME_MAX or has_control_characters(realname):
+    try:
+        await session.registry.set_realname(session.member, realname)
+    except ChatError:
         fail(session, "SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     session.realname = realname
     line = build(session.source, "SETNAME", realname)
     if "setname" in session.caps:
         session.send(line)
-    session.tell_peers(line, "setname")
+    session.tell_watchers(line, "setname")

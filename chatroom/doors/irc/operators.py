@@ -11,9 +11,9 @@ same back-off as ``/login``, ``PASS``, SASL and NickServ. What an admin
 may do (``KILL``, ``WALLOPS``...) is the core's rule too; this module
 renders: ``381``, ``MODE nick +o``, ``313`` in ``WHOIS``, ``*`` in ``WHO``.
 
-``WALLOPS`` reaches the IRC users of this node who set ``+w``: the mode,
-and so the audience, is IRC's alone (line and web users have no such
-switch), and a cluster's other nodes are not told.
+``WALLOPS`` goes through the core to every user of every node, and the
+IRC users who set ``+w`` show it: the mode is IRC's alone (line and web
+users have no such switch, and see nothing of it).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from twisted.words.protocols import irc
 
 import chatroom
 from chatroom.core.errors import ChatError
-from chatroom.core.rules import check_text
 from chatroom.core.text import name_key
 from chatroom.doors.irc.commands import plain_text
 from chatroom.doors.irc.services import logged_in
-from chatroom.doors.irc.session import REGISTERED, IRCSession
+from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import BOT_MODE, build
 
 #: What ``INFO`` says (``371`` each, then ``374``).
@@ -147,17 +146,10 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
 
 
 async def wallops(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``WALLOPS :text`` from a server admin (``481`` for anyone else) to
-    every IRC user of this node with ``+w``, the sender included if so."""
-    session.server.account_service.check_admin(
-        session.registry.account_of(session.member), "wallops"
-    )
-    text = plain_text(params[0])
-    check_text(text)
-    line = build(session.source, "WALLOPS", text)
-    for other in list(session.directory.here.values()):
-        if other.wallops and other.state == REGISTERED:
-            other.send(line)
+    """``WALLOPS :text`` from a server admin (``481`` for anyone else): the
+    core's, to every user of every node; the IRC users with ``+w`` see it,
+    the sender too if so."""
+    await session.registry.wallops(session.member, plain_text(params[0]))
 
 
 async def info(session: IRCSession, params: tuple[str, ...]) -> None:

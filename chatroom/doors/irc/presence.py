@@ -122,29 +122,25 @@ async def whowas(session: IRCSession, params: tuple[str, ...]) -> None:
 
 async def away(session: IRCSession, params: tuple[str, ...]) -> None:
     """Marked away (``306``) or back (``305``). Private messages to an away
-    user are answered ``301``, ``WHOIS`` shows it, and IRC users sharing a
-    channel who asked for ``away-notify`` hear ``AWAY`` at once."""
+    user are answered ``301`` and ``WHOIS`` shows it (the message is this
+    door's to keep, of its own users); a change is the core's news to
+    everyone sharing a channel (``away-notify``: ``AWAY``, on every node,
+    and after the user's ``JOIN`` to a channel's members here)."""
     message = params[0] if params else ""
-    if message == session.away:
-        changed = False
-    else:
-        session.away, changed = message, True
+    changed = message != session.away
+    session.away = message
     if message:
         session.numeric(irc.RPL_NOWAWAY, "You have been marked as being away")
     else:
         session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")
     if changed:
-        tell_away(session)
-
-
-def tell_away(session: IRCSession) -> None:
-    """``AWAY [:message]`` to the ``away-notify`` users who share a channel."""
-    notice = (
-        build(session.source, "AWAY", session.away)
-        if session.away
-        else build(session.source, "AWAY")
-    )
-    session.tell_peers(notice, "away-notify")
+        await session.registry.set_away(session.member, message)
+        line = (
+            build(session.source, "AWAY", message)
+            if message
+            else build(session.source, "AWAY")
+        )
+        session.tell_watchers(line, "away-notify")
 
 
 # -- MONITOR ----------------------------------------------------------------------

@@ -51,6 +51,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Announcement,
+    AwayChanged,
     Departure,
     DepartureKind,
     Event,
@@ -63,6 +64,8 @@ from chatroom.core.events import (
     MarkerMoved,
     Message,
     OperatorMessage,
+    RealnameChanged,
+    Wallops,
     Welcome,
 )
 from chatroom.doors.base.connection import Connection, Farewell
@@ -89,6 +92,11 @@ from chatroom.wiring.server import ChatServer
 _PERSONAL = frozenset({Kicked, Invited, Announcement})
 #: Departures that end a session: IRC says one QUIT for all the rooms.
 _QUITS = frozenset({DepartureKind.QUIT, DepartureKind.HARVEST})
+#: News of a user that only clients with a capability are told.
+_ASKED_FOR: dict[type[Event], str] = {
+    AwayChanged: "away-notify",
+    RealnameChanged: "setname",
+}
 
 #: The first line of an HTTP request: someone pointed a browser at this port.
 _HTTP_REQUEST = re.compile(r"^[A-Z]{3,7} \S+ HTTP/\d\.\d$")
@@ -220,13 +228,14 @@ class IRCProtocol(SlottedFraming):
             assert isinstance(event, MarkerMoved)
             self._background(bouncer.marker_moved(session, event.where))
             return
-        if kind is Message and session.own_echoes:
-            assert isinstance(event, Message)
-            if event.user == session.name:  # ours (another device's show as any)
-                session.own_echoes -= 1
-                if session.echo:  # else IRC clients show their own themselves
-                    session.send(event.encoded(session.render))  # labeled if asked
-                return
+        if kind is Message:  # the most frequent, first
+            if session.own_echoes:
+                assert isinstance(event, Message)
+                if event.user == session.name:  # ours (another device's show as any)
+                    session.own_echoes -= 1
+                    if session.echo:  # else IRC clients show their own themselves
+                        session.send(event.encoded(session.render))  # labeled if asked
+                    return
         elif kind is OperatorMessage:
             assert isinstance(event, OperatorMessage)
             if event.user == session.name and not session.echo:
@@ -256,6 +265,18 @@ class IRCProtocol(SlottedFraming):
             assert isinstance(event, Joined)
             if event.user == self._last_quit:
                 self._last_quit = ""  # back: a later quit is news again
+            if "away-notify" in session.caps:  # the joiner's AWAY, if away
+                timed = "server-time" in session.caps
+                away = session.renderer.joiner_away(event, timed)
+                self.connection.send(event.encoded(session.render) + away)
+                return
+        elif kind in _ASKED_FOR:  # news of a user, for clients that asked
+            if _ASKED_FOR[kind] not in session.caps:
+                return
+        elif kind is Wallops:  # for users with +w, as ircds send it (no tags)
+            if session.wallops:
+                self.connection.send(event.encoded(session.renderer.render))
+            return
         self.connection.send(event.encoded(session.render))
 
     #: Calling the protocol delivers: a seat holds the protocol itself
@@ -426,12 +447,18 @@ class IRCFactory(ServerFactory):
             server.clock,
             server.registry.account_named,
             self._realname,
+            self._away,
         )
 
     def _realname(self, nick: str) -> str:
         """This door's user's realname (``USER``, ``SETNAME``); others' nick."""
         here = self.directory.find(nick)
         return here.realname if here is not None and here.realname else nick
+
+    def _away(self, nick: str) -> str:
+        """This door's user's away message; others' is not known here."""
+        here = self.directory.find(nick)
+        return here.away if here is not None else ""
 
     # An IProtocol by its interface, not a subclass of Twisted's Protocol.
     def buildProtocol(self, addr: object) -> IRCProtocol:  # type: ignore[override]

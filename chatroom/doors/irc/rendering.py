@@ -45,6 +45,7 @@ from chatroom.core import multiline
 from chatroom.core.events import (
     AccountChanged,
     Announcement,
+    AwayChanged,
     BanChanged,
     Departure,
     DepartureKind,
@@ -66,6 +67,7 @@ from chatroom.core.events import (
     PrivateMessage,
     PrivateTagMessage,
     Reaction,
+    RealnameChanged,
     Redacted,
     Renamed,
     RoomDeleted,
@@ -74,6 +76,7 @@ from chatroom.core.events import (
     TagMessage,
     TopicChanged,
     Typing,
+    Wallops,
 )
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
@@ -204,15 +207,18 @@ class IRCRenderer:
         clock: IReactorTime,
         accounts: Callable[[str], str] = _nobody,
         realnames: Callable[[str], str] = _own_nick,
+        aways: Callable[[str], str] = _nobody,
     ) -> None:
         """Args:
         accounts: a user's account name by their nick ("" for none).
         realnames: a user's realname by their nick (``extended-join``).
+        aways: a user's away message by their nick ("" for none known).
         """
         self.server = server_name
         self.clock = clock
         self.accounts = accounts
         self.realnames = realnames
+        self.aways = aways
         self.render: Encoder = self._render
         #: Stored events played back, plain: a message with its time in
         #: front (``[18:04]``), for clients that cannot be told its time.
@@ -252,6 +258,11 @@ class IRCRenderer:
             SettingChanged: self._setting,
             Invitation: _nothing,  # only with invite-notify (Variant)
             AccountChanged: _nothing,  # only with account-notify (Variant)
+            AwayChanged: self._away,  # only with away-notify (IRCProtocol)
+            RealnameChanged: lambda e: build(
+                self.source(e.user), "SETNAME", e.realname
+            ),  # only with setname (IRCProtocol)
+            Wallops: lambda e: build(self.source(e.by), "WALLOPS", e.text),
             RoomDeleted: lambda e: build(
                 self.server, "NOTICE", channel(e.room), f"{e.by} deleted the room"
             ),
@@ -316,6 +327,27 @@ class IRCRenderer:
         account = self.account(event) or "*"
         user, room = event.user, channel(event.room)
         return build(self.source(user), "JOIN", room, account, self.realnames(user))
+
+    def _away(self, event: AwayChanged) -> bytes:
+        """``AWAY :message``, or ``AWAY`` alone for being back."""
+        source = self.source(event.user)
+        if not event.message:
+            return build(source, "AWAY")
+        return build(source, "AWAY", event.message)
+
+    def joiner_away(self, event: Joined, timed: bool) -> bytes:
+        """For an ``away-notify`` client: after a ``JOIN``, ``AWAY :message``
+        if the joiner is away (with ``@time`` if ``timed``). The away message
+        is known of this door's users (:attr:`aways`); other users' joins
+        say nothing more."""
+        return event.encoded(self._joiner_away_timed if timed else self._joiner_away)
+
+    def _joiner_away(self, event: Joined) -> bytes:
+        message = self.aways(event.user)
+        return build(self.source(event.user), "AWAY", message) if message else b""
+
+    def _joiner_away_timed(self, event: Joined) -> bytes:
+        return self.timed(event.encoded(self._joiner_away))
 
     def personal_tags(self, event: Event, caps: frozenset[str]) -> dict[str, str]:
         """``time`` and ``account`` for an event rendered for one member

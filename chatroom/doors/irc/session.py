@@ -20,7 +20,7 @@ answered: the channel is ours), :meth:`parted` (left, kicked, deleted).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -341,31 +341,29 @@ class IRCSession:
         self.caps = shared_caps(caps)
         self.render = self.renderer.encoder(caps)
 
-    def tell_peers(
-        self, line: bytes, cap: str, room: str | None = None, peers: bool = True
-    ) -> None:
-        """``line`` to the IRC users here with ``cap`` who share a channel
-        with this user (or are in ``room``), once each, with ``@time`` for
-        those with ``server-time``, as every relayed line (``AWAY`` for
-        away-notify, ``SETNAME`` for setname, ``ACCOUNT`` for account-notify).
+    def tell_watchers(self, line: bytes, cap: str) -> None:
+        """``line`` (news of this user: ``AWAY``, ``SETNAME``, ``ACCOUNT``)
+        to the IRC users here who ``MONITOR`` its nick with
+        ``extended-monitor`` and ``cap`` but share no channel with it (those
+        who share one had the core's event), with ``@time`` for those with
+        ``server-time`` (IRCv3 extended-monitor).
 
-        Unless only ``room``'s members are meant, users here who ``MONITOR``
-        this nick with ``extended-monitor`` (and ``cap``) get it too, as if
-        they shared a channel (IRCv3 extended-monitor); with ``peers``
-        False, only those of them who share no channel (the channel told
-        the others already)."""
-        mine = {name_key(had) for had in (self._channels if room is None else (room,))}
-        watchers: Collection[IRCSession] = ()
-        if room is None and self.name is not None:
-            watchers = self.directory.watchers.get(name_key(self.name), ())
-        for other in self.directory.here.values():
+        Door-local, and the door's only fan-out of its own: ``MONITOR``
+        lists are this door's, of its users on this node; everything
+        else reaches the door's users through the core's fan-out."""
+        if self.name is None:
+            return
+        watchers = self.directory.watchers.get(name_key(self.name), ())
+        mine = {name_key(had) for had in self._channels}
+        for other in list(watchers):
             if other is self or cap not in other.caps:
                 continue
-            shares = any(name_key(had) in mine for had in other._channels)
-            watches = other in watchers and "extended-monitor" in other.caps
-            if (shares and peers) or (watches and not shares):
-                timed = "server-time" in other.caps
-                other.connection.send(self.renderer.timed(line) if timed else line)
+            if "extended-monitor" not in other.caps:
+                continue
+            if any(name_key(had) in mine for had in other._channels):
+                continue
+            timed = "server-time" in other.caps
+            other.connection.send(self.renderer.timed(line) if timed else line)
 
     async def set_account(self, key: str) -> None:
         """The registered session signs in to account ``key`` ("" signs it
@@ -382,7 +380,7 @@ class IRCSession:
         if self.registry.account_of(self.member) != before and not self.closing:
             shown = self.registry.account_named(self.nick) or "*"
             told = build_words(self.source, "ACCOUNT", shown)
-            self.tell_peers(told, "account-notify", peers=False)
+            self.tell_watchers(told, "account-notify")
         return done
 
     def close(self, reason: str, room_reason: str | None = None) -> None:

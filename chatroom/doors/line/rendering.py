@@ -29,6 +29,7 @@ from typing import Any
 from chatroom.core.events import (
     AccountChanged,
     Announcement,
+    AwayChanged,
     BanChanged,
     Departure,
     DepartureKind,
@@ -51,6 +52,7 @@ from chatroom.core.events import (
     PrivateMessage,
     PrivateTagMessage,
     Reaction,
+    RealnameChanged,
     Redacted,
     Renamed,
     RoomDeleted,
@@ -62,6 +64,7 @@ from chatroom.core.events import (
     TagMessage,
     TopicChanged,
     Typing,
+    Wallops,
     Welcome,
 )
 from chatroom.core.presence import quiet_notice
@@ -136,6 +139,9 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Renamed: lambda e: format_line("NICK", e.old, e.new),
     OwnerChanged: lambda e: format_line("OWNER", e.room, e.user),
     AccountChanged: _nothing,  # IRC's account-notify only
+    AwayChanged: _nothing,  # IRC's away-notify only
+    RealnameChanged: _nothing,  # IRC's setname only
+    Wallops: _nothing,  # IRC's +w only
     TopicChanged: lambda e: format_line("TOPIC", e.room, e.user, text=e.text),
     RoomDeleted: lambda e: format_line("DELETED", e.room, e.by),
     RoomNotice: lambda e: format_line("NOTICE", e.room, text=e.text),
