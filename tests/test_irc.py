@@ -369,6 +369,11 @@ class ChannelTests(IRCTestCase):
         )
         alice.send("TOPIC #nowhere :x")
         self.assertEqual(alice.numerics(), ["442"])
+        alice.send("TOPIC #general :" + "x" * 301)
+        self.assertEqual(
+            alice.received(),
+            [":chatroom NOTICE alice :BAD_ARGS topics are at most 300 characters"],
+        )
 
     def test_list_names_who_whois(self) -> None:
         """LIST, NAMES, WHO and WHOIS describe rooms and users of every door."""

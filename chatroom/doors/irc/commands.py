@@ -259,14 +259,14 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
         if not quiet:
             session.numeric(irc.ERR_NOTEXTTOSEND, "No text to send")
         return
-    kind, text = "MSG", params[1]
+    action, text = False, params[1]
     if text.startswith(X_DELIM):
         tag, _, rest = text.strip(X_DELIM).partition(" ")
         if tag.upper() != "ACTION":
             if not quiet:
                 session.notice(f"CTCP {tag} is not relayed by this server")
             return
-        kind, text = "ACTION", rest
+        action, text = True, rest
     text = plain_text(text)
     tags = shared_tags(session.tags, notice=quiet, bot=session.bot)
     session.spoke = session.now  # WHOIS's idle time counts from here
@@ -280,9 +280,9 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
             continue
         said = text
         if not target.startswith("$"):  # what the relayed line can hold
-            said = fitted(session.nick, session.me, command, target, kind, text)
+            said = fitted(session.nick, session.me, command, target, text, action)
         try:
-            await say_to(session, target, kind, said, tags)
+            await say_to(session, target, said, tags, action)
         except ChatError as refused:
             if target.startswith("$"):  # an admin's command: always answered
                 session.refuse(refused, "ANNOUNCE", target)
@@ -291,19 +291,20 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
 
 
 async def say_to(
-    session: IRCSession, target: str, kind: str, text: str, tags: Tags = ()
+    session: IRCSession, target: str, text: str, tags: Tags = (), action: bool = False
 ) -> None:
-    """One message to a channel or a nick, with ``tags``
-    (:func:`~chatroom.doors.irc.tags.shared_tags`) carried and stored with it."""
+    """One message (a CTCP ``ACTION`` if ``action``) to a channel or a nick,
+    with ``tags`` (:func:`~chatroom.doors.irc.tags.shared_tags`) carried and
+    stored with it."""
     if not text:
         raise errors.bad_args("empty message")
     room = room_of(target)
     if room is not None:
-        await say_in_room(session, room, kind, text, tags)
+        await say_in_room(session, room, text, tags, action)
         return
     room = status_room(target)
     if room is not None:  # @#room: its operators only (STATUSMSG)
-        if kind == "ACTION":  # the event has no action form
+        if action:  # the event has no action form
             text = f"* {session.nick} {text}"
         notice = any(key == NOTICE_TAG for key, _ in tags)
         await session.registry.to_operators(session.member, room, text, notice)
@@ -311,7 +312,7 @@ async def say_to(
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
         await session.registry.announce(session.member, text)
         return
-    if kind == "ACTION":
+    if action:
         text = f"* {session.nick} {text}"
     sent = await session.registry.private_message(session.member, target, text, tags)
     if session.echo:  # echo-message (to oneself: the echo and the message)
@@ -322,7 +323,7 @@ async def say_to(
 
 
 async def say_in_room(
-    session: IRCSession, room: str, kind: str, text: str, tags: Tags
+    session: IRCSession, room: str, text: str, tags: Tags, action: bool
 ) -> None:
     """A message to ``room``: with ``+draft/reply`` naming a message of the
     room, the core's reply (``reply=ID``, the client's other tags after
@@ -332,22 +333,18 @@ async def say_in_room(
     inside = session.in_channel(room) is not None
     session.own_echoes += inside  # its event back is ours, not another device's
     try:
-        await _say_in_room(session, room, kind, text, tags)
+        await _say_in_room(session, room, text, tags, action)
     except BaseException:
         session.own_echoes -= inside
         raise
 
 
 async def _say_in_room(
-    session: IRCSession, room: str, kind: str, text: str, tags: Tags
+    session: IRCSession, room: str, text: str, tags: Tags, action: bool
 ) -> None:
     registry, member = session.registry, session.member
     target = reply_target(tags)
-    if (
-        target is not None
-        and kind == "MSG"
-        and not any(k == NOTICE_TAG for k, _ in tags)
-    ):
+    if target is not None and not action and not any(k == NOTICE_TAG for k, _ in tags):
         others = tuple((key, value) for key, value in tags if key != REPLY_TAG)
         try:
             await registry.reply(member, room, target, text, others)
@@ -355,7 +352,7 @@ async def _say_in_room(
         except ChatError as refused:
             if refused.code != "NO_SUCH_MESSAGE":
                 raise
-    await registry.say(member, room, text, tags, action=kind == "ACTION")
+    await registry.say(member, room, text, tags, action=action)
 
 
 async def topic(session: IRCSession, params: tuple[str, ...]) -> None:

@@ -103,7 +103,7 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
     shared = shared_tags(open_batch.tags, notice=False, bot=session.bot)
     if len(lines) > 1:
         shared += ((multiline.MULTILINE_TAG, multiline.encode_lines(lines)),)
-    await say_to(session, open_batch.target, "MSG", text, shared)
+    await say_to(session, open_batch.target, text, shared)
 
 
 # -- TAGMSG -------------------------------------------------------------------------

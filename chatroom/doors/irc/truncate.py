@@ -41,12 +41,13 @@ def cut_text(text: str, room: int) -> str:
 
 
 def fitted(
-    nick: str, server: str, command: str, target: str, kind: str, text: str
+    nick: str, server: str, command: str, target: str, text: str, action: bool
 ) -> str:
-    """What of ``text`` (a ``MSG`` or ``ACTION`` that ``nick`` sent to
-    ``target`` in one ``command`` line) fits in the line IRC users get."""
+    """What of ``text`` (a message, or with ``action`` a CTCP ``ACTION``,
+    that ``nick`` sent to ``target`` in one ``command`` line) fits in the
+    line IRC users get."""
     head = f":{hostmask(nick, server)} {command} {target} :"
     wrap = 0
-    if kind == "ACTION":  # in a channel CTCP; to a nick "* nick text"
+    if action:  # in a channel CTCP; to a nick "* nick text"
         wrap = ACTION_WRAP if room_of(target) else len(f"* {nick} ".encode())
     return cut_text(text, text_room(head, wrap))

@@ -52,11 +52,12 @@ RPL_MONLIST = "732"
 RPL_ENDOFMONLIST = "733"
 ERR_MONLISTFULL = "734"
 
-#: IRC commands whose ``BAD_ARGS`` refusals come from moderation's rules
-#: ("bob is already an operator of tea"): a notice carrying the text, not
-#: ``461`` ("Not enough parameters"), which would misdescribe them.
-MODERATION_COMMANDS = frozenset(
-    {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "ANNOUNCE"}
+#: IRC commands whose ``BAD_ARGS`` refusals (but the door's own ``461``)
+#: come from the core's rules, moderation's ("bob is already an operator
+#: of tea") or a topic's length: a notice carrying the text, not ``461``
+#: ("Not enough parameters"), which would misdescribe them.
+WORDED_COMMANDS = frozenset(
+    {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "ANNOUNCE", "TOPIC"}
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
 ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE", "WALLOPS"})
@@ -379,9 +380,10 @@ def refusal(
         numeric = (irc.ERR_CANNOTSENDTOCHAN, target, text)
     elif code == "LINE_TOO_LONG":
         numeric = (ERR_INPUTTOOLONG, "Input line was too long")
-    elif code == "BAD_ARGS" and (
-        text.startswith("topics are")
-        or (command in MODERATION_COMMANDS and text != NOT_ENOUGH_PARAMETERS)
+    elif (
+        code == "BAD_ARGS"
+        and command in WORDED_COMMANDS
+        and text != NOT_ENOUGH_PARAMETERS
     ):
         numeric = None
     elif code == "BAD_ARGS":
