@@ -241,6 +241,20 @@ class TagsTests(CapsTestCase):
         self.assertEqual(tags_of(kick), {"time": STAMP})
         self.assertEqual(untagged(kick), ":carol!carol@chatroom KICK #tea alice :bye")
 
+    def test_a_nick_is_timed_in_a_channel_or_none(self) -> None:
+        """The core tells a user its own rename, in channels or none, so a
+        server-time client's NICK carries the time either way."""
+        alice = self.capped("alice", "server-time")
+        alice.send("NICK alicia")
+        (nick,) = alice.received()
+        self.assertEqual(tags_of(nick), {"time": STAMP})
+        self.assertEqual(untagged(nick), ":alice!alice@chatroom NICK :alicia")
+        alice.send("JOIN #tea")
+        alice.received()
+        alice.send("NICK alice")
+        (nick,) = alice.received()
+        self.assertEqual(tags_of(nick), {"time": STAMP})
+
     def test_invite_notify(self) -> None:
         """An invitation shows as INVITE to members with invite-notify, and
         not at all to the others (irctest invite

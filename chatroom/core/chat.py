@@ -172,18 +172,20 @@ class ChatCore(Generic[B]):
         name: str,
         account: str | None = None,
         takeover: bool = True,
-    ) -> bool:
+    ) -> None:
         """The name rule, the claim rule on the name's facts (registered?
         banned?), then the back-end's claim, which ends a session holding
         the name if ``account`` is that name's and ``takeover``; a sign-in
-        to an account whose seat is here under its name adds a device."""
+        to an account whose seat is here under its name adds a device. A
+        rename is told once to the user and to each member sharing a room
+        with it, however many rooms."""
         rules.check_name(name)
         key = name_key(name)
         seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
         device = member
         if (opened is None or not opened.name) and account == key and takeover:
             if await self.devices.join_seat(member, name, account):
-                return False
+                return
         elif seat is not None and len(seat.devices) > 1:
             raise errors.one_name_for_devices()
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
@@ -197,10 +199,10 @@ class ChatCore(Generic[B]):
         )
         before = session.account
         shown = await registered_name(self.account_store, signed_in, before)
-        renamed = await self.backend.claim(
+        await self.backend.claim(
             member, session, name, signed_in, takeover and account == key
         )
-        if renamed:  # once to each member sharing a room, however many rooms
+        if session.name:  # a rename: in no room, the user alone hears it
             rename = Renamed(session.name, name)
             await self.backend.tell_neighbours(member, session, rename, True)
         self.sessions.update(
@@ -209,7 +211,6 @@ class ChatCore(Generic[B]):
         await tell_rooms(self.backend, self.sessions, member, before)
         if signed_in != before:
             await self.devices.counted(device)
-        return renamed
 
     async def set_account(self, member: Member, account: str) -> None:
         """A plain name's read markers become its account's; rooms hear it."""

@@ -117,9 +117,9 @@ class MeteredRegistry:
         name: str,
         account: str | None = None,
         takeover: bool = True,
-    ) -> bool:
+    ) -> None:
         call = self.inner.claim_name(member, name, account, takeover)
-        return await self._timed("claim_name", call)
+        await self._timed("claim_name", call)
 
     async def set_account(self, member: Member, account: str) -> None:
         await self._timed("set_account", self.inner.set_account(member, account))

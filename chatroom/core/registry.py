@@ -135,7 +135,7 @@ class Registry(Protocol):
         name: str,
         account: str | None = None,
         takeover: bool = True,
-    ) -> bool:
+    ) -> None:
         """Give ``name`` to ``member`` (its first, or instead of its old one).
 
         ``account``: the account the member has just signed in to (its
@@ -144,8 +144,9 @@ class Registry(Protocol):
         ``takeover`` is False (a name just registered: ``NAME_TAKEN``).
         None keeps the account the member is signed in to, if any.
 
-        Returns True if the rename was announced (``NICK``) to rooms the
-        member is in, which then includes the member itself.
+        A rename is a :class:`~chatroom.core.events.Renamed` told once to
+        the member and to each member sharing a room with it (``NICK``),
+        however many rooms they share.
 
         Raises:
             ChatError: ``BAD_NAME``, ``NAME_TAKEN``, ``NAME_REGISTERED``,

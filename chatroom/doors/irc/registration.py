@@ -44,17 +44,14 @@ async def nick(session: IRCSession, params: tuple[str, ...]) -> None:
         session.wanted = wanted
         await try_register(session)
         return
-    old = session.source
     if wanted == session.name:
         return
-    try:
-        announced = await session.registry.claim_name(session.member, wanted)
+    try:  # the core tells us our NICK, once, as it tells our channels
+        await session.registry.claim_name(session.member, wanted)
     except ChatError as refused:
         session.refuse(refused, "NICK", wanted)
         return
     session.renamed(wanted)
-    if not announced:  # in no room: nobody else told us
-        session.send(build(old, "NICK", wanted))
 
 
 # -- capability negotiation ----------------------------------------------------

@@ -143,11 +143,8 @@ async def _ghost(session: IRCSession, args: list[str]) -> None:
         raise errors.not_allowed("you can't ghost yourself")
     if name_key(nick) != mine:
         raise errors.not_allowed("you don't own that nick")
-    old = session.source
-    announced = await session.registry.claim_name(session.member, nick, mine)
+    await session.registry.claim_name(session.member, nick, mine)  # and NICK
     session.renamed(nick)
-    if not announced:
-        session.send(build(old, "NICK", nick))
     tell(session, f"You have regained the nickname {nick}")
 
 

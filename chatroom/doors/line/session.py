@@ -282,11 +282,9 @@ class LineSession:
             await self.choose_name(args)
             return
         old = self.name
-        announced = await self.registry.claim_name(self.member, args)
+        await self.registry.claim_name(self.member, args)  # NICK came from it
         self.name = args
         self.log.info("{old} is now {new}", old=old, new=args)
-        if not announced:  # in a room, the NICK came to us from the room
-            self.send(format_line("NICK", str(old), args))
 
     async def do_help(self, args: str) -> None:
         self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
