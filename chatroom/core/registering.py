@@ -1,19 +1,22 @@
-"""Making the name a session holds an account, and giving an account up.
+"""Names and accounts: registering a name, giving an account up, taking
+one's own name back.
 
 ``/register PASSWORD`` at the line door and NickServ's ``REGISTER`` (or
 IRCv3 ``REGISTER``) at the IRC door register the name the user holds now
-and sign its session in to it; ``/unregister PASSWORD`` and NickServ's
-``DROP`` delete the account the session is signed in to and sign it out.
-Each is one operation here, the same for every door: the rules (a name
-already registered is refused, so is registering while signed in to
-another account) and the two steps (the account service's, then the
-registry's sign-in or sign-out, which tells the user's rooms) are written
-once, and a door renders the answer in its own words.
+and sign its session in to it; ``/register NAME PASSWORD`` before a name
+registers NAME and takes it; ``/unregister PASSWORD`` and NickServ's
+``DROP`` delete the account the session is signed in to and sign it out;
+NickServ's ``GHOST`` takes the account's name from another of its
+sessions. Each is one operation here, the same for every door: the rules
+(a name already registered is refused, so is registering while signed in
+to another account) and the steps (the account service's, then the
+registry's claim, sign-in or sign-out, which tells the user's rooms) are
+written once, and a door renders the answer in its own words.
 """
 
 from __future__ import annotations
 
-from chatroom.core import errors
+from chatroom.core import errors, rules
 from chatroom.core.accounts import Account, AccountService
 from chatroom.core.registry import Member, Registry
 from chatroom.core.text import name_key
@@ -45,6 +48,52 @@ async def register_name(
     account = await accounts.register(name, password, address)
     await registry.set_account(member, account.key)
     return account
+
+
+async def register_new_name(
+    accounts: AccountService,
+    registry: Registry,
+    member: Member,
+    name: str,
+    password: str,
+    address: str,
+) -> Account:
+    """Register ``name`` for ``member``, which has no name yet, and give it
+    the name signed in (``/register NAME PASSWORD``, on servers with
+    ``--require-account``): a name someone holds is ``NAME_TAKEN``, never
+    taken over, and then the account is given up again.
+
+    Raises:
+        ChatError: as :func:`register_name`, and ``BAD_NAME``,
+            ``NAME_TAKEN``, ``BANNED``.
+    """
+    rules.check_name(name)
+    account = await accounts.register(name, password, address)
+    try:
+        await registry.claim_name(member, account.name, account.key, takeover=False)
+    except BaseException:
+        await registry.account_store.delete(account.key)
+        raise
+    return account
+
+
+async def regain(registry: Registry, member: Member, name: str) -> None:
+    """``member`` takes ``name``, its account's own, from another session
+    of the account, which is closed (NickServ's ``GHOST``, ``RECOVER``).
+
+    Raises:
+        ChatError: ``BAD_NAME``, ``NOT_ALLOWED`` (not signed in, its own
+            name already, or not its account's name).
+    """
+    rules.check_name(name)
+    account = registry.account_of(member)
+    if not account:
+        raise errors.not_signed_in()
+    if name_key(name) == name_key(member.name or ""):
+        raise errors.not_allowed("you can't ghost yourself")
+    if name_key(name) != account:
+        raise errors.not_allowed("you don't own that nick")
+    await registry.claim_name(member, name, account)
 
 
 async def unregister(

@@ -28,7 +28,6 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors, registering
 from chatroom.core.errors import ChatError
-from chatroom.core.rules import check_name
 from chatroom.core.text import name_key
 from chatroom.doors.irc.session import REGISTERED, IRCSession
 from chatroom.doors.irc.wire import RPL_LOGGEDIN, build
@@ -135,15 +134,7 @@ async def register_nick(session: IRCSession, password: str) -> str:
 async def _ghost(session: IRCSession, args: list[str]) -> None:
     _need(args, 1, "GHOST <nick>")
     nick = args[0]
-    check_name(nick)
-    mine = session.registry.account_of(session.member)
-    if not mine:
-        raise errors.not_signed_in()
-    if name_key(nick) == name_key(session.nick):
-        raise errors.not_allowed("you can't ghost yourself")
-    if name_key(nick) != mine:
-        raise errors.not_allowed("you don't own that nick")
-    await session.registry.claim_name(session.member, nick, mine)  # and NICK
+    await registering.regain(session.registry, session.member, nick)  # and NICK
     session.renamed(nick)
     tell(session, f"You have regained the nickname {nick}")
 

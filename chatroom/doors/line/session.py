@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 
 from twisted.logger import Logger
 
-from chatroom.core import errors, registering, rules
+from chatroom.core import errors, registering
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Encoder,
@@ -259,7 +259,12 @@ class LineSession:
         if self.connection.closing:  # gone while the password was checked: take nothing
             return
         await self.registry.claim_name(self.member, name, account, takeover)
-        if self.connection.closing:  # gone while the registry answered: give it back
+        await self._named(name)
+
+    async def _named(self, name: str) -> None:
+        """The registry gave us ``name``: the lobby (gone meanwhile: give it
+        back)."""
+        if self.connection.closing:  # gone while the registry answered
             self.registry.release(self.member, "connection lost")
             return
         self.name = name
@@ -410,13 +415,15 @@ class LineSession:
         """``/register NAME PASSWORD`` before a name (``--require-account``
         servers): a name someone holds is ``NAME_TAKEN``, never taken over."""
         name, password = two_words(args, "/register NAME PASSWORD")
-        rules.check_name(name)
-        account = await self.server.account_service.register(name, password, self.host)
-        try:
-            await self.choose_name(account.name, account.key, takeover=False)
-        except BaseException:
-            await self.registry.account_store.delete(account.key)
-            raise
+        account = await registering.register_new_name(
+            self.server.account_service,
+            self.registry,
+            self.member,
+            name,
+            password,
+            self.host,
+        )
+        await self._named(account.name)
         self.send(format_line("REGISTERED", account.name))
 
     # -- helpers for the commands -----------------------------------------------
