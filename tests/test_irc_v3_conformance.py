@@ -127,6 +127,21 @@ class LabeledConformanceTests(CappedConformanceCase):
             foo.received(), ["@label=i1 :My.Little.Server 341 foo bar :#chan"]
         )
 
+    def test_labeled_nick_is_the_cores_nick(self) -> None:
+        """A labeled NICK is answered by the core's NICK, labeled, in no
+        channel or several (irctest regressions.py testLabeledNick)."""
+        foo = self.capped("foo", "labeled-response", "batch")
+        foo.send("@label=n1 NICK foo2")
+        self.assertEqual(
+            foo.received(), ["@label=n1 :foo!foo@My.Little.Server NICK :foo2"]
+        )
+        self.in_channel("#chan", foo)
+        self.in_channel("#cafe", foo)
+        foo.send("@label=n2 NICK foo")
+        self.assertEqual(
+            foo.received(), ["@label=n2 :foo2!foo2@My.Little.Server NICK :foo"]
+        )
+
 
 class RegistrationConformanceTests(CappedConformanceCase):
     """005 from both token sets; CAP REQ all-or-nothing after registration."""

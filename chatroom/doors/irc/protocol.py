@@ -65,6 +65,7 @@ from chatroom.core.events import (
     Message,
     OperatorMessage,
     RealnameChanged,
+    Renamed,
     Wallops,
     Welcome,
 )
@@ -269,6 +270,11 @@ class IRCProtocol(SlottedFraming):
                 timed = "server-time" in session.caps
                 away = session.renderer.joiner_away(event, timed)
                 self.connection.send(event.encoded(session.render) + away)
+                return
+        elif kind is Renamed:
+            assert isinstance(event, Renamed)
+            if event.old == session.name:  # our own NICK: its command's answer
+                session.send(event.encoded(session.render))  # labeled if asked
                 return
         elif kind in _ASKED_FOR:  # news of a user, for clients that asked
             if _ASKED_FOR[kind] not in session.caps:
