@@ -138,8 +138,10 @@ class WallopsTests(OperatorCase):
 
     def test_wallops_to_users_with_w(self) -> None:
         """An operator's WALLOPS reaches the IRC users with +w (itself
-        included when it has +w), nobody else."""
+        included when it has +w), nobody else: the core hands it to every
+        user, a line user shows nothing of it."""
         listener, deaf = self.irc("listener"), self.irc("deaf")
+        lina = self.line("lina")
         listener.send("MODE listener +w")
         listener.received()
         ircop = self.oper("ircop")
@@ -147,6 +149,7 @@ class WallopsTests(OperatorCase):
         wallop = ":ircop!ircop@chatroom WALLOPS :server restart at noon"
         self.assertEqual(listener.received(), [wallop])
         self.assertEqual(deaf.received(), [])
+        self.assertEqual(lina.received(), [])
         self.assertEqual(ircop.received(), [])
         ircop.send("MODE ircop +w", "WALLOPS :again")
         self.assertEqual(

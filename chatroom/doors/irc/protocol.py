@@ -280,8 +280,13 @@ class IRCProtocol(SlottedFraming):
             if _ASKED_FOR[kind] not in session.caps:
                 return
         elif kind is Wallops:  # for users with +w, as ircds send it (no tags)
+            assert isinstance(event, Wallops)
             if session.wallops:
-                self.connection.send(event.encoded(session.renderer.render))
+                data = event.encoded(session.renderer.render)
+                if event.by == session.name:  # its sender's: the command's answer
+                    session.send(data)  # labeled if asked
+                else:
+                    self.connection.send(data)
             return
         self.connection.send(event.encoded(session.render))
 
