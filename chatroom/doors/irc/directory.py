@@ -108,5 +108,9 @@ class Directory(Generic[S]):
                 del self.watchers[key]
 
     def _tell(self, nick: str, online: bool) -> None:
+        """``730``/``731`` to the nick's watchers: door-local, as ``MONITOR``
+        lists are this door's, of its users on this node (the only news the
+        door tells by itself, with :meth:`IRCSession.tell_watchers`; every
+        event of the shared side reaches its users through the core)."""
         for watcher in list(self.watchers.get(name_key(nick), ())):
             watcher.monitored(nick, online)
