@@ -8,10 +8,12 @@ https://ircv3.net/irc/ (capability negotiation, cap-notify, and each
 capability's own page).
 
 Besides the IRCv3 work's rows: ``away-notify``
-(:func:`chatroom.doors.irc.presence.tell_away`), ``extended-monitor`` (what
-``away-notify``, ``account-notify`` and ``setname`` tell channel peers also
-reaches this node's IRC users who ``MONITOR`` the nick:
-:meth:`chatroom.doors.irc.session.IRCSession.tell_peers`) and
+(:func:`chatroom.doors.irc.presence.away`: the core's news of a user, shown
+by :class:`chatroom.doors.irc.protocol.IRCProtocol` to the clients that
+asked), ``extended-monitor`` (what ``away-notify``, ``account-notify`` and
+``setname`` tell channel peers also reaches this node's IRC users who
+``MONITOR`` the nick:
+:meth:`chatroom.doors.irc.session.IRCSession.tell_watchers`) and
 ``draft/account-registration`` with no value (registering needs a complete
 connection, takes the nick as the account's name, and no e-mail:
 :func:`chatroom.doors.irc.services.register`).
