@@ -22,11 +22,13 @@ from typing import Any
 
 from twisted.trial import unittest
 
+from chatroom.bench.against import AgainstReport, SideRun, compare
 from chatroom.bench.cgen import build, find_compiler
 from chatroom.bench.errors import BenchError
 from chatroom.bench.main import main
 from chatroom.bench.references import REFERENCES
 from chatroom.bench.render import against_table, table
+from chatroom.bench.report import StormRun, to_json
 from chatroom.bench.revisions import build_revision, builds_dir, commit_of
 from chatroom.bench.servers import PROJECT_ROOT, find_redis_server
 
@@ -630,3 +632,56 @@ class AgainstTests(BenchTestCase):
                 contextlib.redirect_stderr(io.StringIO()),
             ):
                 main(argv)
+
+
+class AgainstComparisonTests(unittest.TestCase):
+    """How ``--against`` sets its runs side by side (no servers needed)."""
+
+    def storm(self, rate: float) -> StormRun:
+        """A storm of 12 clients at ``rate`` connections/s, 2.5 KiB each."""
+        return StormRun(
+            server="chatroom", clients=12, rooms=2, room_size=6, concurrency=100,
+            seconds=12 / rate, connects_per_s=rate, server_rss_before_kib=80_000,
+            server_rss_after_kib=80_030, server_kib_per_client=2.5,
+            server_cpu_pct=50.0, generator_cpu_pct=10.0,
+        )  # fmt: skip
+
+    def test_a_run_not_measured_counts_as_no_figure(self) -> None:
+        """A failed run is a missing value on its side, listed with its reason;
+        the medians and new / old are of the runs that were measured."""
+        step = "rooms of 6"
+        runs = [
+            SideRun("storm", "chatroom", step, "old", 1, None, "cannot start it"),
+            SideRun("storm", "chatroom", step, "new", 1, self.storm(400.0)),
+            SideRun("storm", "chatroom", step, "old", 2, self.storm(200.0)),
+            SideRun("storm", "chatroom", step, "new", 2, self.storm(300.0)),
+        ]
+        comparisons = {c.figure: c for c in compare(runs)}
+        rate = comparisons["conn/s"]
+        self.assertEqual(rate.sides["old"].values, [None, 200.0])
+        self.assertEqual(rate.sides["old"].median, 200.0)
+        self.assertIsNone(rate.sides["old"].spread)  # one value: no spread
+        self.assertEqual(rate.sides["new"].median, 350.0)
+        self.assertEqual(rate.sides["new"].spread, round(100 / 350, 3))
+        self.assertEqual(rate.ratio, 1.75)
+        self.assertEqual(comparisons["KiB/client"].ratio, 1.0)
+        report = to_json(
+            AgainstReport(
+                machine={"nproc": 2, "cpu": "test", "python": "3.11"},
+                config={"storm": 12},
+                against={
+                    "rounds": 2,
+                    "old": {"rev": "old", "commit": "a" * 40, "python": "CPython"},
+                    "new": {
+                        "commit": "b" * 40,
+                        "uncommitted_changes": True,
+                        "python": "CPython",
+                    },
+                },
+                runs=runs,
+                comparisons=list(comparisons.values()),
+            )
+        )
+        text = against_table(report)
+        self.assertIn("chatroom old, round 1, storm rooms of 6: cannot start it", text)
+        self.assertIn("with uncommitted changes", text)

@@ -293,15 +293,16 @@ def ceilings_per_round(runs: list[SideRun], kind: str) -> dict[str, list[float |
 
 def compare(runs: list[SideRun]) -> list[Comparison]:
     """Every figure of every server at every step, the sides side by side."""
-    groups: dict[tuple[str, str, str], dict[str, list[dict[str, Any]]]] = {}
+    groups: dict[tuple[str, str, str], dict[str, list[dict[str, Any] | None]]] = {}
     for run in runs:
         group = groups.setdefault((run.scenario, run.server, run.step), {})
-        group.setdefault(run.side, []).append(to_json(run.result) or {})
+        group.setdefault(run.side, []).append(to_json(run.result))
     comparisons = []
     for (scenario, server, step), sides in groups.items():
         for name, read in FIGURES[scenario]:
-            values = {
-                side: [read(r) for r in records] for side, records in sides.items()
+            values = {  # a run not measured has no figures
+                side: [None if r is None else read(r) for r in records]
+                for side, records in sides.items()
             }
             if any(v is not None for vs in values.values() for v in vs):
                 comparisons.append(_comparison(scenario, server, step, name, values))
