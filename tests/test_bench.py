@@ -647,11 +647,15 @@ class AgainstComparisonTests(unittest.TestCase):
         )  # fmt: skip
 
     def test_a_run_not_measured_counts_as_no_figure(self) -> None:
-        """A failed run is a missing value on its side, listed with its reason;
-        the medians and new / old are of the runs that were measured."""
+        """A failed run is a missing value on its side, listed with its reason
+        (its first line and its last); the medians and new / old are of the
+        runs that were measured."""
         step = "rooms of 6"
+        refused = (
+            "cannot start it:\nUsage: twistd ...\n\noption --big-room not recognized"
+        )
         runs = [
-            SideRun("storm", "chatroom", step, "old", 1, None, "cannot start it"),
+            SideRun("storm", "chatroom", step, "old", 1, None, refused),
             SideRun("storm", "chatroom", step, "new", 1, self.storm(400.0)),
             SideRun("storm", "chatroom", step, "old", 2, self.storm(200.0)),
             SideRun("storm", "chatroom", step, "new", 2, self.storm(300.0)),
@@ -683,5 +687,10 @@ class AgainstComparisonTests(unittest.TestCase):
             )
         )
         text = against_table(report)
-        self.assertIn("chatroom old, round 1, storm rooms of 6: cannot start it", text)
+        # A failure's first line and its last, where a server says what stopped it.
+        self.assertIn(
+            "chatroom old, round 1, storm rooms of 6: cannot start it: ... "
+            "option --big-room not recognized",
+            text,
+        )
         self.assertIn("with uncommitted changes", text)

@@ -404,7 +404,17 @@ def against_table(report: dict[str, Any]) -> str:
         out.append("\nnot measured:")
         out.extend(
             f"  {r['server']} {r['side']}, round {r['round']}, {r['scenario']} "
-            f"{r['step']}: {r['error'].splitlines()[0] if r['error'] else ''}"
+            f"{r['step']}: {_reason(r['error'])}"
             for r in failed
         )
     return "\n".join(out)
+
+
+def _reason(error: str) -> str:
+    """A failure in one line: its first, and its last when there are more
+    (a server's log tail ends with what stopped it, e.g. an option REV's
+    server does not have)."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    if len(lines) > 1:
+        return f"{lines[0]} ... {lines[-1]}"
+    return lines[0] if lines else ""
