@@ -247,6 +247,8 @@ class Alternation:
         return partial(overload_on, high=high)
 
     def run(self, scenarios: list[str]) -> None:
+        """The chosen scenarios in order; at each step, ``--rounds`` times,
+        every server (chatroom's old, then new), each run kept."""
         rounds = self.options.rounds
         for scenario in [s for s in AGAINST_SCENARIOS if s in scenarios]:
             for label, servers in self.steps(scenario):
