@@ -88,7 +88,7 @@ class ControllerTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.server = FakeServer()
-        self.model = SessionModel()
+        self.model = self.make_model()
         self.exits = 0
         self.controller = ChatController(
             self.model,
@@ -100,6 +100,10 @@ class ControllerTestCase(unittest.TestCase):
             backoff=Backoff(initial=1, maximum=4),
         )
         self.successResultOf(self.controller.start())
+
+    def make_model(self) -> SessionModel:
+        """The model the controller drives (stamped with the real time)."""
+        return SessionModel()
 
     def exited(self) -> None:
         self.exits += 1
@@ -114,7 +118,9 @@ class ControllerTestCase(unittest.TestCase):
 
     def notes(self, room: str | None = None) -> list[str]:
         """The log's lines: the page's on screen, or ``room``'s."""
-        log = self.model.logs[log_key(Page.ROOM, room)] if room else self.model.log
+        log = (
+            self.model.logs.by_key[log_key(Page.ROOM, room)] if room else self.model.log
+        )
         return [entry.text for entry in log]
 
 

@@ -80,7 +80,7 @@ class LivelyReactionTests(ScreenTestCase):
 
     def test_on_older_lines_fetched_with_pgup(self) -> None:
         """Reactions in a PgUp page count on its lines, once they are shown."""
-        self.model.expect_older()
+        self.model.history.expect_older()
         feed(
             self.model,
             f"@3 HISTORY tea carol {STAMP} scones?",
