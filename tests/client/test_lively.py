@@ -196,14 +196,15 @@ class PastingTests(unittest.TestCase):
     def test_burst_made_a_paste(self) -> None:
         """A read of several lines after a quiet moment is a paste; a typed
         line and its Enter are not, nor two Enters."""
-        filtered = BurstPastes(Clock())
+        clock = Clock()
+        filtered = BurstPastes(clock)
         burst: Keys = ["a", "enter", "b", "enter"]
         self.assertEqual(filtered(burst, []), ["begin paste", *burst, "end paste"])
-        filtered.clock.advance(2 * QUIET_SECONDS)
+        clock.advance(2 * QUIET_SECONDS)
         self.assertEqual(filtered(["h", "i", "enter"], []), ["h", "i", "enter"])
-        filtered.clock.advance(2 * QUIET_SECONDS)
+        clock.advance(2 * QUIET_SECONDS)
         self.assertEqual(filtered(["enter", "enter"], []), ["enter", "enter"])
-        filtered.clock.advance(2 * QUIET_SECONDS)
+        clock.advance(2 * QUIET_SECONDS)
         unbracketed: Keys = ["a", "enter", "b"]  # no line end after the last
         self.assertEqual(filtered(unbracketed, [])[0], "begin paste")
 

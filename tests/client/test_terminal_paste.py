@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 
-from tests.client.tmux import TerminalCase, TerminalClient
+from tests.client.test_terminal_lively import with_rich_socket
+from tests.client.tmux import TerminalCase
 from tests.integration.real_clients import LineUser
 
 #: How many lines are typed; the client paces them (8 at once, then one
@@ -24,18 +25,6 @@ class PasteTerminalTests(TerminalCase):
 
     server_options = ("--rate", "0")
 
-    def in_tea(self) -> tuple[TerminalClient, LineUser]:
-        """alice in tea on her terminal, bob there on a rich socket."""
-        alice = TerminalClient(self, "alice", "--username", "alice")
-        alice.shows("you are alice")
-        alice.type_line("tea")
-        alice.shows("you joined tea")
-        bob = LineUser(self.port, "bob")
-        self.addCleanup(bob.close)
-        bob.send("/caps rich", "/join tea")
-        alice.shows("bob joined")
-        return alice, bob
-
     def alices(self, bob: LineUser) -> list[str]:
         """alice's messages as bob got them, in order."""
         return [line for line in bob.lines if " MSG tea alice " in line]
@@ -44,7 +33,7 @@ class PasteTerminalTests(TerminalCase):
         """30 lines typed one at a time, each with its Enter and no pause
         between them, are 30 messages in order: two Enters a few
         milliseconds apart are no paste."""
-        alice, bob = self.in_tea()
+        alice, bob = with_rich_socket(self, "tea")
         for number in range(1, TYPED + 1):
             alice.type_line(f"line {number} of {TYPED}")
         deadline = time.monotonic() + 60
@@ -66,7 +55,7 @@ class PasteTerminalTests(TerminalCase):
         """Five lines pasted as the terminal marks a paste (tmux's
         ``paste-buffer -p``) go as one ``/paste``: one message, whose
         lines the rich socket gets in its tag, shown as a block."""
-        alice, bob = self.in_tea()
+        alice, bob = with_rich_socket(self, "tea")
         lines = ["first", "  second, indented", "third", "", "fifth"]
         self.tmux("set-buffer", "\n".join(lines) + "\n")
         self.tmux("paste-buffer", "-p", "-t", "alice")
