@@ -835,7 +835,7 @@ EVENTS: dict[str, Route] = {
     "REDACT": Route(SessionModel.redacted),
     "REACT": Route(SessionModel.reaction_given),
     "UNREACT": Route(SessionModel.reaction_taken_back),
-    "TYPING": Route(SessionModel.typing, ChatController.after_typing),
+    "TYPING": Route(SessionModel.someone_typing, ChatController.after_typing),
     # many rooms and read markers
     "FOCUS": Route(SessionModel.server_focused, ChatController.after_focus),
     "READ": Route(SessionModel.read_marker),

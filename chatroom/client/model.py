@@ -916,7 +916,7 @@ class SessionModel:
         """UNREACT: no longer counted under its message."""
         self._reaction(event, given=False)
 
-    def typing(self, event: ParsedLine) -> None:
+    def someone_typing(self, event: ParsedLine) -> None:
         """TYPING: someone else is typing in a room, or has stopped."""
         key = log_key(Page.ROOM, event.field("room"))
         user, state = event.field("user"), event.field("state")
