@@ -51,7 +51,7 @@ from chatroom.doors.line import (
     signing,
 )
 from chatroom.doors.line.arguments import (
-    HELP_TEXT,
+    HELP_REPLY,
     single_word,
     split_private_message,
     split_say,
@@ -290,7 +290,7 @@ class LineSession:
             self.send(format_line("NICK", str(old), args))
 
     async def do_help(self, args: str) -> None:
-        self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
+        self.send(HELP_REPLY)
 
     async def do_quit(self, args: str) -> None:
         reason = "Goodbye" if not args or has_control_characters(args) else args
