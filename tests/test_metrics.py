@@ -18,12 +18,13 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core import metrics
+from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.metered import UNTIMED, MeteredRegistry
 from chatroom.core.moderation import Action
 from chatroom.core.registry import Registry
+from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import FakeClient
 
 #: What each required argument of a registry operation is, by its name; the
