@@ -16,7 +16,7 @@ from twisted.python import usage
 from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
-from chatroom.core.metered import MeteredRegistry
+from chatroom.core.metered import metered
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
 from chatroom.doors.base.server import ChatServer
@@ -469,7 +469,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
     if "http" in door_endpoints:  # /metrics is served: time what commands ask
-        registry = MeteredRegistry(registry)
+        registry = metered(registry)
     server = ChatServer(
         server_config,
         clock=reactor,
