@@ -43,6 +43,7 @@ from chatroom.core.text import (
     without_control_characters,
 )
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
     conversations,
     messages,
@@ -75,7 +76,6 @@ from chatroom.doors.line.rendering import (
 )
 from chatroom.wire.lines import format_line
 from chatroom.wire.said import is_command, said_text
-from chatroom.wiring.server import ChatServer
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
 _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
