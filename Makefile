@@ -158,9 +158,8 @@ web-screenshots: $(STAMP) chromium
 		tests/integration/test_web_room.py tests/integration/test_web_layout.py \
 		tests/integration/test_web_rooms.py tests/integration/test_web_life.py
 
-# Every figure of docs/performance.md's "before/after the core refactor"
-# section, chatroom beside the bare baseline, on CPython and then on PyPy
-# (6-7 minutes each). PYPY names a PyPy with Twisted installed; by default
+# Every figure of docs/performance.md, each server beside its reference, on
+# CPython and then (the line door and the baseline) on PyPy. PYPY names a PyPy with Twisted installed; by default
 # .venv-pypy, made on first use from Debian's pypy3 (installed if we can).
 PYPY ?= .venv-pypy/bin/python
 BENCH_ARGS ?= sweep storm overload --duration 5 --warmup 2
@@ -174,24 +173,34 @@ HOLD_ARGS ?= hold --duration 5 --warmup 2 --c-servers chatroom,chatroom-irc
 # Then one room filled to 10,000 and talked in at 10 messages/s: the line door
 # with quiet joins past 1,000 (--big-room's default) and with every join
 # announced (--big-room 0), beside the baseline; then the web and IRC doors
-# with the default (docs/performance.md, "A room of 10,000").
+# with the default (docs/performance.md, "The big room").
 BIGROOM_ARGS ?= bigroom --duration 5 --warmup 2
 # Then the cluster beside the single server: a private redis-server and 1, 2
 # and 3 nodes, each room's members and senders on every node, at 20k, 50k
 # and 100k deliveries/s; the nodes' CPU per delivery beside the single
-# server's (docs/performance.md, "Cluster mode"; about four minutes).
+# server's (docs/performance.md, "The cluster"; about four minutes).
 CLUSTER_ARGS ?= sweep --duration 5 --warmup 2 --sweep 20k,50k,100k --ceiling-steps 0
 CLUSTER_SERVERS ?= chatroom,chatroom-cluster1,chatroom-cluster2,chatroom-cluster3
+# `make bench AGAINST=REV`: every command above alternates git revision REV
+# (built once into build/against/COMMIT with a virtualenv of its own) with
+# the checkout, old, new, old, new (ROUNDS times each) at every step, and
+# prints each figure side by side with new/old and the spread
+# (docs/performance.md, "Comparing two revisions"); no PyPy run then.
+AGAINST ?=
+ROUNDS ?= 2
+AGAINST_ARGS = $(if $(AGAINST),--against $(AGAINST) --rounds $(ROUNDS))
 bench: $(STAMP) cc pypy irc-references redis-server
-	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --c-servers $(BENCH_SERVERS) --json bench-cpython.json
-	$(BIN)/python -m chatroom.bench $(HOLD_ARGS) --json bench-hold.json
+	$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --c-servers $(BENCH_SERVERS) \
+		$(AGAINST_ARGS) --json bench-cpython.json
+	$(BIN)/python -m chatroom.bench $(HOLD_ARGS) $(AGAINST_ARGS) --json bench-hold.json
 	$(BIN)/python -m chatroom.bench $(BIGROOM_ARGS) --c-servers chatroom,baseline \
-		--bigroom-thresholds 1000,0 --json bench-bigroom.json
+		--bigroom-thresholds 1000,0 $(AGAINST_ARGS) --json bench-bigroom.json
 	$(BIN)/python -m chatroom.bench $(BIGROOM_ARGS) --c-servers chatroom-ws,chatroom-irc \
-		--bigroom-thresholds 1000 --json bench-bigroom-doors.json
+		--bigroom-thresholds 1000 $(AGAINST_ARGS) --json bench-bigroom-doors.json
 	$(BIN)/python -m chatroom.bench $(CLUSTER_ARGS) --c-servers $(CLUSTER_SERVERS) \
-		--json bench-cluster.json
-	@if [ -x "$(PYPY)" ]; then \
+		$(AGAINST_ARGS) --json bench-cluster.json
+	@if [ -n "$(AGAINST)" ]; then :; \
+	elif [ -x "$(PYPY)" ]; then \
 		$(BIN)/python -m chatroom.bench $(BENCH_ARGS) --server-python $(PYPY) --json bench-pypy.json; \
 	else \
 		echo "no PyPy at $(PYPY): see docs/performance.md (PyPy) to make one"; \

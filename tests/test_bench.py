@@ -11,19 +11,26 @@ set (CI), where it fails instead, as the cluster tests do.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from twisted.trial import unittest
 
+from chatroom.bench.against import AgainstReport, SideRun, compare
 from chatroom.bench.cgen import build, find_compiler
+from chatroom.bench.errors import BenchError
 from chatroom.bench.main import main
 from chatroom.bench.references import REFERENCES
-from chatroom.bench.render import table
-from chatroom.bench.servers import find_redis_server
+from chatroom.bench.render import against_table, table
+from chatroom.bench.report import StormRun, to_json
+from chatroom.bench.revisions import build_revision, builds_dir, commit_of
+from chatroom.bench.servers import PROJECT_ROOT, find_redis_server
 
 REDIS_SERVER = find_redis_server()
 NO_REDIS = (
@@ -448,3 +455,241 @@ class CGeneratorTests(BenchTestCase):
         self.assertIn("irc_inspircd_ceiling_ratio", ratios)
         self.assertIsNotNone(ratios["irc_ngircd_storm_3_rate_ratio"])
         self.assertIsNotNone(ratios["irc_inspircd_storm_3_rate_ratio"])
+
+
+def _in_a_checkout() -> bool:
+    """Whether the tests run in a git checkout, which --against builds from."""
+    try:
+        commit_of("HEAD")
+    except BenchError:
+        return False
+    return True
+
+
+class AgainstTests(BenchTestCase):
+    """``--against REV``: REV built into a venv of its own and alternated
+    with the checkout. REV is HEAD here (the checkout against its own last
+    commit): built once per commit under build/against and reused by every
+    test and every later run, so only the first run after a commit pays for
+    the build (``pip`` into the venv, tens of seconds)."""
+
+    timeout = 300
+
+    if COMPILER is None and not os.environ.get("CHATROOM_REQUIRE_CC"):
+        skip = NO_COMPILER
+    elif not _in_a_checkout():
+        skip = "not a git checkout: --against builds a revision of one"
+
+    def setUp(self) -> None:
+        if COMPILER is None:  # CI asked for a compiler to be there
+            self.fail(NO_COMPILER)
+
+    def run_against(self, *scenarios: str, options: list[str]) -> dict[str, Any]:
+        """The CLI with ``--against HEAD``; its report, whose old side is HEAD."""
+        report = self.run_bench(*scenarios, options=[*options, "--against", "HEAD"])
+        against = report["against"]
+        self.assertEqual(against["old"]["commit"], against["new"]["commit"])
+        self.assertEqual(against["old"]["rev"], "HEAD")
+        return report
+
+    def comparison(
+        self, report: dict[str, Any], server: str, step: str, figure: str
+    ) -> dict[str, Any]:
+        """The one comparison of ``figure`` for ``server`` at ``step``."""
+        (found,) = [
+            c
+            for c in report["comparisons"]
+            if (c["server"], c["step"], c["figure"]) == (server, step, figure)
+        ]
+        return found
+
+    def test_sweep_alternates_old_and_new(self) -> None:
+        """Each rate runs old, new, old, new on fresh servers; every delivery
+        arrives on both sides; each figure has a value per run, a median,
+        a spread and new / old (the same counts on both sides: 1.0)."""
+        report = self.run_against(
+            "sweep", options=[*C_TINY, "--rounds", "2", "--c-servers", "chatroom"]
+        )
+        runs = report["runs"]
+        self.assertEqual(
+            [(r["server"], r["step"], r["side"], r["round"]) for r in runs],
+            [("chatroom", "30/s", "old", 1), ("chatroom", "30/s", "new", 1),
+             ("chatroom", "30/s", "old", 2), ("chatroom", "30/s", "new", 2)],
+        )  # fmt: skip
+        for run in runs:
+            self.assertIsNone(run["error"])
+            result = run["result"]
+            self.assertEqual(result["received"], result["expected"])
+            self.assertEqual(result["expected"], 30)
+        delivered = self.comparison(report, "chatroom", "30/s", "deliv/s")
+        for side in ("old", "new"):
+            self.assertEqual(delivered["sides"][side]["values"], [30, 30])
+            self.assertEqual(delivered["sides"][side]["spread"], 0)
+        self.assertEqual(delivered["ratio"], 1.0)
+        p99 = self.comparison(report, "chatroom", "30/s", "p99 ms")
+        self.assertEqual(len(p99["sides"]["new"]["values"]), 2)
+        # The ceiling is a time (p99 under 50 ms): present, never asserted.
+        ceiling = self.comparison(report, "chatroom", "ceiling", "ceiling/s")
+        self.assertEqual(len(ceiling["sides"]["old"]["values"]), 2)
+        text = against_table(report)
+        self.assertIn("new/old", text)
+        self.assertIn("old spread", text)
+
+    def test_storm_at_the_irc_and_web_doors(self) -> None:
+        """The IRC and web doors' storms, old and new: every client joins on
+        both sides, and the memory and CPU per client are set side by side."""
+        report = self.run_against(
+            "storm",
+            options=[*C_TINY, "--rounds", "1", "--storm-room-sizes", "6",
+                     "--c-servers", "chatroom-irc,chatroom-ws"],
+        )  # fmt: skip
+        self.assertEqual(
+            [(r["server"], r["side"]) for r in report["runs"]],
+            [("chatroom-irc", "old"), ("chatroom-irc", "new"),
+             ("chatroom-ws", "old"), ("chatroom-ws", "new")],
+        )  # fmt: skip
+        for run in report["runs"]:
+            self.assertIsNone(run["error"])
+            self.assertEqual(run["result"]["clients"], 12)
+        for server in ("chatroom-irc", "chatroom-ws"):
+            rate = self.comparison(report, server, "rooms of 6", "conn/s")
+            self.assertIsNotNone(rate["ratio"])
+            self.comparison(report, server, "rooms of 6", "KiB/client")
+
+    def test_hold_and_big_room_beside_a_reference(self) -> None:
+        """``hold`` and ``bigroom`` alternate too; the baseline, the same code
+        on both sides, runs once a round as the machine's yardstick."""
+        report = self.run_against(
+            "hold",
+            "bigroom",
+            options=[
+                *C_TINY, "--rounds", "1", "--hold", "10", "--hold-rate", "30",
+                "--bigroom-members", "8", "--bigroom-senders", "2",
+                "--bigroom-rate", "5", "--bigroom-thresholds", "3",
+                "--c-servers", "chatroom,baseline",
+            ],
+        )  # fmt: skip
+        runs = report["runs"]
+        self.assertEqual(
+            [(r["scenario"], r["server"], r["step"], r["side"]) for r in runs],
+            [("hold", "chatroom", "10 idle", "old"),
+             ("hold", "chatroom", "10 idle", "new"),
+             ("bigroom", "chatroom", "--big-room 3", "old"),
+             ("bigroom", "chatroom", "--big-room 3", "new"),
+             ("bigroom", "baseline", "every join told", "ref")],
+        )  # fmt: skip
+        for run in runs:
+            self.assertIsNone(run["error"])
+        held = self.comparison(report, "chatroom", "10 idle", "KiB/idle")
+        self.assertEqual(set(held["sides"]), {"old", "new"})
+        joins = self.comparison(report, "baseline", "every join told", "joins/s")
+        self.assertEqual(set(joins["sides"]), {"ref"})
+        self.assertIsNone(joins["ratio"])
+        self.assertIn("references (the same code on both sides)", against_table(report))
+
+    def test_a_build_is_reused_and_kept_out_of_the_checkout(self) -> None:
+        """The same commit asked again is the same build, not made again, and
+        it lives in the ignored build/ directory, outside the tracked files."""
+        first = build_revision("HEAD")
+        stamp = first.code.root.parent / "built"
+        made = stamp.stat().st_mtime_ns
+        again = build_revision(first.commit)
+        self.assertEqual(again.code, first.code)
+        self.assertEqual(stamp.stat().st_mtime_ns, made)
+        self.assertEqual(first.code.root.parent.parent, builds_dir())
+        status = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--", "build"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        self.assertEqual(status.stdout, "")
+
+    def test_a_revision_that_cannot_be_built(self) -> None:
+        """A revision that is not a commit stops the command with one line
+        saying so, and status 1, before any server starts."""
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            status = main(["sweep", *C_TINY, "--against", "no-such-revision"])
+        self.assertEqual(status, 1)
+        lines = errors.getvalue().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("cannot build no-such-revision", lines[0])
+
+    def test_only_the_c_scenarios_on_servers_it_starts(self) -> None:
+        """``--against`` refuses the Python generator's scenarios and the
+        options whose servers it does not start or would run unequally."""
+        for argv in (
+            ["fanout", "--against", "HEAD"],
+            ["--against", "HEAD"],
+            ["sweep", "--against", "HEAD", "--server-python", "pypy3"],
+            ["sweep", "--against", "HEAD", "--connect", "127.0.0.1:1"],
+            ["sweep", "--against", "HEAD", "--rounds", "0"],
+        ):
+            with (
+                self.assertRaises(SystemExit),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
+                main(argv)
+
+
+class AgainstComparisonTests(unittest.TestCase):
+    """How ``--against`` sets its runs side by side (no servers needed)."""
+
+    def storm(self, rate: float) -> StormRun:
+        """A storm of 12 clients at ``rate`` connections/s, 2.5 KiB each."""
+        return StormRun(
+            server="chatroom", clients=12, rooms=2, room_size=6, concurrency=100,
+            seconds=12 / rate, connects_per_s=rate, server_rss_before_kib=80_000,
+            server_rss_after_kib=80_030, server_kib_per_client=2.5,
+            server_cpu_pct=50.0, generator_cpu_pct=10.0,
+        )  # fmt: skip
+
+    def test_a_run_not_measured_counts_as_no_figure(self) -> None:
+        """A failed run is a missing value on its side, listed with its reason
+        (its first line and its last); the medians and new / old are of the
+        runs that were measured."""
+        step = "rooms of 6"
+        refused = (
+            "cannot start it:\nUsage: twistd ...\n\noption --big-room not recognized"
+        )
+        runs = [
+            SideRun("storm", "chatroom", step, "old", 1, None, refused),
+            SideRun("storm", "chatroom", step, "new", 1, self.storm(400.0)),
+            SideRun("storm", "chatroom", step, "old", 2, self.storm(200.0)),
+            SideRun("storm", "chatroom", step, "new", 2, self.storm(300.0)),
+        ]
+        comparisons = {c.figure: c for c in compare(runs)}
+        rate = comparisons["conn/s"]
+        self.assertEqual(rate.sides["old"].values, [None, 200.0])
+        self.assertEqual(rate.sides["old"].median, 200.0)
+        self.assertIsNone(rate.sides["old"].spread)  # one value: no spread
+        self.assertEqual(rate.sides["new"].median, 350.0)
+        self.assertEqual(rate.sides["new"].spread, round(100 / 350, 3))
+        self.assertEqual(rate.ratio, 1.75)
+        self.assertEqual(comparisons["KiB/client"].ratio, 1.0)
+        report = to_json(
+            AgainstReport(
+                machine={"nproc": 2, "cpu": "test", "python": "3.11"},
+                config={"storm": 12},
+                against={
+                    "rounds": 2,
+                    "old": {"rev": "old", "commit": "a" * 40, "python": "CPython"},
+                    "new": {
+                        "commit": "b" * 40,
+                        "uncommitted_changes": True,
+                        "python": "CPython",
+                    },
+                },
+                runs=runs,
+                comparisons=list(comparisons.values()),
+            )
+        )
+        text = against_table(report)
+        # A failure's first line and its last, where a server says what stopped it.
+        self.assertIn(
+            "chatroom old, round 1, storm rooms of 6: cannot start it: ... "
+            "option --big-room not recognized",
+            text,
+        )
+        self.assertIn("with uncommitted changes", text)

@@ -25,7 +25,7 @@ from typing import Any
 from chatroom.bench.cgen import CGen
 from chatroom.bench.report import Latency
 from chatroom.bench.sampling import cpu_percent, monitor
-from chatroom.bench.servers import LoadTarget, serving
+from chatroom.bench.servers import LoadTarget, ServerCode, serving
 
 #: The issue's targets for a room of 10,000.
 JOINS_PER_S_TARGET = 2000.0
@@ -122,19 +122,35 @@ def big_room(
     )
 
 
+def thresholds(kind: str, options: argparse.Namespace) -> list[int | None]:
+    """The ``--big-room`` values ``kind`` runs with: each of
+    ``--bigroom-thresholds`` for chatroom, none for the baseline."""
+    return list(options.bigroom_thresholds) if kind.startswith("chatroom") else [None]
+
+
+def big_room_on(
+    kind: str, options: argparse.Namespace, threshold: int | None
+) -> BigRoomRun:
+    """One big room on a fresh server of ``kind`` (chatroom with
+    ``--big-room threshold``)."""
+    extra = [
+        "--sendq", str(options.sendq),
+        "--room-capacity", str(options.bigroom_members),
+    ]  # fmt: skip
+    if threshold is not None:
+        extra += ["--big-room", str(threshold)]
+    with serving(kind, ServerCode.of(options), extra) as target:
+        return big_room(target, options, threshold)
+
+
 def run_big_room(options: argparse.Namespace) -> list[BigRoomRun]:
     """``bigroom`` against each of ``--c-servers`` (chatroom's doors once per
     ``--bigroom-thresholds`` value), each on a fresh server."""
-    runs = []
-    members = options.bigroom_members
-    extra = ["--sendq", str(options.sendq), "--room-capacity", str(members)]
-    for kind in options.c_servers:
-        chatroom = kind.startswith("chatroom")
-        for threshold in options.bigroom_thresholds if chatroom else [None]:
-            given = ["--big-room", str(threshold)] if chatroom else []
-            with serving(kind, options.server_python, [*extra, *given]) as target:
-                runs.append(big_room(target, options, threshold))
-    return runs
+    return [
+        big_room_on(kind, options, threshold)
+        for kind in options.c_servers
+        for threshold in thresholds(kind, options)
+    ]
 
 
 def big_room_rows(runs: list[dict[str, Any]]) -> tuple[tuple[str, ...], list[Any]]:

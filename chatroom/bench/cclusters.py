@@ -25,6 +25,7 @@ from chatroom.bench.servers import (
     SERVER_OPTIONS,
     LoadTarget,
     NodesTarget,
+    ServerCode,
     find_redis_server,
     serving,
     start_cluster,
@@ -130,7 +131,7 @@ def serving_any(
     """A fresh server of ``kind`` for the ``with`` block, cluster or not."""
     nodes = CLUSTER_KINDS.get(kind)
     if nodes is None:
-        with serving(kind, options.server_python, extra) as target:
+        with serving(kind, ServerCode.of(options), extra) as target:
             yield target
         return
     redis_server = options.redis_server or find_redis_server()
@@ -138,7 +139,7 @@ def serving_any(
         raise BenchError(NO_REDIS)
     try:
         cluster = start_cluster(
-            nodes, redis_server, options.server_python, SERVER_OPTIONS + extra
+            nodes, redis_server, ServerCode.of(options), SERVER_OPTIONS + extra
         )
     except RuntimeError as error:
         raise BenchError(f"cannot start {kind}: {error}") from None

@@ -36,6 +36,7 @@ from chatroom.bench.servers import (
     NO_REDIS,
     SERVER_OPTIONS,
     LoadTarget,
+    ServerCode,
     find_redis_server,
     free_port,
     serving,
@@ -205,7 +206,7 @@ def hold(kind: str, options: argparse.Namespace) -> HoldRun:
     if kind != "chatroom-ws":  # the web door serves /metrics on its own port
         metrics = free_port()
         extra += ["--http", f"tcp:{metrics}:interface=127.0.0.1"]
-    with serving(kind, options.server_python, extra) as target:
+    with serving(kind, ServerCode.of(options), extra) as target:
         return _hold(target, options, [metrics or target.port])
 
 
@@ -220,7 +221,7 @@ def _hold_on_nodes(kind: str, options: argparse.Namespace, extra: list[str]) -> 
             options.hold_nodes,
             redis_server,
             kind,
-            options.server_python,
+            ServerCode.of(options),
             SERVER_OPTIONS + extra,
         )
     except (OSError, RuntimeError) as error:

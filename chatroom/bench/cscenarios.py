@@ -152,7 +152,29 @@ def _pct(before: float | None, after: float | None, wall: float) -> float | None
     return cpu_percent(after - before, wall)
 
 
-def _good(run: CFanoutRun) -> bool:
+def fanout_on(kind: str, options: argparse.Namespace, rate: float) -> CFanoutRun:
+    """One rate of the sweep on a fresh server of ``kind``."""
+    with serving_any(kind, options, _sendq(options)) as target:
+        return c_fanout(target, options, rate)
+
+
+def storm_on(kind: str, options: argparse.Namespace, room_size: int) -> StormRun:
+    """One storm of ``--storm`` clients in rooms of ``room_size`` on a fresh
+    server of ``kind``."""
+    # chatroom refuses joins past --room-capacity (256 by default)
+    extra = [*_sendq(options), "--room-capacity", str(max(room_size, 256))]
+    with serving_any(kind, options, extra) as target:
+        return storm(target, options, options.storm, room_size)
+
+
+def overload_on(kind: str, options: argparse.Namespace, high: float) -> OverloadRun:
+    """``high`` deliveries/s, then ``--overload-low``, on a fresh server."""
+    with serving_any(kind, options, _sendq(options)) as target:
+        return overload(target, options, high, options.overload_low)
+
+
+def good(run: CFanoutRun) -> bool:
+    """Whether a run counts towards the ceiling: no loss, p99 under the bound."""
     p99 = run.latency_ms.p99
     return run.loss == 0 and p99 is not None and p99 < CEILING_P99_MS
 
@@ -169,27 +191,26 @@ def sweep(kind: str, options: argparse.Namespace) -> Sweep:
 
     def measure(rate: float) -> None:
         try:
-            with serving_any(kind, options, _sendq(options)) as target:
-                runs.append(c_fanout(target, options, rate))
+            runs.append(fanout_on(kind, options, rate))
         except BenchError as error:
             failures.append(RunFailure(kind, "sweep", rate, None, str(error)))
 
     for rate in options.sweep:
         measure(rate)
     for _ in range(options.ceiling_steps):
-        good = [r.offered_per_s for r in runs if _good(r)]
-        bad = [r.offered_per_s for r in runs if not _good(r)]
+        held = [r.offered_per_s for r in runs if good(r)]
+        bad = [r.offered_per_s for r in runs if not good(r)]
         bad += [f.offered_per_s for f in failures if f.offered_per_s is not None]
-        low = max(good, default=0.0)
+        low = max(held, default=0.0)
         higher = [b for b in bad if b > low]
-        if not higher or not good:
+        if not higher or not held:
             break
         rate = round((low + min(higher)) / 2, -3)
         if rate in (r.offered_per_s for r in runs) or rate in bad:
             break
         measure(rate)
     runs.sort(key=lambda r: r.offered_per_s)
-    ceiling = max((r.offered_per_s for r in runs if _good(r)), default=None)
+    ceiling = max((r.offered_per_s for r in runs if good(r)), default=None)
     return Sweep(kind, CEILING_P99_MS, ceiling, runs, failures)
 
 
@@ -339,14 +360,9 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
         results["storm"] = []
         failures: list[RunFailure] = []
         for room_size in options.storm_room_sizes:
-            # chatroom refuses joins past --room-capacity (256 by default)
-            extra = [*_sendq(options), "--room-capacity", str(max(room_size, 256))]
             for kind in kinds:
                 try:
-                    with serving_any(kind, options, extra) as target:
-                        results["storm"].append(
-                            storm(target, options, options.storm, room_size)
-                        )
+                    results["storm"].append(storm_on(kind, options, room_size))
                 except BenchError as error:  # the other servers' storms go on
                     failures.append(
                         RunFailure(kind, "storm", None, room_size, str(error))
@@ -359,10 +375,7 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
             ceiling = results.get("sweep", {}).get(kind)
             peak = ceiling.ceiling_per_s if ceiling else None
             high = options.overload_rate or 2 * (peak or 200_000)
-            with serving_any(kind, options, _sendq(options)) as target:
-                results["overload"].append(
-                    overload(target, options, high, options.overload_low)
-                )
+            results["overload"].append(overload_on(kind, options, high))
     return results
 
 

@@ -11,6 +11,9 @@ saturated generator would otherwise look like a slow server.
 With ``--nodes N`` the fan-out runs against a cluster instead: a private
 ``redis-server`` and N ``twistd chatroom --redis`` nodes, each room's members
 spread over the nodes, and the CPU of every node and of Redis reported.
+
+With ``--against REV`` the C scenarios run against another revision of the
+checkout and the checkout in turn (:mod:`chatroom.bench.against`).
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from chatroom.bench.against import AGAINST_SCENARIOS, run_against
 from chatroom.bench.cclusters import CLUSTER_KINDS
 from chatroom.bench.cscenarios import C_SCENARIOS
 from chatroom.bench.errors import BenchError
-from chatroom.bench.render import table
+from chatroom.bench.render import against_table, table
 from chatroom.bench.report import to_json
 from chatroom.bench.runner import SCENARIOS, run
 from chatroom.bench.sampling import raise_nofile_limit
@@ -100,7 +104,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     add("--json", metavar="PATH", help="write the JSON report here ('-': stdout)")
     _add_c_options(parser)
+    add(
+        "--against",
+        metavar="REV",
+        help="compare with git revision REV of this checkout: build it "
+        "(build/against/COMMIT, with its own virtualenv; reused) and run its "
+        "servers and the checkout's in turn at every step of the C scenarios "
+        f"({', '.join(AGAINST_SCENARIOS)}), printing each figure side by side "
+        "with new/old",
+    )
+    add(
+        "--rounds",
+        type=int,
+        default=2,
+        help="--against: runs of each side at each step, alternated old, new, "
+        "old, new... (default 2)",
+    )
     options = parser.parse_args(argv)
+    if options.against:
+        _check_against(parser, options)
     known = SCENARIOS + C_SCENARIOS
     unknown = set(options.scenarios) - set(known)
     if unknown:
@@ -116,6 +138,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if options.nodes and options.connect:
         parser.error("--nodes starts its own cluster; it cannot go with --connect")
     return options
+
+
+def _check_against(
+    parser: argparse.ArgumentParser, options: argparse.Namespace
+) -> None:
+    """``--against`` runs the C scenarios on servers it starts itself."""
+    if not options.scenarios or set(options.scenarios) - set(AGAINST_SCENARIOS):
+        parser.error(
+            f"--against compares the C scenarios: name some of "
+            f"{', '.join(AGAINST_SCENARIOS)}"
+        )
+    if options.connect or options.nodes or options.server_python:
+        parser.error(
+            "--against starts both sides' servers on this interpreter: not with "
+            "--connect, --nodes or --server-python"
+        )
+    if options.rounds < 1:
+        parser.error("--rounds wants 1 or more")
 
 
 def _numbers(text: str) -> list[float]:
@@ -232,14 +272,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise_nofile_limit()
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        report = run(options)
+        if options.against:
+            data = to_json(run_against(options))
+            text = against_table(data)
+        else:
+            data = to_json(run(options))
+            text = table(data)
     except BenchError as error:
         print(f"chatroom-bench: {error}", file=sys.stderr)
         return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
-    data = to_json(report)
-    text = table(data)
     if options.json == "-":
         print(text, file=sys.stderr)
         print(json.dumps(data, indent=2))

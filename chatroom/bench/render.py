@@ -320,3 +320,101 @@ def c_tables(results: dict[str, Any]) -> list[str]:
             )
         )  # fmt: skip
     return out
+
+
+#: Each scenario's heading in the ``--against`` tables (``{...}`` from the config).
+AGAINST_TITLES = {
+    "sweep": "sweep (C generator): {clients:,} clients, {rooms:,} rooms, "
+    "{senders:,} senders, {duration:g} s a run (latency in ms; rates in "
+    "deliveries/s; ceiling: the highest rate with p99 < 50 ms and no loss)",
+    "storm": "connect storm (C generator): {storm:,} clients connect, name "
+    "themselves and join",
+    "overload": "overload (C generator): twice the peak for {overload_seconds:g} s, "
+    "then {overload_low:,.0f} deliveries/s",
+    "hold": "hold (C generator): {hold:,} idle clients held while the fan-out "
+    "runs at {hold_rate:,.0f} deliveries/s (latency in ms)",
+    "bigroom": "big room (C generator): one room filled to {bigroom_members:,}, "
+    "then {bigroom_rate:g} messages/s in it (latency in ms)",
+}
+
+
+def _values(side: dict[str, Any] | None) -> str:
+    return " ".join(_fmt(v) for v in side["values"]) if side else "-"
+
+
+def _spread(side: dict[str, Any] | None) -> str:
+    if not side or side["spread"] is None:
+        return "-"
+    return f"{side['spread'] * 100:.0f} %"
+
+
+def against_table(report: dict[str, Any]) -> str:
+    """An ``--against`` report as text: for each scenario, every figure of
+    old and new side by side (each run's value, in run order), new / old of
+    their medians, and each side's spread; then the reference servers, and
+    the runs that could not be measured."""
+    m, against = report["machine"], report["against"]
+    old, new = against["old"], against["new"]
+    changes = " with uncommitted changes" if new["uncommitted_changes"] else ""
+    out = [
+        f"machine: {m['nproc']} cores, {m['cpu']}, generator Python {m['python']}",
+        f"old: {old['rev']} (commit {old['commit'][:12]}, {old['python']}); "
+        f"new: the checkout at {new['commit'][:12]}{changes} ({new['python']})",
+        f"{against['rounds']} round(s): at each step every server runs, "
+        "chatroom's as old then new, each on a fresh server; values in run "
+        "order; new/old of the medians; spread = (max - min) / median",
+    ]
+    comparisons = report["comparisons"]
+    for scenario, title in AGAINST_TITLES.items():
+        mine = [c for c in comparisons if c["scenario"] == scenario]
+        if not mine:
+            continue
+        out.append("\n" + title.format(**report["config"]))
+        ours = [c for c in mine if "old" in c["sides"] or "new" in c["sides"]]
+        if ours:
+            out.append(
+                _grid(
+                    ("server", "step", "figure", "old", "new", "new/old",
+                     "old spread", "new spread"),
+                    [
+                        (c["server"], c["step"], c["figure"],
+                         _values(c["sides"].get("old")),
+                         _values(c["sides"].get("new")), c["ratio"],
+                         _spread(c["sides"].get("old")),
+                         _spread(c["sides"].get("new")))
+                        for c in ours
+                    ],
+                )
+            )  # fmt: skip
+        references = [c for c in mine if c not in ours]
+        if references:
+            out.append("references (the same code on both sides), in every round:")
+            out.append(
+                _grid(
+                    ("server", "step", "figure", "runs", "spread"),
+                    [
+                        (c["server"], c["step"], c["figure"],
+                         _values(c["sides"]["ref"]), _spread(c["sides"]["ref"]))
+                        for c in references
+                    ],
+                )
+            )  # fmt: skip
+    failed = [r for r in report["runs"] if r["error"] is not None]
+    if failed:
+        out.append("\nnot measured:")
+        out.extend(
+            f"  {r['server']} {r['side']}, round {r['round']}, {r['scenario']} "
+            f"{r['step']}: {_reason(r['error'])}"
+            for r in failed
+        )
+    return "\n".join(out)
+
+
+def _reason(error: str) -> str:
+    """A failure in one line: its first, and its last when there are more
+    (a server's log tail ends with what stopped it, e.g. an option REV's
+    server does not have)."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    if len(lines) > 1:
+        return f"{lines[0]} ... {lines[-1]}"
+    return lines[0] if lines else ""

@@ -10,7 +10,6 @@ because "the workers sent nothing" alone does not say why.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from typing import Any
 
@@ -20,7 +19,7 @@ from chatroom.bench.chold import hold
 from chatroom.bench.cscenarios import C_SCENARIOS, c_ratios, run_c_scenarios
 from chatroom.bench.errors import BenchError
 from chatroom.bench.report import FanoutRun, Report
-from chatroom.bench.sampling import machine
+from chatroom.bench.sampling import interpreter, machine
 from chatroom.bench.scenarios import (
     run_capacity,
     run_cluster_fanout,
@@ -32,6 +31,7 @@ from chatroom.bench.servers import (
     SERVER_OPTIONS,
     Cluster,
     LoadTarget,
+    ServerCode,
     find_redis_server,
     serving,
     start_cluster,
@@ -59,17 +59,7 @@ def _interpreter(options: argparse.Namespace) -> str:
     """Which Python the servers we start run on (e.g. ``PyPy 3.9.16``)."""
     if options.connect:
         return "unknown (--connect)"
-    probe = "import platform as p; print(p.python_implementation(), p.python_version())"
-    try:
-        return subprocess.run(
-            [options.server_python or sys.executable, "-c", probe],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError) as error:
-        raise BenchError(f"cannot run {options.server_python}: {error}") from None
+    return interpreter(options.server_python or sys.executable)
 
 
 def _db(options: argparse.Namespace) -> list[str]:
@@ -94,7 +84,8 @@ def run(options: argparse.Namespace) -> Report:
         if options.connect and kind == "chatroom":
             host, _, port = options.connect.rpartition(":")
             return body(LoadTarget(host, int(port), options.server_pid))
-        with serving(kind, options.server_python, [*extra, *_db(options)]) as target:
+        code = ServerCode.of(options)
+        with serving(kind, code, [*extra, *_db(options)]) as target:
             return body(target)
 
     def with_cluster(extra: list[str], body: Any) -> Any:
@@ -105,7 +96,7 @@ def run(options: argparse.Namespace) -> Report:
             cluster: Cluster = start_cluster(
                 options.nodes,
                 redis_server,
-                options.server_python,
+                ServerCode.of(options),
                 SERVER_OPTIONS + extra,
             )
         except (OSError, RuntimeError) as error:

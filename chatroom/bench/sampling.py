@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
+
+from chatroom.bench.errors import BenchError
 
 
 def proc_cpu_seconds(pid: int | None) -> float | None:
@@ -125,3 +128,18 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
     }
+
+
+def interpreter(python: str) -> str:
+    """Which Python ``python`` is (e.g. ``PyPy 3.9.16``): what servers run on."""
+    probe = "import platform as p; print(p.python_implementation(), p.python_version())"
+    try:
+        return subprocess.run(
+            [python, "-c", probe],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as error:
+        raise BenchError(f"cannot run {python}: {error}") from None

@@ -11,6 +11,7 @@ interpreter, the heap, socket bookkeeping in user space).
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import socket
@@ -32,8 +33,13 @@ from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib, raise_nofile
 PROJECT_ROOT = Path(chatroom.__file__).resolve().parent.parent
 BASELINE_SCRIPT = PROJECT_ROOT / "benchmarks" / "baseline_server.py"
 
+#: ``twistd`` run by an interpreter, its first argument the ``twisted/plugins``
+#: directory of the tree it serves: put first among Twisted's plugin
+#: directories, so ``twistd chatroom`` is that tree's plugin even where an
+#: environment holds another (an installed chatroom of another revision).
 _TWISTD = (
-    "import sys; from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
+    "import sys, twisted.plugins; twisted.plugins.__path__.insert(0, sys.argv.pop(1)); "
+    "from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
 )
 
 #: ``twistd chatroom`` options for a server the benchmark starts: no flood
@@ -87,14 +93,31 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def child_env() -> dict[str, str]:
-    """The environment for our children: the project importable first."""
+def child_env(root: Path = PROJECT_ROOT) -> dict[str, str]:
+    """The environment for our children: the project at ``root`` importable first."""
     env = dict(os.environ)
     path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = (
-        f"{PROJECT_ROOT}{os.pathsep}{path}" if path else str(PROJECT_ROOT)
-    )
+    env["PYTHONPATH"] = f"{root}{os.pathsep}{path}" if path else str(root)
     return env
+
+
+@dataclass(frozen=True)
+class ServerCode:
+    """The chatroom a started server runs: an interpreter, and the tree it
+    imports ``chatroom`` and its ``twistd`` plugin from (``PYTHONPATH`` and
+    working directory). The checkout on ``--server-python`` unless the run
+    compares it with another revision (``--against``,
+    :mod:`chatroom.bench.revisions`)."""
+
+    python: str
+    root: Path = PROJECT_ROOT
+
+    @classmethod
+    def of(cls, options: argparse.Namespace) -> ServerCode:
+        """What this run's servers start from: the side of ``--against``
+        being measured, else the checkout on ``--server-python``."""
+        side: ServerCode | None = getattr(options, "server_code", None)
+        return side or cls(options.server_python or sys.executable)
 
 
 @dataclass
@@ -211,7 +234,13 @@ def stop_all(servers: list[ServerProcess]) -> None:
             process.wait(timeout=STOP_GRACE)
 
 
-def _spawn(argv: list[str], label: str, port: int, door: str = "line") -> ServerProcess:
+def _spawn(
+    argv: list[str],
+    label: str,
+    port: int,
+    door: str = "line",
+    root: Path = PROJECT_ROOT,
+) -> ServerProcess:
     """Start one server process, its output in a log file kept after the run."""
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept until the run ends)
         prefix=f"chatroom-bench-{label}-", suffix=".log", delete=False
@@ -221,9 +250,9 @@ def _spawn(argv: list[str], label: str, port: int, door: str = "line") -> Server
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=child_env(),
+        env=child_env(root),
         preexec_fn=raise_nofile_limit,
-        cwd=str(PROJECT_ROOT),
+        cwd=str(root),
     )
     log.close()
     return ServerProcess(
@@ -237,38 +266,40 @@ def _endpoint(port: int) -> str:
     return f"tcp:{port}:interface=127.0.0.1:backlog=1024"
 
 
-def _chatroom_argv(python: str, port: int, options: list[str]) -> list[str]:
-    """``twistd chatroom`` on ``port`` (see :func:`_endpoint`)."""
+def twistd_argv(code: ServerCode, *arguments: str) -> list[str]:
+    """``twistd ARGUMENTS`` on ``code``'s interpreter, with its tree's plugins."""
     return [
-        python,
+        code.python,
         "-c",
         _TWISTD,
-        "-n",
-        "--pidfile=",
-        "chatroom",
-        "--port",
-        _endpoint(port),
-        *options,
+        str(code.root / "twisted" / "plugins"),
+        *arguments,
     ]
 
 
+def _chatroom_argv(code: ServerCode, port: int, options: list[str]) -> list[str]:
+    """``twistd chatroom`` of ``code`` on ``port`` (see :func:`_endpoint`)."""
+    return twistd_argv(
+        code, "-n", "--pidfile=", "chatroom", "--port", _endpoint(port), *options
+    )
+
+
 def start_server(
-    kind: str, python: str | None = None, options: list[str] | None = None
+    kind: str, code: ServerCode, options: list[str] | None = None
 ) -> ServerProcess:
     """Start a server of ``kind`` (one of :data:`DOORS`) and wait for it.
 
     ``chatroom-irc`` and ``chatroom-ws`` are ``twistd chatroom`` with its
-    IRC or web door open too, loaded through that door. ``python`` picks the
-    interpreter (e.g. PyPy); ``options`` are extra ``twistd chatroom``
-    options.
+    IRC or web door open too, loaded through that door. ``code`` picks the
+    interpreter (e.g. PyPy) and the tree; ``options`` are extra ``twistd
+    chatroom`` options. The baseline runs on ``code``'s interpreter.
     """
-    python = python or sys.executable
     port = free_port()
     door = DOORS.get(kind)
     if door is None:
         raise RuntimeError(f"no server kind {kind!r} (one of {', '.join(DOORS)})")
     if kind == "baseline":
-        argv = [python, str(BASELINE_SCRIPT), "--port", str(port)]
+        argv = [code.python, str(BASELINE_SCRIPT), "--port", str(port)]
     elif kind in REFERENCES:
         reference = REFERENCES[kind]
         binary = reference.find()
@@ -279,25 +310,25 @@ def start_server(
         extra = list(options or [])
         if door in _DOOR_OPTIONS:  # --port elsewhere; the load goes to the door
             extra += [_DOOR_OPTIONS[door], _endpoint(port)]
-            argv = _chatroom_argv(python, free_port(), extra)
+            argv = _chatroom_argv(code, free_port(), extra)
         else:
-            argv = _chatroom_argv(python, port, extra)
-    server = _spawn(argv, kind, port, door)
+            argv = _chatroom_argv(code, port, extra)
+    server = _spawn(argv, kind, port, door, code.root)
     server.wait_until(server.listening, "listen", 60)
     return server
 
 
 @contextmanager
-def serving(kind: str, python: str | None, extra: list[str]) -> Iterator[LoadTarget]:
+def serving(kind: str, code: ServerCode, extra: list[str]) -> Iterator[LoadTarget]:
     """A fresh ``chatroom`` (with :data:`SERVER_OPTIONS` + ``extra``) or
-    ``baseline`` server for the ``with`` block; stopped after it, whatever
-    happens. A failed run's error gets the server's log tail.
+    ``baseline`` server of ``code`` for the ``with`` block; stopped after
+    it, whatever happens. A failed run's error gets the server's log tail.
     """
     if kind == "baseline" and not BASELINE_SCRIPT.exists():
         raise BenchError(f"no baseline server at {BASELINE_SCRIPT}")
     options = SERVER_OPTIONS + extra if kind.startswith("chatroom") else None
     try:
-        started = start_server(kind, python, options)
+        started = start_server(kind, code, options)
     except RuntimeError as error:
         raise BenchError(f"cannot start the {kind} server: {error}") from None
     try:
@@ -365,7 +396,7 @@ def _wait_until_joined(cluster: Cluster) -> None:
 def start_cluster(
     count: int,
     redis_server: str,
-    python: str | None = None,
+    code: ServerCode,
     options: list[str] | None = None,
 ) -> Cluster:
     """Redis plus ``count`` nodes ``bench1`` .. ``benchN``; returns once all serve.
@@ -375,18 +406,17 @@ def start_cluster(
     "node NAME: in the cluster", not an open port. The nodes start side by
     side; if any fails, everything started so far is stopped again.
     """
-    python = python or sys.executable
     cluster = Cluster(start_redis(redis_server))
     try:
         for number in range(1, count + 1):
             name = f"bench{number}"
             port = free_port()
             argv = _chatroom_argv(
-                python,
+                code,
                 port,
                 [*(options or []), "--redis", cluster.url, "--node-id", name],
             )
-            cluster.nodes.append(_spawn(argv, name, port))
+            cluster.nodes.append(_spawn(argv, name, port, root=code.root))
         _wait_until_joined(cluster)
     except BaseException:
         cluster.stop()
@@ -424,13 +454,12 @@ def start_shared_nodes(
     count: int,
     redis_server: str,
     kind: str,
-    python: str | None = None,
+    code: ServerCode,
     options: list[str] | None = None,
 ) -> SharedNodes:
     """Redis plus ``count`` nodes listening on one port with ``--reuse-port``
     (as ``chatroom-cluster`` runs them), loaded through ``kind``'s door;
     returns once every node is in the cluster."""
-    python = python or sys.executable
     door = DOORS[kind]
     port, metrics = free_port(), [free_port() for _ in range(count)]
     cluster = Cluster(start_redis(redis_server))
@@ -446,8 +475,8 @@ def start_shared_nodes(
             if door == "irc":
                 extra += ["--irc", _endpoint(port)]
                 line_port = free_port()
-            argv = _chatroom_argv(python, line_port, extra)
-            cluster.nodes.append(_spawn(argv, name, port, door))
+            argv = _chatroom_argv(code, line_port, extra)
+            cluster.nodes.append(_spawn(argv, name, port, door, code.root))
         _wait_until_joined(cluster)
     except BaseException:
         cluster.stop()

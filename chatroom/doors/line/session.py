@@ -42,6 +42,7 @@ from chatroom.core.text import (
     without_control_characters,
 )
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
     conversations,
     messages,
@@ -50,7 +51,7 @@ from chatroom.doors.line import (
     signing,
 )
 from chatroom.doors.line.arguments import (
-    HELP_TEXT,
+    HELP_REPLY,
     single_word,
     split_private_message,
     split_say,
@@ -74,7 +75,6 @@ from chatroom.doors.line.rendering import (
 )
 from chatroom.wire.lines import format_line
 from chatroom.wire.said import is_command, said_text
-from chatroom.wiring.server import ChatServer
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
 _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
@@ -292,7 +292,7 @@ class LineSession:
         self.log.info("{old} is now {new}", old=old, new=args)
 
     async def do_help(self, args: str) -> None:
-        self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
+        self.send(HELP_REPLY)
 
     async def do_quit(self, args: str) -> None:
         """``/quit [REASON]``: the core's quit, then ``BYE`` with its words."""
