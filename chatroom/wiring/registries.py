@@ -20,6 +20,7 @@ from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 
 if TYPE_CHECKING:  # only --redis loads the Redis back-end
+    from chatroom.backends.redis.backend import RedisBackend  # noqa: F401 (below)
     from chatroom.backends.redis.link import RedisLink
     from chatroom.backends.redis.node import ClusterConfig
 

@@ -28,6 +28,7 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.conversations import RedisConversations
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.devices import RedisOtherNodes
+from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers, RedisRememberedRooms
 from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
@@ -45,7 +46,7 @@ from chatroom.backends.redis.replies import (
 from chatroom.backends.redis.searching import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared import SharedRead
-from chatroom.core import errors
+from chatroom.core import codec, errors
 from chatroom.core.backend import (
     Admission,
     Facts,
@@ -56,21 +57,23 @@ from chatroom.core.backend import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
+    Announcement,
+    Departure,
     Event,
+    Kicked,
     Listing,
     LobbyChanges,
-    from_line,
-    to_line,
-    to_rich_line,
+    Message,
+    RoomDeleted,
+    StoredEvent,
+    TopicChanged,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
-from chatroom.core.stored import stored_topic
 from chatroom.core.text import name_key
-from chatroom.wire.tags import format_tags
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 
@@ -251,18 +254,36 @@ class RedisBackend:
         return parse_target(row)
 
     async def tell(self, target: Target, event: Event) -> None:
-        """A private message to its recipient's node, with its tags (an IRC
-        ``NOTICE``, client tags) as ``@;tags`` when it has some."""
+        """A private message (or an invitation) to its recipient's node."""
         await self.calls.call(
             scripts.TELL,
             target.key,
             target.session,
-            to_rich_line(event),
+            codec.encode(event),
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
         )
 
-    async def tell_everyone(self, event: Event) -> None:
-        await self.calls.eval(moderation_scripts.ANNOUNCE, to_line(event))
+    async def tell_neighbours(
+        self, member: Member, session: Session, event: Event, including_self: bool
+    ) -> None:
+        """``NEIGHBOURS``: published in each of the user's rooms, in order
+        with their events, under one news number, so that each node hands
+        it to each of its members once (:class:`NewsDesk
+        <chatroom.backends.redis.delivery.NewsDesk>`)."""
+        unless = "" if including_self else key_of(session)
+        reply = await self.calls.call(
+            scripts.NEIGHBOURS,
+            key_of(session),
+            session.token,
+            codec.encode(event),
+            unless,
+            refusals={},
+        )
+        if not int(reply[1]) and including_self:  # in no room: told directly
+            deliver_to(member, event)
+
+    async def tell_everyone(self, event: Announcement) -> None:
+        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(event))
 
     async def end_user(self, name: str, reason: str) -> str:
         reply = await self.calls.call(
@@ -296,7 +317,8 @@ class RedisBackend:
         in :mod:`chatroom.backends.redis.scripts`)."""
         number, _, data = message.partition(b" ")
         if number == b"*":
-            fan_out([member for member, _ in self.sessions.named()], from_line(data))
+            if (event := decoded(data, Event)) is not None:
+                fan_out([member for member, _ in self.sessions.named()], event)
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None:
@@ -308,11 +330,11 @@ class RedisBackend:
         elif data.startswith(b"logout "):  # /logout of a device of ours
             self.other_nodes.logout(member, data[7:])
         elif data.startswith(b"kicked "):
-            _, seq, line = data.split(b" ", 2)
-            event = from_line(line)
-            self.here.kicked(member, name_key(event.fields[0]), int(seq), event)
-        else:
-            deliver_to(member, from_line(data))
+            _, seq, encoded = data.split(b" ", 2)
+            if (kicked := decoded(encoded, Kicked)) is not None:
+                self.here.kicked(member, name_key(kicked.room), int(seq), kicked)
+        elif (event := decoded(data, Event)) is not None:
+            deliver_to(member, event)
 
     # -- rooms --------------------------------------------------------------------
 
@@ -367,33 +389,37 @@ class RedisBackend:
         )
 
     async def leave_room(
-        self, member: Member, session: Session, room: str, reason: str
+        self, member: Member, session: Session, departure: Departure
     ) -> None:
-        await self.seats.leave(member, session, room, reason)
+        await self.seats.leave(member, session, departure)
 
     async def append(
         self,
         member: Member,
         session: Session,
         room: str,
-        event: Event,
-        stored: Event,
+        event: Message,
         now: float,
         speaks: Speech | None = None,
         outside: bool = False,
     ) -> None:
-        """One publish in Redis; the script numbers the event (``@ID``). A
+        """One publish in Redis; the script numbers the event. A
         moderated room answers ``RESTRICTED``: ``speaks`` decides on its
         facts, and the message goes again, checked."""
         key = name_key(room) if outside else self.here.place(member, room).key
-        args = say_args(key, session, event, stored, self.config, now)
+        args = say_args(key, session, event, self.config, now)
         away = "1" if outside else ""
         try:
-            await self.calls.call(scripts.SAY, *args, "", away, refusals=MEMBERS_ONLY)
+            reply = await self.calls.call(
+                scripts.SAY, *args, "", away, refusals=MEMBERS_ONLY
+            )
         except FactsChangedError:  # moderated: decided on the room's facts
             if speaks is not None:
                 speaks((await self.facts(room)).room)
-            await self.calls.call(scripts.SAY, *args, "1", away, refusals=MEMBERS_ONLY)
+            reply = await self.calls.call(
+                scripts.SAY, *args, "1", away, refusals=MEMBERS_ONLY
+            )
+        event.id = str(reply[1])
 
     async def history(
         self,
@@ -402,7 +428,7 @@ class RedisBackend:
         room: str,
         count: int,
         before: int | None,
-    ) -> list[Event]:
+    ) -> list[StoredEvent]:
         where = self.here.place(member, room)
         reply = await self.calls.call(
             scripts.PAGE,
@@ -413,7 +439,7 @@ class RedisBackend:
             "" if before is None else before,
             refusals=MEMBERS_ONLY,
         )
-        return [from_line(line) for line in reply[1] if line]
+        return stored_events(reply[1])
 
     async def roster(self, room: str) -> Roster:
         reply = await self.calls.call(
@@ -433,25 +459,25 @@ class RedisBackend:
         return parse_facts(reply)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event, now: float
+        self, session: Session, facts: Facts, event: TopicChanged, now: float
     ) -> None:
         await self.calls.call(
             scripts.TOPIC,
             name_key(facts.room.name),
             key_of(session),
             session.token,
-            topic,
-            session.name,
-            to_line(event),
+            event.text,
+            event.user,
             *facts.guard,
             int(now),
-            ";" + format_tags(event.tags),
-            to_line(stored_topic(event)),
+            codec.unnumbered(event),
             self.config.retention,
             refusals=MEMBERS_ONLY,
         )
 
-    async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
+    async def apply_delete(
+        self, session: Session, facts: Facts, event: RoomDeleted
+    ) -> None:
         key = name_key(facts.room.name)
         reply = await self.calls.call(
             scripts.DELETE,
@@ -459,7 +485,7 @@ class RedisBackend:
             key_of(session),
             session.token,
             *facts.guard,
-            to_line(event),
+            codec.encode(event),
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(facts.room.name)},
         )
         room = self.here.get(key)

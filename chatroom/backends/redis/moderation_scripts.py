@@ -16,13 +16,13 @@ from chatroom.backends.redis.prelude import Script
 #: unchanged; its ``moderated`` and ``external`` are kept in the room's hash for
 #: ``SAY``), its kept (0/1), restricted (0/1) and owner account; target u, target token
 #: ('' for none: not connected) and whether the target was in the room (0/1); kick (1:
-#: remove the target, the last event line being its KICK), the KICKED line for the
-#: target, the line to send the target wherever they are ('' for none: ``INVITED``);
-#: then the room's event lines, in order.
+#: remove the target, the last event being its kick), the target's ``Kicked``,
+#: the event to send the target wherever they are ('' for none: ``Invited``);
+#: then the room's events, in order.
 #:
-#: The kicked member's node hears ``kicked seq KICKED...`` before the room's
-#: KICK (numbered seq) is published, so that member gets ``KICKED`` instead
-#: of ``KICK`` and nothing of the room after it.
+#: The kicked member's node hears ``kicked seq <Kicked>`` before the room's
+#: kick (numbered seq) is published, so that member gets ``Kicked`` instead
+#: of the room's departure and nothing of the room after it.
 MODERATE = Script(
     "moderate",
     r"""
@@ -56,7 +56,7 @@ if kick then
   local s = session_of(tu)
   local seq = tonumber(redis.call('HGET', rk, 'seq')) + 1
   tell(s, 'kicked ' .. seq .. ' ' .. ARGV[15])
-  leave(tu, s.name, r, '', ARGV[#ARGV])
+  leave(tu, s.name, r, 'kick', '', ARGV[#ARGV], true)
 end
 if ARGV[16] ~= '' then  -- INVITED, to the target's devices on every node
   for _, s in ipairs(sessions_of(tu, '')) do tell(s, ARGV[16]) end
@@ -84,7 +84,7 @@ return {'OK', s.name}
 """,
 )
 
-#: ARGV: P, line. To every named session of every node.
+#: ARGV: P, event. To every named session of every node.
 ANNOUNCE = Script(
     "announce",
     r"""

@@ -148,7 +148,7 @@ for _, user in ipairs(wanted_users) do
     local keep = {}
     for _, r in ipairs(user.rooms) do keep[r] = true end
     for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-      if not keep[r] then leave(u, user.name, r, reason) end
+      if not keep[r] then leave(u, user.name, r, 'quit', reason) end
     end
     for _, r in ipairs(user.rooms) do
       if not is_member(u, r) then

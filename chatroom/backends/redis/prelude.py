@@ -28,10 +28,36 @@ local function quiet_key(r) return P .. 'quiet:' .. r end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
 local function holders_key(u) return P .. 'holders:' .. u end
 
-local function line(...)
-  local parts = {...}
-  if parts[#parts] == '' then parts[#parts] = nil end
-  return table.concat(parts, ' ') .. '\r\n'
+-- Events are chatroom.core.codec's JSON objects. A stored event a node
+-- hands a script to number ends with '"id":""}' (its canonical encoding,
+-- the id last): numbered puts the id between those quotes.
+local function numbered(data, id)
+  return string.sub(data, 1, -4) .. '"' .. id .. '"}'
+end
+
+-- A stored event as a table (nil for a redacted entry's '', or an entry
+-- that is no event: an older version's).
+local function decoded(entry)
+  if entry == '' then return nil end
+  local ok, event = pcall(cjson.decode, entry)
+  if ok and type(event) == 'table' then return event end
+  return nil
+end
+
+-- The events the scripts still make themselves: someone came in, left,
+-- or owns the room now (chatroom.core.events' Joined, Departure,
+-- OwnerChanged).
+local function joined(room, name)
+  return cjson.encode({type = 'Joined', room = room, user = name})
+end
+
+local function departed(room, name, kind, reason, moved_to)
+  return cjson.encode({type = 'Departure', room = room, user = name, kind = kind,
+                       reason = reason or '', moved_to = moved_to or '', by = ''})
+end
+
+local function owner_changed(room, name)
+  return cjson.encode({type = 'OwnerChanged', room = room, user = name})
 end
 
 local function display(u)
@@ -199,13 +225,14 @@ local function newest(r)
   return tonumber(redis.call('HGET', room_key(r), 'seq'))
 end
 
--- Take u out of room r, telling the room why (PART reason, or the line
--- `farewell`: a KICK), unless u was quiet (a KICK is told all the same);
+-- Take u out of room r, telling the room why (a departure of `kind`
+-- with `reason`, or the event `farewell`: a departure the node made, a
+-- KICK if `kick`), unless u was quiet (a KICK is told all the same);
 -- an empty room that does not stay goes. The owner of
 -- a kept room leaves it ownerless (its account owns it); any other owner
 -- hands it to the longest-present member. Returns the farewell's sequence
 -- number, or 0 if u was not in r.
-local function leave(u, name, r, reason, farewell)
+local function leave(u, name, r, kind, reason, farewell, kick)
   if not is_member(u, r) then return 0 end
   redis.call('ZREM', members_key(r), u)
   redis.call('SREM', places_key(u), r)
@@ -213,10 +240,10 @@ local function leave(u, name, r, reason, farewell)
   local info = redis.call('HMGET', rk, 'name', 'owner', 'owner_account')
   local room = info[1]
   local seq
-  if redis.call('SREM', quiet_key(r), u) == 1 and not farewell then
+  if redis.call('SREM', quiet_key(r), u) == 1 and not kick then
     seq = newest(r) + 1  -- what the member is replayed comes before this
   else
-    seq = emit(r, farewell or line('PART', room, name, reason))
+    seq = emit(r, farewell or departed(room, name, kind, reason))
   end
   local empty = redis.call('ZCARD', members_key(r)) == 0
   if info[2] == u and (info[3] or '') ~= '' then
@@ -224,7 +251,7 @@ local function leave(u, name, r, reason, farewell)
   elseif info[2] == u and not empty then
     local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
     set_owner(r, heir)
-    emit(r, line('OWNER', room, display(heir)))
+    emit(r, owner_changed(room, display(heir)))
   end
   if empty and not stays(r) then
     if keep_until then
@@ -239,9 +266,9 @@ local function leave(u, name, r, reason, farewell)
   return seq
 end
 
-local function leave_all(u, name, reason)
+local function leave_all(u, name, kind, reason)
   for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-    leave(u, name, r, reason)
+    leave(u, name, r, kind, reason)
   end
   redis.call('DEL', places_key(u))
 end
@@ -249,7 +276,7 @@ end
 -- Quiet member u of room r is about to speak: the room is shown its JOIN.
 local function announce(r, u)
   if redis.call('SREM', quiet_key(r), u) == 1 then
-    emit(r, line('JOIN', redis.call('HGET', room_key(r), 'name'), display(u)))
+    emit(r, joined(redis.call('HGET', room_key(r), 'name'), display(u)))
   end
 end
 
@@ -276,7 +303,7 @@ local function sweep_kept(now)
             and (redis.call('HGET', rk, 'owner_account') or '') == '' then
           local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
           set_owner(r, heir)
-          emit(r, line('OWNER', room, display(heir)))
+          emit(r, owner_changed(room, display(heir)))
         end
       end
     end
@@ -306,8 +333,8 @@ local function welcome(r, u, seq, part_seq, shown, since, bound)
   local start, counted = last + 1, 0
   while start > first and counted < tonumber(shown) do
     start = start - 1
-    local entry = redis.call('LINDEX', history_key(r), start - first)
-    if not string.find(entry, '^%S+ HISTORY_TOPIC ') then counted = counted + 1 end
+    local event = decoded(redis.call('LINDEX', history_key(r), start - first))
+    if not event or event.type ~= 'TopicChanged' then counted = counted + 1 end
   end
   if since ~= '' then
     since = tonumber(since)
@@ -337,7 +364,8 @@ local function enter(r, u, leaving, shown, since, bound, big)
   local room = redis.call('HGET', rk, 'name')
   local part_seq = 0
   if leaving ~= '' then
-    part_seq = leave(u, name, leaving, 'left for ' .. room)
+    part_seq = leave(u, name, leaving, 'part', '', departed(
+      redis.call('HGET', room_key(leaving), 'name'), name, 'part', '', room))
   end
   big = tonumber(big)
   local quiet = big > 0 and redis.call('ZCARD', members_key(r)) >= big
@@ -351,15 +379,16 @@ local function enter(r, u, leaving, shown, since, bound, big)
     redis.call('SADD', quiet_key(r), u)
     seq = newest(r)  -- the joiner is sent every event after this
   else
-    seq = emit(r, line('JOIN', room, name))
+    seq = emit(r, joined(room, name))
   end
   redis.call('PUBLISH', P .. 'lobby', room)
   return welcome(r, u, seq, part_seq, shown, since, bound)
 end
 
--- Everything a node's user u had, released: its rooms (with PARTs), its name.
-local function release(u, reason)
-  leave_all(u, display(u), reason)
+-- Everything a node's user u had, released: its rooms (each told a
+-- departure of `kind`, 'quit' or 'harvest', with `reason`), its name.
+local function release(u, reason, kind)
+  leave_all(u, display(u), kind or 'quit', reason)
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
   redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u)
@@ -369,7 +398,7 @@ end
 -- Session token of u lets go (disconnected): a device's node forgets it;
 -- u's own, with devices on other nodes, hands u to one of them (its rooms
 -- stay); the last one releases u.
-local function let_go(u, token, reason)
+local function let_go(u, token, reason, kind)
   redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
   if redis.call('SREM', holders_key(u), token) == 1 then return end
   local heir = redis.call('SPOP', holders_key(u))
@@ -377,7 +406,7 @@ local function let_go(u, token, reason)
     redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
     return
   end
-  release(u, reason)
+  release(u, reason, kind)
 end
 
 -- End connected user u's session, wherever it is (taken over, killed,
@@ -433,7 +462,8 @@ local function harvest(node, reason)
   for i = 1, #users, 2 do
     local v = users[i + 1]
     if string.sub(v, 1, #prefix) == prefix then
-      let_go(users[i], string.sub(v, 1, string.find(v, ' ', 1, true) - 1), reason)
+      let_go(users[i], string.sub(v, 1, string.find(v, ' ', 1, true) - 1), reason,
+             'harvest')
     end
   end
 end

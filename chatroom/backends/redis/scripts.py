@@ -33,11 +33,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             rooms; ``P account-rooms-order:<a>`` their
                             order (sorted set, by ``P account-rooms-seq``)
 ``P pids``                  hash conversation → its newest private message id
-``P talk:<c>``              list of ready-made ``@ID PRIVMSG`` lines: private
+``P talk:<c>``              list of private messages (events, numbered):
                             conversation c's newest messages
                             (:mod:`.conversations`)
-``P waiting:<a>``           list of ``@ID PRIVMSG`` lines kept for absent
-                            account a, oldest first
+``P waiting:<a>``           list of private messages (events, numbered)
+                            kept for absent account a, oldest first
 ``P holders:u``             set of the session tokens holding u besides
                             its own (``P users``): its account's devices
                             on other nodes; ``P held``: the u that have any
@@ -52,8 +52,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P members:r``             sorted set u → arrival number (arrival order)
 ``P quiet:r``               set: r's quiet members, who joined it big and
                             have not spoken (:mod:`chatroom.core.presence`)
-``P history:r``             list of ready-made ``@ID[;tags] HISTORY`` lines: the
-                            room's stored events (``--retention``), ids
+``P history:r``             list of the room's stored events
+                            (``--retention``; '' for a redacted one), ids
                             consecutive, the newest last
 ``P reactions:r``           hash: who reacted with what to r's messages
                             (``id``, ``id reaction``: counts; ``id
@@ -64,34 +64,47 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             the room goes, so ids never repeat)
 ``P search``                 set once a node has ``--search-db``: the
                             scripts that store or drop feed the outbox
-``P search:outbox``         stream of ``r`` (room key), ``e`` (a stored
-                            event's line, '' for a dropped room): what the
+``P search:outbox``         stream of ``r`` (room key) or ``c``
+                            (conversation), ``e`` (a stored event, '' for
+                            a dropped room): what the
                             search index has yet to apply
                             (:mod:`.searching`)
 ``P log:r``                 list of the room's last
                             :data:`~chatroom.backends.redis.prelude.LOG_SIZE`
-                            published ``"seq line"``: what a node that
+                            published ``"seq event"``: what a node that
                             lost its subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
 ``P ended:n``,              hash conn → reason: node n's sessions ended by
 ``P ended-old:n``           others (two heartbeats' worth, a day at most),
                             for a node that missed the ``end`` message
 ``P counter``               arrival numbers
-channel ``P chan:r``        ``"seq line"``: every event of room r
-channel ``P node:n``        messages for node n's sessions: ``"conn line"``
-                            (deliver: ``PRIVMSG``, ``INVITED``), ``"conn
-                            view r"`` (another holder of the session's user
-                            entered room r), ``"* line"``
-                            (to every named session: ``ANNOUNCE``), ``"conn
-                            end reason"`` (end the session: signed in
-                            elsewhere, killed, banned), ``"conn kicked seq
-                            line"`` (the session was kicked by room event
-                            seq: it gets ``line``, ``KICKED``, instead)
+``P news``                  the number of the newest news of a user
+channel ``P chan:r``        ``"seq event"``: every event of room r, or
+                            ``"seq ~news:rooms:except event"``: news of a
+                            user (a rename, a sign-in) published in each of
+                            the ``rooms`` (a count) it shares with others
+                            under one ``news`` number, which a node hands
+                            each of its members once (but the one named
+                            ``except``, a name key, or nobody)
+channel ``P node:n``        messages for node n's sessions: ``"conn event"``
+                            (deliver: a private message, an invitation),
+                            ``"conn view r"`` (another holder of the
+                            session's user entered room r), ``"* event"``
+                            (to every named session: an announcement),
+                            ``"conn end reason"`` (end the session: signed
+                            in elsewhere, killed, banned), ``"conn kicked
+                            seq event"`` (the session was kicked by room
+                            event seq: it gets ``event``, its ``Kicked``,
+                            instead)
 channel ``P lobby``         room names whose listing changed
 ==========================  ===============================================
 
-Events travel as protocol lines (:func:`chatroom.core.events.to_line`); ``line``
-below builds them exactly as :func:`chatroom.wire.lines.format_line` does.
+An event is always :mod:`chatroom.core.codec`'s JSON object, the one
+encoding of the cluster: never a door's line. A node hands a script a
+stored event to number unnumbered (its ``id`` ""); the script numbers it
+(``numbered`` in the prelude) with the room's next id. Scripts that must
+look inside a stored event (retention by age, an edit's or a reaction's
+target, topic changes in a welcome's window) decode it with ``cjson``.
 
 The scripts build keys from the prefix (``ARGV[1]``) instead of declaring
 them in ``KEYS``: fine for one Redis server (or a replicated primary), not
@@ -108,7 +121,8 @@ from chatroom.backends.redis.prelude import Script
 #: attach ('1': a first claim that signs in; if u is held, signed in to
 #: account u, the session becomes one more holder of u, a device of the
 #: account on its node: ``ATTACHED``). A rename moves u's places,
-#: ownerships, arrival order and account to the new key.
+#: ownerships, arrival order and account to the new key (``IN_ROOM`` if
+#: it has places: the node then tells its neighbours, ``NEIGHBOURS``).
 CLAIM = Script(
     "claim",
     r"""
@@ -134,7 +148,6 @@ if old == '' then
   redis.call('HSET', USERS, u, token .. ' ' .. name)
   return {'OK'}
 end
-local old_name = display(old)
 local rooms = redis.call('SMEMBERS', places_key(old))
 if old ~= u then
   redis.call('HDEL', USERS, old)
@@ -150,7 +163,6 @@ if old ~= u then
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
-for _, r in ipairs(rooms) do emit(r, line('NICK', old_name, name)) end
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
@@ -266,63 +278,81 @@ return entered
 """,
 )
 
-#: ARGV: P, u, token, r, reason.
+#: ARGV: P, u, token, r, the departure (an event, PART).
 LEAVE = Script(
     "leave",
     r"""
 if not holds(ARGV[2], ARGV[3]) then return {'GONE'} end
-return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
+return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], 'part', '', ARGV[5])}
 """,
 )
 
-#: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
-#: time kept ('' for no age limit), tags ('' or ``;key=value...``), then
+#: ARGV: P, u, token, event, except (a name key, '' for none). News of
+#: user u (a rename, a sign-in) published once in each of its rooms under
+#: one news number (see the layout above), for each node to hand each of
+#: its members who share one of them with u once; u itself too unless
+#: ``except`` names it. Returns the number of rooms.
+NEIGHBOURS = Script(
+    "neighbours",
+    r"""
+local u = ARGV[2]
+if not holds(u, ARGV[3]) then return {'GONE'} end
+local rooms = redis.call('SMEMBERS', places_key(u))
+if #rooms == 0 then return {'OK', 0} end
+local news = redis.call('INCR', P .. 'news')
+local head = '~' .. news .. ':' .. #rooms .. ':' .. ARGV[5] .. ' '
+for _, r in ipairs(rooms) do emit(r, head .. ARGV[4]) end
+return {'OK', #rooms}
+""",
+)
+
+#: ARGV: P, r, u, token, the message (unnumbered), retention (events kept),
+#: oldest time kept ('' for no age limit), then
 #: '1' if the node checked that u may speak ('' if not: a moderated room
 #: answers ``RESTRICTED``, for the node to decide on its facts), '1' if u
 #: is not in the room (which must then take messages from outside). One
 #: publish (two for a quiet member's first words: its JOIN comes first);
-#: the event gets the room's next id, as an ``@ID`` prefix (with
-#: the tags: ``@ID;tags``) on both lines. Events older than the oldest time
-#: are dropped from the front (times sort as text).
+#: the message gets the room's next id, and is published and kept as one.
+#: Messages older than the oldest time are dropped from the front (times
+#: sort as text), with whatever is kept before the oldest message left.
 SAY = Script(
     "say",
     r"""
-local r, u, outside = ARGV[2], ARGV[3], ARGV[11] == '1'
+local r, u, outside = ARGV[2], ARGV[3], ARGV[9] == '1'
 local refusal = not_a_member(u, ARGV[4], r)
 if outside and refusal == 'NOT_IN_ROOM' then
   if redis.call('HGET', room_key(r), 'external') == '1' then refusal = nil end
 end
 if refusal then return refusal end
-if ARGV[10] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
+if ARGV[8] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
   return {'RESTRICTED'}
 end
 if not outside then announce(r, u) end
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
-emit(r, id .. ARGV[5])
+local id = redis.call('HINCRBY', P .. 'ids', r, 1)
+local data = numbered(ARGV[5], id)
+emit(r, data)
 local hk = history_key(r)
-redis.call('RPUSH', hk, id .. ARGV[6])
-feed_search(r, id .. ARGV[6])
-redis.call('LTRIM', hk, -tonumber(ARGV[7]), -1)
-if ARGV[8] ~= '' then
+redis.call('RPUSH', hk, data)
+feed_search(r, data)
+redis.call('LTRIM', hk, -tonumber(ARGV[6]), -1)
+if ARGV[7] ~= '' then
   while true do
     local head = redis.call('LINDEX', hk, 0)
     if not head then break end
-    local kind, stamp = string.match(head, '^%S+ (%S+) %S+ %S+ (%S+)')
-    -- an EDIT, REDACT or redacted entry at the head changes a message gone
-    if (kind == 'HISTORY' or kind == 'HISTORY_ACTION') and stamp >= ARGV[8] then
-      break
-    end
+    local event = decoded(head)
+    -- an edit, redaction or redacted entry at the head changes a message gone
+    if event and event.type == 'Message' and event.time >= ARGV[7] then break end
     redis.call('LPOP', hk)
   end
 end
-return 'OK'
+return {'OK', id}
 """,
 )
 
-#: ARGV: P, r, u, token, target id, the target's line as read, its new line
-#: ('' to redact it: it and the EDITs and reactions of it become '' in the
+#: ARGV: P, r, u, token, target id, the target as read, as it reads now
+#: ('' to redact it: it and the edits and reactions of it become '' in the
 #: history, which readers skip, so ids stay consecutive, and who reacted to
-#: it is forgotten), line, history line, retention.
+#: it is forgotten), the edit or redaction (unnumbered), retention.
 #: ``CHANGED`` if the target is no longer as read; else as ``SAY``.
 AMEND = Script(
     "amend",
@@ -337,20 +367,23 @@ if target < first or target > last then return 'CHANGED' end
 if redis.call('LINDEX', hk, target - first) ~= ARGV[6] then return 'CHANGED' end
 redis.call('LSET', hk, target - first, ARGV[7])
 if ARGV[7] == '' then
+  local mark = '"target":"' .. ARGV[5] .. '"'
   for i, entry in ipairs(redis.call('LRANGE', hk, target - first + 1, -1)) do
-    local kind, of = string.match(entry, '^%S+ (%u+) %S+ (%d+) ')
-    if (kind == 'EDIT' or kind == 'REACT' or kind == 'UNREACT')
-        and of == ARGV[5] then
-      redis.call('LSET', hk, target - first + i, '')
+    if string.find(entry, mark, 1, true) then  -- else it cannot be one
+      local event = decoded(entry)
+      if event and (event.type == 'Edited' or event.type == 'Reaction')
+          and event.target == ARGV[5] then
+        redis.call('LSET', hk, target - first + i, '')
+      end
     end
   end
   forget_reactions(r, ARGV[5])
 end
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
-emit(r, id .. ARGV[8])
-redis.call('RPUSH', hk, id .. ARGV[9])
-feed_search(r, id .. ARGV[9])
-redis.call('LTRIM', hk, -tonumber(ARGV[10]), -1)
+local data = numbered(ARGV[8], redis.call('HINCRBY', P .. 'ids', r, 1))
+emit(r, data)
+redis.call('RPUSH', hk, data)
+feed_search(r, data)
+redis.call('LTRIM', hk, -tonumber(ARGV[9]), -1)
 return 'OK'
 """,
 )
@@ -390,21 +423,21 @@ return {'OK', info[1], info[2], owner, info[4],
 """,
 )
 
-#: ARGV: P, r, u, token, topic, by, line, incarnation, ver, now, its tags
-#: (';time=...'), its stored line, retention. Numbered as SAY numbers.
+#: ARGV: P, r, u, token, topic, by, incarnation, ver, now, the topic
+#: change (unnumbered), retention. Numbered, published and kept as SAY's.
 TOPIC = Script(
     "topic",
     r"""
 local r, u = ARGV[2], ARGV[3]
-local refusal = not_decided(u, ARGV[4], r, ARGV[8], ARGV[9])
+local refusal = not_decided(u, ARGV[4], r, ARGV[7], ARGV[8])
 if refusal then return refusal end
 redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6],
-           'topic_at', ARGV[10])
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1)
-emit(r, id .. ARGV[11] .. ' ' .. ARGV[7])
+           'topic_at', ARGV[9])
+local data = numbered(ARGV[10], redis.call('HINCRBY', P .. 'ids', r, 1))
+emit(r, data)
 local hk = history_key(r)
-redis.call('RPUSH', hk, id .. ' ' .. ARGV[12])
-redis.call('LTRIM', hk, -tonumber(ARGV[13]), -1)
+redis.call('RPUSH', hk, data)
+redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
 redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
 return 'OK'
 """,
@@ -468,7 +501,7 @@ return out
 """,
 )
 
-#: ARGV: P, target u, target's token, line. Published on the target's
+#: ARGV: P, target u, target's token, event. Published on the target's
 #: node channel if that session still holds u (a private message).
 TELL = Script(
     "tell",
@@ -479,7 +512,7 @@ return {'OK'}
 """,
 )
 
-#: ARGV: P, r, u, token, incarnation, ver, line (``DELETED``).
+#: ARGV: P, r, u, token, incarnation, ver, the event (``RoomDeleted``).
 DELETE = Script(
     "delete",
     r"""

@@ -21,14 +21,15 @@ from twisted.logger import Logger
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls, Refusals
 from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.encoded import stored_events
 from chatroom.backends.redis.node import ClusterNode
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
-from chatroom.core import errors, rules
+from chatroom.core import codec, errors, rules
 from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Welcome, from_line
+from chatroom.core.events import Departure, Welcome
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
@@ -134,7 +135,7 @@ class RedisSeats:
                     total=int(total) if int(total) >= 0 else None,
                     owner=owner.decode(),
                     capacity=int(capacity),
-                    history=[from_line(line) for line in history if line],
+                    history=stored_events(history),
                     topic=topic.decode(),
                     topic_by=topic_by.decode(),
                     topic_at=int(topic_at),
@@ -177,12 +178,12 @@ class RedisSeats:
         raise errors.unavailable()
 
     async def leave(
-        self, member: Member, session: Session, room: str, reason: str
+        self, member: Member, session: Session, departure: Departure
     ) -> None:
-        """Out of ``room``: the node stops delivering its events to the
-        member while ``LEAVE`` runs, then replays those from before the
-        member's ``PART``."""
-        where = self.here.place(member, room)
+        """Out of ``departure.room``: the node stops delivering its events
+        to the member while ``LEAVE`` runs, then replays those from before
+        the member's departure."""
+        where = self.here.place(member, departure.room)
         last_seen = where.detach(member)
         try:
             reply = await self.calls.call(
@@ -190,7 +191,7 @@ class RedisSeats:
                 key_of(session),
                 session.token,
                 where.key,
-                reason,
+                codec.encode(departure),
                 refusals={},
             )
         except BaseException:
