@@ -471,6 +471,6 @@ class ChannelTests(IRCTestCase):
         event = Message("general", "someone", "2026-11-21T18:04:05.500Z", "hi")
         local_backend(self.server).rooms["general"].broadcast(event)
         renderings = [event.encoded(self.factory.renderer.render)]
-        self.assertEqual(len(event._encoded), 1)
+        self.assertEqual(len(event._encoded or {}), 1)
         for client in clients:
             self.assertEqual(client.transport.value(), renderings[0])

@@ -155,7 +155,7 @@ class TagsTests(CapsTestCase):
             client.received()
         event = Message("general", "someone", STAMP, "hi", id="7")
         local_backend(self.server).rooms["general"].broadcast(event)
-        self.assertEqual(len(event._encoded), 2)
+        self.assertEqual(len(event._encoded or {}), 2)
         plain = {c.transport.value() for c in clients[:3]}
         timed = {c.transport.value() for c in clients[3:]}
         self.assertEqual(plain, {b":someone!someone@chatroom PRIVMSG #general :hi\r\n"})

@@ -34,7 +34,7 @@ class RenderingTests(unittest.TestCase):
         """What a node publishes through Redis (the codec) is read back as
         the same typed event, id and tags included, never as a line."""
         event = Message("tea", "bob", "t", "old news", tags=(("reply", "3"),), id="7")
-        read = codec.decode(codec.encode(event))
+        read = codec.decode_event(codec.encode(event))
         self.assertEqual(read, event)
         self.assertEqual(read.encoded(live_id_line), b"@7 MSG tea bob t old news\r\n")
 

@@ -79,7 +79,7 @@ class TagTests(unittest.TestCase):
         rich = b"@7;reply=3 MSG tea bob T hi there\r\n"
         self.assertEqual(live_rich_line(event), rich)
         self.assertEqual(live_id_line(event), b"@7 MSG tea bob T hi there\r\n")
-        read = codec.decode(codec.encode(event))
+        read = codec.decode_event(codec.encode(event))
         self.assertEqual(live_rich_line(read), rich)
 
 

@@ -480,9 +480,7 @@ class ChatCore(Generic[B]):
         def rule(facts: Facts) -> moderation.Outcome:
             return moderation.decide(action, facts.room, actor, facts.target)
 
-        async def apply(
-            facts: Facts, outcome: moderation.Outcome
-        ) -> list[RoomEvent]:
+        async def apply(facts: Facts, outcome: moderation.Outcome) -> list[RoomEvent]:
             await self.backend.apply_outcome(member, session, facts, outcome)
             await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events

@@ -156,3 +156,15 @@ def from_dict(encoded: dict[str, Any]) -> Event | SearchResult:
 def decode(data: bytes | str) -> Event | SearchResult:
     """The event ``data`` (from :func:`encode`) holds."""
     return from_dict(json.loads(data))
+
+
+def decode_event(data: bytes | str) -> Event:
+    """The event ``data`` holds, which must be one a member is handed.
+
+    Raises:
+        ValueError: it is not an event (or not one this node knows).
+    """
+    event = decode(data)
+    if not isinstance(event, Event):
+        raise ValueError(f"not an event: {type(event).__name__}")
+    return event

@@ -46,6 +46,7 @@ REDIS_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+
 class Counted(Protocol):
     """What :func:`fanned_out` reads of an event: whether it carries a
     chat message (counted apart as messages out)."""

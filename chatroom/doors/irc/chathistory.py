@@ -181,9 +181,7 @@ async def chathistory(session: IRCSession, params: tuple[str, ...]) -> None:
     session.send(replay_batch(session, target, events))
 
 
-def replay_batch(
-    session: IRCSession, target: str, events: Sequence[Event]
-) -> bytes:
+def replay_batch(session: IRCSession, target: str, events: Sequence[Event]) -> bytes:
     """The events in a ``chathistory`` batch, empty or not (the
     specification wants the batch even when there is nothing)."""
     data = replay(session.renderer, session.caps, target, events)

@@ -30,9 +30,7 @@ def status_room(target: str) -> str | None:
     return None
 
 
-def operator_lines(
-    event: OperatorMessage, source_of: Callable[[str], str]
-) -> bytes:
+def operator_lines(event: OperatorMessage, source_of: Callable[[str], str]) -> bytes:
     """A message to a room's operators as the ``PRIVMSG``/``NOTICE`` to
     ``@#room`` it was, from ``source_of(user)``."""
     command = "NOTICE" if event.notice else "PRIVMSG"

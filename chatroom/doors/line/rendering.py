@@ -154,6 +154,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Reaction: _reaction,
 }
 
+
 def _replayed_message(event: Message) -> bytes:
     """A stored message's line in a replay: ``HISTORY`` (``HISTORY_ACTION``)."""
     word = "HISTORY_ACTION" if event.action else "HISTORY"
