@@ -69,7 +69,9 @@ class Seating:
     decision is about (None: nobody else); ``quiet``: the name keys, among
     those the decision is about, of the members who joined quietly and
     have not spoken; ``incarnation``: which making of the room this is
-    ("" where rooms are not made again: one process)."""
+    ("" where rooms are not made again: one process); ``claimant``: when
+    the room's account owns it and nobody holds it, the name key of its
+    longest-present member signed in to that account ("" for none)."""
 
     room: str
     members: int
@@ -80,6 +82,7 @@ class Seating:
     heir: Heir | None = None
     quiet: frozenset[str] = frozenset()
     incarnation: str = ""
+    claimant: str = ""
 
 
 class Fate(enum.Enum):
@@ -170,13 +173,21 @@ def leave(
 
 def succession(facts: Seating) -> Succession:
     """A room waited for its members long enough (a restored room's grace
-    period; a cluster's room left by a node that went): still empty, it
-    goes, unless it stays; an owner who did not come back hands it to the
-    longest-present member, unless it is a ``keep`` room (its account's)."""
+    period; a cluster's room left by a node that went), or was left with no
+    owner (made again by a node resuming after Redis lost it): still empty,
+    it goes, unless it stays; a ``keep`` room nobody holds goes to a member
+    signed in to its account, as a join would give it; any other room whose
+    owner is not here (and a room with none, unless it stays) goes to its
+    longest-present member."""
     if facts.members == 0:
         return Succession(dropped=not facts.stays)
-    absent = facts.owner and not facts.owner_here and not facts.owner_account
-    if absent and facts.heir is not None:
+    if facts.owner_account:
+        if not facts.owner and facts.claimant:
+            return Succession(False, facts.claimant)
+        return Succession(False)
+    absent = facts.owner and not facts.owner_here
+    ownerless = not facts.owner and not facts.stays
+    if (absent or ownerless) and facts.heir is not None:
         event = OwnerChanged(facts.room, facts.heir.name)
         return Succession(False, facts.heir.key, (event,))
     return Succession(False)

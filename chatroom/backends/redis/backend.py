@@ -14,7 +14,7 @@ routing of the node channel's messages to this node's sessions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from twisted.internet import defer
@@ -22,17 +22,18 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.backends.redis import moderation_scripts, scripts
+from chatroom.backends.redis import moderation_scripts, node_scripts, outcomes, scripts
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.conversations import RedisConversations
-from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.delivery import LocalRoom, NodeRooms
 from chatroom.backends.redis.devices import RedisOtherNodes
 from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers, RedisRememberedRooms
 from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
 from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
+from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import (
     key_of,
     lobby_changes,
@@ -46,7 +47,7 @@ from chatroom.backends.redis.replies import (
 from chatroom.backends.redis.searching import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared import SharedRead
-from chatroom.core import codec, errors
+from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
     Admission,
     Facts,
@@ -59,6 +60,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Announcement,
     Departure,
+    DepartureKind,
     Event,
     Kicked,
     Listing,
@@ -70,12 +72,17 @@ from chatroom.core.events import (
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.membership import Seating
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
+#: Why a session ends when its name is signed in to elsewhere.
+SIGNED_IN_ELSEWHERE = "signed in elsewhere"
+#: How often a decision on a room's facts is made again when they change.
+DECISION_ATTEMPTS = 5
 
 
 class RedisBackend:
@@ -201,6 +208,92 @@ class RedisBackend:
                 member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
 
+    async def harvest(self, node: str, own: bool, waits_until: int) -> None:
+        """``HARVEST``: the node's users' departures decided here, on the
+        seatings of their rooms."""
+        reason = f"server {node} shut down" if own else f"server {node} went away"
+        await self._ending(
+            lambda changes: self.calls.call(
+                node_scripts.HARVEST,
+                node,
+                "1" if own else "",
+                changes,
+                refusals={},
+                always=own,
+            ),
+            DepartureKind.HARVEST,
+            reason,
+            waits_until,
+        )
+
+    async def settle(self, rooms: list[str], due: int) -> None:
+        """Each room decided by :func:`chatroom.core.membership.succession`
+        on its seating: its wait over at ``due`` (ms), or with none (0:
+        after a resume), if it is empty or has no owner."""
+        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *rooms))
+        for _attempt in range(DECISION_ATTEMPTS):
+            changes = []
+            for room in seen.values():
+                if not room.exists:
+                    continue
+                if due and not 0 < room.waits_until <= due:
+                    continue  # settled by another node meanwhile, or waits on
+                if not due and (room.waits_until or (room.owner and room.members)):
+                    continue  # it waits, or has its owner: nothing to settle
+                outcome = membership.succession(room.about())
+                changes.append(outcomes.settling(room.key, room, outcome, due))
+            if not changes:
+                return
+            try:
+                encoded = outcomes.encoded(changes)
+                await self.calls.call(scripts.APPLY, encoded, refusals={})
+                return
+            except FactsChangedError as changed:
+                seen.update(outcomes.brought(changed) or {})
+        raise errors.unavailable()
+
+    async def tidy(
+        self, stale: list[bytes], places: list[bytes], rooms: list[bytes]
+    ) -> None:
+        """What a resume found this node no longer has: its sessions gone
+        while it was away are released, its users' places it no longer has
+        are left, and the rooms it named are settled."""
+        reason = "connection lost"
+        if stale:
+            pairs = [
+                (stale[i].decode(), stale[i + 1].decode())
+                for i in range(0, len(stale), 2)
+            ]
+            await self._release(pairs, reason, [])
+        if places:
+            await self._leave_places([entry.decode() for entry in places], reason)
+        if rooms:
+            await self.settle([key.decode() for key in rooms], 0)
+
+    async def _leave_places(self, places: list[str], reason: str) -> None:
+        """This node's users leave the rooms Redis had them in and it has not
+        (``r u`` each), as membership decides on those rooms' seatings."""
+        names = {key_of(session): session.name for _, session in self.sessions.named()}
+        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *places))
+        quit = DepartureKind.QUIT
+        for _attempt in range(DECISION_ATTEMPTS):
+            changes = []
+            for entry in places:
+                key, _, u = entry.partition(" ")
+                room = seen.get(key)
+                if room is not None and room.exists and u in room.present:
+                    departure = Departure(room.name, names.get(u, u), quit, reason)
+                    changes.append(outcomes.leaving(key, room, [(u, departure)]))
+            if not changes:
+                return
+            try:
+                encoded = outcomes.encoded(changes)
+                await self.calls.call(scripts.APPLY, encoded, refusals={})
+                return
+            except FactsChangedError as changed:
+                seen.update(outcomes.brought(changed) or {})
+        raise errors.unavailable()
+
     def lost(self) -> None:
         self._lobby_subscribed = False
         self.here.hold()
@@ -222,10 +315,42 @@ class RedisBackend:
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
-            reply = await self.calls.call(scripts.CLAIM, *args, refusals=taken)
+            reply = await self._ending(
+                lambda changes: self.calls.call(
+                    scripts.CLAIM, *args, changes, refusals=taken
+                ),
+                DepartureKind.QUIT,
+                SIGNED_IN_ELSEWHERE,
+            )
         finally:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
+
+    async def _ending(
+        self,
+        run: Callable[[bytes], Awaitable[Any]],
+        kind: DepartureKind,
+        reason: str,
+        waits_until: int = 0,
+        first: list[Change] | None = None,
+    ) -> Any:
+        """Run a script that ends sessions wherever they are (a takeover, a
+        kill, a server ban, a harvest, a release): their departures from
+        their rooms decided by :mod:`chatroom.core.membership` on the
+        seatings the script answers ``CHANGED`` with (at first on those the
+        node has, ``first``, or none: most sessions a script ends are in no
+        room, or it ends none), then run again with them."""
+        changes: list[Change] = first or []
+        for _attempt in range(DECISION_ATTEMPTS):
+            try:
+                return await run(outcomes.encoded(changes))
+            except FactsChangedError as changed:
+                reply = changed.args[0] if changed.args else None
+                if not isinstance(reply, list) or len(reply) < 3:
+                    raise
+                rooms, names = outcomes.seated_all(reply[1]), outcomes.names(reply[2])
+                changes = outcomes.ending(rooms, names, kind, reason, waits_until)
+        raise errors.unavailable()
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
@@ -238,16 +363,38 @@ class RedisBackend:
         awaited: nobody is waiting for the answer. If Redis is down, the
         next resume releases whatever this node no longer holds."""
         self.watch_lobby(member, False)
+        named = key_of(session) if session.name else ""
+        known = {
+            room.key: room.seating_of(member, named)
+            for room in self.here.places.get(member, ())
+        }
         self.here.release(member)
         if self.stopping or not self.node.available:
             return
-        named = key_of(session) if session.name else None
         for key in {named, self._claiming.get(member)}:
             if key:
+                names = {key: session.name}
+                first = outcomes.ending(known, names, DepartureKind.QUIT, reason)
                 releasing = defer.ensureDeferred(
-                    self.calls.eval(scripts.RELEASE, key, session.token, reason)
+                    self._release([(key, session.token)], reason, first)
                 )
                 releasing.addErrback(lambda failure: None)
+
+    async def _release(
+        self, sessions: list[tuple[str, str]], reason: str, first: list[Change]
+    ) -> None:
+        """``RELEASE``: the sessions (name key, token) are gone; their
+        departures decided on the seatings this node has (``first``), then
+        on those a refusal brings."""
+        pairs = [part for pair in sessions for part in pair]
+        await self._ending(
+            lambda changes: self.calls.call(
+                scripts.RELEASE, changes, *pairs, refusals={}
+            ),
+            DepartureKind.QUIT,
+            reason,
+            first=first,
+        )
 
     async def find_user(self, name: str) -> Target | None:
         row = await self.calls.eval(moderation_scripts.TARGET, name_key(name))
@@ -286,18 +433,30 @@ class RedisBackend:
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(event))
 
     async def end_user(self, name: str, reason: str) -> str:
-        reply = await self.calls.call(
-            moderation_scripts.KILL,
-            name_key(name),
+        reply = await self._ending(
+            lambda changes: self.calls.call(
+                moderation_scripts.KILL,
+                name_key(name),
+                reason,
+                changes,
+                refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
+            ),
+            DepartureKind.QUIT,
             reason,
-            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
         )
         shown: str = reply[1].decode()
         return shown
 
     async def ban_from_server(self, mask: str, reason: str) -> bool:
         """The ``BAN`` script ends the sessions it matches, on every node."""
-        return await self.account_store.add_server_ban(mask, reason)
+
+        async def ban(changes: bytes) -> Any:
+            reply = await self.account_store.ban(mask, reason, changes)
+            if isinstance(reply, list) and reply and reply[0] == b"CHANGED":
+                raise FactsChangedError(reply)
+            return reply
+
+        return bool(int(await self._ending(ban, DepartureKind.QUIT, reason)))
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
@@ -362,7 +521,9 @@ class RedisBackend:
         args = [key, name, key_of(session), session.token, self.config.max_rooms]
         now = int(self.clock.seconds())  # when it was made: IRC's 329
         args += [self.config.room_capacity, new_incarnation(), now]
-        await self.seats.enter(member, key, name, leaving, None, scripts.CREATE, args)
+        await self.seats.enter(
+            member, session, key, name, leaving, None, scripts.CREATE, args
+        )
 
     async def join_room(
         self,
@@ -385,7 +546,7 @@ class RedisBackend:
         room_key = name_key(name)
         args = [room_key, key_of(session), session.token]
         await self.seats.enter(
-            member, room_key, name, leaving, since, scripts.JOIN, args, check
+            member, session, room_key, name, leaving, since, scripts.JOIN, args, check
         )
 
     async def leave_room(
@@ -406,20 +567,44 @@ class RedisBackend:
         """One publish in Redis; the script numbers the event. A
         moderated room answers ``RESTRICTED``: ``speaks`` decides on its
         facts, and the message goes again, checked."""
-        key = name_key(room) if outside else self.here.place(member, room).key
+        where = None if outside else self.here.place(member, room)
+        key = name_key(room) if where is None else where.key
         args = say_args(key, session, event, self.config, now)
-        away = "1" if outside else ""
-        try:
-            reply = await self.calls.call(
-                scripts.SAY, *args, "", away, refusals=MEMBERS_ONLY
-            )
-        except FactsChangedError:  # moderated: decided on the room's facts
-            if speaks is not None:
-                speaks((await self.facts(room)).room)
-            reply = await self.calls.call(
-                scripts.SAY, *args, "1", away, refusals=MEMBERS_ONLY
-            )
-        event.id = str(reply[1])
+        away, checked = "1" if outside else "", ""
+        for _attempt in range(DECISION_ATTEMPTS):
+            first = b"" if where is None else self._speaking(where, member, session)
+            try:
+                reply = await self.calls.call(
+                    scripts.SAY, *args, first, checked, away, refusals=MEMBERS_ONLY
+                )
+            except FactsChangedError as changed:
+                reply = changed.args[0] if changed.args else None
+                if isinstance(reply, list) and len(reply) > 1 and where is not None:
+                    if int(reply[1]):  # quiet after all (joined so elsewhere)
+                        where.quiet.add(member)
+                    else:
+                        where.quiet.discard(member)
+                    continue
+                if speaks is not None:  # moderated: decided on the room's facts
+                    speaks((await self.facts(room)).room)
+                checked = "1"
+                continue
+            if where is not None:
+                where.quiet.discard(member)
+            event.id = str(reply[1])
+            return
+        raise errors.unavailable()
+
+    def _speaking(self, where: LocalRoom, member: Member, session: Session) -> bytes:
+        """What room ``where`` is shown before the member's words, as
+        :func:`chatroom.core.membership.speaking` decides on the member's
+        quietness as this node knows it (the script checks it still holds)."""
+        if member not in where.quiet:
+            return b""  # announced: nothing to decide
+        u = key_of(session)
+        facts = Seating(where.name, len(where.members), quiet=frozenset({u}))
+        shown = membership.speaking(facts, u, session.name)
+        return codec.encode(shown[0]) if shown else b""
 
     async def history(
         self,
@@ -500,9 +685,17 @@ class RedisBackend:
         self, member: Member, session: Session, facts: Facts, outcome: Outcome
     ) -> None:
         key = name_key(facts.room.name)
+        changes: list[Change] = []
+        if outcome.kick is not None and outcome.events:
+            kick = outcome.events[-1]
+            reply = await self.calls.eval(scripts.SEATINGS, f"{key} {outcome.kick.key}")
+            room = outcomes.seated(reply[0])
+            if isinstance(kick, Departure):
+                leaving = [(outcome.kick.key, kick)]
+                changes = [outcomes.leaving(key, room, leaving)]
         await self.calls.call(
             moderation_scripts.MODERATE,
-            *moderation_args(key, session, facts, outcome),
+            *moderation_args(key, session, facts, outcome, outcomes.encoded(changes)),
             refusals=MEMBERS_ONLY,
         )
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from twisted.internet import defer
@@ -25,6 +25,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.node import new_incarnation
+from chatroom.backends.redis.outcomes import Seated
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -146,6 +147,13 @@ class LocalRoom:
         self.gone = False
         self.farewell: list[Event] = []  # what members were told when it went
         self._subscribers: list[Deferred[None]] = []
+        #: The room's seating as this node's last reply about it read it:
+        #: what its members' joins and leaves are decided on
+        #: (:mod:`chatroom.backends.redis.outcomes`); None: none yet.
+        self.seated: Seated | None = None
+        #: This node's members of it who joined quietly and have not spoken
+        #: (:mod:`chatroom.core.presence`): empty below ``--big-room``.
+        self.quiet: set[Member] = set()
         #: News of a user, handed to each member of the node once.
         self.news = news or NewsDesk()
 
@@ -155,6 +163,13 @@ class LocalRoom:
     @property
     def idle(self) -> bool:
         return not self.members and not self.entering
+
+    def seating_of(self, member: Member, u: str) -> Seated:
+        """The room's seating as this node knows it, about its member
+        ``member`` (name key ``u``): in the room, quiet if it joined so."""
+        known = self.seated or Seated(self.key, name=self.name)
+        quiet = frozenset({u}) if member in self.quiet else frozenset()
+        return replace(known, quiet=quiet, present=frozenset({u}))
 
     def deliver(self, seq: int, data: bytes) -> Event | None:
         """One entry from the room's channel, decoded once, to every member
@@ -304,6 +319,7 @@ class NodeRooms:
 
     def unseat(self, member: Member, room: LocalRoom) -> None:
         """``member`` has left ``room`` (already detached from its events)."""
+        room.quiet.discard(member)
         self._take_out(member, room)
         self.forget_if_idle(room)
 
@@ -318,6 +334,7 @@ class NodeRooms:
         """A departing member: out of every room here."""
         for room in list(self.places.pop(member, ())):
             room.detach(member)
+            room.quiet.discard(member)
             self.forget_if_idle(room)
 
     # -- losing Redis and resuming ----------------------------------------------

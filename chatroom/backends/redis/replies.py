@@ -110,10 +110,14 @@ def _flag(value: bool) -> str:
 
 
 def moderation_args(
-    key: str, session: Session, facts: Facts, outcome: Outcome
+    key: str, session: Session, facts: Facts, outcome: Outcome, changes: bytes
 ) -> list[Any]:
-    """The ``MODERATE`` script's arguments for a decided outcome."""
+    """The ``MODERATE`` script's arguments for a decided outcome: ``changes``
+    are its kick's (:mod:`chatroom.backends.redis.outcomes`), which shows
+    the room the kick, the outcome's last event."""
     policy, target, notify = outcome.policy, facts.target, outcome.notify
+    kicking = outcome.kick is not None
+    events = outcome.events[:-1] if kicking else outcome.events
     return [
         key,
         key_of(session),
@@ -129,7 +133,8 @@ def moderation_args(
         _flag(outcome.kick is not None),
         codec.encode(outcome.kicked) if outcome.kicked is not None else b"",
         codec.encode(notify[1]) if notify is not None else b"",
-        *(codec.encode(event) for event in outcome.events),
+        changes,
+        *(codec.encode(event) for event in events),
     ]
 
 

@@ -13,7 +13,12 @@ by :mod:`chatroom.core.rules` and :mod:`chatroom.core.moderation`, on facts read
 ``FACTS``; the script that then makes the change only checks that those
 facts still hold (the room's incarnation and its ``ver``, bumped whenever
 its owner or its policy changes, and for moderation the target's session)
-and answers ``CHANGED`` otherwise, and the node decides again. Limits that
+and answers ``CHANGED`` otherwise, and the node decides again. Who is in a
+room, who owns it, whether a joiner is quiet and whether an emptied room
+goes are decided the same way, by :mod:`chatroom.core.membership`, on the
+room's *seating*; the script gets the outcome as *changes* whose premises
+it checks (:mod:`.outcomes`), and answers ``CHANGED`` with the seating as
+it is now if one fails. Limits that
 a check-then-act would let racing nodes overrun (a name's uniqueness, a
 room's capacity, the number of rooms) are checked where the seat is taken,
 with values the node passes in.
@@ -48,7 +53,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             is made) ver created topic topic_by, policy
                             (:class:`~chatroom.core.facts.RoomPolicy` JSON)
                             and what Lua needs of it: kept restricted
-                            owner_account; keep_until (see ``sweep_kept``)
+                            owner_account; keep_until: till when it waits
+                            for its members (ms; its node went), after
+                            which a heartbeat settles it (``HEARTBEAT``)
 ``P members:r``             sorted set u → arrival number (arrival order)
 ``P quiet:r``               set: r's quiet members, who joined it big and
                             have not spoken (:mod:`chatroom.core.presence`)
@@ -117,10 +124,12 @@ from chatroom.backends.redis.prelude import Script
 
 #: ARGV: P, u, token, display, old u ('' when choosing a first name),
 #: account ('' for none), takeover ('1': the session has just signed in to
-#: account u, so a session holding u is ended: "signed in elsewhere"),
-#: attach ('1': a first claim that signs in; if u is held, signed in to
-#: account u, the session becomes one more holder of u, a device of the
-#: account on its node: ``ATTACHED``). A rename moves u's places,
+#: account u, so a session holding u is ended: "signed in elsewhere", its
+#: departures from its rooms being the changes, last, that the node
+#: decided on their seatings: ``CHANGED`` with the seatings and names if
+#: they are not), attach ('1': a first claim that signs in; if u is held,
+#: signed in to account u, the session becomes one more holder of u, a
+#: device of the account on its node: ``ATTACHED``). A rename moves u's places,
 #: ownerships, arrival order and account to the new key (``IN_ROOM`` if
 #: it has places: the node then tells its neighbours, ``NEIGHBOURS``).
 CLAIM = Script(
@@ -136,7 +145,9 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
     return {'ATTACHED'}
   end
   if ARGV[7] ~= '1' then return {'TAKEN'} end
-  end_session(u, 'signed in elsewhere')
+  if not end_sessions({u}, 'signed in elsewhere', cjson.decode(ARGV[9])) then
+    return {'CHANGED', seatings_of({u}), names_of({u})}
+  end
 end
 if old ~= '' and old ~= u then redis.call('HDEL', SIGNED, old) end
 if account ~= '' then
@@ -184,13 +195,28 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, u, token, reason. Frees a user's rooms and name (disconnects),
-#: unless another node holds u for a device of its account (``let_go``).
+#: ARGV: P, changes, then u and token for each session that is gone
+#: (disconnected; or, for a resuming node, gone while it was away). Frees
+#: each user's rooms and name, unless another node holds u for a device of
+#: its account (``let_go``): their departures are the changes the node
+#: decided on their rooms' seatings (``CHANGED`` with the seatings of all
+#: of the users' rooms, and their names, if they are not the rooms they
+#: are in, or no longer hold).
 RELEASE = Script(
     "release",
     r"""
-if holds(ARGV[2], ARGV[3]) then let_go(ARGV[2], ARGV[3], ARGV[4]) end
-return 'OK'
+local leavers = {}
+for i = 3, #ARGV, 2 do
+  local u, token = ARGV[i], ARGV[i + 1]
+  if holds(u, token) and not let_go(u, token) then leavers[#leavers + 1] = u end
+end
+local changes = cjson.decode(ARGV[2])
+if not covers(leavers, changes) or not all_hold(changes) then
+  return {'CHANGED', seatings_of(leavers), names_of(leavers)}
+end
+apply_all(changes)
+for _, u in ipairs(leavers) do unname(u) end
+return {'OK'}
 """,
 )
 
@@ -209,10 +235,10 @@ return reply
 """,
 )
 
-#: ARGV: P, r, u, token, leaving (unused), history shown, since ('' for
-#: none), resume bound. A room u is in, shown to another holder of u (a
-#: device of the account on another node) as a join shows it, as of the
-#: room's newest event: nothing changes in the room.
+#: ARGV: P, r, u, token, history shown, since ('' for none), resume bound.
+#: A room u is in, shown to another holder of u (a device of the account
+#: on another node) as a join shows it, as of the room's newest event:
+#: nothing changes in the room. Answered as ``JOIN`` is.
 VIEW = Script(
     "view",
     r"""
@@ -220,13 +246,15 @@ local r, u, token = ARGV[2], ARGV[3], ARGV[4]
 if not holds(u, token) then return {'GONE'} end
 if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
 if not is_member(u, r) then return {'NOT_IN_ROOM'} end
-return welcome(r, u, redis.call('HGET', room_key(r), 'seq'), 0, ARGV[6], ARGV[7],
-               ARGV[8])
+return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, {u})}}
 """,
 )
 
 #: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, now,
-#: leaving, history shown, since ('' for none), resume bound, big room.
+#: history shown, since ('' for none), resume bound, changes: the room's
+#: join (its premise: no room r) and, first, the departure from the room
+#: u leaves for it, if any, as the node decided them
+#: (:mod:`.outcomes`). Answered as ``JOIN`` is.
 CREATE = Script(
     "create",
     r"""
@@ -237,21 +265,29 @@ if existing then return {'ROOM_EXISTS', existing} end
 if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
   return {'TOO_MANY_ROOMS'}
 end
+local changes = cjson.decode(ARGV[13])
+if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
 make_room(r, name, u, '0', ARGV[7], ARGV[8], ARGV[9])
-local entered = enter(r, u, ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14])
+local marks = apply_all(changes)
 for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
-return entered
+return {'OK', marks, view(r, u, ARGV[10], ARGV[11], ARGV[12]), seatings(changes)}
 """,
 )
 
-#: ARGV: P, r, u, token, leaving ('' for none), history shown, since ('' for
-#: none), resume bound, big room, then the incarnation and ver of the facts the node
-#: checked the join against ('' and '' if it checked nothing) and the room's
-#: own member limit that check left standing ('' or 0: none). A room whose
-#: policy restricts joins (bans, invitations, a key, a limit) is entered only
-#: on such a check: ``RESTRICTED`` asks the node to read FACTS and decide, and
-#: ``CHANGED`` says the room changed since it did. The limit is checked
-#: here, where the seat is taken, as the capacity is.
+#: ARGV: P, r, u, token, history shown, since ('' for none), resume bound,
+#: changes: the join into r and, first, the departure from the room u
+#: leaves for it, if any, as the node decided them on their seatings
+#: (:mod:`.outcomes`); then the incarnation and ver of the facts the node
+#: checked the entry against ('' and '' if it checked nothing) and the
+#: room's own member limit that check left standing ('' or 0: none). A
+#: room whose policy restricts joins (bans, invitations, a key, a limit)
+#: is entered only on such a check: ``RESTRICTED`` asks the node to read
+#: FACTS and decide, and ``CHANGED`` says the room changed since it did
+#: (with the seatings, if it is the changes' premises that no longer
+#: hold). The limit is checked here, where the seat is taken, as the
+#: capacity is. Answers ``OK``, each change's marks (the room's newest
+#: event after the join; before the departure), what the joiner's reply is
+#: built from (``view``) and the seatings after.
 JOIN = Script(
     "join",
     r"""
@@ -261,29 +297,67 @@ local rk = room_key(r)
 local room = redis.call('HGET', rk, 'name')
 if not room then return {'NO_SUCH_ROOM'} end
 if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
-if ARGV[10] ~= '' then
-  if not unchanged(r, ARGV[10], ARGV[11]) then return {'CHANGED'} end
+if ARGV[9] ~= '' then
+  if not unchanged(r, ARGV[9], ARGV[10]) then return {'CHANGED'} end
 elseif redis.call('HGET', rk, 'restricted') == '1' then
   return {'RESTRICTED'}
 end
 local capacity = tonumber(redis.call('HGET', rk, 'capacity'))
-local limit = tonumber(ARGV[12])
+local limit = tonumber(ARGV[11])
 if limit and limit > 0 and limit < capacity then capacity = limit end
 if redis.call('ZCARD', members_key(r)) >= capacity then
   return {'ROOM_FULL', room, tostring(capacity)}
 end
-local entered = enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+local changes = cjson.decode(ARGV[8])
+if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
+local marks = apply_all(changes)
 for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
-return entered
+return {'OK', marks, view(r, u, ARGV[5], ARGV[6], ARGV[7]), seatings(changes)}
 """,
 )
 
-#: ARGV: P, u, token, r, the departure (an event, PART).
+#: ARGV: P, u, token, changes: u's departure from a room, as the node
+#: decided it on the room's seating. Answers ``OK``, the change's marks
+#: (the room's newest event before it) and the seating after, or
+#: ``CHANGED`` and the seating now.
 LEAVE = Script(
     "leave",
     r"""
 if not holds(ARGV[2], ARGV[3]) then return {'GONE'} end
-return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], 'part', '', ARGV[5])}
+local changes = cjson.decode(ARGV[4])
+if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
+return {'OK', apply_all(changes), seatings(changes)}
+""",
+)
+
+#: ARGV: P, then ``r u...`` for each room: the room's key and the users a
+#: decision is about, space separated. Their seatings, for decisions no
+#: member's command is waiting for (a room's wait over, a room left
+#: ownerless, a resumed node's stale places).
+SEATINGS = Script(
+    "seatings",
+    r"""
+local out = {}
+for i = 2, #ARGV do
+  local words = {}
+  for word in string.gmatch(ARGV[i], '%S+') do words[#words + 1] = word end
+  local r = table.remove(words, 1)
+  out[#out + 1] = seating(r, words)
+end
+return out
+""",
+)
+
+#: ARGV: P, changes. Decided changes with nobody's session in them (a
+#: room's wait over, a room left ownerless, a resumed node's stale places):
+#: ``CHANGED`` and the seatings now if they no longer hold.
+APPLY = Script(
+    "apply",
+    r"""
+local changes = cjson.decode(ARGV[2])
+if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
+apply_all(changes)
+return {'OK'}
 """,
 )
 
@@ -307,7 +381,10 @@ return {'OK', #rooms}
 )
 
 #: ARGV: P, r, u, token, the message (unnumbered), retention (events kept),
-#: oldest time kept ('' for no age limit), then
+#: oldest time kept ('' for no age limit), what the room is shown first
+#: ('' for nothing: the node decided u is not a quiet member; else u's
+#: ``Joined``, decided on u being one: ``CHANGED`` and 0 or 1, whether it
+#: is, if that no longer holds), then
 #: '1' if the node checked that u may speak ('' if not: a moderated room
 #: answers ``RESTRICTED``, for the node to decide on its facts), '1' if u
 #: is not in the room (which must then take messages from outside). One
@@ -318,16 +395,23 @@ return {'OK', #rooms}
 SAY = Script(
     "say",
     r"""
-local r, u, outside = ARGV[2], ARGV[3], ARGV[9] == '1'
+local r, u, outside = ARGV[2], ARGV[3], ARGV[10] == '1'
 local refusal = not_a_member(u, ARGV[4], r)
 if outside and refusal == 'NOT_IN_ROOM' then
   if redis.call('HGET', room_key(r), 'external') == '1' then refusal = nil end
 end
 if refusal then return refusal end
-if ARGV[8] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
+if ARGV[9] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
   return {'RESTRICTED'}
 end
-if not outside then announce(r, u) end
+if not outside then
+  local quiet = redis.call('SISMEMBER', quiet_key(r), u)
+  if (ARGV[8] ~= '') ~= (quiet == 1) then return {'CHANGED', quiet} end
+  if quiet == 1 then
+    emit(r, ARGV[8])
+    redis.call('SREM', quiet_key(r), u)
+  end
+end
 local id = redis.call('HINCRBY', P .. 'ids', r, 1)
 local data = numbered(ARGV[5], id)
 emit(r, data)
