@@ -131,6 +131,17 @@ class Succession:
     events: tuple[RoomEvent, ...] = ()
 
 
+def ended(room: str, name: str, reason: str, kind: DepartureKind) -> Departure:
+    """Why ``name`` is out of ``room`` when its session ends (``kind``: a
+    quit, or a harvest when its node went), saying ``reason``."""
+    return Departure(room, name, kind, reason)
+
+
+def moved(room: str, name: str, to: str) -> Departure:
+    """``name`` left ``room`` for room ``to`` (a line user's join elsewhere)."""
+    return Departure(room, name, DepartureKind.PART, moved_to=to)
+
+
 def join(facts: Seating, key: str, name: str, account: str, big_room: int) -> Arrival:
     """``name`` (name key ``key``, signed in to ``account``) joins a room of
     ``facts.members``: quietly once the room is big (``big_room``), and as

@@ -228,7 +228,7 @@ class LocalBackend:
         self.lobby.watch(member, False)
         quit = DepartureKind.QUIT
         for room in self.places.get(member, ()):
-            departure = Departure(room.name, session.name, quit, reason)
+            departure = membership.ended(room.name, session.name, reason, quit)
             self._leave(member, room, None if self.stopping else departure)
         key = name_key(session.name) if session.name else None
         if key is not None and self.users.get(key) is member:
@@ -340,9 +340,7 @@ class LocalBackend:
         if leaving is not None:
             old = self.rooms.get(name_key(leaving))
             if old is not None and member in old.members:
-                moved = Departure(
-                    old.name, session.name, DepartureKind.PART, moved_to=room.name
-                )
+                moved = membership.moved(old.name, session.name, room.name)
                 self._leave(member, old, moved)
         owner = room.owner
         key, big = name_key(session.name), self.config.big_room

@@ -282,7 +282,9 @@ class RedisBackend:
                 key, _, u = entry.partition(" ")
                 room = seen.get(key)
                 if room is not None and room.exists and u in room.present:
-                    departure = Departure(room.name, names.get(u, u), quit, reason)
+                    departure = membership.ended(
+                        room.name, names.get(u, u), reason, quit
+                    )
                     changes.append(outcomes.leaving(key, room, [(u, departure)]))
             if not changes:
                 return

@@ -258,7 +258,7 @@ def ending(
     changes = []
     for key, room in rooms.items():
         leavers = [
-            (u, Departure(room.name, name, kind, reason))
+            (u, membership.ended(room.name, name, reason, kind))
             for u, name in names.items()
             if u in room.present
         ]

@@ -31,7 +31,7 @@ from chatroom.core import errors, membership
 from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Departure, DepartureKind
+from chatroom.core.events import Departure
 from chatroom.core.membership import RoomView, Seating
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
@@ -162,9 +162,7 @@ class RedisSeats:
         def decide(known: dict[str, Seated]) -> list[Change]:
             changes: list[Change] = []
             if old is not None:
-                moved = Departure(
-                    old.name, session.name, DepartureKind.PART, moved_to=name
-                )
+                moved = membership.moved(old.name, session.name, name)
                 was = known.get(old.key) or old.seating_of(member, u)
                 changes.append(outcomes.leaving(old.key, was, [(u, moved)]))
             if script is scripts.VIEW:
