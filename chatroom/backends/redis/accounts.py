@@ -106,8 +106,9 @@ elseif string.sub(mask, 1, 8) == 'account:' then
     if signed[i + 1] == account then users[#users + 1] = signed[i] end
   end
 end
-if #users > 0 and not end_sessions(users, reason, cjson.decode(ARGV[4])) then
-  return {'CHANGED', seatings_of(users), names_of(users)}
+if #users > 0 then
+  local refusal = end_sessions(users, reason, cjson.decode(ARGV[4]))
+  if refusal then return refusal end
 end
 redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
 return 1

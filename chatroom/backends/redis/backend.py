@@ -231,7 +231,8 @@ class RedisBackend:
         on its seating: its wait over at ``due`` (ms), or with none (0:
         after a resume), if it is empty or has no owner."""
         seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *rooms))
-        for _attempt in range(DECISION_ATTEMPTS):
+
+        def decide(seen: dict[str, outcomes.Seated]) -> list[Change]:
             changes = []
             for room in seen.values():
                 if not room.exists:
@@ -242,6 +243,19 @@ class RedisBackend:
                     continue  # it waits, or has its owner: nothing to settle
                 outcome = membership.succession(room.about())
                 changes.append(outcomes.settling(room.key, room, outcome, due))
+            return changes
+
+        await self._apply(seen, decide)
+
+    async def _apply(
+        self,
+        seen: dict[str, outcomes.Seated],
+        decide: Callable[[dict[str, outcomes.Seated]], list[Change]],
+    ) -> None:
+        """``APPLY`` the changes ``decide`` makes of the seatings ``seen``,
+        deciding again on those a refusal brings."""
+        for _attempt in range(DECISION_ATTEMPTS):
+            changes = decide(seen)
             if not changes:
                 return
             try:
@@ -276,25 +290,19 @@ class RedisBackend:
         names = {key_of(session): session.name for _, session in self.sessions.named()}
         seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *places))
         quit = DepartureKind.QUIT
-        for _attempt in range(DECISION_ATTEMPTS):
+
+        def decide(seen: dict[str, outcomes.Seated]) -> list[Change]:
             changes = []
             for entry in places:
                 key, _, u = entry.partition(" ")
                 room = seen.get(key)
                 if room is not None and room.exists and u in room.present:
-                    departure = membership.ended(
-                        room.name, names.get(u, u), reason, quit
-                    )
+                    name = names.get(u, u)
+                    departure = membership.ended(room.name, name, reason, quit)
                     changes.append(outcomes.leaving(key, room, [(u, departure)]))
-            if not changes:
-                return
-            try:
-                encoded = outcomes.encoded(changes)
-                await self.calls.call(scripts.APPLY, encoded, refusals={})
-                return
-            except FactsChangedError as changed:
-                seen.update(outcomes.brought(changed) or {})
-        raise errors.unavailable()
+            return changes
+
+        await self._apply(seen, decide)
 
     def lost(self) -> None:
         self._lobby_subscribed = False

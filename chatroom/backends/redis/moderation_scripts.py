@@ -80,9 +80,8 @@ KILL = Script(
     r"""
 local s = session_of(ARGV[2])
 if not s then return {'NO_SUCH_USER'} end
-if not end_sessions({ARGV[2]}, ARGV[3], cjson.decode(ARGV[4])) then
-  return {'CHANGED', seatings_of({ARGV[2]}), names_of({ARGV[2]})}
-end
+local refusal = end_sessions({ARGV[2]}, ARGV[3], cjson.decode(ARGV[4]))
+if refusal then return refusal end
 return {'OK', s.name}
 """,
 )

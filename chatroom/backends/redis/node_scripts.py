@@ -81,11 +81,9 @@ for i = 1, #users, 2 do
   end
 end
 local changes = cjson.decode(ARGV[4])
-if not covers(leavers, changes) or not all_hold(changes) then
-  return {'CHANGED', seatings_of(leavers), names_of(leavers)}
-end
-apply_all(changes)
-for _, u in ipairs(leavers) do unname(u) end
+local refusal = refused(leavers, changes)
+if refusal then return refusal end
+released(leavers, changes)
 redis.call('SREM', P .. 'nodes', node)
 redis.call('DEL', P .. 'alive:' .. node)
 return {'OK'}

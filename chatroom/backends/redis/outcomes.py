@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chatroom.core import codec, membership
@@ -173,19 +173,14 @@ class _Leavers:
 
     def facts(self, u: str) -> Seating:
         """The room's facts as ``u`` leaves it, after those gone before."""
-        skip = self.gone | {u}
-        heir = next((h for h in self.room.firsts if h.key not in skip), None)
         here = self.owner not in self.gone and (
             self.owner != self.room.owner or self.room.owner_here
         )
-        return Seating(
-            room=self.room.name,
+        return replace(
+            self.room.about(u, *self.gone),
             members=self.members,
             owner=self.owner,
             owner_here=here,
-            owner_account=self.room.owner_account,
-            stays=self.room.stays,
-            heir=heir,
             quiet=self.room.quiet & {u},
         )
 

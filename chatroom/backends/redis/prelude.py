@@ -428,6 +428,22 @@ local function let_go(u, token)
   return false
 end
 
+-- Why the users `leavers` may not leave their rooms by `changes` (the
+-- ``CHANGED`` answer: their rooms' seatings now, and their names, for the
+-- node to decide on), or nil if they may: `changes` must be about exactly
+-- the rooms they are in, and every premise hold.
+local function refused(leavers, changes)
+  if covers(leavers, changes) and all_hold(changes) then return nil end
+  return {'CHANGED', seatings_of(leavers), names_of(leavers)}
+end
+
+-- The users `leavers` leave their rooms by `changes` and give up their
+-- names (`refused` said they may).
+local function released(leavers, changes)
+  apply_all(changes)
+  for _, u in ipairs(leavers) do unname(u) end
+end
+
 -- The sessions of the users `users` are ended wherever they are (taken
 -- over, killed, banned), their departures (`changes`, decided on the
 -- seatings of their rooms) applied: each node hears first, so the session
@@ -435,9 +451,10 @@ end
 -- name is free. Until that node's next heartbeats, the session is also
 -- listed as ended, for a node that missed the message while out of touch
 -- (see RESUME); a day at most, for a node that never comes back. Returns
--- false, applying nothing, if `changes` are not about the users' rooms.
+-- what `refused` does, applying nothing if it refuses.
 local function end_sessions(users, reason, changes)
-  if not covers(users, changes) or not all_hold(changes) then return false end
+  local refusal = refused(users, changes)
+  if refusal then return refusal end
   for _, u in ipairs(users) do
     for _, s in ipairs(sessions_of(u, '')) do
       tell(s, 'end ' .. reason)
@@ -446,9 +463,8 @@ local function end_sessions(users, reason, changes)
       redis.call('PEXPIRE', ended, 86400000)
     end
   end
-  apply_all(changes)
-  for _, u in ipairs(users) do unname(u) end
-  return true
+  released(users, changes)
+  return nil
 end
 
 -- What a join reply is built from (chatroom.core.membership.welcome), as

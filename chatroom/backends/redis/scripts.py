@@ -145,9 +145,8 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
     return {'ATTACHED'}
   end
   if ARGV[7] ~= '1' then return {'TAKEN'} end
-  if not end_sessions({u}, 'signed in elsewhere', cjson.decode(ARGV[9])) then
-    return {'CHANGED', seatings_of({u}), names_of({u})}
-  end
+  local refusal = end_sessions({u}, 'signed in elsewhere', cjson.decode(ARGV[9]))
+  if refusal then return refusal end
 end
 if old ~= '' and old ~= u then redis.call('HDEL', SIGNED, old) end
 if account ~= '' then
@@ -211,11 +210,9 @@ for i = 3, #ARGV, 2 do
   if holds(u, token) and not let_go(u, token) then leavers[#leavers + 1] = u end
 end
 local changes = cjson.decode(ARGV[2])
-if not covers(leavers, changes) or not all_hold(changes) then
-  return {'CHANGED', seatings_of(leavers), names_of(leavers)}
-end
-apply_all(changes)
-for _, u in ipairs(leavers) do unname(u) end
+local refusal = refused(leavers, changes)
+if refusal then return refusal end
+released(leavers, changes)
 return {'OK'}
 """,
 )
