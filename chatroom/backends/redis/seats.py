@@ -1,11 +1,14 @@
 """Taking and giving up a seat in a room of the cluster, as a node does it.
 
-Entering a room is one script (``CREATE`` or ``JOIN``) whose reply is the
-joiner's welcome, while the room's events come on the room's channel over
-another connection. :class:`RedisSeats` puts the two in order: it subscribes
-before the script runs, numbers the welcome by the room's sequence, and
-replays the events of a room left in the same step that came before the
-member's ``PART``. It is a part of
+Entering a room is one script (``CREATE`` or ``JOIN``) whose reply is what
+the joiner's welcome is built from, while the room's events come on the
+room's channel over another connection. :class:`RedisSeats` puts the two in
+order: it subscribes before the script runs, numbers the welcome by the
+room's sequence, and replays the events of a room left in the same step
+that came before the member's departure. Who is quiet, who owns the room,
+what it is shown and the welcome itself are the core's
+(:mod:`chatroom.core.membership`), decided on the seatings the node has
+and again on those a refusal brings (:mod:`.outcomes`). It is a part of
 :class:`~chatroom.backends.redis.backend.RedisBackend`, which owns it.
 """
 
