@@ -12,6 +12,7 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from tests.cluster.support import ClusterTestCase
+from tests.support import redis_backend
 
 
 class MembershipClusterTests(ClusterTestCase):
@@ -79,3 +80,54 @@ class MembershipClusterTests(ClusterTestCase):
         part = yield bob.expect_line("PART den alice ")
         self.assertEqual(part, "PART den alice server node2 shut down")
         self.assertEqual((yield bob.expect_line("OWNER den ")), "OWNER den bob")
+
+
+class MembershipCostTests(ClusterTestCase):
+    """Deciding on a node costs Redis no more calls than deciding in Lua did."""
+
+    node_options = ("--rate", "0", "--node-ttl", "60")  # no heartbeat meanwhile
+
+    @defer.inlineCallbacks
+    def scripts_run(self, node):
+        """How many scripts Redis has run (by hash, or by source the once)."""
+        connection = redis_backend(node.server).commands.connection
+        info = yield connection.execute_command("INFO", "commandstats")
+        calls = 0
+        for line in info.decode().splitlines():
+            if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
+                stats = dict(part.split("=") for part in line.split(":")[1].split(","))
+                calls += int(stats["calls"]) - int(stats.get("failed_calls", 0))
+        return calls
+
+    @defer.inlineCallbacks
+    def test_a_join_a_leave_and_a_release_are_one_script_each(self):
+        """With the room's seating known from the node's last reply (a
+        member's join), bob's join is one script, his leave one (and the
+        lobby's room list one), his disconnect one."""
+        node = yield self.node()
+        alice = yield self.client(node, "alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED tea ")
+        carol = yield self.client(node, "carol")  # every script run once
+        carol.say("/join tea")
+        yield carol.expect_line("JOINED tea ")
+        carol.say("/leave")
+        yield carol.expect_line("LEFT tea")
+        yield carol.expect_line("ROOMS ")
+        bob = yield self.client(node, "bob")
+        before = yield self.scripts_run(node)
+        bob.say("/join tea")
+        yield alice.expect_line("JOIN tea bob")
+        joined = yield self.scripts_run(node)
+        self.assertEqual(joined - before, 1)
+        bob.say("/leave")
+        yield bob.expect_line("LEFT tea")
+        yield bob.expect_line("ROOMS ")
+        left = yield self.scripts_run(node)
+        self.assertEqual(left - joined, 2)
+        bob.say("/join tea")
+        yield alice.expect_line("JOIN tea bob")
+        back = yield self.scripts_run(node)
+        bob.say("/quit")
+        yield alice.expect_line("PART tea bob ")
+        self.assertEqual((yield self.scripts_run(node)) - back, 1)
