@@ -57,6 +57,7 @@ from chatroom.core.backend import (
     Speech,
 )
 from chatroom.core.config import ServerConfig
+from chatroom.core.deciding import retried
 from chatroom.core.events import (
     Announcement,
     Departure,
@@ -81,8 +82,6 @@ from chatroom.core.text import name_key
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 #: Why a session ends when its name is signed in to elsewhere.
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
-#: How often a decision on a room's facts is made again when they change.
-DECISION_ATTEMPTS = 5
 
 
 class RedisBackend:
@@ -253,18 +252,20 @@ class RedisBackend:
         decide: Callable[[dict[str, outcomes.Seated]], list[Change]],
     ) -> None:
         """``APPLY`` the changes ``decide`` makes of the seatings ``seen``,
-        deciding again on those a refusal brings."""
-        for _attempt in range(DECISION_ATTEMPTS):
+        deciding again on those a refusal brings (:func:`retried`)."""
+
+        async def attempt() -> None:
             changes = decide(seen)
             if not changes:
                 return
             try:
                 encoded = outcomes.encoded(changes)
                 await self.calls.call(scripts.APPLY, encoded, refusals={})
-                return
             except FactsChangedError as changed:
                 seen.update(outcomes.brought(changed) or {})
-        raise errors.unavailable()
+                raise
+
+        await retried(attempt)
 
     async def tidy(
         self, stale: list[bytes], places: list[bytes], rooms: list[bytes]
@@ -349,18 +350,22 @@ class RedisBackend:
         their rooms decided by :mod:`chatroom.core.membership` on the
         seatings the script answers ``CHANGED`` with (at first on those the
         node has, ``first``, or none: most sessions a script ends are in no
-        room, or it ends none), then run again with them."""
+        room, or it ends none), then run again with them (:func:`retried`)."""
         changes: list[Change] = first or []
-        for _attempt in range(DECISION_ATTEMPTS):
+
+        async def attempt() -> Any:
+            nonlocal changes
             try:
                 return await run(outcomes.encoded(changes))
             except FactsChangedError as changed:
                 reply = changed.args[0] if changed.args else None
-                if not isinstance(reply, list) or len(reply) < 3:
-                    raise
-                rooms, names = outcomes.seated_all(reply[1]), outcomes.names(reply[2])
-                changes = outcomes.ending(rooms, names, kind, reason, waits_until)
-        raise errors.unavailable()
+                if isinstance(reply, list) and len(reply) >= 3:
+                    rooms = outcomes.seated_all(reply[1])
+                    names = outcomes.names(reply[2])
+                    changes = outcomes.ending(rooms, names, kind, reason, waits_until)
+                raise
+
+        return await retried(attempt)
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
@@ -581,7 +586,9 @@ class RedisBackend:
         key = name_key(room) if where is None else where.key
         args = say_args(key, session, event, self.config, now)
         away, checked = "1" if outside else "", ""
-        for _attempt in range(DECISION_ATTEMPTS):
+
+        async def attempt() -> None:
+            nonlocal checked
             first = b"" if where is None else self._speaking(where, member, session)
             try:
                 reply = await self.calls.call(
@@ -594,16 +601,17 @@ class RedisBackend:
                         where.quiet.add(member)
                     else:
                         where.quiet.discard(member)
-                    continue
-                if speaks is not None:  # moderated: decided on the room's facts
+                elif speaks is not None:  # moderated: decided on the room's facts
                     speaks((await self.facts(room)).room)
-                checked = "1"
-                continue
+                    checked = "1"
+                else:
+                    checked = "1"
+                raise
             if where is not None:
                 where.quiet.discard(member)
             event.id = str(reply[1])
-            return
-        raise errors.unavailable()
+
+        await retried(attempt)
 
     def _speaking(self, where: LocalRoom, member: Member, session: Session) -> bytes:
         """What room ``where`` is shown before the member's words, as

@@ -33,15 +33,13 @@ from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.core import errors, membership
 from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
+from chatroom.core.deciding import retried
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure
 from chatroom.core.membership import RoomView, Seating
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
-
-#: How often a join is retried when the facts it was admitted on changed.
-ENTRY_ATTEMPTS = 5
 
 
 class RedisSeats:
@@ -206,7 +204,9 @@ class RedisSeats:
         }
         guard: list[Any] = [] if check is None else ["", "", ""]
         known: dict[str, Seated] = {}
-        for _attempt in range(ENTRY_ATTEMPTS):
+
+        async def attempt() -> Any:
+            nonlocal guard
             changes = b"" if script is scripts.VIEW else outcomes.encoded(decide(known))
             extra = [] if script is scripts.VIEW else [changes]
             try:
@@ -217,11 +217,11 @@ class RedisSeats:
                 seatings = outcomes.brought(changed)
                 if seatings is not None:
                     known.update(seatings)
-                    continue
-                if check is None:
-                    raise
-                guard = await check()
-        raise errors.unavailable()
+                elif check is not None:
+                    guard = await check()
+                raise
+
+        return await retried(attempt)
 
     async def leave(
         self, member: Member, session: Session, departure: Departure
@@ -234,30 +234,29 @@ class RedisSeats:
         last_seen = where.detach(member)
         u = key_of(session)
         room = where.seating_of(member, u)
+
+        async def attempt() -> int:
+            nonlocal room
+            if u not in room.present:
+                return 0  # Redis had it in no room already (deleted, say)
+            shown = replace(departure, room=room.name or departure.room)
+            changes = [outcomes.leaving(where.key, room, [(u, shown)])]
+            try:
+                reply = await self.calls.call(
+                    scripts.LEAVE,
+                    u,
+                    session.token,
+                    outcomes.encoded(changes),
+                    refusals={},
+                )
+            except FactsChangedError as changed:
+                room = (outcomes.brought(changed) or {}).get(where.key, room)
+                raise
+            where.seated = outcomes.seated_all(reply[2]).get(where.key, where.seated)
+            return int(reply[1][0][0]) + 1  # the departure's, shown or not
+
         try:
-            for _attempt in range(ENTRY_ATTEMPTS):
-                if u not in room.present:
-                    part_seq = 0  # Redis had it in no room already (deleted, say)
-                    break
-                shown = replace(departure, room=room.name or departure.room)
-                changes = [outcomes.leaving(where.key, room, [(u, shown)])]
-                try:
-                    reply = await self.calls.call(
-                        scripts.LEAVE,
-                        u,
-                        session.token,
-                        outcomes.encoded(changes),
-                        refusals={},
-                    )
-                except FactsChangedError as changed:
-                    room = (outcomes.brought(changed) or {}).get(where.key, room)
-                    continue
-                part_seq = int(reply[1][0][0]) + 1
-                seen = outcomes.seated_all(reply[2])
-                where.seated = seen.get(where.key, where.seated)
-                break
-            else:
-                raise errors.unavailable()
+            part_seq = await retried(attempt)
         except BaseException:
             if member in self.sessions and not where.gone:
                 where.attach(member, last_seen)
