@@ -126,8 +126,9 @@ class RedisSeats:
                 if part_seq:  # else Redis had it in no room: nothing to add
                     old.replay(member, last_seen, before=part_seq)
                 self.here.unseat(member, old)
-            if view.room != room.name:  # else keep the one string its members share
+            if view.room != room.name:
                 room.name = view.room
+            view.room = room.name  # the one string its members' seats share
             if not room.incarnation:
                 room.incarnation = read[2].decode()
             if view.joiner_quiet:
