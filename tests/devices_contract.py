@@ -19,7 +19,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
-from chatroom.wiring.server import ChatServer
+from chatroom.doors.base.server import ChatServer
 from tests.handler_contract import ContractBase, User
 from tests.moderation_contract import PASSWORD
 from tests.support import FakeClient

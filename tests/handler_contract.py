@@ -22,8 +22,8 @@ from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.fanout import DELIVERY_FAILED
+from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import parse_event
-from chatroom.wiring.server import ChatServer
 from tests.broken_door import BrokenDoor, DeliveryBugError
 from tests.support import FakeClient
 

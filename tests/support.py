@@ -27,6 +27,7 @@ from twisted.internet.interfaces import (
     IListeningPort,
     IOpenSSLClientConnectionCreator,
     IProtocol,
+    IReactorTime,
     IStreamClientEndpoint,
 )
 from twisted.internet.task import Clock
@@ -36,16 +37,20 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.local.records import Store
+from chatroom.core.accounts import Runner
 from chatroom.core.chat import ChatCore
+from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event as SharedEvent
 from chatroom.core.events import Listing, LobbyChanges, Welcome
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.seats import Seat
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.rendering import to_line
 from chatroom.wire.lines import ParsedLine, parse_event
-from chatroom.wiring.server import ChatServer, ServerConfig
+from chatroom.wiring.registries import local_registry
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 
 T = TypeVar("T")
@@ -88,6 +93,17 @@ def port_of(listening: IListeningPort) -> int:
     address = listening.getHost()
     assert isinstance(address, IPv4Address), address
     return address.port
+
+
+def local_server(
+    config: ServerConfig,
+    clock: IReactorTime,
+    store: Store | None = None,
+    hashing: Runner | None = None,
+) -> ChatServer:
+    """A server over the in-process back-end, as ``twistd chatroom`` builds
+    one without ``--redis`` (its rooms kept in ``store``, if given)."""
+    return ChatServer(config, clock, local_registry(config, clock, store), hashing)
 
 
 def _unwrapped(server: ChatServer) -> Registry:
@@ -191,7 +207,7 @@ class ProtocolTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(NOW)
-        self.server = ChatServer(self.config, clock=self.clock)
+        self.server = local_server(self.config, self.clock)
 
     def connect(self, name: str | None = None, host: str = "127.0.0.1") -> FakeClient:
         """A new connection from ``host``; with ``name``, already past the

@@ -5,8 +5,8 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.wiring.server import ChatServer
 from tests.account_contract import CONFIG, AccountNewsContract
+from tests.support import local_server
 
 
 class LocalAccountNewsTests(AccountNewsContract, unittest.TestCase):
@@ -14,4 +14,4 @@ class LocalAccountNewsTests(AccountNewsContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)

@@ -8,9 +8,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core.creation import HOUR
-from chatroom.wiring.server import ChatServer
 from tests.creation_contract import CONFIG, CreationContract
-from tests.support import FakeClient
+from tests.support import FakeClient, local_server
 from tests.test_irc_moderation import PASSWORD, AccountsCase
 
 
@@ -19,7 +18,7 @@ class LocalCreationTests(CreationContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)
 
     def test_an_hour_later_she_may_again(self) -> None:
         """Past the hour since her first room, lina makes one more (and

@@ -5,8 +5,8 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.wiring.server import ChatServer
 from tests.handler_contract import CONFIG, HandlerContract
+from tests.support import local_server
 
 
 class LocalRegistryHandlerTests(HandlerContract, unittest.TestCase):
@@ -14,4 +14,4 @@ class LocalRegistryHandlerTests(HandlerContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)

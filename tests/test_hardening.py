@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from chatroom.core.config import ServerConfig
 from chatroom.doors.line import session as session_module
 from chatroom.doors.line.session import LineSession
-from chatroom.wiring.server import ServerConfig
 from tests.support import FakeClient, ProtocolTestCase, local_backend
 
 

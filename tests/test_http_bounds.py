@@ -22,7 +22,7 @@ from twisted.trial import unittest
 from chatroom.core.config import ServerConfig
 from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
-from chatroom.wiring.server import ChatServer
+from tests.support import local_server
 
 LIMITS = HTTPLimits(header_timeout=5, idle_timeout=30, max_body=1024, sendq=4096)
 
@@ -62,7 +62,7 @@ class HTTPBoundsTestCase(unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(self.config, self.clock)
+        self.server = local_server(self.config, self.clock)
         self.site = build_site(self.server, (), LIMITS)
 
     def connect(self, host: str = "127.0.0.1") -> tuple[Any, SocketBuffer]:

@@ -15,10 +15,10 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
+from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
-from chatroom.wiring.server import ChatServer, ServerConfig
-from tests.support import NOW, FakeClient, device, local_backend
+from tests.support import NOW, FakeClient, device, local_backend, local_server
 
 
 class IRCClient:
@@ -63,7 +63,7 @@ class IRCTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(NOW)
-        self.server = ChatServer(self.config, clock=self.clock)
+        self.server = local_server(self.config, self.clock)
         self.factory = IRCFactory(self.server)
 
     def irc(self, nick: str | None = None) -> IRCClient:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chatroom.wiring.server import ServerConfig
+from chatroom.core.config import ServerConfig
 from tests.test_irc import IRCClient
 from tests.test_irc_moderation import PASSWORD, AccountsCase
 

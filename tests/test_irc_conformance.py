@@ -8,8 +8,8 @@ its comment, written anew over ``StringTransport`` (the server started as
 
 from __future__ import annotations
 
+from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.wire import CHANNEL_LIMIT, parse
-from chatroom.wiring.server import ServerConfig
 from tests.test_irc import IRCClient
 from tests.test_irc_moderation import PASSWORD, AccountsCase
 

@@ -15,9 +15,9 @@ from typing import cast
 from argon2 import PasswordHasher
 from twisted.logger import ILogObserver, globalLogPublisher
 
+from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.doors.irc.moderation import ban_target
-from chatroom.wiring.server import ServerConfig
 from tests.support import FakeClient, chat_core, local_backend
 from tests.test_irc import IRCClient, IRCTestCase
 

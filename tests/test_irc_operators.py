@@ -4,7 +4,7 @@ marks in ``WHO``, ``WHOIS`` and ``USERHOST``."""
 
 from __future__ import annotations
 
-from chatroom.wiring.server import ServerConfig
+from chatroom.core.config import ServerConfig
 from tests.support import FakeClient
 from tests.test_irc import IRCClient
 from tests.test_irc_moderation import PASSWORD, AccountsCase

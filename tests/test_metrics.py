@@ -18,12 +18,13 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core import metrics
+from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.metered import UNTIMED, MeteredRegistry
+from chatroom.core.metered import UNTIMED, MeteredRegistry, metered
 from chatroom.core.moderation import Action
 from chatroom.core.registry import Registry
+from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer, ServerConfig
 from tests.support import FakeClient
 
 #: What each required argument of a registry operation is, by its name; the
@@ -71,7 +72,7 @@ class MeteredRegistryTests(unittest.TestCase):
     def setUp(self) -> None:
         config = ServerConfig(rate=0)
         clock = Clock()
-        self.registry = MeteredRegistry(local_registry(config, clock))
+        self.registry = metered(local_registry(config, clock))
         self.server = ChatServer(config, clock=clock, registry=self.registry)
         self.users = 0
 
@@ -109,9 +110,10 @@ class MeteredRegistryTests(unittest.TestCase):
             done.addErrback(lambda failure: failure.trap(ChatError))
             self.successResultOf(done)
 
-    def test_every_member_written_out(self) -> None:
-        """The wrapper defines every member of the protocol itself: nothing
-        reaches the inner registry unseen (there is no ``__getattr__``)."""
+    def test_every_member_forwarded(self) -> None:
+        """The wrapper has every member of the protocol itself, made from
+        the protocol: nothing reaches the inner registry unseen (there is
+        no ``__getattr__``)."""
         missing = set(operations()) - set(vars(MeteredRegistry))
         self.assertEqual(missing, set())
         self.assertNotIn("__getattr__", vars(MeteredRegistry))

@@ -10,9 +10,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.wiring.server import ChatServer
 from tests.moderation_contract import CONFIG, PASSWORD, ModerationContract
-from tests.support import FakeClient
+from tests.support import FakeClient, local_server
 
 
 class LocalModerationTests(ModerationContract, unittest.TestCase):
@@ -20,7 +19,7 @@ class LocalModerationTests(ModerationContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)
 
 
 class ModerationRequireAccountTests(unittest.TestCase):
@@ -30,7 +29,7 @@ class ModerationRequireAccountTests(unittest.TestCase):
     def test_only_accounts_get_a_name(self) -> None:
         """A plain name gets ACCOUNT_REQUIRED; newcomers register a free name
         with ``/register NAME PASSWORD``, sign in later, and may /nick."""
-        server = ChatServer(replace(CONFIG, require_account=True), clock=Clock())
+        server = local_server(replace(CONFIG, require_account=True), Clock())
         alice = FakeClient(server)
         alice.received()
         alice.send("alice")
@@ -61,7 +60,7 @@ class ModerationRequireAccountTests(unittest.TestCase):
     def test_registering_a_held_name_takes_nobody_over(self) -> None:
         """``/register NAME PASSWORD`` of a name a plain user holds is
         NAME_TAKEN, the holder keeps it, and no account is left behind."""
-        server = ChatServer(CONFIG, clock=Clock())
+        server = local_server(CONFIG, Clock())
         holder = FakeClient(server)
         holder.send("carol")
         newcomer = FakeClient(server)
@@ -85,7 +84,7 @@ class SignInRaceTests(unittest.TestCase):
             queued.append((function, done))
             return done
 
-        server = ChatServer(CONFIG, clock=Clock(), hashing=run)
+        server = local_server(CONFIG, Clock(), hashing=run)
         owner = FakeClient(server)
         owner.send(f"/register alice {PASSWORD}")
         function, done = queued.pop()

@@ -7,9 +7,9 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.wiring.server import ChatServer
 from tests.handler_contract import CONFIG
 from tests.operators_contract import OperatorsContract
+from tests.support import local_server
 
 
 class LocalRegistryOperatorsTests(OperatorsContract, unittest.TestCase):
@@ -17,4 +17,4 @@ class LocalRegistryOperatorsTests(OperatorsContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)

@@ -20,11 +20,10 @@ from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core import multiline
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer
+from chatroom.doors.base.server import ChatServer
 from tests.handler_contract import CONFIG
 from tests.paste_contract import CODE, CODE_TAG, CODE_TEXT, PasteContract
-from tests.support import NOW, STAMP, FakeClient, in_place
+from tests.support import NOW, STAMP, FakeClient, in_place, local_server
 from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
@@ -33,7 +32,7 @@ class LocalRegistryPasteTests(PasteContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)
 
 
 class PasteParsingTests(unittest.TestCase):
@@ -146,7 +145,7 @@ class PasteFloodTests(unittest.TestCase):
         """With a burst of 3, alice's three pastes of 32 lines go at once
         and bob gets each as one message; a fourth line waits (SLOW)."""
         clock = Clock()
-        server = ChatServer(ServerConfig(rate=1, burst=3), clock=clock)
+        server = local_server(ServerConfig(rate=1, burst=3), clock)
         alice, bob = FakeClient(server), FakeClient(server)
         for line in ("alice", "/create tea"):
             alice.send(line)
@@ -170,7 +169,7 @@ class PasteSearchTests(unittest.TestCase):
         text the joined lines."""
         clock = Clock()
         clock.advance(NOW)
-        alice = FakeClient(ChatServer(ServerConfig(rate=0), clock=clock))
+        alice = FakeClient(local_server(ServerConfig(rate=0), clock))
         for line in ("alice", "/create tea", CODE, "something else"):
             alice.send(line)
         alice.received()
@@ -196,7 +195,7 @@ class PasteStoreTests(unittest.TestCase):
         config = ServerConfig(rate=0, history=5, resume_bound=5, retention=50)
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
-        return ChatServer(config, self.clock, local_registry(config, self.clock, store))
+        return local_server(config, self.clock, store)
 
     def test_lines_survive_a_restart_and_an_edit_drops_them(self) -> None:
         """After a restart a rich joiner gets both pastes with their lines;

@@ -6,8 +6,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core.presence import joins_quietly
-from chatroom.wiring.server import ChatServer
 from tests.presence_contract import CONFIG, PresenceContract
+from tests.support import local_server
 
 
 class LocalPresenceTests(PresenceContract, unittest.TestCase):
@@ -15,7 +15,7 @@ class LocalPresenceTests(PresenceContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)
 
 
 class JoinsQuietlyTests(unittest.TestCase):

@@ -11,11 +11,10 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer
+from chatroom.doors.base.server import ChatServer
 from tests.moderation_contract import PASSWORD
 from tests.private_contract import CONFIG, PrivateContract
-from tests.support import FakeClient, in_place
+from tests.support import FakeClient, in_place, local_server
 
 
 class LocalPrivateTests(PrivateContract, unittest.TestCase):
@@ -23,7 +22,7 @@ class LocalPrivateTests(PrivateContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)
 
 
 class StoredPrivateTests(unittest.TestCase):
@@ -40,7 +39,7 @@ class StoredPrivateTests(unittest.TestCase):
         config = replace(CONFIG, conversation_retention=3)
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
-        return ChatServer(config, self.clock, local_registry(config, self.clock, store))
+        return local_server(config, self.clock, store)
 
     def restart(self) -> None:
         """Crash (only what was flushed counts) and start on the same file."""

@@ -17,6 +17,7 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from chatroom.core.config import ServerConfig
 from chatroom.core.text import has_control_characters, name_key
 from chatroom.doors.line.protocol import (
     LOBBY,
@@ -25,8 +26,7 @@ from chatroom.doors.line.protocol import (
     ChatFactory,
     ChatProtocol,
 )
-from chatroom.wiring.server import ChatServer, ServerConfig
-from tests.support import device, local_backend
+from tests.support import device, local_backend, local_server
 
 CLIENTS = 4
 NAMES = ["alice", "Alice", "ＡＬＩＣＥ", "bob", "b.o-b_2", "x" * 33, "bad name", ""]
@@ -84,7 +84,7 @@ class World:
             ping_timeout=50,
             sendq=1 << 20,
         )
-        self.server = ChatServer(config, clock=self.clock)
+        self.server = local_server(config, self.clock)
         self.factory = ChatFactory(self.server)
         self.slots: list[tuple[ChatProtocol, StringTransport] | None] = [None] * CLIENTS
         self.output: list[bytes] = []

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chatroom.wiring.server import ChatServer
-from tests.support import STAMP, FakeClient, ProtocolTestCase
+from tests.support import STAMP, FakeClient, ProtocolTestCase, local_server
 
 
 class ConnectTests(ProtocolTestCase):
@@ -27,7 +26,7 @@ class ConnectTests(ProtocolTestCase):
 
     def test_hello_uses_configured_name(self) -> None:
         """``--name`` is what HELLO calls the server."""
-        server = ChatServer(replace(self.config, name="tea-house"), clock=self.clock)
+        server = local_server(replace(self.config, name="tea-house"), self.clock)
         client = FakeClient(server)
         self.assertTrue(client.received()[0].startswith("HELLO tea-house 1 "))
 
@@ -258,7 +257,7 @@ class CreateTests(ProtocolTestCase):
 
     def test_too_many_rooms(self) -> None:
         """Past --max-rooms (permanent rooms count) a create is refused."""
-        self.server = ChatServer(replace(self.config, max_rooms=2), clock=self.clock)
+        self.server = local_server(replace(self.config, max_rooms=2), self.clock)
         self.create("tea", "alice")
         bob = self.connect("bob")
         bob.send("/create coffee")
@@ -313,9 +312,7 @@ class JoinTests(ProtocolTestCase):
 
     def test_room_full(self) -> None:
         """A room at --room-capacity refuses joiners; the joiner stays put."""
-        self.server = ChatServer(
-            replace(self.config, room_capacity=2), clock=self.clock
-        )
+        self.server = local_server(replace(self.config, room_capacity=2), self.clock)
         alice, _ = self.join("general", "alice", "bob")
         carol = self.connect("carol")
         carol.send("/create tea")

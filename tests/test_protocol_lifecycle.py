@@ -9,8 +9,8 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.test import iosim
 
+from chatroom.core.config import ServerConfig
 from chatroom.doors.line.protocol import ChatProtocol
-from chatroom.wiring.server import ServerConfig
 from chatroom.wiring.service import ChatService
 from tests.support import STAMP, FakeClient, ProtocolTestCase
 

@@ -15,10 +15,9 @@ from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core import reactions
 from chatroom.core.config import ServerConfig
 from chatroom.core.reactions import REACTIONS_PER_MESSAGE, Reactions
-from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer
+from chatroom.doors.base.server import ChatServer
 from tests.reaction_contract import REACTION_CONFIG, ReactionContract
-from tests.support import FakeClient, in_place, local_backend
+from tests.support import FakeClient, in_place, local_backend, local_server
 from tests.test_irc import IRCTestCase
 
 
@@ -27,7 +26,7 @@ class LocalRegistryReactionTests(ReactionContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(REACTION_CONFIG, clock=self.clock)
+        self.server = local_server(REACTION_CONFIG, self.clock)
 
 
 class TypingRateTests(unittest.TestCase):
@@ -36,7 +35,7 @@ class TypingRateTests(unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        server = ChatServer(ServerConfig(rate=0), clock=self.clock)
+        server = local_server(ServerConfig(rate=0), self.clock)
         self.alice, self.bob = FakeClient(server), FakeClient(server)
         for line in ("alice", "/caps rich multi", "/create tea", "/create cafe"):
             self.alice.send(line)
@@ -88,7 +87,7 @@ class KeptAcrossRestartsTests(unittest.TestCase):
         config = ServerConfig(rate=0, history=5, resume_bound=5, retention=50)
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
-        return ChatServer(config, self.clock, local_registry(config, self.clock, store))
+        return local_server(config, self.clock, store)
 
     def test_reactions_and_modlog_survive_a_restart(self) -> None:
         """After a crash, a reaction given before is still given (giving it
@@ -133,7 +132,7 @@ class ReactionFloodTests(unittest.TestCase):
         """Past ``--burst``, reactions wait at ``--rate`` (the sender is told
         ``SLOW`` once) and then all arrive, in order."""
         clock = Clock()
-        server = ChatServer(ServerConfig(rate=2, burst=5), clock=clock)
+        server = local_server(ServerConfig(rate=2, burst=5), clock)
         alice, bob = FakeClient(server), FakeClient(server)
         for line in ("alice", "/create tea", "hi"):
             alice.send(line)
@@ -185,7 +184,7 @@ class ReactionStateTests(unittest.TestCase):
         """Every ``PRUNE_EVERY`` changes, the reactions to messages memory
         no longer holds (nothing is on disk) are forgotten; reacting goes on."""
         self.patch(reactions, "PRUNE_EVERY", 5)
-        server = ChatServer(ServerConfig(rate=0, history=5, resume_bound=5), Clock())
+        server = local_server(ServerConfig(rate=0, history=5, resume_bound=5), Clock())
         alice = FakeClient(server)
         for line in ("alice", "/caps rich", "/create tea"):
             alice.send(line)

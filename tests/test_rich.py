@@ -13,13 +13,12 @@ from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core import codec
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line.rendering import live_id_line, live_rich_line
 from chatroom.wire.tags import format_tags, parse_pairs
-from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer
 from tests.handler_contract import CONFIG
 from tests.rich_contract import RichContract
-from tests.support import FakeClient, in_place
+from tests.support import FakeClient, in_place, local_server
 
 
 class LocalRegistryRichTests(RichContract, unittest.TestCase):
@@ -27,7 +26,7 @@ class LocalRegistryRichTests(RichContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)
 
 
 class EditWindowTests(unittest.TestCase):
@@ -35,7 +34,7 @@ class EditWindowTests(unittest.TestCase):
 
     def talk(self, config: ServerConfig) -> tuple[FakeClient, Clock]:
         clock = Clock()
-        alice = FakeClient(ChatServer(config, clock=clock))
+        alice = FakeClient(local_server(config, clock))
         for line in ("alice", "/caps rich", "/create tea", "typo"):
             alice.send(line)
         alice.received()
@@ -99,7 +98,7 @@ class RichStoreTests(unittest.TestCase):
         config = ServerConfig(rate=0, history=history, resume_bound=5, retention=50)
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
-        return ChatServer(config, self.clock, local_registry(config, self.clock, store))
+        return local_server(config, self.clock, store)
 
     def test_edits_and_redactions_survive_a_restart(self) -> None:
         """After a crash, the edited message reads as edited and the redacted

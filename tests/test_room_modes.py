@@ -5,12 +5,12 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.wiring.server import ChatServer
 from tests.room_modes_contract import CONFIG, RoomModesContract
+from tests.support import local_server
 
 
 class LocalRoomModesTests(RoomModesContract, unittest.TestCase):
     """Every reply arrives within the call that sent the line."""
 
     def setUp(self) -> None:
-        self.server = ChatServer(CONFIG, clock=Clock())
+        self.server = local_server(CONFIG, Clock())

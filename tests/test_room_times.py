@@ -5,9 +5,8 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.wiring.server import ChatServer
 from tests.room_times_contract import CONFIG, RoomTimesContract
-from tests.support import NOW
+from tests.support import NOW, local_server
 
 
 class LocalRoomTimesTests(RoomTimesContract, unittest.TestCase):
@@ -16,4 +15,4 @@ class LocalRoomTimesTests(RoomTimesContract, unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(NOW)  # a room made at 0 has no known time
-        self.server = ChatServer(CONFIG, clock=self.clock)
+        self.server = local_server(CONFIG, self.clock)

@@ -23,10 +23,9 @@ from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.search import SearchQuery, parse_search
-from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer
+from chatroom.doors.base.server import ChatServer
 from tests.search_contract import SEARCH_CONFIG, PrivateSearchContract
-from tests.support import FakeClient, in_place
+from tests.support import FakeClient, in_place, local_server
 
 DAY = 86_400.0
 
@@ -44,7 +43,7 @@ def file_server(
     store = SqliteStore(path, clock, in_place, config.retention)
     case.addCleanup(store.searcher._close)
     case.addCleanup(store.db.close)
-    return ChatServer(config, clock, local_registry(config, clock, store))
+    return local_server(config, clock, store)
 
 
 class MemorySearchTests(PrivateSearchContract, unittest.TestCase):
@@ -52,7 +51,7 @@ class MemorySearchTests(PrivateSearchContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = ChatServer(SEARCH_CONFIG, clock=self.clock)
+        self.server = local_server(SEARCH_CONFIG, self.clock)
 
 
 class FileSearchTests(PrivateSearchContract, unittest.TestCase):
@@ -104,7 +103,7 @@ class TimeFilterTests(unittest.TestCase):
     def test_in_memory(self) -> None:
         """Times filter the in-memory index."""
         clock = Clock()
-        self.check(ChatServer(SEARCH_CONFIG, clock=clock), clock)
+        self.check(local_server(SEARCH_CONFIG, clock), clock)
 
     def test_in_a_file(self) -> None:
         """Times filter the file's index (by rowid bounds and by time)."""
@@ -156,14 +155,14 @@ class MemoryIndexTests(unittest.TestCase):
 
     def test_retention(self) -> None:
         """Only each room's newest ``retention`` messages are found."""
-        server = ChatServer(ServerConfig(rate=0, retention=2), clock=Clock())
+        server = local_server(ServerConfig(rate=0, retention=2), Clock())
         alice = talk(server, "alice", "/create tea", "a1", "a2", "a3")
         self.assertEqual(search(alice, "a1"), [])
         self.assertEqual(search(alice, "a3"), ["a3"])
 
     def test_a_deleted_room_takes_its_messages_along(self) -> None:
         """A room deleted and made again does not find the old messages."""
-        server = ChatServer(SEARCH_CONFIG, clock=Clock())
+        server = local_server(SEARCH_CONFIG, Clock())
         alice = talk(server, "alice", "/create tea", "old words", "/delete tea")
         alice.send("/create tea")
         alice.received()

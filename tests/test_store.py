@@ -24,10 +24,9 @@ from chatroom.backends.local.store import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import TopicChanged
+from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import parse_event
-from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer
-from tests.support import FakeClient, in_place
+from tests.support import FakeClient, in_place, local_server
 
 CONFIG = ServerConfig(rate=0, history=2, resume_bound=3, retention=8, grace=300)
 
@@ -45,8 +44,7 @@ class StoreTests(unittest.TestCase):
     def start(self, config: ServerConfig = CONFIG) -> ChatServer:
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
-        registry = local_registry(config, self.clock, store)
-        return ChatServer(config, self.clock, registry)
+        return local_server(config, self.clock, store)
 
     def user(self, name: str, server: ChatServer | None = None) -> FakeClient:
         client = FakeClient(server or self.server)
@@ -179,9 +177,7 @@ class StoreTests(unittest.TestCase):
         memory too: a resume from before them has a gap."""
         store = SqliteStore(self.path, self.clock, in_place, 100, retention_age=60)
         self.addCleanup(store.db.close)
-        server = ChatServer(
-            CONFIG, self.clock, local_registry(CONFIG, self.clock, store)
-        )
+        server = local_server(CONFIG, self.clock, store)
         alice = self.user("alice", server)
         alice.send("/create tea")
         alice.send("old")

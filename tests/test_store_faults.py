@@ -32,10 +32,9 @@ from chatroom.backends.local.store import (
     SqliteStore,
 )
 from chatroom.core.config import ServerConfig
+from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import parse_event
-from chatroom.wiring.registries import local_registry
-from chatroom.wiring.server import ChatServer
-from tests.support import FakeClient, in_place
+from tests.support import FakeClient, in_place, local_server
 
 CONFIG = ServerConfig(rate=0, history=50, resume_bound=500, retention=1000)
 
@@ -73,9 +72,7 @@ class StoreFaultsFullDiskTests(unittest.TestCase):
     def start(self) -> ChatServer:
         self.store = SqliteStore(self.path, self.clock, self.run_in_place, 1000)
         self.addCleanup(self.store.db.close)
-        return ChatServer(
-            CONFIG, self.clock, local_registry(CONFIG, self.clock, self.store)
-        )
+        return local_server(CONFIG, self.clock, self.store)
 
     def user(self, name: str, server: ChatServer | None = None) -> FakeClient:
         client = FakeClient(server or self.server)

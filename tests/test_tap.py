@@ -15,14 +15,13 @@ from twisted.web.server import Site
 
 from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.redis.backend import RedisBackend
-from chatroom.backends.redis.link import RedisAddress
 from chatroom.core.chat import ChatCore
+from chatroom.core.config import RedisAddress, ServerConfig
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.wiring.collector import CollectorService
 from chatroom.wiring.reuseport import ReusePortEndpoint
-from chatroom.wiring.server import ServerConfig
 from chatroom.wiring.tap import Options, makeService
 from tests.support import IN_PROCESS, chat_core, local_backend
 

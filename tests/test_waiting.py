@@ -12,11 +12,12 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
 from chatroom.doors.line import session as session_module
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.session import LineSession
-from chatroom.wiring.server import ChatError, ChatServer, ServerConfig
-from tests.support import FakeClient, chat_core
+from tests.support import FakeClient, chat_core, local_server
 
 
 class SlowListSession(LineSession):
@@ -47,7 +48,7 @@ class WaitingTests(unittest.TestCase):
     """One command at a time per connection, whatever the others do."""
 
     def setUp(self) -> None:
-        self.server = ChatServer(ServerConfig(rate=0), clock=Clock())
+        self.server = local_server(ServerConfig(rate=0), Clock())
         states = session_module.COMMANDS["list"][1]
         commands = {**session_module.COMMANDS, "list": (list_as_overridden, states)}
         self.patch(session_module, "COMMANDS", commands)

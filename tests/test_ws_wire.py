@@ -15,7 +15,7 @@ from twisted.trial import unittest
 from chatroom.core.config import ServerConfig
 from chatroom.doors.web.site import build_site
 from chatroom.doors.web.socket import WebSocketSession
-from chatroom.wiring.server import ChatServer
+from tests.support import local_server
 from tests.test_http_bounds import UPGRADE
 
 
@@ -31,7 +31,7 @@ class WireTestCase(unittest.TestCase):
     """A ``/ws`` connection through the real site, upgraded."""
 
     def setUp(self) -> None:
-        server = ChatServer(ServerConfig(), Clock())
+        server = local_server(ServerConfig(), Clock())
         site = build_site(server, ())
         self.transport = StringTransport(
             peerAddress=IPv4Address("TCP", "127.0.0.1", 50000)
@@ -92,7 +92,7 @@ class NotAHandshakeTests(unittest.TestCase):
 
     def test_plain_get_is_400(self) -> None:
         """A plain ``GET /ws`` is answered 400, as twisted.web's resource did."""
-        site = build_site(ChatServer(ServerConfig(), Clock()), ())
+        site = build_site(local_server(ServerConfig(), Clock()), ())
         transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 1))
         connection = site.buildProtocol(transport.getPeer())
         connection.makeConnection(transport)

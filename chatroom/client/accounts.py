@@ -5,9 +5,10 @@ A registered name is only taken with ``/login NAME PASSWORD`` (see
 user signed in with, in memory and for this run only, because a reconnect
 must sign in again: the bare name would now be refused with
 ``NAME_REGISTERED``. Nothing else in the client ever sees a password as
-text: the lines that carry one (:data:`SECRET_COMMANDS`) are masked
-wherever a line is shown again (:func:`masked`), kept out of the input
-history (:func:`is_secret`), and drawn masked while they are typed.
+text: the lines that carry one (the commands the wire table marks secret,
+:mod:`chatroom.wire.commands`) are masked wherever a line is shown again
+(:func:`masked`), kept out of the input history (:func:`is_secret`), and
+drawn masked while they are typed.
 """
 
 from __future__ import annotations
@@ -16,11 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatroom.client.model import SessionModel
+from chatroom.wire.commands import secret_words
 from chatroom.wire.lines import ParsedLine
-
-#: The commands that carry passwords, and how many words (the command
-#: included) come before the first one.
-SECRET_COMMANDS = {"/login": 2, "/register": 1, "/password": 1, "/unregister": 1}
 
 #: What a password is shown as: always eight stars, so not even its length shows.
 HIDDEN = "********"
@@ -34,8 +32,8 @@ def secret_start(text: str) -> int | None:
     so a half-typed or mistyped line is hidden too.
     """
     words = text.split(" ")
-    shown = SECRET_COMMANDS.get(words[0].lower())
-    if shown is None or not text.startswith("/"):
+    shown = secret_words(words[0])
+    if not shown:
         return None
     start = 0
     for word in words[:shown]:
@@ -202,11 +200,11 @@ class SignIn:
         """
         command = line.split(" ", 1)[0].lower()
         if event.name == "REGISTERED" and command == "/register":
-            name = event.fields[0] if event.fields else self.model.own_name or ""
+            name = event.field("account") or self.model.own_name or ""
             self.credentials = Credentials(name, argument(line, 0))
         elif event.name == "PASSWORD_CHANGED" and command == "/password":
             held = self.credentials.account if self.credentials else ""
-            account = event.fields[0] if event.fields else held
+            account = event.field("account") or held
             self.credentials = Credentials(account, argument(line, 1))
         elif event.name == "UNREGISTERED":
             self.credentials = None

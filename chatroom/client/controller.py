@@ -1,14 +1,26 @@
 """Wires the protocol to the model and the user's input to the protocol.
 
 Everything runs on one reactor: the protocol calls in with events, the
-screen calls in with typed lines, and reconnection waits on the injected
-clock (``task.Clock`` in tests), so there are no threads and no sleeps.
+screen calls in with what the user does (:class:`~.actions.UserActions`),
+and reconnection waits on the injected clock (``task.Clock`` in tests),
+so there are no threads and no sleeps.
+
+Each server event goes through one table, :data:`EVENTS`: the event word
+names the model's method that takes it (the model then tells the screen
+what changed) and, where the controller has something to do about it
+(send ``/who`` after a join, sign in after ``HELLO``...), the
+controller's own. The controller is composed of parts that each keep one
+kind of state: the paced outbox (:class:`~.sending.SendQueue`), signing
+in (:class:`~.accounts.SignIn`), rejoining after a reconnect
+(:class:`~.rejoining.Rejoiner`) and typing notices
+(:class:`~.typingnotices.TypingNotices`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -22,21 +34,22 @@ from chatroom.client.accounts import (
     masked,
     session_ended,
 )
-from chatroom.client.model import EntryKind, Page, SessionModel
+from chatroom.client.entries import EntryKind, Page, log_key
+from chatroom.client.model import SessionModel
+from chatroom.client.pasting import fits, paste_command, pasted_lines
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
-from chatroom.client.rejoining import Rejoining
-from chatroom.client.richactions import RichActions
+from chatroom.client.rejoining import Rejoiner
 from chatroom.client.sending import Outgoing, SendQueue
-from chatroom.client.switching import BufferActions
-from chatroom.client.typed import TypedLines
+from chatroom.client.typingnotices import TypingNotices
+from chatroom.core.text import is_valid_name, name_key
 from chatroom.wire.lines import ParsedLine
+from chatroom.wire.said import is_command, said_text
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
 Connector = Callable[[ChatClientFactory], "Deferred[ChatClientProtocol]"]
 
 #: How long /quit waits for the server to close before closing itself.
 QUIT_GRACE_SECONDS = 2.0
-
 
 #: How often the lag to the server is measured while connected.
 LAG_PROBE_SECONDS = 15.0
@@ -45,6 +58,35 @@ LAG_PROBE_SECONDS = 15.0
 #: session (2, 4, 8, 16, then every 30 s: about 3.5 minutes in all, longer
 #: than the server's default ping interval plus timeout).
 NAME_RETRIES = 10
+
+#: How many earlier messages one PgUp at the top of the log asks for.
+OLDER_PAGE = 50
+
+#: How long after a room's newest line came into view ``/read`` is sent.
+#: Lines sent count against the server's flood limit (1 a second after a
+#: burst), so markers are batched; a line read is never more than this
+#: late in reaching the user's other devices.
+READ_DELAY_SECONDS = 2.0
+
+#: Commands that act on the server's current room, which a private
+#: conversation (or the search results) on screen is not: refused there
+#: rather than sent elsewhere.
+ROOM_ONLY = frozenset(
+    {
+        "/me",
+        "/topic",
+        "/who",
+        "/history",
+        "/reply",
+        "/edit",
+        "/redact",
+        "/react",
+        "/unreact",
+        "/modlog",
+        "/opmsg",
+        "/paste",
+    }
+)
 
 
 class Backoff:
@@ -66,8 +108,8 @@ class Backoff:
         self.current = self.initial
 
 
-class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
-    """One client session: connection, reconnection and the user's commands."""
+class ChatController:
+    """One client session: connection, reconnection and the user's actions."""
 
     def __init__(
         self,
@@ -106,7 +148,6 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
         )
         #: Whether the lobby list should be pushed (the user may turn it off).
         self.watch = True
-        self._init_rejoining()
         self._read_call: IDelayedCall | None = None
         self._lag_probe: IDelayedCall | None = None
         #: When the next reconnect attempt is due, for the countdown.
@@ -123,12 +164,20 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
         self._name_retry: IDelayedCall | None = None
         self._name_attempts = 0
         self._quit_timeout: IDelayedCall | None = None
+        #: How many of our ``/focus`` lines are still to be answered.
+        self._focus_asked = 0
         given = Credentials(username, password) if username and password else None
         #: Signing in, and the password held to sign in again after a reconnect.
         self.accounts = SignIn(model, self._send, given)
         #: The keys typed with ``/join ROOM KEY``, by folded room name, so a
         #: rejoin after a reconnect gets into a room with a key (memory only).
         self.room_keys: dict[str, str] = {}
+        self.rejoiner = Rejoiner(
+            model, self.outbox, self._send, self.room_keys, self._ask_focus
+        )
+        self.typing = TypingNotices(
+            model, clock, self.outbox, lambda: self.protocol is not None
+        )
         #: Why the server ended the session for good (signed in elsewhere,
         #: killed, banned): no reconnecting until the user asks.
         self.ended: str | None = None
@@ -203,13 +252,15 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
         self._probe_lag()
 
     def event_received(self, event: ParsedLine) -> None:
+        """One server event: the model takes it, then the controller acts
+        on it, as :data:`EVENTS` says (unknown events change nothing)."""
         model = self.model
         if event.name == "PONG" and self.outbox.pong(event.text):
             return
         answering = self.outbox.answering
         if (
             event.name == "ERR"
-            and event.fields[:1] == ("RATE_LIMITED",)
+            and event.field("code") == "RATE_LIMITED"
             # Refusing a password line means too many failed sign-ins: it
             # must not be sent again, the user has to wait.
             and not (answering is not None and is_secret(answering.text))
@@ -218,11 +269,12 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
             return  # _refused says which line, and it is sent again
         event = self._reworded(event)
         was_page = model.page
-        react = getattr(self, f"_after_{event.name}", None)
+        route = EVENTS.get(event.name, NOWHERE)
         with model.batch():
-            model.apply(event)
-            if react is not None:
-                react(event, was_page)
+            if route.update is not None:
+                route.update(model, event)
+            if route.then is not None:
+                route.then(self, event, was_page)
         self.seen()
 
     def _reworded(self, event: ParsedLine) -> ParsedLine:
@@ -234,7 +286,7 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
         """
         if (
             event.name == "ERR"
-            and event.fields[:1] == ("NAME_REGISTERED",)
+            and event.field("code") == "NAME_REGISTERED"
             and self.model.page != Page.USERNAME
             and self._answers_typed("/register")
         ):
@@ -267,7 +319,7 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
         # Remember where the user was, to go back there.
         if model.own_name:
             self.wanted_name = model.own_name
-        self._remember_rooms()
+        self.rejoiner.remember()
         self.reconnecting = True
         why = model.bye_reason or reason.getErrorMessage() or "connection lost"
         self.ended = session_ended(model.bye_reason)
@@ -306,9 +358,12 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
             EntryKind.ERROR,
         )
 
-    # -- reacting to events ----------------------------------------------------
+    # -- what the controller does after the model took an event ----------------
+    #
+    # Each takes the event and the page shown before it; EVENTS names them.
 
-    def _after_HELLO(self, event: ParsedLine, was_page: Page) -> None:
+    def after_hello(self, event: ParsedLine, was_page: Page) -> None:
+        """Sign in, or take the name wanted (again, after a reconnect)."""
         if self.accounts.greet():
             return  # signed in with the password held for the session
         if self.model.password_for is not None:
@@ -320,7 +375,9 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
             self.model.note("reconnected; choose a username")
             self.reconnecting = False
 
-    def _after_WELCOME(self, event: ParsedLine, was_page: Page) -> None:
+    def after_welcome(self, event: ParsedLine, was_page: Page) -> None:
+        """Watch the lobby, ask for an account's unread counts, and after a
+        reconnect go back into every room."""
         self._cancel_name_retry()
         self._name_attempts = 0
         self.accounts.welcomed()
@@ -340,25 +397,28 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
         # Each room's log says "reconnected" once back in (see the model).
         # An account's rooms come back unasked (the server remembers them):
         # only those that did not are asked for, after /unread's answer.
-        if not self._rejoin_all(later=self.accounts.credentials is not None):
+        if not self.rejoiner.rejoin_all(later=self.accounts.credentials is not None):
             self.model.note(f"reconnected as {name}")
             self.reconnecting = False
 
-    def _after_JOINED(self, event: ParsedLine, was_page: Page) -> None:
+    def after_joined(self, event: ParsedLine, was_page: Page) -> None:
+        """Ask who owns the room; count a room rejoined."""
         # The join sequence doesn't name the owner; /who's reply does. It
         # asks about the current room: after a reconnect several joins are
         # on their way, and the last is current by the time /who arrives.
-        room = event.fields[0] if event.fields else ""
-        if self.reconnecting and self._focus_each:
+        room = event.field("room")
+        if self.reconnecting and self.rejoiner.focus_each:
             self._ask_focus(room)
         self._send("/who")
-        if self.reconnecting:
-            self._rejoined(room)
+        if self.reconnecting and self.rejoiner.rejoined(room):
+            self.reconnecting = False
 
-    def _after_UNREAD_END(self, event: ParsedLine, was_page: Page) -> None:
-        self._rejoin_rest()
+    def after_unread_end(self, event: ParsedLine, was_page: Page) -> None:
+        """The rooms the server put an account back in are in: the rest."""
+        self.rejoiner.rejoin_rest()
 
-    def _after_LOBBY(self, event: ParsedLine, was_page: Page) -> None:
+    def after_lobby(self, event: ParsedLine, was_page: Page) -> None:
+        """``/watch`` as typed: a list pushed again is fetched whole."""
         answering = self.outbox.answering
         if answering is None or not answering.typed:
             return
@@ -369,18 +429,19 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
         else:
             self.model.note("the room list is no longer updated; /list refreshes it")
 
-    def _after_REGISTERED(self, event: ParsedLine, was_page: Page) -> None:
+    def after_account_change(self, event: ParsedLine, was_page: Page) -> None:
+        """REGISTERED, PASSWORD_CHANGED, UNREGISTERED: the password held."""
         answering = self.outbox.answering
         self.accounts.confirmed(event, answering.text if answering else "")
 
-    _after_PASSWORD_CHANGED = _after_REGISTERED
-    _after_UNREGISTERED = _after_REGISTERED
-
-    def _after_NICK(self, event: ParsedLine, was_page: Page) -> None:
+    def after_nick(self, event: ParsedLine, was_page: Page) -> None:
+        """The status bar names the user."""
         self._set_ready_status()
 
-    def _after_ERR(self, event: ParsedLine, was_page: Page) -> None:
-        code = event.fields[0] if event.fields else ""
+    def after_err(self, event: ParsedLine, was_page: Page) -> None:
+        """A refused sign-in, a name still held after a reconnect, or a
+        room that could not be rejoined."""
+        code = event.field("code")
         if was_page == Page.USERNAME and self.accounts.refused(
             code, event.text, self.wanted_name or ""
         ):
@@ -401,8 +462,39 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
                 return
             self.model.note(f"could not take back the name {self.wanted_name}")
             self.reconnecting = False
-        elif self.reconnecting:
-            self._rejoin_refused(code)
+        elif self.reconnecting and self.rejoiner.refused(code):
+            self.reconnecting = False
+
+    def after_focus(self, event: ParsedLine, was_page: Page) -> None:
+        """A FOCUS we did not ask for (the current room was left, or taken
+        from us) names the server's choice; the room on screen wins, so
+        lines typed still go where the user looks."""
+        if self._focus_asked:
+            self._focus_asked -= 1
+            return
+        room = self.model.room
+        if room is not None and name_key(room) != name_key(event.field("room")):
+            self._ask_focus(room)
+
+    def after_typing(self, event: ParsedLine, was_page: Page) -> None:
+        """Whoever said they are typing is forgotten when their time is up."""
+        self.typing.others_changed()
+
+    def after_members(self, event: ParsedLine, was_page: Page) -> None:
+        """A typed ``/who``'s answer, in the log."""
+        if self._answers_typed("/who"):
+            self.model.note_members()
+
+    def after_rooms(self, event: ParsedLine, was_page: Page) -> None:
+        """A typed ``/list``'s answer starts in the log."""
+        if self._answers_typed("/list"):
+            self.model.note(f"rooms ({event.field('count') or 0}):")
+
+    def after_room(self, event: ParsedLine, was_page: Page) -> None:
+        """A typed ``/list``'s room, in the log."""
+        listing = self.model.rooms.get(event.field("room"))
+        if listing is not None and self._answers_typed("/list"):
+            self.model.note_room(listing)
 
     def _retry_name(self) -> None:
         self._name_retry = None
@@ -419,7 +511,240 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
             f"connected to {self.address} as {self.model.own_name} · /help for keys"
         )
 
-    # -- the user's actions (UserActions; typed lines in .typed) --------------
+    def _answers_typed(self, command: str) -> bool:
+        """Whether the server is answering ``command`` as the user typed it."""
+        line = self.outbox.answering
+        return (
+            line is not None
+            and line.typed
+            and line.text.split(" ", 1)[0].lower() == command
+        )
+
+    # -- the user's actions (UserActions) ------------------------------------------
+
+    def submit(self, text: str) -> bool:
+        """Act on a typed line; False if it could not be sent (the screen keeps it)."""
+        command, _, argument = text.partition(" ")
+        if command == "/help":
+            self.model.note("keys:", EntryKind.HELP)
+            for line in keys.help_lines():
+                self.model.note(line, EntryKind.HELP)
+        if command == "/quit":
+            self.quit(argument.strip())
+            return True
+        if self.protocol is None:
+            self.model.note("not connected: that line was not sent", EntryKind.ERROR)
+            return command == "/help"
+        page = self.model.page
+        if page == Page.USERNAME and not text.startswith("/"):
+            self._cancel_name_retry()  # the user chose instead
+            self.wanted_name = text.strip()
+            self.accounts.plain_name()
+            self._send(self.wanted_name, typed=True)
+        elif page == Page.USERNAME and self.accounts.typed_login(text):
+            self._cancel_name_retry()
+        elif page == Page.USERNAME and text.split(" ", 1)[0].lower() == "/nick":
+            self.wanted_name = text.split(" ", 1)[-1].strip()  # as a bare name
+            self.accounts.plain_name()
+            self._send(text, typed=True)
+        elif page == Page.LOBBY and not text.startswith("/"):
+            return self._enter_room(text.strip())
+        else:
+            sent = self._buffer_line(text)
+            if sent is not None:
+                self._remember_key(sent)
+                self._send(sent, typed=True)
+                if not is_command(sent) or sent.startswith("/paste "):
+                    self.typing.stop()  # the message says the user is done
+        return True
+
+    def _buffer_line(self, text: str) -> str | None:
+        """What a typed line becomes in the buffer on screen: the line to
+        send, or None when it was handled here (nothing to send).
+
+        ``/focus``, ``/join`` of a room the user is in and ``/leave`` of a
+        conversation show another buffer; ``/leave`` and ``/part`` leave
+        the room on screen; ``/query`` opens a conversation; a line typed
+        in a conversation is ``/msg USER``, one in the search results a
+        new search."""
+        model = self.model
+        buffer = model.buffer
+        plain = not is_command(text)
+        if buffer is not None and buffer.search and plain:
+            text = f"/search {text.removeprefix('/')}"  # typed there: search again
+        command, _, argument = text.partition(" ")
+        command, argument = command.lower(), argument.strip()
+        if command == "/search" and argument:
+            model.start_search(argument)
+            return text
+        if command in ("/leave", "/part") and buffer is not None:
+            if not buffer.is_room:
+                model.close(buffer.key)
+                self._focused_changed()
+                return None
+            # The room on screen, whatever the server's current room is.
+            return f"/leave {argument or buffer.name}"
+        if command == "/focus" and argument:
+            if model.focus(log_key(Page.ROOM, argument)):
+                self._focused_changed()
+                return None
+            return text  # the server says why not
+        joining = argument.split(" ", 1)[0]
+        if command == "/join" and model.focus(log_key(Page.ROOM, joining)):
+            self._focused_changed()  # already in: show it
+            return None
+        if command == "/query" and argument:
+            user, _, said = argument.partition(" ")
+            model.open_conversation(user)
+            return f"/msg {user} {said}" if said.strip() else None
+        if buffer is not None and buffer.search and command in ROOM_ONLY:
+            model.note(f"{command} is for rooms; this is the search", EntryKind.ERROR)
+            return None
+        if buffer is not None and buffer.private:
+            if not is_command(text):
+                return f"/msg {buffer.name} {said_text(text)}"
+            if command in ROOM_ONLY:
+                model.note(
+                    f"{command} is for rooms; this is a private conversation",
+                    EntryKind.ERROR,
+                )
+                return None
+        return text
+
+    def _remember_key(self, text: str) -> None:
+        """``/join ROOM KEY``: keep the key, for rejoining after a reconnect."""
+        words = text.split()
+        if len(words) >= 3 and words[0].lower() == "/join" and words[2] != "since":
+            self.room_keys[name_key(words[1])] = words[2]
+
+    def sign_in(self, password: str) -> bool:
+        """The password typed at the username page's prompt: ``/login``.
+
+        False (the prompt keeps it) when there is nothing to send yet.
+        """
+        name = self.model.password_for
+        if name is None or not password.strip():
+            return False
+        if self.protocol is None:
+            self.model.ask_password(name, "not connected: press Enter once it is")
+            return False
+        if any(character.isspace() for character in password):
+            self.model.ask_password(name, "a password has no spaces")
+            return False
+        self._cancel_name_retry()
+        self.wanted_name = name
+        self.accounts.login(name, password)
+        return True
+
+    def cancel(self) -> None:
+        """Esc: from the password prompt back to the name; in the lobby,
+        hide the notice (a kick, an invitation) the user has read."""
+        if self.model.page == Page.USERNAME and self.model.password_for:
+            self.accounts.cancel()
+        else:
+            self.model.dismiss_alert()
+
+    def _enter_room(self, room: str) -> bool:
+        """A name typed in the lobby: join it if it exists, else create it."""
+        if not is_valid_name(room):
+            # Checked here: the server would answer "usage: /create NAME",
+            # a command the user never typed.
+            self.model.note(
+                f"“{room}” cannot be a room name: use 1-32 letters, digits, "
+                "'_', '-' or '.'",
+                EntryKind.ERROR,
+            )
+            return False
+        # Room names compare as the server compares them (Tea == tea).
+        known = {name_key(name) for name in self.model.rooms}
+        verb = "join" if name_key(room) in known else "create"
+        self._send(f"/{verb} {room}", typed=True)
+        return True
+
+    def join(self, room: str) -> None:
+        """Enter a room chosen from the lobby list."""
+        self._send(f"/join {room}", typed=True)
+
+    def load_older(self) -> None:
+        """PgUp at the top of a room's log: fetch the messages before it."""
+        model = self.model
+        oldest = model.oldest_id()
+        if model.page != Page.ROOM or oldest is None:
+            return
+        history = model.history
+        if history.loading_older or model.logs.shown in history.complete:
+            return
+        history.expect_older()
+        self._send(f"/history {OLDER_PAGE} before {oldest}")
+
+    def switch_to(self, number: int) -> None:
+        """Alt-1..9: show the ``number``-th buffer (from 1)."""
+        if self.model.focus_number(number):
+            self._focused_changed()
+
+    def switch_step(self, step: int) -> None:
+        """Alt-Right (1) and Alt-Left (-1): the next or previous buffer."""
+        if self.model.focus_step(step):
+            self._focused_changed()
+
+    def _focused_changed(self) -> None:
+        """A room now on screen becomes the server's current room too (the
+        room left behind first hears that the user stopped typing there)."""
+        self.typing.left()
+        room = self.model.room
+        if room is not None and room != self.model.buffers.server_room:
+            self._ask_focus(room)
+        self.seen()
+
+    def _ask_focus(self, room: str) -> None:
+        """``/focus ROOM``, counted so that its FOCUS is known for ours."""
+        self.model.buffers.server_room = room
+        self._focus_asked += 1
+        self._send(f"/focus {room}")
+
+    def seen(self) -> None:
+        """The screen may show a buffer's newest line now (switched,
+        scrolled to the bottom, a line arrived): mark it read soon, with
+        ``/read ROOM ID``, batched so a busy room costs one line every
+        READ_DELAY_SECONDS and not one per message."""
+        if self.model.buffers.to_mark_read() and self._read_call is None:
+            self._read_call = self.clock.callLater(READ_DELAY_SECONDS, self._mark_read)
+
+    def _mark_read(self) -> None:
+        self._read_call = None
+        if self.protocol is None:
+            return
+        for room, number in self.model.buffers.to_mark_read():
+            self.model.mark_read(room, number)
+            self._send(f"/read {room} {number}")
+
+    def typed(self, text: str) -> None:
+        """The input line now reads ``text`` (a key changed it)."""
+        self.typing.typed(text)
+
+    def paste(self, text: str) -> None:
+        """Several lines pasted: one ``/paste`` message in a room when the
+        server takes it whole (see :mod:`.pasting`), else each line as if
+        typed."""
+        lines = pasted_lines(text)
+        if not lines:
+            return
+        self.typing.stop()
+        room = self.model.room if self.model.page == Page.ROOM else None
+        if room is not None and len(lines) > 1 and fits(lines):
+            self._send(paste_command(lines), typed=True)
+            return
+        for line in lines:
+            if line.strip():
+                self.submit(line)
+
+    def show_room(self, room: str) -> None:
+        """A search result chosen: show its room (joining it if need be),
+        or its private conversation (``@USER``)."""
+        if room.startswith("@"):
+            self.submit(f"/query {room[1:]}")
+        else:
+            self.submit(f"/join {room}")
 
     def quit(self, reason: str = "") -> None:
         """Leave cleanly: /quit to the server, then exit when it closes."""
@@ -450,3 +775,108 @@ class ChatController(RichActions, BufferActions, Rejoining, TypedLines):
     def _write(self, line: str) -> None:
         if self.protocol is not None:
             self.protocol.send_line(line)
+
+
+#: What the model makes of an event (it tells the screen what changed).
+Update = Callable[[SessionModel, ParsedLine], None]
+#: What the controller does once the model has the event (given the page
+#: shown before it): lines to send, timers to set.
+Reaction = Callable[[ChatController, ParsedLine, Page], None]
+
+
+class Route(NamedTuple):
+    """Where one server event goes: the model, then the controller."""
+
+    update: Update | None
+    then: Reaction | None = None
+
+
+#: Where an event the client does not know goes: nowhere.
+NOWHERE = Route(None)
+
+#: Every server event the client acts on, by its word; any other changes
+#: nothing. Keepalive PING is the protocol's; a PONG the outbox's.
+EVENTS: dict[str, Route] = {
+    # signing in and the lobby
+    "HELLO": Route(SessionModel.greeted, ChatController.after_hello),
+    "WELCOME": Route(SessionModel.welcomed, ChatController.after_welcome),
+    "ERR": Route(SessionModel.refused, ChatController.after_err),
+    "ROOMS": Route(SessionModel.rooms_listing, ChatController.after_rooms),
+    "ROOM": Route(SessionModel.room_listed, ChatController.after_room),
+    "ROOM_GONE": Route(SessionModel.room_gone),
+    "LOBBY": Route(SessionModel.lobby_watching, ChatController.after_lobby),
+    "BYE": Route(SessionModel.goodbye),
+    "HELP": Route(SessionModel.help_line),
+    "SLOW": Route(SessionModel.slowed),
+    # rooms and their members
+    "JOINED": Route(SessionModel.joined, ChatController.after_joined),
+    "MEMBERS": Route(SessionModel.members_listed, ChatController.after_members),
+    "OWNER": Route(SessionModel.owner_named),
+    "TOPIC": Route(SessionModel.topic_changed),
+    "JOIN": Route(SessionModel.member_joined),
+    "PART": Route(SessionModel.member_left),
+    "NICK": Route(SessionModel.renamed, ChatController.after_nick),
+    "LEFT": Route(SessionModel.left_room),
+    "DELETED": Route(SessionModel.room_deleted),
+    "NOTICE": Route(SessionModel.room_notice),
+    # what is said
+    "MSG": Route(SessionModel.message),
+    "ACTION": Route(SessionModel.action),
+    "OPMSG": Route(SessionModel.to_operators),
+    "OPNOTICE": Route(SessionModel.to_operators),
+    "PRIVMSG": Route(SessionModel.private_message),
+    # a room's history
+    "HISTORY": Route(SessionModel.history_message),
+    "HISTORY_ACTION": Route(SessionModel.history_action),
+    "HISTORY_END": Route(SessionModel.older_lines),
+    "GAP": Route(SessionModel.gap),
+    # messages with a life, and who is typing
+    "EDIT": Route(SessionModel.edited),
+    "REDACT": Route(SessionModel.redacted),
+    "REACT": Route(SessionModel.reaction_given),
+    "UNREACT": Route(SessionModel.reaction_taken_back),
+    "TYPING": Route(SessionModel.someone_typing, ChatController.after_typing),
+    # many rooms and read markers
+    "FOCUS": Route(SessionModel.server_focused, ChatController.after_focus),
+    "READ": Route(SessionModel.read_marker),
+    "UNREAD": Route(SessionModel.unread_counts),
+    "UNREAD_END": Route(None, ChatController.after_unread_end),
+    # search and the moderation log
+    "FOUND": Route(SessionModel.found),
+    "FOUND_END": Route(SessionModel.found_all),
+    "MODLOG": Route(SessionModel.modlog_row),
+    "MODLOG_END": Route(SessionModel.modlog_end),
+    # accounts, moderation and admin: a line as .moderation words it
+    "REGISTERED": Route(SessionModel.described, ChatController.after_account_change),
+    "PASSWORD_CHANGED": Route(
+        SessionModel.described, ChatController.after_account_change
+    ),
+    "UNREGISTERED": Route(SessionModel.described, ChatController.after_account_change),
+    "OP": Route(SessionModel.described),
+    "DEOP": Route(SessionModel.described),
+    "VOICE": Route(SessionModel.described),
+    "DEVOICE": Route(SessionModel.described),
+    "KICK": Route(SessionModel.member_kicked),
+    "KICKED": Route(SessionModel.kicked),
+    "BAN": Route(SessionModel.described),
+    "UNBAN": Route(SessionModel.described),
+    "BANS": Route(SessionModel.described),
+    "SET": Route(SessionModel.described),
+    "INVITE": Route(SessionModel.described),
+    "INVITED": Route(SessionModel.described),
+    "INFO": Route(SessionModel.described),
+    "ANNOUNCE": Route(SessionModel.described),
+    "KILLED": Route(SessionModel.described),
+    "GBAN": Route(SessionModel.described),
+    "GUNBAN": Route(SessionModel.described),
+    "GBANS": Route(SessionModel.described),
+}
+
+
+def update_model(model: SessionModel, event: ParsedLine) -> None:
+    """What the model alone makes of a server event, as :data:`EVENTS`
+    says (a model with no connection: the tests, the screenshots)."""
+    route = EVENTS.get(event.name)
+    if route is not None and route.update is not None:
+        with model.batch():
+            route.update(model, event)

@@ -10,43 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from chatroom.core.settingvalues import SETTINGS
+from chatroom.wire.commands import COMMANDS as SERVER_COMMANDS
+from chatroom.wire.commands import Command
 
 Edit = Callable[[str, int], tuple[str, int]]
 
-#: The commands the server knows, plus the client's own, for completion
-#: (``/login`` is the username page's, which completes nothing).
-COMMANDS = (
-    "/ban",
-    "/bans",
-    "/create",
-    "/delete",
-    "/deop",
-    "/devoice",
-    "/focus",
-    "/help",
-    "/info",
-    "/invite",
-    "/join",
-    "/kick",
-    "/leave",
-    "/list",
-    "/me",
-    "/msg",
-    "/nick",
-    "/op",
-    "/part",
-    "/password",
-    "/query",
-    "/quit",
-    "/register",
-    "/set",
-    "/topic",
-    "/unban",
-    "/unregister",
-    "/voice",
-    "/watch",
-    "/who",
-)
+#: The client's own commands, beside the server's (the wire table's):
+#: handled by the controller, never sent as they are.
+CLIENT_COMMANDS: dict[str, Command] = {
+    "query": Command("query", "USER [TEXT]"),  # a private conversation, shown
+    "part": Command("part", "[ROOM]"),  # /leave, as IRC clients call it
+}
+
+#: Every command Tab completes: the server's and the client's, ``/``-led.
+COMMANDS = tuple(sorted(f"/{name}" for name in {**SERVER_COMMANDS, **CLIENT_COMMANDS}))
 
 
 def _word_start(text: str, cursor: int, is_part: Callable[[str], bool]) -> int:

@@ -56,7 +56,7 @@ class RoomLogger:
             return
         if entry is None or entry.kind == EntryKind.HELP:
             return
-        name = file_name(self.model.filed_in)
+        name = file_name(self.model.logs.filed_in)
         if name is None:
             return
         output = self._files.get(name)

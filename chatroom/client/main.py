@@ -25,14 +25,14 @@ from twisted.internet.endpoints import (
     HostnameEndpoint,
     wrapClientTLS,
 )
-from twisted.internet.interfaces import IStreamClientEndpoint
+from twisted.internet.interfaces import IReactorTime, IStreamClientEndpoint
 from twisted.python.failure import Failure
 
 from chatroom.client.controller import ChatController, Connector
 from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import SessionModel
 from chatroom.client.palette import PALETTE, for_terminal
-from chatroom.client.pasting import bracket_burst
+from chatroom.client.pasting import BurstPastes
 from chatroom.client.protocol import ChatClientProtocol
 from chatroom.client.refresher import ScreenRefresher
 from chatroom.client.settings import (
@@ -207,9 +207,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             for_terminal(palette, display.fg_bright_is_bold),
             screen=display,
             handle_mouse=True,
-            # A burst of keys with Enter inside is a paste, on terminals
-            # without bracketed paste.
-            input_filter=lambda keys, raw: bracket_burst(keys),
+            # A read of several lines after a quiet moment is a paste, on
+            # terminals without bracketed paste.
+            input_filter=BurstPastes(cast(IReactorTime, reactor)),
             event_loop=urwid.TwistedEventLoop(
                 reactor=cast(Any, reactor), manage_reactor=False
             ),

@@ -1,18 +1,31 @@
-"""The session as the user sees it: page, name, rooms, members, topic, log.
+"""The session as the user sees it: page, name, rooms, members, topic, logs.
 
-The model applies :class:`chatroom.wire.lines.ParsedLine` objects in order and tells
-its listeners what changed; it never touches the network or the screen, so
-it is tested by feeding it events. The controller adds what only it knows
-(connection lost, reconnecting) through the ``note_*`` methods. What it
-produces (pages, log entries, changes) is described in :mod:`.entries`.
+:class:`SessionModel` is one object composed of parts that each hold one
+kind of data: the logs (:class:`~chatroom.client.logs.Logs`), the open
+rooms and conversations (:class:`~chatroom.client.buffers.Buffers`), a
+room's stored lines in order (:class:`~chatroom.client.history.RoomHistory`),
+who is typing (:class:`~chatroom.client.typists.Typists`) and the
+moderation log being read (:class:`~chatroom.client.findings.Findings`).
+It decides what each server event does to them: the controller hands it
+each event through its table (``chatroom.client.controller.EVENTS``),
+calling the method that table names, and the model tells its listeners
+(the screen, the log files) what changed. It never touches the network
+or the screen, so it is tested by feeding it events. The controller adds
+what only it knows (connection lost, reconnecting) through the ``note_*``
+and ``set_*`` methods. What it produces (pages, log entries, changes) is
+described in :mod:`.entries`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Self
 
-from chatroom.client.buffers import Buffer
+from twisted.internet.defer import Deferred
+
+from chatroom.client.buffers import Buffer, Buffers
 from chatroom.client.entries import (
     Change,
     EntryKind,
@@ -20,11 +33,33 @@ from chatroom.client.entries import (
     Page,
     RoomListing,
     log_key,
+    mentions,
 )
-from chatroom.client.findings import Findings
-from chatroom.client.moderation import DESCRIBERS, describe, kicked_from
+from chatroom.client.findings import (
+    MODLOG_TITLES,
+    SEARCH_KEY,
+    Findings,
+    found_summary,
+    table,
+)
+from chatroom.client.history import RoomHistory
+from chatroom.client.logs import Logs
+from chatroom.client.moderation import describe, kicked_from
+from chatroom.client.rich import (
+    CHANGEABLE,
+    deleted,
+    edited,
+    find_message,
+    paste_lines,
+    quoted,
+    reacted,
+)
+from chatroom.client.typists import Typists
 from chatroom.core.text import name_key
-from chatroom.wire.lines import ParsedLine
+from chatroom.wire.lines import ParsedLine, parse_time
+
+#: Hears of every change: what changed, and the log line for LOG changes.
+Listener = Callable[[Change, LogEntry | None], None]
 
 #: Errors that mean the name (or sign-in) just tried was refused, so the
 #: username page shows why and asks again.
@@ -56,7 +91,15 @@ def _number(text: str) -> int:
         return 0
 
 
-class SessionModel(Findings):
+def moment(stamp: str) -> float | None:
+    """A time field as seconds since the epoch; None for one that is not."""
+    try:
+        return parse_time(stamp)
+    except ValueError:
+        return None
+
+
+class SessionModel:
     """Everything the screen shows, updated by server events.
 
     Args:
@@ -66,7 +109,17 @@ class SessionModel(Findings):
     """
 
     def __init__(self, now: Callable[[], float] = time.time) -> None:
-        super().__init__(log_key(Page.CONNECTING), now)
+        self.now = now
+        self.logs = Logs(log_key(Page.CONNECTING), now)
+        self.buffers = Buffers()
+        self.history = RoomHistory()
+        self.typists = Typists()
+        self.findings = Findings()
+        #: Every user name seen this session (by name key), for completion.
+        self.known_users: dict[str, str] = {}
+        self._listeners: list[Listener] = []
+        self._waiters: list[tuple[Callable[[Self], bool], Deferred[None]]] = []
+        self._held = 0
         self.page = Page.CONNECTING
         self.greeting = ""
         self.own_name: str | None = None
@@ -94,6 +147,128 @@ class SessionModel(Findings):
         #: The room that was on screen before a reconnect, shown again.
         self._refocus: str | None = None
 
+    # -- observing -------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(change, entry)`` after every change (entry for LOG)."""
+        self._listeners.append(listener)
+
+    def when(self, predicate: Callable[[Self], bool]) -> Deferred[None]:
+        """A Deferred that fires once ``predicate(model)`` holds.
+
+        Tests wait on this instead of sleeping; it is checked after every
+        change, and at once.
+        """
+        waiter: Deferred[None] = Deferred()
+        if predicate(self):
+            waiter.callback(None)
+        else:
+            self._waiters.append((predicate, waiter))
+        return waiter
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold waiters until the block ends, so they see a whole update.
+
+        Listeners (the screen) still hear each change at once; a waiter
+        resumes code that might act, so it must not run mid-event.
+        """
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held:
+                self._check_waiters()
+
+    def _changed(self, change: Change, entry: LogEntry | None = None) -> None:
+        for listener in list(self._listeners):
+            listener(change, entry)
+        if not self._held:
+            self._check_waiters()
+
+    def _check_waiters(self: Self) -> None:
+        pending, self._waiters = self._waiters, []
+        for predicate, waiter in pending:
+            if predicate(self):
+                waiter.callback(None)
+            else:
+                self._waiters.append((predicate, waiter))
+
+    # -- what the screen shows ---------------------------------------------------
+
+    @property
+    def log(self) -> list[LogEntry]:
+        """The lines of the log on screen now."""
+        return self.logs.shown_lines
+
+    @property
+    def buffer(self) -> Buffer | None:
+        """The buffer on screen, if any."""
+        return self.buffers.shown
+
+    @property
+    def room(self) -> str | None:
+        """The room on screen (None: the lobby, or a conversation)."""
+        buffer = self.buffer
+        return buffer.name if buffer is not None and buffer.is_room else None
+
+    @property
+    def members(self) -> list[str]:
+        buffer = self.buffer
+        if buffer is None or buffer.search:
+            return []
+        if buffer.private:
+            return [name for name in (self.own_name, buffer.name) if name]
+        return buffer.members
+
+    @property
+    def members_total(self) -> int | None:
+        """The room's size when only some of its members are listed."""
+        buffer = self.buffer
+        return buffer.total if buffer is not None and not buffer.private else None
+
+    @property
+    def owner(self) -> str | None:
+        return self.buffer.owner if self.buffer is not None else None
+
+    @property
+    def topic(self) -> str:
+        buffer = self.buffer
+        if buffer is not None and buffer.private:
+            return "private conversation"
+        return buffer.topic if buffer is not None else ""
+
+    @property
+    def capacity(self) -> int:
+        return self.buffer.capacity if self.buffer is not None else 0
+
+    def typing_here(self) -> list[str]:
+        """Who is typing in the room on screen, in the order they started."""
+        if self.room is None:
+            return []
+        return self.typists.in_room(log_key(Page.ROOM, self.room), self.now())
+
+    def oldest_id(self) -> int | None:
+        """The id of the oldest stored event in the room's log on screen."""
+        return next((e.id for e in self.log if e.id is not None), None)
+
+    def last_own_message(self) -> LogEntry | None:
+        """The user's newest message in the room on screen, to edit (Up)."""
+        if self.room is None:
+            return None
+        for entry in reversed(self.log):
+            if (
+                entry.user == self.own_name
+                and entry.id is not None
+                and entry.kind in CHANGEABLE
+                and not entry.deleted
+            ):
+                return entry
+        return None
+
+    # -- pages, and the buffer on screen ---------------------------------------------
+
     def _set_page(self, page: Page) -> None:
         if page != self.page:
             self.page = page
@@ -101,11 +276,134 @@ class SessionModel(Findings):
         self._switch_log()
 
     def _switch_log(self) -> None:
-        on_buffer = self.page == Page.ROOM and self.focused
-        key = self.focused if on_buffer and self.focused else log_key(self.page)
-        if key != self.shown_log:
-            self.shown_log = key
+        focused = self.buffers.focused
+        key = focused if self.page == Page.ROOM and focused else log_key(self.page)
+        if key != self.logs.shown:
+            self.logs.shown = key
             self._changed(Change.LOG_SWITCH)
+
+    def focus(self, key: str) -> bool:
+        """Show the buffer ``key``; False if there is no such buffer, or
+        the user is not signed in (the username page stays)."""
+        if key not in self.buffers.by_key or self.page not in (Page.LOBBY, Page.ROOM):
+            return False
+        self.buffers.focused = key
+        self._set_page(Page.ROOM)
+        self._caught_up()
+        self._changed(Change.HEADER)
+        self._changed(Change.MEMBERS)
+        self._changed(Change.BUFFERS)
+        return True
+
+    def focus_number(self, number: int) -> bool:
+        """Show the ``number``-th buffer (from 1), as Alt-1..9 do."""
+        keys = list(self.buffers.by_key)
+        return 0 < number <= len(keys) and self.focus(keys[number - 1])
+
+    def focus_step(self, step: int) -> bool:
+        """Show the next (1) or previous (-1) buffer, wrapping round."""
+        keys = list(self.buffers.by_key)
+        if not keys:
+            return False
+        focused = self.buffers.focused
+        at = keys.index(focused) if focused in keys else -1
+        return self.focus(keys[(at + step) % len(keys)])
+
+    def set_following(self, following: bool) -> None:
+        """Whether the log on screen shows its newest line (the view's word)."""
+        self.buffers.following = following
+        self._caught_up()
+
+    def in_view(self, key: str) -> bool:
+        """Whether the newest line of ``key`` is in front of the user."""
+        buffers = self.buffers
+        return self.page == Page.ROOM and buffers.focused == key and buffers.following
+
+    def _caught_up(self) -> None:
+        """The focused buffer is in view: its news is seen."""
+        buffer = self.buffer
+        if buffer is None or not self.in_view(buffer.key):
+            return
+        buffer.seen = max(buffer.seen, self.history.last_ids.get(buffer.key, 0))
+        if buffer.unread or buffer.mentions:
+            buffer.unread = buffer.mentions = 0
+            self._changed(Change.BUFFERS)
+
+    def _recount(self, buffer: Buffer) -> None:
+        """Count a buffer's news again (a catch-up's history, a READ)."""
+        if self.in_view(buffer.key):
+            self._caught_up()
+            return
+        buffer.recount(self.logs.lines(buffer.key), self.own_name)
+        self._changed(Change.BUFFERS)
+
+    def _open_room(self, room: str) -> Buffer:
+        buffer = self.buffers.open_room(room)
+        self._changed(Change.BUFFERS)
+        return buffer
+
+    def _conversation(self, user: str) -> Buffer:
+        buffer, opened = self.buffers.conversation(user)
+        if opened:
+            self._changed(Change.BUFFERS)
+        return buffer
+
+    def open_conversation(self, user: str) -> None:
+        """A private conversation with ``user``, shown (``/query``)."""
+        self.focus(self._conversation(user).key)
+
+    def close(self, key: str) -> None:
+        """Forget a buffer (a room left, a conversation closed); if it was
+        on screen, show the room joined last, as the server's FOCUS will,
+        or the lobby when no room is left."""
+        if not self.buffers.close(key):
+            return
+        self._changed(Change.BUFFERS)
+        if self.buffers.focused != key:
+            return
+        rooms = self.buffers.room_keys()
+        if rooms:
+            self.focus(rooms[-1])
+        else:
+            self.buffers.focused = None
+            self._set_page(Page.LOBBY)
+            self._changed(Change.HEADER)
+            self._changed(Change.MEMBERS)
+
+    # -- adding lines ------------------------------------------------------------------
+
+    def _add(self, entry: LogEntry, where: str | None = None) -> None:
+        """Put a line in log ``where`` (None: the one on screen), count it
+        as news in its buffer if it is out of view, and take its author
+        off the typists there (what they typed has come)."""
+        key = where or self.logs.shown
+        added, shown = self.logs.add(entry, where)
+        self._changed(Change.LOG if shown else Change.LOG_ELSEWHERE, added)
+        buffer = self.buffers.by_key.get(key)
+        if buffer is not None:
+            if self.in_view(key):
+                if entry.id is not None:
+                    buffer.seen = max(buffer.seen, entry.id)
+            elif buffer.count(entry, self.own_name):
+                self._changed(Change.BUFFERS)
+        if entry.user and not entry.earlier and self.typists.stopped(key, entry.user):
+            self._changed(Change.TYPING)
+
+    def note(
+        self, text: str, kind: EntryKind = EntryKind.NOTICE, where: str | None = None
+    ) -> None:
+        """A line from the client itself (connection news, key help).
+
+        ``where`` (a :func:`log_key`) puts it in another page's log: news
+        about rejoining a room belongs with that room's lines.
+        """
+        self._add(LogEntry(kind, text), where)
+
+    def _replace(self, log: list[LogEntry], index: int, entry: LogEntry) -> None:
+        """Line ``index`` of ``log`` now reads as ``entry``; the screen redraws it."""
+        log[index] = entry
+        if log is self.logs.by_key.get(self.logs.shown):
+            self._changed(Change.LOG_EDITED, entry)
 
     # -- what the controller knows -------------------------------------------
 
@@ -158,6 +456,10 @@ class SessionModel(Findings):
         reconnect (none: it gave up): their JOINED is a return, not news."""
         self._rejoining = {log_key(Page.ROOM, room) for room in rooms}
 
+    def mark_read(self, room: str, number: int) -> None:
+        """``/read ROOM ID`` is on its way: the marker is there already."""
+        self.buffers.mark_read(room, number)
+
     def set_lag(self, seconds: float) -> None:
         """The last measured round trip to the server."""
         self.lag = seconds
@@ -185,24 +487,37 @@ class SessionModel(Findings):
         self.lag = None
         self.set_status(status)
 
-    # -- server events -----------------------------------------------------------
+    def start_search(self, words: str) -> None:
+        """A ``/search`` is on its way: its buffer, emptied, comes on screen."""
+        buffer = self.buffers.by_key.get(SEARCH_KEY)
+        if buffer is None:
+            buffer = Buffer(SEARCH_KEY, "search", search=True)
+            self.buffers.by_key[SEARCH_KEY] = buffer
+        buffer.topic = f"search: {words}"
+        self.logs.empty(SEARCH_KEY)
+        if self.buffers.focused == SEARCH_KEY:
+            self._changed(Change.LOG_SWITCH)
+        self.focus(SEARCH_KEY)
+        self._add(LogEntry(EntryKind.NOTICE, f"searching for {words}…"), SEARCH_KEY)
 
-    def apply(self, event: ParsedLine) -> None:
-        """Update the session for one server event (unknown ones are ignored)."""
-        event = self._tagged(event)
-        handler = getattr(self, f"_on_{event.name}", None)
-        if handler is None and event.name in DESCRIBERS:
-            handler = self._described
-        if handler is not None:
-            with self.batch():
-                handler(event)
+    def expire_typing(self) -> None:
+        """Forget whoever has not said they are typing for a while."""
+        if self.typists.expire(self.now()):
+            self._changed(Change.TYPING)
 
-    def _on_HELLO(self, event: ParsedLine) -> None:
+    # -- server events: signing in and the lobby ---------------------------------
+    #
+    # Each method below is what one server event (or a few alike) does to
+    # the session; the controller's table says which, by event word.
+
+    def greeted(self, event: ParsedLine) -> None:
+        """HELLO: the username page, with the server's greeting."""
         self.greeting = event.text
         self._set_page(Page.USERNAME)
 
-    def _on_WELCOME(self, event: ParsedLine) -> None:
-        self.own_name = self._field(event, 0)
+    def welcomed(self, event: ParsedLine) -> None:
+        """WELCOME: signed in; the lobby, or a room's buffer after a reconnect."""
+        self.own_name = event.field("user")
         self.password_for = None
         self._set_name_problem("")
         self._changed(Change.SIGN_IN)
@@ -211,43 +526,51 @@ class SessionModel(Findings):
         shown = self.buffer
         self._refocus = None
         if shown is not None and shown.is_room:
-            self._refocus, self.focused = shown.key, None
-        self._set_page(Page.ROOM if self.focused else Page.LOBBY)
+            self._refocus, self.buffers.focused = shown.key, None
+        self._set_page(Page.ROOM if self.buffers.focused else Page.LOBBY)
         self._changed(Change.HEADER)
 
-    def _on_ERR(self, event: ParsedLine) -> None:
-        code = self._field(event, 0)
+    def refused(self, event: ParsedLine) -> None:
+        """ERR: in the log on screen; on the username page, why the name
+        (or sign-in) was refused too."""
+        code = event.field("code")
         if self.page == Page.USERNAME and code in NAME_ERRORS:
             self._set_name_problem(event.text or code)
         self._add(LogEntry(EntryKind.ERROR, event.text or code, user=code))
 
-    def _on_ROOMS(self, event: ParsedLine) -> None:
-        # A full list follows; pushed ROOM lines (from /watch) come without it.
+    def rooms_listing(self, event: ParsedLine) -> None:
+        """ROOMS: a full list follows (pushed ROOM lines come without it)."""
         self.rooms = {}
         self._changed(Change.ROOMS)
 
-    def _on_ROOM(self, event: ParsedLine) -> None:
-        name = self._field(event, 0)
+    def room_listed(self, event: ParsedLine) -> None:
+        """ROOM: one room of the lobby's list, new or changed."""
+        name = event.field("room")
         self.rooms[name] = RoomListing(
             name,
-            _number(self._field(event, 1)),
-            _number(self._field(event, 2)),
+            _number(event.field("members")),
+            _number(event.field("capacity")),
             event.text,
         )
         self._changed(Change.ROOMS)
 
-    def _on_LOBBY(self, event: ParsedLine) -> None:
+    def lobby_watching(self, event: ParsedLine) -> None:
+        """LOBBY: whether the server pushes the list's changes."""
         self.watching = event.text == "watching"
         self._changed(Change.ROOMS)
 
-    def _on_ROOM_GONE(self, event: ParsedLine) -> None:
-        if self.rooms.pop(self._field(event, 0), None) is not None:
+    def room_gone(self, event: ParsedLine) -> None:
+        """ROOM_GONE: off the lobby's list."""
+        if self.rooms.pop(event.field("room"), None) is not None:
             self._changed(Change.ROOMS)
 
-    def _on_JOINED(self, event: ParsedLine) -> None:
-        room = self._field(event, 0)
+    # -- server events: rooms and their members ---------------------------------
+
+    def joined(self, event: ParsedLine) -> None:
+        """JOINED: in a room, its buffer (kept across a rejoin) shown."""
+        room = event.field("room")
         key = log_key(Page.ROOM, room)
-        self._start_history(room)
+        self.history.start(self.logs.lines(key))
         returning = key in self._rejoining
         self._rejoining.discard(key)
         buffer = self._open_room(room)
@@ -259,13 +582,13 @@ class SessionModel(Findings):
             buffer.topic_before = buffer.topic
         else:
             buffer.returning, buffer.topic_before = set(), None
-        buffer.capacity = _number(self._field(event, 2))
-        buffer.joined_count = _number(self._field(event, 1))
+        buffer.capacity = _number(event.field("capacity"))
+        buffer.joined_count = _number(event.field("members"))
         buffer.join_listed, buffer.total = False, None
         buffer.members = []
         buffer.owner = None
         buffer.topic = ""
-        self.server_room = room
+        self.buffers.server_room = room
         self.dismiss_alert()
         # A room the user joins is shown; rooms rejoined after a reconnect
         # leave the one the user was looking at on screen.
@@ -278,33 +601,41 @@ class SessionModel(Findings):
 
     def _nothing_to_refocus(self) -> bool:
         """No buffer on screen, and the one that was is not coming back."""
-        return self.focused is None and self._refocus not in self._rejoining
+        return self.buffers.focused is None and self._refocus not in self._rejoining
 
     def _event_buffer(self, event: ParsedLine) -> Buffer | None:
         """The buffer of the room an event names (None: not one of ours)."""
-        return self.room_buffer(self._field(event, 0))
+        return self.buffers.room_buffer(event.field("room"))
 
-    def _on_MEMBERS(self, event: ParsedLine) -> None:
-        buffer = self._event_buffer(event)
-        if buffer is not None:
-            names = list(event.fields[1:])
-            if not buffer.join_listed:  # the join's: fewer than JOINED's count?
-                buffer.join_listed = True
-                big = len(names) < buffer.joined_count
-                buffer.total = buffer.joined_count if big else None
-            elif buffer.total is not None:  # a /who of a big room: kept aside
-                buffer.everyone = names
-                return
-            buffer.members = names
-            buffer.returning -= set(buffer.members)  # they never went
-            self._saw_user(*buffer.members)
-            self._changed(Change.MEMBERS)
+    def _saw_user(self, *names: str) -> None:
+        for name in names:
+            if name:
+                self.known_users[name_key(name)] = name
 
-    def _on_OWNER(self, event: ParsedLine) -> None:
+    def members_listed(self, event: ParsedLine) -> None:
+        """MEMBERS: the join's list, or a ``/who``'s (in a big room kept
+        aside for the log: the list beside it stays the announced ones)."""
         buffer = self._event_buffer(event)
-        user = self._field(event, 1)
+        if buffer is None:
+            return
+        names = list(event.listed)
+        if not buffer.join_listed:  # the join's: fewer than JOINED's count?
+            buffer.join_listed = True
+            big = len(names) < buffer.joined_count
+            buffer.total = buffer.joined_count if big else None
+        elif buffer.total is not None:  # a /who of a big room: kept aside
+            buffer.everyone = names
+            return
+        buffer.members = names
+        buffer.returning -= set(buffer.members)  # they never went
+        self._saw_user(*buffer.members)
+        self._changed(Change.MEMBERS)
+
+    def owner_named(self, event: ParsedLine) -> None:
+        """OWNER: the first after joining is news to nobody; later ones are."""
+        buffer = self._event_buffer(event)
+        user = event.field("user")
         if buffer is not None and user != buffer.owner:
-            # The first OWNER after joining is news to nobody; later ones are.
             if buffer.owner is not None:
                 self._add(
                     LogEntry(EntryKind.NOTICE, f"{user} now owns {buffer.name}"),
@@ -313,57 +644,8 @@ class SessionModel(Findings):
             buffer.owner = user
             self._changed(Change.MEMBERS)
 
-    def _live(self, event: ParsedLine, kind: EntryKind) -> None:
-        buffer = self._event_buffer(event)
-        if buffer is not None:
-            buffer.topic_before = None  # the join sequence is over
-        user, moment = self._field(event, 1), self._time(self._field(event, 2))
-        room = self._field(event, 0)
-        entry = self._said(
-            kind, user, moment, event.text, id=self._seen(event), room=room
-        )
-        self._add(entry, buffer.key if buffer is not None else None)
-
-    def _on_MSG(self, event: ParsedLine) -> None:
-        self._live(event, EntryKind.MESSAGE)
-
-    def _on_ACTION(self, event: ParsedLine) -> None:
-        self._live(event, EntryKind.ACTION)
-
-    def _on_OPMSG(self, event: ParsedLine) -> None:
-        """Said to the room's operators, of whom this user is one (the
-        server sends it to nobody else): in the room, marked as such."""
-        self._live(event, EntryKind.TO_OPERATORS)
-
-    _on_OPNOTICE = _on_OPMSG
-
-    def _on_PRIVMSG(self, event: ParsedLine) -> None:
-        """A private message goes in its conversation's buffer (opened by
-        the first one). The log on screen shows it too in the lobby (which
-        shows no buffer: it is seen there, not counted) and, for the copy
-        of one the user sent from another buffer, in the room it was typed in."""
-        sender, recipient = self._field(event, 0), self._field(event, 1)
-        self._saw_user(sender, recipient)
-        entry = LogEntry(
-            EntryKind.PRIVATE,
-            event.text,
-            user=sender,
-            target=recipient,
-            time=self._time(self._field(event, 2)),
-            mentions_me=sender != self.own_name,
-        )
-        other = recipient if sender == self.own_name else sender
-        buffer = self._conversation(other)
-        self._add(entry, buffer.key)
-        mine = sender == self.own_name
-        if self.shown_log != buffer.key and (mine or self.page != Page.ROOM):
-            self._add(entry)
-            if self.following and buffer.unread:
-                buffer.unread -= 1
-                buffer.mentions -= entry.mentions_me
-                self._changed(Change.BUFFERS)
-
-    def _on_TOPIC(self, event: ParsedLine) -> None:
+    def topic_changed(self, event: ParsedLine) -> None:
+        """TOPIC: in the header, and in the log unless seen before a reconnect."""
         buffer = self._event_buffer(event)
         if buffer is None:
             return
@@ -372,12 +654,13 @@ class SessionModel(Findings):
         buffer.topic = event.text
         self._changed(Change.HEADER)
         if not unchanged:  # the topic seen before a reconnect is not news
-            entry = LogEntry(EntryKind.TOPIC, event.text, user=self._field(event, 1))
+            entry = LogEntry(EntryKind.TOPIC, event.text, user=event.field("user"))
             self._add(entry, buffer.key)
 
-    def _on_JOIN(self, event: ParsedLine) -> None:
+    def member_joined(self, event: ParsedLine) -> None:
+        """JOIN: a member more (one back after a restart is not news)."""
         buffer = self._event_buffer(event)
-        user = self._field(event, 1)
+        user = event.field("user")
         self._saw_user(user)
         if buffer is None:
             return
@@ -389,9 +672,10 @@ class SessionModel(Findings):
             return
         self._add(LogEntry(EntryKind.JOIN, f"{user} joined", user=user), buffer.key)
 
-    def _on_PART(self, event: ParsedLine) -> None:
+    def member_left(self, event: ParsedLine) -> None:
+        """PART: a member fewer, and why."""
         buffer = self._event_buffer(event)
-        user = self._field(event, 1)
+        user = event.field("user")
         if buffer is None:
             return
         buffer.returning.discard(user)
@@ -400,17 +684,17 @@ class SessionModel(Findings):
             self._changed(Change.MEMBERS)
         self._add(LogEntry(EntryKind.PART, event.text, user=user), buffer.key)
 
-    def _on_NICK(self, event: ParsedLine) -> None:
-        """A rename, in the log of every room the user shares with them
+    def renamed(self, event: ParsedLine) -> None:
+        """NICK: a rename, in the log of every room the user shares with them
         (``multi`` sends it once per room: the later copies find the old
         name gone and add nothing)."""
-        old, new = self._field(event, 0), self._field(event, 1)
+        old, new = event.field("old"), event.field("new")
         self.known_users.pop(name_key(old), None)
         self._saw_user(new)
         if old == self.own_name:
             self.own_name = new
             self._changed(Change.HEADER)
-        shared = [b for b in self.buffers.values() if old in b.members]
+        shared = [b for b in self.buffers.by_key.values() if old in b.members]
         for buffer in shared:
             buffer.members = [new if m == old else m for m in buffer.members]
             if buffer.owner == old:
@@ -428,33 +712,298 @@ class SessionModel(Findings):
         if text:
             self._add(LogEntry(EntryKind.NOTICE, text))
 
-    def _on_LEFT(self, event: ParsedLine) -> None:
-        room = self._field(event, 0)
+    def left_room(self, event: ParsedLine) -> None:
+        """LEFT: out of the room, as asked."""
+        room = event.field("room")
         self._left(room, f"you left {room}")
 
-    def _on_DELETED(self, event: ParsedLine) -> None:
-        room, by = self._field(event, 0), self._field(event, 1)
+    def room_deleted(self, event: ParsedLine) -> None:
+        """DELETED: out of the room, which is no more."""
+        room, by = event.field("room"), event.field("by")
         self._left(room, f"{room} was deleted by {by}")
 
-    def _on_NOTICE(self, event: ParsedLine) -> None:
-        """The server's word about a room (a cluster node lost touch, say)."""
-        self._add(LogEntry(EntryKind.NOTICE, f"{self._field(event, 0)}: {event.text}"))
+    def room_notice(self, event: ParsedLine) -> None:
+        """NOTICE: the server's word about a room (a cluster node lost touch)."""
+        self._add(LogEntry(EntryKind.NOTICE, f"{event.field('room')}: {event.text}"))
 
-    def _on_SLOW(self, event: ParsedLine) -> None:
-        """The server is holding our lines back (a paste past its burst)."""
+    def slowed(self, event: ParsedLine) -> None:
+        """SLOW: the server is holding our lines back (a paste past its burst)."""
         self._add(LogEntry(EntryKind.NOTICE, f"server: {event.text}"))
 
-    def _on_HELP(self, event: ParsedLine) -> None:
+    def help_line(self, event: ParsedLine) -> None:
+        """HELP: one line of the server's ``/help``."""
         self._add(LogEntry(EntryKind.HELP, event.text))
 
-    def _on_BYE(self, event: ParsedLine) -> None:
-        # Kept for the "connection lost: REASON" line that follows (or the
-        # alert, when the session ended for good): one line, not two.
+    def goodbye(self, event: ParsedLine) -> None:
+        """BYE: kept for the "connection lost: REASON" line that follows (or
+        the alert, when the session ended for good): one line, not two."""
         self.bye_reason = event.text
 
-    # -- accounts, moderation and admin events (see moderation.py) -------------
+    # -- server events: what is said ------------------------------------------------
 
-    def _described(self, event: ParsedLine) -> None:
+    def _said(self, event: ParsedLine, kind: EntryKind, earlier: bool) -> LogEntry:
+        """A message or action (live, or ``earlier`` from history) as a log
+        line: flagged if it mentions us, quoting what it answers if it is a
+        reply (its ``reply`` tag), with a paste's lines (``multiline``)."""
+        user, room = event.field("user"), event.field("room")
+        number = self._saw_id(event)
+        self._saw_user(user)
+        return LogEntry(
+            kind,
+            event.text,
+            user=user,
+            time=moment(event.field("time")),
+            earlier=earlier,
+            mentions_me=user != self.own_name and mentions(self.own_name, event.text),
+            id=number,
+            answers=self._answering(room, event.tag("reply") or "") if room else "",
+            lines=paste_lines(event) if room else (),
+        )
+
+    def _saw_id(self, event: ParsedLine) -> int | None:
+        """Note a stored event's id as its room's newest (None without one)."""
+        return self.history.saw(log_key(Page.ROOM, event.field("room")), event.id)
+
+    def _find(self, room: str, number: str) -> tuple[list[LogEntry], int] | None:
+        """The log of ``room`` and where in it message ``number`` is (or
+        the older lines being fetched with PgUp, not yet in the log)."""
+        logs = (self.logs.lines(log_key(Page.ROOM, room)), self.history.older or [])
+        return find_message(logs, number)
+
+    def _answering(self, room: str, number: str) -> str:
+        """Message ``number`` of ``room``, quoted ("" if not in the log)."""
+        found = self._find(room, number)
+        if found is None:
+            return ""
+        log, index = found
+        return quoted(log[index])
+
+    def _live(self, event: ParsedLine, kind: EntryKind) -> None:
+        buffer = self._event_buffer(event)
+        if buffer is not None:
+            buffer.topic_before = None  # the join sequence is over
+        entry = self._said(event, kind, earlier=False)
+        self._add(entry, buffer.key if buffer is not None else None)
+
+    def message(self, event: ParsedLine) -> None:
+        """MSG: a message, in its room's log."""
+        self._live(event, EntryKind.MESSAGE)
+
+    def action(self, event: ParsedLine) -> None:
+        """ACTION: a ``/me``, in its room's log."""
+        self._live(event, EntryKind.ACTION)
+
+    def to_operators(self, event: ParsedLine) -> None:
+        """OPMSG, OPNOTICE: said to the room's operators, of whom this user
+        is one (the server sends it to nobody else): in the room, marked
+        as such."""
+        self._live(event, EntryKind.TO_OPERATORS)
+
+    def private_message(self, event: ParsedLine) -> None:
+        """PRIVMSG: in its conversation's buffer (opened by the first one).
+        The log on screen shows it too in the lobby (which shows no buffer:
+        it is seen there, not counted) and, for the copy of one the user
+        sent from another buffer, in the room it was typed in."""
+        sender, recipient = event.field("from"), event.field("to")
+        self._saw_user(sender, recipient)
+        entry = LogEntry(
+            EntryKind.PRIVATE,
+            event.text,
+            user=sender,
+            target=recipient,
+            time=moment(event.field("time")),
+            mentions_me=sender != self.own_name,
+        )
+        other = recipient if sender == self.own_name else sender
+        buffer = self._conversation(other)
+        self._add(entry, buffer.key)
+        mine = sender == self.own_name
+        if self.logs.shown != buffer.key and (mine or self.page != Page.ROOM):
+            self._add(entry)
+            if self.buffers.following and buffer.unread:
+                buffer.unread -= 1
+                buffer.mentions -= entry.mentions_me
+                self._changed(Change.BUFFERS)
+
+    # -- server events: a room's history ------------------------------------------
+
+    def _replayed(self, event: ParsedLine, kind: EntryKind) -> None:
+        entry = self._said(event, kind, earlier=True)
+        if self.history.older is not None:
+            self.history.older.append(entry)
+            return
+        if (entry.user, entry.time, event.text) in self.history.shown_before:
+            return
+        where = log_key(Page.ROOM, event.field("room"))
+        if self.history.needs_marker():
+            self._add(LogEntry(EntryKind.EARLIER, "earlier messages"), where)
+        self._add(entry, where)
+
+    def history_message(self, event: ParsedLine) -> None:
+        """HISTORY: an earlier message, replayed on joining or fetched."""
+        self._replayed(event, EntryKind.MESSAGE)
+
+    def history_action(self, event: ParsedLine) -> None:
+        """HISTORY_ACTION: an earlier ``/me``."""
+        self._replayed(event, EntryKind.ACTION)
+
+    def older_lines(self, event: ParsedLine) -> None:
+        """HISTORY_END: older lines go where they belong: above the oldest
+        stored line, below the ``you joined`` line and the ``earlier
+        messages`` marker (added if the log had none), so the log stays in
+        order."""
+        older = self.history.take_older()
+        if self.room is None or event.field("room") != self.room:
+            return
+        log = self.log
+        at = next((i for i, entry in enumerate(log) if entry.id is not None), len(log))
+        first = log[at] if at < len(log) else None
+        if not older:
+            self.history.complete.add(self.logs.shown)
+            older = [LogEntry(EntryKind.NOTICE, "no earlier messages", time=self.now())]
+            first = None  # the screen shows the top, where this line is
+        if not any(entry.kind == EntryKind.EARLIER for entry in log[:at]):
+            older.insert(0, LogEntry(EntryKind.EARLIER, "earlier messages"))
+        log[at:at] = older
+        self._changed(Change.LOG_OLDER, first)
+
+    def gap(self, event: ParsedLine) -> None:
+        """GAP: more was missed than a resuming join replays."""
+        count = event.field("count")
+        what = "some messages" if count == "?" else f"{count} messages"
+        self._add(
+            LogEntry(
+                EntryKind.NOTICE, f"{what} from while you were away are not shown"
+            ),
+            log_key(Page.ROOM, event.field("room")),
+        )
+
+    # -- server events: messages with a life (see .rich) ---------------------------
+
+    def edited(self, event: ParsedLine) -> None:
+        """EDIT: the message reads anew, marked ``(edited)``."""
+        self._saw_id(event)
+        found = self._find(event.field("room"), event.field("message"))
+        if found is not None:
+            log, index = found
+            self._replace(
+                log, index, edited(log[index], event.text, paste_lines(event))
+            )
+
+    def redacted(self, event: ParsedLine) -> None:
+        """REDACT: the message is deleted, by whom and why."""
+        self._saw_id(event)
+        found = self._find(event.field("room"), event.field("message"))
+        if found is not None:
+            log, index = found
+            self._replace(
+                log, index, deleted(log[index], event.field("by"), event.text)
+            )
+
+    def _reaction(self, event: ParsedLine, given: bool) -> None:
+        self._saw_id(event)
+        found = self._find(event.field("room"), event.field("message"))
+        user, emoji = event.field("user"), event.field("emoji")
+        if found is not None and user and emoji:
+            log, index = found
+            self._replace(log, index, reacted(log[index], emoji, user, given))
+
+    def reaction_given(self, event: ParsedLine) -> None:
+        """REACT: counted under its message."""
+        self._reaction(event, given=True)
+
+    def reaction_taken_back(self, event: ParsedLine) -> None:
+        """UNREACT: no longer counted under its message."""
+        self._reaction(event, given=False)
+
+    def someone_typing(self, event: ParsedLine) -> None:
+        """TYPING: someone else is typing in a room, or has stopped."""
+        key = log_key(Page.ROOM, event.field("room"))
+        user, state = event.field("user"), event.field("state")
+        if not user or user == self.own_name:
+            return
+        if state == "active":
+            self.typists.started(key, user, self.now())
+            self._changed(Change.TYPING)
+        elif self.typists.stopped(key, user):
+            self._changed(Change.TYPING)
+
+    # -- server events: many rooms and read markers ----------------------------------
+
+    def server_focused(self, event: ParsedLine) -> None:
+        """FOCUS: the server's current room (shown if nothing else is)."""
+        room = self.buffers.server_room = event.field("room")
+        buffer = self.buffers.room_buffer(room)
+        if buffer is not None and self._nothing_to_refocus():
+            self.focus(buffer.key)
+
+    def read_marker(self, event: ParsedLine) -> None:
+        """READ: the read marker in force in a room; its news counted anew."""
+        buffer = self.buffers.room_buffer(event.field("room"))
+        marker = event.field("marker")
+        if buffer is None or not marker.isdigit():
+            return
+        buffer.marker = max(buffer.marker or 0, int(marker))
+        self._recount(buffer)
+
+    def unread_counts(self, event: ParsedLine) -> None:
+        """UNREAD: a room's news as the server counted it."""
+        buffer = self.buffers.room_buffer(event.field("room"))
+        if buffer is None or self.in_view(buffer.key):
+            return
+        counts = event.field("count"), event.field("mentions")
+        if all(count.isdigit() for count in counts):
+            buffer.unread, buffer.mentions = (int(count) for count in counts)
+            self._changed(Change.BUFFERS)
+
+    # -- server events: search and the moderation log (see .findings) ------------
+
+    def found(self, event: ParsedLine) -> None:
+        """FOUND: a search result, in the search buffer."""
+        if SEARCH_KEY not in self.buffers.by_key:
+            return
+        number = event.field("message")
+        entry = LogEntry(
+            EntryKind.FOUND,
+            event.text,
+            user=event.field("user"),
+            time=moment(event.field("time")),
+            target=event.field("room"),
+            id=int(number) if number.isdigit() else None,
+        )
+        self._add(entry, SEARCH_KEY)
+
+    def found_all(self, event: ParsedLine) -> None:
+        """FOUND_END: how many were found."""
+        text = found_summary(event.field("count"))
+        self._add(LogEntry(EntryKind.NOTICE, text), SEARCH_KEY)
+
+    def modlog_row(self, event: ParsedLine) -> None:
+        """MODLOG: one row of the table to come."""
+        self.findings.modlog_row(
+            event.field("time"),
+            event.field("by"),
+            event.field("action"),
+            event.field("target"),
+            event.text,
+        )
+
+    def modlog_end(self, event: ParsedLine) -> None:
+        """MODLOG_END: the rows as a table, in the room's log."""
+        rows = self.findings.take_modlog()
+        room = event.field("room")
+        where = log_key(Page.ROOM, room) if self.buffers.room_buffer(room) else None
+        if not rows:
+            self._add(LogEntry(EntryKind.NOTICE, f"{room}: no moderation yet"), where)
+            return
+        heading = f"moderation log of {room}, oldest first ({len(rows)}):"
+        self._add(LogEntry(EntryKind.NOTICE, heading), where)
+        for line in table([MODLOG_TITLES, *rows]):
+            self._add(LogEntry(EntryKind.TABLE, line), where)
+
+    # -- server events: accounts, moderation and admin (see .moderation) -----------
+
+    def described(self, event: ParsedLine) -> None:
         """A line in the log as :mod:`.moderation` words it: a room's in that
         room's log, one about the user as an alert."""
         line = describe(event)
@@ -466,19 +1015,21 @@ class SessionModel(Findings):
         where = log_key(Page.ROOM, line.room) if line.room else None
         self._add(LogEntry(EntryKind.MODERATION, line.text), where)
 
-    def _on_KICK(self, event: ParsedLine) -> None:
-        buffer, user = self._event_buffer(event), self._field(event, 1)
+    def member_kicked(self, event: ParsedLine) -> None:
+        """KICK: a member fewer, and a line saying who and why."""
+        buffer, user = self._event_buffer(event), event.field("user")
         if buffer is not None and user in buffer.members:
             buffer.members.remove(user)
             self._changed(Change.MEMBERS)
-        self._described(event)
+        self.described(event)
 
-    def _on_KICKED(self, event: ParsedLine) -> None:
-        """Put out of the room: the lobby (the server sends its list) keeps
-        the notice in view, and the room's own log keeps a line saying so."""
-        room = self._field(event, 0)
+    def kicked(self, event: ParsedLine) -> None:
+        """KICKED: put out of the room: the lobby (the server sends its list)
+        keeps the notice in view, and the room's own log keeps a line
+        saying so."""
+        room = event.field("room")
         self._left(room)
         self._add(
             LogEntry(EntryKind.ALERT, kicked_from(event)), log_key(Page.ROOM, room)
         )
-        self._described(event)
+        self.described(event)

@@ -29,29 +29,26 @@ class Line(NamedTuple):
     alert: bool = False
 
 
-def _field(event: ParsedLine, index: int) -> str:
-    return event.fields[index] if len(event.fields) > index else ""
-
-
 def _because(reason: str) -> str:
     return f" ({reason})" if reason else ""
 
 
+def _reason(event: ParsedLine) -> str:
+    return f": {event.text}" if event.text else ""
+
+
 def _kicked(event: ParsedLine) -> Line:
-    room, by = _field(event, 0), _field(event, 1)
-    reason = f": {event.text}" if event.text else ""
-    return Line(f"You were kicked from {room} by {by}{reason}", alert=True)
+    room, by = event.field("room"), event.field("by")
+    return Line(f"You were kicked from {room} by {by}{_reason(event)}", alert=True)
 
 
 def kicked_from(event: ParsedLine) -> str:
     """The line a ``KICKED`` leaves in the room's own log."""
-    by = _field(event, 1)
-    reason = f": {event.text}" if event.text else ""
-    return f"you were kicked by {by}{reason}"
+    return f"you were kicked by {event.field('by')}{_reason(event)}"
 
 
 def _invited(event: ParsedLine) -> Line:
-    room, by = _field(event, 0), _field(event, 1)
+    room, by = event.field("room"), event.field("by")
     return Line(f"{by} invited you to {room}: /join {room} to accept", alert=True)
 
 
@@ -70,72 +67,63 @@ def _listing(what: str, where: str, masks: tuple[str, ...]) -> str:
     return f"{what}{where}: {', '.join(mask_words(mask) for mask in masks)}"
 
 
-def _ban(template: str, in_room: bool = True) -> Callable[[ParsedLine], Line]:
-    """A ban event, its mask (the first field after the room) in words."""
+def _says(template: str, in_room: bool = True) -> Callable[[ParsedLine], Line]:
+    """An event whose line names its fields (``{user}``, ``{by}``, ...,
+    a ban's ``{mask}`` in words) and ``{reason}``, its free text in
+    brackets if there is any; a room's event goes in that room's log."""
 
     def describe(event: ParsedLine) -> Line:
-        fields = [_field(event, index) for index in range(3)]
-        room = fields.pop(0) if in_room else ""
-        fields[0] = mask_words(fields[0])
-        return Line(template.format(*fields), room)
+        fields = event.named_fields()
+        if "mask" in fields:
+            fields["mask"] = mask_words(fields["mask"])
+        room = fields["room"] if in_room else ""
+        return Line(template.format(**fields, reason=_because(event.text)), room)
 
     return describe
 
 
 def _bans(event: ParsedLine) -> Line:
-    room = _field(event, 0)
-    return Line(_listing("bans", f" in {room}", event.fields[1:]), room)
+    room = event.field("room")
+    return Line(_listing("bans", f" in {room}", event.listed), room)
 
 
 def _info(event: ParsedLine) -> Line:
-    room, setting = _field(event, 0), _field(event, 1)
+    room, setting = event.field("room"), event.field("setting")
     return Line(f"{room} {setting}: {event.text or '-'}", room)
-
-
-def _says(template: str, in_room: bool = True) -> Callable[[ParsedLine], Line]:
-    """An event whose line names its fields in order: ``{0}``, ``{1}``, ...
-    after the room for a room's event (which goes in that room's log), and
-    ``{reason}``, its free text in brackets if there is any."""
-
-    def describe(event: ParsedLine) -> Line:
-        fields = [_field(event, index) for index in range(4)]
-        room = fields.pop(0) if in_room else ""
-        return Line(template.format(*fields, reason=_because(event.text)), room)
-
-    return describe
 
 
 #: One describer per event, by event name.
 DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "REGISTERED": _says(
-        "{0} is now your account and you are signed in to it", in_room=False
+        "{account} is now your account and you are signed in to it", in_room=False
     ),
-    "PASSWORD_CHANGED": _says("the password of {0} was changed", in_room=False),
+    "PASSWORD_CHANGED": _says("the password of {account} was changed", in_room=False),
     "UNREGISTERED": _says(
-        "{0} is no longer registered; you keep it as a plain name", in_room=False
+        "{account} is no longer registered; you keep it as a plain name",
+        in_room=False,
     ),
-    "OP": _says("{1} made {0} an operator"),
-    "DEOP": _says("{1} removed {0} from the operators"),
-    "VOICE": _says("{1} gave {0} a voice"),
-    "DEVOICE": _says("{1} took {0}'s voice"),
-    "KICK": _says("{0} was kicked by {1}{reason}"),
+    "OP": _says("{by} made {user} an operator"),
+    "DEOP": _says("{by} removed {user} from the operators"),
+    "VOICE": _says("{by} gave {user} a voice"),
+    "DEVOICE": _says("{by} took {user}'s voice"),
+    "KICK": _says("{user} was kicked by {by}{reason}"),
     "KICKED": _kicked,
-    "BAN": _ban("{1} banned {0}"),
-    "UNBAN": _ban("{1} lifted the ban on {0}"),
+    "BAN": _says("{by} banned {mask}"),
+    "UNBAN": _says("{by} lifted the ban on {mask}"),
     "BANS": _bans,
-    "SET": _says("{2} set {0} {1}"),  # IRC's -int: "a,b,c off,off,off"
-    "INVITE": _says("{1} invited {0}"),
+    "SET": _says("{by} set {setting} {value}"),  # IRC's -int: "a,b,c off,off,off"
+    "INVITE": _says("{by} invited {user}"),
     "INVITED": _invited,
     "INFO": _info,
     "ANNOUNCE": lambda event: Line(
-        f"announcement from {_field(event, 0)}: {event.text}", alert=True
+        f"announcement from {event.field('by')}: {event.text}", alert=True
     ),
     "KILLED": _says(
-        "{0} was disconnected from the server by {1}{reason}", in_room=False
+        "{user} was disconnected from the server by {by}{reason}", in_room=False
     ),
-    "GBAN": _ban("{1} banned {0} from the server", in_room=False),
-    "GUNBAN": _ban("{1} lifted the server ban on {0}", in_room=False),
-    "GBANS": lambda event: Line(_listing("server bans", "", event.fields)),
+    "GBAN": _says("{by} banned {mask} from the server", in_room=False),
+    "GUNBAN": _says("{by} lifted the server ban on {mask}", in_room=False),
+    "GBANS": lambda event: Line(_listing("server bans", "", event.listed)),
 }
 
 

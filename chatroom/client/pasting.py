@@ -1,12 +1,19 @@
 """Pastes: several lines pasted into the input line are one message.
 
-A terminal that knows *bracketed paste* (the client asks for it) wraps a
-paste in markers, which urwid reports as the keys ``begin paste`` and
-``end paste``; :class:`PasteCollector` gathers the keys between them
-into text. Without it, a paste still arrives as a burst: one read of the
-terminal holding Enter followed by more keys, which nobody types that
-fast; :func:`bracket_burst` (urwid's input filter) marks such a burst as
-a paste.
+A paste is what the terminal marks as one. A terminal that knows
+*bracketed paste* (the client turns it on: ``ESC[?2004h``) wraps a paste
+in markers, which urwid reports as the keys ``begin paste`` and ``end
+paste``; :class:`PasteCollector` gathers the keys between them into text.
+A terminal without it writes a paste at once, so it arrives as one read
+holding several lines, after a quiet moment; :class:`BurstPastes`
+(urwid's input filter) marks such a read as a paste.
+
+Typing is never a paste, however fast: lines typed one after another
+reach the client a few milliseconds apart, and a read may hold the Enter
+of one with the start of the next, or (when the client was busy a
+moment) several whole lines. So a read of several lines is a paste only
+when the terminal was quiet for :data:`QUIET_SECONDS` before it: nobody
+was typing, someone pasted.
 
 A paste of several lines is sent as ``/paste TEXT`` (protocol.md,
 *Pastes*): one message, one id, counted once by the flood limit. TEXT
@@ -16,6 +23,8 @@ a longer paste is sent line by line instead, paced as typed lines are.
 """
 
 from __future__ import annotations
+
+from twisted.internet.interfaces import IReactorTime
 
 #: The server's bounds on one paste (protocol.md, *Pastes*).
 MAX_LINES = 32
@@ -81,19 +90,43 @@ class PasteCollector:
 #: What urwid's input filter gets: key names, and mouse events as tuples.
 Keys = list[str | tuple[str, int, int, int]]
 
+#: How long the terminal must have sent nothing before a read of several
+#: lines counts as a paste. Typed keys come a few milliseconds apart (tens
+#: when the client is busy); whoever pastes stops typing first.
+QUIET_SECONDS = 0.3
 
-def bracket_burst(keys: Keys) -> Keys:
-    """urwid's input filter: keys read at once that hold Enter followed by
-    more keys (a paste from a terminal without bracketed paste) become a
-    bracketed paste; anything else passes unchanged."""
-    if "begin paste" in keys or "enter" not in keys:
-        return keys
-    last_enter = len(keys) - 1 - keys[::-1].index("enter")
-    enters = keys.count("enter")
-    typed = all(
+
+def holds_lines(keys: Keys) -> bool:
+    """Whether one read's keys are plain text making two or more lines
+    with something on them (``a`` Enter ``b``); an Enter and the start of
+    the next line are one line, two Enters none."""
+    if not all(
         isinstance(key, str) and (len(key) == 1 or key in ("enter", "tab"))
         for key in keys
-    )
-    if typed and (enters > 1 or last_enter < len(keys) - 1):
-        return ["begin paste", *keys, "end paste"]
-    return keys
+    ):
+        return False
+    text = "".join(_KEY_TEXT.get(str(key), str(key)) for key in keys)
+    return sum(1 for line in text.split("\n") if line.strip()) >= 2
+
+
+class BurstPastes:
+    """urwid's input filter: a read of several lines, after the terminal
+    was quiet (a paste from a terminal without bracketed paste), becomes a
+    bracketed paste; anything else passes unchanged.
+
+    Args:
+        clock: when each read comes (the reactor; a ``task.Clock`` in tests).
+    """
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        #: When the last read came (None: none yet).
+        self._last_read: float | None = None
+
+    def __call__(self, keys: Keys, raw: list[int]) -> Keys:
+        now = self.clock.seconds()
+        last, self._last_read = self._last_read, now
+        quiet = last is None or now - last >= QUIET_SECONDS
+        if quiet and "begin paste" not in keys and holds_lines(keys):
+            return ["begin paste", *keys, "end paste"]
+        return keys

@@ -1,24 +1,26 @@
 """Going back into every room after a reconnect.
 
-:class:`Rejoining` is the part of
-:class:`chatroom.client.controller.ChatController` that takes the user
-back into the rooms they were in (each a buffer, see :mod:`.buffers`)
-once the server has taken their name again. Each room is joined ``since``
-the newest event its log holds, so what was said meanwhile lands in that
-room's buffer, once; the room that was on screen is joined last, so it is
-the server's current room again. An account's rooms are put back by the
-server itself (remembered rooms, protocol.md *Many devices*): their join
-replies come unasked after the sign-in, so only the rooms that did not
-come back are asked for, once the answer to the sign-in's ``/unread``
-says the unasked ones are all in; what a room's log shows already is not
-shown again (see :mod:`.history`). A restarted server may have forgotten a
-room: whoever of its members comes back first creates it again, and the
-others, refused with ``ROOM_EXISTS``, join it.
+:class:`Rejoiner`, a part of :class:`chatroom.client.controller.ChatController`,
+takes the user back into the rooms they were in (each a buffer, see
+:mod:`.buffers`) once the server has taken their name again. Each room is
+joined ``since`` the newest event its log holds, so what was said
+meanwhile lands in that room's buffer, once; the room that was on screen
+is joined last, so it is the server's current room again. An account's
+rooms are put back by the server itself (remembered rooms, protocol.md
+*Many devices*): their join replies come unasked after the sign-in, so
+only the rooms that did not come back are asked for, once the answer to
+the sign-in's ``/unread`` says the unasked ones are all in; what a room's
+log shows already is not shown again (see :mod:`.history`). A restarted
+server may have forgotten a room: whoever of its members comes back first
+creates it again, and the others, refused with ``ROOM_EXISTS``, join it.
 """
 
 from __future__ import annotations
 
-from chatroom.client.model import EntryKind, Page, SessionModel, log_key
+from collections.abc import Callable
+
+from chatroom.client.entries import EntryKind, Page, log_key
+from chatroom.client.model import SessionModel
 from chatroom.client.sending import SendQueue
 from chatroom.core.text import name_key
 
@@ -27,139 +29,143 @@ from chatroom.core.text import name_key
 REJOIN_ATTEMPTS = 4
 
 
-class Rejoining:
-    """Rejoining the rooms of a lost connection, as the controller does it."""
+class Rejoiner:
+    """The rooms of a lost connection, and taking the user back into them.
 
-    # Set by the controller.
-    model: SessionModel
-    outbox: SendQueue
-    reconnecting: bool
-    #: The keys typed with ``/join ROOM KEY``, by folded room name.
-    room_keys: dict[str, str]
+    Args:
+        model: the session (its rooms, and where their news goes).
+        outbox: the line the server is answering (a refusal names a room).
+        send: queues one line for the server.
+        room_keys: the keys typed with ``/join ROOM KEY``, by folded name.
+        ask_focus: makes a room the server's current one (``/focus``).
+    """
 
-    def _send(self, line: str, typed: bool = False) -> None:
-        """Queue a line for the server (the controller's)."""
-        raise NotImplementedError
-
-    def _init_rejoining(self) -> None:
+    def __init__(
+        self,
+        model: SessionModel,
+        outbox: SendQueue,
+        send: Callable[[str], None],
+        room_keys: dict[str, str],
+        ask_focus: Callable[[str], None],
+    ) -> None:
+        self.model = model
+        self.outbox = outbox
+        self.send = send
+        self.room_keys = room_keys
+        self.ask_focus = ask_focus
         #: The rooms to go back to after a reconnect, and the one on screen.
         self.wanted_rooms: list[str] = []
         self.wanted_focus: str | None = None
         #: Rooms asked for and not yet back in, by folded name: how many
         #: times each was tried.
-        self._rejoin_attempts: dict[str, int] = {}
+        self._attempts: dict[str, int] = {}
         #: Several rooms rejoined at once: each one's /who is preceded by
         #: its /focus (the server's current room is the last joined).
-        self._focus_each = False
+        self.focus_each = False
         #: The joins wait for the rooms the server puts us back in unasked.
-        self._rejoin_later = False
+        self._later = False
 
-    def _remember_rooms(self) -> None:
+    def remember(self) -> None:
         """The connection is gone: note the rooms to go back to."""
-        self.wanted_rooms = self.model.rooms_in()
+        self.wanted_rooms = self.model.buffers.rooms_in()
         self.wanted_focus = self.model.room
 
-    def _rejoin_all(self, later: bool = False) -> bool:
+    def rejoin_all(self, later: bool = False) -> bool:
         """Signed in again: ask for every room back (``later``: once those
-        the server puts us back in unasked are in, :meth:`_rejoin_rest`);
+        the server puts us back in unasked are in, :meth:`rejoin_rest`);
         False if there were none."""
         rooms = self._in_rejoin_order()
         if not rooms:
             return False
-        self._rejoin_attempts = {name_key(room): 0 for room in rooms}
-        self._focus_each = len(rooms) > 1
+        self._attempts = {name_key(room): 0 for room in rooms}
+        self.focus_each = len(rooms) > 1
         self.model.expect_rejoin(rooms)
-        self._rejoin_later = later
+        self._later = later
         if not later:
             for room in rooms:
-                self._send(self._join_line(room))
+                self.send(self._join_line(room))
         return True
 
-    def _rejoin_rest(self) -> None:
+    def rejoin_rest(self) -> None:
         """The rooms the server put us back in are in: ask for the others."""
-        if not self._rejoin_later:
+        if not self._later:
             return
-        self._rejoin_later = False
+        self._later = False
         for room in self._in_rejoin_order():
-            if name_key(room) in self._rejoin_attempts:
-                self._send(self._join_line(room))
+            if name_key(room) in self._attempts:
+                self.send(self._join_line(room))
 
     def _in_rejoin_order(self) -> list[str]:
         """The rooms to go back to, the one on screen last."""
         focus = name_key(self.wanted_focus or "")
         return sorted(self.wanted_rooms, key=lambda room: name_key(room) == focus)
 
-    def _ask_focus(self, room: str) -> None:
-        """``/focus ROOM`` (the controller's, see .switching)."""
-        raise NotImplementedError
+    def rejoined(self, room: str) -> bool:
+        """Back in ``room`` (its JOINED); True once every room is back
+        (the room on screen is then made the server's current one)."""
+        self._attempts.pop(name_key(room), None)
+        if self._attempts:
+            return False
+        shown = self.model.room  # the server's current room is where we look
+        if shown is not None and shown != self.model.buffers.server_room:
+            self.ask_focus(shown)
+        return True
 
-    def _rejoined(self, room: str) -> None:
-        """Back in ``room`` (its JOINED)."""
-        self._rejoin_attempts.pop(name_key(room), None)
-        if not self._rejoin_attempts:
-            self.reconnecting = False
-            shown = self.model.room  # the server's current room is where we look
-            if shown is not None and shown != self.model.server_room:
-                self._ask_focus(shown)
-
-    def _rejoin_refused(self, code: str) -> bool:
-        """An error that answers a rejoin: try again or give that room up.
-
-        False when the error answers something else.
-        """
-        room = self._rejoin_answered()
+    def refused(self, code: str) -> bool:
+        """An error that may answer a rejoin: try again or give that room
+        up. True once no room is left to rejoin (the reconnect is over);
+        False too for an error that answers something else."""
+        room = self._answered()
         if room is None:
             return False
         if code == "ALREADY_IN_ROOM":
             # The server put the account back in it already (a device of
             # an account that is in rooms gets their join replies unasked).
-            self._rejoined(room)
-            return True
-        tried = self._rejoin_attempts[name_key(room)]
-        self._rejoin_attempts[name_key(room)] = tried + 1
+            return self.rejoined(room)
+        tried = self._attempts[name_key(room)]
+        self._attempts[name_key(room)] = tried + 1
         if code in ("NO_SUCH_ROOM", "ROOM_EXISTS") and tried < REJOIN_ATTEMPTS:
             if code == "NO_SUCH_ROOM":
-                self._note_rejoin(room, f"{room} is gone; creating it again")
-                self._send(f"/create {room}")
+                self._note(room, f"{room} is gone; creating it again")
+                self.send(f"/create {room}")
             else:
-                self._note_rejoin(
+                self._note(
                     room, f"{room} was created again by someone else; joining it"
                 )
-                self._send(self._join_line(room))
-            return True
+                self.send(self._join_line(room))
+            return False
         # Given up: the room's buffer closes (its log is kept for a return).
-        del self._rejoin_attempts[name_key(room)]
-        self.model.expect_rejoin(
-            [r for r in self.wanted_rooms if name_key(r) in self._rejoin_attempts]
+        del self._attempts[name_key(room)]
+        model = self.model
+        model.expect_rejoin(
+            [r for r in self.wanted_rooms if name_key(r) in self._attempts]
         )
-        self.model.close(log_key(Page.ROOM, room))
-        rooms = [r for r in self.model.rooms_in() if name_key(r) != name_key(room)]
-        if self.model.buffer is None and rooms:
-            self.model.focus(log_key(Page.ROOM, rooms[-1]))
-        self.model.note(f"could not rejoin {room}", EntryKind.ERROR)
-        if not self._rejoin_attempts:
-            self.reconnecting = False
-        return True
+        model.close(log_key(Page.ROOM, room))
+        rooms = [r for r in model.buffers.rooms_in() if name_key(r) != name_key(room)]
+        if model.buffer is None and rooms:
+            model.focus(log_key(Page.ROOM, rooms[-1]))
+        model.note(f"could not rejoin {room}", EntryKind.ERROR)
+        return not self._attempts
 
-    def _rejoin_answered(self) -> str | None:
+    def _answered(self) -> str | None:
         """The room whose rejoin the server is answering: the one the line
         in flight names, else the first still asked for (None: none)."""
         line = self.outbox.answering
         words = line.text.split() if line is not None and not line.typed else []
         asked = words[:1] in (["/join"], ["/create"]) and len(words) > 1
-        if asked and name_key(words[1]) in self._rejoin_attempts:
+        if asked and name_key(words[1]) in self._attempts:
             return words[1]
-        pending = set(self._rejoin_attempts)
+        pending = set(self._attempts)
         return next((r for r in self.wanted_rooms if name_key(r) in pending), None)
 
     def _join_line(self, room: str) -> str:
         """``/join ROOM``, resuming after the newest message seen there if any
         (``since``), so nothing said while we were away is lost or repeated."""
-        last = self.model.last_ids.get(log_key(Page.ROOM, room))
+        last = self.model.history.last_ids.get(log_key(Page.ROOM, room))
         key = self.room_keys.get(name_key(room))
         line = f"/join {room}" if key is None else f"/join {room} {key}"
         return line if last is None else f"{line} since {last}"
 
-    def _note_rejoin(self, room: str, text: str) -> None:
+    def _note(self, room: str, text: str) -> None:
         """News about rejoining goes in that room's log, where the user will be."""
         self.model.note(text, where=log_key(Page.ROOM, room))

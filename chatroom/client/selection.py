@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from chatroom.client.entries import EntryKind, LogEntry
 from chatroom.client.keys import is_command_key, keys_for
-from chatroom.client.reactions import own_reactions
+from chatroom.client.rich import own_reactions
 
 #: The lines that can be selected: stored messages, and search results.
 SELECTABLE = frozenset({EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.FOUND})

@@ -3,8 +3,11 @@
 Keyboard focus never leaves the input line. Keys that mean something else
 on a page (arrows in the lobby, PgUp/PgDn, Tab, Enter) are looked up in
 :mod:`chatroom.client.keys` and handled here; everything else is typing.
-Model changes update only the widget they concern, so nothing that arrives
-from the network ever touches the input line's text or cursor.
+Keys that act on the log instead select a message and act on it (see
+:mod:`.selection`); a paste (see :mod:`.pasting`) goes to the controller
+as one. Model changes update only the widget they concern, so nothing
+that arrives from the network ever touches the input line's text or
+cursor.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import urwid
 
 from chatroom.client.accounts import is_secret
 from chatroom.client.actions import UserActions
-from chatroom.client.bufferbar import BufferBar
 from chatroom.client.editing import (
     EDITS,
     KILLS,
@@ -24,14 +26,16 @@ from chatroom.client.editing import (
     NameCompleter,
     completion_candidates,
 )
+from chatroom.client.entries import Change, EntryKind, LogEntry, Page
 from chatroom.client.keys import is_command_key, keys_for
-from chatroom.client.logkeys import LogKeys
 from chatroom.client.logview import LogView
-from chatroom.client.model import Change, EntryKind, LogEntry, Page, SessionModel
-from chatroom.client.pasting import PasteCollector
+from chatroom.client.model import SessionModel
+from chatroom.client.pasting import PasteCollector, pasted_lines
+from chatroom.client.selection import command_for, hint, step
 from chatroom.client.typists import typing_text
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
+    BufferBar,
     MemberList,
     RoomBody,
     RoomList,
@@ -60,7 +64,7 @@ CAPTIONS = {
 }
 
 
-class ChatScreen(LogKeys, urwid.WidgetWrap[urwid.Frame]):
+class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     """The whole client screen, drawn from a :class:`SessionModel`."""
 
     def __init__(
@@ -267,14 +271,15 @@ class ChatScreen(LogKeys, urwid.WidgetWrap[urwid.Frame]):
     def _update_buffer_bar(self) -> None:
         """The buffer list shows while there is any room or conversation."""
         model = self.model
-        self.buffer_bar.show(list(model.buffers.values()), model.focused)
+        buffers = model.buffers
+        self.buffer_bar.show(list(buffers.by_key.values()), buffers.focused)
         footer = self._w.footer
         assert isinstance(footer, urwid.Pile)
         contents = footer.contents
         shown = contents[0][0] is self.buffer_bar
-        if model.buffers and not shown:
+        if buffers.by_key and not shown:
             contents.insert(0, (self.buffer_bar, footer.options("pack")))
-        elif not model.buffers and shown:
+        elif not buffers.by_key and shown:
             del contents[0]
 
     def _update_status_extra(self) -> None:
@@ -389,6 +394,59 @@ class ChatScreen(LogKeys, urwid.WidgetWrap[urwid.Frame]):
         else:
             return super().keypress(size, key)
         return None
+
+    def _selection_key(self, key: str) -> bool:
+        """Alt-Up/Down select a message; while one is, its keys act on it
+        (see :mod:`.selection`). False: the key is not the selection's."""
+        chosen = self.log_view.selected
+        moves = {"SELECT_PREVIOUS": -1, "SELECT_NEXT": 1}
+        by = next((moves[name] for name in moves if is_command_key(name, key)), 0)
+        if by and self.model.page == Page.ROOM:
+            chosen = step(self.model.log, chosen, by)
+            self.log_view.select(chosen, hint(chosen) if chosen else "")
+            return True
+        if chosen is None:
+            return False
+        if is_command_key("CANCEL", key):
+            self.log_view.select(None)
+            return True
+        if chosen.kind == EntryKind.FOUND and is_command_key("OPEN_SELECTED", key):
+            self.log_view.select(None)
+            self.actions.show_room(chosen.target)
+            return True
+        line = command_for(key, chosen, self.model.own_name)
+        if line == "":
+            self.log_view.select(None)
+            return False  # any other key does what it always does
+        if line is None:
+            why = "only your own messages can be edited"
+            if is_command_key("UNREACT_SELECTED", key):
+                why = "you have not reacted to that message"
+            self.model.note(why, EntryKind.ERROR)
+            return True
+        self.log_view.select(None)
+        typed = self.input.edit_text.strip()
+        if typed and is_command_key("REPLY_SELECTED", key):
+            line += typed  # the reply was being typed: it answers this line
+        elif typed:
+            self.history.add(typed)  # Up recalls what was there
+        self._recall(line)
+        return True
+
+    def _pasted(self, text: str) -> None:
+        """Pasted text: one line goes on the input line (sent if it ended
+        with a line break, as Enter would); several lines are one message."""
+        lines = pasted_lines(text)
+        typing = self.model.page == Page.ROOM and not self.asking_password
+        if len(lines) <= 1 or not typing:
+            self.input.insert_text(lines[0] if lines else "")
+            if typing and text.endswith(("\n", "\r")):
+                self._send()
+            return
+        at = self.input.edit_pos
+        whole = self.input.edit_text[:at] + text + self.input.edit_text[at:]
+        self.input.set_edit_text("")
+        self.actions.paste(whole)
 
     def _edit(self, name: str) -> None:
         """A readline edit; what a kill cuts is kept for Ctrl-Y, unless the

@@ -1,8 +1,15 @@
-"""The urwid widgets the pages are built from.
+"""The urwid widgets the pages are built from, and how a log line looks.
 
 Each one draws part of the model and nothing else; none of them talks to
-the network. The log never moves the input line, and scrolls on its own
-terms: it follows new lines only while the user is at the bottom.
+the network. The scrolling log is :mod:`.logview`'s.
+
+The buffer list above the status bar names every room and conversation,
+numbered for Alt-1..9, with its unread count and a mention mark:
+``1:#tea  2:#cafe(3)  3:#help(1!)  4:carol(2)``: the buffer on screen is
+highlighted, ``(3)`` counts the messages not seen yet, and ``!`` (drawn
+as a mention) says that at least one of them names the user. It is one
+line at every width: on a narrow terminal it is cut at the right edge
+(Alt-Left/Right still reach every buffer).
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ from typing import Any
 import urwid
 
 from chatroom.client.accounts import secret_start
+from chatroom.client.buffers import Buffer
 from chatroom.client.entries import EntryKind, LogEntry, RoomListing
-from chatroom.client.reactions import summary
+from chatroom.client.rich import summary
 
 #: Palette entries that give each user a stable colour of their own.
 USER_ATTRIBUTES = tuple(f"user{index}" for index in range(8))
@@ -356,3 +364,33 @@ class RoomBody(urwid.WidgetWrap[urwid.Columns]):
                 columns += [(1, divider), (width, self.member_list)]
             self._w = urwid.Columns(columns)
         return super().render(size, focus)
+
+
+def buffer_markup(buffers: list[Buffer], focused: str | None) -> Markup:
+    """The list as urwid markup, one ``N:name(count)`` per buffer."""
+    markup: Markup = []
+    for number, buffer in enumerate(buffers, start=1):
+        if markup:
+            markup.append("  ")
+        shown = buffer.key == focused
+        attribute = "buffer_shown" if shown else "buffers"
+        if buffer.unread and not shown:
+            attribute = "buffer_news"
+        markup.append((attribute, f"{number}:{buffer.label}"))
+        if buffer.mentions:
+            markup.append(("buffer_mention", f"({buffer.unread}!)"))
+        elif buffer.unread:
+            markup.append((attribute, f"({buffer.unread})"))
+    return markup
+
+
+class BufferBar(urwid.Text):
+    """One line listing the buffers (empty when there are none)."""
+
+    def __init__(self) -> None:
+        super().__init__("", wrap="clip")
+
+    def show(self, buffers: list[Buffer], focused: str | None) -> None:
+        """Redraw the list."""
+        markup = buffer_markup(buffers, focused)
+        self.set_text([" ", *markup] if markup else "")

@@ -446,5 +446,5 @@ class StoredAccounts:
 def hashing_threads(reactor: Any) -> PrivateThreads:
     """Two threads of their own for hashing passwords: two sign-ins at once
     use at most two cores, and a burst of them queues. The server stops
-    them (:meth:`chatroom.wiring.server.ChatServer.detach`)."""
+    them (:meth:`chatroom.doors.base.server.ChatServer.detach`)."""
     return PrivateThreads(reactor, "chatroom-passwords", HASHING_THREADS)

@@ -1,9 +1,16 @@
-"""The server's tunables, with the defaults ``twistd chatroom`` uses."""
+"""The server's tunables, with the defaults ``twistd chatroom`` uses.
+
+A cluster node's own (:class:`ClusterConfig`, the :class:`RedisAddress` it
+reaches the others through) are here too, not in the Redis back-end, so
+that reading the options loads no back-end: only ``--redis`` does.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from chatroom.core.text import name_key
 
@@ -78,3 +85,69 @@ class ServerConfig:
         """The name keys of ``--admins``: an account (always a name key) is
         a server admin if it is in here. Every registry and door asks this."""
         return frozenset(name_key(name) for name in self.admins)
+
+
+@dataclass(frozen=True)
+class RedisAddress:
+    """Where Redis is: parsed from ``redis://[:password@]host[:port][/db]``.
+
+    ``rediss://`` connects with TLS and verifies Redis's certificate for the
+    host name, against the system's trusted authorities or, with
+    ``?ca=/path/ca.pem``, against that authority's certificate.
+    """
+
+    host: str
+    port: int = 6379
+    db: int = 0
+    password: str | None = None
+    tls: bool = False
+    ca: str | None = None  # PEM file of the authority to trust (TLS only)
+
+    @classmethod
+    def parse(cls, url: str) -> RedisAddress:
+        """Parse a Redis URL; ``ValueError`` says what is wrong with it."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss"):
+            raise ValueError(f"{url!r} is not a redis:// or rediss:// URL")
+        if not parts.hostname:
+            raise ValueError(f"{url!r} names no host")
+        path = parts.path.strip("/")
+        if path and not path.isdigit():
+            raise ValueError(f"{url!r}: the database must be a number")
+        query = parse_qs(parts.query)
+        ca = query.pop("ca", [None])[-1]
+        if query:
+            raise ValueError(f"unknown URL parameter {sorted(query)[0]!r}")
+        if ca is not None:
+            if parts.scheme != "rediss":
+                raise ValueError("?ca= is for rediss:// (TLS) only")
+            if not os.path.isfile(ca):
+                raise ValueError(f"no certificate file {ca!r}")
+        return cls(
+            host=parts.hostname,
+            port=parts.port or 6379,
+            db=int(path or 0),
+            password=unquote(parts.password) if parts.password else None,
+            tls=parts.scheme == "rediss",
+            ca=ca,
+        )
+
+    def __str__(self) -> str:  # never print the password
+        scheme = "rediss" if self.tls else "redis"
+        return f"{scheme}://{self.host}:{self.port}/{self.db}"
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """How a node finds and identifies itself to the cluster."""
+
+    redis: RedisAddress
+    node_id: str
+    node_ttl: float = 15.0  # a node silent this long is harvested by the others
+    redis_timeout: float = 5.0  # a Redis reply slower than this counts as down
+    prefix: str = "chatroom:"
+    #: Seconds a room left empty by a node's departure waits for its members.
+    grace: float = 300.0
+    #: PostgreSQL's connection string for cluster search (``--search-db``);
+    #: None: no search in cluster mode.
+    search_db: str | None = None

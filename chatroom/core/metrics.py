@@ -3,8 +3,8 @@
 Back-ends count their fan-out here and time their Redis round trips; doors
 (:mod:`chatroom.doors.base.counters`) and the registry's timing wrapper
 (:mod:`chatroom.core.metered`) register their own counters in the same
-:data:`REGISTRY`; the wiring reads it all when ``/metrics`` is scraped
-(:mod:`chatroom.wiring.metrics`). This module imports nothing of
+:data:`REGISTRY`; the web door reads it all when ``/metrics`` is scraped
+(:mod:`chatroom.doors.web.metrics`). This module imports nothing of
 chatroom's, so importing it can never make a cycle.
 
 Fan-out (events delivered, chat messages delivered) is the hot path: a

@@ -1,8 +1,10 @@
 """What the server and its clients both speak, written once.
 
-The line protocol's grammar (:mod:`chatroom.wire.lines`), IRCv3 tag
-escaping (:mod:`chatroom.wire.tags`) and what a typed line is, a command or
-words to say (:mod:`chatroom.wire.said`). The server's doors, the terminal
+The line protocol's grammar and each event's named fields
+(:mod:`chatroom.wire.lines`), its commands with their synopses, help and
+secrets (:mod:`chatroom.wire.commands`), IRCv3 tag escaping
+(:mod:`chatroom.wire.tags`) and what a typed line is, a command or words
+to say (:mod:`chatroom.wire.said`). The server's doors, the terminal
 client and the load generator import these modules; this package imports
 nothing else of chatroom's, so a client needs none of the server.
 """

@@ -2,9 +2,11 @@
 
 Every server line is ``EVENT field field ... free text``: an upper-case word,
 then space-separated fields, where only the last field may contain spaces
-(see ``docs/protocol.md``). This module knows that grammar and nothing about
-what any event means, so the server, the terminal client and the benchmark
-all parse and build lines the same way.
+(see ``docs/protocol.md``). A stored event may come after an ``@ID `` prefix
+(``/caps ids``), whose id may carry tags (``@ID;key=value ``, ``/caps
+rich``). This module knows that grammar and what each event's fields are
+called, and nothing about what any event means, so the server, the
+terminal client and the benchmark all parse and build lines the same way.
 """
 
 from __future__ import annotations
@@ -12,72 +14,92 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
+from chatroom.wire.tags import Tags, parse_pairs
+
 PROTOCOL_VERSION = "1"
 
-#: How many fields precede the free text of each event (the free text, where
-#: an event has one, is the last field and may contain spaces). Events not
-#: listed here are split on every space.
-EVENT_FIELDS: dict[str, int] = {
-    "HELLO": 2,  # server-name version | text
-    "WELCOME": 1,  # username
-    "ROOMS": 1,  # count
-    "ROOM": 3,  # name members capacity | topic
-    "JOINED": 3,  # room members capacity
-    "HISTORY": 3,  # room user time | text
-    "HISTORY_ACTION": 3,  # room user time | text
-    "HISTORY_TOPIC": 3,  # room user time | text (IRC's event playback only)
-    "JOIN": 2,  # room user
-    "PART": 2,  # room user | reason
-    "NICK": 2,  # old new
-    "TOPIC": 2,  # room user | text
-    "MSG": 3,  # room user time | text
-    "ACTION": 3,  # room user time | text
-    "OPMSG": 4,  # room user time audience | text (to the room's operators)
-    "OPNOTICE": 4,  # room user time audience | text
-    "PRIVMSG": 3,  # from to time | text
-    "LEFT": 1,  # room
-    "DELETED": 2,  # room by
-    "BYE": 0,  # | reason
-    "ERR": 1,  # code | text
-    "PING": 0,  # | token
-    "PONG": 0,  # | token
-    "HELP": 0,  # | text
-    "OWNER": 2,  # room user
-    "LOBBY": 0,  # | text
-    "NOTICE": 1,  # room | text
-    "GAP": 2,  # room count
-    "HISTORY_END": 2,  # room count
-    "SLOW": 1,  # rate | text
+#: Each event's fields, named in order. Where an event has free text
+#: (:data:`FREE_TEXT_EVENTS`) it follows them, and is the only part that
+#: may contain spaces; a list event (:data:`LIST_EVENTS`) has any number
+#: of words after them. Events not listed here are split on every space.
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "HELLO": ("server", "version"),  # | text
+    "WELCOME": ("user",),
+    "ROOMS": ("count",),
+    "ROOM": ("room", "members", "capacity"),  # | topic
+    "ROOM_GONE": ("room",),
+    "JOINED": ("room", "members", "capacity"),
+    "MEMBERS": ("room",),  # | users...
+    "HISTORY": ("room", "user", "time"),  # | text
+    "HISTORY_ACTION": ("room", "user", "time"),  # | text
+    "HISTORY_TOPIC": ("room", "user", "time"),  # | text (IRC's event playback only)
+    "JOIN": ("room", "user"),
+    "PART": ("room", "user"),  # | reason
+    "NICK": ("old", "new"),
+    "TOPIC": ("room", "user"),  # | text
+    "MSG": ("room", "user", "time"),  # | text
+    "ACTION": ("room", "user", "time"),  # | text
+    # To the room's operators; audience: the name keys it was for.
+    "OPMSG": ("room", "user", "time", "audience"),  # | text
+    "OPNOTICE": ("room", "user", "time", "audience"),  # | text
+    "PRIVMSG": ("from", "to", "time"),  # | text
+    "LEFT": ("room",),
+    "DELETED": ("room", "by"),
+    "BYE": (),  # | reason
+    "ERR": ("code",),  # | text
+    "PING": (),  # | token
+    "PONG": (),  # | token
+    "HELP": (),  # | text
+    "OWNER": ("room", "user"),
+    "LOBBY": (),  # | text
+    "NOTICE": ("room",),  # | text
+    "GAP": ("room", "count"),
+    "HISTORY_END": ("room", "count"),
+    "SLOW": ("rate",),  # | text
+    "CAPS": (),  # | caps...
+    # Many rooms and read markers (docs/protocol.md, "Many rooms").
+    "FOCUS": ("room",),
+    "READ": ("room", "marker"),
+    "UNREAD": ("room", "count", "mentions"),
+    "UNREAD_END": (),
     # Accounts and moderation (docs/protocol.md, "Accounts", "Moderation").
-    "REGISTERED": 1,  # name
-    "PASSWORD_CHANGED": 1,  # account
-    "UNREGISTERED": 1,  # account
-    "OP": 3,  # room user by
-    "DEOP": 3,  # room user by
-    "KICK": 3,  # room user by | reason
-    "KICKED": 2,  # room by | reason
-    "BAN": 3,  # room mask by
-    "UNBAN": 3,  # room mask by
-    "SET": 4,  # room setting value by
-    "INVITE": 3,  # room user by
-    "INVITED": 2,  # room by
-    "INFO": 2,  # room setting | value
-    "INFO_END": 1,  # room
-    "ANNOUNCE": 1,  # by | text
-    "KILLED": 2,  # user by | reason
-    "GBAN": 2,  # mask by
-    "GUNBAN": 2,  # mask by
-    # Messages with a life (docs/protocol.md, "Messages with a life").
-    "EDIT": 4,  # room id user time | text
-    "REDACT": 3,  # room id by | reason
-    "REACT": 4,  # room id user emoji
-    "UNREACT": 4,  # room id user emoji
-    "TYPING": 3,  # room user state
-    "MODLOG": 5,  # room time by action target | reason
-    "MODLOG_END": 2,  # room count
-    # Search (docs/protocol.md, "Search").
-    "FOUND": 4,  # room id user time | text
-    "FOUND_END": 1,  # count
+    "REGISTERED": ("account",),
+    "PASSWORD_CHANGED": ("account",),
+    "UNREGISTERED": ("account",),
+    "DEVICE": ("device", "door", "since", "current"),
+    "DEVICES_END": ("count",),
+    "LOGGED_OUT": ("device",),
+    "OP": ("room", "user", "by"),
+    "DEOP": ("room", "user", "by"),
+    "VOICE": ("room", "user", "by"),
+    "DEVOICE": ("room", "user", "by"),
+    "KICK": ("room", "user", "by"),  # | reason
+    "KICKED": ("room", "by"),  # | reason
+    "BAN": ("room", "mask", "by"),
+    "UNBAN": ("room", "mask", "by"),
+    "BANS": ("room",),  # | masks...
+    "SET": ("room", "setting", "value", "by"),
+    "INVITE": ("room", "user", "by"),
+    "INVITED": ("room", "by"),
+    "INFO": ("room", "setting"),  # | value
+    "INFO_END": ("room",),
+    "ANNOUNCE": ("by",),  # | text
+    "KILLED": ("user", "by"),  # | reason
+    "GBAN": ("mask", "by"),
+    "GUNBAN": ("mask", "by"),
+    "GBANS": (),  # | masks...
+    # Messages with a life (docs/protocol.md, "Messages with a life"):
+    # message is the id of the message the event is about.
+    "EDIT": ("room", "message", "user", "time"),  # | text
+    "REDACT": ("room", "message", "by"),  # | reason
+    "REACT": ("room", "message", "user", "emoji"),
+    "UNREACT": ("room", "message", "user", "emoji"),
+    "TYPING": ("room", "user", "state"),
+    "MODLOG": ("room", "time", "by", "action", "target"),  # | reason
+    "MODLOG_END": ("room", "count"),
+    # Search (docs/protocol.md, "Search"): message is the found one's id.
+    "FOUND": ("room", "message", "user", "time"),  # | text
+    "FOUND_END": ("count",),
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).
@@ -116,10 +138,22 @@ FREE_TEXT_EVENTS = frozenset(
 )
 
 
+#: Events whose named fields are followed by a list of words, any number
+#: of them (:attr:`ParsedLine.listed`).
+LIST_EVENTS = frozenset({"MEMBERS", "BANS", "GBANS", "CAPS"})
+
+#: Each event's field names with their positions, for :meth:`ParsedLine.field`.
+_POSITIONS = {
+    event: {name: index for index, name in enumerate(names)}
+    for event, names in EVENT_FIELDS.items()
+}
+
+
 class ParsedLine(NamedTuple):
     """One parsed server line: its event word, its fields and its free text
     (what a client reads; the server's own events are
-    :class:`chatroom.core.events.Event`).
+    :class:`chatroom.core.events.Event`). A client reads the fields by
+    their names (:meth:`field`), never by position.
 
     A NamedTuple rather than a slotted dataclass: as light and immutable,
     and it also runs on Debian's PyPy (Python 3.9), which the benchmarks use.
@@ -130,6 +164,40 @@ class ParsedLine(NamedTuple):
     text: str = ""
     #: The stored event's id, from its ``@ID`` prefix (``/caps ids``); "" if none.
     id: str = ""
+    #: The stored event's tags, from its ``@ID;key=value`` prefix (``/caps rich``).
+    tags: Tags = ()
+
+    def field(self, name: str) -> str:
+        """The field called ``name`` in :data:`EVENT_FIELDS` ("" when the
+        line stops short of it).
+
+        Raises:
+            KeyError: this event has no field called so (the caller's mistake).
+        """
+        try:
+            index = _POSITIONS[self.name][name]
+        except KeyError:
+            raise KeyError(f"{self.name} has no field {name!r}") from None
+        fields = self.fields
+        return fields[index] if index < len(fields) else ""
+
+    def named_fields(self) -> dict[str, str]:
+        """Every named field of the event by name ("" for those missing)."""
+        return {name: self.field(name) for name in EVENT_FIELDS.get(self.name, ())}
+
+    @property
+    def listed(self) -> tuple[str, ...]:
+        """A list event's words after its named fields (``MEMBERS``' users,
+        ``BANS``' masks); for any other event, its fields beyond the named."""
+        return self.fields[len(EVENT_FIELDS.get(self.name, ())) :]
+
+    def tag(self, key: str) -> str | None:
+        """The value of tag ``key`` (the last, if given twice); None if absent."""
+        found = None
+        for each, value in self.tags:
+            if each == key:
+                found = value
+        return found
 
 
 def parse_event(line: str) -> ParsedLine:
@@ -137,16 +205,19 @@ def parse_event(line: str) -> ParsedLine:
 
     Unknown events are split on every space, so a newer server's extra
     events still parse; missing trailing fields are simply absent. A line
-    preceded by ``@ID `` (``/caps ids``) gives the event that id.
+    preceded by ``@ID `` (``/caps ids``) gives the event that id, and
+    ``@ID;key=value `` (``/caps rich``) those tags too.
     """
     if line.startswith("@"):
-        event_id, _, line = line.partition(" ")
-        return parse_event(line)._replace(id=event_id[1:])
+        prefix, _, line = line.partition(" ")
+        event_id, _, tags = prefix[1:].partition(";")
+        return parse_event(line)._replace(id=event_id, tags=parse_pairs(tags))
     name, _, rest = line.partition(" ")
-    if name not in EVENT_FIELDS:
+    names = EVENT_FIELDS.get(name)
+    if names is None:
         return ParsedLine(name, tuple(rest.split()) if rest else ())
-    count = EVENT_FIELDS[name]
     if name in FREE_TEXT_EVENTS:
+        count = len(names)
         parts = rest.split(" ", count) if rest else []
         fields, text = parts[:count], (parts[count] if len(parts) > count else "")
         return ParsedLine(name, tuple(fields), text)

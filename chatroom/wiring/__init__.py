@@ -1,1 +1,1 @@
-"""The wiring: options, services and the per-process hub (twistd chatroom)."""
+"""The wiring: options, services, and which back-end and doors run (twistd chatroom)."""

@@ -4,12 +4,15 @@ Which back-end runs is chosen here, where the server is built (as Synapse
 picks a room-member handler for a worker): :func:`local_registry` for a
 server alone, :func:`redis_registry` for a node of a cluster. Both are the
 same :class:`~chatroom.core.chat.ChatCore`, so every rule is the same.
+
+Only :func:`redis_registry` (``--redis``) imports the Redis back-end, and
+with it txredisapi: a server alone never loads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -17,15 +20,14 @@ from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.local.opening import open_store
 from chatroom.backends.local.store import Store
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import ServerConfig
+from chatroom.core.config import ClusterConfig, ServerConfig
 
-if TYPE_CHECKING:  # only --redis loads the Redis back-end
-    from chatroom.backends.redis.backend import RedisBackend  # noqa: F401 (below)
+if TYPE_CHECKING:  # for the types only: redis_registry imports them when called
+    from chatroom.backends.redis.backend import RedisBackend
     from chatroom.backends.redis.link import RedisLink
-    from chatroom.backends.redis.node import ClusterConfig
 
 LocalRegistry = ChatCore[LocalBackend]
-RedisRegistry = ChatCore["RedisBackend"]
+RedisRegistry: TypeAlias = ChatCore["RedisBackend"]
 
 
 def local_registry(

@@ -21,8 +21,8 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger, LoggingFile
 from twisted.python.failure import Failure
 
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.base.tcpdirect import lean_transports
-from chatroom.wiring.server import ChatServer
 
 
 class StartupError(Exception):

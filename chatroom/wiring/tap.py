@@ -14,13 +14,12 @@ from typing import Any
 from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
-from chatroom.backends.redis.link import RedisAddress
-from chatroom.backends.redis.node import ClusterConfig
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.config import ServerConfig
-from chatroom.core.metered import MeteredRegistry
+from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
+from chatroom.core.metered import metered
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.channel import HTTPLimits
@@ -38,7 +37,6 @@ from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
 from chatroom.wiring.registries import redis_registry, restored_local_registry
 from chatroom.wiring.reuseport import server_endpoint
-from chatroom.wiring.server import ChatServer
 from chatroom.wiring.service import (
     ChatroomService,
     ListeningService,
@@ -471,7 +469,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
     if "http" in door_endpoints:  # /metrics is served: time what commands ask
-        registry = MeteredRegistry(registry)
+        registry = metered(registry)
     server = ChatServer(
         server_config,
         clock=reactor,

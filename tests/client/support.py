@@ -5,6 +5,7 @@ from __future__ import annotations
 import urwid
 from twisted.trial import unittest
 
+from chatroom.client.controller import update_model
 from chatroom.client.model import SessionModel
 from chatroom.client.view import ChatScreen
 from chatroom.wire.lines import parse_event
@@ -74,9 +75,10 @@ class RecordedActions:
 
 
 def feed(model: SessionModel, *lines: str) -> None:
-    """Apply server lines to a model, as the protocol would deliver them."""
+    """Apply server lines to a model, as the protocol would deliver them
+    (the model's part of the controller's table, without a connection)."""
     for line in lines:
-        model.apply(parse_event(line))
+        update_model(model, parse_event(line))
 
 
 def screen_text(widget: urwid.Widget, size: tuple[int, int] = SIZE) -> list[str]:

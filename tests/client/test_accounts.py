@@ -143,7 +143,7 @@ class SignInTestCase(ControllerTestCase):
     def everything_shown_or_kept(self) -> str:
         """The screen, every log, the log files and the input history."""
         files = "".join(path.read_text() for path in self.logs.glob("*.log"))
-        logs = [entry.text for log in self.model.logs.values() for entry in log]
+        logs = [entry.text for log in self.model.logs.by_key.values() for entry in log]
         return "\n".join(
             [*screen_text(self.screen), *logs, files, *self.screen.history.lines]
         )

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
+from chatroom.client.controller import READ_DELAY_SECONDS
 from chatroom.client.model import Page, SessionModel, log_key
-from chatroom.client.switching import READ_DELAY_SECONDS
 from tests.client.support import IN_LOBBY, IN_TEA, ScreenTestCase, feed, screen_text
 from tests.client.test_controller import ControllerTestCase
 
@@ -29,12 +29,12 @@ IN_THREE = (
 
 def texts(model: SessionModel, room: str) -> list[str]:
     """The text of every line in ``room``'s log."""
-    return [entry.text for entry in model.logs[log_key(Page.ROOM, room)]]
+    return [entry.text for entry in model.logs.by_key[log_key(Page.ROOM, room)]]
 
 
 def counts(model: SessionModel) -> dict[str, tuple[int, int]]:
     """(unread, mentions) of every buffer, by its label."""
-    return {b.label: (b.unread, b.mentions) for b in model.buffers.values()}
+    return {b.label: (b.unread, b.mentions) for b in model.buffers.by_key.values()}
 
 
 class BufferModelTests(unittest.TestCase):
@@ -48,7 +48,8 @@ class BufferModelTests(unittest.TestCase):
         """A join leaves no room: three buffers in the order joined, the last
         one on screen with its own members."""
         self.assertEqual(
-            [b.label for b in self.model.buffers.values()], ["#tea", "#help", "#cafe"]
+            [b.label for b in self.model.buffers.by_key.values()],
+            ["#tea", "#help", "#cafe"],
         )
         self.assertEqual(
             (self.model.page, self.model.room, self.model.members),
@@ -82,7 +83,7 @@ class BufferModelTests(unittest.TestCase):
         )
         self.model.focus_number(1)
         self.assertEqual(counts(self.model)["#tea"], (0, 0))
-        self.assertEqual(self.model.to_mark_read(), [("tea", 6), ("cafe", 8)])
+        self.assertEqual(self.model.buffers.to_mark_read(), [("tea", 6), ("cafe", 8)])
 
     def test_scrolled_up_lines_are_unread(self) -> None:
         """A line that arrives while the log on screen is scrolled up counts
@@ -90,10 +91,10 @@ class BufferModelTests(unittest.TestCase):
         self.model.set_following(False)
         feed(self.model, f"@9 MSG cafe dave {STAMP} below the fold")
         self.assertEqual(counts(self.model)["#cafe"], (1, 0))
-        self.assertEqual(self.model.to_mark_read(), [])
+        self.assertEqual(self.model.buffers.to_mark_read(), [])
         self.model.set_following(True)
         self.assertEqual(counts(self.model)["#cafe"], (0, 0))
-        self.assertEqual(self.model.to_mark_read(), [("cafe", 9)])
+        self.assertEqual(self.model.buffers.to_mark_read(), [("cafe", 9)])
 
     def test_read_from_another_device_clears_the_count(self) -> None:
         """READ with the newest id clears a count; an older one leaves what
@@ -138,7 +139,7 @@ class BufferModelTests(unittest.TestCase):
         self.assertEqual(self.model.room, "help")
         self.assertEqual(list(counts(self.model)), ["#tea", "#help"])
         feed(self.model, "LEFT help", "FOCUS tea", "LEFT tea", "ROOMS 0")
-        self.assertEqual((self.model.page, self.model.buffers), (Page.LOBBY, {}))
+        self.assertEqual((self.model.page, self.model.buffers.by_key), (Page.LOBBY, {}))
 
     def test_private_messages_have_a_buffer(self) -> None:
         """A private message opens its conversation, counted while elsewhere;
@@ -204,7 +205,7 @@ class BufferControllerTests(ControllerTestCase):
         """``/part`` leaves the room on screen, even when another is the
         server's current room."""
         self.into_three_rooms()
-        self.model.server_room = "help"
+        self.model.buffers.server_room = "help"
         self.controller.submit("/part")
         self.assertEqual(self.server.sent(), ["/leave cafe"])
 

@@ -13,9 +13,11 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.client.controller import Backoff, ChatController
+from chatroom.client.controller import EVENTS, Backoff, ChatController, update_model
 from chatroom.client.model import EntryKind, Page, SessionModel, log_key
+from chatroom.client.moderation import DESCRIBERS
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
+from chatroom.wire.lines import EVENT_FIELDS, parse_event
 
 
 class FakeServer:
@@ -88,7 +90,7 @@ class ControllerTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.server = FakeServer()
-        self.model = SessionModel()
+        self.model = self.make_model()
         self.exits = 0
         self.controller = ChatController(
             self.model,
@@ -100,6 +102,10 @@ class ControllerTestCase(unittest.TestCase):
             backoff=Backoff(initial=1, maximum=4),
         )
         self.successResultOf(self.controller.start())
+
+    def make_model(self) -> SessionModel:
+        """The model the controller drives (stamped with the real time)."""
+        return SessionModel()
 
     def exited(self) -> None:
         self.exits += 1
@@ -114,7 +120,9 @@ class ControllerTestCase(unittest.TestCase):
 
     def notes(self, room: str | None = None) -> list[str]:
         """The log's lines: the page's on screen, or ``room``'s."""
-        log = self.model.logs[log_key(Page.ROOM, room)] if room else self.model.log
+        log = (
+            self.model.logs.by_key[log_key(Page.ROOM, room)] if room else self.model.log
+        )
         return [entry.text for entry in log]
 
 
@@ -475,3 +483,26 @@ class ControllerPasteTests(ControllerTestCase):
         notes = self.notes()
         self.assertIn("not confirmed (↑ recalls it): line 0", notes)
         self.assertIn("not sent (↑ recalls it): line 9", notes)
+
+
+class EventTableTests(unittest.TestCase):
+    """The one table every server event goes through."""
+
+    def test_every_event_is_of_the_grammar_and_every_wording_reachable(self) -> None:
+        """Each event the table routes has named fields in the wire grammar
+        (the model reads them by name), and every event ``moderation.py``
+        words is routed to the model (else its line would never show)."""
+        self.assertLessEqual(EVENTS.keys(), EVENT_FIELDS.keys())
+        self.assertLessEqual(DESCRIBERS.keys(), EVENTS.keys())
+        for word in DESCRIBERS:
+            self.assertIsNotNone(EVENTS[word].update, word)
+
+    def test_a_line_short_of_its_fields_is_no_crash(self) -> None:
+        """A server line cut short (every field missing) changes what it
+        can and raises nothing, whatever its event: each field reads as
+        empty, as a garbled line should."""
+        model = SessionModel()
+        for word in ("HELLO", "WELCOME", "JOINED"):
+            update_model(model, parse_event(f"{word} x 1 2"))
+        for word in EVENTS:
+            update_model(model, parse_event(word))

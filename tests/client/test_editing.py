@@ -5,7 +5,9 @@ Driven as a user would: keys pressed on the real screen, the input read back.
 
 from __future__ import annotations
 
+from chatroom.client.editing import CLIENT_COMMANDS
 from chatroom.client.model import Page
+from chatroom.wire.commands import COMMANDS as SERVER_COMMANDS
 from tests.client.support import IN_LOBBY, IN_TEA, SIZE, ScreenTestCase, feed, type_text
 
 
@@ -111,13 +113,30 @@ class CompletionTests(ScreenTestCase):
         self.assertEqual(self.complete("/jo"), "/join ")
         self.assertEqual(self.complete("/wa"), "/watch ")
 
+    def test_every_command_of_the_server_and_the_client(self) -> None:
+        """Every command of the server's table (edit, react, reply, search
+        among them) and the client's own (/query, /part) completes from
+        its first letters, in a room and in the lobby; a shared prefix
+        cycles through them in order."""
+        feed(self.model, *IN_TEA)
+        for name in [*SERVER_COMMANDS, *CLIENT_COMMANDS]:
+            self.assertEqual(self.complete(f"/{name}"), f"/{name} ")
+        self.assertEqual(self.complete("/rea"), "/react ")
+        self.screen.keypress(SIZE, "tab")
+        self.assertEqual(self.screen.input.edit_text, "/read ")
+        self.assertEqual(self.complete("/ed"), "/edit ")
+        self.assertEqual(self.complete("/sea"), "/search ")
+        self.assertEqual(self.complete("/qu"), "/query ")
+        feed(self.model, "LEFT tea", "ROOMS 1", "ROOM general 0 256")
+        self.assertEqual(self.complete("/rep"), "/reply ")
+
     def test_moderation_commands(self) -> None:
         """The moderation commands complete, then a member, or a setting."""
         feed(self.model, *IN_TEA)
         self.assertEqual(self.complete("/ki"), "/kick ")
         self.assertEqual(self.complete("/kick bo"), "/kick bob ")
         self.assertEqual(self.complete("/set inv"), "/set invite-only ")
-        self.assertEqual(self.complete("/unr"), "/unregister ")
+        self.assertEqual(self.complete("/unreg"), "/unregister ")
 
     def test_room_names_after_join_and_delete(self) -> None:
         """/join and /delete complete the rooms the lobby knows."""

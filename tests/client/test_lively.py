@@ -12,9 +12,10 @@ from twisted.trial import unittest
 
 from chatroom.client.model import SessionModel
 from chatroom.client.pasting import (
+    QUIET_SECONDS,
+    BurstPastes,
     Keys,
     PasteCollector,
-    bracket_burst,
     fits,
     paste_command,
     pasted_lines,
@@ -80,7 +81,7 @@ class LivelyReactionTests(ScreenTestCase):
 
     def test_on_older_lines_fetched_with_pgup(self) -> None:
         """Reactions in a PgUp page count on its lines, once they are shown."""
-        self.model.expect_older()
+        self.model.history.expect_older()
         feed(
             self.model,
             f"@3 HISTORY tea carol {STAMP} scones?",
@@ -193,11 +194,38 @@ class PastingTests(unittest.TestCase):
         self.assertFalse(collector.collecting)
 
     def test_burst_made_a_paste(self) -> None:
-        """Enter followed by more keys in one read is a paste; a typed
-        line and its Enter are not."""
+        """A read of several lines after a quiet moment is a paste; a typed
+        line and its Enter are not, nor two Enters."""
+        clock = Clock()
+        filtered = BurstPastes(clock)
         burst: Keys = ["a", "enter", "b", "enter"]
-        self.assertEqual(bracket_burst(burst), ["begin paste", *burst, "end paste"])
-        self.assertEqual(bracket_burst(["h", "i", "enter"]), ["h", "i", "enter"])
+        self.assertEqual(filtered(burst, []), ["begin paste", *burst, "end paste"])
+        clock.advance(2 * QUIET_SECONDS)
+        self.assertEqual(filtered(["h", "i", "enter"], []), ["h", "i", "enter"])
+        clock.advance(2 * QUIET_SECONDS)
+        self.assertEqual(filtered(["enter", "enter"], []), ["enter", "enter"])
+        clock.advance(2 * QUIET_SECONDS)
+        unbracketed: Keys = ["a", "enter", "b"]  # no line end after the last
+        self.assertEqual(filtered(unbracketed, [])[0], "begin paste")
+
+    def test_lines_typed_in_a_stream_are_no_paste(self) -> None:
+        """Typed lines come a few milliseconds apart: a read with the Enter
+        of one line and the start of the next is typing, and so is a read
+        of several whole lines in the middle of typing (the client was
+        busy a moment); the same lines after a quiet moment are a paste."""
+        clock = Clock()
+        filtered = BurstPastes(clock)
+        reads: list[Keys] = [
+            ["l", "1"],
+            ["enter", "l", "2"],
+            ["enter"],
+            ["l", "3", "enter", "l", "4", "enter", "l", "5", "enter"],
+        ]
+        for keys in reads:
+            clock.advance(0.02)
+            self.assertEqual(filtered(keys, []), keys)
+        clock.advance(2 * QUIET_SECONDS)
+        self.assertEqual(filtered(reads[-1], [])[0], "begin paste")
 
 
 class PasteInputTests(ScreenTestCase):

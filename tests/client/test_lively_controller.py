@@ -7,7 +7,7 @@ forgotten on the clock, ``/search`` opening its buffer. A fake server on
 from __future__ import annotations
 
 from chatroom.client.model import SessionModel
-from chatroom.client.richactions import PAUSE_SECONDS
+from chatroom.client.typingnotices import PAUSE_SECONDS
 from tests.client.test_controller import ControllerTestCase
 
 
@@ -90,10 +90,12 @@ class PasteSentTests(ControllerTestCase):
 class TypingLapseTests(ControllerTestCase):
     """Another user's typing is forgotten on the controller's clock."""
 
+    def make_model(self) -> SessionModel:
+        """Its times on the controller's clock, as the real client's are."""
+        return SessionModel(now=self.clock.seconds)
+
     def setUp(self) -> None:
         super().setUp()
-        self.model = SessionModel(now=self.clock.seconds)
-        self.controller.model = self.model
         self.into_room()
 
     def test_lapses_on_the_clock(self) -> None:
@@ -106,7 +108,7 @@ class TypingLapseTests(ControllerTestCase):
         self.assertEqual(self.model.typing_here(), ["bob"])
         self.clock.advance(2)
         self.assertEqual(self.model.typing_here(), [])
-        self.assertEqual(self.model.typing, {"room:tea": {}})
+        self.assertEqual(self.model.typists.typing, {"room:tea": {}})
 
 
 class SearchTypedTests(ControllerTestCase):
@@ -117,7 +119,7 @@ class SearchTypedTests(ControllerTestCase):
         line typed there searches again."""
         self.into_room()
         self.controller.submit("/search cafe")
-        self.assertEqual(self.model.focused, "search")
+        self.assertEqual(self.model.buffers.focused, "search")
         self.assertEqual(self.server.sent(), ["/search cafe"])
         self.controller.submit("tea time")
         self.assertEqual(self.server.sent(), ["/search tea time"])
@@ -132,4 +134,4 @@ class SearchTypedTests(ControllerTestCase):
         self.controller.show_room("tea")
         self.assertEqual(self.model.room, "tea")
         self.controller.show_room("@bob")
-        self.assertEqual(self.model.focused, "private:bob")
+        self.assertEqual(self.model.buffers.focused, "private:bob")

@@ -111,7 +111,7 @@ class RoomEventTests(ScreenTestCase):
         """A late line about a room the user left goes to that room's log."""
         feed(self.model, "KICK coffee carol bob")
         self.assertNotIn("carol was kicked", self.text())
-        coffee = self.model.logs["room:coffee"]
+        coffee = self.model.logs.by_key["room:coffee"]
         self.assertEqual([entry.text for entry in coffee], ["carol was kicked by bob"])
 
 

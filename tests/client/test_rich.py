@@ -8,7 +8,7 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.client.model import Page, SessionModel, log_key
-from chatroom.client.rich import split_tags
+from chatroom.wire.lines import parse_event
 from chatroom.wire.tags import unescape
 from tests.client.support import IN_TEA, SIZE, ScreenTestCase, feed, type_text
 
@@ -19,9 +19,11 @@ class RichPrefixTests(unittest.TestCase):
     """The ``@ID;tags`` prefix."""
 
     def test_split_and_unescaped(self) -> None:
-        r"""``8;reply=7;note=a\sb\:c`` is id 8 with its tags made plain."""
+        r"""``@8;reply=7;note=a\sb\:c`` is id 8 with its tags made plain
+        (the wire package parses the prefix for the client)."""
+        event = parse_event(rf"@8;reply=7;note=a\sb\:c;flag MSG tea bob {STAMP} hi")
         self.assertEqual(
-            split_tags(r"8;reply=7;note=a\sb\:c;flag"),
+            (event.id, dict(event.tags)),
             ("8", {"reply": "7", "note": "a b;c", "flag": ""}),
         )
         self.assertEqual(unescape(r"back\\slash\n"), "back\\slash\n")
@@ -31,7 +33,7 @@ class RichPrefixTests(unittest.TestCase):
         model = SessionModel()
         feed(model, *IN_TEA, f"@8;reply=7 MSG tea bob {STAMP} yes please")
         self.assertEqual(model.log[-1].id, 8)
-        self.assertEqual(model.last_ids[log_key(Page.ROOM, "tea")], 8)
+        self.assertEqual(model.history.last_ids[log_key(Page.ROOM, "tea")], 8)
 
 
 class RichScreenTests(ScreenTestCase):
@@ -79,7 +81,7 @@ class RichScreenTests(ScreenTestCase):
         text = self.text()
         self.assertIn("<dave> flat white, please (edited)", text)
         self.assertIn("<dave> message deleted by dave", text)
-        self.assertEqual(self.model.last_ids[log_key(Page.ROOM, "cafe")], 4)
+        self.assertEqual(self.model.history.last_ids[log_key(Page.ROOM, "cafe")], 4)
 
     def test_up_on_an_empty_line_edits_the_last_message(self) -> None:
         """Up on an empty line, after sending a message, puts ``/edit ID

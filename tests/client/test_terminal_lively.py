@@ -16,6 +16,22 @@ from tests.client.tmux import TerminalCase, TerminalClient, wait_for
 from tests.integration.real_clients import LineUser
 
 
+def with_rich_socket(
+    case: TerminalCase, room: str, size: tuple[int, int] = (80, 24)
+) -> tuple[TerminalClient, LineUser]:
+    """alice in ``room`` on her terminal, bob there on a plain ``rich``
+    socket (closed at the end)."""
+    alice = TerminalClient(case, "alice", "--username", "alice", size=size)
+    alice.shows("you are alice")
+    alice.type_line(room)
+    alice.shows(f"you joined {room}")
+    bob = LineUser(case.port, "bob")
+    case.addCleanup(bob.close)
+    bob.send("/caps rich", f"/join {room}")
+    alice.shows("bob joined")
+    return alice, bob
+
+
 class LivelyTerminalTests(TerminalCase):
     """Selecting, reacting, typing, pasting, searching, the moderation log."""
 
@@ -23,14 +39,7 @@ class LivelyTerminalTests(TerminalCase):
 
     def test_a_lively_room(self) -> None:
         """What alice sees and what bob gets, step by step (100x30)."""
-        alice = TerminalClient(self, "alice", "--username", "alice", size=(100, 30))
-        alice.shows("you are alice")
-        alice.type_line("tea")
-        alice.shows("you joined tea")
-        bob = LineUser(self.port, "bob")
-        self.addCleanup(bob.close)
-        bob.send("/caps rich", "/join tea")
-        alice.shows("bob joined")
+        alice, bob = with_rich_socket(self, "tea", size=(100, 30))
         bob.send("anyone for a cuppa?")
         said = bob.wait(lambda line: line.endswith(" cuppa?"), "bob's line")
         number = stored_id(said)

@@ -21,11 +21,9 @@ from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.backends.redis.link import RedisAddress
-from chatroom.backends.redis.node import ClusterConfig
-from chatroom.core.config import ServerConfig
+from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
+from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
-from chatroom.wiring.server import ChatServer
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.support import (
     IN_PROCESS,

@@ -14,10 +14,9 @@ from typing import Any
 from twisted.internet import defer, protocol, reactor
 from twisted.internet.interfaces import IProtocol
 
-from chatroom.backends.redis.link import RedisAddress
-from chatroom.backends.redis.node import ClusterConfig
+from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
-from chatroom.wiring.server import ChatServer
 from tests.cluster.support import RedisRegistryTestCase
 from tests.devices_contract import CONFIG, DevicesContract
 

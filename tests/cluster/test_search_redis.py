@@ -22,10 +22,10 @@ from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.interfaces import IDelayedCall, IProtocol, IReactorTime
 from zope.interface import implementer
 
-from chatroom.backends.redis.link import RedisAddress, RedisLink
-from chatroom.backends.redis.node import ClusterConfig
+from chatroom.backends.redis.link import RedisLink
+from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import RedisRegistry, redis_registry
-from chatroom.wiring.server import ChatServer
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
 from tests.cluster.support import RedisRegistryTestCase, RedisTestCase
 from tests.handler_contract import ContractBase, User

@@ -32,7 +32,7 @@ from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers, RedisRememberedRooms
 from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
-from chatroom.backends.redis.node import ClusterConfig, ClusterNode, new_incarnation
+from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import (
     key_of,
@@ -56,7 +56,7 @@ from chatroom.core.backend import (
     SessionEnder,
     Speech,
 )
-from chatroom.core.config import ServerConfig
+from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.deciding import retried
 from chatroom.core.events import (
     Announcement,

@@ -11,12 +11,9 @@ connect and disconnect to its owner.
 
 from __future__ import annotations
 
-import os
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import txredisapi
 from twisted.application.internet import ClientService, backoffPolicy
@@ -33,72 +30,25 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from chatroom.core.config import RedisAddress
 
-@dataclass(frozen=True)
-class RedisAddress:
-    """Where Redis is: parsed from ``redis://[:password@]host[:port][/db]``.
 
-    ``rediss://`` connects with TLS and verifies Redis's certificate for the
-    host name, against the system's trusted authorities or, with
-    ``?ca=/path/ca.pem``, against that authority's certificate.
-    """
+def _endpoint(address: RedisAddress, reactor: Any) -> IStreamClientEndpoint:
+    """A client endpoint for ``address`` (with TLS for ``rediss://``)."""
+    endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(
+        reactor, address.host, address.port, timeout=5
+    )
+    if address.tls:
+        from twisted.internet.ssl import Certificate, optionsForClientTLS
 
-    host: str
-    port: int = 6379
-    db: int = 0
-    password: str | None = None
-    tls: bool = False
-    ca: str | None = None  # PEM file of the authority to trust (TLS only)
-
-    @classmethod
-    def parse(cls, url: str) -> RedisAddress:
-        """Parse a Redis URL; ``ValueError`` says what is wrong with it."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("redis", "rediss"):
-            raise ValueError(f"{url!r} is not a redis:// or rediss:// URL")
-        if not parts.hostname:
-            raise ValueError(f"{url!r} names no host")
-        path = parts.path.strip("/")
-        if path and not path.isdigit():
-            raise ValueError(f"{url!r}: the database must be a number")
-        query = parse_qs(parts.query)
-        ca = query.pop("ca", [None])[-1]
-        if query:
-            raise ValueError(f"unknown URL parameter {sorted(query)[0]!r}")
-        if ca is not None:
-            if parts.scheme != "rediss":
-                raise ValueError("?ca= is for rediss:// (TLS) only")
-            if not os.path.isfile(ca):
-                raise ValueError(f"no certificate file {ca!r}")
-        return cls(
-            host=parts.hostname,
-            port=parts.port or 6379,
-            db=int(path or 0),
-            password=unquote(parts.password) if parts.password else None,
-            tls=parts.scheme == "rediss",
-            ca=ca,
+        trust = None
+        if address.ca is not None:
+            with open(address.ca, "rb") as pem:
+                trust = Certificate.loadPEM(pem.read())
+        endpoint = wrapClientTLS(
+            optionsForClientTLS(address.host, trustRoot=trust), endpoint
         )
-
-    def endpoint(self, reactor: Any) -> IStreamClientEndpoint:
-        """A client endpoint for this address."""
-        endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(
-            reactor, self.host, self.port, timeout=5
-        )
-        if self.tls:
-            from twisted.internet.ssl import Certificate, optionsForClientTLS
-
-            trust = None
-            if self.ca is not None:
-                with open(self.ca, "rb") as pem:
-                    trust = Certificate.loadPEM(pem.read())
-            endpoint = wrapClientTLS(
-                optionsForClientTLS(self.host, trustRoot=trust), endpoint
-            )
-        return endpoint
-
-    def __str__(self) -> str:  # never print the password
-        scheme = "rediss" if self.tls else "redis"
-        return f"{scheme}://{self.host}:{self.port}/{self.db}"
+    return endpoint
 
 
 @implementer(IStreamClientEndpoint)
@@ -190,7 +140,7 @@ class RedisLink(Service):
         self.on_connect_failed: Callable[[Failure], None] = lambda failure: None
         self._reactor = reactor
         self._client = ClientService(
-            _ReportingEndpoint(address.endpoint(reactor), self),
+            _ReportingEndpoint(_endpoint(address, reactor), self),
             _LinkFactory(self),
             # 0.1 s, doubling to 5 s, plus up to 0.1 s so nodes don't retry
             # in lockstep.

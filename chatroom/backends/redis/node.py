@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from twisted.internet import defer, task
@@ -23,24 +22,8 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.link import RedisAddress
+from chatroom.core.config import ClusterConfig
 from chatroom.core.errors import ChatError
-
-
-@dataclass(frozen=True)
-class ClusterConfig:
-    """How a node finds and identifies itself to the cluster."""
-
-    redis: RedisAddress
-    node_id: str
-    node_ttl: float = 15.0  # a node silent this long is harvested by the others
-    redis_timeout: float = 5.0  # a Redis reply slower than this counts as down
-    prefix: str = "chatroom:"
-    #: Seconds a room left empty by a node's departure waits for its members.
-    grace: float = 300.0
-    #: PostgreSQL's connection string for cluster search (``--search-db``);
-    #: None: no search in cluster mode.
-    search_db: str | None = None
 
 
 def new_incarnation() -> str:

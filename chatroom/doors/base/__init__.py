@@ -1,1 +1,2 @@
-"""What every line-based door's connection shares: framing, send queue, timers."""
+"""What every door shares: the per-process hub, and its connections' framing,
+send queue and timers."""

@@ -9,7 +9,7 @@ life of the socket, the same for every door:
 
 - output through an :class:`~chatroom.doors.base.sendq.OutputQueue`
   (``--sendq``, backpressure, coalescing per reactor turn);
-- admission and harvest through the :class:`~chatroom.wiring.server.ChatServer`;
+- admission and harvest through the :class:`~chatroom.doors.base.server.ChatServer`;
 - closing after a flush, with a bounded grace;
 - commands that may wait on the registry (:meth:`Connection.run`);
 - flood control that slows rather than drops
@@ -41,7 +41,7 @@ from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
 from chatroom.doors.base.flood import FloodGate
 from chatroom.doors.base.sendq import OutputQueue, Transport
-from chatroom.wiring.server import ChatServer
+from chatroom.doors.base.server import ChatServer
 
 #: How a connection's end is described to its rooms when nothing better is known.
 LOST_REASONS = {

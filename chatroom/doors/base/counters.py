@@ -2,7 +2,7 @@
 
 ``prometheus_client`` counters in the process's one
 :data:`chatroom.core.metrics.REGISTRY`, so ``/metrics`` shows them beside
-the core's numbers (see :mod:`chatroom.wiring.metrics`).
+the core's numbers (see :mod:`chatroom.doors.web.metrics`).
 """
 
 from __future__ import annotations

@@ -69,6 +69,7 @@ from chatroom.core.events import (
 )
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc import bouncer, extensions
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import TAG_EVENTS, IRCRenderer
@@ -84,7 +85,6 @@ from chatroom.doors.irc.tags import (
 from chatroom.doors.irc.wire import Message as IRCMessage
 from chatroom.doors.irc.wire import build, parse
 from chatroom.wire.tags import tag_section
-from chatroom.wiring.server import ChatServer
 
 #: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
 #: Events IRC addresses to the user's own nick.

@@ -37,6 +37,7 @@ from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.rare import Rare
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.caps import NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer
@@ -53,7 +54,6 @@ from chatroom.doors.irc.wire import (
     refusal,
 )
 from chatroom.wire.tags import tag_section
-from chatroom.wiring.server import ChatServer
 
 #: The session's states: before the nick is ours, after, and after it
 #: ended (out of the door's directory).

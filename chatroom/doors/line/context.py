@@ -16,8 +16,8 @@ from typing import Protocol
 
 from chatroom.core.events import Encoder
 from chatroom.core.registry import Member, Registry
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line.places import Places
-from chatroom.wiring.server import ChatServer
 
 
 class CommandContext(Protocol):

@@ -44,6 +44,7 @@ from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.sendq import OutputQueue
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line.positions import render_marker
 from chatroom.doors.line.session import (
     AS_LINES,
@@ -54,7 +55,6 @@ from chatroom.doors.line.session import (
     LineSession,
 )
 from chatroom.wire.lines import PROTOCOL_VERSION, format_line
-from chatroom.wiring.server import ChatServer
 
 __all__ = ["LOBBY", "ROOM", "USERNAME", "ChatFactory", "ChatProtocol"]
 

@@ -43,6 +43,7 @@ from chatroom.core.text import (
     without_control_characters,
 )
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
     conversations,
     messages,
@@ -51,7 +52,7 @@ from chatroom.doors.line import (
     signing,
 )
 from chatroom.doors.line.arguments import (
-    HELP_TEXT,
+    HELP_REPLY,
     single_word,
     split_private_message,
     split_say,
@@ -75,7 +76,6 @@ from chatroom.doors.line.rendering import (
 )
 from chatroom.wire.lines import format_line
 from chatroom.wire.said import is_command, said_text
-from chatroom.wiring.server import ChatServer
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
 _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
@@ -290,7 +290,7 @@ class LineSession:
             self.send(format_line("NICK", str(old), args))
 
     async def do_help(self, args: str) -> None:
-        self.send(b"".join(format_line("HELP", text=t) for t in HELP_TEXT.splitlines()))
+        self.send(HELP_REPLY)
 
     async def do_quit(self, args: str) -> None:
         reason = "Goodbye" if not args or has_control_characters(args) else args

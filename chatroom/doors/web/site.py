@@ -28,12 +28,12 @@ from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
+from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import OriginCheckedResource, WebSocketSessions
-from chatroom.wiring.metrics import scrape
-from chatroom.wiring.server import ChatServer
 
 _SECURITY_HEADERS = {
     "content-security-policy": (
@@ -113,7 +113,7 @@ class Health(Resource):
 
 
 class Metrics(Resource):
-    """``/metrics``: Prometheus text (see :mod:`chatroom.wiring.metrics`)."""
+    """``/metrics``: Prometheus text (see :mod:`chatroom.doors.web.metrics`)."""
 
     isLeaf = True
     log = Logger()

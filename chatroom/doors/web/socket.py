@@ -67,11 +67,11 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from chatroom.core import errors
 from chatroom.core.events import Event
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.base.tcpdirect import direct_connection, send_direct
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.rendering import live_id_line, live_line, live_rich_line
 from chatroom.doors.line.session import LineOutput
-from chatroom.wiring.server import ChatServer
 
 TEXT_FRAME = 0x81  # FIN + opcode 1 (text)
 BINARY_FRAME = 0x82  # FIN + opcode 2 (binary)

@@ -24,7 +24,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 
 from chatroom.core.metrics import FANOUT, REGISTRY
-from chatroom.wiring.server import ChatServer
+from chatroom.doors.base.server import ChatServer
 
 
 class ServerCollector:

@@ -6,6 +6,10 @@ and rooms (in this process, or in Redis for a cluster node), and this
 process's own bookkeeping of sockets: how many from each address, which
 are still open, and whether shutdown has begun. The registry decides
 everything users share; the server only admits and counts connections.
+
+It sits below the doors, which all import it, and is handed its registry:
+which back-end that registry runs on is chosen where the server is built
+(:mod:`chatroom.wiring.tap`), so no door loads a back-end.
 """
 
 from __future__ import annotations
@@ -21,14 +25,10 @@ from twisted.logger import Logger
 
 from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
 from chatroom.core.registry import Registry
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
 from chatroom.doors.base.sendq import Flusher
-from chatroom.wiring.registries import local_registry
-
-__all__ = ["ChatError", "ChatServer", "ServerConfig"]
 
 
 class CountedSocket(Protocol):
@@ -67,17 +67,19 @@ class ChatServer:
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        registry: Registry | None = None,
+        registry: Registry,
         hashing: Runner | None = None,
     ) -> None:
         """Args:
+        registry: the names and rooms this server's doors share, over the
+            back-end the wiring chose.
         hashing: runs password hashing off the reactor thread (a pool of
             its own in the server); tests leave it out, to hash in place.
         """
         self.config = config
         self.clock = clock
         self._hashing = hashing
-        self.registry: Registry = registry or local_registry(config, clock)
+        self.registry = registry
         #: Registering and signing in, on the registry's account store.
         self.account_service = AccountService(
             self.registry.account_store, clock, hashing or _in_place, config

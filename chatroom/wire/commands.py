@@ -1,0 +1,358 @@
+"""Every command of the line protocol, in one table both ends read.
+
+Each :class:`Command` row says the command's name, what it takes (its
+synopsis, as the line door's usage errors word it), its lines in
+``/help``, and whether it carries passwords (which a client must never
+show, keep or recall). The table is grouped in :class:`HelpPart` rows,
+in the order ``/help`` lists them, so the server's ``/help`` text
+(:func:`help_lines`) is generated here and the terminal client completes
+every command from the same rows (:data:`COMMANDS`). The line door keeps
+its own table of handlers and states (``chatroom.doors.line.session``);
+a test holds the two to the same names. Nothing registers itself by
+being imported: a new command is a row here and a row there, as in
+Ergo's ``irc/commands.go``.
+
+The line protocol has no aliases: a command is its one name, in any case.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from chatroom.wire.said import ESCAPED_PREFIX
+
+
+class Command(NamedTuple):
+    """One command of the line protocol."""
+
+    name: str
+    #: What it takes, as its usage error names it (``NAME``, ``ID TEXT``);
+    #: "" when it takes nothing.
+    arguments: str = ""
+    #: Its own lines in ``/help`` (none: its part's introduction, or a line
+    #: shared with another command, such as ``/react``'s with ``/unreact``,
+    #: describes it).
+    help: tuple[str, ...] = ()
+    #: How many words (the command's own included) come before its
+    #: passwords; 0: it carries none.
+    secret: int = 0
+
+    @property
+    def usage(self) -> str:
+        """``/name ARGUMENTS``, as a usage error gives it."""
+        return f"/{self.name} {self.arguments}".rstrip()
+
+
+class HelpPart(NamedTuple):
+    """Commands ``/help`` lists together, after the lines that introduce
+    them (a title, or the ``/caps`` that turns them on)."""
+
+    intro: tuple[str, ...]
+    commands: tuple[Command, ...]
+
+
+#: ``/help`` from top to bottom, in parts; every command is in one part.
+HELP_PARTS: tuple[HelpPart, ...] = (
+    HelpPart(
+        ("Commands (in a room, any other line is a message to everyone in it):",),
+        (
+            Command("nick", "NAME", ("/nick NAME        choose or change your name",)),
+            Command("list", "", ("/list             list the rooms",)),
+            Command(
+                "create", "NAME", ("/create NAME      create a room and enter it",)
+            ),
+            Command(
+                "join",
+                "NAME [KEY] [since ID]",
+                (
+                    "/join NAME        enter a room (leaving the one you are in)",
+                    "/join NAME since ID   ... and get what was said after event ID",
+                ),
+            ),
+            Command(
+                "history",
+                "N [before ID]",
+                (
+                    "/history N [before ID]  N earlier messages of this room",
+                    "/history @USER N [before ID]  N earlier private messages with"
+                    " USER (accounts)",
+                ),
+            ),
+        ),
+    ),
+    # Messages with a life (docs/protocol.md): stored ids and rich events.
+    HelpPart(
+        (
+            "/caps ids         prefix stored events with @ID",
+            "/caps rich        ids with tags, replies, edits... (docs/protocol.md)",
+        ),
+        (
+            Command("caps", "ids|multi|rich ..."),
+            Command(
+                "reply",
+                "ID TEXT",
+                ("/reply ID TEXT    answer message ID of this room",),
+            ),
+            Command(
+                "paste",
+                "TEXT",
+                (
+                    "/paste TEXT       one message of several lines: \\n between"
+                    " them, \\\\ a backslash",
+                ),
+            ),
+            Command(
+                "edit",
+                "ID TEXT",
+                (
+                    "/edit ID TEXT     change your message ID (within --edit-window"
+                    " seconds)",
+                ),
+            ),
+            Command(
+                "redact",
+                "ID [REASON]",
+                (
+                    "/redact ID [REASON]   delete a message (yours; any, for owner"
+                    " and operators)",
+                ),
+            ),
+            Command(
+                "react",
+                "ID EMOJI",
+                (
+                    "/react ID EMOJI, /unreact ID EMOJI   react to message ID, or take"
+                    " it back",
+                ),
+            ),
+            Command("unreact", "ID EMOJI"),
+            Command(
+                "typing",
+                "active|paused|done",
+                (
+                    "/typing active|paused|done   tell rich members of the room you"
+                    " are typing",
+                ),
+            ),
+            Command(
+                "search",
+                "WORDS",
+                (
+                    "/search WORDS     find messages of your rooms and conversations"
+                    " (filters:",
+                    "                  in:ROOM in:@USER from:USER before:TIME"
+                    " after:TIME)",
+                ),
+            ),
+        ),
+    ),
+    # Many rooms at once (docs/protocol.md, "Many rooms").
+    HelpPart(
+        ("/caps multi       be in many rooms at once: /join adds a room",),
+        (
+            Command(
+                "focus",
+                "ROOM",
+                ("/focus ROOM       (multi) make ROOM the one your lines go to",),
+            ),
+            Command(
+                "say",
+                "ROOM TEXT",
+                ("/say ROOM TEXT    a message to ROOM, whichever room is current",),
+            ),
+            Command(
+                "read",
+                "ROOM ID",
+                ("/read ROOM ID     you have read ROOM up to event ID",),
+            ),
+            Command(
+                "unread",
+                "",
+                ("/unread           rooms with events after what you read",),
+            ),
+            Command(
+                "leave",
+                "[ROOM]",
+                (
+                    "/leave [ROOM]     leave the room (with multi: ROOM, or the"
+                    " current one)",
+                ),
+            ),
+        ),
+    ),
+    HelpPart(
+        (),
+        (
+            Command("who", "", ("/who              who is in this room",)),
+            Command(
+                "topic", "[TEXT]", ("/topic [TEXT]     show or set the room's topic",)
+            ),
+            Command("me", "TEXT", ("/me TEXT          an action: * you TEXT",)),
+            Command(
+                "opmsg",
+                "TEXT",
+                (
+                    "/opmsg TEXT       a message to this room's owner and operators"
+                    " only",
+                ),
+            ),
+            Command(
+                "msg",
+                "USER TEXT",
+                (
+                    "/msg USER TEXT    a private message (kept for an account that"
+                    " is away)",
+                ),
+            ),
+            Command("delete", "NAME", ("/delete NAME      delete a room you own",)),
+            Command(
+                "watch",
+                "on|off",
+                ("/watch on|off     push room list changes while in the lobby",),
+            ),
+        ),
+    ),
+    # Accounts (docs/protocol.md, "Accounts" and "Many devices").
+    HelpPart(
+        (),
+        (
+            Command(
+                "login",
+                "NAME PASSWORD",
+                ("/login NAME PASSWORD   sign in to an account (instead of a name)",),
+                secret=2,
+            ),
+            Command(
+                "register",
+                "PASSWORD",
+                (
+                    "/register PASSWORD     make your name an account",
+                    "/register NAME PASSWORD   (before choosing a name) register NAME"
+                    " and sign in",
+                ),
+                secret=1,
+            ),
+            Command(
+                "password",
+                "OLD NEW",
+                ("/password OLD NEW      change your password",),
+                secret=1,
+            ),
+            Command(
+                "unregister",
+                "PASSWORD",
+                ("/unregister PASSWORD   give up your account",),
+                secret=1,
+            ),
+            Command(
+                "devices",
+                "",
+                ("/devices               your account's connections (its devices)",),
+            ),
+            Command("logout", "ID", ("/logout ID             close one of them",)),
+        ),
+    ),
+    HelpPart(
+        ("Moderating the room you are in (owner and operators):",),
+        (
+            Command(
+                "op",
+                "USER",
+                ("/op USER, /deop USER   make or unmake an operator (owner only)",),
+            ),
+            Command("deop", "USER"),
+            Command(
+                "kick",
+                "USER [REASON]",
+                ("/kick USER [REASON]    send someone back to the lobby",),
+            ),
+            Command(
+                "ban",
+                "USER|MASK",
+                (
+                    "/ban USER, /unban USER, /bans   keep someone out (by account,"
+                    " else name)",
+                ),
+            ),
+            Command("unban", "USER|MASK"),
+            Command("bans"),
+            Command(
+                "voice",
+                "USER",
+                ("/voice USER, /devoice USER   let someone speak in a moderated room",),
+            ),
+            Command("devoice", "USER"),
+            Command(
+                "set",
+                "SETTING VALUE",
+                (
+                    "/set invite-only|topic-lock|secret|moderated|keep on|off",
+                    "/set key KEY|off, /set limit N|off   a key; at most N members",
+                ),
+            ),
+            Command(
+                "invite",
+                "USER",
+                ("/invite USER      let someone into an invite-only room",),
+            ),
+            Command(
+                "info", "", ("/info             the room's settings and operators",)
+            ),
+            Command(
+                "modlog",
+                "[N]",
+                (
+                    "/modlog [N]       the room's last N (50) kicks, bans, deletions,"
+                    " settings...",
+                ),
+            ),
+        ),
+    ),
+    HelpPart(
+        (
+            "Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,",
+            "/announce TEXT, /delete any room",
+        ),
+        (
+            Command("kill", "USER [REASON]"),
+            Command("gban", "USER|MASK"),
+            Command("gunban", "USER|MASK"),
+            Command("gbans"),
+            Command("announce", "TEXT"),
+        ),
+    ),
+    HelpPart(
+        (f"{ESCAPED_PREFIX}text            send a message that starts with /",),
+        (
+            Command("quit", "[REASON]", ("/quit [REASON]    leave the server",)),
+            # /help lists everything but itself.
+            Command("help"),
+        ),
+    ),
+)
+
+#: Every command by name, in ``/help``'s order.
+COMMANDS: dict[str, Command] = {
+    command.name: command for part in HELP_PARTS for command in part.commands
+}
+
+
+def help_lines() -> list[str]:
+    """``/help``'s lines, top to bottom (the line door sends each as ``HELP``)."""
+    lines: list[str] = []
+    for part in HELP_PARTS:
+        lines += part.intro
+        for command in part.commands:
+            lines += command.help
+    return lines
+
+
+def secret_words(command: str) -> int:
+    """How many words of a typed ``/command ...`` line come before its
+    passwords (``/login NAME PASSWORD``: 2); 0 for a command that carries
+    none, or no command at all. Commands match in any case, as the server
+    matches them."""
+    if not command.startswith("/"):
+        return 0
+    found = COMMANDS.get(command[1:].lower())
+    return found.secret if found is not None else 0

@@ -1,0 +1,271 @@
+"""The layers of ``chatroom/`` point one way (docs/architecture.md).
+
+The wiring imports the doors and the back-ends; the doors and the back-ends
+import the core; the core imports neither, nor the wiring; a back-end never
+imports the other; the wire package imports nothing else of chatroom's; and
+no module imports itself back through others. Read from the source (every
+import statement of every module, those inside functions and type-checking
+blocks too), so a change that breaks a rule fails here, naming the line.
+
+A door never loading the Redis back-end is checked by running it: a fresh
+interpreter imports every door and builds a server as ``twistd chatroom``
+does, and only with ``--redis`` is ``chatroom.backends.redis`` (or
+txredisapi) loaded.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from twisted.trial import unittest
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+PACKAGE = CHECKOUT / "chatroom"
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import of a chatroom module by another."""
+
+    importer: str
+    line: int
+    imported: str
+    #: Under ``if TYPE_CHECKING:``: read by the type checker only, never run.
+    typing_only: bool
+
+    def __str__(self) -> str:
+        return f"{self.importer}:{self.line} imports {self.imported}"
+
+
+def module_names() -> dict[str, Path]:
+    """Every module of the package by its dotted name (a package by its own)."""
+    names = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(CHECKOUT).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names[".".join(parts)] = path
+    return names
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imported_by(module: str, path: Path, modules: dict[str, Path]) -> list[Import]:
+    """The chatroom modules ``module`` imports: ``from a.b import c`` names
+    module ``a.b.c`` if there is one, else ``a.b``."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+
+    def visit(node: ast.AST, typing_only: bool) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for child in node.body:
+                visit(child, True)
+            for child in node.orelse:
+                visit(child, typing_only)
+            return
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parent, *([base] if base else [])])
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                for alias in node.names
+            ]
+        for target in targets:
+            if target.split(".")[0] == "chatroom" and target != module:
+                line = getattr(node, "lineno", 0)
+                found.append(Import(module, line, target, typing_only))
+        for inner in ast.iter_child_nodes(node):
+            visit(inner, typing_only)
+
+    visit(ast.parse(path.read_text(), str(path)), False)
+    return found
+
+
+@cache
+def every_import() -> tuple[Import, ...]:
+    """Every import between chatroom's modules, in module order."""
+    modules = module_names()
+    return tuple(
+        found
+        for module, path in sorted(modules.items())
+        for found in _imported_by(module, path, modules)
+    )
+
+
+def layer(module: str) -> str:
+    """``core``, ``doors``, ``wiring``, ``wire``, ``client``, ``bench``, or a
+    back-end by its own name (``backends.local``, ``backends.redis``)."""
+    parts = module.split(".")[1:]
+    if parts[:1] == ["backends"] and len(parts) > 1:
+        return f"backends.{parts[1]}"
+    return parts[0] if parts else ""
+
+
+BACKENDS = frozenset({"backends.local", "backends.redis"})
+
+#: What each layer must never import (the back-ends: also each other).
+FORBIDDEN = {
+    "core": {"doors", "wiring", *BACKENDS},
+    "doors": {"wiring"},
+    **{backend: {"doors", "wiring", *(BACKENDS - {backend})} for backend in BACKENDS},
+}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's)."""
+    index: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def connect(module: str) -> None:
+        index[module] = lowest[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in sorted(edges.get(module, ())):
+            if imported not in index:
+                connect(imported)
+                lowest[module] = min(lowest[module], lowest[imported])
+            elif imported in on_stack:
+                lowest[module] = min(lowest[module], index[imported])
+        if lowest[module] == index[module]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == module:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for module in sorted(edges):
+        if module not in index:
+            connect(module)
+    return groups
+
+
+class LayerTests(unittest.TestCase):
+    """Every import statement in ``chatroom/`` keeps to the layers."""
+
+    def test_imports_are_read(self) -> None:
+        """The walk sees the imports it judges: the wiring imports each door
+        and the local back-end, and a door imports the hub below it (a
+        walk that saw nothing would pass every rule)."""
+        expected = {
+            ("chatroom.wiring.tap", "chatroom.doors.line.protocol"),
+            ("chatroom.wiring.tap", "chatroom.doors.irc.protocol"),
+            ("chatroom.wiring.registries", "chatroom.backends.local.backend"),
+            ("chatroom.wiring.registries", "chatroom.backends.redis.backend"),
+            ("chatroom.doors.line.protocol", "chatroom.doors.base.server"),
+            ("chatroom.backends.redis.node", "chatroom.backends.redis.node_scripts"),
+        }
+        pairs = {(found.importer, found.imported) for found in every_import()}
+        self.assertEqual(expected - pairs, set())
+
+    def test_layers_point_one_way(self) -> None:
+        """No door imports the wiring; the core imports no door, back-end
+        or wiring; a back-end imports no door, no wiring and not the other
+        back-end."""
+        crossing = [
+            str(found)
+            for found in every_import()
+            if layer(found.imported) in FORBIDDEN.get(layer(found.importer), ())
+        ]
+        self.assertEqual(crossing, [])
+
+    def test_wire_imports_nothing_of_chatroom(self) -> None:
+        """The line grammar the server, the clients and the bench share
+        imports only itself, so each of them can take it alone."""
+        outside = [
+            str(found)
+            for found in every_import()
+            if layer(found.importer) == "wire" and layer(found.imported) != "wire"
+        ]
+        self.assertEqual(outside, [])
+
+    def test_no_import_cycles(self) -> None:
+        """No module imports itself back through others (an import under
+        ``if TYPE_CHECKING:`` never runs, so it cannot make a cycle)."""
+        edges: dict[str, set[str]] = {}
+        for found in every_import():
+            if not found.typing_only:
+                edges.setdefault(found.importer, set()).add(found.imported)
+        self.assertEqual(cycles(edges), [])
+
+    def test_cycles_are_found(self) -> None:
+        """The cycle finder finds a cycle of three and leaves the rest out."""
+        edges = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
+        self.assertEqual(cycles(edges), [["a", "b", "c"]])
+
+
+#: Run in a fresh interpreter: import every door, build the server from
+#: the options given, print which Redis modules were loaded.
+BUILD_A_SERVER = """
+import json, sys
+import chatroom.doors.irc.protocol
+import chatroom.doors.line.protocol
+import chatroom.doors.web.site
+from chatroom.wiring.tap import Options, makeService
+
+options = Options()
+options.parseOptions(sys.argv[1:])
+makeService(options)
+print(json.dumps(sorted(
+    name for name in sys.modules
+    if name == "txredisapi" or name.startswith("chatroom.backends.redis")
+)))
+"""
+
+DOORS = ("--port", "tcp:0", "--irc", "tcp:0", "--http", "tcp:0", "--db", ":memory:")
+
+
+def redis_modules_loaded(*options: str) -> list[str]:
+    """The Redis modules a fresh interpreter holds after building a server."""
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_A_SERVER, *options],
+        cwd=CHECKOUT,
+        env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode:
+        raise AssertionError(f"building a server failed:\n{done.stderr}")
+    loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return loaded
+
+
+class RedisOnlyWithRedisTests(unittest.TestCase):
+    """Only ``--redis`` loads the Redis back-end and its client library."""
+
+    def test_a_server_alone_loads_no_redis(self) -> None:
+        """Every door imported and a server built with all three doors, but
+        without ``--redis``: neither ``chatroom.backends.redis`` nor
+        txredisapi was imported."""
+        self.assertEqual(redis_modules_loaded(*DOORS), [])
+
+    def test_redis_loads_it(self) -> None:
+        """With ``--redis`` (nothing is connected until the service starts)
+        the same build loads the Redis back-end and txredisapi."""
+        loaded = redis_modules_loaded(*DOORS, "--redis", "redis://127.0.0.1:1")
+        self.assertIn("chatroom.backends.redis.backend", loaded)
+        self.assertIn("txredisapi", loaded)

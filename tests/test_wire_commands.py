@@ -1,0 +1,128 @@
+"""The command table both ends read (:mod:`chatroom.wire.commands`), held
+to the line door that answers the commands.
+
+The door keeps its own table of handlers (``COMMANDS`` in
+:mod:`chatroom.doors.line.session`); these tests keep the two naming the
+same commands, the ``/help`` the door sends generated from the wire table
+byte for byte as it was written by hand, and each synopsis the one the
+door's usage errors give.
+"""
+
+from __future__ import annotations
+
+from chatroom.core.settingvalues import SETTINGS
+from chatroom.doors.line.session import COMMANDS as DOOR_COMMANDS
+from chatroom.wire.commands import COMMANDS, help_lines, secret_words
+from tests.support import ProtocolTestCase
+
+#: ``/help`` as the line door sent it before the table existed (the
+#: wire is unchanged: this is the contract, byte for byte).
+HELP = r"""Commands (in a room, any other line is a message to everyone in it):
+/nick NAME        choose or change your name
+/list             list the rooms
+/create NAME      create a room and enter it
+/join NAME        enter a room (leaving the one you are in)
+/join NAME since ID   ... and get what was said after event ID
+/history N [before ID]  N earlier messages of this room
+/history @USER N [before ID]  N earlier private messages with USER (accounts)
+/caps ids         prefix stored events with @ID
+/caps rich        ids with tags, replies, edits... (docs/protocol.md)
+/reply ID TEXT    answer message ID of this room
+/paste TEXT       one message of several lines: \n between them, \\ a backslash
+/edit ID TEXT     change your message ID (within --edit-window seconds)
+/redact ID [REASON]   delete a message (yours; any, for owner and operators)
+/react ID EMOJI, /unreact ID EMOJI   react to message ID, or take it back
+/typing active|paused|done   tell rich members of the room you are typing
+/search WORDS     find messages of your rooms and conversations (filters:
+                  in:ROOM in:@USER from:USER before:TIME after:TIME)
+/caps multi       be in many rooms at once: /join adds a room
+/focus ROOM       (multi) make ROOM the one your lines go to
+/say ROOM TEXT    a message to ROOM, whichever room is current
+/read ROOM ID     you have read ROOM up to event ID
+/unread           rooms with events after what you read
+/leave [ROOM]     leave the room (with multi: ROOM, or the current one)
+/who              who is in this room
+/topic [TEXT]     show or set the room's topic
+/me TEXT          an action: * you TEXT
+/opmsg TEXT       a message to this room's owner and operators only
+/msg USER TEXT    a private message (kept for an account that is away)
+/delete NAME      delete a room you own
+/watch on|off     push room list changes while in the lobby
+/login NAME PASSWORD   sign in to an account (instead of a name)
+/register PASSWORD     make your name an account
+/register NAME PASSWORD   (before choosing a name) register NAME and sign in
+/password OLD NEW      change your password
+/unregister PASSWORD   give up your account
+/devices               your account's connections (its devices)
+/logout ID             close one of them
+Moderating the room you are in (owner and operators):
+/op USER, /deop USER   make or unmake an operator (owner only)
+/kick USER [REASON]    send someone back to the lobby
+/ban USER, /unban USER, /bans   keep someone out (by account, else name)
+/voice USER, /devoice USER   let someone speak in a moderated room
+/set invite-only|topic-lock|secret|moderated|keep on|off
+/set key KEY|off, /set limit N|off   a key; at most N members
+/invite USER      let someone into an invite-only room
+/info             the room's settings and operators
+/modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
+Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
+/announce TEXT, /delete any room
+//text            send a message that starts with /
+/quit [REASON]    leave the server"""
+
+
+class CommandTableTests(ProtocolTestCase):
+    """The wire table and the line door agree."""
+
+    def test_the_door_answers_exactly_the_tables_commands(self) -> None:
+        """Every command of the wire table has a handler at the door, and
+        the door has none the table lacks: neither can drift."""
+        self.assertEqual(sorted(DOOR_COMMANDS), sorted(COMMANDS))
+
+    def test_help_is_the_table_and_unchanged_on_the_wire(self) -> None:
+        """``/help`` is the table's lines as ``HELP`` lines, the same bytes
+        the door always sent; every command but ``/help`` is named there."""
+        alice = self.connect("alice")
+        alice.send("/help")
+        self.assertEqual(alice.received(), [f"HELP {line}" for line in help_lines()])
+        self.assertEqual(help_lines(), HELP.splitlines())
+        for name in COMMANDS.keys() - {"help"}:
+            self.assertIn(f"/{name}", HELP)
+
+    def test_synopses_are_the_doors_usage(self) -> None:
+        """Each command that needs an argument, sent without one where it
+        is allowed, is refused with ``usage: /NAME ARGUMENTS`` as the table
+        words it (``/login`` before a name; the rest by a room's owner;
+        ``/set``'s SETTING is the list of them)."""
+        guest = self.connect()
+        guest.send("/login")
+        self.assertIn(f"usage: {COMMANDS['login'].usage}", guest.received()[0])
+        (alice,) = self.create("tea", "alice")
+        needing = [
+            command
+            for command in COMMANDS.values()
+            if command.arguments and not command.arguments.startswith("[")
+        ]
+        self.assertGreater(len(needing), 30)
+        for command in needing:
+            if command.name == "login":
+                continue
+            alice.send(f"/{command.name}")
+            (refusal,) = alice.received()
+            self.assertTrue(refusal.startswith("ERR BAD_ARGS "), refusal)
+            # /set's SETTING is the door's list of them.
+            usage = command.usage.replace("SETTING", "|".join(SETTINGS))
+            self.assertIn(f"usage: {usage}", refusal)
+
+    def test_secret_words(self) -> None:
+        """The commands that carry passwords say how many words precede
+        them, in any case; other lines carry none."""
+        self.assertEqual(
+            [secret_words(word) for word in ("/login", "/REGISTER", "/password")],
+            [2, 1, 1],
+        )
+        self.assertEqual(secret_words("/unregister"), 1)
+        self.assertEqual(
+            [secret_words(word) for word in ("/join", "login", "/nope", "")],
+            [0, 0, 0, 0],
+        )
