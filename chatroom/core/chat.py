@@ -188,12 +188,14 @@ class ChatCore(Generic[B]):
         renamed = await self.backend.claim(
             member, session, name, signed_in, takeover and account == key
         )
-        if renamed:  # once to each member sharing a room, however many rooms
-            rename = Renamed(session.name, name)
-            await self.backend.tell_neighbours(member, session, rename, True)
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )
+        if renamed:  # once to each member sharing a room, however many rooms
+            rename = Renamed(session.name, name)
+            await self.backend.tell_neighbours(
+                member, self.sessions[member], rename, True
+            )
         await tell_rooms(self.backend, self.sessions, member, before)
         if signed_in != before:
             await self.devices.counted(device)
