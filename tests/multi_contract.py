@@ -131,6 +131,25 @@ class MultiContract(ContractBase):
         self.assertFalse([x for x in bob.unread() if x.startswith("PART")])
 
     @defer.inlineCallbacks
+    def test_a_rename_is_seen_once_in_three_shared_rooms(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice and bob share three rooms: bob is told of alice's new name
+        once, before anything she says under it; so is alice herself."""
+        bob = yield self.multi("bob", "tea", "cafe", "den")
+        alice = yield self.multi("alice", "tea", "cafe", "den")
+        alice.say("/nick alicia")
+        self.assertEqual((yield self.expect(bob, "NICK ")), "NICK alice alicia")
+        self.assertEqual((yield self.expect(alice, "NICK ")), "NICK alice alicia")
+        alice.say("/focus tea")
+        alice.say("still me")
+        said = yield self.expect(bob, "MSG tea alicia ")
+        self.assertTrue(said.endswith(" still me"), said)
+        for user in (alice, bob):
+            renames = [line for line in user.lines if "NICK " in line]
+            self.assertEqual(renames, ["NICK alice alicia"])
+
+    @defer.inlineCallbacks
     def test_focus_and_say(self) -> Generator[Any, Any, None]:
         """``/focus`` picks where plain lines go; ``/say`` speaks elsewhere
         without changing it (a topic change too, which is a stored event

@@ -186,3 +186,21 @@ class PresenceContract(ContractBase):
             self.assertEqual(
                 (yield self.expect(user, "PART tea")), "PART tea david left"
             )
+
+    @defer.inlineCallbacks
+    def test_the_owner_leaving_a_big_room_hands_it_on(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice, who made the room, leaves it once it is big: every member
+        is shown her departure (her arrival was), then that bob, the
+        longest present, owns it; dave, quiet, sees it too."""
+        alice, bob, carol = yield self.big_room()
+        dave, _ = yield self.quiet("dave")
+        alice.say("/leave")
+        for user in (bob, carol, dave):
+            self.assertEqual(
+                (yield self.expect(user, "PART tea ")), "PART tea alice left"
+            )
+            self.assertEqual((yield self.expect(user, "OWNER tea ")), "OWNER tea bob")
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "OWNER tea")), "OWNER tea bob")

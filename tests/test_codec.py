@@ -85,3 +85,27 @@ class CodecTests(unittest.TestCase):
             codec.decode(b'{"type":"Teleported","room":"tea"}')
         with self.assertRaises(ValueError):
             codec.decode(b'{"type":"Joined","room":"tea","user":"bob","x":1}')
+
+
+class CanonicalTests(unittest.TestCase):
+    """What a script compares and numbers: the encoding's bytes."""
+
+    def test_encoding_a_decoded_event_gives_the_same_bytes(self) -> None:
+        """A node compares a stored message with the one it read by its
+        bytes (an edit's target): the encoding is canonical."""
+        for event in EXAMPLES:
+            data = codec.encode(event)
+            self.assertEqual(codec.encode(codec.decode(data)), data)
+
+    def test_a_stored_event_awaiting_its_number_ends_with_its_empty_id(self) -> None:
+        """A script numbers a stored event by filling its last field; one
+        numbered already is refused."""
+        said = events.Message("tea", "bob", "T", "hi")
+        data = codec.unnumbered(said)
+        self.assertTrue(data.endswith(codec.UNNUMBERED_END))
+        numbered = data[: -len(b'""}')] + b'"8"}'
+        self.assertEqual(
+            codec.decode(numbered), events.Message("tea", "bob", "T", "hi", id="8")
+        )
+        with self.assertRaises(ValueError):
+            codec.unnumbered(events.Message("tea", "bob", "T", "hi", id="3"))

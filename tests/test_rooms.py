@@ -6,9 +6,11 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.backends.local.rooms import Room
+from chatroom.core import membership
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure, DepartureKind, Message
 from chatroom.core.rules import check_space
+from chatroom.core.text import name_key
 from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
 
@@ -19,6 +21,23 @@ def _part(room: Room, user: str) -> Departure:
 
 def _quit(room: Room, user: str, reason: str) -> Departure:
     return Departure(room.name, user, DepartureKind.QUIT, reason)
+
+
+def _add(room: Room, member: Member, name: str) -> None:
+    """``member`` joins as the in-process back-end seats it: decided by
+    :func:`chatroom.core.membership.join` on the room's facts, applied."""
+    arrival = membership.join(room.seating(), name_key(name), name, "", room.big_room)
+    room.arrive(member, name, arrival)
+
+
+def _remove(room: Room, member: Member, departure: Departure | None) -> None:
+    """``member`` leaves as the in-process back-end takes it out (None:
+    nobody is told, at shutdown)."""
+    if departure is None:
+        room.depart(member, None)
+        return
+    facts, key = room.seating(member), room.key_of(member)
+    room.depart(member, membership.leave(facts, key, departure))
 
 
 class RoomObjectTests(unittest.TestCase):
@@ -32,15 +51,15 @@ class RoomObjectTests(unittest.TestCase):
         )
         self.room = Room("Tea", capacity=3, history_size=2, owner=self.alice)
         for member in (self.alice, self.bob, self.carol):
-            self.room.add(member, member.name)
+            _add(self.room, member, member.name)
         for member in (self.alice, self.bob, self.carol):
             member.take()
 
     def test_join_announced_to_others(self) -> None:
         """A joiner's arrival goes to the members already there, not to itself."""
         room = Room("x", capacity=5, history_size=1)
-        room.add(self.alice, "alice")
-        room.add(self.bob, "bob")
+        _add(room, self.alice, "alice")
+        _add(room, self.bob, "bob")
         self.assertEqual(self.alice.take(), ["JOIN x bob"])
         self.assertEqual(self.bob.take(), [])
 
@@ -56,26 +75,26 @@ class RoomObjectTests(unittest.TestCase):
         with self.assertRaises(ChatError) as refused:
             check_space(self.room.facts())
         self.assertEqual(refused.exception.code, "ROOM_FULL")
-        self.room.remove(self.carol, _part(self.room, "carol"))
+        _remove(self.room, self.carol, _part(self.room, "carol"))
         check_space(self.room.facts())
 
     def test_owner_passes_to_longest_present(self) -> None:
         """The owner leaving hands the room to the oldest remaining member."""
-        self.room.remove(self.alice, _part(self.room, "alice"))
+        _remove(self.room, self.alice, _part(self.room, "alice"))
         self.assertIs(self.room.owner, self.bob)
         self.assertEqual(self.carol.take(), ["PART Tea alice left", "OWNER Tea bob"])
-        self.room.remove(self.bob, _quit(self.room, "bob", "connection lost"))
+        _remove(self.room, self.bob, _quit(self.room, "bob", "connection lost"))
         self.assertIs(self.room.owner, self.carol)
 
     def test_non_owner_leaving(self) -> None:
         """A non-owner leaving changes nobody's ownership."""
-        self.room.remove(self.bob, _part(self.room, "bob"))
+        _remove(self.room, self.bob, _part(self.room, "bob"))
         self.assertIs(self.room.owner, self.alice)
         self.assertEqual(self.carol.take(), ["PART Tea bob left"])
 
     def test_silent_remove(self) -> None:
         """With announce off (shutdown) nobody is told."""
-        self.room.remove(self.alice, None)
+        _remove(self.room, self.alice, None)
         self.assertEqual(self.bob.take(), [])
 
     def test_permanent_has_no_owner(self) -> None:

@@ -202,12 +202,14 @@ class ChatCore(Generic[B]):
         await self.backend.claim(
             member, session, name, signed_in, takeover and account == key
         )
-        if session.name:  # a rename: in no room, the user alone hears it
-            rename = Renamed(session.name, name)
-            await self.backend.tell_neighbours(member, session, rename, True)
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )
+        if session.name:  # a rename: in no room, the user alone hears it
+            rename = Renamed(session.name, name)
+            await self.backend.tell_neighbours(
+                member, self.sessions[member], rename, True
+            )
         await tell_rooms(self.backend, self.sessions, member, before)
         if signed_in != before:
             await self.devices.counted(device)

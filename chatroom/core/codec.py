@@ -15,6 +15,14 @@ a list. A field left at its default may be left out (a decoder fills it in),
 and a field a decoder does not know is refused: nodes of one cluster run the
 same code. Lua scripts that must look inside a stored event (its type, the
 message it concerns, its time) read the same object with ``cjson``.
+
+:func:`encode` is canonical: ``type`` first, then every field in the order
+its class declares it, none left out, so encoding a decoded event gives the
+same bytes back (a script compares a stored message with the one the core
+read by its bytes). A stored event's ``id`` (and a private message's) is its
+last field: what a node hands a script to number reads ``"id":""}`` at its
+end (:func:`unnumbered`), and the script puts the number between those
+quotes (``numbered`` in ``chatroom/backends/redis/prelude.py``).
 """
 
 from __future__ import annotations
@@ -108,6 +116,24 @@ def encode(event: Event | SearchResult) -> bytes:
     return json.dumps(to_dict(event), ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8"
     )
+
+
+#: How every event awaiting its number ends (see :func:`unnumbered`).
+UNNUMBERED_END = b',"id":""}'
+
+
+def unnumbered(event: Event) -> bytes:
+    """``event`` (a stored one, or a private message, with no id yet) in
+    the cluster's encoding, for a script to number: it ends with
+    :data:`UNNUMBERED_END`.
+
+    Raises:
+        ValueError: the event is numbered already, or has no id.
+    """
+    data = encode(event)
+    if not data.endswith(UNNUMBERED_END):
+        raise ValueError(f"not an event awaiting its number: {data!r}")
+    return data
 
 
 def from_dict(encoded: dict[str, Any]) -> Event | SearchResult:

@@ -30,7 +30,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors, moderation, rules
+from chatroom.core import errors, membership, moderation, rules
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
@@ -45,6 +45,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
+from chatroom.core.membership import RoomView
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
@@ -126,7 +127,9 @@ class Devices:
 
     async def welcome(self, seat: Seat, room: str, since: int | None) -> Welcome:
         """The join replies of a room the seat is in already, for one more
-        device (from ``since``, a catch-up, as a join would)."""
+        device (from ``since``, a catch-up, as a join would): built as every
+        join reply is (:func:`chatroom.core.membership.welcome`) from the
+        room's roster, its capacity and its newest events."""
         session = self.sessions[seat]
         roster = await self.backend.roster(room)
         facts = await self.backend.facts(room)
@@ -136,21 +139,25 @@ class Devices:
             if bound
             else []
         )
-        gap = ""
+        last = int(history[-1].id) if history and history[-1].id else since or 0
+        # Fewer than asked for: the room keeps no more (else it may).
+        first = int(history[0].id or 1) if 0 < len(history) < bound else 1
         if since is not None:
-            newer = [e for e in history if e.id and int(e.id) > since]
-            newest = int(history[-1].id) if history and history[-1].id else since
-            missed = newest - since - len(newer)
-            history, gap = newer, (str(missed) if missed > 0 else "")
-        return Welcome(
+            history = [e for e in history if e.id and int(e.id) > since]
+        members = [target.name for target in roster.members]
+        view = RoomView(
             room=roster.name,
-            members=[target.name for target in roster.members],
+            members=members,
+            total=len(members),
+            joiner=session.name,
             capacity=facts.room.capacity,
-            history=history,
             topic=roster.topic,
             topic_by=roster.topic_by,
-            gap=gap,
+            history=history,
+            first=first,
+            last=last,
         )
+        return membership.welcome(view, since, bound)
 
     async def seated(
         self,

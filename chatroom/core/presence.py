@@ -24,12 +24,13 @@ members or more (1,000 by default; 0: never) stops announcing arrivals:
 Everything else (renames, kicks, topics, ownership) is shown as always. A
 room that never reaches ``--big-room`` members behaves exactly as before.
 
-Both back-ends apply this rule inside the step that seats a member, so the
-count it reads cannot change under it: the in-process back-end calls
-:func:`joins_quietly`; the Redis back-end's ``JOIN`` script makes the same
-comparison on the threshold the node passes it (see
-``chatroom/backends/redis/prelude.py``, ``enter``), and the contract tests
-(``tests/presence_contract.py``) hold both to it.
+The rule is decided once, by :func:`chatroom.core.membership.join` (which
+calls :func:`joins_quietly`) and :func:`chatroom.core.membership.speaking`,
+on the room's facts as a back-end read them; the back-end applies the
+outcome where the seat is taken, and in a cluster the script checks that
+the count is still on the same side of the threshold (else the node
+decides again). The contract tests (``tests/presence_contract.py``) hold
+both back-ends to it.
 """
 
 from __future__ import annotations

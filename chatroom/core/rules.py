@@ -177,7 +177,7 @@ def catch_up(since: int, first: int, last: int, bound: int) -> CatchUp:
     are ``first``..``last`` (ids are consecutive within a room), replaying
     at most ``bound``.
 
-    The Redis ``enter`` script computes the same ``start`` with the same
+    The Redis ``view`` function computes the same ``start`` with the same
     expression (see :mod:`chatroom.backends.redis.scripts`); the gap is decided here.
     """
     newest = max(first, last - bound + 1)

@@ -16,12 +16,28 @@ from chatroom.backends.redis.delivery import (
     LocalRoom,
     NodeRooms,
 )
-from chatroom.core.events import Event, Listing, RoomInfo
+from chatroom.core import codec
+from chatroom.core.events import (
+    Departure,
+    DepartureKind,
+    Kicked,
+    Listing,
+    Message,
+    Renamed,
+    RoomInfo,
+)
 from tests.support import RecordingMember as Member
 
 
 def event(seq: int) -> bytes:
-    return f"MSG tea bob 2026-11-21T18:04:05.500Z line {seq}\r\n".encode()
+    """Room event ``seq`` as a node gets it: bob's message ``line <seq>``."""
+    said = Message("tea", "bob", "2026-11-21T18:04:05.500Z", f"line {seq}")
+    return codec.encode(said)
+
+
+def line(seq: int) -> str:
+    """How a line member shows room event ``seq``."""
+    return f"MSG tea bob 2026-11-21T18:04:05.500Z line {seq}"
 
 
 class LocalRoomTests(unittest.TestCase):
@@ -38,10 +54,7 @@ class LocalRoomTests(unittest.TestCase):
             self.room.deliver(seq, event(seq))
         self.assertEqual(
             alice.take(),
-            [
-                "MSG tea bob 2026-11-21T18:04:05.500Z line 6",
-                "MSG tea bob 2026-11-21T18:04:05.500Z line 7",
-            ],
+            [line(6), line(7)],
         )
 
     def test_events_before_the_reply_are_replayed_on_attach(self) -> None:
@@ -102,8 +115,9 @@ class LocalRoomKickedTests(unittest.TestCase):
         self.bob, self.dave = Member("bob"), Member("dave")
         self.rooms.seat(self.bob, self.room, 0)
         self.rooms.seat(self.dave, self.room, 0)
-        self.kicked = Event("KICKED", ("tea", "alice"), "rude")
-        self.kick = b"KICK tea bob alice rude\r\n"
+        self.kicked = Kicked("tea", "alice", "rude")
+        kick = Departure("tea", "bob", DepartureKind.KICK, "rude", by="alice")
+        self.kick = codec.encode(kick)
 
     def test_the_kicked_member_gets_kicked_and_the_lobby_not_the_kick(self) -> None:
         """bob: KICKED, then the room list, then nothing more of the room;
@@ -114,15 +128,11 @@ class LocalRoomKickedTests(unittest.TestCase):
         self.rooms.on_message(self.room.channel, b"3 " + event(3))
         self.assertEqual(
             self.bob.take(),
-            [event(1).decode().strip(), "KICKED tea alice rude", "REMOVED tea 1"],
+            [line(1), "KICKED tea alice rude", "REMOVED tea 1"],
         )
         self.assertEqual(
             self.dave.take(),
-            [
-                event(1).decode().strip(),
-                "KICK tea bob alice rude",
-                event(3).decode().strip(),
-            ],
+            [line(1), "KICK tea bob alice rude", line(3)],
         )
         self.assertFalse(self.rooms.is_in(self.bob, self.room))
 
@@ -134,3 +144,49 @@ class LocalRoomKickedTests(unittest.TestCase):
         self.rooms.kicked(self.bob, "tea", 2, self.kicked)
         self.assertEqual(self.bob.take(), [])
         self.assertTrue(self.rooms.is_in(self.bob, self.room))
+
+
+class NewsTests(unittest.TestCase):
+    """News of a user, published in each room it shares with others."""
+
+    def setUp(self) -> None:
+        async def subscribe(channel: bytes) -> None:
+            pass
+
+        async def listing() -> Listing:
+            return Listing([])
+
+        self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+        self.tea, self.cafe = (
+            self.rooms.open("tea", "tea"),
+            self.rooms.open("cafe", "cafe"),
+        )
+        self.bob, self.dave = Member("bob"), Member("dave")
+        for room in (self.tea, self.cafe):
+            self.rooms.seat(self.bob, room, 0)
+        self.rooms.seat(self.dave, self.cafe, 0)
+
+    def test_a_rename_reaches_each_member_once(self) -> None:
+        """alice, in three rooms, two of them here: bob (in both) and dave
+        (in one) each see her rename once, and the room's next event."""
+        rename = b"~7:3: " + codec.encode(Renamed("alice", "alicia"))
+        self.rooms.on_message(self.tea.channel, b"1 " + rename)
+        self.rooms.on_message(self.cafe.channel, b"1 " + rename)
+        self.rooms.on_message(self.cafe.channel, b"2 " + event(2))
+        self.assertEqual(self.bob.take(), ["NICK alice alicia", line(2)])
+        self.assertEqual(self.dave.take(), ["NICK alice alicia", line(2)])
+
+    def test_news_not_for_its_subject(self) -> None:
+        """News that leaves its subject out (as a sign-in's does) is not
+        handed to it, and is to everyone else."""
+        news = b"~8:2:bob " + codec.encode(Renamed("bob", "bobby"))
+        self.rooms.on_message(self.cafe.channel, b"1 " + news)
+        self.assertEqual(self.bob.take(), [])
+        self.assertEqual(self.dave.take(), ["NICK bob bobby"])
+
+    def test_an_entry_that_is_no_event_is_skipped(self) -> None:
+        """An entry of an older version (a line, not the cluster's encoding)
+        is logged and skipped: the room's next events still arrive."""
+        self.rooms.on_message(self.cafe.channel, b"1 MSG cafe bob then hi\r\n")
+        self.rooms.on_message(self.cafe.channel, b"2 " + event(2))
+        self.assertEqual(self.dave.take(), [line(2)])

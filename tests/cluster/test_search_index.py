@@ -14,6 +14,8 @@ from dataclasses import replace
 from twisted.trial import unittest
 
 from chatroom.backends.redis import search_db
+from chatroom.core import codec
+from chatroom.core.events import Edited, Message, PrivateMessage
 from chatroom.core.search import parse_search
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
 
@@ -22,13 +24,15 @@ STAMP = "2026-11-22T10:00:0{}.000Z"
 
 def said(entry: int, room: str, event_id: int, text: str) -> search_db.Entry:
     """Outbox entry ``entry``: ``alice`` said ``text`` as message ``event_id``."""
-    line = f"@{event_id} HISTORY {room} alice {STAMP.format(event_id)} {text}\r\n"
-    return (entry, 0), room, line.encode()
+    stamp = STAMP.format(event_id)
+    message = Message(room, "alice", stamp, text, id=str(event_id))
+    return (entry, 0), room, codec.encode(message)
 
 
 def edited(entry: int, room: str, event_id: int, target: int, text: str):
-    line = f"@{event_id} EDIT {room} {target} alice {STAMP.format(event_id)} {text}"
-    return (entry, 0), room, f"{line}\r\n".encode()
+    stamp = STAMP.format(event_id)
+    edit = Edited(room, str(target), "alice", stamp, text, id=str(event_id))
+    return (entry, 0), room, codec.encode(edit)
 
 
 def wrote(
@@ -38,8 +42,8 @@ def wrote(
     message ``event_id`` of private conversation ``conversation``, at
     second ``entry``."""
     stamp = STAMP.format(entry)
-    line = f"@{event_id} PRIVMSG {sender} {recipient} {stamp} {text}\r\n"
-    return (entry, 0), conversation, line.encode()
+    message = PrivateMessage(sender, recipient, stamp, text, id=str(event_id))
+    return (entry, 0), conversation, codec.encode(message)
 
 
 class IndexTestCase(unittest.TestCase):

@@ -25,7 +25,7 @@ from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
-from chatroom.core import admin, errors, rules
+from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, Facts, Roster, SessionEnder, Speech
 from chatroom.core.config import ServerConfig
@@ -36,7 +36,6 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Message,
-    OwnerChanged,
     RoomDeleted,
     RoomGone,
     RoomInfo,
@@ -46,6 +45,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.membership import Fate
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
@@ -148,15 +148,17 @@ class LocalBackend:
             self._grace = self.clock.callLater(config.grace, self._grace_over)
 
     def _grace_over(self) -> None:
-        """Restored rooms nobody came back to go; absent owners are replaced."""
+        """Restored rooms waited long enough: each goes, or passes from an
+        owner who did not come back, as :func:`membership.succession` says."""
         self._grace = None
         for room in list(self.rooms.values()):
-            if room.restored and not room.members and not room.kept:
+            if not room.restored and not room.absent_owner:
+                continue
+            outcome = membership.succession(room.seating())
+            if outcome.dropped:
                 self._remove_room(room)
-            elif room.absent_owner and room.members and not room.policy.owner_account:
-                room.absent_owner = ""
-                room.owner = next(iter(room.members))
-                room.broadcast(OwnerChanged(room.name, room.members[room.owner]))
+            elif outcome.owner is not None:
+                room.hand_to(outcome.owner, outcome.events)
                 self._save(room)
             room.restored = False
 
@@ -228,8 +230,8 @@ class LocalBackend:
         self.lobby.watch(member, False)
         quit = DepartureKind.QUIT
         for room in self.places.get(member, ()):
-            departure = Departure(
-                room.name, session.name, quit, reason, own_words=own_words
+            departure = membership.ended(
+                room.name, session.name, reason, quit, own_words
             )
             self._leave(member, room, None if self.stopping else departure)
         key = name_key(session.name) if session.name else None
@@ -342,12 +344,14 @@ class LocalBackend:
         if leaving is not None:
             old = self.rooms.get(name_key(leaving))
             if old is not None and member in old.members:
-                moved = Departure(
-                    old.name, session.name, DepartureKind.PART, moved_to=room.name
-                )
+                moved = membership.moved(old.name, session.name, room.name)
                 self._leave(member, old, moved)
         owner = room.owner
-        room.add(member, session.name, session.account)
+        key, big = name_key(session.name), self.config.big_room
+        arrival = membership.join(
+            room.seating(), key, session.name, session.account, big
+        )
+        room.arrive(member, session.name, arrival)
         self.places[member] = (*self.places.get(member, ()), room)
         member.entered(room.welcome(member, since, self.config.resume_bound))
         if room.owner is not owner:
@@ -366,17 +370,22 @@ class LocalBackend:
         room: Room,
         departure: Departure | None,
     ) -> None:
-        """``member`` out of ``room``; the room hears ``departure`` (None:
-        nothing, at shutdown)."""
-        owner = room.owner
-        room.remove(member, departure)
+        """``member`` out of ``room`` as :func:`membership.leave` decides; the
+        room hears ``departure`` (None: nothing changes but the seat, at
+        shutdown: every room that exists then is restored as it was)."""
+        if departure is None:
+            room.depart(member, None)
+            self._unplace(member, room)
+            return
+        leaving = membership.leave(room.seating(member), room.key_of(member), departure)
+        room.depart(member, leaving)
         self._unplace(member, room)
         if self.stopping:
             return  # every room that exists at shutdown is restored
-        if not room.members and not room.kept:
+        if leaving.fate is not Fate.STAYS:
             self._remove_room(room)
         else:
-            if room.owner is not owner:
+            if leaving.owner is not None:
                 self._save(room)
             self._room_changed(room)
 
@@ -397,8 +406,10 @@ class LocalBackend:
             speaks(where.facts())
         self.outage.check(where, event)  # nothing acknowledged that cannot be kept
         event.id = str(where.last_id + 1)
-        if isinstance(event, Message):
-            where.announce(member)  # a quiet member's JOIN comes just before
+        if isinstance(event, Message) and where.quiet:  # none: nothing to decide
+            key, name = where.key_of(member), where.members[member]
+            speaking = membership.speaking(where.seating(member), key, name)
+            where.announced(member, speaking)  # a quiet member's JOIN first
         where.broadcast(event)
         where.remember(event)
         self.store.add_event(where.key, row_of(event), now)

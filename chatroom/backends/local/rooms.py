@@ -4,6 +4,12 @@ A room knows nothing about sockets, commands or wire formats. Its members
 are :class:`chatroom.core.registry.Member` callbacks, each with the name it is
 shown by, and :meth:`Room.broadcast` hands every member the same
 :class:`~chatroom.core.events.Event` object, so each door renders it once.
+
+It keeps state and decides nothing about who is in it: its facts
+(:meth:`Room.seating`) go to :mod:`chatroom.core.membership`, whose outcome
+it applies (:meth:`Room.arrive`, :meth:`Room.depart`, :meth:`Room.hand_to`),
+and its join reply is that module's, from what the room holds
+(:meth:`Room.welcome`).
 """
 
 from __future__ import annotations
@@ -12,13 +18,11 @@ from collections import deque
 
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
+from chatroom.core import membership
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
-    Departure,
-    DepartureKind,
     Event,
-    Joined,
-    OwnerChanged,
+    RoomEvent,
     RoomInfo,
     StoredEvent,
     TopicChanged,
@@ -27,8 +31,8 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
+from chatroom.core.membership import Arrival, Heir, Leaving, RoomView, Seating
 from chatroom.core.metrics import fanned_out
-from chatroom.core.presence import joins_quietly
 from chatroom.core.registry import Member
 from chatroom.core.rules import catch_up
 from chatroom.core.text import name_key
@@ -185,48 +189,74 @@ class Room:
         fanned_out(event, len(self.members))  # counted once, not per member
         fan_out(self.members, event)
 
-    def add(self, member: Member, name: str, account: str = "") -> None:
-        """Add a member and tell the others (the joiner gets its welcome),
-        unless the room is big: then it joins quietly.
+    def seating(self, about: Member | None = None) -> Seating:
+        """The room's facts for a membership decision about ``about`` (a
+        member joining, leaving or speaking; None: the room's own)."""
+        owner = self.owner
+        here = owner is not None and owner in self.members  # not yet, as made
+        heir = next((m for m in self.members if m is not about), None)
+        quiet = about is not None and about in self.quiet
+        return Seating(
+            room=self.name,
+            members=len(self.members),
+            owner=self.key_of(owner) if owner and here else self.absent_owner,
+            owner_here=here,
+            owner_account=self.policy.owner_account,
+            stays=self.kept,
+            heir=None if heir is None else Heir(self.key_of(heir), self.members[heir]),
+            quiet=frozenset({self.key_of(about)}) if quiet and about else frozenset(),
+        )
 
-        The owner of a restored room owns it again when it comes back, and
-        so does the owning account of a ``keep`` room.
-        """
-        if joins_quietly(len(self.members), self.big_room):
-            self.quiet.add(member)
-        else:
-            self.broadcast(Joined(self.name, name))
+    def key_of(self, member: Member) -> str:
+        """A member's name key."""
+        return name_key(self.members[member])
+
+    def _member(self, key: str) -> Member | None:
+        """The member whose name key is ``key`` (an heir is the first)."""
+        return next(
+            (m for m, name in self.members.items() if name_key(name) == key), None
+        )
+
+    def arrive(self, member: Member, name: str, arrival: Arrival) -> None:
+        """Seat a member as :func:`chatroom.core.membership.join` decided:
+        the others are shown its arrival (the joiner gets its welcome), it
+        is quiet, and it owns the room, as the outcome says."""
+        for event in arrival.events:
+            self.broadcast(event)
         self.members[member] = name
+        if arrival.quiet:
+            self.quiet.add(member)
         self.restored = False
-        if self.policy.owner_account:
-            if account == self.policy.owner_account:
-                self.owner = member
-        elif self.absent_owner and self.absent_owner == name_key(name):
+        if arrival.owner is not None:
             self.owner, self.absent_owner = member, ""
 
-    def remove(self, member: Member, departure: Departure | None) -> None:
-        """Remove a member, tell the rest why (``departure``; None: tell
-        nobody, as at shutdown), and pass ownership on if needed: a ``keep``
-        room's ownership stays with its account."""
+    def depart(self, member: Member, leaving: Leaving | None) -> None:
+        """Take a member out as :func:`chatroom.core.membership.leave`
+        decided: the rest are shown what it says, and the room passes to its
+        heir (None: show nothing and change nothing else, at shutdown)."""
         self.members.pop(member)
-        shown = member not in self.quiet
         self.quiet.discard(member)
-        if departure is not None and (shown or departure.kind is DepartureKind.KICK):
-            self.broadcast(departure)  # a kick is shown, even of a quiet member
-        if self.owner is member:
-            if self.policy.owner_account:
-                self.owner = None
-                return
-            self.owner = next(iter(self.members), None)
-            if self.owner is not None and departure is not None:
-                self.broadcast(OwnerChanged(self.name, self.members[self.owner]))
+        if leaving is None:
+            return
+        if leaving.owner is not None:
+            self.owner = self._member(leaving.owner) if leaving.owner else None
+        for event in leaving.events:
+            self.broadcast(event)
 
-    def announce(self, member: Member) -> None:
-        """A quiet member is about to speak: the room is shown its ``JOIN``
-        first (nothing happens for a member already shown)."""
-        if member in self.quiet:
-            self.quiet.discard(member)
-            self.broadcast(Joined(self.name, self.members[member]))
+    def hand_to(self, key: str, events: tuple[RoomEvent, ...]) -> None:
+        """The room is now member ``key``'s (a succession), as ``events``
+        tell its members."""
+        self.owner, self.absent_owner = self._member(key), ""
+        for event in events:
+            self.broadcast(event)
+
+    def announced(self, member: Member, events: tuple[RoomEvent, ...]) -> None:
+        """A member is about to speak: the room is first shown ``events``
+        (:func:`chatroom.core.membership.speaking`: a quiet member's
+        ``JOIN``), and the member is quiet no more."""
+        for event in events:
+            self.broadcast(event)
+        self.quiet.discard(member)
 
     def rename(self, member: Member, name: str) -> None:
         """A member's name changed (the ``NICK`` is the registry's to send)."""
@@ -275,39 +305,34 @@ class Room:
     def welcome(
         self, joiner: Member | None = None, since: int | None = None, bound: int = 0
     ) -> Welcome:
-        """What ``joiner`` is shown: members, history, then the topic.
-
-        With ``since`` (an event id), the history is the events after it,
-        at most ``bound`` of them, and ``gap`` says how many are left out.
-        In a room with quiet members, the members are those shown and the
-        joiner, and ``total`` says how many there are.
-        """
+        """What ``joiner`` is shown (:func:`chatroom.core.membership.welcome`)
+        of what the room holds: its members (those shown, when some are
+        quiet), the history window (the newest ``--history`` events, or with
+        ``since``, an event id, those after it, at most ``bound``), the
+        topic."""
         if since is None:
             history = self.newest(self.history_size)
-            gap = ""
         else:
             resume = catch_up(since, self.first_id, self.last_id, bound)
             history = self.held(resume.start, self.last_id)
-            gap = resume.gap
-        members, total = list(self.members.values()), None  # arrival order
-        if self.quiet:
-            total = len(self.members)
-            quiet = self.quiet
-            members = [name for m, name in self.members.items() if m not in quiet]
-            if joiner in quiet:
-                members.append(self.members[joiner])
-        return Welcome(
+        quiet = self.quiet
+        members = [name for m, name in self.members.items() if m not in quiet]
+        view = RoomView(
             room=self.name,
-            members=members,
-            total=total,
-            owner=self.owner_name,
+            members=members,  # arrival order
+            total=len(self.members),
+            joiner=self.members.get(joiner, "") if joiner is not None else "",
+            joiner_quiet=joiner in quiet,
             capacity=self.capacity,
-            history=history,
+            owner=self.owner_name,
             topic=self.topic,
             topic_by=self.topic_by,
             topic_at=self.topic_at,
-            gap=gap,
+            history=history,
+            first=self.first_id,
+            last=self.last_id,
         )
+        return membership.welcome(view, since, bound)
 
     def forget_before(self, first: int) -> None:
         """Events before id ``first`` are no longer kept."""

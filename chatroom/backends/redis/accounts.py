@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
@@ -80,27 +81,36 @@ return {registered, banned}
 """,
 )
 
-#: ARGV: P, mask, reason ('' to end nobody). Bans the mask from the server
-#: (0 if it was already) and ends every session it matches, wherever it
-#: is: ``name:u`` the session holding u, ``account:a`` every session
-#: signed in to a (see :func:`chatroom.core.moderation.claim_masks`).
+#: ARGV: P, mask, reason ('' to end nobody), changes. Bans the mask from
+#: the server (0 if it was already) and ends every session it matches,
+#: wherever it is: ``name:u`` the session holding u, ``account:a`` every
+#: session signed in to a (see :func:`chatroom.core.moderation.claim_masks`),
+#: their departures being the changes the node decided on their rooms'
+#: seatings (``CHANGED``, the seatings and the users' names, banning
+#: nobody yet, if they are not).
 BAN = Script(
     "gban",
     r"""
 local mask, reason = ARGV[2], ARGV[3]
-if redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask) == 0 then
-  return 0
-end
-if reason == '' then return 1 end
-if string.sub(mask, 1, 5) == 'name:' then
-  end_session(string.sub(mask, 6), reason)
+if redis.call('ZSCORE', GBANS, mask) then return 0 end
+local users = {}
+if reason == '' then
+  users = {}
+elseif string.sub(mask, 1, 5) == 'name:' then
+  local u = string.sub(mask, 6)
+  if redis.call('HEXISTS', USERS, u) == 1 then users = {u} end
 elseif string.sub(mask, 1, 8) == 'account:' then
   local account = string.sub(mask, 9)
   local signed = redis.call('HGETALL', SIGNED)
   for i = 1, #signed, 2 do
-    if signed[i + 1] == account then end_session(signed[i], reason) end
+    if signed[i + 1] == account then users[#users + 1] = signed[i] end
   end
 end
+if #users > 0 then
+  local refusal = end_sessions(users, reason, cjson.decode(ARGV[4]))
+  if refusal then return refusal end
+end
+redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
 return 1
 """,
 )
@@ -185,8 +195,14 @@ class RedisAccounts:
         return bool(int(registered)), bool(int(banned))
 
     async def add_server_ban(self, mask: str, reason: str = "") -> bool:
-        """Ban ``mask``; with ``reason``, also end the sessions it matches."""
-        return bool(int(await self.calls.eval(BAN, mask, reason)))
+        """Ban ``mask`` (ending nobody: the back-end's ``ban_from_server``
+        ends the sessions it matches, with their departures)."""
+        return bool(int(await self.ban(mask, "", b"[]")))
+
+    async def ban(self, mask: str, reason: str, changes: bytes) -> Any:
+        """``BAN``: its reply, 0 or 1, or ``CHANGED`` with what the sessions'
+        departures must be decided on."""
+        return await self.calls.eval(BAN, mask, reason, changes)
 
     async def remove_server_ban(self, mask: str) -> bool:
         return bool(int(await self.calls.eval(UNBAN, mask)))

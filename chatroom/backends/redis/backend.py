@@ -14,7 +14,7 @@ routing of the node channel's messages to this node's sessions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from twisted.internet import defer
@@ -22,16 +22,18 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.backends.redis import moderation_scripts, scripts
+from chatroom.backends.redis import moderation_scripts, node_scripts, outcomes, scripts
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.conversations import RedisConversations
-from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.delivery import LocalRoom, NodeRooms
 from chatroom.backends.redis.devices import RedisOtherNodes
+from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers, RedisRememberedRooms
 from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
+from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import (
     key_of,
     lobby_changes,
@@ -45,7 +47,7 @@ from chatroom.backends.redis.replies import (
 from chatroom.backends.redis.searching import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared import SharedRead
-from chatroom.core import errors
+from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
     Admission,
     Facts,
@@ -55,24 +57,31 @@ from chatroom.core.backend import (
     Speech,
 )
 from chatroom.core.config import ClusterConfig, ServerConfig
+from chatroom.core.deciding import retried
 from chatroom.core.events import (
+    Departure,
+    DepartureKind,
     Event,
+    Kicked,
     Listing,
     LobbyChanges,
-    from_line,
-    to_line,
-    to_rich_line,
+    Message,
+    RoomDeleted,
+    StoredEvent,
+    ToEveryone,
+    TopicChanged,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.membership import Seating
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
-from chatroom.core.stored import stored_topic
 from chatroom.core.text import name_key
-from chatroom.wire.tags import format_tags
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
+#: Why a session ends when its name is signed in to elsewhere.
+SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
 
 class RedisBackend:
@@ -198,6 +207,104 @@ class RedisBackend:
                 member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
 
+    async def harvest(self, node: str, own: bool, waits_until: int) -> None:
+        """``HARVEST``: the node's users' departures decided here, on the
+        seatings of their rooms."""
+        reason = f"server {node} shut down" if own else f"server {node} went away"
+        await self._ending(
+            lambda changes: self.calls.call(
+                node_scripts.HARVEST,
+                node,
+                "1" if own else "",
+                changes,
+                refusals={},
+                always=own,
+            ),
+            DepartureKind.HARVEST,
+            reason,
+            waits_until,
+        )
+
+    async def settle(self, rooms: list[str], due: int) -> None:
+        """Each room decided by :func:`chatroom.core.membership.succession`
+        on its seating: its wait over at ``due`` (ms), or with none (0:
+        after a resume), if it is empty or has no owner."""
+        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *rooms))
+
+        def decide(seen: dict[str, outcomes.Seated]) -> list[Change]:
+            changes = []
+            for room in seen.values():
+                if not room.exists:
+                    continue
+                if due and not 0 < room.waits_until <= due:
+                    continue  # settled by another node meanwhile, or waits on
+                if not due and (room.waits_until or (room.owner and room.members)):
+                    continue  # it waits, or has its owner: nothing to settle
+                outcome = membership.succession(room.about())
+                changes.append(outcomes.settling(room.key, room, outcome, due))
+            return changes
+
+        await self._apply(seen, decide)
+
+    async def _apply(
+        self,
+        seen: dict[str, outcomes.Seated],
+        decide: Callable[[dict[str, outcomes.Seated]], list[Change]],
+    ) -> None:
+        """``APPLY`` the changes ``decide`` makes of the seatings ``seen``,
+        deciding again on those a refusal brings (:func:`retried`)."""
+
+        async def attempt() -> None:
+            changes = decide(seen)
+            if not changes:
+                return
+            try:
+                encoded = outcomes.encoded(changes)
+                await self.calls.call(scripts.APPLY, encoded, refusals={})
+            except FactsChangedError as changed:
+                seen.update(outcomes.brought(changed) or {})
+                raise
+
+        await retried(attempt)
+
+    async def tidy(
+        self, stale: list[bytes], places: list[bytes], rooms: list[bytes]
+    ) -> None:
+        """What a resume found this node no longer has: its sessions gone
+        while it was away are released, its users' places it no longer has
+        are left, and the rooms it named are settled."""
+        reason = "connection lost"
+        if stale:
+            pairs = [
+                (stale[i].decode(), stale[i + 1].decode())
+                for i in range(0, len(stale), 2)
+            ]
+            await self._release(pairs, reason, [])
+        if places:
+            await self._leave_places([entry.decode() for entry in places], reason)
+        if rooms:
+            await self.settle([key.decode() for key in rooms], 0)
+
+    async def _leave_places(self, places: list[str], reason: str) -> None:
+        """This node's users leave the rooms Redis had them in and it has not
+        (``r u`` each), as membership decides on those rooms' seatings."""
+        names = {key_of(session): session.name for _, session in self.sessions.named()}
+        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *places))
+        quit = DepartureKind.QUIT
+
+        def decide(seen: dict[str, outcomes.Seated]) -> list[Change]:
+            changes = []
+            for entry in places:
+                key, _, u = entry.partition(" ")
+                room = seen.get(key)
+                if room is not None and room.exists and u in room.present:
+                    name = names.get(u, u)
+                    departure = membership.ended(room.name, name, reason, quit)
+                    changes.append(outcomes.leaving(key, room, [(u, departure)]))
+            return changes
+
+        await self._apply(seen, decide)
+
     def lost(self) -> None:
         self._lobby_subscribed = False
         self.here.hold()
@@ -219,10 +326,50 @@ class RedisBackend:
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
-            reply = await self.calls.call(scripts.CLAIM, *args, refusals=taken)
+            reply = await self._ending(
+                lambda changes: self.calls.call(
+                    scripts.CLAIM, *args, changes, refusals=taken
+                ),
+                DepartureKind.QUIT,
+                SIGNED_IN_ELSEWHERE,
+            )
         finally:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
+
+    async def _ending(
+        self,
+        run: Callable[[bytes], Awaitable[Any]],
+        kind: DepartureKind,
+        reason: str,
+        waits_until: int = 0,
+        first: list[Change] | None = None,
+        own_words: bool = False,
+    ) -> Any:
+        """Run a script that ends sessions wherever they are (a takeover, a
+        kill, a server ban, a harvest, a release): their departures from
+        their rooms decided by :mod:`chatroom.core.membership` on the
+        seatings the script answers ``CHANGED`` with (at first on those the
+        node has, ``first``, or none: most sessions a script ends are in no
+        room, or it ends none), then run again with them (:func:`retried`);
+        ``own_words``: ``reason`` is what the user quit saying."""
+        changes: list[Change] = first or []
+
+        async def attempt() -> Any:
+            nonlocal changes
+            try:
+                return await run(outcomes.encoded(changes))
+            except FactsChangedError as changed:
+                reply = changed.args[0] if changed.args else None
+                if isinstance(reply, list) and len(reply) >= 3:
+                    rooms = outcomes.seated_all(reply[1])
+                    names = outcomes.names(reply[2])
+                    changes = outcomes.ending(
+                        rooms, names, kind, reason, waits_until, own_words
+                    )
+                raise
+
+        return await retried(attempt)
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
@@ -230,53 +377,113 @@ class RedisBackend:
             scripts.SIGN, key_of(session), session.token, account, refusals={}
         )
 
-    def release(self, member: Member, session: Session, reason: str) -> None:
+    def release(
+        self, member: Member, session: Session, reason: str, own_words: bool = False
+    ) -> None:
         """Free a departing member's places and name in the cluster. Not
         awaited: nobody is waiting for the answer. If Redis is down, the
         next resume releases whatever this node no longer holds."""
         self.watch_lobby(member, False)
+        named = key_of(session) if session.name else ""
+        known = {
+            room.key: room.seating_of(member, named)
+            for room in self.here.places.get(member, ())
+        }
         self.here.release(member)
         if self.stopping or not self.node.available:
             return
-        named = key_of(session) if session.name else None
         for key in {named, self._claiming.get(member)}:
             if key:
+                names = {key: session.name}
+                quit = DepartureKind.QUIT
+                first = outcomes.ending(known, names, quit, reason, 0, own_words)
                 releasing = defer.ensureDeferred(
-                    self.calls.eval(scripts.RELEASE, key, session.token, reason)
+                    self._release([(key, session.token)], reason, first, own_words)
                 )
                 releasing.addErrback(lambda failure: None)
+
+    async def _release(
+        self,
+        sessions: list[tuple[str, str]],
+        reason: str,
+        first: list[Change],
+        own_words: bool = False,
+    ) -> None:
+        """``RELEASE``: the sessions (name key, token) are gone; their
+        departures decided on the seatings this node has (``first``), then
+        on those a refusal brings."""
+        pairs = [part for pair in sessions for part in pair]
+        await self._ending(
+            lambda changes: self.calls.call(
+                scripts.RELEASE, changes, *pairs, refusals={}
+            ),
+            DepartureKind.QUIT,
+            reason,
+            first=first,
+            own_words=own_words,
+        )
 
     async def find_user(self, name: str) -> Target | None:
         row = await self.calls.eval(moderation_scripts.TARGET, name_key(name))
         return parse_target(row)
 
     async def tell(self, target: Target, event: Event) -> None:
-        """A private message to its recipient's node, with its tags (an IRC
-        ``NOTICE``, client tags) as ``@;tags`` when it has some."""
+        """A private message (or an invitation) to its recipient's node."""
         await self.calls.call(
             scripts.TELL,
             target.key,
             target.session,
-            to_rich_line(event),
+            codec.encode(event),
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
         )
 
-    async def tell_everyone(self, event: Event) -> None:
-        await self.calls.eval(moderation_scripts.ANNOUNCE, to_line(event))
+    async def tell_neighbours(
+        self, member: Member, session: Session, event: Event, including_self: bool
+    ) -> None:
+        """``NEIGHBOURS``: published in each of the user's rooms, in order
+        with their events, under one news number, so that each node hands
+        it to each of its members once (:class:`NewsDesk
+        <chatroom.backends.redis.delivery.NewsDesk>`)."""
+        unless = "" if including_self else key_of(session)
+        reply = await self.calls.call(
+            scripts.NEIGHBOURS,
+            key_of(session),
+            session.token,
+            codec.encode(event),
+            unless,
+            refusals={},
+        )
+        if not int(reply[1]) and including_self:  # in no room: told directly
+            deliver_to(member, event)
+
+    async def tell_everyone(self, event: ToEveryone) -> None:
+        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(event))
 
     async def end_user(self, name: str, reason: str) -> str:
-        reply = await self.calls.call(
-            moderation_scripts.KILL,
-            name_key(name),
+        reply = await self._ending(
+            lambda changes: self.calls.call(
+                moderation_scripts.KILL,
+                name_key(name),
+                reason,
+                changes,
+                refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
+            ),
+            DepartureKind.QUIT,
             reason,
-            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
         )
         shown: str = reply[1].decode()
         return shown
 
     async def ban_from_server(self, mask: str, reason: str) -> bool:
         """The ``BAN`` script ends the sessions it matches, on every node."""
-        return await self.account_store.add_server_ban(mask, reason)
+
+        async def ban(changes: bytes) -> Any:
+            reply = await self.account_store.ban(mask, reason, changes)
+            if isinstance(reply, list) and reply and reply[0] == b"CHANGED":
+                raise FactsChangedError(reply)
+            return reply
+
+        return bool(int(await self._ending(ban, DepartureKind.QUIT, reason)))
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
@@ -296,7 +503,8 @@ class RedisBackend:
         in :mod:`chatroom.backends.redis.scripts`)."""
         number, _, data = message.partition(b" ")
         if number == b"*":
-            fan_out([member for member, _ in self.sessions.named()], from_line(data))
+            if (event := decoded(data, Event)) is not None:
+                fan_out([member for member, _ in self.sessions.named()], event)
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None:
@@ -308,11 +516,11 @@ class RedisBackend:
         elif data.startswith(b"logout "):  # /logout of a device of ours
             self.other_nodes.logout(member, data[7:])
         elif data.startswith(b"kicked "):
-            _, seq, line = data.split(b" ", 2)
-            event = from_line(line)
-            self.here.kicked(member, name_key(event.fields[0]), int(seq), event)
-        else:
-            deliver_to(member, from_line(data))
+            _, seq, encoded = data.split(b" ", 2)
+            if (kicked := decoded(encoded, Kicked)) is not None:
+                self.here.kicked(member, name_key(kicked.room), int(seq), kicked)
+        elif (event := decoded(data, Event)) is not None:
+            deliver_to(member, event)
 
     # -- rooms --------------------------------------------------------------------
 
@@ -340,7 +548,9 @@ class RedisBackend:
         args = [key, name, key_of(session), session.token, self.config.max_rooms]
         now = int(self.clock.seconds())  # when it was made: IRC's 329
         args += [self.config.room_capacity, new_incarnation(), now]
-        await self.seats.enter(member, key, name, leaving, None, scripts.CREATE, args)
+        await self.seats.enter(
+            member, session, key, name, leaving, None, scripts.CREATE, args
+        )
 
     async def join_room(
         self,
@@ -363,37 +573,68 @@ class RedisBackend:
         room_key = name_key(name)
         args = [room_key, key_of(session), session.token]
         await self.seats.enter(
-            member, room_key, name, leaving, since, scripts.JOIN, args, check
+            member, session, room_key, name, leaving, since, scripts.JOIN, args, check
         )
 
     async def leave_room(
-        self, member: Member, session: Session, room: str, reason: str
+        self, member: Member, session: Session, departure: Departure
     ) -> None:
-        await self.seats.leave(member, session, room, reason)
+        await self.seats.leave(member, session, departure)
 
     async def append(
         self,
         member: Member,
         session: Session,
         room: str,
-        event: Event,
-        stored: Event,
+        event: Message,
         now: float,
         speaks: Speech | None = None,
         outside: bool = False,
     ) -> None:
-        """One publish in Redis; the script numbers the event (``@ID``). A
+        """One publish in Redis; the script numbers the event. A
         moderated room answers ``RESTRICTED``: ``speaks`` decides on its
         facts, and the message goes again, checked."""
-        key = name_key(room) if outside else self.here.place(member, room).key
-        args = say_args(key, session, event, stored, self.config, now)
-        away = "1" if outside else ""
-        try:
-            await self.calls.call(scripts.SAY, *args, "", away, refusals=MEMBERS_ONLY)
-        except FactsChangedError:  # moderated: decided on the room's facts
-            if speaks is not None:
-                speaks((await self.facts(room)).room)
-            await self.calls.call(scripts.SAY, *args, "1", away, refusals=MEMBERS_ONLY)
+        where = None if outside else self.here.place(member, room)
+        key = name_key(room) if where is None else where.key
+        args = say_args(key, session, event, self.config, now)
+        away, checked = "1" if outside else "", ""
+
+        async def attempt() -> None:
+            nonlocal checked
+            first = b"" if where is None else self._speaking(where, member, session)
+            try:
+                reply = await self.calls.call(
+                    scripts.SAY, *args, first, checked, away, refusals=MEMBERS_ONLY
+                )
+            except FactsChangedError as changed:
+                reply = changed.args[0] if changed.args else None
+                if isinstance(reply, list) and len(reply) > 1 and where is not None:
+                    if int(reply[1]):  # quiet after all (joined so elsewhere)
+                        where.quiet.add(member)
+                    else:
+                        where.quiet.discard(member)
+                elif speaks is not None:  # moderated: decided on the room's facts
+                    speaks((await self.facts(room)).room)
+                    checked = "1"
+                else:
+                    checked = "1"
+                raise
+            if where is not None:
+                where.quiet.discard(member)
+            event.id = str(reply[1])
+
+        await retried(attempt)
+
+    def _speaking(self, where: LocalRoom, member: Member, session: Session) -> bytes:
+        """What room ``where`` is shown before the member's words, as
+        :func:`chatroom.core.membership.speaking` decides on the member's
+        quietness as this node knows it (the script checks it still holds)."""
+        if member not in where.quiet:
+            return b""  # announced: nothing to decide
+        u = key_of(session)
+        facts = Seating(where.name, len(where.members), quiet=frozenset({u}))
+        shown = membership.speaking(facts, u, session.name)
+        return codec.encode(shown[0]) if shown else b""
 
     async def history(
         self,
@@ -402,7 +643,7 @@ class RedisBackend:
         room: str,
         count: int,
         before: int | None,
-    ) -> list[Event]:
+    ) -> list[StoredEvent]:
         where = self.here.place(member, room)
         reply = await self.calls.call(
             scripts.PAGE,
@@ -413,7 +654,7 @@ class RedisBackend:
             "" if before is None else before,
             refusals=MEMBERS_ONLY,
         )
-        return [from_line(line) for line in reply[1] if line]
+        return stored_events(reply[1])
 
     async def roster(self, room: str) -> Roster:
         reply = await self.calls.call(
@@ -433,25 +674,25 @@ class RedisBackend:
         return parse_facts(reply)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, topic: str, event: Event, now: float
+        self, session: Session, facts: Facts, event: TopicChanged, now: float
     ) -> None:
         await self.calls.call(
             scripts.TOPIC,
             name_key(facts.room.name),
             key_of(session),
             session.token,
-            topic,
-            session.name,
-            to_line(event),
+            event.text,
+            event.user,
             *facts.guard,
             int(now),
-            ";" + format_tags(event.tags),
-            to_line(stored_topic(event)),
+            codec.unnumbered(event),
             self.config.retention,
             refusals=MEMBERS_ONLY,
         )
 
-    async def apply_delete(self, session: Session, facts: Facts, event: Event) -> None:
+    async def apply_delete(
+        self, session: Session, facts: Facts, event: RoomDeleted
+    ) -> None:
         key = name_key(facts.room.name)
         reply = await self.calls.call(
             scripts.DELETE,
@@ -459,7 +700,7 @@ class RedisBackend:
             key_of(session),
             session.token,
             *facts.guard,
-            to_line(event),
+            codec.encode(event),
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(facts.room.name)},
         )
         room = self.here.get(key)
@@ -474,9 +715,17 @@ class RedisBackend:
         self, member: Member, session: Session, facts: Facts, outcome: Outcome
     ) -> None:
         key = name_key(facts.room.name)
+        changes: list[Change] = []
+        if outcome.kick is not None and outcome.events:
+            kick = outcome.events[-1]
+            reply = await self.calls.eval(scripts.SEATINGS, f"{key} {outcome.kick.key}")
+            room = outcomes.seated(reply[0])
+            if isinstance(kick, Departure):
+                leaving = [(outcome.kick.key, kick)]
+                changes = [outcomes.leaving(key, room, leaving)]
         await self.calls.call(
             moderation_scripts.MODERATE,
-            *moderation_args(key, session, facts, outcome),
+            *moderation_args(key, session, facts, outcome, outcomes.encoded(changes)),
             refusals=MEMBERS_ONLY,
         )
 

@@ -97,14 +97,17 @@ class RedisCalls:
         REDIS_SECONDS.observe(time.perf_counter() - started)
         return reply
 
-    async def call(self, script: Script, *args: Any, refusals: Refusals) -> Any:
+    async def call(
+        self, script: Script, *args: Any, refusals: Refusals, always: bool = False
+    ) -> Any:
         """Run a script that may refuse; its refusal raised as a ChatError.
 
         ``GONE`` (this node's session was harvested) makes the node resume,
-        and the user hears ``UNAVAILABLE`` meanwhile.
+        and the user hears ``UNAVAILABLE`` meanwhile. ``always``: as
+        :meth:`eval`'s.
         """
         try:
-            return check(await self.eval(script, *args), refusals)
+            return check(await self.eval(script, *args, always=always), refusals)
         except SessionHarvestedError:
             self.on_harvested()
             raise errors.unavailable() from None
@@ -141,7 +144,7 @@ def check(reply: Any, refusals: Refusals) -> Any:
     if status == b"GONE":
         raise SessionHarvestedError()
     if status in (b"CHANGED", b"RESTRICTED"):
-        raise FactsChangedError()
+        raise FactsChangedError(reply)  # what changed, when the script says
     refusal = refusals.get(status)
     if refusal is None:
         raise RuntimeError(f"unexpected reply from Redis: {reply!r}")

@@ -1,43 +1,46 @@
 """Private conversations in Redis: the cluster's :class:`ConversationStore`.
 
 ``P pids`` is a hash conversation → its newest id; ``P talk:<conversation>``
-a list of its newest ``conversation_retention`` messages as ready-made
-``@ID PRIVMSG ...`` lines, ids consecutive, the newest last (as a room's
-``history:r``); ``P waiting:<account>`` the lines kept for an absent
-account, oldest first. Keeping checks, in the same script, that nobody
+a list of its newest ``conversation_retention`` messages (private messages
+in the cluster's encoding, :mod:`chatroom.core.codec`, numbered), ids
+consecutive, the newest last (as a room's ``history:r``);
+``P waiting:<account>`` the messages kept for an absent account, oldest
+first. Keeping checks, in the same script, that nobody
 holds the account's name (else the node tells the session instead), so a
 message is never kept for someone who has just signed in and already took
 what was waiting: sign-in's claim and the take, and the keep, are each one
 script, and Redis runs one at a time. Once cluster search is on, ``APPEND``
-also feeds the search outbox the stored line, in the same script
+also feeds the search outbox the stored message, in the same script
 (:mod:`chatroom.backends.redis.searching`).
 """
 
 from __future__ import annotations
 
-from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.prelude import Script
-from chatroom.core.events import Event, from_line, to_line, to_rich_line
-from chatroom.wire.tags import format_tags
+from dataclasses import replace
 
-#: ARGV: P, conversation, line (without id), retention, tags ('' for
-#: none: an IRC NOTICE's, client-only ones). Returns the id.
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.encoded import decoded_all
+from chatroom.backends.redis.prelude import Script
+from chatroom.core import codec
+from chatroom.core.codec import unnumbered
+from chatroom.core.events import PrivateMessage
+
+#: ARGV: P, conversation, the message (unnumbered), retention. Returns
+#: the id.
 APPEND = Script(
     "private-append",
     r"""
 local id = redis.call('HINCRBY', P .. 'pids', ARGV[2], 1)
 local key = P .. 'talk:' .. ARGV[2]
-local head = '@' .. id
-if ARGV[5] ~= '' then head = head .. ';' .. ARGV[5] end
-redis.call('RPUSH', key, head .. ' ' .. ARGV[3])
-local line = '@' .. id .. ' ' .. ARGV[3]  -- search needs no tags
+local data = numbered(ARGV[3], id)
+redis.call('RPUSH', key, data)
 redis.call('LTRIM', key, -tonumber(ARGV[4]), -1)
-feed_private(ARGV[2], line)
+feed_private(ARGV[2], data)
 return id
 """,
 )
 
-#: ARGV: P, conversation, count, before ('' for the newest). The lines.
+#: ARGV: P, conversation, count, before ('' for the newest). The messages.
 PAGE = Script(
     "private-page",
     r"""
@@ -61,20 +64,20 @@ local found = {}
 for _, conversation in ipairs(redis.call('HKEYS', P .. 'pids')) do
   local one, two = string.match(conversation, '^(%S+) (%S+)$')
   if one == ARGV[2] or two == ARGV[2] then
-    local line = redis.call('LINDEX', P .. 'talk:' .. conversation, -1)
-    if line then found[#found + 1] = line end
+    local newest = redis.call('LINDEX', P .. 'talk:' .. conversation, -1)
+    if newest then found[#found + 1] = newest end
   end
 end
 return found
 """,
 )
 
-#: ARGV: P, account. How many lines wait for it.
+#: ARGV: P, account. How many messages wait for it.
 WAITING = Script(
     "private-waiting", "return redis.call('LLEN', P .. 'waiting:' .. ARGV[2])"
 )
 
-#: ARGV: P, account, line (with its id), bound. 'online', 'full' or 'kept'.
+#: ARGV: P, account, message (numbered), bound. 'online', 'full' or 'kept'.
 KEEP = Script(
     "private-keep",
     r"""
@@ -86,14 +89,14 @@ return 'kept'
 """,
 )
 
-#: ARGV: P, account. Every line waiting for it, now gone from Redis.
+#: ARGV: P, account. Every message waiting for it, now gone from Redis.
 TAKE = Script(
     "private-take",
     r"""
 local key = P .. 'waiting:' .. ARGV[2]
-local lines = redis.call('LRANGE', key, 0, -1)
+local kept = redis.call('LRANGE', key, 0, -1)
 redis.call('DEL', key)
-return lines
+return kept
 """,
 )
 
@@ -105,32 +108,29 @@ class RedisConversations:
         self.calls = calls
         self.retention = max(1, retention)
 
-    async def append(self, conversation: str, event: Event) -> Event:
-        tags = format_tags(event.tags)
-        event_id = await self.calls.eval(
-            APPEND, conversation, to_line(event), self.retention, tags
-        )
-        numbered = str(event_id)
-        return Event(event.name, event.fields, event.text, numbered, event.tags)
+    async def append(self, conversation: str, event: PrivateMessage) -> PrivateMessage:
+        data = unnumbered(event)
+        event_id = await self.calls.eval(APPEND, conversation, data, self.retention)
+        return replace(event, id=str(event_id))
 
     async def page(
         self, conversation: str, count: int, before: int | None
-    ) -> list[Event]:
+    ) -> list[PrivateMessage]:
         after = "" if before is None else before
-        lines = await self.calls.eval(PAGE, conversation, count, after)
-        return [from_line(line) for line in lines]
+        kept = await self.calls.eval(PAGE, conversation, count, after)
+        return decoded_all(kept, PrivateMessage)
 
-    async def latest(self, account: str) -> list[Event]:
-        return [from_line(line) for line in await self.calls.eval(LATEST, account)]
+    async def latest(self, account: str) -> list[PrivateMessage]:
+        return decoded_all(await self.calls.eval(LATEST, account), PrivateMessage)
 
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, account))
 
     async def keep(
-        self, account: str, conversation: str, event: Event, bound: int
+        self, account: str, conversation: str, event: PrivateMessage, bound: int
     ) -> str:
-        reply = await self.calls.eval(KEEP, account, to_rich_line(event), bound)
+        reply = await self.calls.eval(KEEP, account, codec.encode(event), bound)
         return reply.decode() if isinstance(reply, bytes) else str(reply)
 
-    async def take(self, account: str) -> list[Event]:
-        return [from_line(line) for line in await self.calls.eval(TAKE, account)]
+    async def take(self, account: str) -> list[PrivateMessage]:
+        return decoded_all(await self.calls.eval(TAKE, account), PrivateMessage)

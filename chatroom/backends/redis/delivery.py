@@ -1,25 +1,44 @@
 """A node's part of one room: which of its members get which of the room's events.
 
-Room events reach a node once, on the room's Redis channel, as numbered
-protocol lines. A :class:`LocalRoom` parses each line once into an
-:class:`~chatroom.core.events.Event` and hands that one object to every local
-member that should see it, so each door renders it once per node.
+Room events reach a node once, on the room's Redis channel, numbered, in
+the cluster's encoding (:mod:`chatroom.core.codec`). A :class:`LocalRoom`
+decodes each once into a typed event and hands that one value to every
+local member that should see it, so each door renders it once per node.
+
+News of a user (a rename, a sign-in: :meth:`Backend.tell_neighbours
+<chatroom.core.backend.Backend.tell_neighbours>`) is published in each of
+the user's rooms, in order with the room's events, under one news number;
+:class:`NewsDesk` hands it to each member of this node once, however many
+of those rooms the member shares with the user.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
+from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.node import new_incarnation
+from chatroom.backends.redis.outcomes import Seated
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, Listing, from_line
+from chatroom.core.events import (
+    Departure,
+    Event,
+    Gap,
+    Kicked,
+    LeftElsewhere,
+    Listing,
+    RoomDeleted,
+    RoomEvent,
+    RoomNotice,
+)
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
@@ -27,13 +46,14 @@ from chatroom.core.text import name_key
 
 #: Events a node keeps per room, to hand to a member whose join (or leave)
 #: was answered after some of the room's later events had already arrived.
-#: Kept as their lines, parsed again if ever replayed: an event kept parsed
-#: (with its rendering) cost ten times as much, over a kilobyte per member of
-#: a room whose joins are its last events.
+#: Kept as they came (bytes), decoded again if ever replayed: an event kept
+#: decoded (with its rendering) cost ten times as much, over a kilobyte per
+#: member of a room whose joins are its last events.
 RECENT_EVENTS = 1024
 
-#: Room events that take a user out of the room.
-_DEPARTURES = frozenset({"PART", "KICK"})
+#: News of several rooms a node remembers who it handed to, at most (news
+#: arrives on each of the rooms' channels in a row, so few are open at once).
+NEWS_KEPT = 64
 
 #: Room events a resuming node holds back, at most (newest kept).
 HELD_EVENTS = 4 * RECENT_EVENTS
@@ -42,8 +62,56 @@ MAYBE_MISSED = "messages may have been missed: this server lost touch with the c
 ROOM_LOST = "this room was lost while this server was out of touch with the cluster"
 
 
-def maybe_missed(room: str) -> Event:
-    return Event("NOTICE", (room,), MAYBE_MISSED)
+def maybe_missed(room: str) -> RoomNotice:
+    return RoomNotice(room, MAYBE_MISSED)
+
+
+@dataclass(frozen=True)
+class News:
+    """The head of news of a user on a room's channel (``~news:rooms:except``,
+    see :mod:`chatroom.backends.redis.scripts`)."""
+
+    number: int
+    #: How many rooms it was published in.
+    rooms: int
+    #: The name key of the one member not to hand it to ("": nobody).
+    unless: str
+
+    def narrow_to(self, member: Member) -> bool:
+        """Whether ``member`` may be handed it (it is not the one left out)."""
+        return not self.unless or name_key(member.name) != self.unless
+
+
+def read_entry(data: bytes) -> tuple[News | None, bytes]:
+    """A room channel's entry (after its ``seq``): its news head, if it has
+    one, and its event."""
+    if not data.startswith(b"~"):
+        return None, data
+    head, _, event = data.partition(b" ")
+    number, rooms, unless = head[1:].decode().split(":", 2)
+    return News(int(number), int(rooms), unless), event
+
+
+class NewsDesk:
+    """Who on this node was handed which news: each member once."""
+
+    def __init__(self) -> None:
+        #: News number → its arrivals still to come, and who was handed it.
+        self._given: dict[int, tuple[int, set[Member]]] = {}
+
+    def narrow(self, news: News, members: Iterable[Member]) -> list[Member]:
+        """Those of ``members`` (of one of the news' rooms) to hand it to."""
+        fresh = [member for member in members if news.narrow_to(member)]
+        if news.rooms < 2:
+            return fresh
+        left, given = self._given.pop(news.number, (news.rooms, set()))
+        fresh = [member for member in fresh if member not in given]
+        if left > 1:  # more of its rooms to come: remember who had it
+            given.update(fresh)
+            self._given[news.number] = (left - 1, given)
+            if len(self._given) > NEWS_KEPT:  # rooms this node is not in
+                del self._given[next(iter(self._given))]
+        return fresh
 
 
 class LocalRoom:
@@ -56,7 +124,9 @@ class LocalRoom:
     and the room's events come over different connections to Redis.
     """
 
-    def __init__(self, key: str, name: str, channel: bytes) -> None:
+    def __init__(
+        self, key: str, name: str, channel: bytes, news: NewsDesk | None = None
+    ) -> None:
         self.key = key
         self.name = name
         self.channel = channel
@@ -65,18 +135,27 @@ class LocalRoom:
         self.latest_since = 0
         self.seq = 0  # the newest event received
         self.incarnation = ""  # changes if the room is created anew
-        #: The last events as they came (``seq``, line): bytes, which the
-        #: garbage collector does not track, where parsed events would be
+        #: The last events as they came (``seq``, bytes), which the
+        #: garbage collector does not track, where decoded events would be
         #: walked by every young collection until they reached the oldest
         #: generation (a thousand a second in a busy node), and make the
         #: collector service freeze them (a full collection) every second or
-        #: two. Parsed again only for a member joining mid-stream.
+        #: two. Decoded again only for a member joining mid-stream.
         self.recent: deque[tuple[int, bytes]] = deque(maxlen=RECENT_EVENTS)
         self.entering = 0  # joins and creates still waiting for Redis
         self.subscribed = False
         self.gone = False
         self.farewell: list[Event] = []  # what members were told when it went
         self._subscribers: list[Deferred[None]] = []
+        #: The room's seating as this node's last reply about it read it:
+        #: what its members' joins and leaves are decided on
+        #: (:mod:`chatroom.backends.redis.outcomes`); None: none yet.
+        self.seated: Seated | None = None
+        #: This node's members of it who joined quietly and have not spoken
+        #: (:mod:`chatroom.core.presence`): empty below ``--big-room``.
+        self.quiet: set[Member] = set()
+        #: News of a user, handed to each member of the node once.
+        self.news = news or NewsDesk()
 
     def __repr__(self) -> str:
         return f"<LocalRoom {self.name!r} local members={len(self.members)}>"
@@ -85,19 +164,32 @@ class LocalRoom:
     def idle(self) -> bool:
         return not self.members and not self.entering
 
+    def seating_of(self, member: Member, u: str) -> Seated:
+        """The room's seating as this node knows it, about its member
+        ``member`` (name key ``u``): in the room, quiet if it joined so."""
+        known = self.seated or Seated(self.key, name=self.name)
+        quiet = frozenset({u}) if member in self.quiet else frozenset()
+        return replace(known, quiet=quiet, present=frozenset({u}))
+
     def deliver(self, seq: int, data: bytes) -> Event | None:
-        """One event line from the room's channel, to every member that
-        should see it; returns the event (None if it was old news)."""
+        """One entry from the room's channel, decoded once, to every member
+        that should see it; returns the event (None if it was old news, or
+        no event: logged and skipped)."""
         if seq <= self.seq:
             return None  # older than what a resume already accounted for
-        event = from_line(data)
         self.seq = seq
         self.recent.append((seq, data))
+        news, data = read_entry(data)
+        event = decoded(data, Event)
+        if event is None:
+            return None
+        members: Iterable[Member] = self.members
+        if seq <= self.latest_since:  # someone joined after it was published
+            members = [m for m, since in self.members.items() if seq > since]
+        if news is not None:
+            members = self.news.narrow(news, members)
         fanned_out(event, len(self.members))  # counted once, not per member
-        if seq > self.latest_since:  # the usual case: every member, no list
-            fan_out(self.members, event)
-        else:  # someone joined after this event was published
-            fan_out([m for m, since in self.members.items() if seq > since], event)
+        fan_out(members, event)  # the usual case: the room's own dict, no list
         return event
 
     def tell(self, event: Event) -> None:
@@ -125,7 +217,10 @@ class LocalRoom:
             deliver_to(member, maybe_missed(self.name))
         for seq, data in self.recent:
             if after < seq and (not before or seq < before):
-                deliver_to(member, from_line(data))
+                news, data = read_entry(data)
+                event = decoded(data, Event)
+                if event is not None and (news is None or news.narrow_to(member)):
+                    deliver_to(member, event)
 
     def when_subscribed(self) -> Deferred[None]:
         if self.subscribed:
@@ -173,6 +268,7 @@ class NodeRooms:
         #: those after what the resume fetches are needed, so the oldest go
         #: first if a long outage under traffic overfills it.
         self._held: deque[tuple[bytes, bytes]] | None = None
+        self.news = NewsDesk()
 
     def get(self, key: str) -> LocalRoom | None:
         return self.rooms.get(key)
@@ -182,7 +278,7 @@ class NodeRooms:
         room = self.rooms.get(key)
         if room is None:
             channel = f"{self.prefix}chan:{key}".encode()
-            room = LocalRoom(key, name, channel)
+            room = LocalRoom(key, name, channel, self.news)
             self.rooms[key] = room
             self._by_channel[channel] = room
             subscribing = defer.ensureDeferred(self._subscribe(channel))
@@ -223,6 +319,7 @@ class NodeRooms:
 
     def unseat(self, member: Member, room: LocalRoom) -> None:
         """``member`` has left ``room`` (already detached from its events)."""
+        room.quiet.discard(member)
         self._take_out(member, room)
         self.forget_if_idle(room)
 
@@ -237,6 +334,7 @@ class NodeRooms:
         """A departing member: out of every room here."""
         for room in list(self.places.pop(member, ())):
             room.detach(member)
+            room.quiet.discard(member)
             self.forget_if_idle(room)
 
     # -- losing Redis and resuming ----------------------------------------------
@@ -314,11 +412,11 @@ class NodeRooms:
             self._held.append((channel, message))
             return True
         seq_text, _, data = message.partition(b" ")
-        seq = int(seq_text)
-        if data.startswith(b"DELETED "):
-            self.deleted(room, seq, data)
-        elif (event := room.deliver(seq, data)) and event.name in _DEPARTURES:
-            self._out_by_another_node(room, event.fields[1])
+        event = room.deliver(int(seq_text), data)
+        if isinstance(event, RoomDeleted):
+            self._gone(room, event)
+        elif isinstance(event, Departure):
+            self._out_by_another_node(room, event.user)
         return True
 
     def _out_by_another_node(self, room: LocalRoom, name: str) -> None:
@@ -328,23 +426,27 @@ class NodeRooms:
         for member in [m for m in room.members if m.name == name]:
             room.detach(member)
             self.unseat(member, room)
-            deliver_to(member, Event("LEFT", (room.name,)))
+            deliver_to(member, LeftElsewhere(room.name))
             self._back_to_lobby([member], room.name)
 
     def deleted(self, room: LocalRoom, seq: int, data: bytes) -> None:
-        """``DELETED`` for a room with members here: all back to the lobby."""
+        """The room's deletion (event ``seq``), which this node's member made:
+        its members here back to the lobby."""
+        if not room.gone:
+            event = room.deliver(seq, data)
+            self._gone(room, event if isinstance(event, RoomDeleted) else None)
+
+    def _gone(self, room: LocalRoom, deletion: RoomEvent | None) -> None:
+        """The room was deleted (every member here has had ``deletion``):
+        its members here back to the lobby."""
         if room.gone:
             return
-        room.deliver(seq, data)
-        room.farewell = [from_line(data)]
+        room.farewell = [] if deletion is None else [deletion]
         self.close(room, [])
 
     def vanished(self, room: LocalRoom) -> None:
         """Redis lost the room while we were away: tell its members, close it."""
-        room.farewell = [
-            Event("NOTICE", (room.name,), ROOM_LOST),
-            Event("LEFT", (room.name,)),
-        ]
+        room.farewell = [RoomNotice(room.name, ROOM_LOST), LeftElsewhere(room.name)]
         self.close(room, room.farewell)
 
     def close(self, room: LocalRoom, farewell: list[Event]) -> None:
@@ -361,10 +463,10 @@ class NodeRooms:
                 deliver_to(member, event)
         self._back_to_lobby(members, room.name)
 
-    def kicked(self, member: Member, key: str, seq: int, event: Event) -> None:
+    def kicked(self, member: Member, key: str, seq: int, event: Kicked) -> None:
         """``member`` was kicked from room ``key`` by the room's event ``seq``
-        (which comes next on the room's channel): it gets ``event``
-        (``KICKED``) instead, and is back in the lobby with the room list.
+        (which comes next on the room's channel): it gets ``event`` instead,
+        and is back in the lobby with the room list.
         Nothing if it is no longer there, or came back after that event."""
         room = self.rooms.get(key)
         if room is None or room.members.get(member, seq) >= seq:
@@ -388,7 +490,7 @@ class NodeRooms:
 
     def caught_up(self, room: LocalRoom, missed: list[bytes]) -> None:
         """After a resume: the room's events this node missed, fetched from
-        Redis (``seq line`` each), delivered in order as if they had come."""
+        Redis (``seq event`` each), delivered in order as if they had come."""
         for message in missed:
             seq_text, _, data = message.partition(b" ")
             room.deliver(int(seq_text), data)
@@ -399,7 +501,7 @@ class NodeRooms:
         the count when the room is the same one) and the notice."""
         if (incarnation, seq) != (room.incarnation, room.seq):
             same = incarnation == room.incarnation and seq > room.seq
-            room.tell(Event("GAP", (room.name, str(seq - room.seq) if same else "?")))
+            room.tell(Gap(room.name, str(seq - room.seq) if same else "?"))
             room.tell(maybe_missed(room.name))
         room.incarnation, room.seq = incarnation, seq
         room.recent.clear()

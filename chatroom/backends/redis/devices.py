@@ -24,8 +24,9 @@ from twisted.logger import Logger
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.seats import RedisSeats
+from chatroom.core import codec
 from chatroom.core.backend import DeviceRow, Marks
-from chatroom.core.events import Event, to_rich_line
+from chatroom.core.events import PrivateMessage
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session
@@ -44,7 +45,7 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, u, token, line. To u's sessions on other nodes than token's
+#: ARGV: P, u, token, event. To u's sessions on other nodes than token's
 #: (the sender's copy of a private message).
 TELL_OTHERS = Script(
     "tell-others",
@@ -129,8 +130,8 @@ class RedisOtherNodes:
     ) -> bool:
         return await self.seats.held_elsewhere(member, session, at, shown)
 
-    async def tell(self, account: str, token: str, event: Event) -> None:
-        await self.calls.eval(TELL_OTHERS, account, token, to_rich_line(event))
+    async def tell(self, account: str, token: str, event: PrivateMessage) -> None:
+        await self.calls.eval(TELL_OTHERS, account, token, codec.encode(event))
 
     async def show(
         self, member: Member, session: Session, key: str, since: int | None

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, r, u, token, target id, the target's line as read, reaction,
-#: adding ('1' or ''), most distinct reactions, line, history line,
-#: retention, prune every (changes; then the reactions to messages no
+#: ARGV: P, r, u, token, target id, the target as read, reaction,
+#: adding ('1' or ''), most distinct reactions, the reaction event
+#: (unnumbered), retention, prune every (changes; then the reactions to messages no
 #: longer kept go: the hash's ``#changes`` counts). ``{'OK', 'changed'}``
 #: once the event is published and kept (as ``SAY`` does, with the room's
 #: next id), ``{'OK', 'same'}`` when
@@ -52,11 +52,11 @@ else
     if redis.call('HINCRBY', rk, count, -1) <= 0 then redis.call('HDEL', rk, count) end
   end
 end
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
-emit(r, id .. ARGV[10])
-redis.call('RPUSH', hk, id .. ARGV[11])
-redis.call('LTRIM', hk, -tonumber(ARGV[12]), -1)
-if redis.call('HINCRBY', rk, '#changes', 1) % tonumber(ARGV[13]) == 0 then
+local data = numbered(ARGV[10], redis.call('HINCRBY', P .. 'ids', r, 1))
+emit(r, data)
+redis.call('RPUSH', hk, data)
+redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
+if redis.call('HINCRBY', rk, '#changes', 1) % tonumber(ARGV[12]) == 0 then
   first = kept(r)
   for _, field in ipairs(redis.call('HKEYS', rk)) do
     local of = tonumber(string.match(field, '^%d+'))
@@ -67,7 +67,7 @@ return {'OK', 'changed'}
 """,
 )
 
-#: ARGV: P, r, u, token, line. Published to the room, not kept.
+#: ARGV: P, r, u, token, event. Published to the room, not kept.
 RELAY = Script(
     "relay",
     r"""

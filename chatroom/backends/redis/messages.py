@@ -19,9 +19,17 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import key_of
 from chatroom.backends.redis.searching import ClusterSearch
-from chatroom.core import errors
+from chatroom.core import codec, errors
+from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, to_line, to_rich_line
+from chatroom.core.events import (
+    Edited,
+    Message,
+    Reaction,
+    Redacted,
+    RoomEvent,
+    SearchResult,
+)
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
@@ -65,10 +73,9 @@ class RedisMessageSteps:
         member: Member,
         session: Session,
         room: str,
-        target: Event,
-        replacement: Event | None,
-        event: Event,
-        stored: Event,
+        target: Message,
+        replacement: Message | None,
+        event: Edited | Redacted,
         now: float,
     ) -> None:
         where = self.here.place(member, room)
@@ -78,10 +85,9 @@ class RedisMessageSteps:
             key_of(session),
             session.token,
             target.id,
-            target.encoded(to_rich_line),
-            b"" if replacement is None else replacement.encoded(to_rich_line),
-            to_line(event),
-            to_line(stored),
+            codec.encode(target),  # as read: its bytes in the history
+            b"" if replacement is None else codec.encode(replacement),
+            unnumbered(event),
             self.config.retention,
             refusals=MEMBERS_ONLY,
         )
@@ -91,10 +97,8 @@ class RedisMessageSteps:
         member: Member,
         session: Session,
         room: str,
-        target: Event,
-        adding: bool,
-        event: Event,
-        stored: Event,
+        target: Message,
+        event: Reaction,
         now: float,
     ) -> str:
         where = self.here.place(member, room)
@@ -104,12 +108,11 @@ class RedisMessageSteps:
             key_of(session),
             session.token,
             target.id,
-            target.encoded(to_rich_line),
-            event.fields[3],
-            "1" if adding else "",
+            codec.encode(target),
+            event.reaction,
+            "1" if event.adding else "",
             REACTIONS_PER_MESSAGE,
-            to_line(event),
-            to_line(stored),
+            unnumbered(event),
             self.config.retention,
             PRUNE_EVERY,
             refusals=MEMBERS_ONLY,
@@ -117,7 +120,7 @@ class RedisMessageSteps:
         return str(reply[1].decode())
 
     async def relay(
-        self, member: Member, session: Session, room: str, event: Event
+        self, member: Member, session: Session, room: str, event: RoomEvent
     ) -> None:
         where = self.here.place(member, room)
         await self.calls.call(
@@ -125,13 +128,13 @@ class RedisMessageSteps:
             where.key,
             key_of(session),
             session.token,
-            to_line(event),
+            codec.encode(event),
             refusals=MEMBERS_ONLY,
         )
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
-    ) -> list[Event]:
+    ) -> list[SearchResult]:
         """PostgreSQL's index (:mod:`chatroom.backends.redis.searching`):
         the rooms' messages and the party's private conversations.
         Without ``--search-db`` it is refused, never half done: Redis has

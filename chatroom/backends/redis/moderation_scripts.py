@@ -16,13 +16,14 @@ from chatroom.backends.redis.prelude import Script
 #: unchanged; its ``moderated`` and ``external`` are kept in the room's hash for
 #: ``SAY``), its kept (0/1), restricted (0/1) and owner account; target u, target token
 #: ('' for none: not connected) and whether the target was in the room (0/1); kick (1:
-#: remove the target, the last event line being its KICK), the KICKED line for the
-#: target, the line to send the target wherever they are ('' for none: ``INVITED``);
-#: then the room's event lines, in order.
+#: remove the target, by its departure the node decided, the changes below), the
+#: target's ``Kicked``, the event to send the target wherever they are ('' for none:
+#: ``Invited``); the changes (``[]`` without a kick); then the room's other events, in
+#: order.
 #:
-#: The kicked member's node hears ``kicked seq KICKED...`` before the room's
-#: KICK (numbered seq) is published, so that member gets ``KICKED`` instead
-#: of ``KICK`` and nothing of the room after it.
+#: The kicked member's node hears ``kicked seq <Kicked>`` before the room's
+#: kick (numbered seq) is published, so that member gets ``Kicked`` instead
+#: of the room's departure and nothing of the room after it.
 MODERATE = Script(
     "moderate",
     r"""
@@ -34,6 +35,8 @@ if ttoken ~= '' and (not holds(tu, ttoken)
     or is_member(tu, r) ~= (ARGV[13] == '1')) then
   return 'CHANGED'
 end
+local changes = cjson.decode(ARGV[17])
+if not all_hold(changes) then return 'CHANGED' end
 local rk = room_key(r)
 if ARGV[7] ~= '-' then
   local p = ARGV[7] ~= '' and cjson.decode(ARGV[7]) or {}
@@ -48,15 +51,11 @@ if ARGV[7] ~= '-' then
     set_owner(r, u)
   end
 end
-local kick = ARGV[14] == '1'
-local last = #ARGV
-if kick then last = last - 1 end
-for i = 17, last do emit(r, ARGV[i]) end
-if kick then
-  local s = session_of(tu)
-  local seq = tonumber(redis.call('HGET', rk, 'seq')) + 1
-  tell(s, 'kicked ' .. seq .. ' ' .. ARGV[15])
-  leave(tu, s.name, r, '', ARGV[#ARGV])
+for i = 18, #ARGV do emit(r, ARGV[i]) end
+if ARGV[14] == '1' then
+  local seq = newest(r) + 1
+  tell(session_of(tu), 'kicked ' .. seq .. ' ' .. ARGV[15])
+  apply_all(changes)
 end
 if ARGV[16] ~= '' then  -- INVITED, to the target's devices on every node
   for _, s in ipairs(sessions_of(tu, '')) do tell(s, ARGV[16]) end
@@ -73,18 +72,21 @@ return target(ARGV[2], '')
 """,
 )
 
-#: ARGV: P, u, reason. An admin ends u's session; returns u's name.
+#: ARGV: P, u, reason, changes (u's departures, as the node decided them on
+#: its rooms' seatings). An admin ends u's session; returns u's name, or
+#: ``CHANGED`` with the seatings of u's rooms and u's name.
 KILL = Script(
     "kill",
     r"""
 local s = session_of(ARGV[2])
 if not s then return {'NO_SUCH_USER'} end
-end_session(ARGV[2], ARGV[3])
+local refusal = end_sessions({ARGV[2]}, ARGV[3], cjson.decode(ARGV[4]))
+if refusal then return refusal end
 return {'OK', s.name}
 """,
 )
 
-#: ARGV: P, line. To every named session of every node.
+#: ARGV: P, event. To every named session of every node.
 ANNOUNCE = Script(
     "announce",
     r"""

@@ -50,6 +50,23 @@ class Holdings(Protocol):
     def lost(self) -> None:
         """A link dropped: nothing shared can change until the resume."""
 
+    async def tidy(
+        self, stale: list[bytes], places: list[bytes], rooms: list[bytes]
+    ) -> None:
+        """After a resume: the sessions (u, token, ...) and places (``r u``)
+        Redis had of this node that it no longer has are let go, and the
+        rooms it named are settled (gone if empty, passed on if ownerless),
+        as membership decides."""
+
+    async def harvest(self, node: str, own: bool, waits_until: int) -> None:
+        """Release every user of ``node`` (``own``: this one, leaving on
+        purpose; else only if its heartbeat is gone); rooms they leave
+        empty wait for their members until ``waits_until`` (ms)."""
+
+    async def settle(self, rooms: list[str], due: int) -> None:
+        """The rooms whose wait for their members is over at ``due`` (ms):
+        each goes, or passes from an owner who did not come back."""
+
 
 class ClusterNode:
     """Joins the cluster, keeps this node's heartbeat, and resumes after losses."""
@@ -106,13 +123,8 @@ class ClusterNode:
     async def _depart(self) -> None:
         if self.calls.commands.connection is None:
             return
-        await self.calls.eval(
-            node_scripts.DEPART,
-            self.id,
-            f"server {self.id} shut down",
-            self._ms(self.clock.seconds() + self.config.grace),
-            always=True,
-        )
+        waits_until = self._ms(self.clock.seconds() + self.config.grace)
+        await self.holdings.harvest(self.id, True, waits_until)
 
     def _departure_failed(self, failure: Any) -> None:
         if failure.check(ChatError):  # Redis is down: the others harvest us
@@ -198,7 +210,8 @@ class ClusterNode:
             await self.calls.eval(node_scripts.SEARCH_ON, always=True)
         args = [self.id, int(self.config.node_ttl * 1000), "connection lost"]
         args += self.holdings.resume_arguments()
-        failed, rows = await self.calls.eval(node_scripts.RESUME, *args, always=True)
+        reply = await self.calls.eval(node_scripts.RESUME, *args, always=True)
+        failed, rows, stale, places, named = reply
         self.holdings.resumed(failed, rows)
         self._registered = True
         self.available = self.calls.serving = True
@@ -206,6 +219,15 @@ class ClusterNode:
         for waiter in waiters:
             waiter.callback(None)
         self.log.info("node {node}: in the cluster", node=self.id)
+        if stale or places or named:
+            tidying = defer.ensureDeferred(self.holdings.tidy(stale, places, named))
+            tidying.addErrback(
+                lambda failure: self.log.warn(
+                    "node {node}: not tidied after resuming: {why}",
+                    node=self.id,
+                    why=failure.getErrorMessage(),
+                )
+            )
 
     # -- heartbeats ---------------------------------------------------------------
 
@@ -227,17 +249,21 @@ class ClusterNode:
     async def _beat_once(self) -> None:
         if not self.available:
             return
-        fresh, harvested = await self.calls.eval(
+        now = self.clock.seconds()
+        fresh, expired, due = await self.calls.eval(
             node_scripts.HEARTBEAT,
             self.id,
             self._ms(self.config.node_ttl),
-            self._ms(self.clock.seconds()),
-            self._ms(self.config.grace),
+            self._ms(now),
         )
-        for node in harvested:
+        for node in expired:
+            waits_until = self._ms(now + self.config.grace)
+            await self.holdings.harvest(node.decode(), False, waits_until)
             self.log.warn(
                 "harvested node {node}: its heartbeat stopped", node=node.decode()
             )
+        if due:
+            await self.holdings.settle([key.decode() for key in due], self._ms(now))
         if fresh and self._registered:
             # Someone harvested us (we were too slow), or Redis lost its data.
             self.log.warn("node {node} was not registered; resuming", node=self.id)

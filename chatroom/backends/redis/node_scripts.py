@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, node, ttl in ms, now in ms, grace in ms. Renews this node's
-#: heartbeat and harvests every node whose heartbeat has expired (rooms its
-#: users leave empty are kept for the grace period), then removes kept rooms
-#: whose grace is over. The sessions of this node that others ended move to
-#: the older generation (and those already there are forgotten): a node that
-#: beats is in touch and has had their ``end`` messages. Returns 1 if this
-#: node was not registered (it was harvested, or Redis lost its data), then
-#: the harvested.
+#: ARGV: P, node, ttl in ms, now in ms. Renews this node's heartbeat; the
+#: sessions of this node that others ended move to the older generation
+#: (and those already there are forgotten): a node that beats is in touch
+#: and has had their ``end`` messages. Returns 1 if this node was not
+#: registered (it was harvested, or Redis lost its data), the nodes whose
+#: heartbeat has expired (for the node to harvest, ``HARVEST``), and the
+#: rooms whose wait for their members is over (``keep_until``: for the
+#: node to decide on, ``chatroom.core.membership.succession``).
 HEARTBEAT = Script(
     "heartbeat",
     r"""
@@ -30,27 +30,63 @@ else
 end
 local fresh = redis.call('SADD', P .. 'nodes', node)
 local now = tonumber(ARGV[4])
-keep_until = now + tonumber(ARGV[5])
-local harvested = {}
+local expired = {}
 for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
   if other ~= node and redis.call('EXISTS', P .. 'alive:' .. other) == 0 then
-    harvest(other, 'server ' .. other .. ' went away')
-    harvested[#harvested + 1] = other
+    expired[#expired + 1] = other
   end
 end
-sweep_kept(now)
-return {fresh, harvested}
+local due = {}
+for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
+  local waits = redis.call('HGET', room_key(r), 'keep_until')
+  if waits and tonumber(waits) <= now then due[#due + 1] = r end
+end
+return {fresh, expired, due}
 """,
 )
 
-#: ARGV: P, node, reason, keep until (ms). A node leaving on purpose
-#: (shutdown); rooms its users leave empty are kept until then.
-DEPART = Script(
-    "depart",
+#: ARGV: P, node, own ('1': the node itself, leaving on purpose; else
+#: only if its heartbeat is gone), changes. Releases every user of the
+#: node: its devices' holds go, a user held by another node's device of
+#: its account passes to it, and the rest leave their rooms (the changes,
+#: as the harvesting node decided them on their seatings: ``CHANGED``, the
+#: seatings and the users' names, if they are not) and give up their
+#: names; then the node is no longer registered.
+HARVEST = Script(
+    "harvest",
     r"""
-keep_until = ARGV[4]
-harvest(ARGV[2], ARGV[3])
-return 'OK'
+local node = ARGV[2]
+if ARGV[3] ~= '1' and redis.call('EXISTS', P .. 'alive:' .. node) == 1 then
+  return {'OK'}  -- it came back meanwhile
+end
+local prefix = node .. ':'
+for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do
+  for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
+    if string.sub(token, 1, #prefix) == prefix then
+      redis.call('SREM', holders_key(u), token)
+      redis.call('HDEL', P .. 'devices:' .. u, token)
+    end
+  end
+  if redis.call('SCARD', holders_key(u)) == 0 then
+    redis.call('SREM', P .. 'held', u)
+  end
+end
+local leavers = {}
+local users = redis.call('HGETALL', USERS)
+for i = 1, #users, 2 do
+  local v = users[i + 1]
+  if string.sub(v, 1, #prefix) == prefix then
+    local token = string.sub(v, 1, string.find(v, ' ', 1, true) - 1)
+    if not let_go(users[i], token) then leavers[#leavers + 1] = users[i] end
+  end
+end
+local changes = cjson.decode(ARGV[4])
+local refusal = refused(leavers, changes)
+if refusal then return refusal end
+released(leavers, changes)
+redis.call('SREM', P .. 'nodes', node)
+redis.call('DEL', P .. 'alive:' .. node)
+return {'OK'}
 """,
 )
 
@@ -60,15 +96,19 @@ return 'OK'
 #: the node last saw, the time a missing room is made at).
 #:
 #: Makes Redis agree with what this node holds, after a start or a lost
-#: connection: registers the node, recreates missing rooms, releases entries
-#: of this node it no longer has, and re-claims its users' names, accounts
-#: and places. Returns the users that are not this node's any more
-#: (``token`` when someone else holds the name now, ``token reason`` when
-#: another node ended the session meanwhile, or the server banned it), then
-#: per room its
+#: connection: registers the node, recreates missing rooms, and re-claims
+#: its users' names, accounts and places. Returns the users that are not
+#: this node's any more (``token`` when someone else holds the name now,
+#: ``token reason`` when another node ended the session meanwhile, or the
+#: server banned it), then per room its
 #: (key, incarnation, seq, missed): ``missed`` is the room's published
 #: events after the seq the node saw, from the room's log, or 0 if the log
-#: no longer reaches back that far (or the room is another incarnation).
+#: no longer reaches back that far (or the room is another incarnation);
+#: then what membership must decide on now (departures and ownership are
+#: the node's to decide, :mod:`chatroom.core.membership`): the sessions of
+#: this node it no longer has (u, token, ...: for ``RELEASE``), its users'
+#: places it no longer has (``r u`` each), and the rooms it named (to go
+#: if empty, to pass on if ownerless).
 RESUME = Script(
     "resume",
     r"""
@@ -110,12 +150,14 @@ for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do  -- our devices' hold
     end
   end
 end
+local stale, stale_places = {}, {}
 local users = redis.call('HGETALL', USERS)
 for n = 1, #users, 2 do
   local u, v = users[n], users[n + 1]
   if string.sub(v, 1, #prefix) == prefix
       and string.sub(v, 1, #(mine[u] or '') + 1) ~= (mine[u] or '') .. ' ' then
-    let_go(u, string.sub(v, 1, string.find(v, ' ', 1, true) - 1), reason)
+    stale[#stale + 1] = u
+    stale[#stale + 1] = string.sub(v, 1, string.find(v, ' ', 1, true) - 1)
   end
 end
 local wanted_rooms, seen = {}, {}
@@ -148,25 +190,11 @@ for _, user in ipairs(wanted_users) do
     local keep = {}
     for _, r in ipairs(user.rooms) do keep[r] = true end
     for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-      if not keep[r] then leave(u, user.name, r, reason) end
+      if not keep[r] then stale_places[#stale_places + 1] = r .. ' ' .. u end
     end
     for _, r in ipairs(user.rooms) do
-      if not is_member(u, r) then
-        seat(u, r)
-        local rk = room_key(r)
-        local info = redis.call('HMGET', rk, 'owner', 'permanent', 'owner_account')
-        local account = info[3] or ''
-        if info[1] == '' and info[2] ~= '1'
-            and (account == '' or account == user.account) then
-          set_owner(r, u)
-        end
-      end
+      if not is_member(u, r) then seat(u, r) end
     end
-  end
-end
-for _, r in ipairs(wanted_rooms) do
-  if redis.call('ZCARD', members_key(r)) == 0 and not stays(r) then
-    drop_room(r, redis.call('HGET', room_key(r), 'name'))
   end
 end
 local rooms = {}
@@ -184,7 +212,7 @@ for _, r in ipairs(wanted_rooms) do
   end
   rooms[#rooms + 1] = {r, info[1], info[2], missed}
 end
-return {failed, rooms}
+return {failed, rooms, stale, stale_places, wanted_rooms}
 """,
 )
 

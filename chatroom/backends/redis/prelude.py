@@ -5,8 +5,11 @@ Each script of :mod:`chatroom.backends.redis.scripts`,
 :mod:`~chatroom.backends.redis.moderation_scripts`
 and :mod:`chatroom.backends.redis.accounts` is this prelude plus its own body, so
 the keys of the layout (described in :mod:`chatroom.backends.redis.scripts`) and
-the steps several scripts take (seating a member, leaving a room, ending a
-session, publishing a room event in order) are written once.
+the steps several scripts take (reading a room's seating, checking a
+decision's premises and storing its changes, ending a session, publishing
+a room event in order) are written once. No function here decides who is
+in a room or makes an event: the nodes do (:mod:`chatroom.core.membership`,
+:mod:`chatroom.backends.redis.outcomes`).
 """
 
 from __future__ import annotations
@@ -28,10 +31,20 @@ local function quiet_key(r) return P .. 'quiet:' .. r end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
 local function holders_key(u) return P .. 'holders:' .. u end
 
-local function line(...)
-  local parts = {...}
-  if parts[#parts] == '' then parts[#parts] = nil end
-  return table.concat(parts, ' ') .. '\r\n'
+-- Events are chatroom.core.codec's JSON objects. A stored event a node
+-- hands a script to number ends with '"id":""}' (its canonical encoding,
+-- the id last): numbered puts the id between those quotes.
+local function numbered(data, id)
+  return string.sub(data, 1, -4) .. '"' .. id .. '"}'
+end
+
+-- A stored event as a table (nil for a redacted entry's '', or an entry
+-- that is no event: an older version's).
+local function decoded(entry)
+  if entry == '' then return nil end
+  local ok, event = pcall(cjson.decode, entry)
+  if ok and type(event) == 'table' then return event end
+  return nil
 end
 
 local function display(u)
@@ -181,76 +194,11 @@ local function drop_room(r, name)
   redis.call('PUBLISH', P .. 'lobby', name)
 end
 
--- Set by the scripts that release a node's users (a node shutting down or
--- harvested): rooms they leave empty are kept, with their owner, until this
--- time (ms) for their members to come back (see `sweep_kept`).
-local keep_until = false
-
--- Whether room r stays when empty: named at start-up, or kept (/set keep).
-local function stays(r)
-  local info = redis.call('HMGET', room_key(r), 'permanent', 'kept')
-  return info[1] == '1' or info[2] == '1'
-end
-
--- Where a change nobody is shown (a quiet member's arrival or departure)
--- falls in room r's events: after its newest. It takes no sequence number
--- of its own, so the published events and the log stay consecutive.
+-- Room r's newest event: where a change nobody is shown (a quiet member's
+-- arrival or departure) falls. It takes no sequence number of its own, so
+-- the published events and the log stay consecutive.
 local function newest(r)
   return tonumber(redis.call('HGET', room_key(r), 'seq'))
-end
-
--- Take u out of room r, telling the room why (PART reason, or the line
--- `farewell`: a KICK), unless u was quiet (a KICK is told all the same);
--- an empty room that does not stay goes. The owner of
--- a kept room leaves it ownerless (its account owns it); any other owner
--- hands it to the longest-present member. Returns the farewell's sequence
--- number, or 0 if u was not in r.
-local function leave(u, name, r, reason, farewell)
-  if not is_member(u, r) then return 0 end
-  redis.call('ZREM', members_key(r), u)
-  redis.call('SREM', places_key(u), r)
-  local rk = room_key(r)
-  local info = redis.call('HMGET', rk, 'name', 'owner', 'owner_account')
-  local room = info[1]
-  local seq
-  if redis.call('SREM', quiet_key(r), u) == 1 and not farewell then
-    seq = newest(r) + 1  -- what the member is replayed comes before this
-  else
-    seq = emit(r, farewell or line('PART', room, name, reason))
-  end
-  local empty = redis.call('ZCARD', members_key(r)) == 0
-  if info[2] == u and (info[3] or '') ~= '' then
-    set_owner(r, '')
-  elseif info[2] == u and not empty then
-    local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
-    set_owner(r, heir)
-    emit(r, line('OWNER', room, display(heir)))
-  end
-  if empty and not stays(r) then
-    if keep_until then
-      redis.call('HSET', rk, 'keep_until', keep_until)
-      redis.call('PUBLISH', P .. 'lobby', room)
-    else
-      drop_room(r, room)
-    end
-  else
-    redis.call('PUBLISH', P .. 'lobby', room)
-  end
-  return seq
-end
-
-local function leave_all(u, name, reason)
-  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-    leave(u, name, r, reason)
-  end
-  redis.call('DEL', places_key(u))
-end
-
--- Quiet member u of room r is about to speak: the room is shown its JOIN.
-local function announce(r, u)
-  if redis.call('SREM', quiet_key(r), u) == 1 then
-    emit(r, line('JOIN', redis.call('HGET', room_key(r), 'name'), display(u)))
-  end
 end
 
 local function seat(u, r)
@@ -258,144 +206,309 @@ local function seat(u, r)
   redis.call('SADD', places_key(u), r)
 end
 
--- Rooms waiting for their members whose time is up: gone if still empty
--- (unless kept since); otherwise an owner who has not come back hands the
--- room to its longest-present member (a kept room's account keeps it).
-local function sweep_kept(now)
-  for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
-    local rk = room_key(r)
-    local kept = redis.call('HGET', rk, 'keep_until')
-    if kept and tonumber(kept) <= now then
-      local room = redis.call('HGET', rk, 'name')
+-- Membership is decided by the nodes (chatroom.core.membership), never
+-- here: these functions read what it decides on, check that what a
+-- decision was made on still holds, and store its outcome.
+--
+-- What membership decides on in room r about the users `about` (name
+-- keys): {r, name, incarnation, member count, owner, 1 if the owner is a
+-- member, owner account, 1 if the room stays when empty, its first
+-- members in arrival order (key, name, ...: one more than `about`, two at
+-- least), which of `about` are quiet, which of `about` are members,
+-- keep_until ('' for none), and when the room's account owns it and
+-- nobody holds it, its longest-present member signed in to that account
+-- ('' for none)}; {r} if there is no room r.
+local function seating(r, about)
+  local rk = room_key(r)
+  local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',
+                          'permanent', 'kept', 'keep_until')
+  if not info[1] then return {r} end
+  local firsts = {}
+  for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, math.max(#about, 1))) do
+    firsts[#firsts + 1] = m
+    firsts[#firsts + 1] = display(m)
+  end
+  local quiet, present = {}, {}
+  for _, a in ipairs(about) do
+    if redis.call('SISMEMBER', quiet_key(r), a) == 1 then quiet[#quiet + 1] = a end
+    if is_member(a, r) then present[#present + 1] = a end
+  end
+  local owner = info[3] or ''
+  local here = 0
+  if owner ~= '' and is_member(owner, r) then here = 1 end
+  local kept = 0
+  if info[5] == '1' or info[6] == '1' then kept = 1 end
+  local claimant = ''
+  if owner == '' and (info[4] or '') ~= '' then
+    for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
+      if redis.call('HGET', SIGNED, m) == info[4] then claimant = m break end
+    end
+  end
+  return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
+          here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant}
+end
+
+-- The seating of each room a change of `changes` is about.
+local function seatings(changes)
+  local out = {}
+  for _, c in ipairs(changes) do out[#out + 1] = seating(c.r, c.about or {}) end
+  return out
+end
+
+local function same_set(list, wanted)
+  if #list ~= #wanted then return false end
+  local seen = {}
+  for _, v in ipairs(list) do seen[v] = true end
+  for _, v in ipairs(wanted) do if not seen[v] then return false end end
+  return true
+end
+
+-- The longest-present member but `about`, from a seating's first members.
+local function first_but(firsts, about)
+  local skip = {}
+  for _, a in ipairs(about) do skip[a] = true end
+  for i = 1, #firsts, 2 do
+    if not skip[firsts[i]] then return firsts[i] end
+  end
+  return ''
+end
+
+-- The keys of a seating's first members.
+local function keys_of(firsts)
+  local keys = {}
+  for i = 1, #firsts, 2 do keys[#keys + 1] = firsts[i] end
+  return keys
+end
+
+-- Whether what change c's decision was made on (its premises, c.p: each
+-- one a fact of `seating` that must still be as it was) holds.
+local function holds_for(c)
+  local p, about = c.p or {}, c.about or {}
+  local f = seating(c.r, about)
+  if #f == 1 then return p.gone == true end
+  if p.gone then return false end
+  if p.name ~= nil and f[2] ~= p.name then return false end
+  if p.inc ~= nil and f[3] ~= p.inc then return false end
+  if p.owner ~= nil and f[5] ~= p.owner then return false end
+  if p.here ~= nil and (f[6] == 1) ~= p.here then return false end
+  if p.owns ~= nil and (f[5] == about[1]) ~= p.owns then return false end
+  if p.claimant ~= nil and f[13] ~= p.claimant then return false end
+  if p.account ~= nil and f[7] ~= p.account then return false end
+  if p.stays ~= nil and (f[8] == 1) ~= p.stays then return false end
+  if p.heir ~= nil and first_but(f[9], about) ~= p.heir then return false end
+  if p.firsts ~= nil and table.concat(keys_of(f[9]), ' ')
+      ~= table.concat(p.firsts, ' ') then
+    return false
+  end
+  if p.quiet ~= nil and not same_set(f[10], p.quiet) then return false end
+  if p.present ~= nil and not same_set(f[11], p.present) then return false end
+  if p.crowded ~= nil and (f[4] >= p.big) ~= p.crowded then return false end
+  if p.alone ~= nil and (f[4] <= #about) ~= p.alone then return false end
+  if p.due ~= nil and (f[12] == '' or tonumber(f[12]) > p.due) then return false end
+  return true
+end
+
+-- Whether every change of `changes` may be applied.
+local function all_hold(changes)
+  for _, c in ipairs(changes) do
+    if not holds_for(c) then return false end
+  end
+  return true
+end
+
+-- Store change c's outcome: its steps (c.ops) in order. Returns, for each
+-- 'mark' step, room r's newest event then.
+local function apply_change(c)
+  local r, marks = c.r, {}
+  local rk = room_key(r)
+  for _, op in ipairs(c.ops) do
+    local step = op[1]
+    if step == 'seat' then
+      seat(op[2], r)
+      if op[3] then redis.call('SADD', quiet_key(r), op[2]) end
+    elseif step == 'unseat' then
+      redis.call('ZREM', members_key(r), op[2])
+      redis.call('SREM', places_key(op[2]), r)
+      redis.call('SREM', quiet_key(r), op[2])
+    elseif step == 'heard' then
+      redis.call('SREM', quiet_key(r), op[2])
+    elseif step == 'owner' then
+      set_owner(r, op[2])
+    elseif step == 'emit' then
+      emit(r, op[2])
+    elseif step == 'mark' then
+      marks[#marks + 1] = newest(r)
+    elseif step == 'waits' then  -- for its members, until op[2] (ms)
+      redis.call('HSET', rk, 'keep_until', op[2])
+    elseif step == 'waited' then
       redis.call('HDEL', rk, 'keep_until')
-      if redis.call('ZCARD', members_key(r)) == 0 then
-        if not stays(r) then drop_room(r, room) end
-      else
-        local owner = redis.call('HGET', rk, 'owner')
-        if owner ~= '' and not is_member(owner, r)
-            and (redis.call('HGET', rk, 'owner_account') or '') == '' then
-          local heir = redis.call('ZRANGE', members_key(r), 0, 0)[1]
-          set_owner(r, heir)
-          emit(r, line('OWNER', room, display(heir)))
-        end
-      end
+    elseif step == 'drop' then
+      drop_room(r, redis.call('HGET', rk, 'name'))
+    end
+    if step == 'seat' or step == 'unseat' or step == 'waits' then
+      redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', rk, 'name'))
     end
   end
+  return marks
 end
 
--- What a member of room r is shown of it as of its event seq: members,
--- topic, history (see `enter`), as `enter` and `VIEW` answer it.
-local function welcome(r, u, seq, part_seq, shown, since, bound)
-  local rk = room_key(r)
-  local room = redis.call('HGET', rk, 'name')
-  -- In a room with quiet members (chatroom.core.presence) only the
-  -- announced ones are listed, and u, with the true count beside them.
-  local members = {}
-  local all = redis.call('ZRANGE', members_key(r), 0, -1)
-  local hidden = redis.call('SCARD', quiet_key(r)) > 0
-  for _, m in ipairs(all) do
-    if not hidden or m == u or redis.call('SISMEMBER', quiet_key(r), m) == 0 then
-      members[#members + 1] = display(m)
+local function apply_all(changes)
+  local marks = {}
+  for _, c in ipairs(changes) do marks[#marks + 1] = apply_change(c) end
+  return marks
+end
+
+-- The rooms u is in.
+local function places_of(u)
+  return redis.call('SMEMBERS', places_key(u))
+end
+
+-- Whether `changes` are about exactly the rooms of each user of `users`
+-- (a session's end takes its user out of every room it is in).
+local function covers(users, changes)
+  local rooms = {}
+  for _, c in ipairs(changes) do rooms[c.r] = true end
+  local wanted = {}
+  for _, u in ipairs(users) do
+    for _, r in ipairs(places_of(u)) do
+      if not rooms[r] then return false end
+      wanted[r] = true
     end
   end
-  local info = redis.call('HMGET', rk, 'capacity', 'inc', 'topic', 'topic_by',
-                          'owner', 'topic_at')
-  local first, last = kept(r)
-  -- the newest `shown` events; topic changes among them (IRC's event
-  -- playback only) do not count, so they push no message out of the window
-  local start, counted = last + 1, 0
-  while start > first and counted < tonumber(shown) do
-    start = start - 1
-    local entry = redis.call('LINDEX', history_key(r), start - first)
-    if not string.find(entry, '^%S+ HISTORY_TOPIC ') then counted = counted + 1 end
-  end
-  if since ~= '' then
-    since = tonumber(since)
-    start = last - tonumber(bound) + 1
-    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
-  end
-  return {'OK', room, seq, info[1], info[2], info[3] or '', info[4] or '',
-          part_seq, members, events(r, math.max(start, first), last), first, last,
-          hidden and #all or -1, info[5] ~= '' and display(info[5]) or '',
-          info[6] or '0'}
+  for r, _ in pairs(rooms) do if not wanted[r] then return false end end
+  return true
 end
 
--- Put u into room r (leaving room `leaving` first, if u is in it) and
--- return what the joiner's welcome needs, with the JOIN's sequence number:
--- the joiner's node delivers it only the room's events after that.
--- The history is the last `shown` events or, with `since` (an id), those
--- after it, at most `bound` (start as chatroom.core.rules.catch_up computes
--- it); the ids kept (first, last) come with it, for the node to decide
--- whether the resume has a gap. A room of `big` members or more (0: no
--- limit) is joined quietly, as chatroom.core.presence.joins_quietly says:
--- no JOIN. While the room has quiet members, the joiner is shown those
--- whose arrival was shown and itself, and the true count (else -1); then
--- the owner's name ('' for none).
-local function enter(r, u, leaving, shown, since, bound, big)
-  local name = display(u)
-  local rk = room_key(r)
-  local room = redis.call('HGET', rk, 'name')
-  local part_seq = 0
-  if leaving ~= '' then
-    part_seq = leave(u, name, leaving, 'left for ' .. room)
+-- The seating of every room the users are in, about all of them there
+-- (for the node to decide their departures on).
+local function seatings_of(users)
+  local about = {}
+  for _, u in ipairs(users) do
+    for _, r in ipairs(places_of(u)) do
+      about[r] = about[r] or {}
+      about[r][#about[r] + 1] = u
+    end
   end
-  big = tonumber(big)
-  local quiet = big > 0 and redis.call('ZCARD', members_key(r)) >= big
-  seat(u, r)
-  local account = redis.call('HGET', rk, 'owner_account')
-  if account and account ~= '' and redis.call('HGET', SIGNED, u) == account then
-    set_owner(r, u)  -- a kept room: whoever is signed in to its account owns it
-  end
-  local seq
-  if quiet then
-    redis.call('SADD', quiet_key(r), u)
-    seq = newest(r)  -- the joiner is sent every event after this
-  else
-    seq = emit(r, line('JOIN', room, name))
-  end
-  redis.call('PUBLISH', P .. 'lobby', room)
-  return welcome(r, u, seq, part_seq, shown, since, bound)
+  local out = {}
+  for r, us in pairs(about) do out[#out + 1] = seating(r, us) end
+  return out
 end
 
--- Everything a node's user u had, released: its rooms (with PARTs), its name.
-local function release(u, reason)
-  leave_all(u, display(u), reason)
+-- The users' names: u, name, ... (a departure names who left).
+local function names_of(users)
+  local out = {}
+  for _, u in ipairs(users) do
+    out[#out + 1] = u
+    out[#out + 1] = display(u)
+  end
+  return out
+end
+
+-- The name u is free again (its rooms left already): its session gone.
+local function unname(u)
+  redis.call('DEL', places_key(u))
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
   redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u)
   redis.call('SREM', P .. 'held', u)
 end
 
--- Session token of u lets go (disconnected): a device's node forgets it;
--- u's own, with devices on other nodes, hands u to one of them (its rooms
--- stay); the last one releases u.
-local function let_go(u, token, reason)
+-- Session token of u lets go (disconnected): true if that is all (a
+-- device's node forgets it; u's own, with devices on other nodes, hands u
+-- to one of them: its rooms stay); false if it was the last, whose user
+-- must leave its rooms and give up its name.
+local function let_go(u, token)
   redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
-  if redis.call('SREM', holders_key(u), token) == 1 then return end
+  if redis.call('SREM', holders_key(u), token) == 1 then return true end
   local heir = redis.call('SPOP', holders_key(u))
   if heir then
     redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
-    return
+    return true
   end
-  release(u, reason)
+  return false
 end
 
--- End connected user u's session, wherever it is (taken over, killed,
--- banned): its node hears first, so the session is told nothing of its own
--- departure; then its rooms hear PART reason and its name is free. Until
--- that node's next heartbeats, the session is also listed as ended, for a
--- node that missed the message while out of touch (see RESUME); a day at
--- most, for a node that never comes back.
-local function end_session(u, reason)
-  local all = sessions_of(u, '')
-  if #all == 0 then return end
-  for _, s in ipairs(all) do
-    tell(s, 'end ' .. reason)
-    local ended = P .. 'ended:' .. s.node
-    redis.call('HSET', ended, s.conn, reason)
-    redis.call('PEXPIRE', ended, 86400000)
+-- Why the users `leavers` may not leave their rooms by `changes` (the
+-- ``CHANGED`` answer: their rooms' seatings now, and their names, for the
+-- node to decide on), or nil if they may: `changes` must be about exactly
+-- the rooms they are in, and every premise hold.
+local function refused(leavers, changes)
+  if covers(leavers, changes) and all_hold(changes) then return nil end
+  return {'CHANGED', seatings_of(leavers), names_of(leavers)}
+end
+
+-- The users `leavers` leave their rooms by `changes` and give up their
+-- names (`refused` said they may).
+local function released(leavers, changes)
+  apply_all(changes)
+  for _, u in ipairs(leavers) do unname(u) end
+end
+
+-- The sessions of the users `users` are ended wherever they are (taken
+-- over, killed, banned), their departures (`changes`, decided on the
+-- seatings of their rooms) applied: each node hears first, so the session
+-- is told nothing of its own departure; then its rooms hear why and its
+-- name is free. Until that node's next heartbeats, the session is also
+-- listed as ended, for a node that missed the message while out of touch
+-- (see RESUME); a day at most, for a node that never comes back. Returns
+-- what `refused` does, applying nothing if it refuses.
+local function end_sessions(users, reason, changes)
+  local refusal = refused(users, changes)
+  if refusal then return refusal end
+  for _, u in ipairs(users) do
+    for _, s in ipairs(sessions_of(u, '')) do
+      tell(s, 'end ' .. reason)
+      local ended = P .. 'ended:' .. s.node
+      redis.call('HSET', ended, s.conn, reason)
+      redis.call('PEXPIRE', ended, 86400000)
+    end
   end
-  release(u, reason)
+  released(users, changes)
+  return nil
+end
+
+-- What a join reply is built from (chatroom.core.membership.welcome), as
+-- member u of room r is shown it now: {name, capacity, incarnation, topic,
+-- topic_by, topic_at, the members whose arrival was shown (names, in
+-- arrival order: every member while none is quiet), 1 if u is quiet, how
+-- many members there are, the owner's name if the owner is a member, the
+-- history window, the first and last ids kept}. The window is the newest
+-- `shown` events (topic changes, which only IRC's event playback shows, do
+-- not count) or, with `since` (an id), those after it, at most `bound`
+-- (where chatroom.core.rules.catch_up starts it).
+local function view(r, u, shown, since, bound)
+  local rk = room_key(r)
+  local members = {}
+  local hidden = redis.call('SCARD', quiet_key(r)) > 0
+  local all = redis.call('ZRANGE', members_key(r), 0, -1)
+  for _, m in ipairs(all) do
+    if not hidden or redis.call('SISMEMBER', quiet_key(r), m) == 0 then
+      members[#members + 1] = display(m)
+    end
+  end
+  local quiet = 0
+  if hidden and redis.call('SISMEMBER', quiet_key(r), u) == 1 then quiet = 1 end
+  local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
+                          'topic_at', 'owner')
+  local first, last = kept(r)
+  local start, counted = last + 1, 0
+  while start > first and counted < tonumber(shown) do
+    start = start - 1
+    local event = decoded(redis.call('LINDEX', history_key(r), start - first))
+    if not event or event.type ~= 'TopicChanged' then counted = counted + 1 end
+  end
+  if since ~= '' then
+    since = tonumber(since)
+    start = last - tonumber(bound) + 1
+    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
+  end
+  local owner = ''
+  if info[7] and info[7] ~= '' and is_member(info[7], r) then
+    owner = display(info[7])
+  end
+  return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
+          members, quiet, #all, owner, events(r, math.max(start, first), last),
+          first, last}
 end
 
 -- The user called u as moderation sees them (chatroom.core.moderation.Target):
@@ -411,31 +524,6 @@ local function target(u, r)
   local account = redis.call('HGET', ACCOUNTS, u)
   if not account then return {} end
   return {string.sub(account, 1, string.find(account, ' ', 1, true) - 1), u, '', 0}
-end
-
--- Release every user of a node that is gone.
-local function harvest(node, reason)
-  redis.call('SREM', P .. 'nodes', node)
-  redis.call('DEL', P .. 'alive:' .. node)
-  local prefix = node .. ':'
-  for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do
-    for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
-      if string.sub(token, 1, #prefix) == prefix then
-        redis.call('SREM', holders_key(u), token)
-        redis.call('HDEL', P .. 'devices:' .. u, token)
-      end
-    end
-    if redis.call('SCARD', holders_key(u)) == 0 then
-      redis.call('SREM', P .. 'held', u)
-    end
-  end
-  local users = redis.call('HGETALL', USERS)
-  for i = 1, #users, 2 do
-    local v = users[i + 1]
-    if string.sub(v, 1, #prefix) == prefix then
-      let_go(users[i], string.sub(v, 1, string.find(v, ' ', 1, true) - 1), reason)
-    end
-  end
 end
 
 -- now: when it is made (Unix seconds; '0' for a room remade from a node's

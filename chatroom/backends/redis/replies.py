@@ -15,16 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
-from chatroom.core import errors
+from chatroom.core import codec, errors
 from chatroom.core.backend import Facts, Roster
+from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, LobbyChanges, RoomGone, RoomInfo, to_line
+from chatroom.core.events import LobbyChanges, Message, RoomGone, RoomInfo
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
-from chatroom.wire.tags import format_tags
 
 #: How the refusals of a create or a join read.
 ENTRY_REFUSALS: Refusals = {
@@ -110,10 +110,14 @@ def _flag(value: bool) -> str:
 
 
 def moderation_args(
-    key: str, session: Session, facts: Facts, outcome: Outcome
+    key: str, session: Session, facts: Facts, outcome: Outcome, changes: bytes
 ) -> list[Any]:
-    """The ``MODERATE`` script's arguments for a decided outcome."""
+    """The ``MODERATE`` script's arguments for a decided outcome: ``changes``
+    are its kick's (:mod:`chatroom.backends.redis.outcomes`), which shows
+    the room the kick, the outcome's last event."""
     policy, target, notify = outcome.policy, facts.target, outcome.notify
+    kicking = outcome.kick is not None
+    events = outcome.events[:-1] if kicking else outcome.events
     return [
         key,
         key_of(session),
@@ -127,32 +131,26 @@ def moderation_args(
         target.session if target is not None else "",
         _flag(target is not None and target.present),
         _flag(outcome.kick is not None),
-        to_line(outcome.kicked) if outcome.kicked is not None else b"",
-        to_line(notify[1]) if notify is not None else b"",
-        *(to_line(event) for event in outcome.events),
+        codec.encode(outcome.kicked) if outcome.kicked is not None else b"",
+        codec.encode(notify[1]) if notify is not None else b"",
+        changes,
+        *(codec.encode(event) for event in events),
     ]
 
 
 def say_args(
-    key: str,
-    session: Session,
-    event: Event,
-    stored: Event,
-    config: ServerConfig,
-    now: float,
+    key: str, session: Session, event: Message, config: ServerConfig, now: float
 ) -> list[Any]:
-    """The ``SAY`` script's arguments for one message, but for its last
-    (whether the node checked that its sender may speak)."""
+    """The ``SAY`` script's arguments for one message, but for its last two
+    (whether the node checked that its sender may speak; from outside)."""
     age = config.retention_age
     return [
         key,
         key_of(session),
         session.token,
-        to_line(event),
-        to_line(stored),
+        unnumbered(event),
         config.retention,
         format_time(now - age) if age else "",
-        ";" + format_tags(event.tags) if event.tags else "",
     ]
 
 

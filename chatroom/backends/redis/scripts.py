@@ -13,7 +13,12 @@ by :mod:`chatroom.core.rules` and :mod:`chatroom.core.moderation`, on facts read
 ``FACTS``; the script that then makes the change only checks that those
 facts still hold (the room's incarnation and its ``ver``, bumped whenever
 its owner or its policy changes, and for moderation the target's session)
-and answers ``CHANGED`` otherwise, and the node decides again. Limits that
+and answers ``CHANGED`` otherwise, and the node decides again. Who is in a
+room, who owns it, whether a joiner is quiet and whether an emptied room
+goes are decided the same way, by :mod:`chatroom.core.membership`, on the
+room's *seating*; the script gets the outcome as *changes* whose premises
+it checks (:mod:`.outcomes`), and answers ``CHANGED`` with the seating as
+it is now if one fails. Limits that
 a check-then-act would let racing nodes overrun (a name's uniqueness, a
 room's capacity, the number of rooms) are checked where the seat is taken,
 with values the node passes in.
@@ -33,11 +38,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             rooms; ``P account-rooms-order:<a>`` their
                             order (sorted set, by ``P account-rooms-seq``)
 ``P pids``                  hash conversation → its newest private message id
-``P talk:<c>``              list of ready-made ``@ID PRIVMSG`` lines: private
+``P talk:<c>``              list of private messages (events, numbered):
                             conversation c's newest messages
                             (:mod:`.conversations`)
-``P waiting:<a>``           list of ``@ID PRIVMSG`` lines kept for absent
-                            account a, oldest first
+``P waiting:<a>``           list of private messages (events, numbered)
+                            kept for absent account a, oldest first
 ``P holders:u``             set of the session tokens holding u besides
                             its own (``P users``): its account's devices
                             on other nodes; ``P held``: the u that have any
@@ -48,12 +53,14 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             is made) ver created topic topic_by, policy
                             (:class:`~chatroom.core.facts.RoomPolicy` JSON)
                             and what Lua needs of it: kept restricted
-                            owner_account; keep_until (see ``sweep_kept``)
+                            owner_account; keep_until: till when it waits
+                            for its members (ms; its node went), after
+                            which a heartbeat settles it (``HEARTBEAT``)
 ``P members:r``             sorted set u → arrival number (arrival order)
 ``P quiet:r``               set: r's quiet members, who joined it big and
                             have not spoken (:mod:`chatroom.core.presence`)
-``P history:r``             list of ready-made ``@ID[;tags] HISTORY`` lines: the
-                            room's stored events (``--retention``), ids
+``P history:r``             list of the room's stored events
+                            (``--retention``; '' for a redacted one), ids
                             consecutive, the newest last
 ``P reactions:r``           hash: who reacted with what to r's messages
                             (``id``, ``id reaction``: counts; ``id
@@ -64,34 +71,47 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             the room goes, so ids never repeat)
 ``P search``                 set once a node has ``--search-db``: the
                             scripts that store or drop feed the outbox
-``P search:outbox``         stream of ``r`` (room key), ``e`` (a stored
-                            event's line, '' for a dropped room): what the
+``P search:outbox``         stream of ``r`` (room key) or ``c``
+                            (conversation), ``e`` (a stored event, '' for
+                            a dropped room): what the
                             search index has yet to apply
                             (:mod:`.searching`)
 ``P log:r``                 list of the room's last
                             :data:`~chatroom.backends.redis.prelude.LOG_SIZE`
-                            published ``"seq line"``: what a node that
+                            published ``"seq event"``: what a node that
                             lost its subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
 ``P ended:n``,              hash conn → reason: node n's sessions ended by
 ``P ended-old:n``           others (two heartbeats' worth, a day at most),
                             for a node that missed the ``end`` message
 ``P counter``               arrival numbers
-channel ``P chan:r``        ``"seq line"``: every event of room r
-channel ``P node:n``        messages for node n's sessions: ``"conn line"``
-                            (deliver: ``PRIVMSG``, ``INVITED``), ``"conn
-                            view r"`` (another holder of the session's user
-                            entered room r), ``"* line"``
-                            (to every named session: ``ANNOUNCE``), ``"conn
-                            end reason"`` (end the session: signed in
-                            elsewhere, killed, banned), ``"conn kicked seq
-                            line"`` (the session was kicked by room event
-                            seq: it gets ``line``, ``KICKED``, instead)
+``P news``                  the number of the newest news of a user
+channel ``P chan:r``        ``"seq event"``: every event of room r, or
+                            ``"seq ~news:rooms:except event"``: news of a
+                            user (a rename, a sign-in) published in each of
+                            the ``rooms`` (a count) it shares with others
+                            under one ``news`` number, which a node hands
+                            each of its members once (but the one named
+                            ``except``, a name key, or nobody)
+channel ``P node:n``        messages for node n's sessions: ``"conn event"``
+                            (deliver: a private message, an invitation),
+                            ``"conn view r"`` (another holder of the
+                            session's user entered room r), ``"* event"``
+                            (to every named session: an announcement),
+                            ``"conn end reason"`` (end the session: signed
+                            in elsewhere, killed, banned), ``"conn kicked
+                            seq event"`` (the session was kicked by room
+                            event seq: it gets ``event``, its ``Kicked``,
+                            instead)
 channel ``P lobby``         room names whose listing changed
 ==========================  ===============================================
 
-Events travel as protocol lines (:func:`chatroom.core.events.to_line`); ``line``
-below builds them exactly as :func:`chatroom.wire.lines.format_line` does.
+An event is always :mod:`chatroom.core.codec`'s JSON object, the one
+encoding of the cluster: never a door's line. A node hands a script a
+stored event to number unnumbered (its ``id`` ""); the script numbers it
+(``numbered`` in the prelude) with the room's next id. Scripts that must
+look inside a stored event (retention by age, an edit's or a reaction's
+target, topic changes in a welcome's window) decode it with ``cjson``.
 
 The scripts build keys from the prefix (``ARGV[1]``) instead of declaring
 them in ``KEYS``: fine for one Redis server (or a replicated primary), not
@@ -104,11 +124,14 @@ from chatroom.backends.redis.prelude import Script
 
 #: ARGV: P, u, token, display, old u ('' when choosing a first name),
 #: account ('' for none), takeover ('1': the session has just signed in to
-#: account u, so a session holding u is ended: "signed in elsewhere"),
-#: attach ('1': a first claim that signs in; if u is held, signed in to
-#: account u, the session becomes one more holder of u, a device of the
-#: account on its node: ``ATTACHED``). A rename moves u's places,
-#: ownerships, arrival order and account to the new key.
+#: account u, so a session holding u is ended: "signed in elsewhere", its
+#: departures from its rooms being the changes, last, that the node
+#: decided on their seatings: ``CHANGED`` with the seatings and names if
+#: they are not), attach ('1': a first claim that signs in; if u is held,
+#: signed in to account u, the session becomes one more holder of u, a
+#: device of the account on its node: ``ATTACHED``). A rename moves u's places,
+#: ownerships, arrival order and account to the new key (``IN_ROOM`` if
+#: it has places: the node then tells its neighbours, ``NEIGHBOURS``).
 CLAIM = Script(
     "claim",
     r"""
@@ -122,7 +145,8 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
     return {'ATTACHED'}
   end
   if ARGV[7] ~= '1' then return {'TAKEN'} end
-  end_session(u, 'signed in elsewhere')
+  local refusal = end_sessions({u}, 'signed in elsewhere', cjson.decode(ARGV[9]))
+  if refusal then return refusal end
 end
 if old ~= '' and old ~= u then redis.call('HDEL', SIGNED, old) end
 if account ~= '' then
@@ -134,7 +158,6 @@ if old == '' then
   redis.call('HSET', USERS, u, token .. ' ' .. name)
   return {'OK'}
 end
-local old_name = display(old)
 local rooms = redis.call('SMEMBERS', places_key(old))
 if old ~= u then
   redis.call('HDEL', USERS, old)
@@ -150,7 +173,6 @@ if old ~= u then
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
-for _, r in ipairs(rooms) do emit(r, line('NICK', old_name, name)) end
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
@@ -172,13 +194,26 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, u, token, reason. Frees a user's rooms and name (disconnects),
-#: unless another node holds u for a device of its account (``let_go``).
+#: ARGV: P, changes, then u and token for each session that is gone
+#: (disconnected; or, for a resuming node, gone while it was away). Frees
+#: each user's rooms and name, unless another node holds u for a device of
+#: its account (``let_go``): their departures are the changes the node
+#: decided on their rooms' seatings (``CHANGED`` with the seatings of all
+#: of the users' rooms, and their names, if they are not the rooms they
+#: are in, or no longer hold).
 RELEASE = Script(
     "release",
     r"""
-if holds(ARGV[2], ARGV[3]) then let_go(ARGV[2], ARGV[3], ARGV[4]) end
-return 'OK'
+local leavers = {}
+for i = 3, #ARGV, 2 do
+  local u, token = ARGV[i], ARGV[i + 1]
+  if holds(u, token) and not let_go(u, token) then leavers[#leavers + 1] = u end
+end
+local changes = cjson.decode(ARGV[2])
+local refusal = refused(leavers, changes)
+if refusal then return refusal end
+released(leavers, changes)
+return {'OK'}
 """,
 )
 
@@ -197,10 +232,10 @@ return reply
 """,
 )
 
-#: ARGV: P, r, u, token, leaving (unused), history shown, since ('' for
-#: none), resume bound. A room u is in, shown to another holder of u (a
-#: device of the account on another node) as a join shows it, as of the
-#: room's newest event: nothing changes in the room.
+#: ARGV: P, r, u, token, history shown, since ('' for none), resume bound.
+#: A room u is in, shown to another holder of u (a device of the account
+#: on another node) as a join shows it, as of the room's newest event:
+#: nothing changes in the room. Answered as ``JOIN`` is.
 VIEW = Script(
     "view",
     r"""
@@ -208,13 +243,15 @@ local r, u, token = ARGV[2], ARGV[3], ARGV[4]
 if not holds(u, token) then return {'GONE'} end
 if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
 if not is_member(u, r) then return {'NOT_IN_ROOM'} end
-return welcome(r, u, redis.call('HGET', room_key(r), 'seq'), 0, ARGV[6], ARGV[7],
-               ARGV[8])
+return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, {u})}}
 """,
 )
 
 #: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, now,
-#: leaving, history shown, since ('' for none), resume bound, big room.
+#: history shown, since ('' for none), resume bound, changes: the room's
+#: join (its premise: no room r) and, first, the departure from the room
+#: u leaves for it, if any, as the node decided them
+#: (:mod:`.outcomes`). Answered as ``JOIN`` is.
 CREATE = Script(
     "create",
     r"""
@@ -225,21 +262,29 @@ if existing then return {'ROOM_EXISTS', existing} end
 if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
   return {'TOO_MANY_ROOMS'}
 end
+local changes = cjson.decode(ARGV[13])
+if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
 make_room(r, name, u, '0', ARGV[7], ARGV[8], ARGV[9])
-local entered = enter(r, u, ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14])
+local marks = apply_all(changes)
 for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
-return entered
+return {'OK', marks, view(r, u, ARGV[10], ARGV[11], ARGV[12]), seatings(changes)}
 """,
 )
 
-#: ARGV: P, r, u, token, leaving ('' for none), history shown, since ('' for
-#: none), resume bound, big room, then the incarnation and ver of the facts the node
-#: checked the join against ('' and '' if it checked nothing) and the room's
-#: own member limit that check left standing ('' or 0: none). A room whose
-#: policy restricts joins (bans, invitations, a key, a limit) is entered only
-#: on such a check: ``RESTRICTED`` asks the node to read FACTS and decide, and
-#: ``CHANGED`` says the room changed since it did. The limit is checked
-#: here, where the seat is taken, as the capacity is.
+#: ARGV: P, r, u, token, history shown, since ('' for none), resume bound,
+#: changes: the join into r and, first, the departure from the room u
+#: leaves for it, if any, as the node decided them on their seatings
+#: (:mod:`.outcomes`); then the incarnation and ver of the facts the node
+#: checked the entry against ('' and '' if it checked nothing) and the
+#: room's own member limit that check left standing ('' or 0: none). A
+#: room whose policy restricts joins (bans, invitations, a key, a limit)
+#: is entered only on such a check: ``RESTRICTED`` asks the node to read
+#: FACTS and decide, and ``CHANGED`` says the room changed since it did
+#: (with the seatings, if it is the changes' premises that no longer
+#: hold). The limit is checked here, where the seat is taken, as the
+#: capacity is. Answers ``OK``, each change's marks (the room's newest
+#: event after the join; before the departure), what the joiner's reply is
+#: built from (``view``) and the seatings after.
 JOIN = Script(
     "join",
     r"""
@@ -249,80 +294,146 @@ local rk = room_key(r)
 local room = redis.call('HGET', rk, 'name')
 if not room then return {'NO_SUCH_ROOM'} end
 if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
-if ARGV[10] ~= '' then
-  if not unchanged(r, ARGV[10], ARGV[11]) then return {'CHANGED'} end
+if ARGV[9] ~= '' then
+  if not unchanged(r, ARGV[9], ARGV[10]) then return {'CHANGED'} end
 elseif redis.call('HGET', rk, 'restricted') == '1' then
   return {'RESTRICTED'}
 end
 local capacity = tonumber(redis.call('HGET', rk, 'capacity'))
-local limit = tonumber(ARGV[12])
+local limit = tonumber(ARGV[11])
 if limit and limit > 0 and limit < capacity then capacity = limit end
 if redis.call('ZCARD', members_key(r)) >= capacity then
   return {'ROOM_FULL', room, tostring(capacity)}
 end
-local entered = enter(r, u, ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+local changes = cjson.decode(ARGV[8])
+if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
+local marks = apply_all(changes)
 for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
-return entered
+return {'OK', marks, view(r, u, ARGV[5], ARGV[6], ARGV[7]), seatings(changes)}
 """,
 )
 
-#: ARGV: P, u, token, r, reason.
+#: ARGV: P, u, token, changes: u's departure from a room, as the node
+#: decided it on the room's seating. Answers ``OK``, the change's marks
+#: (the room's newest event before it) and the seating after, or
+#: ``CHANGED`` and the seating now.
 LEAVE = Script(
     "leave",
     r"""
 if not holds(ARGV[2], ARGV[3]) then return {'GONE'} end
-return {'OK', leave(ARGV[2], display(ARGV[2]), ARGV[4], ARGV[5])}
+local changes = cjson.decode(ARGV[4])
+if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
+return {'OK', apply_all(changes), seatings(changes)}
 """,
 )
 
-#: ARGV: P, r, u, token, line, history line, retention (events kept), oldest
-#: time kept ('' for no age limit), tags ('' or ``;key=value...``), then
+#: ARGV: P, then ``r u...`` for each room: the room's key and the users a
+#: decision is about, space separated. Their seatings, for decisions no
+#: member's command is waiting for (a room's wait over, a room left
+#: ownerless, a resumed node's stale places).
+SEATINGS = Script(
+    "seatings",
+    r"""
+local out = {}
+for i = 2, #ARGV do
+  local words = {}
+  for word in string.gmatch(ARGV[i], '%S+') do words[#words + 1] = word end
+  local r = table.remove(words, 1)
+  out[#out + 1] = seating(r, words)
+end
+return out
+""",
+)
+
+#: ARGV: P, changes. Decided changes with nobody's session in them (a
+#: room's wait over, a room left ownerless, a resumed node's stale places):
+#: ``CHANGED`` and the seatings now if they no longer hold.
+APPLY = Script(
+    "apply",
+    r"""
+local changes = cjson.decode(ARGV[2])
+if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
+apply_all(changes)
+return {'OK'}
+""",
+)
+
+#: ARGV: P, u, token, event, except (a name key, '' for none). News of
+#: user u (a rename, a sign-in) published once in each of its rooms under
+#: one news number (see the layout above), for each node to hand each of
+#: its members who share one of them with u once; u itself too unless
+#: ``except`` names it. Returns the number of rooms.
+NEIGHBOURS = Script(
+    "neighbours",
+    r"""
+local u = ARGV[2]
+if not holds(u, ARGV[3]) then return {'GONE'} end
+local rooms = redis.call('SMEMBERS', places_key(u))
+if #rooms == 0 then return {'OK', 0} end
+local news = redis.call('INCR', P .. 'news')
+local head = '~' .. news .. ':' .. #rooms .. ':' .. ARGV[5] .. ' '
+for _, r in ipairs(rooms) do emit(r, head .. ARGV[4]) end
+return {'OK', #rooms}
+""",
+)
+
+#: ARGV: P, r, u, token, the message (unnumbered), retention (events kept),
+#: oldest time kept ('' for no age limit), what the room is shown first
+#: ('' for nothing: the node decided u is not a quiet member; else u's
+#: ``Joined``, decided on u being one: ``CHANGED`` and 0 or 1, whether it
+#: is, if that no longer holds), then
 #: '1' if the node checked that u may speak ('' if not: a moderated room
 #: answers ``RESTRICTED``, for the node to decide on its facts), '1' if u
 #: is not in the room (which must then take messages from outside). One
 #: publish (two for a quiet member's first words: its JOIN comes first);
-#: the event gets the room's next id, as an ``@ID`` prefix (with
-#: the tags: ``@ID;tags``) on both lines. Events older than the oldest time
-#: are dropped from the front (times sort as text).
+#: the message gets the room's next id, and is published and kept as one.
+#: Messages older than the oldest time are dropped from the front (times
+#: sort as text), with whatever is kept before the oldest message left.
 SAY = Script(
     "say",
     r"""
-local r, u, outside = ARGV[2], ARGV[3], ARGV[11] == '1'
+local r, u, outside = ARGV[2], ARGV[3], ARGV[10] == '1'
 local refusal = not_a_member(u, ARGV[4], r)
 if outside and refusal == 'NOT_IN_ROOM' then
   if redis.call('HGET', room_key(r), 'external') == '1' then refusal = nil end
 end
 if refusal then return refusal end
-if ARGV[10] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
+if ARGV[9] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
   return {'RESTRICTED'}
 end
-if not outside then announce(r, u) end
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ARGV[9] .. ' '
-emit(r, id .. ARGV[5])
+if not outside then
+  local quiet = redis.call('SISMEMBER', quiet_key(r), u)
+  if (ARGV[8] ~= '') ~= (quiet == 1) then return {'CHANGED', quiet} end
+  if quiet == 1 then
+    emit(r, ARGV[8])
+    redis.call('SREM', quiet_key(r), u)
+  end
+end
+local id = redis.call('HINCRBY', P .. 'ids', r, 1)
+local data = numbered(ARGV[5], id)
+emit(r, data)
 local hk = history_key(r)
-redis.call('RPUSH', hk, id .. ARGV[6])
-feed_search(r, id .. ARGV[6])
-redis.call('LTRIM', hk, -tonumber(ARGV[7]), -1)
-if ARGV[8] ~= '' then
+redis.call('RPUSH', hk, data)
+feed_search(r, data)
+redis.call('LTRIM', hk, -tonumber(ARGV[6]), -1)
+if ARGV[7] ~= '' then
   while true do
     local head = redis.call('LINDEX', hk, 0)
     if not head then break end
-    local kind, stamp = string.match(head, '^%S+ (%S+) %S+ %S+ (%S+)')
-    -- an EDIT, REDACT or redacted entry at the head changes a message gone
-    if (kind == 'HISTORY' or kind == 'HISTORY_ACTION') and stamp >= ARGV[8] then
-      break
-    end
+    local event = decoded(head)
+    -- an edit, redaction or redacted entry at the head changes a message gone
+    if event and event.type == 'Message' and event.time >= ARGV[7] then break end
     redis.call('LPOP', hk)
   end
 end
-return 'OK'
+return {'OK', id}
 """,
 )
 
-#: ARGV: P, r, u, token, target id, the target's line as read, its new line
-#: ('' to redact it: it and the EDITs and reactions of it become '' in the
+#: ARGV: P, r, u, token, target id, the target as read, as it reads now
+#: ('' to redact it: it and the edits and reactions of it become '' in the
 #: history, which readers skip, so ids stay consecutive, and who reacted to
-#: it is forgotten), line, history line, retention.
+#: it is forgotten), the edit or redaction (unnumbered), retention.
 #: ``CHANGED`` if the target is no longer as read; else as ``SAY``.
 AMEND = Script(
     "amend",
@@ -337,20 +448,23 @@ if target < first or target > last then return 'CHANGED' end
 if redis.call('LINDEX', hk, target - first) ~= ARGV[6] then return 'CHANGED' end
 redis.call('LSET', hk, target - first, ARGV[7])
 if ARGV[7] == '' then
+  local mark = '"target":"' .. ARGV[5] .. '"'
   for i, entry in ipairs(redis.call('LRANGE', hk, target - first + 1, -1)) do
-    local kind, of = string.match(entry, '^%S+ (%u+) %S+ (%d+) ')
-    if (kind == 'EDIT' or kind == 'REACT' or kind == 'UNREACT')
-        and of == ARGV[5] then
-      redis.call('LSET', hk, target - first + i, '')
+    if string.find(entry, mark, 1, true) then  -- else it cannot be one
+      local event = decoded(entry)
+      if event and (event.type == 'Edited' or event.type == 'Reaction')
+          and event.target == ARGV[5] then
+        redis.call('LSET', hk, target - first + i, '')
+      end
     end
   end
   forget_reactions(r, ARGV[5])
 end
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1) .. ' '
-emit(r, id .. ARGV[8])
-redis.call('RPUSH', hk, id .. ARGV[9])
-feed_search(r, id .. ARGV[9])
-redis.call('LTRIM', hk, -tonumber(ARGV[10]), -1)
+local data = numbered(ARGV[8], redis.call('HINCRBY', P .. 'ids', r, 1))
+emit(r, data)
+redis.call('RPUSH', hk, data)
+feed_search(r, data)
+redis.call('LTRIM', hk, -tonumber(ARGV[9]), -1)
 return 'OK'
 """,
 )
@@ -390,21 +504,21 @@ return {'OK', info[1], info[2], owner, info[4],
 """,
 )
 
-#: ARGV: P, r, u, token, topic, by, line, incarnation, ver, now, its tags
-#: (';time=...'), its stored line, retention. Numbered as SAY numbers.
+#: ARGV: P, r, u, token, topic, by, incarnation, ver, now, the topic
+#: change (unnumbered), retention. Numbered, published and kept as SAY's.
 TOPIC = Script(
     "topic",
     r"""
 local r, u = ARGV[2], ARGV[3]
-local refusal = not_decided(u, ARGV[4], r, ARGV[8], ARGV[9])
+local refusal = not_decided(u, ARGV[4], r, ARGV[7], ARGV[8])
 if refusal then return refusal end
 redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6],
-           'topic_at', ARGV[10])
-local id = '@' .. redis.call('HINCRBY', P .. 'ids', r, 1)
-emit(r, id .. ARGV[11] .. ' ' .. ARGV[7])
+           'topic_at', ARGV[9])
+local data = numbered(ARGV[10], redis.call('HINCRBY', P .. 'ids', r, 1))
+emit(r, data)
 local hk = history_key(r)
-redis.call('RPUSH', hk, id .. ' ' .. ARGV[12])
-redis.call('LTRIM', hk, -tonumber(ARGV[13]), -1)
+redis.call('RPUSH', hk, data)
+redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
 redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
 return 'OK'
 """,
@@ -468,7 +582,7 @@ return out
 """,
 )
 
-#: ARGV: P, target u, target's token, line. Published on the target's
+#: ARGV: P, target u, target's token, event. Published on the target's
 #: node channel if that session still holds u (a private message).
 TELL = Script(
     "tell",
@@ -479,7 +593,7 @@ return {'OK'}
 """,
 )
 
-#: ARGV: P, r, u, token, incarnation, ver, line (``DELETED``).
+#: ARGV: P, r, u, token, incarnation, ver, the event (``RoomDeleted``).
 DELETE = Script(
     "delete",
     r"""

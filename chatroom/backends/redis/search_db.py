@@ -35,8 +35,9 @@ from typing import Any
 
 import psycopg
 
+from chatroom.backends.redis.encoded import decoded
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event, from_line
+from chatroom.core.events import Edited, Event, Message, PrivateMessage, Redacted
 from chatroom.core.search import Found, SearchQuery
 from chatroom.core.text import name_key
 from chatroom.wire.lines import parse_time
@@ -45,7 +46,8 @@ from chatroom.wire.lines import parse_time
 StreamId = tuple[int, int]
 
 #: One outbox entry: its id, the room's key (the conversation's, for a
-#: ``PRIVMSG``), and the stored event's line (b"": the room is gone).
+#: private message), and the stored event (b"": the room is gone), in the
+#: cluster's encoding (:mod:`chatroom.core.codec`).
 Entry = tuple[StreamId, str, bytes]
 
 #: Messages a conversation keeps when the caller does not say
@@ -175,25 +177,21 @@ def apply(
         newest: dict[str, int] = {}
         newest_private: dict[str, int] = {}
         with db.pipeline():  # sent together: one round trip, not one a row
-            for entry_id, room, line in entries:
+            for entry_id, room, data in entries:
                 if entry_id <= done:
                     continue  # another node applied it
                 done = entry_id
-                if not line:
+                if not data:
                     db.execute(DROP, (room,))
                     newest.pop(room, None)
                     continue
-                try:
-                    event = from_line(line)
-                    event_id = int(event.id)
-                except (ValueError, IndexError):
-                    continue  # not an event (none is written so): never block on it
-                if event.name == "PRIVMSG":
+                event = decoded(data, Event)  # else logged: never block on it
+                if isinstance(event, PrivateMessage) and event.id.isdigit():
                     _add_private(db, room, event)
-                    newest_private[room] = event_id
-                    continue
-                newest[room] = event_id
-                _apply_event(db, room, event.name, event.fields, event.text, event.id)
+                    newest_private[room] = int(event.id)
+                elif isinstance(event, Message | Edited | Redacted) and event.id:
+                    newest[room] = int(event.id)
+                    _apply_event(db, room, event)
             for room, last in newest.items():
                 db.execute(TRIM, (room, last - kept))
             for conversation, last in newest_private.items():
@@ -205,32 +203,27 @@ def apply(
 
 
 def _apply_event(
-    db: psycopg.Connection[Any],
-    room: str,
-    name: str,
-    fields: tuple[str, ...],
-    text: str,
-    event_id: str,
+    db: psycopg.Connection[Any], room: str, event: Message | Edited | Redacted
 ) -> None:
-    """A message (``HISTORY``, ``HISTORY_ACTION``) is added, an ``EDIT``
-    replaces its target's text, a ``REDACT`` removes its target; other
-    stored events (reactions) leave the index as it is."""
-    text = text.replace("\0", "")  # the one character PostgreSQL's text refuses
-    if name in ("HISTORY", "HISTORY_ACTION"):
-        _room, user, stamp = fields[:3]
+    """A message (or an action) is added, an edit replaces its target's
+    text, a redaction removes its target."""
+    if isinstance(event, Message):
+        text = event.text.replace("\0", "")  # the one character text refuses
+        user, stamp = event.user, event.time
         at = parse_time(stamp)
-        db.execute(ADD, (room, int(event_id), user, name_key(user), stamp, at, text))
-    elif name == "EDIT":
-        db.execute(EDIT, (text, room, int(fields[1])))
-    elif name == "REDACT":
-        db.execute(REDACT, (room, int(fields[1])))
+        db.execute(ADD, (room, int(event.id), user, name_key(user), stamp, at, text))
+    elif isinstance(event, Edited):
+        db.execute(EDIT, (event.text.replace("\0", ""), room, int(event.target)))
+    else:
+        db.execute(REDACT, (room, int(event.target)))
 
 
-def _add_private(db: psycopg.Connection[Any], conversation: str, event: Event) -> None:
-    """A message of a private conversation (``PRIVMSG sender recipient
-    time``), found by either of its two parties (never edited: a
-    conversation has no ``/edit``)."""
-    sender, recipient, stamp = event.fields[:3]
+def _add_private(
+    db: psycopg.Connection[Any], conversation: str, event: PrivateMessage
+) -> None:
+    """A message of a private conversation, found by either of its two
+    parties (never edited: a conversation has no ``/edit``)."""
+    sender, recipient, stamp = event.sender, event.recipient, event.time
     one, _, other = conversation.partition(" ")
     db.execute(
         ADD_PRIVATE,

@@ -1,11 +1,14 @@
 """Taking and giving up a seat in a room of the cluster, as a node does it.
 
-Entering a room is one script (``CREATE`` or ``JOIN``) whose reply is the
-joiner's welcome, while the room's events come on the room's channel over
-another connection. :class:`RedisSeats` puts the two in order: it subscribes
-before the script runs, numbers the welcome by the room's sequence, and
-replays the events of a room left in the same step that came before the
-member's ``PART``. It is a part of
+Entering a room is one script (``CREATE`` or ``JOIN``) whose reply is what
+the joiner's welcome is built from, while the room's events come on the
+room's channel over another connection. :class:`RedisSeats` puts the two in
+order: it subscribes before the script runs, numbers the welcome by the
+room's sequence, and replays the events of a room left in the same step
+that came before the member's departure. Who is quiet, who owns the room,
+what it is shown and the welcome itself are the core's
+(:mod:`chatroom.core.membership`), decided on the seatings the node has
+and again on those a refusal brings (:mod:`.outcomes`). It is a part of
 :class:`~chatroom.backends.redis.backend.RedisBackend`, which owns it.
 """
 
@@ -13,28 +16,30 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import replace
 from typing import Any
 
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from chatroom.backends.redis import scripts
+from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls, Refusals
-from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.delivery import LocalRoom, NodeRooms
+from chatroom.backends.redis.encoded import stored_events
 from chatroom.backends.redis.node import ClusterNode
+from chatroom.backends.redis.outcomes import Change, Seated
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
-from chatroom.core import errors, rules
+from chatroom.core import errors, membership
 from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
+from chatroom.core.deciding import retried
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Welcome, from_line
+from chatroom.core.events import Departure
+from chatroom.core.membership import RoomView, Seating
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
-
-#: How often a join is retried when the facts it was admitted on changed.
-ENTRY_ATTEMPTS = 5
 
 
 class RedisSeats:
@@ -62,6 +67,7 @@ class RedisSeats:
     async def enter(
         self,
         member: Member,
+        session: Session,
         key: str,
         name: str,
         leaving: str | None,
@@ -70,7 +76,10 @@ class RedisSeats:
         args: list[Any],
         check: Callable[[], Awaitable[list[Any]]] | None = None,
     ) -> None:
-        """Enter room ``key`` by ``script`` (create or join), leaving ``leaving``.
+        """Enter room ``key`` by ``script`` (create, join or view), leaving
+        ``leaving``: the join (and the departure from ``leaving``) decided
+        by :mod:`chatroom.core.membership` on the seatings this node has,
+        again on those a refusal brings (:mod:`.outcomes`).
 
         ``check`` (joins only): decides on the room's facts when the script
         asks for that, returning the guard it then checks.
@@ -78,7 +87,7 @@ class RedisSeats:
         The node subscribes to the room's channel before the script runs, so
         no event after the joiner's welcome can be missed. The joiner stops
         receiving its old room's events while the script runs; events that
-        came meanwhile from before its PART are replayed afterwards.
+        came meanwhile from before its departure are replayed afterwards.
         """
         if not self.node.available:  # don't wait for a subscription that can't come
             raise errors.unavailable()
@@ -90,58 +99,43 @@ class RedisSeats:
             if old is not None and not self.here.is_in(member, old):
                 old = None
             last_seen = old.detach(member) if old is not None else 0
+            decide = self._deciding(member, session, room, name, old, script)
+            shown = [self.config.history, "" if since is None else since]
             try:
                 reply = await self._reply(
                     script,
-                    [
-                        *args,
-                        old.key if old is not None else "",
-                        self.config.history,
-                        "" if since is None else since,
-                        self.config.resume_bound,
-                        self.config.big_room,
-                    ],
+                    [*args, *shown, self.config.resume_bound],
                     name,
+                    decide,
                     check,
                 )
             except BaseException:
                 if old is not None and member in self.sessions:
                     old.attach(member, last_seen)
                 raise
-            (_, room_name, seq, capacity, incarnation, topic, topic_by) = reply[:7]
-            part_seq, members, history, first, last = reply[7:12]
-            total, owner, topic_at = reply[12:]
-            gap = ""
-            if since is not None:
-                gap = rules.catch_up(
-                    since, int(first), int(last), self.config.resume_bound
-                ).gap
+            _, marks, read, after = reply
+            seen = outcomes.seated_all(after)
+            for local in (room, old):
+                if local is not None and local.key in seen:
+                    local.seated = seen[local.key]
+            view = _view(read, session.name)
             if member not in self.sessions:
                 return  # gone meanwhile; its release follows this script in Redis
             if old is not None:
-                if int(part_seq):  # else Redis had it in no room: nothing to add
-                    old.replay(member, last_seen, before=int(part_seq))
+                part_seq = int(marks[0][0]) + 1 if len(marks) > 1 else 0
+                if part_seq:  # else Redis had it in no room: nothing to add
+                    old.replay(member, last_seen, before=part_seq)
                 self.here.unseat(member, old)
-            shown = room_name.decode()
-            if shown != room.name:  # else keep the one string its members share
-                room.name = shown
+            if view.room != room.name:
+                room.name = view.room
+            view.room = room.name  # the one string its members' seats share
             if not room.incarnation:
-                room.incarnation = incarnation.decode()
-            member.entered(
-                Welcome(
-                    room=room.name,
-                    members=[m.decode() for m in members],
-                    total=int(total) if int(total) >= 0 else None,
-                    owner=owner.decode(),
-                    capacity=int(capacity),
-                    history=[from_line(line) for line in history if line],
-                    topic=topic.decode(),
-                    topic_by=topic_by.decode(),
-                    topic_at=int(topic_at),
-                    gap=gap,
-                )
-            )
-            self.here.seat(member, room, int(seq))
+                room.incarnation = read[2].decode()
+            if view.joiner_quiet:
+                room.quiet.add(member)
+            bound = self.config.resume_bound
+            member.entered(membership.welcome(view, since, bound))
+            self.here.seat(member, room, int(marks[-1][0]))
             if room.gone:  # deleted while our join was being answered
                 self.here.close(room, room.farewell)
             self.log.info(
@@ -153,52 +147,124 @@ class RedisSeats:
             room.entering -= 1
             self.here.forget_if_idle(room)
 
+    def _deciding(
+        self,
+        member: Member,
+        session: Session,
+        room: LocalRoom,
+        name: str,
+        old: LocalRoom | None,
+        script: Script,
+    ) -> Callable[[dict[str, Seated]], list[Change]]:
+        """How the changes of an entering script are decided, on the
+        seatings known (the node's, then those a refusal brings)."""
+        u = key_of(session)
+        config = self.config
+
+        def decide(known: dict[str, Seated]) -> list[Change]:
+            changes: list[Change] = []
+            if old is not None:
+                moved = membership.moved(old.name, session.name, name)
+                was = known.get(old.key) or old.seating_of(member, u)
+                changes.append(outcomes.leaving(old.key, was, [(u, moved)]))
+            if script is scripts.VIEW:
+                return changes
+            if script is scripts.CREATE:
+                arrival = membership.join(
+                    Seating(name, 0), u, session.name, session.account, 0
+                )
+                return [*changes, outcomes.creating(room.key, u, arrival)]
+            facts = (
+                known.get(room.key) or room.seated or outcomes.unknown(room.key, name)
+            )
+            arrival = membership.join(
+                facts.about(u), u, session.name, session.account, config.big_room
+            )
+            changes.append(
+                outcomes.joining(room.key, facts, u, arrival, config.big_room)
+            )
+            return changes
+
+        return decide
+
     async def _reply(
         self,
         script: Script,
         args: list[Any],
         name: str,
+        decide: Callable[[dict[str, Seated]], list[Change]],
         check: Callable[[], Awaitable[list[Any]]] | None,
     ) -> Any:
-        """Run an entering script, deciding on facts whenever it asks to."""
+        """Run an entering script, deciding on facts whenever it asks to:
+        the join's again on the seatings it answers, the entry rule on the
+        room's facts (``check``)."""
         refusals: Refusals = {
             **ENTRY_REFUSALS,
             b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
             b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
         }
         guard: list[Any] = [] if check is None else ["", "", ""]
-        for _attempt in range(ENTRY_ATTEMPTS):
+        known: dict[str, Seated] = {}
+
+        async def attempt() -> Any:
+            nonlocal guard
+            changes = b"" if script is scripts.VIEW else outcomes.encoded(decide(known))
+            extra = [] if script is scripts.VIEW else [changes]
             try:
-                return await self.calls.call(script, *args, *guard, refusals=refusals)
-            except FactsChangedError:
-                if check is None:
-                    raise
-                guard = await check()
-        raise errors.unavailable()
+                return await self.calls.call(
+                    script, *args, *extra, *guard, refusals=refusals
+                )
+            except FactsChangedError as changed:
+                seatings = outcomes.brought(changed)
+                if seatings is not None:
+                    known.update(seatings)
+                elif check is not None:
+                    guard = await check()
+                raise
+
+        return await retried(attempt)
 
     async def leave(
-        self, member: Member, session: Session, room: str, reason: str
+        self, member: Member, session: Session, departure: Departure
     ) -> None:
-        """Out of ``room``: the node stops delivering its events to the
-        member while ``LEAVE`` runs, then replays those from before the
-        member's ``PART``."""
-        where = self.here.place(member, room)
+        """Out of ``departure.room``: the node stops delivering its events
+        to the member while ``LEAVE`` runs, then replays those from before
+        the member's departure. Decided on the room's seating this node has
+        (again on the one a refusal brings)."""
+        where = self.here.place(member, departure.room)
         last_seen = where.detach(member)
+        u = key_of(session)
+        room = where.seating_of(member, u)
+
+        async def attempt() -> int:
+            nonlocal room
+            if u not in room.present:
+                return 0  # Redis had it in no room already (deleted, say)
+            shown = replace(departure, room=room.name or departure.room)
+            changes = [outcomes.leaving(where.key, room, [(u, shown)])]
+            try:
+                reply = await self.calls.call(
+                    scripts.LEAVE,
+                    u,
+                    session.token,
+                    outcomes.encoded(changes),
+                    refusals={},
+                )
+            except FactsChangedError as changed:
+                room = (outcomes.brought(changed) or {}).get(where.key, room)
+                raise
+            where.seated = outcomes.seated_all(reply[2]).get(where.key, where.seated)
+            return int(reply[1][0][0]) + 1  # the departure's, shown or not
+
         try:
-            reply = await self.calls.call(
-                scripts.LEAVE,
-                key_of(session),
-                session.token,
-                where.key,
-                reason,
-                refusals={},
-            )
+            part_seq = await retried(attempt)
         except BaseException:
             if member in self.sessions and not where.gone:
                 where.attach(member, last_seen)
             raise
-        if int(reply[1]):  # 0: Redis had it in no room already (deleted, say)
-            where.replay(member, last_seen, before=int(reply[1]))
+        if part_seq:
+            where.replay(member, last_seen, before=part_seq)
+        where.quiet.discard(member)
         self.here.unseat(member, where)
 
     # -- an account's devices on several nodes ---------------------------------
@@ -244,4 +310,25 @@ class RedisSeats:
             return
         args = [key, key_of(session), session.token]
         with suppress(ChatError):
-            await self.enter(member, key, key, None, since, scripts.VIEW, args)
+            await self.enter(member, session, key, key, None, since, scripts.VIEW, args)
+
+
+def _view(read: list[Any], joiner: str) -> RoomView:
+    """What a join reply is built from, as ``view`` (the prelude) read it."""
+    name, capacity, _incarnation, topic, topic_by, topic_at = read[:6]
+    members, quiet, total, owner, history, first, last = read[6:]
+    return RoomView(
+        room=name.decode(),
+        members=[m.decode() for m in members],
+        total=int(total),
+        joiner=joiner,
+        capacity=int(capacity),
+        joiner_quiet=int(quiet) == 1,
+        owner=owner.decode(),
+        topic=topic.decode(),
+        topic_by=topic_by.decode(),
+        topic_at=int(topic_at),
+        history=stored_events(history),
+        first=int(first),
+        last=int(last),
+    )

@@ -1,0 +1,77 @@
+"""Events read back from Redis: decoded once, and never a crash.
+
+What the nodes publish and keep in Redis (a room's channel and log, its
+history, private conversations, kept messages) is the cluster's one
+encoding of typed events, :mod:`chatroom.core.codec`. An entry a node
+cannot decode (written by an older version of chatroom, whose data need
+not be migrated, or damaged by hand) is logged and skipped: one bad entry
+must not cost a room its delivery or a user their history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+from twisted.logger import Logger
+
+from chatroom.core import codec
+from chatroom.core.events import (
+    Edited,
+    Event,
+    Message,
+    Reaction,
+    Redacted,
+    RoomEvent,
+    StoredEvent,
+    TopicChanged,
+)
+
+log = Logger()
+
+E = TypeVar("E", bound=Event)
+
+
+def decoded(data: bytes, kind: type[E]) -> E | None:
+    """The event of type ``kind`` that ``data`` holds; None (logged) if it
+    holds none."""
+    try:
+        event = codec.decode(data)
+    except Exception as problem:  # whatever a stranger's bytes make of it
+        log.warn(
+            "skipped an entry that is not an event ({problem}): {data!r}",
+            problem=problem,
+            data=data[:200],
+        )
+        return None
+    if not isinstance(event, kind):
+        log.warn(
+            "skipped an entry that is not a {kind}: {data!r}",
+            kind=kind.__name__,
+            data=data[:200],
+        )
+        return None
+    return event
+
+
+def decoded_all(entries: Iterable[bytes], kind: type[E]) -> list[E]:
+    """The events of type ``kind`` that ``entries`` hold, in order: an
+    empty entry (a redacted message's place) and one that holds none are
+    left out."""
+    found = []
+    for data in entries:
+        if data:
+            event = decoded(data, kind)
+            if event is not None:
+                found.append(event)
+    return found
+
+
+#: The types a room's history holds (:data:`chatroom.core.events.StoredEvent`).
+_STORED = (Message, TopicChanged, Edited, Redacted, Reaction)
+
+
+def stored_events(entries: Iterable[bytes]) -> list[StoredEvent]:
+    """A room's kept events, as its history list holds them (see
+    :func:`decoded_all`)."""
+    return [e for e in decoded_all(entries, RoomEvent) if isinstance(e, _STORED)]

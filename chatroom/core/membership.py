@@ -1,0 +1,262 @@
+"""Who is in a room: every rule of joining and leaving, decided once.
+
+A join, a leave, a session's end, a node's harvest, the end of a restored
+room's grace period: each changes who is in a room and may change who owns
+it, whether the room stays, and what its members are told. The rules are
+here, as plain functions of the room's facts, the way moderation's are
+(:mod:`chatroom.core.moderation`), and the way Synapse's
+``RoomMemberHandler`` holds every rule of membership once while its
+variants perform a few steps:
+
+- :func:`join`: the seat, quiet or announced (:mod:`chatroom.core.presence`),
+  whether the joiner owns the room (a ``keep`` room's account, a restored
+  room's owner coming back) and the :class:`~chatroom.core.events.Joined`
+  its members are shown;
+- :func:`leave`: the departure shown (not a quiet member's, but always a
+  kick), the heir when the owner leaves (the longest-present member; a
+  ``keep`` room's account keeps it, ownerless), and whether the room,
+  empty now, is dropped, waits for its members (a node gone) or stays;
+- :func:`succession`: a room whose wait for its members is over (a restored
+  room's grace period, a cluster's kept room): dropped if still empty, else
+  handed on if its owner did not come back;
+- :func:`speaking`: a quiet member's first words are preceded by its
+  ``JOIN``;
+- :func:`welcome`: the join reply, from what a back-end reads of the room.
+
+A back-end reads the :class:`Seating` facts, the core decides with these
+functions, and the back-end applies the outcome atomically where the state
+lives, refusing (:class:`~chatroom.core.backend.FactsChangedError`) when
+the facts it was decided on no longer hold: then the core decides again.
+In one process nothing changes in between; in a cluster the guard is the
+decision's premises (``chatroom/backends/redis/outcomes.py``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from chatroom.core.events import (
+    Departure,
+    DepartureKind,
+    Joined,
+    OwnerChanged,
+    RoomEvent,
+    StoredEvent,
+    Welcome,
+)
+from chatroom.core.presence import joins_quietly
+from chatroom.core.rules import catch_up
+
+
+@dataclass(frozen=True)
+class Heir:
+    """A member who could inherit a room: its name key and its name."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Seating:
+    """A room's facts as membership decides on them.
+
+    ``members`` is the number of members now; ``owner`` the owner's name
+    key ("" for none) and ``owner_here`` whether the owner is a member;
+    ``owner_account`` the account a ``keep`` room belongs to ("" for
+    none); ``stays``: the room is kept when empty (named at start-up, or
+    ``keep``); ``heir``: the longest-present member other than those the
+    decision is about (None: nobody else); ``quiet``: the name keys, among
+    those the decision is about, of the members who joined quietly and
+    have not spoken; ``incarnation``: which making of the room this is
+    ("" where rooms are not made again: one process); ``claimant``: when
+    the room's account owns it and nobody holds it, the name key of its
+    longest-present member signed in to that account ("" for none)."""
+
+    room: str
+    members: int
+    owner: str = ""
+    owner_here: bool = False
+    owner_account: str = ""
+    stays: bool = False
+    heir: Heir | None = None
+    quiet: frozenset[str] = frozenset()
+    incarnation: str = ""
+    claimant: str = ""
+
+
+class Fate(enum.Enum):
+    """What becomes of a room a member left."""
+
+    #: It has members still, or is kept when empty.
+    STAYS = "stays"
+    #: Empty, and gone.
+    DROPPED = "dropped"
+    #: Empty, kept a while for its members to come back (their node went).
+    WAITS = "waits"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a join changes: the seat (``quiet``: unannounced), the owner
+    (the joiner's key, or None: unchanged) and what the room is shown."""
+
+    quiet: bool
+    owner: str | None
+    events: tuple[RoomEvent, ...]
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """What a departure changes: the new owner (a key; "" ownerless; None
+    unchanged), what the room is shown, in order, and the room's fate."""
+
+    owner: str | None
+    events: tuple[RoomEvent, ...]
+    fate: Fate
+
+    @property
+    def shown(self) -> bool:
+        """Whether the room is shown the departure itself."""
+        return any(isinstance(event, Departure) for event in self.events)
+
+
+@dataclass(frozen=True)
+class Succession:
+    """A room whose wait is over: dropped, or handed to ``owner`` (None:
+    unchanged), with what its members are shown."""
+
+    dropped: bool
+    owner: str | None = None
+    events: tuple[RoomEvent, ...] = ()
+
+
+def ended(
+    room: str, name: str, reason: str, kind: DepartureKind, own_words: bool = False
+) -> Departure:
+    """Why ``name`` is out of ``room`` when its session ends (``kind``: a
+    quit, or a harvest when its node went), saying ``reason`` (with
+    ``own_words``, the words the user quit with)."""
+    return Departure(room, name, kind, reason, own_words=own_words)
+
+
+def moved(room: str, name: str, to: str) -> Departure:
+    """``name`` left ``room`` for room ``to`` (a line user's join elsewhere)."""
+    return Departure(room, name, DepartureKind.PART, moved_to=to)
+
+
+def join(facts: Seating, key: str, name: str, account: str, big_room: int) -> Arrival:
+    """``name`` (name key ``key``, signed in to ``account``) joins a room of
+    ``facts.members``: quietly once the room is big (``big_room``), and as
+    its owner if it is the ``keep`` room's account or the owner coming back
+    to a room it was absent from."""
+    quiet = joins_quietly(facts.members, big_room)
+    owner: str | None = None
+    if facts.owner_account:
+        if account == facts.owner_account:
+            owner = key
+    elif facts.owner == key and not facts.owner_here:
+        owner = key
+    events: tuple[RoomEvent, ...] = () if quiet else (Joined(facts.room, name),)
+    return Arrival(quiet, owner, events)
+
+
+def leave(
+    facts: Seating, key: str, departure: Departure, waits: bool = False
+) -> Leaving:
+    """The member ``key`` leaves as ``departure`` says; ``waits``: its node
+    is gone or going, so a room it leaves empty waits for its members
+    instead of going (with its owner). ``facts.heir`` is the longest-present
+    member but the leaver."""
+    kicked = departure.kind is DepartureKind.KICK
+    events: list[RoomEvent] = []
+    if kicked or key not in facts.quiet:
+        events.append(departure)
+    owner: str | None = None
+    if facts.owner == key:
+        if facts.owner_account:
+            owner = ""  # a keep room: its account owns it, whoever is here
+        elif facts.heir is not None:
+            owner = facts.heir.key
+            events.append(OwnerChanged(facts.room, facts.heir.name))
+    fate = Fate.STAYS
+    if facts.members <= 1 and not facts.stays:
+        fate = Fate.WAITS if waits else Fate.DROPPED
+    return Leaving(owner, tuple(events), fate)
+
+
+def succession(facts: Seating) -> Succession:
+    """A room waited for its members long enough (a restored room's grace
+    period; a cluster's room left by a node that went), or was left with no
+    owner (made again by a node resuming after Redis lost it): still empty,
+    it goes, unless it stays; a ``keep`` room nobody holds goes to a member
+    signed in to its account, as a join would give it; any other room whose
+    owner is not here (and a room with none, unless it stays) goes to its
+    longest-present member."""
+    if facts.members == 0:
+        return Succession(dropped=not facts.stays)
+    if facts.owner_account:
+        if not facts.owner and facts.claimant:
+            return Succession(False, facts.claimant)
+        return Succession(False)
+    absent = facts.owner and not facts.owner_here
+    ownerless = not facts.owner and not facts.stays
+    if (absent or ownerless) and facts.heir is not None:
+        event = OwnerChanged(facts.room, facts.heir.name)
+        return Succession(False, facts.heir.key, (event,))
+    return Succession(False)
+
+
+def speaking(facts: Seating, key: str, name: str) -> tuple[RoomEvent, ...]:
+    """What the room is shown before member ``key``'s words: its ``JOIN``
+    if it joined quietly and has not spoken yet (then it is announced)."""
+    return (Joined(facts.room, name),) if key in facts.quiet else ()
+
+
+@dataclass
+class RoomView:
+    """What a back-end reads of a room for a join reply: its members in
+    arrival order (only those whose arrival was shown, when some joined
+    quietly), how many there are in all, the joiner and whether it is a
+    quiet one, the owner's name if present, the topic, the history window
+    (the newest ``--history`` events, or those after a resume's ``since``)
+    and the ids the room keeps (``first``..``last``)."""
+
+    room: str
+    members: list[str]
+    total: int
+    joiner: str
+    capacity: int
+    joiner_quiet: bool = False
+    owner: str = ""
+    topic: str = ""
+    topic_by: str = ""
+    topic_at: int = 0
+    history: list[StoredEvent] = field(default_factory=list)
+    first: int = 1
+    last: int = 0
+
+
+def welcome(view: RoomView, since: int | None, bound: int) -> Welcome:
+    """The join reply (also a device's view of a room its account is in):
+    the members, those shown and the joiner when some joined quietly (with
+    the true count beside them), the history window, the topic, and for a
+    resume from ``since`` how many events it misses beyond ``bound``."""
+    members, total = list(view.members), None
+    if view.total != len(members) or view.joiner_quiet:
+        total = view.total
+        if view.joiner_quiet and view.joiner not in members:
+            members.append(view.joiner)
+    gap = "" if since is None else catch_up(since, view.first, view.last, bound).gap
+    return Welcome(
+        room=view.room,
+        members=members,
+        capacity=view.capacity,
+        history=view.history,
+        topic=view.topic,
+        topic_by=view.topic_by,
+        topic_at=view.topic_at,
+        gap=gap,
+        total=total,
+        owner=view.owner,
+    )

@@ -1,0 +1,133 @@
+"""Membership decided once, across the nodes of a cluster.
+
+A node decides its members' joins and leaves on the room's seating it has
+from its last reply about the room (``chatroom/backends/redis/outcomes.py``);
+when another node changed what a decision depended on, the script refuses
+with the seating as it is and the node decides again. These tests make the
+nodes' views of a room differ, then check what every member sees.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import defer
+
+from tests.cluster.support import ClusterTestCase
+from tests.support import redis_backend
+
+
+class MembershipClusterTests(ClusterTestCase):
+    """Joins, leaves, renames and departures of nodes, on two nodes."""
+
+    @defer.inlineCallbacks
+    def test_a_succession_after_joins_elsewhere_is_decided_again(self):
+        """alice's node last read ``tea`` when she made it (alone); bob
+        then came and went on the other node and carol came: alice leaving
+        hands the room to carol, the longest present, not to nobody."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED tea ")
+        bob = yield self.client(two, "bob")
+        bob.say("/join tea")
+        yield alice.expect_line("JOIN tea bob")
+        bob.say("/leave")
+        yield alice.expect_line("PART tea bob")
+        carol = yield self.client(two, "carol")
+        carol.say("/join tea")
+        yield alice.expect_line("JOIN tea carol")
+        alice.say("/leave")
+        self.assertEqual((yield carol.expect_line("PART tea ")), "PART tea alice left")
+        self.assertEqual((yield carol.expect_line("OWNER tea ")), "OWNER tea carol")
+        carol.say("/who")
+        self.assertEqual((yield carol.expect_line("OWNER tea")), "OWNER tea carol")
+
+    @defer.inlineCallbacks
+    def test_a_rename_across_nodes_is_seen_once(self):
+        """alice (one node) shares three rooms with bob (the other): bob
+        sees her rename once, before her first words under the new name."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        bob = yield self.client(two, "bob")
+        for client in (alice, bob):
+            client.say("/caps multi")
+            yield client.expect_line("CAPS ")
+        for room in ("tea", "cafe", "den"):
+            alice.say(f"/create {room}")
+            yield alice.expect_line(f"JOINED {room} ")
+            bob.say(f"/join {room}")
+            yield alice.expect_line(f"JOIN {room} bob")
+        alice.say("/nick alicia")
+        self.assertEqual((yield bob.expect_line("NICK ")), "NICK alice alicia")
+        alice.say("/say den hi again")
+        said = yield bob.expect_line("MSG den alicia ")
+        self.assertTrue(said.endswith(" hi again"), said)
+        self.assertEqual(
+            [line for line in bob.lines if "NICK" in line], ["NICK alice alicia"]
+        )
+
+    @defer.inlineCallbacks
+    def test_a_node_gone_hands_its_owners_rooms_on(self):
+        """alice made ``den`` on a node that shuts down: bob, on the node
+        that stays, sees her departure, then that he owns the room."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(two, "alice")
+        alice.say("/create den")
+        yield alice.expect_line("JOINED den ")
+        bob = yield self.client(one, "bob")
+        bob.say("/join den")
+        yield alice.expect_line("JOIN den bob")
+        yield two.stopService()
+        part = yield bob.expect_line("PART den alice ")
+        self.assertEqual(part, "PART den alice server node2 shut down")
+        self.assertEqual((yield bob.expect_line("OWNER den ")), "OWNER den bob")
+
+
+class MembershipCostTests(ClusterTestCase):
+    """Deciding on a node costs Redis no more calls than deciding in Lua did."""
+
+    node_options = ("--rate", "0", "--node-ttl", "60")  # no heartbeat meanwhile
+
+    @defer.inlineCallbacks
+    def scripts_run(self, node):
+        """How many scripts Redis has run (by hash, or by source the once)."""
+        connection = redis_backend(node.server).commands.connection
+        info = yield connection.execute_command("INFO", "commandstats")
+        calls = 0
+        for line in info.decode().splitlines():
+            if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
+                stats = dict(part.split("=") for part in line.split(":")[1].split(","))
+                calls += int(stats["calls"]) - int(stats.get("failed_calls", 0))
+        return calls
+
+    @defer.inlineCallbacks
+    def test_a_join_a_leave_and_a_release_are_one_script_each(self):
+        """With the room's seating known from the node's last reply (a
+        member's join), bob's join is one script, his leave one (and the
+        lobby's room list one), his disconnect one."""
+        node = yield self.node()
+        alice = yield self.client(node, "alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED tea ")
+        carol = yield self.client(node, "carol")  # every script run once
+        carol.say("/join tea")
+        yield carol.expect_line("JOINED tea ")
+        carol.say("/leave")
+        yield carol.expect_line("LEFT tea")
+        yield carol.expect_line("ROOMS ")
+        bob = yield self.client(node, "bob")
+        before = yield self.scripts_run(node)
+        bob.say("/join tea")
+        yield alice.expect_line("JOIN tea bob")
+        joined = yield self.scripts_run(node)
+        self.assertEqual(joined - before, 1)
+        bob.say("/leave")
+        yield bob.expect_line("LEFT tea")
+        yield bob.expect_line("ROOMS ")
+        left = yield self.scripts_run(node)
+        self.assertEqual(left - joined, 2)
+        bob.say("/join tea")
+        yield alice.expect_line("JOIN tea bob")
+        back = yield self.scripts_run(node)
+        bob.say("/quit")
+        yield alice.expect_line("PART tea bob ")
+        self.assertEqual((yield self.scripts_run(node)) - back, 1)
