@@ -42,7 +42,7 @@ EXAMPLES: list[events.Event | events.SearchResult] = [
     events.Wallops("root", "restarting soon"),
     events.Edited("tea", "8", "bob", "T", "hi there", "10"),
     events.Redacted("tea", "8", "alice", "", "11"),
-    events.Reaction("tea", "8", "carol", "👍", False, "12", True),
+    events.Reaction("tea", "8", "carol", "👍", False, True, "12"),
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
 ]
 

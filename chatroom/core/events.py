@@ -441,8 +441,8 @@ class Reaction(RoomEvent):
     user: str
     reaction: str
     adding: bool = True
-    id: str = ""
     from_tags: bool = False
+    id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)
 
 
 #: Stored events that change a message and go with it when it is redacted.
