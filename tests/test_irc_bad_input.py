@@ -71,7 +71,7 @@ class IRCBadInputTests(IRCTestCase):
         """IRC's formatting is stripped from a reason; one that still holds
         a control character is dropped, as at every door: a KICK is done
         with the reason of a kick without one, a QUIT with the words of a
-        quit without any (``Goodbye``, at every door)."""
+        quit without any (IRC's ``Client Quit``, as before the rule moved)."""
         alice, bob, carol = self.irc("alice"), self.irc("bob"), self.irc("carol")
         for client in (alice, bob, carol):
             client.send("JOIN #tea")
@@ -91,9 +91,9 @@ class IRCBadInputTests(IRCTestCase):
         )
         self.assertEqual(dave.received(), ["KICK tea carol alice no reason given"])
         alice.send("QUIT")
-        self.assertEqual(dave.received()[0], "PART tea alice quit: Goodbye")
+        self.assertEqual(dave.received()[0], "PART tea alice quit: Client Quit")
         self.assertEqual(
-            alice.received(), ["ERROR :Closing Link: 127.0.0.1 (Quit: Goodbye)"]
+            alice.received(), ["ERROR :Closing Link: 127.0.0.1 (Quit: Client Quit)"]
         )
 
     def test_http_request(self) -> None:

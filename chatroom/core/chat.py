@@ -253,10 +253,10 @@ class ChatCore(Generic[B]):
     def release(self, member: Member, reason: str) -> None:
         self._release(member, reason)
 
-    def quit(self, member: Member, words: str) -> str:
+    def quit(self, member: Member, words: str, unsaid: str = rules.QUIT_WORDS) -> str:
         """The user quits saying ``words`` (:func:`rules.reason`, or
-        :data:`rules.QUIT_WORDS`), which its rooms hear as its own."""
-        said = rules.reason(words, rules.QUIT_WORDS)
+        ``unsaid``), which its rooms hear as its own."""
+        said = rules.reason(words, unsaid)
         self._release(member, said, own_words=True)
         return said
 

@@ -47,6 +47,7 @@ from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
 from chatroom.core.reading import Marker, Unread
 from chatroom.core.roominfo import RoomSettings
+from chatroom.core.rules import QUIT_WORDS
 from chatroom.wire.tags import Tags
 
 
@@ -188,12 +189,13 @@ class Registry(Protocol):
         Nobody waits for it; idempotent.
         """
 
-    def quit(self, member: Member, words: str) -> str:
+    def quit(self, member: Member, words: str, unsaid: str = QUIT_WORDS) -> str:
         """The member quits saying ``words``: as :meth:`release`, its rooms
         hearing them as its own (a departure with ``own_words``); returns the
         words they heard (:func:`chatroom.core.rules.reason`: ``words``, or
-        :data:`~chatroom.core.rules.QUIT_WORDS` for none that can be shown),
-        for the door's goodbye. Its door then closes the connection (whose
+        ``unsaid`` for none that can be shown: a door's own convention, the
+        line protocol's ``Goodbye``, IRC's ``Client Quit``), for the door's
+        goodbye. Its door then closes the connection (whose
         :meth:`release` finds nothing left to do)."""
         ...
 

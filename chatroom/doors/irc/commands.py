@@ -71,12 +71,15 @@ async def pong(session: IRCSession, params: tuple[str, ...]) -> None:
     """Any line proves the client alive; nothing to answer."""
 
 
+#: What a QUIT without words says, as IRC servers say it.
+CLIENT_QUIT = "Client Quit"
+
+
 async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
     """``QUIT [:reason]``: the core's quit (its rule for the words), then
     ``ERROR`` saying them."""
-    words = session.registry.quit(
-        session.member, plain_text(params[0] if params else "")
-    )
+    said = plain_text(params[0] if params else "")
+    words = session.registry.quit(session.member, said, CLIENT_QUIT)
     session.close(f"Quit: {words}")
 
 
