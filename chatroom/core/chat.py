@@ -55,10 +55,9 @@ from chatroom.core.events import (
 from chatroom.core.facts import RoomFacts
 from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
-from chatroom.core.moderation import Action, Actor
+from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
 from chatroom.core.operator_messages import say_to_operators
-from chatroom.core.outside import speaking_place
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
@@ -73,6 +72,28 @@ from chatroom.wire.tags import Tags
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
 B = TypeVar("B", bound=Backend)
+
+
+async def speaking_place(
+    backend: Backend, member: Member, room: str, actor: Callable[[], Actor]
+) -> tuple[str, bool]:
+    """Where ``member``'s message to ``room`` goes: the room's name as the
+    back-end has it, and whether the member speaks from outside it (a room
+    that takes messages from outside: ``/set external on``, IRC's ``-n``;
+    the rule is :func:`chatroom.core.moderation.check_outside`). A member
+    not in a room that takes none, or in no such room, is refused as
+    before (``NOT_IN_ROOM``)."""
+    try:
+        return backend.place(member, room), False
+    except ChatError as refusal:
+        if refusal.code != "NOT_IN_ROOM":
+            raise
+        try:
+            facts = await backend.facts(room)
+        except ChatError:
+            raise refusal from None
+        check_outside(facts.room, actor(), refusal)
+        return facts.room.name, True
 
 
 class ChatCore(Generic[B]):
