@@ -9,7 +9,7 @@ say what happened, and hands the change to its
 actor of every decision is built here and nowhere else.
 
 A decision on a room's facts (topic, deletion, moderation) is made as
-:mod:`chatroom.core.deciding` says: again, if the facts changed under it.
+:mod:`chatroom.core.retrying` says: again, if the facts changed under it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Facts, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
-from chatroom.core.deciding import Applied, Decided, decided, retried
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -61,6 +60,7 @@ from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.private import PrivateMessages
 from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
+from chatroom.core.retrying import Applied, Decided, decided, retried
 from chatroom.core.roominfo import RoomSettings, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions

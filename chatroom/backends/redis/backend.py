@@ -57,7 +57,6 @@ from chatroom.core.backend import (
     Speech,
 )
 from chatroom.core.config import ClusterConfig, ServerConfig
-from chatroom.core.deciding import retried
 from chatroom.core.events import (
     Departure,
     DepartureKind,
@@ -76,6 +75,7 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Seating
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
+from chatroom.core.retrying import retried
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 

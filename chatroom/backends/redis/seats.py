@@ -33,11 +33,11 @@ from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.core import errors, membership
 from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
-from chatroom.core.deciding import retried
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure
 from chatroom.core.membership import RoomView, Seating
 from chatroom.core.registry import Member
+from chatroom.core.retrying import retried
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 

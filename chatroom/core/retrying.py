@@ -1,11 +1,15 @@
-"""Deciding on facts that may change under the decision.
+"""Deciding again when the facts change under a decision: bounded retries.
 
 A decision on a room's facts (topic, deletion, moderation, a message's
 life) reads the facts, applies the rule, and asks the back-end to apply
 the outcome *if the facts still hold*; when they changed meanwhile
 (another node acted first, :class:`~chatroom.core.backend.FactsChangedError`)
 it decides again, a bounded number of times. In one process the facts
-never change under a decision; in a cluster they can.
+never change under a decision; in a cluster they can. The core's
+decisions (:class:`chatroom.core.chat.ChatCore`) and the Redis back-end's
+membership steps (:mod:`chatroom.backends.redis.seats`,
+:mod:`chatroom.backends.redis.backend`) are retried here,
+the same way.
 """
 
 from __future__ import annotations
