@@ -1,4 +1,4 @@
-"""A big room (``--big-room``, chatroom.core.presence) through the IRC door."""
+"""A big room (``--big-room``, chatroom.core.big_rooms) through the IRC door."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ class ServerConfig:
     room_capacity: int = 256
     #: From this many members on, a room's joiners join quietly: they are
     #: announced when they first speak (``--big-room``; 0: never;
-    #: chatroom.core.presence).
+    #: chatroom.core.big_rooms).
     big_room: int = 1000
     max_rooms: int = 1024
     history: int = 50

@@ -180,7 +180,7 @@ class PrivateTagMessage(Event):
 @dataclass(slots=True, eq=True)
 class Joined(RoomEvent):
     """``user`` came into the room (not said of a quiet join into a big
-    room, :mod:`chatroom.core.presence`)."""
+    room, :mod:`chatroom.core.big_rooms`)."""
 
     user: str
 
@@ -541,7 +541,7 @@ class Welcome:
     gap: str = ""
     #: How many members the room has, when ``members`` lists only some of
     #: them: a big room's announced members and the joiner (see
-    #: :mod:`chatroom.core.presence`); None when it lists everyone.
+    #: :mod:`chatroom.core.big_rooms`); None when it lists everyone.
     total: int | None = None
     #: The room's owner, if present ("": none), so that a door listing a
     #: big room's announced members need not ask for the whole room.

@@ -8,7 +8,7 @@ here, as plain functions of the room's facts, the way moderation's are
 ``RoomMemberHandler`` holds every rule of membership once while its
 variants perform a few steps:
 
-- :func:`join`: the seat, quiet or announced (:mod:`chatroom.core.presence`),
+- :func:`join`: the seat, quiet or announced (:mod:`chatroom.core.big_rooms`),
   whether the joiner owns the room (a ``keep`` room's account, a restored
   room's owner coming back) and the :class:`~chatroom.core.events.Joined`
   its members are shown;
@@ -36,6 +36,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from chatroom.core.big_rooms import joins_quietly
 from chatroom.core.events import (
     Departure,
     DepartureKind,
@@ -45,7 +46,6 @@ from chatroom.core.events import (
     StoredEvent,
     Welcome,
 )
-from chatroom.core.presence import joins_quietly
 from chatroom.core.rules import catch_up
 
 

@@ -106,7 +106,7 @@ class Room:
         self.policy: RoomPolicy = NO_POLICY
         self.members: dict[Member, str] = {}
         #: A big room's quiet members: joined, their arrival not shown to
-        #: the others yet (chatroom.core.presence); empty below
+        #: the others yet (chatroom.core.big_rooms); empty below
         #: ``big_room``, so a room costs no second entry per member.
         self.quiet: set[Member] = set()
         #: ``--big-room``: from this many members on, joiners join quietly.

@@ -152,7 +152,7 @@ class LocalRoom:
         #: (:mod:`chatroom.backends.redis.outcomes`); None: none yet.
         self.seated: Seated | None = None
         #: This node's members of it who joined quietly and have not spoken
-        #: (:mod:`chatroom.core.presence`): empty below ``--big-room``.
+        #: (:mod:`chatroom.core.big_rooms`): empty below ``--big-room``.
         self.quiet: set[Member] = set()
         #: News of a user, handed to each member of the node once.
         self.news = news or NewsDesk()

@@ -26,7 +26,7 @@ local function members_key(r) return P .. 'members:' .. r end
 local function history_key(r) return P .. 'history:' .. r end
 local function places_key(u) return P .. 'in:' .. u end
 -- The room's quiet members: joined a big room unannounced, not yet spoken
--- (chatroom.core.presence).
+-- (chatroom.core.big_rooms).
 local function quiet_key(r) return P .. 'quiet:' .. r end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
 local function holders_key(u) return P .. 'holders:' .. u end

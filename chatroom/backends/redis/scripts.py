@@ -58,7 +58,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             which a heartbeat settles it (``HEARTBEAT``)
 ``P members:r``             sorted set u → arrival number (arrival order)
 ``P quiet:r``               set: r's quiet members, who joined it big and
-                            have not spoken (:mod:`chatroom.core.presence`)
+                            have not spoken (:mod:`chatroom.core.big_rooms`)
 ``P history:r``             list of the room's stored events
                             (``--retention``; '' for a redacted one), ids
                             consecutive, the newest last

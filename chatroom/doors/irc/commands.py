@@ -22,9 +22,9 @@ import contextlib
 from twisted.words.protocols import irc
 
 from chatroom.core import errors
+from chatroom.core.big_rooms import quiet_notice
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RoomDetails, Welcome
-from chatroom.core.presence import quiet_notice
 from chatroom.core.text import name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
@@ -114,7 +114,7 @@ async def send_names(
     its members only (others get the ``366`` alone, as for no channel).
 
     ``arrival``: the welcome of a big room just joined, which has quiet
-    members (chatroom.core.presence): its names are those the joiner will
+    members (chatroom.core.big_rooms): its names are those the joiner will
     see leave, so they are the ones shown, its owner marked, then a
     ``NOTICE`` that says so. The whole room is not asked for: its details
     cost the registry work per member, for every joiner.

@@ -179,7 +179,7 @@ class IRCSession:
     away = Rare("")  # the away message ("" when here)
     #: The room the registry's ``entered`` named, for the waiting command.
     _arrived: Rare[str | None] = Rare(None)
-    #: The welcome of a big room just joined (chatroom.core.presence),
+    #: The welcome of a big room just joined (chatroom.core.big_rooms),
     #: whose members the join's NAMES shows, not the whole room's.
     arrival: Rare[Welcome | None] = Rare(None)
     #: True while a JOIN of ours waits for the registry (else a room

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chatroom.core.big_rooms import quiet_notice
 from chatroom.core.events import (
     AccountChanged,
     Announcement,
@@ -67,7 +68,6 @@ from chatroom.core.events import (
     Wallops,
     Welcome,
 )
-from chatroom.core.presence import quiet_notice
 from chatroom.wire.lines import format_line
 from chatroom.wire.tags import Tags, format_tags
 

@@ -1,12 +1,12 @@
-"""Big rooms' joins and parts (chatroom.core.presence), for every registry.
+"""Big rooms' joins and parts (chatroom.core.big_rooms), for every registry.
 
-:class:`PresenceContract` drives real :class:`ChatProtocol` connections (over
+:class:`BigRoomsContract` drives real :class:`ChatProtocol` connections (over
 ``StringTransport``) into a room past ``--big-room`` (3 here) and checks what
 each member sees: quiet arrivals, the ``JOIN`` just before a quiet member's
 first words, no ``PART`` for one who never spoke, a joiner's welcome, and
 ``/who`` listing everyone. It runs against the in-process registry
-(``tests/test_presence.py``) and the Redis one on a real redis-server
-(``tests/cluster/test_presence_redis.py``).
+(``tests/test_big_rooms.py``) and the Redis one on a real redis-server
+(``tests/cluster/test_big_rooms_redis.py``).
 
 A line that must *not* arrive is checked up to a later line everyone does
 get (a message of alice's), so the check waits for the registry however
@@ -31,7 +31,7 @@ NOTICE = (
 )
 
 
-class PresenceContract(ContractBase):
+class BigRoomsContract(ContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
 
     @defer.inlineCallbacks

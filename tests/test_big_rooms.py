@@ -5,12 +5,12 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.presence import joins_quietly
-from tests.presence_contract import CONFIG, PresenceContract
+from chatroom.core.big_rooms import joins_quietly
+from tests.big_rooms_contract import CONFIG, BigRoomsContract
 from tests.support import local_server
 
 
-class LocalPresenceTests(PresenceContract, unittest.TestCase):
+class LocalBigRoomsTests(BigRoomsContract, unittest.TestCase):
     """Every reply arrives within the call that sent the line."""
 
     def setUp(self) -> None:

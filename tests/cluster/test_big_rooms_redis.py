@@ -1,0 +1,17 @@
+"""Big rooms' joins and parts against the Redis registry.
+
+The same tests as ``tests/test_big_rooms.py`` (see
+``tests/big_rooms_contract.py``), with the room's quiet members in a real
+redis-server.
+"""
+
+from __future__ import annotations
+
+from tests.big_rooms_contract import CONFIG, BigRoomsContract
+from tests.cluster.support import RedisRegistryTestCase
+
+
+class RedisBigRoomsTests(RedisRegistryTestCase, BigRoomsContract):
+    """Replies come once Redis has answered."""
+
+    config = CONFIG
