@@ -49,6 +49,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts, RoomPolicy
+from chatroom.core.markers import MarkerStore
 from chatroom.core.moderation import (
     Outcome,
     Target,
@@ -58,7 +59,6 @@ from chatroom.core.moderation import (
 )
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
-from chatroom.core.reading import MarkerStore
 from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import Session

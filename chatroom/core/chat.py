@@ -52,13 +52,13 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts
+from chatroom.core.markers import Marker, PlainMarkers, Unread
 from chatroom.core.markings import Markings
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.private import PrivateMessages
-from chatroom.core.reading import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.retrying import Applied, Decided, decided, retried
 from chatroom.core.roominfo import RoomSettings, settings_of

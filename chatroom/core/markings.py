@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatroom.core import errors, reading
+from chatroom.core import errors
+from chatroom.core import markers as reading
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
 from chatroom.core.events import MarkerMoved, StoredEvent
-from chatroom.core.reading import Marker, PlainMarkers, Unread
+from chatroom.core.markers import Marker, PlainMarkers, Unread
 from chatroom.core.registry import Member
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key

@@ -43,9 +43,9 @@ from chatroom.core.events import (
     TagMessage,
     Welcome,
 )
+from chatroom.core.markers import Marker, Unread
 from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
-from chatroom.core.reading import Marker, Unread
 from chatroom.core.roominfo import RoomSettings
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.wire.tags import Tags

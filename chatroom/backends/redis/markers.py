@@ -8,7 +8,7 @@ One hash per account, ``P markers:<account key>``: room key → the id of
 the newest event read there. Every node reads and moves the same markers,
 so a device on any node sees where the account is; moving one forward is
 one script, so two devices racing leave the larger id (the rule of
-:mod:`chatroom.core.reading`: markers only move forward).
+:mod:`chatroom.core.markers`: markers only move forward).
 """
 
 from __future__ import annotations

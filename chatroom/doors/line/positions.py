@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from chatroom.core import errors
 from chatroom.core.events import Encoder, Event
-from chatroom.core.reading import Unread
+from chatroom.core.markers import Unread
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 
