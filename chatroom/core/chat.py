@@ -52,8 +52,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts
-from chatroom.core.markers import Marker, PlainMarkers, Unread
-from chatroom.core.markings import Markings
+from chatroom.core.markers import Marker, Markings, PlainMarkers, Unread
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
@@ -126,7 +125,7 @@ class ChatCore(Generic[B]):
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
-        #: Read markers and unread counts (chatroom.core.markings).
+        #: Read markers and unread counts (chatroom.core.markers).
         self.markings = Markings(
             config, self.backend, self.plain_markers, self.devices, self._seat
         )
