@@ -25,7 +25,7 @@ and the core decides again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from twisted.internet.defer import Deferred
@@ -41,25 +41,19 @@ from chatroom.core.events import (
     Reaction,
     Redacted,
     RoomDeleted,
-    RoomDetails,
     RoomEvent,
     SearchResult,
     StoredEvent,
     ToEveryone,
     TopicChanged,
 )
-from chatroom.core.facts import RoomFacts, RoomPolicy
+from chatroom.core.facts import RoomFacts
 from chatroom.core.markers import MarkerStore
-from chatroom.core.moderation import (
-    Outcome,
-    Target,
-    is_operator,
-    is_owner,
-    is_voiced,
-)
+from chatroom.core.moderation import Outcome, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
 from chatroom.core.registry import Member
+from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import Session
 
@@ -96,71 +90,6 @@ class Facts:
     guard: tuple[bytes, bytes] = NO_GUARD
     owner_name: str = ""
     target: Target | None = None
-
-
-@dataclass(frozen=True)
-class Roster:
-    """A room for ``/who``: its members as each is known to the rules
-    (``grants``, in arrival order), its owner and topic."""
-
-    name: str
-    owner_name: str
-    owner_key: str
-    topic: str
-    topic_by: str
-    policy: RoomPolicy
-    members: list[Target] = field(default_factory=list)
-    #: When the topic was set and the room made (Unix seconds, 0: unknown).
-    topic_at: int = 0
-    created_at: int = 0
-
-    def operators(self) -> list[str]:
-        """The members ``/op`` made operators (the owner is told apart)."""
-        if not self.policy.operators:
-            return []
-        facts = RoomFacts(self.name, False, self.owner_key, 0, 0, self.policy)
-        return [
-            member.name
-            for member in self.members
-            if member.key != self.owner_key and is_operator(facts, member)
-        ]
-
-    def owner_unopped(self) -> bool:
-        """Whether the owner, here, gave up operator status (``/deop``)."""
-        if not self.policy.unopped_owner:
-            return False
-        facts = RoomFacts(self.name, False, self.owner_key, 0, 0, self.policy)
-        return any(
-            is_owner(facts, member) and not is_operator(facts, member)
-            for member in self.members
-        )
-
-    def voiced(self) -> list[str]:
-        """The members ``/voice`` gave a voice (``+v``), owner and
-        operators among them if they were given one too."""
-        if not self.policy.voiced:
-            return []
-        facts = RoomFacts(self.name, False, self.owner_key, 0, 0, self.policy)
-        return [member.name for member in self.members if is_voiced(facts, member)]
-
-    def details(self) -> RoomDetails:
-        """What ``/who`` and IRC's ``NAMES``/``WHO``/``TOPIC`` show of it."""
-        return RoomDetails(
-            room=self.name,
-            members=[target.name for target in self.members],
-            owner=self.owner_name,
-            topic=self.topic,
-            topic_by=self.topic_by,
-            operators=self.operators(),
-            voiced=self.voiced(),
-            owner_unopped=self.owner_unopped(),
-            secret=self.policy.secret,
-            closed=bool(
-                self.policy.secret or self.policy.key or self.policy.invite_only
-            ),
-            topic_at=self.topic_at,
-            created_at=self.created_at,
-        )
 
 
 class MessageSteps(Protocol):

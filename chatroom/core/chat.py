@@ -44,7 +44,6 @@ from chatroom.core.events import (
     RealnameChanged,
     Renamed,
     RoomDeleted,
-    RoomDetails,
     RoomEvent,
     SearchResult,
     StoredEvent,
@@ -60,7 +59,7 @@ from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.private import PrivateMessages
 from chatroom.core.registry import Member
 from chatroom.core.retrying import Applied, Decided, decided, retried
-from chatroom.core.roominfo import RoomSettings, settings_of
+from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.tagmessages import Reacting, TagMessages
@@ -510,8 +509,8 @@ class ChatCore(Generic[B]):
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         return await self.markings.unread(member, rooms)
 
-    async def room_details(self, room: str) -> RoomDetails:
-        return (await self.backend.roster(room)).details()
+    async def room_details(self, room: str) -> Roster:
+        return await self.backend.roster(room)
 
     async def _decide(
         self,

@@ -144,9 +144,9 @@ class Devices:
         first = int(history[0].id or 1) if 0 < len(history) < bound else 1
         if since is not None:
             history = [e for e in history if e.id and int(e.id) > since]
-        members = [target.name for target in roster.members]
+        members = [target.name for target in roster.targets]
         view = RoomView(
-            room=roster.name,
+            room=roster.room,
             members=members,
             total=len(members),
             joiner=session.name,

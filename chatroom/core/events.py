@@ -554,40 +554,6 @@ class Welcome:
 
 
 @dataclass
-class RoomDetails:
-    """A room's members (arrival order), owner and topic, for ``/who``.
-
-    ``operators``: the members who moderate the room besides its owner
-    (``/op``), so a door can mark them as it marks the owner (IRC's ``@``).
-    """
-
-    room: str
-    members: list[str]
-    owner: str = ""
-    topic: str = ""
-    topic_by: str = ""
-    operators: list[str] = field(default_factory=list)
-    #: The members with a voice (``/voice``, IRC's ``+``).
-    voiced: list[str] = field(default_factory=list)
-    #: The owner gave up operator status (``/deop`` of themself).
-    owner_unopped: bool = False
-    #: The room is secret (``/set secret on``, IRC ``+s``).
-    secret: bool = False
-    #: Its members are shown to its members only: a secret, keyed or
-    #: invite-only room (a key or an invitation keeps out who may not
-    #: see who is inside, at every door).
-    closed: bool = False
-    #: When the topic was set and the room made (Unix seconds; 0 for
-    #: unknown): IRC's ``333`` and ``329``.
-    topic_at: int = 0
-    created_at: int = 0
-
-    def members_shown(self, to_a_member: bool) -> bool:
-        """Whether one asking (a member of the room or not) sees its members."""
-        return to_a_member or not self.closed
-
-
-@dataclass
 class DeviceList:
     """``/devices``: the asker's number and each device's number, door and
     sign-in time, oldest first."""

@@ -46,7 +46,7 @@ async def say_to_operators(
     where = backend.place(member, room)
     roster = await backend.roster(where)
     ops = frozenset(
-        name_key(name) for name in (roster.owner_name, *roster.operators()) if name
+        name_key(name) for name in (roster.owner, *roster.operators) if name
     )
     stamp = format_time(now)
     event = OperatorMessage(where, session.name, stamp, ops, text, notice)

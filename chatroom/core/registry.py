@@ -37,7 +37,6 @@ from chatroom.core.events import (
     LobbyChanges,
     PrivateMessage,
     PrivateTagMessage,
-    RoomDetails,
     SearchResult,
     StoredEvent,
     TagMessage,
@@ -46,7 +45,7 @@ from chatroom.core.events import (
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
-from chatroom.core.roominfo import RoomSettings
+from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.wire.tags import Tags
 
@@ -345,7 +344,7 @@ class Registry(Protocol):
         admin; ``BAD_ARGS`` for a count not 1-200)."""
         ...
 
-    async def room_details(self, room: str) -> RoomDetails:
+    async def room_details(self, room: str) -> Roster:
         """Members, owner and topic of a room."""
         ...
 

@@ -27,7 +27,7 @@ from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.backend import Admission, Facts, Roster, SessionEnder, Speech
+from chatroom.core.backend import Admission, Facts, SessionEnder, Speech
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -48,6 +48,7 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
+from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 
@@ -438,10 +439,16 @@ class LocalBackend:
         members = [
             self._target(name, where) or Target(name) for name in where.members.values()
         ]
-        owner, topic = where.owner_name, where.topic
         return Roster(
-            *(where.name, owner, facts.owner, topic, where.topic_by, where.policy),
-            *(members, where.topic_at, where.created_at),
+            room=where.name,
+            owner=where.owner_name,
+            owner_key=facts.owner,
+            topic=where.topic,
+            topic_by=where.topic_by,
+            policy=where.policy,
+            targets=members,
+            topic_at=where.topic_at,
+            created_at=where.created_at,
         )
 
     async def facts(self, room: str, target: str = "") -> Facts:

@@ -52,7 +52,6 @@ from chatroom.core.backend import (
     Admission,
     Facts,
     FactsChangedError,
-    Roster,
     SessionEnder,
     Speech,
 )
@@ -76,6 +75,7 @@ from chatroom.core.membership import Seating
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
+from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 

@@ -16,12 +16,13 @@ from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
 from chatroom.core import codec, errors
-from chatroom.core.backend import Facts, Roster
+from chatroom.core.backend import Facts
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import LobbyChanges, Message, RoomGone, RoomInfo
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target
+from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
@@ -93,13 +94,13 @@ def parse_roster(reply: list[Any]) -> Roster:
     else:
         targets = [Target(member) for member in shown]
     return Roster(
-        name=name.decode(),
-        owner_name=owner.decode(),
+        room=name.decode(),
+        owner=owner.decode(),
         owner_key=owner_key.decode(),
         topic=topic.decode(),
         topic_by=topic_by.decode(),
         policy=RoomPolicy.from_json(policy),
-        members=targets,
+        targets=targets,
         topic_at=int(topic_at),
         created_at=int(created_at),
     )

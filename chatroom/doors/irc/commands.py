@@ -24,7 +24,8 @@ from twisted.words.protocols import irc
 from chatroom.core import errors
 from chatroom.core.big_rooms import quiet_notice
 from chatroom.core.errors import ChatError
-from chatroom.core.events import RoomDetails, Welcome
+from chatroom.core.events import Welcome
+from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
@@ -94,7 +95,7 @@ def room_name(target: str) -> str:
     return room
 
 
-def prefixes_of(details: RoomDetails, multi: bool = False) -> dict[str, str]:
+def prefixes_of(details: Roster, multi: bool = False) -> dict[str, str]:
     """Each member's prefix, for those who have one: ``@`` for the owner
     and the operators, ``+`` for a voice; a member with both shows ``@``
     alone, or ``@+`` to a client with ``multi-prefix``."""
@@ -110,7 +111,7 @@ async def send_names(
 ) -> None:
     """``353``s and ``366`` (not when ``end`` is False: ``NAMES #a,#b``
     ends once); a closed room's members (secret, keyed or invite-only:
-    :meth:`~chatroom.core.events.RoomDetails.members_shown`) are shown to
+    :meth:`~chatroom.core.roominfo.Roster.members_shown`) are shown to
     its members only (others get the ``366`` alone, as for no channel).
 
     ``arrival``: the welcome of a big room just joined, which has quiet
@@ -400,9 +401,7 @@ async def names(session: IRCSession, params: tuple[str, ...]) -> None:
 # -- who is who -----------------------------------------------------------------
 
 
-async def find_user(
-    session: IRCSession, nick: str
-) -> tuple[str, list[RoomDetails]] | None:
+async def find_user(session: IRCSession, nick: str) -> tuple[str, list[Roster]] | None:
     """A user's name as shown and the rooms they are in, by asking each room.
 
     The registry answers questions about rooms, not users, so this looks
