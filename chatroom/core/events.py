@@ -486,9 +486,11 @@ class SearchResult(Encodable):
 
 
 @dataclass(slots=True, eq=False)
-class RoomInfo(Encodable):
-    """One room as the lobby shows it: name, member count, capacity, topic;
-    and whether it is ``secret`` (listed to its members only)."""
+class ListedRoom(Encodable):
+    """One room as the room list (``/list``, the lobby) shows it: name,
+    member count, capacity, topic; and whether it is ``secret`` (listed to
+    its members only). Not ``/info``, which is :class:`RoomSettings
+    <chatroom.core.roominfo.RoomSettings>`."""
 
     name: str
     members: int
@@ -508,7 +510,7 @@ class RoomGone(Encodable):
 class Listing(Encodable):
     """The room list (``/list``, the lobby on arrival)."""
 
-    rooms: Sequence[RoomInfo]
+    rooms: Sequence[ListedRoom]
 
     def public(self) -> Listing:
         """The list without its secret rooms (itself if it has none)."""
@@ -521,7 +523,7 @@ class Listing(Encodable):
 class LobbyChanges(Encodable):
     """Rooms whose listing changed since the last push, for ``/watch``."""
 
-    changes: Sequence[RoomInfo | RoomGone]
+    changes: Sequence[ListedRoom | RoomGone]
 
 
 @dataclass

@@ -21,10 +21,10 @@ from chatroom.core.events import (
     Departure,
     DepartureKind,
     Kicked,
+    ListedRoom,
     Listing,
     Message,
     Renamed,
-    RoomInfo,
 )
 from tests.support import RecordingMember as Member
 
@@ -108,7 +108,7 @@ class LocalRoomKickedTests(unittest.TestCase):
             pass
 
         async def listing() -> Listing:
-            return Listing([RoomInfo("tea", 1, 5, "")])
+            return Listing([ListedRoom("tea", 1, 5, "")])
 
         self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
         self.room = self.rooms.open("tea", "tea")

@@ -33,12 +33,12 @@ from chatroom.core.events import (
     Departure,
     DepartureKind,
     Event,
+    ListedRoom,
     Listing,
     LobbyChanges,
     Message,
     RoomDeleted,
     RoomGone,
-    RoomInfo,
     StoredEvent,
     ToEveryone,
     TopicChanged,
@@ -542,7 +542,7 @@ class LocalBackend:
         self.lobby.changed(room.key, room.name)
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
-        entries: list[RoomInfo | RoomGone] = []
+        entries: list[ListedRoom | RoomGone] = []
         for key, name in changed.items():
             room = self.rooms.get(key)
             if room is None or room.policy.secret:  # secret: not in the lobby

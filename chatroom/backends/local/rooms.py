@@ -22,8 +22,8 @@ from chatroom.core import membership
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Event,
+    ListedRoom,
     RoomEvent,
-    RoomInfo,
     StoredEvent,
     TopicChanged,
     Welcome,
@@ -125,7 +125,7 @@ class Room:
         #: Memory holds every stored event left from this id on (redactions
         #: leave holes in the ids, so the oldest held one does not say it).
         self.held_from = 0
-        self._info: RoomInfo | None = None
+        self._info: ListedRoom | None = None
 
     def __repr__(self) -> str:
         return f"<Room {self.name!r} members={len(self.members)}>"
@@ -355,7 +355,7 @@ class Room:
         """Permanent and ``keep`` rooms stay when empty."""
         return self.permanent or self.policy.keep
 
-    def info(self) -> RoomInfo:
+    def info(self) -> ListedRoom:
         """This room's lobby entry.
 
         Every newcomer is sent the whole list, so the entry (and with it
@@ -368,7 +368,7 @@ class Room:
             or info.topic != self.topic
             or info.secret != self.policy.secret
         ):
-            info = self._info = RoomInfo(
+            info = self._info = ListedRoom(
                 self.name,
                 len(self.members),
                 self.capacity,

@@ -36,12 +36,12 @@ from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import (
     key_of,
+    listed_room,
     lobby_changes,
     moderation_args,
     parse_facts,
     parse_roster,
     parse_target,
-    room_info,
     say_args,
 )
 from chatroom.backends.redis.searching import cluster_search
@@ -535,7 +535,7 @@ class RedisBackend:
 
     async def _read_every_room(self) -> Listing:
         rows = sorted(await self._listing(), key=lambda row: int(row[5]))
-        return Listing([room_info(row) for row in rows])
+        return Listing([listed_room(row) for row in rows])
 
     async def _listing(self, keys: list[str] | None = None) -> list[list[Any]]:
         """Rows of the LISTING script for ``keys`` (every room if none)."""

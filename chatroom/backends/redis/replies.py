@@ -4,7 +4,7 @@ The scripts of :mod:`chatroom.backends.redis.scripts` and
 :mod:`chatroom.backends.redis.moderation_scripts` speak in flat lists of
 bytes. These functions turn their replies into the core's types
 (:class:`~chatroom.core.backend.Facts`, :class:`~chatroom.core.moderation.Target`,
-:class:`~chatroom.core.events.RoomInfo`) and a decided
+:class:`~chatroom.core.events.ListedRoom`) and a decided
 :class:`~chatroom.core.moderation.Outcome` into the ``MODERATE`` script's
 arguments, so :class:`~chatroom.backends.redis.backend.RedisBackend` reads as
 the steps it takes.
@@ -19,7 +19,7 @@ from chatroom.core import codec, errors
 from chatroom.core.backend import Facts
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import LobbyChanges, Message, RoomGone, RoomInfo
+from chatroom.core.events import ListedRoom, LobbyChanges, Message, RoomGone
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.roominfo import Roster
@@ -35,10 +35,10 @@ ENTRY_REFUSALS: Refusals = {
 }
 
 
-def room_info(row: list[Any]) -> RoomInfo:
+def listed_room(row: list[Any]) -> ListedRoom:
     """A room's lobby entry from a row of the LISTING script."""
     _key, name, members, capacity, topic, _created, secret = row
-    return RoomInfo(
+    return ListedRoom(
         name.decode(), int(members), int(capacity), topic.decode(), secret == b"1"
     )
 
@@ -46,9 +46,9 @@ def room_info(row: list[Any]) -> RoomInfo:
 def lobby_changes(rows: list[list[Any]], changed: dict[str, str]) -> LobbyChanges:
     """The LISTING script's rows for the rooms in ``changed`` (key: name) as
     the lobby shows them: a room gone, or secret, is gone from the lobby."""
-    entries: list[RoomInfo | RoomGone] = []
+    entries: list[ListedRoom | RoomGone] = []
     for row in rows:
-        info = room_info(row) if len(row) > 1 else None
+        info = listed_room(row) if len(row) > 1 else None
         if info is None or info.secret:
             entries.append(RoomGone(changed[row[0].decode()]))
         else:

@@ -43,6 +43,7 @@ from chatroom.core.events import (
     Joined,
     Kicked,
     LeftElsewhere,
+    ListedRoom,
     Listing,
     LobbyChanges,
     MarkerMoved,
@@ -58,7 +59,6 @@ from chatroom.core.events import (
     Renamed,
     RoomDeleted,
     RoomGone,
-    RoomInfo,
     RoomNotice,
     SearchResult,
     SettingChanged,
@@ -282,7 +282,7 @@ def render_found(result: SearchResult) -> bytes:
     return format_line("FOUND", *fields, text=result.text)
 
 
-def render_room(info: RoomInfo) -> bytes:
+def render_room(info: ListedRoom) -> bytes:
     """``ROOM name members capacity topic``."""
     return format_line(
         "ROOM", info.name, str(info.members), str(info.capacity), text=info.topic
