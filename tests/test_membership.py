@@ -10,7 +10,7 @@ from twisted.trial import unittest
 
 from chatroom.core import membership
 from chatroom.core.events import Departure, DepartureKind, Joined, OwnerChanged
-from chatroom.core.membership import Fate, Heir, RoomView, Seating
+from chatroom.core.membership import Fate, Heir, Seating, WelcomeFacts
 
 
 def _part(user: str) -> Departure:
@@ -110,7 +110,7 @@ class WelcomeTests(unittest.TestCase):
 
     def test_a_quiet_joiner_is_shown_after_the_announced_with_the_count(self) -> None:
         """With quiet members, those shown and the joiner, and how many in all."""
-        view = RoomView("tea", ["alice", "bob"], 4, "dave", 10, joiner_quiet=True)
+        view = WelcomeFacts("tea", ["alice", "bob"], 4, "dave", 10, joiner_quiet=True)
         welcome = membership.welcome(view, None, 0)
         self.assertEqual(
             (welcome.members, welcome.total), (["alice", "bob", "dave"], 4)
@@ -118,6 +118,6 @@ class WelcomeTests(unittest.TestCase):
 
     def test_a_resume_says_what_it_misses(self) -> None:
         """From an id older than the bound reaches: the number left out."""
-        view = RoomView("tea", ["alice"], 1, "alice", 10, first=1, last=100)
+        view = WelcomeFacts("tea", ["alice"], 1, "alice", 10, first=1, last=100)
         self.assertEqual(membership.welcome(view, 10, 50).gap, "40")
         self.assertEqual(membership.welcome(view, 90, 50).gap, "")

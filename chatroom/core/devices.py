@@ -45,7 +45,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
-from chatroom.core.membership import RoomView
+from chatroom.core.membership import WelcomeFacts
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
@@ -145,7 +145,7 @@ class Devices:
         if since is not None:
             history = [e for e in history if e.id and int(e.id) > since]
         members = [target.name for target in roster.targets]
-        view = RoomView(
+        view = WelcomeFacts(
             room=roster.room,
             members=members,
             total=len(members),

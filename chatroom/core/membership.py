@@ -214,8 +214,9 @@ def speaking(facts: Seating, key: str, name: str) -> tuple[RoomEvent, ...]:
 
 
 @dataclass
-class RoomView:
-    """What a back-end reads of a room for a join reply: its members in
+class WelcomeFacts:
+    """What a back-end reads of a room for a join reply (the facts a
+    :class:`~chatroom.core.events.Welcome` is built from): its members in
     arrival order (only those whose arrival was shown, when some joined
     quietly), how many there are in all, the joiner and whether it is a
     quiet one, the owner's name if present, the topic, the history window
@@ -237,7 +238,7 @@ class RoomView:
     last: int = 0
 
 
-def welcome(view: RoomView, since: int | None, bound: int) -> Welcome:
+def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
     """The join reply (also a device's view of a room its account is in):
     the members, those shown and the joiner when some joined quietly (with
     the true count beside them), the history window, the topic, and for a

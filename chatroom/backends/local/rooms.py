@@ -31,7 +31,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import fan_out
-from chatroom.core.membership import Arrival, Heir, Leaving, RoomView, Seating
+from chatroom.core.membership import Arrival, Heir, Leaving, Seating, WelcomeFacts
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
 from chatroom.core.rules import catch_up
@@ -317,7 +317,7 @@ class Room:
             history = self.held(resume.start, self.last_id)
         quiet = self.quiet
         members = [name for m, name in self.members.items() if m not in quiet]
-        view = RoomView(
+        view = WelcomeFacts(
             room=self.name,
             members=members,  # arrival order
             total=len(self.members),

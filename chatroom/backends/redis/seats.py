@@ -35,7 +35,7 @@ from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure
-from chatroom.core.membership import RoomView, Seating
+from chatroom.core.membership import Seating, WelcomeFacts
 from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import Session, Sessions
@@ -313,11 +313,11 @@ class RedisSeats:
             await self.enter(member, session, key, key, None, since, scripts.VIEW, args)
 
 
-def _view(read: list[Any], joiner: str) -> RoomView:
+def _view(read: list[Any], joiner: str) -> WelcomeFacts:
     """What a join reply is built from, as ``view`` (the prelude) read it."""
     name, capacity, _incarnation, topic, topic_by, topic_at = read[:6]
     members, quiet, total, owner, history, first, last = read[6:]
-    return RoomView(
+    return WelcomeFacts(
         room=name.decode(),
         members=[m.decode() for m in members],
         total=int(total),
