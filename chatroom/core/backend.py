@@ -80,9 +80,10 @@ NO_GUARD = (b"", b"")
 
 
 @dataclass(frozen=True)
-class Facts:
-    """A room as a decision reads it: what the rules decide on, the guard
-    an apply step checks (what the facts were read at), the owner's name if
+class DecisionFacts:
+    """What one decision on a room was made on: the room's facts (what the
+    rules decide on, :class:`~chatroom.core.facts.RoomFacts`), the guard an
+    apply step checks (what the facts were read at), the owner's name if
     present, and the user a command names (None: nobody connected or
     registered)."""
 
@@ -415,25 +416,25 @@ class Backend(Protocol):
 
     async def roster(self, room: str) -> Roster: ...
 
-    async def facts(self, room: str, target: str = "") -> Facts:
+    async def facts(self, room: str, target: str = "") -> DecisionFacts:
         """Room ``room`` (``NO_SUCH_ROOM``) and the user called ``target``."""
         ...
 
     async def apply_topic(
-        self, session: Session, facts: Facts, event: TopicChanged, now: float
+        self, session: Session, facts: DecisionFacts, event: TopicChanged, now: float
     ) -> None:
         """Set the topic ``event`` says (by the session, at ``now``) and
         append ``event`` as :meth:`append` does."""
         ...
 
     async def apply_delete(
-        self, session: Session, facts: Facts, event: RoomDeleted
+        self, session: Session, facts: DecisionFacts, event: RoomDeleted
     ) -> None:
         """Remove the room; its members hear ``event`` and go to the lobby."""
         ...
 
     async def apply_outcome(
-        self, member: Member, session: Session, facts: Facts, outcome: Outcome
+        self, member: Member, session: Session, facts: DecisionFacts, outcome: Outcome
     ) -> None:
         """Apply a moderation outcome decided on ``facts``."""
         ...

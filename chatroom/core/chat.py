@@ -26,7 +26,7 @@ from twisted.logger import Logger
 from chatroom.core import admin, errors, moderation, multiline, rules, search
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import Backend, Facts, SessionEnder
+from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
@@ -515,8 +515,8 @@ class ChatCore(Generic[B]):
     async def _decide(
         self,
         room: str,
-        rule: Callable[[Facts], Decided],
-        apply: Callable[[Facts, Decided], Awaitable[Applied]],
+        rule: Callable[[DecisionFacts], Decided],
+        apply: Callable[[DecisionFacts, Decided], Awaitable[Applied]],
         target: str = "",
     ) -> Applied:
         return await decided(self.backend.facts, room, rule, apply, target)
@@ -527,11 +527,11 @@ class ChatCore(Generic[B]):
         actor, session = self._actor(member), self._session(member)
         now = self.clock.seconds()
 
-        def rule(facts: Facts) -> TopicChanged:
+        def rule(facts: DecisionFacts) -> TopicChanged:
             moderation.check_set_topic(facts.room, actor)
             return TopicChanged(facts.room.name, actor.name, topic, format_time(now))
 
-        async def apply(facts: Facts, event: TopicChanged) -> None:
+        async def apply(facts: DecisionFacts, event: TopicChanged) -> None:
             await self.backend.apply_topic(session, facts, event, now)
 
         await self._decide(where, rule, apply)
@@ -540,11 +540,11 @@ class ChatCore(Generic[B]):
         """``/delete``: every member (on every node) back to the lobby."""
         actor, session = self._actor(member), self._session(member)
 
-        def rule(facts: Facts) -> RoomDeleted:
+        def rule(facts: DecisionFacts) -> RoomDeleted:
             moderation.check_delete(facts.room, actor)
             return RoomDeleted(facts.room.name, actor.name)
 
-        async def apply(facts: Facts, event: RoomDeleted) -> str:
+        async def apply(facts: DecisionFacts, event: RoomDeleted) -> str:
             await self.backend.apply_delete(session, facts, event)
             return facts.room.name
 
@@ -561,10 +561,12 @@ class ChatCore(Generic[B]):
         where = self.backend.place(member, room)
         actor, session = self._actor(member), self._session(member)
 
-        def rule(facts: Facts) -> moderation.Outcome:
+        def rule(facts: DecisionFacts) -> moderation.Outcome:
             return moderation.decide(action, facts.room, actor, facts.target)
 
-        async def apply(facts: Facts, outcome: moderation.Outcome) -> list[RoomEvent]:
+        async def apply(
+            facts: DecisionFacts, outcome: moderation.Outcome
+        ) -> list[RoomEvent]:
             await self.backend.apply_outcome(member, session, facts, outcome)
             await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events

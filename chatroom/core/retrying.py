@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from chatroom.core import errors
-from chatroom.core.backend import Facts, FactsChangedError
+from chatroom.core.backend import DecisionFacts, FactsChangedError
 
 #: How often a decision is retried when its facts keep changing under it.
 DECISION_ATTEMPTS = 5
@@ -39,10 +39,10 @@ async def retried(attempt: Callable[[], Awaitable[Applied]]) -> Applied:
 
 
 async def decided(
-    facts_of: Callable[[str, str], Awaitable[Facts]],
+    facts_of: Callable[[str, str], Awaitable[DecisionFacts]],
     room: str,
-    rule: Callable[[Facts], Decided],
-    apply: Callable[[Facts, Decided], Awaitable[Applied]],
+    rule: Callable[[DecisionFacts], Decided],
+    apply: Callable[[DecisionFacts, Decided], Awaitable[Applied]],
     target: str = "",
 ) -> Applied:
     """Apply ``rule`` to the room's facts (``facts_of``: the back-end's

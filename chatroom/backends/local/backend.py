@@ -27,7 +27,7 @@ from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.backend import Admission, Facts, SessionEnder, Speech
+from chatroom.core.backend import Admission, DecisionFacts, SessionEnder, Speech
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -451,13 +451,13 @@ class LocalBackend:
             created_at=where.created_at,
         )
 
-    async def facts(self, room: str, target: str = "") -> Facts:
+    async def facts(self, room: str, target: str = "") -> DecisionFacts:
         where = self._find(room)
         found = self._target(target, where) if target else None
-        return Facts(where.facts(), owner_name=where.owner_name, target=found)
+        return DecisionFacts(where.facts(), owner_name=where.owner_name, target=found)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, event: TopicChanged, now: float
+        self, session: Session, facts: DecisionFacts, event: TopicChanged, now: float
     ) -> None:
         where = self._find(facts.room.name)
         where.topic, where.topic_by, where.topic_at = event.text, event.user, int(now)
@@ -477,7 +477,7 @@ class LocalBackend:
             del self.places[member]
 
     async def apply_delete(
-        self, session: Session, facts: Facts, event: RoomDeleted
+        self, session: Session, facts: DecisionFacts, event: RoomDeleted
     ) -> None:
         room = self._find(facts.room.name)
         room.broadcast(event)
@@ -490,7 +490,7 @@ class LocalBackend:
             gone.removed(room.name, listing)
 
     async def apply_outcome(
-        self, member: Member, session: Session, facts: Facts, outcome: Outcome
+        self, member: Member, session: Session, facts: DecisionFacts, outcome: Outcome
     ) -> None:
         where = self._find(facts.room.name)
         if outcome.policy is not None:

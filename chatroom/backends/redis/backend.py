@@ -50,7 +50,7 @@ from chatroom.backends.redis.shared import SharedRead
 from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
     Admission,
-    Facts,
+    DecisionFacts,
     FactsChangedError,
     SessionEnder,
     Speech,
@@ -664,7 +664,7 @@ class RedisBackend:
         )
         return parse_roster(reply)
 
-    async def facts(self, room: str, target: str = "") -> Facts:
+    async def facts(self, room: str, target: str = "") -> DecisionFacts:
         reply = await self.calls.call(
             scripts.FACTS,
             name_key(room),
@@ -674,7 +674,7 @@ class RedisBackend:
         return parse_facts(reply)
 
     async def apply_topic(
-        self, session: Session, facts: Facts, event: TopicChanged, now: float
+        self, session: Session, facts: DecisionFacts, event: TopicChanged, now: float
     ) -> None:
         await self.calls.call(
             scripts.TOPIC,
@@ -691,7 +691,7 @@ class RedisBackend:
         )
 
     async def apply_delete(
-        self, session: Session, facts: Facts, event: RoomDeleted
+        self, session: Session, facts: DecisionFacts, event: RoomDeleted
     ) -> None:
         key = name_key(facts.room.name)
         reply = await self.calls.call(
@@ -712,7 +712,7 @@ class RedisBackend:
             self.here.deleted(room, seq, reply[3])
 
     async def apply_outcome(
-        self, member: Member, session: Session, facts: Facts, outcome: Outcome
+        self, member: Member, session: Session, facts: DecisionFacts, outcome: Outcome
     ) -> None:
         key = name_key(facts.room.name)
         changes: list[Change] = []

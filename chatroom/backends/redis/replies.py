@@ -3,7 +3,9 @@
 The scripts of :mod:`chatroom.backends.redis.scripts` and
 :mod:`chatroom.backends.redis.moderation_scripts` speak in flat lists of
 bytes. These functions turn their replies into the core's types
-(:class:`~chatroom.core.backend.Facts`, :class:`~chatroom.core.moderation.Target`,
+(:class:`~chatroom.core.backend.DecisionFacts`,
+:class:`~chatroom.core.roominfo.Roster`,
+:class:`~chatroom.core.moderation.Target`,
 :class:`~chatroom.core.events.ListedRoom`) and a decided
 :class:`~chatroom.core.moderation.Outcome` into the ``MODERATE`` script's
 arguments, so :class:`~chatroom.backends.redis.backend.RedisBackend` reads as
@@ -16,7 +18,7 @@ from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
 from chatroom.core import codec, errors
-from chatroom.core.backend import Facts
+from chatroom.core.backend import DecisionFacts
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import ListedRoom, LobbyChanges, Message, RoomGone
@@ -64,7 +66,7 @@ def parse_target(row: list[Any]) -> Target | None:
     return Target(name.decode(), account.decode(), token.decode(), int(present) == 1)
 
 
-def parse_facts(reply: list[Any]) -> Facts:
+def parse_facts(reply: list[Any]) -> DecisionFacts:
     """The reply of the ``FACTS`` script; its guard is the room's
     incarnation and ``ver`` (bumped whenever its owner or policy changes)."""
     _, name, permanent, owner, capacity, members, inc, ver = reply[:8]
@@ -77,7 +79,7 @@ def parse_facts(reply: list[Any]) -> Facts:
         members=int(members),
         policy=RoomPolicy.from_json(policy),
     )
-    return Facts(room, (inc, ver), owner_name.decode(), parse_target(found))
+    return DecisionFacts(room, (inc, ver), owner_name.decode(), parse_target(found))
 
 
 def parse_roster(reply: list[Any]) -> Roster:
@@ -111,7 +113,7 @@ def _flag(value: bool) -> str:
 
 
 def moderation_args(
-    key: str, session: Session, facts: Facts, outcome: Outcome, changes: bytes
+    key: str, session: Session, facts: DecisionFacts, outcome: Outcome, changes: bytes
 ) -> list[Any]:
     """The ``MODERATE`` script's arguments for a decided outcome: ``changes``
     are its kick's (:mod:`chatroom.backends.redis.outcomes`), which shows
