@@ -7,7 +7,7 @@ changed only through the scripts of :mod:`chatroom.backends.redis.scripts`
 core's (:class:`chatroom.core.chat.ChatCore`), decided in Python on facts a
 script read; a script that applies a decision checks the facts still hold.
 It keeps the per-node parts local: one
-:class:`~chatroom.backends.redis.delivery.LocalRoom` per room that has
+:class:`~chatroom.backends.redis.delivery.NodeRoom` per room that has
 members here, subscribed to that room's channel only while it has, and the
 routing of the node channel's messages to this node's sessions.
 """
@@ -26,7 +26,7 @@ from chatroom.backends.redis import moderation_scripts, node_scripts, outcomes, 
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.conversations import RedisConversations
-from chatroom.backends.redis.delivery import LocalRoom, NodeRooms
+from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.devices import RedisOtherNodes
 from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.link import RedisLink
@@ -625,7 +625,7 @@ class RedisBackend:
 
         await retried(attempt)
 
-    def _speaking(self, where: LocalRoom, member: Member, session: Session) -> bytes:
+    def _speaking(self, where: NodeRoom, member: Member, session: Session) -> bytes:
         """What room ``where`` is shown before the member's words, as
         :func:`chatroom.core.membership.speaking` decides on the member's
         quietness as this node knows it (the script checks it still holds)."""

@@ -1,7 +1,7 @@
 """A node's part of one room: which of its members get which of the room's events.
 
 Room events reach a node once, on the room's Redis channel, numbered, in
-the cluster's encoding (:mod:`chatroom.core.codec`). A :class:`LocalRoom`
+the cluster's encoding (:mod:`chatroom.core.codec`). A :class:`NodeRoom`
 decodes each once into a typed event and hands that one value to every
 local member that should see it, so each door renders it once per node.
 
@@ -114,7 +114,7 @@ class NewsDesk:
         return fresh
 
 
-class LocalRoom:
+class NodeRoom:
     """This node's part of one room: its local members and the room's events.
 
     Every member has a *since*: the sequence number of the room's state it
@@ -158,7 +158,7 @@ class LocalRoom:
         self.news = news or NewsDesk()
 
     def __repr__(self) -> str:
-        return f"<LocalRoom {self.name!r} local members={len(self.members)}>"
+        return f"<NodeRoom {self.name!r} local members={len(self.members)}>"
 
     @property
     def idle(self) -> bool:
@@ -256,11 +256,11 @@ class NodeRooms:
         listing: Callable[[], Coroutine[Any, Any, Listing]],
     ) -> None:
         self.prefix = prefix
-        self.rooms: dict[str, LocalRoom] = {}
+        self.rooms: dict[str, NodeRoom] = {}
         #: A tuple, not a set: a member is in few rooms, and a set or dict
         #: of one costs 200 bytes more per member.
-        self.places: dict[Member, tuple[LocalRoom, ...]] = {}
-        self._by_channel: dict[bytes, LocalRoom] = {}
+        self.places: dict[Member, tuple[NodeRoom, ...]] = {}
+        self._by_channel: dict[bytes, NodeRoom] = {}
         self._subscribe = subscribe
         self._unsubscribe = unsubscribe
         self._listing = listing
@@ -270,15 +270,15 @@ class NodeRooms:
         self._held: deque[tuple[bytes, bytes]] | None = None
         self.news = NewsDesk()
 
-    def get(self, key: str) -> LocalRoom | None:
+    def get(self, key: str) -> NodeRoom | None:
         return self.rooms.get(key)
 
-    def open(self, key: str, name: str) -> LocalRoom:
+    def open(self, key: str, name: str) -> NodeRoom:
         """Room ``key`` here, subscribing to its channel if it is new."""
         room = self.rooms.get(key)
         if room is None:
             channel = f"{self.prefix}chan:{key}".encode()
-            room = LocalRoom(key, name, channel, self.news)
+            room = NodeRoom(key, name, channel, self.news)
             self.rooms[key] = room
             self._by_channel[channel] = room
             subscribing = defer.ensureDeferred(self._subscribe(channel))
@@ -288,11 +288,11 @@ class NodeRooms:
             )
         return room
 
-    def forget_if_idle(self, room: LocalRoom) -> None:
+    def forget_if_idle(self, room: NodeRoom) -> None:
         if room.idle and self.rooms.get(room.key) is room:
             self._drop(room)
 
-    def _drop(self, room: LocalRoom) -> None:
+    def _drop(self, room: NodeRoom) -> None:
         del self.rooms[room.key]
         del self._by_channel[room.channel]
         self._unsubscribe(room.channel)
@@ -300,30 +300,30 @@ class NodeRooms:
     def channels(self) -> list[bytes]:
         return [room.channel for room in self.rooms.values()]
 
-    def place(self, member: Member, name: str) -> LocalRoom:
+    def place(self, member: Member, name: str) -> NodeRoom:
         """The local room ``name``, which ``member`` must be in."""
         room = self.rooms.get(name_key(name))
         if room is None or room not in self.places.get(member, ()):
             raise errors.not_in_room()
         return room
 
-    def is_in(self, member: Member, room: LocalRoom) -> bool:
+    def is_in(self, member: Member, room: NodeRoom) -> bool:
         return room in self.places.get(member, ())
 
-    def seat(self, member: Member, room: LocalRoom, since: int) -> None:
+    def seat(self, member: Member, room: NodeRoom, since: int) -> None:
         """``member`` is in ``room`` from event ``since`` on."""
         places = self.places.get(member, ())
         if room not in places:
             self.places[member] = (*places, room)
         room.attach(member, since)
 
-    def unseat(self, member: Member, room: LocalRoom) -> None:
+    def unseat(self, member: Member, room: NodeRoom) -> None:
         """``member`` has left ``room`` (already detached from its events)."""
         room.quiet.discard(member)
         self._take_out(member, room)
         self.forget_if_idle(room)
 
-    def _take_out(self, member: Member, room: LocalRoom) -> None:
+    def _take_out(self, member: Member, room: NodeRoom) -> None:
         places = tuple(r for r in self.places.get(member, ()) if r is not room)
         if places:
             self.places[member] = places
@@ -419,7 +419,7 @@ class NodeRooms:
             self._out_by_another_node(room, event.user)
         return True
 
-    def _out_by_another_node(self, room: LocalRoom, name: str) -> None:
+    def _out_by_another_node(self, room: NodeRoom, name: str) -> None:
         """``name`` left the room (or was kicked) by its account's device on
         another node: its seat here is out of it too (its devices get
         ``LEFT``). On the node that acted it was out before the event."""
@@ -429,14 +429,14 @@ class NodeRooms:
             deliver_to(member, LeftElsewhere(room.name))
             self._back_to_lobby([member], room.name)
 
-    def deleted(self, room: LocalRoom, seq: int, data: bytes) -> None:
+    def deleted(self, room: NodeRoom, seq: int, data: bytes) -> None:
         """The room's deletion (event ``seq``), which this node's member made:
         its members here back to the lobby."""
         if not room.gone:
             event = room.deliver(seq, data)
             self._gone(room, event if isinstance(event, RoomDeleted) else None)
 
-    def _gone(self, room: LocalRoom, deletion: RoomEvent | None) -> None:
+    def _gone(self, room: NodeRoom, deletion: RoomEvent | None) -> None:
         """The room was deleted (every member here has had ``deletion``):
         its members here back to the lobby."""
         if room.gone:
@@ -444,12 +444,12 @@ class NodeRooms:
         room.farewell = [] if deletion is None else [deletion]
         self.close(room, [])
 
-    def vanished(self, room: LocalRoom) -> None:
+    def vanished(self, room: NodeRoom) -> None:
         """Redis lost the room while we were away: tell its members, close it."""
         room.farewell = [RoomNotice(room.name, ROOM_LOST), LeftElsewhere(room.name)]
         self.close(room, room.farewell)
 
-    def close(self, room: LocalRoom, farewell: list[Event]) -> None:
+    def close(self, room: NodeRoom, farewell: list[Event]) -> None:
         """Tell ``room``'s members ``farewell``, then return them to the lobby
         with a room list."""
         room.gone = True
@@ -488,14 +488,14 @@ class NodeRooms:
         listing.addErrback(lambda failure: None)
         listing.addCallback(back_to_lobby)
 
-    def caught_up(self, room: LocalRoom, missed: list[bytes]) -> None:
+    def caught_up(self, room: NodeRoom, missed: list[bytes]) -> None:
         """After a resume: the room's events this node missed, fetched from
         Redis (``seq event`` each), delivered in order as if they had come."""
         for message in missed:
             seq_text, _, data = message.partition(b" ")
             room.deliver(int(seq_text), data)
 
-    def resynced(self, room: LocalRoom, incarnation: str, seq: int) -> None:
+    def resynced(self, room: NodeRoom, incarnation: str, seq: int) -> None:
         """After a resume whose missed events are gone from Redis: the room is
         at ``seq`` of ``incarnation``; its members are told ``GAP`` (with
         the count when the room is the same one) and the notice."""

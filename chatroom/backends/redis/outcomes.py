@@ -15,8 +15,8 @@ seatings as they are now, and the node decides again on those. No script
 decides anything or makes an event.
 
 A node decides its own members' joins and leaves on the seating it has
-from its last reply about that room (:attr:`LocalRoom.seated
-<chatroom.backends.redis.delivery.LocalRoom.seated>`), so a join, a leave
+from its last reply about that room (:attr:`NodeRoom.seated
+<chatroom.backends.redis.delivery.NodeRoom.seated>`), so a join, a leave
 or a release stays one script call unless another node changed what the
 decision depended on; premises name only that, so joins and leaves by
 others elsewhere in a room do not make a node decide again.

@@ -24,7 +24,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls, Refusals
-from chatroom.backends.redis.delivery import LocalRoom, NodeRooms
+from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import stored_events
 from chatroom.backends.redis.node import ClusterNode
 from chatroom.backends.redis.outcomes import Change, Seated
@@ -151,9 +151,9 @@ class RedisSeats:
         self,
         member: Member,
         session: Session,
-        room: LocalRoom,
+        room: NodeRoom,
         name: str,
-        old: LocalRoom | None,
+        old: NodeRoom | None,
         script: Script,
     ) -> Callable[[dict[str, Seated]], list[Change]]:
         """How the changes of an entering script are decided, on the

@@ -1,7 +1,7 @@
 """A node's part of a room: who here gets which of the room's events.
 
 The join's reply and the room's events reach a node over two connections to
-Redis, in either order; these tests feed a ``LocalRoom`` both orders and
+Redis, in either order; these tests feed a ``NodeRoom`` both orders and
 check that every member sees each event once, in sequence, from just after
 its own welcome.
 """
@@ -13,7 +13,7 @@ from twisted.trial import unittest
 from chatroom.backends.redis.delivery import (
     MAYBE_MISSED,
     RECENT_EVENTS,
-    LocalRoom,
+    NodeRoom,
     NodeRooms,
 )
 from chatroom.core import codec
@@ -40,11 +40,11 @@ def line(seq: int) -> str:
     return f"MSG tea bob 2026-11-21T18:04:05.500Z line {seq}"
 
 
-class LocalRoomTests(unittest.TestCase):
+class NodeRoomTests(unittest.TestCase):
     """Delivery by sequence number."""
 
     def setUp(self) -> None:
-        self.room = LocalRoom("tea", "tea", b"chatroom:chan:tea")
+        self.room = NodeRoom("tea", "tea", b"chatroom:chan:tea")
 
     def test_member_gets_only_events_after_its_welcome(self) -> None:
         """Events up to the joiner's JOIN are in its welcome, not sent again."""
@@ -100,7 +100,7 @@ class LocalRoomTests(unittest.TestCase):
         self.assertEqual(len(lines), 1 + RECENT_EVENTS)
 
 
-class LocalRoomKickedTests(unittest.TestCase):
+class NodeRoomKickedTests(unittest.TestCase):
     """``kicked seq KICKED...`` from the node channel, before the room's KICK."""
 
     def setUp(self) -> None:
