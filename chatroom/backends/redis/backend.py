@@ -231,7 +231,7 @@ class RedisBackend:
         after a resume), if it is empty or has no owner."""
         seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *rooms))
 
-        def decide(seen: dict[str, outcomes.Seated]) -> list[Change]:
+        def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
             changes = []
             for room in seen.values():
                 if not room.exists:
@@ -248,8 +248,8 @@ class RedisBackend:
 
     async def _apply(
         self,
-        seen: dict[str, outcomes.Seated],
-        decide: Callable[[dict[str, outcomes.Seated]], list[Change]],
+        seen: dict[str, outcomes.RedisSeating],
+        decide: Callable[[dict[str, outcomes.RedisSeating]], list[Change]],
     ) -> None:
         """``APPLY`` the changes ``decide`` makes of the seatings ``seen``,
         deciding again on those a refusal brings (:func:`retried`)."""
@@ -292,7 +292,7 @@ class RedisBackend:
         seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *places))
         quit = DepartureKind.QUIT
 
-        def decide(seen: dict[str, outcomes.Seated]) -> list[Change]:
+        def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
             changes = []
             for entry in places:
                 key, _, u = entry.partition(" ")

@@ -25,7 +25,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.node import new_incarnation
-from chatroom.backends.redis.outcomes import Seated
+from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -150,7 +150,7 @@ class NodeRoom:
         #: The room's seating as this node's last reply about it read it:
         #: what its members' joins and leaves are decided on
         #: (:mod:`chatroom.backends.redis.outcomes`); None: none yet.
-        self.seated: Seated | None = None
+        self.seated: RedisSeating | None = None
         #: This node's members of it who joined quietly and have not spoken
         #: (:mod:`chatroom.core.big_rooms`): empty below ``--big-room``.
         self.quiet: set[Member] = set()
@@ -164,10 +164,10 @@ class NodeRoom:
     def idle(self) -> bool:
         return not self.members and not self.entering
 
-    def seating_of(self, member: Member, u: str) -> Seated:
+    def seating_of(self, member: Member, u: str) -> RedisSeating:
         """The room's seating as this node knows it, about its member
         ``member`` (name key ``u``): in the room, quiet if it joined so."""
-        known = self.seated or Seated(self.key, name=self.name)
+        known = self.seated or RedisSeating(self.key, name=self.name)
         quiet = frozenset({u}) if member in self.quiet else frozenset()
         return replace(known, quiet=quiet, present=frozenset({u}))
 

@@ -39,7 +39,7 @@ Change = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Seated:
+class RedisSeating:
     """A room's seating as a script read it: what membership decides on,
     and what the premises of a decision are checked against."""
 
@@ -81,14 +81,14 @@ class Seated:
         )
 
 
-def seated(row: list[Any]) -> Seated:
+def seated(row: list[Any]) -> RedisSeating:
     """A ``seating`` row of a script's reply."""
     key = row[0].decode()
     if len(row) == 1:
-        return Seated(key, exists=False)
+        return RedisSeating(key, exists=False)
     name, incarnation, members, owner, here, account, stays = row[1:8]
     firsts, quiet, present, waits, claimant = row[8:13]
-    return Seated(
+    return RedisSeating(
         key=key,
         name=name.decode(),
         incarnation=incarnation.decode(),
@@ -108,7 +108,7 @@ def seated(row: list[Any]) -> Seated:
     )
 
 
-def seated_all(rows: Iterable[list[Any]]) -> dict[str, Seated]:
+def seated_all(rows: Iterable[list[Any]]) -> dict[str, RedisSeating]:
     """Each room's seating in a script's reply, by room key."""
     found = {}
     for row in rows:
@@ -122,7 +122,7 @@ def names(flat: Sequence[bytes]) -> dict[str, str]:
     return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
 
 
-def brought(changed: FactsChangedError) -> dict[str, Seated] | None:
+def brought(changed: FactsChangedError) -> dict[str, RedisSeating] | None:
     """The seatings a script's ``CHANGED`` brings (None: it brings none: a
     changed guard, the room's version)."""
     reply = changed.args[0] if changed.args else None
@@ -131,14 +131,14 @@ def brought(changed: FactsChangedError) -> dict[str, Seated] | None:
     return None
 
 
-def unknown(key: str, name: str) -> Seated:
+def unknown(key: str, name: str) -> RedisSeating:
     """What a node assumes of a room it has no seating of yet: as typed, not
     big, not an account's; the premises say so, and a script refuses with
     the seating if that is wrong."""
-    return Seated(key, name=name)
+    return RedisSeating(key, name=name)
 
 
-def joining(key: str, room: Seated, u: str, arrival: Arrival, big: int) -> Change:
+def joining(key: str, room: RedisSeating, u: str, arrival: Arrival, big: int) -> Change:
     """User ``u``'s join as decided on ``room``."""
     premises: dict[str, Any] = {"name": room.name, "account": room.owner_account}
     if big > 0:
@@ -166,7 +166,7 @@ def creating(key: str, u: str, arrival: Arrival) -> Change:
 class _Leavers:
     """A room as several of its members leave it, one after another."""
 
-    room: Seated
+    room: RedisSeating
     owner: str
     members: int
     gone: set[str] = field(default_factory=set)
@@ -187,7 +187,7 @@ class _Leavers:
 
 def leaving(
     key: str,
-    room: Seated,
+    room: RedisSeating,
     departures: Sequence[tuple[str, Departure]],
     waits_until: int = 0,
 ) -> Change:
@@ -241,7 +241,7 @@ def leaving(
 
 
 def ending(
-    rooms: dict[str, Seated],
+    rooms: dict[str, RedisSeating],
     names: dict[str, str],
     kind: DepartureKind,
     reason: str,
@@ -263,7 +263,7 @@ def ending(
     return changes
 
 
-def settling(key: str, room: Seated, outcome: Succession, due: int = 0) -> Change:
+def settling(key: str, room: RedisSeating, outcome: Succession, due: int = 0) -> Change:
     """A room's succession (its wait over at ``due``, ms; or left ownerless
     by a resume), as decided on ``room``."""
     heir = room.about().heir

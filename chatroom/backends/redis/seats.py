@@ -27,7 +27,7 @@ from chatroom.backends.redis.calls import RedisCalls, Refusals
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import stored_events
 from chatroom.backends.redis.node import ClusterNode
-from chatroom.backends.redis.outcomes import Change, Seated
+from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.core import errors, membership
@@ -155,13 +155,13 @@ class RedisSeats:
         name: str,
         old: NodeRoom | None,
         script: Script,
-    ) -> Callable[[dict[str, Seated]], list[Change]]:
+    ) -> Callable[[dict[str, RedisSeating]], list[Change]]:
         """How the changes of an entering script are decided, on the
         seatings known (the node's, then those a refusal brings)."""
         u = key_of(session)
         config = self.config
 
-        def decide(known: dict[str, Seated]) -> list[Change]:
+        def decide(known: dict[str, RedisSeating]) -> list[Change]:
             changes: list[Change] = []
             if old is not None:
                 moved = membership.moved(old.name, session.name, name)
@@ -192,7 +192,7 @@ class RedisSeats:
         script: Script,
         args: list[Any],
         name: str,
-        decide: Callable[[dict[str, Seated]], list[Change]],
+        decide: Callable[[dict[str, RedisSeating]], list[Change]],
         check: Callable[[], Awaitable[list[Any]]] | None,
     ) -> Any:
         """Run an entering script, deciding on facts whenever it asks to:
@@ -204,7 +204,7 @@ class RedisSeats:
             b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
         }
         guard: list[Any] = [] if check is None else ["", "", ""]
-        known: dict[str, Seated] = {}
+        known: dict[str, RedisSeating] = {}
 
         async def attempt() -> Any:
             nonlocal guard
