@@ -3,7 +3,7 @@
 IRC clients show the account of each user (``account-tag``,
 ``extended-join``) and expect to hear when it changes (``account-notify``:
 ``:nick!user@host ACCOUNT name``, ``ACCOUNT *`` on signing out). The core
-knows each session's account (:class:`chatroom.core.sessions.Sessions`)
+knows each session's account (:class:`chatroom.core.sessions.SeatSessions`)
 under its folded key; this module keeps the name it was registered with
 beside it, and when a user in rooms signs in or out, at any door, tells
 everyone who shares a room with it, once, an
@@ -20,7 +20,7 @@ from chatroom.core.backend import Backend
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AccountChanged
 from chatroom.core.registry import Member
-from chatroom.core.sessions import Sessions
+from chatroom.core.sessions import SeatSessions
 
 
 async def registered_name(
@@ -35,7 +35,7 @@ async def registered_name(
 
 
 async def tell_rooms(
-    backend: Backend, sessions: Sessions, member: Member, before: str
+    backend: Backend, sessions: SeatSessions, member: Member, before: str
 ) -> None:
     """``member``'s account is no longer ``before``: everyone who shares a
     room with it hears so, once (IRC's ``account-notify``)."""

@@ -55,7 +55,7 @@ from chatroom.core.private import ConversationStore
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 
 #: How the core ends a session a back-end found ended (its name taken by a
 #: sign-in elsewhere, killed, banned): release it, then disconnect it.
@@ -101,7 +101,7 @@ class MessageSteps(Protocol):
     async def amend(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         target: Message,
         replacement: Message | None,
@@ -118,7 +118,7 @@ class MessageSteps(Protocol):
     async def react(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         target: Message,
         event: Reaction,
@@ -134,7 +134,7 @@ class MessageSteps(Protocol):
         ...
 
     async def relay(
-        self, member: Member, session: Session, room: str, event: RoomEvent
+        self, member: Member, session: SeatSession, room: str, event: RoomEvent
     ) -> None:
         """Publish ``event`` to room ``room``'s members without keeping it
         (a typing notice, a message to the operators)."""
@@ -182,7 +182,7 @@ class OtherNodes(Protocol):
     async def held_elsewhere(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         at: Marks,
         shown: Callable[[str], None],
     ) -> bool:
@@ -198,7 +198,7 @@ class OtherNodes(Protocol):
         ...
 
     async def show(
-        self, member: Member, session: Session, key: str, since: int | None
+        self, member: Member, session: SeatSession, key: str, since: int | None
     ) -> None:
         """Seat ``member`` here in room ``key``, which its account is in by
         a device on another node (:meth:`Member.entered`, from ``since``;
@@ -232,7 +232,7 @@ class OtherNodes(Protocol):
 class Backend(Protocol):
     """The state of names and rooms, changed in atomic steps.
 
-    Every step that names a member gets its :class:`Session` too (as the core
+    Every step that names a member gets its :class:`SeatSession` too (as the core
     read it). Refusals are :mod:`chatroom.core.errors`.
     """
 
@@ -290,7 +290,12 @@ class Backend(Protocol):
         ...
 
     async def claim(
-        self, member: Member, session: Session, name: str, account: str, takeover: bool
+        self,
+        member: Member,
+        session: SeatSession,
+        name: str,
+        account: str,
+        takeover: bool,
     ) -> bool:
         """Give ``name`` to ``member`` (``session.name`` is its old one, if
         any), signed in to ``account``; a session holding it is ended if
@@ -303,12 +308,12 @@ class Backend(Protocol):
         (the account's devices here)."""
         ...
 
-    async def sign(self, member: Member, session: Session, account: str) -> None:
+    async def sign(self, member: Member, session: SeatSession, account: str) -> None:
         """The session is now signed in to ``account`` ("" for none)."""
         ...
 
     def release(
-        self, member: Member, session: Session, reason: str, own_words: bool = False
+        self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
         """The session is gone: out of its rooms (a ``QUIT`` departure with
         ``reason``, the user's own words if ``own_words``), name freed."""
@@ -323,7 +328,7 @@ class Backend(Protocol):
         ...
 
     async def tell_neighbours(
-        self, member: Member, session: Session, event: Event, including_self: bool
+        self, member: Member, session: SeatSession, event: Event, including_self: bool
     ) -> None:
         """``event`` once to every member who shares a room with ``member``
         (on every node), and to ``member`` too if ``including_self``: news
@@ -358,7 +363,7 @@ class Backend(Protocol):
     async def list_rooms(self) -> Listing: ...
 
     async def create_room(
-        self, member: Member, session: Session, name: str, leaving: str | None
+        self, member: Member, session: SeatSession, name: str, leaving: str | None
     ) -> None:
         """Make room ``name`` owned by the member and seat it there
         (``ROOM_EXISTS``, ``TOO_MANY_ROOMS``), leaving ``leaving``."""
@@ -367,7 +372,7 @@ class Backend(Protocol):
     async def join_room(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         name: str,
         leaving: str | None,
         since: int | None,
@@ -381,7 +386,7 @@ class Backend(Protocol):
         ...
 
     async def leave_room(
-        self, member: Member, session: Session, departure: Departure
+        self, member: Member, session: SeatSession, departure: Departure
     ) -> None:
         """Take the member out of ``departure.room`` (``NOT_IN_ROOM``); the
         room hears ``departure`` unless the member was a quiet one."""
@@ -390,7 +395,7 @@ class Backend(Protocol):
     async def append(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         event: Message,
         now: float,
@@ -408,7 +413,7 @@ class Backend(Protocol):
     async def history(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         count: int,
         before: int | None,
@@ -421,20 +426,28 @@ class Backend(Protocol):
         ...
 
     async def apply_topic(
-        self, session: Session, facts: DecisionFacts, event: TopicChanged, now: float
+        self,
+        session: SeatSession,
+        facts: DecisionFacts,
+        event: TopicChanged,
+        now: float,
     ) -> None:
         """Set the topic ``event`` says (by the session, at ``now``) and
         append ``event`` as :meth:`append` does."""
         ...
 
     async def apply_delete(
-        self, session: Session, facts: DecisionFacts, event: RoomDeleted
+        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
     ) -> None:
         """Remove the room; its members hear ``event`` and go to the lobby."""
         ...
 
     async def apply_outcome(
-        self, member: Member, session: Session, facts: DecisionFacts, outcome: Outcome
+        self,
+        member: Member,
+        session: SeatSession,
+        facts: DecisionFacts,
+        outcome: Outcome,
     ) -> None:
         """Apply a moderation outcome decided on ``facts``."""
         ...

@@ -5,7 +5,7 @@ calls. For each command it checks the rules of :mod:`chatroom.core.rules`
 and :mod:`chatroom.core.moderation` in their order, builds the events that
 say what happened, and hands the change to its
 :class:`~chatroom.core.backend.Backend` as one atomic step. It owns the
-:class:`~chatroom.core.sessions.Sessions` (who each member is), so the
+:class:`~chatroom.core.sessions.SeatSessions` (who each member is), so the
 actor of every decision is built here and nowhere else.
 
 A decision on a room's facts (topic, deletion, moderation) is made as
@@ -61,7 +61,7 @@ from chatroom.core.registry import Member
 from chatroom.core.retrying import Applied, Decided, decided, retried
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
@@ -103,7 +103,7 @@ class ChatCore(Generic[B]):
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Callable[[Sessions, SessionEnder], B],
+        backend: Callable[[SeatSessions, SessionEnder], B],
         namespace: str = "local",
     ) -> None:
         """Args:
@@ -113,7 +113,7 @@ class ChatCore(Generic[B]):
         """
         self.config = config
         self.clock = clock
-        self.sessions = Sessions(namespace)
+        self.sessions = SeatSessions(namespace)
         self.backend: B = backend(self.sessions, self.end_session)
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
@@ -173,7 +173,7 @@ class ChatCore(Generic[B]):
         seat, shared by an account's devices (itself if it has none)."""
         return self.sessions.seat_of(member) or member
 
-    def _session(self, member: Member) -> Session:
+    def _session(self, member: Member) -> SeatSession:
         session = self.sessions.get(member)
         if session is None or not session.name:
             raise errors.not_in_room()  # gone meanwhile: nobody to answer
@@ -409,7 +409,7 @@ class ChatCore(Generic[B]):
     async def _append(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         text: str,
         tags: Tags = (),

@@ -49,7 +49,7 @@ from chatroom.core.membership import WelcomeFacts
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
 
 #: Why a device ended by another one is closed.
@@ -66,7 +66,7 @@ class Devices:
         config: ServerConfig,
         clock: IReactorTime,
         backend: Backend,
-        sessions: Sessions,
+        sessions: SeatSessions,
         listing: Callable[[Member], Awaitable[Listing]],
     ) -> None:
         self.config = config
@@ -514,7 +514,7 @@ class Devices:
         raise errors.no_such_device(str(number))
 
 
-def _own_account(session: Session) -> bool:
+def _own_account(session: SeatSession) -> bool:
     """Whether a session is signed in to the account its name is (whose
     devices share its seat)."""
     return bool(session.account) and name_key(session.name) == session.account

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # to avoid circular imports: the back-end keeps MarkerStores
     from chatroom.core.config import ServerConfig
     from chatroom.core.devices import Devices
     from chatroom.core.registry import Member
-    from chatroom.core.sessions import Session
+    from chatroom.core.sessions import SeatSession
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class Markings:
         self.devices = devices
         self._seat = seat_of
 
-    def _session(self, member: Member) -> Session:
+    def _session(self, member: Member) -> SeatSession:
         session = self.devices.sessions.get(member)
         if session is None or not session.name:
             raise errors.not_in_room()  # gone meanwhile: nobody to answer

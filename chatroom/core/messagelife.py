@@ -31,7 +31,7 @@ from chatroom.core.events import (
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModEntry, check_count, entries_of
 from chatroom.core.registry import Member
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -47,7 +47,7 @@ TYPING_INTERVAL = 3.0
 #: The core's retry of a decision whose facts changed under it.
 Retried = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 #: The core's append of a message: member, session, room, text, tags.
-Appender = Callable[[Member, Session, str, str, Tags], Awaitable[None]]
+Appender = Callable[[Member, SeatSession, str, str, Tags], Awaitable[None]]
 
 
 class MessageLife:
@@ -58,7 +58,7 @@ class MessageLife:
         config: ServerConfig,
         clock: IReactorTime,
         backend: Backend,
-        session_of: Callable[[Member], Session],
+        session_of: Callable[[Member], SeatSession],
         actor_of: Callable[[Member], Actor],
         retried: Retried,
         append: Appender,
@@ -82,7 +82,7 @@ class MessageLife:
         self.typed: dict[Member, dict[str, float]] = {}
 
     async def message(
-        self, member: Member, session: Session, room: str, event_id: int
+        self, member: Member, session: SeatSession, room: str, event_id: int
     ) -> Message:
         """Message (or action) ``event_id`` of ``room`` as stored, or
         ``NO_SUCH_MESSAGE``."""

@@ -26,7 +26,7 @@ from chatroom.core import rules
 from chatroom.core.backend import Backend
 from chatroom.core.events import OperatorMessage
 from chatroom.core.registry import Member
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
@@ -34,7 +34,7 @@ from chatroom.wire.lines import format_time
 async def say_to_operators(
     backend: Backend,
     member: Member,
-    session: Session,
+    session: SeatSession,
     room: str,
     text: str,
     notice: bool,

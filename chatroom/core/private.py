@@ -32,7 +32,7 @@ from chatroom.core.events import Event, PrivateMessage
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -129,7 +129,7 @@ class PrivateMessages:
         return found
 
     async def send(
-        self, sender: Session, name: str, text: str, tags: Tags = ()
+        self, sender: SeatSession, name: str, text: str, tags: Tags = ()
     ) -> PrivateMessage:
         """Tell the recipient, or keep it for their account if nobody is
         signed in to it; kept in the conversation if either is an account.
@@ -167,7 +167,7 @@ class PrivateMessages:
         raise errors.unavailable()
 
     async def history(
-        self, session: Session, name: str, count: int, before: int | None
+        self, session: SeatSession, name: str, count: int, before: int | None
     ) -> list[PrivateMessage]:
         """The caller's conversation with ``name``, paged back. Only an
         account's conversations are kept for it to read: a plain name's
@@ -192,14 +192,14 @@ class PrivateMessages:
         found = await self.backend.find_user(name)
         return party(found.account, found.name) if found else name_key(name)
 
-    async def targets(self, session: Session) -> list[PrivateMessage]:
+    async def targets(self, session: SeatSession) -> list[PrivateMessage]:
         """The newest message of each conversation of the caller's account
         (a plain name keeps none)."""
         if not session.account:
             return []
         return await self.backend.conversations.latest(session.account)
 
-    async def deliver_kept(self, member: Member, session: Session) -> None:
+    async def deliver_kept(self, member: Member, session: SeatSession) -> None:
         """After a sign-in: the account's kept messages, oldest first."""
         if not session.account:
             return

@@ -1,6 +1,6 @@
 """Who each connected member is: its name, its account and its session token.
 
-:class:`Sessions` is the one record of a process's sessions. Only the core
+:class:`SeatSessions` is the one record of a process's sessions. Only the core
 (:class:`chatroom.core.chat.ChatCore`) writes it, once per change: a session
 is opened on its first claim, renamed, signed in or out, and closed on
 release. Back-ends read it (the in-process one to find a member's account,
@@ -8,7 +8,7 @@ the Redis one to route a node-channel message to a token), never write it.
 
 Every session is a :class:`~chatroom.core.seats.Seat`: what the back-ends
 seat in rooms and key their records by. The members the doors call the
-core with are its devices; :meth:`Sessions.seat_of` is the one place a
+core with are its devices; :meth:`SeatSessions.seat_of` is the one place a
 device is mapped to its seat (an account's devices share one).
 
 A token names one session, unique over time and, in a cluster, over the
@@ -32,11 +32,16 @@ from chatroom.core.text import name_key
 
 
 @dataclass(frozen=True, slots=True)
-class Session:
-    """One member's session: its token, its name ("" before its first claim),
-    the account it is signed in to ("" for none, else its key) and that
-    account's name as it was registered (what IRC's ``account-tag`` shows:
-    a key is folded, ``morning`` keys as ``moming``)."""
+class SeatSession:
+    """One seat's session, from its first claim to its release: its token,
+    its name ("" before its first claim), the account it is signed in to
+    ("" for none, else its key) and that account's name as it was
+    registered (what IRC's ``account-tag`` shows: a key is folded,
+    ``morning`` keys as ``moming``).
+
+    An account's devices here share their seat's session; a door's session
+    (:class:`~chatroom.doors.line.session.LineSession`,
+    :class:`~chatroom.doors.irc.session.IRCSession`) is one connection's."""
 
     token: str
     name: str = ""
@@ -44,8 +49,9 @@ class Session:
     account_name: str = ""
 
 
-class Sessions:
-    """Seat → :class:`Session`, device → seat, and token → seat.
+class SeatSessions:
+    """This node's seat sessions: seat → :class:`SeatSession`, device →
+    seat, and token → seat.
 
     Every lookup takes a seat or one of its devices."""
 
@@ -53,7 +59,7 @@ class Sessions:
         self.namespace = namespace
         self._prefix = secrets.token_hex(4)
         self._numbers = itertools.count(1)
-        self._by_member: dict[Member, Session] = {}
+        self._by_member: dict[Member, SeatSession] = {}
         self._by_token: dict[str, Member] = {}
         self._seats: dict[Member, Seat] = {}
         #: Account key → the seat signed in to it under its own name here.
@@ -79,7 +85,7 @@ class Sessions:
         """The seat here signed in to ``account`` under the account's name."""
         return self._accounts.get(account)
 
-    def get(self, member: Member) -> Session | None:
+    def get(self, member: Member) -> SeatSession | None:
         session = self._by_member.get(member)
         if session is None:
             seat = self._seats.get(member)
@@ -87,7 +93,7 @@ class Sessions:
                 return self._by_member.get(seat)
         return session
 
-    def __getitem__(self, member: Member) -> Session:
+    def __getitem__(self, member: Member) -> SeatSession:
         session = self.get(member)
         if session is None:
             raise KeyError(member)
@@ -96,7 +102,7 @@ class Sessions:
     def by_token(self, token: str) -> Member | None:
         return self._by_token.get(token)
 
-    def named(self) -> Iterator[tuple[Member, Session]]:
+    def named(self) -> Iterator[tuple[Member, SeatSession]]:
         """Every session that has a name, in the order they were opened."""
         for member, session in list(self._by_member.items()):
             if session.name:
@@ -125,14 +131,14 @@ class Sessions:
         member: Member,
         since: float = 0.0,
         taken: Callable[[Seat, str], None] | None = None,
-    ) -> Session:
+    ) -> SeatSession:
         """``member``'s session, opened (a seat with it as its one device,
         given its token) if it has none; ``taken(seat, room)``: the seat's
         ``on_removed``."""
         session = self.get(member)
         if session is None:
             number = next(self._numbers)
-            session = Session(f"{self.namespace}:{self._prefix}.{number}")
+            session = SeatSession(f"{self.namespace}:{self._prefix}.{number}")
             seat = Seat()
             if taken is not None:
                 seat.on_removed = taken
@@ -187,7 +193,7 @@ class Sessions:
         if session.name and session.account_name:
             self._account_names[name_key(session.name)] = session.account_name
 
-    def close(self, member: Member) -> Session | None:
+    def close(self, member: Member) -> SeatSession | None:
         """Forget the session of ``member`` (a seat or a device) and every
         device of it; returns it (None if there was none)."""
         seat = self.seat_of(member)

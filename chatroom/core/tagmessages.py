@@ -30,7 +30,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import PrivateTagMessage, TagMessage
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.registry import Member
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
 
@@ -46,7 +46,7 @@ class TagMessages:
         self,
         clock: IReactorTime,
         backend: Backend,
-        session_of: Callable[[Member], Session],
+        session_of: Callable[[Member], SeatSession],
         life: MessageLife,
         namespace: str,
     ) -> None:

@@ -49,7 +49,7 @@ from chatroom.core.membership import Fate
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
 
 
@@ -58,7 +58,7 @@ class LocalBackend:
 
     Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
     that key to the member (a seat) holding it, shown by its core's
-    :class:`~chatroom.core.sessions.Session` name; rooms are keyed the same
+    :class:`~chatroom.core.sessions.SeatSession` name; rooms are keyed the same
     way; ``places`` lists the rooms each member is in."""
 
     log = Logger()
@@ -70,7 +70,7 @@ class LocalBackend:
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        sessions: Sessions,
+        sessions: SeatSessions,
         end_session: SessionEnder,
         store: Store | None = None,
     ) -> None:
@@ -201,7 +201,12 @@ class LocalBackend:
         return registered, await self.account_store.is_server_banned(masks)
 
     async def claim(
-        self, member: Member, session: Session, name: str, account: str, takeover: bool
+        self,
+        member: Member,
+        session: SeatSession,
+        name: str,
+        account: str,
+        takeover: bool,
     ) -> bool:
         key = name_key(name)
         holder = self.users.get(key)
@@ -222,11 +227,11 @@ class LocalBackend:
                 self._save(room)
         return True
 
-    async def sign(self, member: Member, session: Session, account: str) -> None:
+    async def sign(self, member: Member, session: SeatSession, account: str) -> None:
         """Nothing to share: the core's session says which account it is."""
 
     def release(
-        self, member: Member, session: Session, reason: str, own_words: bool = False
+        self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
         self.lobby.watch(member, False)
         quit = DepartureKind.QUIT
@@ -250,7 +255,7 @@ class LocalBackend:
         deliver_to(recipient, event)
 
     async def tell_neighbours(
-        self, member: Member, session: Session, event: Event, including_self: bool
+        self, member: Member, session: SeatSession, event: Event, including_self: bool
     ) -> None:
         neighbours: dict[Member, None] = {}  # each once, in the rooms' order
         for room in self.places.get(member, ()):
@@ -309,7 +314,7 @@ class LocalBackend:
         return [room.name for room in self.rooms.values() if member in room.members]
 
     async def create_room(
-        self, member: Member, session: Session, name: str, leaving: str | None
+        self, member: Member, session: SeatSession, name: str, leaving: str | None
     ) -> None:
         if name_key(name) in self.rooms:
             raise errors.room_exists(self.rooms[name_key(name)].name)
@@ -322,7 +327,7 @@ class LocalBackend:
     async def join_room(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         name: str,
         leaving: str | None,
         since: int | None,
@@ -337,7 +342,7 @@ class LocalBackend:
     def _enter(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: Room,
         leaving: str | None,
         since: int | None = None,
@@ -361,7 +366,7 @@ class LocalBackend:
         self.log.info("{user} joined {room}", user=session.name, room=room.name)
 
     async def leave_room(
-        self, member: Member, session: Session, departure: Departure
+        self, member: Member, session: SeatSession, departure: Departure
     ) -> None:
         self._leave(member, self._room_of(member, departure.room), departure)
 
@@ -393,7 +398,7 @@ class LocalBackend:
     async def append(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         event: StoredEvent,
         now: float,
@@ -418,7 +423,7 @@ class LocalBackend:
     async def history(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         count: int,
         before: int | None,
@@ -457,7 +462,11 @@ class LocalBackend:
         return DecisionFacts(where.facts(), owner_name=where.owner_name, target=found)
 
     async def apply_topic(
-        self, session: Session, facts: DecisionFacts, event: TopicChanged, now: float
+        self,
+        session: SeatSession,
+        facts: DecisionFacts,
+        event: TopicChanged,
+        now: float,
     ) -> None:
         where = self._find(facts.room.name)
         where.topic, where.topic_by, where.topic_at = event.text, event.user, int(now)
@@ -477,7 +486,7 @@ class LocalBackend:
             del self.places[member]
 
     async def apply_delete(
-        self, session: Session, facts: DecisionFacts, event: RoomDeleted
+        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
     ) -> None:
         room = self._find(facts.room.name)
         room.broadcast(event)
@@ -490,7 +499,11 @@ class LocalBackend:
             gone.removed(room.name, listing)
 
     async def apply_outcome(
-        self, member: Member, session: Session, facts: DecisionFacts, outcome: Outcome
+        self,
+        member: Member,
+        session: SeatSession,
+        facts: DecisionFacts,
+        outcome: Outcome,
     ) -> None:
         where = self._find(facts.room.name)
         if outcome.policy is not None:

@@ -32,12 +32,12 @@ from chatroom.core.events import (
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery, found_events
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.tags import format_tags
 
 #: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
-Append = Callable[[Member, Session, str, StoredEvent, float], Awaitable[None]]
+Append = Callable[[Member, SeatSession, str, StoredEvent, float], Awaitable[None]]
 
 
 class LocalMessageSteps:
@@ -76,7 +76,7 @@ class LocalMessageSteps:
     async def amend(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         target: Message,
         replacement: Message | None,
@@ -102,7 +102,7 @@ class LocalMessageSteps:
     async def react(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         target: Message,
         event: Reaction,
@@ -126,7 +126,7 @@ class LocalMessageSteps:
         return outcome
 
     async def relay(
-        self, member: Member, session: Session, room: str, event: RoomEvent
+        self, member: Member, session: SeatSession, room: str, event: RoomEvent
     ) -> None:
         self.room_of(member, room).broadcast(event)
 

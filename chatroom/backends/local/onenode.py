@@ -12,7 +12,7 @@ from collections.abc import Callable
 from chatroom.core.backend import DeviceRow, Marks
 from chatroom.core.events import Event
 from chatroom.core.registry import Member
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 
 
 class NoOtherNodes:
@@ -21,7 +21,7 @@ class NoOtherNodes:
     async def held_elsewhere(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         at: Marks,
         shown: Callable[[str], None],
     ) -> bool:
@@ -32,7 +32,7 @@ class NoOtherNodes:
         """The seat's other devices have it already."""
 
     async def show(
-        self, member: Member, session: Session, key: str, since: int | None
+        self, member: Member, session: SeatSession, key: str, since: int | None
     ) -> None:
         """A room the account is in here is the seat's already."""
 

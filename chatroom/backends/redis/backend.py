@@ -76,7 +76,7 @@ from chatroom.core.moderation import Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
@@ -94,7 +94,7 @@ class RedisBackend:
         config: ServerConfig,
         cluster: ClusterConfig,
         clock: IReactorTime,
-        sessions: Sessions,
+        sessions: SeatSessions,
         end_session: SessionEnder,
         commands: RedisLink,
         subscriber: RedisLink,
@@ -315,7 +315,12 @@ class RedisBackend:
         return await self.account_store.claim_facts(key, masks)
 
     async def claim(
-        self, member: Member, session: Session, name: str, account: str, takeover: bool
+        self,
+        member: Member,
+        session: SeatSession,
+        name: str,
+        account: str,
+        takeover: bool,
     ) -> bool:
         """``CLAIM``: ends a session holding the name (on any node) if
         ``takeover``, or on a sign-in adds this one as a holder of it."""
@@ -371,14 +376,14 @@ class RedisBackend:
 
         return await retried(attempt)
 
-    async def sign(self, member: Member, session: Session, account: str) -> None:
+    async def sign(self, member: Member, session: SeatSession, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
         await self.calls.call(
             scripts.SIGN, key_of(session), session.token, account, refusals={}
         )
 
     def release(
-        self, member: Member, session: Session, reason: str, own_words: bool = False
+        self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
         """Free a departing member's places and name in the cluster. Not
         awaited: nobody is waiting for the answer. If Redis is down, the
@@ -438,7 +443,7 @@ class RedisBackend:
         )
 
     async def tell_neighbours(
-        self, member: Member, session: Session, event: Event, including_self: bool
+        self, member: Member, session: SeatSession, event: Event, including_self: bool
     ) -> None:
         """``NEIGHBOURS``: published in each of the user's rooms, in order
         with their events, under one news number, so that each node hands
@@ -542,7 +547,7 @@ class RedisBackend:
         return list(await self.calls.eval(scripts.LISTING, *(keys or [""])))
 
     async def create_room(
-        self, member: Member, session: Session, name: str, leaving: str | None
+        self, member: Member, session: SeatSession, name: str, leaving: str | None
     ) -> None:
         key = name_key(name)
         args = [key, name, key_of(session), session.token, self.config.max_rooms]
@@ -555,7 +560,7 @@ class RedisBackend:
     async def join_room(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         name: str,
         leaving: str | None,
         since: int | None,
@@ -577,14 +582,14 @@ class RedisBackend:
         )
 
     async def leave_room(
-        self, member: Member, session: Session, departure: Departure
+        self, member: Member, session: SeatSession, departure: Departure
     ) -> None:
         await self.seats.leave(member, session, departure)
 
     async def append(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         event: Message,
         now: float,
@@ -625,7 +630,7 @@ class RedisBackend:
 
         await retried(attempt)
 
-    def _speaking(self, where: NodeRoom, member: Member, session: Session) -> bytes:
+    def _speaking(self, where: NodeRoom, member: Member, session: SeatSession) -> bytes:
         """What room ``where`` is shown before the member's words, as
         :func:`chatroom.core.membership.speaking` decides on the member's
         quietness as this node knows it (the script checks it still holds)."""
@@ -639,7 +644,7 @@ class RedisBackend:
     async def history(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         count: int,
         before: int | None,
@@ -674,7 +679,11 @@ class RedisBackend:
         return parse_facts(reply)
 
     async def apply_topic(
-        self, session: Session, facts: DecisionFacts, event: TopicChanged, now: float
+        self,
+        session: SeatSession,
+        facts: DecisionFacts,
+        event: TopicChanged,
+        now: float,
     ) -> None:
         await self.calls.call(
             scripts.TOPIC,
@@ -691,7 +700,7 @@ class RedisBackend:
         )
 
     async def apply_delete(
-        self, session: Session, facts: DecisionFacts, event: RoomDeleted
+        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
     ) -> None:
         key = name_key(facts.room.name)
         reply = await self.calls.call(
@@ -712,7 +721,11 @@ class RedisBackend:
             self.here.deleted(room, seq, reply[3])
 
     async def apply_outcome(
-        self, member: Member, session: Session, facts: DecisionFacts, outcome: Outcome
+        self,
+        member: Member,
+        session: SeatSession,
+        facts: DecisionFacts,
+        outcome: Outcome,
     ) -> None:
         key = name_key(facts.room.name)
         changes: list[Change] = []

@@ -29,7 +29,7 @@ from chatroom.core.backend import DeviceRow, Marks
 from chatroom.core.events import PrivateMessage
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 
 #: ARGV: P, u, token, devices ('' for none). Seat token's devices of u.
 PUBLISH = Script(
@@ -124,7 +124,7 @@ class RedisOtherNodes:
     async def held_elsewhere(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         at: Marks,
         shown: Callable[[str], None],
     ) -> bool:
@@ -134,7 +134,7 @@ class RedisOtherNodes:
         await self.calls.eval(TELL_OTHERS, account, token, codec.encode(event))
 
     async def show(
-        self, member: Member, session: Session, key: str, since: int | None
+        self, member: Member, session: SeatSession, key: str, since: int | None
     ) -> None:
         await self.seats.view(member, session, key, since)
 

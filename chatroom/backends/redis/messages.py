@@ -34,7 +34,7 @@ from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery, found_events
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 
 
@@ -71,7 +71,7 @@ class RedisMessageSteps:
     async def amend(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         target: Message,
         replacement: Message | None,
@@ -95,7 +95,7 @@ class RedisMessageSteps:
     async def react(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: str,
         target: Message,
         event: Reaction,
@@ -120,7 +120,7 @@ class RedisMessageSteps:
         return str(reply[1].decode())
 
     async def relay(
-        self, member: Member, session: Session, room: str, event: RoomEvent
+        self, member: Member, session: SeatSession, room: str, event: RoomEvent
     ) -> None:
         where = self.here.place(member, room)
         await self.calls.call(

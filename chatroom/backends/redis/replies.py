@@ -25,7 +25,7 @@ from chatroom.core.events import ListedRoom, LobbyChanges, Message, RoomGone
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import Session
+from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
@@ -113,7 +113,11 @@ def _flag(value: bool) -> str:
 
 
 def moderation_args(
-    key: str, session: Session, facts: DecisionFacts, outcome: Outcome, changes: bytes
+    key: str,
+    session: SeatSession,
+    facts: DecisionFacts,
+    outcome: Outcome,
+    changes: bytes,
 ) -> list[Any]:
     """The ``MODERATE`` script's arguments for a decided outcome: ``changes``
     are its kick's (:mod:`chatroom.backends.redis.outcomes`), which shows
@@ -142,7 +146,7 @@ def moderation_args(
 
 
 def say_args(
-    key: str, session: Session, event: Message, config: ServerConfig, now: float
+    key: str, session: SeatSession, event: Message, config: ServerConfig, now: float
 ) -> list[Any]:
     """The ``SAY`` script's arguments for one message, but for its last two
     (whether the node checked that its sender may speak; from outside)."""
@@ -157,6 +161,6 @@ def say_args(
     ]
 
 
-def key_of(session: Session) -> str:
+def key_of(session: SeatSession) -> str:
     """The name key a session's name holds in Redis (``P users``)."""
     return name_key(session.name)

@@ -38,7 +38,7 @@ from chatroom.core.events import Departure
 from chatroom.core.membership import Seating, WelcomeFacts
 from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
 
 
@@ -53,7 +53,7 @@ class RedisSeats:
         calls: RedisCalls,
         node: ClusterNode,
         here: NodeRooms,
-        sessions: Sessions,
+        sessions: SeatSessions,
     ) -> None:
         self.config = config
         self.calls = calls
@@ -67,7 +67,7 @@ class RedisSeats:
     async def enter(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         key: str,
         name: str,
         leaving: str | None,
@@ -150,7 +150,7 @@ class RedisSeats:
     def _deciding(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         room: NodeRoom,
         name: str,
         old: NodeRoom | None,
@@ -225,7 +225,7 @@ class RedisSeats:
         return await retried(attempt)
 
     async def leave(
-        self, member: Member, session: Session, departure: Departure
+        self, member: Member, session: SeatSession, departure: Departure
     ) -> None:
         """Out of ``departure.room``: the node stops delivering its events
         to the member while ``LEAVE`` runs, then replays those from before
@@ -272,7 +272,7 @@ class RedisSeats:
     async def held_elsewhere(
         self,
         member: Member,
-        session: Session,
+        session: SeatSession,
         at: Marks,
         shown: Callable[[str], None],
     ) -> bool:
@@ -300,7 +300,7 @@ class RedisSeats:
             viewing.addErrback(lambda failure: None)
 
     async def view(
-        self, member: Member, session: Session, key: str, since: int | None = None
+        self, member: Member, session: SeatSession, key: str, since: int | None = None
     ) -> None:
         """Seat ``member`` here in room ``key``, which its user is in by
         another node's device; nothing if it is here already, or the user
