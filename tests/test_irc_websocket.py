@@ -1,6 +1,6 @@
 """IRC over a WebSocket (:mod:`chatroom.doors.web.ircsocket`), unit by unit.
 
-A real :class:`IRCWebSocketSession` (and behind it the IRC door's
+A real :class:`IRCWebSocket` (and behind it the IRC door's
 :class:`IRCProtocol`) writes its frames to a ``StringTransport``, and wsproto,
 as a browser's client side, reads them back; IRC clients over TCP share the
 server (a ``task.Clock``). The handshake over real sockets is
@@ -18,7 +18,7 @@ from wsproto.frame_protocol import FrameProtocol, Opcode
 from chatroom.doors.web.ircsocket import (
     BINARY,
     TEXT,
-    IRCWebSocketSession,
+    IRCWebSocket,
     chosen_subprotocol,
 )
 from tests.test_irc import IRCTestCase
@@ -50,11 +50,11 @@ class FakeWebSocket:
 
 
 class Browser:
-    """An IRC client in a browser, on one :class:`IRCWebSocketSession`."""
+    """An IRC client in a browser, on one :class:`IRCWebSocket`."""
 
     def __init__(self, test: IRCTestCase, binary: bool) -> None:
         self.socket = FakeWebSocket()
-        self.session = IRCWebSocketSession(test.factory, None, binary)
+        self.session = IRCWebSocket(test.factory, None, binary)
         self.session.negotiationStarted(cast(Any, self.socket))
         self.session.negotiationFinished()
         self.reader = FrameProtocol(client=True, extensions=[])

@@ -14,7 +14,7 @@ from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.web.site import build_site
-from chatroom.doors.web.socket import WebSocketSession
+from chatroom.doors.web.socket import LineWebSocket
 from tests.support import local_server
 from tests.test_http_bounds import UPGRADE
 
@@ -83,7 +83,7 @@ class WireTests(WireTestCase):
         """wsproto's per-connection event queue (which only a lost TCP
         connection it is told of would fill) is not kept."""
         session = self.connection.wrappedProtocol
-        self.assertIsInstance(session, WebSocketSession)
+        self.assertIsInstance(session, LineWebSocket)
         self.assertEqual(session.connection._events, ())
 
 

@@ -40,7 +40,7 @@ from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.web.socket import (
     BINARY_FRAME,
     TEXT_FRAME,
-    FramedSession,
+    DoorWebSocket,
     FramedStream,
     OriginCheckedResource,
     frame_lines,
@@ -77,7 +77,7 @@ class IRCFrames(FramedStream):
         self.raw.write(frame_lines(data, self.kind))
 
 
-class IRCWebSocketSession(FramedSession[IRCProtocol]):
+class IRCWebSocket(DoorWebSocket[IRCProtocol]):
     """One ``/irc`` connection: WebSocket messages in, an IRC session behind."""
 
     __slots__ = ("binary", "irc")
@@ -122,7 +122,7 @@ class IRCWebSocketResource(OriginCheckedResource):
         asked = [e for e in handshake.events() if isinstance(e, Handshake)]
         subprotocol = chosen_subprotocol(asked[0].subprotocols if asked else ())
         binary = subprotocol is not None and subprotocol.lower() == BINARY
-        session = IRCWebSocketSession(self.irc, request.channel.transport, binary)
+        session = IRCWebSocket(self.irc, request.channel.transport, binary)
         return upgrade(request, handshake, session, subprotocol)
 
     def not_a_handshake(self, request: Request) -> bytes:

@@ -33,7 +33,7 @@ from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.metrics import scrape
-from chatroom.doors.web.socket import OriginCheckedResource, WebSocketSessions
+from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 
 _SECURITY_HEADERS = {
     "content-security-policy": (
@@ -190,7 +190,7 @@ def build_site(
         for path, (name, kind) in STATIC_FILES.items()
     }
     root = Root(files)
-    root.putChild(b"ws", OriginCheckedResource(WebSocketSessions(server), origins))
+    root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), origins))
     if irc is not None:
         root.irc = IRCWebSocketResource(irc, origins)
         root.putChild(b"irc", root.irc)

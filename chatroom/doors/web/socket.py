@@ -13,7 +13,7 @@ Built on Twisted's HTTP server and wsproto, as Twisted's own
 ``twisted.web.websocket`` (Twisted 26.4 or later) is, but leaner per
 connection: once the ``101`` is written the HTTP channel and its request
 are let go (:class:`~chatroom.doors.web.channel.BoundedChannel`) and the
-session itself is the wire protocol (:class:`FramedSession`), about 4 KiB
+WebSocket itself is the wire protocol (:class:`DoorWebSocket`), about 4 KiB
 per client where twisted.web's kept 10. Three things it leaves to us, each
 handled here:
 
@@ -130,7 +130,7 @@ class FramedStream:
     __slots__ = ("direct_transport", "raw", "websocket")
 
     def __init__(self, websocket: Any) -> None:
-        self.websocket = websocket  # the wire protocol (its FramedSession)
+        self.websocket = websocket  # the wire protocol (its DoorWebSocket)
         self.raw = websocket.transport
         self.direct_transport = getattr(self.raw, "direct_transport", None)
 
@@ -194,11 +194,11 @@ class Unterminated(Protocol):
     def connectionLost(self, reason: Failure) -> None: ...
 
 
-#: The door's protocol behind a :class:`FramedSession`.
+#: The door's protocol behind a :class:`DoorWebSocket`.
 D = TypeVar("D", bound=Unterminated)
 
 
-class FramedSession(Generic[D]):
+class DoorWebSocket(Generic[D]):
     """One WebSocket connection with a door's protocol behind it (the line
     door's at ``/ws``, the IRC door's at ``/irc``): the handshake hands the
     HTTP connection's admission over, the protocol is made once the ``101``
@@ -282,7 +282,7 @@ class FramedSession(Generic[D]):
 
     def negotiationStarted(self, websocket: Any) -> None:
         """``websocket``: what closes the connection with a close frame
-        (this session, or a test's stand-in)."""
+        (this WebSocket, or a test's stand-in)."""
         self.websocket = websocket
 
     def negotiationFinished(self) -> None:
@@ -319,7 +319,7 @@ def without_event_queue(connection: Connection) -> None:
     """Drop the empty ``deque`` (760 bytes) every wsproto connection keeps
     for the one event it queues itself: a close when told the TCP
     connection was lost (``receive_data(None)``), which nothing here ever
-    tells it (the session hears of it from Twisted). An empty tuple reads
+    tells it (the WebSocket hears of it from Twisted). An empty tuple reads
     the same; should wsproto ever append to it, that fails loudly. (A
     private wsproto name: ``tests/test_ws_output.py`` pins it.)"""
     if isinstance(getattr(connection, "_events", None), deque) and not len(
@@ -331,20 +331,20 @@ def without_event_queue(connection: Connection) -> None:
 def upgrade(
     request: Request,
     handshake: H11Handshake,
-    session: FramedSession[Any],
+    websocket: DoorWebSocket[Any],
     subprotocol: str | None = None,
 ) -> int:
     """Answer ``101`` (with ``subprotocol``) and make the connection
-    ``session``'s, as twisted.web's ``WebSocketResource`` does with its own
+    ``websocket``'s, as twisted.web's ``WebSocketResource`` does with its own
     wire protocol. (The HTTP channel's upgrade is a private twisted.web
     name: the tests of the doors break first if a Twisted release changes it.)"""
     accepted = handshake.send(AcceptConnection(subprotocol=subprotocol))
-    connection = session.connection = handshake.connection
+    connection = websocket.connection = handshake.connection
     assert connection is not None, "wsproto accepted no connection"
     without_event_queue(connection)
     tcp = request.channel.transport
     assert tcp is not None, "a request on a closed connection"
-    request.channel._protocolUpgradeForWebsockets(cast(IProtocol, session))
+    request.channel._protocolUpgradeForWebsockets(cast(IProtocol, websocket))
     # Straight to the socket when it can take it (it can, this early), as
     # every later frame is: once Twisted's write buffer has been used, the
     # TCP transport keeps a bigger attribute dictionary for good (832 bytes
@@ -353,11 +353,11 @@ def upgrade(
     rest = accepted if direct is None else send_direct(direct, accepted)
     if rest:
         tcp.write(rest)
-    session.negotiationFinished()
+    websocket.negotiationFinished()
     return NOT_DONE_YET
 
 
-class WebSocketSession(FramedSession[ChatProtocol]):
+class LineWebSocket(DoorWebSocket[ChatProtocol]):
     """One ``/ws`` connection: WebSocket events in, a line session behind.
 
     The line session is made once the handshake's ``101`` has been written
@@ -392,14 +392,15 @@ class WebSocketSession(FramedSession[ChatProtocol]):
             self.chat.session.refuse(errors.binary_frame())
 
 
-class WebSocketSessions:
-    """The ``WebSocketServerFactory``: one session per accepted handshake."""
+class LineWebSocketFactory:
+    """The ``WebSocketServerFactory`` of ``/ws``: one :class:`LineWebSocket`
+    per accepted handshake."""
 
     def __init__(self, server: ChatServer) -> None:
         self.server = server
 
-    def buildProtocol(self, request: Request) -> WebSocketSession:
-        return WebSocketSession(self.server, request.channel.transport)
+    def buildProtocol(self, request: Request) -> LineWebSocket:
+        return LineWebSocket(self.server, request.channel.transport)
 
 
 class OriginCheckedResource(WebSocketResource):
@@ -413,7 +414,7 @@ class OriginCheckedResource(WebSocketResource):
 
     log = Logger()
 
-    def __init__(self, factory: WebSocketSessions, origins: Sequence[str]) -> None:
+    def __init__(self, factory: LineWebSocketFactory, origins: Sequence[str]) -> None:
         super().__init__(factory)
         self.origins = frozenset(origin.rstrip("/").lower() for origin in origins)
 
@@ -442,7 +443,7 @@ class OriginCheckedResource(WebSocketResource):
     def accept(self, request: Request, handshake: H11Handshake) -> int:
         """A valid handshake: the session, and ``101``."""
         session = self.factory.buildProtocol(request)
-        return upgrade(request, handshake, cast(FramedSession[Any], session))
+        return upgrade(request, handshake, cast(DoorWebSocket[Any], session))
 
     def not_a_handshake(self, request: Request) -> bytes:
         """``400`` for a request here that is no WebSocket handshake (the
