@@ -127,3 +127,20 @@ class DecideTests(unittest.TestCase):
         self.assertEqual(
             refusal(decide, keep, kept, Actor("bob", "bob", "s2"), None), "NOT_ALLOWED"
         )
+
+    def test_a_kept_room_nobody_owns_is_held_by_who_changes_it(self) -> None:
+        """/set keep (or any change of its policy) on a room its account
+        keeps while nobody owns it: the actor owns it now, decided once for
+        both back-ends (``Outcome.actor_owns``); a room with an owner, or
+        kept by no account, stays as it is."""
+        alice = Actor("alice", "alice", "s1")
+        keep = Action("set", "keep", "on")
+        outcome = decide(keep, ROOM, alice, None)
+        self.assertFalse(outcome.actor_owns)  # alice owns it already
+        kept = replace(ROOM, owner="", policy=outcome.policy or NO_POLICY)
+        self.assertTrue(decide(keep, kept, alice, None).actor_owns)
+        secret = Action("set", "secret", "on")
+        self.assertTrue(decide(secret, kept, alice, None).actor_owns)
+        ownerless = replace(ROOM, owner="")
+        admin = Actor("root", "root", "s3", admin=True)
+        self.assertFalse(decide(secret, ownerless, admin, None).actor_owns)

@@ -236,14 +236,19 @@ class Action:
 @dataclass
 class Outcome:
     """What a decided action changes: a new policy (None: unchanged), events
-    for the room in order, a member to remove (shown ``KICKED``), and an
-    event for one user wherever they are (``INVITED``)."""
+    for the room in order, a member to remove (shown ``KICKED``), an event
+    for one user wherever they are (``INVITED``), and whether the actor
+    now owns the room."""
 
     policy: RoomPolicy | None = None
     events: list[RoomEvent] = field(default_factory=list)
     kick: Target | None = None
     kicked: Kicked | None = None
     notify: tuple[str, Invited] | None = None
+    #: The actor owns the room now: a room an account keeps (``/set keep``)
+    #: that nobody owned, whose policy the actor changed, is held by the
+    #: actor (:func:`decide`).
+    actor_owns: bool = False
 
 
 def _mode(room: RoomFacts, user: Target, actor: Actor, mode: MemberMode) -> ModeChanged:
@@ -287,7 +292,11 @@ def decide(
     decider = _DECIDERS.get(action.command)
     if decider is None:
         raise errors.unknown_command(action.command)
-    return decider(action, room, actor, target)
+    outcome = decider(action, room, actor, target)
+    kept = outcome.policy is not None and outcome.policy.owner_account
+    if kept and not room.owner:  # /set keep: the owner's account holds it
+        outcome.actor_owns = True
+    return outcome
 
 
 def _op(

@@ -510,8 +510,8 @@ class LocalBackend:
             if outcome.policy.secret != where.policy.secret:
                 self._room_changed(where)  # in or out of the lobby
             where.policy = outcome.policy
-            if where.policy.owner_account and where.owner is None:
-                where.owner = member  # /set keep: the owner's account holds it
+            if outcome.actor_owns:
+                where.owner = member
             self._save(where)
         for event in outcome.events[: len(outcome.events) - (outcome.kick is not None)]:
             where.broadcast(event)

@@ -14,7 +14,8 @@ from chatroom.backends.redis.prelude import Script
 
 #: ARGV: P, r, u, token, incarnation, ver (the facts decided on); new policy JSON ('-':
 #: unchanged; its ``moderated`` and ``external`` are kept in the room's hash for
-#: ``SAY``), its kept (0/1), restricted (0/1) and owner account; target u, target token
+#: ``SAY``), its kept (0/1), restricted (0/1) and owner account, whether u owns
+#: the room now (0/1: ``Outcome.actor_owns``); target u, target token
 #: ('' for none: not connected) and whether the target was in the room (0/1); kick (1:
 #: remove the target, by its departure the node decided, the changes below), the
 #: target's ``Kicked``, the event to send the target wherever they are ('' for none:
@@ -30,12 +31,12 @@ MODERATE = Script(
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_decided(u, ARGV[4], r, ARGV[5], ARGV[6])
 if refusal then return refusal end
-local tu, ttoken = ARGV[11], ARGV[12]
+local tu, ttoken = ARGV[12], ARGV[13]
 if ttoken ~= '' and (not holds(tu, ttoken)
-    or is_member(tu, r) ~= (ARGV[13] == '1')) then
+    or is_member(tu, r) ~= (ARGV[14] == '1')) then
   return 'CHANGED'
 end
-local changes = cjson.decode(ARGV[17])
+local changes = cjson.decode(ARGV[18])
 if not all_hold(changes) then return 'CHANGED' end
 local rk = room_key(r)
 if ARGV[7] ~= '-' then
@@ -47,18 +48,16 @@ if ARGV[7] ~= '-' then
   redis.call('HINCRBY', rk, 'ver', 1)
   -- a secret room leaves the lobby, and comes back (watchers re-read it)
   redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', rk, 'name'))
-  if ARGV[10] ~= '' and redis.call('HGET', rk, 'owner') == '' then
-    set_owner(r, u)
-  end
+  if ARGV[11] == '1' then set_owner(r, u) end
 end
-for i = 18, #ARGV do emit(r, ARGV[i]) end
-if ARGV[14] == '1' then
+for i = 19, #ARGV do emit(r, ARGV[i]) end
+if ARGV[15] == '1' then
   local seq = newest(r) + 1
-  tell(session_of(tu), 'kicked ' .. seq .. ' ' .. ARGV[15])
+  tell(session_of(tu), 'kicked ' .. seq .. ' ' .. ARGV[16])
   apply_all(changes)
 end
-if ARGV[16] ~= '' then  -- INVITED, to the target's devices on every node
-  for _, s in ipairs(sessions_of(tu, '')) do tell(s, ARGV[16]) end
+if ARGV[17] ~= '' then  -- INVITED, to the target's devices on every node
+  for _, s in ipairs(sessions_of(tu, '')) do tell(s, ARGV[17]) end
 end
 return 'OK'
 """,

@@ -134,6 +134,7 @@ def moderation_args(
         _flag(policy is not None and policy.keep),
         _flag(policy is not None and policy.restricted),
         policy.owner_account if policy is not None else "",
+        _flag(outcome.actor_owns),
         target.key if target is not None else "",
         target.session if target is not None else "",
         _flag(target is not None and target.present),
