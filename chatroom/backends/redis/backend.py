@@ -31,7 +31,8 @@ from chatroom.backends.redis.devices import RedisOtherNodes
 from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers, RedisRememberedRooms
-from chatroom.backends.redis.messages import RedisMessageSteps, RedisModerationLog
+from chatroom.backends.redis.messages import RedisMessageSteps
+from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import (

@@ -1,4 +1,4 @@
-"""The Redis back-end's steps for messages with a life, and its moderation log.
+"""The Redis back-end's steps for messages with a life.
 
 :class:`RedisMessageSteps` is the ``messages`` part of
 :class:`~chatroom.backends.redis.backend.RedisBackend`, composed into it
@@ -6,8 +6,8 @@
 that the message is still as the core read it, changes or blanks it in the
 room's history and publishes the ``EDIT`` or ``REDACT`` with the room's
 next id; one ``REACT`` script does the same for a reaction, changing who
-reacted with what; ``RELAY`` publishes a typing notice.
-:class:`RedisModerationLog` is its ``modlog``.
+reacted with what; ``RELAY`` publishes a typing notice. Its ``modlog``
+is :class:`~chatroom.backends.redis.modlog.RedisModerationLog`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from chatroom.core.events import (
     RoomEvent,
     SearchResult,
 )
-from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery, found_events
@@ -147,22 +146,3 @@ class RedisMessageSteps:
             return []
         rows = await self.searcher.search(list(names), query, limit)
         return found_events(rows, names, query.party)
-
-
-class RedisModerationLog:
-    """:class:`chatroom.core.modlog.ModerationLog` on Redis: a list per room."""
-
-    def __init__(self, calls: RedisCalls) -> None:
-        self.calls = calls
-
-    async def record(self, room: str, entries: list[ModEntry]) -> None:
-        lines = [entry.line() for entry in entries]
-        await self.calls.call(
-            life_scripts.MODLOG_ADD, name_key(room), MODLOG_KEEP, *lines, refusals={}
-        )
-
-    async def read(self, room: str, count: int) -> list[ModEntry]:
-        reply = await self.calls.call(
-            life_scripts.MODLOG_READ, name_key(room), count, refusals={}
-        )
-        return [ModEntry.of_line(line.decode("utf-8")) for line in reply[1]]
