@@ -8,9 +8,10 @@ from twisted.trial import unittest
 
 from chatroom.core import codec, events
 from chatroom.core.events import DepartureKind, MemberMode
+from chatroom.core.modlog import ModEntry
 
 #: One event of every type that leaves the process, each field off its default.
-EXAMPLES: list[events.Event | events.SearchResult] = [
+EXAMPLES: list[codec.Encoded] = [
     events.Message("tea", "bob", "T", "hi; there", True, (("reply", "3"),), "8"),
     events.OperatorMessage("tea", "bob", "T", frozenset({"alice", "carol"}), "psst"),
     events.PrivateMessage("bob", "alice", "T", "hello", (("notice", ""),), "2"),
@@ -44,6 +45,7 @@ EXAMPLES: list[events.Event | events.SearchResult] = [
     events.Redacted("tea", "8", "alice", "", "11"),
     events.Reaction("tea", "8", "carol", "👍", False, True, "12"),
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
+    ModEntry("T", "alice", "kick", "bob", "spam"),
 ]
 
 

@@ -9,6 +9,9 @@ type's name under ``"type"``, then each field under its own name, as
     {"type":"Message","room":"tea","user":"bob","time":"2026-11-21T18:04:05.123Z",
      "text":"hi","action":false,"tags":[["reply","7"]],"id":"8"}
 
+A room's moderation log keeps its entries the same way (a
+:class:`~chatroom.core.modlog.ModEntry` is ``{"type":"ModEntry",...}``).
+
 Enumerations travel as their value (``"kind":"quit"``), tags as a list of
 ``[key, value]`` pairs in order, a set of names as a sorted list, a tuple as
 a list. A field left at its default may be left out (a decoder fills it in),
@@ -35,9 +38,13 @@ from typing import Any
 
 from chatroom.core import events
 from chatroom.core.events import Event, SearchResult
+from chatroom.core.modlog import ModEntry
+
+#: What may be encoded: events, a search's results, moderation log entries.
+Encoded = Event | SearchResult | ModEntry
 
 #: Every type that may be encoded, by the name it travels under.
-TYPES: dict[str, type[Event] | type[SearchResult]] = {
+TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry]] = {
     cls.__name__: cls
     for cls in (
         events.Message,
@@ -71,6 +78,7 @@ TYPES: dict[str, type[Event] | type[SearchResult]] = {
         events.Redacted,
         events.Reaction,
         events.SearchResult,
+        ModEntry,
     )
 }
 
@@ -102,7 +110,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_dict(event: Event | SearchResult) -> dict[str, Any]:
+def to_dict(event: Encoded) -> dict[str, Any]:
     """The JSON object of ``event`` (before serialising)."""
     name = type(event).__name__
     encoded: dict[str, Any] = {"type": name}
@@ -111,7 +119,7 @@ def to_dict(event: Event | SearchResult) -> dict[str, Any]:
     return encoded
 
 
-def encode(event: Event | SearchResult) -> bytes:
+def encode(event: Encoded) -> bytes:
     """``event`` in the cluster's encoding."""
     return json.dumps(to_dict(event), ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8"
@@ -136,7 +144,7 @@ def unnumbered(event: Event) -> bytes:
     return data
 
 
-def from_dict(encoded: dict[str, Any]) -> Event | SearchResult:
+def from_dict(encoded: dict[str, Any]) -> Encoded:
     """The event a JSON object holds.
 
     Raises:
@@ -158,7 +166,7 @@ def from_dict(encoded: dict[str, Any]) -> Event | SearchResult:
     return cls(**encoded)
 
 
-def decode(data: bytes | str) -> Event | SearchResult:
+def decode(data: bytes | str) -> Encoded:
     """The event ``data`` (from :func:`encode`) holds."""
     return from_dict(json.loads(data))
 

@@ -55,3 +55,32 @@ class RedisReactionStateTests(RedisRegistryTestCase, ContractBase):
         reacted = {int(field.split()[0]) for field in fields if field[:1] != b"#"}
         self.assertTrue(reacted, fields)
         self.assertGreaterEqual(min(reacted), newest - 60)
+
+
+class RedisModerationLogTests(RedisRegistryTestCase, ContractBase):
+    """A room's moderation log in Redis is kept in the cluster's encoding."""
+
+    config = REACTION_CONFIG
+
+    @defer.inlineCallbacks
+    def test_entries_are_encoded_and_old_lines_skipped(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An entry is kept as the codec's JSON, never a line to parse
+        back; an entry an older version kept as a line is skipped (and
+        logged), and ``/modlog`` shows the rest."""
+        alice, _bob = yield self.in_room("tea", "alice", "bob")
+        alice.say("/kick bob be nice")
+        yield self.expect(alice, "KICK tea bob")
+        alice.say("/modlog")  # its reply comes once the entry is kept
+        yield self.expect(alice, "MODLOG_END tea 1")
+        connection = redis_backend(self.server).commands.connection
+        kept = yield connection.execute_command("LRANGE", "chatroom:modlog:tea", 0, -1)
+        self.assertEqual(len(kept), 1, kept)
+        self.assertTrue(kept[0].startswith(b'{"type":"ModEntry"'), kept)
+        old = "2026-01-01T00:00:00.000Z alice ban name:carol -"
+        yield connection.execute_command("LPUSH", "chatroom:modlog:tea", old)
+        alice.say("/modlog")
+        entry = yield self.expect(alice, "MODLOG ")
+        self.assertEqual(entry.split(" ", 6)[3:], ["alice", "kick", "bob", "be nice"])
+        self.assertEqual((yield self.expect(alice, "MODLOG")), "MODLOG_END tea 1")

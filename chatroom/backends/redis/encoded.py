@@ -2,7 +2,8 @@
 
 What the nodes publish and keep in Redis (a room's channel and log, its
 history, private conversations, kept messages) is the cluster's one
-encoding of typed events, :mod:`chatroom.core.codec`. An entry a node
+encoding of typed events, :mod:`chatroom.core.codec` (a room's moderation
+log too). An entry a node
 cannot decode (written by an older version of chatroom, whose data need
 not be migrated, or damaged by hand) is logged and skipped: one bad entry
 must not cost a room its delivery or a user their history.
@@ -26,10 +27,12 @@ from chatroom.core.events import (
     StoredEvent,
     TopicChanged,
 )
+from chatroom.core.modlog import ModEntry
 
 log = Logger()
 
-E = TypeVar("E", bound=Event)
+#: What a node reads back: an event, or a moderation log's entry.
+E = TypeVar("E", bound=Event | ModEntry)
 
 
 def decoded(data: bytes, kind: type[E]) -> E | None:

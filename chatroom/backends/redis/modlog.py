@@ -4,13 +4,18 @@ A list per room (``P modlog:<room>``), its newest
 :data:`~chatroom.core.modlog.MODLOG_KEEP` entries, kept and read by the
 ``MODLOG_ADD`` and ``MODLOG_READ`` scripts
 (:mod:`chatroom.backends.redis.life_scripts`); a room's log goes with the
-room.
+room. Each entry is in the cluster's one encoding (:mod:`chatroom.core.codec`),
+never a line parsed back; an entry that is not (one an older version kept
+as a line) is logged and skipped, as every entry read back from Redis is
+(:mod:`chatroom.backends.redis.encoded`).
 """
 
 from __future__ import annotations
 
 from chatroom.backends.redis import life_scripts
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.encoded import decoded_all
+from chatroom.core import codec
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.text import name_key
 
@@ -22,13 +27,13 @@ class RedisModerationLog:
         self.calls = calls
 
     async def record(self, room: str, entries: list[ModEntry]) -> None:
-        lines = [entry.line() for entry in entries]
+        encoded = [codec.encode(entry) for entry in entries]
         await self.calls.call(
-            life_scripts.MODLOG_ADD, name_key(room), MODLOG_KEEP, *lines, refusals={}
+            life_scripts.MODLOG_ADD, name_key(room), MODLOG_KEEP, *encoded, refusals={}
         )
 
     async def read(self, room: str, count: int) -> list[ModEntry]:
         reply = await self.calls.call(
             life_scripts.MODLOG_READ, name_key(room), count, refusals={}
         )
-        return [ModEntry.of_line(line.decode("utf-8")) for line in reply[1]]
+        return decoded_all(reply[1], ModEntry)

@@ -65,8 +65,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P reactions:r``           hash: who reacted with what to r's messages
                             (``id``, ``id reaction``: counts; ``id
                             reaction u``: 1), :mod:`.life_scripts`
-``P modlog:r``              list: r's moderation log, ``time by action
-                            target reason``, oldest first (:mod:`.life_scripts`)
+``P modlog:r``              list: r's moderation log, entries in the
+                            cluster's encoding (``{"type":"ModEntry",...}``),
+                            oldest first (:mod:`.life_scripts`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
 ``P search``                 set once a node has ``--search-db``: the
