@@ -4,9 +4,9 @@ The core records an entry after each moderation step it applied (kicks,
 bans and unbans, ``/set``, operator grants and their removal) and after
 each deletion of someone else's message; a back-end keeps a room's newest
 :data:`MODLOG_KEEP` entries as long as it keeps the room's history (the
-SQLite ``--db`` file, Redis), through a :class:`ModerationLog`. An entry's
-stored form is its :meth:`ModEntry.line`; ``docs/protocol.md`` lists the
-action words.
+SQLite ``--db`` file, Redis), through a :class:`ModerationLog`, each in
+its own stored form (a line of the ``modlog`` table; the cluster's
+encoding); ``docs/protocol.md`` lists the action words.
 """
 
 from __future__ import annotations
@@ -47,24 +47,6 @@ class ModEntry:
     action: str
     target: str = ""
     reason: str = ""
-
-    def line(self) -> str:
-        """The stored form: ``time by action target reason``."""
-        return " ".join(
-            (
-                self.time,
-                self.by,
-                self.action,
-                self.target or EMPTY,
-                self.reason or EMPTY,
-            )
-        )
-
-    @classmethod
-    def of_line(cls, line: str) -> ModEntry:
-        """The entry :meth:`line` made."""
-        time, by, action, target, reason = line.split(" ", 4)
-        return cls(time, by, action, target, reason)
 
     def render(self, room: str) -> bytes:
         """``MODLOG room time by action target reason``."""

@@ -2,8 +2,8 @@
 
 Kept in memory (loaded once at start-up) and written through the back-end's
 :class:`~chatroom.backends.local.records.Store` (the SQLite file's
-``modlog`` table with ``--db``), like read markers; a room's log goes with
-the room.
+``modlog`` table with ``--db``, an entry a line of it: :func:`stored_line`),
+like read markers; a room's log goes with the room.
 """
 
 from __future__ import annotations
@@ -11,8 +11,27 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.backends.local.records import Store
-from chatroom.core.modlog import MODLOG_KEEP, ModEntry
+from chatroom.core.modlog import EMPTY, MODLOG_KEEP, ModEntry
 from chatroom.core.text import name_key
+
+
+def stored_line(entry: ModEntry) -> str:
+    """An entry as the ``modlog`` table keeps it: ``time by action target reason``."""
+    return " ".join(
+        (
+            entry.time,
+            entry.by,
+            entry.action,
+            entry.target or EMPTY,
+            entry.reason or EMPTY,
+        )
+    )
+
+
+def stored_entry(line: str) -> ModEntry:
+    """The entry :func:`stored_line` made."""
+    time, by, action, target, reason = line.split(" ", 4)
+    return ModEntry(time, by, action, target, reason)
 
 
 class StoredModerationLog:
@@ -22,7 +41,7 @@ class StoredModerationLog:
         self.store = store
         self.by_room: dict[str, deque[ModEntry]] = {}
         for key, line in store.load_modlog():
-            self._log(key).append(ModEntry.of_line(line))
+            self._log(key).append(stored_entry(line))
 
     def _log(self, key: str) -> deque[ModEntry]:
         log = self.by_room.get(key)
@@ -35,7 +54,7 @@ class StoredModerationLog:
         log = self._log(key)
         for entry in entries:
             log.append(entry)
-            self.store.add_modlog(key, entry.line())
+            self.store.add_modlog(key, stored_line(entry))
 
     async def read(self, room: str, count: int) -> list[ModEntry]:
         log = self.by_room.get(name_key(room), ())
