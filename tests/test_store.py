@@ -16,11 +16,11 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.backends.local.opening import open_store
 from chatroom.backends.local.store import (
     FLUSH_INTERVAL,
     MemoryStore,
     SqliteStore,
+    open_store,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import TopicChanged

@@ -24,12 +24,12 @@ from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
-from chatroom.backends.local.opening import open_store
 from chatroom.backends.local.outage import STORED_AGAIN
 from chatroom.backends.local.store import (
     FLUSH_INTERVAL,
     RETRY_MAX,
     SqliteStore,
+    open_store,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.doors.base.server import ChatServer

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.backend import LocalBackend
-from chatroom.backends.local.opening import open_store
-from chatroom.backends.local.store import Store
+from chatroom.backends.local.store import Store, open_store
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, ServerConfig
 

@@ -20,7 +20,9 @@ sender's own copy sent) is committed by the next flush, at most
 
 :class:`MemoryStore` (``--db :memory:``) keeps nothing: today's behaviour.
 The interface and the records live in :mod:`chatroom.backends.local.records`
-(re-exported here).
+(re-exported here). :func:`open_store` is the wiring's one call: the store
+``--db`` names, its file locked against a second server, its threads
+started.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from chatroom.backends.local.dbfile import (
     INSERT_EVENT,
     DatabaseUnusableError,
     ServerLock,
+    check_directory,
     describe,
     open_database,
     problem_for_users,
@@ -492,3 +495,32 @@ class SqliteStore:
 def _fire(result: object, waiting: list[Deferred[None]]) -> None:
     for waiter in waiting:
         waiter.callback(None)
+
+
+def open_store(
+    path: str,
+    clock: IReactorTime,
+    retention: int,
+    retention_age: float = 0.0,
+    run: Runner | None = None,
+) -> Store:
+    """The store ``--db`` names: SQLite at ``path``, nothing for ``:memory:``.
+
+    Without ``run``, writes go to a thread of their own (one thread, so
+    they stay in order), started now and stopped when the reactor stops.
+    """
+    if path == ":memory:":
+        if run is None:
+            return MemoryStore(retention, PrivateThreads(clock, "chatroom-search", 1))
+        return MemoryStore(retention)
+    check_directory(path)
+    lock = ServerLock(path)  # before SQLite touches a file another server uses
+    try:
+        searching = None
+        if run is None:
+            run = PrivateThreads(clock, "chatroom-store", 1)
+            searching = PrivateThreads(clock, "chatroom-search", 1)
+        return SqliteStore(path, clock, run, retention, retention_age, lock, searching)
+    except BaseException:
+        lock.release()
+        raise
