@@ -38,7 +38,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.backends.local import liferows, privaterows
+from chatroom.backends.local import privaterows
 from chatroom.backends.local.dbfile import (
     ACCOUNT_ROOM,
     ACCOUNT_ROOMS,
@@ -62,7 +62,9 @@ from chatroom.backends.local.records import (
     Row,
     Store,
 )
+from chatroom.backends.local.rows import REACTION_KINDS
 from chatroom.backends.local.search import FileSearcher, Found
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.search import SearchQuery
 from chatroom.core.threads import PrivateThreads
 
@@ -87,6 +89,9 @@ AGE_TRIM_INTERVAL = 60.0
 #: while it is full, and service comes back soon after it is freed.
 RETRY_FIRST = 0.5
 RETRY_MAX = 2.0
+
+#: The kinds of ``events`` rows that are reactions, for SQL.
+_REACTION_KINDS = ", ".join(repr(kind) for kind in sorted(REACTION_KINDS))
 
 #: Runs a function off the reactor thread, in order, one at a time.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
@@ -282,7 +287,7 @@ class SqliteStore:
     def drop_room(self, key: str) -> None:
         self._pending.append(("DELETE FROM rooms WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
-        self._pending.append(liferows.drop_modlog(key))
+        self._pending.append(("DELETE FROM modlog WHERE room = ?", (key,)))
         self._touched.pop(key, None)
 
     def change_event(
@@ -294,13 +299,32 @@ class SqliteStore:
             self._pending.append((EDIT_MESSAGE, (text, tags, key, target)))
 
     def load_reactions(self) -> list[tuple[str, Row]]:
-        return liferows.load_reactions(self.db)
+        """Every stored reaction (room key, row), in order: reactions are
+        stored events (``REACT``, ``UNREACT`` rows of ``events``, trimmed
+        with the rest), read back at start-up to know who reacted with what."""
+        rows = self.db.execute(
+            "SELECT room, id, kind, user, stamp, text, tags, target FROM events "
+            f"WHERE kind IN ({_REACTION_KINDS}) ORDER BY room, id"
+        )
+        return [(row[0], row[1:]) for row in rows]
 
     def load_modlog(self) -> list[tuple[str, str]]:
-        return liferows.load_modlog(self.db)
+        """Every room's log entries (room key, stored line), oldest first."""
+        return self.db.execute("SELECT room, line FROM modlog ORDER BY seq").fetchall()
 
     def add_modlog(self, key: str, line: str) -> None:
-        self._pending.extend(liferows.add_modlog(key, line))
+        """One entry; the room's entries beyond the newest MODLOG_KEEP go
+        (a room's log goes with the room: :meth:`drop_room`)."""
+        self._pending.extend(
+            [
+                ("INSERT INTO modlog (room, line) VALUES (?, ?)", (key, line)),
+                (
+                    "DELETE FROM modlog WHERE room = ? AND seq NOT IN "
+                    "(SELECT seq FROM modlog WHERE room = ? ORDER BY seq DESC LIMIT ?)",
+                    (key, key, MODLOG_KEEP),
+                ),
+            ]
+        )
 
     def load_private(self) -> LoadedPrivate:
         return privaterows.load(self.db)
