@@ -38,7 +38,6 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.backends.local import privaterows
 from chatroom.backends.local.dbfile import (
     ACCOUNT_ROOM,
     ACCOUNT_ROOMS,
@@ -256,7 +255,7 @@ class SqliteStore:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_rooms WHERE account = ?", (key,)))
-        self._pending.append(privaterows.drop_kept(key))
+        self._pending.append(("DELETE FROM kept_private WHERE account = ?", (key,)))
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         return self.db.execute("SELECT account, room, id FROM read_markers").fetchall()
@@ -327,16 +326,48 @@ class SqliteStore:
         )
 
     def load_private(self) -> LoadedPrivate:
-        return privaterows.load(self.db)
+        """Every conversation (oldest first) and every kept message: the
+        ``private_messages`` table (each conversation's messages by id) and
+        ``kept_private`` (the messages waiting for an absent account, in
+        the order they were kept: by rowid, dropped once delivered)."""
+        loaded = LoadedPrivate()
+        rows = self.db.execute(
+            "SELECT conversation, id, sender, recipient, stamp, text, tags "
+            "FROM private_messages ORDER BY conversation, id"
+        )
+        for conversation, *row in rows:
+            loaded.conversations.setdefault(conversation, []).append(tuple(row))
+        loaded.kept = self.db.execute(
+            "SELECT account, conversation, id FROM kept_private ORDER BY rowid"
+        ).fetchall()
+        return loaded
 
     def add_private(self, conversation: str, row: PrivateRow, keep: int) -> None:
-        self._pending.extend(privaterows.add(conversation, row, keep))
+        """Insert a message; drop what falls out of the newest ``keep``."""
+        self._pending.extend(
+            [
+                (
+                    "INSERT INTO private_messages (conversation, id, sender, "
+                    "recipient, stamp, text, tags) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (conversation, *row),
+                ),
+                (
+                    "DELETE FROM private_messages WHERE conversation = ? AND id <= ?",
+                    (conversation, row[0] - keep),
+                ),
+            ]
+        )
 
     def keep_private(self, account: str, conversation: str, event_id: int) -> None:
-        self._pending.append(privaterows.kept(account, conversation, event_id))
+        self._pending.append(
+            (
+                "INSERT INTO kept_private VALUES (?, ?, ?)",
+                (account, conversation, event_id),
+            )
+        )
 
     def drop_kept(self, account: str) -> None:
-        self._pending.append(privaterows.drop_kept(account))
+        self._pending.append(("DELETE FROM kept_private WHERE account = ?", (account,)))
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))
