@@ -22,7 +22,6 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.local import search
 from chatroom.backends.local.rekey import rekey
-from chatroom.backends.local.rows import DEPENDENT_KINDS
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -56,13 +55,6 @@ CREATE TABLE IF NOT EXISTS kept_private (
 CREATE INDEX IF NOT EXISTS kept_private_account ON kept_private (account);
 """
 
-#: An account's remembered rooms, oldest first; one entered (True) or left.
-ACCOUNT_ROOMS = "SELECT account, room FROM account_rooms ORDER BY rowid"
-ACCOUNT_ROOM = {
-    True: "INSERT OR IGNORE INTO account_rooms VALUES (?, ?)",
-    False: "DELETE FROM account_rooms WHERE account = ? AND room = ?",
-}
-
 #: Columns added since the first schema: (table, column, definition).
 #: (Tables added since, such as ``read_markers``, are made on an older
 #: file by the schema's ``CREATE TABLE IF NOT EXISTS``.)
@@ -87,20 +79,6 @@ _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 class DatabaseUnusableError(Exception):
     """The database cannot be served; the message says why, in one line."""
-
-
-#: How :meth:`SqliteStore.add_event` writes one event (and how a batch that
-#: could not be written tells its events apart from other changes).
-#: A redacted message and the events that depend on it; an edited one.
-DROP_MESSAGE = (
-    "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind IN "
-    f"({', '.join(repr(kind) for kind in sorted(DEPENDENT_KINDS))})))"
-)
-EDIT_MESSAGE = "UPDATE events SET text = ?, tags = ? WHERE room = ? AND id = ?"
-INSERT_EVENT = (
-    "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 
 
 def open_database(path: str) -> sqlite3.Connection:

@@ -39,11 +39,6 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.backends.local.dbfile import (
-    ACCOUNT_ROOM,
-    ACCOUNT_ROOMS,
-    DROP_MESSAGE,
-    EDIT_MESSAGE,
-    INSERT_EVENT,
     DatabaseUnusableError,
     ServerLock,
     check_directory,
@@ -61,7 +56,7 @@ from chatroom.backends.local.records import (
     Row,
     Store,
 )
-from chatroom.backends.local.rows import REACTION_KINDS
+from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS
 from chatroom.backends.local.search import FileSearcher, Found
 from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.search import SearchQuery
@@ -88,6 +83,26 @@ AGE_TRIM_INTERVAL = 60.0
 #: while it is full, and service comes back soon after it is freed.
 RETRY_FIRST = 0.5
 RETRY_MAX = 2.0
+
+#: How :meth:`SqliteStore.add_event` writes one event (and how a batch that
+#: could not be written tells its events apart from other changes).
+#: A redacted message and the events that depend on it; an edited one.
+DROP_MESSAGE = (
+    "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind IN "
+    f"({', '.join(repr(kind) for kind in sorted(DEPENDENT_KINDS))})))"
+)
+EDIT_MESSAGE = "UPDATE events SET text = ?, tags = ? WHERE room = ? AND id = ?"
+INSERT_EVENT = (
+    "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+#: An account's remembered rooms, oldest first; one entered (True) or left.
+ACCOUNT_ROOMS = "SELECT account, room FROM account_rooms ORDER BY rowid"
+ACCOUNT_ROOM = {
+    True: "INSERT OR IGNORE INTO account_rooms VALUES (?, ?)",
+    False: "DELETE FROM account_rooms WHERE account = ? AND room = ?",
+}
 
 #: The kinds of ``events`` rows that are reactions, for SQL.
 _REACTION_KINDS = ", ".join(repr(kind) for kind in sorted(REACTION_KINDS))
