@@ -15,12 +15,12 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
-from chatroom.backends.local.conversations import StoredConversations
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.onenode import NoOtherNodes
 from chatroom.backends.local.outage import StoreOutage
+from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of

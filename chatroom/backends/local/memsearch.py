@@ -17,7 +17,7 @@ per message; older rows fall off, as retention would take them out of the
 index anyway), and a search first applies its rooms' queues on the
 index's thread, then searches there. Edits, redactions and deleted rooms
 are queued in order beside them. Private conversations (those an account
-is part of, as :class:`~chatroom.backends.local.conversations.StoredConversations`
+is part of, as :class:`~chatroom.backends.local.private.StoredConversations`
 keeps them) are indexed too, in their own table: their messages wait in
 one queue, applied before any search (a search reads every conversation
 of its party). Without a thread (``run`` None: unit
