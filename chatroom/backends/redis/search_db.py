@@ -166,7 +166,7 @@ def apply(
     keeps (``--retention``): messages older than a room's newest ``kept``
     events leave the index as they leave Redis; ``conversation_kept``: the
     same for a private conversation's messages (``conversation_retention``,
-    as :class:`~chatroom.backends.redis.conversations.RedisConversations`
+    as :class:`~chatroom.backends.redis.private.RedisConversations`
     trims them)."""
     with db.transaction():
         row = db.execute(

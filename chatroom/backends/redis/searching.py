@@ -4,7 +4,7 @@ Every script that stores a room event (``SAY``, ``AMEND``) or drops a room
 also appends it to the Redis stream ``P search:outbox`` (``feed_search`` in
 :mod:`chatroom.backends.redis.prelude`), and so does the one that stores a
 private conversation's message (``APPEND`` in
-:mod:`chatroom.backends.redis.conversations`, ``feed_private``), in the
+:mod:`chatroom.backends.redis.private`, ``feed_private``), in the
 same atomic step, once some node with ``--search-db`` has turned it on
 (``P search``). So the index's input is complete and in Redis's order
 whatever happens to the node that stored the message, and nothing about
