@@ -1,7 +1,7 @@
 """Cluster search's index in a real PostgreSQL, applied as nodes apply it.
 
 Two nodes may drain the same outbox entries (each read them before the
-other committed): :func:`chatroom.backends.redis.search_db.apply` must
+other committed): :func:`chatroom.backends.redis.search_postgres.apply` must
 change the index once per entry, in the outbox's order, whoever comes
 second. Driven here directly, on the session's PostgreSQL
 (``tests/cluster/postgres.py``), a database per test.
@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from twisted.trial import unittest
 
-from chatroom.backends.redis import search_db
+from chatroom.backends.redis import search_postgres
 from chatroom.core import codec
 from chatroom.core.events import Edited, Message, PrivateMessage
 from chatroom.core.search import parse_search
@@ -22,7 +22,7 @@ from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_
 STAMP = "2026-11-22T10:00:0{}.000Z"
 
 
-def said(entry: int, room: str, event_id: int, text: str) -> search_db.Entry:
+def said(entry: int, room: str, event_id: int, text: str) -> search_postgres.Entry:
     """Outbox entry ``entry``: ``alice`` said ``text`` as message ``event_id``."""
     stamp = STAMP.format(event_id)
     message = Message(room, "alice", stamp, text, id=str(event_id))
@@ -37,7 +37,7 @@ def edited(entry: int, room: str, event_id: int, target: int, text: str):
 
 def wrote(
     entry: int, conversation: str, event_id: int, sender: str, recipient: str, text: str
-) -> search_db.Entry:
+) -> search_postgres.Entry:
     """Outbox entry ``entry``: ``sender`` wrote ``text`` to ``recipient`` as
     message ``event_id`` of private conversation ``conversation``, at
     second ``entry``."""
@@ -55,7 +55,7 @@ class IndexTestCase(unittest.TestCase):
     def setUp(self) -> None:
         if POSTGRES_BIN is None:  # CI asked for these tests to run: fail, loudly
             self.fail(NO_POSTGRES)
-        self.db = search_db.connect(session_postgres().new_database(), 5)
+        self.db = search_postgres.connect(session_postgres().new_database(), 5)
         self.addCleanup(self.db.close)
 
 
@@ -63,18 +63,18 @@ class AppliedOnceTests(IndexTestCase):
     """The cursor row decides what is new, whichever node applies."""
 
     def texts(self, words: str) -> list[str]:
-        rows = search_db.search(self.db, ["tea"], parse_search(words), 50, None)
+        rows = search_postgres.search(self.db, ["tea"], parse_search(words), 50, None)
         return [row[4] for row in rows]
 
     def test_a_late_node_does_not_undo_an_edit(self) -> None:
         """A node that read the message before another applied it and its
         edit applies nothing: the edited text stays, found once."""
         message = said(1, "tea", 1, "teh kettle")
-        first = search_db.apply(
+        first = search_postgres.apply(
             self.db, [message, edited(2, "tea", 2, 1, "the kettle")], 10
         )
         self.assertEqual(first, (2, 0))
-        late = search_db.apply(self.db, [message], 10)
+        late = search_postgres.apply(self.db, [message], 10)
         self.assertEqual(late, (2, 0))
         self.assertEqual(self.texts("kettle"), ["the kettle"])
         self.assertEqual(self.texts("teh"), [])
@@ -82,9 +82,11 @@ class AppliedOnceTests(IndexTestCase):
     def test_retention_and_a_dropped_room(self) -> None:
         """Messages older than the room's newest ``kept`` events leave the
         index; a dropped room's messages all go."""
-        search_db.apply(self.db, [said(n, "tea", n, f"cup {n}") for n in (1, 2, 3)], 2)
+        search_postgres.apply(
+            self.db, [said(n, "tea", n, f"cup {n}") for n in (1, 2, 3)], 2
+        )
         self.assertEqual(self.texts("cup"), ["cup 3", "cup 2"])
-        search_db.apply(self.db, [((4, 0), "tea", b"")], 2)
+        search_postgres.apply(self.db, [((4, 0), "tea", b"")], 2)
         self.assertEqual(self.texts("cup"), [])
 
 
@@ -97,14 +99,14 @@ class PrivateIndexTests(IndexTestCase):
         room) and text."""
         query = replace(parse_search(words), party=party, conversations=conversations)
         rooms = [] if conversations else ["tea"]
-        rows = search_db.search(self.db, rooms, query, 50, None)
+        rows = search_postgres.search(self.db, rooms, query, 50, None)
         return [f"{row.conversation or row.room}: {row.text}" for row in rows]
 
     def test_only_the_parties_and_merged_with_rooms_by_time(self) -> None:
         """alice finds her conversation with bob and the room, newest first,
         never bob's with carol; bob narrowed to carol finds only that one;
         ``from:`` and ``before:`` apply to conversations too."""
-        search_db.apply(
+        search_postgres.apply(
             self.db,
             [
                 wrote(1, "alice bob", 1, "alice", "bob", "tea at one"),
@@ -135,7 +137,7 @@ class PrivateIndexTests(IndexTestCase):
             wrote(n, "alice bob", n, "alice", "bob", f"note {n}") for n in (1, 2, 3)
         ]
         entries.append(wrote(4, "alice carol", 1, "alice", "carol", "note 4"))
-        search_db.apply(self.db, entries, 10, conversation_kept=2)
+        search_postgres.apply(self.db, entries, 10, conversation_kept=2)
         self.assertEqual(
             self.found("alice", "note"),
             ["alice carol: note 4", "alice bob: note 3", "alice bob: note 2"],

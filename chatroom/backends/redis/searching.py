@@ -12,7 +12,7 @@ PostgreSQL is on a message's path: a message is acknowledged once Redis
 has it.
 
 Any node with ``--search-db`` applies the outbox to PostgreSQL
-(:mod:`chatroom.backends.redis.search_db`): once a second, and before each
+(:mod:`chatroom.backends.redis.search_postgres`): once a second, and before each
 of its searches, so a search finds every message acknowledged before it
 was asked, on whichever node it was said. Several nodes may drain at
 once; PostgreSQL's cursor row makes each entry count once. Entries are
@@ -38,10 +38,10 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.backends.redis import search_db
+from chatroom.backends.redis import search_postgres
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.backends.redis.search_db import Entry, StreamId
+from chatroom.backends.redis.search_postgres import Entry, StreamId
 from chatroom.core import errors
 from chatroom.core.config import ServerConfig
 from chatroom.core.search import Found, SearchQuery
@@ -122,7 +122,9 @@ class ClusterSearch:
         try:
             await self.caught_up()
             found: list[Found] = await self.run(
-                lambda: search_db.search(self._connection(), keys, query, limit, oldest)
+                lambda: search_postgres.search(
+                    self._connection(), keys, query, limit, oldest
+                )
             )
         except psycopg.Error as problem:
             self.log.warn("search: PostgreSQL: {problem}", problem=problem)
@@ -164,7 +166,7 @@ class ClusterSearch:
 
     def _apply(self, entries: list[Entry]) -> StreamId:
         config = self.config
-        return search_db.apply(
+        return search_postgres.apply(
             self._connection(),
             entries,
             config.retention,
@@ -197,7 +199,7 @@ class ClusterSearch:
             self._db.close()
             self._db = None
         if self._db is None:
-            self._db = search_db.connect(self.conninfo, DATABASE_TIMEOUT)
+            self._db = search_postgres.connect(self.conninfo, DATABASE_TIMEOUT)
         return self._db
 
     def close(self) -> Deferred[None]:
