@@ -35,7 +35,7 @@ setup(
         # ICU's SpoofChecker (chatroom.core.text). Built against Debian's
         # libicu-dev with pkg-config (the Makefile installs them).
         "PyICU>=2.10",
-        # Cluster search's index in PostgreSQL (chatroom.backends.redis.searching);
+        # Cluster search's index in PostgreSQL (chatroom.backends.redis.search);
         # the binary wheel bundles libpq.
         "psycopg[binary]>=3.1",
     ],

@@ -45,7 +45,7 @@ from chatroom.backends.redis.replies import (
     parse_target,
     say_args,
 )
-from chatroom.backends.redis.searching import cluster_search
+from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared import SharedRead
 from chatroom.core import codec, errors, membership

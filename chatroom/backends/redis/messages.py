@@ -18,7 +18,7 @@ from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import key_of
-from chatroom.backends.redis.searching import ClusterSearch
+from chatroom.backends.redis.search import ClusterSearch
 from chatroom.core import codec, errors
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
@@ -134,7 +134,7 @@ class RedisMessageSteps:
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
     ) -> list[SearchResult]:
-        """PostgreSQL's index (:mod:`chatroom.backends.redis.searching`):
+        """PostgreSQL's index (:mod:`chatroom.backends.redis.search`):
         the rooms' messages and the party's private conversations.
         Without ``--search-db`` it is refused, never half done: Redis has
         no full-text index here (``docs/scaling.md``, *Search*), and a

@@ -169,7 +169,7 @@ local function modlog_key(r) return P .. 'modlog:' .. r end
 -- Cluster search (`P search` set by a node with --search-db): what the
 -- full-text index must learn, in the order Redis ran the scripts, kept in
 -- the stream `P search:outbox` until a node has applied it to PostgreSQL
--- (chatroom.backends.redis.searching): field `r` (a room) or `c` (a
+-- (chatroom.backends.redis.search): field `r` (a room) or `c` (a
 -- private conversation) naming where, and `e`, the data.
 local function feed(field, where, data)
   if redis.call('EXISTS', P .. 'search') == 1 then

@@ -11,7 +11,7 @@ message is never kept for someone who has just signed in and already took
 what was waiting: sign-in's claim and the take, and the keep, are each one
 script, and Redis runs one at a time. Once cluster search is on, ``APPEND``
 also feeds the search outbox the stored message, in the same script
-(:mod:`chatroom.backends.redis.searching`).
+(:mod:`chatroom.backends.redis.search`).
 """
 
 from __future__ import annotations

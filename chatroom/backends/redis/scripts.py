@@ -76,7 +76,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             (conversation), ``e`` (a stored event, '' for
                             a dropped room): what the
                             search index has yet to apply
-                            (:mod:`.searching`)
+                            (:mod:`.search`)
 ``P log:r``                 list of the room's last
                             :data:`~chatroom.backends.redis.prelude.LOG_SIZE`
                             published ``"seq event"``: what a node that

@@ -1,7 +1,7 @@
 """Cluster search's index in PostgreSQL: its schema, its changes, its query.
 
 Every function here blocks (a psycopg 3 connection) and runs on the search
-thread of :class:`~chatroom.backends.redis.searching.ClusterSearch`, never
+thread of :class:`~chatroom.backends.redis.search.ClusterSearch`, never
 on the reactor.
 
 One table, ``chatroom_search``, holds each message and action the rooms
