@@ -16,9 +16,9 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import open_database
-from chatroom.backends.local.memsearch import MemoryIndex
 from chatroom.backends.local.search import prepare
 from chatroom.backends.local.search import search as search_index
+from chatroom.backends.local.search_memory import MemoryIndex
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError

@@ -15,9 +15,9 @@ from typing import Protocol
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
-from chatroom.backends.local.memsearch import MemoryIndex, Runner
 from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
+from chatroom.backends.local.search_memory import MemoryIndex, Runner
 from chatroom.core.search import SearchQuery
 
 __all__ = [
@@ -201,7 +201,7 @@ class MemoryStore:
 
     def __init__(self, retention: int = 10_000, run: Runner | None = None) -> None:
         """``run``: the index's thread
-        (:class:`~chatroom.backends.local.memsearch.MemoryIndex`)."""
+        (:class:`~chatroom.backends.local.search_memory.MemoryIndex`)."""
         self.index = MemoryIndex(retention, run)
         self.on_trimmed: Callable[[dict[str, int]], None] = lambda firsts: None
         self.on_health: Callable[[str], None] = lambda problem: None

@@ -2,7 +2,7 @@
 
 The index lives beside the ``events`` table it indexes (in the ``--db``
 file, or in an in-memory database of its own with ``--db :memory:``:
-:mod:`chatroom.backends.local.memsearch`) and is kept in step with it by
+:mod:`chatroom.backends.local.search_memory`) and is kept in step with it by
 triggers, so every way a message changes (a new message, an edit, a
 redaction, a retention trim, a deleted room) changes the index in the same
 transaction, with no code path that could forget it.
