@@ -18,7 +18,7 @@ from twisted.logger import Logger
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
-from chatroom.backends.local.onenode import NoOtherNodes
+from chatroom.backends.local.other_nodes import NoOtherNodes
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.remembered import StoredRooms
