@@ -1,7 +1,7 @@
 """One room list read for the users who asked at once (``SharedRead``).
 
 A connect storm asks a node for the room list hundreds of times a second;
-these tests feed :class:`~chatroom.backends.redis.shared.SharedRead` reads
+these tests feed :class:`~chatroom.backends.redis.shared_read.SharedRead` reads
 that the test answers by hand, and check that callers share reads, and that
 none is answered by a read that started before it asked (a room it had
 just made would be missing from its list).
@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.trial import unittest
 
-from chatroom.backends.redis.shared import SharedRead
+from chatroom.backends.redis.shared_read import SharedRead
 
 
 class HandAnsweredReads:

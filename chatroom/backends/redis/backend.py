@@ -47,7 +47,7 @@ from chatroom.backends.redis.replies import (
 )
 from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
-from chatroom.backends.redis.shared import SharedRead
+from chatroom.backends.redis.shared_read import SharedRead
 from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
     Admission,
