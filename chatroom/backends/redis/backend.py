@@ -28,13 +28,14 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.link import RedisLink
-from chatroom.backends.redis.markers import RedisMarkers, RedisRememberedRooms
+from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.private import RedisConversations
+from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replies import (
     key_of,
     listed_room,
