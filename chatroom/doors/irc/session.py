@@ -36,7 +36,7 @@ from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import Connection
-from chatroom.doors.base.rare import Rare
+from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.caps import NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
