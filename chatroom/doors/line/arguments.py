@@ -1,21 +1,16 @@
-"""The line protocol's ``/help`` reply and the argument shapes its commands share.
+"""The argument shapes the line protocol's commands share.
 
-The help comes from the command table both ends read
-(:mod:`chatroom.wire.commands`); the states and handlers are
-:mod:`chatroom.doors.line.session`'s. ``/caps``, ``/join ... since`` and
-``/history`` have their argument shapes in
-:mod:`chatroom.doors.line.positions`.
+The session (:mod:`chatroom.doors.line.session`) and the handler modules
+beside it (:mod:`~chatroom.doors.line.moderating`,
+:mod:`~chatroom.doors.line.signing`...) each read their commands'
+arguments with these, so a command's words are split one way and a bad
+one is the same ``BAD_ARGS`` at every command; a leaf, which they all
+import and which imports none of them.
 """
 
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.wire.commands import help_lines
-from chatroom.wire.lines import format_line
-
-#: The ``/help`` reply, every line of the wire table's help as ``HELP``,
-#: built once.
-HELP_REPLY = b"".join(format_line("HELP", text=line) for line in help_lines())
 
 
 def single_word(args: str, usage: str) -> str:

@@ -51,7 +51,6 @@ from chatroom.doors.line import (
     signing,
 )
 from chatroom.doors.line.arguments import (
-    HELP_REPLY,
     single_word,
     split_private_message,
     split_say,
@@ -73,8 +72,13 @@ from chatroom.doors.line.rendering import (
     replay_line,
     replay_rich_line,
 )
+from chatroom.wire.commands import help_lines
 from chatroom.wire.lines import format_line
 from chatroom.wire.said import is_command, said_text
+
+#: The ``/help`` reply, every line of the wire table's help as ``HELP``,
+#: built once.
+HELP_REPLY = b"".join(format_line("HELP", text=line) for line in help_lines())
 
 USERNAME, LOBBY, ROOM = "username", "lobby", "room"
 _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
