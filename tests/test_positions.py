@@ -8,10 +8,10 @@ from chatroom.core import codec
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Joined, Message
 from chatroom.core.rules import CatchUp, catch_up
+from chatroom.doors.line.history import parse_history
 from chatroom.doors.line.positions import (
     parse_caps,
     parse_event_id,
-    parse_history,
     parse_join,
 )
 from chatroom.doors.line.rendering import live_id_line, live_line

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chatroom.core import errors
-from chatroom.core.events import Encoder, Event
 from chatroom.core.markers import Unread
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
@@ -77,23 +76,6 @@ def parse_join(args: str) -> tuple[str, str | None, int | None]:
     if len(words) == 2 and words[1].lower() != "since":
         return words[0], words[1], since
     raise errors.usage("/join NAME [KEY] [since ID]")
-
-
-def parse_history(args: str) -> tuple[int, int | None]:
-    """``/history N [before ID]``: how many, and before which id."""
-    words = args.split()
-    if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "before"):
-        raise errors.usage("/history N [before ID]")
-    if not words[0].isascii() or not words[0].isdigit():
-        raise errors.usage("/history N [before ID]")
-    return int(words[0]), parse_event_id(words[2]) if len(words) == 3 else None
-
-
-def render_history(room: str, events: Sequence[Event], render: Encoder) -> bytes:
-    """A ``/history`` reply: the events, then ``HISTORY_END room count``."""
-    lines = [line for line in (event.encoded(render) for event in events) if line]
-    lines.append(format_line("HISTORY_END", room, str(len(lines))))
-    return b"".join(lines)
 
 
 async def do_read(session: CommandContext, args: str) -> None:

@@ -44,7 +44,7 @@ from chatroom.core.text import (
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
-    conversations,
+    history,
     messages,
     moderating,
     positions,
@@ -486,7 +486,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "read": (positions.do_read, _NAMED),
     "unread": (positions.do_unread, _NAMED),
     "who": (LineSession.do_who, _IN_ROOM),
-    "history": (conversations.do_history, _NAMED),
+    "history": (history.do_history, _NAMED),
     "topic": (LineSession.do_topic, _IN_ROOM),
     "me": (LineSession.do_me, _IN_ROOM),
     "paste": (messages.do_paste, _IN_ROOM),

@@ -1,7 +1,7 @@
 """``/history``: a room's, or (``/history @USER``) a private conversation's.
 
-A handler of :data:`chatroom.doors.line.session.COMMANDS` kept apart from
-the session's module, a plain function over a
+A handler of :data:`chatroom.doors.line.session.COMMANDS`, with its
+arguments' shape and its reply; a plain function over a
 :class:`~chatroom.doors.line.context.CommandContext`. ``/history N [before
 ID]`` pages back the current room as before; ``/history @USER N [before
 ID]`` pages back the caller's private conversation with USER (allowed in
@@ -11,11 +11,32 @@ the lobby too), as the ``PRIVMSG`` lines they were, then ``HISTORY_END
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from chatroom.core import errors
+from chatroom.core.events import Encoder, Event
 from chatroom.doors.line.context import CommandContext
-from chatroom.doors.line.positions import parse_history, render_history
+from chatroom.doors.line.positions import parse_event_id
+from chatroom.wire.lines import format_line
 
 PRIVATE_USAGE = "/history @USER N [before ID]"
+
+
+def parse_history(args: str) -> tuple[int, int | None]:
+    """``/history N [before ID]``: how many, and before which id."""
+    words = args.split()
+    if len(words) not in (1, 3) or (len(words) == 3 and words[1].lower() != "before"):
+        raise errors.usage("/history N [before ID]")
+    if not words[0].isascii() or not words[0].isdigit():
+        raise errors.usage("/history N [before ID]")
+    return int(words[0]), parse_event_id(words[2]) if len(words) == 3 else None
+
+
+def render_history(room: str, events: Sequence[Event], render: Encoder) -> bytes:
+    """A ``/history`` reply: the events, then ``HISTORY_END room count``."""
+    lines = [line for line in (event.encoded(render) for event in events) if line]
+    lines.append(format_line("HISTORY_END", room, str(len(lines))))
+    return b"".join(lines)
 
 
 async def do_history(session: CommandContext, args: str) -> None:
