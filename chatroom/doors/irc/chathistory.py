@@ -14,7 +14,7 @@ before an id): a room's stored ids are consecutive, so any window of
 ``msgid``\\ s is one such call; a ``timestamp`` is found by paging back from
 the newest (at most :data:`_PAGES` pages). A nick as target is the
 account's private conversation with it
-(:mod:`chatroom.doors.irc.conversations`). A bad request is
+(:mod:`chatroom.doors.irc.chathistory_private`). A bad request is
 ``FAIL CHATHISTORY`` with the specification's codes.
 """
 
@@ -35,7 +35,11 @@ from chatroom.core.events import (
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.text import name_key
 from chatroom.doors.irc.caps import CHATHISTORY_LIMIT
-from chatroom.doors.irc.conversations import Picked, UnknownReferenceError, conversation
+from chatroom.doors.irc.chathistory_private import (
+    Picked,
+    UnknownReferenceError,
+    conversation,
+)
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.replay import in_batch, replay
 from chatroom.doors.irc.session import IRCSession
