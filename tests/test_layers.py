@@ -216,6 +216,37 @@ class LayerTests(unittest.TestCase):
         self.assertEqual(cycles(edges), [["a", "b", "c"]])
 
 
+def class_names() -> dict[str, list[str]]:
+    """Every top-level class of the package by name: where each is defined."""
+    found: dict[str, list[str]] = {}
+    for name, path in sorted(module_names().items()):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                found.setdefault(node.name, []).append(f"{name}:{node.lineno}")
+    return found
+
+
+class NameTests(unittest.TestCase):
+    """One name per idea (docs/architecture.md, *Glossary*)."""
+
+    def test_class_names_are_unique(self) -> None:
+        """No two classes of ``chatroom/`` share a name, so a name read in a
+        traceback, a log or the documentation names one thing (the IRC
+        door's parsed line is ``ClientLine``, not a second ``Message``)."""
+        twice = {name: where for name, where in class_names().items() if len(where) > 1}
+        self.assertEqual(twice, {})
+
+    def test_a_shared_name_is_found(self) -> None:
+        """The check sees the classes it should: the core's ``Message`` and
+        the door's ``ClientLine``, each once."""
+        names = class_names()
+        [message] = names["Message"]
+        [client_line] = names["ClientLine"]
+        self.assertTrue(message.startswith("chatroom.core.events:"))
+        self.assertTrue(client_line.startswith("chatroom.doors.irc.wire:"))
+
+
 #: Run in a fresh interpreter: import every door, build the server from
 #: the options given, print which Redis modules were loaded.
 BUILD_A_SERVER = """

@@ -30,7 +30,7 @@ from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
 from chatroom.doors.irc.tags import REPLY_TAG, client_only, shared_tags
-from chatroom.doors.irc.wire import Message, build, room_of
+from chatroom.doors.irc.wire import ClientLine, build, room_of
 
 _CONCAT = "draft/multiline-concat"
 
@@ -44,7 +44,7 @@ def fail(session: IRCSession, command: str, code: str, *context: str) -> None:
 # -- draft/multiline ------------------------------------------------------------
 
 
-def collect(session: IRCSession, message: Message) -> bool:
+def collect(session: IRCSession, message: ClientLine) -> bool:
     """Keep a line of the multiline batch being sent; True if it was one."""
     batch = session.multiline
     if batch is None or message.tags.get("batch") != batch.ref:

@@ -84,8 +84,7 @@ from chatroom.doors.irc.tags import (
     lines_of,
     over_budget,
 )
-from chatroom.doors.irc.wire import Message as IRCMessage
-from chatroom.doors.irc.wire import build, parse
+from chatroom.doors.irc.wire import ClientLine, build, parse
 from chatroom.wire.tags import tag_section
 
 #: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
@@ -386,7 +385,7 @@ class IRCProtocol(SlottedFraming):
             session.answer_labeled(label)
         return waiting
 
-    def _dispatch(self, message: IRCMessage, label: str | None = None) -> bool:
+    def _dispatch(self, message: ClientLine, label: str | None = None) -> bool:
         session = self.session
         command, params = message.command, message.params
         target = params[0] if params else "*"

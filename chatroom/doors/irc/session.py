@@ -1,5 +1,5 @@
 """One IRC client's session: its registration state, its channels, its
-replies, and the row of the command table (:class:`Command`).
+replies, and the row of the command table (:class:`IRCCommand`).
 
 An :class:`IRCSession` is held by the door's twisted protocol
 (:class:`chatroom.doors.irc.protocol.IRCProtocol`) next to its
@@ -122,7 +122,7 @@ def one_batch(lines: list[bytes]) -> bool:
     )
 
 
-class Command(NamedTuple):
+class IRCCommand(NamedTuple):
     """One row of the command table."""
 
     handler: Handler

@@ -9,7 +9,7 @@ Parsing is our own few lines rather than ``irc.parsemsg``: that raises
 ``ValueError`` on a line that is only ``:prefix`` and keeps a tag section
 as part of the command, and a malformed line from a client must be an
 error reply, never a traceback. Messages follow the modern client protocol:
-optional ``@tags`` (kept, unescaped, in :attr:`Message.tags`), optional
+optional ``@tags`` (kept, unescaped, in :attr:`ClientLine.tags`), optional
 ``:prefix`` (ignored: a client's prefix is never trusted), the command,
 then parameters, the last of which may follow a ``:`` and contain spaces.
 
@@ -78,7 +78,7 @@ NO_TAGS: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
-class Message:
+class ClientLine:
     """One client line: its command (upper case) and its parameters."""
 
     command: str
@@ -87,7 +87,7 @@ class Message:
     tags: Mapping[str, str] = field(default_factory=lambda: NO_TAGS)
 
 
-def parse(line: str) -> Message | None:
+def parse(line: str) -> ClientLine | None:
     """Split one IRC line; None for a line with no command (ignored)."""
     rest = line.lstrip(" ")  # trailing spaces may be part of the last parameter
     tags: Mapping[str, str] = NO_TAGS
@@ -107,7 +107,7 @@ def parse(line: str) -> Message | None:
     params = words[1:]
     if colon:
         params.append(trailing)
-    return Message(words[0].upper(), tuple(params), tags)
+    return ClientLine(words[0].upper(), tuple(params), tags)
 
 
 def need(params: tuple[str, ...], count: int) -> None:
