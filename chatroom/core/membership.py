@@ -221,7 +221,8 @@ class WelcomeFacts:
     quietly), how many there are in all, the joiner and whether it is a
     quiet one, the owner's name if present, the topic, the history window
     (the newest ``--history`` events, or those after a resume's ``since``)
-    and the ids the room keeps (``first``..``last``)."""
+    and the ids the room keeps (``first``..``last``). A back-end makes
+    ``members`` for this one reply, which keeps it (no copy per join)."""
 
     room: str
     members: list[str]
@@ -243,7 +244,7 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
     the members, those shown and the joiner when some joined quietly (with
     the true count beside them), the history window, the topic, and for a
     resume from ``since`` how many events it misses beyond ``bound``."""
-    members, total = list(view.members), None
+    members, total = view.members, None  # made for this reply: it is the reply's
     if view.total != len(members) or view.joiner_quiet:
         total = view.total
         if view.joiner_quiet and view.joiner not in members:

@@ -316,7 +316,10 @@ class Room:
             resume = catch_up(since, self.first_id, self.last_id, bound)
             history = self.held(resume.start, self.last_id)
         quiet = self.quiet
-        members = [name for m, name in self.members.items() if m not in quiet]
+        if quiet:
+            members = [name for m, name in self.members.items() if m not in quiet]
+        else:  # the common case: every member shown, one copy, no test each
+            members = list(self.members.values())
         view = WelcomeFacts(
             room=self.name,
             members=members,  # arrival order
