@@ -8,12 +8,12 @@ from chatroom.core import codec
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Joined, Message
 from chatroom.core.rules import CatchUp, catch_up
-from chatroom.doors.line.history import parse_history
-from chatroom.doors.line.positions import (
+from chatroom.doors.line.arguments import (
     parse_caps,
     parse_event_id,
     parse_join,
 )
+from chatroom.doors.line.history import parse_history
 from chatroom.doors.line.rendering import live_id_line, live_line
 from chatroom.wire.lines import parse_event
 

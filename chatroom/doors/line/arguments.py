@@ -1,8 +1,8 @@
-"""The argument shapes the line protocol's commands share.
+"""The argument shapes the line protocol's commands share, and event ids.
 
 The session (:mod:`chatroom.doors.line.session`) and the handler modules
 beside it (:mod:`~chatroom.doors.line.moderating`,
-:mod:`~chatroom.doors.line.signing`...) each read their commands'
+:mod:`~chatroom.doors.line.account`...) each read their commands'
 arguments with these, so a command's words are split one way and a bad
 one is the same ``BAD_ARGS`` at every command; a leaf, which they all
 import and which imports none of them.
@@ -42,3 +42,43 @@ def split_private_message(args: str) -> tuple[str, str]:
     if not target or not text:
         raise errors.usage("/msg USER TEXT")
     return target, text
+
+
+#: What ``/caps`` can turn on: ``@ID`` on stored events; many rooms at once;
+#: tags, replies, edits and deletions (``rich``, which turns ``ids`` on too).
+CAPABILITIES = ("ids", "multi", "rich")
+
+CAPS_USAGE = "/caps ids|multi|rich ..."
+
+
+def parse_event_id(value: str) -> int:
+    """An id as the server showed it (``@ID``), or ``BAD_ARGS``."""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise errors.bad_event_id(value)
+    return int(value)
+
+
+def parse_caps(args: str) -> list[str]:
+    """``/caps NAME [NAME...]``: the capabilities asked for, each one known
+    (an unknown one refuses them all)."""
+    wanted = args.split()
+    if not wanted:
+        raise errors.usage(CAPS_USAGE)
+    unknown = [cap for cap in wanted if cap not in CAPABILITIES]
+    if unknown:
+        raise errors.bad_args(f"no capability {unknown[0]!r}; usage: {CAPS_USAGE}")
+    return wanted
+
+
+def parse_join(args: str) -> tuple[str, str | None, int | None]:
+    """``/join ROOM [KEY] [since ID]``: the room, its key and the id."""
+    words = args.split()
+    since = None
+    if len(words) >= 3 and words[-2].lower() == "since":
+        since = parse_event_id(words[-1])
+        words = words[:-2]
+    if len(words) == 1:
+        return words[0], None, since
+    if len(words) == 2 and words[1].lower() != "since":
+        return words[0], words[1], since
+    raise errors.usage("/join NAME [KEY] [since ID]")

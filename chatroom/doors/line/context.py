@@ -2,7 +2,7 @@
 
 The handlers of :data:`chatroom.doors.line.session.COMMANDS` kept outside
 the session's module (:mod:`chatroom.doors.line.moderating`,
-:mod:`chatroom.doors.line.messages`, :mod:`chatroom.doors.line.signing`)
+:mod:`chatroom.doors.line.messages`, :mod:`chatroom.doors.line.account`)
 are plain functions taking the session as their first argument, typed
 against this protocol rather than against
 :class:`~chatroom.doors.line.session.LineSession`, so they import nothing

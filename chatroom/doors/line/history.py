@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from chatroom.core import errors
 from chatroom.core.events import Encoder, Event
+from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
-from chatroom.doors.line.positions import parse_event_id
 from chatroom.wire.lines import format_line
 
 PRIVATE_USAGE = "/history @USER N [before ID]"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from chatroom.core import errors
 from chatroom.core.modlog import MODLOG_DEFAULT, render_log
+from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
-from chatroom.doors.line.positions import parse_event_id
 from chatroom.doors.line.rendering import render_found
 from chatroom.wire.lines import format_line
 

@@ -45,7 +45,7 @@ from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.sendq import OutputQueue
 from chatroom.doors.base.server import ChatServer
-from chatroom.doors.line.positions import render_marker
+from chatroom.doors.line.markers import render_marker
 from chatroom.doors.line.session import (
     AS_LINES,
     LOBBY,

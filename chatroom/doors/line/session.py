@@ -6,7 +6,7 @@ how it renders events, and its ``async def do_<command>`` handlers, written
 once against the :class:`~chatroom.core.registry.Registry`. ``COMMANDS``,
 at the end, names every command's handler (one of these methods, or a
 function of :mod:`~chatroom.doors.line.moderating`,
-:mod:`~chatroom.doors.line.messages` or :mod:`~chatroom.doors.line.signing`
+:mod:`~chatroom.doors.line.messages` or :mod:`~chatroom.doors.line.account`
 taking the session) and the states it is allowed in. The door's
 protocol (:class:`chatroom.doors.line.protocol.ChatProtocol`, also at
 ``/ws`` with another :class:`LineOutput`) holds it beside its
@@ -44,24 +44,22 @@ from chatroom.core.text import (
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
+    account,
     history,
+    markers,
     messages,
     moderating,
-    positions,
-    signing,
 )
 from chatroom.doors.line.arguments import (
+    parse_caps,
+    parse_join,
     single_word,
     split_private_message,
     split_say,
     two_words,
 )
+from chatroom.doors.line.markers import render_marker
 from chatroom.doors.line.places import NOWHERE, Places
-from chatroom.doors.line.positions import (
-    parse_caps,
-    parse_join,
-    render_marker,
-)
 from chatroom.doors.line.rendering import (
     AS_LINES,
     LineOutput,
@@ -459,10 +457,10 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "delete": (LineSession.do_delete, _NAMED),
     "login": (LineSession.do_login, _UNNAMED),
     "register": (LineSession.do_register, _ANY),
-    "password": (signing.do_password, _NAMED),
-    "unregister": (signing.do_unregister, _NAMED),
-    "devices": (signing.do_devices, _NAMED),
-    "logout": (signing.do_logout, _NAMED),
+    "password": (account.do_password, _NAMED),
+    "unregister": (account.do_unregister, _NAMED),
+    "devices": (account.do_devices, _NAMED),
+    "logout": (account.do_logout, _NAMED),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),
@@ -483,8 +481,8 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "leave": (LineSession.do_leave, _IN_ROOM),
     "focus": (LineSession.do_focus, _IN_ROOM),
     "say": (LineSession.do_say, _IN_ROOM),
-    "read": (positions.do_read, _NAMED),
-    "unread": (positions.do_unread, _NAMED),
+    "read": (markers.do_read, _NAMED),
+    "unread": (markers.do_unread, _NAMED),
     "who": (LineSession.do_who, _IN_ROOM),
     "history": (history.do_history, _NAMED),
     "topic": (LineSession.do_topic, _IN_ROOM),
