@@ -88,7 +88,11 @@ _ANY, _NAMED, _IN_ROOM, _UNNAMED = (
 
 
 class LineSession:
-    """One line-protocol user's states and handlers (slots: one per client)."""
+    """One line-protocol user's states and command handlers.
+
+    Its fields are slots: a server holds one session per client, and an
+    idle one should cost little more than its socket.
+    """
 
     __slots__ = (
         "_arrived",
@@ -113,7 +117,13 @@ class LineSession:
         member: Member,
         output: LineOutput = AS_LINES,
     ) -> None:
-        """``member`` is what the registry knows this session as (the protocol)."""
+        """Args:
+        server: the door's hub: the registry, the clock, the settings.
+        connection: the socket's life (sending, closing, timers).
+        member: what the registry knows this session as (the protocol).
+        output: how lines and events are put on the wire (lines, or
+            WebSocket frames at ``/ws``).
+        """
         self.server = server
         self.connection = connection
         self.member = member
