@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
+import chatroom.doors.web
 from chatroom.core.config import ServerConfig
 from chatroom.doors.web.site import build_site
 from chatroom.wire.commands import COMMANDS
@@ -27,6 +29,8 @@ from chatroom.wire.lines import (
     PROTOCOL_VERSION,
 )
 from tests.support import local_server
+
+STATIC = Path(chatroom.doors.web.__file__).parent / "static"
 
 
 class Response:
@@ -106,3 +110,18 @@ class WireScriptTests(unittest.TestCase):
         scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
         self.assertEqual(scripts[:2], ["wire.js", "app.js"])
         self.assertNotIn("<script>", page)  # the policy allows no inline one
+
+
+class ByNameTests(unittest.TestCase):
+    """No script of the page reads an event's fields by position."""
+
+    def test_no_script_reads_fields_by_position(self) -> None:
+        """No handler takes its fields as an array (``MSG([, user])``), and
+        no script reads ``event.fields`` (the page has no such array): a
+        field is read by its name in the server's grammar."""
+        by_position = re.compile(r"^\s+[A-Z_]+\(\[|\bevent\.fields\b|\bFIELDS\b", re.M)
+        found = {
+            script.name: by_position.findall(script.read_text(encoding="utf-8"))
+            for script in sorted(STATIC.glob("*.js"))
+        }
+        self.assertEqual({name: hits for name, hits in found.items() if hits}, {})
