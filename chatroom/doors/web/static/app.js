@@ -47,9 +47,10 @@ const SIGN_IN_ERRORS = new Set([
 // signed in to one account on two cluster nodes would take the name from
 // each other for ever; a device ended by /logout must stay ended.
 const FINAL_BYE = /^(signed in elsewhere|killed by |banned from this server|signed out from )/;
-// Commands that carry a password: never sent as a message by mistake, never
-// kept in the input history, never queued while offline.
-const SECRET_COMMAND = /^\s*\/(register|password|unregister|login)(\s|$)/i;
+// Commands that carry a password (the command table's): never sent as a
+// message by mistake, never kept in the input history, never queued while
+// offline.
+const SECRET_COMMAND = new RegExp(`^\\s*/(${WIRE.secretCommands.join("|")})(\\s|$)`, "i");
 
 const state = {
   ws: null, page: null, name: sessionStorage.getItem("chatroom.name"),
