@@ -7,12 +7,9 @@ a mistake here would garble what every user sees.
 from __future__ import annotations
 
 import calendar
-import re
-from pathlib import Path
 
 from twisted.trial import unittest
 
-import chatroom.doors.web
 from chatroom.wire.lines import (
     EVENT_FIELDS,
     FREE_TEXT_EVENTS,
@@ -194,33 +191,3 @@ class TimeTests(unittest.TestCase):
             self.assertEqual(format_time(parse_time(stamp)), stamp)
         self.assertEqual(format_time(1.123), "1970-01-01T00:00:01.123Z")
         self.assertEqual(format_time(59.9996), "1970-01-01T00:01:00.000Z")
-
-
-class WebClientGrammarTests(unittest.TestCase):
-    """The web client (``chatroom/doors/web/static/app.js``) keeps its own copy of
-    the field counts, since it is JavaScript: it must agree with ours."""
-
-    def test_same_field_counts(self) -> None:
-        """Every event with free text is in app.js with as many fields
-        before it as ``EVENT_FIELDS`` names; every other event app.js
-        counts has as many too (ours split the rest on every space, as
-        app.js does the events it lacks); app.js knows no event we do
-        not; the lists ``BANS`` and ``GBANS`` are not among its counts."""
-        source = (
-            Path(chatroom.doors.web.__file__).parent / "static" / "app.js"
-        ).read_text(encoding="utf-8")
-        table = re.search(r"const FIELDS = \{(.*?)\};", source, re.S)
-        assert table is not None
-        counts = {
-            name: int(count)
-            for name, count in re.findall(r"([A-Z_]+): (\d+)", table.group(1))
-        }
-        named = {name: len(fields) for name, fields in EVENT_FIELDS.items()}
-        self.assertLessEqual(FREE_TEXT_EVENTS, counts.keys())
-        self.assertLessEqual(counts.keys(), named.keys())
-        compared = counts.keys() - LIST_EVENTS
-        self.assertEqual(
-            {name: counts[name] for name in compared},
-            {name: named[name] for name in compared},
-        )
-        self.assertFalse({"BANS", "GBANS"} & counts.keys())

@@ -1,5 +1,5 @@
-"""The web client in headless chromium: loading, getting the user's
-attention, and typing.
+"""The web client in headless chromium: loading, reading lines by the
+server's grammar, getting the user's attention, and typing.
 
 See :mod:`tests.integration.web_support` for how pages are driven and
 where their screenshots go.
@@ -7,10 +7,65 @@ where their screenshots go.
 
 from __future__ import annotations
 
+from typing import Any
+
+from chatroom.wire.lines import EVENT_FIELDS, FREE_TEXT_EVENTS, LIST_EVENTS, parse_event
 from tests.client.test_terminal import wait_for
 from tests.integration.web_support import WebCase
 
 LOADS = 30
+
+
+def sample_lines() -> list[str]:
+    """A line of every event of the grammar (its fields, then free text
+    with spaces in it or a list of words), each also cut short, and lines
+    the grammar does not name: an unknown event, one with an id and tags."""
+    lines = []
+    for event, names in EVENT_FIELDS.items():
+        whole = " ".join(
+            [event, *(f"{name}-{index}" for index, name in enumerate(names))]
+        )
+        if event in FREE_TEXT_EVENTS:
+            whole += " free  text, spaces kept "
+        elif event in LIST_EVENTS:
+            whole += " one two three"
+        lines += [whole, event]
+        if names:
+            lines.append(f"{event} {names[0]}")
+    return [
+        *dict.fromkeys(lines),  # UNREAD_END whole is UNREAD_END cut short
+        "NEWER_EVENT a b  c",
+        "@42 MSG tea bob 2026-11-21T18:04:05.123Z hi there",
+        "@43;reply=42;bot;x=a\\sb\\:c MSG tea bob 2026-11-21T18:04:06.000Z re",
+    ]
+
+
+def as_parsed(line: str) -> dict[str, Any]:
+    """``parse_event``'s reading of ``line`` in the shape of the page's."""
+    parsed = parse_event(line)
+    return {
+        "name": parsed.name,
+        "field": parsed.named_fields(),
+        "text": parsed.text,
+        "listed": list(parsed.listed),
+        "id": parsed.id or None,
+        "tags": dict(parsed.tags),
+    }
+
+
+class GrammarTests(WebCase):
+    def test_the_page_parses_every_event_as_the_server_does(self) -> None:
+        """The page reads a line of every event, and of every event cut
+        short, into the same named fields, free text, list of words, id
+        and tags as ``chatroom.wire.lines.parse_event``: its grammar is
+        the server's (``/wire.js``), not a copy of it."""
+        page = self.open_page()
+        lines = sample_lines()
+        parsed = self.script(page, "return arguments[0].map(parse)", lines)
+        self.assertEqual(
+            list(zip(lines, parsed, strict=True)),
+            [(line, as_parsed(line)) for line in lines],
+        )
 
 
 class LoadingTests(WebCase):

@@ -3,5 +3,7 @@
 
 ``socket`` carries the line protocol over a WebSocket (wsproto);
 ``site`` builds the resource tree and its limits; ``static/`` is the
-one-page client (plain HTML, CSS and JavaScript: no build step).
+one-page client (plain HTML, CSS and JavaScript: no build step), which
+reads the line grammar and the commands from ``/wire.js``, made from
+:mod:`chatroom.wire` by ``wirescript``.
 """

@@ -1,7 +1,9 @@
 """The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``.
 
 ``/`` and its files are the one-page client in ``static/``, read once
-at start-up from the installed package and served with a strict
+at start-up from the installed package, with ``/wire.js``, the line
+protocol's grammar and commands made from :mod:`chatroom.wire`
+(:mod:`~chatroom.doors.web.wirescript`), all served with a strict
 Content-Security-Policy (the page talks only to this server).
 
 Every connection is wrapped (:class:`LimitedChannel`): it passes the same
@@ -34,6 +36,7 @@ from chatroom.doors.web.channel import BoundedSite, HTTPLimits
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
+from chatroom.doors.web.wirescript import wire_script
 
 _SECURITY_HEADERS = {
     "content-security-policy": (
@@ -45,11 +48,15 @@ _SECURITY_HEADERS = {
     "cache-control": "no-cache",
 }
 
-#: The client's files: path → (file in static/, content type).
+#: The content type of the client's scripts.
+_SCRIPT = "text/javascript; charset=utf-8"
+
+#: The client's files: path → (file in static/, content type). Its grammar,
+#: ``/wire.js``, is made when the site is built (:func:`wire_script`).
 STATIC_FILES = {
     b"": ("index.html", "text/html; charset=utf-8"),
     **{
-        name.encode(): (name, "text/javascript; charset=utf-8")
+        name.encode(): (name, _SCRIPT)
         for name in (
             "app.js",
             "words.js",
@@ -189,6 +196,7 @@ def build_site(
         path: StaticFile((package / name).read_bytes(), kind)
         for path, (name, kind) in STATIC_FILES.items()
     }
+    files[b"wire.js"] = StaticFile(wire_script(), _SCRIPT)
     root = Root(files)
     root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), origins))
     if irc is not None:

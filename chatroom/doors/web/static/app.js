@@ -12,7 +12,9 @@
 // text, never as HTML.
 //
 // The page's scripts are classic scripts sharing the page's globals, all
-// loaded with `defer`, in order: app.js (state, wire, connection), words.js
+// loaded with `defer`, in order: wire.js (the line grammar and the command
+// table, which the server makes from chatroom/wire/: there is no such file
+// here), app.js (state, parsing lines, connection), words.js
 // (plain words), view.js (drawing), scroll.js (the log's scrolling and
 // older messages), attention.js (unread counts, notifications), input.js
 // (what the user does) and events.js (what the server says). Nothing
@@ -29,24 +31,10 @@
 // after view.js and scroll.js.
 "use strict";
 
-// How many fields precede the free text of each event (chatroom/wire.py).
-// Events missing here (BANS, GBANS) are lists: every word is a field.
-const FIELDS = {
-  HELLO: 2, WELCOME: 1, ROOMS: 1, ROOM: 3, JOINED: 3, HISTORY: 3,
-  HISTORY_ACTION: 3, JOIN: 2, PART: 2, NICK: 2, TOPIC: 2, MSG: 3, ACTION: 3,
-  PRIVMSG: 3, LEFT: 1, DELETED: 2, BYE: 0, ERR: 1, PING: 0, PONG: 0, HELP: 0,
-  OWNER: 2, LOBBY: 0, NOTICE: 1, SLOW: 1, MEMBERS: 1, ROOM_GONE: 1,
-  CAPS: 1, GAP: 2, HISTORY_END: 2,
-  // A topic change kept for IRC's event playback: never sent to this client.
-  HISTORY_TOPIC: 3,
-  REGISTERED: 1, PASSWORD_CHANGED: 1, UNREGISTERED: 1, OP: 3, DEOP: 3,
-  VOICE: 3, DEVOICE: 3,
-  KICK: 3, KICKED: 2, BAN: 3, UNBAN: 3, SET: 4, INVITE: 3, INVITED: 2,
-  INFO: 2, INFO_END: 1, ANNOUNCE: 1, KILLED: 2, GBAN: 2, GUNBAN: 2,
-  EDIT: 4, REDACT: 3, FOCUS: 1, READ: 2, UNREAD: 3, UNREAD_END: 0,
-  REACT: 4, UNREACT: 4, TYPING: 3, MODLOG: 5, MODLOG_END: 2,
-  FOUND: 4, FOUND_END: 1, OPMSG: 4, OPNOTICE: 4,
-};
+// The grammar is the server's own (WIRE, from wire.js: chatroom/wire/).
+const EVENT_FIELDS = new Map(Object.entries(WIRE.fields));
+const FREE_TEXT_EVENTS = new Set(WIRE.freeText);
+const LIST_EVENTS = new Set(WIRE.lists);
 const FIRST_BACKOFF = 500;
 const MAX_BACKOFF = 10000;
 // Refusals of the username step: the name (and password) are forgotten and
@@ -59,9 +47,10 @@ const SIGN_IN_ERRORS = new Set([
 // signed in to one account on two cluster nodes would take the name from
 // each other for ever; a device ended by /logout must stay ended.
 const FINAL_BYE = /^(signed in elsewhere|killed by |banned from this server|signed out from )/;
-// Commands that carry a password: never sent as a message by mistake, never
-// kept in the input history, never queued while offline.
-const SECRET_COMMAND = /^\s*\/(register|password|unregister|login)(\s|$)/i;
+// Commands that carry a password (the command table's): never sent as a
+// message by mistake, never kept in the input history, never queued while
+// offline.
+const SECRET_COMMAND = new RegExp(`^\\s*/(${WIRE.secretCommands.join("|")})(\\s|$)`, "i");
 
 const state = {
   ws: null, page: null, name: sessionStorage.getItem("chatroom.name"),
@@ -104,6 +93,11 @@ const $ = (id) => document.getElementById(id);
 const nameKey = (name) => name.normalize("NFKC").toLowerCase();
 const isMe = (name) => state.name !== null && nameKey(name) === nameKey(state.name);
 
+// One server line, split as chatroom/wire/lines.py's parse_event splits it:
+// `field`, the event's fields by their names ("" for one the line stops
+// short of); `text`, its free text; `listed`, a list event's words after
+// its named fields (an unknown event's words, all of them); `id` and
+// `tags` from an "@ID;tags " prefix (null and none without one).
 function parse(line) {
   let id = null;
   let tags = {};
@@ -117,18 +111,24 @@ function parse(line) {
   const space = line.indexOf(" ");
   const name = space < 0 ? line : line.slice(0, space);
   let rest = space < 0 ? "" : line.slice(space + 1);
-  const count = name in FIELDS ? FIELDS[name] : Infinity;
-  const fields = [];
-  if (name === "MEMBERS") {
-    return { name, fields: rest.split(" ").filter(Boolean), text: "", id, tags };
-  }
-  while (fields.length < count && rest !== "") {
-    const next = rest.indexOf(" ");
-    if (next < 0) { fields.push(rest); rest = ""; } else {
-      fields.push(rest.slice(0, next)); rest = rest.slice(next + 1);
+  const names = EVENT_FIELDS.get(name);
+  let words = [];
+  let text = "";
+  if (names === undefined) words = rest.split(" ").filter(Boolean);
+  else if (FREE_TEXT_EVENTS.has(name)) {
+    // Only the last part, the text, may hold spaces.
+    while (words.length < names.length && rest !== "") {
+      const next = rest.indexOf(" ");
+      if (next < 0) { words.push(rest); rest = ""; } else {
+        words.push(rest.slice(0, next)); rest = rest.slice(next + 1);
+      }
     }
-  }
-  return { name, fields, text: count === Infinity ? "" : rest, id, tags };
+    text = rest;
+  } else if (rest !== "") words = rest.split(" ");
+  const field = {};
+  (names || []).forEach((fieldName, index) => { field[fieldName] = words[index] ?? ""; });
+  const listed = words.slice(names ? names.length : 0);
+  return { name, field, text, listed, id, tags };
 }
 
 // `key=value` tags (/caps rich), their values unescaped as IRCv3's are.

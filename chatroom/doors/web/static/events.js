@@ -1,6 +1,10 @@
 // The chatroom web client: what the server says. One handler per event of
 // the line protocol (docs/protocol.md), turning it into drawing calls of
 // view.js and the others (all loaded before the page connects, see app.js).
+// A handler is given the event's fields by their names in the server's
+// grammar (`{ room, user, time }`: WIRE.fields, wire.js), then its free
+// text, or a list event's words (MEMBERS' names, BANS' masks), then the
+// whole event (its id and tags).
 
 // -- what the server says -----------------------------------------------------
 
@@ -27,7 +31,7 @@ const handlers = {
     } else if (state.name) send(state.name);
     else show("username");
   },
-  WELCOME([name]) {
+  WELCOME({ user: name }) {
     const login = state.pending.login;
     state.pending.login = null;
     state.signedIn = true;
@@ -55,7 +59,7 @@ const handlers = {
     // What the account's rooms had since it last read them: the badges.
     if (state.account) send("/unread");
   },
-  ROOMS([count]) {
+  ROOMS({ count }) {
     state.rooms.clear();
     drawRooms();
     if (state.asked.list && state.page === "room") {
@@ -64,7 +68,7 @@ const handlers = {
       if (state.listing.left === 0) listingDone();
     }
   },
-  ROOM([name, members, capacity], topic) {
+  ROOM({ room: name, members, capacity }, topic) {
     state.rooms.set(name, { name, members, capacity, topic });
     drawRooms();
     if (state.listing) {
@@ -73,15 +77,15 @@ const handlers = {
       if (state.listing.left <= 0) listingDone();
     }
   },
-  ROOM_GONE([name]) { state.rooms.delete(name); drawRooms(); },
+  ROOM_GONE({ room: name }) { state.rooms.delete(name); drawRooms(); },
   // A room joined (many at once: rooms.js), or joined again after a lost
   // connection (resuming, or made again after a restart that forgot it):
   // then its log is kept.
-  JOINED([room, count]) {
-    Object.assign(target(), { joinedCount: Number(count), joinListed: false });
+  JOINED({ room, members }) {
+    Object.assign(target(), { joinedCount: Number(members), joinListed: false });
     joinedRoom(room);
   },
-  MEMBERS([, ...names]) {
+  MEMBERS(_, names) {
     const view = target();
     if (!view.joinListed) { // the join's own: fewer than JOINED counted in a big room
       view.joinListed = true;
@@ -103,35 +107,35 @@ const handlers = {
       state.whoShown = system(`In ${target().name}: ${describeMembers()}`);
     }
   },
-  GAP([, count]) {
+  GAP({ count }) {
     info(count === "?" ? "earlier messages were missed" : `${count} earlier messages were missed`);
   },
-  HISTORY([, user, time], text, event) { history(event, user, time, text, false); },
-  HISTORY_ACTION([, user, time], text, event) { history(event, user, time, text, true); },
-  HISTORY_END([where, count]) {
+  HISTORY({ user, time }, text, event) { history(event, user, time, text, false); },
+  HISTORY_ACTION({ user, time }, text, event) { history(event, user, time, text, true); },
+  HISTORY_END({ room: where, count }) {
     if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
     else if (scroll.paging) olderDone(Number(count));
   },
-  MSG([, user, time], text, event) {
+  MSG({ user, time }, text, event) {
     stopTyping(target(), user);
     noteRoomMessage(user, text);
     appendToLog(roomMessage(event, time, user, text, "message"));
   },
-  ACTION([, user, time], text, event) {
+  ACTION({ user, time }, text, event) {
     stopTyping(target(), user);
     noteRoomMessage(user, text);
     appendToLog(roomMessage(event, time, user, text, "message", true));
   },
   // To the room's owner and operators only, this user among them (the
   // server sends it to nobody else): marked as such, in the room's log.
-  OPMSG([, user, time], text) {
+  OPMSG({ user, time }, text) {
     noteRoomMessage(user, text);
     appendToLog(messageLine(time, user, text, "message", { to: "operators" }));
   },
-  OPNOTICE(fields, text, event) { handlers.OPMSG(fields, text, event); },
+  OPNOTICE(field, text, event) { handlers.OPMSG(field, text, event); },
   // Into the conversation with the other person (private.js).
-  PRIVMSG(fields, text, event) { privateMessage(event, fields, text); },
-  TOPIC([, user], text) {
+  PRIVMSG(field, text, event) { privateMessage(event, field, text); },
+  TOPIC({ user }, text) {
     const view = target();
     const changed = view.topic !== text;
     view.topic = text;
@@ -144,7 +148,7 @@ const handlers = {
       info(text ? `${user} changed the topic to “${text}”` : `${user} cleared the topic`);
     }
   },
-  OWNER([, user]) {
+  OWNER({ user }) {
     const changed = state.owner !== "" && state.owner !== user;
     state.owner = user;
     drawMembers();
@@ -154,14 +158,14 @@ const handlers = {
     }
     if (changed) info(`${user} owns the room now`);
   },
-  JOIN([, user]) { state.members.push(user); drawMembers(); info(`${user} joined`); },
-  PART([, user], reason) {
+  JOIN({ user }) { state.members.push(user); drawMembers(); info(`${user} joined`); },
+  PART({ user }, reason) {
     stopTyping(target(), user);
     removeMember(user);
     info(`${user} left (${reason})`);
   },
   // Once from each room the user is in: said in every room it concerns.
-  NICK([old, name]) {
+  NICK({ old, new: name }) {
     if (isMe(old)) {
       state.name = name;
       sessionStorage.setItem("chatroom.name", name);
@@ -177,17 +181,17 @@ const handlers = {
     activate(null);
     drawMembers();
   },
-  LEFT([room]) { dropView(room); },
+  LEFT({ room }) { dropView(room); },
   CAPS() {},
   PONG() {},
-  DELETED([room, by]) { dropView(room); showError(`${by} deleted ${room}`); },
+  DELETED({ room, by }) { dropView(room); showError(`${by} deleted ${room}`); },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
   HELP(_, text) { if (!/\b(ID|ids|\/caps|\/watch)\b/.test(text)) system(text); },
   PING(_, token) { send(`PONG ${token}`); },
 
   // Accounts: the password typed with a command is kept once confirmed.
-  REGISTERED([name]) {
+  REGISTERED({ account: name }) {
     state.account = name;
     if (state.pending.register !== null) state.password = state.pending.register;
     state.pending.register = null;
@@ -195,12 +199,12 @@ const handlers = {
     drawWhoami();
     system(`${name} is now registered: you are signed in to it, and only you can use the name`);
   },
-  PASSWORD_CHANGED([account]) {
+  PASSWORD_CHANGED({ account }) {
     if (state.pending.newPassword !== null) state.password = state.pending.newPassword;
     state.pending.newPassword = null;
     system(`the password of ${account} was changed`);
   },
-  UNREGISTERED([account]) {
+  UNREGISTERED({ account }) {
     state.account = null;
     state.password = null;
     keepAccount();
@@ -209,32 +213,32 @@ const handlers = {
   },
 
   // Moderation: shown to the room; a kick or an invitation to the user.
-  OP([, user, by]) {
+  OP({ user, by }) {
     state.operators.add(nameKey(user));
     drawMembers();
     info(`${by} made ${user} an operator`);
   },
-  VOICE([, user, by]) { info(`${by} gave ${user} a voice`); },
-  DEVOICE([, user, by]) { info(`${by} took ${user}'s voice`); },
-  DEOP([, user, by]) {
+  VOICE({ user, by }) { info(`${by} gave ${user} a voice`); },
+  DEVOICE({ user, by }) { info(`${by} took ${user}'s voice`); },
+  DEOP({ user, by }) {
     state.operators.delete(nameKey(user));
     drawMembers();
     info(`${by} took operator status from ${user}`);
   },
-  KICK([, user, by], reason) {
+  KICK({ user, by }, reason) {
     stopTyping(target(), user);
     removeMember(user);
     info(`${by} kicked ${user}: ${reason}`);
   },
-  KICKED([room, by], reason) {
+  KICKED({ room, by }, reason) {
     dropView(room);
     const words = `You were kicked from ${room} by ${by}: ${reason}`;
     system(words);
     notice(words, "kicked", null, true);
   },
-  BAN([, mask, by]) { info(`${by} banned ${showMask(mask)}`); },
-  UNBAN([, mask, by]) { info(`${by} lifted the ban on ${showMask(mask)}`); },
-  SET([room, setting, value, by]) {
+  BAN({ mask, by }) { info(`${by} banned ${showMask(mask)}`); },
+  UNBAN({ mask, by }) { info(`${by} lifted the ban on ${showMask(mask)}`); },
+  SET({ room, setting, value, by }) {
     if (setting.includes(",")) {  // an IRC MODE line's on/off letters at once
       const values = value.split(",");
       setting.split(",").forEach((one, i) => {
@@ -250,40 +254,40 @@ const handlers = {
     }
     info(`${by} ${describeSetting(setting, value)}`);
   },
-  INVITE([, user, by]) { info(`${by} invited ${user}`); },
-  INVITED([room, by]) {
+  INVITE({ user, by }) { info(`${by} invited ${user}`); },
+  INVITED({ room, by }) {
     system(`${by} invited you to ${room}: /join ${room}`);
     notice(`${by} invited you to ${room}`, "invited", {
       label: `Join ${room}`, act() { join(room); },
     }, true);
   },
-  INFO([, setting], value) {
+  INFO({ setting }, value) {
     if (setting === "operators") {
       state.operators = new Set(value === "-" ? [] : value.split(" ").map(nameKey));
       drawMembers();
     }
     if (!state.quietInfo) system(`${setting}: ${value}`);
   },
-  INFO_END([room]) {
+  INFO_END({ room }) {
     if (state.quietInfo) {
       state.quietInfo = false;
       state.joinQuiet = false;
     } else system(`(end of ${room}'s settings)`);
   },
-  BANS([room, ...masks]) {
+  BANS({ room }, masks) {
     system(masks.length ? `banned from ${room}: ${masks.join(", ")}` : `nobody is banned from ${room}`);
   },
 
   // Server admins.
-  ANNOUNCE([by], text) { notice(`Announcement from ${by}: ${text}`, "announce"); },
-  KILLED([user, by], reason) { system(`${by} disconnected ${user}: ${reason}`); },
-  GBAN([mask, by]) { system(`${by} banned ${showMask(mask)} from the server`); },
-  GUNBAN([mask, by]) { system(`${by} lifted the server ban on ${showMask(mask)}`); },
-  GBANS(masks) {
+  ANNOUNCE({ by }, text) { notice(`Announcement from ${by}: ${text}`, "announce"); },
+  KILLED({ user, by }, reason) { system(`${by} disconnected ${user}: ${reason}`); },
+  GBAN({ mask, by }) { system(`${by} banned ${showMask(mask)} from the server`); },
+  GUNBAN({ mask, by }) { system(`${by} lifted the server ban on ${showMask(mask)}`); },
+  GBANS(_, masks) {
     system(masks.length ? `banned from the server: ${masks.join(", ")}` : "nobody is banned from the server");
   },
 
-  ERR([code], text) {
+  ERR({ code }, text) {
     if (!state.signedIn && SIGN_IN_ERRORS.has(code)) { signInRefused(code, text); return; }
     if (code === "ROOM_EXISTS" && state.creating) {
       // The lobby's field named a room made meanwhile: go in.
@@ -332,7 +336,8 @@ function handle(event) {
       }
     }
     const handler = handlers[event.name];
-    if (handler) handler(event.fields, event.text, event);
+    const after = LIST_EVENTS.has(event.name) ? event.listed : event.text;
+    if (handler) handler(event.field, after, event);
   } finally {
     activate(null);
   }

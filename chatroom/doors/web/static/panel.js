@@ -125,7 +125,7 @@ function modlogWords(action, target, reason) {
 }
 
 const panelHandlers = {
-  FOUND([room, id, user, time], text) {
+  FOUND({ room, message: id, user, time }, text) {
     if (panel.asked === "search") panel.found.push({ room, id, user, time, text });
   },
   FOUND_END() {
@@ -138,10 +138,10 @@ const panelHandlers = {
     $("results-note").textContent = found.length === 0 ? `Nothing found for “${panel.query}”.`
       : `${found.length === 1 ? "One message" : `${found.length} messages`} found, newest first.`;
   },
-  MODLOG([, time, by, action, target], reason) {
+  MODLOG({ time, by, action, target }, reason) {
     if (panel.asked === "modlog") panel.modlog.push({ time, by, action, target, reason });
   },
-  MODLOG_END([room]) {
+  MODLOG_END({ room }) {
     if (panel.asked !== "modlog") return;
     panel.asked = null;
     openPanel(`Moderation log of ${room}`);

@@ -42,7 +42,7 @@ function privateKey(event, from, time, text) { return event.id !== null ? `#${ev
 
 // PRIVMSG: into its conversation, live (at the bottom) or from a
 // /history reply (above what is shown, when older than it).
-function privateMessage(event, [from, to, time], text) {
+function privateMessage(event, { from, to, time }, text) {
   const other = isMe(from) ? to : from;
   const view = openConversation(other);
   activate(view);

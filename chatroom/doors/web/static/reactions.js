@@ -66,7 +66,7 @@ function drawReactions(id, message) {
 
 const reactionHandlers = {
   // The emoji is the last field (REACT has no free text).
-  REACT([, id, user, emoji]) {
+  REACT({ message: id, user, emoji }) {
     const message = target().messages.get(id);
     if (!message || message.gone) return;
     const reactions = reactionsOf(message);
@@ -74,7 +74,7 @@ const reactionHandlers = {
     reactions.get(emoji).set(nameKey(user), user);
     drawReactions(id, message);
   },
-  UNREACT([, id, user, emoji]) {
+  UNREACT({ message: id, user, emoji }) {
     const message = target().messages.get(id);
     if (!message || message.gone) return;
     const reactions = reactionsOf(message);

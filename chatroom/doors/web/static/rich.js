@@ -62,7 +62,7 @@ function quoteOf(view, id) {
 const richHandlers = {
   // Message ID now reads `text` (a message not loaded here is left alone:
   // loading it later brings its text as it now stands).
-  EDIT([, id, user, time], text) {
+  EDIT({ message: id, user, time }, text) {
     const message = target().messages.get(id);
     if (!message || message.gone) return;
     message.text = text;
@@ -81,7 +81,7 @@ const richHandlers = {
     if (!isMe(user)) message.item.classList.toggle("mention", mentionsMe(text));
   },
   // Message ID was deleted: its line stays, dim, saying so.
-  REDACT([, id, by], reason) {
+  REDACT({ message: id, by }, reason) {
     const message = target().messages.get(id);
     if (!message || message.gone) return;
     message.gone = true;

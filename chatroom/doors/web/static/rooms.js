@@ -13,7 +13,7 @@
 // How long a seen room waits before /read: one line however many
 // messages arrived meanwhile, so reading never trips the flood limit.
 const READ_DELAY_MS = 1000;
-// Events whose first field is the room they are about.
+// Events about the room their `room` field names.
 const ROOM_EVENTS = new Set([
   "JOINED", "MEMBERS", "HISTORY", "HISTORY_ACTION", "HISTORY_END", "MSG",
   "ACTION", "TOPIC", "OWNER", "JOIN", "PART", "LEFT", "DELETED", "NOTICE",
@@ -74,8 +74,8 @@ function activate(view) {
 
 // The room an event is about (a new one for a JOINED), or null.
 function eventRoom(event) {
-  if (!ROOM_EVENTS.has(event.name) || !event.fields.length) return null;
-  const room = event.fields[0];
+  if (!ROOM_EVENTS.has(event.name) || !event.field.room) return null;
+  const { room } = event.field;
   if (event.name === "JOINED" && !viewOf(room)) addView(room);
   return viewOf(room) || null;
 }
@@ -376,7 +376,7 @@ function roomsUnread() {
 
 const roomHandlers = {
   // A marker in force: the room is read up to ID (here or on another device).
-  READ([, id]) {
+  READ({ marker: id }) {
     const view = target();
     view.joining = false; // the join's replies end with it
     if (view === noRoom || id === "*") return;
@@ -390,7 +390,7 @@ const roomHandlers = {
     }
   },
   // What each room had while the user was away (asked on signing in).
-  UNREAD([room, count, mentions]) {
+  UNREAD({ room, count, mentions }) {
     const view = viewOf(room);
     if (!view || seeing(view)) return;
     view.unread = Number(count);
@@ -399,7 +399,7 @@ const roomHandlers = {
     drawTitle();
   },
   UNREAD_END() { rejoinRest(); },
-  FOCUS([room]) {
+  FOCUS({ room }) {
     const view = viewOf(room);
     if (view && view !== current) showView(view);
   },

@@ -46,7 +46,7 @@ function drawTyping() {
 }
 
 const typingHandlers = {
-  TYPING([, user, typingState]) {
+  TYPING({ user, state: typingState }) {
     const view = target();
     if (!inRoom() || isMe(user)) return;
     if (typingState !== "active") { stopTyping(view, user); return; }

@@ -94,15 +94,17 @@ const HELP = [
   ]],
 ];
 
-// The commands Tab completes (those of the help, and the admins').
-const COMMANDS = [
-  "/me", "/msg", "/topic", "/who", "/list", "/join", "/create", "/leave",
-  "/delete", "/nick", "/quit", "/register", "/password", "/unregister", "/op",
-  "/deop", "/kick", "/ban", "/unban", "/bans", "/invite", "/set", "/info",
-  "/help", "/kill", "/gban", "/gunban", "/gbans", "/announce", "/reply", "/edit",
-  "/redact", "/say", "/focus", "/react", "/unreact", "/search", "/modlog", "/paste",
-  "/opmsg",
-].sort();
+// Commands of the server's table (WIRE.commands, wire.js) that Tab does
+// not complete: those the page sends by itself (ids and rooms, older
+// messages, read markers, the room list, typing notices; signing in is the
+// name form's) and those whose replies it does not show (an account's
+// devices).
+const NOT_COMPLETED = new Set([
+  "caps", "history", "read", "unread", "watch", "typing", "login", "devices", "logout",
+]);
+// The commands Tab completes: every other of the server's.
+const COMMANDS = WIRE.commands.filter((name) => !NOT_COMPLETED.has(name))
+  .map((name) => `/${name}`).sort();
 
 // The help as a page element: one table (so that its columns line up),
 // a section per part, the commands in a fixed-width font.

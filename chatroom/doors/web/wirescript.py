@@ -1,0 +1,67 @@
+"""``/wire.js``: the line protocol as the web client reads it, made from
+:mod:`chatroom.wire`.
+
+The page parses the server's lines by the same table the server and the
+terminal client use (each event's fields by name, which events end in
+free text, which in a list of words) and knows the commands from the same
+command table, so it keeps no second copy to fall out of date. The script
+is made once, when the site is built, and served like the client's other
+files: a same-origin classic script (the Content-Security-Policy allows
+no inline one), loaded by ``index.html`` before ``app.js``, that defines
+one global, ``WIRE``: plain JSON data, which the page's scripts read.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chatroom.wire.commands import COMMANDS
+from chatroom.wire.lines import (
+    EVENT_FIELDS,
+    FREE_TEXT_EVENTS,
+    LIST_EVENTS,
+    PROTOCOL_VERSION,
+)
+
+_HEADER = """\
+// The line protocol's grammar and commands, made by the server from
+// chatroom/wire/lines.py and chatroom/wire/commands.py when it started
+// (chatroom/doors/web/wirescript.py): not a file to edit.
+"use strict";
+"""
+
+
+def wire_table() -> dict[str, object]:
+    """What ``WIRE`` holds: each event's field names in order (``fields``),
+    the events ending in free text (``freeText``) or in a list of words
+    (``lists``), every command's name in ``/help``'s order (``commands``),
+    those that carry passwords (``secretCommands``) and the protocol's
+    version."""
+    return {
+        "version": PROTOCOL_VERSION,
+        "fields": {event: list(names) for event, names in EVENT_FIELDS.items()},
+        "freeText": sorted(FREE_TEXT_EVENTS),
+        "lists": sorted(LIST_EVENTS),
+        "commands": list(COMMANDS),
+        "secretCommands": [
+            name for name, command in COMMANDS.items() if command.secret
+        ],
+    }
+
+
+def wire_script() -> bytes:
+    """The body of ``/wire.js`` (UTF-8): ``WIRE`` as JSON, one entry a line
+    (an event's field names too), so it reads well in a browser's tools."""
+    entries = []
+    for key, value in wire_table().items():
+        if isinstance(value, dict):
+            inner = ",\n".join(
+                f"  {json.dumps(name)}: {json.dumps(item)}"
+                for name, item in value.items()
+            )
+            value = f"{{\n{inner}\n }}"
+        else:
+            value = json.dumps(value)
+        entries.append(f" {json.dumps(key)}: {value}")
+    body = ",\n".join(entries)
+    return f"{_HEADER}const WIRE = {{\n{body}\n}};\n".encode()

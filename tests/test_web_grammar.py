@@ -1,0 +1,127 @@
+"""The web client's grammar is the server's: ``/wire.js``, made from
+``chatroom.wire`` when the site is built (``chatroom/doors/web/wirescript.py``).
+
+Each test asks the real ``--http`` site (:func:`build_site`) over a
+``StringTransport``, as a browser would. That the page parses every line as
+``parse_event`` does is checked in a real browser
+(``tests/integration/test_web_client.py``, ``GrammarTests``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from twisted.internet.address import IPv4Address
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
+from twisted.trial import unittest
+
+import chatroom.doors.web
+from chatroom.core.config import ServerConfig
+from chatroom.doors.web.site import build_site
+from chatroom.wire.commands import COMMANDS
+from chatroom.wire.lines import (
+    EVENT_FIELDS,
+    FREE_TEXT_EVENTS,
+    LIST_EVENTS,
+    PROTOCOL_VERSION,
+)
+from tests.support import local_server
+
+STATIC = Path(chatroom.doors.web.__file__).parent / "static"
+
+
+class Response:
+    """One HTTP response, as the client read it."""
+
+    def __init__(self, raw: bytes) -> None:
+        head, _, self.body = raw.partition(b"\r\n\r\n")
+        status, *lines = head.decode("latin-1").split("\r\n")
+        self.code = int(status.split(" ")[1])
+        self.headers = {
+            name.lower(): value
+            for name, _, value in (line.partition(": ") for line in lines)
+        }
+
+
+class WireScriptTests(unittest.TestCase):
+    """``/wire.js`` holds the server's grammar and commands, served as the
+    page's other scripts are."""
+
+    def get(self, path: str) -> Response:
+        site = build_site(local_server(ServerConfig(), Clock()), ())
+        transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 50000))
+        connection = site.buildProtocol(transport.getPeer())
+        connection.makeConnection(transport)
+        connection.dataReceived(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        return Response(transport.value())
+
+    def wire(self) -> dict[str, object]:
+        """``WIRE`` as the page gets it (its value is JSON)."""
+        script = self.get("/wire.js").body.decode("utf-8")
+        found = re.search(r"^const WIRE = (\{.*\});$", script, re.S | re.M)
+        assert found is not None, script
+        table: dict[str, object] = json.loads(found.group(1))
+        return table
+
+    def test_served_as_the_other_scripts(self) -> None:
+        """200, JavaScript, with the same Content-Security-Policy, caching
+        and other headers as ``/app.js``."""
+        wire, app = self.get("/wire.js"), self.get("/app.js")
+        self.assertEqual(wire.code, 200)
+        self.assertEqual(wire.headers["content-type"], "text/javascript; charset=utf-8")
+        for name in (
+            "content-type",
+            "content-security-policy",
+            "x-content-type-options",
+            "referrer-policy",
+            "cache-control",
+        ):
+            self.assertEqual(wire.headers[name], app.headers[name], name)
+
+    def test_the_grammar_is_the_servers(self) -> None:
+        """Each event's field names in order, the events ending in free text
+        or in a list, and the protocol's version are ``chatroom.wire.lines``'."""
+        wire = self.wire()
+        self.assertEqual(
+            wire["fields"],
+            {event: list(names) for event, names in EVENT_FIELDS.items()},
+        )
+        self.assertEqual(wire["freeText"], sorted(FREE_TEXT_EVENTS))
+        self.assertEqual(wire["lists"], sorted(LIST_EVENTS))
+        self.assertEqual(wire["version"], PROTOCOL_VERSION)
+
+    def test_the_commands_are_the_servers(self) -> None:
+        """Every command of ``chatroom.wire.commands``, in ``/help``'s order,
+        and those that carry passwords (which the page never shows, keeps
+        or queues)."""
+        wire = self.wire()
+        self.assertEqual(wire["commands"], list(COMMANDS))
+        self.assertEqual(
+            wire["secretCommands"], ["login", "register", "password", "unregister"]
+        )
+
+    def test_loaded_before_the_client(self) -> None:
+        """The page loads ``wire.js`` first, deferred like the others, so
+        ``WIRE`` is there before any script that reads it runs."""
+        page = self.get("/").body.decode("utf-8")
+        scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
+        self.assertEqual(scripts[:2], ["wire.js", "app.js"])
+        self.assertNotIn("<script>", page)  # the policy allows no inline one
+
+
+class ByNameTests(unittest.TestCase):
+    """No script of the page reads an event's fields by position."""
+
+    def test_no_script_reads_fields_by_position(self) -> None:
+        """No handler takes its fields as an array (``MSG([, user])``), and
+        no script reads ``event.fields`` (the page has no such array): a
+        field is read by its name in the server's grammar."""
+        by_position = re.compile(r"^\s+[A-Z_]+\(\[|\bevent\.fields\b|\bFIELDS\b", re.M)
+        found = {
+            script.name: by_position.findall(script.read_text(encoding="utf-8"))
+            for script in sorted(STATIC.glob("*.js"))
+        }
+        self.assertEqual({name: hits for name, hits in found.items() if hits}, {})
