@@ -28,6 +28,8 @@ from chatroom.wire.lines import (
     LIST_EVENTS,
     PROTOCOL_VERSION,
 )
+from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
+from chatroom.wire.tags import UNESCAPES
 from tests.support import local_server
 
 STATIC = Path(chatroom.doors.web.__file__).parent / "static"
@@ -93,6 +95,15 @@ class WireScriptTests(unittest.TestCase):
         self.assertEqual(wire["lists"], sorted(LIST_EVENTS))
         self.assertEqual(wire["version"], PROTOCOL_VERSION)
 
+    def test_the_said_rule_and_tag_escapes_are_the_servers(self) -> None:
+        """The ``//`` rule's prefixes (``chatroom.wire.said``) and a tag
+        value's escapes (``chatroom.wire.tags``), which the page uses to
+        decide what a typed line is and to read ``@ID;tags``."""
+        wire = self.wire()
+        self.assertEqual(wire["commandPrefix"], COMMAND_PREFIX)
+        self.assertEqual(wire["escapedPrefix"], ESCAPED_PREFIX)
+        self.assertEqual(wire["tagUnescapes"], UNESCAPES)
+
     def test_the_commands_are_the_servers(self) -> None:
         """Every command of ``chatroom.wire.commands``, in ``/help``'s order,
         and those that carry passwords (which the page never shows, keeps
@@ -122,6 +133,16 @@ class ByNameTests(unittest.TestCase):
         by_position = re.compile(r"^\s+[A-Z_]+\(\[|\bevent\.fields\b|\bFIELDS\b", re.M)
         found = {
             script.name: by_position.findall(script.read_text(encoding="utf-8"))
+            for script in sorted(STATIC.glob("*.js"))
+        }
+        self.assertEqual({name: hits for name, hits in found.items() if hits}, {})
+
+    def test_no_second_copy_of_the_rules(self) -> None:
+        """No script spells the ``//`` rule or the tag escapes itself: both
+        come from ``WIRE``, so the page cannot drift from the server."""
+        own_copy = re.compile(r'startsWith\("//"\)|\{ ":": ";"', re.M)
+        found = {
+            script.name: own_copy.findall(script.read_text(encoding="utf-8"))
             for script in sorted(STATIC.glob("*.js"))
         }
         self.assertEqual({name: hits for name, hits in found.items() if hits}, {})

@@ -21,7 +21,9 @@ from collections.abc import Iterable, Mapping
 Tags = tuple[tuple[str, str], ...]
 
 _ESCAPES = {"\\": "\\\\", ";": "\\:", " ": "\\s", "\r": "\\r", "\n": "\\n"}
-_UNESCAPES = {"\\": "\\", ":": ";", "s": " ", "r": "\r", "n": "\n"}
+#: An escape's second character → the character it stands for (the web
+#: client unescapes by this table too, served in ``/wire.js``).
+UNESCAPES = {"\\": "\\", ":": ";", "s": " ", "r": "\r", "n": "\n"}
 _ESCAPED = re.compile(r"\\(.?)", re.DOTALL)
 _NEEDS_ESCAPE = re.compile(r"[\\; \r\n]")
 
@@ -37,7 +39,7 @@ def unescape(value: str) -> str:
     """The plain value of an escaped tag value."""
     if "\\" not in value:
         return value
-    return _ESCAPED.sub(lambda match: _UNESCAPES.get(match[1], match[1]), value)
+    return _ESCAPED.sub(lambda match: UNESCAPES.get(match[1], match[1]), value)
 
 
 def format_tags(tags: Iterable[tuple[str, str]]) -> str:

@@ -22,6 +22,8 @@ from chatroom.wire.lines import (
     LIST_EVENTS,
     PROTOCOL_VERSION,
 )
+from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
+from chatroom.wire.tags import UNESCAPES
 
 _HEADER = """\
 // The line protocol's grammar and commands, made by the server from
@@ -35,8 +37,10 @@ def wire_table() -> dict[str, object]:
     """What ``WIRE`` holds: each event's field names in order (``fields``),
     the events ending in free text (``freeText``) or in a list of words
     (``lists``), every command's name in ``/help``'s order (``commands``),
-    those that carry passwords (``secretCommands``) and the protocol's
-    version."""
+    those that carry passwords (``secretCommands``), the ``//`` rule
+    (``commandPrefix``, ``escapedPrefix``: :mod:`chatroom.wire.said`), a
+    tag value's escapes (``tagUnescapes``: :mod:`chatroom.wire.tags`) and
+    the protocol's version."""
     return {
         "version": PROTOCOL_VERSION,
         "fields": {event: list(names) for event, names in EVENT_FIELDS.items()},
@@ -46,6 +50,9 @@ def wire_table() -> dict[str, object]:
         "secretCommands": [
             name for name, command in COMMANDS.items() if command.secret
         ],
+        "commandPrefix": COMMAND_PREFIX,
+        "escapedPrefix": ESCAPED_PREFIX,
+        "tagUnescapes": UNESCAPES,
     }
 
 

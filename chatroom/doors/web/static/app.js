@@ -91,6 +91,12 @@ const state = {
 const $ = (id) => document.getElementById(id);
 // Names compare as the server compares them (NFKC, then case folding).
 const nameKey = (name) => name.normalize("NFKC").toLowerCase();
+// The // rule, as chatroom/wire/said.py has it (its prefixes from WIRE): a
+// line starting with "/" is a command, one starting with "//" says its text
+// from the second character on ("//shrug" says "/shrug").
+const isCommand = (line) =>
+  line.startsWith(WIRE.commandPrefix) && !line.startsWith(WIRE.escapedPrefix);
+const saidText = (line) => (line.startsWith(WIRE.escapedPrefix) ? line.slice(1) : line);
 const isMe = (name) => state.name !== null && nameKey(name) === nameKey(state.name);
 
 // One server line, split as chatroom/wire/lines.py's parse_event splits it:
@@ -133,7 +139,7 @@ function parse(line) {
 
 // `key=value` tags (/caps rich), their values unescaped as IRCv3's are.
 function parseTags(pairs) {
-  const unescape = { ":": ";", s: " ", "\\": "\\", r: "\r", n: "\n" };
+  const unescape = WIRE.tagUnescapes; // chatroom/wire/tags.py's table
   const tags = {};
   for (const pair of pairs) {
     const equals = pair.indexOf("=");

@@ -30,7 +30,7 @@ function askKey(room) {
 // line the page answers itself (/help).
 function outgoing(line) {
   if (SECRET_COMMAND.test(line)) line = line.trimStart();
-  if (!line.startsWith("/") || line.startsWith("//")) return line;
+  if (!isCommand(line)) return line; // words to say, "//x" too (the server unescapes)
   const words = line.trim().split(/\s+/);
   const command = words[0].toLowerCase();
   if (command === "/help") { systemNode(helpNode()); return null; }

@@ -179,9 +179,9 @@ function conversationLine(view, value) {
     say("", "/me works in rooms only: a private message is plain text", "error");
     return null; // answered here: the input is emptied
   }
-  if (text.startsWith("/") && !text.startsWith("//")) return outgoing(value);
+  if (isCommand(text)) return outgoing(value);
   const words = value.split("\n").map((line) => line.trim()).filter(Boolean).join(" ");
-  return words ? `/msg ${view.name} ${words.startsWith("//") ? words.slice(1) : words}` : "";
+  return words ? `/msg ${view.name} ${saidText(words)}` : "";
 }
 
 // The sidebar's conversations, under the rooms.

@@ -71,7 +71,7 @@ const myTyping = { sentAt: -Infinity, active: false, pauseTimer: null, laterTime
 function typingAMessage(value) {
   if (!value.trim()) return false;
   const text = value.trimStart();
-  return !text.startsWith("/") || text.startsWith("//") || /^\/me\s/i.test(text);
+  return !isCommand(text) || /^\/me\s/i.test(text);
 }
 
 function tellTyping(typingState) {
