@@ -11,7 +11,10 @@ listeners close first (no new connections), then the chat service says
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from functools import partial
+from types import FrameType
 from typing import Any, NoReturn
 
 from twisted.application.service import MultiService, Service
@@ -149,6 +152,40 @@ class ListeningService(Service):
         return port.stopListening()
 
 
+#: The signals that stop the server, whose handlers the reactor installs.
+SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def shut_down_outside_handlers(reactor: Any) -> None:
+    """Run the reactor's SIGTERM and SIGINT handlers on the reactor's loop,
+    not inside the signal handler (call once the reactor is running, when
+    it has installed them).
+
+    The reactor's own handlers log "Received SIGTERM" from the handler
+    itself, and Twisted's file log observer guards each write with a lock
+    written in Python (``threadable``): a signal arriving while the server
+    is writing a log line (a disconnect, say, which a shutdown brings by
+    the thousand) made the handler wait for the lock its own thread held,
+    and the server hung, still listening, until killed (Twisted issue
+    #7736; seen here as a test server that outlived its test). Handing the
+    reactor's handler to ``callFromThread``, which only appends to a list
+    and writes to the reactor's waker, logs nothing in the handler: the
+    reactor's handler runs at the next turn of the loop, as it would have
+    stopped it there anyway.
+    """
+    for number in SHUTDOWN_SIGNALS:
+        installed = signal.getsignal(number)
+        if callable(installed):  # the reactor's (SIG_DFL and SIG_IGN are ints)
+            signal.signal(number, partial(_on_the_loop, reactor, installed))
+
+
+def _on_the_loop(
+    reactor: Any, handler: Any, number: int, frame: FrameType | None
+) -> None:
+    """The signal handler: ``handler`` for the reactor to run, no more."""
+    reactor.callFromThread(handler, number, None)
+
+
 class ChatroomService(MultiService):
     """The whole server: the chat service and its listeners, started together.
 
@@ -183,6 +220,8 @@ class ChatroomService(MultiService):
 
     def startService(self) -> None:
         """Start, or say in one line why not and exit 1 (a busy port, say)."""
+        if self._reactor is not None:
+            self._reactor.callWhenRunning(shut_down_outside_handlers, self._reactor)
         try:
             super().startService()
         except StartupError as problem:
