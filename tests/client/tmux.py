@@ -105,16 +105,28 @@ def styled_cells(row: str) -> Iterator[tuple[str, dict[str, object]]]:
                 state["fg"] = code
 
 
+#: What tmux says when a command reached a server that was exiting.
+SERVER_GONE = "server exited unexpectedly"
+#: How often such a command is sent before its failure counts.
+TMUX_TRIES = 3
+
+
 def run_tmux(socket_name: str, *arguments: str, check: bool = True) -> str:
     """One tmux command on the private server ``socket_name`` (no user
     configuration); its output. ``check``: a failure is an AssertionError."""
     assert TMUX is not None
-    done = subprocess.run(
-        [TMUX, "-L", socket_name, "-f", "/dev/null", *arguments],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    for _ in range(TMUX_TRIES):
+        done = subprocess.run(
+            [TMUX, "-L", socket_name, "-f", "/dev/null", *arguments],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        # A tmux server exits with its last session: a command sent while it
+        # is going (a client that just quit was the last) reaches the dying
+        # server and fails so; sent again, it starts a new server.
+        if SERVER_GONE not in done.stderr:
+            break
     if check and done.returncode:
         raise AssertionError(f"tmux {arguments[0]}: {done.stderr}")
     return done.stdout
