@@ -34,6 +34,7 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import ServerFactory
 from zope.interface import implementer
 
+from chatroom.wiring.proxyheader import ProxiedEndpoint, split_proxied
 from chatroom.wiring.service import refuse_to_start
 
 
@@ -87,10 +88,14 @@ def server_endpoint(
     reactor: Any, option: str, description: str, shared: bool = False
 ) -> IStreamServerEndpoint:
     """``serverFromString`` (with ``SO_REUSEPORT`` if ``shared``), or one
-    line and exit 1 for a bad description (``option`` names it)."""
+    line and exit 1 for a bad description (``option`` names it). A
+    description written ``haproxy:...`` reads each connection's PROXY
+    header before the door sees it (:mod:`chatroom.wiring.proxyheader`)."""
     try:
-        if shared:
-            return reuse_port(reactor, description)
-        return serverFromString(reactor, description)
+        proxied, inner = split_proxied(description)
+        endpoint: IStreamServerEndpoint = (
+            reuse_port(reactor, inner) if shared else serverFromString(reactor, inner)
+        )
     except (ValueError, KeyError, TypeError) as problem:
         refuse_to_start(f"--{option} {description}: {problem}")
+    return ProxiedEndpoint(endpoint, reactor) if proxied else endpoint
