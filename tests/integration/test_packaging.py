@@ -16,18 +16,25 @@ import re
 import shlex
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 import yaml
 from twisted.internet import defer, threads
+from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
 from chatroom.wiring.healthcheck import healthy
 from chatroom.wiring.tap import Options
+from tests.integration.real_clients import require
 from tests.integration.test_http_limits import WEB_CLIENT
+from tests.integration.test_server import write_self_signed
 from tests.integration.test_twistd import REPO_ROOT, spawn_twistd
+from tests.support import free_port
 
 ROOT = Path(REPO_ROOT.path)
 UNIT = ROOT / "packaging" / "systemd" / "chatroom.service"
@@ -247,3 +254,130 @@ class BehindTheProxyTests(unittest.TestCase):
         self.assertFalse(
             (yield threads.deferToThread(healthy, self.http_port, False, 2.0))
         )
+
+
+NGINX_BINARY = shutil.which("nginx") or (
+    "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+)
+#: Debian builds nginx's stream module apart (libnginx-mod-stream); the
+#: official image compose.yaml runs has it built in.
+STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
+
+
+class ComposeProxyTests(unittest.TestCase):
+    """compose.yaml's nginx configuration, run by a real nginx in front of a
+    real server with the nodes' doors: TLS ends at nginx, and the server
+    knows each client by its own address (a client on 127.0.0.2, nginx
+    connecting from 127.0.0.1)."""
+
+    timeout = 60
+
+    @defer.inlineCallbacks
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        require(NGINX_BINARY, "nginx", "compose.yaml's proxy")
+        doors = {"line": free_port(), "irc": free_port(), "http": free_port()}
+        endpoint = "haproxy:tcp:{}:interface=127.0.0.1".format
+        self.process = spawn_twistd(
+            self,
+            *("--port", endpoint(doors["line"]), "--irc", endpoint(doors["irc"])),
+            *("--http", endpoint(doors["http"]), "--db", ":memory:"),
+        )
+        yield self.process.when_output(b"web client: open http://localhost:")
+        self.folder = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, self.folder)
+        key, cert = write_self_signed(FilePath(str(self.folder)).child("certs"))
+        self.cert = cert.path
+        self.ports = {"line": free_port(), "irc": free_port(), "web": free_port()}
+        conf = NGINX.read_text()
+        for published, door in (("8443", "line"), ("6697", "irc"), ("443", "web")):
+            conf = conf.replace(
+                f"listen {published} ssl;", f"listen 127.0.0.1:{self.ports[door]} ssl;"
+            )
+        for node_port, door in (("8080", "line"), ("6667", "irc"), ("8000", "http")):
+            port = doors[door]
+            for node in ("node1", "node2"):  # one server plays both nodes here
+                conf = conf.replace(f"{node}:{node_port};", f"127.0.0.1:{port};")
+        conf = conf.replace("/etc/nginx/certs/cert.pem", cert.path)
+        conf = conf.replace("/etc/nginx/certs/key.pem", key.path)
+        prelude = f"load_module {STREAM_MODULE};\n" if STREAM_MODULE.exists() else ""
+        prelude += f"pid {self.folder}/nginx.pid;\nerror_log {self.folder}/error.log;\n"
+        (self.folder / "nginx.conf").write_text(prelude + conf)
+        assert NGINX_BINARY is not None
+        nginx = subprocess.Popen(
+            [
+                NGINX_BINARY,
+                "-p",
+                str(self.folder),
+                "-c",
+                str(self.folder / "nginx.conf"),
+                "-g",
+                "daemon off;",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.addCleanup(self._stop, nginx)
+        yield threads.deferToThread(self._wait_listening, nginx)
+
+    def _stop(self, nginx: subprocess.Popen[bytes]) -> None:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        assert nginx.stdout is not None
+        nginx.stdout.close()
+
+    def _wait_listening(self, nginx: subprocess.Popen[bytes]) -> None:
+        """Until nginx accepts on every port (or exits, saying why)."""
+        deadline = time.monotonic() + 20
+        for port in self.ports.values():
+            while True:
+                if nginx.poll() is not None:
+                    log = (self.folder / "error.log").read_text(errors="replace")
+                    raise AssertionError(f"nginx exited: {log}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+
+    def tls(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=self.cert)
+        return context
+
+    def line_session(self, name: str) -> bytes:
+        """A line client on 127.0.0.2, through nginx over TLS: what it heard
+        up to its WELCOME."""
+        raw = socket.create_connection(
+            ("127.0.0.1", self.ports["line"]),
+            timeout=10,
+            source_address=("127.0.0.2", 0),
+        )
+        with self.tls().wrap_socket(raw, server_hostname="127.0.0.1") as sock:
+            sock.sendall(f"{name}\r\n".encode())
+            heard = b""
+            while b"WELCOME" not in heard:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                heard += chunk
+            return heard
+
+    def health_through_proxy(self) -> int:
+        url = f"https://127.0.0.1:{self.ports['web']}/healthz"
+        with urllib.request.urlopen(url, context=self.tls(), timeout=10) as answer:
+            return int(answer.status)
+
+    @defer.inlineCallbacks
+    def test_line_client_through_nginx(self):
+        """Over TLS to nginx, a line client is greeted and named, and the
+        server logs the client's own address, 127.0.0.2, not nginx's."""
+        heard = yield threads.deferToThread(self.line_session, "alice")
+        self.assertIn(b"HELLO chatroom ", heard)
+        self.assertIn(b"WELCOME alice", heard)
+        yield self.process.when_output(b"line connection from 127.0.0.2")
+
+    @defer.inlineCallbacks
+    def test_web_door_through_nginx(self):
+        """The web door answers over nginx's TLS: /healthz is 200."""
+        self.assertEqual((yield threads.deferToThread(self.health_through_proxy)), 200)
