@@ -483,7 +483,10 @@ class Devices:
             other.shown_marker(room, marker)
 
     async def listed(self, member: Member) -> DeviceList:
-        """``/devices``: the account's devices on every node, oldest first."""
+        """``/devices``: the account's devices on every node, in the order
+        they signed in: by their numbers, which one count gives out for the
+        whole cluster (the back-end's), never by the nodes' clocks, which
+        need not agree."""
         seat = self.sessions.seat_of(member)
         session = None if seat is None else self.sessions.get(seat)
         if seat is None or session is None or member not in seat.devices:
@@ -493,7 +496,7 @@ class Devices:
         if _own_account(session):
             others = self.backend.other_nodes
             rows += await others.listed(session.account, session.token)
-        return DeviceList(asker, sorted(rows, key=lambda row: (row[2], row[0])))
+        return DeviceList(asker, sorted(rows))  # (number, door, since)
 
     async def end(self, member: Member, number: int) -> None:
         """``/logout ID``: device ``number`` of the account is closed,

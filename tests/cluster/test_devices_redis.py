@@ -9,16 +9,29 @@ as devices on one node do: one member, one limit, one ``/devices`` list.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from twisted.internet import defer, protocol, reactor
-from twisted.internet.interfaces import IProtocol
+from twisted.internet.interfaces import IProtocol, IReactorTime
 
 from chatroom.core.config import ClusterConfig, RedisAddress
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
 from tests.cluster.support import RedisRegistryTestCase
 from tests.devices_contract import CONFIG, DevicesContract
+
+
+class _Skewed:
+    """The reactor's time, ``offset`` seconds off: a node whose clock is wrong."""
+
+    def __init__(self, offset: float) -> None:
+        self.offset = offset
+
+    def seconds(self) -> float:
+        return float(reactor.seconds()) + self.offset
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(reactor, name)  # callLater and the rest: the reactor's
 
 
 class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
@@ -56,6 +69,32 @@ class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):
         """Node two for every other device, node one for the rest."""
         self.devices_made += 1
         return self.other_server if self.devices_made % 2 == 0 else self.server
+
+    @defer.inlineCallbacks
+    def test_devices_in_sign_in_order_whatever_the_clocks(self) -> Any:
+        """``/devices`` lists the account's devices in the order they signed
+        in, by the cluster's own count, even when the later device's node
+        runs an hour behind the first's (its device's time says earlier)."""
+        late = cast(IReactorTime, _Skewed(-3600.0))
+        cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="late")
+        registry = redis_registry(self.config, cluster, late)
+        node = ChatServer(self.config, clock=late, registry=registry)
+        node.start()
+        self.addCleanup(registry.detach)
+        self.addCleanup(node.stop)
+        yield registry.backend.when_available()
+        laptop = yield self.device("alice")  # node one
+        self.device_server = lambda: node  # type: ignore[method-assign]
+        phone = yield self.device("alice")  # the late node
+        laptop.say("/devices")
+        first = yield self.expect(laptop, "DEVICE ")
+        second = yield self.expect(laptop, "DEVICE ")
+        self.assertEqual(first.split()[1], "1")
+        self.assertTrue(first.endswith(" current"))
+        self.assertEqual(second.split()[1], "2")
+        self.assertLess(second.split()[3], first.split()[3])  # its clock: earlier
+        yield self.expect(laptop, "DEVICES_END 2")
+        phone.client.lose()
 
     @defer.inlineCallbacks
     def test_one_room_devices_keep_the_account_in(self) -> Any:
