@@ -25,6 +25,7 @@ PROTOCOL_VERSION = "1"
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "HELLO": ("server", "version"),  # | text
     "WELCOME": ("user",),
+    "MOTD": (),  # | text: a line of the operator's --motd, after WELCOME
     "ROOMS": ("count",),
     "ROOM": ("room", "members", "capacity"),  # | topic
     "ROOM_GONE": ("room",),
@@ -106,6 +107,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 FREE_TEXT_EVENTS = frozenset(
     {
         "HELLO",
+        "MOTD",
         "ROOM",
         "HISTORY",
         "HISTORY_ACTION",

@@ -23,6 +23,7 @@ from twisted.logger import Logger
 from twisted.python import usage
 
 from chatroom.core.config import ServerConfig
+from chatroom.core.text import has_control_characters
 
 log = Logger()
 
@@ -69,6 +70,39 @@ def number(
     return coerce
 
 
+#: A MOTD's bounds: its lines, and each line's bytes, so that an IRC
+#: ``372`` line (``:server 372 nick :- LINE``) stays within 512 bytes.
+MOTD_LINES = 100
+MOTD_LINE_BYTES = 400
+
+
+def read_motd(path: str) -> tuple[str, ...]:
+    """``--motd FILE``: the file's lines, read now (a mistake is one line
+    before anything listens, not a surprise at the first sign-in)."""
+    try:
+        with open(path, encoding="utf-8") as motd:
+            lines = tuple(line.rstrip() for line in motd.read().splitlines())
+    except OSError as problem:
+        raise usage.UsageError(f"--motd: {path}: {problem.strerror}") from None
+    except UnicodeDecodeError:
+        raise usage.UsageError(f"--motd: {path}: not UTF-8 text") from None
+    if len(lines) > MOTD_LINES:
+        raise usage.UsageError(f"--motd: {path}: more than {MOTD_LINES} lines")
+    for number, line in enumerate(lines, 1):
+        if len(line.encode("utf-8")) > MOTD_LINE_BYTES:
+            raise usage.UsageError(
+                f"--motd: {path}: line {number} is over {MOTD_LINE_BYTES} bytes"
+            )
+        if has_control_characters(line):
+            raise usage.UsageError(
+                f"--motd: {path}: line {number} holds a control character"
+            )
+    return lines
+
+
+read_motd.coerceDoc = "(a UTF-8 text file)"  # type: ignore[attr-defined]
+
+
 #: The last of ``tap.py``'s options (it has no room for more), in
 #: ``usage.Options.optParameters``' form.
 MORE_OPTIONS: list[list[Any]] = [
@@ -99,6 +133,15 @@ MORE_OPTIONS: list[list[Any]] = [
         "Rooms one user (account, else name) may make in any hour; server "
         "admins are not counted (0: no limit).",
         number(int, 0, "--rooms-per-hour"),
+    ],
+    [
+        "motd",
+        None,
+        None,
+        "A text file: the message of the day, shown as IRC's MOTD and after "
+        "WELCOME at the line door and the web page (default: IRC's built-in "
+        "one, none at the others).",
+        read_motd,
     ],
 ]
 

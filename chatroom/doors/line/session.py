@@ -284,6 +284,8 @@ class LineSession:
         self.connection.named()
         self.log.info("{host} is now {user}", host=self.host, user=name)
         self.send(format_line("WELCOME", name))
+        for line in self.connection.config.motd or ():  # --motd, if given
+            self.send(format_line("MOTD", text=line))
         await self.send_room_list()
         await self.registry.deliver_kept(self.member)  # an account's, kept
 
