@@ -24,6 +24,7 @@ from twisted.python import usage
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.text import has_control_characters
+from chatroom.wiring.configfile import ConfigFileError, ConfigFileOptions
 
 log = Logger()
 
@@ -155,8 +156,9 @@ def endpoint_option(option: str, value: str) -> str:
     return f"tcp:{value}"
 
 
-class OneLineUsage(usage.Options):
-    """Options whose mistakes are one line under twistd, not its whole usage."""
+class OneLineUsage(ConfigFileOptions):
+    """Options whose mistakes are one line under twistd, not its whole usage
+    (``--config FILE``'s too: :class:`ConfigFileOptions`)."""
 
     def parseOptions(self, options: list[str] | None = None) -> None:
         """Parse; under twistd, a mistake is one line and exit status 1.
@@ -172,8 +174,13 @@ class OneLineUsage(usage.Options):
         except usage.UsageError as problem:
             if self.parent is None:
                 raise
-            print(f"chatroom: {problem} (see twistd chatroom --help)", file=sys.stderr)
+            hint = "" if isinstance(problem, ConfigFileError) else HELP_HINT
+            print(f"chatroom: {problem}{hint}", file=sys.stderr)
             raise SystemExit(1) from None
+
+
+#: After a command-line mistake (a file's names its own line instead).
+HELP_HINT = " (see twistd chatroom --help)"
 
 
 def announce_web_client(port: IListeningPort) -> None:

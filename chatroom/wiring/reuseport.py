@@ -18,6 +18,7 @@ from __future__ import annotations
 import socket
 from typing import Any, cast
 
+from OpenSSL import SSL
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.endpoints import (
     TCP4ServerEndpoint,
@@ -72,6 +73,11 @@ class ReusePortEndpoint:
         return succeed(port)
 
 
+#: What ``serverFromString`` raises for a description it cannot use: a
+#: bad one, or an ``ssl:`` one whose key or certificate cannot be read.
+ENDPOINT_ERRORS = (ValueError, KeyError, TypeError, OSError, SSL.Error)
+
+
 def reuse_port(reactor: Any, description: str) -> ReusePortEndpoint:
     """The ``tcp:`` endpoint ``description`` describes, listening with
     ``SO_REUSEPORT``; ``ValueError`` for any other kind (TLS, UNIX)."""
@@ -92,5 +98,5 @@ def server_endpoint(
         if shared:
             return reuse_port(reactor, description)
         return serverFromString(reactor, description)
-    except (ValueError, KeyError, TypeError) as problem:
+    except ENDPOINT_ERRORS as problem:
         refuse_to_start(f"--{option} {description}: {problem}")
