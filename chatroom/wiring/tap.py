@@ -35,6 +35,7 @@ from chatroom.wiring.cli import (
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
+from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
 from chatroom.wiring.registries import redis_registry, restored_local_registry
 from chatroom.wiring.reuseport import server_endpoint
 from chatroom.wiring.service import (
@@ -351,6 +352,7 @@ class Options(OneLineUsage):
             _number(int, 1, "--password-min"),
         ],
         *cli.MORE_OPTIONS,
+        LOG_FORMAT_OPTION,
     ]
 
     def opt_port(self, value: str) -> None:
@@ -405,6 +407,7 @@ class Options(OneLineUsage):
         elif self["node-id"] is not None:
             raise usage.UsageError("--node-id: needs --redis")
         check_search_db(self["redis"], self["search-db"])
+        use_log_format(self["log-format"], self.parent)
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""
