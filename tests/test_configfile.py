@@ -97,66 +97,64 @@ class ConfigFileValuesTests(ConfigFileTestCase):
 class ConfigFileMistakeTests(ConfigFileTestCase):
     """A bad file: one line naming the file, the line and the key."""
 
+    def assertRefused(self, cases: dict[str, str]) -> None:
+        """Each file's text is refused with its line."""
+        for text, expected in cases.items():
+            self.assertEqual(self.refused(text), expected, text)
+
     def test_unknown_key(self) -> None:
         """A key that is no option, in a table."""
-        self.assertEqual(
-            self.refused('port = "tcp:0"\n\n[limits]\nmax-lines = 10\n'),
-            "FILE:4: max-lines: unknown key (not a twistd chatroom option)",
+        self.assertRefused(
+            {
+                'port = "tcp:0"\n\n[limits]\nmax-lines = 10\n': "FILE:4: max-lines: "
+                "unknown key (not a twistd chatroom option)"
+            }
         )
 
     def test_bad_value_checked_as_on_the_command_line(self) -> None:
         """The option's own check, its message without the ``--``."""
-        self.assertEqual(
-            self.refused("[limits]\nrate = 1\nmax-line = 10\n"),
-            "FILE:3: max-line: must be at least 64",
-        )
-        self.assertEqual(
-            self.refused("port = 99999\n"),
-            "FILE:1: port: 99999 is not a port number (0-65535)",
+        self.assertRefused(
+            {
+                "[limits]\nrate = 1\nmax-line = 10\n": "FILE:3: max-line: "
+                "must be at least 64",
+                "port = 99999\n": "FILE:1: port: 99999 is not a port number (0-65535)",
+            }
         )
 
     def test_wrong_types(self) -> None:
         """A string for a number, a number for a flag, a float for an integer."""
-        self.assertEqual(
-            self.refused('rate = "fast"\n'), "FILE:1: rate: must be a number"
+        self.assertRefused(
+            {
+                'rate = "fast"\n': "FILE:1: rate: must be a number",
+                "reuse-port = 1\n": "FILE:1: reuse-port: must be true or false",
+                "burst = 2.5\n": "FILE:1: burst: must be an integer",
+                "burst = true\n": "FILE:1: burst: must be an integer, not a boolean",
+                "name = [1]\n": "FILE:1: name: must be a string",
+            }
         )
-        self.assertEqual(
-            self.refused("reuse-port = 1\n"),
-            "FILE:1: reuse-port: must be true or false",
-        )
-        self.assertEqual(
-            self.refused("burst = 2.5\n"), "FILE:1: burst: must be an integer"
-        )
-        self.assertEqual(
-            self.refused("burst = true\n"),
-            "FILE:1: burst: must be an integer, not a boolean",
-        )
-        self.assertEqual(self.refused("name = [1]\n"), "FILE:1: name: must be a string")
 
     def test_rule_across_options(self) -> None:
         """A rule that needs another option (``postOptions``) names its line."""
-        self.assertEqual(
-            self.refused('name = "a"\nnode-id = "b"\n'),
-            "FILE:2: node-id: needs --redis",
-        )
-        self.assertEqual(
-            self.refused('rooms = ["tea", "bad room"]\n'),
-            "FILE:1: rooms: 'bad room' is not a valid room name "
-            "(1-32 letters, digits, '_', '-', '.')",
+        self.assertRefused(
+            {
+                'name = "a"\nnode-id = "b"\n': "FILE:2: node-id: needs --redis",
+                'rooms = ["tea", "bad room"]\n': "FILE:1: rooms: 'bad room' is not "
+                "a valid room name (1-32 letters, digits, '_', '-', '.')",
+            }
         )
 
     def test_same_key_in_two_tables(self) -> None:
-        """Tables only group keys: one key twice is a mistake."""
-        self.assertEqual(
-            self.refused("rate = 1\n[limits]\nrate = 2\n"),
-            "FILE:3: rate: given twice (tables only group keys)",
+        """Tables only group keys: one key twice is a mistake (the second)."""
+        self.assertRefused(
+            {
+                "rate = 1\n[limits]\nrate = 2\n": "FILE:3: rate: given twice "
+                "(tables only group keys)"
+            }
         )
 
     def test_not_toml(self) -> None:
         """tomllib's own complaint, at its line."""
-        self.assertEqual(
-            self.refused('name = "a"\nrate = \n'), "FILE:2: not TOML: Invalid value"
-        )
+        self.assertRefused({'name = "a"\nrate = \n': "FILE:2: not TOML: Invalid value"})
 
     def test_unreadable(self) -> None:
         """A missing file is named."""
