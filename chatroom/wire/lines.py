@@ -89,6 +89,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "GBAN": ("mask", "by"),
     "GUNBAN": ("mask", "by"),
     "GBANS": (),  # | masks...
+    "REHASHED": (),  # | text: what a reload did (/rehash)
     # Messages with a life (docs/protocol.md, "Messages with a life"):
     # message is the id of the message the event is about.
     "EDIT": ("room", "message", "user", "time"),  # | text
@@ -132,6 +133,7 @@ FREE_TEXT_EVENTS = frozenset(
         "INFO",
         "ANNOUNCE",
         "KILLED",
+        "REHASHED",
         "EDIT",
         "REDACT",
         "MODLOG",

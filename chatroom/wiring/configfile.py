@@ -74,6 +74,8 @@ class ConfigFileOptions(usage.Options):
             usage.UsageError: as for the command line alone.
         """
         arguments = list(sys.argv[1:] if options is None else options)
+        #: The arguments as given, to parse again on a reload.
+        self.command_line = tuple(arguments)
         path = _config_path(arguments)
         if path is None:
             super().parseOptions(arguments)

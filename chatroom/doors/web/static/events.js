@@ -294,6 +294,7 @@ const handlers = {
   GBANS(_, masks) {
     system(masks.length ? `banned from the server: ${masks.join(", ")}` : "nobody is banned from the server");
   },
+  REHASHED(_, text) { system(`configuration reloaded: ${text}`); },
 
   ERR({ code }, text) {
     if (!state.signedIn && SIGN_IN_ERRORS.has(code)) { signInRefused(code, text); return; }
