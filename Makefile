@@ -10,7 +10,7 @@ HTTP_PORT ?= 8000
 HOST ?= 127.0.0.1
 RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 
-.PHONY: icu run test irctest trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime
+.PHONY: icu run test irctest trial web-screenshots bench bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
@@ -112,6 +112,11 @@ irssi:
 faketime:
 	$(call apt_install,faketime,irctest's faked-time LIST tests)
 
+# compose.yaml's proxy (packaging/compose/nginx.conf) is tested with a real
+# nginx in front of a real server: its stream module is a package of its own.
+nginx:
+	$(call apt_install,nginx libnginx-mod-stream,the compose file's proxy test,/usr/sbin/nginx)
+
 # The IRC door is benchmarked beside ngIRCd and InspIRCd (their configs are in
 # benchmarks/); the benchmark's smoke tests start both.
 irc-references:
@@ -131,7 +136,7 @@ chromium:
 
 # Lint and type-check, then the whole suite (unit, integration, cluster,
 # client and benchmark smoke tests) and, beside it, irctest against the IRC door.
-test: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references faketime
+test: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -148,7 +153,7 @@ irctest: $(STAMP) faketime
 	$(BIN)/python conformance/run.py $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references
+trial: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references nginx
 	$(BIN)/python -m twisted.trial tests
 
 # The web client's browser tests, also writing the screenshots docs/web.md

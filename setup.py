@@ -55,6 +55,9 @@ setup(
             # irctest's WebSocket tests (conformance/, IRC over WebSocket)
             # and ours: the client irctest uses (its websockets.sync API).
             "websockets>=13",
+            # Reads compose.yaml in the packaging tests (its node commands
+            # are checked against the server's real options).
+            "pyyaml>=6",
         ],
     },
     entry_points={

@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 from twisted.internet.interfaces import IListeningPort
 from twisted.logger import Logger
 from twisted.python import usage
@@ -47,6 +46,10 @@ def check_search_db(redis: object, search_db: str | None) -> None:
         return
     if redis is None:
         raise usage.UsageError("--search-db: needs --redis (a single server uses --db)")
+    # Imported here, not at the top: only a cluster with --search-db needs
+    # libpq, and every server start (every test's twistd) paid ~0.1 s for it.
+    import psycopg
+
     try:
         psycopg.conninfo.conninfo_to_dict(search_db)
     except psycopg.ProgrammingError as problem:

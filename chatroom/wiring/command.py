@@ -13,11 +13,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from twisted.internet.endpoints import serverFromString
 from twisted.python import usage
 
 from chatroom.wiring.configfile import ConfigFile, option_table
-from chatroom.wiring.reuseport import ENDPOINT_ERRORS
+from chatroom.wiring.reuseport import ENDPOINT_ERRORS, build_endpoint
 from chatroom.wiring.tap import Options
 
 USAGE = "usage: chatroom config check PATH"
@@ -39,7 +38,7 @@ def check_config(path: str) -> None:
         if options[door] is None:
             continue
         try:
-            serverFromString(reactor, options[door])
+            build_endpoint(reactor, options[door])
         except ENDPOINT_ERRORS as problem:
             settings = ConfigFile.read(path, option_table(Options))
             if door not in settings.arguments:  # the default's

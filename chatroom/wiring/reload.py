@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from OpenSSL import SSL
-from twisted.internet.endpoints import SSL4ServerEndpoint, serverFromString
+from twisted.internet.endpoints import SSL4ServerEndpoint
 from twisted.internet.interfaces import IOpenSSLServerConnectionCreator
 from twisted.logger import Logger
 from twisted.python import usage
@@ -33,7 +33,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.configfile import ConfigFileOptions, option_table
-from chatroom.wiring.reuseport import ENDPOINT_ERRORS
+from chatroom.wiring.reuseport import ENDPOINT_ERRORS, build_endpoint
 
 log = Logger()
 
@@ -91,10 +91,12 @@ class ReloadableCertificate:
                 certificate do not match.
         """
         try:
-            fresh = serverFromString(self.reactor, self.description)
+            fresh = build_endpoint(self.reactor, self.description)
+            if not isinstance(fresh, SSL4ServerEndpoint):
+                raise ValueError("no longer an ssl: endpoint")
             options = fresh._sslContextFactory
             options.getContext()  # loads and checks the key against the certificate
-        except (*ENDPOINT_ERRORS, AttributeError) as problem:
+        except ENDPOINT_ERRORS as problem:
             raise ReloadError(
                 f"--{self.option} {self.description}: {problem}"
             ) from None

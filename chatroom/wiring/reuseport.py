@@ -35,6 +35,7 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import ServerFactory
 from zope.interface import implementer
 
+from chatroom.wiring.proxyheader import ProxiedEndpoint, split_proxied
 from chatroom.wiring.service import refuse_to_start
 
 
@@ -92,11 +93,27 @@ def reuse_port(reactor: Any, description: str) -> ReusePortEndpoint:
 def server_endpoint(
     reactor: Any, option: str, description: str, shared: bool = False
 ) -> IStreamServerEndpoint:
-    """``serverFromString`` (with ``SO_REUSEPORT`` if ``shared``), or one
-    line and exit 1 for a bad description (``option`` names it)."""
+    """:func:`build_endpoint`, or one line and exit 1 for a bad description
+    (``option`` names it)."""
     try:
-        if shared:
-            return reuse_port(reactor, description)
-        return serverFromString(reactor, description)
+        return build_endpoint(reactor, description, shared)
     except ENDPOINT_ERRORS as problem:
         refuse_to_start(f"--{option} {description}: {problem}")
+
+
+def build_endpoint(
+    reactor: Any, description: str, shared: bool = False
+) -> IStreamServerEndpoint:
+    """``serverFromString`` (with ``SO_REUSEPORT`` if ``shared``). A
+    description written ``haproxy:...`` reads each connection's PROXY
+    header before the door sees it (:mod:`chatroom.wiring.proxyheader`).
+
+    Raises:
+        ENDPOINT_ERRORS: a description that cannot be used (an ``ssl:``
+            one's key or certificate unreadable included).
+    """
+    proxied, inner = split_proxied(description)
+    endpoint: IStreamServerEndpoint = (
+        reuse_port(reactor, inner) if shared else serverFromString(reactor, inner)
+    )
+    return ProxiedEndpoint(endpoint, reactor) if proxied else endpoint

@@ -62,6 +62,7 @@ function cameBack() {
   for (const shown of attention.shown) shown.close();
   attention.shown = [];
   drawTitle();
+  seeNewest(); // back on the tab: its room's newest line is read now
 }
 
 // The favicon: a speech bubble, with a dot when there is something unread

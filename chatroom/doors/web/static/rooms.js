@@ -143,6 +143,9 @@ function showView(view) {
   drawJump();
   drawSidebar();
   drawTitle();
+  // Shown at its newest line, the view is read now: its badge goes without
+  // waiting for a scroll or the next event (a short log never scrolls).
+  seeNewest();
 }
 
 // The user picks a room in the sidebar (or types /join of one they are in).
