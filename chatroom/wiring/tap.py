@@ -78,7 +78,7 @@ class Options(OneLineUsage):
             None,
             "",
             "Comma-separated accounts that are server admins once signed in "
-            "(/kill, /gban, /announce, /delete any room).",
+            "(/kill, /gban, /announce, /delete any room, /rehash).",
         ],
         [
             "port",
