@@ -65,6 +65,8 @@ setup(
             "chatroom-urwid=chatroom.client.main:main",
             "chatroom-bench=chatroom.bench.main:main",
             "chatroom-cluster=chatroom.wiring.cluster:main",
+            # chatroom config check PATH (chatroom.wiring.command)
+            "chatroom=chatroom.wiring.command:main",
         ],
     },
 )

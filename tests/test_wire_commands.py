@@ -66,7 +66,7 @@ Moderating the room you are in (owner and operators):
 /info             the room's settings and operators
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
 Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
-/announce TEXT, /delete any room
+/announce TEXT, /delete any room, /rehash (reload the configuration)
 //text            send a message that starts with /
 /quit [REASON]    leave the server"""
 

@@ -870,6 +870,8 @@ EVENTS: dict[str, Route] = {
     "GBAN": Route(SessionModel.described),
     "GUNBAN": Route(SessionModel.described),
     "GBANS": Route(SessionModel.described),
+    "REHASHED": Route(SessionModel.described),
+    "MOTD": Route(SessionModel.described),
 }
 
 

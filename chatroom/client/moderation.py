@@ -124,6 +124,9 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "GBAN": _says("{by} banned {mask} from the server", in_room=False),
     "GUNBAN": _says("{by} lifted the server ban on {mask}", in_room=False),
     "GBANS": lambda event: Line(_listing("server bans", "", event.listed)),
+    "REHASHED": lambda event: Line(f"configuration reloaded: {event.text}"),
+    # the operator's message of the day (--motd), a line at a time
+    "MOTD": lambda event: Line(event.text),
 }
 
 

@@ -79,6 +79,11 @@ class ServerConfig:
     #: Rooms one user (account, else name) may make in any hour
     #: (``--rooms-per-hour``; 0 for no limit); server admins are not counted.
     rooms_per_hour: int = 10
+    #: The operator's message of the day (``--motd FILE``), line by line:
+    #: the IRC door's MOTD, and ``MOTD`` lines after ``WELCOME`` at the line
+    #: door and the web page. None: the IRC door's built-in MOTD, and none
+    #: at the others (their lines as they always were).
+    motd: tuple[str, ...] | None = None
 
     @cached_property
     def admin_accounts(self) -> frozenset[str]:

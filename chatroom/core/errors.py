@@ -108,6 +108,11 @@ def moderated(room: str) -> ChatError:
     )
 
 
+def rehash_failed(reason: str) -> ChatError:
+    """``/rehash``: the configuration has a mistake; the running one is kept."""
+    return ChatError("REHASH_FAILED", reason)
+
+
 def not_allowed(text: str) -> ChatError:
     return ChatError("NOT_ALLOWED", text)
 

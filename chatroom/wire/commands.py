@@ -311,7 +311,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
     HelpPart(
         (
             "Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,",
-            "/announce TEXT, /delete any room",
+            "/announce TEXT, /delete any room, /rehash (reload the configuration)",
         ),
         (
             Command("kill", "USER [REASON]"),
@@ -319,6 +319,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             Command("gunban", "USER|MASK"),
             Command("gbans"),
             Command("announce", "TEXT"),
+            Command("rehash"),
         ),
     ),
     HelpPart(

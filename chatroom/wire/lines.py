@@ -25,6 +25,7 @@ PROTOCOL_VERSION = "1"
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "HELLO": ("server", "version"),  # | text
     "WELCOME": ("user",),
+    "MOTD": (),  # | text: a line of the operator's --motd, after WELCOME
     "ROOMS": ("count",),
     "ROOM": ("room", "members", "capacity"),  # | topic
     "ROOM_GONE": ("room",),
@@ -88,6 +89,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "GBAN": ("mask", "by"),
     "GUNBAN": ("mask", "by"),
     "GBANS": (),  # | masks...
+    "REHASHED": (),  # | text: what a reload did (/rehash)
     # Messages with a life (docs/protocol.md, "Messages with a life"):
     # message is the id of the message the event is about.
     "EDIT": ("room", "message", "user", "time"),  # | text
@@ -106,6 +108,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 FREE_TEXT_EVENTS = frozenset(
     {
         "HELLO",
+        "MOTD",
         "ROOM",
         "HISTORY",
         "HISTORY_ACTION",
@@ -130,6 +133,7 @@ FREE_TEXT_EVENTS = frozenset(
         "INFO",
         "ANNOUNCE",
         "KILLED",
+        "REHASHED",
         "EDIT",
         "REDACT",
         "MODLOG",

@@ -22,6 +22,8 @@ from twisted.logger import Logger
 from twisted.python import usage
 
 from chatroom.core.config import ServerConfig
+from chatroom.core.text import has_control_characters
+from chatroom.wiring.configfile import ConfigFileError, ConfigFileOptions
 
 log = Logger()
 
@@ -72,6 +74,39 @@ def number(
     return coerce
 
 
+#: A MOTD's bounds: its lines, and each line's bytes, so that an IRC
+#: ``372`` line (``:server 372 nick :- LINE``) stays within 512 bytes.
+MOTD_LINES = 100
+MOTD_LINE_BYTES = 400
+
+
+def read_motd(path: str) -> tuple[str, ...]:
+    """``--motd FILE``: the file's lines, read now (a mistake is one line
+    before anything listens, not a surprise at the first sign-in)."""
+    try:
+        with open(path, encoding="utf-8") as motd:
+            lines = tuple(line.rstrip() for line in motd.read().splitlines())
+    except OSError as problem:
+        raise usage.UsageError(f"--motd: {path}: {problem.strerror}") from None
+    except UnicodeDecodeError:
+        raise usage.UsageError(f"--motd: {path}: not UTF-8 text") from None
+    if len(lines) > MOTD_LINES:
+        raise usage.UsageError(f"--motd: {path}: more than {MOTD_LINES} lines")
+    for number, line in enumerate(lines, 1):
+        if len(line.encode("utf-8")) > MOTD_LINE_BYTES:
+            raise usage.UsageError(
+                f"--motd: {path}: line {number} is over {MOTD_LINE_BYTES} bytes"
+            )
+        if has_control_characters(line):
+            raise usage.UsageError(
+                f"--motd: {path}: line {number} holds a control character"
+            )
+    return lines
+
+
+read_motd.coerceDoc = "(a UTF-8 text file)"  # type: ignore[attr-defined]
+
+
 #: The last of ``tap.py``'s options (it has no room for more), in
 #: ``usage.Options.optParameters``' form.
 MORE_OPTIONS: list[list[Any]] = [
@@ -103,6 +138,15 @@ MORE_OPTIONS: list[list[Any]] = [
         "admins are not counted (0: no limit).",
         number(int, 0, "--rooms-per-hour"),
     ],
+    [
+        "motd",
+        None,
+        None,
+        "A text file: the message of the day, shown as IRC's MOTD and after "
+        "WELCOME at the line door and the web page (default: IRC's built-in "
+        "one, none at the others).",
+        read_motd,
+    ],
 ]
 
 
@@ -115,8 +159,9 @@ def endpoint_option(option: str, value: str) -> str:
     return f"tcp:{value}"
 
 
-class OneLineUsage(usage.Options):
-    """Options whose mistakes are one line under twistd, not its whole usage."""
+class OneLineUsage(ConfigFileOptions):
+    """Options whose mistakes are one line under twistd, not its whole usage
+    (``--config FILE``'s too: :class:`ConfigFileOptions`)."""
 
     def parseOptions(self, options: list[str] | None = None) -> None:
         """Parse; under twistd, a mistake is one line and exit status 1.
@@ -132,8 +177,13 @@ class OneLineUsage(usage.Options):
         except usage.UsageError as problem:
             if self.parent is None:
                 raise
-            print(f"chatroom: {problem} (see twistd chatroom --help)", file=sys.stderr)
+            hint = "" if isinstance(problem, ConfigFileError) else HELP_HINT
+            print(f"chatroom: {problem}{hint}", file=sys.stderr)
             raise SystemExit(1) from None
+
+
+#: After a command-line mistake (a file's names its own line instead).
+HELP_HINT = " (see twistd chatroom --help)"
 
 
 def announce_web_client(port: IListeningPort) -> None:

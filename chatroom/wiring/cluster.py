@@ -29,6 +29,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 from typing import Any, BinaryIO
 
 from twisted.internet import defer, protocol
@@ -104,6 +105,19 @@ class Launcher:
             f"started {self.workers} nodes: {', '.join(n.node_id for n in self.nodes)}"
         )
         self.reactor.addSystemEventTrigger("before", "shutdown", self.stop)
+        signal.signal(signal.SIGHUP, self._on_hangup)
+
+    def _on_hangup(self, number: int, frame: FrameType | None) -> None:
+        """``SIGHUP`` to the launcher reloads every node (each its own
+        configuration: chatroom.wiring.reload), on the reactor's loop."""
+        self.reactor.callFromThread(self.reload)
+
+    def reload(self) -> None:
+        """``SIGHUP`` to every node still running."""
+        self.say("reloading every node (SIGHUP)")
+        for node in self.nodes:
+            if not node.ended.called:
+                _signal(node, signal.SIGHUP)
 
     def _node_ended(self, node: NodeProcess, code: int) -> None:
         """A node ended before we stopped it: stop the rest (exit 1 if it failed).

@@ -18,6 +18,7 @@ from __future__ import annotations
 import socket
 from typing import Any, cast
 
+from OpenSSL import SSL
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.endpoints import (
     TCP4ServerEndpoint,
@@ -73,6 +74,11 @@ class ReusePortEndpoint:
         return succeed(port)
 
 
+#: What ``serverFromString`` raises for a description it cannot use: a
+#: bad one, or an ``ssl:`` one whose key or certificate cannot be read.
+ENDPOINT_ERRORS = (ValueError, KeyError, TypeError, OSError, SSL.Error)
+
+
 def reuse_port(reactor: Any, description: str) -> ReusePortEndpoint:
     """The ``tcp:`` endpoint ``description`` describes, listening with
     ``SO_REUSEPORT``; ``ValueError`` for any other kind (TLS, UNIX)."""
@@ -87,15 +93,27 @@ def reuse_port(reactor: Any, description: str) -> ReusePortEndpoint:
 def server_endpoint(
     reactor: Any, option: str, description: str, shared: bool = False
 ) -> IStreamServerEndpoint:
-    """``serverFromString`` (with ``SO_REUSEPORT`` if ``shared``), or one
-    line and exit 1 for a bad description (``option`` names it). A
-    description written ``haproxy:...`` reads each connection's PROXY
-    header before the door sees it (:mod:`chatroom.wiring.proxyheader`)."""
+    """:func:`build_endpoint`, or one line and exit 1 for a bad description
+    (``option`` names it)."""
     try:
-        proxied, inner = split_proxied(description)
-        endpoint: IStreamServerEndpoint = (
-            reuse_port(reactor, inner) if shared else serverFromString(reactor, inner)
-        )
-    except (ValueError, KeyError, TypeError) as problem:
+        return build_endpoint(reactor, description, shared)
+    except ENDPOINT_ERRORS as problem:
         refuse_to_start(f"--{option} {description}: {problem}")
+
+
+def build_endpoint(
+    reactor: Any, description: str, shared: bool = False
+) -> IStreamServerEndpoint:
+    """``serverFromString`` (with ``SO_REUSEPORT`` if ``shared``). A
+    description written ``haproxy:...`` reads each connection's PROXY
+    header before the door sees it (:mod:`chatroom.wiring.proxyheader`).
+
+    Raises:
+        ENDPOINT_ERRORS: a description that cannot be used (an ``ssl:``
+            one's key or certificate unreadable included).
+    """
+    proxied, inner = split_proxied(description)
+    endpoint: IStreamServerEndpoint = (
+        reuse_port(reactor, inner) if shared else serverFromString(reactor, inner)
+    )
     return ProxiedEndpoint(endpoint, reactor) if proxied else endpoint

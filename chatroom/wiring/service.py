@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from functools import partial
 from types import FrameType
 from typing import Any, NoReturn
@@ -186,6 +187,17 @@ def _on_the_loop(
     reactor.callFromThread(handler, number, None)
 
 
+def reload_on_hangup(reactor: Any, reload: Callable[[], None]) -> Any:
+    """``SIGHUP`` calls ``reload`` on the reactor's loop, never inside the
+    handler (see :func:`shut_down_outside_handlers`); the handler it
+    replaces is returned. Call once the reactor runs."""
+
+    def handler(number: int, frame: FrameType | None) -> None:
+        reactor.callFromThread(reload)
+
+    return signal.signal(signal.SIGHUP, handler)
+
+
 class ChatroomService(MultiService):
     """The whole server: the chat service and its listeners, started together.
 
@@ -200,12 +212,17 @@ class ChatroomService(MultiService):
         reactor: Any = None,
         doors: dict[str, ListeningService] | None = None,
         collector: Service | None = None,
+        on_hangup: Callable[[], None] | None = None,
     ) -> None:
         """Args:
         collector: started last, once start-up's objects exist (see
             :mod:`chatroom.wiring.collector`), and stopped first.
+        on_hangup: what ``SIGHUP`` does while the service runs (a reload:
+            :mod:`chatroom.wiring.reload`).
         """
         super().__init__()
+        self._on_hangup = on_hangup
+        self._hangup_before: Any = None
         self.server = server
         self.listener = listener
         self.doors = doors or {}
@@ -222,6 +239,8 @@ class ChatroomService(MultiService):
         """Start, or say in one line why not and exit 1 (a busy port, say)."""
         if self._reactor is not None:
             self._reactor.callWhenRunning(shut_down_outside_handlers, self._reactor)
+            if self._on_hangup is not None:
+                self._reactor.callWhenRunning(self._catch_hangup, self._on_hangup)
         try:
             super().startService()
         except StartupError as problem:
@@ -235,6 +254,10 @@ class ChatroomService(MultiService):
             )
             refuse_to_start(f"cannot listen on {failed.description}: {problem}")
 
+    def _catch_hangup(self, reload: Callable[[], None]) -> None:
+        if self.running:
+            self._hangup_before = reload_on_hangup(self._reactor, reload)
+
     def stopService(self) -> Deferred[None]:
         """Stop listening, say BYE to everyone; then let twistd exit 0.
 
@@ -244,6 +267,9 @@ class ChatroomService(MultiService):
         shutdown, so once every client is closed the recorded signal is
         cleared.
         """
+        if self._hangup_before is not None:
+            signal.signal(signal.SIGHUP, self._hangup_before)
+            self._hangup_before = None
         stopped: Deferred[None] = super().stopService()
 
         def clean_exit(result: None) -> None:

@@ -35,7 +35,9 @@ from chatroom.wiring.cli import (
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
+from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
 from chatroom.wiring.registries import redis_registry, restored_local_registry
+from chatroom.wiring.reload import Reloader, reloadable_certificates
 from chatroom.wiring.reuseport import server_endpoint
 from chatroom.wiring.service import (
     ChatroomService,
@@ -76,7 +78,7 @@ class Options(OneLineUsage):
             None,
             "",
             "Comma-separated accounts that are server admins once signed in "
-            "(/kill, /gban, /announce, /delete any room).",
+            "(/kill, /gban, /announce, /delete any room, /rehash).",
         ],
         [
             "port",
@@ -351,6 +353,7 @@ class Options(OneLineUsage):
             _number(int, 1, "--password-min"),
         ],
         *cli.MORE_OPTIONS,
+        LOG_FORMAT_OPTION,
     ]
 
     def opt_port(self, value: str) -> None:
@@ -396,7 +399,9 @@ class Options(OneLineUsage):
                 self["redis"] = RedisAddress.parse(self["redis"])
             except ValueError as problem:
                 raise usage.UsageError(f"--redis: {problem}") from None
-            if self["node-id"] is None:
+            #: A node name chosen here (a reload chooses another: no change).
+            self.node_id_defaulted = self["node-id"] is None
+            if self.node_id_defaulted:
                 self["node-id"] = default_node_id()
             if not is_valid_name(self["node-id"]):
                 raise usage.UsageError(
@@ -405,6 +410,7 @@ class Options(OneLineUsage):
         elif self["node-id"] is not None:
             raise usage.UsageError("--node-id: needs --redis")
         check_search_db(self["redis"], self["search-db"])
+        use_log_format(self["log-format"], self.parent)
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""
@@ -453,6 +459,9 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         for door in ("irc", "http")
         if config[door] is not None
     }
+    certificates = reloadable_certificates(
+        reactor, {"port": endpoint, **door_endpoints}, config
+    )
     server_config = config.server_config()
     cluster = config.cluster_config()
     registry: Registry
@@ -491,4 +500,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     if "http" in doors:
         doors["http"].whenListening().addCallback(announce_web_client)
     collector = CollectorService(reactor, config["gc-freeze"])
-    return ChatroomService(server, listener, reactor, doors, collector)
+    reloader = Reloader(config, server, certificates)
+    server.rehash = reloader.rehash
+    return ChatroomService(
+        server, listener, reactor, doors, collector, on_hangup=reloader.hang_up
+    )

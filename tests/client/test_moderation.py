@@ -64,6 +64,11 @@ SERVER_EVENTS = [
         "-- server bans: the account mallory, the name eve",
     ),
     ("GBANS", "-- no server bans"),
+    (
+        "REHASHED applied: rate; needs a restart: port",
+        "-- configuration reloaded: applied: rate; needs a restart: port",
+    ),
+    ("MOTD Tea at five.", "-- Tea at five."),
 ]
 
 

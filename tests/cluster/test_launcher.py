@@ -28,6 +28,14 @@ def saying(text: str) -> Callable[[str], bool]:
     return lambda line: text in line
 
 
+def reloaded(node: str) -> Callable[[str], bool]:
+    """A line predicate: ``node`` logged a reload that changed nothing."""
+    return lambda line: (
+        line.startswith(f"{node} ")
+        and ("configuration reloaded: nothing to apply" in line)
+    )
+
+
 class LauncherProcess(protocol.ProcessProtocol):
     """The launcher's output, line by line (each ending in NUL, so a wait
     can ask for a line's end), with waits on what it says."""
@@ -72,8 +80,9 @@ class LauncherTests(RedisTestCase):
 
     @defer.inlineCallbacks
     def test_users_on_both_nodes_chat(self):
-        """Users land on both nodes of one port and hear each other; SIGTERM
-        says BYE to them and the launcher exits 0."""
+        """Users land on both nodes of one port and hear each other; SIGHUP
+        reloads both nodes, dropping nobody; SIGTERM says BYE to them and
+        the launcher exits 0."""
         port = free_port()
         launcher = LauncherProcess()
         argv = [
@@ -122,6 +131,11 @@ class LauncherTests(RedisTestCase):
             lambda text: text.endswith(" and back from the second")
         )
         self.assertTrue(line.startswith("MSG general "), line)
+        process.signalProcess(signal.SIGHUP)  # reloads each node, drops nobody
+        for node in ("w-1", "w-2"):
+            yield launcher.expect(reloaded(node))
+        second.say("still here")
+        yield first.expect(lambda text: text.endswith(" still here"))
         code = yield stop()
         self.assertEqual(code, 0)
         for client in (first, second):

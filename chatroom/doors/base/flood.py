@@ -39,12 +39,17 @@ class FloodRules:
     def __init__(self, config: ServerConfig, clock: IReactorTime) -> None:
         """``--rate``, ``--burst`` and ``--max-backlog`` from ``config``; a
         rate of 0 turns the limit off (the benchmarks rely on it)."""
+        self.clock = clock
+        self.update(config)
+
+    def update(self, config: ServerConfig) -> None:
+        """The limits of ``config`` from now on, for every gate sharing
+        these rules (a reload: connections keep their gates and buckets)."""
         self.config = config
         self.rate = config.rate
         #: A full bucket's tokens (one float, shared by every new gate).
         self.full = float(max(1, config.burst))
         self.max_backlog = config.max_backlog
-        self.clock = clock
 
 
 class FloodGate:

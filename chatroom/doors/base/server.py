@@ -99,6 +99,23 @@ class ChatServer:
         self.connections_per_host: Counter[str] = Counter()
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
+        #: An admin's ``/rehash`` (IRC's ``REHASH``): reloads the
+        #: configuration and says what it did, or raises ``ChatError``
+        #: saying why not; set by the wiring (None: nothing to reload).
+        self.rehash: Callable[[], str] | None = None
+
+    def reconfigure(self, config: ServerConfig) -> None:
+        """A reload: ``config`` from now on, for every connection.
+
+        What connections read from the configuration when they use it (the
+        MOTD, ``--max-clients``, ``--max-per-ip``, the login and ping
+        timers, a new connection's ``--sendq`` and ``--max-line``) follows
+        at once; the flood rules every connection's gate shares are updated
+        in place, so the new rate applies to everyone, nobody reconnecting.
+        """
+        self.config = config
+        if self._flood_rules is not None:
+            self._flood_rules.update(config)
 
     @property
     def flood_rules(self) -> FloodRules:

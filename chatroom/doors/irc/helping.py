@@ -104,6 +104,10 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "USERHOST": ("USERHOST <nick> [<nick>...]", "Up to five users' hosts."),
     "VERIFY": ("VERIFY <account> <code>", "No registration here waits for a code."),
     "WALLOPS": ("WALLOPS :<text>", "Server admins: a notice to every user with +w."),
+    "REHASH": (
+        "REHASH",
+        "Server admins: reloads this node's configuration; nobody is disconnected.",
+    ),
     "WHO": ("WHO [<#room|nick|mask>]", "Users, with their flags."),
     "WHOIS": ("WHOIS <nick>", "What is known of a user."),
     "WHOWAS": ("WHOWAS <nick> [<count>]", "Who held a nick that is gone."),

@@ -21,6 +21,7 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 import chatroom
+from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc.commands import plain_text
@@ -88,6 +89,24 @@ async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
     session.numeric(irc.RPL_YOUREOPER, f"You are now an IRC operator ({account.name})")
     if not was_admin:
         session.send(build(session.source, "MODE", session.nick, "+o"))
+
+
+# -- REHASH -----------------------------------------------------------------------
+
+RPL_REHASHING = "382"
+
+
+async def rehash(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``REHASH``: a server admin reloads this node's configuration (as
+    ``/rehash``); ``382`` with what was done. Not an admin: ``481``; a
+    mistake in the configuration: a ``NOTICE`` ``REHASH_FAILED <reason>``."""
+    server = session.server
+    server.account_service.check_admin(
+        session.registry.account_of(session.member), "rehash"
+    )
+    if server.rehash is None:
+        raise errors.rehash_failed("this server has no configuration to reload")
+    session.numeric(RPL_REHASHING, "chatroom", f"Rehashing: {server.rehash()}")
 
 
 # -- user modes -------------------------------------------------------------------

@@ -157,10 +157,18 @@ def welcome(session: IRCSession) -> None:
             )
         )
     session.numeric(irc.RPL_MOTDSTART, f"- {session.me} Message of the day -")
-    for line in (
+    for line in motd(session.config.motd, name):
+        session.numeric(irc.RPL_MOTD, line)
+    session.numeric(irc.RPL_ENDOFMOTD, "End of /MOTD command.")
+
+
+def motd(given: tuple[str, ...] | None, name: str) -> tuple[str, ...]:
+    """The MOTD's 372 lines: the operator's (``--motd``), each after ``- ``
+    as ircds send them, or the built-in one."""
+    if given is not None:
+        return tuple(f"- {line}" for line in given)
+    return (
         f"- Rooms of {name} are channels here: the room tea is #tea.",
         "- /list shows them; /join #name enters one, creating it if needed.",
         "- Users of the line protocol and the web client are in the same rooms.",
-    ):
-        session.numeric(irc.RPL_MOTD, line)
-    session.numeric(irc.RPL_ENDOFMOTD, "End of /MOTD command.")
+    )

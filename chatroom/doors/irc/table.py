@@ -85,5 +85,6 @@ COMMANDS: dict[str, IRCCommand] = {
     "ANNOUNCE": IRCCommand(moderation.announce, 1),
     "OPER": IRCCommand(operators.oper, 2),
     "WALLOPS": IRCCommand(operators.wallops, 1),
+    "REHASH": IRCCommand(operators.rehash),
     "INFO": IRCCommand(operators.info),
 }

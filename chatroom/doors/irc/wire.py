@@ -60,7 +60,9 @@ WORDED_COMMANDS = frozenset(
     {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "ANNOUNCE", "TOPIC"}
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
-ADMIN_COMMANDS = frozenset({"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE", "WALLOPS"})
+ADMIN_COMMANDS = frozenset(
+    {"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE", "WALLOPS", "REHASH"}
+)
 #: What :func:`need` says, the one real ``461``.
 NOT_ENOUGH_PARAMETERS = "Not enough parameters"
 

@@ -284,6 +284,8 @@ class LineSession:
         self.connection.named()
         self.log.info("{host} is now {user}", host=self.host, user=name)
         self.send(format_line("WELCOME", name))
+        for line in self.connection.config.motd or ():  # --motd, if given
+            self.send(format_line("MOTD", text=line))
         await self.send_room_list()
         await self.registry.deliver_kept(self.member)  # an account's, kept
 
@@ -488,6 +490,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "gunban": (moderating.do_gunban, _NAMED),
     "gbans": (moderating.do_gbans, _NAMED),
     "announce": (moderating.do_announce, _NAMED),
+    "rehash": (moderating.do_rehash, _NAMED),
     "leave": (LineSession.do_leave, _IN_ROOM),
     "focus": (LineSession.do_focus, _IN_ROOM),
     "say": (LineSession.do_say, _IN_ROOM),

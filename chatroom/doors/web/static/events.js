@@ -32,6 +32,9 @@ const handlers = {
     else show("username");
   },
   WELCOME({ user: name }) {
+    // The operator's message of the day (--motd) follows, a MOTD a line.
+    $("motd").textContent = "";
+    $("motd").hidden = true;
     const login = state.pending.login;
     state.pending.login = null;
     state.signedIn = true;
@@ -58,6 +61,11 @@ const handlers = {
     }
     // What the account's rooms had since it last read them: the badges.
     if (state.account) send("/unread");
+  },
+  MOTD(_, text) {
+    const motd = $("motd");
+    motd.textContent += `${motd.hidden ? "" : "\n"}${text}`; // hidden: the first
+    motd.hidden = false;
   },
   ROOMS({ count }) {
     state.rooms.clear();
@@ -286,6 +294,7 @@ const handlers = {
   GBANS(_, masks) {
     system(masks.length ? `banned from the server: ${masks.join(", ")}` : "nobody is banned from the server");
   },
+  REHASHED(_, text) { system(`configuration reloaded: ${text}`); },
 
   ERR({ code }, text) {
     if (!state.signedIn && SIGN_IN_ERRORS.has(code)) { signInRefused(code, text); return; }

@@ -1,0 +1,267 @@
+"""``--config FILE``: the command line's options from a TOML file.
+
+Every key is an option's long name (``port = "tcp:8080"``, ``max-line =
+4096``, ``require-account = true``); tables (``[doors]``, ``[limits]``)
+only group keys, so a key means the same in any table or at the top. The
+file's values become command-line arguments placed *before* the real ones,
+so the command line overrides the file, and each is checked by the
+option's own coercer exactly as on the command line.
+
+A mistake is one :class:`ConfigFileError` naming the file, the line and the
+key. ``tomllib`` keeps no positions, so a key's line is found by parsing
+ever longer beginnings of the file with ``tomllib`` itself until the key
+appears (:func:`line_of`): the TOML grammar stays ``tomllib``'s, and a key
+inside a multi-line string is never mistaken for one.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import Any
+
+from twisted.python import usage
+from twisted.python.reflect import accumulateClassList
+
+#: Options whose value is a comma-separated list: in the file, a string
+#: or an array of strings.
+LISTS = frozenset({"rooms", "admins", "http-origins"})
+#: Options that take a port number as well as an endpoint description.
+ENDPOINTS = frozenset({"port", "irc", "http"})
+
+
+class ConfigFileError(usage.UsageError):
+    """A mistake in a ``--config`` file: ``FILE:LINE: KEY: what is wrong``."""
+
+
+def option_table(options: type[usage.Options]) -> dict[str, Any]:
+    """Every long option of ``options`` by name: its default, or ``bool``
+    for a flag (``--config`` and ``--help`` aside)."""
+    flags: list[list[Any]] = []
+    parameters: list[list[Any]] = []
+    accumulateClassList(options, "optFlags", flags)
+    accumulateClassList(options, "optParameters", parameters)
+    table: dict[str, Any] = {flag[0]: bool for flag in flags}
+    table.update({parameter[0]: parameter[2] for parameter in parameters})
+    table.pop("config", None)
+    return table
+
+
+class ConfigFileOptions(usage.Options):
+    """``usage.Options`` that read ``--config FILE`` before the command line."""
+
+    optParameters: list[list[Any]] = [
+        [
+            "config",
+            None,
+            None,
+            "A TOML file of options: each key an option's long name (tables "
+            "only group them); the command line overrides it. See "
+            "chatroom.example.toml.",
+        ],
+    ]
+
+    def parseOptions(self, options: list[str] | None = None) -> None:
+        """Parse the file's options, then the command line's after them.
+
+        Raises:
+            ConfigFileError: the file is unreadable, not TOML, or has an
+                unknown key or a bad value (each value is checked alone
+                first, so a mistake is pinned to its line).
+            usage.UsageError: as for the command line alone.
+        """
+        arguments = list(sys.argv[1:] if options is None else options)
+        #: The arguments as given, to parse again on a reload.
+        self.command_line = tuple(arguments)
+        path = _config_path(arguments)
+        if path is None:
+            super().parseOptions(arguments)
+            return
+        settings = ConfigFile.read(path, option_table(type(self)))
+        for key, argument in settings.arguments.items():
+            settings.check(key, partial(_check_alone, type(self), argument))
+        given = {key for key in settings.arguments if _on_command_line(key, arguments)}
+        try:
+            super().parseOptions([*settings.all_arguments(), *arguments])
+        except usage.UsageError as problem:
+            # A rule across options (postOptions) names its option first.
+            named = re.match(r"--([a-z-]+):\s*(.*)", str(problem))
+            if named and named[1] in settings.arguments and named[1] not in given:
+                raise settings.error(named[1], named[2]) from None
+            raise
+
+
+class ConfigFile:
+    """A parsed ``--config`` file: each key's command-line argument."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        #: key → its ``--key=value`` argument ("" for a flag set false).
+        self.arguments: dict[str, str] = {}
+
+    @classmethod
+    def read(cls, path: str, table: dict[str, Any]) -> ConfigFile:
+        """Read and type-check ``path`` against ``table`` (see
+        :func:`option_table`)."""
+        try:
+            with open(path, "rb") as file:
+                text = file.read().decode("utf-8")
+        except OSError as problem:
+            raise ConfigFileError(f"{path}: {problem.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigFileError(f"{path}: not UTF-8 text") from None
+        found = cls(path, text)
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as problem:
+            where = re.search(r"\(at line (\d+), column \d+\)", str(problem))
+            line = where[1] if where else len(text.splitlines()) or 1  # at the end
+            what = str(problem).split(" (at ")[0]
+            raise ConfigFileError(f"{path}:{line}: not TOML: {what}") from None
+        for keys, value in _flattened(document, ()):
+            found.add(keys, value, table)
+        return found
+
+    def add(self, keys: tuple[str, ...], value: Any, table: dict[str, Any]) -> None:
+        """One key's value, type-checked and turned into its argument."""
+        key = keys[-1]
+        if key not in table:
+            raise self.error(key, "unknown key (not a twistd chatroom option)", keys)
+        if key in self.arguments:
+            raise self.error(key, "given twice (tables only group keys)", keys)
+        self.arguments[key] = _argument(key, value, table[key], self, keys)
+
+    def all_arguments(self) -> list[str]:
+        """The file's options as command-line arguments."""
+        return [argument for argument in self.arguments.values() if argument]
+
+    def check(self, key: str, parse: Callable[[], None]) -> None:
+        """Run ``parse``; its usage error becomes this file's, at ``key``."""
+        try:
+            parse()
+        except usage.UsageError as problem:
+            text = re.sub(rf"^--{re.escape(key)}:\s*", "", str(problem))
+            raise self.error(key, text) from None
+
+    def error(
+        self, key: str, problem: str, keys: tuple[str, ...] | None = None
+    ) -> ConfigFileError:
+        """``FILE:LINE: KEY: problem``."""
+        line = line_of(self.text, keys or self._keys_of(key))
+        return ConfigFileError(f"{self.path}:{line}: {key}: {problem}")
+
+    def _keys_of(self, key: str) -> tuple[str, ...]:
+        document = tomllib.loads(self.text)
+        return next(keys for keys, _ in _flattened(document, ()) if keys[-1] == key)
+
+
+def _argument(
+    key: str, value: Any, default: Any, file: ConfigFile, keys: tuple[str, ...]
+) -> str:
+    """``--key=value`` as the command line would give it ("" for a flag
+    left off), or the file's error for a value of the wrong type."""
+    if default is bool:
+        if not isinstance(value, bool):
+            raise file.error(key, "must be true or false", keys)
+        return f"--{key}" if value else ""
+    if key in LISTS and isinstance(value, list):
+        if not all(isinstance(item, str) for item in value):
+            raise file.error(key, "must be a string or an array of strings", keys)
+        return f"--{key}={','.join(value)}"
+    if isinstance(value, bool):  # a bool is an int to Python: refused first
+        raise file.error(key, f"must be {_kind(key, default)}, not a boolean", keys)
+    if isinstance(default, int | float) and not isinstance(default, bool):
+        number = int if isinstance(default, int) else int | float
+        if not isinstance(value, number):
+            raise file.error(key, f"must be {_kind(key, default)}", keys)
+        return f"--{key}={value}"
+    if isinstance(value, str) or (key in ENDPOINTS and isinstance(value, int)):
+        return f"--{key}={value}"
+    raise file.error(key, f"must be {_kind(key, default)}", keys)
+
+
+def _kind(key: str, default: Any) -> str:
+    """What a key's value must be, in words."""
+    if isinstance(default, bool) or default is bool:
+        return "true or false"
+    if isinstance(default, int):
+        return "an integer"
+    if isinstance(default, float):
+        return "a number"
+    if key in ENDPOINTS:
+        return "a port number or an endpoint string"
+    if key in LISTS:
+        return "a string or an array of strings"
+    return "a string"
+
+
+def _flattened(table: dict[str, Any], keys: tuple[str, ...]) -> Iterator[Any]:
+    """Every (keys, value) of a document, its tables opened."""
+    for key, value in table.items():
+        if isinstance(value, dict):
+            yield from _flattened(value, (*keys, key))
+        else:
+            yield (*keys, key), value
+
+
+def line_of(text: str, keys: tuple[str, ...]) -> int:
+    """The line of ``text`` (a valid TOML document) where ``keys`` is set.
+
+    The shortest beginning of the file that ``tomllib`` parses and that has
+    the key ends with its value: its last line. For a value of several
+    lines the key is on the last line above that names it.
+    """
+    lines = text.splitlines(keepends=True)
+    end = len(lines)
+    for count in range(1, len(lines) + 1):
+        try:
+            document = tomllib.loads("".join(lines[:count]))
+        except tomllib.TOMLDecodeError:
+            continue
+        if _has(document, keys):
+            end = count
+            break
+    naming = re.compile(rf"""^\s*(?:[^=]*\.)?\s*["']?{re.escape(keys[-1])}["']?\s*=""")
+    for number in range(end, 0, -1):
+        if naming.match(lines[number - 1]):
+            return number
+    return end
+
+
+def _has(document: dict[str, Any], keys: tuple[str, ...]) -> bool:
+    found: Any = document
+    for key in keys:
+        if not isinstance(found, dict) or key not in found:
+            return False
+        found = found[key]
+    return True
+
+
+def _config_path(arguments: list[str]) -> str | None:
+    """``--config``'s value on the command line (the last one), if any."""
+    path = None
+    for index, argument in enumerate(arguments):
+        if argument == "--":
+            break
+        if argument == "--config" and index + 1 < len(arguments):
+            path = arguments[index + 1]
+        elif argument.startswith("--config="):
+            path = argument.partition("=")[2]
+    return path
+
+
+def _on_command_line(key: str, arguments: list[str]) -> bool:
+    return any(a == f"--{key}" or a.startswith(f"--{key}=") for a in arguments)
+
+
+def _check_alone(options: type[usage.Options], argument: str) -> None:
+    """Parse one argument as the command line would, without the checks
+    across options (``postOptions``), which wait for all of them."""
+    if not argument:
+        return
+    alone = type("OneFileValue", (options,), {"postOptions": lambda self: None})()
+    usage.Options.parseOptions(alone, [argument])

@@ -1,0 +1,128 @@
+"""``--log-format json``: one JSON object a line (NDJSON), nothing secret.
+
+Events go through Twisted's own ``Logger`` into the observer twistd would
+use (:class:`JsonLogs`, writing to a real file); the real plugin's JSON log,
+with passwords sent during sessions, is in
+tests/integration/test_config_file.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from twisted.logger import Logger, LogLevel, LogPublisher
+from twisted.python import usage
+from twisted.trial import unittest
+
+from chatroom.core.config import RedisAddress
+from chatroom.wiring.logs import JsonLogs, json_line, twistd_logger, use_log_format
+from chatroom.wiring.tap import Options
+
+
+class JsonLineTests(unittest.TestCase):
+    """What one event becomes."""
+
+    def logged(self, emit: Any) -> list[dict[str, Any]]:
+        """The records ``emit(logger)`` writes, through a real log file."""
+        path = Path(self.mktemp())
+        observer = JsonLogs(str(path), nodaemon=False)()
+        publisher = LogPublisher(observer)
+        emit(Logger(namespace="chatroom.test", observer=publisher))
+        text = path.read_text(encoding="utf-8")
+        self.assertNotIn("\x1e", text)  # no RFC 7464 record separator
+        self.assertTrue(text.endswith("\n"))
+        return [json.loads(line) for line in text.splitlines()]
+
+    def test_one_object_a_line(self) -> None:
+        """Time, level, namespace, the event's text and its fields."""
+        (record,) = self.logged(
+            lambda log: log.warn("{host} is now {user}", host="::1", user="zoë")
+        )
+        self.assertRegex(record["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(record["level"], "warn")
+        self.assertEqual(record["namespace"], "chatroom.test")
+        self.assertEqual(record["event"], "::1 is now zoë")
+        self.assertEqual(record["fields"], {"host": "::1", "user": "zoë"})
+
+    def test_values_that_are_not_json(self) -> None:
+        """Written as their text: a Redis address without its password."""
+        address = RedisAddress.parse("redis://:hunter2hunter2@db:6379/1")
+        (record,) = self.logged(lambda log: log.info("to {address}", address=address))
+        self.assertEqual(record["fields"]["address"], "redis://db:6379/1")
+        self.assertNotIn("hunter2", json.dumps(record))
+
+    def test_secret_fields_redacted(self) -> None:
+        """A field named for a secret is never written, whatever the event."""
+        (record,) = self.logged(
+            lambda log: log.info(
+                "signed in", password="hunter2hunter2", api_token="t0k3n", name="bob"
+            )
+        )
+        self.assertEqual(
+            record["fields"],
+            {"password": "[redacted]", "api_token": "[redacted]", "name": "bob"},
+        )
+        self.assertNotIn("hunter2", json.dumps(record))
+
+    def test_failure_has_its_traceback(self) -> None:
+        """A logged failure carries its traceback as one field of the line."""
+
+        def fail(log: Logger) -> None:
+            try:
+                int("nine")
+            except ValueError:
+                log.failure("command failed: {user}", user="bob")
+
+        (record,) = self.logged(fail)
+        self.assertEqual(record["level"], "critical")
+        self.assertIn("ValueError: invalid literal", record["failure"])
+
+    def test_line_ends_once(self) -> None:
+        """An event whose text spans lines is still one line of JSON."""
+        line = json_line(
+            {
+                "log_format": "two\nlines",
+                "log_level": LogLevel.info,
+                "log_time": 0.0,
+                "log_namespace": "x",
+            }
+        )
+        self.assertEqual(line.count("\n"), 1)
+        self.assertEqual(json.loads(line)["time"], "1970-01-01T00:00:00.000Z")
+
+
+class LogFormatOptionTests(unittest.TestCase):
+    """``--log-format`` sets twistd's logger, or says why it cannot."""
+
+    def test_json_sets_twistds_logger(self) -> None:
+        """twistd is told to log through :func:`twistd_logger`, to its --logfile."""
+        twistd: dict[str, Any] = {"logger": None, "logfile": "chat.log"}
+        use_log_format("json", twistd)
+        self.assertEqual(twistd["logger"], "chatroom.wiring.logs.twistd_logger")
+        path = Path(self.mktemp())
+        twistd = {"logger": None, "logfile": str(path)}
+        use_log_format("json", twistd)
+        observer = twistd_logger()
+        Logger(observer=observer).info("hello {who}", who="you")
+        self.assertEqual(json.loads(path.read_text())["event"], "hello you")
+
+    def test_text_leaves_twistd_alone(self) -> None:
+        """The default changes nothing."""
+        twistd: dict[str, Any] = {"logger": None}
+        use_log_format("text", twistd)
+        self.assertIsNone(twistd["logger"])
+
+    def test_not_with_syslog(self) -> None:
+        """json and twistd's --syslog cannot both be had."""
+        with self.assertRaises(usage.UsageError):
+            use_log_format("json", {"logger": None, "syslog": True})
+
+    def test_unknown_format(self) -> None:
+        """Only text and json."""
+        with self.assertRaises(usage.UsageError) as caught:
+            Options().parseOptions(["--log-format", "xml"])
+        self.assertEqual(
+            str(caught.exception), "--log-format: 'xml' is not text or json"
+        )

@@ -1,0 +1,143 @@
+"""Reloading the configuration in place: ``/rehash``, IRC's ``REHASH``.
+
+A server built from real options parsed from a ``--config`` file (as
+``makeService`` builds it, on a ``task.Clock``), its file then rewritten
+and reloaded: what may change in a running server changes for everyone
+already connected, nobody is disconnected, what needs a restart is named,
+and a file with a mistake changes nothing. ``SIGHUP`` and the TLS
+certificates are reloaded in the real plugin:
+tests/integration/test_config_file.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chatroom.wiring.reload import Reloader, ReloadError
+from chatroom.wiring.tap import Options
+from tests.support import FakeClient
+from tests.test_irc_moderation import PASSWORD, AccountsCase
+
+FILE = """admins = ["boss"]
+db = ":memory:"
+port = "tcp:0"
+motd = "{motd}"
+[limits]
+rate = {rate}
+burst = 2
+"""
+
+
+class ReloadTests(AccountsCase):
+    """A file rewritten, then reloaded."""
+
+    def setUp(self) -> None:
+        folder = Path(self.mktemp())
+        folder.mkdir()
+        self.motd = folder / "motd.txt"
+        self.motd.write_text("Tea at five.\n")
+        self.file = folder / "chatroom.toml"
+        self.write(rate=0)
+        self.options = Options()
+        self.options.parseOptions(["--config", str(self.file)])
+        self.config = self.options.server_config()
+        super().setUp()
+        self.reloader = Reloader(self.options, self.server, [])
+        self.server.rehash = self.reloader.rehash
+
+    def write(self, rate: float, extra: str = "") -> None:
+        self.file.write_text(FILE.format(motd=self.motd, rate=rate) + extra)
+
+    def test_reload_applies_to_everyone_connected(self) -> None:
+        """The new MOTD for the next sign-in, the new rate for a connection
+        already open; what needs a restart is named and left alone."""
+        alice = self.line("alice")
+        self.motd.write_text("Scones today.\n")
+        self.write(rate=1, extra='\n[doors]\nirc = "tcp:6667"\n')
+        self.assertEqual(
+            self.reloader.reload(),
+            "applied: rate, motd; needs a restart: irc",
+        )
+        self.assertEqual(self.server.config.motd, ("Scones today.",))
+        self.assertIsNone(self.reloader.running["irc"])  # as it runs
+        bob = FakeClient(self.server)
+        bob.send("bob")
+        self.assertIn("MOTD Scones today.", bob.received())
+        for number in range(4):  # a burst of 2, then one a second
+            alice.send(f"/nick alice{number}")
+        said = alice.received()
+        self.assertEqual(len([line for line in said if line.startswith("NICK")]), 2)
+        self.clock.advance(2)
+        self.assertEqual(
+            len([ln for ln in alice.received() if ln.startswith("NICK")]), 2
+        )
+        self.assertFalse(alice.transport.disconnecting)
+
+    def test_nothing_changed(self) -> None:
+        """The same file again: nothing to apply."""
+        self.assertEqual(self.reloader.reload(), "nothing to apply")
+
+    def test_bad_file_keeps_the_running_config(self) -> None:
+        """A mistake: the reason, the line named, nothing changed."""
+        running = self.server.config
+        self.motd.write_text("Scones today.\n")
+        self.write(rate=-1)
+        with self.assertRaises(ReloadError) as caught:
+            self.reloader.reload()
+        self.assertEqual(
+            str(caught.exception), f"{self.file}:6: rate: must be at least 0"
+        )
+        self.assertIs(self.server.config, running)
+
+    def admin(self) -> FakeClient:
+        self.account("boss")
+        boss = FakeClient(self.server)
+        boss.send(f"/login boss {PASSWORD}")
+        boss.received()
+        return boss
+
+    def test_rehash_command(self) -> None:
+        """An admin's ``/rehash`` is answered ``REHASHED``, or ``ERR
+        REHASH_FAILED`` with the reason; anyone else's is refused."""
+        boss = self.admin()
+        self.motd.write_text("Scones today.\n")
+        boss.send("/rehash")
+        self.assertEqual(boss.received(), ["REHASHED applied: motd"])
+        self.write(rate=-1)
+        boss.send("/rehash")
+        self.assertEqual(
+            boss.received(),
+            [f"ERR REHASH_FAILED {self.file}:6: rate: must be at least 0"],
+        )
+        carol = self.line("carol")
+        carol.send("/rehash")
+        self.assertEqual(
+            carol.received(), ["ERR NOT_ALLOWED only server admins can /rehash"]
+        )
+
+    def test_irc_rehash(self) -> None:
+        """``REHASH``: ``382`` for an admin, ``481`` for anyone else, a
+        mistake as a ``NOTICE``."""
+        self.account("boss")
+        boss = self.signed_in("boss")
+        self.motd.write_text("Scones today.\n")
+        boss.send("REHASH")
+        self.assertEqual(
+            boss.received(),
+            [":chatroom 382 boss chatroom :Rehashing: applied: motd"],
+        )
+        self.write(rate=-1)
+        boss.send("REHASH")
+        self.assertEqual(
+            boss.received(),
+            [
+                f":chatroom NOTICE boss :REHASH_FAILED {self.file}:6: rate: "
+                "must be at least 0"
+            ],
+        )
+        carol = self.irc("carol")
+        carol.send("REHASH")
+        self.assertEqual(
+            carol.received(),
+            [":chatroom 481 carol :Permission Denied: only server admins can /rehash"],
+        )
