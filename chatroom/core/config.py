@@ -79,6 +79,12 @@ class ServerConfig:
     #: Rooms one user (account, else name) may make in any hour
     #: (``--rooms-per-hour``; 0 for no limit); server admins are not counted.
     rooms_per_hour: int = 10
+    #: Posts one webhook may make in any 10 seconds, on each node
+    #: (``--webhook-limit``; 0 for no limit): :mod:`chatroom.core.webhooks`.
+    webhook_limit: int = 10
+    #: The address webhook URLs start with (``--webhook-url``:
+    #: ``https://chat.example.org``); "" for the ``--http`` door's own.
+    webhook_url: str = ""
 
     @cached_property
     def admin_accounts(self) -> frozenset[str]:

@@ -23,6 +23,7 @@ from twisted.logger import Logger
 from twisted.python import usage
 
 from chatroom.core.config import ServerConfig
+from chatroom.doors.base.server import ChatServer
 
 log = Logger()
 
@@ -100,6 +101,20 @@ MORE_OPTIONS: list[list[Any]] = [
         "admins are not counted (0: no limit).",
         number(int, 0, "--rooms-per-hour"),
     ],
+    [
+        "webhook-limit",
+        None,
+        ServerConfig.webhook_limit,
+        "Posts one webhook may make in any 10 seconds, on each node (0: no limit).",
+        number(int, 0, "--webhook-limit"),
+    ],
+    [
+        "webhook-url",
+        None,
+        ServerConfig.webhook_url,
+        "The address webhook URLs start with (https://chat.example.org), where "
+        "the --http door is reached; by default the --http door's own.",
+    ],
 ]
 
 
@@ -133,8 +148,9 @@ class OneLineUsage(usage.Options):
             raise SystemExit(1) from None
 
 
-def announce_web_client(port: IListeningPort) -> None:
-    """Log where the web client is, as an address to open."""
+def announce_web_client(server: ChatServer, tls: bool, port: IListeningPort) -> None:
+    """Log where the web client is, as an address to open; it is where
+    webhook addresses start too, unless ``--webhook-url`` said otherwise."""
     address = port.getHost()
     host = getattr(address, "host", "")
     number = getattr(address, "port", 0)
@@ -142,7 +158,15 @@ def announce_web_client(port: IListeningPort) -> None:
         host = "localhost"
     elif ":" in host:
         host = f"[{host}]"
-    log.info("web client: open http://{host}:{port}/", host=host, port=number)
+    scheme = "https" if tls else "http"
+    log.info(
+        "web client: open {scheme}://{host}:{port}/",
+        scheme=scheme,
+        host=host,
+        port=number,
+    )
+    if not server.webhook_base:
+        server.webhook_base = f"{scheme}://{host}:{number}"
 
 
 def default_node_id() -> str:
