@@ -4,9 +4,6 @@ what the ``--db`` file keeps across a restart, and the access log."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from typing import Any, cast
 
 from twisted.internet import defer
@@ -15,7 +12,7 @@ from twisted.trial import unittest
 from twisted.web.server import Request
 from twisted.web.test.requesthelper import DummyRequest
 
-from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
+from chatroom.backends.local.store import SqliteStore
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError, WebhookThrottledError
 from chatroom.core.events import Message
@@ -24,7 +21,13 @@ from chatroom.core.webhooks import BOT_SUFFIX, bot_name, payload_of, slack_text
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.web.channel import access_line
 from tests.handler_contract import CONFIG
-from tests.support import FakeClient, in_place, local_backend, local_server
+from tests.support import (
+    FakeClient,
+    StoreFileTestCase,
+    in_place,
+    local_backend,
+    local_server,
+)
 from tests.webhook_contract import BASE, HookStoreContract, WebhookContract, body
 
 
@@ -168,22 +171,11 @@ class WebhookLimitTests(unittest.TestCase):
         self.assertIsInstance(self.post(self.ci), Message)
 
 
-class KeptAcrossRestartsTests(unittest.TestCase):
+class HooksAcrossRestartsTests(StoreFileTestCase):
     """Hooks are kept in the ``--db`` file, and go with their room."""
 
-    def setUp(self) -> None:
-        directory = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, directory)
-        self.path = os.path.join(directory, "chat.sqlite3")
-        self.clock = Clock()
-
     def start(self) -> ChatServer:
-        """A server on the file (after a crash: only what was flushed counts)."""
-        self.clock.advance(FLUSH_INTERVAL)
-        config = ServerConfig(rate=0)
-        store = SqliteStore(self.path, self.clock, in_place, config.retention)
-        self.addCleanup(store.db.close)
-        server = local_server(config, self.clock, store)
+        server = super().start()
         server.webhook_base = BASE
         return server
 

@@ -188,12 +188,7 @@ class Webhooks:
         hook = Hook(where, name, secrets.token_urlsafe(SECRET_BYTES), actor.name)
         if not await self.backend.hooks.add(hook):  # added meanwhile, elsewhere
             raise errors.webhook_exists(name, where)
-        self.log.info(
-            "{user} added webhook {hook} to {room}",
-            user=actor.name,
-            hook=name,
-            room=where,
-        )
+        self._logged(actor, "added", name, where)
         return hook
 
     async def remove(self, member: Member, room: str, name: str) -> str:
@@ -201,13 +196,18 @@ class Webhooks:
         where, actor = await self._managed(member, room)
         if not await self.backend.hooks.remove(where, name):
             raise errors.no_such_webhook(name, where)
-        self.log.info(
-            "{user} removed webhook {hook} from {room}",
-            user=actor.name,
-            hook=name,
-            room=where,
-        )
+        self._logged(actor, "removed", name, where)
         return where
+
+    def _logged(self, actor: Actor, done: str, name: str, room: str) -> None:
+        """Who added or removed which hook where (never its secret)."""
+        self.log.info(
+            "{user} {done} webhook {hook} in {room}",
+            user=actor.name,
+            done=done,
+            hook=name,
+            room=room,
+        )
 
     async def listed(self, member: Member, room: str) -> tuple[str, list[Hook]]:
         """The room's name and its hooks, by name."""

@@ -22,9 +22,8 @@ from twisted.trial import unittest
 from twisted.web.client import Agent, FileBodyProducer, readBody
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IResponse
-from twisted.web.websocket import WebSocketClientEndpoint
 
-from tests.integration.test_doors import RawClient, WebSocketClient
+from tests.integration.test_doors import RawClient, WebSocketClient, open_browser
 from tests.integration.test_http_limits import IRC_PORT, LOCAL, WEB_CLIENT
 from tests.integration.test_twistd import spawn_twistd
 from tests.support import LineClient, connect_client
@@ -83,15 +82,7 @@ class WebhookTests(unittest.TestCase):
     def browser(self, name: str) -> Generator[Any, Any, WebSocketClient]:
         """The web page's socket (``/ws``) as it opens it (``/caps rich``),
         in ``tea``."""
-        url = f"ws://127.0.0.1:{self.http_port}/ws"
-        socket = WebSocketClient()
-
-        class Factory:
-            def buildProtocol(self, url: str) -> WebSocketClient:
-                return socket
-
-        endpoint = WebSocketClientEndpoint.new(reactor, url)
-        yield defer.ensureDeferred(endpoint.connect(Factory()))
+        socket = yield open_browser(self.http_port)
         self.addCleanup(lambda: socket.closed)
         self.addCleanup(lambda: socket.transport.loseConnection())
         for line in (name, "/caps ids multi rich", "/join tea"):
