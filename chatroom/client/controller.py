@@ -870,6 +870,9 @@ EVENTS: dict[str, Route] = {
     "GBAN": Route(SessionModel.described),
     "GUNBAN": Route(SessionModel.described),
     "GBANS": Route(SessionModel.described),
+    "WEBHOOK": Route(SessionModel.described),
+    "WEBHOOKS_END": Route(SessionModel.described),
+    "WEBHOOK_REMOVED": Route(SessionModel.described),
 }
 
 

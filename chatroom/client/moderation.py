@@ -124,6 +124,15 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "GBAN": _says("{by} banned {mask} from the server", in_room=False),
     "GUNBAN": _says("{by} lifted the server ban on {mask}", in_room=False),
     "GBANS": lambda event: Line(_listing("server bans", "", event.listed)),
+    # a room's webhooks (/webhook): for its owner's eyes, on the screen shown
+    "WEBHOOK": _says(
+        "webhook {name}: {url} (keep it secret: whoever has it posts here)",
+        in_room=False,
+    ),
+    "WEBHOOKS_END": _says("{room} has {count} webhook(s)", in_room=False),
+    "WEBHOOK_REMOVED": _says(
+        "webhook {name} removed: its address posts no more", in_room=False
+    ),
 }
 
 

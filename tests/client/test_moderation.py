@@ -64,6 +64,13 @@ SERVER_EVENTS = [
         "-- server bans: the account mallory, the name eve",
     ),
     ("GBANS", "-- no server bans"),
+    (
+        "WEBHOOK ci https://chat.example.org/hooks/Vq3",
+        "-- webhook ci: https://chat.example.org/hooks/Vq3 (keep it secret: whoever"
+        " has it posts here)",
+    ),
+    ("WEBHOOKS_END tea 1", "-- tea has 1 webhook(s)"),
+    ("WEBHOOK_REMOVED ci", "-- webhook ci removed: its address posts no more"),
 ]
 
 
