@@ -157,7 +157,8 @@ class WebhookTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_each_status_a_poster_may_get(self) -> Generator[Any, Any, None]:
         """``400`` for no JSON or no text, ``404`` for an address that is no
-        hook's (or one removed), ``405`` for a ``GET``, ``413`` for a body
+        hook's (or one removed), ``405`` for a ``GET``, ``HEAD`` or ``PUT``
+        (and the secret still out of the log), ``413`` for a body
         over 16 KiB (from its headers), ``429`` with ``Retry-After`` past
         ``--webhook-limit``; a line user who does not own the room hears
         ``NOT_ALLOWED``."""
@@ -184,9 +185,12 @@ class WebhookTests(unittest.TestCase):
         self.assertEqual(
             (response.code, answer), (404, b"no webhook has this address\n")
         )
-        response = yield self.agent.request(b"GET", bad.encode())
-        self.assertEqual(response.code, 405)
-        yield readBody(response)
+        for method in (b"GET", b"HEAD", b"PUT"):
+            response = yield self.agent.request(method, bad.encode())
+            self.assertEqual(response.code, 405, method)
+            self.assertEqual(response.headers.getRawHeaders(b"allow"), [b"POST"])
+            yield readBody(response)
+        self.assertNotIn(bad.rsplit("/", 1)[1].encode(), self.process.output)
         port = int(bad.split(":")[2].split("/")[0])
         path = bad.split(str(port), 1)[1].encode()
         raw = yield connectProtocol(

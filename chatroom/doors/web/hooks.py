@@ -54,7 +54,8 @@ class HooksResource(Resource):
 
 class HookPosts(Resource):
     """The posts to one hook's address (``POST`` only: anything else is
-    ``405``)."""
+    ``405``, answered here, not by twisted.web, whose answer to a ``HEAD``
+    would log the request, secret and all)."""
 
     isLeaf = True
     log = Logger()
@@ -63,6 +64,14 @@ class HookPosts(Resource):
         super().__init__()
         self.chat = server
         self.secret = secret
+
+    def render(self, request: Request) -> bytes | int:
+        if request.method == b"POST":
+            return self.render_POST(request)
+        request.setResponseCode(405)
+        request.setHeader("allow", "POST")
+        request.setHeader("content-type", "text/plain; charset=utf-8")
+        return b"" if request.method == b"HEAD" else b"POST Slack's JSON here\n"
 
     def render_POST(self, request: Request) -> int:
         gone: list[Failure] = []
