@@ -2,18 +2,19 @@
 in a room (issue 34).
 
 A room's owner (or a server admin) adds a hook with ``/webhook add NAME``
-and gets its address, ``<base>/hooks/<secret>`` (:func:`hook_url`); a
-``POST`` there of Slack's incoming-webhook JSON (``{"text": ...,
-"username": ...}``) is a message in the room, at every door, from a bot
-name (:func:`bot_name`) and carrying the ``bot`` tag (IRC's bot mode,
-the web client's mark). Every rule is here, once: who may manage a room's
-hooks (:func:`check_manager`), what a hook's name may be, how many a room
-may have, what a post may hold (:func:`payload_of`, :func:`slack_text`),
-and how fast one hook may post (:attr:`Webhooks.limits`, on the injected
-clock, per hook on each node). A back-end only keeps the hooks (its
-:class:`~chatroom.core.hooks.HookStore`) and numbers, keeps and publishes the message
-(``Backend.post``); a door only carries the commands and the HTTP
-request, and renders the answers.
+and gets its address, ``<base>/hooks/<secret>``
+(:func:`chatroom.core.hooks.hook_url`); a ``POST`` there of Slack's
+incoming-webhook JSON (``{"text": ..., "username": ...}``) is a message in
+the room, at every door, from a bot name (:func:`bot_name`) and carrying
+the ``bot`` tag (IRC's bot mode, the web client's mark). Every rule is
+here, once: who may manage a room's hooks (:func:`check_manager`), what a
+hook's name may be, how many a room may have, what a post may hold
+(:func:`payload_of`, :func:`slack_text`), and how fast one hook may post
+(:attr:`Webhooks.limits`, on the injected clock, per hook on each node;
+every post that names a hook counts, a refused one too). A back-end only
+keeps the hooks (its :class:`~chatroom.core.hooks.HookStore`) and
+numbers, keeps and publishes the message (``Backend.post``); a door only
+carries the commands and the HTTP request, and renders the answers.
 
 A hook belongs to its room: it goes when the room goes (``/delete``, or
 emptied and dropped), as the room's moderation log does, so a room made
@@ -222,7 +223,7 @@ class Webhooks:
                 room went), ``TOO_FAST`` (:class:`errors.WebhookThrottledError`:
                 past ``--webhook-limit``), ``BAD_ARGS``/``BAD_TEXT`` (see
                 :func:`payload_of`; control characters), ``TOO_LARGE`` (over
-                a paste's bounds), ``UNAVAILABLE``, ``NOT_STORED``.
+                a paste's bounds), ``UNAVAILABLE`` (the store or Redis).
         """
         hook = await self.backend.hooks.find(secret) if secret else None
         if hook is None:

@@ -34,7 +34,6 @@ STATUSES = {
     "TOO_LARGE": 413,
     "TOO_FAST": 429,
     "UNAVAILABLE": 503,
-    "NOT_STORED": 503,
 }
 _FORM = "application/x-www-form-urlencoded"
 
