@@ -80,27 +80,27 @@ class HookPosts(Resource):
         if kind.lower() == _FORM:  # Slack's other way: payload=<the JSON>
             body = parse_qs(body).get(b"payload", [b""])[0]
 
-        def answer(code: int, text: str, retry_after: float = 0.0) -> None:
+        def answer(code: int, said: bytes, retry_after: float = 0.0) -> None:
             if gone:
                 return
             request.setResponseCode(code)
             request.setHeader("content-type", "text/plain; charset=utf-8")
             if retry_after:
                 request.setHeader("retry-after", str(math.ceil(retry_after)))
-            request.write(text.encode() + b"\n" if code != 200 else b"ok")
+            request.write(said)
             request.finish()
 
         def refused(failure: Failure) -> None:
             refusal = failure.value
             if not isinstance(refusal, ChatError) or refusal.code not in STATUSES:
                 self.log.failure("a webhook's post failed", failure)
-                answer(500, "the server failed to post this")
+                answer(500, b"the server failed to post this\n")
                 return
             wait = refusal.seconds if isinstance(refusal, WebhookThrottledError) else 0
-            answer(STATUSES[refusal.code], refusal.text, wait)
+            answer(STATUSES[refusal.code], refusal.text.encode() + b"\n", wait)
 
         posting = Deferred.fromCoroutine(
             self.chat.registry.post_webhook(self.secret, body)
         )
-        posting.addCallbacks(lambda _: answer(200, "ok"), refused)
+        posting.addCallbacks(lambda _: answer(200, b"ok"), refused)  # as Slack's
         return NOT_DONE_YET
