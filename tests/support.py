@@ -11,7 +11,10 @@ when an expected line arrives, so tests wait on events instead of sleeping.
 from __future__ import annotations
 
 import calendar
+import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,6 +41,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.local.records import Store
+from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.accounts import Runner
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
@@ -375,6 +379,26 @@ def connect_client(
         client.say(name)
         yield client.expect_line("WELCOME ")
     return client
+
+
+class StoreFileTestCase(unittest.TestCase):
+    """Servers on one ``--db`` file, restarted by the test: each
+    :meth:`start` is a server after a crash (only what was flushed counts)."""
+
+    config = ServerConfig(rate=0, history=5, resume_bound=5, retention=50)
+
+    def setUp(self) -> None:
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        self.path = os.path.join(directory, "chat.sqlite3")
+        self.clock = Clock()
+
+    def start(self) -> ChatServer:
+        """A server on the file, once what was pending is flushed."""
+        self.clock.advance(FLUSH_INTERVAL)
+        store = SqliteStore(self.path, self.clock, in_place, self.config.retention)
+        self.addCleanup(store.db.close)
+        return local_server(self.config, self.clock, store)
 
 
 class ServerTestCase(unittest.TestCase):

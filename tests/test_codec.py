@@ -8,6 +8,7 @@ from twisted.trial import unittest
 
 from chatroom.core import codec, events
 from chatroom.core.events import DepartureKind, MemberMode
+from chatroom.core.hooks import Hook
 from chatroom.core.modlog import ModEntry
 
 #: One event of every type that leaves the process, each field off its default.
@@ -46,6 +47,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.Reaction("tea", "8", "carol", "👍", False, True, "12"),
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
     ModEntry("T", "alice", "kick", "bob", "spam"),
+    Hook("tea", "ci", "s3cret", "alice"),
 ]
 
 

@@ -54,6 +54,8 @@ SAMPLES: dict[str, object] = {
     "tags": (("+typing", "active"),),
     "message": "lunch",
     "realname": "Someone",
+    "secret": "no-such-hook",
+    "body": b"{}",
 }
 
 

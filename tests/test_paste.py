@@ -9,21 +9,15 @@ flood limit; a paste found by ``/search``. Real protocols over
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core import multiline
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.doors.base.server import ChatServer
 from tests.handler_contract import CONFIG
 from tests.paste_contract import CODE, CODE_TAG, CODE_TEXT, PasteContract
-from tests.support import NOW, STAMP, FakeClient, in_place, local_server
+from tests.support import NOW, STAMP, FakeClient, StoreFileTestCase, local_server
 from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
@@ -180,22 +174,9 @@ class PasteSearchTests(unittest.TestCase):
         )
 
 
-class PasteStoreTests(unittest.TestCase):
+class PasteStoreTests(StoreFileTestCase):
     """A paste in the ``--db`` file, across a restart (a crash: only what
     was flushed counts)."""
-
-    def setUp(self) -> None:
-        directory = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, directory)
-        self.path = os.path.join(directory, "chat.sqlite3")
-        self.clock = Clock()
-
-    def start(self) -> ChatServer:
-        self.clock.advance(FLUSH_INTERVAL)
-        config = ServerConfig(rate=0, history=5, resume_bound=5, retention=50)
-        store = SqliteStore(self.path, self.clock, in_place, config.retention)
-        self.addCleanup(store.db.close)
-        return local_server(config, self.clock, store)
 
     def test_lines_survive_a_restart_and_an_edit_drops_them(self) -> None:
         """After a restart a rich joiner gets both pastes with their lines;

@@ -4,20 +4,14 @@ registry: the contract, typing's rate on the injected clock, and what the
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core import reactions
 from chatroom.core.config import ServerConfig
 from chatroom.core.reactions import REACTIONS_PER_MESSAGE, Reactions
-from chatroom.doors.base.server import ChatServer
 from tests.reaction_contract import REACTION_CONFIG, ReactionContract
-from tests.support import FakeClient, in_place, local_backend, local_server
+from tests.support import FakeClient, StoreFileTestCase, local_backend, local_server
 from tests.test_irc import IRCTestCase
 
 
@@ -72,22 +66,8 @@ class TypingRateTests(unittest.TestCase):
         self.assertEqual(self.typed("/typing active"), [])
 
 
-class KeptAcrossRestartsTests(unittest.TestCase):
+class KeptAcrossRestartsTests(StoreFileTestCase):
     """Reactions and the moderation log are kept in the ``--db`` file."""
-
-    def setUp(self) -> None:
-        directory = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, directory)
-        self.path = os.path.join(directory, "chat.sqlite3")
-        self.clock = Clock()
-
-    def start(self) -> ChatServer:
-        """A server on the file (after a crash: only what was flushed counts)."""
-        self.clock.advance(FLUSH_INTERVAL)
-        config = ServerConfig(rate=0, history=5, resume_bound=5, retention=50)
-        store = SqliteStore(self.path, self.clock, in_place, config.retention)
-        self.addCleanup(store.db.close)
-        return local_server(config, self.clock, store)
 
     def test_reactions_and_modlog_survive_a_restart(self) -> None:
         """After a crash, a reaction given before is still given (giving it

@@ -65,6 +65,8 @@ Moderating the room you are in (owner and operators):
 /invite USER      let someone into an invite-only room
 /info             the room's settings and operators
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
+/webhook add NAME  an address where Slack's JSON posts here (owner only)
+/webhook list, /webhook remove NAME   the room's webhooks
 Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
 /announce TEXT, /delete any room, /rehash (reload the configuration)
 //text            send a message that starts with /

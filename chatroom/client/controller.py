@@ -872,6 +872,9 @@ EVENTS: dict[str, Route] = {
     "GBANS": Route(SessionModel.described),
     "REHASHED": Route(SessionModel.described),
     "MOTD": Route(SessionModel.described),
+    "WEBHOOK": Route(SessionModel.described),
+    "WEBHOOKS_END": Route(SessionModel.described),
+    "WEBHOOK_REMOVED": Route(SessionModel.described),
 }
 
 

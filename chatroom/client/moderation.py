@@ -127,6 +127,15 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "REHASHED": lambda event: Line(f"configuration reloaded: {event.text}"),
     # the operator's message of the day (--motd), a line at a time
     "MOTD": lambda event: Line(event.text),
+    # a room's webhooks (/webhook): for its owner's eyes, on the screen shown
+    "WEBHOOK": _says(
+        "webhook {name}: {url} (keep it secret: whoever has it posts here)",
+        in_room=False,
+    ),
+    "WEBHOOKS_END": _says("{room} has {count} webhook(s)", in_room=False),
+    "WEBHOOK_REMOVED": _says(
+        "webhook {name} removed: its address posts no more", in_room=False
+    ),
 }
 
 

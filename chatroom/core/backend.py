@@ -48,6 +48,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts
+from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.modlog import ModerationLog
@@ -272,6 +273,11 @@ class Backend(Protocol):
         ...
 
     @property
+    def hooks(self) -> HookStore:
+        """Where rooms' webhooks are kept (:mod:`chatroom.core.webhooks`)."""
+        ...
+
+    @property
     def modlog(self) -> ModerationLog:
         """Where rooms' moderation logs are kept."""
         ...
@@ -408,6 +414,12 @@ class Backend(Protocol):
         read them for a room that is not moderated). ``outside``: the
         member is not in the room, which must take messages from outside
         (``external``, IRC's ``-n``) when the message is numbered."""
+        ...
+
+    async def post(self, room: str, event: Message, now: float) -> None:
+        """Number, keep and publish ``event`` to room ``room``'s members, as
+        :meth:`append` does, from no session: a webhook's post, whose rules
+        the core applied (``NO_SUCH_ROOM`` if the room is gone)."""
         ...
 
     async def history(

@@ -51,6 +51,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts
+from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Markings, PlainMarkers, Unread
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
@@ -64,6 +65,7 @@ from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
+from chatroom.core.webhooks import Webhooks
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
 
@@ -143,6 +145,10 @@ class ChatCore(Generic[B]):
         self.tag_messages = TagMessages(
             clock, self.backend, self._session, self.life, namespace
         )
+        #: Incoming webhooks: /webhook and the posts (chatroom.core.webhooks).
+        self.incoming_hooks = Webhooks(
+            config, clock, self.backend, self._actor, self._place
+        )
 
     @property
     def account_store(self) -> AccountStore:
@@ -172,6 +178,10 @@ class ChatCore(Generic[B]):
         """What the back-end knows ``member`` (a door's) as: its session's
         seat, shared by an account's devices (itself if it has none)."""
         return self.sessions.seat_of(member) or member
+
+    def _place(self, member: Member, room: str) -> str:
+        """The room ``member`` is in by that name (``NOT_IN_ROOM``)."""
+        return self.backend.place(self._seat(member), room)
 
     def _session(self, member: Member) -> SeatSession:
         session = self.sessions.get(member)
@@ -603,3 +613,17 @@ class ChatCore(Generic[B]):
 
     async def end_device(self, member: Member, number: int) -> None:
         await self.devices.end(member, number)
+
+    # -- webhooks ----------------------------------------------------------------
+
+    async def add_webhook(self, member: Member, room: str, name: str) -> Hook:
+        return await self.incoming_hooks.add(member, room, name)
+
+    async def remove_webhook(self, member: Member, room: str, name: str) -> str:
+        return await self.incoming_hooks.remove(member, room, name)
+
+    async def webhooks(self, member: Member, room: str) -> tuple[str, list[Hook]]:
+        return await self.incoming_hooks.listed(member, room)
+
+    async def post_webhook(self, secret: str, body: bytes) -> Message:
+        return await self.incoming_hooks.post(secret, body)

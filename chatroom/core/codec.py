@@ -10,7 +10,8 @@ type's name under ``"type"``, then each field under its own name, as
      "text":"hi","action":false,"tags":[["reply","7"]],"id":"8"}
 
 A room's moderation log keeps its entries the same way (a
-:class:`~chatroom.core.modlog.ModEntry` is ``{"type":"ModEntry",...}``).
+:class:`~chatroom.core.modlog.ModEntry` is ``{"type":"ModEntry",...}``), and
+the cluster its webhooks (a :class:`~chatroom.core.hooks.Hook`).
 
 Enumerations travel as their value (``"kind":"quit"``), tags as a list of
 ``[key, value]`` pairs in order, a set of names as a sorted list, a tuple as
@@ -38,13 +39,15 @@ from typing import Any
 
 from chatroom.core import events
 from chatroom.core.events import Event, SearchResult
+from chatroom.core.hooks import Hook
 from chatroom.core.modlog import ModEntry
 
-#: What may be encoded: events, a search's results, moderation log entries.
-Encoded = Event | SearchResult | ModEntry
+#: What may be encoded: events, a search's results, moderation log entries,
+#: webhooks.
+Encoded = Event | SearchResult | ModEntry | Hook
 
 #: Every type that may be encoded, by the name it travels under.
-TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry]] = {
+TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry] | type[Hook]] = {
     cls.__name__: cls
     for cls in (
         events.Message,
@@ -79,6 +82,7 @@ TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry]] = {
         events.Reaction,
         events.SearchResult,
         ModEntry,
+        Hook,
     )
 }
 

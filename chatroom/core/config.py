@@ -84,6 +84,12 @@ class ServerConfig:
     #: door and the web page. None: the IRC door's built-in MOTD, and none
     #: at the others (their lines as they always were).
     motd: tuple[str, ...] | None = None
+    #: Posts one webhook may make in any 10 seconds, on each node
+    #: (``--webhook-limit``; 0 for no limit): :mod:`chatroom.core.webhooks`.
+    webhook_limit: int = 10
+    #: The address webhook URLs start with (``--webhook-url``:
+    #: ``https://chat.example.org``); "" for the ``--http`` door's own.
+    webhook_url: str = ""
 
     @cached_property
     def admin_accounts(self) -> frozenset[str]:

@@ -152,6 +152,58 @@ def list_full(limit: int) -> ChatError:
     return bad_args(f"a room keeps at most {limit} entries in each list")
 
 
+# -- webhooks (chatroom.core.webhooks) ---------------------------------------------
+
+
+class WebhookThrottledError(ChatError):
+    """A webhook posting faster than its limit: ``seconds`` until it may
+    post again (the HTTP door's ``Retry-After``)."""
+
+    def __init__(self, text: str, seconds: float) -> None:
+        super().__init__("TOO_FAST", text)
+        self.seconds = seconds
+
+
+def not_hook_owner(room: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", f"only the owner of {room} can manage its webhooks")
+
+
+def no_such_webhook(name: str = "", room: str = "") -> ChatError:
+    """``/webhook remove`` of a name the room has none of; a post to an
+    address that is no webhook's (its room gone, or never one)."""
+    if name:
+        return ChatError("NO_SUCH_WEBHOOK", f"{room} has no webhook called {name}")
+    return ChatError("NO_SUCH_WEBHOOK", "no webhook has this address")
+
+
+def webhook_exists(name: str, room: str) -> ChatError:
+    return ChatError("NAME_TAKEN", f"{room} has a webhook called {name} already")
+
+
+def webhooks_full(room: str, limit: int) -> ChatError:
+    return bad_args(f"{room} has its {limit} webhooks: /webhook remove one first")
+
+
+def no_webhook_door() -> ChatError:
+    """``/webhook add`` on a server with no address to post to."""
+    return ChatError(
+        "UNAVAILABLE", "webhooks need the HTTP door (--http) or --webhook-url"
+    )
+
+
+def webhook_too_large(text: str) -> ChatError:
+    """A post larger than a message may be (the HTTP door's ``413``)."""
+    return ChatError("TOO_LARGE", text)
+
+
+def webhook_too_fast(limit: int, window: float, seconds: float) -> ChatError:
+    return WebhookThrottledError(
+        f"a webhook posts at most {limit} messages in {window:g} s:"
+        f" try again in {max(1, round(seconds))} s",
+        seconds,
+    )
+
+
 # -- accounts ------------------------------------------------------------------
 
 

@@ -112,20 +112,46 @@ def paste(escaped: str) -> tuple[str, Tags]:
             :data:`MULTILINE_MAX_LINES` lines or :data:`MULTILINE_MAX_BYTES`
             bytes), ``BAD_TEXT`` (a control character in a line).
     """
-    said = _PASTE_BREAK.split(unescape(escaped))
+    said = lines_said(unescape(escaped))
+    if not said:
+        raise errors.bad_args(f"nothing to paste; usage: {PASTE_USAGE}")
+    size = oversize(said)
+    if size:
+        raise errors.bad_args(f"a paste is {size}")
+    return as_message(said)
+
+
+def lines_said(text: str) -> list[str]:
+    r"""The lines of ``text`` (its breaks ``\r\n``, ``\r`` or ``\n``), the
+    blank ones at either end left out."""
+    said = _PASTE_BREAK.split(text)
     while said and not said[-1].strip():
         said.pop()
     while said and not said[0].strip():
         said.pop(0)
-    if not said:
-        raise errors.bad_args(f"nothing to paste; usage: {PASTE_USAGE}")
+    return said
+
+
+def oversize(said: list[str]) -> str:
+    """What is wrong with the size of a message of lines ``said`` ("" for
+    nothing): over :data:`MULTILINE_MAX_LINES` lines or
+    :data:`MULTILINE_MAX_BYTES` bytes."""
     size = sum(len(line.encode("utf-8")) for line in said)
     if len(said) > MULTILINE_MAX_LINES or size > MULTILINE_MAX_BYTES:
-        raise errors.bad_args(
-            f"a paste is at most {MULTILINE_MAX_LINES} lines and"
-            f" {MULTILINE_MAX_BYTES} bytes: this one has {len(said)} lines,"
-            f" {size} bytes"
+        return (
+            f"at most {MULTILINE_MAX_LINES} lines and {MULTILINE_MAX_BYTES}"
+            f" bytes: this one has {len(said)} lines, {size} bytes"
         )
+    return ""
+
+
+def as_message(said: list[str]) -> tuple[str, Tags]:
+    """Lines ``said`` (some, within bounds) as one message's text and tags:
+    one line is a plain message, several its :data:`MULTILINE_TAG`.
+
+    Raises:
+        ChatError: ``BAD_TEXT`` (a control character in a line).
+    """
     if any(has_control_characters(line) for line in said):
         raise errors.bad_text()
     if len(said) == 1:

@@ -35,6 +35,7 @@ from chatroom.core.events import (
     Event,
     Listing,
     LobbyChanges,
+    Message,
     PrivateMessage,
     PrivateTagMessage,
     SearchResult,
@@ -42,6 +43,7 @@ from chatroom.core.events import (
     TagMessage,
     Welcome,
 )
+from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
@@ -490,4 +492,33 @@ class Registry(Protocol):
         Raises:
             ChatError: ``NOT_ALLOWED`` (not an admin), ``BAD_TEXT``.
         """
+        ...
+
+    # -- webhooks (chatroom.core.webhooks) -------------------------------------------
+
+    async def add_webhook(self, member: Member, room: str, name: str) -> Hook:
+        """``/webhook add NAME`` in ``room``: a new hook (its secret made
+        here) for the room's owner or an admin.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM``, ``NOT_ALLOWED``, ``BAD_NAME``,
+                ``NAME_TAKEN`` (the room has one of that name), ``BAD_ARGS``
+                (the room has its ten).
+        """
+        ...
+
+    async def remove_webhook(self, member: Member, room: str, name: str) -> str:
+        """``/webhook remove NAME``: the hook goes (its address answers
+        ``404``); returns the room's name (``NO_SUCH_WEBHOOK``,
+        ``NOT_ALLOWED``)."""
+        ...
+
+    async def webhooks(self, member: Member, room: str) -> tuple[str, list[Hook]]:
+        """``/webhook list``: the room's name and its hooks (``NOT_ALLOWED``)."""
+        ...
+
+    async def post_webhook(self, secret: str, body: bytes) -> Message:
+        """A ``POST`` of Slack's JSON ``body`` to the hook whose secret is
+        ``secret``: its message, said in the hook's room (see
+        :meth:`chatroom.core.webhooks.Webhooks.post` for the refusals)."""
         ...

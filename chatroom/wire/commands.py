@@ -306,6 +306,15 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     " settings...",
                 ),
             ),
+            Command(
+                "webhook",
+                "add NAME|list|remove NAME",
+                (
+                    "/webhook add NAME  an address where Slack's JSON posts here"
+                    " (owner only)",
+                    "/webhook list, /webhook remove NAME   the room's webhooks",
+                ),
+            ),
         ),
     ),
     HelpPart(

@@ -99,6 +99,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "TYPING": ("room", "user", "state"),
     "MODLOG": ("room", "time", "by", "action", "target"),  # | reason
     "MODLOG_END": ("room", "count"),
+    # Webhooks (docs/protocol.md, "Webhooks"): url is the hook's secret address.
+    "WEBHOOK": ("name", "url"),
+    "WEBHOOKS_END": ("room", "count"),
+    "WEBHOOK_REMOVED": ("name",),
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),

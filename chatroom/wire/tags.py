@@ -20,6 +20,12 @@ from collections.abc import Iterable, Mapping
 #: A stored event's tags (``reply=ID``...), in the order they are shown.
 Tags = tuple[tuple[str, str], ...]
 
+#: The tag on a message a bot said: an IRC user in bot mode (IRCv3
+#: bot-mode's ``bot``, a server tag) or a webhook's post. Stored with the
+#: message, so history, other cluster nodes, ``/caps rich`` line users and
+#: the web client (its "bot" mark) see it too.
+BOT_TAG = "bot"
+
 _ESCAPES = {"\\": "\\\\", ";": "\\:", " ": "\\s", "\r": "\\r", "\n": "\\n"}
 #: An escape's second character → the character it stands for (the web
 #: client unescapes by this table too, served in ``/wire.js``).

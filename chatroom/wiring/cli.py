@@ -23,6 +23,7 @@ from twisted.python import usage
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.text import has_control_characters
+from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.configfile import ConfigFileError, ConfigFileOptions
 
 log = Logger()
@@ -147,6 +148,20 @@ MORE_OPTIONS: list[list[Any]] = [
         "one, none at the others).",
         read_motd,
     ],
+    [
+        "webhook-limit",
+        None,
+        ServerConfig.webhook_limit,
+        "Posts one webhook may make in any 10 seconds, on each node (0: no limit).",
+        number(int, 0, "--webhook-limit"),
+    ],
+    [
+        "webhook-url",
+        None,
+        ServerConfig.webhook_url,
+        "The address webhook URLs start with (https://chat.example.org), where "
+        "the --http door is reached; by default the --http door's own.",
+    ],
 ]
 
 
@@ -186,8 +201,9 @@ class OneLineUsage(ConfigFileOptions):
 HELP_HINT = " (see twistd chatroom --help)"
 
 
-def announce_web_client(port: IListeningPort) -> None:
-    """Log where the web client is, as an address to open."""
+def announce_web_client(server: ChatServer, tls: bool, port: IListeningPort) -> None:
+    """Log where the web client is, as an address to open; it is where
+    webhook addresses start too, unless ``--webhook-url`` said otherwise."""
     address = port.getHost()
     host = getattr(address, "host", "")
     number = getattr(address, "port", 0)
@@ -195,7 +211,15 @@ def announce_web_client(port: IListeningPort) -> None:
         host = "localhost"
     elif ":" in host:
         host = f"[{host}]"
-    log.info("web client: open http://{host}:{port}/", host=host, port=number)
+    scheme = "https" if tls else "http"
+    log.info(
+        "web client: open {scheme}://{host}:{port}/",
+        scheme=scheme,
+        host=host,
+        port=number,
+    )
+    if not server.webhook_base:
+        server.webhook_base = f"{scheme}://{host}:{number}"
 
 
 def default_node_id() -> str:

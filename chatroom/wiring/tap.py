@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from functools import partial
 from typing import Any
 
 from twisted.python import usage
@@ -386,6 +387,10 @@ class Options(OneLineUsage):
         if len(rooms) > self["max-rooms"]:
             raise usage.UsageError("--rooms: more rooms than --max-rooms allows")
         self["rooms"] = rooms
+        if self["webhook-url"] and not self["webhook-url"].startswith(
+            ("http://", "https://")
+        ):
+            raise usage.UsageError("--webhook-url: must start with http:// or https://")
         self["http-origins"] = tuple(
             o.strip() for o in self["http-origins"].split(",") if o.strip()
         )
@@ -498,7 +503,9 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         for door, found in door_endpoints.items()
     }
     if "http" in doors:
-        doors["http"].whenListening().addCallback(announce_web_client)
+        tls = config["http"].startswith("ssl:")
+        listening = partial(announce_web_client, server, tls)
+        doors["http"].whenListening().addCallback(listening)
     collector = CollectorService(reactor, config["gc-freeze"])
     reloader = Reloader(config, server, certificates)
     server.rehash = reloader.rehash

@@ -69,6 +69,13 @@ SERVER_EVENTS = [
         "-- configuration reloaded: applied: rate; needs a restart: port",
     ),
     ("MOTD Tea at five.", "-- Tea at five."),
+    (
+        "WEBHOOK ci https://chat.example.org/hooks/Vq3",
+        "-- webhook ci: https://chat.example.org/hooks/Vq3 (keep it secret: whoever"
+        " has it posts here)",
+    ),
+    ("WEBHOOKS_END tea 1", "-- tea has 1 webhook(s)"),
+    ("WEBHOOK_REMOVED ci", "-- webhook ci removed: its address posts no more"),
 ]
 
 

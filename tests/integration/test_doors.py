@@ -68,6 +68,20 @@ class WebSocketClient:
         return self.lines.expect(predicate)
 
 
+@defer.inlineCallbacks
+def open_browser(port: int):
+    """A WebSocket on ``/ws`` of the web door at ``port``, as a page opens it."""
+    socket = WebSocketClient()
+
+    class Factory:
+        def buildProtocol(self, url: str) -> WebSocketClient:
+            return socket
+
+    endpoint = WebSocketClientEndpoint.new(reactor, f"ws://127.0.0.1:{port}/ws")
+    yield defer.ensureDeferred(endpoint.connect(Factory()))
+    return socket
+
+
 class RawClient(protocol.Protocol):
     """Bytes in, bytes kept: for handshakes and protocols spoken wrong."""
 
@@ -162,15 +176,7 @@ class DoorsTestCase(ServerTestCase):
     @defer.inlineCallbacks
     def browser(self, name: str | None = None):
         """A WebSocket on /ws, signed in as ``name`` if given."""
-        url = f"ws://127.0.0.1:{self.http_port}/ws"
-        socket = WebSocketClient()
-
-        class Factory:
-            def buildProtocol(self, url: str) -> WebSocketClient:
-                return socket
-
-        endpoint = WebSocketClientEndpoint.new(reactor, url)
-        yield defer.ensureDeferred(endpoint.connect(Factory()))
+        socket = yield open_browser(self.http_port)
         self.sockets.append(socket)
         yield socket.expect_line("HELLO ")
         if name is not None:

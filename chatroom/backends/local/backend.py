@@ -15,6 +15,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
@@ -105,6 +106,7 @@ class LocalBackend:
             self.store, self.outage, self._room_of, self.append
         )
         self.modlog = StoredModerationLog(self.store)
+        self.hooks = StoredHooks(self.store, self.rooms.__contains__)
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
@@ -411,11 +413,22 @@ class LocalBackend:
         if speaks is not None and where.policy.moderated:
             speaks(where.facts())
         self.outage.check(where, event)  # nothing acknowledged that cannot be kept
-        event.id = str(where.last_id + 1)
         if isinstance(event, Message) and where.quiet:  # none: nothing to decide
             key, name = where.key_of(member), where.members[member]
             speaking = membership.speaking(where.seating(member), key, name)
             where.announced(member, speaking)  # a quiet member's JOIN first
+        self._said(where, event, now)
+
+    async def post(self, room: str, event: Message, now: float) -> None:
+        where = self.rooms.get(name_key(room))
+        if where is None:
+            raise errors.no_such_room(room)
+        self.outage.check(where, event)
+        self._said(where, event, now)
+
+    def _said(self, where: Room, event: StoredEvent, now: float) -> None:
+        """``event`` numbered with the room's next id, shown and kept."""
+        event.id = str(where.last_id + 1)
         where.broadcast(event)
         where.remember(event)
         self.store.add_event(where.key, row_of(event), now)
@@ -534,6 +547,7 @@ class LocalBackend:
         self.last_ids[room.key] = room.last_id
         self.store.drop_room(room.key)
         self.modlog.forget(room.key)
+        self.hooks.forget(room.key)
         self._room_changed(room)
 
     def _target(self, name: str, room: Room | None = None) -> Target | None:

@@ -53,6 +53,10 @@ CREATE TABLE IF NOT EXISTS private_messages (
 CREATE TABLE IF NOT EXISTS kept_private (
     account TEXT NOT NULL, conversation TEXT NOT NULL, id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS kept_private_account ON kept_private (account);
+CREATE TABLE IF NOT EXISTS webhooks (
+    secret TEXT PRIMARY KEY, room TEXT NOT NULL, room_name TEXT NOT NULL,
+    name TEXT NOT NULL, by TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS webhooks_room ON webhooks (room);
 """
 
 #: Columns added since the first schema: (table, column, definition).

@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
+from chatroom.core.hooks import Hook
 from chatroom.core.search import SearchQuery
 
 __all__ = [
@@ -178,6 +179,14 @@ class Store(Protocol):
         """One entry of room ``key``'s moderation log (the store keeps the
         newest :data:`~chatroom.core.modlog.MODLOG_KEEP`)."""
 
+    def load_hooks(self) -> list[Hook]:
+        """Every room's webhooks (at start-up)."""
+        ...
+
+    def save_hook(self, hook: Hook, present: bool) -> None:
+        """A webhook was added (``present``) or removed (a room's go with
+        it: :meth:`drop_room`)."""
+
     def search(
         self, keys: list[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
@@ -274,6 +283,12 @@ class MemoryStore:
         return []
 
     def add_modlog(self, key: str, line: str) -> None:
+        pass
+
+    def load_hooks(self) -> list[Hook]:
+        return []
+
+    def save_hook(self, hook: Hook, present: bool) -> None:
         pass
 
     def close(self) -> Deferred[None]:

@@ -58,6 +58,7 @@ from chatroom.backends.local.records import (
 )
 from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS
 from chatroom.backends.local.search import FileSearcher, Found
+from chatroom.core.hooks import Hook
 from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.search import SearchQuery
 from chatroom.core.threads import PrivateThreads
@@ -302,6 +303,7 @@ class SqliteStore:
         self._pending.append(("DELETE FROM rooms WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM modlog WHERE room = ?", (key,)))
+        self._pending.append(("DELETE FROM webhooks WHERE room = ?", (key,)))
         self._touched.pop(key, None)
 
     def change_event(
@@ -339,6 +341,24 @@ class SqliteStore:
                 ),
             ]
         )
+
+    def load_hooks(self) -> list[Hook]:
+        """Every room's webhooks."""
+        rows = self.db.execute("SELECT room_name, name, secret, by FROM webhooks")
+        return [Hook(*row) for row in rows]
+
+    def save_hook(self, hook: Hook, present: bool) -> None:
+        if present:
+            self._pending.append(
+                (
+                    "INSERT INTO webhooks VALUES (?, ?, ?, ?, ?)",
+                    (hook.secret, hook.key, hook.room, hook.name, hook.by),
+                )
+            )
+        else:
+            self._pending.append(
+                ("DELETE FROM webhooks WHERE secret = ?", (hook.secret,))
+            )
 
     def load_private(self) -> LoadedPrivate:
         """Every conversation (oldest first) and every kept message: the

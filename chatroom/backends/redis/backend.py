@@ -27,6 +27,7 @@ from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
+from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
@@ -37,6 +38,7 @@ from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replies import (
+    kept,
     key_of,
     listed_room,
     lobby_changes,
@@ -130,6 +132,7 @@ class RedisBackend:
         searcher = cluster_search(cluster.search_db, self.calls, clock, config)
         self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
+        self.hooks = RedisHooks(self.calls)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
@@ -631,6 +634,17 @@ class RedisBackend:
             event.id = str(reply[1])
 
         await retried(attempt)
+
+    async def post(self, room: str, event: Message, now: float) -> None:
+        """One ``POST`` script: numbered, published and kept as ``SAY`` does."""
+        reply = await self.calls.call(
+            scripts.POST,
+            name_key(room),
+            codec.unnumbered(event),
+            *kept(self.config, now),
+            refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(room)},
+        )
+        event.id = str(reply[1])
 
     def _speaking(self, where: NodeRoom, member: Member, session: SeatSession) -> bytes:
         """What room ``where`` is shown before the member's words, as

@@ -186,10 +186,43 @@ local function feed_search(r, data) feed('r', r, data) end
 -- message's line (`@ID PRIVMSG sender recipient time text`).
 local function feed_private(c, data) feed('c', c, data) end
 
+-- Room r's hooks (webhooks): field name key → secret; `P hooks` maps
+-- every secret to its hook (chatroom.backends.redis.hooks).
+local function hooks_key(r) return P .. 'hooks:' .. r end
+
+-- A message (unnumbered) said in room r: numbered with the room's next id,
+-- published, kept (its newest `retention` events; with `oldest`, not ''
+-- messages older than it dropped from the front, times sorting as text,
+-- with whatever is kept before the oldest message left) and fed to search.
+-- Returns its id.
+local function said(r, message, retention, oldest)
+  local id = redis.call('HINCRBY', P .. 'ids', r, 1)
+  local data = numbered(message, id)
+  emit(r, data)
+  local hk = history_key(r)
+  redis.call('RPUSH', hk, data)
+  feed_search(r, data)
+  redis.call('LTRIM', hk, -tonumber(retention), -1)
+  if oldest ~= '' then
+    while true do
+      local head = redis.call('LINDEX', hk, 0)
+      if not head then break end
+      local event = decoded(head)
+      -- an edit, redaction or redacted entry at the head changes a message gone
+      if event and event.type == 'Message' and event.time >= oldest then break end
+      redis.call('LPOP', hk)
+    end
+  end
+  return id
+end
+
 local function drop_room(r, name)
   feed_search(r, '')
+  for _, secret in ipairs(redis.call('HVALS', hooks_key(r))) do
+    redis.call('HDEL', P .. 'hooks', secret)
+  end
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
-             reactions_key(r), modlog_key(r), quiet_key(r))
+             reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r))
   redis.call('HDEL', ROOMS, r)
   redis.call('PUBLISH', P .. 'lobby', name)
 end

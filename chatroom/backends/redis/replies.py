@@ -151,15 +151,15 @@ def say_args(
 ) -> list[Any]:
     """The ``SAY`` script's arguments for one message, but for its last two
     (whether the node checked that its sender may speak; from outside)."""
+    return [key, key_of(session), session.token, unnumbered(event), *kept(config, now)]
+
+
+def kept(config: ServerConfig, now: float) -> list[Any]:
+    """What a room keeps of its messages, as ``SAY`` and ``POST`` take it:
+    how many (``--retention``), and the oldest time (``--retention-age``;
+    "" for no age limit)."""
     age = config.retention_age
-    return [
-        key,
-        key_of(session),
-        session.token,
-        unnumbered(event),
-        config.retention,
-        format_time(now - age) if age else "",
-    ]
+    return [config.retention, format_time(now - age) if age else ""]
 
 
 def key_of(session: SeatSession) -> str:

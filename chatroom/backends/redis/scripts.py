@@ -410,24 +410,19 @@ if not outside then
     redis.call('SREM', quiet_key(r), u)
   end
 end
-local id = redis.call('HINCRBY', P .. 'ids', r, 1)
-local data = numbered(ARGV[5], id)
-emit(r, data)
-local hk = history_key(r)
-redis.call('RPUSH', hk, data)
-feed_search(r, data)
-redis.call('LTRIM', hk, -tonumber(ARGV[6]), -1)
-if ARGV[7] ~= '' then
-  while true do
-    local head = redis.call('LINDEX', hk, 0)
-    if not head then break end
-    local event = decoded(head)
-    -- an edit, redaction or redacted entry at the head changes a message gone
-    if event and event.type == 'Message' and event.time >= ARGV[7] then break end
-    redis.call('LPOP', hk)
-  end
-end
-return {'OK', id}
+return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}
+""",
+)
+
+#: ARGV: P, r, the message (unnumbered), retention, oldest time kept (as
+#: ``SAY``'s). A webhook's post, said from no session (the core applied its
+#: rules): ``NO_SUCH_ROOM`` if room r is gone, else as ``SAY``.
+POST = Script(
+    "post",
+    r"""
+local r = ARGV[2]
+if redis.call('EXISTS', room_key(r)) == 0 then return 'NO_SUCH_ROOM' end
+return {'OK', said(r, ARGV[3], ARGV[4], ARGV[5])}
 """,
 )
 

@@ -78,6 +78,10 @@ class ChatServer:
         """
         self.config = config
         self.clock = clock
+        #: Where webhook addresses start (``--webhook-url``; else the
+        #: ``--http`` door's own address, set once it listens; "" without
+        #: either): :mod:`chatroom.core.webhooks`.
+        self.webhook_base = config.webhook_url.rstrip("/")
         self._hashing = hashing
         self.registry = registry
         #: Registering and signing in, on the registry's account store.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chatroom.wire.tags import Tags
+from chatroom.wire.tags import BOT_TAG, Tags
 
 #: The longest line either side sends (without CRLF): RFC 1459's 512 bytes
 #: in all, tags aside.
@@ -25,10 +25,6 @@ MAX_CLIENT_LINE = CLIENT_TAGS_MAX + 2 + MAX_LINE
 #: The tag on a shared message that was an IRC ``NOTICE`` (the line door's
 #: ``/caps rich`` clients see it as ``@ID;notice``).
 NOTICE_TAG = "notice"
-#: The tag on a message said by a user in bot mode (IRCv3 bot-mode's
-#: ``bot``, a server tag; stored with the message, so history, other
-#: cluster nodes and ``/caps rich`` line users see it too).
-BOT_TAG = "bot"
 #: The client tag naming the message a message answers (IRCv3 ``reply``
 #: client tag, https://ircv3.net/specs/client-tags/reply).
 REPLY_TAG = "+draft/reply"

@@ -49,6 +49,7 @@ from chatroom.doors.line import (
     markers,
     messages,
     moderating,
+    webhooks,
 )
 from chatroom.doors.line.arguments import (
     parse_caps,
@@ -508,5 +509,6 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "unreact": (messages.do_unreact, _IN_ROOM),
     "typing": (messages.do_typing, _IN_ROOM),
     "modlog": (messages.do_modlog, _IN_ROOM),
+    "webhook": (webhooks.do_webhook, _IN_ROOM),
     "search": (messages.do_search, _NAMED),
 }

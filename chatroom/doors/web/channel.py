@@ -18,8 +18,8 @@ answers them one at a time, but left alone it
 - **Bodies refused from the headers.** A request whose headers announce a
   body larger than ``max_body`` (or any body at all on ``GET``/``HEAD``,
   or a chunked body of unknown size) is answered ``413`` (``411`` for
-  chunked) and closed before a byte of the body is read: nothing here
-  takes a body.
+  chunked) and closed before a byte of the body is read: only a webhook's
+  ``POST`` (``/hooks/...``) takes one, of at most ``max_hook_body``.
 - **Pipelining in step with the client.** Once the socket's buffer is full
   (the transport pauses its producer, the channel), the channel answers no
   further pipelined request and reads nothing more until the client has
@@ -34,11 +34,13 @@ answers them one at a time, but left alone it
 - **An idle timeout** (``--http-idle-timeout``): twisted.web's own
   ``timeOut``, on the server's clock.
 
-Every timer is on the clock the site is given (the server's).
+Every timer is on the clock the site is given (the server's). The access
+log never shows a webhook's secret (:func:`access_line`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -51,12 +53,26 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web.http import HTTPChannel
+from twisted.web.http import HTTPChannel, combinedLogFormatter
 from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
 
+from chatroom.core.hooks import HOOK_PATH
+from chatroom.core.webhooks import HOOK_BODY_MAX
+
 #: Requests that never carry a body.
 _BODILESS = frozenset({b"GET", b"HEAD"})
+#: The path of a webhook's posts, its secret after it.
+_HOOK_PATH = HOOK_PATH.encode()
+#: A webhook's secret in a line of the access log (its path, a referrer).
+_HOOK_SECRET = re.compile(re.escape(HOOK_PATH) + r"[^\s\"?#]+")
+
+
+def access_line(timestamp: str, request: Request) -> str:
+    """twisted.web's access log line (the combined log format), with every
+    webhook's secret in it hidden: ``/hooks/<secret>`` reads ``/hooks/-``."""
+    line = combinedLogFormatter(timestamp, request)
+    return _HOOK_SECRET.sub(HOOK_PATH + "-", line)
 
 
 @dataclass(frozen=True)
@@ -67,8 +83,11 @@ class HTTPLimits:
     header_timeout: float = 10.0
     #: Seconds a keep-alive connection may wait for its next request.
     idle_timeout: float = 60.0
-    #: Largest request body announced that is read (no resource takes one).
+    #: Largest request body announced that is read (no resource but the
+    #: webhooks takes one).
     max_body: int = 1024
+    #: Largest body of a webhook's ``POST``.
+    max_hook_body: int = HOOK_BODY_MAX
     #: Bytes of output a connection may fall behind once its buffer is full.
     sendq: int = 1024 * 1024
     #: Seconds a closing connection may take to drain before it is aborted.
@@ -148,11 +167,17 @@ class BoundedChannel(HTTPChannel):
         elif announced is None:
             self._refuse(411, "Length Required", "say the body's Content-Length")
             return
-        elif announced > self.limits.max_body:
-            limit = self.limits.max_body
+        elif announced > self._body_limit():
+            limit = self._body_limit()
             self._refuse(413, "Content Too Large", f"bodies are limited to {limit}")
             return
         super().allHeadersReceived()
+
+    def _body_limit(self) -> int:
+        """The largest body the request being read may have."""
+        if self._command == b"POST" and self._path.startswith(_HOOK_PATH):
+            return self.limits.max_hook_body
+        return self.limits.max_body
 
     def allContentReceived(self) -> None:
         """The request is whole (its small body too): no timer while it is answered."""
@@ -257,7 +282,12 @@ class BoundedSite(Site):
     def __init__(
         self, resource: IResource, limits: HTTPLimits, clock: IReactorTime
     ) -> None:
-        super().__init__(resource, timeout=limits.idle_timeout, reactor=clock)
+        super().__init__(
+            resource,
+            timeout=limits.idle_timeout,
+            logFormatter=access_line,
+            reactor=clock,
+        )
         self.limits = limits
         self.clock = clock
         self.noisy = False

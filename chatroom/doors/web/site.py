@@ -1,4 +1,5 @@
-"""The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``.
+"""The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``,
+``/hooks`` (webhooks' posts).
 
 ``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package, with ``/wire.js``, the line
@@ -30,9 +31,11 @@ from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
+from chatroom.core.hooks import HOOK_PATH
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
+from chatroom.doors.web.hooks import HooksResource
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
@@ -204,6 +207,7 @@ def build_site(
         root.putChild(b"irc", root.irc)
     root.putChild(b"metrics", Metrics(server))
     root.putChild(b"healthz", Health(server))
+    root.putChild(HOOK_PATH.strip("/").encode(), HooksResource(server))
     site = BoundedSite(root, limits, server.clock)
     factory = AdmittingFactory(site, server)
     factory.protocol = LimitedChannel

@@ -286,6 +286,11 @@ const handlers = {
     system(masks.length ? `banned from ${room}: ${masks.join(", ")}` : `nobody is banned from ${room}`);
   },
 
+  // A room's webhooks (docs/protocol.md "Webhooks"): the owner's /webhook replies.
+  WEBHOOK({ name, url }) { system(`webhook ${name}: ${url} (keep it secret: whoever has it posts here)`); },
+  WEBHOOKS_END({ room, count }) { system(`(${room} has ${count} webhook${count === "1" ? "" : "s"})`); },
+  WEBHOOK_REMOVED({ name }) { system(`webhook ${name} removed: its address posts no more`); },
+
   // Server admins.
   ANNOUNCE({ by }, text) { notice(`Announcement from ${by}: ${text}`, "announce"); },
   KILLED({ user, by }, reason) { system(`${by} disconnected ${user}: ${reason}`); },

@@ -1,0 +1,234 @@
+"""Incoming webhooks (issue 34) with the in-process registry: the contract,
+Slack's text made plain, the bot names, the limit on the injected clock,
+what the ``--db`` file keeps across a restart, and the access log."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+from twisted.web.server import Request
+from twisted.web.test.requesthelper import DummyRequest
+
+from chatroom.backends.local.store import SqliteStore
+from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError, WebhookThrottledError
+from chatroom.core.events import Message
+from chatroom.core.text import is_valid_name
+from chatroom.core.webhooks import BOT_SUFFIX, bot_name, payload_of, slack_text
+from chatroom.doors.base.server import ChatServer
+from chatroom.doors.web.channel import access_line
+from tests.handler_contract import CONFIG
+from tests.support import (
+    FakeClient,
+    StoreFileTestCase,
+    in_place,
+    local_backend,
+    local_server,
+)
+from tests.webhook_contract import BASE, HookStoreContract, WebhookContract, body
+
+
+class LocalRegistryWebhookTests(WebhookContract, unittest.TestCase):
+    """Every reply arrives within the call that sent the line."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = local_server(CONFIG, self.clock)
+
+
+class LocalHookStoreTests(HookStoreContract, unittest.TestCase):
+    """The hooks in this process's memory (and its store)."""
+
+    def setUp(self) -> None:
+        self.server = local_server(CONFIG, Clock())
+
+    def store(self) -> Any:
+        return local_backend(self.server).hooks
+
+
+class SlackTextTests(unittest.TestCase):
+    """Slack's mrkdwn, as a person reads it in plain text."""
+
+    def test_links_read_as_label_and_address(self) -> None:
+        """``<url|label>`` is ``label (url)``, ``<url>`` the address, a
+        label that is the address once, a mail address its label."""
+        self.assertEqual(
+            slack_text("see <https://x.example/a?b=1|the build> now"),
+            "see the build (https://x.example/a?b=1) now",
+        )
+        self.assertEqual(slack_text("<https://x.example>"), "https://x.example")
+        self.assertEqual(
+            slack_text("<https://x.example|https://x.example>"), "https://x.example"
+        )
+        self.assertEqual(slack_text("<mailto:ops@x.example|ops>"), "ops")
+        self.assertEqual(slack_text("<mailto:ops@x.example>"), "ops@x.example")
+
+    def test_mentions_read_as_names(self) -> None:
+        """Users, channels and Slack's special words by their names."""
+        self.assertEqual(slack_text("<@U123|bob> <@U9>"), "@bob @U9")
+        self.assertEqual(slack_text("<#C1|ops> <#C2>"), "#ops #C2")
+        self.assertEqual(slack_text("<!here> <!channel>"), "@here @channel")
+        self.assertEqual(slack_text("<!subteam^S1|@devs>"), "@devs")
+
+    def test_code_blocks_lose_their_backquotes_and_nothing_inside_is_markup(
+        self,
+    ) -> None:
+        """A code block's text stays on its lines, its ``<...>`` as written;
+        inline code, bold and italics stay as they are."""
+        self.assertEqual(
+            slack_text("failed:\n```\n$ make <target>\nerror\n```\ndone"),
+            "failed:\n$ make <target>\nerror\ndone",
+        )
+        self.assertEqual(slack_text("run ```ls``` now"), "run ls now")
+        self.assertEqual(slack_text("*bold* _it_ `code`"), "*bold* _it_ `code`")
+        self.assertEqual(slack_text("a ``` b"), "a ``` b")
+
+    def test_escapes_read_as_characters(self) -> None:
+        """``&lt;``, ``&gt;`` and ``&amp;`` are what they stand for, once."""
+        self.assertEqual(slack_text("1 &lt; 2 &amp;&amp; 3 &gt; 2"), "1 < 2 && 3 > 2")
+        self.assertEqual(slack_text("&amp;lt;"), "&lt;")
+
+
+class BotNameTests(unittest.TestCase):
+    """A post is shown from a name that can never be a user's."""
+
+    def test_the_username_or_the_hook_then_the_mark(self) -> None:
+        """Slack's ``username`` made a name, else the hook's, then ``[bot]``."""
+        self.assertEqual(bot_name("Jenkins CI", "ci"), "Jenkins-CI[bot]")
+        self.assertEqual(bot_name("", "ci"), "ci[bot]")
+        self.assertEqual(bot_name("!!!", "ci"), "ci[bot]")
+        self.assertEqual(bot_name("x" * 40, "ci"), "x" * 27 + "[bot]")
+
+    def test_no_bot_name_is_a_name_anyone_can_take(self) -> None:
+        """However a post calls itself (a user's name, look-alikes, a
+        service), its name is no valid user name."""
+        for username in ("alice", "NickServ", "аlice", "a.b-c_d", "x" * 40, ""):
+            name = bot_name(username, "ci")
+            self.assertTrue(name.endswith(BOT_SUFFIX), name)
+            self.assertFalse(is_valid_name(name), name)
+            self.assertLessEqual(len(name), 32)
+
+
+class PayloadTests(unittest.TestCase):
+    """Slack's JSON read: its text and username."""
+
+    def test_text_and_username(self) -> None:
+        """Other fields are ignored; a username that is no string is none."""
+        self.assertEqual(payload_of(body(text="hi", username="ci")), ("hi", "ci"))
+        self.assertEqual(payload_of(body(text="hi", icon_emoji=":x:")), ("hi", ""))
+        self.assertEqual(payload_of(body(text="hi", username=3)), ("hi", ""))
+
+    def test_what_is_no_post(self) -> None:
+        """No JSON, no object, no text: ``BAD_ARGS``, saying what to post."""
+        for data in (b"", b"text=hi", b"null", b'"hi"', body(text=3), body(text="")):
+            with self.assertRaises(ChatError) as raised:
+                payload_of(data)
+            self.assertEqual(raised.exception.code, "BAD_ARGS", data)
+
+
+class WebhookLimitTests(unittest.TestCase):
+    """``--webhook-limit`` posts per hook in any 10 seconds, on the clock."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = local_server(ServerConfig(rate=0, webhook_limit=3), self.clock)
+        self.server.webhook_base = BASE
+        self.alice = FakeClient(self.server)
+        for line in ("alice", "/create tea", "/webhook add ci", "/webhook add cd"):
+            self.alice.send(line)
+        hooks = [x for x in self.alice.received() if x.startswith("WEBHOOK ")]
+        self.ci, self.cd = (line.rsplit("/", 1)[1] for line in hooks)
+
+    def post(self, secret: str) -> Message | ChatError:
+        result: list[Any] = []
+        posting = defer.Deferred.fromCoroutine(
+            self.server.registry.post_webhook(secret, body(text="hi"))
+        )
+        posting.addCallbacks(
+            result.append, lambda failure: result.append(failure.value)
+        )
+        return result[0]
+
+    def test_too_fast_is_refused_until_the_window_moves(self) -> None:
+        """The fourth post in 10 s is ``TOO_FAST``, saying when to try
+        again; another hook is not held back; 10 s after the first, one
+        more goes."""
+        for _ in range(3):
+            self.assertIsInstance(self.post(self.ci), Message)
+            self.clock.advance(1)
+        refusal = self.post(self.ci)
+        assert isinstance(refusal, WebhookThrottledError), refusal
+        self.assertEqual(refusal.code, "TOO_FAST")
+        self.assertAlmostEqual(refusal.seconds, 7)
+        self.assertIn("try again in 7 s", refusal.text)
+        self.assertIsInstance(self.post(self.cd), Message)
+        self.clock.advance(6)
+        self.assertIsInstance(self.post(self.ci), ChatError)
+        self.clock.advance(1)
+        self.assertIsInstance(self.post(self.ci), Message)
+
+
+class HooksAcrossRestartsTests(StoreFileTestCase):
+    """Hooks are kept in the ``--db`` file, and go with their room."""
+
+    def start(self) -> ChatServer:
+        server = super().start()
+        server.webhook_base = BASE
+        return server
+
+    def test_hooks_survive_a_restart(self) -> None:
+        """After a crash, a hook's address still posts into its room, and
+        ``/webhook list`` shows it; one removed before stays removed."""
+        alice = FakeClient(self.start())
+        for line in ("alice", "/create tea", "/webhook add ci", "/webhook add cd"):
+            alice.send(line)
+        alice.send("/webhook remove cd")
+        (ci,) = [x for x in alice.received() if x.startswith("WEBHOOK ci ")]
+        server = self.start()
+        alice = FakeClient(server)
+        for line in ("alice", "/join tea", "/webhook list"):
+            alice.send(line)
+        self.assertEqual(
+            [x for x in alice.received() if x.startswith("WEBHOOK")],
+            [ci, "WEBHOOKS_END tea 1"],
+        )
+        posting = defer.Deferred.fromCoroutine(
+            server.registry.post_webhook(ci.rsplit("/", 1)[1], body(text="back"))
+        )
+        self.successResultOf(posting)
+        (said,) = [x for x in alice.received() if x.startswith("MSG ")]
+        self.assertTrue(said.startswith("MSG tea ci[bot] ") and said.endswith(" back"))
+
+    def test_a_room_dropped_takes_its_hooks_from_the_file(self) -> None:
+        """A room deleted leaves no hook behind in the file."""
+        alice = FakeClient(self.start())
+        for line in ("alice", "/create tea", "/webhook add ci", "/delete tea"):
+            alice.send(line)
+        self.start()
+        store = SqliteStore(self.path, self.clock, in_place, 10)
+        self.addCleanup(store.db.close)
+        self.assertEqual(store.load_hooks(), [])
+
+
+class AccessLogTests(unittest.TestCase):
+    """The HTTP door's access log never shows a webhook's secret."""
+
+    def test_the_secret_is_hidden(self) -> None:
+        """``/hooks/<secret>`` is logged as ``/hooks/-``, in the path and
+        in a referrer; other paths as they are."""
+        dummy = DummyRequest([b"hooks", b"s3cret"])
+        request = cast(Request, dummy)  # has all the formatter reads
+        dummy.method = b"POST"
+        dummy.uri = b"/hooks/s3cret?x=1"
+        dummy.code, dummy.sentLength = 200, 2  # type: ignore[attr-defined]
+        dummy.requestHeaders.setRawHeaders(
+            b"referer", [b"https://x.example/hooks/s3cret"]
+        )
+        line = access_line("[23/Nov/2026:09:00:00 +0000]", request)
+        self.assertNotIn("s3cret", line)
+        self.assertIn('"POST /hooks/-?x=1 ', line)
+        dummy.uri = b"/healthz"
+        self.assertIn('"POST /healthz ', access_line("[now]", request))
