@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from functools import partial
 from typing import Any
 
 from twisted.python import usage
@@ -43,6 +44,12 @@ from chatroom.wiring.service import (
     refuse_to_start,
     stop_with_error,
 )
+from chatroom.wiring.uploads import (
+    FILES_FLAG,
+    FILES_OPTIONS,
+    announce_upload_url,
+    check_files,
+)
 
 DEFAULTS = ServerConfig()
 HTTP_DEFAULTS = HTTPLimits()
@@ -68,6 +75,7 @@ class Options(OneLineUsage):
             None,
             "Share the ports with this machine's other nodes (SO_REUSEPORT, tcp:).",
         ],
+        FILES_FLAG,
     ]
 
     optParameters = [
@@ -351,6 +359,7 @@ class Options(OneLineUsage):
             _number(int, 1, "--password-min"),
         ],
         *cli.MORE_OPTIONS,
+        *FILES_OPTIONS,
     ]
 
     def opt_port(self, value: str) -> None:
@@ -405,6 +414,7 @@ class Options(OneLineUsage):
         elif self["node-id"] is not None:
             raise usage.UsageError("--node-id: needs --redis")
         check_search_db(self["redis"], self["search-db"])
+        check_files(self)
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""
@@ -437,6 +447,7 @@ class Options(OneLineUsage):
             if field.name.replace("_", "-") in self
         }
         given["require_account"] = bool(given["require_account"])
+        given.pop("files", None)
         return ServerConfig(**given)
 
 
@@ -490,5 +501,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     }
     if "http" in doors:
         doors["http"].whenListening().addCallback(announce_web_client)
+        doors["http"].whenListening().addCallback(
+            partial(announce_upload_url, registry.files)
+        )
     collector = CollectorService(reactor, config["gc-freeze"])
     return ChatroomService(server, listener, reactor, doors, collector)

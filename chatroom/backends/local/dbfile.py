@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS private_messages (
 CREATE TABLE IF NOT EXISTS kept_private (
     account TEXT NOT NULL, conversation TEXT NOT NULL, id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS kept_private_account ON kept_private (account);
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL,
+    type TEXT NOT NULL, size INTEGER NOT NULL, at REAL NOT NULL);
 """
 
 #: Columns added since the first schema: (table, column, definition).

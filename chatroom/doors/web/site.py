@@ -1,4 +1,5 @@
-"""The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``.
+"""The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``
+(and with ``--files``, ``/upload`` and ``/files/``: :mod:`~chatroom.doors.web.uploads`).
 
 ``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package, with ``/wire.js``, the line
@@ -36,6 +37,7 @@ from chatroom.doors.web.channel import BoundedSite, HTTPLimits
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
+from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
 from chatroom.doors.web.wirescript import wire_script
 
 _SECURITY_HEADERS = {
@@ -205,6 +207,11 @@ def build_site(
     root.putChild(b"metrics", Metrics(server))
     root.putChild(b"healthz", Health(server))
     site = BoundedSite(root, limits, server.clock)
+    uploads = server.registry.files
+    if uploads is not None:  # --files: POST /upload, /files/<id>/<name>
+        site.uploads = UploadDoor(server, uploads)
+        root.putChild(b"upload", UploadResource(site.uploads))
+        root.putChild(b"files", FilesResource(site.uploads))
     factory = AdmittingFactory(site, server)
     factory.protocol = LimitedChannel
     factory.noisy = False
