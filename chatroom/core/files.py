@@ -40,7 +40,7 @@ from urllib.parse import quote
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.config import ServerConfig
-from chatroom.core.filedir import ID_PATTERN, FileDirectory
+from chatroom.core.filedir import ID_PATTERN, FileDirectory, Spool
 from chatroom.core.throttle import WindowLimit
 from chatroom.wire.tags import Tags
 
@@ -258,17 +258,32 @@ class FileService:
         else:
             self.reserved.pop(account, None)
 
-    def new_record(
-        self, account: str, name: str, declared_type: str, size: int
+    async def accept(
+        self, account: str, spool: Spool, name: str, declared_type: str
     ) -> FileRecord:
-        return FileRecord(
-            secrets.token_urlsafe(12),
-            account,
-            clean_name(name),
-            clean_type(declared_type),
-            size,
-            self.clock.seconds(),
-        )
+        """An upload whole on disk (``spool``) becomes ``account``'s file:
+        admitted (rate, quota), kept under a new id and recorded. Refused
+        or failed, nothing of it stays (the caller discards the spool)."""
+        size = spool.size
+        await self.admit(account, size)
+        try:
+            record = FileRecord(
+                secrets.token_urlsafe(12),
+                account,
+                clean_name(name),
+                clean_type(declared_type),
+                size,
+                self.clock.seconds(),
+            )
+            spool.keep(record.id)
+            try:
+                await self.store.add(record)
+            except BaseException:
+                self.directory.remove(record.id)
+                raise
+        finally:
+            self.release(account, size)
+        return record
 
     # -- sharing --------------------------------------------------------------------
 

@@ -242,28 +242,17 @@ class UploadResource(Resource):
 
     async def _upload(self, request: Request, spool: Spool) -> bytes:
         account = await self.door.account_of(request)
-        size = spool.size
-        await self.files.admit(account, size)
-        try:
-            record = self.files.new_record(
-                account,
-                uploaded_name(request),
-                request.getHeader("content-type") or "",
-                size,
-            )
-            spool.keep(record.id)
-            try:
-                await self.files.store.add(record)
-            except BaseException:
-                self.files.directory.remove(record.id)
-                raise
-        finally:
-            self.files.release(account, size)
+        record = await self.files.accept(
+            account,
+            spool,
+            uploaded_name(request),
+            request.getHeader("content-type") or "",
+        )
         self.log.info(
             "{account} uploaded {id} ({size} bytes)",
             account=account,
             id=record.id,
-            size=size,
+            size=record.size,
         )
         request.setResponseCode(201, b"Created")
         request.setHeader("location", record.path)
