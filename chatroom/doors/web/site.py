@@ -72,6 +72,7 @@ STATIC_FILES = {
             "panel.js",
             "private.js",
             "attention.js",
+            "files.js",
             "input.js",
             "events.js",
         )

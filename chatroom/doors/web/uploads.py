@@ -231,6 +231,12 @@ class UploadResource(Resource):
         self.door = door
         self.files = door.files
 
+    def render_GET(self, request: Request) -> bytes:
+        """A ``HEAD`` (or ``GET``) answers 200 while uploads are on (404
+        without ``--files``): the web client shows its Attach button then."""
+        request.setHeader("content-type", "text/plain; charset=utf-8")
+        return b"POST a file here (docs/web.md, Files)\n"
+
     def render_POST(self, request: Request) -> int:
         spool = request.content
         if not isinstance(spool, Spool):  # not through the door's checks
