@@ -76,6 +76,15 @@ class FilesContract(ContractBase):
             spool.discard()
         return record
 
+    @defer.inlineCallbacks
+    def redacted(self, user: User, name: str, text: str) -> Generator[Any, Any, None]:
+        """``user`` (``name``, rich, in general) says ``text``, then redacts it."""
+        user.say(text)
+        line = yield self.expect(user, "@")
+        while f" MSG general {name} " not in line:
+            line = yield self.expect(user, "@")
+        user.say(f"/redact {line[1:].split(';')[0].split(' ')[0]}")
+
     def on_disk(self) -> list[str]:
         return sorted(os.listdir(self.files.directory.path))
 
@@ -120,18 +129,9 @@ class FilesContract(ContractBase):
         alice = yield self.registered("alice", "rich")
         bob = yield self.registered("bob", "rich")
         kept = yield self.uploaded("alice", b"k" * 10, "kept.png")
-        bob.say(f"look {kept.path}")
-        line = yield self.expect(bob, "@")
-        while " MSG general bob " not in line:
-            line = yield self.expect(bob, "@")
-        bob.say(f"/redact {line[1:].split(';')[0].split(' ')[0]}")
-        yield self.expect(bob, "@")
+        yield self.redacted(bob, "bob", f"look {kept.path}")
         gone = yield self.uploaded("alice", b"g" * 10, "gone.png")
-        alice.say(f"mine {gone.path}")
-        mine = yield self.expect(alice, "@")
-        while " MSG general alice " not in mine:
-            mine = yield self.expect(alice, "@")
-        alice.say(f"/redact {mine[1:].split(';')[0].split(' ')[0]}")
+        yield self.redacted(alice, "alice", f"mine {gone.path}")
         for _ in range(100):
             if (yield defer.ensureDeferred(self.files.store.get(gone.id))) is None:
                 break

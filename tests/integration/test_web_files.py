@@ -147,7 +147,8 @@ class WebFilesTests(WebCase):
         card = self.find(carol, "#log a.attachment.card")[0]
         self.assertEqual(card.text.splitlines(), ["notes.txt", "6 bytes · text/plain"])
         self.assertTrue(alice.element("uploads").get_attribute("hidden"))
-        self.screenshot(carol, "files")
+        page = carol  # what docs/web.md shows: carol's page
+        self.screenshot(page, "files")
 
     def test_refused_upload_said_in_words(self) -> None:
         """An upload the server refuses (over --max-upload here: a 2-byte
