@@ -136,13 +136,20 @@ class UploadDoor:
             scheme, _, token = authorization.partition(" ")
             if not scheme:
                 raise UploadRefusedError("credentials", NO_CREDENTIALS)
-            if scheme.lower() == "bearer" and self.files.tokens.account(token) is None:
-                raise UploadRefusedError(
-                    "credentials", "the token is unknown or expired: ask /token again"
-                )
+            if scheme.lower() == "bearer":
+                self.token_account(token)
         except UploadRefusedError as problem:
             return _refusal(problem)
         return None
+
+    def token_account(self, token: str) -> str:
+        """The account a ``/token`` was given to (``credentials`` if none)."""
+        account = self.files.tokens.account(token.strip())
+        if account is None:
+            raise UploadRefusedError(
+                "credentials", "the token is unknown or expired: ask /token again"
+            )
+        return account
 
     def spool(self) -> Spool:
         return self.files.directory.spool()
@@ -151,12 +158,7 @@ class UploadDoor:
         """The account key the request's credentials are for."""
         scheme, _, value = (request.getHeader("authorization") or "").partition(" ")
         if scheme.lower() == "bearer":
-            account = self.files.tokens.account(value.strip())
-            if account is None:
-                raise UploadRefusedError(
-                    "credentials", "the token is unknown or expired"
-                )
-            return account
+            return self.token_account(value)
         if scheme.lower() != "basic":
             raise UploadRefusedError("credentials", NO_CREDENTIALS)
         try:
