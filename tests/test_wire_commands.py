@@ -55,6 +55,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /unregister PASSWORD   give up your account
 /devices               your account's connections (its devices)
 /logout ID             close one of them
+/token                 a token to upload files with (HTTP Bearer; --files)
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
 /kick USER [REASON]    send someone back to the lobby

@@ -48,6 +48,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts
+from chatroom.core.files import FileStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
 from chatroom.core.moderation import Outcome, Target
@@ -250,6 +251,11 @@ class Backend(Protocol):
     @property
     def markers(self) -> MarkerStore:
         """Where accounts' read markers are kept."""
+        ...
+
+    @property
+    def files(self) -> FileStore:
+        """Where uploaded files' metadata is kept (``--files``)."""
         ...
 
     @property

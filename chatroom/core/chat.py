@@ -23,7 +23,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, moderation, multiline, rules, search
+from chatroom.core import admin, amending, errors, moderation, multiline, rules, search
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
@@ -51,6 +51,8 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts
+from chatroom.core.filedir import FileDirectory
+from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Markings, PlainMarkers, Unread
 from chatroom.core.messagelife import MessageLife
@@ -149,6 +151,18 @@ class ChatCore(Generic[B]):
         self.incoming_hooks = Webhooks(
             config, clock, self.backend, self._actor, self._place
         )
+        #: Uploads (``--files``): None while they are off.
+        self._files = (
+            FileService(
+                config, clock, self.backend.files, FileDirectory(config.files_dir)
+            )
+            if config.files_dir
+            else None
+        )
+
+    @property
+    def files(self) -> FileService | None:
+        return self._files
 
     @property
     def account_store(self) -> AccountStore:
@@ -427,6 +441,8 @@ class ChatCore(Generic[B]):
         action: bool = False,
     ) -> None:
         now = self.clock.seconds()
+        if self.files is not None:
+            tags = (*tags, *await self.files.tags_for(text))
         event = Message(room, session.name, format_time(now), text, action, tags)
         speaks = partial(moderation.check_speak, actor=self._actor(member))
         await self.backend.append(member, session, room, event, now, speaks, outside)
@@ -457,7 +473,9 @@ class ChatCore(Generic[B]):
     async def redact(
         self, member: Member, room: str, event_id: int, reason: str
     ) -> None:
-        await self.life.redact(self._seat(member), room, event_id, reason)
+        message = await self.life.redact(self._seat(member), room, event_id, reason)
+        if self.files is not None:
+            await self.files.redacted(message.text, amending.author_of(message))
         self.log.info(
             "{user} redacted {room} {id}", user=member.name, room=room, id=event_id
         )

@@ -91,6 +91,18 @@ class ServerConfig:
     #: ``https://chat.example.org``); "" for the ``--http`` door's own.
     webhook_url: str = ""
 
+    #: Uploads (chatroom.core.files): the directory their bytes go in
+    #: (``--files``, ``--files-dir``; "" for uploads off), the largest
+    #: upload (``--max-upload``), what one account's files may take in all
+    #: (``--upload-quota``; 0: no quota), uploads per minute per account
+    #: (``--upload-rate``; 0: no limit) and the types refused
+    #: (``--upload-refuse-types``: ``text/html``, ``video/*``).
+    files_dir: str = ""
+    max_upload: int = 10 * 1024 * 1024
+    upload_quota: int = 100 * 1024 * 1024
+    upload_rate: int = 10
+    upload_refuse_types: tuple[str, ...] = ()
+
     @cached_property
     def admin_accounts(self) -> frozenset[str]:
         """The name keys of ``--admins``: an account (always a name key) is

@@ -236,6 +236,11 @@ def account_required() -> ChatError:
     )
 
 
+def files_off() -> ChatError:
+    """``/token`` on a server without ``--files``."""
+    return not_allowed("uploads are off on this server")
+
+
 def not_signed_in() -> ChatError:
     return not_allowed("you are not signed in to an account")
 

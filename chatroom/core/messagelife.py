@@ -128,14 +128,16 @@ class MessageLife:
 
     async def redact(
         self, member: Member, room: str, event_id: int, reason: str
-    ) -> None:
+    ) -> Message:
         """``/redact``: the message is gone from every replay; rich members
         hear ``REDACT`` (kept in order, with its own id), with ``reason`` if
         it can be shown (:func:`rules.reason`). Deleting someone else's
-        message is recorded in the moderation log."""
+        message is recorded in the moderation log. The message redacted is
+        returned (the files it shared go with it: chatroom.core.files)."""
         reason = rules.reason(reason)
         session, where = self.session_of(member), self.backend.place(member, room)
         authors: list[str] = []
+        redacted: list[Message] = []
 
         async def attempt() -> None:
             message = await self.message(member, session, where, event_id)
@@ -147,12 +149,14 @@ class MessageLife:
                 member, session, where, message, None, redaction, now
             )
             authors.append(amending.author_of(message))
+            redacted.append(message)
 
         await self.retried(attempt)
         if authors and authors[-1] != name_key(session.name):
             stamp = format_time(self.clock.seconds())
             entry = ModEntry(stamp, session.name, "redact", str(event_id), reason)
             await self.backend.modlog.record(where, [entry])
+        return redacted[-1]
 
     async def react(
         self,

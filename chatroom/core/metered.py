@@ -48,7 +48,7 @@ OPERATION_SECONDS = Histogram(
 )
 
 #: Registry members passed through untimed: the server's lifecycle.
-UNTIMED = frozenset({"account_store", "available", "start", "stop", "detach"})
+UNTIMED = frozenset({"account_store", "available", "files", "start", "stop", "detach"})
 
 
 class _Timing:

@@ -43,6 +43,7 @@ from chatroom.core.events import (
     TagMessage,
     Welcome,
 )
+from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.moderation import Action
@@ -114,6 +115,11 @@ class Registry(Protocol):
     @property
     def account_store(self) -> AccountStore:
         """Where accounts and server bans are kept, for this registry's mode."""
+        ...
+
+    @property
+    def files(self) -> FileService | None:
+        """Uploads' rules and metadata (``--files``); None while they are off."""
         ...
 
     @property

@@ -250,6 +250,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/devices               your account's connections (its devices)",),
             ),
             Command("logout", "ID", ("/logout ID             close one of them",)),
+            Command(
+                "token",
+                "",
+                (
+                    "/token                 a token to upload files with (HTTP"
+                    " Bearer; --files)",
+                ),
+            ),
         ),
     ),
     HelpPart(

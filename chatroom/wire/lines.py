@@ -70,6 +70,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "DEVICE": ("device", "door", "since", "current"),
     "DEVICES_END": ("count",),
     "LOGGED_OUT": ("device",),
+    # Uploads (docs/protocol.md, "Files"): a bearer token and its lifetime.
+    "TOKEN": ("token", "seconds"),
     "OP": ("room", "user", "by"),
     "DEOP": ("room", "user", "by"),
     "VOICE": ("room", "user", "by"),

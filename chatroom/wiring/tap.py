@@ -46,6 +46,12 @@ from chatroom.wiring.service import (
     refuse_to_start,
     stop_with_error,
 )
+from chatroom.wiring.uploads import (
+    FILES_FLAG,
+    FILES_OPTIONS,
+    announce_upload_url,
+    check_files,
+)
 
 DEFAULTS = ServerConfig()
 HTTP_DEFAULTS = HTTPLimits()
@@ -71,6 +77,7 @@ class Options(OneLineUsage):
             None,
             "Share the ports with this machine's other nodes (SO_REUSEPORT, tcp:).",
         ],
+        FILES_FLAG,
     ]
 
     optParameters = [
@@ -355,6 +362,7 @@ class Options(OneLineUsage):
         ],
         *cli.MORE_OPTIONS,
         LOG_FORMAT_OPTION,
+        *FILES_OPTIONS,
     ]
 
     def opt_port(self, value: str) -> None:
@@ -416,6 +424,7 @@ class Options(OneLineUsage):
             raise usage.UsageError("--node-id: needs --redis")
         check_search_db(self["redis"], self["search-db"])
         use_log_format(self["log-format"], self.parent)
+        check_files(self)
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""
@@ -448,6 +457,7 @@ class Options(OneLineUsage):
             if field.name.replace("_", "-") in self
         }
         given["require_account"] = bool(given["require_account"])
+        given.pop("files", None)
         return ServerConfig(**given)
 
 
@@ -506,6 +516,9 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         tls = config["http"].startswith("ssl:")
         listening = partial(announce_web_client, server, tls)
         doors["http"].whenListening().addCallback(listening)
+        doors["http"].whenListening().addCallback(
+            partial(announce_upload_url, registry.files)
+        )
     collector = CollectorService(reactor, config["gc-freeze"])
     reloader = Reloader(config, server, certificates)
     server.rehash = reloader.rehash

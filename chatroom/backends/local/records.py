@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
+from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.search import SearchQuery
 
@@ -131,6 +132,14 @@ class Store(Protocol):
     def save_marker(self, account: str, room: str, event_id: int) -> None:
         """An account's read marker in a room moved (forward) to ``event_id``."""
 
+    def load_files(self) -> list[FileRecord]:
+        """Every uploaded file's metadata (the ``files`` table)."""
+        ...
+
+    def save_file(self, record: FileRecord) -> None: ...
+
+    def drop_file(self, file_id: str) -> None: ...
+
     def load_account_rooms(self) -> list[tuple[str, str]]:
         """Every account's remembered rooms: (account key, room name)."""
         ...
@@ -240,6 +249,15 @@ class MemoryStore:
         return []
 
     def save_marker(self, account: str, room: str, event_id: int) -> None:
+        pass
+
+    def load_files(self) -> list[FileRecord]:
+        return []
+
+    def save_file(self, record: FileRecord) -> None:
+        pass
+
+    def drop_file(self, file_id: str) -> None:
         pass
 
     def load_account_rooms(self) -> list[tuple[str, str]]:

@@ -58,6 +58,7 @@ from chatroom.backends.local.records import (
 )
 from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS
 from chatroom.backends.local.search import FileSearcher, Found
+from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.search import SearchQuery
@@ -287,6 +288,30 @@ class SqliteStore:
 
     def load_account_rooms(self) -> list[tuple[str, str]]:
         return self.db.execute(ACCOUNT_ROOMS).fetchall()
+
+    def load_files(self) -> list[FileRecord]:
+        rows = self.db.execute(
+            "SELECT id, account, name, type, size, at FROM files ORDER BY at"
+        )
+        return [FileRecord(*row) for row in rows]
+
+    def save_file(self, record: FileRecord) -> None:
+        self._pending.append(
+            (
+                "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.account,
+                    record.name,
+                    record.type,
+                    record.size,
+                    record.at,
+                ),
+            )
+        )
+
+    def drop_file(self, file_id: str) -> None:
+        self._pending.append(("DELETE FROM files WHERE id = ?", (file_id,)))
 
     def save_account_room(self, account: str, room: str, present: bool) -> None:
         self._pending.append((ACCOUNT_ROOM[present], (account, room)))

@@ -27,6 +27,7 @@ from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
+from chatroom.backends.redis.files import RedisFiles
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers
@@ -124,6 +125,7 @@ class RedisBackend:
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
+        self.files = RedisFiles(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention

@@ -134,6 +134,16 @@ async def try_register(session: IRCSession) -> None:
     await session.registry.deliver_kept(session.member)
 
 
+def file_host(session: IRCSession) -> list[str]:
+    """``draft/FILEHOST=<upload URL>`` while uploads are on (``--files``):
+    clients upload there as soju's do (HTTP Basic with the account's name
+    and password, or a bearer token)."""
+    files = session.registry.files
+    if files is None or not files.upload_url:
+        return []
+    return [f"draft/FILEHOST={files.upload_url}"]
+
+
 def welcome(session: IRCSession) -> None:
     """001-005 and the MOTD, once the nick is ours."""
     name, nick = session.config.name, session.nick
@@ -145,7 +155,7 @@ def welcome(session: IRCSession) -> None:
             session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "iow", "biklnot"
         )
     )
-    tokens = isupport(name) + list(caps.ISUPPORT)
+    tokens = isupport(name) + list(caps.ISUPPORT) + file_host(session)
     for start in range(0, len(tokens), ISUPPORT_PER_LINE):
         session.send(
             build(

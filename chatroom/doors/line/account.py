@@ -1,5 +1,5 @@
 """The line protocol's commands on a signed-in account: ``/password``,
-``/unregister``, ``/devices`` and ``/logout ID``.
+``/unregister``, ``/devices``, ``/logout ID`` and ``/token``.
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS` kept apart from
 the session's module (which keeps ``/login`` and ``/register``: they
@@ -65,3 +65,18 @@ async def do_logout(session: CommandContext, args: str) -> None:
         raise errors.no_such_device(number)
     await session.registry.end_device(session.member, int(number))
     session.send(format_line("LOGGED_OUT", number))
+
+
+async def do_token(session: CommandContext, args: str) -> None:
+    """``/token``: ``TOKEN <token> <seconds>``, a bearer token for
+    ``POST /upload`` (``Authorization: Bearer <token>``) good for that long."""
+    if args:
+        raise errors.usage("/token")
+    files = session.registry.files
+    if files is None:
+        raise errors.files_off()
+    account = session.registry.account_of(session.member)
+    if not account:
+        raise errors.not_signed_in()
+    token = files.tokens.issue(account)
+    session.send(format_line("TOKEN", token, str(int(files.tokens.lifetime))))

@@ -27,6 +27,11 @@ answers them one at a time, but left alone it
   counts against ``--sendq``, and past it the connection is aborted, as a
   stalled reader is at the other doors. A client that never reads is
   closed after the idle timeout.
+- **Uploads** (``--files``): ``POST /upload`` is bounded by
+  ``--max-upload`` instead, refused from its headers when it is too
+  large, of a refused type or without credentials, and its body goes to
+  a temporary file in the files' directory, removed if the request
+  fails or the connection is lost (:mod:`chatroom.doors.web.uploads`).
 - **A header timeout** (``--http-header-timeout``): a request's line,
   headers and (small) body must all arrive within that many seconds of
   the connection opening, or of the first byte of a later request on a
@@ -41,8 +46,9 @@ log never shows a webhook's secret (:func:`access_line`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from twisted.internet.interfaces import (
     IDelayedCall,
@@ -57,8 +63,12 @@ from twisted.web.http import HTTPChannel, combinedLogFormatter
 from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
 
+from chatroom.core.filedir import Spool
 from chatroom.core.hooks import HOOK_PATH
 from chatroom.core.webhooks import HOOK_BODY_MAX
+
+if TYPE_CHECKING:  # the site's uploads: uploads.py imports the server, not this
+    from chatroom.doors.web.uploads import UploadDoor
 
 #: Requests that never carry a body.
 _BODILESS = frozenset({b"GET", b"HEAD"})
@@ -94,15 +104,44 @@ class HTTPLimits:
     abort_after: float = 3.0
 
 
-def _status(code: int, reason: str, text: str) -> bytes:
+def _status(
+    code: int, reason: str, text: str, headers: Sequence[tuple[str, str]] = ()
+) -> bytes:
     """A whole response that ends the connection."""
     body = text.encode() + b"\n"
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
     return (
         f"HTTP/1.1 {code} {reason}\r\n"
         "Connection: close\r\n"
+        f"{extra}"
         "Content-Type: text/plain; charset=utf-8\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
+
+
+class BoundedRequest(Request):
+    """A request whose body, if it is an upload the channel let through,
+    goes to its :class:`~chatroom.core.filedir.Spool` (which twisted.web
+    closes, so removes, when the request ends or its connection is lost;
+    an upload kept has been renamed by then)."""
+
+    spool: Spool | None = None
+
+    def gotLength(self, length: int | None) -> None:
+        if self.spool is None:
+            super().gotLength(length)
+        else:
+            self.content = self.spool
+
+    def handleContentChunk(self, data: bytes) -> None:
+        """Past what the upload announced (which the channel bounded), the
+        connection is dropped and the spool removed: never more on disk."""
+        spool, channel = self.spool, cast(BoundedChannel, self.channel)
+        if spool is not None and spool.size + len(data) > channel.length_bound:
+            spool.discard()
+            cast(ITCPTransport, channel.transport).abortConnection()
+            return
+        super().handleContentChunk(data)
 
 
 class BoundedChannel(HTTPChannel):
@@ -117,6 +156,8 @@ class BoundedChannel(HTTPChannel):
     _held: Request | None = None
     #: Bytes written while the transport said "pause".
     _queued = 0
+    #: The body an upload announced: more is never written.
+    length_bound = 0
 
     def connectionMade(self) -> None:
         self.abortTimeout = self.limits.abort_after  # type: ignore[assignment]
@@ -156,9 +197,17 @@ class BoundedChannel(HTTPChannel):
     # -- request bodies ------------------------------------------------------------
 
     def allHeadersReceived(self) -> None:
-        """Refuse a body before reading it; otherwise carry on as twisted.web does."""
+        """Refuse a body before reading it; otherwise carry on as twisted.web does.
+
+        An upload (``POST /upload`` while ``--files`` is on) is bounded by
+        ``--max-upload`` instead, and checked from its headers by the
+        site's :class:`~chatroom.doors.web.uploads.UploadDoor` first."""
         self._cancel_header_timer()
         announced = self.length  # None: chunked, of unknown size
+        uploads = cast(BoundedSite, self.site).uploads  # type: ignore[attr-defined]
+        if uploads is not None and uploads.wants(self._command, self._path):
+            self._upload_headers(uploads, announced)
+            return
         if announced == 0:
             pass
         elif self._command in _BODILESS:
@@ -179,6 +228,19 @@ class BoundedChannel(HTTPChannel):
             return self.limits.max_hook_body
         return self.limits.max_body
 
+    def _upload_headers(self, uploads: UploadDoor, announced: int | None) -> None:
+        if announced is None:
+            self._refuse(411, "Length Required", "say the upload's Content-Length")
+            return
+        request = self.requests[-1]
+        refusal = uploads.refusal(request, announced)
+        if refusal is not None:
+            self._refuse(*refusal)
+            return
+        self.length_bound = announced
+        request.spool = uploads.spool()
+        super().allHeadersReceived()
+
     def allContentReceived(self) -> None:
         """The request is whole (its small body too): no timer while it is answered."""
         self._cancel_header_timer()
@@ -193,7 +255,13 @@ class BoundedChannel(HTTPChannel):
         if self._handlingRequest and self._waitingForTransport:
             self._networkProducer.pauseProducing()
 
-    def _refuse(self, code: int, reason: str, text: str) -> None:
+    def _refuse(
+        self,
+        code: int,
+        reason: str,
+        text: str,
+        headers: Sequence[tuple[str, str]] = (),
+    ) -> None:
         """Answer ``code`` and close, reading nothing more."""
         if self._refused:
             return
@@ -202,7 +270,7 @@ class BoundedChannel(HTTPChannel):
         peer = getattr(self.transport, "getPeer", lambda: None)()
         self._log.info("HTTP {code} to {peer}: {text}", code=code, peer=peer, text=text)
         assert self.transport is not None
-        self.transport.write(_status(code, reason, text))
+        self.transport.write(_status(code, reason, text, headers))
         self.transport.loseConnection()
         self._abortingCall = self.callLater(self.abortTimeout, self.forceAbortClient)
 
@@ -278,6 +346,9 @@ class BoundedSite(Site):
     :class:`BoundedChannel` s with ``limits``, timed on ``clock``."""
 
     protocol = BoundedChannel  # type: ignore[assignment]
+    requestFactory = BoundedRequest
+    #: Uploads, while ``--files`` is on.
+    uploads: UploadDoor | None = None
 
     def __init__(
         self, resource: IResource, limits: HTTPLimits, clock: IReactorTime

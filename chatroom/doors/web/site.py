@@ -1,5 +1,6 @@
 """The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``,
-``/hooks`` (webhooks' posts).
+``/hooks`` (webhooks' posts), and with ``--files``, ``/upload`` and ``/files/``
+(:mod:`~chatroom.doors.web.uploads`).
 
 ``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package, with ``/wire.js``, the line
@@ -39,6 +40,7 @@ from chatroom.doors.web.hooks import HooksResource
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
+from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
 from chatroom.doors.web.wirescript import wire_script
 
 _SECURITY_HEADERS = {
@@ -73,6 +75,7 @@ STATIC_FILES = {
             "panel.js",
             "private.js",
             "attention.js",
+            "files.js",
             "input.js",
             "events.js",
         )
@@ -209,6 +212,11 @@ def build_site(
     root.putChild(b"healthz", Health(server))
     root.putChild(HOOK_PATH.strip("/").encode(), HooksResource(server))
     site = BoundedSite(root, limits, server.clock)
+    uploads = server.registry.files
+    if uploads is not None:  # --files: POST /upload, /files/<id>/<name>
+        site.uploads = UploadDoor(server, uploads)
+        root.putChild(b"upload", UploadResource(site.uploads))
+        root.putChild(b"files", FilesResource(site.uploads))
     factory = AdmittingFactory(site, server)
     factory.protocol = LimitedChannel
     factory.noisy = False

@@ -124,6 +124,7 @@ const handlers = {
     if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
     else if (scroll.paging) olderDone(Number(count));
   },
+  TOKEN({ token, seconds }) { tokenArrived(token, seconds); },
   MSG({ user, time }, text, event) {
     stopTyping(target(), user);
     noteRoomMessage(user, text);

@@ -22,6 +22,8 @@ function roomMessage(event, time, user, text, kind, action = false) {
     appendRich(words, event.tags.multiline.replaceAll("\r", ""));
   }
   if ("bot" in event.tags) markBot(item);
+  const file = attachment(event.tags, text);
+  if (file) item.querySelector(".text").after(file);
   if (event.id === null || !inRoom()) return item;
   const view = target();
   item.dataset.id = event.id;

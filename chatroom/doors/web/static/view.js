@@ -47,6 +47,7 @@ function removeMember(user) {
 function drawWhoami() {
   $("whoami").textContent = state.name || "";
   $("account").hidden = !state.account;
+  drawAttach();
 }
 
 function drawRooms() {
@@ -272,6 +273,7 @@ function startView() {
   startTyping();
   startPanel();
   startAttention();
+  startFiles();
   startInput();
   drawMembers();
   drawTitle();

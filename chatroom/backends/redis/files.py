@@ -1,0 +1,95 @@
+"""Uploaded files' metadata in Redis: the cluster's :class:`FileStore`.
+
+A file is the hash ``P file:<id>`` (account, name, type, size, at) and
+counts in its account's ``P file-usage:<account>``; adding and removing
+change both in one script, so the usage is always what the hashes add up
+to. Only the metadata is here: where the bytes of a cluster's uploads
+would go is docs/scaling.md's (they are not built yet, and ``--files``
+with ``--redis`` is refused).
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.prelude import Script
+from chatroom.core.files import FileRecord
+
+#: ARGV: P, id, account, name, type, size, at.
+ADD = Script(
+    "file-add",
+    r"""
+local key = P .. 'file:' .. ARGV[2]
+if redis.call('EXISTS', key) == 1 then return 0 end
+redis.call('HSET', key, 'account', ARGV[3], 'name', ARGV[4], 'type', ARGV[5],
+           'size', ARGV[6], 'at', ARGV[7])
+redis.call('INCRBY', P .. 'file-usage:' .. ARGV[3], ARGV[6])
+return 1
+""",
+)
+
+#: ARGV: P, id. The file forgotten: its fields as GET gives them, or {}.
+REMOVE = Script(
+    "file-remove",
+    r"""
+local key = P .. 'file:' .. ARGV[2]
+local fields = redis.call('HMGET', key, 'account', 'name', 'type', 'size', 'at')
+if not fields[1] then return {} end
+redis.call('DEL', key)
+local usage = P .. 'file-usage:' .. fields[1]
+if redis.call('DECRBY', usage, fields[4]) <= 0 then redis.call('DEL', usage) end
+return fields
+""",
+)
+
+#: ARGV: P, id. The file's account, name, type, size and time, or {}.
+GET = Script(
+    "file-get",
+    r"""
+local fields = redis.call('HMGET', P .. 'file:' .. ARGV[2],
+                          'account', 'name', 'type', 'size', 'at')
+if not fields[1] then return {} end
+return fields
+""",
+)
+
+#: ARGV: P, account. Bytes of the account's files.
+USAGE = Script(
+    "file-usage",
+    r"""
+return tonumber(redis.call('GET', P .. 'file-usage:' .. ARGV[2]) or '0')
+""",
+)
+
+
+def _record(file_id: str, fields: list[bytes]) -> FileRecord | None:
+    if not fields:
+        return None
+    account, name, kind, size, at = (field.decode() for field in fields)
+    return FileRecord(file_id, account, name, kind, int(size), float(at))
+
+
+class RedisFiles:
+    """Files' metadata kept in Redis, one round trip a step."""
+
+    def __init__(self, calls: RedisCalls) -> None:
+        self.calls = calls
+
+    async def add(self, record: FileRecord) -> None:
+        await self.calls.eval(
+            ADD,
+            record.id,
+            record.account,
+            record.name,
+            record.type,
+            str(record.size),
+            repr(record.at),
+        )
+
+    async def get(self, file_id: str) -> FileRecord | None:
+        return _record(file_id, await self.calls.eval(GET, file_id))
+
+    async def remove(self, file_id: str) -> FileRecord | None:
+        return _record(file_id, await self.calls.eval(REMOVE, file_id))
+
+    async def usage(self, account: str) -> int:
+        return int(await self.calls.eval(USAGE, account))

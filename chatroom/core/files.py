@@ -1,0 +1,327 @@
+"""Shared files (``--files``): who may upload what, and what a shared file is.
+
+An account uploads a file over HTTP (``POST /upload``, the web door) and
+shares it as an ordinary message carrying its URL, ``…/files/<id>/<name>``,
+so every door sees a link. This module holds every rule about that, once:
+
+- **Who.** Only accounts: HTTP Basic with the account's password (checked
+  by :class:`~chatroom.core.accounts.AccountService`, as any sign-in) or a
+  bearer token a signed-in session asked for with ``/token``
+  (:class:`UploadTokens`: random, for :data:`TOKEN_SECONDS`, in memory).
+- **What.** ``--max-upload`` bytes at most, decided from the announced
+  size before anything is read; no type ``--upload-refuse-types`` names;
+  at most ``--upload-rate`` uploads a minute per account (on the injected
+  clock); the account's files together within ``--upload-quota``, counting
+  what is left (a removed file no longer counts) and what is being
+  uploaded at the same moment (:meth:`FileService.admit` reserves it).
+  Each refusal is an :class:`UploadRefusedError` whose ``kind`` the door
+  turns into its status.
+- **Sharing.** A message whose text carries one of our files' URLs is
+  tagged, for ``rich`` clients, with the file's name, type and size
+  (:meth:`FileService.tags_for`); the tags are stored with the message.
+- **Removal.** A redacted message takes its author's files with it
+  (:meth:`FileService.redacted`); the uploader or a server admin removes
+  any file (:meth:`FileService.remove`).
+
+Where the metadata is kept is a back-end's :class:`FileStore` (the
+``--db`` file, or Redis); where the bytes are, a
+:class:`~chatroom.core.filedir.FileDirectory`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core.config import ServerConfig
+from chatroom.core.filedir import ID_PATTERN, FileDirectory, Spool
+from chatroom.core.throttle import WindowLimit
+from chatroom.wire.tags import Tags
+
+#: Seconds a ``/token`` stays good for.
+TOKEN_SECONDS = 3600
+
+#: Where a message's text names one of our files: ``/files/<id>/``.
+_SHARED = re.compile(rf"/files/({ID_PATTERN})/")
+
+#: The longest file name kept (longer ones are cut, keeping the extension).
+NAME_MAX = 120
+
+#: A MIME type as ``--upload-refuse-types`` and uploads give it.
+_MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+#: The type of a file whose uploader named none (or one we cannot read).
+UNKNOWN_TYPE = "application/octet-stream"
+
+#: Types a browser shows in place without running anything: served
+#: ``inline``. Everything else (SVG and HTML among them) is an attachment.
+SAFE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One uploaded file: its id, the account key that uploaded it, its
+    name, type and size in bytes, and when (Unix seconds)."""
+
+    id: str
+    account: str
+    name: str
+    type: str
+    size: int
+    at: float
+
+    @property
+    def path(self) -> str:
+        """Its URL's path, as ``Location`` gives it (the name %-encoded)."""
+        return f"/files/{self.id}/{quote(self.name, safe='')}"
+
+
+class FileStore(Protocol):
+    """Where files' metadata is kept (the ``--db`` file, or Redis)."""
+
+    async def add(self, record: FileRecord) -> None: ...
+
+    async def get(self, file_id: str) -> FileRecord | None: ...
+
+    async def remove(self, file_id: str) -> FileRecord | None:
+        """Forget the file; what was kept, or None if nothing was."""
+        ...
+
+    async def usage(self, account: str) -> int:
+        """Bytes of the files ``account`` uploaded that are left."""
+        ...
+
+
+class UploadRefusedError(Exception):
+    """An upload or a removal refused. ``kind`` is what the door answers
+    by (``credentials``, ``too_large``, ``quota``, ``rate``, ``type``,
+    ``not_found``, ``forbidden``, ``unavailable``); the message says why,
+    in words."""
+
+    def __init__(self, kind: str, text: str) -> None:
+        super().__init__(text)
+        self.kind = kind
+        self.text = text
+
+
+def clean_type(declared: str) -> str:
+    """The type an upload declared (``Content-Type``), parameters dropped and
+    lower-cased; :data:`UNKNOWN_TYPE` for none or one that is no MIME type."""
+    kind = declared.split(";", 1)[0].strip().lower()
+    return kind if _MIME.match(kind) else UNKNOWN_TYPE
+
+
+def clean_name(given: str) -> str:
+    """A file name fit to keep and show: no directories, no control
+    characters or quotes, at most :data:`NAME_MAX` characters (the
+    extension kept); ``file`` for none."""
+    name = given.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable() and c not in '"').strip(" .")
+    if len(name) > NAME_MAX:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 10:
+            name = stem[: NAME_MAX - len(extension) - 1] + "." + extension
+        else:
+            name = name[:NAME_MAX]
+    return name or "file"
+
+
+def refused_types(given: Iterable[str]) -> tuple[str, ...]:
+    """``--upload-refuse-types``' entries, checked: each a MIME type
+    (``text/html``) or a whole family (``video/*``). ``ValueError`` says
+    which is neither."""
+    kinds = []
+    for kind in given:
+        kind = kind.strip().lower()
+        if not kind:
+            continue
+        if not _MIME.match(kind.replace("/*", "/x")):
+            raise ValueError(f"{kind!r} is no MIME type (type/subtype or type/*)")
+        kinds.append(kind)
+    return tuple(kinds)
+
+
+def is_refused(kind: str, refused: Iterable[str]) -> bool:
+    family = kind.split("/", 1)[0] + "/*"
+    return any(entry in (kind, family) for entry in refused)
+
+
+def mebibytes(size: int) -> str:
+    """``10 MiB``, ``512 KiB``, ``100 bytes``: a bound in words."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size} bytes"
+
+
+class UploadTokens:
+    """Bearer tokens for uploads: token → (account key, expiry), on the
+    injected clock. In memory: a token is good at the node that gave it
+    (uploads are one node's; docs/scaling.md)."""
+
+    def __init__(self, clock: IReactorTime, lifetime: float = TOKEN_SECONDS) -> None:
+        self.clock = clock
+        self.lifetime = lifetime
+        self.tokens: dict[str, tuple[str, float]] = {}
+
+    def issue(self, account: str) -> str:
+        now = self.clock.seconds()
+        self.tokens = {t: held for t, held in self.tokens.items() if held[1] > now}
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = (account, now + self.lifetime)
+        return token
+
+    def account(self, token: str) -> str | None:
+        """The account ``token`` was given to, if it is still good."""
+        held = self.tokens.get(token)
+        if held is None or held[1] <= self.clock.seconds():
+            return None
+        return held[0]
+
+
+class FileService:
+    """Uploads' rules over a :class:`FileStore` and a
+    :class:`~chatroom.core.filedir.FileDirectory`.
+
+    Args:
+        config: ``max_upload``, ``upload_quota``, ``upload_rate``,
+            ``upload_refuse_types``.
+        clock: for tokens, the rate and the records' times.
+        store: the back-end's file metadata.
+        directory: where the bytes are.
+    """
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        store: FileStore,
+        directory: FileDirectory,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = store
+        self.directory = directory
+        self.tokens = UploadTokens(clock)
+        self.uploads = WindowLimit(clock, config.upload_rate, 60.0)
+        #: Bytes being uploaded right now per account (counted in its quota).
+        self.reserved: dict[str, int] = {}
+        #: The upload URL clients are told (IRC's ``draft/FILEHOST``): set
+        #: by the web door once it listens.
+        self.upload_url = ""
+
+    # -- before the body ------------------------------------------------------------
+
+    def check_announced(self, size: int, declared_type: str) -> None:
+        """The checks made from an upload's headers alone, before a byte
+        of its body is read: its size (``too_large``) and its type
+        (``type``)."""
+        if size > self.config.max_upload:
+            limit = mebibytes(self.config.max_upload)
+            raise UploadRefusedError("too_large", f"uploads are limited to {limit}")
+        kind = clean_type(declared_type)
+        if is_refused(kind, self.config.upload_refuse_types):
+            raise UploadRefusedError("type", f"{kind} files are not taken here")
+
+    async def admit(self, account: str, size: int) -> None:
+        """``account`` may store ``size`` bytes more now: within its rate
+        (``rate``) and quota (``quota``), which holds the bytes until
+        :meth:`release`."""
+        wait = self.uploads.take(account)
+        if wait:
+            raise UploadRefusedError(
+                "rate", f"too many uploads: try again in {int(wait) + 1} s"
+            )
+        used = await self.store.usage(account) + self.reserved.get(account, 0)
+        quota = self.config.upload_quota
+        if quota and used + size > quota:
+            self.uploads.give_back(account)
+            left = max(quota - used, 0)
+            raise UploadRefusedError(
+                "quota",
+                f"your files may take {mebibytes(quota)} in all and "
+                f"{mebibytes(left)} is left",
+            )
+        self.reserved[account] = self.reserved.get(account, 0) + size
+
+    def release(self, account: str, size: int) -> None:
+        """The bytes :meth:`admit` held are stored, or will never be."""
+        left = self.reserved.get(account, 0) - size
+        if left > 0:
+            self.reserved[account] = left
+        else:
+            self.reserved.pop(account, None)
+
+    async def accept(
+        self, account: str, spool: Spool, name: str, declared_type: str
+    ) -> FileRecord:
+        """An upload whole on disk (``spool``) becomes ``account``'s file:
+        admitted (rate, quota), kept under a new id and recorded. Refused
+        or failed, nothing of it stays (the caller discards the spool)."""
+        size = spool.size
+        await self.admit(account, size)
+        try:
+            record = FileRecord(
+                secrets.token_urlsafe(12),
+                account,
+                clean_name(name),
+                clean_type(declared_type),
+                size,
+                self.clock.seconds(),
+            )
+            spool.keep(record.id)
+            try:
+                await self.store.add(record)
+            except BaseException:
+                self.directory.remove(record.id)
+                raise
+        finally:
+            self.release(account, size)
+        return record
+
+    # -- sharing --------------------------------------------------------------------
+
+    async def tags_for(self, text: str) -> Tags:
+        """The tags of a message carrying ``text``: the first of our files
+        it names, as ``file-name``, ``file-type`` and ``file-size``."""
+        if "/files/" not in text:
+            return ()
+        for found in _SHARED.finditer(text):
+            record = await self.store.get(found.group(1))
+            if record is not None:
+                return (
+                    ("file-name", record.name),
+                    ("file-type", record.type),
+                    ("file-size", str(record.size)),
+                )
+        return ()
+
+    # -- removal --------------------------------------------------------------------
+
+    async def remove(self, file_id: str, account: str, admin: bool) -> FileRecord:
+        """Remove a file: its uploader's or, for a server admin, any."""
+        record = await self.store.get(file_id)
+        if record is None:
+            raise UploadRefusedError("not_found", "no such file")
+        if record.account != account and not admin:
+            raise UploadRefusedError("forbidden", "only its uploader or an admin")
+        await self._forget(record)
+        return record
+
+    async def redacted(self, text: str, author: str) -> None:
+        """A message was redacted: the files it named that its author
+        (an account key) uploaded go with it."""
+        for found in _SHARED.finditer(text):
+            record = await self.store.get(found.group(1))
+            if record is not None and record.account == author:
+                await self._forget(record)
+
+    async def _forget(self, record: FileRecord) -> None:
+        await self.store.remove(record.id)
+        self.directory.remove(record.id)

@@ -1,0 +1,112 @@
+"""``twistd chatroom``'s options for uploads (``--files`` and its limits).
+
+The options' rows (:data:`FILES_OPTIONS`, :data:`FILES_FLAG`), and
+:func:`check_files`, which settles where the files go (``--files-dir``,
+else a directory beside ``--db``) and refuses, in one line, what cannot
+work: uploads without ``--http``, with ``--db :memory:`` and no
+``--files-dir``, and in cluster mode, whose nodes would need a store of
+the bytes they all share (docs/scaling.md: not built yet).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from twisted.internet.interfaces import IListeningPort
+from twisted.python import usage
+
+from chatroom.core.config import ServerConfig
+from chatroom.core.files import FileService, refused_types
+from chatroom.wiring.cli import number
+
+FILES_FLAG = [
+    "files",
+    None,
+    "Let accounts upload files at the --http door (POST /upload) and share "
+    "them as links (see docs/operations.md, Files).",
+]
+
+FILES_OPTIONS: list[list[Any]] = [
+    [
+        "files-dir",
+        None,
+        "",
+        "Where uploaded files are kept (with --files; default: a directory "
+        "beside --db, e.g. chatroom-files for chatroom.sqlite3).",
+    ],
+    [
+        "max-upload",
+        None,
+        ServerConfig.max_upload,
+        "The largest upload, in bytes (larger ones are refused 413).",
+        number(int, 1, "--max-upload"),
+    ],
+    [
+        "upload-quota",
+        None,
+        ServerConfig.upload_quota,
+        "Bytes one account's files may take in all (0: no quota).",
+        number(int, 0, "--upload-quota"),
+    ],
+    [
+        "upload-rate",
+        None,
+        ServerConfig.upload_rate,
+        "Uploads one account may make per minute (0: no limit).",
+        number(int, 0, "--upload-rate"),
+    ],
+    [
+        "upload-refuse-types",
+        None,
+        "",
+        "Comma-separated types refused (415), e.g. text/html,video/*.",
+    ],
+]
+
+#: What a cluster node says of --files.
+NO_CLUSTER_FILES = (
+    "--files: not in cluster mode yet: the nodes would need one store of the "
+    "files' bytes they all share, which is not built (see docs/scaling.md)"
+)
+
+
+def check_files(options: Any) -> None:
+    """Settle ``files-dir`` ("" while uploads are off) and
+    ``upload-refuse-types``; a usage error for what cannot work."""
+    try:
+        options["upload-refuse-types"] = refused_types(
+            options["upload-refuse-types"].split(",")
+        )
+    except ValueError as problem:
+        raise usage.UsageError(f"--upload-refuse-types: {problem}") from None
+    if not options["files"]:
+        if options["files-dir"]:
+            raise usage.UsageError("--files-dir: needs --files")
+        return
+    if options["redis"] is not None:
+        raise usage.UsageError(NO_CLUSTER_FILES)
+    if options["http"] is None:
+        raise usage.UsageError("--files: needs --http (uploads are HTTP requests)")
+    if not options["files-dir"]:
+        db = options["db"]
+        if db == ":memory:":
+            raise usage.UsageError("--files: with --db :memory:, say --files-dir")
+        stem = os.path.splitext(os.path.basename(db))[0] or "chatroom"
+        options["files-dir"] = os.path.join(
+            os.path.dirname(os.path.abspath(db)), f"{stem}-files"
+        )
+
+
+def announce_upload_url(files: FileService | None, port: IListeningPort) -> None:
+    """The web door listens: the address clients upload to (IRC's
+    ``draft/FILEHOST``), as the web client's address is logged."""
+    if files is None:
+        return
+    address = port.getHost()
+    host = getattr(address, "host", "")
+    if host in ("0.0.0.0", "::", "127.0.0.1", "::1"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    files.upload_url = f"http://{host}:{getattr(address, 'port', 0)}/upload"
