@@ -44,6 +44,14 @@ EXAMPLES: list[codec.Encoded] = [
     events.Edited("tea", "8", "bob", "T", "hi there", "10"),
     events.Redacted("tea", "8", "alice", "", "11"),
     events.Reaction("tea", "8", "carol", "👍", False, True, "12"),
+    events.Preview(
+        "tea",
+        "8",
+        "https://example.org/a",
+        "A; b",
+        "c\\nd",
+        "https://example.org/i.png",
+    ),
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
     ModEntry("T", "alice", "kick", "bob", "spam"),
 ]

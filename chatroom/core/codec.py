@@ -77,6 +77,7 @@ TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry]] = {
         events.Edited,
         events.Redacted,
         events.Reaction,
+        events.Preview,
         events.SearchResult,
         ModEntry,
     )
