@@ -124,6 +124,7 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "GBAN": _says("{by} banned {mask} from the server", in_room=False),
     "GUNBAN": _says("{by} lifted the server ban on {mask}", in_room=False),
     "GBANS": lambda event: Line(_listing("server bans", "", event.listed)),
+    "PREVIEWS": _says("link previews are {state}", in_room=False),
 }
 
 
