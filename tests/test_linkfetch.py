@@ -12,6 +12,7 @@ from twisted.trial import unittest
 from chatroom.wiring.linkfetch import (
     TIME_LIMIT,
     AddressPolicy,
+    CheckedEndpoints,
     PageFetcher,
     is_public,
     request_url,
@@ -96,7 +97,8 @@ class TimeBoundTests(unittest.TestCase):
         80), the server accepts and says nothing: at the limit the fetch
         gives up (nothing to show) and the connection is dropped."""
         reactor = MemoryReactorClock()
-        fetching = PageFetcher(reactor, AddressPolicy()).fetch("http://93.184.216.34/")
+        endpoints = CheckedEndpoints(reactor, AddressPolicy())
+        fetching = PageFetcher(endpoints).fetch("http://93.184.216.34/")
         results: list[object] = []
         fetching.addCallback(results.append)
         ((host, port, factory, _timeout, _bind),) = reactor.tcpClients

@@ -309,18 +309,17 @@ class PageFetcher:
 
     def __init__(
         self,
-        reactor: Any,
-        policy: AddressPolicy,
-        resolver: IHostnameResolver | None = None,
-        tls: IPolicyForHTTPS | None = None,
+        endpoints: CheckedEndpoints,
         time_limit: float = TIME_LIMIT,
         most_bytes: int = MOST_BYTES,
         redirects: int = REDIRECTS,
     ) -> None:
-        self.reactor = reactor
+        """Args:
+        endpoints: where its connections go (checked), on whose reactor.
+        """
+        reactor = self.reactor = endpoints.reactor
         self.time_limit = time_limit
         self.most_bytes = most_bytes
-        endpoints = CheckedEndpoints(reactor, policy, resolver, tls)
         pool = HTTPConnectionPool(reactor, persistent=False)
         agent = Agent.usingEndpointFactory(reactor, endpoints, pool=pool)
         self.agent = BrowserLikeRedirectAgent(agent, redirectLimit=redirects)

@@ -36,7 +36,7 @@ from chatroom.wiring.cli import (
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
-from chatroom.wiring.linkfetch import AddressPolicy, PageFetcher
+from chatroom.wiring.linkfetch import AddressPolicy, CheckedEndpoints, PageFetcher
 from chatroom.wiring.registries import redis_registry, restored_local_registry
 from chatroom.wiring.reuseport import server_endpoint
 from chatroom.wiring.service import (
@@ -435,7 +435,7 @@ class Options(OneLineUsage):
         """What fetches links for their previews (None: ``--previews off``)."""
         if self["previews"] == "off":
             return None
-        return PageFetcher(reactor, self["preview-allow"]).fetch
+        return PageFetcher(CheckedEndpoints(reactor, self["preview-allow"])).fetch
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""

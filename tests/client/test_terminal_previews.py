@@ -4,12 +4,9 @@ served on 127.0.0.1. Saved screens: see ``tmux.py``."""
 
 from __future__ import annotations
 
-import threading
-from http.server import ThreadingHTTPServer
-
 from tests.client.tmux import TerminalCase, TerminalClient
 from tests.integration.real_clients import LineUser
-from tests.integration.test_web_previews import _Pages
+from tests.integration.test_web_previews import serve_pages
 
 
 class PreviewTerminalTests(TerminalCase):
@@ -19,11 +16,7 @@ class PreviewTerminalTests(TerminalCase):
 
     def setUp(self) -> None:
         super().setUp()
-        _Pages.asked = []
-        self.pages = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-        threading.Thread(target=self.pages.serve_forever, daemon=True).start()
-        self.addCleanup(self.pages.server_close)
-        self.addCleanup(self.pages.shutdown)
+        self.pages = serve_pages(self)
 
     def test_a_link_shows_its_preview_under_the_message(self) -> None:
         """bob posts a link; alice's screen shows the message, then under it

@@ -13,7 +13,12 @@ from twisted.trial import unittest
 
 from chatroom.core.previews import Card
 from chatroom.wire.lines import parse_event
-from chatroom.wiring.linkfetch import MOST_BYTES, AddressPolicy, PageFetcher
+from chatroom.wiring.linkfetch import (
+    MOST_BYTES,
+    AddressPolicy,
+    CheckedEndpoints,
+    PageFetcher,
+)
 from tests.integration.pages import DESCRIPTION, IMAGE, TITLE, PageServer
 from tests.support import ServerTestCase
 
@@ -32,7 +37,7 @@ class FetcherTests(unittest.TestCase):
     def fetcher(
         self, policy: AddressPolicy = LOOPBACK, **kwargs: object
     ) -> PageFetcher:
-        return PageFetcher(reactor, policy, **kwargs)  # type: ignore[arg-type]
+        return PageFetcher(CheckedEndpoints(reactor, policy, **kwargs))  # type: ignore[arg-type]
 
     @defer.inlineCallbacks
     def test_an_allowed_page_gives_its_opengraph_card(self):
@@ -113,16 +118,20 @@ class FetcherTests(unittest.TestCase):
         self.assertEqual(self.pages.asked, ["/page"])
 
 
-class PreviewServiceTests(ServerTestCase):
-    """``twistd chatroom --preview-allow 127.0.0.1/32``: the rich client
-    at the line door gets the ``PREVIEW`` line."""
-
-    options = ("--rate", "0", "--preview-allow", "127.0.0.1/32")
+class PagesServiceCase(ServerTestCase):
+    """The real service, and the test's HTTP server beside it."""
 
     def setUp(self):
         self.pages = PageServer()
         self.addCleanup(self.pages.stop)
         return super().setUp()
+
+
+class PreviewServiceTests(PagesServiceCase):
+    """``twistd chatroom --preview-allow 127.0.0.1/32``: the rich client
+    at the line door gets the ``PREVIEW`` line."""
+
+    options = ("--rate", "0", "--preview-allow", "127.0.0.1/32")
 
     @defer.inlineCallbacks
     def test_a_rich_client_gets_the_card(self):
@@ -149,16 +158,11 @@ class PreviewServiceTests(ServerTestCase):
         self.assertFalse([line for line in bob.lines if "PREVIEW" in line])
 
 
-class NoExceptionServiceTests(ServerTestCase):
+class NoExceptionServiceTests(PagesServiceCase):
     """``twistd chatroom`` without ``--preview-allow``: a link to 127.0.0.1
     is never fetched."""
 
     options = ("--rate", "0")
-
-    def setUp(self):
-        self.pages = PageServer()
-        self.addCleanup(self.pages.stop)
-        return super().setUp()
 
     @defer.inlineCallbacks
     def test_loopback_links_are_not_fetched(self):

@@ -78,16 +78,23 @@ class _Pages(BaseHTTPRequestHandler):
         pass
 
 
+def serve_pages(case: Any) -> ThreadingHTTPServer:
+    """The test page's server on 127.0.0.1, on a thread, until ``case``
+    ends (its requests counted afresh)."""
+    _Pages.asked = []
+    pages = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    case.addCleanup(pages.server_close)
+    case.addCleanup(pages.shutdown)
+    return pages
+
+
 class WebPreviewTests(WebCase):
     server_options = ("--rate", "0", "--preview-allow", "127.0.0.1/32")
 
     def setUp(self) -> None:
         super().setUp()
-        _Pages.asked = []
-        self.pages = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-        threading.Thread(target=self.pages.serve_forever, daemon=True).start()
-        self.addCleanup(self.pages.server_close)
-        self.addCleanup(self.pages.shutdown)
+        self.pages = serve_pages(self)
 
     def test_a_link_shows_its_card_under_the_message(self) -> None:
         """bob posts a link to a page with OpenGraph tags: wes's page shows

@@ -45,6 +45,7 @@ DOC_SHOTS = frozenset(
         "phone-rooms",
         "reactions",
         "search",
+        "preview",
     }
 )
 #: axe-core's impacts that fail a test.
