@@ -63,6 +63,7 @@ Moderating the room you are in (owner and operators):
 /voice USER, /devoice USER   let someone speak in a moderated room
 /set invite-only|topic-lock|secret|moderated|keep on|off
 /set key KEY|off, /set limit N|off   a key; at most N members
+/set previews on|off   show link previews (yours, anywhere)
 /invite USER      let someone into an invite-only room
 /info             the room's settings and operators
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...

@@ -836,6 +836,7 @@ EVENTS: dict[str, Route] = {
     "REACT": Route(SessionModel.reaction_given),
     "UNREACT": Route(SessionModel.reaction_taken_back),
     "TYPING": Route(SessionModel.someone_typing, ChatController.after_typing),
+    "PREVIEW": Route(SessionModel.link_previewed),
     # many rooms and read markers
     "FOCUS": Route(SessionModel.server_focused, ChatController.after_focus),
     "READ": Route(SessionModel.read_marker),
@@ -875,6 +876,7 @@ EVENTS: dict[str, Route] = {
     "WEBHOOK": Route(SessionModel.described),
     "WEBHOOKS_END": Route(SessionModel.described),
     "WEBHOOK_REMOVED": Route(SessionModel.described),
+    "PREVIEWS": Route(SessionModel.described),
 }
 
 

@@ -102,6 +102,8 @@ class LogEntry:
     reactions: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: A paste's lines (the ``multiline`` tag), shown as a block; () if one line.
     lines: tuple[str, ...] = ()
+    #: Its link's preview (``PREVIEW``), one dim line under it; "" if none.
+    preview: str = ""
 
 
 @dataclass(frozen=True, slots=True)

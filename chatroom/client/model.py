@@ -51,6 +51,7 @@ from chatroom.client.rich import (
     edited,
     find_message,
     paste_lines,
+    previewed,
     quoted,
     reacted,
 )
@@ -915,6 +916,14 @@ class SessionModel:
     def reaction_taken_back(self, event: ParsedLine) -> None:
         """UNREACT: no longer counted under its message."""
         self._reaction(event, given=False)
+
+    def link_previewed(self, event: ParsedLine) -> None:
+        """PREVIEW: the card of a message's link, a dim line under it (its
+        ``@ID`` is the message's, no new position)."""
+        found = self._find(event.field("room"), event.field("message"))
+        if found is not None and event.field("url"):
+            log, index = found
+            self._replace(log, index, previewed(log[index], event))
 
     def someone_typing(self, event: ParsedLine) -> None:
         """TYPING: someone else is typing in a room, or has stopped."""

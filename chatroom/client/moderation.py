@@ -136,6 +136,7 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "WEBHOOK_REMOVED": _says(
         "webhook {name} removed: its address posts no more", in_room=False
     ),
+    "PREVIEWS": _says("link previews are {state}", in_room=False),
 }
 
 

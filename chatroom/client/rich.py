@@ -9,8 +9,9 @@ session model puts each change into the line it concerns, wherever it is
 in its room's log, with these functions: an edited line shows its new
 text marked ``(edited)``, a deleted one is a dim ``message deleted``
 line, a reply names the line it answers, a reaction is counted under its
-line (``REACT``, ``UNREACT``), and a paste (the ``multiline`` tag) keeps
-its lines, to be shown as a block.
+line (``REACT``, ``UNREACT``), a paste (the ``multiline`` tag) keeps
+its lines, to be shown as a block, and a link's preview (``PREVIEW``: the
+page's title, description and site, from its tags) is one line under it.
 
 Reactions: a line keeps, for each emoji, the users who gave it, in the
 order the emoji first came; the screen shows each with its count
@@ -96,6 +97,25 @@ def reacted(entry: LogEntry, emoji: str, user: str, given: bool) -> LogEntry:
     if given and not found:
         reactions.append((emoji, (user,)))
     return replace(entry, reactions=tuple(reactions))
+
+
+#: The longest preview line kept (the screen wraps it; the server bounds
+#: each part already).
+PREVIEW_LENGTH = 300
+
+
+def previewed(entry: LogEntry, event: ParsedLine) -> LogEntry:
+    """``entry`` with the preview ``event`` (``PREVIEW``) tells of its link:
+    ``title — description (site)``, what the page gave of it."""
+    url = event.field("url")
+    site = url.partition("://")[2].partition("/")[0]
+    words = " — ".join(
+        part for part in (event.tag("title"), event.tag("description")) if part
+    )
+    line = f"{words} ({site})" if words else site
+    if len(line) > PREVIEW_LENGTH:
+        line = line[: PREVIEW_LENGTH - 1] + "…"
+    return replace(entry, preview=line)
 
 
 def own_reactions(entry: LogEntry, user: str | None) -> list[str]:

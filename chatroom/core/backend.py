@@ -141,6 +141,13 @@ class MessageSteps(Protocol):
         """Publish ``event`` to room ``room``'s members without keeping it
         (a typing notice, a message to the operators)."""
 
+    async def attach(self, room: str, event: RoomEvent) -> None:
+        """Publish ``event`` to the members of room ``room`` (as
+        :meth:`Backend.place` named it) without keeping it, whoever is
+        there: a link preview the server fetched for one of its messages
+        (:mod:`chatroom.core.previews`), after its author may have left.
+        Nothing if the room is gone."""
+
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
     ) -> list[SearchResult]:

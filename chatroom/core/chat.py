@@ -59,6 +59,7 @@ from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
 from chatroom.core.operator_messages import say_to_operators
+from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
 from chatroom.core.registry import Member
 from chatroom.core.retrying import Applied, Decided, decided, retried
@@ -109,11 +110,14 @@ class ChatCore(Generic[B]):
         clock: IReactorTime,
         backend: Callable[[SeatSessions, SessionEnder], B],
         namespace: str = "local",
+        fetch_card: CardFetcher | None = None,
     ) -> None:
         """Args:
         backend: builds the back-end, given the sessions it reads and how
             it has the core end a session.
         namespace: the first part of every session token (a node's id).
+        fetch_card: fetches what a message's link points to (None: no link
+            previews, ``--previews off``; :mod:`chatroom.core.previews`).
         """
         self.config = config
         self.clock = clock
@@ -133,6 +137,8 @@ class ChatCore(Generic[B]):
             config, self.backend, self.plain_markers, self.devices, self._seat
         )
         self.created = CreationLimit(clock, config.rooms_per_hour)
+        #: Link previews: a message's first link, fetched once per URL.
+        self.previews = LinkPreviews(clock, self.backend.messages.attach, fetch_card)
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
             config,
@@ -446,6 +452,7 @@ class ChatCore(Generic[B]):
         event = Message(room, session.name, format_time(now), text, action, tags)
         speaks = partial(moderation.check_speak, actor=self._actor(member))
         await self.backend.append(member, session, room, event, now, speaks, outside)
+        self.previews.noticed(event)  # its link's card follows, once fetched
 
     async def to_operators(
         self, member: Member, room: str, text: str, notice: bool = False

@@ -80,6 +80,7 @@ TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry] | type[Hook]]
         events.Edited,
         events.Redacted,
         events.Reaction,
+        events.Preview,
         events.SearchResult,
         ModEntry,
         Hook,

@@ -445,6 +445,22 @@ class Reaction(RoomEvent):
     id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)
 
 
+@dataclass(slots=True, eq=True)
+class Preview(RoomEvent):
+    """What the link in message ``message`` of the room points to, as the
+    server fetched it (:mod:`chatroom.core.previews`): the page's
+    ``title``, ``description`` and ``image`` (an absolute http(s) URL; each
+    "" when the page gave none). Not stored: it follows its message once
+    fetched, to every member (doors show it to ``rich`` connections
+    only)."""
+
+    message: str
+    url: str
+    title: str = ""
+    description: str = ""
+    image: str = ""
+
+
 #: Stored events that change a message and go with it when it is redacted.
 DEPENDENT_EVENTS = (Edited, Reaction)
 

@@ -99,6 +99,11 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "REACT": ("room", "message", "user", "emoji"),
     "UNREACT": ("room", "message", "user", "emoji"),
     "TYPING": ("room", "user", "state"),
+    # Link previews (docs/protocol.md, "Link previews"): message is the id of
+    # the message whose link url is; the page's title, description and image
+    # are its tags. PREVIEWS answers /set previews on|off.
+    "PREVIEW": ("room", "message", "url"),
+    "PREVIEWS": ("state",),
     "MODLOG": ("room", "time", "by", "action", "target"),  # | reason
     "MODLOG_END": ("room", "count"),
     # Webhooks (docs/protocol.md, "Webhooks"): url is the hook's secret address.

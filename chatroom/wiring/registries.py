@@ -20,6 +20,7 @@ from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.local.store import Store, open_store
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, ServerConfig
+from chatroom.core.previews import CardFetcher
 
 if TYPE_CHECKING:  # for the types only: redis_registry imports them when called
     from chatroom.backends.redis.backend import RedisBackend
@@ -30,13 +31,18 @@ RedisRegistry: TypeAlias = ChatCore["RedisBackend"]
 
 
 def local_registry(
-    config: ServerConfig, clock: IReactorTime, store: Store | None = None
+    config: ServerConfig,
+    clock: IReactorTime,
+    store: Store | None = None,
+    fetch_card: CardFetcher | None = None,
 ) -> LocalRegistry:
-    """Names and rooms in this process (kept in ``store``, if given)."""
+    """Names and rooms in this process (kept in ``store``, if given);
+    ``fetch_card``: link previews' fetcher (None: none)."""
     return ChatCore(
         config,
         clock,
         lambda sessions, end: LocalBackend(config, clock, sessions, end, store),
+        fetch_card=fetch_card,
     )
 
 
@@ -47,6 +53,7 @@ def redis_registry(
     on_fatal: Callable[[str], None] = lambda message: None,
     commands: RedisLink | None = None,
     subscriber: RedisLink | None = None,
+    fetch_card: CardFetcher | None = None,
 ) -> RedisRegistry:
     """Names and rooms in the Redis that ``cluster`` names, over two links
     (``reactor`` connects them); ``on_fatal`` is called if Redis cannot be
@@ -72,11 +79,15 @@ def redis_registry(
             on_fatal,
         ),
         namespace=cluster.node_id,
+        fetch_card=fetch_card,
     )
 
 
 def restored_local_registry(
-    db: str, config: ServerConfig, reactor: IReactorTime
+    db: str,
+    config: ServerConfig,
+    reactor: IReactorTime,
+    fetch_card: CardFetcher | None = None,
 ) -> LocalRegistry:
     """The local back-end restored from ``--db`` (``db``).
 
@@ -85,4 +96,4 @@ def restored_local_registry(
             another server, in a directory that cannot be written).
     """
     store = open_store(db, reactor, config.retention, config.retention_age)
-    return local_registry(config, reactor, store=store)
+    return local_registry(config, reactor, store=store, fetch_card=fetch_card)

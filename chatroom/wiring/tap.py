@@ -18,6 +18,7 @@ from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
 from chatroom.core.metered import metered
+from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
 from chatroom.doors.base.server import ChatServer
@@ -36,6 +37,7 @@ from chatroom.wiring.cli import (
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
+from chatroom.wiring.linkfetch import AddressPolicy, CheckedEndpoints, PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
 from chatroom.wiring.registries import redis_registry, restored_local_registry
 from chatroom.wiring.reload import Reloader, reloadable_certificates
@@ -140,6 +142,21 @@ class Options(OneLineUsage):
             "open /ws, besides the server's own; '*' for any.",
         ],
         ["name", None, DEFAULTS.name, "Server name sent in HELLO."],
+        [
+            "previews",
+            None,
+            "on",
+            "Link previews: on (the server fetches the first link of a room "
+            "message for rich clients' cards) or off.",
+        ],
+        [
+            "preview-allow",
+            None,
+            "",
+            "Comma-separated exceptions to the addresses previews never fetch "
+            "(loopback, private, link-local...): networks (127.0.0.1/32) or "
+            "HOST:PORT, for tests and intranets.",
+        ],
         [
             "rooms",
             None,
@@ -425,6 +442,20 @@ class Options(OneLineUsage):
         check_search_db(self["redis"], self["search-db"])
         use_log_format(self["log-format"], self.parent)
         check_files(self)
+        if self["previews"] not in ("on", "off"):
+            raise usage.UsageError("--previews: on or off")
+        try:
+            self["preview-allow"] = AddressPolicy.parse(
+                self["preview-allow"].split(",")
+            )
+        except ValueError as problem:
+            raise usage.UsageError(f"--preview-allow: {problem}") from None
+
+    def card_fetcher(self, reactor: Any) -> CardFetcher | None:
+        """What fetches links for their previews (None: ``--previews off``)."""
+        if self["previews"] == "off":
+            return None
+        return PageFetcher(CheckedEndpoints(reactor, self["preview-allow"])).fetch
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""
@@ -480,16 +511,20 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     server_config = config.server_config()
     cluster = config.cluster_config()
     registry: Registry
+    fetch_card = config.card_fetcher(reactor)
     if cluster is not None:
         registry = redis_registry(
             server_config,
             cluster,
             reactor,
             on_fatal=lambda message: stop_with_error(reactor, message),
+            fetch_card=fetch_card,
         )
     else:
         try:
-            registry = restored_local_registry(config["db"], server_config, reactor)
+            registry = restored_local_registry(
+                config["db"], server_config, reactor, fetch_card
+            )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
     if "http" in door_endpoints:  # /metrics is served: time what commands ask

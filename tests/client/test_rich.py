@@ -96,3 +96,33 @@ class RichScreenTests(ScreenTestCase):
         self.screen.keypress(SIZE, "enter")
         self.screen.keypress(SIZE, "up")
         self.assertEqual(self.screen.input.edit_text, "are you there?")
+
+
+class PreviewTests(ScreenTestCase):
+    """A link's preview (``PREVIEW``), one dim line under its message."""
+
+    def test_a_preview_is_a_line_under_its_message(self) -> None:
+        """The preview names its message by id: that line gets ``↳ title —
+        description (site)`` under it, its tags unescaped; the room's newest
+        id stays the newest message's; a preview of a message not in the
+        log changes nothing."""
+        model = SessionModel()
+        feed(
+            model,
+            *IN_TEA,
+            f"@8 MSG tea bob {STAMP} see https://example.org/tea",
+            f"@9 MSG tea carol {STAMP} nice",
+            r"@8;title=Tea\:\sa\shistory;description=Leaves "
+            "PREVIEW tea 8 https://example.org/tea",
+            "@3;title=Gone PREVIEW tea 3 https://example.org/old",
+        )
+        (said,) = [entry for entry in model.log if entry.id == 8]
+        self.assertEqual(said.preview, "Tea; a history — Leaves (example.org)")
+        self.assertEqual(model.history.last_ids[log_key(Page.ROOM, "tea")], 9)
+        self.assertFalse(any(entry.preview for entry in model.log if entry.id != 8))
+
+    def test_previews_off_is_said(self) -> None:
+        """``PREVIEWS off``, the answer to ``/set previews off``, is a line."""
+        model = SessionModel()
+        feed(model, *IN_TEA, "PREVIEWS off")
+        self.assertEqual(model.log[-1].text, "link previews are off")

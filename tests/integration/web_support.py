@@ -46,6 +46,7 @@ DOC_SHOTS = frozenset(
         "reactions",
         "search",
         "files",
+        "preview",
     }
 )
 #: axe-core's impacts that fail a test.

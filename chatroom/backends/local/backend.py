@@ -105,7 +105,7 @@ class LocalBackend:
         )
         #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = LocalMessageSteps(
-            self.store, self.outage, self._room_of, self.append
+            self.store, self.outage, self._room_of, self.append, self.rooms
         )
         self.modlog = StoredModerationLog(self.store)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)

@@ -12,7 +12,7 @@ a typing notice goes to the room's members and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.records import Store
@@ -49,13 +49,16 @@ class LocalMessageSteps:
         outage: StoreOutage,
         room_of: Callable[[Member, str], Room],
         append: Append,
+        rooms: Mapping[str, Room],
     ) -> None:
         """Args:
         store: where the message is changed for good.
         outage: refuses a change the store cannot keep.
         room_of: the back-end's room ``name`` that ``member`` is in.
         append: the back-end's append of the ``EDIT`` or ``REDACT``.
+        rooms: the back-end's rooms by name key.
         """
+        self.rooms = rooms
         self.store = store
         self.outage = outage
         self.room_of = room_of
@@ -129,6 +132,11 @@ class LocalMessageSteps:
         self, member: Member, session: SeatSession, room: str, event: RoomEvent
     ) -> None:
         self.room_of(member, room).broadcast(event)
+
+    async def attach(self, room: str, event: RoomEvent) -> None:
+        found = self.rooms.get(name_key(room))
+        if found is not None:
+            found.broadcast(event)
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int

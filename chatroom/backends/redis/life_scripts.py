@@ -5,7 +5,8 @@ keep the shared state consistent and decide nothing the core decides:
 ``REACT`` checks that the message is still as the core read it (``CHANGED``
 otherwise, and the node decides again) and changes who reacted with what
 in one step, so two nodes cannot both add a room's twenty-first reaction;
-``RELAY`` publishes a typing notice without keeping it; ``MODLOG_ADD`` and
+``RELAY`` publishes a typing notice without keeping it, ``ATTACH`` a link
+preview to whoever is in the room; ``MODLOG_ADD`` and
 ``MODLOG_READ`` keep and read a room's moderation log.
 """
 
@@ -75,6 +76,19 @@ local r = ARGV[2]
 local refusal = not_a_member(ARGV[3], ARGV[4], r)
 if refusal then return refusal end
 emit(r, ARGV[5])
+return 'OK'
+""",
+)
+
+#: ARGV: P, r, the event. Publishes it to room r's members, whoever they
+#: are, without keeping it (a link preview, which follows its message once
+#: the node that took the message fetched it); nothing if the room is gone.
+ATTACH = Script(
+    "attach",
+    r"""
+local r = ARGV[2]
+if redis.call('EXISTS', room_key(r)) == 0 then return 'OK' end
+emit(r, ARGV[3])
 return 'OK'
 """,
 )

@@ -131,6 +131,11 @@ class RedisMessageSteps:
             refusals=MEMBERS_ONLY,
         )
 
+    async def attach(self, room: str, event: RoomEvent) -> None:
+        await self.calls.call(
+            life_scripts.ATTACH, name_key(room), codec.encode(event), refusals={}
+        )
+
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int
     ) -> list[SearchResult]:

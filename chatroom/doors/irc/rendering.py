@@ -64,6 +64,7 @@ from chatroom.core.events import (
     ModeChanged,
     OperatorMessage,
     OwnerChanged,
+    Preview,
     PrivateMessage,
     PrivateTagMessage,
     Reaction,
@@ -279,6 +280,9 @@ class IRCRenderer:
             Kicked: _nothing,  # addressed to one nick (personal)
             Invited: _nothing,
             Announcement: _nothing,
+            # No IRCv3 specification or draft carries a link preview
+            # (docs/irc.md, "Link previews"): IRC clients fetch links themselves.
+            Preview: _nothing,
         }
 
     def encoder(self, caps: frozenset[str]) -> Encoder:

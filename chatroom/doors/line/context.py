@@ -62,6 +62,10 @@ class CommandContext(Protocol):
         """Send the session's own lines."""
         ...
 
+    def show_previews(self, on: bool) -> None:
+        """Show or hide link previews on this connection (``/set previews``)."""
+        ...
+
     @property
     def places(self) -> Places:
         """The rooms it is in and its current room."""

@@ -17,6 +17,9 @@ from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 
+#: The user's own setting ``/set`` takes beside the room's.
+PREVIEWS = "previews"
+
 # -- moderating the room we are in ------------------------------------------
 
 
@@ -70,6 +73,17 @@ async def do_unban(session: CommandContext, args: str) -> None:
 
 
 async def do_set(session: CommandContext, args: str) -> None:
+    """``/set SETTING VALUE``: a setting of the current room; or ``/set
+    previews on|off``, the user's own (link previews shown or hidden on
+    this connection), in the lobby too."""
+    setting, _, value = args.partition(" ")
+    if setting.lower() == PREVIEWS:
+        if value not in ("on", "off"):
+            raise errors.usage("/set previews on|off")
+        session.show_previews(value == "on")
+        return
+    if session.room is None:
+        raise errors.room_command_only("set")
     setting, value = two_words(args, f"/set {'|'.join(SETTINGS)} VALUE")
     await moderate(session, "set", setting.lower(), value)
 

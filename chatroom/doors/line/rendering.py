@@ -17,13 +17,16 @@ Which events whom:
   edit as it happens as a ``MSG`` saying ``* `` and the new text (in a
   replay the message already shows its new text);
 - a stored message is ``MSG`` (``ACTION``) live and ``HISTORY``
-  (``HISTORY_ACTION``) in a replay.
+  (``HISTORY_ACTION``) in a replay;
+- a link preview (``PREVIEW``) is ``rich`` only, never replayed, and not
+  shown to a session that turned previews off (:func:`hiding_previews`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from chatroom.core.big_rooms import quiet_notice
@@ -51,6 +54,7 @@ from chatroom.core.events import (
     ModeChanged,
     OperatorMessage,
     OwnerChanged,
+    Preview,
     PrivateMessage,
     PrivateTagMessage,
     Reaction,
@@ -164,6 +168,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Reaction: _reaction,
     TagMessage: _nothing,  # an IRC client's own tags: IRC's TAGMSG only
     PrivateTagMessage: _nothing,
+    Preview: lambda e: format_line("PREVIEW", e.room, e.message, e.url),
 }
 
 
@@ -192,13 +197,28 @@ def _tags(event: Event) -> Tags:
         return event.tags
     if isinstance(event, TopicChanged):
         return (("time", event.time),)
+    if isinstance(event, Preview):
+        card = (
+            ("title", event.title),
+            ("description", event.description),
+            ("image", event.image),
+        )
+        return tuple((key, value) for key, value in card if value)
     return ()
+
+
+def _id_of(event: Event) -> str:
+    """The id after ``@``: a stored event's own; a preview's, the id of the
+    message it is about (it has none of its own: it is not stored)."""
+    if isinstance(event, Preview):
+        return event.message
+    return getattr(event, "id", "")
 
 
 def _with_id(event: Event, line: bytes) -> bytes:
     """``@ID `` and the line (``/caps ids``), for a numbered event (nothing
     for an event this door shows nothing of)."""
-    event_id = getattr(event, "id", "")
+    event_id = _id_of(event)
     if not event_id or not line:
         return line
     return b"@" + event_id.encode("ascii") + b" " + line
@@ -210,14 +230,14 @@ def _with_tags(event: Event, line: bytes) -> bytes:
     tags = _tags(event)
     if not tags or not line:
         return _with_id(event, line)
-    event_id = getattr(event, "id", "")
+    event_id = _id_of(event)
     return ("@" + event_id + ";" + format_tags(tags) + " ").encode("utf-8") + line
 
 
 #: Events only ``rich`` connections see (an edit as itself: others get a
 #: ``MSG`` saying ``* `` and the new text as it happens, nothing in a
 #: replay, where the message already shows its new text).
-RICH_ONLY = (Edited, Redacted, Reaction, Typing)
+RICH_ONLY = (Edited, Redacted, Reaction, Typing, Preview)
 
 
 def _edit_fallback(event: Edited) -> bytes:
@@ -245,6 +265,19 @@ def live_id_line(event: Event) -> bytes:
 def live_rich_line(event: Event) -> bytes:
     """An event as it happens, for a ``rich`` connection."""
     return _with_tags(event, event.encoded(to_line))
+
+
+@cache
+def hiding_previews(encoder: Encoder) -> Encoder:
+    """``encoder`` for a session that turned link previews off (``/set
+    previews off``): nothing for a :class:`Preview`, the rest as
+    ``encoder`` renders it (its cached rendering, shared). One per encoder,
+    so the sessions that hide previews share its cache too."""
+
+    def render(event: Event) -> bytes:
+        return b"" if type(event) is Preview else event.encoded(encoder)
+
+    return render
 
 
 def _shown_in_replay(event: Event, rich: bool) -> bool:

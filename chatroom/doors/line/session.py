@@ -64,6 +64,7 @@ from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.rendering import (
     AS_LINES,
     LineOutput,
+    hiding_previews,
     render_listing,
     render_lobby_changes,
     render_welcome,
@@ -104,6 +105,7 @@ class LineSession:
         "name",
         "output",
         "places",
+        "previews",
         "render",
         "server",
         "state",
@@ -140,6 +142,8 @@ class LineSession:
         self.render: Encoder = replay_line
         #: How room events are rendered when delivered one by one.
         self.events: Encoder = output.events
+        #: Whether link previews are shown (``/set previews on|off``).
+        self.previews = True
         #: The room the registry's ``entered`` named, for the waiting command.
         self._arrived: str | None = None
 
@@ -339,12 +343,27 @@ class LineSession:
         if "ids" in self.caps:  # stored events with @ID, and tags if rich
             rich = "rich" in self.caps
             self.render = replay_rich_line if rich else replay_id_line
-            self.events = (
-                self.output.events_rich if rich else self.output.events_with_ids
-            )
+        self._choose_events()
         self.send(format_line("CAPS", *self.caps))
         if widened:  # the other rooms of the account, if it is in several
             await self.registry.viewing_every_room(self.member)
+
+    def _choose_events(self) -> None:
+        """How delivered events are rendered: by the capabilities on, and
+        without link previews once they were turned off."""
+        output = self.output
+        if "rich" in self.caps:
+            events = output.events_rich
+        else:
+            events = output.events_with_ids if "ids" in self.caps else output.events
+        self.events = events if self.previews else hiding_previews(events)
+
+    def show_previews(self, on: bool) -> None:
+        """``/set previews on|off``: this connection's link previews shown
+        or hidden (answered ``PREVIEWS on|off``)."""
+        self.previews = on
+        self._choose_events()
+        self.send(format_line("PREVIEWS", "on" if on else "off"))
 
     async def do_focus(self, args: str) -> None:
         room = self._in(single_word(args, "/focus ROOM"))
@@ -484,7 +503,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "ban": (moderating.do_ban, _IN_ROOM),
     "unban": (moderating.do_unban, _IN_ROOM),
     "bans": (moderating.do_bans, _IN_ROOM),
-    "set": (moderating.do_set, _IN_ROOM),
+    "set": (moderating.do_set, _NAMED),  # previews in the lobby too
     "invite": (moderating.do_invite, _IN_ROOM),
     "info": (moderating.do_info, _IN_ROOM),
     "kill": (moderating.do_kill, _NAMED),

@@ -45,8 +45,9 @@ from chatroom.doors.web.wirescript import wire_script
 
 _SECURITY_HEADERS = {
     "content-security-policy": (
-        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-        "frame-ancestors 'none'"
+        "default-src 'self'; connect-src 'self' ws: wss:; "
+        # http(s) images: link previews' (docs/web.md, "Link previews").
+        "img-src 'self' data: http: https:; frame-ancestors 'none'"
     ),
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",

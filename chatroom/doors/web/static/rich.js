@@ -1,8 +1,9 @@
 // The chatroom web client: messages with a life (/caps rich, docs/protocol.md
 // "Messages with a life"). A reply shows the message it answers (when that
 // one is loaded), an edit replaces a message's words and marks it
-// "(edited)", a deletion leaves a dim "message deleted" in its place. Each
-// message with an id gets the button of its menu (compose.js).
+// "(edited)", a deletion leaves a dim "message deleted" in its place, a
+// link's preview is a card under its message. Each message with an id gets
+// the button of its menu (compose.js).
 "use strict";
 
 const QUOTE_LENGTH = 80;
@@ -46,6 +47,46 @@ function markBot(item) {
   item.querySelector(".nick").after(document.createTextNode(" "), badge);
 }
 
+// What a preview's link and image must be: one http(s) address.
+const HTTP_ADDRESS = /^https?:\/\/\S+$/i;
+
+// A message's link preview (docs/web.md "Link previews"): a card under it
+// with the page's title, description and image (scaled), the whole card a
+// link to the page. What the page said is only ever text (textContent);
+// the image is an <img> of an http(s) address, sent no referrer.
+function previewCard(url, { title = "", description = "", image = "" }) {
+  const card = document.createElement("a");
+  card.className = "preview";
+  card.href = url;
+  card.target = "_blank";
+  card.rel = "noopener noreferrer";
+  if (image && HTTP_ADDRESS.test(image)) {
+    const picture = document.createElement("img");
+    picture.src = image;
+    picture.alt = "";
+    picture.loading = "lazy";
+    picture.referrerPolicy = "no-referrer";
+    picture.addEventListener("error", () => picture.remove()); // none: no gap
+    card.append(picture);
+  }
+  const words = document.createElement("span");
+  words.className = "preview-words";
+  const parts = [
+    ["preview-title", title],
+    ["preview-description", description],
+    ["preview-site", new URL(url).host],
+  ];
+  for (const [kind, value] of parts) {
+    if (!value) continue;
+    const part = document.createElement("span");
+    part.className = kind;
+    part.textContent = value;
+    words.append(part);
+  }
+  card.append(words);
+  return card;
+}
+
 // "↪ alice: anyone for tea?", the start of the message answered.
 function quoteOf(view, id) {
   const quote = document.createElement("span");
@@ -62,6 +103,25 @@ function quoteOf(view, id) {
 }
 
 const richHandlers = {
+  // The card of message ID's link, once the server fetched it (before its
+  // reactions, if it has some). A message not loaded here is left alone.
+  PREVIEW({ message: id, url }, _, event) {
+    const message = target().messages.get(id);
+    if (!message || message.gone || !HTTP_ADDRESS.test(url)) return;
+    const { title, description, image } = event.tags;
+    if (!title && !description && !image) return;
+    const card = previewCard(url, event.tags);
+    const old = message.item.querySelector(".preview");
+    const chips = message.item.querySelector(".reactions");
+    if (old) old.replaceWith(card);
+    else if (chips) chips.before(card);
+    else message.item.append(card);
+  },
+  // The answer to /set previews on|off.
+  PREVIEWS({ state: on }) {
+    system(on === "off" ? "Link previews are off: cards of links are not shown."
+      : "Link previews are on.");
+  },
   // Message ID now reads `text` (a message not loaded here is left alone:
   // loading it later brings its text as it now stands).
   EDIT({ message: id, user, time }, text) {

@@ -62,6 +62,7 @@ const HELP = [
     ["/reply ID text, /edit ID text, /redact ID", "the same, typed"],
     ["Shift+Enter", "a new line: several lines (or a paste of them) go as one message"],
     ["/search words", "find messages of your rooms (also the search box; in:ROOM, from:NAME, before:2026-11-22, after:…)"],
+    ["/set previews off", "no cards for links (/set previews on: back)"],
   ]],
   ["Rooms and names", [
     ["/join ROOM", "go into a room too (/join ROOM KEY if it has a key)"],
