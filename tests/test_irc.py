@@ -221,8 +221,8 @@ class ChannelTests(IRCTestCase):
 
     def test_join_existing_with_topic_and_history(self) -> None:
         """Joining a native room: JOIN, topic with who set it when (333),
-        history as the messages they were (from their nicks, their time in
-        front), NAMES."""
+        NAMES, then history as the messages they were (from their nicks,
+        their time in front), after the NAMES reply as Ergo sends it."""
         bob = self.line("bob")
         bob.send("/create tea")
         bob.send("/topic biscuits")
@@ -237,9 +237,9 @@ class ChannelTests(IRCTestCase):
                 ":alice!alice@chatroom JOIN :#tea",
                 ":chatroom 332 alice #tea :biscuits",
                 f":chatroom 333 alice #tea bob :{int(self.clock.seconds())}",
-                ":bob!bob@chatroom PRIVMSG #tea :[18:04] hello",
                 ":chatroom 353 alice = #tea :@bob alice",
                 ":chatroom 366 alice #tea :End of /NAMES list",
+                ":bob!bob@chatroom PRIVMSG #tea :[18:04] hello",
             ],
         )
         self.assertIn(":alice!alice@chatroom JOIN :#general", lines)

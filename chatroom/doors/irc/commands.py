@@ -190,6 +190,7 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None
             await send_names(session, room, arrival)
+            session.play_history(room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
     too_many_targets(session, too_many)
