@@ -66,6 +66,11 @@ class IRCTestCase(unittest.TestCase):
         self.server = local_server(self.config, self.clock)
         self.factory = IRCFactory(self.server)
 
+    def msgid(self, room: str, event_id: int | str) -> str:
+        """The ``msgid`` IRC clients see for ``room``'s stored event
+        ``event_id`` (the line door's id)."""
+        return self.factory.renderer.msgids.of(room, event_id)
+
     def irc(self, nick: str | None = None) -> IRCClient:
         """An IRC client, registered as ``nick`` if given."""
         client = IRCClient(self.factory)

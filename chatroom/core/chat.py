@@ -152,6 +152,10 @@ class ChatCore(Generic[B]):
     def available(self) -> bool:
         return self.backend.available
 
+    @property
+    def store_epoch(self) -> str:
+        return self.backend.store_epoch
+
     # -- life ---------------------------------------------------------------------
 
     def start(self) -> None:

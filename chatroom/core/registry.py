@@ -120,6 +120,15 @@ class Registry(Protocol):
         cannot reach Redis: ``/healthz`` says so); always True in-process."""
         ...
 
+    @property
+    def store_epoch(self) -> str:
+        """The lifetime of the store that numbers the rooms' events: a room's
+        event ids are unique under one epoch, which a restart keeps and a
+        new store (a new ``--db`` file, a Redis that lost its data, a server
+        without ``--db`` started again) changes. With a room's name and an
+        id it names one event for all time (IRC's ``msgid``)."""
+        ...
+
     def start(self) -> None:
         """The server is starting (a cluster node joins the cluster)."""
 

@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
+from chatroom.core.backend import fresh_epoch
 from chatroom.core.search import SearchQuery
 
 __all__ = [
@@ -66,6 +67,9 @@ class Loaded:
     #: The newest event id of every room key that ever had one (a room made
     #: again under an old name goes on from there, so ids never repeat).
     last_ids: dict[str, int] = field(default_factory=dict)
+    #: The store's epoch (:attr:`chatroom.core.backend.Backend.store_epoch`):
+    #: the file's, or a new one for a store in memory.
+    epoch: str = field(default_factory=fresh_epoch)
 
 
 @dataclass

@@ -185,7 +185,9 @@ class SqliteStore:
 
     def _load(self, keep: int) -> Loaded:
         db = self.db
-        loaded = Loaded(last_ids=dict(db.execute("SELECT key, last FROM ids")))
+        (epoch,) = db.execute("SELECT value FROM epoch").fetchone()
+        last_ids = dict(db.execute("SELECT key, last FROM ids"))
+        loaded = Loaded(last_ids=last_ids, epoch=epoch)
         rooms = db.execute(
             "SELECT key, name, owner, permanent, topic, topic_by, policy, "
             "created_at, topic_at FROM rooms ORDER BY created"

@@ -18,6 +18,7 @@ moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 from twisted.words.protocols import irc
 
@@ -348,7 +349,7 @@ async def _say_in_room(
     session: IRCSession, room: str, text: str, tags: Tags, action: bool
 ) -> None:
     registry, member = session.registry, session.member
-    target = reply_target(tags)
+    target = reply_target(tags, partial(session.renderer.msgids.event_id, room))
     if target is not None and not action and not any(k == NOTICE_TAG for k, _ in tags):
         others = tuple((key, value) for key, value in tags if key != REPLY_TAG)
         try:

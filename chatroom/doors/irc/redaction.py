@@ -30,11 +30,12 @@ async def redact(session: IRCSession, params: tuple[str, ...]) -> None:
     if room is None or session.in_channel(room) is None:
         fail(session, "REDACT", "INVALID_TARGET", target, _cannot(target))
         return
-    if not (msgid.isascii() and msgid.isdigit()):
+    event_id = session.renderer.msgids.event_id(room, msgid)
+    if event_id is None:
         fail(session, "REDACT", "UNKNOWN_MSGID", target, msgid, _unknown())
         return
     try:
-        await session.registry.redact(session.member, room, int(msgid), reason)
+        await session.registry.redact(session.member, room, event_id, reason)
     except ChatError as refused:
         if refused.code in ("NOT_IN_ROOM", "NO_SUCH_ROOM"):
             fail(session, "REDACT", "INVALID_TARGET", target, _cannot(target))
