@@ -99,7 +99,8 @@ class PrivateChathistoryTests(AccountsCase):
         )
         self.assertEqual(
             self.asked(
-                ask, f"BETWEEN bar msgid={self.echo_msgid(0)} msgid={self.echo_msgid(4)} 10"
+                ask,
+                f"BETWEEN bar msgid={self.echo_msgid(0)} msgid={self.echo_msgid(4)} 10",
             ),
             self.echoed(1, 2, 3),
         )

@@ -68,6 +68,12 @@ class Options(OneLineUsage):
             None,
             "Share the ports with this machine's other nodes (SO_REUSEPORT, tcp:).",
         ],
+        [
+            "irc-register-before-connect",
+            None,
+            "IRC clients may REGISTER an account before NICK/USER complete their "
+            "connection (draft/account-registration's before-connect).",
+        ],
     ]
 
     optParameters = [
@@ -437,6 +443,9 @@ class Options(OneLineUsage):
             if field.name.replace("_", "-") in self
         }
         given["require_account"] = bool(given["require_account"])
+        given["irc_register_before_connect"] = bool(
+            given["irc_register_before_connect"]
+        )
         return ServerConfig(**given)
 
 

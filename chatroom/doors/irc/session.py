@@ -82,6 +82,9 @@ class PendingSignIn:
     told: bool = False
     #: The server password (``--irc-password``) was given and right.
     admitted: bool = False
+    #: The key of the name ``REGISTER`` before connecting registered and
+    #: claimed for the session ("" if none): registration claims it no more.
+    claimed: str = ""
 
 
 Handler = Callable[["IRCSession", tuple[str, ...]], Coroutine[Any, Any, None]]
