@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import ContractBase
+from tests.handler_contract import IRCContractBase
 from tests.test_irc import IRCClient
 from tests.test_ircv3 import tags_of, untagged
 
@@ -22,24 +22,8 @@ from tests.test_ircv3 import tags_of, untagged
 CHATHISTORY_CAPS = "message-tags server-time batch draft/chathistory"
 
 
-class MsgidContract(ContractBase):
+class MsgidContract(IRCContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
-
-    @defer.inlineCallbacks
-    def heard(self, client: IRCClient, word: str) -> Generator[Any, Any, list[str]]:
-        """What ``client`` receives up to the first line with `` word `` in
-        it (waiting on Redis), that line last; later lines wait for the
-        next call."""
-        unread = self.__dict__.setdefault("_unread", {}).setdefault(id(client), [])
-        lines: list[str] = []
-        for _ in range(500):
-            unread += client.received()
-            while unread:
-                lines.append(unread.pop(0))
-                if f" {word} " in lines[-1]:
-                    return lines
-            yield self.wait()
-        raise AssertionError(f"no {word} in {lines!r}")
 
     @defer.inlineCallbacks
     def test_rooms_have_their_own_msgids_read_back_in_their_room(
