@@ -46,6 +46,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.Reaction("tea", "8", "carol", "👍", False, True, "12"),
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
     ModEntry("T", "alice", "kick", "bob", "spam"),
+    events.PrivateRedacted("bob", "alice", "T", "hello", "2", "typo"),
 ]
 
 

@@ -39,6 +39,7 @@ from chatroom.core.events import (
     Listing,
     Message,
     PrivateMessage,
+    PrivateRedacted,
     Reaction,
     Redacted,
     RoomDeleted,
@@ -193,9 +194,12 @@ class OtherNodes(Protocol):
         on, with no ``JOIN``, then ``shown(room key)``)."""
         ...
 
-    async def tell(self, account: str, token: str, event: PrivateMessage) -> None:
-        """``event`` (the sender's copy of a private message) to the
-        account's devices on the nodes other than seat ``token``'s."""
+    async def tell(
+        self, account: str, token: str, event: PrivateMessage | PrivateRedacted
+    ) -> None:
+        """``event`` (the sender's copy of a private message, or of its
+        deletion) to the account's devices on the nodes other than seat
+        ``token``'s."""
         ...
 
     async def show(

@@ -50,6 +50,7 @@ TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry]] = {
         events.Message,
         events.OperatorMessage,
         events.PrivateMessage,
+        events.PrivateRedacted,
         events.Typing,
         events.TagMessage,
         events.PrivateTagMessage,

@@ -36,6 +36,7 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     PrivateMessage,
+    PrivateRedacted,
     PrivateTagMessage,
     SearchResult,
     StoredEvent,
@@ -388,6 +389,19 @@ class Registry(Protocol):
     async def private_targets(self, member: Member) -> list[PrivateMessage]:
         """The newest message of each of the member's account's private
         conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
+        ...
+
+    async def redact_private(
+        self, member: Member, other: str, event_id: int, reason: str = ""
+    ) -> PrivateRedacted:
+        """Delete message ``event_id`` of the member's conversation with
+        ``other`` (its sender only; IRC's ``REDACT nick msgid``): ``other``
+        is told, and the member's other devices; returns the event for the
+        member's own door to show.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``NO_SUCH_MESSAGE``, ``NO_SUCH_USER``.
+        """
         ...
 
     async def deliver_kept(self, member: Member) -> None:

@@ -154,6 +154,10 @@ class Store(Protocol):
     def drop_kept(self, account: str) -> None:
         """``account``'s kept messages were delivered."""
 
+    def drop_private(self, conversation: str, event_id: int) -> None:
+        """Message ``event_id`` of ``conversation`` was deleted (and with it
+        its place among what waits for an account, and in search)."""
+
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
 
@@ -254,6 +258,9 @@ class MemoryStore:
 
     def drop_kept(self, account: str) -> None:
         pass
+
+    def drop_private(self, conversation: str, event_id: int) -> None:
+        self.index.drop_private(conversation, event_id)
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self.index.add(key, row, at)

@@ -386,6 +386,19 @@ class SqliteStore:
     def drop_kept(self, account: str) -> None:
         self._pending.append(("DELETE FROM kept_private WHERE account = ?", (account,)))
 
+    def drop_private(self, conversation: str, event_id: int) -> None:
+        """The row and its kept copies (the search index's triggers follow)."""
+        where = (conversation, event_id)
+        self._pending.extend(
+            [
+                (
+                    "DELETE FROM private_messages WHERE conversation = ? AND id = ?",
+                    where,
+                ),
+                ("DELETE FROM kept_private WHERE conversation = ? AND id = ?", where),
+            ]
+        )
+
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))
         self._touched[key] = row[0]

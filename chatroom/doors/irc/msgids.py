@@ -25,7 +25,9 @@ A ``msgid`` a client sends back (``CHATHISTORY ... msgid=``, ``REDACT``,
 in the room it names and for the store's own epoch; anything else names no
 message of that room. Events that are not a room's stored ones have ids of
 their own: a ``TAGMSG``'s is the core's (``t...``, never stored), a private
-message's a digest (:meth:`chatroom.doors.irc.rendering.IRCRenderer.msgid`).
+message's a digest of what it was (:func:`private_msgid`: the same for its
+kept copy and in its conversation's history, which numbers it apart from
+every room).
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ def room_digest(room: str) -> str:
     """The ``ROOM`` part of a room's ``msgid``s: 10 hex digits of its name
     key's BLAKE2b (cached: every message of a room names it)."""
     return hashlib.blake2b(name_key(room).encode("utf-8"), digest_size=5).hexdigest()
+
+
+def private_msgid(sender: str, recipient: str, said_at: str, text: str) -> str:
+    """The ``msgid`` of a private message: ``p`` and 18 hex digits of the
+    BLAKE2b of its sender, recipient, time and text (what every copy of it
+    shares, live, kept, or read back from its conversation)."""
+    said = "\0".join((sender, recipient, said_at, text)).encode("utf-8")
+    return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
 
 
 class MsgIds:

@@ -37,7 +37,6 @@ for every variant of it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from functools import partial
 from itertools import count
@@ -69,6 +68,7 @@ from chatroom.core.events import (
     OperatorMessage,
     OwnerChanged,
     PrivateMessage,
+    PrivateRedacted,
     PrivateTagMessage,
     Reaction,
     RealnameChanged,
@@ -85,7 +85,7 @@ from chatroom.core.events import (
 )
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
-from chatroom.doors.irc.msgids import MsgIds
+from chatroom.doors.irc.msgids import MsgIds, private_msgid
 from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
     NOTICE_TAG,
@@ -154,6 +154,7 @@ _ACTORS: dict[type[Any], Callable[[Any], str]] = {
     Invitation: lambda e: e.by,
     Edited: lambda e: e.user,
     Redacted: lambda e: e.by,
+    PrivateRedacted: lambda e: e.sender,
     Reaction: lambda e: e.user,
     SettingChanged: lambda e: e.by,
 }
@@ -286,6 +287,7 @@ class IRCRenderer:
             Reaction: _nothing,
             TagMessage: _nothing,
             PrivateTagMessage: _nothing,
+            PrivateRedacted: _nothing,  # draft/message-redaction only (Variant)
             Kicked: _nothing,  # addressed to one nick (personal)
             Invited: _nothing,
             Announcement: _nothing,
@@ -495,9 +497,17 @@ class IRCRenderer:
             if event_id and isinstance(event, RoomEvent):
                 return self.msgids.of(event.room, event_id)
             return event_id
-        parts = (event.sender, event.recipient, event.time, event.text)
-        said = "\0".join(parts).encode("utf-8")
-        return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
+        return private_msgid(event.sender, event.recipient, event.time, event.text)
+
+    def private_redaction(self, event: PrivateRedacted) -> bytes:
+        """A private message's deletion as ``draft/message-redaction`` says
+        it, to both parties: ``:sender REDACT recipient msgid [:reason]``."""
+        source = self.source(event.sender)
+        said = (event.sender, event.recipient, event.said_at, event.text)
+        target = private_msgid(*said)
+        if not event.reason:
+            return build_words(source, "REDACT", event.recipient, target)
+        return build(source, "REDACT", event.recipient, target, event.reason)
 
     def redaction(self, event: Redacted) -> bytes:
         """``REDACT`` as ``draft/message-redaction`` says it: ``:by REDACT
@@ -547,6 +557,8 @@ class Variant:
             base = build(by, "INVITE", event.user, room)
         elif kind is Redacted and "draft/message-redaction" in self.caps:
             base = event.encoded(renderer.redaction)
+        elif kind is PrivateRedacted and "draft/message-redaction" in self.caps:
+            base = event.encoded(renderer.private_redaction)
         elif kind is Joined and "extended-join" in self.caps:
             base = event.encoded(renderer.extended_join)
         elif kind is AccountChanged and "account-notify" in self.caps:

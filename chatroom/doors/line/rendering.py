@@ -52,6 +52,7 @@ from chatroom.core.events import (
     OperatorMessage,
     OwnerChanged,
     PrivateMessage,
+    PrivateRedacted,
     PrivateTagMessage,
     Reaction,
     RealnameChanged,
@@ -164,6 +165,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Reaction: _reaction,
     TagMessage: _nothing,  # an IRC client's own tags: IRC's TAGMSG only
     PrivateTagMessage: _nothing,
+    PrivateRedacted: _nothing,  # IRC's REDACT of a private message only
 }
 
 
