@@ -12,7 +12,9 @@ assumes; the price is that what one test leaves can be seen by another.
 A test that uses accounts gets a fresh door, started while the test before
 it ran, since a registered nick stays reserved; so do the ``WHOWAS`` tests
 (:data:`FRESH_DOOR_CLASSES`), which check what the server remembers of
-nicks gone, as they would against a server started for them. A test
+nicks gone, as they would against a server started for them; a test
+whose configuration asks for ``account_registration_before_connect``
+gets a fresh door with ``--irc-register-before-connect``. A test
 that asks for a faked clock (``list.py``'s ``C`` and ``T`` filters, which
 wait minutes) gets a door of its own under libfaketime's ``faketime``, as
 Ergo's controller runs Ergo, when Debian's ``faketime`` is installed.
@@ -82,6 +84,9 @@ _wanted_fresh = False
 #: The faked time the running test asks for (irctest's ``faketime``, e.g.
 #: ``+1y x30``): a door of its own, run under libfaketime's ``faketime``.
 _wanted_faketime: str | None = None
+#: Options the running test's configuration asks of a fresh door of its own
+#: (``account_registration_before_connect``: ``--irc-register-before-connect``).
+_wanted_options: tuple[str, ...] = ()
 #: libfaketime's command (Debian's ``faketime``; the Makefile installs it).
 FAKETIME = shutil.which("faketime")
 #: How many ports the running test has asked for: its second is the
@@ -109,9 +114,14 @@ class Door:
     ATTEMPTS = 3
 
     def __init__(
-        self, name: str, password: str | None = None, faketime: str | None = None
+        self,
+        name: str,
+        password: str | None = None,
+        faketime: str | None = None,
+        options: tuple[str, ...] = (),
     ) -> None:
         self.name, self.password, self.faketime = name, password, faketime
+        self.options = options
         self.log = LOGS / f"{name}.log"
         self.attempts = 0
         self._start()
@@ -133,6 +143,7 @@ class Door:
             *("--http", f"tcp:{self.http_port}:interface=127.0.0.1"),
             *("--description", "test server"),
             *("--admins", OPERATOR[0]),
+            *self.options,
         ]
         if self.password is not None:
             options += ["--irc-password", self.password]
@@ -255,9 +266,13 @@ def _door_for_test() -> Door:
         for door in _fresh_in_use:
             door.stop()
         _fresh_in_use.clear()
-        door = _spare.pop() if _spare else Door(f"fresh-{_fresh_count}")
+        if _wanted_options:  # the spare has none: one of its own
+            door = Door(f"fresh-{_fresh_count}", options=_wanted_options)
+        else:
+            door = _spare.pop() if _spare else Door(f"fresh-{_fresh_count}")
         _fresh_count += 1
-        _spare.append(Door(f"fresh-{_fresh_count}"))
+        if not _spare:
+            _spare.append(Door(f"fresh-{_fresh_count}"))
         _fresh_in_use.append(door)
         return door
     door = _SHARED.get(_wanted_password)
@@ -379,7 +394,12 @@ def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
     failed setup, and against a shared door the setUp's nick would stay
     taken, so the next test's registration would wait on 433."""
     global _wanted_password, _wanted_fresh, _wanted_faketime, _ports_given
+    global _wanted_options
     _wanted_password = getattr(item.cls, "password", None)
+    config = getattr(item.cls, "config", None)
+    wanted = config() if callable(config) else None
+    before_connect = getattr(wanted, "account_registration_before_connect", False)
+    _wanted_options = ("--irc-register-before-connect",) if before_connect else ()
     _wanted_faketime = getattr(item.cls, "faketime", None)
     _wanted_fresh = bool(getattr(item.cls, "run_services", False)) or (
         getattr(item.cls, "__name__", "") in FRESH_DOOR_CLASSES

@@ -10,6 +10,10 @@ its VENDORED.md), on the selection docs/irc.md gives (every
 - a test that failed and is not in ``expected-failures.txt`` fails the run
   (a regression, or a new test the door does not pass: fix it, or list it
   with the reason);
+- a test that was skipped and is not in ``expected-skips.txt`` fails the
+  run too: a skip is pinned like a failure (irctest skips what the
+  controller says the door lacks, and what the door answers it cannot
+  do: a new skip is a feature lost or a test that no longer runs);
 - a listed test that passed is printed, so the list can be shortened, but
   does not fail the run (a few depend on what earlier tests left on the
   shared door).
@@ -31,13 +35,15 @@ HERE = Path(__file__).resolve().parent
 SUITE = HERE / "irctest"
 BUILD = HERE.parent / "build" / "irctest"
 EXPECTED = HERE / "expected-failures.txt"
+SKIPS = HERE / "expected-skips.txt"
 SELECTION = "not implementation-specific and not deprecated and not strict"
 
 
-def expected_failures() -> dict[str, str]:
-    """Test id → why it fails, from ``expected-failures.txt``."""
+def listed_in(path: Path) -> dict[str, str]:
+    """Test id → why, from ``expected-failures.txt`` (why it fails) or
+    ``expected-skips.txt`` (why it is skipped): ``TEST-ID -- REASON``."""
     listed: dict[str, str] = {}
-    for line in EXPECTED.read_text("utf-8").splitlines():
+    for line in path.read_text("utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             test, _, why = line.partition(" -- ")
             listed[test] = why.strip()
@@ -96,27 +102,44 @@ def main(arguments: list[str]) -> int:
         print(f"irctest did not run (exit status {completed.returncode}): {output}")
         return 1
     found = outcomes(report)
-    listed = expected_failures()
+    listed, skips = listed_in(EXPECTED), listed_in(SKIPS)
     counts = {
         kind: sum(1 for o in found.values() if o == kind)
         for kind in ("passed", "failed", "skipped")
     }
     print(
         f"irctest: {counts['passed']} passed, {counts['failed']} failed "
-        f"({len(listed)} listed in {EXPECTED.name}), {counts['skipped']} skipped"
+        f"({len(listed)} listed in {EXPECTED.name}), {counts['skipped']} skipped "
+        f"({len(skips)} listed in {SKIPS.name})"
     )
-    unexpected = sorted(
-        t for t, o in found.items() if o == "failed" and t not in listed
-    )
-    fixed = sorted(t for t, o in found.items() if o == "passed" and t in listed)
-    for test in fixed:
-        print(f"  now passes (remove it from {EXPECTED.name}): {test}")
-    for test in unexpected:
-        print(f"  FAILED, not expected: {test}")
-    if unexpected:
-        print(f"irctest: {len(unexpected)} unexpected failures; see {output}")
+    problems = judge(found, listed, skips)
+    if problems:
+        print(f"irctest: {problems}; see {output}")
         return 1
     return 0
+
+
+def judge(
+    found: dict[str, str], failures: dict[str, str], skips: dict[str, str]
+) -> str:
+    """Print what the lists should lose (listed tests that now pass or
+    run) and what no list holds; return what fails the run ("" if
+    nothing): a failure not in ``failures``, a skip not in ``skips``."""
+    for pinned, kind, path in (
+        (failures, "failed", EXPECTED),
+        (skips, "skipped", SKIPS),
+    ):
+        for test in sorted(t for t, o in found.items() if o != kind and t in pinned):
+            print(f"  now {found[test]} (remove it from {path.name}): {test}")
+    failed = sorted(t for t, o in found.items() if o == "failed" and t not in failures)
+    skipped = sorted(t for t, o in found.items() if o == "skipped" and t not in skips)
+    for test in failed:
+        print(f"  FAILED, not expected: {test}")
+    for test in skipped:
+        print(f"  SKIPPED, not expected: {test}")
+    if not (failed or skipped):
+        return ""
+    return f"{len(failed)} unexpected failures, {len(skipped)} unexpected skips"
 
 
 if __name__ == "__main__":

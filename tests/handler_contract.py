@@ -66,6 +66,8 @@ class User:
 
 
 if TYPE_CHECKING:  # a TestCase to mypy; a plain mixin to the test runner
+    from tests.test_irc import IRCClient
+
     MixedIntoTestCase = unittest.TestCase
 else:
     MixedIntoTestCase = object
@@ -466,3 +468,24 @@ class HandlerContract(ContractBase):
             self.assertIn(why, line)
         alice.say("still in tea")
         yield self.expect(alice, "MSG tea alice ")
+
+
+class IRCContractBase(ContractBase):
+    """A contract that drives IRC clients too (``IRCProtocol`` over
+    ``StringTransport``), whose replies may wait on the registry."""
+
+    @defer.inlineCallbacks
+    def heard(self, client: IRCClient, word: str) -> Generator[Any, Any, list[str]]:
+        """What ``client`` receives up to the first line with `` word `` in
+        it (waiting on Redis), that line last; the lines after it wait for
+        the next call."""
+        unread = self.__dict__.setdefault("_unread", {}).setdefault(id(client), [])
+        lines: list[str] = []
+        for _ in range(500):
+            unread += client.received()
+            while unread:
+                lines.append(unread.pop(0))
+                if f" {word} " in lines[-1]:
+                    return lines
+            yield self.wait()
+        raise AssertionError(f"no {word} in {lines!r}")

@@ -17,16 +17,19 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
+from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
-from tests.handler_contract import ContractBase, User
+from tests.handler_contract import IRCContractBase, User
 from tests.moderation_contract import PASSWORD
 from tests.support import FakeClient
+from tests.test_irc import IRCClient
+from tests.test_ircv3 import tags_of, untagged
 
 #: Three messages wait for an absent account at most.
 CONFIG = ServerConfig(rate=0, history=2, retention=8, kept_private=3)
 
 
-class PrivateContract(ContractBase):
+class PrivateContract(IRCContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
 
     @defer.inlineCallbacks
@@ -303,3 +306,69 @@ class PrivateContract(ContractBase):
         yield self.sent(bob, "carol", "hi")
         line = yield self.expect(carol, "PRIVMSG")
         self.assertTrue(line.startswith("PRIVMSG bob carol "), line)
+
+    # -- deleting a private message (IRC's REDACT) ----------------------------------
+
+    @defer.inlineCallbacks
+    def irc_signed_in(self, name: str) -> Generator[Any, Any, IRCClient]:
+        """An IRC client of account ``name`` with ``draft/message-redaction``
+        (and what it takes to see msgids and ask for history), welcomed."""
+        caps = "message-tags echo-message batch draft/chathistory"
+        client = IRCClient(IRCFactory(self.server))
+        client.send(f"CAP REQ :{caps} draft/message-redaction", f"PASS {PASSWORD}")
+        client.send(f"NICK {name}", f"USER {name} 0 * :{name}", "CAP END")
+        yield self.heard(client, "376")  # the end of the MOTD
+        return client
+
+    @defer.inlineCallbacks
+    def test_a_private_message_deleted_by_its_sender(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's ``REDACT bob msgid`` deletes her message to bob: both get
+        ``:alice REDACT bob msgid`` (irctest testRedactDirectMessage), and
+        it is gone from their conversation (``CHATHISTORY`` and the line
+        door's ``/history @USER``). bob cannot delete alice's message, and
+        a msgid that names nothing of the conversation is unknown."""
+        yield self.away("alice")
+        yield self.away("bob")
+        alice = yield self.irc_signed_in("alice")
+        bob = yield self.irc_signed_in("bob")
+        for text in ("keep this", "oops"):
+            alice.send(f"PRIVMSG bob :{text}")
+            (echo,) = (yield self.heard(alice, "PRIVMSG"))[-1:]
+            yield self.heard(bob, "PRIVMSG")
+        msgid = tags_of(echo)["msgid"]
+        unknown = "This message does not exist or is too old"
+        bob.send(f"REDACT alice {msgid}")
+        (refused,) = (yield self.heard(bob, "FAIL"))[-1:]
+        self.assertEqual(
+            untagged(refused),
+            f":chatroom FAIL REDACT REDACT_FORBIDDEN alice {msgid} "
+            ":You are not authorised to delete this message",
+        )
+        alice.send("REDACT bob p0123")
+        (refused,) = (yield self.heard(alice, "FAIL"))[-1:]
+        self.assertEqual(
+            untagged(refused),
+            f":chatroom FAIL REDACT UNKNOWN_MSGID bob p0123 :{unknown}",
+        )
+        alice.send(f"REDACT bob {msgid}")
+        for client in (alice, bob):
+            (redact,) = (yield self.heard(client, "REDACT"))[-1:]
+            self.assertEqual(
+                untagged(redact), f":alice!alice@chatroom REDACT bob {msgid}"
+            )
+        alice.send("CHATHISTORY LATEST bob * 10")
+        played = yield self.heard(alice, "BATCH")  # its opening
+        played = (yield self.heard(alice, "BATCH"))[:-1]
+        self.assertEqual(
+            [untagged(x) for x in played],
+            [":alice!alice@chatroom PRIVMSG bob :keep this"],
+        )
+        line = yield self.signs_in("bob")
+        line.say("/history @alice 10")
+        kept = yield self.expect(line, "PRIVMSG")
+        self.assertTrue(kept.endswith(" keep this"), kept)
+        self.assertEqual(
+            (yield self.expect(line, "HISTORY_END")), "HISTORY_END @alice 1"
+        )

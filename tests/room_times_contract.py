@@ -17,7 +17,7 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import ContractBase
+from tests.handler_contract import IRCContractBase
 from tests.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, rooms=(), history=2)
@@ -30,24 +30,8 @@ def without_batch(line: str) -> str:
     return f"@{';'.join(tags)} {rest}"
 
 
-class RoomTimesContract(ContractBase):
+class RoomTimesContract(IRCContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
-
-    @defer.inlineCallbacks
-    def heard(self, client: IRCClient, word: str) -> Generator[Any, Any, list[str]]:
-        """What ``client`` receives up to the first line with `` word `` in
-        it (waiting on Redis), that line last; the lines after it wait for
-        the next call."""
-        unread = self.__dict__.setdefault("_unread", {}).setdefault(id(client), [])
-        lines: list[str] = []
-        for _ in range(500):
-            unread += client.received()
-            while unread:
-                lines.append(unread.pop(0))
-                if f" {word} " in lines[-1]:
-                    return lines
-            yield self.wait()
-        raise AssertionError(f"no {word} in {lines!r}")
 
     def numeric(self, lines: list[str], number: str) -> list[str]:
         """The parameters after the nick of the line ``number`` in ``lines``."""

@@ -56,6 +56,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
     ModEntry("T", "alice", "kick", "bob", "spam"),
     Hook("tea", "ci", "s3cret", "alice"),
+    events.PrivateRedacted("bob", "alice", "T", "hello", "2", "typo"),
 ]
 
 

@@ -1,12 +1,14 @@
 """The irctest runner's verdicts (conformance/run.py): what fails ``make test``.
 
-The runner reads irctest's JUnit report and the list of expected failures;
-a wrong reading would either hide a regression of the IRC door or fail
-every run, so both are checked on small files written here.
+The runner reads irctest's JUnit report and the lists of expected failures
+and skips; a wrong reading would either hide a regression of the IRC door
+or fail every run, so both are checked on small files written here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import unittest
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -48,16 +50,48 @@ class RunnerTests(unittest.TestCase):
             },
         )
 
-    def test_every_listed_failure_has_a_reason(self) -> None:
-        """The list that make test holds the door to names each failure with
-        why it fails (docs/irc.md refers to it), and no test twice."""
-        lines = [
-            line
-            for line in run.EXPECTED.read_text("utf-8").splitlines()
-            if line.strip() and not line.startswith("#")
-        ]
-        listed = run.expected_failures()
-        self.assertEqual(len(listed), len(lines))
-        for test, why in listed.items():
-            self.assertRegex(test, r"^irctest/server_tests/[\w/]+\.py::\w+::\w")
-            self.assertTrue(why, f"{test} has no reason")
+    def test_every_listed_failure_and_skip_has_a_reason(self) -> None:
+        """The lists that make test holds the door to name each failure and
+        each skip with why (docs/irc.md refers to them), no test twice, and
+        no test in both."""
+        pinned: dict[Path, dict[str, str]] = {}
+        for path in (run.EXPECTED, run.SKIPS):
+            lines = [
+                line
+                for line in path.read_text("utf-8").splitlines()
+                if line.strip() and not line.startswith("#")
+            ]
+            listed = pinned[path] = run.listed_in(path)
+            self.assertEqual(len(listed), len(lines))
+            for test, why in listed.items():
+                self.assertRegex(test, r"^irctest/server_tests/[\w/]+\.py::\w+::\w")
+                self.assertTrue(why, f"{test} has no reason")
+        self.assertFalse(set(pinned[run.EXPECTED]) & set(pinned[run.SKIPS]))
+
+    def test_unlisted_skip_fails_the_run(self) -> None:
+        """A skip no list holds fails the run as an unlisted failure does;
+        listed ones do not, and a listed skip that now passes is named so
+        the list can shrink."""
+        found = {"a.py::A::t1": "skipped", "a.py::A::t2": "passed"}
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            verdict = run.judge(found, {}, {})
+        self.assertEqual(verdict, "0 unexpected failures, 1 unexpected skips")
+        self.assertIn("SKIPPED, not expected: a.py::A::t1", printed.getvalue())
+        skips = {"a.py::A::t1": "why", "a.py::A::t2": "why"}
+        with contextlib.redirect_stdout(printed):
+            self.assertEqual(run.judge(found, {}, skips), "")
+        self.assertIn(
+            "now passed (remove it from expected-skips.txt): a.py::A::t2",
+            printed.getvalue(),
+        )
+
+    def test_unlisted_failure_fails_the_run(self) -> None:
+        """A failure not in expected-failures.txt fails the run; a listed
+        one does not."""
+        found = {"a.py::A::t1": "failed"}
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.assertEqual(
+                run.judge(found, {}, {}), "1 unexpected failures, 0 unexpected skips"
+            )
+            self.assertEqual(run.judge(found, {"a.py::A::t1": "why"}, {}), "")

@@ -66,6 +66,11 @@ class IRCTestCase(unittest.TestCase):
         self.server = local_server(self.config, self.clock)
         self.factory = IRCFactory(self.server)
 
+    def msgid(self, room: str, event_id: int | str) -> str:
+        """The ``msgid`` IRC clients see for ``room``'s stored event
+        ``event_id`` (the line door's id)."""
+        return self.factory.renderer.msgids.of(room, event_id)
+
     def irc(self, nick: str | None = None) -> IRCClient:
         """An IRC client, registered as ``nick`` if given."""
         client = IRCClient(self.factory)
@@ -221,8 +226,8 @@ class ChannelTests(IRCTestCase):
 
     def test_join_existing_with_topic_and_history(self) -> None:
         """Joining a native room: JOIN, topic with who set it when (333),
-        history as the messages they were (from their nicks, their time in
-        front), NAMES."""
+        NAMES, then history as the messages they were (from their nicks,
+        their time in front), after the NAMES reply as Ergo sends it."""
         bob = self.line("bob")
         bob.send("/create tea")
         bob.send("/topic biscuits")
@@ -237,9 +242,9 @@ class ChannelTests(IRCTestCase):
                 ":alice!alice@chatroom JOIN :#tea",
                 ":chatroom 332 alice #tea :biscuits",
                 f":chatroom 333 alice #tea bob :{int(self.clock.seconds())}",
-                ":bob!bob@chatroom PRIVMSG #tea :[18:04] hello",
                 ":chatroom 353 alice = #tea :@bob alice",
                 ":chatroom 366 alice #tea :End of /NAMES list",
+                ":bob!bob@chatroom PRIVMSG #tea :[18:04] hello",
             ],
         )
         self.assertIn(":alice!alice@chatroom JOIN :#general", lines)

@@ -70,7 +70,8 @@ class PrivateChathistoryTests(AccountsCase):
             out.append(f"{';'.join(f'{k}={v}' for k, v in tags)} {untagged(line)}")
         return out
 
-    def msgid(self, index: int) -> str:
+    def echo_msgid(self, index: int) -> str:
+        """The msgid of the echo of message ``index``."""
         return tags_of(self.echoes[index])["msgid"]
 
     def test_latest_from_both_sides(self) -> None:
@@ -86,7 +87,7 @@ class PrivateChathistoryTests(AccountsCase):
         """BEFORE, AFTER, AROUND and BETWEEN by msgid and by timestamp, as
         for a room: references exclusive, AROUND's msgid included."""
         ask = self.foo
-        third = self.msgid(2)
+        third = self.echo_msgid(2)
         self.assertEqual(
             self.asked(ask, f"BEFORE bar msgid={third} 10"), self.echoed(0, 1)
         )
@@ -98,7 +99,8 @@ class PrivateChathistoryTests(AccountsCase):
         )
         self.assertEqual(
             self.asked(
-                ask, f"BETWEEN bar msgid={self.msgid(0)} msgid={self.msgid(4)} 10"
+                ask,
+                f"BETWEEN bar msgid={self.echo_msgid(0)} msgid={self.echo_msgid(4)} 10",
             ),
             self.echoed(1, 2, 3),
         )

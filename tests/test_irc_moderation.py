@@ -187,6 +187,33 @@ class IRCModerationSignInTests(AccountsCase):
         self.assertNotIn(" 900 ", "".join(lines))  # said once, already
         self.assertEqual(self.server.registry.account_of(client.session), "alice")
 
+    def test_sasl_message_of_two_full_lines_waits_for_plus(self) -> None:
+        """A PLAIN message of exactly 800 base64 bytes (two full lines, as
+        irctest testPlainLarge800 sends) is answered once, after the
+        closing ``AUTHENTICATE +``, not after its second line; a third full
+        line is too long."""
+        self.account("alice")
+        client = IRCClient(self.factory)
+        client.send("CAP LS 302", "NICK alice", "USER a 0 * :A", "CAP REQ :sasl")
+        client.received()
+        payload = base64.b64encode(b"alice\0alice\0" + b"x" * 588).decode()
+        self.assertEqual(len(payload), 800)
+        client.send("AUTHENTICATE PLAIN")
+        self.assertEqual(client.received(), ["AUTHENTICATE +"])
+        client.send(f"AUTHENTICATE {payload[:400]}", f"AUTHENTICATE {payload[400:]}")
+        self.assertEqual(client.received(), [])
+        client.send("AUTHENTICATE +")
+        self.assertEqual(
+            client.received(),
+            [":chatroom 904 * :SASL authentication failed: wrong password"],
+        )
+        client.send("AUTHENTICATE PLAIN")
+        self.assertEqual(client.received(), ["AUTHENTICATE +"])
+        client.send(*(f"AUTHENTICATE {payload[:400]}",) * 3)
+        self.assertEqual(
+            client.received(), [":chatroom 904 * :SASL authentication failed: too long"]
+        )
+
     def test_passwords_are_never_logged(self) -> None:
         """Neither a right nor a wrong password appears in any log event."""
         events: list[dict[str, object]] = []

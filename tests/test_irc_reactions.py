@@ -37,7 +37,12 @@ class IRCReactionTests(CapsTestCase):
         (line,) = self.alice.received()
         self.assertEqual(untagged(line), ":bob!bob@chatroom TAGMSG #tea")
         self.assertEqual(
-            tags_of(line), {"msgid": "2", "+draft/reply": "1", "+draft/react": "x"}
+            tags_of(line),
+            {
+                "msgid": self.msgid("tea", 2),
+                "+draft/reply": self.msgid("tea", 1),
+                "+draft/react": "x",
+            },
         )
         self.bob.send("/unreact 1 x")
         (line,) = self.alice.received()
@@ -51,17 +56,20 @@ class IRCReactionTests(CapsTestCase):
     def test_irc_reactions_and_typing_reach_line_users(self) -> None:
         """alice's TAGMSG reaction and typing reach bob (rich) as REACT and
         TYPING; dave gets the TAGMSG once (the door's relay), not again
-        from the shared side; a reaction to no message is silently dropped."""
-        self.alice.send("@+draft/react=x;+draft/reply=1 TAGMSG #tea")
+        from the shared side; a reaction to no message (an id of the line
+        door's is no msgid) is silently dropped."""
+        hello = self.msgid("tea", 1)
+        self.alice.send(f"@+draft/react=x;+draft/reply={hello} TAGMSG #tea")
         self.assertEqual(self.bob.received(), ["@2 REACT tea 1 alice x"])
         tagmsgs = [x for x in self.dave.received() if " TAGMSG " in x]
         self.assertEqual(len(tagmsgs), 1)
         self.assertEqual(tags_of(tagmsgs[0])["+draft/react"], "x")
-        self.alice.send("@+draft/unreact=x;+draft/reply=1 TAGMSG #tea")
+        self.alice.send(f"@+draft/unreact=x;+draft/reply={hello} TAGMSG #tea")
         self.assertEqual(self.bob.received(), ["@3 UNREACT tea 1 alice x"])
         self.alice.send("@+typing=active TAGMSG #tea")
         self.assertEqual(self.bob.received(), ["TYPING tea alice active"])
         self.alice.send("@+draft/react=x;+draft/reply=99 TAGMSG #tea")
+        self.alice.send("@+draft/react=x;+draft/reply=1 TAGMSG #tea")
         self.alice.send("@+typing=bogus TAGMSG #tea")
         self.assertEqual(self.bob.received(), [])
         self.assertEqual(self.alice.received(), [])
@@ -91,7 +99,10 @@ class IRCReactionTests(CapsTestCase):
         )
         (line,) = self.alice.received()
         self.assertEqual(untagged(line), ":bob!bob@chatroom PRIVMSG #tea :* hello!")
-        self.assertEqual(tags_of(line), {"msgid": "2", "+draft/reply": "1"})
+        self.assertEqual(
+            tags_of(line),
+            {"msgid": self.msgid("tea", 2), "+draft/reply": self.msgid("tea", 1)},
+        )
 
     def test_plain_clients_see_nothing_of_reactions(self) -> None:
         """Without message-tags, reactions and typing are not shown at all

@@ -30,7 +30,8 @@ class RedactionTests(CapsTestCase):
         self.bob.received()
 
     def said(self, client: IRCClient, text: str) -> str:
-        """alice or carol says ``text`` in tea: its msgid, as bob sees it."""
+        """alice or carol says ``text`` in tea: its id, as bob (a line user
+        with ``/caps rich``) sees it."""
         client.send(f"PRIVMSG #tea :{text}")
         (line,) = self.bob.received()
         return line.split(" ")[0][1:]
@@ -45,13 +46,14 @@ class RedactionTests(CapsTestCase):
         """alice's REDACT deletes her message for everyone: bob (rich) gets
         ``REDACT``, alice the ``REDACT`` with its own msgid, carol (without
         the capability) no REDACT command; the message leaves the history."""
-        msgid = self.said(self.alice, "oops")
+        event_id = self.said(self.alice, "oops")
+        msgid = self.msgid("tea", event_id)
         self.alice.received()
         self.carol.received()
         self.alice.send(f"REDACT #tea {msgid} :typo")
-        self.assertEqual(self.bob.received(), [f"@2 REDACT tea {msgid} alice typo"])
+        self.assertEqual(self.bob.received(), [f"@2 REDACT tea {event_id} alice typo"])
         (line,) = self.alice.received()
-        self.assertEqual(tags_of(line), {"msgid": "2"})
+        self.assertEqual(tags_of(line), {"msgid": self.msgid("tea", 2)})
         self.assertEqual(
             untagged(line), f":alice!alice@chatroom REDACT #tea {msgid} :typo"
         )
@@ -66,7 +68,7 @@ class RedactionTests(CapsTestCase):
         self.bob.send("/redact 1")
         self.assertEqual(
             [untagged(x) for x in self.alice.received()],
-            [":bob!bob@chatroom REDACT #tea 1"],
+            [f":bob!bob@chatroom REDACT #tea {self.msgid('tea', 1)}"],
         )
 
     def test_clients_without_the_capability_read_it_in_words(self) -> None:
@@ -86,23 +88,34 @@ class RedactionTests(CapsTestCase):
         )
 
     def test_refusals_are_fail_replies(self) -> None:
-        """Unknown ids, someone else's message, a nick or a channel one is
-        not in: the specification's FAIL REDACT codes, nothing deleted."""
+        """Unknown ids (the line door's id, another room's msgid, another
+        store's, none, a message of no conversation), someone else's
+        message, a channel one is not in: the specification's FAIL REDACT
+        codes, nothing deleted."""
         self.bob.send("mine")
         self.alice.received()
         self.bob.received()
         unknown = "This message does not exist or is too old"
+        mine, elsewhere = self.msgid("tea", 1), self.msgid("general", 1)
+        other_store = "0" + mine[1:] if mine[0] != "0" else "1" + mine[1:]
         for line, reply in [
             ("REDACT #tea 99", f"UNKNOWN_MSGID #tea 99 :{unknown}"),
+            ("REDACT #tea 1", f"UNKNOWN_MSGID #tea 1 :{unknown}"),
             ("REDACT #tea x1", f"UNKNOWN_MSGID #tea x1 :{unknown}"),
+            (f"REDACT #tea {elsewhere}", f"UNKNOWN_MSGID #tea {elsewhere} :{unknown}"),
             (
-                "REDACT #tea 1 :no",
-                "REDACT_FORBIDDEN #tea 1 :You are not authorised to delete "
+                f"REDACT #tea {other_store}",
+                f"UNKNOWN_MSGID #tea {other_store} :{unknown}",
+            ),
+            (
+                f"REDACT #tea {mine} :no",
+                f"REDACT_FORBIDDEN #tea {mine} :You are not authorised to delete "
                 "this message",
             ),
-            ("REDACT bob 1", "INVALID_TARGET bob :You cannot delete messages from bob"),
+            # a nick is a private conversation: alice (no account) has none
+            (f"REDACT bob {mine}", f"UNKNOWN_MSGID bob {mine} :{unknown}"),
             (
-                "REDACT #cafe 1",
+                f"REDACT #cafe {mine}",
                 "INVALID_TARGET #cafe :You cannot delete messages from #cafe",
             ),
             (  # irctest testRedactInvalidTarget: the target is looked at first

@@ -39,15 +39,21 @@ class IRCReplyTests(CapsTestCase):
         self.bob.send("/reply 1 hi yourself")
         (line,) = self.alice.received()
         self.assertEqual(untagged(line), ":bob!bob@chatroom PRIVMSG #tea :hi yourself")
-        self.assertEqual(tags_of(line), {"msgid": "2", "+draft/reply": "1"})
+        self.assertEqual(
+            tags_of(line),
+            {"msgid": self.msgid("tea", 2), "+draft/reply": self.msgid("tea", 1)},
+        )
         self.assertEqual(
             self.carol.received(), [":bob!bob@chatroom PRIVMSG #tea :hi yourself"]
         )
 
     def test_irc_reply_is_a_reply_for_line_users(self) -> None:
-        """alice's PRIVMSG tagged +draft/reply=1 reaches bob (rich) as a
-        MSG tagged reply=1, dave tagged +draft/reply=1, carol plain."""
-        self.alice.send("@+draft/reply=1 PRIVMSG #tea :yes please")
+        """alice's PRIVMSG tagged +draft/reply with message 1's msgid
+        reaches bob (rich) as a MSG tagged reply=1, dave tagged with that
+        msgid, carol plain."""
+        self.alice.send(
+            f"@+draft/reply={self.msgid('tea', 1)} PRIVMSG #tea :yes please"
+        )
         self.assertEqual(
             self.bob.received(), [f"@2;reply=1 MSG tea alice {STAMP} yes please"]
         )
@@ -55,36 +61,49 @@ class IRCReplyTests(CapsTestCase):
         self.assertEqual(
             untagged(line), ":alice!alice@chatroom PRIVMSG #tea :yes please"
         )
-        self.assertEqual(tags_of(line), {"msgid": "2", "+draft/reply": "1"})
+        self.assertEqual(
+            tags_of(line),
+            {"msgid": self.msgid("tea", 2), "+draft/reply": self.msgid("tea", 1)},
+        )
         self.assertEqual(
             self.carol.received(), [":alice!alice@chatroom PRIVMSG #tea :yes please"]
         )
         self.assertEqual(self.alice.received(), [])
 
     def test_reply_to_an_unknown_msgid_is_said_with_its_tag(self) -> None:
-        """A +draft/reply naming no message of the room is not refused: the
-        message is said, its client tag relayed as it was."""
+        """A +draft/reply naming no message of the room (the line door's
+        id is no msgid) is not refused: the message is said, its client tag
+        relayed as it was."""
         self.alice.send("@+draft/reply=99 PRIVMSG #tea :what?")
         self.assertEqual(
             self.bob.received(), [f"@2;+draft/reply=99 MSG tea alice {STAMP} what?"]
         )
         (line,) = self.dave.received()
-        self.assertEqual(tags_of(line), {"msgid": "2", "+draft/reply": "99"})
+        self.assertEqual(
+            tags_of(line), {"msgid": self.msgid("tea", 2), "+draft/reply": "99"}
+        )
         self.alice.send("@+draft/reply=abc PRIVMSG #tea :eh?")
         (line,) = self.dave.received()
-        self.assertEqual(tags_of(line), {"msgid": "3", "+draft/reply": "abc"})
+        self.assertEqual(
+            tags_of(line), {"msgid": self.msgid("tea", 3), "+draft/reply": "abc"}
+        )
         self.assertEqual(self.alice.received(), [])
 
     def test_reply_keeps_its_other_client_tags(self) -> None:
         """A reply's other client-only tags travel with it, as a plain
         message's do."""
-        self.alice.send("@+draft/reply=1;+example/colour=red PRIVMSG #tea :ok")
+        hello = self.msgid("tea", 1)
+        self.alice.send(f"@+draft/reply={hello};+example/colour=red PRIVMSG #tea :ok")
         (line,) = self.bob.received()
         self.assertTrue(line.startswith("@2;reply=1;+example/colour=red MSG "), line)
         (line,) = self.dave.received()
         self.assertEqual(
             tags_of(line),
-            {"msgid": "2", "+draft/reply": "1", "+example/colour": "red"},
+            {
+                "msgid": self.msgid("tea", 2),
+                "+draft/reply": self.msgid("tea", 1),
+                "+example/colour": "red",
+            },
         )
 
     def test_echoed_reply_is_the_labeled_answer(self) -> None:
@@ -96,11 +115,18 @@ class IRCReplyTests(CapsTestCase):
         erin.send("JOIN #tea")
         erin.received()
         self.bob.received()
-        erin.send("@label=abc;+draft/reply=1 PRIVMSG #tea :agreed")
+        erin.send(
+            f"@label=abc;+draft/reply={self.msgid('tea', 1)} PRIVMSG #tea :agreed"
+        )
         (echo,) = erin.received()
         self.assertEqual(untagged(echo), ":erin!erin@chatroom PRIVMSG #tea :agreed")
         self.assertEqual(
-            tags_of(echo), {"label": "abc", "msgid": "2", "+draft/reply": "1"}
+            tags_of(echo),
+            {
+                "label": "abc",
+                "msgid": self.msgid("tea", 2),
+                "+draft/reply": self.msgid("tea", 1),
+            },
         )
         self.assertEqual(
             self.bob.received(), [f"@2;reply=1 MSG tea erin {STAMP} agreed"]
@@ -118,7 +144,7 @@ class IRCReplyTests(CapsTestCase):
         erin.send("CHATHISTORY LATEST #tea * 10")
         replies = [x for x in erin.received() if x.endswith(" :later")]
         self.assertEqual(len(replies), 1)
-        self.assertEqual(tags_of(replies[0])["+draft/reply"], "1")
+        self.assertEqual(tags_of(replies[0])["+draft/reply"], self.msgid("tea", 1))
 
     def test_multiline_batch_can_be_a_reply(self) -> None:
         """A draft/multiline batch tagged +draft/reply is one reply: bob
@@ -128,7 +154,7 @@ class IRCReplyTests(CapsTestCase):
         erin.received()
         self.bob.received()
         erin.send(
-            "@+draft/reply=1 BATCH +m1 draft/multiline #tea",
+            f"@+draft/reply={self.msgid('tea', 1)} BATCH +m1 draft/multiline #tea",
             "@batch=m1 PRIVMSG #tea :first",
             "@batch=m1 PRIVMSG #tea :second",
             "BATCH -m1",

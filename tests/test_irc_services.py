@@ -8,6 +8,10 @@ sign-in back-off is the line door's (:class:`chatroom.core.accounts.Accounts`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from twisted.internet import defer
+
 from tests.support import FakeClient
 from tests.test_irc import IRCClient
 from tests.test_irc_conformance import ConformanceCase, params
@@ -229,3 +233,50 @@ class AccountRegistrationTests(ConformanceCase):
         bar.received()
         bar.send(f"REGISTER * * {PASSWORD}")
         self.assertEqual(params(bar.received()[0])[1], "ACCOUNT_EXISTS")
+
+
+class RegisterBeforeConnectTests(ConformanceCase):
+    """``--irc-register-before-connect``: draft/account-registration's
+    ``before-connect``, as irctest's RegisterBeforeConnectTestCase and
+    RegisterNoLandGrabsTestCase."""
+
+    config = replace(ConformanceCase.config, irc_register_before_connect=True)
+
+    def test_register_before_connecting(self) -> None:
+        """The capability says ``before-connect``; ``REGISTER`` after
+        ``NICK`` and before ``USER`` is ``REGISTER SUCCESS`` and ``900``;
+        the connection then completes under the account, with no second
+        claim of the nick (no ``NICK`` line of its own)."""
+        bar = IRCClient(self.factory)
+        bar.send("CAP LS 302")
+        offered = params(bar.received()[0])[-1].split()
+        self.assertIn("draft/account-registration=before-connect", offered)
+        bar.send("REGISTER * * shivarampassphrase")
+        self.assertEqual(params(bar.received()[0])[:2], ("REGISTER", "NEED_NICK"))
+        bar.send("NICK bar", "REGISTER * * shivarampassphrase")
+        lines = bar.received()
+        self.assertEqual(params(lines[0]), ("SUCCESS", "bar", "Account created"))
+        self.assertEqual(lines[1].split(" ")[1:3], ["900", "*"])
+        bar.send("REGISTER * * shivarampassphrase")
+        self.assertEqual(
+            params(bar.received()[0])[:2], ("REGISTER", "ALREADY_AUTHENTICATED")
+        )
+        bar.send("USER b 0 * :b", "CAP END")
+        lines = bar.received()
+        self.assertIn(":My.Little.Server 001 bar ", lines[0])
+        self.assertFalse([x for x in lines if " NICK " in x or " 900 " in x])
+        self.assertEqual(self.server.registry.account_of(bar.session), "bar")
+
+    def test_no_land_grabs(self) -> None:
+        """A nick an anonymous user holds cannot be registered from under
+        them before connecting (ACCOUNT_EXISTS), and no account is left."""
+        self.irc("root")
+        bar = IRCClient(self.factory)
+        bar.send("NICK root", "REGISTER * * shivarampassphrase")
+        lines = bar.received()
+        self.assertEqual(params(lines[0])[:2], ("REGISTER", "ACCOUNT_EXISTS"))
+        self.assertIsNone(
+            self.successResultOf(
+                defer.ensureDeferred(self.server.registry.account_store.get("root"))
+            )
+        )

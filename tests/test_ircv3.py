@@ -129,8 +129,8 @@ class TagsTests(CapsTestCase):
 
     def test_time_and_msgid_match_the_line_doors_id(self) -> None:
         """A line user's message reaches a server-time + message-tags client
-        with its time and the id the line door shows with /caps ids
-        (irctest time.py testTime, message_tags.py testBasic)."""
+        with its time and the msgid of the id the line door shows with
+        /caps ids (irctest time.py testTime, message_tags.py testBasic)."""
         line, _ = self.line_room("bob")
         alice = self.capped("alice", "server-time", "message-tags")
         alice.send("JOIN #tea")
@@ -142,7 +142,9 @@ class TagsTests(CapsTestCase):
         (got,) = alice.received()
         self.assertEqual(untagged(got), ":bob!bob@chatroom PRIVMSG #tea :hello")
         self.assertEqual(tags_of(got)["time"], STAMP)
-        self.assertEqual("@" + tags_of(got)["msgid"], mine.split(" ")[0])
+        self.assertEqual(
+            tags_of(got)["msgid"], self.msgid("tea", mine.split(" ")[0][1:])
+        )
 
     def test_plain_clients_get_the_old_bytes_once_per_variant(self) -> None:
         """Clients without capabilities get untagged lines; one event is

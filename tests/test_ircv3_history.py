@@ -52,9 +52,9 @@ class ReplayTests(CapsTestCase):
         self.assertEqual(
             [tags_of(x) for x in inside],
             [
-                {"batch": ref, "time": STAMP, "msgid": "1"},
-                {"batch": ref, "time": STAMP, "msgid": "2"},
-                {"batch": ref, "time": STAMP, "msgid": "3"},
+                {"batch": ref, "time": STAMP, "msgid": self.msgid("tea", 1)},
+                {"batch": ref, "time": STAMP, "msgid": self.msgid("tea", 2)},
+                {"batch": ref, "time": STAMP, "msgid": self.msgid("tea", 3)},
             ],
         )
         self.assertEqual(lines[start + 4], f":chatroom BATCH -{ref}")
@@ -96,6 +96,10 @@ class ChathistoryTests(CapsTestCase):
         self.alice.send("JOIN #tea")
         self.alice.received()
 
+    def ref(self, event_id: int) -> str:
+        """A reference to message ``event_id`` of tea: ``msgid=`` its msgid."""
+        return f"msgid={self.msgid('tea', event_id)}"
+
     def history(self, request: str) -> list[str]:
         """The texts of the messages CHATHISTORY answers, checking the batch."""
         self.alice.send(f"CHATHISTORY {request}")
@@ -114,7 +118,7 @@ class ChathistoryTests(CapsTestCase):
             self.history("LATEST #tea * 3"), [f"message {n}" for n in (8, 9, 10)]
         )
         self.assertEqual(
-            self.history("LATEST #tea msgid=8 5"), ["message 9", "message 10"]
+            self.history(f"LATEST #tea {self.ref(8)} 5"), ["message 9", "message 10"]
         )
 
     def test_before_after_around_between(self) -> None:
@@ -122,17 +126,21 @@ class ChathistoryTests(CapsTestCase):
         names the message said then as its msgid would (references are
         exclusive: irctest testChathistory[AFTER], [LATEST])."""
         texts = [f"message {n}" for n in range(11)]
-        self.assertEqual(self.history("BEFORE #tea msgid=5 2"), texts[3:5])
-        self.assertEqual(self.history("AFTER #tea msgid=5 2"), texts[6:8])
-        self.assertEqual(self.history("AROUND #tea msgid=5 3"), texts[4:7])
-        self.assertEqual(self.history("BETWEEN #tea msgid=2 msgid=6 10"), texts[3:6])
-        self.assertEqual(self.history("BETWEEN #tea msgid=6 msgid=2 2"), texts[4:6])
+        self.assertEqual(self.history(f"BEFORE #tea {self.ref(5)} 2"), texts[3:5])
+        self.assertEqual(self.history(f"AFTER #tea {self.ref(5)} 2"), texts[6:8])
+        self.assertEqual(self.history(f"AROUND #tea {self.ref(5)} 3"), texts[4:7])
+        self.assertEqual(
+            self.history(f"BETWEEN #tea {self.ref(2)} {self.ref(6)} 10"), texts[3:6]
+        )
+        self.assertEqual(
+            self.history(f"BETWEEN #tea {self.ref(6)} {self.ref(2)} 2"), texts[4:6]
+        )
         # message n was said at NOW + n seconds
         at = "2026-11-21T18:04:10.500Z"  # message 5
         self.assertEqual(self.history(f"BEFORE #tea timestamp={at} 2"), texts[3:5])
         self.assertEqual(self.history(f"AFTER #tea timestamp={at} 2"), texts[6:8])
         self.assertEqual(self.history(f"LATEST #tea timestamp={at} 2"), texts[9:11])
-        between = f"BETWEEN #tea timestamp={at} msgid=8 10"
+        between = f"BETWEEN #tea timestamp={at} {self.ref(8)} 10"
         self.assertEqual(self.history(between), texts[6:8])
 
     def test_timestamps_are_the_original_times(self) -> None:
@@ -140,12 +148,12 @@ class ChathistoryTests(CapsTestCase):
         self.alice.send("CHATHISTORY LATEST #tea * 1")
         line = self.alice.received()[1]
         self.assertEqual(tags_of(line)["time"], "2026-11-21T18:04:15.500Z")
-        self.assertEqual(tags_of(line)["msgid"], "10")
+        self.assertEqual(tags_of(line)["msgid"], self.msgid("tea", 10))
 
     def test_empty_batch_and_private_targets(self) -> None:
         """Nothing to give is still a batch; a nick (private messages are
         not stored) gets an empty one."""
-        self.assertEqual(self.history("AFTER #tea msgid=10 5"), [])
+        self.assertEqual(self.history(f"AFTER #tea {self.ref(10)} 5"), [])
         self.alice.send("CHATHISTORY LATEST bob * 5")
         lines = self.alice.received()
         self.assertEqual(len(lines), 2)
@@ -167,12 +175,18 @@ class ChathistoryTests(CapsTestCase):
 
     def test_refusals(self) -> None:
         """Bad requests are FAIL CHATHISTORY with the specification's codes
-        (irctest chathistory.py testInvalidTargets)."""
+        (irctest chathistory.py testInvalidTargets); a msgid that is not
+        one of the room's is unknown."""
         cases = {
             "LATEST #nowhere * 10": "FAIL CHATHISTORY INVALID_TARGET LATEST #nowhere",
             "SIDEWAYS #tea * 10": "FAIL CHATHISTORY INVALID_PARAMS SIDEWAYS",
             "LATEST #tea *": "FAIL CHATHISTORY NEED_MORE_PARAMS LATEST",
             "BEFORE #tea msgid=x 5": "FAIL CHATHISTORY INVALID_PARAMS BEFORE",
+            # the line door's id, and another room's msgid, name none of tea
+            "AFTER #tea msgid=5 5": "FAIL CHATHISTORY INVALID_PARAMS AFTER",
+            f"AROUND #tea msgid={self.msgid('cafe', 5)} 5": (
+                "FAIL CHATHISTORY INVALID_PARAMS AROUND"
+            ),
             "BEFORE #tea timestamp=then 5": "FAIL CHATHISTORY INVALID_PARAMS BEFORE",
             "LATEST #tea * none": "FAIL CHATHISTORY INVALID_PARAMS LATEST",
         }
@@ -285,7 +299,7 @@ class IRCv3HistoryLongLineTests(CapsTestCase):
         self.assertTrue(
             untagged(lines[0]).endswith(f"BATCH +{ref} draft/multiline #tea")
         )
-        self.assertEqual(tags_of(lines[0])["msgid"], "1")
+        self.assertEqual(tags_of(lines[0])["msgid"], self.msgid("tea", 1))
         self.assertEqual(lines[-1], f":chatroom BATCH -{ref}")
         self.check_split(lines[1:-1], text)
         self.assertNotIn("draft/multiline-concat", tags_of(lines[1]))

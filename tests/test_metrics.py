@@ -140,7 +140,15 @@ class MeteredRegistryTests(unittest.TestCase):
         properties, never a command's operation."""
         self.assertEqual(
             UNTIMED,
-            {"account_store", "available", "files", "start", "stop", "detach"},
+            {
+                "account_store",
+                "available",
+                "files",
+                "store_epoch",
+                "start",
+                "stop",
+                "detach",
+            },
         )
         self.assertLessEqual(UNTIMED, set(operations()))
 

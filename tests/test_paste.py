@@ -92,7 +92,7 @@ class PasteAtTheIRCDoorTests(CapsTestCase):
         start = untagged(lines[0])
         ref = start.split(" ")[2][1:]
         self.assertEqual(start, f":chatroom BATCH +{ref} draft/multiline #tea")
-        self.assertEqual(tags_of(lines[0])["msgid"], "1")
+        self.assertEqual(tags_of(lines[0])["msgid"], self.msgid("tea", 1))
         self.assertEqual(
             [untagged(line).partition(" :")[2] for line in lines[1:-1]],
             ["def brew(pot):", "    return pot.pour()", "", "brew(tea)"],

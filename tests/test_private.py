@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from dataclasses import replace
 
+from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
@@ -79,3 +80,33 @@ class StoredPrivateTests(unittest.TestCase):
         self.assertFalse([x for x in third.received() if "PRIVMSG" in x])
         third.send("/history @bob 10")
         self.assertEqual(third.received(), [*sent[1:], answer, "HISTORY_END @bob 3"])
+
+    def test_a_deleted_message_stays_deleted(self) -> None:
+        """bob deletes his second message to absent alice (IRC's ``REDACT``
+        of a private message, :meth:`Registry.redact_private`): after a
+        restart it is neither delivered to her nor in the conversation, nor
+        found by search; his first message is."""
+        alice = FakeClient(self.server)
+        for line in ("alice", f"/register {PASSWORD}", "/quit"):
+            alice.send(line)
+        bob = FakeClient(self.server)
+        for line in ("bob", f"/register {PASSWORD}", "/msg alice first words"):
+            bob.send(line)
+        bob.send("/msg alice regret these words")
+        registry = self.server.registry
+        gone = self.successResultOf(
+            defer.ensureDeferred(registry.redact_private(bob.protocol, "alice", 2))
+        )
+        self.assertEqual((gone.sender, gone.target), ("bob", "2"))
+        self.restart()
+        again = FakeClient(self.server)
+        again.send(f"/login alice {PASSWORD}")
+        self.assertEqual(
+            [x.split(" ", 4)[-1] for x in again.received() if "PRIVMSG" in x],
+            ["first words"],
+        )
+        again.send("/history @bob 10")
+        self.assertEqual(again.received()[-1], "HISTORY_END @bob 1")
+        again.send("/search words")
+        found = [x for x in again.received() if x.startswith("FOUND ")]
+        self.assertEqual([x.rsplit(" ", 2)[1:] for x in found], [["first", "words"]])

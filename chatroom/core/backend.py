@@ -24,6 +24,7 @@ and the core decides again.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,6 +39,7 @@ from chatroom.core.events import (
     Listing,
     Message,
     PrivateMessage,
+    PrivateRedacted,
     Reaction,
     Redacted,
     RoomDeleted,
@@ -201,9 +203,12 @@ class OtherNodes(Protocol):
         on, with no ``JOIN``, then ``shown(room key)``)."""
         ...
 
-    async def tell(self, account: str, token: str, event: PrivateMessage) -> None:
-        """``event`` (the sender's copy of a private message) to the
-        account's devices on the nodes other than seat ``token``'s."""
+    async def tell(
+        self, account: str, token: str, event: PrivateMessage | PrivateRedacted
+    ) -> None:
+        """``event`` (the sender's copy of a private message, or of its
+        deletion) to the account's devices on the nodes other than seat
+        ``token``'s."""
         ...
 
     async def show(
@@ -238,6 +243,11 @@ class OtherNodes(Protocol):
         ...
 
 
+def fresh_epoch() -> str:
+    """A new store epoch (:attr:`Backend.store_epoch`): 10 random hex digits."""
+    return secrets.token_hex(5)
+
+
 class Backend(Protocol):
     """The state of names and rooms, changed in atomic steps.
 
@@ -253,6 +263,14 @@ class Backend(Protocol):
     @property
     def available(self) -> bool:
         """False while shared state is out of reach."""
+        ...
+
+    @property
+    def store_epoch(self) -> str:
+        """The lifetime of the store the events' ids count in: each room's
+        ids never repeat under one epoch (:func:`fresh_epoch`, kept with
+        the ids: in the ``--db`` file, in Redis; a store in memory makes
+        one at each start, as its ids start again)."""
         ...
 
     @property

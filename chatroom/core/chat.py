@@ -40,6 +40,7 @@ from chatroom.core.events import (
     Listing,
     Message,
     PrivateMessage,
+    PrivateRedacted,
     PrivateTagMessage,
     RealnameChanged,
     Renamed,
@@ -177,6 +178,10 @@ class ChatCore(Generic[B]):
     @property
     def available(self) -> bool:
         return self.backend.available
+
+    @property
+    def store_epoch(self) -> str:
+        return self.backend.store_epoch
 
     # -- life ---------------------------------------------------------------------
 
@@ -342,6 +347,16 @@ class ChatCore(Generic[B]):
         self, member: Member, other: str, count: int, before: int | None = None
     ) -> list[PrivateMessage]:
         return await self.private.history(self._session(member), other, count, before)
+
+    async def redact_private(
+        self, member: Member, other: str, event_id: int, reason: str = ""
+    ) -> PrivateRedacted:
+        session = self._session(member)
+        event = await self.private.redact(session, other, event_id, reason)
+        if name_key(other) != name_key(session.name):
+            self.devices.to_others(member, event)  # the sender's other devices
+            await self.devices.to_other_nodes(member, event)
+        return event
 
     async def private_targets(self, member: Member) -> list[PrivateMessage]:
         return await self.private.targets(self._session(member))

@@ -53,6 +53,7 @@ TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry] | type[Hook]]
         events.Message,
         events.OperatorMessage,
         events.PrivateMessage,
+        events.PrivateRedacted,
         events.Typing,
         events.TagMessage,
         events.PrivateTagMessage,

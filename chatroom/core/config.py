@@ -68,6 +68,10 @@ class ServerConfig:
     require_account: bool = False
     #: The IRC door's server password (``--irc-password``): "" for none.
     irc_password: str = ""
+    #: IRC clients may ``REGISTER`` an account before completing their
+    #: connection (``--irc-register-before-connect``: draft/account-registration's
+    #: ``before-connect``).
+    irc_register_before_connect: bool = False
 
     #: Registrations one address may make per ``register_window`` seconds
     #: (``--register-limit``; 0 for no limit). Ergo's default, 30 per 10 minutes.

@@ -41,6 +41,7 @@ from chatroom.core.events import (
     Event,
     Listing,
     PrivateMessage,
+    PrivateRedacted,
     Welcome,
 )
 from chatroom.core.facts import RoomFacts
@@ -445,9 +446,11 @@ class Devices:
         for device in others:
             device.member.left_elsewhere(room, listing)
 
-    async def to_other_nodes(self, member: Member, event: PrivateMessage) -> None:
-        """``event`` (the sender's copy of a private message) to the
-        account's devices on other nodes."""
+    async def to_other_nodes(
+        self, member: Member, event: PrivateMessage | PrivateRedacted
+    ) -> None:
+        """``event`` (the sender's copy of a private message, or of its
+        deletion) to the account's devices on other nodes."""
         seat = self.sessions.seat_of(member)
         session = None if seat is None else self.sessions.get(seat)
         if session is not None and _own_account(session):

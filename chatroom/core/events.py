@@ -134,6 +134,22 @@ class PrivateMessage(Event):
 
 
 @dataclass(slots=True, eq=True)
+class PrivateRedacted(Event):
+    """``sender`` deleted their private message to ``recipient`` (said at
+    ``said_at``: ``text``; ``target``: its id in their conversation),
+    ``reason`` "" for none. Told to both parties (IRC's ``REDACT nick
+    msgid``, whose ``msgid`` is made from the message); not stored: the
+    message is gone from the conversation."""
+
+    sender: str
+    recipient: str
+    said_at: str
+    text: str
+    target: str
+    reason: str = ""
+
+
+@dataclass(slots=True, eq=True)
 class Typing(RoomEvent):
     """``user`` is typing in the room (``active``, ``paused``, ``done``);
     handed to every member but the typist's own seat. ``from_tags``: it

@@ -47,8 +47,11 @@ OPERATION_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
-#: Registry members passed through untimed: the server's lifecycle.
-UNTIMED = frozenset({"account_store", "available", "files", "start", "stop", "detach"})
+#: Registry members passed through untimed: the server's lifecycle, and what
+#: it holds (its account store, its files, its store's epoch).
+UNTIMED = frozenset(
+    {"account_store", "available", "files", "store_epoch", "start", "stop", "detach"}
+)
 
 
 class _Timing:

@@ -21,6 +21,7 @@ for a single server, Redis lists for a cluster.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
@@ -28,7 +29,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import errors, rules
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, PrivateMessage
+from chatroom.core.events import Event, PrivateMessage, PrivateRedacted
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
@@ -80,6 +81,12 @@ class ConversationStore(Protocol):
     async def take(self, account: str) -> list[PrivateMessage]:
         """Every message kept for ``account``, oldest first, now no longer
         kept (one atomic step: two sign-ins never both get one)."""
+        ...
+
+    async def redact(self, conversation: str, event_id: int) -> bool:
+        """Message ``event_id`` of ``conversation`` is deleted: gone from it,
+        from what waits for its parties and from search; False if it was
+        not kept (trimmed, or deleted already)."""
         ...
 
 
@@ -166,13 +173,12 @@ class PrivateMessages:
             found = await self._recipient(name)  # signed in or out meanwhile
         raise errors.unavailable()
 
-    async def history(
-        self, session: SeatSession, name: str, count: int, before: int | None
-    ) -> list[PrivateMessage]:
-        """The caller's conversation with ``name``, paged back. Only an
-        account's conversations are kept for it to read: a plain name's
-        next holder is someone else."""
-        rules.check_history_count(count)
+    async def _conversation(
+        self, session: SeatSession, name: str
+    ) -> tuple[str, Target | None]:
+        """The key of the caller's conversation with ``name``, and ``name``'s
+        user (None: nobody now). Only an account's conversations are kept
+        for it: a plain name's next holder is someone else."""
         rules.check_name(name)
         if not session.account:
             raise errors.not_allowed(
@@ -180,11 +186,54 @@ class PrivateMessages:
             )
         found = await self.backend.find_user(name)
         other = party(found.account, found.name) if found else party("", name)
-        key = conversation_key(session.account, other)
+        return conversation_key(session.account, other), found
+
+    async def history(
+        self, session: SeatSession, name: str, count: int, before: int | None
+    ) -> list[PrivateMessage]:
+        """The caller's conversation with ``name``, paged back. Only an
+        account's conversations are kept for it to read: a plain name's
+        next holder is someone else."""
+        rules.check_history_count(count)
+        key, found = await self._conversation(session, name)
         events = await self.backend.conversations.page(key, count, before)
         if found is None and not events and before is None:
             raise errors.no_such_user(name)
         return events
+
+    async def redact(
+        self, session: SeatSession, name: str, event_id: int, reason: str = ""
+    ) -> PrivateRedacted:
+        """Delete message ``event_id`` of the caller's conversation with
+        ``name``: only its sender may; it leaves the conversation and what
+        waits for an absent account, and ``name`` is told if connected
+        (the caller's door tells the caller).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (a plain name, or someone else's
+                message), ``NO_SUCH_MESSAGE``, ``NO_SUCH_USER``.
+        """
+        key, found = await self._conversation(session, name)
+        page = await self.backend.conversations.page(key, 1, event_id + 1)
+        if not page or page[-1].id != str(event_id):
+            raise errors.no_such_message(event_id, f"@{name}")
+        message = page[-1]
+        if name_key(message.sender) not in (session.account, name_key(session.name)):
+            raise errors.not_allowed("only its sender deletes a private message")
+        if not await self.backend.conversations.redact(key, event_id):
+            raise errors.no_such_message(event_id, f"@{name}")  # deleted meanwhile
+        event = PrivateRedacted(
+            message.sender,
+            message.recipient,
+            message.time,
+            message.text,
+            message.id,
+            reason,
+        )
+        if found is not None and found.online:
+            with contextlib.suppress(ChatError):  # gone meanwhile: nobody to tell
+                await self.backend.tell(found, event)
+        return event
 
     async def party_of(self, name: str) -> str:
         """The party ``name`` is in a conversation, as :meth:`history`

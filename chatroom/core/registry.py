@@ -37,6 +37,7 @@ from chatroom.core.events import (
     LobbyChanges,
     Message,
     PrivateMessage,
+    PrivateRedacted,
     PrivateTagMessage,
     SearchResult,
     StoredEvent,
@@ -126,6 +127,15 @@ class Registry(Protocol):
     def available(self) -> bool:
         """False while shared state is out of reach (a cluster node that
         cannot reach Redis: ``/healthz`` says so); always True in-process."""
+        ...
+
+    @property
+    def store_epoch(self) -> str:
+        """The lifetime of the store that numbers the rooms' events: a room's
+        event ids are unique under one epoch, which a restart keeps and a
+        new store (a new ``--db`` file, a Redis that lost its data, a server
+        without ``--db`` started again) changes. With a room's name and an
+        id it names one event for all time (IRC's ``msgid``)."""
         ...
 
     def start(self) -> None:
@@ -387,6 +397,19 @@ class Registry(Protocol):
     async def private_targets(self, member: Member) -> list[PrivateMessage]:
         """The newest message of each of the member's account's private
         conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
+        ...
+
+    async def redact_private(
+        self, member: Member, other: str, event_id: int, reason: str = ""
+    ) -> PrivateRedacted:
+        """Delete message ``event_id`` of the member's conversation with
+        ``other`` (its sender only; IRC's ``REDACT nick msgid``): ``other``
+        is told, and the member's other devices; returns the event for the
+        member's own door to show.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``NO_SUCH_MESSAGE``, ``NO_SUCH_USER``.
+        """
         ...
 
     async def deliver_kept(self, member: Member) -> None:

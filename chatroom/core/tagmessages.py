@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core.backend import Backend
+from chatroom.core.backend import Backend, fresh_epoch
 from chatroom.core.errors import ChatError
 from chatroom.core.events import PrivateTagMessage, TagMessage
 from chatroom.core.messagelife import MessageLife
@@ -61,10 +61,14 @@ class TagMessages:
         self.session_of = session_of
         self.life = life
         self._numbers = itertools.count(1)
-        self._prefix = "t" if namespace == "local" else f"t{namespace}."
+        node = "" if namespace == "local" else f"{namespace}."
+        #: A new epoch at each start: the numbers start again, the ids do not.
+        self._prefix = f"t{node}{fresh_epoch()}."
 
     def _fresh_id(self) -> str:
-        """An id for a message that is not stored (``t1``, ``t2``...)."""
+        """An id for a message that is not stored (``t0c1d2e3f4a.1``, then
+        ``.2``...; a cluster node's id after the ``t``), unique across the
+        server and its restarts as an IRC ``msgid`` must be."""
         return f"{self._prefix}{next(self._numbers)}"
 
     async def to_room(

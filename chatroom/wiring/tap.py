@@ -80,6 +80,12 @@ class Options(OneLineUsage):
             "Share the ports with this machine's other nodes (SO_REUSEPORT, tcp:).",
         ],
         FILES_FLAG,
+        [
+            "irc-register-before-connect",
+            None,
+            "IRC clients may REGISTER an account before NICK/USER complete their "
+            "connection (draft/account-registration's before-connect).",
+        ],
     ]
 
     optParameters = [
@@ -489,6 +495,9 @@ class Options(OneLineUsage):
         }
         given["require_account"] = bool(given["require_account"])
         given.pop("files", None)
+        given["irc_register_before_connect"] = bool(
+            given["irc_register_before_connect"]
+        )
         return ServerConfig(**given)
 
 

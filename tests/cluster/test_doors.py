@@ -12,9 +12,10 @@ from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.web.client import Agent, readBody
 
+from chatroom.doors.irc.msgids import MsgIds
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_doors import irc_client
-from tests.support import LineClient
+from tests.support import LineClient, redis_backend
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 
@@ -155,10 +156,11 @@ class ClusterDoorsTests(ClusterTestCase):
         self.assertTrue(start.endswith(" chathistory #tea"), start)
         first = yield ivy.expect(lambda line: "PRIVMSG #tea :first" in line)
         tags = dict(t.partition("=")[::2] for t in first[1:].split(" ")[0].split(";"))
-        self.assertEqual(tags["msgid"], "1")
+        msgids = MsgIds(lambda: redis_backend(one.server).store_epoch)
+        self.assertEqual(tags["msgid"], msgids.of("tea", 1))
         self.assertTrue(tags["time"].startswith("20"), first)
         yield ivy.expect(lambda line: " BATCH -" in line)
-        ivy.say("CHATHISTORY BEFORE #tea msgid=3 1")
+        ivy.say(f"CHATHISTORY BEFORE #tea msgid={msgids.of('tea', 3)} 1")
         yield ivy.expect(lambda line: " BATCH +" in line)
         second = yield ivy.expect(lambda line: "PRIVMSG" in line)
         self.assertTrue(second.endswith(":lina!lina@chatroom PRIVMSG #tea :second"))

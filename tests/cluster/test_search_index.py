@@ -15,7 +15,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.redis import search_postgres
 from chatroom.core import codec
-from chatroom.core.events import Edited, Message, PrivateMessage
+from chatroom.core.events import Edited, Message, PrivateMessage, PrivateRedacted
 from chatroom.core.search import parse_search
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
 
@@ -142,3 +142,19 @@ class PrivateIndexTests(IndexTestCase):
             self.found("alice", "note"),
             ["alice carol: note 4", "alice bob: note 3", "alice bob: note 2"],
         )
+
+    def test_a_deleted_message_leaves_the_index(self) -> None:
+        """A private message's deletion (``REDACT`` of it, fed to the outbox
+        by Redis's ``private-redact`` script) takes it out of the index;
+        the conversation's other messages stay."""
+        gone = PrivateRedacted("", "", "", "", "2")
+        search_postgres.apply(
+            self.db,
+            [
+                wrote(1, "alice bob", 1, "alice", "bob", "note kept"),
+                wrote(2, "alice bob", 2, "alice", "bob", "note regretted"),
+                ((3, 0), "alice bob", codec.encode(gone)),
+            ],
+            10,
+        )
+        self.assertEqual(self.found("bob", "note"), ["alice bob: note kept"])

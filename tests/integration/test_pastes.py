@@ -12,6 +12,7 @@ import re
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
+from chatroom.doors.irc.msgids import room_digest
 from tests.integration.test_doors import DoorsTestCase
 from tests.paste_contract import CODE, CODE_TAG, CODE_TEXT
 from tests.support import LineClient
@@ -60,7 +61,10 @@ class PasteOverSocketsTests(DoorsTestCase):
             said.append(line.partition(" :")[2])
         self.assertEqual(said, ["def brew(pot):", "    return pot.pour()", "brew(tea)"])
         start = yield mo.expect(lambda line: " BATCH +" in line)
-        self.assertEqual(tags_of(start)["msgid"], rich[1:].partition(";")[0])
+        _, digest, event_id = tags_of(start)["msgid"].split("-")
+        self.assertEqual(
+            (digest, event_id), (room_digest("general"), rich[1:].partition(";")[0])
+        )
         batch = []
         while True:
             line = yield mo.expect(lambda line: " BATCH -" in line or "PRIVMSG" in line)

@@ -91,6 +91,8 @@ class LocalBackend:
         #: The newest event id of rooms that are gone: made again, a room
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
+        #: The store's (Backend.store_epoch), once :meth:`_restore` read it.
+        self.store_epoch = ""
         self._grace: IDelayedCall | None = None
         self.store.on_trimmed = self._aged_out
         #: Refuses messages while the store cannot write them.
@@ -130,6 +132,7 @@ class LocalBackend:
         loading = max(config.history, config.resume_bound)
         loaded = self.store.load(loading)
         self.last_ids.update(loaded.last_ids)
+        self.store_epoch = loaded.epoch
         permanent = {name_key(name): name for name in config.rooms}
         for name in config.rooms:
             self._add_room(self._new_room(name, True, None))

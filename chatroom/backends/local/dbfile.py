@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.local import search
 from chatroom.backends.local.rekey import rekey
+from chatroom.core.backend import fresh_epoch
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS rooms (
     permanent INTEGER NOT NULL, topic TEXT NOT NULL, topic_by TEXT NOT NULL,
     created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS ids (key TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS epoch (value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     room TEXT NOT NULL, id INTEGER NOT NULL, kind TEXT NOT NULL,
     user TEXT NOT NULL, stamp TEXT NOT NULL, text TEXT NOT NULL,
@@ -111,8 +113,13 @@ def open_database(path: str) -> sqlite3.Connection:
         db.execute("PRAGMA synchronous = FULL")
         # A write transaction that changes nothing: a file the server may
         # read but not write is refused now, not at the first message.
+        # It also gives a new file its epoch (the ids' lifetime: the file's).
         with db:
             db.execute("DELETE FROM ids WHERE 0")
+            db.execute(
+                "INSERT INTO epoch SELECT ? WHERE NOT EXISTS (SELECT * FROM epoch)",
+                (fresh_epoch(),),
+            )
     except sqlite3.Error as problem:
         db.close()
         raise DatabaseUnusableError(describe(problem)) from None

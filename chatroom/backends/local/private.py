@@ -102,3 +102,15 @@ class StoredConversations:
         if waiting:
             self.store.drop_kept(account)
         return waiting
+
+    async def redact(self, conversation: str, event_id: int) -> bool:
+        talk = self.talks.get(conversation, ())
+        gone = next((e for e in talk if e.id == str(event_id)), None)
+        if gone is None:
+            return False
+        self.talks[conversation].remove(gone)
+        for waiting in self.kept.values():
+            if gone in waiting:
+                waiting.remove(gone)
+        self.store.drop_private(conversation, event_id)
+        return True

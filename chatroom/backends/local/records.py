@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
+from chatroom.core.backend import fresh_epoch
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.search import SearchQuery
@@ -68,6 +69,9 @@ class Loaded:
     #: The newest event id of every room key that ever had one (a room made
     #: again under an old name goes on from there, so ids never repeat).
     last_ids: dict[str, int] = field(default_factory=dict)
+    #: The store's epoch (:attr:`chatroom.core.backend.Backend.store_epoch`):
+    #: the file's, or a new one for a store in memory.
+    epoch: str = field(default_factory=fresh_epoch)
 
 
 @dataclass
@@ -159,6 +163,10 @@ class Store(Protocol):
 
     def drop_kept(self, account: str) -> None:
         """``account``'s kept messages were delivered."""
+
+    def drop_private(self, conversation: str, event_id: int) -> None:
+        """Message ``event_id`` of ``conversation`` was deleted (and with it
+        its place among what waits for an account, and in search)."""
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
@@ -277,6 +285,9 @@ class MemoryStore:
 
     def drop_kept(self, account: str) -> None:
         pass
+
+    def drop_private(self, conversation: str, event_id: int) -> None:
+        self.index.drop_private(conversation, event_id)
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self.index.add(key, row, at)

@@ -68,6 +68,7 @@ PRIVATE = (
 )
 ADD_PRIVATE = "INSERT INTO private_messages VALUES (?, ?, ?, ?, ?, ?)"
 TRIM_PRIVATE = "DELETE FROM private_messages WHERE conversation = ? AND id <= ?"
+DROP_PRIVATE = "DELETE FROM private_messages WHERE conversation = ? AND id = ?"
 
 
 class MemoryIndex:
@@ -124,6 +125,14 @@ class MemoryIndex:
                 self.db.execute(*change)
             return
         self._private += changes
+
+    def drop_private(self, conversation: str, event_id: int) -> None:
+        """A private message was deleted (the triggers unindex it)."""
+        change: Change = (DROP_PRIVATE, (conversation, event_id))
+        if self.run is None:
+            self.db.execute(*change)
+            return
+        self._private.append(change)
 
     def change(self, key: str, target: int, text: str | None) -> None:
         """An edit (the new text) or a redaction (None: the message and its

@@ -187,7 +187,9 @@ class SqliteStore:
 
     def _load(self, keep: int) -> Loaded:
         db = self.db
-        loaded = Loaded(last_ids=dict(db.execute("SELECT key, last FROM ids")))
+        (epoch,) = db.execute("SELECT value FROM epoch").fetchone()
+        last_ids = dict(db.execute("SELECT key, last FROM ids"))
+        loaded = Loaded(last_ids=last_ids, epoch=epoch)
         rooms = db.execute(
             "SELECT key, name, owner, permanent, topic, topic_by, policy, "
             "created_at, topic_at FROM rooms ORDER BY created"
@@ -428,6 +430,19 @@ class SqliteStore:
 
     def drop_kept(self, account: str) -> None:
         self._pending.append(("DELETE FROM kept_private WHERE account = ?", (account,)))
+
+    def drop_private(self, conversation: str, event_id: int) -> None:
+        """The row and its kept copies (the search index's triggers follow)."""
+        where = (conversation, event_id)
+        self._pending.extend(
+            [
+                (
+                    "DELETE FROM private_messages WHERE conversation = ? AND id = ?",
+                    where,
+                ),
+                ("DELETE FROM kept_private WHERE conversation = ? AND id = ?", where),
+            ]
+        )
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))

@@ -158,6 +158,10 @@ class RedisBackend:
     def available(self) -> bool:
         return self.node.available
 
+    @property
+    def store_epoch(self) -> str:
+        return self.node.epoch
+
     def when_available(self) -> Deferred[None]:
         return self.node.when_available()
 

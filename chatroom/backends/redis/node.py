@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.core.backend import fresh_epoch
 from chatroom.core.config import ClusterConfig
 from chatroom.core.errors import ChatError
 
@@ -89,6 +90,8 @@ class ClusterNode:
         self.calls = calls
         self.holdings = holdings
         self.available = False
+        #: Redis's data's epoch (Backend.store_epoch), read on every resume.
+        self.epoch = ""
         self._registered = False
         self._resuming = False
         self._resume_again = False
@@ -206,6 +209,8 @@ class ClusterNode:
         self.available = self.calls.serving = False
         for channel in self.holdings.channels():
             await self.calls.subscribe(channel)
+        epoch = await self.calls.eval(node_scripts.EPOCH, fresh_epoch(), always=True)
+        self.epoch = epoch.decode() if isinstance(epoch, bytes) else str(epoch)
         if self.config.search_db:  # the index hears of everything from now on
             await self.calls.eval(node_scripts.SEARCH_ON, always=True)
         args = [self.id, int(self.config.node_ttl * 1000), "connection lost"]

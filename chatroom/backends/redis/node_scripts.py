@@ -216,6 +216,18 @@ return {failed, rooms, stale, stale_places, wanted_rooms}
 """,
 )
 
+#: ARGV: P, a fresh epoch. The epoch of Redis's data (``P epoch``), made
+#: with the first node's fresh one if it has none (a new Redis, or one that
+#: lost its data, and its ``P ids`` with it): the rooms' event ids never
+#: repeat under it (:attr:`chatroom.core.backend.Backend.store_epoch`).
+EPOCH = Script(
+    "epoch",
+    r"""
+redis.call('SET', P .. 'epoch', ARGV[2], 'NX')
+return redis.call('GET', P .. 'epoch')
+""",
+)
+
 #: ARGV: P. Every node's scripts feed the search outbox from now on
 #: (``feed_search`` in the prelude): run by a node with ``--search-db`` before it
 #: serves, so nothing said once it serves is missed by the index.

@@ -26,7 +26,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.core import codec
 from chatroom.core.backend import DeviceRow, Marks
-from chatroom.core.events import PrivateMessage
+from chatroom.core.events import PrivateMessage, PrivateRedacted
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession
@@ -130,7 +130,9 @@ class RedisOtherNodes:
     ) -> bool:
         return await self.seats.held_elsewhere(member, session, at, shown)
 
-    async def tell(self, account: str, token: str, event: PrivateMessage) -> None:
+    async def tell(
+        self, account: str, token: str, event: PrivateMessage | PrivateRedacted
+    ) -> None:
         await self.calls.eval(TELL_OTHERS, account, token, codec.encode(event))
 
     async def show(

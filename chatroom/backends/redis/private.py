@@ -11,7 +11,9 @@ message is never kept for someone who has just signed in and already took
 what was waiting: sign-in's claim and the take, and the keep, are each one
 script, and Redis runs one at a time. Once cluster search is on, ``APPEND``
 also feeds the search outbox the stored message, in the same script
-(:mod:`chatroom.backends.redis.search`).
+(:mod:`chatroom.backends.redis.search`), and ``REDACT`` (a message deleted:
+its place in ``talk:`` emptied, as a room's redacted message's) its
+deletion.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from chatroom.backends.redis.encoded import decoded_all
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec
 from chatroom.core.codec import unnumbered
-from chatroom.core.events import PrivateMessage
+from chatroom.core.events import PrivateMessage, PrivateRedacted
 
 #: ARGV: P, conversation, the message (unnumbered), retention. Returns
 #: the id.
@@ -89,6 +91,30 @@ return 'kept'
 """,
 )
 
+#: ARGV: P, conversation, id, the deletion (a PrivateRedacted, encoded).
+#: Message id is deleted: its place in ``talk:`` becomes '' (ids stay
+#: consecutive, as a room's redacted messages), it leaves what waits for
+#: either party, and the search outbox hears of it. 1, or 0 if it was not
+#: kept (trimmed, or deleted already).
+REDACT = Script(
+    "private-redact",
+    r"""
+local key = P .. 'talk:' .. ARGV[2]
+local last = tonumber(redis.call('HGET', P .. 'pids', ARGV[2]) or '0')
+local first = last - redis.call('LLEN', key) + 1
+local id = tonumber(ARGV[3])
+if id < first or id > last then return 0 end
+local data = redis.call('LINDEX', key, id - first)
+if not data or data == '' then return 0 end
+redis.call('LSET', key, id - first, '')
+for party in string.gmatch(ARGV[2], '%S+') do
+  redis.call('LREM', P .. 'waiting:' .. party, 0, data)
+end
+feed_private(ARGV[2], ARGV[4])
+return 1
+""",
+)
+
 #: ARGV: P, account. Every message waiting for it, now gone from Redis.
 TAKE = Script(
     "private-take",
@@ -134,3 +160,8 @@ class RedisConversations:
 
     async def take(self, account: str) -> list[PrivateMessage]:
         return decoded_all(await self.calls.eval(TAKE, account), PrivateMessage)
+
+    async def redact(self, conversation: str, event_id: int) -> bool:
+        gone = PrivateRedacted("", "", "", "", str(event_id))  # for search
+        done = await self.calls.eval(REDACT, conversation, event_id, codec.encode(gone))
+        return bool(int(done))

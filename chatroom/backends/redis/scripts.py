@@ -70,6 +70,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             oldest first (:mod:`.life_scripts`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
+``P epoch``                 the epoch the ids count in (made by the first
+                            node to find none, ``node_scripts.EPOCH``)
 ``P search``                 set once a node has ``--search-db``: the
                             scripts that store or drop feed the outbox
 ``P search:outbox``         stream of ``r`` (room key) or ``c``

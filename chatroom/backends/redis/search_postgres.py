@@ -37,7 +37,14 @@ import psycopg
 
 from chatroom.backends.redis.encoded import decoded
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Edited, Event, Message, PrivateMessage, Redacted
+from chatroom.core.events import (
+    Edited,
+    Event,
+    Message,
+    PrivateMessage,
+    PrivateRedacted,
+    Redacted,
+)
 from chatroom.core.search import Found, SearchQuery
 from chatroom.core.text import name_key
 from chatroom.wire.lines import parse_time
@@ -118,6 +125,9 @@ ADD = """INSERT INTO chatroom_search
         at = EXCLUDED.at, body = EXCLUDED.body"""
 EDIT = "UPDATE chatroom_search SET body = %s WHERE room = %s AND id = %s"
 REDACT = "DELETE FROM chatroom_search WHERE room = %s AND id = %s"
+REDACT_PRIVATE = (
+    "DELETE FROM chatroom_search_private WHERE conversation = %s AND id = %s"
+)
 DROP = "DELETE FROM chatroom_search WHERE room = %s"
 TRIM = "DELETE FROM chatroom_search WHERE room = %s AND id <= %s"
 ADD_PRIVATE = """INSERT INTO chatroom_search_private
@@ -189,6 +199,8 @@ def apply(
                 if isinstance(event, PrivateMessage) and event.id.isdigit():
                     _add_private(db, room, event)
                     newest_private[room] = int(event.id)
+                elif isinstance(event, PrivateRedacted) and event.target.isdigit():
+                    db.execute(REDACT_PRIVATE, (room, int(event.target)))
                 elif isinstance(event, Message | Edited | Redacted) and event.id:
                     newest[room] = int(event.id)
                     _apply_event(db, room, event)

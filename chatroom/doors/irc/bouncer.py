@@ -2,10 +2,10 @@
 
 Like a bouncer's downstream connection, it is in all of its account's
 rooms (:mod:`chatroom.core.seats`): a room the account is in when it signs
-in, or enters later from another device, arrives unasked, as ``JOIN``,
-the topic and history (:meth:`IRCSession.entered`), then (with
-``draft/read-marker``) the account's ``MARKREAD`` and ``NAMES``
-(:func:`joined_elsewhere`). A marker another device moved arrives as the
+in, or enters later from another device, arrives unasked, as ``JOIN``
+and the topic (:meth:`IRCSession.entered`), then (with
+``draft/read-marker``) the account's ``MARKREAD``, ``NAMES`` and the
+history (:func:`joined_elsewhere`). A marker another device moved arrives as the
 core's ``READ`` event and is told as ``MARKREAD`` (:func:`marker_moved`).
 The time a client set with ``MARKREAD`` is the account's on this node
 (``Directory.stamps``), so every session of it shows the same one.
@@ -23,7 +23,8 @@ READ_MARKER = "draft/read-marker"
 
 
 async def joined_elsewhere(session: IRCSession, welcome: Welcome) -> None:
-    """The rest of an unasked join's burst: ``MARKREAD``, then ``353``/``366``."""
+    """The rest of an unasked join's burst: ``MARKREAD``, ``353``/``366``,
+    then the room's history."""
     if READ_MARKER in session.caps:
         await send_marker(session, welcome.room)
     userhost = "userhost-in-names" in session.caps
@@ -31,6 +32,7 @@ async def joined_elsewhere(session: IRCSession, welcome: Welcome) -> None:
     session.send(
         names_lines(session.me, session.nick, chan, welcome.members, {}, userhost)
     )
+    session.play_history(welcome.room)
 
 
 async def marker_moved(session: IRCSession, room: str) -> None:

@@ -14,9 +14,9 @@ asked), ``extended-monitor`` (what ``away-notify``, ``account-notify`` and
 ``setname`` tell channel peers also reaches this node's IRC users who
 ``MONITOR`` the nick:
 :meth:`chatroom.doors.irc.session.IRCSession.tell_watchers`) and
-``draft/account-registration`` with no value (registering needs a complete
-connection, takes the nick as the account's name, and no e-mail:
-:func:`chatroom.doors.irc.services.register`).
+``draft/account-registration`` with no value, or ``before-connect`` with
+``--irc-register-before-connect`` (registering takes the nick as the
+account's name, and no e-mail: :func:`chatroom.doors.irc.services.register`).
 
 Which capabilities change how shared events are *rendered* is said here
 too (:data:`RENDERING`): a session's variant is its enabled capabilities
@@ -110,12 +110,23 @@ def version_of(params: tuple[str, ...]) -> int:
     return int(given) if given.isdigit() else 301
 
 
-def offered(version: int) -> list[str]:
-    """Each capability as ``CAP LS`` shows it to a client of ``version``."""
-    return [
-        f"{cap.name}={cap.value}" if cap.value and version >= CAP_302 else cap.name
-        for cap in CAPABILITIES
-    ]
+#: ``draft/account-registration``'s value when clients may register before
+#: completing their connection (``--irc-register-before-connect``).
+BEFORE_CONNECT = "before-connect"
+
+
+def offered(version: int, before_connect: bool = False) -> list[str]:
+    """Each capability as ``CAP LS`` shows it to a client of ``version``
+    (``before_connect``: ``draft/account-registration=before-connect``)."""
+    shown = []
+    for cap in CAPABILITIES:
+        value = cap.value
+        if before_connect and cap.name == "draft/account-registration":
+            value = BEFORE_CONNECT
+        shown.append(
+            f"{cap.name}={value}" if value and version >= CAP_302 else cap.name
+        )
+    return shown
 
 
 def cap_lines(

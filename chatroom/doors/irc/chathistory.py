@@ -102,15 +102,17 @@ class StoredMessages:
         return int(events[-1].id) if events else 0
 
     async def position(self, reference: str) -> tuple[int, bool]:
-        """A reference as (id, exact): ``msgid=N`` is message N itself;
+        """A reference as (id, exact): ``msgid=`` of message N (this room's,
+        :mod:`chatroom.doors.irc.msgids`) is message N itself;
         ``timestamp=T`` the first id said at T or later, exact when said
         at T (a message sent at T is the one the client names: references
         are exclusive, and everything before the id is before T)."""
         kind, _, value = reference.partition("=")
-        if kind == "msgid" and value.isdigit():
-            return int(value), True
         if kind == "msgid":
-            raise BadRequestError("INVALID_PARAMS", "Unknown msgid")
+            named = self.session.renderer.msgids.event_id(self.room, value)
+            if named is None:
+                raise BadRequestError("INVALID_PARAMS", "Unknown msgid")
+            return named, True
         if kind != "timestamp":
             raise BadRequestError("INVALID_PARAMS", "Invalid message reference")
         wanted = timestamp(value)

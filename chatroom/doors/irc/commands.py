@@ -18,6 +18,7 @@ moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 from twisted.words.protocols import irc
 
@@ -190,6 +191,7 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None
             await send_names(session, room, arrival)
+            session.play_history(room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
     too_many_targets(session, too_many)
@@ -347,7 +349,7 @@ async def _say_in_room(
     session: IRCSession, room: str, text: str, tags: Tags, action: bool
 ) -> None:
     registry, member = session.registry, session.member
-    target = reply_target(tags)
+    target = reply_target(tags, partial(session.renderer.msgids.event_id, room))
     if target is not None and not action and not any(k == NOTICE_TAG for k, _ in tags):
         others = tuple((key, value) for key, value in tags if key != REPLY_TAG)
         try:

@@ -23,6 +23,9 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from chatroom.core import multiline
 from chatroom.core.errors import ChatError
 from chatroom.core.events import PrivateTagMessage, TagMessage
@@ -113,15 +116,16 @@ async def batch(session: IRCSession, params: tuple[str, ...]) -> None:
 REACTION_TAGS = (("+draft/react", True), ("+draft/unreact", False))
 
 
-def reactions_of(tags: dict[str, str]) -> list[tuple[int, str, bool]]:
+def reactions_of(
+    tags: dict[str, str], event_id: Callable[[str], int | None]
+) -> list[tuple[int, str, bool]]:
     """The reactions a ``TAGMSG``'s tags carry: ``+draft/react=EMOJI``
-    (``+draft/unreact``) with ``+draft/reply=MSGID`` naming the message."""
-    target = tags.get(REPLY_TAG, "")
-    if not (target.isascii() and target.isdigit()):
+    (``+draft/unreact``) with ``+draft/reply=MSGID`` naming the message
+    (its id as ``event_id`` reads it: the room's ``msgid``\\ s only)."""
+    target = event_id(tags.get(REPLY_TAG, ""))
+    if target is None:
         return []
-    return [
-        (int(target), tags[key], adding) for key, adding in REACTION_TAGS if key in tags
-    ]
+    return [(target, tags[key], adding) for key, adding in REACTION_TAGS if key in tags]
 
 
 async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
@@ -142,7 +146,9 @@ async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
         if room is None:
             event = await registry.private_tag_message(member, target, said)
         else:
-            typing, reactions = tags.get("+typing"), reactions_of(tags)
+            typing = tags.get("+typing")
+            read = partial(session.renderer.msgids.event_id, room)
+            reactions = reactions_of(tags, read)
             event = await registry.tag_message(member, room, said, typing, reactions)
     except ChatError as refused:
         session.refuse(refused, "PRIVMSG", target)

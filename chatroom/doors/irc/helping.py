@@ -89,8 +89,9 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "PRIVMSG": ("PRIVMSG <#room|nick> :<text>", "A message to a room or a user."),
     "QUIT": ("QUIT [:<reason>]", "Disconnects."),
     "REDACT": (
-        "REDACT <#room> <msgid> [:<reason>]",
-        "Deletes a message (draft/message-redaction).",
+        "REDACT <#room|nick> <msgid> [:<reason>]",
+        "Deletes a message of a room, or your private message to nick "
+        "(draft/message-redaction).",
     ),
     "REGISTER": (
         "REGISTER <*|nick> <email> <password>",

@@ -74,6 +74,7 @@ from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc import bouncer, extensions
 from chatroom.doors.irc.directory import Directory
+from chatroom.doors.irc.msgids import MsgIds
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.table import COMMANDS
@@ -458,6 +459,7 @@ class IRCFactory(ServerFactory):
             server.registry.account_named,
             self._realname,
             self._away,
+            MsgIds(lambda: server.registry.store_epoch),
         )
 
     def _realname(self, nick: str) -> str:

@@ -14,6 +14,7 @@ import sys
 from twisted.words.protocols import irc
 
 from chatroom.core.errors import ChatError
+from chatroom.core.text import name_key
 from chatroom.doors.irc import bouncer, caps, signin
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
 from chatroom.doors.irc.wire import ERR_INVALIDCAPCMD, build, isupport, need
@@ -70,7 +71,7 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
         if version >= caps.CAP_302 and version > session.cap_version:
             session.cap_version = version
             session.set_caps(session.caps | {"cap-notify"})  # implied by 302
-        shown = caps.offered(version)
+        shown = caps.offered(version, session.config.irc_register_before_connect)
         session.send(caps.cap_lines(session.me, session.nick, "LS", shown, version))
     elif sub == "LIST":
         enabled = sorted(session.caps)
@@ -113,9 +114,10 @@ async def try_register(session: IRCSession) -> None:
     if not await signin.check_password(session, wanted):
         return
     try:
-        await session.registry.claim_name(
-            session.member, wanted, pending.account or None
-        )
+        if name_key(wanted) != pending.claimed:  # REGISTER took it already
+            await session.registry.claim_name(
+                session.member, wanted, pending.account or None
+            )
     except ChatError as refused:
         session.wanted = None
         if refused.code in signin.TURNED_AWAY:

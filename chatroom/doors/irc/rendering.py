@@ -26,16 +26,19 @@ Nothing leaves over 512 bytes before its tags: a message whose text does
 not fit is split at word boundaries (:func:`chatroom.doors.irc.tags.split_text`)
 into several ``PRIVMSG``, the same split for every variant.
 
-``msgid`` is the id of a stored room message, the one the line door shows
-with ``/caps ids`` (per room; ``CHATHISTORY`` names its room). A private
-message, which is not stored, gets a digest of its sender, recipient,
-time and text, the same for every variant of it.
+``msgid`` of a room's stored event is its id, the one the line door shows
+with ``/caps ids``, with the store's epoch and the room in front
+(:mod:`chatroom.doors.irc.msgids`): unique across the server and its
+restarts; the messages it names (a reply's ``+draft/reply``, a reaction's,
+a ``REDACT``'s) are named the same way. A private message, which is not
+stored, gets a digest of its sender, recipient, time and text, the same
+for every variant of it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
+from functools import partial
 from itertools import count
 from typing import Any, NamedTuple
 
@@ -66,12 +69,14 @@ from chatroom.core.events import (
     OwnerChanged,
     Preview,
     PrivateMessage,
+    PrivateRedacted,
     PrivateTagMessage,
     Reaction,
     RealnameChanged,
     Redacted,
     Renamed,
     RoomDeleted,
+    RoomEvent,
     RoomNotice,
     SettingChanged,
     TagMessage,
@@ -81,6 +86,7 @@ from chatroom.core.events import (
 )
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
+from chatroom.doors.irc.msgids import MsgIds, private_msgid
 from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
     NOTICE_TAG,
@@ -149,6 +155,7 @@ _ACTORS: dict[type[Any], Callable[[Any], str]] = {
     Invitation: lambda e: e.by,
     Edited: lambda e: e.user,
     Redacted: lambda e: e.by,
+    PrivateRedacted: lambda e: e.sender,
     Reaction: lambda e: e.user,
     SettingChanged: lambda e: e.by,
 }
@@ -209,13 +216,17 @@ class IRCRenderer:
         accounts: Callable[[str], str] = _nobody,
         realnames: Callable[[str], str] = _own_nick,
         aways: Callable[[str], str] = _nobody,
+        msgids: MsgIds | None = None,
     ) -> None:
         """Args:
         accounts: a user's account name by their nick ("" for none).
         realnames: a user's realname by their nick (``extended-join``).
         aways: a user's away message by their nick ("" for none known).
+        msgids: the door's ``msgid``\\ s of stored events, both ways (the
+            registry's store epoch; one of its own if not given).
         """
         self.server = server_name
+        self.msgids = msgids if msgids is not None else MsgIds(lambda: "0")
         self.clock = clock
         self.accounts = accounts
         self.realnames = realnames
@@ -277,6 +288,7 @@ class IRCRenderer:
             Reaction: _nothing,
             TagMessage: _nothing,
             PrivateTagMessage: _nothing,
+            PrivateRedacted: _nothing,  # draft/message-redaction only (Variant)
             Kicked: _nothing,  # addressed to one nick (personal)
             Invited: _nothing,
             Announcement: _nothing,
@@ -477,23 +489,38 @@ class IRCRenderer:
     # -- tags -----------------------------------------------------------------------
 
     def msgid(self, event: Event) -> str:
-        """The event's ``msgid``: its stored room id, or for a private message
-        (whose id, if kept, counts in its conversation, not a room) a digest
-        that is the same in every variant ("" for other events)."""
+        """The event's ``msgid``: a room's stored event's id as
+        :class:`MsgIds` makes it, a tags-only message's own (the core's,
+        never stored), or for a private message (whose id, if kept, counts
+        in its conversation, not a room) a digest that is the same in every
+        variant ("" for other events)."""
+        if isinstance(event, TagMessage):
+            return event.id
         if not isinstance(event, PrivateMessage):
             event_id: str = getattr(event, "id", "")
+            if event_id and isinstance(event, RoomEvent):
+                return self.msgids.of(event.room, event_id)
             return event_id
-        parts = (event.sender, event.recipient, event.time, event.text)
-        said = "\0".join(parts).encode("utf-8")
-        return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
+        return private_msgid(event.sender, event.recipient, event.time, event.text)
+
+    def private_redaction(self, event: PrivateRedacted) -> bytes:
+        """A private message's deletion as ``draft/message-redaction`` says
+        it, to both parties: ``:sender REDACT recipient msgid [:reason]``."""
+        source = self.source(event.sender)
+        said = (event.sender, event.recipient, event.said_at, event.text)
+        target = private_msgid(*said)
+        if not event.reason:
+            return build_words(source, "REDACT", event.recipient, target)
+        return build(source, "REDACT", event.recipient, target, event.reason)
 
     def redaction(self, event: Redacted) -> bytes:
         """``REDACT`` as ``draft/message-redaction`` says it: ``:by REDACT
         #room msgid [:reason]`` (no reason when none was given)."""
         source, room = self.source(event.by), channel(event.room)
+        target = self.msgids.of(event.room, event.target)
         if not event.reason:
-            return build_words(source, "REDACT", room, event.target)
-        return build(source, "REDACT", room, event.target, event.reason)
+            return build_words(source, "REDACT", room, target)
+        return build(source, "REDACT", room, target, event.reason)
 
 
 class Variant:
@@ -534,6 +561,8 @@ class Variant:
             base = build(by, "INVITE", event.user, room)
         elif kind is Redacted and "draft/message-redaction" in self.caps:
             base = event.encoded(renderer.redaction)
+        elif kind is PrivateRedacted and "draft/message-redaction" in self.caps:
+            base = event.encoded(renderer.private_redaction)
         elif kind is Joined and "extended-join" in self.caps:
             base = event.encoded(renderer.extended_join)
         elif kind is AccountChanged and "account-notify" in self.caps:
@@ -581,7 +610,8 @@ class Variant:
             assert isinstance(event, Reaction)
             room, user = event.room, event.user
             key = "+draft/react" if event.adding else "+draft/unreact"
-            said = {"+draft/reply": event.target, key: event.reaction}
+            target = self.renderer.msgids.of(room, event.target)
+            said = {"+draft/reply": target, key: event.reaction}
         line = build_words(self.renderer.source(user), "TAGMSG", channel(room))
         return add_tags(line, tag_section({**self.tags(event), **said}))
 
@@ -602,7 +632,8 @@ class Variant:
     def _answer(self, event: Edited, target: str) -> bytes:
         """A message answering message ``target`` (an edit's ``* text``):
         ``+draft/reply`` on its first line, with its ``time`` and ``msgid``."""
-        tags = {**self.tags(event), "+draft/reply": target}
+        reply = self.renderer.msgids.of(event.room, target)
+        tags = {**self.tags(event), "+draft/reply": reply}
         first, *rest = lines_of(event.encoded(self.renderer.render))
         later = tag_section({k: v for k, v in tags.items() if k == "time"})
         return add_tags(first, tag_section(tags)) + b"".join(
@@ -622,8 +653,11 @@ class Variant:
             msgid = self.renderer.msgid(event)
             if msgid:
                 tags["msgid"] = msgid
-            if isinstance(event, Message | PrivateMessage) and event.tags:
-                tags.update(relayed_tags(event.tags))
+            if isinstance(event, Message) and event.tags:
+                of_room = partial(self.renderer.msgids.of, event.room)
+                tags.update(relayed_tags(event.tags, of_room))
+            elif isinstance(event, PrivateMessage) and event.tags:
+                tags.update(relayed_tags(event.tags, str))
         return tags
 
     def _multiline(

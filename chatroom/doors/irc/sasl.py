@@ -47,7 +47,9 @@ ERR_SASLABORTED = "906"
 #: AUTHENTICATE carries at most 400 bytes a line; a full line means more.
 SASL_CHUNK = 400
 #: PLAIN with a 32-character name and a 128-character password fits easily,
-#: and so does each SCRAM message.
+#: and so does each SCRAM message. A message of exactly this length still
+#: waits for the client's closing ``AUTHENTICATE +`` (its last line was
+#: full); one longer is ``904`` (``too long``).
 SASL_MAX = 2 * SASL_CHUNK
 
 
@@ -83,8 +85,11 @@ async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     chunk = "" if word == "+" else word
     pending.sasl += chunk
-    if len(chunk) == SASL_CHUNK and len(pending.sasl) < SASL_MAX:
-        return  # more follows
+    if len(pending.sasl) > SASL_MAX:
+        failed(session, pending, "too long")
+        return
+    if len(chunk) == SASL_CHUNK:
+        return  # more follows: another chunk, or "+" after a multiple of 400
     try:
         message = base64.b64decode(pending.sasl, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):

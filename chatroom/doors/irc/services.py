@@ -29,7 +29,9 @@ from twisted.words.protocols import irc
 from chatroom.core import errors, registering
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
-from chatroom.doors.irc.session import REGISTERED, IRCSession
+from chatroom.doors.irc.session import REGISTERED, IRCSession, PendingSignIn
+from chatroom.doors.irc.signin import logged_in as signin_logged_in
+from chatroom.doors.irc.signin import signed_in
 from chatroom.doors.irc.wire import RPL_LOGGEDIN, build
 
 NICKSERV = "NickServ"
@@ -221,39 +223,96 @@ _REGISTER_FAILS = {
 async def register(session: IRCSession, params: tuple[str, ...]) -> None:
     """``REGISTER <account> <email> <password>``: the account is the nick
     (``*`` says so), the e-mail unused; ``REGISTER SUCCESS`` and ``900``,
-    or ``FAIL REGISTER <code>``. Only once connected (no ``before-connect``
-    in the capability's value)."""
+    or ``FAIL REGISTER <code>``. Once connected; before that too with
+    ``--irc-register-before-connect`` (``before-connect`` in the
+    capability's value, :func:`_register_before_connect`)."""
     if len(params) < 3:
         session.numeric(irc.ERR_NEEDMOREPARAMS, "REGISTER", "Not enough parameters")
         return
     account, password = params[0], params[2]
-    if session.state != REGISTERED:
-        fail(
-            session,
-            "REGISTER",
-            "COMPLETE_CONNECTION_REQUIRED",
-            account,
-            "Complete the connection (NICK and USER) before registering",
-        )
+    pending = session.signing_in
+    if pending is not None:  # not connected yet
+        if not session.config.irc_register_before_connect:
+            fail(
+                session,
+                "REGISTER",
+                "COMPLETE_CONNECTION_REQUIRED",
+                account,
+                "Complete the connection (NICK and USER) before registering",
+            )
+            return
+        await _register_before_connect(session, pending, account, password)
         return
-    if account != "*" and name_key(account) != name_key(session.nick):
-        fail(
-            session,
-            "REGISTER",
-            "ACCOUNT_NAME_MUST_BE_NICK",
-            account,
-            "Your account name must be your nick",
-        )
+    if not _names_the_nick(session, account, session.nick):
         return
     account = session.nick
     try:
         name = await register_nick(session, password)
     except ChatError as refused:
-        code = _REGISTER_FAILS.get(refused.code, "TEMPORARILY_UNAVAILABLE")
-        fail(session, "REGISTER", code, account, refused.text)
+        _refused(session, account, refused)
         return
     session.send(build(session.me, "REGISTER", "SUCCESS", name, "Account created"))
     logged_in(session, name)
+
+
+async def _register_before_connect(
+    session: IRCSession, pending: PendingSignIn, account: str, password: str
+) -> None:
+    """``REGISTER`` before ``NICK``/``USER`` completed the connection: the
+    nick given so far (``NEED_NICK`` if none) is registered and claimed at
+    once, as the line door's ``/register NAME PASSWORD`` before a name is
+    (:func:`chatroom.core.registering.register_new_name`: a nick someone
+    holds is never taken from them, ``ACCOUNT_EXISTS``); the session is
+    then signed in to it, as SASL would, and registration keeps the name."""
+    nick = session.wanted
+    if nick is None:
+        fail(session, "REGISTER", "NEED_NICK", "*", "Send NICK before REGISTER")
+        return
+    if not _names_the_nick(session, account, nick):
+        return
+    if pending.account:
+        text = f"You are signed in to {pending.account_name} already"
+        fail(session, "REGISTER", "ALREADY_AUTHENTICATED", nick, text)
+        return
+    try:
+        registered = await registering.register_new_name(
+            session.server.account_service,
+            session.registry,
+            session.member,
+            nick,
+            password,
+            session.host,
+        )
+    except ChatError as refused:
+        _refused(session, nick, refused)
+        return
+    signed_in(session, registered, pending)
+    pending.claimed = registered.key
+    session.send(
+        build(session.me, "REGISTER", "SUCCESS", registered.name, "Account created")
+    )
+    signin_logged_in(session, pending)
+
+
+def _names_the_nick(session: IRCSession, account: str, nick: str) -> bool:
+    """Whether ``REGISTER``'s account is ``nick`` (``*`` is); if not,
+    ``FAIL REGISTER ACCOUNT_NAME_MUST_BE_NICK``."""
+    if account == "*" or name_key(account) == name_key(nick):
+        return True
+    fail(
+        session,
+        "REGISTER",
+        "ACCOUNT_NAME_MUST_BE_NICK",
+        account,
+        "Your account name must be your nick",
+    )
+    return False
+
+
+def _refused(session: IRCSession, account: str, refused: ChatError) -> None:
+    """A refusal of the core's as the standard reply ``FAIL REGISTER``."""
+    code = _REGISTER_FAILS.get(refused.code, "TEMPORARILY_UNAVAILABLE")
+    fail(session, "REGISTER", code, account, refused.text)
 
 
 async def verify(session: IRCSession, params: tuple[str, ...]) -> None:

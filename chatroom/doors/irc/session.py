@@ -82,6 +82,9 @@ class PendingSignIn:
     told: bool = False
     #: The server password (``--irc-password``) was given and right.
     admitted: bool = False
+    #: The key of the name ``REGISTER`` before connecting registered and
+    #: claimed for the session ("" if none): registration claims it no more.
+    claimed: str = ""
 
 
 Handler = Callable[["IRCSession", tuple[str, ...]], Coroutine[Any, Any, None]]
@@ -182,6 +185,9 @@ class IRCSession:
     #: The welcome of a big room just joined (chatroom.core.big_rooms),
     #: whose members the join's NAMES shows, not the whole room's.
     arrival: Rare[Welcome | None] = Rare(None)
+    #: The history of rooms just entered (by room key), rendered when the
+    #: registry answered, sent after the join's NAMES (:meth:`play_history`).
+    held_history: Rare[dict[str, bytes] | None] = Rare(None)
     #: True while a JOIN of ours waits for the registry (else a room
     #: we hear we entered is one another device of the account entered).
     _asking = Rare(False)
@@ -470,8 +476,10 @@ class IRCSession:
     # -- the Member callbacks that concern the session ----------------------------
 
     def entered(self, welcome: Welcome) -> None:
-        """``JOIN``, the topic, then the room's history as the messages it
-        was (:mod:`chatroom.doors.irc.replay`); a ``draft/chathistory``
+        """``JOIN`` and the topic; the room's history as the messages it
+        was (:mod:`chatroom.doors.irc.replay`) is rendered now, as it
+        stands at the join, and held for :meth:`play_history` after the
+        ``NAMES`` reply, the order Ergo sends them in; a ``draft/chathistory``
         client asks for history itself, so it gets none unasked."""
         room = welcome.room
         chan = channel(room)
@@ -482,12 +490,28 @@ class IRCSession:
                 who, when = welcome.topic_by, str(welcome.topic_at)
                 data += build(self.me, RPL_TOPICWHOTIME, self.nick, chan, who, when)
         if welcome.history and "draft/chathistory" not in self.caps:
-            data += replay(self.renderer, self.caps, chan, welcome.history)
+            held = self.held_history or {}
+            held[name_key(room)] = replay(
+                self.renderer, self.caps, chan, welcome.history
+            )
+            self.held_history = held
         if not self._asking:  # another device of the account entered it
             self._add_channel(room)
         self.send(data)
         self._arrived = room
         self.arrival = welcome if welcome.total is not None else None
+
+    def play_history(self, room: str) -> None:
+        """The history :meth:`entered` held for ``room``, once its join's
+        ``353``/``366`` are sent (nothing if it held none)."""
+        held = self.held_history
+        if held is None:
+            return
+        data = held.pop(name_key(room), b"")
+        if not held:
+            self.held_history = None
+        if data:
+            self.send(data)
 
     def removed(self, room: str, listing: Listing | None) -> None:
         if self.parted(room) is not None:

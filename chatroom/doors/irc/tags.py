@@ -10,7 +10,7 @@ splits the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from chatroom.wire.tags import BOT_TAG, Tags
 
@@ -59,14 +59,15 @@ def shared_tags(tags: Mapping[str, str], notice: bool, bot: bool = False) -> Tag
     return (*ours, *client_only(tags).items())
 
 
-def relayed_tags(tags: Tags) -> dict[str, str]:
+def relayed_tags(tags: Tags, msgid: Callable[[str], str]) -> dict[str, str]:
     """The client-only tags a message carries to ``message-tags`` clients,
-    a reply's ``reply=ID`` (``/reply``) as ``+draft/reply=ID`` (the
-    ``msgid`` of message ID) first, and ``bot`` for a bot's message."""
+    a reply's ``reply=ID`` (``/reply``) as ``+draft/reply=MSGID`` (``msgid``:
+    the ``msgid`` of the message's room's event ID) first, and ``bot`` for
+    a bot's message."""
     relayed: dict[str, str] = {}
     for key, value in tags:
         if key == "reply":
-            relayed[REPLY_TAG] = value
+            relayed[REPLY_TAG] = msgid(value)
         elif key == BOT_TAG:
             relayed[BOT_TAG] = ""
         elif key.startswith("+"):
@@ -74,12 +75,12 @@ def relayed_tags(tags: Tags) -> dict[str, str]:
     return relayed
 
 
-def reply_target(tags: Tags) -> int | None:
-    """The message a client's message answers (its ``+draft/reply``, a
-    ``msgid`` of a room message: a decimal number), or None."""
+def reply_target(tags: Tags, event_id: Callable[[str], int | None]) -> int | None:
+    """The message a client's message answers: the id ``event_id`` reads
+    from its ``+draft/reply`` (a ``msgid`` of the room's, or None)."""
     for key, value in tags:
-        if key == REPLY_TAG and value.isascii() and value.isdigit():
-            return int(value)
+        if key == REPLY_TAG:
+            return event_id(value)
     return None
 
 

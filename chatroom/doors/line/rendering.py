@@ -56,6 +56,7 @@ from chatroom.core.events import (
     OwnerChanged,
     Preview,
     PrivateMessage,
+    PrivateRedacted,
     PrivateTagMessage,
     Reaction,
     RealnameChanged,
@@ -169,6 +170,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     TagMessage: _nothing,  # an IRC client's own tags: IRC's TAGMSG only
     PrivateTagMessage: _nothing,
     Preview: lambda e: format_line("PREVIEW", e.room, e.message, e.url),
+    PrivateRedacted: _nothing,  # IRC's REDACT of a private message only
 }
 
 
