@@ -15,7 +15,12 @@ from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
+from chatroom.core.config import (
+    ClusterConfig,
+    SentinelAddress,
+    ServerConfig,
+    redis_address,
+)
 from chatroom.core.metered import metered
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
@@ -286,8 +291,17 @@ class Options(OneLineUsage):
             None,
             "Join a cluster: the Redis shared by every node, as "
             "redis://[:password@]host[:port][/db] (rediss:// for TLS; "
-            "?ca=FILE.pem to trust that authority). "
+            "?ca=FILE.pem to trust that authority), or its Sentinels as "
+            "sentinel://host:port,host:port/SERVICE[/db]. "
             "Without it the server runs alone.",
+        ],
+        [
+            "redis-replicas",
+            None,
+            None,
+            "Replicas that must have a message before its sender sees it "
+            "(Redis WAIT; with --redis; default 1 with sentinel://, else 0).",
+            _number(int, 0, "--redis-replicas"),
         ],
         [
             "node-id",
@@ -393,9 +407,12 @@ class Options(OneLineUsage):
             raise usage.UsageError("--name: must be one word")
         if self["redis"] is not None:
             try:
-                self["redis"] = RedisAddress.parse(self["redis"])
+                self["redis"] = redis_address(self["redis"])
             except ValueError as problem:
                 raise usage.UsageError(f"--redis: {problem}") from None
+            if self["redis-replicas"] is None:
+                sentinel = isinstance(self["redis"], SentinelAddress)
+                self["redis-replicas"] = 1 if sentinel else 0
             if self["node-id"] is None:
                 self["node-id"] = default_node_id()
             if not is_valid_name(self["node-id"]):
@@ -404,6 +421,8 @@ class Options(OneLineUsage):
                 )
         elif self["node-id"] is not None:
             raise usage.UsageError("--node-id: needs --redis")
+        elif self["redis-replicas"] is not None:
+            raise usage.UsageError("--redis-replicas: needs --redis")
         check_search_db(self["redis"], self["search-db"])
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
@@ -426,6 +445,7 @@ class Options(OneLineUsage):
             redis_timeout=self["redis-timeout"],
             grace=self["grace"],
             search_db=self["search-db"],
+            replicas=self["redis-replicas"],
         )
 
     def server_config(self) -> ServerConfig:

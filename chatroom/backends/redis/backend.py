@@ -36,6 +36,7 @@ from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.remembered import RedisRememberedRooms
+from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
     key_of,
     listed_room,
@@ -111,6 +112,12 @@ class RedisBackend:
             commands, subscriber, cluster.prefix, cluster.redis_timeout, clock
         )
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
+        #: ``--redis-replicas``: messages acknowledged once replicated.
+        self.replication = (
+            ReplicaWait(self.calls, clock, cluster.replicas, cluster.redis_timeout)
+            if cluster.replicas
+            else None
+        )
         self.here = NodeRooms(
             cluster.prefix,
             self.calls.subscribe,
@@ -630,7 +637,22 @@ class RedisBackend:
                 where.quiet.discard(member)
             event.id = str(reply[1])
 
-        await retried(attempt)
+        if self.replication is None:
+            await retried(attempt)
+            return
+        # The sender's own copy is its acknowledgement: kept back until
+        # the replicas have the message, and never shown if they do not.
+        if where is not None:
+            where.withhold(member)
+        refused: Message | None = None
+        try:
+            await retried(attempt)
+            if not await self.replication.confirm():
+                refused = event
+                raise errors.not_stored("no replica of Redis confirmed it", event.text)
+        finally:
+            if where is not None:
+                where.confirmed(member, refused)
 
     def _speaking(self, where: NodeRoom, member: Member, session: SeatSession) -> bytes:
         """What room ``where`` is shown before the member's words, as
