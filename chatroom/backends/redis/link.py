@@ -273,10 +273,12 @@ class RedisLink(Service):
         if role and role[0] == b"master":
             self._serve(protocol)
             return
+        peer = protocol.transport.getPeer()
         self.log.warn(
-            "{link}: {address} is not the primary; asking the Sentinels again",
+            "{link}: {host}:{port} is not the primary; asking the Sentinels again",
             link=self.name,
-            address=self.address,
+            host=peer.host,
+            port=peer.port,
         )
         protocol.transport.abortConnection()
 
