@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from twisted.internet import defer, task
+from twisted.internet import defer, reactor, task
 
 from chatroom.wire.lines import parse_event
 from tests.cluster.sentinels import SentinelTestCase, ask, until
@@ -97,7 +97,10 @@ class SentinelTests(SentinelTestCase):
             backends = [redis_backend(node.server) for node in (one, two)]
             return defer.succeed(all(backend.available for backend in backends))
 
+        promoted_at = reactor.seconds()
         yield until(followed, 10, "both nodes serving again")
+        # Serving again within --redis-timeout of the failover (issue 35).
+        self.assertLess(reactor.seconds() - promoted_at, 2.0)
         for node in (one, two):
             backend = redis_backend(node.server)
             for link in (backend.commands, backend.subscriber):
