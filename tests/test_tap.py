@@ -16,7 +16,7 @@ from twisted.web.server import Site
 from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import RedisAddress, ServerConfig
+from chatroom.core.config import RedisAddress, SentinelAddress, ServerConfig
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
@@ -219,8 +219,53 @@ class ClusterOptionsTests(unittest.TestCase):
             ("--redis", "rediss://127.0.0.1/0?ca=/no/such/file.pem"),
             ("--redis", "redis://127.0.0.1/0?ca=" + __file__),  # TLS only
             ("--redis", "redis://127.0.0.1/0?timeout=3"),
+            ("--redis", "sentinel://127.0.0.1:26379"),  # no service
+            ("--redis", "sentinel://127.0.0.1:port/chat"),
+            ("--redis", "sentinel://a:1,,b:2/chat"),
+            ("--redis", "sentinel://a:1/chat/zero"),
+            ("--redis", "redis://127.0.0.1", "--redis-replicas", "-1"),
+            ("--redis-replicas", "1"),  # needs --redis
         ):
             self.assertRaises(usage.UsageError, parse, *args)
+
+    def test_sentinel_url(self) -> None:
+        """``sentinel://`` lists the Sentinels (26379 by default) and names
+        the service, with the primary's password and database; a message
+        then waits for one replica unless ``--redis-replicas`` says
+        otherwise, and never for one with ``redis://``."""
+        cluster = parse(
+            "--redis", "sentinel://:s%40cret@10.0.0.1:26380,sentinel.example/chat/3",
+        ).cluster_config()  # fmt: skip
+        assert cluster is not None
+        self.assertEqual(
+            cluster.redis,
+            SentinelAddress(
+                (("10.0.0.1", 26380), ("sentinel.example", 26379)),
+                "chat",
+                db=3,
+                password="s@cret",
+            ),
+        )
+        self.assertEqual(
+            str(cluster.redis),
+            "sentinel://10.0.0.1:26380,sentinel.example:26379/chat/3",
+        )
+        self.assertEqual(cluster.replicas, 1)
+        assert isinstance(cluster.redis, SentinelAddress)
+        self.assertEqual(
+            cluster.redis.primary("10.0.0.9", 6379),
+            RedisAddress("10.0.0.9", 6379, 3, password="s@cret"),
+        )
+        for redis, replicas, expected in (
+            ("sentinel://s1/chat", "0", 0),
+            ("sentinel://s1/chat", "2", 2),
+            ("redis://127.0.0.1", None, 0),
+            ("redis://127.0.0.1", "1", 1),
+        ):
+            more = () if replicas is None else ("--redis-replicas", replicas)
+            cluster = parse("--redis", redis, *more).cluster_config()
+            assert cluster is not None
+            self.assertEqual(cluster.replicas, expected)
 
     def test_cluster_service(self) -> None:
         """With --redis, makeService builds a cluster node; nothing connects yet."""

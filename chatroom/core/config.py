@@ -165,10 +165,71 @@ class RedisAddress:
 
 
 @dataclass(frozen=True)
+class SentinelAddress:
+    """Where Redis is, as its Sentinels tell: parsed from
+    ``sentinel://[:password@]host[:port],host[:port]/SERVICE[/db]``.
+
+    Before every connection the node asks the Sentinels, in turn, for the
+    address of SERVICE's primary (port 26379 when none is given); the
+    password and the database are the primary's. No TLS (a ``rediss://``
+    Sentinel layout is not supported).
+    """
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, url: str) -> SentinelAddress:
+        """Parse a Sentinel URL; ``ValueError`` says what is wrong with it."""
+        scheme, _, rest = url.partition("://")
+        if scheme != "sentinel":
+            raise ValueError(f"{url!r} is not a sentinel:// URL")
+        hosts, _, path = rest.partition("/")
+        password = None
+        if "@" in hosts:
+            secret, _, hosts = hosts.rpartition("@")
+            password = unquote(secret.partition(":")[2]) or None
+        sentinels = tuple(_host_and_port(url, each) for each in hosts.split(","))
+        service, _, db = path.strip("/").partition("/")
+        if not service:
+            raise ValueError(f"{url!r} names no service (sentinel://HOST:PORT/SERVICE)")
+        if db and not db.isdigit():
+            raise ValueError(f"{url!r}: the database must be a number")
+        return cls(sentinels, service, int(db or 0), password)
+
+    def primary(self, host: str, port: int) -> RedisAddress:
+        """The primary the Sentinels named, with this URL's password and db."""
+        return RedisAddress(host, port, self.db, self.password)
+
+    def __str__(self) -> str:  # never print the password
+        hosts = ",".join(f"{host}:{port}" for host, port in self.sentinels)
+        return f"sentinel://{hosts}/{self.service}/{self.db}"
+
+
+def _host_and_port(url: str, text: str) -> tuple[str, int]:
+    """One Sentinel of a ``sentinel://`` URL: ``host[:port]``."""
+    host, colon, port = text.rpartition(":")
+    if not colon:
+        host, port = text, "26379"
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{url!r}: {text!r} is not HOST or HOST:PORT")
+    return host, int(port)
+
+
+def redis_address(url: str) -> RedisAddress | SentinelAddress:
+    """``--redis``'s URL: one Redis, or the Sentinels of a replicated one."""
+    if url.startswith("sentinel://"):
+        return SentinelAddress.parse(url)
+    return RedisAddress.parse(url)
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     """How a node finds and identifies itself to the cluster."""
 
-    redis: RedisAddress
+    redis: RedisAddress | SentinelAddress
     node_id: str
     node_ttl: float = 15.0  # a node silent this long is harvested by the others
     redis_timeout: float = 5.0  # a Redis reply slower than this counts as down
@@ -178,3 +239,6 @@ class ClusterConfig:
     #: PostgreSQL's connection string for cluster search (``--search-db``);
     #: None: no search in cluster mode.
     search_db: str | None = None
+    #: Replicas that must have a message before its sender is acknowledged
+    #: (``--redis-replicas``: Redis's ``WAIT``); 0: none waited for.
+    replicas: int = 0

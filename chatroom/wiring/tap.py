@@ -16,7 +16,12 @@ from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
+from chatroom.core.config import (
+    ClusterConfig,
+    SentinelAddress,
+    ServerConfig,
+    redis_address,
+)
 from chatroom.core.metered import metered
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
@@ -319,8 +324,17 @@ class Options(OneLineUsage):
             None,
             "Join a cluster: the Redis shared by every node, as "
             "redis://[:password@]host[:port][/db] (rediss:// for TLS; "
-            "?ca=FILE.pem to trust that authority). "
+            "?ca=FILE.pem to trust that authority), or its Sentinels as "
+            "sentinel://host:port,host:port/SERVICE[/db]. "
             "Without it the server runs alone.",
+        ],
+        [
+            "redis-replicas",
+            None,
+            None,
+            "Replicas that must have a message before its sender sees it "
+            "(Redis WAIT; with --redis; default 1 with sentinel://, else 0).",
+            _number(int, 0, "--redis-replicas"),
         ],
         [
             "node-id",
@@ -432,9 +446,12 @@ class Options(OneLineUsage):
             raise usage.UsageError("--name: must be one word")
         if self["redis"] is not None:
             try:
-                self["redis"] = RedisAddress.parse(self["redis"])
+                self["redis"] = redis_address(self["redis"])
             except ValueError as problem:
                 raise usage.UsageError(f"--redis: {problem}") from None
+            if self["redis-replicas"] is None:
+                sentinel = isinstance(self["redis"], SentinelAddress)
+                self["redis-replicas"] = 1 if sentinel else 0
             #: A node name chosen here (a reload chooses another: no change).
             self.node_id_defaulted = self["node-id"] is None
             if self.node_id_defaulted:
@@ -445,6 +462,8 @@ class Options(OneLineUsage):
                 )
         elif self["node-id"] is not None:
             raise usage.UsageError("--node-id: needs --redis")
+        elif self["redis-replicas"] is not None:
+            raise usage.UsageError("--redis-replicas: needs --redis")
         check_search_db(self["redis"], self["search-db"])
         use_log_format(self["log-format"], self.parent)
         check_files(self)
@@ -483,6 +502,7 @@ class Options(OneLineUsage):
             redis_timeout=self["redis-timeout"],
             grace=self["grace"],
             search_db=self["search-db"],
+            replicas=self["redis-replicas"],
         )
 
     def server_config(self) -> ServerConfig:

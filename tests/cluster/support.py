@@ -58,15 +58,21 @@ def _kill_leftovers() -> None:
 class RedisProcess(protocol.ProcessProtocol):
     """One ``redis-server``: fires ``ready`` once it accepts connections."""
 
+    #: What it logs once it serves.
+    READY = b"Ready to accept connections"
+
     def __init__(
         self,
         port: int,
         tls: tuple[str, str] | None = None,
         password: str | None = None,
+        options: tuple[str, ...] = (),
     ) -> None:
         self.port = port
         self.password = password
         self.tls = tls  # (certificate, key) PEM paths: serve TLS only
+        #: More of redis-server's options (``--replicaof HOST PORT``).
+        self.options = options
         self.output = b""
         self.ready: defer.Deferred[None] = defer.Deferred()
         self.ended: defer.Deferred[None] = defer.Deferred()
@@ -85,6 +91,14 @@ class RedisProcess(protocol.ProcessProtocol):
         self.output = b""
         self.ready = defer.Deferred()
         self.ended = defer.Deferred()
+        args = self.arguments()
+        self.pid = reactor.spawnProcess(self, REDIS_SERVER, args, env=os.environ).pid
+        _RUNNING.add(self.pid)
+        return self.ready
+
+    def arguments(self) -> list[str]:
+        """redis-server's command line."""
+        assert REDIS_SERVER is not None
         if self.tls is None:
             listen = ["--port", str(self.port)]
         else:
@@ -103,21 +117,19 @@ class RedisProcess(protocol.ProcessProtocol):
             ]
         if self.password is not None:
             listen += ["--requirepass", self.password]
-        args = [
+        return [
             REDIS_SERVER,
             *listen,
             "--bind", "127.0.0.1",
             "--save", "",
             "--appendonly", "no",
             "--logfile", "",
+            *self.options,
         ]  # fmt: skip
-        self.pid = reactor.spawnProcess(self, REDIS_SERVER, args, env=os.environ).pid
-        _RUNNING.add(self.pid)
-        return self.ready
 
     def outReceived(self, data: bytes) -> None:
         self.output += data
-        if b"Ready to accept connections" in self.output and not self.ready.called:
+        if self.READY in self.output and not self.ready.called:
             self.ready.callback(None)
 
     errReceived = outReceived

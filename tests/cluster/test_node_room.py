@@ -57,6 +57,46 @@ class NodeRoomTests(unittest.TestCase):
             [line(6), line(7)],
         )
 
+    def test_a_sender_waiting_for_replicas_gets_the_room_in_order_after(
+        self,
+    ) -> None:
+        """While a member's message waits for Redis's replicas, what the
+        room brings is kept for it (others get it at once), then handed
+        over in order once the message is confirmed."""
+        alice, bob = Member("alice"), Member("bob")
+        self.room.attach(alice, since=0)
+        self.room.attach(bob, since=0)
+        self.room.withhold(alice)
+        self.room.deliver(1, event(1))
+        self.room.deliver(2, event(2))
+        self.assertEqual(alice.take(), [])
+        self.assertEqual(bob.take(), [line(1), line(2)])
+        self.room.confirmed(alice)
+        self.room.deliver(3, event(3))
+        self.assertEqual(alice.take(), [line(1), line(2), line(3)])
+
+    def test_a_message_the_replicas_did_not_confirm_never_reaches_its_sender(
+        self,
+    ) -> None:
+        """The refused message is dropped from what was kept for its sender,
+        or, if it had not arrived yet, when it does; the rest arrives."""
+        alice = Member("alice")
+        self.room.attach(alice, since=0)
+        refused = Message("tea", "bob", "2026-11-21T18:04:05.500Z", "line 2")
+        refused.id = ""
+        self.room.withhold(alice)
+        self.room.deliver(1, event(1))
+        self.room.deliver(2, event(2))
+        self.room.confirmed(alice, refused)
+        self.assertEqual(alice.take(), [line(1)])
+        late = Message("tea", "bob", "2026-11-21T18:04:05.500Z", "line 4")
+        self.room.withhold(alice)
+        self.room.deliver(3, event(3))
+        self.room.confirmed(alice, late)
+        self.room.deliver(4, event(4))
+        self.room.deliver(5, event(5))
+        self.assertEqual(alice.take(), [line(3), line(5)])
+
     def test_events_before_the_reply_are_replayed_on_attach(self) -> None:
         """Events that beat the join's reply to the node reach the joiner too."""
         for seq in range(1, 6):

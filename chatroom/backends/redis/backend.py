@@ -38,6 +38,7 @@ from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.remembered import RedisRememberedRooms
+from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
     kept,
     key_of,
@@ -114,6 +115,12 @@ class RedisBackend:
             commands, subscriber, cluster.prefix, cluster.redis_timeout, clock
         )
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
+        #: ``--redis-replicas``: messages acknowledged once replicated.
+        self.replication = (
+            ReplicaWait(self.calls, clock, cluster.replicas, cluster.redis_timeout)
+            if cluster.replicas
+            else None
+        )
         self.here = NodeRooms(
             cluster.prefix,
             self.calls.subscribe,
@@ -639,7 +646,22 @@ class RedisBackend:
                 where.quiet.discard(member)
             event.id = str(reply[1])
 
-        await retried(attempt)
+        if self.replication is None:
+            await retried(attempt)
+            return
+        # The sender's own copy is its acknowledgement: kept back until
+        # the replicas have the message, and never shown if they do not.
+        if where is not None:
+            where.withhold(member)
+        refused: Message | None = None
+        try:
+            await retried(attempt)
+            if not await self.replication.confirm():
+                refused = event
+                raise errors.not_stored("no replica of Redis confirmed it", event.text)
+        finally:
+            if where is not None:
+                where.confirmed(member, refused)
 
     async def post(self, room: str, event: Message, now: float) -> None:
         """One ``POST`` script: numbered, published and kept as ``SAY`` does."""

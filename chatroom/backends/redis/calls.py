@@ -76,26 +76,51 @@ class RedisCalls:
         full_args = (self.prefix, *args)
         started = time.perf_counter()
         running = connection.evalsha(script.sha, args=full_args)
+        reply = await self._bounded(running, script.name, script.source, full_args)
+        REDIS_SECONDS.observe(time.perf_counter() - started)
+        return reply
+
+    async def command(self, *args: Any) -> Any:
+        """One plain command (``WAIT``), bounded as a script is."""
+        connection = self.commands.connection
+        if connection is None:
+            raise errors.unavailable()
+        return await self._bounded(connection.execute_command(*args), args[0])
+
+    async def _bounded(
+        self,
+        running: defer.Deferred[Any],
+        what: str,
+        source: bytes | None = None,
+        args: tuple[Any, ...] = (),
+    ) -> Any:
+        """What ``running`` answers, within one deadline of :attr:`deadlines`;
+        ``UNAVAILABLE`` if Redis is lost or too slow (then dropped). A
+        script Redis does not know (``NOSCRIPT``: it is new, restarted, or
+        a replica a failover promoted, since scripts are not replicated) is
+        sent again by its ``source``, within the same deadline."""
         watch = self.deadlines.watch(running)
         try:
             try:
-                reply = await running
+                return await running
             except txredisapi.ScriptDoesNotExist:
-                running = connection.eval(script.source, args=full_args)
-                watch.running = running
-                reply = await running
+                if source is None:
+                    raise
+                connection = self.commands.connection
+                if connection is None:
+                    raise errors.unavailable() from None
+                watch.running = running = connection.eval(source, args=args)
+                return await running
         except defer.CancelledError:
             if not watch.timed_out:
                 raise  # the caller gave up, not Redis
-            self.log.warn("Redis did not answer {script} in time", script=script.name)
+            self.log.warn("Redis did not answer {what} in time", what=what)
             self.commands.drop()
             raise errors.unavailable() from None
         except txredisapi.ConnectionError:
             raise errors.unavailable() from None
         finally:
             self.deadlines.done(watch)
-        REDIS_SECONDS.observe(time.perf_counter() - started)
-        return reply
 
     async def call(
         self, script: Script, *args: Any, refusals: Refusals, always: bool = False

@@ -156,6 +156,14 @@ class NodeRoom:
         self.quiet: set[Member] = set()
         #: News of a user, handed to each member of the node once.
         self.news = news or NewsDesk()
+        #: Members whose message waits for Redis's replicas (``WAIT``):
+        #: the room's events meanwhile, theirs included, kept for them in
+        #: order, so that their own copy, the acknowledgement, comes only
+        #: once the message is safe (:meth:`withhold`, :meth:`confirmed`).
+        self.withheld: dict[Member, list[Event]] = {}
+        #: A refused message not yet arrived when its sender was told,
+        #: never to be shown to the sender (dropped when it comes).
+        self.unconfirmed: dict[Member, Event] = {}
 
     def __repr__(self) -> str:
         return f"<NodeRoom {self.name!r} local members={len(self.members)}>"
@@ -188,9 +196,43 @@ class NodeRoom:
             members = [m for m, since in self.members.items() if seq > since]
         if news is not None:
             members = self.news.narrow(news, members)
+        if self.withheld or self.unconfirmed:
+            members = [m for m in members if not self._keep_back(m, event)]
         fanned_out(event, len(self.members))  # counted once, not per member
         fan_out(members, event)  # the usual case: the room's own dict, no list
         return event
+
+    def _keep_back(self, member: Member, event: Event) -> bool:
+        """Whether ``event`` is not for ``member`` now: kept for it until
+        its message is confirmed, or its own refused message."""
+        kept = self.withheld.get(member)
+        if kept is not None:
+            kept.append(event)
+            return True
+        if self.unconfirmed.get(member) == event:
+            del self.unconfirmed[member]
+            return True
+        return False
+
+    def withhold(self, member: Member) -> None:
+        """``member``'s message goes to Redis: keep what the room's channel
+        brings for it until :meth:`confirmed`."""
+        self.withheld.setdefault(member, [])
+
+    def confirmed(self, member: Member, refused: Event | None = None) -> None:
+        """Hand ``member`` what was kept for it, in order, but ``refused``
+        (its own message, which the replicas did not confirm); if that has
+        not come yet, it is dropped when it does."""
+        kept = self.withheld.pop(member, None)
+        if kept is None:
+            return
+        if refused is not None:
+            if refused in kept:
+                kept.remove(refused)
+            else:
+                self.unconfirmed[member] = refused
+        for event in kept:
+            deliver_to(member, event)
 
     def tell(self, event: Event) -> None:
         """An event of this node's own (a notice) to every local member."""
@@ -205,6 +247,8 @@ class NodeRoom:
     def detach(self, member: Member) -> int:
         """Stop delivering to ``member``; return the last event it was sent."""
         since = self.members.pop(member, self.seq)
+        self.withheld.pop(member, None)
+        self.unconfirmed.pop(member, None)
         return max(since, self.seq)
 
     def replay(self, member: Member, after: int, before: int = 0) -> None:

@@ -7,6 +7,14 @@ anything published meanwhile may have been missed. So each
 :class:`RedisLink` runs one txredisapi protocol under Twisted's
 ``ClientService`` (reconnect with exponential backoff) and reports every
 connect and disconnect to its owner.
+
+Behind Sentinel (``sentinel://``) every attempt first asks the Sentinels,
+in turn, where the primary is (``SENTINEL get-master-addr-by-name``), and a
+connection counts only once that Redis says it is the primary (``ROLE``):
+a failover drops the links (the dead primary's, or Sentinel's ``CLIENT
+KILL`` on the demoted one), and the next attempt finds the promoted one.
+txredisapi's own ``Sentinel`` is built on the queueing handlers above, on
+the global reactor, so it is not used; its protocol's commands are.
 """
 
 from __future__ import annotations
@@ -18,8 +26,14 @@ from typing import Any
 import txredisapi
 from twisted.application.internet import ClientService, backoffPolicy
 from twisted.application.service import Service
+from twisted.internet import defer
 from twisted.internet.defer import Deferred
-from twisted.internet.endpoints import TCP4ClientEndpoint, wrapClientTLS
+from twisted.internet.endpoints import (
+    TCP4ClientEndpoint,
+    connectProtocol,
+    wrapClientTLS,
+)
+from twisted.internet.error import ConnectError
 from twisted.internet.interfaces import (
     IProtocol,
     IProtocolFactory,
@@ -30,11 +44,19 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatroom.core.config import RedisAddress
+from chatroom.core.config import RedisAddress, SentinelAddress
+
+#: Seconds a Sentinel has to answer where the primary is (it answers from
+#: memory: a slower one is skipped for the next).
+SENTINEL_TIMEOUT = 1.0
 
 
-def _endpoint(address: RedisAddress, reactor: Any) -> IStreamClientEndpoint:
+def _endpoint(
+    address: RedisAddress | SentinelAddress, reactor: Any
+) -> IStreamClientEndpoint:
     """A client endpoint for ``address`` (with TLS for ``rediss://``)."""
+    if isinstance(address, SentinelAddress):
+        return SentinelEndpoint(address, reactor)
     endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(
         reactor, address.host, address.port, timeout=5
     )
@@ -49,6 +71,63 @@ def _endpoint(address: RedisAddress, reactor: Any) -> IStreamClientEndpoint:
             optionsForClientTLS(address.host, trustRoot=trust), endpoint
         )
     return endpoint
+
+
+@implementer(IStreamClientEndpoint)
+class SentinelEndpoint:
+    """Connects to the primary the Sentinels name at the time of asking."""
+
+    log = Logger()
+
+    def __init__(self, address: SentinelAddress, reactor: Any) -> None:
+        self.address = address
+        self._reactor = reactor
+        #: Where the last connection went (the primary as last told).
+        self.primary: tuple[str, int] | None = None
+
+    def connect(self, protocolFactory: IProtocolFactory) -> Deferred[IProtocol]:
+        return defer.ensureDeferred(self._connect(protocolFactory))
+
+    async def _connect(self, protocolFactory: IProtocolFactory) -> IProtocol:
+        host, port = await self.ask()
+        if self.primary != (host, port):
+            self.log.info(
+                "Sentinel: {service}'s primary is {host}:{port}",
+                service=self.address.service,
+                host=host,
+                port=port,
+            )
+        self.primary = (host, port)
+        endpoint = _endpoint(self.address.primary(host, port), self._reactor)
+        return await endpoint.connect(protocolFactory)
+
+    async def ask(self) -> tuple[str, int]:
+        """The primary's address, from the first Sentinel that knows it."""
+        problems = []
+        for host, port in self.address.sentinels:
+            try:
+                reply = await self._ask_one(host, port)
+            except Exception as problem:  # down, slow or not a Sentinel: next
+                problems.append(f"{host}:{port}: {problem}")
+                continue
+            if isinstance(reply, list) and len(reply) == 2:
+                return reply[0].decode(), int(reply[1])
+            problems.append(f"{host}:{port}: no primary named {self.address.service}")
+        why = "; ".join(problems)
+        raise ConnectError(string=f"no Sentinel named a primary ({why})")
+
+    async def _ask_one(self, host: str, port: int) -> Any:
+        endpoint = TCP4ClientEndpoint(
+            self._reactor, host, port, timeout=SENTINEL_TIMEOUT
+        )
+        sentinel = txredisapi.RedisProtocol(charset=None, convertNumbers=False)
+        await connectProtocol(endpoint, sentinel)
+        try:
+            asking = sentinel.sentinel_get_master_addr_by_name(self.address.service)
+            asking.addTimeout(SENTINEL_TIMEOUT, self._reactor)
+            return await asking
+        finally:
+            sentinel.transport.abortConnection()
 
 
 @implementer(IStreamClientEndpoint)
@@ -124,7 +203,7 @@ class RedisLink(Service):
     def __init__(
         self,
         reactor: Any,
-        address: RedisAddress,
+        address: RedisAddress | SentinelAddress,
         name: str,
         subscriber: bool = False,
     ) -> None:
@@ -139,14 +218,17 @@ class RedisLink(Service):
         self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
         self.on_connect_failed: Callable[[Failure], None] = lambda failure: None
         self._reactor = reactor
+        #: Behind Sentinel a connection must reach the primary (``ROLE``).
+        self._to_primary = isinstance(address, SentinelAddress)
         self._client = ClientService(
             _ReportingEndpoint(_endpoint(address, reactor), self),
             _LinkFactory(self),
-            # 0.1 s, doubling to 5 s, plus up to 0.1 s so nodes don't retry
-            # in lockstep.
+            # 0.1 s, doubling to 5 s (1 s behind Sentinel, where a failover
+            # moves the primary within seconds and asking is cheap), plus up
+            # to 0.1 s so nodes don't retry in lockstep.
             retryPolicy=backoffPolicy(
                 initialDelay=0.1,
-                maxDelay=5.0,
+                maxDelay=1.0 if self._to_primary else 5.0,
                 factor=2.0,
                 jitter=lambda: random.random() / 10,
             ),
@@ -172,6 +254,35 @@ class RedisLink(Service):
         self._reactor.callLater(0, self._up, protocol)
 
     def _up(self, protocol: Any) -> None:
+        if not protocol.connected:
+            return
+        if self._to_primary:
+            checking = protocol.role()
+            checking.addTimeout(SENTINEL_TIMEOUT, self._reactor)
+            checking.addCallbacks(
+                lambda role: self._checked(protocol, role),
+                lambda failure: protocol.transport.abortConnection(),
+            )
+            return
+        self._serve(protocol)
+
+    def _checked(self, protocol: Any, role: Any) -> None:
+        """Serve on ``protocol`` if its Redis is the primary; a replica (a
+        demoted primary the Sentinels have not yet stopped naming) is left,
+        and the next attempt asks them again."""
+        if role and role[0] == b"master":
+            self._serve(protocol)
+            return
+        peer = protocol.transport.getPeer()
+        self.log.warn(
+            "{link}: {host}:{port} is not the primary; asking the Sentinels again",
+            link=self.name,
+            host=peer.host,
+            port=peer.port,
+        )
+        protocol.transport.abortConnection()
+
+    def _serve(self, protocol: Any) -> None:
         if not protocol.connected:
             return
         self.connection = protocol

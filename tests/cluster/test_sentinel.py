@@ -1,0 +1,158 @@
+"""Redis behind Sentinel: the nodes find the primary, follow a failover,
+and acknowledge a message only once a replica has it (``WAIT``).
+
+Real processes throughout: a primary, a replica and three Sentinels
+(``tests/cluster/sentinels.py``), nodes connected with ``--redis
+sentinel://...``, and the primary killed with ``SIGKILL`` under traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted.internet import defer, reactor, task
+
+from chatroom.wire.lines import parse_event
+from tests.cluster.sentinels import SentinelTestCase, ask, until
+from tests.support import LineClient, free_port, redis_backend
+
+#: What a sender is told of a message no replica confirmed.
+UNCONFIRMED = "ERR UNAVAILABLE no replica of Redis confirmed it, so this was not sent: "
+
+
+def acknowledged(client: LineClient, room: str) -> list[str]:
+    """The texts of ``client``'s own messages it saw come back (its
+    acknowledgements), in order."""
+    own = f"MSG {room} {client_name(client)} "
+    return [parse_event(line).text for line in client.lines if line.startswith(own)]
+
+
+def said(room: str, user: str, text: str) -> Callable[[str], bool]:
+    """Whether a line is ``user``'s message ``text`` in ``room``."""
+    return lambda line: (
+        line.startswith(f"MSG {room} {user} ") and line.endswith(f" {text}")
+    )
+
+
+def client_name(client: LineClient) -> str:
+    """The name the server welcomed ``client`` with."""
+    welcome = next(line for line in client.lines if line.startswith("WELCOME "))
+    return welcome.split()[1]
+
+
+class SentinelTests(SentinelTestCase):
+    """Nodes behind Sentinel, in the order of a primary's life."""
+
+    node_options = ("--rate", "0", "--node-ttl", "15", "--redis-timeout", "2")
+
+    @defer.inlineCallbacks
+    def test_nodes_find_the_primary_through_sentinel(self):
+        """Given Sentinels (the first of them down), two nodes reach the
+        primary and chat as with redis://, each message in Redis's replica
+        before its sender sees it."""
+        dead = f"127.0.0.1:{free_port()}"
+        self.redis_url = self.redis_url.replace("sentinel://", f"sentinel://{dead},")
+        _one, two, alice, bob = yield self.alice_and_bob_in("tea")
+        alice.say("hello through sentinel")
+        yield bob.expect_line("MSG tea alice ")
+        yield alice.expect_line("MSG tea alice ")
+        self.assertEqual(acknowledged(alice, "tea"), ["hello through sentinel"])
+        link = redis_backend(two.server).commands.connection
+        self.assertEqual(link.transport.getPeer().port, self.primary.port)
+        self.assertEqual(redis_backend(two.server).cluster.replicas, 1)
+
+    @defer.inlineCallbacks
+    def test_failover_under_traffic_loses_no_acknowledged_message(self):
+        """SIGKILL the primary while alice talks: meanwhile she hears ERR
+        UNAVAILABLE and every connection stays open; the Sentinels promote
+        the replica, the nodes follow it (its scripts and subscriptions made
+        again), chat resumes, and every message alice saw acknowledged is in
+        the room's history."""
+        one, two, alice, bob = yield self.alice_and_bob_in("live")
+        sent: list[str] = []
+
+        def chatter() -> None:
+            if len(sent) < 180:
+                sent.append(f"tick {len(sent)}")
+                alice.say(sent[-1])
+
+        ticker = task.LoopingCall(chatter)
+        ticker.start(0.04)
+        self.addCleanup(lambda: ticker.stop() if ticker.running else None)
+        yield bob.expect(said("live", "alice", "tick 5"))
+        yield alice.expect(said("live", "alice", "tick 5"))
+        old_port = self.primary.port
+        yield self.primary.stop()  # SIGKILL
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertIn("try again", refused)
+
+        def promoted():
+            return self.primary_port().addCallback(lambda port: port != old_port)
+
+        yield until(promoted, 20, "the Sentinels promote the replica")
+        new_port = yield self.primary_port()
+        self.assertEqual(new_port, self.replica.port)
+
+        def followed():
+            backends = [redis_backend(node.server) for node in (one, two)]
+            return defer.succeed(all(backend.available for backend in backends))
+
+        promoted_at = reactor.seconds()
+        yield until(followed, 10, "both nodes serving again")
+        # Serving again within --redis-timeout of the failover (issue 35).
+        self.assertLess(reactor.seconds() - promoted_at, 2.0)
+        for node in (one, two):
+            backend = redis_backend(node.server)
+            for link in (backend.commands, backend.subscriber):
+                self.assertEqual(link.connection.transport.getPeer().port, new_port)
+        # Scripts are not replicated: the nodes sent them again (NOSCRIPT).
+        stats = yield ask(new_port, "INFO", "commandstats")
+        self.assertIn(b"cmdstat_eval:", stats)
+        # The old primary comes back as the new one's replica, so that
+        # messages can be confirmed again.
+        self.primary = self.replica_of(new_port, old_port)
+        yield self.primary.start()
+        self.addCleanup(self.primary.stop)
+        seen_before = len(acknowledged(alice, "live"))
+
+        def chatting_again():
+            return defer.succeed(len(acknowledged(alice, "live")) > seen_before + 3)
+
+        yield until(chatting_again, 20, "alice's messages acknowledged again")
+        ticker.stop()
+        self.assertFalse(alice.is_closed or bob.is_closed)
+        alice.say("done")
+        yield alice.expect(said("live", "alice", "done"))
+        yield bob.expect(said("live", "alice", "done"))  # subscribed again
+
+        bob.say("/history 200")
+        yield bob.expect_line("HISTORY_END live ")
+        stored = {
+            parse_event(line).text
+            for line in bob.lines
+            if line.startswith("HISTORY live alice ")
+        }
+        acked = acknowledged(alice, "live")
+        self.assertGreater(len(acked), 10)
+        self.assertEqual([text for text in acked if text not in stored], [])
+        # Nothing was acknowledged twice, or out of the order it was sent.
+        self.assertEqual(acked, sorted(set(acked), key=[*sent, "done"].index))
+
+    @defer.inlineCallbacks
+    def test_a_message_no_replica_confirmed_is_refused_to_its_sender(self):
+        """With the replica gone, alice's message is refused with its text
+        (its sender never sees it acknowledged), though bob may see it; once
+        a replica is back her messages are acknowledged again."""
+        _one, _two, alice, bob = yield self.alice_and_bob_in("tea")
+        yield self.replica.stop()
+        alice.say("anyone keeping this?")
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertEqual(refused, UNCONFIRMED + "anyone keeping this?")
+        yield bob.expect_line("MSG tea alice ")  # published, not confirmed
+
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say("and now?")
+        yield alice.expect_line("MSG tea alice ")
+        self.assertEqual(acknowledged(alice, "tea"), ["and now?"])
+        self.assertFalse(alice.is_closed)
