@@ -68,6 +68,9 @@ class ServerConfig:
     require_account: bool = False
     #: The IRC door's server password (``--irc-password``): "" for none.
     irc_password: str = ""
+    #: What becomes of a deleted account's room messages (``--on-delete``):
+    #: "anonymise" or "remove" (chatroom.core.userdata).
+    on_delete: str = "anonymise"
 
     #: Registrations one address may make per ``register_window`` seconds
     #: (``--register-limit``; 0 for no limit). Ergo's default, 30 per 10 minutes.

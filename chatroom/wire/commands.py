@@ -250,6 +250,20 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/devices               your account's connections (its devices)",),
             ),
             Command("logout", "ID", ("/logout ID             close one of them",)),
+            Command(
+                "export",
+                "",
+                ("/export                a one-time link to all your account's data",),
+            ),
+            Command(
+                "delete-account",
+                "PASSWORD",
+                (
+                    "/delete-account PASSWORD   delete your account and its data"
+                    " for good",
+                ),
+                secret=1,
+            ),
         ),
     ),
     HelpPart(

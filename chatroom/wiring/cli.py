@@ -136,8 +136,8 @@ class OneLineUsage(usage.Options):
             raise SystemExit(1) from None
 
 
-def announce_web_client(port: IListeningPort) -> None:
-    """Log where the web client is, as an address to open."""
+def web_address(port: IListeningPort) -> str:
+    """Where the HTTP door ``port`` is reached, as ``http://host:port``."""
     address = port.getHost()
     host = getattr(address, "host", "")
     number = getattr(address, "port", 0)
@@ -145,7 +145,12 @@ def announce_web_client(port: IListeningPort) -> None:
         host = "localhost"
     elif ":" in host:
         host = f"[{host}]"
-    log.info("web client: open http://{host}:{port}/", host=host, port=number)
+    return f"http://{host}:{number}"
+
+
+def announce_web_client(port: IListeningPort) -> None:
+    """Log where the web client is, as an address to open."""
+    log.info("web client: open {address}/", address=web_address(port))
 
 
 def default_node_id() -> str:

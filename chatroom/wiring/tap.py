@@ -19,6 +19,7 @@ from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
 from chatroom.core.metered import metered
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
+from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
@@ -32,6 +33,7 @@ from chatroom.wiring.cli import (
     check_search_db,
     default_node_id,
     endpoint_option,
+    web_address,
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
@@ -128,6 +130,21 @@ class Options(OneLineUsage):
             "",
             "Comma-separated origins (e.g. https://chat.example.org) whose pages may "
             "open /ws, besides the server's own; '*' for any.",
+        ],
+        [
+            "public-url",
+            None,
+            "",
+            "Where users reach the --http door (e.g. https://chat.example.org), "
+            "for the links the server gives (/export); default: the address it "
+            "listens on.",
+        ],
+        [
+            "on-delete",
+            None,
+            DEFAULTS.on_delete,
+            "What becomes of a deleted account's room messages: anonymise (their "
+            "author becomes deleted-user, the text stays) or remove.",
         ],
         ["name", None, DEFAULTS.name, "Server name sent in HELLO."],
         [
@@ -367,6 +384,11 @@ class Options(OneLineUsage):
         """Also serve the web client, /ws, /metrics and /healthz here: a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
         self["http"] = endpoint_option("http", value)
 
+    def opt_on_delete(self, value: str) -> None:
+        if value not in ON_DELETE:
+            raise usage.UsageError(f"--on-delete: one of {', '.join(ON_DELETE)}")
+        self["on-delete"] = value
+
     def postOptions(self) -> None:
         rooms = tuple(r.strip() for r in self["rooms"].split(",") if r.strip())
         for room in rooms:
@@ -440,6 +462,13 @@ class Options(OneLineUsage):
         return ServerConfig(**given)
 
 
+def _serve_links(server: ChatServer, config: Options, port: Any) -> Any:
+    """The HTTP door listens: the links the server gives point at it
+    (``--public-url``, else where it listens)."""
+    server.http_url = config["public-url"] or web_address(port)
+    return port
+
+
 def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     """Build the server from parsed options (the twistd plugin calls this)."""
     if reactor is None:
@@ -489,6 +518,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         for door, found in door_endpoints.items()
     }
     if "http" in doors:
-        doors["http"].whenListening().addCallback(announce_web_client)
+        listening = doors["http"].whenListening()
+        listening.addCallback(lambda port: _serve_links(server, config, port))
+        listening.addCallback(announce_web_client)
     collector = CollectorService(reactor, config["gc-freeze"])
     return ChatroomService(server, listener, reactor, doors, collector)

@@ -33,6 +33,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
+from chatroom.doors.web.exports import Exports
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
@@ -204,6 +205,7 @@ def build_site(
         root.putChild(b"irc", root.irc)
     root.putChild(b"metrics", Metrics(server))
     root.putChild(b"healthz", Health(server))
+    root.putChild(b"export", Exports(server))
     site = BoundedSite(root, limits, server.clock)
     factory = AdmittingFactory(site, server)
     factory.protocol = LimitedChannel
