@@ -140,7 +140,9 @@ class UserDataContract(ContractBase):
         second.say(f"/login alice {PASSWORD}")
         yield self.expect(second, "WELCOME alice")
         alice.say(f"/delete-account {PASSWORD}")
-        self.assertEqual((yield self.expect(alice, "ACCOUNT_DELETED")), "ACCOUNT_DELETED alice")
+        self.assertEqual(
+            (yield self.expect(alice, "ACCOUNT_DELETED")), "ACCOUNT_DELETED alice"
+        )
         yield self.expect(alice, "BYE")
         yield self.expect(second, "BYE")
         self.assertEqual((yield self.traces("alice")), [])

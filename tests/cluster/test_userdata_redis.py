@@ -27,7 +27,9 @@ class RedisUserDataTests(RedisRegistryTestCase, UserDataContract):
         redis = self.registry.backend.calls.commands.connection
         keys = yield redis.keys(f"*{account}*")
         found = sorted(k.decode() if isinstance(k, bytes) else k for k in keys)
-        registered = yield redis.hexists(f"{self.registry.backend.cluster.prefix}accounts", account)
+        registered = yield redis.hexists(
+            f"{self.registry.backend.cluster.prefix}accounts", account
+        )
         if registered:
             found.append("accounts hash")
         return found

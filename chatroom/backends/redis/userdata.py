@@ -61,7 +61,8 @@ for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
   end
 end
 for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
-  if redis.call('HGET', room_key(r), 'owner_account') == a then
+  local owner = redis.call('HMGET', room_key(r), 'owner', 'owner_account')
+  if owner[1] == a or owner[2] == a then
     owned[#owned + 1] = redis.call('HGET', ROOMS, r)
   end
 end
