@@ -54,6 +54,8 @@ SAMPLES: dict[str, object] = {
     "tags": (("+typing", "active"),),
     "message": "lunch",
     "realname": "Someone",
+    "token": "no-such-export",
+    "archive": b"{}",
 }
 
 

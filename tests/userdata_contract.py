@@ -10,8 +10,8 @@ rows, Redis's keys.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 from twisted.internet import defer

@@ -69,6 +69,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "DEVICE": ("device", "door", "since", "current"),
     "DEVICES_END": ("count",),
     "LOGGED_OUT": ("device",),
+    "EXPORT": ("url",),
+    "ACCOUNT_DELETED": ("account",),
     "OP": ("room", "user", "by"),
     "DEOP": ("room", "user", "by"),
     "VOICE": ("room", "user", "by"),

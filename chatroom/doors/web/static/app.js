@@ -251,6 +251,7 @@ function stop(reason) {
 
 document.addEventListener("DOMContentLoaded", () => {
   startView();
+  $("export-button").addEventListener("click", () => send("/export"));
   connect();
 });
 window.addEventListener("beforeunload", () => { state.quitting = true; });

@@ -47,6 +47,7 @@ function removeMember(user) {
 function drawWhoami() {
   $("whoami").textContent = state.name || "";
   $("account").hidden = !state.account;
+  $("export-button").hidden = !state.account;
 }
 
 function drawRooms() {
