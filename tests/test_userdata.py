@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Generator
+from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import SqliteStore
+from chatroom.core.userdata import EXPORT_TTL
 from tests.support import in_place, local_server
-from tests.userdata_contract import CONFIG, UserDataContract
+from tests.userdata_contract import BASE, CONFIG, UserDataContract
 
 
 class LocalUserDataTests(UserDataContract, unittest.TestCase):
@@ -44,3 +47,17 @@ class LocalUserDataTests(UserDataContract, unittest.TestCase):
         ]
         db.close()
         return defer.succeed(found)
+
+    @defer.inlineCallbacks
+    def test_the_link_lasts_ten_minutes(self) -> Generator[Any, Any, None]:
+        """An export not taken within 600 s of the server's clock is gone."""
+        alice = yield self.registered("alice")
+        self.server.http_url = BASE
+        alice.say("/export")
+        line = yield self.expect(alice, "EXPORT ")
+        token = line.rsplit("/", 1)[1]
+        self.clock.advance(EXPORT_TTL)
+        taken = yield defer.Deferred.fromCoroutine(
+            self.server.registry.take_export(token)
+        )
+        self.assertIsNone(taken)

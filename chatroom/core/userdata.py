@@ -272,4 +272,7 @@ async def delete_account(
     accounts.log.info("{name} deleted their account", name=account.name)
     deleted(account)
     await registry.end_account(member, f"account {account.name} deleted")
+    # Once more, now that no device is left: in a cluster, another device
+    # may have spoken between the erasure's read and its write.
+    await registry.erase_account(member, account_key)
     return account
