@@ -56,6 +56,8 @@ SAMPLES: dict[str, object] = {
     "realname": "Someone",
     "secret": "no-such-hook",
     "body": b"{}",
+    "token": "no-such-export",
+    "archive": b"{}",
 }
 
 

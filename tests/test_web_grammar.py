@@ -111,7 +111,8 @@ class WireScriptTests(unittest.TestCase):
         wire = self.wire()
         self.assertEqual(wire["commands"], list(COMMANDS))
         self.assertEqual(
-            wire["secretCommands"], ["login", "register", "password", "unregister"]
+            wire["secretCommands"],
+            ["login", "register", "password", "unregister", "delete-account"],
         )
 
     def test_loaded_before_the_client(self) -> None:

@@ -56,6 +56,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /devices               your account's connections (its devices)
 /logout ID             close one of them
 /token                 a token to upload files with (HTTP Bearer; --files)
+/export                a one-time link to all your account's data
+/delete-account PASSWORD   delete your account and its data for good
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
 /kick USER [REASON]    send someone back to the lobby

@@ -69,6 +69,7 @@ def session_ended(reason: str | None) -> str | None:
     two would throw each other out for ever. Coming back after a kill or a
     server ban would only be refused (or be the loop the admin stopped);
     after ``signed out from device N`` (another device's ``/logout``)
+    or ``account NAME deleted`` (``/delete-account`` on any device)
     coming back would undo what the user asked for.
     """
     if reason is None:
@@ -76,6 +77,8 @@ def session_ended(reason: str | None) -> str | None:
     if reason == "signed in elsewhere":
         return "your account was signed in from somewhere else"
     if reason.startswith(("killed by ", "banned from this server", "signed out from")):
+        return reason
+    if reason.startswith("account ") and reason.endswith(" deleted"):
         return reason
     return None
 

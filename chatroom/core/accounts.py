@@ -284,7 +284,7 @@ class AccountService:
         self, account_key: str, old: str, new: str, address: str
     ) -> Account:
         check_new_password(new, self.password_min)
-        account = await self._signed_in(account_key, old, address)
+        account = await self.check_own_password(account_key, old, address)
         changed = Account(account.key, account.name, *await self._hash(new))
         await self.store.update(changed)
         self.log.info("{name} changed their password", name=account.name)
@@ -293,17 +293,22 @@ class AccountService:
     async def unregister(
         self, account_key: str, password: str, address: str
     ) -> Account:
-        account = await self._signed_in(account_key, password, address)
+        account = await self.check_own_password(account_key, password, address)
         await self.store.delete(account.key)
         self.log.info("{name} unregistered", name=account.name)
         return account
 
     # -- inside -------------------------------------------------------------------
 
-    async def _signed_in(
+    async def check_own_password(
         self, account_key: str, password: str, address: str
     ) -> Account:
-        """The caller's own account, re-checking its password (throttled too)."""
+        """The caller's own account, re-checking its password (throttled too).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
+                ``RATE_LIMITED``.
+        """
         if not account_key:
             raise errors.not_signed_in()
         wait = self.in_session.attempt(account_key)

@@ -60,6 +60,7 @@ from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession
+from chatroom.core.userdata import UserDataSteps
 
 #: How the core ends a session a back-end found ended (its name taken by a
 #: sign-in elsewhere, killed, banned): release it, then disconnect it.
@@ -311,6 +312,11 @@ class Backend(Protocol):
     @property
     def modlog(self) -> ModerationLog:
         """Where rooms' moderation logs are kept."""
+        ...
+
+    @property
+    def user_data(self) -> UserDataSteps:
+        """A user's own data: read for ``/export``, erased with the account."""
         ...
 
     def start(self) -> None: ...

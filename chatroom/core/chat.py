@@ -69,6 +69,7 @@ from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
+from chatroom.core.userdata import EXPORT_TTL, AccountData
 from chatroom.core.webhooks import Webhooks
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -642,6 +643,26 @@ class ChatCore(Generic[B]):
 
     async def wallops(self, member: Member, text: str) -> None:
         await admin.wallops(self.backend, self._actor(member), text)
+
+    # -- a user's own data ---------------------------------------------------------
+
+    async def gather_user_data(self, account: str) -> AccountData:
+        return await self.backend.user_data.gather(account)
+
+    async def keep_export(self, token: str, archive: bytes) -> None:
+        until = self.clock.seconds() + EXPORT_TTL
+        await self.backend.user_data.keep_export(token, archive, until)
+
+    async def take_export(self, token: str) -> bytes | None:
+        return await self.backend.user_data.take_export(token, self.clock.seconds())
+
+    async def erase_account(self, member: Member, account: str) -> None:
+        await self.backend.user_data.erase(account, self.config.on_delete)
+
+    async def end_account(self, member: Member, reason: str) -> None:
+        """As ``/kill`` ends a user: every device, on every node."""
+        with contextlib.suppress(ChatError):  # every device gone meanwhile
+            await self.backend.end_user(self._session(member).name, reason)
 
     # -- devices ---------------------------------------------------------------
 

@@ -72,6 +72,9 @@ class ServerConfig:
     #: connection (``--irc-register-before-connect``: draft/account-registration's
     #: ``before-connect``).
     irc_register_before_connect: bool = False
+    #: What becomes of a deleted account's room messages (``--on-delete``):
+    #: "anonymise" or "remove" (chatroom.core.userdata).
+    on_delete: str = "anonymise"
 
     #: Registrations one address may make per ``register_window`` seconds
     #: (``--register-limit``; 0 for no limit). Ergo's default, 30 per 10 minutes.

@@ -245,6 +245,11 @@ def not_signed_in() -> ChatError:
     return not_allowed("you are not signed in to an account")
 
 
+def exports_need_http() -> ChatError:
+    """``/export`` on a server without an HTTP door to serve the archive."""
+    return not_allowed("exports need --http: this server serves no HTTP door")
+
+
 def signed_in_already(account: str) -> ChatError:
     """Registering the name you hold while signed in to another account."""
     return not_allowed(f"you are signed in to {account} already")

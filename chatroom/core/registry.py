@@ -51,6 +51,7 @@ from chatroom.core.moderation import Action
 from chatroom.core.modlog import ModEntry
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
+from chatroom.core.userdata import AccountData
 from chatroom.wire.tags import Tags
 
 
@@ -471,6 +472,30 @@ class Registry(Protocol):
     async def end_device(self, member: Member, number: int) -> None:
         """``/logout ID``: device ``number`` of the account is closed, on
         whichever node it is (``NO_SUCH_DEVICE``)."""
+        ...
+
+    # -- a user's own data (chatroom.core.userdata) ------------------------------
+
+    async def gather_user_data(self, account: str) -> AccountData:
+        """Everything kept of account key ``account``, for ``/export``."""
+        ...
+
+    async def keep_export(self, token: str, archive: bytes) -> None:
+        """Keep an export under ``token`` for
+        :data:`~chatroom.core.userdata.EXPORT_TTL` seconds, once."""
+        ...
+
+    async def take_export(self, token: str) -> bytes | None:
+        """The export under ``token`` (then gone), or None."""
+        ...
+
+    async def erase_account(self, member: Member, account: str) -> None:
+        """``member``'s account ``account`` and its data go, in one step;
+        its room messages as ``--on-delete`` says."""
+        ...
+
+    async def end_account(self, member: Member, reason: str) -> None:
+        """Every device of ``member``'s account is disconnected (``reason``)."""
         ...
 
     # -- moderation and admins -------------------------------------------------

@@ -32,6 +32,7 @@ from chatroom.core.text import (
     is_valid_name,
     name_key,
 )
+from chatroom.core.userdata import DELETED_USER
 
 #: Names IRC clients expect to be services (their passwords go to
 #: ``NickServ``): reserved at every door, in any case.
@@ -45,7 +46,9 @@ SERVICE_NAMES = (
     "BotServ",
     "SaslServ",
 )
-_RESERVED = frozenset(name_key(name) for name in SERVICE_NAMES)
+#: Names nobody may hold: the services', and the author of a deleted
+#: account's anonymised messages (chatroom.core.userdata.DELETED_USER).
+_RESERVED = frozenset(name_key(name) for name in (*SERVICE_NAMES, DELETED_USER))
 #: Whoever a listing is for (a registry's member).
 M = TypeVar("M")
 

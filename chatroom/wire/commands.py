@@ -258,6 +258,20 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     " Bearer; --files)",
                 ),
             ),
+            Command(
+                "export",
+                "",
+                ("/export                a one-time link to all your account's data",),
+            ),
+            Command(
+                "delete-account",
+                "PASSWORD",
+                (
+                    "/delete-account PASSWORD   delete your account and its data"
+                    " for good",
+                ),
+                secret=1,
+            ),
         ),
     ),
     HelpPart(

@@ -72,6 +72,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "LOGGED_OUT": ("device",),
     # Uploads (docs/protocol.md, "Files"): a bearer token and its lifetime.
     "TOKEN": ("token", "seconds"),
+    "EXPORT": ("url",),
+    "ACCOUNT_DELETED": ("account",),
     "OP": ("room", "user", "by"),
     "DEOP": ("room", "user", "by"),
     "VOICE": ("room", "user", "by"),

@@ -201,9 +201,8 @@ class OneLineUsage(ConfigFileOptions):
 HELP_HINT = " (see twistd chatroom --help)"
 
 
-def announce_web_client(server: ChatServer, tls: bool, port: IListeningPort) -> None:
-    """Log where the web client is, as an address to open; it is where
-    webhook addresses start too, unless ``--webhook-url`` said otherwise."""
+def web_address(port: IListeningPort, tls: bool = False) -> str:
+    """Where the HTTP door ``port`` is reached, as ``http(s)://host:port``."""
     address = port.getHost()
     host = getattr(address, "host", "")
     number = getattr(address, "port", 0)
@@ -211,15 +210,16 @@ def announce_web_client(server: ChatServer, tls: bool, port: IListeningPort) -> 
         host = "localhost"
     elif ":" in host:
         host = f"[{host}]"
-    scheme = "https" if tls else "http"
-    log.info(
-        "web client: open {scheme}://{host}:{port}/",
-        scheme=scheme,
-        host=host,
-        port=number,
-    )
+    return f"{'https' if tls else 'http'}://{host}:{number}"
+
+
+def announce_web_client(server: ChatServer, tls: bool, port: IListeningPort) -> None:
+    """Log where the web client is, as an address to open; it is where
+    webhook addresses start too, unless ``--webhook-url`` said otherwise."""
+    address = web_address(port, tls)
+    log.info("web client: open {address}/", address=address)
     if not server.webhook_base:
-        server.webhook_base = f"{scheme}://{host}:{number}"
+        server.webhook_base = address
 
 
 def default_node_id() -> str:

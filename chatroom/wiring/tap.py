@@ -26,6 +26,7 @@ from chatroom.core.metered import metered
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
 from chatroom.core.text import is_valid_name
+from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
@@ -39,6 +40,7 @@ from chatroom.wiring.cli import (
     check_search_db,
     default_node_id,
     endpoint_option,
+    web_address,
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
@@ -151,6 +153,21 @@ class Options(OneLineUsage):
             "",
             "Comma-separated origins (e.g. https://chat.example.org) whose pages may "
             "open /ws, besides the server's own; '*' for any.",
+        ],
+        [
+            "public-url",
+            None,
+            "",
+            "Where users reach the --http door (e.g. https://chat.example.org), "
+            "for the links the server gives (/export); default: the address it "
+            "listens on.",
+        ],
+        [
+            "on-delete",
+            None,
+            DEFAULTS.on_delete,
+            "What becomes of a deleted account's room messages: anonymise (their "
+            "author becomes deleted-user, the text stays) or remove.",
         ],
         ["name", None, DEFAULTS.name, "Server name sent in HELLO."],
         [
@@ -416,6 +433,11 @@ class Options(OneLineUsage):
         """Also serve the web client, /ws, /metrics and /healthz here: a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
         self["http"] = endpoint_option("http", value)
 
+    def opt_on_delete(self, value: str) -> None:
+        if value not in ON_DELETE:
+            raise usage.UsageError(f"--on-delete: one of {', '.join(ON_DELETE)}")
+        self["on-delete"] = value
+
     def postOptions(self) -> None:
         rooms = tuple(r.strip() for r in self["rooms"].split(",") if r.strip())
         for room in rooms:
@@ -521,6 +543,17 @@ class Options(OneLineUsage):
         return ServerConfig(**given)
 
 
+def _serve_links(server: ChatServer, config: Options, port: Any) -> Any:
+    """The HTTP door listens: the links the server gives point at it
+    (``--public-url``, else where it listens); webhooks' addresses too,
+    unless ``--webhook-url`` names another."""
+    tls = config["http"].startswith("ssl:")
+    server.http_url = config["public-url"] or web_address(port, tls)
+    if not server.webhook_base and config["public-url"]:
+        server.webhook_base = config["public-url"]
+    return port
+
+
 def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     """Build the server from parsed options (the twistd plugin calls this)."""
     if reactor is None:
@@ -578,8 +611,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     }
     if "http" in doors:
         tls = config["http"].startswith("ssl:")
-        listening = partial(announce_web_client, server, tls)
-        doors["http"].whenListening().addCallback(listening)
+        listening = doors["http"].whenListening()
+        listening.addCallback(lambda port: _serve_links(server, config, port))
+        doors["http"].whenListening().addCallback(
+            partial(announce_web_client, server, tls)
+        )
         doors["http"].whenListening().addCallback(
             partial(announce_upload_url, registry.files)
         )

@@ -60,6 +60,14 @@ class SessionEndedTests(SignInTestCase):
         self.assertIn("signed out from device 2", self.wide_text())
         self.assertEqual(self.server.attempts, 1)
 
+    def test_a_deleted_account_stops_reconnecting(self) -> None:
+        """The account was deleted (/delete-account on any device): said,
+        and no reconnect (its password is no more)."""
+        self.ended_by("account alice deleted")
+        self.clock.advance(300)
+        self.assertIn("account alice deleted", self.wide_text())
+        self.assertEqual(self.server.attempts, 1)
+
     def test_ordinary_bye_still_reconnects(self) -> None:
         """A shutdown is not the end: the client comes back as before."""
         self.ended_by("server shutting down")

@@ -8,6 +8,7 @@ Twisted's own WebSocket client, and plain HTTP goes through ``Agent``.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -428,3 +429,31 @@ class IRCOverTLSTests(DoorsTestCase):
         yield line_user.expect_line("MEMBERS general")
         ircer.say("PRIVMSG #general :over tls")
         yield line_user.expect(lambda line: line.endswith(" over tls"))
+
+
+class ExportTests(DoorsTestCase):
+    """``/export`` at the line door, its link fetched at the HTTP door."""
+
+    doors = ()
+
+    @defer.inlineCallbacks
+    def test_the_link_works_once(self):
+        """A signed-in user's ``EXPORT`` link, fetched over HTTP, is their
+        JSON archive, a download no cache keeps; fetched again: 404."""
+        user = yield self.client("alice")
+        user.say("/register horse-battery-staple")
+        yield user.expect_line("REGISTERED alice")
+        user.say("/export")
+        line = yield user.expect_line("EXPORT ")
+        url = line.split()[1]
+        self.assertTrue(url.startswith(f"http://localhost:{self.http_port}/export/"))
+        path = url.split(str(self.http_port), 1)[1]
+        response, body = yield self.get(path)
+        self.assertEqual(response.code, 200)
+        headers = response.headers
+        self.assertEqual(headers.getRawHeaders("content-type"), ["application/json"])
+        self.assertIn("attachment", headers.getRawHeaders("content-disposition")[0])
+        self.assertEqual(headers.getRawHeaders("cache-control"), ["no-store"])
+        self.assertEqual(json.loads(body)["account"]["name"], "alice")
+        response, _ = yield self.get(path)
+        self.assertEqual(response.code, 404)

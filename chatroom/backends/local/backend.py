@@ -27,6 +27,7 @@ from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
+from chatroom.backends.local.userdata import LocalUserData
 from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, DecisionFacts, SessionEnder, Speech
@@ -111,6 +112,15 @@ class LocalBackend:
         )
         self.modlog = StoredModerationLog(self.store)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
+        #: /export and /delete-account (chatroom.core.userdata).
+        self.user_data = LocalUserData(
+            self.store,
+            lambda: self.rooms,
+            self.account_store,
+            self.markers,
+            self.remembered,
+            self.conversations,
+        )
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------

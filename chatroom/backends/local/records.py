@@ -171,6 +171,15 @@ class Store(Protocol):
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
 
+    def authored(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
+        """Every stored room event by account key ``account``: (room key,
+        room name, row), by room then id (none where memory is all)."""
+        ...
+
+    def erase_account(self, account: str, how: str) -> None:
+        """A deleted account and everything of it, in one transaction; its
+        room events anonymised or removed (``how``, chatroom.core.userdata)."""
+
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         """Room ``key``'s stored events with ids ``first``..``last``."""
         ...
@@ -288,6 +297,12 @@ class MemoryStore:
 
     def drop_private(self, conversation: str, event_id: int) -> None:
         self.index.drop_private(conversation, event_id)
+
+    def authored(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
+        return defer.succeed([])
+
+    def erase_account(self, account: str, how: str) -> None:
+        pass
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self.index.add(key, row, at)

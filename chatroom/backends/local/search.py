@@ -142,6 +142,20 @@ def install(db: sqlite3.Connection) -> None:
             db.rollback()
             raise
         db.commit()
+    db.execute(RENAMED)
+    db.commit()
+
+
+#: A stored message's author renamed (a deleted account's, anonymised:
+#: chatroom.core.userdata): its index entry follows, for ``from:``.
+#: Made apart from :data:`SCHEMA`, so files indexed before it get it too.
+RENAMED = """
+CREATE TRIGGER IF NOT EXISTS search_renamed AFTER UPDATE OF user ON events
+    WHEN new.kind IN ('MSG', 'ACTION') BEGIN
+    UPDATE search_text SET user = new.user WHERE rowid =
+        (SELECT doc FROM search_docs WHERE room = new.room AND id = new.id);
+END
+"""
 
 
 def _statements(script: str) -> list[str]:

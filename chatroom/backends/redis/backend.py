@@ -53,6 +53,7 @@ from chatroom.backends.redis.replies import (
 from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared_read import SharedRead
+from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
     Admission,
@@ -142,6 +143,8 @@ class RedisBackend:
         self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)
+        #: /export and /delete-account (chatroom.core.userdata).
+        self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()

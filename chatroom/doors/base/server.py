@@ -84,6 +84,12 @@ class ChatServer:
         self.webhook_base = config.webhook_url.rstrip("/")
         self._hashing = hashing
         self.registry = registry
+        #: Runs a blocking job off the reactor thread (an export's JSON):
+        #: the hashing threads (in place in tests).
+        self.off_reactor: Runner = hashing or _in_place
+        #: Where users reach the HTTP door (``http://host:port``), for the
+        #: links the server gives (``/export``); "" without ``--http``.
+        self.http_url = ""
         #: Registering and signing in, on the registry's account store.
         self.account_service = AccountService(
             self.registry.account_store, clock, hashing or _in_place, config

@@ -1,5 +1,6 @@
 """The line protocol's commands on a signed-in account: ``/password``,
-``/unregister``, ``/devices``, ``/logout ID`` and ``/token``.
+``/unregister``, ``/devices``, ``/logout ID``, ``/token``, ``/export`` and
+``/delete-account``.
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS` kept apart from
 the session's module (which keeps ``/login`` and ``/register``: they
@@ -10,7 +11,8 @@ service holds the rules.
 
 from __future__ import annotations
 
-from chatroom.core import errors, registering
+from chatroom.core import errors, registering, userdata
+from chatroom.core.accounts import Account
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line, format_time
@@ -34,6 +36,40 @@ async def do_unregister(session: CommandContext, args: str) -> None:
         session.host,
     )
     session.send(format_line("UNREGISTERED", account.name))
+
+
+async def do_export(session: CommandContext, args: str) -> None:
+    """``/export``: ``EXPORT <url>``, a one-time link to the account's data."""
+    if args:
+        raise errors.usage("/export")
+    server = session.server
+    link = await userdata.export_archive(
+        server.account_service,
+        session.registry,
+        session.member,
+        server.http_url,
+        format_time(server.clock.seconds()),
+        server.off_reactor,
+    )
+    session.send(format_line("EXPORT", link))
+
+
+async def do_delete_account(session: CommandContext, args: str) -> None:
+    """``/delete-account PASSWORD``: ``ACCOUNT_DELETED <name>``, then ``BYE``
+    (every device of the account is disconnected)."""
+    password = single_word(args, "/delete-account PASSWORD")
+
+    def deleted(account: Account) -> None:
+        session.send(format_line("ACCOUNT_DELETED", account.name))
+
+    await userdata.delete_account(
+        session.server.account_service,
+        session.registry,
+        session.member,
+        password,
+        session.host,
+        deleted,
+    )
 
 
 async def do_devices(session: CommandContext, args: str) -> None:

@@ -494,6 +494,8 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "devices": (account.do_devices, _NAMED),
     "logout": (account.do_logout, _NAMED),
     "token": (account.do_token, _NAMED),
+    "export": (account.do_export, _NAMED),
+    "delete-account": (account.do_delete_account, _NAMED),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),

@@ -36,6 +36,7 @@ from chatroom.core.hooks import HOOK_PATH
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
+from chatroom.doors.web.exports import Exports
 from chatroom.doors.web.hooks import HooksResource
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.metrics import scrape
@@ -212,6 +213,7 @@ def build_site(
     root.putChild(b"metrics", Metrics(server))
     root.putChild(b"healthz", Health(server))
     root.putChild(HOOK_PATH.strip("/").encode(), HooksResource(server))
+    root.putChild(b"export", Exports(server))
     site = BoundedSite(root, limits, server.clock)
     uploads = server.registry.files
     if uploads is not None:  # --files: POST /upload, /files/<id>/<name>

@@ -45,8 +45,10 @@ const SIGN_IN_ERRORS = new Set([
 ]);
 // Goodbyes after which reconnecting by itself would be wrong: two tabs
 // signed in to one account on two cluster nodes would take the name from
-// each other for ever; a device ended by /logout must stay ended.
-const FINAL_BYE = /^(signed in elsewhere|killed by |banned from this server|signed out from )/;
+// each other for ever; a device ended by /logout, or by a deleted account,
+// must stay ended.
+const FINAL_BYE =
+  /^(signed in elsewhere|killed by |banned from this server|signed out from |account \S+ deleted$)/;
 // Commands that carry a password (the command table's): never sent as a
 // message by mistake, never kept in the input history, never queued while
 // offline.
@@ -251,6 +253,7 @@ function stop(reason) {
 
 document.addEventListener("DOMContentLoaded", () => {
   startView();
+  $("export-button").addEventListener("click", () => send("/export"));
   connect();
 });
 window.addEventListener("beforeunload", () => { state.quitting = true; });

@@ -213,6 +213,22 @@ const handlers = {
     state.pending.newPassword = null;
     system(`the password of ${account} was changed`);
   },
+  // "Download my data" (app.js sends /export): the one-time link opened.
+  EXPORT({ url }) {
+    // A link followed, not a window opened: popup blockers let downloads by.
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = "chatroom-export.json";
+    link.click();
+    system("your data is downloading (the link works once, for 10 minutes)");
+  },
+  ACCOUNT_DELETED({ account }) {
+    state.account = null;
+    state.password = null;
+    keepAccount();
+    drawWhoami();
+    system(`${account} is deleted, with its data`);
+  },
   UNREGISTERED({ account }) {
     state.account = null;
     state.password = null;

@@ -48,6 +48,7 @@ function drawWhoami() {
   $("whoami").textContent = state.name || "";
   $("account").hidden = !state.account;
   drawAttach();
+  $("export-button").hidden = !state.account;
 }
 
 function drawRooms() {

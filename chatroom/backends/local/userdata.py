@@ -1,0 +1,113 @@
+"""A user's own data in one process: the local :class:`UserDataSteps`.
+
+What the core decides (:mod:`chatroom.core.userdata`) applied to the
+back-end's memory and its store: :meth:`LocalUserData.gather` reads the
+account's room events from the ``--db`` file (on the store's thread,
+after the pending writes; from the rooms' memory with ``--db :memory:``)
+and the rest from memory; :meth:`LocalUserData.erase` changes memory and
+hands the store one transaction (:meth:`SqliteStore.erase_account`), all
+in one call that never waits, so nothing comes between. Exports wait in
+memory, on the injected clock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from chatroom.backends.local.markers import StoredMarkers
+from chatroom.backends.local.private import StoredConversations
+from chatroom.backends.local.records import Store
+from chatroom.backends.local.remembered import StoredRooms
+from chatroom.backends.local.rooms import Room
+from chatroom.backends.local.rows import event_of
+from chatroom.core.accounts import StoredAccounts
+from chatroom.core.events import StoredEvent
+from chatroom.core.text import name_key
+from chatroom.core.userdata import (
+    AccountData,
+    authored,
+    erased,
+    other_side,
+)
+
+
+class LocalUserData:
+    """:class:`chatroom.core.userdata.UserDataSteps` over the local back-end."""
+
+    def __init__(
+        self,
+        store: Store,
+        rooms: Callable[[], dict[str, Room]],
+        accounts: StoredAccounts,
+        markers: StoredMarkers,
+        remembered: StoredRooms,
+        conversations: StoredConversations,
+    ) -> None:
+        self.store = store
+        self.rooms = rooms
+        self.accounts = accounts
+        self.markers = markers
+        self.remembered = remembered
+        self.conversations = conversations
+        #: token → (the archive, until when it may be taken).
+        self.exports: dict[str, tuple[bytes, float]] = {}
+
+    async def gather(self, account: str) -> AccountData:
+        rooms = self.rooms()
+        data = AccountData(
+            markers=await self.markers.markers(account),
+            remembered=await self.remembered.rooms(account),
+            owned=[
+                room.name
+                for room in rooms.values()
+                if name_key(room.owner_name) == account or room.absent_owner == account
+            ],
+        )
+        if self.store.persistent:
+            stored = await self.store.authored(account)
+            data.said = [(name, event_of(name, row)) for _, name, row in stored]
+        else:
+            data.said = [
+                (room.name, event)
+                for room in rooms.values()
+                for event in room.history
+                if authored(event, account)
+            ]
+        for conversation, talk in self.conversations.talks.items():
+            other = other_side(conversation, account)
+            if other is not None:
+                data.conversations[other] = list(talk)
+        return data
+
+    async def erase(self, account: str, how: str) -> None:
+        for room in self.rooms().values():
+            kept: list[StoredEvent] = []
+            for event in room.history:
+                if not authored(event, account):
+                    kept.append(event)
+                elif (changed := erased(event, how)) is not None:
+                    kept.append(changed)
+                else:
+                    room.redacted.add(event.id)
+            room.history = deque(kept, maxlen=room.history.maxlen)
+        talks = self.conversations.talks
+        for conversation in [c for c in talks if other_side(c, account) is not None]:
+            del talks[conversation]
+            self.conversations.last_ids.pop(conversation, None)
+        for waiting in self.conversations.kept.values():
+            waiting[:] = [e for e in waiting if name_key(e.sender) != account]
+        # The account, its markers, remembered rooms and kept messages
+        # (StoredAccounts.on_delete), then the store's one transaction.
+        self.accounts.by_key.pop(account, None)
+        self.accounts.on_delete(account)
+        self.store.erase_account(account, how)
+
+    async def keep_export(self, token: str, archive: bytes, until: float) -> None:
+        self.exports[token] = (archive, until)
+
+    async def take_export(self, token: str, now: float) -> bytes | None:
+        for old in [t for t, (_, until) in self.exports.items() if until <= now]:
+            del self.exports[old]  # over: forgotten as any export is asked for
+        kept = self.exports.pop(token, None)
+        return kept[0] if kept is not None else None

@@ -1,0 +1,58 @@
+"""A user's own data against the Redis registry.
+
+The same tests as ``tests/test_userdata.py`` (see
+``tests/userdata_contract.py``), with the account's data in a real
+redis-server, inspected key by key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.internet import defer, reactor
+
+from chatroom.core.userdata import EXPORT_TTL
+from tests.cluster.support import RedisRegistryTestCase
+from tests.userdata_contract import CONFIG, UserDataContract
+
+
+class RedisUserDataTests(RedisRegistryTestCase, UserDataContract):
+    """Replies come once Redis has answered."""
+
+    config = CONFIG
+
+    @defer.inlineCallbacks
+    def traces(self, account: str) -> Any:
+        """Every key naming the account, and its entry in the accounts hash
+        and in the private conversations' ids."""
+        redis = self.registry.backend.calls.commands.connection
+        keys = yield redis.keys(f"*{account}*")
+        found = sorted(k.decode() if isinstance(k, bytes) else k for k in keys)
+        registered = yield redis.hexists(
+            f"{self.registry.backend.cluster.prefix}accounts", account
+        )
+        if registered:
+            found.append("accounts hash")
+        return found
+
+    @defer.inlineCallbacks
+    def test_an_export_waits_in_redis_for_ten_minutes(self) -> Any:
+        """Any node finds an export in Redis, with an expiry of 600 s; once
+        the core's clock says its time is over, it is not handed out."""
+        steps = self.registry.backend.user_data
+        now = reactor.seconds()
+        yield defer.Deferred.fromCoroutine(
+            steps.keep_export("tok", b"{}", now + EXPORT_TTL)
+        )
+        redis = self.registry.backend.calls.commands.connection
+        ttl = yield redis.ttl(f"{self.registry.backend.cluster.prefix}export:tok")
+        self.assertTrue(EXPORT_TTL - 5 <= ttl <= EXPORT_TTL + 1, ttl)
+        late = yield defer.Deferred.fromCoroutine(
+            steps.take_export("tok", now + EXPORT_TTL)
+        )
+        self.assertIsNone(late)
+        yield defer.Deferred.fromCoroutine(
+            steps.keep_export("tok", b"{}", now + EXPORT_TTL)
+        )
+        taken = yield defer.Deferred.fromCoroutine(steps.take_export("tok", now))
+        self.assertEqual(taken, b"{}")

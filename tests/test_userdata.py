@@ -1,0 +1,63 @@
+"""A user's own data against the in-process registry and its SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.backends.local.store import SqliteStore
+from chatroom.core.userdata import EXPORT_TTL
+from tests.support import in_place, local_server
+from tests.userdata_contract import BASE, CONFIG, UserDataContract
+
+
+class LocalUserDataTests(UserDataContract, unittest.TestCase):
+    """Every reply arrives within the call that sent the line."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.path = self.mktemp()
+        self.store = SqliteStore(self.path, self.clock, in_place, CONFIG.retention)
+        self.addCleanup(self.store.close)
+        self.server = local_server(CONFIG, self.clock, self.store)
+
+    def traces(self, account: str) -> defer.Deferred[list[str]]:
+        """The rows of the file that are the account's or name it."""
+        self.store.flush()
+        db = sqlite3.connect(self.path)
+        found = [
+            f"{table}: {row}"
+            for table, where in (
+                ("accounts", "key = ?"),
+                ("read_markers", "account = ?"),
+                ("account_rooms", "account = ?"),
+                ("kept_private", "account = ?"),
+                ("private_messages", "sender = ? OR recipient = ?"),
+                ("events", "user = ?"),
+            )
+            for row in db.execute(
+                f"SELECT * FROM {table} WHERE {where}",
+                (account,) * where.count("?"),
+            )
+        ]
+        db.close()
+        return defer.succeed(found)
+
+    @defer.inlineCallbacks
+    def test_the_link_lasts_ten_minutes(self) -> Generator[Any, Any, None]:
+        """An export not taken within 600 s of the server's clock is gone."""
+        alice = yield self.registered("alice")
+        self.server.http_url = BASE
+        alice.say("/export")
+        line = yield self.expect(alice, "EXPORT ")
+        token = line.rsplit("/", 1)[1]
+        self.clock.advance(EXPORT_TTL)
+        taken = yield defer.Deferred.fromCoroutine(
+            self.server.registry.take_export(token)
+        )
+        self.assertIsNone(taken)

@@ -1,0 +1,184 @@
+"""A user's own data, for every registry: ``/export`` and ``/delete-account``.
+
+:class:`UserDataContract` runs against the in-process registry over a real
+SQLite file (``tests/test_userdata.py``) and the Redis one on a real
+redis-server (``tests/cluster/test_userdata_redis.py``). Each subclass
+says what its store still holds of an account (:meth:`traces`): SQLite's
+rows, Redis's keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from dataclasses import replace
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.core.config import ServerConfig
+from tests.handler_contract import ContractBase, User
+from tests.moderation_contract import PASSWORD
+from tests.support import FakeClient, chat_core
+
+CONFIG = ServerConfig(rate=0, rooms=())
+#: Where the tests' HTTP door would be.
+BASE = "http://chat.test"
+
+
+class UserDataContract(ContractBase):
+    """Subclasses mix in a TestCase, provide ``server`` and :meth:`traces`."""
+
+    def traces(self, account: str) -> defer.Deferred[list[str]]:
+        """Whatever the store still holds that names ``account``: its
+        account, markers, remembered rooms, private messages."""
+        raise NotImplementedError
+
+    @defer.inlineCallbacks
+    def registered(self, name: str) -> Generator[Any, Any, User]:
+        user = yield self.connect(name)
+        user.say(f"/register {PASSWORD}")
+        yield self.expect(user, "REGISTERED")
+        return user
+
+    @defer.inlineCallbacks
+    def talked(self) -> Generator[Any, Any, tuple[User, User, User]]:
+        """alice and bob (accounts) in tea, each saying something, alice
+        reading it; alice and carol (an account) each writing to bob."""
+        alice = yield self.registered("alice")
+        bob = yield self.registered("bob")
+        carol = yield self.registered("carol")
+        for user in (alice, bob):
+            user.say("/join tea" if user is bob else "/create tea")
+            yield self.expect(user, "MEMBERS tea")
+        alice.say("alice says hello")
+        yield self.expect(bob, "MSG tea alice")
+        bob.say("bob answers")
+        yield self.expect(alice, "MSG tea bob")
+        alice.say("/caps ids")
+        yield self.expect(alice, "CAPS")
+        alice.say("/read tea 2")
+        yield self.wait()
+        alice.say("/msg bob alice whispers")
+        yield self.expect(bob, "PRIVMSG alice")
+        carol.say("/msg bob carol whispers")
+        yield self.expect(bob, "PRIVMSG carol")
+        return alice, bob, carol
+
+    @defer.inlineCallbacks
+    def exported(self, user: User) -> Generator[Any, Any, dict[str, Any]]:
+        """What ``user``'s ``/export`` link serves (taken once)."""
+        self.server.http_url = BASE
+        user.say("/export")
+        line = yield self.expect(user, "EXPORT ")
+        url = line.split()[1]
+        self.assertTrue(url.startswith(f"{BASE}/export/"), url)
+        token = url.rsplit("/", 1)[1]
+        archive = yield defer.Deferred.fromCoroutine(
+            self.server.registry.take_export(token)
+        )
+        again = yield defer.Deferred.fromCoroutine(
+            self.server.registry.take_export(token)
+        )
+        self.assertIsNone(again)
+        return dict(json.loads(archive))
+
+    @defer.inlineCallbacks
+    def test_export_is_the_users_own_data_only(self) -> Generator[Any, Any, None]:
+        """alice's export holds her message, her marker, her room and her
+        conversation with bob; never bob's room message, carol's
+        conversation with bob, or a password hash; the link works once."""
+        alice, _, _ = yield self.talked()
+        archive = yield self.exported(alice)
+        text = json.dumps(archive)
+        self.assertEqual(archive["account"]["name"], "alice")
+        said = [m["text"] for m in archive["room_messages"]]
+        self.assertEqual(said, ["alice says hello"])
+        self.assertEqual(archive["rooms"]["owned"], ["tea"])
+        self.assertEqual(archive["rooms"]["remembered"], ["tea"])
+        self.assertEqual(archive["read_markers"], {"tea": 2})
+        talks = archive["private_conversations"]
+        self.assertEqual([t["with"] for t in talks], ["bob"])
+        self.assertEqual([m["text"] for m in talks[0]["messages"]], ["alice whispers"])
+        for foreign in ("bob answers", "carol whispers", "argon2", "SCRAM"):
+            self.assertNotIn(foreign, text)
+
+    @defer.inlineCallbacks
+    def test_export_needs_an_account_and_http(self) -> Generator[Any, Any, None]:
+        """A plain name is refused as other account-only commands are; a
+        server without --http says exports need it."""
+        plain = yield self.connect("dora")
+        self.server.http_url = BASE
+        plain.say("/export")
+        line = yield self.expect(plain, "ERR ")
+        self.assertEqual(line, "ERR NOT_ALLOWED you are not signed in to an account")
+        alice = yield self.registered("alice")
+        self.server.http_url = ""
+        alice.say("/export")
+        line = yield self.expect(alice, "ERR ")
+        self.assertIn("exports need --http", line)
+
+    @defer.inlineCallbacks
+    def test_a_wrong_password_deletes_nothing(self) -> Generator[Any, Any, None]:
+        """``BAD_PASSWORD``, and the account is all there."""
+        alice, _, _ = yield self.talked()
+        before = yield self.traces("alice")
+        alice.say("/delete-account wrong-password")
+        line = yield self.expect(alice, "ERR ")
+        self.assertTrue(line.startswith("ERR BAD_PASSWORD"), line)
+        self.assertEqual((yield self.traces("alice")), before)
+        self.assertTrue(before)
+
+    @defer.inlineCallbacks
+    def test_deleting_leaves_nothing_behind(self) -> Generator[Any, Any, None]:
+        """``ACCOUNT_DELETED alice`` then ``BYE`` on every device; no
+        account, marker, remembered room or private message of alice's
+        stays; bob's history shows her message by deleted-user; the name
+        is free; carol's conversation with bob is untouched."""
+        alice, bob, _ = yield self.talked()
+        second = User(FakeClient(self.server))
+        second.say(f"/login alice {PASSWORD}")
+        yield self.expect(second, "WELCOME alice")
+        alice.say(f"/delete-account {PASSWORD}")
+        self.assertEqual(
+            (yield self.expect(alice, "ACCOUNT_DELETED")), "ACCOUNT_DELETED alice"
+        )
+        yield self.expect(alice, "BYE")
+        yield self.expect(second, "BYE")
+        self.assertEqual((yield self.traces("alice")), [])
+        bob.say("/history 5")
+        lines = []
+        for _ in range(2):
+            lines.append((yield self.expect(bob, "HISTORY tea")))
+        self.assertIn("deleted-user", lines[0])
+        self.assertIn("alice says hello", lines[0])
+        self.assertIn(" bob ", lines[1])
+        bob.say("/history @alice 5")
+        yield self.expect(bob, "ERR NO_SUCH_USER")
+        bob.say("/history @carol 5")
+        yield self.expect(bob, "PRIVMSG carol bob")
+        yield self.expect(bob, "HISTORY_END @carol 1")
+        again = yield self.connect("alice")
+        again.say(f"/register {PASSWORD}")
+        yield self.expect(again, "REGISTERED")
+        taken = User(FakeClient(self.server))
+        taken.say("deleted-user")
+        self.assertTrue((yield self.expect(taken, "ERR BAD_NAME")))
+
+    @defer.inlineCallbacks
+    def test_removing_drops_the_room_messages(self) -> Generator[Any, Any, None]:
+        """With --on-delete remove, alice's room message is gone from bob's
+        history; his own stays."""
+        self.set_on_delete("remove")
+        alice, bob, _ = yield self.talked()
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE")
+        bob.say("/history 5")
+        line = yield self.expect(bob, "HISTORY tea")
+        self.assertIn("bob answers", line)
+        self.assertNotIn("alice says hello", " ".join(bob.unread()))
+
+    def set_on_delete(self, how: str) -> None:
+        """``--on-delete how`` from now on."""
+        core = chat_core(self.server)
+        core.config = replace(core.config, on_delete=how)
