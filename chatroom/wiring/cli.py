@@ -160,7 +160,8 @@ MORE_OPTIONS: list[list[Any]] = [
         None,
         ServerConfig.webhook_url,
         "The address webhook URLs start with (https://chat.example.org), where "
-        "the --http door is reached; by default --public-url, else the --http door's own.",
+        "the --http door is reached; by default --public-url, else the --http "
+        "door's own.",
     ],
 ]
 
