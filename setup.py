@@ -65,6 +65,7 @@ setup(
             "chatroom-urwid=chatroom.client.main:main",
             "chatroom-bench=chatroom.bench.main:main",
             "chatroom-cluster=chatroom.wiring.cluster:main",
+            "chatroom-admin=chatroom.wiring.admintool:main",
         ],
     },
 )

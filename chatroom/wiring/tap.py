@@ -32,6 +32,7 @@ from chatroom.wiring.cli import (
     check_search_db,
     default_node_id,
     endpoint_option,
+    read_admin_token,
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
@@ -52,6 +53,8 @@ class Options(OneLineUsage):
     """Options for ``twistd chatroom``; ``twistd chatroom --help`` lists them."""
 
     synopsis = "[options]"
+    #: ``--admin-token-file``'s token (b"": no admin API), read in postOptions.
+    admin_token = b""
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -405,6 +408,8 @@ class Options(OneLineUsage):
         elif self["node-id"] is not None:
             raise usage.UsageError("--node-id: needs --redis")
         check_search_db(self["redis"], self["search-db"])
+        if self["admin-token-file"] is not None:
+            self.admin_token = read_admin_token(self["admin-token-file"], self["http"])
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""
@@ -481,7 +486,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     factories: dict[str, Callable[[], Any]] = {
         "irc": lambda: irc,
         "http": lambda: build_site(
-            server, config["http-origins"], config.http_limits(server_config), irc
+            server,
+            config["http-origins"],
+            config.http_limits(server_config),
+            irc,
+            config.admin_token,
         ),
     }
     doors = {

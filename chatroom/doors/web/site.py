@@ -1,4 +1,5 @@
-"""The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``.
+"""The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``,
+and with ``--admin-token-file`` the admin API, ``/admin/``.
 
 ``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package, with ``/wire.js``, the line
@@ -32,6 +33,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.doors.web.admin import AdminAPI
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.metrics import scrape
@@ -180,12 +182,16 @@ def build_site(
     origins: Sequence[str],
     limits: HTTPLimits | None = None,
     irc: IRCFactory | None = None,
+    admin_token: bytes = b"",
 ) -> WrappingFactory:
     """The listening factory for ``--http``.
 
     ``limits`` default to :class:`HTTPLimits`' own, with the server's
     ``--sendq`` and ``--shutdown-grace``. With ``irc`` (the ``--irc``
-    door's factory), IRC over WebSocket is served at ``/irc``.
+    door's factory), IRC over WebSocket is served at ``/irc``; with
+    ``admin_token`` (``--admin-token-file``'s), the admin API at
+    ``/admin/`` (:mod:`~chatroom.doors.web.admin`; else ``/admin/`` is
+    ``404`` as any unknown path).
     """
     if limits is None:
         limits = HTTPLimits(
@@ -204,6 +210,8 @@ def build_site(
         root.putChild(b"irc", root.irc)
     root.putChild(b"metrics", Metrics(server))
     root.putChild(b"healthz", Health(server))
+    if admin_token:
+        root.putChild(b"admin", AdminAPI(server, admin_token))
     site = BoundedSite(root, limits, server.clock)
     factory = AdmittingFactory(site, server)
     factory.protocol = LimitedChannel
