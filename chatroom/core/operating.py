@@ -9,8 +9,8 @@ chat admin's are made of those, once, here:
 
 - **lock** an account: a server ban of its mask ``account:KEY`` (``/gban
   account:KEY``), so its sessions end at once, on every node, and it cannot
-  sign in until the ban is lifted (``/gunban account:KEY``, or
-  ``bans remove``-less: an admin's ``/gunban`` in chat);
+  sign in until the ban is lifted (an admin's ``/gunban account:KEY`` in
+  chat);
 - **delete** an account: its session is ended as ``/kill`` ends one
   (``killed by OPERATOR: account deleted``), then the account goes with its
   read markers, remembered rooms and kept messages, as ``/unregister``'s;
