@@ -67,6 +67,7 @@ setup(
             "chatroom-cluster=chatroom.wiring.cluster:main",
             # chatroom config check PATH (chatroom.wiring.command)
             "chatroom=chatroom.wiring.command:main",
+            "chatroom-admin=chatroom.wiring.admintool:main",
         ],
     },
 )

@@ -21,7 +21,7 @@ from chatroom.core import metrics
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.metered import UNTIMED, MeteredRegistry, metered
-from chatroom.core.moderation import Action
+from chatroom.core.moderation import Action, Actor
 from chatroom.core.registry import Registry
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import local_registry
@@ -58,6 +58,8 @@ SAMPLES: dict[str, object] = {
     "body": b"{}",
     "token": "no-such-export",
     "archive": b"{}",
+    "actor": Actor("someone"),
+    "path": "unwritten.sqlite3",
 }
 
 

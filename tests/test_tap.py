@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 
 from twisted.internet.testing import MemoryReactorClock
@@ -471,3 +472,44 @@ class ReusePortOptionTests(unittest.TestCase):
         with contextlib.redirect_stderr(stderr), self.assertRaises(SystemExit):
             makeService(options, reactor=MemoryReactorClock())
         self.assertIn("tcp: endpoints only", stderr.getvalue())
+
+
+class AdminTokenFileTests(unittest.TestCase):
+    """``--admin-token-file``: the token read, or the server refused in one line."""
+
+    def token_file(self, content: str, mode: int = 0o600) -> str:
+        path = self.mktemp()
+        with open(path, "w") as file:
+            file.write(content)
+        os.chmod(path, mode)
+        return path
+
+    def parse(self, *args: str) -> Options:
+        options = Options()
+        options.parseOptions(["--http", "8000", *args])
+        return options
+
+    def test_token_read(self) -> None:
+        """The file's one word is the token; no file, no API."""
+        path = self.token_file("  secret-token\n")
+        self.assertEqual(
+            self.parse("--admin-token-file", path).admin_token, b"secret-token"
+        )
+        self.assertEqual(self.parse().admin_token, b"")
+
+    def test_refusals(self) -> None:
+        """Missing, empty, open to others, two words, or without --http."""
+        missing = self.mktemp()
+        cases = {
+            missing: "cannot read",
+            self.token_file(""): "is empty",
+            self.token_file("secret", 0o640): "is open to others (mode 640)",
+            self.token_file("two words"): "one word of printable ASCII",
+        }
+        for path, problem in cases.items():
+            with self.assertRaises(usage.UsageError) as raised:
+                self.parse("--admin-token-file", path)
+            self.assertIn(problem, str(raised.exception))
+        with self.assertRaises(usage.UsageError) as raised:
+            Options().parseOptions(["--admin-token-file", self.token_file("x")])
+        self.assertIn("needs --http", str(raised.exception))

@@ -109,6 +109,10 @@ class AccountStore(Protocol):
 
     async def delete(self, key: str) -> None: ...
 
+    async def names(self) -> list[str]:
+        """Every account's name as registered (an operator's listing)."""
+        ...
+
     async def server_bans(self) -> list[str]:
         """Every server-wide ban mask, oldest first."""
         ...
@@ -290,6 +294,24 @@ class AccountService:
         self.log.info("{name} changed their password", name=account.name)
         return changed
 
+    async def reset_password(self, name: str, new: str) -> Account:
+        """An operator sets account ``name``'s password (chatroom-admin's
+        ``accounts reset-password``): the same rule for a new password and
+        the same hashing as :meth:`change_password`, without the old one.
+        Sessions signed in stay so, as after ``/password``.
+
+        Raises:
+            ChatError: ``NO_SUCH_ACCOUNT``, ``BAD_ARGS`` (the password).
+        """
+        account = await self.store.get(name_key(name))
+        if account is None:
+            raise errors.no_such_account(name)
+        check_new_password(new, self.password_min)
+        changed = Account(account.key, account.name, *await self._hash(new))
+        await self.store.update(changed)
+        self.log.info("{name}'s password was reset", name=account.name)
+        return changed
+
     async def unregister(
         self, account_key: str, password: str, address: str
     ) -> Account:
@@ -426,6 +448,9 @@ class StoredAccounts:
         self.by_key.pop(key, None)
         self.store.drop_account(key)
         self.on_delete(key)
+
+    async def names(self) -> list[str]:
+        return [account.name for account in self.by_key.values()]
 
     async def server_bans(self) -> list[str]:
         return list(self.bans)

@@ -76,17 +76,20 @@ async def kill(backend: Backend, actor: Actor, target: str, words: str) -> Kille
     return Killed(name, said)
 
 
-async def server_ban(backend: Backend, actor: Actor, target: str, banned: bool) -> str:
+async def server_ban(
+    backend: Backend, actor: Actor, target: str, banned: bool, why: str = ""
+) -> str:
     """``/gban`` (``banned``) or ``/gunban``: the mask changed, or a refusal
-    when it was already so."""
+    when it was already so. The sessions a ban ends are told ``why``
+    (:func:`reason`), else ``banned from this server by ADMIN``."""
     check_admin(actor, "gban" if banned else "gunban")
     found: Target | None = None
     if not target.startswith(("account:", "name:")):
         found = await backend.find_user(target)
     mask = server_ban_mask(target, found)
     if banned:
-        reason = f"banned from this server by {actor.name}"
-        changed = await backend.ban_from_server(mask, reason)
+        told = reason(why, f"banned from this server by {actor.name}")
+        changed = await backend.ban_from_server(mask, told)
     else:
         changed = await backend.unban_from_server(mask)
     if not changed:

@@ -392,6 +392,15 @@ class Backend(Protocol):
 
     async def unban_from_server(self, mask: str) -> bool: ...
 
+    async def backup(self, path: str) -> None:
+        """A consistent copy of what is stored, written to a new file at
+        ``path``, by the one writer (chatroom-admin's ``backup``).
+
+        Raises:
+            ChatError: ``NOT_SUPPORTED`` where there is nothing to copy.
+        """
+        ...
+
     # -- rooms -------------------------------------------------------------------
 
     def place(self, member: Member, room: str) -> str:

@@ -633,13 +633,29 @@ class ChatCore(Generic[B]):
         return settings_of(facts.room, self._actor(member), facts.owner_name)
 
     async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
-        return await admin.kill(self.backend, self._actor(member), target, reason)
+        return await self.kill_as(self._actor(member), target, reason)
 
     async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        return await admin.server_ban(self.backend, self._actor(member), target, banned)
+        return await self.server_ban_as(self._actor(member), target, banned)
 
     async def announce(self, member: Member, text: str) -> None:
-        await admin.announce(self.backend, self._actor(member), text)
+        await self.announce_as(self._actor(member), text)
+
+    async def kill_as(self, actor: Actor, target: str, reason: str) -> admin.Killed:
+        return await admin.kill(self.backend, actor, target, reason)
+
+    async def server_ban_as(
+        self, actor: Actor, target: str, banned: bool, reason: str = ""
+    ) -> str:
+        return await admin.server_ban(self.backend, actor, target, banned, reason)
+
+    async def announce_as(self, actor: Actor, text: str) -> None:
+        await admin.announce(self.backend, actor, text)
+
+    async def backup(self, actor: Actor, path: str) -> None:
+        admin.check_admin(actor, "backup")
+        await self.backend.backup(path)
+        self.log.info("{admin} backed up the store", admin=actor.name)
 
     async def wallops(self, member: Member, text: str) -> None:
         await admin.wallops(self.backend, self._actor(member), text)

@@ -138,6 +138,11 @@ def server_ban_unchanged(mask: str, banned: bool) -> ChatError:
     return bad_args(f"{mask} is not banned from the server")
 
 
+def cannot_back_up(why: str) -> ChatError:
+    """chatroom-admin's ``backup`` where the store cannot be copied."""
+    return ChatError("NOT_SUPPORTED", f"no backup: {why}")
+
+
 def admins_only(command: str) -> ChatError:
     return not_allowed(f"only server admins can /{command}")
 

@@ -47,7 +47,7 @@ from chatroom.core.events import (
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Unread
-from chatroom.core.moderation import Action
+from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
@@ -537,6 +537,32 @@ class Registry(Protocol):
 
     async def announce(self, member: Member, text: str) -> None:
         """An admin's ``ANNOUNCE`` to every named member on every node."""
+        ...
+
+    async def kill_as(self, actor: Actor, target: str, reason: str) -> Killed:
+        """:meth:`kill` by ``actor``, who is no member: the server's operator
+        (chatroom-admin, :mod:`chatroom.core.operating`)."""
+        ...
+
+    async def server_ban_as(
+        self, actor: Actor, target: str, banned: bool, reason: str = ""
+    ) -> str:
+        """:meth:`server_ban` by ``actor``; the sessions a ban ends are told
+        ``reason`` (else ``banned from this server by ADMIN``)."""
+        ...
+
+    async def announce_as(self, actor: Actor, text: str) -> None:
+        """:meth:`announce` by ``actor``."""
+        ...
+
+    async def backup(self, actor: Actor, path: str) -> None:
+        """An admin's consistent copy of the store, written to a new file at
+        ``path`` by the store's one writer.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``NOT_SUPPORTED`` (no file to copy:
+                ``--db :memory:``, or cluster mode).
+        """
         ...
 
     async def wallops(self, member: Member, text: str) -> None:

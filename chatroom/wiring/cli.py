@@ -163,7 +163,45 @@ MORE_OPTIONS: list[list[Any]] = [
         "the --http door is reached; by default --public-url, else the --http "
         "door's own.",
     ],
+    [
+        "admin-token-file",
+        None,
+        None,
+        "With --http, serve the admin API (chatroom-admin) at /admin/ to "
+        "requests bearing the token this file holds; the file must be "
+        "readable by its owner alone (chmod 600).",
+    ],
 ]
+
+
+def read_admin_token(path: str, http: object) -> bytes:
+    """``--admin-token-file``'s token, refused in one line when the file is
+    missing, empty, or open to its group or others (any of ``0o077``: a
+    token anyone else on the machine can read is no secret), or when there
+    is no ``--http`` to serve the API at."""
+    option = "--admin-token-file"
+    if http is None:
+        raise usage.UsageError(f"{option}: needs --http (the API is served there)")
+    try:
+        with open(path, "rb") as file:
+            mode = os.fstat(file.fileno()).st_mode
+            token = file.read().strip()
+    except OSError as problem:
+        raise usage.UsageError(
+            f"{option}: cannot read {path}: {problem.strerror}"
+        ) from None
+    if mode & 0o077:
+        raise usage.UsageError(
+            f"{option}: {path} is open to others (mode {mode & 0o777:o}): "
+            f"chmod 600 {path}"
+        )
+    if not token:
+        raise usage.UsageError(f"{option}: {path} is empty")
+    if any(byte <= 0x20 or byte >= 0x7F for byte in token):
+        raise usage.UsageError(
+            f"{option}: {path}: the token must be one word of printable ASCII"
+        )
+    return token
 
 
 def endpoint_option(option: str, value: str) -> str:

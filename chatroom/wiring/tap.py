@@ -40,6 +40,7 @@ from chatroom.wiring.cli import (
     check_search_db,
     default_node_id,
     endpoint_option,
+    read_admin_token,
     web_address,
 )
 from chatroom.wiring.cli import number as _number
@@ -70,6 +71,8 @@ class Options(OneLineUsage):
     """Options for ``twistd chatroom``; ``twistd chatroom --help`` lists them."""
 
     synopsis = "[options]"
+    #: ``--admin-token-file``'s token (b"": no admin API), read in postOptions.
+    admin_token = b""
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -497,6 +500,8 @@ class Options(OneLineUsage):
             )
         except ValueError as problem:
             raise usage.UsageError(f"--preview-allow: {problem}") from None
+        if self["admin-token-file"] is not None:
+            self.admin_token = read_admin_token(self["admin-token-file"], self["http"])
 
     def card_fetcher(self, reactor: Any) -> CardFetcher | None:
         """What fetches links for their previews (None: ``--previews off``)."""
@@ -602,7 +607,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     factories: dict[str, Callable[[], Any]] = {
         "irc": lambda: irc,
         "http": lambda: build_site(
-            server, config["http-origins"], config.http_limits(server_config), irc
+            server,
+            config["http-origins"],
+            config.http_limits(server_config),
+            irc,
+            config.admin_token,
         ),
     }
     doors = {

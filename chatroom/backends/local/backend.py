@@ -305,6 +305,9 @@ class LocalBackend:
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
 
+    async def backup(self, path: str) -> None:
+        await self.store.backup(path)
+
     # -- rooms ----------------------------------------------------------------
 
     async def list_rooms(self) -> Listing:

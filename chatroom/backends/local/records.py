@@ -18,6 +18,7 @@ from twisted.internet.defer import Deferred
 from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
+from chatroom.core import errors
 from chatroom.core.backend import fresh_epoch
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
@@ -221,6 +222,11 @@ class Store(Protocol):
         (:mod:`chatroom.backends.local.search`)."""
         ...
 
+    def backup(self, path: str) -> Deferred[None]:
+        """A consistent copy of the file at ``path`` (a new file), made by
+        the writer after what is pending; ``NOT_SUPPORTED`` without a file."""
+        ...
+
     def close(self) -> Deferred[None]:
         """Write what is pending and let go of the file."""
         ...
@@ -334,6 +340,9 @@ class MemoryStore:
 
     def save_hook(self, hook: Hook, present: bool) -> None:
         pass
+
+    def backup(self, path: str) -> Deferred[None]:
+        return defer.fail(errors.cannot_back_up("--db :memory: keeps nothing"))
 
     def close(self) -> Deferred[None]:
         return self.index.close()

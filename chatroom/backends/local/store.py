@@ -638,6 +638,23 @@ class SqliteStore:
         flushed = self.flush()
         return flushed.addCallback(lambda _: self.searcher.search(keys, query, limit))
 
+    def backup(self, path: str) -> Deferred[None]:
+        """SQLite's online backup of this file into a new one at ``path``, on
+        the writer thread after what is pending is committed: a consistent
+        copy, and never a second writer (chatroom-admin's ``backup``)."""
+
+        def copy() -> None:
+            target = sqlite3.connect(path)
+            try:
+                self.db.backup(target)
+                # One file, no -wal beside it, whoever opens it next.
+                target.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                target.close()
+
+        flushed = self.flush(force=True)
+        return flushed.addCallback(lambda _: self.run(copy))
+
     def close(self) -> Deferred[None]:
         """Commit what is pending (once more, now, if failing), say loudly
         what could not be written, and let go of the file and its lock."""

@@ -62,6 +62,9 @@ return redis.call('HDEL', ACCOUNTS, ARGV[2])
 """,
 )
 
+#: ARGV: P. Every account's record (``"name hash [scram]"``).
+RECORDS = Script("account-records", "return redis.call('HVALS', ACCOUNTS)")
+
 #: ARGV: P. Every server ban mask, oldest first.
 BANS = Script("gbans", "return redis.call('ZRANGE', GBANS, 0, -1)")
 
@@ -180,6 +183,10 @@ class RedisAccounts:
 
     async def delete(self, key: str) -> None:
         await self.calls.eval(DELETE, key)
+
+    async def names(self) -> list[str]:
+        records = await self.calls.eval(RECORDS)
+        return [record.decode().split(" ", 1)[0] for record in records]
 
     async def server_bans(self) -> list[str]:
         return [mask.decode() for mask in await self.calls.eval(BANS)]

@@ -514,6 +514,11 @@ class RedisBackend:
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
 
+    async def backup(self, path: str) -> None:
+        """Not here: a cluster's store is Redis's, copied by Redis itself
+        (``BGSAVE``, or a replica: docs/operations.md)."""
+        raise errors.cannot_back_up("not supported in cluster mode")
+
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel."""
         if self.here.on_message(channel, message):

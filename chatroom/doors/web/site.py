@@ -1,6 +1,7 @@
 """The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``,
 ``/hooks`` (webhooks' posts), and with ``--files``, ``/upload`` and ``/files/``
-(:mod:`~chatroom.doors.web.uploads`).
+(:mod:`~chatroom.doors.web.uploads`); with ``--admin-token-file`` the admin
+API, ``/admin/``.
 
 ``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package, with ``/wire.js``, the line
@@ -35,6 +36,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 from chatroom.core.hooks import HOOK_PATH
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.doors.web.admin import AdminAPI
 from chatroom.doors.web.channel import BoundedSite, HTTPLimits
 from chatroom.doors.web.exports import Exports
 from chatroom.doors.web.hooks import HooksResource
@@ -188,12 +190,16 @@ def build_site(
     origins: Sequence[str],
     limits: HTTPLimits | None = None,
     irc: IRCFactory | None = None,
+    admin_token: bytes = b"",
 ) -> WrappingFactory:
     """The listening factory for ``--http``.
 
     ``limits`` default to :class:`HTTPLimits`' own, with the server's
     ``--sendq`` and ``--shutdown-grace``. With ``irc`` (the ``--irc``
-    door's factory), IRC over WebSocket is served at ``/irc``.
+    door's factory), IRC over WebSocket is served at ``/irc``; with
+    ``admin_token`` (``--admin-token-file``'s), the admin API at
+    ``/admin/`` (:mod:`~chatroom.doors.web.admin`; else ``/admin/`` is
+    ``404`` as any unknown path).
     """
     if limits is None:
         limits = HTTPLimits(
@@ -214,6 +220,8 @@ def build_site(
     root.putChild(b"healthz", Health(server))
     root.putChild(HOOK_PATH.strip("/").encode(), HooksResource(server))
     root.putChild(b"export", Exports(server))
+    if admin_token:
+        root.putChild(b"admin", AdminAPI(server, admin_token))
     site = BoundedSite(root, limits, server.clock)
     uploads = server.registry.files
     if uploads is not None:  # --files: POST /upload, /files/<id>/<name>

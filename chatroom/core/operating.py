@@ -1,0 +1,103 @@
+"""The server's operator, from outside any chat session: what
+``chatroom-admin`` and the HTTP admin API (``/admin/``) do.
+
+The operator is an admin with no session (:func:`operator`), named as the
+server is (``--name``), so every change goes through the admin rules chat
+admins are held to (:mod:`chatroom.core.admin`): an announcement is
+``/announce``'s, a ban ``/gban``'s. The commands an operator has beyond a
+chat admin's are made of those, once, here:
+
+- **lock** an account: a server ban of its mask ``account:KEY`` (``/gban
+  account:KEY``), so its sessions end at once, on every node, and it cannot
+  sign in until the ban is lifted (an admin's ``/gunban account:KEY`` in
+  chat);
+- **delete** an account: its session is ended as ``/kill`` ends one
+  (``killed by OPERATOR: account deleted``), then the account goes with its
+  read markers, remembered rooms and kept messages, as ``/unregister``'s;
+- **reset** a password: the account service's rule for a new password,
+  without the old one; one is made up when none is given.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from chatroom.core import errors
+from chatroom.core.accounts import AccountService
+from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
+from chatroom.core.moderation import Actor, account_mask
+from chatroom.core.registry import Registry
+from chatroom.core.text import name_key
+
+#: Bytes of randomness in a password made up by ``reset-password`` (its
+#: URL-safe base64 is 16 characters, none of them a space).
+MADE_UP_PASSWORD_BYTES = 12
+
+
+def operator(config: ServerConfig) -> Actor:
+    """The operator as the admin rules see it: an admin named as the server."""
+    return Actor(config.name, admin=True)
+
+
+def matching(names: list[str], text: str) -> list[str]:
+    """``accounts search TEXT``: the names containing ``text``, case and
+    look-alikes aside (compared by :func:`name_key`, as names are), sorted."""
+    wanted = name_key(text) if text else ""
+    return sorted(
+        (name for name in names if wanted in name_key(name)), key=str.casefold
+    )
+
+
+async def lock(registry: Registry, actor: Actor, name: str) -> str:
+    """Lock account ``name``: ban ``account:KEY`` from the server (its
+    sessions end, told ``account locked by OPERATOR``); returns the mask.
+
+    Raises:
+        ChatError: ``NO_SUCH_ACCOUNT``; ``BAD_ARGS`` (locked already).
+    """
+    account = await _account(registry, name)
+    return await registry.server_ban_as(
+        actor, account_mask(account), True, f"account locked by {actor.name}"
+    )
+
+
+async def delete(registry: Registry, actor: Actor, name: str) -> str:
+    """Delete account ``name``, ending its session first as ``/kill`` does;
+    returns the account's name as registered.
+
+    Raises:
+        ChatError: ``NO_SUCH_ACCOUNT``.
+    """
+    key = await _account(registry, name)
+    found = await registry.account_store.get(key)
+    shown = found.name if found is not None else name
+    try:
+        await registry.kill_as(actor, shown, "account deleted")
+    except ChatError as refusal:
+        if refusal.code != "NO_SUCH_USER":  # nobody connected: nothing to end
+            raise
+    await registry.account_store.delete(key)
+    return shown
+
+
+async def reset_password(
+    accounts: AccountService, name: str, password: str = ""
+) -> str:
+    """Set account ``name``'s password to ``password``, or to one made up
+    (returned: the operator passes it on).
+
+    Raises:
+        ChatError: ``NO_SUCH_ACCOUNT``, ``BAD_ARGS`` (the password).
+    """
+    new = password or secrets.token_urlsafe(MADE_UP_PASSWORD_BYTES)
+    await accounts.reset_password(name, new)
+    return new
+
+
+async def _account(registry: Registry, name: str) -> str:
+    """The key of account ``name``, which must exist."""
+    key = name_key(name)
+    if await registry.account_store.get(key) is None:
+        raise errors.no_such_account(name)
+    return key

@@ -1,0 +1,285 @@
+"""``/admin/``: the HTTP admin API that ``chatroom-admin`` speaks.
+
+Served with ``--http`` when the server has ``--admin-token-file``; every
+request must carry ``Authorization: Bearer TOKEN`` (compared in constant
+time), else ``401`` with ``WWW-Authenticate: Bearer``. JSON in (a small
+body: the door reads at most ``HTTPLimits.max_body`` bytes) and JSON out;
+a refusal is ``{"error": CODE, "message": TEXT}`` with a status from its
+code (:data:`STATUS`).
+
+The API is a door like the others: what changes anything goes through the
+core, as the server's operator (:func:`chatroom.core.operating.operator`),
+under the admin rules chat admins are held to; listings read the
+registry. The token is never logged, nor a password it sets.
+
+======  =============================  ======================================
+GET     ``/admin/accounts[?search=T]``  ``{"accounts": [NAME, ...]}``
+DELETE  ``/admin/accounts/NAME``        ``{"deleted": NAME}``
+POST    ``/admin/accounts/NAME/lock``   ``{"locked": NAME, "mask": MASK}``
+POST    ``/admin/accounts/NAME/password``  ``{"password": P}`` optional;
+                                        answers ``{"account": NAME,
+                                        "password": P}``
+GET     ``/admin/rooms``                ``{"rooms": [{"name", "members",
+                                        "capacity", "topic", "secret"}]}``
+GET     ``/admin/bans``                 ``{"bans": [MASK, ...]}``
+POST    ``/admin/bans``                 ``{"mask": M, "reason": R}`` →
+                                        ``{"banned": MASK}``
+POST    ``/admin/announce``             ``{"text": T}`` → ``{"announced": T}``
+GET     ``/admin/backup``               the SQLite file
+                                        (``application/vnd.sqlite3``)
+======  =============================  ======================================
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import tempfile
+from collections.abc import Awaitable, Callable
+from typing import Any, BinaryIO
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request
+
+from chatroom.core import errors, operating
+from chatroom.core.errors import ChatError
+from chatroom.doors.base.server import ChatServer
+
+#: The HTTP status of each refusal's code; any other code is ``409``.
+STATUS = {
+    "BAD_ARGS": 400,
+    "BAD_NAME": 400,
+    "BAD_TEXT": 400,
+    "USAGE": 400,
+    "NOT_ALLOWED": 403,
+    "NO_SUCH_ACCOUNT": 404,
+    "NO_SUCH_USER": 404,
+    "NO_SUCH_ROOM": 404,
+    "NOT_SUPPORTED": 501,
+    "UNAVAILABLE": 503,
+}
+
+#: What a handler answers: a JSON object, or a file to send (its path).
+Answer = dict[str, Any]
+Handler = Callable[[Request, list[str], Answer], Awaitable[Answer | str]]
+
+_JSON = "application/json; charset=utf-8"
+
+
+class AdminAPI(Resource):
+    """``/admin/`` and everything under it (one leaf: routes are its table)."""
+
+    isLeaf = True
+    log = Logger()
+
+    def __init__(self, server: ChatServer, token: bytes) -> None:
+        super().__init__()
+        self.chat = server
+        self.expected = b"Bearer " + token
+        self.operator = operating.operator(server.config)
+        #: (method, the path's first part, how many parts) → handler.
+        self.routes: dict[tuple[bytes, str, int], Handler] = {
+            (b"GET", "accounts", 1): self.accounts,
+            (b"DELETE", "accounts", 2): self.delete_account,
+            (b"POST", "accounts", 3): self.change_account,
+            (b"GET", "rooms", 1): self.rooms,
+            (b"GET", "bans", 1): self.bans,
+            (b"POST", "bans", 1): self.ban,
+            (b"POST", "announce", 1): self.announce,
+            (b"GET", "backup", 1): self.backup,
+        }
+
+    def render(self, request: Request) -> bytes | int:
+        given = request.getHeader(b"authorization") or b""
+        if not hmac.compare_digest(given, self.expected):
+            request.setResponseCode(401)
+            request.setHeader(b"www-authenticate", b'Bearer realm="chatroom-admin"')
+            return _json(request, {"error": "UNAUTHORIZED", "message": "bad token"})
+        parts = [p.decode("utf-8", "replace") for p in request.postpath or [] if p]
+        handler = self.routes.get(
+            (request.method, parts[0] if parts else "", len(parts))
+        )
+        if handler is None:
+            request.setResponseCode(404)
+            return _json(request, {"error": "NOT_FOUND", "message": "no such call"})
+        try:
+            body = _body(request)
+        except ChatError as refusal:
+            return _refused(request, refusal)
+        running = Deferred.fromCoroutine(_answer(handler(request, parts, body)))
+        running.addCallback(self._send, request)
+        running.addErrback(self._failed, request)
+        return NOT_DONE_YET
+
+    # -- reading ------------------------------------------------------------------
+
+    async def accounts(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        names = await self.chat.registry.account_store.names()
+        search = request.args.get(b"search", [b""])[0].decode("utf-8", "replace")
+        return {"accounts": operating.matching(names, search)}
+
+    async def rooms(self, request: Request, parts: list[str], body: Answer) -> Answer:
+        listing = await self.chat.registry.list_rooms()
+        rooms = sorted(listing.rooms, key=lambda room: room.name.casefold())
+        return {
+            "rooms": [
+                {
+                    "name": room.name,
+                    "members": room.members,
+                    "capacity": room.capacity,
+                    "topic": room.topic,
+                    "secret": room.secret,
+                }
+                for room in rooms
+            ]
+        }
+
+    async def bans(self, request: Request, parts: list[str], body: Answer) -> Answer:
+        return {"bans": await self.chat.registry.account_store.server_bans()}
+
+    # -- changing, through the core ------------------------------------------------
+
+    async def ban(self, request: Request, parts: list[str], body: Answer) -> Answer:
+        mask = await self.chat.registry.server_ban_as(
+            self.operator, _text(body, "mask"), True, _text(body, "reason", "")
+        )
+        return {"banned": mask}
+
+    async def announce(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        text = _text(body, "text")
+        await self.chat.registry.announce_as(self.operator, text)
+        return {"announced": text}
+
+    async def delete_account(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        deleted = await operating.delete(self.chat.registry, self.operator, parts[1])
+        return {"deleted": deleted}
+
+    async def change_account(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        name, what = parts[1], parts[2]
+        if what == "lock":
+            mask = await operating.lock(self.chat.registry, self.operator, name)
+            return {"locked": name, "mask": mask}
+        if what == "password":
+            accounts = self.chat.account_service
+            given = _text(body, "password", "")
+            password = await operating.reset_password(accounts, name, given)
+            return {"account": name, "password": password}
+        raise errors.bad_args(f"accounts NAME {what}: no such change")
+
+    async def backup(self, request: Request, parts: list[str], body: Answer) -> str:
+        """The store copied into a new file of our own, which is sent."""
+        handle, path = tempfile.mkstemp(prefix="chatroom-backup-", suffix=".sqlite3")
+        os.close(handle)  # empty, and readable by this user alone (0600)
+        try:
+            await self.chat.registry.backup(self.operator, path)
+        except BaseException:
+            os.unlink(path)
+            raise
+        return path
+
+    # -- answering ------------------------------------------------------------------
+
+    def _send(self, answer: Answer | str, request: Request) -> None:
+        if isinstance(answer, str):
+            _send_file(request, answer)
+            return
+        request.write(_json(request, answer))
+        request.finish()
+
+    def _failed(self, failure: Failure, request: Request) -> None:
+        if isinstance(failure.value, ChatError):
+            request.write(_refused(request, failure.value))
+        else:
+            self.log.failure("an admin API call failed", failure)
+            request.setResponseCode(500)
+            request.write(_json(request, {"error": "INTERNAL", "message": "failed"}))
+        request.finish()
+
+
+async def _answer(running: Awaitable[Answer | str]) -> Answer | str:
+    return await running
+
+
+def _body(request: Request) -> Answer:
+    """The request's JSON object ({} without a body)."""
+    content = request.content.read() if request.content is not None else b""
+    if not content.strip():
+        return {}
+    try:
+        body = json.loads(content)
+    except ValueError:
+        raise errors.bad_args("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise errors.bad_args("the body must be a JSON object")
+    return body
+
+
+def _text(body: Answer, key: str, default: str | None = None) -> str:
+    """``body[key]``, a string; required unless it has a ``default``."""
+    value = body.get(key, default)
+    if not isinstance(value, str):
+        raise errors.bad_args(f"{key!r}: a string is required")
+    return value
+
+
+def _json(request: Request, answer: Answer) -> bytes:
+    request.setHeader(b"content-type", _JSON)
+    request.setHeader(b"cache-control", b"no-store")
+    return json.dumps(answer).encode() + b"\n"
+
+
+def _refused(request: Request, refusal: ChatError) -> bytes:
+    request.setResponseCode(STATUS.get(refusal.code, 409))
+    return _json(request, {"error": refusal.code, "message": refusal.text})
+
+
+def _send_file(request: Request, path: str) -> None:
+    """Send the file at ``path`` at the pace the client reads, then remove it."""
+    try:
+        copy = open(path, "rb")  # noqa: SIM115 (the producer closes it)
+    finally:
+        os.unlink(path)
+    size = os.fstat(copy.fileno()).st_size
+    request.setHeader(b"content-type", b"application/vnd.sqlite3")
+    request.setHeader(b"content-length", str(size).encode())
+    request.setHeader(b"cache-control", b"no-store")
+    request.registerProducer(FileProducer(request, copy), False)
+
+
+class FileProducer:
+    """A file written to a request a chunk each time the connection asks
+    (a pull producer): never more than a chunk beyond what the client has
+    read, so a backup larger than ``--sendq`` is sent whole."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, request: Request, file: BinaryIO) -> None:
+        self.request = request
+        self.file = file
+
+    def resumeProducing(self) -> None:
+        chunk = self.file.read(self.CHUNK)
+        if chunk:
+            self.request.write(chunk)
+            return
+        self.file.close()
+        self.request.unregisterProducer()
+        self.request.finish()
+
+    def stopProducing(self) -> None:
+        self.file.close()
+
+    def pauseProducing(self) -> None:
+        """A pull producer is asked for each chunk; nothing to pause."""

@@ -1,0 +1,108 @@
+"""The operator's commands (chatroom-admin), for every registry.
+
+:class:`OperatingContract` registers line users (``ChatProtocol`` over
+``StringTransport``), then locks, deletes and resets their accounts as the
+operator does (:mod:`chatroom.core.operating`), and checks what the users
+see. It runs against the in-process registry (``tests/test_operating.py``)
+and the Redis one on a real redis-server
+(``tests/cluster/test_operating_redis.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.core import operating
+from chatroom.core.errors import ChatError
+from chatroom.core.moderation import Actor
+from tests.handler_contract import ContractBase, User
+from tests.support import FakeClient
+
+PASSWORD = "horse-battery-staple"
+
+
+class OperatingContract(ContractBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
+
+    def done(self, call: Coroutine[Any, Any, Any]) -> defer.Deferred[Any]:
+        return defer.Deferred.fromCoroutine(call)
+
+    @property
+    def operator(self) -> Actor:
+        return operating.operator(self.server.config)
+
+    @defer.inlineCallbacks
+    def registered(self, name: str) -> Generator[Any, Any, User]:
+        user = yield self.connect(name)
+        user.say(f"/register {PASSWORD}")
+        yield self.expect(user, f"REGISTERED {name}")
+        return user
+
+    @defer.inlineCallbacks
+    def test_names_and_search(self) -> Generator[Any, Any, None]:
+        """Every account is listed; a search finds names containing the
+        text, case aside."""
+        for name in ("lina", "bob", "Linus"):
+            yield self.registered(name)
+        names = yield self.done(self.server.registry.account_store.names())
+        self.assertEqual(sorted(names), ["Linus", "bob", "lina"])
+        self.assertEqual(operating.matching(names, "LIN"), ["lina", "Linus"])
+
+    @defer.inlineCallbacks
+    def test_lock(self) -> Generator[Any, Any, None]:
+        """A locked account's session ends with the reason, and it cannot
+        sign in again; locking it twice is refused."""
+        lina = yield self.registered("lina")
+        mask = yield self.done(
+            operating.lock(self.server.registry, self.operator, "Lina")
+        )
+        self.assertEqual(mask, "account:lina")
+        yield self.expect(lina, "BYE account locked by chatroom")
+        again = User(FakeClient(self.server))
+        again.say(f"/login lina {PASSWORD}")
+        self.assertTrue((yield self.expect(again, "ERR ")).startswith("ERR BANNED"))
+        with self.assertRaises(ChatError) as refused:
+            yield self.done(operating.lock(self.server.registry, self.operator, "lina"))
+        self.assertEqual(refused.exception.code, "BAD_ARGS")
+
+    @defer.inlineCallbacks
+    def test_delete(self) -> Generator[Any, Any, None]:
+        """A deleted account's session ends as a kill does, its room told;
+        the account is gone and its name free."""
+        lina, bea = yield self.in_room("tea", "lina", "bea")
+        lina.say(f"/register {PASSWORD}")
+        yield self.expect(lina, "REGISTERED lina")
+        deleted = yield self.done(
+            operating.delete(self.server.registry, self.operator, "lina")
+        )
+        self.assertEqual(deleted, "lina")
+        yield self.expect(lina, "BYE killed by chatroom: account deleted")
+        yield self.expect(bea, "PART tea lina killed by chatroom: account deleted")
+        names = yield self.done(self.server.registry.account_store.names())
+        self.assertEqual(names, [])
+        yield self.connect("lina")
+        with self.assertRaises(ChatError) as refused:
+            yield self.done(
+                operating.delete(self.server.registry, self.operator, "lina")
+            )
+        self.assertEqual(refused.exception.code, "NO_SUCH_ACCOUNT")
+
+    @defer.inlineCallbacks
+    def test_reset_password(self) -> Generator[Any, Any, None]:
+        """A new password, made up or given, signs in; a short one is refused."""
+        yield self.registered("lina")
+        accounts = self.server.account_service
+        made_up = yield self.done(operating.reset_password(accounts, "lina"))
+        self.assertEqual(len(made_up), 16)
+        user = User(FakeClient(self.server))
+        user.say(f"/login lina {made_up}")
+        yield self.expect(user, "WELCOME lina")
+        with self.assertRaises(ChatError) as refused:
+            yield self.done(operating.reset_password(accounts, "lina", "short"))
+        self.assertEqual(refused.exception.code, "BAD_ARGS")
+        with self.assertRaises(ChatError) as refused:
+            yield self.done(operating.reset_password(accounts, "nobody", "long-enough"))
+        self.assertEqual(refused.exception.code, "NO_SUCH_ACCOUNT")
