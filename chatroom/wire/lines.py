@@ -70,8 +70,9 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "DEVICE": ("device", "door", "since", "current"),
     "DEVICES_END": ("count",),
     "LOGGED_OUT": ("device",),
-    # Uploads (docs/protocol.md, "Files"): a bearer token and its lifetime.
-    "TOKEN": ("token", "seconds"),
+    # Uploads (docs/protocol.md, "Files"): a bearer token, its lifetime, and
+    # where to upload (absent while the server does not know its address).
+    "TOKEN": ("token", "seconds", "url"),
     "EXPORT": ("url",),
     "ACCOUNT_DELETED": ("account",),
     "OP": ("room", "user", "by"),

@@ -59,7 +59,6 @@ from chatroom.wiring.service import (
 from chatroom.wiring.uploads import (
     FILES_FLAG,
     FILES_OPTIONS,
-    announce_upload_url,
     check_files,
 )
 
@@ -551,11 +550,15 @@ class Options(OneLineUsage):
 def _serve_links(server: ChatServer, config: Options, port: Any) -> Any:
     """The HTTP door listens: the links the server gives point at it
     (``--public-url``, else where it listens); webhooks' addresses too,
-    unless ``--webhook-url`` names another."""
+    unless ``--webhook-url`` names another, and the upload address
+    clients are told (IRC's ``draft/FILEHOST``, the line door's ``TOKEN``)."""
     tls = config["http"].startswith("ssl:")
     server.http_url = config["public-url"] or web_address(port, tls)
     if not server.webhook_base and config["public-url"]:
         server.webhook_base = config["public-url"]
+    files = server.registry.files
+    if files is not None:
+        files.upload_url = f"{server.http_url.rstrip('/')}/upload"
     return port
 
 
@@ -624,9 +627,6 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         listening.addCallback(lambda port: _serve_links(server, config, port))
         doors["http"].whenListening().addCallback(
             partial(announce_web_client, server, tls)
-        )
-        doors["http"].whenListening().addCallback(
-            partial(announce_upload_url, registry.files)
         )
     collector = CollectorService(reactor, config["gc-freeze"])
     reloader = Reloader(config, server, certificates)

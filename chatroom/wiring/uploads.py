@@ -13,11 +13,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from twisted.internet.interfaces import IListeningPort
 from twisted.python import usage
 
 from chatroom.core.config import ServerConfig
-from chatroom.core.files import FileService, refused_types
+from chatroom.core.files import refused_types
 from chatroom.wiring.cli import number
 
 FILES_FLAG = [
@@ -96,17 +95,3 @@ def check_files(options: Any) -> None:
         options["files-dir"] = os.path.join(
             os.path.dirname(os.path.abspath(db)), f"{stem}-files"
         )
-
-
-def announce_upload_url(files: FileService | None, port: IListeningPort) -> None:
-    """The web door listens: the address clients upload to (IRC's
-    ``draft/FILEHOST``), as the web client's address is logged."""
-    if files is None:
-        return
-    address = port.getHost()
-    host = getattr(address, "host", "")
-    if host in ("0.0.0.0", "::", "127.0.0.1", "::1"):
-        host = "localhost"
-    elif ":" in host:
-        host = f"[{host}]"
-    files.upload_url = f"http://{host}:{getattr(address, 'port', 0)}/upload"

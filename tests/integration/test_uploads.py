@@ -205,14 +205,15 @@ class SharingTests(UploadCase):
 
     @defer.inlineCallbacks
     def test_bearer_token_from_the_line_door(self):
-        """``/token`` answers ``TOKEN <token> <seconds>``; an upload with
-        ``Authorization: Bearer <token>`` is alice's; a made-up token is 401
-        before the body is read."""
+        """``/token`` answers ``TOKEN <token> <seconds> <url>``; an upload
+        to that URL with ``Authorization: Bearer <token>`` is alice's; a
+        made-up token is 401 before the body is read."""
         alice = yield self.account("alice")
         alice.say("/token")
         line = yield alice.expect_line("TOKEN ")
-        _, token, seconds = line.split(" ")
+        _, token, seconds, url = line.split(" ")
         self.assertEqual(seconds, "3600")
+        self.assertEqual(url, f"http://localhost:{self.http_port}/upload")
         bearer = {"Authorization": f"Bearer {token}"}
         answer = yield self.upload(b"hello\n", "text/plain", "notes.txt", bearer)
         self.assertEqual(answer.status, 201, answer.body)
@@ -243,6 +244,25 @@ class SharingTests(UploadCase):
         self.assertIn(
             f"draft/FILEHOST=http://localhost:{self.http_port}/upload", found[0]
         )
+
+
+class PublicAddressTests(UploadCase):
+    """Behind a proxy (``--public-url``), clients are told the public address."""
+
+    options = ("--public-url", "https://chat.example/")
+
+    @defer.inlineCallbacks
+    def test_upload_url_is_the_public_one(self):
+        """``draft/FILEHOST`` and ``TOKEN`` name ``https://chat.example/upload``,
+        not the address the door listens on, which the proxy hides."""
+        client = yield irc_client(self.irc_port, "ivy")
+        self.addCleanup(client.transport.loseConnection)
+        found = [line for line in client.lines if "draft/FILEHOST=" in line]
+        self.assertIn("draft/FILEHOST=https://chat.example/upload", found[0])
+        alice = yield self.account("alice")
+        alice.say("/token")
+        line = yield alice.expect_line("TOKEN ")
+        self.assertTrue(line.endswith(" 3600 https://chat.example/upload"), line)
 
 
 class SandboxTests(UploadCase):

@@ -104,8 +104,9 @@ async def do_logout(session: CommandContext, args: str) -> None:
 
 
 async def do_token(session: CommandContext, args: str) -> None:
-    """``/token``: ``TOKEN <token> <seconds>``, a bearer token for
-    ``POST /upload`` (``Authorization: Bearer <token>``) good for that long."""
+    """``/token``: ``TOKEN <token> <seconds> <url>``, a bearer token for
+    ``POST <url>`` (``Authorization: Bearer <token>``) good for that long.
+    The URL came last, so clients that read two fields read them still."""
     if args:
         raise errors.usage("/token")
     files = session.registry.files
@@ -115,4 +116,6 @@ async def do_token(session: CommandContext, args: str) -> None:
     if not account:
         raise errors.not_signed_in()
     token = files.tokens.issue(account)
-    session.send(format_line("TOKEN", token, str(int(files.tokens.lifetime))))
+    seconds = str(int(files.tokens.lifetime))
+    where = (files.upload_url,) if files.upload_url else ()
+    session.send(format_line("TOKEN", token, seconds, *where))
