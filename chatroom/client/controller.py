@@ -41,6 +41,7 @@ from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
 from chatroom.client.sending import Outgoing, SendQueue
 from chatroom.client.typingnotices import TypingNotices
+from chatroom.client.uploading import Poster, Uploads, http_poster
 from chatroom.core.text import is_valid_name, name_key
 from chatroom.wire.lines import ParsedLine
 from chatroom.wire.said import is_command, said_text
@@ -122,6 +123,7 @@ class ChatController:
         backoff: Backoff | None = None,
         send_clock: IReactorTime | None = None,
         password: str | None = None,
+        post: Poster | None = None,
     ) -> None:
         """Args:
         send_clock: paces lines to the server (default ``clock``); the
@@ -130,6 +132,8 @@ class ChatController:
         password: sign in to the ``username`` account with it, without
             asking (``CHATROOM_PASSWORD``); otherwise a registered name
             asks for its password on the username page.
+        post: makes ``/upload``'s HTTP requests (default: twisted.web's
+            ``Agent`` on ``clock``, which is then the reactor).
         """
         self.model = model
         self.connect = connect
@@ -181,6 +185,14 @@ class ChatController:
         #: Why the server ended the session for good (signed in elsewhere,
         #: killed, banned): no reconnecting until the user asks.
         self.ended: str | None = None
+        #: ``/upload PATH``: files sent to the server's HTTP door, then shared.
+        self.uploads = Uploads(
+            model,
+            self._send,
+            post or (lambda *request: http_poster(clock)(*request)),
+            clock,
+            self._set_ready_status,
+        )
 
     # -- connecting ----------------------------------------------------------------
 
@@ -303,6 +315,7 @@ class ChatController:
 
     def _connection_lost(self, reason: Failure) -> None:
         self.protocol = None
+        self.uploads.connection_lost()
         self._cancel_name_retry()
         self._cancel(self._lag_probe)
         self._cancel(self._read_call)
@@ -464,6 +477,13 @@ class ChatController:
             self.reconnecting = False
         elif self.reconnecting and self.rejoiner.refused(code):
             self.reconnecting = False
+        answering = self.outbox.answering
+        if answering is not None and answering.text == "/token":
+            self.uploads.token_refused(event.text)
+
+    def after_token(self, event: ParsedLine, was_page: Page) -> None:
+        """TOKEN: the uploads waiting for one go."""
+        self.uploads.token_arrived(event)
 
     def after_focus(self, event: ParsedLine, was_page: Page) -> None:
         """A FOCUS we did not ask for (the current room was left, or taken
@@ -574,6 +594,9 @@ class ChatController:
             text = f"/search {text.removeprefix('/')}"  # typed there: search again
         command, _, argument = text.partition(" ")
         command, argument = command.lower(), argument.strip()
+        if command == "/upload":
+            self._upload(argument)
+            return None
         if command == "/search" and argument:
             model.start_search(argument)
             return text
@@ -610,6 +633,19 @@ class ChatController:
                 )
                 return None
         return text
+
+    def _upload(self, path: str) -> None:
+        """``/upload PATH``: the file goes, and is shared in the room or the
+        conversation on screen (the one it was typed in)."""
+        buffer = self.model.buffer
+        if buffer is None or buffer.search:
+            self.model.note(
+                "/upload shares a file in a room or a conversation: open one",
+                EntryKind.ERROR,
+            )
+            return
+        share = f"/say {buffer.name}" if buffer.is_room else f"/msg {buffer.name}"
+        self.uploads.start(path, share)
 
     def _remember_key(self, text: str) -> None:
         """``/join ROOM KEY``: keep the key, for rejoining after a reconnect."""
@@ -877,6 +913,8 @@ EVENTS: dict[str, Route] = {
     "WEBHOOKS_END": Route(SessionModel.described),
     "WEBHOOK_REMOVED": Route(SessionModel.described),
     "PREVIEWS": Route(SessionModel.described),
+    # uploads (/upload)
+    "TOKEN": Route(None, ChatController.after_token),
 }
 
 

@@ -20,6 +20,7 @@ Edit = Callable[[str, int], tuple[str, int]]
 CLIENT_COMMANDS: dict[str, Command] = {
     "query": Command("query", "USER [TEXT]"),  # a private conversation, shown
     "part": Command("part", "[ROOM]"),  # /leave, as IRC clients call it
+    "upload": Command("upload", "PATH"),  # a file, shared where typed
 }
 
 #: Every command Tab completes: the server's and the client's, ``/``-led.

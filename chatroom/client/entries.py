@@ -104,6 +104,8 @@ class LogEntry:
     lines: tuple[str, ...] = ()
     #: Its link's preview (``PREVIEW``), one dim line under it; "" if none.
     preview: str = ""
+    #: The file it shares (its ``file-*`` tags): name, type and size; "" if none.
+    attachment: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,6 +192,7 @@ def help_lines() -> list[str]:
     lines.append(f"{'mouse wheel':<18} Scroll the log")
     lines.append(f"{'/help':<18} This list, then the server's commands")
     lines.append(f"{'/quit [reason]':<18} Leave the server")
+    lines.append(f"{'/upload PATH':<18} Share a file here (an account, --files)")
     # The account commands: their passwords are never shown, logged or
     # recalled, which is worth saying where the user looks for commands.
     lines.append(f"{'/register PW':<18} Make your name an account (PW hidden)")

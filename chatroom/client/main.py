@@ -43,6 +43,7 @@ from chatroom.client.settings import (
     load,
     palette_with,
 )
+from chatroom.client.uploading import http_poster
 from chatroom.client.view import ChatScreen
 
 #: The port when neither the command line nor the settings name one.
@@ -184,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Never an option or a setting: command lines and files are read
         # by others; the environment is the user's own.
         password=os.environ.get("CHATROOM_PASSWORD") or None,
+        post=http_poster(reactor),
     )
 
     # Bracketed paste: a paste of several lines is one message (.pasting).

@@ -47,6 +47,7 @@ from chatroom.client.logs import Logs
 from chatroom.client.moderation import describe, kicked_from
 from chatroom.client.rich import (
     CHANGEABLE,
+    attachment,
     deleted,
     edited,
     find_message,
@@ -759,6 +760,7 @@ class SessionModel:
             id=number,
             answers=self._answering(room, event.tag("reply") or "") if room else "",
             lines=paste_lines(event) if room else (),
+            attachment=attachment(event) if room else "",
         )
 
     def _saw_id(self, event: ParsedLine) -> int | None:

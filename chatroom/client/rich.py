@@ -10,8 +10,10 @@ in its room's log, with these functions: an edited line shows its new
 text marked ``(edited)``, a deleted one is a dim ``message deleted``
 line, a reply names the line it answers, a reaction is counted under its
 line (``REACT``, ``UNREACT``), a paste (the ``multiline`` tag) keeps
-its lines, to be shown as a block, and a link's preview (``PREVIEW``: the
-page's title, description and site, from its tags) is one line under it.
+its lines, to be shown as a block, a link's preview (``PREVIEW``: the
+page's title, description and site, from its tags) is one line under it,
+and so is a shared file's name, type and size (the ``file-name``,
+``file-type`` and ``file-size`` tags of a message carrying its URL).
 
 Reactions: a line keeps, for each emoji, the users who gave it, in the
 order the emoji first came; the screen shows each with its count
@@ -126,3 +128,26 @@ def own_reactions(entry: LogEntry, user: str | None) -> list[str]:
 def summary(entry: LogEntry) -> str:
     """The reactions as the log shows them: ``👍 2  :tea: 1``."""
     return "  ".join(f"{emoji} {len(users)}" for emoji, users in entry.reactions)
+
+
+def size_in_words(size: int) -> str:
+    """``68 bytes``, ``47.1 KiB``, ``3.0 MiB``: a file's size for people."""
+    if size < 1024:
+        return f"{size} byte{'s' if size != 1 else ''}"
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"  # pragma: no cover (1 KiB and over: a unit above)
+
+
+def attachment(event: ParsedLine) -> str:
+    """The file a message shares (its ``file-*`` tags), as one line:
+    ``cat.png (image/png, 47.1 KiB)``; "" when it shares none."""
+    name = event.tag("file-name")
+    if not name:
+        return ""
+    size = event.tag("file-size") or ""
+    details = [part for part in (event.tag("file-type") or "",) if part]
+    if size.isdigit():
+        details.append(size_in_words(int(size)))
+    return f"{name} ({', '.join(details)})" if details else name

@@ -100,8 +100,8 @@ def entry_widget(
 
 def entry_markup(entry: LogEntry) -> Markup:
     """How one log line looks: its kind, its user's colour, a mention's
-    highlight; a paste's lines as a block under it, its link's preview (dim)
-    and its reactions under that.
+    highlight; a paste's lines as a block under it, the file it shares and
+    its link's preview (dim), and its reactions under those.
 
     The time is not part of it (see :func:`entry_widget`).
     """
@@ -109,6 +109,8 @@ def entry_markup(entry: LogEntry) -> Markup:
     if entry.lines and not entry.deleted:
         attribute = "mention" if entry.mentions_me else "message"
         markup += [(attribute, "".join(f"\n│ {line}" for line in entry.lines))]
+    if entry.attachment and not entry.deleted:
+        markup += [("earlier", f"\n  ↳ file: {entry.attachment}")]
     if entry.preview and not entry.deleted:
         markup += [("earlier", f"\n  ↳ {entry.preview}")]
     if entry.reactions and not entry.deleted:
