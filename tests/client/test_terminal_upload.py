@@ -39,6 +39,14 @@ class UploadTerminalTests(TerminalCase):
         )
         super().setUp()
 
+    def bob_in_tea(self) -> LineUser:
+        """bob, at the line door, in the room ``tea`` he made."""
+        bob = LineUser(self.port, "bob")
+        self.addCleanup(bob.close)
+        bob.send("/create tea")
+        bob.wait(lambda line: line.startswith("JOINED tea"), "JOINED tea")
+        return bob
+
     def signed_in_alice(self) -> TerminalClient:
         """alice, made an account, in the room ``tea`` that bob is in."""
         alice = TerminalClient(self, "alice", "--username", "alice", size=(120, 30))
@@ -54,10 +62,7 @@ class UploadTerminalTests(TerminalCase):
         uploading, bob (at the line door) gets the file's URL as alice's
         message, the URL serves the bytes, and alice's screen shows the
         message with ``↳ file: cat.png (image/png, 68 bytes)`` under it."""
-        bob = LineUser(self.port, "bob")
-        self.addCleanup(bob.close)
-        bob.send("/create tea")
-        bob.wait(lambda line: line.startswith("JOINED tea"), "JOINED tea")
+        bob = self.bob_in_tea()
         alice = self.signed_in_alice()
         picture = self.folder / "cat.png"
         picture.write_bytes(PNG)
@@ -78,10 +83,7 @@ class UploadTerminalTests(TerminalCase):
         """A file over ``--max-upload`` is refused with the server's reason
         and shared with nobody; a path that is not there is said at once;
         a plain name (no account) is told why."""
-        bob = LineUser(self.port, "bob")
-        self.addCleanup(bob.close)
-        bob.send("/create tea")
-        bob.wait(lambda line: line.startswith("JOINED tea"), "JOINED tea")
+        bob = self.bob_in_tea()
         alice = self.signed_in_alice()
         big = self.folder / "big.bin"
         big.write_bytes(b"x" * 101)
