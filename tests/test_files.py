@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.task import Clock
@@ -131,13 +132,20 @@ class FileRulesTests(unittest.TestCase):
                 self.files.check_announced(size, kind)
             self.assertEqual(refused.exception.kind, expected)
 
-    def test_tokens_expire(self) -> None:
-        """A token names its account for an hour, then nothing."""
-        token = self.files.tokens.issue("alice")
-        self.assertEqual(self.files.tokens.account(token), "alice")
-        self.assertIsNone(self.files.tokens.account("made-up"))
+    def test_tokens_expire(self) -> Any:
+        """A token names its account for an hour, then nothing; a token
+        nobody gave is refused from an upload's headers already."""
+        return defer.ensureDeferred(self._tokens_expire())
+
+    async def _tokens_expire(self) -> None:
+        tokens = self.files.tokens
+        token = await tokens.issue("alice")
+        self.assertEqual(await tokens.account(token), "alice")
+        self.assertFalse(tokens.refused_early(token))
+        self.assertIsNone(await tokens.account("made-up"))
+        self.assertTrue(tokens.refused_early("made-up"))
         self.clock.advance(3600)
-        self.assertIsNone(self.files.tokens.account(token))
+        self.assertIsNone(await tokens.account(token))
 
     def test_quota_holds_uploads_in_flight(self) -> None:
         """Two uploads admitted at once count together against the quota."""
@@ -214,16 +222,29 @@ class FilesOptionsTests(unittest.TestCase):
 
     def test_what_cannot_work_is_refused(self) -> None:
         """``--files`` without ``--http``, with ``--db :memory:`` and no
-        ``--files-dir``, or with ``--redis``; ``--files-dir`` alone; a
-        refused type that is no type: one line each."""
+        ``--files-dir``, or with ``--redis`` but no ``--files-db``;
+        ``--files-dir`` or ``--files-db`` alone; ``--files-db`` on a single
+        server or unreadable; a refused type that is no type: one line each."""
+        cluster = ("--files", "--http", "0", "--redis", "redis://localhost")
         for arguments, words in (
             (("--files",), "needs --http"),
             (("--files", "--http", "0", "--db", ":memory:"), "say --files-dir"),
             (("--files-dir", "/tmp/x"), "needs --files"),
+            (cluster, "in cluster mode, say --files-db"),
+            (("--files-db", "dbname=chat"), "--files-db: needs --files"),
             (
-                ("--files", "--http", "0", "--redis", "redis://localhost"),
-                "not in cluster mode yet",
+                (
+                    "--files",
+                    "--http",
+                    "0",
+                    "--files-dir",
+                    "/tmp/x",
+                    "--files-db",
+                    "x=y",
+                ),
+                "--files-db: needs --redis",
             ),
+            ((*cluster, "--files-dir", "/tmp/x", "--files-db", "nope"), "--files-db: "),
             (("--upload-refuse-types", "html"), "no MIME type"),
         ):
             with self.assertRaises(usage.UsageError) as refused:

@@ -50,7 +50,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.facts import RoomFacts
-from chatroom.core.files import FileStore
+from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
 from chatroom.core.moderation import Outcome, Target
@@ -282,6 +282,18 @@ class Backend(Protocol):
     @property
     def files(self) -> FileStore:
         """Where uploaded files' metadata is kept (``--files``)."""
+        ...
+
+    @property
+    def file_bytes(self) -> SharedBytes | None:
+        """Where a cluster keeps uploaded files' bytes for every node
+        (``--files-db``); None: a single server's own directory holds them."""
+        ...
+
+    @property
+    def upload_tokens(self) -> UploadTokenStore | None:
+        """Where ``/token``'s tokens are kept so every node knows them;
+        None: in the process's memory (a single server)."""
         ...
 
     @property

@@ -162,7 +162,14 @@ class ChatCore(Generic[B]):
         #: Uploads (``--files``): None while they are off.
         self._files = (
             FileService(
-                config, clock, self.backend.files, FileDirectory(config.files_dir)
+                config,
+                clock,
+                self.backend.files,
+                FileDirectory(
+                    config.files_dir, cache=self.backend.file_bytes is not None
+                ),
+                self.backend.file_bytes,
+                self.backend.upload_tokens,
             )
             if config.files_dir
             else None

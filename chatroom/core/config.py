@@ -242,6 +242,9 @@ class ClusterConfig:
     #: PostgreSQL's connection string for cluster search (``--search-db``);
     #: None: no search in cluster mode.
     search_db: str | None = None
+    #: PostgreSQL's connection string for uploaded files' bytes
+    #: (``--files-db``, with ``--files``); None: no uploads in cluster mode.
+    files_db: str | None = None
     #: Replicas that must have a message before its sender is acknowledged
     #: (``--redis-replicas``: Redis's ``WAIT``); 0: none waited for.
     replicas: int = 0

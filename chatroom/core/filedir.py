@@ -81,11 +81,16 @@ class FileDirectory:
     """The directory ``--files-dir`` names (made if missing; what a crash
     left half-uploaded is removed)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, cache: bool = False) -> None:
+        """Args:
+        cache: the directory is a cluster node's cache of a shared store:
+            emptied of every file too, so nothing removed while the node
+            was down is served again from it.
+        """
         self.path = os.path.abspath(path)
         os.makedirs(self.path, mode=0o700, exist_ok=True)
         for name in os.listdir(self.path):
-            if name.startswith(SPOOL_PREFIX):
+            if name.startswith(SPOOL_PREFIX) or (cache and is_file_id(name)):
                 os.unlink(os.path.join(self.path, name))
 
     def spool(self) -> Spool:
@@ -102,3 +107,8 @@ class FileDirectory:
     def remove(self, file_id: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path_of(file_id))
+
+    def remove_if_there(self, file_id: str) -> None:
+        """:meth:`remove` for any text a URL gave (not an id: nothing)."""
+        if is_file_id(file_id):
+            self.remove(file_id)

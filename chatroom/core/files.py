@@ -25,16 +25,22 @@ so every door sees a link. This module holds every rule about that, once:
 
 Where the metadata is kept is a back-end's :class:`FileStore` (the
 ``--db`` file, or Redis); where the bytes are, a
-:class:`~chatroom.core.filedir.FileDirectory`.
+:class:`~chatroom.core.filedir.FileDirectory`. In a cluster the bytes must
+be where every node can read what any node took in: there the back-end
+gives a :class:`SharedBytes` (PostgreSQL, ``--files-db``) that holds them,
+and each node's directory is only its cache of them (filled on the first
+``GET``, emptied at start-up, and a file no longer recorded is taken out
+of it when next asked for).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 from twisted.internet.interfaces import IReactorTime
@@ -43,6 +49,8 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.filedir import ID_PATTERN, FileDirectory, Spool
 from chatroom.core.throttle import WindowLimit
 from chatroom.wire.tags import Tags
+
+T = TypeVar("T")
 
 #: Seconds a ``/token`` stays good for.
 TOKEN_SECONDS = 3600
@@ -98,6 +106,22 @@ class FileStore(Protocol):
         ...
 
 
+class SharedBytes(Protocol):
+    """Where a cluster keeps its files' bytes, for every node to read."""
+
+    def put(self, file_id: str, path: str) -> Awaitable[None]:
+        """Keep the bytes of the file at ``path`` as ``file_id``'s."""
+        ...
+
+    def fetch(self, file_id: str, path: str) -> Awaitable[bool]:
+        """Write ``file_id``'s bytes to ``path``; False: none are kept."""
+        ...
+
+    def delete(self, file_id: str) -> Awaitable[None]:
+        """Forget ``file_id``'s bytes (nothing if there are none)."""
+        ...
+
+
 class UploadRefusedError(Exception):
     """An upload or a removal refused. ``kind`` is what the door answers
     by (``credentials``, ``too_large``, ``quota``, ``rate``, ``type``,
@@ -108,6 +132,20 @@ class UploadRefusedError(Exception):
         super().__init__(text)
         self.kind = kind
         self.text = text
+
+
+async def _shared_step(step: Awaitable[T]) -> T:
+    """A step on the cluster's shared store of bytes; its failure (the
+    database down or too slow) is ``unavailable`` (``503``), retried by
+    the client, never a half-stored file."""
+    try:
+        return await step
+    except UploadRefusedError:
+        raise
+    except Exception as problem:
+        raise UploadRefusedError(
+            "unavailable", "files cannot be reached right now: try again soon"
+        ) from problem
 
 
 def clean_type(declared: str) -> str:
@@ -160,25 +198,50 @@ def mebibytes(size: int) -> str:
     return f"{size} bytes"
 
 
+class UploadTokenStore(Protocol):
+    """Where ``/token``'s bearer tokens are kept: this process's memory
+    (:class:`UploadTokens`), or, in a cluster, Redis, so that any node
+    takes an upload with a token another node gave."""
+
+    lifetime: float
+
+    async def issue(self, account: str) -> str:
+        """A new token for ``account`` (a key), good for :attr:`lifetime`."""
+        ...
+
+    async def account(self, token: str) -> str | None:
+        """The account ``token`` was given to, if it is still good."""
+        ...
+
+    def refused_early(self, token: str) -> bool:
+        """Whether ``token`` is known to be no good already, so an upload
+        is refused from its headers, before its body is read."""
+        ...
+
+
 class UploadTokens:
     """Bearer tokens for uploads: token → (account key, expiry), on the
-    injected clock. In memory: a token is good at the node that gave it
-    (uploads are one node's; docs/scaling.md)."""
+    injected clock, in this process's memory (a single server's)."""
 
     def __init__(self, clock: IReactorTime, lifetime: float = TOKEN_SECONDS) -> None:
         self.clock = clock
         self.lifetime = lifetime
         self.tokens: dict[str, tuple[str, float]] = {}
 
-    def issue(self, account: str) -> str:
+    async def issue(self, account: str) -> str:
         now = self.clock.seconds()
         self.tokens = {t: held for t, held in self.tokens.items() if held[1] > now}
         token = secrets.token_urlsafe(24)
         self.tokens[token] = (account, now + self.lifetime)
         return token
 
-    def account(self, token: str) -> str | None:
-        """The account ``token`` was given to, if it is still good."""
+    async def account(self, token: str) -> str | None:
+        return self.holder(token)
+
+    def refused_early(self, token: str) -> bool:
+        return self.holder(token) is None
+
+    def holder(self, token: str) -> str | None:
         held = self.tokens.get(token)
         if held is None or held[1] <= self.clock.seconds():
             return None
@@ -194,7 +257,10 @@ class FileService:
             ``upload_refuse_types``.
         clock: for tokens, the rate and the records' times.
         store: the back-end's file metadata.
-        directory: where the bytes are.
+        directory: where the bytes are (in a cluster: this node's cache).
+        shared: where a cluster keeps the bytes (None: a single server,
+            whose directory is the store).
+        tokens: where ``/token``'s tokens are kept (default: in memory).
     """
 
     def __init__(
@@ -203,12 +269,15 @@ class FileService:
         clock: IReactorTime,
         store: FileStore,
         directory: FileDirectory,
+        shared: SharedBytes | None = None,
+        tokens: UploadTokenStore | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.store = store
         self.directory = directory
-        self.tokens = UploadTokens(clock)
+        self.shared = shared
+        self.tokens: UploadTokenStore = tokens or UploadTokens(clock)
         self.uploads = WindowLimit(clock, config.upload_rate, 60.0)
         #: Bytes being uploaded right now per account (counted in its quota).
         self.reserved: dict[str, int] = {}
@@ -277,9 +346,16 @@ class FileService:
             )
             spool.keep(record.id)
             try:
+                if self.shared is not None:  # every node's, before it is known
+                    await _shared_step(
+                        self.shared.put(record.id, self.directory.path_of(record.id))
+                    )
                 await self.store.add(record)
             except BaseException:
                 self.directory.remove(record.id)
+                if self.shared is not None:
+                    with contextlib.suppress(Exception):  # it may never have come
+                        await self.shared.delete(record.id)
                 raise
         finally:
             self.release(account, size)
@@ -323,5 +399,34 @@ class FileService:
                 await self._forget(record)
 
     async def _forget(self, record: FileRecord) -> None:
+        """The bytes first: a failure leaves the file as it was, or
+        recorded without bytes (``404``), never bytes nobody can remove."""
+        if self.shared is not None:
+            await _shared_step(self.shared.delete(record.id))
         await self.store.remove(record.id)
         self.directory.remove(record.id)
+
+    # -- serving --------------------------------------------------------------------
+
+    async def find(self, file_id: str) -> FileRecord | None:
+        """The file ``file_id`` with its bytes in this node's directory, to
+        serve; None when there is no such file. In a cluster the bytes are
+        fetched from the shared store the first time, and a copy of a file
+        since removed (on another node) is taken out of the cache."""
+        record = await self.store.get(file_id)
+        if record is None:
+            self.directory.remove_if_there(file_id)
+            return None
+        if self.directory.exists(file_id):
+            return record
+        if self.shared is None:
+            return None
+        spool = self.directory.spool()
+        try:
+            spool.file.close()  # written by the shared store, at its path
+            if not await _shared_step(self.shared.fetch(file_id, spool.path)):
+                return None
+            spool.keep(file_id)
+        finally:
+            spool.discard()
+        return record

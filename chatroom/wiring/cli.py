@@ -47,14 +47,20 @@ def check_search_db(redis: object, search_db: str | None) -> None:
         return
     if redis is None:
         raise usage.UsageError("--search-db: needs --redis (a single server uses --db)")
-    # Imported here, not at the top: only a cluster with --search-db needs
+    check_conninfo("--search-db", search_db)
+
+
+def check_conninfo(option: str, conninfo: str) -> None:
+    """A PostgreSQL connection string libpq can read, or a usage error
+    naming ``option`` (checked at start, not at first use)."""
+    # Imported here, not at the top: only a cluster with PostgreSQL needs
     # libpq, and every server start (every test's twistd) paid ~0.1 s for it.
     import psycopg
 
     try:
-        psycopg.conninfo.conninfo_to_dict(search_db)
+        psycopg.conninfo.conninfo_to_dict(conninfo)
     except psycopg.ProgrammingError as problem:
-        raise usage.UsageError(f"--search-db: {problem}") from None
+        raise usage.UsageError(f"{option}: {problem}") from None
 
 
 def number(

@@ -528,6 +528,7 @@ class Options(OneLineUsage):
             redis_timeout=self["redis-timeout"],
             grace=self["grace"],
             search_db=self["search-db"],
+            files_db=self["files-db"] if self["files"] else None,
             replicas=self["redis-replicas"],
         )
 

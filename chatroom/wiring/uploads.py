@@ -4,8 +4,9 @@ The options' rows (:data:`FILES_OPTIONS`, :data:`FILES_FLAG`), and
 :func:`check_files`, which settles where the files go (``--files-dir``,
 else a directory beside ``--db``) and refuses, in one line, what cannot
 work: uploads without ``--http``, with ``--db :memory:`` and no
-``--files-dir``, and in cluster mode, whose nodes would need a store of
-the bytes they all share (docs/scaling.md: not built yet).
+``--files-dir``, and in cluster mode without ``--files-db``, the
+PostgreSQL that keeps the bytes every node serves (docs/scaling.md,
+*Files*; each node's ``--files-dir`` is then its cache of them).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from twisted.python import usage
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.files import refused_types
-from chatroom.wiring.cli import number
+from chatroom.wiring.cli import check_conninfo, number
 
 FILES_FLAG = [
     "files",
@@ -33,6 +34,14 @@ FILES_OPTIONS: list[list[Any]] = [
         "",
         "Where uploaded files are kept (with --files; default: a directory "
         "beside --db, e.g. chatroom-files for chatroom.sqlite3).",
+    ],
+    [
+        "files-db",
+        None,
+        None,
+        "With --files in cluster mode (--redis): the PostgreSQL that keeps "
+        "the files' bytes for every node, as a libpq connection string (it "
+        "may be --search-db's); each node's --files-dir is then its cache.",
     ],
     [
         "max-upload",
@@ -63,10 +72,10 @@ FILES_OPTIONS: list[list[Any]] = [
     ],
 ]
 
-#: What a cluster node says of --files.
+#: What a cluster node without --files-db says of --files.
 NO_CLUSTER_FILES = (
-    "--files: not in cluster mode yet: the nodes would need one store of the "
-    "files' bytes they all share, which is not built (see docs/scaling.md)"
+    "--files: in cluster mode, say --files-db: the PostgreSQL that keeps the "
+    "files' bytes for every node (see docs/operations.md, Files)"
 )
 
 
@@ -80,11 +89,18 @@ def check_files(options: Any) -> None:
     except ValueError as problem:
         raise usage.UsageError(f"--upload-refuse-types: {problem}") from None
     if not options["files"]:
-        if options["files-dir"]:
-            raise usage.UsageError("--files-dir: needs --files")
+        for given in ("files-dir", "files-db"):
+            if options[given]:
+                raise usage.UsageError(f"--{given}: needs --files")
         return
-    if options["redis"] is not None:
+    if options["redis"] is None and options["files-db"]:
+        raise usage.UsageError(
+            "--files-db: needs --redis (a single server keeps its files in --files-dir)"
+        )
+    if options["redis"] is not None and not options["files-db"]:
         raise usage.UsageError(NO_CLUSTER_FILES)
+    if options["files-db"]:
+        check_conninfo("--files-db", options["files-db"])
     if options["http"] is None:
         raise usage.UsageError("--files: needs --http (uploads are HTTP requests)")
     if not options["files-dir"]:

@@ -55,6 +55,41 @@ def basic(name: str, password: str = PASSWORD) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
+@defer.inlineCallbacks
+def http_request(
+    case: unittest.TestCase,
+    port: int,
+    method: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    announce: int | None = None,
+):
+    """One request to the HTTP door on ``port``, on a connection of its own
+    (closed after ``case``); the :class:`Answer`. ``announce``: the
+    Content-Length said, if not the body's."""
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port)
+    client = yield connectProtocol(endpoint, RawClient())
+    case.addCleanup(client.transport.abortConnection)
+    lines = [f"{method} {path} HTTP/1.1", f"Host: localhost:{port}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if method in ("POST", "PUT") or body:
+        length = len(body) if announce is None else announce
+        lines.append(f"Content-Length: {length}")
+    lines.append("Connection: close")
+    client.transport.write("\r\n".join(lines).encode() + b"\r\n\r\n" + body)
+    yield client.closed
+    return Answer(client.data)
+
+
+def upload_headers(kind: str, name: str) -> dict[str, str]:
+    """An upload's type and name, as soju's FILEHOST clients send them."""
+    return {
+        "Content-Type": kind,
+        "Content-Disposition": f'attachment; filename="{name}"',
+    }
+
+
 class UploadCase(unittest.TestCase):
     """The plugin with ``--http`` and ``--files``; ``files_dir`` is where its
     files go, ``http_port`` its web door, ``port`` its line door."""
@@ -108,7 +143,6 @@ class UploadCase(unittest.TestCase):
         self.addCleanup(client.transport.loseConnection)
         return client
 
-    @defer.inlineCallbacks
     def request(
         self,
         method: str,
@@ -116,21 +150,9 @@ class UploadCase(unittest.TestCase):
         headers: dict[str, str] | None = None,
         body: bytes = b"",
         announce: int | None = None,
-    ):
-        """One request on a connection of its own; the :class:`Answer`.
-        ``announce``: the Content-Length said, if not the body's."""
-        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.http_port)
-        client = yield connectProtocol(endpoint, RawClient())
-        self.addCleanup(client.transport.abortConnection)
-        lines = [f"{method} {path} HTTP/1.1", f"Host: localhost:{self.http_port}"]
-        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-        if method in ("POST", "PUT") or body:
-            length = len(body) if announce is None else announce
-            lines.append(f"Content-Length: {length}")
-        lines.append("Connection: close")
-        client.transport.write("\r\n".join(lines).encode() + b"\r\n\r\n" + body)
-        yield client.closed
-        return Answer(client.data)
+    ) -> defer.Deferred[Answer]:
+        """One request to the door; the :class:`Answer`."""
+        return http_request(self, self.http_port, method, path, headers, body, announce)
 
     def upload(
         self,
@@ -140,11 +162,7 @@ class UploadCase(unittest.TestCase):
         credentials: dict[str, str] | None = None,
         announce: int | None = None,
     ) -> defer.Deferred[Answer]:
-        headers = {
-            "Content-Type": kind,
-            "Content-Disposition": f'attachment; filename="{name}"',
-            **(credentials or {}),
-        }
+        headers = {**upload_headers(kind, name), **(credentials or {})}
         return self.request("POST", "/upload", headers, body, announce)
 
     def left_on_disk(self) -> list[str]:

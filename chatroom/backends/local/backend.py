@@ -47,6 +47,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
 from chatroom.core.moderation import Outcome, Target
@@ -102,6 +103,10 @@ class LocalBackend:
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         self.files = StoredFiles(self.store)
+        #: A single server's files' bytes are its own directory's.
+        self.file_bytes: SharedBytes | None = None
+        #: ``/token``'s tokens live in this process's memory.
+        self.upload_tokens: UploadTokenStore | None = None
         self.other_nodes = NoOtherNodes()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention

@@ -27,7 +27,8 @@ from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
-from chatroom.backends.redis.files import RedisFiles
+from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
+from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.markers import RedisMarkers
@@ -134,6 +135,11 @@ class RedisBackend:
         self.markers = RedisMarkers(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
+        self.upload_tokens = RedisUploadTokens(self.calls)
+        #: Uploaded files' bytes, for every node (``--files-db``); None: no uploads.
+        self.file_bytes = (
+            PostgresFileBytes(cluster.files_db, clock) if cluster.files_db else None
+        )
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
@@ -197,7 +203,15 @@ class RedisBackend:
 
     def detach(self) -> Deferred[None]:
         detaching = self.node.detach().addCallback(lambda _: self.messages.close())
+        detaching.addBoth(self._close_file_bytes)
         return detaching.addBoth(self.calls.deadlines.stop)  # no more scripts
+
+    def _close_file_bytes(self, result: object) -> object:
+        """The files' database connection closed after the rest (``result``
+        passed on, whatever the closing gives)."""
+        if self.file_bytes is None:
+            return result
+        return self.file_bytes.close().addBoth(lambda _: result)
 
     # -- what the node holds (chatroom.backends.redis.node.Holdings) -------------
 

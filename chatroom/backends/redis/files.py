@@ -1,18 +1,24 @@
-"""Uploaded files' metadata in Redis: the cluster's :class:`FileStore`.
+"""Uploaded files' metadata and upload tokens in Redis: the cluster's
+:class:`FileStore` and :class:`UploadTokenStore`.
 
 A file is the hash ``P file:<id>`` (account, name, type, size, at) and
 counts in its account's ``P file-usage:<account>``; adding and removing
 change both in one script, so the usage is always what the hashes add up
-to. Only the metadata is here: where the bytes of a cluster's uploads
-would go is docs/scaling.md's (they are not built yet, and ``--files``
-with ``--redis`` is refused).
+to. Only the metadata is here: the bytes are in PostgreSQL
+(:mod:`chatroom.backends.redis.files_postgres`, ``--files-db``).
+
+A ``/token`` is ``P upload-token:<token>`` (the account key) with Redis's
+expiry, so an upload may reach any node behind the load balancer, not
+only the one that gave the token.
 """
 
 from __future__ import annotations
 
+import secrets
+
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.files import FileRecord
+from chatroom.core.files import TOKEN_SECONDS, FileRecord
 
 #: ARGV: P, id, account, name, type, size, at.
 ADD = Script(
@@ -61,6 +67,24 @@ return tonumber(redis.call('GET', P .. 'file-usage:' .. ARGV[2]) or '0')
 )
 
 
+#: ARGV: P, token, account key, seconds.
+TOKEN_ISSUE = Script(
+    "upload-token-issue",
+    r"""
+redis.call('SET', P .. 'upload-token:' .. ARGV[2], ARGV[3], 'EX', ARGV[4])
+return 1
+""",
+)
+
+#: ARGV: P, token. The account key it was given to, or '' (none, or expired).
+TOKEN_ACCOUNT = Script(
+    "upload-token-account",
+    r"""
+return redis.call('GET', P .. 'upload-token:' .. ARGV[2]) or ''
+""",
+)
+
+
 def _record(file_id: str, fields: list[bytes]) -> FileRecord | None:
     if not fields:
         return None
@@ -93,3 +117,26 @@ class RedisFiles:
 
     async def usage(self, account: str) -> int:
         return int(await self.calls.eval(USAGE, account))
+
+
+class RedisUploadTokens:
+    """``/token``'s bearer tokens, good at every node until Redis expires them."""
+
+    def __init__(self, calls: RedisCalls, lifetime: float = TOKEN_SECONDS) -> None:
+        self.calls = calls
+        self.lifetime = lifetime
+
+    async def issue(self, account: str) -> str:
+        token = secrets.token_urlsafe(24)
+        await self.calls.eval(TOKEN_ISSUE, token, account, str(int(self.lifetime)))
+        return token
+
+    async def account(self, token: str) -> str | None:
+        if not token or len(token) > 64:
+            return None
+        found = await self.calls.eval(TOKEN_ACCOUNT, token)
+        return found.decode() if found else None
+
+    def refused_early(self, token: str) -> bool:
+        """Never decided before an upload's body: that takes Redis's answer."""
+        return False

@@ -115,7 +115,7 @@ async def do_token(session: CommandContext, args: str) -> None:
     account = session.registry.account_of(session.member)
     if not account:
         raise errors.not_signed_in()
-    token = files.tokens.issue(account)
+    token = await files.tokens.issue(account)
     seconds = str(int(files.tokens.lifetime))
     where = (files.upload_url,) if files.upload_url else ()
     session.send(format_line("TOKEN", token, seconds, *where))

@@ -54,6 +54,9 @@ from chatroom.core.files import (
 from chatroom.doors.base.server import ChatServer
 
 #: A refusal's kind → (status, reason phrase).
+#: A bearer token nobody gave, or one past its hour.
+NO_TOKEN = "the token is unknown or expired: ask /token again"
+
 STATUSES = {
     "credentials": (401, "Unauthorized"),
     "forbidden": (403, "Forbidden"),
@@ -136,19 +139,19 @@ class UploadDoor:
             scheme, _, token = authorization.partition(" ")
             if not scheme:
                 raise UploadRefusedError("credentials", NO_CREDENTIALS)
-            if scheme.lower() == "bearer":
-                self.token_account(token)
+            if scheme.lower() == "bearer" and self.files.tokens.refused_early(
+                token.strip()
+            ):
+                raise UploadRefusedError("credentials", NO_TOKEN)
         except UploadRefusedError as problem:
             return _refusal(problem)
         return None
 
-    def token_account(self, token: str) -> str:
+    async def token_account(self, token: str) -> str:
         """The account a ``/token`` was given to (``credentials`` if none)."""
-        account = self.files.tokens.account(token.strip())
+        account = await self.files.tokens.account(token.strip())
         if account is None:
-            raise UploadRefusedError(
-                "credentials", "the token is unknown or expired: ask /token again"
-            )
+            raise UploadRefusedError("credentials", NO_TOKEN)
         return account
 
     def spool(self) -> Spool:
@@ -158,7 +161,7 @@ class UploadDoor:
         """The account key the request's credentials are for."""
         scheme, _, value = (request.getHeader("authorization") or "").partition(" ")
         if scheme.lower() == "bearer":
-            return self.token_account(value)
+            return await self.token_account(value)
         if scheme.lower() != "basic":
             raise UploadRefusedError("credentials", NO_CREDENTIALS)
         try:
@@ -294,8 +297,8 @@ class OneFile(Resource):
         self.file_id = file_id
 
     async def _found(self) -> FileRecord:
-        record = await self.files.store.get(self.file_id)
-        if record is None or not self.files.directory.exists(self.file_id):
+        record = await self.files.find(self.file_id)
+        if record is None:
             raise UploadRefusedError("not_found", "no such file")
         return record
 
@@ -333,8 +336,11 @@ class OneFile(Resource):
             failure.trap(UploadRefusedError)
             if gone:
                 return
-            request.setResponseCode(404)
-            _text(request, "no such file")
+            problem = failure.value
+            assert isinstance(problem, UploadRefusedError)  # trapped above
+            code, reason, text, _ = _refusal(problem)
+            request.setResponseCode(code, reason.encode())
+            _text(request, text)
 
         Deferred.fromCoroutine(self._found()).addCallbacks(serve, refused)
         return NOT_DONE_YET
