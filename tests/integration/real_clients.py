@@ -352,6 +352,11 @@ class RealClientsCase(unittest.TestCase):
     def setUp(self) -> None:
         self.folder = Path(self.mktemp()).resolve()
         self.folder.mkdir(parents=True)
+        self.start_servers()
+
+    def start_servers(self) -> None:
+        """The server every user of the case reaches, as ``self.server``
+        (:class:`~tests.integration.two_nodes.OnTwoNodes`: two nodes)."""
         self.server = Server(self.folder, *self.server_options, db=self.db)
         self.server.start()
         self.addCleanup(self.server.stop)

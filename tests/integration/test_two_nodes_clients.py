@@ -1,0 +1,45 @@
+"""The real clients' tests on two nodes of a cluster (issue 36, item 3):
+the same test classes as on one server, through :class:`OnTwoNodes`
+(browsers on node one, line, irssi and WeeChat users on node two), so a
+room's life at the web door (messages, reactions, typing, pastes, private
+conversations, many rooms with their unread counts and read markers) and
+between the web page, irssi and the line door is proved on the cluster
+with the very assertions that prove it on one server."""
+
+from __future__ import annotations
+
+from tests.integration import (
+    test_real_clients,
+    test_web_life,
+    test_web_private,
+    test_web_rooms,
+)
+from tests.integration.two_nodes import OnTwoNodes
+
+
+class ThreeClientsOnTwoNodesTests(OnTwoNodes, test_real_clients.ThreeClientsTests):
+    """The web page on node one, irssi and a line user on node two."""
+
+
+class WebReactionsOnTwoNodesTests(OnTwoNodes, test_web_life.WebReactionTests):
+    """Reactions given on one node, counted on the page of the other."""
+
+
+class WebTypingOnTwoNodesTests(OnTwoNodes, test_web_life.WebTypingTests):
+    """Typing notices across nodes."""
+
+
+class WebPastesOnTwoNodesTests(OnTwoNodes, test_web_life.WebPasteTests):
+    """Pastes across nodes."""
+
+
+class PrivateOnTwoNodesTests(OnTwoNodes, test_web_private.PrivateConversationsTests):
+    """Private conversations between a page and a line user on another node."""
+
+
+class ManyRoomsOnTwoNodesTests(OnTwoNodes, test_web_rooms.ManyRoomsTests):
+    """Several rooms, unread counts and markers, across nodes."""
+
+
+class RichOnTwoNodesTests(OnTwoNodes, test_web_rooms.RichMessagesTests):
+    """Replies, edits and deletions across nodes."""

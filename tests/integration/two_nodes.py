@@ -1,0 +1,108 @@
+"""The real-clients tests again on two nodes of a cluster (issue 36).
+
+:class:`OnTwoNodes` goes before a ``RealClientsCase`` (or a ``WebCase``)
+in a subclass's bases (it replaces the case's ``start_servers``), and
+the case's tests run unchanged against two real
+``twistd chatroom --redis`` processes sharing one real ``redis-server``,
+with the users of each test spread over both: the browsers open node
+one's page (``self.server``), every other user (line, irssi, WeeChat)
+connects to node two (``self.other``). So everything a test sees one user
+do reaches the others through Redis, as it does for people behind a load
+balancer; a test that passes on one server and fails here has found a
+difference between the cluster and the single server.
+
+Each test gets a fresh ``redis-server`` on a free port, with persistence
+off, and a database of its own in the test session's PostgreSQL for the
+cluster's search (``--search-db``), so the cluster is the whole product.
+Without ``redis-server`` or PostgreSQL the cases are skipped, unless
+``CHATROOM_REQUIRE_REDIS`` (CI) asks for a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from functools import partial
+from typing import Any
+
+from twisted.trial.unittest import SkipTest
+
+from tests.client.tmux import listening, wait_for
+from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, session_postgres
+from tests.cluster.support import NO_REDIS, REDIS_SERVER
+from tests.integration.real_clients import Irssi, LineUser, Server, WeeChat
+from tests.support import free_port
+
+#: Each node's options beyond the case's: harvest a lost node's users soon.
+NODE_OPTIONS = ("--node-ttl", "3")
+
+
+class OnTwoNodes:
+    """A mixin: the case's server is node one of two (see the module)."""
+
+    server_options: tuple[str, ...]
+    folder: Any
+
+    def start_servers(self) -> None:
+        for missing, why in ((REDIS_SERVER, NO_REDIS), (POSTGRES_BIN, NO_POSTGRES)):
+            if missing is None:
+                if os.environ.get("CHATROOM_REQUIRE_REDIS"):
+                    raise AssertionError(why)
+                raise SkipTest(why)
+        assert REDIS_SERVER is not None
+        search_db = session_postgres().new_database()
+        port = free_port()
+        redis = subprocess.Popen(
+            [
+                REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--logfile", "",
+            ],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.addCleanup(self._stop, redis)  # type: ignore[attr-defined]
+        wait_for("redis-server to listen", partial(listening, port))
+        url = f"redis://127.0.0.1:{port}/0"
+        nodes = []
+        for name in ("one", "two"):
+            folder = self.folder / name
+            folder.mkdir()
+            node = Server(
+                folder,
+                *self.server_options,
+                "--redis", url, "--node-id", name, "--search-db", search_db,
+                *NODE_OPTIONS,
+            )  # fmt: skip
+            node.start()
+            self.addCleanup(node.stop)  # type: ignore[attr-defined]
+            nodes.append(node)
+        self.server, self.other = nodes
+
+    @staticmethod
+    def _stop(process: subprocess.Popen[bytes]) -> None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+
+    # -- every user but the browsers' on node two -----------------------------------
+
+    def line_user(self, name: str) -> LineUser:
+        user = LineUser(self.other.line_port, name)
+        self.addCleanup(user.close)  # type: ignore[attr-defined]
+        return user
+
+    def irssi(
+        self, nick: str, password: str | None = None, server_time: bool = False
+    ) -> Irssi:
+        return self._on_node_two(super().irssi, nick, password, server_time)  # type: ignore[misc]
+
+    def weechat(self, nick: str, capabilities: str = "*") -> WeeChat:
+        return self._on_node_two(super().weechat, nick, capabilities)  # type: ignore[misc]
+
+    def _on_node_two(self, start: Any, *arguments: Any) -> Any:
+        """``start`` (the case's own) with node two's IRC port as the server's."""
+        one = self.server
+        self.server = self.other
+        try:
+            return start(*arguments)
+        finally:
+            self.server = one
