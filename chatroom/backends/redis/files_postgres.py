@@ -15,10 +15,11 @@ each round trip short. Why PostgreSQL rather than an object store, and
 what it costs, is in docs/scaling.md (*Files*).
 
 The driver (psycopg 3) blocks: every call runs on this node's own
-``chatroom-files`` thread (:class:`~chatroom.core.threads.PrivateThreads`),
-one connection, opened again after a failure; each statement is bounded by
-``statement_timeout``, so a stuck database answers ``503`` to the upload or
-the download that waits on it and holds no room up.
+``chatroom-files`` thread, on one connection
+(:class:`~chatroom.backends.redis.postgres_link.PostgresLink`, opened again
+after a failure); each statement is bounded by ``statement_timeout``, so a
+stuck database answers ``503`` to the upload or the download that waits on
+it and holds no room up.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 import psycopg
 from twisted.internet.defer import Deferred, succeed
 
+from chatroom.backends.redis.postgres_link import PostgresLink
 from chatroom.core.threads import PrivateThreads
 
 #: The bytes of one row.
@@ -36,26 +38,14 @@ CHUNK_BYTES = 1 << 20
 #: Seconds any statement (or the connection) may take.
 DATABASE_TIMEOUT = 10.0
 
-SCHEMA = """CREATE TABLE IF NOT EXISTS chatroom_file_chunks (
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS chatroom_file_chunks (
     id text NOT NULL,
     n integer NOT NULL,
     data bytea NOT NULL,
     PRIMARY KEY (id, n)
 )"""
-
-
-def connect(
-    conninfo: str, timeout: float = DATABASE_TIMEOUT
-) -> psycopg.Connection[Any]:
-    """A connection with the table in place; statements bounded by ``timeout``."""
-    db = psycopg.connect(
-        conninfo,
-        connect_timeout=max(1, round(timeout)),
-        options=f"-c statement_timeout={round(timeout * 1000)}",
-        autocommit=True,
-    )
-    db.execute(SCHEMA)
-    return db
+]
 
 
 def put(db: psycopg.Connection[Any], file_id: str, path: str) -> None:
@@ -103,35 +93,21 @@ class PostgresFileBytes:
     def __init__(self, conninfo: str, reactor: Any) -> None:
         self.conninfo = conninfo
         self.run = PrivateThreads(reactor, "chatroom-files", 1)
-        self._db: psycopg.Connection[Any] | None = None
-
-    def _connection(self) -> psycopg.Connection[Any]:
-        """Opened (again, after a failure) on the files' thread."""
-        if self._db is not None and (self._db.closed or self._db.broken):
-            self._db.close()
-            self._db = None
-        if self._db is None:
-            self._db = connect(self.conninfo)
-        return self._db
+        self.link = PostgresLink(conninfo, DATABASE_TIMEOUT, SCHEMA)
 
     def put(self, file_id: str, path: str) -> Deferred[None]:
-        return self.run(lambda: put(self._connection(), file_id, path))
+        return self.run(lambda: put(self.link.connection(), file_id, path))
 
     def fetch(self, file_id: str, path: str) -> Deferred[bool]:
-        return self.run(lambda: fetch(self._connection(), file_id, path))
+        return self.run(lambda: fetch(self.link.connection(), file_id, path))
 
     def delete(self, file_id: str) -> Deferred[None]:
-        return self.run(lambda: delete(self._connection(), file_id))
+        return self.run(lambda: delete(self.link.connection(), file_id))
 
     def close(self) -> Deferred[None]:
         """Close the connection after what is queued, then the thread."""
         if not self.run.pool.started:
             return succeed(None)  # never used: nothing to close
-        closing: Deferred[None] = self.run(self._close)
+        closing: Deferred[None] = self.run(self.link.close)
         closing.addBoth(lambda _: self.run.stop())
         return closing
-
-    def _close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None

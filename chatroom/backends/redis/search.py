@@ -40,6 +40,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis import search_postgres
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.postgres_link import PostgresLink
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.search_postgres import Entry, StreamId
 from chatroom.core import errors
@@ -98,7 +99,7 @@ class ClusterSearch:
         self.clock = clock
         self.config = config
         self.run: Runner = run or PrivateThreads(clock, "chatroom-search", 1)
-        self._db: psycopg.Connection[Any] | None = None
+        self.link = PostgresLink(conninfo, DATABASE_TIMEOUT, search_postgres.SCHEMA)
         #: The last outbox entry this node knows to be applied.
         self._applied: StreamId = (0, 0)
         self._lock = DeferredLock()
@@ -195,12 +196,7 @@ class ClusterSearch:
 
     def _connection(self) -> psycopg.Connection[Any]:
         """Opened (again, after a failure) on the search thread."""
-        if self._db is not None and (self._db.closed or self._db.broken):
-            self._db.close()
-            self._db = None
-        if self._db is None:
-            self._db = search_postgres.connect(self.conninfo, DATABASE_TIMEOUT)
-        return self._db
+        return self.link.connection()
 
     def close(self) -> Deferred[None]:
         """Stop draining; close the connection after what is queued, and
@@ -216,9 +212,7 @@ class ClusterSearch:
         return closing
 
     def _close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        self.link.close()
 
 
 def cluster_search(

@@ -35,6 +35,7 @@ from typing import Any
 
 import psycopg
 
+from chatroom.backends.redis import postgres_link
 from chatroom.backends.redis.encoded import decoded
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
@@ -145,16 +146,7 @@ TRIM_PRIVATE = (
 def connect(conninfo: str, timeout: float) -> psycopg.Connection[Any]:
     """A connection whose schema is in place; every statement bounded by
     ``timeout`` seconds, so a stuck server cannot hold the thread."""
-    db = psycopg.connect(
-        conninfo,
-        connect_timeout=max(1, round(timeout)),
-        options=f"-c statement_timeout={round(timeout * 1000)}",
-        autocommit=True,
-    )
-    with db.transaction():
-        for statement in SCHEMA:
-            db.execute(statement)
-    return db
+    return postgres_link.connect(conninfo, timeout, SCHEMA)
 
 
 def cursor(db: psycopg.Connection[Any]) -> StreamId:
