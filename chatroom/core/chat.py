@@ -192,6 +192,13 @@ class ChatCore(Generic[B]):
     def stop(self) -> None:
         self.backend.stop()
 
+    def reconfigure(self, config: ServerConfig) -> None:
+        """Who is an admin is asked of the configuration at each command
+        (:meth:`_actor`, and each device's), so the new one takes effect
+        at the next; what else it holds is unchanged by a reload."""
+        self.config = config
+        self.devices.config = config
+
     def detach(self) -> Deferred[None]:
         return self.backend.detach()
 

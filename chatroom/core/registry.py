@@ -29,6 +29,7 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Killed
+from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
     DeviceList,
@@ -144,6 +145,10 @@ class Registry(Protocol):
 
     def stop(self) -> None:
         """Cancel timers: no more lobby pushes (shutdown begins)."""
+
+    def reconfigure(self, config: ServerConfig) -> None:
+        """A reload: ``config``'s admins (``--admins``) from the next command
+        on, for every session; the rest of ``config`` is as it was."""
 
     def detach(self) -> Deferred[None]:
         """Every session is closed: let go of shared state before exiting."""
