@@ -12,7 +12,9 @@ tests/integration/test_config_file.py.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
+from twisted.web.server import Request
 from twisted.web.test.requesthelper import DummyRequest
 
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
@@ -141,7 +143,7 @@ class ReloadTests(AccountsCase):
             request = DummyRequest([b""])
             request.requestHeaders.setRawHeaders(b"origin", [origin.encode()])
             request.requestHeaders.setRawHeaders(b"host", [b"chat.example.org"])
-            return ws.allowed(request)
+            return ws.allowed(cast(Request, request))
 
         self.assertTrue(allowed("https://chat.example.org"))  # the site's own
         self.assertFalse(allowed("https://a.example"))
