@@ -53,7 +53,7 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.files import FileStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
-from chatroom.core.moderation import Outcome, Target
+from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
 from chatroom.core.registry import Member
@@ -508,6 +508,12 @@ class Backend(Protocol):
         outcome: Outcome,
     ) -> None:
         """Apply a moderation outcome decided on ``facts``."""
+        ...
+
+    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
+        """Give the room its new policy and owner (:func:`~chatroom.core.
+        moderation.give`) in one step, if ``facts`` still hold, and show
+        its members ``given.event``."""
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None: ...

@@ -659,6 +659,23 @@ class ChatCore(Generic[B]):
     async def announce_as(self, actor: Actor, text: str) -> None:
         await admin.announce(self.backend, actor, text)
 
+    async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
+        def rule(facts: DecisionFacts) -> moderation.Given:
+            return moderation.give(facts.room, actor, account, facts.target)
+
+        async def apply(facts: DecisionFacts, given: moderation.Given) -> str:
+            await self.backend.apply_give(facts, given)
+            return facts.room.name
+
+        given = await self._decide(room, rule, apply, account)
+        self.log.info(
+            "{admin} gave {room} to {account}",
+            admin=actor.name,
+            room=given,
+            account=account,
+        )
+        return given
+
     async def backup(self, actor: Actor, path: str) -> None:
         admin.check_admin(actor, "backup")
         await self.backend.backup(path)

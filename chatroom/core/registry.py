@@ -560,6 +560,17 @@ class Registry(Protocol):
         """:meth:`announce` by ``actor``."""
         ...
 
+    async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
+        """A server admin's ``rooms give``: room ``room`` belongs to
+        ``account`` from now on (:func:`chatroom.core.moderation.give`);
+        its name as the room has it.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``NO_SUCH_ROOM``, ``NO_SUCH_ACCOUNT``,
+                ``BAD_ARGS`` (a permanent room).
+        """
+        ...
+
     async def backup(self, actor: Actor, path: str) -> None:
         """An admin's consistent copy of the store, written to a new file at
         ``path`` by the store's one writer.

@@ -122,6 +122,11 @@ def _rooms_list(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("GET", "rooms")
 
 
+def _rooms_give(client: AdminClient, options: argparse.Namespace) -> Any:
+    path = f"rooms/{quoted(options.room)}/owner"
+    return client.call("POST", path, {"account": options.account})
+
+
 def _bans_list(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("GET", "bans")
 
@@ -264,9 +269,13 @@ def parser() -> argparse.ArgumentParser:
         one.add_argument("name")
         one.set_defaults(run=run)
 
-    rooms = commands.add_parser("rooms", help="list rooms")
+    rooms = commands.add_parser("rooms", help="list rooms, give one to an account")
     on_rooms = rooms.add_subparsers(dest="action", required=True)
     on_rooms.add_parser("list").set_defaults(run=_rooms_list)
+    give = on_rooms.add_parser("give", help="make ACCOUNT the owner of ROOM")
+    give.add_argument("room")
+    give.add_argument("account")
+    give.set_defaults(run=_rooms_give)
 
     bans = commands.add_parser("bans", help="list and add server bans")
     on_bans = bans.add_subparsers(dest="action", required=True)

@@ -246,6 +246,27 @@ class AdminToolTests(AdminServerTestCase):
         self.assertEqual(line, "ANNOUNCE chatroom maintenance at noon")
 
     @defer.inlineCallbacks
+    def test_rooms_give(self):
+        """``rooms give ROOM ACCOUNT``: the room sees its new owner, who
+        may do what only an owner does; an unknown account is refused."""
+        alice = yield self.registered("alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED ")
+        bob = yield self.registered("bob", "password-2")
+        bob.say("/join tea")
+        yield alice.expect_line("JOIN tea bob")
+        answer = yield self.admin_json("rooms", "give", "tea", "bob")
+        self.assertEqual(answer, {"room": "tea", "owner": "bob"})
+        self.assertEqual((yield alice.expect_line("OWNER ")), "OWNER tea bob")
+        bob.say("/set topic-lock on")
+        self.assertEqual((yield bob.expect_line("SET ")), "SET tea topic-lock on bob")
+        status, _, err = yield self.admin("rooms", "give", "tea", "nobody")
+        self.assertEqual(
+            (status, err),
+            (1, "chatroom-admin: 404 NO_SUCH_ACCOUNT: nobody has registered nobody\n"),
+        )
+
+    @defer.inlineCallbacks
     def test_backup_and_restore(self):
         """A backup of the running server, restored into a fresh --db,
         serves the history back; restoring into the running server's own

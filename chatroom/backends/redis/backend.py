@@ -79,7 +79,7 @@ from chatroom.core.events import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Seating
-from chatroom.core.moderation import Outcome, Target
+from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
@@ -792,6 +792,21 @@ class RedisBackend:
             moderation_scripts.MODERATE,
             *moderation_args(key, session, facts, outcome, outcomes.encoded(changes)),
             refusals=MEMBERS_ONLY,
+        )
+
+    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
+        policy = given.policy
+        await self.calls.call(
+            moderation_scripts.GIVE,
+            name_key(facts.room.name),
+            *facts.guard,
+            policy.to_json(),
+            "1" if policy.keep else "0",
+            "1" if policy.restricted else "0",
+            policy.owner_account,
+            given.owner,
+            codec.encode(given.event),
+            refusals={},
         )
 
     # -- lobby watchers -------------------------------------------------------------

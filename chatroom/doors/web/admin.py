@@ -21,6 +21,8 @@ POST    ``/admin/accounts/NAME/password``  ``{"password": P}`` optional;
                                         "password": P}``
 GET     ``/admin/rooms``                ``{"rooms": [{"name", "members",
                                         "capacity", "topic", "secret"}]}``
+POST    ``/admin/rooms/ROOM/owner``     ``{"account": A}`` →
+                                        ``{"room": ROOM, "owner": A}``
 GET     ``/admin/bans``                 ``{"bans": [MASK, ...]}``
 POST    ``/admin/bans``                 ``{"mask": M, "reason": R}`` →
                                         ``{"banned": MASK}``
@@ -87,6 +89,7 @@ class AdminAPI(Resource):
             (b"DELETE", "accounts", 2): self.delete_account,
             (b"POST", "accounts", 3): self.change_account,
             (b"GET", "rooms", 1): self.rooms,
+            (b"POST", "rooms", 3): self.change_room,
             (b"GET", "bans", 1): self.bans,
             (b"POST", "bans", 1): self.ban,
             (b"POST", "announce", 1): self.announce,
@@ -157,6 +160,15 @@ class AdminAPI(Resource):
         text = _text(body, "text")
         await self.chat.registry.announce_as(self.operator, text)
         return {"announced": text}
+
+    async def change_room(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        if parts[2] != "owner":
+            raise errors.bad_args(f"rooms ROOM {parts[2]}: no such change")
+        account = _text(body, "account")
+        room = await self.chat.registry.give_room_as(self.operator, parts[1], account)
+        return {"room": room, "owner": account}
 
     async def delete_account(
         self, request: Request, parts: list[str], body: Answer
