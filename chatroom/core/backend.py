@@ -393,8 +393,9 @@ class Backend(Protocol):
     async def unban_from_server(self, mask: str) -> bool: ...
 
     async def backup(self, path: str) -> None:
-        """A consistent copy of what is stored, written to a new file at
-        ``path``, by the one writer (chatroom-admin's ``backup``).
+        """A copy of what is stored, written to a new file at ``path``
+        (chatroom-admin's ``backup``): the SQLite file, consistent, by its
+        one writer; in cluster mode, Redis's keys as they are read.
 
         Raises:
             ChatError: ``NOT_SUPPORTED`` where there is nothing to copy.

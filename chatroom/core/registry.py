@@ -572,12 +572,14 @@ class Registry(Protocol):
         ...
 
     async def backup(self, actor: Actor, path: str) -> None:
-        """An admin's consistent copy of the store, written to a new file at
-        ``path`` by the store's one writer.
+        """An admin's copy of the store, written to a new file at ``path``:
+        alone, a consistent copy of the SQLite file by the store's one
+        writer; in cluster mode, every Redis key under the cluster's prefix
+        (:mod:`chatroom.backends.redis.dumpfile`).
 
         Raises:
             ChatError: ``NOT_ALLOWED``, ``NOT_SUPPORTED`` (no file to copy:
-                ``--db :memory:``, or cluster mode).
+                ``--db :memory:``), ``UNAVAILABLE`` (Redis out of reach).
         """
         ...
 

@@ -22,7 +22,13 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.backends.redis import moderation_scripts, node_scripts, outcomes, scripts
+from chatroom.backends.redis import (
+    dumpfile,
+    moderation_scripts,
+    node_scripts,
+    outcomes,
+    scripts,
+)
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
@@ -515,9 +521,10 @@ class RedisBackend:
         return await self.account_store.remove_server_ban(mask)
 
     async def backup(self, path: str) -> None:
-        """Not here: a cluster's store is Redis's, copied by Redis itself
-        (``BGSAVE``, or a replica: docs/operations.md)."""
-        raise errors.cannot_back_up("not supported in cluster mode")
+        """Every key under the cluster's prefix, as Redis dumps it, streamed
+        into the file at ``path`` (:mod:`~chatroom.backends.redis.dumpfile`)."""
+        with open(path, "wb") as file:
+            await dumpfile.export(self.calls.command, self.calls.prefix, file)
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel."""

@@ -28,7 +28,10 @@ POST    ``/admin/bans``                 ``{"mask": M, "reason": R}`` →
                                         ``{"banned": MASK}``
 POST    ``/admin/announce``             ``{"text": T}`` → ``{"announced": T}``
 GET     ``/admin/backup``               the SQLite file
-                                        (``application/vnd.sqlite3``)
+                                        (``application/vnd.sqlite3``), or in
+                                        cluster mode the export of Redis's
+                                        keys (``application/octet-stream``:
+                                        chatroom.backends.redis.dumpfile)
 ======  =============================  ======================================
 """
 
@@ -70,6 +73,9 @@ Answer = dict[str, Any]
 Handler = Callable[[Request, list[str], Answer], Awaitable[Answer | str]]
 
 _JSON = "application/json; charset=utf-8"
+#: The first bytes of every SQLite file: a backup that does not start so
+#: is a cluster's export of Redis's keys.
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class AdminAPI(Resource):
@@ -264,7 +270,10 @@ def _send_file(request: Request, path: str) -> None:
     finally:
         os.unlink(path)
     size = os.fstat(copy.fileno()).st_size
-    request.setHeader(b"content-type", b"application/vnd.sqlite3")
+    sqlite = copy.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    copy.seek(0)
+    kind = b"application/vnd.sqlite3" if sqlite else b"application/octet-stream"
+    request.setHeader(b"content-type", kind)
     request.setHeader(b"content-length", str(size).encode())
     request.setHeader(b"cache-control", b"no-store")
     request.registerProducer(FileProducer(request, copy), False)
