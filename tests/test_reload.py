@@ -5,8 +5,8 @@ A server built from real options parsed from a ``--config`` file (as
 and reloaded: what may change in a running server changes for everyone
 already connected, nobody is disconnected, what needs a restart is named,
 and a file with a mistake changes nothing. ``SIGHUP`` and the TLS
-certificates are reloaded in the real plugin:
-tests/integration/test_config_file.py.
+certificates are reloaded in the real plugin, with a hundred clients:
+tests/integration/test_reload_many.py.
 """
 
 from __future__ import annotations

@@ -9,15 +9,11 @@ no longer empty), and a node started on that one serves the history back.
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 from twisted.internet import defer, reactor
-from twisted.python.filepath import FilePath
 
 from chatroom.backends.redis.dumpfile import MAGIC
 from tests.cluster.support import RedisProcess, RedisTestCase, free_port
-from tests.integration.test_admin import TOKEN, AdminServerTestCase
+from tests.integration.test_admin import AdminServerTestCase
 from tests.support import LineClient, connect_client
 
 
@@ -29,12 +25,7 @@ class ClusterBackupTests(RedisTestCase, AdminServerTestCase):
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield RedisTestCase.setUp(self)
-        self.dir = FilePath(tempfile.mkdtemp())
-        self.addCleanup(self.dir.remove)
-        self.token_file = self.dir.child("admin.token").path
-        with open(self.token_file, "w") as file:
-            file.write(TOKEN + "\n")
-        os.chmod(self.token_file, 0o600)
+        self.write_token()
         self.port, self.http_port = yield self.node(self.redis.url, "first")
 
     @defer.inlineCallbacks

@@ -35,16 +35,20 @@ class AdminServerTestCase(unittest.TestCase):
 
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        self.write_token()
+        self.db = self.dir.child("chat.sqlite3").path
+        self.port, self.http_port = yield self.serve(
+            "--db", self.db, "--admin-token-file", self.token_file
+        )
+
+    def write_token(self) -> None:
+        """A directory of the test's own, with the admin token's file."""
         self.dir = FilePath(tempfile.mkdtemp())
         self.addCleanup(self.dir.remove)
         self.token_file = self.dir.child("admin.token").path
         with open(self.token_file, "w") as file:
             file.write(TOKEN + "\n")
         os.chmod(self.token_file, 0o600)
-        self.db = self.dir.child("chat.sqlite3").path
-        self.port, self.http_port = yield self.serve(
-            "--db", self.db, "--admin-token-file", self.token_file
-        )
 
     @defer.inlineCallbacks
     def serve(self, *options: str):

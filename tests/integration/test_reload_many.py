@@ -28,7 +28,7 @@ from twisted.internet import defer, reactor, ssl
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from tests.integration.test_config_file import HERE, LISTENING, deferLater
+from tests.integration.test_config_file import HERE, listening_ports
 from tests.integration.test_doors import irc_client, open_browser
 from tests.integration.test_server import write_self_signed
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
@@ -79,14 +79,7 @@ class HundredClientsHangUpTests(unittest.TestCase):
         )
         self.write(OLD_RATE, OLD_BURST)
         process = spawn_twistd(self, "--config", self.file.path)
-        yield process.listening
-        ports: list[int] = []
-        for _ in range(300):  # the other two doors, a moment later
-            ports = [int(p) for p in LISTENING.findall(process.output.decode())]
-            if len(ports) == 3:
-                break
-            yield deferLater(0.05)
-        self.assertEqual(len(ports), 3, process.output.decode())
+        ports = yield listening_ports(process, 3)
         return process, ports
 
     @defer.inlineCallbacks
