@@ -106,3 +106,55 @@ class OperatingContract(ContractBase):
         with self.assertRaises(ChatError) as refused:
             yield self.done(operating.reset_password(accounts, "nobody", "long-enough"))
         self.assertEqual(refused.exception.code, "NO_SUCH_ACCOUNT")
+
+    def give(self, room: str, account: str, actor: Actor | None = None) -> Any:
+        registry = self.server.registry
+        return self.done(registry.give_room_as(actor or self.operator, room, account))
+
+    @defer.inlineCallbacks
+    def test_give_room(self) -> Generator[Any, Any, None]:
+        """A room given to an account in it: the room sees the owner change
+        and the account's user owns it (the former owner no longer); given
+        to an account away, it is that account's user's on joining."""
+        lina, bea = yield self.in_room("tea", "lina", "bea")
+        bea.say(f"/register {PASSWORD}")
+        yield self.expect(bea, "REGISTERED bea")
+        given = yield self.give("Tea", "Bea")
+        self.assertEqual(given, "tea")
+        yield self.expect(lina, "OWNER tea bea")
+        yield self.expect(bea, "OWNER tea bea")
+        lina.say("/set keep off")
+        yield self.expect(lina, "ERR NOT_ALLOWED only the owner of tea")
+        bea.say("/set topic-lock on")
+        yield self.expect(bea, "SET tea topic-lock on")
+
+        cara = yield self.registered("cara")
+        cara.say("/quit")
+        yield self.give("tea", "cara")
+        yield self.expect(bea, "OWNER tea cara")
+        bea.say("/set topic-lock off")
+        yield self.expect(bea, "ERR NOT_ALLOWED ")
+        cara = User(FakeClient(self.server))
+        cara.say(f"/login cara {PASSWORD}")
+        yield self.expect(cara, "WELCOME cara")
+        cara.say("/join tea")
+        yield self.expect(cara, "MEMBERS tea ")
+        cara.say("/set topic-lock off")
+        yield self.expect(cara, "SET tea topic-lock off")
+
+    @defer.inlineCallbacks
+    def test_give_room_refused(self) -> Generator[Any, Any, None]:
+        """An unknown room or account, a permanent room and anyone but an
+        admin are refused, each with its code."""
+        yield self.in_room("tea", "lina")
+        yield self.registered("bea")
+        for room, account, actor, code in (
+            ("nowhere", "bea", None, "NO_SUCH_ROOM"),
+            ("tea", "nobody", None, "NO_SUCH_ACCOUNT"),
+            ("tea", "lina", None, "NO_SUCH_ACCOUNT"),  # a plain name
+            ("general", "bea", None, "BAD_ARGS"),
+            ("tea", "bea", Actor("bea", "bea"), "NOT_ALLOWED"),
+        ):
+            with self.assertRaises(ChatError) as refused:
+                yield self.give(room, account, actor)
+            self.assertEqual(refused.exception.code, code, (room, account))

@@ -63,7 +63,7 @@ class HTTPBoundsTestCase(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.server = local_server(self.config, self.clock)
-        self.site = build_site(self.server, (), LIMITS)
+        self.site = build_site(self.server, LIMITS)
 
     def connect(self, host: str = "127.0.0.1") -> tuple[Any, SocketBuffer]:
         transport = SocketBuffer(host)

@@ -151,6 +151,7 @@ class MeteredRegistryTests(unittest.TestCase):
                 "store_epoch",
                 "start",
                 "stop",
+                "reconfigure",
                 "detach",
             },
         )

@@ -5,14 +5,19 @@ A server built from real options parsed from a ``--config`` file (as
 and reloaded: what may change in a running server changes for everyone
 already connected, nobody is disconnected, what needs a restart is named,
 and a file with a mistake changes nothing. ``SIGHUP`` and the TLS
-certificates are reloaded in the real plugin:
-tests/integration/test_config_file.py.
+certificates are reloaded in the real plugin, with a hundred clients:
+tests/integration/test_reload_many.py.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
+from twisted.web.server import Request
+from twisted.web.test.requesthelper import DummyRequest
+
+from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 from chatroom.wiring.reload import Reloader, ReloadError
 from chatroom.wiring.tap import Options
 from tests.support import FakeClient
@@ -89,12 +94,67 @@ class ReloadTests(AccountsCase):
         )
         self.assertIs(self.server.config, running)
 
-    def admin(self) -> FakeClient:
-        self.account("boss")
+    def admin(self, name: str = "boss") -> FakeClient:
+        self.account(name)
         boss = FakeClient(self.server)
-        boss.send(f"/login boss {PASSWORD}")
+        boss.send(f"/login {name} {PASSWORD}")
         boss.received()
         return boss
+
+    def test_admins_reloaded(self) -> None:
+        """``admins`` rewritten: an account added is an admin at its next
+        command, at the line door and the IRC door, already signed in;
+        one removed is no longer."""
+        boss = self.admin()
+        carol = self.admin("carol")
+        carol_irc = self.signed_in("carol")
+        carol.send("/announce tea")
+        self.assertEqual(
+            carol.received(), ["ERR NOT_ALLOWED only server admins can /announce"]
+        )
+        self.file.write_text(
+            self.file.read_text().replace('admins = ["boss"]', 'admins = ["carol"]')
+        )
+        self.assertEqual(self.reloader.reload(), "applied: admins")
+        carol.send("/announce tea")
+        self.assertEqual(carol.received(), ["ANNOUNCE carol tea"])
+        boss.received()  # the announcement
+        boss.send("/announce scones")
+        self.assertEqual(
+            boss.received(), ["ERR NOT_ALLOWED only server admins can /announce"]
+        )
+        carol_irc.received()  # the announcement
+        carol_irc.send("REHASH")
+        self.assertEqual(
+            carol_irc.received(),
+            [":chatroom 382 carol chatroom :Rehashing: nothing to apply"],
+        )
+        boss.send("/rehash")
+        self.assertEqual(
+            boss.received(), ["ERR NOT_ALLOWED only server admins can /rehash"]
+        )
+
+    def test_http_origins_reloaded(self) -> None:
+        """``http-origins`` rewritten: the next WebSocket handshake from a
+        page of a newly allowed site is accepted, one dropped is refused."""
+        ws = OriginCheckedResource(LineWebSocketFactory(self.server), self.server)
+
+        def allowed(origin: str) -> bool:
+            request = DummyRequest([b""])
+            request.requestHeaders.setRawHeaders(b"origin", [origin.encode()])
+            request.requestHeaders.setRawHeaders(b"host", [b"chat.example.org"])
+            return ws.allowed(cast(Request, request))
+
+        self.assertTrue(allowed("https://chat.example.org"))  # the site's own
+        self.assertFalse(allowed("https://a.example"))
+        self.write(rate=0, extra='[doors]\nhttp-origins = ["https://a.example"]\n')
+        self.assertEqual(self.reloader.reload(), "applied: http-origins")
+        self.assertTrue(allowed("https://A.example/"))
+        self.assertFalse(allowed("https://b.example"))
+        self.write(rate=0, extra='[doors]\nhttp-origins = ["https://b.example"]\n')
+        self.reloader.reload()
+        self.assertFalse(allowed("https://a.example"))
+        self.assertTrue(allowed("https://b.example"))
 
     def test_rehash_command(self) -> None:
         """An admin's ``/rehash`` is answered ``REHASHED``, or ``ERR

@@ -53,7 +53,7 @@ class WireScriptTests(unittest.TestCase):
     page's other scripts are."""
 
     def get(self, path: str) -> Response:
-        site = build_site(local_server(ServerConfig(), Clock()), ())
+        site = build_site(local_server(ServerConfig(), Clock()))
         transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 50000))
         connection = site.buildProtocol(transport.getPeer())
         connection.makeConnection(transport)

@@ -32,7 +32,7 @@ class WireTestCase(unittest.TestCase):
 
     def setUp(self) -> None:
         server = local_server(ServerConfig(), Clock())
-        site = build_site(server, ())
+        site = build_site(server)
         self.transport = StringTransport(
             peerAddress=IPv4Address("TCP", "127.0.0.1", 50000)
         )
@@ -92,7 +92,7 @@ class NotAHandshakeTests(unittest.TestCase):
 
     def test_plain_get_is_400(self) -> None:
         """A plain ``GET /ws`` is answered 400, as twisted.web's resource did."""
-        site = build_site(local_server(ServerConfig(), Clock()), ())
+        site = build_site(local_server(ServerConfig(), Clock()))
         transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 1))
         connection = site.buildProtocol(transport.getPeer())
         connection.makeConnection(transport)

@@ -179,6 +179,10 @@ class AccountService:
         self.in_session = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self.known: OrderedDict[tuple[str, str], None] = OrderedDict()
 
+    def reconfigure(self, config: ServerConfig) -> None:
+        """A reload: ``config``'s admins from the next check on."""
+        self.admins = config.admin_accounts
+
     def is_admin(self, account: str) -> bool:
         return account in self.admins
 

@@ -53,7 +53,7 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
-from chatroom.core.moderation import Outcome, Target
+from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
 from chatroom.core.registry import Member
@@ -405,8 +405,9 @@ class Backend(Protocol):
     async def unban_from_server(self, mask: str) -> bool: ...
 
     async def backup(self, path: str) -> None:
-        """A consistent copy of what is stored, written to a new file at
-        ``path``, by the one writer (chatroom-admin's ``backup``).
+        """A copy of what is stored, written to a new file at ``path``
+        (chatroom-admin's ``backup``): the SQLite file, consistent, by its
+        one writer; in cluster mode, Redis's keys as they are read.
 
         Raises:
             ChatError: ``NOT_SUPPORTED`` where there is nothing to copy.
@@ -520,6 +521,12 @@ class Backend(Protocol):
         outcome: Outcome,
     ) -> None:
         """Apply a moderation outcome decided on ``facts``."""
+        ...
+
+    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
+        """Give the room its new policy and owner (:func:`~chatroom.core.
+        moderation.give`) in one step, if ``facts`` still hold, and show
+        its members ``given.event``."""
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None: ...

@@ -199,6 +199,13 @@ class ChatCore(Generic[B]):
     def stop(self) -> None:
         self.backend.stop()
 
+    def reconfigure(self, config: ServerConfig) -> None:
+        """Who is an admin is asked of the configuration at each command
+        (:meth:`_actor`, and each device's), so the new one takes effect
+        at the next; what else it holds is unchanged by a reload."""
+        self.config = config
+        self.devices.config = config
+
     def detach(self) -> Deferred[None]:
         return self.backend.detach()
 
@@ -658,6 +665,23 @@ class ChatCore(Generic[B]):
 
     async def announce_as(self, actor: Actor, text: str) -> None:
         await admin.announce(self.backend, actor, text)
+
+    async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
+        def rule(facts: DecisionFacts) -> moderation.Given:
+            return moderation.give(facts.room, actor, account, facts.target)
+
+        async def apply(facts: DecisionFacts, given: moderation.Given) -> str:
+            await self.backend.apply_give(facts, given)
+            return facts.room.name
+
+        given = await self._decide(room, rule, apply, account)
+        self.log.info(
+            "{admin} gave {room} to {account}",
+            admin=actor.name,
+            room=given,
+            account=account,
+        )
+        return given
 
     async def backup(self, actor: Actor, path: str) -> None:
         admin.check_admin(actor, "backup")

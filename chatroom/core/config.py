@@ -109,6 +109,15 @@ class ServerConfig:
     upload_quota: int = 100 * 1024 * 1024
     upload_rate: int = 10
     upload_refuse_types: tuple[str, ...] = ()
+    #: Origins whose pages may open the web door's WebSockets
+    #: (``--http-origins``; ``*``: any), besides the site's own.
+    http_origins: tuple[str, ...] = ()
+
+    @cached_property
+    def allowed_origins(self) -> frozenset[str]:
+        """``--http-origins`` as a handshake's ``Origin`` is compared with
+        them: lower case, without a trailing slash."""
+        return frozenset(origin.rstrip("/").lower() for origin in self.http_origins)
 
     @cached_property
     def admin_accounts(self) -> frozenset[str]:

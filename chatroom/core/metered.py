@@ -50,7 +50,16 @@ OPERATION_SECONDS = Histogram(
 #: Registry members passed through untimed: the server's lifecycle, and what
 #: it holds (its account store, its files, its store's epoch).
 UNTIMED = frozenset(
-    {"account_store", "available", "files", "store_epoch", "start", "stop", "detach"}
+    {
+        "account_store",
+        "available",
+        "files",
+        "store_epoch",
+        "start",
+        "stop",
+        "reconfigure",
+        "detach",
+    }
 )
 
 

@@ -32,6 +32,7 @@ from chatroom.core.events import (
     Kicked,
     MemberMode,
     ModeChanged,
+    OwnerChanged,
     RoomEvent,
     SettingChanged,
 )
@@ -249,6 +250,42 @@ class Outcome:
     #: that nobody owned, whose policy the actor changed, is held by the
     #: actor (:func:`decide`).
     actor_owns: bool = False
+
+
+@dataclass(frozen=True)
+class Given:
+    """What giving a room to an account changes (:func:`give`): the room's
+    policy, its owner (a name key; "" for nobody until the account's user
+    joins) and what the room is shown."""
+
+    policy: RoomPolicy
+    owner: str
+    event: OwnerChanged
+
+
+def give(room: RoomFacts, actor: Actor, account: str, target: Target | None) -> Given:
+    """``chatroom-admin rooms give ROOM ACCOUNT`` (a server admin's): the
+    room is ``account``'s from now on, kept for it as ``/set keep`` keeps a
+    room for its owner's account. The account's user in the room (by its
+    own name) owns it at once; if none is there, the first to join signed
+    in to it. The room is shown an owner change (``OWNER``, IRC's
+    ``MODE +o``) naming the account.
+
+    ``target``: the user called ``account``, as the back-end found them.
+
+    Raises:
+        ChatError: ``NOT_ALLOWED`` (not an admin), ``NO_SUCH_ACCOUNT``,
+            ``BAD_ARGS`` (a permanent room: it has no owner).
+    """
+    if not actor.admin:
+        raise errors.admins_only("rooms give")
+    if target is None or target.account != target.key:
+        raise errors.no_such_account(account)
+    if room.permanent:
+        raise errors.bad_args(f"{room.name} is permanent: it has no owner")
+    policy = replace(room.policy, keep=True, owner_account=target.account)
+    owner = target.key if target.present else ""
+    return Given(policy, owner, OwnerChanged(room.name, target.name))
 
 
 def _mode(room: RoomFacts, user: Target, actor: Actor, mode: MemberMode) -> ModeChanged:

@@ -29,6 +29,7 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Killed
+from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
     DeviceList,
@@ -144,6 +145,10 @@ class Registry(Protocol):
 
     def stop(self) -> None:
         """Cancel timers: no more lobby pushes (shutdown begins)."""
+
+    def reconfigure(self, config: ServerConfig) -> None:
+        """A reload: ``config``'s admins (``--admins``) from the next command
+        on, for every session; the rest of ``config`` is as it was."""
 
     def detach(self) -> Deferred[None]:
         """Every session is closed: let go of shared state before exiting."""
@@ -555,13 +560,26 @@ class Registry(Protocol):
         """:meth:`announce` by ``actor``."""
         ...
 
+    async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
+        """A server admin's ``rooms give``: room ``room`` belongs to
+        ``account`` from now on (:func:`chatroom.core.moderation.give`);
+        its name as the room has it.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``NO_SUCH_ROOM``, ``NO_SUCH_ACCOUNT``,
+                ``BAD_ARGS`` (a permanent room).
+        """
+        ...
+
     async def backup(self, actor: Actor, path: str) -> None:
-        """An admin's consistent copy of the store, written to a new file at
-        ``path`` by the store's one writer.
+        """An admin's copy of the store, written to a new file at ``path``:
+        alone, a consistent copy of the SQLite file by the store's one
+        writer; in cluster mode, every Redis key under the cluster's prefix
+        (:mod:`chatroom.backends.redis.dumpfile`).
 
         Raises:
             ChatError: ``NOT_ALLOWED``, ``NOT_SUPPORTED`` (no file to copy:
-                ``--db :memory:``, or cluster mode).
+                ``--db :memory:``), ``UNAVAILABLE`` (Redis out of reach).
         """
         ...
 

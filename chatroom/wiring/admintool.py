@@ -12,6 +12,11 @@ and restores a backup into the store of a server that is stopped::
 
     chatroom-admin restore chatroom-backup.sqlite3 --db chatroom.sqlite3
 
+A cluster node's backup is an export of the cluster's Redis keys
+(:mod:`chatroom.backends.redis.dumpfile`), restored into an empty Redis::
+
+    chatroom-admin restore cluster-backup.redis --redis redis://127.0.0.1:6379/0
+
 Answers are aligned text, or with ``--json`` the API's JSON as it came;
 a refusal or a failure is one line on stderr and exit status 1. The token
 is read from its file and sent only in the ``Authorization`` header.
@@ -33,6 +38,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
+from chatroom.backends.redis import dumpfile
+from chatroom.wiring.redisrestore import RestoreError, restore_redis
 
 #: Seconds a call may take (a backup of a large store takes a while).
 TIMEOUT = 300.0
@@ -122,6 +129,11 @@ def _rooms_list(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("GET", "rooms")
 
 
+def _rooms_give(client: AdminClient, options: argparse.Namespace) -> Any:
+    path = f"rooms/{quoted(options.room)}/owner"
+    return client.call("POST", path, {"account": options.account})
+
+
 def _bans_list(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("GET", "bans")
 
@@ -153,7 +165,14 @@ def _backup(client: AdminClient, options: argparse.Namespace) -> Any:
 
 
 def _check_backup(path: str) -> None:
-    """``path`` is a whole SQLite file with a chatroom store's tables."""
+    """``path`` is a whole SQLite file with a chatroom store's tables, or
+    a whole cluster backup."""
+    if dumpfile.is_dump_file(path):
+        try:
+            dumpfile.check(path)
+        except dumpfile.DumpFileError as problem:
+            raise AdminError(f"{path}: {problem}") from None
+        return
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             (verdict,) = db.execute("PRAGMA quick_check").fetchone()
@@ -264,9 +283,13 @@ def parser() -> argparse.ArgumentParser:
         one.add_argument("name")
         one.set_defaults(run=run)
 
-    rooms = commands.add_parser("rooms", help="list rooms")
+    rooms = commands.add_parser("rooms", help="list rooms, give one to an account")
     on_rooms = rooms.add_subparsers(dest="action", required=True)
     on_rooms.add_parser("list").set_defaults(run=_rooms_list)
+    give = on_rooms.add_parser("give", help="make ACCOUNT the owner of ROOM")
+    give.add_argument("room")
+    give.add_argument("account")
+    give.set_defaults(run=_rooms_give)
 
     bans = commands.add_parser("bans", help="list and add server bans")
     on_bans = bans.add_subparsers(dest="action", required=True)
@@ -285,10 +308,20 @@ def parser() -> argparse.ArgumentParser:
     backup.set_defaults(run=_backup)
 
     into = commands.add_parser(
-        "restore", help="restore FILE into a stopped server's --db"
+        "restore",
+        help="restore FILE into a stopped server's --db, or a cluster backup "
+        "into an empty Redis (--redis)",
     )
     into.add_argument("file")
-    into.add_argument("--db", required=True)
+    target = into.add_mutually_exclusive_group(required=True)
+    target.add_argument("--db")
+    target.add_argument("--redis", metavar="URL")
+    into.add_argument(
+        "--replace",
+        action="store_true",
+        help="with --redis: restore into a Redis that is not empty, "
+        "replacing its keys of the same names",
+    )
     into.set_defaults(run=None)
     return top
 
@@ -305,6 +338,12 @@ def read_token(path: str) -> str:
 
 
 def run(options: argparse.Namespace) -> Any:
+    if options.group == "restore" and options.redis:
+        try:
+            keys = restore_redis(options.file, options.redis, options.replace)
+        except RestoreError as problem:
+            raise AdminError(str(problem)) from None
+        return {"restored": options.file, "redis": options.redis, "keys": keys}
     if options.group == "restore":
         restore(options.file, options.db)
         return {"restored": options.file, "db": options.db}

@@ -39,9 +39,13 @@ log = Logger()
 
 #: The options a reload applies: those the server reads from its
 #: configuration each time it uses them (the flood rules are updated in
-#: place: every connection's gate shares them).
+#: place: every connection's gate shares them; the admins are asked of the
+#: registry's and the account service's configuration at each command,
+#: the origins of the server's at each WebSocket handshake).
 RELOADED = (
     "motd",
+    "admins",
+    "http-origins",
     "rate",
     "burst",
     "max-backlog",

@@ -612,7 +612,6 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         "irc": lambda: irc,
         "http": lambda: build_site(
             server,
-            config["http-origins"],
             config.http_limits(server_config),
             irc,
             config.admin_token,

@@ -35,16 +35,20 @@ class AdminServerTestCase(unittest.TestCase):
 
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        self.write_token()
+        self.db = self.dir.child("chat.sqlite3").path
+        self.port, self.http_port = yield self.serve(
+            "--db", self.db, "--admin-token-file", self.token_file
+        )
+
+    def write_token(self) -> None:
+        """A directory of the test's own, with the admin token's file."""
         self.dir = FilePath(tempfile.mkdtemp())
         self.addCleanup(self.dir.remove)
         self.token_file = self.dir.child("admin.token").path
         with open(self.token_file, "w") as file:
             file.write(TOKEN + "\n")
         os.chmod(self.token_file, 0o600)
-        self.db = self.dir.child("chat.sqlite3").path
-        self.port, self.http_port = yield self.serve(
-            "--db", self.db, "--admin-token-file", self.token_file
-        )
 
     @defer.inlineCallbacks
     def serve(self, *options: str):
@@ -244,6 +248,27 @@ class AdminToolTests(AdminServerTestCase):
         self.assertEqual(answer, {"announced": "maintenance at noon"})
         line = yield client.expect_line("ANNOUNCE ")
         self.assertEqual(line, "ANNOUNCE chatroom maintenance at noon")
+
+    @defer.inlineCallbacks
+    def test_rooms_give(self):
+        """``rooms give ROOM ACCOUNT``: the room sees its new owner, who
+        may do what only an owner does; an unknown account is refused."""
+        alice = yield self.registered("alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED ")
+        bob = yield self.registered("bob", "password-2")
+        bob.say("/join tea")
+        yield alice.expect_line("JOIN tea bob")
+        answer = yield self.admin_json("rooms", "give", "tea", "bob")
+        self.assertEqual(answer, {"room": "tea", "owner": "bob"})
+        self.assertEqual((yield alice.expect_line("OWNER ")), "OWNER tea bob")
+        bob.say("/set topic-lock on")
+        self.assertEqual((yield bob.expect_line("SET ")), "SET tea topic-lock on bob")
+        status, _, err = yield self.admin("rooms", "give", "tea", "nobody")
+        self.assertEqual(
+            (status, err),
+            (1, "chatroom-admin: 404 NO_SUCH_ACCOUNT: nobody has registered nobody\n"),
+        )
 
     @defer.inlineCallbacks
     def test_backup_and_restore(self):

@@ -16,17 +16,16 @@ import re
 import sys
 import tempfile
 
-from twisted.internet import defer, error, reactor, ssl
+from twisted.internet import defer, error, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 from twisted.web.client import Agent, readBody
 from twisted.web.websocket import WebSocketClientEndpoint
 
-from tests.integration.test_doors import WebSocketClient, irc_client
+from tests.integration.test_doors import WebSocketClient
 from tests.integration.test_irc_scram_sockets import start_sasl
 from tests.integration.test_operator import spawn, twistd
-from tests.integration.test_server import write_self_signed
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
 from tests.support import LineClient, connect_client
 
@@ -68,14 +67,7 @@ class ConfigFileServerTests(unittest.TestCase):
         directory = FilePath(tempfile.mkdtemp())
         self.addCleanup(directory.remove)
         process: TwistdProcess = spawn_twistd(self, "--config", config_file(directory))
-        yield process.listening
-        ports: list[int] = []
-        for _ in range(300):  # the other two doors, a moment later
-            ports = [int(p) for p in LISTENING.findall(process.output.decode())]
-            if len(ports) == 3:
-                break
-            yield deferLater(0.05)
-        self.assertEqual(len(ports), 3, process.output.decode())
+        ports = yield listening_ports(process, 3)
         return process, ports
 
     @defer.inlineCallbacks
@@ -175,85 +167,6 @@ class ConfigFileServerTests(unittest.TestCase):
             self.assertNotIn(secret, log)
 
 
-class HangUpTests(unittest.TestCase):
-    """``SIGHUP`` reloads the file in place: nobody is disconnected."""
-
-    timeout = 60
-
-    @defer.inlineCallbacks
-    def test_sighup_reloads_motd_rate_and_certificate(self):
-        """A new MOTD and a new TLS certificate for new connections, the new
-        flood rate for one already connected; then a bad file changes
-        nothing and says why in the log."""
-        directory = FilePath(tempfile.mkdtemp())
-        self.addCleanup(directory.remove)
-        key, cert = write_self_signed(directory.child("tls"))
-        motd = directory.child("motd.txt")
-        motd.setContent(b"Tea at five.\n")
-        path = directory.child("chatroom.toml")
-        tls = f"ssl:0:interface=127.0.0.1:privateKey={key.path}:certKey={cert.path}"
-
-        def write(rate: float, burst: int) -> None:
-            path.setContent(
-                f'port = "{HERE}"\nirc = "{tls}"\ndb = ":memory:"\n'
-                f'motd = "{motd.path}"\n[limits]\nrate = {rate}\n'
-                f"burst = {burst}\n".encode()
-            )
-
-        write(0, 10)
-        process = spawn_twistd(self, "--config", path.path)
-        line_port = yield process.listening
-        yield process.when_output(b"port=")  # both doors
-        for _ in range(300):
-            ports = [int(p) for p in LISTENING.findall(process.output.decode())]
-            if len(ports) == 2:
-                break
-            yield deferLater(0.05)
-        irc_port = ports[1]
-        old_authority = ssl.Certificate.loadPEM(cert.getContent())
-        lina = yield connect_client(reactor, line_port, "lina")
-        ivy = yield irc_client(
-            irc_port, "ivy", ssl.optionsForClientTLS("127.0.0.1", old_authority)
-        )
-
-        motd.setContent(b"Scones today.\n")
-        new_key, new_cert = write_self_signed(directory.child("renewed"))
-        key.setContent(new_key.getContent())
-        cert.setContent(new_cert.getContent())
-        write(0.5, 1)
-        assert process.transport is not None
-        process.transport.signalProcess("HUP")
-        yield process.when_output(b"configuration reloaded")
-        self.assertIn(
-            "applied: rate, burst, motd; certificates read again: --irc",
-            process.output.decode(),
-        )
-        for number in range(3):  # past the new burst of 1: slowed
-            lina.say(f"/nick lina{number}")
-        yield lina.expect_line("SLOW ")
-        new_authority = ssl.Certificate.loadPEM(new_cert.getContent())
-        iris = yield irc_client(
-            irc_port, "iris", ssl.optionsForClientTLS("127.0.0.1", new_authority)
-        )
-        self.assertIn(":chatroom 372 iris :- Scones today.", iris.lines)
-        ivy.say("PING :still-here")
-        yield ivy.expect(lambda said: "still-here" in said)
-
-        write(-1, 1)
-        process.transport.signalProcess("HUP")
-        yield process.when_output(b"configuration not reloaded")
-        self.assertIn(
-            f"{path.path}:6: rate: must be at least 0", process.output.decode()
-        )
-        nina = yield connect_client(reactor, line_port)
-        nina.say("nina")
-        yield nina.expect_line("MOTD Scones today.")
-        for client in (lina, ivy, iris, nina):
-            self.assertFalse(client.is_closed)
-            client.transport.loseConnection()
-        yield defer.gatherResults([c.closed for c in (lina, ivy, iris, nina)])
-
-
 class BadConfigFileTests(unittest.TestCase):
     """A bad file stops the server before it listens, in one line."""
 
@@ -295,6 +208,20 @@ class BadConfigFileTests(unittest.TestCase):
         self.assertEqual(
             refused.err.decode(), f"chatroom: {bad}:15: max-line: must be at least 64\n"
         )
+
+
+@defer.inlineCallbacks
+def listening_ports(process: TwistdProcess, count: int):
+    """Fires with the ports of ``process``'s first ``count`` doors (the
+    order it opens them) once it listens on all of them (a bounded poll)."""
+    yield process.listening
+    ports: list[int] = []
+    for _ in range(300):  # the other doors, a moment later
+        ports = [int(p) for p in LISTENING.findall(process.output.decode())]
+        if len(ports) >= count:
+            return ports[:count]
+        yield deferLater(0.05)
+    raise AssertionError(f"not {count} doors listening:\n{process.output.decode()}")
 
 
 def deferLater(seconds: float) -> defer.Deferred[None]:

@@ -50,7 +50,7 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
-from chatroom.core.moderation import Outcome, Target
+from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -560,6 +560,17 @@ class LocalBackend:
         if outcome.notify is not None:
             name, invited = outcome.notify
             deliver_to(self.users[name_key(name)], invited)
+
+    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
+        where = self._find(facts.room.name)
+        where.policy = given.policy
+        if given.owner:
+            where.hand_to(given.owner, (given.event,))
+        else:
+            where.owner, where.absent_owner = None, ""
+            where.broadcast(given.event)
+        self._save(where)
+        self._room_changed(where)
 
     def _add_room(self, room: Room) -> None:
         self.rooms[room.key] = room

@@ -22,7 +22,13 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.backends.redis import moderation_scripts, node_scripts, outcomes, scripts
+from chatroom.backends.redis import (
+    dumpfile,
+    moderation_scripts,
+    node_scripts,
+    outcomes,
+    scripts,
+)
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
@@ -80,7 +86,7 @@ from chatroom.core.events import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Seating
-from chatroom.core.moderation import Outcome, Target
+from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
@@ -529,9 +535,10 @@ class RedisBackend:
         return await self.account_store.remove_server_ban(mask)
 
     async def backup(self, path: str) -> None:
-        """Not here: a cluster's store is Redis's, copied by Redis itself
-        (``BGSAVE``, or a replica: docs/operations.md)."""
-        raise errors.cannot_back_up("not supported in cluster mode")
+        """Every key under the cluster's prefix, as Redis dumps it, streamed
+        into the file at ``path`` (:mod:`~chatroom.backends.redis.dumpfile`)."""
+        with open(path, "wb") as file:
+            await dumpfile.export(self.calls.command, self.calls.prefix, file)
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel."""
@@ -806,6 +813,21 @@ class RedisBackend:
             moderation_scripts.MODERATE,
             *moderation_args(key, session, facts, outcome, outcomes.encoded(changes)),
             refusals=MEMBERS_ONLY,
+        )
+
+    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
+        policy = given.policy
+        await self.calls.call(
+            moderation_scripts.GIVE,
+            name_key(facts.room.name),
+            *facts.guard,
+            policy.to_json(),
+            "1" if policy.keep else "0",
+            "1" if policy.restricted else "0",
+            policy.owner_account,
+            given.owner,
+            codec.encode(given.event),
+            refusals={},
         )
 
     # -- lobby watchers -------------------------------------------------------------

@@ -63,6 +63,29 @@ return 'OK'
 """,
 )
 
+#: ARGV: P, r, incarnation, ver (the facts decided on), the new policy JSON, its
+#: kept (0/1), restricted (0/1) and owner account, the new owner (u, in the
+#: room; '' for nobody), the room's event. A server admin's ``rooms give``
+#: (:func:`chatroom.core.moderation.give`): applied only if the room is as it
+#: was read and the new owner still in it (``CHANGED`` otherwise).
+GIVE = Script(
+    "give",
+    r"""
+local r, owner = ARGV[2], ARGV[9]
+if not unchanged(r, ARGV[3], ARGV[4]) then return 'CHANGED' end
+if owner ~= '' and not is_member(owner, r) then return 'CHANGED' end
+local p = cjson.decode(ARGV[5])
+redis.call('HSET', room_key(r), 'policy', ARGV[5], 'kept', ARGV[6],
+           'restricted', ARGV[7], 'owner_account', ARGV[8],
+           'moderated', p.moderated and '1' or '0',
+           'external', p.external and '1' or '0')
+set_owner(r, owner)
+redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
+emit(r, ARGV[10])
+return 'OK'
+""",
+)
+
 #: ARGV: P, u. The user called u, as moderation sees them (see ``target``).
 TARGET = Script(
     "target",

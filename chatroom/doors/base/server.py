@@ -122,8 +122,13 @@ class ChatServer:
         timers, a new connection's ``--sendq`` and ``--max-line``) follows
         at once; the flood rules every connection's gate shares are updated
         in place, so the new rate applies to everyone, nobody reconnecting.
+        The admins (``--admins``) are asked at each command, by the registry
+        and the account service: an admin added is one at their next
+        command, at every door, and one removed is no longer.
         """
         self.config = config
+        self.registry.reconfigure(config)
+        self.account_service.reconfigure(config)
         if self._flood_rules is not None:
             self._flood_rules.update(config)
 

@@ -21,12 +21,17 @@ POST    ``/admin/accounts/NAME/password``  ``{"password": P}`` optional;
                                         "password": P}``
 GET     ``/admin/rooms``                ``{"rooms": [{"name", "members",
                                         "capacity", "topic", "secret"}]}``
+POST    ``/admin/rooms/ROOM/owner``     ``{"account": A}`` →
+                                        ``{"room": ROOM, "owner": A}``
 GET     ``/admin/bans``                 ``{"bans": [MASK, ...]}``
 POST    ``/admin/bans``                 ``{"mask": M, "reason": R}`` →
                                         ``{"banned": MASK}``
 POST    ``/admin/announce``             ``{"text": T}`` → ``{"announced": T}``
 GET     ``/admin/backup``               the SQLite file
-                                        (``application/vnd.sqlite3``)
+                                        (``application/vnd.sqlite3``), or in
+                                        cluster mode the export of Redis's
+                                        keys (``application/octet-stream``:
+                                        chatroom.backends.redis.dumpfile)
 ======  =============================  ======================================
 """
 
@@ -68,6 +73,9 @@ Answer = dict[str, Any]
 Handler = Callable[[Request, list[str], Answer], Awaitable[Answer | str]]
 
 _JSON = "application/json; charset=utf-8"
+#: The first bytes of every SQLite file: a backup that does not start so
+#: is a cluster's export of Redis's keys.
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class AdminAPI(Resource):
@@ -87,6 +95,7 @@ class AdminAPI(Resource):
             (b"DELETE", "accounts", 2): self.delete_account,
             (b"POST", "accounts", 3): self.change_account,
             (b"GET", "rooms", 1): self.rooms,
+            (b"POST", "rooms", 3): self.change_room,
             (b"GET", "bans", 1): self.bans,
             (b"POST", "bans", 1): self.ban,
             (b"POST", "announce", 1): self.announce,
@@ -157,6 +166,15 @@ class AdminAPI(Resource):
         text = _text(body, "text")
         await self.chat.registry.announce_as(self.operator, text)
         return {"announced": text}
+
+    async def change_room(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        if parts[2] != "owner":
+            raise errors.bad_args(f"rooms ROOM {parts[2]}: no such change")
+        account = _text(body, "account")
+        room = await self.chat.registry.give_room_as(self.operator, parts[1], account)
+        return {"room": room, "owner": account}
 
     async def delete_account(
         self, request: Request, parts: list[str], body: Answer
@@ -252,7 +270,10 @@ def _send_file(request: Request, path: str) -> None:
     finally:
         os.unlink(path)
     size = os.fstat(copy.fileno()).st_size
-    request.setHeader(b"content-type", b"application/vnd.sqlite3")
+    sqlite = copy.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    copy.seek(0)
+    kind = b"application/vnd.sqlite3" if sqlite else b"application/octet-stream"
+    request.setHeader(b"content-type", kind)
     request.setHeader(b"content-length", str(size).encode())
     request.setHeader(b"cache-control", b"no-store")
     request.registerProducer(FileProducer(request, copy), False)

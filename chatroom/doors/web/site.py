@@ -19,7 +19,7 @@ bodies, pipelining, output and timeouts bounded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from importlib import resources
 from typing import Any, cast
 
@@ -187,7 +187,6 @@ class Root(Resource):
 
 def build_site(
     server: ChatServer,
-    origins: Sequence[str],
     limits: HTTPLimits | None = None,
     irc: IRCFactory | None = None,
     admin_token: bytes = b"",
@@ -212,9 +211,9 @@ def build_site(
     }
     files[b"wire.js"] = StaticFile(wire_script(), _SCRIPT)
     root = Root(files)
-    root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), origins))
+    root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), server))
     if irc is not None:
-        root.irc = IRCWebSocketResource(irc, origins)
+        root.irc = IRCWebSocketResource(irc)
         root.putChild(b"irc", root.irc)
     root.putChild(b"metrics", Metrics(server))
     root.putChild(b"healthz", Health(server))

@@ -414,16 +414,19 @@ class OriginCheckedResource(WebSocketResource):
 
     log = Logger()
 
-    def __init__(self, factory: LineWebSocketFactory, origins: Sequence[str]) -> None:
+    def __init__(self, factory: LineWebSocketFactory, server: ChatServer) -> None:
         super().__init__(factory)
-        self.origins = frozenset(origin.rstrip("/").lower() for origin in origins)
+        self.chat = server
 
     def allowed(self, request: Request) -> bool:
+        """Asked of the server's configuration at each handshake: origins
+        a reload (``--http-origins``) adds or removes count from the next."""
+        origins = self.chat.config.allowed_origins
         origin_header = request.getHeader("origin")
-        if origin_header is None or "*" in self.origins:
+        if origin_header is None or "*" in origins:
             return True
         origin = origin_header.rstrip("/").lower()
-        if origin in self.origins:
+        if origin in origins:
             return True
         host = (request.getHeader("host") or "").lower()
         return bool(host) and urlsplit(origin).netloc == host

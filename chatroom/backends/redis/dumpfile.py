@@ -1,0 +1,120 @@
+"""A cluster's backup: every Redis key under the cluster's prefix, in a file.
+
+``chatroom-admin backup`` against a cluster node gets this file (the node
+writes it with :func:`export`); ``chatroom-admin restore FILE --redis URL``
+reads it back (:func:`records`) and loads each key into an empty Redis with
+``RESTORE``. Each key is kept as Redis's own ``DUMP`` of it (its type and
+value, in Redis's serialisation, which ``RESTORE`` checks) and its time to
+live, so nothing of the cluster's layout is written twice here.
+
+The file: :data:`MAGIC`, then one record per key, each a header
+(:data:`RECORD`: the key's length, its time to live in milliseconds, 0 for
+none, and the dump's length) followed by the key and the dump; then a
+record with an empty key whose dump length is the number of keys before it,
+so a file cut short is known as such.
+
+The keys are found with ``SCAN`` (never ``KEYS``, which would hold Redis
+for the whole keyspace), a batch at a time, and written as they are read:
+the copy is of each key as it was when it was read, not of one instant (a
+cluster keeps running meanwhile; stop writers first for a still copy).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, BinaryIO
+
+#: The first bytes of a cluster backup.
+MAGIC = b"CHATROOM-REDIS-BACKUP 1\n"
+#: A record's header: key length, time to live (ms, 0: none), dump length.
+RECORD = struct.Struct(">IqI")
+#: Keys asked of ``SCAN`` at a time.
+BATCH = 500
+
+
+class DumpFileError(Exception):
+    """The file is no whole cluster backup; the message says why."""
+
+
+def pattern(prefix: str) -> bytes:
+    """``SCAN``'s ``MATCH`` for every key starting with ``prefix``, its
+    glob characters escaped."""
+    escaped = "".join("\\" + c if c in "*?[]\\" else c for c in prefix)
+    return (escaped + "*").encode()
+
+
+async def export(
+    command: Callable[..., Awaitable[Any]], prefix: str, file: BinaryIO
+) -> int:
+    """Write every key under ``prefix`` into ``file``, read with
+    ``command`` (one Redis command, answered as bytes); how many keys.
+
+    A key that expires or goes between ``SCAN`` and its ``DUMP`` is left
+    out (``SCAN`` may name a key twice: it is written once).
+    """
+    file.write(MAGIC)
+    written: set[bytes] = set()
+    cursor = b"0"
+    while True:
+        cursor, keys = await command(
+            "SCAN", cursor, "MATCH", pattern(prefix), "COUNT", BATCH
+        )
+        for key in keys:
+            if key in written:
+                continue
+            dumped = await command("DUMP", key)
+            ttl = int(await command("PTTL", key))
+            if dumped is None or ttl == -2:
+                continue
+            file.write(RECORD.pack(len(key), max(ttl, 0), len(dumped)))
+            file.write(key)
+            file.write(dumped)
+            written.add(key)
+        if cursor in (b"0", 0, "0"):
+            break
+    file.write(RECORD.pack(0, 0, len(written)))
+    return len(written)
+
+
+def is_dump_file(path: str) -> bool:
+    """Whether the file at ``path`` starts as a cluster backup does."""
+    with open(path, "rb") as file:
+        return file.read(len(MAGIC)) == MAGIC
+
+
+def records(file: BinaryIO) -> Iterator[tuple[bytes, int, bytes]]:
+    """Each key of a cluster backup: (key, time to live in ms or 0, dump).
+
+    Raises:
+        DumpFileError: not a cluster backup, or one cut short.
+    """
+    if file.read(len(MAGIC)) != MAGIC:
+        raise DumpFileError("not a chatroom cluster backup")
+    count = 0
+    while True:
+        header = file.read(RECORD.size)
+        if len(header) != RECORD.size:
+            raise DumpFileError(f"cut short after {count} keys")
+        key_length, ttl, dump_length = RECORD.unpack(header)
+        if key_length == 0:
+            if dump_length != count:
+                raise DumpFileError(f"{count} keys, but it says {dump_length}")
+            if file.read(1):
+                raise DumpFileError("more after its end")
+            return
+        key, dumped = file.read(key_length), file.read(dump_length)
+        if len(key) != key_length or len(dumped) != dump_length:
+            raise DumpFileError(f"cut short after {count} keys")
+        count += 1
+        yield key, ttl, dumped
+
+
+def check(path: str) -> int:
+    """How many keys the cluster backup at ``path`` holds, read through.
+
+    Raises:
+        DumpFileError: as :func:`records`.
+    """
+    with open(path, "rb") as file:
+        return sum(1 for _ in records(file))
