@@ -13,10 +13,12 @@ from dataclasses import replace
 from typing import cast
 
 from argon2 import PasswordHasher
+from twisted.internet.defer import Deferred
 from twisted.logger import ILogObserver, globalLogPublisher
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
+from chatroom.core.moderation import Actor
 from chatroom.doors.irc.moderation import ban_target
 from tests.support import FakeClient, chat_core, local_backend
 from tests.test_irc import IRCClient, IRCTestCase
@@ -337,6 +339,36 @@ class IRCModerationTests(AccountsCase):
                 ":chatroom NOTICE alice :BAD_ARGS carol is not an operator of tea",
             ],
         )
+
+    def test_room_given_away(self) -> None:
+        """An admin gives the room to carol's account: IRC members see
+        alice's -o and carol's +o in one MODE. Given on to an account whose
+        user is elsewhere, they see carol lose her mark and no mark for a
+        nick that is not in the channel; NAMES agrees."""
+        self.account("carol")
+        self.account("dave")
+        alice = self.irc("alice")
+        carol = self.signed_in("carol")
+        alice.send("JOIN #tea")
+        carol.send("JOIN #tea")
+        alice.received(), carol.received()
+        admin = Actor("root", "root", admin=True)
+        self.successResultOf(
+            Deferred.fromCoroutine(
+                self.server.registry.give_room_as(admin, "tea", "carol")
+            )
+        )
+        expected = [":chatroom MODE #tea -o+o alice :carol"]
+        self.assertEqual(alice.received(), expected)
+        self.assertEqual(carol.received(), expected)
+        self.successResultOf(
+            Deferred.fromCoroutine(
+                self.server.registry.give_room_as(admin, "tea", "dave")
+            )
+        )
+        self.assertEqual(alice.received(), [":chatroom MODE #tea -o :carol"])
+        alice.send("NAMES #tea")
+        self.assertEqual(alice.received()[0], ":chatroom 353 alice = #tea :alice carol")
 
     def test_line_op_shown_as_mode(self) -> None:
         """A line owner's /op of an IRC user is MODE +o from them."""

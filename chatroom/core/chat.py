@@ -668,7 +668,9 @@ class ChatCore(Generic[B]):
 
     async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
         def rule(facts: DecisionFacts) -> moderation.Given:
-            return moderation.give(facts.room, actor, account, facts.target)
+            return moderation.give(
+                facts.room, actor, account, facts.target, facts.owner_name
+            )
 
         async def apply(facts: DecisionFacts, given: moderation.Given) -> str:
             await self.backend.apply_give(facts, given)

@@ -246,9 +246,16 @@ class Renamed(Event):
 
 @dataclass(slots=True, eq=True)
 class OwnerChanged(RoomEvent):
-    """``user`` owns the room now (its owner left, or came back)."""
+    """``user`` owns the room now (its owner left, or came back, or an admin
+    gave the room away). ``previous``: the owner in the room until now, when
+    it is someone else and loses its marks ("" for none). ``present``:
+    whether ``user`` is in the room (a room given to an account whose user
+    is elsewhere names the account, and doors that mark members show no
+    mark for it)."""
 
     user: str
+    previous: str = ""
+    present: bool = True
 
 
 @dataclass(slots=True, eq=True)

@@ -263,7 +263,13 @@ class Given:
     event: OwnerChanged
 
 
-def give(room: RoomFacts, actor: Actor, account: str, target: Target | None) -> Given:
+def give(
+    room: RoomFacts,
+    actor: Actor,
+    account: str,
+    target: Target | None,
+    owner_name: str = "",
+) -> Given:
     """``chatroom-admin rooms give ROOM ACCOUNT`` (a server admin's): the
     room is ``account``'s from now on, kept for it as ``/set keep`` keeps a
     room for its owner's account. The account's user in the room (by its
@@ -271,7 +277,9 @@ def give(room: RoomFacts, actor: Actor, account: str, target: Target | None) -> 
     in to it. The room is shown an owner change (``OWNER``, IRC's
     ``MODE +o``) naming the account.
 
-    ``target``: the user called ``account``, as the back-end found them.
+    ``target``: the user called ``account``, as the back-end found them;
+    ``owner_name``: the room's owner until now, if in the room (it loses
+    its ``+o``).
 
     Raises:
         ChatError: ``NOT_ALLOWED`` (not an admin), ``NO_SUCH_ACCOUNT``,
@@ -285,7 +293,9 @@ def give(room: RoomFacts, actor: Actor, account: str, target: Target | None) -> 
         raise errors.bad_args(f"{room.name} is permanent: it has no owner")
     policy = replace(room.policy, keep=True, owner_account=target.account)
     owner = target.key if target.present else ""
-    return Given(policy, owner, OwnerChanged(room.name, target.name))
+    previous = owner_name if name_key(owner_name) != target.key else ""
+    event = OwnerChanged(room.name, target.name, previous, target.present)
+    return Given(policy, owner, event)
 
 
 def _mode(room: RoomFacts, user: Target, actor: Actor, mode: MemberMode) -> ModeChanged:

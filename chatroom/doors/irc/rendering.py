@@ -250,9 +250,7 @@ class IRCRenderer:
             TopicChanged: lambda e: build(
                 self.source(e.user), "TOPIC", channel(e.room), e.text
             ),
-            OwnerChanged: lambda e: build(
-                self.server, "MODE", channel(e.room), "+o", e.user
-            ),
+            OwnerChanged: self._owner_changed,
             ModeChanged: lambda e: build(
                 self.source(e.by),
                 "MODE",
@@ -432,6 +430,22 @@ class IRCRenderer:
         if type(event) is Message:
             return self._message_lines(event, clocked=True)
         return event.encoded(self.render)
+
+    def _owner_changed(self, event: OwnerChanged) -> bytes:
+        """The new owner's ``+o``, after the former owner's ``-o`` when it
+        was someone else in the room; a user who is not in the channel
+        (a room given to an account whose user is elsewhere) gets no mark,
+        as a channel's modes name only its members."""
+        where = channel(event.room)
+        changes = []
+        if event.previous:
+            changes.append(("-o", event.previous))
+        if event.present:
+            changes.append(("+o", event.user))
+        if not changes:
+            return b""
+        flags = "".join(flag for flag, _ in changes)
+        return build(self.server, "MODE", where, flags, *(n for _, n in changes))
 
     def departure(self, event: Departure) -> bytes:
         """``PART`` for leaving one room, ``KICK`` for being put out of
