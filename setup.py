@@ -27,6 +27,9 @@ setup(
         # hiredis's C reply parser: txredisapi uses it when it is installed
         # (HiredisProtocol), for every reply and published message a node reads.
         "hiredis>=2.0",
+        # chatroom-admin restore --redis: redis-py, blocking, as a command-line
+        # tool runs without a reactor (chatroom.wiring.redisrestore).
+        "redis>=5.2",
         # Argon2id password hashes for accounts (chatroom.core.accounts).
         "argon2-cffi>=23.1",
         # SCRAM-SHA-256 for IRC's SASL (chatroom.core.scram): pg8000's library.
