@@ -20,7 +20,7 @@ from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
-from chatroom.backends.local.other_nodes import NoOtherNodes
+from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.remembered import StoredRooms
@@ -103,6 +103,7 @@ class LocalBackend:
         self.remembered = StoredRooms(self.store, self.account_store)
         self.files = StoredFiles(self.store)
         self.other_nodes = NoOtherNodes()
+        self.presence = NoPresence()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )

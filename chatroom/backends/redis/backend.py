@@ -36,6 +36,7 @@ from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
+from chatroom.backends.redis.presence import RedisPresence
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replicas import ReplicaWait
@@ -135,6 +136,7 @@ class RedisBackend:
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
+        self.presence = RedisPresence(self.calls)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
