@@ -10,7 +10,6 @@ server alone (no Redis), where they are the door's own.
 from __future__ import annotations
 
 from twisted.internet import defer, reactor, task
-from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.cluster.support import ClusterTestCase
@@ -46,14 +45,7 @@ class PresenceAcrossNodesTests(ClusterTestCase):
     def irc(self, node, nick: str, *commands: str):
         """An IRC client of ``node``, registered as ``nick`` (realname
         ``Real <nick>``, USER ``u<nick>``), then sent ``commands``."""
-        port = (yield node.doors["irc"].whenListening()).getHost().port
-        client = yield connectProtocol(
-            TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
-        )
-        self.clients.append(client)
-        client.say(f"NICK {nick}")
-        client.say(f"USER u{nick} 0 * :Real {nick}")
-        yield client.expect(lambda line: " 376 " in line or " 422 " in line)
+        client = yield self.irc_client(node, nick, user=f"u{nick}", real=f"Real {nick}")
         for command in commands:
             client.say(command)
         return client
