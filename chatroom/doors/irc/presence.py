@@ -1,9 +1,11 @@
 """Who is who, and who was: ``WHOIS``, ``WHOWAS``, ``AWAY`` and ``MONITOR``.
 
-Users are found two ways: IRC users of this node in the door's
+Users are found three ways: IRC users of this node in the door's
 :class:`~chatroom.doors.irc.directory.Directory` (which knows their
-``USER`` ident, realname, idle time and away message), anyone else through
-the rooms they are in (:func:`chatroom.doors.irc.commands.find_user`).
+``USER`` ident, realname, idle time and away message), IRC users of other
+cluster nodes by the presence their node shares (:func:`elsewhere`: the
+same but the idle time), anyone else through the rooms they are in
+(:func:`chatroom.doors.irc.commands.find_user`).
 An account is known of anyone holding a registered name: the rules give a
 registered name to its account only (:func:`chatroom.core.rules.check_claim`).
 """
