@@ -4,8 +4,9 @@ and ``LUSERS``, answered as Modern (https://modern.ircdocs.horse/) says.
 Users are everyone in a room, at any door, and this door's own users on
 this node (:class:`~chatroom.doors.irc.directory.Directory`), who may be in
 no room. What only IRC has (a ``USER`` name, a realname, an away message,
-``+i``) is known for the IRC users of this node; for everyone else the
-user name and realname are their nick.
+``+i``) is known for the IRC users of every node (this node's directory,
+the others' presence: :func:`chatroom.doors.irc.presence.elsewhere`); for
+everyone else the user name and realname are their nick.
 """
 
 from __future__ import annotations
