@@ -22,6 +22,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.metered import UNTIMED, MeteredRegistry, metered
 from chatroom.core.moderation import Action, Actor
+from chatroom.core.presence import Presence
 from chatroom.core.registry import Registry
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import local_registry
@@ -60,6 +61,8 @@ SAMPLES: dict[str, object] = {
     "archive": b"{}",
     "actor": Actor("someone"),
     "path": "unwritten.sqlite3",
+    "facts": Presence("someone", "some", "Someone"),
+    "names": ["nobody"],
 }
 
 

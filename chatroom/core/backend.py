@@ -55,6 +55,7 @@ from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.modlog import ModerationLog
+from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import ConversationStore
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
@@ -309,6 +310,11 @@ class Backend(Protocol):
     @property
     def other_nodes(self) -> OtherNodes:
         """An account's devices on other nodes (none in one process)."""
+        ...
+
+    @property
+    def presence(self) -> PresenceSteps:
+        """Users' presence for the other nodes (:mod:`chatroom.core.presence`)."""
         ...
 
     @property

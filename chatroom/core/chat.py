@@ -60,6 +60,7 @@ from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
 from chatroom.core.operator_messages import say_to_operators
+from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
 from chatroom.core.registry import Member
@@ -308,6 +309,18 @@ class ChatCore(Generic[B]):
         rules.check_realname(realname)
         session = self._session(member)
         await self._tell_neighbours(member, RealnameChanged(session.name, realname))
+
+    async def set_presence(self, member: Member, facts: Presence) -> None:
+        """What the other nodes show of the member (``WHO``, ``WHOIS``):
+        kept under its name while its seat holds it."""
+        seat = self._seat(member)
+        session = self._session(seat)
+        await self.backend.presence.publish(
+            name_key(session.name), session.token, facts
+        )
+
+    async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
+        return await self.backend.presence.read([name_key(name) for name in names])
 
     async def _tell_neighbours(self, member: Member, event: Event) -> None:
         """News of a user to everyone who shares a room with it (not to its

@@ -50,6 +50,7 @@ from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
+from chatroom.core.presence import Presence
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.userdata import AccountData
@@ -204,6 +205,17 @@ class Registry(Protocol):
         Raises:
             ChatError: ``BAD_TEXT``, ``BAD_ARGS`` (over 100 characters).
         """
+        ...
+
+    async def set_presence(self, member: Member, facts: Presence) -> None:
+        """The member's door facts (``USER`` name, realname, away, ``+B``,
+        ``+i``) are now ``facts``, for the other nodes' ``WHO`` and
+        ``WHOIS`` (:mod:`chatroom.core.presence`; nothing in one process)."""
+        ...
+
+    async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
+        """The presence of those ``names`` online that a door gave one
+        (by name key): one read for all, never a scan of every user."""
         ...
 
     def release(self, member: Member, reason: str) -> None:

@@ -17,6 +17,7 @@ import shutil
 import signal
 
 from twisted.internet import defer, protocol, reactor, task
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.trial import unittest
@@ -249,6 +250,32 @@ class ClusterTestCase(RedisTestCase):
         """A client of ``node`` (named, if ``name``), closed after the test."""
         client = yield connect_client(reactor, self.port_of(node), name)
         self.clients.append(client)
+        return client
+
+    @defer.inlineCallbacks
+    def irc_client(
+        self,
+        node: ChatroomService,
+        nick: str,
+        caps: str = "",
+        user: str = "",
+        real: str = "",
+    ):
+        """An IRC client of ``node`` (its ``--irc`` door), registered as
+        ``nick`` (USER ``user`` and realname ``real``, or the nick) with
+        ``caps`` requested; closed after the test."""
+        port = (yield node.doors["irc"].whenListening()).getHost().port
+        client = yield connectProtocol(
+            TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
+        )
+        self.clients.append(client)
+        if caps:
+            client.say(f"CAP REQ :{caps}")
+        client.say(f"NICK {nick}")
+        client.say(f"USER {user or nick} 0 * :{real or nick}")
+        if caps:
+            client.say("CAP END")
+        yield client.expect(lambda line: " 376 " in line or " 422 " in line)
         return client
 
     @defer.inlineCallbacks

@@ -14,7 +14,6 @@ from twisted.web.client import Agent, readBody
 
 from chatroom.doors.irc.msgids import MsgIds
 from tests.cluster.support import ClusterTestCase
-from tests.integration.test_doors import irc_client
 from tests.support import LineClient, redis_backend
 
 LOCAL = "tcp:0:interface=127.0.0.1"
@@ -22,13 +21,6 @@ LOCAL = "tcp:0:interface=127.0.0.1"
 
 class ClusterDoorsTests(ClusterTestCase):
     """An IRC user on one node, a line user on another, one room."""
-
-    @defer.inlineCallbacks
-    def irc_client(self, node, nick: str):
-        port = (yield node.doors["irc"].whenListening()).getHost().port
-        client = yield irc_client(port, nick)
-        self.clients.append(client)
-        return client
 
     @defer.inlineCallbacks
     def test_irc_and_line_across_nodes(self):

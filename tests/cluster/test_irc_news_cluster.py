@@ -9,11 +9,9 @@ one, IRC and line users on the other.
 
 from __future__ import annotations
 
-from twisted.internet import defer, reactor
-from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet import defer
 
 from tests.cluster.support import ClusterTestCase
-from tests.support import LineClient
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 
@@ -31,28 +29,13 @@ class IRCNewsAcrossNodesTests(ClusterTestCase):
     node two; all in tea."""
 
     @defer.inlineCallbacks
-    def capped(self, node, nick: str, caps: str):
-        """An IRC client of ``node`` with ``caps``, registered as ``nick``."""
-        port = (yield node.doors["irc"].whenListening()).getHost().port
-        client = yield connectProtocol(
-            TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
-        )
-        self.clients.append(client)
-        client.say(f"CAP REQ :{caps}")
-        client.say(f"NICK {nick}")
-        client.say(f"USER {nick} 0 * :{nick}")
-        client.say("CAP END")
-        yield client.expect(lambda line: " 376 " in line)
-        return client
-
-    @defer.inlineCallbacks
     def in_tea(self):
         one = yield self.node("--irc", LOCAL)
         two = yield self.node("--irc", LOCAL)
-        ivy = yield self.capped(one, "ivy", "message-tags away-notify setname")
+        ivy = yield self.irc_client(one, "ivy", "message-tags away-notify setname")
         ivy.say("JOIN #tea")
         yield ivy.expect(lambda line: line.endswith(":@ivy"))
-        ian = yield self.capped(two, "ian", "message-tags away-notify setname")
+        ian = yield self.irc_client(two, "ian", "message-tags away-notify setname")
         ian.say("JOIN #tea")
         yield ivy.expect(lambda line: "JOIN :#tea" in line and "ian!" in line)
         lina = yield self.client(two, "lina")

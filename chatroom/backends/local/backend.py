@@ -20,7 +20,7 @@ from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
-from chatroom.backends.local.other_nodes import NoOtherNodes
+from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.remembered import StoredRooms
@@ -108,6 +108,7 @@ class LocalBackend:
         #: ``/token``'s tokens live in this process's memory.
         self.upload_tokens: UploadTokenStore | None = None
         self.other_nodes = NoOtherNodes()
+        self.presence = NoPresence()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )

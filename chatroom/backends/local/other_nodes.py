@@ -7,10 +7,11 @@ nothing is held, counted or listed anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from chatroom.core.backend import DeviceRow, Marks
 from chatroom.core.events import Event
+from chatroom.core.presence import Presence
 from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
 
@@ -50,3 +51,13 @@ class NoOtherNodes:
 
     async def end(self, account: str, token: str, number: int, reason: str) -> bool:
         return False
+
+
+class NoPresence:
+    """Every IRC user of one process is its door's own: nothing to keep."""
+
+    async def publish(self, key: str, token: str, facts: Presence) -> None:
+        """No other node asks."""
+
+    async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
+        return {}

@@ -43,6 +43,7 @@ from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
+from chatroom.backends.redis.presence import RedisPresence
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replicas import ReplicaWait
@@ -147,6 +148,7 @@ class RedisBackend:
             PostgresFileBytes(cluster.files_db, clock) if cluster.files_db else None
         )
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
+        self.presence = RedisPresence(self.calls)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )

@@ -442,7 +442,8 @@ local function unname(u)
   redis.call('DEL', places_key(u))
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
-  redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u)
+  redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u,
+             P .. 'presence:' .. u)
   redis.call('SREM', P .. 'held', u)
 end
 

@@ -29,6 +29,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ==========================  ===============================================
 ``P users``                 hash u → ``"node:conn display"``
 ``P signed``                hash u → the account u's session is signed in to
+``P presence:u``            hash: u's presence (``user real away bot inv
+                            since``) as its door gave it, for ``WHO`` and
+                            ``WHOIS`` on every node (:mod:`.presence`);
+                            dropped with u's name
 ``P accounts``              hash u → ``"name hash"``: registered names and
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first
@@ -151,7 +155,10 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
   local refusal = end_sessions({u}, 'signed in elsewhere', cjson.decode(ARGV[9]))
   if refusal then return refusal end
 end
-if old ~= '' and old ~= u then redis.call('HDEL', SIGNED, old) end
+if old ~= '' and old ~= u then
+  redis.call('HDEL', SIGNED, old)
+  redis.call('DEL', P .. 'presence:' .. old)  -- its new name's comes next
+end
 if account ~= '' then
   redis.call('HSET', SIGNED, u, account)
 else

@@ -16,8 +16,10 @@ sessions) keeps them for the IRC users connected to this node:
   when it arrives and ``731`` when it goes.
 
 Users of the other doors, and IRC users of other cluster nodes, are not in
-it: ``WHOIS`` still finds them through their rooms, ``MONITOR`` sees them
-online only while they are in a room (docs/irc.md says so).
+it: ``WHOIS`` and ``WHO`` find the first through their rooms and the
+second by their presence, which their own node shares
+(:mod:`chatroom.core.presence`); ``MONITOR`` sees both online, but hears
+of this node's arrivals and departures only (docs/irc.md says so).
 """
 
 from __future__ import annotations

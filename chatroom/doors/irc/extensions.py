@@ -174,6 +174,7 @@ async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
         fail(session, "SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     session.realname = realname
+    session.share_presence()
     line = build(session.source, "SETNAME", realname)
     if "setname" in session.caps:
         session.send(line)

@@ -23,6 +23,7 @@ from twisted.words.protocols import irc
 import chatroom
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
+from chatroom.core.presence import Presence
 from chatroom.core.text import name_key
 from chatroom.doors.irc.commands import plain_text
 from chatroom.doors.irc.services import logged_in
@@ -38,13 +39,16 @@ INFO = (
 )
 
 
-def is_admin(session: IRCSession, nick: str) -> bool:
-    """Whether whoever holds ``nick`` on this node, at any door, is signed
-    in to a server admin's account (an IRC user here by its session, anyone
-    else by the account the core knows for the name)."""
+def is_admin(session: IRCSession, nick: str, elsewhere: Presence | None = None) -> bool:
+    """Whether whoever holds ``nick``, at any door, is signed in to a
+    server admin's account (an IRC user here by its session, an IRC user
+    of another node by its presence, ``elsewhere``, anyone else by the
+    account the core knows for the name)."""
     here = session.directory.find(nick)
     if here is not None:
         account = session.registry.account_of(here.member)
+    elif elsewhere is not None and elsewhere.account:
+        account = elsewhere.account
     else:
         account = name_key(session.registry.account_named(nick) or "")
     return bool(account) and session.server.account_service.is_admin(account)
@@ -159,6 +163,8 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
             session.numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     if applied:
         session.send(build(session.source, "MODE", session.nick, applied))
+        if "i" in applied or BOT_MODE in applied:
+            session.share_presence()
 
 
 # -- WALLOPS and INFO ---------------------------------------------------------------

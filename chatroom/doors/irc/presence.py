@@ -1,17 +1,22 @@
 """Who is who, and who was: ``WHOIS``, ``WHOWAS``, ``AWAY`` and ``MONITOR``.
 
-Users are found two ways: IRC users of this node in the door's
+Users are found three ways: IRC users of this node in the door's
 :class:`~chatroom.doors.irc.directory.Directory` (which knows their
-``USER`` ident, realname, idle time and away message), anyone else through
-the rooms they are in (:func:`chatroom.doors.irc.commands.find_user`).
+``USER`` ident, realname, idle time and away message), IRC users of other
+cluster nodes by the presence their node shares (:func:`elsewhere`: the
+same but the idle time), anyone else through the rooms they are in
+(:func:`chatroom.doors.irc.commands.find_user`).
 An account is known of anyone holding a registered name: the rules give a
 registered name to its account only (:func:`chatroom.core.rules.check_claim`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from twisted.words.protocols import irc
 
+from chatroom.core.presence import Presence
 from chatroom.core.text import is_valid_name, name_key
 from chatroom.doors.irc.commands import find_user, prefixes_of
 from chatroom.doors.irc.operators import is_admin
@@ -37,6 +42,14 @@ RPL_ENDOFWHOWAS = "369"
 ERR_WASNOSUCHNICK = "406"
 
 
+async def elsewhere(session: IRCSession, names: Iterable[str]) -> dict[str, Presence]:
+    """The presence of those of ``names`` who are not IRC users here (IRC
+    users of other nodes: :mod:`chatroom.core.presence`), by name key; one
+    read for all of them, none if all are here."""
+    others = [name for name in names if session.directory.find(name) is None]
+    return await session.registry.presence_of(others) if others else {}
+
+
 async def account_of(session: IRCSession, nick: str) -> str:
     """The account of whoever holds ``nick`` ("" if none is known)."""
     here = session.directory.find(nick)
@@ -57,12 +70,20 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     target = params[-1]
     found = await find_user(session, target)
     here = session.directory.find(target)
-    if found is None and here is None:
+    there = (await elsewhere(session, [target])).get(name_key(target))
+    if found is None and here is None and there is None:
         session.numeric(irc.ERR_NOSUCHNICK, safe_target(target), "No such nick")
         session.numeric(irc.RPL_ENDOFWHOIS, safe_target(target), "End of /WHOIS list")
         return
     name, rooms = found if found is not None else (str(here and here.name), [])
-    user, real = (here.user or name, here.realname) if here else (name, name)
+    if found is None and there is not None:
+        name = there.name
+    if here is not None:
+        user, real = here.user or name, here.realname
+    elif there is not None:
+        user, real = there.user or name, there.realname or name
+    else:
+        user, real = name, name
     session.numeric(irc.RPL_WHOISUSER, name, user, session.me, "*", real)
     multi = "multi-prefix" in session.caps
     channels = [
@@ -73,11 +94,16 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     for line in chunks(channels):
         session.numeric(irc.RPL_WHOISCHANNELS, name, line)
     session.numeric(irc.RPL_WHOISSERVER, name, session.me, session.config.name)
-    if is_admin(session, name):
+    if is_admin(session, name, there):
         session.numeric(irc.RPL_WHOISOPERATOR, name, "is a server admin")
     account = await account_of(session, name)
     if account:
         session.numeric(RPL_WHOISACCOUNT, name, account, "is logged in as")
+    if here is None and there is not None:
+        if there.bot:
+            session.numeric(RPL_WHOISBOT, name, "is a bot on this server")
+        if there.away:
+            session.numeric(irc.RPL_AWAY, name, there.away)
     if here is not None:
         if here.bot:
             session.numeric(RPL_WHOISBOT, name, "is a bot on this server")
@@ -134,6 +160,7 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
     else:
         session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")
     if changed:
+        session.share_presence()
         await session.registry.set_away(session.member, message)
         line = (
             build(session.source, "AWAY", message)
@@ -193,6 +220,9 @@ async def status(session: IRCSession, nicks: list[str]) -> None:
     if not nicks:
         return
     online_names = await online(session)
+    unknown = [nick for nick in nicks if name_key(nick) not in online_names]
+    for key, there in (await elsewhere(session, unknown)).items():
+        online_names[key] = there.name  # an IRC user of another node, in no room
     on = [online_names[k] for k in map(name_key, nicks) if k in online_names]
     off = [nick for nick in nicks if name_key(nick) not in online_names]
     for line in chunks(session.renderer.source(nick) for nick in on):

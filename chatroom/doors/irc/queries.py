@@ -4,8 +4,9 @@ and ``LUSERS``, answered as Modern (https://modern.ircdocs.horse/) says.
 Users are everyone in a room, at any door, and this door's own users on
 this node (:class:`~chatroom.doors.irc.directory.Directory`), who may be in
 no room. What only IRC has (a ``USER`` name, a realname, an away message,
-``+i``) is known for the IRC users of this node; for everyone else the
-user name and realname are their nick.
+``+i``) is known for the IRC users of every node (this node's directory,
+the others' presence: :func:`chatroom.doors.irc.presence.elsewhere`); for
+everyone else the user name and realname are their nick.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc.commands import prefixes_of
 from chatroom.doors.irc.operators import is_admin
-from chatroom.doors.irc.presence import account_of
+from chatroom.doors.irc.presence import account_of, elsewhere
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.whox import Shown, shown, who_reply, whox_reply, whox_request
 from chatroom.doors.irc.wire import channel, room_of
@@ -77,22 +78,36 @@ async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
             return []
         chan = channel(details.room)
         prefixes = prefixes_of(details, "multi-prefix" in session.caps)
+        there = await elsewhere(session, details.members)
         return [
-            shown(session, chan, member, prefixes.get(member, ""))
+            shown(
+                session,
+                chan,
+                member,
+                prefixes.get(member, ""),
+                there.get(name_key(member)),
+            )
             for member in details.members
         ]
     pattern = name_key(mask)
     wildcard = "*" in mask or "?" in mask
     mine = set(session.rooms)
+    users = await everyone(session)
+    if not wildcard and pattern not in users:  # one nick: maybe in no room
+        for key, alone in (await elsewhere(session, [mask])).items():
+            users[key] = (alone.name, set())
+    matching = sorted(item for item in users.items() if fnmatchcase(item[0], pattern))
+    there = await elsewhere(session, [user for _, (user, _) in matching])
     found = []
-    for key, (user, rooms) in sorted((await everyone(session)).items()):
-        if not fnmatchcase(key, pattern):
-            continue
+    for key, (user, rooms) in matching:
         other = session.directory.find(user)
-        hidden = other is not None and other.invisible and other is not session
+        if other is not None:
+            hidden = other.invisible and other is not session
+        else:
+            hidden = key in there and there[key].invisible
         if wildcard and hidden and not rooms & mine:
             continue
-        found.append(shown(session, "*", user, ""))
+        found.append(shown(session, "*", user, "", there.get(key)))
     return found
 
 
@@ -100,16 +115,23 @@ async def userhost(session: IRCSession, params: tuple[str, ...]) -> None:
     """``302``: ``nick=+user@host`` for each of up to five nicks here
     (``-`` when away, ``*`` after the nick of a server admin)."""
     users = await everyone(session)
+    asked = params[:USERHOST_MAX]
+    there = await elsewhere(session, asked)
     replies = []
-    for nick in params[:USERHOST_MAX]:
+    for nick in asked:
         found = users.get(name_key(nick))
-        if found is None:
+        alone = there.get(name_key(nick))
+        if found is None and alone is None:
             continue
-        name = found[0]
+        name = found[0] if found is not None else str(alone and alone.name)
         here = session.directory.find(name)
-        username = (here.user or name) if here is not None else name
-        away = "-" if here is not None and here.away else "+"
-        admin = "*" if is_admin(session, name) else ""
+        if here is not None:
+            username, away = here.user or name, "-" if here.away else "+"
+        elif alone is not None:
+            username, away = alone.user or name, "-" if alone.away else "+"
+        else:
+            username, away = name, "+"
+        admin = "*" if is_admin(session, name, alone) else ""
         replies.append(f"{name}{admin}={away}{username}@{session.me}")
     session.numeric(irc.RPL_USERHOST, " ".join(replies))
 

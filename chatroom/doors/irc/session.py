@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, cast
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.words.protocols import irc
 
@@ -31,6 +32,7 @@ from chatroom.core.accounts import Account
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Joined, Listing, Welcome
+from chatroom.core.presence import Presence
 from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.seats import rooms_of
@@ -420,6 +422,7 @@ class IRCSession:
         self.signed_on = self.spoke = self.now
         self.connection.named()
         self.directory.arrived(self, nick)
+        self.share_presence()
 
     def renamed(self, nick: str) -> None:
         old, self.name = self.name, nick
@@ -429,6 +432,26 @@ class IRCSession:
         if old is not None:
             self.directory.left(self, old, self.now)
         self.directory.arrived(self, nick)
+        self.share_presence()
+
+    def share_presence(self) -> None:
+        """What the other nodes' ``WHO`` and ``WHOIS`` show of this user
+        (:mod:`chatroom.core.presence`), after each change: sent, not
+        awaited (one lost, to a session gone meanwhile or Redis down, is
+        made good by the next)."""
+        if self.name is None:
+            return
+        facts = Presence(
+            self.name,
+            self.user or "",
+            self.realname,
+            self.away,
+            self.bot,
+            self.invisible,
+            self.signed_on,
+        )
+        sharing = Deferred.fromCoroutine(self.registry.set_presence(self.member, facts))
+        sharing.addErrback(lambda failure: None)
 
     def gone(self) -> None:
         """The session ended (it quit, or its connection closed): out of

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from twisted.words.protocols import irc
 
+from chatroom.core.presence import Presence
 from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import BOT_MODE, build
@@ -80,12 +81,31 @@ class Shown:
     bot: bool = False
 
 
-def shown(session: IRCSession, chan: str, nick: str, prefix: str) -> Shown:
+def shown(
+    session: IRCSession,
+    chan: str,
+    nick: str,
+    prefix: str,
+    elsewhere: Presence | None = None,
+) -> Shown:
     """``nick`` as this door knows them: an IRC user of this node with
-    their ``USER`` name, realname, away state and idle time; anyone else
-    (another door, another node) by their nick alone."""
+    their ``USER`` name, realname, away state and idle time; an IRC user of
+    another node by its presence (``elsewhere``: idle unknown, ``0``);
+    anyone else (another door) by their nick alone."""
     here = session.directory.find(nick)
-    admin = is_admin(session, nick)
+    admin = is_admin(session, nick, elsewhere)
+    if here is None and elsewhere is not None:
+        return Shown(
+            chan,
+            elsewhere.user or nick,
+            nick,
+            bool(elsewhere.away),
+            prefix,
+            elsewhere.realname or nick,
+            0,
+            admin,
+            elsewhere.bot,
+        )
     if here is None:
         return Shown(chan, nick, nick, False, prefix, nick, 0, admin)
     return Shown(

@@ -1,0 +1,142 @@
+"""Every node answers for the whole cluster: ``WHO``, ``WHOX``, ``WHOIS``,
+``USERHOST``, a private message's ``301`` and ``MONITOR`` show an IRC user
+of another node as its own node shows it (chatroom.core.presence).
+
+Each test runs twice, with the same assertions: its two IRC users on two
+Redis-backed nodes (real sockets, one real ``redis-server``), and on one
+server alone (no Redis), where they are the door's own.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import defer, reactor, task
+
+from chatroom.wiring.tap import ChatroomService, Options, makeService
+from tests.cluster.support import ClusterTestCase
+from tests.support import IN_PROCESS, LineClient
+
+LOCAL = "tcp:0:interface=127.0.0.1"
+#: How many times a question is asked before the test gives up (5 s).
+POLLS = 100
+
+
+class PresenceAcrossNodesTests(ClusterTestCase):
+    """ivy on the first node asks about ian on the second."""
+
+    #: False: both users on one server without Redis.
+    spread = True
+
+    @defer.inlineCallbacks
+    def servers(self):
+        """Where ivy and ian connect: two nodes, or one server twice."""
+        if self.spread:
+            return (yield self.start_nodes(2, "--irc", LOCAL))
+        config = Options()
+        config.parseOptions(
+            ["--port", LOCAL, "--irc", LOCAL, *IN_PROCESS, *self.node_options]
+        )
+        alone: ChatroomService = makeService(config)
+        alone.startService()
+        self.nodes.append(alone)
+        yield alone.listener.whenListening()
+        return [alone, alone]
+
+    @defer.inlineCallbacks
+    def irc(self, node, nick: str, *commands: str):
+        """An IRC client of ``node``, registered as ``nick`` (realname
+        ``Real <nick>``, USER ``u<nick>``), then sent ``commands``."""
+        client = yield self.irc_client(node, nick, user=f"u{nick}", real=f"Real {nick}")
+        for command in commands:
+            client.say(command)
+        return client
+
+    @defer.inlineCallbacks
+    def settled(self, ivy: LineClient, question: str, wanted: str):
+        """Ask ``question`` until its answer has ``wanted`` (ian's changes
+        reach the other node's presence after his own replies: polled,
+        with the test's bound); the answer's lines up to ``end``."""
+        for _ in range(POLLS):
+            before = len(ivy.lines)
+            ivy.say(question)
+            ivy.say("PING :asked")
+            yield ivy.expect(lambda line: line.endswith("PONG chatroom :asked"))
+            answer = ivy.lines[before:]
+            if any(wanted in line for line in answer):
+                return answer
+            yield pause(0.05)
+        self.fail(f"{question}: no {wanted!r} after {POLLS} tries")
+
+    @defer.inlineCallbacks
+    def ivy_and_ian(self, *ian_commands: str):
+        one, two = yield self.servers()
+        ivy = yield self.irc(one, "ivy")
+        ian = yield self.irc(two, "ian", *ian_commands)
+        return ivy, ian
+
+    @defer.inlineCallbacks
+    def test_whois_shows_user_realname_away_and_bot(self):
+        """WHOIS of ian (on the other node, in no channel) says his USER
+        name and realname (311), that he is a bot (335) and away (301)."""
+        ivy, ian = yield self.ivy_and_ian("MODE ian +B", "AWAY :lunch")
+        yield ian.expect(lambda line: " 306 " in line)
+        answer = yield self.settled(ivy, "WHOIS ian", " 301 ")
+        self.assertIn(":chatroom 311 ivy ian uian chatroom * :Real ian", answer)
+        self.assertIn(":chatroom 335 ivy ian :is a bot on this server", answer)
+        self.assertIn(":chatroom 301 ivy ian :lunch", answer)
+
+    @defer.inlineCallbacks
+    def test_who_and_whox_of_a_channel_show_flags_and_realname(self):
+        """WHO #tea shows ian away, a bot and its operator (``GB@``) with his realname;
+        WHOX the same fields."""
+        ivy, ian = yield self.ivy_and_ian("JOIN #tea", "MODE ian +B", "AWAY :out")
+        yield ian.expect(lambda line: " 306 " in line)
+        ivy.say("JOIN #tea")
+        yield ivy.expect(lambda line: " 366 " in line)
+        answer = yield self.settled(ivy, "WHO #tea", " GB")
+        self.assertIn(
+            ":chatroom 352 ivy #tea uian chatroom chatroom ian GB@ :0 Real ian", answer
+        )
+        answer = yield self.settled(ivy, "WHO #tea %tcnfur,7", " GB")
+        self.assertIn(":chatroom 354 ivy 7 #tea uian ian GB@ :Real ian", answer)
+
+    @defer.inlineCallbacks
+    def test_who_of_a_mask_leaves_out_an_invisible_stranger(self):
+        """WHO of a mask leaves out ian once he is +i (he shares no channel
+        with ivy); WHO of his nick still lists him, with his realname."""
+        ivy, ian = yield self.ivy_and_ian("MODE ian +i")
+        yield ian.expect(lambda line: " MODE ian " in line and "+i" in line)
+        answer = yield self.settled(ivy, "WHO ian", " 352 ")
+        self.assertIn(
+            ":chatroom 352 ivy * uian chatroom chatroom ian H :0 Real ian", answer
+        )
+        answer = yield self.settled(ivy, "WHO i*", " 315 ")
+        self.assertFalse([line for line in answer if " ian H" in line], answer)
+
+    @defer.inlineCallbacks
+    def test_a_private_message_to_an_away_user_answers_301(self):
+        """A PRIVMSG to ian, away on the other node, answers 301; USERHOST
+        marks him ``-``."""
+        ivy, ian = yield self.ivy_and_ian("AWAY :gone fishing")
+        yield ian.expect(lambda line: " 306 " in line)
+        answer = yield self.settled(ivy, "PRIVMSG ian :hi", " 301 ")
+        self.assertIn(":chatroom 301 ivy ian :gone fishing", answer)
+        answer = yield self.settled(ivy, "USERHOST ian", "ian=-")
+        self.assertIn(":chatroom 302 ivy :ian=-uian@chatroom", answer)
+
+    @defer.inlineCallbacks
+    def test_monitor_sees_a_user_in_no_channel_online(self):
+        """MONITOR + ian (online on the other node, in no channel): 730."""
+        ivy, _ian = yield self.ivy_and_ian()
+        answer = yield self.settled(ivy, "MONITOR + ian", " 730 ")
+        self.assertIn(":chatroom 730 ivy :ian!ian@chatroom", answer)
+
+
+class PresenceOnOneServerTests(PresenceAcrossNodesTests):
+    """The same, both users on one server."""
+
+    spread = False
+
+
+def pause(seconds: float) -> defer.Deferred[None]:
+    """A pause of ``seconds`` on the reactor, between polls."""
+    return task.deferLater(reactor, seconds, lambda: None)
