@@ -1,0 +1,109 @@
+"""IRC's message rules are the same on two nodes as on one server.
+
+A command's events reach its own node on Redis's subscriber connection and
+its reply on the commands connection; a node answers the command only once
+the first has caught up (chatroom.backends.redis.calls.CaughtUp), as a
+single server answers once it has fanned the events out. So the sender's
+``echo-message`` echo is inside its ``labeled-response`` answer, not after
+an ``ACK``, with the other channel member on the other node. Each test
+runs twice: the two users on two Redis nodes, and on one server on the
+in-process back-end (the behaviour the cluster must match).
+"""
+
+from __future__ import annotations
+
+from twisted.internet import defer, reactor
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+
+from tests.cluster.support import ClusterTestCase
+from tests.support import LineClient
+
+LOCAL = "tcp:0:interface=127.0.0.1"
+CAPS = "echo-message labeled-response batch message-tags draft/message-redaction"
+
+
+def tags_of(line: str) -> dict[str, str]:
+    """The tags of an IRC line (values unescaped enough for these tests)."""
+    if not line.startswith("@"):
+        return {}
+    section = line[1:].split(" ", 1)[0]
+    return dict(tag.partition("=")[::2] for tag in section.split(";"))
+
+
+class TwoNodesIRCRulesTests(ClusterTestCase):
+    """ivy (IRC, echo-message and labeled-response) on one node, ian (IRC)
+    on the other, both in #tea."""
+
+    #: Whether the two users share one server (the single-server case).
+    one_server = False
+
+    @defer.inlineCallbacks
+    def capped(self, node, nick: str, caps: str):
+        """An IRC client of ``node`` with ``caps``, registered as ``nick``."""
+        port = (yield node.doors["irc"].whenListening()).getHost().port
+        client = yield connectProtocol(
+            TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
+        )
+        self.clients.append(client)
+        client.say(f"CAP REQ :{caps}")
+        client.say(f"NICK {nick}")
+        client.say(f"USER {nick} 0 * :{nick}")
+        client.say("CAP END")
+        yield client.expect(lambda line: " 376 " in line)
+        return client
+
+    @defer.inlineCallbacks
+    def in_tea(self):
+        one = yield self.node("--irc", LOCAL, alone=self.one_server)
+        two = one if self.one_server else (yield self.node("--irc", LOCAL))
+        ivy = yield self.capped(one, "ivy", CAPS)
+        ivy.say("JOIN #tea")
+        yield ivy.expect(lambda line: line.endswith(":@ivy"))
+        ian = yield self.capped(two, "ian", "message-tags draft/message-redaction")
+        ian.say("JOIN #tea")
+        yield ivy.expect(lambda line: "JOIN" in line and "ian!" in line)
+        return ivy, ian
+
+    @defer.inlineCallbacks
+    def test_a_labeled_message_to_a_channel_is_answered_by_its_echo(self):
+        """ivy's labeled PRIVMSG to #tea is answered by its echo carrying
+        the label (no ACK), and ian gets the message with the same msgid."""
+        ivy, ian = yield self.in_tea()
+        ivy.say("@label=l1 PRIVMSG #tea :hello")
+        answer = yield ivy.expect(lambda line: "label=l1" in line)
+        self.assertIn("PRIVMSG #tea :hello", answer)
+        heard = yield ian.expect(lambda line: line.endswith("PRIVMSG #tea :hello"))
+        self.assertEqual(tags_of(heard)["msgid"], tags_of(answer)["msgid"])
+
+    @defer.inlineCallbacks
+    def test_a_labeled_redaction_is_acknowledged_and_reaches_the_other(self):
+        """ivy's labeled REDACT of her message is acknowledged (``ACK``
+        with the label, as on one server), and ian sees the REDACT of the
+        msgid he was given."""
+        ivy, ian = yield self.in_tea()
+        ivy.say("PRIVMSG #tea :oops")
+        said = yield ivy.expect(lambda line: line.endswith("PRIVMSG #tea :oops"))
+        msgid = tags_of(said)["msgid"]
+        ivy.say(f"@label=r1 REDACT #tea {msgid}")
+        answer = yield ivy.expect(lambda line: "label=r1" in line)
+        self.assertTrue(answer.endswith(" ACK"), answer)
+        heard = yield ian.expect(lambda line: line.endswith("PRIVMSG #tea :oops"))
+        self.assertEqual(tags_of(heard)["msgid"], msgid)
+        yield ian.expect(lambda line: f"REDACT #tea {msgid}" in line)
+
+    @defer.inlineCallbacks
+    def test_a_labeled_tagmsg_to_a_channel_is_answered_by_its_echo(self):
+        """ivy's labeled TAGMSG with a client tag is answered by its echo
+        with the label; ian gets the tag."""
+        ivy, ian = yield self.in_tea()
+        ivy.say("@label=t1;+example=1 TAGMSG #tea")
+        answer = yield ivy.expect(lambda line: "label=t1" in line)
+        self.assertIn("TAGMSG #tea", answer)
+        heard = yield ian.expect(lambda line: " TAGMSG #tea" in line)
+        self.assertEqual(tags_of(heard)["+example"], "1")
+
+
+class OneServerIRCRulesTests(TwoNodesIRCRulesTests):
+    """The same, ivy and ian on one server (the in-process back-end)."""
+
+    one_server = True
