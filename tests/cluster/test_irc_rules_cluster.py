@@ -102,6 +102,24 @@ class TwoNodesIRCRulesTests(ClusterTestCase):
         heard = yield ian.expect(lambda line: " TAGMSG #tea" in line)
         self.assertEqual(tags_of(heard)["+example"], "1")
 
+    @defer.inlineCallbacks
+    def test_a_pong_comes_after_what_was_sent_before_the_ping(self):
+        """ivy's PRIVMSG to ian (on the other node), answered to ivy (her
+        PONG), then ian's PING: ian gets the message before his PONG, as
+        irctest synchronises one client with another."""
+        ivy, ian = yield self.in_tea()
+        for number in range(5):
+            ivy.say(f"PRIVMSG ian :before {number}")
+            ivy.say(f"PING mine{number}")
+            yield ivy.expect(lambda line, n=number: line.endswith(f"mine{n}"))
+            ian.say(f"PING sync{number}")
+            pong = yield ian.expect(lambda line, n=number: line.endswith(f"sync{n}"))
+            earlier = ian.lines[: ian.lines.index(pong)]
+            self.assertTrue(
+                any(line.endswith(f"PRIVMSG ian :before {number}") for line in earlier),
+                earlier[-3:],
+            )
+
 
 class OneServerIRCRulesTests(TwoNodesIRCRulesTests):
     """The same, ivy and ian on one server (the in-process back-end)."""
