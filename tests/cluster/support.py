@@ -17,6 +17,7 @@ import shutil
 import signal
 
 from twisted.internet import defer, protocol, reactor, task
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.trial import unittest
@@ -260,6 +261,22 @@ class ClusterTestCase(RedisTestCase):
         return client
 
     @defer.inlineCallbacks
+    def capped(self, node: ChatroomService, nick: str, caps: str):
+        """An IRC client of ``node`` (its ``--irc`` door) with ``caps``,
+        registered as ``nick``, closed after the test."""
+        port = (yield node.doors["irc"].whenListening()).getHost().port
+        client = yield connectProtocol(
+            TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
+        )
+        self.clients.append(client)
+        client.say(f"CAP REQ :{caps}")
+        client.say(f"NICK {nick}")
+        client.say(f"USER {nick} 0 * :{nick}")
+        client.say("CAP END")
+        yield client.expect(lambda line: " 376 " in line)
+        return client
+
+    @defer.inlineCallbacks
     def _stop_nodes(self):
         for node in self.nodes:
             if node.running:
@@ -269,6 +286,14 @@ class ClusterTestCase(RedisTestCase):
                 assert client.transport is not None
                 client.transport.loseConnection()
         yield defer.gatherResults([client.closed for client in self.clients])
+
+
+def tags_of(line: str) -> dict[str, str]:
+    """The tags of an IRC line, unescaped enough for these tests."""
+    if not line.startswith("@"):
+        return {}
+    section = line[1:].split(" ", 1)[0]
+    return dict(tag.partition("=")[::2] for tag in section.split(";"))
 
 
 class RedisRegistryTestCase(RedisTestCase):

@@ -9,41 +9,16 @@ one, IRC and line users on the other.
 
 from __future__ import annotations
 
-from twisted.internet import defer, reactor
-from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet import defer
 
-from tests.cluster.support import ClusterTestCase
-from tests.support import LineClient
+from tests.cluster.support import ClusterTestCase, tags_of
 
 LOCAL = "tcp:0:interface=127.0.0.1"
-
-
-def tags_of(line: str) -> dict[str, str]:
-    """The tags of an IRC line, unescaped enough for these tests."""
-    if not line.startswith("@"):
-        return {}
-    section = line[1:].split(" ", 1)[0]
-    return dict(tag.partition("=")[::2] for tag in section.split(";"))
 
 
 class IRCNewsAcrossNodesTests(ClusterTestCase):
     """ivy (IRC) on node one; ian (IRC) and lina (line, ``/caps rich``) on
     node two; all in tea."""
-
-    @defer.inlineCallbacks
-    def capped(self, node, nick: str, caps: str):
-        """An IRC client of ``node`` with ``caps``, registered as ``nick``."""
-        port = (yield node.doors["irc"].whenListening()).getHost().port
-        client = yield connectProtocol(
-            TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
-        )
-        self.clients.append(client)
-        client.say(f"CAP REQ :{caps}")
-        client.say(f"NICK {nick}")
-        client.say(f"USER {nick} 0 * :{nick}")
-        client.say("CAP END")
-        yield client.expect(lambda line: " 376 " in line)
-        return client
 
     @defer.inlineCallbacks
     def in_tea(self):

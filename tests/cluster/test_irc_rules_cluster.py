@@ -12,22 +12,12 @@ in-process back-end (the behaviour the cluster must match).
 
 from __future__ import annotations
 
-from twisted.internet import defer, reactor
-from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
+from twisted.internet import defer
 
-from tests.cluster.support import ClusterTestCase
-from tests.support import LineClient
+from tests.cluster.support import ClusterTestCase, tags_of
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 CAPS = "echo-message labeled-response batch message-tags draft/message-redaction"
-
-
-def tags_of(line: str) -> dict[str, str]:
-    """The tags of an IRC line (values unescaped enough for these tests)."""
-    if not line.startswith("@"):
-        return {}
-    section = line[1:].split(" ", 1)[0]
-    return dict(tag.partition("=")[::2] for tag in section.split(";"))
 
 
 class TwoNodesIRCRulesTests(ClusterTestCase):
@@ -36,21 +26,6 @@ class TwoNodesIRCRulesTests(ClusterTestCase):
 
     #: Whether the two users share one server (the single-server case).
     one_server = False
-
-    @defer.inlineCallbacks
-    def capped(self, node, nick: str, caps: str):
-        """An IRC client of ``node`` with ``caps``, registered as ``nick``."""
-        port = (yield node.doors["irc"].whenListening()).getHost().port
-        client = yield connectProtocol(
-            TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
-        )
-        self.clients.append(client)
-        client.say(f"CAP REQ :{caps}")
-        client.say(f"NICK {nick}")
-        client.say(f"USER {nick} 0 * :{nick}")
-        client.say("CAP END")
-        yield client.expect(lambda line: " 376 " in line)
-        return client
 
     @defer.inlineCallbacks
     def in_tea(self):
