@@ -135,22 +135,27 @@ chromium:
 	fi
 
 # Lint and type-check, then the whole suite (unit, integration, cluster,
-# client and benchmark smoke tests) and, beside it, irctest against the IRC door.
+# client and benchmark smoke tests) and, beside it, irctest against the IRC
+# door: one server, and two nodes sharing one port (--cluster), at once.
 test: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	@mkdir -p build
-	@echo "irctest runs beside the suite (conformance/run.py, docs/irc.md)"
+	@echo "irctest runs beside the suite, on one server and on two nodes (conformance/run.py, docs/irc.md)"
 	@$(BIN)/python conformance/run.py > build/irctest.txt 2>&1 & conformance=$$!; \
+	$(BIN)/python conformance/run.py --cluster > build/irctest-cluster.txt 2>&1 & cluster=$$!; \
 	$(BIN)/pytest; suite=$$?; \
 	wait $$conformance; irctest=$$?; \
-	cat build/irctest.txt; \
-	test $$suite = 0 -a $$irctest = 0
+	wait $$cluster; clustered=$$?; \
+	cat build/irctest.txt build/irctest-cluster.txt; \
+	test $$suite = 0 -a $$irctest = 0 -a $$clustered = 0
 
-# irctest alone, against the IRC door (conformance/run.py; arguments in IRCTEST_ARGS).
-irctest: $(STAMP) faketime
+# irctest alone, against the IRC door (conformance/run.py; arguments in IRCTEST_ARGS),
+# then against two nodes sharing one port (--cluster).
+irctest: $(STAMP) redis-server faketime
 	$(BIN)/python conformance/run.py $(IRCTEST_ARGS)
+	$(BIN)/python conformance/run.py --cluster $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
 trial: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references nginx

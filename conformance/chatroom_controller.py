@@ -96,6 +96,14 @@ _ports_given = 0
 #: check is what the server remembers of earlier connections (WHOWAS),
 #: which on a door shared by the whole run holds earlier tests' nicks.
 FRESH_DOOR_CLASSES = frozenset({"WhowasTestCase"})
+#: With ``CHATROOM_IRCTEST_NODES=N`` (``conformance/run.py --cluster``),
+#: every door is N Redis-backed nodes sharing one IRC port and one
+#: ``--http`` port (``--reuse-port``, as ``chatroom-cluster`` starts them),
+#: so the kernel spreads irctest's clients over the nodes as it spreads
+#: users. 1 (the default): one server on the in-process back-end.
+NODES = int(os.environ.get("CHATROOM_IRCTEST_NODES") or 1)
+#: What a cluster node logs once it is in the cluster (its doors listen before).
+LISTENING = ": in the cluster"
 
 
 def _free_port() -> int:
@@ -105,8 +113,82 @@ def _free_port() -> int:
         return port
 
 
+class RedisServer:
+    """The one ``redis-server`` a cluster run's doors share, each door on a
+    database of its own (a fresh door must not see an earlier one's
+    accounts), with nothing saved to disk."""
+
+    DATABASES = 100_000
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.databases_given = 0
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+                *("--databases", str(self.DATABASES), "--dir", str(LOGS)),
+                *("--logfile", str(LOGS / "redis.log")),
+            ],
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start: see {LOGS}")
+            time.sleep(0.05)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as probe:
+                probe.sendall(b"PING\r\n")
+                return probe.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def new_database(self) -> str:
+        """The address of a database no door used yet."""
+        self.databases_given += 1
+        return f"redis://127.0.0.1:{self.port}/{self.databases_given}"
+
+    def users_online(self, database: str) -> int:
+        """How many users the cluster on ``database`` has online (``HLEN``
+        of its ``users`` hash, docs/scaling.md's layout)."""
+        number = database.rpartition("/")[2]
+        request = (
+            f"*2\r\n$6\r\nSELECT\r\n${len(number)}\r\n{number}\r\n"
+            "*2\r\n$4\r\nHLEN\r\n$14\r\nchatroom:users\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as link:
+            link.sendall(request.encode())
+            heard = b""
+            while heard.count(b"\r\n") < 2:
+                data = link.recv(4096)
+                if not data:
+                    break
+                heard += data
+        return int(heard.split(b"\r\n")[1].lstrip(b":") or 0)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+
+_redis: list[RedisServer] = []
+
+
+def _redis_database() -> str:
+    """A fresh database on the run's ``redis-server`` (started on first use)."""
+    if not _redis:
+        _redis.append(RedisServer())
+    return _redis[0].new_database()
+
+
 class Door:
-    """One ``twistd -n chatroom`` with its IRC door on a port of its own."""
+    """One ``twistd -n chatroom`` with its IRC door on a port of its own; or,
+    in a cluster run (:data:`NODES` > 1), that many nodes on one Redis
+    database, sharing the door's ports."""
 
     #: Starts a door may take: its ports are chosen free, then bound by
     #: twistd, and another program (other test runs on the machine) may
@@ -151,41 +233,88 @@ class Door:
         if self.faketime is not None and FAKETIME is not None:
             faked = [FAKETIME, "-f", self.faketime]
             options += ["--ping-interval", "3600"]
-        self.process = subprocess.Popen(
-            [
-                *faked,
-                *(sys.executable, "-c", TWISTD, "-n", "--pidfile="),
-                *(f"--logfile={self.log}", "chatroom", *options),
-            ],
-            cwd=LOGS,
-            env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
-            start_new_session=True,  # a process group of its own: see stop()
-        )
+        nodes: list[tuple[Path, list[str]]] = [(self.log, [])]
+        if NODES > 1:
+            self.database = _redis_database()
+            options += ["--redis", self.database, "--reuse-port"]
+            nodes = [
+                (self.node_log(k), ["--node-id", f"{self.name}-{k}"])
+                for k in range(1, NODES + 1)
+            ]
+            for log, _ in nodes:  # twistd appends: an earlier run's joined
+                log.unlink(missing_ok=True)
+        self.processes = [
+            subprocess.Popen(
+                [
+                    *faked,
+                    *(sys.executable, "-c", TWISTD, "-n", "--pidfile="),
+                    *(f"--logfile={log}", "chatroom", *options, *node),
+                ],
+                cwd=LOGS,
+                env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+                start_new_session=True,  # a process group of its own: see stop()
+            )
+            for log, node in nodes
+        ]
         self.ready = False
         self.operator = False  # a new process: operuser is registered anew
 
+    def node_log(self, number: int) -> Path:
+        """The log of a cluster door's node ``number`` (from 1)."""
+        return LOGS / f"{self.name}-{number}.log"
+
+    def settle(self) -> None:
+        """Wait (at most 10 s) until a cluster door has no user online: the
+        last test's clients closed their connections on both nodes, and
+        each node frees their nicks in Redis when it sees its close. One
+        server has handled the close before the next test's connection
+        (one reactor, in order); two nodes may not have, and the next
+        test's ``NICK bar`` would hear 433 from the other node."""
+        if NODES == 1 or self.exited() is not None:
+            return
+        deadline = time.monotonic() + 10
+        while _redis[0].users_online(self.database) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def exited(self) -> int | None:
+        """The exit status of a process of the door's that ended, else None."""
+        for process in self.processes:
+            if process.poll() is not None:
+                return process.returncode
+        return None
+
     def wait_ready(self) -> int:
         """The IRC port, once the door completes a registration (its reactor
-        runs: twistd listens before that)."""
+        runs: twistd listens before that) and, in a cluster, every node has
+        joined the cluster (else the first would get every client)."""
         deadline = time.monotonic() + 120
         while not self.ready:
-            if self.process.poll() is not None:
+            status = self.exited()
+            if status is not None:
+                self.stop()
                 if self.attempts < self.ATTEMPTS:  # a port taken meanwhile
                     self._start()
                     continue
-                raise RuntimeError(
-                    f"chatroom's door exited ({self.process.returncode}): "
-                    f"see {self.log}"
-                )
+                raise RuntimeError(f"chatroom's door exited ({status}): see {self.log}")
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"chatroom's door did not answer: see {self.log}")
-            self.ready = self._answers()
+            self.ready = self._nodes_joined() and self._answers()
             if not self.ready:
                 time.sleep(0.05)
         if not self.operator:
             self.operator = self._register_operator()
         return self.port
+
+    def _nodes_joined(self) -> bool:
+        """Whether every node of a cluster door says it is in the cluster."""
+        if NODES == 1:
+            return True
+        logs = (self.node_log(k) for k in range(1, NODES + 1))
+        return all(
+            log.exists() and LISTENING in log.read_text("utf-8", "replace")
+            for log in logs
+        )
 
     def _answers(self) -> bool:
         try:
@@ -220,10 +349,12 @@ class Door:
     def stop(self) -> None:
         """Ends the door: its whole process group, since ``faketime`` runs
         twistd as its child (ending only ``faketime`` would leave it)."""
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
+        for process in self.processes:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            process.wait(timeout=15)
 
 
 #: Doors shared by every test, by server password (None: no password).
@@ -276,16 +407,22 @@ def _door_for_test() -> Door:
         _fresh_in_use.append(door)
         return door
     door = _SHARED.get(_wanted_password)
-    if door is None or door.process.poll() is not None:
+    if door is None or door.exited() is not None:
         name = "door" if _wanted_password is None else "door-with-password"
         door = _SHARED[_wanted_password] = Door(name, _wanted_password)
     return door
+
+
+# A run stopped by SIGTERM stops its doors too (atexit runs on SystemExit).
+signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
 
 
 @atexit.register
 def _stop_all() -> None:
     for door in [*_SHARED.values(), *_spare, *_fresh_in_use]:
         door.stop()
+    for redis in _redis:
+        redis.stop()
 
 
 class BuiltinServices(BaseServicesController):
@@ -375,7 +512,7 @@ class ChatroomController(BaseServerController):
 
     def check_is_alive(self) -> None:
         for door in [*_SHARED.values(), *_fresh_in_use]:
-            if door.process.poll() is not None:
+            if door.exited() is not None:
                 raise RuntimeError(f"chatroom's door exited: see {door.log}")
 
     def kill(self) -> None:
@@ -405,6 +542,8 @@ def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
         getattr(item.cls, "__name__", "") in FRESH_DOOR_CLASSES
     )
     _ports_given = 0
+    for door in _in_use:  # the last test's
+        door.settle()
     try:
         return (yield)
     except BaseException:

@@ -36,6 +36,11 @@ SUITE = HERE / "irctest"
 BUILD = HERE.parent / "build" / "irctest"
 EXPECTED = HERE / "expected-failures.txt"
 SKIPS = HERE / "expected-skips.txt"
+#: ``--cluster``: the same tests against two Redis-backed nodes sharing
+#: one port, with lists of their own and a build directory of their own.
+CLUSTER_NODES = 2
+CLUSTER_EXPECTED = HERE / "expected-failures-cluster.txt"
+CLUSTER_SKIPS = HERE / "expected-skips-cluster.txt"
 SELECTION = "not implementation-specific and not deprecated and not strict"
 
 
@@ -67,10 +72,16 @@ def outcomes(report: Path) -> dict[str, str]:
 
 
 def main(arguments: list[str]) -> int:
-    BUILD.mkdir(parents=True, exist_ok=True)
-    report = BUILD / "report.xml"
+    cluster = "--cluster" in arguments
+    arguments = [a for a in arguments if a != "--cluster"]
+    build = BUILD.with_name("irctest-cluster") if cluster else BUILD
+    expected, skips_path = (
+        (CLUSTER_EXPECTED, CLUSTER_SKIPS) if cluster else (EXPECTED, SKIPS)
+    )
+    build.mkdir(parents=True, exist_ok=True)
+    report = build / "report.xml"
     report.unlink(missing_ok=True)
-    tmp = BUILD / "tmp"
+    tmp = build / "tmp"
     tmp.mkdir(exist_ok=True)
     command = [
         *(sys.executable, "-m", "pytest", "irctest/server_tests"),
@@ -91,9 +102,10 @@ def main(arguments: list[str]) -> int:
         os.environ,
         PYTHONPATH=os.pathsep.join((str(HERE), str(SUITE))),
         TMPDIR=str(tmp),
-        CHATROOM_IRCTEST_LOGS=str(BUILD),
+        CHATROOM_IRCTEST_LOGS=str(build),
+        CHATROOM_IRCTEST_NODES=str(CLUSTER_NODES if cluster else 1),
     )
-    output = BUILD / "pytest.log"
+    output = build / "pytest.log"
     with output.open("w") as log:
         completed = subprocess.run(
             command, cwd=SUITE, env=environment, check=False, stdout=log, stderr=log
@@ -102,32 +114,36 @@ def main(arguments: list[str]) -> int:
         print(f"irctest did not run (exit status {completed.returncode}): {output}")
         return 1
     found = outcomes(report)
-    listed, skips = listed_in(EXPECTED), listed_in(SKIPS)
+    listed, skips = listed_in(expected), listed_in(skips_path)
     counts = {
         kind: sum(1 for o in found.values() if o == kind)
         for kind in ("passed", "failed", "skipped")
     }
+    name = f"irctest ({CLUSTER_NODES} nodes)" if cluster else "irctest"
     print(
-        f"irctest: {counts['passed']} passed, {counts['failed']} failed "
-        f"({len(listed)} listed in {EXPECTED.name}), {counts['skipped']} skipped "
-        f"({len(skips)} listed in {SKIPS.name})"
+        f"{name}: {counts['passed']} passed, {counts['failed']} failed "
+        f"({len(listed)} listed in {expected.name}), {counts['skipped']} skipped "
+        f"({len(skips)} listed in {skips_path.name})"
     )
-    problems = judge(found, listed, skips)
+    problems = judge(found, listed, skips, (expected, skips_path))
     if problems:
-        print(f"irctest: {problems}; see {output}")
+        print(f"{name}: {problems}; see {output}")
         return 1
     return 0
 
 
 def judge(
-    found: dict[str, str], failures: dict[str, str], skips: dict[str, str]
+    found: dict[str, str],
+    failures: dict[str, str],
+    skips: dict[str, str],
+    paths: tuple[Path, Path] = (EXPECTED, SKIPS),
 ) -> str:
     """Print what the lists should lose (listed tests that now pass or
     run) and what no list holds; return what fails the run ("" if
     nothing): a failure not in ``failures``, a skip not in ``skips``."""
     for pinned, kind, path in (
-        (failures, "failed", EXPECTED),
-        (skips, "skipped", SKIPS),
+        (failures, "failed", paths[0]),
+        (skips, "skipped", paths[1]),
     ):
         for test in sorted(t for t, o in found.items() if o != kind and t in pinned):
             print(f"  now {found[test]} (remove it from {path.name}): {test}")

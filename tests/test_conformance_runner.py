@@ -53,20 +53,35 @@ class RunnerTests(unittest.TestCase):
     def test_every_listed_failure_and_skip_has_a_reason(self) -> None:
         """The lists that make test holds the door to name each failure and
         each skip with why (docs/irc.md refers to them), no test twice, and
-        no test in both."""
-        pinned: dict[Path, dict[str, str]] = {}
-        for path in (run.EXPECTED, run.SKIPS):
-            lines = [
-                line
-                for line in path.read_text("utf-8").splitlines()
-                if line.strip() and not line.startswith("#")
-            ]
-            listed = pinned[path] = run.listed_in(path)
-            self.assertEqual(len(listed), len(lines))
-            for test, why in listed.items():
-                self.assertRegex(test, r"^irctest/server_tests/[\w/]+\.py::\w+::\w")
-                self.assertTrue(why, f"{test} has no reason")
-        self.assertFalse(set(pinned[run.EXPECTED]) & set(pinned[run.SKIPS]))
+        no test in both; the one server's and the two nodes' alike."""
+        for failures, skips in (
+            (run.EXPECTED, run.SKIPS),
+            (run.CLUSTER_EXPECTED, run.CLUSTER_SKIPS),
+        ):
+            pinned: dict[Path, dict[str, str]] = {}
+            for path in (failures, skips):
+                lines = [
+                    line
+                    for line in path.read_text("utf-8").splitlines()
+                    if line.strip() and not line.startswith("#")
+                ]
+                listed = pinned[path] = run.listed_in(path)
+                self.assertEqual(len(listed), len(lines))
+                for test, why in listed.items():
+                    self.assertRegex(test, r"^irctest/server_tests/[\w/]+\.py::\w+::\w")
+                    self.assertTrue(why, f"{test} has no reason")
+            self.assertFalse(set(pinned[failures]) & set(pinned[skips]))
+
+    def test_two_nodes_are_held_to_the_single_servers_lists(self) -> None:
+        """The cluster run lists every failure the single server lists with
+        the same reason, and the same skips: two nodes may differ from one
+        server only by what their own list adds, each with its cause."""
+        single, cluster = (
+            run.listed_in(run.EXPECTED),
+            run.listed_in(run.CLUSTER_EXPECTED),
+        )
+        self.assertEqual({t: cluster.get(t) for t in single}, single)
+        self.assertEqual(run.listed_in(run.CLUSTER_SKIPS), run.listed_in(run.SKIPS))
 
     def test_unlisted_skip_fails_the_run(self) -> None:
         """A skip no list holds fails the run as an unlisted failure does;

@@ -267,6 +267,12 @@ class Backend(Protocol):
         """False while shared state is out of reach."""
         ...
 
+    async def caught_up(self) -> None:
+        """Returns once this process has handed its members every event
+        the store published before the call (at once in one process; a
+        cluster node waits for its subscription to catch up with Redis)."""
+        ...
+
     @property
     def store_epoch(self) -> str:
         """The lifetime of the store the events' ids count in: each room's

@@ -192,6 +192,9 @@ class ChatCore(Generic[B]):
     def store_epoch(self) -> str:
         return self.backend.store_epoch
 
+    async def caught_up(self) -> None:
+        await self.backend.caught_up()
+
     # -- life ---------------------------------------------------------------------
 
     def start(self) -> None:

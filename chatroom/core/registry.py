@@ -132,6 +132,13 @@ class Registry(Protocol):
         cannot reach Redis: ``/healthz`` says so); always True in-process."""
         ...
 
+    async def caught_up(self) -> None:
+        """Returns once this server's users have been handed every event
+        published before the call, whichever node it came from (IRC's
+        ``PONG`` waits for it: a client synchronising with ``PING`` then
+        has what another client had sent before, as on one server)."""
+        ...
+
     @property
     def store_epoch(self) -> str:
         """The lifetime of the store that numbers the rooms' events: a room's

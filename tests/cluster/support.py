@@ -189,16 +189,24 @@ class ClusterTestCase(RedisTestCase):
         self.addCleanup(self._stop_nodes)
 
     @defer.inlineCallbacks
-    def node(self, *options: str, node_id: str | None = None, wait: bool = True):
+    def node(
+        self,
+        *options: str,
+        node_id: str | None = None,
+        wait: bool = True,
+        alone: bool = False,
+    ):
         """Start a node on a free port; fires with its service once it serves
-        (or, without ``wait``, once it listens)."""
+        (or, without ``wait``, once it listens). ``alone``: a single server
+        on the in-process back-end instead (no ``--redis``), for a test
+        parametrized over one server and a cluster."""
         node_id = node_id or f"node{len(self.nodes) + 1}"
+        cluster = () if alone else ("--redis", self.redis_url, "--node-id", node_id)
         config = Options()
         config.parseOptions(
             [
                 "--port", "tcp:0:interface=127.0.0.1",
-                "--redis", self.redis_url,
-                "--node-id", node_id,
+                *cluster,
                 *IN_PROCESS,
                 *self.node_options,
                 *options,
@@ -208,7 +216,7 @@ class ClusterTestCase(RedisTestCase):
         service.startService()
         self.nodes.append(service)
         yield service.listener.whenListening()
-        if wait:
+        if wait and not alone:
             yield redis_backend(service.server).when_available()
         return service
 
@@ -288,6 +296,14 @@ class ClusterTestCase(RedisTestCase):
                 assert client.transport is not None
                 client.transport.loseConnection()
         yield defer.gatherResults([client.closed for client in self.clients])
+
+
+def tags_of(line: str) -> dict[str, str]:
+    """The tags of an IRC line, unescaped enough for these tests."""
+    if not line.startswith("@"):
+        return {}
+    section = line[1:].split(" ", 1)[0]
+    return dict(tag.partition("=")[::2] for tag in section.split(";"))
 
 
 class RedisRegistryTestCase(RedisTestCase):

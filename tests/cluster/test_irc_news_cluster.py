@@ -11,17 +11,9 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
-from tests.cluster.support import ClusterTestCase
+from tests.cluster.support import ClusterTestCase, tags_of
 
 LOCAL = "tcp:0:interface=127.0.0.1"
-
-
-def tags_of(line: str) -> dict[str, str]:
-    """The tags of an IRC line, unescaped enough for these tests."""
-    if not line.startswith("@"):
-        return {}
-    section = line[1:].split(" ", 1)[0]
-    return dict(tag.partition("=")[::2] for tag in section.split(";"))
 
 
 class IRCNewsAcrossNodesTests(ClusterTestCase):

@@ -199,6 +199,9 @@ class LocalBackend:
 
     # -- life -------------------------------------------------------------------
 
+    async def caught_up(self) -> None:
+        """One process hands out its events as they happen: nothing to wait."""
+
     def start(self) -> None:
         """Nothing to connect to."""
 

@@ -189,6 +189,10 @@ class RedisBackend:
     def when_available(self) -> Deferred[None]:
         return self.node.when_available()
 
+    async def caught_up(self) -> None:
+        """Once the subscriber link delivered what Redis published so far."""
+        await self.calls.caught_up.wait()
+
     # -- life ---------------------------------------------------------------------
 
     def start(self) -> None:

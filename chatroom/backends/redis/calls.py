@@ -5,6 +5,14 @@ the commands link and (un)subscribes channels on the subscriber link. A
 Redis that is down, slow (past ``--redis-timeout``) or not yet resumed is
 ``ERR UNAVAILABLE`` to the user; a script's refusal becomes the matching
 refusal of :mod:`chatroom.core.errors`.
+
+A script's events reach this node on the subscriber link, its reply on the
+commands link: two connections, so the reply may come first. A single
+server has handed a command's events to its own users (the sender's echo
+among them) before the command returns, and the doors rely on it (an
+``echo-message`` echo belongs in the command's ``labeled-response``
+answer). So :meth:`RedisCalls.call` returns only once the subscriber link
+has caught up with the script (:class:`CaughtUp`).
 """
 
 from __future__ import annotations
@@ -33,6 +41,53 @@ Refusals = dict[bytes, Callable[[Any], ChatError]]
 MEMBERS_ONLY: Refusals = {b"NOT_IN_ROOM": lambda reply: errors.not_in_room()}
 
 
+class CaughtUp:
+    """Waits until the subscriber link has delivered everything Redis
+    published before now: a ``PING`` on it is answered after every message
+    Redis queued for it earlier (Redis writes to a connection in order).
+
+    One ``PING`` in flight answers every waiter that came before it was
+    sent; those that come meanwhile share the next one, so a busy node
+    sends at most one per round trip on the link, not one per command.
+    """
+
+    def __init__(self, link: RedisLink, timeout: float, clock: IReactorTime) -> None:
+        self.link = link
+        self.timeout = timeout
+        self.clock = clock
+        self._in_flight = False
+        self._next: list[defer.Deferred[None]] = []
+
+    def wait(self) -> defer.Deferred[None]:
+        """Fires once the link caught up (or at once without a link; or
+        after ``timeout``: the events then come when they come)."""
+        if self.link.connection is None:
+            return defer.succeed(None)
+        waiter: defer.Deferred[None] = defer.Deferred()
+        self._next.append(waiter)
+        if not self._in_flight:
+            self._ping()
+        return waiter
+
+    def _ping(self) -> None:
+        waiters, self._next = self._next, []
+        connection = self.link.connection
+        if connection is None:
+            self._answer(waiters)
+            return
+        self._in_flight = True
+        ping = connection.execute_command("PING")
+        ping.addTimeout(self.timeout, self.clock)
+        ping.addBoth(lambda _: self._answer(waiters))
+
+    def _answer(self, waiters: list[defer.Deferred[None]]) -> None:
+        self._in_flight = False
+        for waiter in waiters:
+            waiter.callback(None)
+        if self._next:
+            self._ping()
+
+
 class SessionHarvestedError(Exception):
     """Redis no longer knows this session (``GONE``): the node must resume."""
 
@@ -59,6 +114,8 @@ class RedisCalls:
         self.deadlines = CallDeadlines(clock, timeout)
         #: False until the node has resumed: only the resume may run then.
         self.serving = False
+        #: Waits for the subscriber link to deliver what a script published.
+        self.caught_up = CaughtUp(subscriber, timeout, clock)
         #: Called when Redis no longer knows a session of ours (``GONE``).
         self.on_harvested: Callable[[], None] = lambda: None
 
@@ -129,10 +186,15 @@ class RedisCalls:
 
         ``GONE`` (this node's session was harvested) makes the node resume,
         and the user hears ``UNAVAILABLE`` meanwhile. ``always``: as
-        :meth:`eval`'s.
+        :meth:`eval`'s. Returns once this node has received the events the
+        script published, as a single server's command returns once its
+        events are delivered (see the module's docstring).
         """
         try:
-            return check(await self.eval(script, *args, always=always), refusals)
+            reply = await self.eval(script, *args, always=always)
+            if self.serving:
+                await self.caught_up.wait()
+            return check(reply, refusals)
         except SessionHarvestedError:
             self.on_harvested()
             raise errors.unavailable() from None

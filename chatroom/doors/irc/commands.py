@@ -62,10 +62,14 @@ def plain_text(text: str) -> str:
 
 async def ping(session: IRCSession, params: tuple[str, ...]) -> None:
     """``PONG <server> <token>``; ``PING`` with no token at all is ``409``
-    (an empty one, ``PING :``, is echoed empty), as Modern says."""
+    (an empty one, ``PING :``, is echoed empty), as Modern says. On a
+    cluster node the ``PONG`` waits until the node has caught up with what
+    the cluster published before (:meth:`Registry.caught_up`), as one
+    server has handled every line that came before."""
     if not params:
         session.numeric(irc.ERR_NOORIGIN, "No origin specified")
         return
+    await session.registry.caught_up()
     session.send(build(session.me, "PONG", session.me, params[0]))
 
 
