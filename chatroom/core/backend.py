@@ -56,6 +56,7 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.moderation import Outcome, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.private import ConversationStore
+from chatroom.core.push import PushStore
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
@@ -282,6 +283,11 @@ class Backend(Protocol):
     @property
     def files(self) -> FileStore:
         """Where uploaded files' metadata is kept (``--files``)."""
+        ...
+
+    @property
+    def push(self) -> PushStore:
+        """Where the VAPID key and accounts' push subscriptions are kept."""
         ...
 
     @property

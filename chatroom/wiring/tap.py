@@ -62,6 +62,7 @@ from chatroom.wiring.uploads import (
     announce_upload_url,
     check_files,
 )
+from chatroom.wiring.webpush import PUSH_OPTIONS, WebPushSender, check_push, subject_of
 
 DEFAULTS = ServerConfig()
 HTTP_DEFAULTS = HTTPLimits()
@@ -420,6 +421,7 @@ class Options(OneLineUsage):
         *cli.MORE_OPTIONS,
         LOG_FORMAT_OPTION,
         *FILES_OPTIONS,
+        *PUSH_OPTIONS,
     ]
 
     def opt_port(self, value: str) -> None:
@@ -492,6 +494,7 @@ class Options(OneLineUsage):
         check_search_db(self["redis"], self["search-db"])
         use_log_format(self["log-format"], self.parent)
         check_files(self)
+        check_push(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
         try:
@@ -579,6 +582,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     cluster = config.cluster_config()
     registry: Registry
     fetch_card = config.card_fetcher(reactor)
+    pusher = WebPushSender(reactor, reactor, subject_of(config["public-url"]))
     if cluster is not None:
         registry = redis_registry(
             server_config,
@@ -586,11 +590,12 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             reactor,
             on_fatal=lambda message: stop_with_error(reactor, message),
             fetch_card=fetch_card,
+            send_push=pusher.send,
         )
     else:
         try:
             registry = restored_local_registry(
-                config["db"], server_config, reactor, fetch_card
+                config["db"], server_config, reactor, fetch_card, pusher.send
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")

@@ -23,6 +23,7 @@ from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.other_nodes import NoOtherNodes
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.private import StoredConversations
+from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
@@ -102,6 +103,7 @@ class LocalBackend:
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         self.files = StoredFiles(self.store)
+        self.push = StoredPush(self.store)
         self.other_nodes = NoOtherNodes()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention

@@ -37,6 +37,7 @@ from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.private import RedisConversations
+from chatroom.backends.redis.push import RedisPush
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
@@ -134,6 +135,7 @@ class RedisBackend:
         self.markers = RedisMarkers(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
+        self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
