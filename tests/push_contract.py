@@ -22,11 +22,12 @@ from chatroom.core.push import Notifications, Subscription
 from chatroom.wiring.webpush import WebPushSender
 from tests.handler_contract import ContractBase, User
 from tests.moderation_contract import PASSWORD
-from tests.push_endpoint import PushEndpoint, Subscriber
+from tests.push_endpoint import PushEndpoint, Subscriber, b64url
 from tests.support import chat_core
 
-#: Pushes after a minute without a device.
-CONFIG = ServerConfig(rate=0, push_idle=60.0)
+#: Pushes after a minute without a device; the test's push service is on
+#: 127.0.0.1 over http.
+CONFIG = ServerConfig(rate=0, push_idle=60.0, push_allow_http=("http://127.0.0.1:",))
 
 
 class PushContract(ContractBase):
@@ -113,6 +114,38 @@ class PushContract(ContractBase):
         yield self.expect(alice, "ACCOUNT_DELETED")
         self.assertEqual((yield self.kept("alice")), [])
 
+    @defer.inlineCallbacks
+    def test_the_line_doors_commands(self) -> Generator[Any, Any, None]:
+        """``/push add`` (keys as a browser gives them, padded or not) and
+        ``/push remove``, signed in; ``/push key`` the server's VAPID key;
+        clear refusals otherwise."""
+        phone = Subscriber("https://push.example/phone")
+        auth = b64url(phone.auth)
+        anonymous = yield self.connect("guest")
+        anonymous.say(f"/push add {phone.endpoint} {phone.p256dh} {auth}")
+        line = yield self.expect(anonymous, "ERR ")
+        self.assertTrue(line.startswith("ERR NOT_ALLOWED "), line)
+        alice = yield self.registered("alice")
+        alice.say(f"/push add {phone.endpoint} {phone.p256dh}= {auth}==")
+        yield self.expect(alice, "PUSH ADDED")
+        self.assertEqual((yield self.kept("alice")), [phone.subscription])
+        for wrong in (
+            f"/push add http://push.example/x {phone.p256dh} {auth}",
+            f"/push add {phone.endpoint} {phone.p256dh[:-4]} {auth}",
+            "/push remove https://push.example/none",
+            "/push add",
+            "/push",
+        ):
+            alice.say(wrong)
+            line = yield self.expect(alice, "ERR ")
+            self.assertTrue(line.startswith("ERR BAD_ARGS "), (wrong, line))
+        alice.say(f"/push remove {phone.endpoint}")
+        yield self.expect(alice, "PUSH REMOVED")
+        self.assertEqual((yield self.kept("alice")), [])
+        alice.say("/push key")
+        line = yield self.expect(alice, "PUSH KEY ")
+        self.assertEqual(line, f"PUSH KEY {(yield self.notifications.public_key())}")
+
     # -- what is pushed ----------------------------------------------------------
 
     def test_a_mention_and_a_private_message_reach_a_gone_account(self) -> Any:
@@ -126,7 +159,8 @@ class PushContract(ContractBase):
         endpoint = self.endpoint()
         phone = Subscriber(endpoint.base + "alice-phone")
         alice = await self.registered("alice")
-        await self.subscribed("alice", phone)
+        alice.say(f"/push add {phone.endpoint} {phone.p256dh} {b64url(phone.auth)}")
+        await self.expect(alice, "PUSH ADDED")
         bob = await self.registered("bob")
         await self.gone(alice)
         bob.say("alice: the tea is ready")

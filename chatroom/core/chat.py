@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Generic, TypeVar
 
@@ -62,7 +63,7 @@ from chatroom.core.modlog import ModEntry
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
-from chatroom.core.push import Notifications, PushSender
+from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.registry import Member
 from chatroom.core.retrying import Applied, Decided, decided, retried
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
@@ -710,6 +711,24 @@ class ChatCore(Generic[B]):
 
     async def end_device(self, member: Member, number: int) -> None:
         await self.devices.end(member, number)
+
+    # -- Web Push ------------------------------------------------------------------
+
+    async def push_subscribe(
+        self, member: Member, endpoint: str, p256dh: str, auth: str, format: str
+    ) -> None:
+        subscription = check_subscription(
+            endpoint, p256dh, auth, self.config.push_allow_http
+        )
+        await self.notifications.subscribe(
+            self.account_of(member), replace(subscription, format=format)
+        )
+
+    async def push_unsubscribe(self, member: Member, endpoint: str) -> None:
+        await self.notifications.unsubscribe(self.account_of(member), endpoint)
+
+    async def push_key(self) -> str:
+        return await self.notifications.public_key()
 
     # -- webhooks ----------------------------------------------------------------
 
