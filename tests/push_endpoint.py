@@ -112,16 +112,20 @@ class Subscriber:
         return Subscription(self.endpoint, self.p256dh, b64url(self.auth))
 
     def opened(self, push: Received, server_key: str) -> dict[str, Any]:
-        """The push's JSON payload, once its signature is checked (by the
-        key ``server_key``, the server's base64url public key) and it is
+        """The push's JSON payload (see :meth:`clear`)."""
+        opened: dict[str, Any] = json.loads(self.clear(push, server_key))
+        return opened
+
+    def clear(self, push: Received, server_key: str) -> bytes:
+        """The push's payload, once its signature is checked (by the key
+        ``server_key``, the server's base64url public key) and it is
         decrypted with this subscriber's keys."""
         self.check_signature(push, server_key)
         assert push.headers["content-encoding"] == "aes128gcm", push.headers
-        clear = http_ece.decrypt(
+        clear: bytes = http_ece.decrypt(
             push.body, private_key=self.key, auth_secret=self.auth, version="aes128gcm"
         )
-        opened: dict[str, Any] = json.loads(clear)
-        return opened
+        return clear
 
     def check_signature(self, push: Received, server_key: str) -> None:
         """RFC 8292: ``vapid t=JWT,k=KEY``, KEY the server's, the JWT ES256

@@ -247,9 +247,7 @@ class Notifications:
         kept = (await self.store.of([account])).get(account, [])
         endpoints = {each.endpoint for each in kept}
         if len(kept) >= MOST_SUBSCRIPTIONS and subscription.endpoint not in endpoints:
-            raise errors.bad_args(
-                f"an account keeps at most {MOST_SUBSCRIPTIONS} push subscriptions"
-            )
+            raise errors.SubscriptionsFullError(MOST_SUBSCRIPTIONS)
         await self.store.add(account, subscription)
 
     async def unsubscribe(self, account: str, endpoint: str) -> None:

@@ -278,8 +278,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 (
                     "/push add ENDPOINT P256DH AUTH   notify this browser or"
                     " device (Web Push)",
-                    "/push remove ENDPOINT  stop; /push key: the key to"
-                    " subscribe with",
+                    "/push remove ENDPOINT  stop; /push key: the key to subscribe with",
                 ),
             ),
         ),

@@ -29,6 +29,7 @@ from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.doors.irc.webpush import push_line
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
@@ -609,6 +610,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     )
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
     irc = IRCFactory(server) if "irc" in door_endpoints else None  # and /irc
+    if irc is not None:  # draft/webpush subscriptions are sent the IRC line
+        pusher.irc_payload = push_line(irc.renderer)
     factories: dict[str, Callable[[], Any]] = {
         "irc": lambda: irc,
         "http": lambda: build_site(
