@@ -73,6 +73,9 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     # Uploads (docs/protocol.md, "Files"): a bearer token and its lifetime.
     "TOKEN": ("token", "seconds"),
     "EXPORT": ("url",),
+    # Web Push (docs/protocol.md, "Notifications"): ADDED, REMOVED, or KEY
+    # with the server's VAPID key as the text.
+    "PUSH": ("what",),  # | key
     "ACCOUNT_DELETED": ("account",),
     "OP": ("room", "user", "by"),
     "DEOP": ("room", "user", "by"),

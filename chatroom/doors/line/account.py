@@ -138,6 +138,6 @@ async def do_push(session: CommandContext, args: str) -> None:
             await registry.push_unsubscribe(session.member, endpoint)
             session.send(format_line("PUSH", "REMOVED"))
         case ["key"]:
-            session.send(format_line("PUSH", "KEY", await registry.push_key()))
+            session.send(format_line("PUSH", "KEY", text=await registry.push_key()))
         case _:
             raise errors.usage(PUSH_USAGE)
