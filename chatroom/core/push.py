@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatroom.core import errors
 from chatroom.core.events import Event
@@ -291,7 +292,13 @@ class Notifications:
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         done: Deferred[None] = ensureDeferred(work)
-        done.addErrback(lambda failure: self.log.failure("push", failure))
+        # Redis out of reach (UNAVAILABLE): that message is not pushed, as
+        # the store could not say who is subscribed; nothing else is wrong.
+        done.addErrback(self._failed)
+
+    def _failed(self, failure: Failure) -> None:
+        if not failure.check(errors.ChatError):
+            self.log.failure("push", failure)
 
     async def _mentions(
         self, room: str, sender: str, text: str, event: Event, named: list[str]
