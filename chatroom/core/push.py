@@ -297,7 +297,7 @@ class Notifications:
         done.addErrback(self._failed)
 
     def _failed(self, failure: Failure) -> None:
-        if not failure.check(errors.ChatError):
+        if not isinstance(failure.value, errors.ChatError):
             self.log.failure("push", failure)
 
     async def _mentions(
