@@ -34,6 +34,10 @@ setup(
         "argon2-cffi>=23.1",
         # SCRAM-SHA-256 for IRC's SASL (chatroom.core.scram): pg8000's library.
         "scramp>=1.4",
+        # Web Push (chatroom.wiring.webpush): RFC 8291's aes128gcm payload
+        # encryption and RFC 8292's VAPID JWT, the libraries pywebpush uses.
+        "http_ece>=1.2",
+        "py_vapid>=1.9",
         # UTS #39 confusables (skeletons, restriction levels) for names:
         # ICU's SpoofChecker (chatroom.core.text). Built against Debian's
         # libicu-dev with pkg-config (the Makefile installs them).

@@ -58,6 +58,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /token                 a token to upload files with (HTTP Bearer; --files)
 /export                a one-time link to all your account's data
 /delete-account PASSWORD   delete your account and its data for good
+/push add ENDPOINT P256DH AUTH   notify this browser or device (Web Push)
+/push remove ENDPOINT  stop; /push key: the key to subscribe with
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
 /kick USER [REASON]    send someone back to the lobby

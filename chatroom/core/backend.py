@@ -57,6 +57,7 @@ from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import ConversationStore
+from chatroom.core.push import PushStore
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
@@ -301,6 +302,11 @@ class Backend(Protocol):
     def upload_tokens(self) -> UploadTokenStore | None:
         """Where ``/token``'s tokens are kept so every node knows them;
         None: in the process's memory (a single server)."""
+        ...
+
+    @property
+    def push(self) -> PushStore:
+        """Where the VAPID key and accounts' push subscriptions are kept."""
         ...
 
     @property

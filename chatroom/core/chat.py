@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Generic, TypeVar
 
@@ -63,6 +64,7 @@ from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
+from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.registry import Member
 from chatroom.core.retrying import Applied, Decided, decided, retried
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
@@ -114,6 +116,7 @@ class ChatCore(Generic[B]):
         backend: Callable[[SeatSessions, SessionEnder], B],
         namespace: str = "local",
         fetch_card: CardFetcher | None = None,
+        send_push: PushSender | None = None,
     ) -> None:
         """Args:
         backend: builds the back-end, given the sessions it reads and how
@@ -121,6 +124,8 @@ class ChatCore(Generic[B]):
         namespace: the first part of every session token (a node's id).
         fetch_card: fetches what a message's link points to (None: no link
             previews, ``--previews off``; :mod:`chatroom.core.previews`).
+        send_push: sends a Web Push notice (None: none are sent;
+            :mod:`chatroom.core.push`).
         """
         self.config = config
         self.clock = clock
@@ -142,6 +147,14 @@ class ChatCore(Generic[B]):
         self.created = CreationLimit(clock, config.rooms_per_hour)
         #: Link previews: a message's first link, fetched once per URL.
         self.previews = LinkPreviews(clock, self.backend.messages.attach, fetch_card)
+        #: Web Push to accounts with no active device (chatroom.core.push).
+        self.notifications = Notifications(
+            clock,
+            self.backend.push,
+            self.backend.remembered.rooms,
+            send_push,
+            config.push_idle,
+        )
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
             config,
@@ -201,6 +214,7 @@ class ChatCore(Generic[B]):
         self.backend.start()
 
     def stop(self) -> None:
+        self.notifications.stop()
         self.backend.stop()
 
     def reconfigure(self, config: ServerConfig) -> None:
@@ -231,6 +245,7 @@ class ChatCore(Generic[B]):
         session = self.sessions.get(member)
         if session is None or not session.name:
             raise errors.not_in_room()  # gone meanwhile: nobody to answer
+        self.notifications.active(session.account)  # a device did something
         return session
 
     def account_of(self, member: Member) -> str:
@@ -350,6 +365,9 @@ class ChatCore(Generic[B]):
         (all of them with its last device, as the whole session goes)."""
         self.backend.watch_lobby(member, False)
         seat = self._seat(member)
+        gone = self.sessions.get(member)
+        if gone is not None:
+            self.notifications.active(gone.account)  # idle from now on
         if self.devices.gone(member, reason, own_words):
             return  # one device of several
         session = self.sessions.close(member)
@@ -369,6 +387,7 @@ class ChatCore(Generic[B]):
     ) -> PrivateMessage:
         session = self._session(member)
         event = await self.private.send(session, target, text, tags)
+        self.notifications.said_privately(event.recipient, event.sender, text, event)
         if name_key(event.recipient) != name_key(session.name):
             self.devices.to_others(member, event)  # the sender's other devices
             await self.devices.to_other_nodes(member, event)
@@ -499,6 +518,7 @@ class ChatCore(Generic[B]):
         speaks = partial(moderation.check_speak, actor=self._actor(member))
         await self.backend.append(member, session, room, event, now, speaks, outside)
         self.previews.noticed(event)  # its link's card follows, once fetched
+        self.notifications.said_in_room(room, session.name, text, event)
 
     async def to_operators(
         self, member: Member, room: str, text: str, notice: bool = False
@@ -723,6 +743,7 @@ class ChatCore(Generic[B]):
 
     async def erase_account(self, member: Member, account: str) -> None:
         await self.backend.user_data.erase(account, self.config.on_delete)
+        await self.backend.push.drop_account(account)
 
     async def end_account(self, member: Member, reason: str) -> None:
         """As ``/kill`` ends a user: every device, on every node."""
@@ -739,6 +760,24 @@ class ChatCore(Generic[B]):
 
     async def end_device(self, member: Member, number: int) -> None:
         await self.devices.end(member, number)
+
+    # -- Web Push ------------------------------------------------------------------
+
+    async def push_subscribe(
+        self, member: Member, endpoint: str, p256dh: str, auth: str, format: str
+    ) -> None:
+        subscription = check_subscription(
+            endpoint, p256dh, auth, self.config.push_allow_http
+        )
+        await self.notifications.subscribe(
+            self.account_of(member), replace(subscription, format=format)
+        )
+
+    async def push_unsubscribe(self, member: Member, endpoint: str) -> None:
+        await self.notifications.unsubscribe(self.account_of(member), endpoint)
+
+    async def push_key(self) -> str:
+        return await self.notifications.public_key()
 
     # -- webhooks ----------------------------------------------------------------
 

@@ -119,6 +119,13 @@ class ServerConfig:
         them: lower case, without a trailing slash."""
         return frozenset(origin.rstrip("/").lower() for origin in self.http_origins)
 
+    #: Web Push (chatroom.core.push): seconds without any device's activity
+    #: before an account's mentions and private messages are pushed
+    #: (``--push-idle``), and the http:// endpoint prefixes accepted besides
+    #: https ones (``--push-allow-http``, for tests on one machine).
+    push_idle: float = 60.0
+    push_allow_http: tuple[str, ...] = ()
+
     @cached_property
     def admin_accounts(self) -> frozenset[str]:
         """The name keys of ``--admins``: an account (always a name key) is

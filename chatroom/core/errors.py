@@ -169,6 +169,16 @@ class WebhookThrottledError(ChatError):
         self.seconds = seconds
 
 
+class SubscriptionsFullError(ChatError):
+    """An account keeps its most Web Push subscriptions already (IRC's
+    ``FAIL WEBPUSH MAX_REGISTRATIONS``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            "BAD_ARGS", f"an account keeps at most {limit} push subscriptions"
+        )
+
+
 def not_hook_owner(room: str) -> ChatError:
     return ChatError("NOT_ALLOWED", f"only the owner of {room} can manage its webhooks")
 

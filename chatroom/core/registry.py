@@ -639,3 +639,28 @@ class Registry(Protocol):
         ``secret``: its message, said in the hook's room (see
         :meth:`chatroom.core.webhooks.Webhooks.post` for the refusals)."""
         ...
+
+    # -- Web Push (chatroom.core.push) -------------------------------------------
+
+    async def push_subscribe(
+        self, member: Member, endpoint: str, p256dh: str, auth: str, format: str
+    ) -> None:
+        """``/push add`` (``format`` json) or IRC's ``WEBPUSH REGISTER``
+        (irc): keep a subscription for the member's account.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_ARGS`` (not
+                https nor allowed, keys that are no base64url P-256 key and
+                16-byte secret, too many subscriptions).
+        """
+        ...
+
+    async def push_unsubscribe(self, member: Member, endpoint: str) -> None:
+        """``/push remove``, ``WEBPUSH UNREGISTER``: forget one of the
+        account's subscriptions (``NOT_ALLOWED``; ``BAD_ARGS``: none there)."""
+        ...
+
+    async def push_key(self) -> str:
+        """The server's VAPID public key, base64url (what clients subscribe
+        with), made at the first start."""
+        ...

@@ -272,6 +272,15 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
                 secret=1,
             ),
+            Command(
+                "push",
+                "add ENDPOINT P256DH AUTH | remove ENDPOINT | key",
+                (
+                    "/push add ENDPOINT P256DH AUTH   notify this browser or"
+                    " device (Web Push)",
+                    "/push remove ENDPOINT  stop; /push key: the key to subscribe with",
+                ),
+            ),
         ),
     ),
     HelpPart(

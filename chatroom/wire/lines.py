@@ -74,6 +74,9 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     # where to upload (absent while the server does not know its address).
     "TOKEN": ("token", "seconds", "url"),
     "EXPORT": ("url",),
+    # Web Push (docs/protocol.md, "Notifications"): ADDED, REMOVED, or KEY
+    # with the server's VAPID key as the text.
+    "PUSH": ("what",),  # | key
     "ACCOUNT_DELETED": ("account",),
     "OP": ("room", "user", "by"),
     "DEOP": ("room", "user", "by"),

@@ -21,6 +21,7 @@ from chatroom.backends.local.store import Store, open_store
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.previews import CardFetcher
+from chatroom.core.push import PushSender
 
 if TYPE_CHECKING:  # for the types only: redis_registry imports them when called
     from chatroom.backends.redis.backend import RedisBackend
@@ -35,14 +36,17 @@ def local_registry(
     clock: IReactorTime,
     store: Store | None = None,
     fetch_card: CardFetcher | None = None,
+    send_push: PushSender | None = None,
 ) -> LocalRegistry:
     """Names and rooms in this process (kept in ``store``, if given);
-    ``fetch_card``: link previews' fetcher (None: none)."""
+    ``fetch_card``: link previews' fetcher, ``send_push``: Web Push's sender
+    (None: none)."""
     return ChatCore(
         config,
         clock,
         lambda sessions, end: LocalBackend(config, clock, sessions, end, store),
         fetch_card=fetch_card,
+        send_push=send_push,
     )
 
 
@@ -54,6 +58,7 @@ def redis_registry(
     commands: RedisLink | None = None,
     subscriber: RedisLink | None = None,
     fetch_card: CardFetcher | None = None,
+    send_push: PushSender | None = None,
 ) -> RedisRegistry:
     """Names and rooms in the Redis that ``cluster`` names, over two links
     (``reactor`` connects them); ``on_fatal`` is called if Redis cannot be
@@ -80,6 +85,7 @@ def redis_registry(
         ),
         namespace=cluster.node_id,
         fetch_card=fetch_card,
+        send_push=send_push,
     )
 
 
@@ -88,6 +94,7 @@ def restored_local_registry(
     config: ServerConfig,
     reactor: IReactorTime,
     fetch_card: CardFetcher | None = None,
+    send_push: PushSender | None = None,
 ) -> LocalRegistry:
     """The local back-end restored from ``--db`` (``db``).
 
@@ -96,4 +103,6 @@ def restored_local_registry(
             another server, in a directory that cannot be written).
     """
     store = open_store(db, reactor, config.retention, config.retention_age)
-    return local_registry(config, reactor, store=store, fetch_card=fetch_card)
+    return local_registry(
+        config, reactor, store=store, fetch_card=fetch_card, send_push=send_push
+    )

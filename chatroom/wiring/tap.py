@@ -29,6 +29,7 @@ from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.doors.irc.webpush import push_line
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
@@ -61,6 +62,7 @@ from chatroom.wiring.uploads import (
     FILES_OPTIONS,
     check_files,
 )
+from chatroom.wiring.webpush import PUSH_OPTIONS, WebPushSender, check_push, subject_of
 
 DEFAULTS = ServerConfig()
 HTTP_DEFAULTS = HTTPLimits()
@@ -419,6 +421,7 @@ class Options(OneLineUsage):
         *cli.MORE_OPTIONS,
         LOG_FORMAT_OPTION,
         *FILES_OPTIONS,
+        *PUSH_OPTIONS,
     ]
 
     def opt_port(self, value: str) -> None:
@@ -491,6 +494,7 @@ class Options(OneLineUsage):
         check_search_db(self["redis"], self["search-db"])
         use_log_format(self["log-format"], self.parent)
         check_files(self)
+        check_push(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
         try:
@@ -583,6 +587,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     cluster = config.cluster_config()
     registry: Registry
     fetch_card = config.card_fetcher(reactor)
+    pusher = WebPushSender(reactor, reactor, subject_of(config["public-url"]))
     if cluster is not None:
         registry = redis_registry(
             server_config,
@@ -590,11 +595,12 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             reactor,
             on_fatal=lambda message: stop_with_error(reactor, message),
             fetch_card=fetch_card,
+            send_push=pusher.send,
         )
     else:
         try:
             registry = restored_local_registry(
-                config["db"], server_config, reactor, fetch_card
+                config["db"], server_config, reactor, fetch_card, pusher.send
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
@@ -608,6 +614,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     )
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
     irc = IRCFactory(server) if "irc" in door_endpoints else None  # and /irc
+    if irc is not None:  # draft/webpush subscriptions are sent the IRC line
+        pusher.irc_payload = push_line(irc.renderer)
     factories: dict[str, Callable[[], Any]] = {
         "irc": lambda: irc,
         "http": lambda: build_site(

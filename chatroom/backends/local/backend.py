@@ -23,6 +23,7 @@ from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.private import StoredConversations
+from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
@@ -107,6 +108,7 @@ class LocalBackend:
         self.file_bytes: SharedBytes | None = None
         #: ``/token``'s tokens live in this process's memory.
         self.upload_tokens: UploadTokenStore | None = None
+        self.push = StoredPush(self.store)
         self.other_nodes = NoOtherNodes()
         self.presence = NoPresence()
         self.conversations = StoredConversations(

@@ -62,6 +62,10 @@ CREATE INDEX IF NOT EXISTS webhooks_room ON webhooks (room);
 CREATE TABLE IF NOT EXISTS files (
     id TEXT PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL,
     type TEXT NOT NULL, size INTEGER NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS push_subscriptions (
+    endpoint TEXT PRIMARY KEY, account TEXT NOT NULL, p256dh TEXT NOT NULL,
+    auth TEXT NOT NULL, format TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 #: Columns added since the first schema: (table, column, definition).

@@ -22,6 +22,7 @@ from chatroom.core import errors
 from chatroom.core.backend import fresh_epoch
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
+from chatroom.core.push import Subscription
 from chatroom.core.search import SearchQuery
 
 __all__ = [
@@ -144,6 +145,17 @@ class Store(Protocol):
     def save_file(self, record: FileRecord) -> None: ...
 
     def drop_file(self, file_id: str) -> None: ...
+
+    def load_push(self) -> tuple[str | None, list[tuple[str, Subscription]]]:
+        """The VAPID key (None before the first start) and every account's
+        push subscriptions: (account key, subscription)."""
+        ...
+
+    def save_server_key(self, pem: str) -> None: ...
+
+    def save_push(self, account: str, subscription: Subscription) -> None: ...
+
+    def drop_push(self, endpoint: str) -> None: ...
 
     def load_account_rooms(self) -> list[tuple[str, str]]:
         """Every account's remembered rooms: (account key, room name)."""
@@ -281,6 +293,18 @@ class MemoryStore:
         pass
 
     def drop_file(self, file_id: str) -> None:
+        pass
+
+    def load_push(self) -> tuple[str | None, list[tuple[str, Subscription]]]:
+        return None, []
+
+    def save_server_key(self, pem: str) -> None:
+        pass
+
+    def save_push(self, account: str, subscription: Subscription) -> None:
+        pass
+
+    def drop_push(self, endpoint: str) -> None:
         pass
 
     def load_account_rooms(self) -> list[tuple[str, str]]:

@@ -61,6 +61,7 @@ from chatroom.backends.local.search import FileSearcher, Found, prepare
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import MODLOG_KEEP
+from chatroom.core.push import Subscription
 from chatroom.core.search import SearchQuery
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.userdata import DELETED_USER, REMOVE
@@ -316,6 +317,40 @@ class SqliteStore:
 
     def drop_file(self, file_id: str) -> None:
         self._pending.append(("DELETE FROM files WHERE id = ?", (file_id,)))
+
+    def load_push(self) -> tuple[str | None, list[tuple[str, Subscription]]]:
+        key = self.db.execute(
+            "SELECT value FROM server_keys WHERE name = 'vapid'"
+        ).fetchone()
+        rows = self.db.execute(
+            "SELECT account, endpoint, p256dh, auth, format FROM push_subscriptions"
+        )
+        kept = [(account, Subscription(*rest)) for account, *rest in rows]
+        return (key[0] if key else None), kept
+
+    def save_server_key(self, pem: str) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO server_keys VALUES ('vapid', ?)", (pem,))
+        )
+
+    def save_push(self, account: str, subscription: Subscription) -> None:
+        self._pending.append(
+            (
+                "INSERT OR REPLACE INTO push_subscriptions VALUES (?, ?, ?, ?, ?)",
+                (
+                    subscription.endpoint,
+                    account,
+                    subscription.p256dh,
+                    subscription.auth,
+                    subscription.format,
+                ),
+            )
+        )
+
+    def drop_push(self, endpoint: str) -> None:
+        self._pending.append(
+            ("DELETE FROM push_subscriptions WHERE endpoint = ?", (endpoint,))
+        )
 
     def save_account_room(self, account: str, room: str, present: bool) -> None:
         self._pending.append((ACCOUNT_ROOM[present], (account, room)))

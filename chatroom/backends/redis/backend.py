@@ -45,6 +45,7 @@ from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.presence import RedisPresence
 from chatroom.backends.redis.private import RedisConversations
+from chatroom.backends.redis.push import RedisPush
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
@@ -147,6 +148,7 @@ class RedisBackend:
         self.file_bytes = (
             PostgresFileBytes(cluster.files_db, clock) if cluster.files_db else None
         )
+        self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
         self.conversations = RedisConversations(

@@ -19,12 +19,14 @@ from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any, Protocol
 
-from twisted.internet.defer import Deferred, maybeDeferred, succeed
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.defer import Deferred, ensureDeferred, maybeDeferred, succeed
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
 from chatroom.core.registry import Registry
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
@@ -48,6 +50,10 @@ class CountedSocket(Protocol):
 
 def _in_place(function: Callable[[], Any]) -> Deferred[Any]:
     return maybeDeferred(function)
+
+
+#: Seconds between tries to read the VAPID key while the registry cannot.
+VAPID_RETRY = 5.0
 
 
 class ChatServer:
@@ -90,6 +96,10 @@ class ChatServer:
         #: Where users reach the HTTP door (``http://host:port``), for the
         #: links the server gives (``/export``); "" without ``--http``.
         self.http_url = ""
+        #: The server's VAPID public key (Web Push, IRC's ``VAPID=``), read
+        #: from the registry once it answers after :meth:`start`; "" before.
+        self.vapid_key = ""
+        self._vapid_retry: IDelayedCall | None = None
         #: Registering and signing in, on the registry's account store.
         self.account_service = AccountService(
             self.registry.account_store, clock, hashing or _in_place, config
@@ -144,10 +154,32 @@ class ChatServer:
     def start(self) -> None:
         """The service has started (a cluster node joins the cluster here)."""
         self.registry.start()
+        self._read_vapid_key()
+
+    def _read_vapid_key(self) -> None:
+        """The VAPID key, made at the first start; again in a few seconds
+        while the registry cannot answer (a node before Redis is reached)."""
+        self._vapid_retry = None
+        reading = ensureDeferred(self.registry.push_key())
+
+        def read(key: str) -> None:
+            self.vapid_key = key
+
+        def again(failure: Failure) -> None:
+            if not failure.check(ChatError):
+                self.log.warn("VAPID key not read: {why}", why=failure.value)
+            if not self.shutting_down:
+                self._vapid_retry = self.clock.callLater(
+                    VAPID_RETRY, self._read_vapid_key
+                )
+
+        reading.addCallbacks(read, again)
 
     def stop(self) -> None:
         """Shutdown begins: refuse newcomers, stop the registry's timers."""
         self.shutting_down = True
+        if self._vapid_retry is not None and self._vapid_retry.active():
+            self._vapid_retry.cancel()
         self.registry.stop()
 
     def detach(self) -> Deferred[None]:

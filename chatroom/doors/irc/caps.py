@@ -67,6 +67,7 @@ CAPABILITIES: tuple[Capability, ...] = (
         draft=True,
     ),
     Capability("draft/read-marker", draft=True),
+    Capability("draft/webpush", draft=True),
     Capability("echo-message"),
     Capability("extended-join"),
     Capability("extended-monitor"),

@@ -110,6 +110,10 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "Server admins: reloads this node's configuration; nobody is disconnected.",
     ),
     "WHO": ("WHO [<#room|nick|mask>]", "Users, with their flags."),
+    "WEBPUSH": (
+        "WEBPUSH REGISTER <endpoint> <keys> / WEBPUSH UNREGISTER <endpoint>",
+        "Web Push to this device while you are away (draft/webpush).",
+    ),
     "WHOIS": ("WHOIS <nick>", "What is known of a user."),
     "WHOWAS": ("WHOWAS <nick> [<count>]", "Who held a nick that is gone."),
 }

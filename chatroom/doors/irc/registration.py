@@ -17,6 +17,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc import bouncer, caps, signin
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
+from chatroom.doors.irc.webpush import vapid_token
 from chatroom.doors.irc.wire import ERR_INVALIDCAPCMD, build, isupport, need
 
 #: Tokens per ``005`` line: Modern allows 15 parameters in all.
@@ -157,7 +158,9 @@ def welcome(session: IRCSession) -> None:
             session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "iow", "biklnot"
         )
     )
-    tokens = isupport(name) + list(caps.ISUPPORT) + file_host(session)
+    tokens = (
+        isupport(name) + list(caps.ISUPPORT) + file_host(session) + vapid_token(session)
+    )
     for start in range(0, len(tokens), ISUPPORT_PER_LINE):
         session.send(
             build(

@@ -28,6 +28,7 @@ from chatroom.doors.irc.modlog import modlog
 from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
 from chatroom.doors.irc.session import IRCCommand
+from chatroom.doors.irc.webpush import webpush
 
 COMMANDS: dict[str, IRCCommand] = {
     # registration and signing in
@@ -72,6 +73,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "CHATHISTORY": IRCCommand(chathistory.chathistory, 1),
     "REDACT": IRCCommand(redact, 2),
     "MARKREAD": IRCCommand(markread),
+    "WEBPUSH": IRCCommand(webpush, 2),
     # moderation
     "MODE": IRCCommand(moderation.mode, 1),
     "KICK": IRCCommand(moderation.kick, 2),

@@ -1,6 +1,6 @@
 """The line protocol's commands on a signed-in account: ``/password``,
-``/unregister``, ``/devices``, ``/logout ID``, ``/token``, ``/export`` and
-``/delete-account``.
+``/unregister``, ``/devices``, ``/logout ID``, ``/token``, ``/export``,
+``/delete-account`` and ``/push``.
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS` kept apart from
 the session's module (which keeps ``/login`` and ``/register``: they
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from chatroom.core import errors, registering, userdata
 from chatroom.core.accounts import Account
+from chatroom.core.push import JSON
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line, format_time
@@ -119,3 +120,27 @@ async def do_token(session: CommandContext, args: str) -> None:
     seconds = str(int(files.tokens.lifetime))
     where = (files.upload_url,) if files.upload_url else ()
     session.send(format_line("TOKEN", token, seconds, *where))
+
+
+#: ``/push``'s synopsis, as its usage error gives it.
+PUSH_USAGE = "/push add ENDPOINT P256DH AUTH | remove ENDPOINT | key"
+
+
+async def do_push(session: CommandContext, args: str) -> None:
+    """``/push add ENDPOINT P256DH AUTH`` (a browser's PushSubscription,
+    keys base64url): ``PUSH ADDED``; ``/push remove ENDPOINT``: ``PUSH
+    REMOVED``; ``/push key``: ``PUSH KEY <key>``, the server's VAPID
+    public key to subscribe with. Adding and removing need an account."""
+    words = args.split()
+    registry = session.registry
+    match words:
+        case ["add", endpoint, p256dh, auth]:
+            await registry.push_subscribe(session.member, endpoint, p256dh, auth, JSON)
+            session.send(format_line("PUSH", "ADDED"))
+        case ["remove", endpoint]:
+            await registry.push_unsubscribe(session.member, endpoint)
+            session.send(format_line("PUSH", "REMOVED"))
+        case ["key"]:
+            session.send(format_line("PUSH", "KEY", text=await registry.push_key()))
+        case _:
+            raise errors.usage(PUSH_USAGE)

@@ -496,6 +496,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "token": (account.do_token, _NAMED),
     "export": (account.do_export, _NAMED),
     "delete-account": (account.do_delete_account, _NAMED),
+    "push": (account.do_push, _NAMED),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),

@@ -80,11 +80,17 @@ STATIC_FILES = {
             "private.js",
             "attention.js",
             "files.js",
+            "push.js",
+            "sw.js",
             "input.js",
             "events.js",
         )
     },
     b"style.css": ("style.css", "text/css; charset=utf-8"),
+    # The installable app (docs/web.md, "Notifications"): its manifest and icons.
+    b"manifest.webmanifest": ("manifest.webmanifest", "application/manifest+json"),
+    b"icon-192.png": ("icon-192.png", "image/png"),
+    b"icon-512.png": ("icon-512.png", "image/png"),
 }
 
 

@@ -92,6 +92,7 @@ const handlers = {
   JOINED({ room, members }) {
     Object.assign(target(), { joinedCount: Number(members), joinListed: false });
     joinedRoom(room);
+    arrivedIn(room); // a tapped notification's room
   },
   MEMBERS(_, names) {
     const view = target();
@@ -222,6 +223,7 @@ const handlers = {
     link.click();
     system("your data is downloading (the link works once, for 10 minutes)");
   },
+  PUSH({ what }, key) { pushAnswer(what, key); },
   ACCOUNT_DELETED({ account }) {
     state.account = null;
     state.password = null;

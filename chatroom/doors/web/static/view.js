@@ -48,6 +48,7 @@ function drawWhoami() {
   $("whoami").textContent = state.name || "";
   $("account").hidden = !state.account;
   drawAttach();
+  drawPushButton();
   $("export-button").hidden = !state.account;
 }
 
@@ -275,6 +276,7 @@ function startView() {
   startPanel();
   startAttention();
   startFiles();
+  startPush();
   startInput();
   drawMembers();
   drawTitle();

@@ -1,0 +1,71 @@
+"""Web Push's key and subscriptions in one process: the local :class:`PushStore`.
+
+Kept in memory (loaded once at start-up) and written through the
+back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
+file's ``server_keys`` and ``push_subscriptions`` tables with ``--db``), as
+uploaded files' metadata is. An endpoint belongs to one account: a browser
+subscribed again under another account moves to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from chatroom.backends.local.records import Store
+from chatroom.core.push import Subscription
+
+
+class StoredPush:
+    """account key → endpoint → :class:`Subscription`; the VAPID key."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.key, kept = store.load_push()
+        self.by_account: dict[str, dict[str, Subscription]] = {}
+        self.owner: dict[str, str] = {}
+        for account, subscription in kept:
+            self._added(account, subscription)
+
+    def _added(self, account: str, subscription: Subscription) -> None:
+        before = self.owner.get(subscription.endpoint)
+        if before is not None and before != account:
+            self._dropped(before, subscription.endpoint)
+        self.by_account.setdefault(account, {})[subscription.endpoint] = subscription
+        self.owner[subscription.endpoint] = account
+
+    def _dropped(self, account: str, endpoint: str) -> bool:
+        subscriptions = self.by_account.get(account, {})
+        if subscriptions.pop(endpoint, None) is None:
+            return False
+        if not subscriptions:
+            del self.by_account[account]
+        del self.owner[endpoint]
+        return True
+
+    async def server_key(self, made: str) -> str:
+        if self.key is None:
+            self.key = made
+            self.store.save_server_key(made)
+        return self.key
+
+    async def add(self, account: str, subscription: Subscription) -> int:
+        self._added(account, subscription)
+        self.store.save_push(account, subscription)
+        return len(self.by_account[account])
+
+    async def remove(self, account: str, endpoint: str) -> bool:
+        if not self._dropped(account, endpoint):
+            return False
+        self.store.drop_push(endpoint)
+        return True
+
+    async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
+        return {
+            account: list(self.by_account[account].values())
+            for account in accounts
+            if account in self.by_account
+        }
+
+    async def drop_account(self, account: str) -> None:
+        for endpoint in list(self.by_account.get(account, {})):
+            await self.remove(account, endpoint)

@@ -1,0 +1,358 @@
+"""Notifications with no device connected: who is pushed to, when, how often.
+
+An account may keep Web Push subscriptions (RFC 8030: a push service's
+endpoint and the browser's keys, ``/push add``, IRC's ``WEBPUSH
+REGISTER``). When the account is mentioned in a room it is in, or is sent
+a private message, and none of its devices has been active for
+``--push-idle`` seconds, each of its subscriptions is sent a
+:class:`Notice`; this module is that rule, written once, on the injected
+clock:
+
+- **who**: a room message mentions the accounts whose names are words of
+  its text (not its sender), among those that keep the room; a private
+  message, its recipient;
+- **when**: only an account none of whose devices was active (did
+  anything, or left) within ``idle`` seconds (:meth:`Notifications.active`
+  is told by the core);
+- **how often**: at most one push per room (or private conversation) per
+  :data:`PER_PLACE` seconds per account; what arrives meanwhile is held,
+  and when the minute ends the newest is sent with ``count`` saying how
+  many messages it stands for.
+
+Sending (the encryption, the VAPID signature, the HTTP request, its
+bounds) is the :data:`PushSender` the wiring hands in
+(:mod:`chatroom.wiring.webpush`); it answers whether the push service said
+the subscription is gone (404 or 410), and the subscription is then
+forgotten. Nothing here waits on the network: a room's message is
+delivered before its pushes are thought of.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatroom.core import errors
+from chatroom.core.events import Event
+from chatroom.core.text import name_key
+
+#: Seconds between two pushes to one account about one room.
+PER_PLACE = 60.0
+#: Default of ``--push-idle``: seconds without a device's activity.
+IDLE = 60.0
+#: The most subscriptions one account keeps (a new one past it is refused).
+MOST_SUBSCRIPTIONS = 20
+#: The longest endpoint kept (push services' are well under 1 KiB).
+LONGEST_ENDPOINT = 2048
+#: The payload format of a subscription: JSON (line door, web page) or the
+#: IRC message (``draft/webpush``).
+JSON, IRC = "json", "irc"
+
+#: A word that may be a name in a message's text ("alice:", "@alice").
+_WORD = re.compile(r"[^\s,:;.!?@()<>\"']+")
+#: base64url without padding, as a browser's PushSubscription gives keys.
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A push service's endpoint and the subscriber's keys (base64url):
+    ``p256dh`` its P-256 public key, ``auth`` its 16-byte secret."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
+    format: str = JSON
+
+
+@dataclass(slots=True)
+class Notice:
+    """What one push says: ``sender`` said ``text`` in ``room`` (None for
+    a private message); ``count`` messages since the last push to this
+    place (1, or more when some were held); ``event`` the message itself
+    (what ``draft/webpush`` sends, rendered by the IRC door)."""
+
+    account: str
+    room: str | None
+    sender: str
+    text: str
+    event: Event
+    count: int = 1
+
+    def payload(self) -> bytes:
+        """The JSON a line or web subscription is sent (before encryption)."""
+        return json.dumps(
+            {
+                "from": self.sender,
+                "text": self.text,
+                "room": self.room,
+                "count": self.count,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+
+
+class PushStore(Protocol):
+    """Where the server's VAPID key and accounts' subscriptions are kept
+    (the SQLite file, or Redis), surviving restarts."""
+
+    async def server_key(self, made: str) -> str:
+        """The kept VAPID private key (PEM); ``made`` is kept first when
+        there is none yet (the first start), and returned."""
+        ...
+
+    async def add(self, account: str, subscription: Subscription) -> int:
+        """Keep (or replace, by endpoint) ``account``'s subscription; the
+        number the account keeps now."""
+        ...
+
+    async def remove(self, account: str, endpoint: str) -> bool:
+        """Forget one of the account's subscriptions; False if it had none
+        at ``endpoint``."""
+        ...
+
+    async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
+        """The subscriptions of those of ``accounts`` that keep any."""
+        ...
+
+    async def drop_account(self, account: str) -> None:
+        """Forget every subscription of a deleted account."""
+        ...
+
+
+#: The wiring's sender: one notice to one subscription, signed with the
+#: server's VAPID key (its PEM, the first argument); fires True when the
+#: push service answered that the subscription is gone (404, 410).
+PushSender = Callable[[str, Subscription, Notice], "Deferred[bool]"]
+#: The rooms an account keeps (the back-end's remembered rooms).
+KeptRooms = Callable[[str], Awaitable[list[str]]]
+
+
+def new_server_key() -> str:
+    """A new VAPID key pair (RFC 8292: ECDSA on P-256), as PKCS#8 PEM."""
+    made = ec.generate_private_key(ec.SECP256R1())
+    return made.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def public_key_of(pem: str) -> str:
+    """The VAPID public key clients subscribe with (``applicationServerKey``,
+    IRC's ``VAPID=``): the uncompressed P-256 point, base64url, unpadded."""
+    private = serialization.load_pem_private_key(pem.encode(), None)
+    point = private.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return base64.urlsafe_b64encode(point).rstrip(b"=").decode()
+
+
+def check_subscription(
+    endpoint: str, p256dh: str, auth: str, allow_http: Sequence[str]
+) -> Subscription:
+    """A subscription as a client gave it, or ``BAD_ARGUMENT``: an https
+    endpoint (or http under one of ``allow_http``'s prefixes), and keys in
+    base64url (a 65-byte point and a 16-byte secret)."""
+    secure = endpoint.startswith("https://") and len(endpoint) > len("https://")
+    allowed = any(endpoint.startswith(prefix) for prefix in allow_http if prefix)
+    if not (secure or allowed) or len(endpoint) > LONGEST_ENDPOINT:
+        raise errors.bad_args("the endpoint must be an https URL")
+    for key, size in ((p256dh, 65), (auth, 16)):
+        if not _BASE64URL.fullmatch(key) or len(key.rstrip("=")) != -(-size * 4 // 3):
+            raise errors.bad_args("the keys must be base64url (p256dh, auth)")
+    return Subscription(endpoint, p256dh.rstrip("="), auth.rstrip("="))
+
+
+@dataclass(slots=True)
+class _Window:
+    """One account's minute for one place: the notices held meanwhile."""
+
+    held: Notice | None = None
+    count: int = 0
+    call: IDelayedCall | None = field(default=None, repr=False)
+
+
+class Notifications:
+    """The rule of the module: who is pushed to, when, how often."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        store: PushStore,
+        kept_rooms: KeptRooms,
+        send: PushSender | None,
+        idle: float = IDLE,
+        per_place: float = PER_PLACE,
+    ) -> None:
+        """Args:
+        store: the back-end's subscriptions and key.
+        kept_rooms: the rooms an account is in while away.
+        send: the wiring's sender; None: no pushes are sent (subscriptions
+            are still kept, e.g. for a node that only serves doors).
+        idle: ``--push-idle``.
+        """
+        self.clock = clock
+        self.store = store
+        self.kept_rooms = kept_rooms
+        self.send = send
+        self.idle = idle
+        self.per_place = per_place
+        #: Account key → when one of its devices last did something here.
+        self._last_active: dict[str, float] = {}
+        #: (account, place) → its minute, while one runs.
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._server_key: str | None = None
+        self._public_key: str | None = None
+        #: Pushes sent and subscriptions forgotten (``/metrics``, tests).
+        self.sent = 0
+        self.forgotten = 0
+
+    async def server_key(self) -> str:
+        """The server's VAPID private key (PEM), made at the first start
+        and kept in the store; read once per process."""
+        if self._server_key is None:
+            self._server_key = await self.store.server_key(new_server_key())
+        return self._server_key
+
+    async def public_key(self) -> str:
+        """What clients subscribe with: :func:`public_key_of` the key."""
+        if self._public_key is None:
+            self._public_key = public_key_of(await self.server_key())
+        return self._public_key
+
+    @property
+    def known_public_key(self) -> str:
+        """The public key once read (:meth:`public_key`), "" before."""
+        return self._public_key or ""
+
+    async def subscribe(self, account: str, subscription: Subscription) -> None:
+        """``/push add``: keep the account's subscription (at most
+        :data:`MOST_SUBSCRIPTIONS`; the same endpoint is replaced)."""
+        if not account:
+            raise errors.not_signed_in()
+        kept = (await self.store.of([account])).get(account, [])
+        endpoints = {each.endpoint for each in kept}
+        if len(kept) >= MOST_SUBSCRIPTIONS and subscription.endpoint not in endpoints:
+            raise errors.SubscriptionsFullError(MOST_SUBSCRIPTIONS)
+        await self.store.add(account, subscription)
+
+    async def unsubscribe(self, account: str, endpoint: str) -> None:
+        """``/push remove``: forget one of the account's subscriptions."""
+        if not account:
+            raise errors.not_signed_in()
+        if not await self.store.remove(account, endpoint):
+            raise errors.bad_args("no push subscription of yours at that endpoint")
+
+    def active(self, account: str) -> None:
+        """A device of ``account`` did something (or left) just now."""
+        if account:
+            self._last_active[account] = self.clock.seconds()
+
+    def _idle(self, account: str) -> bool:
+        last = self._last_active.get(account)
+        return last is None or self.clock.seconds() - last >= self.idle
+
+    # -- what happened ------------------------------------------------------------
+
+    def said_in_room(self, room: str, sender: str, text: str, event: Event) -> None:
+        """A room message was delivered: push to those it mentions."""
+        if self.send is None:
+            return
+        sender_key = name_key(sender)
+        named = {name_key(word) for word in _WORD.findall(text)}
+        named.discard(sender_key)
+        named = {key for key in named if key and self._idle(key)}
+        if named:
+            self._spawn(self._mentions(room, sender, text, event, sorted(named)))
+
+    def said_privately(
+        self, recipient: str, sender: str, text: str, event: Event
+    ) -> None:
+        """A private message was delivered: push to its recipient."""
+        account = name_key(recipient)
+        if self.send is None or account == name_key(sender) or not self._idle(account):
+            return
+        notice = Notice(account, None, sender, text, event)
+        self._spawn(self._offered(notice, "@" + name_key(sender)))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        done: Deferred[None] = ensureDeferred(work)
+        # Redis out of reach (UNAVAILABLE): that message is not pushed, as
+        # the store could not say who is subscribed; nothing else is wrong.
+        done.addErrback(self._failed)
+
+    def _failed(self, failure: Failure) -> None:
+        if not isinstance(failure.value, errors.ChatError):
+            self.log.failure("push", failure)
+
+    async def _mentions(
+        self, room: str, sender: str, text: str, event: Event, named: list[str]
+    ) -> None:
+        subscribed = await self.store.of(named)
+        for account in subscribed:
+            rooms = {name_key(kept) for kept in await self.kept_rooms(account)}
+            if name_key(room) in rooms:
+                notice = Notice(account, room, sender, text, event)
+                await self._offered(notice, name_key(room))
+
+    # -- how often ----------------------------------------------------------------
+
+    async def _offered(self, notice: Notice, place: str) -> None:
+        """Push now, or hold until the place's minute ends."""
+        key = (notice.account, place)
+        window = self._windows.get(key)
+        if window is not None:
+            window.held, window.count = notice, window.count + 1
+            return
+        self._open(key)
+        await self._push(notice)
+
+    def _open(self, key: tuple[str, str]) -> None:
+        window = self._windows[key] = _Window()
+        window.call = self.clock.callLater(self.per_place, self._minute_over, key)
+
+    def _minute_over(self, key: tuple[str, str]) -> None:
+        window = self._windows.pop(key)
+        notice = window.held
+        if notice is None or not self._idle(notice.account):
+            return  # nothing held, or its account came back meanwhile
+        notice.count = window.count
+        self._open(key)
+        self._spawn(self._push(notice))
+
+    async def _push(self, notice: Notice) -> None:
+        assert self.send is not None
+        found = await self.store.of([notice.account])
+        key = await self.server_key() if found else ""
+        for subscription in found.get(notice.account, []):
+            try:
+                gone = await self.send(key, subscription, notice)
+            except Exception:  # one service failing never stops the others
+                self.log.failure("push to {endpoint}", endpoint=subscription.endpoint)
+                continue
+            self.sent += 1
+            if gone:
+                self.forgotten += 1
+                await self.store.remove(notice.account, subscription.endpoint)
+
+    def stop(self) -> None:
+        """Cancel the minutes' timers (the service stops)."""
+        for window in self._windows.values():
+            if window.call is not None and window.call.active():
+                window.call.cancel()
+        self._windows.clear()

@@ -1,0 +1,238 @@
+"""Web Push for every registry: subscriptions kept, and pushes that reach a
+real push service on 127.0.0.1.
+
+:class:`PushContract` drives real :class:`ChatProtocol` connections (over
+``StringTransport``) and the server's real sender
+(:class:`~chatroom.wiring.webpush.WebPushSender`, twisted.web's Agent)
+to a :class:`~tests.push_endpoint.PushEndpoint`, which decrypts each push
+with the subscription's own keys and checks its VAPID signature. It runs
+against the in-process registry (``tests/test_push.py``) and the Redis
+one on a real redis-server (``tests/cluster/test_push_redis.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer, reactor, task
+
+from chatroom.core.config import ServerConfig
+from chatroom.core.push import Notifications, Subscription
+from chatroom.wiring.webpush import WebPushSender
+from tests.handler_contract import ContractBase, User
+from tests.moderation_contract import PASSWORD
+from tests.push_endpoint import PushEndpoint, Subscriber, b64url
+from tests.support import chat_core
+
+#: Pushes after a minute without a device; the test's push service is on
+#: 127.0.0.1 over http.
+CONFIG = ServerConfig(rate=0, push_idle=60.0, push_allow_http=("http://127.0.0.1:",))
+
+
+class PushContract(ContractBase):
+    """Subclasses mix in a TestCase, provide ``server`` (with
+    :data:`CONFIG`) and :meth:`pass_idle`."""
+
+    def pass_idle(self) -> None:
+        """Let ``--push-idle`` seconds pass (the registry's clock)."""
+        raise NotImplementedError
+
+    @property
+    def notifications(self) -> Notifications:
+        return chat_core(self.server).notifications
+
+    def endpoint(self) -> PushEndpoint:
+        """A push service of the test's own, which the server sends to."""
+        endpoint = PushEndpoint().start()
+        self.addCleanup(endpoint.port.stopListening)
+        self.notifications.send = WebPushSender(reactor, reactor).send
+        return endpoint
+
+    @defer.inlineCallbacks
+    def registered(self, name: str, room: str = "general") -> Generator[Any, Any, User]:
+        """``name`` registered and in ``room``."""
+        user = yield self.connect(name)
+        user.say(f"/register {PASSWORD}")
+        yield self.expect(user, "REGISTERED")
+        user.say(f"/join {room}")
+        yield self.expect(user, f"JOINED {room}")
+        return user
+
+    def subscribed(self, account: str, subscriber: Subscriber) -> Any:
+        return defer.ensureDeferred(
+            self.notifications.subscribe(account, subscriber.subscription)
+        )
+
+    def kept(self, account: str) -> Any:
+        found = defer.ensureDeferred(self.notifications.store.of([account]))
+        return found.addCallback(lambda kept: kept.get(account, []))
+
+    @defer.inlineCallbacks
+    def gone(self, user: User) -> Generator[Any, Any, None]:
+        """Every device of the account quits; ``--push-idle`` passes."""
+        user.say("/quit")
+        yield self.wait()
+        self.pass_idle()
+
+    # -- what is kept ------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_subscriptions_belong_to_the_account(self) -> Generator[Any, Any, None]:
+        """Kept by endpoint (the same one again replaces it), moved to
+        another account that subscribes the same browser, removed one at a
+        time; the server's key is made once and kept."""
+        phone, laptop = (
+            Subscriber("https://push.example/a"),
+            Subscriber("https://push.example/b"),
+        )
+        yield self.subscribed("alice", phone)
+        yield self.subscribed("alice", laptop)
+        yield self.subscribed("alice", phone)
+        self.assertEqual(
+            sorted(s.endpoint for s in (yield self.kept("alice"))),
+            ["https://push.example/a", "https://push.example/b"],
+        )
+        yield self.subscribed("bob", laptop)
+        self.assertEqual((yield self.kept("alice")), [phone.subscription])
+        self.assertEqual((yield self.kept("bob")), [laptop.subscription])
+        yield defer.ensureDeferred(
+            self.notifications.unsubscribe("alice", phone.endpoint)
+        )
+        self.assertEqual((yield self.kept("alice")), [])
+        first = yield defer.ensureDeferred(self.notifications.server_key())
+        again = yield defer.ensureDeferred(self.notifications.store.server_key("b"))
+        self.assertEqual(first, again)
+        self.assertIn("PRIVATE KEY", first)
+
+    @defer.inlineCallbacks
+    def test_deleting_the_account_forgets_them(self) -> Generator[Any, Any, None]:
+        """``/delete-account`` takes the account's subscriptions with it."""
+        alice = yield self.registered("alice")
+        yield self.subscribed("alice", Subscriber("https://push.example/a"))
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "ACCOUNT_DELETED")
+        self.assertEqual((yield self.kept("alice")), [])
+
+    @defer.inlineCallbacks
+    def test_the_line_doors_commands(self) -> Generator[Any, Any, None]:
+        """``/push add`` (keys as a browser gives them, padded or not) and
+        ``/push remove``, signed in; ``/push key`` the server's VAPID key;
+        clear refusals otherwise."""
+        phone = Subscriber("https://push.example/phone")
+        auth = b64url(phone.auth)
+        anonymous = yield self.connect("guest")
+        anonymous.say(f"/push add {phone.endpoint} {phone.p256dh} {auth}")
+        line = yield self.expect(anonymous, "ERR ")
+        self.assertTrue(line.startswith("ERR NOT_ALLOWED "), line)
+        alice = yield self.registered("alice")
+        alice.say(f"/push add {phone.endpoint} {phone.p256dh}= {auth}==")
+        yield self.expect(alice, "PUSH ADDED")
+        self.assertEqual((yield self.kept("alice")), [phone.subscription])
+        for wrong in (
+            f"/push add http://push.example/x {phone.p256dh} {auth}",
+            f"/push add {phone.endpoint} {phone.p256dh[:-4]} {auth}",
+            "/push remove https://push.example/none",
+            "/push add",
+            "/push",
+        ):
+            alice.say(wrong)
+            line = yield self.expect(alice, "ERR ")
+            self.assertTrue(line.startswith("ERR BAD_ARGS "), (wrong, line))
+        alice.say(f"/push remove {phone.endpoint}")
+        yield self.expect(alice, "PUSH REMOVED")
+        self.assertEqual((yield self.kept("alice")), [])
+        alice.say("/push key")
+        line = yield self.expect(alice, "PUSH KEY ")
+        self.assertEqual(line, f"PUSH KEY {(yield self.notifications.public_key())}")
+
+    # -- what is pushed ----------------------------------------------------------
+
+    def test_a_mention_and_a_private_message_reach_a_gone_account(self) -> Any:
+        """With every device of alice gone, bob's mention of her in
+        general and his private message each reach her push service,
+        VAPID-signed by the server's key, and decrypt with her keys to the
+        room (null for the private message), the sender and the text."""
+        return defer.ensureDeferred(self._reach_a_gone_account())
+
+    async def _reach_a_gone_account(self) -> None:
+        endpoint = self.endpoint()
+        phone = Subscriber(endpoint.base + "alice-phone")
+        alice = await self.registered("alice")
+        alice.say(f"/push add {phone.endpoint} {phone.p256dh} {b64url(phone.auth)}")
+        await self.expect(alice, "PUSH ADDED")
+        bob = await self.registered("bob")
+        await self.gone(alice)
+        bob.say("alice: the tea is ready")
+        await self.expect(bob, "MSG general bob ")
+        bob.say("/msg alice come down")
+        await self.expect(bob, "PRIVMSG bob alice ")
+        pushes = await endpoint.arrived(2)
+        server_key = await self.notifications.public_key()
+        opened = [phone.opened(push, server_key) for push in pushes]
+        self.assertEqual(
+            sorted(opened, key=lambda payload: str(payload["text"])),
+            [
+                {
+                    "from": "bob",
+                    "text": "alice: the tea is ready",
+                    "room": "general",
+                    "count": 1,
+                },
+                {"from": "bob", "text": "come down", "room": None, "count": 1},
+            ],
+        )
+        self.assertEqual({push.path for push in pushes}, {"/alice-phone"})
+
+    def test_a_connected_account_is_not_pushed_to(self) -> Any:
+        """alice, signed in and just active, is mentioned and sent a
+        private message: her push service hears nothing; carol, gone, is
+        pushed to for the same mention (so the pushes were sent)."""
+        return defer.ensureDeferred(self._connected())
+
+    async def _connected(self) -> None:
+        endpoint = self.endpoint()
+        alice_phone = Subscriber(endpoint.base + "alice")
+        carol_phone = Subscriber(endpoint.base + "carol")
+        alice = await self.registered("alice")
+        carol = await self.registered("carol")
+        await self.subscribed("alice", alice_phone)
+        await self.subscribed("carol", carol_phone)
+        bob = await self.registered("bob")
+        await self.gone(carol)
+        alice.say("I am here")
+        await self.expect(bob, "MSG general alice ")
+        bob.say("/msg alice psst")
+        await self.expect(alice, "PRIVMSG bob alice ")
+        bob.say("alice carol: lunch?")
+        await self.expect(alice, "MSG general bob ")
+        pushes = await endpoint.arrived(1)
+        self.assertEqual([push.path for push in pushes], ["/carol"])
+        self.assertEqual(len(endpoint.received), 1)
+
+    def test_a_subscription_answered_410_is_forgotten(self) -> Any:
+        """The push service says the subscription is gone: the server
+        forgets it (and keeps the account's other one)."""
+        return defer.ensureDeferred(self._answered_410())
+
+    async def _answered_410(self) -> None:
+        endpoint = self.endpoint()
+        endpoint.answers["/old"] = 410
+        old, new = Subscriber(endpoint.base + "old"), Subscriber(endpoint.base + "new")
+        alice = await self.registered("alice")
+        await self.subscribed("alice", old)
+        await self.subscribed("alice", new)
+        bob = await self.registered("bob")
+        await self.gone(alice)
+        bob.say("/msg alice are you there")
+        await endpoint.arrived(2)
+        for _ in range(500):
+            kept: list[Subscription] = await self.kept("alice")
+            if len(kept) == 1:
+                break
+            await self.wait_real()
+        self.assertEqual(kept, [new.subscription])
+
+    def wait_real(self) -> Any:
+        """A moment of the real reactor (the push service's answer)."""
+        return task.deferLater(reactor, 0.01, lambda: None)
