@@ -118,6 +118,24 @@ class PushRuleTests(unittest.TestCase):
         self.clock.advance(PER_PLACE / 2)
         self.assertEqual(len(self.sent), 1)
 
+    def test_a_decision_finishing_after_stop_starts_no_timer(self) -> None:
+        """A mention whose subscriptions are still being read when the
+        service stops is not pushed, and leaves no minute's timer behind
+        (a stopped server's reactor stays clean)."""
+        reading: defer.Deferred[None] = defer.Deferred()
+        of = self.store.of
+
+        async def slow_of(accounts: list[str]) -> Any:
+            await reading
+            return await of(accounts)
+
+        self.store.of = slow_of  # type: ignore[method-assign]
+        self.said("alice: still there?")
+        self.rule.stop()
+        reading.callback(None)
+        self.assertEqual(self.sent, [])
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
     def test_not_the_sender_nor_a_room_it_is_not_in(self) -> None:
         """alice naming herself, or named in a room she does not keep, is
         not pushed to; nor is a word that is no account."""

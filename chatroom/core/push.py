@@ -216,6 +216,9 @@ class Notifications:
         self._last_active: dict[str, float] = {}
         #: (account, place) → its minute, while one runs.
         self._windows: dict[tuple[str, str], _Window] = {}
+        #: Set once the service stops: a decision still reading the store
+        #: then starts no timer.
+        self._stopped = False
         self._server_key: str | None = None
         self._public_key: str | None = None
         #: Pushes sent and subscriptions forgotten (``/metrics``, tests).
@@ -315,6 +318,8 @@ class Notifications:
     async def _offered(self, notice: Notice, place: str) -> None:
         """Push now, or hold until the place's minute ends."""
         key = (notice.account, place)
+        if self._stopped:
+            return
         window = self._windows.get(key)
         if window is not None:
             window.held, window.count = notice, window.count + 1
@@ -351,7 +356,9 @@ class Notifications:
                 await self.store.remove(notice.account, subscription.endpoint)
 
     def stop(self) -> None:
-        """Cancel the minutes' timers (the service stops)."""
+        """Cancel the minutes' timers (the service stops); none starts
+        after."""
+        self._stopped = True
         for window in self._windows.values():
             if window.call is not None and window.call.active():
                 window.call.cancel()
