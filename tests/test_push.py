@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from typing import Any
 
 from twisted.internet import defer
@@ -125,7 +126,7 @@ class PushRuleTests(unittest.TestCase):
         reading: defer.Deferred[None] = defer.Deferred()
         of = self.store.of
 
-        async def slow_of(accounts: list[str]) -> Any:
+        async def slow_of(accounts: Sequence[str]) -> dict[str, list[Subscription]]:
             await reading
             return await of(accounts)
 

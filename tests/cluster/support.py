@@ -201,7 +201,7 @@ class ClusterTestCase(RedisTestCase):
         on the in-process back-end instead (no ``--redis``), for a test
         parametrized over one server and a cluster."""
         node_id = node_id or f"node{len(self.nodes) + 1}"
-        cluster = ("--redis", self.redis_url, "--node-id", node_id)
+        cluster: tuple[str, ...] = ("--redis", self.redis_url, "--node-id", node_id)
         if alone:  # its own store, never the default file in the working directory
             cluster = ("--db", self.mktemp() + ".sqlite3")
         config = Options()
