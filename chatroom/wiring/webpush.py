@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable
-from functools import partial
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
@@ -152,16 +151,21 @@ class WebPushSender:
         timeout: float = TIMEOUT,
     ) -> None:
         self.agent = Agent(reactor)
-        #: Where a push is encrypted and signed: the reactor's thread pool.
-        self.off_reactor: Callable[..., Deferred[Any]] = partial(
-            deferToThreadPool, reactor, reactor.getThreadPool()
-        )
+        self.reactor = reactor
         self.clock = clock
         self.subject = subject
         self.irc_payload = irc_payload
         self.timeout = timeout
         self.turns = DeferredSemaphore(in_flight)
         self._signers: dict[str, Vapid02] = {}
+
+    def off_reactor(self, work: Callable[..., Any], *args: Any) -> Deferred[Any]:
+        """Run ``work`` on the reactor's thread pool (a push is encrypted
+        and signed there); the pool is asked for at the first push, so a
+        server that never pushes starts none."""
+        return deferToThreadPool(
+            self.reactor, self.reactor.getThreadPool(), work, *args
+        )
 
     def _signer(self, pem: str) -> Vapid02:
         signer = self._signers.get(pem)

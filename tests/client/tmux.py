@@ -55,13 +55,16 @@ def start_twistd(folder: Path, *options: str) -> subprocess.Popen[bytes]:
     )
 
 
-def wait_for(what: str, check: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Poll ``check`` until it holds; fail, saying ``what``, after ``timeout``."""
+def wait_for(
+    what: str, check: Callable[[], bool], timeout: float = 20.0, every: float = 0.1
+) -> None:
+    """Poll ``check`` (each ``every`` seconds) until it holds; fail, saying
+    ``what``, after ``timeout``."""
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
+        time.sleep(every)
 
 
 def listening(port: int) -> bool:
