@@ -8,13 +8,20 @@ understand. The core relays them as they were, as a
 the sender's seat, on every node: :func:`chatroom.core.fanout.recipients`)
 or a :class:`~chatroom.core.events.PrivateTagMessage` to the user, each
 with a time and an id of its own; a door with no client tags to show
-shows nothing of them. What such a message means to the shared side (the
-door reads it from the client's tags: a typing state, reactions) is done as
-the line door's ``/typing`` and ``/react`` are, the events marked
-``from_tags``: a door that showed the tags does not show them twice. A
-tags-only message is never answered: what it means may be refused (an
-unknown message, a reaction too many) without a word; only a room the
-sender is not in refuses the message itself (``NOT_IN_ROOM``).
+shows nothing of them. One to a room is kept in the room's history, as
+Ergo keeps it for ``draft/event-playback`` (``CHATHISTORY``, a join's
+replay), unless it is a typing notice (of the moment: Ergo's default
+``tagmsg-storage`` blacklist) or carries reactions, which the room keeps
+as reactions already (:meth:`~chatroom.core.messagelife.MessageLife.react`):
+kept, its id is the room's next, as a message's.
+
+What such a message means to the shared side (the door reads it from the
+client's tags: a typing state, reactions) is done as the line door's
+``/typing`` and ``/react`` are, the events marked ``from_tags``: a door
+that showed the tags does not show them twice. A tags-only message is
+never answered: what it means may be refused (an unknown message, a
+reaction too many) without a word; only a room the sender is not in
+refuses the message itself (``NOT_IN_ROOM``).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.backend import Backend, fresh_epoch
 from chatroom.core.errors import ChatError
-from chatroom.core.events import PrivateTagMessage, TagMessage
+from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessage
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
@@ -63,7 +70,7 @@ class TagMessages:
         self._numbers = itertools.count(1)
         node = "" if namespace == "local" else f"{namespace}."
         #: A new epoch at each start: the numbers start again, the ids do not.
-        self._prefix = f"t{node}{fresh_epoch()}."
+        self._prefix = f"{RELAYED_ID_PREFIX}{node}{fresh_epoch()}."
 
     def _fresh_id(self) -> str:
         """An id for a message that is not stored (``t0c1d2e3f4a.1``, then
@@ -82,12 +89,17 @@ class TagMessages:
         """``tags`` to ``room``'s members (``NOT_IN_ROOM`` unless ``member``
         is one), then what they mean: a typing notice in state ``typing``,
         then each of ``reactions``; returns the message (for the sender's
-        echo)."""
+        echo). Kept (numbered in the room) unless it is a typing notice or
+        carries reactions."""
         session = self.session_of(member)
         where = self.backend.place(member, room)
-        now = format_time(self.clock.seconds())
-        event = TagMessage(where, session.name, tags, now, self._fresh_id())
-        await self.backend.messages.relay(member, session, where, event)
+        now = self.clock.seconds()
+        event = TagMessage(where, session.name, tags, format_time(now))
+        if typing is None and not reactions:
+            await self.backend.messages.keep(member, session, where, event, now)
+        else:
+            event.id = self._fresh_id()
+            await self.backend.messages.relay(member, session, where, event)
         with contextlib.suppress(ChatError):  # never answered
             if typing is not None:
                 await self.life.typing(member, where, typing, from_tags=True)

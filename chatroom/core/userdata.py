@@ -52,6 +52,7 @@ from chatroom.core.events import (
     Reaction,
     Redacted,
     StoredEvent,
+    TagMessage,
     TopicChanged,
 )
 from chatroom.core.text import name_key
@@ -163,6 +164,8 @@ def _event_record(room: str, event: StoredEvent) -> dict[str, Any]:
             record["tags"] = format_tags(event.tags)
     elif isinstance(event, TopicChanged):
         record.update(kind="topic", time=event.time, text=event.text)
+    elif isinstance(event, TagMessage):
+        record.update(kind="tags", time=event.time, tags=format_tags(event.tags))
     elif isinstance(event, Edited):
         record.update(
             kind="edit", time=event.time, text=event.text, target=int(event.target)

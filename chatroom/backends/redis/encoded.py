@@ -25,6 +25,7 @@ from chatroom.core.events import (
     Redacted,
     RoomEvent,
     StoredEvent,
+    TagMessage,
     TopicChanged,
 )
 from chatroom.core.modlog import ModEntry
@@ -71,7 +72,7 @@ def decoded_all(entries: Iterable[bytes], kind: type[E]) -> list[E]:
 
 
 #: The types a room's history holds (:data:`chatroom.core.events.StoredEvent`).
-_STORED = (Message, TopicChanged, Edited, Redacted, Reaction)
+_STORED = (Message, TopicChanged, TagMessage, Edited, Redacted, Reaction)
 
 
 def stored_events(entries: Iterable[bytes]) -> list[StoredEvent]:

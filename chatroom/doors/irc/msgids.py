@@ -23,8 +23,10 @@ room ``ROOM`` is
 A ``msgid`` a client sends back (``CHATHISTORY ... msgid=``, ``REDACT``,
 ``+draft/reply``, ``+draft/react``) is read back to the line door's id only
 in the room it names and for the store's own epoch; anything else names no
-message of that room. Events that are not a room's stored ones have ids of
-their own: a ``TAGMSG``'s is the core's (``t...``, never stored), a private
+message of that room. A ``TAGMSG`` kept in a room's history (tags of the
+client's own) is one of its stored events. Events that are not a room's
+stored ones have ids of their own: a relayed ``TAGMSG``'s (a typing notice,
+a reaction, one to a nick) is the core's (``t...``, never stored), a private
 message's a digest of what it was (:func:`private_msgid`: the same for its
 kept copy and in its conversation's history, which numbers it apart from
 every room).
