@@ -183,13 +183,21 @@ class TagMessage(RoomEvent):
 @dataclass(slots=True, eq=True)
 class PrivateTagMessage(Event):
     """``sender`` sent ``recipient`` tags and no text (an IRC client's
-    ``TAGMSG`` to a nick), as :class:`TagMessage` is to a room."""
+    ``TAGMSG`` to a nick), as :class:`TagMessage` is to a room: kept in
+    their conversation as a :class:`PrivateMessage` is (``id``: its place
+    in it), unless it is a typing notice or neither is an account (``id``:
+    the core's, :func:`relayed_only`)."""
 
     sender: str
     recipient: str
     tags: Tags
     time: str
-    id: str
+    id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)
+
+
+#: What a private conversation keeps: messages, and tags-only messages
+#: (which IRC's event playback alone plays back).
+PrivateEvent = PrivateMessage | PrivateTagMessage
 
 
 # -- who is in a room ------------------------------------------------------------
@@ -487,7 +495,7 @@ StoredEvent = Message | TopicChanged | TagMessage | Edited | Redacted | Reaction
 
 #: Stored events only IRC's event playback replays (``draft/event-playback``):
 #: they count in no other door's history window.
-PLAYBACK_ONLY = (TopicChanged, TagMessage)
+PLAYBACK_ONLY = (TopicChanged, TagMessage, PrivateTagMessage)
 
 #: How the core's ids of what it relays and never stores begin (a stored
 #: event's id is a number).

@@ -8,7 +8,9 @@ understand. The core relays them as they were, as a
 the sender's seat, on every node: :func:`chatroom.core.fanout.recipients`)
 or a :class:`~chatroom.core.events.PrivateTagMessage` to the user, each
 with a time and an id of its own; a door with no client tags to show
-shows nothing of them. One to a room is kept in the room's history, as
+shows nothing of them. One to a user is kept in their conversation as a
+private message is (:mod:`chatroom.core.private`), but for a typing
+notice. One to a room is kept in the room's history, as
 Ergo keeps it for ``draft/event-playback`` (``CHATHISTORY``, a join's
 replay), unless it is a typing notice (of the moment: Ergo's default
 ``tagmsg-storage`` blacklist) or carries reactions, which the room keeps
@@ -36,6 +38,7 @@ from chatroom.core.backend import Backend, fresh_epoch
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessage
 from chatroom.core.messagelife import MessageLife
+from chatroom.core.private import conversation_of, keeps
 from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
 from chatroom.wire.lines import format_time
@@ -109,15 +112,24 @@ class TagMessages:
                 )
         return event
 
-    async def to_user(self, member: Member, name: str, tags: Tags) -> PrivateTagMessage:
+    async def to_user(
+        self, member: Member, name: str, tags: Tags, typing: bool = False
+    ) -> PrivateTagMessage:
         """``tags`` to the user called ``name``, if connected (nobody else is
-        told, and nothing is kept); returns the message (for the sender's
-        echo) whether or not anyone was there to get it."""
+        told); kept in their conversation as a private message is (when
+        either is an account), unless it is a typing notice (``typing``);
+        returns the message (for the sender's echo) whether or not anyone
+        was there to get it."""
         session = self.session_of(member)
         found = await self.backend.find_user(name)
         recipient = found.name if found is not None else name
         now = format_time(self.clock.seconds())
-        event = PrivateTagMessage(session.name, recipient, tags, now, self._fresh_id())
+        event = PrivateTagMessage(session.name, recipient, tags, now)
+        if found is not None and not typing and keeps(session, found):
+            key = conversation_of(session, found)
+            event = await self.backend.conversations.append(key, event)
+        else:
+            event.id = self._fresh_id()
         if found is not None and found.online:
             with contextlib.suppress(ChatError):  # gone meanwhile: never answered
                 await self.backend.tell(found, event)

@@ -21,6 +21,9 @@ from chatroom.core.events import (
     Edited,
     Event,
     Message,
+    PrivateEvent,
+    PrivateMessage,
+    PrivateTagMessage,
     Reaction,
     Redacted,
     RoomEvent,
@@ -79,3 +82,10 @@ def stored_events(entries: Iterable[bytes]) -> list[StoredEvent]:
     """A room's kept events, as its history list holds them (see
     :func:`decoded_all`)."""
     return [e for e in decoded_all(entries, RoomEvent) if isinstance(e, _STORED)]
+
+
+def private_events(entries: Iterable[bytes]) -> list[PrivateEvent]:
+    """A private conversation's kept messages and tags-only messages, as
+    its list holds them (see :func:`decoded_all`)."""
+    found = decoded_all(entries, Event)
+    return [e for e in found if isinstance(e, PrivateMessage | PrivateTagMessage)]

@@ -144,7 +144,8 @@ async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
     event: TagMessage | PrivateTagMessage
     try:
         if room is None:
-            event = await registry.private_tag_message(member, target, said)
+            typed = "+typing" in tags  # of the moment: never kept
+            event = await registry.private_tag_message(member, target, said, typed)
         else:
             typing = tags.get("+typing")
             read = partial(session.renderer.msgids.event_id, room)

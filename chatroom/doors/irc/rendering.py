@@ -87,7 +87,7 @@ from chatroom.core.events import (
 )
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
-from chatroom.doors.irc.msgids import MsgIds, private_msgid
+from chatroom.doors.irc.msgids import MsgIds, private_msgid, private_tags_msgid
 from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
     NOTICE_TAG,
@@ -493,10 +493,14 @@ class IRCRenderer:
         """The event's ``msgid``: a room's stored event's id as
         :class:`MsgIds` makes it (a kept tags-only message's too), a
         relayed tags-only message's own (the core's), or for a private
-        message (whose id, if kept, counts in its conversation, not a room)
-        a digest that is the same in every variant ("" for other events)."""
+        message or tags-only message (whose id, if kept, counts in its
+        conversation, not a room) a digest that is the same in every
+        variant ("" for other events)."""
         if isinstance(event, TagMessage | PrivateTagMessage) and relayed_only(event):
             return event.id
+        if isinstance(event, PrivateTagMessage):  # kept in its conversation
+            said = (event.sender, event.recipient, event.time, event.tags)
+            return private_tags_msgid(*said)
         if not isinstance(event, PrivateMessage):
             event_id: str = getattr(event, "id", "")
             if event_id and isinstance(event, RoomEvent):
