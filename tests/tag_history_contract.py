@@ -93,12 +93,8 @@ class TagHistoryContract(IRCContractBase):
             said.append((yield self.expect(lina, "HISTORY ")).rpartition(" ")[2])
         self.assertEqual(said, ["one", "two", "end"])
         self.assertFalse([x for x in lina.unread() if x.startswith("HISTORY ")])
-        carol = yield self.connect("carol")
-        carol.say("/join tea")
-        yield self.expect(carol, "MEMBERS tea ")
-        first = yield self.expect(carol, "HISTORY ")
-        second = yield self.expect(carol, "HISTORY ")
-        self.assertEqual([first[-3:], second[-3:]], ["two", "end"])
+        _carol, shown = yield self.joiner_sees("carol", "tea", 2)
+        self.assertEqual(shown, ["two", "end"])
 
     @defer.inlineCallbacks
     def test_typing_and_reactions_are_not_kept_as_tags(
