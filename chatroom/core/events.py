@@ -166,10 +166,10 @@ class Typing(RoomEvent):
 class TagMessage(RoomEvent):
     """``user`` sent the room tags and no text (an IRC client's ``TAGMSG``:
     ``+typing``, ``+draft/react``, tags of the client's own), ``tags`` as it
-    sent them, at ``time``. One of tags of the client's own is stored
+    sent them, at ``time``. One of the client's own tags is stored
     (numbered: ``id`` is the room's, as a message's), for IRC's event
-    playback; a typing notice or a reaction is not (``id`` is the core's,
-    of no room's sequence: :func:`relayed_only`). Handed to every member but
+    playback; a typing notice or one carrying reactions is not (``id`` is
+    the core's, of no room's sequence: :func:`relayed_only`). Handed to every member but
     the sender's seat; a door that has no client tags to show shows
     nothing of it, live or replayed (the notice and reaction it means are
     told as :class:`Typing` and :class:`Reaction` too, ``from_tags``)."""

@@ -8,14 +8,17 @@ understand. The core relays them as they were, as a
 the sender's seat, on every node: :func:`chatroom.core.fanout.recipients`)
 or a :class:`~chatroom.core.events.PrivateTagMessage` to the user, each
 with a time and an id of its own; a door with no client tags to show
-shows nothing of them. One to a user is kept in their conversation as a
-private message is (:mod:`chatroom.core.private`), but for a typing
-notice. One to a room is kept in the room's history, as
-Ergo keeps it for ``draft/event-playback`` (``CHATHISTORY``, a join's
-replay), unless it is a typing notice (of the moment: Ergo's default
-``tagmsg-storage`` blacklist) or carries reactions, which the room keeps
-as reactions already (:meth:`~chatroom.core.messagelife.MessageLife.react`):
-kept, its id is the room's next, as a message's.
+shows nothing of them.
+
+Both are kept, as Ergo keeps them for ``draft/event-playback``
+(``CHATHISTORY``, a join's replay): one to a room in the room's history,
+its id the room's next, as a message's; one to a user in their
+conversation, as a private message is (:mod:`chatroom.core.private`:
+when either is an account). Not kept: a typing notice (of the moment:
+Ergo's default ``tagmsg-storage`` blacklist), and one to a room that
+carries reactions, which the room keeps as reactions already
+(:meth:`~chatroom.core.messagelife.MessageLife.react`), never twice; those
+have the core's own id.
 
 What such a message means to the shared side (the door reads it from the
 client's tags: a typing state, reactions) is done as the line door's
