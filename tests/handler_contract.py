@@ -102,6 +102,20 @@ class ContractBase(MixedIntoTestCase):
         return user
 
     @defer.inlineCallbacks
+    def joiner_sees(
+        self, name: str, room: str, count: int
+    ) -> Generator[Any, Any, tuple[User, list[str]]]:
+        """``name`` joins ``room``: the user, and the last word of each of
+        the first ``count`` ``HISTORY`` lines it is replayed."""
+        user = yield self.connect(name)
+        user.say(f"/join {room}")
+        yield self.expect(user, f"MEMBERS {room} ")
+        words = []
+        for _ in range(count):
+            words.append((yield self.expect(user, "HISTORY ")).rpartition(" ")[2])
+        return user, words
+
+    @defer.inlineCallbacks
     def in_room(self, room: str, *names: str) -> Generator[Any, Any, list[User]]:
         """The first name creates ``room``, the others join it, in order."""
         users = []

@@ -21,6 +21,7 @@ from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
 from tests.handler_contract import IRCContractBase, User
 from tests.moderation_contract import PASSWORD
+from tests.room_times_contract import without_batch
 from tests.support import FakeClient
 from tests.test_irc import IRCClient
 from tests.test_ircv3 import tags_of, untagged
@@ -295,6 +296,44 @@ class PrivateContract(IRCContractBase):
             registry.private_targets(bob.client.protocol)
         )
         self.assertEqual(plain, [])
+
+    @defer.inlineCallbacks
+    def test_tags_are_kept_in_the_conversation(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Account alice's TAGMSG to bob, between two messages, is kept in
+        their conversation: CHATHISTORY on bob gives it back to her IRC
+        client (event-playback) exactly as echoed, with its msgid and time;
+        a typing notice is not kept; her line session's ``/history @bob``
+        shows the messages alone."""
+        yield self.away("alice")
+        bob = yield self.connect("bob")
+        caps = "message-tags server-time echo-message batch draft/chathistory"
+        irc = IRCClient(IRCFactory(self.server))
+        irc.send(f"PASS alice:{PASSWORD}", f"CAP REQ :{caps} draft/event-playback")
+        irc.send("NICK alice", "USER a 0 * :A", "CAP END")
+        yield self.heard(irc, "001")
+        echoes = []
+        said = ("PRIVMSG bob :one", "@+x/tag=1 TAGMSG bob", "PRIVMSG bob :two")
+        for line in said:
+            irc.send(line)
+            echoes += yield self.heard(irc, line.split(" ")[-2])
+        echoes = [line for line in echoes if " bob" in line]
+        irc.send("@+typing=active TAGMSG bob")
+        yield self.heard(irc, "TAGMSG")
+        yield self.expect(bob, "PRIVMSG alice bob ")
+        irc.send("CHATHISTORY LATEST bob * 10")
+        yield self.heard(irc, "BATCH")  # its opening
+        played = yield self.heard(irc, "BATCH")  # ... up to its end
+        self.assertEqual([without_batch(x) for x in played[:-1]], echoes)
+        self.assertIn(";msgid=p", echoes[1])
+        again = yield self.signs_in("alice")
+        again.say("/history @bob 10")
+        got = yield self.several(again, "PRIVMSG", 2)
+        self.assertEqual([x.rpartition(" ")[2] for x in got], ["one", "two"])
+        self.assertEqual(
+            (yield self.expect(again, "HISTORY_END")), "HISTORY_END @bob 2"
+        )
 
     @defer.inlineCallbacks
     def test_plain_names_keep_no_conversation(self) -> Generator[Any, Any, None]:

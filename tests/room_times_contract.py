@@ -84,12 +84,8 @@ class RoomTimesContract(IRCContractBase):
         for line in ("one", "two", "/topic a", "/topic b"):
             lina.say(line)
         yield self.expect(bob, "TOPIC tea lina b")
-        carol = yield self.connect("carol")
-        carol.say("/join tea")
-        yield self.expect(carol, "MEMBERS tea ")
-        first = yield self.expect(carol, "HISTORY ")
-        second = yield self.expect(carol, "HISTORY ")
-        self.assertEqual([first[-3:], second[-3:]], ["one", "two"])
+        carol, said = yield self.joiner_sees("carol", "tea", 2)
+        self.assertEqual(said, ["one", "two"])
         self.assertEqual((yield self.expect(carol, "TOPIC")), "TOPIC tea lina b")
 
     @defer.inlineCallbacks

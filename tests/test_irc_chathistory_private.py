@@ -1,5 +1,6 @@
 """``CHATHISTORY`` on a nick: the account's private conversation (irctest
-chathistory.py testChathistoryDMs, testChathistoryDMClientOnlyTags).
+chathistory.py testChathistoryDMs, testChathistoryDMClientOnlyTags, and
+testChathistoryTagmsg's TAGMSG to a nick).
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` on one server
 with a ``task.Clock`` (:mod:`tests.test_irc`); accounts registered through
@@ -19,12 +20,13 @@ CAPS = "message-tags server-time echo-message batch draft/chathistory"
 class PrivateChathistoryTests(AccountsCase):
     """Two accounts talk; each reads the conversation back by nick."""
 
-    def client(self, nick: str, account: bool = True) -> IRCClient:
-        """``nick`` with the history capabilities, signed in if ``account``."""
+    def client(self, nick: str, account: bool = True, caps: str = CAPS) -> IRCClient:
+        """``nick`` with the history capabilities (``caps``), signed in if
+        ``account``."""
         client = self.irc()
         if account:
             client.send(f"PASS {nick}:{PASSWORD}")
-        client.send(f"CAP REQ :{CAPS}", f"NICK {nick}", f"USER {nick} 0 * :N")
+        client.send(f"CAP REQ :{caps}", f"NICK {nick}", f"USER {nick} 0 * :N")
         client.send("CAP END")
         client.received()
         return client
@@ -171,3 +173,20 @@ class PrivateChathistoryTests(AccountsCase):
         (line,) = self.asked(self.bar, "LATEST foo * 1")
         self.assertIn("+example=success", line)
         self.assertIn(f"msgid={tags_of(echo)['msgid']}", line)
+
+    def test_tags_only_with_event_playback(self) -> None:
+        """foo's TAGMSG to bar is kept in their conversation: bar (no
+        event-playback) reads the messages alone; foo's new session with
+        event-playback reads the TAGMSG too, as bar got it live (msgid,
+        time, tags), after the messages before it."""
+        self.clock.advance(1)
+        self.foo.send("@+example=tea TAGMSG bar")
+        self.foo.received()
+        (live,) = self.bar.received()
+        self.assertEqual(
+            self.asked(self.bar, "LATEST foo * 10"), self.echoed(*range(6))
+        )
+        played = self.client("foo", caps=f"{CAPS} draft/event-playback")
+        got = self.asked(played, "LATEST bar * 2")
+        tags = ";".join(f"{k}={v}" for k, v in sorted(tags_of(live).items()))
+        self.assertEqual(got, [*self.echoed(5), f"{tags} {untagged(live)}"])

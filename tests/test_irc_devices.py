@@ -79,7 +79,7 @@ class IRCDeviceTests(AccountsCase):
         carol.send("@+example=1 TAGMSG #tea")
         for device in (first, second):
             (line,) = device.received()
-            self.assertTrue(line.startswith("@+example=1;msgid=t"), line)
+            self.assertTrue(line.startswith("@+example=1;msgid="), line)
             self.assertTrue(line.endswith(" :carol!carol@chatroom TAGMSG #tea"), line)
         first.send("@+example=2 TAGMSG #tea")
         self.assertEqual(second.received(), [])

@@ -1,6 +1,7 @@
-"""``draft/event-playback``: topic changes kept in a room's history and
-played back to the IRC clients that ask (irctest chathistory.py
-testChathistoryEventPlayback); everyone else's history is as before.
+"""``draft/event-playback``: topic changes and tags-only messages kept in a
+room's history and played back to the IRC clients that ask (irctest
+chathistory.py testChathistoryEventPlayback, testChathistoryTagmsg);
+everyone else's history is as before.
 
 Real :class:`IRCProtocol` objects and line sessions over
 ``StringTransport`` on one server with a ``task.Clock`` (:mod:`tests.test_irc`).
@@ -13,6 +14,8 @@ from tests.test_irc import IRCClient
 from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 HISTORY = ("message-tags", "server-time", "echo-message", "batch", "draft/chathistory")
+#: A client replayed a room's history on joining (no draft/chathistory).
+REPLAYED = ("message-tags", "server-time", "batch")
 
 
 class EventPlaybackTests(CapsTestCase):
@@ -102,3 +105,58 @@ class EventPlaybackTests(CapsTestCase):
             lina.received(),
             [f"@7;time={format_time(self.clock.seconds())} TOPIC tea alice rich"],
         )
+
+
+class TagPlaybackTests(CapsTestCase):
+    """alice sends #tea a message, then a TAGMSG of her client's own tags."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.alice = self.capped("alice", *HISTORY, "draft/event-playback")
+        self.alice.send("JOIN #tea")
+        self.alice.received()
+        self.clock.advance(1)
+        self.alice.send("PRIVMSG #tea :hello", "@+example/emoji=tea TAGMSG #tea")
+        #: alice's echoes: the PRIVMSG, the TAGMSG.
+        self.echoes = self.alice.received()
+
+    def replayed(self, client: IRCClient) -> list[tuple[dict[str, str], str]]:
+        """What ``client`` is replayed on joining #tea: the lines of its
+        ``chathistory`` batch (after NAMES' end), their ``batch`` tag taken
+        off."""
+        client.send("JOIN #tea")
+        lines = client.received()
+        start = next(i for i, x in enumerate(lines) if " chathistory #tea" in x)
+        self.assertIn(" 366 ", lines[start - 1])
+        end = next(i for i in range(start, len(lines)) if " BATCH -" in lines[i])
+        out = []
+        for line in lines[start + 1 : end]:
+            tags = tags_of(line)
+            del tags["batch"]
+            out.append((tags, untagged(line)))
+        return out
+
+    def echoed(self) -> list[tuple[dict[str, str], str]]:
+        """alice's echoes as :meth:`replayed` gives lines."""
+        return [(tags_of(line), untagged(line)) for line in self.echoes]
+
+    def test_a_joiner_with_event_playback_is_replayed_the_tagmsg(self) -> None:
+        """The TAGMSG's echo carries the room's msgid (one after the
+        message's) and its time; a joiner with event-playback is replayed
+        both lines exactly as echoed, after NAMES as every replay is."""
+        message, tags = (tags_of(line)["msgid"] for line in self.echoes)
+        self.assertEqual(tags.rpartition("-")[0], message.rpartition("-")[0])
+        self.assertEqual(int(tags.rpartition("-")[2]), int(message[-1]) + 1)
+        bob = self.capped("bob", *REPLAYED, "draft/event-playback")
+        self.assertEqual(self.replayed(bob), self.echoed())
+        self.assertEqual(tags_of(self.echoes[1])["+example/emoji"], "tea")
+
+    def test_without_event_playback_no_tagmsg(self) -> None:
+        """A joiner with message-tags but no event-playback is replayed the
+        message alone (as it was, but for its account); a plain client sees
+        no TAGMSG either."""
+        bob = self.capped("bob", *REPLAYED)
+        self.assertEqual(self.replayed(bob), self.echoed()[:1])
+        carol = self.irc("carol")
+        carol.send("JOIN #tea")
+        self.assertFalse([x for x in carol.received() if "TAGMSG" in x])

@@ -23,10 +23,12 @@ from chatroom.backends.local.store import (
     open_store,
 )
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import TopicChanged
+from chatroom.core.events import PrivateTagMessage, TagMessage, TopicChanged
 from chatroom.doors.base.server import ChatServer
+from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
 from tests.support import FakeClient, in_place, local_server
+from tests.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, history=2, resume_bound=3, retention=8, grace=300)
 
@@ -112,6 +114,42 @@ class StoreTests(unittest.TestCase):
             change,
             TopicChanged("tea", "alice", "oolong", "1970-01-12T13:47:40.000Z", "1"),
         )
+
+    def test_a_kept_tagmsg_survives(self) -> None:
+        """An IRC client's TAGMSG of its own tags is in the room's history
+        after a restart, with its tags, time and id (IRC's event playback
+        plays it back with the msgid its echo had)."""
+        self.clock.advance(1_000_000)
+        ian = IRCClient(IRCFactory(self.server))
+        ian.send("CAP REQ :message-tags", "NICK ian", "USER i 0 * :I", "CAP END")
+        ian.send("JOIN #tea", "@+x/tag=a\\sb;+draft/persist TAGMSG #tea")
+        self.restart()
+        bob = self.user("bob")
+        bob.send("/join tea")
+        kept = self.server.registry.room_history(bob.protocol, "tea", 10)
+        (tags,) = self.successResultOf(defer.ensureDeferred(kept))
+        said = (("+x/tag", "a b"), ("+draft/persist", ""))
+        stamp = "1970-01-12T13:46:40.000Z"
+        self.assertEqual(tags, TagMessage("tea", "ian", said, stamp, "1"))
+
+    def test_a_kept_private_tagmsg_survives(self) -> None:
+        """A TAGMSG to an account is kept in the conversation, which after
+        a restart still holds it as tags (not as a message without text),
+        with its time and its id there."""
+        self.clock.advance(1_000_000)
+        alice = self.user("alice")
+        alice.send("/register horse-battery-staple")
+        ian = IRCClient(IRCFactory(self.server))
+        ian.send("CAP REQ :message-tags", "NICK ian", "USER i 0 * :I", "CAP END")
+        ian.send("@+x/tag=1 TAGMSG alice")
+        self.restart()
+        again = FakeClient(self.server)
+        again.send("/login alice horse-battery-staple")
+        kept = self.server.registry.private_history(again.protocol, "ian", 10)
+        (tags,) = self.successResultOf(defer.ensureDeferred(kept))
+        stamp = "1970-01-12T13:46:40.000Z"
+        said = PrivateTagMessage("ian", "alice", (("+x/tag", "1"),), stamp, "1")
+        self.assertEqual(tags, said)
 
     def test_ids_go_on_after_a_restart(self) -> None:
         """A resume across a restart gets exactly what came after its id."""

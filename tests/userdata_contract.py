@@ -17,16 +17,18 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
-from tests.handler_contract import ContractBase, User
+from chatroom.doors.irc.protocol import IRCFactory
+from tests.handler_contract import IRCContractBase, User
 from tests.moderation_contract import PASSWORD
 from tests.support import FakeClient, chat_core
+from tests.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, rooms=())
 #: Where the tests' HTTP door would be.
 BASE = "http://chat.test"
 
 
-class UserDataContract(ContractBase):
+class UserDataContract(IRCContractBase):
     """Subclasses mix in a TestCase, provide ``server`` and :meth:`traces`."""
 
     def traces(self, account: str) -> defer.Deferred[list[str]]:
@@ -102,6 +104,30 @@ class UserDataContract(ContractBase):
         self.assertEqual([m["text"] for m in talks[0]["messages"]], ["alice whispers"])
         for foreign in ("bob answers", "carol whispers", "argon2", "SCRAM"):
             self.assertNotIn(foreign, text)
+
+    @defer.inlineCallbacks
+    def test_export_holds_kept_tag_messages(self) -> Generator[Any, Any, None]:
+        """The TAGMSGs alice's IRC client sent, kept for event playback, are
+        her data too: her export has the room's as kind ``tags`` and the
+        conversation's with ``tags`` where a message has ``text``."""
+        alice = yield self.registered("alice")
+        yield self.registered("bob")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea")
+        irc = IRCClient(IRCFactory(self.server))
+        irc.send(f"PASS alice:{PASSWORD}", "CAP REQ :message-tags echo-message")
+        irc.send("NICK alice", "USER a 0 * :A", "CAP END", "JOIN #tea")
+        yield self.heard(irc, "366")
+        irc.send("@+x/tag=1 TAGMSG #tea", "@+x/tag=2 TAGMSG bob")
+        yield self.heard(irc, "TAGMSG")
+        yield self.heard(irc, "TAGMSG")
+        archive = yield self.exported(alice)
+        (kept,) = archive["room_messages"]
+        self.assertEqual((kept["kind"], kept["tags"]), ("tags", "+x/tag=1"))
+        (talk,) = archive["private_conversations"]
+        (message,) = talk["messages"]
+        self.assertEqual((message["to"], message["tags"]), ("bob", "+x/tag=2"))
+        self.assertNotIn("text", message)
 
     @defer.inlineCallbacks
     def test_export_needs_an_account_and_http(self) -> Generator[Any, Any, None]:

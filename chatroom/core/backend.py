@@ -46,6 +46,7 @@ from chatroom.core.events import (
     RoomEvent,
     SearchResult,
     StoredEvent,
+    TagMessage,
     ToEveryone,
     TopicChanged,
 )
@@ -145,6 +146,19 @@ class MessageSteps(Protocol):
     ) -> None:
         """Publish ``event`` to room ``room``'s members without keeping it
         (a typing notice, a message to the operators)."""
+
+    async def keep(
+        self,
+        member: Member,
+        session: SeatSession,
+        room: str,
+        event: TagMessage,
+        now: float,
+    ) -> None:
+        """Number, keep and publish a tags-only message to room ``room``'s
+        members, as :meth:`Backend.append` does a message (its ``id`` set),
+        for IRC's event playback."""
+        ...
 
     async def attach(self, room: str, event: RoomEvent) -> None:
         """Publish ``event`` to the members of room ``room`` (as

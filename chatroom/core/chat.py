@@ -40,6 +40,7 @@ from chatroom.core.events import (
     Event,
     Listing,
     Message,
+    PrivateEvent,
     PrivateMessage,
     PrivateRedacted,
     PrivateTagMessage,
@@ -395,7 +396,7 @@ class ChatCore(Generic[B]):
 
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
-    ) -> list[PrivateMessage]:
+    ) -> list[PrivateEvent]:
         return await self.private.history(self._session(member), other, count, before)
 
     async def redact_private(
@@ -408,7 +409,7 @@ class ChatCore(Generic[B]):
             await self.devices.to_other_nodes(member, event)
         return event
 
-    async def private_targets(self, member: Member) -> list[PrivateMessage]:
+    async def private_targets(self, member: Member) -> list[PrivateEvent]:
         return await self.private.targets(self._session(member))
 
     async def deliver_kept(self, member: Member) -> None:
@@ -574,9 +575,9 @@ class ChatCore(Generic[B]):
         )
 
     async def private_tag_message(
-        self, member: Member, target: str, tags: Tags
+        self, member: Member, target: str, tags: Tags, typing: bool = False
     ) -> PrivateTagMessage:
-        return await self.tag_messages.to_user(self._seat(member), target, tags)
+        return await self.tag_messages.to_user(self._seat(member), target, tags, typing)
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         return await self.life.modlog(self._seat(member), room, count)

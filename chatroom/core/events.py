@@ -166,28 +166,38 @@ class Typing(RoomEvent):
 class TagMessage(RoomEvent):
     """``user`` sent the room tags and no text (an IRC client's ``TAGMSG``:
     ``+typing``, ``+draft/react``, tags of the client's own), ``tags`` as it
-    sent them, at ``time``; ``id`` is the core's, of no room's sequence
-    (it is not stored). Handed to every member but the sender's seat; a
-    door that has no client tags to show shows nothing of it (the notice
-    and reaction it means are told as :class:`Typing` and
-    :class:`Reaction` too, ``from_tags``)."""
+    sent them, at ``time``. One of the client's own tags is stored
+    (numbered: ``id`` is the room's, as a message's), for IRC's event
+    playback; a typing notice or one carrying reactions is not (``id`` is
+    the core's, of no room's sequence: :func:`relayed_only`). Handed to every member but
+    the sender's seat; a door that has no client tags to show shows
+    nothing of it, live or replayed (the notice and reaction it means are
+    told as :class:`Typing` and :class:`Reaction` too, ``from_tags``)."""
 
     user: str
     tags: Tags
     time: str
-    id: str
+    id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)
 
 
 @dataclass(slots=True, eq=True)
 class PrivateTagMessage(Event):
     """``sender`` sent ``recipient`` tags and no text (an IRC client's
-    ``TAGMSG`` to a nick), as :class:`TagMessage` is to a room."""
+    ``TAGMSG`` to a nick), as :class:`TagMessage` is to a room: kept in
+    their conversation as a :class:`PrivateMessage` is (``id``: its place
+    in it), unless it is a typing notice or neither is an account (``id``:
+    the core's, :func:`relayed_only`)."""
 
     sender: str
     recipient: str
     tags: Tags
     time: str
-    id: str
+    id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)
+
+
+#: What a private conversation keeps: messages, and tags-only messages
+#: (which IRC's event playback alone plays back).
+PrivateEvent = PrivateMessage | PrivateTagMessage
 
 
 # -- who is in a room ------------------------------------------------------------
@@ -488,7 +498,21 @@ class Preview(RoomEvent):
 DEPENDENT_EVENTS = (Edited, Reaction)
 
 #: A room's stored events: what its history holds and replays.
-StoredEvent = Message | TopicChanged | Edited | Redacted | Reaction
+StoredEvent = Message | TopicChanged | TagMessage | Edited | Redacted | Reaction
+
+#: Stored events only IRC's event playback replays (``draft/event-playback``):
+#: they count in no other door's history window.
+PLAYBACK_ONLY = (TopicChanged, TagMessage, PrivateTagMessage)
+
+#: How the core's ids of what it relays and never stores begin (a stored
+#: event's id is a number).
+RELAYED_ID_PREFIX = "t"
+
+
+def relayed_only(event: TagMessage | PrivateTagMessage) -> bool:
+    """Whether a tags-only message was relayed and not stored: its id is
+    the core's, no room's (``t...``)."""
+    return event.id.startswith(RELAYED_ID_PREFIX)
 
 
 def said_at(event: Event) -> str | None:
@@ -498,8 +522,8 @@ def said_at(event: Event) -> str | None:
 
 def happened_at(event: Event) -> str | None:
     """The time of a stored event that keeps one: a message's, or a topic
-    change's; None for the rest."""
-    if isinstance(event, Message | TopicChanged):
+    change's, or a stored tags-only message's; None for the rest."""
+    if isinstance(event, Message | TopicChanged | TagMessage):
         return event.time
     return None
 

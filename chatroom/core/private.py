@@ -22,14 +22,19 @@ for a single server, Redis lists for a cluster.
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, rules
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, PrivateMessage, PrivateRedacted
+from chatroom.core.events import (
+    Event,
+    PrivateEvent,
+    PrivateMessage,
+    PrivateRedacted,
+)
 from chatroom.core.fanout import deliver_to
 from chatroom.core.moderation import Target
 from chatroom.core.registry import Member
@@ -42,6 +47,9 @@ from chatroom.wire.tags import Tags
 #: account has a session now (tell it instead); or it has too many waiting.
 KEPT, ONLINE, FULL = "kept", "online", "full"
 
+#: What a conversation keeps, as :meth:`ConversationStore.append` numbers it.
+Kept = TypeVar("Kept", bound=PrivateEvent)
+
 #: How often a message goes back and forth between "tell" and "keep" while
 #: its recipient signs in and out under it.
 DELIVERY_ATTEMPTS = 5
@@ -50,14 +58,15 @@ DELIVERY_ATTEMPTS = 5
 class ConversationStore(Protocol):
     """Where a back-end keeps private conversations and kept messages."""
 
-    async def append(self, conversation: str, event: PrivateMessage) -> PrivateMessage:
-        """``event`` numbered with the conversation's next id and kept
-        (the newest ``conversation_retention``): returns it with its id."""
+    async def append(self, conversation: str, event: Kept) -> Kept:
+        """``event`` (a message, or a tags-only message) numbered with the
+        conversation's next id and kept (the newest
+        ``conversation_retention``): returns it with its id."""
         ...
 
     async def page(
         self, conversation: str, count: int, before: int | None
-    ) -> list[PrivateMessage]:
+    ) -> list[PrivateEvent]:
         """Up to ``count`` messages with ids before ``before`` (None: the
         newest), oldest first."""
         ...
@@ -66,7 +75,7 @@ class ConversationStore(Protocol):
         """How many messages are kept for ``account``."""
         ...
 
-    async def latest(self, account: str) -> list[PrivateMessage]:
+    async def latest(self, account: str) -> list[PrivateEvent]:
         """The newest message of each conversation ``account`` is part of."""
         ...
 
@@ -118,6 +127,19 @@ def conversation_key(one: str, other: str) -> str:
     return " ".join(sorted((one, other)))
 
 
+def keeps(sender: SeatSession, found: Target) -> bool:
+    """Whether the conversation of ``sender`` and ``found`` is kept: when
+    either of them is an account."""
+    return bool(sender.account or found.account)
+
+
+def conversation_of(sender: SeatSession, found: Target) -> str:
+    """The key of the conversation of ``sender`` and ``found``."""
+    return conversation_key(
+        party(sender.account, sender.name), party(found.account, found.name)
+    )
+
+
 class PrivateMessages:
     """``/msg``, ``/history @USER`` and the kept messages of a sign-in."""
 
@@ -149,10 +171,8 @@ class PrivateMessages:
             raise errors.inbox_full(found.name, bound)
         stamp = format_time(self.clock.seconds())
         event = PrivateMessage(sender.name, found.name, stamp, text, tags)
-        key = conversation_key(
-            party(sender.account, sender.name), party(found.account, found.name)
-        )
-        if sender.account or found.account:
+        key = conversation_of(sender, found)
+        if keeps(sender, found):
             event = await conversations.append(key, event)
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
@@ -190,10 +210,11 @@ class PrivateMessages:
 
     async def history(
         self, session: SeatSession, name: str, count: int, before: int | None
-    ) -> list[PrivateMessage]:
-        """The caller's conversation with ``name``, paged back. Only an
-        account's conversations are kept for it to read: a plain name's
-        next holder is someone else."""
+    ) -> list[PrivateEvent]:
+        """The caller's conversation with ``name``, paged back (its
+        tags-only messages among its messages: the doors that show none
+        of them leave them out). Only an account's conversations are kept
+        for it to read: a plain name's next holder is someone else."""
         rules.check_history_count(count)
         key, found = await self._conversation(session, name)
         events = await self.backend.conversations.page(key, count, before)
@@ -215,9 +236,9 @@ class PrivateMessages:
         """
         key, found = await self._conversation(session, name)
         page = await self.backend.conversations.page(key, 1, event_id + 1)
-        if not page or page[-1].id != str(event_id):
+        message = page[-1] if page else None
+        if not isinstance(message, PrivateMessage) or message.id != str(event_id):
             raise errors.no_such_message(event_id, f"@{name}")
-        message = page[-1]
         if name_key(message.sender) not in (session.account, name_key(session.name)):
             raise errors.not_allowed("only its sender deletes a private message")
         if not await self.backend.conversations.redact(key, event_id):
@@ -241,7 +262,7 @@ class PrivateMessages:
         found = await self.backend.find_user(name)
         return party(found.account, found.name) if found else name_key(name)
 
-    async def targets(self, session: SeatSession) -> list[PrivateMessage]:
+    async def targets(self, session: SeatSession) -> list[PrivateEvent]:
         """The newest message of each conversation of the caller's account
         (a plain name keeps none)."""
         if not session.account:

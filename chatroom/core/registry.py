@@ -37,6 +37,7 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Message,
+    PrivateEvent,
     PrivateMessage,
     PrivateRedacted,
     PrivateTagMessage,
@@ -375,10 +376,12 @@ class Registry(Protocol):
         ...
 
     async def private_tag_message(
-        self, member: Member, target: str, tags: Tags
+        self, member: Member, target: str, tags: Tags, typing: bool = False
     ) -> PrivateTagMessage:
-        """Tags and no text to the user called ``target``, if connected
-        (nothing is kept); returns the message (for the sender's echo)."""
+        """Tags and no text to the user called ``target``, if connected;
+        kept in their conversation (when either is an account) unless it
+        is a typing notice (``typing``); returns the message (for the
+        sender's echo)."""
         ...
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
@@ -414,12 +417,13 @@ class Registry(Protocol):
 
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
-    ) -> list[PrivateMessage]:
+    ) -> list[PrivateEvent]:
         """``/history @USER N [before ID]``: the member's account's private
-        conversation with ``other``, oldest first."""
+        conversation with ``other``, oldest first (its tags-only messages
+        too, which IRC's event playback alone shows)."""
         ...
 
-    async def private_targets(self, member: Member) -> list[PrivateMessage]:
+    async def private_targets(self, member: Member) -> list[PrivateEvent]:
         """The newest message of each of the member's account's private
         conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
         ...

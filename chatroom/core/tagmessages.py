@@ -8,13 +8,25 @@ understand. The core relays them as they were, as a
 the sender's seat, on every node: :func:`chatroom.core.fanout.recipients`)
 or a :class:`~chatroom.core.events.PrivateTagMessage` to the user, each
 with a time and an id of its own; a door with no client tags to show
-shows nothing of them. What such a message means to the shared side (the
-door reads it from the client's tags: a typing state, reactions) is done as
-the line door's ``/typing`` and ``/react`` are, the events marked
-``from_tags``: a door that showed the tags does not show them twice. A
-tags-only message is never answered: what it means may be refused (an
-unknown message, a reaction too many) without a word; only a room the
-sender is not in refuses the message itself (``NOT_IN_ROOM``).
+shows nothing of them.
+
+Both are kept, as Ergo keeps them for ``draft/event-playback``
+(``CHATHISTORY``, a join's replay): one to a room in the room's history,
+its id the room's next, as a message's; one to a user in their
+conversation, as a private message is (:mod:`chatroom.core.private`:
+when either is an account). Not kept: a typing notice (of the moment:
+Ergo's default ``tagmsg-storage`` blacklist), and one to a room that
+carries reactions, which the room keeps as reactions already
+(:meth:`~chatroom.core.messagelife.MessageLife.react`), never twice; those
+have the core's own id.
+
+What such a message means to the shared side (the door reads it from the
+client's tags: a typing state, reactions) is done as the line door's
+``/typing`` and ``/react`` are, the events marked ``from_tags``: a door
+that showed the tags does not show them twice. A tags-only message is
+never answered: what it means may be refused (an unknown message, a
+reaction too many) without a word; only a room the sender is not in
+refuses the message itself (``NOT_IN_ROOM``).
 """
 
 from __future__ import annotations
@@ -27,8 +39,9 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.backend import Backend, fresh_epoch
 from chatroom.core.errors import ChatError
-from chatroom.core.events import PrivateTagMessage, TagMessage
+from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessage
 from chatroom.core.messagelife import MessageLife
+from chatroom.core.private import conversation_of, keeps
 from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
 from chatroom.wire.lines import format_time
@@ -63,7 +76,7 @@ class TagMessages:
         self._numbers = itertools.count(1)
         node = "" if namespace == "local" else f"{namespace}."
         #: A new epoch at each start: the numbers start again, the ids do not.
-        self._prefix = f"t{node}{fresh_epoch()}."
+        self._prefix = f"{RELAYED_ID_PREFIX}{node}{fresh_epoch()}."
 
     def _fresh_id(self) -> str:
         """An id for a message that is not stored (``t0c1d2e3f4a.1``, then
@@ -82,12 +95,17 @@ class TagMessages:
         """``tags`` to ``room``'s members (``NOT_IN_ROOM`` unless ``member``
         is one), then what they mean: a typing notice in state ``typing``,
         then each of ``reactions``; returns the message (for the sender's
-        echo)."""
+        echo). Kept (numbered in the room) unless it is a typing notice or
+        carries reactions."""
         session = self.session_of(member)
         where = self.backend.place(member, room)
-        now = format_time(self.clock.seconds())
-        event = TagMessage(where, session.name, tags, now, self._fresh_id())
-        await self.backend.messages.relay(member, session, where, event)
+        now = self.clock.seconds()
+        event = TagMessage(where, session.name, tags, format_time(now))
+        if typing is None and not reactions:
+            await self.backend.messages.keep(member, session, where, event, now)
+        else:
+            event.id = self._fresh_id()
+            await self.backend.messages.relay(member, session, where, event)
         with contextlib.suppress(ChatError):  # never answered
             if typing is not None:
                 await self.life.typing(member, where, typing, from_tags=True)
@@ -97,15 +115,24 @@ class TagMessages:
                 )
         return event
 
-    async def to_user(self, member: Member, name: str, tags: Tags) -> PrivateTagMessage:
+    async def to_user(
+        self, member: Member, name: str, tags: Tags, typing: bool = False
+    ) -> PrivateTagMessage:
         """``tags`` to the user called ``name``, if connected (nobody else is
-        told, and nothing is kept); returns the message (for the sender's
-        echo) whether or not anyone was there to get it."""
+        told); kept in their conversation as a private message is (when
+        either is an account), unless it is a typing notice (``typing``);
+        returns the message (for the sender's echo) whether or not anyone
+        was there to get it."""
         session = self.session_of(member)
         found = await self.backend.find_user(name)
         recipient = found.name if found is not None else name
         now = format_time(self.clock.seconds())
-        event = PrivateTagMessage(session.name, recipient, tags, now, self._fresh_id())
+        event = PrivateTagMessage(session.name, recipient, tags, now)
+        if found is not None and not typing and keeps(session, found):
+            key = conversation_of(session, found)
+            event = await self.backend.conversations.append(key, event)
+        else:
+            event.id = self._fresh_id()
         if found is not None and found.online:
             with contextlib.suppress(ChatError):  # gone meanwhile: never answered
                 await self.backend.tell(found, event)

@@ -48,10 +48,12 @@ from chatroom.core import errors
 from chatroom.core.events import (
     Edited,
     Message,
+    PrivateEvent,
     PrivateMessage,
     Reaction,
     Redacted,
     StoredEvent,
+    TagMessage,
     TopicChanged,
 )
 from chatroom.core.text import name_key
@@ -88,7 +90,7 @@ class AccountData:
     #: then id.
     said: list[tuple[str, StoredEvent]] = field(default_factory=list)
     #: The other side (an account key, or ``~name``) → the messages kept.
-    conversations: dict[str, list[PrivateMessage]] = field(default_factory=dict)
+    conversations: dict[str, list[PrivateEvent]] = field(default_factory=dict)
     #: Room key → the id of the newest event it read.
     markers: dict[str, int] = field(default_factory=dict)
     #: The rooms it is brought back into at sign-in, oldest first.
@@ -163,6 +165,8 @@ def _event_record(room: str, event: StoredEvent) -> dict[str, Any]:
             record["tags"] = format_tags(event.tags)
     elif isinstance(event, TopicChanged):
         record.update(kind="topic", time=event.time, text=event.text)
+    elif isinstance(event, TagMessage):
+        record.update(kind="tags", time=event.time, tags=format_tags(event.tags))
     elif isinstance(event, Edited):
         record.update(
             kind="edit", time=event.time, text=event.text, target=int(event.target)
@@ -175,14 +179,16 @@ def _event_record(room: str, event: StoredEvent) -> dict[str, Any]:
     return record
 
 
-def _private_record(event: PrivateMessage) -> dict[str, Any]:
-    return {
+def _private_record(event: PrivateEvent) -> dict[str, Any]:
+    record = {
         "id": int(event.id or 0),
         "from": event.sender,
         "to": event.recipient,
         "time": event.time,
-        "text": event.text,
     }
+    if isinstance(event, PrivateMessage):
+        return {**record, "text": event.text}
+    return {**record, "tags": format_tags(event.tags)}
 
 
 def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:

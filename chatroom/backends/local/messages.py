@@ -7,7 +7,8 @@ room's memory and the store change the message in place, then the ``EDIT``
 or ``REDACT`` is appended like any message, by the back-end's own
 ``append``; a reaction changes who reacted with what (kept here for every
 room, read back from the store at start-up) and is appended the same way;
-a typing notice goes to the room's members and nowhere else.
+a typing notice goes to the room's members and nowhere else; a tags-only
+message kept for IRC's event playback is appended as a message is.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from chatroom.core.events import (
     RoomEvent,
     SearchResult,
     StoredEvent,
+    TagMessage,
 )
 from chatroom.core.reactions import Reactions
 from chatroom.core.registry import Member
@@ -132,6 +134,16 @@ class LocalMessageSteps:
         self, member: Member, session: SeatSession, room: str, event: RoomEvent
     ) -> None:
         self.room_of(member, room).broadcast(event)
+
+    async def keep(
+        self,
+        member: Member,
+        session: SeatSession,
+        room: str,
+        event: TagMessage,
+        now: float,
+    ) -> None:
+        await self.append(member, session, room, event, now)
 
     async def attach(self, room: str, event: RoomEvent) -> None:
         found = self.rooms.get(name_key(room))

@@ -6,6 +6,10 @@ messages, loaded once at start-up) and written through the back-end's
 ``private_messages`` and ``kept_private`` tables), as read markers are.
 Nothing here waits, so the core's check that the recipient is away and
 the keeping are one atomic step, as every local step is.
+
+A tags-only message (an IRC client's ``TAGMSG`` to a nick) lies in the same
+table as a message, with no text: a message always has some
+(:func:`chatroom.core.rules.check_text`), so a row without is the tags'.
 """
 
 from __future__ import annotations
@@ -15,13 +19,18 @@ from dataclasses import replace
 
 from chatroom.backends.local.records import PrivateRow, Store
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.events import PrivateMessage
-from chatroom.core.private import FULL, KEPT
+from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateTagMessage
+from chatroom.core.private import FULL, KEPT, Kept
 from chatroom.wire.tags import format_tags, parse_pairs
 
 
-def private_event(row: PrivateRow) -> PrivateMessage:
+def private_event(row: PrivateRow) -> PrivateEvent:
+    """The message (or, with no text, the tags-only message) ``row`` holds."""
     event_id, sender, recipient, stamp, text, tags = row
+    if not text:
+        return PrivateTagMessage(
+            sender, recipient, parse_pairs(tags), stamp, str(event_id)
+        )
     return PrivateMessage(
         sender, recipient, stamp, text, parse_pairs(tags), str(event_id)
     )
@@ -40,7 +49,7 @@ class StoredConversations:
 
         accounts.on_delete = forget
         self.retention = max(1, retention)
-        self.talks: dict[str, deque[PrivateMessage]] = {}
+        self.talks: dict[str, deque[PrivateEvent]] = {}
         self.last_ids: dict[str, int] = {}
         self.kept: dict[str, list[PrivateMessage]] = {}
         loaded = store.load_private()
@@ -50,33 +59,40 @@ class StoredConversations:
             self.last_ids[conversation] = rows[-1][0]
         for account, conversation, event_id in loaded.kept:
             for event in self.talks.get(conversation, ()):
-                if event.id == str(event_id):
+                if event.id == str(event_id) and isinstance(event, PrivateMessage):
                     self.kept.setdefault(account, []).append(event)
 
-    def _talk(self, conversation: str) -> deque[PrivateMessage]:
+    def _talk(self, conversation: str) -> deque[PrivateEvent]:
         talk = self.talks.get(conversation)
         if talk is None:
             talk = self.talks[conversation] = deque(maxlen=self.retention)
         return talk
 
-    async def append(self, conversation: str, event: PrivateMessage) -> PrivateMessage:
+    async def append(self, conversation: str, event: Kept) -> Kept:
         event_id = self.last_ids.get(conversation, 0) + 1
         self.last_ids[conversation] = event_id
         numbered = replace(event, id=str(event_id))
         self._talk(conversation).append(numbered)
-        fields = (event.sender, event.recipient, event.time, event.text)
-        row = (event_id, *fields, format_tags(event.tags))
+        text = event.text if isinstance(event, PrivateMessage) else ""
+        row: PrivateRow = (
+            event_id,
+            event.sender,
+            event.recipient,
+            event.time,
+            text,
+            format_tags(event.tags),
+        )
         self.store.add_private(conversation, row, self.retention)
         return numbered
 
     async def page(
         self, conversation: str, count: int, before: int | None
-    ) -> list[PrivateMessage]:
+    ) -> list[PrivateEvent]:
         talk = self.talks.get(conversation, ())
         chosen = [e for e in talk if before is None or int(e.id) < before]
         return chosen[-count:]
 
-    async def latest(self, account: str) -> list[PrivateMessage]:
+    async def latest(self, account: str) -> list[PrivateEvent]:
         """A walk over every conversation: only ``CHATHISTORY TARGETS`` asks."""
         return [
             talk[-1]

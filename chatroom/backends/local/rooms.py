@@ -21,11 +21,11 @@ from chatroom.backends.local.store import RoomRecord, Row
 from chatroom.core import membership
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
+    PLAYBACK_ONLY,
     Event,
     ListedRoom,
     RoomEvent,
     StoredEvent,
-    TopicChanged,
     Welcome,
     depends_on,
 )
@@ -290,16 +290,16 @@ class Room:
 
     def newest(self, count: int) -> list[StoredEvent]:
         """The newest ``count`` stored events a joiner is shown, oldest
-        first, and the topic changes among them, which do not count (only
-        IRC's event playback shows them: they must not push messages out
-        of everyone else's window)."""
+        first, and the topic changes and tags-only messages among them,
+        which do not count (only IRC's event playback shows them: they must
+        not push messages out of everyone else's window)."""
         shown: list[StoredEvent] = []
         counted = 0
         for event in reversed(self.history):
             if counted >= count:
                 break
             shown.append(event)
-            counted += not isinstance(event, TopicChanged)
+            counted += not isinstance(event, PLAYBACK_ONLY)
         return shown[::-1]
 
     def welcome(

@@ -2,10 +2,11 @@
 
 A :data:`Row` is how a stored event lies in the ``events`` table: its id,
 its kind (``MSG``, ``ACTION``, ``EDIT``, ``REDACT``, ``REACT``,
-``UNREACT``, ``TOPIC``: the words older files already hold), user, time,
-text (a reaction's emoji; a redaction's reason), tags (``key=value;...``,
-escaped as IRCv3 message tags) and target (the id of the message it
-concerns, 0 for a message or a topic change). :func:`row_of` and
+``UNREACT``, ``TOPIC``: the words older files already hold; ``TAGMSG``,
+a message of tags alone), user, time, text (a reaction's emoji; a
+redaction's reason), tags (``key=value;...``, escaped as IRCv3 message
+tags) and target (the id of the message it concerns, 0 for a message, a
+topic change or tags). :func:`row_of` and
 :func:`event_of` are the two directions between a row and the core's typed
 events (:mod:`chatroom.core.events`).
 """
@@ -18,6 +19,7 @@ from chatroom.core.events import (
     Reaction,
     Redacted,
     StoredEvent,
+    TagMessage,
     TopicChanged,
 )
 from chatroom.wire.tags import format_tags, parse_pairs
@@ -45,6 +47,9 @@ def row_of(event: StoredEvent) -> Row:
         return (number, kind, event.user, event.time, event.text, tags, 0)
     if isinstance(event, TopicChanged):
         return (number, "TOPIC", event.user, event.time, event.text, "", 0)
+    if isinstance(event, TagMessage):
+        tags = format_tags(event.tags)
+        return (number, "TAGMSG", event.user, event.time, "", tags, 0)
     if isinstance(event, Edited):
         target = int(event.target)
         return (number, "EDIT", event.user, event.time, event.text, "", target)
@@ -69,5 +74,7 @@ def event_of(room: str, row: Row) -> StoredEvent:
         return Reaction(room, str(target), user, text, adding, id=event_id)
     if kind == "TOPIC":
         return TopicChanged(room, user, text, stamp, id=event_id)
+    if kind == "TAGMSG":
+        return TagMessage(room, user, parse_pairs(tags), stamp, event_id)
     action = kind == "ACTION"
     return Message(room, user, stamp, text, action, parse_pairs(tags), event_id)

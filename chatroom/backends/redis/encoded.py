@@ -21,10 +21,14 @@ from chatroom.core.events import (
     Edited,
     Event,
     Message,
+    PrivateEvent,
+    PrivateMessage,
+    PrivateTagMessage,
     Reaction,
     Redacted,
     RoomEvent,
     StoredEvent,
+    TagMessage,
     TopicChanged,
 )
 from chatroom.core.modlog import ModEntry
@@ -71,10 +75,17 @@ def decoded_all(entries: Iterable[bytes], kind: type[E]) -> list[E]:
 
 
 #: The types a room's history holds (:data:`chatroom.core.events.StoredEvent`).
-_STORED = (Message, TopicChanged, Edited, Redacted, Reaction)
+_STORED = (Message, TopicChanged, TagMessage, Edited, Redacted, Reaction)
 
 
 def stored_events(entries: Iterable[bytes]) -> list[StoredEvent]:
     """A room's kept events, as its history list holds them (see
     :func:`decoded_all`)."""
     return [e for e in decoded_all(entries, RoomEvent) if isinstance(e, _STORED)]
+
+
+def private_events(entries: Iterable[bytes]) -> list[PrivateEvent]:
+    """A private conversation's kept messages and tags-only messages, as
+    its list holds them (see :func:`decoded_all`)."""
+    found = decoded_all(entries, Event)
+    return [e for e in found if isinstance(e, PrivateMessage | PrivateTagMessage)]

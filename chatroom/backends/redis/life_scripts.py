@@ -5,7 +5,8 @@ keep the shared state consistent and decide nothing the core decides:
 ``REACT`` checks that the message is still as the core read it (``CHANGED``
 otherwise, and the node decides again) and changes who reacted with what
 in one step, so two nodes cannot both add a room's twenty-first reaction;
-``RELAY`` publishes a typing notice without keeping it, ``ATTACH`` a link
+``RELAY`` publishes a typing notice without keeping it, ``KEEP`` keeps
+a tags-only message and publishes it, ``ATTACH`` a link
 preview to whoever is in the room; ``MODLOG_ADD`` and
 ``MODLOG_READ`` keep and read a room's moderation log.
 """
@@ -77,6 +78,19 @@ local refusal = not_a_member(ARGV[3], ARGV[4], r)
 if refusal then return refusal end
 emit(r, ARGV[5])
 return 'OK'
+""",
+)
+
+#: ARGV: P, r, u, token, a tags-only message (unnumbered), retention,
+#: oldest time kept (as ``SAY`` takes them). Numbers, publishes and keeps
+#: it as ``SAY`` does a message (for IRC's event playback): ``{'OK', id}``.
+KEEP = Script(
+    "keep",
+    r"""
+local r = ARGV[2]
+local refusal = not_a_member(ARGV[3], ARGV[4], r)
+if refusal then return refusal end
+return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}
 """,
 )
 

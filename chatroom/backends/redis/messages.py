@@ -6,7 +6,8 @@
 that the message is still as the core read it, changes or blanks it in the
 room's history and publishes the ``EDIT`` or ``REDACT`` with the room's
 next id; one ``REACT`` script does the same for a reaction, changing who
-reacted with what; ``RELAY`` publishes a typing notice. Its ``modlog``
+reacted with what; ``RELAY`` publishes a typing notice, ``KEEP`` keeps a
+tags-only message as ``SAY`` keeps a message. Its ``modlog``
 is :class:`~chatroom.backends.redis.modlog.RedisModerationLog`.
 """
 
@@ -17,7 +18,7 @@ from twisted.internet.defer import Deferred, succeed
 from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
-from chatroom.backends.redis.replies import key_of
+from chatroom.backends.redis.replies import kept, key_of
 from chatroom.backends.redis.search import ClusterSearch
 from chatroom.core import codec, errors
 from chatroom.core.codec import unnumbered
@@ -29,6 +30,7 @@ from chatroom.core.events import (
     Redacted,
     RoomEvent,
     SearchResult,
+    TagMessage,
 )
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.registry import Member
@@ -130,6 +132,26 @@ class RedisMessageSteps:
             codec.encode(event),
             refusals=MEMBERS_ONLY,
         )
+
+    async def keep(
+        self,
+        member: Member,
+        session: SeatSession,
+        room: str,
+        event: TagMessage,
+        now: float,
+    ) -> None:
+        where = self.here.place(member, room)
+        reply = await self.calls.call(
+            life_scripts.KEEP,
+            where.key,
+            key_of(session),
+            session.token,
+            unnumbered(event),
+            *kept(self.config, now),
+            refusals=MEMBERS_ONLY,
+        )
+        event.id = str(reply[1])
 
     async def attach(self, room: str, event: RoomEvent) -> None:
         await self.calls.call(

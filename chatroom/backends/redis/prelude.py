@@ -38,6 +38,11 @@ local function numbered(data, id)
   return string.sub(data, 1, -4) .. '"' .. id .. '"}'
 end
 
+-- The stored events only IRC's event playback replays (topic changes,
+-- tags-only messages: chatroom.core.events.PLAYBACK_ONLY), which count in
+-- no other door's history window.
+local PLAYBACK_ONLY = {TopicChanged = true, TagMessage = true}
+
 -- A stored event as a table (nil for a redacted entry's '', or an entry
 -- that is no event: an older version's).
 local function decoded(entry)
@@ -507,9 +512,9 @@ end
 -- arrival order: every member while none is quiet), 1 if u is quiet, how
 -- many members there are, the owner's name if the owner is a member, the
 -- history window, the first and last ids kept}. The window is the newest
--- `shown` events (topic changes, which only IRC's event playback shows, do
--- not count) or, with `since` (an id), those after it, at most `bound`
--- (where chatroom.core.rules.catch_up starts it).
+-- `shown` events (topic changes and tags-only messages, which only IRC's
+-- event playback shows, do not count) or, with `since` (an id), those
+-- after it, at most `bound` (where chatroom.core.rules.catch_up starts it).
 local function view(r, u, shown, since, bound)
   local rk = room_key(r)
   local members = {}
@@ -529,7 +534,7 @@ local function view(r, u, shown, since, bound)
   while start > first and counted < tonumber(shown) do
     start = start - 1
     local event = decoded(redis.call('LINDEX', history_key(r), start - first))
-    if not event or event.type ~= 'TopicChanged' then counted = counted + 1 end
+    if not event or not PLAYBACK_ONLY[event.type] then counted = counted + 1 end
   end
   if since ~= '' then
     since = tonumber(since)

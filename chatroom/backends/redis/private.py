@@ -2,7 +2,8 @@
 
 ``P pids`` is a hash conversation → its newest id; ``P talk:<conversation>``
 a list of its newest ``conversation_retention`` messages (private messages
-in the cluster's encoding, :mod:`chatroom.core.codec`, numbered), ids
+and tags-only messages in the cluster's encoding, :mod:`chatroom.core.codec`,
+numbered), ids
 consecutive, the newest last (as a room's ``history:r``);
 ``P waiting:<account>`` the messages kept for an absent account, oldest
 first. Keeping checks, in the same script, that nobody
@@ -21,11 +22,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.encoded import decoded_all
+from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec
 from chatroom.core.codec import unnumbered
-from chatroom.core.events import PrivateMessage, PrivateRedacted
+from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
+from chatroom.core.private import Kept
 
 #: ARGV: P, conversation, the message (unnumbered), retention. Returns
 #: the id.
@@ -134,20 +136,20 @@ class RedisConversations:
         self.calls = calls
         self.retention = max(1, retention)
 
-    async def append(self, conversation: str, event: PrivateMessage) -> PrivateMessage:
+    async def append(self, conversation: str, event: Kept) -> Kept:
         data = unnumbered(event)
         event_id = await self.calls.eval(APPEND, conversation, data, self.retention)
         return replace(event, id=str(event_id))
 
     async def page(
         self, conversation: str, count: int, before: int | None
-    ) -> list[PrivateMessage]:
+    ) -> list[PrivateEvent]:
         after = "" if before is None else before
         kept = await self.calls.eval(PAGE, conversation, count, after)
-        return decoded_all(kept, PrivateMessage)
+        return private_events(kept)
 
-    async def latest(self, account: str) -> list[PrivateMessage]:
-        return decoded_all(await self.calls.eval(LATEST, account), PrivateMessage)
+    async def latest(self, account: str) -> list[PrivateEvent]:
+        return private_events(await self.calls.eval(LATEST, account))
 
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, account))

@@ -26,7 +26,7 @@ import math
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.encoded import decoded, stored_events
+from chatroom.backends.redis.encoded import decoded, private_events, stored_events
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.remembered import RedisRememberedRooms
@@ -163,7 +163,7 @@ class RedisUserData:
         for conversation, entries in talks:
             other = other_side(conversation.decode(), account)
             if other is not None:
-                data.conversations[other] = _private(entries)
+                data.conversations[other] = private_events(entries)
         return data
 
     async def erase(self, account: str, how: str) -> None:
@@ -217,8 +217,3 @@ def _stored(entry: bytes) -> StoredEvent | None:
         return None
     events = stored_events([entry])
     return events[0] if events else None
-
-
-def _private(entries: list[bytes]) -> list[PrivateMessage]:
-    found = [decoded(entry, PrivateMessage) for entry in entries if entry]
-    return [event for event in found if event is not None]

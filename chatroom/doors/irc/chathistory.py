@@ -27,7 +27,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Event,
-    PrivateMessage,
+    PrivateEvent,
     StoredEvent,
     happened_at,
     said_at,
@@ -220,8 +220,10 @@ async def fetch(
 
 async def private(
     session: IRCSession, sub: str, nick: str, args: tuple[str, ...]
-) -> list[PrivateMessage]:
-    """The subcommand on the account's conversation with ``nick``."""
+) -> list[PrivateEvent]:
+    """The subcommand on the account's conversation with ``nick`` (its
+    tags-only messages among its messages, which :func:`replay` shows
+    with ``draft/event-playback`` only)."""
     picked = Picked(
         await conversation(session, nick), session.renderer.msgid, timestamp
     )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatroom.core.errors import ChatError
-from chatroom.core.events import PrivateMessage
+from chatroom.core.events import PrivateEvent
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.doors.irc.session import IRCSession
 
@@ -33,10 +33,10 @@ class UnknownReferenceError(Exception):
     """A reference that names nothing in the conversation."""
 
 
-async def conversation(session: IRCSession, nick: str) -> list[PrivateMessage]:
+async def conversation(session: IRCSession, nick: str) -> list[PrivateEvent]:
     """The session's conversation with ``nick``, oldest first ([] for none)."""
     registry, member = session.registry, session.member
-    events: list[PrivateMessage] = []
+    events: list[PrivateEvent] = []
     before: int | None = None
     try:
         for _ in range(PAGES):
@@ -57,8 +57,8 @@ class Picked:
 
     def __init__(
         self,
-        events: list[PrivateMessage],
-        msgid: Callable[[PrivateMessage], str],
+        events: list[PrivateEvent],
+        msgid: Callable[[PrivateEvent], str],
         said: Callable[[str], str],
     ) -> None:
         """``msgid``: the door's id of a message; ``said``: a client's
@@ -85,7 +85,7 @@ class Picked:
                 return index, event.time == wanted
         return len(self.events), False
 
-    def latest(self, reference: str, limit: int) -> list[PrivateMessage]:
+    def latest(self, reference: str, limit: int) -> list[PrivateEvent]:
         newest = len(self.events)
         if reference == "*":
             return self.events[max(0, newest - limit) :]
@@ -93,21 +93,21 @@ class Picked:
         first = at + 1 if exact else at
         return self.events[max(first, newest - limit) :]
 
-    def before(self, reference: str, limit: int) -> list[PrivateMessage]:
+    def before(self, reference: str, limit: int) -> list[PrivateEvent]:
         at, _ = self.position(reference)
         return self.events[max(0, at - limit) : at]
 
-    def after(self, reference: str, limit: int) -> list[PrivateMessage]:
+    def after(self, reference: str, limit: int) -> list[PrivateEvent]:
         at, exact = self.position(reference)
         first = at + 1 if exact else at
         return self.events[first : first + limit]
 
-    def around(self, reference: str, limit: int) -> list[PrivateMessage]:
+    def around(self, reference: str, limit: int) -> list[PrivateEvent]:
         at, _ = self.position(reference)
         first = max(0, at - limit // 2)
         return self.events[first : first + limit]
 
-    def between(self, start: str, end: str, limit: int) -> list[PrivateMessage]:
+    def between(self, start: str, end: str, limit: int) -> list[PrivateEvent]:
         low, low_exact = self.position(start)
         high, high_exact = self.position(end)
         if low <= high:  # forwards from start

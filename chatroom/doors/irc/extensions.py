@@ -12,9 +12,11 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
 - ``TAGMSG`` (https://ircv3.net/specs/extensions/message-tags): a message
   with tags and no text (typing notifications, reactions), relayed by the
   core (:mod:`chatroom.core.tagmessages`) to the IRC users with
-  ``message-tags`` of every node; line and web users have nothing to show
-  of its tags, but see what the core makes of a ``+typing`` (``TYPING``)
-  and a ``+draft/react`` (``REACT``) with ``/caps rich``.
+  ``message-tags`` of every node, and kept (but for a typing notice and a
+  channel's reaction) for ``draft/event-playback`` clients' history; line
+  and web users have nothing to show of its tags, but see what the core
+  makes of a ``+typing`` (``TYPING``) and a ``+draft/react`` (``REACT``)
+  with ``/caps rich``.
 - ``SETNAME`` (https://ircv3.net/specs/extensions/setname): changes the
   realname ``WHOIS`` and ``WHO`` show; the client, and the IRC users with
   ``setname`` who share a channel with it (the core's news, on every
@@ -144,7 +146,8 @@ async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
     event: TagMessage | PrivateTagMessage
     try:
         if room is None:
-            event = await registry.private_tag_message(member, target, said)
+            typed = "+typing" in tags  # of the moment: never kept
+            event = await registry.private_tag_message(member, target, said, typed)
         else:
             typing = tags.get("+typing")
             read = partial(session.renderer.msgids.event_id, room)

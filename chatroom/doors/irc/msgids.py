@@ -23,11 +23,14 @@ room ``ROOM`` is
 A ``msgid`` a client sends back (``CHATHISTORY ... msgid=``, ``REDACT``,
 ``+draft/reply``, ``+draft/react``) is read back to the line door's id only
 in the room it names and for the store's own epoch; anything else names no
-message of that room. Events that are not a room's stored ones have ids of
-their own: a ``TAGMSG``'s is the core's (``t...``, never stored), a private
-message's a digest of what it was (:func:`private_msgid`: the same for its
-kept copy and in its conversation's history, which numbers it apart from
-every room).
+message of that room. A ``TAGMSG`` kept in a room's history (tags of the
+client's own) is one of its stored events. Events that are not a room's
+stored ones have ids of their own: a relayed ``TAGMSG``'s (a typing notice,
+a reaction, one between two plain names) is the core's (``t...``, never
+stored), a private message's a digest of what it was (:func:`private_msgid`:
+the same for its kept copy and in its conversation's history, which numbers
+it apart from every room), and so is a ``TAGMSG`` kept in a conversation
+(:func:`private_tags_msgid`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from chatroom.core.text import name_key
+from chatroom.wire.tags import Tags, format_tags
 
 
 @lru_cache(maxsize=4096)
@@ -52,6 +56,13 @@ def private_msgid(sender: str, recipient: str, said_at: str, text: str) -> str:
     shares, live, kept, or read back from its conversation)."""
     said = "\0".join((sender, recipient, said_at, text)).encode("utf-8")
     return "p" + hashlib.blake2b(said, digest_size=9).hexdigest()
+
+
+def private_tags_msgid(sender: str, recipient: str, said_at: str, tags: Tags) -> str:
+    """The ``msgid`` of a tags-only message kept in a private conversation:
+    as :func:`private_msgid`, its tags for its text (after a NUL, which no
+    message's text holds: never a message's ``msgid``)."""
+    return private_msgid(sender, recipient, said_at, "\0" + format_tags(tags))
 
 
 class MsgIds:

@@ -83,10 +83,11 @@ from chatroom.core.events import (
     TopicChanged,
     Typing,
     Wallops,
+    relayed_only,
 )
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
-from chatroom.doors.irc.msgids import MsgIds, private_msgid
+from chatroom.doors.irc.msgids import MsgIds, private_msgid, private_tags_msgid
 from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
     NOTICE_TAG,
@@ -504,12 +505,16 @@ class IRCRenderer:
 
     def msgid(self, event: Event) -> str:
         """The event's ``msgid``: a room's stored event's id as
-        :class:`MsgIds` makes it, a tags-only message's own (the core's,
-        never stored), or for a private message (whose id, if kept, counts
-        in its conversation, not a room) a digest that is the same in every
+        :class:`MsgIds` makes it (a kept tags-only message's too), a
+        relayed tags-only message's own (the core's), or for a private
+        message or tags-only message (whose id, if kept, counts in its
+        conversation, not a room) a digest that is the same in every
         variant ("" for other events)."""
-        if isinstance(event, TagMessage):
+        if isinstance(event, TagMessage | PrivateTagMessage) and relayed_only(event):
             return event.id
+        if isinstance(event, PrivateTagMessage):  # kept in its conversation
+            said = (event.sender, event.recipient, event.time, event.tags)
+            return private_tags_msgid(*said)
         if not isinstance(event, PrivateMessage):
             event_id: str = getattr(event, "id", "")
             if event_id and isinstance(event, RoomEvent):
@@ -633,7 +638,7 @@ class Variant:
         """A client's ``TAGMSG`` as it sent it: its tags, then the core's
         ``msgid`` (and ``time``, with ``server-time``), to its channel or
         nick."""
-        tags = {**dict(event.tags), "msgid": event.id}
+        tags = {**dict(event.tags), "msgid": self.renderer.msgid(event)}
         if self.timed:
             tags["time"] = event.time
         if isinstance(event, TagMessage):

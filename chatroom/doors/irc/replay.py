@@ -21,11 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chatroom.core.events import (
+    PLAYBACK_ONLY,
     Edited,
     Event,
     Reaction,
     Redacted,
-    TopicChanged,
     Typing,
 )
 from chatroom.doors.irc.rendering import IRCRenderer
@@ -36,8 +36,9 @@ from chatroom.wire.tags import tag_section
 #: What IRC clients are never played back: edits, deletions and reactions
 #: change the messages a replay shows as they now stand.
 _NEVER_PLAYED = (Edited, Redacted, Reaction, Typing)
-#: ... and what only a client with ``draft/event-playback`` is.
-_NOT_PLAYED = (*_NEVER_PLAYED, TopicChanged)
+#: ... and what only a client with ``draft/event-playback`` is: topic
+#: changes and tags-only messages (with ``message-tags``: their tags).
+_NOT_PLAYED = (*_NEVER_PLAYED, *PLAYBACK_ONLY)
 
 
 def in_batch(
@@ -74,7 +75,9 @@ def replay(
     """``events`` (stored events, oldest first) as one client sees them:
     the messages as they now stand (edits, deletions and reactions are
     events of ``/caps rich``, which IRC does not map yet), and with
-    ``draft/event-playback`` the topic changes (``TOPIC``) among them."""
+    ``draft/event-playback`` the topic changes (``TOPIC``) and the kept
+    tags-only messages (``TAGMSG``, with their ``msgid`` and ``time``)
+    among them."""
     hidden = _NEVER_PLAYED if "draft/event-playback" in caps else _NOT_PLAYED
     render = renderer.replay_encoder(caps)
     data = b"".join(

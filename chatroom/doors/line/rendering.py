@@ -31,6 +31,7 @@ from typing import Any
 
 from chatroom.core.big_rooms import quiet_notice
 from chatroom.core.events import (
+    PLAYBACK_ONLY,
     AccountChanged,
     Announcement,
     AwayChanged,
@@ -283,9 +284,10 @@ def hiding_previews(encoder: Encoder) -> Encoder:
 
 
 def _shown_in_replay(event: Event, rich: bool) -> bool:
-    """A topic change is replayed to IRC's event playback only; what only
-    ``rich`` connections see live they alone see in a replay."""
-    if type(event) is TopicChanged:
+    """A topic change or a tags-only message is replayed to IRC's event
+    playback only; what only ``rich`` connections see live they alone see
+    in a replay."""
+    if isinstance(event, PLAYBACK_ONLY):
         return False
     return rich or not isinstance(event, RICH_ONLY)
 
