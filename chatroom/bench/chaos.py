@@ -505,6 +505,8 @@ async def chat_through(
 def run(plan: Plan) -> list[Fault]:
     """Start everything, run the faults, stop everything; the figures."""
     raise_nofile_limit()
+    # SIGTERM (timeout, kill) stops every process started, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="chatroom-chaos-") as directory:
         processes = Processes(directory)
         try:
