@@ -57,6 +57,21 @@ class NodeRoomTests(unittest.TestCase):
             [line(6), line(7)],
         )
 
+    def test_the_place_of_an_event_redis_lost_is_passed_over(self) -> None:
+        """An empty entry (the place RESUME keeps for an event a rewound
+        Redis lost) shows nothing and is not replayed, but counts: the
+        events after it come, and it is never news again."""
+        alice = Member("alice")
+        self.room.attach(alice, since=0)
+        self.room.deliver(1, event(1))
+        self.room.deliver(2, b"")
+        self.room.deliver(3, event(3))
+        self.assertEqual(alice.take(), [line(1), line(3)])
+        self.assertEqual(self.room.seq, 3)
+        late = Member("late")
+        self.room.attach(late, since=1)
+        self.assertEqual(late.take(), [line(3)])
+
     def test_a_sender_waiting_for_replicas_gets_the_room_in_order_after(
         self,
     ) -> None:

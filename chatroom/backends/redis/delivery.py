@@ -186,6 +186,8 @@ class NodeRoom:
         if seq <= self.seq:
             return None  # older than what a resume already accounted for
         self.seq = seq
+        if not data:  # the place of an event Redis lost (RESUME): nothing
+            return None
         self.recent.append((seq, data))
         news, data = read_entry(data)
         event = decoded(data, Event)

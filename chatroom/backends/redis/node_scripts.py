@@ -203,6 +203,20 @@ for _, r in ipairs(wanted_rooms) do
   local missed = 0
   if info[1] and info[1] == seen[r][1] then
     local seq, after = tonumber(info[2]), seen[r][2]
+    if after > seq then
+      -- Redis is back behind this node (a failover to a replica the last
+      -- events had not reached, a restart from an older copy): the events
+      -- it lost were handed out, so their numbers and ids are never given
+      -- again. Their places stay empty: in the log (a node skips an empty
+      -- event) and, for as many ids, in the history (a redacted message's '').
+      for s = seq + 1, after do redis.call('RPUSH', log_key(r), s .. ' ') end
+      trim_log(r)
+      redis.call('HSET', room_key(r), 'seq', after)
+      redis.call('HINCRBY', P .. 'ids', r, after - seq)
+      for _ = seq + 1, after do redis.call('RPUSH', history_key(r), '') end
+      seq = after
+      info[2] = tostring(after)
+    end
     local oldest = seq - redis.call('LLEN', log_key(r)) + 1
     if after >= seq then
       missed = {}
