@@ -434,6 +434,14 @@ class NodeRooms:
                 if isinstance(missed, list)
                 else "missed events are gone",
             )
+            if isinstance(missed, list) and int(seq) < room.seq:
+                self.log.warn(
+                    "room {room}: Redis came back {count} events behind this "
+                    "node (a failover to a replica they had not reached?): "
+                    "their numbers and ids are passed over",
+                    room=room.name,
+                    count=room.seq - int(seq),
+                )
             if isinstance(missed, list):
                 self.caught_up(room, missed)
             else:
