@@ -62,6 +62,16 @@ SERVICE = "chat"
 #: acknowledged again.
 PROBE = 0.25
 
+#: The Redis fault's row's name.
+PRIMARY_KILLED = "Redis primary killed (Sentinel)"
+
+#: What a node logs for a room Redis came back behind
+#: (:meth:`chatroom.backends.redis.delivery.NodeRooms.resumed`).
+REWOUND = "events behind this node"
+
+#: Seconds without a delivery after which the ones still owed are lost.
+QUIET = 10.0
+
 #: The row of the fault that needs Redis Cluster, which is not built.
 CLUSTER_NOT_RUN = "not run: Redis Cluster not built"
 
@@ -82,6 +92,9 @@ class Fault:
     out_of_order: int = 0
     #: Messages answered ``ERR`` (nothing acknowledged, so nothing owed).
     refused: int = 0
+    #: Rooms a node found Redis back behind (a failover that lost events
+    #: the nodes had been handed): their numbers passed over.
+    rewound: int = 0
     note: str = ""
 
 
@@ -367,6 +380,10 @@ def table(faults: list[Fault], plan: Plan) -> str:
             f"{fault.delivered:>9} {fault.lost:>5} {fault.duplicates:>4} "
             f"{fault.out_of_order:>5} {fault.refused:>7}"
         )
+    rewound = sum(fault.rewound for fault in faults)
+    rows.append(
+        f"rooms Redis came back behind a node (lost events passed over): {rewound}"
+    )
     return "\n".join(rows)
 
 
@@ -459,7 +476,7 @@ async def chat_through(
     )
     killed = time.monotonic()
     os.kill(pid, signal.SIGKILL)
-    marks.append(("Redis primary killed (Sentinel)", killed))
+    marks.append((PRIMARY_KILLED, killed))
     print("Redis primary killed", flush=True)
     # Its supervisor restarts it, as the new primary's replica: until then no
     # replica confirms a message (--redis-replicas 1), so none is acknowledged.
@@ -489,7 +506,10 @@ async def chat_through(
         if time.monotonic() > deadline:
             break
         await asyncio.sleep(0.1)
-    await asyncio.sleep(1.0)
+    drained = time.monotonic()
+    missing = await delivered_or_quiet(clients, ended)
+    print(f"deliveries awaited {time.monotonic() - drained:.1f} s after the last "
+          f"answers; {missing} still missing", flush=True)  # fmt: skip
     stop.set()
     for task in tasks:
         task.cancel()
@@ -500,6 +520,22 @@ async def chat_through(
         faults.append(tally(name, clients, start, end, begun))
     faults.append(Fault("Redis Cluster shard killed", note=CLUSTER_NOT_RUN))
     return faults
+
+
+async def delivered_or_quiet(clients: list[ChaosClient], ended: float) -> int:
+    """Until every delivery owed for the messages acknowledged before
+    ``ended`` has arrived, or none has for :data:`QUIET` seconds: what is
+    missing then is lost, not late (a fixed second used to end the run: on
+    a busy machine deliveries still on their way were counted lost). The
+    deliveries still missing."""
+    missing, since = -1, time.monotonic()
+    while True:
+        now_missing = tally("", clients, 0.0, ended, 0.0).lost
+        if now_missing == 0 or time.monotonic() - since > QUIET:
+            return now_missing
+        if now_missing != missing:
+            missing, since = now_missing, time.monotonic()
+        await asyncio.sleep(0.25)
 
 
 def run(plan: Plan) -> list[Fault]:
@@ -568,7 +604,22 @@ def _run(plan: Plan, processes: Processes) -> list[Fault]:
             60,
             f"node{number} in the cluster",
         )
-    return asyncio.run(chat_through(plan, processes, sentinel_ports, nodes, ports))
+    faults = asyncio.run(chat_through(plan, processes, sentinel_ports, nodes, ports))
+    for fault in faults:
+        if fault.name == PRIMARY_KILLED:
+            fault.rewound = rooms_rewound(processes.directory, plan.nodes)
+    return faults
+
+
+def rooms_rewound(directory: str, nodes: int) -> int:
+    """How many times a node found Redis back behind what it had handed
+    out (its log says so: events a failover lost, passed over)."""
+    return sum(
+        (Path(directory) / f"node{number}.log")
+        .read_text(errors="replace")
+        .count(REWOUND)
+        for number in range(1, nodes + 1)
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
