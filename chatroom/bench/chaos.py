@@ -227,7 +227,8 @@ class ChaosClient:
     async def talk(self, chatting: asyncio.Event, stop: asyncio.Event) -> None:
         await chatting.wait()
         await self.in_room.wait()
-        await asyncio.sleep(random.uniform(0, self.interval))
+        if not self.sent:  # the clients' first messages spread over an interval
+            await asyncio.sleep(random.uniform(0, self.interval))
         while not stop.is_set():
             if self.waiting is None and self.in_room.is_set() and chatting.is_set():
                 self.sent += 1
