@@ -245,3 +245,54 @@ class NewsTests(unittest.TestCase):
         self.rooms.on_message(self.cafe.channel, b"1 MSG cafe bob then hi\r\n")
         self.rooms.on_message(self.cafe.channel, b"2 " + event(2))
         self.assertEqual(self.dave.take(), [line(2)])
+
+
+class LosingRedisTests(unittest.TestCase):
+    """A node losing Redis, and resuming, while a join waits for its room."""
+
+    def setUp(self) -> None:
+        async def subscribe(channel: bytes) -> None:
+            pass
+
+        async def listing() -> Listing:
+            return Listing([])
+
+        self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+        self.tea, self.cafe = (
+            self.rooms.open("tea", "tea"),
+            self.rooms.open("cafe", "cafe"),
+        )
+        self.dave = Member("dave")
+        self.rooms.seat(self.dave, self.tea, 0)
+        self.rooms.hold()  # the link dropped
+        # bob's join of cafe waits for the room's channel; whatever the
+        # answer, the join is over, and cafe, with nobody in it, goes.
+        self.cafe.entering += 1
+        self.answers: list[object] = []
+
+        def over(answer: object) -> None:
+            self.answers.append(answer)
+            self.cafe.entering -= 1
+            self.rooms.forget_if_idle(self.cafe)
+
+        self.cafe.when_subscribed().addBoth(over)
+
+    def test_resuming_closes_a_room_whose_join_ended(self) -> None:
+        """The resume answers the waiting join (its room then closes, in the
+        middle of the resume's own walk over the rooms) and still delivers
+        the events held meanwhile."""
+        self.rooms.on_message(self.tea.channel, b"1 " + event(1))
+        self.rooms.resumed([[b"tea", b"", 0, []], [b"cafe", b"", 0, []]])
+        self.assertEqual(self.answers, [None])
+        self.assertIsNone(self.rooms.get("cafe"))
+        self.assertEqual(self.dave.take(), [line(1)])
+        self.assertTrue(self.tea.subscribed)
+
+    def test_losing_redis_again_refuses_the_waiting_join(self) -> None:
+        """The link drops again before the resume: the waiting join is
+        refused (its room closes as the rooms are walked), and the node
+        holds on."""
+        self.rooms.hold()
+        self.assertEqual(len(self.answers), 1)
+        self.assertIsNone(self.rooms.get("cafe"))
+        self.assertFalse(self.tea.subscribed)

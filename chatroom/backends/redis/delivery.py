@@ -391,7 +391,8 @@ class NodeRooms:
         delivered in order."""
         if self._held is None:
             self._held = deque(maxlen=HELD_EVENTS)
-        for room in self.rooms.values():
+        # A copy: a join refused here may close its room (forget_if_idle).
+        for room in list(self.rooms.values()):
             room.subscription_done(errors.unavailable())
 
     def resume_rows(
@@ -447,7 +448,8 @@ class NodeRooms:
             else:
                 self.resynced(room, incarnation.decode(), int(seq))
         self.release_held()
-        for room in self.rooms.values():
+        # A copy: a join answered here may close its room, or open another.
+        for room in list(self.rooms.values()):
             room.subscription_done(None)
 
     def release_held(self) -> None:
