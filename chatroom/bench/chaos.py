@@ -92,6 +92,9 @@ class Fault:
     out_of_order: int = 0
     #: Messages answered ``ERR`` (nothing acknowledged, so nothing owed).
     refused: int = 0
+    #: Times a client was taken out of its room (``LEFT``) or its session
+    #: ended (``BYE``) by the server; it rejoins (reconnects) ``since``.
+    taken_out: int = 0
     #: Rooms a node found Redis back behind (a failover that lost events
     #: the nodes had been handed): their numbers passed over.
     rewound: int = 0
@@ -120,6 +123,9 @@ class ChaosClient:
     duplicates: list[float] = field(default_factory=list)
     out_of_order: list[float] = field(default_factory=list)
     refused: list[float] = field(default_factory=list)
+    #: When the server took it out of its room (``LEFT``) or ended its
+    #: session (``BYE``) without a fault of the run's.
+    taken_out: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.name = f"u{self.index}"
@@ -187,6 +193,15 @@ class ChaosClient:
             self.join()
         elif word == "JOINED":
             self.in_room.set()
+        elif word == "LEFT" and self.in_room.is_set():
+            # Taken out of its room by the server (its node harvested while
+            # alive, its heartbeat late): back in, from the last id seen.
+            self.taken_out.append(time.monotonic())
+            self.in_room.clear()
+            self.waiting = None  # its answer may never come
+            self.join()
+        elif word == "BYE":
+            self.taken_out.append(time.monotonic())
         elif word == "ERR":
             if not self.named:
                 # NAME_TAKEN: the dead node's session, until it is harvested;
@@ -369,7 +384,7 @@ def table(faults: list[Fault], plan: Plan) -> str:
     rows = [
         head,
         f"{'fault':<28} {'back (s)':>9} {'acked':>7} {'owed':>8} {'delivered':>9} "
-        f"{'lost':>5} {'dup':>4} {'order':>5} {'refused':>7}",
+        f"{'lost':>5} {'dup':>4} {'order':>5} {'refused':>7} {'out':>5}",
     ]
     for fault in faults:
         if fault.note:
@@ -379,7 +394,7 @@ def table(faults: list[Fault], plan: Plan) -> str:
         rows.append(
             f"{fault.name:<28} {back:>9} {fault.acknowledged:>7} {fault.expected:>8} "
             f"{fault.delivered:>9} {fault.lost:>5} {fault.duplicates:>4} "
-            f"{fault.out_of_order:>5} {fault.refused:>7}"
+            f"{fault.out_of_order:>5} {fault.refused:>7} {fault.taken_out:>5}"
         )
     rewound = sum(fault.rewound for fault in faults)
     rows.append(
@@ -415,6 +430,7 @@ def tally(
         fault.duplicates += sum(start <= at < end for at in client.duplicates)
         fault.out_of_order += sum(start <= at < end for at in client.out_of_order)
         fault.refused += sum(start <= at < end for at in client.refused)
+        fault.taken_out += sum(start <= at < end for at in client.taken_out)
     return fault
 
 
