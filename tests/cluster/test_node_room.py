@@ -40,6 +40,19 @@ def line(seq: int) -> str:
     return f"MSG tea bob 2026-11-21T18:04:05.500Z line {seq}"
 
 
+def empty_node_rooms() -> NodeRooms:
+    """A node's rooms whose subscriptions succeed at once, and whose
+    listing is empty."""
+
+    async def subscribe(channel: bytes) -> None:
+        pass
+
+    async def listing() -> Listing:
+        return Listing([])
+
+    return NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+
+
 class NodeRoomTests(unittest.TestCase):
     """Delivery by sequence number."""
 
@@ -205,13 +218,7 @@ class NewsTests(unittest.TestCase):
     """News of a user, published in each room it shares with others."""
 
     def setUp(self) -> None:
-        async def subscribe(channel: bytes) -> None:
-            pass
-
-        async def listing() -> Listing:
-            return Listing([])
-
-        self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+        self.rooms = empty_node_rooms()
         self.tea, self.cafe = (
             self.rooms.open("tea", "tea"),
             self.rooms.open("cafe", "cafe"),
@@ -251,13 +258,7 @@ class LosingRedisTests(unittest.TestCase):
     """A node losing Redis, and resuming, while a join waits for its room."""
 
     def setUp(self) -> None:
-        async def subscribe(channel: bytes) -> None:
-            pass
-
-        async def listing() -> Listing:
-            return Listing([])
-
-        self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+        self.rooms = empty_node_rooms()
         self.tea, self.cafe = (
             self.rooms.open("tea", "tea"),
             self.rooms.open("cafe", "cafe"),
