@@ -28,7 +28,8 @@ from twisted.internet.endpoints import (
 from twisted.internet.interfaces import IReactorTime, IStreamClientEndpoint
 from twisted.python.failure import Failure
 
-from chatroom.client.controller import ChatController, Connector
+from chatroom.client.controller import ChatController
+from chatroom.client.failover import FailoverConnector
 from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import SessionModel
 from chatroom.client.palette import PALETTE, for_terminal
@@ -80,6 +81,14 @@ def parse_arguments(
         help="take this name without asking (a registered one asks for its "
         "password, or signs in with $CHATROOM_PASSWORD)",
     )
+    parser.add_argument(
+        "--also",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="another address of the same chat (a cluster's other node), tried "
+        "in turn when the connection is lost (repeatable)",
+    )
     parser.add_argument("--tls", action="store_true", help="connect with TLS")
     trust = parser.add_mutually_exclusive_group()
     trust.add_argument("--ca", type=Path, help="CA certificate (PEM) to trust (TLS)")
@@ -113,14 +122,26 @@ def parse_arguments(
     arguments.log_dir = arguments.log_dir or settings.log_dir
     if (arguments.ca or arguments.insecure) and not arguments.tls:
         parser.error("--ca and --insecure need --tls")
+    try:
+        arguments.also = [host_and_port(address) for address in arguments.also]
+    except ValueError as problem:
+        parser.error(f"--also: {problem}")
     return arguments, settings
 
 
-def make_endpoint(reactor: Any, arguments: argparse.Namespace) -> IStreamClientEndpoint:
+def host_and_port(address: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[V6]:PORT`` too) as a pair; ValueError if it is not one."""
+    host, colon, port = address.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{address!r} is not HOST:PORT")
+    return host.strip("[]"), int(port)
+
+
+def make_endpoint(
+    reactor: Any, arguments: argparse.Namespace, host: str, port: int
+) -> IStreamClientEndpoint:
     """A TCP endpoint, wrapped in TLS when asked (verified unless --insecure)."""
-    endpoint: IStreamClientEndpoint = HostnameEndpoint(
-        reactor, arguments.host, arguments.port
-    )
+    endpoint: IStreamClientEndpoint = HostnameEndpoint(reactor, host, port)
     if not arguments.tls:
         return endpoint
     from twisted.internet import ssl
@@ -129,9 +150,9 @@ def make_endpoint(reactor: Any, arguments: argparse.Namespace) -> IStreamClientE
         options: Any = ssl.CertificateOptions(verify=False)
     elif arguments.ca:
         authority = ssl.Certificate.loadPEM(arguments.ca.read_bytes())
-        options = ssl.optionsForClientTLS(arguments.host, trustRoot=authority)
+        options = ssl.optionsForClientTLS(host, trustRoot=authority)
     else:
-        options = ssl.optionsForClientTLS(arguments.host)
+        options = ssl.optionsForClientTLS(host)
     return wrapClientTLS(options, endpoint)
 
 
@@ -147,7 +168,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     address = f"{arguments.host}:{arguments.port}"
     try:
-        endpoint = make_endpoint(reactor, arguments)
+        addresses = [(arguments.host, arguments.port), *arguments.also]
+        connect = FailoverConnector(
+            [make_endpoint(reactor, arguments, *where) for where in addresses]
+        )
     except (OSError, ValueError) as problem:
         refuse(str(problem))
 
@@ -177,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     controller = ChatController(
         model,
-        cast(Connector, endpoint.connect),
+        connect,
         reactor,
         address,
         username=arguments.username,

@@ -73,6 +73,15 @@ class ArgumentTests(unittest.TestCase):
             ("localhost", 8080, "bob"),
         )
 
+    def test_other_addresses_of_a_cluster(self) -> None:
+        """--also HOST:PORT (repeatable, [V6]:PORT too) names more nodes of the
+        same chat to come back through; anything else is a usage error."""
+        arguments = self.parse("a", "1", "--also", "b:2", "--also", "[::1]:3")
+        self.assertEqual(arguments.also, [("b", 2), ("::1", 3)])
+        self.assertEqual(self.parse("a").also, [])
+        for wrong in ("b", "b:", ":2", "b:x", "b:70000"):
+            self.assertRaises(SystemExit, self.parse, "a", "--also", wrong)
+
     def test_port_defaults_to_8080(self) -> None:
         """``chatroom-urwid localhost`` connects to port 8080, unless the
         settings file names another."""

@@ -40,6 +40,19 @@ def line(seq: int) -> str:
     return f"MSG tea bob 2026-11-21T18:04:05.500Z line {seq}"
 
 
+def empty_node_rooms() -> NodeRooms:
+    """A node's rooms whose subscriptions succeed at once, and whose
+    listing is empty."""
+
+    async def subscribe(channel: bytes) -> None:
+        pass
+
+    async def listing() -> Listing:
+        return Listing([])
+
+    return NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+
+
 class NodeRoomTests(unittest.TestCase):
     """Delivery by sequence number."""
 
@@ -56,6 +69,21 @@ class NodeRoomTests(unittest.TestCase):
             alice.take(),
             [line(6), line(7)],
         )
+
+    def test_the_place_of_an_event_redis_lost_is_passed_over(self) -> None:
+        """An empty entry (the place RESUME keeps for an event a rewound
+        Redis lost) shows nothing and is not replayed, but counts: the
+        events after it come, and it is never news again."""
+        alice = Member("alice")
+        self.room.attach(alice, since=0)
+        self.room.deliver(1, event(1))
+        self.room.deliver(2, b"")
+        self.room.deliver(3, event(3))
+        self.assertEqual(alice.take(), [line(1), line(3)])
+        self.assertEqual(self.room.seq, 3)
+        late = Member("late")
+        self.room.attach(late, since=1)
+        self.assertEqual(late.take(), [line(3)])
 
     def test_a_sender_waiting_for_replicas_gets_the_room_in_order_after(
         self,
@@ -190,13 +218,7 @@ class NewsTests(unittest.TestCase):
     """News of a user, published in each room it shares with others."""
 
     def setUp(self) -> None:
-        async def subscribe(channel: bytes) -> None:
-            pass
-
-        async def listing() -> Listing:
-            return Listing([])
-
-        self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+        self.rooms = empty_node_rooms()
         self.tea, self.cafe = (
             self.rooms.open("tea", "tea"),
             self.rooms.open("cafe", "cafe"),
@@ -230,3 +252,48 @@ class NewsTests(unittest.TestCase):
         self.rooms.on_message(self.cafe.channel, b"1 MSG cafe bob then hi\r\n")
         self.rooms.on_message(self.cafe.channel, b"2 " + event(2))
         self.assertEqual(self.dave.take(), [line(2)])
+
+
+class LosingRedisTests(unittest.TestCase):
+    """A node losing Redis, and resuming, while a join waits for its room."""
+
+    def setUp(self) -> None:
+        self.rooms = empty_node_rooms()
+        self.tea, self.cafe = (
+            self.rooms.open("tea", "tea"),
+            self.rooms.open("cafe", "cafe"),
+        )
+        self.dave = Member("dave")
+        self.rooms.seat(self.dave, self.tea, 0)
+        self.rooms.hold()  # the link dropped
+        # bob's join of cafe waits for the room's channel; whatever the
+        # answer, the join is over, and cafe, with nobody in it, goes.
+        self.cafe.entering += 1
+        self.answers: list[object] = []
+
+        def over(answer: object) -> None:
+            self.answers.append(answer)
+            self.cafe.entering -= 1
+            self.rooms.forget_if_idle(self.cafe)
+
+        self.cafe.when_subscribed().addBoth(over)
+
+    def test_resuming_closes_a_room_whose_join_ended(self) -> None:
+        """The resume answers the waiting join (its room then closes, in the
+        middle of the resume's own walk over the rooms) and still delivers
+        the events held meanwhile."""
+        self.rooms.on_message(self.tea.channel, b"1 " + event(1))
+        self.rooms.resumed([[b"tea", b"", 0, []], [b"cafe", b"", 0, []]])
+        self.assertEqual(self.answers, [None])
+        self.assertIsNone(self.rooms.get("cafe"))
+        self.assertEqual(self.dave.take(), [line(1)])
+        self.assertTrue(self.tea.subscribed)
+
+    def test_losing_redis_again_refuses_the_waiting_join(self) -> None:
+        """The link drops again before the resume: the waiting join is
+        refused (its room closes as the rooms are walked), and the node
+        holds on."""
+        self.rooms.hold()
+        self.assertEqual(len(self.answers), 1)
+        self.assertIsNone(self.rooms.get("cafe"))
+        self.assertFalse(self.tea.subscribed)

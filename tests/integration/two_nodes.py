@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -38,6 +39,29 @@ from tests.support import free_port
 NODE_OPTIONS = ("--node-ttl", "3")
 
 
+def start_redis(add_cleanup: Callable[..., object]) -> str:
+    """A fresh ``redis-server`` on a free port, persistence off, stopped at
+    the test's clean-up (``add_cleanup``); its ``redis://`` address."""
+    assert REDIS_SERVER is not None
+    port = free_port()
+    redis = subprocess.Popen(
+        [
+            REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--logfile", "",
+        ],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    add_cleanup(stop_process, redis)
+    wait_for("redis-server to listen", partial(listening, port))
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stopped as its supervisor would stop it (``SIGTERM``), and reaped."""
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+
+
 class OnTwoNodes:
     """A mixin: the case's server is node one of two (see the module)."""
 
@@ -50,19 +74,8 @@ class OnTwoNodes:
                 if os.environ.get("CHATROOM_REQUIRE_REDIS"):
                     raise AssertionError(why)
                 raise SkipTest(why)
-        assert REDIS_SERVER is not None
         search_db = session_postgres().new_database()
-        port = free_port()
-        redis = subprocess.Popen(
-            [
-                REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--logfile", "",
-            ],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        self.addCleanup(self._stop, redis)  # type: ignore[attr-defined]
-        wait_for("redis-server to listen", partial(listening, port))
-        url = f"redis://127.0.0.1:{port}/0"
+        url = start_redis(self.addCleanup)  # type: ignore[attr-defined]
         nodes = []
         for name in ("one", "two"):
             folder = self.folder / name
@@ -77,11 +90,6 @@ class OnTwoNodes:
             self.addCleanup(node.stop)  # type: ignore[attr-defined]
             nodes.append(node)
         self.server, self.other = nodes
-
-    @staticmethod
-    def _stop(process: subprocess.Popen[bytes]) -> None:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
 
     # -- every user but the browsers' on node two -----------------------------------
 

@@ -186,6 +186,8 @@ class NodeRoom:
         if seq <= self.seq:
             return None  # older than what a resume already accounted for
         self.seq = seq
+        if not data:  # the place of an event Redis lost (RESUME): nothing
+            return None
         self.recent.append((seq, data))
         news, data = read_entry(data)
         event = decoded(data, Event)
@@ -389,7 +391,8 @@ class NodeRooms:
         delivered in order."""
         if self._held is None:
             self._held = deque(maxlen=HELD_EVENTS)
-        for room in self.rooms.values():
+        # A copy: a join refused here may close its room (forget_if_idle).
+        for room in list(self.rooms.values()):
             room.subscription_done(errors.unavailable())
 
     def resume_rows(
@@ -432,12 +435,21 @@ class NodeRooms:
                 if isinstance(missed, list)
                 else "missed events are gone",
             )
+            if isinstance(missed, list) and int(seq) < room.seq:
+                self.log.warn(
+                    "room {room}: Redis came back {count} events behind this "
+                    "node (a failover to a replica they had not reached?): "
+                    "their numbers and ids are passed over",
+                    room=room.name,
+                    count=room.seq - int(seq),
+                )
             if isinstance(missed, list):
                 self.caught_up(room, missed)
             else:
                 self.resynced(room, incarnation.decode(), int(seq))
         self.release_held()
-        for room in self.rooms.values():
+        # A copy: a join answered here may close its room, or open another.
+        for room in list(self.rooms.values()):
             room.subscription_done(None)
 
     def release_held(self) -> None:

@@ -101,9 +101,11 @@ return {'OK'}
 #: this node's any more (``token`` when someone else holds the name now,
 #: ``token reason`` when another node ended the session meanwhile, or the
 #: server banned it), then per room its
-#: (key, incarnation, seq, missed): ``missed`` is the room's published
-#: events after the seq the node saw, from the room's log, or 0 if the log
-#: no longer reaches back that far (or the room is another incarnation);
+#: (key, incarnation, seq, missed) (``seq`` as Redis had it: if behind
+#: what the node saw, the room is moved past that first); ``missed`` is
+#: the room's published events after the seq the node saw, from the
+#: room's log, or 0 if the log no longer reaches back that far (or the
+#: room is another incarnation);
 #: then what membership must decide on now (departures and ownership are
 #: the node's to decide, :mod:`chatroom.core.membership`): the sessions of
 #: this node it no longer has (u, token, ...: for ``RELEASE``), its users'
@@ -203,6 +205,19 @@ for _, r in ipairs(wanted_rooms) do
   local missed = 0
   if info[1] and info[1] == seen[r][1] then
     local seq, after = tonumber(info[2]), seen[r][2]
+    if after > seq then
+      -- Redis is back behind this node (a failover to a replica the last
+      -- events had not reached, a restart from an older copy): the events
+      -- it lost were handed out, so their numbers and ids are never given
+      -- again. Their places stay empty: in the log (a node skips an empty
+      -- event) and, for as many ids, in the history (a redacted message's '').
+      for s = seq + 1, after do redis.call('RPUSH', log_key(r), s .. ' ') end
+      trim_log(r)
+      redis.call('HSET', room_key(r), 'seq', after)
+      redis.call('HINCRBY', P .. 'ids', r, after - seq)
+      for _ = seq + 1, after do redis.call('RPUSH', history_key(r), '') end
+      seq = after  -- info[2] still says where Redis was: the node logs it
+    end
     local oldest = seq - redis.call('LLEN', log_key(r)) + 1
     if after >= seq then
       missed = {}

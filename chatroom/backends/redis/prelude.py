@@ -131,13 +131,15 @@ local function set_owner(r, u)
 end
 
 local function log_key(r) return P .. 'log:' .. r end
+-- Room r's log kept to its last LOG_SIZE events.
+local function trim_log(r) redis.call('LTRIM', log_key(r), -LOG_SIZE, -1) end
 
 local function emit(r, data)
   local seq = redis.call('HINCRBY', room_key(r), 'seq', 1)
   local message = seq .. ' ' .. data
   redis.call('PUBLISH', P .. 'chan:' .. r, message)
   redis.call('RPUSH', log_key(r), message)
-  redis.call('LTRIM', log_key(r), -LOG_SIZE, -1)
+  trim_log(r)
   return seq
 end
 

@@ -37,6 +37,10 @@ const FREE_TEXT_EVENTS = new Set(WIRE.freeText);
 const LIST_EVENTS = new Set(WIRE.lists);
 const FIRST_BACKOFF = 500;
 const MAX_BACKOFF = 10000;
+// A name still held by the lost session (its node died and the cluster has
+// not yet harvested it, --node-ttl): asked for again after 2, 4, 8 ... s
+// (at most 30), this many times, as the terminal client does.
+const NAME_RETRIES = 10;
 // Refusals of the username step: the name (and password) are forgotten and
 // the name form asks again.
 const SIGN_IN_ERRORS = new Set([
@@ -64,6 +68,9 @@ const state = {
   joined: JSON.parse(sessionStorage.getItem("chatroom.joined") || "[]"),
   backoff: FIRST_BACKOFF,
   quitting: false, retry: null, retryAt: 0, signedIn: false, rejoining: false,
+  // Signed in when the connection dropped: a NAME_TAKEN now is the lost
+  // session's hold on the name, not a refusal (nameStillHeld, events.js).
+  lostSession: false, nameAttempts: 0, nameRetry: null,
   stopped: null, bye: null,
   // Signed in again: the rooms being joined again, in the order asked (the
   // server answers in order, so a refusal is the first one's).
@@ -170,7 +177,9 @@ function connect() {
   ws.onclose = () => {
     if (state.ws !== ws) return;
     state.ws = null;
+    if (state.signedIn) state.lostSession = true;
     state.signedIn = false;
+    clearTimeout(state.nameRetry);
     if (state.quitting) {
       setStatus(state.stopped ? `disconnected: ${state.stopped}` : "disconnected", true);
       return;

@@ -15,21 +15,7 @@ const handlers = {
     // Before signing in, so an account's rooms come back with what was
     // missed, unasked (docs/protocol.md "Many devices").
     send("/caps ids multi rich");
-    if (state.account && state.password) {
-      // Signed in before: sign in again, then take back a name chosen since.
-      if (state.name && nameKey(state.name) !== nameKey(state.account)) {
-        state.renameTo = state.name;
-      }
-      state.pending.login = { password: state.password };
-      send(`/login ${state.account} ${state.password}`);
-    } else if (state.account) {
-      // A reloaded page: the password went with the old one.
-      show("username");
-      if (!$("name-input").value) $("name-input").value = state.account;
-      showError(`sign in to ${state.account} again: enter its password`);
-      $("password-input").focus();
-    } else if (state.name) send(state.name);
-    else show("username");
+    signIn();
   },
   WELCOME({ user: name }) {
     // The operator's message of the day (--motd) follows, a MOTD a line.
@@ -43,6 +29,8 @@ const handlers = {
     state.password = login ? login.password : null;
     keepAccount();
     state.backoff = FIRST_BACKOFF;
+    state.lostSession = false;
+    state.nameAttempts = 0;
     sessionStorage.setItem("chatroom.name", name);
     drawWhoami();
     hideError();
@@ -321,6 +309,7 @@ const handlers = {
   REHASHED(_, text) { system(`configuration reloaded: ${text}`); },
 
   ERR({ code }, text) {
+    if (code === "NAME_TAKEN" && nameStillHeld()) return;
     if (!state.signedIn && SIGN_IN_ERRORS.has(code)) { signInRefused(code, text); return; }
     if (code === "ROOM_EXISTS" && state.creating) {
       // The lobby's field named a room made meanwhile: go in.
@@ -405,6 +394,43 @@ function listingDone() {
   const { rooms } = state.listing;
   state.listing = null;
   system(rooms.length ? `Rooms: ${rooms.join("; ")}` : "There are no rooms.");
+}
+
+// Signing in on a new connection: to the account again (then taking back a
+// name chosen since), or as the same name, or the name form.
+function signIn() {
+  if (state.account && state.password) {
+    // Signed in before: sign in again, then take back a name chosen since.
+    if (state.name && nameKey(state.name) !== nameKey(state.account)) {
+      state.renameTo = state.name;
+    }
+    state.pending.login = { password: state.password };
+    send(`/login ${state.account} ${state.password}`);
+  } else if (state.account) {
+    // A reloaded page: the password went with the old one.
+    show("username");
+    if (!$("name-input").value) $("name-input").value = state.account;
+    showError(`sign in to ${state.account} again: enter its password`);
+    $("password-input").focus();
+  } else if (state.name) send(state.name);
+  else show("username");
+}
+
+// After a lost connection the old session may still hold the name: on a
+// node that died, until another node harvests it (--node-ttl), so that the
+// page reconnecting through another node is answered NAME_TAKEN. Then it
+// is not a refusal: sign in again after 2, 4, 8 ... s (the terminal
+// client's rule), with the banner saying why, and the name form only once
+// the tries are spent.
+function nameStillHeld() {
+  if (state.signedIn || !state.lostSession || !state.name) return false;
+  if (state.nameAttempts >= NAME_RETRIES) return false;
+  state.nameAttempts += 1;
+  const delay = Math.min(2 ** state.nameAttempts, 30);
+  drawConnection(`${state.name} is still held by the lost connection: trying again in ${delay} s`);
+  clearTimeout(state.nameRetry);
+  state.nameRetry = setTimeout(() => { if (state.ws && !state.signedIn) signIn(); }, delay * 1000);
+  return true;
 }
 
 // The username step was refused: forget the name (and password), and ask

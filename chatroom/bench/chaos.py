@@ -1,0 +1,682 @@
+"""The chaos run (issue 35, item 4): faults under steady chat, and what users lost.
+
+``python -m chatroom.bench.chaos`` (``make chaos``) starts, on 127.0.0.1,
+a replicated Redis behind Sentinel (a primary, a replica, three
+Sentinels), ``--nodes`` ``twistd chatroom`` nodes going through the
+Sentinels, and ``--clients`` line-protocol clients (asyncio, one process)
+spread over ``--rooms`` rooms and over the nodes. Once every client is in
+its room, each sends a message every ``--interval`` seconds (one at a
+time: the next only once the last was answered), and the faults come one
+after another, each once the chat has recovered from the one before:
+
+1. a node killed with ``SIGKILL``: its clients reconnect to the next
+   node of their list (as ``chatroom-urwid --also`` does), take their name
+   back once the others have harvested the dead node (``--node-ttl``), and
+   rejoin their room ``since`` the last id they saw;
+2. the Redis primary killed with ``SIGKILL``: the Sentinels promote the
+   replica; the nodes answer ``ERR UNAVAILABLE`` meanwhile, then follow;
+3. a Redis Cluster shard's primary: not run, since Redis Cluster is not
+   built (issue 35 item 2); its row says so.
+
+A message is *acknowledged* when its sender gets its own copy back (the
+acknowledgement at every door; behind Sentinel only once a replica has it,
+``--redis-replicas``). Every member of the room must then receive it: an
+acknowledged message some member never got is *lost*. A message with the
+same id twice is a *duplicate*, one with an id below one already received
+*out of order*. For each fault the table gives the seconds from the fault
+until every client has had a message acknowledged again, and those counts
+for the messages sent from that fault to the next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from chatroom.bench.sampling import raise_nofile_limit
+from chatroom.bench.servers import (
+    PROJECT_ROOT,
+    ServerCode,
+    child_env,
+    find_redis_server,
+    free_port,
+    twistd_argv,
+)
+
+#: The name the Sentinels know the primary by.
+SERVICE = "chat"
+
+#: Seconds between a client's attempts to send after a fault, until one is
+#: acknowledged again.
+PROBE = 0.25
+
+#: The Redis fault's row's name.
+PRIMARY_KILLED = "Redis primary killed (Sentinel)"
+
+#: What a node logs for a room Redis came back behind
+#: (:meth:`chatroom.backends.redis.delivery.NodeRooms.resumed`).
+REWOUND = "events behind this node"
+
+#: Seconds without a delivery after which the ones still owed are lost.
+QUIET = 10.0
+
+#: The row of the fault that needs Redis Cluster, which is not built.
+CLUSTER_NOT_RUN = "not run: Redis Cluster not built"
+
+
+@dataclass
+class Fault:
+    """One fault's figures."""
+
+    name: str
+    #: Seconds from the fault until every client had a message acknowledged.
+    recovered: float | None = None
+    acknowledged: int = 0
+    #: Deliveries that acknowledged messages should have had, and had.
+    expected: int = 0
+    delivered: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    out_of_order: int = 0
+    #: Messages answered ``ERR`` (nothing acknowledged, so nothing owed).
+    refused: int = 0
+    #: Times a client was taken out of its room (``LEFT``) or its session
+    #: ended (``BYE``) by the server; it rejoins (reconnects) ``since``.
+    taken_out: int = 0
+    #: Rooms a node found Redis back behind (a failover that lost events
+    #: the nodes had been handed): their numbers passed over.
+    rewound: int = 0
+    note: str = ""
+
+
+@dataclass
+class ChaosClient:
+    """One user: its room, the nodes it may use, what it sent and received."""
+
+    index: int
+    room: str
+    ports: list[int]
+    interval: float
+    name: str = ""
+    current: int = 0
+    last_id: int | None = None
+    #: Its messages by number: the time each was acknowledged.
+    acked: dict[int, float] = field(default_factory=dict)
+    sent: int = 0
+    #: The number of the message awaiting its answer (one at a time).
+    waiting: int | None = None
+    #: Every message it received: (sender, number), and the ids seen.
+    received: set[tuple[str, int]] = field(default_factory=set)
+    ids: set[int] = field(default_factory=set)
+    duplicates: list[float] = field(default_factory=list)
+    out_of_order: list[float] = field(default_factory=list)
+    refused: list[float] = field(default_factory=list)
+    #: When the server took it out of its room (``LEFT``) or ended its
+    #: session (``BYE``) without a fault of the run's.
+    taken_out: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.name = f"u{self.index}"
+        self.in_room = asyncio.Event()
+        #: When the latest fault happened (0: none yet).
+        self.fault_at = 0.0
+        self.named = False
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def run(self, chatting: asyncio.Event, stop: asyncio.Event) -> None:
+        """Stay connected (to the next node when one goes) until ``stop``."""
+        while not stop.is_set():
+            port = self.ports[self.current]
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                self.current = (self.current + 1) % len(self.ports)
+                await asyncio.sleep(0.2)
+                continue
+            self.writer = writer
+            self.named = False
+            self.in_room.clear()
+            try:
+                await self.session(reader, chatting, stop)
+            except (OSError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                self.writer = None
+                self.waiting = None  # its fate unknown: never counted as acknowledged
+                writer.close()
+            if not stop.is_set():
+                self.current = (self.current + 1) % len(self.ports)
+                await asyncio.sleep(random.uniform(0.05, 0.3))
+
+    def send(self, line: str) -> None:
+        assert self.writer is not None
+        self.writer.write(line.encode() + b"\r\n")
+
+    async def session(
+        self,
+        reader: asyncio.StreamReader,
+        chatting: asyncio.Event,
+        stop: asyncio.Event,
+    ) -> None:
+        self.send("/caps ids")
+        self.send(self.name)
+        talker = asyncio.create_task(self.talk(chatting, stop))
+        try:
+            while not stop.is_set():
+                raw = await reader.readline()
+                if not raw:
+                    return
+                await self.line(raw.decode(errors="replace").rstrip("\r\n"))
+        finally:
+            talker.cancel()
+
+    async def line(self, line: str) -> None:
+        ident: int | None = None
+        if line.startswith("@"):
+            head, _, line = line.partition(" ")
+            ident = int(head[1:].split(";")[0])
+        word, _, rest = line.partition(" ")
+        if word == "WELCOME":
+            self.named = True
+            self.join()
+        elif word == "JOINED":
+            self.in_room.set()
+        elif word == "LEFT" and self.in_room.is_set():
+            # Taken out of its room by the server (its node harvested while
+            # alive, its heartbeat late): back in, from the last id seen.
+            self.taken_out.append(time.monotonic())
+            self.in_room.clear()
+            self.waiting = None  # its answer may never come
+            self.join()
+        elif word == "BYE":
+            self.taken_out.append(time.monotonic())
+        elif word == "ERR":
+            if not self.named:
+                # NAME_TAKEN: the dead node's session, until it is harvested;
+                # UNAVAILABLE: Redis failing over.
+                await asyncio.sleep(0.5)
+                self.send(self.name)
+            elif not self.in_room.is_set():
+                await asyncio.sleep(0.5)
+                self.join()
+            elif self.waiting is not None:
+                self.refused.append(time.monotonic())
+                self.waiting = None
+        elif word in ("MSG", "HISTORY") and ident is not None:
+            _room, user, _when, text = rest.split(" ", 3)
+            self.receive(ident, user, text, live=word == "MSG")
+
+    def join(self) -> None:
+        """Into the room, from the last id seen if there is one."""
+        since = "" if self.last_id is None else f" since {self.last_id}"
+        self.send(f"/join {self.room}{since}")
+
+    def receive(self, ident: int, user: str, text: str, live: bool) -> None:
+        now = time.monotonic()
+        if ident in self.ids:
+            self.duplicates.append(now)
+            return
+        if self.last_id is not None and ident < self.last_id:
+            self.out_of_order.append(now)
+        self.ids.add(ident)
+        self.last_id = max(ident, self.last_id or 0)
+        if text.startswith("s") and text[1:].isdigit():
+            number = int(text[1:])
+            self.received.add((user, number))
+            if user == self.name and live and number == self.waiting:
+                self.acked[number] = now
+                self.waiting = None
+
+    async def talk(self, chatting: asyncio.Event, stop: asyncio.Event) -> None:
+        await chatting.wait()
+        await self.in_room.wait()
+        if not self.sent:  # the clients' first messages spread over an interval
+            await asyncio.sleep(random.uniform(0, self.interval))
+        while not stop.is_set():
+            if self.waiting is None and self.in_room.is_set() and chatting.is_set():
+                self.sent += 1
+                self.waiting = self.sent
+                self.send(f"s{self.sent}")
+            # After a fault, until one of its messages is acknowledged again,
+            # a client tries every PROBE seconds, so that "back" is measured
+            # to within that, not to within its interval.
+            back = any(at >= self.fault_at for at in self.acked.values())
+            await asyncio.sleep(self.interval if back else PROBE)
+
+
+class Processes:
+    """Redis, its Sentinels and the nodes, killed at the end whatever happens."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.running: list[subprocess.Popen[bytes]] = []
+        redis = find_redis_server()
+        if redis is None:
+            raise SystemExit("chaos: no redis-server on the PATH")
+        self.redis_server = redis
+        self.redis_cli = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+
+    def spawn(self, argv: list[str], label: str) -> subprocess.Popen[bytes]:
+        log = open(os.path.join(self.directory, f"{label}.log"), "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=child_env(),
+            cwd=self.directory,
+            preexec_fn=raise_nofile_limit,
+        )
+        log.close()
+        self.running.append(process)
+        return process
+
+    def ask(self, port: int, *command: str) -> str:
+        """One command to the Redis or Sentinel on ``port``; its reply ('' if none)."""
+        try:
+            done = subprocess.run(
+                [self.redis_cli, "-p", str(port), *command],
+                capture_output=True,
+                timeout=2,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return ""
+        return done.stdout.decode(errors="replace")
+
+    def redis(self, port: int, *options: str) -> subprocess.Popen[bytes]:
+        return self.spawn(
+            [
+                self.redis_server,
+                "--port", str(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--logfile", "",
+                "--repl-diskless-sync-delay", "0",
+                "--dir", self.directory, "--dbfilename", f"redis-{port}.rdb",
+                "--maxclients", "10000",
+                *options,
+            ],
+            f"redis-{port}",
+        )  # fmt: skip
+
+    def sentinel(
+        self, port: int, primary: int, down_after: int
+    ) -> subprocess.Popen[bytes]:
+        path = os.path.join(self.directory, f"sentinel-{port}.conf")
+        with open(path, "w") as config:
+            config.write(
+                f"port {port}\nbind 127.0.0.1\n"
+                f'dir "{self.directory}"\n'
+                f"sentinel monitor {SERVICE} 127.0.0.1 {primary} 2\n"
+                f"sentinel down-after-milliseconds {SERVICE} {down_after}\n"
+                f"sentinel failover-timeout {SERVICE} 3000\n"
+            )
+        return self.spawn(
+            [self.redis_server, path, "--sentinel", "--logfile", ""],
+            f"sentinel-{port}",
+        )
+
+    def stop(self) -> None:
+        for process in self.running:
+            if process.poll() is None:
+                process.kill()
+        for process in self.running:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+
+
+def until(check, bound: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``check()`` until true, at most ``bound`` seconds."""
+    deadline = time.monotonic() + bound
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"chaos: not within {bound:.0f} s: {what}")
+        time.sleep(0.1)
+
+
+def until_promoted(processes: Processes, sentinel: int, old: int, bound: float) -> int:
+    """The port of the primary the Sentinels promoted in place of ``old``."""
+    found: list[int] = []
+
+    def promoted() -> bool:
+        words = processes.ask(
+            sentinel, "SENTINEL", "get-master-addr-by-name", SERVICE
+        ).split()
+        if len(words) == 2 and words[1].isdigit() and int(words[1]) != old:
+            found.append(int(words[1]))
+        return bool(found)
+
+    until(promoted, bound, "a replica promoted")
+    return found[0]
+
+
+@dataclass
+class Plan:
+    """What a run does (the command line's options)."""
+
+    nodes: int = 3
+    clients: int = 2000
+    rooms: int = 200
+    interval: float = 10.0
+    node_ttl: float = 3.0
+    settle: float = 60.0
+    #: Sentinel's ``down-after-milliseconds``: how soon a dead primary is seen.
+    down_after: int = 1000
+
+
+def table(faults: list[Fault], plan: Plan) -> str:
+    """The figures, one row per fault."""
+    head = (
+        f"{plan.clients} clients in {plan.rooms} rooms over {plan.nodes} nodes, "
+        f"a message each every {plan.interval:g} s; --node-ttl {plan.node_ttl:g}"
+    )
+    rows = [
+        head,
+        f"{'fault':<28} {'back (s)':>9} {'acked':>7} {'owed':>8} {'delivered':>9} "
+        f"{'lost':>5} {'dup':>4} {'order':>5} {'refused':>7} {'out':>5}",
+    ]
+    for fault in faults:
+        if fault.note:
+            rows.append(f"{fault.name:<28} {fault.note}")
+            continue
+        back = "–" if fault.recovered is None else f"{fault.recovered:.1f}"
+        rows.append(
+            f"{fault.name:<28} {back:>9} {fault.acknowledged:>7} {fault.expected:>8} "
+            f"{fault.delivered:>9} {fault.lost:>5} {fault.duplicates:>4} "
+            f"{fault.out_of_order:>5} {fault.refused:>7} {fault.taken_out:>5}"
+        )
+    rewound = sum(fault.rewound for fault in faults)
+    rows.append(
+        f"rooms Redis came back behind a node (lost events passed over): {rewound}"
+    )
+    return "\n".join(rows)
+
+
+def tally(
+    name: str, clients: list[ChaosClient], start: float, end: float, first: float
+) -> Fault:
+    """The figures of the messages acknowledged in [start, end)."""
+    fault = Fault(name)
+    backs = []
+    for client in clients:
+        after = [at for at in client.acked.values() if at >= start]
+        backs.append(min(after) - start if after else None)
+    if start > first:  # a fault's: the slowest client's (inf: one never was)
+        fault.recovered = max(float("inf") if b is None else b for b in backs)
+    members: dict[str, list[ChaosClient]] = {}
+    for client in clients:
+        members.setdefault(client.room, []).append(client)
+    for client in clients:
+        mine = [n for n, at in client.acked.items() if start <= at < end]
+        fault.acknowledged += len(mine)
+        for number in mine:
+            for member in members[client.room]:
+                fault.expected += 1
+                if (client.name, number) in member.received:
+                    fault.delivered += 1
+                else:
+                    fault.lost += 1
+        fault.duplicates += sum(start <= at < end for at in client.duplicates)
+        fault.out_of_order += sum(start <= at < end for at in client.out_of_order)
+        fault.refused += sum(start <= at < end for at in client.refused)
+        fault.taken_out += sum(start <= at < end for at in client.taken_out)
+    return fault
+
+
+async def chat_through(
+    plan: Plan,
+    processes: Processes,
+    sentinel_ports: list[int],
+    node_pids: list[subprocess.Popen[bytes]],
+    ports: list[int],
+) -> list[Fault]:
+    """Connect the clients, then fault after fault; each fault's figures."""
+    clients = [
+        ChaosClient(
+            index,
+            f"r{index % plan.rooms}",
+            [ports[(index + k) % len(ports)] for k in range(len(ports))],
+            plan.interval,
+        )
+        for index in range(plan.clients)
+    ]
+    chatting, stop = asyncio.Event(), asyncio.Event()
+    tasks = [asyncio.create_task(client.run(chatting, stop)) for client in clients]
+    connecting = time.monotonic()
+    while not all(client.in_room.is_set() for client in clients):
+        if time.monotonic() - connecting > plan.settle:
+            raise RuntimeError("chaos: the clients did not all get into their rooms")
+        await asyncio.sleep(0.2)
+    print(f"{plan.clients} clients in their rooms in "
+          f"{time.monotonic() - connecting:.1f} s", flush=True)  # fmt: skip
+    chatting.set()
+    begun = time.monotonic()
+    marks: list[tuple[str, float]] = [("steady chat (no fault)", begun)]
+
+    async def recovered_since(moment: float) -> None:
+        for client in clients:
+            client.fault_at = moment
+        deadline = moment + plan.settle
+        while time.monotonic() < deadline:
+            if all(any(at >= moment for at in c.acked.values()) for c in clients):
+                return
+            await asyncio.sleep(0.2)
+
+    await asyncio.sleep(plan.interval * 2)
+    # 1. a node dies.
+    victim = node_pids[-1]
+    killed = time.monotonic()
+    victim.send_signal(signal.SIGKILL)
+    marks.append((f"node killed (kill -9 of 1 of {plan.nodes})", killed))
+    print("node killed", flush=True)
+    await recovered_since(killed)
+    await asyncio.sleep(plan.interval * 2)
+    # 2. the Redis primary dies.
+    primary = int(
+        processes.ask(
+            sentinel_ports[0], "SENTINEL", "get-master-addr-by-name", SERVICE
+        ).split()[1]
+    )
+    pid = int(
+        processes.ask(primary, "INFO", "server").split("process_id:")[1].split()[0]
+    )
+    killed = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    marks.append((PRIMARY_KILLED, killed))
+    print("Redis primary killed", flush=True)
+    # Its supervisor restarts it, as the new primary's replica: until then no
+    # replica confirms a message (--redis-replicas 1), so none is acknowledged.
+    promoted = await asyncio.to_thread(
+        until_promoted, processes, sentinel_ports[0], primary, plan.settle
+    )
+    print(f"replica promoted {time.monotonic() - killed:.1f} s after", flush=True)
+    processes.redis(primary, "--replicaof", "127.0.0.1", str(promoted))
+    await asyncio.to_thread(
+        until,
+        lambda: (
+            "master_link_status:up" in processes.ask(primary, "INFO", "replication")
+        ),
+        plan.settle,
+        "the old primary back as a replica",
+    )
+    print(f"old primary back as a replica {time.monotonic() - killed:.1f} s after",
+          flush=True)  # fmt: skip
+    await recovered_since(killed)
+    await asyncio.sleep(plan.interval * 2)
+    # Stop sending; let the last answers and deliveries arrive.
+    ended = time.monotonic()
+    chatting.clear()
+    # The last answers, then the deliveries they go with.
+    deadline = time.monotonic() + 10
+    while any(c.waiting is not None and c.writer for c in clients):
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    drained = time.monotonic()
+    missing = await delivered_or_quiet(clients, ended)
+    print(f"deliveries awaited {time.monotonic() - drained:.1f} s after the last "
+          f"answers; {missing} still missing", flush=True)  # fmt: skip
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    faults = []
+    bounds = [moment for _, moment in marks] + [ended]
+    for (name, start), end in zip(marks, bounds[1:], strict=True):
+        faults.append(tally(name, clients, start, end, begun))
+    faults.append(Fault("Redis Cluster shard killed", note=CLUSTER_NOT_RUN))
+    return faults
+
+
+async def delivered_or_quiet(clients: list[ChaosClient], ended: float) -> int:
+    """Until every delivery owed for the messages acknowledged before
+    ``ended`` has arrived, or none has for :data:`QUIET` seconds: what is
+    missing then is lost, not late (a fixed second used to end the run: on
+    a busy machine deliveries still on their way were counted lost). The
+    deliveries still missing."""
+    missing, since = -1, time.monotonic()
+    while True:
+        now_missing = tally("", clients, 0.0, ended, 0.0).lost
+        if now_missing == 0 or time.monotonic() - since > QUIET:
+            return now_missing
+        if now_missing != missing:
+            missing, since = now_missing, time.monotonic()
+        await asyncio.sleep(0.25)
+
+
+def run(plan: Plan) -> list[Fault]:
+    """Start everything, run the faults, stop everything; the figures."""
+    raise_nofile_limit()
+    # SIGTERM (timeout, kill) stops every process started, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with tempfile.TemporaryDirectory(prefix="chatroom-chaos-") as directory:
+        processes = Processes(directory)
+        try:
+            return _run(plan, processes)
+        finally:
+            processes.stop()
+
+
+def _run(plan: Plan, processes: Processes) -> list[Fault]:
+    primary, replica = free_port(), free_port()
+    processes.redis(primary)
+    until(lambda: processes.ask(primary, "PING").strip() == "PONG", 10, "Redis up")
+    processes.redis(replica, "--replicaof", "127.0.0.1", str(primary))
+    until(
+        lambda: (
+            "master_link_status:up" in processes.ask(replica, "INFO", "replication")
+        ),
+        20,
+        "the replica in sync",
+    )
+    sentinel_ports = [free_port() for _ in range(3)]
+    for port in sentinel_ports:
+        processes.sentinel(port, primary, plan.down_after)
+
+    def acquainted() -> bool:
+        for port in sentinel_ports:
+            state = processes.ask(port, "SENTINEL", "master", SERVICE).split("\n")
+            pairs = dict(zip(state[::2], state[1::2], strict=False))
+            if (
+                pairs.get("num-other-sentinels") != "2"
+                or pairs.get("num-slaves") != "1"
+            ):
+                return False
+        return True
+
+    hosts = ",".join(f"127.0.0.1:{port}" for port in sentinel_ports)
+    rooms = ",".join(f"r{index}" for index in range(plan.rooms))
+    code = ServerCode(sys.executable, PROJECT_ROOT)
+    ports = [free_port() for _ in range(plan.nodes)]
+    nodes = []
+    for number, port in enumerate(ports, 1):
+        options = [
+            "--port", f"tcp:{port}:interface=127.0.0.1:backlog=1024",
+            "--redis", f"sentinel://{hosts}/{SERVICE}",
+            "--node-id", f"node{number}", "--node-ttl", str(plan.node_ttl),
+            "--redis-timeout", "2", "--rooms", rooms,
+            "--rate", "0", "--max-per-ip", "0", "--max-clients", "0",
+        ]  # fmt: skip
+        argv = twistd_argv(code, "-n", "--pidfile=", "--logfile=-", "chatroom")
+        nodes.append(processes.spawn([*argv, *options], f"node{number}"))
+    # The nodes start meanwhile: they only need a Sentinel to name the primary.
+    until(acquainted, 30, "each Sentinel knows the others")
+    for number in range(1, plan.nodes + 1):
+        log = Path(processes.directory) / f"node{number}.log"
+        until(
+            lambda log=log, number=number: (
+                f"node node{number}: in the cluster" in log.read_text(errors="replace")
+            ),
+            60,
+            f"node{number} in the cluster",
+        )
+    faults = asyncio.run(chat_through(plan, processes, sentinel_ports, nodes, ports))
+    for fault in faults:
+        if fault.name == PRIMARY_KILLED:
+            fault.rewound = rooms_rewound(processes.directory, plan.nodes)
+    return faults
+
+
+def rooms_rewound(directory: str, nodes: int) -> int:
+    """How many times a node found Redis back behind what it had handed
+    out (its log says so: events a failover lost, passed over)."""
+    return sum(
+        (Path(directory) / f"node{number}.log")
+        .read_text(errors="replace")
+        .count(REWOUND)
+        for number in range(1, nodes + 1)
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="chatroom-chaos", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--nodes", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--rooms", type=int, default=200)
+    parser.add_argument("--interval", type=float, default=10.0,
+                        help="seconds between one client's messages")  # fmt: skip
+    parser.add_argument("--node-ttl", type=float, default=3.0)
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=90.0,
+        help="seconds a phase may take before the run gives up",
+    )
+    parser.add_argument(
+        "--down-after",
+        type=int,
+        default=1000,
+        help="Sentinel's down-after-milliseconds",
+    )
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    options = parser.parse_args(argv)
+    plan = Plan(
+        options.nodes, options.clients, options.rooms, options.interval,
+        options.node_ttl, options.settle, options.down_after,
+    )  # fmt: skip
+    started = time.monotonic()
+    faults = run(plan)
+    print(table(faults, plan))
+    print(f"run took {time.monotonic() - started:.0f} s; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
+    if options.json:
+        options.json.write_text(json.dumps([asdict(f) for f in faults], indent=1))
+    if any(f.lost or f.duplicates or f.out_of_order for f in faults):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
