@@ -155,6 +155,7 @@ class ChatCore(Generic[B]):
             self.backend.remembered.rooms,
             send_push,
             config.push_idle,
+            connected_elsewhere=self._connected_elsewhere,
         )
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
@@ -208,6 +209,14 @@ class ChatCore(Generic[B]):
 
     async def caught_up(self) -> None:
         await self.backend.caught_up()
+
+    async def _connected_elsewhere(self, account: str) -> bool:
+        """Whether ``account`` is online but not here: on another node of
+        the cluster (a single server has every session here)."""
+        if self.sessions.account_seat(account) is not None:
+            return False
+        found = await self.backend.find_user(account)
+        return found is not None and found.online
 
     # -- life ---------------------------------------------------------------------
 

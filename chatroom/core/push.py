@@ -139,6 +139,14 @@ PushSender = Callable[[str, Subscription, Notice], "Deferred[bool]"]
 #: The rooms an account keeps (the back-end's remembered rooms).
 KeptRooms = Callable[[str], Awaitable[list[str]]]
 
+#: Whether a device of an account is connected on another node of the
+#: cluster (never, on a single server).
+ConnectedElsewhere = Callable[[str], Awaitable[bool]]
+
+
+async def _nowhere_else(account: str) -> bool:
+    return False
+
 
 def new_server_key() -> str:
     """A new VAPID key pair (RFC 8292: ECDSA on P-256), as PKCS#8 PEM."""
@@ -198,6 +206,7 @@ class Notifications:
         send: PushSender | None,
         idle: float = IDLE,
         per_place: float = PER_PLACE,
+        connected_elsewhere: ConnectedElsewhere = _nowhere_else,
     ) -> None:
         """Args:
         store: the back-end's subscriptions and key.
@@ -205,6 +214,10 @@ class Notifications:
         send: the wiring's sender; None: no pushes are sent (subscriptions
             are still kept, e.g. for a node that only serves doors).
         idle: ``--push-idle``.
+        connected_elsewhere: whether an account has a device on another
+            node. How active a device is is known only to its own node,
+            so an account connected elsewhere is never pushed to (a user
+            chatting on another node would be, mentioned from this one).
         """
         self.clock = clock
         self.store = store
@@ -212,6 +225,7 @@ class Notifications:
         self.send = send
         self.idle = idle
         self.per_place = per_place
+        self.connected_elsewhere = connected_elsewhere
         #: Account key → when one of its devices last did something here.
         self._last_active: dict[str, float] = {}
         #: (account, place) → its minute, while one runs.
@@ -316,9 +330,12 @@ class Notifications:
     # -- how often ----------------------------------------------------------------
 
     async def _offered(self, notice: Notice, place: str) -> None:
-        """Push now, or hold until the place's minute ends."""
+        """Push now, or hold until the place's minute ends (nothing for an
+        account with a device on another node)."""
         key = (notice.account, place)
-        if self._stopped:
+        if self._stopped or await self.connected_elsewhere(notice.account):
+            return
+        if self._stopped:  # it stopped meanwhile
             return
         window = self._windows.get(key)
         if window is not None:
