@@ -32,7 +32,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -129,6 +129,13 @@ class PushStore(Protocol):
 
     async def drop_account(self, account: str) -> None:
         """Forget every subscription of a deleted account."""
+        ...
+
+    def subscribers(self) -> Collection[str] | None:
+        """Every account keeping a subscription, where the store holds them
+        in memory (one process); None where it must be asked (Redis). A
+        room message is then looked at only if it names one of them: the
+        message path pays nothing while nobody has subscribed."""
         ...
 
 
@@ -290,9 +297,14 @@ class Notifications:
         """A room message was delivered: push to those it mentions."""
         if self.send is None:
             return
+        subscribers = self.store.subscribers()
+        if subscribers is not None and not subscribers:
+            return
         sender_key = name_key(sender)
         named = {name_key(word) for word in _WORD.findall(text)}
         named.discard(sender_key)
+        if subscribers is not None:
+            named.intersection_update(subscribers)
         named = {key for key in named if key and self._idle(key)}
         if named:
             self._spawn(self._mentions(room, sender, text, event, sorted(named)))

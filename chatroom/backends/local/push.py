@@ -9,7 +9,7 @@ subscribed again under another account moves to it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from chatroom.backends.local.records import Store
 from chatroom.core.push import Subscription
@@ -65,6 +65,9 @@ class StoredPush:
             for account in accounts
             if account in self.by_account
         }
+
+    def subscribers(self) -> Collection[str]:
+        return self.by_account.keys()
 
     async def drop_account(self, account: str) -> None:
         for endpoint in list(self.by_account.get(account, {})):

@@ -122,5 +122,10 @@ class RedisPush:
             ]
         return kept
 
+    def subscribers(self) -> None:
+        """Not known here: subscriptions made through other nodes are in
+        Redis alone, so :meth:`of` is asked for the words of a message."""
+        return None
+
     async def drop_account(self, account: str) -> None:
         await self.calls.eval(DROP, account)
