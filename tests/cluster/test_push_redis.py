@@ -8,10 +8,12 @@ redis-server. The registry runs on the reactor; the push rule is handed a
 
 from __future__ import annotations
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor, task
 from twisted.internet.task import Clock
 
-from tests.cluster.support import RedisRegistryTestCase
+from chatroom.backends.redis.push import RedisPush
+from chatroom.core.push import Subscription
+from tests.cluster.support import RedisRegistryTestCase, redis_backend
 from tests.push_contract import CONFIG, PushContract
 from tests.support import chat_core
 
@@ -29,3 +31,44 @@ class RedisPushTests(RedisRegistryTestCase, PushContract):
 
     def pass_idle(self) -> None:
         self.rule_clock.advance(CONFIG.push_idle + 1)
+
+
+class SubscribersCopyTests(RedisRegistryTestCase):
+    """Each node's copy of who keeps push subscriptions (what spares Redis a
+    look-up per room message): read from Redis, with what was kept before
+    the copy existed."""
+
+    config = CONFIG
+
+    def another_node(self) -> RedisPush:
+        """The store as a second node sees it: a copy of its own."""
+        return RedisPush(redis_backend(self.server).calls)
+
+    @defer.inlineCallbacks
+    def read(self, store: RedisPush):
+        for _ in range(200):
+            known = store.subscribers()
+            if known is not None:
+                return known
+            yield task.deferLater(reactor, 0.01, lambda: None)
+        self.fail("the copy was never read")
+
+    @defer.inlineCallbacks
+    def test_another_node_reads_who_subscribed(self):
+        """alice subscribes through this node: another node's first read
+        holds her, and so does a read after the set was lost (rebuilt from
+        the subscriptions themselves); once she unsubscribes, a fresh read
+        holds nobody."""
+        store = chat_core(self.server).notifications.store
+        sub = Subscription("https://push.example/a", "k" * 87, "a" * 22)
+        yield defer.ensureDeferred(store.add("alice", sub))
+        known = yield self.read(self.another_node())
+        self.assertEqual(known, frozenset({"alice"}))
+        calls = redis_backend(self.server).calls
+        yield defer.ensureDeferred(calls.command("DEL", calls.prefix + "push-accounts"))
+        yield defer.ensureDeferred(calls.command("DEL", calls.prefix + "push-version"))
+        known = yield self.read(self.another_node())
+        self.assertEqual(known, frozenset({"alice"}))
+        yield defer.ensureDeferred(store.remove("alice", sub.endpoint))
+        known = yield self.read(self.another_node())
+        self.assertEqual(known, frozenset())

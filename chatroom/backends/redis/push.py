@@ -7,6 +7,15 @@ subscriptions are the hash ``P push:<account>`` (endpoint → JSON of the
 keys and format); ``P push-owner`` maps each endpoint to its account, so
 a browser subscribed again under another account moves to it, in the
 same script.
+
+A room message is looked at for mentions of subscribed accounts on the
+node that delivered it; so that this costs Redis nothing per message,
+``P push-accounts`` is the set of accounts keeping any subscription and
+``P push-version`` counts its changes, and each node keeps a copy of the
+set, read again (one script, the set itself only when the count moved)
+at most every :data:`REFRESH` seconds while messages flow. A subscription
+made through another node is therefore looked for within seconds, which
+``--push-idle`` (a minute) dwarfs.
 """
 
 from __future__ import annotations
@@ -14,8 +23,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from twisted.internet import defer
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
+from chatroom.core.errors import ChatError
 from chatroom.core.push import Subscription
 
 #: ARGV: P, a new key. The kept key (the new one if there was none).
@@ -38,6 +52,13 @@ if before and before ~= ARGV[2] then
 end
 redis.call('HSET', owners, ARGV[3], ARGV[2])
 redis.call('HSET', P .. 'push:' .. ARGV[2], ARGV[3], ARGV[4])
+local changed = redis.call('SADD', P .. 'push-accounts', ARGV[2])
+if before and before ~= ARGV[2] then
+  if redis.call('EXISTS', P .. 'push:' .. before) == 0 then
+    changed = changed + redis.call('SREM', P .. 'push-accounts', before)
+  end
+end
+if changed > 0 then redis.call('INCR', P .. 'push-version') end
 return redis.call('HLEN', P .. 'push:' .. ARGV[2])
 """,
 )
@@ -49,6 +70,10 @@ REMOVE = Script(
 if redis.call('HDEL', P .. 'push:' .. ARGV[2], ARGV[3]) == 0 then return 0 end
 if redis.call('HGET', P .. 'push-owner', ARGV[3]) == ARGV[2] then
   redis.call('HDEL', P .. 'push-owner', ARGV[3])
+end
+if redis.call('EXISTS', P .. 'push:' .. ARGV[2]) == 0 then
+  redis.call('SREM', P .. 'push-accounts', ARGV[2])
+  redis.call('INCR', P .. 'push-version')
 end
 return 1
 """,
@@ -83,9 +108,37 @@ for _, endpoint in ipairs(endpoints) do
   end
 end
 redis.call('DEL', key)
+if redis.call('SREM', P .. 'push-accounts', ARGV[2]) == 1 then
+  redis.call('INCR', P .. 'push-version')
+end
 return #endpoints
 """,
 )
+
+#: ARGV: P, the count of changes the node's copy was read at ("" for none).
+#: The count, then (only if it moved) every account keeping a subscription.
+#: Subscriptions kept before the set existed are gathered into it once.
+SUBSCRIBERS = Script(
+    "push-subscribers",
+    r"""
+local version = redis.call('GET', P .. 'push-version')
+if not version then
+  local accounts = redis.call('HVALS', P .. 'push-owner')
+  for _, account in ipairs(accounts) do
+    redis.call('SADD', P .. 'push-accounts', account)
+  end
+  version = tostring(redis.call('INCR', P .. 'push-version'))
+end
+if version == ARGV[2] then return {version} end
+local found = redis.call('SMEMBERS', P .. 'push-accounts')
+table.insert(found, 1, version)
+return found
+""",
+)
+
+#: Seconds a node's copy of who keeps subscriptions is used before it is
+#: checked again.
+REFRESH = 5.0
 
 
 def _subscription(endpoint: bytes, keys: bytes) -> Subscription:
@@ -96,8 +149,16 @@ def _subscription(endpoint: bytes, keys: bytes) -> Subscription:
 class RedisPush:
     """Subscriptions and the VAPID key kept in Redis, one round trip a step."""
 
+    log = Logger()
+
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
+        #: This node's copy of ``P push-accounts`` (None until first read),
+        #: the count of changes it was read at, and when it was checked.
+        self._known: frozenset[str] | None = None
+        self._version = b""
+        self._checked = float("-inf")
+        self._reading = False
 
     async def server_key(self, made: str) -> str:
         kept: bytes = await self.calls.eval(SERVER_KEY, made)
@@ -105,7 +166,10 @@ class RedisPush:
 
     async def add(self, account: str, subscription: Subscription) -> int:
         keys = json.dumps([subscription.p256dh, subscription.auth, subscription.format])
-        return int(await self.calls.eval(ADD, account, subscription.endpoint, keys))
+        kept = int(await self.calls.eval(ADD, account, subscription.endpoint, keys))
+        if self._known is not None:  # looked for here at once
+            self._known = self._known | {account}
+        return kept
 
     async def remove(self, account: str, endpoint: str) -> bool:
         return bool(await self.calls.eval(REMOVE, account, endpoint))
@@ -122,10 +186,31 @@ class RedisPush:
             ]
         return kept
 
-    def subscribers(self) -> None:
-        """Not known here: subscriptions made through other nodes are in
-        Redis alone, so :meth:`of` is asked for the words of a message."""
-        return None
+    def subscribers(self) -> frozenset[str] | None:
+        """This node's copy of who keeps subscriptions (None before it was
+        first read: :meth:`of` is then asked), checked again in the
+        background once it is :data:`REFRESH` seconds old."""
+        if not self._reading and self.calls.clock.seconds() - self._checked >= REFRESH:
+            self._reading = True
+            reading = defer.ensureDeferred(self._read_subscribers())
+            reading.addErrback(self._read_failed)
+        return self._known
+
+    async def _read_subscribers(self) -> None:
+        try:
+            found = await self.calls.eval(SUBSCRIBERS, self._version)
+        finally:
+            self._reading = False
+            self._checked = self.calls.clock.seconds()
+        version = found[0] if isinstance(found[0], bytes) else str(found[0]).encode()
+        if version != self._version or self._known is None:
+            self._known = frozenset(account.decode() for account in found[1:])
+            self._version = version
+
+    def _read_failed(self, failure: Failure) -> None:
+        # Redis out of reach (UNAVAILABLE): the copy stays as it was.
+        if not failure.check(ChatError):
+            self.log.failure("who keeps push subscriptions", failure)
 
     async def drop_account(self, account: str) -> None:
         await self.calls.eval(DROP, account)
