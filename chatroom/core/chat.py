@@ -286,6 +286,22 @@ class ChatCore(Generic[B]):
                 return
         elif seat is not None and len(seat.devices) > 1:
             raise errors.one_name_for_devices()
+        try:
+            await self._claim(member, device, name, key, account, takeover)
+        finally:
+            self.devices.unclaimed(device)  # given it, or not to be
+
+    async def _claim(
+        self,
+        member: Member,
+        device: Member,
+        name: str,
+        key: str,
+        account: str | None,
+        takeover: bool,
+    ) -> None:
+        """:meth:`claim_name`'s claim of ``name`` for a member with no seat
+        of the account's here (``device``: the door's)."""
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
         member = self._seat(member)
         signed_in = session.account if account is None else account
