@@ -34,39 +34,33 @@ class RegistrationLimitsAcrossNodesTests(ClusterTestCase):
         return line
 
     @defer.inlineCallbacks
-    def spread_over_two_nodes(self, *options: str) -> Any:
-        """Two registrations, one on each node, then a third on the first:
-        the replies to each."""
+    def third_refused(self, refusal: str, *options: str) -> Any:
+        """Two registrations, one on each node (started with ``options``),
+        are made; a third, on the first, is refused ``refusal``."""
         one, two = yield self.start_nodes(2, *options)
         replies = []
         for node, name in ((one, "ann"), (two, "ben"), (one, "cat")):
             replies.append((yield self.registered(node, name)))
-        return replies
+        self.assertEqual(replies[:2], ["REGISTERED ann", "REGISTERED ben"])
+        self.assertTrue(replies[2].startswith(refusal), replies[2])
 
-    @defer.inlineCallbacks
     def test_the_limit_per_address_counts_every_node(self) -> Any:
         """With ``--register-limit 2``, an address that registered once on
         each node is refused a third registration on either (each node
         counting its own let the third in)."""
-        replies = yield self.spread_over_two_nodes("--register-limit", "2")
-        self.assertEqual(replies[:2], ["REGISTERED ann", "REGISTERED ben"])
-        self.assertTrue(
-            replies[2].startswith("ERR RATE_LIMITED too many registrations from "),
-            replies[2],
+        return self.third_refused(
+            "ERR RATE_LIMITED too many registrations from your address",
+            "--register-limit",
+            "2",
         )
 
-    @defer.inlineCallbacks
     def test_the_server_rate_counts_every_node(self) -> Any:
         """With ``--register-rate 2`` (and no limit per address), the
         cluster registers two accounts a minute between its nodes, not two
         on each."""
-        replies = yield self.spread_over_two_nodes(
-            "--register-limit", "0", "--register-rate", "2"
-        )
-        self.assertEqual(replies[:2], ["REGISTERED ann", "REGISTERED ben"])
-        self.assertTrue(
-            replies[2].startswith("ERR RATE_LIMITED too many registrations on "),
-            replies[2],
+        return self.third_refused(
+            "ERR RATE_LIMITED too many registrations on this server",
+            *("--register-limit", "0", "--register-rate", "2"),
         )
 
     @defer.inlineCallbacks
