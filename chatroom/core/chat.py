@@ -300,8 +300,9 @@ class ChatCore(Generic[B]):
         account: str | None,
         takeover: bool,
     ) -> None:
-        """:meth:`claim_name`'s claim of ``name`` for a member with no seat
-        of the account's here (``device``: the door's)."""
+        """:meth:`claim_name` once the sign-in is no device of a seat here:
+        the name's rules and the back-end's claim for ``member`` (the
+        door's ``device``, or the seat it has)."""
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
         member = self._seat(member)
         signed_in = session.account if account is None else account
