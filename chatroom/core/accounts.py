@@ -60,7 +60,7 @@ from chatroom.core.moderation import account_mask
 from chatroom.core.scram import SCRAM_ITERATIONS, derive
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
-from chatroom.core.throttle import FailureThrottle, WindowLimit
+from chatroom.core.throttle import FailureThrottle, SharedWindowLimit, SharedWindows
 
 __all__ = ["Account", "AccountService", "AccountStore", "Runner", "StoredAccounts"]
 
@@ -127,6 +127,12 @@ class AccountStore(Protocol):
         """False if the mask was not banned."""
         ...
 
+    @property
+    def windows(self) -> SharedWindows | None:
+        """Where registrations are counted for every node of a cluster
+        (None: one process, which counts its own)."""
+        ...
+
 
 def check_new_password(password: str, shortest: int = PASSWORD_MIN) -> None:
     """``shortest`` is the server's ``--password-min`` (8 by default)."""
@@ -167,10 +173,17 @@ class AccountService:
         self.scram_iterations = scram_iterations
         self.admins = config.admin_accounts
         self.password_min = config.password_min
-        self.registrations = WindowLimit(
-            clock, config.register_limit, config.register_window
+        shared = store.windows
+        self.registrations = SharedWindowLimit(
+            clock,
+            config.register_limit,
+            config.register_window,
+            shared,
+            "register-address",
         )
-        self.all_registrations = WindowLimit(clock, config.register_rate, 60.0)
+        self.all_registrations = SharedWindowLimit(
+            clock, config.register_rate, 60.0, shared, "register-all"
+        )
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
         #: Wrong passwords given by a signed-in session (``/password``,
@@ -213,27 +226,31 @@ class AccountService:
         key = name_key(name)
         if await self.store.get(key) is not None:
             raise errors.name_registered(name)
-        wait = self.registrations.take(address)
+        wait = await self.registrations.take(address)
         if wait:
             raise errors.registrations_limited("from your address", wait)
-        wait = self.all_registrations.take("")
+        wait = await self.all_registrations.take("")
         if wait:
-            self.registrations.give_back(address)
+            await self.registrations.give_back(address)
             raise errors.registrations_limited("on this server", wait)
         try:
             account = Account(key, name, *await self._hash(password))
             created = await self.store.create(account)
         except Exception:
-            self.registrations.give_back(address)
-            self.all_registrations.give_back("")
+            await self._not_registered(address)
             raise
         if not created:  # registered meanwhile: no registration was made
-            self.registrations.give_back(address)
-            self.all_registrations.give_back("")
+            await self._not_registered(address)
             raise errors.name_registered(name)
         self.remember_address(key, address)
         self.log.info("{name} registered", name=name)
         return account
+
+    async def _not_registered(self, address: str) -> None:
+        """A registration counted from ``address`` was not made: both
+        counts give it back."""
+        await self.registrations.give_back(address)
+        await self.all_registrations.give_back("")
 
     def count_attempt(self, key: str, address: str) -> bool:
         """Count a sign-in to ``key`` from ``address`` as a failure now,
@@ -428,6 +445,8 @@ class StoredAccounts:
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
         #: Called with an account's key when it is deleted (its markers go).
         self.on_delete: Callable[[str], None] = lambda key: None
+        #: One process counts its own registrations.
+        self.windows: SharedWindows | None = None
 
     async def get(self, key: str) -> Account | None:
         return self.by_key.get(key)

@@ -240,9 +240,13 @@ class OtherNodes(Protocol):
         """Call ``viewed(seat, room key)`` once a room a device of the
         account on another node entered is shown to the seat here."""
 
-    async def number(self, account: str) -> int | None:
+    async def number(self, account: str, limit: int = 0) -> int | None:
         """A number for one more device of ``account``, unique among its
-        devices on every node (None: the seat numbers its own)."""
+        devices on every node (None: the seat numbers its own, and the core
+        counts them). With a ``limit`` (the core's ``--max-devices``), the
+        count and the claim are one atomic step over every node: 0 if the
+        account has ``limit`` devices already, counting those numbered and
+        not yet published (:meth:`publish`)."""
         ...
 
     def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:

@@ -286,6 +286,23 @@ class ChatCore(Generic[B]):
                 return
         elif seat is not None and len(seat.devices) > 1:
             raise errors.one_name_for_devices()
+        try:
+            await self._claim(member, device, name, key, account, takeover)
+        finally:
+            self.devices.unclaimed(device)  # given it, or not to be
+
+    async def _claim(
+        self,
+        member: Member,
+        device: Member,
+        name: str,
+        key: str,
+        account: str | None,
+        takeover: bool,
+    ) -> None:
+        """:meth:`claim_name` once the sign-in is no device of a seat here:
+        the name's rules and the back-end's claim for ``member`` (the
+        door's ``device``, or the seat it has)."""
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
         member = self._seat(member)
         signed_in = session.account if account is None else account

@@ -75,6 +75,9 @@ class Devices:
         self.backend = backend
         self.sessions = sessions
         self.listing = listing
+        #: Sign-ins whose device number the back-end gave out under the
+        #: limit (:meth:`join_seat`), until :meth:`counted` gives it them.
+        self.claimed: dict[Member, int] = {}
         backend.other_nodes.watch(self._viewed)
 
     def _viewed(self, seat: Member, key: str) -> None:
@@ -88,22 +91,33 @@ class Devices:
         """A sign-in of ``member`` (with no seat yet) to ``account`` under
         ``name``: True if it became one more device of the account's seat
         here (``TOO_MANY_DEVICES`` past the limit, which counts the
-        account's devices on every node; nobody is ended)."""
+        account's devices on every node; nobody is ended).
+
+        The rule is the core's, the count the back-end's: over several
+        nodes it counts and numbers the device in one atomic step (two
+        sign-ins racing on two nodes are counted against each other); in
+        one process the seat's devices are all there are."""
         if name_key(name) != account:
             return False
-        seat = self.sessions.account_seat(account)
-        token = self.sessions[seat].token if seat is not None else ""
-        elsewhere = await self.backend.other_nodes.listed(account, token)
+        limit = self.config.max_devices
+        number = await self.backend.other_nodes.number(account, limit)
         seat = self.sessions.account_seat(account)  # as it is now
         here = len(seat.devices) if seat is not None else 0
-        if here + len(elsewhere) >= self.config.max_devices:
-            raise errors.too_many_devices(name, self.config.max_devices)
+        if number == 0 or (number is None and here >= limit):
+            raise errors.too_many_devices(name, limit)
+        if number is not None:
+            self.claimed[member] = number
         if seat is None:
             return False  # the account's first device here: the back-end's claim
         self.sessions.close(member)  # a session of its own before (a name refused)
         self.sessions.attach(seat, member, self.clock.seconds())
         await self.counted(member)
         return True
+
+    def unclaimed(self, member: Member) -> None:
+        """The sign-in of ``member`` failed after :meth:`join_seat`: its
+        number is not kept (the back-end's claim lapses on its own)."""
+        self.claimed.pop(member, None)
 
     async def counted(self, member: Member) -> None:
         """Device ``member`` of an account's seat (signed in, or just
@@ -113,7 +127,9 @@ class Devices:
         session = None if seat is None else self.sessions.get(seat)
         if seat is None or session is None or not _own_account(session):
             return
-        number = await self.backend.other_nodes.number(session.account)
+        number = self.claimed.pop(member, None)
+        if number is None:
+            number = await self.backend.other_nodes.number(session.account)
         device = seat.devices.get(member)
         if device is not None and number is not None:
             device.number = number

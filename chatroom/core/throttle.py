@@ -16,12 +16,17 @@ throttled like forty guesses sent one after another.
 
 :class:`WindowLimit` counts events per key in a sliding window (at most
 ``limit`` per ``window`` seconds): how registrations are bounded.
+:class:`SharedWindowLimit` is the same rule for every node of a cluster:
+the limit and the window are the core's, the count the back-end's
+(:class:`SharedWindows`, one atomic step in Redis, on Redis's clock), or
+this process's :class:`WindowLimit` where there is no other node.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -155,3 +160,49 @@ class WindowLimit:
             del times[key]
         while len(times) >= self.keys:
             del times[next(iter(times))]
+
+
+class SharedWindows(Protocol):
+    """Events counted per key in sliding windows that every node of a
+    cluster shares (the Redis back-end's): each step one atomic one."""
+
+    async def take(self, key: str, limit: int, window: float) -> float:
+        """Seconds until ``key`` may have another event, if it has had
+        ``limit`` in the last ``window`` seconds; else 0, and it has one."""
+        ...
+
+    async def give_back(self, key: str) -> None:
+        """One event taken for ``key`` did not happen after all."""
+        ...
+
+
+class SharedWindowLimit:
+    """At most ``limit`` events per key in any ``window`` seconds (0: no
+    limit), counted by ``shared`` for the whole cluster under ``name``'s
+    keys, or by this process (:class:`WindowLimit`) without it."""
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        limit: int,
+        window: float,
+        shared: SharedWindows | None,
+        name: str,
+    ) -> None:
+        self.own = WindowLimit(clock, limit, window)
+        self.shared = shared
+        self.name = name
+
+    async def take(self, key: str) -> float:
+        """As :meth:`WindowLimit.take`."""
+        own = self.own
+        if own.limit <= 0 or self.shared is None:
+            return own.take(key)
+        return await self.shared.take(f"{self.name}:{key}", own.limit, own.window)
+
+    async def give_back(self, key: str) -> None:
+        """As :meth:`WindowLimit.give_back`."""
+        if self.own.limit <= 0 or self.shared is None:
+            self.own.give_back(key)
+        else:
+            await self.shared.give_back(f"{self.name}:{key}")

@@ -19,6 +19,7 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
 from tests.cluster.support import RedisRegistryTestCase
 from tests.devices_contract import CONFIG, DevicesContract
+from tests.support import FakeClient
 
 
 class _Skewed:
@@ -121,3 +122,26 @@ class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):
         self.not_seen(phone, "MSG tea bob")
         yield self.gone(phone)
         yield self.expect(bob, "PART tea alice")
+
+    @defer.inlineCallbacks
+    def test_two_sign_ins_racing_on_two_nodes_meet_one_limit(self) -> Any:
+        """With one device short of ``--max-devices``, two sign-ins whose
+        passwords matched at once, one on each node, are one too many:
+        exactly one is welcomed, the other refused ``TOO_MANY_DEVICES``
+        (each node counting for itself let both in), and nobody is ended."""
+        devices = [(yield self.device("alice")), (yield self.device("alice"))]
+        racers = [FakeClient(self.server), FakeClient(self.other_server)]
+        # Where each door goes once the password matched (hashing, which
+        # takes its own time on each node, is what would keep them apart).
+        signing = [
+            defer.Deferred.fromCoroutine(
+                racer.protocol.session.choose_name("alice", "alice")
+            )
+            for racer in racers
+        ]
+        outcomes = yield defer.DeferredList(signing, consumeErrors=True)
+        refusals = [result.value.code for ok, result in outcomes if not ok]
+        self.assertEqual(refusals, ["TOO_MANY_DEVICES"])
+        for device in devices:
+            self.assertFalse(device.client.closing)
+            self.not_seen(device, "BYE")

@@ -40,7 +40,7 @@ class NoOtherNodes:
     def watch(self, viewed: Callable[[Member, str], None]) -> None:
         """No other node's device enters a room."""
 
-    async def number(self, account: str) -> int | None:
+    async def number(self, account: str, limit: int = 0) -> int | None:
         return None
 
     def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
+from chatroom.backends.redis.windows import RedisWindows
 from chatroom.core.accounts import Account
 from chatroom.core.text import current_mask, name_key
 
@@ -160,6 +161,8 @@ class RedisAccounts:
 
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
+        #: Registrations are counted for the whole cluster.
+        self.windows = RedisWindows(calls)
 
     async def get(self, key: str) -> Account | None:
         record = await self.calls.eval(GET, key)

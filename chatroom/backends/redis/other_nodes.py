@@ -9,7 +9,14 @@ account's devices connected to that node. So that ``--max-devices``,
   separated); a field whose token no longer holds u (its node gone) is
   not read, and is dropped when seen; releasing u drops the hash;
 - ``P devnum:<u>``: the last device number given out to u's devices, so
-  numbers are unique over every node (dropped with u);
+  numbers are unique over every node, and ``/devices`` lists them in the
+  order they signed in whatever the nodes' clocks (dropped with u);
+- ``P devclaims:<u>``: a sorted set, device number → when its claim
+  lapses (Redis's own ``TIME``): numbers given out under
+  ``--max-devices`` (:data:`NUMBER`) whose seat has not published them
+  yet, so that two sign-ins racing on two nodes are counted against each
+  other; :data:`PUBLISH` drops those it lists, and a claim whose sign-in
+  failed lapses after :data:`CLAIM_SECONDS` (dropped with u);
 - ``/logout ID`` of a device of another node is a ``logout ID reason``
   message on that node's channel, for the seat's token.
 """
@@ -41,6 +48,10 @@ if ARGV[4] == '' or not holds(ARGV[2], ARGV[3]) then
 else
   redis.call('HSET', key, ARGV[3], ARGV[4])
 end
+local claims = P .. 'devclaims:' .. ARGV[2]
+for number in string.gmatch(ARGV[4], '(%d+) [^,]*') do
+  redis.call('ZREM', claims, number)  -- counted in the hash from now on
+end
 return 'OK'
 """,
 )
@@ -55,8 +66,40 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, u. The next number for a device of u.
-NUMBER = Script("device-number", "return redis.call('INCR', P .. 'devnum:' .. ARGV[2])")
+#: Seconds a device number given out under ``--max-devices`` counts
+#: before its seat publishes it: far longer than the few Redis calls
+#: between the two, short enough that a sign-in failing meanwhile does
+#: not keep a device's place for long.
+CLAIM_SECONDS = 30
+
+#: ARGV: P, u, limit (0: none), claim seconds. The next number for a
+#: device of u; with a limit, 0 instead if u has that many devices on
+#: every node (those of seats still holding u, and those claimed).
+NUMBER = Script(
+    "device-number",
+    r"""
+local limit = tonumber(ARGV[3])
+if limit > 0 then
+  local claims = P .. 'devclaims:' .. ARGV[2]
+  local now = tonumber(redis.call('TIME')[1])
+  redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
+  local count = redis.call('ZCARD', claims)
+  local fields = redis.call('HGETALL', P .. 'devices:' .. ARGV[2])
+  for i = 1, #fields, 2 do
+    if holds(ARGV[2], fields[i]) then
+      local _, commas = string.gsub(fields[i + 1], ',', ',')
+      count = count + commas + 1
+    end
+  end
+  if count >= limit then return 0 end
+  local number = redis.call('INCR', P .. 'devnum:' .. ARGV[2])
+  redis.call('ZADD', claims, now + tonumber(ARGV[4]), number)
+  redis.call('EXPIRE', claims, ARGV[4])
+  return number
+end
+return redis.call('INCR', P .. 'devnum:' .. ARGV[2])
+""",
+)
 
 #: ARGV: P, u, token ('' for none). The devices of u's seats but token's
 #: (fields of seats gone are dropped).
@@ -143,8 +186,8 @@ class RedisOtherNodes:
     def watch(self, viewed: Callable[[Member, str], None]) -> None:
         self.seats.on_viewed = viewed
 
-    async def number(self, account: str) -> int | None:
-        return int(await self.calls.eval(NUMBER, account))
+    async def number(self, account: str, limit: int = 0) -> int | None:
+        return int(await self.calls.eval(NUMBER, account, limit, CLAIM_SECONDS))
 
     def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:
         value = ",".join(

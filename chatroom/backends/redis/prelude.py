@@ -450,7 +450,7 @@ local function unname(u)
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
   redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u,
-             P .. 'presence:' .. u)
+             P .. 'devclaims:' .. u, P .. 'presence:' .. u)
   redis.call('SREM', P .. 'held', u)
 end
 

@@ -36,6 +36,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P accounts``              hash u → ``"name hash"``: registered names and
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first
+``P window:<k>``            sorted set: the events counted for k in its
+                            sliding window, by time (ms), and
+                            ``P window-seq`` their members: registration
+                            limits for the whole cluster (:mod:`.windows`)
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
 ``P account-rooms:<a>``     hash room key → name: account a's remembered
