@@ -16,7 +16,7 @@ import shutil
 import socket
 import tempfile
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from twisted.internet import defer, reactor
 from twisted.internet.address import IPv4Address
@@ -35,6 +35,7 @@ from twisted.internet.interfaces import (
 )
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.trial import unittest
@@ -97,6 +98,19 @@ def port_of(listening: IListeningPort) -> int:
     address = listening.getHost()
     assert isinstance(address, IPv4Address), address
     return address.port
+
+
+def log_lines(case: unittest.TestCase) -> list[str]:
+    """The log's lines (formatted) from now until ``case`` ends."""
+    lines: list[str] = []
+
+    def observe(event: dict[str, Any]) -> None:
+        lines.append(formatEvent(event))
+
+    observer = cast(ILogObserver, observe)
+    globalLogPublisher.addObserver(observer)
+    case.addCleanup(globalLogPublisher.removeObserver, observer)
+    return lines
 
 
 def local_server(

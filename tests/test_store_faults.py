@@ -16,11 +16,10 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from typing import Any, cast
+from typing import Any
 
 from twisted.internet import defer
 from twisted.internet.task import Clock
-from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 from twisted.trial import unittest
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
@@ -34,7 +33,7 @@ from chatroom.backends.local.store import (
 from chatroom.core.config import ServerConfig
 from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import parse_event
-from tests.support import FakeClient, in_place, local_server
+from tests.support import FakeClient, in_place, local_server, log_lines
 
 CONFIG = ServerConfig(rate=0, history=50, resume_bound=500, retention=1000)
 
@@ -102,18 +101,6 @@ class StoreFaultsFullDiskTests(unittest.TestCase):
         self.assertTrue(self.store.problem)
         return acked
 
-    def logged(self) -> list[str]:
-        """Log lines (formatted) from now on."""
-        lines: list[str] = []
-
-        def observe(event: dict[str, Any]) -> None:
-            lines.append(formatEvent(event))
-
-        observer = cast(ILogObserver, observe)
-        globalLogPublisher.addObserver(observer)
-        self.addCleanup(globalLogPublisher.removeObserver, observer)
-        return lines
-
     def history_after_restart(self) -> list[tuple[int, str]]:
         """(id, text) of everything ``/join tea since 0`` replays after a crash."""
         self.server = self.start()
@@ -177,7 +164,7 @@ class StoreFaultsFullDiskTests(unittest.TestCase):
     def test_retries_back_off(self) -> None:
         """A disk that stays full is retried with growing pauses (up to
         ``RETRY_MAX`` seconds), not at every flush, and logged once."""
-        log = self.logged()
+        log = log_lines(self)
         self.fail_a_commit()
         before = self.commits
         for _ in range(int(20 / FLUSH_INTERVAL)):
@@ -201,7 +188,7 @@ class StoreFaultsFullDiskTests(unittest.TestCase):
     def test_shutdown_while_full_says_what_is_lost(self) -> None:
         """Still full at shutdown: the log says loudly which messages (room
         and ids) could not be written."""
-        log = self.logged()
+        log = log_lines(self)
         acked = self.fail_a_commit()
         self.successResultOf(self.store.close())
         lost = [x for x in log if "NOT written" in x]

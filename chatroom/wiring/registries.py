@@ -57,12 +57,14 @@ def redis_registry(
     on_fatal: Callable[[str], None] = lambda message: None,
     commands: RedisLink | None = None,
     subscriber: RedisLink | None = None,
+    heartbeat: RedisLink | None = None,
     fetch_card: CardFetcher | None = None,
     send_push: PushSender | None = None,
 ) -> RedisRegistry:
-    """Names and rooms in the Redis that ``cluster`` names, over two links
-    (``reactor`` connects them); ``on_fatal`` is called if Redis cannot be
-    reached at start."""
+    """Names and rooms in the Redis that ``cluster`` names, over three links
+    (``reactor`` connects them): scripts, subscriptions, and the node's
+    heartbeat, which must never wait behind a ``WAIT`` on the first;
+    ``on_fatal`` is called if Redis cannot be reached at start."""
     from chatroom.backends.redis.backend import RedisBackend
     from chatroom.backends.redis.link import RedisLink
 
@@ -70,6 +72,7 @@ def redis_registry(
     subscriber = subscriber or RedisLink(
         reactor, cluster.redis, "redis subscriber", subscriber=True
     )
+    heartbeat = heartbeat or RedisLink(reactor, cluster.redis, "redis heartbeat")
     return ChatCore(
         config,
         reactor,
@@ -81,6 +84,7 @@ def redis_registry(
             end,
             commands,
             subscriber,
+            heartbeat,
             on_fatal,
         ),
         namespace=cluster.node_id,

@@ -1,9 +1,10 @@
 """A replicated Redis behind Sentinel, for the failover tests.
 
 One primary (the cluster tests' own ``redis-server``), one replica of it
-and three Sentinels (Debian's ``redis-server FILE --sentinel``), every one
-on a free loopback port, with a failure noticed after 400 ms so that a
-failover takes a few seconds. The nodes are given
+(:class:`ReplicatedTestCase`, enough for ``WAIT``) and three Sentinels
+(Debian's ``redis-server FILE --sentinel``), every one on a free loopback
+port, with a failure noticed after 400 ms so that a failover takes a few
+seconds. The nodes are given
 ``sentinel://`` with the three Sentinels; the tests kill and start the
 Redis processes and ask any of them anything with :func:`ask`.
 """
@@ -89,9 +90,10 @@ def until(check: Callable[[], Any], bound: float, what: str):
         yield task.deferLater(reactor, POLL, lambda: None)
 
 
-class SentinelTestCase(ClusterTestCase):
-    """The cluster tests' Redis as a primary, a replica and three Sentinels;
-    :attr:`redis_url` names the Sentinels, so :meth:`node` goes through them."""
+class ReplicatedTestCase(ClusterTestCase):
+    """The cluster tests' Redis as a primary with one replica in sync
+    (:attr:`primary`, :attr:`replica`); the nodes still go to the primary
+    by :attr:`redis_url` (``redis://``)."""
 
     timeout = 60
 
@@ -99,7 +101,7 @@ class SentinelTestCase(ClusterTestCase):
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         self.primary = self.redis
-        directory = tempfile.TemporaryDirectory(prefix="chatroom-sentinel-")
+        directory = tempfile.TemporaryDirectory(prefix="chatroom-replica-")
         self.addCleanup(directory.cleanup)
         #: Where the replicas keep the copy a full sync writes (never the
         #: working directory: a later test's redis-server would load it).
@@ -110,18 +112,7 @@ class SentinelTestCase(ClusterTestCase):
         self.replica = self.replica_of(self.primary.port, free_port())
         yield self.replica.start()
         self.addCleanup(self.replica.stop)
-        # Sentinels find replicas in the primary's INFO: once it lists it.
         yield until(self.replica_in_sync, 10, "the replica in sync")
-        self.sentinels = [
-            SentinelProcess(free_port(), directory.name, self.primary.port)
-            for _ in range(3)
-        ]
-        for sentinel in self.sentinels:
-            yield sentinel.start()
-            self.addCleanup(sentinel.stop)
-        yield until(self.sentinels_acquainted, 10, "each Sentinel knows the others")
-        hosts = ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
-        self.redis_url = f"sentinel://{hosts}/{SERVICE}"
 
     def replica_of(self, primary: int, port: int) -> RedisProcess:
         """A redis-server on ``port`` that copies the one on ``primary``
@@ -141,6 +132,26 @@ class SentinelTestCase(ClusterTestCase):
         """Whether the replica has caught up with the primary."""
         info = yield ask(self.replica.port, "INFO", "replication")
         return b"master_link_status:up" in info
+
+
+class SentinelTestCase(ReplicatedTestCase):
+    """A primary and its replica, and three Sentinels; :attr:`redis_url`
+    names the Sentinels, so :meth:`node` goes through them."""
+
+    @defer.inlineCallbacks
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        yield super().setUp()
+        # Sentinels find replicas in the primary's INFO: it lists it now.
+        self.sentinels = [
+            SentinelProcess(free_port(), self.directory, self.primary.port)
+            for _ in range(3)
+        ]
+        for sentinel in self.sentinels:
+            yield sentinel.start()
+            self.addCleanup(sentinel.stop)
+        yield until(self.sentinels_acquainted, 10, "each Sentinel knows the others")
+        hosts = ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
+        self.redis_url = f"sentinel://{hosts}/{SERVICE}"
 
     @defer.inlineCallbacks
     def sentinels_acquainted(self):

@@ -15,6 +15,7 @@ from twisted.internet import defer, protocol, reactor
 from twisted.internet.interfaces import IProtocol, IReactorTime
 
 from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.text import name_key
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
 from tests.cluster.support import RedisRegistryTestCase
@@ -39,6 +40,30 @@ class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
     """Replies come once Redis has answered."""
 
     config = CONFIG
+
+    @defer.inlineCallbacks
+    def test_a_room_left_before_it_is_shown_is_not_shown(self) -> Any:
+        """A join answered ``ALREADY_IN_ROOM`` for a room this node did not
+        know its user is in is shown by ``VIEW`` (as a device on another
+        node's entry is); a user out of it again by then (harvested, kicked)
+        is shown nothing, and nothing fails (it was Redis's ``NOT_IN_ROOM``
+        unexpected, so the join was answered ``ERR INTERNAL``: 82 rejoins
+        in a chaos run)."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        alice = yield self.connect("alice")
+        backend = self.registry.backend
+        seat, session = next(
+            (seat, session)
+            for seat, session in backend.sessions.named()
+            if session.name == "alice"
+        )
+        yield defer.ensureDeferred(
+            backend.other_nodes.show(seat, session, name_key("tea"), None)
+        )
+        yield self.wait()
+        self.not_seen(alice, "JOINED")
+        self.assertEqual(backend.rooms_of(seat), [])
 
 
 class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):

@@ -145,6 +145,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
             subscriber=RedisLink(
                 reactor, cluster.redis, "redis subscriber", subscriber=True
             ),
+            heartbeat=RedisLink(reactor, cluster.redis, "redis heartbeat"),
         )
         server = ChatServer(self.config, clock=self.stepped, registry=registry)
         server.start()

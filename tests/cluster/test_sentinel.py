@@ -103,7 +103,7 @@ class SentinelTests(SentinelTestCase):
         self.assertLess(reactor.seconds() - promoted_at, 2.0)
         for node in (one, two):
             backend = redis_backend(node.server)
-            for link in (backend.commands, backend.subscriber):
+            for link in (backend.commands, backend.subscriber, backend.heartbeat):
                 self.assertEqual(link.connection.transport.getPeer().port, new_port)
         # Scripts are not replicated: the nodes sent them again (NOSCRIPT).
         stats = yield ask(new_port, "INFO", "commandstats")

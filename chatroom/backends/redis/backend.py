@@ -114,6 +114,7 @@ class RedisBackend:
         end_session: SessionEnder,
         commands: RedisLink,
         subscriber: RedisLink,
+        heartbeat: RedisLink,
         on_fatal: Callable[[str], None] = lambda message: None,
     ) -> None:
         self.config = config
@@ -122,7 +123,12 @@ class RedisBackend:
         self.sessions = sessions
         self.end_session = end_session
         self.calls = RedisCalls(
-            commands, subscriber, cluster.prefix, cluster.redis_timeout, clock
+            commands,
+            subscriber,
+            heartbeat,
+            cluster.prefix,
+            cluster.redis_timeout,
+            clock,
         )
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         #: ``--redis-replicas``: messages acknowledged once replicated.
@@ -179,6 +185,10 @@ class RedisBackend:
     @property
     def subscriber(self) -> RedisLink:
         return self.calls.subscriber
+
+    @property
+    def heartbeat(self) -> RedisLink:
+        return self.calls.heartbeat
 
     @property
     def available(self) -> bool:

@@ -1,7 +1,9 @@
 """Calls to Redis, and what their failures mean to a user.
 
 :class:`RedisCalls` runs the scripts of :mod:`chatroom.backends.redis.scripts` on
-the commands link and (un)subscribes channels on the subscriber link. A
+the commands link (the heartbeat's on a link of its own, never behind a
+``WAIT``: :mod:`~chatroom.backends.redis.replicas`) and (un)subscribes
+channels on the subscriber link. A
 Redis that is down, slow (past ``--redis-timeout``) or not yet resumed is
 ``ERR UNAVAILABLE`` to the user; a script's refusal becomes the matching
 refusal of :mod:`chatroom.core.errors`.
@@ -101,12 +103,15 @@ class RedisCalls:
         self,
         commands: RedisLink,
         subscriber: RedisLink,
+        heartbeat: RedisLink,
         prefix: str,
         timeout: float,
         clock: IReactorTime,
     ) -> None:
         self.commands = commands
         self.subscriber = subscriber
+        #: The node's heartbeat alone: ``WAIT`` blocks the commands link.
+        self.heartbeat = heartbeat
         self.prefix = prefix
         self.timeout = timeout
         self.clock = clock
@@ -119,43 +124,57 @@ class RedisCalls:
         #: Called when Redis no longer knows a session of ours (``GONE``).
         self.on_harvested: Callable[[], None] = lambda: None
 
-    async def eval(self, script: Script, *args: Any, always: bool = False) -> Any:
+    async def eval(
+        self,
+        script: Script,
+        *args: Any,
+        always: bool = False,
+        link: RedisLink | None = None,
+    ) -> Any:
         """Run one script; ``UNAVAILABLE`` if Redis cannot answer.
 
         ``always``: run even before the node has resumed (for the resume).
-        The script goes by its SHA1 (``EVALSHA``), and by its source only
-        if Redis does not know it yet (``NOSCRIPT``); both within one
-        deadline of :attr:`deadlines`.
+        ``link``: the link it goes on, the commands link if none. The
+        script goes by its SHA1 (``EVALSHA``), and by its source only if
+        Redis does not know it yet (``NOSCRIPT``); both within one deadline
+        of :attr:`deadlines`.
         """
-        connection = self.commands.connection
+        link = link or self.commands
+        connection = link.connection
         if connection is None or not (self.serving or always):
             raise errors.unavailable()
         full_args = (self.prefix, *args)
         started = time.perf_counter()
         running = connection.evalsha(script.sha, args=full_args)
-        reply = await self._bounded(running, script.name, script.source, full_args)
+        reply = await self._bounded(
+            link, running, script.name, script.source, full_args
+        )
         REDIS_SECONDS.observe(time.perf_counter() - started)
         return reply
 
     async def command(self, *args: Any) -> Any:
-        """One plain command (``WAIT``), bounded as a script is."""
+        """One plain command (``WAIT``) on the commands link, bounded as a
+        script is."""
         connection = self.commands.connection
         if connection is None:
             raise errors.unavailable()
-        return await self._bounded(connection.execute_command(*args), args[0])
+        running = connection.execute_command(*args)
+        return await self._bounded(self.commands, running, args[0])
 
     async def _bounded(
         self,
+        link: RedisLink,
         running: defer.Deferred[Any],
         what: str,
         source: bytes | None = None,
         args: tuple[Any, ...] = (),
     ) -> Any:
-        """What ``running`` answers, within one deadline of :attr:`deadlines`;
-        ``UNAVAILABLE`` if Redis is lost or too slow (then dropped). A
-        script Redis does not know (``NOSCRIPT``: it is new, restarted, or
-        a replica a failover promoted, since scripts are not replicated) is
-        sent again by its ``source``, within the same deadline."""
+        """What ``running`` (sent on ``link``) answers, within one deadline
+        of :attr:`deadlines`; ``UNAVAILABLE`` if Redis is lost or too slow
+        (then the link is dropped). A script Redis does not know
+        (``NOSCRIPT``: it is new, restarted, or a replica a failover
+        promoted, since scripts are not replicated) is sent again by its
+        ``source`` on the same link, within the same deadline."""
         watch = self.deadlines.watch(running)
         try:
             try:
@@ -163,7 +182,7 @@ class RedisCalls:
             except txredisapi.ScriptDoesNotExist:
                 if source is None:
                     raise
-                connection = self.commands.connection
+                connection = link.connection
                 if connection is None:
                     raise errors.unavailable() from None
                 watch.running = running = connection.eval(source, args=args)
@@ -172,7 +191,7 @@ class RedisCalls:
             if not watch.timed_out:
                 raise  # the caller gave up, not Redis
             self.log.warn("Redis did not answer {what} in time", what=what)
-            self.commands.drop()
+            link.drop()
             raise errors.unavailable() from None
         except txredisapi.ConnectionError:
             raise errors.unavailable() from None

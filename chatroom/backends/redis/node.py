@@ -1,16 +1,25 @@
 """A node's membership of the cluster: joining, heartbeats, resuming, leaving.
 
 A node is in the cluster while Redis has its heartbeat key (``--node-ttl``)
-and its users' names and places. When either Redis link drops, the node
-stops serving (``ERR UNAVAILABLE``) until both are back and :meth:`resume`
-has made Redis agree again with what the node holds; what it holds comes
-from its :class:`Holdings` (the registry).
+and its users' names and places. When any of its three Redis links drops
+(commands, subscriber, heartbeat), the node stops serving (``ERR
+UNAVAILABLE``) until all are back and :meth:`resume` has made Redis agree
+again with what the node holds; what it holds comes from its
+:class:`Holdings` (the registry).
+
+The heartbeat goes on a link of its own: with ``--redis-replicas`` each
+``WAIT`` blocks the commands link for up to half of ``--redis-timeout``
+(:mod:`~chatroom.backends.redis.replicas`), and a heartbeat queued behind
+``WAIT`` after ``WAIT`` let the node's key expire while it was alive, so
+the others harvested its users. What a heartbeat finds to do (harvest a
+dead node, settle rooms whose wait is over) goes on the commands link,
+apart from the beats, which never wait for it.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from twisted.internet import defer, task
@@ -98,19 +107,24 @@ class ClusterNode:
         self._available_waiters: list[Deferred[None]] = []
         self._heartbeat = task.LoopingCall(self._beat)
         self._heartbeat.clock = clock
-        calls.commands.on_up = calls.subscriber.on_up = self._link_up
-        calls.commands.on_down = calls.subscriber.on_down = self._link_down
+        #: The beat in flight, if any (a departure waits for it).
+        self._beating: Deferred[None] | None = None
+        #: Whether a heartbeat's harvests and settling are under way.
+        self._tending = False
+        self._links = (calls.commands, calls.subscriber, calls.heartbeat)
+        for link in self._links:
+            link.on_up = self._link_up
+            link.on_down = self._link_down
+            link.on_connect_failed = self._connect_failed
         calls.on_harvested = self.start_resume
-        calls.commands.on_connect_failed = self._connect_failed
-        calls.subscriber.on_connect_failed = self._connect_failed
 
     def start(self) -> None:
         self.log.info(
             "cluster node {node} using {redis}", node=self.id, redis=self.config.redis
         )
         self._started_at = self.clock.seconds()
-        self.calls.commands.startService()
-        self.calls.subscriber.startService()
+        for link in self._links:
+            link.startService()
         self._heartbeat.start(self.config.node_ttl / 3, now=False)
 
     def detach(self) -> Deferred[None]:
@@ -119,11 +133,17 @@ class ClusterNode:
             self._heartbeat.stop()
         departing = defer.ensureDeferred(self._depart())
         departing.addErrback(self._departure_failed)
-        departing.addCallback(lambda _: self.calls.subscriber.stopService())
-        departing.addCallback(lambda _: self.calls.commands.stopService())
+        departing.addCallback(
+            lambda _: defer.gatherResults([link.stopService() for link in self._links])
+        )
+        departing.addCallback(lambda _: None)
         return departing
 
     async def _depart(self) -> None:
+        if self._beating is not None:
+            # On its own link, a beat sent before the departure could
+            # otherwise reach Redis after it, and register the node again.
+            await self._beating
         if self.calls.commands.connection is None:
             return
         waits_until = self._ms(self.clock.seconds() + self.config.grace)
@@ -169,7 +189,7 @@ class ClusterNode:
         )
 
     def _link_up(self) -> None:
-        if self.calls.commands.connection and self.calls.subscriber.connection:
+        if all(link.connection for link in self._links):
             self.start_resume()
 
     def _link_down(self) -> None:
@@ -241,15 +261,23 @@ class ClusterNode:
         return int(seconds * 1000)
 
     def _beat(self) -> Deferred[None]:
-        beating = defer.ensureDeferred(self._beat_once())
-        beating.addErrback(
+        beating = self._beating = self._logged(self._beat_once(), "heartbeat")
+        beating.addBoth(self._beaten)
+        return beating
+
+    def _beaten(self, result: None) -> None:
+        self._beating = None
+
+    def _logged(self, work: Coroutine[Any, Any, None], what: str) -> Deferred[None]:
+        """``work`` run; its failure logged, unless Redis was unavailable
+        (the link's reconnecting and the resume say so)."""
+        running = defer.ensureDeferred(work)
+        running.addErrback(
             lambda failure: (
-                None
-                if failure.check(ChatError)
-                else self.log.failure("heartbeat", failure)
+                None if failure.check(ChatError) else self.log.failure(what, failure)
             )
         )
-        return beating
+        return running
 
     async def _beat_once(self) -> None:
         if not self.available:
@@ -260,7 +288,22 @@ class ClusterNode:
             self.id,
             self._ms(self.config.node_ttl),
             self._ms(now),
+            link=self.calls.heartbeat,
         )
+        if (expired or due) and not self._tending:
+            # Not awaited: behind WAITs on the commands link it may take
+            # longer than --node-ttl, and the next beats must not wait.
+            self._tending = True
+            tending = self._logged(self._tend(expired, due, now), "harvesting")
+            tending.addBoth(self._tended)
+        if fresh and self._registered:
+            # Someone harvested us (we were too slow), or Redis lost its data.
+            self.log.warn("node {node} was not registered; resuming", node=self.id)
+            self.start_resume()
+
+    async def _tend(self, expired: list[bytes], due: list[bytes], now: float) -> None:
+        """What a heartbeat found: the ``expired`` nodes harvested, the
+        rooms ``due`` settled (on the commands link)."""
         for node in expired:
             waits_until = self._ms(now + self.config.grace)
             await self.holdings.harvest(node.decode(), False, waits_until)
@@ -269,7 +312,6 @@ class ClusterNode:
             )
         if due:
             await self.holdings.settle([key.decode() for key in due], self._ms(now))
-        if fresh and self._registered:
-            # Someone harvested us (we were too slow), or Redis lost its data.
-            self.log.warn("node {node} was not registered; resuming", node=self.id)
-            self.start_resume()
+
+    def _tended(self, result: None) -> None:
+        self._tending = False

@@ -10,7 +10,9 @@ were answered meanwhile, and never two at once: under load one round trip
 to the replicas confirms a whole batch, and a command queued behind a
 ``WAIT`` waits at most its timeout, half of ``--redis-timeout``, so the
 replicas being gone makes messages refused, never the node's other
-commands late.
+commands late. The node's heartbeat is not among them: it goes on a
+connection of its own (:mod:`~chatroom.backends.redis.node`), since
+heartbeats each waiting up to that long would let its key expire.
 """
 
 from __future__ import annotations

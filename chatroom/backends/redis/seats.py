@@ -23,7 +23,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 
 from chatroom.backends.redis import outcomes, scripts
-from chatroom.backends.redis.calls import RedisCalls, Refusals
+from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls, Refusals
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import stored_events
 from chatroom.backends.redis.node import ClusterNode
@@ -200,6 +200,7 @@ class RedisSeats:
         room's facts (``check``)."""
         refusals: Refusals = {
             **ENTRY_REFUSALS,
+            **MEMBERS_ONLY,  # VIEW's: the user left the room meanwhile
             b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
             b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
         }
