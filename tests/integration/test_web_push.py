@@ -2,8 +2,7 @@
 
 The page links a manifest (name, start URL, 192 and 512 px icons) and
 registers its service worker (``sw.js``); a push delivered to that real
-worker shows a notification titled by who said it where, and a
-subscription made by the page reaches the server as ``/push add``.
+worker shows a notification titled by who said it where.
 
 Headless chromium has no push service of its own (``PushManager.subscribe``
 needs Google's, which a machine without network and without an API key
@@ -96,26 +95,31 @@ class WebPushTests(WebCase):
             {"permissions": ["notifications"], "origin": origin},
         )
         page.driver.execute_cdp_cmd("ServiceWorker.enable", {})
-        for said in (
+        pushes = (
             {"from": "bob", "text": "wes: tea?", "room": "tea", "count": 3},
             {"from": "bob", "text": "psst", "room": None, "count": 1},
-        ):
-            page.driver.execute_cdp_cmd(
-                "ServiceWorker.deliverPushMessage",
-                {
-                    "origin": origin,
-                    "registrationId": self.registration_id(page),
-                    "data": json.dumps(said),
-                },
-            )
-        # Polled gently: each poll is a round trip into the worker's
-        # registration, and ten a second on a loaded machine were seen to
-        # keep the notifications from showing within the bound.
-        wait_for(
-            "two notifications",
-            lambda: len(page.driver.execute_async_script(NOTIFICATIONS)) == 2,
-            every=0.5,
         )
+
+        def shown() -> bool:
+            """Both notifications are up; else the pushes go (again) to the
+            worker. On a loaded machine a push delivered right after the
+            worker was ready was seen to show nothing within the bound;
+            sent again, a push replaces its place's notification (one per
+            place), so the count stays honest."""
+            if len(page.driver.execute_async_script(NOTIFICATIONS)) == 2:
+                return True
+            for said in pushes:
+                page.driver.execute_cdp_cmd(
+                    "ServiceWorker.deliverPushMessage",
+                    {
+                        "origin": origin,
+                        "registrationId": self.registration_id(page),
+                        "data": json.dumps(said),
+                    },
+                )
+            return False
+
+        wait_for("two notifications", shown, every=1.0)
         self.assertEqual(
             sorted(page.driver.execute_async_script(NOTIFICATIONS)),
             [
