@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import urllib.request
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -62,6 +63,15 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
+def serving(url: str) -> bool:
+    """Whether the node at ``url`` serves its users (its ``/healthz``)."""
+    try:
+        with urllib.request.urlopen(url + "healthz", timeout=5) as answer:
+            return bool(answer.status == 200)
+    except OSError:  # refused, or 503 (an HTTPError)
+        return False
+
+
 class OnTwoNodes:
     """A mixin: the case's server is node one of two (see the module)."""
 
@@ -89,6 +99,10 @@ class OnTwoNodes:
             node.start()
             self.addCleanup(node.stop)  # type: ignore[attr-defined]
             nodes.append(node)
+        for node in nodes:
+            # A node listens before it has reached Redis on each of its
+            # links; until then a user is answered ERR UNAVAILABLE.
+            wait_for("the node to serve", partial(serving, node.url))
         self.server, self.other = nodes
 
     # -- every user but the browsers' on node two -----------------------------------
