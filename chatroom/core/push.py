@@ -345,9 +345,7 @@ class Notifications:
         """Push now, or hold until the place's minute ends (nothing for an
         account with a device on another node)."""
         key = (notice.account, place)
-        if self._stopped or await self.connected_elsewhere(notice.account):
-            return
-        if self._stopped:  # it stopped meanwhile
+        if await self.connected_elsewhere(notice.account) or self._stopped:
             return
         window = self._windows.get(key)
         if window is not None:
