@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import signal
+import tempfile
 
 from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
@@ -79,6 +80,7 @@ class RedisProcess(protocol.ProcessProtocol):
         self.ended: defer.Deferred[None] = defer.Deferred()
         self.transport = None
         self.pid = 0
+        self.directory = ""
 
     @property
     def url(self) -> str:
@@ -93,7 +95,13 @@ class RedisProcess(protocol.ProcessProtocol):
         self.ready = defer.Deferred()
         self.ended = defer.Deferred()
         args = self.arguments()
-        self.pid = reactor.spawnProcess(self, REDIS_SERVER, args, env=os.environ).pid
+        # Its working directory is its own: a Redis a failover demotes to a
+        # replica writes the copy it receives there (dump.rdb), where no
+        # later redis-server of the suite would load it.
+        self.directory = tempfile.mkdtemp(prefix="chatroom-redis-")
+        self.pid = reactor.spawnProcess(
+            self, REDIS_SERVER, args, env=os.environ, path=self.directory
+        ).pid
         _RUNNING.add(self.pid)
         return self.ready
 
@@ -141,6 +149,7 @@ class RedisProcess(protocol.ProcessProtocol):
             self.ready.errback(
                 RuntimeError(f"redis-server ended:\n{self.output.decode()}")
             )
+        shutil.rmtree(self.directory, ignore_errors=True)
         self.ended.callback(None)
 
     def stop(self, sig: int = signal.SIGKILL) -> defer.Deferred[None]:

@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 from twisted.internet import defer, reactor, task
 
+from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.redis.link import RedisLink
 from chatroom.wire.lines import parse_event
-from tests.cluster.sentinels import SentinelTestCase, ask, until
+from tests.cluster.sentinels import SERVICE, SentinelTestCase, ask, until
 from tests.support import LineClient, free_port, redis_backend
 
 #: What a sender is told of a message no replica confirmed.
@@ -32,6 +34,11 @@ def said(room: str, user: str, text: str) -> Callable[[str], bool]:
     return lambda line: (
         line.startswith(f"MSG {room} {user} ") and line.endswith(f" {text}")
     )
+
+
+def redis_links(backend: RedisBackend) -> tuple[RedisLink, ...]:
+    """A node's three links to Redis."""
+    return (backend.commands, backend.subscriber, backend.heartbeat)
 
 
 def client_name(client: LineClient) -> str:
@@ -103,7 +110,7 @@ class SentinelTests(SentinelTestCase):
         self.assertLess(reactor.seconds() - promoted_at, 2.0)
         for node in (one, two):
             backend = redis_backend(node.server)
-            for link in (backend.commands, backend.subscriber, backend.heartbeat):
+            for link in redis_links(backend):
                 self.assertEqual(link.connection.transport.getPeer().port, new_port)
         # Scripts are not replicated: the nodes sent them again (NOSCRIPT).
         stats = yield ask(new_port, "INFO", "commandstats")
@@ -137,6 +144,44 @@ class SentinelTests(SentinelTestCase):
         self.assertEqual([text for text in acked if text not in stored], [])
         # Nothing was acknowledged twice, or out of the order it was sent.
         self.assertEqual(acked, sorted(set(acked), key=[*sent, "done"].index))
+
+    @defer.inlineCallbacks
+    def test_a_demoted_primary_still_running_is_left_at_once(self):
+        """A failover while the old primary keeps running (the Sentinels
+        lost sight of it; here ``SENTINEL FAILOVER``): the nodes hear the
+        Sentinels announce the new primary and move every link to it while
+        the old one still says it is the primary. They do not wait the ten
+        seconds the Sentinels take to make it a replica: until then it
+        takes their writes, no replica confirms them, and users of nodes
+        still on it chat apart from the rest."""
+        one, two, alice, bob = yield self.alice_and_bob_in("tea")
+        old_port = self.primary.port
+        yield ask(self.sentinels[0].port, "SENTINEL", "FAILOVER", SERVICE)
+
+        def promoted():
+            return self.primary_port().addCallback(lambda port: port != old_port)
+
+        yield until(promoted, 20, "the Sentinels promote the replica")
+        new_port = yield self.primary_port()
+
+        def moved():
+            links = [
+                link.connection
+                for node in (one, two)
+                for link in redis_links(redis_backend(node.server))
+            ]
+            return defer.succeed(
+                all(
+                    link is not None and link.transport.getPeer().port == new_port
+                    for link in links
+                )
+            )
+
+        yield until(moved, 5, "every link of both nodes on the new primary")
+        role = yield ask(old_port, "ROLE")
+        self.assertEqual(role[0], b"master")  # not yet made a replica
+        alice.say("on the new primary")
+        yield bob.expect(said("tea", "alice", "on the new primary"))
 
     @defer.inlineCallbacks
     def test_a_message_no_replica_confirmed_is_refused_to_its_sender(self):

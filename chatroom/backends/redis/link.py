@@ -248,6 +248,21 @@ class RedisLink(Service):
         if self.connection is not None:
             self.connection.transport.abortConnection()
 
+    def leave_unless(self, host: str, port: int) -> None:
+        """Drop the connection unless it goes to ``host:port`` (the primary
+        the Sentinels name now)."""
+        if self.connection is None:
+            return
+        peer = self.connection.transport.getPeer()
+        if (peer.host, peer.port) != (host, port):
+            self.log.warn(
+                "{link}: {host}:{port} is no longer the primary; leaving it",
+                link=self.name,
+                host=peer.host,
+                port=peer.port,
+            )
+            self.drop()
+
     def _connected(self, protocol: Any) -> None:
         # txredisapi says "ready" from inside connectionMade; let the reactor
         # finish setting the connection up before anyone uses it.

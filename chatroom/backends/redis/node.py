@@ -31,8 +31,9 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.sentinel_watch import SentinelWatch
 from chatroom.core.backend import fresh_epoch
-from chatroom.core.config import ClusterConfig
+from chatroom.core.config import ClusterConfig, SentinelAddress
 from chatroom.core.errors import ChatError
 
 
@@ -117,6 +118,13 @@ class ClusterNode:
             link.on_down = self._link_down
             link.on_connect_failed = self._connect_failed
         calls.on_harvested = self.start_resume
+        #: Behind Sentinel: a failover's news, so that the links leave a
+        #: demoted primary at once (:mod:`.sentinel_watch`).
+        self._sentinels = (
+            SentinelWatch(clock, config.redis, self._primary_is)
+            if isinstance(config.redis, SentinelAddress)
+            else None
+        )
 
     def start(self) -> None:
         self.log.info(
@@ -125,6 +133,8 @@ class ClusterNode:
         self._started_at = self.clock.seconds()
         for link in self._links:
             link.startService()
+        if self._sentinels is not None:
+            self._sentinels.startService()
         self._heartbeat.start(self.config.node_ttl / 3, now=False)
 
     def detach(self) -> Deferred[None]:
@@ -134,7 +144,10 @@ class ClusterNode:
         departing = defer.ensureDeferred(self._depart())
         departing.addErrback(self._departure_failed)
         departing.addCallback(
-            lambda _: defer.gatherResults([link.stopService() for link in self._links])
+            lambda _: defer.gatherResults(
+                [link.stopService() for link in self._links]
+                + ([self._sentinels.stopService()] if self._sentinels else [])
+            )
         )
         departing.addCallback(lambda _: None)
         return departing
@@ -187,6 +200,13 @@ class ClusterNode:
         self.on_fatal(
             f"cannot reach Redis at {self.config.redis}: {failure.getErrorMessage()}"
         )
+
+    def _primary_is(self, host: str, port: int) -> None:
+        """The Sentinels name ``host:port`` the primary: a link connected
+        elsewhere (to a demoted primary that still takes writes no replica
+        will confirm) is dropped, and reconnects to the new one."""
+        for link in self._links:
+            link.leave_unless(host, port)
 
     def _link_up(self) -> None:
         if all(link.connection for link in self._links):
