@@ -8,6 +8,8 @@ and no client may have been sent a control character.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.internet.address import IPv4Address
@@ -65,26 +67,29 @@ steps = st.lists(
 )
 
 
+#: The server every world runs: small limits, so that scripts reach them.
+CONFIG = ServerConfig(
+    rooms=("general",),
+    room_capacity=3,
+    max_rooms=3,
+    history=3,
+    max_line=64,
+    rate=5,
+    burst=5,
+    max_per_ip=0,
+    login_timeout=60,
+    ping_interval=100,
+    ping_timeout=50,
+    sendq=1 << 20,
+)
+
+
 class World:
     """One server, a clock, and up to ``CLIENTS`` client slots."""
 
     def __init__(self) -> None:
         self.clock = Clock()
-        config = ServerConfig(
-            rooms=("general",),
-            room_capacity=3,
-            max_rooms=3,
-            history=3,
-            max_line=64,
-            rate=5,
-            burst=5,
-            max_per_ip=0,
-            login_timeout=60,
-            ping_interval=100,
-            ping_timeout=50,
-            sendq=1 << 20,
-        )
-        self.server = local_server(config, self.clock)
+        self.server = local_server(CONFIG, self.clock)
         self.factory = ChatFactory(self.server)
         self.slots: list[tuple[ChatProtocol, StringTransport] | None] = [None] * CLIENTS
         self.output: list[bytes] = []
@@ -123,6 +128,64 @@ class World:
         return [entry[0] for entry in self.slots if entry is not None]
 
 
+@dataclass
+class RoomState:
+    """One room as its back-end holds it: members and owner as the
+    client protocols they are (a name no client holds stays a string)."""
+
+    name: str
+    permanent: bool
+    capacity: int
+    members: set[object]
+    owner: object
+
+
+@dataclass
+class Snapshot:
+    """What one check compares: the connected clients, who holds each name
+    (by name key), the rooms (by key), and what the clients were sent."""
+
+    clients: list[ChatProtocol]
+    users: dict[str, object]
+    rooms: dict[str, RoomState]
+    max_rooms: int
+    output: list[bytes] = field(default_factory=list)
+
+
+def check_snapshot(test: unittest.TestCase, seen: Snapshot) -> None:
+    """The invariants a back-end keeps after every step, whichever it is
+    (one server here; two Redis-backed nodes in
+    ``tests/cluster/test_properties_cluster.py``): every name held by
+    exactly the client that says it has it; each client in the state its
+    name and room say; each room's members exactly the clients in it, no
+    more than its capacity, an owner among them, none left empty unless
+    permanent; and every line sent whole and free of control characters."""
+    clients = seen.clients
+    named = {name_key(c.name): c for c in clients if c.name is not None}
+    test.assertEqual(len(named), sum(c.name is not None for c in clients))
+    test.assertEqual(seen.users, named)
+    for client in clients:
+        expected = USERNAME if client.name is None else (ROOM if client.room else LOBBY)
+        test.assertEqual(client.state, expected)
+        if client.room is not None:
+            room = seen.rooms[name_key(client.room)]
+            test.assertEqual(room.name, client.room)
+            test.assertIn(client, room.members)
+    test.assertIn("general", seen.rooms)
+    for room in seen.rooms.values():
+        members = {c for c in clients if c.room == room.name}
+        test.assertEqual(room.members, members)
+        test.assertLessEqual(len(members), room.capacity)
+        if not room.permanent:
+            test.assertTrue(members, f"empty room {room.name} left behind")
+            test.assertIn(room.owner, members)
+    test.assertLessEqual(len(seen.rooms), seen.max_rooms)
+    for data in seen.output:
+        test.assertTrue(data == b"" or data.endswith(b"\r\n"), data)
+        for line in data.decode("utf-8").split("\r\n"):
+            test.assertFalse(has_control_characters(line), line)
+
+
 class RegistryInvariantTests(unittest.TestCase):
     """The server's view of names, rooms and members always matches reality."""
 
@@ -131,30 +194,21 @@ class RegistryInvariantTests(unittest.TestCase):
         registry = local_backend(server)
         clients = world.connected()
         self.assertEqual(set(server.connections), set(clients))
-        named = {name_key(c.name): c for c in clients if c.name is not None}
-        self.assertEqual({k: device(m) for k, m in registry.users.items()}, named)
-        for client in clients:
-            expected = (
-                USERNAME if client.name is None else (ROOM if client.room else LOBBY)
+        rooms = {
+            key: RoomState(
+                room.name,
+                room.permanent,
+                room.capacity,
+                {device(m) for m in room.members},
+                device(room.owner) if room.owner is not None else None,
             )
-            self.assertEqual(client.state, expected)
-            if client.room is not None:
-                room = registry.rooms[name_key(client.room)]
-                self.assertEqual(room.name, client.room)
-                self.assertIn(client, {device(m) for m in room.members})
-        self.assertIn("general", registry.rooms)
-        for room in registry.rooms.values():
-            members = {c for c in clients if c.room == room.name}
-            self.assertEqual({device(m) for m in room.members}, members)
-            self.assertLessEqual(len(members), room.capacity)
-            if not room.permanent:
-                self.assertTrue(members, f"empty room {room.name} left behind")
-                self.assertIn(device(room.owner), members)
-        self.assertLessEqual(len(registry.rooms), server.config.max_rooms)
-        for data in world.output:
-            self.assertTrue(data == b"" or data.endswith(b"\r\n"), data)
-            for line in data.decode("utf-8").split("\r\n"):
-                self.assertFalse(has_control_characters(line), line)
+            for key, room in registry.rooms.items()
+        }
+        users = {k: device(m) for k, m in registry.users.items()}
+        check_snapshot(
+            self,
+            Snapshot(clients, users, rooms, server.config.max_rooms, world.output),
+        )
 
     @settings(
         max_examples=250,

@@ -52,6 +52,11 @@ class CallDeadlines:
         self._in_flight: dict[PendingCall, None] = {}
         self._timer: IDelayedCall | None = None
 
+    def __len__(self) -> int:
+        """How many calls are in flight (a test waits for none: the node
+        is then quiet)."""
+        return len(self._in_flight)
+
     def watch(self, running: Deferred[Any]) -> PendingCall:
         """Cancel ``running`` unless it fires within the timeout."""
         watch = PendingCall(self.clock.seconds() + self.timeout, running)
