@@ -52,6 +52,7 @@ from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
 from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.presence import PresenceSteps
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -110,7 +111,7 @@ class LocalBackend:
         self.upload_tokens: UploadTokenStore | None = None
         self.push = StoredPush(self.store)
         self.other_nodes = NoOtherNodes()
-        self.presence = NoPresence()
+        self.presence: PresenceSteps = NoPresence()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )

@@ -155,12 +155,13 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
     message = params[0] if params else ""
     changed = message != session.away
     session.away = message
+    if changed and not await session.share_presence():  # before 305/306
+        return
     if message:
         session.numeric(irc.RPL_NOWAWAY, "You have been marked as being away")
     else:
         session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")
     if changed:
-        session.share_presence()
         await session.registry.set_away(session.member, message)
         line = (
             build(session.source, "AWAY", message)

@@ -24,7 +24,6 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, cast
 
-from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.words.protocols import irc
 
@@ -422,9 +421,10 @@ class IRCSession:
         self.signed_on = self.spoke = self.now
         self.connection.named()
         self.directory.arrived(self, nick)
-        self.share_presence()
 
-    def renamed(self, nick: str) -> None:
+    async def renamed(self, nick: str) -> None:
+        """The registry gave us ``nick`` for the one we had (``NICK``,
+        NickServ's ``GHOST``); its presence follows (:meth:`share_presence`)."""
         old, self.name = self.name, nick
         if old is not None and name_key(old) == name_key(nick):
             self.directory.here[name_key(nick)] = self  # only its case changed
@@ -432,15 +432,23 @@ class IRCSession:
         if old is not None:
             self.directory.left(self, old, self.now)
         self.directory.arrived(self, nick)
-        self.share_presence()
+        await self.share_presence()
 
-    def share_presence(self) -> None:
+    async def share_presence(self) -> bool:
         """What the other nodes' ``WHO`` and ``WHOIS`` show of this user
-        (:mod:`chatroom.core.presence`), after each change: sent, not
-        awaited (one lost, to a session gone meanwhile or Redis down, is
-        made good by the next)."""
+        (:mod:`chatroom.core.presence`), after each change; whether the
+        session is still open once it is done.
+
+        The caller awaits it before it answers the change (the welcome,
+        ``305``/``306``, the ``SETNAME`` or ``MODE`` echo), as one server
+        has the change before it answers: a client that hears the answer
+        and asks another node at once (irctest does) sees it there. In one
+        process nothing is kept and it returns at once, sending nothing.
+        Redis down or slow costs at most ``--redis-timeout``: the failure
+        is logged and the answer goes on, the other nodes showing the
+        facts as they were until the next change is shared."""
         if self.name is None:
-            return
+            return not self.closing
         facts = Presence(
             self.name,
             self.user or "",
@@ -450,8 +458,13 @@ class IRCSession:
             self.invisible,
             self.signed_on,
         )
-        sharing = Deferred.fromCoroutine(self.registry.set_presence(self.member, facts))
-        sharing.addErrback(lambda failure: None)
+        try:
+            await self.registry.set_presence(self.member, facts)
+        except ChatError as failed:
+            self.log.warn(
+                "presence of {user} not shared: {why}", user=self.name, why=failed.code
+            )
+        return self.state != GONE and not self.closing
 
     def gone(self) -> None:
         """The session ended (it quit, or its connection closed): out of
