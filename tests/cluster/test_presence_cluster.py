@@ -14,9 +14,8 @@ import signal
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.cluster.support import ClusterTestCase
-from tests.support import IN_PROCESS, LineClient
+from tests.support import LineClient
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 
@@ -32,14 +31,7 @@ class PresenceAcrossNodesTests(ClusterTestCase):
         """Where ivy and ian connect: two nodes, or one server twice."""
         if self.spread:
             return (yield self.start_nodes(2, "--irc", LOCAL))
-        config = Options()
-        config.parseOptions(
-            ["--port", LOCAL, "--irc", LOCAL, *IN_PROCESS, *self.node_options]
-        )
-        alone: ChatroomService = makeService(config)
-        alone.startService()
-        self.nodes.append(alone)
-        yield alone.listener.whenListening()
+        alone = yield self.node("--irc", LOCAL, alone=True)  # a store of its own
         return [alone, alone]
 
     @defer.inlineCallbacks
@@ -102,6 +94,22 @@ class PresenceAcrossNodesTests(ClusterTestCase):
         )
         answer = yield self.asked(ivy, "WHO #tea %tcnfur,7")
         self.assertIn(":chatroom 354 ivy 7 #tea uian ian GB@ :Real ian", answer)
+
+    @defer.inlineCallbacks
+    def test_whox_and_whois_show_an_account_named_otherwise(self):
+        """ian, signed in to the account coolacct, is shown by it: WHOX's
+        ``a`` and WHOIS's 330 (irctest who testWhoxAccount), not the
+        account his nick would name (none)."""
+        ivy, ian = yield self.ivy_and_ian(
+            "NICK coolacct", "PRIVMSG NickServ :REGISTER sesame-sesame", "NICK ian"
+        )
+        yield ian.expect(
+            lambda line: line.startswith(":coolacct!") and " NICK " in line
+        )
+        answer = yield self.asked(ivy, "WHO ian %na")
+        self.assertIn(":chatroom 354 ivy ian :coolacct", answer)
+        answer = yield self.asked(ivy, "WHOIS ian")
+        self.assertIn(":chatroom 330 ivy ian coolacct :is logged in as", answer)
 
     @defer.inlineCallbacks
     def test_who_of_a_mask_leaves_out_an_invisible_stranger(self):

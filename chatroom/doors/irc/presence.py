@@ -50,10 +50,20 @@ async def elsewhere(session: IRCSession, names: Iterable[str]) -> dict[str, Pres
     return await session.registry.presence_of(others) if others else {}
 
 
-async def account_of(session: IRCSession, nick: str) -> str:
-    """The account of whoever holds ``nick`` ("" if none is known)."""
+async def account_of(
+    session: IRCSession, nick: str, there: Presence | None = None
+) -> str:
+    """The account of whoever holds ``nick`` ("" if none is known): of an
+    IRC user here, its session's; of one of another node, the one its
+    presence (``there``) says, whatever its nick; of anyone else, the
+    account named as the nick."""
     here = session.directory.find(nick)
-    key = session.registry.account_of(here.member) if here else name_key(nick)
+    if here is not None:
+        key = session.registry.account_of(here.member)
+    elif there is not None:
+        key = there.account
+    else:
+        key = name_key(nick)
     if not key:
         return ""
     account = await session.registry.account_store.get(key)
@@ -96,7 +106,7 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     session.numeric(irc.RPL_WHOISSERVER, name, session.me, session.config.name)
     if is_admin(session, name, there):
         session.numeric(irc.RPL_WHOISOPERATOR, name, "is a server admin")
-    account = await account_of(session, name)
+    account = await account_of(session, name, there)
     if account:
         session.numeric(RPL_WHOISACCOUNT, name, account, "is logged in as")
     if here is None and there is not None:
