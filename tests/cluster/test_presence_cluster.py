@@ -14,8 +14,9 @@ import signal
 
 from twisted.internet import defer, reactor, task
 
+from chatroom.core.whowas import WHOWAS_SECONDS
 from tests.cluster.support import ClusterTestCase
-from tests.support import LineClient
+from tests.support import LineClient, redis_backend
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 
@@ -136,6 +137,19 @@ class PresenceAcrossNodesTests(ClusterTestCase):
         self.assertIn(":chatroom 302 ivy :ian=-uian@chatroom", answer)
 
     @defer.inlineCallbacks
+    def test_whowas_shows_a_nick_gone_from_the_other_node(self):
+        """WHOWAS of ian once he quit (on the other node), asked as soon as
+        his ERROR came: 314 with his USER name and realname; then of iain,
+        the nick he had before (irctest whowas)."""
+        ivy, ian = yield self.ivy_and_ian("NICK iain", "NICK ian", "QUIT :bye")
+        yield ian.expect(lambda line: line.startswith("ERROR "))
+        answer = yield self.asked(ivy, "WHOWAS ian")
+        self.assertIn(":chatroom 314 ivy ian uian chatroom * :Real ian", answer)
+        self.assertIn(":chatroom 369 ivy ian :End of WHOWAS", answer)
+        answer = yield self.asked(ivy, "WHOWAS iain")
+        self.assertIn(":chatroom 314 ivy iain uian chatroom * :Real ian", answer)
+
+    @defer.inlineCallbacks
     def test_monitor_sees_a_user_in_no_channel_online(self):
         """MONITOR + ian (online on the other node, in no channel): 730."""
         ivy, _ian = yield self.ivy_and_ian()
@@ -171,3 +185,27 @@ class PresenceSharedBeforeAnswerRedisTests(ClusterTestCase):
         yield ian.expect(lambda line: " 306 " in line)
         ivy.say("WHOIS ian")
         yield ivy.expect(lambda line: line == ":chatroom 301 ivy ian :lunch")
+
+
+class WhowasInRedisTests(ClusterTestCase):
+    """What a cluster keeps of the nicks gone is bounded."""
+
+    @defer.inlineCallbacks
+    def test_a_name_keeps_its_last_holders_for_a_day(self):
+        """After twelve departures of one name, WHOWAS shows the newest ten,
+        newest first, and Redis drops the list a day after the last."""
+        node = yield self.node("--irc", LOCAL)
+        ivy = yield self.irc_client(node, "ivy")
+        for number in range(12):
+            ian = yield self.irc_client(node, "ian", real=f"ian {number}")
+            ian.say("QUIT")
+            yield ian.expect(lambda line: line.startswith("ERROR "))
+        ivy.say("WHOWAS ian")
+        yield ivy.expect(lambda line: " 369 " in line)
+        shown = [line.rpartition(":")[2] for line in ivy.lines if " 314 " in line]
+        self.assertEqual(shown, [f"ian {number}" for number in range(11, 1, -1)])
+        calls = redis_backend(node.server).calls
+        left = yield defer.Deferred.fromCoroutine(
+            calls.command("TTL", "chatroom:whowas:ian")
+        )
+        self.assertTrue(WHOWAS_SECONDS - 60 < left <= WHOWAS_SECONDS, left)

@@ -29,6 +29,7 @@ from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
+from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, DecisionFacts, SessionEnder, Speech
@@ -112,6 +113,7 @@ class LocalBackend:
         self.push = StoredPush(self.store)
         self.other_nodes = NoOtherNodes()
         self.presence: PresenceSteps = NoPresence()
+        self.whowas = MemoryWhowas()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )

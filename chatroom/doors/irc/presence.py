@@ -142,7 +142,7 @@ async def whowas(session: IRCSession, params: tuple[str, ...]) -> None:
         count = int(params[1]) if len(params) > 1 else 0
     except ValueError:
         count = 0
-    found = session.directory.was(nick, count if count > 0 else 1 << 30)
+    found = await session.registry.who_was(nick, count if count > 0 else 1 << 30)
     if not found:
         session.numeric(ERR_WASNOSUCHNICK, nick, "There was no such nickname")
     for gone in found:

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar, cast
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.words.protocols import irc
 
@@ -36,6 +37,7 @@ from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key
+from chatroom.core.whowas import Departed
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.server import ChatServer
@@ -195,6 +197,8 @@ class IRCSession:
     #: ``read_stamps`` and ``monitoring``, made on first use.
     _read_stamps: Rare[dict[str, tuple[int, str]] | None] = Rare(None)
     _monitoring: Rare[dict[str, str] | None] = Rare(None)
+    #: True once its QUIT put its nick in ``WHOWAS`` (:meth:`remember_gone`).
+    _whowas_told = Rare(False)
 
     log = Logger()
 
@@ -430,7 +434,8 @@ class IRCSession:
             self.directory.here[name_key(nick)] = self  # only its case changed
             return
         if old is not None:
-            self.directory.left(self, old, self.now)
+            self.directory.left(self, old)
+            await self.remember_gone(old)
         self.directory.arrived(self, nick)
         await self.share_presence()
 
@@ -466,14 +471,33 @@ class IRCSession:
             )
         return self.state != GONE and not self.closing
 
+    async def remember_gone(self, nick: str) -> None:
+        """``nick`` is no longer this user's: ``WHOWAS`` on every node
+        shows it with this session's USER name and realname
+        (:mod:`chatroom.core.whowas`). Awaited before the answer that says
+        so (the ``ERROR`` of a ``QUIT``, the rest of a ``NICK``), as
+        :meth:`share_presence` is; a failure (Redis down) is logged."""
+        gone = Departed(nick, self.user or nick, self.realname, self.now)
+        if nick == self.name:
+            self._whowas_told = True  # gone() need not, if it comes meanwhile
+        try:
+            await self.registry.remember_gone(gone)
+        except ChatError as failed:
+            self.log.warn(
+                "{nick} not kept for WHOWAS: {why}", nick=nick, why=failed.code
+            )
+
     def gone(self) -> None:
         """The session ended (it quit, or its connection closed): out of
-        the door's directory, once."""
+        the door's directory, once, and its nick into ``WHOWAS`` (unless
+        its ``QUIT`` put it there)."""
         for key in list(self._monitoring or ()):
             self.directory.unwatch(self, key)
         self._monitoring = None
         if self.state == REGISTERED and self.name is not None:
-            self.directory.left(self, self.name, self.now)
+            self.directory.left(self, self.name)
+            if not self._whowas_told:
+                Deferred.fromCoroutine(self.remember_gone(self.name))
         self.state = GONE
 
     def monitored(self, nick: str, online: bool) -> None:
