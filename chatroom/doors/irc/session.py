@@ -435,8 +435,9 @@ class IRCSession:
             return
         if old is not None:
             self.directory.left(self, old)
-            await self.remember_gone(old)
         self.directory.arrived(self, nick)
+        if old is not None:
+            await self.remember_gone(old)
         await self.share_presence()
 
     async def share_presence(self) -> bool:
