@@ -102,8 +102,9 @@ FRESH_DOOR_CLASSES = frozenset({"WhowasTestCase"})
 #: so the kernel spreads irctest's clients over the nodes as it spreads
 #: users. 1 (the default): one server on the in-process back-end.
 NODES = int(os.environ.get("CHATROOM_IRCTEST_NODES") or 1)
-#: What a cluster node logs once it is in the cluster (its doors listen before).
-LISTENING = ": in the cluster"
+#: What cluster node NODE logs once it is in the cluster (its doors listen
+#: before, and answer ``UNAVAILABLE`` until then).
+LISTENING = "node {node}: in the cluster"
 
 
 def _free_port() -> int:
@@ -310,10 +311,12 @@ class Door:
         """Whether every node of a cluster door says it is in the cluster."""
         if NODES == 1:
             return True
-        logs = (self.node_log(k) for k in range(1, NODES + 1))
+        logs = [self.node_log(k) for k in range(1, NODES + 1)]
         return all(
-            log.exists() and LISTENING in log.read_text("utf-8", "replace")
-            for log in logs
+            log.exists()
+            and LISTENING.format(node=f"{self.name}-{k}")
+            in log.read_text("utf-8", "replace")
+            for k, log in enumerate(logs, 1)
         )
 
     def _answers(self) -> bool:
@@ -384,26 +387,34 @@ def _port_for_test() -> int:
 _in_use: list[Door] = []
 
 
+def _fresh_name(kind: str = "fresh") -> str:
+    """A name no other door of the run has: its logs' and its nodes' names.
+    (The spare and a door with options started right after it once had
+    one name, so both wrote one log: the second door was taken for ready
+    when the first one's nodes said they were in the cluster, and its
+    first user heard ``UNAVAILABLE`` from its own node, still joining.)"""
+    global _fresh_count
+    _fresh_count += 1
+    return f"{kind}-{_fresh_count}"
+
+
 def _door_for_test() -> Door:
     """The door the current test should use."""
-    global _fresh_count
     if _wanted_faketime is not None and FAKETIME is not None:
         for door in _fresh_in_use:
             door.stop()
-        _fresh_in_use[:] = [Door(f"faketime-{_fresh_count}", None, _wanted_faketime)]
-        _fresh_count += 1
+        _fresh_in_use[:] = [Door(_fresh_name("faketime"), None, _wanted_faketime)]
         return _fresh_in_use[0]
     if _wanted_fresh:
         for door in _fresh_in_use:
             door.stop()
         _fresh_in_use.clear()
         if _wanted_options:  # the spare has none: one of its own
-            door = Door(f"fresh-{_fresh_count}", options=_wanted_options)
+            door = Door(_fresh_name(), options=_wanted_options)
         else:
-            door = _spare.pop() if _spare else Door(f"fresh-{_fresh_count}")
-        _fresh_count += 1
+            door = _spare.pop() if _spare else Door(_fresh_name())
         if not _spare:
-            _spare.append(Door(f"fresh-{_fresh_count}"))
+            _spare.append(Door(_fresh_name()))
         _fresh_in_use.append(door)
         return door
     door = _SHARED.get(_wanted_password)

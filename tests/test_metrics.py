@@ -24,6 +24,7 @@ from chatroom.core.metered import UNTIMED, MeteredRegistry, metered
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.presence import Presence
 from chatroom.core.registry import Registry
+from chatroom.core.whowas import Departed
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import local_registry
 from tests.support import FakeClient
@@ -66,6 +67,7 @@ SAMPLES: dict[str, object] = {
     "actor": Actor("someone"),
     "path": "unwritten.sqlite3",
     "facts": Presence("someone", "some", "Someone"),
+    "gone": Departed("someone", "some", "Someone", 0.0),
     "names": ["nobody"],
 }
 

@@ -75,6 +75,7 @@ from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.core.userdata import EXPORT_TTL, AccountData
 from chatroom.core.webhooks import Webhooks
+from chatroom.core.whowas import Departed
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
 
@@ -366,6 +367,12 @@ class ChatCore(Generic[B]):
 
     async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
         return await self.backend.presence.read([name_key(name) for name in names])
+
+    async def remember_gone(self, gone: Departed) -> None:
+        await self.backend.whowas.remember(name_key(gone.nick), gone)
+
+    async def who_was(self, name: str, count: int) -> list[Departed]:
+        return await self.backend.whowas.recall(name_key(name), count)
 
     async def _tell_neighbours(self, member: Member, event: Event) -> None:
         """News of a user to everyone who shares a room with it (not to its

@@ -55,6 +55,7 @@ from chatroom.core.presence import Presence
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.userdata import AccountData
+from chatroom.core.whowas import Departed
 from chatroom.wire.tags import Tags
 
 
@@ -224,6 +225,15 @@ class Registry(Protocol):
     async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
         """The presence of those ``names`` online that a door gave one
         (by name key): one read for all, never a scan of every user."""
+        ...
+
+    async def remember_gone(self, gone: Departed) -> None:
+        """A user quit or changed its nick: ``gone`` is what the nick was,
+        for ``WHOWAS`` on every node (:mod:`chatroom.core.whowas`)."""
+        ...
+
+    async def who_was(self, name: str, count: int) -> list[Departed]:
+        """Up to ``count`` past holders of ``name``, newest first."""
         ...
 
     def release(self, member: Member, reason: str) -> None:

@@ -29,6 +29,7 @@ from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
+from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, DecisionFacts, SessionEnder, Speech
@@ -52,6 +53,7 @@ from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
 from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.presence import PresenceSteps
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -110,7 +112,8 @@ class LocalBackend:
         self.upload_tokens: UploadTokenStore | None = None
         self.push = StoredPush(self.store)
         self.other_nodes = NoOtherNodes()
-        self.presence = NoPresence()
+        self.presence: PresenceSteps = NoPresence()
+        self.whowas = MemoryWhowas()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )

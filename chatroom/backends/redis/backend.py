@@ -63,6 +63,7 @@ from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared_read import SharedRead
 from chatroom.backends.redis.userdata import RedisUserData
+from chatroom.backends.redis.whowas import RedisWhowas
 from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
     Admission,
@@ -157,6 +158,7 @@ class RedisBackend:
         self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
+        self.whowas = RedisWhowas(self.calls)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )

@@ -33,6 +33,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             since``) as its door gave it, for ``WHO`` and
                             ``WHOIS`` on every node (:mod:`.presence`);
                             dropped with u's name
+``P whowas:u``              list: the last holders of name u gone, newest
+                            first, for ``WHOWAS`` on every node (capped,
+                            expiring: :mod:`.whowas`)
 ``P accounts``              hash u → ``"name hash"``: registered names and
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first

@@ -30,7 +30,7 @@ from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
-from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.session import REGISTERED, IRCSession
 from chatroom.doors.irc.statusmsg import status_room
 from chatroom.doors.irc.tags import NOTICE_TAG, REPLY_TAG, reply_target, shared_tags
 from chatroom.doors.irc.truncate import fitted
@@ -85,6 +85,8 @@ async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
     """``QUIT [:reason]``: the core's quit (its rule for the words), then
     ``ERROR`` saying them."""
     said = plain_text(params[0] if params else "")
+    if session.state == REGISTERED:  # in every node's WHOWAS before the ERROR
+        await session.remember_gone(session.nick)
     words = session.registry.quit(session.member, said, CLIENT_QUIT)
     session.close(f"Quit: {words}")
 

@@ -1,17 +1,15 @@
-"""What the IRC door knows of its own users, for ``WHOIS``, ``WHOWAS``,
-``MONITOR`` and ``AWAY``.
+"""What the IRC door knows of its own users, for ``WHOIS``, ``MONITOR``
+and ``AWAY``.
 
 The registry knows names and rooms, not IRC's per-user facts (the
 username and realname given with ``USER``, when a user last spoke, an
-away message) nor who has left: those belong to this door, so one
+away message): those belong to this door, so one
 :class:`Directory` per IRC door (held by its factory, shared by its
 sessions) keeps them for the IRC users connected to this node:
 
 - **who is here**: each registered IRC session by its nick's key, so
   ``WHOIS`` can say a user's realname, idle time (``317``) and away
   message (``301``), and ``PRIVMSG`` to an away user answers ``301``;
-- **who was here** (``WHOWAS``): the last :data:`WHOWAS_KEPT` nicks that
-  quit or changed, newest first, as Ergo and most ircds keep them;
 - **who watches whom** (``MONITOR``): a nick's watchers hear ``730``
   when it arrives and ``731`` when it goes.
 
@@ -19,47 +17,27 @@ Users of the other doors, and IRC users of other cluster nodes, are not in
 it: ``WHOIS`` and ``WHO`` find the first through their rooms and the
 second by their presence, which their own node shares
 (:mod:`chatroom.core.presence`); ``MONITOR`` sees both online, but hears
-of this node's arrivals and departures only (docs/irc.md says so).
+of this node's arrivals and departures only (docs/irc.md says so). Who
+was here (``WHOWAS``) is the core's, for every node
+(:mod:`chatroom.core.whowas`).
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from chatroom.core.text import name_key
 
 
 class Listed(Protocol):
-    """What the directory needs of a session: its USER and realname for
-    ``WHOWAS``, and where ``MONITOR`` news goes. (A protocol rather than the
-    session's class, which imports this module: no import cycle.)"""
-
-    @property
-    def user(self) -> str | None: ...
-
-    @property
-    def realname(self) -> str: ...
+    """What the directory needs of a session: where ``MONITOR`` news goes.
+    (A protocol rather than the session's class, which imports this
+    module: no import cycle.)"""
 
     def monitored(self, nick: str, online: bool) -> None: ...
 
 
 S = TypeVar("S", bound=Listed)
-
-#: How many departed nicks ``WHOWAS`` remembers, door-wide.
-WHOWAS_KEPT = 200
-
-
-@dataclass(frozen=True)
-class Departed:
-    """A nick as it was when its user quit or changed it."""
-
-    nick: str
-    user: str
-    realname: str
-    #: When it went, in the clock's seconds.
-    when: float
 
 
 class Directory(Generic[S]):
@@ -67,7 +45,6 @@ class Directory(Generic[S]):
 
     def __init__(self) -> None:
         self.here: dict[str, S] = {}
-        self.departed: deque[Departed] = deque(maxlen=WHOWAS_KEPT)
         #: Nick key → the sessions monitoring it.
         self.watchers: dict[str, set[S]] = {}
         #: Account → the times its sessions set with MARKREAD (per target).
@@ -81,20 +58,12 @@ class Directory(Generic[S]):
         self.here[name_key(nick)] = session
         self._tell(nick, online=True)
 
-    def left(self, session: S, nick: str, when: float) -> None:
+    def left(self, session: S, nick: str) -> None:
         """``session`` no longer holds ``nick`` (renamed, or gone)."""
-        self.departed.appendleft(
-            Departed(nick, session.user or nick, session.realname, when)
-        )
         key = name_key(nick)
         if self.here.get(key) is session:  # not already someone else's
             del self.here[key]
             self._tell(nick, online=False)
-
-    def was(self, nick: str, count: int) -> list[Departed]:
-        """Up to ``count`` past holders of ``nick``, newest first."""
-        key = name_key(nick)
-        return [gone for gone in self.departed if name_key(gone.nick) == key][:count]
 
     # -- MONITOR --------------------------------------------------------------
 

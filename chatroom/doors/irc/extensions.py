@@ -177,7 +177,8 @@ async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
         fail(session, "SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return
     session.realname = realname
-    session.share_presence()
+    if not await session.share_presence():  # before the echo
+        return
     line = build(session.source, "SETNAME", realname)
     if "setname" in session.caps:
         session.send(line)

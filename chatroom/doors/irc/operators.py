@@ -162,9 +162,10 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
         else:
             session.numeric(irc.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     if applied:
+        shared = "i" in applied or BOT_MODE in applied
+        if shared and not await session.share_presence():  # before the echo
+            return
         session.send(build(session.source, "MODE", session.nick, applied))
-        if "i" in applied or BOT_MODE in applied:
-            session.share_presence()
 
 
 # -- WALLOPS and INFO ---------------------------------------------------------------

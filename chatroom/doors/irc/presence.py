@@ -50,10 +50,20 @@ async def elsewhere(session: IRCSession, names: Iterable[str]) -> dict[str, Pres
     return await session.registry.presence_of(others) if others else {}
 
 
-async def account_of(session: IRCSession, nick: str) -> str:
-    """The account of whoever holds ``nick`` ("" if none is known)."""
+async def account_of(
+    session: IRCSession, nick: str, there: Presence | None = None
+) -> str:
+    """The account of whoever holds ``nick`` ("" if none is known): of an
+    IRC user here, its session's; of one of another node, the one its
+    presence (``there``) says, whatever its nick; of anyone else, the
+    account named as the nick."""
     here = session.directory.find(nick)
-    key = session.registry.account_of(here.member) if here else name_key(nick)
+    if here is not None:
+        key = session.registry.account_of(here.member)
+    elif there is not None:
+        key = there.account
+    else:
+        key = name_key(nick)
     if not key:
         return ""
     account = await session.registry.account_store.get(key)
@@ -96,7 +106,7 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     session.numeric(irc.RPL_WHOISSERVER, name, session.me, session.config.name)
     if is_admin(session, name, there):
         session.numeric(irc.RPL_WHOISOPERATOR, name, "is a server admin")
-    account = await account_of(session, name)
+    account = await account_of(session, name, there)
     if account:
         session.numeric(RPL_WHOISACCOUNT, name, account, "is logged in as")
     if here is None and there is not None:
@@ -132,7 +142,7 @@ async def whowas(session: IRCSession, params: tuple[str, ...]) -> None:
         count = int(params[1]) if len(params) > 1 else 0
     except ValueError:
         count = 0
-    found = session.directory.was(nick, count if count > 0 else 1 << 30)
+    found = await session.registry.who_was(nick, count if count > 0 else 1 << 30)
     if not found:
         session.numeric(ERR_WASNOSUCHNICK, nick, "There was no such nickname")
     for gone in found:
@@ -155,12 +165,13 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
     message = params[0] if params else ""
     changed = message != session.away
     session.away = message
+    if changed and not await session.share_presence():  # before 305/306
+        return
     if message:
         session.numeric(irc.RPL_NOWAWAY, "You have been marked as being away")
     else:
         session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")
     if changed:
-        session.share_presence()
         await session.registry.set_away(session.member, message)
         line = (
             build(session.source, "AWAY", message)

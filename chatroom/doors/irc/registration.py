@@ -53,7 +53,7 @@ async def nick(session: IRCSession, params: tuple[str, ...]) -> None:
     except ChatError as refused:
         session.refuse(refused, "NICK", wanted)
         return
-    session.renamed(wanted)
+    await session.renamed(wanted)
 
 
 # -- capability negotiation ----------------------------------------------------
@@ -127,6 +127,8 @@ async def try_register(session: IRCSession) -> None:
             session.refuse(refused, "NICK", wanted)
         return
     session.register(wanted)
+    if not await session.share_presence():  # before the welcome: see its docstring
+        return
     bouncer.share_stamps(session, pending.account)
     session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
     welcome(session)

@@ -137,7 +137,7 @@ async def _ghost(session: IRCSession, args: list[str]) -> None:
     _need(args, 1, "GHOST <nick>")
     nick = args[0]
     await registering.regain(session.registry, session.member, nick)  # and NICK
-    session.renamed(nick)
+    await session.renamed(nick)
     tell(session, f"You have regained the nickname {nick}")
 
 

@@ -37,6 +37,7 @@ from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key
+from chatroom.core.whowas import Departed
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.server import ChatServer
@@ -196,6 +197,8 @@ class IRCSession:
     #: ``read_stamps`` and ``monitoring``, made on first use.
     _read_stamps: Rare[dict[str, tuple[int, str]] | None] = Rare(None)
     _monitoring: Rare[dict[str, str] | None] = Rare(None)
+    #: True once its QUIT put its nick in ``WHOWAS`` (:meth:`remember_gone`).
+    _whowas_told = Rare(False)
 
     log = Logger()
 
@@ -422,25 +425,36 @@ class IRCSession:
         self.signed_on = self.spoke = self.now
         self.connection.named()
         self.directory.arrived(self, nick)
-        self.share_presence()
 
-    def renamed(self, nick: str) -> None:
+    async def renamed(self, nick: str) -> None:
+        """The registry gave us ``nick`` for the one we had (``NICK``,
+        NickServ's ``GHOST``); its presence follows (:meth:`share_presence`)."""
         old, self.name = self.name, nick
         if old is not None and name_key(old) == name_key(nick):
             self.directory.here[name_key(nick)] = self  # only its case changed
             return
         if old is not None:
-            self.directory.left(self, old, self.now)
+            self.directory.left(self, old)
         self.directory.arrived(self, nick)
-        self.share_presence()
+        if old is not None:
+            await self.remember_gone(old)
+        await self.share_presence()
 
-    def share_presence(self) -> None:
+    async def share_presence(self) -> bool:
         """What the other nodes' ``WHO`` and ``WHOIS`` show of this user
-        (:mod:`chatroom.core.presence`), after each change: sent, not
-        awaited (one lost, to a session gone meanwhile or Redis down, is
-        made good by the next)."""
+        (:mod:`chatroom.core.presence`), after each change; whether the
+        session is still open once it is done.
+
+        The caller awaits it before it answers the change (the welcome,
+        ``305``/``306``, the ``SETNAME`` or ``MODE`` echo), as one server
+        has the change before it answers: a client that hears the answer
+        and asks another node at once (irctest does) sees it there. In one
+        process nothing is kept and it returns at once, sending nothing.
+        Redis down or slow costs at most ``--redis-timeout``: the failure
+        is logged and the answer goes on, the other nodes showing the
+        facts as they were until the next change is shared."""
         if self.name is None:
-            return
+            return not self.closing
         facts = Presence(
             self.name,
             self.user or "",
@@ -450,17 +464,41 @@ class IRCSession:
             self.invisible,
             self.signed_on,
         )
-        sharing = Deferred.fromCoroutine(self.registry.set_presence(self.member, facts))
-        sharing.addErrback(lambda failure: None)
+        try:
+            await self.registry.set_presence(self.member, facts)
+        except ChatError as failed:
+            self.log.warn(
+                "presence of {user} not shared: {why}", user=self.name, why=failed.code
+            )
+        return self.state != GONE and not self.closing
+
+    async def remember_gone(self, nick: str) -> None:
+        """``nick`` is no longer this user's: ``WHOWAS`` on every node
+        shows it with this session's USER name and realname
+        (:mod:`chatroom.core.whowas`). Awaited before the answer that says
+        so (the ``ERROR`` of a ``QUIT``, the rest of a ``NICK``), as
+        :meth:`share_presence` is; a failure (Redis down) is logged."""
+        gone = Departed(nick, self.user or nick, self.realname, self.now)
+        if nick == self.name:
+            self._whowas_told = True  # gone() need not, if it comes meanwhile
+        try:
+            await self.registry.remember_gone(gone)
+        except ChatError as failed:
+            self.log.warn(
+                "{nick} not kept for WHOWAS: {why}", nick=nick, why=failed.code
+            )
 
     def gone(self) -> None:
         """The session ended (it quit, or its connection closed): out of
-        the door's directory, once."""
+        the door's directory, once, and its nick into ``WHOWAS`` (unless
+        its ``QUIT`` put it there)."""
         for key in list(self._monitoring or ()):
             self.directory.unwatch(self, key)
         self._monitoring = None
         if self.state == REGISTERED and self.name is not None:
-            self.directory.left(self, self.name, self.now)
+            self.directory.left(self, self.name)
+            if not self._whowas_told:
+                Deferred.fromCoroutine(self.remember_gone(self.name))
         self.state = GONE
 
     def monitored(self, nick: str, online: bool) -> None:

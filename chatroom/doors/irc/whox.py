@@ -79,6 +79,8 @@ class Shown:
     #: A server admin (an IRC operator: ``*``), a bot (``+B``: ``B``).
     admin: bool = False
     bot: bool = False
+    #: An IRC user of another node: its presence (its account, for ``a``).
+    elsewhere: Presence | None = None
 
 
 def shown(
@@ -105,6 +107,7 @@ def shown(
             0,
             admin,
             elsewhere.bot,
+            elsewhere,
         )
     if here is None:
         return Shown(chan, nick, nick, False, prefix, nick, 0, admin)
@@ -142,7 +145,7 @@ async def whox_reply(
     session: IRCSession,
     user: Shown,
     request: WhoxRequest,
-    account_of: Callable[[IRCSession, str], Awaitable[str]],
+    account_of: Callable[[IRCSession, str, Presence | None], Awaitable[str]],
 ) -> bytes:
     """One ``354`` with the fields ``request`` names; the account is looked
     up (``account_of``) only when ``a`` is asked for."""
@@ -161,7 +164,7 @@ async def whox_reply(
         "r": user.realname,
     }
     if "a" in request.fields:
-        values["a"] = await account_of(session, user.nick) or "0"
+        values["a"] = await account_of(session, user.nick, user.elsewhere) or "0"
     params = [values[field] for field in request.fields]
     return build(session.me, RPL_WHOSPCRPL, session.nick, *params)
 

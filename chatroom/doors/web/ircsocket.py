@@ -16,7 +16,7 @@ is read from the client, whatever was agreed.
 
 The session behind it *is* the IRC door's :class:`IRCProtocol`, built by
 the ``--irc`` door's :class:`IRCFactory` (so the same renderer, and the
-same directory of this node's IRC users: ``WHOWAS``, ``MONITOR``,
+same directory of this node's IRC users: ``MONITOR``, ``WHOIS``,
 ``TAGMSG``); only the framing differs: its lines leave as frames
 (:class:`IRCFrames`), and each message in is handed to its line framing as
 a line. Admission, the origin check and the bound on unfinished messages

@@ -1,0 +1,25 @@
+"""The nicks gone in one process: the local :class:`~chatroom.core.whowas.WhowasSteps`.
+
+The last :data:`~chatroom.core.whowas.WHOWAS_KEPT` departures, whatever
+their names, newest first, in memory: a restart forgets them, as an ircd's
+restart does.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from chatroom.core.whowas import WHOWAS_KEPT, Departed
+
+
+class MemoryWhowas:
+    """The departures of this process, newest first."""
+
+    def __init__(self) -> None:
+        self.departed: deque[tuple[str, Departed]] = deque(maxlen=WHOWAS_KEPT)
+
+    async def remember(self, key: str, gone: Departed) -> None:
+        self.departed.appendleft((key, gone))
+
+    async def recall(self, key: str, count: int) -> list[Departed]:
+        return [gone for had, gone in self.departed if had == key][:count]

@@ -1,0 +1,53 @@
+"""The nicks gone, in Redis, for every node's ``WHOWAS``: the Redis
+:class:`~chatroom.core.whowas.WhowasSteps`.
+
+``P whowas:n`` is a list of name n's past holders, newest first, each the
+JSON array ``[nick, user, realname, when]``: a departure pushes one, trims
+the list to :data:`~chatroom.core.whowas.WHOWAS_PER_NAME` and sets it to
+expire :data:`~chatroom.core.whowas.WHOWAS_SECONDS` later (one script:
+``LPUSH``, ``LTRIM``, ``EXPIRE``); ``WHOWAS`` reads the first few (one
+``LRANGE``). Neither looks at any other name.
+"""
+
+from __future__ import annotations
+
+import json
+
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.prelude import Script
+from chatroom.core.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
+
+#: ARGV: P, n, entry, cap, seconds.
+REMEMBER = Script(
+    "whowas-remember",
+    r"""
+local k = P .. 'whowas:' .. ARGV[2]
+redis.call('LPUSH', k, ARGV[3])
+redis.call('LTRIM', k, 0, tonumber(ARGV[4]) - 1)
+redis.call('EXPIRE', k, ARGV[5])
+return 1
+""",
+)
+
+#: ARGV: P, n, count. n's newest ``count`` entries.
+RECALL = Script(
+    "whowas-recall",
+    r"""
+return redis.call('LRANGE', P .. 'whowas:' .. ARGV[2], 0, tonumber(ARGV[3]) - 1)
+""",
+)
+
+
+class RedisWhowas:
+    """A node's writes and reads of the nicks gone."""
+
+    def __init__(self, calls: RedisCalls) -> None:
+        self.calls = calls
+
+    async def remember(self, key: str, gone: Departed) -> None:
+        entry = json.dumps([gone.nick, gone.user, gone.realname, gone.when])
+        await self.calls.eval(REMEMBER, key, entry, WHOWAS_PER_NAME, WHOWAS_SECONDS)
+
+    async def recall(self, key: str, count: int) -> list[Departed]:
+        entries = await self.calls.eval(RECALL, key, min(count, WHOWAS_PER_NAME))
+        return [Departed(*json.loads(entry)) for entry in entries]
