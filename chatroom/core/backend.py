@@ -64,6 +64,7 @@ from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession
 from chatroom.core.userdata import UserDataSteps
+from chatroom.core.watching import WatchSteps
 
 #: How the core ends a session a back-end found ended (its name taken by a
 #: sign-in elsewhere, killed, banned): release it, then disconnect it.
@@ -345,6 +346,12 @@ class Backend(Protocol):
     @property
     def presence(self) -> PresenceSteps:
         """Users' presence for the other nodes (:mod:`chatroom.core.presence`)."""
+        ...
+
+    @property
+    def watching(self) -> WatchSteps:
+        """News of watched names for every node's listeners
+        (:mod:`chatroom.core.watching`)."""
         ...
 
     @property

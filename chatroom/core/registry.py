@@ -55,6 +55,7 @@ from chatroom.core.presence import Presence
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.userdata import AccountData
+from chatroom.core.watching import Listener
 from chatroom.wire.tags import Tags
 
 
@@ -224,6 +225,14 @@ class Registry(Protocol):
     async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
         """The presence of those ``names`` online that a door gave one
         (by name key): one read for all, never a scan of every user."""
+        ...
+
+    async def follow_names(self, listener: Listener, following: bool) -> None:
+        """``listener`` hears (``following``), or no more, every
+        :class:`~chatroom.core.events.Watched`: a name coming online or
+        going offline, at any door on any node, and its user's away,
+        realname and account news (:mod:`chatroom.core.watching`); returns
+        once it will. IRC's ``MONITOR`` follows while it has watchers."""
         ...
 
     def release(self, member: Member, reason: str) -> None:

@@ -63,6 +63,7 @@ from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared_read import SharedRead
 from chatroom.backends.redis.userdata import RedisUserData
+from chatroom.backends.redis.watching import RedisWatching
 from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
     Admission,
@@ -157,6 +158,8 @@ class RedisBackend:
         self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
+        #: Names coming and going, for every node's watchers (MONITOR).
+        self.watching = RedisWatching(self.calls, cluster.prefix)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
@@ -244,6 +247,7 @@ class RedisBackend:
         if self.lobby.members:
             wanted.append(self._lobby_channel)
             self._lobby_subscribed = True
+        wanted.extend(self.watching.channels())
         wanted.extend(self.here.channels())
         return wanted
 
@@ -366,6 +370,7 @@ class RedisBackend:
 
     def lost(self) -> None:
         self._lobby_subscribed = False
+        self.watching.lost()
         self.here.hold()
 
     # -- names --------------------------------------------------------------------
@@ -567,6 +572,8 @@ class RedisBackend:
         elif channel == self._lobby_channel:
             name = message.decode()
             self.lobby.changed(name_key(name), name)
+        elif channel == self.watching.channel:
+            self.watching.on_message(message)
 
     def _for_sessions(self, message: bytes) -> None:
         """A message for this node's sessions (the node channel's forms are

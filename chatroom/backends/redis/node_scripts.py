@@ -184,6 +184,7 @@ for _, user in ipairs(wanted_users) do
     -- a device of u's account here: u is held, and in its rooms, elsewhere
   else
     redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
+    if not v then sighted(user.name, 'online') end  -- freed while away
     if user.account ~= '' then
       redis.call('HSET', SIGNED, u, user.account)
     else

@@ -178,7 +178,5 @@ async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     session.realname = realname
     session.share_presence()
-    line = build(session.source, "SETNAME", realname)
     if "setname" in session.caps:
-        session.send(line)
-    session.tell_watchers(line, "setname")
+        session.send(build(session.source, "SETNAME", realname))
