@@ -18,6 +18,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core import metrics
+from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.metered import UNTIMED, MeteredRegistry, metered
@@ -67,6 +68,9 @@ SAMPLES: dict[str, object] = {
     "path": "unwritten.sqlite3",
     "facts": Presence("someone", "some", "Someone"),
     "names": ["nobody"],
+    "listener": lambda news: None,
+    "following": False,
+    "here": Census(1, 0, 0),
 }
 
 

@@ -32,6 +32,7 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
+from chatroom.core.census import CensusSteps
 from chatroom.core.events import (
     Departure,
     Edited,
@@ -346,6 +347,12 @@ class Backend(Protocol):
     @property
     def presence(self) -> PresenceSteps:
         """Users' presence for the other nodes (:mod:`chatroom.core.presence`)."""
+        ...
+
+    @property
+    def census(self) -> CensusSteps:
+        """Every process's counts of its connections, for ``LUSERS``
+        (:mod:`chatroom.core.census`)."""
         ...
 
     @property

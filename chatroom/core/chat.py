@@ -28,6 +28,7 @@ from chatroom.core import admin, amending, errors, moderation, multiline, rules,
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
+from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
@@ -363,6 +364,12 @@ class ChatCore(Generic[B]):
 
     async def follow_names(self, listener: Listener, following: bool) -> None:
         await self.backend.watching.follow(listener, following)
+
+    async def count_here(self, here: Census) -> None:
+        await self.backend.census.publish(here)
+
+    async def census(self, here: Census) -> Census:
+        return await self.backend.census.total(here)
 
     async def set_presence(self, member: Member, facts: Presence) -> None:
         """What the other nodes show of the member (``WHO``, ``WHOIS``):

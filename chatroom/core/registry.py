@@ -29,6 +29,7 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Killed
+from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -233,6 +234,18 @@ class Registry(Protocol):
         going offline, at any door on any node, and its user's away,
         realname and account news (:mod:`chatroom.core.watching`); returns
         once it will. IRC's ``MONITOR`` follows while it has watchers."""
+        ...
+
+    async def count_here(self, here: Census) -> None:
+        """This process's connections are now ``here`` (its doors' server
+        says so at each change); returns once :meth:`census` counts them
+        on every node."""
+        ...
+
+    async def census(self, here: Census) -> Census:
+        """The connections of the whole server (every node of a cluster),
+        this process's being ``here``: IRC's ``LUSERS``
+        (:mod:`chatroom.core.census`)."""
         ...
 
     def release(self, member: Member, reason: str) -> None:

@@ -32,6 +32,7 @@ from chatroom.backends.local.userdata import LocalUserData
 from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, DecisionFacts, SessionEnder, Speech
+from chatroom.core.census import OneProcess
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -117,6 +118,7 @@ class LocalBackend:
         self.presence = NoPresence()
         #: Names coming and going, for the doors' watchers (MONITOR).
         self.watching = LocalWatching()
+        self.census = OneProcess()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )

@@ -31,6 +31,7 @@ from chatroom.backends.redis import (
 )
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
+from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
@@ -160,6 +161,8 @@ class RedisBackend:
         self.presence = RedisPresence(self.calls)
         #: Names coming and going, for every node's watchers (MONITOR).
         self.watching = RedisWatching(self.calls, cluster.prefix)
+        #: This node's counts of its connections, for LUSERS of the cluster.
+        self.census = RedisCensus(self.calls, cluster.node_id)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
@@ -269,6 +272,7 @@ class RedisBackend:
             if member is not None:
                 member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
+        self.census.republish()
 
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
         """``HARVEST``: the node's users' departures decided here, on the

@@ -126,7 +126,7 @@ async def try_register(session: IRCSession) -> None:
         else:  # 432, or 433 (taken, registered): the client picks another
             session.refuse(refused, "NICK", wanted)
         return
-    session.register(wanted)
+    await session.register(wanted)  # counted on every node before the welcome
     bouncer.share_stamps(session, pending.account)
     session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
     welcome(session)

@@ -412,15 +412,17 @@ class IRCSession:
     def now(self) -> float:
         return self.server.clock.seconds()
 
-    def register(self, nick: str) -> None:
-        """The registry gave us ``nick``: registration is complete."""
+    def register(self, nick: str) -> Deferred[None]:
+        """The registry gave us ``nick``: registration is complete. Fires
+        once the server counts the session named (``LUSERS``)."""
         self.name = nick
         self.state = REGISTERED
         self.signing_in = self.wanted = None
         self.signed_on = self.spoke = self.now
-        self.connection.named()
+        counted = self.connection.named()
         self.directory.arrived(self, nick)
         self.share_presence()
+        return counted
 
     def renamed(self, nick: str) -> None:
         old, self.name = self.name, nick
@@ -458,6 +460,8 @@ class IRCSession:
         self._monitoring = None
         if self.state == REGISTERED and self.name is not None:
             self.directory.left(self, self.name, self.now)
+            if self.invisible:
+                self.server.counted(invisible=-1)
         self.state = GONE
 
     def monitored(self, nick: str, online: bool) -> None:
