@@ -15,7 +15,6 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from chatroom.core.census import Census
 from tests.cluster.support import ClusterTestCase
-from tests.integration.test_twistd import spawn_twistd
 from tests.support import LineClient, connect_client, redis_backend
 
 LOCAL = "tcp:0:interface=127.0.0.1"
@@ -115,15 +114,7 @@ class HarvestedNodeTests(WatchingCase):
         and LUSERS there counts ivy alone from then on; the harvest drops
         the dead node's counts from Redis."""
         survivor = yield self.node("--irc", LOCAL)
-        process = spawn_twistd(
-            self,
-            "--port", LOCAL,
-            "--redis", self.redis.url,
-            "--node-id", "doomed",
-            "--node-ttl", "1.5",
-        )  # fmt: skip
-        port = yield process.listening
-        yield process.when_output(b"node doomed: in the cluster")
+        process, port = yield self.doomed_node()
         ivy = yield self.irc_client(survivor, "ivy")
         yield self.ask(ivy, "MONITOR + carol")
         carol = yield connect_client(reactor, port, "carol")
