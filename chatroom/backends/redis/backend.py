@@ -162,7 +162,7 @@ class RedisBackend:
         #: Names coming and going, for every node's watchers (MONITOR).
         self.watching = RedisWatching(self.calls, cluster.prefix)
         #: This node's counts of its connections, for LUSERS of the cluster.
-        self.census = RedisCensus(self.calls, cluster.node_id)
+        self.census = RedisCensus(self.calls, cluster.node_id, clock)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
