@@ -45,6 +45,11 @@ class WatchingCase(ClusterTestCase):
 class WatchedAcrossNodesTests(WatchingCase):
     """ivy on the first node, ian on the second."""
 
+    def hears(self, ivy: LineClient, ian: LineClient, command: str, line: str):
+        """ian says ``command``: fires once ivy is told ``line``."""
+        ian.say(command)
+        return ivy.expect(lambda got: got == line)
+
     @defer.inlineCallbacks
     def test_a_watcher_hears_a_nick_of_the_other_node_come_and_go(self):
         """ivy monitors ian: 731; ian signs on at the other node: 730; he
@@ -55,12 +60,9 @@ class WatchedAcrossNodesTests(WatchingCase):
         self.assertEqual(answer, [":chatroom 731 ivy :ian"])
         ian = yield self.irc_client(two, "ian")
         yield ivy.expect(lambda line: line == ":chatroom 730 ivy :ian!ian@chatroom")
-        ian.say("NICK ianx")
-        yield ivy.expect(lambda line: line == ":chatroom 731 ivy :ian")
-        ian.say("NICK ian")
-        yield ivy.expect(lambda line: line == ":chatroom 730 ivy :ian!ian@chatroom")
-        ian.say("QUIT :bye")
-        yield ivy.expect(lambda line: line == ":chatroom 731 ivy :ian")
+        yield self.hears(ivy, ian, "NICK ianx", ":chatroom 731 ivy :ian")
+        yield self.hears(ivy, ian, "NICK ian", ":chatroom 730 ivy :ian!ian@chatroom")
+        yield self.hears(ivy, ian, "QUIT :bye", ":chatroom 731 ivy :ian")
 
     @defer.inlineCallbacks
     def test_extended_monitor_hears_the_other_nodes_away(self):
@@ -72,10 +74,8 @@ class WatchedAcrossNodesTests(WatchingCase):
         yield self.ask(ivy, "MONITOR + ian")
         ian = yield self.irc_client(two, "ian")
         yield ivy.expect(lambda line: " 730 " in line)
-        ian.say("AWAY :lunch")
-        yield ivy.expect(lambda line: line == ":ian!ian@chatroom AWAY :lunch")
-        ian.say("AWAY")
-        yield ivy.expect(lambda line: line == ":ian!ian@chatroom AWAY")
+        yield self.hears(ivy, ian, "AWAY :lunch", ":ian!ian@chatroom AWAY :lunch")
+        yield self.hears(ivy, ian, "AWAY", ":ian!ian@chatroom AWAY")
 
     @defer.inlineCallbacks
     def test_lusers_counts_both_nodes_at_once(self):
