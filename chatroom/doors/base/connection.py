@@ -213,6 +213,7 @@ class Connection:
             type(reason.value).__name__, "disconnected"
         )
         self.closing = True
+        self._close_reason = described  # closed: nothing left to finish
         self._harvest(described)
         self.server.closed(self.door)
 
@@ -256,9 +257,9 @@ class Connection:
         return uncounted
 
     def _finish_if_open(self, reason: str) -> None:
-        """:meth:`_finish`, unless the peer closed the socket meanwhile
-        (then :meth:`lost` has given everything back)."""
-        if getattr(self.transport, "connected", True):
+        """:meth:`_finish`, unless the socket closed meanwhile (then
+        :meth:`lost` has given everything back, and set the reason)."""
+        if self._close_reason is None:
             self._finish(reason)
 
     def _finish(self, reason: str) -> None:
