@@ -57,6 +57,7 @@ EXAMPLES: list[codec.Encoded] = [
     ModEntry("T", "alice", "kick", "bob", "spam"),
     Hook("tea", "ci", "s3cret", "alice"),
     events.PrivateRedacted("bob", "alice", "T", "hello", "2", "typo"),
+    events.Watched("bob", events.Sighting.AWAY, "lunch", ("tea", "coffee")),
 ]
 
 

@@ -396,11 +396,16 @@ class MonitorAndListTests(ConformanceCase):
         self.assertEqual(foo.received(), [":My.Little.Server 731 foo :qux"])
 
     def test_monitor_sees_line_users_in_rooms(self) -> None:
-        """MONITOR S says a line user in a room is online (730)."""
+        """A line user signing on is 730 to who monitors it, as an IRC
+        user is (any door's names are the core's), and MONITOR S says it
+        is online; its sign-off is 731."""
         foo = self.irc("foo")
         foo.send("MONITOR + lina,nobody")
         foo.received()
         line = self.line("lina")
+        self.assertEqual(
+            foo.received(), [":My.Little.Server 730 foo :lina!lina@My.Little.Server"]
+        )
         line.send("/create tea")
         foo.send("MONITOR S")
         self.assertEqual(
@@ -410,6 +415,8 @@ class MonitorAndListTests(ConformanceCase):
                 ":My.Little.Server 731 foo :nobody",
             ],
         )
+        line.send("/quit")
+        self.assertEqual(foo.received(), [":My.Little.Server 731 foo :lina"])
 
     def test_monitor_list_is_bounded(self) -> None:
         """Past the MONITOR limit in 005: 734 with the nicks not added."""

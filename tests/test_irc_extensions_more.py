@@ -111,6 +111,57 @@ class ExtendedMonitorTests(AccountsCase, CapsTestCase):
         self.assertEqual(foo.received(), [":bar!bar@chatroom ACCOUNT jilles"])
 
 
+class WatchedAtEveryDoorTests(AccountsCase, CapsTestCase):
+    """MONITOR's news is the core's: a user of the line door is watched as
+    an IRC user is (its names and account come from the shared side,
+    whichever door it uses)."""
+
+    def test_a_line_user_registering_is_account_news(self) -> None:
+        """lina (line door) registers her name: foo, monitoring her with
+        extended-monitor and account-notify, hears ``ACCOUNT lina``."""
+        foo = self.capped("foo", "extended-monitor", "account-notify")
+        foo.send("MONITOR + lina")
+        foo.received()
+        lina = self.line("lina")
+        self.assertEqual(foo.received(), [":chatroom 730 foo :lina!lina@chatroom"])
+        lina.send(f"/register {PASSWORD}")
+        self.assertEqual(foo.received(), [":lina!lina@chatroom ACCOUNT lina"])
+
+    def test_a_rename_in_a_shared_channel_is_nick_then_numerics(self) -> None:
+        """bar, in #tea with foo who monitors bar and qux, becomes qux: foo
+        hears the NICK, then 731 bar and 730 qux, in that order."""
+        foo = self.capped("foo")
+        foo.send("MONITOR + bar,qux")
+        bar = self.irc("bar")
+        for client in (foo, bar):
+            client.send("JOIN #tea")
+        for client in (foo, bar):
+            client.received()
+        bar.send("NICK qux")
+        self.assertEqual(
+            foo.received(),
+            [
+                ":bar!bar@chatroom NICK :qux",
+                ":chatroom 731 foo :bar",
+                ":chatroom 730 foo :qux!qux@chatroom",
+            ],
+        )
+
+    def test_no_watcher_left_no_news_followed(self) -> None:
+        """The door follows the core's news only while someone monitors:
+        after ``MONITOR C`` of the last watcher, and after a watcher quits,
+        the registry has no listener of this door."""
+        backend = self.server.registry.backend  # type: ignore[attr-defined]
+        foo, baz = self.capped("foo"), self.capped("baz")
+        foo.send("MONITOR + bar")
+        baz.send("MONITOR + bar,qux")
+        self.assertEqual(len(backend.watching.each), 1)
+        foo.send("MONITOR C")
+        self.assertEqual(len(backend.watching.each), 1)  # baz still watches
+        baz.send("QUIT")
+        self.assertEqual(backend.watching.each, [])
+
+
 class BotModeTests(CapsTestCase):
     """User mode +B (irctest bot_mode.py)."""
 

@@ -129,3 +129,29 @@ class ServerQueryTests(IRCTestCase):
                 ":chatroom 266 alice :Current global users: 2",
             ],
         )
+
+    def test_lusers_follows_quits_and_modes(self) -> None:
+        """An invisible user who quits, a half-registered connection that
+        finishes, and ``-i`` are counted at once (irctest lusers
+        testLusersFull, ErgoInvisibleDefaultTestCase)."""
+        alice, bob = self.irc("alice"), self.irc("bob")
+        bob.send("MODE bob +i")
+        half = IRCClient(self.factory)
+        half.send("NICK half")
+        self.assertEqual(self.luser_counts(alice), ("1", "1", "1", "2"))
+        half.send("USER h 0 * :h")
+        self.assertEqual(self.luser_counts(alice), ("2", "1", "0", "3"))
+        bob.send("QUIT")
+        self.assertEqual(self.luser_counts(alice), ("2", "0", "0", "2"))
+        alice.send("MODE alice +i")
+        alice.received()
+        self.assertEqual(self.luser_counts(alice), ("1", "1", "0", "2"))
+
+    def luser_counts(self, client: IRCClient) -> tuple[str, ...]:
+        """LUSERS as (visible, invisible, unknown, global users)."""
+        client.received()
+        client.send("LUSERS")
+        lines = client.received()
+        words = lines[0].split()
+        unknown = next((line.split()[3] for line in lines if " 253 " in line), "0")
+        return words[5], words[8], unknown, lines[-1].split()[-1]

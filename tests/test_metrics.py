@@ -18,6 +18,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core import metrics
+from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.metered import UNTIMED, MeteredRegistry, metered
@@ -69,6 +70,9 @@ SAMPLES: dict[str, object] = {
     "facts": Presence("someone", "some", "Someone"),
     "gone": Departed("someone", "some", "Someone", 0.0),
     "names": ["nobody"],
+    "listener": lambda news: None,
+    "following": False,
+    "here": Census(1, 0, 0),
 }
 
 

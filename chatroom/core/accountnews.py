@@ -18,9 +18,10 @@ import contextlib
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend
 from chatroom.core.errors import ChatError
-from chatroom.core.events import AccountChanged
+from chatroom.core.events import AccountChanged, Sighting
 from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSessions
+from chatroom.core.watching import tell_watchers
 
 
 async def registered_name(
@@ -35,13 +36,27 @@ async def registered_name(
 
 
 async def tell_rooms(
-    backend: Backend, sessions: SeatSessions, member: Member, before: str
+    backend: Backend,
+    sessions: SeatSessions,
+    member: Member,
+    before: str,
+    watched: bool = True,
 ) -> None:
     """``member``'s account is no longer ``before``: everyone who shares a
-    room with it hears so, once (IRC's ``account-notify``)."""
+    room with it hears so, once (IRC's ``account-notify``), then, if
+    ``watched``, whoever watches its name (``extended-monitor``; not for a
+    name that has just come online signed in: its sign-on is the news)."""
     session = sessions.get(member)
     if session is None or not session.name or session.account == before:
         return
     event = AccountChanged(session.name, session.account_name or "*")
     with contextlib.suppress(ChatError):
         await backend.tell_neighbours(member, session, event, including_self=False)
+    if watched:
+        await tell_watchers(
+            backend.watching,
+            session.name,
+            Sighting.ACCOUNT,
+            event.account,
+            backend.rooms_of(member),
+        )

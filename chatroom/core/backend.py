@@ -32,6 +32,7 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
+from chatroom.core.census import CensusSteps
 from chatroom.core.events import (
     Departure,
     Edited,
@@ -64,6 +65,7 @@ from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession
 from chatroom.core.userdata import UserDataSteps
+from chatroom.core.watching import WatchSteps
 from chatroom.core.whowas import WhowasSteps
 
 #: How the core ends a session a back-end found ended (its name taken by a
@@ -351,6 +353,18 @@ class Backend(Protocol):
     @property
     def whowas(self) -> WhowasSteps:
         """The nicks gone, for every node (:mod:`chatroom.core.whowas`)."""
+        ...
+
+    @property
+    def census(self) -> CensusSteps:
+        """Every process's counts of its connections, for ``LUSERS``
+        (:mod:`chatroom.core.census`)."""
+        ...
+
+    @property
+    def watching(self) -> WatchSteps:
+        """News of watched names for every node's listeners
+        (:mod:`chatroom.core.watching`)."""
         ...
 
     @property

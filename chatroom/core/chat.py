@@ -28,6 +28,7 @@ from chatroom.core import admin, amending, errors, moderation, multiline, rules,
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
+from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
@@ -49,6 +50,7 @@ from chatroom.core.events import (
     RoomDeleted,
     RoomEvent,
     SearchResult,
+    Sighting,
     StoredEvent,
     TagMessage,
     TopicChanged,
@@ -74,6 +76,7 @@ from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.core.userdata import EXPORT_TTL, AccountData
+from chatroom.core.watching import Listener, tell_watchers
 from chatroom.core.webhooks import Webhooks
 from chatroom.core.whowas import Departed
 from chatroom.wire.lines import format_time
@@ -326,7 +329,9 @@ class ChatCore(Generic[B]):
             await self.backend.tell_neighbours(
                 member, self.sessions[member], rename, True
             )
-        await tell_rooms(self.backend, self.sessions, member, before)
+        await tell_rooms(
+            self.backend, self.sessions, member, before, watched=bool(session.name)
+        )
         if signed_in != before:
             await self.devices.counted(device)
 
@@ -348,6 +353,7 @@ class ChatCore(Generic[B]):
         (``message``) or back (""), once (IRC's ``away-notify``)."""
         session = self._session(member)
         await self._tell_neighbours(member, AwayChanged(session.name, message))
+        await self._tell_watchers(member, Sighting.AWAY, message)
 
     async def set_realname(self, member: Member, realname: str) -> None:
         """Everyone who shares a room with the user hears its new realname,
@@ -355,6 +361,16 @@ class ChatCore(Generic[B]):
         rules.check_realname(realname)
         session = self._session(member)
         await self._tell_neighbours(member, RealnameChanged(session.name, realname))
+        await self._tell_watchers(member, Sighting.REALNAME, realname)
+
+    async def follow_names(self, listener: Listener, following: bool) -> None:
+        await self.backend.watching.follow(listener, following)
+
+    async def count_here(self, here: Census) -> None:
+        await self.backend.census.publish(here)
+
+    async def census(self, here: Census) -> Census:
+        return await self.backend.census.total(here)
 
     async def set_presence(self, member: Member, facts: Presence) -> None:
         """What the other nodes show of the member (``WHO``, ``WHOIS``):
@@ -382,6 +398,19 @@ class ChatCore(Generic[B]):
         with contextlib.suppress(ChatError):
             await self.backend.tell_neighbours(
                 seat, self._session(seat), event, including_self=False
+            )
+
+    async def _tell_watchers(
+        self, member: Member, sighting: Sighting, value: str
+    ) -> None:
+        """News of a user to whoever watches its name, on every node (its
+        rooms' members had it from :meth:`_tell_neighbours`)."""
+        seat = self._seat(member)
+        session = self.sessions.get(seat)
+        if session is not None and session.name:
+            rooms = self.backend.rooms_of(seat)
+            await tell_watchers(
+                self.backend.watching, session.name, sighting, value, rooms
             )
 
     def release(self, member: Member, reason: str) -> None:

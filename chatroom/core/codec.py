@@ -82,6 +82,7 @@ TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry] | type[Hook]]
         events.Redacted,
         events.Reaction,
         events.Preview,
+        events.Watched,
         events.SearchResult,
         ModEntry,
         Hook,
@@ -95,6 +96,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "tuple[str, ...]": tuple,
     "DepartureKind": events.DepartureKind,
     "MemberMode": events.MemberMode,
+    "Sighting": events.Sighting,
 }
 
 

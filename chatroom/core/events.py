@@ -298,6 +298,35 @@ class RealnameChanged(Event):
     realname: str
 
 
+class Sighting(enum.Enum):
+    """What a :class:`Watched` tells of a user."""
+
+    #: Its name is now held (a sign-on, or a rename to it).
+    ONLINE = "online"
+    #: Its name is free (a sign-off, a rename from it, its node harvested).
+    OFFLINE = "offline"
+    #: Its away message, realname or account changed (:class:`AwayChanged`,
+    #: :class:`RealnameChanged`, :class:`AccountChanged`).
+    AWAY = "away"
+    REALNAME = "realname"
+    ACCOUNT = "account"
+
+
+@dataclass(slots=True, eq=True)
+class Watched(Event):
+    """News of ``user`` for whoever watches its name (IRC's ``MONITOR`` and
+    ``extended-monitor``), wherever they are connected: made once, handed
+    to every node's listeners (:meth:`chatroom.core.registry.Registry.follow_names`),
+    never to a member. ``value`` is the away message ("": back), the
+    realname, or the account (``*``: signed out); ``rooms`` the keys of the
+    rooms the user is in, whose members had the news there."""
+
+    user: str
+    sighting: Sighting
+    value: str = ""
+    rooms: tuple[str, ...] = ()
+
+
 # -- the room's own state --------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Killed
+from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -55,6 +56,7 @@ from chatroom.core.presence import Presence
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.userdata import AccountData
+from chatroom.core.watching import Listener
 from chatroom.core.whowas import Departed
 from chatroom.wire.tags import Tags
 
@@ -234,6 +236,26 @@ class Registry(Protocol):
 
     async def who_was(self, name: str, count: int) -> list[Departed]:
         """Up to ``count`` past holders of ``name``, newest first."""
+        ...
+
+    async def follow_names(self, listener: Listener, following: bool) -> None:
+        """``listener`` hears (``following``), or no more, every
+        :class:`~chatroom.core.events.Watched`: a name coming online or
+        going offline, at any door on any node, and its user's away,
+        realname and account news (:mod:`chatroom.core.watching`); returns
+        once it will. IRC's ``MONITOR`` follows while it has watchers."""
+        ...
+
+    async def count_here(self, here: Census) -> None:
+        """This process's connections are now ``here`` (its doors' server
+        says so at each change); returns once :meth:`census` counts them
+        on every node."""
+        ...
+
+    async def census(self, here: Census) -> Census:
+        """The connections of the whole server (every node of a cluster),
+        this process's being ``here``: IRC's ``LUSERS``
+        (:mod:`chatroom.core.census`)."""
         ...
 
     def release(self, member: Member, reason: str) -> None:

@@ -27,6 +27,7 @@ from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
 from chatroom.wiring.tap import ChatroomService, Options, makeService
+from tests.integration.test_twistd import spawn_twistd
 from tests.support import (
     IN_PROCESS,
     LineClient,
@@ -259,6 +260,22 @@ class ClusterTestCase(RedisTestCase):
         bob.say(f"/join {room}")
         yield alice.expect_line(f"JOIN {room} bob")
         return one, two, alice, bob
+
+    @defer.inlineCallbacks
+    def doomed_node(self):
+        """A node in a ``twistd`` process of its own, ``doomed`` (a
+        ``--node-ttl`` of 1.5 s), for the test to kill: fires with the
+        process and its line door's port once it is in the cluster."""
+        process = spawn_twistd(
+            self,
+            "--port", "tcp:0:interface=127.0.0.1",
+            "--redis", self.redis.url,
+            "--node-id", "doomed",
+            "--node-ttl", "1.5",
+        )  # fmt: skip
+        port = yield process.listening
+        yield process.when_output(b"node doomed: in the cluster")
+        return process, port
 
     def port_of(self, node: ChatroomService) -> int:
         assert node.listener.port is not None

@@ -10,7 +10,6 @@ from twisted.internet import defer, reactor, task
 
 from chatroom.wire.lines import parse_event
 from tests.cluster.support import ClusterTestCase
-from tests.integration.test_twistd import spawn_twistd
 from tests.support import connect_client, redis_backend
 
 
@@ -21,15 +20,7 @@ class NodeFailureTests(ClusterTestCase):
     def test_killed_node_is_harvested(self):
         """kill -9 a node: its users PART with a reason and their names come free."""
         survivor = yield self.node()
-        process = spawn_twistd(
-            self,
-            "--port", "tcp:0:interface=127.0.0.1",
-            "--redis", self.redis.url,
-            "--node-id", "doomed",
-            "--node-ttl", "1.5",
-        )  # fmt: skip
-        port = yield process.listening
-        yield process.when_output(b"node doomed: in the cluster")
+        process, port = yield self.doomed_node()
         carol = yield connect_client(reactor, port, "carol")
         self.clients.append(carol)
         alice = yield self.client(survivor, "alice")

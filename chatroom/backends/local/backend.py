@@ -33,6 +33,7 @@ from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import Admission, DecisionFacts, SessionEnder, Speech
+from chatroom.core.census import OneProcess
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -42,11 +43,14 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Message,
+    Renamed,
     RoomDeleted,
     RoomGone,
+    Sighting,
     StoredEvent,
     ToEveryone,
     TopicChanged,
+    Watched,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
@@ -58,6 +62,7 @@ from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
+from chatroom.core.watching import LocalWatching
 
 
 class LocalBackend:
@@ -114,6 +119,9 @@ class LocalBackend:
         self.other_nodes = NoOtherNodes()
         self.presence: PresenceSteps = NoPresence()
         self.whowas = MemoryWhowas()
+        #: Names coming and going, for the doors' watchers (MONITOR).
+        self.watching = LocalWatching()
+        self.census = OneProcess()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )
@@ -248,6 +256,8 @@ class LocalBackend:
         old = session.name or None
         if old is not None:
             del self.users[name_key(old)]
+        else:  # a rename's watchers hear it after its NICK (tell_neighbours)
+            self.watching.hear(Watched(name, Sighting.ONLINE))
         self.users[key] = member
         rooms = self.places.get(member, ())
         if old is None or not rooms:
@@ -274,6 +284,7 @@ class LocalBackend:
         key = name_key(session.name) if session.name else None
         if key is not None and self.users.get(key) is member:
             del self.users[key]
+            self.watching.hear(Watched(session.name, Sighting.OFFLINE))
 
     async def find_user(self, name: str) -> Target | None:
         return self._target(name)
@@ -296,6 +307,9 @@ class LocalBackend:
         elif member not in neighbours:
             neighbours[member] = None
         fan_out(neighbours, event)
+        if isinstance(event, Renamed) and name_key(event.old) != name_key(event.new):
+            self.watching.hear(Watched(event.old, Sighting.OFFLINE))
+            self.watching.hear(Watched(event.new, Sighting.ONLINE))
 
     async def tell_everyone(self, event: ToEveryone) -> None:
         fan_out([member for member, _ in self.sessions.named()], event)

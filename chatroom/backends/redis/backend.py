@@ -31,6 +31,7 @@ from chatroom.backends.redis import (
 )
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
+from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
@@ -63,6 +64,7 @@ from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared_read import SharedRead
 from chatroom.backends.redis.userdata import RedisUserData
+from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
 from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
@@ -159,6 +161,10 @@ class RedisBackend:
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
         self.whowas = RedisWhowas(self.calls)
+        #: Names coming and going, for every node's watchers (MONITOR).
+        self.watching = RedisWatching(self.calls, cluster.prefix)
+        #: This node's counts of its connections, for LUSERS of the cluster.
+        self.census = RedisCensus(self.calls, cluster.node_id, clock)
         self.conversations = RedisConversations(
             self.calls, config.conversation_retention
         )
@@ -246,6 +252,7 @@ class RedisBackend:
         if self.lobby.members:
             wanted.append(self._lobby_channel)
             self._lobby_subscribed = True
+        wanted.extend(self.watching.channels())
         wanted.extend(self.here.channels())
         return wanted
 
@@ -267,6 +274,7 @@ class RedisBackend:
             if member is not None:
                 member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
+        self.census.republish()
 
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
         """``HARVEST``: the node's users' departures decided here, on the
@@ -368,6 +376,7 @@ class RedisBackend:
 
     def lost(self) -> None:
         self._lobby_subscribed = False
+        self.watching.lost()
         self.here.hold()
 
     # -- names --------------------------------------------------------------------
@@ -569,6 +578,8 @@ class RedisBackend:
         elif channel == self._lobby_channel:
             name = message.decode()
             self.lobby.changed(name_key(name), name)
+        elif channel == self.watching.channel:
+            self.watching.on_message(message)
 
     def _for_sessions(self, message: bytes) -> None:
         """A message for this node's sessions (the node channel's forms are

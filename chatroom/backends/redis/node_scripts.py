@@ -51,7 +51,8 @@ return {fresh, expired, due}
 #: its account passes to it, and the rest leave their rooms (the changes,
 #: as the harvesting node decided them on their seatings: ``CHANGED``, the
 #: seatings and the users' names, if they are not) and give up their
-#: names; then the node is no longer registered.
+#: names; then the node is no longer registered, nor its counts
+#: (``P census``).
 HARVEST = Script(
     "harvest",
     r"""
@@ -86,6 +87,7 @@ if refusal then return refusal end
 released(leavers, changes)
 redis.call('SREM', P .. 'nodes', node)
 redis.call('DEL', P .. 'alive:' .. node)
+redis.call('HDEL', P .. 'census', node)  -- its connections count no more
 return {'OK'}
 """,
 )
@@ -184,6 +186,7 @@ for _, user in ipairs(wanted_users) do
     -- a device of u's account here: u is held, and in its rooms, elsewhere
   else
     redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
+    if not v then sighted(user.name, 'online') end  -- freed while away
     if user.account ~= '' then
       redis.call('HSET', SIGNED, u, user.account)
     else

@@ -58,6 +58,13 @@ local function display(u)
   return string.sub(v, string.find(v, ' ', 1, true) + 1)
 end
 
+-- Name `name` came online or went offline (`sighting`): a
+-- chatroom.core.events.Watched to every node's MONITOR watchers.
+local function sighted(name, sighting)
+  redis.call('PUBLISH', P .. 'watch',
+             cjson.encode({type = 'Watched', user = name, sighting = sighting}))
+end
+
 local function holds(u, token)
   local v = redis.call('HGET', USERS, u)
   if v == false then return false end
@@ -446,6 +453,7 @@ end
 
 -- The name u is free again (its rooms left already): its session gone.
 local function unname(u)
+  sighted(display(u), 'offline')
   redis.call('DEL', places_key(u))
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)

@@ -118,6 +118,10 @@ channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             event seq: it gets ``event``, its ``Kicked``,
                             instead)
 channel ``P lobby``         room names whose listing changed
+channel ``P watch``         news of users for their watchers (``MONITOR``):
+                            a name online or offline, published by the
+                            scripts that change ``P users``; away,
+                            realname and account news (:mod:`.watching`)
 ==========================  ===============================================
 
 An event is always :mod:`chatroom.core.codec`'s JSON object, the one
@@ -173,10 +177,12 @@ else
 end
 if old == '' then
   redis.call('HSET', USERS, u, token .. ' ' .. name)
+  sighted(name, 'online')
   return {'OK'}
 end
 local rooms = redis.call('SMEMBERS', places_key(old))
 if old ~= u then
+  sighted(display(old), 'offline')
   redis.call('HDEL', USERS, old)
   for _, r in ipairs(rooms) do
     local mk = members_key(r)
@@ -190,6 +196,7 @@ if old ~= u then
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
+if old ~= u then sighted(name, 'online') end
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,

@@ -213,6 +213,7 @@ class Connection:
             type(reason.value).__name__, "disconnected"
         )
         self.closing = True
+        self._close_reason = described  # closed: nothing left to finish
         self._harvest(described)
         self.server.closed(self.door)
 
@@ -229,23 +230,37 @@ class Connection:
         self.end(room_reason or reason)
 
     def end(self, reason: str) -> None:
-        """Close without the door's goodbye (whatever was sent is flushed)."""
+        """Close without the door's goodbye (whatever was sent is flushed),
+        once the server's count no longer has it (at once in one process;
+        in a cluster once every node's ``LUSERS`` no longer counts it)."""
         if self.closing:
             return
         self.closing = True
-        self._harvest(reason)
-        self._finish(reason)
+        uncounted = self._harvest(reason)
+        if uncounted is None:
+            self._finish(reason)
+        else:
+            uncounted.addCallback(lambda _: self._finish_if_open(reason))
 
-    def _harvest(self, reason: str) -> None:
-        """Give back this connection's name, places and count (once)."""
+    def _harvest(self, reason: str) -> Deferred[None] | None:
+        """Give back this connection's name, places and count (once): what
+        :meth:`ChatServer.forget` returns."""
         door = self.door
-        if self.server.forget(door, self.host):
+        uncounted = self.server.forget(door, self.host)
+        if uncounted is not None:
             self.server.registry.release(door, reason)
             self.log.info(
                 "{user} disconnected: {reason}",
                 user=door.name or self.host,
                 reason=reason,
             )
+        return uncounted
+
+    def _finish_if_open(self, reason: str) -> None:
+        """:meth:`_finish`, unless the socket closed meanwhile (then
+        :meth:`lost` has given everything back, and set the reason)."""
+        if self._close_reason is None:
+            self._finish(reason)
 
     def _finish(self, reason: str) -> None:
         self._cancel_timers()
@@ -401,9 +416,12 @@ class Connection:
         else:
             self._check_idle(now)
 
-    def named(self) -> None:
-        """The session has its name: from now on, the idle check."""
+    def named(self) -> Deferred[None]:
+        """The session has its name: from now on, the idle check; counted
+        so (what :meth:`ChatServer.counted` returns, for the welcome to
+        wait for)."""
         self._set_timer(self.server.clock.seconds() + self.config.ping_interval, IDLE)
+        return self.server.counted(named=1)
 
     def _check_idle(self, now: float) -> None:
         """Ping a client that has been silent for ``--ping-interval`` seconds."""

@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core.accounts import AccountService, Runner
+from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.registry import Registry
@@ -117,6 +118,10 @@ class ChatServer:
         self._admitted_only: set[CountedSocket] = set()
         self._open_only: set[CountedSocket] = set()
         self.connections_per_host: Counter[str] = Counter()
+        #: Of the admitted connections, how many are named, and how many of
+        #: those invisible (IRC's ``+i``): kept as they change, for
+        #: ``LUSERS`` (:meth:`census`).
+        self._named = self._invisible = 0
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
         #: An admin's ``/rehash`` (IRC's ``REHASH``): reloads the
@@ -207,6 +212,22 @@ class ChatServer:
         """The admitted connections not yet harvested, without a new set."""
         return chain(self._admitted_open, self._admitted_only)
 
+    def census(self) -> Census:
+        """This process's connections: named, invisible, not named yet."""
+        return Census(self._named, self._invisible, self.admitted() - self._named)
+
+    def counted(self, named: int = 0, invisible: int = 0) -> Deferred[None]:
+        """A connection was named or gone (``named``: 1 or -1), or an IRC
+        user became invisible or visible (``invisible``: 1 or -1): the
+        registry hears the new :meth:`census`. Fires once a cluster's
+        other nodes count it (at once in one process; a failure is the
+        registry's to make good, at its resume), for a welcome or a
+        goodbye to wait for."""
+        self._named += named
+        self._invisible += invisible
+        written = ensureDeferred(self.registry.count_here(self.census()))
+        return written.addErrback(lambda failure: None)
+
     def opened(self, connection: CountedSocket) -> None:
         """A socket is open (admitted or not); shutdown waits for it."""
         self._open_only.add(connection)
@@ -245,18 +266,20 @@ class ChatServer:
         else:
             self._admitted_only.add(connection)
         self.connections_per_host[host] += 1
+        self.counted()
         return None
 
-    def forget(self, connection: CountedSocket, host: str) -> bool:
-        """Count an admitted connection out; False if it already was."""
+    def forget(self, connection: CountedSocket, host: str) -> Deferred[None] | None:
+        """Count an admitted connection out; None if it already was, else
+        what :meth:`counted` returns."""
         if connection in self._admitted_open:
             self._admitted_open.discard(connection)
             self._open_only.add(connection)  # open until its socket closes
         elif connection in self._admitted_only:
             self._admitted_only.discard(connection)
         else:
-            return False
+            return None
         self.connections_per_host[host] -= 1
         if not self.connections_per_host[host]:
             del self.connections_per_host[host]
-        return True
+        return self.counted(named=-1 if connection.name else 0)

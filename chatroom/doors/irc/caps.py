@@ -13,7 +13,7 @@ by :class:`chatroom.doors.irc.protocol.IRCProtocol` to the clients that
 asked), ``extended-monitor`` (what ``away-notify``, ``account-notify`` and
 ``setname`` tell channel peers also reaches this node's IRC users who
 ``MONITOR`` the nick:
-:meth:`chatroom.doors.irc.session.IRCSession.tell_watchers`) and
+:meth:`chatroom.doors.irc.session.IRCSession.news_of`) and
 ``draft/account-registration`` with no value, or ``before-connect`` with
 ``--irc-register-before-connect`` (registering takes the nick as the
 account's name, and no e-mail: :func:`chatroom.doors.irc.services.register`).

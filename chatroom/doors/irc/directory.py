@@ -10,22 +10,25 @@ sessions) keeps them for the IRC users connected to this node:
 - **who is here**: each registered IRC session by its nick's key, so
   ``WHOIS`` can say a user's realname, idle time (``317``) and away
   message (``301``), and ``PRIVMSG`` to an away user answers ``301``;
-- **who watches whom** (``MONITOR``): a nick's watchers hear ``730``
-  when it arrives and ``731`` when it goes.
+- **who watches whom** (``MONITOR``): a nick's watchers here hear ``730``
+  when it arrives and ``731`` when it goes, and with ``extended-monitor``
+  its ``AWAY``, ``SETNAME`` and ``ACCOUNT``, at any door on any node: the
+  shared side tells every node's door the
+  :class:`~chatroom.core.events.Watched` news it :meth:`Directory.heard`
+  (:mod:`chatroom.core.watching`), while the door has watchers.
 
 Users of the other doors, and IRC users of other cluster nodes, are not in
 it: ``WHOIS`` and ``WHO`` find the first through their rooms and the
 second by their presence, which their own node shares
-(:mod:`chatroom.core.presence`); ``MONITOR`` sees both online, but hears
-of this node's arrivals and departures only (docs/irc.md says so). Who
-was here (``WHOWAS``) is the core's, for every node
-(:mod:`chatroom.core.whowas`).
+(:mod:`chatroom.core.presence`). Who was here (``WHOWAS``) is the
+core's, for every node (:mod:`chatroom.core.whowas`).
 """
 
 from __future__ import annotations
 
 from typing import Generic, Protocol, TypeVar
 
+from chatroom.core.events import Sighting, Watched
 from chatroom.core.text import name_key
 
 
@@ -35,6 +38,8 @@ class Listed(Protocol):
     module: no import cycle.)"""
 
     def monitored(self, nick: str, online: bool) -> None: ...
+
+    def news_of(self, news: Watched) -> None: ...
 
 
 S = TypeVar("S", bound=Listed)
@@ -56,32 +61,45 @@ class Directory(Generic[S]):
     def arrived(self, session: S, nick: str) -> None:
         """``session`` now holds ``nick`` (registered, or renamed to it)."""
         self.here[name_key(nick)] = session
-        self._tell(nick, online=True)
 
     def left(self, session: S, nick: str) -> None:
         """``session`` no longer holds ``nick`` (renamed, or gone)."""
         key = name_key(nick)
         if self.here.get(key) is session:  # not already someone else's
             del self.here[key]
-            self._tell(nick, online=False)
 
     # -- MONITOR --------------------------------------------------------------
 
-    def watch(self, session: S, nick: str) -> None:
+    def watch(self, session: S, nick: str) -> bool:
+        """``session`` watches ``nick``: True if it is the first nick anyone
+        here watches (the door then follows the shared side's news)."""
+        first = not self.watchers
         self.watchers.setdefault(name_key(nick), set()).add(session)
+        return first
 
-    def unwatch(self, session: S, nick: str) -> None:
+    def unwatch(self, session: S, nick: str) -> bool:
+        """``session`` no longer watches ``nick``: True if nobody here
+        watches anyone any more (the door then stops following)."""
         key = name_key(nick)
         watching = self.watchers.get(key)
         if watching is not None:
             watching.discard(session)
             if not watching:
                 del self.watchers[key]
+                return not self.watchers
+        return False
 
-    def _tell(self, nick: str, online: bool) -> None:
-        """``730``/``731`` to the nick's watchers: door-local, as ``MONITOR``
-        lists are this door's, of its users on this node (the only news the
-        door tells by itself, with :meth:`IRCSession.tell_watchers`; every
-        event of the shared side reaches its users through the core)."""
-        for watcher in list(self.watchers.get(name_key(nick), ())):
-            watcher.monitored(nick, online)
+    def heard(self, news: Watched) -> None:
+        """The shared side's news of a user (:mod:`chatroom.core.watching`),
+        to the sessions here watching its name: ``730``/``731``, or what
+        ``extended-monitor`` tells (each session decides: its caps, the
+        channels it shares with the user)."""
+        watchers = self.watchers.get(name_key(news.user))
+        if not watchers:
+            return
+        online = news.sighting is Sighting.ONLINE
+        for watcher in list(watchers):
+            if online or news.sighting is Sighting.OFFLINE:
+                watcher.monitored(news.user, online)
+            else:
+                watcher.news_of(news)

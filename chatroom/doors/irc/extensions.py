@@ -179,7 +179,5 @@ async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
     session.realname = realname
     if not await session.share_presence():  # before the echo
         return
-    line = build(session.source, "SETNAME", realname)
     if "setname" in session.caps:
-        session.send(line)
-    session.tell_watchers(line, "setname")
+        session.send(build(session.source, "SETNAME", realname))

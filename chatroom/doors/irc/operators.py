@@ -146,6 +146,8 @@ async def user_mode(session: IRCSession, target: str, rest: tuple[str, ...]) -> 
             adding = letter == "+"
         elif letter in "iw" + BOT_MODE:
             if letter == "i":
+                if adding != session.invisible:  # LUSERS counts it
+                    session.server.counted(invisible=1 if adding else -1)
                 session.invisible = adding
             elif letter == "w":
                 session.wallops = adding

@@ -30,7 +30,6 @@ from chatroom.doors.irc.wire import (
     RPL_MONONLINE,
     RPL_WHOISACCOUNT,
     RPL_WHOISBOT,
-    build,
     channel,
     chunks,
     safe_target,
@@ -161,7 +160,8 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
     user are answered ``301`` and ``WHOIS`` shows it (the message is this
     door's to keep, of its own users); a change is the core's news to
     everyone sharing a channel (``away-notify``: ``AWAY``, on every node,
-    and after the user's ``JOIN`` to a channel's members here)."""
+    and after the user's ``JOIN`` to a channel's members here), and to
+    whoever monitors the user (``extended-monitor``)."""
     message = params[0] if params else ""
     changed = message != session.away
     session.away = message
@@ -173,12 +173,6 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
         session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")
     if changed:
         await session.registry.set_away(session.member, message)
-        line = (
-            build(session.source, "AWAY", message)
-            if message
-            else build(session.source, "AWAY")
-        )
-        session.tell_watchers(line, "away-notify")
 
 
 # -- MONITOR ----------------------------------------------------------------------
@@ -205,16 +199,15 @@ async def monitor(session: IRCSession, params: tuple[str, ...]) -> None:
                 )
                 break
             watching[name_key(nick)] = nick
-            session.directory.watch(session, nick)
+            if session.directory.watch(session, nick):
+                await session.registry.follow_names(session.directory.heard, True)
             added.append(nick)
         await status(session, added)
     elif sub == "-":
-        for nick in targets:
-            if watching.pop(name_key(nick), None) is not None:
-                session.directory.unwatch(session, nick)
+        dropped = [key for key in map(name_key, targets) if watching.pop(key, None)]
+        session.stop_watching(dropped)
     elif sub == "C":
-        for key in list(watching):
-            session.directory.unwatch(session, key)
+        session.stop_watching(list(watching))
         watching.clear()
     elif sub == "L":
         for line in chunks(watching.values()):

@@ -144,13 +144,13 @@ async def time_(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``251``-``255``, ``265`` and ``266``: the users of every door on this
-    server (a cluster node counts its own: the others' are not known here),
-    the connections not signed on yet (``253``) and the rooms (``254``)."""
-    server = session.server
-    users = sum(1 for connection in server.each_admitted() if connection.name)
-    unknown = server.admitted() - users
-    invisible = sum(1 for other in session.directory.here.values() if other.invisible)
+    """``251``-``255``, ``265`` and ``266``: the users of every door on the
+    whole server (every node of a cluster: :mod:`chatroom.core.census`),
+    the connections not signed on yet (``253``) and the rooms (``254``);
+    ``255`` and ``265`` count this node's users."""
+    here = session.server.census()
+    every = await session.registry.census(here)
+    users, invisible, unknown = every.users, every.invisible, every.unknown
     rooms = len((await session.registry.list_rooms()).rooms)
     session.numeric(
         irc.RPL_LUSERCLIENT,
@@ -159,6 +159,6 @@ async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
     if unknown:
         session.numeric(irc.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
     session.numeric(irc.RPL_LUSERCHANNELS, str(rooms), "channels formed")
-    session.numeric(irc.RPL_LUSERME, f"I have {users} clients and 0 servers")
-    session.numeric(RPL_LOCALUSERS, f"Current local users: {users}")
+    session.numeric(irc.RPL_LUSERME, f"I have {here.users} clients and 0 servers")
+    session.numeric(RPL_LOCALUSERS, f"Current local users: {here.users}")
     session.numeric(RPL_GLOBALUSERS, f"Current global users: {users}")

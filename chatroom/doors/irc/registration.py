@@ -126,9 +126,10 @@ async def try_register(session: IRCSession) -> None:
         else:  # 432, or 433 (taken, registered): the client picks another
             session.refuse(refused, "NICK", wanted)
         return
-    session.register(wanted)
+    counted = session.register(wanted)  # counted on every node before the welcome
     if not await session.share_presence():  # before the welcome: see its docstring
         return
+    await counted
     bouncer.share_stamps(session, pending.account)
     session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
     welcome(session)

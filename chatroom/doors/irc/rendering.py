@@ -79,10 +79,12 @@ from chatroom.core.events import (
     RoomEvent,
     RoomNotice,
     SettingChanged,
+    Sighting,
     TagMessage,
     TopicChanged,
     Typing,
     Wallops,
+    Watched,
     relayed_only,
 )
 from chatroom.doors.irc.caps import RENDERING
@@ -342,6 +344,17 @@ class IRCRenderer:
         account = self.account(event) or "*"
         user, room = event.user, channel(event.room)
         return build(self.source(user), "JOIN", room, account, self.realnames(user))
+
+    def watched(self, news: Watched) -> bytes:
+        """What ``extended-monitor`` tells a watcher of ``news``, plain:
+        the line of the :class:`AwayChanged`, :class:`RealnameChanged` or
+        :class:`AccountChanged` it stands for, as ``away-notify``,
+        ``setname`` and ``account-notify`` render them."""
+        if news.sighting is Sighting.AWAY:
+            return self._away(AwayChanged(news.user, news.value))
+        if news.sighting is Sighting.REALNAME:
+            return self._plain[RealnameChanged](RealnameChanged(news.user, news.value))
+        return build_words(self.source(news.user), "ACCOUNT", news.value)
 
     def _away(self, event: AwayChanged) -> bytes:
         """``AWAY :message``, or ``AWAY`` alone for being back."""

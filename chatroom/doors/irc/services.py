@@ -121,14 +121,12 @@ async def _register(session: IRCSession, args: list[str]) -> None:
 async def register_nick(session: IRCSession, password: str) -> str:
     """Register the current nick as an account and sign in to it (the
     core's, as the line door's ``/register``); the account's name."""
-    account = await session.account_changing(
-        registering.register_name(
-            session.server.account_service,
-            session.registry,
-            session.member,
-            password,
-            session.host,
-        )
+    account = await registering.register_name(
+        session.server.account_service,
+        session.registry,
+        session.member,
+        password,
+        session.host,
     )
     return account.name
 
@@ -161,14 +159,12 @@ async def _set(session: IRCSession, args: list[str]) -> None:
 
 async def _drop(session: IRCSession, args: list[str]) -> None:
     _need(args, 1, "DROP <password>")
-    account = await session.account_changing(
-        registering.unregister(
-            session.server.account_service,
-            session.registry,
-            session.member,
-            args[-1],
-            session.host,
-        )
+    account = await registering.unregister(
+        session.server.account_service,
+        session.registry,
+        session.member,
+        args[-1],
+        session.host,
     )
     tell(session, f"Account {account.name} dropped: you are logged out")
 

@@ -20,9 +20,9 @@ answered: the channel is ours), :meth:`parted` (left, kicked, deleted).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, NamedTuple, cast
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -31,7 +31,7 @@ from twisted.words.protocols import irc
 from chatroom.core.accounts import Account
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Joined, Listing, Welcome
+from chatroom.core.events import Joined, Listing, Sighting, Watched, Welcome
 from chatroom.core.presence import Presence
 from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
@@ -52,13 +52,17 @@ from chatroom.doors.irc.wire import (
     RPL_MONONLINE,
     RPL_TOPICWHOTIME,
     build,
-    build_words,
     channel,
     refusal,
 )
 from chatroom.wire.tags import tag_section
 
-T = TypeVar("T")
+#: The capability each kind of extended-monitor news needs.
+WATCHED_CAPS = {
+    Sighting.AWAY: "away-notify",
+    Sighting.REALNAME: "setname",
+    Sighting.ACCOUNT: "account-notify",
+}
 
 #: The session's states: before the nick is ours, after, and after it
 #: ended (out of the door's directory).
@@ -352,47 +356,41 @@ class IRCSession:
         self.caps = shared_caps(caps)
         self.render = self.renderer.encoder(caps)
 
-    def tell_watchers(self, line: bytes, cap: str) -> None:
-        """``line`` (news of this user: ``AWAY``, ``SETNAME``, ``ACCOUNT``)
-        to the IRC users here who ``MONITOR`` its nick with
-        ``extended-monitor`` and ``cap`` but share no channel with it (those
-        who share one had the core's event), with ``@time`` for those with
-        ``server-time`` (IRCv3 extended-monitor).
-
-        Door-local, and the door's only fan-out of its own: ``MONITOR``
-        lists are this door's, of its users on this node; everything
-        else reaches the door's users through the core's fan-out."""
-        if self.name is None:
+    def news_of(self, news: Watched) -> None:
+        """News of a user this client monitors (``AWAY``, ``SETNAME``,
+        ``ACCOUNT``: :class:`~chatroom.core.events.Watched`), if it has
+        ``extended-monitor`` and the news' capability, shares no channel
+        with the user (then it had the news there) and is not the user,
+        with ``@time`` for ``server-time`` (IRCv3 extended-monitor)."""
+        if self.name is None or name_key(self.name) == name_key(news.user):
             return
-        watchers = self.directory.watchers.get(name_key(self.name), ())
-        mine = {name_key(had) for had in self._channels}
-        for other in list(watchers):
-            if other is self or cap not in other.caps:
-                continue
-            if "extended-monitor" not in other.caps:
-                continue
-            if any(name_key(had) in mine for had in other._channels):
-                continue
-            timed = "server-time" in other.caps
-            other.connection.send(self.renderer.timed(line) if timed else line)
+        caps = self.caps
+        if WATCHED_CAPS[news.sighting] not in caps or "extended-monitor" not in caps:
+            return
+        if any(name_key(had) in news.rooms for had in self._channels):
+            return
+        line = self.renderer.watched(news)
+        self.connection.send(
+            self.renderer.timed(line) if "server-time" in caps else line
+        )
+
+    def stop_watching(self, keys: Iterable[str]) -> None:
+        """This client monitors ``keys`` no more; if nobody here monitors
+        anyone now, the door stops following the shared side's news."""
+        last = False
+        for key in keys:
+            last = self.directory.unwatch(self, key) or last
+        if last:
+            following = Deferred.fromCoroutine(
+                self.registry.follow_names(self.directory.heard, False)
+            )
+            following.addErrback(lambda failure: None)  # a resume forgets it
 
     async def set_account(self, key: str) -> None:
         """The registered session signs in to account ``key`` ("" signs it
-        out), as :meth:`account_changing` tells."""
-        await self.account_changing(self.registry.set_account(self.member, key))
-
-    async def account_changing(self, change: Awaitable[T]) -> T:
-        """Run a core operation that may sign the session in or out: the
-        core tells its rooms (``account-notify``); the users here who
-        monitor it with ``extended-monitor`` and share no channel with it
-        hear ``ACCOUNT`` from here."""
-        before = self.registry.account_of(self.member)
-        done = await change
-        if self.registry.account_of(self.member) != before and not self.closing:
-            shown = self.registry.account_named(self.nick) or "*"
-            told = build_words(self.source, "ACCOUNT", shown)
-            self.tell_watchers(told, "account-notify")
-        return done
+        out): the core tells its rooms (``account-notify``) and whoever
+        monitors it (``extended-monitor``)."""
+        await self.registry.set_account(self.member, key)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         self.gone()  # watchers and WHOWAS know at once, as the rooms do
@@ -417,14 +415,16 @@ class IRCSession:
     def now(self) -> float:
         return self.server.clock.seconds()
 
-    def register(self, nick: str) -> None:
-        """The registry gave us ``nick``: registration is complete."""
+    def register(self, nick: str) -> Deferred[None]:
+        """The registry gave us ``nick``: registration is complete. Fires
+        once the server counts the session named (``LUSERS``)."""
         self.name = nick
         self.state = REGISTERED
         self.signing_in = self.wanted = None
         self.signed_on = self.spoke = self.now
-        self.connection.named()
+        counted = self.connection.named()
         self.directory.arrived(self, nick)
+        return counted
 
     async def renamed(self, nick: str) -> None:
         """The registry gave us ``nick`` for the one we had (``NICK``,
@@ -492,11 +492,12 @@ class IRCSession:
         """The session ended (it quit, or its connection closed): out of
         the door's directory, once, and its nick into ``WHOWAS`` (unless
         its ``QUIT`` put it there)."""
-        for key in list(self._monitoring or ()):
-            self.directory.unwatch(self, key)
+        self.stop_watching(list(self._monitoring or ()))
         self._monitoring = None
         if self.state == REGISTERED and self.name is not None:
             self.directory.left(self, self.name)
+            if self.invisible:
+                self.server.counted(invisible=-1)
             if not self._whowas_told:
                 Deferred.fromCoroutine(self.remember_gone(self.name))
         self.state = GONE

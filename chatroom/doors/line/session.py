@@ -286,7 +286,7 @@ class LineSession:
             return
         self.name = name
         self.state = LOBBY
-        self.connection.named()
+        await self.connection.named()  # counted on every node before WELCOME
         self.log.info("{host} is now {user}", host=self.host, user=name)
         self.send(format_line("WELCOME", name))
         for line in self.connection.config.motd or ():  # --motd, if given

@@ -1,0 +1,94 @@
+"""Every node's counts of its connections, for ``LUSERS``: Redis's :class:`CensusSteps`.
+
+``P census`` is a hash, node → ``"users invisible unknown"``: each node
+writes its own field (one ``HSET``, at most one per reactor turn, shared
+by the turn's changes) whenever its counts change (a connection admitted,
+named, or gone; an IRC user's ``+i``); a sign-on's welcome and a
+goodbye's close wait for it, so a question that the
+client's next step prompts, on any node, finds it counted. A question (:data:`TOTAL`)
+adds up the fields of the other nodes whose heartbeat is alive (one
+``HGETALL`` and an ``EXISTS`` per node: as many nodes, never as many
+users) to the asker's own counts, taken as they are. A node that dies
+stops counting when its heartbeat expires, the moment the others would
+harvest it; the harvest (``HARVEST``) and a node's own departure drop its
+field, and a resume writes it again (Redis may have lost it).
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.prelude import Script
+from chatroom.core.census import Census
+
+#: ARGV: P, node. The sums of the other live nodes' fields of ``P census``:
+#: {users, invisible, unknown}.
+TOTAL = Script(
+    "census-total",
+    r"""
+local sums = {0, 0, 0}
+local fields = redis.call('HGETALL', P .. 'census')
+for i = 1, #fields, 2 do
+  local node = fields[i]
+  if node ~= ARGV[2] and redis.call('EXISTS', P .. 'alive:' .. node) == 1 then
+    local n = 1
+    for count in string.gmatch(fields[i + 1], '%d+') do
+      sums[n] = sums[n] + tonumber(count)
+      n = n + 1
+    end
+  end
+end
+return sums
+""",
+)
+
+
+class RedisCensus:
+    """A node's counts, written to its field and added to the others'."""
+
+    def __init__(self, calls: RedisCalls, node: str, clock: IReactorTime) -> None:
+        self.calls = calls
+        self.node = node
+        self.clock = clock
+        self.key = f"{calls.prefix}census"
+        #: The counts last handed in, written again by a resume.
+        self.here = Census()
+        #: Who waits for the write of this reactor turn, once one is due.
+        self._waiting: list[Deferred[None]] | None = None
+
+    async def publish(self, here: Census) -> None:
+        """One write per reactor turn at most, of the counts as they are
+        then: every change of the turn (a storm's sign-ons) shares it, and
+        each caller returns once it is done."""
+        self.here = here
+        if self._waiting is None:
+            self._waiting = []
+            self.clock.callLater(0, self._write)
+        written: Deferred[None] = Deferred()
+        self._waiting.append(written)
+        await written
+
+    def republish(self) -> None:
+        """After a resume: the field as this node's counts are."""
+        writing = Deferred.fromCoroutine(self.publish(self.here))
+        writing.addErrback(lambda failure: None)
+
+    def _write(self) -> None:
+        waiting, self._waiting = self._waiting or [], None
+        here = self.here
+        value = f"{here.users} {here.invisible} {here.unknown}"
+        writing = Deferred.fromCoroutine(
+            self.calls.command("HSET", self.key, self.node, value)
+        )
+
+        def done(result: object) -> None:  # lost: the resume writes it
+            for written in waiting:
+                written.callback(None)
+
+        writing.addBoth(done)
+
+    async def total(self, here: Census) -> Census:
+        users, invisible, unknown = await self.calls.eval(TOTAL, self.node)
+        return here + Census(int(users), int(invisible), int(unknown))
