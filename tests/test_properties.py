@@ -84,21 +84,37 @@ CONFIG = ServerConfig(
 )
 
 
-class World:
-    """One server, a clock, and up to ``CLIENTS`` client slots."""
+class ClientSlots:
+    """Up to ``CLIENTS`` client slots over the doors of ``factories``
+    (slot ``n`` on ``factories[n % len(factories)]``): one server here,
+    two nodes in ``tests/cluster/test_properties_cluster.py``."""
 
-    def __init__(self) -> None:
-        self.clock = Clock()
-        self.server = local_server(CONFIG, self.clock)
-        self.factory = ChatFactory(self.server)
+    def __init__(self, factories: list[ChatFactory]) -> None:
+        self.factories = factories
         self.slots: list[tuple[ChatProtocol, StringTransport] | None] = [None] * CLIENTS
         self.output: list[bytes] = []
+
+    def step(self, step: tuple) -> None:
+        """One of a script's steps; "wait" is the subclass's (:meth:`wait`)."""
+        if step[0] == "connect":
+            self.connect(step[1])
+        elif step[0] == "send":
+            self.send(step[1], step[2])
+        elif step[0] == "drop":
+            self.drop(step[1])
+        else:
+            self.wait(step[1])
+
+    def wait(self, seconds: float) -> None:
+        """Time passes (nothing on real nodes, whose clock is the reactor's)."""
 
     def connect(self, slot: int) -> None:
         if self.slots[slot] is None:
             address = IPv4Address("TCP", "10.0.0.1", slot)
             transport = StringTransport(peerAddress=address)
-            protocol = self.factory.buildProtocol(address)
+            factory = self.factories[slot % len(self.factories)]
+            protocol = factory.buildProtocol(address)
+            assert protocol is not None
             protocol.makeConnection(transport)
             self.slots[slot] = (protocol, transport)
 
@@ -113,8 +129,9 @@ class World:
             held[0].connectionLost(Failure(ConnectionDone()))
             self.slots[slot] = None
 
-    def settle(self) -> None:
-        """Do what the reactor would: deliver connectionLost to closed sockets."""
+    def collect(self) -> None:
+        """Do what the reactor would: keep what each client was sent, and
+        deliver connectionLost to the sockets the server closed."""
         for slot, entry in enumerate(self.slots):
             if entry is None:
                 continue
@@ -126,6 +143,21 @@ class World:
 
     def connected(self) -> list[ChatProtocol]:
         return [entry[0] for entry in self.slots if entry is not None]
+
+
+class World(ClientSlots):
+    """One server, a clock, and up to ``CLIENTS`` client slots."""
+
+    def __init__(self) -> None:
+        self.clock = Clock()
+        self.server = local_server(CONFIG, self.clock)
+        super().__init__([ChatFactory(self.server)])
+
+    def wait(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def settle(self) -> None:
+        self.collect()
 
 
 @dataclass
@@ -220,14 +252,7 @@ class RegistryInvariantTests(unittest.TestCase):
         """After every step, registries match the clients and output is clean."""
         world = World()
         for step in script:
-            if step[0] == "connect":
-                world.connect(step[1])
-            elif step[0] == "send":
-                world.send(step[1], step[2])
-            elif step[0] == "drop":
-                world.drop(step[1])
-            else:
-                world.clock.advance(step[1])
+            world.step(step)
             world.settle()
             self.check(world)
         for slot in range(CLIENTS):

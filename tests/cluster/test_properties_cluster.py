@@ -12,7 +12,7 @@ on either node; no room left empty; every line sent clean.
 Hypothesis cannot await, so it draws the scripts first and the test runs
 each against the cluster (no shrinking: a failure names its whole script).
 The step "wait" jumps a fake clock in the one-server test; real nodes run
-on the reactor's clock, so here it is left out.
+on the reactor's clock, so here it passes nothing (:meth:`ClientSlots.wait`).
 """
 
 from __future__ import annotations
@@ -22,21 +22,18 @@ from typing import Any
 import txredisapi
 from hypothesis import HealthCheck, Phase, given, settings
 from twisted.internet import defer, reactor, task
-from twisted.internet.address import IPv4Address
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.internet.error import ConnectionDone
-from twisted.internet.testing import StringTransport
-from twisted.python.failure import Failure
 
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core.text import name_key
-from chatroom.doors.line.protocol import ChatFactory, ChatProtocol
+from chatroom.doors.line.protocol import ChatFactory
 from chatroom.wiring.tap import ChatroomService
 from tests.cluster.support import ClusterTestCase
 from tests.support import redis_backend
 from tests.test_properties import (
     CLIENTS,
     CONFIG,
+    ClientSlots,
     RoomState,
     Snapshot,
     check_snapshot,
@@ -97,35 +94,12 @@ def drawn_scripts(count: int, drawn: int) -> list[list[tuple[Any, ...]]]:
     return [OPENING + script for script in longest]
 
 
-class ClusterWorld:
+class ClusterWorld(ClientSlots):
     """Two nodes and up to ``CLIENTS`` client slots spread over them."""
 
     def __init__(self, nodes: list[ChatroomService]) -> None:
-        self.nodes = nodes
-        self.factories = [ChatFactory(node.server) for node in nodes]
+        super().__init__([ChatFactory(node.server) for node in nodes])
         self.backends: list[RedisBackend] = [redis_backend(n.server) for n in nodes]
-        self.slots: list[tuple[ChatProtocol, StringTransport] | None] = [None] * CLIENTS
-        self.output: list[bytes] = []
-
-    def connect(self, slot: int) -> None:
-        if self.slots[slot] is None:
-            address = IPv4Address("TCP", "10.0.0.1", slot)
-            transport = StringTransport(peerAddress=address)
-            protocol = self.factories[slot % 2].buildProtocol(address)
-            assert protocol is not None
-            protocol.makeConnection(transport)
-            self.slots[slot] = (protocol, transport)
-
-    def send(self, slot: int, data: bytes) -> None:
-        held = self.slots[slot]
-        if held is not None:
-            held[0].dataReceived(data)
-
-    def drop(self, slot: int) -> None:
-        held = self.slots[slot]
-        if held is not None:
-            held[0].connectionLost(Failure(ConnectionDone()))
-            self.slots[slot] = None
 
     @defer.inlineCallbacks
     def quiet(self):
@@ -148,21 +122,10 @@ class ClusterWorld:
 
     @defer.inlineCallbacks
     def settle(self):
-        """The step's work done, then what a reactor would do: deliver
-        connectionLost to the connections the nodes closed."""
+        """The step's work done, then what a reactor would do (:meth:`collect`)."""
         yield self.quiet()
-        for slot, entry in enumerate(self.slots):
-            if entry is None:
-                continue
-            _protocol, transport = entry
-            self.output.append(transport.value())
-            transport.clear()
-            if transport.disconnecting:
-                self.drop(slot)
+        self.collect()
         yield self.quiet()
-
-    def connected(self) -> list[ChatProtocol]:
-        return [entry[0] for entry in self.slots if entry is not None]
 
     @defer.inlineCallbacks
     def snapshot(self, redis: Any):
@@ -221,12 +184,7 @@ class ClusterRegistryInvariantTests(ClusterTestCase):
             world = ClusterWorld(nodes)
             try:
                 for step in script:
-                    if step[0] == "connect":
-                        world.connect(step[1])
-                    elif step[0] == "send":
-                        world.send(step[1], step[2])
-                    elif step[0] == "drop":
-                        world.drop(step[1])
+                    world.step(step)
                     yield world.settle()
                     check_snapshot(self, (yield world.snapshot(redis)))
                 for slot in range(CLIENTS):
