@@ -2,7 +2,8 @@
 
 :class:`OnTwoNodes` goes before an :class:`tests.test_irc.IRCTestCase`
 subclass in a new class's bases, and the test class's tests run unchanged
-on two chat servers that share a fresh ``redis-server``: the test's users
+on two chat servers that share a ``redis-server`` (one per test process,
+emptied before each test): the test's users
 connect to the two in turn (``IRCTestCase.next_door``), so a test of two
 users has one on each node, and its assertions prove that the cluster
 behaves as one server does.
@@ -28,10 +29,13 @@ reactor would run it.
 from __future__ import annotations
 
 import os
+import subprocess
+import tempfile
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import pytest
+import txredisapi
 from greenlet import getcurrent, greenlet
 from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.interfaces import IProtocol
@@ -43,7 +47,7 @@ from chatroom.backends.redis.link import RedisLink
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, RedisAddress
 from chatroom.doors.base.server import ChatServer
-from tests.cluster.support import NO_REDIS, REDIS_SERVER, RedisProcess
+from tests.cluster.support import _RUNNING, NO_REDIS, REDIS_SERVER
 from tests.support import free_port, redis_backend, settle_with
 from tests.test_irc import IRCTestCase
 
@@ -110,7 +114,7 @@ def nodes_quiet(backends: list[RedisBackend], clock: task.Clock | None = None):
             raise AssertionError(f"the nodes did not go quiet in {QUIET_WITHIN} s")
         if clock is not None:
             task.Clock.advance(clock, 0)
-        yield task.deferLater(reactor, 0.001, lambda: None)
+        yield task.deferLater(reactor, 0, lambda: None)
         now = [backend.calls.deadlines.begun for backend in backends]
         if now != begun or any(len(backend.calls.deadlines) for backend in backends):
             begun, rounds = now, 0
@@ -119,6 +123,47 @@ def nodes_quiet(backends: list[RedisBackend], clock: task.Clock | None = None):
             [backend.calls.caught_up.wait() for backend in backends]
         )
         rounds += 1
+
+
+#: The ``redis-server`` the two-node tests of this process share, emptied
+#: before each test (starting one per test cost a third of their time).
+#: A plain child process, not the reactor's: one that outlives a test would
+#: leave trial's reactor unclean. Killed at exit (``_RUNNING``).
+_shared: subprocess.Popen[bytes] | None = None
+_shared_port = 0
+
+
+@defer.inlineCallbacks
+def emptied_redis():
+    """The URL of the shared ``redis-server``, started if it is not
+    running, once it answers, emptied."""
+    global _shared, _shared_port
+    assert REDIS_SERVER is not None
+    if _shared is None or _shared.poll() is not None:
+        _shared_port = free_port()
+        listen = ["--port", str(_shared_port), "--bind", "127.0.0.1"]
+        _shared = subprocess.Popen(
+            [REDIS_SERVER, *listen, "--save", "", "--appendonly", "no"],
+            cwd=tempfile.mkdtemp(prefix="chatroom-redis-"),
+            stdout=subprocess.DEVNULL,
+        )
+        _RUNNING.add(_shared.pid)
+    deadline = reactor.seconds() + QUIET_WITHIN
+    while True:
+        try:
+            connection = yield txredisapi.Connection(
+                "127.0.0.1", _shared_port, reconnect=False
+            )
+            break
+        except (ConnectionRefusedError, ValueError):  # txredisapi's "could not connect"
+            if reactor.seconds() > deadline:
+                raise
+            yield task.deferLater(reactor, 0.01, lambda: None)
+    try:
+        yield connection.flushall()
+    finally:
+        yield connection.disconnect()
+    return f"redis://127.0.0.1:{_shared_port}/0"
 
 
 class OnTwoNodes(IRCTestCase):
@@ -163,10 +208,8 @@ class OnTwoNodes(IRCTestCase):
 
     def start_servers(self) -> list[ChatServer]:
         """Two nodes, ``one`` and ``two``, on a fresh ``redis-server``."""
-        redis = RedisProcess(free_port())
-        wait_for(redis.start())
-        self.addCleanup(redis.stop)
-        servers = [self._node(redis.url, name) for name in ("one", "two")]
+        url = wait_for(emptied_redis())
+        servers = [self._node(url, name) for name in ("one", "two")]
         backends = [redis_backend(server) for server in servers]
         for server, backend in zip(servers, backends, strict=True):
             wait_for(backend.when_available())
