@@ -1,7 +1,7 @@
 """The IRC door's unit tests, run on two Redis-backed nodes (issue 36).
 
 Each class here is one of the IRC door's test classes with
-:class:`tests.cluster.two_nodes.OnTwoNodes` before it: the same tests, the
+:class:`tests.cluster.two_nodes.IRCDoorOnTwoNodes` before it: the same tests, the
 users of each spread over two nodes sharing a ``redis-server``. Left out:
 the tests marked ``in_process_only`` (they look inside the in-process
 back-end), and ``PresenceSharedBeforeAnswerTests``, which holds the
@@ -51,33 +51,37 @@ from tests import (
     test_ircv3_history,
     test_reactions,
 )
-from tests.cluster.two_nodes import OnTwoNodes
+from tests.cluster.two_nodes import IRCDoorOnTwoNodes
 
 
-class IRCRegistrationOnTwoNodesTests(OnTwoNodes, test_irc.IRCRegistrationTests):
+class IRCRegistrationOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc.IRCRegistrationTests):
     """``test_irc.IRCRegistrationTests`` on two nodes."""
 
 
-class ChannelOnTwoNodesTests(OnTwoNodes, test_irc.ChannelTests):
+class ChannelOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc.ChannelTests):
     """``test_irc.ChannelTests`` on two nodes."""
 
 
-class AccountTagOnTwoNodesTests(OnTwoNodes, test_irc_account_caps.AccountTagTests):
+class AccountTagOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_account_caps.AccountTagTests
+):
     """``test_irc_account_caps.AccountTagTests`` on two nodes."""
 
 
-class ExtendedJoinOnTwoNodesTests(OnTwoNodes, test_irc_account_caps.ExtendedJoinTests):
+class ExtendedJoinOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_account_caps.ExtendedJoinTests
+):
     """``test_irc_account_caps.ExtendedJoinTests`` on two nodes."""
 
 
 class AccountNotifyOnTwoNodesTests(
-    OnTwoNodes, test_irc_account_caps.AccountNotifyTests
+    IRCDoorOnTwoNodes, test_irc_account_caps.AccountNotifyTests
 ):
     """``test_irc_account_caps.AccountNotifyTests`` on two nodes."""
 
 
 class SaslAfterRegistrationOnTwoNodesTests(
-    OnTwoNodes, test_irc_account_caps.SaslAfterRegistrationTests
+    IRCDoorOnTwoNodes, test_irc_account_caps.SaslAfterRegistrationTests
 ):
     """``test_irc_account_caps.SaslAfterRegistrationTests`` on two nodes."""
 
@@ -90,106 +94,110 @@ class SaslAfterRegistrationOnTwoNodesTests(
     }
 
 
-class AdminOnTwoNodesTests(OnTwoNodes, test_irc_admins.AdminTests):
+class AdminOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_admins.AdminTests):
     """``test_irc_admins.AdminTests`` on two nodes."""
 
 
-class IRCBadInputOnTwoNodesTests(OnTwoNodes, test_irc_bad_input.IRCBadInputTests):
+class IRCBadInputOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_bad_input.IRCBadInputTests
+):
     """``test_irc_bad_input.IRCBadInputTests`` on two nodes."""
 
 
-class IRCBigRoomOnTwoNodesTests(OnTwoNodes, test_irc_big_room.IRCBigRoomTests):
+class IRCBigRoomOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_big_room.IRCBigRoomTests):
     """``test_irc_big_room.IRCBigRoomTests`` on two nodes."""
 
 
 class MissingTargetOnTwoNodesTests(
-    OnTwoNodes, test_irc_channel_numerics.MissingTargetTests
+    IRCDoorOnTwoNodes, test_irc_channel_numerics.MissingTargetTests
 ):
     """``test_irc_channel_numerics.MissingTargetTests`` on two nodes."""
 
 
 class KeyAndInviteOnTwoNodesTests(
-    OnTwoNodes, test_irc_channel_numerics.KeyAndInviteTests
+    IRCDoorOnTwoNodes, test_irc_channel_numerics.KeyAndInviteTests
 ):
     """``test_irc_channel_numerics.KeyAndInviteTests`` on two nodes."""
 
 
 class OperatorStepsDownOnTwoNodesTests(
-    OnTwoNodes, test_irc_channel_numerics.OperatorStepsDownTests
+    IRCDoorOnTwoNodes, test_irc_channel_numerics.OperatorStepsDownTests
 ):
     """``test_irc_channel_numerics.OperatorStepsDownTests`` on two nodes."""
 
 
 class SecretChannelOnTwoNodesTests(
-    OnTwoNodes, test_irc_channel_numerics.SecretChannelTests
+    IRCDoorOnTwoNodes, test_irc_channel_numerics.SecretChannelTests
 ):
     """``test_irc_channel_numerics.SecretChannelTests`` on two nodes."""
 
 
 class PrivateChathistoryOnTwoNodesTests(
-    OnTwoNodes, test_irc_chathistory_private.PrivateChathistoryTests
+    IRCDoorOnTwoNodes, test_irc_chathistory_private.PrivateChathistoryTests
 ):
     """``test_irc_chathistory_private.PrivateChathistoryTests`` on two nodes."""
 
 
 class IRCConformanceQuitOnTwoNodesTests(
-    OnTwoNodes, test_irc_conformance.IRCConformanceQuitTests
+    IRCDoorOnTwoNodes, test_irc_conformance.IRCConformanceQuitTests
 ):
     """``test_irc_conformance.IRCConformanceQuitTests`` on two nodes."""
 
 
 class PingKickInviteOnTwoNodesTests(
-    OnTwoNodes, test_irc_conformance.PingKickInviteTests
+    IRCDoorOnTwoNodes, test_irc_conformance.PingKickInviteTests
 ):
     """``test_irc_conformance.PingKickInviteTests`` on two nodes."""
 
 
 class EncodingAndLimitsOnTwoNodesTests(
-    OnTwoNodes, test_irc_conformance.EncodingAndLimitsTests
+    IRCDoorOnTwoNodes, test_irc_conformance.EncodingAndLimitsTests
 ):
     """``test_irc_conformance.EncodingAndLimitsTests`` on two nodes."""
 
 
 class WhoisWhowasAwayOnTwoNodesTests(
-    OnTwoNodes, test_irc_conformance.WhoisWhowasAwayTests
+    IRCDoorOnTwoNodes, test_irc_conformance.WhoisWhowasAwayTests
 ):
     """``test_irc_conformance.WhoisWhowasAwayTests`` on two nodes."""
 
 
 class MonitorAndListOnTwoNodesTests(
-    OnTwoNodes, test_irc_conformance.MonitorAndListTests
+    IRCDoorOnTwoNodes, test_irc_conformance.MonitorAndListTests
 ):
     """``test_irc_conformance.MonitorAndListTests`` on two nodes."""
 
 
 class ServerPasswordOnTwoNodesTests(
-    OnTwoNodes, test_irc_conformance.ServerPasswordTests
+    IRCDoorOnTwoNodes, test_irc_conformance.ServerPasswordTests
 ):
     """``test_irc_conformance.ServerPasswordTests`` on two nodes."""
 
 
-class IRCDeviceOnTwoNodesTests(OnTwoNodes, test_irc_devices.IRCDeviceTests):
+class IRCDeviceOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_devices.IRCDeviceTests):
     """``test_irc_devices.IRCDeviceTests`` on two nodes."""
 
 
 class EventPlaybackOnTwoNodesTests(
-    OnTwoNodes, test_irc_event_playback.EventPlaybackTests
+    IRCDoorOnTwoNodes, test_irc_event_playback.EventPlaybackTests
 ):
     """``test_irc_event_playback.EventPlaybackTests`` on two nodes."""
 
 
-class TagPlaybackOnTwoNodesTests(OnTwoNodes, test_irc_event_playback.TagPlaybackTests):
+class TagPlaybackOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_event_playback.TagPlaybackTests
+):
     """``test_irc_event_playback.TagPlaybackTests`` on two nodes."""
 
 
 class ExtendedMonitorOnTwoNodesTests(
-    OnTwoNodes, test_irc_extensions_more.ExtendedMonitorTests
+    IRCDoorOnTwoNodes, test_irc_extensions_more.ExtendedMonitorTests
 ):
     """``test_irc_extensions_more.ExtendedMonitorTests`` on two nodes."""
 
 
 class WatchedAtEveryDoorOnTwoNodesTests(
-    OnTwoNodes, test_irc_extensions_more.WatchedAtEveryDoorTests
+    IRCDoorOnTwoNodes, test_irc_extensions_more.WatchedAtEveryDoorTests
 ):
     """``test_irc_extensions_more.WatchedAtEveryDoorTests`` on two nodes."""
 
@@ -202,79 +210,85 @@ class WatchedAtEveryDoorOnTwoNodesTests(
     }
 
 
-class BotModeOnTwoNodesTests(OnTwoNodes, test_irc_extensions_more.BotModeTests):
+class BotModeOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_extensions_more.BotModeTests):
     """``test_irc_extensions_more.BotModeTests`` on two nodes."""
 
 
 class HelpAndLinksOnTwoNodesTests(
-    OnTwoNodes, test_irc_extensions_more.HelpAndLinksTests
+    IRCDoorOnTwoNodes, test_irc_extensions_more.HelpAndLinksTests
 ):
     """``test_irc_extensions_more.HelpAndLinksTests`` on two nodes."""
 
 
-class ListTimeOnTwoNodesTests(OnTwoNodes, test_irc_list_times.ListTimeTests):
+class ListTimeOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_list_times.ListTimeTests):
     """``test_irc_list_times.ListTimeTests`` on two nodes."""
 
 
-class IdleIRCMemoryOnTwoNodesTests(OnTwoNodes, test_irc_memory.IdleIRCMemoryTests):
+class IdleIRCMemoryOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_memory.IdleIRCMemoryTests
+):
     """``test_irc_memory.IdleIRCMemoryTests`` on two nodes."""
 
 
 class IRCModerationSignInOnTwoNodesTests(
-    OnTwoNodes, test_irc_moderation.IRCModerationSignInTests
+    IRCDoorOnTwoNodes, test_irc_moderation.IRCModerationSignInTests
 ):
     """``test_irc_moderation.IRCModerationSignInTests`` on two nodes."""
 
 
 class RequireAccountOnTwoNodesTests(
-    OnTwoNodes, test_irc_moderation.RequireAccountTests
+    IRCDoorOnTwoNodes, test_irc_moderation.RequireAccountTests
 ):
     """``test_irc_moderation.RequireAccountTests`` on two nodes."""
 
 
-class IRCModerationOnTwoNodesTests(OnTwoNodes, test_irc_moderation.IRCModerationTests):
+class IRCModerationOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_moderation.IRCModerationTests
+):
     """``test_irc_moderation.IRCModerationTests`` on two nodes."""
 
 
-class IRCModlogOnTwoNodesTests(OnTwoNodes, test_irc_modlog.IRCModlogTests):
+class IRCModlogOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_modlog.IRCModlogTests):
     """``test_irc_modlog.IRCModlogTests`` on two nodes."""
 
 
-class SetnameOnTwoNodesTests(OnTwoNodes, test_irc_notify.SetnameTests):
+class SetnameOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_notify.SetnameTests):
     """``test_irc_notify.SetnameTests`` on two nodes."""
 
 
-class AwayOnJoinOnTwoNodesTests(OnTwoNodes, test_irc_notify.AwayOnJoinTests):
+class AwayOnJoinOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_notify.AwayOnJoinTests):
     """``test_irc_notify.AwayOnJoinTests`` on two nodes."""
 
 
-class MultilineOnTwoNodesTests(OnTwoNodes, test_irc_notify.MultilineTests):
+class MultilineOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_notify.MultilineTests):
     """``test_irc_notify.MultilineTests`` on two nodes."""
 
 
-class OperOnTwoNodesTests(OnTwoNodes, test_irc_operators.OperTests):
+class OperOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_operators.OperTests):
     """``test_irc_operators.OperTests`` on two nodes."""
 
 
-class UserModeOnTwoNodesTests(OnTwoNodes, test_irc_operators.UserModeTests):
+class UserModeOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_operators.UserModeTests):
     """``test_irc_operators.UserModeTests`` on two nodes."""
 
 
-class WallopsOnTwoNodesTests(OnTwoNodes, test_irc_operators.WallopsTests):
+class WallopsOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_operators.WallopsTests):
     """``test_irc_operators.WallopsTests`` on two nodes."""
 
 
-class OperatorShownOnTwoNodesTests(OnTwoNodes, test_irc_operators.OperatorShownTests):
+class OperatorShownOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_operators.OperatorShownTests
+):
     """``test_irc_operators.OperatorShownTests`` on two nodes."""
 
 
 class KeptPrivateMessagesOnTwoNodesTests(
-    OnTwoNodes, test_irc_private.KeptPrivateMessagesTests
+    IRCDoorOnTwoNodes, test_irc_private.KeptPrivateMessagesTests
 ):
     """``test_irc_private.KeptPrivateMessagesTests`` on two nodes."""
 
 
-class IRCWhoOnTwoNodesTests(OnTwoNodes, test_irc_queries.IRCWhoTests):
+class IRCWhoOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_queries.IRCWhoTests):
     """``test_irc_queries.IRCWhoTests`` on two nodes."""
 
     differs = {
@@ -286,161 +300,173 @@ class IRCWhoOnTwoNodesTests(OnTwoNodes, test_irc_queries.IRCWhoTests):
     }
 
 
-class ServerQueryOnTwoNodesTests(OnTwoNodes, test_irc_queries.ServerQueryTests):
+class ServerQueryOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_queries.ServerQueryTests):
     """``test_irc_queries.ServerQueryTests`` on two nodes."""
 
 
-class IRCReactionOnTwoNodesTests(OnTwoNodes, test_irc_reactions.IRCReactionTests):
+class IRCReactionOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_reactions.IRCReactionTests
+):
     """``test_irc_reactions.IRCReactionTests`` on two nodes."""
 
 
-class IRCReadMarkerOnTwoNodesTests(OnTwoNodes, test_irc_read_marker.IRCReadMarkerTests):
+class IRCReadMarkerOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_read_marker.IRCReadMarkerTests
+):
     """``test_irc_read_marker.IRCReadMarkerTests`` on two nodes."""
 
 
-class RedactionOnTwoNodesTests(OnTwoNodes, test_irc_redaction.RedactionTests):
+class RedactionOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_redaction.RedactionTests):
     """``test_irc_redaction.RedactionTests`` on two nodes."""
 
 
-class NoticeOnTwoNodesTests(OnTwoNodes, test_irc_relay.NoticeTests):
+class NoticeOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_relay.NoticeTests):
     """``test_irc_relay.NoticeTests`` on two nodes."""
 
 
-class ClientTagOnTwoNodesTests(OnTwoNodes, test_irc_relay.ClientTagTests):
+class ClientTagOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_relay.ClientTagTests):
     """``test_irc_relay.ClientTagTests`` on two nodes."""
 
 
-class TagBudgetOnTwoNodesTests(OnTwoNodes, test_irc_relay.TagBudgetTests):
+class TagBudgetOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_relay.TagBudgetTests):
     """``test_irc_relay.TagBudgetTests`` on two nodes."""
 
 
-class IRCReplyOnTwoNodesTests(OnTwoNodes, test_irc_replies.IRCReplyTests):
+class IRCReplyOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_replies.IRCReplyTests):
     """``test_irc_replies.IRCReplyTests`` on two nodes."""
 
 
-class IRCRoomModesOnTwoNodesTests(OnTwoNodes, test_irc_room_modes.IRCRoomModesTests):
+class IRCRoomModesOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_room_modes.IRCRoomModesTests
+):
     """``test_irc_room_modes.IRCRoomModesTests`` on two nodes."""
 
 
-class ScramSignInOnTwoNodesTests(OnTwoNodes, test_irc_scram.ScramSignInTests):
+class ScramSignInOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_scram.ScramSignInTests):
     """``test_irc_scram.ScramSignInTests`` on two nodes."""
 
 
-class IRCScramKeysOnTwoNodesTests(OnTwoNodes, test_irc_scram.IRCScramKeysTests):
+class IRCScramKeysOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_scram.IRCScramKeysTests):
     """``test_irc_scram.IRCScramKeysTests`` on two nodes."""
 
 
-class ReservedNamesOnTwoNodesTests(OnTwoNodes, test_irc_services.ReservedNamesTests):
+class ReservedNamesOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_services.ReservedNamesTests
+):
     """``test_irc_services.ReservedNamesTests`` on two nodes."""
 
 
-class NickServOnTwoNodesTests(OnTwoNodes, test_irc_services.NickServTests):
+class NickServOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_services.NickServTests):
     """``test_irc_services.NickServTests`` on two nodes."""
 
 
 class AccountRegistrationOnTwoNodesTests(
-    OnTwoNodes, test_irc_services.AccountRegistrationTests
+    IRCDoorOnTwoNodes, test_irc_services.AccountRegistrationTests
 ):
     """``test_irc_services.AccountRegistrationTests`` on two nodes."""
 
 
 class RegisterBeforeConnectOnTwoNodesTests(
-    OnTwoNodes, test_irc_services.RegisterBeforeConnectTests
+    IRCDoorOnTwoNodes, test_irc_services.RegisterBeforeConnectTests
 ):
     """``test_irc_services.RegisterBeforeConnectTests`` on two nodes."""
 
 
-class StatusmsgOnTwoNodesTests(OnTwoNodes, test_irc_statusmsg.StatusmsgTests):
+class StatusmsgOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_statusmsg.StatusmsgTests):
     """``test_irc_statusmsg.StatusmsgTests`` on two nodes."""
 
 
-class MultiNamesOnTwoNodesTests(OnTwoNodes, test_irc_targets.MultiNamesTests):
+class MultiNamesOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_targets.MultiNamesTests):
     """``test_irc_targets.MultiNamesTests`` on two nodes."""
 
 
-class MultiKickOnTwoNodesTests(OnTwoNodes, test_irc_targets.MultiKickTests):
+class MultiKickOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_targets.MultiKickTests):
     """``test_irc_targets.MultiKickTests`` on two nodes."""
 
 
-class CutTextOnTwoNodesTests(OnTwoNodes, test_irc_truncation.CutTextTests):
+class CutTextOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_truncation.CutTextTests):
     """``test_irc_truncation.CutTextTests`` on two nodes."""
 
 
-class OneLineCutOnTwoNodesTests(OnTwoNodes, test_irc_truncation.OneLineCutTests):
+class OneLineCutOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_truncation.OneLineCutTests):
     """``test_irc_truncation.OneLineCutTests`` on two nodes."""
 
 
 class RelayedConformanceOnTwoNodesTests(
-    OnTwoNodes, test_irc_v3_conformance.RelayedConformanceTests
+    IRCDoorOnTwoNodes, test_irc_v3_conformance.RelayedConformanceTests
 ):
     """``test_irc_v3_conformance.RelayedConformanceTests`` on two nodes."""
 
 
 class LabeledConformanceOnTwoNodesTests(
-    OnTwoNodes, test_irc_v3_conformance.LabeledConformanceTests
+    IRCDoorOnTwoNodes, test_irc_v3_conformance.LabeledConformanceTests
 ):
     """``test_irc_v3_conformance.LabeledConformanceTests`` on two nodes."""
 
 
 class RegistrationConformanceOnTwoNodesTests(
-    OnTwoNodes, test_irc_v3_conformance.RegistrationConformanceTests
+    IRCDoorOnTwoNodes, test_irc_v3_conformance.RegistrationConformanceTests
 ):
     """``test_irc_v3_conformance.RegistrationConformanceTests`` on two nodes."""
 
 
-class IRCWebPushOnTwoNodesTests(OnTwoNodes, test_irc_webpush.IRCWebPushTests):
+class IRCWebPushOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_webpush.IRCWebPushTests):
     """``test_irc_webpush.IRCWebPushTests`` on two nodes."""
 
 
-class SubprotocolOnTwoNodesTests(OnTwoNodes, test_irc_websocket.SubprotocolTests):
+class SubprotocolOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_websocket.SubprotocolTests
+):
     """``test_irc_websocket.SubprotocolTests`` on two nodes."""
 
 
 class IRCOverWebSocketFramingOnTwoNodesTests(
-    OnTwoNodes, test_irc_websocket.IRCOverWebSocketFramingTests
+    IRCDoorOnTwoNodes, test_irc_websocket.IRCOverWebSocketFramingTests
 ):
     """``test_irc_websocket.IRCOverWebSocketFramingTests`` on two nodes."""
 
 
-class WhoxOnTwoNodesTests(OnTwoNodes, test_irc_whox.WhoxTests):
+class WhoxOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_whox.WhoxTests):
     """``test_irc_whox.WhoxTests`` on two nodes."""
 
 
-class WhoPrivacyOnTwoNodesTests(OnTwoNodes, test_irc_whox.WhoPrivacyTests):
+class WhoPrivacyOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_whox.WhoPrivacyTests):
     """``test_irc_whox.WhoPrivacyTests`` on two nodes."""
 
 
-class NegotiationOnTwoNodesTests(OnTwoNodes, test_ircv3.NegotiationTests):
+class NegotiationOnTwoNodesTests(IRCDoorOnTwoNodes, test_ircv3.NegotiationTests):
     """``test_ircv3.NegotiationTests`` on two nodes."""
 
 
-class TagsOnTwoNodesTests(OnTwoNodes, test_ircv3.TagsTests):
+class TagsOnTwoNodesTests(IRCDoorOnTwoNodes, test_ircv3.TagsTests):
     """``test_ircv3.TagsTests`` on two nodes."""
 
 
-class ReplayOnTwoNodesTests(OnTwoNodes, test_ircv3_history.ReplayTests):
+class ReplayOnTwoNodesTests(IRCDoorOnTwoNodes, test_ircv3_history.ReplayTests):
     """``test_ircv3_history.ReplayTests`` on two nodes."""
 
 
-class ChathistoryOnTwoNodesTests(OnTwoNodes, test_ircv3_history.ChathistoryTests):
+class ChathistoryOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_ircv3_history.ChathistoryTests
+):
     """``test_ircv3_history.ChathistoryTests`` on two nodes."""
 
 
-class LabeledOnTwoNodesTests(OnTwoNodes, test_ircv3_history.LabeledTests):
+class LabeledOnTwoNodesTests(IRCDoorOnTwoNodes, test_ircv3_history.LabeledTests):
     """``test_ircv3_history.LabeledTests`` on two nodes."""
 
 
 class IRCv3HistoryLongLineOnTwoNodesTests(
-    OnTwoNodes, test_ircv3_history.IRCv3HistoryLongLineTests
+    IRCDoorOnTwoNodes, test_ircv3_history.IRCv3HistoryLongLineTests
 ):
     """``test_ircv3_history.IRCv3HistoryLongLineTests`` on two nodes."""
 
 
 class ReactionsInHistoryOnTwoNodesTests(
-    OnTwoNodes, test_ircv3_history.ReactionsInHistoryTests
+    IRCDoorOnTwoNodes, test_ircv3_history.ReactionsInHistoryTests
 ):
     """``test_ircv3_history.ReactionsInHistoryTests`` on two nodes."""
 
 
-class IRCMemberOnTwoNodesTests(OnTwoNodes, test_reactions.IRCMemberTests):
+class IRCMemberOnTwoNodesTests(IRCDoorOnTwoNodes, test_reactions.IRCMemberTests):
     """``test_reactions.IRCMemberTests`` on two nodes."""

@@ -1,6 +1,6 @@
 """The IRC door's unit tests on two Redis-backed nodes (issue 36, item 3).
 
-:class:`OnTwoNodes` goes before an :class:`tests.test_irc.IRCTestCase`
+:class:`IRCDoorOnTwoNodes` goes before an :class:`tests.test_irc.IRCTestCase`
 subclass in a new class's bases, and the test class's tests run unchanged
 on two chat servers that share a ``redis-server`` (one per test process,
 emptied before each test): the test's users
@@ -166,7 +166,7 @@ def emptied_redis():
     return f"redis://127.0.0.1:{_shared_port}/0"
 
 
-class OnTwoNodes(IRCTestCase):
+class IRCDoorOnTwoNodes(IRCTestCase):
     """Before an ``IRCTestCase`` subclass in a test class's bases: its tests
     on two Redis-backed nodes (see the module)."""
 
