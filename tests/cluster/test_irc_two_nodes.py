@@ -201,14 +201,6 @@ class WatchedAtEveryDoorOnTwoNodesTests(
 ):
     """``test_irc_extensions_more.WatchedAtEveryDoorTests`` on two nodes."""
 
-    differs = {
-        "test_a_rename_in_a_shared_channel_is_nick_then_numerics": (
-            "MONITOR's 731/730 for a rename come on channel P watch, the NICK "
-            "on the room's channel: the subscriber delivers the watch news "
-            "first"
-        ),
-    }
-
 
 class BotModeOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_extensions_more.BotModeTests):
     """``test_irc_extensions_more.BotModeTests`` on two nodes."""

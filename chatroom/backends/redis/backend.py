@@ -83,6 +83,7 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Message,
+    Renamed,
     RoomDeleted,
     StoredEvent,
     ToEveryone,
@@ -520,12 +521,16 @@ class RedisBackend:
         it to each of its members once (:class:`NewsDesk
         <chatroom.backends.redis.delivery.NewsDesk>`)."""
         unless = "" if including_self else key_of(session)
+        sightings = ["", ""]  # a rename's watchers hear it after its rooms
+        if isinstance(event, Renamed) and name_key(event.old) != name_key(event.new):
+            sightings = [event.old, event.new]
         reply = await self.calls.call(
             scripts.NEIGHBOURS,
             key_of(session),
             session.token,
             codec.encode(event),
             unless,
+            *sightings,
             refusals={},
         )
         if not int(reply[1]) and including_self:  # in no room: told directly
