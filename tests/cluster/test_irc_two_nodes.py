@@ -283,14 +283,6 @@ class KeptPrivateMessagesOnTwoNodesTests(
 class IRCWhoOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_queries.IRCWhoTests):
     """``test_irc_queries.IRCWhoTests`` on two nodes."""
 
-    differs = {
-        "test_who_masks": (
-            "WHO with a mask lists the users in rooms and this node's own; a "
-            "user of the other node in no room is not found (no per-query scan "
-            "of every user)"
-        ),
-    }
-
 
 class ServerQueryOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_queries.ServerQueryTests):
     """``test_irc_queries.ServerQueryTests`` on two nodes."""

@@ -621,6 +621,11 @@ class RedisBackend:
     async def list_rooms(self) -> Listing:
         return await self._every_room()  # one LISTING for a storm's sign-ins
 
+    async def names_online(self) -> list[str]:
+        """``HVALS`` of ``P users`` (``"token display"`` each)."""
+        held = await self.calls.command("HVALS", self.cluster.prefix + "users")
+        return [value.decode().partition(" ")[2] for value in held]
+
     async def _read_every_room(self) -> Listing:
         rows = sorted(await self._listing(), key=lambda row: int(row[5]))
         return Listing([listed_room(row) for row in rows])
