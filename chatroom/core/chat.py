@@ -667,8 +667,10 @@ class ChatCore(Generic[B]):
     async def read_marker(self, member: Member, room: str) -> int | None:
         return await self.markings.read_marker(member, room)
 
-    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
-        return await self.markings.mark_read(member, room, event_id)
+    async def mark_read(
+        self, member: Member, room: str, event_id: int, said: str = ""
+    ) -> Marker:
+        return await self.markings.mark_read(member, room, event_id, said)
 
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         return await self.markings.unread(member, rooms)

@@ -472,6 +472,13 @@ class Devices:
         if session is not None and _own_account(session):
             await self.backend.other_nodes.tell(session.account, session.token, event)
 
+    @staticmethod
+    def token_elsewhere(session: SeatSession) -> str:
+        """The seat token under which ``session``'s account's devices on
+        other nodes are told what one of this seat's did ("" if they are
+        none of its: a session not signed in to its own name's account)."""
+        return session.token if _own_account(session) else ""
+
     def to_others(self, member: Member, event: Event) -> None:
         """``event`` (the sender's copy of a private message, a marker now
         in force) to the other devices of ``member``'s seat."""

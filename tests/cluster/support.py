@@ -296,15 +296,19 @@ class ClusterTestCase(RedisTestCase):
         caps: str = "",
         user: str = "",
         real: str = "",
+        password: str = "",
     ):
         """An IRC client of ``node`` (its ``--irc`` door), registered as
         ``nick`` (USER ``user`` and realname ``real``, or the nick) with
-        ``caps`` requested; closed after the test."""
+        ``caps`` requested, signed in to its account with ``password`` if
+        given (``PASS``); closed after the test."""
         port = (yield node.doors["irc"].whenListening()).getHost().port
         client = yield connectProtocol(
             TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
         )
         self.clients.append(client)
+        if password:
+            client.say(f"PASS {password}")
         if caps:
             client.say(f"CAP REQ :{caps}")
         client.say(f"NICK {nick}")
