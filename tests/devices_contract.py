@@ -123,6 +123,24 @@ class DevicesContract(ContractBase):
             self.assertTrue(line.endswith(" back"), line)
 
     @defer.inlineCallbacks
+    def test_a_message_kept_for_later_reaches_every_device(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A private message to an account nobody is signed in to (kept for
+        it) is shown on each of the sender's devices, once."""
+        carol = yield self.device("carol")
+        yield self.gone(carol)
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        phone.say("/msg carol later")
+        for user in (phone, laptop):
+            line = yield self.expect(user, "PRIVMSG alice carol ")
+            self.assertTrue(line.endswith(" later"), line)
+        laptop.say("/devices")  # answered after what went through before it
+        yield self.expect(laptop, "DEVICES_END")
+        self.not_seen(laptop, "PRIVMSG")
+
+    @defer.inlineCallbacks
     def test_a_marker_moved_reaches_every_device(self) -> Generator[Any, Any, None]:
         """``/read`` on one device is told to the account's other devices
         (``READ``), wherever they are connected, once; an older id moves

@@ -58,7 +58,7 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.presence import PresenceSteps
-from chatroom.core.private import ConversationStore
+from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
@@ -433,9 +433,10 @@ class Backend(Protocol):
         """The user called ``name``: connected, or else a registered name."""
         ...
 
-    async def tell(self, target: Target, event: Event) -> None:
+    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
         """``event`` to the connected session ``target`` names
-        (``NO_SUCH_USER`` if it is gone)."""
+        (``NO_SUCH_USER`` if it is gone), and in the same step to
+        ``copy``'s devices on other nodes (the sender's copy)."""
         ...
 
     async def tell_neighbours(

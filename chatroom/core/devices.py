@@ -48,6 +48,7 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
 from chatroom.core.membership import WelcomeFacts
 from chatroom.core.moderation import Target
+from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -471,6 +472,15 @@ class Devices:
         session = None if seat is None else self.sessions.get(seat)
         if session is not None and _own_account(session):
             await self.backend.other_nodes.tell(session.account, session.token, event)
+
+    def copy_to(self, member: Member) -> CopyTo:
+        """Whose devices on other nodes get the sender's copy of a private
+        message ``member`` sends (:class:`CopyTo`)."""
+        seat = self.sessions.seat_of(member)
+        session = None if seat is None else self.sessions.get(seat)
+        if session is None or not _own_account(session):
+            return NO_COPY
+        return CopyTo(session.account, session.token)
 
     @staticmethod
     def token_elsewhere(session: SeatSession) -> str:
