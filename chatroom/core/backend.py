@@ -236,7 +236,12 @@ class OtherNodes(Protocol):
     ) -> None:
         """Seat ``member`` here in room ``key``, which its account is in by
         a device on another node (:meth:`Member.entered`, from ``since``;
-        the room hears nothing)."""
+        the room hears nothing); nothing if it is here already.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM`` (the account left it meanwhile),
+                ``NO_SUCH_ROOM`` (deleted meanwhile), ``UNAVAILABLE``.
+        """
         ...
 
     def watch(self, viewed: Callable[[Member, str], None]) -> None:

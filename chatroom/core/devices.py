@@ -203,7 +203,7 @@ class Devices:
             except ChatError as refusal:
                 if not joining or refusal.code != "ALREADY_IN_ROOM" or here:
                     raise  # a room this node knew it is in: it is
-                await self.shown_late(seat, member, name, since, moving, refusal)
+                await self.shown_late(seat, member, name, since, moving, refusal, step)
             finally:
                 seat.asked(name)
         await self.moved(seat, member, name, moving)
@@ -234,16 +234,27 @@ class Devices:
         since: int | None,
         moving: str | None,
         refusal: ChatError,
+        step: Callable[[Seat, str | None], Awaitable[None]],
     ) -> None:
         """``ALREADY_IN_ROOM`` for a room this node did not know the account
         is in yet (a device on another node has just entered it): shown to
-        the device once this node is in it too."""
+        the device once this node is in it too; joined by ``step`` after
+        all if the account left it before it could be shown (that device
+        left it meanwhile), as a join asked then would be."""
         session = self.sessions.get(seat)
         device = seat.devices.get(member)
         if session is None or device is None:
             raise refusal
         if seat.find(name) is None:  # else that node's news came meanwhile
-            await self.backend.other_nodes.show(seat, session, name_key(name), since)
+            try:
+                await self.backend.other_nodes.show(
+                    seat, session, name_key(name), since
+                )
+            except ChatError as gone:
+                if gone.code != "NOT_IN_ROOM":
+                    raise  # NO_SUCH_ROOM, UNAVAILABLE: the join's answer
+                await step(seat, moving)  # out of it meanwhile: joined now
+                return
         here = seat.find(name)
         if here is None:
             raise refusal
