@@ -39,7 +39,6 @@ from chatroom.core.events import (
     Event,
     Listing,
     Message,
-    PrivateMessage,
     PrivateRedacted,
     Reaction,
     Redacted,
@@ -223,12 +222,10 @@ class OtherNodes(Protocol):
         on, with no ``JOIN``, then ``shown(room key)``)."""
         ...
 
-    async def tell(
-        self, account: str, token: str, event: PrivateMessage | PrivateRedacted
-    ) -> None:
-        """``event`` (the sender's copy of a private message, or of its
-        deletion) to the account's devices on the nodes other than seat
-        ``token``'s."""
+    async def tell(self, account: str, token: str, event: PrivateRedacted) -> None:
+        """``event`` (the sender's copy of a private message's deletion) to
+        the account's devices on the nodes other than seat ``token``'s (the
+        copy of a message goes with it: :class:`~chatroom.core.private.CopyTo`)."""
         ...
 
     async def show(

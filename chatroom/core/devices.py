@@ -40,7 +40,6 @@ from chatroom.core.events import (
     DeviceList,
     Event,
     Listing,
-    PrivateMessage,
     PrivateRedacted,
     Welcome,
 )
@@ -474,11 +473,10 @@ class Devices:
         for device in others:
             device.member.left_elsewhere(room, listing)
 
-    async def to_other_nodes(
-        self, member: Member, event: PrivateMessage | PrivateRedacted
-    ) -> None:
-        """``event`` (the sender's copy of a private message, or of its
-        deletion) to the account's devices on other nodes."""
+    async def to_other_nodes(self, member: Member, event: PrivateRedacted) -> None:
+        """``event`` (the sender's copy of a private message's deletion) to
+        the account's devices on other nodes (a message's copy goes with
+        it: :meth:`copy_to`)."""
         seat = self.sessions.seat_of(member)
         session = None if seat is None else self.sessions.get(seat)
         if session is not None and _own_account(session):

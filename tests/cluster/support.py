@@ -232,6 +232,19 @@ class ClusterTestCase(RedisTestCase):
             yield redis_backend(service.server).when_available()
         return service
 
+    #: False: a test parametrized over one server and a cluster (by a
+    #: subclass setting it) runs on one server alone, without Redis.
+    spread = True
+
+    @defer.inlineCallbacks
+    def two_places(self, *options: str):
+        """Where a test's two sides connect: two nodes with ``options``, or
+        (``spread`` False) one server alone twice, on a store of its own."""
+        if self.spread:
+            return (yield self.start_nodes(2, *options))
+        alone = yield self.node(*options, alone=True)
+        return [alone, alone]
+
     @defer.inlineCallbacks
     def start_nodes(self, count: int, *options: str):
         """Start ``count`` nodes, one after another."""

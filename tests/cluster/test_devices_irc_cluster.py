@@ -25,22 +25,11 @@ class IRCDevicesAcrossNodesTests(ClusterTestCase):
     """alice's first session on the first node, her second on the other;
     bob beside the first."""
 
-    #: False: every session on one server without Redis.
-    spread = True
-
-    @defer.inlineCallbacks
-    def servers(self):
-        """Where the first and the second session connect."""
-        if self.spread:
-            return (yield self.start_nodes(2, "--irc", LOCAL))
-        alone = yield self.node("--irc", LOCAL, alone=True)  # a store of its own
-        return [alone, alone]
-
     @defer.inlineCallbacks
     def sessions(self, caps: str = ""):
         """alice registered by her first session (which joined #tea), then
         signed in again on the other node; bob (in #tea too) on the first."""
-        one, two = yield self.servers()
+        one, two = yield self.two_places("--irc", LOCAL)
         first = yield self.irc_client(one, "alice", caps)
         first.say(f"PRIVMSG NickServ :REGISTER {PASSWORD}")
         yield first.expect(lambda line: " 900 " in line)  # signed in to it
