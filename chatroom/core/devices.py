@@ -483,20 +483,14 @@ class Devices:
             await self.backend.other_nodes.tell(session.account, session.token, event)
 
     def copy_to(self, member: Member) -> CopyTo:
-        """Whose devices on other nodes get the sender's copy of a private
-        message ``member`` sends (:class:`CopyTo`)."""
+        """Whose devices on other nodes are told what ``member`` did: the
+        sender's copy of a private message it sends, a marker it moved
+        (:class:`CopyTo`)."""
         seat = self.sessions.seat_of(member)
         session = None if seat is None else self.sessions.get(seat)
         if session is None or not _own_account(session):
             return NO_COPY
         return CopyTo(session.account, session.token)
-
-    @staticmethod
-    def token_elsewhere(session: SeatSession) -> str:
-        """The seat token under which ``session``'s account's devices on
-        other nodes are told what one of this seat's did ("" if they are
-        none of its: a session not signed in to its own name's account)."""
-        return session.token if _own_account(session) else ""
 
     def to_others(self, member: Member, event: Event) -> None:
         """``event`` (the sender's copy of a private message, a marker now

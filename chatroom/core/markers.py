@@ -196,13 +196,13 @@ class Markings:
         session = self._session(member)
         moved = MarkerMoved(where, event_id, said)
         if session.account:
-            token = self.devices.token_elsewhere(session)
+            copy = self.devices.copy_to(member)
             marker = await self.backend.markers.advance(
                 session.account,
                 name_key(where),
                 event_id,
-                moved if token else None,
-                token,
+                moved if copy.token else None,
+                copy.token,
             )
         else:
             seat = self._seat(member)
