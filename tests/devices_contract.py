@@ -123,6 +123,53 @@ class DevicesContract(ContractBase):
             self.assertTrue(line.endswith(" back"), line)
 
     @defer.inlineCallbacks
+    def test_a_message_kept_for_later_reaches_every_device(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A private message to an account nobody is signed in to (kept for
+        it) is shown on each of the sender's devices, once."""
+        carol = yield self.device("carol")
+        yield self.gone(carol)
+        laptop = yield self.device("alice")
+        phone = yield self.device("alice")
+        phone.say("/msg carol later")
+        for user in (phone, laptop):
+            line = yield self.expect(user, "PRIVMSG alice carol ")
+            self.assertTrue(line.endswith(" later"), line)
+        laptop.say("/devices")  # answered after what went through before it
+        yield self.expect(laptop, "DEVICES_END")
+        self.not_seen(laptop, "PRIVMSG")
+
+    @defer.inlineCallbacks
+    def test_a_marker_moved_reaches_every_device(self) -> Generator[Any, Any, None]:
+        """``/read`` on one device is told to the account's other devices
+        (``READ``), wherever they are connected, once; an older id moves
+        nothing and tells them nothing."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice", "ids")
+        phone = yield self.device("alice", "ids")
+        yield self.entered(laptop, "tea")
+        yield self.entered(phone, "tea")
+        ids = []
+        for text in ("one", "two"):
+            bob.say(text)
+            ids.append((yield self.expect(phone, "@")).split()[0][1:])
+        yield self.expect(laptop, "@")
+        yield self.expect(laptop, "@")
+        phone.say(f"/read tea {ids[1]}")
+        self.assertEqual((yield self.expect(phone, "READ ")), f"READ tea {ids[1]}")
+        self.assertEqual((yield self.expect(laptop, "READ ")), f"READ tea {ids[1]}")
+        phone.say(f"/read tea {ids[0]}")
+        self.assertEqual((yield self.expect(phone, "READ ")), f"READ tea {ids[1]}")
+        phone.say("/unread")  # answered after what a READ of its own went through
+        yield self.expect(phone, "UNREAD_END")
+        laptop.say("/unread")
+        yield self.expect(laptop, "UNREAD_END")
+        self.not_seen(laptop, "READ")
+        self.assertEqual(len([x for x in laptop.lines if x.startswith("READ")]), 1)
+
+    @defer.inlineCallbacks
     def test_multi_devices_are_in_all_rooms(self) -> Generator[Any, Any, None]:
         """A multi device signing in gets the join replies of the account's
         rooms, unasked, and those of every room another device enters."""

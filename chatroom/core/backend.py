@@ -39,7 +39,6 @@ from chatroom.core.events import (
     Event,
     Listing,
     Message,
-    PrivateMessage,
     PrivateRedacted,
     Reaction,
     Redacted,
@@ -58,7 +57,7 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.presence import PresenceSteps
-from chatroom.core.private import ConversationStore
+from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
@@ -223,12 +222,10 @@ class OtherNodes(Protocol):
         on, with no ``JOIN``, then ``shown(room key)``)."""
         ...
 
-    async def tell(
-        self, account: str, token: str, event: PrivateMessage | PrivateRedacted
-    ) -> None:
-        """``event`` (the sender's copy of a private message, or of its
-        deletion) to the account's devices on the nodes other than seat
-        ``token``'s."""
+    async def tell(self, account: str, token: str, event: PrivateRedacted) -> None:
+        """``event`` (the sender's copy of a private message's deletion) to
+        the account's devices on the nodes other than seat ``token``'s (the
+        copy of a message goes with it: :class:`~chatroom.core.private.CopyTo`)."""
         ...
 
     async def show(
@@ -236,7 +233,12 @@ class OtherNodes(Protocol):
     ) -> None:
         """Seat ``member`` here in room ``key``, which its account is in by
         a device on another node (:meth:`Member.entered`, from ``since``;
-        the room hears nothing)."""
+        the room hears nothing); nothing if it is here already.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM`` (the account left it meanwhile),
+                ``NO_SUCH_ROOM`` (deleted meanwhile), ``UNAVAILABLE``.
+        """
         ...
 
     def watch(self, viewed: Callable[[Member, str], None]) -> None:
@@ -433,9 +435,10 @@ class Backend(Protocol):
         """The user called ``name``: connected, or else a registered name."""
         ...
 
-    async def tell(self, target: Target, event: Event) -> None:
+    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
         """``event`` to the connected session ``target`` names
-        (``NO_SUCH_USER`` if it is gone)."""
+        (``NO_SUCH_USER`` if it is gone), and in the same step to
+        ``copy``'s devices on other nodes (the sender's copy)."""
         ...
 
     async def tell_neighbours(

@@ -66,7 +66,7 @@ from chatroom.core.modlog import ModEntry
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
-from chatroom.core.private import PrivateMessages
+from chatroom.core.private import NO_COPY, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.registry import Member
 from chatroom.core.retrying import Applied, Decided, decided, retried
@@ -452,11 +452,13 @@ class ChatCore(Generic[B]):
         self, member: Member, target: str, text: str, tags: Tags = ()
     ) -> PrivateMessage:
         session = self._session(member)
-        event = await self.private.send(session, target, text, tags)
+        copy = NO_COPY
+        if name_key(target) != name_key(session.name):  # else no copy but its own
+            copy = self.devices.copy_to(member)  # those on other nodes: in one step
+        event = await self.private.send(session, target, text, tags, copy)
         self.notifications.said_privately(event.recipient, event.sender, text, event)
         if name_key(event.recipient) != name_key(session.name):
-            self.devices.to_others(member, event)  # the sender's other devices
-            await self.devices.to_other_nodes(member, event)
+            self.devices.to_others(member, event)  # the sender's other devices here
         return event
 
     async def private_history(
@@ -670,8 +672,10 @@ class ChatCore(Generic[B]):
     async def read_marker(self, member: Member, room: str) -> int | None:
         return await self.markings.read_marker(member, room)
 
-    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
-        return await self.markings.mark_read(member, room, event_id)
+    async def mark_read(
+        self, member: Member, room: str, event_id: int, said: str = ""
+    ) -> Marker:
+        return await self.markings.mark_read(member, room, event_id, said)
 
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         return await self.markings.unread(member, rooms)

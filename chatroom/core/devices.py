@@ -40,7 +40,6 @@ from chatroom.core.events import (
     DeviceList,
     Event,
     Listing,
-    PrivateMessage,
     PrivateRedacted,
     Welcome,
 )
@@ -48,6 +47,7 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
 from chatroom.core.membership import WelcomeFacts
 from chatroom.core.moderation import Target
+from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -202,7 +202,7 @@ class Devices:
             except ChatError as refusal:
                 if not joining or refusal.code != "ALREADY_IN_ROOM" or here:
                     raise  # a room this node knew it is in: it is
-                await self.shown_late(seat, member, name, since, moving, refusal)
+                await self.shown_late(seat, member, name, since, moving, refusal, step)
             finally:
                 seat.asked(name)
         await self.moved(seat, member, name, moving)
@@ -233,16 +233,27 @@ class Devices:
         since: int | None,
         moving: str | None,
         refusal: ChatError,
+        step: Callable[[Seat, str | None], Awaitable[None]],
     ) -> None:
         """``ALREADY_IN_ROOM`` for a room this node did not know the account
         is in yet (a device on another node has just entered it): shown to
-        the device once this node is in it too."""
+        the device once this node is in it too; joined by ``step`` after
+        all if the account left it before it could be shown (that device
+        left it meanwhile), as a join asked then would be."""
         session = self.sessions.get(seat)
         device = seat.devices.get(member)
         if session is None or device is None:
             raise refusal
         if seat.find(name) is None:  # else that node's news came meanwhile
-            await self.backend.other_nodes.show(seat, session, name_key(name), since)
+            try:
+                await self.backend.other_nodes.show(
+                    seat, session, name_key(name), since
+                )
+            except ChatError as gone:
+                if gone.code != "NOT_IN_ROOM":
+                    raise  # NO_SUCH_ROOM, UNAVAILABLE: the join's answer
+                await step(seat, moving)  # out of it meanwhile: joined now
+                return
         here = seat.find(name)
         if here is None:
             raise refusal
@@ -462,15 +473,24 @@ class Devices:
         for device in others:
             device.member.left_elsewhere(room, listing)
 
-    async def to_other_nodes(
-        self, member: Member, event: PrivateMessage | PrivateRedacted
-    ) -> None:
-        """``event`` (the sender's copy of a private message, or of its
-        deletion) to the account's devices on other nodes."""
+    async def to_other_nodes(self, member: Member, event: PrivateRedacted) -> None:
+        """``event`` (the sender's copy of a private message's deletion) to
+        the account's devices on other nodes (a message's copy goes with
+        it: :meth:`copy_to`)."""
         seat = self.sessions.seat_of(member)
         session = None if seat is None else self.sessions.get(seat)
         if session is not None and _own_account(session):
             await self.backend.other_nodes.tell(session.account, session.token, event)
+
+    def copy_to(self, member: Member) -> CopyTo:
+        """Whose devices on other nodes are told what ``member`` did: the
+        sender's copy of a private message it sends, a marker it moved
+        (:class:`CopyTo`)."""
+        seat = self.sessions.seat_of(member)
+        session = None if seat is None else self.sessions.get(seat)
+        if session is None or not _own_account(session):
+            return NO_COPY
+        return CopyTo(session.account, session.token)
 
     def to_others(self, member: Member, event: Event) -> None:
         """``event`` (the sender's copy of a private message, a marker now

@@ -371,10 +371,13 @@ class LeftElsewhere(RoomEvent):
 @dataclass(slots=True, eq=True)
 class MarkerMoved(Event):
     """The account has now read ``where`` (a room, or ``@user``) up to
-    event ``marker``: for its other devices."""
+    event ``marker``: for its other devices. ``said``: the time the device
+    that moved it named it by (IRC's ``MARKREAD timestamp=``; "" if it
+    named the event), which the account's IRC sessions show back."""
 
     where: str
     marker: int
+    said: str = ""
 
 
 # -- moderation -------------------------------------------------------------------

@@ -9,7 +9,8 @@ node that holds it. The rules (forward only, no marker past the room's
 newest event, what counts as a mention) are here, once, and so is the
 core's side of ``/read``, ``READ`` and ``/unread``: :class:`Markings`,
 composed into :class:`chatroom.core.chat.ChatCore` (as its ``markings``),
-which tells a marker moved on one device to the account's others.
+which tells a marker moved on one device to the account's others, on
+every node of a cluster.
 """
 
 from __future__ import annotations
@@ -57,9 +58,19 @@ class MarkerStore(Protocol):
         """Every marker of ``account``: room key → event id."""
         ...
 
-    async def advance(self, account: str, room: str, event_id: int) -> int:
+    async def advance(
+        self,
+        account: str,
+        room: str,
+        event_id: int,
+        moved: MarkerMoved | None = None,
+        token: str = "",
+    ) -> int:
         """Move the marker to ``event_id`` if that is forward, atomically;
-        returns the marker now in force."""
+        returns the marker now in force. With ``moved``, if the marker is
+        now ``event_id``, the account's sessions on the other nodes of a
+        cluster (all but seat ``token``'s) are told ``moved`` in the same
+        step (one process has none: its seat's devices are all there are)."""
         ...
 
 
@@ -167,20 +178,37 @@ class Markings:
         """The member's read marker in ``room`` (None: none)."""
         return (await self._markers(member)).get(name_key(room))
 
-    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
-        """Move the marker forward to ``event_id`` (an event the room had);
-        an older id changes nothing. Returns the marker in force."""
+    async def mark_read(
+        self, member: Member, room: str, event_id: int, said: str = ""
+    ) -> Marker:
+        """Move the marker forward to ``event_id`` (an event the room had;
+        ``said``: the time the device named it by, if it named one); an
+        older id changes nothing. Returns the marker in force.
+
+        The account's other devices, on every node, are told the marker
+        when it is now ``event_id`` (moved, or there already), never when
+        an older id changed nothing; those on other nodes in the same
+        step that moves it (:meth:`MarkerStore.advance`), so an account
+        with one device costs no more than the move."""
         where = await self._marked_room(member, room)
         newest, _ = await self._newest(member, where, 1)
         check_marker(where, event_id, newest)
         session = self._session(member)
+        moved = MarkerMoved(where, event_id, said)
         if session.account:
-            markers = self.backend.markers
-            marker = await markers.advance(session.account, name_key(where), event_id)
+            copy = self.devices.copy_to(member)
+            marker = await self.backend.markers.advance(
+                session.account,
+                name_key(where),
+                event_id,
+                moved if copy.token else None,
+                copy.token,
+            )
         else:
             seat = self._seat(member)
             marker = self.plain_markers.advance(seat, name_key(where), event_id)
-        self.devices.to_others(member, MarkerMoved(where, marker))
+        if marker == event_id:
+            self.devices.to_others(member, moved)
         return Marker(where, marker)
 
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:

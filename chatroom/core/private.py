@@ -22,7 +22,7 @@ for a single server, Redis lists for a cluster.
 from __future__ import annotations
 
 import contextlib
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -55,6 +55,22 @@ Kept = TypeVar("Kept", bound=PrivateEvent)
 DELIVERY_ATTEMPTS = 5
 
 
+class CopyTo(NamedTuple):
+    """Whose devices on the other nodes of a cluster get the sender's copy
+    of a private message, in the step that tells or keeps it (one process
+    has none: the core hands the seat's devices theirs): the sender's
+    account (its name's key) and its seat's token, whose node the core
+    serves itself. ``NO_COPY``: nobody's (a plain name, or a session
+    signed in to an account its name is not)."""
+
+    account: str
+    token: str
+
+
+#: No copy to anyone's other nodes.
+NO_COPY = CopyTo("", "")
+
+
 class ConversationStore(Protocol):
     """Where a back-end keeps private conversations and kept messages."""
 
@@ -80,11 +96,17 @@ class ConversationStore(Protocol):
         ...
 
     async def keep(
-        self, account: str, conversation: str, event: PrivateMessage, bound: int
+        self,
+        account: str,
+        conversation: str,
+        event: PrivateMessage,
+        bound: int,
+        copy: CopyTo = NO_COPY,
     ) -> str:
         """Keep ``event`` (of ``conversation``) for ``account`` if nobody
         holds its name and fewer than ``bound`` wait: :data:`KEPT`,
-        :data:`ONLINE` or :data:`FULL`."""
+        :data:`ONLINE` or :data:`FULL`. Kept, it goes to ``copy``'s
+        devices on other nodes in the same step."""
         ...
 
     async def take(self, account: str) -> list[PrivateMessage]:
@@ -107,7 +129,9 @@ class Recipients(Protocol):
 
     async def find_user(self, name: str) -> Target | None: ...
 
-    async def tell(self, target: Target, event: Event) -> None: ...
+    async def tell(
+        self, target: Target, event: Event, copy: CopyTo = NO_COPY
+    ) -> None: ...
 
 
 #: What marks a plain name's side of a conversation: an account later
@@ -158,11 +182,18 @@ class PrivateMessages:
         return found
 
     async def send(
-        self, sender: SeatSession, name: str, text: str, tags: Tags = ()
+        self,
+        sender: SeatSession,
+        name: str,
+        text: str,
+        tags: Tags = (),
+        copy: CopyTo = NO_COPY,
     ) -> PrivateMessage:
         """Tell the recipient, or keep it for their account if nobody is
         signed in to it; kept in the conversation if either is an account.
-        ``tags`` (an IRC ``NOTICE``, client-only tags) go with it."""
+        ``tags`` (an IRC ``NOTICE``, client-only tags) go with it; so does
+        the sender's copy to ``copy``'s devices on other nodes, in the same
+        step, once it is told or kept."""
         rules.check_text(text)
         found = await self._recipient(name)
         bound = self.config.kept_private
@@ -177,7 +208,7 @@ class PrivateMessages:
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
-                    await self.backend.tell(found, event)
+                    await self.backend.tell(found, event, copy)
                     return event
                 except ChatError as refused:
                     if refused.code != "NO_SUCH_USER" or not found.account:
@@ -185,7 +216,7 @@ class PrivateMessages:
             else:
                 if not event.id:  # the name became an account's meanwhile
                     event = await conversations.append(key, event)
-                kept = await conversations.keep(found.account, key, event, bound)
+                kept = await conversations.keep(found.account, key, event, bound, copy)
                 if kept == KEPT:
                     return event
                 if kept == FULL:

@@ -490,9 +490,13 @@ class Registry(Protocol):
         account's, or for a plain name its connection's."""
         ...
 
-    async def mark_read(self, member: Member, room: str, event_id: int) -> Marker:
-        """Move the member's marker in ``room`` forward to ``event_id``;
-        returns the marker in force (an older id changes nothing).
+    async def mark_read(
+        self, member: Member, room: str, event_id: int, said: str = ""
+    ) -> Marker:
+        """Move the member's marker in ``room`` forward to ``event_id``
+        (``said``: the time the client named it by, if it named one, which
+        the account's other devices are told with it); returns the marker
+        in force (an older id changes nothing).
 
         Raises:
             ChatError: ``NO_SUCH_ROOM``, ``NOT_IN_ROOM``, ``BAD_ARGS`` (an id

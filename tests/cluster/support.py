@@ -232,6 +232,19 @@ class ClusterTestCase(RedisTestCase):
             yield redis_backend(service.server).when_available()
         return service
 
+    #: False: a test parametrized over one server and a cluster (by a
+    #: subclass setting it) runs on one server alone, without Redis.
+    spread = True
+
+    @defer.inlineCallbacks
+    def two_places(self, *options: str):
+        """Where a test's two sides connect: two nodes with ``options``, or
+        (``spread`` False) one server alone twice, on a store of its own."""
+        if self.spread:
+            return (yield self.start_nodes(2, *options))
+        alone = yield self.node(*options, alone=True)
+        return [alone, alone]
+
     @defer.inlineCallbacks
     def start_nodes(self, count: int, *options: str):
         """Start ``count`` nodes, one after another."""
@@ -296,15 +309,19 @@ class ClusterTestCase(RedisTestCase):
         caps: str = "",
         user: str = "",
         real: str = "",
+        password: str = "",
     ):
         """An IRC client of ``node`` (its ``--irc`` door), registered as
         ``nick`` (USER ``user`` and realname ``real``, or the nick) with
-        ``caps`` requested; closed after the test."""
+        ``caps`` requested, signed in to its account with ``password`` if
+        given (``PASS``); closed after the test."""
         port = (yield node.doors["irc"].whenListening()).getHost().port
         client = yield connectProtocol(
             TCP4ClientEndpoint(reactor, "127.0.0.1", port), LineClient()
         )
         self.clients.append(client)
+        if password:
+            client.say(f"PASS {password}")
         if caps:
             client.say(f"CAP REQ :{caps}")
         client.say(f"NICK {nick}")

@@ -14,7 +14,9 @@ from typing import Any, cast
 from twisted.internet import defer, protocol, reactor
 from twisted.internet.interfaces import IProtocol, IReactorTime
 
+from chatroom.core import errors
 from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
@@ -41,29 +43,65 @@ class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
 
     config = CONFIG
 
+    def seat_of(self, name: str) -> tuple[Any, Any]:
+        """The seat and session of user ``name`` on this node."""
+        return next(
+            (seat, session)
+            for seat, session in self.registry.backend.sessions.named()
+            if session.name == name
+        )
+
     @defer.inlineCallbacks
     def test_a_room_left_before_it_is_shown_is_not_shown(self) -> Any:
         """A join answered ``ALREADY_IN_ROOM`` for a room this node did not
         know its user is in is shown by ``VIEW`` (as a device on another
         node's entry is); a user out of it again by then (harvested, kicked)
-        is shown nothing, and nothing fails (it was Redis's ``NOT_IN_ROOM``
-        unexpected, so the join was answered ``ERR INTERNAL``: 82 rejoins
-        in a chaos run)."""
+        is shown nothing, and the refusal is ``NOT_IN_ROOM``, for the core
+        to decide on (it was Redis's ``NOT_IN_ROOM`` unexpected, so the join
+        was answered ``ERR INTERNAL``: 82 rejoins in a chaos run)."""
         bob = yield self.connect("bob")
         yield self.entered(bob, "tea", create=True)
         alice = yield self.connect("alice")
         backend = self.registry.backend
-        seat, session = next(
-            (seat, session)
-            for seat, session in backend.sessions.named()
-            if session.name == "alice"
-        )
-        yield defer.ensureDeferred(
+        seat, session = self.seat_of("alice")
+        shown = defer.ensureDeferred(
             backend.other_nodes.show(seat, session, name_key("tea"), None)
         )
+        refusal = yield self.assertFailure(shown, ChatError)
+        self.assertEqual(refusal.code, "NOT_IN_ROOM")
         yield self.wait()
         self.not_seen(alice, "JOINED")
         self.assertEqual(backend.rooms_of(seat), [])
+
+    @defer.inlineCallbacks
+    def test_a_join_the_other_device_raced_out_of_joins(self) -> Any:
+        """A join answered ``ALREADY_IN_ROOM`` (the account was in the room
+        by a device on another node) whose room that device left before
+        this node could show it: the account joins it, as a join asked a
+        moment later would, rather than being told it is in a room it is
+        not in."""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        alice = yield self.device("alice")
+        backend = self.registry.backend
+        seat, session = self.seat_of("alice")
+        (device,) = seat.devices
+
+        async def join(seat: Any, moving: str | None) -> None:
+            await backend.join_room(seat, session, "tea", moving, None, lambda f: 0)
+
+        raced = errors.already_in_room("tea")
+        devices = self.registry.devices
+        seat.asking("tea", device)  # as Devices.seated does around a join
+        yield defer.ensureDeferred(
+            devices.shown_late(seat, device, "tea", None, None, raced, join)
+        )
+        seat.asked("tea")
+        self.assertEqual(
+            (yield self.expect(alice, "JOINED ")).split()[:2], ["JOINED", "tea"]
+        )
+        yield self.expect(bob, "JOIN tea alice")
+        self.assertEqual(backend.rooms_of(seat), ["tea"])
 
 
 class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):

@@ -24,17 +24,6 @@ LOCAL = "tcp:0:interface=127.0.0.1"
 class PresenceAcrossNodesTests(ClusterTestCase):
     """ivy on the first node asks about ian on the second."""
 
-    #: False: both users on one server without Redis.
-    spread = True
-
-    @defer.inlineCallbacks
-    def servers(self):
-        """Where ivy and ian connect: two nodes, or one server twice."""
-        if self.spread:
-            return (yield self.start_nodes(2, "--irc", LOCAL))
-        alone = yield self.node("--irc", LOCAL, alone=True)  # a store of its own
-        return [alone, alone]
-
     @defer.inlineCallbacks
     def irc(self, node, nick: str, *commands: str):
         """An IRC client of ``node``, registered as ``nick`` (realname
@@ -57,7 +46,7 @@ class PresenceAcrossNodesTests(ClusterTestCase):
 
     @defer.inlineCallbacks
     def ivy_and_ian(self, *ian_commands: str):
-        one, two = yield self.servers()
+        one, two = yield self.two_places("--irc", LOCAL)
         ivy = yield self.irc(one, "ivy")
         ian = yield self.irc(two, "ian", *ian_commands)
         return ivy, ian

@@ -58,6 +58,7 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.presence import PresenceSteps
+from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -289,7 +290,8 @@ class LocalBackend:
     async def find_user(self, name: str) -> Target | None:
         return self._target(name)
 
-    async def tell(self, target: Target, event: Event) -> None:
+    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
+        """One process: the core hands the sender's devices their copy."""
         recipient = self.users.get(target.key)
         session = self.sessions.get(recipient) if recipient is not None else None
         if recipient is None or session is None or session.token != target.session:

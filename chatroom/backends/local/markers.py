@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chatroom.backends.local.records import Store
 from chatroom.core.accounts import StoredAccounts
+from chatroom.core.events import MarkerMoved
 
 
 class StoredMarkers:
@@ -26,7 +27,15 @@ class StoredMarkers:
     async def markers(self, account: str) -> dict[str, int]:
         return dict(self.by_account.get(account, {}))
 
-    async def advance(self, account: str, room: str, event_id: int) -> int:
+    async def advance(
+        self,
+        account: str,
+        room: str,
+        event_id: int,
+        moved: MarkerMoved | None = None,
+        token: str = "",
+    ) -> int:
+        """One process: the core told the seat's devices (``moved`` unused)."""
         markers = self.by_account.setdefault(account, {})
         if event_id > markers.get(room, -1):
             markers[room] = event_id

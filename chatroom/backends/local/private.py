@@ -20,7 +20,7 @@ from dataclasses import replace
 from chatroom.backends.local.records import PrivateRow, Store
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateTagMessage
-from chatroom.core.private import FULL, KEPT, Kept
+from chatroom.core.private import FULL, KEPT, NO_COPY, CopyTo, Kept
 from chatroom.wire.tags import format_tags, parse_pairs
 
 
@@ -104,8 +104,14 @@ class StoredConversations:
         return len(self.kept.get(account, ()))
 
     async def keep(
-        self, account: str, conversation: str, event: PrivateMessage, bound: int
+        self,
+        account: str,
+        conversation: str,
+        event: PrivateMessage,
+        bound: int,
+        copy: CopyTo = NO_COPY,
     ) -> str:
+        """One process: the core hands the sender's devices their copy."""
         waiting = self.kept.setdefault(account, [])
         if len(waiting) >= bound:
             return FULL

@@ -93,6 +93,7 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Seating
 from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
@@ -503,13 +504,16 @@ class RedisBackend:
         row = await self.calls.eval(moderation_scripts.TARGET, name_key(name))
         return parse_target(row)
 
-    async def tell(self, target: Target, event: Event) -> None:
-        """A private message (or an invitation) to its recipient's node."""
+    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
+        """A private message (or an invitation) to its recipient's node, and
+        the sender's copy to its account's sessions on other nodes."""
         await self.calls.call(
             scripts.TELL,
             target.key,
             target.session,
             codec.encode(event),
+            copy.account,
+            copy.token,
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
         )
 

@@ -33,7 +33,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.core import codec
 from chatroom.core.backend import DeviceRow, Marks
-from chatroom.core.events import PrivateMessage, PrivateRedacted
+from chatroom.core.events import PrivateRedacted
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession
@@ -57,7 +57,8 @@ return 'OK'
 )
 
 #: ARGV: P, u, token, event. To u's sessions on other nodes than token's
-#: (the sender's copy of a private message).
+#: (the sender's copy of a private message's deletion; a message's copy
+#: goes in the script that tells or keeps it).
 TELL_OTHERS = Script(
     "tell-others",
     r"""
@@ -173,9 +174,7 @@ class RedisOtherNodes:
     ) -> bool:
         return await self.seats.held_elsewhere(member, session, at, shown)
 
-    async def tell(
-        self, account: str, token: str, event: PrivateMessage | PrivateRedacted
-    ) -> None:
+    async def tell(self, account: str, token: str, event: PrivateRedacted) -> None:
         await self.calls.eval(TELL_OTHERS, account, token, codec.encode(event))
 
     async def show(

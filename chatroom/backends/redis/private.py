@@ -27,7 +27,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec
 from chatroom.core.codec import unnumbered
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
-from chatroom.core.private import Kept
+from chatroom.core.private import NO_COPY, CopyTo, Kept
 
 #: ARGV: P, conversation, the message (unnumbered), retention. Returns
 #: the id.
@@ -81,7 +81,9 @@ WAITING = Script(
     "private-waiting", "return redis.call('LLEN', P .. 'waiting:' .. ARGV[2])"
 )
 
-#: ARGV: P, account, message (numbered), bound. 'online', 'full' or 'kept'.
+#: ARGV: P, account, message (numbered), bound, the sender's account and
+#: seat token ('' for none). 'online', 'full' or 'kept'; kept, the
+#: sender's copy goes to its sessions on other nodes than the token's.
 KEEP = Script(
     "private-keep",
     r"""
@@ -89,6 +91,9 @@ if redis.call('HEXISTS', USERS, ARGV[2]) == 1 then return 'online' end
 local key = P .. 'waiting:' .. ARGV[2]
 if redis.call('LLEN', key) >= tonumber(ARGV[4]) then return 'full' end
 redis.call('RPUSH', key, ARGV[3])
+if ARGV[5] ~= '' then
+  for _, s in ipairs(sessions_of(ARGV[5], ARGV[6])) do tell(s, ARGV[3]) end
+end
 return 'kept'
 """,
 )
@@ -155,9 +160,15 @@ class RedisConversations:
         return int(await self.calls.eval(WAITING, account))
 
     async def keep(
-        self, account: str, conversation: str, event: PrivateMessage, bound: int
+        self,
+        account: str,
+        conversation: str,
+        event: PrivateMessage,
+        bound: int,
+        copy: CopyTo = NO_COPY,
     ) -> str:
-        reply = await self.calls.eval(KEEP, account, codec.encode(event), bound)
+        data = codec.encode(event)
+        reply = await self.calls.eval(KEEP, account, data, bound, *copy)
         return reply.decode() if isinstance(reply, bytes) else str(reply)
 
     async def take(self, account: str) -> list[PrivateMessage]:

@@ -607,13 +607,18 @@ return out
 """,
 )
 
-#: ARGV: P, target u, target's token, event. Published on the target's
-#: node channel if that session still holds u (a private message).
+#: ARGV: P, target u, target's token, event, the sender's account and seat
+#: token ('' for none). Published on the target's node channel if that
+#: session still holds u (a private message), and then on those of the
+#: sender's sessions on other nodes than its token's (the sender's copy).
 TELL = Script(
     "tell",
     r"""
 if not holds(ARGV[2], ARGV[3]) then return {'NO_SUCH_USER'} end
 for _, s in ipairs(sessions_of(ARGV[2], '')) do tell(s, ARGV[4]) end
+if ARGV[5] ~= '' then  -- the sender's copy, to its sessions on other nodes
+  for _, s in ipairs(sessions_of(ARGV[5], ARGV[6])) do tell(s, ARGV[4]) end
+end
 return {'OK'}
 """,
 )

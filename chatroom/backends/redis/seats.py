@@ -288,7 +288,8 @@ class RedisSeats:
             return False
         for room in reply[1:]:
             key = room.decode()
-            await self.view(member, session, key, at.get(key))
+            with suppress(ChatError):  # left meanwhile: not shown, nor is READ
+                await self.view(member, session, key, at.get(key))
             shown(key)
         return True
 
@@ -304,14 +305,15 @@ class RedisSeats:
         self, member: Member, session: SeatSession, key: str, since: int | None = None
     ) -> None:
         """Seat ``member`` here in room ``key``, which its user is in by
-        another node's device; nothing if it is here already, or the user
-        is no longer in it."""
+        another node's device; nothing if it is here already (or gone).
+        ``NOT_IN_ROOM`` if the user is no longer in it, ``NO_SUCH_ROOM``
+        if it is gone, ``UNAVAILABLE``: the caller decides what that means
+        (a join answered ``ALREADY_IN_ROOM`` joins again, news is dropped)."""
         room = self.here.get(key)
         if member not in self.sessions or (room and self.here.is_in(member, room)):
             return
         args = [key, key_of(session), session.token]
-        with suppress(ChatError):
-            await self.enter(member, session, key, key, None, since, scripts.VIEW, args)
+        await self.enter(member, session, key, key, None, since, scripts.VIEW, args)
 
 
 def _view(read: list[Any], joiner: str) -> WelcomeFacts:

@@ -8,12 +8,15 @@ and the topic (:meth:`IRCSession.entered`), then (with
 history (:func:`joined_elsewhere`). A marker another device moved arrives as the
 core's ``READ`` event and is told as ``MARKREAD`` (:func:`marker_moved`).
 The time a client set with ``MARKREAD`` is the account's on this node
-(``Directory.stamps``), so every session of it shows the same one.
+(``Directory.stamps``), so every session of it shows the same one; it
+travels with the core's ``READ`` (``MarkerMoved.said``) to the account's
+sessions on other nodes, which keep it theirs too.
 """
 
 from __future__ import annotations
 
-from chatroom.core.events import Welcome
+from chatroom.core.events import MarkerMoved, Welcome
+from chatroom.core.text import name_key
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import channel, names_lines
@@ -35,8 +38,12 @@ async def joined_elsewhere(session: IRCSession, welcome: Welcome) -> None:
     session.play_history(welcome.room)
 
 
-async def marker_moved(session: IRCSession, room: str) -> None:
-    """Another session of the account moved its marker in ``room``."""
+async def marker_moved(session: IRCSession, moved: MarkerMoved) -> None:
+    """Another session of the account (on this node or another) moved its
+    marker: the time it said is the account's here too, then shown."""
+    room = moved.where
+    if moved.said:
+        session.read_stamps[name_key(room)] = (moved.marker, moved.said)
     shown = session.in_channel(room) if READ_MARKER in session.caps else None
     if shown is not None:
         await send_marker(session, shown)

@@ -48,7 +48,9 @@ async def mark(session: IRCSession, room: str, wanted: str) -> None:
     newer = remembered is None or remembered[0] != read or remembered[1] < wanted
     if newer:  # before the account's other sessions are told the marker
         session.read_stamps[key] = (read, wanted)
-    marker = await session.registry.mark_read(session.member, room, read)
+    shown = session.read_stamps.get(key)
+    said = shown[1] if shown is not None and shown[0] == read else ""
+    marker = await session.registry.mark_read(session.member, room, read, said)
     if newer and marker.event_id != read:  # it was past: as it was
         if remembered is None:
             session.read_stamps.pop(key, None)

@@ -227,7 +227,7 @@ class IRCProtocol(SlottedFraming):
         kind = type(event)
         if kind is MarkerMoved:  # another session of the account moved a marker
             assert isinstance(event, MarkerMoved)
-            self._background(bouncer.marker_moved(session, event.where))
+            self._background(bouncer.marker_moved(session, event))
             return
         if kind is Message:  # the most frequent, first
             if session.own_echoes:
