@@ -163,6 +163,49 @@ def redis_backend(server: ChatServer) -> RedisBackend:
     return backend
 
 
+#: What a test client does after it writes a line and before it reads:
+#: nothing on one server, where the server has done everything a line
+#: asks before ``dataReceived`` returns; on two Redis-backed nodes
+#: (:mod:`tests.cluster.two_nodes`), wait until both nodes are quiet, so
+#: that the test reads as a person would once the chat has caught up.
+_SETTLERS: list[Callable[[], object]] = []
+
+
+def settle() -> None:
+    """Let the server finish what the test's input started (see ``_SETTLERS``)."""
+    for settler in _SETTLERS:
+        settler()
+
+
+def settle_with(case: unittest.TestCase, settler: Callable[[], object]) -> None:
+    """Make :func:`settle` call ``settler`` until ``case`` ends."""
+    _SETTLERS.append(settler)
+    case.addCleanup(_SETTLERS.remove, settler)
+
+
+def in_process_only(why: str) -> Callable[[T], T]:
+    """A test that looks inside the in-process back-end (``why`` says
+    what for): :mod:`tests.cluster.two_nodes` leaves it out, since a
+    cluster node has no such insides to look at."""
+
+    def mark(test: T) -> T:
+        test.in_process_only = why  # type: ignore[attr-defined]
+        return test
+
+    return mark
+
+
+class SettlingClock(Clock):
+    """A ``task.Clock`` that lets the server :func:`settle` before and after
+    time moves: on two nodes, a Redis call still under way when a test
+    jumps minutes ahead would time out."""
+
+    def advance(self, amount: float) -> None:
+        settle()
+        super().advance(amount)
+        settle()
+
+
 class FakeClient:
     """One connected user: a real ``ChatProtocol`` on a ``StringTransport``.
 
@@ -192,9 +235,11 @@ class FakeClient:
             self.protocol.dataReceived(line)
         else:
             self.protocol.dataReceived((line + end).encode("utf-8"))
+        settle()
 
     def received(self) -> list[str]:
         """Lines the server sent since the last call (CRLF-checked, decoded)."""
+        settle()
         data = self.transport.value()
         self.transport.clear()
         if not data:
@@ -213,6 +258,7 @@ class FakeClient:
     @property
     def closing(self) -> bool:
         """True once the server has asked to close this connection."""
+        settle()
         return bool(self.transport.disconnecting)
 
 

@@ -11,14 +11,23 @@ from __future__ import annotations
 from dataclasses import replace
 
 from twisted.internet.address import IPv4Address
-from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
+from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
-from tests.support import NOW, FakeClient, device, local_backend, local_server
+from tests.support import (
+    NOW,
+    FakeClient,
+    SettlingClock,
+    device,
+    in_process_only,
+    local_backend,
+    local_server,
+    settle,
+)
 
 
 class IRCClient:
@@ -37,8 +46,10 @@ class IRCClient:
     def send(self, *lines: str) -> None:
         for line in lines:
             self.session.dataReceived(line.encode("utf-8") + b"\r\n")
+            settle()
 
     def received(self) -> list[str]:
+        settle()
         data = self.transport.value()
         self.transport.clear()
         if not data:
@@ -52,19 +63,52 @@ class IRCClient:
 
     @property
     def closing(self) -> bool:
+        settle()
         return bool(self.transport.disconnecting)
 
 
 class IRCTestCase(unittest.TestCase):
-    """A server on a fake clock, with IRC and line-protocol users."""
+    """A server on a fake clock, with IRC and line-protocol users.
+
+    The users of a test connect to :attr:`servers` in turn (:meth:`next_door`):
+    here one in-process server; in :mod:`tests.cluster.two_nodes`, two nodes
+    sharing a ``redis-server``, so the same test proves the cluster.
+    """
 
     config = ServerConfig(rate=0)
 
     def setUp(self) -> None:
-        self.clock = Clock()
+        self.clock = SettlingClock()
         self.clock.advance(NOW)
-        self.server = local_server(self.config, self.clock)
-        self.factory = IRCFactory(self.server)
+        self.servers = self.start_servers()
+        self.server = self.servers[0]
+        self.doors = [IRCFactory(server) for server in self.servers]
+        self.factory = self.doors[0]
+        self._turns = 0
+
+    def start_servers(self) -> list[ChatServer]:
+        """The servers the test's users share: one, on the in-process back-end."""
+        return [local_server(self.config, self.clock)]
+
+    def started(self) -> None:
+        """Start the servers as the service does (their timers, the VAPID
+        key read), for the tests that need it; two nodes always are."""
+        for server in self.servers:
+            server.start()
+            self.addCleanup(server.stop)
+
+    def _next(self) -> int:
+        turn = self._turns % len(self.servers)
+        self._turns += 1
+        return turn
+
+    def next_door(self) -> IRCFactory:
+        """The IRC door the next user connects to (each server's in turn)."""
+        return self.doors[self._next()]
+
+    def next_server(self) -> ChatServer:
+        """The server the next line user connects to (each in turn)."""
+        return self.servers[self._next()]
 
     def msgid(self, room: str, event_id: int | str) -> str:
         """The ``msgid`` IRC clients see for ``room``'s stored event
@@ -73,7 +117,7 @@ class IRCTestCase(unittest.TestCase):
 
     def irc(self, nick: str | None = None) -> IRCClient:
         """An IRC client, registered as ``nick`` if given."""
-        client = IRCClient(self.factory)
+        client = IRCClient(self.next_door())
         if nick is not None:
             client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick} Real")
             lines = client.received()
@@ -94,7 +138,7 @@ class IRCTestCase(unittest.TestCase):
         return line, clients
 
     def line(self, name: str, room: str | None = None) -> FakeClient:
-        client = FakeClient(self.server)
+        client = FakeClient(self.next_server())
         client.send(name)
         if room is not None:
             client.send(f"/join {room}")
@@ -105,6 +149,7 @@ class IRCTestCase(unittest.TestCase):
 class IRCRegistrationTests(IRCTestCase):
     """NICK, USER, CAP and the welcome."""
 
+    @in_process_only("the session the back-end holds for the name")
     def test_welcome(self) -> None:
         """001-005 then the MOTD; ISUPPORT says our name rules."""
         client = IRCClient(self.factory)
@@ -208,6 +253,7 @@ class IRCRegistrationTests(IRCTestCase):
 class ChannelTests(IRCTestCase):
     """JOIN, PART, PRIVMSG, NOTICE, TOPIC and friends, across doors."""
 
+    @in_process_only("the room's owner as the back-end holds it")
     def test_join_creates_and_owns(self) -> None:
         """A channel with no room creates it; NAMES shows the creator as @."""
         alice = self.irc("alice")
@@ -250,6 +296,7 @@ class ChannelTests(IRCTestCase):
         self.assertIn(":alice!alice@chatroom JOIN :#general", lines)
         self.assertEqual(bob.received(), ["JOIN tea alice"])
 
+    @in_process_only("changes the in-process back-end's config")
     def test_join_errors(self) -> None:
         """471 full, 476 a bad name, 403 no #; joining twice says nothing."""
         self.server.config = replace(self.config, room_capacity=1)
@@ -471,6 +518,7 @@ class ChannelTests(IRCTestCase):
         )
         self.assertEqual(alice.session.rooms, {})
 
+    @in_process_only("broadcasts an event straight into an in-process room")
     def test_rendered_once(self) -> None:
         """One event to many IRC members is rendered once, the same bytes."""
         clients = [self.irc(f"user{n}") for n in range(3)]

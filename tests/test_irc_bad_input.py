@@ -9,7 +9,7 @@ from twisted.internet.error import ConnectionLost
 from twisted.python.failure import Failure
 
 from chatroom.doors.irc.wire import parse
-from tests.support import local_backend
+from tests.support import in_process_only, local_backend
 from tests.test_irc import IRCClient, IRCTestCase
 
 
@@ -153,6 +153,7 @@ class IRCBadInputTests(IRCTestCase):
         )
         self.assertTrue(client.closing)
 
+    @in_process_only("the in-process back-end's users")
     def test_connection_lost(self) -> None:
         """A dropped IRC connection leaves its rooms and frees its nick."""
         alice = self.irc("alice")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chatroom.doors.irc.helping import TEXTS
 from chatroom.doors.irc.table import COMMANDS
+from tests.support import in_process_only
 from tests.test_irc import IRCClient
 from tests.test_irc_moderation import PASSWORD, AccountsCase
 from tests.test_ircv3 import CapsTestCase, tags_of, untagged
@@ -147,6 +148,7 @@ class WatchedAtEveryDoorTests(AccountsCase, CapsTestCase):
             ],
         )
 
+    @in_process_only("the in-process back-end's watch listeners")
     def test_no_watcher_left_no_news_followed(self) -> None:
         """The door follows the core's news only while someone monitors:
         after ``MONITOR C`` of the last watcher, and after a watcher quits,

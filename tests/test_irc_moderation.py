@@ -20,7 +20,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Actor
 from chatroom.doors.irc.moderation import ban_target
-from tests.support import FakeClient, chat_core, local_backend
+from tests.support import FakeClient, chat_core, in_process_only, local_backend
 from tests.test_irc import IRCClient, IRCTestCase
 
 PASSWORD = "correct-horse"
@@ -79,6 +79,7 @@ class IRCModerationSignInTests(AccountsCase):
         self.assertIn(":chatroom 001 ally ", client.received()[0])
         self.assertEqual(self.server.registry.account_of(client.session), "alice")
 
+    @in_process_only("the in-process back-end's users")
     def test_wrong_password(self) -> None:
         """464 and the link closes; the name stays free."""
         self.account("alice")
@@ -128,6 +129,7 @@ class IRCModerationSignInTests(AccountsCase):
         client.send("NICK Alice")
         self.assertIn("433 alice_ Alice :Nickname is registered", client.received()[0])
 
+    @in_process_only("the in-process back-end's seat of the account")
     def test_signing_in_elsewhere_adds_a_device(self) -> None:
         """An IRC sign-in to an account a line session is signed in to is
         one more device: nobody is closed, the room hears no PART, and the

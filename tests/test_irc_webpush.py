@@ -32,8 +32,7 @@ class IRCWebPushTests(AccountsCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.server.start()
-        self.addCleanup(self.server.stop)
+        self.started()
         self.account("alice")
         self.phone = Subscriber("https://push.example/alice")
         self.keys = f"p256dh={self.phone.p256dh};auth={b64url(self.phone.auth)}"

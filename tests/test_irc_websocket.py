@@ -21,6 +21,7 @@ from chatroom.doors.web.ircsocket import (
     IRCWebSocket,
     chosen_subprotocol,
 )
+from tests.support import settle
 from tests.test_irc import IRCTestCase
 
 
@@ -54,13 +55,14 @@ class Browser:
 
     def __init__(self, test: IRCTestCase, binary: bool) -> None:
         self.socket = FakeWebSocket()
-        self.session = IRCWebSocket(test.factory, None, binary)
+        self.session = IRCWebSocket(test.next_door(), None, binary)
         self.session.negotiationStarted(cast(Any, self.socket))
         self.session.negotiationFinished()
         self.reader = FrameProtocol(client=True, extensions=[])
 
     def frames(self) -> list[tuple[Opcode, bytes]]:
         """Every message the server sent since last asked: (kind, payload)."""
+        settle()
         data = self.socket.transport.value()
         self.socket.transport.clear()
         self.reader.receive_bytes(data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from chatroom.core.events import Invitation, Message
 from chatroom.wire.tags import parse_tags
-from tests.support import STAMP, local_backend
+from tests.support import STAMP, in_process_only, local_backend
 from tests.test_irc import IRCClient, IRCTestCase
 
 
@@ -33,7 +33,7 @@ class CapsTestCase(IRCTestCase):
 
     def capped(self, nick: str, *caps: str) -> IRCClient:
         """An IRC client registered as ``nick`` with ``caps`` enabled."""
-        client = IRCClient(self.factory)
+        client = IRCClient(self.next_door())
         client.send("CAP LS 302", f"NICK {nick}", f"USER {nick} 0 * :{nick}")
         if caps:
             client.send(f"CAP REQ :{' '.join(caps)}")
@@ -146,6 +146,7 @@ class TagsTests(CapsTestCase):
             tags_of(got)["msgid"], self.msgid("tea", mine.split(" ")[0][1:])
         )
 
+    @in_process_only("broadcasts an event straight into an in-process room")
     def test_plain_clients_get_the_old_bytes_once_per_variant(self) -> None:
         """Clients without capabilities get untagged lines; one event is
         rendered once per variant in use, however many members share it."""
@@ -257,6 +258,7 @@ class TagsTests(CapsTestCase):
         (nick,) = alice.received()
         self.assertEqual(tags_of(nick), {"time": STAMP})
 
+    @in_process_only("broadcasts an event straight into an in-process room")
     def test_invite_notify(self) -> None:
         """An invitation shows as INVITE to members with invite-notify, and
         not at all to the others (irctest invite

@@ -486,6 +486,10 @@ class Backend(Protocol):
 
     async def list_rooms(self) -> Listing: ...
 
+    async def names_online(self) -> list[str]:
+        """Every name held now, on every node, as shown: one read."""
+        ...
+
     async def create_room(
         self, member: Member, session: SeatSession, name: str, leaving: str | None
     ) -> None:

@@ -381,6 +381,9 @@ class ChatCore(Generic[B]):
             name_key(session.name), session.token, facts
         )
 
+    async def names_online(self) -> list[str]:
+        return await self.backend.names_online()
+
     async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
         return await self.backend.presence.read([name_key(name) for name in names])
 

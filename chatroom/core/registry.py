@@ -224,6 +224,11 @@ class Registry(Protocol):
         ``WHOIS`` (:mod:`chatroom.core.presence`; nothing in one process)."""
         ...
 
+    async def names_online(self) -> list[str]:
+        """Every name held now, by a user of any door on any node, as shown
+        (``WHO`` with a mask): one read of all the names at once."""
+        ...
+
     async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
         """The presence of those ``names`` online that a door gave one
         (by name key): one read for all, never a scan of every user."""

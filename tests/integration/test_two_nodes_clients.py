@@ -2,16 +2,20 @@
 the same test classes as on one server, through :class:`OnTwoNodes`
 (browsers on node one, line, irssi and WeeChat users on node two), so a
 room's life at the web door (messages, reactions, typing, pastes, private
-conversations, many rooms with their unread counts and read markers) and
-between the web page, irssi and the line door is proved on the cluster
-with the very assertions that prove it on one server."""
+conversations, many rooms with their unread counts and read markers,
+history, notices, accounts, moderation, search and the moderation log)
+and between the web page, irssi and the line door is proved on the
+cluster with the very assertions that prove it on one server."""
 
 from __future__ import annotations
 
 from tests.integration import (
     test_real_clients,
+    test_web_accounts,
+    test_web_client,
     test_web_life,
     test_web_private,
+    test_web_room,
     test_web_rooms,
 )
 from tests.integration.two_nodes import OnTwoNodes
@@ -43,3 +47,35 @@ class ManyRoomsOnTwoNodesTests(OnTwoNodes, test_web_rooms.ManyRoomsTests):
 
 class RichOnTwoNodesTests(OnTwoNodes, test_web_rooms.RichMessagesTests):
     """Replies, edits and deletions across nodes."""
+
+
+class OlderMessagesOnTwoNodesTests(OnTwoNodes, test_web_room.WebRoomOlderMessagesTests):
+    """A room's history, said on node two, scrolled back on node one's page."""
+
+
+class PlainWordsOnTwoNodesTests(OnTwoNodes, test_web_room.PlainWordsTests):
+    """The page's words for what happens in a room, across nodes."""
+
+
+class ConnectionOnTwoNodesTests(OnTwoNodes, test_web_room.ConnectionTests):
+    """The page's connection: lost, back, resumed, on a cluster node."""
+
+
+class NoticesOnTwoNodesTests(OnTwoNodes, test_web_room.NoticesTests):
+    """Notices at the page, from users of the other node."""
+
+
+class WebModerationOnTwoNodesTests(OnTwoNodes, test_web_accounts.ModerationTests):
+    """Moderation from the page, over users of the other node."""
+
+
+class SearchOnTwoNodesTests(OnTwoNodes, test_web_life.SearchTests):
+    """Search at the page, over what the cluster's users said (PostgreSQL)."""
+
+
+class ModerationLogOnTwoNodesTests(OnTwoNodes, test_web_life.ModerationLogTests):
+    """The moderation log at the page, for moderation done on either node."""
+
+
+class AttentionOnTwoNodesTests(OnTwoNodes, test_web_client.AttentionTests):
+    """The page's unread marks and title for messages said on the other node."""

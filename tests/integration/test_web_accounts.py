@@ -35,7 +35,7 @@ class WebAccountsCase(RealClientsCase):
     """Accounts live in a file, so that they outlive a restart."""
 
     db = "chat.db"
-    server_options = ("--admins", "root", "--rate", "0")
+    server_options: tuple[str, ...] = ("--admins", "root", "--rate", "0")
 
     def page(self) -> BrowserPage:
         page = self.browser()

@@ -34,7 +34,7 @@ return Math.round(line.getBoundingClientRect().top
 
 
 class WebRoomOlderMessagesTests(WebCase):
-    server_options = ("--rate", "0", "--history", "40")
+    server_options: tuple[str, ...] = ("--rate", "0", "--history", "40")
 
     def test_scrolling_up_loads_older_messages_in_place(self) -> None:
         """A joiner sees the last 40 of 90 messages; scrolling to the top

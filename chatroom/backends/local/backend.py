@@ -343,6 +343,9 @@ class LocalBackend:
     async def list_rooms(self) -> Listing:
         return Listing([room.info() for room in self.rooms.values()])
 
+    async def names_online(self) -> list[str]:
+        return [session.name for _, session in self.sessions.named()]
+
     def _find(self, name: str) -> Room:
         if (room := self.rooms.get(name_key(name))) is None:
             raise errors.no_such_room(name)

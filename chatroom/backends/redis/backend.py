@@ -83,6 +83,7 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     Message,
+    Renamed,
     RoomDeleted,
     StoredEvent,
     ToEveryone,
@@ -524,12 +525,16 @@ class RedisBackend:
         it to each of its members once (:class:`NewsDesk
         <chatroom.backends.redis.delivery.NewsDesk>`)."""
         unless = "" if including_self else key_of(session)
+        sightings = ["", ""]  # a rename's watchers hear it after its rooms
+        if isinstance(event, Renamed) and name_key(event.old) != name_key(event.new):
+            sightings = [event.old, event.new]
         reply = await self.calls.call(
             scripts.NEIGHBOURS,
             key_of(session),
             session.token,
             codec.encode(event),
             unless,
+            *sightings,
             refusals={},
         )
         if not int(reply[1]) and including_self:  # in no room: told directly
@@ -619,6 +624,11 @@ class RedisBackend:
 
     async def list_rooms(self) -> Listing:
         return await self._every_room()  # one LISTING for a storm's sign-ins
+
+    async def names_online(self) -> list[str]:
+        """``HVALS`` of ``P users`` (``"token display"`` each)."""
+        held = await self.calls.command("HVALS", self.cluster.prefix + "users")
+        return [value.decode().partition(" ")[2] for value in held]
 
     async def _read_every_room(self) -> Listing:
         rows = sorted(await self._listing(), key=lambda row: int(row[5]))

@@ -51,6 +51,10 @@ class CallDeadlines:
         self.timeout = timeout
         self._in_flight: dict[PendingCall, None] = {}
         self._timer: IDelayedCall | None = None
+        #: Calls watched so far: a test waiting for the node to be quiet
+        #: needs to see that no call began, not only that none is in flight
+        #: at the instants it looks (a node's steps follow one another).
+        self.begun = 0
 
     def __len__(self) -> int:
         """How many calls are in flight (a test waits for none: the node
@@ -61,6 +65,7 @@ class CallDeadlines:
         """Cancel ``running`` unless it fires within the timeout."""
         watch = PendingCall(self.clock.seconds() + self.timeout, running)
         self._in_flight[watch] = None
+        self.begun += 1
         if self._timer is None:
             self._timer = self.clock.callLater(self.timeout, self._sweep)
         return watch

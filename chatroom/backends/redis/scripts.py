@@ -182,7 +182,6 @@ if old == '' then
 end
 local rooms = redis.call('SMEMBERS', places_key(old))
 if old ~= u then
-  sighted(display(old), 'offline')
   redis.call('HDEL', USERS, old)
   for _, r in ipairs(rooms) do
     local mk = members_key(r)
@@ -196,7 +195,6 @@ if old ~= u then
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
-if old ~= u then sighted(name, 'online') end
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
@@ -382,21 +380,29 @@ return {'OK'}
 """,
 )
 
-#: ARGV: P, u, token, event, except (a name key, '' for none). News of
-#: user u (a rename, a sign-in) published once in each of its rooms under
-#: one news number (see the layout above), for each node to hand each of
-#: its members who share one of them with u once; u itself too unless
-#: ``except`` names it. Returns the number of rooms.
+#: ARGV: P, u, token, event, except (a name key, '' for none), then for a
+#: rename to another key the old and the new name ('' and '' if not).
+#: News of user u (a rename, a sign-in) published once in each of its rooms
+#: under one news number (see the layout above), for each node to hand each
+#: of its members who share one of them with u once; u itself too unless
+#: ``except`` names it. A rename's watchers (``MONITOR``) hear of it after
+#: its rooms, as on one server, so ``CLAIM`` leaves them to this script.
+#: Returns the number of rooms.
 NEIGHBOURS = Script(
     "neighbours",
     r"""
 local u = ARGV[2]
 if not holds(u, ARGV[3]) then return {'GONE'} end
 local rooms = redis.call('SMEMBERS', places_key(u))
-if #rooms == 0 then return {'OK', 0} end
-local news = redis.call('INCR', P .. 'news')
-local head = '~' .. news .. ':' .. #rooms .. ':' .. ARGV[5] .. ' '
-for _, r in ipairs(rooms) do emit(r, head .. ARGV[4]) end
+if #rooms > 0 then
+  local news = redis.call('INCR', P .. 'news')
+  local head = '~' .. news .. ':' .. #rooms .. ':' .. ARGV[5] .. ' '
+  for _, r in ipairs(rooms) do emit(r, head .. ARGV[4]) end
+end
+if ARGV[6] ~= '' then
+  sighted(ARGV[6], 'offline')
+  sighted(ARGV[7], 'online')
+end
 return {'OK', #rooms}
 """,
 )

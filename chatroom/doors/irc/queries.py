@@ -32,16 +32,16 @@ RPL_LOCALUSERS, RPL_GLOBALUSERS = "265", "266"
 
 
 async def everyone(session: IRCSession) -> dict[str, tuple[str, set[str]]]:
-    """Every user we can name: key → (nick as shown, keys of their rooms)."""
+    """Every user we can name, of any door on any node: key → (nick as
+    shown, keys of their rooms)."""
     users: dict[str, tuple[str, set[str]]] = {}
     for info in (await session.registry.list_rooms()).rooms:
         details = await session.registry.room_details(info.name)
         for member in details.members:
             key = name_key(member)
             users.setdefault(key, (member, set()))[1].add(name_key(details.room))
-    for key, other in session.directory.here.items():
-        if other.name is not None:
-            users.setdefault(key, (other.name, set()))
+    for name in await session.registry.names_online():
+        users.setdefault(name_key(name), (name, set()))
     return users
 
 
