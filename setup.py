@@ -50,7 +50,7 @@ setup(
         "test": [
             "pytest>=8",
             "pytest-twisted>=1.14",
-            # The IRC door's synchronous tests on two nodes (tests/cluster/two_nodes.py).
+            # The IRC door's unit tests on two nodes (tests/cluster/two_nodes.py).
             "greenlet>=3",
             "hypothesis>=6.100",
             "ruff>=0.6",
