@@ -352,6 +352,7 @@ class ChatCore(Generic[B]):
         """Everyone who shares a room with the user hears it is away
         (``message``) or back (""), once (IRC's ``away-notify``)."""
         session = self._session(member)
+        self.sessions.describe(member, away=message)  # its next JOINs carry it
         await self._tell_neighbours(member, AwayChanged(session.name, message))
         await self._tell_watchers(member, Sighting.AWAY, message)
 
@@ -360,6 +361,7 @@ class ChatCore(Generic[B]):
         once (IRC's ``SETNAME``), if it is one (:func:`rules.check_realname`)."""
         rules.check_realname(realname)
         session = self._session(member)
+        self.sessions.describe(member, realname=realname)
         await self._tell_neighbours(member, RealnameChanged(session.name, realname))
         await self._tell_watchers(member, Sighting.REALNAME, realname)
 
@@ -376,6 +378,7 @@ class ChatCore(Generic[B]):
         """What the other nodes show of the member (``WHO``, ``WHOIS``):
         kept under its name while its seat holds it."""
         seat = self._seat(member)
+        self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
         session = self._session(seat)
         await self.backend.presence.publish(
             name_key(session.name), session.token, facts
@@ -577,7 +580,15 @@ class ChatCore(Generic[B]):
         now = self.clock.seconds()
         if self.files is not None:
             tags = (*tags, *await self.files.tags_for(text))
-        event = Message(room, session.name, format_time(now), text, action, tags)
+        event = Message(
+            room,
+            session.name,
+            format_time(now),
+            text,
+            action,
+            tags,
+            account=session.account_name,
+        )
         speaks = partial(moderation.check_speak, actor=self._actor(member))
         await self.backend.append(member, session, room, event, now, speaks, outside)
         self.previews.noticed(event)  # its link's card follows, once fetched

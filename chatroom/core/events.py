@@ -22,6 +22,14 @@ message, its conversation), increasing; "" until a back-end numbers it. A
 door shows it only to connections that asked (the line door's ``/caps
 ids``). ``tags`` (``reply``, ``multiline``, ``notice``...) travel with the
 messages that carry them.
+
+An event carries what any door needs to render it, taken where it happened
+from the session that caused it, so that a node renders another node's
+event as its own: the ``account`` its author was signed in to (as it was
+registered: IRC's ``account-tag``), and a join the joiner's realname and
+away message (IRC's ``extended-join`` and ``away-notify``). These fields
+are keyword-only and "" when there is nothing to say, and the cluster's
+encoding leaves them out then (:data:`CARRIED`).
 """
 
 from __future__ import annotations
@@ -35,6 +43,12 @@ from chatroom.wire.tags import Tags
 
 #: A door's renderer: turns an :class:`Encodable` into that door's bytes.
 Encoder = Callable[[Any], bytes]
+
+#: The metadata of a field an event carries for its rendering elsewhere
+#: (an author's account, a joiner's realname): keyword-only, "" for none,
+#: and left out of the cluster's encoding when "" (:mod:`chatroom.core.codec`),
+#: so an event without it encodes as it did before the field existed.
+CARRIED = {"carried": True}
 
 
 @dataclass(slots=True, eq=False)
@@ -98,6 +112,8 @@ class Message(RoomEvent):
     text: str
     action: bool = False
     tags: Tags = ()
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
     chat = True
@@ -116,6 +132,8 @@ class OperatorMessage(RoomEvent):
     text: str
     #: It was an IRC ``NOTICE``.
     notice: bool = False
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -128,6 +146,8 @@ class PrivateMessage(Event):
     time: str
     text: str
     tags: Tags = ()
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
     chat = True
@@ -206,9 +226,14 @@ PrivateEvent = PrivateMessage | PrivateTagMessage
 @dataclass(slots=True, eq=True)
 class Joined(RoomEvent):
     """``user`` came into the room (not said of a quiet join into a big
-    room, :mod:`chatroom.core.big_rooms`)."""
+    room, :mod:`chatroom.core.big_rooms`): signed in to ``account``, with
+    the ``realname`` and ``away`` message its door gave (IRC's; "" for
+    none), as its session had them when it joined."""
 
     user: str
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
+    realname: str = field(default="", kw_only=True, metadata=CARRIED)
+    away: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 class DepartureKind(enum.Enum):
@@ -434,6 +459,8 @@ class Invitation(RoomEvent):
 
     user: str
     by: str
+    #: The account its inviter was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -443,6 +470,8 @@ class Invited(Event):
 
     room: str
     by: str
+    #: The account its inviter was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)

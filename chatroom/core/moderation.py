@@ -54,12 +54,14 @@ LIST_MAX = 100
 
 @dataclass(frozen=True)
 class Actor:
-    """The user giving a command: name, account ("" if none), session, admin."""
+    """The user giving a command: name, account ("" if none), session,
+    admin, and the account's name as registered (what its events carry)."""
 
     name: str
     account: str = ""
     session: str = ""
     admin: bool = False
+    account_name: str = ""
 
     @property
     def key(self) -> str:
@@ -497,10 +499,11 @@ def _invite(
     policy = replace(
         room.policy, invited=_bounded(room.policy.invited, grant_mask(target))
     )
+    account = actor.account_name
     return Outcome(
         policy,
-        [Invitation(room.name, target.name, actor.name)],
-        notify=(target.name, Invited(room.name, actor.name)),
+        [Invitation(room.name, target.name, actor.name, account=account)],
+        notify=(target.name, Invited(room.name, actor.name, account=account)),
     )
 
 

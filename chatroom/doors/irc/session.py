@@ -545,7 +545,9 @@ class IRCSession:
         client asks for history itself, so it gets none unasked."""
         room = welcome.room
         chan = channel(room)
-        data = self.render(Joined(room, self.nick))
+        account = self.registry.account_named(self.nick)
+        joined = Joined(room, self.nick, account=account, realname=self.realname)
+        data = self.render(joined)
         if welcome.topic:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
             if welcome.topic_at and welcome.topic_by:
