@@ -376,7 +376,8 @@ class ChatCore(Generic[B]):
 
     async def set_presence(self, member: Member, facts: Presence) -> None:
         """What the other nodes show of the member (``WHO``, ``WHOIS``):
-        kept under its name while its seat holds it."""
+        kept under its name while its seat holds it; its realname and away
+        message go with its joins from now on."""
         seat = self._seat(member)
         self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
         session = self._session(seat)
