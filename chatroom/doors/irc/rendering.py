@@ -335,9 +335,10 @@ class IRCRenderer:
 
     def account(self, event: Event, replayed: bool = False) -> str:
         """The account of the user who did ``event`` ("" for none): the one
-        it carries as it happens, else (and played back) the one of whoever
-        holds the name now."""
-        if not replayed and isinstance(event, CARRYING):
+        it carries as it happens, else (played back, an event that carries
+        none, or one read from a store that keeps none: a private message
+        kept across a restart) the one of whoever holds the name now."""
+        if not replayed and isinstance(event, CARRYING) and event.account:
             return event.account
         actor = actor_of(event)
         return self.accounts(actor) if actor else ""
@@ -346,8 +347,8 @@ class IRCRenderer:
         """``JOIN #chan account :realname`` (``*`` for no account; the nick
         for no realname)."""
         user, room = event.user, channel(event.room)
-        realname = event.realname or user
-        return build(self.source(user), "JOIN", room, event.account or "*", realname)
+        account = self.account(event) or "*"
+        return build(self.source(user), "JOIN", room, account, event.realname or user)
 
     def watched(self, news: Watched) -> bytes:
         """What ``extended-monitor`` tells a watcher of ``news``, plain:
