@@ -22,7 +22,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.PrivateMessage(
         "bob", "alice", "T", "hello", (("notice", ""),), "2", account="Bob"
     ),
-    events.Typing("tea", "bob", "active", True),
+    events.Typing("tea", "bob", "active", True, account="Bob"),
     events.TagMessage("tea", "bob", (("+typing", "active"),), "T", "t7"),
     events.PrivateTagMessage("bob", "alice", (("+draft/react", "x"),), "T", "t8"),
     events.Joined("tea", "bob", account="Bob", realname="Bob Smith", away="lunch"),
@@ -34,7 +34,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.AccountChanged("bob", "Bob"),
     events.AwayChanged("bob", "lunch"),
     events.RealnameChanged("bob", "Bob Smith"),
-    events.TopicChanged("tea", "bob", "oolong", "T", "9"),
+    events.TopicChanged("tea", "bob", "oolong", "T", "9", account="Bob"),
     events.RoomDeleted("tea", "alice"),
     events.RoomNotice("tea", "stored again"),
     events.Gap("tea", "?"),
@@ -48,9 +48,9 @@ EXAMPLES: list[codec.Encoded] = [
     events.Invited("tea", "alice", account="Alice"),
     events.Announcement("root", "maintenance at noon"),
     events.Wallops("root", "restarting soon"),
-    events.Edited("tea", "8", "bob", "T", "hi there", "10"),
-    events.Redacted("tea", "8", "alice", "", "11"),
-    events.Reaction("tea", "8", "carol", "👍", False, True, "12"),
+    events.Edited("tea", "8", "bob", "T", "hi there", "10", account="Bob"),
+    events.Redacted("tea", "8", "alice", "", "11", account="Alice"),
+    events.Reaction("tea", "8", "carol", "👍", False, True, "12", account="Carol"),
     events.Preview(
         "tea",
         "8",

@@ -705,7 +705,10 @@ class ChatCore(Generic[B]):
 
         def rule(facts: DecisionFacts) -> TopicChanged:
             moderation.check_set_topic(facts.room, actor)
-            return TopicChanged(facts.room.name, actor.name, topic, format_time(now))
+            stamp, account = format_time(now), actor.account_name
+            return TopicChanged(
+                facts.room.name, actor.name, topic, stamp, account=account
+            )
 
         async def apply(facts: DecisionFacts, event: TopicChanged) -> None:
             await self.backend.apply_topic(session, facts, event, now)

@@ -180,6 +180,8 @@ class Typing(RoomEvent):
     user: str
     state: str
     from_tags: bool = False
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -363,6 +365,8 @@ class TopicChanged(RoomEvent):
     user: str
     text: str
     time: str
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
 
@@ -508,6 +512,8 @@ class Edited(RoomEvent):
     user: str
     time: str
     text: str
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
 
@@ -519,6 +525,8 @@ class Redacted(RoomEvent):
     target: str
     by: str
     reason: str = ""
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
 
@@ -533,6 +541,8 @@ class Reaction(RoomEvent):
     reaction: str
     adding: bool = True
     from_tags: bool = False
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)
 
 

@@ -138,10 +138,10 @@ def erased(event: StoredEvent, how: str) -> StoredEvent | None:
     if how == REMOVE:
         return None
     if isinstance(event, Redacted):
-        return replace(event, by=DELETED_USER)
-    if isinstance(event, Message):
-        return replace(event, user=DELETED_USER, account="")
-    return replace(event, user=DELETED_USER)
+        return replace(event, by=DELETED_USER, account="")
+    if isinstance(event, TagMessage):
+        return replace(event, user=DELETED_USER)
+    return replace(event, user=DELETED_USER, account="")
 
 
 def other_side(conversation: str, account: str) -> str | None:

@@ -19,8 +19,9 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   replay's messages carry none, their author's account then is not kept);
   ``extended-join``: ``JOIN #chan account :realname``; ``account-notify``:
   ``ACCOUNT name`` when a user in the channel signs in or out (others get
-  nothing). A message, a join and an invitation carry their author's
-  account, and a join the joiner's realname (its nick if it gave none) and
+  nothing). A message, a join, an invitation, a topic, a reaction, a
+  typing notice, an edit and a deletion carry their author's account, and
+  a join the joiner's realname (its nick if it gave none) and
   away message (``away-notify``), from the session that made them on
   whichever node (:data:`CARRYING`); other events' accounts, and those of
   stored events played back, are the core's of the user now holding the
@@ -169,7 +170,19 @@ _REPLAYED = (Message, TopicChanged)
 
 #: Events that carry their author's account (``account``), rendered from
 #: it as they happen, wherever the author is connected.
-CARRYING = (Message, PrivateMessage, OperatorMessage, Joined, Invitation, Invited)
+CARRYING = (
+    Message,
+    PrivateMessage,
+    OperatorMessage,
+    Joined,
+    Invitation,
+    Invited,
+    TopicChanged,
+    Typing,
+    Reaction,
+    Edited,
+    Redacted,
+)
 
 
 def actor_of(event: Event) -> str:
