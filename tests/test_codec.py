@@ -26,10 +26,12 @@ EXAMPLES: list[codec.Encoded] = [
     events.TagMessage("tea", "bob", (("+typing", "active"),), "T", "t7"),
     events.PrivateTagMessage("bob", "alice", (("+draft/react", "x"),), "T", "t8"),
     events.Joined("tea", "bob", account="Bob", realname="Bob Smith", away="lunch"),
-    events.Departure("tea", "bob", DepartureKind.KICK, "spam", "", "alice"),
+    events.Departure(
+        "tea", "bob", DepartureKind.KICK, "spam", "", "alice", account="Alice"
+    ),
     events.Departure("tea", "bob", DepartureKind.PART, "", "coffee"),
     events.Departure("tea", "bob", DepartureKind.QUIT, "bye", own_words=True),
-    events.Renamed("bob", "robert"),
+    events.Renamed("bob", "robert", account="Bob"),
     events.OwnerChanged("tea", "bob"),
     events.AccountChanged("bob", "Bob"),
     events.AwayChanged("bob", "lunch"),
@@ -40,10 +42,12 @@ EXAMPLES: list[codec.Encoded] = [
     events.Gap("tea", "?"),
     events.LeftElsewhere("tea"),
     events.MarkerMoved("tea", 42),
-    events.ModeChanged("tea", "bob", "alice", MemberMode.VOICE),
-    events.BanChanged("tea", "account:bob", "alice", banned=False),
-    events.SettingChanged("tea", ("secret", "moderated"), ("on", "off"), "alice"),
-    events.Kicked("tea", "alice", "spam"),
+    events.ModeChanged("tea", "bob", "alice", MemberMode.VOICE, account="Alice"),
+    events.BanChanged("tea", "account:bob", "alice", banned=False, account="Alice"),
+    events.SettingChanged(
+        "tea", ("secret", "moderated"), ("on", "off"), "alice", account="Alice"
+    ),
+    events.Kicked("tea", "alice", "spam", account="Alice"),
     events.Invitation("tea", "bob", "alice", account="Alice"),
     events.Invited("tea", "alice", account="Alice"),
     events.Announcement("root", "maintenance at noon"),
@@ -62,7 +66,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
     ModEntry("T", "alice", "kick", "bob", "spam"),
     Hook("tea", "ci", "s3cret", "alice"),
-    events.PrivateRedacted("bob", "alice", "T", "hello", "2", "typo"),
+    events.PrivateRedacted("bob", "alice", "T", "hello", "2", "typo", account="Bob"),
     events.Watched("bob", events.Sighting.AWAY, "lunch", ("tea", "coffee")),
 ]
 
@@ -94,6 +98,7 @@ class CodecTests(unittest.TestCase):
                 "moved_to": "",
                 "by": "alice",
                 "own_words": False,
+                "account": "Alice",
             },
         )
         audience = json.loads(codec.encode(EXAMPLES[1]))["audience"]

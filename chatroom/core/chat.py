@@ -325,7 +325,8 @@ class ChatCore(Generic[B]):
             member, name=name, account=signed_in or None, account_name=shown
         )
         if session.name:  # a rename: in no room, the user alone hears it
-            rename = Renamed(session.name, name)
+            account = self.sessions[member].account_name
+            rename = Renamed(session.name, name, account=account)
             await self.backend.tell_neighbours(
                 member, self.sessions[member], rename, True
             )
@@ -544,7 +545,8 @@ class ChatCore(Generic[B]):
         seat, session = self._seat(member), self._session(member)
         where = self.backend.place(seat, room)
         said = rules.reason(words)
-        departure = Departure(where, session.name, DepartureKind.PART, said)
+        part, account = DepartureKind.PART, session.account_name
+        departure = Departure(where, session.name, part, said, account=account)
         await self.backend.leave_room(seat, session, departure)
         if isinstance(seat, Seat):
             await self.devices.left(seat, member, room)

@@ -167,6 +167,8 @@ class PrivateRedacted(Event):
     text: str
     target: str
     reason: str = ""
+    #: The account its sender was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -270,6 +272,9 @@ class Departure(RoomEvent):
     moved_to: str = ""
     by: str = ""
     own_words: bool = False
+    #: The account the user (a kick: its kicker) was signed in to, as
+    #: registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -279,6 +284,8 @@ class Renamed(Event):
 
     old: str
     new: str
+    #: The account the user was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -426,6 +433,8 @@ class ModeChanged(RoomEvent):
     user: str
     by: str
     mode: MemberMode
+    #: The account ``by`` was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -436,6 +445,8 @@ class BanChanged(RoomEvent):
     mask: str
     by: str
     banned: bool = True
+    #: The account ``by`` was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -446,6 +457,8 @@ class SettingChanged(RoomEvent):
     settings: tuple[str, ...]
     values: tuple[str, ...]
     by: str
+    #: The account ``by`` was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -455,6 +468,8 @@ class Kicked(RoomEvent):
 
     by: str
     reason: str
+    #: The account ``by`` was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)

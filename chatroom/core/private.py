@@ -252,6 +252,7 @@ class PrivateMessages:
             message.text,
             message.id,
             reason,
+            account=session.account_name,
         )
         if found is not None and found.online:
             with contextlib.suppress(ChatError):  # gone meanwhile: nobody to tell

@@ -1,7 +1,7 @@
 """What IRC shows of a user's join and words is the same whichever node the
 user is on: ``extended-join``'s account and realname, ``away-notify``'s
-``AWAY`` after the ``JOIN``, and ``account-tag`` on a message and an
-``INVITE`` come with the event (chatroom.core.events: the joiner's or
+``AWAY`` after the ``JOIN``, and ``account-tag`` on a message, an
+``INVITE``, a ``TOPIC`` and a ``PART`` come with the event (chatroom.core.events: the joiner's or
 author's session filled them in where it happened), not from what the
 receiver's node knows of its own users.
 
@@ -85,6 +85,22 @@ class JoinAndAccountAcrossNodesTests(ClusterTestCase):
         ian.say("INVITE ivy #coffee")
         heard = yield ivy.expect(lambda line: " INVITE ivy " in line)
         self.assertTrue(heard.endswith("#coffee"), heard)
+        self.assertEqual(tags_of(heard).get("account"), "coolacct", heard)
+
+    @defer.inlineCallbacks
+    def test_a_topic_and_a_part_carry_the_account(self):
+        """ian's TOPIC of #coffee (his channel, which ivy joined) and his
+        PART of it carry ``@account=coolacct``."""
+        ivy, ian = yield self.ivy_and_ian()
+        ian.say("JOIN #coffee")
+        yield ian.expect(lambda line: " 366 " in line)
+        ivy.say("JOIN #coffee")
+        yield ivy.expect(lambda line: " 366 " in line and "#coffee" in line)
+        ian.say("TOPIC #coffee :beans")
+        heard = yield ivy.expect(lambda line: line.endswith(" TOPIC #coffee :beans"))
+        self.assertEqual(tags_of(heard).get("account"), "coolacct", heard)
+        ian.say("PART #coffee")
+        heard = yield ivy.expect(lambda line: " PART #coffee" in line)
         self.assertEqual(tags_of(heard).get("account"), "coolacct", heard)
 
 

@@ -19,9 +19,9 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   replay's messages carry none, their author's account then is not kept);
   ``extended-join``: ``JOIN #chan account :realname``; ``account-notify``:
   ``ACCOUNT name`` when a user in the channel signs in or out (others get
-  nothing). A message, a join, an invitation, a topic, a reaction, a
-  typing notice, an edit and a deletion carry their author's account, and
-  a join the joiner's realname (its nick if it gave none) and
+  nothing). Every event a user does carries the account it was signed in
+  to (a kick's, a mode's: its moderator's; ``ACCOUNT`` is the news of
+  it), and a join the joiner's realname (its nick if it gave none) and
   away message (``away-notify``), from the session that made them on
   whichever node (:data:`CARRYING`); other events' accounts, and those of
   stored events played back, are the core's of the user now holding the
@@ -175,13 +175,20 @@ CARRYING = (
     PrivateMessage,
     OperatorMessage,
     Joined,
+    Departure,
+    Renamed,
     Invitation,
     Invited,
+    Kicked,
+    ModeChanged,
+    BanChanged,
+    SettingChanged,
     TopicChanged,
     Typing,
     Reaction,
     Edited,
     Redacted,
+    PrivateRedacted,
 )
 
 
@@ -351,10 +358,15 @@ class IRCRenderer:
         it carries as it happens, else (played back, an event that carries
         none, or one read from a store that keeps none: a private message
         kept across a restart) the one of whoever holds the name now."""
-        if not replayed and isinstance(event, CARRYING) and event.account:
-            return event.account
         actor = actor_of(event)
-        return self.accounts(actor) if actor else ""
+        if not actor:
+            return ""  # nobody's (a voice given: IRC shows no account)
+        if not replayed:
+            if isinstance(event, CARRYING) and event.account:
+                return event.account
+            if isinstance(event, AccountChanged):  # its news is the account
+                return "" if event.account == "*" else event.account
+        return self.accounts(actor)
 
     def extended_join(self, event: Joined) -> bytes:
         """``JOIN #chan account :realname`` (``*`` for no account; the nick
