@@ -1,9 +1,10 @@
 """What IRC shows of a user's join and words is the same whichever node the
 user is on: ``extended-join``'s account and realname, ``away-notify``'s
 ``AWAY`` after the ``JOIN``, and ``account-tag`` on a message, an
-``INVITE``, a ``TOPIC`` and a ``PART`` come with the event (chatroom.core.events: the joiner's or
-author's session filled them in where it happened), not from what the
-receiver's node knows of its own users.
+``INVITE``, a ``TOPIC`` and a ``PART`` come with the event
+(chatroom.core.events: the joiner's or author's session filled them in
+where it happened), not from what the receiver's node knows of its own
+users.
 
 Each test runs twice, with the same assertions: ian and ivy on two
 Redis-backed nodes (real sockets, one real ``redis-server``), and on one
