@@ -11,6 +11,12 @@ from twisted.trial import unittest
 from chatroom.core import membership
 from chatroom.core.events import Departure, DepartureKind, Joined, OwnerChanged
 from chatroom.core.membership import Fate, Heir, Seating, WelcomeFacts
+from chatroom.core.sessions import SeatSession
+
+
+def _session(name: str, account: str = "") -> SeatSession:
+    """A joiner's session: its name, signed in to ``account`` ("" for none)."""
+    return SeatSession("local:t.1", name, account, account)
 
 
 def _part(user: str) -> Departure:
@@ -22,9 +28,9 @@ class JoinTests(unittest.TestCase):
 
     def test_a_room_of_big_room_members_is_joined_quietly(self) -> None:
         """Below the threshold the room is shown the arrival; at it, nobody."""
-        small = membership.join(Seating("tea", 2), "dave", "dave", "", 3)
+        small = membership.join(Seating("tea", 2), "dave", _session("dave"), 3)
         self.assertEqual((small.quiet, small.events), (False, (Joined("tea", "dave"),)))
-        big = membership.join(Seating("tea", 3), "dave", "dave", "", 3)
+        big = membership.join(Seating("tea", 3), "dave", _session("dave"), 3)
         self.assertEqual((big.quiet, big.events), (True, ()))
 
     def test_a_keep_rooms_account_owns_it_again(self) -> None:
@@ -32,14 +38,17 @@ class JoinTests(unittest.TestCase):
         one else does, not even its absent owner."""
         facts = Seating("tea", 1, owner="", owner_account="alice")
         self.assertEqual(
-            membership.join(facts, "alice", "alice", "alice", 0).owner, "alice"
+            membership.join(facts, "alice", _session("alice", "alice"), 0).owner,
+            "alice",
         )
-        self.assertIsNone(membership.join(facts, "bob", "bob", "", 0).owner)
+        self.assertIsNone(membership.join(facts, "bob", _session("bob"), 0).owner)
 
     def test_an_absent_owner_coming_back_owns_it_again(self) -> None:
         """A restored room's owner, back within the grace period, owns it."""
         facts = Seating("tea", 1, owner="alice", owner_here=False)
-        self.assertEqual(membership.join(facts, "alice", "alice", "", 0).owner, "alice")
+        self.assertEqual(
+            membership.join(facts, "alice", _session("alice"), 0).owner, "alice"
+        )
 
 
 class LeaveTests(unittest.TestCase):

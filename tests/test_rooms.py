@@ -10,6 +10,7 @@ from chatroom.core import membership
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure, DepartureKind, Message
 from chatroom.core.rules import check_space
+from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
@@ -26,7 +27,8 @@ def _quit(room: Room, user: str, reason: str) -> Departure:
 def _add(room: Room, member: Member, name: str) -> None:
     """``member`` joins as the in-process back-end seats it: decided by
     :func:`chatroom.core.membership.join` on the room's facts, applied."""
-    arrival = membership.join(room.seating(), name_key(name), name, "", room.big_room)
+    joiner = SeatSession("local:t.1", name)
+    arrival = membership.join(room.seating(), name_key(name), joiner, room.big_room)
     room.arrive(member, name, arrival)
 
 

@@ -325,7 +325,8 @@ class ChatCore(Generic[B]):
             member, name=name, account=signed_in or None, account_name=shown
         )
         if session.name:  # a rename: in no room, the user alone hears it
-            rename = Renamed(session.name, name)
+            account = self.sessions[member].account_name
+            rename = Renamed(session.name, name, account=account)
             await self.backend.tell_neighbours(
                 member, self.sessions[member], rename, True
             )
@@ -352,6 +353,7 @@ class ChatCore(Generic[B]):
         """Everyone who shares a room with the user hears it is away
         (``message``) or back (""), once (IRC's ``away-notify``)."""
         session = self._session(member)
+        self.sessions.describe(member, away=message)  # its next JOINs carry it
         await self._tell_neighbours(member, AwayChanged(session.name, message))
         await self._tell_watchers(member, Sighting.AWAY, message)
 
@@ -360,6 +362,7 @@ class ChatCore(Generic[B]):
         once (IRC's ``SETNAME``), if it is one (:func:`rules.check_realname`)."""
         rules.check_realname(realname)
         session = self._session(member)
+        self.sessions.describe(member, realname=realname)
         await self._tell_neighbours(member, RealnameChanged(session.name, realname))
         await self._tell_watchers(member, Sighting.REALNAME, realname)
 
@@ -374,8 +377,10 @@ class ChatCore(Generic[B]):
 
     async def set_presence(self, member: Member, facts: Presence) -> None:
         """What the other nodes show of the member (``WHO``, ``WHOIS``):
-        kept under its name while its seat holds it."""
+        kept under its name while its seat holds it; its realname and away
+        message go with its joins from now on."""
         seat = self._seat(member)
+        self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
         session = self._session(seat)
         await self.backend.presence.publish(
             name_key(session.name), session.token, facts
@@ -545,7 +550,8 @@ class ChatCore(Generic[B]):
         seat, session = self._seat(member), self._session(member)
         where = self.backend.place(seat, room)
         said = rules.reason(words)
-        departure = Departure(where, session.name, DepartureKind.PART, said)
+        part, account = DepartureKind.PART, session.account_name
+        departure = Departure(where, session.name, part, said, account=account)
         await self.backend.leave_room(seat, session, departure)
         if isinstance(seat, Seat):
             await self.devices.left(seat, member, room)
@@ -582,7 +588,15 @@ class ChatCore(Generic[B]):
         now = self.clock.seconds()
         if self.files is not None:
             tags = (*tags, *await self.files.tags_for(text))
-        event = Message(room, session.name, format_time(now), text, action, tags)
+        event = Message(
+            room,
+            session.name,
+            format_time(now),
+            text,
+            action,
+            tags,
+            account=session.account_name,
+        )
         speaks = partial(moderation.check_speak, actor=self._actor(member))
         await self.backend.append(member, session, room, event, now, speaks, outside)
         self.previews.noticed(event)  # its link's card follows, once fetched
@@ -700,7 +714,10 @@ class ChatCore(Generic[B]):
 
         def rule(facts: DecisionFacts) -> TopicChanged:
             moderation.check_set_topic(facts.room, actor)
-            return TopicChanged(facts.room.name, actor.name, topic, format_time(now))
+            stamp, account = format_time(now), actor.account_name
+            return TopicChanged(
+                facts.room.name, actor.name, topic, stamp, account=account
+            )
 
         async def apply(facts: DecisionFacts, event: TopicChanged) -> None:
             await self.backend.apply_topic(session, facts, event, now)

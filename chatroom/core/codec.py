@@ -17,16 +17,27 @@ Enumerations travel as their value (``"kind":"quit"``), tags as a list of
 ``[key, value]`` pairs in order, a set of names as a sorted list, a tuple as
 a list. A field left at its default may be left out (a decoder fills it in),
 and a field a decoder does not know is refused: nodes of one cluster run the
-same code. Lua scripts that must look inside a stored event (its type, the
-message it concerns, its time) read the same object with ``cjson``.
+same code. What an event carries for its rendering elsewhere (an author's
+``account``, a joiner's ``realname`` and ``away``:
+:data:`chatroom.core.events.CARRIED`) is left out when it is "", so that
+an event without it (a plain name's message) encodes as it did before the
+field existed, a message stored then included (a script compares a stored
+message with one the core read back by its bytes)::
+
+    {"type":"Message","room":"tea","user":"bob","time":"2026-11-21T18:04:05.123Z",
+     "text":"hi","action":false,"tags":[],"account":"Bob","id":"9"}
+
+Lua scripts that must look inside a stored event (its type, the message it
+concerns, its time) read the same object with ``cjson``.
 
 :func:`encode` is canonical: ``type`` first, then every field in the order
-its class declares it, none left out, so encoding a decoded event gives the
-same bytes back (a script compares a stored message with the one the core
-read by its bytes). A stored event's ``id`` (and a private message's) is its
-last field: what a node hands a script to number reads ``"id":""}`` at its
-end (:func:`unnumbered`), and the script puts the number between those
-quotes (``numbered`` in ``chatroom/backends/redis/prelude.py``).
+its class declares it, none left out but empty carried ones, so encoding a
+decoded event gives the same bytes back (a script compares a stored
+message with the one the core read by its bytes). A stored event's ``id``
+(and a private message's) is its last field: what a node hands a script
+to number reads ``"id":""}`` at its end (:func:`unnumbered`), and the
+script puts the number between those quotes (``numbered`` in
+``chatroom/backends/redis/prelude.py``).
 """
 
 from __future__ import annotations
@@ -100,10 +111,13 @@ _READERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _fields(cls: type) -> tuple[tuple[str, str], ...]:
-    """The encoded fields of ``cls``: name and declared type, in order."""
+def _fields(cls: type) -> tuple[tuple[str, str, bool], ...]:
+    """The encoded fields of ``cls``: name, declared type and whether it is
+    left out when "" (a carried one), in order."""
     return tuple(
-        (f.name, str(f.type)) for f in dataclasses.fields(cls) if f.name != "_encoded"
+        (f.name, str(f.type), bool(f.metadata.get("carried")))
+        for f in dataclasses.fields(cls)
+        if f.name != "_encoded"
     )
 
 
@@ -122,8 +136,10 @@ def to_dict(event: Encoded) -> dict[str, Any]:
     """The JSON object of ``event`` (before serialising)."""
     name = type(event).__name__
     encoded: dict[str, Any] = {"type": name}
-    for field, _kind in _FIELDS[name]:
-        encoded[field] = _plain(getattr(event, field))
+    for field, _kind, carried in _FIELDS[name]:
+        value = getattr(event, field)
+        if not (carried and value == ""):
+            encoded[field] = _plain(value)
     return encoded
 
 
@@ -163,7 +179,7 @@ def from_dict(encoded: dict[str, Any]) -> Encoded:
     cls = TYPES.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ValueError(f"unknown event type {name!r}")
-    kinds = dict(_FIELDS[name])
+    kinds = {field: kind for field, kind, _carried in _FIELDS[name]}
     for field, value in encoded.items():
         kind = kinds.get(field)
         if kind is None:

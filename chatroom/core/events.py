@@ -22,6 +22,14 @@ message, its conversation), increasing; "" until a back-end numbers it. A
 door shows it only to connections that asked (the line door's ``/caps
 ids``). ``tags`` (``reply``, ``multiline``, ``notice``...) travel with the
 messages that carry them.
+
+An event carries what any door needs to render it, taken where it happened
+from the session that caused it, so that a node renders another node's
+event as its own: the ``account`` its author was signed in to (as it was
+registered: IRC's ``account-tag``), and a join the joiner's realname and
+away message (IRC's ``extended-join`` and ``away-notify``). These fields
+are keyword-only and "" when there is nothing to say, and the cluster's
+encoding leaves them out then (:data:`CARRIED`).
 """
 
 from __future__ import annotations
@@ -35,6 +43,12 @@ from chatroom.wire.tags import Tags
 
 #: A door's renderer: turns an :class:`Encodable` into that door's bytes.
 Encoder = Callable[[Any], bytes]
+
+#: The metadata of a field an event carries for its rendering elsewhere
+#: (an author's account, a joiner's realname): keyword-only, "" for none,
+#: and left out of the cluster's encoding when "" (:mod:`chatroom.core.codec`),
+#: so an event without it encodes as it did before the field existed.
+CARRIED = {"carried": True}
 
 
 @dataclass(slots=True, eq=False)
@@ -98,6 +112,8 @@ class Message(RoomEvent):
     text: str
     action: bool = False
     tags: Tags = ()
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
     chat = True
@@ -116,6 +132,8 @@ class OperatorMessage(RoomEvent):
     text: str
     #: It was an IRC ``NOTICE``.
     notice: bool = False
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -128,6 +146,8 @@ class PrivateMessage(Event):
     time: str
     text: str
     tags: Tags = ()
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
     chat = True
@@ -147,6 +167,8 @@ class PrivateRedacted(Event):
     text: str
     target: str
     reason: str = ""
+    #: The account its sender was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -160,6 +182,8 @@ class Typing(RoomEvent):
     user: str
     state: str
     from_tags: bool = False
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -206,9 +230,14 @@ PrivateEvent = PrivateMessage | PrivateTagMessage
 @dataclass(slots=True, eq=True)
 class Joined(RoomEvent):
     """``user`` came into the room (not said of a quiet join into a big
-    room, :mod:`chatroom.core.big_rooms`)."""
+    room, :mod:`chatroom.core.big_rooms`): signed in to ``account``, with
+    the ``realname`` and ``away`` message its door gave (IRC's; "" for
+    none), as its session had them when it joined."""
 
     user: str
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
+    realname: str = field(default="", kw_only=True, metadata=CARRIED)
+    away: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 class DepartureKind(enum.Enum):
@@ -243,6 +272,9 @@ class Departure(RoomEvent):
     moved_to: str = ""
     by: str = ""
     own_words: bool = False
+    #: The account the user (a kick: its kicker) was signed in to, as
+    #: registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -252,6 +284,8 @@ class Renamed(Event):
 
     old: str
     new: str
+    #: The account the user was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -338,6 +372,8 @@ class TopicChanged(RoomEvent):
     user: str
     text: str
     time: str
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
 
@@ -400,6 +436,8 @@ class ModeChanged(RoomEvent):
     user: str
     by: str
     mode: MemberMode
+    #: The account ``by`` was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -410,6 +448,8 @@ class BanChanged(RoomEvent):
     mask: str
     by: str
     banned: bool = True
+    #: The account ``by`` was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -420,6 +460,8 @@ class SettingChanged(RoomEvent):
     settings: tuple[str, ...]
     values: tuple[str, ...]
     by: str
+    #: The account ``by`` was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -429,6 +471,8 @@ class Kicked(RoomEvent):
 
     by: str
     reason: str
+    #: The account ``by`` was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -437,6 +481,8 @@ class Invitation(RoomEvent):
 
     user: str
     by: str
+    #: The account its inviter was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -446,6 +492,8 @@ class Invited(Event):
 
     room: str
     by: str
+    #: The account its inviter was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)
@@ -482,6 +530,8 @@ class Edited(RoomEvent):
     user: str
     time: str
     text: str
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
 
@@ -493,6 +543,8 @@ class Redacted(RoomEvent):
     target: str
     by: str
     reason: str = ""
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
 
@@ -507,6 +559,8 @@ class Reaction(RoomEvent):
     reaction: str
     adding: bool = True
     from_tags: bool = False
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)
 
 

@@ -11,7 +11,7 @@ variants perform a few steps:
 - :func:`join`: the seat, quiet or announced (:mod:`chatroom.core.big_rooms`),
   whether the joiner owns the room (a ``keep`` room's account, a restored
   room's owner coming back) and the :class:`~chatroom.core.events.Joined`
-  its members are shown;
+  its members are shown, carrying what the joiner's session is;
 - :func:`leave`: the departure shown (not a quiet member's, but always a
   kick), the heir when the owner leaves (the longest-present member; a
   ``keep`` room's account keeps it, ownerless), and whether the room,
@@ -40,13 +40,13 @@ from chatroom.core.big_rooms import joins_quietly
 from chatroom.core.events import (
     Departure,
     DepartureKind,
-    Joined,
     OwnerChanged,
     RoomEvent,
     StoredEvent,
     Welcome,
 )
 from chatroom.core.rules import catch_up
+from chatroom.core.sessions import SeatSession
 
 
 @dataclass(frozen=True)
@@ -145,19 +145,20 @@ def moved(room: str, name: str, to: str) -> Departure:
     return Departure(room, name, DepartureKind.PART, moved_to=to)
 
 
-def join(facts: Seating, key: str, name: str, account: str, big_room: int) -> Arrival:
-    """``name`` (name key ``key``, signed in to ``account``) joins a room of
+def join(facts: Seating, key: str, joiner: SeatSession, big_room: int) -> Arrival:
+    """The session ``joiner`` (name key ``key``) joins a room of
     ``facts.members``: quietly once the room is big (``big_room``), and as
     its owner if it is the ``keep`` room's account or the owner coming back
-    to a room it was absent from."""
+    to a room it was absent from. Its :class:`Joined` carries what the
+    session is (:meth:`SeatSession.joined`)."""
     quiet = joins_quietly(facts.members, big_room)
     owner: str | None = None
     if facts.owner_account:
-        if account == facts.owner_account:
+        if joiner.account == facts.owner_account:
             owner = key
     elif facts.owner == key and not facts.owner_here:
         owner = key
-    events: tuple[RoomEvent, ...] = () if quiet else (Joined(facts.room, name),)
+    events: tuple[RoomEvent, ...] = () if quiet else (joiner.joined(facts.room),)
     return Arrival(quiet, owner, events)
 
 
@@ -207,10 +208,11 @@ def succession(facts: Seating) -> Succession:
     return Succession(False)
 
 
-def speaking(facts: Seating, key: str, name: str) -> tuple[RoomEvent, ...]:
-    """What the room is shown before member ``key``'s words: its ``JOIN``
-    if it joined quietly and has not spoken yet (then it is announced)."""
-    return (Joined(facts.room, name),) if key in facts.quiet else ()
+def speaking(facts: Seating, key: str, speaker: SeatSession) -> tuple[RoomEvent, ...]:
+    """What the room is shown before member ``key``'s words (its session:
+    ``speaker``): its ``JOIN`` if it joined quietly and has not spoken yet
+    (then it is announced)."""
+    return (speaker.joined(facts.room),) if key in facts.quiet else ()
 
 
 @dataclass

@@ -119,7 +119,8 @@ class MessageLife:
             # An edit is one line: a multiline message's lines go with it.
             tags = tuple(t for t in message.tags if t[0] != multiline.MULTILINE_TAG)
             replacement = replace(message, text=text, tags=tags)
-            edit = Edited(where, message.id, session.name, format_time(now), text)
+            stamp, account = format_time(now), session.account_name
+            edit = Edited(where, message.id, session.name, stamp, text, account=account)
             await self.backend.messages.amend(
                 member, session, where, message, replacement, edit, now
             )
@@ -143,7 +144,9 @@ class MessageLife:
             message = await self.message(member, session, where, event_id)
             facts = await self.backend.facts(where)
             amending.check_redact(message, facts.room, self.actor_of(member))
-            redaction = Redacted(where, message.id, session.name, reason)
+            redaction = Redacted(
+                where, message.id, session.name, reason, account=session.account_name
+            )
             now = self.clock.seconds()
             await self.backend.messages.amend(
                 member, session, where, message, None, redaction, now
@@ -177,7 +180,13 @@ class MessageLife:
         async def attempt() -> str:
             message = await self.message(member, session, where, event_id)
             event = Reaction(
-                where, message.id, session.name, reaction, adding, from_tags=from_tags
+                where,
+                message.id,
+                session.name,
+                reaction,
+                adding,
+                from_tags=from_tags,
+                account=session.account_name,
             )
             now = self.clock.seconds()
             return await self.backend.messages.react(
@@ -203,7 +212,9 @@ class MessageLife:
             if last is not None and now - last < TYPING_INTERVAL:
                 return
             typed[name_key(where)] = now
-        event = Typing(where, session.name, state, from_tags)
+        event = Typing(
+            where, session.name, state, from_tags, account=session.account_name
+        )
         await self.backend.messages.relay(member, session, where, event)
 
     def forget(self, member: Member) -> None:

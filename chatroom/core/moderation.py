@@ -54,12 +54,14 @@ LIST_MAX = 100
 
 @dataclass(frozen=True)
 class Actor:
-    """The user giving a command: name, account ("" if none), session, admin."""
+    """The user giving a command: name, account ("" if none), session,
+    admin, and the account's name as registered (what its events carry)."""
 
     name: str
     account: str = ""
     session: str = ""
     admin: bool = False
+    account_name: str = ""
 
     @property
     def key(self) -> str:
@@ -299,7 +301,9 @@ def give(
 
 
 def _mode(room: RoomFacts, user: Target, actor: Actor, mode: MemberMode) -> ModeChanged:
-    return ModeChanged(room.name, user.name, actor.name, mode)
+    return ModeChanged(
+        room.name, user.name, actor.name, mode, account=actor.account_name
+    )
 
 
 def _require_operator(room: RoomFacts, actor: Actor, command: str) -> None:
@@ -438,10 +442,11 @@ def _check_may_remove(room: RoomFacts, actor: Actor, user: Target, verb: str) ->
 def _kicking(
     room: RoomFacts, actor: Actor, user: Target, reason: str, outcome: Outcome
 ) -> Outcome:
-    kick = DepartureKind.KICK
-    outcome.events.append(Departure(room.name, user.name, kick, reason, by=actor.name))
+    kick, by, account = DepartureKind.KICK, actor.name, actor.account_name
+    departure = Departure(room.name, user.name, kick, reason, by=by, account=account)
+    outcome.events.append(departure)
     outcome.kick = user
-    outcome.kicked = Kicked(room.name, actor.name, reason)
+    outcome.kicked = Kicked(room.name, by, reason, account=account)
     return outcome
 
 
@@ -459,7 +464,10 @@ def _ban(
     if mask in room.policy.bans:
         raise errors.bad_args(f"{shown(mask)} is already banned from {room.name}")
     policy = replace(room.policy, bans=_bounded(room.policy.bans, mask))
-    outcome = Outcome(policy, [BanChanged(room.name, mask, actor.name)])
+    account = actor.account_name
+    outcome = Outcome(
+        policy, [BanChanged(room.name, mask, actor.name, account=account)]
+    )
     if user is not None and user.present:
         return _kicking(room, actor, user, "banned", outcome)
     return outcome
@@ -481,7 +489,11 @@ def _unban(
         room.policy, bans=tuple(m for m in room.policy.bans if m not in masks)
     )
     return Outcome(
-        policy, [BanChanged(room.name, m, actor.name, banned=False) for m in removed]
+        policy,
+        [
+            BanChanged(room.name, m, actor.name, False, account=actor.account_name)
+            for m in removed
+        ],
     )
 
 
@@ -497,10 +509,11 @@ def _invite(
     policy = replace(
         room.policy, invited=_bounded(room.policy.invited, grant_mask(target))
     )
+    account = actor.account_name
     return Outcome(
         policy,
-        [Invitation(room.name, target.name, actor.name)],
-        notify=(target.name, Invited(room.name, actor.name)),
+        [Invitation(room.name, target.name, actor.name, account=account)],
+        notify=(target.name, Invited(room.name, actor.name, account=account)),
     )
 
 
@@ -518,7 +531,13 @@ def _set(
             replace(room, policy=policy), actor, setting, value
         )
         shown_values.append(shown_value)
-    event = SettingChanged(room.name, tuple(settings), tuple(shown_values), actor.name)
+    event = SettingChanged(
+        room.name,
+        tuple(settings),
+        tuple(shown_values),
+        actor.name,
+        account=actor.account_name,
+    )
     return Outcome(policy, [event])
 
 

@@ -49,5 +49,7 @@ async def say_to_operators(
         name_key(name) for name in (roster.owner, *roster.operators) if name
     )
     stamp = format_time(now)
-    event = OperatorMessage(where, session.name, stamp, ops, text, notice)
+    event = OperatorMessage(
+        where, session.name, stamp, ops, text, notice, account=session.account_name
+    )
     await backend.messages.relay(member, session, where, event)

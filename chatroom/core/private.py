@@ -201,7 +201,9 @@ class PrivateMessages:
         if not found.online and await conversations.waiting(found.account) >= bound:
             raise errors.inbox_full(found.name, bound)
         stamp = format_time(self.clock.seconds())
-        event = PrivateMessage(sender.name, found.name, stamp, text, tags)
+        event = PrivateMessage(
+            sender.name, found.name, stamp, text, tags, account=sender.account_name
+        )
         key = conversation_of(sender, found)
         if keeps(sender, found):
             event = await conversations.append(key, event)
@@ -281,6 +283,7 @@ class PrivateMessages:
             message.text,
             message.id,
             reason,
+            account=session.account_name,
         )
         if found is not None and found.online:
             with contextlib.suppress(ChatError):  # gone meanwhile: nobody to tell

@@ -221,7 +221,9 @@ class Registry(Protocol):
     async def set_presence(self, member: Member, facts: Presence) -> None:
         """The member's door facts (``USER`` name, realname, away, ``+B``,
         ``+i``) are now ``facts``, for the other nodes' ``WHO`` and
-        ``WHOIS`` (:mod:`chatroom.core.presence`; nothing in one process)."""
+        ``WHOIS`` (:mod:`chatroom.core.presence`; nothing in one process),
+        and its realname and away message for its next joins
+        (:meth:`chatroom.core.sessions.SeatSession.joined`)."""
         ...
 
     async def names_online(self) -> list[str]:

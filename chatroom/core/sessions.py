@@ -25,6 +25,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from chatroom.core.events import Joined
 from chatroom.core.moderation import Actor
 from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
@@ -37,7 +38,9 @@ class SeatSession:
     its name ("" before its first claim), the account it is signed in to
     ("" for none, else its key) and that account's name as it was
     registered (what IRC's ``account-tag`` shows: a key is folded,
-    ``morning`` keys as ``moming``).
+    ``morning`` keys as ``moming``), and the realname and away message its
+    door gave (an IRC client's ``USER``, ``SETNAME``, ``AWAY``; "" for
+    none), which its :class:`~chatroom.core.events.Joined` carries.
 
     An account's devices here share their seat's session; a door's session
     (:class:`~chatroom.doors.line.session.LineSession`,
@@ -47,6 +50,18 @@ class SeatSession:
     name: str = ""
     account: str = ""
     account_name: str = ""
+    realname: str = ""
+    away: str = ""
+
+    def joined(self, room: str) -> Joined:
+        """Its arrival in ``room``, with what each door renders of it."""
+        return Joined(
+            room,
+            self.name,
+            account=self.account_name,
+            realname=self.realname,
+            away=self.away,
+        )
 
 
 class SeatSessions:
@@ -121,7 +136,11 @@ class SeatSessions:
         """``member`` as the rules see the user giving a command."""
         session = self[member]
         return Actor(
-            session.name, session.account, session.token, session.account in admins
+            session.name,
+            session.account,
+            session.token,
+            session.account in admins,
+            session.account_name,
         )
 
     # -- written by the core only ------------------------------------------------
@@ -192,6 +211,21 @@ class SeatSessions:
             self._accounts.setdefault(session.account, seat)
         if session.name and session.account_name:
             self._account_names[name_key(session.name)] = session.account_name
+
+    def describe(
+        self, member: Member, realname: str | None = None, away: str | None = None
+    ) -> None:
+        """The realname or away message (None: unchanged) its door now gives
+        an open session."""
+        seat = self.seat_of(member)
+        session = self._by_member.get(seat) if seat is not None else None
+        if seat is None or session is None:
+            return  # released meanwhile
+        if realname is not None:
+            session = replace(session, realname=realname)
+        if away is not None:
+            session = replace(session, away=away)
+        self._by_member[seat] = session
 
     def close(self, member: Member) -> SeatSession | None:
         """Forget the session of ``member`` (a seat or a device) and every

@@ -133,12 +133,15 @@ def authored(event: StoredEvent, account: str) -> bool:
 
 def erased(event: StoredEvent, how: str) -> StoredEvent | None:
     """What a deleted account's stored event becomes: anonymised (its
-    author :data:`DELETED_USER`, all else kept), or None: removed."""
+    author :data:`DELETED_USER`, with no account, all else kept), or None:
+    removed."""
     if how == REMOVE:
         return None
     if isinstance(event, Redacted):
-        return replace(event, by=DELETED_USER)
-    return replace(event, user=DELETED_USER)
+        return replace(event, by=DELETED_USER, account="")
+    if isinstance(event, TagMessage):
+        return replace(event, user=DELETED_USER)
+    return replace(event, user=DELETED_USER, account="")
 
 
 def other_side(conversation: str, account: str) -> str | None:

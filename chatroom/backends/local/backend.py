@@ -407,9 +407,7 @@ class LocalBackend:
                 self._leave(member, old, moved)
         owner = room.owner
         key, big = name_key(session.name), self.config.big_room
-        arrival = membership.join(
-            room.seating(), key, session.name, session.account, big
-        )
+        arrival = membership.join(room.seating(), key, session, big)
         room.arrive(member, session.name, arrival)
         self.places[member] = (*self.places.get(member, ()), room)
         member.entered(room.welcome(member, since, self.config.resume_bound))
@@ -465,8 +463,8 @@ class LocalBackend:
             speaks(where.facts())
         self.outage.check(where, event)  # nothing acknowledged that cannot be kept
         if isinstance(event, Message) and where.quiet:  # none: nothing to decide
-            key, name = where.key_of(member), where.members[member]
-            speaking = membership.speaking(where.seating(member), key, name)
+            key = where.key_of(member)
+            speaking = membership.speaking(where.seating(member), key, session)
             where.announced(member, speaking)  # a quiet member's JOIN first
         self._said(where, event, now)
 

@@ -756,7 +756,7 @@ class RedisBackend:
             return b""  # announced: nothing to decide
         u = key_of(session)
         facts = Seating(where.name, len(where.members), quiet=frozenset({u}))
-        shown = membership.speaking(facts, u, session.name)
+        shown = membership.speaking(facts, u, session)
         return codec.encode(shown[0]) if shown else b""
 
     async def history(

@@ -170,16 +170,12 @@ class RedisSeats:
             if script is scripts.VIEW:
                 return changes
             if script is scripts.CREATE:
-                arrival = membership.join(
-                    Seating(name, 0), u, session.name, session.account, 0
-                )
+                arrival = membership.join(Seating(name, 0), u, session, 0)
                 return [*changes, outcomes.creating(room.key, u, arrival)]
             facts = (
                 known.get(room.key) or room.seated or outcomes.unknown(room.key, name)
             )
-            arrival = membership.join(
-                facts.about(u), u, session.name, session.account, config.big_room
-            )
+            arrival = membership.join(facts.about(u), u, session, config.big_room)
             changes.append(
                 outcomes.joining(room.key, facts, u, arrival, config.big_room)
             )

@@ -457,20 +457,8 @@ class IRCFactory(ServerFactory):
             server.config.name,
             server.clock,
             server.registry.account_named,
-            self._realname,
-            self._away,
             MsgIds(lambda: server.registry.store_epoch),
         )
-
-    def _realname(self, nick: str) -> str:
-        """This door's user's realname (``USER``, ``SETNAME``); others' nick."""
-        here = self.directory.find(nick)
-        return here.realname if here is not None and here.realname else nick
-
-    def _away(self, nick: str) -> str:
-        """This door's user's away message; others' is not known here."""
-        here = self.directory.find(nick)
-        return here.away if here is not None else ""
 
     # An IProtocol by its interface, not a subclass of Twisted's Protocol.
     def buildProtocol(self, addr: object) -> IRCProtocol:  # type: ignore[override]

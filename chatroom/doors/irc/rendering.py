@@ -19,8 +19,13 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   replay's messages carry none, their author's account then is not kept);
   ``extended-join``: ``JOIN #chan account :realname``; ``account-notify``:
   ``ACCOUNT name`` when a user in the channel signs in or out (others get
-  nothing). The accounts are the core's (:meth:`Registry.account_named`),
-  the realnames the door's own users' (others': their nick).
+  nothing). Every event a user does carries the account it was signed in
+  to (a kick's, a mode's: its moderator's; ``ACCOUNT`` is the news of
+  it), and a join the joiner's realname (its nick if it gave none) and
+  away message (``away-notify``), from the session that made them on
+  whichever node (:data:`CARRYING`); other events' accounts, and those of
+  stored events played back, are the core's of the user now holding the
+  name (:meth:`Registry.account_named`: this node's sessions).
 
 Nothing leaves over 512 bytes before its tags: a message whose text does
 not fit is split at word boundaries (:func:`chatroom.doors.irc.tags.split_text`)
@@ -132,10 +137,6 @@ def _nobody(name: str) -> str:
     return ""
 
 
-def _own_nick(name: str) -> str:
-    return name
-
-
 def _nothing(event: Any) -> bytes:
     return b""
 
@@ -166,6 +167,29 @@ _ACTORS: dict[type[Any], Callable[[Any], str]] = {
 #: Stored events a replay shows as they were, with no ``account`` (who
 #: holds its author's nick now may not be its author).
 _REPLAYED = (Message, TopicChanged)
+
+#: Events that carry their author's account (``account``), rendered from
+#: it as they happen, wherever the author is connected.
+CARRYING = (
+    Message,
+    PrivateMessage,
+    OperatorMessage,
+    Joined,
+    Departure,
+    Renamed,
+    Invitation,
+    Invited,
+    Kicked,
+    ModeChanged,
+    BanChanged,
+    SettingChanged,
+    TopicChanged,
+    Typing,
+    Reaction,
+    Edited,
+    Redacted,
+    PrivateRedacted,
+)
 
 
 def actor_of(event: Event) -> str:
@@ -217,14 +241,11 @@ class IRCRenderer:
         server_name: str,
         clock: IReactorTime,
         accounts: Callable[[str], str] = _nobody,
-        realnames: Callable[[str], str] = _own_nick,
-        aways: Callable[[str], str] = _nobody,
         msgids: MsgIds | None = None,
     ) -> None:
         """Args:
-        accounts: a user's account name by their nick ("" for none).
-        realnames: a user's realname by their nick (``extended-join``).
-        aways: a user's away message by their nick ("" for none known).
+        accounts: a user's account name by their nick ("" for none), for
+            the events that do not carry it (:data:`CARRYING`) and replays.
         msgids: the door's ``msgid``\\ s of stored events, both ways (the
             registry's store epoch; one of its own if not given).
         """
@@ -232,8 +253,6 @@ class IRCRenderer:
         self.msgids = msgids if msgids is not None else MsgIds(lambda: "0")
         self.clock = clock
         self.accounts = accounts
-        self.realnames = realnames
-        self.aways = aways
         self.render: Encoder = self._render
         #: Stored events played back, plain: a message with its time in
         #: front (``[18:04]``), for clients that cannot be told its time.
@@ -334,16 +353,27 @@ class IRCRenderer:
     def source(self, nick: str) -> str:
         return hostmask(nick, self.server)
 
-    def account(self, event: Event) -> str:
-        """The account of the user who did ``event`` ("" for none)."""
+    def account(self, event: Event, replayed: bool = False) -> str:
+        """The account of the user who did ``event`` ("" for none): the one
+        it carries as it happens, else (played back, an event that carries
+        none, or one read from a store that keeps none: a private message
+        kept across a restart) the one of whoever holds the name now."""
         actor = actor_of(event)
-        return self.accounts(actor) if actor else ""
+        if not actor:
+            return ""  # nobody's (a voice given: IRC shows no account)
+        if not replayed:
+            if isinstance(event, CARRYING) and event.account:
+                return event.account
+            if isinstance(event, AccountChanged):  # its news is the account
+                return "" if event.account == "*" else event.account
+        return self.accounts(actor)
 
     def extended_join(self, event: Joined) -> bytes:
-        """``JOIN #chan account :realname`` (``*`` for no account)."""
-        account = self.account(event) or "*"
+        """``JOIN #chan account :realname`` (``*`` for no account; the nick
+        for no realname)."""
         user, room = event.user, channel(event.room)
-        return build(self.source(user), "JOIN", room, account, self.realnames(user))
+        account = self.account(event) or "*"
+        return build(self.source(user), "JOIN", room, account, event.realname or user)
 
     def watched(self, news: Watched) -> bytes:
         """What ``extended-monitor`` tells a watcher of ``news``, plain:
@@ -365,13 +395,12 @@ class IRCRenderer:
 
     def joiner_away(self, event: Joined, timed: bool) -> bytes:
         """For an ``away-notify`` client: after a ``JOIN``, ``AWAY :message``
-        if the joiner is away (with ``@time`` if ``timed``). The away message
-        is known of this door's users (:attr:`aways`); other users' joins
-        say nothing more."""
+        if the joiner is away (with ``@time`` if ``timed``), as the join
+        carries it."""
         return event.encoded(self._joiner_away_timed if timed else self._joiner_away)
 
     def _joiner_away(self, event: Joined) -> bytes:
-        message = self.aways(event.user)
+        message = event.away
         return build(self.source(event.user), "AWAY", message) if message else b""
 
     def _joiner_away_timed(self, event: Joined) -> bytes:
@@ -678,7 +707,7 @@ class Variant:
         if self.timed:
             tags["time"] = time_of(event) or self.renderer.now()
         if self.accounted and not (self.replay and isinstance(event, _REPLAYED)):
-            account = self.renderer.account(event)
+            account = self.renderer.account(event, self.replay)
             if account:
                 tags["account"] = account
         if self.tagged:

@@ -448,8 +448,10 @@ class IRCSession:
         The caller awaits it before it answers the change (the welcome,
         ``305``/``306``, the ``SETNAME`` or ``MODE`` echo), as one server
         has the change before it answers: a client that hears the answer
-        and asks another node at once (irctest does) sees it there. In one
-        process nothing is kept and it returns at once, sending nothing.
+        and asks another node at once (irctest does) sees it there. The
+        core keeps the realname and away message for the session's joins
+        (``extended-join``, ``away-notify``). In one process nothing else
+        is kept and it returns at once, sending nothing.
         Redis down or slow costs at most ``--redis-timeout``: the failure
         is logged and the answer goes on, the other nodes showing the
         facts as they were until the next change is shared."""
@@ -545,7 +547,9 @@ class IRCSession:
         client asks for history itself, so it gets none unasked."""
         room = welcome.room
         chan = channel(room)
-        data = self.render(Joined(room, self.nick))
+        account = self.registry.account_named(self.nick)
+        joined = Joined(room, self.nick, account=account, realname=self.realname)
+        data = self.render(joined)
         if welcome.topic:
             data += build(self.me, irc.RPL_TOPIC, self.nick, chan, welcome.topic)
             if welcome.topic_at and welcome.topic_by:
