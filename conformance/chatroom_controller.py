@@ -452,6 +452,14 @@ class ChatroomController(BaseServerController):
     """One shared door per server password; see the module's docstring."""
 
     software_name = "chatroom"
+    #: irctest's knob for a distributed server (it names Sable, the other
+    #: one it tests): seconds it waits before its PING-and-PONG read of a
+    #: client's messages. On one server 0: the reactor has run every line
+    #: read before the PING. On nodes, nothing orders a message another
+    #: node is still sending (a private message is two Redis round trips
+    #: there) before the PONG the reading client's node sends for a PING
+    #: written after it, so irctest waits this long first, as for Sable.
+    sync_sleep_time = 0.02 if NODES > 1 else 0.0
     supported_sasl_mechanisms = {"PLAIN", "SCRAM-SHA-256"}
     supports_sts = False
     services_controller_class = BuiltinServices
