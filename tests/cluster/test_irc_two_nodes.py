@@ -6,8 +6,7 @@ users of each spread over two nodes sharing a ``redis-server``. Left out:
 the tests marked ``in_process_only`` (they look inside the in-process
 back-end), and ``PresenceSharedBeforeAnswerTests``, which holds the
 in-process back-end's presence writes to prove the door waits for them (on
-two nodes every test waits for real ones). A class's ``differs`` names
-what two nodes do differently today, each with why.
+two nodes every test waits for real ones).
 """
 
 from __future__ import annotations
@@ -84,14 +83,6 @@ class SaslAfterRegistrationOnTwoNodesTests(
     IRCDoorOnTwoNodes, test_irc_account_caps.SaslAfterRegistrationTests
 ):
     """``test_irc_account_caps.SaslAfterRegistrationTests`` on two nodes."""
-
-    differs = {
-        "test_sign_in_then_again_as_another": (
-            "the ACCOUNT line a peer of the other node gets has no @account= "
-            "tag: the door renders it from this node's sessions "
-            "(Registry.account_named), not from the event"
-        ),
-    }
 
 
 class AdminOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_admins.AdminTests):

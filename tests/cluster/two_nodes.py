@@ -34,7 +34,6 @@ import tempfile
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-import pytest
 import txredisapi
 from greenlet import getcurrent, greenlet
 from twisted.internet import defer, protocol, reactor, task
@@ -171,10 +170,6 @@ class IRCDoorOnTwoNodes(IRCTestCase):
     on two Redis-backed nodes (see the module)."""
 
     timeout = 60
-    #: Tests of the class that two nodes fail today, each with why: they
-    #: run as a strict ``xfail`` (expected to fail), so the day one passes
-    #: the run fails until it leaves this list.
-    differs: dict[str, str] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -187,9 +182,7 @@ class IRCDoorOnTwoNodes(IRCTestCase):
             if getattr(method, "in_process_only", None):
                 setattr(cls, name, None)  # not collected: see in_process_only
                 continue
-            setattr(cls, name, _greenlet_test(method, cls.differs.get(name)))
-        unknown = set(cls.differs) - set(dir(cls))
-        assert not unknown, f"differs names no test of {cls.__name__}: {unknown}"
+            setattr(cls, name, _greenlet_test(method))
 
     def setUp(self):  # trial waits on its Deferred
         if REDIS_SERVER is None:
@@ -257,15 +250,11 @@ def _stopped(server: ChatServer) -> defer.Deferred[None]:
     return server.detach()
 
 
-def _greenlet_test(
-    method: Callable[..., object], differs: str | None
-) -> Callable[..., object]:
+def _greenlet_test(method: Callable[..., object]) -> Callable[..., object]:
     def run(case: object) -> defer.Deferred[object]:
         return in_greenlet(lambda: method(case))
 
     run.__name__ = method.__name__
     run.__doc__ = method.__doc__
     run.in_greenlet = True  # type: ignore[attr-defined]
-    if differs:
-        return pytest.mark.xfail(reason=differs, strict=True)(run)
     return run
