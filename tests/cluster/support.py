@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import tempfile
+from typing import TYPE_CHECKING
 
 from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
@@ -36,6 +37,9 @@ from tests.support import (
     port_of,
     redis_backend,
 )
+
+if TYPE_CHECKING:
+    from chatroom.backends.redis.backend import RedisBackend
 
 REDIS_SERVER = shutil.which("redis-server") or (
     "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
@@ -341,6 +345,33 @@ class ClusterTestCase(RedisTestCase):
                 assert client.transport is not None
                 client.transport.loseConnection()
         yield defer.gatherResults([client.closed for client in self.clients])
+
+
+@defer.inlineCallbacks
+def nodes_quiet(backends: list[RedisBackend], clock: task.Clock | None = None):
+    """Until no node has begun a Redis call for three rounds in a row, each
+    ending once both subscriber links have delivered what was published
+    before it: the work of the last input is then done (a node's steps
+    follow one another, so none being in flight at one instant is not
+    enough). ``clock``: the nodes' fake clock, whose due calls run at each
+    round, as a reactor would run them."""
+    deadline = reactor.seconds() + 10
+    rounds = 0
+    begun = None
+    while rounds < 3:
+        if reactor.seconds() > deadline:
+            raise AssertionError("the nodes did not go quiet in 10 s")
+        if clock is not None:
+            task.Clock.advance(clock, 0)
+        yield task.deferLater(reactor, 0, lambda: None)
+        now = [backend.calls.deadlines.begun for backend in backends]
+        if now != begun or any(len(backend.calls.deadlines) for backend in backends):
+            begun, rounds = now, 0
+            continue
+        yield defer.gatherResults(
+            [backend.calls.caught_up.wait() for backend in backends]
+        )
+        rounds += 1
 
 
 def tags_of(line: str) -> dict[str, str]:

@@ -21,14 +21,14 @@ from typing import Any
 
 import txredisapi
 from hypothesis import HealthCheck, Phase, given, settings
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core.text import name_key
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.wiring.tap import ChatroomService
-from tests.cluster.support import ClusterTestCase
+from tests.cluster.support import ClusterTestCase, nodes_quiet
 from tests.support import redis_backend
 from tests.test_properties import (
     CLIENTS,
@@ -101,24 +101,9 @@ class ClusterWorld(ClientSlots):
         super().__init__([ChatFactory(node.server) for node in nodes])
         self.backends: list[RedisBackend] = [redis_backend(n.server) for n in nodes]
 
-    @defer.inlineCallbacks
-    def quiet(self):
-        """Until neither node has a Redis call in flight, three rounds in a
-        row, each ending once both subscriber links have delivered what
-        was published before it (the step's work is then done)."""
-        deadline = reactor.seconds() + 10
-        rounds = 0
-        while rounds < 3:
-            if reactor.seconds() > deadline:
-                raise AssertionError("the nodes did not go quiet in 10 s")
-            yield task.deferLater(reactor, 0.001, lambda: None)
-            if any(len(backend.calls.deadlines) for backend in self.backends):
-                rounds = 0
-                continue
-            yield defer.gatherResults(
-                [backend.calls.caught_up.wait() for backend in self.backends]
-            )
-            rounds += 1
+    def quiet(self) -> defer.Deferred[None]:
+        """Until the step's work is done on both nodes."""
+        return nodes_quiet(self.backends)
 
     @defer.inlineCallbacks
     def settle(self):

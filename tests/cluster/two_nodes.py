@@ -41,19 +41,15 @@ from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SkipTest
 
-from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.link import RedisLink
-from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, RedisAddress
 from chatroom.doors.base.server import ChatServer
-from tests.cluster.support import _RUNNING, NO_REDIS, REDIS_SERVER
+from chatroom.wiring.registries import redis_registry
+from tests.cluster.support import _RUNNING, NO_REDIS, REDIS_SERVER, nodes_quiet
 from tests.support import free_port, redis_backend, settle_with
 from tests.test_irc import IRCTestCase
 
 T = TypeVar("T")
-
-#: Seconds a test may wait for the nodes to go quiet before it fails.
-QUIET_WITHIN = 10.0
 
 
 class TestBody(greenlet):
@@ -97,33 +93,6 @@ def in_greenlet(function: Callable[[], object]) -> defer.Deferred[object]:
     return done
 
 
-@defer.inlineCallbacks
-def nodes_quiet(backends: list[RedisBackend], clock: task.Clock | None = None):
-    """Until no node has begun a Redis call for three rounds in a row, each
-    ending once both subscriber links have delivered what was published
-    before it: the work of the last input is then done (a node's steps
-    follow one another, so none being in flight at one instant is not
-    enough). ``clock``: the nodes' fake clock, whose due calls run at each
-    round, as a reactor would run them."""
-    deadline = reactor.seconds() + QUIET_WITHIN
-    rounds = 0
-    begun = None
-    while rounds < 3:
-        if reactor.seconds() > deadline:
-            raise AssertionError(f"the nodes did not go quiet in {QUIET_WITHIN} s")
-        if clock is not None:
-            task.Clock.advance(clock, 0)
-        yield task.deferLater(reactor, 0, lambda: None)
-        now = [backend.calls.deadlines.begun for backend in backends]
-        if now != begun or any(len(backend.calls.deadlines) for backend in backends):
-            begun, rounds = now, 0
-            continue
-        yield defer.gatherResults(
-            [backend.calls.caught_up.wait() for backend in backends]
-        )
-        rounds += 1
-
-
 #: The ``redis-server`` the two-node tests of this process share, emptied
 #: before each test (starting one per test cost a third of their time).
 #: A plain child process, not the reactor's: one that outlives a test would
@@ -147,7 +116,7 @@ def emptied_redis():
             stdout=subprocess.DEVNULL,
         )
         _RUNNING.add(_shared.pid)
-    deadline = reactor.seconds() + QUIET_WITHIN
+    deadline = reactor.seconds() + 10
     while True:
         try:
             connection = yield txredisapi.Connection(
@@ -215,28 +184,18 @@ class IRCDoorOnTwoNodes(IRCTestCase):
         """A node named ``name`` on the Redis at ``url``, stopped after the test."""
         # Never harvested: a test's fake clock may jump past any node TTL.
         cluster = ClusterConfig(RedisAddress.parse(url), node_id=name, node_ttl=1e9)
-        commands = RedisLink(reactor, cluster.redis, f"redis commands of {name}")
-        subscriber = RedisLink(
-            reactor, cluster.redis, f"redis subscriber of {name}", True
-        )
-        heartbeat = RedisLink(reactor, cluster.redis, f"redis heartbeat of {name}")
-        config = self.config
-        registry = ChatCore(
-            config,
+        # The links on the real reactor, everything else on the test's clock.
+        registry = redis_registry(
+            self.config,
+            cluster,
             self.clock,
-            lambda sessions, end: RedisBackend(
-                config,
-                cluster,
-                self.clock,
-                sessions,
-                end,
-                commands,
-                subscriber,
-                heartbeat,
+            commands=RedisLink(reactor, cluster.redis, f"redis commands of {name}"),
+            subscriber=RedisLink(
+                reactor, cluster.redis, f"redis subscriber of {name}", True
             ),
-            namespace=name,
+            heartbeat=RedisLink(reactor, cluster.redis, f"redis heartbeat of {name}"),
         )
-        server = ChatServer(config, self.clock, registry)
+        server = ChatServer(self.config, self.clock, registry)
         server.start()
         self.addCleanup(_stopped, server)
         return server
