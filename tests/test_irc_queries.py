@@ -70,6 +70,16 @@ class IRCWhoTests(IRCTestCase):
         nicks = [line.split(" ")[7] for line in other.received()[:-1]]
         self.assertEqual(sorted(nicks), ["coolNick", "lina", "other"])
 
+    def test_who_mask_finds_a_user_in_no_room_at_any_door(self) -> None:
+        """A line user in no room is a user too: WHO lin* lists lina (on
+        two nodes, whichever node she is on)."""
+        self.line("lina")
+        other = self.irc("other")
+        other.send("WHO lin*")
+        lines = other.received()
+        self.assertEqual([line.split(" ")[7] for line in lines[:-1]], ["lina"])
+        self.assertIn(" 315 other lin* ", lines[-1])
+
     def test_invisible_user_hidden_from_masks_not_from_their_nick(self) -> None:
         """A +i user sharing no channel is left out of WHO eva*, but WHO
         evan finds them; sharing a channel, eva* does (irctest who
