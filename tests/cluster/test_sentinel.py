@@ -165,19 +165,17 @@ class SentinelTests(SentinelTestCase):
         new_port = yield self.primary_port()
 
         def moved():
-            links = [
-                link.connection
-                for node in (one, two)
-                for link in redis_links(redis_backend(node.server))
-            ]
-            return defer.succeed(
-                all(
-                    link is not None and link.transport.getPeer().port == new_port
-                    for link in links
-                )
+            backends = [redis_backend(node.server) for node in (one, two)]
+            links = [link.connection for b in backends for link in redis_links(b)]
+            on_new = all(
+                link is not None and link.transport.getPeer().port == new_port
+                for link in links
             )
+            # Connected is not yet serving: until a node has subscribed
+            # again and re-registered, alice would be told to try again.
+            return defer.succeed(on_new and all(b.available for b in backends))
 
-        yield until(moved, 5, "every link of both nodes on the new primary")
+        yield until(moved, 5, "both nodes serving from the new primary")
         role = yield ask(old_port, "ROLE")
         self.assertEqual(role[0], b"master")  # not yet made a replica
         alice.say("on the new primary")
