@@ -21,13 +21,13 @@ from chatroom.core.accounts import Account, AccountService, StoredAccounts
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.hashing import HashingQueue
+from chatroom.core.scram import SCRAM_MIN
 
 PASSWORD = "tea-and-biscuits"
 
 #: Argon2id at its cheapest: these tests count hashes, they do not time them.
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-#: ... and SCRAM's keys at RFC 7677's floor, for the same reason.
-SCRAM_MIN = 4096
+#: ... and SCRAM's keys at RFC 7677's floor (SCRAM_MIN), for the same reason.
 
 
 class HeldRunner:

@@ -16,6 +16,8 @@ from scramp import ScramClient
 from twisted.internet.defer import ensureDeferred
 
 from chatroom.core.accounts import Account
+from chatroom.core.config import ServerConfig
+from tests.support import local_server
 from tests.test_irc import IRCClient
 from tests.test_irc_moderation import PASSWORD, AccountsCase
 
@@ -262,3 +264,35 @@ class IRCScramKeysTests(ScramCase):
         client.send(f"AUTHENTICATE {MECHANISM}")
         client.received()
         self.assertEqual(self.exchange(client, "alice", "new-password-9"), LOGGED_IN)
+
+
+class ScramIterationsTests(ScramCase):
+    """``--scram-iterations``: what every SCRAM client pays at sign-in."""
+
+    config = ServerConfig(rate=0, scram_iterations=5000)
+
+    def setUp(self) -> None:
+        super().setUp()
+        # The server's own count, not the cheaper one AccountsCase sets.
+        self.server.account_service.scram_iterations = self.config.scram_iterations
+
+    def test_the_challenge_asks_for_the_configured_count(self) -> None:
+        """Keys made under the option carry its count: the server-first
+        message asks the client for 5000 iterations, and the exchange
+        succeeds with them."""
+        self.account("alice")
+        client = self.sasl_client()
+        scram = ScramClient([MECHANISM], "alice", PASSWORD)
+        client.send(f"AUTHENTICATE {encoded(scram.get_client_first())}")
+        server_first = decoded(client.received())
+        self.assertIn(",i=5000", server_first)
+        scram.set_server_first(server_first)
+        client.send(f"AUTHENTICATE {encoded(scram.get_client_final())}")
+        scram.set_server_final(decoded(client.received()))
+        client.send("AUTHENTICATE +")
+        self.assertEqual(client.received(), LOGGED_IN)
+
+    def test_the_service_takes_it_from_the_config(self) -> None:
+        """A server made from the config hashes with its count."""
+        server = local_server(self.config, self.clock)
+        self.assertEqual(server.account_service.scram_iterations, 5000)

@@ -108,6 +108,14 @@ class OptionsTests(unittest.TestCase):
         for value in ("0", "129"):
             self.assertRaises(usage.UsageError, parse, "--password-min", value)
 
+    def test_scram_iterations(self) -> None:
+        """--scram-iterations reaches the accounts' SCRAM keys (100,000 by
+        default); fewer than RFC 7677's 4096 is a usage error."""
+        self.assertEqual(parse().server_config().scram_iterations, 100_000)
+        config = parse("--scram-iterations", "4096").server_config()
+        self.assertEqual(config.scram_iterations, 4096)
+        self.assertRaises(usage.UsageError, parse, "--scram-iterations", "4095")
+
     def test_max_devices(self) -> None:
         """--max-devices reaches the core's device limit (10 by default);
         fewer than 1 is a usage error."""

@@ -57,7 +57,7 @@ from chatroom.core import errors, rules
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.moderation import account_mask
-from chatroom.core.scram import SCRAM_ITERATIONS, derive
+from chatroom.core.scram import derive
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.throttle import FailureThrottle, SharedWindowLimit, SharedWindows
@@ -164,13 +164,13 @@ class AccountService:
         run: Runner,
         config: ServerConfig | None = None,
         hasher: PasswordHasher = HASHER,
-        scram_iterations: int = SCRAM_ITERATIONS,
+        scram_iterations: int | None = None,
     ) -> None:
         config = config or ServerConfig()
         self.store = store
         self.hashing = HashingQueue(run, HASHING_THREADS)
         self.hasher = hasher
-        self.scram_iterations = scram_iterations
+        self.scram_iterations = scram_iterations or config.scram_iterations
         self.admins = config.admin_accounts
         self.password_min = config.password_min
         shared = store.windows

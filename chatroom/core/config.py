@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from chatroom.core.scram import SCRAM_ITERATIONS
 from chatroom.core.text import name_key
 
 
@@ -62,6 +63,9 @@ class ServerConfig:
     edit_window: float = 900.0
     #: The shortest password an account may have (``--password-min``).
     password_min: int = 8
+    #: PBKDF2 iterations of the SCRAM keys made when a password is set
+    #: (``--scram-iterations``; chatroom.core.scram says why 100,000).
+    scram_iterations: int = SCRAM_ITERATIONS
     #: Accounts (names) that are server admins when signed in (``--admins``).
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).

@@ -54,6 +54,8 @@ MECHANISM = "SCRAM-SHA-256"
 #: Argon2id hash's 25 ms of a core). The count is stored with each
 #: account's keys, so a later change applies to passwords set after it.
 SCRAM_ITERATIONS = 100_000
+#: The fewest ``--scram-iterations`` allows: RFC 7677's floor.
+SCRAM_MIN = 4096
 
 _SCRAM = ScramMechanism(MECHANISM)
 

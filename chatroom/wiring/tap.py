@@ -25,6 +25,7 @@ from chatroom.core.config import (
 from chatroom.core.metered import metered
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
+from chatroom.core.scram import SCRAM_MIN
 from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.server import ChatServer
@@ -417,6 +418,15 @@ class Options(OneLineUsage):
             DEFAULTS.password_min,
             "The shortest password an account may have.",
             _number(int, 1, "--password-min"),
+        ],
+        [
+            "scram-iterations",
+            None,
+            DEFAULTS.scram_iterations,
+            "PBKDF2 iterations of the SCRAM keys made when a password is set "
+            "(at least 4096, RFC 7677's floor); every SCRAM client pays them at "
+            "each sign-in.",
+            _number(int, SCRAM_MIN, "--scram-iterations"),
         ],
         *cli.MORE_OPTIONS,
         LOG_FORMAT_OPTION,
