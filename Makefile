@@ -137,6 +137,11 @@ chromium:
 # Lint and type-check, then the whole suite (unit, integration, cluster,
 # client and benchmark smoke tests) and, beside it, irctest against the IRC
 # door: one server, and two nodes sharing one port (--cluster), at once.
+# The suite runs in TEST_WORKERS processes (pytest-xdist; an idle worker
+# takes tests from a busy one's share): most of its time is spent waiting
+# on real programs (chromium, tmux, redis-server, sockets), so more workers
+# than cores still shortens it (README, "Tests").
+TEST_WORKERS ?= 4
 test: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -145,7 +150,7 @@ test: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references fak
 	@echo "irctest runs beside the suite, on one server and on two nodes (conformance/run.py, docs/irc.md)"
 	@$(BIN)/python conformance/run.py > build/irctest.txt 2>&1 & conformance=$$!; \
 	$(BIN)/python conformance/run.py --cluster > build/irctest-cluster.txt 2>&1 & cluster=$$!; \
-	$(BIN)/pytest; suite=$$?; \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal; suite=$$?; \
 	wait $$conformance; irctest=$$?; \
 	wait $$cluster; clustered=$$?; \
 	cat build/irctest.txt build/irctest-cluster.txt; \

@@ -50,6 +50,11 @@ setup(
         "test": [
             "pytest>=8",
             "pytest-twisted>=1.14",
+            # `make test` runs the suite in several processes (Makefile, TEST_WORKERS).
+            "pytest-xdist>=3",
+            # irctest's controllers lock their shared port registry with it
+            # when irctest runs in several processes (conformance/run.py).
+            "filelock>=3",
             # The IRC door's unit tests on two nodes (tests/cluster/two_nodes.py).
             "greenlet>=3",
             "hypothesis>=6.100",

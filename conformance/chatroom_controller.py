@@ -38,8 +38,11 @@ accounts from one address than any person would, ``--password-min 1``
 (its accounts' passwords, like ``sesame``, are shorter than the default
 8), ``--rooms-per-hour 0`` (its nicks, ``foo`` and ``bar``, make
 ``#chan`` anew in test after test on the shared door), ``--login-timeout
-10`` (a test that leaves a client unregistered waits for it to be closed)
-and ``--description "test server"`` (what irctest's configurations call
+10`` (a test that leaves a client unregistered waits for it to be closed),
+``--scram-iterations 4096`` (irctest's SCRAM client is pure Python: at
+the default 100,000 a loaded machine took over ten seconds to answer a
+challenge, past that timeout), and ``--description "test server"`` (what
+irctest's configurations call
 every server, which its ``LINKS`` test expects after the hop count) and
 ``--rooms ''`` (no permanent ``#general``: ``LIST`` shows only the test's
 channels, as on a server that has none); everything else is the door as
@@ -73,8 +76,14 @@ from irctest.specifications import Capabilities, OptionalBehaviors
 #: The checkout, whose ``twisted/plugins`` holds the ``chatroom`` plugin.
 CHECKOUT = Path(__file__).resolve().parent.parent
 TWISTD = "from twisted.scripts.twistd import run; run()"
-#: Where the doors' logs go (``conformance/run.py`` points it into build/).
+#: Where the doors' logs go (``conformance/run.py`` points it into build/):
+#: a folder per pytest-xdist worker when irctest runs in several (``-n``),
+#: since a cluster door is ready once its nodes' logs say so, and each
+#: worker's doors have the same names.
 LOGS = Path(os.environ.get("CHATROOM_IRCTEST_LOGS") or tempfile.mkdtemp())
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    LOGS = LOGS / os.environ["PYTEST_XDIST_WORKER"]
+    LOGS.mkdir(exist_ok=True)
 #: The server admin's account and password irctest's ``OPER`` gives.
 OPERATOR = ("operuser", "operpassword")
 #: The server password the running test asks for, and whether it uses
@@ -222,6 +231,7 @@ class Door:
             *("--irc", f"tcp:{self.port}:interface=127.0.0.1"),
             *("--db", ":memory:", "--rate", "0", "--register-rate", "0"),
             *("--register-limit", "100000", "--login-timeout", login_timeout),
+            *("--scram-iterations", "4096"),
             *("--password-min", "1", "--rooms-per-hour", "0", "--rooms", ""),
             *("--http", f"tcp:{self.http_port}:interface=127.0.0.1"),
             *("--description", "test server"),
