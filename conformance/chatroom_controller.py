@@ -442,8 +442,19 @@ signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(1))
 def _stop_all() -> None:
     for door in [*_SHARED.values(), *_spare, *_fresh_in_use]:
         door.stop()
+    _SHARED.clear()
+    _spare.clear()
+    _fresh_in_use.clear()
     for redis in _redis:
         redis.stop()
+    _redis.clear()
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    """Stop the doors when the tests end, in every process: a
+    pytest-xdist worker leaves with ``os._exit``, which runs no atexit
+    function, and would leave its doors and its redis-server running."""
+    _stop_all()
 
 
 class BuiltinServices(BaseServicesController):
