@@ -83,8 +83,8 @@ class InFlightTests(unittest.TestCase):
             StoredAccounts(MemoryStore()),
             self.clock,
             self.runner,
+            ServerConfig(scram_iterations=SCRAM_MIN),
             hasher=CHEAP,
-            scram_iterations=SCRAM_MIN,
         )
         registering = ensureDeferred(
             self.accounts.register("alice", PASSWORD, "192.0.2.1")
@@ -186,9 +186,8 @@ class RegistrationTests(unittest.TestCase):
             self.stored,
             self.clock,
             self.runner,
-            ServerConfig(**limits),
+            ServerConfig(**limits, scram_iterations=SCRAM_MIN),
             hasher=CHEAP,
-            scram_iterations=SCRAM_MIN,
         )
 
     def register(

@@ -22,6 +22,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.store import SqliteStore
 from chatroom.core.accounts import Account, AccountService, StoredAccounts
+from chatroom.core.config import ServerConfig
 from chatroom.core.scram import MECHANISM, ScramExchange, ScramKeys, derive
 from tests.support import in_place
 
@@ -80,8 +81,8 @@ class SqliteScramTests(unittest.TestCase):
             StoredAccounts(store),
             self.clock,
             in_place,
+            ServerConfig(scram_iterations=4096),
             hasher=CHEAP,
-            scram_iterations=4096,
         )
         return service, store
 

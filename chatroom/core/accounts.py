@@ -151,8 +151,8 @@ class AccountService:
         run: runs hashing off the reactor thread (a thread pool of its own
             in the server; in place in unit tests).
         config: the server's tunables: its admins
-            (:attr:`~chatroom.core.config.ServerConfig.admin_accounts`) and
-            its registration limits.
+            (:attr:`~chatroom.core.config.ServerConfig.admin_accounts`),
+            its registration limits and its SCRAM keys' iterations.
     """
 
     log = Logger()
@@ -164,13 +164,12 @@ class AccountService:
         run: Runner,
         config: ServerConfig | None = None,
         hasher: PasswordHasher = HASHER,
-        scram_iterations: int | None = None,
     ) -> None:
         config = config or ServerConfig()
         self.store = store
         self.hashing = HashingQueue(run, HASHING_THREADS)
         self.hasher = hasher
-        self.scram_iterations = scram_iterations or config.scram_iterations
+        self.scram_iterations = config.scram_iterations
         self.admins = config.admin_accounts
         self.password_min = config.password_min
         shared = store.windows
