@@ -50,6 +50,10 @@ class FullDiskTests(ClientTestCase):
         assert self.service is not None
         store = local_backend(self.service.server).store
         assert isinstance(store, SqliteStore), store
+        # Nothing in flight on the writer thread: a commit that grew the
+        # file after the count was read could leave room for the window's
+        # row, and nothing would fail (seen on a loaded machine).
+        await store.flush()
         (pages,) = store.db.execute("PRAGMA page_count").fetchone()
         store.db.execute(f"PRAGMA max_page_count = {pages}")
         window = "tea " * 500  # needs a page: the next commit fails
