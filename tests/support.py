@@ -11,6 +11,7 @@ when an expected line arrives, so tests wait on events instead of sleeping.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import os
 import shutil
 import socket
@@ -79,12 +80,52 @@ def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
     return defer.maybeDeferred(function)
 
 
+def _port_share() -> range:
+    """The ports :func:`free_port` hands out in this process.
+
+    Below the kernel's ephemeral range (``ip_local_port_range``), which
+    every outgoing connection and port-0 listener of the machine draws
+    from: a port probed free there could be some client's own end a moment
+    later, before the server it was meant for binds it (a server of a
+    parallel run's test then timed out "waiting for the server to listen").
+    Each pytest-xdist worker has its own slice, so two workers never pick
+    the same port; a process starts at a place of its own in its slice.
+    """
+    low = 32768
+    with (
+        contextlib.suppress(OSError, ValueError),
+        open("/proc/sys/net/ipv4/ip_local_port_range") as ranges,
+    ):
+        low = int(ranges.read().split()[0])
+    start = max(1024, low - PORTS_BELOW_EPHEMERAL)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+    size = (low - start) // max(1, workers)
+    return range(start + worker * size, start + (worker + 1) * size)
+
+
+#: How many ports below the ephemeral range the tests' servers use.
+PORTS_BELOW_EPHEMERAL = 12_000
+
+_SHARE = _port_share()
+_next_port = [_SHARE.start + os.getpid() % len(_SHARE)]
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now, for a server that cannot
-    take port 0 (Redis) or must restart on the same port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    take port 0 (Redis) or must restart on the same port: the next of this
+    process's share (:func:`_port_share`) that can be bound, in turn, so a
+    port comes back only after the whole share has been handed out."""
+    for _ in range(len(_SHARE)):
+        port = _next_port[0]
+        _next_port[0] = port + 1 if port + 1 < _SHARE.stop else _SHARE.start
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # someone listens there, or a closed one lingers
+            return port
+    raise AssertionError(f"no free port in {_SHARE}")
 
 
 def built_by(protocol: IProtocol, kind: type[P]) -> P:
