@@ -72,6 +72,9 @@ REWOUND = "events behind this node"
 #: Seconds without a delivery after which the ones still owed are lost.
 QUIET = 10.0
 
+#: How many duplicates' sightings the table lists.
+DETAILS_SHOWN = 10
+
 #: The row of the fault that needs Redis Cluster, which is not built.
 CLUSTER_NOT_RUN = "not run: Redis Cluster not built"
 
@@ -99,6 +102,8 @@ class Fault:
     #: the nodes had been handed): their numbers passed over.
     rewound: int = 0
     note: str = ""
+    #: Each duplicate's two sightings (:attr:`ChaosClient.duplicate_details`).
+    duplicate_details: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -121,6 +126,11 @@ class ChaosClient:
     received: set[tuple[str, int]] = field(default_factory=set)
     ids: set[int] = field(default_factory=set)
     duplicates: list[float] = field(default_factory=list)
+    #: What each id was when first seen (``MSG u3 s7``), and for each
+    #: duplicate both sightings: a repeat of one message, or one id given
+    #: to two messages, which are different faults.
+    seen_as: dict[int, str] = field(default_factory=dict)
+    duplicate_details: list[str] = field(default_factory=list)
     out_of_order: list[float] = field(default_factory=list)
     refused: list[float] = field(default_factory=list)
     #: When the server took it out of its room (``LEFT``) or ended its
@@ -217,6 +227,7 @@ class ChaosClient:
         elif word in ("MSG", "HISTORY") and ident is not None:
             _room, user, _when, text = rest.split(" ", 3)
             self.receive(ident, user, text, live=word == "MSG")
+            self.seen_as.setdefault(ident, f"{word} {user} {text}")
 
     def join(self) -> None:
         """Into the room, from the last id seen if there is one."""
@@ -227,6 +238,11 @@ class ChaosClient:
         now = time.monotonic()
         if ident in self.ids:
             self.duplicates.append(now)
+            first = self.seen_as.get(ident, "?")
+            again = f"{'MSG' if live else 'HISTORY'} {user} {text}"
+            self.duplicate_details.append(
+                f"{self.name} in {self.room}: id {ident} as {first!r}, then {again!r}"
+            )
             return
         if self.last_id is not None and ident < self.last_id:
             self.out_of_order.append(now)
@@ -400,6 +416,10 @@ def table(faults: list[Fault], plan: Plan) -> str:
     rows.append(
         f"rooms Redis came back behind a node (lost events passed over): {rewound}"
     )
+    details = [line for fault in faults for line in fault.duplicate_details]
+    if details:
+        rows.append(f"duplicates ({len(details)}; the first {DETAILS_SHOWN}):")
+        rows += [f"  {line}" for line in details[:DETAILS_SHOWN]]
     return "\n".join(rows)
 
 
@@ -428,6 +448,10 @@ def tally(
                 else:
                     fault.lost += 1
         fault.duplicates += sum(start <= at < end for at in client.duplicates)
+        sightings = zip(client.duplicates, client.duplicate_details, strict=True)
+        fault.duplicate_details += [
+            detail for at, detail in sightings if start <= at < end
+        ]
         fault.out_of_order += sum(start <= at < end for at in client.out_of_order)
         fault.refused += sum(start <= at < end for at in client.refused)
         fault.taken_out += sum(start <= at < end for at in client.taken_out)
