@@ -168,6 +168,51 @@ class NodeRoomTests(unittest.TestCase):
         self.assertEqual(len(lines), 1 + RECENT_EVENTS)
 
 
+class ReachedTests(unittest.TestCase):
+    """A sender's ``SAY`` returns once its message was handed out here, as
+    on a single server (the echo before the command's answer), known from
+    the message's place in the channel rather than from a ``PING``."""
+
+    def setUp(self) -> None:
+        self.room = NodeRoom("tea", "tea", b"chatroom:chan:tea")
+        self.alice = Member("alice")
+        self.room.attach(self.alice, since=0)
+
+    def test_fires_after_the_members_had_the_event(self) -> None:
+        """The waiter fires when event 2 comes, and alice had it by then:
+        not at event 1, not before the fan-out."""
+        had: list[str] = []
+        waiting = self.room.reached(2)
+        waiting.addCallback(lambda _: had.extend(self.alice.take()))
+        self.room.deliver(1, event(1))
+        self.assertFalse(waiting.called)
+        self.room.deliver(2, event(2))
+        self.assertTrue(waiting.called)
+        self.assertEqual(had, [line(1), line(2)])
+
+    def test_an_event_already_here_answers_at_once(self) -> None:
+        """The channel was faster than the reply: nothing to wait for."""
+        self.room.deliver(1, event(1))
+        self.assertTrue(self.room.reached(1).called)
+
+    def test_a_resync_or_the_room_gone_releases_every_waiter(self) -> None:
+        """No event will come after a resync to other numbers, nor in a room
+        that went: the waiters are released, not left to their timeout."""
+        waiting = self.room.reached(5)
+        self.room.release_reached()
+        self.assertTrue(waiting.called)
+        self.room.gone = True
+        self.assertTrue(self.room.reached(9).called)
+
+    def test_a_waiter_that_gave_up_is_dropped(self) -> None:
+        """A waiter cancelled by its deadline is not fired again."""
+        waiting = self.room.reached(1)
+        waiting.addErrback(lambda failure: None)
+        waiting.cancel()
+        self.room.deliver(1, event(1))  # no AlreadyCalledError
+        self.assertEqual(self.alice.take(), [line(1)])
+
+
 class NodeRoomKickedTests(unittest.TestCase):
     """``kicked seq KICKED...`` from the node channel, before the room's KICK."""
 

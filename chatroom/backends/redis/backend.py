@@ -15,6 +15,7 @@ routing of the node channel's messages to this node's sessions.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from twisted.internet import defer
@@ -701,7 +702,13 @@ class RedisBackend:
             first = b"" if where is None else self._speaking(where, member, session)
             try:
                 reply = await self.calls.call(
-                    scripts.SAY, *args, first, checked, away, refusals=MEMBERS_ONLY
+                    scripts.SAY,
+                    *args,
+                    first,
+                    checked,
+                    away,
+                    refusals=MEMBERS_ONLY,
+                    arrived=None if where is None else partial(_arrived, where),
                 )
             except FactsChangedError as changed:
                 reply = changed.args[0] if changed.args else None
@@ -893,3 +900,12 @@ class RedisBackend:
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
         return lobby_changes(await self._listing(list(changed)), changed)
+
+
+def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
+    """When a ``SAY`` answered ``{'OK', id, seq}`` has its message here
+    (its place in the room's channel), for :meth:`RedisCalls.call`; None
+    for any other answer (a refusal publishes nothing to wait for)."""
+    if isinstance(reply, list) and len(reply) > 2 and reply[0] == b"OK":
+        return where.reached(int(reply[2]))
+    return None

@@ -199,7 +199,12 @@ class RedisCalls:
             self.deadlines.done(watch)
 
     async def call(
-        self, script: Script, *args: Any, refusals: Refusals, always: bool = False
+        self,
+        script: Script,
+        *args: Any,
+        refusals: Refusals,
+        always: bool = False,
+        arrived: Callable[[Any], defer.Deferred[None] | None] | None = None,
     ) -> Any:
         """Run a script that may refuse; its refusal raised as a ChatError.
 
@@ -207,16 +212,40 @@ class RedisCalls:
         and the user hears ``UNAVAILABLE`` meanwhile. ``always``: as
         :meth:`eval`'s. Returns once this node has received the events the
         script published, as a single server's command returns once its
-        events are delivered (see the module's docstring).
+        events are delivered (see the module's docstring): ``arrived``,
+        given the reply, may say when that is (a message's place in its
+        room's channel: :meth:`NodeRoom.reached`), which spares the
+        ``PING`` of :class:`CaughtUp`; None from it, or no ``arrived``,
+        and the ``PING`` tells.
         """
         try:
             reply = await self.eval(script, *args, always=always)
             if self.serving:
-                await self.caught_up.wait()
+                waiting = None if arrived is None else arrived(reply)
+                if waiting is None:
+                    await self.caught_up.wait()
+                else:
+                    await self._within_timeout(waiting)
             return check(reply, refusals)
         except SessionHarvestedError:
             self.on_harvested()
             raise errors.unavailable() from None
+
+    async def _within_timeout(self, waiting: defer.Deferred[None]) -> None:
+        """Wait for ``waiting``, but no longer than a ``PING`` would be
+        waited for: the events then come when they come. The deadline is
+        the calls' shared timer's (:mod:`~chatroom.backends.redis.deadlines`),
+        not a timer per message."""
+        if waiting.called:
+            return  # the usual case under load: the event came first
+        watch = self.deadlines.watch(waiting)
+        try:
+            await waiting
+        except defer.CancelledError:
+            if not watch.timed_out:
+                raise  # the caller gave up, not the deadline
+        finally:
+            self.deadlines.done(watch)
 
     async def subscribe(self, channel: bytes) -> None:
         connection = self.subscriber.connection

@@ -164,6 +164,8 @@ class NodeRoom:
         #: A refused message not yet arrived when its sender was told,
         #: never to be shown to the sender (dropped when it comes).
         self.unconfirmed: dict[Member, Event] = {}
+        #: Who waits for an event of the room to have come (:meth:`reached`).
+        self._reaching: list[tuple[int, Deferred[None]]] = []
 
     def __repr__(self) -> str:
         return f"<NodeRoom {self.name!r} local members={len(self.members)}>"
@@ -186,8 +188,14 @@ class NodeRoom:
         if seq <= self.seq:
             return None  # older than what a resume already accounted for
         self.seq = seq
-        if not data:  # the place of an event Redis lost (RESUME): nothing
-            return None
+        # The place of an event Redis lost (RESUME) has no data: nothing.
+        event = self._hand_out(seq, data) if data else None
+        if self._reaching:  # after the members had it (see reached)
+            self._reach()
+        return event
+
+    def _hand_out(self, seq: int, data: bytes) -> Event | None:
+        """Event ``seq`` decoded, and to every member that should see it."""
         self.recent.append((seq, data))
         news, data = read_entry(data)
         event = decoded(data, Event)
@@ -267,6 +275,35 @@ class NodeRoom:
                 event = decoded(data, Event)
                 if event is not None and (news is None or news.narrow_to(member)):
                     deliver_to(member, event)
+
+    def reached(self, seq: int) -> Deferred[None]:
+        """Fires once event ``seq`` of the room has come on its channel and
+        gone to the members (at once if it has), or once the room has gone
+        from this node: how a script that published it returns only after
+        its events were delivered here, without a ``PING`` behind them
+        (:class:`~chatroom.backends.redis.calls.CaughtUp`)."""
+        if seq <= self.seq or self.gone:
+            return defer.succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._reaching.append((seq, waiter))
+        return waiter
+
+    def release_reached(self) -> None:
+        """The room's numbering moved without its events (a resync), or the
+        room went: fire every waiter, since no event will now."""
+        waiting, self._reaching = self._reaching, []
+        for _, waiter in waiting:
+            if not waiter.called:  # not one that gave up (its timeout)
+                waiter.callback(None)
+
+    def _reach(self) -> None:
+        """Fire the waiters whose event has come."""
+        waiting, self._reaching = self._reaching, []
+        for seq, waiter in waiting:
+            if seq > self.seq:
+                self._reaching.append((seq, waiter))
+            elif not waiter.called:  # not one that gave up (its timeout)
+                waiter.callback(None)
 
     def when_subscribed(self) -> Deferred[None]:
         if self.subscribed:
@@ -509,6 +546,7 @@ class NodeRooms:
         """Tell ``room``'s members ``farewell``, then return them to the lobby
         with a room list."""
         room.gone = True
+        room.release_reached()
         members = list(room.members)
         room.members.clear()
         if self.rooms.get(room.key) is room:
@@ -560,6 +598,7 @@ class NodeRooms:
             room.tell(Gap(room.name, str(seq - room.seq) if same else "?"))
             room.tell(maybe_missed(room.name))
         room.incarnation, room.seq = incarnation, seq
+        room.release_reached()
         room.recent.clear()
         for member in room.members:
             room.members[member] = seq

@@ -83,7 +83,7 @@ return 'OK'
 
 #: ARGV: P, r, u, token, a tags-only message (unnumbered), retention,
 #: oldest time kept (as ``SAY`` takes them). Numbers, publishes and keeps
-#: it as ``SAY`` does a message (for IRC's event playback): ``{'OK', id}``.
+#: it as ``SAY`` does a message (for IRC's event playback): ``{'OK', id, seq}``.
 KEEP = Script(
     "keep",
     r"""

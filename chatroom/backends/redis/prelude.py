@@ -208,11 +208,12 @@ local function hooks_key(r) return P .. 'hooks:' .. r end
 -- published, kept (its newest `retention` events; with `oldest`, not ''
 -- messages older than it dropped from the front, times sorting as text,
 -- with whatever is kept before the oldest message left) and fed to search.
--- Returns its id.
+-- Returns its id and its sequence number in the room's channel (for the
+-- node that waits to receive it, chatroom.backends.redis.calls).
 local function said(r, message, retention, oldest)
   local id = redis.call('HINCRBY', P .. 'ids', r, 1)
   local data = numbered(message, id)
-  emit(r, data)
+  local seq = emit(r, data)
   local hk = history_key(r)
   redis.call('RPUSH', hk, data)
   feed_search(r, data)
@@ -227,7 +228,7 @@ local function said(r, message, retention, oldest)
       redis.call('LPOP', hk)
     end
   end
-  return id
+  return id, seq
 end
 
 local function drop_room(r, name)

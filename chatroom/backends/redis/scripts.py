@@ -419,6 +419,8 @@ return {'OK', #rooms}
 #: the message gets the room's next id, and is published and kept as one.
 #: Messages older than the oldest time are dropped from the front (times
 #: sort as text), with whatever is kept before the oldest message left.
+#: Answers ``{'OK', id, seq}``: the message's id and its place in the
+#: room's channel.
 SAY = Script(
     "say",
     r"""
