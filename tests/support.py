@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import itertools
 import os
 import shutil
 import socket
@@ -108,7 +109,9 @@ def _port_share() -> range:
 PORTS_BELOW_EPHEMERAL = 12_000
 
 _SHARE = _port_share()
-_next_port = [_SHARE.start + os.getpid() % len(_SHARE)]
+_START = _SHARE.start + os.getpid() % len(_SHARE)
+#: The share in turn, from a place of this process's own, round and round.
+_PORTS = itertools.cycle([*range(_START, _SHARE.stop), *range(_SHARE.start, _START)])
 
 
 def free_port() -> int:
@@ -116,9 +119,7 @@ def free_port() -> int:
     take port 0 (Redis) or must restart on the same port: the next of this
     process's share (:func:`_port_share`) that can be bound, in turn, so a
     port comes back only after the whole share has been handed out."""
-    for _ in range(len(_SHARE)):
-        port = _next_port[0]
-        _next_port[0] = port + 1 if port + 1 < _SHARE.stop else _SHARE.start
+    for port in itertools.islice(_PORTS, len(_SHARE)):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))

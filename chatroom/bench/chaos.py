@@ -124,12 +124,11 @@ class ChaosClient:
     waiting: int | None = None
     #: Every message it received: (sender, number), and the ids seen.
     received: set[tuple[str, int]] = field(default_factory=set)
-    ids: set[int] = field(default_factory=set)
+    #: The ids seen, each with what it was the first time (``MSG u3 s7``).
+    ids: dict[int, str] = field(default_factory=dict)
     duplicates: list[float] = field(default_factory=list)
-    #: What each id was when first seen (``MSG u3 s7``), and for each
-    #: duplicate both sightings: a repeat of one message, or one id given
-    #: to two messages, which are different faults.
-    seen_as: dict[int, str] = field(default_factory=dict)
+    #: Each duplicate's two sightings: a repeat of one message, or one id
+    #: given to two messages, which are different faults.
     duplicate_details: list[str] = field(default_factory=list)
     out_of_order: list[float] = field(default_factory=list)
     refused: list[float] = field(default_factory=list)
@@ -227,7 +226,6 @@ class ChaosClient:
         elif word in ("MSG", "HISTORY") and ident is not None:
             _room, user, _when, text = rest.split(" ", 3)
             self.receive(ident, user, text, live=word == "MSG")
-            self.seen_as.setdefault(ident, f"{word} {user} {text}")
 
     def join(self) -> None:
         """Into the room, from the last id seen if there is one."""
@@ -236,17 +234,17 @@ class ChaosClient:
 
     def receive(self, ident: int, user: str, text: str, live: bool) -> None:
         now = time.monotonic()
+        seen = f"{'MSG' if live else 'HISTORY'} {user} {text}"
         if ident in self.ids:
             self.duplicates.append(now)
-            first = self.seen_as.get(ident, "?")
-            again = f"{'MSG' if live else 'HISTORY'} {user} {text}"
+            first = self.ids[ident]
             self.duplicate_details.append(
-                f"{self.name} in {self.room}: id {ident} as {first!r}, then {again!r}"
+                f"{self.name} in {self.room}: id {ident} as {first!r}, then {seen!r}"
             )
             return
         if self.last_id is not None and ident < self.last_id:
             self.out_of_order.append(now)
-        self.ids.add(ident)
+        self.ids[ident] = seen
         self.last_id = max(ident, self.last_id or 0)
         if text.startswith("s") and text[1:].isdigit():
             number = int(text[1:])

@@ -14,6 +14,7 @@ of those rooms the member shares with the user.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -191,7 +192,7 @@ class NodeRoom:
         # The place of an event Redis lost (RESUME) has no data: nothing.
         event = self._hand_out(seq, data) if data else None
         if self._reaching:  # after the members had it (see reached)
-            self._reach()
+            self._reach(seq)
         return event
 
     def _hand_out(self, seq: int, data: bytes) -> Event | None:
@@ -291,16 +292,13 @@ class NodeRoom:
     def release_reached(self) -> None:
         """The room's numbering moved without its events (a resync), or the
         room went: fire every waiter, since no event will now."""
-        waiting, self._reaching = self._reaching, []
-        for _, waiter in waiting:
-            if not waiter.called:  # not one that gave up (its timeout)
-                waiter.callback(None)
+        self._reach(math.inf)
 
-    def _reach(self) -> None:
-        """Fire the waiters whose event has come."""
+    def _reach(self, upto: float) -> None:
+        """Fire the waiters for events up to ``upto``; keep the others."""
         waiting, self._reaching = self._reaching, []
         for seq, waiter in waiting:
-            if seq > self.seq:
+            if seq > upto:
                 self._reaching.append((seq, waiter))
             elif not waiter.called:  # not one that gave up (its timeout)
                 waiter.callback(None)
