@@ -17,7 +17,7 @@ import sys
 from twisted.internet import defer, utils
 from twisted.trial import unittest
 
-from chatroom.bench.chaos import CLUSTER_NOT_RUN
+from chatroom.bench.chaos import CLUSTER_NOT_RUN, ChaosClient, Plan, table, tally
 from tests.cluster.support import NO_REDIS, REDIS_SERVER
 from tests.integration.test_twistd import REPO_ROOT
 
@@ -63,3 +63,17 @@ class SmallChaosRunTests(unittest.TestCase):
             self.assertLess(fault["recovered"], 20, report)  # all back, bounded
         self.assertEqual(faults["Redis Cluster shard killed"]["note"], CLUSTER_NOT_RUN)
         self.assertIn(CLUSTER_NOT_RUN, report)  # the table says so, not a figure
+
+
+class DuplicateSightingsTests(unittest.TestCase):
+    """The run's table says what each duplicate was, so one message seen
+    twice and one id given to two messages can be told apart."""
+
+    def test_both_sightings_are_listed(self) -> None:
+        client = ChaosClient(3, "r3", [1], 1.0)
+        client.receive(7, "u1", "s4", live=True)
+        client.receive(7, "u2", "s9", live=False)  # the same id, another message
+        fault = tally("Redis primary killed (Sentinel)", [client], 0.0, 1e12, 0.0)
+        self.assertEqual(fault.duplicates, 1)
+        listed = table([fault], Plan())
+        self.assertIn("u3 in r3: id 7 as 'MSG u1 s4', then 'HISTORY u2 s9'", listed)
