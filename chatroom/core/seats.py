@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, cast
 
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomEvent, Welcome
 from chatroom.core.fanout import fan_out
@@ -57,14 +56,13 @@ def _nothing(seat: Seat, room: str) -> None:
 
 def direct(member: Member) -> Callable[[Event], None]:
     """What a seat whose one device sees all its rooms delivers through:
-    the member itself if calling it delivers (a door's protocol, whose
-    ``__call__`` is its ``deliver``), else its bound ``deliver``. A bound
-    method is an object of 64 bytes per connection; the call through
-    ``__call__`` costs about 30 ns more per delivery (a micro-benchmark on
-    the benchmark's machine, docs/performance.md)."""
-    kind: Any = type(member)
-    if callable(member) and kind.__call__ is getattr(kind, "deliver", None):
-        return cast(Callable[[Event], None], member)
+    the device's bound ``deliver``. It is an object of 64 bytes per
+    connection, but the call is the cheapest Python has for the hot path
+    (CPython calls a bound method of a Python function without leaving the
+    interpreter loop). A protocol called through its ``__call__`` saved
+    the 64 bytes and cost 50 ns more per delivery (131 against 79 ns per
+    member in a micro-benchmark of 100 members): 4 % of a delivery under
+    load, where one costs the server 1.4 µs (docs/performance.md)."""
     return member.deliver
 
 

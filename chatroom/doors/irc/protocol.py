@@ -290,10 +290,6 @@ class IRCProtocol(SlottedFraming):
             return
         self.connection.send(event.encoded(session.render))
 
-    #: Calling the protocol delivers: a seat holds the protocol itself
-    #: rather than a bound method of it (chatroom.core.seats.direct).
-    __call__ = deliver
-
     def entered(self, welcome: Welcome) -> None:
         asked = self.session.asking
         self.session.entered(welcome)

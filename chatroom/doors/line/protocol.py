@@ -32,6 +32,7 @@ frame per line instead of CRLF lines.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from twisted.internet.defer import CancelledError
@@ -226,12 +227,15 @@ class ChatProtocol(LineFraming):
 
     # -- the Member callbacks the registry makes ---------------------------------
 
-    def deliver(self, event: Event) -> None:
-        self.connection.send(event.encoded(self.session.events))
-
-    #: Calling the protocol delivers: a seat holds the protocol itself
-    #: rather than a bound method of it (chatroom.core.seats.direct).
-    __call__ = deliver
+    @property
+    def deliver(self) -> Callable[[Event], None]:
+        """The session's own ``deliver``: it knows how this connection's
+        events are rendered. A seat keeps this bound method
+        (:func:`chatroom.core.seats.direct`), so a room's fan-out touches
+        the session, not the protocol and then the session: under load a
+        delivery's cost is mostly the objects it reads
+        (docs/performance.md)."""
+        return self.session.deliver
 
     def entered(self, welcome: Welcome) -> None:
         self.session.entered(welcome)

@@ -32,6 +32,7 @@ from chatroom.core import errors, registering
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Encoder,
+    Event,
     Listing,
     LobbyChanges,
     Welcome,
@@ -406,6 +407,11 @@ class LineSession:
             )
         )
 
+    def deliver(self, event: Event) -> None:
+        """A room event or private message, rendered as this session
+        renders events (the protocol's ``deliver``, on the hot path)."""
+        self.connection.send(event.encoded(self.events))
+
     async def do_me(self, args: str) -> None:
         if not args:
             raise errors.usage("/me TEXT")
@@ -415,7 +421,7 @@ class LineSession:
         target, text = split_private_message(args)
         event = await self.registry.private_message(self.member, target, text)
         if name_key(event.recipient) != name_key(str(self.name)):
-            self.member.deliver(event)  # our copy; the target has had its own
+            self.deliver(event)  # our copy; the target has had its own
 
     async def do_watch(self, args: str) -> None:
         if args not in ("on", "off"):
