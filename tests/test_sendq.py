@@ -238,6 +238,19 @@ class CoalescingTests(unittest.TestCase):
             self.received(), b"MSG tea bob t hi\r\nMSG tea bob t again\r\n"
         )
 
+    def test_a_stopped_queue_sends_what_it_had_and_takes_nothing_more(self) -> None:
+        """Once its connection is closing (the goodbye written), the queue
+        takes no later event, but the goodbye still goes at the turn's end."""
+        self.queue.write(b"BYE Goodbye\r\n")
+        self.queue.stop()
+        self.queue.write(b"MSG tea bob t too late\r\n")
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"BYE Goodbye\r\n")
+        self.queue.write(b"MSG tea bob t later still\r\n")
+        self.queue.close()
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"")
+
     def test_close_flushes_first(self) -> None:
         """What was written before close (a BYE, say) is sent, not lost."""
         self.queue.write(b"BYE Goodbye\r\n")

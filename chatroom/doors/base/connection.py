@@ -153,7 +153,8 @@ class Connection:
         self.host = ""
         self.output: OutputQueue | None = None
         #: True from the moment the connection starts to close: nothing
-        #: more is sent or run.
+        #: more is run, and its output queue takes nothing more
+        #: (:meth:`_stop`).
         self.closing = False
         self._close_reason: str | None = None
         self._flood = FloodGate(server.flood_rules)
@@ -199,7 +200,7 @@ class Connection:
         refusal = self.server.admit(door, self.host)
         if refusal is not None:
             self.send(door.refusal_lines(refusal))
-            self.closing = True  # never admitted: nothing to harvest
+            self._stop()  # never admitted: nothing to harvest
             self._finish(refusal)
             return
         self.log.info("{door} connection from {host}", door=door.door, host=self.host)
@@ -212,7 +213,7 @@ class Connection:
         described = self._close_reason or LOST_REASONS.get(
             type(reason.value).__name__, "disconnected"
         )
-        self.closing = True
+        self._stop()
         self._close_reason = described  # closed: nothing left to finish
         self._harvest(described)
         self.server.closed(self.door)
@@ -235,7 +236,7 @@ class Connection:
         in a cluster once every node's ``LUSERS`` no longer counts it)."""
         if self.closing:
             return
-        self.closing = True
+        self._stop()
         uncounted = self._harvest(reason)
         if uncounted is None:
             self._finish(reason)
@@ -293,9 +294,17 @@ class Connection:
         if call is not None and call.active():
             call.cancel()
 
+    def _stop(self) -> None:
+        """Closing from now on: nothing more is run or sent (what was
+        written goes first)."""
+        self.closing = True
+        if self.output is not None:
+            self.output.stop()
+
     def send(self, data: bytes) -> None:
-        """Queue bytes for the client (nothing once it is closing)."""
-        if not self.closing and self.output is not None:
+        """Queue bytes for the client (nothing once it is closing: the queue
+        was stopped)."""
+        if self.output is not None:
             self.output.write(data)
 
     # -- input ------------------------------------------------------------------

@@ -156,11 +156,18 @@ class OutputQueue:
         if rest:
             self._transport.write(rest)
 
+    def stop(self) -> None:
+        """Take nothing more: the connection is closing. What was written
+        still goes (at the turn's end, or at :meth:`close`). The queue is
+        where "nothing once it is closing" is decided, so a door may hand
+        it events without asking its connection first (the line door's
+        fan-out does: one object fewer read per delivery)."""
+        self.closed = True
+
     def close(self) -> None:
         """Flush, then send nothing more; the transport no longer reports to us."""
-        if not self.closed:
-            self.flush()
-            self.closed = True
+        self.flush()  # nothing after an overflow: it dropped what was pending
+        self.closed = True
         self._transport.unregisterProducer()
 
     # -- IPushProducer: called by the transport --------------------------------

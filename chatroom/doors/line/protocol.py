@@ -147,6 +147,7 @@ class ChatProtocol(LineFraming):
     def connectionMade(self) -> None:
         assert self.transport is not None
         self.connection.made(self.transport)
+        self.session.outlet = self.connection.output
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.connection.lost(reason)

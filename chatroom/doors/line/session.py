@@ -43,6 +43,7 @@ from chatroom.core.text import (
     without_control_characters,
 )
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.base.sendq import OutputQueue
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
     account,
@@ -104,6 +105,7 @@ class LineSession:
         "events",
         "member",
         "name",
+        "outlet",
         "output",
         "places",
         "previews",
@@ -143,6 +145,9 @@ class LineSession:
         self.render: Encoder = replay_line
         #: How room events are rendered when delivered one by one.
         self.events: Encoder = output.events
+        #: The connection's output queue once it is open (the protocol sets
+        #: it): deliveries write to it without reading the connection.
+        self.outlet: OutputQueue | None = None
         #: Whether link previews are shown (``/set previews on|off``).
         self.previews = True
         #: The room the registry's ``entered`` named, for the waiting command.
@@ -409,8 +414,12 @@ class LineSession:
 
     def deliver(self, event: Event) -> None:
         """A room event or private message, rendered as this session
-        renders events (the protocol's ``deliver``, on the hot path)."""
-        self.connection.send(event.encoded(self.events))
+        renders events (the protocol's ``deliver``, on the hot path: it
+        reads this session, the event and the queue, which takes nothing
+        once the connection is closing)."""
+        outlet = self.outlet
+        if outlet is not None:
+            outlet.write(event.encoded(self.events))
 
     async def do_me(self, args: str) -> None:
         if not args:
