@@ -26,9 +26,10 @@ Two things differ from the line door, as IRC expects:
   clients expect no notice of it: no ``SLOW`` line here, and an
   ``ERROR :Closing Link (Excess Flood)`` past ``--max-backlog``.
 - **No echo of one's own messages** (IRC clients show their own lines
-  themselves) unless the client asked for ``echo-message``: :meth:`deliver`
-  skips a ``MSG``/``ACTION`` by this user before writing the bytes the
-  room's other IRC members share.
+  themselves) unless the client asked for ``echo-message``: the session's
+  ``deliver`` (:meth:`IRCSession.deliver`, which the protocol's is) skips a
+  ``MSG``/``ACTION`` by this user before writing the bytes the room's other
+  IRC members share.
 
 What a member is sent is ``event.encoded(session.render)``: the session's
 rendering variant (:mod:`chatroom.doors.irc.rendering`), the same callable
@@ -40,7 +41,7 @@ exactly as before IRCv3.
 from __future__ import annotations
 
 import re
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
 from twisted.internet.defer import CancelledError, Deferred
@@ -50,23 +51,10 @@ from twisted.python.failure import Failure
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
-    Announcement,
-    AwayChanged,
-    Departure,
-    DepartureKind,
     Event,
-    Invitation,
-    Invited,
-    Joined,
-    Kicked,
     Listing,
     LobbyChanges,
     MarkerMoved,
-    Message,
-    OperatorMessage,
-    RealnameChanged,
-    Renamed,
-    Wallops,
     Welcome,
 )
 from chatroom.doors.base.connection import Connection, Farewell
@@ -81,23 +69,9 @@ from chatroom.doors.irc.table import COMMANDS
 from chatroom.doors.irc.tags import (
     MAX_CLIENT_LINE,
     MAX_LINE,
-    add_tags,
-    lines_of,
     over_budget,
 )
 from chatroom.doors.irc.wire import ClientLine, build, parse
-from chatroom.wire.tags import tag_section
-
-#: Events IRC addresses to the one user who gets them (``IRCRenderer.personal``).
-#: Events IRC addresses to the user's own nick.
-_PERSONAL = frozenset({Kicked, Invited, Announcement})
-#: Departures that end a session: IRC says one QUIT for all the rooms.
-_QUITS = frozenset({DepartureKind.QUIT, DepartureKind.HARVEST})
-#: News of a user that only clients with a capability are told.
-_ASKED_FOR: dict[type[Event], str] = {
-    AwayChanged: "away-notify",
-    RealnameChanged: "setname",
-}
 
 #: The first line of an HTTP request: someone pointed a browser at this port.
 _HTTP_REQUEST = re.compile(r"^[A-Z]{3,7} \S+ HTTP/\d\.\d$")
@@ -119,7 +93,6 @@ class IRCProtocol(SlottedFraming):
         "_buffer",
         "_busyReceiving",
         "_first_line",
-        "_last_quit",
         "_offset",
         "_pending",
         "_skipping",
@@ -159,7 +132,6 @@ class IRCProtocol(SlottedFraming):
         self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
         self.session = IRCSession(connection, renderer, directory)
-        self._last_quit = ""
         self._first_line = True
 
     def __repr__(self) -> str:
@@ -185,6 +157,7 @@ class IRCProtocol(SlottedFraming):
     def connectionMade(self) -> None:
         assert self.transport is not None
         self.connection.made(self.transport)
+        self.session.outlet = self.connection.output
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.connection.lost(reason)
@@ -222,73 +195,18 @@ class IRCProtocol(SlottedFraming):
 
     # -- the Member callbacks ----------------------------------------------------
 
-    def deliver(self, event: Event) -> None:
-        session = self.session
-        kind = type(event)
-        if kind is MarkerMoved:  # another session of the account moved a marker
-            assert isinstance(event, MarkerMoved)
-            self._background(bouncer.marker_moved(session, event))
-            return
-        if kind is Message:  # the most frequent, first
-            if session.own_echoes:
-                assert isinstance(event, Message)
-                if event.user == session.name:  # ours (another device's show as any)
-                    session.own_echoes -= 1
-                    if session.echo:  # else IRC clients show their own themselves
-                        session.send(event.encoded(session.render))  # labeled if asked
-                    return
-        elif kind is OperatorMessage:
-            assert isinstance(event, OperatorMessage)
-            if event.user == session.name and not session.echo:
-                return  # to the operators, from one of them
-        elif kind is Invitation:
-            assert isinstance(event, Invitation)
-            if event.by == session.name:
-                return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
-        elif kind in _PERSONAL:
-            assert isinstance(event, Kicked | Invited | Announcement)
-            if isinstance(event, Kicked):  # out of the channel: removed() adds no PART
-                session.parted(event.room)
-            renderer = session.renderer
-            data = renderer.personal(event, session.nick)
-            tags = renderer.personal_tags(event, session.caps)
-            if tags:
-                data = b"".join(add_tags(x, tag_section(tags)) for x in lines_of(data))
-            self.connection.send(data)
-            return
-        elif kind is Departure:  # a quit is one QUIT for all the shared rooms
-            assert isinstance(event, Departure)
-            if event.kind in _QUITS:
-                if event.user == self._last_quit:
-                    return
-                self._last_quit = event.user
-        elif kind is Joined:
-            assert isinstance(event, Joined)
-            if event.user == self._last_quit:
-                self._last_quit = ""  # back: a later quit is news again
-            if "away-notify" in session.caps:  # the joiner's AWAY, if away
-                timed = "server-time" in session.caps
-                away = session.renderer.joiner_away(event, timed)
-                self.connection.send(event.encoded(session.render) + away)
-                return
-        elif kind is Renamed:
-            assert isinstance(event, Renamed)
-            if event.old == session.name:  # our own NICK: its command's answer
-                session.send(event.encoded(session.render))  # labeled if asked
-                return
-        elif kind in _ASKED_FOR:  # news of a user, for clients that asked
-            if _ASKED_FOR[kind] not in session.caps:
-                return
-        elif kind is Wallops:  # for users with +w, as ircds send it (no tags)
-            assert isinstance(event, Wallops)
-            if session.wallops:
-                data = event.encoded(session.renderer.render)
-                if event.by == session.name:  # its sender's: the command's answer
-                    session.send(data)  # labeled if asked
-                else:
-                    self.connection.send(data)
-            return
-        self.connection.send(event.encoded(session.render))
+    @property
+    def deliver(self) -> Callable[[Event], None]:
+        """The session's own ``deliver`` (:meth:`IRCSession.deliver`): a
+        seat keeps this bound method, so a room's fan-out reads the session
+        and its output queue, not the protocol and its ``Connection`` as
+        well (as at the line door, docs/performance.md)."""
+        return self.session.deliver
+
+    def show_marker(self, moved: MarkerMoved) -> None:
+        """Another session of the account moved a read marker: the bouncer
+        shows it here (in the background: it may read the store)."""
+        self._background(bouncer.marker_moved(self.session, moved))
 
     def entered(self, welcome: Welcome) -> None:
         asked = self.session.asking

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
@@ -31,7 +31,27 @@ from twisted.words.protocols import irc
 from chatroom.core.accounts import Account
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Joined, Listing, Sighting, Watched, Welcome
+from chatroom.core.events import (
+    Announcement,
+    AwayChanged,
+    Departure,
+    DepartureKind,
+    Event,
+    Invitation,
+    Invited,
+    Joined,
+    Kicked,
+    Listing,
+    MarkerMoved,
+    Message,
+    OperatorMessage,
+    RealnameChanged,
+    Renamed,
+    Sighting,
+    Wallops,
+    Watched,
+    Welcome,
+)
 from chatroom.core.presence import Presence
 from chatroom.core.registry import Member, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
@@ -40,6 +60,7 @@ from chatroom.core.text import name_key
 from chatroom.core.whowas import Departed
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.rare_fields import Rare
+from chatroom.doors.base.sendq import OutputQueue
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.caps import NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
@@ -142,6 +163,24 @@ class IRCCommand(NamedTuple):
     before_welcome: bool = False
 
 
+#: Events IRC addresses to the user's own nick.
+_PERSONAL = frozenset({Kicked, Invited, Announcement})
+#: Departures that end a session: IRC says one QUIT for all the rooms.
+_QUITS = frozenset({DepartureKind.QUIT, DepartureKind.HARVEST})
+#: News of a user that only clients with a capability are told.
+_ASKED_FOR: dict[type[Event], str] = {
+    AwayChanged: "away-notify",
+    RealnameChanged: "setname",
+}
+
+
+class MarkerShower(Protocol):
+    """What shows another session's moved read marker (the IRC protocol,
+    through the bouncer, which this module cannot import)."""
+
+    def show_marker(self, moved: MarkerMoved) -> None: ...
+
+
 class IRCSession:
     """One IRC user: nick, registration, channels, and IRC's replies.
 
@@ -151,10 +190,12 @@ class IRCSession:
     __slots__ = (
         "_channels",
         "_extras",
+        "_last_quit",
         "caps",
         "connection",
         "directory",
         "name",
+        "outlet",
         "own_echoes",
         "realname",
         "render",
@@ -233,6 +274,12 @@ class IRCSession:
         #: Room messages it said whose events have not come back yet: an
         #: event in its name past those is another device's of the account.
         self.own_echoes = 0
+        #: The last user whose QUIT this client was sent (one for all the
+        #: channels it shares with them).
+        self._last_quit = ""
+        #: The connection's output queue once it is open (the protocol sets
+        #: it): deliveries write to it without reading the connection.
+        self.outlet: OutputQueue | None = None
         self.signing_in = PendingSignIn()
         #: The channels it is in (:attr:`rooms`); one's tuple is shared.
         self._channels: tuple[str, ...] = ()
@@ -328,6 +375,81 @@ class IRCSession:
     @property
     def source(self) -> str:
         return self.renderer.source(self.nick)
+
+    def deliver(self, event: Event) -> None:
+        """A room event or private message, as IRC shows it to this client
+        (the protocol's ``deliver``, on the hot path: a plain message reads
+        this session, the event and the output queue, which takes nothing
+        once the connection is closing). No echo of one's own messages
+        unless the client asked for ``echo-message``; one ``QUIT`` for all
+        the shared channels; news of a user only to clients that asked."""
+        kind = type(event)
+        if kind is MarkerMoved:  # another session of the account moved a marker
+            assert isinstance(event, MarkerMoved)
+            cast(MarkerShower, self.connection.door).show_marker(event)
+            return
+        if kind is Message:  # the most frequent, first
+            if self.own_echoes:
+                assert isinstance(event, Message)
+                if event.user == self.name:  # ours (another device's show as any)
+                    self.own_echoes -= 1
+                    if self.echo:  # else IRC clients show their own themselves
+                        self.send(event.encoded(self.render))  # labeled if asked
+                    return
+        elif kind is OperatorMessage:
+            assert isinstance(event, OperatorMessage)
+            if event.user == self.name and not self.echo:
+                return  # to the operators, from one of them
+        elif kind is Invitation:
+            assert isinstance(event, Invitation)
+            if event.by == self.name:
+                return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
+        elif kind in _PERSONAL:
+            assert isinstance(event, Kicked | Invited | Announcement)
+            if isinstance(event, Kicked):  # out of the channel: removed() adds no PART
+                self.parted(event.room)
+            renderer = self.renderer
+            data = renderer.personal(event, self.nick)
+            tags = renderer.personal_tags(event, self.caps)
+            if tags:
+                data = b"".join(add_tags(x, tag_section(tags)) for x in lines_of(data))
+            self.connection.send(data)
+            return
+        elif kind is Departure:  # a quit is one QUIT for all the shared rooms
+            assert isinstance(event, Departure)
+            if event.kind in _QUITS:
+                if event.user == self._last_quit:
+                    return
+                self._last_quit = event.user
+        elif kind is Joined:
+            assert isinstance(event, Joined)
+            if event.user == self._last_quit:
+                self._last_quit = ""  # back: a later quit is news again
+            if "away-notify" in self.caps:  # the joiner's AWAY, if away
+                timed = "server-time" in self.caps
+                away = self.renderer.joiner_away(event, timed)
+                self.connection.send(event.encoded(self.render) + away)
+                return
+        elif kind is Renamed:
+            assert isinstance(event, Renamed)
+            if event.old == self.name:  # our own NICK: its command's answer
+                self.send(event.encoded(self.render))  # labeled if asked
+                return
+        elif kind in _ASKED_FOR:  # news of a user, for clients that asked
+            if _ASKED_FOR[kind] not in self.caps:
+                return
+        elif kind is Wallops:  # for users with +w, as ircds send it (no tags)
+            assert isinstance(event, Wallops)
+            if self.wallops:
+                data = event.encoded(self.renderer.render)
+                if event.by == self.name:  # its sender's: the command's answer
+                    self.send(data)  # labeled if asked
+                else:
+                    self.connection.send(data)
+            return
+        outlet = self.outlet  # the usual case: straight to the queue
+        if outlet is not None:
+            outlet.write(event.encoded(self.render))
 
     def send(self, data: bytes) -> None:
         if self.labeled is not None:
