@@ -191,3 +191,18 @@ class TimeTests(unittest.TestCase):
             self.assertEqual(format_time(parse_time(stamp)), stamp)
         self.assertEqual(format_time(1.123), "1970-01-01T00:00:01.123Z")
         self.assertEqual(format_time(59.9996), "1970-01-01T00:01:00.000Z")
+
+    def test_stamps_in_one_millisecond_and_after(self) -> None:
+        """Times in one millisecond share a stamp (made once); the next
+        millisecond, and the same millisecond of another second, do not."""
+        base = calendar.timegm((2026, 11, 21, 18, 4, 5))
+        stamps = [format_time(base + t) for t in (0.1231, 0.1234, 0.1236, 1.1234)]
+        self.assertEqual(
+            stamps,
+            [
+                "2026-11-21T18:04:05.123Z",
+                "2026-11-21T18:04:05.123Z",
+                "2026-11-21T18:04:05.124Z",
+                "2026-11-21T18:04:06.123Z",
+            ],
+        )

@@ -18,6 +18,7 @@ moderation and admin commands (``MODE``, ``KICK``, ``INVITE``, ``KILL``)
 from __future__ import annotations
 
 import contextlib
+import re
 from functools import partial
 
 from twisted.words.protocols import irc
@@ -49,10 +50,18 @@ from chatroom.doors.irc.wire import (
 )
 from chatroom.wire.tags import Tags
 
+#: IRC's formatting codes (bold, colour, italics...) and every other C0
+#: control: a line without one is taken as it is.
+_FORMATTING = re.compile("[\x00-\x1f]")
+
 
 def plain_text(text: str) -> str:
-    """IRC formatting (bold, colours...) stripped: our text has no controls."""
-    if any(ord(ch) < 0x20 for ch in text):
+    """IRC formatting (bold, colours...) stripped: our text has no controls.
+
+    Looked for with one regular expression search, 0.3 µs for a line of 60
+    characters against 3.1 µs for a generator over its characters: 2 % of
+    the IRC door's time at its peak (docs/performance.md)."""
+    if _FORMATTING.search(text) is not None:
         return str(irc.stripFormatting(text))
     return text
 
