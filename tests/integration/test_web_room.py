@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from tests.client.test_terminal import wait_for
-from tests.integration.real_clients import BrowserPage
+from tests.integration.real_clients import BrowserPage, LineUser
 from tests.integration.web_support import WebCase
 
 SECONDS = re.compile(r"Reconnecting in [2-9] s…")
@@ -36,16 +36,21 @@ return Math.round(line.getBoundingClientRect().top
 class WebRoomOlderMessagesTests(WebCase):
     server_options: tuple[str, ...] = ("--rate", "0", "--history", "40")
 
-    def test_scrolling_up_loads_older_messages_in_place(self) -> None:
-        """A joiner sees the last 40 of 90 messages; scrolling to the top
-        puts the 50 before them above, the line being read staying where it
-        was, then says where the kept history starts. Scrolled up, a button
-        counts what arrives below and jumps back to the newest."""
+    def ninety_messages_in_tea(self) -> LineUser:
+        """bob makes tea and says "message 01" to "message 90" in it."""
         bob = self.line_user("bob")
         bob.send("/create tea")
         for number in range(1, 91):
             bob.send(f"message {number:02}")
         bob.wait(lambda line: line.endswith(" message 90"), "the last message")
+        return bob
+
+    def test_scrolling_up_loads_older_messages_in_place(self) -> None:
+        """A joiner sees the last 40 of 90 messages; scrolling to the top
+        puts the 50 before them above, the line being read staying where it
+        was, then says where the kept history starts. Scrolled up, a button
+        counts what arrives below and jumps back to the newest."""
+        bob = self.ninety_messages_in_tea()
         page = self.open_page()
         self.enter(page, "wes")
         self.go_to(page, "tea")
@@ -79,6 +84,38 @@ class WebRoomOlderMessagesTests(WebCase):
         )
         self.assertTrue(at_bottom)
         self.assertEqual(self.focused(page), "message-input")
+
+    def test_older_messages_asked_while_the_join_replays_go_above_it(self) -> None:
+        """Under load a browser can fire its scroll event (the log has just
+        overflowed, so its top is near) between two lines of the join's
+        replay, which asks for older messages while the replay is arriving:
+        the rest of the replay still goes below, in order, and the older
+        messages above it (seen once on two nodes in a parallel suite)."""
+        self.ninety_messages_in_tea()
+        page = self.open_page()
+        self.enter(page, "wes")
+        # What the scroll event does, after the replay's tenth line.
+        self.script(page, ASK_OLDER_AFTER_TEN_LINES)
+        self.go_to(page, "tea")
+        page.shows("<bob> message 01")
+        wait_for("the whole history", lambda: "message 90" in page.log())
+        numbers = [int(word) for word in page.log().split() if word.isdigit()]
+        self.assertEqual(numbers, list(range(1, 91)))
+
+
+#: The page asks for older messages, as its scroll handler does, right after
+#: the tenth line of the join's replay is in the log.
+ASK_OLDER_AFTER_TEN_LINES = """
+const append = appendToLog;
+let replayed = 0;
+window.appendToLog = (item) => {
+  append(item);
+  if (/ message \\d\\d$/.test(item.textContent) && ++replayed === 10) {
+    window.appendToLog = append;
+    loadOlder();
+  }
+};
+"""
 
 
 class PlainWordsTests(WebCase):

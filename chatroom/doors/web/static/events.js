@@ -370,14 +370,14 @@ function handle(event) {
 // unasked replays from the account's read marker, which may be older.
 function shownAlready(event) {
   return (event.name === "HISTORY" || event.name === "HISTORY_ACTION")
-    && !scroll.paging && event.id !== null && inRoom()
+    && !partOfOlder(event.id) && event.id !== null && inRoom()
     && state.lastId !== null && Number(event.id) <= Number(state.lastId);
 }
 
 // A replayed message: in the log (or above it, for a /history reply).
 function history(event, user, time, text, action) {
   const line = roomMessage(event, time, user, text, "history", action);
-  if (scroll.paging) olderLine(line);
+  if (partOfOlder(event.id)) olderLine(line);
   else appendToLog(line);
 }
 

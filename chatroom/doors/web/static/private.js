@@ -57,8 +57,7 @@ function privateMessage(event, { from, to, time }, text) {
   const id = event.id;
   // Older than what was shown when the history was asked for: above it
   // (a reply's lines are oldest first; a newer one arrived meanwhile, below).
-  const older = scroll.paging
-    && (id === null || scroll.before === null || Number(id) < Number(scroll.before));
+  const older = partOfOlder(id);
   if (id !== null) {
     line.dataset.id = id;
     view.messages.set(id, { item: line, user: from, text, gone: false });

@@ -113,6 +113,16 @@ function loadOlder() {
 // A line of a /history reply: kept until the reply ends.
 function olderLine(item) { scroll.older.push(item); }
 
+// Whether a replayed line with this id belongs to the /history reply being
+// awaited: only lines older than the oldest shown when it was asked do. A
+// join's replay (which has no HISTORY_END) may still be arriving when the
+// browser's scroll event asks for older messages, as it does under load;
+// its newer lines go below, in order, not into the older page.
+function partOfOlder(id) {
+  return scroll.paging
+    && (id === null || scroll.before === null || Number(id) < Number(scroll.before));
+}
+
 // The reply ended: its lines go above the others, and the view moves with
 // them so that the line the user was reading stays where it was.
 function olderDone(count) {
