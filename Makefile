@@ -141,7 +141,7 @@ chromium:
 # takes tests from a busy one's share): most of its time is spent waiting
 # on real programs (chromium, tmux, redis-server, sockets), so more workers
 # than cores still shortens it (README, "Tests").
-TEST_WORKERS ?= 0
+TEST_WORKERS ?= 2
 test: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -510,7 +510,8 @@ class ServerTestCase(unittest.TestCase):
     leaves a connection behind in the reactor.
     """
 
-    timeout = 10
+    #: A bound for a hung test, with room for a loaded machine.
+    timeout = 30
     options: tuple[str, ...] = ("--rate", "0")
     port_spec = "tcp:0:interface=127.0.0.1"
     #: The store (``--db``): nothing kept unless a test says where.

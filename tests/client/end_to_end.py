@@ -81,7 +81,9 @@ class Client:
 class ClientTestCase(unittest.TestCase):
     """Clients and a server talking over real sockets on the loopback."""
 
-    timeout = 15
+    #: A bound for a hung test, not a speed target: a parallel suite beside
+    #: irctest loads two cores ten times over (one such run took 18 s here).
+    timeout = 60
 
     async def asyncSetUp(self) -> None:
         await self.start_server()

@@ -28,7 +28,8 @@ LOOPBACK = AddressPolicy.parse(["127.0.0.1/32"])
 class FetcherTests(unittest.TestCase):
     """:class:`PageFetcher` against a real server, with the real reactor."""
 
-    timeout = 10
+    #: A bound for a hung test, with room for a loaded machine.
+    timeout = 30
 
     def setUp(self) -> None:
         self.pages = PageServer()

@@ -108,7 +108,8 @@ def spawn_twistd(case: unittest.TestCase, *args: str) -> TwistdProcess:
 class TwistdTests(unittest.TestCase):
     """``twistd -n chatroom`` as an operator runs it."""
 
-    timeout = 10
+    #: A bound for a hung test, with room for a loaded machine.
+    timeout = 30
 
     def spawn(self, *args: str) -> TwistdProcess:
         return spawn_twistd(self, *args)
