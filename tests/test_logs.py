@@ -1,23 +1,38 @@
-"""``--log-format json``: one JSON object a line (NDJSON), nothing secret.
+"""The log: twistd's text lines (stamped once a second), or
+``--log-format json``, one JSON object a line (NDJSON), nothing secret.
 
 Events go through Twisted's own ``Logger`` into the observer twistd would
-use (:class:`JsonLogs`, writing to a real file); the real plugin's JSON log,
+use (:class:`FileLogs`, writing to a real file); the real plugin's JSON log,
 with passwords sent during sessions, is in
 tests/integration/test_config_file.py.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
-from twisted.logger import Logger, LogLevel, LogPublisher
+from twisted.logger import (
+    Logger,
+    LogLevel,
+    LogPublisher,
+    formatEventAsClassicLogText,
+    textFileLogObserver,
+)
 from twisted.python import usage
 from twisted.trial import unittest
 
 from chatroom.core.config import RedisAddress
-from chatroom.wiring.logs import JsonLogs, json_line, twistd_logger, use_log_format
+from chatroom.wiring.logs import (
+    FileLogs,
+    json_line,
+    text_line,
+    twistd_logger,
+    use_log_format,
+)
 from chatroom.wiring.tap import Options
 
 
@@ -27,7 +42,8 @@ class JsonLineTests(unittest.TestCase):
     def logged(self, emit: Any) -> list[dict[str, Any]]:
         """The records ``emit(logger)`` writes, through a real log file."""
         path = Path(self.mktemp())
-        observer = JsonLogs(str(path), nodaemon=False)()
+        self.addCleanup(signal.signal, signal.SIGUSR1, signal.getsignal(signal.SIGUSR1))
+        observer = FileLogs(str(path), nodaemon=False)()
         publisher = LogPublisher(observer)
         emit(Logger(namespace="chatroom.test", observer=publisher))
         text = path.read_text(encoding="utf-8")
@@ -108,11 +124,34 @@ class LogFormatOptionTests(unittest.TestCase):
         Logger(observer=observer).info("hello {who}", who="you")
         self.assertEqual(json.loads(path.read_text())["event"], "hello you")
 
-    def test_text_leaves_twistd_alone(self) -> None:
-        """The default changes nothing."""
-        twistd: dict[str, Any] = {"logger": None}
+    def test_text_sets_twistds_logger_to_its_own_lines(self) -> None:
+        """The default writes, to twistd's --logfile, the very lines
+        twistd's own text observer would."""
+        path = Path(self.mktemp())
+        twistd: dict[str, Any] = {"logger": None, "logfile": str(path)}
+        self.addCleanup(signal.signal, signal.SIGUSR1, signal.getsignal(signal.SIGUSR1))
         use_log_format("text", twistd)
-        self.assertIsNone(twistd["logger"])
+        self.assertEqual(twistd["logger"], "chatroom.wiring.logs.twistd_logger")
+        observer = twistd_logger()
+        theirs = io.StringIO()
+        publisher = LogPublisher(observer, textFileLogObserver(theirs))
+        log = Logger(namespace="chatroom.test", observer=publisher)
+        log.info("{host} is now {user}", host="::1", user="zoë")
+        log.warn("a warning", log_system="node-1")
+        self.assertEqual(path.read_text(encoding="utf-8"), theirs.getvalue())
+        self.assertEqual(len(theirs.getvalue().splitlines()), 2)
+
+    def test_text_with_twistds_own_logger_or_syslog(self) -> None:
+        """Text leaves twistd's --logger and --syslog to it."""
+        for given in ({"logger": "my.observer"}, {"logger": None, "syslog": True}):
+            twistd: dict[str, Any] = dict(given)
+            use_log_format("text", twistd)
+            self.assertEqual(twistd["logger"], given["logger"])
+
+    def test_a_daemon_cannot_log_to_stdout(self) -> None:
+        """As twistd itself says, but while the options are read."""
+        with self.assertRaises(usage.UsageError):
+            use_log_format("text", {"logger": None, "logfile": "-", "nodaemon": False})
 
     def test_not_with_syslog(self) -> None:
         """json and twistd's --syslog cannot both be had."""
@@ -126,3 +165,21 @@ class LogFormatOptionTests(unittest.TestCase):
         self.assertEqual(
             str(caught.exception), "--log-format: 'xml' is not text or json"
         )
+
+
+class TextLineTests(unittest.TestCase):
+    """Each second's stamp is made once, and is the one Twisted makes."""
+
+    def test_same_line_as_twisteds_every_moment(self) -> None:
+        """Within a second, across seconds, going back in time, and with no
+        time at all: the line twistd's formatter writes."""
+        for when in (1e9, 1e9 + 0.25, 1e9 + 0.999, 1e9 + 1.0, 1e9 + 3601.5, 1e9, None):
+            event = {
+                "log_format": "{name} joined {room}",
+                "name": "bob",
+                "room": "tea",
+                "log_time": when,
+                "log_level": LogLevel.info,
+                "log_namespace": "chatroom.test",
+            }
+            self.assertEqual(text_line(event), formatEventAsClassicLogText(event))

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import sys
 import tempfile
 
-from twisted.internet import defer, error, protocol, reactor
+from twisted.internet import defer, error, protocol, reactor, task
 from twisted.python.failure import Failure
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
@@ -68,6 +69,17 @@ class TwistdProcess(protocol.ProcessProtocol):
                 Exception(f"twistd ended before listening:\n{self.output.decode()}")
             )
         self.ended.callback((reason,))
+
+
+@defer.inlineCallbacks
+def _until(check, bound: float = 20.0):
+    """Wait until ``check()`` is true, polling every 50 ms, for ``bound`` s."""
+    waited = 0.0
+    while not check():
+        if waited > bound:
+            raise AssertionError(f"not within {bound} s: {check}")
+        yield task.deferLater(reactor, 0.05, lambda: None)
+        waited += 0.05
 
 
 def spawn_twistd(case: unittest.TestCase, *args: str) -> TwistdProcess:
@@ -136,6 +148,48 @@ class TwistdTests(unittest.TestCase):
         self.assertEqual(ended.value.exitCode, 0)
         self.assertNotIn(b"Traceback", process.output)
         self.assertNotIn(b"brewing", process.output)  # message text is not logged
+
+    @defer.inlineCallbacks
+    def test_log_file_rotated_on_sigusr1(self):
+        """With ``--logfile`` the log goes to that file, in twistd's text
+        lines, and SIGUSR1 rotates it (``chat.log.1``), as twistd's own
+        observer does: the server writes on in a fresh ``chat.log``."""
+        folder = FilePath(self.mktemp())
+        folder.makedirs()
+        log = folder.child("chat.log")
+        process = TwistdProcess()
+        transport = reactor.spawnProcess(
+            process,
+            sys.executable,
+            [sys.executable, "-c", TWISTD, "-n", "--pidfile=",
+             f"--logfile={log.path}",
+             "chatroom", "--port", "tcp:0:interface=127.0.0.1"],
+            env=dict(os.environ, PYTHONPATH=REPO_ROOT.path),
+            path=folder.path,
+        )  # fmt: skip
+        process.listening.addErrback(lambda _: None)  # read from the file instead
+
+        def kill_if_running() -> defer.Deferred[tuple[Failure]]:
+            if not process.ended.called:
+                transport.signalProcess("KILL")
+            return process.ended
+
+        self.addCleanup(kill_if_running)
+        yield _until(lambda: log.exists() and LISTENING.search(log.getContent()))
+        self.assertRegex(
+            log.getContent().decode(),
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} \[",
+        )
+        transport.signalProcess(signal.SIGUSR1)
+        rotated = folder.child("chat.log.1")
+        yield _until(rotated.exists)
+        listening = LISTENING.search(rotated.getContent())
+        assert listening is not None, rotated.getContent()
+        port = int(listening.group(1))
+        client = yield connect_client(reactor, port, "alice")
+        yield _until(lambda: b"is now alice" in log.getContent())
+        client.transport.loseConnection()
+        self.assertEqual(process.output, b"")  # nothing on stdout or stderr
 
     @defer.inlineCallbacks
     def test_bad_rooms_usage_error(self):
