@@ -23,6 +23,7 @@ from twisted.logger import (
     textFileLogObserver,
 )
 from twisted.python import usage
+from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.core.config import RedisAddress
@@ -167,6 +168,29 @@ class LogFormatOptionTests(unittest.TestCase):
         )
 
 
+class Shown:
+    """A field with a representation and a format of its own."""
+
+    def __repr__(self) -> str:
+        return "<shown>"
+
+    def __format__(self, spec: str) -> str:
+        return f"shown:{spec}"
+
+
+class Unformattable:
+    def __format__(self, spec: str) -> str:
+        raise ValueError("no")
+
+
+def failing() -> Failure:
+    try:
+        raise ZeroDivisionError("a test's own")
+    except ZeroDivisionError:
+        return Failure()
+    raise AssertionError("unreachable")
+
+
 class TextLineTests(unittest.TestCase):
     """Each second's stamp is made once, and is the one Twisted makes."""
 
@@ -183,3 +207,42 @@ class TextLineTests(unittest.TestCase):
                 "log_namespace": "chatroom.test",
             }
             self.assertEqual(text_line(event), formatEventAsClassicLogText(event))
+
+    def test_same_line_as_twisteds_for_every_kind_of_event(self) -> None:
+        """Fields with conversions, specs, attributes and items; a missing
+        field, a positional one, a call; a failure; a system of its own (or
+        not a string); no level, no namespace; lines within the text; an
+        empty or missing or bytes format: each as Twisted writes it."""
+        base = {"log_time": 1e9, "log_level": LogLevel.warn, "log_namespace": "ns"}
+        shapes: list[dict[str, Any]] = [
+            {
+                "log_format": "{a!r} {b:>5} {c.real} {d[0]}",
+                "a": "x",
+                "b": 7,
+                "c": 2,
+                "d": [9],
+            },
+            {"log_format": "{shown} {shown!r} {shown:<3}", "shown": Shown()},
+            {"log_format": "{missing}"},
+            {"log_format": "{0} and {}"},
+            {"log_format": "{f()} called", "f": lambda: "it was"},
+            {"log_format": "bad {x}", "x": Unformattable()},
+            {"log_format": "went wrong", "log_failure": failing()},
+            {"log_format": "mine", "log_system": "node-1"},
+            {"log_format": "not text", "log_system": 42},
+            {"log_format": "no level", "log_level": None},
+            {"log_format": "one\ntwo\nthree"},
+            {"log_format": ""},
+            {"log_format": None},
+            {"log_format": b"bytes {b}", "b": 1},
+            {"log_format": "{{braces}} {n}", "n": "ok"},
+        ]
+        for shape in shapes:
+            event = {**base, **shape}
+            self.assertEqual(
+                text_line(event), formatEventAsClassicLogText(event), shape
+            )
+        no_namespace = {"log_format": "hi", "log_time": 1e9}
+        self.assertEqual(
+            text_line(no_namespace), formatEventAsClassicLogText(no_namespace)
+        )
