@@ -115,6 +115,7 @@ class LogFormatOptionTests(unittest.TestCase):
 
     def test_json_sets_twistds_logger(self) -> None:
         """twistd is told to log through :func:`twistd_logger`, to its --logfile."""
+        self.addCleanup(signal.signal, signal.SIGUSR1, signal.getsignal(signal.SIGUSR1))
         twistd: dict[str, Any] = {"logger": None, "logfile": "chat.log"}
         use_log_format("json", twistd)
         self.assertEqual(twistd["logger"], "chatroom.wiring.logs.twistd_logger")
