@@ -62,9 +62,24 @@ class WebAccountsCase(RealClientsCase):
         user.wait(lambda line: line.startswith(f"MEMBERS {room} "), f"{room}'s members")
 
     def click_room(self, page: BrowserPage, room: str) -> None:
+        """Click ``room`` in the lobby's list. The list is drawn again when
+        a room's count changes, so a button found may be gone by the click
+        (seen under a loaded parallel suite): it is then found again."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
         selector = f'#room-list button[data-room="{room}"]'
-        wait_for(f"{room} in the lobby", lambda: bool(self.find(page, selector)))
-        self.find(page, selector)[0].click()
+
+        def clicked() -> bool:
+            buttons = self.find(page, selector)
+            if not buttons:
+                return False
+            try:
+                buttons[0].click()
+            except StaleElementReferenceException:
+                return False
+            return True
+
+        wait_for(f"{room} in the lobby, clicked", clicked)
 
     def find(self, page: BrowserPage, selector: str) -> list[Any]:
         return list(page.driver.find_elements("css selector", selector))
