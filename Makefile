@@ -138,10 +138,10 @@ chromium:
 # client and benchmark smoke tests) and, beside it, irctest against the IRC
 # door: one server, and two nodes sharing one port (--cluster), at once.
 # The suite runs in TEST_WORKERS processes (pytest-xdist; an idle worker
-# takes tests from a busy one's share; 0: one process). Two, on a 2-core
+# takes tests from a busy one's share; 0, the default: one process). Two, on a 2-core
 # machine, take it from about 17 minutes to about 12; three gain one more,
 # at about ten times the cores' load (README, "Tests").
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 0
 test: $(STAMP) redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
