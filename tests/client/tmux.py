@@ -296,7 +296,24 @@ class TerminalCase(unittest.TestCase):
             *self.server_options,
         )
         self.addCleanup(self.server.kill)
-        wait_for("the server to listen", lambda: listening(self.port))
+        server = self.server
+        # 60 s only bounds a hung start: on a machine loaded ten times over
+        # (a parallel suite beside irctest), 20 s was once not enough, and a
+        # server that died says why at once, with its log.
+        wait_for(
+            "the server to listen",
+            lambda: listening(self.port) or self.exited(server),
+            timeout=60,
+        )
+        self.exited(server)
+
+    def exited(self, server: subprocess.Popen[bytes]) -> bool:
+        """Fail with the end of its log if ``server`` has exited."""
+        if server.poll() is None:
+            return False
+        log = self.folder / "server.log"
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+        self.fail(f"the server exited ({server.returncode}), port {self.port}:\n{tail}")
 
     def stop_server(self) -> None:
         assert self.server is not None
