@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -433,8 +434,8 @@ class CGeneratorTests(BenchTestCase):
     def test_reference_irc_servers(self) -> None:
         """ngIRCd and InspIRCd from Debian, started with the configurations in
         benchmarks/, carry the same load as the IRC door, side by side."""
-        for name, reference in REFERENCES.items():
-            if reference.find() is None:
+        for name in ("ngircd", "inspircd"):
+            if REFERENCES[name].find() is None:
                 why = f"{name} is not installed (make test installs Debian's)"
                 if os.environ.get("CHATROOM_REQUIRE_TOOLS"):
                     self.fail(f"{why} and CHATROOM_REQUIRE_TOOLS is set")
@@ -455,6 +456,65 @@ class CGeneratorTests(BenchTestCase):
         self.assertIn("irc_inspircd_ceiling_ratio", ratios)
         self.assertIsNotNone(ratios["irc_ngircd_storm_3_rate_ratio"])
         self.assertIsNotNone(ratios["irc_inspircd_storm_3_rate_ratio"])
+
+
+class ErgoReferenceTests(unittest.TestCase):
+    """Ergo, the reference the IRC door's p99 is held to, is built by hand:
+    the benchmark takes it from ``CHATROOM_BENCH_ERGO`` or ``PATH``, only if
+    it says it is Ergo, and otherwise says how to get it."""
+
+    def program(self, name: str, version: str) -> Path:
+        """An executable ``name`` in a fresh folder that prints ``version``."""
+        folder = Path(self.mktemp())
+        folder.mkdir()
+        program = folder / name
+        program.write_text(f"#!/bin/sh\necho '{version}'\n")
+        program.chmod(0o755)
+        return program
+
+    def environment(self, **variables: str) -> None:
+        """Set ``variables`` (``""``: unset) for this test only."""
+        for name, value in variables.items():
+            previous = os.environ.pop(name, None)
+            if value:
+                os.environ[name] = value
+            if previous is None:
+                self.addCleanup(os.environ.pop, name, None)
+            else:
+                self.addCleanup(os.environ.__setitem__, name, previous)
+
+    def test_another_program_called_ergo_is_not_taken_for_it(self) -> None:
+        """Debian's ``ergo`` (quantum chemistry) on PATH is passed over: a
+        run asking for Ergo stops at once, saying how to get the IRC server."""
+        chemistry = self.program("ergo", "ERGO version 3.8, quantum chemistry")
+        self.environment(
+            CHATROOM_BENCH_ERGO="", PATH=f"{chemistry.parent}:/nonexistent"
+        )
+        self.assertIsNone(REFERENCES["ergo"].find())
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            status = main(["sweep", *C_TINY, "--c-servers", "chatroom-irc,ergo"])
+        self.assertEqual(status, 1)
+        self.assertIn("build Ergo", errors.getvalue())
+        self.assertIn("CHATROOM_BENCH_ERGO", errors.getvalue())
+
+    def test_the_binary_named_is_run_with_its_own_configuration(self) -> None:
+        """The binary ``CHATROOM_BENCH_ERGO`` names is used when it says it is
+        Ergo, and is run in the foreground with benchmarks/ergo.yaml on the
+        port given, its store in a folder of its own, on loopback only."""
+        ergo = self.program("ergo-built", "ergo-2.11.1")
+        self.environment(CHATROOM_BENCH_ERGO=str(ergo))
+        found = REFERENCES["ergo"].find()
+        self.assertEqual(found, str(ergo))
+        argv = REFERENCES["ergo"].argv(str(ergo), 16667)
+        self.assertEqual(argv[:3], [str(ergo), "run", "--conf"])
+        config = Path(argv[3])
+        self.addCleanup(shutil.rmtree, config.parent)
+        text = config.read_text()
+        self.assertIn('"127.0.0.1:16667":', text)
+        self.assertIn(f'path: "{config.parent}/ircd.db"', text)
+        self.assertNotRegex(text, r"@(PORT|DIR)@")
+        self.assertRegex(text, r"fakelag:\n\s+enabled: false")
 
 
 def _in_a_checkout() -> bool:

@@ -28,7 +28,7 @@ from chatroom.bench.cclusters import (
 )
 from chatroom.bench.cgen import CGen
 from chatroom.bench.errors import BenchError
-from chatroom.bench.references import INSTALL, REFERENCES
+from chatroom.bench.references import REFERENCES
 from chatroom.bench.report import (
     CFanoutRun,
     Latency,
@@ -353,7 +353,7 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
     check_redis(kinds, options)
     for kind in kinds:  # a missing package fails at once, not run by run
         if kind in REFERENCES and REFERENCES[kind].find() is None:
-            raise BenchError(INSTALL.format(package=REFERENCES[kind].package))
+            raise BenchError(REFERENCES[kind].missing())
     if "sweep" in chosen:
         results["sweep"] = {kind: sweep(kind, options) for kind in kinds}
     if "storm" in chosen:
@@ -385,6 +385,7 @@ RATIO_PAIRS = [
     ("ws_", "chatroom-ws", "chatroom"),  # the web door beside the line door
     ("irc_ngircd_", "chatroom-irc", "ngircd"),
     ("irc_inspircd_", "chatroom-irc", "inspircd"),
+    ("irc_ergo_", "chatroom-irc", "ergo"),
     *((f"cluster{n}_", kind, "chatroom") for kind, n in CLUSTER_KINDS.items()),
 ]
 

@@ -256,6 +256,7 @@ def _add_c_options(parser: argparse.ArgumentParser) -> None:
         + ", ".join([*DOORS, *CLUSTER_KINDS])
         + " (default chatroom,baseline); chatroom-irc and chatroom-ws load "
         "chatroom's IRC and web doors, ngircd and inspircd are Debian's, "
+        "ergo is Ergo built by hand (on PATH or in CHATROOM_BENCH_ERGO), "
         "chatroom-clusterN is N nodes and a redis-server, each room's "
         "members spread over the nodes",
     )

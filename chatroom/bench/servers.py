@@ -26,7 +26,7 @@ from pathlib import Path
 
 import chatroom
 from chatroom.bench.errors import BenchError
-from chatroom.bench.references import INSTALL, REFERENCES
+from chatroom.bench.references import REFERENCES
 from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib, raise_nofile_limit
 
 #: The checkout (or install prefix) holding the ``chatroom`` package.
@@ -51,7 +51,7 @@ SERVER_OPTIONS = [
 
 #: The servers the C scenarios can load (``--c-servers``), and the door the
 #: generator speaks to each: chatroom through each of its three doors, the
-#: bare baseline (line protocol) and the two reference IRC servers.
+#: bare baseline (line protocol) and the reference IRC servers.
 DOORS = {
     "chatroom": "line",
     "chatroom-irc": "irc",
@@ -59,6 +59,7 @@ DOORS = {
     "baseline": "line",
     "ngircd": "irc",
     "inspircd": "irc",
+    "ergo": "irc",
 }
 
 #: The ``twistd chatroom`` option that opens each door besides ``--port``.
@@ -304,7 +305,7 @@ def start_server(
         reference = REFERENCES[kind]
         binary = reference.find()
         if binary is None:
-            raise RuntimeError(INSTALL.format(package=reference.package))
+            raise RuntimeError(reference.missing())
         argv = reference.argv(binary, port)
     else:
         extra = list(options or [])
