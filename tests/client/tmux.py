@@ -72,6 +72,26 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def wait_listening(
+    server: subprocess.Popen[bytes], port: int, log: Path, timeout: float = 60.0
+) -> None:
+    """Wait for ``server`` to listen on ``port``, and fail at once, with the
+    end of its ``log``, if it exits first. ``timeout`` only bounds a hung
+    start: a parallel suite beside irctest loads this machine ten times
+    over, and twice a server's start outlasted the 20 s of :func:`wait_for`."""
+
+    def up() -> bool:
+        if server.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise AssertionError(
+                f"the server exited ({server.returncode}) before listening"
+                f" on {port}:\n{tail}"
+            )
+        return listening(port)
+
+    wait_for(f"the server to listen on {port}", up, timeout=timeout)
+
+
 #: One SGR escape as ``tmux capture-pane -e`` writes them.
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
 
@@ -296,24 +316,7 @@ class TerminalCase(unittest.TestCase):
             *self.server_options,
         )
         self.addCleanup(self.server.kill)
-        server = self.server
-        # 60 s only bounds a hung start: on a machine loaded ten times over
-        # (a parallel suite beside irctest), 20 s was once not enough, and a
-        # server that died says why at once, with its log.
-        wait_for(
-            "the server to listen",
-            lambda: listening(self.port) or self.exited(server),
-            timeout=60,
-        )
-        self.exited(server)
-
-    def exited(self, server: subprocess.Popen[bytes]) -> bool:
-        """Fail with the end of its log if ``server`` has exited."""
-        if server.poll() is None:
-            return False
-        log = self.folder / "server.log"
-        tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-        self.fail(f"the server exited ({server.returncode}), port {self.port}:\n{tail}")
+        wait_listening(self.server, self.port, self.folder / "server.log")
 
     def stop_server(self) -> None:
         assert self.server is not None

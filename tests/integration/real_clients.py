@@ -29,14 +29,12 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from twisted.trial import unittest
 
-from tests.client.test_terminal import listening, start_twistd, wait_for
-from tests.client.tmux import TMUX, run_tmux
+from tests.client.tmux import TMUX, run_tmux, start_twistd, wait_for, wait_listening
 from tests.support import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -74,7 +72,7 @@ class Server:
 
     def start(self) -> None:
         interface = ":interface=127.0.0.1"
-        self.process = start_twistd(
+        self.process = process = start_twistd(
             self.folder,
             "--port",
             f"tcp:{self.line_port}{interface}",
@@ -87,7 +85,7 @@ class Server:
             *self.options,
         )
         for port in (self.line_port, self.irc_port, self.http_port):
-            wait_for(f"the server to listen on {port}", partial(listening, port))
+            wait_listening(process, port, self.folder / "server.log")
         # twistd listens before its reactor runs and installs the SIGTERM
         # handler: a stop() in between would kill it uncleanly, with the
         # rooms of --rooms not yet in --db. A HELLO means it is running.
