@@ -109,7 +109,8 @@ def main(arguments: list[str]) -> int:
     ]
     environment = dict(
         os.environ,
-        PYTHONPATH=os.pathsep.join((str(HERE), str(SUITE))),
+        # The checkout too: the controller takes its ports from tests/ports.py.
+        PYTHONPATH=os.pathsep.join((str(HERE), str(SUITE), str(HERE.parent))),
         TMPDIR=str(tmp),
         CHATROOM_IRCTEST_LOGS=str(build),
         CHATROOM_IRCTEST_NODES=str(CLUSTER_NODES if cluster else 1),

@@ -11,11 +11,8 @@ when an expected line arrives, so tests wait on events instead of sleeping.
 from __future__ import annotations
 
 import calendar
-import contextlib
-import itertools
 import os
 import shutil
-import socket
 import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -59,6 +56,7 @@ from chatroom.doors.line.rendering import to_line
 from chatroom.wire.lines import ParsedLine, parse_event
 from chatroom.wiring.registries import local_registry
 from chatroom.wiring.tap import ChatroomService, Options, makeService
+from tests.ports import SUITE_PORTS, PortPool, ephemeral_start, worker_slice
 
 T = TypeVar("T")
 P = TypeVar("P", bound=IProtocol)
@@ -81,52 +79,18 @@ def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
     return defer.maybeDeferred(function)
 
 
-def _port_share() -> range:
-    """The ports :func:`free_port` hands out in this process.
-
-    Below the kernel's ephemeral range (``ip_local_port_range``), which
-    every outgoing connection and port-0 listener of the machine draws
-    from: a port probed free there could be some client's own end a moment
-    later, before the server it was meant for binds it (a server of a
-    parallel run's test then timed out "waiting for the server to listen").
-    Each pytest-xdist worker has its own slice, so two workers never pick
-    the same port; a process starts at a place of its own in its slice.
-    """
-    low = 32768
-    with (
-        contextlib.suppress(OSError, ValueError),
-        open("/proc/sys/net/ipv4/ip_local_port_range") as ranges,
-    ):
-        low = int(ranges.read().split()[0])
-    start = max(1024, low - PORTS_BELOW_EPHEMERAL)
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
-    size = (low - start) // max(1, workers)
-    return range(start + worker * size, start + (worker + 1) * size)
-
-
-#: How many ports below the ephemeral range the tests' servers use.
-PORTS_BELOW_EPHEMERAL = 12_000
-
-_SHARE = _port_share()
-_START = _SHARE.start + os.getpid() % len(_SHARE)
-#: The share in turn, from a place of this process's own, round and round.
-_PORTS = itertools.cycle([*range(_START, _SHARE.stop), *range(_SHARE.start, _START)])
+#: This process's ports (:mod:`tests.ports`): the :data:`SUITE_PORTS` just
+#: below the kernel's ephemeral range, a slice for each pytest-xdist worker.
+_POOL = PortPool(
+    worker_slice(range(max(1024, ephemeral_start() - SUITE_PORTS), ephemeral_start()))
+)
 
 
 def free_port() -> int:
     """A loopback port nobody listens on right now, for a server that cannot
-    take port 0 (Redis) or must restart on the same port: the next of this
-    process's share (:func:`_port_share`) that can be bound, in turn, so a
-    port comes back only after the whole share has been handed out."""
-    for port in itertools.islice(_PORTS, len(_SHARE)):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue  # someone listens there, or a closed one lingers
-            return port
-    raise AssertionError(f"no free port in {_SHARE}")
+    take port 0 (Redis) or must restart on the same port (see
+    :mod:`tests.ports`)."""
+    return _POOL.free_port()
 
 
 def built_by(protocol: IProtocol, kind: type[P]) -> P:
