@@ -3,9 +3,9 @@
 The issue's rule is that a speed is only a figure beside a reference doing
 the same work, on the same machine, under the same generator, in the same
 run. For the line door that is the bare Twisted server in ``benchmarks/``;
-for the IRC door it is two IRC servers people run, from Debian's packages
-(``ngircd``, ``inspircd``): the C generator speaks IRC to them exactly as
-it speaks to ``chatroom --irc`` (see ``cgen_doors.h``).
+for the IRC door it is IRC servers people run, two of them from Debian's
+packages (``ngircd``, ``inspircd``): the C generator speaks IRC to them
+exactly as it speaks to ``chatroom --irc`` (see ``cgen_doors.h``).
 
 Ergo, the IRC server the IRC door's conformance and p99 are measured
 against (issue 32: "p99 at 100k/s below Ergo's"), is not in Debian (its
