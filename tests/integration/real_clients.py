@@ -84,12 +84,17 @@ class Server:
             self.db,
             *self.options,
         )
-        for port in (self.line_port, self.irc_port, self.http_port):
-            wait_listening(process, port, self.folder / "server.log")
-        # twistd listens before its reactor runs and installs the SIGTERM
-        # handler: a stop() in between would kill it uncleanly, with the
-        # rooms of --rooms not yet in --db. A HELLO means it is running.
-        LineUser(self.line_port, None).close()
+        try:
+            for port in (self.line_port, self.irc_port, self.http_port):
+                wait_listening(process, port, self.folder / "server.log")
+            # twistd listens before its reactor runs and installs the SIGTERM
+            # handler: a stop() in between would kill it uncleanly, with the
+            # rooms of --rooms not yet in --db. A HELLO means it is running.
+            LineUser(self.line_port, None).close()
+        except BaseException:  # a start that failed leaves no server behind
+            process.kill()
+            process.wait()
+            raise
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
