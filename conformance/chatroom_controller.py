@@ -73,7 +73,7 @@ from irctest.basecontrollers import BaseServerController, BaseServicesController
 from irctest.runner import NotImplementedByController
 from irctest.specifications import Capabilities, OptionalBehaviors
 
-from tests.ports import SUITE_PORTS, PortPool, ephemeral_start, worker_slice
+from tests.ports import PortPool, irctest_ports
 
 #: The checkout, whose ``twisted/plugins`` holds the ``chatroom`` plugin.
 CHECKOUT = Path(__file__).resolve().parent.parent
@@ -118,25 +118,14 @@ NODES = int(os.environ.get("CHATROOM_IRCTEST_NODES") or 1)
 LISTENING = "node {node}: in the cluster"
 
 
-#: The ports each irctest run (one server, or the nodes) has.
-SHARE = 2_000
-
-
-def _port_share() -> range:
-    """This run's ports (see ``tests/ports.py``): below the suite's, one
-    share for the run on one server and the next for the run on nodes
-    (``make test`` runs both beside the suite), a slice of it for each of
-    the run's pytest-xdist workers. Ports probed free by ``bind`` to port
-    0 came from the kernel's ephemeral range, where a client could take
-    one before its door listened; and two workers could hand out one port
-    to two cluster doors, whose nodes bind with ``SO_REUSEPORT`` and would
-    both listen there."""
-    top = max(1024 + 2 * SHARE, ephemeral_start() - SUITE_PORTS)
-    top -= SHARE if NODES > 1 else 0
-    return worker_slice(range(top - SHARE, top))
-
-
-_free_port = PortPool(_port_share()).free_port
+#: A free port of this run's own (``tests/ports.py``): below the suite's,
+#: a share for the run on one server and one for the run on nodes, a slice
+#: for each of the run's workers. Ports probed free by ``bind`` to port 0
+#: came from the kernel's ephemeral range, where a client could take one
+#: before its door listened; and two workers walking one share could hand
+#: one port to two cluster doors, whose nodes bind with ``SO_REUSEPORT``
+#: and would both listen there.
+_free_port = PortPool(irctest_ports(on_nodes=NODES > 1)).free_port
 
 
 class RedisServer:

@@ -24,6 +24,8 @@ import socket
 
 #: How many ports below the ephemeral range the suite's servers use.
 SUITE_PORTS = 12_000
+#: How many ports each irctest run (on one server, on nodes) uses.
+IRCTEST_PORTS = 2_000
 
 
 def ephemeral_start() -> int:
@@ -43,6 +45,21 @@ def worker_slice(share: range) -> range:
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
     size = len(share) // max(1, workers)
     return range(share.start + worker * size, share.start + (worker + 1) * size)
+
+
+def suite_ports() -> range:
+    """This suite process's ports: the :data:`SUITE_PORTS` just below the
+    ephemeral range, this worker's slice of them."""
+    top = ephemeral_start()
+    return worker_slice(range(max(1024, top - SUITE_PORTS), top))
+
+
+def irctest_ports(on_nodes: bool) -> range:
+    """This irctest process's ports: below the suite's, the run on one
+    server's share and then the run on nodes', this worker's slice."""
+    top = max(1024 + 2 * IRCTEST_PORTS, ephemeral_start() - SUITE_PORTS)
+    top -= IRCTEST_PORTS if on_nodes else 0
+    return worker_slice(range(top - IRCTEST_PORTS, top))
 
 
 class PortPool:

@@ -56,7 +56,7 @@ from chatroom.doors.line.rendering import to_line
 from chatroom.wire.lines import ParsedLine, parse_event
 from chatroom.wiring.registries import local_registry
 from chatroom.wiring.tap import ChatroomService, Options, makeService
-from tests.ports import SUITE_PORTS, PortPool, ephemeral_start, worker_slice
+from tests.ports import PortPool, suite_ports
 
 T = TypeVar("T")
 P = TypeVar("P", bound=IProtocol)
@@ -79,11 +79,8 @@ def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
     return defer.maybeDeferred(function)
 
 
-#: This process's ports (:mod:`tests.ports`): the :data:`SUITE_PORTS` just
-#: below the kernel's ephemeral range, a slice for each pytest-xdist worker.
-_POOL = PortPool(
-    worker_slice(range(max(1024, ephemeral_start() - SUITE_PORTS), ephemeral_start()))
-)
+#: This process's ports (:func:`tests.ports.suite_ports`).
+_POOL = PortPool(suite_ports())
 
 
 def free_port() -> int:
