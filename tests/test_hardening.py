@@ -201,6 +201,20 @@ class HardeningFloodTests(HardeningTestCase):
         alice.send(b"".join(b"again %d\n" % n for n in range(7)))
         self.assertEqual(len([r for r in alice.received() if r.startswith("SLOW ")]), 1)
 
+    def test_limits_names_the_servers_flood_limits(self) -> None:
+        """``/limits`` answers with ``--rate``, ``--burst`` and
+        ``--max-backlog``, before a name as after one, so a client can pace
+        itself to this server; a server without a limit says rate 0."""
+        stranger = self.connect()
+        stranger.send("/limits")
+        self.assertEqual(stranger.received(), ["LIMITS 2 5 100"])
+        (alice,) = self.in_room("alice")
+        alice.send("/limits")
+        self.assertEqual(alice.received(), ["LIMITS 2 5 100"])
+        self.server.reconfigure(replace(self.config, rate=0.5))  # a reload
+        alice.send("/limits")
+        self.assertEqual(alice.received(), ["LIMITS 0.5 5 100"])
+
     def test_reading_pauses_while_lines_wait(self) -> None:
         """The server stops reading a flooding socket: it holds what it read."""
         (alice,) = self.in_room("alice")

@@ -76,6 +76,7 @@ Moderating the room you are in (owner and operators):
 Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
 /announce TEXT, /delete any room, /rehash (reload the configuration)
 //text            send a message that starts with /
+/limits           how fast you may send (LIMITS rate burst backlog)
 /quit [REASON]    leave the server"""
 
 

@@ -39,7 +39,7 @@ from chatroom.client.model import SessionModel
 from chatroom.client.pasting import fits, paste_command, pasted_lines
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
-from chatroom.client.sending import Outgoing, SendQueue
+from chatroom.client.sending import LIMITS_QUERY, Outgoing, SendQueue
 from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
 from chatroom.core.text import is_valid_name, name_key
@@ -149,6 +149,7 @@ class ChatController:
             on_refused=self._refused,
             on_lag=model.set_lag,
             on_waiting=model.set_queued,
+            on_held=self._ask_limits,
         )
         #: Whether the lobby list should be pushed (the user may turn it off).
         self.watch = True
@@ -279,6 +280,13 @@ class ChatController:
             and self.outbox.rate_limited(event.text) is not None
         ):
             return  # _refused says which line, and it is sent again
+        if (
+            event.name == "ERR"
+            and answering is not None
+            and answering.text == LIMITS_QUERY
+            and not answering.typed
+        ):
+            return  # a server without /limits: the defaults' pace it is
         event = self._reworded(event)
         was_page = model.page
         route = EVENTS.get(event.name, NOWHERE)
@@ -480,6 +488,22 @@ class ChatController:
         answering = self.outbox.answering
         if answering is not None and answering.text == "/token":
             self.uploads.token_refused(event.text)
+
+    def after_limits(self, event: ParsedLine, was_page: Page) -> None:
+        """LIMITS: lines are paced to this server's own flood limits; the
+        answer to a ``/limits`` the user typed is shown too."""
+        try:
+            rate = float(event.field("rate"))
+            burst = int(event.field("burst"))
+        except ValueError:
+            return  # not numbers: keep the pace there is
+        self.outbox.follow(rate, burst)
+        if self._answers_typed(LIMITS_QUERY):
+            pace = "no limit" if rate <= 0 else f"{rate:g} a second"
+            self.model.note(
+                f"you may send {burst} lines at once, then {pace}; past that "
+                f"they wait (at most {event.field('backlog')})"
+            )
 
     def after_token(self, event: ParsedLine, was_page: Page) -> None:
         """TOKEN: the uploads waiting for one go."""
@@ -803,6 +827,11 @@ class ChatController:
         if protocol.transport is not None:
             protocol.transport.loseConnection()
 
+    def _ask_limits(self) -> None:
+        """The pace first held a line back: ask the server's own limits."""
+        if self.protocol is not None:
+            self.outbox.ask(LIMITS_QUERY)
+
     def _send(self, line: str, typed: bool = False) -> None:
         """Queue a line for the server (paced; see :mod:`.sending`)."""
         if self.protocol is not None:
@@ -844,6 +873,7 @@ EVENTS: dict[str, Route] = {
     "BYE": Route(SessionModel.goodbye),
     "HELP": Route(SessionModel.help_line),
     "SLOW": Route(SessionModel.slowed),
+    "LIMITS": Route(None, ChatController.after_limits),
     # rooms and their members
     "JOINED": Route(SessionModel.joined, ChatController.after_joined),
     "MEMBERS": Route(SessionModel.members_listed, ChatController.after_members),

@@ -15,6 +15,13 @@ exactly which line an ``ERR RATE_LIMITED`` refused (it is put back at the
 front of the queue and sent again), which ``/who`` or ``/list`` a listing
 answers, and how long the round trip took (the lag in the status bar).
 The wire protocol is unchanged: ``PING`` is for any client to send.
+
+The pace starts at the server's defaults. The first time it holds a line
+back on a connection, the queue asks the server for its own limits
+(``/limits``, answered ``LIMITS rate burst backlog``) and follows them from
+then on (:meth:`SendQueue.follow`): a server that allows more (or has no
+limit, ``--rate 0``) gets a paste at its own pace, not at the defaults'.
+Asking only then costs a connection that never sends quickly nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +37,11 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 #: a burst of 8 leaves room for lines that the network bunches together.
 DEFAULT_RATE = 1.0
 DEFAULT_BURST = 8
+#: The tokens of the server's burst the client leaves unused (as the
+#: defaults do): room for bunched lines, and for the ``/limits`` query.
+BURST_MARGIN = 2
+#: What asks the server for its flood limits (docs/protocol.md).
+LIMITS_QUERY = "/limits"
 
 #: The server's refusal names its rate: "slow down: at most 2 lines a second".
 _RATE_IN_REFUSAL = re.compile(r"at most ([0-9.]+) lines? a second")
@@ -59,6 +71,8 @@ class SendQueue:
         on_waiting: told how many typed lines wait for their turn whenever
             that changes (a long paste trickles out at the server's pace,
             and the screen says so).
+        on_held: told the first time on a connection that the pace holds a
+            line back (the controller then asks the server's limits).
     """
 
     def __init__(
@@ -70,15 +84,21 @@ class SendQueue:
         on_waiting: Callable[[int], None] = lambda count: None,
         rate: float = DEFAULT_RATE,
         burst: int = DEFAULT_BURST,
+        on_held: Callable[[], None] = lambda: None,
     ) -> None:
         self.clock = clock
         self.write = write
         self.on_refused = on_refused
         self.on_lag = on_lag
         self.on_waiting = on_waiting
+        self.on_held = on_held
         self._waiting = 0
+        #: The pace a new connection starts at (the server's defaults).
+        self._default_pace = (rate, burst)
         self.rate = rate
         self.burst = burst
+        #: Whether this connection's pace has held a line back yet.
+        self._held = False
         self.queue: deque[Outgoing] = deque()
         #: Sent lines whose PONG has not come back, oldest first.
         self.in_flight: deque[Outgoing] = deque()
@@ -111,6 +131,29 @@ class SendQueue:
             return False
         self.send(text)
         return True
+
+    def ask(self, text: str) -> None:
+        """Send a line the client itself needs answered now, ahead of the
+        waiting ones and without a token (it is one line, once per
+        connection, within the burst's margin); matched to its replies as
+        every line is."""
+        line = Outgoing(text)
+        self._send_now(line)
+
+    def follow(self, rate: float, burst: int) -> None:
+        """Pace to the server's own limits from now on (``LIMITS``): its
+        ``rate`` (0: none) and ``burst``, less the margin. The tokens
+        left keep what was already used of the burst."""
+        paced_burst = max(1, burst - BURST_MARGIN)
+        self._refill()
+        self._tokens = min(
+            float(paced_burst), max(0.0, self._tokens + paced_burst - self.burst)
+        )
+        self.rate, self.burst = max(0.0, rate), paced_burst
+        if self._wakeup is not None and self._wakeup.active():
+            self._wakeup.cancel()
+        self._wakeup = None
+        self._pump()
 
     def probe(self) -> None:
         """Measure the lag with a bare PING (keepalive is never rate-limited)."""
@@ -172,6 +215,9 @@ class SendQueue:
         if self._wakeup is not None and self._wakeup.active():
             self._wakeup.cancel()
         self._wakeup = None
+        # The next connection may be to another server: its defaults again.
+        self.rate, self.burst = self._default_pace
+        self._held = False
         self._tokens = float(self.burst)
         self._filled_at = self.clock.seconds()
         self._tell_waiting()
@@ -214,17 +260,25 @@ class SendQueue:
             return  # already waiting for the next token
         while self.queue and not self._refused and not self._holding():
             self._refill()
-            if self._tokens < 1.0 and self.rate > 0:
+            # (Within rounding of a whole token is one: a wait too short
+            # to move the clock would wake up to the same shortfall.)
+            if self._tokens < 1.0 - 1e-9 and self.rate > 0:
                 wait = (1.0 - self._tokens) / self.rate
                 self._wakeup = self.clock.callLater(wait, self._woken)
+                if not self._held:
+                    self._held = True
+                    self.on_held()
                 return
             self._tokens -= 1.0
-            line = self.queue.popleft()
-            line.token = self._next_token("q")
-            line.sent_at = self.clock.seconds()
-            self.in_flight.append(line)
-            self.write(line.text)
-            self.write(f"PING {line.token}")
+            self._send_now(self.queue.popleft())
+
+    def _send_now(self, line: Outgoing) -> None:
+        """Write ``line`` and the PING that closes its replies."""
+        line.token = self._next_token("q")
+        line.sent_at = self.clock.seconds()
+        self.in_flight.append(line)
+        self.write(line.text)
+        self.write(f"PING {line.token}")
 
     def _holding(self) -> bool:
         """After a refusal nothing more goes until the refused line is back."""

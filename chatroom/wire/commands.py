@@ -366,6 +366,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
     HelpPart(
         (f"{ESCAPED_PREFIX}text            send a message that starts with /",),
         (
+            Command(
+                "limits",
+                "",
+                (
+                    "/limits           how fast you may send (LIMITS rate burst"
+                    " backlog)",
+                ),
+            ),
             Command("quit", "[REASON]", ("/quit [REASON]    leave the server",)),
             # /help lists everything but itself.
             Command("help"),

@@ -58,6 +58,9 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "HISTORY_END": ("room", "count"),
     "SLOW": ("rate",),  # | text
     "CAPS": (),  # | caps...
+    # Flood control (docs/protocol.md, "Flood control"), answering /limits:
+    # --rate (lines a second, 0: no limit), --burst and --max-backlog.
+    "LIMITS": ("rate", "burst", "backlog"),
     # Many rooms and read markers (docs/protocol.md, "Many rooms").
     "FOCUS": ("room",),
     "READ": ("room", "marker"),

@@ -32,6 +32,7 @@ class FakeServer:
         self.pings: list[str] = []
         self.caps = 0
         self.unreads = 0
+        self.limits = 0
 
     def connect(self, factory: ChatClientFactory) -> Deferred[ChatClientProtocol]:
         self.attempts += 1
@@ -67,6 +68,8 @@ class FakeServer:
                 self.caps += 1
             elif line == "/unread":  # on signing in to an account; see BufferTests
                 self.unreads += 1
+            elif line == "/limits":  # once the pace holds a line; see LimitsTests
+                self.limits += 1
             else:
                 self.lines.append(line)
 
@@ -456,6 +459,7 @@ class ControllerPasteTests(ControllerTestCase):
         self.assertLessEqual(len(at_once), 10)
         self.clock.pump([1.0] * 14)
         self.assertEqual(at_once + self.server.sent(), pasted)
+        self.assertEqual(self.server.limits, 1)  # asked once, when first held
 
     def test_refused_line_named_and_resent(self) -> None:
         """ERR RATE_LIMITED says which line it was and that it is sent again."""
@@ -483,6 +487,55 @@ class ControllerPasteTests(ControllerTestCase):
         notes = self.notes()
         self.assertIn("not confirmed (↑ recalls it): line 0", notes)
         self.assertIn("not sent (↑ recalls it): line 9", notes)
+
+
+class LimitsTests(ControllerTestCase):
+    """Lines are paced to the server's own flood limits (``/limits``)."""
+
+    def held_paste(self) -> list[str]:
+        """In a room, 14 lines typed: some go, the pace holds the rest and
+        ``/limits`` is asked; returns the lines typed."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice")  # the client's own /who
+        pasted = [f"line {number}" for number in range(14)]
+        for text in pasted:
+            self.assertTrue(self.controller.submit(text))
+        self.assertLess(len(self.server.sent()), 14)
+        self.assertEqual(self.server.limits, 1)
+        return pasted
+
+    def test_a_server_without_a_limit_gets_the_rest_at_once(self) -> None:
+        """``LIMITS 0 10 100`` (a server run with ``--rate 0``): the lines
+        held go at once, and no line waits."""
+        self.held_paste()
+        self.server.say("LIMITS 0 10 100")
+        self.assertEqual(self.server.sent()[-1], "line 13")
+        self.assertEqual(self.controller.outbox.waiting, 0)
+        self.assertEqual(self.model.queued, 0)  # the status bar says none wait
+
+    def test_a_server_that_does_not_know_limits_changes_nothing(self) -> None:
+        """An older server's ``ERR UNKNOWN_COMMAND`` for the question is not
+        shown, and the paste goes on at the defaults' pace."""
+        pasted = self.held_paste()
+        lines = [token for token in self.server.pings if token.startswith("q")]
+        for _ in lines[:-1]:  # the lines sent before it
+            self.server.answer()
+        self.server.answer("ERR UNKNOWN_COMMAND no such command: /limits")
+        self.assertFalse(any("/limits" in note for note in self.notes()))
+        self.clock.pump([1.0] * 14)
+        self.assertEqual(self.server.sent()[-1], pasted[-1])
+
+    def test_limits_typed_are_explained(self) -> None:
+        """``/limits`` typed shows the server's answer in words."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice")
+        self.controller.submit("/limits")
+        self.server.answer("LIMITS 2 10 100")
+        self.assertEqual(
+            self.notes()[-1],
+            "you may send 10 lines at once, then 2 a second; past that they "
+            "wait (at most 100)",
+        )
 
 
 class EventTableTests(unittest.TestCase):

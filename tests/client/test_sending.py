@@ -109,6 +109,73 @@ class RefusalTests(SendQueueTestCase):
         self.assertEqual(self.queue.rate, 0.5)
 
 
+class ServerLimitsTests(SendQueueTestCase):
+    """The pace follows the server's own limits, asked for when it matters."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.held = 0
+        self.queue.on_held = self.asked
+
+    def asked(self) -> None:
+        self.held += 1
+        self.queue.ask("/limits")
+
+    def paste(self, count: int) -> list[str]:
+        pasted = [f"line {number}" for number in range(count)]
+        for text in pasted:
+            self.queue.send(text, typed=True)
+        return pasted
+
+    def test_asked_once_when_the_pace_first_holds_a_line(self) -> None:
+        """Eight lines go unasked; the ninth is held and ``/limits`` goes
+        at once, ahead of it and matched to its replies; a second wait on
+        the same connection asks nothing more."""
+        pasted = self.paste(8)
+        self.assertEqual((self.lines(), self.held), (pasted, 0))
+        self.queue.send("ninth", typed=True)
+        self.assertEqual(self.lines(), [*pasted, "/limits"])
+        self.assertEqual(self.written[-1], "PING q9")
+        self.clock.advance(1)
+        self.assertEqual(self.lines()[-1], "ninth")
+        self.queue.send("tenth", typed=True)
+        self.clock.advance(1)
+        self.assertEqual((self.lines()[-1], self.held), ("tenth", 1))
+
+    def test_a_server_without_a_limit_takes_the_rest_at_once(self) -> None:
+        """``LIMITS 0 ...`` (``--rate 0``): a 40-line paste held at the
+        defaults' pace goes out whole, in order, with no wait."""
+        pasted = self.paste(40)
+        self.assertEqual(len(self.lines()), 9)  # 8 and the question
+        self.queue.follow(0, 10)
+        self.assertEqual([line for line in self.lines() if line != "/limits"], pasted)
+        self.assertEqual(self.queue.waiting, 0)
+
+    def test_a_faster_server_is_followed_less_its_margin(self) -> None:
+        """``LIMITS 5 20``: the burst's unused part (20 less the margin of
+        2, less the 8 used) goes at once, then 5 lines a second."""
+        self.paste(40)
+        self.queue.follow(5, 20)
+        self.assertEqual(len(self.lines()), 9 + 10)
+        self.clock.advance(1)
+        self.assertEqual(len(self.lines()), 9 + 15)
+        self.clock.pump([0.2] * 16)
+        self.assertEqual(len(self.lines()), 40)
+        self.clock.advance(0.2)
+        self.assertEqual(len(self.lines()), 41)
+
+    def test_the_next_connection_starts_at_the_defaults_again(self) -> None:
+        """A reconnect may reach another server: its pace is the defaults'
+        until that server is asked in turn."""
+        self.paste(9)
+        self.queue.follow(0, 10)
+        self.queue.reset()
+        self.written.clear()
+        self.paste(9)
+        self.assertEqual(len(self.lines()), 9)  # 8, and the question again
+        self.assertEqual((self.lines()[-1], self.held), ("/limits", 2))
+
+
 class ResetTests(SendQueueTestCase):
     """A lost connection returns the typed lines that were never confirmed."""
 

@@ -16,7 +16,8 @@ from tests.client.tmux import TerminalCase
 from tests.integration.real_clients import LineUser
 
 #: How many lines are typed; the client paces them (8 at once, then one
-#: a second), so they take about 25 seconds to go out.
+#: a second) until the server's ``LIMITS`` says it has none (``--rate 0``),
+#: and the rest go at once.
 TYPED = 30
 
 

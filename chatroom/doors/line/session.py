@@ -319,6 +319,16 @@ class LineSession:
     async def do_help(self, args: str) -> None:
         self.send(HELP_REPLY)
 
+    async def do_limits(self, args: str) -> None:
+        """``/limits``: this connection's flood limits, so that a client paces
+        its lines to the server it is on instead of to the defaults."""
+        config = self.connection.config
+        self.send(
+            format_line(
+                "LIMITS", f"{config.rate:g}", str(config.burst), str(config.max_backlog)
+            )
+        )
+
     async def do_quit(self, args: str) -> None:
         """``/quit [REASON]``: the core's quit, then ``BYE`` with its words."""
         self.connection.close(self.registry.quit(self.member, args))
@@ -496,6 +506,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "caps": (LineSession.do_caps, _ANY),
     "help": (LineSession.do_help, _ANY),
     "quit": (LineSession.do_quit, _ANY),
+    "limits": (LineSession.do_limits, _ANY),
     "list": (LineSession.do_list, _NAMED),
     "create": (LineSession.do_create, _NAMED),
     "join": (LineSession.do_join, _NAMED),
