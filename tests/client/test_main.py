@@ -113,7 +113,9 @@ def run_client(
         cwd=CHECKOUT,
         capture_output=True,
         text=True,
-        timeout=30,
+        # About 1 s on a quiet machine; a loaded one (the suite in parallel
+        # beside irctest) once took 49 s for three.
+        timeout=120,
         check=False,
         env={**os.environ, "XDG_CONFIG_HOME": home},
     )

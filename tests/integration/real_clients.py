@@ -71,8 +71,15 @@ class Server:
         return f"http://127.0.0.1:{self.http_port}/"
 
     def start(self) -> None:
+        """Start the server and wait until it serves."""
+        self.launch()
+        self.wait_started()
+
+    def launch(self) -> None:
+        """Start the process without waiting (several start side by side;
+        :meth:`wait_started` waits for each)."""
         interface = ":interface=127.0.0.1"
-        self.process = process = start_twistd(
+        self.process = start_twistd(
             self.folder,
             "--port",
             f"tcp:{self.line_port}{interface}",
@@ -84,6 +91,11 @@ class Server:
             self.db,
             *self.options,
         )
+
+    def wait_started(self) -> None:
+        """Until the launched server serves; a start that failed is killed."""
+        process = self.process
+        assert process is not None
         try:
             for port in (self.line_port, self.irc_port, self.http_port):
                 wait_listening(process, port, self.folder / "server.log")

@@ -96,9 +96,11 @@ class OnTwoNodes:
                 "--redis", url, "--node-id", name, "--search-db", search_db,
                 *NODE_OPTIONS,
             )  # fmt: skip
-            node.start()
+            node.launch()  # both start side by side
             self.addCleanup(node.stop)  # type: ignore[attr-defined]
             nodes.append(node)
+        for node in nodes:
+            node.wait_started()
         for node in nodes:
             # A node listens before it has reached Redis on each of its
             # links; until then a user is answered ERR UNAVAILABLE.
