@@ -13,7 +13,9 @@ reach the client a few milliseconds apart, and a read may hold the Enter
 of one with the start of the next, or (when the client was busy a
 moment) several whole lines. So a read of several lines is a paste only
 when the terminal was quiet for :data:`QUIET_SECONDS` before it: nobody
-was typing, someone pasted.
+was typing, someone pasted. Only typing breaks the quiet: a paste just
+before (bracketed, over however many reads, or one found here) does not,
+so two pastes in quick succession are two pastes.
 
 A paste of several lines is sent as ``/paste TEXT`` (protocol.md,
 *Pastes*): one message, one id, counted once by the flood limit. TEXT
@@ -120,13 +122,22 @@ class BurstPastes:
 
     def __init__(self, clock: IReactorTime) -> None:
         self.clock = clock
-        #: When the last read came (None: none yet).
-        self._last_read: float | None = None
+        #: When the last read of typing came (None: none yet).
+        self._last_typed: float | None = None
+        #: Inside a bracketed paste whose end has not been read yet.
+        self._in_paste = False
 
     def __call__(self, keys: Keys, raw: list[int]) -> Keys:
+        if self._in_paste or "begin paste" in keys:
+            # The terminal's own paste markers: passed on, and no typing.
+            for key in keys:
+                if key in ("begin paste", "end paste"):
+                    self._in_paste = key == "begin paste"
+            return keys
         now = self.clock.seconds()
-        last, self._last_read = self._last_read, now
+        last = self._last_typed
         quiet = last is None or now - last >= QUIET_SECONDS
-        if quiet and "begin paste" not in keys and holds_lines(keys):
+        if quiet and holds_lines(keys):
             return ["begin paste", *keys, "end paste"]
+        self._last_typed = now
         return keys

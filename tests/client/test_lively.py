@@ -208,6 +208,28 @@ class PastingTests(unittest.TestCase):
         unbracketed: Keys = ["a", "enter", "b"]  # no line end after the last
         self.assertEqual(filtered(unbracketed, [])[0], "begin paste")
 
+    def test_a_paste_just_before_is_no_typing(self) -> None:
+        """Two pastes in quick succession are two pastes: a bracketed one
+        read in two pieces (the second, holding lines, is passed on as
+        it is, inside its markers), then a burst 50 ms after it, then
+        another burst 50 ms after that; typing in between breaks the
+        quiet again."""
+        clock = Clock()
+        filtered = BurstPastes(clock)
+        opening: Keys = ["begin paste", "a", "enter", "b"]
+        rest: Keys = ["enter", "c", "enter", "d", "end paste"]
+        self.assertEqual(filtered(opening, []), opening)
+        clock.advance(0.01)
+        self.assertEqual(filtered(rest, []), rest)
+        burst: Keys = ["e", "enter", "f", "enter"]
+        for _ in range(2):
+            clock.advance(0.05)
+            self.assertEqual(filtered(burst, []), ["begin paste", *burst, "end paste"])
+        clock.advance(0.05)
+        self.assertEqual(filtered(["x"], []), ["x"])
+        clock.advance(0.05)
+        self.assertEqual(filtered(burst, []), burst)
+
     def test_lines_typed_in_a_stream_are_no_paste(self) -> None:
         """Typed lines come a few milliseconds apart: a read with the Enter
         of one line and the start of the next is typing, and so is a read

@@ -88,7 +88,8 @@ class LivelyTerminalTests(TerminalCase):
         alice.shows("│     return pot.pour()")
         alice.capture("pasted")
         # Without the brackets (tmux's paste-buffer without -p), the burst
-        # of keys with Enter inside is a paste too.
+        # of keys with Enter inside is a paste too, once the typing stopped.
+        alice.stops_typing()
         self.tmux("set-buffer", "earl grey\nassam\n")
         self.tmux("paste-buffer", "-t", "alice")
         burst = bob.wait(lambda line: ";multiline=earl" in line, "the burst")

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from twisted.trial import unittest
 
+from chatroom.client.pasting import QUIET_SECONDS
 from tests.support import free_port
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -238,16 +239,32 @@ class TerminalClient:
             timeout=timeout,
         )
 
+    #: When the test last typed or pressed a key here (monotonic seconds).
+    typed_at = 0.0
+
     def type_line(self, text: str) -> None:
         self.case.tmux("send-keys", "-t", self.name, "-l", text)
         self.case.tmux("send-keys", "-t", self.name, "Enter")
+        self.typed_at = time.monotonic()
 
     def type(self, text: str) -> None:
         self.case.tmux("send-keys", "-t", self.name, "-l", text)
+        self.typed_at = time.monotonic()
 
     def press(self, *keys: str) -> None:
         for key in keys:
             self.case.tmux("send-keys", "-t", self.name, key)
+        self.typed_at = time.monotonic()
+
+    def stops_typing(self) -> None:
+        """Until no key was typed here for the quiet a paste without
+        brackets needs (``pasting.QUIET_SECONDS``): whoever pastes stops
+        typing first, and a fast test must too."""
+        wait_for(
+            "a quiet moment at the keyboard",
+            lambda: time.monotonic() - self.typed_at > QUIET_SECONDS,
+            timeout=5,
+        )
 
     def input_line(self) -> str:
         """The input line (the screen's last row), without trailing blanks."""
