@@ -137,8 +137,7 @@ class SendQueue:
         waiting ones and without a token (it is one line, once per
         connection, within the burst's margin); matched to its replies as
         every line is."""
-        line = Outgoing(text)
-        self._send_now(line)
+        self._send_now(Outgoing(text))
 
     def follow(self, rate: float, burst: int) -> None:
         """Pace to the server's own limits from now on (``LIMITS``): its
@@ -150,9 +149,7 @@ class SendQueue:
             float(paced_burst), max(0.0, self._tokens + paced_burst - self.burst)
         )
         self.rate, self.burst = max(0.0, rate), paced_burst
-        if self._wakeup is not None and self._wakeup.active():
-            self._wakeup.cancel()
-        self._wakeup = None
+        self._stop_waking()
         self._pump()
 
     def probe(self) -> None:
@@ -212,9 +209,7 @@ class SendQueue:
         self.in_flight.clear()
         self._refused = []
         self._probes.clear()
-        if self._wakeup is not None and self._wakeup.active():
-            self._wakeup.cancel()
-        self._wakeup = None
+        self._stop_waking()
         # The next connection may be to another server: its defaults again.
         self.rate, self.burst = self._default_pace
         self._held = False
@@ -233,6 +228,12 @@ class SendQueue:
             float(self.burst), self._tokens + (now - self._filled_at) * self.rate
         )
         self._filled_at = now
+
+    def _stop_waking(self) -> None:
+        """Forget the wake-up for the next token (the pace changed)."""
+        if self._wakeup is not None and self._wakeup.active():
+            self._wakeup.cancel()
+        self._wakeup = None
 
     def _woken(self) -> None:
         self._wakeup = None
