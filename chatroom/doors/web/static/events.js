@@ -185,6 +185,10 @@ const handlers = {
   DELETED({ room, by }) { dropView(room); showError(`${by} deleted ${room}`); },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
+  LIMITS({ rate, burst, backlog }) {
+    const pace = Number(rate) > 0 ? `${rate} a second` : "no limit";
+    system(`you may send ${burst} lines at once, then ${pace}; past that they wait (at most ${backlog})`);
+  },
   HELP(_, text) { if (!/\b(ID|ids|\/caps|\/watch)\b/.test(text)) system(text); },
   PING(_, token) { send(`PONG ${token}`); },
 
