@@ -10,7 +10,8 @@ chromedriver, tmux, and plain sockets. Waits are polls with a deadline
   own, driven through its FIFO and read through its logger's files (which
   keep each line's time as WeeChat shows it);
 - :func:`open_browser`: Debian's ``chromium`` driven by ``chromium-driver``
-  through Selenium, headless, with a fresh profile;
+  through Selenium, headless, with a fresh profile; :data:`BROWSERS` keeps
+  them between tests, each made new again when a test hands it back;
 - :class:`LineUser`: the line protocol over a blocking socket.
 
 A missing tool skips its tests with the reason, unless
@@ -20,6 +21,7 @@ A missing tool skips its tests with the reason, unless
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import secrets
@@ -27,6 +29,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -291,7 +294,7 @@ class WeeChat:
 
 
 def open_browser(folder: Path) -> Any:
-    """Headless chromium with a fresh profile, driven by Selenium."""
+    """Headless chromium with a fresh profile in ``folder``, driven by Selenium."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -309,12 +312,88 @@ def open_browser(folder: Path) -> Any:
         "--disable-sync",
         "--no-first-run",
         f"--user-data-dir={profile}",
-        "--window-size=1000,700",
+        f"--window-size={BROWSER_WIDTH},{BROWSER_HEIGHT}",
     ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)
     return driver
+
+
+BROWSER_WIDTH, BROWSER_HEIGHT = 1000, 700
+
+
+class BrowserPool:
+    """Chromium processes kept between tests, each handed back as new.
+
+    Starting chromium and chromedriver costs about a second of wall time
+    and more of CPU, and the web client's tests open some two hundred
+    browsers. A browser handed back is made new again instead: a fresh
+    window in place of every old one (so a tab's emulated screen, colour
+    scheme or minimised state goes with it), every origin it visited
+    cleared of cookies, storage, caches and service workers, and granted
+    permissions reset. A browser that cannot be made new (it crashed, or a
+    dialog holds it) is quit, and the next test gets a new one.
+    """
+
+    def __init__(self) -> None:
+        self.idle: list[Any] = []
+        self.folder: Path | None = None
+
+    def lend(self, fresh: bool = False) -> Any:
+        if self.idle and not fresh:
+            return self.idle.pop()
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="chatroom-chromium-"))
+            atexit.register(self.close)
+        return open_browser(self.folder)
+
+    def give_back(self, driver: Any) -> None:
+        try:
+            self.renew(driver)
+        except Exception:  # any failure: this browser is done
+            with contextlib.suppress(Exception):
+                driver.quit()
+            return
+        self.idle.append(driver)
+
+    @staticmethod
+    def renew(driver: Any) -> None:
+        """Leave ``driver`` as a freshly started browser would be."""
+        origins: set[str] = set()
+        old = list(driver.window_handles)
+        for handle in old:
+            driver.switch_to.window(handle)
+            history = driver.execute_cdp_cmd("Page.getNavigationHistory", {})
+            for entry in history["entries"]:
+                scheme, _, rest = entry["url"].partition("://")
+                if scheme in ("http", "https"):
+                    origins.add(f"{scheme}://{rest.split('/', 1)[0]}")
+        driver.switch_to.new_window("window")
+        fresh = driver.current_window_handle
+        for handle in old:
+            driver.switch_to.window(handle)
+            driver.close()
+        driver.switch_to.window(fresh)
+        for origin in origins:
+            driver.execute_cdp_cmd(
+                "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}
+            )
+        driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
+        driver.execute_cdp_cmd("Network.clearBrowserCache", {})
+        driver.execute_cdp_cmd("Browser.resetPermissions", {})
+        driver.set_window_rect(width=BROWSER_WIDTH, height=BROWSER_HEIGHT)
+
+    def close(self) -> None:
+        while self.idle:
+            with contextlib.suppress(Exception):
+                self.idle.pop().quit()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+#: This process's browsers (each pytest-xdist worker has its own).
+BROWSERS = BrowserPool()
 
 
 class BrowserPage:
@@ -376,11 +455,14 @@ class RealClientsCase(unittest.TestCase):
         self.server.start()
         self.addCleanup(self.server.stop)
 
-    def browser(self) -> BrowserPage:
+    def browser(self, fresh: bool = False) -> BrowserPage:
+        """A browser as new; ``fresh``: a new chromium process too, for a
+        test that relies on what only a never-used profile has (DevTools
+        numbers service worker registrations from 0 per profile)."""
         require(CHROMIUM, "chromium", "the web client tests drive it")
         require(CHROMEDRIVER, "chromium-driver", "Selenium drives chromium with it")
-        driver = open_browser(self.folder)
-        self.addCleanup(driver.quit)
+        driver = BROWSERS.lend(fresh)
+        self.addCleanup(BROWSERS.give_back, driver)
         return BrowserPage(driver)
 
     def line_user(self, name: str) -> LineUser:

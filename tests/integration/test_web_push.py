@@ -61,7 +61,7 @@ class WebPushTests(WebCase):
     """A server with every door; the page on 127.0.0.1 (a secure context)."""
 
     def ready_page(self) -> Any:
-        page = self.open_page()
+        page = self.open_page(fresh=True)  # see registration_id
         worker = page.driver.execute_async_script(WORKER)
         self.assertEqual(worker["script"], self.server.url + "sw.js", worker)
         return page

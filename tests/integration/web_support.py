@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from tests.client.test_terminal import wait_for
-from tests.integration.real_clients import BrowserPage, LineUser, RealClientsCase
+from tests.integration.real_clients import (
+    BROWSER_HEIGHT,
+    BROWSER_WIDTH,
+    BrowserPage,
+    LineUser,
+    RealClientsCase,
+)
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(
@@ -59,9 +65,12 @@ class WebCase(RealClientsCase):
 
     server_options: tuple[str, ...] = ("--rate", "0")
 
-    def open_page(self, *, phone: bool = False, dark: bool = False) -> BrowserPage:
-        """A fresh browser on the client, at the name form."""
-        page = self.browser()
+    def open_page(
+        self, *, phone: bool = False, dark: bool = False, fresh: bool = False
+    ) -> BrowserPage:
+        """A browser as new on the client, at the name form (``fresh``: a
+        new chromium process, see :meth:`browser`)."""
+        page = self.browser(fresh)
         if phone:
             width, height = PHONE
             page.driver.execute_cdp_cmd(
@@ -117,7 +126,7 @@ class WebCase(RealClientsCase):
         wait_for("the tab hidden", lambda: self.visibility(page) == "hidden")
 
     def unhide(self, page: BrowserPage) -> None:
-        page.driver.set_window_rect(width=1000, height=700)
+        page.driver.set_window_rect(width=BROWSER_WIDTH, height=BROWSER_HEIGHT)
         wait_for("the tab shown", lambda: self.visibility(page) == "visible")
 
     def visibility(self, page: BrowserPage) -> str:
