@@ -505,6 +505,18 @@ class ChatController:
                 f"they wait (at most {event.field('backlog')})"
             )
 
+    def after_slow(self, event: ParsedLine, was_page: Page) -> None:
+        """SLOW: the server is holding our lines, so the pace followed is
+        too fast for it (its limits changed since we asked, or the network
+        bunched our lines): slow to the rate it names at once, and ask its
+        limits again."""
+        try:
+            rate = float(event.field("rate"))
+        except ValueError:
+            rate = 0.0  # not a number: the burst is spent all the same
+        self.outbox.slowed(rate)
+        self._ask_limits()
+
     def after_token(self, event: ParsedLine, was_page: Page) -> None:
         """TOKEN: the uploads waiting for one go."""
         self.uploads.token_arrived(event)
@@ -872,7 +884,7 @@ EVENTS: dict[str, Route] = {
     "LOBBY": Route(SessionModel.lobby_watching, ChatController.after_lobby),
     "BYE": Route(SessionModel.goodbye),
     "HELP": Route(SessionModel.help_line),
-    "SLOW": Route(SessionModel.slowed),
+    "SLOW": Route(SessionModel.slowed, ChatController.after_slow),
     "LIMITS": Route(None, ChatController.after_limits),
     # rooms and their members
     "JOINED": Route(SessionModel.joined, ChatController.after_joined),

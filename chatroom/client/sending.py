@@ -152,6 +152,19 @@ class SendQueue:
         self._stop_waking()
         self._pump()
 
+    def slowed(self, rate: float) -> None:
+        """The server held our lines (``SLOW``): its bucket is empty, so the
+        burst is spent, and from now on lines go at most at ``rate`` a
+        second (the server's, which may be slower than the pace followed:
+        a reload changed it). The caller asks ``/limits`` again to learn
+        the burst too."""
+        self._refill()
+        self._tokens = 0.0
+        if rate > 0 and (self.rate <= 0 or rate < self.rate):
+            self.rate = rate
+        self._stop_waking()
+        self._pump()
+
     def probe(self) -> None:
         """Measure the lag with a bare PING (keepalive is never rate-limited)."""
         token = self._next_token("lag")

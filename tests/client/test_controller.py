@@ -525,6 +525,24 @@ class LimitsTests(ControllerTestCase):
         self.clock.pump([1.0] * 14)
         self.assertEqual(self.server.sent()[-1], pasted[-1])
 
+    def test_held_by_the_server_asks_its_limits_again(self) -> None:
+        """Paced to ``LIMITS 0`` when the server's rate became 1 (a reload),
+        a paste is held (``SLOW 1``): the client slows to 1 a second at
+        once, asks the limits again, and follows the new answer."""
+        self.held_paste()
+        self.server.say("LIMITS 0 10 100")
+        for number in range(3):
+            self.assertTrue(self.controller.submit(f"more {number}"))
+        self.assertEqual(self.server.sent()[-1], "more 2")  # no limit: gone
+        self.server.say("SLOW 1 you are sending more than 1 lines a second")
+        self.assertEqual((self.server.sent(), self.server.limits), ([], 2))
+        self.controller.submit("after")
+        self.assertEqual(self.server.sent(), [])  # no burst left: it waits
+        self.clock.advance(1)
+        self.assertEqual(self.server.sent()[-1], "after")
+        self.server.say("LIMITS 1 10 100")
+        self.assertEqual(self.controller.outbox.rate, 1)
+
     def test_limits_typed_are_explained(self) -> None:
         """``/limits`` typed shows the server's answer in words."""
         self.into_room()

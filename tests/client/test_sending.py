@@ -164,6 +164,21 @@ class ServerLimitsTests(SendQueueTestCase):
         self.clock.advance(0.2)
         self.assertEqual(len(self.lines()), 41)
 
+    def test_held_by_the_server_the_pace_drops_to_its_rate(self) -> None:
+        """Following ``LIMITS 0`` when a reload made it 2 a second, the
+        server holds our lines (``SLOW 2``): from then on no burst is left
+        and lines go 2 a second; a slower rate is never raised again."""
+        self.queue.follow(0, 10)
+        self.paste(20)
+        self.written.clear()
+        self.queue.slowed(2)
+        self.queue.send("next", typed=True)
+        self.assertEqual(self.lines(), ["/limits"])  # asked, the line held
+        self.clock.advance(0.5)
+        self.assertEqual(self.lines(), ["/limits", "next"])
+        self.queue.slowed(5)
+        self.assertEqual(self.queue.rate, 2)
+
     def test_the_next_connection_starts_at_the_defaults_again(self) -> None:
         """A reconnect may reach another server: its pace is the defaults'
         until that server is asked in turn."""
