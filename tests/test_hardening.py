@@ -204,7 +204,7 @@ class HardeningFloodTests(HardeningTestCase):
     def test_limits_names_the_servers_flood_limits(self) -> None:
         """``/limits`` answers with ``--rate``, ``--burst`` and
         ``--max-backlog``, before a name as after one, so a client can pace
-        itself to this server; a server without a limit says rate 0."""
+        itself to this server; after a reload, the new rate at once."""
         stranger = self.connect()
         stranger.send("/limits")
         self.assertEqual(stranger.received(), ["LIMITS 2 5 100"])

@@ -134,9 +134,9 @@ class SendQueue:
 
     def ask(self, text: str) -> None:
         """Send a line the client itself needs answered now, ahead of the
-        waiting ones and without a token (it is one line, once per
-        connection, within the burst's margin); matched to its replies as
-        every line is."""
+        waiting ones and without spending the pace (it is one line, asked
+        rarely, within the burst's margin); matched to its replies by its
+        ``PING`` as every line is."""
         self._send_now(Outgoing(text))
 
     def follow(self, rate: float, burst: int) -> None:

@@ -326,10 +326,10 @@ BROWSER_WIDTH, BROWSER_HEIGHT = 1000, 700
 class BrowserPool:
     """Chromium processes kept between tests, each handed back as new.
 
-    Starting chromium and chromedriver costs about a second of wall time
-    and more of CPU, and the web client's tests open some two hundred
-    browsers. A browser handed back is made new again instead: a fresh
-    window in place of every old one (so a tab's emulated screen, colour
+    Starting chromium and chromedriver costs up to a second of wall time
+    and more of CPU, and every web client test opens one browser or more.
+    A browser handed back is made new again instead: a fresh window in
+    place of every old one (so a tab's emulated screen, colour
     scheme or minimised state goes with it), every origin it visited
     cleared of cookies, storage, caches and service workers, and granted
     permissions reset. A browser that cannot be made new (it crashed, or a
