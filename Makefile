@@ -143,9 +143,10 @@ chromium:
 bytecode: $(STAMP)
 	@$(BIN)/python -m compileall -q chatroom conformance/chatroom_controller.py >/dev/null
 
-# Lint and type-check, then the whole suite (unit, integration, cluster,
-# client and benchmark smoke tests) and, beside it, irctest against the IRC
-# door: one server, and two nodes sharing one port (--cluster), at once.
+# Lint, then the whole suite (unit, integration, cluster, client and
+# benchmark smoke tests) and, beside it, mypy (half a minute of one core
+# on a fresh clone, which has no cache) and irctest against the IRC door:
+# one server, and two nodes sharing one port (--cluster), at once.
 # The suite runs in TEST_WORKERS processes (pytest-xdist; an idle worker
 # takes tests from a busy one's share): two on a machine with two cores or
 # more, else one (0). On a 2-core machine two take a fresh clone's CI from
@@ -154,16 +155,17 @@ TEST_WORKERS ?= $(shell [ "$$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 2 ||
 test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy
 	@mkdir -p build
-	@echo "irctest runs beside the suite, on one server and on two nodes (conformance/run.py, docs/irc.md)"
-	@$(BIN)/python conformance/run.py > build/irctest.txt 2>&1 & conformance=$$!; \
+	@echo "mypy and irctest run beside the suite, irctest on one server and on two nodes (conformance/run.py, docs/irc.md)"
+	@$(BIN)/mypy > build/mypy.txt 2>&1 & typed=$$!; \
+	$(BIN)/python conformance/run.py > build/irctest.txt 2>&1 & conformance=$$!; \
 	$(BIN)/python conformance/run.py --cluster > build/irctest-cluster.txt 2>&1 & cluster=$$!; \
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal; suite=$$?; \
+	wait $$typed; mypy=$$?; \
 	wait $$conformance; irctest=$$?; \
 	wait $$cluster; clustered=$$?; \
-	cat build/irctest.txt build/irctest-cluster.txt; \
-	test $$suite = 0 -a $$irctest = 0 -a $$clustered = 0
+	cat build/mypy.txt build/irctest.txt build/irctest-cluster.txt; \
+	test $$mypy = 0 -a $$suite = 0 -a $$irctest = 0 -a $$clustered = 0
 
 # irctest alone, against the IRC door (conformance/run.py; arguments in IRCTEST_ARGS),
 # then against two nodes sharing one port (--cluster).

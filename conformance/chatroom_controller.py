@@ -9,12 +9,20 @@ controller starts **one** door for the tests that use no accounts (and a
 second one, with ``--irc-password testpassword``, for the few that log in
 with a server password), as irctest's ``external_server`` controller
 assumes; the price is that what one test leaves can be seen by another.
-A test that uses accounts gets a fresh door, started while the test before
-it ran, since a registered nick stays reserved; so do the ``WHOWAS`` tests
-(:data:`FRESH_DOOR_CLASSES`), which check what the server remembers of
-nicks gone, as they would against a server started for them; a test
-whose configuration asks for ``account_registration_before_connect``
-gets a fresh door with ``--irc-register-before-connect``. A test
+The tests that use accounts (irctest's services) share a third door,
+and every account a test registered is dropped when it ends
+(:func:`_finish_services_test`), since a registered nick stays reserved;
+a test that failed, or left an account that could not be dropped, ends
+that door, and the next gets a new one. (A fresh door per account test
+was half of a run's CPU: 107 starts on one server, twice that on
+nodes.) The ``WHOWAS`` tests (:data:`FRESH_DOOR_CLASSES`) get a fresh
+door, started while the test before them ran, as they check what the
+server remembers of nicks gone, as they would against a server started
+for them; so do ``account_registration``'s tests
+(:data:`FRESH_DOOR_MODULES`), whose accounts the controller does not
+see made; a test whose configuration asks for
+``account_registration_before_connect`` gets a fresh door with
+``--irc-register-before-connect``. A test
 that asks for a faked clock (``list.py``'s ``C`` and ``T`` filters, which
 wait minutes) gets a door of its own under libfaketime's ``faketime``, as
 Ergo's controller runs Ergo, when Debian's ``faketime`` is installed.
@@ -88,10 +96,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     LOGS.mkdir(exist_ok=True)
 #: The server admin's account and password irctest's ``OPER`` gives.
 OPERATOR = ("operuser", "operpassword")
-#: The server password the running test asks for, and whether it uses
-#: accounts (set by the hook below: irctest asks for the port first).
+#: The server password the running test asks for, whether it needs a
+#: fresh door and whether it uses accounts (set by the hook below:
+#: irctest asks for the port first).
 _wanted_password: str | None = None
 _wanted_fresh = False
+_wanted_services = False
 #: The faked time the running test asks for (irctest's ``faketime``, e.g.
 #: ``+1y x30``): a door of its own, run under libfaketime's ``faketime``.
 _wanted_faketime: str | None = None
@@ -107,6 +117,15 @@ _ports_given = 0
 #: check is what the server remembers of earlier connections (WHOWAS),
 #: which on a door shared by the whole run holds earlier tests' nicks.
 FRESH_DOOR_CLASSES = frozenset({"WhowasTestCase"})
+#: Test modules whose tests get a fresh door: ``account_registration``'s
+#: register accounts with IRCv3's ``REGISTER``, which the controller does
+#: not see, so it cannot drop them afterwards (see :func:`_drop_accounts`).
+FRESH_DOOR_MODULES = frozenset({"account_registration"})
+#: The accounts the running test registered through the controller
+#: (irctest's ``registerUser``), with their passwords: dropped when the
+#: test ends, so that the next test on the shared services door finds
+#: their names free, as on a door started for it.
+_registered: list[tuple[str, str]] = []
 #: With ``CHATROOM_IRCTEST_NODES=N`` (``conformance/run.py --cluster``),
 #: every door is N Redis-backed nodes sharing one IRC port and one
 #: ``--http`` port (``--reuse-port``, as ``chatroom-cluster`` starts them),
@@ -375,11 +394,12 @@ class Door:
             process.wait(timeout=15)
 
 
-#: Doors shared by every test, by server password (None: no password).
-_SHARED: dict[str | None, Door] = {}
-#: A fresh door started ahead for the next test that uses accounts (a
-#: registered nick is reserved: after one test registers ``bar``, the
-#: next test's ``bar`` would wait on 433 forever), and the one in use.
+#: Doors shared by every test, by server password (None: no password) and
+#: whether the test uses accounts (irctest's services): the account tests
+#: share a door of their own, whose accounts each test's end drops.
+_SHARED: dict[tuple[str | None, bool], Door] = {}
+#: A fresh door started ahead for the next test that needs one (above),
+#: and the one in use.
 _spare: list[Door] = []
 _fresh_in_use: list[Door] = []
 _fresh_count = 0
@@ -432,11 +452,69 @@ def _door_for_test() -> Door:
             _spare.append(Door(_fresh_name()))
         _fresh_in_use.append(door)
         return door
-    door = _SHARED.get(_wanted_password)
+    key = (_wanted_password, _wanted_services)
+    door = _SHARED.get(key)
     if door is None or door.exited() is not None:
         name = "door" if _wanted_password is None else "door-with-password"
-        door = _SHARED[_wanted_password] = Door(name, _wanted_password)
+        if _wanted_services:  # replaced when a test leaves it unclean
+            name = _fresh_name("services")
+        door = _SHARED[key] = Door(name, _wanted_password)
     return door
+
+
+def _finish_services_test(failed: bool) -> None:
+    """After a test on the shared services door: drop the accounts it
+    registered; if it failed, or an account could not be dropped (the
+    test changed its password, or its failed sign-ins hold the account
+    back), stop the door, and the next such test gets a new one, as a
+    door started for each test would have been."""
+    key = (_wanted_password, True)
+    door = _SHARED.get(key)
+    if not _wanted_services or _wanted_fresh or door is None or door not in _in_use:
+        return
+    accounts, _registered[:] = list(_registered), []
+    if failed or not _drop_accounts(door, accounts):
+        door.stop()
+        del _SHARED[key]
+
+
+def _drop_accounts(door: Door, accounts: list[tuple[str, str]]) -> bool:
+    """Drop ``accounts`` (name, password) on ``door`` through its NickServ
+    (``IDENTIFY``, then ``DROP``): whether every one was dropped."""
+    if not accounts:
+        return True
+    try:
+        with socket.create_connection(("127.0.0.1", door.port), timeout=30) as link:
+            lines = link.makefile("rb")
+            if door.password is not None:
+                link.sendall(f"PASS {door.password}\r\n".encode())
+            link.sendall(b"NICK dropper\r\nUSER dropper 0 * :dropper\r\n")
+            _heard(lines, lambda line: line.split(b" ")[1:2] == [b"001"])
+            for name, password in accounts:
+                for command, done in (
+                    (f"IDENTIFY {name} {password}", b"logged in as"),
+                    (f"DROP {password}", b"dropped"),
+                ):
+                    link.sendall(f"PRIVMSG NickServ :{command}\r\n".encode())
+                    said = _heard(lines, lambda line: b" NOTICE dropper :" in line)
+                    if done not in said:
+                        return False
+            link.sendall(b"QUIT\r\n")
+        return True
+    except (OSError, EOFError):
+        return False
+
+
+def _heard(lines: Any, wanted: Any) -> bytes:
+    """The first line from ``lines`` that ``wanted`` accepts."""
+    while True:
+        line = lines.readline()
+        if not line:
+            raise EOFError("the door closed the connection")
+        if line.startswith(b"PING"):
+            continue
+        if wanted(line):
+            return bytes(line)
 
 
 # A run stopped by SIGTERM stops its doors too (atexit runs on SystemExit).
@@ -472,6 +550,13 @@ class BuiltinServices(BaseServicesController):
 
     def kill(self) -> None:
         pass
+
+    def registerUser(
+        self, case: Any, username: str, password: str | None = None
+    ) -> None:
+        super().registerUser(case, username, password)
+        assert password is not None  # irctest's own registerUser asserts it
+        _registered.append((username, password))
 
 
 class ChatroomController(BaseServerController):
@@ -576,16 +661,22 @@ def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
     failed setup, and against a shared door the setUp's nick would stay
     taken, so the next test's registration would wait on 433."""
     global _wanted_password, _wanted_fresh, _wanted_faketime, _ports_given
-    global _wanted_options
+    global _wanted_options, _wanted_services
     _wanted_password = getattr(item.cls, "password", None)
     config = getattr(item.cls, "config", None)
     wanted = config() if callable(config) else None
     before_connect = getattr(wanted, "account_registration_before_connect", False)
     _wanted_options = ("--irc-register-before-connect",) if before_connect else ()
     _wanted_faketime = getattr(item.cls, "faketime", None)
-    _wanted_fresh = bool(getattr(item.cls, "run_services", False)) or (
+    services = bool(getattr(item.cls, "run_services", False))
+    module = getattr(item.module, "__name__", "").rpartition(".")[2]
+    _wanted_services = services
+    _wanted_fresh = (
         getattr(item.cls, "__name__", "") in FRESH_DOOR_CLASSES
+        or (services and module in FRESH_DOOR_MODULES)
+        or bool(_wanted_options)
     )
+    _registered.clear()
     _ports_given = 0
     for door in _in_use:  # the last test's
         door.settle()
@@ -597,3 +688,22 @@ def pytest_runtest_setup(item: Any) -> Generator[None, None, None]:
             with contextlib.suppress(Exception):
                 instance.removeClient(name)  # type: ignore[union-attr]
         raise
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Generator[None, Any, Any]:
+    """Note whether the test failed, for :func:`pytest_runtest_teardown`."""
+    report = yield
+    if report.when != "teardown":
+        item.chatroom_failed = getattr(item, "chatroom_failed", False) or report.failed
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: Any) -> Generator[None, None, None]:
+    """Once the test's clients are closed, clean the shared services door
+    (:func:`_finish_services_test`)."""
+    try:
+        return (yield)
+    finally:
+        _finish_services_test(getattr(item, "chatroom_failed", False))
