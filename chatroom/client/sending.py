@@ -157,7 +157,8 @@ class SendQueue:
         burst is spent, and from now on lines go at most at ``rate`` a
         second (the server's, which may be slower than the pace followed:
         a reload changed it). The caller asks ``/limits`` again to learn
-        the burst too."""
+        the burst too, so a first hold after this asks nothing more."""
+        self._held = True
         self._refill()
         self._tokens = 0.0
         if rate > 0 and (self.rate <= 0 or rate < self.rate):

@@ -543,6 +543,21 @@ class LimitsTests(ControllerTestCase):
         self.server.say("LIMITS 1 10 100")
         self.assertEqual(self.controller.outbox.rate, 1)
 
+    def test_held_by_the_server_first_asks_its_limits_once(self) -> None:
+        """A ``SLOW`` before the client's own pace ever held a line (lines
+        bunched by the network): the limits are asked once, not again
+        when the pace, slowed, holds the next line."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice")
+        self.server.say("SLOW 1 you are sending more than 1 lines a second")
+        self.assertEqual((self.server.sent(), self.server.limits), ([], 1))
+        for number in range(3):
+            self.assertTrue(self.controller.submit(f"line {number}"))
+        self.assertEqual(self.server.sent(), [])  # no burst left: they wait
+        self.assertEqual(self.server.limits, 1)
+        self.clock.advance(3)
+        self.assertEqual(self.server.sent(), ["line 0", "line 1", "line 2"])
+
     def test_limits_typed_are_explained(self) -> None:
         """``/limits`` typed shows the server's answer in words."""
         self.into_room()

@@ -167,15 +167,17 @@ class ServerLimitsTests(SendQueueTestCase):
     def test_held_by_the_server_the_pace_drops_to_its_rate(self) -> None:
         """Following ``LIMITS 0`` when a reload made it 2 a second, the
         server holds our lines (``SLOW 2``): from then on no burst is left
-        and lines go 2 a second; a slower rate is never raised again."""
+        and lines go 2 a second; a slower rate is never raised again. The
+        line held is not news to report (``on_held``): the caller asks the
+        limits on ``SLOW`` itself."""
         self.queue.follow(0, 10)
         self.paste(20)
         self.written.clear()
         self.queue.slowed(2)
         self.queue.send("next", typed=True)
-        self.assertEqual(self.lines(), ["/limits"])  # asked, the line held
+        self.assertEqual((self.lines(), self.held), ([], 0))  # the line held
         self.clock.advance(0.5)
-        self.assertEqual(self.lines(), ["/limits", "next"])
+        self.assertEqual((self.lines(), self.held), (["next"], 0))
         self.queue.slowed(5)
         self.assertEqual(self.queue.rate, 2)
 
