@@ -149,8 +149,9 @@ bytecode: $(STAMP)
 # one server, and two nodes sharing one port (--cluster), at once.
 # The suite runs in TEST_WORKERS processes (pytest-xdist; an idle worker
 # takes tests from a busy one's share): two on a machine with two cores or
-# more, else one (0). On a 2-core machine two take a fresh clone's CI from
-# about 18.6 minutes to about 12.4 (README, "Tests").
+# more, else one (0). On a 2-core machine two took a fresh clone's CI from
+# about 18.6 minutes to about 12.4; with irctest lighter since, about 11
+# (README, "Tests").
 TEST_WORKERS ?= $(shell [ "$$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 2 || echo 0)
 test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .

@@ -72,9 +72,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from irctest.basecontrollers import BaseServerController, BaseServicesController
@@ -468,9 +468,11 @@ def _finish_services_test(failed: bool) -> None:
     test changed its password, or its failed sign-ins hold the account
     back), stop the door, and the next such test gets a new one, as a
     door started for each test would have been."""
+    if not _wanted_services or _wanted_fresh:
+        return
     key = (_wanted_password, True)
     door = _SHARED.get(key)
-    if not _wanted_services or _wanted_fresh or door is None or door not in _in_use:
+    if door is None or door not in _in_use:
         return
     accounts, _registered[:] = list(_registered), []
     if failed or not _drop_accounts(door, accounts):
@@ -505,7 +507,7 @@ def _drop_accounts(door: Door, accounts: list[tuple[str, str]]) -> bool:
         return False
 
 
-def _heard(lines: Any, wanted: Any) -> bytes:
+def _heard(lines: BinaryIO, wanted: Callable[[bytes], bool]) -> bytes:
     """The first line from ``lines`` that ``wanted`` accepts."""
     while True:
         line = lines.readline()

@@ -840,7 +840,8 @@ class ChatController:
             protocol.transport.loseConnection()
 
     def _ask_limits(self) -> None:
-        """The pace first held a line back: ask the server's own limits."""
+        """Ask the server's own limits: the pace first held a line back,
+        or the server held ours (``SLOW``)."""
         if self.protocol is not None:
             self.outbox.ask(LIMITS_QUERY)
 
