@@ -161,10 +161,16 @@ class SendQueue:
         self._held = True
         self._refill()
         self._tokens = 0.0
-        if rate > 0 and (self.rate <= 0 or rate < self.rate):
-            self.rate = rate
+        self._slow_to(rate)
         self._stop_waking()
         self._pump()
+
+    def _slow_to(self, rate: float) -> None:
+        """Adopt the server's ``rate`` (a ``SLOW`` or a refusal named it)
+        when it is slower than the pace followed, or when the pace followed
+        had none (``LIMITS 0`` before a reload set one); never speed up."""
+        if rate > 0 and (self.rate <= 0 or rate < self.rate):
+            self.rate = rate
 
     def probe(self) -> None:
         """Measure the lag with a bare PING (keepalive is never rate-limited)."""
@@ -205,8 +211,8 @@ class SendQueue:
             return None
         line.refused = reason or "rate limited"
         match = _RATE_IN_REFUSAL.search(reason)
-        if match is not None and 0 < float(match.group(1)) < self.rate:
-            self.rate = float(match.group(1))
+        if match is not None:
+            self._slow_to(float(match.group(1)))
         self._tokens = 0.0
         self.on_refused(line)
         return line

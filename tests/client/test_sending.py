@@ -181,6 +181,17 @@ class ServerLimitsTests(SendQueueTestCase):
         self.queue.slowed(5)
         self.assertEqual(self.queue.rate, 2)
 
+    def test_refused_by_the_server_the_pace_drops_to_its_rate(self) -> None:
+        """Following ``LIMITS 0`` when a reload made it 2 a second, a line
+        refused ``at most 2 lines a second`` paces the queue at 2 a
+        second, as a ``SLOW`` does; a faster rate named later is ignored."""
+        self.queue.follow(0, 10)
+        self.queue.send("one", typed=True)
+        self.queue.rate_limited("slow down: at most 2 lines a second")
+        self.assertEqual(self.queue.rate, 2)
+        self.queue.rate_limited("slow down: at most 5 lines a second")
+        self.assertEqual(self.queue.rate, 2)
+
     def test_the_next_connection_starts_at_the_defaults_again(self) -> None:
         """A reconnect may reach another server: its pace is the defaults'
         until that server is asked in turn."""
