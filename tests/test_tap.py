@@ -17,7 +17,12 @@ from twisted.web.server import Site
 from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import RedisAddress, SentinelAddress, ServerConfig
+from chatroom.core.config import (
+    RedisAddress,
+    RedisClusterAddress,
+    SentinelAddress,
+    ServerConfig,
+)
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
@@ -275,6 +280,42 @@ class ClusterOptionsTests(unittest.TestCase):
             cluster = parse("--redis", redis, *more).cluster_config()
             assert cluster is not None
             self.assertEqual(cluster.replicas, expected)
+
+    def test_redis_cluster_url(self) -> None:
+        """``cluster://`` lists nodes of a Redis Cluster (6379 by default),
+        with its password; the keys then carry the hash tag that keeps them
+        in one slot, and a message waits for one replica unless
+        ``--redis-replicas`` says otherwise. Redis Cluster has database 0
+        alone, so a URL naming another is refused."""
+        cluster = parse(
+            "--redis", "cluster://:s%40cret@10.0.0.1:7000,redis.example",
+        ).cluster_config()  # fmt: skip
+        assert cluster is not None
+        self.assertEqual(
+            cluster.redis,
+            RedisClusterAddress(
+                (("10.0.0.1", 7000), ("redis.example", 6379)), password="s@cret"
+            ),
+        )
+        self.assertEqual(
+            str(cluster.redis), "cluster://10.0.0.1:7000,redis.example:6379"
+        )
+        self.assertEqual((cluster.prefix, cluster.replicas), ("{chatroom}:", 1))
+        assert isinstance(cluster.redis, RedisClusterAddress)
+        self.assertEqual(
+            cluster.redis.primary("10.0.0.9", 7001),
+            RedisAddress("10.0.0.9", 7001, 0, password="s@cret"),
+        )
+        unsharded = parse("--redis", "redis://127.0.0.1").cluster_config()
+        assert unsharded is not None
+        self.assertEqual(unsharded.prefix, "chatroom:")
+        more = parse(
+            "--redis", "cluster://r1", "--redis-replicas", "0"
+        ).cluster_config()
+        assert more is not None
+        self.assertEqual(more.replicas, 0)
+        for url in ("cluster://r1/2", "cluster://r1:port", "cluster://"):
+            self.assertRaises(usage.UsageError, parse, "--redis", url)
 
     def test_cluster_service(self) -> None:
         """With --redis, makeService builds a cluster node; nothing connects yet."""

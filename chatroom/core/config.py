@@ -210,11 +210,7 @@ class SentinelAddress:
         if scheme != "sentinel":
             raise ValueError(f"{url!r} is not a sentinel:// URL")
         hosts, _, path = rest.partition("/")
-        password = None
-        if "@" in hosts:
-            secret, _, hosts = hosts.rpartition("@")
-            password = unquote(secret.partition(":")[2]) or None
-        sentinels = tuple(_host_and_port(url, each) for each in hosts.split(","))
+        sentinels, password = _hosts_and_password(url, hosts, 26379)
         service, _, db = path.strip("/").partition("/")
         if not service:
             raise ValueError(f"{url!r} names no service (sentinel://HOST:PORT/SERVICE)")
@@ -231,20 +227,83 @@ class SentinelAddress:
         return f"sentinel://{hosts}/{self.service}/{self.db}"
 
 
-def _host_and_port(url: str, text: str) -> tuple[str, int]:
-    """One Sentinel of a ``sentinel://`` URL: ``host[:port]``."""
+def _hosts_and_password(
+    url: str, hosts: str, default: int
+) -> tuple[tuple[tuple[str, int], ...], str | None]:
+    """``[:password@]host[:port],host[:port]`` of a URL: the hosts (on port
+    ``default`` if none is given) and the password."""
+    password = None
+    if "@" in hosts:
+        secret, _, hosts = hosts.rpartition("@")
+        password = unquote(secret.partition(":")[2]) or None
+    return tuple(
+        _host_and_port(url, each, default) for each in hosts.split(",")
+    ), password
+
+
+def _host_and_port(url: str, text: str, default: int) -> tuple[str, int]:
+    """One Sentinel of a ``sentinel://`` URL (or node of a ``cluster://``
+    one): ``host[:port]``, the port ``default`` if none is given."""
     host, colon, port = text.rpartition(":")
     if not colon:
-        host, port = text, "26379"
+        host, port = text, str(default)
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{url!r}: {text!r} is not HOST or HOST:PORT")
     return host, int(port)
 
 
-def redis_address(url: str) -> RedisAddress | SentinelAddress:
-    """``--redis``'s URL: one Redis, or the Sentinels of a replicated one."""
+@dataclass(frozen=True)
+class RedisClusterAddress:
+    """Where Redis is, as a Redis Cluster tells: parsed from
+    ``cluster://[:password@]host:port,host:port``.
+
+    Before every connection the node asks these nodes of the cluster, in
+    turn, which primary serves the hash slot of the keys' hash tag
+    (:data:`CLUSTER_PREFIX`), and connects to it: every key the chat
+    keeps is in that one slot, so every script stays one atomic step on
+    one primary, and the cluster's own failover replaces that primary. No
+    TLS, and database 0 only (Redis Cluster has no other).
+    """
+
+    nodes: tuple[tuple[str, int], ...]
+    password: str | None = None
+    #: Redis Cluster serves database 0 alone.
+    db = 0
+
+    @classmethod
+    def parse(cls, url: str) -> RedisClusterAddress:
+        """Parse a cluster URL; ``ValueError`` says what is wrong with it."""
+        scheme, _, rest = url.partition("://")
+        if scheme != "cluster":
+            raise ValueError(f"{url!r} is not a cluster:// URL")
+        hosts, _, path = rest.partition("/")
+        if path.strip("/"):
+            raise ValueError(f"{url!r}: Redis Cluster has database 0 alone")
+        return cls(*_hosts_and_password(url, hosts, 6379))
+
+    def primary(self, host: str, port: int) -> RedisAddress:
+        """The primary a node of the cluster named, with this URL's password."""
+        return RedisAddress(host, port, 0, self.password)
+
+    def __str__(self) -> str:  # never print the password
+        return "cluster://" + ",".join(f"{host}:{port}" for host, port in self.nodes)
+
+
+#: The keys' prefix on a Redis Cluster: its hash tag (``{chatroom}``)
+#: puts every key in one slot (see :class:`RedisClusterAddress`).
+CLUSTER_PREFIX = "{chatroom}:"
+
+#: Where ``--redis`` says Redis is.
+RedisLocation = RedisAddress | SentinelAddress | RedisClusterAddress
+
+
+def redis_address(url: str) -> RedisLocation:
+    """``--redis``'s URL: one Redis, the Sentinels of a replicated one, or
+    nodes of a Redis Cluster."""
     if url.startswith("sentinel://"):
         return SentinelAddress.parse(url)
+    if url.startswith("cluster://"):
+        return RedisClusterAddress.parse(url)
     return RedisAddress.parse(url)
 
 
@@ -252,7 +311,7 @@ def redis_address(url: str) -> RedisAddress | SentinelAddress:
 class ClusterConfig:
     """How a node finds and identifies itself to the cluster."""
 
-    redis: RedisAddress | SentinelAddress
+    redis: RedisLocation
     node_id: str
     node_ttl: float = 15.0  # a node silent this long is harvested by the others
     redis_timeout: float = 5.0  # a Redis reply slower than this counts as down

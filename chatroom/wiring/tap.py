@@ -17,7 +17,9 @@ from twisted.python import usage
 from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.config import (
+    CLUSTER_PREFIX,
     ClusterConfig,
+    RedisClusterAddress,
     SentinelAddress,
     ServerConfig,
     redis_address,
@@ -347,15 +349,17 @@ class Options(OneLineUsage):
             "Join a cluster: the Redis shared by every node, as "
             "redis://[:password@]host[:port][/db] (rediss:// for TLS; "
             "?ca=FILE.pem to trust that authority), or its Sentinels as "
-            "sentinel://host:port,host:port/SERVICE[/db]. "
-            "Without it the server runs alone.",
+            "sentinel://host:port,host:port/SERVICE[/db], or nodes of a "
+            "Redis Cluster as cluster://host:port,host:port (every key in "
+            "one slot: docs/scaling.md). Without it the server runs alone.",
         ],
         [
             "redis-replicas",
             None,
             None,
             "Replicas that must have a message before its sender sees it "
-            "(Redis WAIT; with --redis; default 1 with sentinel://, else 0).",
+            "(Redis WAIT; with --redis; default 1 with sentinel:// and "
+            "cluster://, else 0).",
             _number(int, 0, "--redis-replicas"),
         ],
         [
@@ -487,8 +491,10 @@ class Options(OneLineUsage):
             except ValueError as problem:
                 raise usage.UsageError(f"--redis: {problem}") from None
             if self["redis-replicas"] is None:
-                sentinel = isinstance(self["redis"], SentinelAddress)
-                self["redis-replicas"] = 1 if sentinel else 0
+                replicated = isinstance(
+                    self["redis"], SentinelAddress | RedisClusterAddress
+                )
+                self["redis-replicas"] = 1 if replicated else 0
             #: A node name chosen here (a reload chooses another: no change).
             self.node_id_defaulted = self["node-id"] is None
             if self.node_id_defaulted:
@@ -537,6 +543,10 @@ class Options(OneLineUsage):
             return None
         return ClusterConfig(
             redis=self["redis"],
+            # On a Redis Cluster the keys' hash tag keeps them in one slot.
+            prefix=CLUSTER_PREFIX
+            if isinstance(self["redis"], RedisClusterAddress)
+            else ClusterConfig.prefix,
             node_id=self["node-id"],
             node_ttl=self["node-ttl"],
             redis_timeout=self["redis-timeout"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from twisted.internet import defer, reactor, task
+from twisted.trial.unittest import TestCase
 
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.link import RedisLink
@@ -39,6 +40,63 @@ def said(room: str, user: str, text: str) -> Callable[[str], bool]:
 def redis_links(backend: RedisBackend) -> tuple[RedisLink, ...]:
     """A node's three links to Redis."""
     return (backend.commands, backend.subscriber, backend.heartbeat)
+
+
+@defer.inlineCallbacks
+def alice_chatting(test: TestCase, alice: LineClient, bob: LineClient):
+    """alice says ``tick N`` in room ``live`` every 40 ms (180 in all):
+    fires with the ticker and what she sent once both heard her."""
+    sent: list[str] = []
+
+    def chatter() -> None:
+        if len(sent) < 180:
+            sent.append(f"tick {len(sent)}")
+            alice.say(sent[-1])
+
+    ticker = task.LoopingCall(chatter)
+    ticker.start(0.04)
+    test.addCleanup(lambda: ticker.stop() if ticker.running else None)
+    yield bob.expect(said("live", "alice", "tick 5"))
+    yield alice.expect(said("live", "alice", "tick 5"))
+    return ticker, sent
+
+
+@defer.inlineCallbacks
+def nothing_acknowledged_lost(
+    test: TestCase,
+    alice: LineClient,
+    bob: LineClient,
+    ticker: task.LoopingCall,
+    sent: list[str],
+):
+    """After a failover, while alice's ``ticker`` says ``sent`` in room
+    ``live``: her messages are acknowledged again, both stayed connected,
+    bob hears her (his node subscribed again), and every message she saw
+    acknowledged is in the room's history, once and in the order sent."""
+    seen_before = len(acknowledged(alice, "live"))
+
+    def chatting_again():
+        return defer.succeed(len(acknowledged(alice, "live")) > seen_before + 3)
+
+    yield until(chatting_again, 20, "alice's messages acknowledged again")
+    ticker.stop()
+    test.assertFalse(alice.is_closed or bob.is_closed)
+    alice.say("done")
+    yield alice.expect(said("live", "alice", "done"))
+    yield bob.expect(said("live", "alice", "done"))  # subscribed again
+
+    bob.say("/history 200")
+    yield bob.expect_line("HISTORY_END live ")
+    stored = {
+        parse_event(line).text
+        for line in bob.lines
+        if line.startswith("HISTORY live alice ")
+    }
+    acked = acknowledged(alice, "live")
+    test.assertGreater(len(acked), 10)
+    test.assertEqual([text for text in acked if text not in stored], [])
+    # Nothing was acknowledged twice, or out of the order it was sent.
+    test.assertEqual(acked, sorted(set(acked), key=[*sent, "done"].index))
 
 
 def client_name(client: LineClient) -> str:
@@ -76,18 +134,7 @@ class SentinelTests(SentinelTestCase):
         again), chat resumes, and every message alice saw acknowledged is in
         the room's history."""
         one, two, alice, bob = yield self.alice_and_bob_in("live")
-        sent: list[str] = []
-
-        def chatter() -> None:
-            if len(sent) < 180:
-                sent.append(f"tick {len(sent)}")
-                alice.say(sent[-1])
-
-        ticker = task.LoopingCall(chatter)
-        ticker.start(0.04)
-        self.addCleanup(lambda: ticker.stop() if ticker.running else None)
-        yield bob.expect(said("live", "alice", "tick 5"))
-        yield alice.expect(said("live", "alice", "tick 5"))
+        ticker, sent = yield alice_chatting(self, alice, bob)
         old_port = self.primary.port
         yield self.primary.stop()  # SIGKILL
         refused = yield alice.expect_line("ERR UNAVAILABLE ")
@@ -120,30 +167,7 @@ class SentinelTests(SentinelTestCase):
         self.primary = self.replica_of(new_port, old_port)
         yield self.primary.start()
         self.addCleanup(self.primary.stop)
-        seen_before = len(acknowledged(alice, "live"))
-
-        def chatting_again():
-            return defer.succeed(len(acknowledged(alice, "live")) > seen_before + 3)
-
-        yield until(chatting_again, 20, "alice's messages acknowledged again")
-        ticker.stop()
-        self.assertFalse(alice.is_closed or bob.is_closed)
-        alice.say("done")
-        yield alice.expect(said("live", "alice", "done"))
-        yield bob.expect(said("live", "alice", "done"))  # subscribed again
-
-        bob.say("/history 200")
-        yield bob.expect_line("HISTORY_END live ")
-        stored = {
-            parse_event(line).text
-            for line in bob.lines
-            if line.startswith("HISTORY live alice ")
-        }
-        acked = acknowledged(alice, "live")
-        self.assertGreater(len(acked), 10)
-        self.assertEqual([text for text in acked if text not in stored], [])
-        # Nothing was acknowledged twice, or out of the order it was sent.
-        self.assertEqual(acked, sorted(set(acked), key=[*sent, "done"].index))
+        yield nothing_acknowledged_lost(self, alice, bob, ticker, sent)
 
     @defer.inlineCallbacks
     def test_a_demoted_primary_still_running_is_left_at_once(self):

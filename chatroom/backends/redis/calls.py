@@ -39,6 +39,23 @@ from chatroom.core.metrics import REDIS_SECONDS
 #: How a script's refusal (its status word) becomes a user's refusal.
 Refusals = dict[bytes, Callable[[Any], ChatError]]
 
+#: Redis's answers that it is not the primary for the chat's keys: a Redis
+#: Cluster's redirections (the slot is another primary's, or moving to
+#: it), a cluster without a primary for the slot, and a replica refusing
+#: a write.
+NOT_THE_PRIMARY = ("MOVED ", "ASK ", "CLUSTERDOWN ", "READONLY ")
+#: What a script is answered on a node of a Redis Cluster that does not
+#: serve the slot of the keys it reads (a script names no keys for the
+#: cluster to redirect by, see :mod:`.scripts`).
+NOT_LOCAL = "Script attempted to access a non local key in a cluster node"
+
+
+def not_the_primary(refusal: txredisapi.ResponseError) -> bool:
+    """Whether ``refusal`` says the link's Redis is not the chat's primary."""
+    text = str(refusal)
+    return text.startswith(NOT_THE_PRIMARY) or NOT_LOCAL in text
+
+
 #: The refusal of a script that acts only for members of the room.
 MEMBERS_ONLY: Refusals = {b"NOT_IN_ROOM": lambda reply: errors.not_in_room()}
 
@@ -195,8 +212,31 @@ class RedisCalls:
             raise errors.unavailable() from None
         except txredisapi.ConnectionError:
             raise errors.unavailable() from None
+        except txredisapi.ResponseError as refusal:
+            if not not_the_primary(refusal):
+                raise
+            self.log.warn(
+                "{link}: Redis answered {what} with {refusal}; leaving it",
+                link=link.name,
+                what=what,
+                refusal=str(refusal),
+            )
+            self._leave(link)
+            raise errors.unavailable() from None
         finally:
             self.deadlines.done(watch)
+
+    def _leave(self, link: RedisLink) -> None:
+        """``link``'s Redis is not the chat's primary any more (a Redis
+        Cluster moved the slot: a failover made it a replica). Every link
+        to it leaves it, the subscriber's too, which would still hear the
+        cluster's messages there, but not in order with this node's
+        commands on the new primary (:class:`CaughtUp`); the next
+        connections ask the cluster again."""
+        peer = link.peer()
+        for each in (self.commands, self.subscriber, self.heartbeat):
+            if each is link or (peer is not None and each.peer() == peer):
+                each.drop()
 
     async def call(
         self,

@@ -15,6 +15,14 @@ a failover drops the links (the dead primary's, or Sentinel's ``CLIENT
 KILL`` on the demoted one), and the next attempt finds the promoted one.
 txredisapi's own ``Sentinel`` is built on the queueing handlers above, on
 the global reactor, so it is not used; its protocol's commands are.
+
+On a Redis Cluster (``cluster://``) every attempt asks the nodes given, in
+turn, which primary serves the slot of the keys' hash tag (``CLUSTER
+KEYSLOT``, then ``CLUSTER SLOTS``), and connects to it, checked with
+``ROLE`` as behind Sentinel. txredisapi has no cluster client; the chat
+needs none while its keys share one slot (docs/scaling.md). A primary the
+cluster replaced answers ``MOVED`` (:mod:`.calls` then drops the link),
+and a dead one drops it by dying: the next attempt asks again.
 """
 
 from __future__ import annotations
@@ -44,19 +52,25 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatroom.core.config import RedisAddress, SentinelAddress
+from chatroom.core.config import (
+    CLUSTER_PREFIX,
+    RedisClusterAddress,
+    RedisLocation,
+    SentinelAddress,
+)
 
 #: Seconds a Sentinel has to answer where the primary is (it answers from
-#: memory: a slower one is skipped for the next).
+#: memory: a slower one is skipped for the next). A Redis Cluster's node
+#: answers its slots from memory too, in as long.
 SENTINEL_TIMEOUT = 1.0
 
 
-def _endpoint(
-    address: RedisAddress | SentinelAddress, reactor: Any
-) -> IStreamClientEndpoint:
+def _endpoint(address: RedisLocation, reactor: Any) -> IStreamClientEndpoint:
     """A client endpoint for ``address`` (with TLS for ``rediss://``)."""
     if isinstance(address, SentinelAddress):
         return SentinelEndpoint(address, reactor)
+    if isinstance(address, RedisClusterAddress):
+        return ClusterEndpoint(address, reactor)
     endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(
         reactor, address.host, address.port, timeout=5
     )
@@ -74,12 +88,12 @@ def _endpoint(
 
 
 @implementer(IStreamClientEndpoint)
-class SentinelEndpoint:
-    """Connects to the primary the Sentinels name at the time of asking."""
+class _AskingEndpoint:
+    """Connects to the primary that :meth:`ask` names at the time of asking."""
 
     log = Logger()
 
-    def __init__(self, address: SentinelAddress, reactor: Any) -> None:
+    def __init__(self, address: SentinelAddress | RedisClusterAddress, reactor: Any):
         self.address = address
         self._reactor = reactor
         #: Where the last connection went (the primary as last told).
@@ -91,15 +105,26 @@ class SentinelEndpoint:
     async def _connect(self, protocolFactory: IProtocolFactory) -> IProtocol:
         host, port = await self.ask()
         if self.primary != (host, port):
-            self.log.info(
-                "Sentinel: {service}'s primary is {host}:{port}",
-                service=self.address.service,
-                host=host,
-                port=port,
-            )
+            self.log.info("{told}", told=self.told(host, port))
         self.primary = (host, port)
         endpoint = _endpoint(self.address.primary(host, port), self._reactor)
         return await endpoint.connect(protocolFactory)
+
+    async def ask(self) -> tuple[str, int]:
+        raise NotImplementedError
+
+    def told(self, host: str, port: int) -> str:
+        """What the log says of a primary newly named."""
+        raise NotImplementedError
+
+
+class SentinelEndpoint(_AskingEndpoint):
+    """Connects to the primary the Sentinels name at the time of asking."""
+
+    address: SentinelAddress
+
+    def told(self, host: str, port: int) -> str:
+        return f"Sentinel: {self.address.service}'s primary is {host}:{port}"
 
     async def ask(self) -> tuple[str, int]:
         """The primary's address, from the first Sentinel that knows it."""
@@ -117,17 +142,80 @@ class SentinelEndpoint:
         raise ConnectError(string=f"no Sentinel named a primary ({why})")
 
     async def _ask_one(self, host: str, port: int) -> Any:
-        endpoint = TCP4ClientEndpoint(
-            self._reactor, host, port, timeout=SENTINEL_TIMEOUT
+        (reply,) = await _ask_redis(
+            self._reactor,
+            host,
+            port,
+            None,
+            ("SENTINEL", "get-master-addr-by-name", self.address.service),
         )
-        sentinel = txredisapi.RedisProtocol(charset=None, convertNumbers=False)
-        await connectProtocol(endpoint, sentinel)
-        try:
-            asking = sentinel.sentinel_get_master_addr_by_name(self.address.service)
-            asking.addTimeout(SENTINEL_TIMEOUT, self._reactor)
-            return await asking
-        finally:
-            sentinel.transport.abortConnection()
+        return reply
+
+
+async def _ask_redis(
+    reactor: Any, host: str, port: int, password: str | None, *commands: tuple[Any, ...]
+) -> list[Any]:
+    """The replies of one short connection to ``host:port`` (a Sentinel or
+    a node of a cluster) to ``commands``, each within the time a Sentinel
+    is given."""
+    endpoint = TCP4ClientEndpoint(reactor, host, port, timeout=SENTINEL_TIMEOUT)
+    connection = txredisapi.RedisProtocol(
+        charset=None, convertNumbers=False, password=password
+    )
+    await connectProtocol(endpoint, connection)
+    try:
+        replies = []
+        for command in commands:
+            asking = connection.execute_command(*command)
+            asking.addTimeout(SENTINEL_TIMEOUT, reactor)
+            replies.append(await asking)
+        return replies
+    finally:
+        connection.transport.abortConnection()
+
+
+class ClusterEndpoint(_AskingEndpoint):
+    """Connects to the primary that serves the chat's slot of a Redis
+    Cluster, as a node of it says at the time of asking."""
+
+    address: RedisClusterAddress
+
+    def told(self, host: str, port: int) -> str:
+        return f"Redis Cluster: the chat's slot is served by {host}:{port}"
+
+    async def ask(self) -> tuple[str, int]:
+        """The slot's primary, from the first node of the URL that answers."""
+        problems = []
+        for host, port in self.address.nodes:
+            try:
+                slot, slots = await _ask_redis(
+                    self._reactor,
+                    host,
+                    port,
+                    self.address.password,
+                    ("CLUSTER", "KEYSLOT", CLUSTER_PREFIX),
+                    ("CLUSTER", "SLOTS"),
+                )
+            except Exception as problem:  # down, slow or not in a cluster: next
+                problems.append(f"{host}:{port}: {problem}")
+                continue
+            served = serving(int(slot), slots, host)
+            if served is not None:
+                return served
+            problems.append(f"{host}:{port}: no primary serves slot {slot}")
+        why = "; ".join(problems)
+        raise ConnectError(string=f"no node of the cluster named a primary ({why})")
+
+
+def serving(slot: int, slots: list[Any], asked: str) -> tuple[str, int] | None:
+    """The primary serving ``slot`` in a ``CLUSTER SLOTS`` reply (ranges of
+    slots, each with its primary's address first); a primary announced
+    without a host (an empty one) is on the node that was ``asked``."""
+    for first, last, primary, *_replicas in slots:
+        if int(first) <= slot <= int(last):
+            host = primary[0].decode() if primary[0] else asked
+            return host, int(primary[1])
+    return None
 
 
 @implementer(IStreamClientEndpoint)
@@ -203,7 +291,7 @@ class RedisLink(Service):
     def __init__(
         self,
         reactor: Any,
-        address: RedisAddress | SentinelAddress,
+        address: RedisLocation,
         name: str,
         subscriber: bool = False,
     ) -> None:
@@ -218,8 +306,9 @@ class RedisLink(Service):
         self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
         self.on_connect_failed: Callable[[Failure], None] = lambda failure: None
         self._reactor = reactor
-        #: Behind Sentinel a connection must reach the primary (``ROLE``).
-        self._to_primary = isinstance(address, SentinelAddress)
+        #: Behind Sentinel, or in a Redis Cluster, a connection must reach
+        #: the primary (``ROLE``).
+        self._to_primary = isinstance(address, SentinelAddress | RedisClusterAddress)
         self._client = ClientService(
             _ReportingEndpoint(_endpoint(address, reactor), self),
             _LinkFactory(self),
@@ -247,6 +336,13 @@ class RedisLink(Service):
         """Abandon the current connection (it stopped answering); reconnect."""
         if self.connection is not None:
             self.connection.transport.abortConnection()
+
+    def peer(self) -> tuple[str, int] | None:
+        """Where the connection goes (None: there is none)."""
+        if self.connection is None:
+            return None
+        address = self.connection.transport.getPeer()
+        return address.host, address.port
 
     def leave_unless(self, host: str, port: int) -> None:
         """Drop the connection unless it goes to ``host:port`` (the primary

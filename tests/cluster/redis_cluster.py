@@ -1,0 +1,117 @@
+"""A Redis Cluster of three primaries, each with one replica, for the tests
+of ``--redis cluster://``.
+
+Six real ``redis-server`` processes with ``cluster-enabled yes`` on free
+loopback ports, made one cluster by Debian's ``redis-cli --cluster create``
+(the way an operator makes one), with a failure noticed after 1 s
+(``cluster-node-timeout``) so that the cluster's own failover takes a few
+seconds. The nodes are given ``cluster://`` with two of them; the tests
+kill, fail over and ask any of them anything with
+:func:`~tests.cluster.sentinels.ask`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from twisted.internet import defer, utils
+
+from chatroom.core.config import CLUSTER_PREFIX
+from tests.cluster.sentinels import ask, until
+from tests.cluster.support import ClusterTestCase, RedisProcess
+from tests.support import free_port
+
+REDIS_CLI = shutil.which("redis-cli")
+
+#: The cluster's shards: this many primaries, each with one replica.
+PRIMARIES = 3
+
+
+class RedisClusterTestCase(ClusterTestCase):
+    """Six ``redis-server``: a Redis Cluster of three primaries and their
+    replicas; :attr:`redis_url` names two of them, so :meth:`node` asks
+    the cluster where the chat's slot is."""
+
+    timeout = 60
+
+    @defer.inlineCallbacks
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        yield super().setUp()
+        if REDIS_CLI is None:
+            self.fail("redis-cli (Debian's redis-tools) makes the Redis Cluster")
+        self.servers = {}
+        #: Each server's cluster bus port (asked for by ``CLUSTER MEET``).
+        self.bus_ports: dict[int, int] = {}
+        for _ in range(2 * PRIMARIES):
+            server = self.cluster_server(free_port())
+            yield server.start()
+            self.addCleanup(server.stop)
+            self.servers[server.port] = server
+        ports = list(self.servers)
+        created = yield utils.getProcessOutputAndValue(
+            REDIS_CLI,
+            [
+                "--cluster", "create",
+                *(f"127.0.0.1:{port}" for port in ports),
+                "--cluster-replicas", "1",
+                "--cluster-yes",
+            ],
+            env=os.environ,
+        )  # fmt: skip
+        output, errors, code = created
+        self.assertEqual(code, 0, (output + errors).decode(errors="replace"))
+        yield until(self.cluster_ready, 20, "every slot served, every replica in sync")
+        self.redis_url = f"cluster://127.0.0.1:{ports[0]},127.0.0.1:{ports[1]}"
+
+    def cluster_server(self, port: int) -> RedisProcess:
+        """One ``redis-server`` of the cluster (its ``nodes.conf`` in its own
+        working directory), copying to its replica at once."""
+        return RedisProcess(
+            port,
+            options=(
+                "--cluster-enabled", "yes",
+                "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", "1000",
+                # A free bus port of its own: the default, the port plus
+                # 10,000, may be taken, or past 65,535.
+                "--cluster-port", str(self.bus_ports.setdefault(port, free_port())),
+                "--repl-diskless-sync-delay", "0",
+            ),
+        )  # fmt: skip
+
+    @defer.inlineCallbacks
+    def cluster_ready(self):
+        """Whether every server says the cluster is ok and every primary
+        has its replica in sync (a message is confirmed by ``WAIT``)."""
+        for port in self.servers:
+            info = yield ask(port, "CLUSTER", "INFO")
+            if b"cluster_state:ok" not in info:
+                return False
+            replication = yield ask(port, "INFO", "replication")
+            if b"role:master" in replication and b"state=online" not in replication:
+                return False
+        return True
+
+    @defer.inlineCallbacks
+    def slot_primary(self, asked: int | None = None):
+        """The port of the primary serving the chat's slot, as the server on
+        ``asked`` (any, by default) tells."""
+        port = asked or next(p for p, s in self.servers.items() if not s.ended.called)
+        slot = yield ask(port, "CLUSTER", "KEYSLOT", CLUSTER_PREFIX)
+        for first, last, primary, *_ in (yield ask(port, "CLUSTER", "SLOTS")):
+            if int(first) <= int(slot) <= int(last):
+                return int(primary[1])
+        return None
+
+    @defer.inlineCallbacks
+    def replica_of(self, primary: int):
+        """The port of the replica of the primary on ``primary``."""
+        info = yield ask(primary, "INFO", "replication")
+        for line in info.decode().splitlines():
+            if line.startswith("slave0:"):
+                fields = dict(
+                    part.split("=") for part in line.split(":", 1)[1].split(",")
+                )
+                return int(fields["port"])
+        return None

@@ -1,0 +1,153 @@
+"""A Redis Cluster (``--redis cluster://``): the nodes find the primary of
+the chat's slot, follow the cluster's own failover, and acknowledge a
+message only once that primary's replica has it (``WAIT``).
+
+Real processes throughout: six ``redis-server`` made one cluster by
+``redis-cli --cluster create`` (``tests/cluster/redis_cluster.py``), nodes
+connected with ``--redis cluster://...``, and the slot's primary killed
+with ``SIGKILL`` under traffic, or failed over while it keeps running.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import defer
+
+from tests.cluster.redis_cluster import RedisClusterTestCase
+from tests.cluster.sentinels import ask, until
+from tests.cluster.test_sentinel import (
+    acknowledged,
+    alice_chatting,
+    nothing_acknowledged_lost,
+    redis_links,
+    said,
+)
+from tests.support import free_port, redis_backend
+
+
+class RedisClusterTests(RedisClusterTestCase):
+    """Nodes on a Redis Cluster, in the order of a primary's life."""
+
+    node_options = ("--rate", "0", "--node-ttl", "15", "--redis-timeout", "2")
+
+    def peers(self, nodes) -> set[int]:
+        """The ports every Redis link of ``nodes`` is connected to."""
+        return {
+            link.connection.transport.getPeer().port
+            for node in nodes
+            for link in redis_links(redis_backend(node.server))
+            if link.connection is not None
+        }
+
+    @defer.inlineCallbacks
+    def test_nodes_chat_through_the_primary_of_the_chats_slot(self):
+        """Given two servers of the cluster, neither of them the slot's
+        primary and the first not running, two nodes find that primary and
+        chat as with redis://: every key is on it (one slot, one atomic
+        script each), and each message is in its replica before its sender
+        sees it."""
+        primary = yield self.slot_primary()
+        others = [port for port in self.servers if port != primary]
+        self.redis_url = f"cluster://127.0.0.1:{free_port()},127.0.0.1:{others[0]}"
+        one, two, alice, bob = yield self.alice_and_bob_in("tea")
+        alice.say("hello through the cluster")
+        yield bob.expect(said("tea", "alice", "hello through the cluster"))
+        yield alice.expect(said("tea", "alice", "hello through the cluster"))
+        self.assertEqual(acknowledged(alice, "tea"), ["hello through the cluster"])
+        self.assertEqual(self.peers([one, two]), {primary})
+        self.assertEqual(redis_backend(two.server).cluster.replicas, 1)
+        keys = yield ask(primary, "DBSIZE")
+        self.assertGreater(int(keys), 5)
+        for port in others:  # the other primaries and every replica serve none
+            role = yield ask(port, "ROLE")
+            if role[0] == b"master":
+                self.assertEqual(int((yield ask(port, "DBSIZE"))), 0)
+
+    @defer.inlineCallbacks
+    def test_failover_under_traffic_loses_no_acknowledged_message(self):
+        """SIGKILL the slot's primary while alice talks: meanwhile she hears
+        ERR UNAVAILABLE and every connection stays open; the cluster
+        promotes the replica, the nodes follow it (its scripts and
+        subscriptions made again), chat resumes, and every message alice
+        saw acknowledged is in the room's history, once and in order."""
+        one, two, alice, bob = yield self.alice_and_bob_in("live")
+        ticker, sent = yield alice_chatting(self, alice, bob)
+        old = yield self.slot_primary()
+        replica = yield self.replica_of(old)
+        yield self.servers[old].stop()  # SIGKILL
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertIn("try again", refused)
+
+        def promoted():
+            return self.slot_primary(replica).addCallback(lambda port: port == replica)
+
+        yield until(promoted, 20, "the cluster promotes the replica")
+
+        def followed():
+            backends = [redis_backend(node.server) for node in (one, two)]
+            return defer.succeed(all(backend.available for backend in backends))
+
+        yield until(followed, 10, "both nodes serving again")
+        self.assertEqual(self.peers([one, two]), {replica})
+        # Scripts are not replicated: the nodes sent them again (NOSCRIPT).
+        stats = yield ask(replica, "INFO", "commandstats")
+        self.assertIn(b"cmdstat_eval:", stats)
+        # The old primary comes back, empty, as the new one's replica, so
+        # that messages can be confirmed again (as an operator would, with
+        # CLUSTER MEET and CLUSTER REPLICATE; its cluster file went with it).
+        restarted = self.cluster_server(old)
+        yield restarted.start()
+        self.addCleanup(restarted.stop)
+        self.servers[old] = restarted
+        bus = str(self.bus_ports[replica])
+        yield ask(old, "CLUSTER", "MEET", "127.0.0.1", str(replica), bus)
+        replica_id = yield ask(replica, "CLUSTER", "MYID")
+
+        def knows_the_new_primary():
+            return ask(old, "CLUSTER", "NODES").addCallback(lambda n: replica_id in n)
+
+        yield until(knows_the_new_primary, 10, "the restarted server met the cluster")
+        yield ask(old, "CLUSTER", "REPLICATE", replica_id)
+        yield nothing_acknowledged_lost(self, alice, bob, ticker, sent)
+
+    @defer.inlineCallbacks
+    def test_a_primary_the_cluster_demoted_is_left(self):
+        """A failover while the old primary keeps running (an operator's
+        ``CLUSTER FAILOVER`` on the replica): the old primary, a replica
+        now, answers the nodes' scripts that it does not serve the slot;
+        each node's links leave it (the subscriber's too, which would still
+        hear the cluster's messages there, out of order with the node's
+        commands), ask the cluster again, and chat on the new one."""
+        one, two, alice, bob = yield self.alice_and_bob_in("tea")
+        old = yield self.slot_primary()
+        replica = yield self.replica_of(old)
+        yield ask(replica, "CLUSTER", "FAILOVER")
+
+        def promoted():
+            return self.slot_primary(old).addCallback(lambda port: port == replica)
+
+        yield until(promoted, 20, "the cluster promotes the replica")
+        role = yield ask(old, "ROLE")
+        self.assertEqual(role[0], b"slave")  # still running, as a replica
+        # alice's message reaches the old primary first, or the new one:
+        # refused (try again) while her node leaves the old one, never lost
+        # in it.
+        mine = said("tea", "alice", "on the new primary")
+        alice.say("on the new primary")
+        answer = yield alice.expect(
+            lambda line: mine(line) or line.startswith("ERR UNAVAILABLE ")
+        )
+        if answer.startswith("ERR UNAVAILABLE "):
+
+            def serving():
+                return defer.succeed(redis_backend(one.server).available)
+
+            yield until(serving, 10, "alice's node serving again")
+            alice.say("on the new primary")
+        yield bob.expect(mine)
+        yield alice.expect(mine)
+
+        def left():  # each node's links leave the old primary as they use it
+            bob.say("/topic tea")  # bob's node asks Redis too
+            return defer.succeed(self.peers([one, two]) == {replica})
+
+        yield until(left, 10, "every link of both nodes on the new primary")
