@@ -15,8 +15,12 @@ after another, each once the chat has recovered from the one before:
    rejoin their room ``since`` the last id they saw;
 2. the Redis primary killed with ``SIGKILL``: the Sentinels promote the
    replica; the nodes answer ``ERR UNAVAILABLE`` meanwhile, then follow;
-3. a Redis Cluster shard's primary: not run, since Redis Cluster is not
-   built (issue 35 item 2); its row says so.
+3. then, on a Redis Cluster of three primaries and their replicas (nodes
+   and clients started again on it, ``cluster://``), the primary of the
+   shard that holds the chat's keys killed with ``SIGKILL``: the cluster
+   promotes its replica, the nodes follow, and the old primary comes back
+   as a replica. The chat keeps its keys in one slot (docs/scaling.md),
+   so that shard is the one whose loss users could notice.
 
 A message is *acknowledged* when its sender gets its own copy back (the
 acknowledgement at every door; behind Sentinel only once a replica has it,
@@ -42,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -75,8 +80,18 @@ QUIET = 10.0
 #: How many duplicates' sightings the table lists.
 DETAILS_SHOWN = 10
 
-#: The row of the fault that needs Redis Cluster, which is not built.
-CLUSTER_NOT_RUN = "not run: Redis Cluster not built"
+#: The Redis Cluster fault's row's name.
+SHARD_KILLED = "Redis Cluster shard killed"
+
+#: A Redis Cluster's shards in the run: primaries, each with a replica.
+SHARDS = 3
+
+#: The hash tag of every key the chat keeps on a Redis Cluster.
+CLUSTER_TAG = "{chatroom}:"
+
+#: A fault: strikes, repairs what an operator's supervisor would (a Redis
+#: restarted as a replica), and returns the moment it struck.
+Strike = Callable[[], Awaitable[float]]
 
 
 @dataclass
@@ -276,6 +291,8 @@ class Processes:
     def __init__(self, directory: str) -> None:
         self.directory = directory
         self.running: list[subprocess.Popen[bytes]] = []
+        #: Each Redis Cluster server's bus port (the same when restarted).
+        self.bus_ports: dict[int, int] = {}
         redis = find_redis_server()
         if redis is None:
             raise SystemExit("chaos: no redis-server on the PATH")
@@ -322,6 +339,19 @@ class Processes:
                 *options,
             ],
             f"redis-{port}",
+        )  # fmt: skip
+
+    def cluster_redis(self, port: int, node_timeout: int) -> subprocess.Popen[bytes]:
+        """A ``redis-server`` of a Redis Cluster, its cluster file its own
+        (started again, it rejoins the cluster as what the cluster says)."""
+        return self.redis(
+            port,
+            "--cluster-enabled", "yes",
+            "--cluster-config-file", f"nodes-{port}.conf",
+            "--cluster-node-timeout", str(node_timeout),
+            # Its bus port is a free one of its own: the default, the port
+            # plus 10,000, may be taken, or past 65,535.
+            "--cluster-port", str(self.bus_ports.setdefault(port, free_port())),
         )  # fmt: skip
 
     def sentinel(
@@ -457,13 +487,11 @@ def tally(
 
 
 async def chat_through(
-    plan: Plan,
-    processes: Processes,
-    sentinel_ports: list[int],
-    node_pids: list[subprocess.Popen[bytes]],
-    ports: list[int],
+    plan: Plan, ports: list[int], faults: list[tuple[str, Strike]]
 ) -> list[Fault]:
-    """Connect the clients, then fault after fault; each fault's figures."""
+    """Connect the clients to the nodes on ``ports``, chat, then strike
+    each of ``faults`` in turn, each once every client has sent again
+    after the one before; the figures of the steady chat and of each."""
     clients = [
         ChaosClient(
             index,
@@ -495,46 +523,11 @@ async def chat_through(
                 return
             await asyncio.sleep(0.2)
 
-    await asyncio.sleep(plan.interval * 2)
-    # 1. a node dies.
-    victim = node_pids[-1]
-    killed = time.monotonic()
-    victim.send_signal(signal.SIGKILL)
-    marks.append((f"node killed (kill -9 of 1 of {plan.nodes})", killed))
-    print("node killed", flush=True)
-    await recovered_since(killed)
-    await asyncio.sleep(plan.interval * 2)
-    # 2. the Redis primary dies.
-    primary = int(
-        processes.ask(
-            sentinel_ports[0], "SENTINEL", "get-master-addr-by-name", SERVICE
-        ).split()[1]
-    )
-    pid = int(
-        processes.ask(primary, "INFO", "server").split("process_id:")[1].split()[0]
-    )
-    killed = time.monotonic()
-    os.kill(pid, signal.SIGKILL)
-    marks.append((PRIMARY_KILLED, killed))
-    print("Redis primary killed", flush=True)
-    # Its supervisor restarts it, as the new primary's replica: until then no
-    # replica confirms a message (--redis-replicas 1), so none is acknowledged.
-    promoted = await asyncio.to_thread(
-        until_promoted, processes, sentinel_ports[0], primary, plan.settle
-    )
-    print(f"replica promoted {time.monotonic() - killed:.1f} s after", flush=True)
-    processes.redis(primary, "--replicaof", "127.0.0.1", str(promoted))
-    await asyncio.to_thread(
-        until,
-        lambda: (
-            "master_link_status:up" in processes.ask(primary, "INFO", "replication")
-        ),
-        plan.settle,
-        "the old primary back as a replica",
-    )
-    print(f"old primary back as a replica {time.monotonic() - killed:.1f} s after",
-          flush=True)  # fmt: skip
-    await recovered_since(killed)
+    for name, strike in faults:
+        await asyncio.sleep(plan.interval * 2)
+        struck = await strike()
+        marks.append((name, struck))
+        await recovered_since(struck)
     await asyncio.sleep(plan.interval * 2)
     # Stop sending; let the last answers and deliveries arrive.
     ended = time.monotonic()
@@ -553,12 +546,116 @@ async def chat_through(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    faults = []
     bounds = [moment for _, moment in marks] + [ended]
-    for (name, start), end in zip(marks, bounds[1:], strict=True):
-        faults.append(tally(name, clients, start, end, begun))
-    faults.append(Fault("Redis Cluster shard killed", note=CLUSTER_NOT_RUN))
-    return faults
+    return [
+        tally(name, clients, start, end, begun)
+        for (name, start), end in zip(marks, bounds[1:], strict=True)
+    ]
+
+
+def node_killed(plan: Plan, node: subprocess.Popen[bytes]) -> Strike:
+    """kill -9 of ``node``: its clients go to the next node of their list."""
+
+    async def strike() -> float:
+        killed = time.monotonic()
+        node.send_signal(signal.SIGKILL)
+        print("node killed", flush=True)
+        return killed
+
+    return strike
+
+
+def primary_killed(plan: Plan, processes: Processes, sentinel: int) -> Strike:
+    """kill -9 of the primary the Sentinels name; its supervisor restarts
+    it as the replica of the one they promote."""
+
+    async def strike() -> float:
+        primary = int(
+            processes.ask(
+                sentinel, "SENTINEL", "get-master-addr-by-name", SERVICE
+            ).split()[1]
+        )
+        killed = kill_redis(processes, primary)
+        print("Redis primary killed", flush=True)
+        # Until it is back no replica confirms a message (--redis-replicas
+        # 1), so none is acknowledged.
+        promoted = await asyncio.to_thread(
+            until_promoted, processes, sentinel, primary, plan.settle
+        )
+        print(f"replica promoted {time.monotonic() - killed:.1f} s after", flush=True)
+        processes.redis(primary, "--replicaof", "127.0.0.1", str(promoted))
+        await back_as_replica(plan, processes, primary, killed)
+        return killed
+
+    return strike
+
+
+def shard_killed(plan: Plan, processes: Processes, servers: list[int]) -> Strike:
+    """kill -9 of the primary of the shard holding the chat's slot (one of
+    ``servers``, the cluster's); the cluster promotes its replica, and the
+    old one, started again on its cluster file, rejoins as the new one's
+    replica."""
+
+    async def strike() -> float:
+        primary = slot_primary(processes, servers[0])
+        asked = next(port for port in servers if port != primary)
+        killed = kill_redis(processes, primary)
+        print("Redis Cluster shard's primary killed", flush=True)
+
+        def promoted() -> bool:
+            return slot_primary(processes, asked) not in (0, primary)
+
+        await asyncio.to_thread(until, promoted, plan.settle, "a replica promoted")
+        print(f"replica promoted {time.monotonic() - killed:.1f} s after", flush=True)
+        processes.cluster_redis(primary, plan.down_after)
+        await back_as_replica(plan, processes, primary, killed)
+        return killed
+
+    return strike
+
+
+def kill_redis(processes: Processes, port: int) -> float:
+    """kill -9 of the Redis on ``port``; the moment it was killed."""
+    pid = int(processes.ask(port, "INFO", "server").split("process_id:")[1].split()[0])
+    killed = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    return killed
+
+
+async def back_as_replica(
+    plan: Plan, processes: Processes, port: int, killed: float
+) -> None:
+    """Until the Redis started again on ``port`` copies its new primary."""
+    await asyncio.to_thread(
+        until,
+        lambda: "master_link_status:up" in processes.ask(port, "INFO", "replication"),
+        plan.settle,
+        "the old primary back as a replica",
+    )
+    print(f"old primary back as a replica {time.monotonic() - killed:.1f} s after",
+          flush=True)  # fmt: skip
+
+
+def slot_primary(processes: Processes, asked: int) -> int:
+    """The port of the primary serving the chat's slot, as the Redis on
+    ``asked`` says (0: it cannot say)."""
+    slot = processes.ask(asked, "CLUSTER", "KEYSLOT", CLUSTER_TAG).strip()
+    words = processes.ask(asked, "CLUSTER", "SLOTS").split()
+    # redis-cli prints each range as: first, last, host, port, id, then
+    # each replica's host, port and id.
+    if not slot.isdigit():
+        return 0
+    for index in range(len(words) - 3):
+        first, last, _host, port = words[index : index + 4]
+        if (
+            first.isdigit()
+            and last.isdigit()
+            and port.isdigit()
+            and int(first) <= int(slot) <= int(last)
+            and int(first) <= int(last)
+        ):
+            return int(port)
+    return 0
 
 
 async def delivered_or_quiet(clients: list[ChaosClient], ended: float) -> int:
@@ -591,6 +688,13 @@ def run(plan: Plan) -> list[Fault]:
 
 
 def _run(plan: Plan, processes: Processes) -> list[Fault]:
+    faults = _behind_sentinel(plan, processes)
+    faults.append(_on_redis_cluster(plan, processes))
+    return faults
+
+
+def _behind_sentinel(plan: Plan, processes: Processes) -> list[Fault]:
+    """The steady chat, a node killed and the primary killed, behind Sentinel."""
     primary, replica = free_port(), free_port()
     processes.redis(primary)
     until(lambda: processes.ask(primary, "PING").strip() == "PONG", 10, "Redis up")
@@ -618,6 +722,77 @@ def _run(plan: Plan, processes: Processes) -> list[Fault]:
         return True
 
     hosts = ",".join(f"127.0.0.1:{port}" for port in sentinel_ports)
+    # The nodes start meanwhile: they only need a Sentinel to name the primary.
+    nodes, ports = start_nodes(plan, processes, f"sentinel://{hosts}/{SERVICE}", "node")
+    until(acquainted, 30, "each Sentinel knows the others")
+    wait_for_nodes(plan, processes, "node")
+    faults = asyncio.run(
+        chat_through(
+            plan,
+            ports,
+            [
+                (
+                    f"node killed (kill -9 of 1 of {plan.nodes})",
+                    node_killed(plan, nodes[-1]),
+                ),
+                (PRIMARY_KILLED, primary_killed(plan, processes, sentinel_ports[0])),
+            ],
+        )
+    )
+    for fault in faults:
+        if fault.name == PRIMARY_KILLED:
+            fault.rewound = rooms_rewound(processes.directory, plan.nodes, "node")
+    for node in nodes:  # the next layout's nodes take over
+        if node.poll() is None:
+            node.kill()
+    return faults
+
+
+def _on_redis_cluster(plan: Plan, processes: Processes) -> Fault:
+    """New nodes and clients on a Redis Cluster, and its slot's primary killed."""
+    servers = [free_port() for _ in range(2 * SHARDS)]
+    for port in servers:
+        processes.cluster_redis(port, plan.down_after)
+    for port in servers:
+        until(lambda port=port: processes.ask(port, "PING").strip() == "PONG", 10,
+              "Redis up")  # fmt: skip
+    made = subprocess.run(
+        [
+            processes.redis_cli, "--cluster", "create",
+            *(f"127.0.0.1:{port}" for port in servers),
+            "--cluster-replicas", "1", "--cluster-yes",
+        ],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    if made.returncode != 0:
+        raise RuntimeError(f"chaos: no Redis Cluster: {made.stdout.decode()}")
+
+    def ready() -> bool:
+        return all(
+            "cluster_state:ok" in processes.ask(port, "CLUSTER", "INFO")
+            for port in servers
+        ) and all(
+            "state=online" in processes.ask(port, "INFO", "replication")
+            for port in servers
+            if "role:master" in processes.ask(port, "INFO", "replication")
+        )
+
+    until(ready, 30, "the Redis Cluster serving every slot, its replicas in sync")
+    seeds = ",".join(f"127.0.0.1:{port}" for port in servers[:2])
+    _, ports = start_nodes(plan, processes, f"cluster://{seeds}", "cnode")
+    wait_for_nodes(plan, processes, "cnode")
+    strike = shard_killed(plan, processes, servers)
+    figures = asyncio.run(chat_through(plan, ports, [(SHARD_KILLED, strike)]))
+    fault = figures[-1]  # its steady chat is the first layout's row's kind
+    fault.rewound = rooms_rewound(processes.directory, plan.nodes, "cnode")
+    return fault
+
+
+def start_nodes(
+    plan: Plan, processes: Processes, redis: str, label: str
+) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
+    """``plan.nodes`` nodes on ``redis``, logging to LABEL1.log, ...; the
+    processes and their ports."""
     rooms = ",".join(f"r{index}" for index in range(plan.rooms))
     code = ServerCode(sys.executable, PROJECT_ROOT)
     ports = [free_port() for _ in range(plan.nodes)]
@@ -625,36 +800,35 @@ def _run(plan: Plan, processes: Processes) -> list[Fault]:
     for number, port in enumerate(ports, 1):
         options = [
             "--port", f"tcp:{port}:interface=127.0.0.1:backlog=1024",
-            "--redis", f"sentinel://{hosts}/{SERVICE}",
-            "--node-id", f"node{number}", "--node-ttl", str(plan.node_ttl),
+            "--redis", redis,
+            "--node-id", f"{label}{number}", "--node-ttl", str(plan.node_ttl),
             "--redis-timeout", "2", "--rooms", rooms,
             "--rate", "0", "--max-per-ip", "0", "--max-clients", "0",
         ]  # fmt: skip
         argv = twistd_argv(code, "-n", "--pidfile=", "--logfile=-", "chatroom")
-        nodes.append(processes.spawn([*argv, *options], f"node{number}"))
-    # The nodes start meanwhile: they only need a Sentinel to name the primary.
-    until(acquainted, 30, "each Sentinel knows the others")
+        nodes.append(processes.spawn([*argv, *options], f"{label}{number}"))
+    return nodes, ports
+
+
+def wait_for_nodes(plan: Plan, processes: Processes, label: str) -> None:
+    """Until every node labelled ``label`` says it is in the cluster."""
     for number in range(1, plan.nodes + 1):
-        log = Path(processes.directory) / f"node{number}.log"
+        log = Path(processes.directory) / f"{label}{number}.log"
         until(
             lambda log=log, number=number: (
-                f"node node{number}: in the cluster" in log.read_text(errors="replace")
+                f"node {label}{number}: in the cluster"
+                in log.read_text(errors="replace")
             ),
             60,
-            f"node{number} in the cluster",
+            f"{label}{number} in the cluster",
         )
-    faults = asyncio.run(chat_through(plan, processes, sentinel_ports, nodes, ports))
-    for fault in faults:
-        if fault.name == PRIMARY_KILLED:
-            fault.rewound = rooms_rewound(processes.directory, plan.nodes)
-    return faults
 
 
-def rooms_rewound(directory: str, nodes: int) -> int:
-    """How many times a node found Redis back behind what it had handed
-    out (its log says so: events a failover lost, passed over)."""
+def rooms_rewound(directory: str, nodes: int, label: str) -> int:
+    """How many times a node labelled ``label`` found Redis back behind what
+    it had handed out (its log says so: events a failover lost, passed over)."""
     return sum(
-        (Path(directory) / f"node{number}.log")
+        (Path(directory) / f"{label}{number}.log")
         .read_text(errors="replace")
         .count(REWOUND)
         for number in range(1, nodes + 1)
