@@ -379,17 +379,20 @@ class RedisLink(Service):
 
     def _checked(self, protocol: Any, role: Any) -> None:
         """Serve on ``protocol`` if its Redis is the primary; a replica (a
-        demoted primary the Sentinels have not yet stopped naming) is left,
-        and the next attempt asks them again."""
+        demoted primary the Sentinels, or the cluster, have not yet stopped
+        naming) is left, and the next attempt asks them again."""
         if role and role[0] == b"master":
             self._serve(protocol)
             return
         peer = protocol.transport.getPeer()
         self.log.warn(
-            "{link}: {host}:{port} is not the primary; asking the Sentinels again",
+            "{link}: {host}:{port} is not the primary; asking {whom} again",
             link=self.name,
             host=peer.host,
             port=peer.port,
+            whom="the cluster"
+            if isinstance(self.address, RedisClusterAddress)
+            else "the Sentinels",
         )
         protocol.transport.abortConnection()
 

@@ -132,8 +132,11 @@ look inside a stored event (retention by age, an edit's or a reaction's
 target, topic changes in a welcome's window) decode it with ``cjson``.
 
 The scripts build keys from the prefix (``ARGV[1]``) instead of declaring
-them in ``KEYS``: fine for one Redis server (or a replicated primary), not
-for Redis Cluster's key slots. See ``docs/scaling.md``.
+them in ``KEYS``: fine for one Redis server (or a replicated primary), and
+for a Redis Cluster whose prefix is a hash tag (``{chatroom}:``, every key
+in one slot, which a script may read and write undeclared on the server
+serving it); not for keys spread over a cluster's slots. See
+``docs/scaling.md``.
 """
 
 from __future__ import annotations
