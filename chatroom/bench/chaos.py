@@ -427,16 +427,16 @@ def table(faults: list[Fault], plan: Plan) -> str:
     )
     rows = [
         head,
-        f"{'fault':<28} {'back (s)':>9} {'acked':>7} {'owed':>8} {'delivered':>9} "
+        f"{'fault':<32} {'back (s)':>9} {'acked':>7} {'owed':>8} {'delivered':>9} "
         f"{'lost':>5} {'dup':>4} {'order':>5} {'refused':>7} {'out':>5}",
     ]
     for fault in faults:
         if fault.note:
-            rows.append(f"{fault.name:<28} {fault.note}")
+            rows.append(f"{fault.name:<32} {fault.note}")
             continue
         back = "–" if fault.recovered is None else f"{fault.recovered:.1f}"
         rows.append(
-            f"{fault.name:<28} {back:>9} {fault.acknowledged:>7} {fault.expected:>8} "
+            f"{fault.name:<32} {back:>9} {fault.acknowledged:>7} {fault.expected:>8} "
             f"{fault.delivered:>9} {fault.lost:>5} {fault.duplicates:>4} "
             f"{fault.out_of_order:>5} {fault.refused:>7} {fault.taken_out:>5}"
         )

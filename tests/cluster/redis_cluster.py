@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 
 from twisted.internet import defer, utils
 
-from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
 from tests.cluster.sentinels import ask, until
-from tests.cluster.support import ClusterTestCase, RedisProcess
+from tests.cluster.support import (
+    _RUNNING,
+    REDIS_SERVER,
+    ClusterTestCase,
+    RedisProcess,
+    RedisRegistryTestCase,
+)
 from tests.support import free_port
 
 REDIS_CLI = shutil.which("redis-cli")
@@ -115,3 +123,74 @@ class RedisClusterTestCase(ClusterTestCase):
                 )
                 return int(fields["port"])
         return None
+
+
+#: The one-server Redis Cluster the contract tests of this process share,
+#: emptied before each test: a server just made a cluster's primary takes
+#: 2 s before it takes writes (Redis's ``CLUSTER_WRITABLE_DELAY``), too long
+#: to pay per test. A plain child process, not the reactor's (one that
+#: outlives a test would leave trial's reactor unclean); killed at exit.
+_shared: subprocess.Popen[bytes] | None = None
+_shared_port = 0
+
+
+@defer.inlineCallbacks
+def emptied_cluster_server():
+    """The port of the shared one-server Redis Cluster, made if it is not
+    running, once it serves every slot, emptied."""
+    global _shared, _shared_port
+    assert REDIS_SERVER is not None
+    if _shared is None or _shared.poll() is not None:
+        _shared_port = port = free_port()
+        _shared = subprocess.Popen(
+            [
+                REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no",
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                # A free bus port: the default, its port plus 10,000, may not be.
+                "--cluster-port", str(free_port()),
+            ],
+            cwd=tempfile.mkdtemp(prefix="chatroom-redis-"),
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        _RUNNING.add(_shared.pid)
+        yield until(lambda: ask(port, "PING"), 10, "the shared cluster server up")
+        yield ask(port, "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+
+        @defer.inlineCallbacks
+        def serving():
+            return b"cluster_state:ok" in (yield ask(port, "CLUSTER", "INFO"))
+
+        yield until(serving, 10, "the one-server cluster serving every slot")
+    yield ask(_shared_port, "FLUSHALL")
+    return _shared_port
+
+
+class OneServerClusterRegistryTestCase(RedisRegistryTestCase):
+    """A contract (``tests/*_contract.py``) run on a Redis Cluster of one
+    ``redis-server`` that serves every slot, reached by ``cluster://``
+    (every rule of cluster mode holds); after each test every key left
+    must be in the chat's one slot: a key without the prefix's hash tag
+    (``{chatroom}:``) would be another shard's on a cluster of several."""
+
+    @defer.inlineCallbacks
+    def start_redis(self):
+        self.cluster_port = yield emptied_cluster_server()
+        self.addCleanup(self.every_key_in_the_slot)  # once the server stopped
+
+    @defer.inlineCallbacks
+    def every_key_in_the_slot(self):
+        port = self.cluster_port
+        keys = yield ask(port, "KEYS", "*")
+        stray = sorted(key for key in keys if not key.startswith(b"{chatroom}:"))
+        self.assertEqual(stray, [], "keys outside the chat's slot")
+        slot = yield ask(port, "CLUSTER", "KEYSLOT", CLUSTER_PREFIX)
+        held = yield ask(port, "CLUSTER", "COUNTKEYSINSLOT", slot)
+        self.assertEqual(int(held), len(keys))
+
+    def cluster_config(self) -> ClusterConfig:
+        return ClusterConfig(
+            RedisClusterAddress((("127.0.0.1", self.cluster_port),)),
+            node_id="contract",
+            prefix=CLUSTER_PREFIX,
+        )

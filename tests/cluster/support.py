@@ -180,6 +180,11 @@ class RedisTestCase(unittest.TestCase):
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         if REDIS_SERVER is None:  # CI asked for these tests to run: fail, loudly
             self.fail(NO_REDIS)
+        yield self.start_redis()
+
+    @defer.inlineCallbacks
+    def start_redis(self):
+        """A fresh ``redis-server`` for the test: :attr:`redis`, :attr:`redis_url`."""
         self.redis = RedisProcess(free_port(), self.tls_files(), self.redis_password)
         self.redis_url = self.redis.url
         yield self.redis.start()
@@ -393,12 +398,15 @@ class RedisRegistryTestCase(RedisTestCase):
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
-        cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="contract")
-        self.registry = redis_registry(self.config, cluster, reactor)
+        self.registry = redis_registry(self.config, self.cluster_config(), reactor)
         self.server = ChatServer(self.config, clock=reactor, registry=self.registry)
         self.server.start()
         self.addCleanup(self._stop)
         yield self.registry.backend.when_available()
+
+    def cluster_config(self) -> ClusterConfig:
+        """How the server reaches the test's Redis."""
+        return ClusterConfig(RedisAddress.parse(self.redis_url), node_id="contract")
 
     def _stop(self):
         self.server.stop()

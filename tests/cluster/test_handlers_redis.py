@@ -2,16 +2,24 @@
 
 The same tests as ``tests/test_handlers.py`` (see
 ``tests/handler_contract.py``), with the server's registry in Redis: what
-users see must not depend on where names and rooms live.
+users see must not depend on where names and rooms live; and again on a
+Redis Cluster, where a script touching keys of two slots is refused.
 """
 
 from __future__ import annotations
 
+from tests.cluster.redis_cluster import OneServerClusterRegistryTestCase
 from tests.cluster.support import RedisRegistryTestCase
 from tests.handler_contract import CONFIG, HandlerContract
 
 
 class RedisRegistryHandlerTests(RedisRegistryTestCase, HandlerContract):
     """Replies come once Redis has answered."""
+
+    config = CONFIG
+
+
+class RedisClusterHandlerTests(OneServerClusterRegistryTestCase, HandlerContract):
+    """On a Redis Cluster (every key in one slot, reached by ``cluster://``)."""
 
     config = CONFIG
