@@ -112,16 +112,23 @@ class RedisClusterTestCase(ClusterTestCase):
                 return int(primary[1])
         return None
 
+    def replica_of(self, primary: int) -> defer.Deferred[int]:
+        """The port of the replica of the primary on ``primary``, once that
+        primary lists it in sync (under load it may be catching up)."""
+        return until(
+            lambda: self._replica_of(primary), 10, f"a replica of {primary} listed"
+        )
+
     @defer.inlineCallbacks
-    def replica_of(self, primary: int):
-        """The port of the replica of the primary on ``primary``."""
+    def _replica_of(self, primary: int):
         info = yield ask(primary, "INFO", "replication")
         for line in info.decode().splitlines():
             if line.startswith("slave0:"):
                 fields = dict(
                     part.split("=") for part in line.split(":", 1)[1].split(",")
                 )
-                return int(fields["port"])
+                if fields.get("state") == "online":
+                    return int(fields["port"])
         return None
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
+from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.wire.lines import parse_event
 from tests.cluster.redis_cluster import RedisClusterTestCase
 from tests.cluster.sentinels import ask, until
 from tests.cluster.test_sentinel import (
@@ -80,7 +82,7 @@ class RedisClusterTests(RedisClusterTestCase):
         def promoted():
             return self.slot_primary(replica).addCallback(lambda port: port == replica)
 
-        yield until(promoted, 20, "the cluster promotes the replica")
+        yield until(promoted, 30, "the cluster promotes the replica")
 
         def followed():
             backends = [redis_backend(node.server) for node in (one, two)]
@@ -125,7 +127,7 @@ class RedisClusterTests(RedisClusterTestCase):
         def promoted():
             return self.slot_primary(old).addCallback(lambda port: port == replica)
 
-        yield until(promoted, 20, "the cluster promotes the replica")
+        yield until(promoted, 30, "the cluster promotes the replica")
         role = yield ask(old, "ROLE")
         self.assertEqual(role[0], b"slave")  # still running, as a replica
         # alice's message reaches the old primary first, or the new one:
@@ -151,3 +153,50 @@ class RedisClusterTests(RedisClusterTestCase):
             return defer.succeed(self.peers([one, two]) == {replica})
 
         yield until(left, 10, "every link of both nodes on the new primary")
+
+    @defer.inlineCallbacks
+    def test_the_chats_slot_migrated_under_traffic_loses_nothing(self):
+        """The chat's slot moved to another primary while alice talks, as
+        ``redis-cli --cluster reshard`` moves one (``SETSLOT IMPORTING`` and
+        ``MIGRATING``, ``MIGRATE`` of its keys, ``SETSLOT NODE``): each
+        node's first command afterwards is refused (try again) while its
+        links leave the old primary; then both chat on the new one, and
+        every message alice saw acknowledged is in the history, once and
+        in order."""
+        one, two, alice, bob = yield self.alice_and_bob_in("live")
+        ticker, sent = yield alice_chatting(self, alice, bob)
+        source = yield self.slot_primary()
+        others = []
+        for port in self.servers:
+            role = yield ask(port, "ROLE")
+            if role[0] == b"master" and port != source:
+                others.append(port)
+        target = others[0]
+        slot = yield ask(source, "CLUSTER", "KEYSLOT", CLUSTER_PREFIX)
+        source_id = yield ask(source, "CLUSTER", "MYID")
+        target_id = yield ask(target, "CLUSTER", "MYID")
+        yield ask(target, "CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
+        yield ask(source, "CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
+        while True:
+            keys = yield ask(source, "CLUSTER", "GETKEYSINSLOT", slot, "10")
+            if not keys:
+                break
+            yield ask(
+                source, "MIGRATE", "127.0.0.1", str(target), "", "0", "5000",
+                "KEYS", *keys,
+            )  # fmt: skip
+        for port in (target, source, *others[1:]):
+            yield ask(port, "CLUSTER", "SETSLOT", slot, "NODE", target_id)
+
+        def moved():  # bob's node moves once it asks Redis something
+            bob.say("/topic live")
+            return defer.succeed(self.peers([one, two]) == {target})
+
+        yield until(moved, 10, "every link of both nodes on the new primary")
+        yield nothing_acknowledged_lost(self, alice, bob, ticker, sent)
+        stored = [
+            parse_event(line).text
+            for line in bob.lines
+            if line.startswith("HISTORY live alice ")
+        ]
+        self.assertEqual(len(stored), len(set(stored)))  # none stored twice
