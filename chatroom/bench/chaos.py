@@ -59,6 +59,7 @@ from chatroom.bench.servers import (
     free_port,
     twistd_argv,
 )
+from chatroom.core.config import CLUSTER_PREFIX
 
 #: The name the Sentinels know the primary by.
 SERVICE = "chat"
@@ -85,9 +86,6 @@ SHARD_KILLED = "Redis Cluster shard killed"
 
 #: A Redis Cluster's shards in the run: primaries, each with a replica.
 SHARDS = 3
-
-#: The hash tag of every key the chat keeps on a Redis Cluster.
-CLUSTER_TAG = "{chatroom}:"
 
 #: A fault: strikes, repairs what an operator's supervisor would (a Redis
 #: restarted as a replica), and returns the moment it struck.
@@ -638,23 +636,20 @@ async def back_as_replica(
 
 def slot_primary(processes: Processes, asked: int) -> int:
     """The port of the primary serving the chat's slot, as the Redis on
-    ``asked`` says (0: it cannot say)."""
-    slot = processes.ask(asked, "CLUSTER", "KEYSLOT", CLUSTER_TAG).strip()
-    words = processes.ask(asked, "CLUSTER", "SLOTS").split()
-    # redis-cli prints each range as: first, last, host, port, id, then
-    # each replica's host, port and id.
+    ``asked`` says (0: it cannot say). ``CLUSTER NODES`` gives one line per
+    server: its id, ``host:port@bus``, its flags, ..., then its slots
+    (``first-last`` ranges, or single ones)."""
+    slot = processes.ask(asked, "CLUSTER", "KEYSLOT", CLUSTER_PREFIX).strip()
     if not slot.isdigit():
         return 0
-    for index in range(len(words) - 3):
-        first, last, _host, port = words[index : index + 4]
-        if (
-            first.isdigit()
-            and last.isdigit()
-            and port.isdigit()
-            and int(first) <= int(slot) <= int(last)
-            and int(first) <= int(last)
-        ):
-            return int(port)
+    for line in processes.ask(asked, "CLUSTER", "NODES").splitlines():
+        fields = line.split()
+        if len(fields) < 9 or "master" not in fields[2] or "fail" in fields[2]:
+            continue
+        for served in fields[8:]:
+            first, _, last = served.partition("-")
+            if first.isdigit() and int(first) <= int(slot) <= int(last or first):
+                return int(fields[1].split("@")[0].rpartition(":")[2])
     return 0
 
 

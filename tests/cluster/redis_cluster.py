@@ -19,6 +19,7 @@ import tempfile
 
 from twisted.internet import defer, utils
 
+from chatroom.backends.redis.link import serving
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
 from tests.cluster.sentinels import ask, until
 from tests.cluster.support import (
@@ -107,10 +108,8 @@ class RedisClusterTestCase(ClusterTestCase):
         ``asked`` (any, by default) tells."""
         port = asked or next(p for p, s in self.servers.items() if not s.ended.called)
         slot = yield ask(port, "CLUSTER", "KEYSLOT", CLUSTER_PREFIX)
-        for first, last, primary, *_ in (yield ask(port, "CLUSTER", "SLOTS")):
-            if int(first) <= int(slot) <= int(last):
-                return int(primary[1])
-        return None
+        served = serving(int(slot), (yield ask(port, "CLUSTER", "SLOTS")), "")
+        return None if served is None else served[1]
 
     def replica_of(self, primary: int) -> defer.Deferred[int]:
         """The port of the replica of the primary on ``primary``, once that

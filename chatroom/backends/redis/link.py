@@ -93,7 +93,9 @@ class _AskingEndpoint:
 
     log = Logger()
 
-    def __init__(self, address: SentinelAddress | RedisClusterAddress, reactor: Any):
+    def __init__(
+        self, address: SentinelAddress | RedisClusterAddress, reactor: Any
+    ) -> None:
         self.address = address
         self._reactor = reactor
         #: Where the last connection went (the primary as last told).
