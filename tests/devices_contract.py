@@ -123,6 +123,31 @@ class DevicesContract(ContractBase):
             self.assertTrue(line.endswith(" back"), line)
 
     @defer.inlineCallbacks
+    def test_a_device_signing_on_and_off_mid_conversation(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A device that signs on while the room is talking gets the room's
+        next message, as the device already there does; once it signs off,
+        the other still gets every message. (A room keeps its members'
+        deliveries between messages: a change of devices must reach it.)"""
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea", create=True)
+        laptop = yield self.device("alice", "multi")
+        yield self.entered(laptop, "tea")
+        bob.say("first")
+        yield self.expect(laptop, "MSG tea bob ")
+        phone = yield self.device("alice", "multi")
+        yield self.expect(phone, "JOINED tea")
+        bob.say("second")
+        for device in (laptop, phone):
+            line = yield self.expect(device, "MSG tea bob ")
+            self.assertTrue(line.endswith(" second"), line)
+        yield self.gone(phone)
+        bob.say("third")
+        line = yield self.expect(laptop, "MSG tea bob ")
+        self.assertTrue(line.endswith(" third"), line)
+
+    @defer.inlineCallbacks
     def test_a_message_kept_for_later_reaches_every_device(
         self,
     ) -> Generator[Any, Any, None]:

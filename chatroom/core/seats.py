@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomEvent, Welcome
-from chatroom.core.fanout import fan_out
+from chatroom.core.fanout import fan_out, redirected
 from chatroom.core.registry import Member
 from chatroom.core.text import name_key
 
@@ -216,6 +216,8 @@ class Seat:
             every = device.multi and not device.hidden
             if every or all(device.views(room) for room in self.rooms):
                 deliver = direct(device.member)
+        if deliver != self.deliver:
+            redirected()  # the rooms' kept lists of deliveries are stale
         self.deliver = deliver
 
     def find(self, room: str) -> str | None:

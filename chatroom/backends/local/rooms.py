@@ -30,7 +30,7 @@ from chatroom.core.events import (
     depends_on,
 )
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
-from chatroom.core.fanout import fan_out
+from chatroom.core.fanout import Audience, fan_out
 from chatroom.core.membership import Arrival, Heir, Leaving, Seating, WelcomeFacts
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
@@ -104,7 +104,7 @@ class Room:
         self.topic_at = 0
         #: Settings, operators, bans and invitations (chatroom.core.moderation).
         self.policy: RoomPolicy = NO_POLICY
-        self.members: dict[Member, str] = {}
+        self.members: Audience[str] = Audience()
         #: A big room's quiet members: joined, their arrival not shown to
         #: the others yet (chatroom.core.big_rooms); empty below
         #: ``big_room``, so a room costs no second entry per member.

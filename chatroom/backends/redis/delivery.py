@@ -40,7 +40,7 @@ from chatroom.core.events import (
     RoomEvent,
     RoomNotice,
 )
-from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.fanout import Audience, deliver_to, fan_out
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
 from chatroom.core.text import name_key
@@ -131,7 +131,7 @@ class NodeRoom:
         self.key = key
         self.name = name
         self.channel = channel
-        self.members: dict[Member, int] = {}
+        self.members: Audience[int] = Audience()
         #: No member's *since* is above this: an event past it goes to all.
         self.latest_since = 0
         self.seq = 0  # the newest event received
