@@ -72,6 +72,7 @@ class OutputQueue:
     """Bytes on their way to one client, bounded while it is not reading."""
 
     __slots__ = (
+        "_batching",
         "_direct",
         "_flusher",
         "_owner",
@@ -106,27 +107,40 @@ class OutputQueue:
         #: collections 11 % of the server's time (docs/performance.md).
         self._pending: bytes | list[bytes] | None = None
         self._transport = transport
+        #: Whether a write joins this turn's (open, not paused, straight to
+        #: its socket, flushed at the turn's end): the usual case, decided
+        #: whenever one of those changes (:meth:`_decide`) rather than
+        #: asked four times per write, as each delivery writes.
+        self._batching = False
+        self._decide()
         transport.registerProducer(self, True)
+
+    def _decide(self) -> None:
+        self._batching = not (
+            self.closed or self._paused or self._direct is None or self._flusher is None
+        )
 
     def write(self, data: bytes) -> None:
         """Send ``data``, or drop the connection if its client fell too far behind."""
-        if self.closed:
-            return
-        if self._paused:
-            self._buffer(data)
-        elif self._direct is None:
-            self._transport.write(data)
-        elif self._flusher is None:
-            self._send(data)
-        else:
+        if self._batching:
             pending = self._pending
             if pending is None:
                 self._pending = data
-                self._flusher.add(self)
+                flusher = self._flusher
+                assert flusher is not None  # else not batching
+                flusher.add(self)
             elif isinstance(pending, list):
                 pending.append(data)
             else:
                 self._pending = [pending, data]
+        elif self.closed:
+            return
+        elif self._paused:
+            self._buffer(data)
+        elif self._direct is None:
+            self._transport.write(data)
+        else:
+            self._send(data)
 
     def flush(self) -> None:
         """Send what this turn wrote, in one piece (the :class:`Flusher` calls it)."""
@@ -145,6 +159,7 @@ class OutputQueue:
         self._queued += len(data)
         if self._queued > self.limit:
             self.closed = True
+            self._batching = False
             self._pending = None
             self._owner.output_full()
             return
@@ -163,21 +178,26 @@ class OutputQueue:
         it events without asking its connection first (the line door's
         fan-out does: one object fewer read per delivery)."""
         self.closed = True
+        self._batching = False
 
     def close(self) -> None:
         """Flush, then send nothing more; the transport no longer reports to us."""
         self.flush()  # nothing after an overflow: it dropped what was pending
         self.closed = True
+        self._batching = False
         self._transport.unregisterProducer()
 
     # -- IPushProducer: called by the transport --------------------------------
 
     def pauseProducing(self) -> None:
         self._paused = True
+        self._batching = False
 
     def resumeProducing(self) -> None:
         self._paused = False
         self._queued = 0
+        self._decide()
 
     def stopProducing(self) -> None:
         self._paused = True
+        self._batching = False
