@@ -148,11 +148,12 @@ bytecode: $(STAMP)
 # on a fresh clone, which has no cache) and irctest against the IRC door:
 # one server, and two nodes sharing one port (--cluster), at once.
 # The suite runs in TEST_WORKERS processes (pytest-xdist; an idle worker
-# takes tests from a busy one's share): two on a machine with two cores or
-# more, else one (0). On a 2-core machine two took a fresh clone's CI from
-# about 18.6 minutes to about 12.4; with irctest lighter since, about 11
+# takes tests from a busy one's share): one more than the machine's cores,
+# as about a third of a worker's time is spent waiting on the programs its
+# tests start (servers, browsers, Redis), else one (0) on a single core.
+# On this 2-core machine three took `make test` from 6.0 to 4.9 minutes
 # (README, "Tests").
-TEST_WORKERS ?= $(shell [ "$$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 2 || echo 0)
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -ge 2 ] && echo $$((n + 1)) || echo 0)
 test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
