@@ -216,8 +216,12 @@ class Seat:
             every = device.multi and not device.hidden
             if every or all(device.views(room) for room in self.rooms):
                 deliver = direct(device.member)
-        if deliver != self.deliver:
-            redirected()  # the rooms' kept lists of deliveries are stale
+        if deliver != self.deliver and self.deliver != self.deliver_each:
+            # The rooms' kept lists hold the one device's deliver, which is
+            # now wrong. Not from deliver_each: it is right for any devices
+            # (only slower), and every sign-in settles a new seat from it,
+            # which would make every room read its members again.
+            redirected()
         self.deliver = deliver
 
     def find(self, room: str) -> str | None:
