@@ -70,9 +70,8 @@ class Audience(dict[Member, V]):
     A dict, so a room reads and changes its members as before; every
     method that changes it says so here: a member added is appended to the
     kept list (in the dict's order), any other change marks it out of
-    date. The list is brought up to date in place, not made anew: during
-    a connect storm every sign-in redirects a seat, so every room's next
-    event reads its members again, and that makes no new list each time.
+    date. The list is brought up to date in place, not made anew, so a
+    room read again after every change of devices makes no new list.
     """
 
     __slots__ = ("_delivers", "_made_at")

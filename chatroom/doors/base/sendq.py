@@ -116,6 +116,8 @@ class OutputQueue:
         transport.registerProducer(self, True)
 
     def _decide(self) -> None:
+        """The one rule of :attr:`_batching`, asked after each change of
+        what it reads."""
         self._batching = not (
             self.closed or self._paused or self._direct is None or self._flusher is None
         )
@@ -159,7 +161,7 @@ class OutputQueue:
         self._queued += len(data)
         if self._queued > self.limit:
             self.closed = True
-            self._batching = False
+            self._decide()
             self._pending = None
             self._owner.output_full()
             return
@@ -178,20 +180,20 @@ class OutputQueue:
         it events without asking its connection first (the line door's
         fan-out does: one object fewer read per delivery)."""
         self.closed = True
-        self._batching = False
+        self._decide()
 
     def close(self) -> None:
         """Flush, then send nothing more; the transport no longer reports to us."""
         self.flush()  # nothing after an overflow: it dropped what was pending
         self.closed = True
-        self._batching = False
+        self._decide()
         self._transport.unregisterProducer()
 
     # -- IPushProducer: called by the transport --------------------------------
 
     def pauseProducing(self) -> None:
         self._paused = True
-        self._batching = False
+        self._decide()
 
     def resumeProducing(self) -> None:
         self._paused = False
@@ -200,4 +202,4 @@ class OutputQueue:
 
     def stopProducing(self) -> None:
         self._paused = True
-        self._batching = False
+        self._decide()
