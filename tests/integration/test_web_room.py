@@ -85,6 +85,26 @@ class WebRoomOlderMessagesTests(WebCase):
         self.assertTrue(at_bottom)
         self.assertEqual(self.focused(page), "message-input")
 
+    def test_a_log_just_overflowing_at_its_newest_line_asks_nothing(self) -> None:
+        """A log a few pixels taller than its view is near its top while it
+        shows the newest line, as every log is for a moment while a join's
+        replay arrives. The browser's scroll event then is no reader going
+        up: nothing older loads (seen on two nodes in a parallel suite)."""
+        self.ninety_messages_in_tea()
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "tea")
+        page.shows("<bob> message 90")
+        self.script(page, JUST_OVERFLOWING)
+        scrolled = "return window.scrolled;"
+        wait_for("the scroll event", lambda: self.script(page, scrolled))
+        # Said after any /history the scroll would have sent, on the same
+        # socket: its reply would be in the log before this line is.
+        page.type_into("message-input", "read to the end")
+        page.shows("<wes> read to the end")
+        self.assertNotIn("message 50", page.log())
+        self.assertTrue(page.visible("older-button"))
+
     def test_older_messages_asked_while_the_join_replays_go_above_it(self) -> None:
         """Under load a browser can fire its scroll event (the log has just
         overflowed, so its top is near) between two lines of the join's
@@ -101,6 +121,20 @@ class WebRoomOlderMessagesTests(WebCase):
         wait_for("the whole history", lambda: "message 90" in page.log())
         numbers = [int(word) for word in page.log().split() if word.isdigit()]
         self.assertEqual(numbers, list(range(1, 91)))
+
+
+#: The log made 20 pixels taller than its view and scrolled to 10 pixels
+#: from its top, which is also within reach of its newest line, as when a
+#: join's replay has just overflowed it; ``window.scrolled`` says when the
+#: page has handled the scroll event that follows.
+JUST_OVERFLOWING = """
+const log = document.getElementById("log");
+log.style.flex = "none";
+log.style.height = `${log.scrollHeight - 20}px`;
+window.scrolled = false;
+log.addEventListener("scroll", () => { window.scrolled = true; }, { once: true });
+log.scrollTop = 10;
+"""
 
 
 #: The page asks for older messages, as its scroll handler does, right after

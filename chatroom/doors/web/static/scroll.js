@@ -162,7 +162,10 @@ function watchLog(log) {
     scroll.stuck = atBottom(log);
     drawJump();
     seeNewest();
-    if (log.scrollTop < NEAR && log.scrollHeight > log.clientHeight) loadOlder();
+    // Near the top, and not at the newest line: a log that has just
+    // overflowed is both while a join's replay arrives, and the browser's
+    // scroll event for it is no reader asking for more (its button is).
+    if (log.scrollTop < NEAR && !scroll.stuck) loadOlder();
   });
   // A resize (the window, the phone's keyboard, the member list opening)
   // leaves the view at the newest line if it was there.
