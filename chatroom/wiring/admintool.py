@@ -13,9 +13,11 @@ and restores a backup into the store of a server that is stopped::
     chatroom-admin restore chatroom-backup.sqlite3 --db chatroom.sqlite3
 
 A cluster node's backup is an export of the cluster's Redis keys
-(:mod:`chatroom.backends.redis.dumpfile`), restored into an empty Redis::
+(:mod:`chatroom.backends.redis.dumpfile`), restored into an empty Redis of
+any layout ``--redis`` takes (:mod:`chatroom.wiring.redisrestore`)::
 
     chatroom-admin restore cluster-backup.redis --redis redis://127.0.0.1:6379/0
+    chatroom-admin restore cluster-backup.redis --redis cluster://10.0.0.1:7000
 
 Answers are aligned text, or with ``--json`` the API's JSON as it came;
 a refusal or a failure is one line on stderr and exit status 1. The token
@@ -310,7 +312,7 @@ def parser() -> argparse.ArgumentParser:
     into = commands.add_parser(
         "restore",
         help="restore FILE into a stopped server's --db, or a cluster backup "
-        "into an empty Redis (--redis)",
+        "into an empty Redis (--redis: redis://, sentinel:// or cluster://)",
     )
     into.add_argument("file")
     target = into.add_mutually_exclusive_group(required=True)
