@@ -4,7 +4,7 @@ take an event hurts no other member (:mod:`tests.handler_contract`)."""
 from __future__ import annotations
 
 from chatroom.core.events import Event, Listing, LobbyChanges, Message, Welcome
-from chatroom.core.registry import Registry
+from chatroom.core.registry import MessageWriter, Registry
 
 
 class DeliveryBugError(Exception):
@@ -27,6 +27,10 @@ class BrokenDoor:
         if isinstance(event, Message):
             raise DeliveryBugError(event.text)
 
+    def message_writer(self) -> MessageWriter | None:
+        """Messages through :meth:`deliver`."""
+        return None
+
     def entered(self, welcome: Welcome) -> None:
         self.rooms.append(welcome.room)
 
@@ -48,3 +52,22 @@ class BrokenDoor:
     def disconnect(self, reason: str) -> None:
         self.closed = reason
         self.registry.release(self, reason)
+
+
+def _said(event: Event) -> bytes:
+    """A message's bytes, as :class:`BrokenWriter` is written them."""
+    assert isinstance(event, Message)
+    return event.text.encode()
+
+
+class BrokenWriter(BrokenDoor):
+    """A door with the same bug in its send queue's ``write``, which a
+    room's fan-out calls with a message's bytes (its ``message_writer``)."""
+
+    door = "broken-writer"
+
+    def message_writer(self) -> MessageWriter | None:
+        return MessageWriter(self.name, _said, self.write)
+
+    def write(self, data: bytes) -> None:
+        raise DeliveryBugError(data.decode())

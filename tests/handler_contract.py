@@ -24,7 +24,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.fanout import DELIVERY_FAILED
 from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import parse_event
-from tests.broken_door import BrokenDoor, DeliveryBugError
+from tests.broken_door import BrokenDoor, BrokenWriter, DeliveryBugError
 from tests.support import FakeClient
 
 #: The configuration every contract test runs with.
@@ -166,13 +166,23 @@ class HandlerContract(ContractBase):
         event = parse_event((yield self.expect(bob, "ACTION ")))
         self.assertEqual((event.fields[:2], event.text), (("tea", "alice"), "waves"))
 
-    @defer.inlineCallbacks
-    def test_a_broken_member_spoils_no_fan_out(self) -> Generator[Any, Any, None]:
+    def test_a_broken_member_spoils_no_fan_out(self) -> defer.Deferred[None]:
         """A member whose door fails to take a message is disconnected (its
         room hears it go); the members after it still get the message, and
         its sender hears no error."""
+        return self.broken_member_spoils_nothing(BrokenDoor)
+
+    def test_a_broken_send_queue_spoils_no_fan_out(self) -> defer.Deferred[None]:
+        """The same of a member whose send queue's ``write`` fails, as the
+        room's fan-out writes a message's bytes to it."""
+        return self.broken_member_spoils_nothing(BrokenWriter)
+
+    @defer.inlineCallbacks
+    def broken_member_spoils_nothing(
+        self, door: type[BrokenDoor]
+    ) -> Generator[Any, Any, None]:
         (alice,) = yield self.in_room("tea", "alice")
-        broken = BrokenDoor(self.server.registry, "broken")
+        broken = door(self.server.registry, "broken")
         registry = self.server.registry
         yield defer.ensureDeferred(registry.claim_name(broken, "broken"))
         yield defer.ensureDeferred(registry.join_room(broken, "tea"))
@@ -361,9 +371,13 @@ class HandlerContract(ContractBase):
 
     @defer.inlineCallbacks
     def test_caps_ids_only_for_who_asked(self) -> Generator[Any, Any, None]:
-        """After ``/caps ids`` a connection's stored events carry ``@ID``;
+        """After ``/caps ids`` a connection's stored events carry ``@ID``,
+        from the next message on (one said before it, in the room, too);
         everyone else's lines are unchanged, and ids increase."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
+        alice.say("zero")
+        for user in (alice, bob):
+            yield self.expect(user, "MSG tea alice ")
         bob.say("/caps ids")
         self.assertEqual((yield self.expect(bob, "CAPS ")), "CAPS ids")
         alice.say("one")

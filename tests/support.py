@@ -332,6 +332,10 @@ class RecordingMember:
     def deliver(self, event: SharedEvent) -> None:
         self.data += event.encoded(to_line)
 
+    def message_writer(self) -> None:
+        """Messages through :meth:`deliver`."""
+        return None
+
     def entered(self, welcome: Welcome) -> None:
         self.welcomes.append(welcome)
 

@@ -243,6 +243,39 @@ class IRCRegistrationTests(IRCTestCase):
         self.assertEqual(alice.received(), [":alice!alice@chatroom NICK :alicia"])
         self.assertEqual(carol.received(), ["NICK alice alicia"])
 
+    def test_a_renamed_user_is_not_sent_its_own_messages(self) -> None:
+        """Without ``echo-message`` a client shows what it says itself:
+        after a rename in a channel the server still sends it none of its
+        own messages, and the others see them from the new nick."""
+        alice, bob = self.irc("alice"), self.irc("bob")
+        for client in (alice, bob):
+            client.send("JOIN #tea")
+        alice.send("PRIVMSG #tea :before")
+        self.assertEqual(
+            bob.received()[-1], ":alice!alice@chatroom PRIVMSG #tea :before"
+        )
+        alice.send("NICK alicia")
+        alice.received()
+        bob.received()
+        alice.send("PRIVMSG #tea :after")
+        said = ":alicia!alicia@chatroom PRIVMSG #tea :after"
+        self.assertEqual(bob.received(), [said])
+        self.assertEqual(alice.received(), [])
+
+    def test_server_time_asked_in_a_channel_stamps_the_next_message(self) -> None:
+        """A capability asked for once in a channel (``CAP REQ`` after
+        registration) changes how the next message there reaches it."""
+        alice, bob = self.irc("alice"), self.irc("bob")
+        for client in (alice, bob):
+            client.send("JOIN #tea")
+        bob.send("PRIVMSG #tea :plain")
+        self.assertEqual(alice.received()[-1], ":bob!bob@chatroom PRIVMSG #tea :plain")
+        alice.send("CAP REQ :server-time")
+        self.assertEqual(alice.received(), [":chatroom CAP alice ACK :server-time"])
+        bob.send("PRIVMSG #tea :stamped")
+        (line,) = alice.received()
+        self.assertRegex(line, r"^@time=\S+Z :bob!bob@chatroom PRIVMSG #tea :stamped$")
+
     def test_nick_change_alone(self) -> None:
         """In no room, the NICK comes straight back."""
         alice = self.irc("alice")

@@ -22,8 +22,8 @@ is the line door's own, expressed by the ``leaving`` argument of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, Protocol
 
 from twisted.internet.defer import Deferred
 
@@ -61,6 +61,19 @@ from chatroom.core.whowas import Departed
 from chatroom.wire.tags import Tags
 
 
+class MessageWriter(NamedTuple):
+    """How a member takes its rooms' messages (:class:`~chatroom.core.events.Message`)
+    said by others: ``write(encoder(message))``, with no other look at the
+    event, so a room's fan-out renders a message once per ``encoder`` and
+    writes the bytes straight to each such member's send queue
+    (:mod:`chatroom.core.fanout`). ``name`` is the member's: its own
+    messages still go through its ``deliver`` (IRC's echo of one's own)."""
+
+    name: str
+    encoder: Callable[[Event], bytes]
+    write: Callable[[bytes], None]
+
+
 class Member(Protocol):
     """A session, as the shared side sees it: who it is, and a few callbacks."""
 
@@ -75,6 +88,12 @@ class Member(Protocol):
 
     def deliver(self, event: Event) -> None:
         """A room event, or a private message, for this member."""
+
+    def message_writer(self) -> MessageWriter | None:
+        """How this member takes a message by someone else without its
+        ``deliver``, if it can now (None: through ``deliver``, always
+        right). A door whose answer changes while the member is in a room
+        (its name, its rendering) calls :func:`chatroom.core.fanout.redirected`."""
 
     def entered(self, welcome: Welcome) -> None:
         """This member is now in ``welcome.room``; events after it follow."""

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomEvent, Welcome
 from chatroom.core.fanout import fan_out, redirected
-from chatroom.core.registry import Member
+from chatroom.core.registry import Member, MessageWriter
 from chatroom.core.text import name_key
 
 #: Rooms whose one-room tuples are remembered (see :func:`one_room`).
@@ -261,6 +261,13 @@ class Seat:
     def name(self) -> str | None:
         first = next(iter(self._each()), None)
         return first.member.name if first is not None else None
+
+    def message_writer(self) -> MessageWriter | None:
+        """The one device's, while the seat delivers straight to it."""
+        device = self._device
+        if device is None or self.deliver == self.deliver_each:
+            return None
+        return device.member.message_writer()
 
     def deliver_each(self, event: Event) -> None:
         """``event`` to each device that views its room (every device, if

@@ -57,6 +57,7 @@ from chatroom.core.events import (
     MarkerMoved,
     Welcome,
 )
+from chatroom.core.registry import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.base.server import ChatServer
@@ -202,6 +203,9 @@ class IRCProtocol(SlottedFraming):
         and its output queue, not the protocol and its ``Connection`` as
         well (as at the line door, docs/performance.md)."""
         return self.session.deliver
+
+    def message_writer(self) -> MessageWriter | None:
+        return self.session.message_writer()
 
     def show_marker(self, moved: MarkerMoved) -> None:
         """Another session of the account moved a read marker: the bouncer

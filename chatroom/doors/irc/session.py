@@ -52,8 +52,9 @@ from chatroom.core.events import (
     Watched,
     Welcome,
 )
+from chatroom.core.fanout import redirected
 from chatroom.core.presence import Presence
-from chatroom.core.registry import Member, Registry
+from chatroom.core.registry import Member, MessageWriter, Registry
 from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key
@@ -376,6 +377,14 @@ class IRCSession:
     def source(self) -> str:
         return self.renderer.source(self.nick)
 
+    def message_writer(self) -> MessageWriter | None:
+        """A message by another, as :meth:`deliver` renders and writes it
+        (its own, and every other event, go through :meth:`deliver`)."""
+        outlet, name = self.outlet, self.name
+        if outlet is None or not name:
+            return None
+        return MessageWriter(name, self.render, outlet.write)
+
     def deliver(self, event: Event) -> None:
         """A room event or private message, as IRC shows it to this client
         (the protocol's ``deliver``, on the hot path: a plain message reads
@@ -477,6 +486,8 @@ class IRCSession:
         """The capabilities enabled now: the rendering variant follows."""
         self.caps = shared_caps(caps)
         self.render = self.renderer.encoder(caps)
+        if self._channels:  # the rooms write its messages in this rendering
+            redirected()  # (not before any: a connect storm's CAP redirects none)
 
     def news_of(self, news: Watched) -> None:
         """News of a user this client monitors (``AWAY``, ``SETNAME``,
@@ -552,6 +563,7 @@ class IRCSession:
         """The registry gave us ``nick`` for the one we had (``NICK``,
         NickServ's ``GHOST``); its presence follows (:meth:`share_presence`)."""
         old, self.name = self.name, nick
+        redirected()  # its own messages are known by its new name
         if old is not None and name_key(old) == name_key(nick):
             self.directory.here[name_key(nick)] = self  # only its case changed
             return

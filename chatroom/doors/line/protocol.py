@@ -42,6 +42,7 @@ from twisted.python.failure import Failure
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.core.registry import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.sendq import OutputQueue
@@ -237,6 +238,9 @@ class ChatProtocol(LineFraming):
         delivery's cost is mostly the objects it reads
         (docs/performance.md)."""
         return self.session.deliver
+
+    def message_writer(self) -> MessageWriter | None:
+        return self.session.message_writer()
 
     def entered(self, welcome: Welcome) -> None:
         self.session.entered(welcome)

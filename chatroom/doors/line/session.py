@@ -37,7 +37,8 @@ from chatroom.core.events import (
     LobbyChanges,
     Welcome,
 )
-from chatroom.core.registry import Member, Registry
+from chatroom.core.fanout import redirected
+from chatroom.core.registry import Member, MessageWriter, Registry
 from chatroom.core.text import (
     name_key,
     without_control_characters,
@@ -290,6 +291,8 @@ class LineSession:
         if self.connection.closing:  # gone while the registry answered
             self.registry.release(self.member, "connection lost")
             return
+        if self.name and self.name != name:
+            redirected()  # its own messages are known by its new name
         self.name = name
         self.state = LOBBY
         await self.connection.named()  # counted on every node before WELCOME
@@ -314,6 +317,7 @@ class LineSession:
         old = self.name
         await self.registry.claim_name(self.member, args)  # NICK came from it
         self.name = args
+        redirected()  # its own messages are known by its new name
         self.log.info("{old} is now {new}", old=old, new=args)
 
     async def do_help(self, args: str) -> None:
@@ -373,6 +377,8 @@ class LineSession:
         else:
             events = output.events_with_ids if "ids" in self.caps else output.events
         self.events = events if self.previews else hiding_previews(events)
+        if self.places.rooms:  # the rooms write its messages in this rendering
+            redirected()  # (not before any: a connect storm's /caps redirects none)
 
     def show_previews(self, on: bool) -> None:
         """``/set previews on|off``: this connection's link previews shown
@@ -421,6 +427,14 @@ class LineSession:
                 "TOPIC", details.room, details.topic_by or "-", text=details.topic
             )
         )
+
+    def message_writer(self) -> MessageWriter | None:
+        """A message by another, as :meth:`deliver` renders and writes it
+        (every event is written so here): the room's fan-out writes it."""
+        outlet, name = self.outlet, self.name
+        if outlet is None or not name:
+            return None
+        return MessageWriter(name, self.events, outlet.write)
 
     def deliver(self, event: Event) -> None:
         """A room event or private message, rendered as this session
