@@ -340,6 +340,8 @@ class IRCSession:
 
     def in_channel(self, room: str) -> str | None:
         """The name of ``room`` as this client entered it, if it is in it."""
+        if room in self._channels:  # as it entered it: the usual spelling
+            return room
         key = name_key(room)
         return next((had for had in self._channels if name_key(had) == key), None)
 
