@@ -34,6 +34,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
     DeviceList,
+    Encoder,
     Event,
     Listing,
     LobbyChanges,
@@ -70,7 +71,7 @@ class MessageWriter(NamedTuple):
     messages still go through its ``deliver`` (IRC's echo of one's own)."""
 
     name: str
-    encoder: Callable[[Event], bytes]
+    encoder: Encoder
     write: Callable[[bytes], None]
 
 
