@@ -15,8 +15,9 @@ from twisted.trial import unittest
 
 from chatroom.doors.base.sendq import Flusher, OutputQueue
 from chatroom.doors.base.tcpdirect import direct_connection
+from chatroom.doors.web.frames import frame_lines
 from chatroom.doors.web.site import LimitedChannel
-from chatroom.doors.web.socket import FramedStream, frame_lines
+from chatroom.doors.web.socket import FramedStream
 
 
 class WireProtocol:

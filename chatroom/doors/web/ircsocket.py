@@ -37,13 +37,11 @@ from wsproto.events import Request as Handshake
 from wsproto.handshake import H11Handshake
 
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
+from chatroom.doors.web.frames import BINARY_FRAME, TEXT_FRAME, frame_lines
 from chatroom.doors.web.socket import (
-    BINARY_FRAME,
-    TEXT_FRAME,
     DoorWebSocket,
     FramedStream,
     OriginCheckedResource,
-    frame_lines,
     upgrade,
 )
 

@@ -24,8 +24,12 @@ handled here:
   the session's connection writes it to the socket through the same
   :class:`~chatroom.doors.base.sendq.OutputQueue`, straight to the socket
   and one ``send()`` per reactor turn as at the line door (see
-  :class:`FramedStream`). wsproto still does everything else (the
-  handshake, reading frames, pings, closing).
+  :class:`FramedStream`).
+- **Everyday frames read without wsproto.** A whole, final text frame at
+  the start of a read is read by :func:`~chatroom.doors.web.frames.whole_frames`
+  while wsproto holds nothing; wsproto does everything else (the
+  handshake, pings, closes, fragments, frames cut by a read, every error
+  and its close code). :mod:`chatroom.doors.web.frames` says why.
 - **Bounded input.** wsproto gathers a whole message before handing it
   over, however big; :class:`chatroom.doors.web.site.LimitedChannel` counts the
   bytes received since the last whole message and, past
@@ -40,7 +44,6 @@ handled here:
 
 from __future__ import annotations
 
-import struct
 from collections import deque
 from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -72,25 +75,11 @@ from chatroom.doors.base.tcpdirect import direct_connection, send_direct
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.rendering import live_id_line, live_line, live_rich_line
 from chatroom.doors.line.session import LineOutput
-
-TEXT_FRAME = 0x81  # FIN + opcode 1 (text)
-BINARY_FRAME = 0x82  # FIN + opcode 2 (binary)
-
-
-def frame_lines(data: bytes, kind: int = TEXT_FRAME) -> bytes:
-    """CRLF-terminated protocol lines → one unmasked frame per line, text
-    frames unless ``kind`` says :data:`BINARY_FRAME`."""
-    frames = []
-    for line in data.split(b"\r\n")[:-1]:
-        size = len(line)
-        if size < 126:
-            frames.append(bytes((kind, size)))
-        elif size < 1 << 16:
-            frames.append(struct.pack("!BBH", kind, 126, size))
-        else:
-            frames.append(struct.pack("!BBQ", kind, 127, size))
-        frames.append(line)
-    return b"".join(frames)
+from chatroom.doors.web.frames import (
+    frame_lines,
+    whole_frames,
+    wsproto_between_frames,
+)
 
 
 def render_frames(event: Event) -> bytes:
@@ -244,6 +233,13 @@ class DoorWebSocket(Generic[D]):
     def dataReceived(self, data: bytes) -> None:
         connection = self.connection
         assert connection is not None, "bytes before the handshake"
+        if self._part is None and wsproto_between_frames(connection):
+            messages, used = whole_frames(data)
+            for message in messages:
+                self._whole(message)
+            if used == len(data):
+                return
+            data = data[used:]
         connection.receive_data(data)
         for event in connection.events():
             kind = type(event)
@@ -267,6 +263,9 @@ class DoorWebSocket(Generic[D]):
             self._part = data
             return
         self._part = None
+        self._whole(data)
+
+    def _whole(self, data: str | bytes | bytearray) -> None:
         if isinstance(data, str):
             self.textMessageReceived(data)
         else:
