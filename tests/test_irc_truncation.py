@@ -9,8 +9,8 @@ the same in ``buffering.py`` (testNoTags), ``message_tags.py``
 
 from __future__ import annotations
 
-from chatroom.doors.irc.tags import MAX_LINE
-from chatroom.doors.irc.truncate import cut_text
+from chatroom.doors.irc.tags import MAX_LINE, text_room
+from chatroom.doors.irc.truncate import ACTION_WRAP, cut_text, fitted
 from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 #: ``:alice!alice@chatroom PRIVMSG #tea :`` and CRLF: what a relayed line adds.
@@ -26,6 +26,21 @@ class CutTextTests(CapsTestCase):
         self.assertEqual(cut_text("ab😃cd", 4), "ab")
         self.assertEqual(cut_text("ab😃cd", 6), "ab😃")
         self.assertEqual(cut_text("short", 100), "short")
+
+    def test_plain_text_cut_as_any_text(self) -> None:
+        """An all-ASCII line, which is cut without encoding it, is cut where
+        the bytes of any text are, on both sides of the limit, for a
+        message and an action, to a channel and to a nick."""
+        for target, wrap in (("#tea", ACTION_WRAP), ("bob", len(b"* alice "))):
+            head = f":alice!alice@chatroom PRIVMSG {target} :"
+            for action in (False, True):
+                room = text_room(head, wrap if action else 0)
+                for size in range(room - 3, room + 4):
+                    text = "x" * size
+                    self.assertEqual(
+                        fitted("alice", "chatroom", "PRIVMSG", target, text, action),
+                        cut_text(text, room),
+                    )
 
 
 class OneLineCutTests(CapsTestCase):

@@ -43,7 +43,7 @@ def row_of(event: StoredEvent) -> Row:
     number = int(event.id)
     if isinstance(event, Message):
         kind = "ACTION" if event.action else "MSG"
-        tags = format_tags(event.tags)
+        tags = format_tags(event.tags) if event.tags else ""
         return (number, kind, event.user, event.time, event.text, tags, 0)
     if isinstance(event, TopicChanged):
         return (number, "TOPIC", event.user, event.time, event.text, "", 0)

@@ -55,6 +55,10 @@ from chatroom.wire.tags import Tags
 _FORMATTING = re.compile("[\x00-\x1f]")
 
 
+#: NickServ's name as names are compared: a message to it is a command.
+_NICKSERV_KEY = name_key(NICKSERV)
+
+
 def plain_text(text: str) -> str:
     """IRC formatting (bold, colours...) stripped: our text has no controls.
 
@@ -295,7 +299,7 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
     if not quiet:
         too_many_targets(session, too_many)
     for target in targets:
-        if name_key(target) == name_key(NICKSERV):
+        if room_of(target) is None and name_key(target) == _NICKSERV_KEY:
             if not quiet:  # a NOTICE to a service is never answered
                 await nickserv(session, text)
             continue
@@ -368,7 +372,11 @@ async def _say_in_room(
     session: IRCSession, room: str, text: str, tags: Tags, action: bool
 ) -> None:
     registry, member = session.registry, session.member
-    target = reply_target(tags, partial(session.renderer.msgids.event_id, room))
+    target = (
+        reply_target(tags, partial(session.renderer.msgids.event_id, room))
+        if tags
+        else None
+    )
     if target is not None and not action and not any(k == NOTICE_TAG for k, _ in tags):
         others = tuple((key, value) for key, value in tags if key != REPLY_TAG)
         try:

@@ -53,6 +53,8 @@ def shared_tags(tags: Mapping[str, str], notice: bool, bot: bool = False) -> Tag
     """What a client's message carries to the shared side, stored with it:
     its client-only tags, :data:`NOTICE_TAG` if it was a ``NOTICE`` and
     :data:`BOT_TAG` if its sender is in bot mode (``+B``)."""
+    if not (tags or notice or bot):
+        return ()  # most messages: nothing to carry
     ours: Tags = ((NOTICE_TAG, ""),) if notice else ()
     if bot:
         ours += ((BOT_TAG, ""),)

@@ -22,7 +22,7 @@ replayed line's ``[18:04]``): no line over 512 bytes leaves the door.
 
 from __future__ import annotations
 
-from chatroom.doors.irc.tags import text_room
+from chatroom.doors.irc.tags import MAX_LINE, text_room
 from chatroom.doors.irc.wire import hostmask, room_of
 
 #: Bytes CTCP ``ACTION`` adds around its text: ``\x01ACTION `` and ``\x01``.
@@ -50,4 +50,7 @@ def fitted(
     wrap = 0
     if action:  # in a channel CTCP; to a nick "* nick text"
         wrap = ACTION_WRAP if room_of(target) else len(f"* {nick} ".encode())
+    if head.isascii() and text.isascii():  # characters are bytes: no encoding
+        room = max(MAX_LINE - len(head) - 2 - wrap, 0)
+        return text if len(text) <= room else text[:room]
     return cut_text(text, text_room(head, wrap))
