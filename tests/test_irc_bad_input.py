@@ -8,6 +8,7 @@ from dataclasses import replace
 from twisted.internet.error import ConnectionLost
 from twisted.python.failure import Failure
 
+from chatroom.doors.irc.commands import plain_text
 from chatroom.doors.irc.wire import parse
 from tests.support import in_process_only, local_backend
 from tests.test_irc import IRCClient, IRCTestCase
@@ -173,3 +174,11 @@ class IRCBadInputTests(IRCTestCase):
         self.assertEqual(lower.command, "PRIVMSG")
         self.assertEqual(empty.params, ("#c", ""))
         self.assertIsNone(parse(":only-prefix"))
+
+    def test_formatting_stripped_from_any_text(self) -> None:
+        """IRC's bold and colours are taken out of ASCII and other text
+        alike; a text without them (DEL included) is kept as it was."""
+        self.assertEqual(plain_text("\x02bold\x02 \x0304red\x03"), "bold red")
+        self.assertEqual(plain_text("caf\u00e9 \x1fund\x1f"), "caf\u00e9 und")
+        for kept in ("plain words", "del\x7fkept", "caf\u00e9", ""):
+            self.assertEqual(plain_text(kept), kept)
