@@ -266,6 +266,7 @@ class DoorWebSocket(Generic[D]):
         self._whole(data)
 
     def _whole(self, data: str | bytes | bytearray) -> None:
+        """One whole message, however it was read: text as text, bytes as bytes."""
         if isinstance(data, str):
             self.textMessageReceived(data)
         else:
