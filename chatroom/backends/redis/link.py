@@ -242,12 +242,58 @@ class _ReportingEndpoint:
 
 
 class SubscriberProtocol(txredisapi.SubscriberProtocol):
-    """A subscriber connection that hands every message to its link's owner."""
+    """A subscriber connection that hands every message to its link's owner.
+
+    On a Redis Cluster the scripts publish by sharded pub/sub (``SPUBLISH``,
+    :mod:`.prelude`), so the link subscribes with ``SSUBSCRIBE`` (to the
+    primary serving the chat's slot, as every link connects) and reads
+    ``smessage``, which txredisapi does not know. When the cluster moves
+    the slot elsewhere, Redis ends those subscriptions itself with a
+    ``sunsubscribe`` nobody asked for: the link is dropped, and the node
+    subscribes again on the slot's new primary and catches up, as after any
+    lost connection.
+    """
 
     link: RedisLink
+    #: ``sunsubscribe`` replies still due to our own ``SUNSUBSCRIBE``s.
+    _unsubscribing = 0
+
+    @property
+    def sharded(self) -> bool:
+        return isinstance(self.link.address, RedisClusterAddress)
 
     def messageReceived(self, pattern: Any, channel: bytes, message: bytes) -> None:
         self.link.on_message(channel, message)
+
+    def replyReceived(self, reply: Any) -> None:
+        if isinstance(reply, list) and len(reply) == 3:
+            kind = reply[0]
+            if kind == b"smessage":
+                self.link.on_message(reply[1], reply[2])
+                return
+            if kind == b"ssubscribe" and not self.replyQueue.waiting:
+                return  # the confirmation of a channel after the first
+            if kind == b"sunsubscribe":
+                if not self._unsubscribing:  # the slot moved
+                    self.link.log.info(
+                        "{link}: the chat's slot moved; subscribing again",
+                        link=self.link.name,
+                    )
+                    self.link.drop()
+                    return
+                self._unsubscribing -= 1
+        super().replyReceived(reply)
+
+    def subscribe(self, channels: list[bytes]) -> Deferred[Any]:
+        if not self.sharded:
+            return super().subscribe(channels)
+        return self.execute_command("SSUBSCRIBE", *channels, apply_timeout=False)
+
+    def unsubscribe(self, channels: list[bytes]) -> Deferred[Any]:
+        if not self.sharded:
+            return super().unsubscribe(channels)
+        self._unsubscribing += len(channels)
+        return self.execute_command("SUNSUBSCRIBE", *channels)
 
 
 class _LinkFactory(Factory):

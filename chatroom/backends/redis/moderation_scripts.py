@@ -47,7 +47,7 @@ if ARGV[7] ~= '-' then
              'external', p.external and '1' or '0')
   redis.call('HINCRBY', rk, 'ver', 1)
   -- a secret room leaves the lobby, and comes back (watchers re-read it)
-  redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', rk, 'name'))
+  redis.call(PUB, P .. 'lobby', redis.call('HGET', rk, 'name'))
   if ARGV[11] == '1' then set_owner(r, u) end
 end
 for i = 19, #ARGV do emit(r, ARGV[i]) end
@@ -80,7 +80,7 @@ redis.call('HSET', room_key(r), 'policy', ARGV[5], 'kept', ARGV[6],
            'moderated', p.moderated and '1' or '0',
            'external', p.external and '1' or '0')
 set_owner(r, owner)
-redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
+redis.call(PUB, P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
 emit(r, ARGV[10])
 return 'OK'
 """,
@@ -113,7 +113,7 @@ ANNOUNCE = Script(
     "announce",
     r"""
 for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-  redis.call('PUBLISH', P .. 'node:' .. node, '* ' .. ARGV[2])
+  redis.call(PUB, P .. 'node:' .. node, '* ' .. ARGV[2])
 end
 return 'OK'
 """,

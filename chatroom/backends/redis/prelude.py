@@ -19,6 +19,11 @@ import hashlib
 #: Shared by every script.
 _PRELUDE = r"""
 local P = ARGV[1]
+-- On a Redis Cluster (its prefix a hash tag, chatroom.core.config's
+-- CLUSTER_PREFIX) every event goes by sharded pub/sub: SPUBLISH reaches the
+-- subscribers of the chat's shard (its primary and replicas) alone, where
+-- PUBLISH is carried to every node of the cluster over its bus.
+local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
 local USERS, ROOMS = P .. 'users', P .. 'rooms'
 local SIGNED, ACCOUNTS, GBANS = P .. 'signed', P .. 'accounts', P .. 'gbans'
 local function room_key(r) return P .. 'room:' .. r end
@@ -61,7 +66,7 @@ end
 -- Name `name` came online or went offline (`sighting`): a
 -- chatroom.core.events.Watched to every node's MONITOR watchers.
 local function sighted(name, sighting)
-  redis.call('PUBLISH', P .. 'watch',
+  redis.call(PUB, P .. 'watch',
              cjson.encode({type = 'Watched', user = name, sighting = sighting}))
 end
 
@@ -86,7 +91,7 @@ end
 
 -- A message for session s on its node's channel (see the layout above).
 local function tell(s, data)
-  redis.call('PUBLISH', P .. 'node:' .. s.node, s.conn .. ' ' .. data)
+  redis.call(PUB, P .. 'node:' .. s.node, s.conn .. ' ' .. data)
 end
 
 -- Every session holding u: its own, then its devices' on other nodes (but
@@ -144,7 +149,7 @@ local function trim_log(r) redis.call('LTRIM', log_key(r), -LOG_SIZE, -1) end
 local function emit(r, data)
   local seq = redis.call('HINCRBY', room_key(r), 'seq', 1)
   local message = seq .. ' ' .. data
-  redis.call('PUBLISH', P .. 'chan:' .. r, message)
+  redis.call(PUB, P .. 'chan:' .. r, message)
   redis.call('RPUSH', log_key(r), message)
   trim_log(r)
   return seq
@@ -239,7 +244,7 @@ local function drop_room(r, name)
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r))
   redis.call('HDEL', ROOMS, r)
-  redis.call('PUBLISH', P .. 'lobby', name)
+  redis.call(PUB, P .. 'lobby', name)
 end
 
 -- Room r's newest event: where a change nobody is shown (a quiet member's
@@ -394,7 +399,7 @@ local function apply_change(c)
       drop_room(r, redis.call('HGET', rk, 'name'))
     end
     if step == 'seat' or step == 'unseat' or step == 'waits' then
-      redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', rk, 'name'))
+      redis.call(PUB, P .. 'lobby', redis.call('HGET', rk, 'name'))
     end
   end
   return marks

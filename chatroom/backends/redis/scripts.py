@@ -549,7 +549,7 @@ emit(r, data)
 local hk = history_key(r)
 redis.call('RPUSH', hk, data)
 redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
-redis.call('PUBLISH', P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
+redis.call(PUB, P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
 return 'OK'
 """,
 )

@@ -34,7 +34,7 @@ from chatroom.core.watching import Listener, Listeners
 TELL = Script(
     "watch-tell",
     r"""
-redis.call('PUBLISH', P .. 'watch', ARGV[2])
+redis.call(PUB, P .. 'watch', ARGV[2])
 return 'OK'
 """,
 )
