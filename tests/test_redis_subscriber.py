@@ -15,7 +15,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.backends.redis.link import RedisLink, SubscriberProtocol
+from chatroom.backends.redis.link import RedisLink
 from chatroom.core.config import redis_address
 
 
@@ -37,7 +37,7 @@ class SubscriberTestCase(unittest.TestCase):
         self.link = RedisLink(Clock(), redis_address(self.url), "subscriber", True)
         self.heard: list[tuple[bytes, bytes]] = []
         self.link.on_message = lambda channel, data: self.heard.append((channel, data))
-        self.protocol = SubscriberProtocol(charset=None, convertNumbers=False)
+        self.protocol = self.link.protocol_class(charset=None, convertNumbers=False)
         self.protocol.link = self.link
         self.transport = StringTransport()
         self.protocol.makeConnection(self.transport)

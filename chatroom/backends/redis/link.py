@@ -242,28 +242,29 @@ class _ReportingEndpoint:
 
 
 class SubscriberProtocol(txredisapi.SubscriberProtocol):
-    """A subscriber connection that hands every message to its link's owner.
-
-    On a Redis Cluster the scripts publish by sharded pub/sub (``SPUBLISH``,
-    :mod:`.prelude`), so the link subscribes with ``SSUBSCRIBE`` (to the
-    primary serving the chat's slot, as every link connects) and reads
-    ``smessage``, which txredisapi does not know. When the cluster moves
-    the slot elsewhere, Redis ends those subscriptions itself with a
-    ``sunsubscribe`` nobody asked for: the link is dropped, and the node
-    subscribes again on the slot's new primary and catches up, as after any
-    lost connection.
-    """
+    """A subscriber connection that hands every message to its link's owner."""
 
     link: RedisLink
-    #: ``sunsubscribe`` replies still due to our own ``SUNSUBSCRIBE``s.
-    _unsubscribing = 0
-
-    @property
-    def sharded(self) -> bool:
-        return isinstance(self.link.address, RedisClusterAddress)
 
     def messageReceived(self, pattern: Any, channel: bytes, message: bytes) -> None:
         self.link.on_message(channel, message)
+
+
+class ShardedSubscriberProtocol(SubscriberProtocol):
+    """The subscriber connection on a Redis Cluster, whose scripts publish
+    by sharded pub/sub (``SPUBLISH``, :mod:`.prelude`): it subscribes with
+    ``SSUBSCRIBE`` (to the primary serving the chat's slot, as every link
+    connects) and reads ``smessage``, which txredisapi does not know.
+
+    When the cluster moves the slot elsewhere, Redis ends those
+    subscriptions itself with a ``sunsubscribe`` nobody asked for: the link
+    is dropped, and the node subscribes again on the slot's new primary and
+    catches up, as after any lost connection, without waiting for one of
+    its calls to be refused there.
+    """
+
+    #: ``sunsubscribe`` replies still due to our own ``SUNSUBSCRIBE``s.
+    _unsubscribing = 0
 
     def replyReceived(self, reply: Any) -> None:
         if isinstance(reply, list) and len(reply) == 3:
@@ -285,13 +286,9 @@ class SubscriberProtocol(txredisapi.SubscriberProtocol):
         super().replyReceived(reply)
 
     def subscribe(self, channels: list[bytes]) -> Deferred[Any]:
-        if not self.sharded:
-            return super().subscribe(channels)
         return self.execute_command("SSUBSCRIBE", *channels, apply_timeout=False)
 
     def unsubscribe(self, channels: list[bytes]) -> Deferred[Any]:
-        if not self.sharded:
-            return super().unsubscribe(channels)
         self._unsubscribing += len(channels)
         return self.execute_command("SUNSUBSCRIBE", *channels)
 
@@ -345,8 +342,12 @@ class RedisLink(Service):
     ) -> None:
         self.address = address
         self.name = name
-        self.protocol_class = (
-            SubscriberProtocol if subscriber else txredisapi.RedisProtocol
+        self.protocol_class: type[txredisapi.BaseRedisProtocol] = (
+            txredisapi.RedisProtocol
+            if not subscriber
+            else ShardedSubscriberProtocol
+            if isinstance(address, RedisClusterAddress)
+            else SubscriberProtocol
         )
         self.connection: Any = None
         self.on_up: Callable[[], None] = lambda: None
