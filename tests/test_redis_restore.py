@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.backends.redis.dumpfile import MAGIC, RECORD
-from chatroom.wiring.redisrestore import RestoreError, restore_redis, unprefixed
+from chatroom.backends.redis.dumpfile import MAGIC, RECORD, unprefixed
+from chatroom.wiring.redisrestore import RestoreError, restore_redis
 from tests.support import free_port
 
 

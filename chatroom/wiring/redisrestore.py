@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import redis
 
-from chatroom.backends.redis.dumpfile import DumpFileError, records
+from chatroom.backends.redis.dumpfile import DumpFileError, check, records, unprefixed
 from chatroom.backends.redis.link import serving
 from chatroom.core.config import (
     CLUSTER_PREFIX,
@@ -43,11 +43,6 @@ TIMEOUT = 30.0
 
 class RestoreError(Exception):
     """Nothing more was restored; the message says why, in one line."""
-
-
-#: The prefixes a backup's keys may carry: one Redis's (or Sentinel's
-#: primary's) and a Redis Cluster's.
-PREFIXES = (ClusterConfig.prefix, CLUSTER_PREFIX)
 
 
 def _connect(address: RedisAddress) -> redis.Redis:
@@ -152,25 +147,6 @@ class _Target:
         return self.prefix.encode() + unprefixed(key)
 
 
-def unprefixed(key: bytes) -> bytes:
-    """A backup's key without the prefix of the layout it was taken from.
-
-    Raises:
-        DumpFileError: a key under neither prefix (no chat's backup).
-    """
-    for prefix in PREFIXES:
-        if key.startswith(prefix.encode()):
-            return key[len(prefix) :]
-    raise DumpFileError(f"a key under no chat prefix: {key[:60]!r}")
-
-
-def _check(path: str) -> None:
-    """Read the backup through: whole, and every key a chat's."""
-    with open(path, "rb") as whole:
-        for key, _, _ in records(whole):
-            unprefixed(key)
-
-
 def restore_redis(path: str, url: str, replace: bool = False) -> int:
     """Load the cluster backup at ``path`` into the Redis at ``url`` (any
     ``--redis`` URL); how many keys.
@@ -183,7 +159,7 @@ def restore_redis(path: str, url: str, replace: bool = False) -> int:
     except ValueError as problem:
         raise RestoreError(f"--redis: {problem}") from None
     try:
-        _check(path)  # whole, before anything is loaded
+        check(path)  # whole, every key a chat's, before anything is loaded
         file = open(path, "rb")  # noqa: SIM115 (closed below)
     except OSError as problem:
         raise RestoreError(f"{path}: {problem.strerror}") from None

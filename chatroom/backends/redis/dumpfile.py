@@ -25,12 +25,17 @@ import struct
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, BinaryIO
 
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+
 #: The first bytes of a cluster backup.
 MAGIC = b"CHATROOM-REDIS-BACKUP 1\n"
 #: A record's header: key length, time to live (ms, 0: none), dump length.
 RECORD = struct.Struct(">IqI")
 #: Keys asked of ``SCAN`` at a time.
 BATCH = 500
+#: The prefixes a backup's keys may carry: one Redis's (or Sentinel's
+#: primary's) and a Redis Cluster's hash tag.
+PREFIXES = (ClusterConfig.prefix, CLUSTER_PREFIX)
 
 
 class DumpFileError(Exception):
@@ -110,11 +115,28 @@ def records(file: BinaryIO) -> Iterator[tuple[bytes, int, bytes]]:
         yield key, ttl, dumped
 
 
-def check(path: str) -> int:
-    """How many keys the cluster backup at ``path`` holds, read through.
+def unprefixed(key: bytes) -> bytes:
+    """A backup's key without the prefix of the layout it was taken from.
 
     Raises:
-        DumpFileError: as :func:`records`.
+        DumpFileError: a key under neither prefix (no chat's backup).
     """
+    for prefix in PREFIXES:
+        if key.startswith(prefix.encode()):
+            return key[len(prefix) :]
+    raise DumpFileError(f"a key under no chat prefix: {key[:60]!r}")
+
+
+def check(path: str) -> int:
+    """How many keys the cluster backup at ``path`` holds, read through:
+    whole, and every key a chat's (:func:`unprefixed`).
+
+    Raises:
+        DumpFileError: as :func:`records` and :func:`unprefixed`.
+    """
+    count = 0
     with open(path, "rb") as file:
-        return sum(1 for _ in records(file))
+        for key, _, _ in records(file):
+            unprefixed(key)
+            count += 1
+    return count
