@@ -56,6 +56,7 @@ from chatroom.core.modlog import ModEntry
 from chatroom.core.presence import Presence
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
+from chatroom.core.runs import RunTaker
 from chatroom.core.userdata import AccountData
 from chatroom.core.watching import Listener
 from chatroom.core.whowas import Departed
@@ -68,11 +69,15 @@ class MessageWriter(NamedTuple):
     event, so a room's fan-out renders a message once per ``encoder`` and
     writes the bytes straight to each such member's send queue
     (:mod:`chatroom.core.fanout`). ``name`` is the member's: its own
-    messages still go through its ``deliver`` (IRC's echo of one's own)."""
+    messages still go through its ``deliver`` (IRC's echo of one's own).
+    ``queue``, if given, is the send queue ``write`` writes to, which
+    takes a turn's messages of a room as one shared run instead
+    (:mod:`chatroom.core.runs`)."""
 
     name: str
     encoder: Encoder
     write: Callable[[bytes], None]
+    queue: RunTaker | None = None
 
 
 class Member(Protocol):

@@ -21,11 +21,12 @@ coalescing adds no waiting.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime
 from zope.interface import implementer
 
+from chatroom.core.runs import Run
 from chatroom.doors.base.tcpdirect import direct_connection, send_direct
 
 
@@ -79,6 +80,7 @@ class OutputQueue:
         "_paused",
         "_pending",
         "_queued",
+        "_run",
         "_transport",
         "closed",
         "limit",
@@ -105,7 +107,11 @@ class OutputQueue:
         #: collector tracks, which live through its young collections into
         #: the oldest generation and made the collector service's full
         #: collections 11 % of the server's time (docs/performance.md).
-        self._pending: bytes | list[bytes] | None = None
+        #: A room's run of this turn's messages may be among them (the
+        #: last, held as the room appends to it: ``_run``; see
+        #: :mod:`chatroom.core.runs`).
+        self._pending: bytes | Run | list[Any] | None = None
+        self._run: Run | None = None
         self._transport = transport
         #: Whether a write joins this turn's (open, not paused, straight to
         #: its socket, flushed at the turn's end): the usual case, decided
@@ -124,17 +130,10 @@ class OutputQueue:
 
     def write(self, data: bytes) -> None:
         """Send ``data``, or drop the connection if its client fell too far behind."""
+        if self._run is not None:  # after what the room's run held so far
+            self._let_go()
         if self._batching:
-            pending = self._pending
-            if pending is None:
-                self._pending = data
-                flusher = self._flusher
-                assert flusher is not None  # else not batching
-                flusher.add(self)
-            elif isinstance(pending, list):
-                pending.append(data)
-            else:
-                self._pending = [pending, data]
+            self._pend(data)
         elif self.closed:
             return
         elif self._paused:
@@ -144,13 +143,72 @@ class OutputQueue:
         else:
             self._send(data)
 
+    def join(self, run: Run) -> None:
+        """Send a room's ``run``: what it holds, and what the room appends
+        to it until this turn ends (:mod:`chatroom.core.runs`). A queue
+        that does not batch now is written what it holds, and the rest as
+        it comes."""
+        if self._run is not None:
+            self._let_go()
+        if not self._batching:
+            self.write(run.so_far())
+            run.stragglers.append(self.write)
+            return
+        self._pend(run)
+        self._run = run
+        run.held()
+
+    def _pend(self, item: bytes | Run) -> None:
+        """``item`` to this turn's writes, which the turn's end sends."""
+        pending = self._pending
+        if pending is None:
+            self._pending = item
+            flusher = self._flusher
+            assert flusher is not None  # else not batching
+            flusher.add(self)
+        elif isinstance(pending, list):
+            pending.append(item)
+        else:
+            self._pending = [pending, item]
+
+    def leave(self, run: Run) -> None:
+        """Take no more of ``run`` as it grows, if this queue holds it."""
+        if self._run is run:
+            self._let_go()
+
+    def _let_go(self) -> None:
+        """Keep what the held run has so far in its place, and have the
+        room write the run's later messages to this queue one by one."""
+        run = self._run
+        assert run is not None
+        self._run = None
+        so_far = run.so_far()
+        pending = self._pending
+        if pending is run:
+            self._pending = so_far
+        else:
+            assert isinstance(pending, list)
+            pending[-1] = so_far
+        run.let_go(self.write)
+
     def flush(self) -> None:
         """Send what this turn wrote, in one piece (the :class:`Flusher` calls it)."""
         pending = self._pending
         if pending is None:
             return
         self._pending = None
-        data = b"".join(pending) if isinstance(pending, list) else pending
+        # A run held ends with the turn: its bytes are joined once, for
+        # every queue that holds it.
+        if self._run is not None:
+            run, self._run = self._run, None
+            if isinstance(pending, list):
+                pending[-1] = run.data()
+        if isinstance(pending, list):
+            data = b"".join(pending)
+        elif isinstance(pending, Run):
+            data = pending.data()
+        else:
+            data = pending
         if self._paused:  # the client stopped reading meanwhile
             self._buffer(data)
         else:

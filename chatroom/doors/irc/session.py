@@ -385,7 +385,7 @@ class IRCSession:
         outlet, name = self.outlet, self.name
         if outlet is None or not name:
             return None
-        return MessageWriter(name, self.render, outlet.write)
+        return MessageWriter(name, self.render, outlet.write, outlet)
 
     def deliver(self, event: Event) -> None:
         """A room event or private message, as IRC shows it to this client

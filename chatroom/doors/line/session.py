@@ -434,7 +434,7 @@ class LineSession:
         outlet, name = self.outlet, self.name
         if outlet is None or not name:
             return None
-        return MessageWriter(name, self.events, outlet.write)
+        return MessageWriter(name, self.events, outlet.write, outlet)
 
     def deliver(self, event: Event) -> None:
         """A room event or private message, rendered as this session
