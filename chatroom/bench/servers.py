@@ -87,11 +87,23 @@ def find_redis_server() -> str | None:
     return "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
 
 
+#: The ports :func:`free_port` handed out: none is handed out twice.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port on 127.0.0.1 that nothing listens on right now, and that this
+    process was not given before: two asked back to back for one server
+    (its chat port and its ``--http``) may otherwise be the same port,
+    as nothing listens on the first yet, and that server then fails to
+    start (it did, now and then, in the suite)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def child_env(root: Path = PROJECT_ROOT) -> dict[str, str]:
