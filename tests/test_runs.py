@@ -47,6 +47,8 @@ class _Member:
         self.name = name
         self.encoder = _line
         self.dropped = False
+        #: Its connection is closing (its queue stopped).
+        self.closed = False
         if batching:
             ours, self._theirs = socket.socketpair()
             ours.setblocking(False)
@@ -112,13 +114,19 @@ class _Member:
 #: One step of a room's life: a message by member i (or by someone who is
 #: not one, -1), a private line to member i, the turn's end, member i
 #: leaving or coming in, member i changing rendering.
+_SAY = st.tuples(st.just("say"), st.integers(-1, 4))
+#: Messages most often, so that turns hold several (and runs).
 _STEPS = st.one_of(
-    st.tuples(st.just("say"), st.integers(-1, 4)),
+    _SAY,
+    _SAY,
+    _SAY,
+    _SAY,
     st.tuples(st.just("private"), st.integers(0, 4)),
     st.tuples(st.just("turn"), st.just(0)),
     st.tuples(st.just("leave"), st.integers(0, 4)),
     st.tuples(st.just("come"), st.integers(0, 4)),
     st.tuples(st.just("render"), st.integers(0, 4)),
+    st.tuples(st.just("close"), st.integers(0, 4)),
 )
 
 
@@ -173,13 +181,13 @@ class RunTests(unittest.TestCase):
     @settings(max_examples=300, deadline=None)
     @given(
         batching=st.lists(st.booleans(), min_size=5, max_size=5),
-        steps=st.lists(_STEPS, max_size=40),
+        steps=st.lists(_STEPS, max_size=60),
     )
     def test_every_member_gets_what_a_write_per_member_gave(
         self, batching: list[bool], steps: list[tuple[str, int]]
     ) -> None:
         """Any mix of messages, other lines, turns ending, members coming
-        and going and changing rendering: each member receives exactly
+        and going, changing rendering and closing: each member receives exactly
         the bytes it would if each message were written to it alone, in
         order."""
         members = self.members(batching)
@@ -201,7 +209,7 @@ class RunTests(unittest.TestCase):
                 author = member.name if member is not None else "outsider"
                 text = f"text{number}"
                 event = Message(room="tea", user=author, time="t", text=text)
-                for each in (m for m in members if m in room):
+                for each in (m for m in members if m in room and not m.closed):
                     mine = each.name == author
                     expected[each.name].append(
                         f"OWN {text}\r\n".encode() if mine else each.encoder(event)
@@ -210,7 +218,8 @@ class RunTests(unittest.TestCase):
             elif step == "private":
                 assert member is not None
                 line = f"PRIVMSG {number}\r\n".encode()
-                expected[member.name].append(line)
+                if not member.closed:
+                    expected[member.name].append(line)
                 member.queue.write(line)
             elif step == "turn":
                 self.clock.advance(0)
@@ -218,6 +227,9 @@ class RunTests(unittest.TestCase):
                 del room[member]
             elif step == "come" and member is not None and member not in room:
                 room[member] = None
+            elif step == "close" and member is not None and not member.queue.closed:
+                member.queue.stop()  # its connection is closing: nothing more
+                member.closed = True
             elif step == "render" and member is not None:
                 member.encoder = _shouted if member.encoder is _line else _line
                 redirected()
@@ -233,20 +245,43 @@ class RunTests(unittest.TestCase):
     def test_a_room_whose_queues_never_batch_keeps_no_run(self) -> None:
         """Members whose queues write at once (TLS, a test transport) get
         each message as it is said, across turns, and the room keeps none
-        of them for a run nobody holds."""
+        of them for a run nobody would hold."""
         members = self.members([False, False])
         room: Audience[None] = Audience()
         for member in members:
             room[member] = None
         for _turn in range(3):
-            for text in ("one", "two"):
+            for text in ("one", "two", "three"):
                 fan_out(room, Message(room="tea", user="m0", time="t", text=text))
                 self.assertTrue(members[1].received().endswith(f"{text}\r\n".encode()))
+                self.assertIsNone(room.message_plan().renderings[_line].run)
             self.clock.advance(0)
+
+    def test_a_lone_message_makes_no_run(self) -> None:
+        """A turn's first message of a room is written to each member (a
+        lone message costs least that way); its second makes the run, which
+        every member's queue holds, and a new turn starts over."""
+        members = self.members([True, True])
+        room: Audience[None] = Audience()
+        for member in members:
+            room[member] = None
         rendering = room.message_plan().renderings[_line]
-        assert rendering.run is not None
-        self.assertEqual(rendering.run.parts, [b"MSG m0 two\r\n"])
-        self.assertFalse(rendering.run.open)
+        fan_out(room, Message(room="tea", user="outsider", time="t", text="one"))
+        self.assertIsNone(rendering.run)
+        fan_out(room, Message(room="tea", user="outsider", time="t", text="two"))
+        run = rendering.run
+        assert run is not None
+        self.assertEqual(run.holders, 2)
+        self.clock.advance(0)
+        self.assertFalse(run.open)
+        fan_out(room, Message(room="tea", user="outsider", time="t", text="three"))
+        self.assertIs(rendering.run, run)  # the next turn's first: no new run
+        self.clock.advance(0)
+        for member in members:
+            self.assertEqual(
+                member.received(),
+                b"MSG outsider one\r\nMSG outsider two\r\nMSG outsider three\r\n",
+            )
 
     def test_a_run_every_queue_let_go_ends(self) -> None:
         """When every member holding a run was written something else, the
@@ -255,13 +290,14 @@ class RunTests(unittest.TestCase):
         room: Audience[None] = Audience()
         for member in members:
             room[member] = None
-        fan_out(room, Message(room="tea", user="outsider", time="t", text="one"))
+        for text in ("one", "two"):
+            fan_out(room, Message(room="tea", user="outsider", time="t", text=text))
         first = room.message_plan().renderings[_line].run
         for member in members:
             member.queue.write(b"NOTICE\r\n")
         assert first is not None
         self.assertFalse(first.open)
-        fan_out(room, Message(room="tea", user="outsider", time="t", text="two"))
+        fan_out(room, Message(room="tea", user="outsider", time="t", text="three"))
         second = room.message_plan().renderings[_line].run
         assert second is not None
         self.assertIsNot(first, second)
@@ -269,5 +305,59 @@ class RunTests(unittest.TestCase):
         self.clock.advance(0)
         for member in members:
             self.assertEqual(
-                member.received(), b"MSG outsider one\r\nNOTICE\r\nMSG outsider two\r\n"
+                member.received(),
+                b"MSG outsider one\r\nMSG outsider two\r\nNOTICE\r\n"
+                b"MSG outsider three\r\n",
             )
+
+    def test_an_author_holding_the_run_gets_its_own_message_once(self) -> None:
+        """A member holding the turn's run says something: it is shown its
+        own message as its own (its ``deliver``), never as another's too."""
+        members = self.members([True, True, True])
+        room: Audience[None] = Audience()
+        for member in members:
+            room[member] = None
+        for text in ("one", "two"):
+            fan_out(room, Message(room="tea", user="m1", time="t", text=text))
+        fan_out(room, Message(room="tea", user="m0", time="t", text="three"))
+        self.clock.advance(0)
+        self.assertEqual(
+            members[0].received(), b"MSG m1 one\r\nMSG m1 two\r\nOWN three\r\n"
+        )
+        self.assertEqual(
+            members[2].received(),
+            b"MSG m1 one\r\nMSG m1 two\r\nMSG m0 three\r\n",
+        )
+
+    def test_a_closing_connection_takes_nothing_of_the_run_after(self) -> None:
+        """A member whose connection is closing (its queue stopped) while
+        it holds the turn's run gets what came before, and nothing after."""
+        members = self.members([True, True])
+        room: Audience[None] = Audience()
+        for member in members:
+            room[member] = None
+        for text in ("one", "two"):
+            fan_out(room, Message(room="tea", user="outsider", time="t", text=text))
+        members[0].queue.stop()  # a connection lost: no goodbye
+        fan_out(room, Message(room="tea", user="outsider", time="t", text="three"))
+        self.clock.advance(0)
+        self.assertEqual(
+            members[0].received(), b"MSG outsider one\r\nMSG outsider two\r\n"
+        )
+
+    def test_a_member_coming_in_mid_turn_gets_what_follows(self) -> None:
+        """A member who joins the room while a run goes on gets the room's
+        messages from then on, not those before."""
+        members = self.members([True, True])
+        room: Audience[None] = Audience()
+        room[members[0]] = None
+        for text in ("one", "two"):
+            fan_out(room, Message(room="tea", user="outsider", time="t", text=text))
+        room[members[1]] = None
+        fan_out(room, Message(room="tea", user="outsider", time="t", text="three"))
+        self.clock.advance(0)
+        self.assertEqual(members[1].received(), b"MSG outsider three\r\n")
+        self.assertEqual(
+            members[0].received(),
+            b"MSG outsider one\r\nMSG outsider two\r\nMSG outsider three\r\n",
+        )

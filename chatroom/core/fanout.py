@@ -33,8 +33,8 @@ raised the IRC door's ceiling from 1.5 to 2.0 M deliveries/s and the
 line door's from 3.0 to 3.5 M/s on one machine (docs/performance.md).
 
 Under load a room says several messages in one reactor turn: a member's
-send queue then takes the turn's messages as one
-:class:`~chatroom.core.runs.Run`, handed to it at the room's first
+send queue then takes the turn's messages after the first as one
+:class:`~chatroom.core.runs.Run`, handed to it at the room's second
 message of the turn, and each later message is one append to the run
 for all of them (:mod:`chatroom.core.runs` says how order is kept). That
 held the IRC door at 3.0 M deliveries/s, where it had held 2.5.
@@ -47,6 +47,7 @@ from typing import Any, NamedTuple, Self, TypeVar
 
 from twisted.logger import Logger
 
+from chatroom.core import runs
 from chatroom.core.events import (
     Encoder,
     Event,
@@ -213,40 +214,53 @@ class MessagePlan:
         rendering = self.renderings.get(writer.encoder)
         if rendering is None:
             rendering = self.renderings[writer.encoder] = Rendering()
+        at = len(rendering.writes)
+        rendering.writes.append(writer.write)
         queue = writer.queue
         if queue is None:
-            at = len(rendering.writes)
-            rendering.writes.append(writer.write)
+            place = len(rendering.plain)
+            rendering.plain.append(writer.write)
         else:
-            at = len(rendering.joins)
+            place = len(rendering.joins)
             rendering.joins.append(queue.join)
             run = rendering.run
             if run is not None and run.open:  # came in mid-turn: what follows
                 run.stragglers.append(writer.write)
-        self.authors[writer.name] = Author(rendering, at, deliver, writer)
+        self.authors[writer.name] = Author(rendering, at, place, deliver, writer)
 
 
 class Rendering:
-    """The members of an Audience that take a message in one rendering:
-    the ``join`` of each send queue that takes the turn's messages as the
-    shared ``run`` (:mod:`chatroom.core.runs`), and the ``write`` of each
-    member whose writer names no queue, written every message."""
+    """The members of an Audience that take a message in one rendering.
 
-    __slots__ = ("joins", "run", "writes")
+    ``writes`` holds every one's ``write``, for the turn's first message
+    (written to each, as a lone message costs least that way); ``joins``
+    the ``join`` of each send queue that then takes the turn's later
+    messages as the shared ``run`` (:mod:`chatroom.core.runs`), and
+    ``plain`` the ``write`` of each member whose writer names no queue,
+    written every message.
+    """
+
+    __slots__ = ("joins", "plain", "run", "turn", "unheld", "writes")
 
     def __init__(self) -> None:
-        self.joins: list[Callable[[Run], None]] = []
         self.writes: list[Write] = []
+        self.joins: list[Callable[[Run], None]] = []
+        self.plain: list[Write] = []
         self.run: Run | None = None
+        #: The turn (:data:`chatroom.core.runs.turns`) of its last message
+        #: written to each, and the last turn in which no queue held a run.
+        self.turn = -1
+        self.unheld = -1
 
 
 class Author(NamedTuple):
-    """Where a member is in its :class:`Rendering` (``at``: its place in
-    ``joins`` if its writer names a queue, else in ``writes``), for its
-    own messages, which go to its ``deliver`` instead."""
+    """Where a member is in its :class:`Rendering` (``at`` in ``writes``;
+    ``place`` in ``joins`` if its writer names a queue, else in
+    ``plain``), for its own messages, which go to its ``deliver`` instead."""
 
     rendering: Rendering
     at: int
+    place: int
     deliver: Deliver
     writer: MessageWriter
 
@@ -307,22 +321,30 @@ def _deliver_each(members: Iterable[Member], event: Event) -> list[Member] | Non
 
 def _write_message(members: Audience[Any], event: Message) -> list[Member] | None:
     """A message to an Audience, by its :class:`MessagePlan`: rendered
-    once per rendering and appended to the rendering's run (or written to
-    each member that takes its bytes), but for its author, then handed to
-    its author and every other member."""
+    once per rendering and written to each member that takes its bytes
+    (or appended to the rendering's run), but for its author, then handed
+    to its author and every other member."""
     plan = members.message_plan()
     author = plan.authors.get(event.user)
     failed = None
     for encoder, rendering in plan.renderings.items():
         data = event.encoded(encoder)
         own = author if author is not None and author.rendering is rendering else None
-        if rendering.joins:
-            failed = _to_run(rendering, data, own, members, event, failed)
-        writes = rendering.writes
-        if not writes:
+        run = rendering.run
+        if run is not None and run.open:
+            failed = _to_run(run, data, own, members, event, failed)
+        elif (turn := runs.turns) != rendering.turn or rendering.unheld == turn:
+            rendering.turn = turn  # the turn's first: to each, no run made
+            at = None if own is None else own.at
+            failed = _hand_to_all_but(
+                at, rendering.writes, data, members, event, failed
+            )
             continue
-        skipped = None if own is None or own.writer.queue is not None else own.at
-        failed = _hand_to_all_but(skipped, writes, data, members, event, failed)
+        else:
+            failed = _start_run(rendering, data, own, members, event, failed)
+        if rendering.plain:
+            at = None if own is None or own.writer.queue is not None else own.place
+            failed = _hand_to_all_but(at, rendering.plain, data, members, event, failed)
     if author is not None:
         failed = _hand_to(
             (author.deliver,), event, members, _deliverer_of, event, failed
@@ -331,6 +353,29 @@ def _write_message(members: Audience[Any], event: Message) -> list[Member] | Non
 
 
 def _to_run(
+    run: Run,
+    data: bytes,
+    author: Author | None,
+    members: Audience[Any],
+    event: Message,
+    failed: list[Member] | None,
+) -> list[Member] | None:
+    """A message's bytes appended to the run, for every queue that holds
+    it, and written to the run's stragglers; its author, if it holds the
+    run, lets it go first (its own comes through its ``deliver``)."""
+    stragglers = run.stragglers
+    if author is not None and (queue := author.writer.queue) is not None:
+        queue.leave(run)  # what it held so far, then one by one
+        own = author.writer.write
+        if own in stragglers:
+            stragglers = [write for write in stragglers if write != own]
+    run.parts.append(data)
+    if stragglers:
+        failed = _hand_to(stragglers, data, members, _writer_of, event, failed)
+    return failed
+
+
+def _start_run(
     rendering: Rendering,
     data: bytes,
     author: Author | None,
@@ -338,30 +383,19 @@ def _to_run(
     event: Message,
     failed: list[Member] | None,
 ) -> list[Member] | None:
-    """A message's bytes to the members whose queues take runs: appended
-    to the rendering's run while it lasts (and written to the run's
-    stragglers), else a new run handed to each of them. Its author, if
-    one of them, neither: its own comes through its ``deliver``."""
-    run = rendering.run
-    if run is not None and run.open:
-        stragglers = run.stragglers
-        if author is not None:
-            own = author.writer
-            assert own.queue is not None  # it is among the joins
-            own.queue.leave(run)  # what it held so far, then one by one
-            if own.write in stragglers:
-                stragglers = [write for write in stragglers if write != own.write]
-        run.parts.append(data)
-        if stragglers:
-            failed = _hand_to(stragglers, data, members, _writer_of, event, failed)
-        return failed
+    """The turn's second message or later: a new run, handed to each
+    member's queue (not its author's, which takes the run's later
+    messages one by one)."""
     run = rendering.run = Run(data)
-    skipped = None if author is None else author.at
-    failed = _hand_to_all_but(skipped, rendering.joins, run, members, event, failed)
-    if author is not None:
-        run.stragglers.append(author.writer.write)  # the run's next messages
-    if not run.holders:  # no queue batches: nothing to keep for the turn
+    own = author is not None and author.writer.queue is not None
+    at = author.place if author is not None and own else None
+    failed = _hand_to_all_but(at, rendering.joins, run, members, event, failed)
+    if author is not None and own:
+        run.stragglers.append(author.writer.write)
+    if not run.holders:  # no queue batches now: none until the turn is over
         run.open = False
+        rendering.run = None
+        rendering.unheld = runs.turns
     return failed
 
 

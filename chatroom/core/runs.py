@@ -5,12 +5,13 @@ write per member.
 Under load a busy room says several messages in one reactor turn, and
 every member's send queue used to be written each of them: at 3 million
 deliveries a second, the fan-out's call to each queue's ``write`` was a
-fifth of the server's time (docs/performance.md). A :class:`Run` is
-instead handed once to each member's queue, at the turn's first message
-of the room (:meth:`RunTaker.join`); the room's later messages of the
-turn are appended to the run once, and every queue that still holds it
-sends them all when the turn ends, the run's bytes joined once for all of
-them (:meth:`Run.data`).
+fifth of the server's time (docs/performance.md). The room's first
+message of a turn is still written to each member (a lone message, the
+rule at low rates, costs least that way); at its second, a :class:`Run`
+is handed once to each member's queue (:meth:`RunTaker.join`), and that
+message and the room's later ones of the turn are appended to the run
+once, every queue that still holds it sending them all when the turn
+ends, the run's bytes joined once for all of them (:meth:`Run.data`).
 
 Order is what makes this correct, and the queue keeps it: a queue that
 is written anything else while it holds a run (a reply, a private
@@ -30,6 +31,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Protocol
+
+#: How many reactor turns have ended (their send queues flushed,
+#: :func:`turn_ended`): a room writes a turn's first message to each
+#: member, as before runs, and makes a run of the second, so a lone
+#: message costs nothing more.
+turns = 0
+
+
+def turn_ended() -> None:
+    """The send queues written this turn were flushed (the door's flusher
+    says so): the runs of the turn are over."""
+    global turns
+    turns += 1
 
 
 class Run:

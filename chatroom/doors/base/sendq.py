@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime
 from zope.interface import implementer
 
+from chatroom.core import runs
 from chatroom.core.runs import Run
 from chatroom.doors.base.tcpdirect import direct_connection, send_direct
 
@@ -63,6 +64,7 @@ class Flusher:
 
     def _flush(self) -> None:
         self._call = None
+        runs.turn_ended()
         queues, self._queues = self._queues, []
         for queue in queues:
             queue.flush()
@@ -236,7 +238,10 @@ class OutputQueue:
         still goes (at the turn's end, or at :meth:`close`). The queue is
         where "nothing once it is closing" is decided, so a door may hand
         it events without asking its connection first (the line door's
-        fan-out does: one object fewer read per delivery)."""
+        fan-out does: one object fewer read per delivery), nor a room's
+        run it holds (what the run has so far was written before)."""
+        if self._run is not None:
+            self._let_go()
         self.closed = True
         self._decide()
 
