@@ -135,6 +135,13 @@ class RunTests(unittest.TestCase):
         self.clock = Clock()
         self.flusher = Flusher(self.clock)
 
+    def room(self, members: list[_Member]) -> Audience[None]:
+        """A room of ``members``."""
+        room: Audience[None] = Audience()
+        for member in members:
+            room[member] = None
+        return room
+
     def members(self, batching: list[bool]) -> list[_Member]:
         members = [
             _Member(f"m{i}", self.flusher, batches)
@@ -148,9 +155,7 @@ class RunTests(unittest.TestCase):
         """Three messages in one turn: every other member gets all three,
         in order, at the turn's end; the author its own in its place."""
         members = self.members([True, True, True])
-        room: Audience[None] = Audience()
-        for member in members:
-            room[member] = None
+        room = self.room(members)
         for text in ("one", "two", "three"):
             fan_out(room, Message(room="tea", user="m0", time="t", text=text))
         self.assertEqual(members[1].received(), b"")  # not before the turn ends
@@ -164,9 +169,7 @@ class RunTests(unittest.TestCase):
         """A private line to a member between two of a room's messages in
         one turn arrives between them, and the others get both messages."""
         members = self.members([True, True, True])
-        room: Audience[None] = Audience()
-        for member in members:
-            room[member] = None
+        room = self.room(members)
         fan_out(room, Message(room="tea", user="m0", time="t", text="one"))
         members[1].queue.write(b"PRIVMSG from m2\r\n")
         fan_out(room, Message(room="tea", user="m2", time="t", text="two"))
@@ -247,9 +250,7 @@ class RunTests(unittest.TestCase):
         each message as it is said, across turns, and the room keeps none
         of them for a run nobody would hold."""
         members = self.members([False, False])
-        room: Audience[None] = Audience()
-        for member in members:
-            room[member] = None
+        room = self.room(members)
         for _turn in range(3):
             for text in ("one", "two", "three"):
                 fan_out(room, Message(room="tea", user="m0", time="t", text=text))
@@ -262,9 +263,7 @@ class RunTests(unittest.TestCase):
         lone message costs least that way); its second makes the run, which
         every member's queue holds, and a new turn starts over."""
         members = self.members([True, True])
-        room: Audience[None] = Audience()
-        for member in members:
-            room[member] = None
+        room = self.room(members)
         rendering = room.message_plan().renderings[_line]
         fan_out(room, Message(room="tea", user="outsider", time="t", text="one"))
         self.assertIsNone(rendering.run)
@@ -287,9 +286,7 @@ class RunTests(unittest.TestCase):
         """When every member holding a run was written something else, the
         room's next message starts a new run, which they all hold again."""
         members = self.members([True, True])
-        room: Audience[None] = Audience()
-        for member in members:
-            room[member] = None
+        room = self.room(members)
         for text in ("one", "two"):
             fan_out(room, Message(room="tea", user="outsider", time="t", text=text))
         first = room.message_plan().renderings[_line].run
@@ -314,15 +311,16 @@ class RunTests(unittest.TestCase):
         """A member holding the turn's run says something: it is shown its
         own message as its own (its ``deliver``), never as another's too."""
         members = self.members([True, True, True])
-        room: Audience[None] = Audience()
-        for member in members:
-            room[member] = None
+        room = self.room(members)
         for text in ("one", "two"):
             fan_out(room, Message(room="tea", user="m1", time="t", text=text))
         fan_out(room, Message(room="tea", user="m0", time="t", text="three"))
         self.clock.advance(0)
         self.assertEqual(
             members[0].received(), b"MSG m1 one\r\nMSG m1 two\r\nOWN three\r\n"
+        )
+        self.assertEqual(  # the author of the message that made the run
+            members[1].received(), b"OWN one\r\nOWN two\r\nMSG m0 three\r\n"
         )
         self.assertEqual(
             members[2].received(),
@@ -333,9 +331,7 @@ class RunTests(unittest.TestCase):
         """A member whose connection is closing (its queue stopped) while
         it holds the turn's run gets what came before, and nothing after."""
         members = self.members([True, True])
-        room: Audience[None] = Audience()
-        for member in members:
-            room[member] = None
+        room = self.room(members)
         for text in ("one", "two"):
             fan_out(room, Message(room="tea", user="outsider", time="t", text=text))
         members[0].queue.stop()  # a connection lost: no goodbye

@@ -331,17 +331,16 @@ def _write_message(members: Audience[Any], event: Message) -> list[Member] | Non
         data = event.encoded(encoder)
         own = author if author is not None and author.rendering is rendering else None
         run = rendering.run
-        if run is not None and run.open:
-            failed = _to_run(run, data, own, members, event, failed)
-        elif (turn := runs.turns) != rendering.turn or rendering.unheld == turn:
+        if (run is None or not run.open) and (
+            (turn := runs.turns) != rendering.turn or rendering.unheld == turn
+        ):
             rendering.turn = turn  # the turn's first: to each, no run made
             at = None if own is None else own.at
             failed = _hand_to_all_but(
                 at, rendering.writes, data, members, event, failed
             )
             continue
-        else:
-            failed = _start_run(rendering, data, own, members, event, failed)
+        failed = _by_run(rendering, data, own, members, event, failed)
         if rendering.plain:
             at = None if own is None or own.writer.queue is not None else own.place
             failed = _hand_to_all_but(at, rendering.plain, data, members, event, failed)
@@ -352,30 +351,7 @@ def _write_message(members: Audience[Any], event: Message) -> list[Member] | Non
     return _hand_to(plan.delivers, event, members, _deliverer_of, event, failed)
 
 
-def _to_run(
-    run: Run,
-    data: bytes,
-    author: Author | None,
-    members: Audience[Any],
-    event: Message,
-    failed: list[Member] | None,
-) -> list[Member] | None:
-    """A message's bytes appended to the run, for every queue that holds
-    it, and written to the run's stragglers; its author, if it holds the
-    run, lets it go first (its own comes through its ``deliver``)."""
-    stragglers = run.stragglers
-    if author is not None and (queue := author.writer.queue) is not None:
-        queue.leave(run)  # what it held so far, then one by one
-        own = author.writer.write
-        if own in stragglers:
-            stragglers = [write for write in stragglers if write != own]
-    run.parts.append(data)
-    if stragglers:
-        failed = _hand_to(stragglers, data, members, _writer_of, event, failed)
-    return failed
-
-
-def _start_run(
+def _by_run(
     rendering: Rendering,
     data: bytes,
     author: Author | None,
@@ -383,15 +359,29 @@ def _start_run(
     event: Message,
     failed: list[Member] | None,
 ) -> list[Member] | None:
-    """The turn's second message or later: a new run, handed to each
-    member's queue (not its author's, which takes the run's later
-    messages one by one)."""
+    """A message's bytes to the members whose queues take runs: appended
+    to the rendering's run while it lasts (and written to the run's
+    stragglers), else a new run handed to each of them. Its author, if one
+    of them, neither: it lets the run go first, and its own message comes
+    through its ``deliver``."""
+    run = rendering.run
+    own = author.writer if author is not None else None
+    if run is not None and run.open:
+        stragglers = run.stragglers
+        if own is not None and own.queue is not None:
+            own.queue.leave(run)  # what it held so far, then one by one
+            if own.write in stragglers:
+                stragglers = [write for write in stragglers if write != own.write]
+        run.parts.append(data)
+        if stragglers:
+            failed = _hand_to(stragglers, data, members, _writer_of, event, failed)
+        return failed
     run = rendering.run = Run(data)
-    own = author is not None and author.writer.queue is not None
-    at = author.place if author is not None and own else None
-    failed = _hand_to_all_but(at, rendering.joins, run, members, event, failed)
-    if author is not None and own:
-        run.stragglers.append(author.writer.write)
+    skipped = None
+    if author is not None and own is not None and own.queue is not None:
+        skipped = author.place
+        run.stragglers.append(own.write)  # the run's next messages
+    failed = _hand_to_all_but(skipped, rendering.joins, run, members, event, failed)
     if not run.holders:  # no queue batches now: none until the turn is over
         run.open = False
         rendering.run = None
