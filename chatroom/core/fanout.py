@@ -378,9 +378,9 @@ def _by_run(
         return failed
     run = rendering.run = Run(data)
     skipped = None
-    if author is not None and own is not None and own.queue is not None:
+    if author is not None and author.writer.queue is not None:
         skipped = author.place
-        run.stragglers.append(own.write)  # the run's next messages
+        run.stragglers.append(author.writer.write)  # the run's next messages
     failed = _hand_to_all_but(skipped, rendering.joins, run, members, event, failed)
     if not run.holders:  # no queue batches now: none until the turn is over
         run.open = False

@@ -23,8 +23,10 @@ it is appended (:meth:`RunTaker.leave`), since its own message reaches it
 by its ``deliver``. A run ends with its turn, when the first queue holding
 it is flushed, or when no queue holds it any more (every member's queue
 let it go, or none batches: TLS, a test transport), or when a member
-joins or leaves the room, which makes a new plan of its members
-(:mod:`chatroom.core.fanout`); the room's next message starts a new one.
+leaves the room or changes how it takes messages, which makes a new plan
+of its members (:mod:`chatroom.core.fanout`); the room's next message
+starts a new one. A member who comes in while a run goes on takes its
+later messages one by one.
 """
 
 from __future__ import annotations
