@@ -8,6 +8,7 @@ sentinel://...``, and the primary killed with ``SIGKILL`` under traffic.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from twisted.internet import defer, reactor, task
@@ -44,12 +45,19 @@ def redis_links(backend: RedisBackend) -> tuple[RedisLink, ...]:
 
 @defer.inlineCallbacks
 def alice_chatting(test: TestCase, alice: LineClient, bob: LineClient):
-    """alice says ``tick N`` in room ``live`` every 40 ms (180 in all):
-    fires with the ticker and what she sent once both heard her."""
+    """alice says ``tick N`` in room ``live`` every 40 ms, and after her
+    first 50 every 120 ms, 190 in all: fires with the ticker and what she
+    sent once both heard her.
+
+    Paced so that she is still talking some 19 s on, however long a
+    loaded machine takes to fail over, while every line she says still
+    fits the room's last 200 events (``/history 200``)."""
     sent: list[str] = []
+    calls = itertools.count()
 
     def chatter() -> None:
-        if len(sent) < 180:
+        call = next(calls)
+        if len(sent) < 190 and (len(sent) < 50 or call % 3 == 0):
             sent.append(f"tick {len(sent)}")
             alice.say(sent[-1])
 
