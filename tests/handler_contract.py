@@ -308,13 +308,21 @@ class HandlerContract(ContractBase):
 
     @defer.inlineCallbacks
     def test_rename_in_a_room(self) -> Generator[Any, Any, None]:
-        """``/nick`` is announced to the room; the old name is free again."""
+        """``/nick`` is announced to the room, which shows the new name as
+        typed, also when only its case changes; the old name is free again."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
-        alice.say("/nick alicia")
+        alice.say("/nick Alicia")
         for user in (alice, bob):
-            self.assertEqual((yield self.expect(user, "NICK ")), "NICK alice alicia")
+            self.assertEqual((yield self.expect(user, "NICK ")), "NICK alice Alicia")
         bob.say("/who")
-        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea alicia bob")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea Alicia bob")
+        alice.say("/nick ALICIA")
+        for user in (alice, bob):
+            self.assertEqual((yield self.expect(user, "NICK ")), "NICK Alicia ALICIA")
+        carol = yield self.connect("carol")
+        carol.say("/join tea")
+        members = yield self.expect(carol, "MEMBERS ")
+        self.assertEqual(members, "MEMBERS tea ALICIA bob carol")
         yield self.connect("alice")
 
     @defer.inlineCallbacks

@@ -210,6 +210,22 @@ class ModerationContract(ContractBase):
         yield self.refused(bob, "/kick dave", "NOT_ALLOWED")
 
     @defer.inlineCallbacks
+    def test_an_operator_who_registered_in_the_room_hears_operator_messages(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol registers her name while in the room, then is made an
+        operator (of her account): ``/opmsg`` reaches her, as the room now
+        knows her account."""
+        alice, carol, bob = yield self.in_room("tea", "alice", "carol", "bob")
+        carol.say(f"/register {PASSWORD}")
+        yield self.expect(carol, "REGISTERED carol")
+        alice.say("/op carol")
+        yield self.expect(carol, "OP tea carol alice")
+        bob.say("/opmsg the kettle is on")
+        line = yield self.expect(carol, "OPMSG ")
+        self.assertIn("the kettle is on", line)
+
+    @defer.inlineCallbacks
     def test_a_plain_operator_is_not_inherited_by_the_next_holder_of_the_name(
         self,
     ) -> Generator[Any, Any, None]:
