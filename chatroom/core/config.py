@@ -327,3 +327,17 @@ class ClusterConfig:
     #: Replicas that must have a message before its sender is acknowledged
     #: (``--redis-replicas``: Redis's ``WAIT``); 0: none waited for.
     replicas: int = 0
+    #: Each room's keys under a hash tag of its own (``{chatroom/r}:room``,
+    #: :mod:`chatroom.backends.redis.prelude`), so that a Redis Cluster
+    #: spreads the rooms over its primaries. Not an option yet: until every
+    #: script that spans a room and the server's keys is split into steps of
+    #: one slot each (docs/scaling.md), this layout runs only where one
+    #: Redis serves every slot, in the tests.
+    rooms_apart: bool = False
+
+    def room_channel(self, room: str) -> bytes:
+        """The channel of room ``room`` (its key): every event of the room,
+        in order, as the scripts publish it (``channel_key`` in the prelude)."""
+        if self.rooms_apart:
+            return f"{{{self.prefix[1:].split('}', 1)[0]}/{room}}}:chan".encode()
+        return f"{self.prefix}chan:{room}".encode()

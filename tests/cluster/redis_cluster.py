@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import replace
 
 from twisted.internet import defer, utils
 
@@ -200,3 +201,37 @@ class OneServerClusterRegistryTestCase(RedisRegistryTestCase):
             node_id="contract",
             prefix=CLUSTER_PREFIX,
         )
+
+
+#: The kinds of key a room has of its own (``_ROOMS_ON_THEIR_OWN`` in
+#: :mod:`chatroom.backends.redis.prelude`).
+ROOM_KINDS = frozenset(
+    b"room members history quiet log reactions modlog hooks ids".split()
+)
+
+
+class RoomsApartRegistryTestCase(OneServerClusterRegistryTestCase):
+    """A contract run in the layout where each room has a slot of its own
+    (``ClusterConfig.rooms_apart``), on the one-server Redis Cluster that
+    serves every slot; after each test every key must be where the layout
+    puts it: a room's under ``{chatroom/ROOM}:``, of a room's kind, and the
+    rest under ``{chatroom}:``, none of a room's kind (a room key built the
+    old way would stay in the server's slot on a cluster of several)."""
+
+    @defer.inlineCallbacks
+    def every_key_in_the_slot(self):
+        keys = yield ask(self.cluster_port, "KEYS", "*")
+        misplaced = []
+        for key in keys:
+            tag, _, rest = key.partition(b"}:")
+            if tag == b"{chatroom":
+                # the old layout's P kind:r, and its P ids of every room
+                kind, colon, _ = rest.partition(b":")
+                if (colon and kind in ROOM_KINDS) or rest == b"ids":
+                    misplaced.append(key)
+            elif not (tag.startswith(b"{chatroom/") and rest in ROOM_KINDS):
+                misplaced.append(key)
+        self.assertEqual(sorted(misplaced), [], "keys outside their slot")
+
+    def cluster_config(self) -> ClusterConfig:
+        return replace(super().cluster_config(), rooms_apart=True)

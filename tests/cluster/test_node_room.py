@@ -17,6 +17,7 @@ from chatroom.backends.redis.delivery import (
     NodeRooms,
 )
 from chatroom.core import codec
+from chatroom.core.config import ClusterConfig, RedisAddress
 from chatroom.core.events import (
     Departure,
     DepartureKind,
@@ -27,6 +28,9 @@ from chatroom.core.events import (
     Renamed,
 )
 from tests.support import RecordingMember as Member
+
+#: A room's channel as a node on one Redis names it.
+CHANNEL_OF = ClusterConfig(RedisAddress("localhost"), "n").room_channel
 
 
 def event(seq: int) -> bytes:
@@ -50,7 +54,7 @@ def empty_node_rooms() -> NodeRooms:
     async def listing() -> Listing:
         return Listing([])
 
-    return NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+    return NodeRooms(CHANNEL_OF, subscribe, lambda channel: None, listing)
 
 
 class NodeRoomTests(unittest.TestCase):
@@ -223,7 +227,7 @@ class NodeRoomKickedTests(unittest.TestCase):
         async def listing() -> Listing:
             return Listing([ListedRoom("tea", 1, 5, "")])
 
-        self.rooms = NodeRooms("chatroom:", subscribe, lambda channel: None, listing)
+        self.rooms = NodeRooms(CHANNEL_OF, subscribe, lambda channel: None, listing)
         self.room = self.rooms.open("tea", "tea")
         self.bob, self.dave = Member("bob"), Member("dave")
         self.rooms.seat(self.bob, self.room, 0)

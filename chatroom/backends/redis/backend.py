@@ -135,6 +135,7 @@ class RedisBackend:
             cluster.prefix,
             cluster.redis_timeout,
             clock,
+            cluster.rooms_apart,
         )
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         #: ``--redis-replicas``: messages acknowledged once replicated.
@@ -144,7 +145,7 @@ class RedisBackend:
             else None
         )
         self.here = NodeRooms(
-            cluster.prefix,
+            cluster.room_channel,
             self.calls.subscribe,
             self.calls.unsubscribe,
             self.list_rooms,

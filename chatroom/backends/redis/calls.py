@@ -124,12 +124,16 @@ class RedisCalls:
         prefix: str,
         timeout: float,
         clock: IReactorTime,
+        rooms_apart: bool = False,
     ) -> None:
         self.commands = commands
         self.subscriber = subscriber
         #: The node's heartbeat alone: ``WAIT`` blocks the commands link.
         self.heartbeat = heartbeat
         self.prefix = prefix
+        #: Each room in a slot of its own (``ClusterConfig.rooms_apart``):
+        #: the scripts' variant with that layout's room keys.
+        self.rooms_apart = rooms_apart
         self.timeout = timeout
         self.clock = clock
         #: One timer for every script in flight (not one per call).
@@ -160,6 +164,8 @@ class RedisCalls:
         connection = link.connection
         if connection is None or not (self.serving or always):
             raise errors.unavailable()
+        if self.rooms_apart:
+            script = script.rooms_apart
         full_args = (self.prefix, *args)
         started = time.perf_counter()
         running = connection.evalsha(script.sha, args=full_args)

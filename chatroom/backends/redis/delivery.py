@@ -331,12 +331,13 @@ class NodeRooms:
 
     def __init__(
         self,
-        prefix: str,
+        channel_of: Callable[[str], bytes],
         subscribe: Callable[[bytes], Coroutine[Any, Any, None]],
         unsubscribe: Callable[[bytes], None],
         listing: Callable[[], Coroutine[Any, Any, Listing]],
     ) -> None:
-        self.prefix = prefix
+        #: A room's channel, by its key (``ClusterConfig.room_channel``).
+        self.channel_of = channel_of
         self.rooms: dict[str, NodeRoom] = {}
         #: A tuple, not a set: a member is in few rooms, and a set or dict
         #: of one costs 200 bytes more per member.
@@ -358,7 +359,7 @@ class NodeRooms:
         """Room ``key`` here, subscribing to its channel if it is new."""
         room = self.rooms.get(key)
         if room is None:
-            channel = f"{self.prefix}chan:{key}".encode()
+            channel = self.channel_of(key)
             room = NodeRoom(key, name, channel, self.news)
             self.rooms[key] = room
             self._by_channel[channel] = room

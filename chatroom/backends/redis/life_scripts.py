@@ -54,7 +54,7 @@ else
     if redis.call('HINCRBY', rk, count, -1) <= 0 then redis.call('HDEL', rk, count) end
   end
 end
-local data = numbered(ARGV[10], redis.call('HINCRBY', P .. 'ids', r, 1))
+local data = numbered(ARGV[10], next_id(r))
 emit(r, data)
 redis.call('RPUSH', hk, data)
 redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)

@@ -217,7 +217,7 @@ for _, r in ipairs(wanted_rooms) do
       for s = seq + 1, after do redis.call('RPUSH', log_key(r), s .. ' ') end
       trim_log(r)
       redis.call('HSET', room_key(r), 'seq', after)
-      redis.call('HINCRBY', P .. 'ids', r, after - seq)
+      skip_ids(r, after - seq)
       for _ = seq + 1, after do redis.call('RPUSH', history_key(r), '') end
       seq = after  -- info[2] still says where Redis was: the node logs it
     end

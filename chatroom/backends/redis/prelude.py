@@ -14,6 +14,7 @@ in a room or makes an event: the nodes do (:mod:`chatroom.core.membership`,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 #: Shared by every script.
@@ -26,13 +27,8 @@ local P = ARGV[1]
 local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
 local USERS, ROOMS = P .. 'users', P .. 'rooms'
 local SIGNED, ACCOUNTS, GBANS = P .. 'signed', P .. 'accounts', P .. 'gbans'
-local function room_key(r) return P .. 'room:' .. r end
-local function members_key(r) return P .. 'members:' .. r end
-local function history_key(r) return P .. 'history:' .. r end
+ROOM_KEYS
 local function places_key(u) return P .. 'in:' .. u end
--- The room's quiet members: joined a big room unannounced, not yet spoken
--- (chatroom.core.big_rooms).
-local function quiet_key(r) return P .. 'quiet:' .. r end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
 local function holders_key(u) return P .. 'holders:' .. u end
 
@@ -142,14 +138,13 @@ local function set_owner(r, u)
   redis.call('HINCRBY', room_key(r), 'ver', 1)
 end
 
-local function log_key(r) return P .. 'log:' .. r end
 -- Room r's log kept to its last LOG_SIZE events.
 local function trim_log(r) redis.call('LTRIM', log_key(r), -LOG_SIZE, -1) end
 
 local function emit(r, data)
   local seq = redis.call('HINCRBY', room_key(r), 'seq', 1)
   local message = seq .. ' ' .. data
-  redis.call(PUB, P .. 'chan:' .. r, message)
+  redis.call(PUB, channel_key(r), message)
   redis.call('RPUSH', log_key(r), message)
   trim_log(r)
   return seq
@@ -157,7 +152,7 @@ end
 
 -- The ids of room r's kept events: first, last (first = last + 1: none).
 local function kept(r)
-  local last = tonumber(redis.call('HGET', P .. 'ids', r) or '0')
+  local last = newest_id(r)
   return last - redis.call('LLEN', history_key(r)) + 1, last
 end
 
@@ -168,10 +163,6 @@ local function events(r, first, last)
   return redis.call('LRANGE', history_key(r), first - oldest, last - oldest)
 end
 
--- Who reacted with what to room r's messages: field "id" → how many
--- distinct reactions message id has, "id reaction" → how many users gave
--- it, "id reaction u" → 1 for each user who did.
-local function reactions_key(r) return P .. 'reactions:' .. r end
 -- Message id of room r is gone (redacted): so are its reactions.
 local function forget_reactions(r, id)
   local rk, prefix = reactions_key(r), id .. ' '
@@ -182,8 +173,6 @@ local function forget_reactions(r, id)
   end
 end
 
--- Room r's moderation log: the newest entries, oldest first.
-local function modlog_key(r) return P .. 'modlog:' .. r end
 
 -- Cluster search (`P search` set by a node with --search-db): what the
 -- full-text index must learn, in the order Redis ran the scripts, kept in
@@ -205,9 +194,6 @@ local function feed_search(r, data) feed('r', r, data) end
 -- message's line (`@ID PRIVMSG sender recipient time text`).
 local function feed_private(c, data) feed('c', c, data) end
 
--- Room r's hooks (webhooks): field name key → secret; `P hooks` maps
--- every secret to its hook (chatroom.backends.redis.hooks).
-local function hooks_key(r) return P .. 'hooks:' .. r end
 
 -- A message (unnumbered) said in room r: numbered with the room's next id,
 -- published, kept (its newest `retention` events; with `oldest`, not ''
@@ -216,7 +202,7 @@ local function hooks_key(r) return P .. 'hooks:' .. r end
 -- Returns its id and its sequence number in the room's channel (for the
 -- node that waits to receive it, chatroom.backends.redis.calls).
 local function said(r, message, retention, oldest)
-  local id = redis.call('HINCRBY', P .. 'ids', r, 1)
+  local id = next_id(r)
   local data = numbered(message, id)
   local seq = emit(r, data)
   local hk = history_key(r)
@@ -591,7 +577,70 @@ local function make_room(r, name, owner, permanent, capacity, inc, now)
              'restricted', '0', 'owner_account', '', 'created_at', now or '0',
              'topic_at', '0')
   redis.call('HSET', ROOMS, r, name)
+  numbering(r)
 end
+"""
+
+#: A room's keys with every other key, under the prefix (``P room:r``...):
+#: one Redis, Sentinel, and a Redis Cluster with every key in one slot.
+#: Its newest id is a field of ``P ids``, kept when the room goes.
+_ROOMS_WITH_THE_REST = r"""
+local function room_key(r) return P .. 'room:' .. r end
+local function members_key(r) return P .. 'members:' .. r end
+local function history_key(r) return P .. 'history:' .. r end
+-- The room's quiet members: joined a big room unannounced, not yet spoken
+-- (chatroom.core.big_rooms).
+local function quiet_key(r) return P .. 'quiet:' .. r end
+local function log_key(r) return P .. 'log:' .. r end
+-- Who reacted with what to room r's messages: field "id" → how many
+-- distinct reactions message id has, "id reaction" → how many users gave
+-- it, "id reaction u" → 1 for each user who did.
+local function reactions_key(r) return P .. 'reactions:' .. r end
+-- Room r's moderation log: the newest entries, oldest first.
+local function modlog_key(r) return P .. 'modlog:' .. r end
+-- Room r's hooks (webhooks): field name key → secret; `P hooks` maps
+-- every secret to its hook (chatroom.backends.redis.hooks).
+local function hooks_key(r) return P .. 'hooks:' .. r end
+-- Room r's channel: every event of the room, in order (see scripts.py).
+local function channel_key(r) return P .. 'chan:' .. r end
+-- Room r's newest event id (0: none yet), the next one, and ids skipped.
+local function newest_id(r)
+  return tonumber(redis.call('HGET', P .. 'ids', r) or '0')
+end
+local function next_id(r) return redis.call('HINCRBY', P .. 'ids', r, 1) end
+local function skip_ids(r, n) redis.call('HINCRBY', P .. 'ids', r, n) end
+-- Every room that was ever made and numbered its events (gone ones too).
+local function numbered_rooms() return redis.call('HKEYS', P .. 'ids') end
+local function numbering(r) end  -- P ids lists it at its first event
+"""
+
+#: Each room's keys under a hash tag of its own, ``{T/r}:kind`` where ``T``
+#: is the prefix's tag (``{chatroom}:`` gives ``{chatroom/general}:room``):
+#: on a Redis Cluster, each room is one slot, and the rooms spread over the
+#: cluster's primaries while the rest stays in the prefix's slot
+#: (docs/scaling.md, "Rooms spread over a Redis Cluster's shards"). The
+#: same functions as :data:`_ROOMS_WITH_THE_REST`; the room's newest id is
+#: a key of its own (kept when the room goes, so ids never repeat), and the
+#: rooms ever numbered are listed in the prefix's slot (``P numbered``).
+_ROOMS_ON_THEIR_OWN = r"""
+local ROOM_TAG = '{' .. string.sub(P, 2, string.find(P, '}', 1, true) - 1) .. '/'
+local function in_room(r, kind) return ROOM_TAG .. r .. '}:' .. kind end
+local function room_key(r) return in_room(r, 'room') end
+local function members_key(r) return in_room(r, 'members') end
+local function history_key(r) return in_room(r, 'history') end
+local function quiet_key(r) return in_room(r, 'quiet') end
+local function log_key(r) return in_room(r, 'log') end
+local function reactions_key(r) return in_room(r, 'reactions') end
+local function modlog_key(r) return in_room(r, 'modlog') end
+local function hooks_key(r) return in_room(r, 'hooks') end
+local function channel_key(r) return in_room(r, 'chan') end
+local function newest_id(r)
+  return tonumber(redis.call('GET', in_room(r, 'ids')) or '0')
+end
+local function next_id(r) return redis.call('INCR', in_room(r, 'ids')) end
+local function skip_ids(r, n) redis.call('INCRBY', in_room(r, 'ids'), n) end
+local function numbered_rooms() return redis.call('SMEMBERS', P .. 'numbered') end
+local function numbering(r) redis.call('SADD', P .. 'numbered', r) end
 """
 
 
@@ -606,6 +655,11 @@ _PRELUDE = _PRELUDE.replace("LOG_SIZE", str(LOG_SIZE))
 _PRELUDE = _PRELUDE.replace("OUTBOX_SIZE", str(OUTBOX_SIZE))
 
 
+def _prelude(rooms: str) -> str:
+    """The prelude with a layout's room keys (a ``ROOM_KEYS`` snippet)."""
+    return _PRELUDE.replace("ROOM_KEYS\n", rooms, 1)
+
+
 class Script:
     """One Lua script: the shared prelude plus its own body, and its SHA-1.
 
@@ -614,7 +668,15 @@ class Script:
     nor its hash is recomputed per message.
     """
 
-    def __init__(self, name: str, body: str) -> None:
+    def __init__(self, name: str, body: str, rooms: str = _ROOMS_WITH_THE_REST) -> None:
         self.name = name
-        self.source = (_PRELUDE + body).encode()
+        self.body = body
+        self.source = (_prelude(rooms) + body).encode()
         self.sha = hashlib.sha1(self.source).hexdigest()
+
+    @functools.cached_property
+    def rooms_apart(self) -> Script:
+        """This script for the layout whose rooms each have a slot of their
+        own (:data:`_ROOMS_ON_THEIR_OWN`): made when a node first runs it
+        in that layout."""
+        return Script(self.name, self.body, _ROOMS_ON_THEIR_OWN)

@@ -135,8 +135,11 @@ The scripts build keys from the prefix (``ARGV[1]``) instead of declaring
 them in ``KEYS``: fine for one Redis server (or a replicated primary), and
 for a Redis Cluster whose prefix is a hash tag (``{chatroom}:``, every key
 in one slot, which a script may read and write undeclared on the server
-serving it); not for keys spread over a cluster's slots. See
-``docs/scaling.md``.
+serving it); not for keys spread over a cluster's slots. In the layout
+where each room has a slot of its own (``ClusterConfig.rooms_apart``) a
+room's keys above are ``{chatroom/r}:room``, ``{chatroom/r}:members`` and
+so on, ``P ids`` is each room's ``{chatroom/r}:ids`` and ``P numbered``
+lists the rooms ever made (:mod:`.prelude`). See ``docs/scaling.md``.
 """
 
 from __future__ import annotations
@@ -490,7 +493,7 @@ if ARGV[7] == '' then
   end
   forget_reactions(r, ARGV[5])
 end
-local data = numbered(ARGV[8], redis.call('HINCRBY', P .. 'ids', r, 1))
+local data = numbered(ARGV[8], next_id(r))
 emit(r, data)
 redis.call('RPUSH', hk, data)
 feed_search(r, data)
@@ -544,7 +547,7 @@ local refusal = not_decided(u, ARGV[4], r, ARGV[7], ARGV[8])
 if refusal then return refusal end
 redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6],
            'topic_at', ARGV[9])
-local data = numbered(ARGV[10], redis.call('HINCRBY', P .. 'ids', r, 1))
+local data = numbered(ARGV[10], next_id(r))
 emit(r, data)
 local hk = history_key(r)
 redis.call('RPUSH', hk, data)

@@ -43,11 +43,11 @@ READ = Script(
     r"""
 local a = ARGV[2]
 local histories, talks, waiting, owned = {}, {}, {}, {}
-for _, r in ipairs(redis.call('HKEYS', P .. 'ids')) do
+for _, r in ipairs(numbered_rooms()) do
   local entries = redis.call('LRANGE', history_key(r), 0, -1)
   if #entries > 0 then
     local name = redis.call('HGET', ROOMS, r) or r
-    histories[#histories + 1] = {r, name, redis.call('HGET', P .. 'ids', r), entries}
+    histories[#histories + 1] = {r, name, newest_id(r), entries}
   end
 end
 for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
@@ -82,7 +82,7 @@ local places = {}
 for i = 0, n - 1 do
   local r, id = ARGV[4 + 4 * i], tonumber(ARGV[5 + 4 * i])
   local key = history_key(r)
-  local last = tonumber(redis.call('HGET', P .. 'ids', r) or '0')
+  local last = newest_id(r)
   local first = last - redis.call('LLEN', key) + 1
   if id >= first then
     if redis.call('LINDEX', key, id - first) ~= ARGV[6 + 4 * i] then return 0 end

@@ -1,0 +1,74 @@
+"""The contracts in the layout where each room's keys have a slot of their own.
+
+``ClusterConfig.rooms_apart`` puts a room's keys under its own hash tag
+(``{chatroom/general}:history``), the first step of spreading rooms over a
+Redis Cluster's primaries (docs/scaling.md). Until every script that
+spans a room and the server's keys is split, the layout runs on a Redis
+Cluster of one server that serves every slot; what users see must be what
+they see in every other layout, and every key must be where the layout
+puts it (:class:`~tests.cluster.redis_cluster.RoomsApartRegistryTestCase`).
+"""
+
+from __future__ import annotations
+
+from tests import (
+    handler_contract,
+    moderation_contract,
+    multi_contract,
+    private_contract,
+    userdata_contract,
+)
+from tests.cluster import test_userdata_redis
+from tests.cluster.redis_cluster import RoomsApartRegistryTestCase
+from tests.handler_contract import HandlerContract
+from tests.moderation_contract import ModerationContract
+from tests.multi_contract import MultiContract
+from tests.private_contract import PrivateContract
+from tests.reaction_contract import REACTION_CONFIG, ReactionContract
+from tests.userdata_contract import UserDataContract
+from tests.webhook_contract import WebhookContract
+
+
+class RoomsApartHandlerTests(RoomsApartRegistryTestCase, HandlerContract):
+    """The command handlers, each room in a slot of its own."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartModerationTests(RoomsApartRegistryTestCase, ModerationContract):
+    """Moderation, each room in a slot of its own."""
+
+    config = moderation_contract.CONFIG
+
+
+class RoomsApartPrivateTests(RoomsApartRegistryTestCase, PrivateContract):
+    """Private conversations, each room in a slot of its own."""
+
+    config = private_contract.CONFIG
+
+
+class RoomsApartMultiTests(RoomsApartRegistryTestCase, MultiContract):
+    """Many rooms at once, each in a slot of its own."""
+
+    config = multi_contract.CONFIG
+
+
+class RoomsApartReactionTests(RoomsApartRegistryTestCase, ReactionContract):
+    """Edits, deletions and reactions (a room's ``reactions`` and its ids),
+    each room in a slot of its own."""
+
+    config = REACTION_CONFIG
+
+
+class RoomsApartWebhookTests(RoomsApartRegistryTestCase, WebhookContract):
+    """A room's hooks, each room in a slot of its own."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartUserDataTests(RoomsApartRegistryTestCase, UserDataContract):
+    """/export and /delete-account, which read every room ever numbered,
+    each room in a slot of its own."""
+
+    config = userdata_contract.CONFIG
+    traces = test_userdata_redis.RedisUserDataTests.traces
