@@ -338,6 +338,8 @@ class ShardLinks(MultiService):
         except txredisapi.ConnectionError:
             raise ShardUnavailableError(f"{link.name}: connection lost") from None
         running.addTimeout(left, self._reactor)
+        if first is not None:  # a connection that hangs may never answer it
+            first.addTimeout(left, self._reactor)
         try:
             if first is not None:
                 try:
