@@ -339,7 +339,11 @@ class RedisLink(Service):
         address: RedisLocation,
         name: str,
         subscriber: bool = False,
+        to_primary: bool = False,
     ) -> None:
+        """``to_primary``: serve only on a Redis that says it is a primary
+        (``ROLE``), as behind Sentinel or on a Redis Cluster's URL, for a
+        plain address a cluster named (:mod:`.shards`)."""
         self.address = address
         self.name = name
         self.protocol_class: type[txredisapi.BaseRedisProtocol] = (
@@ -357,7 +361,9 @@ class RedisLink(Service):
         self._reactor = reactor
         #: Behind Sentinel, or in a Redis Cluster, a connection must reach
         #: the primary (``ROLE``).
-        self._to_primary = isinstance(address, SentinelAddress | RedisClusterAddress)
+        self._to_primary = to_primary or isinstance(
+            address, SentinelAddress | RedisClusterAddress
+        )
         self._client = ClientService(
             _ReportingEndpoint(_endpoint(address, reactor), self),
             _LinkFactory(self),
@@ -439,9 +445,9 @@ class RedisLink(Service):
             link=self.name,
             host=peer.host,
             port=peer.port,
-            whom="the cluster"
-            if isinstance(self.address, RedisClusterAddress)
-            else "the Sentinels",
+            whom="the Sentinels"
+            if isinstance(self.address, SentinelAddress)
+            else "the cluster",
         )
         protocol.transport.abortConnection()
 

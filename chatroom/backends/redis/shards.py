@@ -1,0 +1,379 @@
+"""Routing commands over a Redis Cluster's primaries, slot by slot.
+
+Once rooms are spread over a cluster's shards (docs/scaling.md, "When one
+Redis is not enough"), a node must send each room's commands to the
+primary serving the room's slot. txredisapi has no cluster client, and no
+maintained Twisted Redis client has one, so :class:`ShardLinks` is ours:
+
+- It keeps the cluster's :class:`~.slots.SlotMap`, asked (``CLUSTER
+  SLOTS``) of the URL's nodes in turn, then of the primaries it knows, as
+  :class:`~.link.ClusterEndpoint` asks for the chat's one slot today.
+- It keeps one :class:`~.link.RedisLink` per primary, which serves only
+  once that Redis says it is a primary (``ROLE``). When the map changes, a
+  link to a node that serves no slot any more is stopped.
+- :meth:`ShardLinks.execute` sends a command to the slot's primary and
+  follows the cluster's answers: ``MOVED`` (the slot moved: the map is
+  updated and the command sent again there, a few times at most), ``ASK``
+  (the slot is being migrated and the key is already on its new primary:
+  ``ASKING`` and the command once there, the map unchanged), and a
+  primary that cannot be reached, or that says it is not one (``READONLY``,
+  ``CLUSTERDOWN``): the map is asked again, the cluster promoting a replica
+  of a dead primary within seconds, and the command waits for it, within
+  its deadline. Past that it raises :class:`ShardUnavailableError`, which
+  a caller answers ``ERR UNAVAILABLE`` (as :mod:`.calls` does for
+  :func:`~.calls.not_the_primary`).
+
+A command whose connection is lost while it runs is not sent again (it may
+have run): that is :class:`ShardUnavailableError` at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import txredisapi
+from twisted.application.service import MultiService
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+
+from chatroom.backends.redis.link import RedisLink, _ask_redis
+from chatroom.backends.redis.slots import Node, SlotMap, redirection
+from chatroom.core.config import RedisClusterAddress
+
+#: How many ``MOVED`` or ``ASK`` one command follows before giving up (a
+#: slot moves once at a time; more means the map is not settling).
+MAX_REDIRECTIONS = 5
+#: Seconds between two askings of the map while a slot's primary cannot be
+#: reached (the cluster notices a dead primary after its node timeout, and
+#: promotes a replica a moment later).
+REFRESH_EVERY = 0.25
+#: Answers of a node that does not serve the slot, for which the map is
+#: asked again: a replica (a demoted primary) refusing a write, and a
+#: cluster that lost the slot's primary and has not yet promoted another.
+STALE = ("READONLY ", "CLUSTERDOWN ")
+
+
+class ShardUnavailableError(Exception):
+    """No primary of the cluster answered the command in time: for the
+    user, ``ERR UNAVAILABLE`` (try again)."""
+
+
+class ShardLinks(MultiService):
+    """One commands link per primary of a Redis Cluster, and the slot map
+    that routes a command to one of them (see the module's docstring).
+
+    ``timeout``: how long :meth:`execute` may take, waiting for a primary
+    and following redirections included. All its timers are on ``reactor``.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        reactor: Any,
+        address: RedisClusterAddress,
+        name: str = "shard",
+        timeout: float = 5.0,
+    ) -> None:
+        super().__init__()
+        self._reactor = reactor
+        self.address = address
+        self.name = name
+        self.timeout = timeout
+        #: The slots' primaries as last told (None until first told).
+        self.map: SlotMap | None = None
+        self._links: dict[Node, RedisLink] = {}
+        #: Links stopped since the map changed, until they have closed.
+        self._stopping: set[Deferred[Any]] = set()
+        #: Waiters for the map being asked now (None: it is not).
+        self._refreshing: list[Deferred[None]] | None = None
+        self._refreshed_at = float("-inf")
+        #: Waiters for a link to a node to serve.
+        self._waiting_up: dict[Node, list[Deferred[None]]] = {}
+
+    def startService(self) -> None:
+        super().startService()
+        self.refresh()
+
+    def stopService(self) -> Deferred[Any]:
+        stopped = super().stopService()
+        closing = [stopped, *self._stopping]
+        if self._refreshing is not None:  # its short connection closes
+            closing.append(self.refresh())
+        return defer.gatherResults(closing).addCallback(lambda _: None)
+
+    # What callers ask.
+
+    def primaries(self) -> set[Node]:
+        """The primaries serving a slot, as the map last said."""
+        return set() if self.map is None else self.map.primaries()
+
+    def links(self) -> dict[Node, RedisLink]:
+        """Every link open now, by node (a copy)."""
+        return dict(self._links)
+
+    def link_for(self, slot: int) -> RedisLink | None:
+        """The link to the primary serving ``slot``, or None if the map
+        names none (not asked yet, or the slot is not served)."""
+        node = None if self.map is None else self.map.primary_of(slot)
+        return None if node is None else self._links.get(node)
+
+    async def execute(self, slot: int, *command: Any) -> Any:
+        """Run ``command`` on the primary serving ``slot``; its reply.
+
+        Follows ``MOVED`` (the map updated) and ``ASK`` (once, the map
+        unchanged), at most :data:`MAX_REDIRECTIONS` in all, and waits for a
+        primary that cannot be reached to come back or be replaced, all
+        within :attr:`timeout`.
+
+        Raises:
+            ShardUnavailableError: no primary answered in time, the command's
+                connection was lost while it ran, or it was redirected too
+                often.
+            txredisapi.ResponseError: Redis refused the command otherwise.
+        """
+        deadline = self._reactor.seconds() + self.timeout
+        asking: Node | None = None
+        redirections = 0
+        while True:
+            if asking is None:
+                node, link = await self._primary(slot, deadline)
+            else:
+                node, link = asking, await self._link_up(asking, deadline)
+            try:
+                return await self._send(link, command, asking is not None, deadline)
+            except txredisapi.ResponseError as refusal:
+                text = str(refusal)
+                told = redirection(text)
+                if told is None and not text.startswith(STALE):
+                    raise
+                self.log.info(
+                    "{name}: {host}:{port} answered slot {slot}'s command with {text}",
+                    name=self.name,
+                    host=node[0],
+                    port=node[1],
+                    slot=slot,
+                    text=text,
+                )
+                asking = None
+                if told is None:  # not a primary, or the cluster is failing over
+                    left = deadline - self._reactor.seconds()
+                    if left <= 0:
+                        raise ShardUnavailableError(
+                            f"slot {slot}: {text} for {self.timeout} s"
+                        ) from None
+                    await self._sleep(min(left, REFRESH_EVERY))
+                    await self._refresh_within(deadline)
+                    continue
+                redirections += 1
+                if redirections > MAX_REDIRECTIONS:
+                    raise ShardUnavailableError(
+                        f"slot {slot}: redirected more than {MAX_REDIRECTIONS} times"
+                    ) from None
+                there = (told.host or node[0], told.port)
+                if told.kind == "ASK":
+                    asking = there
+                    continue
+                assert self.map is not None  # a command was routed by it
+                self.map.moved(told.slot, there)
+                self._relink()
+                self.refresh()  # a failover moves all of a primary's slots
+
+    def refresh(self) -> Deferred[None]:
+        """Ask the cluster for its map again (one asking at a time, shared by
+        every caller meanwhile), then open and stop links to match. Never
+        fails: if no node answers the old map stays, and that is logged."""
+        waiter: Deferred[None] = Deferred()
+        if self._refreshing is None:
+            self._refreshing = [waiter]
+            defer.ensureDeferred(self._refresh())
+        else:
+            self._refreshing.append(waiter)
+        return waiter
+
+    # How.
+
+    async def _refresh(self) -> None:
+        try:
+            slots = await self._ask_map()
+            if slots is not None and slots != self.map:
+                self.map = slots
+                self._relink()
+        except Exception:
+            self.log.failure("{name}: asking the cluster's map", name=self.name)
+        finally:
+            self._refreshed_at = self._reactor.seconds()
+            waiters, self._refreshing = self._refreshing or [], None
+            for waiter in waiters:
+                if not waiter.called:  # a waiter may have given up
+                    waiter.callback(None)
+
+    async def _ask_map(self) -> SlotMap | None:
+        """The map as the first node that serves one tells: the URL's nodes,
+        then the primaries known (the URL's may all be gone)."""
+        problems = []
+        known = [node for node in self.primaries() if node not in self.address.nodes]
+        for host, port in (*self.address.nodes, *known):
+            try:
+                (reply,) = await _ask_redis(
+                    self._reactor,
+                    host,
+                    port,
+                    self.address.password,
+                    ("CLUSTER", "SLOTS"),
+                )
+            except Exception as problem:  # down, slow or not in a cluster: next
+                problems.append(f"{host}:{port}: {problem}")
+                continue
+            if reply:
+                return SlotMap.from_reply(reply, host)
+            problems.append(f"{host}:{port}: serves no slots")
+        self.log.warn(
+            "{name}: no node of the cluster told its slots ({why})",
+            name=self.name,
+            why="; ".join(problems),
+        )
+        return None
+
+    def _relink(self) -> None:
+        """Open a link to every primary of the map, and stop those to nodes
+        that serve no slot now (a replaced primary, or one whose slots all
+        moved)."""
+        wanted = self.primaries() if self.running else set()
+        for node in wanted - set(self._links):
+            self._open(node)
+        for node in set(self._links) - wanted:
+            link = self._links.pop(node)
+            self.log.info(
+                "{name}: {host}:{port} serves no slot now; leaving it",
+                name=self.name,
+                host=node[0],
+                port=node[1],
+            )
+            stopping: Deferred[Any] = defer.maybeDeferred(link.disownServiceParent)
+            self._stopping.add(stopping)
+            stopping.addBoth(self._stopped, stopping)
+
+    def _stopped(self, result: Any, stopping: Deferred[Any]) -> None:
+        self._stopping.discard(stopping)
+
+    def _open(self, node: Node) -> RedisLink:
+        host, port = node
+        link = RedisLink(
+            self._reactor,
+            self.address.primary(host, port),
+            f"{self.name} {host}:{port}",
+            to_primary=True,
+        )
+        link.on_up = lambda: self._up(node)
+        # A primary that cannot be reached may have been replaced.
+        link.on_connect_failed = lambda failure: self._unreachable()
+        self._links[node] = link
+        link.setServiceParent(self)
+        return link
+
+    def _up(self, node: Node) -> None:
+        for waiter in self._waiting_up.pop(node, []):
+            if not waiter.called:
+                waiter.callback(None)
+
+    def _unreachable(self) -> None:
+        if self.running and self._reactor.seconds() >= (
+            self._refreshed_at + REFRESH_EVERY
+        ):
+            self.refresh()
+
+    async def _primary(self, slot: int, deadline: float) -> tuple[Node, RedisLink]:
+        """The slot's primary and its link, once it serves; the map asked
+        again meanwhile, every :data:`REFRESH_EVERY` seconds at most."""
+        while True:
+            node = None if self.map is None else self.map.primary_of(slot)
+            link = None if node is None else self._links.get(node)
+            if node is not None and link is not None and link.connection is not None:
+                return node, link
+            left = deadline - self._reactor.seconds()
+            if left <= 0:
+                where = "no primary" if node is None else f"{node[0]}:{node[1]}"
+                raise ShardUnavailableError(
+                    f"slot {slot}: {where} not reachable in {self.timeout} s"
+                )
+            since = self._reactor.seconds() - self._refreshed_at
+            if self._refreshing is None and since >= REFRESH_EVERY:
+                await self._refresh_within(deadline)
+                continue
+            pause = min(left, REFRESH_EVERY)
+            if node is None:
+                await self._sleep(pause)
+            else:
+                await self._until_up(node, pause)
+
+    async def _link_up(self, node: Node, deadline: float) -> RedisLink:
+        """The link to ``node`` (one ``ASK`` named), opened if there is none
+        (a primary being given its first slots), once it serves. It is
+        stopped at the next change of the map unless the node is a primary
+        by then."""
+        link = self._links.get(node) or self._open(node)
+        while link.connection is None:
+            left = deadline - self._reactor.seconds()
+            if left <= 0 or link is not self._links.get(node):
+                raise ShardUnavailableError(f"{node[0]}:{node[1]} not reachable")
+            await self._until_up(node, left)
+        return link
+
+    async def _send(
+        self, link: RedisLink, command: tuple[Any, ...], asking: bool, deadline: float
+    ) -> Any:
+        """``command``'s reply on ``link``, after ``ASKING`` if ``asking``
+        (sent together: Redis honours it for the next command on the
+        connection only)."""
+        connection = link.connection
+        left = deadline - self._reactor.seconds()
+        if connection is None or left <= 0:
+            raise ShardUnavailableError(f"{link.name}: no connection")
+        try:
+            first = connection.execute_command("ASKING") if asking else None
+            running = connection.execute_command(*command)
+        except txredisapi.ConnectionError:
+            raise ShardUnavailableError(f"{link.name}: connection lost") from None
+        running.addTimeout(left, self._reactor)
+        if first is not None:  # a connection that hangs may never answer it
+            first.addTimeout(left, self._reactor)
+        try:
+            if first is not None:
+                try:
+                    await first
+                except Exception:
+                    running.addErrback(lambda failure: None)
+                    raise
+            return await running
+        except defer.TimeoutError:
+            self.log.warn("{link}: Redis did not answer in time", link=link.name)
+            link.drop()
+            raise ShardUnavailableError(f"{link.name}: no answer in time") from None
+        except txredisapi.ConnectionError:
+            raise ShardUnavailableError(f"{link.name}: connection lost") from None
+
+    async def _refresh_within(self, deadline: float) -> None:
+        """Ask the map again, waiting no longer than ``deadline``."""
+        asked = self.refresh()
+        left = deadline - self._reactor.seconds()
+        with contextlib.suppress(defer.TimeoutError):
+            await asked.addTimeout(max(left, 0), self._reactor)
+
+    async def _until_up(self, node: Node, seconds: float) -> None:
+        """Wait until the link to ``node`` serves, ``seconds`` at most."""
+        waiter: Deferred[None] = Deferred()
+        self._waiting_up.setdefault(node, []).append(waiter)
+        try:
+            await waiter.addTimeout(seconds, self._reactor)
+        except defer.TimeoutError:
+            waiting = self._waiting_up.get(node, [])
+            if waiter in waiting:
+                waiting.remove(waiter)
+
+    async def _sleep(self, seconds: float) -> None:
+        waiter: Deferred[None] = Deferred()
+        self._reactor.callLater(seconds, waiter.callback, None)
+        await waiter
