@@ -62,15 +62,18 @@ if ARGV[3] ~= '1' and redis.call('EXISTS', P .. 'alive:' .. node) == 1 then
 end
 local prefix = node .. ':'
 for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do
+  local gone = false
   for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
     if string.sub(token, 1, #prefix) == prefix then
       redis.call('SREM', holders_key(u), token)
       redis.call('HDEL', P .. 'devices:' .. u, token)
+      gone = true
     end
   end
   if redis.call('SCARD', holders_key(u)) == 0 then
     redis.call('SREM', P .. 'held', u)
   end
+  if gone then mirror_holders(u) end
 end
 local leavers = {}
 local users = redis.call('HGETALL', USERS)
@@ -148,11 +151,14 @@ for _, user in ipairs(wanted_users) do
 end
 local prefix = node .. ':'
 for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do  -- our devices' holds
+  local gone = false
   for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
     if string.sub(token, 1, #prefix) == prefix and mine[u] ~= token then
       redis.call('SREM', holders_key(u), token)
+      gone = true
     end
   end
+  if gone then mirror_holders(u) end
 end
 local stale, stale_places = {}, {}
 local users = redis.call('HGETALL', USERS)
@@ -200,6 +206,7 @@ for _, user in ipairs(wanted_users) do
     for _, r in ipairs(user.rooms) do
       if not is_member(u, r) then seat(u, r) end
     end
+    mirror_holders(u)
   end
 end
 local rooms = {}

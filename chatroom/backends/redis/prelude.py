@@ -111,11 +111,40 @@ local function is_member(u, r)
   return redis.call('ZSCORE', members_key(r), u) ~= false
 end
 
--- Why session token may not act in room r as u, or nil if it may.
+-- Room r's copy of the sessions holding its member u (`P holding:r`, u →
+-- their tokens, space separated: u's own, then its devices' on other
+-- nodes), so that the room alone answers whether a session may act in it
+-- as u, once rooms are spread over a Redis Cluster's shards. Written when
+-- u is seated and whenever the sessions holding u change (mirror_holders);
+-- dropped when u leaves the room.
+local function hold_in(u, r)
+  local tokens = {}
+  for _, s in ipairs(sessions_of(u, '')) do tokens[#tokens + 1] = s.token end
+  redis.call('HSET', holding_key(r), u, table.concat(tokens, ' '))
+end
+
+-- The sessions holding u changed (a device came or went, another took
+-- over, a node resumed): every room u is in learns who they are now.
+local function mirror_holders(u)
+  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+    if is_member(u, r) then hold_in(u, r) end
+  end
+end
+
+-- Why session token may not act in room r as u, or nil if it may: read
+-- from the room's own keys (its copy of who holds u), so it stays one
+-- step on the room's shard. A member seated before rooms kept the copy
+-- (an older version's data, in the layout with the rest) is checked
+-- against the server's names instead.
 local function not_a_member(u, token, r)
-  if not holds(u, token) then return 'GONE' end
-  if not is_member(u, r) then return 'NOT_IN_ROOM' end
-  return nil
+  local held = redis.call('HGET', holding_key(r), u)
+  if not held then
+    if not (OLDER_ROOMS and is_member(u, r)) then return 'NOT_IN_ROOM' end
+    if holds(u, token) then return nil end
+    return 'GONE'
+  end
+  if string.find(' ' .. held .. ' ', ' ' .. token .. ' ', 1, true) then return nil end
+  return 'GONE'
 end
 
 -- Whether room r is still the incarnation and version a decision was made on.
@@ -228,7 +257,8 @@ local function drop_room(r, name)
     redis.call('HDEL', P .. 'hooks', secret)
   end
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
-             reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r))
+             reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
+             holding_key(r))
   redis.call('HDEL', ROOMS, r)
   redis.call(PUB, P .. 'lobby', name)
 end
@@ -243,6 +273,7 @@ end
 local function seat(u, r)
   redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
   redis.call('SADD', places_key(u), r)
+  hold_in(u, r)
 end
 
 -- Membership is decided by the nodes (chatroom.core.membership), never
@@ -367,6 +398,7 @@ local function apply_change(c)
       if op[3] then redis.call('SADD', quiet_key(r), op[2]) end
     elseif step == 'unseat' then
       redis.call('ZREM', members_key(r), op[2])
+      redis.call('HDEL', holding_key(r), op[2])
       redis.call('SREM', places_key(op[2]), r)
       redis.call('SREM', quiet_key(r), op[2])
     elseif step == 'heard' then
@@ -460,10 +492,14 @@ end
 -- must leave its rooms and give up its name.
 local function let_go(u, token)
   redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
-  if redis.call('SREM', holders_key(u), token) == 1 then return true end
+  if redis.call('SREM', holders_key(u), token) == 1 then
+    mirror_holders(u)
+    return true
+  end
   local heir = redis.call('SPOP', holders_key(u))
   if heir then
     redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
+    mirror_holders(u)
     return true
   end
   return false
@@ -603,6 +639,9 @@ local function modlog_key(r) return P .. 'modlog:' .. r end
 local function hooks_key(r) return P .. 'hooks:' .. r end
 -- Room r's channel: every event of the room, in order (see scripts.py).
 local function channel_key(r) return P .. 'chan:' .. r end
+local function holding_key(r) return P .. 'holding:' .. r end
+-- Rooms seated by an older version keep no copy of who holds a member.
+local OLDER_ROOMS = true
 -- Room r's newest event id (0: none yet), the next one, and ids skipped.
 local function newest_id(r)
   return tonumber(redis.call('HGET', P .. 'ids', r) or '0')
@@ -634,6 +673,8 @@ local function reactions_key(r) return in_room(r, 'reactions') end
 local function modlog_key(r) return in_room(r, 'modlog') end
 local function hooks_key(r) return in_room(r, 'hooks') end
 local function channel_key(r) return in_room(r, 'chan') end
+local function holding_key(r) return in_room(r, 'holding') end
+local OLDER_ROOMS = false  -- this layout is newer than the copies
 local function newest_id(r)
   return tonumber(redis.call('GET', in_room(r, 'ids')) or '0')
 end

@@ -70,6 +70,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P members:r``             sorted set u → arrival number (arrival order)
 ``P quiet:r``               set: r's quiet members, who joined it big and
                             have not spoken (:mod:`chatroom.core.big_rooms`)
+``P holding:r``             hash u → the tokens of the sessions holding
+                            member u (its own, then its devices'), space
+                            separated: the room's own answer to whether a
+                            session may act in it as u (``not_a_member``),
+                            kept by ``mirror_holders`` (prelude)
 ``P history:r``             list of the room's stored events
                             (``--retention``; '' for a redacted one), ids
                             consecutive, the newest last
@@ -166,6 +171,7 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
       and redis.call('HGET', SIGNED, u) == account then
     redis.call('SADD', holders_key(u), token)
     redis.call('SADD', P .. 'held', u)
+    mirror_holders(u)
     return {'ATTACHED'}
   end
   if ARGV[7] ~= '1' then return {'TAKEN'} end
@@ -193,6 +199,7 @@ if old ~= u then
     local mk = members_key(r)
     redis.call('ZADD', mk, redis.call('ZSCORE', mk, old), u)
     redis.call('ZREM', mk, old)
+    redis.call('HDEL', holding_key(r), old)
     if redis.call('SREM', quiet_key(r), old) == 1 then
       redis.call('SADD', quiet_key(r), u)
     end
@@ -201,6 +208,7 @@ if old ~= u then
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
+if old ~= u then mirror_holders(u) end  -- its seats moved to u's key
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
