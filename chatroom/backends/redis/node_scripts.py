@@ -200,6 +200,7 @@ for _, user in ipairs(wanted_users) do
     for _, r in ipairs(user.rooms) do
       if not is_member(u, r) then seat(u, r) end
     end
+    copy_seats(u)  -- its name and account as its node has them
   end
 end
 local rooms = {}

@@ -68,6 +68,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             for its members (ms; its node went), after
                             which a heartbeat settles it (``HEARTBEAT``)
 ``P members:r``             sorted set u → arrival number (arrival order)
+``P seats:r``               hash u → ``"account display"`` (account ''
+                            when not signed in): r's copy of its members'
+                            names and accounts, made when one is seated,
+                            renamed or signs in, which what r shows of its
+                            members reads (``seated`` in :mod:`.prelude`)
 ``P quiet:r``               set: r's quiet members, who joined it big and
                             have not spoken (:mod:`chatroom.core.big_rooms`)
 ``P history:r``             list of the room's stored events
@@ -193,6 +198,7 @@ if old ~= u then
     local mk = members_key(r)
     redis.call('ZADD', mk, redis.call('ZSCORE', mk, old), u)
     redis.call('ZREM', mk, old)
+    redis.call('HDEL', seats_key(r), old)  -- u's copy made below
     if redis.call('SREM', quiet_key(r), old) == 1 then
       redis.call('SADD', quiet_key(r), u)
     end
@@ -201,6 +207,7 @@ if old ~= u then
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
+copy_seats(u)  -- its rooms' copy of its name and account
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
@@ -218,6 +225,7 @@ if ARGV[4] ~= '' then
 else
   redis.call('HDEL', SIGNED, u)
 end
+copy_seats(u)
 return 'OK'
 """,
 )
@@ -528,7 +536,7 @@ local info = redis.call('HMGET', room_key(r), 'name', 'permanent', 'owner',
                         'capacity', 'inc', 'ver', 'policy')
 if not info[1] then return {'NO_SUCH_ROOM'} end
 local owner, owner_name = info[3] or '', ''
-if owner ~= '' and is_member(owner, r) then owner_name = display(owner) end
+if owner ~= '' and is_member(owner, r) then owner_name = (seated(r, owner)) end
 local found = {}
 if ARGV[3] ~= '' then found = target(ARGV[3], r) end
 return {'OK', info[1], info[2], owner, info[4],
@@ -571,10 +579,11 @@ if not info[1] then return {'NO_SUCH_ROOM'} end
 local policy = info[5] or ''
 local members, grants = {}, {}
 for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-  local s = session_of(m)
-  members[i] = s and s.name or m
+  local name, account = seated(r, m)
+  members[i] = name
   if policy ~= '' then
-    grants[i] = {m, redis.call('HGET', SIGNED, m) or '', s and s.token or ''}
+    local s = session_of(m)
+    grants[i] = {m, account, s and s.token or ''}
   end
 end
 local owner = ''
