@@ -160,7 +160,8 @@ from chatroom.backends.redis.prelude import Script
 #: signed in to account u, the session becomes one more holder of u, a
 #: device of the account on its node: ``ATTACHED``). A rename moves u's places,
 #: ownerships, arrival order and account to the new key (``IN_ROOM`` if
-#: it has places: the node then tells its neighbours, ``NEIGHBOURS``).
+#: it has places: the node then tells its neighbours, ``NEIGHBOURS``);
+#: each of its rooms' copy of its name and account follows.
 CLAIM = Script(
     "claim",
     r"""
@@ -214,7 +215,7 @@ return {'OK'}
 )
 
 #: ARGV: P, u, token, account ('' for none). The account u's session is
-#: signed in to changed (/register, /unregister).
+#: signed in to changed (/register, /unregister), in its rooms' copy too.
 SIGN = Script(
     "sign",
     r"""
