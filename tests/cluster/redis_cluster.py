@@ -206,7 +206,7 @@ class OneServerClusterRegistryTestCase(RedisRegistryTestCase):
 #: The kinds of key a room has of its own (``_ROOMS_ON_THEIR_OWN`` in
 #: :mod:`chatroom.backends.redis.prelude`).
 ROOM_KINDS = frozenset(
-    b"room members history quiet log reactions modlog hooks ids holding".split()
+    b"room members history quiet log reactions modlog hooks ids holding seats".split()
 )
 
 
@@ -216,7 +216,9 @@ class RoomsApartRegistryTestCase(OneServerClusterRegistryTestCase):
     serves every slot; after each test every key must be where the layout
     puts it: a room's under ``{chatroom/ROOM}:``, of a room's kind, and the
     rest under ``{chatroom}:``, none of a room's kind (a room key built the
-    old way would stay in the server's slot on a cluster of several)."""
+    old way would stay in the server's slot on a cluster of several), and
+    each room's copies of its members (``seats``, ``holding``) must name
+    its members."""
 
     @defer.inlineCallbacks
     def every_key_in_the_slot(self):
@@ -232,6 +234,24 @@ class RoomsApartRegistryTestCase(OneServerClusterRegistryTestCase):
             elif not (tag.startswith(b"{chatroom/") and rest in ROOM_KINDS):
                 misplaced.append(key)
         self.assertEqual(sorted(misplaced), [], "keys outside their slot")
+        yield self.every_member_copied(keys)
+
+    @defer.inlineCallbacks
+    def every_member_copied(self, keys):
+        """Each room's copies of its members (their names and accounts,
+        ``seats``; the sessions holding them, ``holding``) name its
+        members, no more and no less (a member gone whose copy stayed is a
+        leak)."""
+        for key in keys:
+            tag, _, kind = key.partition(b"}:")
+            if kind not in (b"members", b"seats", b"holding"):
+                continue
+            members = yield ask(
+                self.cluster_port, "ZRANGE", tag + b"}:members", "0", "-1"
+            )
+            for copy in (b"seats", b"holding"):
+                copied = yield ask(self.cluster_port, "HKEYS", tag + b"}:" + copy)
+                self.assertEqual(sorted(copied), sorted(members), f"{tag!r}'s {copy!r}")
 
     def cluster_config(self) -> ClusterConfig:
         return replace(super().cluster_config(), rooms_apart=True)

@@ -38,16 +38,36 @@ class RewoundRedisTests(ClusterTestCase):
     node_options = ("--rate", "0", "--node-ttl", "15", "--redis-timeout", "2")
 
     @defer.inlineCallbacks
+    def redis_that_saves(self):
+        """Redis started again with a directory for ``SAVE``'s copy."""
+        self.copy = os.path.abspath(self.mktemp())
+        os.makedirs(self.copy)
+        yield self.redis.stop()
+        self.redis = RedisProcess(self.redis.port, options=("--dir", self.copy))
+        yield self.redis.start()
+        self.addCleanup(self.redis.stop)
+
+    @defer.inlineCallbacks
+    def rewound(self, nodes):
+        """Redis killed (``SIGKILL``) and back from its last ``SAVE``, and
+        the nodes serving again."""
+        yield self.redis.stop()
+        self.redis = RedisProcess(self.redis.port, options=("--dir", self.copy))
+        yield self.redis.start()
+        self.addCleanup(self.redis.stop)
+
+        def serving():
+            backends = [redis_backend(node.server) for node in nodes]
+            return defer.succeed(all(backend.available for backend in backends))
+
+        yield until(serving, 10, "the nodes serving again")
+
+    @defer.inlineCallbacks
     def test_messages_after_a_rewind_reach_every_member(self):
         """Redis comes back without alice's last message, which bob was
         shown: alice's next messages are acknowledged to her and shown to
         bob, in order, each with an id neither has seen before."""
-        copy = os.path.abspath(self.mktemp())  # where SAVE writes its copy
-        os.makedirs(copy)
-        yield self.redis.stop()
-        self.redis = RedisProcess(self.redis.port, options=("--dir", copy))
-        yield self.redis.start()
-        self.addCleanup(self.redis.stop)
+        yield self.redis_that_saves()
         one, two, alice, bob = yield self.alice_and_bob_in("tea")
         for client in (alice, bob):
             client.say("/caps ids")
@@ -59,16 +79,7 @@ class RewoundRedisTests(ClusterTestCase):
         yield alice.expect(said("gone with Redis"))
         yield bob.expect(said("gone with Redis"))
 
-        yield self.redis.stop()  # SIGKILL: back from the copy, a message behind
-        self.redis = RedisProcess(self.redis.port, options=("--dir", copy))
-        yield self.redis.start()
-        self.addCleanup(self.redis.stop)
-
-        def serving():
-            backends = [redis_backend(node.server) for node in (one, two)]
-            return defer.succeed(all(backend.available for backend in backends))
-
-        yield until(serving, 10, "both nodes serving again")
+        yield self.rewound((one, two))  # a message behind
         for text in ("after the rewind", "and one more"):
             alice.say(text)
             yield alice.expect(said(text))
@@ -85,3 +96,16 @@ class RewoundRedisTests(ClusterTestCase):
             ]
             self.assertEqual(len(ids), 4, client.lines)
             self.assertEqual(len(set(ids)), 4, client.lines)  # none repeated
+
+    @defer.inlineCallbacks
+    def test_a_rename_lost_with_redis_is_shown_after_it(self):
+        """Redis comes back without alice's change of case: her node
+        claims her name as she has it, and the room she is in shows it."""
+        yield self.redis_that_saves()
+        one, two, alice, bob = yield self.alice_and_bob_in("tea")
+        yield ask(self.redis.port, "SAVE")
+        alice.say("/nick ALICE")
+        yield bob.expect_line("NICK alice ALICE")
+        yield self.rewound((one, two))
+        bob.say("/who tea")
+        self.assertEqual((yield bob.expect_line("MEMBERS ")), "MEMBERS tea ALICE bob")

@@ -207,6 +207,7 @@ for _, user in ipairs(wanted_users) do
       if not is_member(u, r) then seat(u, r) end
     end
     mirror_holders(u)
+    copy_seats(u)  -- its name and account as its node has them
   end
 end
 local rooms = {}

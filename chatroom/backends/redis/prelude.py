@@ -59,6 +59,30 @@ local function display(u)
   return string.sub(v, string.find(v, ' ', 1, true) + 1)
 end
 
+-- Room r's copy of member u's display name and account, from the
+-- server's keys as they are now: made when u is seated, renamed or signs
+-- in, so what the room shows of its members reads the room's slot alone.
+local function copy_seat(u, r)
+  redis.call('HSET', seats_key(r), u,
+             (redis.call('HGET', SIGNED, u) or '') .. ' ' .. display(u))
+end
+
+-- Member m of room r as the room keeps it: its display name and account
+-- ('' if not signed in). A member seated by an older version before an
+-- upgrade has no copy: the server's keys then, where the layout lets a
+-- room's scripts read them (OLDER_ROOMS).
+local function seated(r, m)
+  local v = redis.call('HGET', seats_key(r), m)
+  if not v then
+    if not OLDER_ROOMS then
+      return error('room ' .. r .. ' has no copy of member ' .. m)
+    end
+    return display(m), redis.call('HGET', SIGNED, m) or ''
+  end
+  local space = string.find(v, ' ', 1, true)
+  return string.sub(v, space + 1), string.sub(v, 1, space - 1)
+end
+
 -- Name `name` came online or went offline (`sighting`): a
 -- chatroom.core.events.Watched to every node's MONITOR watchers.
 local function sighted(name, sighting)
@@ -128,6 +152,13 @@ end
 local function mirror_holders(u)
   for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
     if is_member(u, r) then hold_in(u, r) end
+  end
+end
+
+-- Each room of u's keeps u's name and account as they are now.
+local function copy_seats(u)
+  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+    if is_member(u, r) then copy_seat(u, r) end
   end
 end
 
@@ -258,7 +289,7 @@ local function drop_room(r, name)
   end
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
-             holding_key(r))
+             holding_key(r), seats_key(r))
   redis.call('HDEL', ROOMS, r)
   redis.call(PUB, P .. 'lobby', name)
 end
@@ -274,6 +305,7 @@ local function seat(u, r)
   redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
   redis.call('SADD', places_key(u), r)
   hold_in(u, r)
+  copy_seat(u, r)
 end
 
 -- Membership is decided by the nodes (chatroom.core.membership), never
@@ -296,7 +328,7 @@ local function seating(r, about)
   local firsts = {}
   for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, math.max(#about, 1))) do
     firsts[#firsts + 1] = m
-    firsts[#firsts + 1] = display(m)
+    firsts[#firsts + 1] = (seated(r, m))
   end
   local quiet, present = {}, {}
   for _, a in ipairs(about) do
@@ -311,7 +343,7 @@ local function seating(r, about)
   local claimant = ''
   if owner == '' and (info[4] or '') ~= '' then
     for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-      if redis.call('HGET', SIGNED, m) == info[4] then claimant = m break end
+      if select(2, seated(r, m)) == info[4] then claimant = m break end
     end
   end
   return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
@@ -399,6 +431,7 @@ local function apply_change(c)
     elseif step == 'unseat' then
       redis.call('ZREM', members_key(r), op[2])
       redis.call('HDEL', holding_key(r), op[2])
+      redis.call('HDEL', seats_key(r), op[2])
       redis.call('SREM', places_key(op[2]), r)
       redis.call('SREM', quiet_key(r), op[2])
     elseif step == 'heard' then
@@ -560,7 +593,7 @@ local function view(r, u, shown, since, bound)
   local all = redis.call('ZRANGE', members_key(r), 0, -1)
   for _, m in ipairs(all) do
     if not hidden or redis.call('SISMEMBER', quiet_key(r), m) == 0 then
-      members[#members + 1] = display(m)
+      members[#members + 1] = (seated(r, m))
     end
   end
   local quiet = 0
@@ -581,7 +614,7 @@ local function view(r, u, shown, since, bound)
   end
   local owner = ''
   if info[7] and info[7] ~= '' and is_member(info[7], r) then
-    owner = display(info[7])
+    owner = (seated(r, info[7]))
   end
   return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
           members, quiet, #all, owner, events(r, math.max(start, first), last),
@@ -640,7 +673,12 @@ local function hooks_key(r) return P .. 'hooks:' .. r end
 -- Room r's channel: every event of the room, in order (see scripts.py).
 local function channel_key(r) return P .. 'chan:' .. r end
 local function holding_key(r) return P .. 'holding:' .. r end
--- Rooms seated by an older version keep no copy of who holds a member.
+-- Room r's copy of its members' names and accounts: field u → "account
+-- display" (account '' when not signed in), kept by copy_seat.
+local function seats_key(r) return P .. 'seats:' .. r end
+-- A member seated by an older version, before rooms kept their copies
+-- (of who holds it, of its name and account), has none: the scripts
+-- read the server's keys instead, which this layout lets them.
 local OLDER_ROOMS = true
 -- Room r's newest event id (0: none yet), the next one, and ids skipped.
 local function newest_id(r)
@@ -674,7 +712,10 @@ local function modlog_key(r) return in_room(r, 'modlog') end
 local function hooks_key(r) return in_room(r, 'hooks') end
 local function channel_key(r) return in_room(r, 'chan') end
 local function holding_key(r) return in_room(r, 'holding') end
-local OLDER_ROOMS = false  -- this layout is newer than the copies
+local function seats_key(r) return in_room(r, 'seats') end
+-- No older version seated a room in this layout, and a room's scripts
+-- will read its slot alone: a member with no copy is a bug.
+local OLDER_ROOMS = false
 local function newest_id(r)
   return tonumber(redis.call('GET', in_room(r, 'ids')) or '0')
 end

@@ -68,6 +68,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             for its members (ms; its node went), after
                             which a heartbeat settles it (``HEARTBEAT``)
 ``P members:r``             sorted set u → arrival number (arrival order)
+``P seats:r``               hash u → ``"account display"`` (account ''
+                            when not signed in): r's copy of its members'
+                            names and accounts, made when one is seated,
+                            renamed or signs in, which what r shows of its
+                            members reads (``seated`` in :mod:`.prelude`)
 ``P quiet:r``               set: r's quiet members, who joined it big and
                             have not spoken (:mod:`chatroom.core.big_rooms`)
 ``P holding:r``             hash u → the tokens of the sessions holding
@@ -160,7 +165,8 @@ from chatroom.backends.redis.prelude import Script
 #: signed in to account u, the session becomes one more holder of u, a
 #: device of the account on its node: ``ATTACHED``). A rename moves u's places,
 #: ownerships, arrival order and account to the new key (``IN_ROOM`` if
-#: it has places: the node then tells its neighbours, ``NEIGHBOURS``).
+#: it has places: the node then tells its neighbours, ``NEIGHBOURS``);
+#: each of its rooms' copy of its name and account follows.
 CLAIM = Script(
     "claim",
     r"""
@@ -200,6 +206,7 @@ if old ~= u then
     redis.call('ZADD', mk, redis.call('ZSCORE', mk, old), u)
     redis.call('ZREM', mk, old)
     redis.call('HDEL', holding_key(r), old)
+    redis.call('HDEL', seats_key(r), old)  -- u's copy made below
     if redis.call('SREM', quiet_key(r), old) == 1 then
       redis.call('SADD', quiet_key(r), u)
     end
@@ -209,13 +216,14 @@ if old ~= u then
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
 if old ~= u then mirror_holders(u) end  -- its seats moved to u's key
+copy_seats(u)  -- its rooms' copy of its name and account
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
 )
 
 #: ARGV: P, u, token, account ('' for none). The account u's session is
-#: signed in to changed (/register, /unregister).
+#: signed in to changed (/register, /unregister), in its rooms' copy too.
 SIGN = Script(
     "sign",
     r"""
@@ -226,6 +234,7 @@ if ARGV[4] ~= '' then
 else
   redis.call('HDEL', SIGNED, u)
 end
+copy_seats(u)
 return 'OK'
 """,
 )
@@ -536,7 +545,7 @@ local info = redis.call('HMGET', room_key(r), 'name', 'permanent', 'owner',
                         'capacity', 'inc', 'ver', 'policy')
 if not info[1] then return {'NO_SUCH_ROOM'} end
 local owner, owner_name = info[3] or '', ''
-if owner ~= '' and is_member(owner, r) then owner_name = display(owner) end
+if owner ~= '' and is_member(owner, r) then owner_name = (seated(r, owner)) end
 local found = {}
 if ARGV[3] ~= '' then found = target(ARGV[3], r) end
 return {'OK', info[1], info[2], owner, info[4],
@@ -579,10 +588,11 @@ if not info[1] then return {'NO_SUCH_ROOM'} end
 local policy = info[5] or ''
 local members, grants = {}, {}
 for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-  local s = session_of(m)
-  members[i] = s and s.name or m
+  local name, account = seated(r, m)
+  members[i] = name
   if policy ~= '' then
-    grants[i] = {m, redis.call('HGET', SIGNED, m) or '', s and s.token or ''}
+    local s = session_of(m)
+    grants[i] = {m, account, s and s.token or ''}
   end
 end
 local owner = ''
