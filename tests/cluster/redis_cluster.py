@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import replace
+from typing import Any
 
 from twisted.internet import defer, utils
 
@@ -220,38 +221,44 @@ class RoomsApartRegistryTestCase(OneServerClusterRegistryTestCase):
     each room's copies of its members (``seats``, ``holding``) must name
     its members."""
 
-    @defer.inlineCallbacks
     def every_key_in_the_slot(self):
-        keys = yield ask(self.cluster_port, "KEYS", "*")
-        misplaced = []
-        for key in keys:
-            tag, _, rest = key.partition(b"}:")
-            if tag == b"{chatroom":
-                # the old layout's P kind:r, and its P ids of every room
-                kind, colon, _ = rest.partition(b":")
-                if (colon and kind in ROOM_KINDS) or rest == b"ids":
-                    misplaced.append(key)
-            elif not (tag.startswith(b"{chatroom/") and rest in ROOM_KINDS):
-                misplaced.append(key)
-        self.assertEqual(sorted(misplaced), [], "keys outside their slot")
-        yield self.every_member_copied(keys)
-
-    @defer.inlineCallbacks
-    def every_member_copied(self, keys):
-        """Each room's copies of its members (their names and accounts,
-        ``seats``; the sessions holding them, ``holding``) name its
-        members, no more and no less (a member gone whose copy stayed is a
-        leak)."""
-        for key in keys:
-            tag, _, kind = key.partition(b"}:")
-            if kind not in (b"members", b"seats", b"holding"):
-                continue
-            members = yield ask(
-                self.cluster_port, "ZRANGE", tag + b"}:members", "0", "-1"
-            )
-            for copy in (b"seats", b"holding"):
-                copied = yield ask(self.cluster_port, "HKEYS", tag + b"}:" + copy)
-                self.assertEqual(sorted(copied), sorted(members), f"{tag!r}'s {copy!r}")
+        return keys_where_rooms_apart_put_them(self, self.cluster_port)
 
     def cluster_config(self) -> ClusterConfig:
         return replace(super().cluster_config(), rooms_apart=True)
+
+
+@defer.inlineCallbacks
+def keys_where_rooms_apart_put_them(case: Any, port: int):
+    """Every key of the one-server cluster on ``port`` where the rooms-apart
+    layout puts it, and each room's copies of its members naming them
+    (see :class:`RoomsApartRegistryTestCase`)."""
+    keys = yield ask(port, "KEYS", "*")
+    misplaced = []
+    for key in keys:
+        tag, _, rest = key.partition(b"}:")
+        if tag == b"{chatroom":
+            # the old layout's P kind:r, and its P ids of every room
+            kind, colon, _ = rest.partition(b":")
+            if (colon and kind in ROOM_KINDS) or rest == b"ids":
+                misplaced.append(key)
+        elif not (tag.startswith(b"{chatroom/") and rest in ROOM_KINDS):
+            misplaced.append(key)
+    case.assertEqual(sorted(misplaced), [], "keys outside their slot")
+    yield _members_copied(case, port, keys)
+
+
+@defer.inlineCallbacks
+def _members_copied(case: Any, port: int, keys: list[bytes]):
+    """Each room's copies of its members (their names and accounts,
+    ``seats``; the sessions holding them, ``holding``) name its
+    members, no more and no less (a member gone whose copy stayed is a
+    leak)."""
+    for key in keys:
+        tag, _, kind = key.partition(b"}:")
+        if kind not in (b"members", b"seats", b"holding"):
+            continue
+        members = yield ask(port, "ZRANGE", tag + b"}:members", "0", "-1")
+        for copy in (b"seats", b"holding"):
+            copied = yield ask(port, "HKEYS", tag + b"}:" + copy)
+            case.assertEqual(sorted(copied), sorted(members), f"{tag!r}'s {copy!r}")

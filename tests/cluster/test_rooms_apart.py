@@ -11,6 +11,9 @@ puts it (:class:`~tests.cluster.redis_cluster.RoomsApartRegistryTestCase`).
 
 from __future__ import annotations
 
+from twisted.internet import defer
+
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
 from tests import (
     handler_contract,
     moderation_contract,
@@ -18,13 +21,19 @@ from tests import (
     private_contract,
     userdata_contract,
 )
-from tests.cluster import test_userdata_redis
-from tests.cluster.redis_cluster import RoomsApartRegistryTestCase
+from tests.cluster import test_search_redis, test_userdata_redis
+from tests.cluster.redis_cluster import (
+    RoomsApartRegistryTestCase,
+    emptied_cluster_server,
+    keys_where_rooms_apart_put_them,
+)
+from tests.cluster.sentinels import ask
 from tests.handler_contract import HandlerContract
 from tests.moderation_contract import ModerationContract
 from tests.multi_contract import MultiContract
 from tests.private_contract import PrivateContract
 from tests.reaction_contract import REACTION_CONFIG, ReactionContract
+from tests.search_contract import SEARCH_CONFIG, SearchContract
 from tests.userdata_contract import UserDataContract
 from tests.webhook_contract import WebhookContract
 
@@ -72,3 +81,33 @@ class RoomsApartUserDataTests(RoomsApartRegistryTestCase, UserDataContract):
 
     config = userdata_contract.CONFIG
     traces = test_userdata_redis.RedisUserDataTests.traces
+
+
+class RoomsApartSearchTests(test_search_redis.ClusterRoomSearchTests, SearchContract):
+    """``/search`` of rooms on two nodes with PostgreSQL's index, each room
+    in a slot of its own: the index reads each room's history by a script
+    on the room's keys alone. After each test every key must be where the
+    layout puts it, and the search outbox (the server's slot, for private
+    conversations) must never have been written: no room's script fed it."""
+
+    config = SEARCH_CONFIG
+
+    @defer.inlineCallbacks
+    def start_redis(self):
+        self.cluster_port = yield emptied_cluster_server()
+        self.addCleanup(self.every_key_in_its_slot)  # once the nodes stopped
+
+    @defer.inlineCallbacks
+    def every_key_in_its_slot(self):
+        yield keys_where_rooms_apart_put_them(self, self.cluster_port)
+        outbox = yield ask(self.cluster_port, "EXISTS", "{chatroom}:search:outbox")
+        self.assertEqual(outbox, 0, "a room's event fed to the search outbox")
+
+    def cluster_config(self, node_id: str, search_db: str | None) -> ClusterConfig:
+        return ClusterConfig(
+            RedisClusterAddress((("127.0.0.1", self.cluster_port),)),
+            node_id=node_id,
+            prefix=CLUSTER_PREFIX,
+            rooms_apart=True,
+            search_db=search_db,
+        )

@@ -1,10 +1,14 @@
 """Cluster search's index in a real PostgreSQL, applied as nodes apply it.
 
-Two nodes may drain the same outbox entries (each read them before the
-other committed): :func:`chatroom.backends.redis.search_postgres.apply` must
-change the index once per entry, in the outbox's order, whoever comes
-second. Driven here directly, on the session's PostgreSQL
-(``tests/cluster/postgres.py``), a database per test.
+A room's events are read from its history in Redis and applied by
+:func:`chatroom.backends.redis.search_postgres.apply_rooms`; two nodes may
+read the same room at once and apply in either order (each read before
+the other committed): the index must change once per event, never undo a
+newer read with an older one, and drop a room's rows when the room is
+gone or made again. Private conversations come from the outbox
+(:func:`~chatroom.backends.redis.search_postgres.apply`). Driven here
+directly, on the session's PostgreSQL (``tests/cluster/postgres.py``), a
+database per test.
 """
 
 from __future__ import annotations
@@ -14,25 +18,44 @@ from dataclasses import replace
 from twisted.trial import unittest
 
 from chatroom.backends.redis import search_postgres
+from chatroom.backends.redis.search_postgres import NEW_ROOM, RoomCursor, RoomFeed
 from chatroom.core import codec
-from chatroom.core.events import Edited, Message, PrivateMessage, PrivateRedacted
+from chatroom.core.events import (
+    Edited,
+    Message,
+    PrivateMessage,
+    PrivateRedacted,
+    Redacted,
+)
 from chatroom.core.search import parse_search
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
 
 STAMP = "2026-11-22T10:00:0{}.000Z"
 
 
-def said(entry: int, room: str, event_id: int, text: str) -> search_postgres.Entry:
-    """Outbox entry ``entry``: ``alice`` said ``text`` as message ``event_id``."""
-    stamp = STAMP.format(event_id)
-    message = Message(room, "alice", stamp, text, id=str(event_id))
-    return (entry, 0), room, codec.encode(message)
+def message(room: str, event_id: int, text: str) -> bytes:
+    """``alice`` said ``text`` as message ``event_id``, as the history keeps it."""
+    stamp = STAMP.format(event_id % 10)
+    return codec.encode(Message(room, "alice", stamp, text, id=str(event_id)))
 
 
-def edited(entry: int, room: str, event_id: int, target: int, text: str):
-    stamp = STAMP.format(event_id)
-    edit = Edited(room, str(target), "alice", stamp, text, id=str(event_id))
-    return (entry, 0), room, codec.encode(edit)
+def edit(room: str, event_id: int, target: int, text: str) -> bytes:
+    stamp = STAMP.format(event_id % 10)
+    return codec.encode(
+        Edited(room, str(target), "alice", stamp, text, id=str(event_id))
+    )
+
+
+def redaction(room: str, event_id: int, target: int) -> bytes:
+    return codec.encode(Redacted(room, str(target), "alice", id=str(event_id)))
+
+
+def history(inc: str, first: int, *events: bytes, start: int = 0) -> RoomFeed:
+    """Room ``tea`` of incarnation ``inc`` keeps ``events`` from id
+    ``first`` on; the read returns them from ``start`` (``first``) on."""
+    start = start or first
+    last = first + len(events) - 1
+    return RoomFeed("tea", inc, first, last, start, events[start - first :])
 
 
 def wrote(
@@ -58,36 +81,115 @@ class IndexTestCase(unittest.TestCase):
         self.db = search_postgres.connect(session_postgres().new_database(), 5)
         self.addCleanup(self.db.close)
 
+    def apply(self, read_at: RoomCursor, feed: RoomFeed) -> RoomCursor:
+        """``feed``, read when room ``tea``'s rows stood at ``read_at``,
+        applied: where they stand now."""
+        return search_postgres.apply_rooms(self.db, [(read_at, feed)])[feed.room]
 
-class AppliedOnceTests(IndexTestCase):
-    """The cursor row decides what is new, whichever node applies."""
+
+class RoomCatchUpTests(IndexTestCase):
+    """The room's cursor row decides what is new, whichever node applies."""
 
     def texts(self, words: str) -> list[str]:
         rows = search_postgres.search(self.db, ["tea"], parse_search(words), 50, None)
         return [row[4] for row in rows]
 
     def test_a_late_node_does_not_undo_an_edit(self) -> None:
-        """A node that read the message before another applied it and its
-        edit applies nothing: the edited text stays, found once."""
-        message = said(1, "tea", 1, "teh kettle")
-        first = search_postgres.apply(
-            self.db, [message, edited(2, "tea", 2, 1, "the kettle")], 10
+        """A node that read the message before its edit, and applies after
+        a node that read both, applies nothing: the edited text stays,
+        found once (the history holds a message as it reads now)."""
+        older = history("X", 1, message("tea", 1, "teh kettle"))
+        newer = history(
+            "X", 1, message("tea", 1, "the kettle"), edit("tea", 2, 1, "the kettle")
         )
-        self.assertEqual(first, (2, 0))
-        late = search_postgres.apply(self.db, [message], 10)
-        self.assertEqual(late, (2, 0))
+        self.assertEqual(self.apply(NEW_ROOM, newer), ("X", 2))
+        self.assertEqual(self.apply(NEW_ROOM, older), ("X", 2))
         self.assertEqual(self.texts("kettle"), ["the kettle"])
         self.assertEqual(self.texts("teh"), [])
 
-    def test_retention_and_a_dropped_room(self) -> None:
-        """Messages older than the room's newest ``kept`` events leave the
-        index; a dropped room's messages all go."""
-        search_postgres.apply(
-            self.db, [said(n, "tea", n, f"cup {n}") for n in (1, 2, 3)], 2
+    def test_an_older_read_applied_first_is_completed_not_repeated(self) -> None:
+        """Two nodes read one room at once: the one that read less commits
+        first; the other applies only the events after it (the redaction),
+        so the redacted message is not found."""
+        older = history("X", 1, message("tea", 1, "a secret"))
+        newer = history(
+            "X", 1, b"", redaction("tea", 2, 1), message("tea", 3, "no secret")
         )
-        self.assertEqual(self.texts("cup"), ["cup 3", "cup 2"])
-        search_postgres.apply(self.db, [((4, 0), "tea", b"")], 2)
+        self.assertEqual(self.apply(NEW_ROOM, older), ("X", 1))
+        self.assertEqual(self.texts("secret"), ["a secret"])
+        self.assertEqual(self.apply(NEW_ROOM, newer), ("X", 3))
+        self.assertEqual(self.texts("secret"), ["no secret"])
+        self.assertEqual(self.apply(NEW_ROOM, older), ("X", 3))
+        self.assertEqual(self.texts("secret"), ["no secret"])
+
+    def test_a_room_made_again_drops_the_old_rooms_rows(self) -> None:
+        """The room was deleted and made again under the same key (another
+        incarnation, whose ids follow the old one's): the old room's rows
+        go, the new one's come."""
+        self.apply(NEW_ROOM, history("X", 1, message("tea", 1, "old cup")))
+        made_again = history("Y", 2, message("tea", 2, "new cup"))
+        self.assertEqual(self.apply(("X", 1), made_again), ("Y", 2))
+        self.assertEqual(self.texts("cup"), ["new cup"])
+
+    def test_a_read_of_another_incarnation_than_the_rows_is_read_again(
+        self,
+    ) -> None:
+        """Rows moved by another node to an incarnation this read is not
+        of: nothing is applied (which is newer cannot be told); the caller
+        reads again from where they stand."""
+        self.apply(NEW_ROOM, history("Y", 2, message("tea", 2, "new cup")))
+        stale = history("X", 1, message("tea", 1, "old cup"))
+        self.assertEqual(self.apply(NEW_ROOM, stale), ("Y", 2))
+        self.assertEqual(self.texts("cup"), ["new cup"])
+
+    def test_retention_and_a_dropped_room(self) -> None:
+        """Rows below the first id the history keeps leave the index;
+        events trimmed before they were applied are never indexed; a gone
+        room's messages all go."""
+        self.apply(
+            NEW_ROOM,
+            history("X", 1, *(message("tea", n, f"cup {n}") for n in (1, 2, 3))),
+        )
+        self.assertEqual(self.texts("cup"), ["cup 3", "cup 2", "cup 1"])
+        kept = [message("tea", n, f"cup {n}") for n in range(3, 7)]
+        self.assertEqual(
+            self.apply(("X", 3), history("X", 3, *kept, start=4)), ("X", 6)
+        )
+        self.assertEqual(self.texts("cup"), ["cup 6", "cup 5", "cup 4", "cup 3"])
+        trimmed = history("X", 9, message("tea", 9, "cup 9"))
+        self.assertEqual(self.apply(("X", 6), trimmed), ("X", 9))
+        self.assertEqual(self.texts("cup"), ["cup 9"])
+        gone = RoomFeed("tea", "", 10, 9, 10)
+        self.assertEqual(self.apply(("X", 9), gone), ("", 9))
         self.assertEqual(self.texts("cup"), [])
+
+    def test_redis_gone_back_starts_the_room_over(self) -> None:
+        """The history is behind the rows (Redis lost data; ``ROOM_FEED``
+        read it from its first): the rows go and the history is indexed."""
+        self.apply(
+            NEW_ROOM,
+            history("X", 1, message("tea", 1, "lost"), message("tea", 2, "cup")),
+        )
+        again = history("X", 1, message("tea", 1, "a cup again"))
+        self.assertEqual(self.apply(("X", 2), again), ("X", 1))
+        self.assertEqual(self.texts("cup"), ["a cup again"])
+
+    def test_only_the_rooms_given_and_an_outbox_entry_of_a_room_is_skipped(
+        self,
+    ) -> None:
+        """Rooms keep their rows apart; a room's entry left in the outbox by
+        an older version changes nothing (its history is read instead)."""
+        self.apply(NEW_ROOM, history("X", 1, message("tea", 1, "tea cup")))
+        coffee = RoomFeed("coffee", "Z", 1, 1, 1, (message("coffee", 1, "coffee cup"),))
+        search_postgres.apply_rooms(self.db, [(NEW_ROOM, coffee)])
+        search_postgres.apply(
+            self.db, [((1, 0), "", b""), ((2, 0), "", message("tea", 2, "x"))]
+        )
+        self.assertEqual(self.texts("cup"), ["tea cup"])
+        self.assertEqual(
+            search_postgres.room_cursors(self.db, ["tea", "coffee", "milk"]),
+            {"tea": ("X", 1), "coffee": ("Z", 1), "milk": NEW_ROOM},
+        )
 
 
 class PrivateIndexTests(IndexTestCase):
@@ -110,12 +212,11 @@ class PrivateIndexTests(IndexTestCase):
             self.db,
             [
                 wrote(1, "alice bob", 1, "alice", "bob", "tea at one"),
-                said(2, "tea", 2, "tea in the room"),
                 wrote(3, "bob carol", 1, "bob", "carol", "secret tea"),
                 wrote(4, "alice bob", 2, "Bob", "Alice", "TEA at two"),
             ],
-            10,
         )
+        self.apply(NEW_ROOM, history("X", 2, message("tea", 2, "tea in the room")))
         self.assertEqual(
             self.found("alice", "tea"),
             ["alice bob: TEA at two", "tea: tea in the room", "alice bob: tea at one"],
@@ -137,7 +238,7 @@ class PrivateIndexTests(IndexTestCase):
             wrote(n, "alice bob", n, "alice", "bob", f"note {n}") for n in (1, 2, 3)
         ]
         entries.append(wrote(4, "alice carol", 1, "alice", "carol", "note 4"))
-        search_postgres.apply(self.db, entries, 10, conversation_kept=2)
+        search_postgres.apply(self.db, entries, conversation_kept=2)
         self.assertEqual(
             self.found("alice", "note"),
             ["alice carol: note 4", "alice bob: note 3", "alice bob: note 2"],
@@ -155,6 +256,5 @@ class PrivateIndexTests(IndexTestCase):
                 wrote(2, "alice bob", 2, "alice", "bob", "note regretted"),
                 ((3, 0), "alice bob", codec.encode(gone)),
             ],
-            10,
         )
         self.assertEqual(self.found("bob", "note"), ["alice bob: note kept"])

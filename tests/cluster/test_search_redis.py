@@ -7,8 +7,14 @@ nodes in turn, so what one says on node A is searched for from node B.
 Then what only a cluster has: a node without ``--search-db`` refuses
 plainly; PostgreSQL down is ``ERR UNAVAILABLE`` for the searcher while the
 room talks on, and what was said meanwhile is found once it is back; a
-room gone takes its messages out of the index; a private message said on
-one node is found by its recipient on the other, and by nobody else.
+private message said on one node is found by its recipient on the other,
+and by nobody else. And, of rooms (whose events the index reads from
+their history in Redis; run in the layout where each room has a slot of
+its own too): a room gone or made again under its name takes the old
+room's messages out of the index; two nodes catching up one room at once
+leave each message once, as it reads now; a message said where no
+searching node hears is found by a later search; what a node hears is
+indexed without anyone searching.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.interfaces import IDelayedCall, IProtocol, IReactorTime
 from zope.interface import implementer
 
+from chatroom.backends.redis import search_postgres
 from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.search import DRAIN_INTERVAL, ClusterSearch
 from chatroom.core.config import ClusterConfig, RedisAddress
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import RedisRegistry, redis_registry
@@ -125,6 +133,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         self.stepped = SteppedReactor()
         self.clock = self.stepped
         self.servers: list[ChatServer] = []
+        self.registries: list[RedisRegistry] = []
         for node in ("a", "b"):
             yield self.start_node(f"node-{node}", self.search_db)
         self.server = self.servers[0]
@@ -134,9 +143,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
     def start_node(
         self, node_id: str, search_db: str | None
     ) -> Generator[Any, Any, ChatServer]:
-        cluster = ClusterConfig(
-            RedisAddress.parse(self.redis_url), node_id=node_id, search_db=search_db
-        )
+        cluster = self.cluster_config(node_id, search_db)
         registry = redis_registry(
             self.config,
             cluster,
@@ -152,7 +159,14 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         self.addCleanup(self._stop, server, registry)
         yield registry.backend.when_available()
         self.servers.append(server)
+        self.registries.append(registry)
         return server
+
+    def cluster_config(self, node_id: str, search_db: str | None) -> ClusterConfig:
+        """How node ``node_id`` reaches the test's Redis."""
+        return ClusterConfig(
+            RedisAddress.parse(self.redis_url), node_id=node_id, search_db=search_db
+        )
 
     def _stop(self, server: ChatServer, registry: RedisRegistry):
         server.stop()
@@ -174,10 +188,172 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         yield self.expect(user, "ROOMS ")
         return user
 
+    def searcher(self, node: int) -> ClusterSearch:
+        """Node ``node``'s (0: A, 1: B) share of the index."""
+        searcher = self.registries[node].backend.messages.searcher
+        assert searcher is not None
+        return searcher
+
+    def indexed(self, room: str) -> list[tuple[int, str]]:
+        """Room ``room``'s rows in PostgreSQL, as the nodes left them: each
+        message's id and text, in id order."""
+        with search_postgres.connect(self.search_db, 5) as db:
+            rows = db.execute(
+                "SELECT id, body FROM chatroom_search WHERE room = %s ORDER BY id",
+                (room,),
+            ).fetchall()
+        return [(int(id_), str(body)) for id_, body in rows]
+
+    def cursor(self, room: str) -> tuple[str | None, int] | None:
+        with search_postgres.connect(self.search_db, 5) as db:
+            row = db.execute(
+                "SELECT inc, last_id FROM chatroom_search_rooms WHERE room = %s",
+                (room,),
+            ).fetchone()
+        return None if row is None else (row[0], int(row[1]))
+
+    @defer.inlineCallbacks
+    def said_with_id(self, user: User, text: str) -> Generator[Any, Any, int]:
+        """``user`` (with ``/caps rich``) says ``text``: its id."""
+        user.say(text)
+        return int((yield self.expect(user, "@")).split()[0][1:])
+
 
 class RedisPostgresSearchTests(TwoNodesSearching, PrivateSearchContract):
     """The search contract, private conversations included, across two
     nodes (alice and carol on node A, bob and dave on node B)."""
+
+
+class ClusterRoomSearchTests(TwoNodesSearching, Searching):
+    """What only cluster search has to get right about rooms (run in the
+    layout where each room has a slot of its own too,
+    ``tests/cluster/test_rooms_apart.py``)."""
+
+    @defer.inlineCallbacks
+    def test_a_message_said_on_one_node_is_found_from_the_other(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Alice (node A) finds what Bob said on node B, and Bob what Alice
+        said, the moment each was acknowledged: the same lines on both."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        yield self.said(bob, "tea", "a kettle on node B")
+        yield self.said(alice, "tea", "a kettle on node A")
+        from_a = yield self.search(alice, "kettle")
+        from_b = yield self.search(bob, "kettle")
+        self.assertEqual(from_a, from_b)
+        self.assertEqual(
+            [line.split(" ", 5)[5] for line in from_a],
+            ["a kettle on node A", "a kettle on node B"],
+        )
+
+    @defer.inlineCallbacks
+    def test_a_room_gone_takes_its_messages(self) -> Generator[Any, Any, None]:
+        """A room deleted and made again under the same name does not bring
+        back the old room's messages."""
+        (alice,) = yield self.in_room("tea", "alice")
+        yield self.said(alice, "tea", "an old secret")
+        alice.say("/leave")
+        yield self.expect(alice, "ROOMS ")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea ")
+        self.assertEqual((yield self.search(alice, "secret")), [])
+
+    @defer.inlineCallbacks
+    def test_a_room_made_again_does_not_show_the_old_rooms_messages(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The old room's messages were indexed; the room goes (its last
+        members leave) and is made again under the same name on the other
+        node: a search finds only the new room's messages, and the old
+        room's rows are gone from PostgreSQL."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        yield self.said(bob, "tea", "an old secret")
+        self.assertEqual(len((yield self.search(alice, "secret"))), 1)
+        for user in (alice, bob):
+            user.say("/leave")
+            yield self.expect(user, "ROOMS ")
+        bob.say("/create tea")
+        yield self.expect(bob, "MEMBERS tea ")
+        alice.say("/join tea")
+        yield self.expect(alice, "MEMBERS tea ")
+        self.assertEqual((yield self.search(alice, "secret")), [])
+        yield self.said(bob, "tea", "a new secret")
+        found = yield self.search(alice, "secret")
+        self.assertEqual([line.split(" ", 5)[5] for line in found], ["a new secret"])
+        self.assertEqual([text for _, text in self.indexed("tea")], ["a new secret"])
+
+    @defer.inlineCallbacks
+    def test_two_nodes_catching_up_one_room_at_once(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Both nodes catch up the room at the same moment, again and
+        again, between messages, edits and deletions: the index ends with
+        each message once, as it reads now, none deleted, and the room's
+        cursor at its newest event."""
+        alice, _bob = yield self.in_room("tea", "alice", "bob")
+        alice.say("/caps rich")
+        yield self.expect(alice, "CAPS ")
+        both = [self.searcher(0), self.searcher(1)]
+        expected: dict[int, str] = {}
+        newest = 0
+        for n in range(6):
+            kept = yield self.said_with_id(alice, f"cup {n} teh")
+            gone = yield self.said_with_id(alice, f"gone {n}")
+            yield defer.gatherResults([s.caught_up(["tea"]) for s in both])
+            alice.say(f"/edit {kept} cup {n} the")
+            yield self.expect(alice, "@")
+            alice.say(f"/redact {gone}")
+            yield self.expect(alice, "@")
+            newest = yield self.said_with_id(alice, f"after {n}")
+            expected[kept], expected[newest] = f"cup {n} the", f"after {n}"
+            yield defer.gatherResults([s.caught_up(["tea"]) for s in both])
+        self.assertEqual(self.indexed("tea"), sorted(expected.items()))
+        inc, last = self.cursor("tea") or ("", 0)
+        self.assertEqual(last, newest)
+        self.assertTrue(inc)
+
+    @defer.inlineCallbacks
+    def test_a_node_without_search_db_is_indexed_too(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """What is said on a node that has no ``--search-db`` is found from
+        one that has: the index reads Redis, not the node. Said while no
+        searching node had a member in the room, it is in no one's
+        background drain (nothing in PostgreSQL after it); a search from a
+        node that then joins finds it, the drains stopped: the search
+        itself caught the room up."""
+        for node in (0, 1):
+            self.searcher(node)._loop.stop()
+        plain = yield self.start_node("node-plain", None)
+        carol = User(FakeClient(plain))
+        carol.say("carol")
+        yield self.expect(carol, "ROOMS ")
+        carol.say("/create tea")
+        yield self.expect(carol, "MEMBERS tea ")
+        yield self.said(carol, "tea", "said where nobody indexes")
+        self.assertEqual((self.indexed("tea"), self.cursor("tea")), ([], None))
+        alice = yield self.connect("alice")
+        alice.say("/join tea")
+        yield self.expect(alice, "MEMBERS tea ")
+        found = yield self.search(alice, "nobody indexes")
+        self.assertEqual(len(found), 1, found)
+        self.assertRegex(found[0], r"^FOUND tea \d+ carol \S+ said where nobody")
+
+    @defer.inlineCallbacks
+    def test_the_background_drain_indexes_a_room_it_hears(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Nobody searches: within a drain or two of a message, the node
+        whose member heard it has put it in PostgreSQL."""
+        alice, _bob = yield self.in_room("tea", "alice", "bob")
+        yield self.said(alice, "tea", "indexed in the background")
+        waited = 0.0
+        while not self.indexed("tea") and waited < 5 * DRAIN_INTERVAL:
+            yield task.deferLater(reactor, 0.1, lambda: None)
+            waited += 0.1
+        self.assertEqual(
+            [text for _, text in self.indexed("tea")], ["indexed in the background"]
+        )
 
 
 class ClusterSearchTests(TwoNodesSearching, Searching):
@@ -196,23 +372,6 @@ class ClusterSearchTests(TwoNodesSearching, Searching):
                     "WHERE datname = %s",
                     (name,),
                 )
-
-    @defer.inlineCallbacks
-    def test_a_message_said_on_one_node_is_found_from_the_other(
-        self,
-    ) -> Generator[Any, Any, None]:
-        """Alice (node A) finds what Bob said on node B, and Bob what Alice
-        said, the moment each was acknowledged: the same lines on both."""
-        alice, bob = yield self.in_room("tea", "alice", "bob")
-        yield self.said(bob, "tea", "a kettle on node B")
-        yield self.said(alice, "tea", "a kettle on node A")
-        from_a = yield self.search(alice, "kettle")
-        from_b = yield self.search(bob, "kettle")
-        self.assertEqual(from_a, from_b)
-        self.assertEqual(
-            [line.split(" ", 5)[5] for line in from_a],
-            ["a kettle on node A", "a kettle on node B"],
-        )
 
     @defer.inlineCallbacks
     def test_postgres_down_is_unavailable_and_nothing_is_lost(
@@ -262,34 +421,3 @@ class ClusterSearchTests(TwoNodesSearching, Searching):
         self.assertEqual((yield self.search(carol, "spare key")), [])
         carol.say("/search key in:@alice")
         self.assertEqual((yield self.expect(carol, "FOUND_END")), "FOUND_END 0")
-
-    @defer.inlineCallbacks
-    def test_a_room_gone_takes_its_messages(self) -> Generator[Any, Any, None]:
-        """A room deleted and made again under the same name does not bring
-        back the old room's messages."""
-        (alice,) = yield self.in_room("tea", "alice")
-        yield self.said(alice, "tea", "an old secret")
-        alice.say("/leave")
-        yield self.expect(alice, "ROOMS ")
-        alice.say("/create tea")
-        yield self.expect(alice, "MEMBERS tea ")
-        self.assertEqual((yield self.search(alice, "secret")), [])
-
-    @defer.inlineCallbacks
-    def test_a_node_without_search_db_is_indexed_too(
-        self,
-    ) -> Generator[Any, Any, None]:
-        """What is said on a node that has no ``--search-db`` is found from
-        one that has: the index is fed by Redis, not by the node."""
-        plain = yield self.start_node("node-plain", None)
-        carol = User(FakeClient(plain))
-        carol.say("carol")
-        yield self.expect(carol, "ROOMS ")
-        carol.say("/create tea")
-        yield self.expect(carol, "MEMBERS tea ")
-        yield self.said(carol, "tea", "said where nobody indexes")
-        alice = yield self.connect("alice")
-        alice.say("/join tea")
-        yield self.expect(alice, "MEMBERS tea ")
-        found = yield self.search(alice, "nobody indexes")
-        self.assertRegex(found[0], r"^FOUND tea \d+ carol \S+ said where nobody")

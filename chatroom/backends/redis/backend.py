@@ -174,6 +174,8 @@ class RedisBackend:
         )
         #: Edits, redactions and reactions; typing notices; /modlog; /search.
         searcher = cluster_search(cluster.search_db, self.calls, clock, config)
+        if searcher is not None:  # the rooms this node hears, indexed in the background
+            self.here.heard = searcher.heard
         self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)

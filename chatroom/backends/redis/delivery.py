@@ -351,6 +351,10 @@ class NodeRooms:
         #: first if a long outage under traffic overfills it.
         self._held: deque[tuple[bytes, bytes]] | None = None
         self.news = NewsDesk()
+        #: With cluster search (``--search-db``), the keys of the rooms whose
+        #: events came since the search index last took them: the rooms it
+        #: catches up in the background (its ``ClusterSearch.heard``).
+        self.heard: set[str] | None = None
 
     def get(self, key: str) -> NodeRoom | None:
         return self.rooms.get(key)
@@ -503,6 +507,8 @@ class NodeRooms:
         if self._held is not None:
             self._held.append((channel, message))
             return True
+        if self.heard is not None:
+            self.heard.add(room.key)
         seq_text, _, data = message.partition(b" ")
         event = room.deliver(int(seq_text), data)
         if isinstance(event, RoomDeleted):
@@ -524,6 +530,8 @@ class NodeRooms:
     def deleted(self, room: NodeRoom, seq: int, data: bytes) -> None:
         """The room's deletion (event ``seq``), which this node's member made:
         its members here back to the lobby."""
+        if self.heard is not None:
+            self.heard.add(room.key)
         if not room.gone:
             event = room.deliver(seq, data)
             self._gone(room, event if isinstance(event, RoomDeleted) else None)
@@ -538,6 +546,8 @@ class NodeRooms:
 
     def vanished(self, room: NodeRoom) -> None:
         """Redis lost the room while we were away: tell its members, close it."""
+        if self.heard is not None:
+            self.heard.add(room.key)
         room.farewell = [RoomNotice(room.name, ROOM_LOST), LeftElsewhere(room.name)]
         self.close(room, room.farewell)
 
@@ -584,6 +594,8 @@ class NodeRooms:
     def caught_up(self, room: NodeRoom, missed: list[bytes]) -> None:
         """After a resume: the room's events this node missed, fetched from
         Redis (``seq event`` each), delivered in order as if they had come."""
+        if missed and self.heard is not None:
+            self.heard.add(room.key)
         for message in missed:
             seq_text, _, data = message.partition(b" ")
             room.deliver(int(seq_text), data)
@@ -592,6 +604,8 @@ class NodeRooms:
         """After a resume whose missed events are gone from Redis: the room is
         at ``seq`` of ``incarnation``; its members are told ``GAP`` (with
         the count when the room is the same one) and the notice."""
+        if self.heard is not None:
+            self.heard.add(room.key)
         if (incarnation, seq) != (room.incarnation, room.seq):
             same = incarnation == room.incarnation and seq > room.seq
             room.tell(Gap(room.name, str(seq - room.seq) if same else "?"))

@@ -254,9 +254,10 @@ return redis.call('GET', P .. 'epoch')
 """,
 )
 
-#: ARGV: P. Every node's scripts feed the search outbox from now on
-#: (``feed_search`` in the prelude): run by a node with ``--search-db`` before it
-#: serves, so nothing said once it serves is missed by the index.
+#: ARGV: P. Every node's scripts feed the search outbox private messages
+#: from now on (``feed_private`` in the prelude): run by a node with
+#: ``--search-db`` before it serves, so nothing written once it serves is
+#: missed by the index (rooms need nothing: it reads their history).
 SEARCH_ON = Script(
     "search_on",
     r"""

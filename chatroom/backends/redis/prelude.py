@@ -235,30 +235,24 @@ end
 
 
 -- Cluster search (`P search` set by a node with --search-db): what the
--- full-text index must learn, in the order Redis ran the scripts, kept in
--- the stream `P search:outbox` until a node has applied it to PostgreSQL
--- (chatroom.backends.redis.search): field `r` (a room) or `c` (a
--- private conversation) naming where, and `e`, the data.
-local function feed(field, where, data)
+-- full-text index must learn of private conversations, in the order Redis
+-- ran the scripts, kept in the stream `P search:outbox` until a node has
+-- applied it to PostgreSQL (chatroom.backends.redis.search): field `c` (a
+-- private conversation, conversations.py's APPEND and REDACT) naming where,
+-- and `e`, the data (`@ID PRIVMSG sender recipient time text`). Rooms feed
+-- nothing: the index reads their history (search.py's ROOM_FEED).
+local function feed_private(c, data)
   if redis.call('EXISTS', P .. 'search') == 1 then
     redis.call('XADD', P .. 'search:outbox', 'MAXLEN', '~', OUTBOX_SIZE, '*',
-               field, where, 'e', data)
+               'c', c, 'e', data)
   end
 end
-
--- Room r's data: a stored event's line, or '' for "room r is gone, with
--- its messages".
-local function feed_search(r, data) feed('r', r, data) end
-
--- Private conversation c's (conversations.py's APPEND): a stored
--- message's line (`@ID PRIVMSG sender recipient time text`).
-local function feed_private(c, data) feed('c', c, data) end
 
 
 -- A message (unnumbered) said in room r: numbered with the room's next id,
 -- published, kept (its newest `retention` events; with `oldest`, not ''
 -- messages older than it dropped from the front, times sorting as text,
--- with whatever is kept before the oldest message left) and fed to search.
+-- with whatever is kept before the oldest message left).
 -- Returns its id and its sequence number in the room's channel (for the
 -- node that waits to receive it, chatroom.backends.redis.calls).
 local function said(r, message, retention, oldest)
@@ -267,7 +261,6 @@ local function said(r, message, retention, oldest)
   local seq = emit(r, data)
   local hk = history_key(r)
   redis.call('RPUSH', hk, data)
-  feed_search(r, data)
   redis.call('LTRIM', hk, -tonumber(retention), -1)
   if oldest ~= '' then
     while true do
@@ -283,7 +276,6 @@ local function said(r, message, retention, oldest)
 end
 
 local function drop_room(r, name)
-  feed_search(r, '')
   for _, secret in ipairs(redis.call('HVALS', hooks_key(r))) do
     redis.call('HDEL', P .. 'hooks', secret)
   end
@@ -729,7 +721,7 @@ local function numbering(r) redis.call('SADD', P .. 'numbered', r) end
 #: Published events a room keeps in Redis for nodes that missed them.
 LOG_SIZE = 1024
 
-#: Index changes the search outbox holds while no node can apply them
+#: Private messages the search outbox holds while no node can apply them
 #: (PostgreSQL down): about 200 bytes each; older ones are dropped past it.
 OUTBOX_SIZE = 1_000_000
 

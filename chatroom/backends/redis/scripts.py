@@ -94,12 +94,12 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P epoch``                 the epoch the ids count in (made by the first
                             node to find none, ``node_scripts.EPOCH``)
 ``P search``                 set once a node has ``--search-db``: the
-                            scripts that store or drop feed the outbox
-``P search:outbox``         stream of ``r`` (room key) or ``c``
-                            (conversation), ``e`` (a stored event, '' for
-                            a dropped room): what the
-                            search index has yet to apply
-                            (:mod:`.search`)
+                            scripts that store a private message feed the
+                            outbox (rooms feed nothing: the index reads
+                            their history, :mod:`.search`)
+``P search:outbox``         stream of ``c`` (conversation), ``e`` (a
+                            stored private message or its deletion): what
+                            the search index has yet to apply
 ``P log:r``                 list of the room's last
                             :data:`~chatroom.backends.redis.prelude.LOG_SIZE`
                             published ``"seq event"``: what a node that
@@ -513,7 +513,6 @@ end
 local data = numbered(ARGV[8], next_id(r))
 emit(r, data)
 redis.call('RPUSH', hk, data)
-feed_search(r, data)
 redis.call('LTRIM', hk, -tonumber(ARGV[9]), -1)
 return 'OK'
 """,

@@ -20,17 +20,30 @@ the same generated ``tsvector``: a search reads only the rows of its
 party's conversations (:attr:`~chatroom.core.search.SearchQuery.party`),
 as the single server's ``search_private`` does.
 
+A room's rows come from the room's own history in Redis (each stored
+event has the next id of the room; search.py's ``ROOM_FEED`` reads the
+events after a given id). ``chatroom_search_rooms`` has a row per room key:
+the room's incarnation whose events the rows are (``inc``, new each time
+the room is made; '' once the room is gone, NULL before its first
+catch-up) and the last id applied (``last_id``). :func:`apply_rooms` locks
+the rows of the rooms it is given (``FOR UPDATE``, in key order), applies
+each room's events only if its row is still as it was read before Redis
+was (or, moved on by another node, in the same incarnation: only the
+events after it), moves the rows and commits, in one transaction: every
+event changes the index exactly once, whichever node applies it, and a
+node that dies halfway changes nothing.
+
 ``chatroom_search_cursor`` is one row: the id of the last entry of the
-Redis outbox stream (``P search:outbox``) applied. :func:`apply` locks it
-(``FOR UPDATE``), applies only the entries after it, in order, moves it
-and commits, in one transaction: every entry changes the index exactly
-once, whichever node applies it, and a node that dies halfway changes
-nothing (PostgreSQL rolls back; another node applies the entries again).
+Redis outbox stream (``P search:outbox``, private conversations only)
+applied. :func:`apply` locks it (``FOR UPDATE``), applies only the entries
+after it, in order, moves it and commits, in one transaction, with the
+same guarantees.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -53,10 +66,49 @@ from chatroom.wire.lines import parse_time
 #: A stream entry id, as numbers: (milliseconds, sequence).
 StreamId = tuple[int, int]
 
-#: One outbox entry: its id, the room's key (the conversation's, for a
-#: private message), and the stored event (b"": the room is gone), in the
-#: cluster's encoding (:mod:`chatroom.core.codec`).
+#: One outbox entry: its id, the private conversation's key ('' for an
+#: entry of a room, which an older version fed: skipped), and the stored
+#: event, in the cluster's encoding (:mod:`chatroom.core.codec`).
 Entry = tuple[StreamId, str, bytes]
+
+#: Where a room's rows stand: the incarnation they are of (None: never
+#: caught up; '': the room is gone) and the last id applied.
+RoomCursor = tuple[str | None, int]
+
+#: A room never caught up.
+NEW_ROOM: RoomCursor = (None, 0)
+
+
+@dataclass(frozen=True)
+class RoomFeed:
+    """What one read of a room's history in Redis found (``ROOM_FEED``).
+
+    Attributes:
+        room: the room's key.
+        inc: its incarnation ('' if there is no such room now).
+        first: the first id its history keeps (``last + 1``: none).
+        last: its newest id.
+        start: the id of ``events[0]`` (the events are consecutive).
+        events: stored events (b"" for a redacted one's place).
+    """
+
+    room: str
+    inc: str
+    first: int
+    last: int
+    start: int
+    events: Sequence[bytes] = ()
+
+    @property
+    def end(self) -> int:
+        """The id of the last event read (``start - 1``: none)."""
+        return self.start + len(self.events) - 1
+
+    def covered_by(self, cursor: RoomCursor) -> bool:
+        """Whether rows standing at ``cursor`` hold everything this read saw."""
+        inc, last = cursor
+        return inc == self.inc and (inc == "" or last >= self.last)
+
 
 #: Messages a conversation keeps when the caller does not say
 #: (``ServerConfig.conversation_retention``'s default).
@@ -96,6 +148,10 @@ SCHEMA = [
         one integer PRIMARY KEY DEFAULT 1 CHECK (one = 1),
         ms bigint NOT NULL, seq bigint NOT NULL)""",
     "INSERT INTO chatroom_search_cursor VALUES (1, 0, 0) ON CONFLICT DO NOTHING",
+    """CREATE TABLE IF NOT EXISTS chatroom_search_rooms (
+        room text PRIMARY KEY,
+        inc text,
+        last_id bigint NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS chatroom_search_private (
         conversation text NOT NULL,
         id bigint NOT NULL,
@@ -130,7 +186,8 @@ REDACT_PRIVATE = (
     "DELETE FROM chatroom_search_private WHERE conversation = %s AND id = %s"
 )
 DROP = "DELETE FROM chatroom_search WHERE room = %s"
-TRIM = "DELETE FROM chatroom_search WHERE room = %s AND id <= %s"
+TRIM = "DELETE FROM chatroom_search WHERE room = %s AND id < %s"
+MOVE = "UPDATE chatroom_search_rooms SET inc = %s, last_id = %s WHERE room = %s"
 ADD_PRIVATE = """INSERT INTO chatroom_search_private
     (conversation, id, one, other, sender, sender_key, recipient, stamp, at, body)
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
@@ -160,50 +217,130 @@ def cursor(db: psycopg.Connection[Any]) -> StreamId:
 def apply(
     db: psycopg.Connection[Any],
     entries: Sequence[Entry],
-    kept: int,
     conversation_kept: int = CONVERSATION_KEPT,
 ) -> StreamId:
-    """Apply the ``entries`` after the cursor, in order, and move it, in
-    one transaction; the cursor as it then stands. ``kept``: events a room
-    keeps (``--retention``): messages older than a room's newest ``kept``
-    events leave the index as they leave Redis; ``conversation_kept``: the
-    same for a private conversation's messages (``conversation_retention``,
-    as :class:`~chatroom.backends.redis.private.RedisConversations`
-    trims them)."""
+    """Apply the outbox ``entries`` after the cursor, in order, and move
+    it, in one transaction; the cursor as it then stands.
+    ``conversation_kept``: messages a private conversation keeps
+    (``conversation_retention``, as
+    :class:`~chatroom.backends.redis.private.RedisConversations` trims
+    them): older ones leave the index as they leave Redis."""
     with db.transaction():
         row = db.execute(
             "SELECT ms, seq FROM chatroom_search_cursor FOR UPDATE"
         ).fetchone()
         assert row is not None
         done: StreamId = (int(row[0]), int(row[1]))
-        newest: dict[str, int] = {}
         newest_private: dict[str, int] = {}
         with db.pipeline():  # sent together: one round trip, not one a row
-            for entry_id, room, data in entries:
+            for entry_id, conversation, data in entries:
                 if entry_id <= done:
                     continue  # another node applied it
                 done = entry_id
-                if not data:
-                    db.execute(DROP, (room,))
-                    newest.pop(room, None)
-                    continue
+                if not conversation or not data:
+                    continue  # a room's, fed by an older version: read from Redis
                 event = decoded(data, Event)  # else logged: never block on it
                 if isinstance(event, PrivateMessage) and event.id.isdigit():
-                    _add_private(db, room, event)
-                    newest_private[room] = int(event.id)
+                    _add_private(db, conversation, event)
+                    newest_private[conversation] = int(event.id)
                 elif isinstance(event, PrivateRedacted) and event.target.isdigit():
-                    db.execute(REDACT_PRIVATE, (room, int(event.target)))
-                elif isinstance(event, Message | Edited | Redacted) and event.id:
-                    newest[room] = int(event.id)
-                    _apply_event(db, room, event)
-            for room, last in newest.items():
-                db.execute(TRIM, (room, last - kept))
+                    db.execute(REDACT_PRIVATE, (conversation, int(event.target)))
             for conversation, last in newest_private.items():
                 db.execute(
                     TRIM_PRIVATE, (conversation, last - max(1, conversation_kept))
                 )
             db.execute("UPDATE chatroom_search_cursor SET ms = %s, seq = %s", done)
     return done
+
+
+def room_cursors(
+    db: psycopg.Connection[Any], rooms: Sequence[str]
+) -> dict[str, RoomCursor]:
+    """Where each of ``rooms`` stands (:data:`NEW_ROOM` if never caught up)."""
+    with db.transaction():
+        rows = db.execute(
+            "SELECT room, inc, last_id FROM chatroom_search_rooms WHERE room = ANY(%s)",
+            (list(rooms),),
+        ).fetchall()
+    found = {str(room): (inc, int(last)) for room, inc, last in rows}
+    return {room: found.get(room, NEW_ROOM) for room in rooms}
+
+
+def apply_rooms(
+    db: psycopg.Connection[Any], feeds: Sequence[tuple[RoomCursor, RoomFeed]]
+) -> dict[str, RoomCursor]:
+    """Apply each room's ``feed``, read from Redis after its rows stood at
+    ``cursor``, in one transaction; where each room's rows then stand.
+
+    A room whose rows still stand at ``cursor`` takes the feed whole: the
+    feed was read after they got there, so it is newer. If its incarnation
+    is another (the room was deleted and made again under the same key)
+    or Redis's history went back behind them (Redis lost data), the room's
+    rows go first; if the room is gone, they all go. Rows another node
+    moved meanwhile take the events after where they stand if the feed is
+    of their incarnation and reaches them; otherwise nothing is applied and
+    the caller reads Redis again from where they stand. Rows below the
+    first id Redis keeps (``--retention``, ``--retention-age``) go as the
+    history drops them; events trimmed before they were applied are never
+    indexed (the index keeps what Redis keeps)."""
+    by_room = {feed.room: (cursor, feed) for cursor, feed in feeds}
+    rooms = sorted(by_room)  # locked in one order: two nodes never deadlock
+    now: dict[str, RoomCursor] = {}
+    with db.transaction():
+        db.execute(
+            "INSERT INTO chatroom_search_rooms "
+            "SELECT room, NULL, 0 FROM unnest(%s::text[]) AS room "
+            "ON CONFLICT DO NOTHING",
+            (rooms,),
+        )
+        rows = db.execute(
+            "SELECT room, inc, last_id FROM chatroom_search_rooms "
+            "WHERE room = ANY(%s) ORDER BY room FOR UPDATE",
+            (rooms,),
+        ).fetchall()
+        with db.pipeline():  # sent together: one round trip, not one a row
+            for room, inc, last in rows:
+                cursor, feed = by_room[room]
+                now[room] = _catch_up(db, (inc, int(last)), cursor, feed)
+    return now
+
+
+def _catch_up(
+    db: psycopg.Connection[Any], row: RoomCursor, read_at: RoomCursor, feed: RoomFeed
+) -> RoomCursor:
+    """One room's share of :func:`apply_rooms`: its rows standing at
+    ``row``, ``feed`` read after they stood at ``read_at``."""
+    room = feed.room
+    if row == read_at:
+        if feed.inc == "":  # the room is gone, and its messages with it
+            if row[0] != "":
+                db.execute(DROP, (room,))
+            gone: RoomCursor = ("", feed.last)
+            db.execute(MOVE, (*gone, room))
+            return gone
+        if feed.inc != row[0] or feed.start <= row[1]:
+            db.execute(DROP, (room,))  # another room's, or Redis went back
+            after = feed.start - 1
+        else:
+            after = row[1]
+    elif row[0] is not None and row[0] == feed.inc and feed.inc != "":
+        if feed.end <= row[1]:
+            return row  # another node applied as much or more
+        if feed.start > row[1] + 1:
+            return row  # read from too far on: read again
+        after = row[1]
+    else:
+        return row  # moved on by another node, to what this read cannot tell
+    for offset, data in enumerate(feed.events):
+        if feed.start + offset <= after or not data:
+            continue  # applied already, or a redacted event's place
+        event = decoded(data, Event)  # else logged: never block on it
+        if isinstance(event, Message | Edited | Redacted) and event.id:
+            _apply_event(db, room, event)
+    db.execute(TRIM, (room, feed.first))
+    moved: RoomCursor = (feed.inc, max(after, feed.end))
+    db.execute(MOVE, (*moved, room))
+    return moved
 
 
 def _apply_event(
