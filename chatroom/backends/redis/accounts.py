@@ -117,6 +117,7 @@ end
 redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
 return 1
 """,
+    spans=True,
 )
 
 #: ARGV: P. Every account's key (to bring keys up to date).

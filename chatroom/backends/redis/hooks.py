@@ -34,6 +34,7 @@ if redis.call('HSETNX', hooks_key(r), ARGV[3], ARGV[4]) == 0 then return {'OK', 
 redis.call('HSET', P .. 'hooks', ARGV[4], ARGV[5])
 return {'OK', 1}
 """,
+    spans=True,
 )
 
 #: ARGV: P, r, hook name key. 1 if room r had it (now gone), else 0.
@@ -46,6 +47,7 @@ redis.call('HDEL', hooks_key(ARGV[2]), ARGV[3])
 redis.call('HDEL', P .. 'hooks', secret)
 return 1
 """,
+    spans=True,
 )
 
 #: ARGV: P, r. Room r's hooks, in the order of their name keys.
@@ -61,6 +63,7 @@ for _, name in ipairs(names) do
 end
 return hooks
 """,
+    spans=True,
 )
 
 #: ARGV: P, secret. The hook, or false (nil) if no hook has that secret.

@@ -61,6 +61,7 @@ if ARGV[17] ~= '' then  -- INVITED, to the target's devices on every node
 end
 return 'OK'
 """,
+    spans=True,
 )
 
 #: ARGV: P, r, incarnation, ver (the facts decided on), the new policy JSON, its
@@ -84,6 +85,7 @@ redis.call(PUB, P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
 emit(r, ARGV[10])
 return 'OK'
 """,
+    spans=True,
 )
 
 #: ARGV: P, u. The user called u, as moderation sees them (see ``target``).
@@ -92,6 +94,7 @@ TARGET = Script(
     r"""
 return target(ARGV[2], '')
 """,
+    spans=True,
 )
 
 #: ARGV: P, u, reason, changes (u's departures, as the node decided them on
@@ -106,6 +109,7 @@ local refusal = end_sessions({ARGV[2]}, ARGV[3], cjson.decode(ARGV[4]))
 if refusal then return refusal end
 return {'OK', s.name}
 """,
+    spans=True,
 )
 
 #: ARGV: P, event. To every named session of every node.

@@ -43,6 +43,7 @@ for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
 end
 return {fresh, expired, due}
 """,
+    spans=True,
 )
 
 #: ARGV: P, node, own ('1': the node itself, leaving on purpose; else
@@ -93,6 +94,7 @@ redis.call('DEL', P .. 'alive:' .. node)
 redis.call('HDEL', P .. 'census', node)  -- its connections count no more
 return {'OK'}
 """,
+    spans=True,
 )
 
 #: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
@@ -240,6 +242,7 @@ for _, r in ipairs(wanted_rooms) do
 end
 return {failed, rooms, stale, stale_places, wanted_rooms}
 """,
+    spans=True,
 )
 
 #: ARGV: P, a fresh epoch. The epoch of Redis's data (``P epoch``), made

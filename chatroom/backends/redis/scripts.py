@@ -220,6 +220,7 @@ copy_seats(u)  -- its rooms' copy of its name and account
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
+    spans=True,
 )
 
 #: ARGV: P, u, token, account ('' for none). The account u's session is
@@ -237,6 +238,7 @@ end
 copy_seats(u)
 return 'OK'
 """,
+    spans=True,
 )
 
 #: ARGV: P, changes, then u and token for each session that is gone
@@ -260,6 +262,7 @@ if refusal then return refusal end
 released(leavers, changes)
 return {'OK'}
 """,
+    spans=True,
 )
 
 #: ARGV: P, u, token. The rooms u is in (keys), for a session that has just
@@ -290,6 +293,7 @@ if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
 if not is_member(u, r) then return {'NOT_IN_ROOM'} end
 return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, {u})}}
 """,
+    spans=True,
 )
 
 #: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, now,
@@ -314,6 +318,7 @@ local marks = apply_all(changes)
 for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
 return {'OK', marks, view(r, u, ARGV[10], ARGV[11], ARGV[12]), seatings(changes)}
 """,
+    spans=True,
 )
 
 #: ARGV: P, r, u, token, history shown, since ('' for none), resume bound,
@@ -356,6 +361,7 @@ local marks = apply_all(changes)
 for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
 return {'OK', marks, view(r, u, ARGV[5], ARGV[6], ARGV[7]), seatings(changes)}
 """,
+    spans=True,
 )
 
 #: ARGV: P, u, token, changes: u's departure from a room, as the node
@@ -370,6 +376,7 @@ local changes = cjson.decode(ARGV[4])
 if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
 return {'OK', apply_all(changes), seatings(changes)}
 """,
+    spans=True,
 )
 
 #: ARGV: P, then ``r u...`` for each room: the room's key and the users a
@@ -388,6 +395,7 @@ for i = 2, #ARGV do
 end
 return out
 """,
+    spans=True,
 )
 
 #: ARGV: P, changes. Decided changes with nobody's session in them (a
@@ -401,6 +409,7 @@ if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
 apply_all(changes)
 return {'OK'}
 """,
+    spans=True,
 )
 
 #: ARGV: P, u, token, event, except (a name key, '' for none), then for a
@@ -428,6 +437,7 @@ if ARGV[6] ~= '' then
 end
 return {'OK', #rooms}
 """,
+    spans=True,
 )
 
 #: ARGV: P, r, u, token, the message (unnumbered), retention (events kept),
@@ -551,6 +561,7 @@ return {'OK', info[1], info[2], owner, info[4],
         redis.call('ZCARD', members_key(r)), info[5], info[6], info[7] or '',
         owner_name, found}
 """,
+    spans=True,
 )
 
 #: ARGV: P, r, u, token, topic, by, incarnation, ver, now, the topic
@@ -571,6 +582,7 @@ redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
 redis.call(PUB, P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
 return 'OK'
 """,
+    spans=True,
 )
 
 #: ARGV: P, r. The members in arrival order, the owner, the topic; and,
@@ -599,6 +611,7 @@ if info[2] and info[2] ~= '' then owner = display(info[2]) end
 return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
         info[2] or '', policy, grants, info[6] or '0', info[7] or '0'}
 """,
+    spans=True,
 )
 
 #: ARGV: P, then room keys ('' for every room). Each row: key, name,
@@ -630,6 +643,7 @@ for _, r in ipairs(keys) do
 end
 return out
 """,
+    spans=True,
 )
 
 #: ARGV: P, target u, target's token, event, the sender's account and seat
@@ -665,4 +679,5 @@ end
 drop_room(r, name)
 return {'OK', name, seq, data}
 """,
+    spans=True,
 )

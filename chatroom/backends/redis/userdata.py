@@ -68,6 +68,7 @@ for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
 end
 return {histories, talks, waiting, owned}
 """,
+    spans=True,
 )
 
 #: ARGV: P, account, n, then n × (room, id, entry as read, new entry),
@@ -108,6 +109,7 @@ redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a,
 redis.call('HDEL', ACCOUNTS, a)
 return 1
 """,
+    spans=True,
 )
 
 #: ARGV: P, token, deadline and archive, seconds to keep.
