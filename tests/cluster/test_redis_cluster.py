@@ -68,25 +68,41 @@ class RedisClusterTests(RedisClusterTestCase):
     def test_events_go_by_sharded_pub_sub(self):
         """A room's events stay in the chat's shard: both nodes hold a
         sharded subscription to the room's channel on the slot's primary,
-        its scripts publish with SPUBLISH and never PUBLISH (which the
+        a message is published with SPUBLISH and never PUBLISH (which the
         cluster would carry to every one of its nodes), and the message
-        arrives."""
-        _one, _two, alice, bob = yield self.alice_and_bob_in("tea")
+        arrives. Only the lobby's news goes by PUBLISH (a room's script on
+        any shard may send it): a watcher on one node hears a room made on
+        the other."""
+        one, _two, alice, bob = yield self.alice_and_bob_in("tea")
+        watcher = yield self.client(one, "watcher")
+        watcher.say("/watch on")
+        yield watcher.expect_line("LOBBY watching")
         primary = yield self.slot_primary()
         counts = yield ask(
             primary, "PUBSUB", "SHARDNUMSUB", f"{CLUSTER_PREFIX}chan:tea"
         )
         self.assertEqual(counts[1], 2)
+        before = yield self.publishes(primary)
         alice.say("sharded")
         yield bob.expect(said("tea", "alice", "sharded"))
-        stats = (yield ask(primary, "INFO", "commandstats")).decode()
+        after = yield self.publishes(primary)
+        self.assertGreater(after["cmdstat_spublish"], before["cmdstat_spublish"])
+        self.assertEqual(after["cmdstat_publish"], before["cmdstat_publish"])
+        bob.say("/create news")
+        self.assertEqual((yield watcher.expect_line("ROOM news ")), "ROOM news 1 256")
+
+    @defer.inlineCallbacks
+    def publishes(self, port: int):
+        """How many ``PUBLISH`` and ``SPUBLISH`` the server on ``port`` ran."""
+        stats = (yield ask(port, "INFO", "commandstats")).decode()
         calls = {
             line.split(":")[0]: int(line.split("calls=")[1].split(",")[0])
             for line in stats.splitlines()
             if line.startswith("cmdstat_")
         }
-        self.assertGreater(calls.get("cmdstat_spublish", 0), 0)
-        self.assertEqual(calls.get("cmdstat_publish", 0), 0)
+        return {
+            name: calls.get(name, 0) for name in ("cmdstat_publish", "cmdstat_spublish")
+        }
 
     @defer.inlineCallbacks
     def test_failover_under_traffic_loses_no_acknowledged_message(self):

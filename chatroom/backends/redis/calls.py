@@ -131,6 +131,11 @@ class RedisCalls:
         #: The node's heartbeat alone: ``WAIT`` blocks the commands link.
         self.heartbeat = heartbeat
         self.prefix = prefix
+        #: Channels every script publishes with a plain ``PUBLISH`` (no
+        #: slot, so a room's script on any shard may send it; ``LOBBY`` in
+        #: the prelude), subscribed with ``SUBSCRIBE`` even on a Redis
+        #: Cluster: the lobby's news.
+        self.broadcast = {f"{prefix}lobby".encode()}
         #: Each room in a slot of its own (``ClusterConfig.rooms_apart``):
         #: the scripts' variant with that layout's room keys.
         self.rooms_apart = rooms_apart
@@ -298,7 +303,10 @@ class RedisCalls:
         if connection is None:
             raise errors.unavailable()
         try:
-            subscribing = connection.subscribe([channel])
+            if channel in self.broadcast:
+                subscribing = connection.broadcast_subscribe([channel])
+            else:
+                subscribing = connection.subscribe([channel])
             subscribing.addTimeout(self.timeout, self.clock)
             await subscribing
         except (defer.TimeoutError, txredisapi.ConnectionError):
@@ -308,7 +316,12 @@ class RedisCalls:
     def unsubscribe(self, channel: bytes) -> None:
         connection = self.subscriber.connection
         if connection is not None:
-            connection.unsubscribe([channel]).addErrback(lambda failure: None)
+            leave = (
+                connection.broadcast_unsubscribe
+                if channel in self.broadcast
+                else connection.unsubscribe
+            )
+            leave([channel]).addErrback(lambda failure: None)
 
 
 def check(reply: Any, refusals: Refusals) -> Any:

@@ -249,6 +249,14 @@ class SubscriberProtocol(txredisapi.SubscriberProtocol):
     def messageReceived(self, pattern: Any, channel: bytes, message: bytes) -> None:
         self.link.on_message(channel, message)
 
+    def broadcast_subscribe(self, channels: list[bytes]) -> Deferred[Any]:
+        """Subscribe to channels published with a plain ``PUBLISH`` (one
+        that any script may send, whatever its slot: the lobby's news)."""
+        return txredisapi.SubscriberProtocol.subscribe(self, channels)
+
+    def broadcast_unsubscribe(self, channels: list[bytes]) -> Deferred[Any]:
+        return txredisapi.SubscriberProtocol.unsubscribe(self, channels)
+
 
 class ShardedSubscriberProtocol(SubscriberProtocol):
     """The subscriber connection on a Redis Cluster, whose scripts publish

@@ -47,7 +47,7 @@ if ARGV[7] ~= '-' then
              'external', p.external and '1' or '0')
   redis.call('HINCRBY', rk, 'ver', 1)
   -- a secret room leaves the lobby, and comes back (watchers re-read it)
-  redis.call(PUB, P .. 'lobby', redis.call('HGET', rk, 'name'))
+  lobby_news(redis.call('HGET', rk, 'name'))
   if ARGV[11] == '1' then set_owner(r, u) end
 end
 for i = 19, #ARGV do emit(r, ARGV[i]) end
@@ -81,7 +81,7 @@ redis.call('HSET', room_key(r), 'policy', ARGV[5], 'kept', ARGV[6],
            'moderated', p.moderated and '1' or '0',
            'external', p.external and '1' or '0')
 set_owner(r, owner)
-redis.call(PUB, P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
+lobby_news(redis.call('HGET', room_key(r), 'name'))
 emit(r, ARGV[10])
 return 'OK'
 """,

@@ -25,6 +25,11 @@ local P = ARGV[1]
 -- subscribers of the chat's shard (its primary and replicas) alone, where
 -- PUBLISH is carried to every node of the cluster over its bus.
 local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
+-- The lobby's news (a room whose listing changed) goes by a plain PUBLISH
+-- on every layout: a channel of no slot, so that a room's script may send
+-- it from whichever shard holds the room (chatroom.backends.redis.calls'
+-- broadcast channels). Watchers re-read the listing: it needs no order.
+local function lobby_news(name) redis.call('PUBLISH', P .. 'lobby', name) end
 local USERS, ROOMS = P .. 'users', P .. 'rooms'
 local SIGNED, ACCOUNTS, GBANS = P .. 'signed', P .. 'accounts', P .. 'gbans'
 ROOM_KEYS
@@ -283,7 +288,7 @@ local function drop_room(r, name)
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
              holding_key(r), seats_key(r))
   redis.call('HDEL', ROOMS, r)
-  redis.call(PUB, P .. 'lobby', name)
+  lobby_news(name)
 end
 
 -- Room r's newest event: where a change nobody is shown (a quiet member's
@@ -442,7 +447,7 @@ local function apply_change(c)
       drop_room(r, redis.call('HGET', rk, 'name'))
     end
     if step == 'seat' or step == 'unseat' or step == 'waits' then
-      redis.call(PUB, P .. 'lobby', redis.call('HGET', rk, 'name'))
+      lobby_news(redis.call('HGET', rk, 'name'))
     end
   end
   return marks

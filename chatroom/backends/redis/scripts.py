@@ -127,7 +127,9 @@ channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             seq event"`` (the session was kicked by room
                             event seq: it gets ``event``, its ``Kicked``,
                             instead)
-channel ``P lobby``         room names whose listing changed
+channel ``P lobby``         room names whose listing changed (a plain
+                            ``PUBLISH`` on every layout: no slot, so any
+                            room's script may send it)
 channel ``P watch``         news of users for their watchers (``MONITOR``):
                             a name online or offline, published by the
                             scripts that change ``P users``; away,
@@ -283,17 +285,18 @@ return reply
 #: ARGV: P, r, u, token, history shown, since ('' for none), resume bound.
 #: A room u is in, shown to another holder of u (a device of the account
 #: on another node) as a join shows it, as of the room's newest event:
-#: nothing changes in the room. Answered as ``JOIN`` is.
+#: nothing changes in the room. Answered as ``JOIN`` is. The room alone
+#: answers whether the session holds u there (its copy of who holds u,
+#: mirrored when the device attached), so it reads the room's slot alone.
 VIEW = Script(
     "view",
     r"""
 local r, u, token = ARGV[2], ARGV[3], ARGV[4]
-if not holds(u, token) then return {'GONE'} end
 if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
-if not is_member(u, r) then return {'NOT_IN_ROOM'} end
+local refusal = not_a_member(u, token, r)
+if refusal then return {refusal} end
 return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, {u})}}
 """,
-    spans=True,
 )
 
 #: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, now,
@@ -579,10 +582,9 @@ emit(r, data)
 local hk = history_key(r)
 redis.call('RPUSH', hk, data)
 redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
-redis.call(PUB, P .. 'lobby', redis.call('HGET', room_key(r), 'name'))
+lobby_news(redis.call('HGET', room_key(r), 'name'))
 return 'OK'
 """,
-    spans=True,
 )
 
 #: ARGV: P, r. The members in arrival order, the owner, the topic; and,
