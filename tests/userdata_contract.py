@@ -192,6 +192,33 @@ class UserDataContract(IRCContractBase):
         self.assertTrue((yield self.expect(taken, "ERR BAD_NAME")))
 
     @defer.inlineCallbacks
+    def test_what_waits_for_others_goes_with_its_sender(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A private message alice sent to dave while nobody was signed in
+        to his account waits for him; alice deletes her account before he
+        comes: dave's next sign-in finds nothing of hers, but what carol
+        sent him meanwhile is still there."""
+        dave = yield self.registered("dave")
+        dave.say("/quit")
+        yield self.wait()
+        alice = yield self.registered("alice")
+        carol = yield self.registered("carol")
+        alice.say("/msg dave a secret for later")
+        yield self.expect(alice, "PRIVMSG alice dave")
+        carol.say("/msg dave carol was here")
+        yield self.expect(carol, "PRIVMSG carol dave")
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE")
+        back = User(FakeClient(self.server))
+        back.say(f"/login dave {PASSWORD}")
+        yield self.expect(back, "WELCOME dave")
+        yield self.expect(back, "PRIVMSG carol dave")
+        back.say("/list")
+        yield self.expect(back, "ROOMS")
+        self.assertFalse([line for line in back.lines if "a secret for later" in line])
+
+    @defer.inlineCallbacks
     def test_removing_drops_the_room_messages(self) -> Generator[Any, Any, None]:
         """With --on-delete remove, alice's room message is gone from bob's
         history; his own stays."""

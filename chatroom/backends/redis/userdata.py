@@ -1,18 +1,22 @@
 """A user's own data in Redis: the cluster's :class:`UserDataSteps`.
 
-``READ`` gathers, in one script, what the cluster keeps of an account
-beyond its markers and remembered rooms: every room's history (``P
-history:r``, numbered from ``P ids``), its private conversations (``P
-talk:c`` for each ``P pids`` conversation it is a side of), the messages
-waiting for the other sides, and the rooms it owns. The node decides
+Reading an account's data is one read of the server's slot
+(``ACCOUNT_READ``: the rooms that ever numbered an event and the rooms
+there are, its private conversations, ``P talk:c`` for each ``P pids``
+conversation it is a side of, and the messages waiting for the other
+sides), then one of each room (``ROOM_READ``: its history, numbered from
+its newest id, and its owner), each on its own slot, so that it works
+with the rooms spread over a Redis Cluster's shards. The node decides
 (:mod:`chatroom.core.userdata`: which events are the account's, what
-each becomes, in the cluster's canonical encoding); ``ERASE`` checks that
-every entry it changes is still as read (else the node reads and decides
-again, five times at most) and then, in the same script, rewrites or
-blanks those entries (ids never move), drops the conversations, what waits
-for the account and what it sent that waits for others, its markers, its
-remembered rooms and the account itself. The cluster's search index
-(``--search-db``) is not rewritten.
+each becomes, in the cluster's canonical encoding). An erasure is each
+room's ``ROOM_ERASE`` first, which checks that every entry it changes is
+still as read (else the node reads and decides again, five times at
+most) and rewrites or blanks them (ids never move), then the server's
+``ACCOUNT_ERASE``: the conversations, what waits for the account and
+what it sent that waits for others, its markers, its remembered rooms
+and the account itself, last, so that an erasure cut short between the
+steps leaves an account that can be deleted again. The cluster's search
+index (``--search-db``) is not rewritten.
 
 An export waits in ``P export:<token>`` (its deadline on the core's clock,
 then the archive), with a Redis expiry too, so any node's HTTP door hands
@@ -22,6 +26,8 @@ it out, once (``TAKE_EXPORT`` reads and deletes in one step).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -35,21 +41,15 @@ from chatroom.core.events import PrivateMessage, StoredEvent
 from chatroom.core.text import name_key
 from chatroom.core.userdata import AccountData, authored, erased, other_side
 
-#: ARGV: P, account. {histories: {r, name, last id, entries}...,
-#: conversations: {c, entries}..., waiting: {other side, entries}...,
-#: owned room names}.
-READ = Script(
-    "userdata-read",
+#: ARGV: P, account. What the server's slot keeps of the account: {the
+#: rooms that ever numbered an event and the rooms there are (keys, each
+#: read by ``ROOM_READ``), conversations: {c, entries}..., waiting: {other
+#: side, entries}...}.
+ACCOUNT_READ = Script(
+    "userdata-account-read",
     r"""
 local a = ARGV[2]
-local histories, talks, waiting, owned = {}, {}, {}, {}
-for _, r in ipairs(numbered_rooms()) do
-  local entries = redis.call('LRANGE', history_key(r), 0, -1)
-  if #entries > 0 then
-    local name = redis.call('HGET', ROOMS, r) or r
-    histories[#histories + 1] = {r, name, newest_id(r), entries}
-  end
-end
+local talks, waiting = {}, {}
 for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
   local one, two = string.match(c, '^(%S+) (%S+)$')
   if one == a or two == a then
@@ -60,42 +60,56 @@ for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
     waiting[#waiting + 1] = {other, kept}
   end
 end
-for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
-  local owner = redis.call('HMGET', room_key(r), 'owner', 'owner_account')
-  if owner[1] == a or owner[2] == a then
-    owned[#owned + 1] = redis.call('HGET', ROOMS, r)
-  end
-end
-return {histories, talks, waiting, owned}
+return {numbered_rooms(), redis.call('HKEYS', ROOMS), talks, waiting}
 """,
-    spans=True,
 )
 
-#: ARGV: P, account, n, then n × (room, id, entry as read, new entry),
-#: m, then m × (other side, entry to drop from what waits for it). 0 if an
-#: entry changed since it was read (nothing is written then), else 1.
-ERASE = Script(
-    "userdata-erase",
+#: ARGV: P, r. Room r as an account's data needs it, from the room's slot
+#: alone: {name ('' if the room is gone), its newest id, its kept events,
+#: its owner and owner account}.
+ROOM_READ = Script(
+    "userdata-room-read",
     r"""
-local a = ARGV[2]
-local n = tonumber(ARGV[3])
+local r = ARGV[2]
+local info = redis.call('HMGET', room_key(r), 'name', 'owner', 'owner_account')
+return {info[1] or '', newest_id(r), redis.call('LRANGE', history_key(r), 0, -1),
+        info[2] or '', info[3] or ''}
+""",
+)
+
+#: ARGV: P, r, n, then n × (id, entry as read, new entry). 0 if an entry
+#: changed since it was read (nothing is written then), else 1: the room's
+#: part of an erasure, one step on the room's slot.
+ROOM_ERASE = Script(
+    "userdata-room-erase",
+    r"""
+local r, n = ARGV[2], tonumber(ARGV[3])
+local key = history_key(r)
+local last = newest_id(r)
+local first = last - redis.call('LLEN', key) + 1
 local places = {}
 for i = 0, n - 1 do
-  local r, id = ARGV[4 + 4 * i], tonumber(ARGV[5 + 4 * i])
-  local key = history_key(r)
-  local last = newest_id(r)
-  local first = last - redis.call('LLEN', key) + 1
+  local id = tonumber(ARGV[4 + 3 * i])
   if id >= first then
-    if redis.call('LINDEX', key, id - first) ~= ARGV[6 + 4 * i] then return 0 end
-    places[#places + 1] = {key, id - first, ARGV[7 + 4 * i]}
+    if redis.call('LINDEX', key, id - first) ~= ARGV[5 + 3 * i] then return 0 end
+    places[#places + 1] = {id - first, ARGV[6 + 3 * i]}
   end
 end
-for _, place in ipairs(places) do
-  redis.call('LSET', place[1], place[2], place[3])
-end
-local at = 4 + 4 * n
-for j = 0, tonumber(ARGV[at]) - 1 do
-  redis.call('LREM', P .. 'waiting:' .. ARGV[at + 1 + 2 * j], 0, ARGV[at + 2 + 2 * j])
+for _, place in ipairs(places) do redis.call('LSET', key, place[1], place[2]) end
+return 1
+""",
+)
+
+#: ARGV: P, account, m, then m × (other side, entry to drop from what waits
+#: for it). The server's part of an erasure, once every room's is done:
+#: the conversations, what waits for the account, its markers, remembered
+#: rooms and the account itself.
+ACCOUNT_ERASE = Script(
+    "userdata-account-erase",
+    r"""
+local a = ARGV[2]
+for j = 0, tonumber(ARGV[3]) - 1 do
+  redis.call('LREM', P .. 'waiting:' .. ARGV[4 + 2 * j], 0, ARGV[5 + 2 * j])
 end
 for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
   local one, two = string.match(c, '^(%S+) (%S+)$')
@@ -109,7 +123,6 @@ redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a,
 redis.call('HDEL', ACCOUNTS, a)
 return 1
 """,
-    spans=True,
 )
 
 #: ARGV: P, token, deadline and archive, seconds to keep.
@@ -148,55 +161,76 @@ class RedisUserData:
         self.markers = markers
         self.remembered = remembered
 
+    async def _read(self, account: str) -> _Read:
+        """The account's data as the server's slot and each room's keep it:
+        one read of the server's, then one of each room, each on its own
+        slot (one after the other: an export or an erasure is rare)."""
+        numbered, current, talks, waiting = await self.calls.eval(ACCOUNT_READ, account)
+        keys = list(dict.fromkeys(key.decode() for key in [*numbered, *current]))
+        rooms = [
+            _RoomRead(key, *(await self.calls.eval(ROOM_READ, key))) for key in keys
+        ]
+        return _Read(rooms, talks, waiting)
+
     async def gather(self, account: str) -> AccountData:
-        histories, talks, _, owned = await self.calls.eval(READ, account)
+        read = await self._read(account)
+        owned = [
+            room.name.decode()
+            for room in read.rooms
+            if room.name and account.encode() in (room.owner, room.owner_account)
+        ]
         data = AccountData(
             markers=await self.markers.markers(account),
             remembered=await self.remembered.rooms(account),
-            owned=sorted(name.decode() for name in owned),
+            owned=sorted(owned),
         )
-        for _, name, _, entries in histories:
-            room = name.decode()
+        for room in read.rooms:
+            name = (room.name or room.key.encode()).decode()
             data.said += [
-                (room, event)
-                for event in stored_events(entries)
+                (name, event)
+                for event in stored_events(room.entries)
                 if authored(event, account)
             ]
-        for conversation, entries in talks:
+        for conversation, entries in read.talks:
             other = other_side(conversation.decode(), account)
             if other is not None:
                 data.conversations[other] = private_events(entries)
         return data
 
     async def erase(self, account: str, how: str) -> None:
+        """Each room's part first, one step on its slot each (a room whose
+        entries changed since they were read is read and decided again),
+        then the server's: the account goes last, so an erasure cut short
+        leaves an account that can be deleted again, never messages no
+        account can reach."""
         for _ in range(ATTEMPTS):
-            histories, _, waiting, _ = await self.calls.eval(READ, account)
-            changes: list[bytes | str] = []
-            for room, _, last, entries in histories:
-                first = int(last) - len(entries) + 1
-                for offset, entry in enumerate(entries):
+            read = await self._read(account)
+            settled = True
+            for room in read.rooms:
+                changes: list[bytes | str] = []
+                first = int(room.last) - len(room.entries) + 1
+                for offset, entry in enumerate(room.entries):
                     event = _stored(entry)
                     if event is None or not authored(event, account):
                         continue
                     changed = erased(event, how)
                     new = codec.encode(changed) if changed is not None else b""
-                    changes += [room, str(first + offset), entry, new]
+                    changes += [str(first + offset), entry, new]
+                if changes:
+                    done = await self.calls.eval(
+                        ROOM_ERASE, room.key, len(changes) // 3, *changes
+                    )
+                    settled = settled and bool(int(done))
+            if not settled:
+                continue
             drops: list[bytes | str] = []
-            for other, entries in waiting:
+            for other, entries in read.waiting:
                 for entry in entries:
                     sent = decoded(entry, PrivateMessage)
                     if sent is not None and name_key(sent.sender) == account:
                         drops += [other, entry]
-            done = await self.calls.eval(
-                ERASE,
-                account,
-                len(changes) // 4,
-                *changes,
-                len(drops) // 2,
-                *drops,
-            )
-            if int(done):
-                return
+            await self.calls.eval(ACCOUNT_ERASE, account, len(drops) // 2, *drops)
+            return
         raise errors.unavailable()
 
     async def keep_export(self, token: str, archive: bytes, until: float) -> None:
@@ -210,6 +244,27 @@ class RedisUserData:
             return None
         until, _, archive = bytes(kept).partition(b"\n")
         return archive if now < float(until) else None
+
+
+@dataclass
+class _RoomRead:
+    """One room as ``ROOM_READ`` read it for an account's data."""
+
+    key: str
+    name: bytes  # b"": the room is gone (its kept events too, then)
+    last: int
+    entries: list[bytes]
+    owner: bytes
+    owner_account: bytes
+
+
+@dataclass
+class _Read:
+    """An account's data as it was read, slot by slot."""
+
+    rooms: list[_RoomRead]
+    talks: list[Any]
+    waiting: list[Any]
 
 
 def _stored(entry: bytes) -> StoredEvent | None:
