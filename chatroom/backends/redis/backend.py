@@ -304,7 +304,7 @@ class RedisBackend:
         """Each room decided by :func:`chatroom.core.membership.succession`
         on its seating: its wait over at ``due`` (ms), or with none (0:
         after a resume), if it is empty or has no owner."""
-        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *rooms))
+        seen = outcomes.seated_all(await self.seatings(rooms))
 
         def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
             changes = []
@@ -320,6 +320,15 @@ class RedisBackend:
             return changes
 
         await self._apply(seen, decide)
+
+    async def seatings(self, entries: list[str]) -> list[Any]:
+        """The seatings ``SEATINGS`` reads of each ``r u...`` of ``entries``
+        (a room's key, the users a decision is about), one room a call: each
+        reads its room's slot alone."""
+        read = []
+        for entry in entries:
+            read += await self.calls.eval(scripts.SEATINGS, entry)
+        return read
 
     async def _apply(
         self,
@@ -364,7 +373,7 @@ class RedisBackend:
         """This node's users leave the rooms Redis had them in and it has not
         (``r u`` each), as membership decides on those rooms' seatings."""
         names = {key_of(session): session.name for _, session in self.sessions.named()}
-        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, *places))
+        seen = outcomes.seated_all(await self.seatings(places))
         quit = DepartureKind.QUIT
 
         def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:

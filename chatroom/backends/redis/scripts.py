@@ -382,23 +382,20 @@ return {'OK', apply_all(changes), seatings(changes)}
     spans=True,
 )
 
-#: ARGV: P, then ``r u...`` for each room: the room's key and the users a
-#: decision is about, space separated. Their seatings, for decisions no
-#: member's command is waiting for (a room's wait over, a room left
-#: ownerless, a resumed node's stale places).
+#: ARGV: P, then ``r u...``: a room's key and the users a decision is
+#: about, space separated. The room's seating (in a list of one, as
+#: :func:`~chatroom.backends.redis.outcomes.seated_all` reads it), for
+#: decisions no member's command is waiting for (a room's wait over, a
+#: room left ownerless, a resumed node's stale places): one room a call,
+#: so that it reads the room's slot alone (``RedisBackend.seatings``).
 SEATINGS = Script(
     "seatings",
     r"""
-local out = {}
-for i = 2, #ARGV do
-  local words = {}
-  for word in string.gmatch(ARGV[i], '%S+') do words[#words + 1] = word end
-  local r = table.remove(words, 1)
-  out[#out + 1] = seating(r, words)
-end
-return out
+local words = {}
+for word in string.gmatch(ARGV[2], '%S+') do words[#words + 1] = word end
+local r = table.remove(words, 1)
+return {seating(r, words)}
 """,
-    spans=True,
 )
 
 #: ARGV: P, changes. Decided changes with nobody's session in them (a
