@@ -66,6 +66,34 @@ class MembershipClusterTests(ClusterTestCase):
         )
 
     @defer.inlineCallbacks
+    def test_who_names_an_owner_who_is_away(self):
+        """Alice's node shuts down with her alone in ``den``, which waits
+        for her; bob joins it meanwhile: /who names its absent owner (by
+        her name's key while nobody holds it, then as the session holding
+        it on another node writes it), and she owns it again on coming back."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(two, "Alice")
+        alice.say("/create den")
+        yield alice.expect_line("JOINED den ")
+        yield two.stopService()
+        bob = yield self.client(one, "bob")
+        bob.say("/join den")
+        yield bob.expect_line("JOINED den ")
+        bob.say("/who")
+        self.assertEqual((yield bob.expect_line("MEMBERS den")), "MEMBERS den bob")
+        self.assertEqual((yield bob.expect_line("OWNER den")), "OWNER den alice")
+        back = yield self.client(one, "ALICE")
+        bob.say("/who")
+        self.assertEqual((yield bob.expect_line("MEMBERS den")), "MEMBERS den bob")
+        self.assertEqual((yield bob.expect_line("OWNER den")), "OWNER den ALICE")
+        back.say("/join den")
+        yield bob.expect_line("JOIN den ALICE")
+        bob.say("/who")
+        members = yield bob.expect_line("MEMBERS den")
+        self.assertEqual(members, "MEMBERS den bob ALICE")
+        self.assertEqual((yield bob.expect_line("OWNER den")), "OWNER den ALICE")
+
+    @defer.inlineCallbacks
     def test_a_node_gone_hands_its_owners_rooms_on(self):
         """alice made ``den`` on a node that shuts down: bob, on the node
         that stays, sees her departure, then that he owns the room."""

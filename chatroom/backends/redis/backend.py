@@ -15,6 +15,7 @@ routing of the node channel's messages to this node's sessions.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -514,8 +515,7 @@ class RedisBackend:
         )
 
     async def find_user(self, name: str) -> Target | None:
-        row = await self.calls.eval(moderation_scripts.TARGET, name_key(name))
-        return parse_target(row)
+        return await self._target(name_key(name))
 
     async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
         """A private message (or an invitation) to its recipient's node, and
@@ -799,21 +799,42 @@ class RedisBackend:
         return stored_events(reply[1])
 
     async def roster(self, room: str) -> Roster:
+        """``WHO`` reads the room; an owner who is not a member is named
+        from the server's keys (``TARGET``: the name its session holds, or
+        its key when it has none), a second read only then."""
         reply = await self.calls.call(
             scripts.WHO,
             name_key(room),
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
         )
-        return parse_roster(reply)
+        roster = parse_roster(reply)
+        if roster.owner_key and not roster.owner:
+            found = await self._target(roster.owner_key)
+            owner = found.name if found is not None and found.online else ""
+            return replace(roster, owner=owner or roster.owner_key)
+        return roster
 
     async def facts(self, room: str, target: str = "") -> DecisionFacts:
+        """Who the target is (``TARGET``, the server's keys), then the room
+        (``FACTS``, its keys: its facts, and whether the target is in it),
+        two reads of one slot each. The target may change between them (go,
+        and another take its name and join): ``MODERATE`` applies a decision
+        only if the target's session still holds the name and is in the
+        room or not as decided (``CHANGED`` otherwise, and the node reads
+        and decides again), the checks it made on one read before."""
+        key = name_key(target) if target else ""
+        found = await self._target(key) if key else None
         reply = await self.calls.call(
             scripts.FACTS,
             name_key(room),
-            name_key(target) if target else "",
+            key,
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
         )
-        return parse_facts(reply)
+        return parse_facts(reply, found)
+
+    async def _target(self, key: str) -> Target | None:
+        """The user whose name key is ``key``, as ``TARGET`` reads them."""
+        return parse_target(await self.calls.eval(moderation_scripts.TARGET, key))
 
     async def apply_topic(
         self,

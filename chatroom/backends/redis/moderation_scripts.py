@@ -2,10 +2,12 @@
 
 As for every cluster script (:mod:`chatroom.backends.redis.scripts`), these keep
 the shared state consistent and decide nothing: :func:`chatroom.core.moderation.decide`
-decides a moderation command on the facts ``FACTS`` read, and ``MODERATE``
-applies its outcome only if the room and the target are still as they were
-read (``CHANGED`` otherwise, and the node decides again). Admin commands are
-checked in Python (is the actor an admin?) before their script runs.
+decides a moderation command on the facts read by ``TARGET`` (who the
+target is, the server's keys) and ``FACTS`` (the room, and whether the
+target is in it), and ``MODERATE`` applies its outcome only if the room and
+the target are still as they were read (``CHANGED`` otherwise, and the node
+decides again). Admin commands are checked in Python (is the actor an
+admin?) before their script runs.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ local r, u = ARGV[2], ARGV[3]
 local refusal = not_decided(u, ARGV[4], r, ARGV[5], ARGV[6])
 if refusal then return refusal end
 local tu, ttoken = ARGV[12], ARGV[13]
+-- The target was read apart from the room (TARGET, then FACTS): one that
+-- changed between the reads, or since, is no longer as decided on here.
 if ttoken ~= '' and (not holds(tu, ttoken)
     or is_member(tu, r) ~= (ARGV[14] == '1')) then
   return 'CHANGED'
@@ -88,13 +92,14 @@ return 'OK'
     spans=True,
 )
 
-#: ARGV: P, u. The user called u, as moderation sees them (see ``target``).
+#: ARGV: P, u. The user called u, as moderation sees them (see ``target``),
+#: from the server's keys alone (never in a room: ``FACTS`` says whether
+#: they are in one).
 TARGET = Script(
     "target",
     r"""
-return target(ARGV[2], '')
+return target(ARGV[2])
 """,
-    spans=True,
 )
 
 #: ARGV: P, u, reason, changes (u's departures, as the node decided them on

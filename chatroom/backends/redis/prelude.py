@@ -183,6 +183,21 @@ local function not_a_member(u, token, r)
   return 'GONE'
 end
 
+-- The token of member m's own session as room r keeps it, '' for none:
+-- the first of the room's copy of who holds m, what a grant to m's name
+-- names (chatroom.core.moderation.grant_mask). A member seated by an older
+-- version, with no copy, is read from the server's keys where the layout
+-- lets a room's scripts read them (OLDER_ROOMS).
+local function own_token(r, m)
+  local held = redis.call('HGET', holding_key(r), m)
+  if not held then
+    if not OLDER_ROOMS then return '' end
+    local s = session_of(m)
+    return s and s.token or ''
+  end
+  return (string.match(held, '^%S*'))
+end
+
 -- Whether room r is still the incarnation and version a decision was made on.
 local function unchanged(r, inc, ver)
   local info = redis.call('HMGET', room_key(r), 'inc', 'ver')
@@ -618,15 +633,14 @@ local function view(r, u, shown, since, bound)
           first, last}
 end
 
--- The user called u as moderation sees them (chatroom.core.moderation.Target):
--- {name, account, token, present in room r} if connected; {name as
--- registered, account} if not connected but registered; {} otherwise.
-local function target(u, r)
+-- The user called u as moderation sees them (chatroom.core.moderation.Target),
+-- from the server's keys alone: {name, account, token, 0} if connected;
+-- {name as registered, account, '', 0} if not connected but registered; {}
+-- otherwise. Whether they are in a room is that room's to say (FACTS).
+local function target(u)
   local s = session_of(u)
   if s then
-    local present = 0
-    if r ~= '' and is_member(u, r) then present = 1 end
-    return {s.name, redis.call('HGET', SIGNED, u) or '', s.token, present}
+    return {s.name, redis.call('HGET', SIGNED, u) or '', s.token, 0}
   end
   local account = redis.call('HGET', ACCOUNTS, u)
   if not account then return {} end

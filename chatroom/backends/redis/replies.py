@@ -14,6 +14,7 @@ the steps it takes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
@@ -66,11 +67,13 @@ def parse_target(row: list[Any]) -> Target | None:
     return Target(name.decode(), account.decode(), token.decode(), int(present) == 1)
 
 
-def parse_facts(reply: list[Any]) -> DecisionFacts:
+def parse_facts(reply: list[Any], found: Target | None = None) -> DecisionFacts:
     """The reply of the ``FACTS`` script; its guard is the room's
-    incarnation and ``ver`` (bumped whenever its owner or policy changes)."""
+    incarnation and ``ver`` (bumped whenever its owner or policy changes).
+    ``found``: the target as ``TARGET`` read them, present if connected and
+    ``FACTS`` found them in the room."""
     _, name, permanent, owner, capacity, members, inc, ver = reply[:8]
-    policy, owner_name, found = reply[8:]
+    policy, owner_name, present = reply[8:]
     room = RoomFacts(
         name=name.decode(),
         permanent=permanent == b"1",
@@ -79,7 +82,9 @@ def parse_facts(reply: list[Any]) -> DecisionFacts:
         members=int(members),
         policy=RoomPolicy.from_json(policy),
     )
-    return DecisionFacts(room, (inc, ver), owner_name.decode(), parse_target(found))
+    if found is not None:
+        found = replace(found, present=found.online and int(present) == 1)
+    return DecisionFacts(room, (inc, ver), owner_name.decode(), found)
 
 
 def parse_roster(reply: list[Any]) -> Roster:

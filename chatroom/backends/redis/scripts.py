@@ -545,7 +545,10 @@ return {'OK', events(r, math.max(first, last - tonumber(ARGV[5]) + 1), last)}
 #: ARGV: P, r, target u ('' for none). What :mod:`chatroom.core.rules` and
 #: :mod:`chatroom.core.moderation` decide on: the room's facts and policy (JSON),
 #: the owner's name if the owner is in the room, the guard to act on
-#: (incarnation, ver), and the target user as ``target`` describes them.
+#: (incarnation, ver), and whether the target is a member (1/0). The room's
+#: keys alone: who the target is (session, account) is the server's, read
+#: apart by ``TARGET`` (:meth:`RedisBackend.facts
+#: <chatroom.backends.redis.backend.RedisBackend.facts>`).
 FACTS = Script(
     "facts",
     r"""
@@ -555,13 +558,12 @@ local info = redis.call('HMGET', room_key(r), 'name', 'permanent', 'owner',
 if not info[1] then return {'NO_SUCH_ROOM'} end
 local owner, owner_name = info[3] or '', ''
 if owner ~= '' and is_member(owner, r) then owner_name = (seated(r, owner)) end
-local found = {}
-if ARGV[3] ~= '' then found = target(ARGV[3], r) end
+local present = 0
+if ARGV[3] ~= '' and is_member(ARGV[3], r) then present = 1 end
 return {'OK', info[1], info[2], owner, info[4],
         redis.call('ZCARD', members_key(r)), info[5], info[6], info[7] or '',
-        owner_name, found}
+        owner_name, present}
 """,
-    spans=True,
 )
 
 #: ARGV: P, r, u, token, topic, by, incarnation, ver, now, the topic
@@ -584,9 +586,12 @@ return 'OK'
 """,
 )
 
-#: ARGV: P, r. The members in arrival order, the owner, the topic; and,
-#: if the room has a policy, the policy and per member (u, account,
-#: token), for the node to tell its operators.
+#: ARGV: P, r. The members in arrival order, the owner's name if the owner
+#: is a member ('' otherwise: the node asks ``TARGET`` for an absent
+#: owner's), the topic; and, if the room has a policy, the policy and per
+#: member (u, account, token of its own session), for the node to tell its
+#: operators. The room's keys alone: names and accounts from its copy of
+#: its members (``seated``), tokens from its copy of who holds them.
 WHO = Script(
     "who",
     r"""
@@ -600,17 +605,15 @@ local members, grants = {}, {}
 for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
   local name, account = seated(r, m)
   members[i] = name
-  if policy ~= '' then
-    local s = session_of(m)
-    grants[i] = {m, account, s and s.token or ''}
-  end
+  if policy ~= '' then grants[i] = {m, account, own_token(r, m)} end
 end
 local owner = ''
-if info[2] and info[2] ~= '' then owner = display(info[2]) end
+if info[2] and info[2] ~= '' and is_member(info[2], r) then
+  owner = (seated(r, info[2]))
+end
 return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
         info[2] or '', policy, grants, info[6] or '0', info[7] or '0'}
 """,
-    spans=True,
 )
 
 #: ARGV: P, then room keys ('' for every room). Each row: key, name,
