@@ -9,6 +9,7 @@ from __future__ import annotations
 from twisted.internet import defer, reactor, task
 
 from chatroom.wire.lines import parse_event
+from tests.cluster.sentinels import until
 from tests.cluster.support import ClusterTestCase
 from tests.support import connect_client, redis_backend
 
@@ -242,6 +243,47 @@ class KeptRoomsTests(ClusterTestCase):
         self.assertEqual(sorted((yield self.room_names(bob))), ["general", "tea2"])
         bob.say("/who")
         self.assertEqual((yield bob.expect_line("OWNER ")), "OWNER tea2 bob")
+
+    @defer.inlineCallbacks
+    def test_a_store_from_before_the_index_still_lets_its_rooms_go(self):
+        """A room left waiting in a store from before the index of waiting
+        rooms (``P keeping``: no index, no mark that it was made) goes once
+        its grace is over: the first heartbeat indexes what waits."""
+        one, two = yield self.start_nodes(2)
+        carol = yield self.client(one, "carol")
+        carol.say("/create cake")
+        yield carol.expect_line("JOINED cake ")
+        yield one.stopService()
+        commands = redis_backend(two.server).commands.connection
+        self.assertIn(b"cake", (yield commands.zrange("chatroom:keeping", 0, -1)))
+        yield commands.delete("chatroom:keeping", "chatroom:keeping-indexed")
+        bob = yield self.client(two, "bob")
+        self.assertIn("cake", (yield self.room_names(bob)))
+
+        @defer.inlineCallbacks
+        def gone():
+            return "cake" not in (yield self.room_names(bob))
+
+        yield until(gone, 10, "the waiting room gone after its grace")
+
+    @defer.inlineCallbacks
+    def test_an_index_entry_of_a_room_that_waits_no_more_goes(self):
+        """An entry of the waiting rooms' index whose room does not wait
+        (what a step ending a wait would leave, stopped before the index's)
+        is dropped by the node that finds it due, and the room stays."""
+        (two,) = yield self.start_nodes(1)
+        bob = yield self.client(two, "bob")
+        bob.say("/create tea")
+        yield bob.expect_line("JOINED tea ")
+        commands = redis_backend(two.server).commands.connection
+        yield commands.zadd("chatroom:keeping", 0, "tea")
+
+        @defer.inlineCallbacks
+        def dropped():
+            return (yield commands.zscore("chatroom:keeping", "tea")) is None
+
+        yield until(dropped, 10, "the stale entry dropped")
+        self.assertIn("tea", (yield self.room_names(bob)))
 
     @defer.inlineCallbacks
     def room_names(self, client):

@@ -306,6 +306,14 @@ class RedisBackend:
         on its seating: its wait over at ``due`` (ms), or with none (0:
         after a resume), if it is empty or has no owner."""
         seen = outcomes.seated_all(await self.seatings(rooms))
+        if due:
+            waiting_no_more = [
+                room.key
+                for room in seen.values()
+                if not room.exists or not room.waits_until
+            ]
+            if waiting_no_more:
+                await self.calls.eval(node_scripts.UNKEEP, due, *waiting_no_more)
 
         def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
             changes = []

@@ -17,7 +17,12 @@ from chatroom.backends.redis.prelude import Script
 #: registered (it was harvested, or Redis lost its data), the nodes whose
 #: heartbeat has expired (for the node to harvest, ``HARVEST``), and the
 #: rooms whose wait for their members is over (``keep_until``: for the
-#: node to decide on, ``chatroom.core.membership.succession``).
+#: node to decide on, ``chatroom.core.membership.succession``), from the
+#: server's index of waiting rooms (``P keeping``, room → its
+#: ``keep_until``), so a beat reads the server's slot alone and does not
+#: grow with the rooms. A store from before the index (no ``P
+#: keeping-indexed``; ``EPOCH`` marks a new one) is indexed once, by the
+#: first beat that finds it so.
 HEARTBEAT = Script(
     "heartbeat",
     r"""
@@ -36,14 +41,32 @@ for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
     expired[#expired + 1] = other
   end
 end
-local due = {}
-for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
-  local waits = redis.call('HGET', room_key(r), 'keep_until')
-  if waits and tonumber(waits) <= now then due[#due + 1] = r end
+if redis.call('EXISTS', P .. 'keeping-indexed') == 0 then
+  for _, r in ipairs(redis.call('HKEYS', ROOMS)) do
+    local waits = redis.call('HGET', room_key(r), 'keep_until')
+    if waits then redis.call('ZADD', P .. 'keeping', waits, r) end
+  end
+  redis.call('SET', P .. 'keeping-indexed', '1')
 end
+local due = redis.call('ZRANGEBYSCORE', P .. 'keeping', '-inf', now)
 return {fresh, expired, due}
 """,
-    spans=True,
+)
+
+#: ARGV: P, due (ms), then room keys. The rooms that were due by then but
+#: whose own keys say they wait no more leave the index of waiting rooms
+#: (what a step that ended a wait left there, had it stopped before the
+#: index's); one that waits again, until later, stays.
+UNKEEP = Script(
+    "unkeep",
+    r"""
+local due = tonumber(ARGV[2])
+for i = 3, #ARGV do
+  local until_ = tonumber(redis.call('ZSCORE', P .. 'keeping', ARGV[i]) or '')
+  if until_ and until_ <= due then redis.call('ZREM', P .. 'keeping', ARGV[i]) end
+end
+return 'OK'
+""",
 )
 
 #: ARGV: P, node, own ('1': the node itself, leaving on purpose; else
@@ -252,7 +275,9 @@ return {failed, rooms, stale, stale_places, wanted_rooms}
 EPOCH = Script(
     "epoch",
     r"""
-redis.call('SET', P .. 'epoch', ARGV[2], 'NX')
+if redis.call('SET', P .. 'epoch', ARGV[2], 'NX') then
+  redis.call('SET', P .. 'keeping-indexed', '1')  -- a new store: nothing waits
+end
 return redis.call('GET', P .. 'epoch')
 """,
 )

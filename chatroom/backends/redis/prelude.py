@@ -303,6 +303,7 @@ local function drop_room(r, name)
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
              holding_key(r), seats_key(r))
   redis.call('HDEL', ROOMS, r)
+  redis.call('ZREM', P .. 'keeping', r)
   lobby_news(name)
 end
 
@@ -455,9 +456,11 @@ local function apply_change(c)
     elseif step == 'mark' then
       marks[#marks + 1] = newest(r)
     elseif step == 'waits' then  -- for its members, until op[2] (ms)
+      redis.call('ZADD', P .. 'keeping', op[2], r)  -- the index first
       redis.call('HSET', rk, 'keep_until', op[2])
     elseif step == 'waited' then
       redis.call('HDEL', rk, 'keep_until')
+      redis.call('ZREM', P .. 'keeping', r)
     elseif step == 'drop' then
       drop_room(r, redis.call('HGET', rk, 'name'))
     end

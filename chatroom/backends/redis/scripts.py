@@ -105,6 +105,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             published ``"seq event"``: what a node that
                             lost its subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
+``P keeping``               sorted set: the rooms waiting for their members,
+                            by their ``keep_until`` (ms): what a heartbeat
+                            finds due (``P keeping-indexed``: the store has
+                            the index)
 ``P ended:n``,              hash conn → reason: node n's sessions ended by
 ``P ended-old:n``           others (two heartbeats' worth, a day at most),
                             for a node that missed the ``end`` message
