@@ -31,6 +31,7 @@ from tests.cluster.sentinels import ask
 from tests.handler_contract import HandlerContract
 from tests.moderation_contract import ModerationContract
 from tests.multi_contract import MultiContract
+from tests.operating_contract import OperatingContract
 from tests.private_contract import PrivateContract
 from tests.reaction_contract import REACTION_CONFIG, ReactionContract
 from tests.search_contract import SEARCH_CONFIG, SearchContract
@@ -60,6 +61,13 @@ class RoomsApartMultiTests(RoomsApartRegistryTestCase, MultiContract):
     """Many rooms at once, each in a slot of its own."""
 
     config = multi_contract.CONFIG
+
+
+class RoomsApartOperatingTests(RoomsApartRegistryTestCase, OperatingContract):
+    """The operator's commands (a room given, an account locked), each room
+    in a slot of its own."""
+
+    config = handler_contract.CONFIG
 
 
 class RoomsApartReactionTests(RoomsApartRegistryTestCase, ReactionContract):

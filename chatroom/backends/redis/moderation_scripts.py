@@ -89,7 +89,6 @@ lobby_news(redis.call('HGET', room_key(r), 'name'))
 emit(r, ARGV[10])
 return 'OK'
 """,
-    spans=True,
 )
 
 #: ARGV: P, u. The user called u, as moderation sees them (see ``target``),
