@@ -28,6 +28,7 @@ from tests.cluster.redis_cluster import (
     keys_where_rooms_apart_put_them,
 )
 from tests.cluster.sentinels import ask
+from tests.cluster.test_webhooks_redis import HalfDoneSteps
 from tests.handler_contract import HandlerContract
 from tests.moderation_contract import ModerationContract
 from tests.multi_contract import MultiContract
@@ -36,7 +37,6 @@ from tests.private_contract import PrivateContract
 from tests.reaction_contract import REACTION_CONFIG, ReactionContract
 from tests.search_contract import SEARCH_CONFIG, SearchContract
 from tests.userdata_contract import UserDataContract
-from tests.webhook_contract import WebhookContract
 
 
 class RoomsApartHandlerTests(RoomsApartRegistryTestCase, HandlerContract):
@@ -77,8 +77,9 @@ class RoomsApartReactionTests(RoomsApartRegistryTestCase, ReactionContract):
     config = REACTION_CONFIG
 
 
-class RoomsApartWebhookTests(RoomsApartRegistryTestCase, WebhookContract):
-    """A room's hooks, each room in a slot of its own."""
+class RoomsApartWebhookTests(RoomsApartRegistryTestCase, HalfDoneSteps):
+    """A room's hooks, each room in a slot of its own, and the index of
+    their secrets in the server's slot."""
 
     config = handler_contract.CONFIG
 

@@ -1,5 +1,6 @@
 """Incoming webhooks (issue 34) on a real redis-server: the contract, the
-hook store, and a hook added on one node posted to on another."""
+hook store, a hook added on one node posted to on another, and a node
+that died between the two steps of an add or a remove."""
 
 from __future__ import annotations
 
@@ -8,16 +9,61 @@ from typing import Any
 
 from twisted.internet import defer, reactor
 
+from chatroom.backends.redis import hooks as redis_hooks
+from chatroom.core import codec
 from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.hooks import Hook
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG
-from tests.support import redis_backend
+from tests.handler_contract import CONFIG, User
+from tests.support import FakeClient, redis_backend
 from tests.webhook_contract import HookStoreContract, WebhookContract, body
 
 
-class RedisRegistryWebhookTests(RedisRegistryTestCase, WebhookContract):
+class HalfDoneSteps(WebhookContract):
+    """Adding or removing a hook is two steps, the server's index of
+    secrets and the room's hooks (:mod:`chatroom.backends.redis.hooks`):
+    run here one without the other, as a node that died between them
+    leaves it, in every layout."""
+
+    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+        calls = redis_backend(self.server).hooks.calls
+        return defer.Deferred.fromCoroutine(calls.eval(script, *args))
+
+    @defer.inlineCallbacks
+    def test_an_index_entry_without_its_hook_is_no_hook(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A secret the index has but whose room has no such hook (an add
+        whose room step never ran, a remove whose index step never ran,
+        a room deleted, even one made again with a hook of that name) is
+        ``NO_SUCH_WEBHOOK`` to a post, says nothing in the room, and the
+        entry goes; the name stays free to add."""
+        (alice,), ci = yield self.hooked("alice")
+        half_added = Hook("tea", "ops", "half-added", "alice")
+        yield self.step(redis_hooks.HOOK_INDEX, "half-added", codec.encode(half_added))
+        yield self.step(redis_hooks.HOOK_REMOVE, "tea", "ci")
+        for secret in ("half-added", ci):
+            refusal = yield self.refused(secret, body(text="hi"))
+            self.assertEqual(refusal.code, "NO_SUCH_WEBHOOK")
+            self.assertIsNone((yield self.step(redis_hooks.HOOK_FIND, secret)))
+        self.assertFalse([x for x in alice.unread() if x.startswith("MSG")])
+        alice.say("/webhook add ops")
+        ops = (yield self.expect(alice, "WEBHOOK ")).split(" ")[2].split("/")[-1]
+        alice.say("/delete tea")
+        yield self.expect(alice, "DELETED tea")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea")
+        alice.say("/webhook add ops")  # the same name, another secret
+        yield self.expect(alice, "WEBHOOK ")
+        self.assertIsNotNone((yield self.step(redis_hooks.HOOK_FIND, ops)))
+        refusal = yield self.refused(ops, body(text="hi"))
+        self.assertEqual(refusal.code, "NO_SUCH_WEBHOOK")
+        self.assertIsNone((yield self.step(redis_hooks.HOOK_FIND, ops)))
+
+
+class RedisRegistryWebhookTests(RedisRegistryTestCase, HalfDoneSteps):
     """Replies come once Redis has answered."""
 
     config = CONFIG
@@ -54,3 +100,27 @@ class RedisHookStoreTests(RedisRegistryTestCase, HookStoreContract):
 
     def store(self) -> Any:
         return redis_backend(self.server).hooks
+
+    @defer.inlineCallbacks
+    def test_hooks_kept_by_an_older_version(self) -> Generator[Any, Any, None]:
+        """A room's hook kept by an older version, its secret in the room
+        and the hook in the index only, is listed, found and removed."""
+        user = User(FakeClient(self.server))
+        user.say("alice")
+        user.say("/create tea")
+        yield self.expect(user, "MEMBERS tea")
+        ci = Hook("tea", "ci", "s1", "alice")
+        connection = redis_backend(self.server).commands.connection
+        yield connection.execute_command("HSET", "chatroom:hooks:tea", "ci", "s1")
+        yield connection.execute_command(
+            "HSET", "chatroom:hooks", "s1", codec.encode(ci)
+        )
+        hooks = self.store()
+        self.assertEqual(
+            (yield defer.Deferred.fromCoroutine(hooks.of_room("tea"))), [ci]
+        )
+        self.assertEqual((yield defer.Deferred.fromCoroutine(hooks.find("s1"))), ci)
+        self.assertTrue((yield defer.Deferred.fromCoroutine(hooks.remove("tea", "ci"))))
+        self.assertIsNone(
+            (yield connection.execute_command("HGET", "chatroom:hooks", "s1"))
+        )

@@ -295,10 +295,10 @@ local function said(r, message, retention, oldest)
   return id, seq
 end
 
+-- Room r goes with its keys, its hooks too. Their entries in the server's
+-- index of secrets (`P hooks`) stay, stale: a post takes a hook only if its
+-- room has it, and removes an entry it has not (chatroom.backends.redis.hooks).
 local function drop_room(r, name)
-  for _, secret in ipairs(redis.call('HVALS', hooks_key(r))) do
-    redis.call('HDEL', P .. 'hooks', secret)
-  end
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
              holding_key(r), seats_key(r))
@@ -681,8 +681,10 @@ local function log_key(r) return P .. 'log:' .. r end
 local function reactions_key(r) return P .. 'reactions:' .. r end
 -- Room r's moderation log: the newest entries, oldest first.
 local function modlog_key(r) return P .. 'modlog:' .. r end
--- Room r's hooks (webhooks): field name key → secret; `P hooks` maps
--- every secret to its hook (chatroom.backends.redis.hooks).
+-- Room r's hooks (webhooks): field name key → the hook (an older
+-- version's: its secret); `P hooks` maps every secret to its hook, an
+-- index a post is checked against the room's hooks by
+-- (chatroom.backends.redis.hooks).
 local function hooks_key(r) return P .. 'hooks:' .. r end
 -- Room r's channel: every event of the room, in order (see scripts.py).
 local function channel_key(r) return P .. 'chan:' .. r end
