@@ -169,15 +169,19 @@ end
 
 -- Why session token may not act in room r as u, or nil if it may: read
 -- from the room's own keys (its copy of who holds u), so it stays one
--- step on the room's shard. A member seated before rooms kept the copy
--- (an older version's data, in the layout with the rest) is checked
--- against the server's names instead.
+-- step on the room's shard. Where u has no copy (not seated, or seated by
+-- an older version before rooms kept it), the layout with the rest asks
+-- the server's names, as before the copies: a session that no longer
+-- holds u is GONE, which makes its node resume and seat its users again.
+-- With rooms apart it is NOT_IN_ROOM (the node is still to ask the
+-- server's slot itself on that refusal: docs/scaling.md).
 local function not_a_member(u, token, r)
   local held = redis.call('HGET', holding_key(r), u)
   if not held then
-    if not (OLDER_ROOMS and is_member(u, r)) then return 'NOT_IN_ROOM' end
-    if holds(u, token) then return nil end
-    return 'GONE'
+    if not OLDER_ROOMS then return 'NOT_IN_ROOM' end
+    if not holds(u, token) then return 'GONE' end
+    if not is_member(u, r) then return 'NOT_IN_ROOM' end
+    return nil
   end
   if string.find(' ' .. held .. ' ', ' ' .. token .. ' ', 1, true) then return nil end
   return 'GONE'
