@@ -359,6 +359,11 @@ class NodeRooms:
     def get(self, key: str) -> NodeRoom | None:
         return self.rooms.get(key)
 
+    def _heard(self, room: NodeRoom) -> None:
+        """Room ``room`` had events: the search index catches it up next."""
+        if self.heard is not None:
+            self.heard.add(room.key)
+
     def open(self, key: str, name: str) -> NodeRoom:
         """Room ``key`` here, subscribing to its channel if it is new."""
         room = self.rooms.get(key)
@@ -507,8 +512,7 @@ class NodeRooms:
         if self._held is not None:
             self._held.append((channel, message))
             return True
-        if self.heard is not None:
-            self.heard.add(room.key)
+        self._heard(room)
         seq_text, _, data = message.partition(b" ")
         event = room.deliver(int(seq_text), data)
         if isinstance(event, RoomDeleted):
@@ -530,8 +534,7 @@ class NodeRooms:
     def deleted(self, room: NodeRoom, seq: int, data: bytes) -> None:
         """The room's deletion (event ``seq``), which this node's member made:
         its members here back to the lobby."""
-        if self.heard is not None:
-            self.heard.add(room.key)
+        self._heard(room)
         if not room.gone:
             event = room.deliver(seq, data)
             self._gone(room, event if isinstance(event, RoomDeleted) else None)
@@ -546,8 +549,7 @@ class NodeRooms:
 
     def vanished(self, room: NodeRoom) -> None:
         """Redis lost the room while we were away: tell its members, close it."""
-        if self.heard is not None:
-            self.heard.add(room.key)
+        self._heard(room)
         room.farewell = [RoomNotice(room.name, ROOM_LOST), LeftElsewhere(room.name)]
         self.close(room, room.farewell)
 
@@ -594,8 +596,8 @@ class NodeRooms:
     def caught_up(self, room: NodeRoom, missed: list[bytes]) -> None:
         """After a resume: the room's events this node missed, fetched from
         Redis (``seq event`` each), delivered in order as if they had come."""
-        if missed and self.heard is not None:
-            self.heard.add(room.key)
+        if missed:
+            self._heard(room)
         for message in missed:
             seq_text, _, data = message.partition(b" ")
             room.deliver(int(seq_text), data)
@@ -604,8 +606,7 @@ class NodeRooms:
         """After a resume whose missed events are gone from Redis: the room is
         at ``seq`` of ``incarnation``; its members are told ``GAP`` (with
         the count when the room is the same one) and the notice."""
-        if self.heard is not None:
-            self.heard.add(room.key)
+        self._heard(room)
         if (incarnation, seq) != (room.incarnation, room.seq):
             same = incarnation == room.incarnation and seq > room.seq
             room.tell(Gap(room.name, str(seq - room.seq) if same else "?"))

@@ -97,7 +97,7 @@ for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do
   if redis.call('SCARD', holders_key(u)) == 0 then
     redis.call('SREM', P .. 'held', u)
   end
-  if gone then mirror_holders(u) end
+  if gone then copy_member_everywhere(u) end
 end
 local leavers = {}
 local users = redis.call('HGETALL', USERS)
@@ -183,7 +183,7 @@ for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do  -- our devices' hold
       gone = true
     end
   end
-  if gone then mirror_holders(u) end
+  if gone then copy_member_everywhere(u) end
 end
 local stale, stale_places = {}, {}
 local users = redis.call('HGETALL', USERS)
@@ -231,8 +231,7 @@ for _, user in ipairs(wanted_users) do
     for _, r in ipairs(user.rooms) do
       if not is_member(u, r) then seat(u, r) end
     end
-    mirror_holders(u)
-    copy_seats(u)  -- its name and account as its node has them
+    copy_member_everywhere(u)  -- its sessions, name and account as resumed
   end
 end
 local rooms = {}

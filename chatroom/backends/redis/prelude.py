@@ -64,14 +64,6 @@ local function display(u)
   return string.sub(v, string.find(v, ' ', 1, true) + 1)
 end
 
--- Room r's copy of member u's display name and account, from the
--- server's keys as they are now: made when u is seated, renamed or signs
--- in, so what the room shows of its members reads the room's slot alone.
-local function copy_seat(u, r)
-  redis.call('HSET', seats_key(r), u,
-             (redis.call('HGET', SIGNED, u) or '') .. ' ' .. display(u))
-end
-
 -- Member m of room r as the room keeps it: its display name and account
 -- ('' if not signed in). A member seated by an older version before an
 -- upgrade has no copy: the server's keys then, where the layout lets a
@@ -140,30 +132,25 @@ local function is_member(u, r)
   return redis.call('ZSCORE', members_key(r), u) ~= false
 end
 
--- Room r's copy of the sessions holding its member u (`P holding:r`, u →
--- their tokens, space separated: u's own, then its devices' on other
--- nodes), so that the room alone answers whether a session may act in it
--- as u, once rooms are spread over a Redis Cluster's shards. Written when
--- u is seated and whenever the sessions holding u change (mirror_holders);
--- dropped when u leaves the room.
-local function hold_in(u, r)
+-- Room r's copies of its member u, from the server's keys as they are
+-- now, so that the room alone answers for u once rooms are spread over a
+-- Redis Cluster's shards: the sessions holding u (`P holding:r`, u → their
+-- tokens, space separated: u's own, then its devices' on other nodes),
+-- and u's display name and account (`P seats:r`, u → "account display").
+-- Written when u is seated, and in every room of u's (copy_member_everywhere)
+-- whenever one of them changes: a device came or went, another took over,
+-- a rename, a sign-in, a node harvested or resumed. Dropped when u leaves.
+local function copy_member(u, r)
   local tokens = {}
   for _, s in ipairs(sessions_of(u, '')) do tokens[#tokens + 1] = s.token end
   redis.call('HSET', holding_key(r), u, table.concat(tokens, ' '))
+  redis.call('HSET', seats_key(r), u,
+             (redis.call('HGET', SIGNED, u) or '') .. ' ' .. display(u))
 end
 
--- The sessions holding u changed (a device came or went, another took
--- over, a node resumed): every room u is in learns who they are now.
-local function mirror_holders(u)
+local function copy_member_everywhere(u)
   for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-    if is_member(u, r) then hold_in(u, r) end
-  end
-end
-
--- Each room of u's keeps u's name and account as they are now.
-local function copy_seats(u)
-  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-    if is_member(u, r) then copy_seat(u, r) end
+    if is_member(u, r) then copy_member(u, r) end
   end
 end
 
@@ -257,7 +244,6 @@ local function forget_reactions(r, id)
   end
 end
 
-
 -- Cluster search (`P search` set by a node with --search-db): what the
 -- full-text index must learn of private conversations, in the order Redis
 -- ran the scripts, kept in the stream `P search:outbox` until a node has
@@ -271,7 +257,6 @@ local function feed_private(c, data)
                'c', c, 'e', data)
   end
 end
-
 
 -- A message (unnumbered) said in room r: numbered with the room's next id,
 -- published, kept (its newest `retention` events; with `oldest`, not ''
@@ -321,8 +306,7 @@ end
 local function seat(u, r)
   redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
   redis.call('SADD', places_key(u), r)
-  hold_in(u, r)
-  copy_seat(u, r)
+  copy_member(u, r)
 end
 
 -- Membership is decided by the nodes (chatroom.core.membership), never
@@ -545,13 +529,13 @@ end
 local function let_go(u, token)
   redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
   if redis.call('SREM', holders_key(u), token) == 1 then
-    mirror_holders(u)
+    copy_member_everywhere(u)
     return true
   end
   local heir = redis.call('SPOP', holders_key(u))
   if heir then
     redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
-    mirror_holders(u)
+    copy_member_everywhere(u)
     return true
   end
   return false
@@ -694,7 +678,7 @@ local function hooks_key(r) return P .. 'hooks:' .. r end
 local function channel_key(r) return P .. 'chan:' .. r end
 local function holding_key(r) return P .. 'holding:' .. r end
 -- Room r's copy of its members' names and accounts: field u → "account
--- display" (account '' when not signed in), kept by copy_seat.
+-- display" (account '' when not signed in), kept by copy_member.
 local function seats_key(r) return P .. 'seats:' .. r end
 -- A member seated by an older version, before rooms kept their copies
 -- (of who holds it, of its name and account), has none: the scripts

@@ -79,7 +79,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             member u (its own, then its devices'), space
                             separated: the room's own answer to whether a
                             session may act in it as u (``not_a_member``),
-                            kept by ``mirror_holders`` (prelude)
+                            kept by ``copy_member`` (prelude)
 ``P history:r``             list of the room's stored events
                             (``--retention``; '' for a redacted one), ids
                             consecutive, the newest last
@@ -183,7 +183,7 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
       and redis.call('HGET', SIGNED, u) == account then
     redis.call('SADD', holders_key(u), token)
     redis.call('SADD', P .. 'held', u)
-    mirror_holders(u)
+    copy_member_everywhere(u)
     return {'ATTACHED'}
   end
   if ARGV[7] ~= '1' then return {'TAKEN'} end
@@ -221,8 +221,7 @@ if old ~= u then
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
-if old ~= u then mirror_holders(u) end  -- its seats moved to u's key
-copy_seats(u)  -- its rooms' copy of its name and account
+copy_member_everywhere(u)  -- its seats (moved to u's key), name and account
 if #rooms > 0 then return {'IN_ROOM'} end
 return {'OK'}
 """,
@@ -241,7 +240,7 @@ if ARGV[4] ~= '' then
 else
   redis.call('HDEL', SIGNED, u)
 end
-copy_seats(u)
+copy_member_everywhere(u)
 return 'OK'
 """,
     spans=True,
