@@ -347,6 +347,9 @@ class Processes:
             "--cluster-enabled", "yes",
             "--cluster-config-file", f"nodes-{port}.conf",
             "--cluster-node-timeout", str(node_timeout),
+            # A replica fails over however long its primary has been gone
+            # (docs/scaling.md, "On a Redis Cluster: one slot").
+            "--cluster-replica-validity-factor", "0",
             # Its bus port is a free one of its own: the default, the port
             # plus 10,000, may be taken, or past 65,535.
             "--cluster-port", str(self.bus_ports.setdefault(port, free_port())),

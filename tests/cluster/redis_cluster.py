@@ -88,6 +88,10 @@ class RedisClusterTestCase(ClusterTestCase):
                 # 10,000, may be taken, or past 65,535.
                 "--cluster-port", str(self.bus_ports.setdefault(port, free_port())),
                 "--repl-diskless-sync-delay", "0",
+                # A replica fails over however long its primary has been
+                # gone: with the default (10), one that could not win its
+                # vote within ~20 s on a loaded machine never would.
+                "--cluster-replica-validity-factor", "0",
             ),
         )  # fmt: skip
 

@@ -311,10 +311,16 @@ class ShardLinksTests(RedisClusterTestCase):
         yield self.assertFailure(run(shards, slot, "GET", key), ShardUnavailableError)
         shards.timeout = 5.0
 
+        @defer.inlineCallbacks
+        def promoted():
+            return (yield ask(replica, "ROLE"))[0] == b"master"
+
+        yield until(promoted, 30, "the cluster promoted the replica")
+
         def answered():
             return run(shards, slot, "GET", key).addCallback(lambda got: got == b"kept")
 
-        yield until(answered, 30, "the command answered on the promoted replica")
+        yield until(answered, 10, "the command answered on the promoted replica")
         now = yield self.primary_ports()
         self.assertEqual(shards.primaries(), {("127.0.0.1", port) for port in now})
         self.assertIn(("127.0.0.1", replica), shards.primaries())
