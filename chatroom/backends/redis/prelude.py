@@ -140,13 +140,23 @@ end
 -- Written when u is seated, and in every room of u's (copy_member_everywhere)
 -- whenever one of them changes: a device came or went, another took over,
 -- a rename, a sign-in, a node harvested or resumed. Dropped when u leaves.
-local function copy_member(u, r)
+--
+-- A copy is made of u's record: {held, seat}, read on the server's slot
+-- (member_record) and written on the room's (copy_record), so that once
+-- the two are separate steps the node carries the record between them.
+local function member_record(u)
   local tokens = {}
   for _, s in ipairs(sessions_of(u, '')) do tokens[#tokens + 1] = s.token end
-  redis.call('HSET', holding_key(r), u, table.concat(tokens, ' '))
-  redis.call('HSET', seats_key(r), u,
-             (redis.call('HGET', SIGNED, u) or '') .. ' ' .. display(u))
+  return {table.concat(tokens, ' '),
+          (redis.call('HGET', SIGNED, u) or '') .. ' ' .. display(u)}
 end
+
+local function copy_record(u, r, record)
+  redis.call('HSET', holding_key(r), u, record[1])
+  redis.call('HSET', seats_key(r), u, record[2])
+end
+
+local function copy_member(u, r) copy_record(u, r, member_record(u)) end
 
 local function copy_member_everywhere(u)
   for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
