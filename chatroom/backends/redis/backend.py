@@ -336,7 +336,7 @@ class RedisBackend:
         reads its room's slot alone."""
         read = []
         for entry in entries:
-            read += await self.calls.eval(scripts.SEATINGS, entry)
+            read += await self.calls.eval(scripts.SEATINGS, *entry.split())
         return read
 
     async def _apply(
@@ -897,7 +897,7 @@ class RedisBackend:
         changes: list[Change] = []
         if outcome.kick is not None and outcome.events:
             kick = outcome.events[-1]
-            reply = await self.calls.eval(scripts.SEATINGS, f"{key} {outcome.kick.key}")
+            reply = await self.calls.eval(scripts.SEATINGS, key, outcome.kick.key)
             room = outcomes.seated(reply[0])
             if isinstance(kick, Departure):
                 leaving = [(outcome.kick.key, kick)]

@@ -50,6 +50,25 @@ NOT_THE_PRIMARY = ("MOVED ", "ASK ", "CLUSTERDOWN ", "READONLY ")
 NOT_LOCAL = "Script attempted to access a non local key in a cluster node"
 
 
+def slot_key(
+    prefix: str, rooms_apart: bool, script: Script, args: tuple[Any, ...]
+) -> str:
+    """The key a node declares for ``script`` run with ``args`` (``P``
+    first): one of the slot the script keeps to. With rooms apart, a room's
+    script's is a key under its room's hash tag (``{chatroom/r}:room``, as
+    the prelude's ``in_room`` makes it); else one under the prefix, the
+    server's slot. Declared, it is checked: a shebang script (rooms apart)
+    that touches another slot is refused, on a one-server cluster too, and
+    a Redis Cluster answers ``MOVED`` or ``ASK`` by it."""
+    if rooms_apart and script.room_at is not None:
+        room = args[script.room_at - 1]
+        if isinstance(room, bytes):
+            room = room.decode()
+        tag = prefix[1:].split("}", 1)[0]
+        return f"{{{tag}/{room}}}:room"
+    return f"{prefix}users"
+
+
 def not_the_primary(refusal: txredisapi.ResponseError) -> bool:
     """Whether ``refusal`` says the link's Redis is not the chat's primary."""
     text = str(refusal)
@@ -172,10 +191,11 @@ class RedisCalls:
         if self.rooms_apart:
             script = script.rooms_apart
         full_args = (self.prefix, *args)
+        keys = (slot_key(self.prefix, self.rooms_apart, script, full_args),)
         started = time.perf_counter()
-        running = connection.evalsha(script.sha, args=full_args)
+        running = connection.evalsha(script.sha, keys=keys, args=full_args)
         reply = await self._bounded(
-            link, running, script.name, script.source, full_args
+            link, running, script.name, script.source, keys, full_args
         )
         REDIS_SECONDS.observe(time.perf_counter() - started)
         return reply
@@ -195,6 +215,7 @@ class RedisCalls:
         running: defer.Deferred[Any],
         what: str,
         source: bytes | None = None,
+        keys: tuple[str, ...] = (),
         args: tuple[Any, ...] = (),
     ) -> Any:
         """What ``running`` (sent on ``link``) answers, within one deadline
@@ -213,7 +234,7 @@ class RedisCalls:
                 connection = link.connection
                 if connection is None:
                     raise errors.unavailable() from None
-                watch.running = running = connection.eval(source, args=args)
+                watch.running = running = connection.eval(source, keys=keys, args=args)
                 return await running
         except defer.CancelledError:
             if not watch.timed_out:

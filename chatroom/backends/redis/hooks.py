@@ -61,6 +61,7 @@ local r = ARGV[2]
 if redis.call('EXISTS', room_key(r)) == 0 then return 'NO_SUCH_ROOM' end
 return {'OK', redis.call('HSETNX', hooks_key(r), ARGV[3], ARGV[4])}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, hook name key. The room's step: the secret of room r's hook
@@ -74,6 +75,7 @@ if not kept then return false end
 redis.call('HDEL', hooks_key(ARGV[2]), ARGV[3])
 return kept_secret(kept)
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, hook name key, secret. 1 if room r has a hook of that name
@@ -86,6 +88,7 @@ local kept = redis.call('HGET', hooks_key(ARGV[2]), ARGV[3])
 if kept and kept_secret(kept) == ARGV[4] then return 1 end
 return 0
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r. Room r's hooks, in the order of their name keys (one kept by
@@ -106,6 +109,7 @@ for _, name in ipairs(names) do
 end
 return hooks
 """,
+    room_at=2,
 )
 
 #: ARGV: P, secret. The hook the index has for it, or false (nil).

@@ -67,6 +67,7 @@ if redis.call('HINCRBY', rk, '#changes', 1) % tonumber(ARGV[12]) == 0 then
 end
 return {'OK', 'changed'}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, u, token, event. Published to the room, not kept.
@@ -79,6 +80,7 @@ if refusal then return refusal end
 emit(r, ARGV[5])
 return 'OK'
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, u, token, a tags-only message (unnumbered), retention,
@@ -92,6 +94,7 @@ local refusal = not_a_member(ARGV[3], ARGV[4], r)
 if refusal then return refusal end
 return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, the event. Publishes it to room r's members, whoever they
@@ -105,6 +108,7 @@ if redis.call('EXISTS', room_key(r)) == 0 then return 'OK' end
 emit(r, ARGV[3])
 return 'OK'
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, most entries kept, then the entries' lines. Nothing for a
@@ -118,6 +122,7 @@ for i = 4, #ARGV do redis.call('RPUSH', modlog_key(r), ARGV[i]) end
 redis.call('LTRIM', modlog_key(r), -tonumber(ARGV[3]), -1)
 return 'OK'
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, count. The newest count entries, oldest first.
@@ -126,4 +131,5 @@ MODLOG_READ = Script(
     r"""
 return {'OK', redis.call('LRANGE', modlog_key(ARGV[2]), -tonumber(ARGV[3]), -1)}
 """,
+    room_at=2,
 )

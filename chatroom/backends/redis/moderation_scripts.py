@@ -89,6 +89,7 @@ lobby_news(redis.call('HGET', room_key(r), 'name'))
 emit(r, ARGV[10])
 return 'OK'
 """,
+    room_at=2,
 )
 
 #: ARGV: P, u. The user called u, as moderation sees them (see ``target``),

@@ -771,9 +771,16 @@ class Script:
         rooms: str = _ROOMS_WITH_THE_REST,
         *,
         spans: bool = False,
+        room_at: int | None = None,
     ) -> None:
         self.name = name
         self.body = body
+        #: Which ARGV (counted as the scripts count them, ``P`` being 1)
+        #: names the room whose keys the script keeps to; None for a script
+        #: on the server's keys. Its slot is the one a node declares to
+        #: Redis (``KEYS[1]``, :func:`~.calls.slot_key`): with rooms apart
+        #: Redis refuses any other, and a Redis Cluster redirects by it.
+        self.room_at = room_at
         #: Whether it still reads or writes keys of two slots in one step
         #: when the rooms are apart (a room's and the server's, or several
         #: rooms'): the scripts that are yet to be split (docs/scaling.md).
@@ -792,4 +799,10 @@ class Script:
         in that layout. Unless it :attr:`spans` slots, it starts with a
         shebang (``#!lua``), so that Redis refuses any access to a second
         slot: the tests prove it keeps to one."""
-        return Script(self.name, self.body, _ROOMS_ON_THEIR_OWN, spans=self.spans)
+        return Script(
+            self.name,
+            self.body,
+            _ROOMS_ON_THEIR_OWN,
+            spans=self.spans,
+            room_at=self.room_at,
+        )

@@ -300,6 +300,7 @@ local refusal = not_a_member(u, token, r)
 if refusal then return {refusal} end
 return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, {u})}}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, now,
@@ -385,8 +386,8 @@ return {'OK', apply_all(changes), seatings(changes)}
     spans=True,
 )
 
-#: ARGV: P, then ``r u...``: a room's key and the users a decision is
-#: about, space separated. The room's seating (in a list of one, as
+#: ARGV: P, r, then the users a decision is about. The room's seating
+#: (in a list of one, as
 #: :func:`~chatroom.backends.redis.outcomes.seated_all` reads it), for
 #: decisions no member's command is waiting for (a room's wait over, a
 #: room left ownerless, a resumed node's stale places): one room a call,
@@ -394,11 +395,11 @@ return {'OK', apply_all(changes), seatings(changes)}
 SEATINGS = Script(
     "seatings",
     r"""
-local words = {}
-for word in string.gmatch(ARGV[2], '%S+') do words[#words + 1] = word end
-local r = table.remove(words, 1)
-return {seating(r, words)}
+local about = {}
+for i = 3, #ARGV do about[#about + 1] = ARGV[i] end
+return {seating(ARGV[2], about)}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, changes. Decided changes with nobody's session in them (a
@@ -479,6 +480,7 @@ if not outside then
 end
 return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, the message (unnumbered), retention, oldest time kept (as
@@ -491,6 +493,7 @@ local r = ARGV[2]
 if redis.call('EXISTS', room_key(r)) == 0 then return 'NO_SUCH_ROOM' end
 return {'OK', said(r, ARGV[3], ARGV[4], ARGV[5])}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, u, token, target id, the target as read, as it reads now
@@ -529,6 +532,7 @@ redis.call('RPUSH', hk, data)
 redis.call('LTRIM', hk, -tonumber(ARGV[9]), -1)
 return 'OK'
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, u, token, count, before ('' for the newest). Up to count kept
@@ -543,6 +547,7 @@ local first, last = kept(r)
 if ARGV[6] ~= '' then last = math.min(last, tonumber(ARGV[6]) - 1) end
 return {'OK', events(r, math.max(first, last - tonumber(ARGV[5]) + 1), last)}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, target u ('' for none). What :mod:`chatroom.core.rules` and
@@ -567,6 +572,7 @@ return {'OK', info[1], info[2], owner, info[4],
         redis.call('ZCARD', members_key(r)), info[5], info[6], info[7] or '',
         owner_name, present}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, u, token, topic, by, incarnation, ver, now, the topic
@@ -587,6 +593,7 @@ redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
 lobby_news(redis.call('HGET', room_key(r), 'name'))
 return 'OK'
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r. The members in arrival order, the owner's name if the owner
@@ -617,6 +624,7 @@ end
 return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
         info[2] or '', policy, grants, info[6] or '0', info[7] or '0'}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, then room keys ('' for every room). Each row: key, name,

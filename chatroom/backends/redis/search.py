@@ -114,6 +114,7 @@ local start = math.max(first, after + 1)
 return {inc, first, last, start,
         events(r, start, math.min(last, start + tonumber(ARGV[5]) - 1))}
 """,
+    room_at=2,
 )
 
 #: Runs a function on the search thread, in order.

@@ -75,6 +75,7 @@ local info = redis.call('HMGET', room_key(r), 'name', 'owner', 'owner_account')
 return {info[1] or '', newest_id(r), redis.call('LRANGE', history_key(r), 0, -1),
         info[2] or '', info[3] or ''}
 """,
+    room_at=2,
 )
 
 #: ARGV: P, r, n, then n × (id, entry as read, new entry). 0 if an entry
@@ -98,6 +99,7 @@ end
 for _, place in ipairs(places) do redis.call('LSET', key, place[1], place[2]) end
 return 1
 """,
+    room_at=2,
 )
 
 #: ARGV: P, account, m, then m × (other side, entry to drop from what waits
