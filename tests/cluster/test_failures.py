@@ -182,12 +182,20 @@ class MissedEventsTests(ClusterTestCase):
             ]
         )
         cut_at = len(sent)
-        yield task.deferLater(reactor, 0.5, lambda: None)
-        self.assertGreater(len(sent), cut_at + 10)  # traffic went on meanwhile
+        yield until(
+            lambda: defer.succeed(len(sent) > cut_at + 10),
+            10,
+            "traffic going on while Redis is cut off",
+        )
         backend.commands.startService()
         backend.subscriber.startService()
         yield backend.when_available()
-        yield task.deferLater(reactor, 0.1, lambda: None)
+        resumed_at = len(sent)
+        yield until(
+            lambda: defer.succeed(len(sent) > resumed_at + 5),
+            10,
+            "traffic going on once Redis is back",
+        )
         ticker.stop()
         alice.say("done")
         yield bob.expect(lambda line: line.endswith(" done"))
@@ -239,7 +247,12 @@ class KeptRoomsTests(ClusterTestCase):
             history.startswith("HISTORY tea2 alice ") and "hello" in history
         )
         self.assertEqual((yield bob.expect_line("TOPIC ")), "TOPIC tea2 alice kept")
-        yield task.deferLater(reactor, 3, lambda: None)  # the grace, and a heartbeat
+
+        @defer.inlineCallbacks
+        def cake_gone():
+            return "cake" not in (yield self.room_names(bob))
+
+        yield until(cake_gone, 10, "cake gone after the grace, at a heartbeat")
         self.assertEqual(sorted((yield self.room_names(bob))), ["general", "tea2"])
         bob.say("/who")
         self.assertEqual((yield bob.expect_line("OWNER ")), "OWNER tea2 bob")
