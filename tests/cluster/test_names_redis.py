@@ -124,6 +124,29 @@ class HalfDoneNames(ContractBase):
         )
         self.assertEqual((yield self.ask("HGET", seats, "alice")), b"alice alice")
 
+    @defer.inlineCallbacks
+    def test_a_takeover_ends_the_holder_then_claims(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A claim that takes a name over (``HELD``) ends its holder first
+        (``TAKEOVER``: its departure from its rooms), then renames the
+        claimant, whose seat in each room takes the name, its arrival kept."""
+        alice, _bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
+        named = self.backend().sessions.named()
+        member, session = next((m, s) for m, s in named if s.name == "bob")
+        renamed = yield defer.Deferred.fromCoroutine(
+            self.backend().claim(member, session, "alice", "alice", True)
+        )
+        self.assertTrue(renamed)
+        yield self.expect(carol, "PART tea alice")
+        self.assertTrue(alice.client.closing)
+        members = yield self.ask("ZRANGE", self.key("members", "tea"), "0", "-1")
+        self.assertEqual(members, [b"alice", b"carol"])
+        held = yield self.ask("HGET", self.key("holding", "tea"), "alice")
+        self.assertEqual(held.decode(), session.token)
+        seat = yield self.ask("HGET", self.key("seats", "tea"), "alice")
+        self.assertEqual(seat, b"alice alice")
+
 
 class RedisHalfDoneNamesTests(RedisRegistryTestCase, HalfDoneNames):
     """Every key in one Redis."""
