@@ -28,6 +28,7 @@ from tests.cluster.redis_cluster import (
     keys_where_rooms_apart_put_them,
 )
 from tests.cluster.sentinels import ask
+from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_webhooks_redis import HalfDoneSteps
 from tests.handler_contract import HandlerContract
 from tests.moderation_contract import ModerationContract
@@ -80,6 +81,13 @@ class RoomsApartReactionTests(RoomsApartRegistryTestCase, ReactionContract):
 class RoomsApartWebhookTests(RoomsApartRegistryTestCase, HalfDoneSteps):
     """A room's hooks, each room in a slot of its own, and the index of
     their secrets in the server's slot."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartNamesTests(RoomsApartRegistryTestCase, HalfDoneNames):
+    """Renames and sign-ins left half-done, each room in a slot of its own:
+    the server's step and each room's on their slots."""
 
     config = handler_contract.CONFIG
 

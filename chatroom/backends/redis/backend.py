@@ -34,6 +34,7 @@ from chatroom.backends.redis import (
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.census import RedisCensus
+from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
@@ -105,6 +106,10 @@ from chatroom.core.text import name_key
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 #: Why a session ends when its name is signed in to elsewhere.
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
+#: How many times a claim that signs in takes its name over (``TAKEOVER``)
+#: before it gives up: another session may claim the name between a
+#: takeover and the claim, and is ended in turn.
+TAKEOVERS = 3
 
 
 class RedisBackend:
@@ -180,6 +185,8 @@ class RedisBackend:
         self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)
+        #: The rooms' copies of a member, refreshed a room a step.
+        self.copies = MemberCopies(self.calls)
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
@@ -416,22 +423,33 @@ class RedisBackend:
         account: str,
         takeover: bool,
     ) -> bool:
-        """``CLAIM``: ends a session holding the name (on any node) if
-        ``takeover``, or on a sign-in adds this one as a holder of it."""
+        """``CLAIM`` on the server's keys, then each room's copy of the
+        member (:class:`~chatroom.backends.redis.copies.MemberCopies`):
+        ends a session holding the name (on any node) first if
+        ``takeover`` (``TAKEOVER``, then the claim again), or on a sign-in
+        adds this one as a holder of it."""
         key = name_key(name)
-        args = [key, session.token, name, key_of(session) if session.name else ""]
-        args += [account, "1" if takeover else "0"]
+        old = key_of(session) if session.name else ""
+        args = [key, session.token, name, old, account, "1" if takeover else "0"]
         args.append("1" if takeover and not session.name else "0")
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
-            reply = await self._ending(
-                lambda changes: self.calls.call(
-                    scripts.CLAIM, *args, changes, refusals=taken
-                ),
-                DepartureKind.QUIT,
-                SIGNED_IN_ELSEWHERE,
-            )
+            for _ in range(TAKEOVERS):
+                reply = await self.calls.call(scripts.CLAIM, *args, refusals=taken)
+                if reply[0] != b"HELD":
+                    break
+                await self._ending(
+                    lambda changes: self.calls.call(
+                        scripts.TAKEOVER, key, session.token, old, changes, refusals={}
+                    ),
+                    DepartureKind.QUIT,
+                    SIGNED_IN_ELSEWHERE,
+                )
+            else:
+                raise errors.name_taken(name)  # taken again after each takeover
+            if len(reply) > 1:  # IN_ROOM, ATTACHED: its rooms' copies
+                await self.copies.refresh(key, *reply[1:])
         finally:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
@@ -472,9 +490,11 @@ class RedisBackend:
 
     async def sign(self, member: Member, session: SeatSession, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
-        await self.calls.call(
-            scripts.SIGN, key_of(session), session.token, account, refusals={}
+        u = key_of(session)
+        reply = await self.calls.call(
+            scripts.SIGN, u, session.token, account, refusals={}
         )
+        await self.copies.refresh(u, *reply[1:])
 
     def release(
         self, member: Member, session: SeatSession, reason: str, own_words: bool = False

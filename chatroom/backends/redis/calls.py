@@ -354,7 +354,7 @@ def check(reply: Any, refusals: Refusals) -> Any:
     ``refusals`` raises that refusal.
     """
     status = reply[0] if isinstance(reply, list) else reply
-    if status in (b"OK", b"IN_ROOM", b"ATTACHED"):
+    if status in (b"OK", b"IN_ROOM", b"ATTACHED", b"HELD"):
         return reply
     if status == b"GONE":
         raise SessionHarvestedError()

@@ -132,38 +132,6 @@ local function is_member(u, r)
   return redis.call('ZSCORE', members_key(r), u) ~= false
 end
 
--- Room r's copies of its member u, from the server's keys as they are
--- now, so that the room alone answers for u once rooms are spread over a
--- Redis Cluster's shards: the sessions holding u (`P holding:r`, u → their
--- tokens, space separated: u's own, then its devices' on other nodes),
--- and u's display name and account (`P seats:r`, u → "account display").
--- Written when u is seated, and in every room of u's (copy_member_everywhere)
--- whenever one of them changes: a device came or went, another took over,
--- a rename, a sign-in, a node harvested or resumed. Dropped when u leaves.
---
--- A copy is made of u's record: {held, seat}, read on the server's slot
--- (member_record) and written on the room's (copy_record), so that once
--- the two are separate steps the node carries the record between them.
-local function member_record(u)
-  local tokens = {}
-  for _, s in ipairs(sessions_of(u, '')) do tokens[#tokens + 1] = s.token end
-  return {table.concat(tokens, ' '),
-          (redis.call('HGET', SIGNED, u) or '') .. ' ' .. display(u)}
-end
-
-local function copy_record(u, r, record)
-  redis.call('HSET', holding_key(r), u, record[1])
-  redis.call('HSET', seats_key(r), u, record[2])
-end
-
-local function copy_member(u, r) copy_record(u, r, member_record(u)) end
-
-local function copy_member_everywhere(u)
-  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-    if is_member(u, r) then copy_member(u, r) end
-  end
-end
-
 -- Why session token may not act in room r as u, or nil if it may: read
 -- from the room's own keys (its copy of who holds u), so it stays one
 -- step on the room's shard. Where u has no copy (not seated, or seated by
@@ -217,6 +185,85 @@ end
 local function set_owner(r, u)
   redis.call('HSET', room_key(r), 'owner', u)
   redis.call('HINCRBY', room_key(r), 'ver', 1)
+end
+
+-- Room r's copies of its member u, from the server's keys as they are
+-- now, so that the room alone answers for u once rooms are spread over a
+-- Redis Cluster's shards: the sessions holding u (`P holding:r`, u → their
+-- tokens, space separated: u's own, then its devices' on other nodes),
+-- and u's display name and account (`P seats:r`, u → "account display").
+-- Written when u is seated, and in every room of u's whenever one of them
+-- changes: a device came or went, another took over, a rename, a sign-in,
+-- a node harvested or resumed. Dropped when u leaves.
+--
+-- A copy is made of u's record: {held, seat}, read on the server's slot
+-- (member_record) and written on the room's (copy_record): a split step
+-- reads it in its server step and the node carries it to each room's step
+-- (chatroom.backends.redis.copies).
+local function member_record(u)
+  local tokens = {}
+  for _, s in ipairs(sessions_of(u, '')) do tokens[#tokens + 1] = s.token end
+  return {table.concat(tokens, ' '),
+          (redis.call('HGET', SIGNED, u) or '') .. ' ' .. display(u)}
+end
+
+local function copy_record(u, r, record)
+  redis.call('HSET', holding_key(r), u, record[1])
+  redis.call('HSET', seats_key(r), u, record[2])
+end
+
+local function copy_member(u, r) copy_record(u, r, member_record(u)) end
+
+-- The renames of u whose rooms' steps may not all have run (`P renaming`,
+-- u → the keys it had before, oldest first, space separated: written by
+-- CLAIM's server step, dropped once every room of u's has moved them),
+-- as a list: a room that still lists one of them as a member has it moved
+-- to u (copy_into), so no room keeps a member nothing would remove.
+local function renames_of(u)
+  local formers = {}
+  local pending = redis.call('HGET', P .. 'renaming', u)
+  if pending then
+    for f in string.gmatch(pending, '%S+') do formers[#formers + 1] = f end
+  end
+  return formers
+end
+
+-- Member f of room r becomes u (its arrival, quiet, ownership; its copies
+-- go, u's are written next): a rename's step in room r. Nothing if f is
+-- not a member (moved already, or gone).
+local function move_seat(r, f, u)
+  local mk = members_key(r)
+  local arrival = redis.call('ZSCORE', mk, f)
+  if not arrival then return end
+  local fresh = not is_member(u, r)
+  if fresh then redis.call('ZADD', mk, arrival, u) end
+  redis.call('ZREM', mk, f)
+  redis.call('HDEL', holding_key(r), f)
+  redis.call('HDEL', seats_key(r), f)
+  if redis.call('SREM', quiet_key(r), f) == 1 and fresh then
+    redis.call('SADD', quiet_key(r), u)
+  end
+  if redis.call('HGET', room_key(r), 'owner') == f then set_owner(r, u) end
+end
+
+-- Room r's step of a refresh of u's copies: its former keys `formers`
+-- moved to u, then, if u is a member, u's record written. Whether it was.
+local function copy_into(r, u, record, formers)
+  for _, f in ipairs(formers) do move_seat(r, f, u) end
+  if not is_member(u, r) then return false end
+  copy_record(u, r, record)
+  return true
+end
+
+-- Every room of u's gets u's record (and its pending renames done), in
+-- one step: for the scripts that still span the server's keys and the
+-- rooms' (docs/scaling.md); a split one runs copy_into per room.
+local function copy_member_everywhere(u)
+  local record, formers = member_record(u), renames_of(u)
+  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+    copy_into(r, u, record, formers)
+  end
+  redis.call('HDEL', P .. 'renaming', u)
 end
 
 -- Room r's log kept to its last LOG_SIZE events.
@@ -530,6 +577,7 @@ local function unname(u)
   redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u,
              P .. 'devclaims:' .. u, P .. 'presence:' .. u)
   redis.call('SREM', P .. 'held', u)
+  redis.call('HDEL', P .. 'renaming', u)
 end
 
 -- Session token of u lets go (disconnected): true if that is all (a
@@ -554,8 +602,14 @@ end
 -- Why the users `leavers` may not leave their rooms by `changes` (the
 -- ``CHANGED`` answer: their rooms' seatings now, and their names, for the
 -- node to decide on), or nil if they may: `changes` must be about exactly
--- the rooms they are in, and every premise hold.
+-- the rooms they are in, and every premise hold. A rename of theirs whose
+-- rooms' steps did not all run is finished first (P renaming), so their
+-- departures are from rooms that list them by their names: no room keeps
+-- a former key nothing would remove.
 local function refused(leavers, changes)
+  for _, u in ipairs(leavers) do
+    if redis.call('HEXISTS', P .. 'renaming', u) == 1 then copy_member_everywhere(u) end
+  end
   if covers(leavers, changes) and all_hold(changes) then return nil end
   return {'CHANGED', seatings_of(leavers), names_of(leavers)}
 end

@@ -4,8 +4,8 @@
 node writes whenever its door hands the core new facts
 (:mod:`chatroom.core.presence`). It goes with u's name, in the same
 script: released, harvested, taken over (``unname``) or renamed
-(``CLAIM``); a write of a seat that no longer holds u keeps nothing, so a
-late write cannot bring back a user gone meanwhile.
+(``CLAIM``'s server step); a write of a seat that no longer holds u keeps
+nothing, so a late write cannot bring back a user gone meanwhile.
 
 A read is one script for all the users it names (a channel's members, one
 nick): per user one ``HGET`` of ``P users`` (online?), one ``HMGET`` of

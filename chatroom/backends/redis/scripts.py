@@ -58,6 +58,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             its own (``P users``): its account's devices
                             on other nodes; ``P held``: the u that have any
 ``P in:u``                  set of the rooms u is in
+``P renaming``              hash u → the keys u had before, oldest first,
+                            space separated: a rename whose rooms' steps
+                            may not all have run (:mod:`.copies`)
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room
@@ -164,15 +167,17 @@ from chatroom.backends.redis.prelude import Script
 
 #: ARGV: P, u, token, display, old u ('' when choosing a first name),
 #: account ('' for none), takeover ('1': the session has just signed in to
-#: account u, so a session holding u is ended: "signed in elsewhere", its
-#: departures from its rooms being the changes, last, that the node
-#: decided on their seatings: ``CHANGED`` with the seatings and names if
-#: they are not), attach ('1': a first claim that signs in; if u is held,
-#: signed in to account u, the session becomes one more holder of u, a
-#: device of the account on its node: ``ATTACHED``). A rename moves u's places,
-#: ownerships, arrival order and account to the new key (``IN_ROOM`` if
-#: it has places: the node then tells its neighbours, ``NEIGHBOURS``);
-#: each of its rooms' copy of its name and account follows.
+#: account u, so a session holding u is to be ended: ``HELD``, for the
+#: node to run ``TAKEOVER`` and claim again), attach ('1': a first claim
+#: that signs in; if u is held, signed in to account u, the session
+#: becomes one more holder of u, a device of the account on its node:
+#: ``ATTACHED``, u's rooms and record). A rename moves u's account and
+#: rooms (``in:old``) to the new key and answers ``IN_ROOM`` if it has
+#: rooms, with them, u's record and the keys each room is to move to u
+#: (written first to ``P renaming``, u → those keys): the server's step.
+#: Each room's is ``copies.ROOM_COPY``, run by the node
+#: (:class:`~chatroom.backends.redis.copies.MemberCopies`), which tells
+#: the rooms' members next (``NEIGHBOURS``).
 CLAIM = Script(
     "claim",
     r"""
@@ -183,12 +188,10 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
       and redis.call('HGET', SIGNED, u) == account then
     redis.call('SADD', holders_key(u), token)
     redis.call('SADD', P .. 'held', u)
-    copy_member_everywhere(u)
-    return {'ATTACHED'}
+    return {'ATTACHED', places_of(u), member_record(u)}
   end
-  if ARGV[7] ~= '1' then return {'TAKEN'} end
-  local refusal = end_sessions({u}, 'signed in elsewhere', cjson.decode(ARGV[9]))
-  if refusal then return refusal end
+  if ARGV[7] == '1' then return {'HELD'} end
+  return {'TAKEN'}
 end
 if old ~= '' and old ~= u then
   redis.call('HDEL', SIGNED, old)
@@ -199,51 +202,64 @@ if account ~= '' then
 else
   redis.call('HDEL', SIGNED, u)
 end
+redis.call('HSET', USERS, u, token .. ' ' .. name)
 if old == '' then
-  redis.call('HSET', USERS, u, token .. ' ' .. name)
   sighted(name, 'online')
   return {'OK'}
 end
-local rooms = redis.call('SMEMBERS', places_key(old))
+local rooms = places_of(old)
+local formers = renames_of(old)
 if old ~= u then
   redis.call('HDEL', USERS, old)
-  for _, r in ipairs(rooms) do
-    local mk = members_key(r)
-    redis.call('ZADD', mk, redis.call('ZSCORE', mk, old), u)
-    redis.call('ZREM', mk, old)
-    redis.call('HDEL', holding_key(r), old)
-    redis.call('HDEL', seats_key(r), old)  -- u's copy made below
-    if redis.call('SREM', quiet_key(r), old) == 1 then
-      redis.call('SADD', quiet_key(r), u)
-    end
-    if redis.call('HGET', room_key(r), 'owner') == old then set_owner(r, u) end
-  end
+  redis.call('HDEL', P .. 'renaming', old)
+  formers[#formers + 1] = old
   if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
 end
-redis.call('HSET', USERS, u, token .. ' ' .. name)
-copy_member_everywhere(u)  -- its seats (moved to u's key), name and account
-if #rooms > 0 then return {'IN_ROOM'} end
+if #rooms == 0 then return {'OK'} end
+if #formers > 0 then  -- the journal first: the rooms' steps come next
+  redis.call('HSET', P .. 'renaming', u, table.concat(formers, ' '))
+end
+return {'IN_ROOM', rooms, member_record(u), formers}
+""",
+)
+
+#: ARGV: P, u, token, old u ('' for none), changes. A claim's takeover
+#: (``CLAIM`` answered ``HELD``): the sessions holding u are ended,
+#: "signed in elsewhere", their departures from their rooms being the
+#: changes the node decided on their seatings (``CHANGED`` with the
+#: seatings and names if they are not); nothing if u is free or held by
+#: ``token`` by then. Still one step over the server's keys and the rooms'
+#: (``spans``): a session's end applies its departures with the release
+#: machinery's ``end_sessions``, to be split with it (docs/scaling.md).
+TAKEOVER = Script(
+    "takeover",
+    r"""
+local u, token, old = ARGV[2], ARGV[3], ARGV[4]
+if old ~= '' and not holds(old, token) then return {'GONE'} end
+if redis.call('HEXISTS', USERS, u) == 0 or holds(u, token) then return {'OK'} end
+local refusal = end_sessions({u}, 'signed in elsewhere', cjson.decode(ARGV[5]))
+if refusal then return refusal end
 return {'OK'}
 """,
     spans=True,
 )
 
 #: ARGV: P, u, token, account ('' for none). The account u's session is
-#: signed in to changed (/register, /unregister), in its rooms' copy too.
+#: signed in to changed (/register, /unregister): the server's step,
+#: answering u's rooms and record for each room's copy
+#: (``copies.ROOM_COPY``, run by the node).
 SIGN = Script(
     "sign",
     r"""
 local u = ARGV[2]
-if not holds(u, ARGV[3]) then return 'GONE' end
+if not holds(u, ARGV[3]) then return {'GONE'} end
 if ARGV[4] ~= '' then
   redis.call('HSET', SIGNED, u, ARGV[4])
 else
   redis.call('HDEL', SIGNED, u)
 end
-copy_member_everywhere(u)
-return 'OK'
+return {'OK', places_of(u), member_record(u)}
 """,
-    spans=True,
 )
 
 #: ARGV: P, changes, then u and token for each session that is gone

@@ -1,0 +1,97 @@
+"""The rooms' copies of a member, refreshed one room a step.
+
+Each room keeps its own copy of each member's record (who holds it, its
+name and account: ``member_record`` and ``copy_record`` in
+:mod:`chatroom.backends.redis.prelude`), so that it alone answers who may
+act in it. When the record changes on the server's keys (a sign-in, a
+rename, a device attached), the script that changed it answers u's rooms
+and its new record, and :class:`MemberCopies` writes the record into each
+room by a script on that room's keys alone (``ROOM_COPY``): on a Redis
+Cluster whose rooms are on several primaries, one slot a script.
+
+Between the server's step and the rooms', a room's copy is the record as
+it was. That never lets a session act for longer than the next refresh
+that the server says no longer holds u: the server's step of a split
+script only adds holders or changes names and accounts (removing one,
+a session's end, still changes every copy in the same step, see
+docs/scaling.md), so a stale copy at worst refuses, for a moment, a
+session just added (a device attaching) or shows the old account.
+
+A rename also moves u's seat in each room from its old key to the new
+one. Its server step writes first, in the server's slot, the keys each
+room is to move (``P renaming``, u → its former keys), and the last step
+(``RENAMED``) drops them once every room has; whatever touches u's rooms
+next finishes a rename left half-done by a node that died (or a room's
+step that failed): u's next rename moves the former keys too, and a
+session's end or a harvest moves them before u leaves (``refused`` in the
+prelude), so no room keeps a member nothing would remove.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.prelude import Script
+
+#: ARGV: P, r, u, held, seat (u's record, ``member_record``), then the
+#: keys u had before (a rename's). Room r's step: those keys' seats moved
+#: to u (arrival, quiet, ownership), then u's copy written if u is a
+#: member; 1 if it is, else 0.
+ROOM_COPY = Script(
+    "room-copy",
+    r"""
+local formers = {}
+for i = 6, #ARGV do formers[#formers + 1] = ARGV[i] end
+if copy_into(ARGV[2], ARGV[3], {ARGV[4], ARGV[5]}, formers) then return 1 end
+return 0
+""",
+)
+
+#: ARGV: P, u, the former keys as ``P renaming`` has them. The rename's
+#: last step, once every room of u's moved them: the entry goes, unless a
+#: later rename changed it meanwhile.
+RENAMED = Script(
+    "renamed",
+    r"""
+if redis.call('HGET', P .. 'renaming', ARGV[2]) ~= ARGV[3] then return 0 end
+return redis.call('HDEL', P .. 'renaming', ARGV[2])
+""",
+)
+
+
+class MemberCopies:
+    """A node's refreshes of the rooms' copies of a member: one script per
+    room, sent together (independent, so they go out without waiting for
+    each other's answers)."""
+
+    def __init__(self, calls: RedisCalls) -> None:
+        self.calls = calls
+
+    async def refresh(
+        self,
+        u: str,
+        rooms: Sequence[bytes],
+        record: Sequence[bytes],
+        formers: Sequence[bytes] = (),
+    ) -> None:
+        """Every room of ``rooms`` gets u's ``record`` (and has u's
+        ``formers`` moved to u); then, if there were any, the rename is
+        done. A failed room's step raises, the rename left pending."""
+        await _all(
+            self.calls.eval(ROOM_COPY, room, u, *record, *formers) for room in rooms
+        )
+        if formers:
+            await self.calls.eval(RENAMED, u, b" ".join(formers))
+
+
+async def _all(steps: Any) -> None:
+    """Run the steps side by side; the first failure raised once all ended."""
+    running = [defer.ensureDeferred(step) for step in steps]
+    try:
+        await defer.gatherResults(running, consumeErrors=True)
+    except defer.FirstError as failed:
+        failed.subFailure.raiseException()
