@@ -133,7 +133,7 @@ class RedisHalfDoneRoomStepsTests(RedisRegistryTestCase, HalfDoneRoomSteps):
     config = CONFIG
 
 
-class RoomListingTests(RedisRegistryTestCase, ContractBase):
+class RedisListingTests(RedisRegistryTestCase, ContractBase):
     """What a node keeps of the room list (:mod:`.listing`)."""
 
     config = CONFIG

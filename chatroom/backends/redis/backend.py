@@ -40,7 +40,7 @@ from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.link import RedisLink
-from chatroom.backends.redis.listing import RoomListing
+from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.modlog import RedisModerationLog
@@ -185,7 +185,7 @@ class RedisBackend:
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
         #: The room list as this node keeps it, and the lobby's watchers.
-        self.listing = RoomListing(
+        self.listing = RedisListing(
             self.calls,
             prefix,
             clock,

@@ -8,7 +8,7 @@ each: the index (:data:`LISTED_KEYS`), then every room's row
 (:data:`LISTED_ROOM`), sent together on the link (one round trip, see
 :func:`~chatroom.backends.redis.calls.together`). Read per sign-in, that
 would be a script per room per sign-in; so a node keeps the rows it has
-read (:class:`RoomListing`) and reads again only the rooms the lobby's news
+read (:class:`RedisListing`) and reads again only the rooms the lobby's news
 named since. Every change of a row is news: a script that changes a
 room's name, topic, policy or members, makes a room or drops one
 publishes its name on ``P lobby`` in the same step (``lobby_news`` in the
@@ -65,7 +65,7 @@ return {r, info[1], redis.call('ZCARD', members_key(r)), info[2], info[3] or '',
 Row = list[Any]
 
 
-class RoomListing:
+class RedisListing:
     """This node's copy of the room list, and the lobby channel's news: for
     every reader of the list, and for the lobby's watchers
     (:class:`~chatroom.core.lobby.LobbyWatchers`)."""
