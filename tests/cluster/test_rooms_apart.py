@@ -28,6 +28,7 @@ from tests.cluster.redis_cluster import (
     keys_where_rooms_apart_put_them,
 )
 from tests.cluster.sentinels import ask
+from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_webhooks_redis import HalfDoneSteps
 from tests.handler_contract import HandlerContract
@@ -88,6 +89,13 @@ class RoomsApartWebhookTests(RoomsApartRegistryTestCase, HalfDoneSteps):
 class RoomsApartNamesTests(RoomsApartRegistryTestCase, HalfDoneNames):
     """Renames and sign-ins left half-done, each room in a slot of its own:
     the server's step and each room's on their slots."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartHalfDoneRoomTests(RoomsApartRegistryTestCase, HalfDoneRoomSteps):
+    """A room's deletion and news of a user to its rooms cut short between
+    their steps, each room in a slot of its own."""
 
     config = handler_contract.CONFIG
 

@@ -32,7 +32,7 @@ from chatroom.backends.redis import (
     scripts,
 )
 from chatroom.backends.redis.accounts import RedisAccounts
-from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
+from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
@@ -41,9 +41,11 @@ from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.modlog import RedisModerationLog
+from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
@@ -55,8 +57,6 @@ from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
     kept,
     key_of,
-    listed_room,
-    lobby_changes,
     moderation_args,
     parse_facts,
     parse_roster,
@@ -65,7 +65,6 @@ from chatroom.backends.redis.replies import (
 )
 from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
-from chatroom.backends.redis.shared_read import SharedRead
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
@@ -84,7 +83,6 @@ from chatroom.core.events import (
     Event,
     Kicked,
     Listing,
-    LobbyChanges,
     Message,
     Renamed,
     RoomDeleted,
@@ -93,7 +91,6 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Seating
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.private import NO_COPY, CopyTo
@@ -173,6 +170,8 @@ class RedisBackend:
         self.whowas = RedisWhowas(self.calls)
         #: Names coming and going, for every node's watchers (MONITOR).
         self.watching = RedisWatching(self.calls, cluster.prefix)
+        #: News of a user to its rooms: the server's step, then each room's.
+        self.neighbours = RedisNeighbours(self.calls, self.watching)
         #: This node's counts of its connections, for LUSERS of the cluster.
         self.census = RedisCensus(self.calls, cluster.node_id, clock)
         self.conversations = RedisConversations(
@@ -192,10 +191,14 @@ class RedisBackend:
         self._claiming: dict[Member, str] = {}  # name keys being claimed
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
-        self._lobby_channel = f"{prefix}lobby".encode()
-        self._lobby_subscribed = False
-        self._every_room = SharedRead(self._read_every_room)
-        self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
+        #: The room list as this node keeps it, and the lobby's watchers.
+        self.listing = RedisListing(
+            self.calls,
+            prefix,
+            clock,
+            config.lobby_interval,
+            lambda: self.node.available,
+        )
         subscriber.on_message = self._on_message
 
     # -- for operators and tests ------------------------------------------------
@@ -245,7 +248,7 @@ class RedisBackend:
 
     def stop(self) -> None:
         self.stopping = True
-        self.lobby.stop()
+        self.listing.watchers.stop()
 
     def detach(self) -> Deferred[None]:
         detaching = self.node.detach().addCallback(lambda _: self.messages.close())
@@ -262,10 +265,7 @@ class RedisBackend:
     # -- what the node holds (chatroom.backends.redis.node.Holdings) -------------
 
     def channels(self) -> list[bytes]:
-        wanted = [self._node_channel]
-        if self.lobby.members:
-            wanted.append(self._lobby_channel)
-            self._lobby_subscribed = True
+        wanted = [self._node_channel, *self.listing.channels()]
         wanted.extend(self.watching.channels())
         wanted.extend(self.here.channels())
         return wanted
@@ -406,7 +406,7 @@ class RedisBackend:
         await self._apply(seen, decide)
 
     def lost(self) -> None:
-        self._lobby_subscribed = False
+        self.listing.lost()
         self.watching.lost()
         self.here.hold()
 
@@ -561,24 +561,17 @@ class RedisBackend:
     async def tell_neighbours(
         self, member: Member, session: SeatSession, event: Event, including_self: bool
     ) -> None:
-        """``NEIGHBOURS``: published in each of the user's rooms, in order
-        with their events, under one news number, so that each node hands
-        it to each of its members once (:class:`NewsDesk
-        <chatroom.backends.redis.delivery.NewsDesk>`)."""
+        """Published in each of the user's rooms, in order with their
+        events, under one news number, so that each node hands it to each of
+        its members once (:mod:`.neighbours`)."""
         unless = "" if including_self else key_of(session)
-        sightings = ["", ""]  # a rename's watchers hear it after its rooms
+        renamed = None  # a rename's watchers hear it after its rooms
         if isinstance(event, Renamed) and name_key(event.old) != name_key(event.new):
-            sightings = [event.old, event.new]
-        reply = await self.calls.call(
-            scripts.NEIGHBOURS,
-            key_of(session),
-            session.token,
-            codec.encode(event),
-            unless,
-            *sightings,
-            refusals={},
+            renamed = (event.old, event.new)
+        rooms = await self.neighbours.tell(
+            key_of(session), session.token, event, unless, renamed
         )
-        if not int(reply[1]) and including_self:  # in no room: told directly
+        if not rooms and including_self:  # in no room: told directly
             deliver_to(member, event)
 
     async def tell_everyone(self, event: ToEveryone) -> None:
@@ -625,9 +618,8 @@ class RedisBackend:
             return
         if channel == self._node_channel:
             self._for_sessions(message)
-        elif channel == self._lobby_channel:
-            name = message.decode()
-            self.lobby.changed(name_key(name), name)
+        elif channel == self.listing.channel:
+            self.listing.heard(message)
         elif channel == self.watching.channel:
             self.watching.on_message(message)
 
@@ -664,20 +656,12 @@ class RedisBackend:
         return [room.name for room in self.here.places.get(member, ())]
 
     async def list_rooms(self) -> Listing:
-        return await self._every_room()  # one LISTING for a storm's sign-ins
+        return await self.listing.every_room()  # one read for a storm's sign-ins
 
     async def names_online(self) -> list[str]:
         """``HVALS`` of ``P users`` (``"token display"`` each)."""
         held = await self.calls.command("HVALS", self.cluster.prefix + "users")
         return [value.decode().partition(" ")[2] for value in held]
-
-    async def _read_every_room(self) -> Listing:
-        rows = sorted(await self._listing(), key=lambda row: int(row[5]))
-        return Listing([listed_room(row) for row in rows])
-
-    async def _listing(self, keys: list[str] | None = None) -> list[list[Any]]:
-        """Rows of the LISTING script for ``keys`` (every room if none)."""
-        return list(await self.calls.eval(scripts.LISTING, *(keys or [""])))
 
     async def create_room(
         self, member: Member, session: SeatSession, name: str, leaving: str | None
@@ -888,12 +872,24 @@ class RedisBackend:
     async def apply_delete(
         self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
     ) -> None:
+        """Three steps, each on one slot: the session still holds its user
+        (``HOLDS``: who deletes need not be a member, so the room's copies
+        cannot say), the room goes (``DELETE``), then the server's indexes
+        forget it (``UNLIST``): out of the indexes after the room, so a node
+        that dies between leaves only index entries naming a gone room,
+        which their users' release and the listing's next full read clear
+        (:mod:`.listing`)."""
         key = name_key(facts.room.name)
+        await self.calls.call(
+            scripts.HOLDS,
+            key_of(session),
+            session.token,
+            refusals={},
+            arrived=published_nothing,
+        )
         reply = await self.calls.call(
             scripts.DELETE,
             key,
-            key_of(session),
-            session.token,
             *facts.guard,
             codec.encode(event),
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(facts.room.name)},
@@ -905,6 +901,7 @@ class RedisBackend:
             # user's next command finds itself in the lobby. Otherwise the
             # room's channel brings the deletion after those events.
             self.here.deleted(room, seq, reply[3])
+        await self.calls.eval(scripts.UNLIST, key, *reply[4])
 
     async def apply_outcome(
         self,
@@ -946,21 +943,7 @@ class RedisBackend:
     # -- lobby watchers -------------------------------------------------------------
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
-        """Watchers hear of changes on every node: the lobby channel is
-        subscribed while this node has any."""
-        self.lobby.watch(member, watching)
-        if self.lobby.members and not self._lobby_subscribed and self.node.available:
-            self._lobby_subscribed = True
-            subscribing = defer.ensureDeferred(
-                self.calls.subscribe(self._lobby_channel)
-            )
-            subscribing.addErrback(lambda failure: None)
-        elif not self.lobby.members and self._lobby_subscribed:
-            self._lobby_subscribed = False
-            self.calls.unsubscribe(self._lobby_channel)
-
-    async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
-        return lobby_changes(await self._listing(list(changed)), changed)
+        self.listing.watch(member, watching)
 
 
 def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:

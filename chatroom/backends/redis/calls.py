@@ -20,8 +20,8 @@ has caught up with the script (:class:`CaughtUp`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, TypeVar
 
 import txredisapi
 from twisted.internet import defer
@@ -35,6 +35,8 @@ from chatroom.core import errors
 from chatroom.core.backend import FactsChangedError
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
+
+T = TypeVar("T")
 
 #: How a script's refusal (its status word) becomes a user's refusal.
 Refusals = dict[bytes, Callable[[Any], ChatError]]
@@ -343,6 +345,27 @@ class RedisCalls:
                 else connection.unsubscribe
             )
             leave([channel]).addErrback(lambda failure: None)
+
+
+def published_nothing(reply: Any) -> defer.Deferred[None]:
+    """For :meth:`RedisCalls.call`'s ``arrived``: a script that publishes
+    nothing (a check, a step on the server's slot) has nothing to wait for,
+    which spares the ``PING`` of :class:`CaughtUp`."""
+    return defer.succeed(None)
+
+
+async def together(calls: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
+    """The replies of ``calls`` (scripts on one link), in order: sent at
+    once, so that they go as one round trip (Redis answers a connection's
+    commands in order), where awaiting each would cost one each: a step
+    per room, when each reads or writes its room's slot alone. The first
+    failure is raised as itself."""
+    running = [defer.ensureDeferred(call) for call in calls]
+    try:
+        return await defer.gatherResults(running, consumeErrors=True)
+    except defer.FirstError as first:
+        first.subFailure.raiseException()
+        raise  # not reached: raiseException raises
 
 
 def check(reply: Any, refusals: Refusals) -> Any:

@@ -200,8 +200,9 @@ while i <= #ARGV do
   local r = ARGV[i]
   wanted_rooms[#wanted_rooms + 1] = r
   seen[r] = {ARGV[i + 5], tonumber(ARGV[i + 6])}
-  if redis.call('HEXISTS', ROOMS, r) == 0 then
+  if redis.call('EXISTS', room_key(r)) == 0 then  -- the index may name a gone one
     make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 7])
+    lobby_news(ARGV[i + 1])
   end
   i = i + 8
 end
@@ -229,7 +230,10 @@ for _, user in ipairs(wanted_users) do
       if not keep[r] then stale_places[#stale_places + 1] = r .. ' ' .. u end
     end
     for _, r in ipairs(user.rooms) do
-      if not is_member(u, r) then seat(u, r) end
+      if not is_member(u, r) then
+        seat(u, r)
+        lobby_news(redis.call('HGET', room_key(r), 'name'))  -- one more member
+      end
     end
     copy_member_everywhere(u)  -- its sessions, name and account as resumed
   end

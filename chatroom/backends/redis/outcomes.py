@@ -251,9 +251,17 @@ def ending(
     """The departures of users (name key → name) whose sessions end (of
     ``kind``: a quit, a harvest; saying ``reason``, with ``own_words`` the
     words a user quit with) from their ``rooms``, as the seatings about
-    them read them."""
-    changes = []
+    them read them. A room gone that the server's index still names for
+    them (its deletion cut short between its steps: docs/scaling.md) is
+    left by nothing: its premise is that it is gone, and the users' places
+    go with their names."""
+    changes: list[Change] = []
     for key, room in rooms.items():
+        if not room.exists:
+            changes.append(
+                {"r": key, "about": sorted(names), "p": {"gone": True}, "ops": []}
+            )
+            continue
         leavers = [
             (u, membership.ended(room.name, name, reason, kind, own_words))
             for u, name in names.items()

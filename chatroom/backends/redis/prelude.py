@@ -341,16 +341,28 @@ local function said(r, message, retention, oldest)
   return id, seq
 end
 
--- Room r goes with its keys, its hooks too. Their entries in the server's
--- index of secrets (`P hooks`) stay, stale: a post takes a hook only if its
--- room has it, and removes an entry it has not (chatroom.backends.redis.hooks).
-local function drop_room(r, name)
+-- Room r's keys go, its hooks too (the room's slot). Their entries in the
+-- server's index of secrets (`P hooks`) stay, stale: a post takes a hook
+-- only if its room has it, and removes an entry it has not
+-- (chatroom.backends.redis.hooks).
+local function drop_room_keys(r, name)
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
              holding_key(r), seats_key(r))
+  lobby_news(name)
+end
+
+-- Room r out of the server's indexes of rooms (the server's slot): after
+-- its keys went, or found gone.
+local function unlist_room(r)
   redis.call('HDEL', ROOMS, r)
   redis.call('ZREM', P .. 'keeping', r)
-  lobby_news(name)
+end
+
+-- Room r goes: its keys, then the server's indexes of it.
+local function drop_room(r, name)
+  drop_room_keys(r, name)
+  unlist_room(r)
 end
 
 -- Room r's newest event: where a change nobody is shown (a quiet member's

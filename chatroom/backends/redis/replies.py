@@ -39,7 +39,7 @@ ENTRY_REFUSALS: Refusals = {
 
 
 def listed_room(row: list[Any]) -> ListedRoom:
-    """A room's lobby entry from a row of the LISTING script."""
+    """A room's lobby entry from a row of the ``LISTED_ROOM`` script."""
     _key, name, members, capacity, topic, _created, secret = row
     return ListedRoom(
         name.decode(), int(members), int(capacity), topic.decode(), secret == b"1"
@@ -47,8 +47,9 @@ def listed_room(row: list[Any]) -> ListedRoom:
 
 
 def lobby_changes(rows: list[list[Any]], changed: dict[str, str]) -> LobbyChanges:
-    """The LISTING script's rows for the rooms in ``changed`` (key: name) as
-    the lobby shows them: a room gone, or secret, is gone from the lobby."""
+    """The ``LISTED_ROOM`` script's rows for the rooms in ``changed`` (key:
+    name) as the lobby shows them: a room gone, or secret, is gone from the
+    lobby."""
     entries: list[ListedRoom | RoomGone] = []
     for row in rows:
         info = listed_room(row) if len(row) > 1 else None

@@ -432,32 +432,41 @@ return {'OK'}
     spans=True,
 )
 
-#: ARGV: P, u, token, event, except (a name key, '' for none), then for a
-#: rename to another key the old and the new name ('' and '' if not).
-#: News of user u (a rename, a sign-in) published once in each of its rooms
-#: under one news number (see the layout above), for each node to hand each
-#: of its members who share one of them with u once; u itself too unless
-#: ``except`` names it. A rename's watchers (``MONITOR``) hear of it after
-#: its rooms, as on one server, so ``CLAIM`` leaves them to this script.
-#: Returns the number of rooms.
+#: ARGV: P, u, token. The server's step of news of user u (a rename, a
+#: sign-in), published once in each of its rooms under one news number
+#: (see the layout above), for each node to hand each of its members who
+#: share one of them with u once: ``OK``, the number ('' for none: u is in
+#: no room) and u's rooms, in each of which the node then runs
+#: ``ROOM_NEWS``. A rename's watchers (``MONITOR``) hear of it after its
+#: rooms, as on one server, so ``CLAIM`` leaves them to the node, once
+#: the rooms have the news (:mod:`.neighbours`).
 NEIGHBOURS = Script(
     "neighbours",
     r"""
 local u = ARGV[2]
 if not holds(u, ARGV[3]) then return {'GONE'} end
 local rooms = redis.call('SMEMBERS', places_key(u))
-if #rooms > 0 then
-  local news = redis.call('INCR', P .. 'news')
-  local head = '~' .. news .. ':' .. #rooms .. ':' .. ARGV[5] .. ' '
-  for _, r in ipairs(rooms) do emit(r, head .. ARGV[4]) end
-end
-if ARGV[6] ~= '' then
-  sighted(ARGV[6], 'offline')
-  sighted(ARGV[7], 'online')
-end
-return {'OK', #rooms}
+if #rooms == 0 then return {'OK', ''} end
+local reply = {'OK', redis.call('INCR', P .. 'news')}
+for _, r in ipairs(rooms) do reply[#reply + 1] = r end
+return reply
 """,
-    spans=True,
+)
+
+#: ARGV: P, r, u, token, the news' head (``~news:rooms:except ``), the
+#: event. The room's step of ``NEIGHBOURS``: the news published in room r,
+#: if the session still holds u there by the room's own copy (``OK``, 1),
+#: else nothing (``OK``, 0: u left the room, or the room went, since the
+#: server's step).
+ROOM_NEWS = Script(
+    "room-news",
+    r"""
+local r = ARGV[2]
+if not_a_member(ARGV[3], ARGV[4], r) then return {'OK', 0} end
+emit(r, ARGV[5] .. ARGV[6])
+return {'OK', 1}
+""",
+    room_at=2,
 )
 
 #: ARGV: P, r, u, token, the message (unnumbered), retention (events kept),
@@ -643,38 +652,6 @@ return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
     room_at=2,
 )
 
-#: ARGV: P, then room keys ('' for every room). Each row: key, name,
-#: members, capacity, topic, creation number, secret ('1' or '0'); a gone
-#: room has only its key.
-LISTING = Script(
-    "listing",
-    r"""
-local keys = {}
-if ARGV[2] == '' then
-  keys = redis.call('HKEYS', ROOMS)
-else
-  for i = 2, #ARGV do keys[#keys + 1] = ARGV[i] end
-end
-local out = {}
-for _, r in ipairs(keys) do
-  local info = redis.call('HMGET', room_key(r), 'name', 'capacity', 'topic',
-                          'created', 'policy')
-  if info[1] then
-    local secret = '0'
-    if info[5] and string.find(info[5], '"secret":true', 1, true) then
-      secret = '1'
-    end
-    out[#out + 1] = {r, info[1], redis.call('ZCARD', members_key(r)), info[2],
-                     info[3] or '', info[4], secret}
-  else
-    out[#out + 1] = {r}
-  end
-end
-return out
-""",
-    spans=True,
-)
-
 #: ARGV: P, target u, target's token, event, the sender's account and seat
 #: token ('' for none). Published on the target's node channel if that
 #: session still holds u (a private message), and then on those of the
@@ -691,22 +668,49 @@ return {'OK'}
 """,
 )
 
-#: ARGV: P, r, u, token, incarnation, ver, the event (``RoomDeleted``).
+#: ARGV: P, u, token. The server's word that the session still holds u
+#: (``OK``; ``GONE``: it was harvested), before a step a room cannot check
+#: by its own copies (its deletion by someone who need not be a member).
+HOLDS = Script(
+    "holds",
+    r"""
+if not holds(ARGV[2], ARGV[3]) then return 'GONE' end
+return 'OK'
+""",
+)
+
+#: ARGV: P, r, incarnation, ver, the event (``RoomDeleted``). The room's
+#: step of a deletion (after ``HOLDS``): the event published, the room's
+#: keys dropped; answers ``OK``, the room's name, the event's place in its
+#: channel, the event and the members the room had, whose places the
+#: server's step forgets next (``UNLIST``: out of the indexes after the
+#: room, docs/scaling.md).
 DELETE = Script(
     "delete",
     r"""
-local r, u = ARGV[2], ARGV[3]
-if not holds(u, ARGV[4]) then return {'GONE'} end
+local r = ARGV[2]
 local name = redis.call('HGET', room_key(r), 'name')
 if not name then return {'NO_SUCH_ROOM'} end
-if not unchanged(r, ARGV[5], ARGV[6]) then return {'CHANGED'} end
-local data = ARGV[7]
-local seq = emit(r, data)
-for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-  redis.call('SREM', places_key(m), r)
-end
-drop_room(r, name)
-return {'OK', name, seq, data}
+if not unchanged(r, ARGV[3], ARGV[4]) then return {'CHANGED'} end
+local seq = emit(r, ARGV[5])
+local members = redis.call('ZRANGE', members_key(r), 0, -1)
+drop_room_keys(r, name)
+return {'OK', name, seq, ARGV[5], members}
 """,
-    spans=True,
+    room_at=2,
+)
+
+#: ARGV: P, r, then the users it had. The server's step of a deletion
+#: (after ``DELETE``): room r out of the server's indexes (the users'
+#: places, the rooms, those waiting). Run again for a room found gone
+#: (:mod:`.listing`), where the users' places are theirs to clear
+#: (``RELEASE`` frees them with the name).
+UNLIST = Script(
+    "unlist",
+    r"""
+local r = ARGV[2]
+for i = 3, #ARGV do redis.call('SREM', places_key(ARGV[i]), r) end
+unlist_room(r)
+return 'OK'
+""",
 )

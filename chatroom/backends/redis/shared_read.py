@@ -1,9 +1,9 @@
 """One read of Redis shared by everyone who asked for it at once.
 
 Every sign-in at the line door is sent the room list, which in a cluster is
-the ``LISTING`` script over every room: with a thousand rooms, a thousand
-reads in Redis and a reply of seven thousand items for the node to parse,
-for each of the hundreds of users signing in each second of a connect storm.
+read from Redis (:mod:`.listing`: the rooms whose news came since the last
+read, every room after a lost link), for each of the hundreds of users
+signing in each second of a connect storm.
 :class:`SharedRead` runs one such read at a time; whoever asks while it runs
 is answered by the next one, which starts when it ends. So each caller still
 gets a read that started after it asked (nothing it did before asking can be

@@ -1,0 +1,175 @@
+"""The room list in a cluster: the server's index of rooms, each room's row.
+
+Every sign-in at the line door is sent the whole room list, and every
+``LIST`` reads it. Each room's row (name, members, capacity, topic,
+creation number, secret) is in the room's slot, the index of rooms
+(``P rooms``) in the server's, so the list is read in steps of one slot
+each: the index (:data:`LISTED_KEYS`), then every room's row
+(:data:`LISTED_ROOM`), sent together on the link (one round trip, see
+:func:`~chatroom.backends.redis.calls.together`). Read per sign-in, that
+would be a script per room per sign-in; so a node keeps the rows it has
+read (:class:`RedisListing`) and reads again only the rooms the lobby's news
+named since. Every change of a row is news: a script that changes a
+room's name, topic, policy or members, makes a room or drops one
+publishes its name on ``P lobby`` in the same step (``lobby_news`` in the
+prelude), so a row is kept only while this node is subscribed to that
+channel, from before the full read that read it until the subscriber
+link drops (then the next read is a full one again). Before answering, a
+read waits for the subscriber link to deliver what Redis published before
+it was asked (:class:`~chatroom.backends.redis.calls.CaughtUp`), so that,
+as before, nothing that happened before a user asked is missing.
+
+A full read also finishes deletions a node left halfway (it died between
+a deletion's room step and the server's, ``UNLIST``: docs/scaling.md):
+the index naming a room whose row is gone is cleared of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet import defer
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.backends.redis import scripts
+from chatroom.backends.redis.calls import RedisCalls, together
+from chatroom.backends.redis.prelude import Script
+from chatroom.backends.redis.replies import listed_room, lobby_changes
+from chatroom.backends.redis.shared_read import SharedRead
+from chatroom.core.events import Listing, LobbyChanges
+from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.registry import Member
+from chatroom.core.text import name_key
+
+#: ARGV: P. The server's step: the keys of the rooms in its index.
+LISTED_KEYS = Script("listed-keys", "return redis.call('HKEYS', ROOMS)")
+
+#: ARGV: P, r. The room's step: its row (key, name, members, capacity,
+#: topic, creation number, secret '1' or '0'); a gone room has only its key.
+LISTED_ROOM = Script(
+    "listed-room",
+    r"""
+local r = ARGV[2]
+local info = redis.call('HMGET', room_key(r), 'name', 'capacity', 'topic',
+                        'created', 'policy')
+if not info[1] then return {r} end
+local secret = '0'
+if info[5] and string.find(info[5], '"secret":true', 1, true) then secret = '1' end
+return {r, info[1], redis.call('ZCARD', members_key(r)), info[2], info[3] or '',
+        info[4], secret}
+""",
+    room_at=2,
+)
+
+#: A row of :data:`LISTED_ROOM`.
+Row = list[Any]
+
+
+class RedisListing:
+    """This node's copy of the room list, and the lobby channel's news: for
+    every reader of the list, and for the lobby's watchers
+    (:class:`~chatroom.core.lobby.LobbyWatchers`)."""
+
+    def __init__(
+        self,
+        calls: RedisCalls,
+        prefix: str,
+        clock: IReactorTime,
+        interval: float,
+        available: Callable[[], bool],
+    ) -> None:
+        self.calls = calls
+        self.channel = f"{prefix}lobby".encode()
+        self.available = available
+        self.watchers = LobbyWatchers(clock, interval, self._entries)
+        #: One read for the callers who asked while the last one ran.
+        self.every_room = SharedRead(self._read)
+        #: The rows read, by room key (a gone room's removed); None: none
+        #: to trust (none read yet, or the subscriber link dropped since).
+        self._rows: dict[str, Row] | None = None
+        #: Rooms the lobby's news named since their rows were read.
+        self._named: set[str] = set()
+        #: Whether the channel is subscribed (or being), and whether the
+        #: copy needs it (from its full read until the link drops).
+        self._subscribed = False
+        self._keeping = False
+
+    # -- the lobby channel ----------------------------------------------------
+
+    def heard(self, message: bytes) -> None:
+        """News on the lobby channel: the room named ``message`` changed."""
+        name = message.decode()
+        key = name_key(name)
+        self._named.add(key)
+        self.watchers.changed(key, name)
+
+    def watch(self, member: Member, watching: bool) -> None:
+        """Watchers hear of changes on every node: the channel is subscribed
+        while this node has any (or keeps rows)."""
+        self.watchers.watch(member, watching)
+        if self.watchers.members and not self._subscribed and self.available():
+            self._subscribed = True
+            subscribing = defer.ensureDeferred(self.calls.subscribe(self.channel))
+            subscribing.addErrback(lambda failure: None)
+        elif not self.watchers.members and self._subscribed and not self._keeping:
+            self._subscribed = False
+            self.calls.unsubscribe(self.channel)
+
+    def channels(self) -> list[bytes]:
+        """What a resume subscribes to: the channel, while wanted."""
+        self._subscribed = bool(self.watchers.members) or self._keeping
+        return [self.channel] if self._subscribed else []
+
+    def lost(self) -> None:
+        """The subscriber link dropped: news may have been missed, so the
+        rows are read again in full next time."""
+        self._subscribed = self._keeping = False
+        self._rows = None
+
+    # -- reads ------------------------------------------------------------------
+
+    async def _read(self) -> Listing:
+        """Every room's row: all read if none are kept, else those the news
+        named since (after the news published before now has come)."""
+        rows = self._rows
+        if rows is None:
+            rows = await self._read_all()
+        else:
+            await self.calls.caught_up.wait()
+            named, self._named = self._named, set()
+            for row in await self._rows_of(sorted(named)):
+                key = row[0].decode()
+                if len(row) > 1:
+                    rows[key] = row
+                else:
+                    rows.pop(key, None)
+        ordered = sorted(rows.values(), key=lambda row: int(row[5]))
+        return Listing([listed_room(row) for row in ordered])
+
+    async def _read_all(self) -> dict[str, Row]:
+        """Every room's row, kept if the link stays up meanwhile: the
+        channel subscribed first, so that no news after the read is missed."""
+        self._keeping = self._subscribed = True
+        self._named = set()
+        await self.calls.subscribe(self.channel)
+        keys = [key.decode() for key in await self.calls.eval(LISTED_KEYS)]
+        rows: dict[str, Row] = {}
+        gone = []
+        for row in await self._rows_of(keys):
+            if len(row) > 1:
+                rows[row[0].decode()] = row
+            else:
+                gone.append(row[0])
+        await together(self.calls.eval(scripts.UNLIST, key) for key in gone)
+        if self._keeping:  # else the link dropped meanwhile: read again next time
+            self._rows = rows
+        return rows
+
+    async def _rows_of(self, keys: list[str]) -> list[Row]:
+        """The rows of rooms ``keys``, one step on each room's slot."""
+        return await together(self.calls.eval(LISTED_ROOM, key) for key in keys)
+
+    async def _entries(self, changed: dict[str, str]) -> LobbyChanges:
+        """The watchers' entries for the rooms that changed (key: name)."""
+        return lobby_changes(await self._rows_of(list(changed)), changed)

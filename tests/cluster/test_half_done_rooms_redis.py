@@ -1,0 +1,183 @@
+"""A room's deletion, news of a user to its rooms and the room list, each
+in steps of one slot (docs/scaling.md), on a real redis-server: a node
+that dies between the steps, and what a node keeps of the room list.
+The rooms-apart layout runs :class:`HalfDoneRoomSteps` too
+(``tests/cluster/test_rooms_apart.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.backends.redis import scripts
+from chatroom.backends.redis.listing import LISTED_KEYS, LISTED_ROOM
+from chatroom.core import codec
+from chatroom.core.events import Renamed, RoomDeleted
+from tests.cluster.support import RedisRegistryTestCase
+from tests.handler_contract import CONFIG, ContractBase
+from tests.support import redis_backend
+
+
+class HalfDoneRoomSteps(ContractBase):
+    """The first steps of a deletion, or of news to a user's rooms, run
+    alone, as a node that died before the next leaves them: what users
+    see is fine, and the next cleanup clears what is left over."""
+
+    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+        calls = redis_backend(self.server).calls
+        return defer.Deferred.fromCoroutine(calls.eval(script, *args))
+
+    def places(self, key: str) -> defer.Deferred[Any]:
+        """The rooms the server's index says user ``key`` is in."""
+        calls = redis_backend(self.server).calls
+        return defer.Deferred.fromCoroutine(
+            calls.command("SMEMBERS", f"{calls.prefix}in:{key}")
+        )
+
+    @defer.inlineCallbacks
+    def deleted_room_alone(self, room: str) -> Generator[Any, Any, None]:
+        """``room``'s deletion's room step, without the server's."""
+        facts = yield self.step(scripts.FACTS, room, "")
+        event = codec.encode(RoomDeleted(room, "alice"))
+        yield self.step(scripts.DELETE, room, facts[6], facts[7], event)
+
+    @defer.inlineCallbacks
+    def test_a_deletion_leaves_no_index_naming_the_room(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A whole deletion (the check, the room, then the indexes): neither
+        the rooms' index nor its members' places name it any more."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        alice.say("/delete tea")
+        for user in (alice, bob):
+            yield self.expect(user, "DELETED ")
+        for _ in range(200):  # its last step comes after the room's event
+            if b"tea" not in (yield self.step(LISTED_KEYS)):
+                break
+            yield self.wait()
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS)))
+        for key in ("alice", "bob"):
+            self.assertEqual((yield self.places(key)), [])
+
+    @defer.inlineCallbacks
+    def test_a_deletion_cut_short_breaks_nothing(self) -> Generator[Any, Any, None]:
+        """The room step alone: its members are back in the lobby, a sign-in
+        is not shown the room; the index still names it, for its members
+        and in the rooms; a member renames, and quits; the next full read
+        of the room list clears the rooms' index and the room may be made
+        again; the quitter's name, with its places, is free."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        yield self.deleted_room_alone("tea")
+        for user in (alice, bob):
+            self.assertEqual((yield self.expect(user, "DELETED ")), "DELETED tea alice")
+            self.assertEqual((yield self.expect(user, "ROOMS ")), "ROOMS 1")
+        self.assertEqual((yield self.places("bob")), [b"tea"])
+        self.assertIn(b"tea", (yield self.step(LISTED_KEYS)))
+        bob.say("/nick robert")
+        self.assertEqual((yield self.expect(bob, "NICK ")), "NICK bob robert")
+        self.assertEqual((yield self.places("robert")), [b"tea"])
+        alice.say("/quit")
+        for _ in range(200):  # released, though its index named tea
+            if not (yield self.places("alice")):
+                break
+            yield self.wait()
+        self.assertEqual((yield self.places("alice")), [])
+        again = yield self.connect("alice")
+        listing = redis_backend(self.server).listing
+        listing.lost()  # as after a lost link: the next read is a full one
+        carol = yield self.connect("carol")
+        self.assertFalse([x for x in carol.lines if x.startswith("ROOM tea")])
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS)))
+        again.say("/create tea")
+        yield self.expect(again, "MEMBERS tea alice")
+
+    @defer.inlineCallbacks
+    def test_news_cut_short_misses_rooms_only(self) -> Generator[Any, Any, None]:
+        """News of a user published in one of its two rooms (the node died
+        before the other's step): the member of both has it once; the next
+        news comes in full, each member having it once; a room's step by a
+        session that does not hold the user there publishes nothing."""
+        alice = yield self.connect("alice")
+        bob = yield self.connect("bob")
+        for user, verb in ((alice, "create"), (bob, "join")):
+            user.say("/caps multi")
+            yield self.expect(user, "CAPS ")
+            for room in ("tea", "coffee"):
+                user.say(f"/{verb} {room}")
+                yield self.expect(user, f"MEMBERS {room} ")
+        sessions = redis_backend(self.server).sessions
+        session = next(s for _, s in sessions.named() if s.name == "alice")
+        reply = yield self.step(scripts.NEIGHBOURS, "alice", session.token)
+        number, rooms = int(reply[1]), sorted(reply[2:])
+        self.assertEqual(rooms, [b"coffee", b"tea"])
+        event = codec.encode(Renamed("alice", "Alice"))
+        head = f"~{number}:2:alice "
+        published = yield self.step(
+            scripts.ROOM_NEWS, "tea", "alice", session.token, head, event
+        )
+        self.assertEqual(published, [b"OK", 1])
+        refused = yield self.step(
+            scripts.ROOM_NEWS, "coffee", "alice", "nobody:1", head, event
+        )
+        self.assertEqual(refused, [b"OK", 0])
+        self.assertEqual((yield self.expect(bob, "NICK ")), "NICK alice Alice")
+        alice.say("/nick Alicia")
+        for user in (alice, bob):
+            self.assertEqual((yield self.expect(user, "NICK ")), "NICK alice Alicia")
+        bob.say("/who")
+        yield self.expect(bob, "MEMBERS ")
+        self.assertEqual([x for x in bob.unread() if x.startswith("NICK")], [])
+
+
+class RedisHalfDoneRoomStepsTests(RedisRegistryTestCase, HalfDoneRoomSteps):
+    """The rooms with the rest of the keys (one Redis)."""
+
+    config = CONFIG
+
+
+class RedisListingTests(RedisRegistryTestCase, ContractBase):
+    """What a node keeps of the room list (:mod:`.listing`)."""
+
+    config = CONFIG
+
+    def read_scripts(self) -> list[str]:
+        """The names of the listing's scripts the node runs from now on."""
+        calls = redis_backend(self.server).calls
+        ran: list[str] = []
+        run = calls.eval
+
+        async def recorded(script: Any, *args: Any, **kwargs: Any) -> Any:
+            if script in (LISTED_KEYS, LISTED_ROOM):
+                ran.append(script.name)
+            return await run(script, *args, **kwargs)
+
+        calls.eval = recorded  # type: ignore[method-assign]
+        self.addCleanup(setattr, calls, "eval", run)
+        return ran
+
+    @defer.inlineCallbacks
+    def test_a_sign_in_reads_only_the_rooms_the_news_named(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The first read of the list reads the index and every room; later
+        sign-ins read only the rooms whose news came since (none if none
+        did), and are shown every room as it is now."""
+        (alice,) = yield self.in_room("tea", "alice")
+        yield self.in_room("coffee", "bob")
+        yield self.connect("carol")  # coffee's row read again: its news came
+        ran = self.read_scripts()
+        yield self.connect("dave")
+        self.assertEqual(ran, [])  # nothing changed since carol's
+        alice.say("/topic hot")
+        yield self.expect(alice, "TOPIC ")
+        erin = yield self.connect("erin")
+        self.assertEqual(ran, [LISTED_ROOM.name])
+        shown = [line for line in erin.lines if line.startswith("ROOM ")]
+        self.assertEqual(len(shown), 3, shown)  # general, tea, coffee
+        self.assertTrue(any("hot" in line for line in shown), shown)
+        redis_backend(self.server).listing.lost()
+        del ran[:]
+        yield self.connect("frank")
+        self.assertEqual(ran, [LISTED_KEYS.name] + [LISTED_ROOM.name] * 3)
