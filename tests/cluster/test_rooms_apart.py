@@ -28,6 +28,7 @@ from tests.cluster.redis_cluster import (
     keys_where_rooms_apart_put_them,
 )
 from tests.cluster.sentinels import ask
+from tests.cluster.test_room_steps import HalfDoneRoomSteps
 from tests.cluster.test_webhooks_redis import HalfDoneSteps
 from tests.handler_contract import HandlerContract
 from tests.moderation_contract import ModerationContract
@@ -80,6 +81,13 @@ class RoomsApartReactionTests(RoomsApartRegistryTestCase, ReactionContract):
 class RoomsApartWebhookTests(RoomsApartRegistryTestCase, HalfDoneSteps):
     """A room's hooks, each room in a slot of its own, and the index of
     their secrets in the server's slot."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartRoomStepsTests(RoomsApartRegistryTestCase, HalfDoneRoomSteps):
+    """Joins, creates and leaves, each step on one slot, run one without
+    the other: the server's indexes naming a room too many."""
 
     config = handler_contract.CONFIG
 

@@ -328,7 +328,7 @@ class RedisBackend:
                 changes.append(outcomes.settling(room.key, room, outcome, due))
             return changes
 
-        await self._apply(seen, decide)
+        await self.seats.steps.apply(seen, decide)
 
     async def seatings(self, entries: list[str]) -> list[Any]:
         """The seatings ``SEATINGS`` reads of each ``r u...`` of ``entries``
@@ -338,27 +338,6 @@ class RedisBackend:
         for entry in entries:
             read += await self.calls.eval(scripts.SEATINGS, entry)
         return read
-
-    async def _apply(
-        self,
-        seen: dict[str, outcomes.RedisSeating],
-        decide: Callable[[dict[str, outcomes.RedisSeating]], list[Change]],
-    ) -> None:
-        """``APPLY`` the changes ``decide`` makes of the seatings ``seen``,
-        deciding again on those a refusal brings (:func:`retried`)."""
-
-        async def attempt() -> None:
-            changes = decide(seen)
-            if not changes:
-                return
-            try:
-                encoded = outcomes.encoded(changes)
-                await self.calls.call(scripts.APPLY, encoded, refusals={})
-            except FactsChangedError as changed:
-                seen.update(outcomes.brought(changed) or {})
-                raise
-
-        await retried(attempt)
 
     async def tidy(
         self, stale: list[bytes], places: list[bytes], rooms: list[bytes]
@@ -396,7 +375,7 @@ class RedisBackend:
                     changes.append(outcomes.leaving(key, room, [(u, departure)]))
             return changes
 
-        await self._apply(seen, decide)
+        await self.seats.steps.apply(seen, decide)
 
     def lost(self) -> None:
         self._lobby_subscribed = False
@@ -652,7 +631,8 @@ class RedisBackend:
         return [value.decode().partition(" ")[2] for value in held]
 
     async def _read_every_room(self) -> Listing:
-        rows = sorted(await self._listing(), key=lambda row: int(row[5]))
+        listed = [row for row in await self._listing() if len(row) > 1]  # else gone
+        rows = sorted(listed, key=lambda row: int(row[5]))
         return Listing([listed_room(row) for row in rows])
 
     async def _listing(self, keys: list[str] | None = None) -> list[list[Any]]:
@@ -663,9 +643,9 @@ class RedisBackend:
         self, member: Member, session: SeatSession, name: str, leaving: str | None
     ) -> None:
         key = name_key(name)
-        args = [key, name, key_of(session), session.token, self.config.max_rooms]
         now = int(self.clock.seconds())  # when it was made: IRC's 329
-        args += [self.config.room_capacity, new_incarnation(), now]
+        args = [key, name, key_of(session), self.config.room_capacity]
+        args += [new_incarnation(), now]
         await self.seats.enter(
             member, session, key, name, leaving, None, scripts.CREATE, args
         )
@@ -689,7 +669,7 @@ class RedisBackend:
             return [*facts.guard, limit]
 
         room_key = name_key(name)
-        args = [room_key, key_of(session), session.token]
+        args = [room_key, key_of(session)]
         await self.seats.enter(
             member, session, room_key, name, leaving, since, scripts.JOIN, args, check
         )

@@ -200,7 +200,7 @@ while i <= #ARGV do
   local r = ARGV[i]
   wanted_rooms[#wanted_rooms + 1] = r
   seen[r] = {ARGV[i + 5], tonumber(ARGV[i + 6])}
-  if redis.call('HEXISTS', ROOMS, r) == 0 then
+  if redis.call('EXISTS', room_key(r)) == 0 then  -- listed or not (a drop cut short)
     make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 7])
   end
   i = i + 8

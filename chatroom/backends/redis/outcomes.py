@@ -252,8 +252,11 @@ def ending(
     ``kind``: a quit, a harvest; saying ``reason``, with ``own_words`` the
     words a user quit with) from their ``rooms``, as the seatings about
     them read them."""
-    changes = []
+    changes: list[Change] = []
     for key, room in rooms.items():
+        if not room.exists:  # named by a user's rooms too many (room_steps)
+            changes.append({"r": key, "about": [], "p": {"gone": True}, "ops": []})
+            continue
         leavers = [
             (u, membership.ended(room.name, name, reason, kind, own_words))
             for u, name in names.items()
@@ -291,6 +294,11 @@ def settling(key: str, room: RedisSeating, outcome: Succession, due: int = 0) ->
 def encoded(changes: Sequence[Change]) -> bytes:
     """Changes as a script reads them."""
     return json.dumps(list(changes), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encoded_change(change: Change) -> bytes:
+    """One room's change as its room's step reads it."""
+    return json.dumps(change, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _text(event: RoomEvent) -> str:
