@@ -184,6 +184,38 @@ class HalfDoneRoomSteps(ContractBase):
         self.assertEqual((yield self.rooms_of("carol")), [])
 
     @defer.inlineCallbacks
+    def test_a_session_lost_between_a_joins_steps(self) -> Generator[Any, Any, None]:
+        """bob's connection is lost, and his release run, after his join's
+        server step and before the room's: the room's step seats him after
+        his release, and his node takes him out again, so nobody stays in
+        the room for a session that is gone."""
+        (alice,) = yield self.in_room("tea", "alice")
+        bob = yield self.connect("bob")
+        calls = redis_backend(self.server).calls
+        step = calls.step
+
+        async def lost_between(script: Any, *args: Any, **kwargs: Any) -> Any:
+            reply = await step(script, *args, **kwargs)
+            if script is scripts.ENTERING:
+                bob.client.lose()
+                for _ in range(500):  # its release frees the name
+                    if await self.command("HGET", self.key("users"), "bob") is None:
+                        break
+                    await self.wait()
+            return reply
+
+        calls.step = lost_between  # type: ignore[method-assign]
+        bob.say("/join tea")
+        self.assertEqual((yield self.expect(alice, "JOIN ")), "JOIN tea bob")
+        self.assertEqual(
+            (yield self.expect(alice, "PART ")), "PART tea bob connection lost"
+        )
+        del calls.step
+        alice.say("/who")
+        self.assertEqual((yield self.expect(alice, "MEMBERS ")), "MEMBERS tea alice")
+        self.assertEqual((yield self.rooms_of("bob")), [])
+
+    @defer.inlineCallbacks
     def test_a_join_refused_moves_nobody(self) -> Generator[Any, Any, None]:
         """The room entered takes its step before the room left takes its
         own: a join refused (full) leaves the joiner in the room it was in,

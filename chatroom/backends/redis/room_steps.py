@@ -33,7 +33,9 @@ from typing import Any
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.outcomes import Change, RedisSeating
+from chatroom.core import membership
 from chatroom.core.backend import FactsChangedError
+from chatroom.core.events import DepartureKind
 from chatroom.core.retrying import retried
 
 #: The steps of a change that take its room out of a server's index.
@@ -98,3 +100,21 @@ class RoomSteps:
                 await self.index_last([change])
 
         await retried(attempt)
+
+    async def leave_ended(self, key: str, u: str, name: str) -> None:
+        """u (named ``name``), whose session ended while it entered room
+        ``key``, leaves it: its release may have run between the server's
+        step and the room's, which then seated u after it. Nothing if u is
+        not there (its release came after the room's step, and took u
+        out)."""
+        read = await self.calls.eval(scripts.SEATINGS, f"{key} {u}")
+
+        def decide(seen: dict[str, RedisSeating]) -> list[Change]:
+            room = seen[key]
+            if not room.exists or u not in room.present:
+                return []
+            lost = DepartureKind.QUIT
+            departure = membership.ended(room.name, name, "connection lost", lost)
+            return [outcomes.leaving(key, room, [(u, departure)])]
+
+        await self.apply(outcomes.seated_all(read), decide)

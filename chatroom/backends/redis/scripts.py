@@ -61,7 +61,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P holders:u``             set of the session tokens holding u besides
                             its own (``P users``): its account's devices
                             on other nodes; ``P held``: the u that have any
-``P in:u``                  set of the rooms u is in
+``P in:u``                  set of the rooms u is in (perhaps one too
+                            many: a join's step on the room that refused
+                            or never ran, :mod:`.room_steps`)
 ``P rooms``                 hash r → room display name
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room

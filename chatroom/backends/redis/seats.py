@@ -124,8 +124,12 @@ class RedisSeats:
                 if local is not None and local.key in seen:
                     local.seated = seen[local.key]
             view = _view(read, session.name)
-            if member not in self.sessions:
-                return  # gone meanwhile; its release follows this script in Redis
+            if member not in self.sessions:  # gone meanwhile
+                if script is not scripts.VIEW:  # its release may have come first
+                    await self.steps.leave_ended(
+                        room.key, key_of(session), session.name
+                    )
+                return
             if old is not None:
                 part_seq = int(marks[0][0]) + 1 if len(marks) > 1 else 0
                 if part_seq:  # else Redis had it in no room: nothing to add
