@@ -62,6 +62,7 @@ from chatroom.backends.redis.replies import (
     parse_target,
     say_args,
 )
+from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.shared_read import SharedRead
@@ -151,7 +152,10 @@ class RedisBackend:
             self.calls.unsubscribe,
             self.list_rooms,
         )
-        self.seats = RedisSeats(config, self.calls, self.node, self.here, sessions)
+        self.room_steps = RoomSteps(self.calls)
+        self.seats = RedisSeats(
+            config, self.calls, self.node, self.here, sessions, self.room_steps
+        )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
@@ -328,7 +332,7 @@ class RedisBackend:
                 changes.append(outcomes.settling(room.key, room, outcome, due))
             return changes
 
-        await self.seats.steps.apply(seen, decide)
+        await self.room_steps.apply(seen, decide)
 
     async def seatings(self, entries: list[str]) -> list[Any]:
         """The seatings ``SEATINGS`` reads of each ``r u...`` of ``entries``
@@ -375,7 +379,7 @@ class RedisBackend:
                     changes.append(outcomes.leaving(key, room, [(u, departure)]))
             return changes
 
-        await self.seats.steps.apply(seen, decide)
+        await self.room_steps.apply(seen, decide)
 
     def lost(self) -> None:
         self._lobby_subscribed = False

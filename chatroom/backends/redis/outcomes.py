@@ -17,9 +17,10 @@ decides anything or makes an event.
 A node decides its own members' joins and leaves on the seating it has
 from its last reply about that room (:attr:`NodeRoom.seated
 <chatroom.backends.redis.delivery.NodeRoom.seated>`), so a join, a leave
-or a release stays one script call unless another node changed what the
-decision depended on; premises name only that, so joins and leaves by
-others elsewhere in a room do not make a node decide again.
+or a release runs its scripts once (one per step: :mod:`.room_steps`)
+unless another node changed what the decision depended on; premises name
+only that, so joins and leaves by others elsewhere in a room do not make
+a node decide again.
 """
 
 from __future__ import annotations

@@ -719,8 +719,6 @@ local function target(u)
   return {string.sub(account, 1, string.find(account, ' ', 1, true) - 1), u, '', 0}
 end
 
--- now: when it is made (Unix seconds; '0' for a room remade from a node's
--- memory, whose time is unknown).
 -- The server's step of making room r: listed (unless it is already: a
 -- room of that name, or the entry of one whose drop was cut short) and
 -- numbered before the room is made. Returns its creation number.
@@ -730,7 +728,9 @@ local function list_room(r, name)
   return redis.call('INCR', P .. 'counter')
 end
 
--- The room's step: room r's keys, `created` its creation number.
+-- The room's step: room r's keys, `created` its creation number; now:
+-- when it is made (Unix seconds; '0' for a room remade from a node's
+-- memory, whose time is unknown).
 local function make_room_keys(r, name, owner, permanent, capacity, inc, now, created)
   redis.call('HSET', room_key(r), 'name', name, 'owner', owner,
              'permanent', permanent, 'capacity', capacity, 'seq', 0,

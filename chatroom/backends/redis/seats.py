@@ -58,13 +58,14 @@ class RedisSeats:
         node: ClusterNode,
         here: NodeRooms,
         sessions: SeatSessions,
+        steps: RoomSteps,
     ) -> None:
         self.config = config
         self.calls = calls
         self.node = node
         self.here = here
         self.sessions = sessions
-        self.steps = RoomSteps(calls)
+        self.steps = steps
         #: Called with a seat and a room key once a room another node's
         #: device entered is shown here (the core's, see OtherNodes.watch).
         self.on_viewed: Callable[[Member, str], None] = lambda seat, key: None
