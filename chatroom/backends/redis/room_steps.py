@@ -42,7 +42,7 @@ from chatroom.core.retrying import retried
 _OUT_OF_AN_INDEX = frozenset({"unseat", "waited", "drop"})
 
 
-def leaves_an_index(change: Change) -> bool:
+def _leaves_an_index(change: Change) -> bool:
     """Whether ``change``, once its room's step is stored, is followed by
     the server's step (``INDEX_LAST``)."""
     return any(op[0] in _OUT_OF_AN_INDEX for op in change["ops"])
@@ -59,7 +59,7 @@ class RoomSteps:
     ) -> None:
         """``INDEX_LAST``: the index entries of the rooms ``changes`` left
         go; u's sessions but ``token`` are told to show room ``entered``."""
-        left = [change for change in changes if leaves_an_index(change)]
+        left = [change for change in changes if _leaves_an_index(change)]
         if left or entered:
             encoded = outcomes.encoded(left)
             await self.calls.step(
