@@ -101,12 +101,15 @@ class RoomSteps:
 
         await retried(attempt)
 
-    async def leave_ended(self, key: str, u: str, name: str) -> None:
-        """u (named ``name``), whose session ended while it entered room
-        ``key``, leaves it: its release may have run between the server's
-        step and the room's, which then seated u after it. Nothing if u is
-        not there (its release came after the room's step, and took u
-        out)."""
+    async def leave_ended(self, key: str, u: str, token: str, name: str) -> None:
+        """u (named ``name``), whose session ``token`` ended while it
+        entered room ``key``, leaves it if its release ran between the
+        server's step and the room's, which then seated u after it. Nothing
+        while the session still holds u (its release is still to come, and
+        takes u out, saying why), nor if u is not in the room (its release
+        came after the room's step)."""
+        if await self.calls.eval(scripts.HOLDS, u, token):
+            return
         read = await self.calls.eval(scripts.SEATINGS, f"{key} {u}")
 
         def decide(seen: dict[str, RedisSeating]) -> list[Change]:

@@ -344,6 +344,10 @@ return {'OK', cjson.encode(records_of(c)), created, #sessions_of(u, token)}
 """,
 )
 
+#: ARGV: P, u, token. 1 if the session still holds u, else 0 (its release,
+#: or the takeover or harvest that ended it, has run).
+HOLDS = Script("holds", "if holds(ARGV[2], ARGV[3]) then return 1 end\nreturn 0")
+
 #: ARGV: P, r, room name, u, capacity, incarnation, now, history shown,
 #: since ('' for none), resume bound, change (the maker's join, its
 #: premise: no room r), the records and creation number ``ENTERING``

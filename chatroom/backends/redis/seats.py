@@ -127,9 +127,8 @@ class RedisSeats:
             view = _view(read, session.name)
             if member not in self.sessions:  # gone meanwhile
                 if script is not scripts.VIEW:  # its release may have come first
-                    await self.steps.leave_ended(
-                        room.key, key_of(session), session.name
-                    )
+                    u, token = key_of(session), session.token
+                    await self.steps.leave_ended(room.key, u, token, session.name)
                 return
             if old is not None:
                 part_seq = int(marks[0][0]) + 1 if len(marks) > 1 else 0
