@@ -250,6 +250,7 @@ def keys_where_rooms_apart_put_them(case: Any, port: int):
             misplaced.append(key)
     case.assertEqual(sorted(misplaced), [], "keys outside their slot")
     yield _members_copied(case, port, keys)
+    yield _indexes_name_their_rooms(case, port, keys)
 
 
 @defer.inlineCallbacks
@@ -266,3 +267,24 @@ def _members_copied(case: Any, port: int, keys: list[bytes]):
         for copy in (b"seats", b"holding"):
             copied = yield ask(port, "HKEYS", tag + b"}:" + copy)
             case.assertEqual(sorted(copied), sorted(members), f"{tag!r}'s {copy!r}")
+
+
+@defer.inlineCallbacks
+def _indexes_name_their_rooms(case: Any, port: int, keys: list[bytes]):
+    """The server's indexes name every room they must (never one too few,
+    docs/scaling.md: the index first, the room second; out in the other
+    order): each room is listed, in each of its members' rooms, and among
+    the waiting rooms if it waits."""
+    listed = yield ask(port, "HKEYS", "{chatroom}:rooms")
+    for key in keys:
+        tag, _, kind = key.partition(b"}:")
+        if kind != b"room":
+            continue
+        r = tag[len(b"{chatroom/") :]
+        case.assertIn(r, listed, "a room not listed")
+        for m in (yield ask(port, "ZRANGE", tag + b"}:members", "0", "-1")):
+            member_of = yield ask(port, "SISMEMBER", b"{chatroom}:in:" + m, r)
+            case.assertEqual(member_of, 1, f"{m!r}'s rooms do not name {r!r}")
+        if (yield ask(port, "HGET", key, "keep_until")) is not None:
+            waiting = yield ask(port, "ZSCORE", "{chatroom}:keeping", r)
+            case.assertIsNotNone(waiting, f"{r!r} waits, not indexed")

@@ -42,6 +42,28 @@ class MembershipClusterTests(ClusterTestCase):
         self.assertEqual((yield carol.expect_line("OWNER tea")), "OWNER tea carol")
 
     @defer.inlineCallbacks
+    def test_a_join_into_a_room_grown_big_elsewhere_is_decided_again(self):
+        """alice's node last read ``tea`` when she made it (alone); bob and
+        carol then came on the other node, which made it big: dave's join
+        on alice's node, decided as an announced one, is refused by the
+        room's step (its premise: not crowded) and decided again, quiet:
+        bob hears carol's words after it, and no arrival of dave's."""
+        one, two = yield self.start_nodes(2, "--big-room", "2")
+        alice = yield self.client(one, "alice")
+        alice.say("/create tea")
+        yield alice.expect_line("JOINED tea ")
+        bob, carol = yield self.clients_of([two, two], ["bob", "carol"])
+        for other in (bob, carol):
+            other.say("/join tea")
+            yield other.expect_line("JOINED tea ")
+        dave = yield self.client(one, "dave")
+        dave.say("/join tea")
+        yield dave.expect_line("JOINED tea ")
+        carol.say("after dave")
+        yield bob.expect_line("MSG tea carol ")
+        self.assertNotIn("JOIN tea dave", bob.lines)
+
+    @defer.inlineCallbacks
     def test_a_rename_across_nodes_is_seen_once(self):
         """alice (one node) shares three rooms with bob (the other): bob
         sees her rename once, before her first words under the new name."""
@@ -128,10 +150,13 @@ class MembershipCostTests(ClusterTestCase):
         return calls
 
     @defer.inlineCallbacks
-    def test_a_join_a_leave_and_a_release_are_one_script_each(self):
+    def test_a_join_a_leave_and_a_release_are_one_step_per_slot(self):
         """With the room's seating known from the node's last reply (a
-        member's join), bob's join is one script, his leave one (and the
-        lobby's room list one), his disconnect one."""
+        member's join), bob's join is two scripts (the server's step, the
+        room's), his leave two (the room's step, the server's after it;
+        and the lobby's room list one), his disconnect one (not split
+        yet): one script per slot each touches
+        (chatroom.backends.redis.room_steps)."""
         node = yield self.node()
         alice = yield self.client(node, "alice")
         alice.say("/create tea")
@@ -147,12 +172,12 @@ class MembershipCostTests(ClusterTestCase):
         bob.say("/join tea")
         yield alice.expect_line("JOIN tea bob")
         joined = yield self.scripts_run(node)
-        self.assertEqual(joined - before, 1)
+        self.assertEqual(joined - before, 2)
         bob.say("/leave")
         yield bob.expect_line("LEFT tea")
         yield bob.expect_line("ROOMS ")
         left = yield self.scripts_run(node)
-        self.assertEqual(left - joined, 2)
+        self.assertEqual(left - joined, 3)
         bob.say("/join tea")
         yield alice.expect_line("JOIN tea bob")
         back = yield self.scripts_run(node)

@@ -30,6 +30,7 @@ from tests.cluster.redis_cluster import (
 from tests.cluster.sentinels import ask
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_names_redis import HalfDoneNames
+from tests.cluster.test_room_steps import HalfDoneMembership
 from tests.cluster.test_webhooks_redis import HalfDoneSteps
 from tests.handler_contract import HandlerContract
 from tests.moderation_contract import ModerationContract
@@ -96,6 +97,13 @@ class RoomsApartNamesTests(RoomsApartRegistryTestCase, HalfDoneNames):
 class RoomsApartHalfDoneRoomTests(RoomsApartRegistryTestCase, HalfDoneRoomSteps):
     """A room's deletion and news of a user to its rooms cut short between
     their steps, each room in a slot of its own."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartRoomStepsTests(RoomsApartRegistryTestCase, HalfDoneMembership):
+    """Joins, creates and leaves, each step on one slot, run one without
+    the other: the server's indexes naming a room too many."""
 
     config = handler_contract.CONFIG
 

@@ -63,6 +63,7 @@ from chatroom.backends.redis.replies import (
     parse_target,
     say_args,
 )
+from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.userdata import RedisUserData
@@ -153,7 +154,10 @@ class RedisBackend:
             self.calls.unsubscribe,
             self.list_rooms,
         )
-        self.seats = RedisSeats(config, self.calls, self.node, self.here, sessions)
+        self.room_steps = RoomSteps(self.calls)
+        self.seats = RedisSeats(
+            config, self.calls, self.node, self.here, sessions, self.room_steps
+        )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
@@ -335,7 +339,7 @@ class RedisBackend:
                 changes.append(outcomes.settling(room.key, room, outcome, due))
             return changes
 
-        await self._apply(seen, decide)
+        await self.room_steps.apply(seen, decide)
 
     async def seatings(self, entries: list[str]) -> list[Any]:
         """The seatings ``SEATINGS`` reads of each ``r u...`` of ``entries``
@@ -345,27 +349,6 @@ class RedisBackend:
         for entry in entries:
             read += await self.calls.eval(scripts.SEATINGS, *entry.split())
         return read
-
-    async def _apply(
-        self,
-        seen: dict[str, outcomes.RedisSeating],
-        decide: Callable[[dict[str, outcomes.RedisSeating]], list[Change]],
-    ) -> None:
-        """``APPLY`` the changes ``decide`` makes of the seatings ``seen``,
-        deciding again on those a refusal brings (:func:`retried`)."""
-
-        async def attempt() -> None:
-            changes = decide(seen)
-            if not changes:
-                return
-            try:
-                encoded = outcomes.encoded(changes)
-                await self.calls.call(scripts.APPLY, encoded, refusals={})
-            except FactsChangedError as changed:
-                seen.update(outcomes.brought(changed) or {})
-                raise
-
-        await retried(attempt)
 
     async def tidy(
         self, stale: list[bytes], places: list[bytes], rooms: list[bytes]
@@ -403,7 +386,7 @@ class RedisBackend:
                     changes.append(outcomes.leaving(key, room, [(u, departure)]))
             return changes
 
-        await self._apply(seen, decide)
+        await self.room_steps.apply(seen, decide)
 
     def lost(self) -> None:
         self.listing.lost()
@@ -667,9 +650,9 @@ class RedisBackend:
         self, member: Member, session: SeatSession, name: str, leaving: str | None
     ) -> None:
         key = name_key(name)
-        args = [key, name, key_of(session), session.token, self.config.max_rooms]
         now = int(self.clock.seconds())  # when it was made: IRC's 329
-        args += [self.config.room_capacity, new_incarnation(), now]
+        args = [key, name, key_of(session), self.config.room_capacity]
+        args += [new_incarnation(), now]
         await self.seats.enter(
             member, session, key, name, leaving, None, scripts.CREATE, args
         )
@@ -693,7 +676,7 @@ class RedisBackend:
             return [*facts.guard, limit]
 
         room_key = name_key(name)
-        args = [room_key, key_of(session), session.token]
+        args = [room_key, key_of(session)]
         await self.seats.enter(
             member, session, room_key, name, leaving, since, scripts.JOIN, args, check
         )

@@ -305,6 +305,16 @@ class RedisCalls:
             self.on_harvested()
             raise errors.unavailable() from None
 
+    async def step(self, script: Script, *args: Any, refusals: Refusals) -> Any:
+        """Run a script that may refuse and publishes nothing this node
+        waits for (a server's step of a split operation): as :meth:`call`,
+        without waiting to catch up with the room channels."""
+        try:
+            return check(await self.eval(script, *args), refusals)
+        except SessionHarvestedError:
+            self.on_harvested()
+            raise errors.unavailable() from None
+
     async def _within_timeout(self, waiting: defer.Deferred[None]) -> None:
         """Wait for ``waiting``, but no longer than a ``PING`` would be
         waited for: the events then come when they come. The deadline is

@@ -17,9 +17,10 @@ decides anything or makes an event.
 A node decides its own members' joins and leaves on the seating it has
 from its last reply about that room (:attr:`NodeRoom.seated
 <chatroom.backends.redis.delivery.NodeRoom.seated>`), so a join, a leave
-or a release stays one script call unless another node changed what the
-decision depended on; premises name only that, so joins and leaves by
-others elsewhere in a room do not make a node decide again.
+or a release runs its scripts once (one per step: :mod:`.room_steps`)
+unless another node changed what the decision depended on; premises name
+only that, so joins and leaves by others elsewhere in a room do not make
+a node decide again.
 """
 
 from __future__ import annotations
@@ -252,9 +253,9 @@ def ending(
     ``kind``: a quit, a harvest; saying ``reason``, with ``own_words`` the
     words a user quit with) from their ``rooms``, as the seatings about
     them read them. A room gone that the server's index still names for
-    them (its deletion cut short between its steps: docs/scaling.md) is
-    left by nothing: its premise is that it is gone, and the users' places
-    go with their names."""
+    them (its deletion cut short between its steps, or a user's rooms one
+    too many: docs/scaling.md) is left by nothing: its premise is that it
+    is gone, and the users' places go with their names."""
     changes: list[Change] = []
     for key, room in rooms.items():
         if not room.exists:
@@ -299,6 +300,11 @@ def settling(key: str, room: RedisSeating, outcome: Succession, due: int = 0) ->
 def encoded(changes: Sequence[Change]) -> bytes:
     """Changes as a script reads them."""
     return json.dumps(list(changes), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def encoded_change(change: Change) -> bytes:
+    """One room's change as its room's step reads it."""
+    return json.dumps(change, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _text(event: RoomEvent) -> str:

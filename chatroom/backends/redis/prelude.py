@@ -372,10 +372,22 @@ local function newest(r)
   return tonumber(redis.call('HGET', room_key(r), 'seq'))
 end
 
+-- Member u seated in room r as its newest arrival, its copies made of its
+-- record (member_record): the room's step. Its arrival number is the
+-- room's own, one more than its newest member's, so that it needs no
+-- counter of the server's; members seated by the server's counter (P
+-- counter, before the split) keep their order, each number past theirs.
+local function seat_in_room(u, r, record)
+  local newest_member = redis.call('ZRANGE', members_key(r), -1, -1, 'WITHSCORES')
+  local arrival = 1
+  if newest_member[2] then arrival = tonumber(newest_member[2]) + 1 end
+  redis.call('ZADD', members_key(r), arrival, u)
+  copy_record(u, r, record)
+end
+
 local function seat(u, r)
-  redis.call('ZADD', members_key(r), redis.call('INCR', P .. 'counter'), u)
   redis.call('SADD', places_key(u), r)
-  copy_member(u, r)
+  seat_in_room(u, r, member_record(u))
 end
 
 -- Membership is decided by the nodes (chatroom.core.membership), never
@@ -418,13 +430,6 @@ local function seating(r, about)
   end
   return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
           here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant}
-end
-
--- The seating of each room a change of `changes` is about.
-local function seatings(changes)
-  local out = {}
-  for _, c in ipairs(changes) do out[#out + 1] = seating(c.r, c.about or {}) end
-  return out
 end
 
 local function same_set(list, wanted)
@@ -488,21 +493,52 @@ local function all_hold(changes)
   return true
 end
 
--- Store change c's outcome: its steps (c.ops) in order. Returns, for each
--- 'mark' step, room r's newest event then.
-local function apply_change(c)
+-- One room's change is three steps, each on one slot (docs/scaling.md:
+-- the index first, the room second; out in the other order), which the
+-- node runs in turn (chatroom.backends.redis.room_steps) and the scripts
+-- not split yet run in one (apply_change):
+--
+-- index_first (the server's): the indexes that will name room c.r are
+-- written before the room changes: u's rooms for each seat, the waiting
+-- rooms for 'waits'. An entry too many, left by a room's step that
+-- refused or never ran, is harmless (the readers check the room) and goes
+-- with u's name, or the room's wait.
+local function index_first(c)
+  for _, op in ipairs(c.ops) do
+    if op[1] == 'seat' then
+      redis.call('SADD', places_key(op[2]), c.r)
+    elseif op[1] == 'waits' then
+      redis.call('ZADD', P .. 'keeping', op[2], c.r)
+    end
+  end
+end
+
+-- The records (member_record) of the users change c seats, u → record,
+-- read on the server's slot for the room's step to copy.
+local function records_of(c)
+  local records = {}
+  for _, op in ipairs(c.ops) do
+    if op[1] == 'seat' then records[op[2]] = member_record(op[2]) end
+  end
+  return records
+end
+
+-- The room's step: change c's outcome stored on room c.r's keys alone, its
+-- steps (c.ops) in order, each user seated copied from c.records (u →
+-- its record, read by the server's step). Returns, for each 'mark' step,
+-- room r's newest event then.
+local function apply_in_room(c)
   local r, marks = c.r, {}
   local rk = room_key(r)
   for _, op in ipairs(c.ops) do
     local step = op[1]
     if step == 'seat' then
-      seat(op[2], r)
+      seat_in_room(op[2], r, c.records[op[2]])
       if op[3] then redis.call('SADD', quiet_key(r), op[2]) end
     elseif step == 'unseat' then
       redis.call('ZREM', members_key(r), op[2])
       redis.call('HDEL', holding_key(r), op[2])
       redis.call('HDEL', seats_key(r), op[2])
-      redis.call('SREM', places_key(op[2]), r)
       redis.call('SREM', quiet_key(r), op[2])
     elseif step == 'heard' then
       redis.call('SREM', quiet_key(r), op[2])
@@ -513,18 +549,41 @@ local function apply_change(c)
     elseif step == 'mark' then
       marks[#marks + 1] = newest(r)
     elseif step == 'waits' then  -- for its members, until op[2] (ms)
-      redis.call('ZADD', P .. 'keeping', op[2], r)  -- the index first
       redis.call('HSET', rk, 'keep_until', op[2])
     elseif step == 'waited' then
       redis.call('HDEL', rk, 'keep_until')
-      redis.call('ZREM', P .. 'keeping', r)
     elseif step == 'drop' then
-      drop_room(r, redis.call('HGET', rk, 'name'))
+      drop_room_keys(r, redis.call('HGET', rk, 'name'))
     end
     if step == 'seat' or step == 'unseat' or step == 'waits' then
       lobby_news(redis.call('HGET', rk, 'name'))
     end
   end
+  return marks
+end
+
+-- index_last (the server's, after the room's step): the entries of the
+-- indexes that named room c.r and no longer do: the rooms of each user
+-- unseated, the waiting rooms, the listing of a room dropped. A node that
+-- dies before it leaves them, too many: see index_first.
+local function index_last(c)
+  for _, op in ipairs(c.ops) do
+    if op[1] == 'unseat' then
+      redis.call('SREM', places_key(op[2]), c.r)
+    elseif op[1] == 'waited' then
+      redis.call('ZREM', P .. 'keeping', c.r)
+    elseif op[1] == 'drop' then
+      unlist_room(c.r)
+    end
+  end
+end
+
+-- Change c's three steps in one script (those still spanning slots).
+local function apply_change(c)
+  index_first(c)
+  c.records = records_of(c)
+  local marks = apply_in_room(c)
+  index_last(c)
   return marks
 end
 
@@ -714,17 +773,30 @@ local function target(u)
   return {string.sub(account, 1, string.find(account, ' ', 1, true) - 1), u, '', 0}
 end
 
--- now: when it is made (Unix seconds; '0' for a room remade from a node's
+-- The server's step of making room r: listed (unless it is already: a
+-- room of that name, or the entry of one whose drop was cut short) and
+-- numbered before the room is made. Returns its creation number.
+local function list_room(r, name)
+  redis.call('HSETNX', ROOMS, r, name)
+  numbering(r)
+  return redis.call('INCR', P .. 'counter')
+end
+
+-- The room's step: room r's keys, `created` its creation number; now:
+-- when it is made (Unix seconds; '0' for a room remade from a node's
 -- memory, whose time is unknown).
-local function make_room(r, name, owner, permanent, capacity, inc, now)
+local function make_room_keys(r, name, owner, permanent, capacity, inc, now, created)
   redis.call('HSET', room_key(r), 'name', name, 'owner', owner,
              'permanent', permanent, 'capacity', capacity, 'seq', 0,
-             'inc', inc, 'ver', 0, 'created', redis.call('INCR', P .. 'counter'),
+             'inc', inc, 'ver', 0, 'created', created,
              'topic', '', 'topic_by', '', 'policy', '', 'kept', '0',
              'restricted', '0', 'owner_account', '', 'created_at', now or '0',
              'topic_at', '0')
-  redis.call('HSET', ROOMS, r, name)
-  numbering(r)
+end
+
+local function make_room(r, name, owner, permanent, capacity, inc, now)
+  local created = list_room(r, name)
+  make_room_keys(r, name, owner, permanent, capacity, inc, now, created)
 end
 """
 

@@ -1,11 +1,15 @@
 """The Lua scripts that hold the cluster's shared state in Redis.
 
-Every change to names and rooms is one script, and Redis runs one script at
-a time, so each change is atomic across every node: two nodes claiming one
-name cannot both win, and a room's capacity cannot be overshot by joins on
-different nodes. A script that changes a room also publishes the change to
-the room's channel, numbered by the room's ``seq`` counter, so the order in
-which Redis ran the scripts is the order every member sees.
+Every change to names, or to one room, is one script, and Redis runs one
+script at a time, so each change is atomic across every node: two nodes
+claiming one name cannot both win, and a room's capacity cannot be
+overshot by joins on different nodes. A change of a room that the
+server's indexes follow (a join, a create, a leave) is a step on the
+server's keys and one on the room's, in an order that keeps the indexes
+naming every room they must (:mod:`.room_steps`). A script that changes
+a room also publishes the change to the room's channel, numbered by the
+room's ``seq`` counter, so the order in which Redis ran the scripts is the
+order every member sees.
 
 The scripts keep data consistent; they do not decide policy. Who may
 delete a room, set its topic, join it or moderate it is decided in Python
@@ -57,7 +61,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P holders:u``             set of the session tokens holding u besides
                             its own (``P users``): its account's devices
                             on other nodes; ``P held``: the u that have any
-``P in:u``                  set of the rooms u is in
+``P in:u``                  set of the rooms u is in (perhaps one too
+                            many: a join's step on the room that refused
+                            or never ran, :mod:`.room_steps`)
 ``P renaming``              hash u → the keys u had before, oldest first,
                             space separated: a rename whose rooms' steps
                             may not all have run (:mod:`.copies`)
@@ -70,7 +76,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             owner_account; keep_until: till when it waits
                             for its members (ms; its node went), after
                             which a heartbeat settles it (``HEARTBEAT``)
-``P members:r``             sorted set u → arrival number (arrival order)
+``P members:r``             sorted set u → arrival number (arrival order:
+                            the room's own, one past its newest member's)
 ``P seats:r``               hash u → ``"account display"`` (account ''
                             when not signed in): r's copy of its members'
                             names and accounts, made when one is seated,
@@ -115,7 +122,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P ended:n``,              hash conn → reason: node n's sessions ended by
 ``P ended-old:n``           others (two heartbeats' worth, a day at most),
                             for a node that missed the ``end`` message
-``P counter``               arrival numbers
+``P counter``               rooms' creation numbers (and, before joins
+                            were split, members' arrival numbers)
 ``P news``                  the number of the newest news of a user
 channel ``P chan:r``        ``"seq event"``: every event of room r, or
                             ``"seq ~news:rooms:except event"``: news of a
@@ -319,55 +327,82 @@ return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, 
     room_at=2,
 )
 
-#: ARGV: P, r, room name, u, token, max rooms, capacity, incarnation, now,
-#: history shown, since ('' for none), resume bound, changes: the room's
-#: join (its premise: no room r) and, first, the departure from the room
-#: u leaves for it, if any, as the node decided them
-#: (:mod:`.outcomes`). Answered as ``JOIN`` is.
+#: ARGV: P, u, token, change (JSON: u's join or create of room r, as the
+#: node decided it, :mod:`.outcomes`), then for a create the room's name
+#: and the most rooms there may be. The server's step before a room's
+#: (docs/scaling.md: the index first): ``GONE`` if the session no longer
+#: holds u; for a create, ``TOO_MANY_ROOMS``, else room r listed (unless
+#: it is) and numbered; r in u's rooms (``index_first``). Answers ``OK``,
+#: the records of the users it seats (JSON, for the room's step to copy),
+#: the room's creation number ('' for a join) and how many other sessions
+#: hold u (devices on other nodes, told to show the room once it is
+#: entered: ``INDEX_LAST``). A room's step that refuses, or never runs,
+#: leaves these entries too many: harmless (their readers ask the room)
+#: and gone with u's name, or at the next create of that name.
+ENTERING = Script(
+    "entering",
+    r"""
+local u, token = ARGV[2], ARGV[3]
+if not holds(u, token) then return {'GONE'} end
+local c = cjson.decode(ARGV[4])
+local created = ''
+if ARGV[5] then
+  if redis.call('HEXISTS', ROOMS, c.r) == 0
+      and redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
+    return {'TOO_MANY_ROOMS'}
+  end
+  created = list_room(c.r, ARGV[5])
+end
+index_first(c)
+return {'OK', cjson.encode(records_of(c)), created, #sessions_of(u, token)}
+""",
+)
+
+#: ARGV: P, r, room name, u, capacity, incarnation, now, history shown,
+#: since ('' for none), resume bound, change (the maker's join, its
+#: premise: no room r), the records and creation number ``ENTERING``
+#: answered. The room's step of a create: ``ROOM_EXISTS`` if there is a
+#: room r (its listing is that room's, and stays), else the room made and
+#: entered, answered as ``JOIN`` is.
 CREATE = Script(
     "create",
     r"""
-local r, name, u, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if not holds(u, token) then return {'GONE'} end
-local existing = redis.call('HGET', ROOMS, r)
+local r, name, u = ARGV[2], ARGV[3], ARGV[4]
+local existing = redis.call('HGET', room_key(r), 'name')
 if existing then return {'ROOM_EXISTS', existing} end
-if redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
-  return {'TOO_MANY_ROOMS'}
-end
-local changes = cjson.decode(ARGV[13])
-if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
-make_room(r, name, u, '0', ARGV[7], ARGV[8], ARGV[9])
-local marks = apply_all(changes)
-for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
-return {'OK', marks, view(r, u, ARGV[10], ARGV[11], ARGV[12]), seatings(changes)}
+local c = cjson.decode(ARGV[11])
+c.records = cjson.decode(ARGV[12])
+if not holds_for(c) then return {'CHANGED', {seating(r, c.about)}} end
+make_room_keys(r, name, u, '0', ARGV[5], ARGV[6], ARGV[7], ARGV[13])
+local marks = apply_in_room(c)
+return {'OK', {marks}, view(r, u, ARGV[8], ARGV[9], ARGV[10]), {seating(r, c.about)}}
 """,
-    spans=True,
+    room_at=2,
 )
 
-#: ARGV: P, r, u, token, history shown, since ('' for none), resume bound,
-#: changes: the join into r and, first, the departure from the room u
-#: leaves for it, if any, as the node decided them on their seatings
-#: (:mod:`.outcomes`); then the incarnation and ver of the facts the node
-#: checked the entry against ('' and '' if it checked nothing) and the
-#: room's own member limit that check left standing ('' or 0: none). A
-#: room whose policy restricts joins (bans, invitations, a key, a limit)
-#: is entered only on such a check: ``RESTRICTED`` asks the node to read
+#: ARGV: P, r, u, history shown, since ('' for none), resume bound, change
+#: (the join into r as the node decided it on r's seating,
+#: :mod:`.outcomes`), the records ``ENTERING`` answered; then the
+#: incarnation and ver of the facts the node checked the entry against
+#: ('' and '' if it checked nothing) and the room's own member limit that
+#: check left standing ('' or 0: none). The room's step of a join. A room
+#: whose policy restricts joins (bans, invitations, a key, a limit) is
+#: entered only on such a check: ``RESTRICTED`` asks the node to read
 #: FACTS and decide, and ``CHANGED`` says the room changed since it did
-#: (with the seatings, if it is the changes' premises that no longer
+#: (with the seating, if it is the change's premises that no longer
 #: hold). The limit is checked here, where the seat is taken, as the
-#: capacity is. Answers ``OK``, each change's marks (the room's newest
-#: event after the join; before the departure), what the joiner's reply is
-#: built from (``view``) and the seatings after.
+#: capacity is. Answers ``OK``, the change's marks (the room's newest
+#: event after the join), what the joiner's reply is built from
+#: (``view``) and the seating after.
 JOIN = Script(
     "join",
     r"""
-local r, u, token = ARGV[2], ARGV[3], ARGV[4]
-if not holds(u, token) then return {'GONE'} end
+local r, u = ARGV[2], ARGV[3]
 local rk = room_key(r)
 local room = redis.call('HGET', rk, 'name')
 if not room then return {'NO_SUCH_ROOM'} end
 if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
-if ARGV[9] ~= '' then
+if ARGV[9] and ARGV[9] ~= '' then
   if not unchanged(r, ARGV[9], ARGV[10]) then return {'CHANGED'} end
 elseif redis.call('HGET', rk, 'restricted') == '1' then
   return {'RESTRICTED'}
@@ -378,28 +413,31 @@ if limit and limit > 0 and limit < capacity then capacity = limit end
 if redis.call('ZCARD', members_key(r)) >= capacity then
   return {'ROOM_FULL', room, tostring(capacity)}
 end
-local changes = cjson.decode(ARGV[8])
-if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
-local marks = apply_all(changes)
-for _, s in ipairs(sessions_of(u, token)) do tell(s, 'view ' .. r) end
-return {'OK', marks, view(r, u, ARGV[5], ARGV[6], ARGV[7]), seatings(changes)}
+local c = cjson.decode(ARGV[7])
+c.records = cjson.decode(ARGV[8])
+if not holds_for(c) then return {'CHANGED', {seating(r, c.about)}} end
+local marks = apply_in_room(c)
+return {'OK', {marks}, view(r, u, ARGV[4], ARGV[5], ARGV[6]), {seating(r, c.about)}}
 """,
-    spans=True,
+    room_at=2,
 )
 
-#: ARGV: P, u, token, changes: u's departure from a room, as the node
-#: decided it on the room's seating. Answers ``OK``, the change's marks
-#: (the room's newest event before it) and the seating after, or
-#: ``CHANGED`` and the seating now.
+#: ARGV: P, r, u, token, change: u's departure from room r, as the node
+#: decided it on the room's seating. The room's step: ``GONE`` if the
+#: room's copy of who holds u does not name the session (``not_a_member``);
+#: ``CHANGED`` and the seating now if the premises no longer hold; else
+#: ``OK``, the change's marks (the room's newest event before it) and the
+#: seating after. The server's step follows (``INDEX_LAST``).
 LEAVE = Script(
     "leave",
     r"""
-if not holds(ARGV[2], ARGV[3]) then return {'GONE'} end
-local changes = cjson.decode(ARGV[4])
-if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
-return {'OK', apply_all(changes), seatings(changes)}
+local c = cjson.decode(ARGV[5])
+if not_a_member(ARGV[3], ARGV[4], c.r) == 'GONE' then return {'GONE'} end
+if not holds_for(c) then return {'CHANGED', {seating(c.r, c.about)}} end
+c.records = {}
+return {'OK', {apply_in_room(c)}, {seating(c.r, c.about)}}
 """,
-    spans=True,
+    room_at=2,
 )
 
 #: ARGV: P, r, then the users a decision is about. The room's seating
@@ -418,18 +456,37 @@ return {seating(ARGV[2], about)}
     room_at=2,
 )
 
-#: ARGV: P, changes. Decided changes with nobody's session in them (a
-#: room's wait over, a room left ownerless, a resumed node's stale places):
-#: ``CHANGED`` and the seatings now if they no longer hold.
+#: ARGV: P, r, change, the records of the users it seats (JSON, from the
+#: server's step: ``{}`` if it seats nobody). A decided change of room r
+#: with nobody's session in it (a room's wait over, a room left ownerless,
+#: a resumed node's stale places): the room's step, answered as ``LEAVE``
+#: is.
 APPLY = Script(
     "apply",
     r"""
-local changes = cjson.decode(ARGV[2])
-if not all_hold(changes) then return {'CHANGED', seatings(changes)} end
-apply_all(changes)
-return {'OK'}
+local c = cjson.decode(ARGV[3])
+if not holds_for(c) then return {'CHANGED', {seating(c.r, c.about)}} end
+c.records = cjson.decode(ARGV[4])
+return {'OK', {apply_in_room(c)}, {seating(c.r, c.about)}}
 """,
-    spans=True,
+    room_at=2,
+)
+
+#: ARGV: P, changes (the ones whose room's step was applied), then u,
+#: token and a room key r ('' for none). The server's step after the
+#: rooms' (docs/scaling.md: out in the other order): the entries of the
+#: indexes that no longer name their rooms go (``index_last``: u's rooms,
+#: the waiting rooms, the listing), and u's other sessions (its devices on
+#: other nodes) are told to show room r, which u has just entered.
+INDEX_LAST = Script(
+    "index-last",
+    r"""
+for _, c in ipairs(cjson.decode(ARGV[2])) do index_last(c) end
+if ARGV[3] ~= '' then
+  for _, s in ipairs(sessions_of(ARGV[3], ARGV[4])) do tell(s, 'view ' .. ARGV[5]) end
+end
+return 'OK'
+""",
 )
 
 #: ARGV: P, u, token. The server's step of news of user u (a rename, a
@@ -669,8 +726,10 @@ return {'OK'}
 )
 
 #: ARGV: P, u, token. The server's word that the session still holds u
-#: (``OK``; ``GONE``: it was harvested), before a step a room cannot check
-#: by its own copies (its deletion by someone who need not be a member).
+#: (``OK``; ``GONE``: it was harvested, or its release, takeover or
+#: harvest ran), before a step a room cannot check by its own copies (its
+#: deletion by someone who need not be a member), or after a join whose
+#: session ended between its steps (``RoomSteps.leave_ended``).
 HOLDS = Script(
     "holds",
     r"""

@@ -1,11 +1,14 @@
 """Taking and giving up a seat in a room of the cluster, as a node does it.
 
-Entering a room is one script (``CREATE`` or ``JOIN``) whose reply is what
-the joiner's welcome is built from, while the room's events come on the
-room's channel over another connection. :class:`RedisSeats` puts the two in
-order: it subscribes before the script runs, numbers the welcome by the
-room's sequence, and replays the events of a room left in the same step
-that came before the member's departure. Who is quiet, who owns the room,
+Entering a room is the server's step (``ENTERING``) and the room's
+(``CREATE`` or ``JOIN``), whose reply is what the joiner's welcome is built
+from, while the room's events come on the room's channel over another
+connection; a room left for it is left after, by its own room's step, and
+the server's step after them follows when it has anything to do
+(:mod:`.room_steps`). :class:`RedisSeats` puts the steps and the channel in
+order: it subscribes before the room's step runs, numbers the welcome by
+the room's sequence, and replays the events of a room left in the same
+command that came before the member's departure. Who is quiet, who owns the room,
 what it is shown and the welcome itself are the core's
 (:mod:`chatroom.core.membership`), decided on the seatings the node has
 and again on those a refusal brings (:mod:`.outcomes`). It is a part of
@@ -30,6 +33,7 @@ from chatroom.backends.redis.node import ClusterNode
 from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
+from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.core import errors, membership
 from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
@@ -54,12 +58,14 @@ class RedisSeats:
         node: ClusterNode,
         here: NodeRooms,
         sessions: SeatSessions,
+        steps: RoomSteps,
     ) -> None:
         self.config = config
         self.calls = calls
         self.node = node
         self.here = here
         self.sessions = sessions
+        self.steps = steps
         #: Called with a seat and a room key once a room another node's
         #: device entered is shown here (the core's, see OtherNodes.watch).
         self.on_viewed: Callable[[Member, str], None] = lambda seat, key: None
@@ -102,10 +108,11 @@ class RedisSeats:
             decide = self._deciding(member, session, room, name, old, script)
             shown = [self.config.history, "" if since is None else since]
             try:
-                reply = await self._reply(
+                marks, read, after = await self._reply(
                     script,
                     [*args, *shown, self.config.resume_bound],
                     name,
+                    session,
                     decide,
                     check,
                 )
@@ -113,14 +120,16 @@ class RedisSeats:
                 if old is not None and member in self.sessions:
                     old.attach(member, last_seen)
                 raise
-            _, marks, read, after = reply
             seen = outcomes.seated_all(after)
             for local in (room, old):
                 if local is not None and local.key in seen:
                     local.seated = seen[local.key]
             view = _view(read, session.name)
-            if member not in self.sessions:
-                return  # gone meanwhile; its release follows this script in Redis
+            if member not in self.sessions:  # gone meanwhile
+                if script is not scripts.VIEW:  # its release may have come first
+                    u, token = key_of(session), session.token
+                    await self.steps.leave_ended(room.key, u, token, session.name)
+                return
             if old is not None:
                 part_seq = int(marks[0][0]) + 1 if len(marks) > 1 else 0
                 if part_seq:  # else Redis had it in no room: nothing to add
@@ -188,28 +197,53 @@ class RedisSeats:
         script: Script,
         args: list[Any],
         name: str,
+        session: SeatSession,
         decide: Callable[[dict[str, RedisSeating]], list[Change]],
         check: Callable[[], Awaitable[list[Any]]] | None,
-    ) -> Any:
-        """Run an entering script, deciding on facts whenever it asks to:
-        the join's again on the seatings it answers, the entry rule on the
-        room's facts (``check``)."""
+    ) -> tuple[list[Any], list[Any], list[Any]]:
+        """Enter by ``script``: its marks (the departure's first, if any),
+        what the welcome is built from and the seatings after. A create or
+        a join is the server's step (``ENTERING``), the room's (deciding
+        again on the seating it answers ``CHANGED`` with, and on the
+        room's facts, ``check``, when it asks), then the departure from
+        the room left, if any, and the server's step after
+        (:mod:`.room_steps`). The room entered comes first: a join
+        refused leaves the joiner where it was."""
         refusals: Refusals = {
             **ENTRY_REFUSALS,
             **MEMBERS_ONLY,  # VIEW's: the user left the room meanwhile
             b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
             b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
         }
+        if script is scripts.VIEW:
+            _, marks, read, after = await self.calls.call(
+                script, *args, refusals=refusals
+            )
+            return marks, read, after
+        u = key_of(session)
         guard: list[Any] = [] if check is None else ["", "", ""]
         known: dict[str, RedisSeating] = {}
+        others = 0
 
-        async def attempt() -> Any:
-            nonlocal guard
-            changes = b"" if script is scripts.VIEW else outcomes.encoded(decide(known))
-            extra = [] if script is scripts.VIEW else [changes]
+        async def enter() -> Any:
+            nonlocal guard, others
+            entering = decide(known)[-1]
+            listing = [name, self.config.max_rooms] if script is scripts.CREATE else []
+            first = await self.calls.step(
+                scripts.ENTERING,
+                u,
+                session.token,
+                outcomes.encoded_change(entering),
+                *listing,
+                refusals=refusals,
+            )
+            _, records, created, others = first
+            room_step = [outcomes.encoded_change(entering), records]
+            if script is scripts.CREATE:
+                room_step.append(created)
             try:
                 return await self.calls.call(
-                    script, *args, *extra, *guard, refusals=refusals
+                    script, *args, *room_step, *guard, refusals=refusals
                 )
             except FactsChangedError as changed:
                 seatings = outcomes.brought(changed)
@@ -219,37 +253,97 @@ class RedisSeats:
                     guard = await check()
                 raise
 
+        _, entered, read, after = await retried(enter)
+        marks = list(entered)
+        left: list[Change] = []
+        if len(changes := decide(known)) > 1:
+            key = changes[0]["r"]
+            try:
+                departure, departed = await self._depart(u, session, key, decide, known)
+            except ChatError as failure:
+                # Entered, but still in the room left as Redis has it
+                # (unavailable, or its seating never settled): this node no
+                # longer has it there, so its next resume leaves it (a stale
+                # place), or its session's end at the latest (its rooms).
+                self.log.warn(
+                    "{user} entered {room}, but left {old} only here: {failure}",
+                    user=session.name,
+                    room=name,
+                    old=key,
+                    failure=failure.code,
+                )
+            else:
+                left.append(departure)
+                marks.insert(0, departed[1][0])
+                after = [*departed[2], *after]
+        shown = changes[-1]["r"] if int(others) else ""
+        await self._index_last(left, u, session.token, shown)
+        return marks, read, after
+
+    async def _index_last(
+        self, left: list[Change], u: str = "", token: str = "", shown: str = ""
+    ) -> None:
+        """The server's step after the rooms' (:meth:`RoomSteps.index_last`)
+        once the member's command is done in the rooms: if Redis cannot
+        take it, the indexes name a room too many, which they may."""
+        try:
+            await self.steps.index_last(left, u, token, shown)
+        except ChatError as failure:
+            self.log.warn(
+                "the indexes still name rooms {rooms} left: {failure}",
+                rooms=[change["r"] for change in left],
+                failure=failure.code,
+            )
+
+    async def _depart(
+        self,
+        u: str,
+        session: SeatSession,
+        key: str,
+        decide: Callable[[dict[str, RedisSeating]], list[Change]],
+        known: dict[str, RedisSeating],
+    ) -> tuple[Change, Any]:
+        """The room's step of u's departure from room ``key``, left for
+        another: decided by ``decide`` on the seatings ``known`` (again on
+        the one a refusal brings); the change stored and ``LEAVE``'s
+        reply."""
+
+        async def attempt() -> tuple[Change, Any]:
+            departure = next(c for c in decide(known) if c["r"] == key)
+            try:
+                return departure, await self.steps.leave(u, session.token, departure)
+            except FactsChangedError as changed:
+                known.update(outcomes.brought(changed) or {})
+                raise
+
         return await retried(attempt)
 
     async def leave(
         self, member: Member, session: SeatSession, departure: Departure
     ) -> None:
         """Out of ``departure.room``: the node stops delivering its events
-        to the member while ``LEAVE`` runs, then replays those from before
-        the member's departure. Decided on the room's seating this node has
-        (again on the one a refusal brings)."""
+        to the member while ``LEAVE`` (the room's step) runs, then replays
+        those from before the member's departure; the server's step follows
+        (``INDEX_LAST``: the room out of the user's rooms). Decided on the
+        room's seating this node has (again on the one a refusal brings)."""
         where = self.here.place(member, departure.room)
         last_seen = where.detach(member)
         u = key_of(session)
         room = where.seating_of(member, u)
+        left: list[Change] = []  # the departure stored in the room, once it is
 
         async def attempt() -> int:
             nonlocal room
             if u not in room.present:
                 return 0  # Redis had it in no room already (deleted, say)
             shown = replace(departure, room=room.name or departure.room)
-            changes = [outcomes.leaving(where.key, room, [(u, shown)])]
+            change = outcomes.leaving(where.key, room, [(u, shown)])
             try:
-                reply = await self.calls.call(
-                    scripts.LEAVE,
-                    u,
-                    session.token,
-                    outcomes.encoded(changes),
-                    refusals={},
-                )
+                reply = await self.steps.leave(u, session.token, change)
             except FactsChangedError as changed:
                 room = (outcomes.brought(changed) or {}).get(where.key, room)
                 raise
+            left.append(change)
             where.seated = outcomes.seated_all(reply[2]).get(where.key, where.seated)
             return int(reply[1][0][0]) + 1  # the departure's, shown or not
 
@@ -259,6 +353,7 @@ class RedisSeats:
             if member in self.sessions and not where.gone:
                 where.attach(member, last_seen)
             raise
+        await self._index_last(left)
         if part_seq:
             where.replay(member, last_seen, before=part_seq)
         where.quiet.discard(member)

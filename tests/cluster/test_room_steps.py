@@ -1,0 +1,245 @@
+"""Joins, creates and leaves in steps, one slot each, on a real redis-server.
+
+A join or a create is the server's step (``ENTERING``: the user's rooms,
+the listing) then the room's; a leave, a departure or a room dropped is
+the room's step then the server's (``INDEX_LAST``)
+(:mod:`chatroom.backends.redis.room_steps`). Here one runs without the
+other, as a node that died between them leaves it: the indexes name a
+room too many, which nobody notices, and the next cleanup clears it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.backends.redis import outcomes, scripts
+from chatroom.backends.redis.outcomes import Change
+from tests.cluster.support import RedisRegistryTestCase
+from tests.handler_contract import CONFIG, ContractBase
+from tests.support import redis_backend
+
+
+class HalfDoneMembership(ContractBase):
+    """Each step of a join, a create and a leave without the other, in
+    every layout (``tests/cluster/test_rooms_apart.py`` runs them with
+    each room in a slot of its own)."""
+
+    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+        calls = redis_backend(self.server).calls
+        return defer.Deferred.fromCoroutine(calls.eval(script, *args))
+
+    def command(self, *args: Any) -> defer.Deferred[Any]:
+        return redis_backend(self.server).commands.connection.execute_command(*args)
+
+    def key(self, kind: str) -> str:
+        """A key of the server's slot."""
+        return redis_backend(self.server).cluster.prefix + kind
+
+    @defer.inlineCallbacks
+    def rooms_of(self, u: str) -> Generator[Any, Any, list[bytes]]:
+        """The user's rooms as the server's index names them."""
+        return sorted((yield self.command("SMEMBERS", self.key(f"in:{u}"))))
+
+    @defer.inlineCallbacks
+    def listed(self) -> Generator[Any, Any, list[bytes]]:
+        """The rooms the server's listing names."""
+        return sorted((yield self.command("HKEYS", self.key("rooms"))))
+
+    @defer.inlineCallbacks
+    def entering_alone(
+        self, u: str, change: Change, *listing: Any
+    ) -> Generator[Any, Any, None]:
+        """The server's step of u's entry by ``change``, and no room's step."""
+        held = yield self.command("HGET", self.key("users"), u)
+        token = held.partition(b" ")[0]
+        encoded = outcomes.encoded_change(change)
+        reply = yield self.step(scripts.ENTERING, u, token, encoded, *listing)
+        self.assertEqual(reply[0], b"OK")
+
+    def without_the_step_after(self) -> None:
+        """The node dies after each room's step, before the server's step
+        after it: a leave, a departure, a room dropped leave the indexes
+        as they were, until :meth:`with_the_step_after`."""
+        steps = redis_backend(self.server).seats.steps
+
+        async def died(*args: Any, **kwargs: Any) -> None:
+            return None
+
+        steps.index_last = died  # type: ignore[method-assign]
+
+    def with_the_step_after(self) -> None:
+        del redis_backend(self.server).seats.steps.index_last
+
+    @defer.inlineCallbacks
+    def test_a_join_whose_room_step_never_ran(self) -> Generator[Any, Any, None]:
+        """The user's rooms name a room it is not in: its members see it
+        not, a rename is no news there (and moves the entry along), the
+        user joins it for real, and its name's end clears the entry."""
+        (alice,) = yield self.in_room("tea", "alice")
+        bob = yield self.connect("bob")
+        seat: Change = {
+            "r": "tea",
+            "about": ["bob"],
+            "p": {},
+            "ops": [["seat", "bob", False]],
+        }
+        yield self.entering_alone("bob", seat)
+        self.assertEqual((yield self.rooms_of("bob")), [b"tea"])
+        alice.say("/who")
+        self.assertEqual((yield self.expect(alice, "MEMBERS ")), "MEMBERS tea alice")
+        bob.say("/nick bobby")
+        yield self.expect(bob, "NICK bob bobby")
+        self.assertEqual((yield self.rooms_of("bobby")), [b"tea"])
+        bob.say("/join tea")
+        yield self.expect(bob, "MEMBERS tea alice bobby")
+        self.assertEqual((yield self.expect(alice, "JOIN ")), "JOIN tea bobby")
+        self.assertFalse([line for line in alice.lines if "NICK" in line])
+        bob.say("/quit")
+        yield self.expect(alice, "PART tea bobby")
+        self.assertEqual((yield self.rooms_of("bobby")), [])
+
+    @defer.inlineCallbacks
+    def test_a_leave_whose_step_after_never_ran(self) -> Generator[Any, Any, None]:
+        """A user left a room, its index still naming it: the room shows
+        it gone, the user joins and leaves it again, and then it goes."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        self.without_the_step_after()
+        bob.say("/leave")
+        yield self.expect(bob, "LEFT tea")
+        yield self.expect(alice, "PART tea bob")
+        self.assertEqual((yield self.rooms_of("bob")), [b"tea"])
+        alice.say("/who")
+        self.assertEqual((yield self.expect(alice, "MEMBERS ")), "MEMBERS tea alice")
+        self.with_the_step_after()
+        bob.say("/join tea")
+        yield self.expect(bob, "MEMBERS tea alice bob")
+        bob.say("/leave")
+        yield self.expect(bob, "LEFT tea")
+        self.assertEqual((yield self.rooms_of("bob")), [])
+
+    @defer.inlineCallbacks
+    def test_a_room_dropped_still_listed(self) -> Generator[Any, Any, None]:
+        """The last member left a room, which went, the listing still naming
+        it: the lobby does not show it, nobody can join it, and it is made
+        again by the next create of its name (which the listing then names
+        once); a drop done in full takes it off the listing."""
+        (alice,) = yield self.in_room("cake", "alice")
+        self.without_the_step_after()
+        alice.say("/leave")
+        yield self.expect(alice, "LEFT cake")
+        self.assertIn(b"cake", (yield self.listed()))
+        self.with_the_step_after()
+        bob = yield self.connect("bob")
+        bob.say("/list")
+        self.assertEqual((yield self.expect(bob, "ROOMS ")), "ROOMS 1")  # general
+        bob.say("/join cake")
+        self.assertTrue((yield self.expect(bob, "ERR ")).startswith("ERR NO_SUCH_ROOM"))
+        bob.say("/create cake")
+        yield self.expect(bob, "MEMBERS cake bob")
+        self.assertEqual((yield self.listed()).count(b"cake"), 1)
+        bob.say("/leave")
+        yield self.expect(bob, "LEFT cake")
+        self.assertNotIn(b"cake", (yield self.listed()))
+        self.assertEqual((yield self.rooms_of("bob")), [])
+
+    @defer.inlineCallbacks
+    def test_a_create_whose_room_step_never_ran(self) -> Generator[Any, Any, None]:
+        """A room listed, and named by its maker's rooms, but never made:
+        the lobby does not show it, a join finds no such room, a create
+        makes it; a session ending with a room never made in its rooms
+        ends."""
+        alice = yield self.connect("alice")
+        making: Change = {
+            "r": "cake",
+            "about": ["alice"],
+            "p": {"gone": True},
+            "ops": [["seat", "alice", False]],
+        }
+        yield self.entering_alone("alice", making, "cake", CONFIG.max_rooms)
+        self.assertIn(b"cake", (yield self.listed()))
+        bob = yield self.connect("bob")
+        bob.say("/list")
+        self.assertEqual((yield self.expect(bob, "ROOMS ")), "ROOMS 1")  # general
+        bob.say("/join cake")
+        self.assertTrue((yield self.expect(bob, "ERR ")).startswith("ERR NO_SUCH_ROOM"))
+        alice.say("/create cake")
+        yield self.expect(alice, "MEMBERS cake alice")
+        bob.say("/join cake")
+        yield self.expect(bob, "MEMBERS cake alice bob")
+        carol = yield self.connect("carol")
+        making["r"], making["about"], making["ops"] = (
+            "pie",
+            ["carol"],
+            [["seat", "carol", False]],
+        )
+        yield self.entering_alone("carol", making, "pie", CONFIG.max_rooms)
+        carol.say("/quit")  # its rooms' departures: none from pie, which is not
+        for _ in range(500):
+            if not (yield self.rooms_of("carol")):
+                break
+            yield self.wait()
+        self.assertEqual((yield self.rooms_of("carol")), [])
+
+    @defer.inlineCallbacks
+    def test_a_session_lost_between_a_joins_steps(self) -> Generator[Any, Any, None]:
+        """bob's connection is lost, and his release run, after his join's
+        server step and before the room's: the room's step seats him after
+        his release, and his node takes him out again, so nobody stays in
+        the room for a session that is gone."""
+        (alice,) = yield self.in_room("tea", "alice")
+        bob = yield self.connect("bob")
+        calls = redis_backend(self.server).calls
+        step = calls.step
+
+        async def lost_between(script: Any, *args: Any, **kwargs: Any) -> Any:
+            reply = await step(script, *args, **kwargs)
+            if script is scripts.ENTERING:
+                bob.client.lose()
+                for _ in range(500):  # its release frees the name
+                    if await self.command("HGET", self.key("users"), "bob") is None:
+                        break
+                    await self.wait()
+            return reply
+
+        calls.step = lost_between  # type: ignore[method-assign]
+        bob.say("/join tea")
+        self.assertEqual((yield self.expect(alice, "JOIN ")), "JOIN tea bob")
+        self.assertEqual(
+            (yield self.expect(alice, "PART ")), "PART tea bob connection lost"
+        )
+        del calls.step
+        alice.say("/who")
+        self.assertEqual((yield self.expect(alice, "MEMBERS ")), "MEMBERS tea alice")
+        self.assertEqual((yield self.rooms_of("bob")), [])
+
+    @defer.inlineCallbacks
+    def test_a_join_refused_moves_nobody(self) -> Generator[Any, Any, None]:
+        """The room entered takes its step before the room left takes its
+        own: a join refused (full) leaves the joiner in the room it was in,
+        its members shown nothing."""
+        _alice, _bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
+        (dave, erin) = yield self.in_room("cake", "dave", "erin")
+        dave.say("/join tea")
+        self.assertEqual(
+            (yield self.expect(dave, "ERR ")), "ERR ROOM_FULL tea is full (3)"
+        )
+        dave.say("still here")
+        yield self.expect(erin, "MSG cake dave ")
+        self.assertFalse([line for line in erin.lines if line.startswith("PART")])
+        carol.say("/leave")
+        yield self.expect(carol, "LEFT tea")
+        dave.say("/join tea")
+        yield self.expect(dave, "MEMBERS tea alice bob dave")
+        self.assertEqual(
+            (yield self.expect(erin, "PART ")), "PART cake dave left for tea"
+        )
+        self.assertEqual((yield self.rooms_of("dave")), [b"tea"])
+
+
+class RedisHalfDoneMembership(RedisRegistryTestCase, HalfDoneMembership):
+    """Every key in one Redis."""
+
+    config = CONFIG
