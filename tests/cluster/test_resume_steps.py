@@ -121,6 +121,26 @@ class HalfDoneResume(ContractBase):
         who = yield self.expect(alice, "MEMBERS ")
         self.assertEqual(who, "MEMBERS tea alice bob")
 
+    @defer.inlineCallbacks
+    def test_a_device_gone_leaves_the_rooms_copies(self) -> Generator[Any, Any, None]:
+        """zed, held by another node, also had a device's session here that
+        this node no longer has: a resume drops its hold, and the copy of
+        who holds zed in zed's room (a room this node seats nobody in) goes
+        with it, so the room no longer admits that session."""
+        yield self.in_room("tea", "alice")
+        here = f"{redis_backend(self.server).node.id}:999"
+        yield self.command("HSET", self.key("users"), "zed", "elsewhere:1 zed")
+        yield self.command("SADD", self.key("holders:zed"), here)
+        yield self.command("SADD", self.key("held"), "zed")
+        yield self.command("SADD", self.key("in:zed"), "tea")
+        yield self.command("ZADD", self.room_key("tea", "members"), 9, "zed")
+        holding = self.room_key("tea", "holding")
+        yield self.command("HSET", holding, "zed", f"elsewhere:1 {here}")
+        yield self.command("HSET", self.room_key("tea", "seats"), "zed", " zed")
+        yield self.full_resume()
+        self.assertEqual((yield self.command("HGET", holding, "zed")), b"elsewhere:1")
+        self.assertEqual((yield self.command("SMEMBERS", self.key("holders:zed"))), [])
+
 
 class RedisHalfDoneResume(RedisRegistryTestCase, HalfDoneResume):
     """A resume's steps on one Redis, every key in the chat's one slot."""
