@@ -30,6 +30,7 @@ from tests.cluster.redis_cluster import (
 from tests.cluster.sentinels import ask
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_names_redis import HalfDoneNames
+from tests.cluster.test_resume_steps import HalfDoneResume
 from tests.cluster.test_room_steps import HalfDoneMembership
 from tests.cluster.test_webhooks_redis import HalfDoneSteps
 from tests.handler_contract import HandlerContract
@@ -104,6 +105,13 @@ class RoomsApartHalfDoneRoomTests(RoomsApartRegistryTestCase, HalfDoneRoomSteps)
 class RoomsApartRoomStepsTests(RoomsApartRegistryTestCase, HalfDoneMembership):
     """Joins, creates and leaves, each step on one slot, run one without
     the other: the server's indexes naming a room too many."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartResumeTests(RoomsApartRegistryTestCase, HalfDoneResume):
+    """A node's resume, the server's step and each room's on their slots,
+    cut short between them or a room's run twice."""
 
     config = handler_contract.CONFIG
 

@@ -78,15 +78,19 @@ class MemberCopies:
         rooms: Sequence[bytes],
         record: Sequence[bytes],
         formers: Sequence[bytes] = (),
+        *,
+        always: bool = False,
     ) -> None:
         """Every room of ``rooms`` gets u's ``record`` (and has u's
         ``formers`` moved to u); then, if there were any, the rename is
-        done. A failed room's step raises, the rename left pending."""
+        done. A failed room's step raises, the rename left pending.
+        ``always``: even before the node has resumed (for the resume)."""
         await _all(
-            self.calls.eval(ROOM_COPY, room, u, *record, *formers) for room in rooms
+            self.calls.eval(ROOM_COPY, room, u, *record, *formers, always=always)
+            for room in rooms
         )
         if formers:
-            await self.calls.eval(RENAMED, u, b" ".join(formers))
+            await self.calls.eval(RENAMED, u, b" ".join(formers), always=always)
 
 
 async def _all(steps: Any) -> None:

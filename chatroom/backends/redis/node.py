@@ -31,6 +31,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.resume_steps import ResumeSteps
 from chatroom.backends.redis.sentinel_watch import SentinelWatch
 from chatroom.core.backend import fresh_epoch
 from chatroom.core.config import ClusterConfig, SentinelAddress
@@ -98,6 +99,7 @@ class ClusterNode:
         self._started_at: float | None = None
         self.id = config.node_id
         self.calls = calls
+        self.resume_steps = ResumeSteps(calls)
         self.holdings = holdings
         self.available = False
         #: Redis's data's epoch (Backend.store_epoch), read on every resume.
@@ -243,8 +245,9 @@ class ClusterNode:
         """Make Redis agree with this node again, then serve commands.
 
         Runs on start and after every lost connection: subscribes again to
-        every channel this node needs, then one script re-registers the
-        node, its users' names and their places in rooms.
+        every channel this node needs, then re-registers the node, its
+        users' names and their places in rooms, one slot a step
+        (:class:`~.resume_steps.ResumeSteps`).
         """
         self.available = self.calls.serving = False
         for channel in self.holdings.channels():
@@ -255,8 +258,7 @@ class ClusterNode:
             await self.calls.eval(node_scripts.SEARCH_ON, always=True)
         args = [self.id, int(self.config.node_ttl * 1000), "connection lost"]
         args += self.holdings.resume_arguments()
-        reply = await self.calls.eval(node_scripts.RESUME, *args, always=True)
-        failed, rows, stale, places, named = reply
+        failed, rows, stale, places, named = await self.resume_steps.run(args)
         self.holdings.resumed(failed, rows)
         self._registered = True
         self.available = self.calls.serving = True

@@ -125,22 +125,25 @@ return {'OK'}
 #: (r, name, permanent 0/1, capacity, incarnation, the incarnation and seq
 #: the node last saw, the time a missing room is made at).
 #:
-#: Makes Redis agree with what this node holds, after a start or a lost
-#: connection: registers the node, recreates missing rooms, and re-claims
-#: its users' names, accounts and places. Returns the users that are not
-#: this node's any more (``token`` when someone else holds the name now,
+#: The server's step of a resume (:mod:`.resume_steps`), which makes Redis
+#: agree with what this node holds after a start or a lost connection:
+#: registers the node, drops its devices' holds it no longer has, and
+#: re-claims its users' names, accounts and places, the index first (each
+#: room listed, ``list_room``, and in its users' ``in:u``) for the rooms'
+#: steps (``RESUME_ROOM``) after it. Returns the users that are not this
+#: node's any more (``token`` when someone else holds the name now,
 #: ``token reason`` when another node ended the session meanwhile, or the
-#: server banned it), then per room its
-#: (key, incarnation, seq, missed) (``seq`` as Redis had it: if behind
-#: what the node saw, the room is moved past that first); ``missed`` is
-#: the room's published events after the seq the node saw, from the
-#: room's log, or 0 if the log no longer reaches back that far (or the
-#: room is another incarnation);
-#: then what membership must decide on now (departures and ownership are
-#: the node's to decide, :mod:`chatroom.core.membership`): the sessions of
-#: this node it no longer has (u, token, ...: for ``RELEASE``), its users'
-#: places it no longer has (``r u`` each), and the rooms it named (to go
-#: if empty, to pass on if ownerless).
+#: server banned it); per room the arguments of its step (its row, its
+#: creation number should it be made again, and the records of the users
+#: it is to seat: u, held, seat each); then what membership must decide on
+#: now (departures and ownership are the node's to decide,
+#: :mod:`chatroom.core.membership`): the sessions of this node it no
+#: longer has (u, token, ...: for ``RELEASE``), its users' places it no
+#: longer has (``r u`` each), and the rooms it named (to go if empty, to
+#: pass on if ownerless); last, the copies to refresh in rooms no step
+#: seats them in (u, its record, its rooms, its pending renames' former
+#: keys, each: :class:`~.copies.MemberCopies`), of users whose holders
+#: changed. Run again, it finds nothing more to do but answers the same.
 RESUME = Script(
     "resume",
     r"""
@@ -175,15 +178,22 @@ for _, user in ipairs(wanted_users) do
   if why then user.ended = why else mine[user.u] = user.token end
 end
 local prefix = node .. ':'
+-- The users whose copies change (their holders, or their names resumed),
+-- in order, and the rooms whose steps seat them (and copy them there).
+local copied, seated_in = {}, {}
+local function copies_change(u)
+  if not seated_in[u] then
+    copied[#copied + 1] = u
+    seated_in[u] = {}
+  end
+end
 for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do  -- our devices' holds
-  local gone = false
   for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
     if string.sub(token, 1, #prefix) == prefix and mine[u] ~= token then
       redis.call('SREM', holders_key(u), token)
-      gone = true
+      copies_change(u)
     end
   end
-  if gone then copy_member_everywhere(u) end
 end
 local stale, stale_places = {}, {}
 local users = redis.call('HGETALL', USERS)
@@ -195,18 +205,7 @@ for n = 1, #users, 2 do
     stale[#stale + 1] = string.sub(v, 1, string.find(v, ' ', 1, true) - 1)
   end
 end
-local wanted_rooms, seen = {}, {}
-while i <= #ARGV do
-  local r = ARGV[i]
-  wanted_rooms[#wanted_rooms + 1] = r
-  seen[r] = {ARGV[i + 5], tonumber(ARGV[i + 6])}
-  if redis.call('EXISTS', room_key(r)) == 0 then  -- the index may name a gone one
-    make_room(r, ARGV[i + 1], '', ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 7])
-    lobby_news(ARGV[i + 1])
-  end
-  i = i + 8
-end
-local failed = {}
+local failed, seating = {}, {}
 for _, user in ipairs(wanted_users) do
   local u = user.u
   local v = redis.call('HGET', USERS, u)
@@ -230,45 +229,103 @@ for _, user in ipairs(wanted_users) do
       if not keep[r] then stale_places[#stale_places + 1] = r .. ' ' .. u end
     end
     for _, r in ipairs(user.rooms) do
-      if not is_member(u, r) then
-        seat(u, r)
-        lobby_news(redis.call('HGET', room_key(r), 'name'))  -- one more member
-      end
+      redis.call('SADD', places_key(u), r)  -- the index first
+      seating[r] = seating[r] or {}
+      table.insert(seating[r], u)
     end
-    copy_member_everywhere(u)  -- its sessions, name and account as resumed
+    copies_change(u)
   end
 end
-local rooms = {}
-for _, r in ipairs(wanted_rooms) do
-  local info = redis.call('HMGET', room_key(r), 'inc', 'seq')
-  local missed = 0
-  if info[1] and info[1] == seen[r][1] then
-    local seq, after = tonumber(info[2]), seen[r][2]
-    if after > seq then
-      -- Redis is back behind this node (a failover to a replica the last
-      -- events had not reached, a restart from an older copy): the events
-      -- it lost were handed out, so their numbers and ids are never given
-      -- again. Their places stay empty: in the log (a node skips an empty
-      -- event) and, for as many ids, in the history (a redacted message's '').
-      for s = seq + 1, after do redis.call('RPUSH', log_key(r), s .. ' ') end
-      trim_log(r)
-      redis.call('HSET', room_key(r), 'seq', after)
-      skip_ids(r, after - seq)
-      for _ = seq + 1, after do redis.call('RPUSH', history_key(r), '') end
-      seq = after  -- info[2] still says where Redis was: the node logs it
-    end
-    local oldest = seq - redis.call('LLEN', log_key(r)) + 1
-    if after >= seq then
-      missed = {}
-    elseif after + 1 >= oldest then
-      missed = redis.call('LRANGE', log_key(r), after + 1 - oldest, -1)
-    end
+local records = {}
+for _, u in ipairs(copied) do records[u] = member_record(u) end
+local steps, wanted_rooms = {}, {}
+while i <= #ARGV do
+  local r = ARGV[i]
+  wanted_rooms[#wanted_rooms + 1] = r
+  local step = {r}
+  for j = 1, 7 do step[j + 1] = ARGV[i + j] end
+  step[9] = list_room(r, ARGV[i + 1])  -- should its keys be gone
+  for _, u in ipairs(seating[r] or {}) do
+    seated_in[u][r] = true
+    step[#step + 1] = u
+    step[#step + 1] = records[u][1]
+    step[#step + 1] = records[u][2]
   end
-  rooms[#rooms + 1] = {r, info[1], info[2], missed}
+  steps[#steps + 1] = step
+  i = i + 8
 end
-return {failed, rooms, stale, stale_places, wanted_rooms}
+local copies = {}
+for _, u in ipairs(copied) do
+  local formers = renames_of(u)
+  local rooms = {}
+  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+    -- A room's step copies u where it seats u, unless a rename is to move.
+    if #formers > 0 or not seated_in[u][r] then rooms[#rooms + 1] = r end
+  end
+  if #rooms > 0 or #formers > 0 then
+    copies[#copies + 1] = {u, records[u], rooms, formers}
+  end
+end
+return {failed, steps, stale, stale_places, wanted_rooms, copies}
 """,
-    spans=True,
+)
+
+#: ARGV: P, r, name, permanent 0/1, capacity, incarnation, the incarnation
+#: and seq the node last saw, the time a missing room is made at, its
+#: creation number (``RESUME`` listed it), then per user to seat: u, held,
+#: seat (its record, ``member_record``). Room r's step of a resume: made
+#: again if its keys are gone (an index may name a gone room), each user
+#: seated as its newest arrival unless a member already, its copy written
+#: either way; then (r, incarnation, seq, missed) (``seq`` as Redis had it:
+#: if behind what the node saw, the room is moved past that first);
+#: ``missed`` is the room's published events after the seq the node saw,
+#: from the room's log, or 0 if the log no longer reaches back that far
+#: (or the room is another incarnation). Run again, it seats nobody twice
+#: and moves nothing twice.
+RESUME_ROOM = Script(
+    "resume-room",
+    r"""
+local r = ARGV[2]
+if redis.call('EXISTS', room_key(r)) == 0 then
+  make_room_keys(r, ARGV[3], '', ARGV[4], ARGV[5], ARGV[6], ARGV[9], ARGV[10])
+  lobby_news(ARGV[3])
+end
+for n = 11, #ARGV, 3 do
+  local u, record = ARGV[n], {ARGV[n + 1], ARGV[n + 2]}
+  if is_member(u, r) then
+    copy_record(u, r, record)  -- its sessions, name and account as resumed
+  else
+    seat_in_room(u, r, record)
+    lobby_news(redis.call('HGET', room_key(r), 'name'))  -- one more member
+  end
+end
+local info = redis.call('HMGET', room_key(r), 'inc', 'seq')
+local missed = 0
+if info[1] and info[1] == ARGV[7] then
+  local seq, after = tonumber(info[2]), tonumber(ARGV[8])
+  if after > seq then
+    -- Redis is back behind this node (a failover to a replica the last
+    -- events had not reached, a restart from an older copy): the events
+    -- it lost were handed out, so their numbers and ids are never given
+    -- again. Their places stay empty: in the log (a node skips an empty
+    -- event) and, for as many ids, in the history (a redacted message's '').
+    for s = seq + 1, after do redis.call('RPUSH', log_key(r), s .. ' ') end
+    trim_log(r)
+    redis.call('HSET', room_key(r), 'seq', after)
+    skip_ids(r, after - seq)
+    for _ = seq + 1, after do redis.call('RPUSH', history_key(r), '') end
+    seq = after  -- info[2] still says where Redis was: the node logs it
+  end
+  local oldest = seq - redis.call('LLEN', log_key(r)) + 1
+  if after >= seq then
+    missed = {}
+  elseif after + 1 >= oldest then
+    missed = redis.call('LRANGE', log_key(r), after + 1 - oldest, -1)
+  end
+end
+return {r, info[1], info[2], missed}
+""",
+    room_at=2,
 )
 
 #: ARGV: P, a fresh epoch. The epoch of Redis's data (``P epoch``), made

@@ -385,11 +385,6 @@ local function seat_in_room(u, r, record)
   copy_record(u, r, record)
 end
 
-local function seat(u, r)
-  redis.call('SADD', places_key(u), r)
-  seat_in_room(u, r, member_record(u))
-end
-
 -- Membership is decided by the nodes (chatroom.core.membership), never
 -- here: these functions read what it decides on, check that what a
 -- decision was made on still holds, and store its outcome.
@@ -792,11 +787,6 @@ local function make_room_keys(r, name, owner, permanent, capacity, inc, now, cre
              'topic', '', 'topic_by', '', 'policy', '', 'kept', '0',
              'restricted', '0', 'owner_account', '', 'created_at', now or '0',
              'topic_at', '0')
-end
-
-local function make_room(r, name, owner, permanent, capacity, inc, now)
-  local created = list_room(r, name)
-  make_room_keys(r, name, owner, permanent, capacity, inc, now, created)
 end
 """
 
