@@ -30,11 +30,8 @@ prelude), so no room keeps a member nothing would remove.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from twisted.internet import defer
-
-from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.calls import RedisCalls, together
 from chatroom.backends.redis.prelude import Script
 
 #: ARGV: P, r, u, held, seat (u's record, ``member_record``), then the
@@ -85,18 +82,9 @@ class MemberCopies:
         ``formers`` moved to u); then, if there were any, the rename is
         done. A failed room's step raises, the rename left pending.
         ``always``: even before the node has resumed (for the resume)."""
-        await _all(
+        await together(
             self.calls.eval(ROOM_COPY, room, u, *record, *formers, always=always)
             for room in rooms
         )
         if formers:
             await self.calls.eval(RENAMED, u, b" ".join(formers), always=always)
-
-
-async def _all(steps: Any) -> None:
-    """Run the steps side by side; the first failure raised once all ended."""
-    running = [defer.ensureDeferred(step) for step in steps]
-    try:
-        await defer.gatherResults(running, consumeErrors=True)
-    except defer.FirstError as failed:
-        failed.subFailure.raiseException()
