@@ -10,7 +10,7 @@ index first, the room second; out in the other order): a node that dies
 between them leaves at worst an index entry whose room has no such hook,
 and :meth:`RedisHooks.find` takes a hook from the index only once its room
 says it has it (by name and secret), removing an entry it does not. A
-room's hooks go with the room's keys (``drop_room`` in
+room's hooks go with the room's keys (``drop_room_keys`` in
 :mod:`chatroom.backends.redis.prelude`), which leaves their index entries
 to that rule too, so a room made later under the same name has none. A
 hook read back that is not one is skipped and logged without its bytes

@@ -212,8 +212,6 @@ local function copy_record(u, r, record)
   redis.call('HSET', seats_key(r), u, record[2])
 end
 
-local function copy_member(u, r) copy_record(u, r, member_record(u)) end
-
 -- The renames of u whose rooms' steps may not all have run (`P renaming`,
 -- u → the keys it had before, oldest first, space separated: written by
 -- CLAIM's server step, dropped once every room of u's has moved them),
@@ -357,12 +355,6 @@ end
 local function unlist_room(r)
   redis.call('HDEL', ROOMS, r)
   redis.call('ZREM', P .. 'keeping', r)
-end
-
--- Room r goes: its keys, then the server's indexes of it.
-local function drop_room(r, name)
-  drop_room_keys(r, name)
-  unlist_room(r)
 end
 
 -- Room r's newest event: where a change nobody is shown (a quiet member's
@@ -816,7 +808,7 @@ local function hooks_key(r) return P .. 'hooks:' .. r end
 local function channel_key(r) return P .. 'chan:' .. r end
 local function holding_key(r) return P .. 'holding:' .. r end
 -- Room r's copy of its members' names and accounts: field u → "account
--- display" (account '' when not signed in), kept by copy_member.
+-- display" (account '' when not signed in), kept by copy_record.
 local function seats_key(r) return P .. 'seats:' .. r end
 -- A member seated by an older version, before rooms kept their copies
 -- (of who holds it, of its name and account), has none: the scripts

@@ -89,7 +89,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             member u (its own, then its devices'), space
                             separated: the room's own answer to whether a
                             session may act in it as u (``not_a_member``),
-                            kept by ``copy_member`` (prelude)
+                            kept by ``copy_record`` (prelude)
 ``P history:r``             list of the room's stored events
                             (``--retention``; '' for a redacted one), ids
                             consecutive, the newest last
