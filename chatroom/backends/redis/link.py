@@ -348,17 +348,20 @@ class RedisLink(Service):
         name: str,
         subscriber: bool = False,
         to_primary: bool = False,
+        sharded: bool = False,
     ) -> None:
         """``to_primary``: serve only on a Redis that says it is a primary
         (``ROLE``), as behind Sentinel or on a Redis Cluster's URL, for a
-        plain address a cluster named (:mod:`.shards`)."""
+        plain address a cluster named (:mod:`.shards`); ``sharded``: a
+        subscriber by sharded pub/sub there (``SSUBSCRIBE``), as on a
+        cluster's URL (:mod:`.routing`)."""
         self.address = address
         self.name = name
         self.protocol_class: type[txredisapi.BaseRedisProtocol] = (
             txredisapi.RedisProtocol
             if not subscriber
             else ShardedSubscriberProtocol
-            if isinstance(address, RedisClusterAddress)
+            if sharded or isinstance(address, RedisClusterAddress)
             else SubscriberProtocol
         )
         self.connection: Any = None

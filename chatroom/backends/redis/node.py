@@ -114,11 +114,8 @@ class ClusterNode:
         self._beating: Deferred[None] | None = None
         #: Whether a heartbeat's harvests and settling are under way.
         self._tending = False
-        self._links = (calls.commands, calls.subscriber, calls.heartbeat)
-        for link in self._links:
-            link.on_up = self._link_up
-            link.on_down = self._link_down
-            link.on_connect_failed = self._connect_failed
+        self._links = calls.links()
+        calls.watch_links(self._link_up, self._link_down, self._connect_failed)
         calls.on_harvested = self.start_resume
         #: Behind Sentinel: a failover's news, so that the links leave a
         #: demoted primary at once (:mod:`.sentinel_watch`).
@@ -207,11 +204,11 @@ class ClusterNode:
         """The Sentinels name ``host:port`` the primary: a link connected
         elsewhere (to a demoted primary that still takes writes no replica
         will confirm) is dropped, and reconnects to the new one."""
-        for link in self._links:
+        for link in (self.calls.commands, self.calls.subscriber, self.calls.heartbeat):
             link.leave_unless(host, port)
 
     def _link_up(self) -> None:
-        if all(link.connection for link in self._links):
+        if self.calls.connected():
             self.start_resume()
 
     def _link_down(self) -> None:
