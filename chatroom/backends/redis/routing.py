@@ -47,7 +47,12 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.backends.redis.calls import CaughtUp, RedisCalls, slot_key
+from chatroom.backends.redis.calls import (
+    CaughtUp,
+    RedisCalls,
+    not_the_primary,
+    slot_key,
+)
 from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.shards import ShardLinks, ShardUnavailableError
@@ -296,6 +301,15 @@ class RoutedCalls(RedisCalls):
             raise errors.unavailable() from None
         except ShardUnavailableError as why:
             self.log.warn("{what}: {why}", what=script.name, why=str(why))
+            raise errors.unavailable() from None
+        except txredisapi.ResponseError as refusal:
+            if not not_the_primary(refusal):
+                raise
+            # A key of the slot not there: the slot is being migrated (a
+            # key not yet created), or the map is stale. Asked again; the
+            # user tries again.
+            self.log.warn("{what}: {why}", what=script.name, why=str(refusal))
+            self.shards.refresh()
             raise errors.unavailable() from None
         finally:
             self.deadlines.done(watch)
