@@ -166,44 +166,60 @@ class ShardSubscribers(MultiService):
         waiting = [catching.wait() for catching in self._caught_up.values()]
         return defer.gatherResults(waiting).addCallback(lambda _: None)
 
-    async def subscribe(self, channel: bytes, slot: int, broadcast: bool) -> None:
-        """Subscribe ``channel`` on the link to ``slot``'s primary:
-        ``SSUBSCRIBE``, or ``SUBSCRIBE`` if it is a ``broadcast`` (a plain
-        ``PUBLISH``'s, which the cluster carries to every server). A
+    async def subscribe(self, channel: bytes, slot: int) -> None:
+        """``SSUBSCRIBE`` ``channel`` on the link to ``slot``'s primary; a
         ``MOVED`` (the map was stale) asks the map again and tries there."""
         for _ in range(RESUBSCRIBES):
             link = self.link_for(slot)
-            connection = None if link is None else link.connection
-            if link is None or connection is None:
-                raise errors.unavailable()
             try:
-                subscribing = (
-                    connection.broadcast_subscribe([channel])
-                    if broadcast
-                    else connection.subscribe([channel])
-                )
-                subscribing.addTimeout(self.timeout, self._reactor)
-                await subscribing
+                await self._subscribed(link, channel, broadcast=False)
                 return
-            except (defer.TimeoutError, txredisapi.ConnectionError):
-                link.drop()
-                raise errors.unavailable() from None
             except txredisapi.ResponseError as refusal:
                 if redirection(str(refusal)) is None:
                     raise
                 await self.shards.refresh()
         raise errors.unavailable()
 
-    def unsubscribe(self, channel: bytes, slot: int, broadcast: bool) -> None:
+    async def subscribe_everywhere(self, channel: bytes) -> None:
+        """``SUBSCRIBE`` ``channel`` on every primary's link: a plain
+        ``PUBLISH``'s channel (the lobby's news), which a script on any
+        primary may send. Each primary hands it to its own subscribers at
+        once (the cluster's bus carries it to the others later), so a
+        ``PING`` on every link (:meth:`everywhere`) comes after what any
+        primary published before it; each message comes once per primary,
+        and its listeners take it again as the same news."""
+        for node in self.shards.primaries():
+            await self._subscribed(self._links.get(node), channel, broadcast=True)
+
+    async def _subscribed(
+        self, link: RedisLink | None, channel: bytes, broadcast: bool
+    ) -> None:
+        connection = None if link is None else link.connection
+        if link is None or connection is None:
+            raise errors.unavailable()
+        try:
+            subscribing = (
+                connection.broadcast_subscribe([channel])
+                if broadcast
+                else connection.subscribe([channel])
+            )
+            subscribing.addTimeout(self.timeout, self._reactor)
+            await subscribing
+        except (defer.TimeoutError, txredisapi.ConnectionError):
+            link.drop()
+            raise errors.unavailable() from None
+
+    def unsubscribe(self, channel: bytes, slot: int) -> None:
         link = self.link_for(slot)
         connection = None if link is None else link.connection
         if connection is not None:
-            leave = (
-                connection.broadcast_unsubscribe
-                if broadcast
-                else connection.unsubscribe
-            )
-            leave([channel]).addErrback(lambda failure: None)
+            connection.unsubscribe([channel]).addErrback(lambda failure: None)
+
+    def unsubscribe_everywhere(self, channel: bytes) -> None:
+        for link in self._links.values():
+            if link.connection is not None:
+                leaving = link.connection.broadcast_unsubscribe([channel])
+                leaving.addErrback(lambda failure: None)
 
     def _open(self, node: Node) -> None:
         host, port = node
@@ -342,12 +358,16 @@ class RoutedCalls(RedisCalls):
         return self.server_slot
 
     async def subscribe(self, channel: bytes) -> None:
-        broadcast = channel in self.broadcast
-        await self.subscribers.subscribe(channel, self._slot_of(channel), broadcast)
+        if channel in self.broadcast:
+            await self.subscribers.subscribe_everywhere(channel)
+        else:
+            await self.subscribers.subscribe(channel, self._slot_of(channel))
 
     def unsubscribe(self, channel: bytes) -> None:
-        broadcast = channel in self.broadcast
-        self.subscribers.unsubscribe(channel, self._slot_of(channel), broadcast)
+        if channel in self.broadcast:
+            self.subscribers.unsubscribe_everywhere(channel)
+        else:
+            self.subscribers.unsubscribe(channel, self._slot_of(channel))
 
     def links(self) -> list[Service]:
         # The subscribers before the shards: the first map opens theirs too.
