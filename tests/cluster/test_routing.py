@@ -229,6 +229,63 @@ class RoomsOnEveryPrimaryTests(RoutedTestCase):
             self.assertEqual(grew, {port}, f"{room} on {port}")
 
     @defer.inlineCallbacks
+    def test_the_lobbys_news_is_heard_from_every_primary(self):
+        """The lobby's news (a plain ``PUBLISH`` by a room's script, on the
+        room's primary) is subscribed on every primary's link, so the
+        ``PING`` of each before a sign-in's list covers news from any: a
+        room made on each primary by alice (node a) is in the list of a
+        user signing in on node b right after, which reads only the rooms
+        named since its last read."""
+        rooms = yield self.rooms_on_each_primary()
+        yield self.user("b", "carol")  # node b keeps the rows it read
+        for port in rooms:
+            subscribed = yield ask(port, "PUBSUB", "NUMSUB", "{chatroom}:lobby")
+            self.assertEqual(int(subscribed[1]), 1, f"the lobby on {port}")
+        alice = yield self.user("a", "alice")
+        for n, room in enumerate(rooms.values()):
+            alice.say(f"/create {room}")
+            yield self.expect(alice, f"MEMBERS {room} ")
+            signing_in = yield self.user("b", f"dave{n}")
+            self.assertIn(f"ROOM {room} 1 ", " ".join(signing_in.lines))
+
+    @defer.inlineCallbacks
+    def test_a_shards_lost_link_resumes_the_node(self):
+        """A node's commands link, then its subscriber link, to a room's
+        primary (not the server's) dropped: the node stops serving and
+        resumes, as after any lost link, and the room talks on."""
+        rooms = yield self.rooms_on_each_primary()
+        server_port = yield self.slot_primary()
+        port, room = next((p, r) for p, r in rooms.items() if p != server_port)
+        alice = yield self.user("a", "alice")
+        bob = yield self.user("b", "bob")
+        yield self.pair_in(room, alice, bob)
+        backend = self.backend("a")
+        calls = backend.calls
+        assert isinstance(calls, RoutedCalls)
+        slot = room_slot(room)
+        losses: list[None] = []
+        lost = backend.lost
+
+        def counted() -> None:
+            losses.append(None)
+            lost()
+
+        self.patch(backend, "lost", counted)
+        for n, link in enumerate(
+            (calls.shards.link_for(slot), calls.subscribers.link_for(slot))
+        ):
+            assert link is not None
+            self.assertEqual(link.peer(), ("127.0.0.1", port))
+            before = len(losses)
+
+            def resumed(before: int = before) -> defer.Deferred[bool]:
+                return defer.succeed(len(losses) > before and backend.available)
+
+            link.drop()
+            yield until(resumed, 10, "node a lost a link, and serving again")
+            yield self.said(bob, room, f"after {n}", alice)
+
+    @defer.inlineCallbacks
     def pings(self) -> Generator[Any, Any, dict[int, int]]:
         """How many ``PING`` each primary has answered."""
         counts = {}
