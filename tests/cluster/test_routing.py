@@ -385,8 +385,9 @@ class KilledPrimaryTests(RoutedTestCase):
         bob = yield self.user("b", "bob")
         yield self.pair_in(room, alice, bob)
         yield self.said(alice, room, "before", bob)
-        replica = yield self.replica_of(old)
-        yield ask(old, "WAIT", "1", "1000")
+        replica = yield until(
+            lambda: self.in_sync(old), 10, "the replica has what was acknowledged"
+        )
         yield self.servers[old].stop()  # SIGKILL
 
         @defer.inlineCallbacks
@@ -407,6 +408,19 @@ class KilledPrimaryTests(RoutedTestCase):
         stored = yield ask(replica, "LRANGE", room_key(room, "history"), 0, -1)
         said = [json.loads(line)["text"] for line in stored]
         self.assertEqual(said, ["before", "after 0", "after 1", "after 2"])
+
+    @defer.inlineCallbacks
+    def in_sync(self, primary: int) -> Generator[Any, Any, int | None]:
+        """The port of ``primary``'s replica once it has every write the
+        primary made (a ``WAIT`` would need the writer's own connection)."""
+        info = (yield ask(primary, "INFO", "replication")).decode()
+        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+        replica = dict(
+            part.split("=") for part in fields.get("slave0", "").split(",") if part
+        )
+        if int(replica.get("offset", -1)) < int(fields["master_repl_offset"]):
+            return None
+        return int(replica["port"])
 
     @defer.inlineCallbacks
     def retried_say(self, speaker: User, room: str, text: str, other: User):

@@ -1,11 +1,12 @@
 """A node's membership of the cluster: joining, heartbeats, resuming, leaving.
 
 A node is in the cluster while Redis has its heartbeat key (``--node-ttl``)
-and its users' names and places. When any of its three Redis links drops
-(commands, subscriber, heartbeat), the node stops serving (``ERR
-UNAVAILABLE``) until all are back and :meth:`resume` has made Redis agree
-again with what the node holds; what it holds comes from its
-:class:`Holdings` (the registry).
+and its users' names and places. When any of its Redis links drops
+(commands, subscriber, heartbeat; on a Redis Cluster with rooms apart, a
+commands and a subscriber link per primary too, :mod:`.routing`), the
+node stops serving (``ERR UNAVAILABLE``) until all are back and
+:meth:`resume` has made Redis agree again with what the node holds; what
+it holds comes from its :class:`Holdings` (the registry).
 
 The heartbeat goes on a link of its own: with ``--redis-replicas`` each
 ``WAIT`` blocks the commands link for up to half of ``--redis-timeout``

@@ -15,12 +15,17 @@ that layout, :class:`RoutedCalls` runs:
   keys, the heartbeat, and the plain commands (``HVALS``, ``HSET`` of the
   census, ``WAIT``, the backup's ``SCAN``/``DUMP``/``PTTL``), which all
   read or write the server's keys alone;
-- a room's channel subscribed (``SSUBSCRIBE``) on a subscriber link to the
-  primary serving its slot (:class:`ShardSubscribers`, one per primary),
-  the server's channels on the server slot's subscriber link.
+- every channel on a subscriber link per primary (:class:`ShardSubscribers`,
+  following the map): a room's (``SSUBSCRIBE``) on its slot's primary's,
+  the server's (the node's own, the watchers') on the server slot's
+  primary's (so that, where a room and the server share a primary, their
+  events come on one connection in the order they were published, as on
+  one Redis), and the lobby's news (a plain ``PUBLISH`` from any room's
+  script) on every primary's.
 
 :meth:`RoutedCalls.call` waits for the subscriber link of the shard that
-ran the script (a ``PING`` there, :class:`~.calls.CaughtUp`). A lost link,
+ran the script (a ``PING`` there, :class:`~.calls.CaughtUp`);
+``calls.caught_up`` (the room list's news, tests) for every one. A lost link,
 any of them, makes the node resume as before (:class:`~.node.ClusterNode`:
 its channels subscribed again where the map says, then the resume's steps,
 each on its own slot's primary, catching each room up from its log); so
@@ -29,8 +34,9 @@ primary (``sunsubscribe``), which drops that link, and the map is asked
 again.
 
 One Redis, Sentinel's, and a cluster in the one-slot layout keep
-:class:`~.calls.RedisCalls` as it was, chosen once (:func:`redis_calls`):
-nothing is added to their calls.
+:class:`~.calls.RedisCalls`, chosen once (:func:`redis_calls`): their calls
+go as before, with one method call more where a call waits for a ``PING``
+(:meth:`~.calls.RedisCalls.caught_up_after`).
 """
 
 from __future__ import annotations
@@ -240,8 +246,10 @@ class ShardSubscribers(MultiService):
 
     def _down(self) -> None:
         """A subscriber link lost (its primary gone, or a slot of its moved
-        and Redis ended that slot's subscriptions): the map may have changed."""
-        self.shards.refresh()
+        and Redis ended that slot's subscriptions): the map may have changed
+        (not asked while stopping)."""
+        if self.running:
+            self.shards.refresh()
         self.on_down()
 
 
@@ -304,9 +312,8 @@ class RoutedCalls(RedisCalls):
         full_args = (self.prefix, *args)
         key = slot_key(self.prefix, True, script, full_args)
         started = time.perf_counter()
-        running = defer.ensureDeferred(
-            self._on_shard(key_slot(key), script, key, full_args)
-        )
+        slot = key_slot(key)
+        running = defer.ensureDeferred(self._on_shard(slot, script, key, full_args))
         watch = self.deadlines.watch(running)
         try:
             reply = await running
@@ -314,6 +321,10 @@ class RoutedCalls(RedisCalls):
             if not watch.timed_out:
                 raise  # the caller gave up, not Redis
             self.log.warn("Redis did not answer {what} in time", what=script.name)
+            # Its reply, if it comes, must not be taken for the next one's.
+            link = self.shards.link_for(slot)
+            if link is not None:
+                link.drop()
             raise errors.unavailable() from None
         except ShardUnavailableError as why:
             self.log.warn("{what}: {why}", what=script.name, why=str(why))
