@@ -28,6 +28,7 @@ from tests.cluster.redis_cluster import (
     keys_where_rooms_apart_put_them,
 )
 from tests.cluster.sentinels import ask
+from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_resume_steps import HalfDoneResume
@@ -112,6 +113,13 @@ class RoomsApartRoomStepsTests(RoomsApartRegistryTestCase, HalfDoneMembership):
 class RoomsApartResumeTests(RoomsApartRegistryTestCase, HalfDoneResume):
     """A node's resume, the server's step and each room's on their slots,
     cut short between them or a room's run twice."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartEndingsTests(RoomsApartRegistryTestCase, HalfDoneEndings):
+    """Sessions' ends (a release, a kill, a harvest) cut short after the
+    server's step, the rooms' steps on their own slots."""
 
     config = handler_contract.CONFIG
 

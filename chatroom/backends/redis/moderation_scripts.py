@@ -102,19 +102,18 @@ return target(ARGV[2])
 """,
 )
 
-#: ARGV: P, u, reason, changes (u's departures, as the node decided them on
-#: its rooms' seatings). An admin ends u's session; returns u's name, or
-#: ``CHANGED`` with the seatings of u's rooms and u's name.
+#: ARGV: P, u, reason. An admin ends u's session: the server's step of
+#: its end (:mod:`.endings`), answering ``OK``, the leavers, the copies to
+#: refresh and u's name.
 KILL = Script(
     "kill",
     r"""
 local s = session_of(ARGV[2])
 if not s then return {'NO_SUCH_USER'} end
-local refusal = end_sessions({ARGV[2]}, ARGV[3], cjson.decode(ARGV[4]))
-if refusal then return refusal end
-return {'OK', s.name}
+local reply = ending_all({ARGV[2]}, ARGV[3], {})
+reply[4] = s.name
+return reply
 """,
-    spans=True,
 )
 
 #: ARGV: P, event. To every named session of every node.
