@@ -2,11 +2,12 @@
 
 ``ClusterConfig.rooms_apart`` puts a room's keys under its own hash tag
 (``{chatroom/general}:history``), the first step of spreading rooms over a
-Redis Cluster's primaries (docs/scaling.md). Until every script that
-spans a room and the server's keys is split, the layout runs on a Redis
-Cluster of one server that serves every slot; what users see must be what
-they see in every other layout, and every key must be where the layout
-puts it (:class:`~tests.cluster.redis_cluster.RoomsApartRegistryTestCase`).
+Redis Cluster's primaries (docs/scaling.md). Until the nodes route each
+call by its slot, the layout runs on a Redis Cluster of one server that
+serves every slot (every script keeps to one slot: Redis checks it);
+what users see must be what they see in every other layout, and every
+key must be where the layout puts it
+(:class:`~tests.cluster.redis_cluster.RoomsApartRegistryTestCase`).
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
+from chatroom.backends.redis.moderation_steps import ModerationSteps
 from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
@@ -59,7 +60,6 @@ from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
     kept,
     key_of,
-    moderation_args,
     parse_facts,
     parse_roster,
     parse_target,
@@ -159,6 +159,8 @@ class RedisBackend:
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
         self.endings = Endings(self.calls, self.room_steps)
+        #: Moderations' outcomes: the server's step, the room's, the server's after.
+        self.moderation = ModerationSteps(self.calls)
         self.seats = RedisSeats(
             config, self.calls, self.node, self.here, sessions, self.room_steps
         )
@@ -785,9 +787,9 @@ class RedisBackend:
         (``FACTS``, its keys: its facts, and whether the target is in it),
         two reads of one slot each. The target may change between them (go,
         and another take its name and join): ``MODERATE`` applies a decision
-        only if the target's session still holds the name and is in the
-        room or not as decided (``CHANGED`` otherwise, and the node reads
-        and decides again), the checks it made on one read before."""
+        only if the target's session still holds the name (``MODERATING``)
+        and is in the room or not as decided (``CHANGED`` otherwise, and
+        the node reads and decides again: :mod:`.moderation_steps`)."""
         key = name_key(target) if target else ""
         found = await self._target(key) if key else None
         reply = await self.calls.call(
@@ -864,20 +866,7 @@ class RedisBackend:
         facts: DecisionFacts,
         outcome: Outcome,
     ) -> None:
-        key = name_key(facts.room.name)
-        changes: list[Change] = []
-        if outcome.kick is not None and outcome.events:
-            kick = outcome.events[-1]
-            reply = await self.calls.eval(scripts.SEATINGS, key, outcome.kick.key)
-            room = outcomes.seated(reply[0])
-            if isinstance(kick, Departure):
-                leaving = [(outcome.kick.key, kick)]
-                changes = [outcomes.leaving(key, room, leaving)]
-        await self.calls.call(
-            moderation_scripts.MODERATE,
-            *moderation_args(key, session, facts, outcome, outcomes.encoded(changes)),
-            refusals=MEMBERS_ONLY,
-        )
+        await self.moderation.apply(name_key(facts.room.name), session, facts, outcome)
 
     async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
         policy = given.policy

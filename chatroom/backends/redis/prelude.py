@@ -474,8 +474,7 @@ end
 
 -- One room's change is three steps, each on one slot (docs/scaling.md:
 -- the index first, the room second; out in the other order), which the
--- node runs in turn (chatroom.backends.redis.room_steps) and the scripts
--- not split yet run in one (apply_change):
+-- node runs in turn (chatroom.backends.redis.room_steps):
 --
 -- index_first (the server's): the indexes that will name room c.r are
 -- written before the room changes: u's rooms for each seat, the waiting
@@ -557,21 +556,6 @@ local function index_last(c)
   end
 end
 
--- Change c's three steps in one script (those still spanning slots).
-local function apply_change(c)
-  index_first(c)
-  c.records = records_of(c)
-  local marks = apply_in_room(c)
-  index_last(c)
-  return marks
-end
-
-local function apply_all(changes)
-  local marks = {}
-  for _, c in ipairs(changes) do marks[#marks + 1] = apply_change(c) end
-  return marks
-end
-
 -- The rooms u is in.
 local function places_of(u)
   return redis.call('SMEMBERS', places_key(u))
@@ -640,7 +624,7 @@ end
 -- again), nobody is told twice. Returns {u, token, name, rooms}: what
 -- the node decides u's departures on, and frees the name with.
 local function start_ending(u, reason)
-  local s = session_of(u)
+  local s = session_of(u) or {token = '', name = display(u)}
   local token = redis.call('HGET', P .. 'ending', u)
   if not token then
     token = s.token
@@ -872,7 +856,6 @@ class Script:
         body: str,
         rooms: str = _ROOMS_WITH_THE_REST,
         *,
-        spans: bool = False,
         room_at: int | None = None,
     ) -> None:
         self.name = name
@@ -883,14 +866,9 @@ class Script:
         #: Redis (``KEYS[1]``, :func:`~.calls.slot_key`): with rooms apart
         #: Redis refuses any other, and a Redis Cluster redirects by it.
         self.room_at = room_at
-        #: Whether it still reads or writes keys of two slots in one step
-        #: when the rooms are apart (a room's and the server's, or several
-        #: rooms'): the scripts that are yet to be split (docs/scaling.md).
-        self.spans = spans
-        one_slot = rooms is _ROOMS_ON_THEIR_OWN and not spans
         # A script with a shebang may touch the keys of one slot alone:
         # Redis refuses the rest, on one server as on a cluster of several.
-        shebang = "#!lua\n" if one_slot else ""
+        shebang = "#!lua\n" if rooms is _ROOMS_ON_THEIR_OWN else ""
         self.source = (shebang + _prelude(rooms) + body).encode()
         self.sha = hashlib.sha1(self.source).hexdigest()
 
@@ -898,13 +876,7 @@ class Script:
     def rooms_apart(self) -> Script:
         """This script for the layout whose rooms each have a slot of their
         own (:data:`_ROOMS_ON_THEIR_OWN`): made when a node first runs it
-        in that layout. Unless it :attr:`spans` slots, it starts with a
-        shebang (``#!lua``), so that Redis refuses any access to a second
-        slot: the tests prove it keeps to one."""
-        return Script(
-            self.name,
-            self.body,
-            _ROOMS_ON_THEIR_OWN,
-            spans=self.spans,
-            room_at=self.room_at,
-        )
+        in that layout. It starts with a shebang (``#!lua``), so that
+        Redis refuses any access to a second slot: the tests prove it keeps
+        to one."""
+        return Script(self.name, self.body, _ROOMS_ON_THEIR_OWN, room_at=self.room_at)

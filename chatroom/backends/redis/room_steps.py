@@ -21,8 +21,7 @@ A node that dies between the steps leaves an index naming a room too many
 next cleanup clears: a user's rooms go with its name, a due wait that
 does not wait with the heartbeat that finds it (``UNKEEP``), a listed room
 that is gone with the next create of its name. The Lua of the three is
-the prelude's (``index_first``, ``apply_in_room``, ``index_last``), which
-the scripts not split yet run in one (``apply_change``).
+the prelude's (``index_first``, ``apply_in_room``, ``index_last``).
 """
 
 from __future__ import annotations

@@ -139,9 +139,9 @@ channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             (to every named session: an announcement),
                             ``"conn end reason"`` (end the session: signed
                             in elsewhere, killed, banned), ``"conn kicked
-                            seq event"`` (the session was kicked by room
-                            event seq: it gets ``event``, its ``Kicked``,
-                            instead)
+                            seq event"`` (the session is to be kicked by
+                            room event seq: if that event is its kick, it
+                            gets ``event``, its ``Kicked``, instead)
 channel ``P lobby``         room names whose listing changed (a plain
                             ``PUBLISH`` on every layout: no slot, so any
                             room's script may send it)
@@ -192,8 +192,11 @@ CLAIM = Script(
 local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if old ~= '' and not holds(old, token) then return {'GONE'} end
 if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
+  -- a device of the account attaches, unless u's end is under way (its
+  -- name is then freed without its holders: chatroom.backends.redis.endings)
   if ARGV[8] == '1' and old == '' and account == u
-      and redis.call('HGET', SIGNED, u) == account then
+      and redis.call('HGET', SIGNED, u) == account
+      and redis.call('HEXISTS', P .. 'ending', u) == 0 then
     redis.call('SADD', holders_key(u), token)
     redis.call('SADD', P .. 'held', u)
     return {'ATTACHED', places_of(u), member_record(u)}
