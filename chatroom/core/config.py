@@ -329,10 +329,10 @@ class ClusterConfig:
     replicas: int = 0
     #: Each room's keys under a hash tag of its own (``{chatroom/r}:room``,
     #: :mod:`chatroom.backends.redis.prelude`), so that a Redis Cluster
-    #: spreads the rooms over its primaries. Not an option yet: until every
-    #: script that spans a room and the server's keys is split into steps of
-    #: one slot each (docs/scaling.md), this layout runs only where one
-    #: Redis serves every slot, in the tests.
+    #: spreads the rooms over its primaries. Not an option yet: every script
+    #: keeps to one slot, but until the nodes route each call by its slot
+    #: (docs/scaling.md), this layout runs only where one Redis serves
+    #: every slot, in the tests.
     rooms_apart: bool = False
 
     def room_channel(self, room: str) -> bytes:

@@ -154,8 +154,9 @@ class MembershipCostTests(ClusterTestCase):
         """With the room's seating known from the node's last reply (a
         member's join), bob's join is two scripts (the server's step, the
         room's), his leave two (the room's step, the server's after it;
-        and the lobby's room list one), his disconnect one (not split
-        yet): one script per slot each touches
+        and the lobby's room list one), his disconnect three (the server's
+        step, the room's, the server's last: chatroom.backends.redis.endings):
+        one script per slot each touches
         (chatroom.backends.redis.room_steps)."""
         node = yield self.node()
         alice = yield self.client(node, "alice")
@@ -183,4 +184,6 @@ class MembershipCostTests(ClusterTestCase):
         back = yield self.scripts_run(node)
         bob.say("/quit")
         yield alice.expect_line("PART tea bob ")
-        self.assertEqual((yield self.scripts_run(node)) - back, 1)
+        endings = redis_backend(node.server).endings
+        yield defer.Deferred.fromCoroutine(endings.released("bob"))
+        self.assertEqual((yield self.scripts_run(node)) - back, 3)

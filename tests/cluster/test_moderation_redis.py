@@ -13,6 +13,9 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.backends.redis import moderation_scripts
+from chatroom.core import codec
+from chatroom.core.events import Kicked
 from chatroom.core.moderation import Target
 from tests.cluster.redis_cluster import (
     OneServerClusterRegistryTestCase,
@@ -65,7 +68,38 @@ class TargetReadApart(ContractBase):
         )
 
 
-class RedisModerationTests(RedisRegistryTestCase, ModerationContract, TargetReadApart):
+class KickToldFirst(ContractBase):
+    """A kick's server step tells the kicked member's node ``kicked seq``
+    before the room's step stores the kick as event seq
+    (:mod:`chatroom.backends.redis.moderation_steps`)."""
+
+    registry: Any  # the Redis registry (RedisRegistryTestCase)
+
+    @defer.inlineCallbacks
+    def test_a_kick_told_but_refused_by_the_room_kicks_nobody(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``MODERATING`` alone (the room's step then refused it, or its
+        node died): event seq turns out to be another (alice speaks), so
+        bob hears it, is not kicked, and speaks on in the room."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        backend = self.registry.backend
+        seq = backend.here.get("tea").seq + 1
+        kicked = codec.encode(Kicked("tea", "alice", "rude"))
+        told = backend.calls.eval(
+            moderation_scripts.MODERATING, "bob", "", str(seq), kicked
+        )
+        self.assertEqual((yield defer.Deferred.fromCoroutine(told)), b"OK")
+        alice.say("still friends")
+        self.assertTrue((yield self.expect(bob, "MSG tea alice ")).endswith("friends"))
+        bob.say("good")
+        self.assertTrue((yield self.expect(alice, "MSG tea bob ")).endswith("good"))
+        self.assertFalse([line for line in bob.unread() if line.startswith("KICKED")])
+
+
+class RedisModerationTests(
+    RedisRegistryTestCase, ModerationContract, TargetReadApart, KickToldFirst
+):
     """Replies come once Redis has answered."""
 
     config = CONFIG
@@ -77,7 +111,7 @@ class RedisClusterModerationTests(OneServerClusterRegistryTestCase, ModerationCo
     config = CONFIG
 
 
-class RoomsApartTargetTests(RoomsApartRegistryTestCase, TargetReadApart):
+class RoomsApartTargetTests(RoomsApartRegistryTestCase, TargetReadApart, KickToldFirst):
     """With each room in a slot of its own (``FACTS`` on the room's slot,
     ``TARGET`` on the server's; the rest of the contract runs in
     ``tests/cluster/test_rooms_apart.py``)."""

@@ -16,6 +16,7 @@ from twisted.internet import defer
 from tests.cluster.support import ClusterTestCase
 from tests.moderation_contract import PASSWORD
 from tests.push_endpoint import PushEndpoint, Subscriber, b64url
+from tests.support import redis_backend
 
 PUSHES = ("--push-allow-http", "http://127.0.0.1:")
 
@@ -55,6 +56,9 @@ class TwoNodesPushTests(ClusterTestCase):
         yield alice.expect(lambda line: line.endswith(" psst"))
         alice.say("/quit")
         yield bob.expect_line("PART general alice ")
+        # her name is free once her session's end has run its last step
+        endings = redis_backend(one.server).endings
+        yield defer.Deferred.fromCoroutine(endings.released("alice"))
         bob.say("alice: the tea is cold")
         yield bob.expect(lambda line: line.endswith(" alice: the tea is cold"))
         pushes = yield defer.ensureDeferred(endpoint.arrived(1))

@@ -99,6 +99,8 @@ class HalfDoneMembership(ContractBase):
         self.assertFalse([line for line in alice.lines if "NICK" in line])
         bob.say("/quit")
         yield self.expect(alice, "PART tea bobby")
+        endings = redis_backend(self.server).endings  # its last step, after
+        yield defer.Deferred.fromCoroutine(endings.released("bobby"))
         self.assertEqual((yield self.rooms_of("bobby")), [])
 
     @defer.inlineCallbacks

@@ -2,11 +2,12 @@
 
 ``ClusterConfig.rooms_apart`` puts a room's keys under its own hash tag
 (``{chatroom/general}:history``), the first step of spreading rooms over a
-Redis Cluster's primaries (docs/scaling.md). Until every script that
-spans a room and the server's keys is split, the layout runs on a Redis
-Cluster of one server that serves every slot; what users see must be what
-they see in every other layout, and every key must be where the layout
-puts it (:class:`~tests.cluster.redis_cluster.RoomsApartRegistryTestCase`).
+Redis Cluster's primaries (docs/scaling.md). Until the nodes route each
+call by its slot, the layout runs on a Redis Cluster of one server that
+serves every slot (every script keeps to one slot: Redis checks it);
+what users see must be what they see in every other layout, and every
+key must be where the layout puts it
+(:class:`~tests.cluster.redis_cluster.RoomsApartRegistryTestCase`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.cluster.redis_cluster import (
     keys_where_rooms_apart_put_them,
 )
 from tests.cluster.sentinels import ask
+from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_resume_steps import HalfDoneResume
@@ -112,6 +114,13 @@ class RoomsApartRoomStepsTests(RoomsApartRegistryTestCase, HalfDoneMembership):
 class RoomsApartResumeTests(RoomsApartRegistryTestCase, HalfDoneResume):
     """A node's resume, the server's step and each room's on their slots,
     cut short between them or a room's run twice."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartEndingsTests(RoomsApartRegistryTestCase, HalfDoneEndings):
+    """Sessions' ends (a release, a kill, a harvest) cut short after the
+    server's step, the rooms' steps on their own slots."""
 
     config = handler_contract.CONFIG
 

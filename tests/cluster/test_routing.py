@@ -7,9 +7,7 @@ talk, read history and leave; a room's slot migrated while its users talk
 loses nothing acknowledged; a room's primary killed, its replica
 promoted, the room talks on (:mod:`chatroom.backends.redis.routing`).
 
-A session's end (``RELEASE``), a takeover, a kill, a ban, a harvest and a
-kick still span slots (docs/scaling.md) and fail on several primaries:
-these tests end no session before their end.
+A kick and a lost connection are run in a room on each primary too.
 """
 
 from __future__ import annotations
@@ -208,6 +206,33 @@ class RoomsOnEveryPrimaryTests(RoutedTestCase):
             bob.say("/leave")
             yield self.expect(bob, "ROOMS ")
             yield self.expect(alice, f"PART {room} bob")
+
+    @defer.inlineCallbacks
+    def test_kicks_and_lost_connections_in_rooms_on_every_primary(self):
+        """In a room on each primary: alice (node a) kicks bob (node b),
+        who is told ``KICKED`` (the kick's word to his node, on the server
+        slot's primary, and the room's departure, on the room's, on two
+        connections); carol (node b) joins and her connection is lost:
+        alice sees her go, and carol's name is free again."""
+        rooms = yield self.rooms_on_each_primary()
+        alice = yield self.user("a", "alice")
+        for n, room in enumerate(rooms.values()):
+            bob = yield self.user("b", f"bob{n}")
+            alice.say(f"/create {room}")
+            yield self.expect(alice, f"MEMBERS {room} ")
+            bob.say(f"/join {room}")
+            yield self.expect(alice, f"JOIN {room} bob{n}")
+            alice.say(f"/kick bob{n} off you go")
+            kicked = yield self.expect(bob, "KICKED ")
+            self.assertEqual(kicked, f"KICKED {room} alice off you go")
+            yield self.expect(alice, f"KICK {room} bob{n} alice off you go")
+            carol = yield self.user("b", f"carol{n}")
+            carol.say(f"/join {room}")
+            yield self.expect(alice, f"JOIN {room} carol{n}")
+            carol.client.lose()
+            part = yield self.expect(alice, "PART ")
+            self.assertEqual(part, f"PART {room} carol{n} connection lost")
+            yield self.user("b", f"carol{n}")
 
     @defer.inlineCallbacks
     def test_a_call_waits_for_the_subscriber_of_its_shard(self):

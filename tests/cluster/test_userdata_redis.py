@@ -24,7 +24,11 @@ class RedisUserDataTests(RedisRegistryTestCase, UserDataContract):
     @defer.inlineCallbacks
     def traces(self, account: str) -> Any:
         """Every key naming the account, and its entry in the accounts hash
-        and in the private conversations' ids."""
+        and in the private conversations' ids, once this node's release of
+        the name is done (its session's end is several steps, after
+        ``BYE``: :mod:`chatroom.backends.redis.endings`)."""
+        endings = self.registry.backend.endings
+        yield defer.Deferred.fromCoroutine(endings.released(account))
         redis = self.registry.backend.calls.commands.connection
         keys = yield redis.keys(f"*{account}*")
         found = sorted(k.decode() if isinstance(k, bytes) else k for k in keys)

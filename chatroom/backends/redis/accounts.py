@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
@@ -85,18 +84,19 @@ return {registered, banned}
 """,
 )
 
-#: ARGV: P, mask, reason ('' to end nobody), changes. Bans the mask from
-#: the server (0 if it was already) and ends every session it matches,
-#: wherever it is: ``name:u`` the session holding u, ``account:a`` every
-#: session signed in to a (see :func:`chatroom.core.moderation.claim_masks`),
-#: their departures being the changes the node decided on their rooms'
-#: seatings (``CHANGED``, the seatings and the users' names, banning
-#: nobody yet, if they are not).
+#: ARGV: P, mask, reason ('' to end nobody). Bans the mask from the
+#: server, then starts the end of every session it matches, wherever it
+#: is: ``name:u`` the session holding u, ``account:a`` every session signed
+#: in to a (see :func:`chatroom.core.moderation.claim_masks`). The server's
+#: step of their ends (:mod:`.endings`): ``OK``, the leavers, the copies to
+#: refresh, then 1, or 0 (and nobody's end) if the mask was banned already.
+#: The ban comes first, so that none of them signs in again meanwhile.
 BAN = Script(
     "gban",
     r"""
 local mask, reason = ARGV[2], ARGV[3]
-if redis.call('ZSCORE', GBANS, mask) then return 0 end
+if redis.call('ZSCORE', GBANS, mask) then return {'OK', {}, {}, 0} end
+redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
 local users = {}
 if reason == '' then
   users = {}
@@ -110,14 +110,10 @@ elseif string.sub(mask, 1, 8) == 'account:' then
     if signed[i + 1] == account then users[#users + 1] = signed[i] end
   end
 end
-if #users > 0 then
-  local refusal = end_sessions(users, reason, cjson.decode(ARGV[4]))
-  if refusal then return refusal end
-end
-redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
-return 1
+local reply = ending_all(users, reason, {})
+reply[4] = 1
+return reply
 """,
-    spans=True,
 )
 
 #: ARGV: P. Every account's key (to bring keys up to date).
@@ -208,12 +204,7 @@ class RedisAccounts:
     async def add_server_ban(self, mask: str, reason: str = "") -> bool:
         """Ban ``mask`` (ending nobody: the back-end's ``ban_from_server``
         ends the sessions it matches, with their departures)."""
-        return bool(int(await self.ban(mask, "", b"[]")))
-
-    async def ban(self, mask: str, reason: str, changes: bytes) -> Any:
-        """``BAN``: its reply, 0 or 1, or ``CHANGED`` with what the sessions'
-        departures must be decided on."""
-        return await self.calls.eval(BAN, mask, reason, changes)
+        return bool(int((await self.calls.eval(BAN, mask, ""))[3]))
 
     async def remove_server_ban(self, mask: str) -> bool:
         return bool(int(await self.calls.eval(UNBAN, mask)))

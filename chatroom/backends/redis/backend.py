@@ -14,7 +14,7 @@ routing of the node channel's messages to this node's sessions.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -25,6 +25,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.redis import (
+    accounts,
     dumpfile,
     moderation_scripts,
     node_scripts,
@@ -37,6 +38,7 @@ from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
+from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
@@ -44,6 +46,7 @@ from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
+from chatroom.backends.redis.moderation_steps import ModerationSteps
 from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
@@ -57,7 +60,6 @@ from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
     kept,
     key_of,
-    moderation_args,
     parse_facts,
     parse_roster,
     parse_target,
@@ -148,6 +150,10 @@ class RedisBackend:
             self.list_rooms,
         )
         self.room_steps = RoomSteps(self.calls)
+        #: Sessions' ends: the server's step, the rooms', the server's last.
+        self.endings = Endings(self.calls, self.room_steps)
+        #: Moderations' outcomes: the server's step, the room's, the server's after.
+        self.moderation = ModerationSteps(self.calls)
         self.seats = RedisSeats(
             config, self.calls, self.node, self.here, sessions, self.room_steps
         )
@@ -288,22 +294,22 @@ class RedisBackend:
         self.census.republish()
 
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
-        """``HARVEST``: the node's users' departures decided here, on the
-        seatings of their rooms."""
+        """``HARVEST``'s ends of the node's sessions (:mod:`.endings`: their
+        departures decided here, on the seatings of their rooms, which wait
+        till ``waits_until`` if they empty), then ``HARVESTED``."""
         reason = f"server {node} shut down" if own else f"server {node} went away"
-        await self._ending(
-            lambda changes: self.calls.call(
-                node_scripts.HARVEST,
-                node,
-                "1" if own else "",
-                changes,
-                refusals={},
-                always=own,
-            ),
-            DepartureKind.HARVEST,
-            reason,
-            waits_until,
+        reply = await self.endings.end(
+            node_scripts.HARVEST,
+            node,
+            "1" if own else "",
+            kind=DepartureKind.HARVEST,
+            reason=reason,
+            refusals={},
+            waits_until=waits_until,
+            always=own,
         )
+        if int(reply[3]):
+            await self.calls.eval(node_scripts.HARVESTED, node, always=own)
 
     async def settle(self, rooms: list[str], due: int) -> None:
         """Each room decided by :func:`chatroom.core.membership.succession`
@@ -355,7 +361,7 @@ class RedisBackend:
                 (stale[i].decode(), stale[i + 1].decode())
                 for i in range(0, len(stale), 2)
             ]
-            await self._release(pairs, reason, [])
+            await self._release(pairs, reason, {})
         if places:
             await self._leave_places([entry.decode() for entry in places], reason)
         if rooms:
@@ -411,16 +417,19 @@ class RedisBackend:
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
+            await self.endings.released(key)
             for _ in range(TAKEOVERS):
                 reply = await self.calls.call(scripts.CLAIM, *args, refusals=taken)
                 if reply[0] != b"HELD":
                     break
-                await self._ending(
-                    lambda changes: self.calls.call(
-                        scripts.TAKEOVER, key, session.token, old, changes, refusals={}
-                    ),
-                    DepartureKind.QUIT,
-                    SIGNED_IN_ELSEWHERE,
+                await self.endings.end(
+                    scripts.TAKEOVER,
+                    key,
+                    session.token,
+                    old,
+                    kind=DepartureKind.QUIT,
+                    reason=SIGNED_IN_ELSEWHERE,
+                    refusals={},
                 )
             else:
                 raise errors.name_taken(name)  # taken again after each takeover
@@ -429,40 +438,6 @@ class RedisBackend:
         finally:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
-
-    async def _ending(
-        self,
-        run: Callable[[bytes], Awaitable[Any]],
-        kind: DepartureKind,
-        reason: str,
-        waits_until: int = 0,
-        first: list[Change] | None = None,
-        own_words: bool = False,
-    ) -> Any:
-        """Run a script that ends sessions wherever they are (a takeover, a
-        kill, a server ban, a harvest, a release): their departures from
-        their rooms decided by :mod:`chatroom.core.membership` on the
-        seatings the script answers ``CHANGED`` with (at first on those the
-        node has, ``first``, or none: most sessions a script ends are in no
-        room, or it ends none), then run again with them (:func:`retried`);
-        ``own_words``: ``reason`` is what the user quit saying."""
-        changes: list[Change] = first or []
-
-        async def attempt() -> Any:
-            nonlocal changes
-            try:
-                return await run(outcomes.encoded(changes))
-            except FactsChangedError as changed:
-                reply = changed.args[0] if changed.args else None
-                if isinstance(reply, list) and len(reply) >= 3:
-                    rooms = outcomes.seated_all(reply[1])
-                    names = outcomes.names(reply[2])
-                    changes = outcomes.ending(
-                        rooms, names, kind, reason, waits_until, own_words
-                    )
-                raise
-
-        return await retried(attempt)
 
     async def sign(self, member: Member, session: SeatSession, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
@@ -489,32 +464,30 @@ class RedisBackend:
             return
         for key in {named, self._claiming.get(member)}:
             if key:
-                names = {key: session.name}
-                quit = DepartureKind.QUIT
-                first = outcomes.ending(known, names, quit, reason, 0, own_words)
                 releasing = defer.ensureDeferred(
-                    self._release([(key, session.token)], reason, first, own_words)
+                    self._release([(key, session.token)], reason, known, own_words)
                 )
                 releasing.addErrback(lambda failure: None)
+                self.endings.releasing(key, releasing)
 
     async def _release(
         self,
         sessions: list[tuple[str, str]],
         reason: str,
-        first: list[Change],
+        known: dict[str, outcomes.RedisSeating],
         own_words: bool = False,
     ) -> None:
-        """``RELEASE``: the sessions (name key, token) are gone; their
-        departures decided on the seatings this node has (``first``), then
-        on those a refusal brings."""
+        """``RELEASE``'s ends of the sessions (name key, token) gone
+        (:mod:`.endings`), their departures decided on the seatings this
+        node has (``known``) and Redis's of the rest."""
         pairs = [part for pair in sessions for part in pair]
-        await self._ending(
-            lambda changes: self.calls.call(
-                scripts.RELEASE, changes, *pairs, refusals={}
-            ),
-            DepartureKind.QUIT,
-            reason,
-            first=first,
+        await self.endings.end(
+            scripts.RELEASE,
+            *pairs,
+            kind=DepartureKind.QUIT,
+            reason=reason,
+            refusals={},
+            known=known,
             own_words=own_words,
         )
 
@@ -554,30 +527,30 @@ class RedisBackend:
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(event))
 
     async def end_user(self, name: str, reason: str) -> str:
-        reply = await self._ending(
-            lambda changes: self.calls.call(
-                moderation_scripts.KILL,
-                name_key(name),
-                reason,
-                changes,
-                refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
-            ),
-            DepartureKind.QUIT,
+        """``KILL``'s end of the session holding ``name`` (:mod:`.endings`)."""
+        reply = await self.endings.end(
+            moderation_scripts.KILL,
+            name_key(name),
             reason,
+            kind=DepartureKind.QUIT,
+            reason=reason,
+            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
         )
-        shown: str = reply[1].decode()
+        shown: str = reply[3].decode()
         return shown
 
     async def ban_from_server(self, mask: str, reason: str) -> bool:
-        """The ``BAN`` script ends the sessions it matches, on every node."""
-
-        async def ban(changes: bytes) -> Any:
-            reply = await self.account_store.ban(mask, reason, changes)
-            if isinstance(reply, list) and reply and reply[0] == b"CHANGED":
-                raise FactsChangedError(reply)
-            return reply
-
-        return bool(int(await self._ending(ban, DepartureKind.QUIT, reason)))
+        """``gban``: the mask banned, then the ends of the sessions it
+        matches, on every node (:mod:`.endings`)."""
+        reply = await self.endings.end(
+            accounts.BAN,
+            mask,
+            reason,
+            kind=DepartureKind.QUIT,
+            reason=reason,
+            refusals={},
+        )
+        return bool(int(reply[3]))
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
@@ -807,9 +780,9 @@ class RedisBackend:
         (``FACTS``, its keys: its facts, and whether the target is in it),
         two reads of one slot each. The target may change between them (go,
         and another take its name and join): ``MODERATE`` applies a decision
-        only if the target's session still holds the name and is in the
-        room or not as decided (``CHANGED`` otherwise, and the node reads
-        and decides again), the checks it made on one read before."""
+        only if the target's session still holds the name (``MODERATING``)
+        and is in the room or not as decided (``CHANGED`` otherwise, and
+        the node reads and decides again: :mod:`.moderation_steps`)."""
         key = name_key(target) if target else ""
         found = await self._target(key) if key else None
         reply = await self.calls.call(
@@ -886,20 +859,7 @@ class RedisBackend:
         facts: DecisionFacts,
         outcome: Outcome,
     ) -> None:
-        key = name_key(facts.room.name)
-        changes: list[Change] = []
-        if outcome.kick is not None and outcome.events:
-            kick = outcome.events[-1]
-            reply = await self.calls.eval(scripts.SEATINGS, key, outcome.kick.key)
-            room = outcomes.seated(reply[0])
-            if isinstance(kick, Departure):
-                leaving = [(outcome.kick.key, kick)]
-                changes = [outcomes.leaving(key, room, leaving)]
-        await self.calls.call(
-            moderation_scripts.MODERATE,
-            *moderation_args(key, session, facts, outcome, outcomes.encoded(changes)),
-            refusals=MEMBERS_ONLY,
-        )
+        await self.moderation.apply(name_key(facts.room.name), session, facts, outcome)
 
     async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
         policy = given.policy

@@ -321,12 +321,14 @@ class RedisCalls:
         subscriber link (:mod:`.routing` picks the shard's)."""
         return self.caught_up.wait()
 
-    async def step(self, script: Script, *args: Any, refusals: Refusals) -> Any:
+    async def step(
+        self, script: Script, *args: Any, refusals: Refusals, always: bool = False
+    ) -> Any:
         """Run a script that may refuse and publishes nothing this node
         waits for (a server's step of a split operation): as :meth:`call`,
         without waiting to catch up with the room channels."""
         try:
-            return check(await self.eval(script, *args), refusals)
+            return check(await self.eval(script, *args, always=always), refusals)
         except SessionHarvestedError:
             self.on_harvested()
             raise errors.unavailable() from None

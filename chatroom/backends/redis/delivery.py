@@ -31,6 +31,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Departure,
+    DepartureKind,
     Event,
     Gap,
     Kicked,
@@ -157,6 +158,9 @@ class NodeRoom:
         self.quiet: set[Member] = set()
         #: News of a user, handed to each member of the node once.
         self.news = news or NewsDesk()
+        #: Kicks of this node's members the room's events are told to come
+        #: with (``kicked seq``): event seq → the member and its ``Kicked``.
+        self.kicks: dict[int, tuple[Member, Kicked]] = {}
         #: Members whose message waits for Redis's replicas (``WAIT``):
         #: the room's events meanwhile, theirs included, kept for them in
         #: order, so that their own copy, the acknowledgement, comes only
@@ -514,7 +518,10 @@ class NodeRooms:
             return True
         self._heard(room)
         seq_text, _, data = message.partition(b" ")
-        event = room.deliver(int(seq_text), data)
+        seq = int(seq_text)
+        if room.kicks:
+            self._kicked_by(room, seq, data)
+        event = room.deliver(seq, data)
         if isinstance(event, RoomDeleted):
             self._gone(room, event)
         elif isinstance(event, Departure):
@@ -569,15 +576,38 @@ class NodeRooms:
         self._back_to_lobby(members, room.name)
 
     def kicked(self, member: Member, key: str, seq: int, event: Kicked) -> None:
-        """``member`` was kicked from room ``key`` by the room's event ``seq``
-        (which comes next on the room's channel): it gets ``event`` instead,
-        and is back in the lobby with the room list.
-        Nothing if it is no longer there, or came back after that event."""
+        """``member`` is to be kicked from room ``key`` by the room's event
+        ``seq`` (which comes later on the room's channel): kept till then.
+        Nothing if that event has come (the kick was refused, or decided
+        again: see :meth:`_kicked_by`)."""
         room = self.rooms.get(key)
-        if room is None or room.members.get(member, seq) >= seq:
+        if room is not None and seq > room.seq:
+            room.kicks[seq] = (member, event)
+
+    def _kicked_by(self, room: NodeRoom, seq: int, data: bytes) -> None:
+        """Event ``seq`` of ``room`` is about to be handed out: if it is the
+        kick a member was told of (``KICK`` departure of its name), the
+        member gets its ``Kicked`` instead, and is back in the lobby with
+        the room list; a kick told whose event turned out another (its
+        room's step refused it, and the kick was decided again) is
+        forgotten. Nothing if the member is no longer there, or came back
+        after that event."""
+        told = room.kicks.pop(seq, None)
+        room.kicks = {at: kick for at, kick in room.kicks.items() if at > seq}
+        if told is None:
+            return
+        member, kicked = told
+        event = decoded(read_entry(data)[1], Event)
+        if not (
+            isinstance(event, Departure)
+            and event.kind is DepartureKind.KICK
+            and event.user == member.name
+        ):
+            return
+        if room.members.get(member, seq) >= seq:
             return
         room.detach(member)
-        deliver_to(member, event)
+        deliver_to(member, kicked)
         self.unseat(member, room)
         self._back_to_lobby([member], room.name)
 

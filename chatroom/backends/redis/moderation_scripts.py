@@ -14,19 +14,53 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
+#: ARGV: P, tu, ttoken, seq ('' for no kick), the target's ``Kicked``.
+#: The server's step before a moderation's room step (``MODERATE``):
+#: ``CHANGED`` if the target was read connected by a session that no longer
+#: holds it (it was read apart from the room, ``TARGET`` then ``FACTS``);
+#: for a kick, the target's node told ``kicked seq <Kicked>`` first, seq
+#: being the number the room's step is to give the kick's departure, so
+#: that the member gets ``Kicked`` instead of the room's departure and
+#: nothing of the room after it (its node keeps the kick till event seq
+#: comes, and forgets it if that event is not the kick: the room's step
+#: refused it).
+MODERATING = Script(
+    "moderating",
+    r"""
+local tu, ttoken = ARGV[2], ARGV[3]
+if ttoken ~= '' and not holds(tu, ttoken) then return 'CHANGED' end
+local s = session_of(tu)
+if ARGV[4] ~= '' and s then tell(s, 'kicked ' .. ARGV[4] .. ' ' .. ARGV[5]) end
+return 'OK'
+""",
+)
+
+#: ARGV: P, r, the users a kick's decision is about. A kick's
+#: read of room r: its seating (as ``SEATINGS`` answers it) and its newest
+#: event, after which the kick's events are to come.
+KICK_SEATING = Script(
+    "kick-seating",
+    r"""
+local about = {}
+for i = 3, #ARGV do about[#about + 1] = ARGV[i] end
+return {{seating(ARGV[2], about)}, newest(ARGV[2]) or 0}
+""",
+    room_at=2,
+)
+
 #: ARGV: P, r, u, token, incarnation, ver (the facts decided on); new policy JSON ('-':
 #: unchanged; its ``moderated`` and ``external`` are kept in the room's hash for
 #: ``SAY``), its kept (0/1), restricted (0/1) and owner account, whether u owns
 #: the room now (0/1: ``Outcome.actor_owns``); target u, target token
 #: ('' for none: not connected) and whether the target was in the room (0/1); kick (1:
 #: remove the target, by its departure the node decided, the changes below), the
-#: target's ``Kicked``, the event to send the target wherever they are ('' for none:
-#: ``Invited``); the changes (``[]`` without a kick); then the room's other events, in
-#: order.
+#: number its departure is to take, as ``MODERATING`` told the target's
+#: node ('' without a kick); the changes (``[]`` without a kick); then the
+#: room's other events, in order.
 #:
-#: The kicked member's node hears ``kicked seq <Kicked>`` before the room's
-#: kick (numbered seq) is published, so that member gets ``Kicked`` instead
-#: of the room's departure and nothing of the room after it.
+#: The room's step (its server's steps, ``MODERATING`` before and
+#: ``MODERATED`` after, are the node's to run): ``CHANGED`` if the kick's
+#: departure would not take the number told (another event came first).
 MODERATE = Script(
     "moderate",
     r"""
@@ -36,12 +70,12 @@ if refusal then return refusal end
 local tu, ttoken = ARGV[12], ARGV[13]
 -- The target was read apart from the room (TARGET, then FACTS): one that
 -- changed between the reads, or since, is no longer as decided on here.
-if ttoken ~= '' and (not holds(tu, ttoken)
-    or is_member(tu, r) ~= (ARGV[14] == '1')) then
+if ttoken ~= '' and is_member(tu, r) ~= (ARGV[14] == '1') then return 'CHANGED' end
+local changes = cjson.decode(ARGV[17])
+if not all_hold(changes) then return 'CHANGED' end
+if ARGV[15] == '1' and newest(r) + #ARGV - 17 + 1 ~= tonumber(ARGV[16]) then
   return 'CHANGED'
 end
-local changes = cjson.decode(ARGV[18])
-if not all_hold(changes) then return 'CHANGED' end
 local rk = room_key(r)
 if ARGV[7] ~= '-' then
   local p = ARGV[7] ~= '' and cjson.decode(ARGV[7]) or {}
@@ -54,18 +88,29 @@ if ARGV[7] ~= '-' then
   lobby_news(redis.call('HGET', rk, 'name'))
   if ARGV[11] == '1' then set_owner(r, u) end
 end
-for i = 19, #ARGV do emit(r, ARGV[i]) end
-if ARGV[15] == '1' then
-  local seq = newest(r) + 1
-  tell(session_of(tu), 'kicked ' .. seq .. ' ' .. ARGV[16])
-  apply_all(changes)
-end
-if ARGV[17] ~= '' then  -- INVITED, to the target's devices on every node
-  for _, s in ipairs(sessions_of(tu, '')) do tell(s, ARGV[17]) end
+for i = 18, #ARGV do emit(r, ARGV[i]) end
+for _, c in ipairs(changes) do
+  c.records = {}
+  apply_in_room(c)
 end
 return 'OK'
 """,
-    spans=True,
+    room_at=2,
+)
+
+#: ARGV: P, tu, changes (a kick's, stored), the event to send the target
+#: wherever it is ('' for none: ``Invited``). The server's step after a
+#: moderation's room step: the indexes that named the room the kick left
+#: go (``index_last``), and the target's sessions on every node hear it.
+MODERATED = Script(
+    "moderated",
+    r"""
+for _, c in ipairs(cjson.decode(ARGV[3])) do index_last(c) end
+if ARGV[4] ~= '' then
+  for _, s in ipairs(sessions_of(ARGV[2], '')) do tell(s, ARGV[4]) end
+end
+return 'OK'
+""",
 )
 
 #: ARGV: P, r, incarnation, ver (the facts decided on), the new policy JSON, its
@@ -102,19 +147,18 @@ return target(ARGV[2])
 """,
 )
 
-#: ARGV: P, u, reason, changes (u's departures, as the node decided them on
-#: its rooms' seatings). An admin ends u's session; returns u's name, or
-#: ``CHANGED`` with the seatings of u's rooms and u's name.
+#: ARGV: P, u, reason. An admin ends u's session: the server's step of
+#: its end (:mod:`.endings`), answering ``OK``, the leavers, the copies to
+#: refresh and u's name.
 KILL = Script(
     "kill",
     r"""
 local s = session_of(ARGV[2])
 if not s then return {'NO_SUCH_USER'} end
-local refusal = end_sessions({ARGV[2]}, ARGV[3], cjson.decode(ARGV[4]))
-if refusal then return refusal end
-return {'OK', s.name}
+local reply = ending_all({ARGV[2]}, ARGV[3], {})
+reply[4] = s.name
+return reply
 """,
-    spans=True,
 )
 
 #: ARGV: P, event. To every named session of every node.

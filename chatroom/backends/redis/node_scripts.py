@@ -70,21 +70,23 @@ return 'OK'
 )
 
 #: ARGV: P, node, own ('1': the node itself, leaving on purpose; else
-#: only if its heartbeat is gone), changes. Releases every user of the
-#: node: its devices' holds go, a user held by another node's device of
-#: its account passes to it, and the rest leave their rooms (the changes,
-#: as the harvesting node decided them on their seatings: ``CHANGED``, the
-#: seatings and the users' names, if they are not) and give up their
-#: names; then the node is no longer registered, nor its counts
-#: (``P census``).
+#: only if its heartbeat is gone). The server's step of the end of every
+#: session of the node (:mod:`.endings`): its devices' holds go, a user
+#: held by another node's device of its account passes to it (their
+#: rooms' copies refreshed), and the rest leave their rooms and give up
+#: their names (a user whose end was cut short among them: its token is
+#: still the node's). Answers ``OK``, the leavers, the copies to refresh
+#: and 1, for ``HARVESTED`` to forget the node once they are done; none
+#: and 0 if it came back meanwhile.
 HARVEST = Script(
     "harvest",
     r"""
 local node = ARGV[2]
 if ARGV[3] ~= '1' and redis.call('EXISTS', P .. 'alive:' .. node) == 1 then
-  return {'OK'}  -- it came back meanwhile
+  return {'OK', {}, {}, 0}  -- it came back meanwhile
 end
 local prefix = node .. ':'
+local survivors, leavers = {}, {}
 for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do
   local gone = false
   for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
@@ -97,27 +99,39 @@ for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do
   if redis.call('SCARD', holders_key(u)) == 0 then
     redis.call('SREM', P .. 'held', u)
   end
-  if gone then copy_member_everywhere(u) end
+  if gone then survivors[#survivors + 1] = u end
 end
-local leavers = {}
 local users = redis.call('HGETALL', USERS)
 for i = 1, #users, 2 do
   local v = users[i + 1]
   if string.sub(v, 1, #prefix) == prefix then
     local token = string.sub(v, 1, string.find(v, ' ', 1, true) - 1)
-    if not let_go(users[i], token) then leavers[#leavers + 1] = users[i] end
+    if ending_by(users[i], token) or not let_go(users[i], token) then
+      leavers[#leavers + 1] = users[i]
+    else
+      survivors[#survivors + 1] = users[i]
+    end
   end
 end
-local changes = cjson.decode(ARGV[4])
-local refusal = refused(leavers, changes)
-if refusal then return refusal end
-released(leavers, changes)
+local reply = ending_all(leavers, '', survivors)
+reply[4] = 1
+return reply
+""",
+)
+
+#: ARGV: P, node. A harvest's last step, once its users' ends are done:
+#: the node is no longer registered, nor its counts (``P census``). A
+#: harvest cut short before it leaves the node registered and its
+#: heartbeat gone, so the next node's beat harvests it again.
+HARVESTED = Script(
+    "harvested",
+    r"""
+local node = ARGV[2]
 redis.call('SREM', P .. 'nodes', node)
 redis.call('DEL', P .. 'alive:' .. node)
 redis.call('HDEL', P .. 'census', node)  -- its connections count no more
-return {'OK'}
+return 'OK'
 """,
-    spans=True,
 )
 
 #: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,

@@ -87,9 +87,12 @@ local function sighted(name, sighting)
              cjson.encode({type = 'Watched', user = name, sighting = sighting}))
 end
 
+-- Whether session token holds u: u's own, or a device's on another node;
+-- none while u's end is under way (`P ending`, see start_ending).
 local function holds(u, token)
   local v = redis.call('HGET', USERS, u)
   if v == false then return false end
+  if redis.call('HEXISTS', P .. 'ending', u) == 1 then return false end
   if string.sub(v, 1, #token + 1) == token .. ' ' then return true end
   return redis.call('SISMEMBER', holders_key(u), token) == 1
 end
@@ -251,17 +254,6 @@ local function copy_into(r, u, record, formers)
   if not is_member(u, r) then return false end
   copy_record(u, r, record)
   return true
-end
-
--- Every room of u's gets u's record (and its pending renames done), in
--- one step: for the scripts that still span the server's keys and the
--- rooms' (docs/scaling.md); a split one runs copy_into per room.
-local function copy_member_everywhere(u)
-  local record, formers = member_record(u), renames_of(u)
-  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
-    copy_into(r, u, record, formers)
-  end
-  redis.call('HDEL', P .. 'renaming', u)
 end
 
 -- Room r's log kept to its last LOG_SIZE events.
@@ -482,8 +474,7 @@ end
 
 -- One room's change is three steps, each on one slot (docs/scaling.md:
 -- the index first, the room second; out in the other order), which the
--- node runs in turn (chatroom.backends.redis.room_steps) and the scripts
--- not split yet run in one (apply_change):
+-- node runs in turn (chatroom.backends.redis.room_steps):
 --
 -- index_first (the server's): the indexes that will name room c.r are
 -- written before the room changes: u's rooms for each seat, the waiting
@@ -565,65 +556,27 @@ local function index_last(c)
   end
 end
 
--- Change c's three steps in one script (those still spanning slots).
-local function apply_change(c)
-  index_first(c)
-  c.records = records_of(c)
-  local marks = apply_in_room(c)
-  index_last(c)
-  return marks
-end
-
-local function apply_all(changes)
-  local marks = {}
-  for _, c in ipairs(changes) do marks[#marks + 1] = apply_change(c) end
-  return marks
-end
-
 -- The rooms u is in.
 local function places_of(u)
   return redis.call('SMEMBERS', places_key(u))
 end
 
--- Whether `changes` are about exactly the rooms of each user of `users`
--- (a session's end takes its user out of every room it is in).
-local function covers(users, changes)
-  local rooms = {}
-  for _, c in ipairs(changes) do rooms[c.r] = true end
-  local wanted = {}
-  for _, u in ipairs(users) do
-    for _, r in ipairs(places_of(u)) do
-      if not rooms[r] then return false end
-      wanted[r] = true
-    end
-  end
-  for r, _ in pairs(rooms) do if not wanted[r] then return false end end
-  return true
-end
-
--- The seating of every room the users are in, about all of them there
--- (for the node to decide their departures on).
-local function seatings_of(users)
-  local about = {}
-  for _, u in ipairs(users) do
-    for _, r in ipairs(places_of(u)) do
-      about[r] = about[r] or {}
-      about[r][#about[r] + 1] = u
-    end
-  end
-  local out = {}
-  for r, us in pairs(about) do out[#out + 1] = seating(r, us) end
-  return out
-end
-
--- The users' names: u, name, ... (a departure names who left).
-local function names_of(users)
-  local out = {}
-  for _, u in ipairs(users) do
-    out[#out + 1] = u
-    out[#out + 1] = display(u)
-  end
-  return out
+-- A session's end is three steps (docs/scaling.md: the index first, the
+-- room second; out in the other order), which the node runs in turn
+-- (chatroom.backends.redis.endings): the server's step marks each user
+-- that leaves as ending (start_ending) and answers its rooms; each room's
+-- step is its departure (APPLY); the server's last step frees the name
+-- (finish_ending). While u is marked (`P ending`, u → the token of the
+-- session whose end it is), no session holds u (holds) and nobody can
+-- claim its name, so nothing enters a room for u that its end would not
+-- leave; a node that dies between the steps leaves the mark, and the next
+-- release of that session (the node's resume, a harvest) runs them again.
+--
+-- u's copies to refresh in its rooms (chatroom.backends.redis.copies),
+-- for a step that changed who holds u (a device gone, an heir) or that
+-- finds a rename of u's pending: {u, its rooms, its record, its former keys}.
+local function copies_of(u)
+  return {u, places_of(u), member_record(u), renames_of(u)}
 end
 
 -- The name u is free again (its rooms left already): its session gone.
@@ -636,70 +589,83 @@ local function unname(u)
              P .. 'devclaims:' .. u, P .. 'presence:' .. u)
   redis.call('SREM', P .. 'held', u)
   redis.call('HDEL', P .. 'renaming', u)
+  redis.call('HDEL', P .. 'ending', u)
 end
 
 -- Session token of u lets go (disconnected): true if that is all (a
 -- device's node forgets it; u's own, with devices on other nodes, hands u
--- to one of them: its rooms stay); false if it was the last, whose user
--- must leave its rooms and give up its name.
+-- to one of them: its rooms stay, and their copies are the caller's to
+-- refresh, copies_of); false if it was the last, whose user must leave
+-- its rooms and give up its name.
 local function let_go(u, token)
   redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
-  if redis.call('SREM', holders_key(u), token) == 1 then
-    copy_member_everywhere(u)
-    return true
-  end
+  if redis.call('SREM', holders_key(u), token) == 1 then return true end
   local heir = redis.call('SPOP', holders_key(u))
   if heir then
     redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
-    copy_member_everywhere(u)
     return true
   end
   return false
 end
 
--- Why the users `leavers` may not leave their rooms by `changes` (the
--- ``CHANGED`` answer: their rooms' seatings now, and their names, for the
--- node to decide on), or nil if they may: `changes` must be about exactly
--- the rooms they are in, and every premise hold. A rename of theirs whose
--- rooms' steps did not all run is finished first (P renaming), so their
--- departures are from rooms that list them by their names: no room keeps
--- a former key nothing would remove.
-local function refused(leavers, changes)
-  for _, u in ipairs(leavers) do
-    if redis.call('HEXISTS', P .. 'renaming', u) == 1 then copy_member_everywhere(u) end
+-- Whether u's end is under way by session token's end (marked, its
+-- server's step run): a release of that session carries it on.
+local function ending_by(u, token)
+  return redis.call('HGET', P .. 'ending', u) == token
+end
+
+-- The server's step of the end of user u's sessions (u held): u marked
+-- ending, and unless `reason` is '' (a release: the node that had the
+-- session knows) every session holding u told to end, its node first, so
+-- the session is told nothing of its own departure; until that node's
+-- next heartbeats, the session is also listed as ended, for a node that
+-- missed the message while out of touch (see RESUME; a day at most, for a
+-- node that never comes back). Marked already (an end cut short, run
+-- again), nobody is told twice. Returns {u, token, name, rooms}: what
+-- the node decides u's departures on, and frees the name with.
+local function start_ending(u, reason)
+  local s = session_of(u) or {token = '', name = display(u)}
+  local token = redis.call('HGET', P .. 'ending', u)
+  if not token then
+    token = s.token
+    if reason ~= '' then
+      for _, held in ipairs(sessions_of(u, '')) do
+        tell(held, 'end ' .. reason)
+        local ended = P .. 'ended:' .. held.node
+        redis.call('HSET', ended, held.conn, reason)
+        redis.call('PEXPIRE', ended, 86400000)
+      end
+    end
+    redis.call('HSET', P .. 'ending', u, token)
   end
-  if covers(leavers, changes) and all_hold(changes) then return nil end
-  return {'CHANGED', seatings_of(leavers), names_of(leavers)}
+  return {u, token, s.name, places_of(u)}
 end
 
--- The users `leavers` leave their rooms by `changes` and give up their
--- names (`refused` said they may).
-local function released(leavers, changes)
-  apply_all(changes)
-  for _, u in ipairs(leavers) do unname(u) end
-end
-
--- The sessions of the users `users` are ended wherever they are (taken
--- over, killed, banned), their departures (`changes`, decided on the
--- seatings of their rooms) applied: each node hears first, so the session
--- is told nothing of its own departure; then its rooms hear why and its
--- name is free. Until that node's next heartbeats, the session is also
--- listed as ended, for a node that missed the message while out of touch
--- (see RESUME); a day at most, for a node that never comes back. Returns
--- what `refused` does, applying nothing if it refuses.
-local function end_sessions(users, reason, changes)
-  local refusal = refused(users, changes)
-  if refusal then return refusal end
+-- The server's step of ends: the users `users` start ending (start_ending),
+-- and the rooms' copies to refresh first: the pending renames of those
+-- users (their former keys moved before their departures, so no room
+-- keeps a member nothing would remove), and `survivors`' (users whose
+-- holders changed but who stay). Answers {'OK', endings, copies}.
+local function ending_all(users, reason, survivors)
+  local endings, copies, leaving = {}, {}, {}
   for _, u in ipairs(users) do
-    for _, s in ipairs(sessions_of(u, '')) do
-      tell(s, 'end ' .. reason)
-      local ended = P .. 'ended:' .. s.node
-      redis.call('HSET', ended, s.conn, reason)
-      redis.call('PEXPIRE', ended, 86400000)
+    endings[#endings + 1] = start_ending(u, reason)
+    leaving[u] = true
+    if redis.call('HEXISTS', P .. 'renaming', u) == 1 then
+      copies[#copies + 1] = copies_of(u)
     end
   end
-  released(users, changes)
-  return nil
+  for _, u in ipairs(survivors) do
+    if not leaving[u] then copies[#copies + 1] = copies_of(u) end
+  end
+  return {'OK', endings, copies}
+end
+
+-- The server's last step of u's end by session token's (its rooms left):
+-- the name freed, unless the end was finished meanwhile (by a release run
+-- again) and the name is someone else's now.
+local function finish_ending(u, token)
+  if ending_by(u, token) then unname(u) end
 end
 
 -- What a join reply is built from (chatroom.core.membership.welcome), as
@@ -890,7 +856,6 @@ class Script:
         body: str,
         rooms: str = _ROOMS_WITH_THE_REST,
         *,
-        spans: bool = False,
         room_at: int | None = None,
     ) -> None:
         self.name = name
@@ -901,14 +866,9 @@ class Script:
         #: Redis (``KEYS[1]``, :func:`~.calls.slot_key`): with rooms apart
         #: Redis refuses any other, and a Redis Cluster redirects by it.
         self.room_at = room_at
-        #: Whether it still reads or writes keys of two slots in one step
-        #: when the rooms are apart (a room's and the server's, or several
-        #: rooms'): the scripts that are yet to be split (docs/scaling.md).
-        self.spans = spans
-        one_slot = rooms is _ROOMS_ON_THEIR_OWN and not spans
         # A script with a shebang may touch the keys of one slot alone:
         # Redis refuses the rest, on one server as on a cluster of several.
-        shebang = "#!lua\n" if one_slot else ""
+        shebang = "#!lua\n" if rooms is _ROOMS_ON_THEIR_OWN else ""
         self.source = (shebang + _prelude(rooms) + body).encode()
         self.sha = hashlib.sha1(self.source).hexdigest()
 
@@ -916,13 +876,7 @@ class Script:
     def rooms_apart(self) -> Script:
         """This script for the layout whose rooms each have a slot of their
         own (:data:`_ROOMS_ON_THEIR_OWN`): made when a node first runs it
-        in that layout. Unless it :attr:`spans` slots, it starts with a
-        shebang (``#!lua``), so that Redis refuses any access to a second
-        slot: the tests prove it keeps to one."""
-        return Script(
-            self.name,
-            self.body,
-            _ROOMS_ON_THEIR_OWN,
-            spans=self.spans,
-            room_at=self.room_at,
-        )
+        in that layout. It starts with a shebang (``#!lua``), so that
+        Redis refuses any access to a second slot: the tests prove it keeps
+        to one."""
+        return Script(self.name, self.body, _ROOMS_ON_THEIR_OWN, room_at=self.room_at)

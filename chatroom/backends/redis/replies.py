@@ -123,12 +123,13 @@ def moderation_args(
     session: SeatSession,
     facts: DecisionFacts,
     outcome: Outcome,
+    told: str,
     changes: bytes,
 ) -> list[Any]:
     """The ``MODERATE`` script's arguments for a decided outcome: ``changes``
     are its kick's (:mod:`chatroom.backends.redis.outcomes`), which shows
-    the room the kick, the outcome's last event."""
-    policy, target, notify = outcome.policy, facts.target, outcome.notify
+    the room the kick, the outcome's last event, as number ``told``."""
+    policy, target = outcome.policy, facts.target
     kicking = outcome.kick is not None
     events = outcome.events[:-1] if kicking else outcome.events
     return [
@@ -145,8 +146,7 @@ def moderation_args(
         target.session if target is not None else "",
         _flag(target is not None and target.present),
         _flag(outcome.kick is not None),
-        codec.encode(outcome.kicked) if outcome.kicked is not None else b"",
-        codec.encode(notify[1]) if notify is not None else b"",
+        told,
         changes,
         *(codec.encode(event) for event in events),
     ]

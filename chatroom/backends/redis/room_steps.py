@@ -21,8 +21,7 @@ A node that dies between the steps leaves an index naming a room too many
 next cleanup clears: a user's rooms go with its name, a due wait that
 does not wait with the heartbeat that finds it (``UNKEEP``), a listed room
 that is gone with the next create of its name. The Lua of the three is
-the prelude's (``index_first``, ``apply_in_room``, ``index_last``), which
-the scripts not split yet run in one (``apply_change``).
+the prelude's (``index_first``, ``apply_in_room``, ``index_last``).
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chatroom.backends.redis import outcomes, scripts
-from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.calls import RedisCalls, together
 from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.core import membership
 from chatroom.core.backend import FactsChangedError
@@ -40,9 +39,24 @@ from chatroom.core.retrying import retried
 
 #: The steps of a change that take its room out of a server's index.
 _OUT_OF_AN_INDEX = frozenset({"unseat", "waited", "drop"})
+#: The steps of a change that put its room in a server's index (a seat's
+#: comes with its join's own server step, ``ENTERING``).
+_INTO_AN_INDEX = frozenset({"waits"})
 
 
-def _leaves_an_index(change: Change) -> bool:
+def _enters_an_index(change: Change) -> bool:
+    """Whether ``change``'s room's step is preceded by the server's step
+    that writes an index naming its room (``INDEX_FIRST``: a wait)."""
+    return any(op[0] in _INTO_AN_INDEX for op in change["ops"])
+
+
+def _changes_anything(change: Change) -> bool:
+    """Whether ``change`` has a step besides its mark (a departure of
+    nobody present, a room gone: nothing to store)."""
+    return any(op[0] != "mark" for op in change["ops"])
+
+
+def leaves_an_index(change: Change) -> bool:
     """Whether ``change``, once its room's step is stored, is followed by
     the server's step (``INDEX_LAST``)."""
     return any(op[0] in _OUT_OF_AN_INDEX for op in change["ops"])
@@ -59,7 +73,7 @@ class RoomSteps:
     ) -> None:
         """``INDEX_LAST``: the index entries of the rooms ``changes`` left
         go; u's sessions but ``token`` are told to show room ``entered``."""
-        left = [change for change in changes if _leaves_an_index(change)]
+        left = [change for change in changes if leaves_an_index(change)]
         if left or entered:
             encoded = outcomes.encoded(left)
             await self.calls.step(
@@ -82,28 +96,66 @@ class RoomSteps:
         decide: Callable[[dict[str, RedisSeating]], list[Change]],
     ) -> None:
         """The changes ``decide`` makes of the seatings ``seen`` (which
-        seat nobody and start no wait: no server's step comes first),
-        each room's ``APPLY`` then its server's step; a room whose premises
+        seat nobody), stored (:meth:`store`), then the server's step after
+        their rooms' (``INDEX_LAST``)."""
+        await self.index_last(await self.store(seen, decide))
+
+    async def store(
+        self,
+        seen: dict[str, RedisSeating],
+        decide: Callable[[dict[str, RedisSeating]], list[Change]],
+        always: bool = False,
+    ) -> list[Change]:
+        """The changes ``decide`` makes of the seatings ``seen`` (which
+        seat nobody), each room's ``APPLY`` sent together, after the
+        server's ``INDEX_FIRST`` if one starts a wait; a room whose premises
         changed is decided again on the seating its refusal brings, and
-        the rooms done stay done (:func:`retried`)."""
-        done: set[str] = set()
+        the rooms done stay done (:func:`retried`). A change that changes
+        nothing (no step but its mark) needs no room's step. Returns the
+        changes stored, whose server's step after them (``INDEX_LAST``,
+        or a step that includes it) is the caller's. ``always``: as
+        :meth:`RedisCalls.eval`'s."""
+        done: dict[str, Change] = {}
 
         async def attempt() -> None:
-            for change in decide(seen):
-                if change["r"] in done:
-                    continue
-                encoded = outcomes.encoded_change(change)
-                try:
-                    await self.calls.call(
-                        scripts.APPLY, change["r"], encoded, b"{}", refusals={}
-                    )
-                except FactsChangedError as changed:
-                    seen.update(outcomes.brought(changed) or {})
-                    raise
-                done.add(change["r"])
-                await self.index_last([change])
+            pending = [
+                change
+                for change in decide(seen)
+                if change["r"] not in done and _changes_anything(change)
+            ]
+            entering = [change for change in pending if _enters_an_index(change)]
+            if entering:
+                encoded = outcomes.encoded(entering)
+                await self.calls.step(
+                    scripts.INDEX_FIRST, encoded, refusals={}, always=always
+                )
+            refusals = await together(
+                self._applied(change, always) for change in pending
+            )
+            for change, refusal in zip(pending, refusals, strict=True):
+                if refusal is None:
+                    done[change["r"]] = change
+                else:
+                    seen.update(refusal)
+            if any(refusal is not None for refusal in refusals):
+                raise FactsChangedError()
 
         await retried(attempt)
+        return list(done.values())
+
+    async def _applied(
+        self, change: Change, always: bool
+    ) -> dict[str, RedisSeating] | None:
+        """``APPLY``'s room step of ``change``: None if stored, else the
+        seating its refusal brings (``CHANGED``)."""
+        encoded = outcomes.encoded_change(change)
+        try:
+            await self.calls.call(
+                scripts.APPLY, change["r"], encoded, b"{}", refusals={}, always=always
+            )
+        except FactsChangedError as changed:
+            return outcomes.brought(changed) or {}
+        return None
 
     async def leave_ended(self, key: str, u: str, token: str, name: str) -> None:
         """u (named ``name``), whose session ``token`` ended while it

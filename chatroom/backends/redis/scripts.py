@@ -139,9 +139,9 @@ channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             (to every named session: an announcement),
                             ``"conn end reason"`` (end the session: signed
                             in elsewhere, killed, banned), ``"conn kicked
-                            seq event"`` (the session was kicked by room
-                            event seq: it gets ``event``, its ``Kicked``,
-                            instead)
+                            seq event"`` (the session is to be kicked by
+                            room event seq: if that event is its kick, it
+                            gets ``event``, its ``Kicked``, instead)
 channel ``P lobby``         room names whose listing changed (a plain
                             ``PUBLISH`` on every layout: no slot, so any
                             room's script may send it)
@@ -192,8 +192,11 @@ CLAIM = Script(
 local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if old ~= '' and not holds(old, token) then return {'GONE'} end
 if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
+  -- a device of the account attaches, unless u's end is under way (its
+  -- name is then freed without its holders: chatroom.backends.redis.endings)
   if ARGV[8] == '1' and old == '' and account == u
-      and redis.call('HGET', SIGNED, u) == account then
+      and redis.call('HGET', SIGNED, u) == account
+      and redis.call('HEXISTS', P .. 'ending', u) == 0 then
     redis.call('SADD', holders_key(u), token)
     redis.call('SADD', P .. 'held', u)
     return {'ATTACHED', places_of(u), member_record(u)}
@@ -231,25 +234,20 @@ return {'IN_ROOM', rooms, member_record(u), formers}
 """,
 )
 
-#: ARGV: P, u, token, old u ('' for none), changes. A claim's takeover
-#: (``CLAIM`` answered ``HELD``): the sessions holding u are ended,
-#: "signed in elsewhere", their departures from their rooms being the
-#: changes the node decided on their seatings (``CHANGED`` with the
-#: seatings and names if they are not); nothing if u is free or held by
-#: ``token`` by then. Still one step over the server's keys and the rooms'
-#: (``spans``): a session's end applies its departures with the release
-#: machinery's ``end_sessions``, to be split with it (docs/scaling.md).
+#: ARGV: P, u, token, old u ('' for none). A claim's takeover (``CLAIM``
+#: answered ``HELD``): the server's step of the end of the sessions
+#: holding u, "signed in elsewhere" (:mod:`.endings`: ``OK``, the leavers,
+#: the copies to refresh); none if u is free or held by ``token`` by then.
 TAKEOVER = Script(
     "takeover",
     r"""
 local u, token, old = ARGV[2], ARGV[3], ARGV[4]
 if old ~= '' and not holds(old, token) then return {'GONE'} end
-if redis.call('HEXISTS', USERS, u) == 0 or holds(u, token) then return {'OK'} end
-local refusal = end_sessions({u}, 'signed in elsewhere', cjson.decode(ARGV[5]))
-if refusal then return refusal end
-return {'OK'}
+if redis.call('HEXISTS', USERS, u) == 0 or holds(u, token) then
+  return {'OK', {}, {}}
+end
+return ending_all({u}, 'signed in elsewhere', {})
 """,
-    spans=True,
 )
 
 #: ARGV: P, u, token, account ('' for none). The account u's session is
@@ -270,28 +268,32 @@ return {'OK', places_of(u), member_record(u)}
 """,
 )
 
-#: ARGV: P, changes, then u and token for each session that is gone
-#: (disconnected; or, for a resuming node, gone while it was away). Frees
-#: each user's rooms and name, unless another node holds u for a device of
-#: its account (``let_go``): their departures are the changes the node
-#: decided on their rooms' seatings (``CHANGED`` with the seatings of all
-#: of the users' rooms, and their names, if they are not the rooms they
-#: are in, or no longer hold).
+#: ARGV: P, then u and token for each session that is gone (disconnected;
+#: or, for a resuming node, gone while it was away). The server's step of
+#: their ends (:mod:`.endings`): a session that is not the last holder of
+#: its user lets go (``let_go``: a device's, or u's own handing u to a
+#: device, whose rooms' copies are then refreshed); the last one's user
+#: leaves its rooms and gives up its name, or goes on doing so if that
+#: session's end was cut short (``ending_by``). Answers ``OK``, the
+#: leavers, the copies to refresh.
 RELEASE = Script(
     "release",
     r"""
-local leavers = {}
-for i = 3, #ARGV, 2 do
+local leavers, survivors = {}, {}
+for i = 2, #ARGV, 2 do
   local u, token = ARGV[i], ARGV[i + 1]
-  if holds(u, token) and not let_go(u, token) then leavers[#leavers + 1] = u end
+  if ending_by(u, token) then
+    leavers[#leavers + 1] = u
+  elseif holds(u, token) then
+    if let_go(u, token) then
+      survivors[#survivors + 1] = u
+    else
+      leavers[#leavers + 1] = u
+    end
+  end
 end
-local changes = cjson.decode(ARGV[2])
-local refusal = refused(leavers, changes)
-if refusal then return refusal end
-released(leavers, changes)
-return {'OK'}
+return ending_all(leavers, '', survivors)
 """,
-    spans=True,
 )
 
 #: ARGV: P, u, token. The rooms u is in (keys), for a session that has just
@@ -470,6 +472,19 @@ c.records = cjson.decode(ARGV[4])
 return {'OK', {apply_in_room(c)}, {seating(c.r, c.about)}}
 """,
     room_at=2,
+)
+
+#: ARGV: P, changes (decided, their rooms' steps to come). The server's
+#: step before the rooms' of changes that no member's join brings (a
+#: session's end, a room's wait over: :meth:`.RoomSteps.store`): the
+#: indexes that will name their rooms written first (``index_first``: a
+#: room that starts waiting, in ``P keeping``).
+INDEX_FIRST = Script(
+    "index-first",
+    r"""
+for _, c in ipairs(cjson.decode(ARGV[2])) do index_first(c) end
+return 'OK'
+""",
 )
 
 #: ARGV: P, changes (the ones whose room's step was applied), then u,

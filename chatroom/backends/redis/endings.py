@@ -1,0 +1,201 @@
+"""Sessions' ends (a release, a takeover, a kill, a server ban, a
+harvest), one slot per step.
+
+A session that ends takes its user out of every room it is in and frees
+its name, unless another session still holds the user (a device of its
+account on another node). With the rooms spread over a Redis Cluster's
+shards that is the server's keys and each room's, so an end is steps in
+the order of docs/scaling.md's rule (the index first, the room second;
+out in the other order):
+
+1. the server's step (``RELEASE``, ``TAKEOVER``, ``KILL``, ``gban``,
+   ``HARVEST``): who actually leaves (a session that is not the last
+   holder of its user lets go, ``let_go``), each of them marked ending
+   (``P ending``: from then on no session holds it and nobody can claim
+   its name) and its sessions told to end; it answers each leaver's rooms
+   and the rooms' copies to refresh first (a device gone or an heir, a
+   rename of a leaver's still pending);
+2. those copies (:class:`~.copies.MemberCopies`) and the seatings the
+   node has not (``SEATINGS``), together; then each room's departure as
+   :mod:`chatroom.core.membership` decides it (``APPLY``,
+   :meth:`.RoomSteps.store`), together;
+3. the server's last step (``ENDED``): the indexes that named the rooms
+   left (``index_last``) and the names freed.
+
+A node that dies between the steps leaves the mark: the name stays taken
+by a session that no longer holds it, and its rooms may still list it.
+Whatever releases that session next runs the steps again from the first,
+which carries the mark on (``ending_by``): the node's resume (the
+sessions Redis has of it that it no longer has, ``tidy``), or the
+harvest of a dead node; a kill's or a ban's target's node releases it
+when told to end it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from twisted.internet.defer import Deferred
+
+from chatroom.backends.redis import outcomes, scripts
+from chatroom.backends.redis.calls import RedisCalls, Refusals, together
+from chatroom.backends.redis.copies import MemberCopies
+from chatroom.backends.redis.outcomes import Change, RedisSeating
+from chatroom.backends.redis.prelude import Script
+from chatroom.backends.redis.room_steps import RoomSteps, leaves_an_index
+from chatroom.core.events import DepartureKind
+
+#: ARGV: P, changes (the departures whose rooms' steps were applied), then
+#: u and token for each user whose end it is (``start_ending`` answered
+#: them). The server's last step of sessions' ends: the indexes that named
+#: the rooms left go (``index_last``: a user's rooms, the listing of a
+#: room dropped), then each name is freed, unless its end was finished
+#: meanwhile (the mark gone or another's).
+ENDED = Script(
+    "ended",
+    r"""
+for _, c in ipairs(cjson.decode(ARGV[2])) do index_last(c) end
+for i = 3, #ARGV, 2 do finish_ending(ARGV[i], ARGV[i + 1]) end
+return 'OK'
+""",
+)
+
+
+class Leaver(NamedTuple):
+    """A user whose end the server's step started: what its departures are
+    decided on (its name, its rooms) and its name freed by (the token)."""
+
+    u: str
+    token: str
+    name: str
+    rooms: list[str]
+
+
+def leavers_of(rows: list[list[Any]]) -> list[Leaver]:
+    """The leavers a server's step answered (``start_ending``'s rows)."""
+    return [
+        Leaver(u.decode(), token.decode(), name.decode(), [r.decode() for r in rooms])
+        for u, token, name, rooms in rows
+    ]
+
+
+class Endings:
+    """A node's runs of sessions' ends: the server's step, the rooms', the
+    server's last."""
+
+    def __init__(self, calls: RedisCalls, room_steps: RoomSteps) -> None:
+        self.calls = calls
+        self.room_steps = room_steps
+        self.copies = MemberCopies(calls)
+        #: This node's ends under way (its releases from their start), by
+        #: name key: a claim of that name here waits for them (a user who
+        #: reconnects with it at once, another who takes a name harvested).
+        self._releasing: dict[str, Deferred[None]] = {}
+
+    def releasing(self, key: str, running: Deferred[None]) -> None:
+        """Name ``key``'s end is ``running`` (its failures handled)."""
+        self._releasing[key] = running
+
+        def done(result: None) -> None:
+            if self._releasing.get(key) is running:
+                del self._releasing[key]
+            return result
+
+        running.addBoth(done)
+
+    async def released(self, key: str) -> None:
+        """Once this node's end of name ``key``, if under way, is done:
+        as when it was one script, a name an end frees is free again for
+        this node's next claim."""
+        running = self._releasing.get(key)
+        if running is not None:
+            await running
+
+    async def end(
+        self,
+        script: Script,
+        *args: Any,
+        kind: DepartureKind,
+        reason: str,
+        refusals: Refusals,
+        waits_until: int = 0,
+        known: dict[str, RedisSeating] | None = None,
+        own_words: bool = False,
+        always: bool = False,
+    ) -> Any:
+        """The server's step ``script`` with ``args`` (answering ``OK``,
+        the leavers, the copies to refresh, then its own), then the
+        leavers' departures (of ``kind``, saying ``reason``; their rooms
+        waiting until ``waits_until`` if they empty, for a harvest) and
+        the server's last step. ``known``: the seatings this node has of a
+        single leaver's rooms, read from Redis otherwise. Returns the
+        server's step's reply."""
+        reply = await self.calls.step(script, *args, refusals=refusals, always=always)
+        leavers = leavers_of(reply[1])
+        leaving = {leaver.u.encode() for leaver in leavers}
+        # A leaver's rename still pending is finished before its seatings
+        # are read (its rooms then list it by its name), not sent together
+        # with those reads: a script Redis does not know yet is sent again
+        # by its source, after the reads (calls' NOSCRIPT).
+        await together(
+            self.copies.refresh(u, rooms, record, formers, always=always)
+            for u, rooms, record, formers in reply[2]
+            if u in leaving
+        )
+        refreshes = [
+            self.copies.refresh(u, rooms, record, formers, always=always)
+            for u, rooms, record, formers in reply[2]
+            if u not in leaving
+        ]
+        about: dict[str, list[str]] = {}
+        for leaver in leavers:
+            for room in leaver.rooms:
+                about.setdefault(room, []).append(leaver.u)
+        seen = dict(known or {}) if len(leavers) == 1 else {}
+        seen = {key: room for key, room in seen.items() if key in about}
+        reads = [
+            self.calls.eval(scripts.SEATINGS, key, *users, always=always)
+            for key, users in about.items()
+            if key not in seen
+        ]
+        done = await together([*refreshes, *reads])
+        seen.update(
+            outcomes.seated_all(row for read in done[len(refreshes) :] for row in read)
+        )
+        if not leavers:
+            return reply
+        finished: Deferred[None] = Deferred()
+        for leaver in leavers:
+            self.releasing(leaver.u, finished)
+        try:
+            await self._leave(
+                leavers, about, seen, kind, reason, waits_until, own_words, always
+            )
+        finally:
+            finished.callback(None)
+        return reply
+
+    async def _leave(
+        self,
+        leavers: list[Leaver],
+        about: dict[str, list[str]],
+        seen: dict[str, RedisSeating],
+        kind: DepartureKind,
+        reason: str,
+        waits_until: int,
+        own_words: bool,
+        always: bool,
+    ) -> None:
+        """The leavers' departures from the rooms ``about`` (room → the
+        leavers it lists), decided on ``seen`` and stored a room a step,
+        then the server's last step (``ENDED``)."""
+        names = {leaver.u: leaver.name for leaver in leavers}
+
+        def decide(seen: dict[str, RedisSeating]) -> list[Change]:
+            rooms = {key: seen[key] for key in about}
+            return outcomes.ending(rooms, names, kind, reason, waits_until, own_words)
+
+        stored = await self.room_steps.store(seen, decide, always=always)
+        left = outcomes.encoded([c for c in stored if leaves_an_index(c)])
+        pairs = [part for leaver in leavers for part in (leaver.u, leaver.token)]
+        await self.calls.call(ENDED, left, *pairs, refusals={}, always=always)

@@ -1,0 +1,144 @@
+"""Sessions' ends in steps of one slot (:mod:`chatroom.backends.redis.endings`),
+on a real redis-server: the server's step (``RELEASE``, ``KILL``,
+``HARVEST``) run alone, as a node that died before the rooms' steps and
+the server's last leaves it, then the cleanup that finishes it. The
+rooms-apart layout runs :class:`HalfDoneEndings` too
+(``tests/cluster/test_rooms_apart.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
+from chatroom.backends.redis.backend import RedisBackend
+from chatroom.core import errors
+from tests.cluster.support import RedisRegistryTestCase
+from tests.handler_contract import CONFIG, ContractBase, User
+from tests.support import FakeClient, redis_backend, redis_command
+
+
+class HalfDoneEndings(ContractBase):
+    """A session's end cut short after its server's step: its user's rooms
+    still list it, its name is taken by no session, and the next release
+    of that session finishes it."""
+
+    def backend(self) -> RedisBackend:
+        return redis_backend(self.server)
+
+    def key(self, kind: str, room: str = "") -> str:
+        """A key of the layout: the server's, or room ``room``'s."""
+        prefix = self.backend().calls.prefix
+        if not room:
+            return prefix + kind
+        if self.backend().calls.rooms_apart:
+            return "{" + prefix[1 : prefix.index("}")] + "/" + room + "}:" + kind
+        return f"{prefix}{kind}:{room}"
+
+    def ask(self, *command: Any) -> defer.Deferred[Any]:
+        return redis_command(self.server, *command)
+
+    def eval(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+        calls = self.backend().calls
+        return defer.Deferred.fromCoroutine(calls.eval(script, *args, always=True))
+
+    def members(self, room: str) -> defer.Deferred[Any]:
+        return self.ask("ZRANGE", self.key("members", room), "0", "-1")
+
+    @defer.inlineCallbacks
+    def token(self, u: str) -> Generator[Any, Any, str]:
+        held = yield self.ask("HGET", self.key("users"), u)
+        return str(held.decode().partition(" ")[0])
+
+    def rooms_steps_never_run(self) -> None:
+        """The next end's rooms' steps fail, as if its node died there: the
+        server's last step never runs either."""
+        steps = self.backend().room_steps
+        store = steps.store
+
+        async def died(*args: Any, **kwargs: Any) -> Any:
+            steps.store = store  # type: ignore[method-assign]
+            raise errors.unavailable()
+
+        steps.store = died  # type: ignore[method-assign]
+
+    def released(self, u: str) -> defer.Deferred[None]:
+        return defer.Deferred.fromCoroutine(self.backend().endings.released(u))
+
+    @defer.inlineCallbacks
+    def test_a_release_cut_after_the_servers_step(self) -> Generator[Any, Any, None]:
+        """bob quits and his node dies after ``RELEASE``'s server step: the
+        room still lists him (what alice was last told), no session holds
+        him, and his name is nobody's to claim yet. The node's next resume
+        finds the session it no longer has (``tidy``) and releases it
+        again, which carries the end on: alice sees bob leave, and the
+        name is free."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        token = yield self.token("bob")
+        self.rooms_steps_never_run()
+        bob.say("/quit")
+        yield self.expect(bob, "BYE")
+        bob.client.lose()
+        yield self.released("bob")
+        self.assertEqual((yield self.members("tea")), [b"alice", b"bob"])
+        self.assertEqual((yield self.eval(scripts.HOLDS, "bob", token)), b"GONE")
+        impostor = User(FakeClient(self.server))
+        impostor.say("bob")
+        yield self.expect(impostor, "ERR NAME_TAKEN")
+        alice.say("/who")
+        who = yield self.expect(alice, "MEMBERS ")
+        self.assertEqual(who, "MEMBERS tea alice bob")
+        node = self.backend().node
+        node.start_resume()
+        yield node.when_available()
+        yield self.expect(alice, "PART tea bob")
+        yield self.released("bob")
+        self.assertEqual((yield self.members("tea")), [b"alice"])
+        self.assertFalse((yield self.ask("EXISTS", self.key("ending"))))
+        yield self.connect("bob")
+
+    @defer.inlineCallbacks
+    def test_a_kill_cut_after_the_servers_step(self) -> Generator[Any, Any, None]:
+        """``KILL``'s server step alone (the admin's node died after it):
+        bob's session is told to end, and its node releases it, which
+        carries the end on: alice sees bob leave saying why, and the name
+        is free."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        reply = yield self.eval(moderation_scripts.KILL, "bob", "enough")
+        self.assertEqual(reply[0], b"OK")
+        yield self.expect(bob, "BYE")
+        self.assertTrue((yield self.expect(alice, "PART tea bob")).endswith("enough"))
+        yield self.released("bob")
+        self.assertEqual((yield self.members("tea")), [b"alice"])
+        self.assertFalse((yield self.ask("HEXISTS", self.key("users"), "bob")))
+        self.assertFalse((yield self.ask("EXISTS", self.key("ending"))))
+
+    @defer.inlineCallbacks
+    def test_a_harvest_cut_after_the_servers_step(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``HARVEST``'s server step alone: every user of the node marked
+        ending, the rooms still full, the node still registered (so that
+        the next beat harvests it again); the next harvest finishes it and
+        then forgets the node."""
+        yield self.in_room("tea", "alice", "bob")
+        node = self.backend().node.id
+        yield self.eval(node_scripts.HARVEST, node, "1")
+        self.assertEqual((yield self.members("tea")), [b"alice", b"bob"])
+        ending = yield self.ask("HKEYS", self.key("ending"))
+        self.assertEqual(sorted(ending), [b"alice", b"bob"])
+        self.assertTrue((yield self.ask("SISMEMBER", self.key("nodes"), node)))
+        yield defer.Deferred.fromCoroutine(self.backend().harvest(node, True, 0))
+        self.assertEqual((yield self.members("tea")), [])
+        self.assertFalse((yield self.ask("EXISTS", self.key("users"))))
+        self.assertFalse((yield self.ask("EXISTS", self.key("ending"))))
+        self.assertFalse((yield self.ask("SISMEMBER", self.key("nodes"), node)))
+
+
+class RedisHalfDoneEndingsTests(RedisRegistryTestCase, HalfDoneEndings):
+    """Every key in one Redis."""
+
+    config = CONFIG
