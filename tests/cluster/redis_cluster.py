@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -126,6 +126,19 @@ class RedisClusterTestCase(ClusterTestCase):
         return until(
             lambda: self._replica_of(primary), 10, f"a replica of {primary} listed"
         )
+
+    @defer.inlineCallbacks
+    def in_sync(self, primary: int) -> Generator[Any, Any, int | None]:
+        """The port of ``primary``'s replica once it has every write the
+        primary made (a ``WAIT`` would need the writer's own connection)."""
+        info = (yield ask(primary, "INFO", "replication")).decode()
+        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+        replica = dict(
+            part.split("=") for part in fields.get("slave0", "").split(",") if part
+        )
+        if int(replica.get("offset", -1)) < int(fields["master_repl_offset"]):
+            return None
+        return int(replica["port"])
 
     @defer.inlineCallbacks
     def _replica_of(self, primary: int):

@@ -435,19 +435,6 @@ class KilledPrimaryTests(RoutedTestCase):
         self.assertEqual(said, ["before", "after 0", "after 1", "after 2"])
 
     @defer.inlineCallbacks
-    def in_sync(self, primary: int) -> Generator[Any, Any, int | None]:
-        """The port of ``primary``'s replica once it has every write the
-        primary made (a ``WAIT`` would need the writer's own connection)."""
-        info = (yield ask(primary, "INFO", "replication")).decode()
-        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-        replica = dict(
-            part.split("=") for part in fields.get("slave0", "").split(",") if part
-        )
-        if int(replica.get("offset", -1)) < int(fields["master_repl_offset"]):
-            return None
-        return int(replica["port"])
-
-    @defer.inlineCallbacks
     def retried_say(self, speaker: User, room: str, text: str, other: User):
         """``said``, trying again while the cluster answers ``UNAVAILABLE``
         (a node may be resuming a moment longer)."""
