@@ -54,6 +54,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from chatroom.backends.redis.resp import LeanCommands
 from chatroom.core.config import (
     CLUSTER_PREFIX,
     RedisClusterAddress,
@@ -243,7 +244,11 @@ class _ReportingEndpoint:
         return failure
 
 
-class SubscriberProtocol(txredisapi.SubscriberProtocol):
+class CommandsProtocol(LeanCommands, txredisapi.RedisProtocol):
+    """A connection for commands and scripts."""
+
+
+class SubscriberProtocol(LeanCommands, txredisapi.SubscriberProtocol):
     """A subscriber connection that hands every message to its link's owner."""
 
     link: RedisLink
@@ -360,7 +365,7 @@ class RedisLink(Service):
         self.address = address
         self.name = name
         self.protocol_class: type[txredisapi.BaseRedisProtocol] = (
-            txredisapi.RedisProtocol
+            CommandsProtocol
             if not subscriber
             else ShardedSubscriberProtocol
             if sharded or isinstance(address, RedisClusterAddress)
