@@ -534,3 +534,20 @@ class ServerTestCase(unittest.TestCase):
             line = yield client.expect_line("ROOM ")
             names.append(line.split()[1])
         return names
+
+
+def redis_command(server: ChatServer, *command: Any) -> defer.Deferred[Any]:
+    """One plain command of a test, on the node's link to the Redis that
+    holds its key (its first argument): the commands link, or on a Redis
+    Cluster of several primaries with rooms apart, the primary of the
+    key's slot (:mod:`chatroom.backends.redis.routing`)."""
+    from chatroom.backends.redis.routing import RoutedCalls
+    from chatroom.backends.redis.slots import key_slot
+
+    calls = redis_backend(server).calls
+    if isinstance(calls, RoutedCalls):
+        slot = key_slot(command[1])
+        return defer.Deferred.fromCoroutine(calls.shards.execute(slot, *command))
+    connection = calls.commands.connection
+    assert connection is not None
+    return connection.execute_command(*command)

@@ -16,12 +16,15 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Generator
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from twisted.internet import defer, utils
 
 from chatroom.backends.redis.link import serving
+from chatroom.backends.redis.slots import SLOTS, SlotMap, key_slot
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
 from tests.cluster.sentinels import ask, until
 from tests.cluster.support import (
@@ -123,6 +126,19 @@ class RedisClusterTestCase(ClusterTestCase):
         return until(
             lambda: self._replica_of(primary), 10, f"a replica of {primary} listed"
         )
+
+    @defer.inlineCallbacks
+    def in_sync(self, primary: int) -> Generator[Any, Any, int | None]:
+        """The port of ``primary``'s replica once it has every write the
+        primary made (a ``WAIT`` would need the writer's own connection)."""
+        info = (yield ask(primary, "INFO", "replication")).decode()
+        fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+        replica = dict(
+            part.split("=") for part in fields.get("slave0", "").split(",") if part
+        )
+        if int(replica.get("offset", -1)) < int(fields["master_repl_offset"]):
+            return None
+        return int(replica["port"])
 
     @defer.inlineCallbacks
     def _replica_of(self, primary: int):
@@ -232,12 +248,135 @@ class RoomsApartRegistryTestCase(OneServerClusterRegistryTestCase):
         return replace(super().cluster_config(), rooms_apart=True)
 
 
+#: The Redis Cluster of three primaries (no replicas) that the rooms-apart
+#: contracts of this process share when run on several primaries
+#: (:class:`OnThreePrimaries`): made once, as :func:`emptied_cluster_server`
+#: makes its one server, and emptied before each test.
+_three: list[subprocess.Popen[bytes]] = []
+_three_ports: list[int] = []
+
+
 @defer.inlineCallbacks
-def keys_where_rooms_apart_put_them(case: Any, port: int):
-    """Every key of the one-server cluster on ``port`` where the rooms-apart
-    layout puts it, and each room's copies of its members naming them
-    (see :class:`RoomsApartRegistryTestCase`)."""
-    keys = yield ask(port, "KEYS", "*")
+def emptied_three_primaries():
+    """The ports of the shared cluster of three primaries, made if it is not
+    running (each serving a third of the slots, met with the others), once
+    every server says it is ok, each emptied."""
+    assert REDIS_SERVER is not None
+    if not _three or any(server.poll() is not None for server in _three):
+        for server in _three:
+            if server.poll() is None:
+                server.kill()
+        _three.clear()
+        _three_ports[:] = [free_port() for _ in range(PRIMARIES)]
+        for port in _three_ports:
+            server = subprocess.Popen(
+                [
+                    REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no",
+                    "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                    "--cluster-port", str(free_port()),
+                ],
+                cwd=tempfile.mkdtemp(prefix="chatroom-redis-"),
+                stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            _three.append(server)
+            _RUNNING.add(server.pid)
+            yield until(partial(ask, port, "PING"), 10, "a server up")
+        third = SLOTS // PRIMARIES
+        for index, port in enumerate(_three_ports):
+            last = SLOTS - 1 if index == PRIMARIES - 1 else (index + 1) * third - 1
+            yield ask(port, "CLUSTER", "ADDSLOTSRANGE", index * third, last)
+        first = _three_ports[0]
+        for port in _three_ports[1:]:
+            bus = yield ask(port, "CONFIG", "GET", "cluster-port")
+            yield ask(first, "CLUSTER", "MEET", "127.0.0.1", port, int(bus[1]))
+
+        @defer.inlineCallbacks
+        def every_one_ok():
+            for port in _three_ports:
+                info = yield ask(port, "CLUSTER", "INFO")
+                if (
+                    b"cluster_state:ok" not in info
+                    or b"cluster_known_nodes:3" not in info
+                ):
+                    return False
+            return True
+
+        yield until(every_one_ok, 20, "the cluster of three primaries serving")
+    for port in _three_ports:
+        yield ask(port, "FLUSHALL")
+    return list(_three_ports)
+
+
+def cluster_asker(ports: list[int]) -> Callable[..., defer.Deferred[Any]]:
+    """:func:`~tests.cluster.sentinels.ask` on a cluster whose primaries are
+    on ``ports``: a command to the primary of its key's slot (its first
+    argument), ``KEYS`` to every one (their keys together)."""
+    slots: dict[str, SlotMap] = {}
+
+    @defer.inlineCallbacks
+    def asked(*command: Any):
+        if command[0] == "KEYS":
+            keys = []
+            for port in ports:
+                keys += yield ask(port, *command)
+            return keys
+        if "map" not in slots:
+            slots["map"] = SlotMap.from_reply(
+                (yield ask(ports[0], "CLUSTER", "SLOTS")), "127.0.0.1"
+            )
+        node = slots["map"].primary_of(key_slot(command[1]))
+        assert node is not None
+        return (yield ask(node[1], *command))
+
+    return asked
+
+
+class OnThreePrimaries:
+    """Mixed in before a rooms-apart test case (a subclass of
+    :class:`RoomsApartRegistryTestCase`): the same tests on the shared
+    Redis Cluster of three primaries, every room's keys and channel where
+    its slot is served, and after each test every key where the layout
+    puts it, read on every primary."""
+
+    cluster_port: int
+
+    @defer.inlineCallbacks
+    def start_redis(self):
+        self.cluster_ports = yield emptied_three_primaries()
+        self.cluster_port = self.cluster_ports[0]
+        self.addCleanup(self.every_key_in_the_slot)  # type: ignore[attr-defined]
+
+    def every_key_in_the_slot(self):
+        return keys_where_rooms_apart_put_them(self, cluster_asker(self.cluster_ports))
+
+    def cluster_config(self) -> ClusterConfig:
+        return ClusterConfig(
+            RedisClusterAddress(tuple(("127.0.0.1", p) for p in self.cluster_ports)),
+            node_id="contract",
+            prefix=CLUSTER_PREFIX,
+            rooms_apart=True,
+        )
+
+
+@defer.inlineCallbacks
+def keys_where_rooms_apart_put_them(
+    case: Any, where: int | Callable[..., defer.Deferred[Any]]
+):
+    """Every key of the cluster where the rooms-apart layout puts it, and
+    each room's copies of its members naming them (see
+    :class:`RoomsApartRegistryTestCase`): ``where`` is the one-server
+    cluster's port, or how to ask a cluster of several
+    (:func:`cluster_asker`)."""
+    if isinstance(where, int):
+        port = where
+
+        def on(*command: Any) -> defer.Deferred[Any]:
+            return ask(port, *command)
+
+        where = on
+    asking = where
+    keys = yield asking("KEYS", "*")
     misplaced = []
     for key in keys:
         tag, _, rest = key.partition(b"}:")
@@ -249,12 +388,14 @@ def keys_where_rooms_apart_put_them(case: Any, port: int):
         elif not (tag.startswith(b"{chatroom/") and rest in ROOM_KINDS):
             misplaced.append(key)
     case.assertEqual(sorted(misplaced), [], "keys outside their slot")
-    yield _members_copied(case, port, keys)
-    yield _indexes_name_their_rooms(case, port, keys)
+    yield _members_copied(case, asking, keys)
+    yield _indexes_name_their_rooms(case, asking, keys)
 
 
 @defer.inlineCallbacks
-def _members_copied(case: Any, port: int, keys: list[bytes]):
+def _members_copied(
+    case: Any, ask: Callable[..., defer.Deferred[Any]], keys: list[bytes]
+):
     """Each room's copies of its members (their names and accounts,
     ``seats``; the sessions holding them, ``holding``) name its
     members, no more and no less (a member gone whose copy stayed is a
@@ -263,28 +404,30 @@ def _members_copied(case: Any, port: int, keys: list[bytes]):
         tag, _, kind = key.partition(b"}:")
         if kind not in (b"members", b"seats", b"holding"):
             continue
-        members = yield ask(port, "ZRANGE", tag + b"}:members", "0", "-1")
+        members = yield ask("ZRANGE", tag + b"}:members", "0", "-1")
         for copy in (b"seats", b"holding"):
-            copied = yield ask(port, "HKEYS", tag + b"}:" + copy)
+            copied = yield ask("HKEYS", tag + b"}:" + copy)
             case.assertEqual(sorted(copied), sorted(members), f"{tag!r}'s {copy!r}")
 
 
 @defer.inlineCallbacks
-def _indexes_name_their_rooms(case: Any, port: int, keys: list[bytes]):
+def _indexes_name_their_rooms(
+    case: Any, ask: Callable[..., defer.Deferred[Any]], keys: list[bytes]
+):
     """The server's indexes name every room they must (never one too few,
     docs/scaling.md: the index first, the room second; out in the other
     order): each room is listed, in each of its members' rooms, and among
     the waiting rooms if it waits."""
-    listed = yield ask(port, "HKEYS", "{chatroom}:rooms")
+    listed = yield ask("HKEYS", "{chatroom}:rooms")
     for key in keys:
         tag, _, kind = key.partition(b"}:")
         if kind != b"room":
             continue
         r = tag[len(b"{chatroom/") :]
         case.assertIn(r, listed, "a room not listed")
-        for m in (yield ask(port, "ZRANGE", tag + b"}:members", "0", "-1")):
-            member_of = yield ask(port, "SISMEMBER", b"{chatroom}:in:" + m, r)
+        for m in (yield ask("ZRANGE", tag + b"}:members", "0", "-1")):
+            member_of = yield ask("SISMEMBER", b"{chatroom}:in:" + m, r)
             case.assertEqual(member_of, 1, f"{m!r}'s rooms do not name {r!r}")
-        if (yield ask(port, "HGET", key, "keep_until")) is not None:
-            waiting = yield ask(port, "ZSCORE", "{chatroom}:keeping", r)
+        if (yield ask("HGET", key, "keep_until")) is not None:
+            waiting = yield ask("ZSCORE", "{chatroom}:keeping", r)
             case.assertIsNotNone(waiting, f"{r!r} waits, not indexed")

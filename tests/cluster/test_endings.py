@@ -18,7 +18,7 @@ from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core import errors
 from tests.cluster.support import RedisRegistryTestCase
 from tests.handler_contract import CONFIG, ContractBase, User
-from tests.support import FakeClient, redis_backend
+from tests.support import FakeClient, redis_backend, redis_command
 
 
 class HalfDoneEndings(ContractBase):
@@ -39,9 +39,7 @@ class HalfDoneEndings(ContractBase):
         return f"{prefix}{kind}:{room}"
 
     def ask(self, *command: Any) -> defer.Deferred[Any]:
-        connection = self.backend().calls.commands.connection
-        assert connection is not None
-        return connection.execute_command(*command)
+        return redis_command(self.server, *command)
 
     def eval(self, script: Any, *args: Any) -> defer.Deferred[Any]:
         calls = self.backend().calls

@@ -18,7 +18,7 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.backend import RedisBackend
 from tests.cluster.support import RedisRegistryTestCase
 from tests.handler_contract import CONFIG, ContractBase
-from tests.support import redis_backend
+from tests.support import redis_backend, redis_command
 
 
 class HalfDoneNames(ContractBase):
@@ -37,9 +37,7 @@ class HalfDoneNames(ContractBase):
         return f"{prefix}{kind}:{room}"
 
     def ask(self, *command: str) -> defer.Deferred[Any]:
-        connection = self.backend().calls.commands.connection
-        assert connection is not None
-        return connection.execute_command(*command)
+        return redis_command(self.server, *command)
 
     @defer.inlineCallbacks
     def token(self, u: str) -> Generator[Any, Any, str]:

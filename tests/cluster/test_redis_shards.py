@@ -304,8 +304,7 @@ class ShardLinksTests(RedisClusterTestCase):
         old_link = shards.link_for(slot)
         assert old_link is not None
         old = port_of(old_link)
-        replica = yield self.replica_of(old)
-        yield ask(old, "WAIT", "1", "1000")
+        replica = yield until(lambda: self.in_sync(old), 10, "the replica has the key")
         yield self.servers[old].stop()  # SIGKILL
         shards.timeout = 0.5  # the cluster waits 1 s before failing over
         yield self.assertFailure(run(shards, slot, "GET", key), ShardUnavailableError)

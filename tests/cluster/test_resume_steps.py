@@ -16,7 +16,7 @@ from twisted.internet import defer
 from chatroom.backends.redis import node_scripts
 from tests.cluster.support import RedisRegistryTestCase
 from tests.handler_contract import CONFIG, ContractBase
-from tests.support import redis_backend
+from tests.support import redis_backend, redis_command
 
 
 class HalfDoneResume(ContractBase):
@@ -24,7 +24,7 @@ class HalfDoneResume(ContractBase):
     full resume is what they saw before, and nothing is done twice."""
 
     def command(self, *args: Any) -> defer.Deferred[Any]:
-        return redis_backend(self.server).commands.connection.execute_command(*args)
+        return redis_command(self.server, *args)
 
     def key(self, kind: str) -> str:
         """A key of the server's slot."""

@@ -19,7 +19,7 @@ from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.outcomes import Change
 from tests.cluster.support import RedisRegistryTestCase
 from tests.handler_contract import CONFIG, ContractBase
-from tests.support import redis_backend
+from tests.support import redis_backend, redis_command
 
 
 class HalfDoneMembership(ContractBase):
@@ -32,7 +32,7 @@ class HalfDoneMembership(ContractBase):
         return defer.Deferred.fromCoroutine(calls.eval(script, *args))
 
     def command(self, *args: Any) -> defer.Deferred[Any]:
-        return redis_backend(self.server).commands.connection.execute_command(*args)
+        return redis_command(self.server, *args)
 
     def key(self, kind: str) -> str:
         """A key of the server's slot."""

@@ -33,7 +33,7 @@ from chatroom.backends.redis import (
     scripts,
 )
 from chatroom.backends.redis.accounts import RedisAccounts
-from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls, published_nothing
+from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
@@ -66,6 +66,7 @@ from chatroom.backends.redis.replies import (
     say_args,
 )
 from chatroom.backends.redis.room_steps import RoomSteps
+from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.userdata import RedisUserData
@@ -134,15 +135,7 @@ class RedisBackend:
         self.clock = clock
         self.sessions = sessions
         self.end_session = end_session
-        self.calls = RedisCalls(
-            commands,
-            subscriber,
-            heartbeat,
-            cluster.prefix,
-            cluster.redis_timeout,
-            clock,
-            cluster.rooms_apart,
-        )
+        self.calls = redis_calls(cluster, commands, subscriber, heartbeat, clock)
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         #: ``--redis-replicas``: messages acknowledged once replicated.
         self.replication = (
@@ -209,7 +202,7 @@ class RedisBackend:
             config.lobby_interval,
             lambda: self.node.available,
         )
-        subscriber.on_message = self._on_message
+        self.calls.listen(self._on_message)
 
     # -- for operators and tests ------------------------------------------------
 

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import txredisapi
+from twisted.application.service import Service
 from twisted.internet import defer
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatroom.backends.redis.deadlines import CallDeadlines
 from chatroom.backends.redis.link import RedisLink
@@ -79,6 +81,12 @@ def not_the_primary(refusal: txredisapi.ResponseError) -> bool:
 
 #: The refusal of a script that acts only for members of the room.
 MEMBERS_ONLY: Refusals = {b"NOT_IN_ROOM": lambda reply: errors.not_in_room()}
+
+
+class CatchingUp(Protocol):
+    """Something that says when what Redis published so far has arrived."""
+
+    def wait(self) -> defer.Deferred[None]: ...
 
 
 class CaughtUp:
@@ -166,8 +174,8 @@ class RedisCalls:
         self.deadlines = CallDeadlines(clock, timeout)
         #: False until the node has resumed: only the resume may run then.
         self.serving = False
-        #: Waits for the subscriber link to deliver what a script published.
-        self.caught_up = CaughtUp(subscriber, timeout, clock)
+        #: Waits for the subscriber link to deliver what was published.
+        self.caught_up: CatchingUp = CaughtUp(subscriber, timeout, clock)
         #: Called when Redis no longer knows a session of ours (``GONE``).
         self.on_harvested: Callable[[], None] = lambda: None
 
@@ -297,13 +305,21 @@ class RedisCalls:
             if self.serving:
                 waiting = None if arrived is None else arrived(reply)
                 if waiting is None:
-                    await self.caught_up.wait()
+                    await self.caught_up_after(script, args)
                 else:
                     await self._within_timeout(waiting)
             return check(reply, refusals)
         except SessionHarvestedError:
             self.on_harvested()
             raise errors.unavailable() from None
+
+    def caught_up_after(
+        self, script: Script, args: tuple[Any, ...]
+    ) -> defer.Deferred[None]:
+        """Fires once the subscriber link that hears what ``script`` (run
+        with ``args``) published has caught up: on one Redis, the one
+        subscriber link (:mod:`.routing` picks the shard's)."""
+        return self.caught_up.wait()
 
     async def step(
         self, script: Script, *args: Any, refusals: Refusals, always: bool = False
@@ -332,6 +348,37 @@ class RedisCalls:
                 raise  # the caller gave up, not the deadline
         finally:
             self.deadlines.done(watch)
+
+    # The links, for the node (:class:`~.node.ClusterNode`), which resumes
+    # after any of them was lost.
+
+    def links(self) -> list[Service]:
+        """Every link to start and stop with the node."""
+        return [self.commands, self.subscriber, self.heartbeat]
+
+    def connected(self) -> bool:
+        """Whether every link serves (the node may resume)."""
+        return all(
+            link.connection is not None
+            for link in (self.commands, self.subscriber, self.heartbeat)
+        )
+
+    def watch_links(
+        self,
+        up: Callable[[], None],
+        down: Callable[[], None],
+        connect_failed: Callable[[Failure], None],
+    ) -> None:
+        """Call ``up`` whenever a link begins serving, ``down`` whenever one
+        is lost, and ``connect_failed`` when one cannot connect."""
+        for link in (self.commands, self.subscriber, self.heartbeat):
+            link.on_up = up
+            link.on_down = down
+            link.on_connect_failed = connect_failed
+
+    def listen(self, on_message: Callable[[bytes, bytes], None]) -> None:
+        """Hand every message of a subscribed channel to ``on_message``."""
+        self.subscriber.on_message = on_message
 
     async def subscribe(self, channel: bytes) -> None:
         connection = self.subscriber.connection

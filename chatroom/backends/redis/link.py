@@ -20,9 +20,11 @@ On a Redis Cluster (``cluster://``) every attempt asks the nodes given, in
 turn, which primary serves the slot of the keys' hash tag (``CLUSTER
 KEYSLOT``, then ``CLUSTER SLOTS``), and connects to it, checked with
 ``ROLE`` as behind Sentinel. txredisapi has no cluster client; the chat
-needs none while its keys share one slot (docs/scaling.md). A primary the
-cluster replaced answers ``MOVED`` (:mod:`.calls` then drops the link),
-and a dead one drops it by dying: the next attempt asks again.
+needs none while its keys share one slot (docs/scaling.md), and with each
+room in a slot of its own :mod:`.routing` sends a room's calls to its
+slot's primary. A primary the cluster replaced answers ``MOVED``
+(:mod:`.calls` then drops the link), and a dead one drops it by dying:
+the next attempt asks again.
 """
 
 from __future__ import annotations
@@ -353,17 +355,20 @@ class RedisLink(Service):
         name: str,
         subscriber: bool = False,
         to_primary: bool = False,
+        sharded: bool = False,
     ) -> None:
         """``to_primary``: serve only on a Redis that says it is a primary
         (``ROLE``), as behind Sentinel or on a Redis Cluster's URL, for a
-        plain address a cluster named (:mod:`.shards`)."""
+        plain address a cluster named (:mod:`.shards`); ``sharded``: a
+        subscriber by sharded pub/sub there (``SSUBSCRIBE``), as on a
+        cluster's URL (:mod:`.routing`)."""
         self.address = address
         self.name = name
         self.protocol_class: type[txredisapi.BaseRedisProtocol] = (
             CommandsProtocol
             if not subscriber
             else ShardedSubscriberProtocol
-            if isinstance(address, RedisClusterAddress)
+            if sharded or isinstance(address, RedisClusterAddress)
             else SubscriberProtocol
         )
         self.connection: Any = None

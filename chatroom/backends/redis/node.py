@@ -1,11 +1,12 @@
 """A node's membership of the cluster: joining, heartbeats, resuming, leaving.
 
 A node is in the cluster while Redis has its heartbeat key (``--node-ttl``)
-and its users' names and places. When any of its three Redis links drops
-(commands, subscriber, heartbeat), the node stops serving (``ERR
-UNAVAILABLE``) until all are back and :meth:`resume` has made Redis agree
-again with what the node holds; what it holds comes from its
-:class:`Holdings` (the registry).
+and its users' names and places. When any of its Redis links drops
+(commands, subscriber, heartbeat; on a Redis Cluster with rooms apart, a
+commands and a subscriber link per primary too, :mod:`.routing`), the
+node stops serving (``ERR UNAVAILABLE``) until all are back and
+:meth:`resume` has made Redis agree again with what the node holds; what
+it holds comes from its :class:`Holdings` (the registry).
 
 The heartbeat goes on a link of its own: with ``--redis-replicas`` each
 ``WAIT`` blocks the commands link for up to half of ``--redis-timeout``
@@ -114,11 +115,8 @@ class ClusterNode:
         self._beating: Deferred[None] | None = None
         #: Whether a heartbeat's harvests and settling are under way.
         self._tending = False
-        self._links = (calls.commands, calls.subscriber, calls.heartbeat)
-        for link in self._links:
-            link.on_up = self._link_up
-            link.on_down = self._link_down
-            link.on_connect_failed = self._connect_failed
+        self._links = calls.links()
+        calls.watch_links(self._link_up, self._link_down, self._connect_failed)
         calls.on_harvested = self.start_resume
         #: Behind Sentinel: a failover's news, so that the links leave a
         #: demoted primary at once (:mod:`.sentinel_watch`).
@@ -207,11 +205,11 @@ class ClusterNode:
         """The Sentinels name ``host:port`` the primary: a link connected
         elsewhere (to a demoted primary that still takes writes no replica
         will confirm) is dropped, and reconnects to the new one."""
-        for link in self._links:
+        for link in (self.calls.commands, self.calls.subscriber, self.calls.heartbeat):
             link.leave_unless(host, port)
 
     def _link_up(self) -> None:
-        if all(link.connection for link in self._links):
+        if self.calls.connected():
             self.start_resume()
 
     def _link_down(self) -> None:

@@ -30,6 +30,7 @@ have run): that is :class:`ShardUnavailableError` at once.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import txredisapi
@@ -92,6 +93,12 @@ class ShardLinks(MultiService):
         self._refreshed_at = float("-inf")
         #: Waiters for a link to a node to serve.
         self._waiting_up: dict[Node, list[Deferred[None]]] = {}
+        #: The owner's hooks: a link began serving, or lost its connection
+        #: (a node resumes after any lost link), and the map changed the
+        #: primaries (:mod:`.routing` keeps a subscriber link per primary).
+        self.on_up: Callable[[], None] = lambda: None
+        self.on_down: Callable[[], None] = lambda: None
+        self.on_relinked: Callable[[], None] = lambda: None
 
     def startService(self) -> None:
         super().startService()
@@ -255,6 +262,7 @@ class ShardLinks(MultiService):
             stopping: Deferred[Any] = defer.maybeDeferred(link.disownServiceParent)
             self._stopping.add(stopping)
             stopping.addBoth(self._stopped, stopping)
+        self.on_relinked()
 
     def _stopped(self, result: Any, stopping: Deferred[Any]) -> None:
         self._stopping.discard(stopping)
@@ -268,6 +276,7 @@ class ShardLinks(MultiService):
             to_primary=True,
         )
         link.on_up = lambda: self._up(node)
+        link.on_down = lambda: self.on_down()
         # A primary that cannot be reached may have been replaced.
         link.on_connect_failed = lambda failure: self._unreachable()
         self._links[node] = link
@@ -278,6 +287,7 @@ class ShardLinks(MultiService):
         for waiter in self._waiting_up.pop(node, []):
             if not waiter.called:
                 waiter.callback(None)
+        self.on_up()
 
     def _unreachable(self) -> None:
         if self.running and self._reactor.seconds() >= (

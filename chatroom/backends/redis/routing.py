@@ -1,0 +1,413 @@
+"""Every call routed by its slot, over a Redis Cluster of several primaries.
+
+With each room in a slot of its own (``ClusterConfig.rooms_apart``) a
+cluster of several primaries serves a room's keys and channel wherever the
+room's slot is, and each script keeps to one slot (docs/scaling.md,
+"Rooms spread over a Redis Cluster's shards"). So, on a Redis Cluster in
+that layout, :class:`RoutedCalls` runs:
+
+- a script on one room's keys (``Script(room_at=N)``) on the primary
+  serving the slot of the key it declares (:func:`~.calls.slot_key`),
+  through :class:`~.shards.ShardLinks` (one commands link per primary, the
+  map kept, ``MOVED``/``ASK`` and a failover followed);
+- everything else as before, on the node's links to the server slot's
+  primary (:class:`~.link.ClusterEndpoint`): the scripts on the server's
+  keys, the heartbeat, and the plain commands (``HVALS``, ``HSET`` of the
+  census, ``WAIT``, the backup's ``SCAN``/``DUMP``/``PTTL``), which all
+  read or write the server's keys alone;
+- every channel on a subscriber link per primary (:class:`ShardSubscribers`,
+  following the map): a room's (``SSUBSCRIBE``) on its slot's primary's,
+  the server's (the node's own, the watchers') on the server slot's
+  primary's (so that, where a room and the server share a primary, their
+  events come on one connection in the order they were published, as on
+  one Redis), and the lobby's news (a plain ``PUBLISH`` from any room's
+  script) on every primary's.
+
+:meth:`RoutedCalls.call` waits for the subscriber link of the shard that
+ran the script (a ``PING`` there, :class:`~.calls.CaughtUp`);
+``calls.caught_up`` (the room list's news, tests) for every one. A lost link,
+any of them, makes the node resume as before (:class:`~.node.ClusterNode`:
+its channels subscribed again where the map says, then the resume's steps,
+each on its own slot's primary, catching each room up from its log); so
+does a slot that moved: Redis ends its channels' subscriptions on the old
+primary (``sunsubscribe``), which drops that link, and the map is asked
+again.
+
+One Redis, Sentinel's, and a cluster in the one-slot layout keep
+:class:`~.calls.RedisCalls`, chosen once (:func:`redis_calls`): their calls
+go as before, with one method call more where a call waits for a ``PING``
+(:meth:`~.calls.RedisCalls.caught_up_after`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import txredisapi
+from twisted.application.service import MultiService, Service
+from twisted.internet import defer
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
+from chatroom.backends.redis.calls import (
+    CaughtUp,
+    RedisCalls,
+    not_the_primary,
+    slot_key,
+)
+from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.prelude import Script
+from chatroom.backends.redis.shards import ShardLinks, ShardUnavailableError
+from chatroom.backends.redis.slots import Node, key_slot, redirection
+from chatroom.core import errors
+from chatroom.core.config import ClusterConfig, RedisClusterAddress
+from chatroom.core.metrics import REDIS_SECONDS
+
+#: How many times a subscription follows ``MOVED`` (the map asked again
+#: each time) before the node gives up and resumes later.
+RESUBSCRIBES = 3
+
+
+def redis_calls(
+    cluster: ClusterConfig,
+    commands: RedisLink,
+    subscriber: RedisLink,
+    heartbeat: RedisLink,
+    clock: Any,
+) -> RedisCalls:
+    """The node's calls: routed by slot on a Redis Cluster with rooms apart,
+    else on its three links alone (decided once, here)."""
+    if cluster.rooms_apart and isinstance(cluster.redis, RedisClusterAddress):
+        shards = ShardLinks(clock, cluster.redis, "redis rooms", cluster.redis_timeout)
+        return RoutedCalls(
+            commands,
+            subscriber,
+            heartbeat,
+            shards,
+            ShardSubscribers(clock, shards, cluster.redis_timeout),
+            cluster.prefix,
+            cluster.redis_timeout,
+            clock,
+        )
+    return RedisCalls(
+        commands,
+        subscriber,
+        heartbeat,
+        cluster.prefix,
+        cluster.redis_timeout,
+        clock,
+        cluster.rooms_apart,
+    )
+
+
+class ShardSubscribers(MultiService):
+    """One sharded subscriber link per primary that ``shards``' map names,
+    opened and stopped as the map changes; a channel is subscribed on the
+    link of the primary serving its slot, and each link has its own
+    :class:`~.calls.CaughtUp`."""
+
+    log = Logger()
+
+    def __init__(self, reactor: Any, shards: ShardLinks, timeout: float) -> None:
+        super().__init__()
+        self._reactor = reactor
+        self.shards = shards
+        self.timeout = timeout
+        self._links: dict[Node, RedisLink] = {}
+        self._caught_up: dict[Node, CaughtUp] = {}
+        #: Links stopped since the map changed, until they have closed.
+        self._stopping: set[Deferred[Any]] = set()
+        self.on_up: Callable[[], None] = lambda: None
+        self.on_down: Callable[[], None] = lambda: None
+        self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
+        shards.on_relinked = self.relink
+
+    def relink(self) -> None:
+        """A link to each primary of the map; those to nodes serving no slot
+        now stopped (their loss makes the node resume)."""
+        wanted = self.shards.primaries() if self.running else set()
+        for node in wanted - set(self._links):
+            self._open(node)
+        for node in set(self._links) - wanted:
+            del self._caught_up[node]
+            link = self._links.pop(node)
+            stopping: Deferred[Any] = defer.maybeDeferred(link.disownServiceParent)
+            self._stopping.add(stopping)
+            stopping.addBoth(self._stopped, stopping)
+
+    def _stopped(self, result: Any, stopping: Deferred[Any]) -> None:
+        self._stopping.discard(stopping)
+
+    def stopService(self) -> Deferred[None]:
+        stopped = defer.maybeDeferred(super().stopService)
+        closing = defer.gatherResults([stopped, *self._stopping])
+        return closing.addCallback(lambda _: None)
+
+    def connected(self) -> bool:
+        """Whether the map names primaries and each has its link serving."""
+        primaries = self.shards.primaries()
+        return bool(primaries) and all(
+            (link := self._links.get(node)) is not None and link.connection is not None
+            for node in primaries
+        )
+
+    def link_for(self, slot: int) -> RedisLink | None:
+        """The subscriber link to ``slot``'s primary, as the map says."""
+        node = None if self.shards.map is None else self.shards.map.primary_of(slot)
+        return None if node is None else self._links.get(node)
+
+    def caught_up(self, slot: int) -> Deferred[None]:
+        """Fires once the link of ``slot``'s primary delivered what was
+        published there before now (at once without one)."""
+        node = None if self.shards.map is None else self.shards.map.primary_of(slot)
+        catching = None if node is None else self._caught_up.get(node)
+        return defer.succeed(None) if catching is None else catching.wait()
+
+    def everywhere(self) -> Deferred[None]:
+        """Fires once every link delivered what was published before now."""
+        waiting = [catching.wait() for catching in self._caught_up.values()]
+        return defer.gatherResults(waiting).addCallback(lambda _: None)
+
+    async def subscribe(self, channel: bytes, slot: int) -> None:
+        """``SSUBSCRIBE`` ``channel`` on the link to ``slot``'s primary; a
+        ``MOVED`` (the map was stale) asks the map again and tries there."""
+        for _ in range(RESUBSCRIBES):
+            link = self.link_for(slot)
+            try:
+                await self._subscribed(link, channel, broadcast=False)
+                return
+            except txredisapi.ResponseError as refusal:
+                if redirection(str(refusal)) is None:
+                    raise
+                await self.shards.refresh()
+        raise errors.unavailable()
+
+    async def subscribe_everywhere(self, channel: bytes) -> None:
+        """``SUBSCRIBE`` ``channel`` on every primary's link: a plain
+        ``PUBLISH``'s channel (the lobby's news), which a script on any
+        primary may send. Each primary hands it to its own subscribers at
+        once (the cluster's bus carries it to the others later), so a
+        ``PING`` on every link (:meth:`everywhere`) comes after what any
+        primary published before it; each message comes once per primary,
+        and its listeners take it again as the same news."""
+        for node in self.shards.primaries():
+            await self._subscribed(self._links.get(node), channel, broadcast=True)
+
+    async def _subscribed(
+        self, link: RedisLink | None, channel: bytes, broadcast: bool
+    ) -> None:
+        connection = None if link is None else link.connection
+        if link is None or connection is None:
+            raise errors.unavailable()
+        try:
+            subscribing = (
+                connection.broadcast_subscribe([channel])
+                if broadcast
+                else connection.subscribe([channel])
+            )
+            subscribing.addTimeout(self.timeout, self._reactor)
+            await subscribing
+        except (defer.TimeoutError, txredisapi.ConnectionError):
+            link.drop()
+            raise errors.unavailable() from None
+
+    def unsubscribe(self, channel: bytes, slot: int) -> None:
+        link = self.link_for(slot)
+        connection = None if link is None else link.connection
+        if connection is not None:
+            connection.unsubscribe([channel]).addErrback(lambda failure: None)
+
+    def unsubscribe_everywhere(self, channel: bytes) -> None:
+        for link in self._links.values():
+            if link.connection is not None:
+                leaving = link.connection.broadcast_unsubscribe([channel])
+                leaving.addErrback(lambda failure: None)
+
+    def _open(self, node: Node) -> None:
+        host, port = node
+        link = RedisLink(
+            self._reactor,
+            self.shards.address.primary(host, port),
+            f"redis room subscriber {host}:{port}",
+            subscriber=True,
+            to_primary=True,
+            sharded=True,
+        )
+        link.on_up = lambda: self.on_up()
+        link.on_down = self._down
+        link.on_message = lambda channel, data: self.on_message(channel, data)
+        self._links[node] = link
+        self._caught_up[node] = CaughtUp(link, self.timeout, self._reactor)
+        link.setServiceParent(self)
+
+    def _down(self) -> None:
+        """A subscriber link lost (its primary gone, or a slot of its moved
+        and Redis ended that slot's subscriptions): the map may have changed
+        (not asked while stopping)."""
+        if self.running:
+            self.shards.refresh()
+        self.on_down()
+
+
+class _EveryLink:
+    """What was published so far has arrived on every subscriber link (for
+    the room list's news, and tests)."""
+
+    def __init__(self, links: ShardSubscribers) -> None:
+        self.links = links
+
+    def wait(self) -> Deferred[None]:
+        return self.links.everywhere()
+
+
+class RoutedCalls(RedisCalls):
+    """:class:`~.calls.RedisCalls` with a room's scripts on its slot's
+    primary, and every channel subscribed on the subscriber link to its
+    slot's primary (see the module's docstring). The ``subscriber`` link
+    given is not used: the server's channels go on the link to the server
+    slot's primary among :class:`ShardSubscribers`' (one connection per
+    primary, so that a server's script's events on the node's channel and
+    a room's on the room's come in the order they were published where
+    both are on one primary, as on one Redis)."""
+
+    def __init__(
+        self,
+        commands: RedisLink,
+        subscriber: RedisLink,
+        heartbeat: RedisLink,
+        shards: ShardLinks,
+        subscribers: ShardSubscribers,
+        prefix: str,
+        timeout: float,
+        clock: IReactorTime,
+    ) -> None:
+        super().__init__(
+            commands, subscriber, heartbeat, prefix, timeout, clock, rooms_apart=True
+        )
+        self.shards = shards
+        self.subscribers = subscribers
+        self.caught_up = _EveryLink(subscribers)
+        #: The server's keys' slot (``{chatroom}``).
+        self.server_slot = key_slot(prefix)
+        #: How a room's channel begins (``ClusterConfig.room_channel``).
+        self._room_channels = ("{" + prefix[1:].split("}", 1)[0] + "/").encode()
+
+    async def eval(
+        self,
+        script: Script,
+        *args: Any,
+        always: bool = False,
+        link: RedisLink | None = None,
+    ) -> Any:
+        """A room's script on its slot's primary; any other as before."""
+        if link is not None or script.room_at is None:
+            return await super().eval(script, *args, always=always, link=link)
+        if not (self.serving or always):
+            raise errors.unavailable()
+        script = script.rooms_apart
+        full_args = (self.prefix, *args)
+        key = slot_key(self.prefix, True, script, full_args)
+        started = time.perf_counter()
+        slot = key_slot(key)
+        running = defer.ensureDeferred(self._on_shard(slot, script, key, full_args))
+        watch = self.deadlines.watch(running)
+        try:
+            reply = await running
+        except defer.CancelledError:
+            if not watch.timed_out:
+                raise  # the caller gave up, not Redis
+            self.log.warn("Redis did not answer {what} in time", what=script.name)
+            # Its reply, if it comes, must not be taken for the next one's.
+            link = self.shards.link_for(slot)
+            if link is not None:
+                link.drop()
+            raise errors.unavailable() from None
+        except ShardUnavailableError as why:
+            self.log.warn("{what}: {why}", what=script.name, why=str(why))
+            raise errors.unavailable() from None
+        except txredisapi.ResponseError as refusal:
+            if not not_the_primary(refusal):
+                raise
+            # A key of the slot not there: the slot is being migrated (a
+            # key not yet created), or the map is stale. Asked again; the
+            # user tries again.
+            self.log.warn("{what}: {why}", what=script.name, why=str(refusal))
+            self.shards.refresh()
+            raise errors.unavailable() from None
+        finally:
+            self.deadlines.done(watch)
+        REDIS_SECONDS.observe(time.perf_counter() - started)
+        return reply
+
+    async def _on_shard(
+        self, slot: int, script: Script, key: str, args: tuple[Any, ...]
+    ) -> Any:
+        """``script`` by its SHA1 on ``slot``'s primary, by its source if
+        that primary does not know it yet (new, or a promoted replica)."""
+        try:
+            return await self.shards.execute(slot, "EVALSHA", script.sha, 1, key, *args)
+        except txredisapi.ResponseError as refusal:
+            if not str(refusal).startswith("NOSCRIPT"):
+                raise
+        return await self.shards.execute(slot, "EVAL", script.source, 1, key, *args)
+
+    def caught_up_after(self, script: Script, args: tuple[Any, ...]) -> Deferred[None]:
+        """A script's events come on its shard's subscriber link."""
+        if script.room_at is None:
+            return self.subscribers.caught_up(self.server_slot)
+        key = slot_key(self.prefix, True, script, (self.prefix, *args))
+        return self.subscribers.caught_up(key_slot(key))
+
+    def _slot_of(self, channel: bytes) -> int:
+        """A room's channel's slot, or the server's for the others."""
+        if channel.startswith(self._room_channels):
+            return key_slot(channel)
+        return self.server_slot
+
+    async def subscribe(self, channel: bytes) -> None:
+        if channel in self.broadcast:
+            await self.subscribers.subscribe_everywhere(channel)
+        else:
+            await self.subscribers.subscribe(channel, self._slot_of(channel))
+
+    def unsubscribe(self, channel: bytes) -> None:
+        if channel in self.broadcast:
+            self.subscribers.unsubscribe_everywhere(channel)
+        else:
+            self.subscribers.unsubscribe(channel, self._slot_of(channel))
+
+    def links(self) -> list[Service]:
+        # The subscribers before the shards: the first map opens theirs too.
+        return [self.commands, self.heartbeat, self.subscribers, self.shards]
+
+    def connected(self) -> bool:
+        return (
+            self.commands.connection is not None
+            and self.heartbeat.connection is not None
+            and self.subscribers.connected()
+            and all(
+                (link := self.shards.links().get(node)) is not None
+                and link.connection is not None
+                for node in self.shards.primaries()
+            )
+        )
+
+    def watch_links(
+        self,
+        up: Callable[[], None],
+        down: Callable[[], None],
+        connect_failed: Callable[[Failure], None],
+    ) -> None:
+        for link in (self.commands, self.heartbeat):
+            link.on_up = up
+            link.on_down = down
+            link.on_connect_failed = connect_failed
+        self.shards.on_up = self.subscribers.on_up = up
+        self.shards.on_down = self.subscribers.on_down = down
+
+    def listen(self, on_message: Callable[[bytes, bytes], None]) -> None:
+        self.subscribers.on_message = on_message
