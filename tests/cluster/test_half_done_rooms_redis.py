@@ -6,6 +6,7 @@ The rooms-apart layout runs :class:`HalfDoneRoomSteps` too
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from typing import Any
 
@@ -92,6 +93,31 @@ class HalfDoneRoomSteps(ContractBase):
         self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS)))
         again.say("/create tea")
         yield self.expect(again, "MEMBERS tea alice")
+
+    @defer.inlineCallbacks
+    def test_a_full_read_keeps_a_room_being_made(self) -> Generator[Any, Any, None]:
+        """A create's server step alone (the room listed, its keys not yet
+        made): a full read of the room list in between leaves the entry, so
+        the room is listed once made; once its maker has quit, the next
+        full read clears the entry of the room never made."""
+        alice = yield self.connect("alice")
+        sessions = redis_backend(self.server).sessions
+        session = next(s for _, s in sessions.named() if s.name == "alice")
+        change = json.dumps({"r": "tea", "about": ["alice"], "ops": []})
+        yield self.step(scripts.ENTERING, "alice", session.token, change, "tea", 10)
+        listing = redis_backend(self.server).listing
+        listing.lost()  # as after a lost link: the next read is a full one
+        carol = yield self.connect("carol")
+        self.assertFalse([x for x in carol.lines if x.startswith("ROOM tea")])
+        self.assertIn(b"tea", (yield self.step(LISTED_KEYS)))
+        alice.say("/quit")
+        for _ in range(200):
+            if (yield self.step(scripts.HOLDS, "alice", session.token)) != b"OK":
+                break
+            yield self.wait()
+        listing.lost()
+        yield self.connect("dave")
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS)))
 
     @defer.inlineCallbacks
     def test_news_cut_short_misses_rooms_only(self) -> Generator[Any, Any, None]:

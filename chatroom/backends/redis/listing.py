@@ -19,9 +19,13 @@ read waits for the subscriber link to deliver what Redis published before
 it was asked (:class:`~chatroom.backends.redis.calls.CaughtUp`), so that,
 as before, nothing that happened before a user asked is missing.
 
-A full read also finishes deletions a node left halfway (it died between
-a deletion's room step and the server's, ``UNLIST``: docs/scaling.md):
-the index naming a room whose row is gone is cleared of it.
+A full read also finishes deletions and drops a node left halfway (it
+died between the room's step and the server's last, ``UNLIST`` or
+``INDEX_LAST``: docs/scaling.md): the index naming a room whose row is
+gone is cleared of it (:data:`UNLIST_GONE`), unless the room is being
+made: a create lists its room before it makes the room's keys (the index
+first), so a read between those steps finds the same entry without a row,
+and clearing it would leave a room made but never listed.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ from typing import Any
 from twisted.internet import defer
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls, together
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import listed_room, lobby_changes
@@ -44,6 +47,21 @@ from chatroom.core.text import name_key
 
 #: ARGV: P. The server's step: the keys of the rooms in its index.
 LISTED_KEYS = Script("listed-keys", "return redis.call('HKEYS', ROOMS)")
+
+#: ARGV: P, r. The server's step for a listed room found without its row
+#: (a full read): the entry cleared, as a deletion or a drop cut short
+#: before its last step would have (``unlist_room``), unless the room is
+#: being made (``being_made``: its maker listed it first, the index before
+#: the room, and has yet to make its keys). Answers ``OK``, or ``MAKING``.
+UNLIST_GONE = Script(
+    "unlist-gone",
+    r"""
+local r = ARGV[2]
+if being_made(r) then return 'MAKING' end
+unlist_room(r)
+return 'OK'
+""",
+)
 
 #: ARGV: P, r. The room's step: its row (key, name, members, capacity,
 #: topic, creation number, secret '1' or '0'); a gone room has only its key.
@@ -161,7 +179,7 @@ class RedisListing:
                 rows[row[0].decode()] = row
             else:
                 gone.append(row[0])
-        await together(self.calls.eval(scripts.UNLIST, key) for key in gone)
+        await together(self.calls.eval(UNLIST_GONE, key) for key in gone)
         if self._keeping:  # else the link dropped meanwhile: read again next time
             self._rows = rows
         return rows

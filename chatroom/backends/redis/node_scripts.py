@@ -258,7 +258,7 @@ while i <= #ARGV do
   wanted_rooms[#wanted_rooms + 1] = r
   local step = {r}
   for j = 1, 7 do step[j + 1] = ARGV[i + j] end
-  step[9] = list_room(r, ARGV[i + 1])  -- should its keys be gone
+  step[9] = list_room(r, ARGV[i + 1], node)  -- should its keys be gone
   for _, u in ipairs(seating[r] or {}) do
     seated_in[u][r] = true
     step[#step + 1] = u

@@ -346,6 +346,7 @@ end
 -- its keys went, or found gone.
 local function unlist_room(r)
   redis.call('HDEL', ROOMS, r)
+  redis.call('HDEL', P .. 'making', r)
   redis.call('ZREM', P .. 'keeping', r)
 end
 
@@ -729,10 +730,30 @@ end
 -- The server's step of making room r: listed (unless it is already: a
 -- room of that name, or the entry of one whose drop was cut short) and
 -- numbered before the room is made. Returns its creation number.
-local function list_room(r, name)
+--
+-- `maker` is who makes it: 'u token' (a create by session token of u) or a
+-- node's id (a resume remaking it), kept in `P making` while r is listed.
+-- Between this step and the room's, the listing names a room that has no
+-- keys yet, as it does after a drop cut short before its last step; a
+-- reader that finds such an entry clears it only once its maker is gone
+-- (UNLIST_GONE), never a room still being made.
+local function list_room(r, name, maker)
   redis.call('HSETNX', ROOMS, r, name)
+  redis.call('HSET', P .. 'making', r, maker)
   numbering(r)
   return redis.call('INCR', P .. 'counter')
+end
+
+-- Whether room r's maker (list_room) may still be making it: the session
+-- that creates it still holds its user, or the node that remakes it lives.
+local function being_made(r)
+  local maker = redis.call('HGET', P .. 'making', r)
+  if not maker then return false end
+  local space = string.find(maker, ' ', 1, true)
+  if space then
+    return holds(string.sub(maker, 1, space - 1), string.sub(maker, space + 1))
+  end
+  return redis.call('EXISTS', P .. 'alive:' .. maker) == 1
 end
 
 -- The room's step: room r's keys, `created` its creation number; now:

@@ -68,6 +68,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             space separated: a rename whose rooms' steps
                             may not all have run (:mod:`.copies`)
 ``P rooms``                 hash r → room display name
+``P making``                hash r → who listed r (``u token`` of a create,
+                            a node's id for a resume's remake), while r
+                            is listed: a room being made is never
+                            cleared from ``P rooms`` (:mod:`.listing`)
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room
                             is made) ver created topic topic_by, policy
@@ -353,7 +357,7 @@ if ARGV[5] then
       and redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
     return {'TOO_MANY_ROOMS'}
   end
-  created = list_room(c.r, ARGV[5])
+  created = list_room(c.r, ARGV[5], u .. ' ' .. token)
 end
 index_first(c)
 return {'OK', cjson.encode(records_of(c)), created, #sessions_of(u, token)}
