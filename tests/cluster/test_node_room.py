@@ -15,6 +15,7 @@ from chatroom.backends.redis.delivery import (
     RECENT_EVENTS,
     NodeRoom,
     NodeRooms,
+    kick_head,
 )
 from chatroom.core import codec
 from chatroom.core.config import ClusterConfig, RedisAddress
@@ -54,7 +55,12 @@ def empty_node_rooms() -> NodeRooms:
     async def listing() -> Listing:
         return Listing([])
 
-    return NodeRooms(CHANNEL_OF, subscribe, lambda channel: None, listing)
+    return NodeRooms(CHANNEL_OF, subscribe, lambda channel: None, listing, NOBODY)
+
+
+def NOBODY(token: str) -> None:
+    """No session of this node has ``token``."""
+    return None
 
 
 class NodeRoomTests(unittest.TestCase):
@@ -218,7 +224,9 @@ class ReachedTests(unittest.TestCase):
 
 
 class NodeRoomKickedTests(unittest.TestCase):
-    """``kicked seq KICKED...`` from the node channel, before the room's KICK."""
+    """A kick's departure whose head names the kicked session
+    (``~kick:token``): its node gives it ``Kicked`` at that very event,
+    with nothing from the node channel (which another link brings)."""
 
     def setUp(self) -> None:
         async def subscribe(channel: bytes) -> None:
@@ -227,21 +235,29 @@ class NodeRoomKickedTests(unittest.TestCase):
         async def listing() -> Listing:
             return Listing([ListedRoom("tea", 1, 5, "")])
 
-        self.rooms = NodeRooms(CHANNEL_OF, subscribe, lambda channel: None, listing)
-        self.room = self.rooms.open("tea", "tea")
         self.bob, self.dave = Member("bob"), Member("dave")
+        sessions = {"n:1": self.bob, "n:2": self.dave}
+        self.rooms = NodeRooms(
+            CHANNEL_OF, subscribe, lambda channel: None, listing, sessions.get
+        )
+        self.room = self.rooms.open("tea", "tea")
         self.rooms.seat(self.bob, self.room, 0)
         self.rooms.seat(self.dave, self.room, 0)
-        self.kicked = Kicked("tea", "alice", "rude")
-        kick = Departure("tea", "bob", DepartureKind.KICK, "rude", by="alice")
+        kick = Departure(
+            "tea", "bob", DepartureKind.KICK, "rude", by="alice", account="Alice"
+        )
         self.kick = codec.encode(kick)
 
+    def kick_of(self, token: str) -> bytes:
+        """bob's kick as ``MODERATE`` publishes it, naming session ``token``."""
+        return kick_head(token).encode() + self.kick
+
     def test_the_kicked_member_gets_kicked_and_the_lobby_not_the_kick(self) -> None:
-        """bob: KICKED, then the room list, then nothing more of the room;
-        dave: everything, the KICK included."""
+        """bob: KICKED (what the kicker's node made of the departure), then
+        the room list, then nothing more of the room; dave: everything, the
+        KICK included."""
         self.rooms.on_message(self.room.channel, b"1 " + event(1))
-        self.rooms.kicked(self.bob, "tea", 2, self.kicked)
-        self.rooms.on_message(self.room.channel, b"2 " + self.kick)
+        self.rooms.on_message(self.room.channel, b"2 " + self.kick_of("n:1"))
         self.rooms.on_message(self.room.channel, b"3 " + event(3))
         self.assertEqual(
             self.bob.take(),
@@ -253,12 +269,53 @@ class NodeRoomKickedTests(unittest.TestCase):
         )
         self.assertFalse(self.rooms.is_in(self.bob, self.room))
 
+    def test_kicked_is_what_the_kick_decided(self) -> None:
+        """The ``Kicked`` made of the departure equals the outcome's, as
+        :func:`chatroom.core.moderation.decide` makes them both."""
+        seen: list[object] = []
+        self.bob.deliver = seen.append  # type: ignore[method-assign,assignment]
+        self.rooms.on_message(self.room.channel, b"1 " + self.kick_of("n:1"))
+        self.assertEqual(seen, [Kicked("tea", "alice", "rude", account="Alice")])
+
+    def test_a_kick_caught_up_after_a_resume(self) -> None:
+        """The kick missed while the node was out of touch, in the resume's
+        catch-up from the room's log: bob is kicked there too."""
+        self.rooms.hold()
+        self.rooms.resumed(
+            [[b"tea", b"", 2, [b"1 " + event(1), b"2 " + self.kick_of("n:1")]]]
+        )
+        self.assertEqual(
+            self.bob.take(),
+            [line(1), "KICKED tea alice rude", "REMOVED tea 1"],
+        )
+        self.assertFalse(self.rooms.is_in(self.bob, self.room))
+
+    def test_a_kick_naming_a_session_not_here(self) -> None:
+        """The kicked session is another node's (bob's own, of whom this
+        bob is a device): nobody here gets ``Kicked``; bob's seat here is
+        out by the departure, as any departure by another node's device."""
+        self.rooms.on_message(self.room.channel, b"1 " + self.kick_of("m:1"))
+        self.assertEqual(
+            self.bob.take(), ["KICK tea bob alice rude", "LEFT tea", "REMOVED tea 1"]
+        )
+        self.assertEqual(self.dave.take(), ["KICK tea bob alice rude"])
+
+    def test_a_kick_naming_a_session_no_longer_in_the_room(self) -> None:
+        """bob left before the kick's entry came (its session is still
+        here): nothing more for him."""
+        self.room.detach(self.bob)
+        self.rooms.unseat(self.bob, self.room)
+        self.rooms.on_message(self.room.channel, b"1 " + self.kick_of("n:1"))
+        self.assertEqual(self.bob.take(), [])
+        self.assertEqual(self.dave.take(), ["KICK tea bob alice rude"])
+
     def test_a_member_back_since_the_kick_stays(self) -> None:
         """A kick older than the member's (re)join is not applied again."""
         self.rooms.unseat(self.bob, self.room)
         self.room.detach(self.bob)
         self.rooms.seat(self.bob, self.room, 5)  # rejoined: its JOIN was event 5
-        self.rooms.kicked(self.bob, "tea", 2, self.kicked)
+        kick = Departure("tea", "bob", DepartureKind.KICK, "rude", by="alice")
+        self.rooms.kicked_by(self.room, 2, "n:1", kick)
         self.assertEqual(self.bob.take(), [])
         self.assertTrue(self.rooms.is_in(self.bob, self.room))
 

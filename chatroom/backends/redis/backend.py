@@ -85,7 +85,6 @@ from chatroom.core.events import (
     Departure,
     DepartureKind,
     Event,
-    Kicked,
     Listing,
     Message,
     Renamed,
@@ -148,6 +147,7 @@ class RedisBackend:
             self.calls.subscribe,
             self.calls.unsubscribe,
             self.list_rooms,
+            sessions.by_token,
         )
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
@@ -589,10 +589,6 @@ class RedisBackend:
             self.seats.viewed(member, data[5:].decode())
         elif data.startswith(b"logout "):  # /logout of a device of ours
             self.other_nodes.logout(member, data[7:])
-        elif data.startswith(b"kicked "):
-            _, seq, encoded = data.split(b" ", 2)
-            if (kicked := decoded(encoded, Kicked)) is not None:
-                self.here.kicked(member, name_key(kicked.room), int(seq), kicked)
         elif (event := decoded(data, Event)) is not None:
             deliver_to(member, event)
 
@@ -779,8 +775,9 @@ class RedisBackend:
         """Who the target is (``TARGET``, the server's keys), then the room
         (``FACTS``, its keys: its facts, and whether the target is in it),
         two reads of one slot each. The target may change between them (go,
-        and another take its name and join): ``MODERATE`` applies a decision
-        only if the target's session still holds the name (``MODERATING``)
+        and another take its name and join): a decision is applied only if
+        the target's session still holds the name (the room's copy of who
+        holds it for a member, ``MODERATING`` for a connected non-member)
         and is in the room or not as decided (``CHANGED`` otherwise, and
         the node reads and decides again: :mod:`.moderation_steps`)."""
         key = name_key(target) if target else ""

@@ -10,6 +10,11 @@ News of a user (a rename, a sign-in: :meth:`Backend.tell_neighbours
 the user's rooms, in order with the room's events, under one news number;
 :class:`NewsDesk` hands it to each member of this node once, however many
 of those rooms the member shares with the user.
+
+A kick's departure names the kicked session in its entry (:class:`Kick`),
+so the node that has that session gives it ``Kicked`` instead, at the
+room's event itself: in order with the room's events on any layout of
+Redis, whether it comes on the room's channel or in a resume's catch-up.
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Departure,
-    DepartureKind,
     Event,
     Gap,
     Kicked,
@@ -84,13 +88,37 @@ class News:
         return not self.unless or name_key(member.name) != self.unless
 
 
-def read_entry(data: bytes) -> tuple[News | None, bytes]:
-    """A room channel's entry (after its ``seq``): its news head, if it has
-    one, and its event."""
+#: How a kick's head starts (``~kick:token``): a news head starts with
+#: its number, so the two share the one ``~`` that ordinary events lack.
+KICK_HEAD = "~kick:"
+
+
+@dataclass(frozen=True)
+class Kick:
+    """The head of a kick's departure on a room's channel and in its log
+    (``~kick:token``, published by ``MODERATE``): the kicked session, which
+    its node puts out with ``Kicked`` instead of the departure."""
+
+    #: The session's token (``node:conn``): only its own node has it.
+    token: str
+
+
+def kick_head(token: str) -> str:
+    """The head a kick of session ``token`` publishes its departure with."""
+    return f"{KICK_HEAD}{token} "
+
+
+def read_entry(data: bytes) -> tuple[News | Kick | None, bytes]:
+    """A room channel's entry (after its ``seq``): its head, if it has one
+    (news of a user, or a kick), and its event. An ordinary event costs one
+    prefix check."""
     if not data.startswith(b"~"):
         return None, data
     head, _, event = data.partition(b" ")
-    number, rooms, unless = head[1:].decode().split(":", 2)
+    text = head.decode()
+    if text.startswith(KICK_HEAD):
+        return Kick(text[len(KICK_HEAD) :]), event
+    number, rooms, unless = text[1:].split(":", 2)
     return News(int(number), int(rooms), unless), event
 
 
@@ -116,6 +144,11 @@ class NewsDesk:
         return fresh
 
 
+#: What a room calls when a kick's entry comes (the room, the entry's seq,
+#: the token its head names, its event): :meth:`NodeRooms.kicked_by`.
+KickHandler = Callable[["NodeRoom", int, str, Event], None]
+
+
 class NodeRoom:
     """This node's part of one room: its local members and the room's events.
 
@@ -127,7 +160,12 @@ class NodeRoom:
     """
 
     def __init__(
-        self, key: str, name: str, channel: bytes, news: NewsDesk | None = None
+        self,
+        key: str,
+        name: str,
+        channel: bytes,
+        news: NewsDesk | None = None,
+        kicks: KickHandler | None = None,
     ) -> None:
         self.key = key
         self.name = name
@@ -158,9 +196,10 @@ class NodeRoom:
         self.quiet: set[Member] = set()
         #: News of a user, handed to each member of the node once.
         self.news = news or NewsDesk()
-        #: Kicks of this node's members the room's events are told to come
-        #: with (``kicked seq``): event seq → the member and its ``Kicked``.
-        self.kicks: dict[int, tuple[Member, Kicked]] = {}
+        #: Who puts out a member a kick's entry names, before the others
+        #: are handed its departure (:meth:`NodeRooms.kicked_by`); None: no
+        #: session of this node can be named.
+        self.kicks = kicks
         #: Members whose message waits for Redis's replicas (``WAIT``):
         #: the room's events meanwhile, theirs included, kept for them in
         #: order, so that their own copy, the acknowledgement, comes only
@@ -202,10 +241,16 @@ class NodeRoom:
     def _hand_out(self, seq: int, data: bytes) -> Event | None:
         """Event ``seq`` decoded, and to every member that should see it."""
         self.recent.append((seq, data))
-        news, data = read_entry(data)
+        head, data = read_entry(data)
         event = decoded(data, Event)
         if event is None:
             return None
+        news = None
+        if head is not None:  # rare: news of a user, or a kick
+            if isinstance(head, News):
+                news = head
+            elif self.kicks is not None:
+                self.kicks(self, seq, head.token, event)  # out before the others
         members: Iterable[Member] = self.members
         if seq <= self.latest_since:  # someone joined after it was published
             members = [m for m, since in self.members.items() if seq > since]
@@ -276,9 +321,11 @@ class NodeRoom:
             deliver_to(member, maybe_missed(self.name))
         for seq, data in self.recent:
             if after < seq and (not before or seq < before):
-                news, data = read_entry(data)
+                head, data = read_entry(data)
                 event = decoded(data, Event)
-                if event is not None and (news is None or news.narrow_to(member)):
+                if event is None:
+                    continue
+                if not isinstance(head, News) or head.narrow_to(member):
                     deliver_to(member, event)
 
     def reached(self, seq: int) -> Deferred[None]:
@@ -339,9 +386,13 @@ class NodeRooms:
         subscribe: Callable[[bytes], Coroutine[Any, Any, None]],
         unsubscribe: Callable[[bytes], None],
         listing: Callable[[], Coroutine[Any, Any, Listing]],
+        session: Callable[[str], Member | None],
     ) -> None:
         #: A room's channel, by its key (``ClusterConfig.room_channel``).
         self.channel_of = channel_of
+        #: This node's session of a token (None: not one of this node's),
+        #: what a kick's entry names (:meth:`kicked_by`).
+        self.session = session
         self.rooms: dict[str, NodeRoom] = {}
         #: A tuple, not a set: a member is in few rooms, and a set or dict
         #: of one costs 200 bytes more per member.
@@ -373,7 +424,7 @@ class NodeRooms:
         room = self.rooms.get(key)
         if room is None:
             channel = self.channel_of(key)
-            room = NodeRoom(key, name, channel, self.news)
+            room = NodeRoom(key, name, channel, self.news, self.kicked_by)
             self.rooms[key] = room
             self._by_channel[channel] = room
             subscribing = defer.ensureDeferred(self._subscribe(channel))
@@ -518,10 +569,7 @@ class NodeRooms:
             return True
         self._heard(room)
         seq_text, _, data = message.partition(b" ")
-        seq = int(seq_text)
-        if room.kicks:
-            self._kicked_by(room, seq, data)
-        event = room.deliver(seq, data)
+        event = room.deliver(int(seq_text), data)
         if isinstance(event, RoomDeleted):
             self._gone(room, event)
         elif isinstance(event, Departure):
@@ -575,39 +623,22 @@ class NodeRooms:
                 deliver_to(member, event)
         self._back_to_lobby(members, room.name)
 
-    def kicked(self, member: Member, key: str, seq: int, event: Kicked) -> None:
-        """``member`` is to be kicked from room ``key`` by the room's event
-        ``seq`` (which comes later on the room's channel): kept till then.
-        Nothing if that event has come (the kick was refused, or decided
-        again: see :meth:`_kicked_by`)."""
-        room = self.rooms.get(key)
-        if room is not None and seq > room.seq:
-            room.kicks[seq] = (member, event)
-
-    def _kicked_by(self, room: NodeRoom, seq: int, data: bytes) -> None:
-        """Event ``seq`` of ``room`` is about to be handed out: if it is the
-        kick a member was told of (``KICK`` departure of its name), the
-        member gets its ``Kicked`` instead, and is back in the lobby with
-        the room list; a kick told whose event turned out another (its
-        room's step refused it, and the kick was decided again) is
-        forgotten. Nothing if the member is no longer there, or came back
-        after that event."""
-        told = room.kicks.pop(seq, None)
-        room.kicks = {at: kick for at, kick in room.kicks.items() if at > seq}
-        if told is None:
+    def kicked_by(self, room: NodeRoom, seq: int, token: str, event: Event) -> None:
+        """Event ``seq`` of ``room``, a kick's departure, names session
+        ``token``: if that is this node's and still in the room (not come
+        back since), it gets ``Kicked`` (what the kicker's node made of the
+        same departure: :func:`chatroom.core.moderation.decide`'s
+        ``outcome.kicked``) instead, and is back in the lobby with the room
+        list, before the room's other members are handed the departure."""
+        member = self.session(token)
+        if member is None or room.members.get(member, seq) >= seq:
             return
-        member, kicked = told
-        event = decoded(read_entry(data)[1], Event)
-        if not (
-            isinstance(event, Departure)
-            and event.kind is DepartureKind.KICK
-            and event.user == member.name
-        ):
-            return
-        if room.members.get(member, seq) >= seq:
+        if not isinstance(event, Departure):
             return
         room.detach(member)
-        deliver_to(member, kicked)
+        deliver_to(
+            member, Kicked(event.room, event.by, event.reason, account=event.account)
+        )
         self.unseat(member, room)
         self._back_to_lobby([member], room.name)
 

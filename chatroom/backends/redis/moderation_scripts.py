@@ -14,53 +14,36 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, tu, ttoken, seq ('' for no kick), the target's ``Kicked``.
-#: The server's step before a moderation's room step (``MODERATE``):
-#: ``CHANGED`` if the target was read connected by a session that no longer
-#: holds it (it was read apart from the room, ``TARGET`` then ``FACTS``);
-#: for a kick, the target's node told ``kicked seq <Kicked>`` first, seq
-#: being the number the room's step is to give the kick's departure, so
-#: that the member gets ``Kicked`` instead of the room's departure and
-#: nothing of the room after it (its node keeps the kick till event seq
-#: comes, and forgets it if that event is not the kick: the room's step
-#: refused it).
+#: ARGV: P, tu, ttoken. The server's step before a moderation's room step
+#: (``MODERATE``) when the target was read connected but not in the room,
+#: where the room keeps no copy of who holds it: ``CHANGED`` if that
+#: session no longer holds the target's name (it was read apart from the
+#: room, ``TARGET`` then ``FACTS``), so that no other holder of the name is
+#: banned or invited as the one decided on.
 MODERATING = Script(
     "moderating",
     r"""
-local tu, ttoken = ARGV[2], ARGV[3]
-if ttoken ~= '' and not holds(tu, ttoken) then return 'CHANGED' end
-local s = session_of(tu)
-if ARGV[4] ~= '' and s then tell(s, 'kicked ' .. ARGV[4] .. ' ' .. ARGV[5]) end
+if not holds(ARGV[2], ARGV[3]) then return 'CHANGED' end
 return 'OK'
 """,
-)
-
-#: ARGV: P, r, the users a kick's decision is about. A kick's
-#: read of room r: its seating (as ``SEATINGS`` answers it) and its newest
-#: event, after which the kick's events are to come.
-KICK_SEATING = Script(
-    "kick-seating",
-    r"""
-local about = {}
-for i = 3, #ARGV do about[#about + 1] = ARGV[i] end
-return {{seating(ARGV[2], about)}, newest(ARGV[2]) or 0}
-""",
-    room_at=2,
 )
 
 #: ARGV: P, r, u, token, incarnation, ver (the facts decided on); new policy JSON ('-':
 #: unchanged; its ``moderated`` and ``external`` are kept in the room's hash for
 #: ``SAY``), its kept (0/1), restricted (0/1) and owner account, whether u owns
 #: the room now (0/1: ``Outcome.actor_owns``); target u, target token
-#: ('' for none: not connected) and whether the target was in the room (0/1); kick (1:
-#: remove the target, by its departure the node decided, the changes below), the
-#: number its departure is to take, as ``MODERATING`` told the target's
-#: node ('' without a kick); the changes (``[]`` without a kick); then the
-#: room's other events, in order.
+#: ('' for none: not connected) and whether the target was in the room (0/1);
+#: the changes (a kick's: the target removed by the departure the node
+#: decided; ``[]`` without a kick; the kick's departure is published
+#: with a head naming the target's session, ``~kick:ttoken``, by which its
+#: node gives it ``Kicked``: :class:`~.delivery.Kick`); then the room's
+#: other events, in order.
 #:
 #: The room's step (its server's steps, ``MODERATING`` before and
-#: ``MODERATED`` after, are the node's to run): ``CHANGED`` if the kick's
-#: departure would not take the number told (another event came first).
+#: ``MODERATED`` after, are the node's to run): ``CHANGED`` if a target
+#: read in the room is not, or is held by another session than ttoken
+#: (the room's copy of who holds it: the kick's head names the session the
+#: room has).
 MODERATE = Script(
     "moderate",
     r"""
@@ -71,11 +54,9 @@ local tu, ttoken = ARGV[12], ARGV[13]
 -- The target was read apart from the room (TARGET, then FACTS): one that
 -- changed between the reads, or since, is no longer as decided on here.
 if ttoken ~= '' and is_member(tu, r) ~= (ARGV[14] == '1') then return 'CHANGED' end
-local changes = cjson.decode(ARGV[17])
+if ARGV[14] == '1' and own_token(r, tu) ~= ttoken then return 'CHANGED' end
+local changes = cjson.decode(ARGV[15])
 if not all_hold(changes) then return 'CHANGED' end
-if ARGV[15] == '1' and newest(r) + #ARGV - 17 + 1 ~= tonumber(ARGV[16]) then
-  return 'CHANGED'
-end
 local rk = room_key(r)
 if ARGV[7] ~= '-' then
   local p = ARGV[7] ~= '' and cjson.decode(ARGV[7]) or {}
@@ -88,7 +69,7 @@ if ARGV[7] ~= '-' then
   lobby_news(redis.call('HGET', rk, 'name'))
   if ARGV[11] == '1' then set_owner(r, u) end
 end
-for i = 18, #ARGV do emit(r, ARGV[i]) end
+for i = 16, #ARGV do emit(r, ARGV[i]) end
 for _, c in ipairs(changes) do
   c.records = {}
   apply_in_room(c)

@@ -6,32 +6,30 @@ room's), and its outcome is stored in up to three scripts, in the order
 of docs/scaling.md's rule (the index first, the room second; out in the
 other order):
 
-1. the server's step (``MODERATING``), when the target was read connected
-   or is kicked: the target's session still holds it (``CHANGED`` if
-   not), and a kicked member's node told ``kicked seq`` first, seq being
-   the number the kick's departure is to take in the room;
+1. the server's step (``MODERATING``), only when the target was read
+   connected but not in the room: its session still holds it
+   (``CHANGED`` if not), which the room cannot say of a non-member;
 2. the room's step (``MODERATE``): the room's facts and the target's
-   membership checked, the policy and the events stored, the kick's
-   departure (``CHANGED`` if another event came first, so that it would
-   not take the number told);
+   membership checked (a member by the room's copy of who holds it), the
+   policy and the events stored; a kick's departure published with a head
+   naming the kicked session (:func:`~.delivery.kick_head`), by which the
+   node that has that session gives it ``Kicked`` at that very event
+   (:meth:`~.delivery.NodeRooms.kicked_by`), whichever link or catch-up
+   brings it;
 3. the server's step after (``MODERATED``), when the kick took the room
    out of an index (``index_last``) or the target is invited (told on
    every node).
 
-A member told of a kick whose room's step then refused it is not
-kicked: its node keeps the kick until the room's event of that number
-comes, and acts on it only if it is that kick
-(:meth:`~.delivery.NodeRooms.kicked`); the command is decided again
-(``CHANGED``). A node that dies between the steps leaves the room as it
-was (after step 1), or the room's index naming the room one time too many
-(after step 2: u's rooms, which go with its name), or an invitation
-untold.
+A node that dies between the steps leaves the room as it was (after step
+1), or the room's index naming the room one time too many (after step 2:
+u's rooms, which go with its name), or an invitation untold.
 """
 
 from __future__ import annotations
 
-from chatroom.backends.redis import moderation_scripts, outcomes
+from chatroom.backends.redis import moderation_scripts, outcomes, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
+from chatroom.backends.redis.delivery import kick_head
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import moderation_args
 from chatroom.backends.redis.room_steps import leaves_an_index
@@ -58,33 +56,23 @@ class ModerationSteps:
         decide again."""
         target = facts.target
         changes: list[Change] = []
-        told = ""
-        if outcome.kick is not None and outcome.events:
-            kick = outcome.events[-1]
-            read = await self.calls.eval(
-                moderation_scripts.KICK_SEATING, key, outcome.kick.key
-            )
-            room = outcomes.seated(read[0][0])
-            # the outcome's other events first, then the kick's departure
-            told = str(int(read[1]) + len(outcome.events))
-            if isinstance(kick, Departure):
-                changes = [outcomes.leaving(key, room, [(outcome.kick.key, kick)])]
-        token = target.session if target is not None else ""
-        if target is not None and (token or told):
-            kicked = codec.encode(outcome.kicked) if outcome.kicked is not None else b""
+        kicked = outcome.kick
+        kick = outcome.events[-1] if outcome.events else None
+        if kicked is not None and isinstance(kick, Departure):
+            read = await self.calls.eval(scripts.SEATINGS, key, kicked.key)
+            room = outcomes.seated(read[0])
+            head = {kicked.key: kick_head(kicked.session)}
+            changes = [outcomes.leaving(key, room, [(kicked.key, kick)], heads=head)]
+        if target is not None and target.session and not target.present:
             await self.calls.step(
                 moderation_scripts.MODERATING,
                 target.key,
-                token,
-                told,
-                kicked,
+                target.session,
                 refusals={},
             )
         await self.calls.call(
             moderation_scripts.MODERATE,
-            *moderation_args(
-                key, session, facts, outcome, told, outcomes.encoded(changes)
-            ),
+            *moderation_args(key, session, facts, outcome, outcomes.encoded(changes)),
             refusals=MEMBERS_ONLY,
         )
         left = [change for change in changes if leaves_an_index(change)]

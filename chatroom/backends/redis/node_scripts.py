@@ -289,8 +289,10 @@ return {failed, steps, stale, stale_places, wanted_rooms, copies}
 #: creation number (``RESUME`` listed it), then per user to seat: u, held,
 #: seat (its record, ``member_record``). Room r's step of a resume: made
 #: again if its keys are gone (an index may name a gone room), each user
-#: seated as its newest arrival unless a member already, its copy written
-#: either way; then (r, incarnation, seq, missed) (``seq`` as Redis had it:
+#: seated as its newest arrival unless a member already (its copy written)
+#: or kicked by a missed event (its session, the first of ``held``, named
+#: by the kick's head: the node catches the kick up and puts it out);
+#: answering (r, incarnation, seq, missed) (``seq`` as Redis had it:
 #: if behind what the node saw, the room is moved past that first);
 #: ``missed`` is the room's published events after the seq the node saw,
 #: from the room's log, or 0 if the log no longer reaches back that far
@@ -303,15 +305,6 @@ local r = ARGV[2]
 if redis.call('EXISTS', room_key(r)) == 0 then
   make_room_keys(r, ARGV[3], '', ARGV[4], ARGV[5], ARGV[6], ARGV[9], ARGV[10])
   lobby_news(ARGV[3])
-end
-for n = 11, #ARGV, 3 do
-  local u, record = ARGV[n], {ARGV[n + 1], ARGV[n + 2]}
-  if is_member(u, r) then
-    copy_record(u, r, record)  -- its sessions, name and account as resumed
-  else
-    seat_in_room(u, r, record)
-    lobby_news(redis.call('HGET', room_key(r), 'name'))  -- one more member
-  end
 end
 local info = redis.call('HMGET', room_key(r), 'inc', 'seq')
 local missed = 0
@@ -335,6 +328,25 @@ if info[1] and info[1] == ARGV[7] then
     missed = {}
   elseif after + 1 >= oldest then
     missed = redis.call('LRANGE', log_key(r), after + 1 - oldest, -1)
+  end
+end
+-- The sessions a kick among the missed events put out (its head names
+-- them: `~kick:token`), which their node, catching the kick up, puts out
+-- too: not seated again.
+local kicked = {}
+if type(missed) == 'table' then
+  for _, entry in ipairs(missed) do
+    local token = string.match(entry, '^%d+ ~kick:(%S+) ')
+    if token then kicked[token] = true end
+  end
+end
+for n = 11, #ARGV, 3 do
+  local u, record = ARGV[n], {ARGV[n + 1], ARGV[n + 2]}
+  if is_member(u, r) then
+    copy_record(u, r, record)  -- its sessions, name and account as resumed
+  elseif not kicked[string.match(record[1], '^%S*')] then
+    seat_in_room(u, r, record)
+    lobby_news(redis.call('HGET', room_key(r), 'name'))  -- one more member
   end
 end
 return {r, info[1], info[2], missed}

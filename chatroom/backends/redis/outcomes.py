@@ -26,7 +26,7 @@ a node decide again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -191,11 +191,14 @@ def leaving(
     room: RedisSeating,
     departures: Sequence[tuple[str, Departure]],
     waits_until: int = 0,
+    heads: Mapping[str, str] | None = None,
 ) -> Change:
     """The departures of users (``u``, its departure) from ``room``, in
     order, each decided by :func:`chatroom.core.membership.leave` on the
     room as the ones before left it; ``waits_until`` (ms): their node is
-    gone or going, so a room they leave empty waits till then."""
+    gone or going, so a room they leave empty waits till then; ``heads``:
+    u → the head its departure is published with (a kick's, naming the
+    kicked session: :func:`~.delivery.kick_head`)."""
     about = [u for u, _ in departures]
     state = _Leavers(room, room.owner, room.members)
     steps: list[list[Any]] = [["mark"]]
@@ -208,7 +211,11 @@ def leaving(
         if outcome.owner is not None:
             steps.append(["owner", outcome.owner])
             state.owner = outcome.owner
-        steps += [["emit", _text(event)] for event in outcome.events]
+        head = heads.get(u, "") if heads else ""
+        steps += [
+            ["emit", (head if event is departure else "") + _text(event)]
+            for event in outcome.events
+        ]
         state.members -= 1
         state.gone.add(u)
         fate = outcome.fate

@@ -123,12 +123,11 @@ def moderation_args(
     session: SeatSession,
     facts: DecisionFacts,
     outcome: Outcome,
-    told: str,
     changes: bytes,
 ) -> list[Any]:
     """The ``MODERATE`` script's arguments for a decided outcome: ``changes``
     are its kick's (:mod:`chatroom.backends.redis.outcomes`), which shows
-    the room the kick, the outcome's last event, as number ``told``."""
+    the room the kick, the outcome's last event."""
     policy, target = outcome.policy, facts.target
     kicking = outcome.kick is not None
     events = outcome.events[:-1] if kicking else outcome.events
@@ -145,8 +144,6 @@ def moderation_args(
         target.key if target is not None else "",
         target.session if target is not None else "",
         _flag(target is not None and target.present),
-        _flag(outcome.kick is not None),
-        told,
         changes,
         *(codec.encode(event) for event in events),
     ]

@@ -116,8 +116,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             the search index has yet to apply
 ``P log:r``                 list of the room's last
                             :data:`~chatroom.backends.redis.prelude.LOG_SIZE`
-                            published ``"seq event"``: what a node that
-                            lost its subscription fetches on resuming
+                            published entries, as the channel has them
+                            (heads included): what a node that lost its
+                            subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
 ``P keeping``               sorted set: the rooms waiting for their members,
                             by their ``keep_until`` (ms): what a heartbeat
@@ -135,17 +136,17 @@ channel ``P chan:r``        ``"seq event"``: every event of room r, or
                             the ``rooms`` (a count) it shares with others
                             under one ``news`` number, which a node hands
                             each of its members once (but the one named
-                            ``except``, a name key, or nobody)
+                            ``except``, a name key, or nobody), or
+                            ``"seq ~kick:token event"``: a kick's
+                            departure, whose session ``token`` its node
+                            gives ``Kicked`` instead
 channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             (deliver: a private message, an invitation),
                             ``"conn view r"`` (another holder of the
                             session's user entered room r), ``"* event"``
                             (to every named session: an announcement),
                             ``"conn end reason"`` (end the session: signed
-                            in elsewhere, killed, banned), ``"conn kicked
-                            seq event"`` (the session is to be kicked by
-                            room event seq: if that event is its kick, it
-                            gets ``event``, its ``Kicked``, instead)
+                            in elsewhere, killed, banned)
 channel ``P lobby``         room names whose listing changed (a plain
                             ``PUBLISH`` on every layout: no slot, so any
                             room's script may send it)
