@@ -21,7 +21,7 @@ from tests.cluster.redis_cluster import (
 from tests.cluster.support import RedisRegistryTestCase
 from tests.handler_contract import ContractBase
 from tests.moderation_contract import CONFIG, ModerationContract
-from tests.support import redis_backend
+from tests.support import redis_backend, redis_command
 
 
 class TargetReadApart(ContractBase):
@@ -75,7 +75,9 @@ class KickInTheRoomsOrder(ContractBase):
     registry: Any  # the Redis registry (RedisRegistryTestCase)
 
     def command(self, *args: Any) -> defer.Deferred[Any]:
-        return redis_backend(self.server).commands.connection.execute_command(*args)
+        """A plain command on the Redis that holds its key (on three
+        primaries, the key's slot's)."""
+        return redis_command(self.server, *args)
 
     def members(self, room: str) -> defer.Deferred[Any]:
         """Room ``room``'s members as Redis has them (the node's layout)."""
