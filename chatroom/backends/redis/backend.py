@@ -42,7 +42,7 @@ from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
-from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
@@ -669,6 +669,8 @@ class RedisBackend:
         key = name_key(room) if where is None else where.key
         args = say_args(key, session, event, self.config, now)
         away, checked = "1" if outside else "", ""
+        # Where the message was written: its WAIT goes on that connection.
+        written = None if self.replication is None else Written()
 
         async def attempt() -> None:
             nonlocal checked
@@ -682,6 +684,7 @@ class RedisBackend:
                     away,
                     refusals=MEMBERS_ONLY,
                     arrived=None if where is None else partial(_arrived, where),
+                    written=written,
                 )
             except FactsChangedError as changed:
                 reply = changed.args[0] if changed.args else None
@@ -710,7 +713,8 @@ class RedisBackend:
         refused: Message | None = None
         try:
             await retried(attempt)
-            if not await self.replication.confirm():
+            assert written is not None  # made with the replication
+            if not await self.replication.confirm(written):
                 refused = event
                 raise errors.not_stored("no replica of Redis confirmed it", event.text)
         finally:

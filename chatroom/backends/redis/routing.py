@@ -59,7 +59,7 @@ from chatroom.backends.redis.calls import (
     not_the_primary,
     slot_key,
 )
-from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.shards import ShardLinks, ShardUnavailableError
 from chatroom.backends.redis.slots import Node, key_slot, redirection
@@ -302,10 +302,13 @@ class RoutedCalls(RedisCalls):
         *args: Any,
         always: bool = False,
         link: RedisLink | None = None,
+        written: Written | None = None,
     ) -> Any:
         """A room's script on its slot's primary; any other as before."""
         if link is not None or script.room_at is None:
-            return await super().eval(script, *args, always=always, link=link)
+            return await super().eval(
+                script, *args, always=always, link=link, written=written
+            )
         if not (self.serving or always):
             raise errors.unavailable()
         script = script.rooms_apart
@@ -313,7 +316,9 @@ class RoutedCalls(RedisCalls):
         key = slot_key(self.prefix, True, script, full_args)
         started = time.perf_counter()
         slot = key_slot(key)
-        running = defer.ensureDeferred(self._on_shard(slot, script, key, full_args))
+        running = defer.ensureDeferred(
+            self._on_shard(slot, script, key, full_args, written)
+        )
         watch = self.deadlines.watch(running)
         try:
             reply = await running
@@ -344,16 +349,26 @@ class RoutedCalls(RedisCalls):
         return reply
 
     async def _on_shard(
-        self, slot: int, script: Script, key: str, args: tuple[Any, ...]
+        self,
+        slot: int,
+        script: Script,
+        key: str,
+        args: tuple[Any, ...],
+        written: Written | None,
     ) -> Any:
         """``script`` by its SHA1 on ``slot``'s primary, by its source if
         that primary does not know it yet (new, or a promoted replica)."""
+        sha, source = script.sha, script.source
         try:
-            return await self.shards.execute(slot, "EVALSHA", script.sha, 1, key, *args)
+            return await self.shards.execute(
+                slot, "EVALSHA", sha, 1, key, *args, written=written
+            )
         except txredisapi.ResponseError as refusal:
             if not str(refusal).startswith("NOSCRIPT"):
                 raise
-        return await self.shards.execute(slot, "EVAL", script.source, 1, key, *args)
+        return await self.shards.execute(
+            slot, "EVAL", source, 1, key, *args, written=written
+        )
 
     def caught_up_after(self, script: Script, args: tuple[Any, ...]) -> Deferred[None]:
         """A script's events come on its shard's subscriber link."""
