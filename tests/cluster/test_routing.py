@@ -75,9 +75,12 @@ class RoutedTestCase(RedisClusterTestCase, ContractBase):
             yield self.start_node(node)
 
     @defer.inlineCallbacks
-    def start_node(self, node_id: str) -> Generator[Any, Any, None]:
+    def start_node(
+        self, node_id: str, url: str | None = None
+    ) -> Generator[Any, Any, None]:
+        """Node ``node_id`` on the cluster at ``url`` (this test's if none)."""
         cluster = ClusterConfig(
-            RedisClusterAddress.parse(self.redis_url),
+            RedisClusterAddress.parse(url or self.redis_url),
             node_id=node_id,
             prefix=CLUSTER_PREFIX,
             rooms_apart=True,

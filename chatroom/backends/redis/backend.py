@@ -556,10 +556,13 @@ class RedisBackend:
         return await self.account_store.remove_server_ban(mask)
 
     async def backup(self, path: str) -> None:
-        """Every key under the cluster's prefix, as Redis dumps it, streamed
+        """Every key of the chat (under the cluster's prefix, and with rooms
+        apart every room's, on every primary), as Redis dumps it, streamed
         into the file at ``path`` (:mod:`~chatroom.backends.redis.dumpfile`)."""
+        calls = self.calls
+        matches = dumpfile.patterns(calls.prefix, calls.rooms_apart)
         with open(path, "wb") as file:
-            await dumpfile.export(self.calls.command, self.calls.prefix, file)
+            await dumpfile.export(calls.scanners(), calls.keyed, matches, file)
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel."""

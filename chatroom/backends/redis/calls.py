@@ -225,6 +225,16 @@ class RedisCalls:
         running = connection.execute_command(*args)
         return await self._bounded(link, running, args[0])
 
+    def scanners(self) -> list[Callable[..., Coroutine[Any, Any, Any]]]:
+        """A plain command on each Redis holding the chat's keys (the
+        backup's ``SCAN``): here the commands link's alone."""
+        return [self.command]
+
+    async def keyed(self, *args: Any) -> Any:
+        """A plain command on one key (``args[1]``), on the Redis serving it
+        (the backup's ``DUMP`` and ``PTTL``): here the commands link."""
+        return await self.command(*args)
+
     async def _bounded(
         self,
         link: RedisLink,

@@ -13,8 +13,10 @@ that layout, :class:`RoutedCalls` runs:
 - everything else as before, on the node's links to the server slot's
   primary (:class:`~.link.ClusterEndpoint`): the scripts on the server's
   keys, the heartbeat, and the plain commands (``HVALS``, ``HSET`` of the
-  census, ``WAIT``, the backup's ``SCAN``/``DUMP``/``PTTL``), which all
-  read or write the server's keys alone;
+  census), which all read or write the server's keys alone; but ``WAIT``
+  goes on the connection that wrote what it confirms (a room's shard's
+  link: :mod:`.replicas`), and a backup scans every primary's link and
+  reads each key on its slot's primary (:mod:`.dumpfile`);
 - every channel on a subscriber link per primary (:class:`ShardSubscribers`,
   following the map): a room's (``SSUBSCRIBE``) on its slot's primary's,
   the server's (the node's own, the watchers') on the server slot's
@@ -42,7 +44,8 @@ go as before, with one method call more where a call waits for a ``PING``
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 import txredisapi
@@ -369,6 +372,25 @@ class RoutedCalls(RedisCalls):
         return await self.shards.execute(
             slot, "EVAL", source, 1, key, *args, written=written
         )
+
+    def scanners(self) -> list[Callable[..., Coroutine[Any, Any, Any]]]:
+        """A command on each primary's link (the rooms' keys are on all of
+        them); ``UNAVAILABLE`` while one has none (a backup would miss its
+        keys)."""
+        links = self.shards.links()
+        primaries = [links.get(node) for node in self.shards.primaries()]
+        if not primaries or any(link is None for link in primaries):
+            raise errors.unavailable()
+        return [partial(self.command, link=link) for link in primaries]
+
+    async def keyed(self, *args: Any) -> Any:
+        """On the primary serving the key's slot (``MOVED``, ``ASK`` and a
+        failover followed, as a room's script)."""
+        try:
+            return await self.shards.execute(key_slot(args[1]), *args)
+        except ShardUnavailableError as why:
+            self.log.warn("{what}: {why}", what=args[0], why=str(why))
+            raise errors.unavailable() from None
 
     def caught_up_after(self, script: Script, args: tuple[Any, ...]) -> Deferred[None]:
         """A script's events come on its shard's subscriber link."""
