@@ -1,12 +1,20 @@
 """``chatroom-admin restore --redis``'s checks that need no Redis: a backup
-whose keys are not a chat's is refused before anything is loaded, and a
-chat's keys take the target layout's prefix whichever they came with."""
+whose keys are not a chat's is refused before anything is loaded, a
+chat's keys take the target layout's prefix whichever they came with, and
+a room's keys with rooms apart are known as the chat's."""
 
 from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.backends.redis.dumpfile import MAGIC, RECORD, unprefixed
+from chatroom.backends.redis.dumpfile import (
+    MAGIC,
+    RECORD,
+    Contents,
+    check,
+    patterns,
+    unprefixed,
+)
 from chatroom.wiring.redisrestore import RestoreError, restore_redis
 from tests.support import free_port
 
@@ -37,3 +45,16 @@ class RestoreChecksTests(unittest.TestCase):
     def test_either_layouts_prefix_comes_off(self) -> None:
         self.assertEqual(unprefixed(b"chatroom:room:tea"), b"room:tea")
         self.assertEqual(unprefixed(b"{chatroom}:room:tea"), b"room:tea")
+
+    def test_a_rooms_keys_under_their_own_tags_are_a_chats(self) -> None:
+        """With rooms apart a room's keys (``{chatroom/r}:kind``) are the
+        chat's too, and make the backup one of rooms apart; a backup
+        scans for them only then."""
+        together = self.backup(b"{chatroom}:rooms", b"{chatroom}:room:tea")
+        self.assertEqual(check(together), Contents(2, rooms_apart=False))
+        apart = self.backup(b"{chatroom}:rooms", b"{chatroom/tea}:history")
+        self.assertEqual(check(apart), Contents(2, rooms_apart=True))
+        self.assertEqual(patterns("{chatroom}:", False), [b"{chatroom}:*"])
+        self.assertEqual(
+            patterns("{chatroom}:", True), [b"{chatroom}:*", b"{chatroom/*"]
+        )

@@ -25,10 +25,10 @@ from tests import (
 from tests.cluster import test_search_redis, test_userdata_redis
 from tests.cluster.redis_cluster import (
     RoomsApartRegistryTestCase,
+    cluster_asker,
     emptied_cluster_server,
     keys_where_rooms_apart_put_them,
 )
-from tests.cluster.sentinels import ask
 from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_names_redis import HalfDoneNames
@@ -144,18 +144,19 @@ class RoomsApartSearchTests(test_search_redis.ClusterRoomSearchTests, SearchCont
 
     @defer.inlineCallbacks
     def start_redis(self):
-        self.cluster_port = yield emptied_cluster_server()
+        self.cluster_ports = [(yield emptied_cluster_server())]
         self.addCleanup(self.every_key_in_its_slot)  # once the nodes stopped
 
     @defer.inlineCallbacks
     def every_key_in_its_slot(self):
-        yield keys_where_rooms_apart_put_them(self, self.cluster_port)
-        outbox = yield ask(self.cluster_port, "EXISTS", "{chatroom}:search:outbox")
+        asking = cluster_asker(self.cluster_ports)
+        yield keys_where_rooms_apart_put_them(self, asking)
+        outbox = yield asking("EXISTS", "{chatroom}:search:outbox")
         self.assertEqual(outbox, 0, "a room's event fed to the search outbox")
 
     def cluster_config(self, node_id: str, search_db: str | None) -> ClusterConfig:
         return ClusterConfig(
-            RedisClusterAddress((("127.0.0.1", self.cluster_port),)),
+            RedisClusterAddress(tuple(("127.0.0.1", p) for p in self.cluster_ports)),
             node_id=node_id,
             prefix=CLUSTER_PREFIX,
             rooms_apart=True,

@@ -8,9 +8,11 @@ of three primaries by :class:`~tests.cluster.redis_cluster.OnThreePrimaries`.
 
 from __future__ import annotations
 
+from twisted.internet import defer
+
 from tests.cluster import test_moderation_redis
 from tests.cluster import test_rooms_apart as apart
-from tests.cluster.redis_cluster import OnThreePrimaries
+from tests.cluster.redis_cluster import OnThreePrimaries, emptied_three_primaries
 
 
 class ThreePrimariesHandlerTests(OnThreePrimaries, apart.RoomsApartHandlerTests):
@@ -71,3 +73,16 @@ class ThreePrimariesTargetTests(
     OnThreePrimaries, test_moderation_redis.RoomsApartTargetTests
 ):
     pass
+
+
+class ThreePrimariesSearchTests(apart.RoomsApartSearchTests):
+    """Search's two nodes and PostgreSQL on the shared cluster of three
+    primaries: each room's feed (``ROOM_FEED``) read on its own primary,
+    the outbox (private conversations) on the server slot's; every key
+    where the layout puts it, and the outbox unwritten, read on every
+    primary."""
+
+    @defer.inlineCallbacks
+    def start_redis(self):
+        self.cluster_ports = yield emptied_three_primaries()
+        self.addCleanup(self.every_key_in_its_slot)  # once the nodes stopped

@@ -7,12 +7,16 @@ talk, read history and leave; a room's slot migrated while its users talk
 loses nothing acknowledged; a room's primary killed, its replica
 promoted, the room talks on (:mod:`chatroom.backends.redis.routing`).
 
-A kick and a lost connection are run in a room on each primary too.
+A kick and a lost connection are run in a room on each primary too, and
+with ``--redis-replicas 1`` a message in a room is acknowledged only once
+its own shard's replica has it (``WAIT`` on the connection that wrote it).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Generator
 from typing import Any
 
@@ -58,6 +62,9 @@ class RoutedTestCase(RedisClusterTestCase, ContractBase):
     three primaries; users connect to the node a test names."""
 
     config = CONFIG
+    #: ``--redis-replicas``: a message acknowledged once this many replicas
+    #: have it.
+    replicas = 0
 
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
@@ -68,13 +75,17 @@ class RoutedTestCase(RedisClusterTestCase, ContractBase):
             yield self.start_node(node)
 
     @defer.inlineCallbacks
-    def start_node(self, node_id: str) -> Generator[Any, Any, None]:
+    def start_node(
+        self, node_id: str, url: str | None = None
+    ) -> Generator[Any, Any, None]:
+        """Node ``node_id`` on the cluster at ``url`` (this test's if none)."""
         cluster = ClusterConfig(
-            RedisClusterAddress.parse(self.redis_url),
+            RedisClusterAddress.parse(url or self.redis_url),
             node_id=node_id,
             prefix=CLUSTER_PREFIX,
             rooms_apart=True,
             redis_timeout=3.0,
+            replicas=self.replicas,
         )
         registry = redis_registry(self.config, cluster, reactor)
         server = ChatServer(self.config, clock=reactor, registry=registry)
@@ -446,3 +457,81 @@ class KilledPrimaryTests(RoutedTestCase):
                 break
         event = parse_event((yield self.expect(other, f"MSG {room} {name} ")))
         self.assertEqual(event.text, text)
+
+
+#: What a sender is told of a message no replica confirmed.
+UNCONFIRMED = "ERR UNAVAILABLE no replica of Redis confirmed it, so this was not sent: "
+
+
+class ReplicatedRoomTests(RoutedTestCase):
+    """``--redis-replicas 1`` with rooms on every primary: a message is
+    confirmed by ``WAIT`` on the connection that wrote it, its room's
+    shard's (:mod:`chatroom.backends.redis.replicas`)."""
+
+    replicas = 1
+
+    @defer.inlineCallbacks
+    def test_a_message_waits_for_its_own_shards_replica(self):
+        """With the replica of a room's primary (not the server's) stopped
+        (``SIGSTOP``), alice's message there is refused with its text once
+        its ``WAIT`` times out, though bob sees it, while carol's message in
+        a room on the server's primary is acknowledged; the replica going
+        on, alice's messages are acknowledged again."""
+        rooms = yield self.rooms_on_each_primary()
+        server_port = yield self.slot_primary()
+        port, room = next((p, r) for p, r in rooms.items() if p != server_port)
+        alice = yield self.user("a", "alice")
+        bob = yield self.user("b", "bob")
+        carol = yield self.user("a", "carol")
+        yield self.pair_in(room, alice, bob)
+        carol.say(f"/create {rooms[server_port]}")
+        yield self.expect(carol, f"MEMBERS {rooms[server_port]} ")
+        replica = yield self.replica_of(port)
+        yield self.said(alice, room, "kept", bob)
+
+        os.kill(self.servers[replica].pid, signal.SIGSTOP)
+        self.addCleanup(self.went_on, replica)
+        alice.say("anyone keeping this?")
+        refused = yield self.answer(alice, f"MSG {room} alice ")
+        self.assertEqual(refused, UNCONFIRMED + "anyone keeping this?")
+        yield self.expect(bob, f"MSG {room} alice ")  # published, not confirmed
+        yield self.said(carol, rooms[server_port], "on the server's shard")
+
+        self.went_on(replica)
+        yield until(lambda: self.in_sync(port), 10, "the replica caught up")
+        yield self.said(alice, room, "and now?", bob)
+
+    def went_on(self, replica: int) -> None:
+        os.kill(self.servers[replica].pid, signal.SIGCONT)
+
+    @defer.inlineCallbacks
+    def test_a_rooms_primary_killed_after_an_acknowledgement_loses_nothing(self):
+        """Alice says ten lines at once in a room whose primary is not the
+        server's; right after her last acknowledgement its primary is
+        killed (no wait for its replica): once the replica is promoted,
+        every line she saw acknowledged is in the room's history there."""
+        rooms = yield self.rooms_on_each_primary()
+        server_port = yield self.slot_primary()
+        old, room = next((p, r) for p, r in rooms.items() if p != server_port)
+        replica = yield self.replica_of(old)
+        alice = yield self.user("a", "alice")
+        bob = yield self.user("b", "bob")
+        yield self.pair_in(room, alice, bob)
+        for n in range(10):
+            alice.say(f"line {n}")
+        acknowledged = []
+        for _ in range(10):
+            line = yield self.answer(alice, f"MSG {room} alice ")
+            if line.startswith("MSG "):
+                acknowledged.append(parse_event(line).text)
+        yield self.servers[old].stop()  # SIGKILL, at once
+        self.assertGreater(len(acknowledged), 0)
+
+        @defer.inlineCallbacks
+        def promoted():
+            return (yield ask(replica, "ROLE"))[0] == b"master"
+
+        yield until(promoted, 30, "the cluster promoted the replica")
+        stored = yield ask(replica, "LRANGE", room_key(room, "history"), 0, -1)
+        kept = [json.loads(line)["text"] for line in stored]
+        self.assertEqual([t for t in acknowledged if t not in kept], [])

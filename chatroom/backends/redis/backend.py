@@ -42,7 +42,7 @@ from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
-from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
@@ -556,10 +556,13 @@ class RedisBackend:
         return await self.account_store.remove_server_ban(mask)
 
     async def backup(self, path: str) -> None:
-        """Every key under the cluster's prefix, as Redis dumps it, streamed
+        """Every key of the chat (under the cluster's prefix, and with rooms
+        apart every room's, on every primary), as Redis dumps it, streamed
         into the file at ``path`` (:mod:`~chatroom.backends.redis.dumpfile`)."""
+        calls = self.calls
+        matches = dumpfile.patterns(calls.prefix, calls.rooms_apart)
         with open(path, "wb") as file:
-            await dumpfile.export(self.calls.command, self.calls.prefix, file)
+            await dumpfile.export(calls.scanners(), calls.keyed, matches, file)
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel."""
@@ -665,6 +668,8 @@ class RedisBackend:
         key = name_key(room) if where is None else where.key
         args = say_args(key, session, event, self.config, now)
         away, checked = "1" if outside else "", ""
+        # Where the message was written: its WAIT goes on that connection.
+        written = None if self.replication is None else Written()
 
         async def attempt() -> None:
             nonlocal checked
@@ -678,6 +683,7 @@ class RedisBackend:
                     away,
                     refusals=MEMBERS_ONLY,
                     arrived=None if where is None else partial(_arrived, where),
+                    written=written,
                 )
             except FactsChangedError as changed:
                 reply = changed.args[0] if changed.args else None
@@ -706,7 +712,8 @@ class RedisBackend:
         refused: Message | None = None
         try:
             await retried(attempt)
-            if not await self.replication.confirm():
+            assert written is not None  # made with the replication
+            if not await self.replication.confirm(written):
                 refused = event
                 raise errors.not_stored("no replica of Redis confirmed it", event.text)
         finally:

@@ -31,7 +31,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.backends.redis.deadlines import CallDeadlines
-from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
 from chatroom.core.backend import FactsChangedError
@@ -185,11 +185,14 @@ class RedisCalls:
         *args: Any,
         always: bool = False,
         link: RedisLink | None = None,
+        written: Written | None = None,
     ) -> Any:
         """Run one script; ``UNAVAILABLE`` if Redis cannot answer.
 
         ``always``: run even before the node has resumed (for the resume).
-        ``link``: the link it goes on, the commands link if none. The
+        ``link``: the link it goes on, the commands link if none.
+        ``written``: told the link and connection it went on (for
+        ``WAIT``: :mod:`.replicas`). The
         script goes by its SHA1 (``EVALSHA``), and by its source only if
         Redis does not know it yet (``NOSCRIPT``); both within one deadline
         of :attr:`deadlines`.
@@ -204,20 +207,33 @@ class RedisCalls:
         keys = (slot_key(self.prefix, self.rooms_apart, script, full_args),)
         started = time.perf_counter()
         running = connection.evalsha(script.sha, keys=keys, args=full_args)
+        if written is not None:
+            written.sent(link, connection)
         reply = await self._bounded(
             link, running, script.name, script.source, keys, full_args
         )
         REDIS_SECONDS.observe(time.perf_counter() - started)
         return reply
 
-    async def command(self, *args: Any) -> Any:
-        """One plain command (``WAIT``) on the commands link, bounded as a
-        script is."""
-        connection = self.commands.connection
+    async def command(self, *args: Any, link: RedisLink | None = None) -> Any:
+        """One plain command on ``link`` (the commands link if none),
+        bounded as a script is."""
+        link = link or self.commands
+        connection = link.connection
         if connection is None:
             raise errors.unavailable()
         running = connection.execute_command(*args)
-        return await self._bounded(self.commands, running, args[0])
+        return await self._bounded(link, running, args[0])
+
+    def scanners(self) -> list[Callable[..., Coroutine[Any, Any, Any]]]:
+        """A plain command on each Redis holding the chat's keys (the
+        backup's ``SCAN``): here the commands link's alone."""
+        return [self.command]
+
+    async def keyed(self, *args: Any) -> Any:
+        """A plain command on one key (``args[1]``), on the Redis serving it
+        (the backup's ``DUMP`` and ``PTTL``): here the commands link."""
+        return await self.command(*args)
 
     async def _bounded(
         self,
@@ -287,6 +303,7 @@ class RedisCalls:
         refusals: Refusals,
         always: bool = False,
         arrived: Callable[[Any], defer.Deferred[None] | None] | None = None,
+        written: Written | None = None,
     ) -> Any:
         """Run a script that may refuse; its refusal raised as a ChatError.
 
@@ -298,10 +315,10 @@ class RedisCalls:
         given the reply, may say when that is (a message's place in its
         room's channel: :meth:`NodeRoom.reached`), which spares the
         ``PING`` of :class:`CaughtUp`; None from it, or no ``arrived``,
-        and the ``PING`` tells.
+        and the ``PING`` tells. ``written``: as :meth:`eval`'s.
         """
         try:
-            reply = await self.eval(script, *args, always=always)
+            reply = await self.eval(script, *args, always=always, written=written)
             if self.serving:
                 waiting = None if arrived is None else arrived(reply)
                 if waiting is None:

@@ -1,4 +1,4 @@
-"""A cluster's backup: every Redis key under the cluster's prefix, in a file.
+"""A cluster's backup: every Redis key of the chat, in a file.
 
 ``chatroom-admin backup`` against a cluster node gets this file (the node
 writes it with :func:`export`); ``chatroom-admin restore FILE --redis URL``
@@ -17,13 +17,22 @@ The keys are found with ``SCAN`` (never ``KEYS``, which would hold Redis
 for the whole keyspace), a batch at a time, and written as they are read:
 the copy is of each key as it was when it was read, not of one instant (a
 cluster keeps running meanwhile; stop writers first for a still copy).
+
+The chat's keys are those under its prefix and, with each room in a slot
+of its own (``ClusterConfig.rooms_apart``), every room's under its own
+hash tag (``{chatroom/r}:kind``: :func:`patterns`), which a Redis Cluster
+of several primaries spreads over all of them: each primary is scanned
+(:meth:`~.calls.RedisCalls.scanners`) and each key read where its slot is
+served (:meth:`~.calls.RedisCalls.keyed`). A backup keeps the keys' names
+as they are: it does not move a chat between that layout and the one
+where the rooms share the prefix's slot.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, BinaryIO
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, BinaryIO, NamedTuple
 
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
 
@@ -36,6 +45,12 @@ BATCH = 500
 #: The prefixes a backup's keys may carry: one Redis's (or Sentinel's
 #: primary's) and a Redis Cluster's hash tag.
 PREFIXES = (ClusterConfig.prefix, CLUSTER_PREFIX)
+#: How a room's key begins with rooms apart (``{chatroom/r}:kind``): the
+#: cluster prefix's tag, a slash, the room.
+ROOMS_APART = "{" + CLUSTER_PREFIX[1:].split("}", 1)[0] + "/"
+
+#: One Redis command, answered as bytes.
+Command = Callable[..., Awaitable[Any]]
 
 
 class DumpFileError(Exception):
@@ -49,37 +64,53 @@ def pattern(prefix: str) -> bytes:
     return (escaped + "*").encode()
 
 
+def patterns(prefix: str, rooms_apart: bool) -> list[bytes]:
+    """``SCAN``'s ``MATCH``es for every key of a chat whose keys are under
+    ``prefix``, and with ``rooms_apart`` each room's under its own tag."""
+    if not rooms_apart:
+        return [pattern(prefix)]
+    return [pattern(prefix), pattern("{" + prefix[1:].split("}", 1)[0] + "/")]
+
+
 async def export(
-    command: Callable[..., Awaitable[Any]], prefix: str, file: BinaryIO
+    scanners: Sequence[Command], keyed: Command, matches: list[bytes], file: BinaryIO
 ) -> int:
-    """Write every key under ``prefix`` into ``file``, read with
-    ``command`` (one Redis command, answered as bytes); how many keys.
+    """Write every key that each of ``scanners`` (a command on one Redis
+    each: every primary holding the chat's keys) finds by ``matches``
+    into ``file``, each read with ``keyed`` (a command on the Redis
+    serving its key); how many keys.
 
     A key that expires or goes between ``SCAN`` and its ``DUMP`` is left
     out (``SCAN`` may name a key twice: it is written once).
     """
     file.write(MAGIC)
     written: set[bytes] = set()
-    cursor = b"0"
-    while True:
-        cursor, keys = await command(
-            "SCAN", cursor, "MATCH", pattern(prefix), "COUNT", BATCH
-        )
-        for key in keys:
-            if key in written:
-                continue
-            dumped = await command("DUMP", key)
-            ttl = int(await command("PTTL", key))
-            if dumped is None or ttl == -2:
-                continue
-            file.write(RECORD.pack(len(key), max(ttl, 0), len(dumped)))
-            file.write(key)
-            file.write(dumped)
-            written.add(key)
-        if cursor in (b"0", 0, "0"):
-            break
+    for command in scanners:
+        for match in matches:
+            cursor = b"0"
+            while True:
+                cursor, keys = await command(
+                    "SCAN", cursor, "MATCH", match, "COUNT", BATCH
+                )
+                for key in keys:
+                    if key not in written and await _written(keyed, key, file):
+                        written.add(key)
+                if cursor in (b"0", 0, "0"):
+                    break
     file.write(RECORD.pack(0, 0, len(written)))
     return len(written)
+
+
+async def _written(keyed: Command, key: bytes, file: BinaryIO) -> bool:
+    """Write ``key``'s record; False if it went meanwhile."""
+    dumped = await keyed("DUMP", key)
+    ttl = int(await keyed("PTTL", key))
+    if dumped is None or ttl == -2:
+        return False
+    file.write(RECORD.pack(len(key), max(ttl, 0), len(dumped)))
+    file.write(key)
+    file.write(dumped)
+    return True
 
 
 def is_dump_file(path: str) -> bool:
@@ -115,8 +146,15 @@ def records(file: BinaryIO) -> Iterator[tuple[bytes, int, bytes]]:
         yield key, ttl, dumped
 
 
+def room_apart(key: bytes) -> bool:
+    """Whether ``key`` is a room's with rooms apart (``{chatroom/r}:kind``),
+    kept under its own tag whatever the target's layout."""
+    return key.startswith(ROOMS_APART.encode())
+
+
 def unprefixed(key: bytes) -> bytes:
-    """A backup's key without the prefix of the layout it was taken from.
+    """A backup's key without the prefix of the layout it was taken from
+    (not a room's key with rooms apart, which has no such prefix).
 
     Raises:
         DumpFileError: a key under neither prefix (no chat's backup).
@@ -127,16 +165,27 @@ def unprefixed(key: bytes) -> bytes:
     raise DumpFileError(f"a key under no chat prefix: {key[:60]!r}")
 
 
-def check(path: str) -> int:
-    """How many keys the cluster backup at ``path`` holds, read through:
-    whole, and every key a chat's (:func:`unprefixed`).
+class Contents(NamedTuple):
+    """What a whole backup holds."""
+
+    keys: int
+    #: Whether it has rooms' keys under their own tags (rooms apart).
+    rooms_apart: bool
+
+
+def check(path: str) -> Contents:
+    """What the cluster backup at ``path`` holds, read through: whole, and
+    every key a chat's (a room's with rooms apart, or :func:`unprefixed`).
 
     Raises:
         DumpFileError: as :func:`records` and :func:`unprefixed`.
     """
-    count = 0
+    count, rooms_apart = 0, False
     with open(path, "rb") as file:
         for key, _, _ in records(file):
-            unprefixed(key)
+            if room_apart(key):
+                rooms_apart = True
+            else:
+                unprefixed(key)
             count += 1
-    return count
+    return Contents(count, rooms_apart)

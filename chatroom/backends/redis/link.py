@@ -485,3 +485,26 @@ class RedisLink(Service):
         self.connection = None
         self.log.warn("{link} lost its connection to Redis", link=self.name)
         self.on_down()
+
+
+class Written:
+    """Where a write went: the link, and the connection it had then.
+
+    ``WAIT`` counts the replicas that have every write *of the connection
+    it is sent on* (:mod:`.replicas`), so confirming a write means sending
+    ``WAIT`` on the very connection that ran it: on one Redis the commands
+    link's, on a Redis Cluster with rooms apart the link to the primary
+    that answered the room's script (after a ``MOVED`` or an ``ASK``,
+    another than the map first named). Filled in by whoever sends the
+    write (:meth:`.calls.RedisCalls.eval`, :meth:`.shards.ShardLinks.execute`).
+    """
+
+    __slots__ = ("connection", "link")
+
+    def __init__(self) -> None:
+        self.link: RedisLink | None = None
+        self.connection: Any = None
+
+    def sent(self, link: RedisLink, connection: Any) -> None:
+        self.link = link
+        self.connection = connection

@@ -13,6 +13,16 @@ replicas being gone makes messages refused, never the node's other
 commands late. The node's heartbeat is not among them: it goes on a
 connection of its own (:mod:`~chatroom.backends.redis.node`), since
 heartbeats each waiting up to that long would let its key expire.
+
+``WAIT`` counts the writes of the connection it is sent on, and no other
+(a connection that wrote nothing is answered at once, every replica
+"having" it). So each write is confirmed on the connection that ran it
+(:class:`~.link.Written`): on one Redis, the commands link's; on a Redis
+Cluster with rooms apart, a room's script ran on the link to its slot's
+primary (:mod:`.routing`), whose replicas are the ones a failover of that
+shard promotes, and the ``WAIT`` goes there. Writes on several
+connections are confirmed by one ``WAIT`` each, sent at once, each
+blocking its own connection alone.
 """
 
 from __future__ import annotations
@@ -20,12 +30,14 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import txredisapi
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.core.errors import ChatError
 
 
@@ -42,43 +54,57 @@ class ReplicaWait:
         self.replicas = replicas
         #: ``WAIT``'s own timeout, in milliseconds.
         self.timeout_ms = max(1, int(timeout * 1000 / 2))
-        #: Who waits for the next ``WAIT``, each with the connection its
-        #: write went on (a ``WAIT`` on another one would not cover it).
-        self._next: list[tuple[Deferred[bool], Any]] = []
-        self._sending = False
+        #: Who waits for the next ``WAIT``, by the connection their write
+        #: went on (a ``WAIT`` on another one would not cover it), with
+        #: that connection's link.
+        self._next: dict[Any, tuple[RedisLink, list[Deferred[bool]]]] = {}
+        #: The connections a ``WAIT`` is sent on now, or about to be.
+        self._sending: set[Any] = set()
 
-    def confirm(self) -> Deferred[bool]:
-        """Whether the replicas have every write this node made so far
-        (call it once the write was answered): True once they do, False if
-        not within the timeout or if the connection was lost meanwhile."""
+    def confirm(self, written: Written) -> Deferred[bool]:
+        """Whether the replicas have the write that went as ``written``
+        says, and every one before it on its connection (call it once the
+        write was answered): True once they do, False if not within the
+        timeout, or if that connection was lost meanwhile."""
         waiter: Deferred[bool] = Deferred()
-        self._next.append((waiter, self.calls.commands.connection))
-        if not self._sending:
-            self._sending = True
-            self.clock.callLater(0, self._send)  # the rest of this turn's too
+        connection, link = written.connection, written.link
+        if connection is None or link is None:
+            waiter.callback(False)  # never sent: nothing to confirm
+            return waiter
+        self._next.setdefault(connection, (link, []))[1].append(waiter)
+        if connection not in self._sending:
+            self._sending.add(connection)
+            # the rest of this turn's writes on it too
+            self.clock.callLater(0, self._send, link, connection)
         return waiter
 
-    def _send(self) -> None:
-        sending = defer.ensureDeferred(self._wait())
+    def _send(self, link: RedisLink, connection: Any) -> None:
+        sending = defer.ensureDeferred(self._wait(link, connection))
         sending.addErrback(lambda failure: self.log.failure("WAIT", failure))
 
-    async def _wait(self) -> None:
-        """One ``WAIT`` for everyone who asked before it, then the next."""
-        while self._next:
-            batch, self._next = self._next, []
-            connection = self.calls.commands.connection
-            reached = -1  # Redis lost: nothing is confirmed
-            with contextlib.suppress(ChatError):
-                reached = int(
-                    await self.calls.command("WAIT", self.replicas, self.timeout_ms)
-                )
-            if 0 <= reached < self.replicas:
-                self.log.warn(
-                    "WAIT: {reached} of {wanted} replicas confirmed in time",
-                    reached=reached,
-                    wanted=self.replicas,
-                )
-            for waiter, written_on in batch:
-                confirmed = written_on is connection and reached >= self.replicas
-                waiter.callback(confirmed)
-        self._sending = False
+    async def _wait(self, link: RedisLink, connection: Any) -> None:
+        """One ``WAIT`` on ``connection`` for everyone who asked before it,
+        then the next, until nobody waits on it."""
+        try:
+            while connection in self._next:
+                _, batch = self._next.pop(connection)
+                reached = -1  # Redis lost: nothing is confirmed
+                if link.connection is connection:  # else it was lost
+                    with contextlib.suppress(ChatError, txredisapi.ResponseError):
+                        reached = int(
+                            await self.calls.command(
+                                "WAIT", self.replicas, self.timeout_ms, link=link
+                            )
+                        )
+                if 0 <= reached < self.replicas:
+                    self.log.warn(
+                        "WAIT on {link}: {reached} of {wanted} replicas confirmed "
+                        "in time",
+                        link=link.name,
+                        reached=reached,
+                        wanted=self.replicas,
+                    )
+                for waiter in batch:
+                    waiter.callback(reached >= self.replicas)
+        finally:
+            self._sending.discard(connection)

@@ -13,8 +13,10 @@ that layout, :class:`RoutedCalls` runs:
 - everything else as before, on the node's links to the server slot's
   primary (:class:`~.link.ClusterEndpoint`): the scripts on the server's
   keys, the heartbeat, and the plain commands (``HVALS``, ``HSET`` of the
-  census, ``WAIT``, the backup's ``SCAN``/``DUMP``/``PTTL``), which all
-  read or write the server's keys alone;
+  census), which all read or write the server's keys alone; but ``WAIT``
+  goes on the connection that wrote what it confirms (a room's shard's
+  link: :mod:`.replicas`), and a backup scans every primary's link and
+  reads each key on its slot's primary (:mod:`.dumpfile`);
 - every channel on a subscriber link per primary (:class:`ShardSubscribers`,
   following the map): a room's (``SSUBSCRIBE``) on its slot's primary's,
   the server's (the node's own, the watchers') on the server slot's
@@ -42,7 +44,8 @@ go as before, with one method call more where a call waits for a ``PING``
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 import txredisapi
@@ -59,7 +62,7 @@ from chatroom.backends.redis.calls import (
     not_the_primary,
     slot_key,
 )
-from chatroom.backends.redis.link import RedisLink
+from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.shards import ShardLinks, ShardUnavailableError
 from chatroom.backends.redis.slots import Node, key_slot, redirection
@@ -302,10 +305,13 @@ class RoutedCalls(RedisCalls):
         *args: Any,
         always: bool = False,
         link: RedisLink | None = None,
+        written: Written | None = None,
     ) -> Any:
         """A room's script on its slot's primary; any other as before."""
         if link is not None or script.room_at is None:
-            return await super().eval(script, *args, always=always, link=link)
+            return await super().eval(
+                script, *args, always=always, link=link, written=written
+            )
         if not (self.serving or always):
             raise errors.unavailable()
         script = script.rooms_apart
@@ -313,7 +319,9 @@ class RoutedCalls(RedisCalls):
         key = slot_key(self.prefix, True, script, full_args)
         started = time.perf_counter()
         slot = key_slot(key)
-        running = defer.ensureDeferred(self._on_shard(slot, script, key, full_args))
+        running = defer.ensureDeferred(
+            self._on_shard(slot, script, key, full_args, written)
+        )
         watch = self.deadlines.watch(running)
         try:
             reply = await running
@@ -344,16 +352,45 @@ class RoutedCalls(RedisCalls):
         return reply
 
     async def _on_shard(
-        self, slot: int, script: Script, key: str, args: tuple[Any, ...]
+        self,
+        slot: int,
+        script: Script,
+        key: str,
+        args: tuple[Any, ...],
+        written: Written | None,
     ) -> Any:
         """``script`` by its SHA1 on ``slot``'s primary, by its source if
         that primary does not know it yet (new, or a promoted replica)."""
+        sha, source = script.sha, script.source
         try:
-            return await self.shards.execute(slot, "EVALSHA", script.sha, 1, key, *args)
+            return await self.shards.execute(
+                slot, "EVALSHA", sha, 1, key, *args, written=written
+            )
         except txredisapi.ResponseError as refusal:
             if not str(refusal).startswith("NOSCRIPT"):
                 raise
-        return await self.shards.execute(slot, "EVAL", script.source, 1, key, *args)
+        return await self.shards.execute(
+            slot, "EVAL", source, 1, key, *args, written=written
+        )
+
+    def scanners(self) -> list[Callable[..., Coroutine[Any, Any, Any]]]:
+        """A command on each primary's link (the rooms' keys are on all of
+        them); ``UNAVAILABLE`` while one has none (a backup would miss its
+        keys)."""
+        links = self.shards.links()
+        primaries = [links.get(node) for node in self.shards.primaries()]
+        if not primaries or any(link is None for link in primaries):
+            raise errors.unavailable()
+        return [partial(self.command, link=link) for link in primaries]
+
+    async def keyed(self, *args: Any) -> Any:
+        """On the primary serving the key's slot (``MOVED``, ``ASK`` and a
+        failover followed, as a room's script)."""
+        try:
+            return await self.shards.execute(key_slot(args[1]), *args)
+        except ShardUnavailableError as why:
+            self.log.warn("{what}: {why}", what=args[0], why=str(why))
+            raise errors.unavailable() from None
 
     def caught_up_after(self, script: Script, args: tuple[Any, ...]) -> Deferred[None]:
         """A script's events come on its shard's subscriber link."""

@@ -39,7 +39,7 @@ from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from chatroom.backends.redis.link import RedisLink, _ask_redis
+from chatroom.backends.redis.link import RedisLink, Written, _ask_redis
 from chatroom.backends.redis.slots import Node, SlotMap, redirection
 from chatroom.core.config import RedisClusterAddress
 
@@ -127,8 +127,12 @@ class ShardLinks(MultiService):
         node = None if self.map is None else self.map.primary_of(slot)
         return None if node is None else self._links.get(node)
 
-    async def execute(self, slot: int, *command: Any) -> Any:
+    async def execute(
+        self, slot: int, *command: Any, written: Written | None = None
+    ) -> Any:
         """Run ``command`` on the primary serving ``slot``; its reply.
+        ``written`` is told the link and connection it last went on (for
+        ``WAIT``, which must go on that connection: :mod:`.replicas`).
 
         Follows ``MOVED`` (the map updated) and ``ASK`` (once, the map
         unchanged), at most :data:`MAX_REDIRECTIONS` in all, and waits for a
@@ -150,7 +154,9 @@ class ShardLinks(MultiService):
             else:
                 node, link = asking, await self._link_up(asking, deadline)
             try:
-                return await self._send(link, command, asking is not None, deadline)
+                return await self._send(
+                    link, command, asking is not None, deadline, written
+                )
             except txredisapi.ResponseError as refusal:
                 text = str(refusal)
                 told = redirection(text)
@@ -333,7 +339,12 @@ class ShardLinks(MultiService):
         return link
 
     async def _send(
-        self, link: RedisLink, command: tuple[Any, ...], asking: bool, deadline: float
+        self,
+        link: RedisLink,
+        command: tuple[Any, ...],
+        asking: bool,
+        deadline: float,
+        written: Written | None = None,
     ) -> Any:
         """``command``'s reply on ``link``, after ``ASKING`` if ``asking``
         (sent together: Redis honours it for the next command on the
@@ -347,6 +358,8 @@ class ShardLinks(MultiService):
             running = connection.execute_command(*command)
         except txredisapi.ConnectionError:
             raise ShardUnavailableError(f"{link.name}: connection lost") from None
+        if written is not None:
+            written.sent(link, connection)
         running.addTimeout(left, self._reactor)
         if first is not None:  # a connection that hangs may never answer it
             first.addTimeout(left, self._reactor)
