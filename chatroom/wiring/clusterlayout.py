@@ -16,9 +16,9 @@ its own slot, ``{chatroom}:layout`` (:data:`ROOMS_APART` or
 - not recorded, the slot holding keys: a chat of the one-slot layout.
 
 What is not recorded is written with ``SET NX`` and read back, so nodes
-starting together agree: the first to write decides, and it decided on a
-slot holding nothing but the record (a node that counts the record of
-another as a key loses the ``SET NX`` and reads that record back).
+starting together agree: the first to write decides, having counted the
+slot's keys before any record was there (a node that counts another's
+record as a key loses the ``SET NX`` and reads that record back).
 
 It is read before the reactor runs (as ``--db``'s file is opened), with
 redis-py's blocking client, the servers of the URL asked in turn, each
