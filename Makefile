@@ -235,7 +235,9 @@ bench: $(STAMP) cc pypy irc-references redis-server
 	fi
 
 # The chaos run (issue 35; docs/scaling.md, "The chaos run"): 3 nodes behind
-# Sentinel, 2,000 clients in 200 rooms; a node killed, then Redis's primary.
+# Sentinel, 2,000 clients in 200 rooms; a node killed, then Redis's primary;
+# then on a Redis Cluster (rooms on each primary) a rooms' primary, then the
+# server slot's.
 # A few minutes; exits 1 if an acknowledged message was lost, duplicated or
 # reordered. CHAOS_ARGS="--clients 100 --rooms 10" for a smaller one.
 CHAOS_ARGS ?=

@@ -16,11 +16,13 @@ after another, each once the chat has recovered from the one before:
 2. the Redis primary killed with ``SIGKILL``: the Sentinels promote the
    replica; the nodes answer ``ERR UNAVAILABLE`` meanwhile, then follow;
 3. then, on a Redis Cluster of three primaries and their replicas (nodes
-   and clients started again on it, ``cluster://``), the primary of the
-   shard that holds the chat's keys killed with ``SIGKILL``: the cluster
-   promotes its replica, the nodes follow, and the old primary comes back
-   as a replica. The chat keeps its keys in one slot (docs/scaling.md),
-   so that shard is the one whose loss users could notice.
+   and clients started again on it, ``cluster://``, a new chat: its rooms
+   apart, spread over the primaries, the run printing how many each
+   serves), the primary of a shard serving rooms but not the server's
+   slot killed with ``SIGKILL``: the cluster promotes its replica, the
+   nodes follow, and the old primary comes back as a replica;
+4. then the primary of the server's slot (``{chatroom}``: names,
+   accounts, every node's heartbeat and resume; rooms too), the same way.
 
 A message is *acknowledged* when its sender gets its own copy back (the
 acknowledgement at every door; behind Sentinel only once a replica has it,
@@ -50,6 +52,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from chatroom.backends.redis.slots import key_slot
 from chatroom.bench.sampling import raise_nofile_limit
 from chatroom.bench.servers import (
     PROJECT_ROOT,
@@ -81,8 +84,10 @@ QUIET = 10.0
 #: How many duplicates' sightings the table lists.
 DETAILS_SHOWN = 10
 
-#: The Redis Cluster fault's row's name.
-SHARD_KILLED = "Redis Cluster shard killed"
+#: The Redis Cluster faults' rows' names: a shard serving rooms alone, then
+#: the shard serving the server's slot (and rooms).
+SHARD_KILLED = "Cluster shard killed (rooms)"
+SERVER_SHARD_KILLED = "Cluster shard killed (server)"
 
 #: A Redis Cluster's shards in the run: primaries, each with a replica.
 SHARDS = 3
@@ -115,6 +120,8 @@ class Fault:
     #: the nodes had been handed): their numbers passed over.
     rewound: int = 0
     note: str = ""
+    #: What was struck, where that says more than the name (a shard's rooms).
+    struck: str = ""
     #: Each duplicate's two sightings (:attr:`ChaosClient.duplicate_details`).
     duplicate_details: list[str] = field(default_factory=list)
 
@@ -441,6 +448,8 @@ def table(faults: list[Fault], plan: Plan) -> str:
             f"{fault.delivered:>9} {fault.lost:>5} {fault.duplicates:>4} "
             f"{fault.out_of_order:>5} {fault.refused:>7} {fault.taken_out:>5}"
         )
+        if fault.struck:
+            rows.append(f"  {fault.struck}")
     rewound = sum(fault.rewound for fault in faults)
     rows.append(
         f"rooms Redis came back behind a node (lost events passed over): {rewound}"
@@ -591,20 +600,21 @@ def primary_killed(plan: Plan, processes: Processes, sentinel: int) -> Strike:
     return strike
 
 
-def shard_killed(plan: Plan, processes: Processes, servers: list[int]) -> Strike:
-    """kill -9 of the primary of the shard holding the chat's slot (one of
-    ``servers``, the cluster's); the cluster promotes its replica, and the
-    old one, started again on its cluster file, rejoins as the new one's
-    replica."""
+def shard_killed(
+    plan: Plan, processes: Processes, servers: list[int], slot: int
+) -> Strike:
+    """kill -9 of the primary serving ``slot`` (one of ``servers``, the
+    cluster's); the cluster promotes its replica, and the old one, started
+    again on its cluster file, rejoins as the new one's replica."""
 
     async def strike() -> float:
-        primary = slot_primary(processes, servers[0])
-        asked = next(port for port in servers if port != primary)
+        primary = primary_of(processes, servers, slot)
         killed = kill_redis(processes, primary)
-        print("Redis Cluster shard's primary killed", flush=True)
+        print(f"Redis Cluster primary of slot {slot} killed", flush=True)
+        others = [port for port in servers if port != primary]
 
         def promoted() -> bool:
-            return slot_primary(processes, asked) not in (0, primary)
+            return primary_of(processes, others, slot) not in (0, primary)
 
         await asyncio.to_thread(until, promoted, plan.settle, "a replica promoted")
         print(f"replica promoted {time.monotonic() - killed:.1f} s after", flush=True)
@@ -637,23 +647,45 @@ async def back_as_replica(
           flush=True)  # fmt: skip
 
 
-def slot_primary(processes: Processes, asked: int) -> int:
-    """The port of the primary serving the chat's slot, as the Redis on
-    ``asked`` says (0: it cannot say). ``CLUSTER NODES`` gives one line per
-    server: its id, ``host:port@bus``, its flags, ..., then its slots
-    (``first-last`` ranges, or single ones)."""
-    slot = processes.ask(asked, "CLUSTER", "KEYSLOT", CLUSTER_PREFIX).strip()
-    if not slot.isdigit():
-        return 0
+def primary_of(processes: Processes, asked: list[int], slot: int) -> int:
+    """The port of the primary serving ``slot``, as the first Redis of
+    ``asked`` that can say says (0: none can)."""
+    for port in asked:
+        for primary, slots in served(processes, port).items():
+            if any(first <= slot <= last for first, last in slots):
+                return primary
+    return 0
+
+
+def served(processes: Processes, asked: int) -> dict[int, list[tuple[int, int]]]:
+    """Each live primary's port and the ranges of slots it serves, as the
+    Redis on ``asked`` says (nothing if it cannot say). ``CLUSTER NODES``
+    gives one line per server: its id, ``host:port@bus``, its flags, ...,
+    then its slots (``first-last`` ranges, or single ones)."""
+    primaries = {}
     for line in processes.ask(asked, "CLUSTER", "NODES").splitlines():
         fields = line.split()
         if len(fields) < 9 or "master" not in fields[2] or "fail" in fields[2]:
             continue
-        for served in fields[8:]:
-            first, _, last = served.partition("-")
-            if first.isdigit() and int(first) <= int(slot) <= int(last or first):
-                return int(fields[1].split("@")[0].rpartition(":")[2])
-    return 0
+        slots = []
+        for range_ in fields[8:]:
+            first, _, last = range_.partition("-")
+            if first.isdigit():
+                slots.append((int(first), int(last or first)))
+        primaries[int(fields[1].split("@")[0].rpartition(":")[2])] = slots
+    return primaries
+
+
+def rooms_per_primary(
+    processes: Processes, servers: list[int], rooms: int
+) -> dict[int, list[int]]:
+    """Each primary's port and the slots of the run's rooms it serves
+    (rooms apart: room ``r`` under ``{chatroom/r}``)."""
+    spread: dict[int, list[int]] = {}
+    for index in range(rooms):
+        slot = key_slot(f"{{chatroom/r{index}}}:room")
+        spread.setdefault(primary_of(processes, servers, slot), []).append(slot)
+    return spread
 
 
 async def delivered_or_quiet(clients: list[ChaosClient], ended: float) -> int:
@@ -687,7 +719,7 @@ def run(plan: Plan) -> list[Fault]:
 
 def _run(plan: Plan, processes: Processes) -> list[Fault]:
     faults = _behind_sentinel(plan, processes)
-    faults.append(_on_redis_cluster(plan, processes))
+    faults += _on_redis_cluster(plan, processes)
     return faults
 
 
@@ -746,8 +778,10 @@ def _behind_sentinel(plan: Plan, processes: Processes) -> list[Fault]:
     return faults
 
 
-def _on_redis_cluster(plan: Plan, processes: Processes) -> Fault:
-    """New nodes and clients on a Redis Cluster, and its slot's primary killed."""
+def _on_redis_cluster(plan: Plan, processes: Processes) -> list[Fault]:
+    """New nodes and clients on a Redis Cluster (a new chat, its rooms
+    apart), and two of its primaries killed: a rooms' one, then the server
+    slot's."""
     servers = [free_port() for _ in range(2 * SHARDS)]
     for port in servers:
         processes.cluster_redis(port, plan.down_after)
@@ -779,11 +813,46 @@ def _on_redis_cluster(plan: Plan, processes: Processes) -> Fault:
     seeds = ",".join(f"127.0.0.1:{port}" for port in servers[:2])
     _, ports = start_nodes(plan, processes, f"cluster://{seeds}", "cnode")
     wait_for_nodes(plan, processes, "cnode")
-    strike = shard_killed(plan, processes, servers)
-    figures = asyncio.run(chat_through(plan, ports, [(SHARD_KILLED, strike)]))
-    fault = figures[-1]  # its steady chat is the first layout's row's kind
-    fault.rewound = rooms_rewound(processes.directory, plan.nodes, "cnode")
-    return fault
+    spread = rooms_per_primary(processes, servers, plan.rooms)
+    server_slot = key_slot(CLUSTER_PREFIX)
+    server = primary_of(processes, servers, server_slot)
+    counts = ", ".join(
+        f"{port}{' (the server slot)' if port == server else ''}: {len(slots)}"
+        for port, slots in sorted(spread.items())
+    )
+    print(f"rooms per primary: {counts}", flush=True)
+    rooms_only = [port for port in spread if port != server]
+    if not rooms_only:
+        raise RuntimeError("chaos: every room is on the server slot's primary")
+    shard = max(rooms_only, key=lambda port: len(spread[port]))
+    figures = asyncio.run(
+        chat_through(
+            plan,
+            ports,
+            [
+                (
+                    SHARD_KILLED,
+                    shard_killed(plan, processes, servers, spread[shard][0]),
+                ),
+                (
+                    SERVER_SHARD_KILLED,
+                    shard_killed(plan, processes, servers, server_slot),
+                ),
+            ],
+        )
+    )
+    faults = figures[1:]  # its steady chat is the first layout's row's kind
+    faults[0].struck = (
+        f"{len(spread[shard])} of {plan.rooms} rooms on it, not the server slot; "
+        f"rooms per primary: {counts}"
+    )
+    faults[
+        1
+    ].struck = (
+        f"the server slot, and {len(spread.get(server, []))} of {plan.rooms} rooms"
+    )
+    faults[-1].rewound = rooms_rewound(processes.directory, plan.nodes, "cnode")
+    return faults
 
 
 def start_nodes(

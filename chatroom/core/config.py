@@ -259,10 +259,13 @@ class RedisClusterAddress:
 
     Before every connection the node asks these nodes of the cluster, in
     turn, which primary serves the hash slot of the keys' hash tag
-    (:data:`CLUSTER_PREFIX`), and connects to it: every key the chat
-    keeps is in that one slot, so every script stays one atomic step on
-    one primary, and the cluster's own failover replaces that primary. No
-    TLS, and database 0 only (Redis Cluster has no other).
+    (:data:`CLUSTER_PREFIX`), and connects to it: the server's keys are in
+    that slot (and, in a chat of the one-slot layout, every key), each
+    room's in a slot of its own, served by whichever primary the cluster
+    says (``ClusterConfig.rooms_apart``); every script keeps to one slot,
+    one atomic step on one primary, and the cluster's own failover
+    replaces a primary. No TLS, and database 0 only (Redis Cluster has no
+    other).
     """
 
     nodes: tuple[tuple[str, int], ...]
@@ -290,7 +293,8 @@ class RedisClusterAddress:
 
 
 #: The keys' prefix on a Redis Cluster: its hash tag (``{chatroom}``)
-#: puts every key in one slot (see :class:`RedisClusterAddress`).
+#: puts the server's keys in one slot (every key, in a chat of the one-slot
+#: layout; see :class:`RedisClusterAddress`).
 CLUSTER_PREFIX = "{chatroom}:"
 
 #: Where ``--redis`` says Redis is.
@@ -329,10 +333,11 @@ class ClusterConfig:
     replicas: int = 0
     #: Each room's keys under a hash tag of its own (``{chatroom/r}:room``,
     #: :mod:`chatroom.backends.redis.prelude`), so that a Redis Cluster
-    #: spreads the rooms over its primaries. Not an option yet: every script
-    #: keeps to one slot, but until the nodes route each call by its slot
-    #: (docs/scaling.md), this layout runs only where one Redis serves
-    #: every slot, in the tests.
+    #: spreads the rooms over its primaries, each room's calls routed to
+    #: its slot's primary (:mod:`chatroom.backends.redis.routing`). No
+    #: option: on ``cluster://`` the chat's recorded layout decides, rooms
+    #: apart for a new chat (:mod:`chatroom.wiring.clusterlayout`); one
+    #: Redis and Sentinel keep every key under the prefix.
     rooms_apart: bool = False
 
     def room_channel(self, room: str) -> bytes:

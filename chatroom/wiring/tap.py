@@ -8,7 +8,7 @@ twistd chatroom --help)``) and exit status 1, not twistd's whole usage."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from functools import partial
 from typing import Any
 
@@ -350,8 +350,9 @@ class Options(OneLineUsage):
             "redis://[:password@]host[:port][/db] (rediss:// for TLS; "
             "?ca=FILE.pem to trust that authority), or its Sentinels as "
             "sentinel://host:port,host:port/SERVICE[/db], or nodes of a "
-            "Redis Cluster as cluster://host:port,host:port (every key in "
-            "one slot: docs/scaling.md). Without it the server runs alone.",
+            "Redis Cluster as cluster://host:port,host:port (rooms spread "
+            "over its primaries: docs/scaling.md). Without it the server runs "
+            "alone.",
         ],
         [
             "redis-replicas",
@@ -543,7 +544,7 @@ class Options(OneLineUsage):
             return None
         return ClusterConfig(
             redis=self["redis"],
-            # On a Redis Cluster the keys' hash tag keeps them in one slot.
+            # On a Redis Cluster the hash tag keeps the server's keys in one slot.
             prefix=CLUSTER_PREFIX
             if isinstance(self["redis"], RedisClusterAddress)
             else ClusterConfig.prefix,
@@ -587,6 +588,21 @@ def _serve_links(server: ChatServer, config: Options, port: Any) -> Any:
     return port
 
 
+def _with_the_chats_layout(cluster: ClusterConfig) -> ClusterConfig:
+    """A node on a Redis Cluster uses the layout its chat records (rooms
+    apart for a new chat), read before its calls are built; or it says in
+    one line why it cannot, and exits 1."""
+    # redis-py, as chatroom-admin's: loaded by a node on a Redis Cluster alone
+    from chatroom.wiring.clusterlayout import LayoutUnreadError, rooms_apart
+
+    assert isinstance(cluster.redis, RedisClusterAddress)
+    try:
+        apart = rooms_apart(cluster.redis, cluster.redis_timeout)
+    except LayoutUnreadError as problem:
+        refuse_to_start(f"cannot read the chat's layout at {cluster.redis}: {problem}")
+    return replace(cluster, rooms_apart=apart)
+
+
 def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     """Build the server from parsed options (the twistd plugin calls this)."""
     if reactor is None:
@@ -605,6 +621,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     )
     server_config = config.server_config()
     cluster = config.cluster_config()
+    if cluster is not None and isinstance(cluster.redis, RedisClusterAddress):
+        cluster = _with_the_chats_layout(cluster)
     registry: Registry
     fetch_card = config.card_fetcher(reactor)
     pusher = WebPushSender(reactor, reactor, subject_of(config["public-url"]))

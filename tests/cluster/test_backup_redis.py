@@ -18,6 +18,7 @@ import os
 from twisted.internet import defer, reactor
 
 from chatroom.backends.redis.dumpfile import MAGIC
+from chatroom.wiring.clusterlayout import LAYOUT_KEY, ONE_SLOT
 from tests.cluster.redis_cluster import emptied_cluster_server
 from tests.cluster.sentinels import SERVICE, SentinelProcess, ask
 from tests.cluster.support import RedisProcess, RedisTestCase, free_port
@@ -86,8 +87,9 @@ class ClusterBackupTests(RedisTestCase, AdminServerTestCase):
     @defer.inlineCallbacks
     def test_a_backup_moves_the_chat_between_layouts(self):
         """A backup of one Redis restored into a Redis Cluster (refused once
-        the chat's slot holds keys), a backup of a node there restored
-        behind Sentinel: nodes on each read the history back."""
+        the chat's slot holds keys; the node there keeps the one-slot layout
+        and says so), a backup of a node there restored behind Sentinel:
+        nodes on each read the history back."""
         yield self.brewed()
         plain = yield self.backed_up("plain.backup")
 
@@ -101,6 +103,8 @@ class ClusterBackupTests(RedisTestCase, AdminServerTestCase):
         self.assertEqual(status, 1)
         self.assertIn("not empty: its slot holds keys", err)
         self.port, self.http_port = yield self.node(cluster_url, "on-the-cluster")
+        self.assertIn(b"rooms are not spread over", self.process.output)
+        self.assertEqual((yield ask(cluster_port, "GET", LAYOUT_KEY)), ONE_SLOT)
         self.assertEqual(
             (yield self.history_read_back()), ["first brew", "second brew"]
         )

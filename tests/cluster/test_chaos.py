@@ -3,8 +3,9 @@
 ``python -m chatroom.bench.chaos`` with a few dozen clients: a Redis
 primary, its replica and three Sentinels, three ``twistd chatroom`` nodes,
 one node killed with ``SIGKILL`` and then the primary; then three nodes
-on a Redis Cluster of six servers, and the primary of the shard holding
-the chat's slot killed. What a user would
+on a Redis Cluster of six servers, its rooms on each of its three
+primaries, and the primary of a shard serving rooms killed, then the
+server slot's. What a user would
 notice is asserted from its figures: nothing acknowledged is lost, nothing
 arrives twice or out of order, and every client could send again after
 each fault.
@@ -19,7 +20,14 @@ import sys
 from twisted.internet import defer, utils
 from twisted.trial import unittest
 
-from chatroom.bench.chaos import SHARD_KILLED, ChaosClient, Plan, table, tally
+from chatroom.bench.chaos import (
+    SERVER_SHARD_KILLED,
+    SHARD_KILLED,
+    ChaosClient,
+    Plan,
+    table,
+    tally,
+)
 from tests.cluster.support import NO_REDIS, REDIS_SERVER
 from tests.integration.test_twistd import REPO_ROOT
 
@@ -35,9 +43,10 @@ class SmallChaosRunTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_node_primary_and_shard_killed_lose_nothing_acknowledged(self):
         """kill -9 of a node, then of Redis's primary under steady chat, then
-        of a Redis Cluster's shard's primary: every acknowledged message
-        reaches every member of its room once and in order, and every
-        client sends again after each fault."""
+        of a Redis Cluster's primary serving rooms, then of the server
+        slot's (the rooms on all three primaries): every acknowledged
+        message reaches every member of its room once and in order, and
+        every client sends again after each fault."""
         figures = self.mktemp()
         env = dict(os.environ, PYTHONPATH=REPO_ROOT.path)
         arguments = [
@@ -56,7 +65,10 @@ class SmallChaosRunTests(unittest.TestCase):
         node = faults["node killed (kill -9 of 1 of 3)"]
         primary = faults["Redis primary killed (Sentinel)"]
         shard = faults[SHARD_KILLED]
-        for fault in (node, primary, shard):
+        server = faults[SERVER_SHARD_KILLED]
+        spread = report.partition("rooms per primary: ")[2].partition("\n")[0]
+        self.assertEqual(len(spread.split(", ")), 3, report)  # each serves rooms
+        for fault in (node, primary, shard, server):
             self.assertGreater(fault["acknowledged"], 0, report)
             self.assertEqual(fault["delivered"], fault["expected"], report)
             self.assertEqual(

@@ -14,6 +14,7 @@ from twisted.internet import defer, reactor
 
 from chatroom.core.config import CLUSTER_PREFIX
 from chatroom.wire.lines import parse_event
+from chatroom.wiring.clusterlayout import LAYOUT_KEY, ONE_SLOT
 from tests.cluster.redis_cluster import RedisClusterTestCase
 from tests.cluster.sentinels import ask, until
 from tests.cluster.test_sentinel import (
@@ -27,9 +28,16 @@ from tests.support import free_port, redis_backend
 
 
 class RedisClusterTests(RedisClusterTestCase):
-    """Nodes on a Redis Cluster, in the order of a primary's life."""
+    """Nodes on a Redis Cluster, in the order of a primary's life, with a
+    chat of the one-slot layout (recorded, as an older chat's is once a
+    node has read it: :mod:`chatroom.wiring.clusterlayout`)."""
 
     node_options = ("--rate", "0", "--node-ttl", "15", "--redis-timeout", "2")
+
+    @defer.inlineCallbacks
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        yield super().setUp()
+        yield ask((yield self.slot_primary()), "SET", LAYOUT_KEY, ONE_SLOT)
 
     def peers(self, nodes) -> set[int]:
         """The ports every Redis link of ``nodes`` is connected to."""

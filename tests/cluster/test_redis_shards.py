@@ -326,3 +326,29 @@ class ShardLinksTests(RedisClusterTestCase):
         self.assertNotIn(("127.0.0.1", old), shards.links())
         self.assertFalse(old_link.running)
         self.assertEqual(len(shards.links()), 3)
+
+    @defer.inlineCallbacks
+    def test_a_map_naming_a_replica_is_asked_again(self):
+        """The map names a replica as a slot's primary (a primary killed
+        and back as its replacement's replica before the map was asked
+        again; the chaos run's shard fault): the link there finds it is no
+        primary, the map is asked again at once, with no command to ask it,
+        and the replica's link is stopped."""
+        shards = yield self.shard_links()
+        slot = key_slot("{room1}:topic")
+        link = shards.link_for(slot)
+        assert link is not None and shards.map is not None
+        primary = port_of(link)
+        replica = yield self.replica_of(primary)
+        shards.map.moved(slot, ("127.0.0.1", replica))
+        shards._relink()
+        self.assertIn(("127.0.0.1", replica), shards.links())
+
+        def asked_again():
+            assert shards.map is not None
+            return defer.succeed(
+                shards.map.primary_of(slot) == ("127.0.0.1", primary)
+                and ("127.0.0.1", replica) not in shards.links()
+            )
+
+        yield until(asked_again, 10, "the map asked again, the replica left")

@@ -376,6 +376,10 @@ class RedisLink(Service):
         self.on_down: Callable[[], None] = lambda: None
         self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
         self.on_connect_failed: Callable[[Failure], None] = lambda failure: None
+        #: A Redis reached says it is not the primary (its next attempt is
+        #: to the same address: a link to one node of a cluster's map must
+        #: have the map asked again, :mod:`.shards`).
+        self.on_not_primary: Callable[[], None] = lambda: None
         self._reactor = reactor
         #: Behind Sentinel, or in a Redis Cluster, a connection must reach
         #: the primary (``ROLE``).
@@ -468,6 +472,7 @@ class RedisLink(Service):
             else "the cluster",
         )
         protocol.transport.abortConnection()
+        self.on_not_primary()
 
     def _serve(self, protocol: Any) -> None:
         if not protocol.connected:

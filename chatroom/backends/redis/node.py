@@ -35,7 +35,7 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.resume_steps import ResumeSteps
 from chatroom.backends.redis.sentinel_watch import SentinelWatch
 from chatroom.core.backend import fresh_epoch
-from chatroom.core.config import ClusterConfig, SentinelAddress
+from chatroom.core.config import ClusterConfig, RedisClusterAddress, SentinelAddress
 from chatroom.core.errors import ChatError
 
 
@@ -130,12 +130,33 @@ class ClusterNode:
         self.log.info(
             "cluster node {node} using {redis}", node=self.id, redis=self.config.redis
         )
+        if isinstance(self.config.redis, RedisClusterAddress):
+            self._say_the_layout()
         self._started_at = self.clock.seconds()
         for link in self._links:
             link.startService()
         if self._sentinels is not None:
             self._sentinels.startService()
         self._heartbeat.start(self.config.node_ttl / 3, now=False)
+
+    def _say_the_layout(self) -> None:
+        """Whether this chat's rooms are spread over the cluster's primaries
+        (:mod:`chatroom.wiring.clusterlayout` read it); a chat that keeps
+        every key in one slot is told how to move, once per start."""
+        if self.config.rooms_apart:
+            self.log.info(
+                "node {node}: rooms apart: each room's keys in a slot of its "
+                "own, spread over the cluster's primaries",
+                node=self.id,
+            )
+            return
+        self.log.warn(
+            "node {node}: rooms are not spread over the Redis Cluster's primaries: "
+            "this chat keeps every key in one slot ({{chatroom}}:layout is "
+            'one-slot); docs/operations.md, "On a Redis Cluster", says how to '
+            "move",
+            node=self.id,
+        )
 
     def detach(self) -> Deferred[None]:
         """Leave the cluster on purpose: release every user here, then disconnect."""

@@ -283,8 +283,11 @@ class ShardLinks(MultiService):
         )
         link.on_up = lambda: self._up(node)
         link.on_down = lambda: self.on_down()
-        # A primary that cannot be reached may have been replaced.
+        # A primary that cannot be reached, or that is one no more (killed,
+        # and back as its replacement's replica before the map was asked
+        # again), may have been replaced.
         link.on_connect_failed = lambda failure: self._unreachable()
+        link.on_not_primary = self._unreachable
         self._links[node] = link
         link.setServiceParent(self)
         return link

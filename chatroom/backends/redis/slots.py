@@ -8,8 +8,9 @@ Cluster places every key in one of 16,384 slots by a CRC16 of its hash tag
 
 The CRC16 is our own: txredisapi has none (it has no cluster client), and
 the PyPI package ``crc16`` is a C extension last released in 2013; redis-py
-carries one but is not a dependency of a Twisted server. The function is a
-table and a loop, checked against ``CLUSTER KEYSLOT`` by the tests.
+carries one, but its client blocks (a node uses it only before its reactor
+runs, :mod:`chatroom.wiring.clusterlayout`). The function is a table and a
+loop, checked against ``CLUSTER KEYSLOT`` by the tests.
 """
 
 from __future__ import annotations
