@@ -297,6 +297,14 @@ class RedisClusterAddress:
 #: layout; see :class:`RedisClusterAddress`).
 CLUSTER_PREFIX = "{chatroom}:"
 
+
+def rooms_tag(prefix: str) -> str:
+    """How a room's keys begin with rooms apart, under the prefix ``prefix``
+    (``{chatroom}:``): its hash tag's name, then a slash (``{chatroom/``,
+    then the room, ``}`` and the kind: the prelude's ``in_room``)."""
+    return "{" + prefix[1:].split("}", 1)[0] + "/"
+
+
 #: Where ``--redis`` says Redis is.
 RedisLocation = RedisAddress | SentinelAddress | RedisClusterAddress
 
@@ -344,5 +352,5 @@ class ClusterConfig:
         """The channel of room ``room`` (its key): every event of the room,
         in order, as the scripts publish it (``channel_key`` in the prelude)."""
         if self.rooms_apart:
-            return f"{{{self.prefix[1:].split('}', 1)[0]}/{room}}}:chan".encode()
+            return f"{rooms_tag(self.prefix)}{room}}}:chan".encode()
         return f"{self.prefix}chan:{room}".encode()

@@ -35,6 +35,7 @@ from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
 from chatroom.core.backend import FactsChangedError
+from chatroom.core.config import rooms_tag
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
 
@@ -68,8 +69,7 @@ def slot_key(
         room = args[script.room_at - 1]
         if isinstance(room, bytes):
             room = room.decode()
-        tag = prefix[1:].split("}", 1)[0]
-        return f"{{{tag}/{room}}}:room"
+        return f"{rooms_tag(prefix)}{room}}}:room"
     return f"{prefix}users"
 
 

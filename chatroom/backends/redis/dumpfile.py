@@ -34,7 +34,7 @@ import struct
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, BinaryIO, NamedTuple
 
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, rooms_tag
 
 #: The first bytes of a cluster backup.
 MAGIC = b"CHATROOM-REDIS-BACKUP 1\n"
@@ -47,7 +47,7 @@ BATCH = 500
 PREFIXES = (ClusterConfig.prefix, CLUSTER_PREFIX)
 #: How a room's key begins with rooms apart (``{chatroom/r}:kind``): the
 #: cluster prefix's tag, a slash, the room.
-ROOMS_APART = "{" + CLUSTER_PREFIX[1:].split("}", 1)[0] + "/"
+ROOMS_APART = rooms_tag(CLUSTER_PREFIX)
 
 #: One Redis command, answered as bytes.
 Command = Callable[..., Awaitable[Any]]
@@ -69,7 +69,7 @@ def patterns(prefix: str, rooms_apart: bool) -> list[bytes]:
     ``prefix``, and with ``rooms_apart`` each room's under its own tag."""
     if not rooms_apart:
         return [pattern(prefix)]
-    return [pattern(prefix), pattern("{" + prefix[1:].split("}", 1)[0] + "/")]
+    return [pattern(prefix), pattern(rooms_tag(prefix))]
 
 
 async def export(

@@ -67,7 +67,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.shards import ShardLinks, ShardUnavailableError
 from chatroom.backends.redis.slots import Node, key_slot, redirection
 from chatroom.core import errors
-from chatroom.core.config import ClusterConfig, RedisClusterAddress
+from chatroom.core.config import ClusterConfig, RedisClusterAddress, rooms_tag
 from chatroom.core.metrics import REDIS_SECONDS
 
 #: How many times a subscription follows ``MOVED`` (the map asked again
@@ -297,7 +297,7 @@ class RoutedCalls(RedisCalls):
         #: The server's keys' slot (``{chatroom}``).
         self.server_slot = key_slot(prefix)
         #: How a room's channel begins (``ClusterConfig.room_channel``).
-        self._room_channels = ("{" + prefix[1:].split("}", 1)[0] + "/").encode()
+        self._room_channels = rooms_tag(prefix).encode()
 
     async def eval(
         self,
