@@ -1,0 +1,106 @@
+"""Each Lua script carries only the prelude functions it uses.
+
+Redis runs a script's whole text at every ``EVALSHA``, so every function of
+the shared prelude would be made again for each message; the scripts keep
+the ones their bodies reach (:func:`chatroom.backends.redis.prelude.needed_prelude`).
+These tests check what that cut gives: every script of both layouts still
+compiles in a real ``redis-server``, defines every prelude name it uses
+before its use, and a message's script is left without the functions of
+moderation, reactions and endings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+
+import redis
+from twisted.trial import unittest
+
+import chatroom.backends.redis
+from chatroom.backends.redis.prelude import (
+    _ROOMS_ON_THEIR_OWN,
+    _ROOMS_WITH_THE_REST,
+    Script,
+    _prelude,
+)
+from chatroom.backends.redis.scripts import SAY
+from tests.cluster.support import RedisTestCase
+
+#: A top-level definition, found here apart from the prelude's own cut.
+DEFINITION = re.compile(r"^local (?:function (\w+)|([\w ,]+?) =)", re.M)
+
+
+def every_script() -> list[Script]:
+    """Every script of the Redis back-end, in both layouts."""
+    found: dict[str, Script] = {}
+    package = chatroom.backends.redis
+    for module_info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Script):
+                found[value.sha] = value
+                found[value.rooms_apart.sha] = value.rooms_apart
+    return list(found.values())
+
+
+def code_only(lua: str) -> str:
+    """``lua`` with its strings and comments blanked (same length): what is
+    left is the code whose words are names."""
+    blank = lambda match: " " * len(match.group())  # noqa: E731
+    lua = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", blank, lua)
+    return re.sub(r"--[^\n]*", blank, lua)
+
+
+def defined_names(lua: str) -> dict[str, int]:
+    """Each top-level name ``lua`` defines, with where its first definition starts."""
+    names: dict[str, int] = {}
+    for match in DEFINITION.finditer(lua):
+        for name in (match.group(1) or match.group(2)).split(","):
+            names.setdefault(name.strip(), match.start())
+    return names
+
+
+class ScriptPreludeTests(unittest.TestCase):
+    """The cut, read from the scripts' texts."""
+
+    def test_every_used_prelude_name_is_defined_before_its_use(self):
+        """A script that calls a prelude function it lacks would fail only
+        when Redis reached the call: every use has its definition above it."""
+        prelude_names = set(defined_names(_prelude(_ROOMS_WITH_THE_REST))) | set(
+            defined_names(_prelude(_ROOMS_ON_THEIR_OWN))
+        )
+        scripts = every_script()
+        self.assertGreater(len(scripts), 200)
+        for script in scripts:
+            code = code_only(script.source.decode())
+            defined = defined_names(code)
+            for word in re.finditer(r"[A-Za-z_]\w*", code):
+                name = word.group()
+                if name not in prelude_names:
+                    continue
+                self.assertIn(name, defined, f"{script.name} uses {name} undefined")
+                self.assertLessEqual(
+                    defined[name], word.start(), f"{script.name} uses {name} early"
+                )
+
+    def test_a_message_carries_no_moderation_or_reaction_functions(self):
+        """SAY, run for every message, makes what a message needs and no more."""
+        everything = defined_names(_prelude(_ROOMS_WITH_THE_REST))
+        for script in (SAY, SAY.rooms_apart):
+            names = defined_names(script.source.decode())
+            self.assertIn("said", names)
+            self.assertIn("not_a_member", names)
+            for unrelated in ("forget_reactions", "drop_room_keys", "make_room_keys"):
+                self.assertNotIn(unrelated, names)
+            self.assertLess(len(names), len(everything) / 2)
+
+
+class ScriptsLoadTests(RedisTestCase):
+    """Every script, cut, is Lua that a real Redis compiles."""
+
+    def test_every_script_compiles_in_redis(self):
+        with redis.Redis(port=self.redis.port) as client:
+            for script in every_script():
+                self.assertEqual(client.script_load(script.source), script.sha)
