@@ -2,10 +2,10 @@
 
 The wiring imports the doors and the back-ends; the doors and the back-ends
 import the core; the core imports neither, nor the wiring; a back-end never
-imports the other; the wire package imports nothing else of chatroom's; and
-no module imports itself back through others. Read from the source (every
-import statement of every module, those inside functions and type-checking
-blocks too), so a change that breaks a rule fails here, naming the line.
+imports the other; the wire and net packages import nothing else of
+chatroom's; and no module imports itself back through others. Read from
+the source (every import statement of every module, those inside
+functions and type-checking blocks too), so a change that breaks a rule fails here, naming the line.
 
 A door never loading the Redis back-end is checked by running it: a fresh
 interpreter imports every door and builds a server as ``twistd chatroom``
@@ -109,7 +109,7 @@ def every_import() -> tuple[Import, ...]:
 
 
 def layer(module: str) -> str:
-    """``core``, ``doors``, ``wiring``, ``wire``, ``client``, ``bench``, or a
+    """``core``, ``doors``, ``wiring``, ``wire``, ``net``, ``client``, ``bench``, or a
     back-end by its own name (``backends.local``, ``backends.redis``)."""
     parts = module.split(".")[1:]
     if parts[:1] == ["backends"] and len(parts) > 1:
@@ -200,6 +200,24 @@ class LayerTests(unittest.TestCase):
             if layer(found.importer) == "wire" and layer(found.imported) != "wire"
         ]
         self.assertEqual(outside, [])
+
+    def test_net_imports_nothing_of_chatroom(self) -> None:
+        """The TCP plumbing under the doors and the Redis links imports
+        only itself, so a door and a back-end may both use it."""
+        outside = [
+            str(found)
+            for found in every_import()
+            if layer(found.importer) == "net" and layer(found.imported) != "net"
+        ]
+        self.assertEqual(outside, [])
+        self.assertIn(
+            "chatroom.net.tcpdirect",
+            {
+                found.imported
+                for found in every_import()
+                if "backends" in found.importer
+            },
+        )
 
     def test_no_import_cycles(self) -> None:
         """No module imports itself back through others (an import under

@@ -18,7 +18,7 @@ from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
-from chatroom.doors.base.tcpdirect import direct_connection
+from chatroom.net.tcpdirect import direct_connection
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.wiring.proxyheader import (

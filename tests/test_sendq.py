@@ -15,9 +15,10 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.doors.base.sendq import Flusher, OutputQueue
-from chatroom.doors.base.tcpdirect import (
+from chatroom.net.tcpdirect import (
     PRIVATE_ATTRIBUTES,
     LeanServer,
+    TurnWriter,
     direct_connection,
     lean_transports,
     send_direct,
@@ -97,6 +98,69 @@ class DirectWriteTests(unittest.TestCase):
         self.connection.connected = True
         self.connection.dataBuffer = b"earlier"
         self.assertEqual(send_direct(self.connection, b"later"), b"later")
+
+
+class TurnWriterTests(unittest.TestCase):
+    """A Redis link's commands of one turn: one send() at the turn's end."""
+
+    def setUp(self) -> None:
+        ours, self.theirs = socket.socketpair()
+        ours.setblocking(False)
+        self.theirs.setblocking(False)
+        self.addCleanup(self.theirs.close)
+        self.addCleanup(ours.close)
+        self.reactor = MemoryReactorClock()
+        self.connection = tcp.Connection(ours, Protocol(), self.reactor)
+        self.connection.connected = True
+        self.clock = Clock()
+        self.writer = TurnWriter(self.connection, self.clock)
+
+    def received(self) -> bytes:
+        try:
+            return self.theirs.recv(65536)
+        except BlockingIOError:
+            return b""
+
+    def test_a_turns_commands_leave_together_at_its_end(self) -> None:
+        """Nothing is sent during the turn; at its end every command, in
+        order, and Twisted never had to wait for the socket."""
+        self.writer.write(b"*1\r\n$4\r\nPING\r\n")
+        self.writer.writeSequence([b"*2\r\n$3\r\nGET\r\n", b"$1\r\nk\r\n"])
+        self.assertEqual(self.received(), b"")
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.clock.advance(0)
+        self.assertEqual(
+            self.received(), b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+        )
+        self.assertEqual(self.connection.dataBuffer, b"")
+        self.assertFalse(self.connection._tempDataBuffer)
+
+    def test_bytes_twisted_holds_go_first(self) -> None:
+        """Twisted still holding bytes of the connection's (the socket was
+        full): the turn's commands queue behind them, in order."""
+        self.connection.dataBuffer = b"earlier"
+        self.writer.write(b"later")
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"")
+        self.assertEqual(self.connection._tempDataBuffer, [b"later"])
+
+    def test_closing_sends_the_turns_commands_first(self) -> None:
+        """A QUIT written just before closing still reaches the peer."""
+        self.writer.write(b"*1\r\n$4\r\nQUIT\r\n")
+        self.writer.loseConnection()
+        self.assertEqual(self.received(), b"*1\r\n$4\r\nQUIT\r\n")
+
+    def test_an_aborted_connection_sends_nothing_more(self) -> None:
+        """Dropped for not answering: the turn's commands are not sent."""
+        self.writer.write(b"*1\r\n$4\r\nPING\r\n")
+        self.writer.abortConnection()
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"")
+
+    def test_the_rest_is_the_transports(self) -> None:
+        """Whatever is not writing or closing is the transport's own."""
+        self.assertIs(self.writer.socket, self.connection.socket)
+        self.assertIs(self.writer.getHandle(), self.connection.socket)
 
 
 class _ChosenServer(tcp.Server):

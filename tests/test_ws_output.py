@@ -14,7 +14,7 @@ from twisted.protocols.policies import WrappingFactory
 from twisted.trial import unittest
 
 from chatroom.doors.base.sendq import Flusher, OutputQueue
-from chatroom.doors.base.tcpdirect import direct_connection
+from chatroom.net.tcpdirect import direct_connection
 from chatroom.doors.web.frames import frame_lines
 from chatroom.doors.web.site import LimitedChannel
 from chatroom.doors.web.socket import FramedStream

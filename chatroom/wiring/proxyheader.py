@@ -17,7 +17,7 @@ header is parsed by Twisted's own parsers. A connection that sends no valid
 header within :data:`HEADER_WAIT` seconds is closed without the door ever
 seeing it. Once the header is read, bytes pass through unchanged, so the
 door still writes straight to the socket
-(:mod:`chatroom.doors.base.tcpdirect`, through ``direct_transport``).
+(:mod:`chatroom.net.tcpdirect`, through ``direct_transport``).
 
 Only plain TCP (and UNIX) endpoints: the header comes before TLS, and an
 ``ssl:`` endpoint would put TLS in front of it. Terminate TLS at the

@@ -26,7 +26,7 @@ from twisted.logger import Logger, LoggingFile
 from twisted.python.failure import Failure
 
 from chatroom.doors.base.server import ChatServer
-from chatroom.doors.base.tcpdirect import lean_transports
+from chatroom.net.tcpdirect import lean_transports
 
 
 class StartupError(Exception):
@@ -102,7 +102,7 @@ class ListeningService(Service):
     listen that is known at once (port in use, bad interface) is raised from
     ``startService``, so ``twistd`` reports it and exits instead of running
     a server that serves nothing. A plain TCP port's connections get the
-    leaner transport of :func:`~chatroom.doors.base.tcpdirect.lean_transports`.
+    leaner transport of :func:`~chatroom.net.tcpdirect.lean_transports`.
     """
 
     log = Logger()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from twisted.internet import defer
 from twisted.python.filepath import FilePath
 
+from chatroom.net.tcpdirect import TurnWriter
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_server import write_self_signed
 from tests.support import redis_backend
@@ -25,6 +26,9 @@ class RedisOverTLSTests(ClusterTestCase):
         bob.say("sealed")
         line = yield alice.expect_line("MSG general bob ")
         self.assertTrue(line.endswith(" sealed"))
+        # Under TLS the commands go through Twisted's transport as it is.
+        transport = redis_backend(_one.server).commands.connection.transport
+        self.assertNotIsInstance(transport, TurnWriter)
 
     @defer.inlineCallbacks
     def test_untrusted_certificate_is_refused(self):
@@ -59,6 +63,9 @@ class RedisWithPasswordTests(ClusterTestCase):
             "KEYS", "*"
         )
         self.assertIn(b"chatroom:users", keys)  # in database 3, where we are
+        # AUTH and SELECT went first, in the first turn's one send().
+        transport = redis_backend(node.server).commands.connection.transport
+        self.assertIsInstance(transport, TurnWriter)
         yield redis_backend(node.server).commands.connection.execute_command(
             "SELECT", "0"
         )

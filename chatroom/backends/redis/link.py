@@ -61,6 +61,7 @@ from chatroom.core.config import (
     RedisLocation,
     SentinelAddress,
 )
+from chatroom.net.tcpdirect import TurnWriter, direct_connection
 
 #: Seconds a Sentinel has to answer where the primary is (it answers from
 #: memory: a slower one is skipped for the next). A Redis Cluster's node
@@ -244,11 +245,27 @@ class _ReportingEndpoint:
         return failure
 
 
-class CommandsProtocol(LeanCommands, txredisapi.RedisProtocol):
+class TurnWrites:
+    """A mixin before a txredisapi protocol of a link: over plain TCP, the
+    commands of one reactor turn go in one ``send()`` at its end
+    (:class:`~chatroom.net.tcpdirect.TurnWriter`, on the link's reactor),
+    not through Twisted's wait for the socket to be writable. Under TLS
+    the transport is Twisted's as it is."""
+
+    link: RedisLink
+
+    def makeConnection(self, transport: Any) -> None:
+        direct = direct_connection(transport)
+        if direct is not None and direct is transport:
+            transport = TurnWriter(direct, self.link.reactor)
+        super().makeConnection(transport)  # type: ignore[misc]
+
+
+class CommandsProtocol(TurnWrites, LeanCommands, txredisapi.RedisProtocol):
     """A connection for commands and scripts."""
 
 
-class SubscriberProtocol(LeanCommands, txredisapi.SubscriberProtocol):
+class SubscriberProtocol(TurnWrites, LeanCommands, txredisapi.SubscriberProtocol):
     """A subscriber connection that hands every message to its link's owner."""
 
     link: RedisLink
@@ -380,7 +397,9 @@ class RedisLink(Service):
         #: to the same address: a link to one node of a cluster's map must
         #: have the map asked again, :mod:`.shards`).
         self.on_not_primary: Callable[[], None] = lambda: None
-        self._reactor = reactor
+        #: Its clock, and where a connection's commands of a turn are sent
+        #: from (:class:`TurnWrites`).
+        self.reactor = reactor
         #: Behind Sentinel, or in a Redis Cluster, a connection must reach
         #: the primary (``ROLE``).
         self._to_primary = to_primary or isinstance(
@@ -439,14 +458,14 @@ class RedisLink(Service):
     def _connected(self, protocol: Any) -> None:
         # txredisapi says "ready" from inside connectionMade; let the reactor
         # finish setting the connection up before anyone uses it.
-        self._reactor.callLater(0, self._up, protocol)
+        self.reactor.callLater(0, self._up, protocol)
 
     def _up(self, protocol: Any) -> None:
         if not protocol.connected:
             return
         if self._to_primary:
             checking = protocol.role()
-            checking.addTimeout(SENTINEL_TIMEOUT, self._reactor)
+            checking.addTimeout(SENTINEL_TIMEOUT, self.reactor)
             checking.addCallbacks(
                 lambda role: self._checked(protocol, role),
                 lambda failure: protocol.transport.abortConnection(),

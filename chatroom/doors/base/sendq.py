@@ -10,7 +10,7 @@ growing without bound: a stalled reader never slows its room or the
 server.
 
 On plain TCP it writes straight to the socket while nothing is queued
-(:mod:`chatroom.doors.base.tcpdirect`), and coalesces: everything written to a
+(:mod:`chatroom.net.tcpdirect`), and coalesces: everything written to a
 connection during one reactor turn (one poll's worth of events: a burst of
 messages to its rooms, a welcome and its room list) goes out in one
 ``send()`` when the turn ends, as Redis does before it sleeps. One
@@ -28,7 +28,7 @@ from zope.interface import implementer
 
 from chatroom.core import runs
 from chatroom.core.runs import Run
-from chatroom.doors.base.tcpdirect import direct_connection, send_direct
+from chatroom.net.tcpdirect import direct_connection, send_direct
 
 
 class Overflowing(Protocol):

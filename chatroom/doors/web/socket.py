@@ -71,7 +71,7 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 from chatroom.core import errors
 from chatroom.core.events import Event
 from chatroom.doors.base.server import ChatServer
-from chatroom.doors.base.tcpdirect import direct_connection, send_direct
+from chatroom.net.tcpdirect import direct_connection, send_direct
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.rendering import live_id_line, live_line, live_rich_line
 from chatroom.doors.line.session import LineOutput
@@ -111,7 +111,7 @@ class FramedStream:
 
     Because frames are written unchanged, the send queue may write them
     straight to the socket and coalesce a reactor turn's frames into one
-    ``send()``, as at the line door (:mod:`chatroom.doors.base.tcpdirect`):
+    ``send()``, as at the line door (:mod:`chatroom.net.tcpdirect`):
     :attr:`direct_transport` names the plain TCP connection under the HTTP
     channel's wrapper, or ``None`` (TLS, a test's transport).
     """

@@ -65,6 +65,61 @@ def send_direct(connection: tcp.Connection, data: bytes) -> bytes:
     return data[written:] if written < len(data) else b""
 
 
+class TurnWriter:
+    """A client connection's writes of one reactor turn, sent together by
+    one ``send()`` at the turn's end (a Redis link's commands:
+    :mod:`chatroom.backends.redis.link`).
+
+    Twisted's ``write`` buffers, asks epoll to report the socket writable
+    (a system call), wakes for it in the next turn, sends, and asks epoll
+    to stop (another), each readiness event under its log context: a
+    node's ``SAY`` paid all of that per command (docs/performance.md,
+    "A Redis link's commands sent at the turn's end"). This sends a turn's
+    commands in one ``send()`` from a call at the turn's end on ``clock``,
+    so that at high rates they still go together; what the socket does not
+    take, or anything while Twisted holds bytes of its own, goes to
+    Twisted's ``write`` as before, after what was sent, keeping the order.
+
+    It stands in for the transport it wraps: everything but writing and
+    closing is the transport's own.
+    """
+
+    def __init__(self, transport: tcp.Connection, clock: Any) -> None:
+        self._transport = transport
+        self._clock = clock
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._clock.callLater(0, self.flush)
+        self._pending.append(data)
+
+    def writeSequence(self, data: list[bytes]) -> None:
+        for each in data:
+            self.write(each)
+
+    def flush(self) -> None:
+        """Send what this turn wrote (nothing if it was sent or dropped)."""
+        if not self._pending:
+            return
+        data = b"".join(self._pending)
+        self._pending = []
+        rest = send_direct(self._transport, data)
+        if rest:
+            self._transport.write(rest)
+
+    def loseConnection(self) -> None:
+        self.flush()
+        self._transport.loseConnection()
+
+    def abortConnection(self) -> None:
+        self._pending = []
+        self._transport.abortConnection()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 def _no_descriptor() -> int:
     """A closed transport's descriptor (Twisted's ``FileDescriptor.fileno``)."""
     return -1
