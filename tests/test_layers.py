@@ -5,7 +5,8 @@ import the core; the core imports neither, nor the wiring; a back-end never
 imports the other; the wire and net packages import nothing else of
 chatroom's; and no module imports itself back through others. Read from
 the source (every import statement of every module, those inside
-functions and type-checking blocks too), so a change that breaks a rule fails here, naming the line.
+functions and type-checking blocks too), so a change that breaks a rule
+fails here, naming the line.
 
 A door never loading the Redis back-end is checked by running it: a fresh
 interpreter imports every door and builds a server as ``twistd chatroom``

@@ -18,9 +18,9 @@ from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
-from chatroom.net.tcpdirect import direct_connection
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
+from chatroom.net.tcpdirect import direct_connection
 from chatroom.wiring.proxyheader import (
     HEADER_WAIT,
     HeaderFirst,

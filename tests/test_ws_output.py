@@ -14,10 +14,10 @@ from twisted.protocols.policies import WrappingFactory
 from twisted.trial import unittest
 
 from chatroom.doors.base.sendq import Flusher, OutputQueue
-from chatroom.net.tcpdirect import direct_connection
 from chatroom.doors.web.frames import frame_lines
 from chatroom.doors.web.site import LimitedChannel
 from chatroom.doors.web.socket import FramedStream
+from chatroom.net.tcpdirect import direct_connection
 
 
 class WireProtocol:

@@ -71,7 +71,6 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 from chatroom.core import errors
 from chatroom.core.events import Event
 from chatroom.doors.base.server import ChatServer
-from chatroom.net.tcpdirect import direct_connection, send_direct
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.line.rendering import live_id_line, live_line, live_rich_line
 from chatroom.doors.line.session import LineOutput
@@ -80,6 +79,7 @@ from chatroom.doors.web.frames import (
     whole_frames,
     wsproto_between_frames,
 )
+from chatroom.net.tcpdirect import direct_connection, send_direct
 
 
 def render_frames(event: Event) -> bytes:
