@@ -99,6 +99,9 @@ class WatchedAcrossNodesTests(WatchingCase):
         self.assertEqual((yield self.lusers(ivy)), (1, 1, 1, 1, 2))
         ian.say("QUIT :bye")
         yield ian.expect(lambda line: line.startswith("ERROR"))
+        # The goodbye's close waits for the count (the ERROR goes first):
+        # once ian's connection closes, every node counts him out.
+        yield ian.closed
         self.assertEqual((yield self.lusers(ivy)), (1, 0, 1, 1, 1))
 
 
