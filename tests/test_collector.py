@@ -143,11 +143,17 @@ class CollectorServiceTests(unittest.TestCase):
             clock.advance(0.1)
             self.assertGreater(gc.get_freeze_count(), frozen + len(burst) - 1)
             self.assertEqual(service.freezer.freezes, 2)
+            # /metrics reads the count as it is when asked.
+            self.assertEqual(
+                REGISTRY.get_sample_value("chatroom_gc_frozen_objects"),
+                gc.get_freeze_count(),
+            )
             self.assertGreater(service.pauses.collections, 0)  # the second freeze
         finally:
             with capturedLogs() as events:
                 service.stopService()
         self.assertEqual(gc.get_freeze_count(), 0)
+        self.assertEqual(REGISTRY.get_sample_value("chatroom_gc_frozen_objects"), 0)
         self.assertNotIn(service.pauses, gc.callbacks)
         messages = [formatEvent(event) for event in events]
         self.assertTrue(any("longest pause" in m for m in messages), messages)

@@ -67,6 +67,11 @@ GC_FROZEN = Gauge(
     "Objects frozen out of the collector's reach (gc.freeze).",
     registry=REGISTRY,
 )
+# Counted when /metrics is read, never at a freeze: CPython counts the
+# frozen objects by walking them all, 15-46 ms with the 70,000-100,000 a
+# server of 1,000 clients holds, which stopped the reactor at each freeze
+# under traffic (docs/performance.md, "The freezer's count").
+GC_FROZEN.set_function(gc.get_freeze_count)
 
 GC_LONGEST_CPU = Gauge(
     "chatroom_gc_pause_longest_cpu_seconds",
@@ -153,7 +158,6 @@ class Freezer:
             gc.collect()
         gc.freeze()
         self.freezes += 1
-        GC_FROZEN.set(gc.get_freeze_count())
 
     def check(self) -> None:
         """Freeze if a burst brought more than ``threshold`` survivors."""
@@ -201,7 +205,6 @@ class CollectorService(Service):
         self.pauses.remove()
         if self.freezer.freezes:
             gc.unfreeze()
-            GC_FROZEN.set(0)
         self.log.info(
             "garbage collector: {count} collections, longest pause {ms:.1f} ms "
             "(generation {generation}; most CPU in one {cpu_ms:.1f} ms), "
