@@ -100,8 +100,10 @@ class DirectWriteTests(unittest.TestCase):
         self.assertEqual(send_direct(self.connection, b"later"), b"later")
 
 
-class TurnWriterTests(unittest.TestCase):
-    """A Redis link's commands of one turn: one send() at the turn's end."""
+class SocketPairCase(unittest.TestCase):
+    """A connected TCP transport over a real socket pair (``connection``,
+    non-blocking), what its peer reads (:meth:`received`), and a
+    :attr:`clock` for the turn's end."""
 
     def setUp(self) -> None:
         ours, self.theirs = socket.socketpair()
@@ -113,13 +115,20 @@ class TurnWriterTests(unittest.TestCase):
         self.connection = tcp.Connection(ours, Protocol(), self.reactor)
         self.connection.connected = True
         self.clock = Clock()
-        self.writer = TurnWriter(self.connection, self.clock)
 
     def received(self) -> bytes:
         try:
             return self.theirs.recv(65536)
         except BlockingIOError:
             return b""
+
+
+class TurnWriterTests(SocketPairCase):
+    """A Redis link's commands of one turn: one send() at the turn's end."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.writer = TurnWriter(self.connection, self.clock)
 
     def test_a_turns_commands_leave_together_at_its_end(self) -> None:
         """Nothing is sent during the turn; at its end every command, in
@@ -254,29 +263,15 @@ class LeanServerTests(unittest.TestCase):
         self.assertIs(chosen.transport, _ChosenServer)
 
 
-class CoalescingTests(unittest.TestCase):
+class CoalescingTests(SocketPairCase):
     """On the direct path, one reactor turn's writes leave in one send()."""
 
     def setUp(self) -> None:
-        ours, self.theirs = socket.socketpair()
-        ours.setblocking(False)
-        self.theirs.setblocking(False)
-        self.addCleanup(self.theirs.close)
-        self.addCleanup(ours.close)
-        connection = tcp.Connection(ours, Protocol())
-        connection.connected = True
-        self.clock = Clock()
-        self.connection = connection
-        self.queue = OutputQueue(connection, 1000, self, Flusher(self.clock))
+        super().setUp()
+        self.queue = OutputQueue(self.connection, 1000, self, Flusher(self.clock))
 
     def output_full(self) -> None:
         """The queue's owner (never full here)."""
-
-    def received(self) -> bytes:
-        try:
-            return self.theirs.recv(65536)
-        except BlockingIOError:
-            return b""
 
     def test_one_turn_one_send(self) -> None:
         """Writes wait for the end of the turn, then arrive together, in order."""

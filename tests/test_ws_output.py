@@ -4,8 +4,6 @@ ordinary ``transport.write`` path wherever there is no plain TCP socket."""
 
 from __future__ import annotations
 
-import socket
-
 from twisted.internet import tcp
 from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.internet.task import Clock
@@ -18,6 +16,7 @@ from chatroom.doors.web.frames import frame_lines
 from chatroom.doors.web.site import LimitedChannel
 from chatroom.doors.web.socket import FramedStream
 from chatroom.net.tcpdirect import direct_connection
+from tests.test_sendq import SocketPairCase
 
 
 class WireProtocol:
@@ -45,26 +44,13 @@ class NeverFull:
         raise AssertionError("a 1000-byte queue overflowed")
 
 
-class DirectFramesTests(unittest.TestCase):
+class DirectFramesTests(SocketPairCase):
     """Over a real TCP connection (a socket pair)."""
 
     def setUp(self) -> None:
-        ours, self.theirs = socket.socketpair()
-        ours.setblocking(False)
-        self.theirs.setblocking(False)
-        self.addCleanup(self.theirs.close)
-        self.addCleanup(ours.close)
-        self.connection = tcp.Connection(ours, Protocol())
-        self.connection.connected = True
+        super().setUp()
         self.stream = FramedStream(WireProtocol(channel_over(self.connection)))
-        self.clock = Clock()
         self.queue = OutputQueue(self.stream, 1000, NeverFull(), Flusher(self.clock))
-
-    def received(self) -> bytes:
-        try:
-            return self.theirs.recv(65536)
-        except BlockingIOError:
-            return b""
 
     def test_frames_of_a_turn_arrive_together_in_order(self) -> None:
         """Two events' frames wait for the end of the turn, then reach the
