@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from twisted.internet import defer, reactor
+from twisted.internet import defer, reactor, task
 from twisted.internet.address import IPv4Address
 from twisted.internet.endpoints import (
     TCP4ClientEndpoint,
@@ -424,6 +424,27 @@ class LineClient(LineReceiver):
         for _, waiter in waiting:
             waiter.errback(reason)
         self.closed.callback(None)
+
+
+#: How often :func:`until` looks again.
+POLL = 0.05
+
+
+@defer.inlineCallbacks
+def until(check: Callable[[], Any], bound: float, what: str):
+    """Poll ``check`` (a Deferred's function) until it gives something true,
+    for at most ``bound`` seconds; that something."""
+    deadline = reactor.seconds() + bound
+    while True:
+        try:
+            result = yield check()
+        except Exception:  # not up yet, or refusing: look again
+            result = None
+        if result:
+            return result
+        if reactor.seconds() > deadline:
+            raise AssertionError(f"not within {bound} s: {what}")
+        yield task.deferLater(reactor, POLL, lambda: None)
 
 
 @defer.inlineCallbacks

@@ -26,7 +26,7 @@ from twisted.internet import defer, utils
 from chatroom.backends.redis.link import serving
 from chatroom.backends.redis.slots import SLOTS, SlotMap, key_slot
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
-from tests.cluster.sentinels import ask, until
+from tests.cluster.sentinels import ask
 from tests.cluster.support import (
     _RUNNING,
     REDIS_SERVER,
@@ -34,7 +34,7 @@ from tests.cluster.support import (
     RedisProcess,
     RedisRegistryTestCase,
 )
-from tests.support import free_port
+from tests.support import free_port, until
 
 REDIS_CLI = shutil.which("redis-cli")
 

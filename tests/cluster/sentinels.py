@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
 from typing import Any
 
 import txredisapi
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from tests.cluster.support import REDIS_SERVER, ClusterTestCase, RedisProcess
-from tests.support import free_port
+from tests.support import free_port, until
 
 #: The name the Sentinels know the primary by.
 SERVICE = "chat"
-
-#: How often :func:`until` looks again.
-POLL = 0.05
 
 
 class SentinelProcess(RedisProcess):
@@ -71,23 +67,6 @@ def ask(port: int, *command: Any):
         return (yield asking)
     finally:
         connection.transport.loseConnection()
-
-
-@defer.inlineCallbacks
-def until(check: Callable[[], Any], bound: float, what: str):
-    """Poll ``check`` (a Deferred's function) until it gives something true,
-    for at most ``bound`` seconds; that something."""
-    deadline = reactor.seconds() + bound
-    while True:
-        try:
-            result = yield check()
-        except Exception:  # not up yet, or refusing: look again
-            result = None
-        if result:
-            return result
-        if reactor.seconds() > deadline:
-            raise AssertionError(f"not within {bound} s: {what}")
-        yield task.deferLater(reactor, POLL, lambda: None)
 
 
 class ReplicatedTestCase(ClusterTestCase):

@@ -9,9 +9,8 @@ from __future__ import annotations
 from twisted.internet import defer, reactor, task
 
 from chatroom.wire.lines import parse_event
-from tests.cluster.sentinels import until
 from tests.cluster.support import ClusterTestCase
-from tests.support import connect_client, redis_backend
+from tests.support import connect_client, redis_backend, until
 
 
 class NodeFailureTests(ClusterTestCase):

@@ -18,10 +18,10 @@ import signal
 
 from twisted.internet import defer, reactor, task
 
-from tests.cluster.sentinels import ReplicatedTestCase, ask, until
+from tests.cluster.sentinels import ReplicatedTestCase, ask
 from tests.cluster.support import ClusterTestCase
 from tests.cluster.test_sentinel import UNCONFIRMED
-from tests.support import log_lines, redis_backend
+from tests.support import log_lines, redis_backend, until
 
 #: How long alice talks with the replica stopped: several times
 #: --node-ttl, each heartbeat meanwhile sent while a ``WAIT`` blocks.

@@ -16,7 +16,7 @@ from chatroom.core.config import CLUSTER_PREFIX
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.clusterlayout import LAYOUT_KEY, ONE_SLOT
 from tests.cluster.redis_cluster import RedisClusterTestCase
-from tests.cluster.sentinels import ask, until
+from tests.cluster.sentinels import ask
 from tests.cluster.test_sentinel import (
     acknowledged,
     alice_chatting,
@@ -24,7 +24,7 @@ from tests.cluster.test_sentinel import (
     redis_links,
     said,
 )
-from tests.support import free_port, redis_backend
+from tests.support import free_port, redis_backend, until
 
 
 class RedisClusterTests(RedisClusterTestCase):

@@ -19,9 +19,9 @@ from collections.abc import Callable
 
 from twisted.internet import defer
 
-from tests.cluster.sentinels import ask, until
+from tests.cluster.sentinels import ask
 from tests.cluster.support import ClusterTestCase, RedisProcess
-from tests.support import redis_backend
+from tests.support import redis_backend, until
 
 
 def said(text: str) -> Callable[[str], bool]:

@@ -25,8 +25,9 @@ from chatroom.backends.redis.slots import (
 )
 from chatroom.core.config import RedisClusterAddress
 from tests.cluster.redis_cluster import RedisClusterTestCase, emptied_cluster_server
-from tests.cluster.sentinels import ask, until
+from tests.cluster.sentinels import ask
 from tests.cluster.support import NO_REDIS, REDIS_SERVER
+from tests.support import until
 
 
 class KeySlotTests(unittest.TestCase):

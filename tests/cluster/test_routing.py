@@ -38,9 +38,9 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.registries import RedisRegistry, redis_registry
 from tests.cluster.redis_cluster import RedisClusterTestCase
-from tests.cluster.sentinels import ask, until
+from tests.cluster.sentinels import ask
 from tests.handler_contract import ContractBase, User
-from tests.support import FakeClient
+from tests.support import FakeClient, until
 
 CONFIG = ServerConfig(
     rate=0, room_capacity=10, max_rooms=10, history=3, resume_bound=200, retention=200

@@ -17,8 +17,8 @@ from twisted.trial.unittest import TestCase
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.link import RedisLink
 from chatroom.wire.lines import parse_event
-from tests.cluster.sentinels import SERVICE, SentinelTestCase, ask, until
-from tests.support import LineClient, free_port, redis_backend
+from tests.cluster.sentinels import SERVICE, SentinelTestCase, ask
+from tests.support import LineClient, free_port, redis_backend, until
 
 #: What a sender is told of a message no replica confirmed.
 UNCONFIRMED = "ERR UNAVAILABLE no replica of Redis confirmed it, so this was not sent: "

@@ -1,26 +1,46 @@
 """Accounts and moderation on the real ``twistd chatroom`` plugin.
 
 Accounts, server bans and rooms' settings live in the ``--db`` store: the
-restart test registers, bans and keeps, SIGKILLs the server once the
-documented crash window has passed, starts it again on the same file and
-checks that all of it holds. The guessing test runs a password guesser
-over a real socket and reads the server's log for any password.
+restart test registers, bans and keeps, SIGKILLs the server once the last
+of them is committed to the file (the documented crash window: a change is
+committed by the next flush), starts it again on the same file and checks
+that all of it holds, past the restored rooms' grace. The guessing test
+runs a password guesser over a real socket and reads the server's log for
+any password.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import tempfile
 
-from twisted.internet import defer, error, reactor, task
+from twisted.internet import defer, error, reactor
 from twisted.trial import unittest
 
-from chatroom.backends.local.store import FLUSH_INTERVAL
 from tests.integration.test_twistd import spawn_twistd
-from tests.support import connect_client
+from tests.support import LineClient, connect_client, until
 
 PASSWORD = "tea-and-biscuits"
+
+
+def server_bans_committed(db: str) -> list[str]:
+    """The server bans committed to the ``--db`` file, read as another
+    process would (the server's own writes are in WAL mode)."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as reading:
+        return [mask for (mask,) in reading.execute("SELECT mask FROM server_bans")]
+
+
+@defer.inlineCallbacks
+def listed(client: LineClient):
+    """The ``ROOM`` lines of one ``/list``."""
+    client.say("/list")
+    count = int((yield client.expect_line("ROOMS ")).split()[1])
+    rooms = []
+    for _ in range(count):
+        rooms.append((yield client.expect_line("ROOM ")))
+    return rooms
 
 
 class AccountsOnTheRealServerTests(unittest.TestCase):
@@ -60,7 +80,8 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
     @defer.inlineCallbacks
     def test_accounts_bans_and_kept_rooms_survive_sigkill(self):
         """Registered names, a server ban, and a kept room with its key, ban
-        and owner are all back after SIGKILL and a restart."""
+        and owner are all back after SIGKILL and a restart; a room that was
+        not kept goes once the restored rooms' grace is over."""
         directory = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, directory)
         db = os.path.join(directory, "chat.sqlite3")
@@ -78,16 +99,24 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
             yield alice.expect_line(reply)
         alice.say("/leave")
         yield alice.expect_line("LEFT tea")
+        root.say("/create coffee")
+        yield root.expect_line("MEMBERS coffee")
         root.say("/gban mallory")
         yield root.expect_line("GBAN name:mallory root")
-        yield task.deferLater(reactor, FLUSH_INTERVAL * 3, lambda: None)
+        # The ban is the last change acknowledged; flushes commit in order.
+        yield until(
+            lambda: defer.succeed(
+                any("mallory" in mask for mask in server_bans_committed(db))
+            ),
+            10,
+            "the server ban committed to the file",
+        )
         process.transport.signalProcess("KILL")
         (ended,) = yield process.ended
         ended.trap(error.ProcessTerminated)
         yield alice.closed
 
         process, port = yield self.serve(db, "--grace", "0.5")
-        yield task.deferLater(reactor, 1.0, lambda: None)  # past the grace
         stranger = yield connect_client(reactor, port)
         stranger.say("alice")
         yield stranger.expect_line("ERR NAME_REGISTERED")
@@ -95,8 +124,18 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
         yield stranger.expect_line("ERR BANNED")
         stranger.say("bob")
         yield stranger.expect_line("WELCOME bob")
-        stranger.say("/list")
-        yield stranger.expect_line("ROOM tea 0 256")
+        rooms = yield until(
+            lambda: listed(stranger).addCallback(
+                lambda rooms: (
+                    None
+                    if any(room.startswith("ROOM coffee ") for room in rooms)
+                    else rooms
+                )
+            ),
+            10,
+            "the room nobody kept dropped after the grace",
+        )
+        self.assertTrue(any(room.startswith("ROOM tea 0 256") for room in rooms), rooms)
         stranger.say("/join tea s3cret")
         yield stranger.expect_line("ERR BANNED")
         alice = yield self.signed_in(port, "alice")
