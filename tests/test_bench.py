@@ -753,3 +753,51 @@ class AgainstComparisonTests(unittest.TestCase):
             text,
         )
         self.assertIn("with uncommitted changes", text)
+
+    def test_a_figure_is_also_read_round_by_round(self) -> None:
+        """A busy hour moves both sides of its round: each round's new / old
+        is kept, their geometric mean given with a 95 % interval that holds
+        it, and the rounds new was the lower counted; a round one side did
+        not measure is left out of it, and the table shows it."""
+        step = "rooms of 6"
+        rates = [(100.0, 200.0), (400.0, 200.0), (100.0, 50.0), (300.0, None)]
+        runs = [
+            SideRun(
+                "storm", "chatroom", step, side, number,
+                None if rate is None else self.storm(rate),
+                None if rate is not None else "not measured",
+            )
+            for number, pair in enumerate(rates, start=1)
+            for side, rate in zip(("old", "new"), pair, strict=True)
+        ]  # fmt: skip
+        rate = {c.figure: c for c in compare(runs)}["conn/s"]
+        paired = rate.paired
+        assert paired is not None
+        self.assertEqual(paired.rounds, 3)
+        self.assertEqual(paired.new_lower, 2)
+        self.assertEqual(paired.geometric_mean, round((2.0 * 0.5 * 0.5) ** (1 / 3), 3))
+        self.assertLessEqual(paired.low, paired.geometric_mean)
+        self.assertGreaterEqual(paired.high, paired.geometric_mean)
+        self.assertLess(paired.low, paired.high)
+        again = {c.figure: c for c in compare(runs)}["conn/s"]
+        self.assertEqual(again.paired, paired)  # seeded: the same every time
+        report = to_json(
+            AgainstReport(
+                machine={"nproc": 2, "cpu": "test", "python": "3.11"},
+                config={"storm": 12},
+                against={
+                    "rounds": 4,
+                    "old": {"rev": "old", "commit": "a" * 40, "python": "CPython"},
+                    "new": {
+                        "commit": "b" * 40,
+                        "uncommitted_changes": False,
+                        "python": "CPython",
+                    },
+                },
+                runs=runs,
+                comparisons=compare(runs),
+            )
+        )
+        text = against_table(report)
+        self.assertIn(f"{paired.geometric_mean:.3f} ({paired.low:.2f}-", text)
+        self.assertIn("2/3", text)

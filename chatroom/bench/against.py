@@ -15,7 +15,12 @@ fresh. So old, new, old, new, with the same generator, at the same step.
 Every run's record is kept, and every figure of it is set side by side:
 old's values and new's, each side's median and spread ((max - min) /
 median), and the ratio of the medians, new / old; a ratio that is not
-larger than the spread is noise. A run that cannot be measured is kept with
+larger than the spread is noise. A figure that moves more from round to
+round than between the sides (a p99 on a shared machine) is read round by
+round as well: each round's new / old, their geometric mean with a 95 %
+interval, and how many rounds new was the lower (:class:`PairedRounds`),
+since old and new of one round ran minutes apart at most while the rounds
+of a run may meet a busier hour. A run that cannot be measured is kept with
 its reason and counts as no figure; the other runs go on. A sweep is the
 given rates only, without bisecting (that would give the two sides
 different rates); its ceiling is taken per round, over those rates.
@@ -24,6 +29,8 @@ different rates); its ceiling is taken per round, over those rates.
 from __future__ import annotations
 
 import argparse
+import math
+import random
 import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -86,6 +93,51 @@ class SideFigures:
         return cls(values, None if median is None else round(median, 3), spread)
 
 
+#: Resamples of the rounds behind :class:`PairedRounds`' interval.
+RESAMPLES = 2000
+
+
+@dataclass
+class PairedRounds:
+    """new / old taken round by round, over the rounds that measured both
+    sides (above zero): the geometric mean of those ratios, a 95 % interval
+    for it (a bootstrap over the rounds, seeded, so one report reads the
+    same every time it is rendered), and how many rounds new was the lower.
+    An interval that holds 1.0 says the run cannot tell the sides apart;
+    how wide it is says by how much they could still differ."""
+
+    rounds: int
+    geometric_mean: float
+    low: float
+    high: float
+    new_lower: int
+
+    @classmethod
+    def of(
+        cls, old: list[float | None], new: list[float | None]
+    ) -> PairedRounds | None:
+        pairs = [
+            (o, n)
+            for o, n in zip(old, new, strict=False)
+            if o is not None and n is not None and o > 0 and n > 0
+        ]
+        if len(pairs) < 2:
+            return None
+        logs = [math.log(n / o) for o, n in pairs]
+        draw = random.Random(0)
+        means = sorted(
+            statistics.fmean(draw.choices(logs, k=len(logs))) for _ in range(RESAMPLES)
+        )
+        low, high = means[int(RESAMPLES * 0.025)], means[int(RESAMPLES * 0.975) - 1]
+        return cls(
+            rounds=len(pairs),
+            geometric_mean=round(math.exp(statistics.fmean(logs)), 3),
+            low=round(math.exp(low), 3),
+            high=round(math.exp(high), 3),
+            new_lower=sum(n < o for o, n in pairs),
+        )
+
+
 @dataclass
 class Comparison:
     """One figure of one server at one step: each side's values, and new / old."""
@@ -96,6 +148,8 @@ class Comparison:
     figure: str
     sides: dict[str, SideFigures]
     ratio: float | None
+    #: new / old round by round (two rounds or more measured on both sides).
+    paired: PairedRounds | None = None
 
 
 @dataclass
@@ -324,10 +378,12 @@ def _comparison(
 ) -> Comparison:
     sides = {side: SideFigures.of(v) for side, v in values.items()}
     old, new = sides.get("old"), sides.get("new")
-    ratio = None
+    ratio = paired = None
     if old and new and old.median and new.median is not None:
         ratio = round(new.median / old.median, 3)
-    return Comparison(scenario, server, step, figure, sides, ratio)
+    if old and new:
+        paired = PairedRounds.of(old.values, new.values)
+    return Comparison(scenario, server, step, figure, sides, ratio, paired)
 
 
 def run_against(options: argparse.Namespace) -> AgainstReport:

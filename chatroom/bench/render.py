@@ -348,11 +348,23 @@ def _spread(side: dict[str, Any] | None) -> str:
     return f"{side['spread'] * 100:.0f} %"
 
 
+def _paired(paired: dict[str, Any] | None) -> tuple[str, str]:
+    """Round by round: the geometric mean of new / old with its 95 %
+    interval, and the rounds new was the lower."""
+    if not paired:
+        return "-", "-"
+    return (
+        f"{paired['geometric_mean']:.3f} ({paired['low']:.2f}-{paired['high']:.2f})",
+        f"{paired['new_lower']}/{paired['rounds']}",
+    )
+
+
 def against_table(report: dict[str, Any]) -> str:
     """An ``--against`` report as text: for each scenario, every figure of
     old and new side by side (each run's value, in run order), new / old of
-    their medians, and each side's spread; then the reference servers, and
-    the runs that could not be measured."""
+    their medians, each side's spread, and new / old round by round (its
+    geometric mean and 95 % interval, the rounds new was the lower); then
+    the reference servers, and the runs that could not be measured."""
     m, against = report["machine"], report["against"]
     old, new = against["old"], against["new"]
     changes = " with uncommitted changes" if new["uncommitted_changes"] else ""
@@ -362,7 +374,8 @@ def against_table(report: dict[str, Any]) -> str:
         f"new: the checkout at {new['commit'][:12]}{changes} ({new['python']})",
         f"{against['rounds']} round(s): at each step every server runs, "
         "chatroom's as old then new, each on a fresh server; values in run "
-        "order; new/old of the medians; spread = (max - min) / median",
+        "order; new/old of the medians; spread = (max - min) / median; "
+        "by round = the geometric mean of each round's new/old (95 % interval)",
     ]
     comparisons = report["comparisons"]
     for scenario, title in AGAINST_TITLES.items():
@@ -375,13 +388,14 @@ def against_table(report: dict[str, Any]) -> str:
             out.append(
                 _grid(
                     ("server", "step", "figure", "old", "new", "new/old",
-                     "old spread", "new spread"),
+                     "old spread", "new spread", "by round", "new lower"),
                     [
                         (c["server"], c["step"], c["figure"],
                          _values(c["sides"].get("old")),
                          _values(c["sides"].get("new")), c["ratio"],
                          _spread(c["sides"].get("old")),
-                         _spread(c["sides"].get("new")))
+                         _spread(c["sides"].get("new")),
+                         *_paired(c.get("paired")))
                         for c in ours
                     ],
                 )
