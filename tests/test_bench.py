@@ -705,6 +705,28 @@ class AgainstComparisonTests(unittest.TestCase):
             server_cpu_pct=50.0, generator_cpu_pct=10.0,
         )  # fmt: skip
 
+    def table(
+        self, runs: list[SideRun], comparisons: list[Any], uncommitted: bool = False
+    ) -> str:
+        """The ``--against`` table of these storm runs, as the bench prints it."""
+        rounds = max(run.round for run in runs)
+        report = AgainstReport(
+            machine={"nproc": 2, "cpu": "test", "python": "3.11"},
+            config={"storm": 12},
+            against={
+                "rounds": rounds,
+                "old": {"rev": "old", "commit": "a" * 40, "python": "CPython"},
+                "new": {
+                    "commit": "b" * 40,
+                    "uncommitted_changes": uncommitted,
+                    "python": "CPython",
+                },
+            },
+            runs=runs,
+            comparisons=comparisons,
+        )
+        return against_table(to_json(report))
+
     def test_a_run_not_measured_counts_as_no_figure(self) -> None:
         """A failed run is a missing value on its side, listed with its reason
         (its first line and its last); the medians and new / old are of the
@@ -728,24 +750,7 @@ class AgainstComparisonTests(unittest.TestCase):
         self.assertEqual(rate.sides["new"].spread, round(100 / 350, 3))
         self.assertEqual(rate.ratio, 1.75)
         self.assertEqual(comparisons["KiB/client"].ratio, 1.0)
-        report = to_json(
-            AgainstReport(
-                machine={"nproc": 2, "cpu": "test", "python": "3.11"},
-                config={"storm": 12},
-                against={
-                    "rounds": 2,
-                    "old": {"rev": "old", "commit": "a" * 40, "python": "CPython"},
-                    "new": {
-                        "commit": "b" * 40,
-                        "uncommitted_changes": True,
-                        "python": "CPython",
-                    },
-                },
-                runs=runs,
-                comparisons=list(comparisons.values()),
-            )
-        )
-        text = against_table(report)
+        text = self.table(runs, list(comparisons.values()), uncommitted=True)
         # A failure's first line and its last, where a server says what stopped it.
         self.assertIn(
             "chatroom old, round 1, storm rooms of 6: cannot start it: ... "
@@ -781,23 +786,6 @@ class AgainstComparisonTests(unittest.TestCase):
         self.assertLess(paired.low, paired.high)
         again = {c.figure: c for c in compare(runs)}["conn/s"]
         self.assertEqual(again.paired, paired)  # seeded: the same every time
-        report = to_json(
-            AgainstReport(
-                machine={"nproc": 2, "cpu": "test", "python": "3.11"},
-                config={"storm": 12},
-                against={
-                    "rounds": 4,
-                    "old": {"rev": "old", "commit": "a" * 40, "python": "CPython"},
-                    "new": {
-                        "commit": "b" * 40,
-                        "uncommitted_changes": False,
-                        "python": "CPython",
-                    },
-                },
-                runs=runs,
-                comparisons=compare(runs),
-            )
-        )
-        text = against_table(report)
+        text = self.table(runs, compare(runs))
         self.assertIn(f"{paired.geometric_mean:.3f} ({paired.low:.2f}-", text)
         self.assertIn("2/3", text)
