@@ -19,8 +19,8 @@ larger than the spread is noise. A figure that moves more from round to
 round than between the sides (a p99 on a shared machine) is read round by
 round as well: each round's new / old, their geometric mean with a 95 %
 interval, and how many rounds new was the lower (:class:`PairedRounds`),
-since old and new of one round ran minutes apart at most while the rounds
-of a run may meet a busier hour. A run that cannot be measured is kept with
+since old and new of one round run back to back while the rounds of a
+run may meet a busier moment of the machine. A run that cannot be measured is kept with
 its reason and counts as no figure; the other runs go on. A sweep is the
 given rates only, without bisecting (that would give the two sides
 different rates); its ceiling is taken per round, over those rates.
