@@ -13,11 +13,12 @@ from __future__ import annotations
 import calendar
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from twisted.internet import defer, reactor, task
+from twisted.internet import defer, reactor, task, tcp
 from twisted.internet.address import IPv4Address
 from twisted.internet.endpoints import (
     TCP4ClientEndpoint,
@@ -32,8 +33,9 @@ from twisted.internet.interfaces import (
     IReactorTime,
     IStreamClientEndpoint,
 )
+from twisted.internet.protocol import Protocol
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
@@ -487,6 +489,29 @@ class StoreFileTestCase(unittest.TestCase):
         store = SqliteStore(self.path, self.clock, in_place, self.config.retention)
         self.addCleanup(store.db.close)
         return local_server(self.config, self.clock, store)
+
+
+class SocketPairCase(unittest.TestCase):
+    """A connected TCP transport over a real socket pair (``connection``,
+    non-blocking), what its peer reads (:meth:`received`), and a
+    :attr:`clock` for the turn's end."""
+
+    def setUp(self) -> None:
+        ours, self.theirs = socket.socketpair()
+        ours.setblocking(False)
+        self.theirs.setblocking(False)
+        self.addCleanup(self.theirs.close)
+        self.addCleanup(ours.close)
+        self.reactor = MemoryReactorClock()
+        self.connection = tcp.Connection(ours, Protocol(), self.reactor)
+        self.connection.connected = True
+        self.clock = Clock()
+
+    def received(self) -> bytes:
+        try:
+            return self.theirs.recv(65536)
+        except BlockingIOError:
+            return b""
 
 
 class ServerTestCase(unittest.TestCase):

@@ -9,7 +9,6 @@ import socket
 from twisted.internet import tcp
 from twisted.internet.error import ConnectionDone
 from twisted.internet.protocol import Factory, Protocol
-from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
@@ -23,6 +22,7 @@ from chatroom.net.tcpdirect import (
     lean_transports,
     send_direct,
 )
+from tests.support import SocketPairCase
 
 
 class OutputQueueTests(unittest.TestCase):
@@ -98,29 +98,6 @@ class DirectWriteTests(unittest.TestCase):
         self.connection.connected = True
         self.connection.dataBuffer = b"earlier"
         self.assertEqual(send_direct(self.connection, b"later"), b"later")
-
-
-class SocketPairCase(unittest.TestCase):
-    """A connected TCP transport over a real socket pair (``connection``,
-    non-blocking), what its peer reads (:meth:`received`), and a
-    :attr:`clock` for the turn's end."""
-
-    def setUp(self) -> None:
-        ours, self.theirs = socket.socketpair()
-        ours.setblocking(False)
-        self.theirs.setblocking(False)
-        self.addCleanup(self.theirs.close)
-        self.addCleanup(ours.close)
-        self.reactor = MemoryReactorClock()
-        self.connection = tcp.Connection(ours, Protocol(), self.reactor)
-        self.connection.connected = True
-        self.clock = Clock()
-
-    def received(self) -> bytes:
-        try:
-            return self.theirs.recv(65536)
-        except BlockingIOError:
-            return b""
 
 
 class TurnWriterTests(SocketPairCase):

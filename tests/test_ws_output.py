@@ -16,7 +16,7 @@ from chatroom.doors.web.frames import frame_lines
 from chatroom.doors.web.site import LimitedChannel
 from chatroom.doors.web.socket import FramedStream
 from chatroom.net.tcpdirect import direct_connection
-from tests.test_sendq import SocketPairCase
+from tests.support import SocketPairCase
 
 
 class WireProtocol:

@@ -20,10 +20,11 @@ round than between the sides (a p99 on a shared machine) is read round by
 round as well: each round's new / old, their geometric mean with a 95 %
 interval, and how many rounds new was the lower (:class:`PairedRounds`),
 since old and new of one round run back to back while the rounds of a
-run may meet a busier moment of the machine. A run that cannot be measured is kept with
-its reason and counts as no figure; the other runs go on. A sweep is the
-given rates only, without bisecting (that would give the two sides
-different rates); its ceiling is taken per round, over those rates.
+run may meet a busier moment of the machine. A run that cannot be
+measured is kept with its reason and counts as no figure; the other runs
+go on. A sweep is the given rates only, without bisecting (that would
+give the two sides different rates); its ceiling is taken per round, over
+those rates.
 """
 
 from __future__ import annotations
