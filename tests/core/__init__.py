@@ -1,0 +1,1 @@
+"""Tests of the core's rules and services (``chatroom.core``)."""

@@ -1,0 +1,1 @@
+"""Tests of the doors (``chatroom.doors``), one folder a door."""

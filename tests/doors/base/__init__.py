@@ -1,0 +1,1 @@
+"""What every door shares (``chatroom.doors.base``): framing, deadlines, the send queue."""

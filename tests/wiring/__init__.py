@@ -1,0 +1,1 @@
+"""The wiring (``chatroom.wiring``): options, configuration, logs and the service they build."""
