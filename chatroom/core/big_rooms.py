@@ -29,7 +29,7 @@ calls :func:`joins_quietly`) and :func:`chatroom.core.membership.speaking`,
 on the room's facts as a back-end read them; the back-end applies the
 outcome where the seat is taken, and in a cluster the script checks that
 the count is still on the same side of the threshold (else the node
-decides again). The contract tests (``tests/big_rooms_contract.py``) hold
+decides again). The contract tests (``tests/backends/contracts/big_rooms.py``) hold
 both back-ends to it.
 """
 

@@ -14,7 +14,7 @@ line here, nothing reaches the inner registry unseen (there is no
 ``__getattr__``), and a member of a kind the wrapper cannot forward (a bare
 attribute) fails the import. :func:`metered` hands the wrapper out as a
 ``Registry``, which is what mypy checks its callers against;
-``tests/test_metrics.py`` calls every operation through it and fails if
+``tests/core/test_metrics.py`` calls every operation through it and fails if
 one goes untimed.
 """
 

@@ -4,7 +4,7 @@ and a TCP transport that holds less per idle connection.
 This is the only module that reads Twisted's private transport attributes
 (``dataBuffer``, ``_tempDataLen``, ``socket``; :class:`LeanServer` also
 ``logstr``, ``repstr``, ``fileno`` and ``_tempDataBuffer``), so that what
-depends on them is in one place and pinned by ``tests/test_sendq.py``.
+depends on them is in one place and pinned by ``tests/doors/base/test_sendq.py``.
 Should a Twisted release rename them, :func:`direct_connection` returns
 ``None`` and every connection takes the ordinary ``transport.write`` path.
 
@@ -137,7 +137,7 @@ class LeanServer(tcp.Server):
     back once they are sent). Together about 280 bytes of every idle
     connection's; each is derived from what the transport keeps anyway,
     with the same value as Twisted's while the connection is open
-    (``tests/test_sendq.py``).
+    (``tests/doors/base/test_sendq.py``).
 
     The reactor reads ``logstr`` (its logging context) and ``fileno`` on
     every readiness event of the socket: deriving them then costs one

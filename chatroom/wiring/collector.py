@@ -7,7 +7,7 @@ connected, a full collection walks some 300,000 objects and stops the
 reactor for tens of milliseconds (26–128 ms were seen, docs/performance.md),
 though none of those objects is ever garbage: a closed connection is freed
 by reference counting alone, since nothing of it forms a cycle
-(``tests/test_collector.py`` holds the doors to that).
+(``tests/wiring/test_collector.py`` holds the doors to that).
 
 So :class:`CollectorService`:
 

@@ -1,1 +1,3 @@
-"""Tests of the back-ends (``chatroom.backends``): the contracts both run, and each one's own."""
+"""Tests of the back-ends (``chatroom.backends``): the contracts both keep,
+and each one's own parts.
+"""

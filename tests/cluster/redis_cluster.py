@@ -195,7 +195,7 @@ def emptied_cluster_server():
 
 
 class OneServerClusterRegistryTestCase(RedisRegistryTestCase):
-    """A contract (``tests/*_contract.py``) run on a Redis Cluster of one
+    """A contract (``tests/backends/contracts/``) run on a Redis Cluster of one
     ``redis-server`` that serves every slot, reached by ``cluster://``
     (every rule of cluster mode holds); after each test every key left
     must be in the chat's one slot: a key without the prefix's hash tag

@@ -388,7 +388,7 @@ def tags_of(line: str) -> dict[str, str]:
 
 
 class RedisRegistryTestCase(RedisTestCase):
-    """A contract (``tests/*_contract.py``) run on one server whose registry
+    """A contract (``tests/backends/contracts/``) run on one server whose registry
     is in a fresh redis-server: replies come once Redis has answered, and
     ``wait`` lets them arrive. Subclasses name the ``config`` and list this
     class before the contract, so that this ``wait`` is the one used."""

@@ -16,8 +16,8 @@ from twisted.internet import defer
 from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core import errors
+from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG, ContractBase, User
 from tests.support import FakeClient, redis_backend, redis_command
 
 

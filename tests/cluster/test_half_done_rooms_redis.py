@@ -16,8 +16,8 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.listing import LISTED_KEYS, LISTED_ROOM
 from chatroom.core import codec
 from chatroom.core.events import Renamed, RoomDeleted
+from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG, ContractBase
 from tests.support import redis_backend
 
 

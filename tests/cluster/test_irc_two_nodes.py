@@ -11,7 +11,9 @@ two nodes every test waits for real ones).
 
 from __future__ import annotations
 
-from tests import (
+from tests.backends.local import test_reactions
+from tests.cluster.two_nodes import IRCDoorOnTwoNodes
+from tests.doors.irc import (
     test_irc,
     test_irc_account_caps,
     test_irc_admins,
@@ -44,13 +46,11 @@ from tests import (
     test_irc_truncation,
     test_irc_v3_conformance,
     test_irc_webpush,
-    test_irc_websocket,
     test_irc_whox,
     test_ircv3,
     test_ircv3_history,
-    test_reactions,
 )
-from tests.cluster.two_nodes import IRCDoorOnTwoNodes
+from tests.doors.web import test_irc_websocket
 
 
 class IRCRegistrationOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc.IRCRegistrationTests):

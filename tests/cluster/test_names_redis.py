@@ -16,8 +16,8 @@ from twisted.internet import defer
 
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.backend import RedisBackend
+from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG, ContractBase
 from tests.support import redis_backend, redis_command
 
 

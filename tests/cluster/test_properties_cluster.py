@@ -1,6 +1,6 @@
 """The property-based tests on two Redis-backed nodes (issue 36).
 
-``tests/test_properties.py`` runs Hypothesis's scripts (connects, commands,
+``tests/core/test_properties.py`` runs Hypothesis's scripts (connects, commands,
 junk bytes, partial lines, disconnects from four clients) on one server;
 here the same scripts run on two nodes sharing a real redis-server, the
 clients spread over both (even slots on the first, odd on the second), and
@@ -29,8 +29,7 @@ from chatroom.core.text import name_key
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.wiring.tap import ChatroomService
 from tests.cluster.support import ClusterTestCase, nodes_quiet
-from tests.support import redis_backend
-from tests.test_properties import (
+from tests.core.test_properties import (
     CLIENTS,
     CONFIG,
     ClientSlots,
@@ -39,6 +38,7 @@ from tests.test_properties import (
     check_snapshot,
     steps,
 )
+from tests.support import redis_backend
 
 #: Scripts run (the longest of :data:`DRAWN` drawn, each up to 40 steps
 #: after :data:`OPENING`, on two nodes): Hypothesis's first draws are the

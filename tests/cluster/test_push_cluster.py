@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
+from tests.backends.contracts.moderation import PASSWORD
 from tests.cluster.support import ClusterTestCase
-from tests.moderation_contract import PASSWORD
 from tests.push_endpoint import PushEndpoint, Subscriber, b64url
 from tests.support import redis_backend
 

@@ -237,7 +237,7 @@ class RedisClusterTests(RedisClusterTestCase):
         ``sunsubscribe`` nobody asked for, the node subscribes again on the
         new primary, and alice's next message reaches bob within 10 s.
         (That the unasked ``sunsubscribe`` alone moves the link is pinned by
-        ``tests/test_redis_subscriber.py``: here other calls of the node
+        ``tests/backends/redis/test_subscriber.py``: here other calls of the node
         may move it first.)"""
         self.node_options = ("--rate", "0", "--node-ttl", "60", "--redis-timeout", "2")
         one, _two, alice, bob = yield self.alice_and_bob_in("calm")

@@ -14,8 +14,8 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.backends.redis import node_scripts
+from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG, ContractBase
 from tests.support import redis_backend, redis_command
 
 

@@ -17,8 +17,8 @@ from twisted.internet import defer
 
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.outcomes import Change
+from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG, ContractBase
 from tests.support import redis_backend, redis_command
 
 

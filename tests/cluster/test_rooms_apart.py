@@ -15,14 +15,21 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
-from tests import (
-    handler_contract,
-    moderation_contract,
-    multi_contract,
-    private_contract,
-    userdata_contract,
-)
-from tests.cluster import test_search_redis, test_userdata_redis
+from tests.backends.contracts import handler as handler_contract
+from tests.backends.contracts import moderation as moderation_contract
+from tests.backends.contracts import multi as multi_contract
+from tests.backends.contracts import private as private_contract
+from tests.backends.contracts import userdata as userdata_contract
+from tests.backends.contracts.handler import HandlerContract
+from tests.backends.contracts.moderation import ModerationContract
+from tests.backends.contracts.multi import MultiContract
+from tests.backends.contracts.operating import OperatingContract
+from tests.backends.contracts.private import PrivateContract
+from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
+from tests.backends.contracts.search import SEARCH_CONFIG, SearchContract
+from tests.backends.contracts.userdata import UserDataContract
+from tests.backends.redis import test_search, test_userdata
+from tests.backends.redis.test_webhooks import HalfDoneSteps
 from tests.cluster.redis_cluster import (
     RoomsApartRegistryTestCase,
     cluster_asker,
@@ -34,15 +41,6 @@ from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_resume_steps import HalfDoneResume
 from tests.cluster.test_room_steps import HalfDoneMembership
-from tests.cluster.test_webhooks_redis import HalfDoneSteps
-from tests.handler_contract import HandlerContract
-from tests.moderation_contract import ModerationContract
-from tests.multi_contract import MultiContract
-from tests.operating_contract import OperatingContract
-from tests.private_contract import PrivateContract
-from tests.reaction_contract import REACTION_CONFIG, ReactionContract
-from tests.search_contract import SEARCH_CONFIG, SearchContract
-from tests.userdata_contract import UserDataContract
 
 
 class RoomsApartHandlerTests(RoomsApartRegistryTestCase, HandlerContract):
@@ -130,10 +128,10 @@ class RoomsApartUserDataTests(RoomsApartRegistryTestCase, UserDataContract):
     each room in a slot of its own."""
 
     config = userdata_contract.CONFIG
-    traces = test_userdata_redis.RedisUserDataTests.traces
+    traces = test_userdata.RedisUserDataTests.traces
 
 
-class RoomsApartSearchTests(test_search_redis.ClusterRoomSearchTests, SearchContract):
+class RoomsApartSearchTests(test_search.ClusterRoomSearchTests, SearchContract):
     """``/search`` of rooms on two nodes with PostgreSQL's index, each room
     in a slot of its own: the index reads each room's history by a script
     on the room's keys alone. After each test every key must be where the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
-from tests.cluster import test_moderation_redis
+from tests.backends.redis import test_moderation
 from tests.cluster import test_rooms_apart as apart
 from tests.cluster.redis_cluster import OnThreePrimaries, emptied_three_primaries
 
@@ -70,7 +70,7 @@ class ThreePrimariesEndingsTests(OnThreePrimaries, apart.RoomsApartEndingsTests)
 
 
 class ThreePrimariesTargetTests(
-    OnThreePrimaries, test_moderation_redis.RoomsApartTargetTests
+    OnThreePrimaries, test_moderation.RoomsApartTargetTests
 ):
     pass
 

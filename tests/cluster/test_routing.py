@@ -37,9 +37,9 @@ from chatroom.core.text import name_key
 from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.registries import RedisRegistry, redis_registry
+from tests.backends.contracts.handler import ContractBase, User
 from tests.cluster.redis_cluster import RedisClusterTestCase
 from tests.cluster.sentinels import ask
-from tests.handler_contract import ContractBase, User
 from tests.support import FakeClient, until
 
 CONFIG = ServerConfig(

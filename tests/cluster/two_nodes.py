@@ -1,6 +1,6 @@
 """The IRC door's unit tests on two Redis-backed nodes (issue 36, item 3).
 
-:class:`IRCDoorOnTwoNodes` goes before an :class:`tests.test_irc.IRCTestCase`
+:class:`IRCDoorOnTwoNodes` goes before an :class:`tests.doors.irc.test_irc.IRCTestCase`
 subclass in a new class's bases, and the test class's tests run unchanged
 on two chat servers that share a ``redis-server`` (one per test process,
 emptied before each test): the test's users
@@ -46,8 +46,8 @@ from chatroom.core.config import ClusterConfig, RedisAddress
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
 from tests.cluster.support import _RUNNING, NO_REDIS, REDIS_SERVER, nodes_quiet
+from tests.doors.irc.test_irc import IRCTestCase
 from tests.support import free_port, redis_backend, settle_with
-from tests.test_irc import IRCTestCase
 
 T = TypeVar("T")
 

@@ -14,8 +14,8 @@ from twisted.internet.testing import StringTransport
 
 from chatroom.doors.line.protocol import ChatProtocol
 from chatroom.doors.web.socket import AS_FRAMES
+from tests.doors.irc.test_ircv3 import CapsTestCase
 from tests.support import FakeClient
-from tests.test_ircv3 import CapsTestCase
 
 ROOMS = ("tea", "coffee", "juice")
 

@@ -2,8 +2,8 @@
 real service started as irctest starts a server (``--name
 My.Little.Server``, no rooms made at start).
 
-Each refusal and limit of tests/test_irc_conformance.py and
-tests/test_irc_services.py once more, end to end: real IRC lines over
+Each refusal and limit of tests/doors/irc/test_irc_conformance.py and
+tests/doors/irc/test_irc_services.py once more, end to end: real IRC lines over
 TCP, the line door and the web door next to them.
 """
 

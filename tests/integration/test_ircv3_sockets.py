@@ -1,7 +1,7 @@
 """IRCv3 at the IRC door over real sockets, against the real service.
 
-Each refusal and limit of :mod:`tests.test_ircv3` and
-:mod:`tests.test_ircv3_history` once more through TCP: capability
+Each refusal and limit of :mod:`tests.doors.irc.test_ircv3` and
+:mod:`tests.doors.irc.test_ircv3_history` once more through TCP: capability
 negotiation, echo and labels, CHATHISTORY's refusals, multiline limits,
 and a line user's 4,000-byte message reaching IRC as lines of at most 512
 bytes.
@@ -12,9 +12,9 @@ from __future__ import annotations
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 from tests.integration.test_doors import DoorsTestCase
 from tests.support import LineClient
-from tests.test_ircv3 import tags_of, untagged
 
 CAPS = "batch draft/chathistory echo-message labeled-response message-tags server-time"
 

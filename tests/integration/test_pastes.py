@@ -13,10 +13,10 @@ from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from chatroom.doors.irc.msgids import room_digest
+from tests.backends.contracts.paste import CODE, CODE_TAG, CODE_TEXT
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 from tests.integration.test_doors import DoorsTestCase
-from tests.paste_contract import CODE, CODE_TAG, CODE_TEXT
 from tests.support import LineClient
-from tests.test_ircv3 import tags_of, untagged
 
 
 class PasteOverSocketsTests(DoorsTestCase):

@@ -13,7 +13,7 @@ the server sends, and the test reads the notification the worker showed
 was tried here: it never settles (chromium waits on Google's push service,
 out of reach), so the page's ``/push add`` after a subscription is not
 driven in the browser; the server's side of it is
-``tests/push_contract.py``'s. See :mod:`tests.integration.web_support`
+``tests/backends/contracts/push.py``'s. See :mod:`tests.integration.web_support`
 for how pages are driven.
 """
 

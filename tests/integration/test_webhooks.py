@@ -23,11 +23,11 @@ from twisted.web.client import Agent, FileBodyProducer, readBody
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IResponse
 
+from tests.doors.irc.test_ircv3 import tags_of
 from tests.integration.test_doors import RawClient, WebSocketClient, open_browser
 from tests.integration.test_http_limits import IRC_PORT, LOCAL, WEB_CLIENT
 from tests.integration.test_twistd import spawn_twistd
 from tests.support import LineClient, connect_client
-from tests.test_ircv3 import tags_of
 
 WEBHOOK = re.compile(r"^WEBHOOK (\S+) (http://localhost:\d+/hooks/(\S+))$")
 

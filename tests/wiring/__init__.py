@@ -1,1 +1,3 @@
-"""The wiring (``chatroom.wiring``): options, configuration, logs and the service they build."""
+"""The wiring (``chatroom.wiring``): options, configuration, logs and the
+service they build.
+"""

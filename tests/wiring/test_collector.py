@@ -20,8 +20,8 @@ from twisted.trial import unittest
 from chatroom.core.metrics import REGISTRY
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wiring.collector import GC_LONGEST, CollectorService, PauseTimer
+from tests.doors.irc.test_irc import IRCClient
 from tests.support import ProtocolTestCase
-from tests.test_irc import IRCClient
 
 #: The classes one connection is made of, whichever the door.
 CONNECTION_PARTS = {

@@ -20,7 +20,7 @@ from chatroom.wiring.command import main
 from chatroom.wiring.configfile import ConfigFileError, line_of, option_table
 from chatroom.wiring.tap import Options
 
-REPO_ROOT = Path(__file__).parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "chatroom.example.toml"
 
 

@@ -18,8 +18,8 @@ from twisted.trial import unittest
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wiring.cli import MOTD_LINE_BYTES, MOTD_LINES, read_motd
+from tests.doors.irc.test_irc import IRCClient
 from tests.support import NOW, FakeClient, local_server
-from tests.test_irc import IRCClient
 
 OPERATOR_MOTD = ("Welcome to the tea club.", "", "Be kind; rules at /info.")
 

@@ -20,8 +20,8 @@ from twisted.web.test.requesthelper import DummyRequest
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 from chatroom.wiring.reload import Reloader, ReloadError
 from chatroom.wiring.tap import Options
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.support import FakeClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
 
 FILE = """admins = ["boss"]
 db = ":memory:"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from twisted.trial import unittest
 
-CHECKOUT = Path(__file__).resolve().parents[1]
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 #: argv: the log file, then "outside" to hand the handlers to the loop.
 SIGNAL_WHILE_LOGGING = """

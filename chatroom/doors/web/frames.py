@@ -113,7 +113,7 @@ def wsproto_between_frames(connection: Connection) -> bool:
     """Whether wsproto holds nothing of a frame or message (no bytes
     buffered, no frame begun, no fragmented message open) on an open
     connection, so the next byte read starts a frame that may be read
-    without it. (wsproto's private names: ``tests/test_ws_wire.py`` pins
+    without it. (wsproto's private names: ``tests/doors/web/test_ws_wire.py`` pins
     each, and a release that renames one fails there first.)"""
     if connection.state is not ConnectionState.OPEN:
         return False

@@ -321,7 +321,7 @@ def without_event_queue(connection: Connection) -> None:
     connection was lost (``receive_data(None)``), which nothing here ever
     tells it (the WebSocket hears of it from Twisted). An empty tuple reads
     the same; should wsproto ever append to it, that fails loudly. (A
-    private wsproto name: ``tests/test_ws_output.py`` pins it.)"""
+    private wsproto name: ``tests/doors/web/test_ws_output.py`` pins it.)"""
     if isinstance(getattr(connection, "_events", None), deque) and not len(
         connection._events
     ):

@@ -1,1 +1,5 @@
-"""The contracts every back-end keeps: one body of tests, run against the in-process registry (``tests/backends/local``) and against Redis (``tests/backends/redis``)."""
+"""The contracts every back-end keeps: one body of tests each, run against
+the in-process registry (``tests/backends/local``) and against Redis
+(``tests/backends/redis``), so what users see does not depend on where it
+is kept.
+"""

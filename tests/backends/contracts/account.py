@@ -5,8 +5,8 @@
 ``extended-join`` in a room with line users, who register, join and
 speak; it checks the IRC lines that result, and that line users are told
 nothing new. It runs against the in-process registry
-(``tests/test_account_news.py``) and the Redis one on a real redis-server
-(``tests/cluster/test_account_news_redis.py``).
+(``tests/backends/local/test_account_news.py``) and the Redis one on a real redis-server
+(``tests/backends/redis/test_account_news.py``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import ContractBase
-from tests.test_irc import IRCClient
+from tests.backends.contracts.handler import ContractBase
+from tests.doors.irc.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, rooms=())
 PASSWORD = "horse-battery-staple"

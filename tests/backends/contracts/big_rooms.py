@@ -5,8 +5,8 @@
 each member sees: quiet arrivals, the ``JOIN`` just before a quiet member's
 first words, no ``PART`` for one who never spoke, a joiner's welcome, and
 ``/who`` listing everyone. It runs against the in-process registry
-(``tests/test_big_rooms.py``) and the Redis one on a real redis-server
-(``tests/cluster/test_big_rooms_redis.py``).
+(``tests/backends/local/test_big_rooms.py``) and the Redis one on a real redis-server
+(``tests/backends/redis/test_big_rooms.py``).
 
 A line that must *not* arrive is checked up to a later line everyone does
 get (a message of alice's), so the check waits for the registry however
@@ -21,7 +21,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
-from tests.handler_contract import ContractBase, User
+from tests.backends.contracts.handler import ContractBase, User
 
 CONFIG = ServerConfig(rate=0, room_capacity=10, big_room=3, history=0)
 

@@ -1,5 +1,5 @@
 """A door with a bug, for the contract's test that one door's failure to
-take an event hurts no other member (:mod:`tests.handler_contract`)."""
+take an event hurts no other member (:mod:`tests.backends.contracts.handler`)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,9 @@ for every registry.
 
 :class:`CreationContract` drives a line user and a real IRC client
 (``IRCProtocol`` over ``StringTransport``); it runs against the
-in-process registry (``tests/test_creation.py``, which also moves its
+in-process registry (``tests/backends/local/test_creation.py``, which also moves its
 clock past the hour) and the Redis one on a real redis-server
-(``tests/cluster/test_creation_redis.py``).
+(``tests/backends/redis/test_creation.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import ContractBase
-from tests.test_irc import IRCClient
+from tests.backends.contracts.handler import ContractBase
+from tests.doors.irc.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, rooms=(), rooms_per_hour=2)
 REFUSED = "you have made 2 rooms in the last hour: try again in 60 min"

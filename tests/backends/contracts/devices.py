@@ -6,8 +6,8 @@ one member in every room whatever the number of devices, messages and
 private messages on every device, ``multi`` devices in all the account's
 rooms, devices without it in one, ``/devices`` and ``/logout ID``, the
 device limit, and the account's rooms remembered when it comes back. It
-runs against the in-process registry (``tests/test_devices.py``) and the
-Redis one on a real redis-server (``tests/cluster/test_devices_redis.py``),
+runs against the in-process registry (``tests/backends/local/test_devices.py``) and the
+Redis one on a real redis-server (``tests/backends/redis/test_devices.py``),
 there also with each device on the other of two nodes.
 """
 
@@ -20,8 +20,8 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.base.server import ChatServer
-from tests.handler_contract import ContractBase, User
-from tests.moderation_contract import PASSWORD
+from tests.backends.contracts.handler import ContractBase, User
+from tests.backends.contracts.moderation import PASSWORD
 from tests.support import FakeClient
 
 CONFIG = ServerConfig(

@@ -7,8 +7,8 @@ a body is on disk): a file is recorded under its account, a message
 carrying its URL is tagged for ``rich`` members and plain for others, a
 redaction takes the author's file (metadata and bytes), and quotas count
 what is left. It runs against the in-process registry
-(``tests/test_files.py``) and the Redis one on a real redis-server
-(``tests/cluster/test_files_redis.py``).
+(``tests/backends/local/test_files.py``) and the Redis one on a real redis-server
+(``tests/backends/redis/test_files.py``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.files import FileRecord, FileService, UploadRefusedError
-from tests.handler_contract import ContractBase, User
-from tests.moderation_contract import PASSWORD
+from tests.backends.contracts.handler import ContractBase, User
+from tests.backends.contracts.moderation import PASSWORD
 
 
 def files_config(directory: str) -> ServerConfig:

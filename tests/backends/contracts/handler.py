@@ -3,8 +3,8 @@
 :class:`HandlerContract` drives real :class:`ChatProtocol` objects over
 ``StringTransport`` through whole conversations and checks the lines each
 user sees. Subclasses say which registry the server has: the in-process
-one (``tests/test_handlers.py``, on a ``task.Clock``) and the Redis one
-against a real ``redis-server`` (``tests/cluster/test_handlers_redis.py``).
+one (``tests/backends/local/test_handlers.py``, on a ``task.Clock``) and the Redis one
+against a real ``redis-server`` (``tests/backends/redis/test_handlers.py``).
 The handlers are the same code in both; so must be what users see.
 
 With the in-process registry every reply is there as soon as the line is
@@ -24,7 +24,11 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.fanout import DELIVERY_FAILED
 from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import parse_event
-from tests.broken_door import BrokenDoor, BrokenWriter, DeliveryBugError
+from tests.backends.contracts.broken_door import (
+    BrokenDoor,
+    BrokenWriter,
+    DeliveryBugError,
+)
 from tests.support import FakeClient
 
 #: The configuration every contract test runs with.
@@ -66,7 +70,7 @@ class User:
 
 
 if TYPE_CHECKING:  # a TestCase to mypy; a plain mixin to the test runner
-    from tests.test_irc import IRCClient
+    from tests.doors.irc.test_irc import IRCClient
 
     MixedIntoTestCase = unittest.TestCase
 else:

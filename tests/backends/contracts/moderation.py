@@ -3,8 +3,8 @@
 :class:`ModerationContract` drives real :class:`ChatProtocol` connections
 (over ``StringTransport``) through sign-ins, kicks, bans, invitations, keys
 and admin commands, and checks every line each user sees. It runs against
-the in-process registry (``tests/test_moderation.py``) and the Redis one
-on a real redis-server (``tests/cluster/test_moderation_redis.py``): the
+the in-process registry (``tests/backends/local/test_moderation.py``) and the Redis one
+on a real redis-server (``tests/backends/redis/test_moderation.py``): the
 rules are written once, so what users see must not depend on the mode.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
-from tests.handler_contract import ContractBase, User
+from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
 
 #: ``root`` is a server admin once signed in.

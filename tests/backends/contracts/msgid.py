@@ -2,8 +2,8 @@
 
 :class:`MsgidContract` drives a real IRC client (``IRCProtocol`` over
 ``StringTransport``) and a line user; it runs against the in-process
-registry (``tests/test_irc_msgids.py``) and the Redis one on a real
-redis-server (``tests/cluster/test_msgids_redis.py``).
+registry (``tests/doors/irc/test_irc_msgids.py``) and the Redis one on a real
+redis-server (``tests/backends/redis/test_msgids.py``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import IRCContractBase
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import tags_of, untagged
+from tests.backends.contracts.handler import IRCContractBase
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 
 #: What an IRC client asks for to see msgids and ask for history.
 CHATHISTORY_CAPS = "message-tags server-time batch draft/chathistory"

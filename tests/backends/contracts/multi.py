@@ -5,8 +5,8 @@
 (``/join`` adding rooms, ``/focus``, ``/say``, ``/leave ROOM``) and read
 markers (``/read``, ``/unread``, ``READ`` after a join), and checks every
 line each user sees. It runs against the in-process registry
-(``tests/test_multi.py``) and the Redis one on a real redis-server
-(``tests/cluster/test_multi_redis.py``).
+(``tests/backends/local/test_multi.py``) and the Redis one on a real redis-server
+(``tests/backends/redis/test_multi.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
-from tests.handler_contract import ContractBase, User
-from tests.moderation_contract import PASSWORD
+from tests.backends.contracts.handler import ContractBase, User
+from tests.backends.contracts.moderation import PASSWORD
 from tests.support import FakeClient
 
 CONFIG = ServerConfig(

@@ -3,9 +3,9 @@
 :class:`OperatingContract` registers line users (``ChatProtocol`` over
 ``StringTransport``), then locks, deletes and resets their accounts as the
 operator does (:mod:`chatroom.core.operating`), and checks what the users
-see. It runs against the in-process registry (``tests/test_operating.py``)
-and the Redis one on a real redis-server
-(``tests/cluster/test_operating_redis.py``).
+see. It runs against the in-process registry
+(``tests/backends/local/test_operating.py``) and the Redis one on a real
+redis-server (``tests/backends/redis/test_operating.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from twisted.internet import defer
 from chatroom.core import operating
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Actor
-from tests.handler_contract import ContractBase, User
+from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
 
 PASSWORD = "horse-battery-staple"

@@ -1,6 +1,6 @@
 """Messages to a room's operators only (IRC's ``STATUSMSG``), run against
-every registry: in-process (``tests/test_operators.py``) and on a real
-``redis-server`` (``tests/cluster/test_operators_redis.py``).
+every registry: in-process (``tests/backends/local/test_operators.py``) and on a real
+``redis-server`` (``tests/backends/redis/test_operators.py``).
 
 The rule is the core's fan-out (:mod:`chatroom.core.operator_messages`), so it is
 checked here with line users, who are the shared side's plainest door: an
@@ -15,7 +15,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.errors import ChatError
-from tests.handler_contract import ContractBase, User
+from tests.backends.contracts.handler import ContractBase, User
 
 
 class OperatorsContract(ContractBase):

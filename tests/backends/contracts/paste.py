@@ -2,8 +2,8 @@
 
 One message of several lines, stored as an IRC ``draft/multiline`` batch
 is, as rich and plain users see it, with the in-process registry
-(``tests/test_paste.py``) and with a real ``redis-server``
-(``tests/cluster/test_paste_redis.py``).
+(``tests/backends/local/test_paste.py``) and with a real ``redis-server``
+(``tests/backends/redis/test_paste.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from tests.rich_contract import RichRoom, id_of
+from tests.backends.contracts.rich import RichRoom, id_of
 
 #: alice's paste: a function, a blank line, a call (escaped as on the wire).
 CODE = r"/paste def brew(pot):\n    return pot.pour()\n\nbrew(tea)"

@@ -5,8 +5,8 @@
 is kept and reaches its next sign-in after the room list, with its
 original time; ``/history @USER`` pages back a conversation with ids; the
 bound on what waits for one account; and the refusals. It runs against
-the in-process registry (``tests/test_private.py``) and the Redis one on a
-real redis-server (``tests/cluster/test_private_redis.py``).
+the in-process registry (``tests/backends/local/test_private.py``) and the
+Redis one on a real redis-server (``tests/backends/redis/test_private.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from twisted.internet import defer
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
-from tests.handler_contract import IRCContractBase, User
-from tests.moderation_contract import PASSWORD
-from tests.room_times_contract import without_batch
+from tests.backends.contracts.handler import IRCContractBase, User
+from tests.backends.contracts.moderation import PASSWORD
+from tests.backends.contracts.room_times import without_batch
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 from tests.support import FakeClient
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import tags_of, untagged
 
 #: Three messages wait for an absent account at most.
 CONFIG = ServerConfig(rate=0, history=2, retention=8, kept_private=3)

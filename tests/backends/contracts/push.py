@@ -6,8 +6,8 @@ real push service on 127.0.0.1.
 (:class:`~chatroom.wiring.webpush.WebPushSender`, twisted.web's Agent)
 to a :class:`~tests.push_endpoint.PushEndpoint`, which decrypts each push
 with the subscription's own keys and checks its VAPID signature. It runs
-against the in-process registry (``tests/test_push.py``) and the Redis
-one on a real redis-server (``tests/cluster/test_push_redis.py``).
+against the in-process registry (``tests/backends/local/test_push.py``) and the Redis
+one on a real redis-server (``tests/backends/redis/test_push.py``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from twisted.internet import defer, reactor, task
 from chatroom.core.config import ServerConfig
 from chatroom.core.push import Notifications, Subscription
 from chatroom.wiring.webpush import WebPushSender
-from tests.handler_contract import ContractBase, User
-from tests.moderation_contract import PASSWORD
+from tests.backends.contracts.handler import ContractBase, User
+from tests.backends.contracts.moderation import PASSWORD
 from tests.push_endpoint import PushEndpoint, Subscriber, b64url
 from tests.support import chat_core
 

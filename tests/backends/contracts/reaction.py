@@ -1,10 +1,10 @@
 """Reactions, typing notices and the moderation log (issue 22), on every registry.
 
 The same conversations with the in-process registry
-(``tests/test_reactions.py``) and with a real ``redis-server``
-(``tests/cluster/test_reactions_redis.py``): alice (plain, owns ``tea``),
+(``tests/backends/local/test_reactions.py``) and with a real ``redis-server``
+(``tests/backends/redis/test_reactions.py``): alice (plain, owns ``tea``),
 bob (``/caps ids``) and carol (``/caps rich``), as
-:class:`tests.rich_contract.RichContract` sets them up.
+:class:`tests.backends.contracts.rich.RichContract` sets them up.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from tests.handler_contract import CONFIG, User
-from tests.rich_contract import RichRoom, id_of
+from tests.backends.contracts.handler import CONFIG, User
+from tests.backends.contracts.rich import RichRoom, id_of
 
 THUMBS = "\U0001f44d"
 

@@ -1,8 +1,9 @@
 """Messages with a life (issue 22), run against every registry.
 
 The same conversations as users of ``/caps rich`` and of plain connections
-see them, with the in-process registry (``tests/test_rich.py``) and with a
-real ``redis-server`` (``tests/cluster/test_rich_redis.py``).
+see them, with the in-process registry
+(``tests/backends/local/test_rich.py``) and with a real ``redis-server``
+(``tests/backends/redis/test_rich.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.wire.lines import parse_event
-from tests.handler_contract import ContractBase, User
+from tests.backends.contracts.handler import ContractBase, User
 
 
 def id_of(line: str) -> str:

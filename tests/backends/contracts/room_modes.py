@@ -2,8 +2,9 @@
 
 :class:`RoomModesContract` drives line users (``/set limit``, ``/set
 moderated``, ``/voice``, ``/devoice``) and checks what each one sees. It
-runs against the in-process registry (``tests/test_room_modes.py``) and the
-Redis one on a real redis-server (``tests/cluster/test_room_modes_redis.py``):
+runs against the in-process registry
+(``tests/backends/local/test_room_modes.py``) and the Redis one on a real
+redis-server (``tests/backends/redis/test_room_modes.py``):
 the settings live in the room's policy, which both back-ends store, and the
 limit and the right to speak are checked where the seat is taken and where
 the message is numbered.
@@ -18,8 +19,8 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import ContractBase, User
-from tests.test_irc import IRCClient
+from tests.backends.contracts.handler import ContractBase, User
+from tests.doors.irc.test_irc import IRCClient
 
 #: The server-wide capacity is 5: a room's own limit is at most that.
 CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)

@@ -3,9 +3,9 @@
 
 :class:`RoomTimesContract` drives a real IRC client (``IRCProtocol`` over
 ``StringTransport``) and a line user; it runs against the in-process
-registry (``tests/test_room_times.py``) and the Redis one on a real
-redis-server (``tests/cluster/test_room_times_redis.py``). The SQLite
-store keeping the times across a restart is ``tests/test_store.py``'s.
+registry (``tests/backends/local/test_room_times.py``) and the Redis one on a real
+redis-server (``tests/backends/redis/test_room_times.py``). The SQLite
+store keeping the times across a restart is ``tests/backends/local/test_store.py``'s.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import IRCContractBase
-from tests.test_irc import IRCClient
+from tests.backends.contracts.handler import IRCContractBase
+from tests.doors.irc.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, rooms=(), history=2)
 

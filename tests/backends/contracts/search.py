@@ -1,9 +1,9 @@
 """``/search`` (issue 22), run against every registry that can search.
 
-The in-process registry runs it twice (``tests/test_search.py``): with
+The in-process registry runs it twice (``tests/backends/local/test_search.py``): with
 ``--db :memory:`` (the in-memory index) and with a SQLite file; cluster
 mode runs it, private conversations included, on two nodes with
-PostgreSQL's index (``tests/cluster/test_search_redis.py``).
+PostgreSQL's index (``tests/backends/redis/test_search.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any, Protocol
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
-from tests.handler_contract import ContractBase, User
-from tests.moderation_contract import PASSWORD
+from tests.backends.contracts.handler import ContractBase, User
+from tests.backends.contracts.moderation import PASSWORD
 
 #: Rooms big enough for the tests, and no flood limit.
 SEARCH_CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, retention=200)

@@ -4,9 +4,9 @@ chathistory.py testChathistoryTagmsg), for every registry.
 
 :class:`TagHistoryContract` drives real IRC clients (``IRCProtocol`` over
 ``StringTransport``) and a line user; it runs against the in-process
-registry (``tests/test_tag_history.py``) and the Redis one on a real
-redis-server (``tests/cluster/test_tag_history_redis.py``). The SQLite
-store keeping one across a restart is ``tests/test_store.py``'s.
+registry (``tests/backends/local/test_tag_history.py``) and the Redis one on a real
+redis-server (``tests/backends/redis/test_tag_history.py``). The SQLite
+store keeping one across a restart is ``tests/backends/local/test_store.py``'s.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import IRCContractBase
-from tests.room_times_contract import without_batch
-from tests.test_irc import IRCClient
+from tests.backends.contracts.handler import IRCContractBase
+from tests.backends.contracts.room_times import without_batch
+from tests.doors.irc.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, rooms=(), history=2)
 

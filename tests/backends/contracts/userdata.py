@@ -1,8 +1,8 @@
 """A user's own data, for every registry: ``/export`` and ``/delete-account``.
 
 :class:`UserDataContract` runs against the in-process registry over a real
-SQLite file (``tests/test_userdata.py``) and the Redis one on a real
-redis-server (``tests/cluster/test_userdata_redis.py``). Each subclass
+SQLite file (``tests/backends/local/test_userdata.py``) and the Redis one on a real
+redis-server (``tests/backends/redis/test_userdata.py``). Each subclass
 says what its store still holds of an account (:meth:`traces`): SQLite's
 rows, Redis's keys.
 """
@@ -18,10 +18,10 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.handler_contract import IRCContractBase, User
-from tests.moderation_contract import PASSWORD
+from tests.backends.contracts.handler import IRCContractBase, User
+from tests.backends.contracts.moderation import PASSWORD
+from tests.doors.irc.test_irc import IRCClient
 from tests.support import FakeClient, chat_core
-from tests.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, rooms=())
 #: Where the tests' HTTP door would be.

@@ -1,8 +1,8 @@
 """Incoming webhooks (issue 34), on every registry.
 
 The same conversations with the in-process registry
-(``tests/test_webhooks.py``) and with a real ``redis-server``
-(``tests/cluster/test_webhooks_redis.py``): alice owns ``tea``, bob is in
+(``tests/backends/local/test_webhooks.py``) and with a real ``redis-server``
+(``tests/backends/redis/test_webhooks.py``): alice owns ``tea``, bob is in
 it; ``/webhook`` over the line door, posts through the registry as the
 HTTP door makes them (:meth:`Registry.post_webhook`; the HTTP answers
 themselves are ``tests/integration/test_webhooks.py``'s).
@@ -19,7 +19,7 @@ from twisted.internet import defer
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Message
 from chatroom.core.hooks import HOOK_PATH
-from tests.handler_contract import ContractBase, User
+from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
 
 #: The web address webhook URLs start with in these tests.

@@ -1,1 +1,3 @@
-"""The in-process back-end (``chatroom.backends.local``): the contracts against it, its rooms and its SQLite store."""
+"""The in-process back-end (``chatroom.backends.local``): the contracts
+against it, its rooms and its SQLite store.
+"""

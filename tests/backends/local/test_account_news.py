@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.account_contract import CONFIG, AccountNewsContract
+from tests.backends.contracts.account import CONFIG, AccountNewsContract
 from tests.support import local_server
 
 

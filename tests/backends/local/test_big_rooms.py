@@ -6,7 +6,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core.big_rooms import joins_quietly
-from tests.big_rooms_contract import CONFIG, BigRoomsContract
+from tests.backends.contracts.big_rooms import CONFIG, BigRoomsContract
 from tests.support import local_server
 
 

@@ -8,9 +8,9 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core.creation import HOUR
-from tests.creation_contract import CONFIG, CreationContract
+from tests.backends.contracts.creation import CONFIG, CreationContract
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.support import FakeClient, local_server
-from tests.test_irc_moderation import PASSWORD, AccountsCase
 
 
 class LocalCreationTests(CreationContract, unittest.TestCase):

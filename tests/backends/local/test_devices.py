@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.devices_contract import CONFIG, DevicesContract
+from tests.backends.contracts.devices import CONFIG, DevicesContract
 from tests.support import local_server
 
 

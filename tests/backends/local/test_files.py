@@ -1,6 +1,6 @@
 """Uploads' rules (chatroom.core.files) and their metadata in one process.
 
-The contract (``tests/files_contract.py``) on the in-process registry; the
+The contract (``tests/backends/contracts/files.py``) on the in-process registry; the
 metadata kept in the ``--db`` file across a restart; the rules on a
 ``task.Clock`` (the upload rate, tokens' lifetime); names, types and
 ``Content-Disposition`` as a browser will read them; and ``--files``'
@@ -32,7 +32,7 @@ from chatroom.core.files import (
 )
 from chatroom.doors.web.uploads import content_disposition
 from chatroom.wiring.tap import Options
-from tests.files_contract import FilesContract, files_config
+from tests.backends.contracts.files import FilesContract, files_config
 from tests.support import in_place, local_server
 
 

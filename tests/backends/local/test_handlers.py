@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.handler_contract import CONFIG, HandlerContract
+from tests.backends.contracts.handler import CONFIG, HandlerContract
 from tests.support import local_server
 
 

@@ -10,7 +10,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.moderation_contract import CONFIG, PASSWORD, ModerationContract
+from tests.backends.contracts.moderation import CONFIG, PASSWORD, ModerationContract
 from tests.support import FakeClient, local_server
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.multi_contract import CONFIG, MultiContract
+from tests.backends.contracts.multi import CONFIG, MultiContract
 from tests.support import local_server
 
 

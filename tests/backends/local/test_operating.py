@@ -1,13 +1,13 @@
 """The operator's commands with the in-process registry; the same contract
-runs on Redis in ``tests/cluster/test_operating_redis.py``."""
+runs on Redis in ``tests/backends/redis/test_operating.py``."""
 
 from __future__ import annotations
 
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.handler_contract import CONFIG
-from tests.operating_contract import OperatingContract
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.operating import OperatingContract
 from tests.support import local_server
 
 

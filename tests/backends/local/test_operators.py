@@ -1,14 +1,14 @@
 """Messages to a room's operators (IRC ``STATUSMSG``) with the in-process
 registry; the same contract runs on Redis in
-``tests/cluster/test_operators_redis.py``."""
+``tests/backends/redis/test_operators.py``."""
 
 from __future__ import annotations
 
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.handler_contract import CONFIG
-from tests.operators_contract import OperatorsContract
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.operators import OperatorsContract
 from tests.support import local_server
 
 

@@ -1,6 +1,6 @@
 """Pastes (issue 22) with the in-process registry, at the line and IRC doors.
 
-The contract (:mod:`tests.paste_contract`) on the local back-end; the
+The contract (:mod:`tests.backends.contracts.paste`) on the local back-end; the
 paste's parsing; a paste as IRC clients get it, and an IRC client's
 ``draft/multiline`` batch and a paste of the same lines stored alike; the
 flood limit; a paste found by ``/search``. Real protocols over
@@ -15,10 +15,10 @@ from twisted.trial import unittest
 from chatroom.core import multiline
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from tests.handler_contract import CONFIG
-from tests.paste_contract import CODE, CODE_TAG, CODE_TEXT, PasteContract
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.paste import CODE, CODE_TAG, CODE_TEXT, PasteContract
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 from tests.support import NOW, STAMP, FakeClient, StoreFileTestCase, local_server
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
 class LocalRegistryPasteTests(PasteContract, unittest.TestCase):

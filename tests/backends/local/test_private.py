@@ -13,8 +13,8 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.doors.base.server import ChatServer
-from tests.moderation_contract import PASSWORD
-from tests.private_contract import CONFIG, PrivateContract
+from tests.backends.contracts.moderation import PASSWORD
+from tests.backends.contracts.private import CONFIG, PrivateContract
 from tests.support import FakeClient, in_place, local_server
 
 

@@ -1,5 +1,5 @@
 """Web Push in one process: the rule on a ``task.Clock``, the store across
-a restart, and the contract (``tests/push_contract.py``) to a real push
+a restart, and the contract (``tests/backends/contracts/push.py``) to a real push
 service on 127.0.0.1.
 """
 
@@ -30,7 +30,7 @@ from chatroom.core.push import (
     public_key_of,
 )
 from chatroom.wiring.tap import Options
-from tests.push_contract import CONFIG, PushContract
+from tests.backends.contracts.push import CONFIG, PushContract
 from tests.push_endpoint import Subscriber
 from tests.support import in_place, local_server
 

@@ -10,9 +10,9 @@ from twisted.trial import unittest
 from chatroom.core import reactions
 from chatroom.core.config import ServerConfig
 from chatroom.core.reactions import REACTIONS_PER_MESSAGE, Reactions
-from tests.reaction_contract import REACTION_CONFIG, ReactionContract
+from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
+from tests.doors.irc.test_irc import IRCTestCase
 from tests.support import FakeClient, StoreFileTestCase, local_backend, local_server
-from tests.test_irc import IRCTestCase
 
 
 class LocalRegistryReactionTests(ReactionContract, unittest.TestCase):
@@ -129,7 +129,8 @@ class ReactionFloodTests(unittest.TestCase):
 
 
 class IRCMemberTests(IRCTestCase):
-    """An IRC member of the room (the mapping: tests/test_irc_reactions.py)."""
+    """An IRC member of the room (the mapping:
+    tests/doors/irc/test_irc_reactions.py)."""
 
     def test_an_irc_joiner_gets_the_messages_alone(self) -> None:
         """A joiner's replay has the messages as they now stand: no notice

@@ -16,8 +16,8 @@ from chatroom.core.events import Message
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line.rendering import live_id_line, live_rich_line
 from chatroom.wire.tags import format_tags, parse_pairs
-from tests.handler_contract import CONFIG
-from tests.rich_contract import RichContract
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.rich import RichContract
 from tests.support import FakeClient, in_place, local_server
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.room_modes_contract import CONFIG, RoomModesContract
+from tests.backends.contracts.room_modes import CONFIG, RoomModesContract
 from tests.support import local_server
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.room_times_contract import CONFIG, RoomTimesContract
+from tests.backends.contracts.room_times import CONFIG, RoomTimesContract
 from tests.support import NOW, local_server
 
 

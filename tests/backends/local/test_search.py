@@ -24,7 +24,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.search import SearchQuery, parse_search
 from chatroom.doors.base.server import ChatServer
-from tests.search_contract import SEARCH_CONFIG, PrivateSearchContract
+from tests.backends.contracts.search import SEARCH_CONFIG, PrivateSearchContract
 from tests.support import FakeClient, in_place, local_server
 
 DAY = 86_400.0

@@ -27,8 +27,8 @@ from chatroom.core.events import PrivateTagMessage, TagMessage, TopicChanged
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
+from tests.doors.irc.test_irc import IRCClient
 from tests.support import FakeClient, in_place, local_server
-from tests.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, history=2, resume_bound=3, retention=8, grace=300)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from tests.backends.contracts.tag_history import CONFIG, TagHistoryContract
 from tests.support import NOW, local_server
-from tests.tag_history_contract import CONFIG, TagHistoryContract
 
 
 class LocalTagHistoryTests(TagHistoryContract, unittest.TestCase):

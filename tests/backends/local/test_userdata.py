@@ -12,8 +12,8 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.store import SqliteStore
 from chatroom.core.userdata import EXPORT_TTL
+from tests.backends.contracts.userdata import BASE, CONFIG, UserDataContract
 from tests.support import in_place, local_server
-from tests.userdata_contract import BASE, CONFIG, UserDataContract
 
 
 class LocalUserDataTests(UserDataContract, unittest.TestCase):

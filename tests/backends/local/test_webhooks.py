@@ -20,7 +20,13 @@ from chatroom.core.text import is_valid_name
 from chatroom.core.webhooks import BOT_SUFFIX, bot_name, payload_of, slack_text
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.web.channel import access_line
-from tests.handler_contract import CONFIG
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.webhook import (
+    BASE,
+    HookStoreContract,
+    WebhookContract,
+    body,
+)
 from tests.support import (
     FakeClient,
     StoreFileTestCase,
@@ -28,7 +34,6 @@ from tests.support import (
     local_backend,
     local_server,
 )
-from tests.webhook_contract import BASE, HookStoreContract, WebhookContract, body
 
 
 class LocalRegistryWebhookTests(WebhookContract, unittest.TestCase):

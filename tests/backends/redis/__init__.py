@@ -1,1 +1,3 @@
-"""The Redis back-end (``chatroom.backends.redis``): the contracts against a real redis-server, and its client's parts."""
+"""The Redis back-end (``chatroom.backends.redis``): the contracts against a
+real redis-server, and its client's parts.
+"""

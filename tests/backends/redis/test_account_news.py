@@ -1,13 +1,13 @@
 """Account news for IRC clients against the Redis registry.
 
-The same tests as ``tests/test_account_news.py`` (see
-``tests/account_contract.py``), with sessions and rooms in a real
+The same tests as ``tests/backends/local/test_account_news.py`` (see
+``tests/backends/contracts/account.py``), with sessions and rooms in a real
 redis-server.
 """
 
 from __future__ import annotations
 
-from tests.account_contract import CONFIG, AccountNewsContract
+from tests.backends.contracts.account import CONFIG, AccountNewsContract
 from tests.cluster.support import RedisRegistryTestCase
 
 

@@ -1,14 +1,14 @@
 """--rooms-per-hour against the Redis registry.
 
-The same tests as ``tests/test_creation.py`` (see
-``tests/creation_contract.py``), with sessions and rooms in a real
+The same tests as ``tests/backends/local/test_creation.py`` (see
+``tests/backends/contracts/creation.py``), with sessions and rooms in a real
 redis-server.
 """
 
 from __future__ import annotations
 
+from tests.backends.contracts.creation import CONFIG, CreationContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.creation_contract import CONFIG, CreationContract
 
 
 class RedisCreationTests(RedisRegistryTestCase, CreationContract):

@@ -1,10 +1,11 @@
 """Many devices per account and remembered rooms against the Redis registry.
 
-The same tests as ``tests/test_devices.py`` (see ``tests/devices_contract.py``),
-with names, rooms, accounts and their remembered rooms in a real
-redis-server: on one node, then with an account's devices on two nodes
-(each new device on the other node than the last), which see one another
-as devices on one node do: one member, one limit, one ``/devices`` list.
+The same tests as ``tests/backends/local/test_devices.py`` (see
+``tests/backends/contracts/devices.py``), with names, rooms, accounts and
+their remembered rooms in a real redis-server: on one node, then with an
+account's devices on two nodes (each new device on the other node than the
+last), which see one another as devices on one node do: one member, one
+limit, one ``/devices`` list.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
+from tests.backends.contracts.devices import CONFIG, DevicesContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.devices_contract import CONFIG, DevicesContract
 from tests.support import FakeClient
 
 

@@ -1,7 +1,7 @@
 """Uploaded files' metadata against the Redis registry.
 
-The same tests as ``tests/test_files.py``'s contract (see
-``tests/files_contract.py``), with the metadata in a real redis-server.
+The same tests as ``tests/backends/local/test_files.py``'s contract (see
+``tests/backends/contracts/files.py``), with the metadata in a real redis-server.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 from twisted.internet import defer
 
+from tests.backends.contracts.files import FilesContract, files_config
 from tests.cluster.support import RedisRegistryTestCase
-from tests.files_contract import FilesContract, files_config
 
 
 class RedisFilesTests(RedisRegistryTestCase, FilesContract):

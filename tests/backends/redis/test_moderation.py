@@ -1,7 +1,7 @@
 """The accounts and moderation contract against the Redis registry.
 
-The same tests as ``tests/test_moderation.py`` (see
-``tests/moderation_contract.py``), with accounts, bans, room policies and
+The same tests as ``tests/backends/local/test_moderation.py`` (see
+``tests/backends/contracts/moderation.py``), with accounts, bans, room policies and
 sessions in a real redis-server: what users see must not depend on where
 they are kept.
 """
@@ -14,13 +14,13 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.moderation import Target
+from tests.backends.contracts.handler import ContractBase
+from tests.backends.contracts.moderation import CONFIG, ModerationContract
 from tests.cluster.redis_cluster import (
     OneServerClusterRegistryTestCase,
     RoomsApartRegistryTestCase,
 )
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import ContractBase
-from tests.moderation_contract import CONFIG, ModerationContract
 from tests.support import redis_backend, redis_command
 
 

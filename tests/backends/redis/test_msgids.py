@@ -1,10 +1,10 @@
 """IRC ``msgid``\\ s against the Redis registry, and Redis's epoch.
 
-The contract of ``tests/test_irc_msgids.py`` (``tests/msgid_contract.py``)
-on a real redis-server; then the epoch a cluster's msgids carry: every
-node's is the one kept in Redis (a node started later finds it), and a
-Redis that comes back without its data, whose rooms' ids start again, gets
-a new one, which every node then uses.
+The contract of ``tests/doors/irc/test_irc_msgids.py``
+(``tests/backends/contracts/msgid.py``) on a real redis-server; then the
+epoch a cluster's msgids carry: every node's is the one kept in Redis (a
+node started later finds it), and a Redis that comes back without its data,
+whose rooms' ids start again, gets a new one, which every node then uses.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 from twisted.internet import defer, reactor, task
 
 from chatroom.core.config import ServerConfig
+from tests.backends.contracts.msgid import MsgidContract
 from tests.cluster.support import ClusterTestCase, RedisRegistryTestCase
-from tests.msgid_contract import MsgidContract
 from tests.support import redis_backend
 
 

@@ -1,14 +1,15 @@
 """Many rooms and read markers against the Redis registry.
 
-The same tests as ``tests/test_multi.py`` (see ``tests/multi_contract.py``),
-with names, rooms and accounts' read markers in a real redis-server.
+The same tests as ``tests/backends/local/test_multi.py`` (see
+``tests/backends/contracts/multi.py``), with names, rooms and accounts' read
+markers in a real redis-server.
 """
 
 from __future__ import annotations
 
+from tests.backends.contracts.multi import CONFIG, MultiContract
 from tests.cluster.redis_cluster import OneServerClusterRegistryTestCase
 from tests.cluster.support import RedisRegistryTestCase
-from tests.multi_contract import CONFIG, MultiContract
 
 
 class RedisMultiTests(RedisRegistryTestCase, MultiContract):

@@ -3,9 +3,9 @@ real redis-server): a lock ends the account's session on every node."""
 
 from __future__ import annotations
 
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.operating import OperatingContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG
-from tests.operating_contract import OperatingContract
 
 
 class RedisRegistryOperatingTests(RedisRegistryTestCase, OperatingContract):

@@ -4,9 +4,9 @@ each node's fan-out keeps to it."""
 
 from __future__ import annotations
 
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.operators import OperatorsContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG
-from tests.operators_contract import OperatorsContract
 
 
 class RedisRegistryOperatorsTests(RedisRegistryTestCase, OperatorsContract):

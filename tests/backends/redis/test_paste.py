@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.paste import PasteContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG
-from tests.paste_contract import PasteContract
 
 
 class RedisRegistryPasteTests(RedisRegistryTestCase, PasteContract):

@@ -1,14 +1,15 @@
 """Offline private messages and conversations against the Redis registry.
 
-The same tests as ``tests/test_private.py`` (see ``tests/private_contract.py``),
-with conversations and kept messages in a real redis-server.
+The same tests as ``tests/backends/local/test_private.py`` (see
+``tests/backends/contracts/private.py``), with conversations and kept
+messages in a real redis-server.
 """
 
 from __future__ import annotations
 
+from tests.backends.contracts.private import CONFIG, PrivateContract
 from tests.cluster.redis_cluster import OneServerClusterRegistryTestCase
 from tests.cluster.support import RedisRegistryTestCase
-from tests.private_contract import CONFIG, PrivateContract
 
 
 class RedisPrivateTests(RedisRegistryTestCase, PrivateContract):

@@ -1,7 +1,7 @@
 """Web Push against the Redis registry.
 
-The same tests as ``tests/test_push.py``'s contract (see
-``tests/push_contract.py``), with the key and subscriptions in a real
+The same tests as ``tests/backends/local/test_push.py``'s contract (see
+``tests/backends/contracts/push.py``), with the key and subscriptions in a real
 redis-server. The registry runs on the reactor; the push rule is handed a
 ``task.Clock`` of its own, so ``--push-idle`` passes without waiting.
 """
@@ -13,8 +13,8 @@ from twisted.internet.task import Clock
 
 from chatroom.backends.redis.push import RedisPush
 from chatroom.core.push import Subscription
+from tests.backends.contracts.push import CONFIG, PushContract
 from tests.cluster.support import RedisRegistryTestCase, redis_backend
-from tests.push_contract import CONFIG, PushContract
 from tests.support import chat_core
 
 

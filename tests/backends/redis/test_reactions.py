@@ -8,9 +8,9 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.backends.redis import messages
+from tests.backends.contracts.handler import ContractBase, User
+from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import ContractBase, User
-from tests.reaction_contract import REACTION_CONFIG, ReactionContract
 from tests.support import FakeClient, redis_backend
 
 

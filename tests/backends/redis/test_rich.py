@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tests.backends.contracts.handler import CONFIG
+from tests.backends.contracts.rich import RichContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG
-from tests.rich_contract import RichContract
 
 
 class RedisRegistryRichTests(RedisRegistryTestCase, RichContract):

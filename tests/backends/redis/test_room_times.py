@@ -1,7 +1,7 @@
 """Room and topic times at the IRC door against the Redis registry.
 
-The same tests as ``tests/test_room_times.py`` (see
-``tests/room_times_contract.py``), with sessions and rooms in a real
+The same tests as ``tests/backends/local/test_room_times.py`` (see
+``tests/backends/contracts/room_times.py``), with sessions and rooms in a real
 redis-server.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 from twisted.internet import defer
 
+from tests.backends.contracts.room_times import CONFIG, RoomTimesContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.room_times_contract import CONFIG, RoomTimesContract
 
 
 class RedisRoomTimesTests(RedisRegistryTestCase, RoomTimesContract):

@@ -34,15 +34,15 @@ from chatroom.backends.redis.search import DRAIN_INTERVAL, ClusterSearch
 from chatroom.core.config import ClusterConfig, RedisAddress
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import RedisRegistry, redis_registry
-from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
-from tests.cluster.support import RedisRegistryTestCase, RedisTestCase
-from tests.handler_contract import ContractBase, User
-from tests.search_contract import (
+from tests.backends.contracts.handler import ContractBase, User
+from tests.backends.contracts.search import (
     SEARCH_CONFIG,
     PrivateSearchContract,
     Searching,
     Stepping,
 )
+from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
+from tests.cluster.support import RedisRegistryTestCase, RedisTestCase
 from tests.support import FakeClient
 
 

@@ -1,7 +1,7 @@
 """A user's own data against the Redis registry.
 
-The same tests as ``tests/test_userdata.py`` (see
-``tests/userdata_contract.py``), with the account's data in a real
+The same tests as ``tests/backends/local/test_userdata.py`` (see
+``tests/backends/contracts/userdata.py``), with the account's data in a real
 redis-server, inspected key by key.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 from twisted.internet import defer, reactor
 
 from chatroom.core.userdata import EXPORT_TTL
+from tests.backends.contracts.userdata import CONFIG, UserDataContract
 from tests.cluster.support import RedisRegistryTestCase
-from tests.userdata_contract import CONFIG, UserDataContract
 
 
 class RedisUserDataTests(RedisRegistryTestCase, UserDataContract):

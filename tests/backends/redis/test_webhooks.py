@@ -15,10 +15,10 @@ from chatroom.core.config import ClusterConfig, RedisAddress
 from chatroom.core.hooks import Hook
 from chatroom.doors.base.server import ChatServer
 from chatroom.wiring.registries import redis_registry
+from tests.backends.contracts.handler import CONFIG, User
+from tests.backends.contracts.webhook import HookStoreContract, WebhookContract, body
 from tests.cluster.support import RedisRegistryTestCase
-from tests.handler_contract import CONFIG, User
 from tests.support import FakeClient, redis_backend
-from tests.webhook_contract import HookStoreContract, WebhookContract, body
 
 
 class HalfDoneSteps(WebhookContract):

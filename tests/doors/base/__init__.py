@@ -1,1 +1,3 @@
-"""What every door shares (``chatroom.doors.base``): framing, deadlines, the send queue."""
+"""What every door shares (``chatroom.doors.base``): framing, deadlines and
+the send queue.
+"""

@@ -3,7 +3,7 @@
 The deadlines fire at the times they were set for, in the order they were
 set, on the injected clock, however many connections share the one
 ``DelayedCall``; the login, idle and ping timers of the doors keep their
-meaning (tests/test_hardening.py and tests/test_irc.py hold those).
+meaning (tests/doors/line/test_hardening.py and tests/doors/irc/test_irc.py hold those).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 ``extended-join`` and ``account-notify``.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` and real line
-sessions on one server (:mod:`tests.test_irc`); comments name the irctest
+sessions on one server (:mod:`tests.doors.irc.test_irc`); comments name the irctest
 server test (``progval/irctest``) that checks the same behaviour.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import base64
 
-from tests.test_irc import IRCClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
-from tests.test_ircv3 import tags_of, untagged
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 
 
 class AccountTagTests(AccountsCase):

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from chatroom.core.config import ServerConfig
-from tests.test_irc import IRCClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 
 
 class AdminTests(AccountsCase):

@@ -10,8 +10,8 @@ from twisted.python.failure import Failure
 
 from chatroom.doors.irc.commands import plain_text
 from chatroom.doors.irc.wire import parse
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import in_process_only, local_backend
-from tests.test_irc import IRCClient, IRCTestCase
 
 
 class IRCBadInputTests(IRCTestCase):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatroom.core.config import ServerConfig
-from tests.test_irc import IRCTestCase
+from tests.doors.irc.test_irc import IRCTestCase
 
 NOTICE = (
     ":chatroom NOTICE #tea :{} members: arrivals and departures are shown only "

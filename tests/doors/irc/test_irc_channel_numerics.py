@@ -3,13 +3,13 @@ missing channel or nick, ``696`` for a bad key, ``443`` for inviting a
 member, no room-wide word of an invitation, an operator stepping down.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` on one server
-with a ``task.Clock`` (:mod:`tests.test_irc`); comments name the irctest
+with a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`); comments name the irctest
 server test (``progval/irctest``) that checks the same behaviour.
 """
 
 from __future__ import annotations
 
-from tests.test_irc import IRCClient, IRCTestCase
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 
 
 class MissingTargetTests(IRCTestCase):

@@ -3,16 +3,16 @@ chathistory.py testChathistoryDMs, testChathistoryDMClientOnlyTags, and
 testChathistoryTagmsg's TAGMSG to a nick).
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` on one server
-with a ``task.Clock`` (:mod:`tests.test_irc`); accounts registered through
+with a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`); accounts registered through
 a line session, signed in with ``PASS``.
 """
 
 from __future__ import annotations
 
 from chatroom.wire.lines import format_time
-from tests.test_irc import IRCClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
-from tests.test_ircv3 import tags_of, untagged
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 
 CAPS = "message-tags server-time echo-message batch draft/chathistory"
 

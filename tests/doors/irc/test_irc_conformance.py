@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.wire import CHANNEL_LIMIT, parse
-from tests.test_irc import IRCClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 
 
 def params(line: str) -> tuple[str, ...]:

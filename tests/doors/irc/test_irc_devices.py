@@ -13,9 +13,9 @@ from __future__ import annotations
 from twisted.internet.error import ConnectionLost
 from twisted.python.failure import Failure
 
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.support import FakeClient
-from tests.test_irc import IRCClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
 
 MARKER = "draft/read-marker"
 STAMP = "2022-11-11T11:11:11.111Z"

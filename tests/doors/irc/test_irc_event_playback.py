@@ -4,14 +4,15 @@ chathistory.py testChathistoryEventPlayback, testChathistoryTagmsg);
 everyone else's history is as before.
 
 Real :class:`IRCProtocol` objects and line sessions over
-``StringTransport`` on one server with a ``task.Clock`` (:mod:`tests.test_irc`).
+``StringTransport`` on one server with a ``task.Clock``
+(:mod:`tests.doors.irc.test_irc`).
 """
 
 from __future__ import annotations
 
 from chatroom.wire.lines import format_time
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 
 HISTORY = ("message-tags", "server-time", "echo-message", "batch", "draft/chathistory")
 #: A client replayed a room's history on joining (no draft/chathistory).

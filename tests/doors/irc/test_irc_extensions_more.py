@@ -1,7 +1,7 @@
 """``extended-monitor``, bot mode, ``HELP`` and ``LINKS`` at the IRC door.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` on one server
-with a ``task.Clock`` (:mod:`tests.test_irc`), and a real line session
+with a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`), and a real line session
 where a line user sees what an IRC bot said; comments name the irctest
 server test (``progval/irctest``) that checks the same behaviour.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from chatroom.doors.irc.helping import TEXTS
 from chatroom.doors.irc.table import COMMANDS
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 from tests.support import in_process_only
-from tests.test_irc import IRCClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
 class ExtendedMonitorTests(AccountsCase, CapsTestCase):

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.test_irc import IRCClient
-from tests.test_irc_conformance import ConformanceCase, params
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_conformance import ConformanceCase, params
 
 
 class ListTimeTests(ConformanceCase):

@@ -5,7 +5,7 @@ the channel's other members. Each test also checks what the user sees."""
 
 from __future__ import annotations
 
-from tests.test_irc import IRCTestCase
+from tests.doors.irc.test_irc import IRCTestCase
 
 
 class IdleIRCMemoryTests(IRCTestCase):

@@ -1,6 +1,6 @@
 """Unit tests for IRC's side of accounts, moderation and server admins.
 
-As in :mod:`tests.test_irc`: real IRC sessions and real line-protocol
+As in :mod:`tests.doors.irc.test_irc`: real IRC sessions and real line-protocol
 sessions on ``StringTransport`` share one server on a ``task.Clock``, so
 each test checks the lines each kind of user really gets, both ways
 across the doors. Passwords are hashed in place with a cheap Argon2id.
@@ -20,8 +20,8 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Actor
 from chatroom.doors.irc.moderation import ban_target
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import FakeClient, chat_core, in_process_only, local_backend
-from tests.test_irc import IRCClient, IRCTestCase
 
 PASSWORD = "correct-horse"
 

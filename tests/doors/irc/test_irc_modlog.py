@@ -1,14 +1,14 @@
 """``MODLOG #room [N]``: the moderation log read from IRC (issue 22).
 
 Real :class:`IRCProtocol` sessions and a line user on ``StringTransport``
-sharing one server on a ``task.Clock`` (as :mod:`tests.test_irc`): who may
+sharing one server on a ``task.Clock`` (as :mod:`tests.doors.irc.test_irc`): who may
 read it, what they get, and the refusals' numerics.
 """
 
 from __future__ import annotations
 
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 from tests.support import STAMP
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
 class IRCModlogTests(CapsTestCase):

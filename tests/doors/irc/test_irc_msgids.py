@@ -6,8 +6,8 @@ IRC door's ``msgid`` of event ID is ``EPOCH-ROOM-ID``. These tests check
 the mapping itself, and that a ``--db`` file keeps its epoch across a
 restart (so a ``msgid`` a client kept still names its message) while a new
 file or a server without one gets a new epoch. Both registries' rooms are
-``tests/msgid_contract.py``'s; Redis's epoch is
-``tests/cluster/test_msgids_redis.py``'s.
+``tests/backends/contracts/msgid.py``'s; Redis's epoch is
+``tests/backends/redis/test_msgids.py``'s.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from chatroom.core.config import ServerConfig
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.msgids import MsgIds, room_digest
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.msgid_contract import CHATHISTORY_CAPS, MsgidContract
+from tests.backends.contracts.msgid import CHATHISTORY_CAPS, MsgidContract
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 from tests.support import NOW, FakeClient, in_place, local_server
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import tags_of, untagged
 
 CONFIG = ServerConfig(rate=0, history=5, rooms=())
 

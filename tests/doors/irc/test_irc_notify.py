@@ -2,14 +2,14 @@
 (setname) and ``AWAY`` when an away user joins (away-notify).
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` on one server
-with a ``task.Clock`` (:mod:`tests.test_irc`); comments name the irctest
+with a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`); comments name the irctest
 server test (``progval/irctest``) that checks the same behaviour.
 """
 
 from __future__ import annotations
 
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
 class SetnameTests(CapsTestCase):

@@ -23,8 +23,8 @@ from twisted.python.failure import Failure
 
 from chatroom.core import errors
 from chatroom.core.presence import Presence
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import local_backend, log_lines
-from tests.test_irc import IRCClient, IRCTestCase
 
 
 class HeldPresence:

@@ -8,8 +8,8 @@ it was sent when ``server-time`` is on (see ``docs/irc.md``).
 
 from __future__ import annotations
 
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 
 PASSWORD = "horse-battery-staple"
 

@@ -2,14 +2,14 @@
 ``LUSERS`` at the IRC door.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` with line users
-on one server and a ``task.Clock`` (:mod:`tests.test_irc`); comments name
+on one server and a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`); comments name
 the irctest server test (``progval/irctest``) that checks the same thing.
 """
 
 from __future__ import annotations
 
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import FakeClient
-from tests.test_irc import IRCClient, IRCTestCase
 
 
 class IRCWhoTests(IRCTestCase):

@@ -2,13 +2,13 @@
 
 bob (line) says three messages in tea a second apart; alice (IRC) reads
 them. Real :class:`IRCProtocol` objects over ``StringTransport`` and a
-``task.Clock``, as in :mod:`tests.test_irc_replies`.
+``task.Clock``, as in :mod:`tests.doors.irc.test_irc_replies`.
 """
 
 from __future__ import annotations
 
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import CapsTestCase
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import CapsTestCase
 
 #: The times of bob's three messages (the clock starts at .500 and moves a
 #: second before each of the last two).

@@ -2,13 +2,13 @@
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` with a line user
 (:class:`tests.support.FakeClient`) on one server and a ``task.Clock``, as
-in :mod:`tests.test_ircv3`.
+in :mod:`tests.doors.irc.test_ircv3`.
 """
 
 from __future__ import annotations
 
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 
 REDACTING = ("message-tags", "echo-message", "draft/message-redaction")
 

@@ -3,13 +3,13 @@ client-only tags on ``PRIVMSG``/``NOTICE``/``TAGMSG``, and message-tags'
 budget for a client's line (8191 bytes of tags, 512 for the rest).
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` with line users
-on one server and a ``task.Clock`` (:mod:`tests.test_irc`). Comments name
+on one server and a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`). Comments name
 the irctest server test (``progval/irctest``) that checks the same thing.
 """
 
 from __future__ import annotations
 
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
 class NoticeTests(CapsTestCase):

@@ -6,13 +6,13 @@ as a ``PRIVMSG`` tagged ``+draft/reply=ID``; an IRC client's
 ``rich`` line users see tagged ``reply=ID``. Real :class:`IRCProtocol`
 objects over ``StringTransport`` with a line user
 (:class:`tests.support.FakeClient`) and a ``task.Clock``, as in
-:mod:`tests.test_irc_reactions`.
+:mod:`tests.doors.irc.test_irc_reactions`.
 """
 
 from __future__ import annotations
 
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 from tests.support import STAMP
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 
 class IRCReplyTests(CapsTestCase):

@@ -1,7 +1,7 @@
 """Unit tests for SASL SCRAM-SHA-256 at the IRC door.
 
 Real IRC sessions on ``StringTransport`` against a server on a
-``task.Clock``, as in :mod:`tests.test_irc_moderation`; the client's side
+``task.Clock``, as in :mod:`tests.doors.irc.test_irc_moderation`; the client's side
 of each exchange is ``scramp``'s ``ScramClient``, a second implementation,
 so a test passes only if the door speaks RFC 7677 as another party reads
 it. Accounts are registered through the line door and the IRC door as
@@ -17,9 +17,9 @@ from twisted.internet.defer import ensureDeferred
 
 from chatroom.core.accounts import Account
 from chatroom.core.config import ServerConfig
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.support import local_server
-from tests.test_irc import IRCClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
 
 MECHANISM = "SCRAM-SHA-256"
 FAILED = ":chatroom 904 * :SASL authentication failed: "

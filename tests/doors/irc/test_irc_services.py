@@ -12,10 +12,10 @@ from dataclasses import replace
 
 from twisted.internet import defer
 
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_conformance import ConformanceCase, params
+from tests.doors.irc.test_irc_moderation import PASSWORD
 from tests.support import FakeClient
-from tests.test_irc import IRCClient
-from tests.test_irc_conformance import ConformanceCase, params
-from tests.test_irc_moderation import PASSWORD
 
 NS = ":NickServ!NickServ@My.Little.Server NOTICE"
 

@@ -2,14 +2,14 @@
 owner and operators only, at any door.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` with line users
-on one server and a ``task.Clock`` (:mod:`tests.test_irc`); comments name
+on one server and a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`); comments name
 the irctest server test (``progval/irctest`` statusmsg.py) that checks the
 same thing.
 """
 
 from __future__ import annotations
 
-from tests.test_irc import IRCClient, IRCTestCase
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 
 
 class StatusmsgTests(IRCTestCase):

@@ -2,13 +2,13 @@
 ``KICK #chan a,b``, within the bounds ``TARGMAX`` gives.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` on one server
-and a ``task.Clock`` (:mod:`tests.test_irc`); comments name the irctest
+and a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`); comments name the irctest
 server test (``progval/irctest``) that checks the same thing.
 """
 
 from __future__ import annotations
 
-from tests.test_irc import IRCTestCase
+from tests.doors.irc.test_irc import IRCTestCase
 
 
 class MultiNamesTests(IRCTestCase):

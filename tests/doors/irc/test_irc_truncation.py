@@ -2,7 +2,7 @@
 holds (:mod:`chatroom.doors.irc.truncate`); texts from other doors are split.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` with line users
-on one server and a ``task.Clock`` (:mod:`tests.test_irc`). irctest checks
+on one server and a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`). irctest checks
 the same in ``buffering.py`` (testNoTags), ``message_tags.py``
 (testLengthLimits) and ``websocket.py`` (testSendTruncation).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from chatroom.doors.irc.tags import MAX_LINE, text_room
 from chatroom.doors.irc.truncate import ACTION_WRAP, cut_text, fitted
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 
 #: ``:alice!alice@chatroom PRIVMSG #tea :`` and CRLF: what a relayed line adds.
 _HEAD = len(":alice!alice@chatroom PRIVMSG #tea :") + 2

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from chatroom.doors.irc.tags import MAX_LINE
 from chatroom.doors.irc.wire import parse
-from tests.test_irc import IRCClient
-from tests.test_irc_conformance import ConformanceCase
-from tests.test_ircv3 import tags_of, untagged
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_conformance import ConformanceCase
+from tests.doors.irc.test_ircv3 import tags_of, untagged
 
 
 class CappedConformanceCase(ConformanceCase):

@@ -18,9 +18,9 @@ from twisted.internet import defer, reactor
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.webpush import push_line
 from chatroom.wiring.webpush import WebPushSender
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.push_endpoint import PushEndpoint, Subscriber, b64url
 from tests.support import chat_core
-from tests.test_irc_moderation import PASSWORD, AccountsCase
 
 
 class IRCWebPushTests(AccountsCase):

@@ -2,14 +2,14 @@
 ``354``s, and who ``WHO`` lists from a secret room.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` with line users
-on one server and a ``task.Clock`` (:mod:`tests.test_irc`); comments name
+on one server and a ``task.Clock`` (:mod:`tests.doors.irc.test_irc`); comments name
 the irctest server test (``progval/irctest`` who.py) that checks the same.
 """
 
 from __future__ import annotations
 
-from tests.test_irc import IRCClient
-from tests.test_irc_moderation import PASSWORD, AccountsCase
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 
 
 class WhoxTests(AccountsCase):

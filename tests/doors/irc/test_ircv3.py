@@ -3,7 +3,7 @@ labeled responses, history as messages, CHATHISTORY and long lines.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` with line users
 (:class:`tests.support.FakeClient`) on one server and a ``task.Clock``, as
-in :mod:`tests.test_irc`. Where a test checks what an irctest server test
+in :mod:`tests.doors.irc.test_irc`. Where a test checks what an irctest server test
 checks, the comment names it (``progval/irctest``, ``irctest/server_tests``);
 these are our own tests of the same behaviour, not its code.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from chatroom.core.events import Invitation, Message
 from chatroom.wire.tags import parse_tags
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import STAMP, in_process_only, local_backend
-from tests.test_irc import IRCClient, IRCTestCase
 
 
 def tags_of(line: str) -> dict[str, str]:

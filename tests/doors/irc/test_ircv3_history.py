@@ -1,7 +1,7 @@
 """IRCv3 at the IRC door, continued: history as messages, CHATHISTORY,
 labeled responses, and lines that never pass 512 bytes.
 
-As :mod:`tests.test_ircv3`: real protocols on ``StringTransport``, a line
+As :mod:`tests.doors.irc.test_ircv3`: real protocols on ``StringTransport``, a line
 user saying what IRC users read; irctest tests of the same behaviour are
 named in comments.
 """
@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from chatroom.doors.irc.tags import MAX_LINE
+from tests.doors.irc.test_irc import IRCClient
+from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
 from tests.support import STAMP
-from tests.test_irc import IRCClient
-from tests.test_ircv3 import CapsTestCase, tags_of, untagged
 
 HISTORY_CAPS = ("batch", "server-time", "message-tags")
 

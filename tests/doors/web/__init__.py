@@ -1,1 +1,3 @@
-"""The web door (``chatroom.doors.web``): HTTP, WebSocket frames, IRC over WebSocket and the page's grammar."""
+"""The web door (``chatroom.doors.web``): HTTP, WebSocket frames, IRC over a
+WebSocket and the page's grammar.
+"""

@@ -21,8 +21,8 @@ from chatroom.doors.web.ircsocket import (
     IRCWebSocket,
     chosen_subprotocol,
 )
+from tests.doors.irc.test_irc import IRCTestCase
 from tests.support import settle
-from tests.test_irc import IRCTestCase
 
 
 class FakeWebSocket:

@@ -15,8 +15,8 @@ from twisted.trial import unittest
 from chatroom.core.config import ServerConfig
 from chatroom.doors.web.site import build_site
 from chatroom.doors.web.socket import LineWebSocket
+from tests.doors.web.test_http_bounds import UPGRADE
 from tests.support import local_server
-from tests.test_http_bounds import UPGRADE
 
 
 def frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
