@@ -151,8 +151,7 @@ bytecode: $(STAMP)
 # takes tests from a busy one's share): one more than the machine's cores,
 # as about a third of a worker's time is spent waiting on the programs its
 # tests start (servers, browsers, Redis), else one (0) on a single core.
-# On this 2-core machine three took `make test` from 6.0 to 4.9 minutes
-# (README, "Tests").
+# On a 2-core machine three took `make test` from 6.0 to 4.9 minutes.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -ge 2 ] && echo $$((n + 1)) || echo 0)
 test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
 	$(BIN)/ruff check .
