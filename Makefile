@@ -233,7 +233,7 @@ bench: $(STAMP) cc pypy irc-references redis-server
 		echo "no PyPy at $(PYPY): see docs/performance.md (PyPy) to make one"; \
 	fi
 
-# The chaos run (issue 35; docs/scaling.md, "The chaos run"): 3 nodes behind
+# The chaos run (docs/scaling.md, "The chaos run"): 3 nodes behind
 # Sentinel, 2,000 clients in 200 rooms; a node killed, then Redis's primary;
 # then on a Redis Cluster (rooms on each primary) a rooms' primary, then the
 # server slot's.
