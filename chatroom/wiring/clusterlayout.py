@@ -33,7 +33,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from chatroom.backends.redis.slots import SlotMap, key_slot
-from chatroom.core.config import CLUSTER_PREFIX, RedisClusterAddress
+from chatroom.core.config import CLUSTER_PREFIX, RedisAddress, RedisClusterAddress
 
 #: Where the chat records its layout: in its own slot, the server's.
 LAYOUT_KEY = f"{CLUSTER_PREFIX}layout"
@@ -74,16 +74,19 @@ def rooms_apart(address: RedisClusterAddress, timeout: float) -> bool:
     raise LayoutUnreadError("; ".join(problems))
 
 
-def _client(
-    address: RedisClusterAddress, host: str, port: int, timeout: float
-) -> redis.Redis:
+def blocking_client(address: RedisAddress, timeout: float) -> redis.Redis:
+    """redis-py's client of the Redis at ``address``, each command within
+    ``timeout`` and never tried again (a server down: the next is asked)."""
     return redis.Redis(
-        host=host,
-        port=port,
+        host=address.host,
+        port=address.port,
+        db=address.db,
         password=address.password,
+        ssl=address.tls,
+        ssl_ca_certs=address.ca,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),  # a server down: the next is asked
+        retry=Retry(NoBackoff(), 0),
     )
 
 
@@ -92,10 +95,13 @@ def _primary_of(
 ) -> redis.Redis | None:
     """A client of the primary serving ``slot``, as the server on
     ``host:port`` tells (None: it names none)."""
-    with _client(address, host, port, timeout) as asked:
+    asked_node = RedisAddress(host, port, password=address.password)
+    with blocking_client(asked_node, timeout) as asked:
         slots = asked.execute_command("CLUSTER", "SLOTS")
     primary = SlotMap.from_reply(slots, host).primary_of(slot)
-    return None if primary is None else _client(address, *primary, timeout)
+    return (
+        None if primary is None else blocking_client(address.primary(*primary), timeout)
+    )
 
 
 def layout_on(primary: redis.Redis, slot: int) -> bytes:

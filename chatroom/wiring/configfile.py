@@ -31,6 +31,8 @@ from twisted.python.reflect import accumulateClassList
 LISTS = frozenset({"rooms", "admins", "http-origins"})
 #: Options that take a port number as well as an endpoint description.
 ENDPOINTS = frozenset({"port", "irc", "http"})
+#: Options that take an integer but have no default (one is chosen later).
+INTEGERS = frozenset({"redis-replicas"})
 
 
 class ConfigFileError(usage.UsageError):
@@ -164,6 +166,8 @@ def _argument(
 ) -> str:
     """``--key=value`` as the command line would give it ("" for a flag
     left off), or the file's error for a value of the wrong type."""
+    if key in INTEGERS:
+        default = 0
     if default is bool:
         if not isinstance(value, bool):
             raise file.error(key, "must be true or false", keys)

@@ -77,6 +77,9 @@ class Options(OneLineUsage):
     synopsis = "[options]"
     #: ``--admin-token-file``'s token (b"": no admin API), read in postOptions.
     admin_token = b""
+    #: ``--redis-replicas`` given (or in ``--config``'s file), set in
+    #: postOptions: then a primary with fewer replicas stops the node.
+    redis_replicas_given = False
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -360,7 +363,8 @@ class Options(OneLineUsage):
             None,
             "Replicas that must have a message before its sender sees it "
             "(Redis WAIT; with --redis; default 1 with sentinel:// and "
-            "cluster://, else 0).",
+            "cluster://, fewer if the primaries have fewer, else 0). Given, "
+            "a primary with fewer stops the node at start.",
             _number(int, 0, "--redis-replicas"),
         ],
         [
@@ -491,7 +495,8 @@ class Options(OneLineUsage):
                 self["redis"] = redis_address(self["redis"])
             except ValueError as problem:
                 raise usage.UsageError(f"--redis: {problem}") from None
-            if self["redis-replicas"] is None:
+            self.redis_replicas_given = self["redis-replicas"] is not None
+            if not self.redis_replicas_given:
                 replicated = isinstance(
                     self["redis"], SentinelAddress | RedisClusterAddress
                 )
@@ -603,6 +608,20 @@ def _with_the_chats_layout(cluster: ClusterConfig) -> ClusterConfig:
     return replace(cluster, rooms_apart=apart)
 
 
+def _with_the_replicas_there(cluster: ClusterConfig, given: bool) -> ClusterConfig:
+    """A node waits for the replicas its primaries have (``--redis-replicas``
+    left to its default), or says in one line that they have fewer than
+    the option asks, and exits 1."""
+    # redis-py, as for the layout: loaded by a node of a cluster alone
+    from chatroom.wiring.replication import TooFewReplicasError, replicas_to_wait_for
+
+    try:
+        replicas = replicas_to_wait_for(cluster, given)
+    except TooFewReplicasError as problem:
+        refuse_to_start(str(problem))
+    return replace(cluster, replicas=replicas)
+
+
 def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     """Build the server from parsed options (the twistd plugin calls this)."""
     if reactor is None:
@@ -623,6 +642,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     cluster = config.cluster_config()
     if cluster is not None and isinstance(cluster.redis, RedisClusterAddress):
         cluster = _with_the_chats_layout(cluster)
+    if cluster is not None:
+        cluster = _with_the_replicas_there(cluster, config.redis_replicas_given)
     registry: Registry
     fetch_card = config.card_fetcher(reactor)
     pusher = WebPushSender(reactor, reactor, subject_of(config["public-url"]))
