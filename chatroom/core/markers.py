@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # to avoid circular imports: the back-end keeps MarkerStores
     from chatroom.core.backend import Backend
     from chatroom.core.config import ServerConfig
     from chatroom.core.devices import Devices
-    from chatroom.core.registry import Member
+    from chatroom.core.member import Member
     from chatroom.core.sessions import SeatSession
 
 

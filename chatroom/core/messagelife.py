@@ -28,9 +28,9 @@ from chatroom.core.events import (
     RoomEvent,
     Typing,
 )
+from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModEntry, check_count, entries_of
-from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time

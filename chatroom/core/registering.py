@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from chatroom.core import errors, rules
 from chatroom.core.accounts import Account, AccountService
-from chatroom.core.registry import Member, Registry
+from chatroom.core.member import Member
+from chatroom.core.registry import Registry
 from chatroom.core.text import name_key
 
 

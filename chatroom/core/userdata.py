@@ -62,7 +62,8 @@ from chatroom.wire.tags import format_tags
 if TYPE_CHECKING:  # to avoid circular imports (the registry imports this module)
     from chatroom.core.accounts import Account, AccountService
     from chatroom.core.hashing import Runner
-    from chatroom.core.registry import Member, Registry
+    from chatroom.core.member import Member
+    from chatroom.core.registry import Registry
 
 #: The author of an anonymised message: a name nobody can ever hold
 #: (:func:`chatroom.core.rules.check_name` reserves it).
