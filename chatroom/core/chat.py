@@ -59,7 +59,7 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
-from chatroom.core.markers import Marker, Markings, PlainMarkers, Unread
+from chatroom.core.markers import Marker, PlainMarkers, Unread
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
@@ -69,6 +69,7 @@ from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
+from chatroom.core.reading import Markings
 from chatroom.core.retrying import Applied, Decided, decided, retried
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
