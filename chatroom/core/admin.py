@@ -9,11 +9,12 @@ checks, and the three commands run on a back-end's steps.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from twisted.logger import Logger
 
 from chatroom.core import errors
+from chatroom.core.backend import Backend
 from chatroom.core.events import Announcement, Wallops
 from chatroom.core.moderation import (
     Actor,
@@ -24,9 +25,6 @@ from chatroom.core.moderation import (
 )
 from chatroom.core.rules import NO_REASON, check_text, reason
 from chatroom.core.settingvalues import parse_mask
-
-if TYPE_CHECKING:
-    from chatroom.core.backend import Backend
 
 log = Logger()
 
