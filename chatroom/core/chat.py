@@ -146,7 +146,7 @@ class ChatCore(Generic[B]):
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
-        #: Read markers and unread counts (chatroom.core.markers).
+        #: Read markers and unread counts (chatroom.core.reading).
         self.markings = Markings(
             config, self.backend, self.plain_markers, self.devices, self._seat
         )
