@@ -180,6 +180,9 @@ class ChatCore(Generic[B]):
         self.incoming_hooks = Webhooks(
             config, clock, self.backend, self._actor, self._place
         )
+        #: What reloads this node's configuration (:meth:`attach_reloader`;
+        #: None: a server not built from options, nothing to reload).
+        self._reload: admin.Reload | None = None
         #: Uploads (``--files``): None while they are off.
         self._files = (
             FileService(
@@ -241,6 +244,9 @@ class ChatCore(Generic[B]):
 
     def detach(self) -> Deferred[None]:
         return self.backend.detach()
+
+    def attach_reloader(self, reload: admin.Reload) -> None:
+        self._reload = reload
 
     # -- sessions and names ---------------------------------------------------------
 
@@ -822,6 +828,9 @@ class ChatCore(Generic[B]):
 
     async def wallops(self, member: Member, text: str) -> None:
         await admin.wallops(self.backend, self._actor(member), text)
+
+    async def rehash(self, member: Member) -> str:
+        return admin.rehash(self._actor(member), self._reload)
 
     # -- a user's own data ---------------------------------------------------------
 

@@ -60,6 +60,7 @@ UNTIMED = frozenset(
         "stop",
         "reconfigure",
         "detach",
+        "attach_reloader",
     }
 )
 

@@ -27,7 +27,7 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.admin import Killed
+from chatroom.core.admin import Killed, Reload
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
@@ -111,6 +111,10 @@ class Registry(Protocol):
 
     def detach(self) -> Deferred[None]:
         """Every session is closed: let go of shared state before exiting."""
+
+    def attach_reloader(self, reload: Reload) -> None:
+        """What reloads this node's configuration, handed over by the
+        wiring once the server is built: :meth:`rehash` calls it."""
 
     async def claim_name(
         self,
@@ -602,6 +606,16 @@ class Registry(Protocol):
 
         Raises:
             ChatError: ``NOT_ALLOWED`` (not an admin), ``BAD_TEXT``.
+        """
+        ...
+
+    async def rehash(self, member: Member) -> str:
+        """An admin's ``/rehash`` (IRC's ``REHASH``): this node's
+        configuration read again (:meth:`attach_reloader`); what changed,
+        what was read again, what needs a restart.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not an admin), ``REHASH_FAILED``.
         """
         ...
 
