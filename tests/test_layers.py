@@ -3,7 +3,9 @@
 The wiring imports the doors and the back-ends; the doors and the back-ends
 import the core; the core imports neither, nor the wiring; a back-end never
 imports the other; the wire and net packages import nothing else of
-chatroom's; and no module imports itself back through others. Read from
+chatroom's; no module imports itself back through others; and inside the
+core not even an import the type checker alone reads makes a cycle, so no
+core module has an ``if TYPE_CHECKING:`` block. Read from
 the source (every import statement of every module, those inside
 functions and type-checking blocks too), so a change that breaks a rule
 fails here, naming the line.
@@ -228,6 +230,29 @@ class LayerTests(unittest.TestCase):
             if not found.typing_only:
                 edges.setdefault(found.importer, set()).add(found.imported)
         self.assertEqual(cycles(edges), [])
+
+    def test_core_has_no_cycle_even_for_the_type_checker(self) -> None:
+        """Inside ``core/`` no module imports itself back through others,
+        counting the imports the type checker alone reads: a module's value
+        types sit below the services that use them, so no core module
+        needs an ``if TYPE_CHECKING:`` import to dodge a cycle."""
+        edges: dict[str, set[str]] = {}
+        for found in every_import():
+            if layer(found.importer) == layer(found.imported) == "core":
+                edges.setdefault(found.importer, set()).add(found.imported)
+        self.assertEqual(cycles(edges), [])
+
+    def test_core_has_no_type_checking_import(self) -> None:
+        """No module of ``core/`` has an ``if TYPE_CHECKING:`` block (the
+        sign of a cycle dodged: every import of the core is a real one)."""
+        dodging = [
+            f"{module}:{node.lineno}"
+            for module, path in sorted(module_names().items())
+            if layer(module) == "core"
+            for node in ast.walk(ast.parse(path.read_text(), str(path)))
+            if isinstance(node, ast.If) and _is_type_checking(node.test)
+        ]
+        self.assertEqual(dodging, [])
 
     def test_cycles_are_found(self) -> None:
         """The cycle finder finds a cycle of three and leaves the rest out."""

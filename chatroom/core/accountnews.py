@@ -19,7 +19,7 @@ from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AccountChanged, Sighting
-from chatroom.core.registry import Member
+from chatroom.core.member import Member
 from chatroom.core.sessions import SeatSessions
 from chatroom.core.watching import tell_watchers
 

@@ -1,6 +1,6 @@
 """Server admins and server bans: who may ``/kill``, ``/gban``,
-``/announce`` and IRC's ``WALLOPS``, and which masks a name's claim must
-not match.
+``/announce``, ``/rehash`` and IRC's ``WALLOPS``, and which masks a name's
+claim must not match.
 
 Plain functions over an :class:`~chatroom.core.moderation.Actor`, decided
 once for both back-ends for :class:`chatroom.core.chat.ChatCore`: the
@@ -9,11 +9,13 @@ checks, and the three commands run on a back-end's steps.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from twisted.logger import Logger
 
 from chatroom.core import errors
+from chatroom.core.backend import Backend
 from chatroom.core.events import Announcement, Wallops
 from chatroom.core.moderation import (
     Actor,
@@ -25,10 +27,11 @@ from chatroom.core.moderation import (
 from chatroom.core.rules import NO_REASON, check_text, reason
 from chatroom.core.settingvalues import parse_mask
 
-if TYPE_CHECKING:
-    from chatroom.core.backend import Backend
-
 log = Logger()
+
+#: What reloads this node's configuration (the wiring's): says what it
+#: did, or raises ``REHASH_FAILED`` saying why not.
+Reload = Callable[[], str]
 
 
 def check_admin(actor: Actor, command: str) -> None:
@@ -95,6 +98,21 @@ async def server_ban(
     if not changed:
         raise errors.server_ban_unchanged(mask, banned)
     return mask
+
+
+def rehash(actor: Actor, reload: Reload | None) -> str:
+    """``/rehash`` (IRC's ``REHASH``): this node's configuration read again
+    by ``reload``, if ``actor`` may; what it did.
+
+    Raises:
+        ChatError: ``NOT_ALLOWED`` (not an admin), ``REHASH_FAILED`` (a
+            mistake in the configuration, or none to reload: a server not
+            built from options).
+    """
+    check_admin(actor, "rehash")
+    if reload is None:
+        raise errors.rehash_failed("this server has no configuration to reload")
+    return reload()
 
 
 async def announce(backend: Backend, actor: Actor, text: str) -> None:

@@ -54,12 +54,12 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
+from chatroom.core.member import Member
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
-from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession

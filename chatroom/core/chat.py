@@ -59,7 +59,8 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
-from chatroom.core.markers import Marker, Markings, PlainMarkers, Unread
+from chatroom.core.markers import Marker, PlainMarkers, Unread
+from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
@@ -68,7 +69,7 @@ from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
-from chatroom.core.registry import Member
+from chatroom.core.reading import Markings
 from chatroom.core.retrying import Applied, Decided, decided, retried
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
@@ -145,7 +146,7 @@ class ChatCore(Generic[B]):
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
-        #: Read markers and unread counts (chatroom.core.markers).
+        #: Read markers and unread counts (chatroom.core.reading).
         self.markings = Markings(
             config, self.backend, self.plain_markers, self.devices, self._seat
         )
@@ -179,6 +180,9 @@ class ChatCore(Generic[B]):
         self.incoming_hooks = Webhooks(
             config, clock, self.backend, self._actor, self._place
         )
+        #: What reloads this node's configuration (:meth:`attach_reloader`;
+        #: None: a server not built from options, nothing to reload).
+        self._reload: admin.Reload | None = None
         #: Uploads (``--files``): None while they are off.
         self._files = (
             FileService(
@@ -240,6 +244,9 @@ class ChatCore(Generic[B]):
 
     def detach(self) -> Deferred[None]:
         return self.backend.detach()
+
+    def attach_reloader(self, reload: admin.Reload) -> None:
+        self._reload = reload
 
     # -- sessions and names ---------------------------------------------------------
 
@@ -821,6 +828,9 @@ class ChatCore(Generic[B]):
 
     async def wallops(self, member: Member, text: str) -> None:
         await admin.wallops(self.backend, self._actor(member), text)
+
+    async def rehash(self, member: Member) -> str:
+        return admin.rehash(self._actor(member), self._reload)
 
     # -- a user's own data ---------------------------------------------------------
 

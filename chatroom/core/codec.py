@@ -51,7 +51,7 @@ from typing import Any
 from chatroom.core import events
 from chatroom.core.events import Event, SearchResult
 from chatroom.core.hooks import Hook
-from chatroom.core.modlog import ModEntry
+from chatroom.core.modlog import ModAction, ModEntry
 
 #: What may be encoded: events, a search's results, moderation log entries,
 #: webhooks.
@@ -110,6 +110,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "DepartureKind": events.DepartureKind,
     "MemberMode": events.MemberMode,
     "Sighting": events.Sighting,
+    "ModAction": ModAction,
 }
 
 

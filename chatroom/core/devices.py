@@ -15,7 +15,7 @@ core method is wrapped. It decides:
   copy of a private message), and ``/devices`` and ``/logout ID``.
 
 It never asks which door a device came through: what differs is the
-:class:`~chatroom.core.registry.Member`'s (``views_every_room``,
+:class:`~chatroom.core.member.Member`'s (``views_every_room``,
 ``shown_marker``, ``left_elsewhere``). The account's devices on other
 nodes of a cluster are the back-end's ``other_nodes``
 (:class:`~chatroom.core.backend.OtherNodes`).
@@ -45,10 +45,10 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import RoomFacts
 from chatroom.core.fanout import deliver_to
+from chatroom.core.member import Member
 from chatroom.core.membership import WelcomeFacts
 from chatroom.core.moderation import Target
 from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key

@@ -82,7 +82,7 @@ class Encodable:
 @dataclass(slots=True, eq=True)
 class Event(Encodable):
     """Anything a member is handed through
-    :meth:`~chatroom.core.registry.Member.deliver`."""
+    :meth:`~chatroom.core.member.Member.deliver`."""
 
     #: Whether it carries a chat message (``/metrics``' messages out).
     chat = False

@@ -22,7 +22,7 @@ held the line door's peak to 0.8 times cf6c44a's (docs/performance.md).
 A message (:class:`~chatroom.core.events.Message`), the event a room
 hands out most, goes further: most members take one by others as its
 bytes written to their send queue (their
-:meth:`~chatroom.core.registry.Member.message_writer`), so the Audience
+:meth:`~chatroom.core.member.Member.message_writer`), so the Audience
 also keeps, per rendering, the list of those queues' ``write``
 (:class:`MessagePlan`). The message is rendered once per rendering and
 each member costs one call, its queue's ``write``: no ``deliver``, no
@@ -56,7 +56,7 @@ from chatroom.core.events import (
     TagMessage,
     Typing,
 )
-from chatroom.core.registry import Member, MessageWriter
+from chatroom.core.member import Member, MessageWriter
 from chatroom.core.runs import Run
 from chatroom.core.text import name_key
 
@@ -79,7 +79,7 @@ _redirections = 0
 
 def redirected() -> None:
     """A member's ``deliver`` is now another callable (a seat that gained
-    or lost a device), or its :meth:`~chatroom.core.registry.Member.message_writer`
+    or lost a device), or its :meth:`~chatroom.core.member.Member.message_writer`
     would answer otherwise (a rename, another rendering): every
     :class:`Audience` reads its members again before its next event. Rare
     (a device signing on or off, a rename, capabilities changed), so one
@@ -190,7 +190,7 @@ class MessagePlan:
     (:meth:`Audience.message_plan`).
 
     ``renderings`` holds, per rendering, the members that take a message
-    as its bytes (their :class:`~chatroom.core.registry.MessageWriter`):
+    as its bytes (their :class:`~chatroom.core.member.MessageWriter`):
     each send queue that takes a turn's messages as one shared
     :class:`~chatroom.core.runs.Run`, and the ``write`` of any other;
     ``authors`` where each of those is, by name, so that its own messages

@@ -17,7 +17,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core.events import LobbyChanges
-from chatroom.core.registry import Member
+from chatroom.core.member import Member
 
 #: Turns {room key: room name} into the current entries of those rooms.
 Resolver = Callable[[dict[str, str]], Coroutine[Any, Any, LobbyChanges]]

@@ -28,9 +28,9 @@ from chatroom.core.events import (
     RoomEvent,
     Typing,
 )
+from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModEntry, check_count, entries_of
-from chatroom.core.registry import Member
+from chatroom.core.modlog import ModAction, ModEntry, check_count, entries_of
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
@@ -157,7 +157,9 @@ class MessageLife:
         await self.retried(attempt)
         if authors and authors[-1] != name_key(session.name):
             stamp = format_time(self.clock.seconds())
-            entry = ModEntry(stamp, session.name, "redact", str(event_id), reason)
+            entry = ModEntry(
+                stamp, session.name, ModAction.REDACT, str(event_id), reason
+            )
             await self.backend.modlog.record(where, [entry])
         return redacted[-1]
 

@@ -30,8 +30,9 @@ from typing import Any, cast
 from prometheus_client import Counter, Histogram
 
 from chatroom.core.events import PrivateMessage
+from chatroom.core.member import Member
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
-from chatroom.core.registry import Member, Registry
+from chatroom.core.registry import Registry
 
 MESSAGES_IN = Counter(
     "chatroom_messages_in",
@@ -59,6 +60,7 @@ UNTIMED = frozenset(
         "stop",
         "reconfigure",
         "detach",
+        "attach_reloader",
     }
 )
 

@@ -6,11 +6,14 @@ each deletion of someone else's message; a back-end keeps a room's newest
 :data:`MODLOG_KEEP` entries as long as it keeps the room's history (the
 SQLite ``--db`` file, Redis), through a :class:`ModerationLog`, each in
 its own stored form (a line of the ``modlog`` table; the cluster's
-encoding); ``docs/protocol.md`` lists the action words.
+encoding). A reader is handed the entries as values: each door renders
+them in its own words (the line door's ``MODLOG`` lines, IRC's notices);
+``docs/protocol.md`` lists the actions.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,12 +23,12 @@ from chatroom.core.events import (
     BanChanged,
     Departure,
     DepartureKind,
+    MemberMode,
     ModeChanged,
     RoomEvent,
     SettingChanged,
 )
 from chatroom.core.moderation import shown
-from chatroom.wire.lines import format_line
 
 #: Entries a room keeps, and the most one ``/modlog`` shows.
 MODLOG_KEEP = 200
@@ -33,25 +36,43 @@ MODLOG_KEEP = 200
 #: How many ``/modlog`` shows when not told.
 MODLOG_DEFAULT = 50
 
-#: What an empty target or reason is shown as.
-EMPTY = "-"
+
+class ModAction(enum.Enum):
+    """What a moderation step did (the value is the word a log keeps it by:
+    the stored forms' and the line protocol's)."""
+
+    KICK = "kick"
+    BAN = "ban"
+    UNBAN = "unban"
+    OP = "op"
+    DEOP = "deop"
+    VOICE = "voice"
+    DEVOICE = "devoice"
+    #: ``/set``: one entry per setting changed.
+    SET = "set"
+    #: A deletion of someone else's message.
+    REDACT = "redact"
+
+
+#: A grant given or taken, as the step it is.
+GRANTS = {
+    MemberMode.OP: ModAction.OP,
+    MemberMode.DEOP: ModAction.DEOP,
+    MemberMode.VOICE: ModAction.VOICE,
+    MemberMode.DEVOICE: ModAction.DEVOICE,
+}
 
 
 @dataclass(frozen=True)
 class ModEntry:
-    """One moderation step: when, by whom, what (an action word), to whom
-    or what, and why ("" for none)."""
+    """One moderation step: when, by whom, what, to whom or what (a name, a
+    mask, ``setting=value``, a message's id), and why ("" for none)."""
 
     time: str
     by: str
-    action: str
+    action: ModAction
     target: str = ""
     reason: str = ""
-
-    def render(self, room: str) -> bytes:
-        """``MODLOG room time by action target reason``."""
-        fields = (self.time, self.by, self.action, self.target or EMPTY)
-        return format_line("MODLOG", room, *fields, text=self.reason or EMPTY)
 
 
 def entries_of(events: Iterable[RoomEvent], stamp: str) -> list[ModEntry]:
@@ -59,29 +80,24 @@ def entries_of(events: Iterable[RoomEvent], stamp: str) -> list[ModEntry]:
     entries = []
     for event in events:
         if isinstance(event, Departure) and event.kind is DepartureKind.KICK:
-            entries.append(ModEntry(stamp, event.by, "kick", event.user, event.reason))
+            kick = ModAction.KICK
+            entries.append(ModEntry(stamp, event.by, kick, event.user, event.reason))
         elif isinstance(event, BanChanged):
-            action = "ban" if event.banned else "unban"
+            action = ModAction.BAN if event.banned else ModAction.UNBAN
             entries.append(ModEntry(stamp, event.by, action, shown(event.mask)))
         elif isinstance(event, ModeChanged):
-            action = event.mode.value.lower()
-            entries.append(ModEntry(stamp, event.by, action, shown(event.user)))
+            grant = GRANTS[event.mode]
+            entries.append(ModEntry(stamp, event.by, grant, shown(event.user)))
         elif isinstance(event, SettingChanged):  # one entry per setting of several
             for setting, value in zip(event.settings, event.values, strict=True):
-                entries.append(ModEntry(stamp, event.by, "set", f"{setting}={value}"))
+                target = f"{setting}={value}"
+                entries.append(ModEntry(stamp, event.by, ModAction.SET, target))
     return entries
 
 
 def check_count(count: int) -> None:
     if not 1 <= count <= MODLOG_KEEP:
         raise errors.bad_args(f"/modlog shows 1 to {MODLOG_KEEP} entries")
-
-
-def render_log(room: str, entries: list[ModEntry]) -> bytes:
-    """The ``/modlog`` reply: the entries oldest first, then ``MODLOG_END``."""
-    lines = [entry.render(room) for entry in entries]
-    lines.append(format_line("MODLOG_END", room, str(len(entries))))
-    return b"".join(lines)
 
 
 class ModerationLog(Protocol):

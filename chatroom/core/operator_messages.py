@@ -25,7 +25,7 @@ from __future__ import annotations
 from chatroom.core import rules
 from chatroom.core.backend import Backend
 from chatroom.core.events import OperatorMessage
-from chatroom.core.registry import Member
+from chatroom.core.member import Member
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time

@@ -36,8 +36,8 @@ from chatroom.core.events import (
     PrivateRedacted,
 )
 from chatroom.core.fanout import deliver_to
+from chatroom.core.member import Member
 from chatroom.core.moderation import Target
-from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time

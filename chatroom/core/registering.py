@@ -1,11 +1,13 @@
-"""Names and accounts: registering a name, giving an account up, taking
-one's own name back.
+"""Names and accounts: registering a name, giving an account up (or
+deleting it with its data), taking one's own name back.
 
 ``/register PASSWORD`` at the line door and NickServ's ``REGISTER`` (or
 IRCv3 ``REGISTER``) at the IRC door register the name the user holds now
 and sign its session in to it; ``/register NAME PASSWORD`` before a name
 registers NAME and takes it; ``/unregister PASSWORD`` and NickServ's
 ``DROP`` delete the account the session is signed in to and sign it out;
+``/delete-account PASSWORD`` deletes it with everything of it
+(:mod:`chatroom.core.userdata`) and disconnects its devices;
 NickServ's ``GHOST`` takes the account's name from another of its
 sessions. Each is one operation here, the same for every door: the rules
 (a name already registered is refused, so is registering while signed in
@@ -16,9 +18,12 @@ written once, and a door renders the answer in its own words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chatroom.core import errors, rules
 from chatroom.core.accounts import Account, AccountService
-from chatroom.core.registry import Member, Registry
+from chatroom.core.member import Member
+from chatroom.core.registry import Registry
 from chatroom.core.text import name_key
 
 
@@ -113,4 +118,33 @@ async def unregister(
     account_key = registry.account_of(member)
     account = await accounts.unregister(account_key, password, address)
     await registry.set_account(member, "")
+    return account
+
+
+async def delete_account(
+    accounts: AccountService,
+    registry: Registry,
+    member: Member,
+    password: str,
+    address: str,
+    deleted: Callable[[Account], None],
+) -> Account:
+    """``/delete-account PASSWORD``: the member's account and its data go
+    (:mod:`chatroom.core.userdata`, *What a deletion takes*); ``deleted``
+    is called once they have (the door's ``ACCOUNT_DELETED``), then every
+    device of the account is disconnected.
+
+    Raises:
+        ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
+            ``RATE_LIMITED``; nothing is changed then.
+    """
+    account_key = registry.account_of(member)
+    account = await accounts.check_own_password(account_key, password, address)
+    await registry.erase_account(member, account_key)
+    accounts.log.info("{name} deleted their account", name=account.name)
+    deleted(account)
+    await registry.end_account(member, f"account {account.name} deleted")
+    # Once more, now that no device is left: in a cluster, another device
+    # may have spoken between the erasure's read and its write.
+    await registry.erase_account(member, account_key)
     return account

@@ -1,4 +1,4 @@
-"""The one interface to shared state, and what it needs of a member.
+"""The one interface to shared state.
 
 Names, rooms, membership, messages, topics, deletion, private messages and
 the lobby all go through a :class:`Registry`. There is one implementation,
@@ -12,9 +12,8 @@ waits, so a door's handler runs to completion in the same call; the Redis
 one waits on Redis, and the door holds that connection's later input
 meanwhile (see :mod:`chatroom.doors.base.framing`).
 
-The shared side never imports a door and never writes a member's
-attributes: it calls members back through :class:`Member`, like the
-mailbox server's ``send_f``/``stop_f`` callbacks. A member may sit in
+The shared side calls members back through
+:class:`~chatroom.core.member.Member`. A member may sit in
 several rooms at once (IRC clients do); the line protocol's one-room rule
 is the line door's own, expressed by the ``leaving`` argument of
 :meth:`Registry.join_room`.
@@ -22,22 +21,19 @@ is the line door's own, expressed by the ``leaving`` argument of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.admin import Killed
+from chatroom.core.admin import Killed, Reload
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
     DeviceList,
-    Encoder,
-    Event,
     Listing,
-    LobbyChanges,
     Message,
     PrivateEvent,
     PrivateMessage,
@@ -46,94 +42,20 @@ from chatroom.core.events import (
     SearchResult,
     StoredEvent,
     TagMessage,
-    Welcome,
 )
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Unread
+from chatroom.core.member import Member
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
 from chatroom.core.presence import Presence
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
-from chatroom.core.runs import RunTaker
 from chatroom.core.userdata import AccountData
 from chatroom.core.watching import Listener
 from chatroom.core.whowas import Departed
 from chatroom.wire.tags import Tags
-
-
-class MessageWriter(NamedTuple):
-    """How a member takes its rooms' messages (:class:`~chatroom.core.events.Message`)
-    said by others: ``write(encoder(message))``, with no other look at the
-    event, so a room's fan-out renders a message once per ``encoder`` and
-    writes the bytes straight to each such member's send queue
-    (:mod:`chatroom.core.fanout`). ``name`` is the member's: its own
-    messages still go through its ``deliver`` (IRC's echo of one's own).
-    ``queue``, if given, is the send queue ``write`` writes to, which
-    takes a turn's messages of a room as one shared run instead
-    (:mod:`chatroom.core.runs`)."""
-
-    name: str
-    encoder: Encoder
-    write: Callable[[bytes], None]
-    queue: RunTaker | None = None
-
-
-class Member(Protocol):
-    """A session, as the shared side sees it: who it is, and a few callbacks."""
-
-    @property
-    def door(self) -> str:
-        """Which door it came through (``line``, ``irc``, ``web``): the label
-        of its numbers on ``/metrics``."""
-
-    @property
-    def name(self) -> str | None:
-        """The name it holds on this door, None before it has one."""
-
-    def deliver(self, event: Event) -> None:
-        """A room event, or a private message, for this member."""
-
-    def message_writer(self) -> MessageWriter | None:
-        """How this member takes a message by someone else without its
-        ``deliver``, if it can now (None: through ``deliver``, always
-        right). A door whose answer changes while the member is in a room
-        (its name, its rendering) calls :func:`chatroom.core.fanout.redirected`."""
-
-    def entered(self, welcome: Welcome) -> None:
-        """This member is now in ``welcome.room``; events after it follow."""
-
-    def removed(self, room: str, listing: Listing | None) -> None:
-        """``room`` went away under this member (deleted, or lost by the
-        cluster); ``listing`` is the room list, when the door wants one."""
-
-    def lobby_changed(self, changes: LobbyChanges) -> None:
-        """Rooms changed, for a member that watches the lobby."""
-
-    # -- what a device of an account says for itself (chatroom.core.devices) -----
-
-    @property
-    def views_every_room(self) -> bool:
-        """Whether this connection is in all its account's rooms at once (a
-        line or web connection with ``/caps multi``, an IRC session, as in a
-        bouncer), not only in the one it entered last."""
-
-    def shown_marker(self, room: str, marker: int | None) -> None:
-        """The join replies of ``room`` reached this device unasked (another
-        device entered it, or it signed in): ``marker`` is its account's read
-        marker there (None: none), for a door that says it after a join (the
-        line door's ``READ``; IRC clients ask with ``MARKREAD``)."""
-
-    def left_elsewhere(self, room: str, listing: Listing | None) -> None:
-        """Another device of the account took it out of ``room`` (its
-        ``/leave``): this device is out of it too, in its door's words (the
-        line door's ``LEFT``, IRC's ``PART``); ``listing`` as for
-        :meth:`removed`."""
-
-    def disconnect(self, reason: str) -> None:
-        """The shared side ends this session: its name went to another, it
-        signed in elsewhere, or an admin removed it (``reason`` says which)."""
 
 
 class Registry(Protocol):
@@ -189,6 +111,10 @@ class Registry(Protocol):
 
     def detach(self) -> Deferred[None]:
         """Every session is closed: let go of shared state before exiting."""
+
+    def attach_reloader(self, reload: Reload) -> None:
+        """What reloads this node's configuration, handed over by the
+        wiring once the server is built: :meth:`rehash` calls it."""
 
     async def claim_name(
         self,
@@ -680,6 +606,16 @@ class Registry(Protocol):
 
         Raises:
             ChatError: ``NOT_ALLOWED`` (not an admin), ``BAD_TEXT``.
+        """
+        ...
+
+    async def rehash(self, member: Member) -> str:
+        """An admin's ``/rehash`` (IRC's ``REHASH``): this node's
+        configuration read again (:meth:`attach_reloader`); what changed,
+        what was read again, what needs a restart.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not an admin), ``REHASH_FAILED``.
         """
         ...
 

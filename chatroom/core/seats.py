@@ -5,7 +5,7 @@ connections: a signed-in account may be connected from several devices at
 once (issue 20), and its rooms must hear one ``JOIN`` and count it once.
 So the back-ends never see a door's member: the core's
 :class:`~chatroom.core.sessions.SeatSessions` gives every named session one
-:class:`Seat`, the :class:`~chatroom.core.registry.Member` the back-ends
+:class:`Seat`, the :class:`~chatroom.core.member.Member` the back-ends
 seat in rooms, and the seat hands each callback on to its devices. A plain
 name's seat has one device; an account's up to ``--max-devices``.
 
@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomEvent, Welcome
 from chatroom.core.fanout import fan_out, redirected
-from chatroom.core.registry import Member, MessageWriter
+from chatroom.core.member import Member, MessageWriter
 from chatroom.core.text import name_key
 
 #: Rooms whose one-room tuples are remembered (see :func:`one_room`).

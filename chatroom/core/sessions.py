@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from chatroom.core.events import Joined
+from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
-from chatroom.core.registry import Member
 from chatroom.core.seats import Seat
 from chatroom.core.text import name_key
 

@@ -40,9 +40,9 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core.backend import Backend, fresh_epoch
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessage
+from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.private import conversation_of, keeps
-from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags

@@ -40,9 +40,9 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
 from chatroom.core.facts import RoomFacts
 from chatroom.core.hooks import Hook
+from chatroom.core.member import Member
 from chatroom.core.moderation import Actor, is_owner
 from chatroom.core.multiline import as_message, lines_said, oversize
-from chatroom.core.registry import Member
 from chatroom.core.text import NAME_MAX_LENGTH, is_valid_name, name_key
 from chatroom.core.throttle import WindowLimit
 from chatroom.wire.lines import format_time

@@ -168,7 +168,9 @@ class Reloader:
 
     def rehash(self) -> str:
         """An admin's ``/rehash`` (IRC's ``REHASH``): :meth:`reload`, a
-        mistake as ``REHASH_FAILED``; logged either way."""
+        mistake as ``REHASH_FAILED``; logged either way. The registry calls
+        it (:meth:`~chatroom.core.registry.Registry.attach_reloader`) once
+        the core has checked who asks."""
         try:
             outcome = self.reload()
         except ReloadError as problem:

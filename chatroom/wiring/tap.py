@@ -697,7 +697,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         )
     collector = CollectorService(reactor, config["gc-freeze"])
     reloader = Reloader(config, server, certificates)
-    server.rehash = reloader.rehash
+    registry.attach_reloader(reloader.rehash)
     return ChatroomService(
         server, listener, reactor, doors, collector, on_hangup=reloader.hang_up
     )

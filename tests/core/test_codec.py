@@ -9,7 +9,7 @@ from twisted.trial import unittest
 from chatroom.core import codec, events
 from chatroom.core.events import DepartureKind, MemberMode
 from chatroom.core.hooks import Hook
-from chatroom.core.modlog import ModEntry
+from chatroom.core.modlog import ModAction, ModEntry
 
 #: One event of every type that leaves the process, each field off its default.
 EXAMPLES: list[codec.Encoded] = [
@@ -64,7 +64,7 @@ EXAMPLES: list[codec.Encoded] = [
         "https://example.org/i.png",
     ),
     events.SearchResult("@bob", "2", "bob", "T", "hello"),
-    ModEntry("T", "alice", "kick", "bob", "spam"),
+    ModEntry("T", "alice", ModAction.KICK, "bob", "spam"),
     Hook("tea", "ci", "s3cret", "alice"),
     events.PrivateRedacted("bob", "alice", "T", "hello", "2", "typo", account="Bob"),
     events.Watched("bob", events.Sighting.AWAY, "lunch", ("tea", "coffee")),

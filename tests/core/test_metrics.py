@@ -166,6 +166,7 @@ class MeteredRegistryTests(unittest.TestCase):
                 "stop",
                 "reconfigure",
                 "detach",
+                "attach_reloader",
             },
         )
         self.assertLessEqual(UNTIMED, set(operations()))

@@ -22,7 +22,7 @@ from twisted.trial import unittest
 
 from chatroom.core.events import Event, Listing, LobbyChanges, Message, Welcome
 from chatroom.core.fanout import Audience, fan_out, redirected
-from chatroom.core.registry import MessageWriter
+from chatroom.core.member import MessageWriter
 from chatroom.doors.base.sendq import Flusher, OutputQueue
 
 

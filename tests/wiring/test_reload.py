@@ -17,6 +17,7 @@ from typing import cast
 from twisted.web.server import Request
 from twisted.web.test.requesthelper import DummyRequest
 
+from chatroom.core.config import ServerConfig
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 from chatroom.wiring.reload import Reloader, ReloadError
 from chatroom.wiring.tap import Options
@@ -48,7 +49,7 @@ class ReloadTests(AccountsCase):
         self.config = self.options.server_config()
         super().setUp()
         self.reloader = Reloader(self.options, self.server, [])
-        self.server.rehash = self.reloader.rehash
+        self.server.registry.attach_reloader(self.reloader.rehash)
 
     def write(self, rate: float, extra: str = "") -> None:
         self.file.write_text(FILE.format(motd=self.motd, rate=rate) + extra)
@@ -200,4 +201,48 @@ class ReloadTests(AccountsCase):
         self.assertEqual(
             carol.received(),
             [":chatroom 481 carol :Permission Denied: only server admins can /rehash"],
+        )
+
+
+class NothingToReloadTests(AccountsCase):
+    """A server not built from options (as in a test, or embedded) has no
+    configuration to read again; the core says so, after its admin check."""
+
+    config = ServerConfig(rate=0, admins=("boss",))
+
+    def test_an_admin_is_told_there_is_nothing_to_reload(self) -> None:
+        """``/rehash`` and ``REHASH`` by an admin: ``REHASH_FAILED`` and why,
+        in each door's words."""
+        self.account("boss")
+        boss = FakeClient(self.server)
+        boss.send(f"/login boss {PASSWORD}")
+        boss.received()
+        boss.send("/rehash")
+        self.assertEqual(
+            boss.received(),
+            ["ERR REHASH_FAILED this server has no configuration to reload"],
+        )
+        boss_irc = self.signed_in("boss")
+        boss_irc.send("REHASH")
+        self.assertEqual(
+            boss_irc.received(),
+            [
+                ":chatroom NOTICE boss :REHASH_FAILED this server has no "
+                "configuration to reload"
+            ],
+        )
+
+    def test_anyone_else_is_refused_first(self) -> None:
+        """Anyone else is refused as on a server that reloads, at both doors:
+        whether there is a configuration is an admin's business."""
+        carol = self.line("carol")
+        carol.send("/rehash")
+        self.assertEqual(
+            carol.received(), ["ERR NOT_ALLOWED only server admins can /rehash"]
+        )
+        dave = self.irc("dave")
+        dave.send("REHASH")
+        self.assertEqual(
+            dave.received(),
+            [":chatroom 481 dave :Permission Denied: only server admins can /rehash"],
         )

@@ -55,11 +55,11 @@ from chatroom.core.events import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.member import Member
 from chatroom.core.membership import Fate
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key

@@ -31,8 +31,8 @@ from chatroom.core.events import (
     StoredEvent,
     TagMessage,
 )
+from chatroom.core.member import Member
 from chatroom.core.reactions import Reactions
-from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key

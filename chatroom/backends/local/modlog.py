@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections import deque
 
 from chatroom.backends.local.records import Store
-from chatroom.core.modlog import EMPTY, MODLOG_KEEP, ModEntry
+from chatroom.core.modlog import MODLOG_KEEP, ModAction, ModEntry
 from chatroom.core.text import name_key
+
+#: How the ``modlog`` table keeps an empty target or reason.
+STORED_EMPTY = "-"
 
 
 def stored_line(entry: ModEntry) -> str:
@@ -21,9 +24,9 @@ def stored_line(entry: ModEntry) -> str:
         (
             entry.time,
             entry.by,
-            entry.action,
-            entry.target or EMPTY,
-            entry.reason or EMPTY,
+            entry.action.value,
+            entry.target or STORED_EMPTY,
+            entry.reason or STORED_EMPTY,
         )
     )
 
@@ -31,7 +34,11 @@ def stored_line(entry: ModEntry) -> str:
 def stored_entry(line: str) -> ModEntry:
     """The entry :func:`stored_line` made."""
     time, by, action, target, reason = line.split(" ", 4)
-    return ModEntry(time, by, action, target, reason)
+    return ModEntry(time, by, ModAction(action), _kept(target), _kept(reason))
+
+
+def _kept(field: str) -> str:
+    return "" if field == STORED_EMPTY else field
 
 
 class StoredModerationLog:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 
 from chatroom.core.backend import DeviceRow, Marks
 from chatroom.core.events import Event
+from chatroom.core.member import Member
 from chatroom.core.presence import Presence
-from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
 
 

@@ -1,7 +1,7 @@
 """A chat room of the in-process registry: members, owner, topic, history, fan-out.
 
 A room knows nothing about sockets, commands or wire formats. Its members
-are :class:`chatroom.core.registry.Member` callbacks, each with the name it is
+are :class:`chatroom.core.member.Member` callbacks, each with the name it is
 shown by, and :meth:`Room.broadcast` hands every member the same
 :class:`~chatroom.core.events.Event` object, so each door renders it once.
 
@@ -31,9 +31,9 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
 from chatroom.core.fanout import Audience, fan_out
+from chatroom.core.member import Member
 from chatroom.core.membership import Arrival, Heir, Leaving, Seating, WelcomeFacts
 from chatroom.core.metrics import fanned_out
-from chatroom.core.registry import Member
 from chatroom.core.rules import catch_up
 from chatroom.core.text import name_key
 

@@ -94,10 +94,10 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.member import Member
 from chatroom.core.membership import Seating
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions

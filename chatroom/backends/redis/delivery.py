@@ -46,8 +46,8 @@ from chatroom.core.events import (
     RoomNotice,
 )
 from chatroom.core.fanout import Audience, deliver_to, fan_out
+from chatroom.core.member import Member
 from chatroom.core.metrics import fanned_out
-from chatroom.core.registry import Member
 from chatroom.core.text import name_key
 
 #: Events a node keeps per room, to hand to a member whose join (or leave)

@@ -42,7 +42,7 @@ from chatroom.backends.redis.replies import listed_room, lobby_changes
 from chatroom.backends.redis.shared_read import SharedRead
 from chatroom.core.events import Listing, LobbyChanges
 from chatroom.core.lobby import LobbyWatchers
-from chatroom.core.registry import Member
+from chatroom.core.member import Member
 from chatroom.core.text import name_key
 
 #: ARGV: P. The server's step: the keys of the rooms in its index.

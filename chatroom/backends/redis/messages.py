@@ -32,8 +32,8 @@ from chatroom.core.events import (
     SearchResult,
     TagMessage,
 )
+from chatroom.core.member import Member
 from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
-from chatroom.core.registry import Member
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key

@@ -34,7 +34,7 @@ from chatroom.backends.redis.seats import RedisSeats
 from chatroom.core import codec
 from chatroom.core.backend import DeviceRow, Marks
 from chatroom.core.events import PrivateRedacted
-from chatroom.core.registry import Member
+from chatroom.core.member import Member
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession
 

@@ -39,8 +39,8 @@ from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure
+from chatroom.core.member import Member
 from chatroom.core.membership import Seating, WelcomeFacts
-from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key

@@ -36,7 +36,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core.config import ServerConfig
-from chatroom.core.registry import Member
+from chatroom.core.member import Member
 from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
 from chatroom.doors.base.flood import FloodGate
@@ -61,7 +61,7 @@ Farewell = tuple[str, str | None]
 class DoorHooks(Member, Protocol):
     """What a :class:`Connection` needs of the door's protocol that holds it.
 
-    The protocol is also the :class:`~chatroom.core.registry.Member` the
+    The protocol is also the :class:`~chatroom.core.member.Member` the
     registry knows, so the connection admits and releases it as such.
     """
 

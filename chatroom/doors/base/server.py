@@ -124,10 +124,6 @@ class ChatServer:
         self._named = self._invisible = 0
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
-        #: An admin's ``/rehash`` (IRC's ``REHASH``): reloads the
-        #: configuration and says what it did, or raises ``ChatError``
-        #: saying why not; set by the wiring (None: nothing to reload).
-        self.rehash: Callable[[], str] | None = None
 
     def reconfigure(self, config: ServerConfig) -> None:
         """A reload: ``config`` from now on, for every connection.

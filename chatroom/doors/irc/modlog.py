@@ -4,9 +4,11 @@ IRC has no command for it, so the door adds one, named as the line door's
 ``/modlog [N]`` (``docs/irc.md``, *Moderation log*): the same entries, by
 the same rule (the room's owner, its operators and server admins:
 :meth:`chatroom.core.registry.Registry.modlog`), each as a ``NOTICE`` from
-the server to the channel, sent to the asker alone, whose text is the
-line door's own line (``MODLOG tea <time> <by> <action> <target>
-<reason>``), then ``MODLOG_END tea <count>``. A labeled ``MODLOG``
+the server to the channel, sent to the asker alone, whose text reads as
+the line door's line (``MODLOG tea <time> <by> <action> <target>
+<reason>``, ``-`` for no target or reason), then ``MODLOG_END tea
+<count>``: the core hands the entries (:class:`~chatroom.core.modlog.ModEntry`),
+this door writes them (:func:`modlog_notices`). A labeled ``MODLOG``
 (``labeled-response``) gets them in its ``labeled-response`` batch.
 
 Refusals are the numerics of every channel command: ``403`` (not a
@@ -18,10 +20,24 @@ standard reply ``FAIL MODLOG INVALID_PARAMS``.
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.modlog import MODLOG_DEFAULT, MODLOG_KEEP, render_log
+from chatroom.core.modlog import MODLOG_DEFAULT, MODLOG_KEEP, ModEntry
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build, room_of
+
+#: What an entry's empty target or reason reads as.
+NONE_SHOWN = "-"
+
+
+def modlog_notices(room: str, entries: list[ModEntry]) -> list[str]:
+    """The notices' texts: one per entry, oldest first, then the count."""
+    texts = [
+        f"MODLOG {room} {entry.time} {entry.by} {entry.action.value} "
+        f"{entry.target or NONE_SHOWN} {entry.reason or NONE_SHOWN}"
+        for entry in entries
+    ]
+    texts.append(f"MODLOG_END {room} {len(entries)}")
+    return texts
 
 
 async def modlog(session: IRCSession, params: tuple[str, ...]) -> None:
@@ -45,5 +61,5 @@ async def modlog(session: IRCSession, params: tuple[str, ...]) -> None:
             return
         count = int(wanted)
     entries = await session.registry.modlog(session.member, room, count)
-    log = render_log(room, entries).decode("utf-8").split("\r\n")[:-1]
-    session.send(b"".join(build(session.me, "NOTICE", target, line) for line in log))
+    notices = modlog_notices(room, entries)
+    session.send(b"".join(build(session.me, "NOTICE", target, t) for t in notices))

@@ -21,7 +21,6 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 import chatroom
-from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.presence import Presence
 from chatroom.core.text import name_key
@@ -104,13 +103,8 @@ async def rehash(session: IRCSession, params: tuple[str, ...]) -> None:
     """``REHASH``: a server admin reloads this node's configuration (as
     ``/rehash``); ``382`` with what was done. Not an admin: ``481``; a
     mistake in the configuration: a ``NOTICE`` ``REHASH_FAILED <reason>``."""
-    server = session.server
-    server.account_service.check_admin(
-        session.registry.account_of(session.member), "rehash"
-    )
-    if server.rehash is None:
-        raise errors.rehash_failed("this server has no configuration to reload")
-    session.numeric(RPL_REHASHING, "chatroom", f"Rehashing: {server.rehash()}")
+    done = await session.registry.rehash(session.member)
+    session.numeric(RPL_REHASHING, "chatroom", f"Rehashing: {done}")
 
 
 # -- user modes -------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """One IRC connection's twisted protocol: framing, dispatch, and the
-:class:`~chatroom.core.registry.Member` callbacks rendered as IRC.
+:class:`~chatroom.core.member.Member` callbacks rendered as IRC.
 
 Built like the line door (:mod:`chatroom.doors.line.protocol`), from the same parts:
 
@@ -57,7 +57,7 @@ from chatroom.core.events import (
     MarkerMoved,
     Welcome,
 )
-from chatroom.core.registry import MessageWriter
+from chatroom.core.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.base.server import ChatServer

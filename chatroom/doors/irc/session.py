@@ -53,8 +53,9 @@ from chatroom.core.events import (
     Welcome,
 )
 from chatroom.core.fanout import redirected
+from chatroom.core.member import Member, MessageWriter
 from chatroom.core.presence import Presence
-from chatroom.core.registry import Member, MessageWriter, Registry
+from chatroom.core.registry import Registry
 from chatroom.core.scram_sign_in import ScramSignIn
 from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key

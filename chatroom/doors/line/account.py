@@ -11,7 +11,7 @@ service holds the rules.
 
 from __future__ import annotations
 
-from chatroom.core import errors, registering, userdata
+from chatroom.core import errors, exporting, registering
 from chatroom.core.accounts import Account
 from chatroom.core.push import JSON
 from chatroom.doors.line.arguments import single_word, two_words
@@ -44,7 +44,7 @@ async def do_export(session: CommandContext, args: str) -> None:
     if args:
         raise errors.usage("/export")
     server = session.server
-    link = await userdata.export_archive(
+    link = await exporting.export_archive(
         server.account_service,
         session.registry,
         session.member,
@@ -63,7 +63,7 @@ async def do_delete_account(session: CommandContext, args: str) -> None:
     def deleted(account: Account) -> None:
         session.send(format_line("ACCOUNT_DELETED", account.name))
 
-    await userdata.delete_account(
+    await registering.delete_account(
         session.server.account_service,
         session.registry,
         session.member,

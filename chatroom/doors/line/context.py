@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from chatroom.core.events import Encoder
-from chatroom.core.registry import Member, Registry
+from chatroom.core.member import Member
+from chatroom.core.registry import Registry
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line.places import Places
 

@@ -11,10 +11,10 @@ each parses its arguments and calls the
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.modlog import MODLOG_DEFAULT, render_log
+from chatroom.core.modlog import MODLOG_DEFAULT
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
-from chatroom.doors.line.rendering import render_found
+from chatroom.doors.line.rendering import render_found, render_modlog
 from chatroom.wire.lines import format_line
 
 
@@ -75,7 +75,7 @@ async def do_modlog(session: CommandContext, args: str) -> None:
     room = session.current_room()
     count = int(args) if args else MODLOG_DEFAULT
     entries = await session.registry.modlog(session.member, room, count)
-    session.send(render_log(room, entries))
+    session.send(render_modlog(room, entries))
 
 
 async def do_search(session: CommandContext, args: str) -> None:

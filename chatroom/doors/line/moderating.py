@@ -128,13 +128,8 @@ async def do_kill(session: CommandContext, args: str) -> None:
 async def do_rehash(session: CommandContext, args: str) -> None:
     """``/rehash``: reload the server's configuration (admins only), as
     ``SIGHUP`` does; ``REHASHED`` says what was done."""
-    server = session.server
-    server.account_service.check_admin(
-        session.registry.account_of(session.member), "rehash"
-    )
-    if server.rehash is None:
-        raise errors.rehash_failed("this server has no configuration to reload")
-    session.send(format_line("REHASHED", text=server.rehash()))
+    done = await session.registry.rehash(session.member)
+    session.send(format_line("REHASHED", text=done))
 
 
 async def do_gban(session: CommandContext, args: str) -> None:

@@ -18,7 +18,7 @@ A line goes: ``dataReceived`` (framing) → :meth:`ChatProtocol.lineReceived`
 :meth:`LineSession.handle` (its table) → the handler → the
 :class:`~chatroom.core.registry.Registry`.
 
-The protocol is the :class:`~chatroom.core.registry.Member` the registry
+The protocol is the :class:`~chatroom.core.member.Member` the registry
 calls back. :meth:`deliver` is the fan-out's hot path: it writes the
 event's rendering (made once per event for every member of the door,
 through :meth:`~chatroom.core.events.Encodable.encoded`) straight to the
@@ -42,7 +42,7 @@ from twisted.python.failure import Failure
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
-from chatroom.core.registry import MessageWriter
+from chatroom.core.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.sendq import OutputQueue

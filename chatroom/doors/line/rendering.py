@@ -74,6 +74,7 @@ from chatroom.core.events import (
     Wallops,
     Welcome,
 )
+from chatroom.core.modlog import ModEntry
 from chatroom.wire.lines import format_line
 from chatroom.wire.tags import Tags, format_tags
 
@@ -81,7 +82,8 @@ from chatroom.wire.tags import Tags, format_tags
 LEFT, LEFT_BECAUSE, LEFT_FOR = "left", "left: ", "left for "
 #: What comes before the words a user quit with.
 QUIT_BECAUSE = "quit: "
-#: What an empty redaction reason, or an empty audience, is shown as.
+#: What an empty redaction reason, an empty audience, or a moderation log
+#: entry's empty target or reason is shown as.
 NONE_SHOWN = "-"
 
 
@@ -317,6 +319,26 @@ def render_found(result: SearchResult) -> bytes:
     """``FOUND <room> <id> <user> <time> <text>``: one ``/search`` result."""
     fields = (result.where, result.id, result.user, result.time)
     return format_line("FOUND", *fields, text=result.text)
+
+
+def render_modlog(room: str, entries: list[ModEntry]) -> bytes:
+    """The ``/modlog`` reply: ``MODLOG room time by action target reason``
+    per entry, oldest first (``-``: no target, no reason), then
+    ``MODLOG_END room count``."""
+    lines = [
+        format_line(
+            "MODLOG",
+            room,
+            entry.time,
+            entry.by,
+            entry.action.value,
+            entry.target or NONE_SHOWN,
+            text=entry.reason or NONE_SHOWN,
+        )
+        for entry in entries
+    ]
+    lines.append(format_line("MODLOG_END", room, str(len(entries))))
+    return b"".join(lines)
 
 
 def render_room(info: ListedRoom) -> bytes:

@@ -38,7 +38,8 @@ from chatroom.core.events import (
     Welcome,
 )
 from chatroom.core.fanout import redirected
-from chatroom.core.registry import Member, MessageWriter, Registry
+from chatroom.core.member import Member, MessageWriter
+from chatroom.core.registry import Registry
 from chatroom.core.text import (
     name_key,
     without_control_characters,

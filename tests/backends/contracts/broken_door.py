@@ -4,7 +4,8 @@ take an event hurts no other member (:mod:`tests.backends.contracts.handler`).""
 from __future__ import annotations
 
 from chatroom.core.events import Event, Listing, LobbyChanges, Message, Welcome
-from chatroom.core.registry import MessageWriter, Registry
+from chatroom.core.member import MessageWriter
+from chatroom.core.registry import Registry
 
 
 class DeliveryBugError(Exception):

@@ -1,0 +1,128 @@
+"""The core's side of ``/read``, ``READ`` and ``/unread``: :class:`Markings`,
+composed into :class:`chatroom.core.chat.ChatCore` (as its ``markings``).
+
+A member's markers are its account's (kept by the back-end's
+:class:`~chatroom.core.markers.MarkerStore`) or, for a plain name, its
+seat's (:class:`~chatroom.core.markers.PlainMarkers`); the rules they
+follow are :mod:`chatroom.core.markers`'. A marker moved on one device is
+told to the account's others, on every node of a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chatroom.core import errors
+from chatroom.core.backend import Backend
+from chatroom.core.config import ServerConfig
+from chatroom.core.devices import Devices
+from chatroom.core.errors import ChatError
+from chatroom.core.events import MarkerMoved, StoredEvent
+from chatroom.core.markers import Marker, PlainMarkers, Unread, check_marker, unread
+from chatroom.core.member import Member
+from chatroom.core.sessions import SeatSession
+from chatroom.core.text import name_key
+
+
+class Markings:
+    """Read markers of members, by their account or their seat."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        backend: Backend,
+        plain: PlainMarkers,
+        devices: Devices,
+        seat_of: Callable[[Member], Member],
+    ) -> None:
+        self.config = config
+        self.backend = backend
+        self.plain_markers = plain
+        self.devices = devices
+        self._seat = seat_of
+
+    def _session(self, member: Member) -> SeatSession:
+        session = self.devices.sessions.get(member)
+        if session is None or not session.name:
+            raise errors.not_in_room()  # gone meanwhile: nobody to answer
+        return session
+
+    async def _marked_room(self, member: Member, room: str) -> str:
+        """Room ``room``, which ``member`` must be in: ``NO_SUCH_ROOM`` if
+        there is none, else ``NOT_IN_ROOM``."""
+        try:
+            return self.backend.place(self._seat(member), room)
+        except ChatError:
+            await self.backend.roster(room)  # NO_SUCH_ROOM if there is none
+            raise errors.not_in_room(f"you are not in {room}") from None
+
+    async def _markers(self, member: Member) -> dict[str, int]:
+        session = self._session(member)
+        if session.account:
+            return await self.backend.markers.markers(session.account)
+        return self.plain_markers.of(self._seat(member))
+
+    async def _newest(
+        self, member: Member, room: str, count: int
+    ) -> tuple[int, list[StoredEvent]]:
+        """The room's newest event id (0: none yet) and its newest events."""
+        session = self._session(member)
+        events = await self.backend.history(
+            self._seat(member), session, room, count, None
+        )
+        return (int(events[-1].id) if events and events[-1].id else 0), events
+
+    async def read_marker(self, member: Member, room: str) -> int | None:
+        """The member's read marker in ``room`` (None: none)."""
+        return (await self._markers(member)).get(name_key(room))
+
+    async def mark_read(
+        self, member: Member, room: str, event_id: int, said: str = ""
+    ) -> Marker:
+        """Move the marker forward to ``event_id`` (an event the room had;
+        ``said``: the time the device named it by, if it named one); an
+        older id changes nothing. Returns the marker in force.
+
+        The account's other devices, on every node, are told the marker
+        when it is now ``event_id`` (moved, or there already), never when
+        an older id changed nothing; those on other nodes in the same
+        step that moves it
+        (:meth:`~chatroom.core.markers.MarkerStore.advance`), so an
+        account with one device costs no more than the move."""
+        where = await self._marked_room(member, room)
+        newest, _ = await self._newest(member, where, 1)
+        check_marker(where, event_id, newest)
+        session = self._session(member)
+        moved = MarkerMoved(where, event_id, said)
+        if session.account:
+            copy = self.devices.copy_to(member)
+            marker = await self.backend.markers.advance(
+                session.account,
+                name_key(where),
+                event_id,
+                moved if copy.token else None,
+                copy.token,
+            )
+        else:
+            seat = self._seat(member)
+            marker = self.plain_markers.advance(seat, name_key(where), event_id)
+        if marker == event_id:
+            self.devices.to_others(member, moved)
+        return Marker(where, marker)
+
+    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
+        """Of ``rooms`` (the member's), those with events after the marker:
+        how many, and the mentions of the member's name among the newest
+        ``resume_bound`` of them."""
+        name = self._session(member).name
+        markers = await self._markers(member)
+        counts = []
+        for room in rooms:
+            where = self.backend.place(self._seat(member), room)
+            bound = max(1, self.config.resume_bound)
+            newest, events = await self._newest(member, where, bound)
+            marker = markers.get(name_key(where))
+            counted = unread(where, marker, newest, events, name)
+            if counted.count:
+                counts.append(counted)
+        return counts
