@@ -204,6 +204,18 @@ class LayerTests(unittest.TestCase):
         ]
         self.assertEqual(outside, [])
 
+    def test_client_imports_only_the_wire(self) -> None:
+        """The terminal client imports of chatroom only ``chatroom.wire``
+        and its own package (inside functions too), so it runs, and is
+        packaged, without a line of the server."""
+        outside = [
+            str(found)
+            for found in every_import()
+            if layer(found.importer) == "client"
+            and layer(found.imported) not in ("client", "wire")
+        ]
+        self.assertEqual(outside, [])
+
     def test_net_imports_nothing_of_chatroom(self) -> None:
         """The TCP plumbing under the doors and the Redis links imports
         only itself, so a door and a back-end may both use it."""

@@ -42,8 +42,8 @@ from chatroom.client.rejoining import Rejoiner
 from chatroom.client.sending import LIMITS_QUERY, Outgoing, SendQueue
 from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
-from chatroom.core.text import is_valid_name, name_key
 from chatroom.wire.lines import ParsedLine
+from chatroom.wire.names import is_valid_name, name_key
 from chatroom.wire.said import is_command, said_text
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
