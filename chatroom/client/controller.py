@@ -36,7 +36,7 @@ from chatroom.client.accounts import (
 )
 from chatroom.client.entries import EntryKind, Page, log_key
 from chatroom.client.model import SessionModel
-from chatroom.client.pasting import fits, paste_command, pasted_lines
+from chatroom.client.pasting import fits
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
 from chatroom.client.sending import LIMITS_QUERY, Outgoing, SendQueue
@@ -44,6 +44,7 @@ from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
 from chatroom.wire.lines import ParsedLine
 from chatroom.wire.names import is_valid_name, name_key
+from chatroom.wire.pastes import paste_command, pasted_lines
 from chatroom.wire.said import is_command, said_text
 
 #: Connects the factory somewhere (an endpoint's ``connect``).

@@ -3,8 +3,9 @@
 
 The page parses the server's lines by the same table the server and the
 terminal client use (each event's fields by name, which events end in
-free text, which in a list of words) and knows the commands from the same
-command table, so it keeps no second copy to fall out of date. The script
+free text, which in a list of words), knows the commands from the same
+command table and writes a paste by the same rule and bounds, so it keeps
+no second copy to fall out of date. The script
 is made once, when the site is built, and served like the client's other
 files: a same-origin classic script (the Content-Security-Policy allows
 no inline one), loaded by ``index.html`` before ``app.js``, that defines
@@ -22,13 +23,20 @@ from chatroom.wire.lines import (
     LIST_EVENTS,
     PROTOCOL_VERSION,
 )
+from chatroom.wire.pastes import (
+    ESCAPES,
+    LINE_BREAK,
+    MAX_BYTES,
+    MAX_LINES,
+    PASTE_COMMAND,
+)
 from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
 from chatroom.wire.tags import UNESCAPES
 
 _HEADER = """\
-// The line protocol's grammar and commands, made by the server from
-// chatroom/wire/lines.py and chatroom/wire/commands.py when it started
-// (chatroom/doors/web/wirescript.py): not a file to edit.
+// The line protocol's grammar, commands and pastes, made by the server
+// from chatroom/wire/ when it started (chatroom/doors/web/wirescript.py):
+// not a file to edit.
 "use strict";
 """
 
@@ -39,8 +47,9 @@ def wire_table() -> dict[str, object]:
     (``lists``), every command's name in ``/help``'s order (``commands``),
     those that carry passwords (``secretCommands``), the ``//`` rule
     (``commandPrefix``, ``escapedPrefix``: :mod:`chatroom.wire.said`), a
-    tag value's escapes (``tagUnescapes``: :mod:`chatroom.wire.tags`) and
-    the protocol's version."""
+    tag value's escapes (``tagUnescapes``: :mod:`chatroom.wire.tags`), how
+    a paste is split, bounded and written (``paste``:
+    :mod:`chatroom.wire.pastes`) and the protocol's version."""
     return {
         "version": PROTOCOL_VERSION,
         "fields": {event: list(names) for event, names in EVENT_FIELDS.items()},
@@ -53,6 +62,13 @@ def wire_table() -> dict[str, object]:
         "commandPrefix": COMMAND_PREFIX,
         "escapedPrefix": ESCAPED_PREFIX,
         "tagUnescapes": UNESCAPES,
+        "paste": {
+            "command": PASTE_COMMAND,
+            "maxLines": MAX_LINES,
+            "maxBytes": MAX_BYTES,
+            "escapes": ESCAPES,
+            "lineBreak": LINE_BREAK,
+        },
     }
 
 
