@@ -10,12 +10,36 @@ every back-end and in both clients. A name must also satisfy UTS #39's
 Latin with the Han, Kana and Hangul combinations of Chinese, Japanese and
 Korean; mixed-script names such as ``rоot`` with a Cyrillic ``о`` are
 refused outright.
+
+The web page computes the same key (``nameKey`` in ``app.js``), and must:
+it compares a name it was given with one the user typed or one it kept
+(joining a listed room typed another way, ``STRASSE`` for ``Straße`` or
+``0FFICE`` for ``office``; which messages are the user's own after a
+rename to a look-alike; the operators, conversations and reactions it
+keeps by name), and a page that folded case alone would call two names
+different that the server holds to be one. A browser has Unicode's
+normalisations (``String.normalize``) but neither Python's full case
+folding (``toLowerCase`` keeps ``ß``, which folds to ``ss``, and lowers
+``Σ`` to ``ς`` at a word's end, which folds to ``σ``) nor ICU's
+confusables, so ``/wire.js`` gives it both as data: :func:`case_folds`
+and :func:`prototypes`, each character that changes with what it becomes.
+One character at a time is the whole rule for both (full case folding
+has no context; a skeleton maps each code point of the decomposed string
+on its own, then decomposes the result), so the page does what
+:func:`name_key` does, step for step: NFKC, fold by the table, NFKC;
+decompose (NFD), map by the table, compose (NFC), ``rn`` to ``m``; again
+until the key stands still, at most :data:`KEY_ROUNDS` times. The tables
+come from the server's own Python and ICU when the web door starts (half
+a second, once; some 60 KB of ``/wire.js``), so page and server agree on
+every name; only characters newer than the server's Unicode, which no
+name may hold, could normalise differently in a newer browser.
 """
 
 from __future__ import annotations
 
+import sys
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import icu
 
@@ -67,7 +91,8 @@ def _skeleton(folded: str) -> str:
 #: Kept small, since a cache entry per connected name would show as memory
 #: per connection (a miss costs one ICU skeleton, a few microseconds).
 NAME_KEYS_CACHED = 4096
-#: How many times at most a key is folded and skeletoned again.
+#: How many times at most a key is folded and skeletoned again (the page
+#: stops at the same count: ``WIRE.names.rounds``).
 KEY_ROUNDS = 4
 
 
@@ -88,3 +113,38 @@ def name_key(name: str) -> str:
             break
         key = step
     return key
+
+
+def _assigned() -> list[str]:
+    """Every character this Python's Unicode assigns but surrogates and
+    private use (which no name holds, and which neither the folding nor
+    the skeleton changes)."""
+    return [
+        char
+        for char in map(chr, range(sys.maxunicode + 1))
+        if unicodedata.category(char) not in ("Cn", "Cs", "Co")
+    ]
+
+
+@cache
+def case_folds() -> dict[str, str]:
+    """Each character whose full case folding (``str.casefold``) is not
+    itself, with its folding: the page's ``casefold``."""
+    return {char: char.casefold() for char in _assigned() if char.casefold() != char}
+
+
+@cache
+def prototypes() -> dict[str, str]:
+    """Each character of a decomposed (NFD) string that the skeleton
+    changes, with what the skeleton makes of it (decomposed): ICU's
+    confusables as the page applies them, one code point at a time, to a
+    decomposed string, before decomposing the result again.
+
+    Made once (about half a second, at the web door's start)."""
+    table = {}
+    for char in _assigned():
+        if unicodedata.normalize("NFD", char) == char:
+            skeleton = _SPOOF.getSkeleton(0, char)
+            if skeleton != char:
+                table[char] = skeleton
+    return table

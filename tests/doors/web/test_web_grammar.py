@@ -28,6 +28,7 @@ from chatroom.wire.lines import (
     LIST_EVENTS,
     PROTOCOL_VERSION,
 )
+from chatroom.wire.names import KEY_ROUNDS, case_folds, prototypes
 from chatroom.wire.pastes import (
     ESCAPES,
     LINE_BREAK,
@@ -110,6 +111,31 @@ class WireScriptTests(unittest.TestCase):
         self.assertEqual(wire["commandPrefix"], COMMAND_PREFIX)
         self.assertEqual(wire["escapedPrefix"], ESCAPED_PREFIX)
         self.assertEqual(wire["tagUnescapes"], UNESCAPES)
+
+    def test_the_name_key_is_the_servers(self) -> None:
+        """What the page computes a name's key with is the server's: every
+        character Python's full case folding changes (``ß`` to ``ss``, a
+        Cherokee small letter to its capital), every one ICU's skeleton
+        maps (``0`` to ``O``, a Cyrillic ``а`` to a Latin ``a``), each to
+        what the server makes of it, and the server's count of rounds."""
+        names = self.wire()["names"]
+        assert isinstance(names, dict)
+
+        def by_char(by_result: dict[str, str]) -> dict[str, str]:
+            return {
+                char: result for result, chars in by_result.items() for char in chars
+            }
+
+        self.assertEqual(names["rounds"], KEY_ROUNDS)
+        folds, skeleton = by_char(names["folds"]), by_char(names["prototypes"])
+        self.assertEqual(folds, case_folds())
+        self.assertEqual(skeleton, prototypes())
+        self.assertEqual(
+            (folds["ß"], folds["Σ"], folds["ς"], folds["ꭰ"]), ("ss", "σ", "σ", "Ꭰ")
+        )
+        self.assertEqual(
+            (skeleton["0"], skeleton["а"], skeleton["m"]), ("O", "a", "rn")
+        )
 
     def test_the_paste_rule_is_the_servers(self) -> None:
         """How a paste is split, bounded and written on one line
