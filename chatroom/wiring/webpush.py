@@ -97,9 +97,20 @@ def check_push(options: Any) -> None:
         p.strip() for p in options["push-allow-http"].split(",") if p.strip()
     )
     for prefix in prefixes:
-        if not prefix.startswith("http://") or len(prefix) <= len("http://"):
+        if not _is_http_url(prefix):
             raise usage.UsageError(f"--push-allow-http: {prefix!r} is no http:// URL")
     options["push-allow-http"] = prefixes
+
+
+def _is_http_url(text: str) -> bool:
+    """Whether ``text`` is an http:// URL with a host (and a port, if it
+    names one, from 1 to 65535)."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a bracket left open, a port that is no number
+        return False
+    return parts.scheme == "http" and bool(parts.hostname) and port != 0
 
 
 def allowed_by_prefixes(prefixes: Sequence[str]) -> list[str]:
@@ -109,16 +120,9 @@ def allowed_by_prefixes(prefixes: Sequence[str]) -> list[str]:
     (``http://127.0.0.1:8081/``), else every port of an address
     (``http://127.0.0.1:``), or port 80 of a name (``http://push.intra/``)."""
     allowed = []
-    for prefix in prefixes:
-        try:
-            parts = urlsplit(prefix)
-            host, port = parts.hostname, parts.port
-        except ValueError:  # a port that is no number: the prefix is ill-made
-            raise usage.UsageError(
-                f"--push-allow-http: {prefix!r}: no such port"
-            ) from None
-        if not host:
-            continue
+    for prefix in prefixes:  # each checked already (check_push)
+        parts = urlsplit(prefix)
+        host, port = parts.hostname or "", parts.port
         if port is not None:
             allowed.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
             continue
@@ -214,23 +218,30 @@ class WebPushSender:
 
     def allows(self, endpoint: str) -> Deferred[bool]:
         """Whether ``endpoint`` may be subscribed: the guard lets its
-        address through (``/push add``); within :attr:`timeout`."""
+        address through (``/push add``); not if its name is not resolved
+        within :attr:`timeout`."""
 
         async def vetted() -> bool:
             try:
                 await self.guard.vet(endpoint)
             except RefusedAddressError as why:
-                self.log.info(
-                    "push endpoint at {origin} refused: {why}",
-                    origin=origin_of(endpoint),
-                    why=str(why),
-                )
+                self._not_allowed(endpoint, str(why))
                 return False
             return True
 
+        def timed_out(_: object, timeout: float) -> bool:
+            self._not_allowed(endpoint, f"not resolved within {timeout:g} seconds")
+            return False
+
         vetting = Deferred.fromCoroutine(vetted())
-        vetting.addTimeout(self.timeout, self.clock)
-        return vetting
+        return vetting.addTimeout(self.timeout, self.clock, onTimeoutCancel=timed_out)
+
+    def _not_allowed(self, endpoint: str, why: str) -> None:
+        self.log.info(
+            "push endpoint at {origin} refused: {why}",
+            origin=origin_of(endpoint),
+            why=why,
+        )
 
     def off_reactor(self, work: Callable[..., Any], *args: Any) -> Deferred[Any]:
         """Run ``work`` on the reactor's thread pool (a push is encrypted

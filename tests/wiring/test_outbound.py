@@ -28,6 +28,7 @@ from chatroom.wiring.outbound import (
     is_public,
 )
 from chatroom.wiring.tap import Options
+from chatroom.wiring.webpush import WebPushSender
 
 
 def ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -280,3 +281,39 @@ class ResolvedNameTests(unittest.TestCase):
         for url in ("ftp://public.test/", "https:///x", "https://[::1/"):
             with self.assertRaises(RefusedAddressError):
                 yield defer.ensureDeferred(guard.vet(url))
+
+
+@implementer(IHostnameResolver)
+class Silent:
+    """A resolver that never answers."""
+
+    def resolveHostName(self, receiver: Any, hostName: str, *args: Any) -> Any:
+        resolution = HostResolution(hostName)
+        receiver.resolutionBegan(resolution)
+        return resolution
+
+
+class PushEndpointVetTests(unittest.TestCase):
+    """What the Web Push sender tells ``/push add`` (its guard's word)."""
+
+    def test_an_unanswered_name_is_not_allowed(self) -> None:
+        """A name the resolver never answers is not allowed once the
+        sender's timeout has passed (on its clock); an address the guard
+        refuses at once; a public address at once."""
+        clock = MemoryReactorClock()
+        guard = OutboundGuard(clock, OutboundPolicy(), resolver=Silent())
+        sender = WebPushSender(guard, clock, timeout=10)
+        asked = sender.allows("https://push.example/x")
+        self.assertNoResult(asked)
+        clock.advance(10)
+        self.assertIs(self.successResultOf(asked), False)
+        refused = sender.allows("https://[::ffff:10.0.0.1]/x")
+        self.assertIs(self.successResultOf(refused), False)
+        public = sender.allows("https://93.184.216.34/x")
+        self.assertIs(self.successResultOf(public), True)
+
+    def test_push_allow_http_takes_http_urls_only(self) -> None:
+        """A prefix that is no http:// URL with a host is a usage error."""
+        for wrong in ("ftp://x", "http://", "http://[::1", "http://h:port/"):
+            with self.assertRaisesRegex(usage.UsageError, "is no http:// URL"):
+                Options().parseOptions(["--push-allow-http", wrong])
