@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 
+from chatroom.core.exporting import EXPORT_PATH
 from chatroom.core.hooks import HOOK_PATH
-from chatroom.core.userdata import EXPORT_PATH
 
 #: Paths whose next segment is a secret.
 SECRET_PATHS = (

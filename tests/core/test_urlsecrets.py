@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
+from chatroom.core.exporting import export_link
 from chatroom.core.hooks import hook_url
 from chatroom.core.urlsecrets import (
     SECRET_PARAMETERS,
     SECRET_PATHS,
     without_secrets,
 )
-from chatroom.core.userdata import export_link
 
 #: A secret as the server makes them (``secrets.token_urlsafe``).
 SECRET = "3nQ0p-_aZ9xYc"
