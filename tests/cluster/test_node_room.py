@@ -18,7 +18,7 @@ from chatroom.backends.redis.delivery import (
     kick_head,
 )
 from chatroom.core import codec
-from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.config import ClusterConfig
 from chatroom.core.events import (
     Departure,
     DepartureKind,
@@ -28,6 +28,7 @@ from chatroom.core.events import (
     Message,
     Renamed,
 )
+from chatroom.redisclient.addresses import RedisAddress
 from tests.support import RecordingMember as Member
 
 #: A room's channel as a node on one Redis names it.

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.redisclient.addresses import RedisClusterAddress
 from tests import (
     handler_contract,
     moderation_contract,

@@ -42,7 +42,6 @@ from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
-from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
@@ -102,6 +101,7 @@ from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
+from chatroom.redisclient.link import RedisLink, Written
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 #: Why a session ends when its name is signed in to elsewhere.

@@ -333,7 +333,7 @@ class NodeRoom:
         gone to the members (at once if it has), or once the room has gone
         from this node: how a script that published it returns only after
         its events were delivered here, without a ``PING`` behind them
-        (:class:`~chatroom.backends.redis.calls.CaughtUp`)."""
+        (:class:`~chatroom.redisclient.caught_up.CaughtUp`)."""
         if seq <= self.seq or self.gone:
             return defer.succeed(None)
         waiter: Deferred[None] = Deferred()
