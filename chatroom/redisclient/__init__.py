@@ -7,4 +7,7 @@ it is given.
 
 It imports nothing of chatroom's but :mod:`chatroom.net` (its socket
 writes), so it knows no chat (tests/test_layers.py checks the imports).
+Why it is written here and not taken from a library, with redis-py's
+asyncio ``RedisCluster`` measured beside it (benchmarks/redis_clients.py):
+docs/scaling.md, "Why the Redis client is ours".
 """

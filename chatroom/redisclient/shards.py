@@ -2,7 +2,8 @@
 
 Keys spread over a cluster's slots must each be written on the primary
 serving its slot. txredisapi has no cluster client, and no maintained
-Twisted Redis client has one, so :class:`ShardLinks` is ours:
+Twisted Redis client has one (docs/scaling.md, "Why the Redis client is
+ours"), so :class:`ShardLinks` is ours:
 
 - It keeps the cluster's :class:`~.slots.SlotMap`, asked (``CLUSTER
   SLOTS``) of the URL's nodes in turn, then of the primaries it knows, as
