@@ -16,14 +16,7 @@ from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.config import (
-    CLUSTER_PREFIX,
-    ClusterConfig,
-    RedisClusterAddress,
-    SentinelAddress,
-    ServerConfig,
-    redis_address,
-)
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
 from chatroom.core.metered import metered
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
@@ -36,6 +29,11 @@ from chatroom.doors.irc.webpush import push_line
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
+from chatroom.redisclient.addresses import (
+    RedisClusterAddress,
+    SentinelAddress,
+    redis_address,
+)
 from chatroom.wiring import cli
 from chatroom.wiring.cli import (
     SEARCH_DB_OPTION,

@@ -37,12 +37,14 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
-from chatroom.backends.redis.encoded import decoded, stored_events
+from chatroom.backends.redis.encoded import (
+    decoded_for_sessions,
+    stored_events,
+)
 from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
-from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
@@ -97,11 +99,13 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
 from chatroom.core.membership import Seating
 from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.nodemessages import EndDevice, EndSession, ShowRoom
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
+from chatroom.redisclient.link import RedisLink, Written
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 #: Why a session ends when its name is signed in to elsewhere.
@@ -576,24 +580,25 @@ class RedisBackend:
             self.watching.on_message(message)
 
     def _for_sessions(self, message: bytes) -> None:
-        """A message for this node's sessions (the node channel's forms are
-        in :mod:`chatroom.backends.redis.scripts`)."""
+        """A message for this node's sessions: ``conn`` or ``*``, then an
+        event or an order (:mod:`chatroom.core.nodemessages`)."""
         number, _, data = message.partition(b" ")
+        said = decoded_for_sessions(data)
         if number == b"*":
-            if (event := decoded(data, Event)) is not None:
-                fan_out([member for member, _ in self.sessions.named()], event)
+            if isinstance(said, Event):
+                fan_out([member for member, _ in self.sessions.named()], said)
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
-        if member is None:
+        if member is None or said is None:
             return
-        if data.startswith(b"end "):
-            self.end_session(member, data[4:].decode())  # Redis released it
-        elif data.startswith(b"view "):  # another node's device entered it
-            self.seats.viewed(member, data[5:].decode())
-        elif data.startswith(b"logout "):  # /logout of a device of ours
-            self.other_nodes.logout(member, data[7:])
-        elif (event := decoded(data, Event)) is not None:
-            deliver_to(member, event)
+        if isinstance(said, EndSession):
+            self.end_session(member, said.reason)  # Redis released it
+        elif isinstance(said, ShowRoom):  # another node's device entered it
+            self.seats.viewed(member, said.room)
+        elif isinstance(said, EndDevice):  # /logout of a device of ours
+            self.other_nodes.logout(member, said)
+        else:
+            deliver_to(member, said)
 
     # -- rooms --------------------------------------------------------------------
 

@@ -198,7 +198,7 @@ def leaving(
     room as the ones before left it; ``waits_until`` (ms): their node is
     gone or going, so a room they leave empty waits till then; ``heads``:
     u → the head its departure is published with (a kick's, naming the
-    kicked session: :func:`~.delivery.kick_head`)."""
+    kicked session: :func:`chatroom.core.codec.entry_head`)."""
     about = [u for u, _ in departures]
     state = _Leavers(room, room.owner, room.members)
     steps: list[list[Any]] = [["mark"]]

@@ -633,7 +633,7 @@ local function start_ending(u, reason)
     token = s.token
     if reason ~= '' then
       for _, held in ipairs(sessions_of(u, '')) do
-        tell(held, 'end ' .. reason)
+        tell(held, cjson.encode({type = 'EndSession', reason = reason}))
         local ended = P .. 'ended:' .. held.node
         redis.call('HSET', ended, held.conn, reason)
         redis.call('PEXPIRE', ended, 86400000)

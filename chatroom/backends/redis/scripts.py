@@ -126,27 +126,27 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             the index)
 ``P ended:n``,              hash conn → reason: node n's sessions ended by
 ``P ended-old:n``           others (two heartbeats' worth, a day at most),
-                            for a node that missed the ``end`` message
+                            for a node that missed the ``EndSession``
 ``P counter``               rooms' creation numbers (and, before joins
                             were split, members' arrival numbers)
 ``P news``                  the number of the newest news of a user
 channel ``P chan:r``        ``"seq event"``: every event of room r, or
-                            ``"seq ~news:rooms:except event"``: news of a
+                            ``"seq ~head event"``: with a head, news of a
                             user (a rename, a sign-in) published in each of
-                            the ``rooms`` (a count) it shares with others
-                            under one ``news`` number, which a node hands
-                            each of its members once (but the one named
-                            ``except``, a name key, or nobody), or
-                            ``"seq ~kick:token event"``: a kick's
-                            departure, whose session ``token`` its node
-                            gives ``Kicked`` instead
+                            the rooms it shares with others under one news
+                            number, which a node hands each of its members
+                            once (but one, or nobody), or a kick's
+                            departure, whose session its node gives
+                            ``Kicked`` instead
+                            (:mod:`chatroom.core.nodemessages`)
 channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             (deliver: a private message, an invitation),
-                            ``"conn view r"`` (another holder of the
-                            session's user entered room r), ``"* event"``
-                            (to every named session: an announcement),
-                            ``"conn end reason"`` (end the session: signed
-                            in elsewhere, killed, banned)
+                            ``"* event"`` (to every named session: an
+                            announcement), or ``"conn order"``: end the
+                            session (signed in elsewhere, killed, banned),
+                            show a room another holder of the session's
+                            user entered, log out a device
+                            (:mod:`chatroom.core.nodemessages`)
 channel ``P lobby``         room names whose listing changed (a plain
                             ``PUBLISH`` on every layout: no slot, so any
                             room's script may send it)
@@ -503,7 +503,8 @@ INDEX_LAST = Script(
     r"""
 for _, c in ipairs(cjson.decode(ARGV[2])) do index_last(c) end
 if ARGV[3] ~= '' then
-  for _, s in ipairs(sessions_of(ARGV[3], ARGV[4])) do tell(s, 'view ' .. ARGV[5]) end
+  local show = cjson.encode({type = 'ShowRoom', room = ARGV[5]})
+  for _, s in ipairs(sessions_of(ARGV[3], ARGV[4])) do tell(s, show) end
 end
 return 'OK'
 """,
@@ -530,7 +531,7 @@ return reply
 """,
 )
 
-#: ARGV: P, r, u, token, the news' head (``~news:rooms:except ``), the
+#: ARGV: P, r, u, token, the news' head (``~{"type":"NewsHead",...} ``), the
 #: event. The room's step of ``NEIGHBOURS``: the news published in room r,
 #: if the session still holds u there by the room's own copy (``OK``, 1),
 #: else nothing (``OK``, 0: u left the room, or the room went, since the

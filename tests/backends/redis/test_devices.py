@@ -16,10 +16,11 @@ from twisted.internet import defer, protocol, reactor
 from twisted.internet.interfaces import IProtocol, IReactorTime
 
 from chatroom.core import errors
-from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.config import ClusterConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.base.server import ChatServer
+from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
 from tests.backends.contracts.devices import CONFIG, DevicesContract
 from tests.cluster.support import RedisRegistryTestCase
