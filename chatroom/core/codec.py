@@ -267,9 +267,30 @@ def split_entry(entry: bytes) -> tuple[EntryHead | None, bytes]:
     """
     if not entry.startswith(HEAD_MARK):
         return None, entry
+    if not entry.startswith(HEAD_MARK + b"{"):
+        return _plain_head(entry)
     text = entry.decode("utf-8", "surrogatepass")
     found, end = _DECODER.raw_decode(text, 1)
     head = _from_own_dict(found) if isinstance(found, dict) else None
     if not isinstance(head, NewsHead | KickHead) or text[end : end + 1] != " ":
         raise ValueError(f"not a room entry's head: {entry[:200]!r}")
     return head, entry[len(text[: end + 1].encode("utf-8", "surrogatepass")) :]
+
+
+def _plain_head(entry: bytes) -> tuple[EntryHead, bytes]:
+    """A head in the space-ended text form (``~kick:TOKEN `` or
+    ``~NUMBER:ROOMS:UNLESS ``), which room logs kept in Redis may still
+    hold from nodes that wrote heads so: read as the typed heads are, so
+    such a log replays after the nodes are upgraded.
+
+    Raises:
+        ValueError: a ``~`` that starts no head.
+    """
+    head, space, event = entry.partition(b" ")
+    text = head[len(HEAD_MARK) :].decode("utf-8", "surrogatepass")
+    if not space:
+        raise ValueError(f"not a room entry's head: {entry[:200]!r}")
+    if text.startswith("kick:"):
+        return KickHead(text[len("kick:") :]), event
+    number, rooms, unless = text.split(":", 2)
+    return NewsHead(int(number), int(rooms), unless), event

@@ -66,10 +66,22 @@ class RoundTripTests(unittest.TestCase):
         for entry in (
             b"~" + event + b" " + event,  # an event where the head goes
             codec.entry_head(KickHead("n1:7")).encode()[:-1],  # no space
-            b"~7:3: " + event,  # another version's head
+            b"~kick:n1:7",  # a text head with no event after it
         ):
             with self.subTest(entry=entry), self.assertRaises(ValueError):
                 codec.split_entry(entry)
+
+    def test_a_head_kept_in_the_text_form_is_still_read(self) -> None:
+        """A room log kept in Redis may hold heads in the space-ended text
+        form (``~kick:TOKEN ``, ``~NUMBER:ROOMS:UNLESS ``): they are read as
+        the typed heads, so that log still replays to its members."""
+        event = codec.encode(DEPARTURE)
+        self.assertEqual(
+            codec.split_entry(b"~kick:n1:7 " + event), (KickHead("n1:7"), event)
+        )
+        self.assertEqual(
+            codec.split_entry(b"~7:3:bob " + event), (NewsHead(7, 3, "bob"), event)
+        )
 
     def test_the_documented_forms_are_what_is_sent(self) -> None:
         """The forms :mod:`chatroom.core.nodemessages` shows are the bytes."""
