@@ -6,6 +6,8 @@ sent as words; a passphrase registered here signs in at the line door.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_conformance import ConformanceCase, params
 from tests.support import FakeClient
@@ -94,3 +96,20 @@ class RegisterAndPassPassphraseTests(ConformanceCase):
         line.received()  # HELLO
         line.send("/login baz tea and biscuits please")
         self.assertEqual(line.received()[0], "WELCOME baz")
+
+
+class OperPassphraseTests(ConformanceCase):
+    config = replace(ConformanceCase.config, admins=("boss",))
+
+    def test_oper_with_a_passphrase(self) -> None:
+        """``OPER boss :PHRASE`` signs in to the admin account; so does the
+        phrase sent as words, and not its first word alone."""
+        self.account("boss", PHRASE)
+        for sent, numeric in [
+            (f"OPER boss :{PHRASE}", "381"),
+            (f"OPER boss {PHRASE}", "381"),
+            ("OPER boss correct", "464"),
+        ]:
+            ircop = self.irc(f"ircop{len(sent)}")
+            ircop.send(sent)
+            self.assertIn(numeric, ircop.numerics(), sent)
