@@ -3,12 +3,12 @@
 A password may hold spaces (``docs/protocol.md``, *Accounts*). Where a
 command takes one password it is the rest of the line (``/login NAME
 PASSWORD``), so nothing needs quoting. Where it takes two, as
-``/password OLD NEW`` and NickServ's ``PASSWD``/``SET PASSWORD`` do, two
-words are read as they always were, quotes and all; a line of any other
-shape is read with quotes: a word that starts with ``"`` runs to the next
+``/password OLD NEW`` and NickServ's ``PASSWD``/``SET PASSWORD`` do, a
+line of two words is those two passwords, quotes and all (the syntax
+clients of passwords without spaces write); a line of any other shape is
+read with quotes: a word that starts with ``"`` runs to the next
 unescaped ``"``, inside which ``\\"`` is a quote and ``\\\\`` a backslash.
-So ``/password "old phrase" "new phrase"`` changes a passphrase, and
-lines written for passwords without spaces mean what they meant.
+So ``/password "old phrase" "new phrase"`` changes a passphrase.
 """
 
 from __future__ import annotations
