@@ -45,6 +45,9 @@ setup(
         # Cluster search's index in PostgreSQL (chatroom.backends.redis.search);
         # the binary wheel bundles libpq.
         "psycopg[binary]>=3.1",
+        # The terminal client's :shortcode completion (chatroom.client.shortcodes):
+        # Unicode's emoji with their names and GitHub-style aliases.
+        "emoji>=2.10",
     ],
     extras_require={
         "test": [
