@@ -15,7 +15,8 @@ setup(
     package_data={
         "twisted.plugins": ["chatroom_plugin.py"],
         "chatroom.bench": ["cgen.c", "cgen_*.h"],
-        "chatroom.doors.web": ["static/*"],
+        # emojibase's data: the site makes the page's /emoji.json from it.
+        "chatroom.doors.web": ["static/*", "static/emojibase/*"],
     },
     install_requires=[
         # twisted.web.websocket (the browser door) arrived in Twisted 26.4.

@@ -25,7 +25,9 @@
 // sidebar, unread badges, read markers), rich.js (replies, edits,
 // deletions: /caps rich), compose.js (the message menu, the reply or edit
 // being typed, pastes), reactions.js (the React picker and the chips under
-// a message), typing.js ("alice is typing…", and /typing as the user types)
+// a message), emoji.js (emoji by name: :tea completion and the picker's
+// search, from /emoji.json), typing.js ("alice is typing…", and /typing as
+// the user types)
 // panel.js (the search box and /modlog: their results panel) and private.js
 // (private conversations, entries of the sidebar beside the rooms), loaded
 // after view.js and scroll.js.

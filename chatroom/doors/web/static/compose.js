@@ -114,7 +114,8 @@ function startCompose() {
     $("message-input").focus();
   });
   $("message-input").addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && compose.mode) endCompose();
+    // (Escape closing the emoji list over the input keeps the reply.)
+    if (event.key === "Escape" && compose.mode && !(completing && completing.labels)) endCompose();
   });
 }
 

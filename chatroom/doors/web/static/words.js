@@ -91,6 +91,7 @@ const HELP = [
   ["Keys", [
     ["Up / Down", "earlier lines you typed"],
     ["Tab", "complete a name, command or room (again: the next one)"],
+    [":te", "emoji by name: Tab or Enter puts in the one marked (🍵), Up/Down mark another"],
     ["Escape", "back to the newest message; stops a reply or an edit"],
   ]],
 ];
