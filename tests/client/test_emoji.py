@@ -4,12 +4,14 @@ a whole ``:tea:`` and a space becomes 🍵, and the reaction key's ``/react``
 takes a shortcode.
 
 Driven as a user would: keys pressed on the real screen, the input line and
-the lines sent read back.
+the lines sent read back; and two real clients on a real server, one
+reading what the other sent.
 """
 
 from __future__ import annotations
 
 from chatroom.client.model import Page
+from tests.client.end_to_end import ClientTestCase
 from tests.client.support import IN_TEA, SIZE, ScreenTestCase, feed, type_text
 
 STAMP = "2026-11-21T18:04:05.123Z"
@@ -80,3 +82,29 @@ class EmojiTests(ScreenTestCase):
         self.assertEqual(self.press("tab"), "bob: ")
         self.assertEqual(self.model.page, Page.ROOM)
         self.assertNotIn(" of ", self.status())
+
+
+class EmojiEndToEndTests(ClientTestCase):
+    async def test_another_member_gets_the_emoji(self) -> None:
+        """alice's ``:tea`` Tab is 🍵 on bob's screen, and her reaction
+        typed as ``:tea:`` after Alt-Up and ``+`` is 🍵 under his line."""
+        alice = await self.connect("alice")
+        bob = await self.connect("bob")
+        await self.in_room(alice, "tea")
+        await bob.when(lambda model: "tea" in model.rooms)
+        await self.in_room(bob, "tea")
+        await alice.ask("anyone for tea?", "anyone for tea?", asker=bob)
+        type_text(alice.screen, "yes :tea")
+        alice.screen.keypress(SIZE, "tab")
+        await bob.ask("please", "yes 🍵 please", asker=alice)
+        self.assertIn("<alice> yes 🍵 please", bob.text())
+        for key in ("meta up", "meta up", "+"):
+            alice.screen.keypress(SIZE, key)
+        self.assertRegex(alice.screen.input.edit_text, r"^/react \d+ $")
+        alice.type_line(":tea:")
+        await bob.when(
+            lambda model: any(
+                entry.reactions == (("🍵", ("alice",)),) for entry in model.log
+            )
+        )
+        self.assertIn("🍵 1", bob.text())
