@@ -53,6 +53,8 @@ DOC_SHOTS = frozenset(
         "search",
         "files",
         "preview",
+        "emoji-offered",
+        "emoji-search",
     }
 )
 #: axe-core's impacts that fail a test.
