@@ -114,8 +114,9 @@ function startCompose() {
     $("message-input").focus();
   });
   $("message-input").addEventListener("keydown", (event) => {
-    // (Escape closing the emoji list over the input keeps the reply.)
-    if (event.key === "Escape" && compose.mode && !(completing && completing.labels)) endCompose();
+    // Escape closing the emoji list over the input (input.js) keeps the reply.
+    const closingList = completing && completing.labels;
+    if (event.key === "Escape" && compose.mode && !closingList) endCompose();
   });
 }
 

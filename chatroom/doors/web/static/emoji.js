@@ -158,7 +158,9 @@ function drawCompletions(input) {
 function searchEmoji(typed) {
   const exact = typed.trim();
   const words = exact.replace(/^:+|:+$/gu, "").replace(/\s+/gu, "_");
-  const found = emojiMatching(words, EMOJI_FOUND).map(([name, character]) => [`:${name}:`, character]);
+  const found = emojiMatching(words, EMOJI_FOUND)
+    .map(([name, character]) => [`:${name}:`, character]);
   if (!emojiData.labels.has(exact)) return found;
-  return [[emojiData.labels.get(exact), exact], ...found.filter(([, character]) => character !== exact)];
+  const others = found.filter(([, character]) => character !== exact);
+  return [[emojiData.labels.get(exact), exact], ...others];
 }

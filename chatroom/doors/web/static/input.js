@@ -1,8 +1,8 @@
 // The chatroom web client: what the user does. The forms, the lines typed
 // (with the secrets they carry kept back), Up/Down through earlier lines,
-// Tab completing names, commands, rooms and emoji (emoji.js). The room's input is a textarea:
-// Enter sends, Shift+Enter (or a paste) adds lines, sent as one message
-// (compose.js).
+// Tab completing names, commands, rooms and emoji (emoji.js). The room's
+// input is a textarea: Enter sends, Shift+Enter (or a paste) adds lines,
+// sent as one message (compose.js).
 "use strict";
 
 const MAX_HISTORY = 100;
@@ -147,7 +147,9 @@ let completing = null;
 // member's name.
 function candidates(before, word, lobby) {
   const first = before.trim() === "";
-  if (word.startsWith(":") && !lobby) return emojiMatching(word.replace(/:+/gu, ""), EMOJI_OFFERED);
+  if (word.startsWith(":") && !lobby) {
+    return emojiMatching(word.replace(/:+/gu, ""), EMOJI_OFFERED);
+  }
   if (word.startsWith("/") && first) {
     return COMMANDS.filter((command) => command.startsWith(word.toLowerCase()));
   }
