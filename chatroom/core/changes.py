@@ -311,6 +311,14 @@ class DecidedChange:
     ops: tuple[Operation, ...] = ()
     about: tuple[str, ...] = ()
 
+    @property
+    def room(self) -> str:
+        """The key of the room the change is about (a room's seating or
+        messages; an account's markers are about no room)."""
+        if isinstance(self.subject, AccountMarkers):
+            raise TypeError(f"{self.subject!r} is about no room")
+        return self.subject.room
+
     def of(self, kind: type[Op]) -> tuple[Op, ...]:
         """The operations of one kind, in order."""
         return tuple(op for op in self.ops if isinstance(op, kind))

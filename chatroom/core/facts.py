@@ -184,14 +184,17 @@ class SeatingFacts:
     """What a membership write (a join, a leave) is decided on: the room's
     :class:`RoomFacts` (the entry rule's: policy, capacity, members,
     owner), its :class:`Seating` about the users concerned (membership's),
-    which of those are members (``present``, name keys), and the version
-    of its policy they were read at (a premise of a decision on a
-    restricted room)."""
+    which of those are members (``present``, name keys), the version of
+    its policy they were read at (a premise of a decision on a restricted
+    room), and whether they were read now (``latest``) or are what the
+    back-end knew last (a refusal decided on those is decided again on
+    the latest: the room may have emptied, a ban gone)."""
 
     room: RoomFacts
     seating: Seating
     present: frozenset[str] = frozenset()
     version: str = ""
+    latest: bool = True
 
 
 @dataclass(frozen=True)

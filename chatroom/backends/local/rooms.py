@@ -218,7 +218,7 @@ class Room:
         """A member's name key."""
         return name_key(self.members[member])
 
-    def _member(self, key: str) -> Member | None:
+    def member_keyed(self, key: str) -> Member | None:
         """The member whose name key is ``key`` (an heir is the first)."""
         return next(
             (m for m, name in self.members.items() if name_key(name) == key), None
@@ -246,14 +246,14 @@ class Room:
         if leaving is None:
             return
         if leaving.owner is not None:
-            self.owner = self._member(leaving.owner) if leaving.owner else None
+            self.owner = self.member_keyed(leaving.owner) if leaving.owner else None
         for event in leaving.events:
             self.broadcast(event)
 
     def hand_to(self, key: str, events: tuple[RoomEvent, ...]) -> None:
         """The room is now member ``key``'s (a succession), as ``events``
         tell its members."""
-        self.owner, self.absent_owner = self._member(key), ""
+        self.owner, self.absent_owner = self.member_keyed(key), ""
         for event in events:
             self.broadcast(event)
 

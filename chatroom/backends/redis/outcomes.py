@@ -33,7 +33,7 @@ from typing import Any
 from chatroom.core import codec, membership
 from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Departure, DepartureKind, RoomEvent
-from chatroom.core.facts import Heir, Seating
+from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
 from chatroom.core.membership import Arrival, Fate, Succession
 
 #: One room's change, as the scripts read it (see the module's docstring).
@@ -64,6 +64,12 @@ class RedisSeating:
     #: Its account's longest-present member, when its account owns it and
     #: nobody holds it.
     claimant: str = ""
+    #: What the entry rule decides on: its capacity (0: not known), its
+    #: policy if it restricts joins, and the version that was read at.
+    capacity: int = 0
+    restricted: bool = False
+    version: str = ""
+    policy: RoomPolicy = NO_POLICY
 
     def about(self, *keys: str) -> Seating:
         """The core's facts for a decision about ``keys``."""
@@ -90,6 +96,7 @@ def seated(row: list[Any]) -> RedisSeating:
         return RedisSeating(key, exists=False)
     name, incarnation, members, owner, here, account, stays = row[1:8]
     firsts, quiet, present, waits, claimant = row[8:13]
+    capacity, restricted, version, policy = row[13:17]
     return RedisSeating(
         key=key,
         name=name.decode(),
@@ -107,6 +114,10 @@ def seated(row: list[Any]) -> RedisSeating:
         present=frozenset(k.decode() for k in present),
         waits_until=int(waits or 0),
         claimant=claimant.decode(),
+        capacity=int(capacity),
+        restricted=int(restricted) == 1,
+        version=version.decode(),
+        policy=RoomPolicy.from_json(policy),
     )
 
 

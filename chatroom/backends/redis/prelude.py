@@ -383,11 +383,14 @@ end
 -- least), which of `about` are quiet, which of `about` are members,
 -- keep_until ('' for none), and when the room's account owns it and
 -- nobody holds it, its longest-present member signed in to that account
--- ('' for none)}; {r} if there is no room r.
+-- ('' for none), then what the entry rule decides on: its capacity, 1 if
+-- its policy restricts joins, its version (ver) and that policy (JSON,
+-- '' unless it restricts joins)}; {r} if there is no room r.
 local function seating(r, about)
   local rk = room_key(r)
   local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',
-                          'permanent', 'kept', 'keep_until')
+                          'permanent', 'kept', 'keep_until', 'capacity', 'restricted',
+                          'ver', 'policy')
   if not info[1] then return {r} end
   local firsts = {}
   for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, math.max(#about, 1))) do
@@ -410,8 +413,11 @@ local function seating(r, about)
       if select(2, seated(r, m)) == info[4] then claimant = m break end
     end
   end
+  local restricted, policy = 0, ''
+  if info[9] == '1' then restricted, policy = 1, info[11] or '' end
   return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
-          here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant}
+          here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant,
+          info[8] or '0', restricted, info[10] or '0', policy}
 end
 
 local function same_set(list, wanted)
@@ -464,6 +470,11 @@ local function holds_for(c)
   if p.crowded ~= nil and (f[4] >= p.big) ~= p.crowded then return false end
   if p.alone ~= nil and (f[4] <= #about) ~= p.alone then return false end
   if p.due ~= nil and (f[12] == '' or tonumber(f[12]) > p.due) then return false end
+  if p.absent ~= nil and is_member(p.absent, c.r) then return false end
+  if p.capacity ~= nil and tonumber(f[14]) ~= p.capacity then return false end
+  if p.below ~= nil and f[4] >= p.below then return false end
+  if p.open ~= nil and (f[15] == 0) ~= p.open then return false end
+  if p.ver ~= nil and f[16] ~= p.ver then return false end
   return true
 end
 
