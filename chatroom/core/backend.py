@@ -11,8 +11,8 @@ hooks, and which variant runs is chosen where the server is built
 
 The steps are: claim a name and sign a session (:meth:`Backend.claim`,
 :meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
-(:meth:`Backend.create_room`, :meth:`Backend.join_room`,
-:meth:`Backend.leave_room`), append an event and publish it
+(:meth:`SeatingSteps.enter`, :meth:`SeatingSteps.leave`: a change the
+core decided, :mod:`chatroom.core.entries`), append an event and publish it
 (:meth:`Backend.append`, :meth:`Backend.tell`, :meth:`Backend.tell_everyone`),
 read facts (:meth:`Backend.facts`, :meth:`Backend.find_user`,
 :meth:`Backend.roster`...) and apply a decided outcome

@@ -8,10 +8,12 @@ the server's step after them follows when it has anything to do
 (:mod:`.room_steps`). :class:`RedisSeats` puts the steps and the channel in
 order: it subscribes before the room's step runs, numbers the welcome by
 the room's sequence, and replays the events of a room left in the same
-command that came before the member's departure. Who is quiet, who owns the room,
-what it is shown and the welcome itself are the core's
-(:mod:`chatroom.core.membership`), decided on the seatings the node has
-and again on those a refusal brings (:mod:`.outcomes`). It is a part of
+command that came before the member's departure. Whether the member may
+enter, who is quiet, who owns the room and what it is shown are decided
+by the core (:mod:`chatroom.core.entries`) on the seating this node has
+(:meth:`RedisSeats.seating_facts`: the last reply about the room, or the
+one a refusal brought), and reach the scripts as a change's premises and
+steps (:mod:`.decided`). It is a part of
 :class:`~chatroom.backends.redis.backend.RedisBackend`, which owns it.
 """
 
@@ -26,7 +28,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis import decided, outcomes, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls, Refusals
-from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import stored_events
 from chatroom.backends.redis.node import ClusterNode
 from chatroom.backends.redis.outcomes import Change, RedisSeating
@@ -323,6 +325,20 @@ class RedisSeats:
         decide on again; if Redis has the member out of the room already
         (deleted, say), it is out here too."""
         where = self.here.place(member, change.room)
+        where.entering += 1  # kept while the member is detached from it
+        try:
+            await self._leave(member, session, change, where)
+        finally:
+            where.entering -= 1
+            self.here.forget_if_idle(where)
+
+    async def _leave(
+        self,
+        member: Member,
+        session: SeatSession,
+        change: DecidedChange,
+        where: NodeRoom,
+    ) -> None:
         last_seen = where.detach(member)
         u = key_of(session)
         departure = decided.encoded(change, marked="before")
