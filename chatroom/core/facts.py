@@ -157,12 +157,14 @@ class Seating:
 class WelcomeFacts:
     """What a back-end reads of a room for a join reply (the facts a
     :class:`~chatroom.core.events.Welcome` is built from): its members in
-    arrival order (only those whose arrival was shown, when some joined
-    quietly), how many there are in all, the joiner and whether it is a
-    quiet one, the owner's name if present, the topic, the history window
-    (the newest ``--history`` events, or those after a resume's ``since``)
-    and the ids the room keeps (``first``..``last``). A back-end makes
-    ``members`` for this one reply, which keeps it (no copy per join)."""
+    arrival order, how many there are in all, the names of those who
+    joined quietly and have not spoken (``quiet``: the reply hides them,
+    :func:`chatroom.core.membership.welcome`), the joiner and whether it
+    is a quiet one, the owner's name if present, the topic, the history
+    window (the newest ``--history`` events, or those after a resume's
+    ``since``) and the ids the room keeps (``first``..``last``). A
+    back-end makes ``members`` for this one reply, which keeps it (no copy
+    per join)."""
 
     room: str
     members: list[str]
@@ -177,6 +179,7 @@ class WelcomeFacts:
     history: list[StoredEvent] = field(default_factory=list)
     first: int = 1
     last: int = 0
+    quiet: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -185,8 +185,10 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
     the true count beside them), the history window, the topic, and for a
     resume from ``since`` how many events it misses beyond ``bound``."""
     members, total = view.members, None  # made for this reply: it is the reply's
-    if view.total != len(members) or view.joiner_quiet:
+    if view.quiet or view.total != len(members) or view.joiner_quiet:
         total = view.total
+        if view.quiet:  # quiet members are not shown until they speak
+            members = [name for name in members if name not in view.quiet]
         if view.joiner_quiet and view.joiner not in members:
             members.append(view.joiner)
     gap = "" if since is None else catch_up(since, view.first, view.last, bound).gap

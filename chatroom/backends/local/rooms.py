@@ -323,13 +323,9 @@ class Room:
             resume = catch_up(since, self.first_id, self.last_id, bound)
             history = self.held(resume.start, self.last_id)
         quiet = self.quiet
-        if quiet:
-            members = [name for m, name in self.members.items() if m not in quiet]
-        else:  # the common case: every member shown, one copy, no test each
-            members = list(self.members.values())
         view = WelcomeFacts(
             room=self.name,
-            members=members,  # arrival order
+            members=list(self.members.values()),  # arrival order
             total=len(self.members),
             joiner=self.members.get(joiner, "") if joiner is not None else "",
             joiner_quiet=joiner in quiet,
@@ -341,6 +337,7 @@ class Room:
             history=history,
             first=self.first_id,
             last=self.last_id,
+            quiet=frozenset(self.members[m] for m in quiet) if quiet else frozenset(),
         )
         return membership.welcome(view, since, bound)
 

@@ -684,25 +684,22 @@ end
 
 -- What a join reply is built from (chatroom.core.membership.welcome), as
 -- member u of room r is shown it now: {name, capacity, incarnation, topic,
--- topic_by, topic_at, the members whose arrival was shown (names, in
--- arrival order: every member while none is quiet), 1 if u is quiet, how
--- many members there are, the owner's name if the owner is a member, the
--- history window, the first and last ids kept}. The window is the newest
+-- topic_by, topic_at, the members (names, in arrival order), 1 if u is
+-- quiet, how many members there are, the owner's name if the owner is a
+-- member, the history window, the first and last ids kept, the names of
+-- the quiet members (whom the reply hides: the core's to say)}. The window is the newest
 -- `shown` events (topic changes and tags-only messages, which only IRC's
 -- event playback shows, do not count) or, with `since` (an id), those
 -- after it, at most `bound` (where chatroom.core.rules.catch_up starts it).
 local function view(r, u, shown, since, bound)
   local rk = room_key(r)
-  local members = {}
-  local hidden = redis.call('SCARD', quiet_key(r)) > 0
+  local members, quiet_names = {}, {}
   local all = redis.call('ZRANGE', members_key(r), 0, -1)
-  for _, m in ipairs(all) do
-    if not hidden or redis.call('SISMEMBER', quiet_key(r), m) == 0 then
-      members[#members + 1] = (seated(r, m))
-    end
+  for _, m in ipairs(all) do members[#members + 1] = (seated(r, m)) end
+  for _, m in ipairs(redis.call('SMEMBERS', quiet_key(r))) do
+    quiet_names[#quiet_names + 1] = (seated(r, m))
   end
-  local quiet = 0
-  if hidden and redis.call('SISMEMBER', quiet_key(r), u) == 1 then quiet = 1 end
+  local quiet = redis.call('SISMEMBER', quiet_key(r), u)
   local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
                           'topic_at', 'owner')
   local first, last = kept(r)
@@ -723,7 +720,7 @@ local function view(r, u, shown, since, bound)
   end
   return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
           members, quiet, #all, owner, events(r, math.max(start, first), last),
-          first, last}
+          first, last, quiet_names}
 end
 
 -- The user called u as moderation sees them (chatroom.core.moderation.Target),
