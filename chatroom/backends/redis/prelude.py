@@ -687,9 +687,10 @@ end
 -- topic_by, topic_at, the members (names, in arrival order), 1 if u is
 -- quiet, how many members there are, the owner's name if the owner is a
 -- member, the history window, the first and last ids kept, the names of
--- the quiet members (whom the reply hides: the core's to say)}. The window is the newest
--- `shown` events (topic changes and tags-only messages, which only IRC's
--- event playback shows, do not count) or, with `since` (an id), those
+-- the quiet members (whom the reply hides: the core's to say)}. The
+-- window is the newest `shown` events (topic changes and tags-only
+-- messages, which only IRC's event playback shows, do not count) or, with
+-- `since` (an id), those
 -- after it, at most `bound` (where chatroom.core.rules.catch_up starts it).
 local function view(r, u, shown, since, bound)
   local rk = room_key(r)
