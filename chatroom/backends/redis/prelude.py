@@ -690,8 +690,8 @@ end
 -- the quiet members (whom the reply hides: the core's to say)}. The
 -- window is the newest `shown` events (topic changes and tags-only
 -- messages, which only IRC's event playback shows, do not count) or, with
--- `since` (an id), those
--- after it, at most `bound` (where chatroom.core.rules.catch_up starts it).
+-- `since` (an id), those after it, at most `bound` (where
+-- chatroom.core.rules.catch_up starts it).
 local function view(r, u, shown, since, bound)
   local rk = room_key(r)
   local members, quiet_names = {}, {}

@@ -154,8 +154,7 @@ class RedisSeats:
         if not self.node.available:  # don't wait for a subscription that can't come
             raise errors.unavailable()
         room = self.here.open(key, name)
-        room.entering += 1
-        try:
+        with self.here.kept(room):
             await room.when_subscribed()
             old = self.here.get(moving.room) if moving is not None else None
             if old is not None and not self.here.is_in(member, old):
@@ -210,9 +209,6 @@ class RedisSeats:
                 room=room.name,
             )
             return pending
-        finally:
-            room.entering -= 1
-            self.here.forget_if_idle(room)
 
     async def _reply(
         self,
@@ -325,12 +321,8 @@ class RedisSeats:
         decide on again; if Redis has the member out of the room already
         (deleted, say), it is out here too."""
         where = self.here.place(member, change.room)
-        where.entering += 1  # kept while the member is detached from it
-        try:
+        with self.here.kept(where):  # while the member is detached from it
             await self._leave(member, session, change, where)
-        finally:
-            where.entering -= 1
-            self.here.forget_if_idle(where)
 
     async def _leave(
         self,
