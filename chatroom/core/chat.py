@@ -542,6 +542,8 @@ class ChatCore(Generic[B]):
         entry = Entry(actor, key)
 
         async def seat(seat: Seat, moving: str | None) -> None:
+            if member not in self.sessions:
+                raise errors.not_in_room()  # gone meanwhile: nobody to answer
             await self.entries.join(seat, session, name, moving, since, entry)
 
         await self.devices.seated(member, name, leaving, since, seat, joining=True)
