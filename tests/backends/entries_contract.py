@@ -25,7 +25,7 @@ from chatroom.core.config import ServerConfig
 from tests.handler_contract import ContractBase, User
 
 #: Quiet joins in big rooms (``--big-room``) are tests/big_rooms_contract.py's.
-CONFIG = ServerConfig(rate=0, rooms=(), room_capacity=3, max_rooms=3)
+CONFIG = ServerConfig(rate=0, rooms=("hall",), room_capacity=3, max_rooms=4)
 
 
 class EntriesContract(ContractBase):
@@ -80,8 +80,8 @@ class EntriesContract(ContractBase):
 
     @defer.inlineCallbacks
     def test_max_rooms(self) -> Generator[Any, Any, None]:
-        """``--max-rooms 3``: the fourth room is refused; once one goes, a
-        room may be made again."""
+        """``--max-rooms 4``, the hall one of them: a fourth room made is
+        refused; once one goes, a room may be made again."""
         makers = []
         for name, room in (("lina", "one"), ("bob", "two"), ("carol", "three")):
             maker = yield self.connect(name)
@@ -91,12 +91,39 @@ class EntriesContract(ContractBase):
         dave = yield self.connect("dave")
         reply = yield self.refusal(dave, "/create four", "TOO_MANY_ROOMS")
         self.assertEqual(
-            reply, "ERR TOO_MANY_ROOMS the server has its maximum of 3 rooms"
+            reply, "ERR TOO_MANY_ROOMS the server has its maximum of 4 rooms"
         )
         makers[-1].say("/leave")
         yield self.expect(makers[-1], "LEFT three")
         dave.say("/create four")
         yield self.expect(dave, "MEMBERS four dave")
+
+    @defer.inlineCallbacks
+    def test_a_keyed_room_needs_its_key(self) -> Generator[Any, Any, None]:
+        """``/set key``: a join without the key, or with a wrong one, is
+        refused; with it, in."""
+        (alice,) = yield self.in_room("tea", "alice")
+        alice.say("/set key s3cret")
+        yield self.expect(alice, "SET tea key on alice")
+        bob = yield self.connect("bob")
+        yield self.refusal(bob, "/join tea", "BAD_KEY")
+        yield self.refusal(bob, "/join tea wrong", "BAD_KEY")
+        bob.say("/join tea s3cret")
+        yield self.expect(bob, "MEMBERS tea alice bob")
+
+    @defer.inlineCallbacks
+    def test_a_named_room_stays_empty(self) -> Generator[Any, Any, None]:
+        """A room named at start-up stays when its last member leaves; a
+        room made by a user goes."""
+        alice = yield self.connect("alice")
+        yield self.joined(alice, "hall")
+        alice.say("/create tea")  # leaves the hall for it: the hall stays
+        yield self.expect(alice, "MEMBERS tea alice")
+        alice.say("/leave")  # the last of tea: it goes
+        yield self.expect(alice, "LEFT tea")
+        bob = yield self.connect("bob")
+        yield self.joined(bob, "hall")
+        yield self.refusal(bob, "/join tea", "NO_SUCH_ROOM")
 
     @defer.inlineCallbacks
     def test_the_heir_owns_the_room_its_owner_left(self) -> Generator[Any, Any, None]:
