@@ -228,6 +228,22 @@ class EmptiedBy(Premise):
     empties: bool
 
 
+@dataclass(frozen=True)
+class NewestIdAtLeast(Premise):
+    """The room's newest event id is at least ``id``: a resume from ``id``
+    starts after it (:func:`chatroom.core.rules.catch_up`)."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class NewestIdBelow(Premise):
+    """The room's newest event id is below ``id``: a resume from ``id``
+    (an id it never had) is shown the newest events instead."""
+
+    id: int
+
+
 # -- operations: what a back-end performs, in order ----------------------------
 
 
@@ -291,6 +307,16 @@ class Wait(Operation):
 @dataclass(frozen=True)
 class Waited(Operation):
     """The room's wait for its members is over."""
+
+
+@dataclass(frozen=True)
+class ReplyHistory(Operation):
+    """The joiner's reply shows the kept events after id ``after``, at most
+    the newest ``most``: a resume's window, where the core decided it
+    starts."""
+
+    after: int
+    most: int
 
 
 # -- a change -----------------------------------------------------------------

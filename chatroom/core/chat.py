@@ -142,7 +142,9 @@ class ChatCore(Generic[B]):
         self.private = PrivateMessages(config, clock, self.backend)
         #: Many devices per account: the seats' devices (chatroom.core.devices).
         #: Joins, creates and leaves: read, decide, apply (chatroom.core.entries).
-        self.entries = Entries(self.backend, config.big_room, config.max_rooms)
+        self.entries = Entries(
+            self.backend, config.big_room, config.max_rooms, config.resume_bound
+        )
         self.devices = Devices(
             config, clock, self.backend, self.sessions, self.list_rooms, self.entries
         )

@@ -75,9 +75,13 @@ def joining(
     session: SeatSession,
     entry: Entry,
     big_room: int,
+    since: int | None = None,
+    bound: int = 0,
 ) -> changes.DecidedChange:
     """``session``'s join into the room of ``facts``: the entry rule, then
-    the arrival (:func:`membership.join`), resting on what they read."""
+    the arrival (:func:`membership.join`), resting on what they read; for
+    a resume from event ``since``, the history its reply shows (at most
+    ``bound`` events: :func:`rules.catch_up`)."""
     key, room = name_key(session.name), facts.room
     if key in facts.present:
         raise errors.already_in_room(room.name)
@@ -105,9 +109,28 @@ def joining(
     ops.append(changes.AddMember(key, session.name, arrival.quiet))
     if arrival.owner is not None:
         ops.append(changes.SetOwner(key))
+    if since is not None:
+        premise, window = resumed(facts, since, bound)
+        premises.append(premise)
+        ops.append(window)
     return changes.DecidedChange(
         changes.RoomSeating(name_key(room.name)), tuple(premises), tuple(ops), (key,)
     )
+
+
+def resumed(
+    facts: SeatingFacts, since: int, bound: int
+) -> tuple[changes.Premise, changes.ReplyHistory]:
+    """Where a resume from event ``since`` starts (:func:`rules.catch_up`):
+    after it, at most ``bound`` events, unless the room never had it (its
+    newest id is lower: another database), when it is shown the newest
+    ``bound``. Facts known last (not ``latest``) are taken to reach it:
+    ids only grow, so a resume's id past them is the common case, which
+    the premise confirms."""
+    newest = facts.newest if facts.latest else None
+    if newest is not None and rules.catch_up(since, 1, newest, bound).gap == "?":
+        return changes.NewestIdBelow(since), changes.ReplyHistory(0, bound)
+    return changes.NewestIdAtLeast(since), changes.ReplyHistory(since, bound)
 
 
 def creating(
@@ -167,10 +190,13 @@ def leaving(
 class Entries:
     """The read, decide, apply loop of joins, creates and leaves."""
 
-    def __init__(self, steps: SeatingSteps, big_room: int, max_rooms: int) -> None:
+    def __init__(
+        self, steps: SeatingSteps, big_room: int, max_rooms: int, resume_bound: int
+    ) -> None:
         self.steps = steps
         self.big_room = big_room
         self.max_rooms = max_rooms
+        self.resume_bound = resume_bound
 
     async def join(
         self,
@@ -185,14 +211,16 @@ class Entries:
 
         async def decide() -> tuple[changes.DecidedChange, str]:
             facts = await self.steps.seating_facts(member, name)
+            big, bound = self.big_room, self.resume_bound
             try:
-                return joining(facts, session, entry, self.big_room), facts.room.name
+                change = joining(facts, session, entry, big, since, bound)
             except errors.ChatError:
                 if facts.latest:
                     raise
-            # refused on what the back-end knew last: decided on the latest
-            facts = await self.steps.seating_facts(member, name, latest=True)
-            return joining(facts, session, entry, self.big_room), facts.room.name
+                # refused on what the back-end knew last: decided on the latest
+                facts = await self.steps.seating_facts(member, name, latest=True)
+                change = joining(facts, session, entry, big, since, bound)
+            return change, facts.room.name
 
         await self._entered(member, session, decide, moving, since)
 

@@ -189,15 +189,18 @@ class SeatingFacts:
     owner), its :class:`Seating` about the users concerned (membership's),
     which of those are members (``present``, name keys), the version of
     its policy they were read at (a premise of a decision on a restricted
-    room), and whether they were read now (``latest``) or are what the
+    room), whether they were read now (``latest``) or are what the
     back-end knew last (a refusal decided on those is decided again on
-    the latest: the room may have emptied, a ban gone)."""
+    the latest: the room may have emptied, a ban gone), and the room's
+    newest event id (where a resume starts)."""
 
     room: RoomFacts
     seating: Seating
     present: frozenset[str] = frozenset()
     version: str = ""
     latest: bool = True
+    #: The room's newest event id (None: not known).
+    newest: int | None = None
 
 
 @dataclass(frozen=True)

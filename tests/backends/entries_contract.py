@@ -22,6 +22,7 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
+from chatroom.wire.lines import parse_event
 from tests.handler_contract import ContractBase, User
 
 #: Quiet joins in big rooms (``--big-room``) are tests/big_rooms_contract.py's.
@@ -132,7 +133,53 @@ class EntriesContract(ContractBase):
         alice.say("/leave")
         self.assertEqual((yield self.expect(carol, "OWNER ")), "OWNER tea bob")
 
+    @defer.inlineCallbacks
+    def said(self, user: User, *texts: str) -> Generator[Any, Any, int]:
+        """``user`` (with ``/caps ids``) says each of ``texts`` in tea: the
+        last one's id."""
+        for text in texts:
+            user.say(text)
+            line = yield self.expect(user, "@")
+        return int(line.split()[0][1:])
+
+    @defer.inlineCallbacks
+    def test_a_resume_from_an_id_never_had(self) -> Generator[Any, Any, None]:
+        """``/join tea since ID`` with an ID past the room's newest (another
+        database's): ``GAP tea ?``, then the newest events."""
+        (alice,) = yield self.in_room("tea", "alice")
+        alice.say("/caps ids")
+        yield self.expect(alice, "CAPS ")
+        newest = yield self.said(alice, "m1", "m2", "m3")
+        bob = yield self.connect("bob")
+        bob.say(f"/join tea since {newest + 10}")
+        yield self.expect(bob, "MEMBERS tea ")
+        self.assertEqual((yield self.expect(bob, "GAP ")), "GAP tea ?")
+        replayed = [parse_event(line).text for line in bob.unread()]
+        self.assertEqual(replayed, ["m1", "m2", "m3"])
+
     # -- a premise that fails between the read and the apply -------------------
+
+    @defer.inlineCallbacks
+    def test_reached_meanwhile_resumes_after_it(self) -> Generator[Any, Any, None]:
+        """bob resumes from the id after tea's newest: decided as an id the
+        room never had, until alice's next message took that id before the
+        join was applied. Then it is a resume from an id the room has: no
+        gap, and nothing before it again."""
+        (alice,) = yield self.in_room("tea", "alice")
+        alice.say("/caps ids")
+        yield self.expect(alice, "CAPS ")
+        newest = yield self.said(alice, "m1", "m2")
+        bob = yield self.connect("bob")
+
+        async def alice_says() -> None:
+            await self.said(alice, "m3")
+
+        self.between("enter", alice_says)
+        bob.say(f"/join tea since {newest + 1}")
+        yield self.expect(bob, "MEMBERS tea ")
+        self.assertEqual(bob.unread(), [])  # the welcome is one write: no GAP
+        alice.say("live")
+        self.assertEqual(parse_event((yield self.expect(bob, "MSG "))).text, "live")
 
     @defer.inlineCallbacks
     def test_filled_meanwhile_is_full(self) -> Generator[Any, Any, None]:

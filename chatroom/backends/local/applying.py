@@ -34,6 +34,7 @@ def seating_facts(room: Room, member: Member, key: str) -> SeatingFacts:
         room.seating(member if here else None),
         frozenset({key}) if here else frozenset(),
         version(room),
+        newest=room.last_id,
     )
 
 
@@ -74,6 +75,10 @@ def _holds(
         return not room.policy.restricted
     if isinstance(premise, changes.CapacityIs):
         return room.capacity == premise.capacity
+    if isinstance(premise, changes.NewestIdAtLeast):
+        return room.last_id >= premise.id
+    if isinstance(premise, changes.NewestIdBelow):
+        return room.last_id < premise.id
     if isinstance(premise, changes.FewerMembersThan):
         return len(room.members) < premise.count
     if isinstance(premise, changes.QuietAt):

@@ -35,7 +35,13 @@ from chatroom.core import admin, errors, membership
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import DecisionFacts, SessionEnder, Speech
 from chatroom.core.census import OneProcess
-from chatroom.core.changes import DecidedChange, Drop, MakeRoom, PremiseFailedError
+from chatroom.core.changes import (
+    DecidedChange,
+    Drop,
+    MakeRoom,
+    PremiseFailedError,
+    ReplyHistory,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -410,7 +416,8 @@ class LocalBackend:
         owner = room.owner
         applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
-        member.entered(room.welcome(member, since, self.config.resume_bound))
+        window = change.of(ReplyHistory)
+        member.entered(room.welcome(member, since, window[0] if window else None))
         if making or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)

@@ -19,6 +19,7 @@ from collections import deque
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
 from chatroom.core import membership
+from chatroom.core.changes import ReplyHistory
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     PLAYBACK_ONLY,
@@ -41,7 +42,6 @@ from chatroom.core.fanout import Audience, fan_out
 from chatroom.core.membership import Arrival, Leaving
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
-from chatroom.core.rules import catch_up
 from chatroom.core.text import name_key
 
 
@@ -310,18 +310,22 @@ class Room:
         return shown[::-1]
 
     def welcome(
-        self, joiner: Member | None = None, since: int | None = None, bound: int = 0
+        self,
+        joiner: Member | None = None,
+        since: int | None = None,
+        window: ReplyHistory | None = None,
     ) -> Welcome:
         """What ``joiner`` is shown (:func:`chatroom.core.membership.welcome`)
-        of what the room holds: its members (those shown, when some are
-        quiet), the history window (the newest ``--history`` events, or with
-        ``since``, an event id, those after it, at most ``bound``), the
-        topic."""
-        if since is None:
+        of what the room holds: its members, the history window (the newest
+        ``--history`` events, or for a resume from ``since``, an event id,
+        the kept events after ``window.after``, at most the newest
+        ``window.most``, as the core decided), the topic."""
+        bound = 0 if window is None else window.most
+        if window is None:
             history = self.newest(self.history_size)
         else:
-            resume = catch_up(since, self.first_id, self.last_id, bound)
-            history = self.held(resume.start, self.last_id)
+            start = max(window.after + 1, self.last_id - window.most + 1)
+            history = self.held(max(start, self.first_id), self.last_id)
         quiet = self.quiet
         view = WelcomeFacts(
             room=self.name,

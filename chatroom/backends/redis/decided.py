@@ -57,6 +57,10 @@ def premise_of(premise: changes.Premise) -> dict[str, Any]:
             return {"present": sorted(users)}
         case changes.QuietAmong(users=users):
             return {"quiet": sorted(users)}
+        case changes.NewestIdAtLeast(id=newest):
+            return {"newest_min": newest}
+        case changes.NewestIdBelow(id=newest):
+            return {"newest_below": newest}
         case changes.HeirIs(heir=heir):
             return {"heir": heir}  # the but: ``about``
     raise TypeError(f"no premise {premise!r} of a room's seating in Redis")
@@ -80,8 +84,8 @@ def operation_of(op: changes.Operation) -> list[Any] | None:
             return ["waits", until]
         case changes.Waited():
             return ["waited"]
-        case changes.MakeRoom():
-            return None
+        case changes.MakeRoom() | changes.ReplyHistory():
+            return None  # made by CREATE; the window is the reply's operands
     raise TypeError(f"no operation {op!r} of a room's seating in Redis")
 
 
@@ -113,4 +117,6 @@ def facts_of(
         policy=seating.policy,
     )
     present = frozenset({user}) if here else frozenset()
-    return SeatingFacts(room, seating.about(user), present, seating.version, latest)
+    return SeatingFacts(
+        room, seating.about(user), present, seating.version, latest, seating.newest
+    )

@@ -74,6 +74,8 @@ class RedisSeating:
     restricted: bool = False
     version: str = ""
     policy: RoomPolicy = NO_POLICY
+    #: Its newest event id (None: not known).
+    newest: int | None = None
 
     def about(self, *keys: str) -> Seating:
         """The core's facts for a decision about ``keys``."""
@@ -100,7 +102,7 @@ def seated(row: list[Any]) -> RedisSeating:
         return RedisSeating(key, exists=False)
     name, incarnation, members, owner, here, account, stays = row[1:8]
     firsts, quiet, present, waits, claimant = row[8:13]
-    capacity, restricted, version, policy = row[13:17]
+    capacity, restricted, version, policy, newest = row[13:18]
     return RedisSeating(
         key=key,
         name=name.decode(),
@@ -122,6 +124,7 @@ def seated(row: list[Any]) -> RedisSeating:
         restricted=int(restricted) == 1,
         version=version.decode(),
         policy=RoomPolicy.from_json(policy),
+        newest=int(newest),
     )
 
 

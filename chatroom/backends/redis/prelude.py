@@ -385,7 +385,8 @@ end
 -- nobody holds it, its longest-present member signed in to that account
 -- ('' for none), then what the entry rule decides on: its capacity, 1 if
 -- its policy restricts joins, its version (ver) and that policy (JSON,
--- '' unless it restricts joins)}; {r} if there is no room r.
+-- '' unless it restricts joins), and its newest event id}; {r} if there
+-- is no room r.
 local function seating(r, about)
   local rk = room_key(r)
   local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',
@@ -417,7 +418,7 @@ local function seating(r, about)
   if info[9] == '1' then restricted, policy = 1, info[11] or '' end
   return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
           here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant,
-          info[8] or '0', restricted, info[10] or '0', policy}
+          info[8] or '0', restricted, info[10] or '0', policy, newest_id(r)}
 end
 
 local function same_set(list, wanted)
@@ -475,6 +476,8 @@ local function holds_for(c)
   if p.below ~= nil and f[4] >= p.below then return false end
   if p.open ~= nil and (f[15] == 0) ~= p.open then return false end
   if p.ver ~= nil and f[16] ~= p.ver then return false end
+  if p.newest_min ~= nil and f[18] < p.newest_min then return false end
+  if p.newest_below ~= nil and f[18] >= p.newest_below then return false end
   return true
 end
 
@@ -690,9 +693,10 @@ end
 -- the quiet members (whom the reply hides: the core's to say)}. The
 -- window is the newest `shown` events (topic changes and tags-only
 -- messages, which only IRC's event playback shows, do not count) or, with
--- `since` (an id), those after it, at most `bound` (where
--- chatroom.core.rules.catch_up starts it).
-local function view(r, u, shown, since, bound)
+-- `after` (an id), the kept events after it, at most the newest `most`
+-- (where chatroom.core.rules.catch_up starts a resume: the core's
+-- operands).
+local function view(r, u, shown, after, most)
   local rk = room_key(r)
   local members, quiet_names = {}, {}
   local all = redis.call('ZRANGE', members_key(r), 0, -1)
@@ -710,10 +714,8 @@ local function view(r, u, shown, since, bound)
     local event = decoded(redis.call('LINDEX', history_key(r), start - first))
     if not event or not PLAYBACK_ONLY[event.type] then counted = counted + 1 end
   end
-  if since ~= '' then
-    since = tonumber(since)
-    start = last - tonumber(bound) + 1
-    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
+  if after ~= '' then  -- a resume's window, as the core decided it
+    start = math.max(last - tonumber(most) + 1, tonumber(after) + 1)
   end
   local owner = ''
   if info[7] and info[7] ~= '' and is_member(info[7], r) then

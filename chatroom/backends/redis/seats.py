@@ -37,7 +37,12 @@ from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.core import errors, membership
 from chatroom.core.backend import FactsChangedError, Marks
-from chatroom.core.changes import DecidedChange, FewerRoomsThan, PremiseFailedError
+from chatroom.core.changes import (
+    DecidedChange,
+    FewerRoomsThan,
+    PremiseFailedError,
+    ReplyHistory,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.facts import CreationFacts, SeatingFacts, WelcomeFacts
@@ -160,11 +165,11 @@ class RedisSeats:
             if old is not None and not self.here.is_in(member, old):
                 old = None
             last_seen = old.detach(member) if old is not None else 0
-            shown = [self.config.history, "" if since is None else since]
+            shown = self._window(change, since)
             try:
                 marks, read, after, pending = await self._reply(
                     script,
-                    [*args, *shown, self.config.resume_bound],
+                    [*args, *shown],
                     name,
                     session,
                     change,
@@ -209,6 +214,16 @@ class RedisSeats:
                 room=room.name,
             )
             return pending
+
+    def _window(self, change: DecidedChange | None, since: int | None) -> list[Any]:
+        """The history a joiner's reply shows, as ``view`` reads it: the
+        newest ``--history`` events, or the resume window the core decided
+        (a view, which the core does not decide, from ``since``)."""
+        window = None if change is None else change.of(ReplyHistory)
+        if window:
+            return [self.config.history, window[0].after, window[0].most]
+        after = "" if since is None else since
+        return [self.config.history, after, self.config.resume_bound]
 
     async def _reply(
         self,
