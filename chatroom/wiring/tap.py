@@ -49,6 +49,7 @@ from chatroom.wiring.cli import (
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
+from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
 from chatroom.wiring.linkfetch import AddressPolicy, CheckedEndpoints, PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
 from chatroom.wiring.registries import redis_registry, restored_local_registry
@@ -441,6 +442,7 @@ class Options(OneLineUsage):
         LOG_FORMAT_OPTION,
         *FILES_OPTIONS,
         *PUSH_OPTIONS,
+        *DNSBL_OPTIONS,
     ]
 
     def opt_port(self, value: str) -> None:
@@ -517,6 +519,7 @@ class Options(OneLineUsage):
         use_log_format(self["log-format"], self.parent)
         check_files(self)
         check_push(self)
+        check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
         try:
@@ -670,6 +673,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         clock=reactor,
         registry=registry,
         hashing=hashing_threads(reactor),
+        blocklists=build_blocklists(config, reactor),
     )
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
     irc = IRCFactory(server) if "irc" in door_endpoints else None  # and /irc
