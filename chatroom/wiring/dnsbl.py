@@ -254,16 +254,19 @@ class ZoneLookup:
         assert name is not None
         tries = (self.timeout / 3, self.timeout * 2 / 3)  # a lost packet: once more
         try:
-            answers, _, _ = await self.resolver.lookupAddress(name, tries)
+            answers, authority, _ = await self.resolver.lookupAddress(name, tries)
         except DomainError as missing:  # NXDOMAIN: not listed
-            return None, _negative_ttl(missing)
+            message = missing.args[0] if missing.args else None
+            return None, _negative_ttl(getattr(message, "authority", ()))
         listed = [
             record
             for record in answers
             if record.type == dns.A and _lists(record.payload.dottedQuad())
         ]
         if not listed:
-            return None, min((r.ttl for r in answers), default=NEGATIVE_TTL)
+            if not answers:  # NODATA: not listed, for as long as an NXDOMAIN
+                return None, _negative_ttl(authority)
+            return None, min(record.ttl for record in answers)
         reason = await self._reason(name, tries)
         return ZoneListing(zone, reason), min(record.ttl for record in listed)
 
@@ -286,10 +289,10 @@ def _lists(dotted: str) -> bool:
     return address in _LOOPBACK and address not in _REFUSALS
 
 
-def _negative_ttl(missing: DomainError) -> float:
-    """How long an NXDOMAIN holds: its SOA's TTL or minimum, the smaller."""
-    message = missing.args[0] if missing.args else None
-    for record in getattr(message, "authority", ()):
+def _negative_ttl(authority: Sequence[Any]) -> float:
+    """How long a "not listed" holds: its SOA's TTL or minimum, the
+    smaller (RFC 2308), else :data:`NEGATIVE_TTL`."""
+    for record in authority:
         if record.type == dns.SOA:
             return float(min(record.ttl, record.payload.minimum))
     return NEGATIVE_TTL

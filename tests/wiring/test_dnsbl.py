@@ -12,11 +12,12 @@ from typing import Any
 from twisted.internet import defer, reactor
 from twisted.internet.protocol import DatagramProtocol
 from twisted.internet.task import Clock
-from twisted.names import client
+from twisted.names import client, dns
 from twisted.trial import unittest
 
 from chatroom.core.blocklists import CLEAR, Blocklists, ZoneListing
 from chatroom.wiring.dnsbl import (
+    NEGATIVE_TTL,
     TIMEOUT,
     UnansweredError,
     ZoneLookup,
@@ -105,11 +106,31 @@ class LookupTests(unittest.TestCase):
         self.assertIsNone(fresh)
 
     @defer.inlineCallbacks
-    def test_a_no_is_kept_too(self):
+    def test_a_no_is_kept_for_the_zones_negative_ttl(self):
+        """A name with no A record (NODATA): its "no" holds for as long as
+        the zone's SOA says (RFC 2308; 60 s here)."""
+        self.zone.records[b"2.0.0.127.dnsbl.test"] = [
+            dns.Record_TXT(b"not an A record", ttl=60)
+        ]
         yield self.lookup("127.0.0.2")
         self.zone.list("127.0.0.2")
+        self.clock.advance(59)
         kept = yield self.lookup("127.0.0.2")
-        self.assertIsNone(kept)
+        self.clock.advance(2)
+        fresh = yield self.lookup("127.0.0.2")
+        self.assertEqual((kept, fresh), (None, ZoneListing(ZONE)))
+
+    @defer.inlineCallbacks
+    def test_a_no_without_its_soa_is_kept_five_minutes(self):
+        """Twisted's server sends an NXDOMAIN without its SOA: the "no"
+        holds for NEGATIVE_TTL."""
+        yield self.lookup("127.0.0.2")
+        self.zone.list("127.0.0.2")
+        self.clock.advance(NEGATIVE_TTL - 1)
+        kept = yield self.lookup("127.0.0.2")
+        self.clock.advance(2)
+        fresh = yield self.lookup("127.0.0.2")
+        self.assertEqual((kept, fresh), (None, ZoneListing(ZONE)))
 
     @defer.inlineCallbacks
     def test_the_kept_answers_are_bounded(self):
