@@ -22,7 +22,7 @@ import http_ece
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from twisted.internet import reactor, task
+from twisted.internet import protocol, reactor, task
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
@@ -151,3 +151,33 @@ class Subscriber:
         said = json.loads(unb64url(claims))
         assert said["aud"] == "/".join(self.endpoint.split("/")[:3]), said
         assert said["exp"] > time.time(), said
+
+
+@dataclass
+class Listener:
+    """A TCP port on 127.0.0.1 that keeps who connected to it (and closes
+    each connection at once): where a push must never go."""
+
+    connected: list[Any] = field(default_factory=list)
+    port: Any = None
+
+    def start(self) -> Listener:
+        self.port = reactor.listenTCP(
+            0, _Recording(self.connected), interface="127.0.0.1"
+        )
+        return self
+
+    @property
+    def number(self) -> int:
+        number: int = self.port.getHost().port
+        return number
+
+
+class _Recording(protocol.ServerFactory):
+    """Keeps each connection's address, and closes the connection."""
+
+    def __init__(self, connected: list[Any]) -> None:
+        self.connected = connected
+
+    def buildProtocol(self, addr: Any) -> None:
+        self.connected.append(addr)

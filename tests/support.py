@@ -14,8 +14,10 @@ import calendar
 import os
 import shutil
 import socket
+import sqlite3
 import tempfile
 from collections.abc import Callable
+from contextlib import closing
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from twisted.internet import defer, reactor, task, tcp
@@ -449,6 +451,17 @@ def until(check: Callable[[], Any], bound: float, what: str):
         yield task.deferLater(reactor, POLL, lambda: None)
 
 
+def committed(db: str, query: str) -> Any:
+    """The first value ``query`` reads from the SQLite file ``db`` (a
+    server's ``--db``) as another process sees it: only what the server
+    has committed. The file is in WAL mode, so reading it never holds up
+    the server's writer; a file not made yet raises, which :func:`until`
+    takes for "not yet"."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as reader:
+        row = reader.execute(query).fetchone()
+    return row[0] if row else None
+
+
 @defer.inlineCallbacks
 def connect_client(
     reactor: object,
@@ -588,7 +601,7 @@ def redis_command(server: ChatServer, *command: Any) -> defer.Deferred[Any]:
     Cluster of several primaries with rooms apart, the primary of the
     key's slot (:mod:`chatroom.backends.redis.routing`)."""
     from chatroom.backends.redis.routing import RoutedCalls
-    from chatroom.backends.redis.slots import key_slot
+    from chatroom.redisclient.slots import key_slot
 
     calls = redis_backend(server).calls
     if isinstance(calls, RoutedCalls):

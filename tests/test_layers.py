@@ -3,9 +3,10 @@
 The wiring imports the doors and the back-ends; the doors and the back-ends
 import the core; the core imports neither, nor the wiring; a back-end never
 imports the other; the wire and net packages import nothing else of
-chatroom's; no module imports itself back through others; and inside the
-core not even an import the type checker alone reads makes a cycle, so no
-core module has an ``if TYPE_CHECKING:`` block. Read from
+chatroom's, and the Redis client nothing but net; no module imports itself
+back through others; and inside the core not even an import the type
+checker alone reads makes a cycle, so no core module has an
+``if TYPE_CHECKING:`` block. Read from
 the source (every import statement of every module, those inside
 functions and type-checking blocks too), so a change that breaks a rule
 fails here, naming the line.
@@ -112,8 +113,9 @@ def every_import() -> tuple[Import, ...]:
 
 
 def layer(module: str) -> str:
-    """``core``, ``doors``, ``wiring``, ``wire``, ``net``, ``client``, ``bench``, or a
-    back-end by its own name (``backends.local``, ``backends.redis``)."""
+    """``core``, ``doors``, ``wiring``, ``wire``, ``net``, ``redisclient``,
+    ``client``, ``bench``, or a back-end by its own name (``backends.local``,
+    ``backends.redis``)."""
     parts = module.split(".")[1:]
     if parts[:1] == ["backends"] and len(parts) > 1:
         return f"backends.{parts[1]}"
@@ -165,6 +167,17 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return groups
 
 
+def redis_client_outside(imports: tuple[Import, ...]) -> list[str]:
+    """The imports by the Redis client of chatroom's modules other than its
+    own and the TCP plumbing's."""
+    return [
+        str(found)
+        for found in imports
+        if layer(found.importer) == "redisclient"
+        and layer(found.imported) not in ("redisclient", "net")
+    ]
+
+
 class LayerTests(unittest.TestCase):
     """Every import statement in ``chatroom/`` keeps to the layers."""
 
@@ -204,9 +217,21 @@ class LayerTests(unittest.TestCase):
         ]
         self.assertEqual(outside, [])
 
+    def test_client_imports_only_the_wire(self) -> None:
+        """The terminal client imports of chatroom only ``chatroom.wire``
+        and its own package (inside functions too), so it runs, and is
+        packaged, without a line of the server."""
+        outside = [
+            str(found)
+            for found in every_import()
+            if layer(found.importer) == "client"
+            and layer(found.imported) not in ("client", "wire")
+        ]
+        self.assertEqual(outside, [])
+
     def test_net_imports_nothing_of_chatroom(self) -> None:
         """The TCP plumbing under the doors and the Redis links imports
-        only itself, so a door and a back-end may both use it."""
+        only itself, so a door and the Redis client may both use it."""
         outside = [
             str(found)
             for found in every_import()
@@ -218,8 +243,27 @@ class LayerTests(unittest.TestCase):
             {
                 found.imported
                 for found in every_import()
-                if "backends" in found.importer
+                if layer(found.importer) == "redisclient"
             },
+        )
+
+    def test_redis_client_imports_only_net(self) -> None:
+        """The Redis client (links, RESP, Sentinel, a Redis Cluster's slots
+        and routing) imports nothing of chatroom's but itself and the TCP
+        plumbing: it knows no chat, and the back-end uses it as a library."""
+        self.assertEqual(redis_client_outside(every_import()), [])
+        self.assertIn(
+            ("chatroom.redisclient.link", "chatroom.net.tcpdirect"),
+            {(found.importer, found.imported) for found in every_import()},
+        )
+
+    def test_a_redis_client_import_of_the_core_is_found(self) -> None:
+        """The check names an import of the core by the Redis client (a
+        check that let it through would pass any module)."""
+        stray = Import("chatroom.redisclient.link", 7, "chatroom.core.config", False)
+        self.assertEqual(
+            redis_client_outside((*every_import(), stray)),
+            ["chatroom.redisclient.link:7 imports chatroom.core.config"],
         )
 
     def test_no_import_cycles(self) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
-from chatroom.core.text import name_key
+from chatroom.wire.names import name_key
 
 #: The lines an unread count counts.
 COUNTED = frozenset(

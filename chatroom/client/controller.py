@@ -36,14 +36,15 @@ from chatroom.client.accounts import (
 )
 from chatroom.client.entries import EntryKind, Page, log_key
 from chatroom.client.model import SessionModel
-from chatroom.client.pasting import fits, paste_command, pasted_lines
+from chatroom.client.pasting import fits
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
 from chatroom.client.sending import LIMITS_QUERY, Outgoing, SendQueue
 from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
-from chatroom.core.text import is_valid_name, name_key
 from chatroom.wire.lines import ParsedLine
+from chatroom.wire.names import is_valid_name, name_key
+from chatroom.wire.pastes import paste_command, pasted_lines
 from chatroom.wire.said import is_command, said_text
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
@@ -699,9 +700,6 @@ class ChatController:
             return False
         if self.protocol is None:
             self.model.ask_password(name, "not connected: press Enter once it is")
-            return False
-        if any(character.isspace() for character in password):
-            self.model.ask_password(name, "a password has no spaces")
             return False
         self._cancel_name_retry()
         self.wanted_name = name

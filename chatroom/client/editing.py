@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from chatroom.core.settingvalues import SETTINGS
 from chatroom.wire.commands import COMMANDS as SERVER_COMMANDS
-from chatroom.wire.commands import Command
+from chatroom.wire.commands import SETTINGS, Command
 
 Edit = Callable[[str, int], tuple[str, int]]
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chatroom.core.text import name_key
+from chatroom.wire.names import name_key
 
 
 class Page(StrEnum):

@@ -57,8 +57,8 @@ from chatroom.client.rich import (
     reacted,
 )
 from chatroom.client.typists import Typists
-from chatroom.core.text import name_key
 from chatroom.wire.lines import ParsedLine, parse_time
+from chatroom.wire.names import name_key
 
 #: Hears of every change: what changed, and the log line for LOG changes.
 Listener = Callable[[Change, LogEntry | None], None]

@@ -18,19 +18,18 @@ before (bracketed, over however many reads, or one found here) does not,
 so two pastes in quick succession are two pastes.
 
 A paste of several lines is sent as ``/paste TEXT`` (protocol.md,
-*Pastes*): one message, one id, counted once by the flood limit. TEXT
-escapes each backslash as ``\\\\`` and each line break as ``\\n``. The
-server takes at most :data:`MAX_LINES` lines and :data:`MAX_BYTES` bytes;
-a longer paste is sent line by line instead, paced as typed lines are.
+*Pastes*): one message, one id, counted once by the flood limit. Its
+lines, how TEXT is written and the bounds the server holds a paste to are
+the wire's (:mod:`chatroom.wire.pastes`); a paste past them is sent line
+by line instead, paced as typed lines are.
 """
 
 from __future__ import annotations
 
 from twisted.internet.interfaces import IReactorTime
 
-#: The server's bounds on one paste (protocol.md, *Pastes*).
-MAX_LINES = 32
-MAX_BYTES = 4000
+from chatroom.wire.pastes import oversize, paste_command
+
 #: The longest protocol line the server takes by default (``--max-line``).
 MAX_LINE_BYTES = 4096
 
@@ -38,27 +37,10 @@ MAX_LINE_BYTES = 4096
 _KEY_TEXT = {"enter": "\n", "tab": "\t", "ctrl j": "\n", "ctrl m": "\n"}
 
 
-def pasted_lines(text: str) -> list[str]:
-    """The lines of a paste, blank lines at both ends left out."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return lines
-
-
-def paste_command(lines: list[str]) -> str:
-    r"""``/paste`` of the lines: ``\`` as ``\\``, line breaks as ``\n``."""
-    return "/paste " + "\\n".join(line.replace("\\", "\\\\") for line in lines)
-
-
 def fits(lines: list[str]) -> bool:
-    """Whether the server takes these lines as one paste."""
-    size = sum(len(line.encode()) for line in lines)
-    command = paste_command(lines).encode()
-    short = len(command) < MAX_LINE_BYTES
-    return len(lines) <= MAX_LINES and size <= MAX_BYTES and short
+    """Whether the server takes these lines as one paste: within the
+    wire's bounds, on one protocol line."""
+    return not oversize(lines) and len(paste_command(lines).encode()) < MAX_LINE_BYTES
 
 
 class PasteCollector:

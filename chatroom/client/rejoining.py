@@ -22,7 +22,7 @@ from collections.abc import Callable
 from chatroom.client.entries import EntryKind, Page, log_key
 from chatroom.client.model import SessionModel
 from chatroom.client.sending import SendQueue
-from chatroom.core.text import name_key
+from chatroom.wire.names import name_key
 
 #: How many times a rejoin after a reconnect goes between ``/create`` and
 #: ``/join`` (another client may be recreating the room at the same moment).

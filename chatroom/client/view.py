@@ -30,7 +30,7 @@ from chatroom.client.entries import Change, EntryKind, LogEntry, Page
 from chatroom.client.keys import is_command_key, keys_for
 from chatroom.client.logview import LogView
 from chatroom.client.model import SessionModel
-from chatroom.client.pasting import PasteCollector, pasted_lines
+from chatroom.client.pasting import PasteCollector
 from chatroom.client.selection import command_for, hint, step
 from chatroom.client.typists import typing_text
 from chatroom.client.widgets import (
@@ -42,6 +42,7 @@ from chatroom.client.widgets import (
     SecretEdit,
     Size,
 )
+from chatroom.wire.pastes import pasted_lines
 
 #: Keys that do nothing at the password prompt: the input history holds
 #: no passwords, and completing names in one makes no sense.

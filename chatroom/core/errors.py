@@ -286,7 +286,10 @@ def signed_in_already(account: str) -> ChatError:
 
 
 def bad_new_password(minimum: int, maximum: int) -> ChatError:
-    return bad_args(f"passwords are {minimum} to {maximum} characters, without spaces")
+    return bad_args(
+        f"passwords are {minimum} to {maximum} characters (spaces too, but not"
+        " first or last; no control characters)"
+    )
 
 
 def sign_in_throttled(what: str, seconds: float) -> ChatError:

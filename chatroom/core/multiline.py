@@ -1,6 +1,8 @@
 """A message of several lines as one shared message: an IRC client's
 ``draft/multiline`` batch (https://ircv3.net/specs/extensions/multiline)
-or a line client's ``/paste`` (:func:`paste`), stored alike.
+or a line client's ``/paste`` (:func:`paste`), stored alike. Its bounds, and
+how a paste is written on one line, are the wire's
+(:mod:`chatroom.wire.pastes`): the clients check and write pastes by them.
 
 Our messages hold no line breaks, so a client's multiline batch travels as
 one message (one id, one time, as the specification wants): its text is
@@ -24,18 +26,13 @@ import re
 
 from chatroom.core import errors
 from chatroom.core.text import has_control_characters
+from chatroom.wire.pastes import PASTE_COMMAND, oversize, pasted_lines
 from chatroom.wire.tags import Tags, unescape
 
 #: The tag that holds a multiline message's lines.
 MULTILINE_TAG = "multiline"
-#: The most a multiline message may hold, a batch or a paste: what fits in
-#: one line of the line protocol (``--max-line`` 4096 less its command).
-MULTILINE_MAX_BYTES = 4000
-MULTILINE_MAX_LINES = 32
 #: How ``/paste`` is used (said with its ``BAD_ARGS``).
-PASTE_USAGE = r"/paste TEXT (lines separated by \n, a backslash written \\)"
-#: A line break in a paste once unescaped: ``\r\n``, ``\r`` or ``\n``.
-_PASTE_BREAK = re.compile(r"\r\n?|\n")
+PASTE_USAGE = rf"{PASTE_COMMAND} TEXT (lines separated by \n, a backslash written \\)"
 _NEW, _GLUED = "\n", "\r"
 _SEPARATORS = re.compile(r"([\n\r])")
 
@@ -108,41 +105,17 @@ def paste(escaped: str) -> tuple[str, Tags]:
     left with one line is a plain message.
 
     Raises:
-        ChatError: ``BAD_ARGS`` (nothing to paste, over
-            :data:`MULTILINE_MAX_LINES` lines or :data:`MULTILINE_MAX_BYTES`
-            bytes), ``BAD_TEXT`` (a control character in a line).
+        ChatError: ``BAD_ARGS`` (nothing to paste, over the bounds of
+            :mod:`chatroom.wire.pastes`), ``BAD_TEXT`` (a control character
+            in a line).
     """
-    said = lines_said(unescape(escaped))
+    said = pasted_lines(unescape(escaped))
     if not said:
         raise errors.bad_args(f"nothing to paste; usage: {PASTE_USAGE}")
     size = oversize(said)
     if size:
         raise errors.bad_args(f"a paste is {size}")
     return as_message(said)
-
-
-def lines_said(text: str) -> list[str]:
-    r"""The lines of ``text`` (its breaks ``\r\n``, ``\r`` or ``\n``), the
-    blank ones at either end left out."""
-    said = _PASTE_BREAK.split(text)
-    while said and not said[-1].strip():
-        said.pop()
-    while said and not said[0].strip():
-        said.pop(0)
-    return said
-
-
-def oversize(said: list[str]) -> str:
-    """What is wrong with the size of a message of lines ``said`` ("" for
-    nothing): over :data:`MULTILINE_MAX_LINES` lines or
-    :data:`MULTILINE_MAX_BYTES` bytes."""
-    size = sum(len(line.encode("utf-8")) for line in said)
-    if len(said) > MULTILINE_MAX_LINES or size > MULTILINE_MAX_BYTES:
-        return (
-            f"at most {MULTILINE_MAX_LINES} lines and {MULTILINE_MAX_BYTES}"
-            f" bytes: this one has {len(said)} lines, {size} bytes"
-        )
-    return ""
 
 
 def as_message(said: list[str]) -> tuple[str, Tags]:

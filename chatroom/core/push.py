@@ -20,10 +20,13 @@ clock:
   many messages it stands for.
 
 Sending (the encryption, the VAPID signature, the HTTP request, its
-bounds) is the :data:`PushSender` the wiring hands in
+bounds) is the :class:`PushSender` the wiring hands in
 (:mod:`chatroom.wiring.webpush`); it answers whether the push service said
 the subscription is gone (404 or 410), and the subscription is then
-forgotten. Nothing here waits on the network: a room's message is
+forgotten. An endpoint is a URL a user gave, which the server will
+connect to: the sender also says whether it would (:meth:`PushSender.allows`,
+the server's guard of such requests), and ``/push add`` refuses one it
+would not. Nothing here waits on the network: a room's message is
 delivered before its pushes are thought of.
 """
 
@@ -35,6 +38,7 @@ import re
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -74,6 +78,18 @@ class Subscription:
     p256dh: str
     auth: str
     format: str = JSON
+
+    @property
+    def origin(self) -> str:
+        """What a log says of the endpoint: its scheme and host (its path
+        is the subscription's secret at its push service)."""
+        return origin_of(self.endpoint)
+
+
+def origin_of(endpoint: str) -> str:
+    """An endpoint's scheme and host (and port)."""
+    parts = urlsplit(endpoint)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 @dataclass(slots=True)
@@ -139,10 +155,23 @@ class PushStore(Protocol):
         ...
 
 
-#: The wiring's sender: one notice to one subscription, signed with the
-#: server's VAPID key (its PEM, the first argument); fires True when the
-#: push service answered that the subscription is gone (404, 410).
-PushSender = Callable[[str, Subscription, Notice], "Deferred[bool]"]
+class PushSender(Protocol):
+    """The wiring's Web Push (:class:`chatroom.wiring.webpush.WebPushSender`)."""
+
+    def send(
+        self, pem: str, subscription: Subscription, notice: Notice
+    ) -> Deferred[bool]:
+        """One notice to one subscription, signed with the server's VAPID
+        key (its PEM); fires True when the push service answered that the
+        subscription is gone (404, 410)."""
+        ...
+
+    def allows(self, endpoint: str) -> Deferred[bool]:
+        """Whether the server would connect to ``endpoint`` (its guard of
+        the requests made on a user's word)."""
+        ...
+
+
 #: The rooms an account keeps (the back-end's remembered rooms).
 KeptRooms = Callable[[str], Awaitable[list[str]]]
 
@@ -210,7 +239,7 @@ class Notifications:
         clock: IReactorTime,
         store: PushStore,
         kept_rooms: KeptRooms,
-        send: PushSender | None,
+        sender: PushSender | None,
         idle: float = IDLE,
         per_place: float = PER_PLACE,
         connected_elsewhere: ConnectedElsewhere = _nowhere_else,
@@ -218,7 +247,7 @@ class Notifications:
         """Args:
         store: the back-end's subscriptions and key.
         kept_rooms: the rooms an account is in while away.
-        send: the wiring's sender; None: no pushes are sent (subscriptions
+        sender: the wiring's sender; None: no pushes are sent (subscriptions
             are still kept, e.g. for a node that only serves doors).
         idle: ``--push-idle``.
         connected_elsewhere: whether an account has a device on another
@@ -229,7 +258,7 @@ class Notifications:
         self.clock = clock
         self.store = store
         self.kept_rooms = kept_rooms
-        self.send = send
+        self.sender = sender
         self.idle = idle
         self.per_place = per_place
         self.connected_elsewhere = connected_elsewhere
@@ -269,6 +298,10 @@ class Notifications:
         :data:`MOST_SUBSCRIPTIONS`; the same endpoint is replaced)."""
         if not account:
             raise errors.not_signed_in()
+        if self.sender is not None and not await self.sender.allows(
+            subscription.endpoint
+        ):
+            raise errors.bad_args("the endpoint is not a public address")
         kept = (await self.store.of([account])).get(account, [])
         endpoints = {each.endpoint for each in kept}
         if len(kept) >= MOST_SUBSCRIPTIONS and subscription.endpoint not in endpoints:
@@ -295,7 +328,7 @@ class Notifications:
 
     def said_in_room(self, room: str, sender: str, text: str, event: Event) -> None:
         """A room message was delivered: push to those it mentions."""
-        if self.send is None:
+        if self.sender is None:
             return
         subscribers = self.store.subscribers()
         if subscribers is not None and not subscribers:
@@ -314,7 +347,11 @@ class Notifications:
     ) -> None:
         """A private message was delivered: push to its recipient."""
         account = name_key(recipient)
-        if self.send is None or account == name_key(sender) or not self._idle(account):
+        if (
+            self.sender is None
+            or account == name_key(sender)
+            or not self._idle(account)
+        ):
             return
         notice = Notice(account, None, sender, text, event)
         self._spawn(self._offered(notice, "@" + name_key(sender)))
@@ -368,14 +405,14 @@ class Notifications:
         self._spawn(self._push(notice))
 
     async def _push(self, notice: Notice) -> None:
-        assert self.send is not None
+        assert self.sender is not None
         found = await self.store.of([notice.account])
         key = await self.server_key() if found else ""
         for subscription in found.get(notice.account, []):
             try:
-                gone = await self.send(key, subscription, notice)
+                gone = await self.sender.send(key, subscription, notice)
             except Exception:  # one service failing never stops the others
-                self.log.failure("push to {endpoint}", endpoint=subscription.endpoint)
+                self.log.failure("push to {origin}", origin=subscription.origin)
                 continue
             self.sent += 1
             if gone:

@@ -1,7 +1,8 @@
 """The values users give room settings and masks, read and checked.
 
-``/set``'s settings and their values (on/off, a key, a limit) and the masks
-``/ban`` and ``/gban`` take: a leaf module, so that the rules
+The values of ``/set``'s settings (on/off, a key, a limit; the settings
+themselves are the wire's, :data:`chatroom.wire.commands.SETTINGS`) and the
+masks ``/ban`` and ``/gban`` take: a leaf module, so that the rules
 (:mod:`chatroom.core.moderation`, :mod:`chatroom.core.admin`) and the
 doors read them one way.
 """
@@ -13,18 +14,8 @@ from dataclasses import replace
 from chatroom.core import errors
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.text import has_control_characters, name_key
+from chatroom.wire.commands import SETTINGS
 
-#: The settings ``/set`` knows.
-SETTINGS = (
-    "invite-only",
-    "key",
-    "topic-lock",
-    "keep",
-    "secret",
-    "limit",
-    "moderated",
-    "external",
-)
 KEY_MAX_LENGTH = 64
 
 

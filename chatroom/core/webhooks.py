@@ -42,17 +42,18 @@ from chatroom.core.facts import RoomFacts
 from chatroom.core.hooks import Hook
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor, is_owner
-from chatroom.core.multiline import as_message, lines_said, oversize
+from chatroom.core.multiline import as_message
 from chatroom.core.text import NAME_MAX_LENGTH, is_valid_name, name_key
 from chatroom.core.throttle import WindowLimit
 from chatroom.wire.lines import format_time
+from chatroom.wire.pastes import oversize, pasted_lines
 from chatroom.wire.tags import BOT_TAG
 
 #: The most hooks one room may have.
 HOOKS_PER_ROOM = 10
 #: The largest body a post may have, in bytes (the HTTP door refuses a
 #: larger one from its headers, ``413``); the message it makes is bounded
-#: as a paste is (:data:`chatroom.core.multiline.MULTILINE_MAX_BYTES`).
+#: as a paste is (:data:`chatroom.wire.pastes.MAX_BYTES`).
 HOOK_BODY_MAX = 16 * 1024
 #: The window of ``--webhook-limit``: posts per hook in any this many seconds.
 HOOK_WINDOW = 10.0
@@ -233,7 +234,7 @@ class Webhooks:
             limits = self.limits
             raise errors.webhook_too_fast(limits.limit, limits.window, wait)
         text, username = payload_of(body)
-        said = lines_said(slack_text(text))
+        said = pasted_lines(slack_text(text))
         if not said:
             raise errors.bad_args('the JSON has no "text"')
         size = oversize(said)

@@ -386,6 +386,19 @@ COMMANDS: dict[str, Command] = {
     command.name: command for part in HELP_PARTS for command in part.commands
 }
 
+#: The room settings ``/set SETTING VALUE`` takes: the server refuses any
+#: other, and the terminal client completes these.
+SETTINGS = (
+    "invite-only",
+    "key",
+    "topic-lock",
+    "keep",
+    "secret",
+    "limit",
+    "moderated",
+    "external",
+)
+
 
 def help_lines() -> list[str]:
     """``/help``'s lines, top to bottom (the line door sends each as ``HELP``)."""

@@ -20,7 +20,12 @@ traceback when there is one.
 Nothing secret is in a log line by design (the server logs names,
 addresses and counts, never a command's arguments); a field whose name
 says it holds a secret (``password``, ``token``, ``secret``, ``key``) is
-written as ``"[redacted]"`` all the same, should one ever be added.
+written as ``"[redacted]"`` all the same, should one ever be added. A URL
+may carry a secret (a webhook's address, an export link: a link said in a
+room, whose preview failed, is logged), so every line, text or JSON, its
+text and its fields, passes through
+:func:`~chatroom.core.urlsecrets.without_secrets`, which the access log's
+lines have passed through already.
 
 twistd makes its log observer before it builds the service, from its
 ``--logger`` option; unless twistd was given ``--logger`` or ``--syslog``,
@@ -49,6 +54,8 @@ from twisted.logger import (
 )
 from twisted.python import usage
 from twisted.python.logfile import LogFile
+
+from chatroom.core.urlsecrets import without_secrets
 
 #: ``--log-format``'s choices.
 FORMATS = ("text", "json")
@@ -123,11 +130,11 @@ def text_line(event: LogEvent) -> str | None:
         or "log_flattened" in event
         or not (system is None or type(system) is str)
     ):
-        return formatEventAsClassicLogText(event, formatTime=_stamp)
+        return _twisteds_line(event)
     try:
-        text = text_format.format_map(event)
+        text = without_secrets(text_format.format_map(event))
     except Exception:
-        return formatEventAsClassicLogText(event, formatTime=_stamp)
+        return _twisteds_line(event)
     if not text:
         return None
     if system is None:
@@ -136,6 +143,12 @@ def text_line(event: LogEvent) -> str | None:
         system = f"{event.get('log_namespace', '-')}#{level_name}"
     line = f"{_stamp(event.get('log_time'))} [{system}] {text}"
     return line.replace("\n", "\n\t") + "\n"
+
+
+def _twisteds_line(event: LogEvent) -> str | None:
+    """Twisted's own text line of ``event``, its URLs' secrets hidden."""
+    line = formatEventAsClassicLogText(event, formatTime=_stamp)
+    return None if line is None else without_secrets(line)
 
 
 def json_line(event: LogEvent) -> str:
@@ -147,7 +160,7 @@ def json_line(event: LogEvent) -> str:
         .replace("+00:00", "Z"),
         "level": level.name if level is not None else "info",
         "namespace": event.get("log_namespace", ""),
-        "event": formatEvent(event),
+        "event": without_secrets(formatEvent(event)),
         "fields": {
             name: "[redacted]" if SECRET_FIELD.search(name) else _plain(value)
             for name, value in event.items()
@@ -156,17 +169,17 @@ def json_line(event: LogEvent) -> str:
     }
     failure = event.get("log_failure")
     if failure is not None:
-        record["failure"] = failure.getTraceback()
+        record["failure"] = without_secrets(failure.getTraceback())
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
 def _plain(value: Any) -> Any:
-    """A field as JSON holds it: numbers, strings, booleans and None as
-    they are, anything else as its ``str`` (an address, a RedisAddress,
-    whose ``str`` leaves its password out)."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """A field as JSON holds it: numbers, booleans and None as they are,
+    anything else as its ``str`` (an address, a RedisAddress, whose ``str``
+    leaves its password out), without its URLs' secrets."""
+    if value is None or isinstance(value, bool | int | float):
         return value
-    return str(value)
+    return without_secrets(str(value))
 
 
 class FileLogs:

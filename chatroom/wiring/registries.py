@@ -25,7 +25,7 @@ from chatroom.core.push import PushSender
 
 if TYPE_CHECKING:  # for the types only: redis_registry imports them when called
     from chatroom.backends.redis.backend import RedisBackend
-    from chatroom.backends.redis.link import RedisLink
+    from chatroom.redisclient.link import RedisLink
 
 LocalRegistry = ChatCore[LocalBackend]
 RedisRegistry: TypeAlias = ChatCore["RedisBackend"]
@@ -66,13 +66,19 @@ def redis_registry(
     heartbeat, which must never wait behind a ``WAIT`` on the first;
     ``on_fatal`` is called if Redis cannot be reached at start."""
     from chatroom.backends.redis.backend import RedisBackend
-    from chatroom.backends.redis.link import RedisLink
+    from chatroom.redisclient.link import RedisLink
 
-    commands = commands or RedisLink(reactor, cluster.redis, "redis commands")
-    subscriber = subscriber or RedisLink(
-        reactor, cluster.redis, "redis subscriber", subscriber=True
+    # On a Redis Cluster each connects to the server's keys' slot's primary.
+    key = cluster.prefix
+    commands = commands or RedisLink(
+        reactor, cluster.redis, "redis commands", cluster_key=key
     )
-    heartbeat = heartbeat or RedisLink(reactor, cluster.redis, "redis heartbeat")
+    subscriber = subscriber or RedisLink(
+        reactor, cluster.redis, "redis subscriber", subscriber=True, cluster_key=key
+    )
+    heartbeat = heartbeat or RedisLink(
+        reactor, cluster.redis, "redis heartbeat", cluster_key=key
+    )
     return ChatCore(
         config,
         reactor,

@@ -43,9 +43,8 @@ from typing import Any
 import redis
 from twisted.logger import Logger
 
-from chatroom.core.config import (
-    CLUSTER_PREFIX,
-    ClusterConfig,
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.redisclient.addresses import (
     RedisAddress,
     RedisClusterAddress,
     SentinelAddress,

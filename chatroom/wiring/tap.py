@@ -16,14 +16,7 @@ from twisted.python import usage
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.config import (
-    CLUSTER_PREFIX,
-    ClusterConfig,
-    RedisClusterAddress,
-    SentinelAddress,
-    ServerConfig,
-    redis_address,
-)
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
 from chatroom.core.metered import metered
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
@@ -36,6 +29,11 @@ from chatroom.doors.irc.webpush import push_line
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.doors.web.channel import HTTPLimits
 from chatroom.doors.web.site import build_site
+from chatroom.redisclient.addresses import (
+    RedisClusterAddress,
+    SentinelAddress,
+    redis_address,
+)
 from chatroom.wiring import cli
 from chatroom.wiring.cli import (
     SEARCH_DB_OPTION,
@@ -50,8 +48,9 @@ from chatroom.wiring.cli import (
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
 from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
-from chatroom.wiring.linkfetch import AddressPolicy, CheckedEndpoints, PageFetcher
+from chatroom.wiring.linkfetch import PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
+from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
 from chatroom.wiring.registries import redis_registry, restored_local_registry
 from chatroom.wiring.reload import Reloader, reloadable_certificates
 from chatroom.wiring.reuseport import server_endpoint
@@ -66,7 +65,13 @@ from chatroom.wiring.uploads import (
     FILES_OPTIONS,
     check_files,
 )
-from chatroom.wiring.webpush import PUSH_OPTIONS, WebPushSender, check_push, subject_of
+from chatroom.wiring.webpush import (
+    PUSH_OPTIONS,
+    WebPushSender,
+    allowed_by_prefixes,
+    check_push,
+    subject_of,
+)
 
 DEFAULTS = ServerConfig()
 HTTP_DEFAULTS = HTTPLimits()
@@ -81,6 +86,9 @@ class Options(OneLineUsage):
     #: ``--redis-replicas`` given (or in ``--config``'s file), set in
     #: postOptions: then a primary with fewer replicas stops the node.
     redis_replicas_given = False
+    #: The exceptions of the guard of the requests made on a user's word
+    #: (:meth:`outbound_guard`), made in postOptions.
+    outbound_policy = OutboundPolicy()
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -189,12 +197,19 @@ class Options(OneLineUsage):
             "message for rich clients' cards) or off.",
         ],
         [
+            "outbound-allow",
+            None,
+            "",
+            "Exceptions to the addresses the server never connects to on a "
+            "user's word (link previews, Web Push endpoints: loopback, "
+            "private, link-local...): networks (127.0.0.1/32) or HOST:PORT, "
+            "comma-separated or repeated, for tests and intranets.",
+        ],
+        [
             "preview-allow",
             None,
             "",
-            "Comma-separated exceptions to the addresses previews never fetch "
-            "(loopback, private, link-local...): networks (127.0.0.1/32) or "
-            "HOST:PORT, for tests and intranets.",
+            "The same as --outbound-allow (its older name).",
         ],
         [
             "rooms",
@@ -459,6 +474,25 @@ class Options(OneLineUsage):
         """Also serve the web client, /ws, /metrics and /healthz here: a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
         self["http"] = endpoint_option("http", value)
 
+    def opt_outbound_allow(self, value: str) -> None:
+        """Exceptions to the addresses the server never connects to on a user's word (link previews, Web Push endpoints): networks (127.0.0.1/32) or HOST:PORT, comma-separated or repeated"""  # noqa: E501 (twistd --help shows this verbatim)
+        self._allow("outbound-allow", value)
+
+    def opt_preview_allow(self, value: str) -> None:
+        """The same as --outbound-allow (its older name)"""
+        self._allow("preview-allow", value)
+
+    def _allow(self, option: str, value: str) -> None:
+        """``--outbound-allow``'s entries, added to those given before
+        (each checked here, so a mistake names its option)."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        try:
+            OutboundPolicy.parse(entries)
+        except ValueError as problem:
+            raise usage.UsageError(f"--{option}: {problem}") from None
+        given = [self["outbound-allow"]] if self["outbound-allow"] else []
+        self["outbound-allow"] = ",".join([*given, *entries])
+
     def opt_on_delete(self, value: str) -> None:
         if value not in ON_DELETE:
             raise usage.UsageError(f"--on-delete: one of {', '.join(ON_DELETE)}")
@@ -522,20 +556,26 @@ class Options(OneLineUsage):
         check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
-        try:
-            self["preview-allow"] = AddressPolicy.parse(
-                self["preview-allow"].split(",")
-            )
-        except ValueError as problem:
-            raise usage.UsageError(f"--preview-allow: {problem}") from None
+        # --outbound-allow's (and --preview-allow's), and the hosts
+        # --push-allow-http's prefixes name.
+        self.outbound_policy = OutboundPolicy.parse(
+            [
+                *self["outbound-allow"].split(","),
+                *allowed_by_prefixes(self["push-allow-http"]),
+            ]
+        )
         if self["admin-token-file"] is not None:
             self.admin_token = read_admin_token(self["admin-token-file"], self["http"])
 
-    def card_fetcher(self, reactor: Any) -> CardFetcher | None:
+    def outbound_guard(self, reactor: Any) -> OutboundGuard:
+        """The one guard of the requests the server makes on a user's word."""
+        return OutboundGuard(reactor, self.outbound_policy)
+
+    def card_fetcher(self, guard: OutboundGuard) -> CardFetcher | None:
         """What fetches links for their previews (None: ``--previews off``)."""
         if self["previews"] == "off":
             return None
-        return PageFetcher(CheckedEndpoints(reactor, self["preview-allow"])).fetch
+        return PageFetcher(guard).fetch
 
     def http_limits(self, server: ServerConfig) -> HTTPLimits:
         """The bounds of each ``--http`` connection."""
@@ -648,8 +688,9 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     if cluster is not None:
         cluster = _with_the_replicas_there(cluster, config.redis_replicas_given)
     registry: Registry
-    fetch_card = config.card_fetcher(reactor)
-    pusher = WebPushSender(reactor, reactor, subject_of(config["public-url"]))
+    guard = config.outbound_guard(reactor)
+    fetch_card = config.card_fetcher(guard)
+    pusher = WebPushSender(guard, reactor, subject_of(config["public-url"]))
     if cluster is not None:
         registry = redis_registry(
             server_config,
@@ -657,12 +698,12 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             reactor,
             on_fatal=lambda message: stop_with_error(reactor, message),
             fetch_card=fetch_card,
-            send_push=pusher.send,
+            send_push=pusher,
         )
     else:
         try:
             registry = restored_local_registry(
-                config["db"], server_config, reactor, fetch_card, pusher.send
+                config["db"], server_config, reactor, fetch_card, pusher
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")

@@ -14,6 +14,17 @@ one notice to one subscription, as RFC 8030 asks:
   :class:`DeferredSemaphore`; the others wait their turn, not the rooms),
   each abandoned after :data:`TIMEOUT` seconds on the injected clock.
 
+An endpoint is a URL a user gave, so the agent's every connection goes
+through the server's guard of such requests
+(:class:`~chatroom.wiring.outbound.OutboundGuard`): an endpoint that is,
+or resolves to, a loopback, private, link-local or other internal address
+is never connected to (unless ``--outbound-allow`` excepts it), neither at
+``/push add`` (:meth:`WebPushSender.allows`, which the core asks) nor at
+any push, as its name may answer otherwise by then. A refused push is
+logged with the endpoint's origin and counted (:attr:`WebPushSender.refused`).
+An endpoint's path is the browser's secret at its push service, so the
+log names only its origin.
+
 Encrypting a notice costs a key pair, one ECDH, an HKDF and AES-GCM, and
 its signature one ECDSA: measured at 3.5 ms and 1.6 ms on a busy 2-core
 machine, enough for a burst of pushes to hold up the rooms, so both run
@@ -28,8 +39,9 @@ timed out, ``5xx``) is logged and the subscription kept.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from io import BytesIO
 from typing import Any
 from urllib.parse import urlsplit
@@ -49,8 +61,13 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import IResponse
 
 from chatroom.core.config import ServerConfig
-from chatroom.core.push import IRC, Notice, Subscription
+from chatroom.core.push import IRC, Notice, Subscription, origin_of
 from chatroom.wiring.cli import number
+from chatroom.wiring.outbound import (
+    OutboundGuard,
+    RefusedAddressError,
+    guarded_agent,
+)
 
 #: ``twistd chatroom``'s options for Web Push.
 PUSH_OPTIONS: list[list[Any]] = [
@@ -67,7 +84,9 @@ PUSH_OPTIONS: list[list[Any]] = [
         None,
         "",
         "Comma-separated http:// prefixes accepted as push endpoints besides "
-        "https ones (e.g. http://127.0.0.1:8081/, for tests on one machine).",
+        "https ones (e.g. http://127.0.0.1:8081/, for tests on one machine); "
+        "each prefix's host (and port, if it names one) is also an "
+        "--outbound-allow exception.",
     ],
 ]
 
@@ -78,9 +97,40 @@ def check_push(options: Any) -> None:
         p.strip() for p in options["push-allow-http"].split(",") if p.strip()
     )
     for prefix in prefixes:
-        if not prefix.startswith("http://") or len(prefix) <= len("http://"):
+        if not _is_http_url(prefix):
             raise usage.UsageError(f"--push-allow-http: {prefix!r} is no http:// URL")
     options["push-allow-http"] = prefixes
+
+
+def _is_http_url(text: str) -> bool:
+    """Whether ``text`` is an http:// URL with a host (and a port, if it
+    names one, from 1 to 65535)."""
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:  # a bracket left open, a port that is no number
+        return False
+    return parts.scheme == "http" and bool(parts.hostname) and port != 0
+
+
+def allowed_by_prefixes(prefixes: Sequence[str]) -> list[str]:
+    """The ``--outbound-allow`` entries ``--push-allow-http``'s prefixes
+    stand for: a push service on one machine is on its loopback, so each
+    prefix allows its host: ``HOST:PORT`` when it names a port
+    (``http://127.0.0.1:8081/``), else every port of an address
+    (``http://127.0.0.1:``), or port 80 of a name (``http://push.intra/``)."""
+    allowed = []
+    for prefix in prefixes:  # each checked already (check_push)
+        parts = urlsplit(prefix)
+        host, port = parts.hostname or "", parts.port
+        if port is not None:
+            allowed.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+            continue
+        try:
+            allowed.append(str(ipaddress.ip_network(host)))
+        except ValueError:
+            allowed.append(f"{host}:80")
+    return allowed
 
 
 #: Pushes in flight at once, for the whole node.
@@ -143,21 +193,55 @@ class WebPushSender:
 
     def __init__(
         self,
-        reactor: Any,
+        guard: OutboundGuard,
         clock: IReactorTime,
         subject: str = DEFAULT_SUBJECT,
         irc_payload: IrcPayload | None = None,
         in_flight: int = IN_FLIGHT,
         timeout: float = TIMEOUT,
     ) -> None:
-        self.agent = Agent(reactor)
-        self.reactor = reactor
+        """Args:
+        guard: what every connection goes through, on whose reactor (and
+            its thread pool) the pushes are made.
+        """
+        self.guard = guard
+        self.agent: Agent = guarded_agent(guard)
+        self.reactor = guard.reactor
         self.clock = clock
         self.subject = subject
         self.irc_payload = irc_payload
         self.timeout = timeout
         self.turns = DeferredSemaphore(in_flight)
         self._signers: dict[str, Vapid02] = {}
+        #: Pushes not sent because the guard refused their endpoint.
+        self.refused = 0
+
+    def allows(self, endpoint: str) -> Deferred[bool]:
+        """Whether ``endpoint`` may be subscribed: the guard lets its
+        address through (``/push add``); not if its name is not resolved
+        within :attr:`timeout`."""
+
+        async def vetted() -> bool:
+            try:
+                await self.guard.vet(endpoint)
+            except RefusedAddressError as why:
+                self._not_allowed(endpoint, str(why))
+                return False
+            return True
+
+        def timed_out(_: object, timeout: float) -> bool:
+            self._not_allowed(endpoint, f"not resolved within {timeout:g} seconds")
+            return False
+
+        vetting = Deferred.fromCoroutine(vetted())
+        return vetting.addTimeout(self.timeout, self.clock, onTimeoutCancel=timed_out)
+
+    def _not_allowed(self, endpoint: str, why: str) -> None:
+        self.log.info(
+            "push endpoint at {origin} refused: {why}",
+            origin=origin_of(endpoint),
+            why=why,
+        )
 
     def off_reactor(self, work: Callable[..., Any], *args: Any) -> Deferred[Any]:
         """Run ``work`` on the reactor's thread pool (a push is encrypted
@@ -181,8 +265,20 @@ class WebPushSender:
     def send(
         self, pem: str, subscription: Subscription, notice: Notice
     ) -> Deferred[bool]:
-        """One push, in its turn; fires True if the subscription is gone."""
-        return self.turns.run(self._send, pem, subscription, notice)
+        """One push, in its turn; fires True if the subscription is gone
+        (False too if the guard refused its endpoint: that is logged)."""
+        sending = self.turns.run(self._send, pem, subscription, notice)
+        return sending.addErrback(self._refused, subscription)
+
+    def _refused(self, failure: Failure, subscription: Subscription) -> bool:
+        failure.trap(RefusedAddressError)
+        self.refused += 1
+        self.log.warn(
+            "push to {origin} not sent: {why}",
+            origin=subscription.origin,
+            why=failure.getErrorMessage(),
+        )
+        return False
 
     def _send(
         self, pem: str, subscription: Subscription, notice: Notice
@@ -229,8 +325,8 @@ class WebPushSender:
         code = response.code
         if code >= 300 and code not in GONE:
             self.log.warn(
-                "push to {endpoint} answered {code}",
-                endpoint=subscription.endpoint,
+                "push to {origin} answered {code}",
+                origin=subscription.origin,
                 code=code,
             )
         read: Deferred[None] = Deferred()

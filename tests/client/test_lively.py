@@ -17,10 +17,9 @@ from chatroom.client.pasting import (
     Keys,
     PasteCollector,
     fits,
-    paste_command,
-    pasted_lines,
 )
 from chatroom.client.view import ChatScreen
+from chatroom.wire.pastes import paste_command, pasted_lines
 from tests.client.support import (
     IN_TEA,
     SIZE,

@@ -13,16 +13,12 @@ from twisted.trial import unittest
 
 from chatroom.core.previews import Card
 from chatroom.wire.lines import parse_event
-from chatroom.wiring.linkfetch import (
-    MOST_BYTES,
-    AddressPolicy,
-    CheckedEndpoints,
-    PageFetcher,
-)
+from chatroom.wiring.linkfetch import MOST_BYTES, PageFetcher
+from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
 from tests.integration.pages import DESCRIPTION, IMAGE, TITLE, PageServer
 from tests.support import ServerTestCase
 
-LOOPBACK = AddressPolicy.parse(["127.0.0.1/32"])
+LOOPBACK = OutboundPolicy.parse(["127.0.0.1/32"])
 
 
 class FetcherTests(unittest.TestCase):
@@ -36,9 +32,9 @@ class FetcherTests(unittest.TestCase):
         self.addCleanup(self.pages.stop)
 
     def fetcher(
-        self, policy: AddressPolicy = LOOPBACK, **kwargs: object
+        self, policy: OutboundPolicy = LOOPBACK, **kwargs: object
     ) -> PageFetcher:
-        return PageFetcher(CheckedEndpoints(reactor, policy, **kwargs))  # type: ignore[arg-type]
+        return PageFetcher(OutboundGuard(reactor, policy, **kwargs))  # type: ignore[arg-type]
 
     @defer.inlineCallbacks
     def test_an_allowed_page_gives_its_opengraph_card(self):
@@ -53,7 +49,7 @@ class FetcherTests(unittest.TestCase):
     def test_loopback_is_never_fetched_without_an_exception(self):
         """No ``--preview-allow``: a link to 127.0.0.1 (or to localhost, a
         name for it) gives nothing, and the server was never asked."""
-        fetcher = self.fetcher(AddressPolicy())
+        fetcher = self.fetcher(OutboundPolicy())
         for host in ("127.0.0.1", "localhost", "[::ffff:127.0.0.1]"):
             card = yield fetcher.fetch(self.pages.url("/page", host))
             self.assertIsNone(card, host)
@@ -67,7 +63,7 @@ class FetcherTests(unittest.TestCase):
         other = PageServer()
         self.addCleanup(other.stop)
         self.pages.redirect.redirect_to = other.url("/page").encode()
-        allowed = AddressPolicy.parse([f"127.0.0.1:{self.pages.number}"])
+        allowed = OutboundPolicy.parse([f"127.0.0.1:{self.pages.number}"])
         card = yield self.fetcher(allowed).fetch(self.pages.url("/redirect"))
         self.assertIsNone(card)
         self.assertEqual(self.pages.asked, ["/redirect"])
@@ -109,11 +105,11 @@ class FetcherTests(unittest.TestCase):
             hosts.Resolver(file=str(hosts_file).encode())
         )
         url = self.pages.url("/page", "tea.example.org")
-        card = yield self.fetcher(AddressPolicy(), resolver=resolver).fetch(url)
+        card = yield self.fetcher(OutboundPolicy(), resolver=resolver).fetch(url)
         self.assertIsNone(card)
         self.assertEqual(self.pages.asked, [])
         # The same name with its port excepted: resolved, and fetched.
-        allowed = AddressPolicy.parse([f"tea.example.org:{self.pages.number}"])
+        allowed = OutboundPolicy.parse([f"tea.example.org:{self.pages.number}"])
         card = yield self.fetcher(allowed, resolver=resolver).fetch(url)
         self.assertEqual(card.title, TITLE)
         self.assertEqual(self.pages.asked, ["/page"])

@@ -3,7 +3,8 @@
 The real ``twistd chatroom`` plugin with ``--db`` in a temporary
 directory, over real sockets: bob writes to alice while nobody is signed
 in to her account, the server is killed (SIGKILL, no shutdown) once the
-documented crash window has passed and started again on the same file,
+file holds the message kept for her (the test reads it, as the documented
+crash window promises it will within a flush) and started again on it,
 and alice's sign-in gets bob's message after the room list, with the time
 and id it had, and finds it in ``/history @bob``.
 """
@@ -14,12 +15,11 @@ import os
 import shutil
 import tempfile
 
-from twisted.internet import defer, error, reactor, task
+from twisted.internet import defer, error, reactor
 from twisted.trial import unittest
 
-from chatroom.backends.local.store import FLUSH_INTERVAL
 from tests.integration.test_twistd import spawn_twistd
-from tests.support import connect_client
+from tests.support import committed, connect_client, until
 
 PASSWORD = "horse-battery-staple"
 
@@ -38,9 +38,18 @@ class OfflinePrivateMessageRestartTests(unittest.TestCase):
         return process, port
 
     @defer.inlineCallbacks
-    def kill(self, process, *clients):
-        """Past the crash window, SIGKILL; the clients see the socket close."""
-        yield task.deferLater(reactor, FLUSH_INTERVAL * 3, lambda: None)
+    def kill(self, process, db: str, *clients):
+        """Once the file holds a message kept for alice, SIGKILL; the
+        clients see the socket close."""
+        yield until(
+            lambda: committed(
+                db,
+                "SELECT count(*) FROM kept_private JOIN private_messages"
+                " USING (conversation, id) WHERE text = 'lunch at one?'",
+            ),
+            10,
+            "the kept message in the file",
+        )
         process.transport.signalProcess("KILL")
         (ended,) = yield process.ended
         ended.trap(error.ProcessTerminated)
@@ -67,7 +76,7 @@ class OfflinePrivateMessageRestartTests(unittest.TestCase):
         yield bob.expect_line("WELCOME bob")
         bob.say("/msg alice lunch at one?")
         copy = yield bob.expect_line("@1 PRIVMSG bob alice ")
-        yield self.kill(process, bob)
+        yield self.kill(process, db, bob)
 
         process, port = yield self.serve(db)
         again = yield connect_client(reactor, port)

@@ -10,9 +10,8 @@ door's usage errors give.
 
 from __future__ import annotations
 
-from chatroom.core.settingvalues import SETTINGS
 from chatroom.doors.line.session import COMMANDS as DOOR_COMMANDS
-from chatroom.wire.commands import COMMANDS, help_lines, secret_words
+from chatroom.wire.commands import COMMANDS, SETTINGS, help_lines, secret_words
 from tests.support import ProtocolTestCase
 
 #: ``/help`` as the line door sent it before the table existed (the

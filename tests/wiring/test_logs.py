@@ -26,7 +26,7 @@ from twisted.python import usage
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.core.config import RedisAddress
+from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.logs import (
     FileLogs,
     json_line,
@@ -82,6 +82,28 @@ class JsonLineTests(unittest.TestCase):
             {"password": "[redacted]", "api_token": "[redacted]", "name": "bob"},
         )
         self.assertNotIn("hunter2", json.dumps(record))
+
+    def test_secrets_in_urls_hidden(self) -> None:
+        """A URL carrying a secret (an export link said in a room, whose
+        preview was refused) has it hidden in the event's text, in its
+        field, and in a failure's traceback."""
+
+        def emit(log: Logger) -> None:
+            url = "http://chat.example/export/s3cr3tS3CR3T"
+            log.info("no preview of {url}: refused", url=url)
+            try:
+                raise ValueError(f"cannot fetch {url}?code=c0de")
+            except ValueError:
+                log.failure("fetching {what}", what="a page")
+
+        first, second = self.logged(emit)
+        self.assertEqual(
+            first["event"], "no preview of http://chat.example/export/-: refused"
+        )
+        self.assertEqual(first["fields"]["url"], "http://chat.example/export/-")
+        self.assertIn("http://chat.example/export/-?code=-", second["failure"])
+        self.assertNotIn("s3cr3t", json.dumps([first, second]).lower())
+        self.assertNotIn("c0de", json.dumps([first, second]))
 
     def test_failure_has_its_traceback(self) -> None:
         """A logged failure carries its traceback as one field of the line."""
@@ -247,3 +269,25 @@ class TextLineTests(unittest.TestCase):
         self.assertEqual(
             text_line(no_namespace), formatEventAsClassicLogText(no_namespace)
         )
+
+    def test_secrets_in_urls_hidden(self) -> None:
+        """A URL carrying a secret is written with it hidden, whichever
+        formatter writes the line: the server's own (a field, or a legacy
+        event's text, as the access log's lines are) or Twisted's (a call
+        in the format)."""
+        base = {"log_time": 1e9, "log_level": LogLevel.info, "log_namespace": "ns"}
+        secret = "http://chat.example/hooks/s3cr3t"
+        for shape in (
+            {"log_format": "no preview of {url}: refused", "url": secret},
+            {"log_format": "{f()}", "f": lambda: secret},
+            {
+                "log_format": "{log_text}",  # twisted.python.log's, as bridged
+                "log_text": f'"GET {secret}?token=t0k3n HTTP/1.1" 200',
+            },
+        ):
+            event = {**base, **shape}
+            line = text_line(event)
+            assert line is not None
+            self.assertIn("http://chat.example/hooks/-", line, shape)
+            self.assertNotIn("s3cr3t", line)
+            self.assertNotIn("t0k3n", line)

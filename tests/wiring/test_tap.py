@@ -17,15 +17,15 @@ from twisted.web.server import Site
 from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import (
-    RedisAddress,
-    RedisClusterAddress,
-    SentinelAddress,
-    ServerConfig,
-)
+from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import ChatFactory
+from chatroom.redisclient.addresses import (
+    RedisAddress,
+    RedisClusterAddress,
+    SentinelAddress,
+)
 from chatroom.wiring.collector import CollectorService
 from chatroom.wiring.reuseport import ReusePortEndpoint
 from chatroom.wiring.tap import Options, makeService

@@ -29,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.core.scram import MECHANISM
 from chatroom.doors.irc.wire import build
+from chatroom.wire.pastes import MAX_BYTES, MAX_LINES
 
 #: The most ``CHATHISTORY`` returns at once (``CHATHISTORY=`` in ``005``);
 #: the shared side's page limit (``chatroom.core.rules.HISTORY_PAGE_MAX``).
@@ -63,7 +63,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("draft/message-redaction", draft=True),
     Capability(
         "draft/multiline",
-        f"max-bytes={MULTILINE_MAX_BYTES},max-lines={MULTILINE_MAX_LINES}",
+        f"max-bytes={MAX_BYTES},max-lines={MAX_LINES}",
         draft=True,
     ),
     Capability("draft/read-marker", draft=True),

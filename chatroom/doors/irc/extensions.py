@@ -5,7 +5,8 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
   client sends ``BATCH +ref draft/multiline #target``, its ``PRIVMSG`` lines
   tagged ``@batch=ref``, then ``BATCH -ref``. It is said as one message
   with its lines as a tag (:mod:`chatroom.core.multiline`); a batch
-  over the limits ``CAP LS`` announces is ``FAIL BATCH
+  over the limits ``CAP LS`` announces (a paste's,
+  :mod:`chatroom.wire.pastes`) is ``FAIL BATCH
   MULTILINE_MAX_BYTES``/``MULTILINE_MAX_LINES``, a blank line marked
   ``draft/multiline-concat`` ``FAIL BATCH MULTILINE_INVALID``, and nothing
   of it is said.
@@ -31,11 +32,11 @@ from functools import partial
 from chatroom.core import multiline
 from chatroom.core.errors import ChatError
 from chatroom.core.events import PrivateTagMessage, TagMessage
-from chatroom.core.multiline import MULTILINE_MAX_BYTES, MULTILINE_MAX_LINES
 from chatroom.doors.irc.commands import plain_text, say_to
 from chatroom.doors.irc.session import IRCSession, Multiline
 from chatroom.doors.irc.tags import REPLY_TAG, client_only, shared_tags
 from chatroom.doors.irc.wire import ClientLine, build, room_of
+from chatroom.wire.pastes import MAX_BYTES, MAX_LINES
 
 _CONCAT = "draft/multiline-concat"
 
@@ -65,10 +66,10 @@ def collect(session: IRCSession, message: ClientLine) -> bool:
         return True
     text = message.params[1]
     batch.size += len(text.encode("utf-8"))
-    if batch.size > MULTILINE_MAX_BYTES or len(batch.lines) >= MULTILINE_MAX_LINES:
+    if batch.size > MAX_BYTES or len(batch.lines) >= MAX_LINES:
         if not batch.failed:
-            code = "BYTES" if batch.size > MULTILINE_MAX_BYTES else "LINES"
-            limit = MULTILINE_MAX_BYTES if code == "BYTES" else MULTILINE_MAX_LINES
+            code = "BYTES" if batch.size > MAX_BYTES else "LINES"
+            limit = MAX_BYTES if code == "BYTES" else MAX_LINES
             fail(session, "BATCH", f"MULTILINE_MAX_{code}", str(limit), "Too long")
         batch.failed = True
         batch.lines.clear()

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from chatroom.core import errors
 from chatroom.core.moderation import Action
-from chatroom.core.settingvalues import SETTINGS
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
+from chatroom.wire.commands import SETTINGS
 from chatroom.wire.lines import format_line
 
 #: The user's own setting ``/set`` takes beside the room's.

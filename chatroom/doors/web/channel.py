@@ -40,12 +40,12 @@ answers them one at a time, but left alone it
   ``timeOut``, on the server's clock.
 
 Every timer is on the clock the site is given (the server's). The access
-log never shows a webhook's secret (:func:`access_line`).
+log never shows a secret a URL carries, a webhook's or an export link's
+(:func:`access_line`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -65,6 +65,7 @@ from twisted.web.server import Request, Site
 
 from chatroom.core.filedir import Spool
 from chatroom.core.hooks import HOOK_PATH
+from chatroom.core.urlsecrets import without_secrets
 from chatroom.core.webhooks import HOOK_BODY_MAX
 
 if TYPE_CHECKING:  # the site's uploads: uploads.py imports the server, not this
@@ -74,15 +75,14 @@ if TYPE_CHECKING:  # the site's uploads: uploads.py imports the server, not this
 _BODILESS = frozenset({b"GET", b"HEAD"})
 #: The path of a webhook's posts, its secret after it.
 _HOOK_PATH = HOOK_PATH.encode()
-#: A webhook's secret in a line of the access log (its path, a referrer).
-_HOOK_SECRET = re.compile(re.escape(HOOK_PATH) + r"[^\s\"?#]+")
 
 
 def access_line(timestamp: str, request: Request) -> str:
     """twisted.web's access log line (the combined log format), with every
-    webhook's secret in it hidden: ``/hooks/<secret>`` reads ``/hooks/-``."""
-    line = combinedLogFormatter(timestamp, request)
-    return _HOOK_SECRET.sub(HOOK_PATH + "-", line)
+    secret a URL in it carries hidden (its path, a referrer):
+    ``/hooks/<secret>`` reads ``/hooks/-``
+    (:func:`~chatroom.core.urlsecrets.without_secrets`)."""
+    return without_secrets(combinedLogFormatter(timestamp, request))
 
 
 @dataclass(frozen=True)

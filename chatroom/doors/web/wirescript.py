@@ -3,12 +3,14 @@
 
 The page parses the server's lines by the same table the server and the
 terminal client use (each event's fields by name, which events end in
-free text, which in a list of words) and knows the commands from the same
-command table, so it keeps no second copy to fall out of date. The script
-is made once, when the site is built, and served like the client's other
-files: a same-origin classic script (the Content-Security-Policy allows
-no inline one), loaded by ``index.html`` before ``app.js``, that defines
-one global, ``WIRE``: plain JSON data, which the page's scripts read.
+free text, which in a list of words), knows the commands from the same
+command table, writes a paste by the same rule and bounds and compares
+names by the same key, so it keeps no second copy to fall out of date.
+The script is made once, when the site is built, and served like the
+client's other files: a same-origin classic script (the
+Content-Security-Policy allows no inline one), loaded by ``index.html``
+before ``app.js``, that defines one global, ``WIRE``: plain JSON data,
+which the page's scripts read.
 """
 
 from __future__ import annotations
@@ -22,12 +24,20 @@ from chatroom.wire.lines import (
     LIST_EVENTS,
     PROTOCOL_VERSION,
 )
+from chatroom.wire.names import KEY_ROUNDS, case_folds, prototypes
+from chatroom.wire.pastes import (
+    ESCAPES,
+    LINE_BREAK,
+    MAX_BYTES,
+    MAX_LINES,
+    PASTE_COMMAND,
+)
 from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
 from chatroom.wire.tags import UNESCAPES
 
 _HEADER = """\
-// The line protocol's grammar and commands, made by the server from
-// chatroom/wire/lines.py and chatroom/wire/commands.py when it started
+// The line protocol's grammar, commands, pastes and name key, made by the
+// server from chatroom/wire/ when it started
 // (chatroom/doors/web/wirescript.py): not a file to edit.
 "use strict";
 """
@@ -39,8 +49,11 @@ def wire_table() -> dict[str, object]:
     (``lists``), every command's name in ``/help``'s order (``commands``),
     those that carry passwords (``secretCommands``), the ``//`` rule
     (``commandPrefix``, ``escapedPrefix``: :mod:`chatroom.wire.said`), a
-    tag value's escapes (``tagUnescapes``: :mod:`chatroom.wire.tags`) and
-    the protocol's version."""
+    tag value's escapes (``tagUnescapes``: :mod:`chatroom.wire.tags`), how
+    a paste is split, bounded and written (``paste``:
+    :mod:`chatroom.wire.pastes`), what the page computes a name's key
+    with (``names``: :mod:`chatroom.wire.names`, each table by what a
+    character becomes: ``{"ss": "ß"}``) and the protocol's version."""
     return {
         "version": PROTOCOL_VERSION,
         "fields": {event: list(names) for event, names in EVENT_FIELDS.items()},
@@ -53,22 +66,46 @@ def wire_table() -> dict[str, object]:
         "commandPrefix": COMMAND_PREFIX,
         "escapedPrefix": ESCAPED_PREFIX,
         "tagUnescapes": UNESCAPES,
+        "names": {
+            "rounds": KEY_ROUNDS,
+            "folds": _by_result(case_folds()),
+            "prototypes": _by_result(prototypes()),
+        },
+        "paste": {
+            "command": PASTE_COMMAND,
+            "maxLines": MAX_LINES,
+            "maxBytes": MAX_BYTES,
+            "escapes": ESCAPES,
+            "lineBreak": LINE_BREAK,
+        },
     }
+
+
+def _by_result(table: dict[str, str]) -> dict[str, str]:
+    """``table`` (a character → what it becomes) as what each result is
+    made from (the characters, one string): the same rule, in half the
+    bytes."""
+    grouped: dict[str, str] = {}
+    for char, result in table.items():
+        grouped[result] = grouped.get(result, "") + char
+    return grouped
 
 
 def wire_script() -> bytes:
     """The body of ``/wire.js`` (UTF-8): ``WIRE`` as JSON, one entry a line
-    (an event's field names too), so it reads well in a browser's tools."""
+    (an event's field names too), so it reads well in a browser's tools;
+    characters as themselves, not as escapes (the name tables are most of
+    the script)."""
     entries = []
     for key, value in wire_table().items():
         if isinstance(value, dict):
             inner = ",\n".join(
-                f"  {json.dumps(name)}: {json.dumps(item)}"
+                f"  {json.dumps(name)}: {json.dumps(item, ensure_ascii=False)}"
                 for name, item in value.items()
             )
             value = f"{{\n{inner}\n }}"
         else:
-            value = json.dumps(value)
+            value = json.dumps(value, ensure_ascii=False)
         entries.append(f" {json.dumps(key)}: {value}")
     body = ",\n".join(entries)
     return f"{_HEADER}const WIRE = {{\n{body}\n}};\n".encode()

@@ -14,7 +14,7 @@ waits (bounded) for it.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
@@ -88,14 +88,28 @@ class ContractBase(MixedIntoTestCase):
         return defer.succeed(None)
 
     @defer.inlineCallbacks
-    def expect(self, user: User, prefix: str) -> Generator[Any, Any, str]:
-        """The next line of ``user`` that starts with ``prefix``."""
+    def expect(
+        self,
+        user: User,
+        prefix: str,
+        wait: Callable[[], defer.Deferred[None]] | None = None,
+    ) -> Generator[Any, Any, str]:
+        """The next line of ``user`` that starts with ``prefix``, waiting
+        between looks with ``wait`` (default :meth:`wait`)."""
         for _ in range(500):
             line = user.take(prefix)
             if line is not None:
                 return line
-            yield self.wait()
+            yield (wait or self.wait)()
         raise AssertionError(f"no line {prefix!r}; unread: {user.unread()}")
+
+    @defer.inlineCallbacks
+    def refusal(self, user: User, line: str, code: str) -> Generator[Any, Any, str]:
+        """``user`` says ``line`` and is refused with ``code``: the reply."""
+        user.say(line)
+        reply = yield self.expect(user, "ERR ")
+        self.assertTrue(reply.startswith(f"ERR {code} "), (line, reply))
+        return reply
 
     @defer.inlineCallbacks
     def connect(self, name: str) -> Generator[Any, Any, User]:

@@ -8,6 +8,13 @@ to a :class:`~tests.push_endpoint.PushEndpoint`, which decrypts each push
 with the subscription's own keys and checks its VAPID signature. It runs
 against the in-process registry (``tests/backends/local/test_push.py``) and the Redis
 one on a real redis-server (``tests/backends/redis/test_push.py``).
+
+The sender's connections go through the server's guard
+(:class:`~chatroom.wiring.outbound.OutboundGuard`), which excepts only the
+test's push service: an endpoint on loopback, a private or link-local
+address, or a name for one (``localhost``), is refused at ``/push add``,
+and one kept anyway is never connected to (a :class:`Listener` on its
+port sees nothing).
 """
 
 from __future__ import annotations
@@ -19,10 +26,11 @@ from twisted.internet import defer, reactor, task
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.push import Notifications, Subscription
+from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
 from chatroom.wiring.webpush import WebPushSender
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
-from tests.push_endpoint import PushEndpoint, Subscriber, b64url
+from tests.push_endpoint import Listener, PushEndpoint, Subscriber, b64url
 from tests.support import chat_core
 
 #: Pushes after a minute without a device; the test's push service is on
@@ -43,11 +51,21 @@ class PushContract(ContractBase):
         return chat_core(self.server).notifications
 
     def endpoint(self) -> PushEndpoint:
-        """A push service of the test's own, which the server sends to."""
+        """A push service of the test's own, which the server sends to:
+        its port is the one exception of the sender's guard."""
         endpoint = PushEndpoint().start()
         self.addCleanup(endpoint.port.stopListening)
-        self.notifications.send = WebPushSender(reactor, reactor).send
+        allowed = f"127.0.0.1:{endpoint.port.getHost().port}"
+        guard = OutboundGuard(reactor, OutboundPolicy.parse([allowed]))
+        self.sender = WebPushSender(guard, reactor)
+        self.notifications.sender = self.sender
         return endpoint
+
+    def listener(self) -> Listener:
+        """A port on 127.0.0.1 that no push may reach."""
+        listener = Listener().start()
+        self.addCleanup(listener.port.stopListening)
+        return listener
 
     @defer.inlineCallbacks
     def registered(self, name: str, room: str = "general") -> Generator[Any, Any, User]:
@@ -145,6 +163,67 @@ class PushContract(ContractBase):
         alice.say("/push key")
         line = yield self.expect(alice, "PUSH KEY ")
         self.assertEqual(line, f"PUSH KEY {(yield self.notifications.public_key())}")
+
+    def test_internal_endpoints_are_refused(self) -> Any:
+        """``/push add`` with an endpoint on loopback (as an address, mapped
+        into IPv6, or as ``localhost``), on a private, CGNAT or link-local
+        address (cloud metadata), is refused ``BAD_ARGS`` and not kept;
+        the listener on that loopback port saw no connection."""
+        return defer.ensureDeferred(self._internal_refused())
+
+    async def _internal_refused(self) -> None:
+        self.endpoint()
+        listener = self.listener()
+        keys = Subscriber("https://unused.example/")
+        alice = await self.registered("alice")
+        for endpoint in (
+            f"https://127.0.0.1:{listener.number}/push",
+            f"https://[::ffff:127.0.0.1]:{listener.number}/push",
+            f"https://localhost:{listener.number}/push",
+            f"https://[::1]:{listener.number}/push",
+            "https://10.0.0.1/push",
+            "https://192.168.1.1/push",
+            "https://100.64.0.1/push",
+            "https://169.254.169.254/latest/meta-data/",
+        ):
+            alice.say(f"/push add {endpoint} {keys.p256dh} {b64url(keys.auth)}")
+            # waiting on the real reactor: a name's resolution takes a thread
+            line = await self.expect(alice, "ERR ", self.wait_real)
+            self.assertEqual(
+                line, "ERR BAD_ARGS the endpoint is not a public address", endpoint
+            )
+        self.assertEqual((await self.kept("alice")), [])
+        self.assertEqual(listener.connected, [])
+
+    def test_a_kept_internal_endpoint_is_never_contacted(self) -> Any:
+        """A subscription kept for ``localhost`` (as one kept while its
+        name answered a public address would be): bob's mention of gone
+        alice reaches her other, allowed, subscription; the guard refuses
+        this one at the push (and says so), and its listener saw nothing."""
+        return defer.ensureDeferred(self._kept_internal())
+
+    async def _kept_internal(self) -> None:
+        endpoint = self.endpoint()
+        listener = self.listener()
+        inside = Subscriber(f"https://localhost:{listener.number}/alice")
+        phone = Subscriber(endpoint.base + "alice-phone")
+        alice = await self.registered("alice")
+        await defer.ensureDeferred(
+            self.notifications.store.add("alice", inside.subscription)
+        )
+        await self.subscribed("alice", phone)
+        bob = await self.registered("bob")
+        await self.gone(alice)
+        bob.say("alice: the kettle")
+        await self.expect(bob, "MSG general bob ")
+        await endpoint.arrived(1)
+        for _ in range(500):
+            if self.sender.refused:
+                break
+            await self.wait_real()
+        self.assertEqual(self.sender.refused, 1)
+        self.assertEqual(listener.connected, [])
+        self.assertEqual(len(endpoint.received), 1)
 
     # -- what is pushed ----------------------------------------------------------
 

@@ -58,7 +58,7 @@ class PushRuleTests(unittest.TestCase):
         self.sent: list[tuple[str, Notice]] = []
         self.gone: set[str] = set()
         self.rule = Notifications(
-            self.clock, self.store, self.kept_rooms, self.send, idle=60.0
+            self.clock, self.store, self.kept_rooms, self, idle=60.0
         )
         self.successResultOf(
             defer.ensureDeferred(
@@ -70,8 +70,12 @@ class PushRuleTests(unittest.TestCase):
         return self.rooms.get(account, [])
 
     def send(self, key: str, subscription: Subscription, notice: Notice) -> Any:
+        """The rule's sender (this test is it): keeps what it is handed."""
         self.sent.append((subscription.endpoint, notice))
         return defer.succeed(subscription.endpoint in self.gone)
+
+    def allows(self, endpoint: str) -> Any:
+        return defer.succeed(True)
 
     def said(self, text: str, room: str = "general", sender: str = "bob") -> None:
         event = Message(room, sender, "2026-11-23T12:00:00.000Z", text)

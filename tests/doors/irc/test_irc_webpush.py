@@ -17,6 +17,7 @@ from twisted.internet import defer, reactor
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.webpush import push_line
+from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
 from chatroom.wiring.webpush import WebPushSender
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.push_endpoint import PushEndpoint, Subscriber, b64url
@@ -109,10 +110,11 @@ class IRCWebPushTests(AccountsCase):
     async def _pushed(self) -> None:
         endpoint = PushEndpoint().start()
         self.addCleanup(endpoint.port.stopListening)
+        guard = OutboundGuard(reactor, OutboundPolicy.parse(["127.0.0.1/32"]))
         sender = WebPushSender(
-            reactor, reactor, irc_payload=push_line(self.factory.renderer)
+            guard, reactor, irc_payload=push_line(self.factory.renderer)
         )
-        chat_core(self.server).notifications.send = sender.send
+        chat_core(self.server).notifications.sender = sender
         phone = Subscriber(endpoint.base + "alice")
         keys = f"p256dh={phone.p256dh};auth={b64url(phone.auth)}"
         self.account("bob")

@@ -28,6 +28,14 @@ from chatroom.wire.lines import (
     LIST_EVENTS,
     PROTOCOL_VERSION,
 )
+from chatroom.wire.names import KEY_ROUNDS, case_folds, prototypes
+from chatroom.wire.pastes import (
+    ESCAPES,
+    LINE_BREAK,
+    MAX_BYTES,
+    MAX_LINES,
+    PASTE_COMMAND,
+)
 from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
 from chatroom.wire.tags import UNESCAPES
 from tests.support import local_server
@@ -104,6 +112,46 @@ class WireScriptTests(unittest.TestCase):
         self.assertEqual(wire["escapedPrefix"], ESCAPED_PREFIX)
         self.assertEqual(wire["tagUnescapes"], UNESCAPES)
 
+    def test_the_name_key_is_the_servers(self) -> None:
+        """What the page computes a name's key with is the server's: every
+        character Python's full case folding changes (``ß`` to ``ss``, a
+        Cherokee small letter to its capital), every one ICU's skeleton
+        maps (``0`` to ``O``, a Cyrillic ``а`` to a Latin ``a``), each to
+        what the server makes of it, and the server's count of rounds."""
+        names = self.wire()["names"]
+        assert isinstance(names, dict)
+
+        def by_char(by_result: dict[str, str]) -> dict[str, str]:
+            return {
+                char: result for result, chars in by_result.items() for char in chars
+            }
+
+        self.assertEqual(names["rounds"], KEY_ROUNDS)
+        folds, skeleton = by_char(names["folds"]), by_char(names["prototypes"])
+        self.assertEqual(folds, case_folds())
+        self.assertEqual(skeleton, prototypes())
+        self.assertEqual(
+            (folds["ß"], folds["Σ"], folds["ς"], folds["ꭰ"]), ("ss", "σ", "σ", "Ꭰ")
+        )
+        self.assertEqual(
+            (skeleton["0"], skeleton["а"], skeleton["m"]), ("O", "a", "rn")
+        )
+
+    def test_the_paste_rule_is_the_servers(self) -> None:
+        """How a paste is split, bounded and written on one line
+        (``chatroom.wire.pastes``), which ``compose.js`` sends pastes by."""
+        self.assertEqual(
+            self.wire()["paste"],
+            {
+                "command": PASTE_COMMAND,
+                "maxLines": MAX_LINES,
+                "maxBytes": MAX_BYTES,
+                "escapes": ESCAPES,
+                "lineBreak": LINE_BREAK,
+            },
+        )
+        self.assertEqual((MAX_LINES, MAX_BYTES, PASTE_COMMAND), (32, 4000, "/paste"))
+
     def test_the_commands_are_the_servers(self) -> None:
         """Every command of ``chatroom.wire.commands``, in ``/help``'s order,
         and those that carry passwords (which the page never shows, keeps
@@ -139,9 +187,10 @@ class ByNameTests(unittest.TestCase):
         self.assertEqual({name: hits for name, hits in found.items() if hits}, {})
 
     def test_no_second_copy_of_the_rules(self) -> None:
-        """No script spells the ``//`` rule or the tag escapes itself: both
-        come from ``WIRE``, so the page cannot drift from the server."""
-        own_copy = re.compile(r'startsWith\("//"\)|\{ ":": ";"', re.M)
+        """No script spells the ``//`` rule, the tag escapes or a paste's
+        bounds itself: they come from ``WIRE``, so the page cannot drift
+        from the server."""
+        own_copy = re.compile(r'startsWith\("//"\)|\{ ":": ";"|\b4000\b', re.M)
         found = {
             script.name: own_copy.findall(script.read_text(encoding="utf-8"))
             for script in sorted(STATIC.glob("*.js"))

@@ -12,9 +12,9 @@
 // text, never as HTML.
 //
 // The page's scripts are classic scripts sharing the page's globals, all
-// loaded with `defer`, in order: wire.js (the line grammar and the command
-// table, which the server makes from chatroom/wire/: there is no such file
-// here), app.js (state, parsing lines, connection), words.js
+// loaded with `defer`, in order: wire.js (the line grammar, the command
+// table, the paste rule and the name key's tables, which the server makes
+// from chatroom/wire/: there is no such file here), app.js (state, parsing lines, connection), words.js
 // (plain words), view.js (drawing), scroll.js (the log's scrolling and
 // older messages), attention.js (unread counts, notifications), input.js
 // (what the user does) and events.js (what the server says). Nothing
@@ -99,8 +99,36 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
-// Names compare as the server compares them (NFKC, then case folding).
-const nameKey = (name) => name.normalize("NFKC").toLowerCase();
+// Names compare as the server compares them: by chatroom/wire/names.py's
+// name_key, step for step, with the two tables the browser lacks from
+// WIRE.names (Python's full case folding and ICU's confusables, each
+// character that changes by what it becomes): NFKC, fold, NFKC; NFD, each
+// character to its prototype, NFC, "rn" to "m"; again until the key stands
+// still. So "Straße" and "STRASSE", "office" and "0FFICE" are one name, as
+// they are to the server. Keys are kept, as the server keeps them: the page
+// compares names on every event.
+const codePointMap = (byResult) => new Map(
+  Object.entries(byResult).flatMap(([result, chars]) => [...chars].map((char) => [char, result])));
+const NAME_FOLDS = codePointMap(WIRE.names.folds);
+const NAME_PROTOTYPES = codePointMap(WIRE.names.prototypes);
+const NAME_KEYS_KEPT = 4096;
+const nameKeys = new Map();
+const mapped = (text, table) => Array.from(text, (char) => table.get(char) ?? char).join("");
+function nameKey(name) {
+  let key = nameKeys.get(name);
+  if (key !== undefined) return key;
+  key = name;
+  for (let round = 0; round < WIRE.names.rounds; round += 1) {
+    const folded = mapped(key.normalize("NFKC"), NAME_FOLDS).normalize("NFKC");
+    const step = mapped(folded.normalize("NFD"), NAME_PROTOTYPES).normalize("NFC")
+      .replaceAll("rn", "m");
+    if (step === key) break;
+    key = step;
+  }
+  if (nameKeys.size >= NAME_KEYS_KEPT) nameKeys.clear();
+  nameKeys.set(name, key);
+  return key;
+}
 // The // rule, as chatroom/wire/said.py has it (its prefixes from WIRE): a
 // line starting with "/" is a command, one starting with "//" says its text
 // from the second character on ("//shrug" says "/shrug").

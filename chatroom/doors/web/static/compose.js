@@ -147,24 +147,28 @@ function composeLine(value) {
   return lines ? pasteLine(value) : outgoing(value);
 }
 
-// The bounds of a paste (docs/protocol.md "Pastes"): checked here too, so
-// that a paste too long to send stays in the input.
-const PASTE_LINES = 32;
-const PASTE_BYTES = 4000;
+// A paste as the server reads one (docs/protocol.md "Pastes"; WIRE.paste,
+// from chatroom/wire/pastes.py): its lines split at any line break, its
+// bounds (checked here too, so that a paste too long to send stays in the
+// input) and how its text is written on one line.
+const PASTE = WIRE.paste;
+const PASTE_BREAK = new RegExp(PASTE.lineBreak);
+const PASTE_ESCAPED = new RegExp(Object.keys(PASTE.escapes).map(escapeRegExp).join("|"), "g");
 
 // Several lines as one message: `/paste TEXT`, each backslash written
-// `\\` and each line break `\n` (IRCv3's tag escaping). Blank lines at
-// either end are dropped, as the server drops them.
+// `\\` and each line break `\n`. Blank lines at either end are dropped,
+// as the server drops them.
 function pasteLine(value) {
-  const lines = value.replaceAll("\r", "").split("\n");
+  const lines = value.split(PASTE_BREAK);
   while (lines.length && !lines[0].trim()) lines.shift();
   while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
   if (!lines.length) return "";
   const bytes = new TextEncoder().encode(lines.join("")).length;
-  if (lines.length > PASTE_LINES || bytes > PASTE_BYTES) {
-    say("", `not sent: a paste is at most ${PASTE_LINES} lines and ${PASTE_BYTES} bytes `
+  if (lines.length > PASTE.maxLines || bytes > PASTE.maxBytes) {
+    say("", `not sent: a paste is at most ${PASTE.maxLines} lines and ${PASTE.maxBytes} bytes `
       + `(this one has ${lines.length} lines, ${bytes} bytes)`, "error");
     return "";
   }
-  return `/paste ${lines.map((line) => line.replaceAll("\\", "\\\\")).join("\\n")}`;
+  const text = lines.join("\n").replace(PASTE_ESCAPED, (char) => PASTE.escapes[char]);
+  return `${PASTE.command} ${text}`;
 }
