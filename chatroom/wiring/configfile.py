@@ -29,7 +29,7 @@ from twisted.python.reflect import accumulateClassList
 #: Options whose value is a comma-separated list: in the file, a string
 #: or an array of strings.
 LISTS = frozenset(
-    {"rooms", "admins", "http-origins", "outbound-allow", "preview-allow"}
+    {"rooms", "admins", "http-origins", "outbound-allow", "preview-allow", "dnsbl"}
 )
 #: Options that take a port number as well as an endpoint description.
 ENDPOINTS = frozenset({"port", "irc", "http"})

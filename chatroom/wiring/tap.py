@@ -47,6 +47,7 @@ from chatroom.wiring.cli import (
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
+from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
 from chatroom.wiring.linkfetch import PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
@@ -456,6 +457,7 @@ class Options(OneLineUsage):
         LOG_FORMAT_OPTION,
         *FILES_OPTIONS,
         *PUSH_OPTIONS,
+        *DNSBL_OPTIONS,
     ]
 
     def opt_port(self, value: str) -> None:
@@ -551,6 +553,7 @@ class Options(OneLineUsage):
         use_log_format(self["log-format"], self.parent)
         check_files(self)
         check_push(self)
+        check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
         # --outbound-allow's (and --preview-allow's), and the hosts
@@ -711,6 +714,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         clock=reactor,
         registry=registry,
         hashing=hashing_threads(reactor),
+        blocklists=build_blocklists(config, reactor),
     )
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
     irc = IRCFactory(server) if "irc" in door_endpoints else None  # and /irc

@@ -115,6 +115,7 @@ async def try_register(session: IRCSession) -> None:
     if not await signin.check_password(session, wanted):
         return
     try:
+        session.connection.verdict.check_name(pending.account)  # --dnsbl
         if name_key(wanted) != pending.claimed:  # REGISTER took it already
             await session.registry.claim_name(
                 session.member, wanted, pending.account or None

@@ -25,7 +25,8 @@ from chatroom.core.config import ServerConfig
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import ContractBase, User
 
-#: Quiet joins in big rooms (``--big-room``) are tests/backends/contracts/big_rooms.py's.
+#: Quiet joins in big rooms (``--big-room``) are
+#: tests/backends/contracts/big_rooms.py's.
 CONFIG = ServerConfig(rate=0, rooms=("hall",), room_capacity=3, max_rooms=4)
 
 
