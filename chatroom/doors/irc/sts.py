@@ -58,6 +58,10 @@ class IRCPort(ServerFactory):
         self.door = door
         self.secure = secure
 
+    def logPrefix(self) -> str:
+        """The door's name in the log (``IRCFactory starting on 6667``)."""
+        return self.door.logPrefix()
+
     def sts(self) -> str | None:
         """``sts``'s value on this port's connections (None: no TLS port)."""
         policy = self.door.sts
