@@ -74,6 +74,26 @@ class PreAwayTests(CapsTestCase):
         bob.send("PRIVMSG alice :hi")
         self.assertEqual(bob.received(), [":chatroom 301 bob alice :Gone to lunch"])
 
+    def test_joins_away(self) -> None:
+        """A user away before the welcome joins away: an ``away-notify``
+        member sees its ``AWAY`` right after its ``JOIN``."""
+        self.line_room("owner")
+        bob = self.capped("bob", "away-notify")
+        bob.send("JOIN #tea")
+        bob.received()
+        alice = IRCClient(self.next_door())
+        registering(alice, "draft/pre-away")
+        alice.send("AWAY :fetching history", "NICK alice", "USER a 0 * :A", "CAP END")
+        alice.send("JOIN #tea")
+        seen = [untagged(line) for line in bob.received()]
+        self.assertEqual(
+            seen,
+            [
+                ":alice!alice@chatroom JOIN :#tea",
+                ":alice!alice@chatroom AWAY :fetching history",
+            ],
+        )
+
     def test_away_star_and_back(self) -> None:
         """``AWAY *`` (nobody at the keyboard) is kept; ``AWAY`` is back."""
         alice = IRCClient(self.next_door())
