@@ -45,6 +45,10 @@ setup(
         # Cluster search's index in PostgreSQL (chatroom.backends.redis.search);
         # the binary wheel bundles libpq.
         "psycopg[binary]>=3.1",
+        # Messages are Markdown (chatroom.wire.markdown): the terminal client
+        # renders it and the IRC door translates it, with the Python port of
+        # the parser the web page uses (markdown-it).
+        "markdown-it-py>=3.0",
     ],
     extras_require={
         "test": [

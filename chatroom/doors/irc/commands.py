@@ -29,6 +29,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Welcome
 from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
+from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import REGISTERED, IRCSession
@@ -296,7 +297,8 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
                 session.notice(f"CTCP {tag} is not relayed by this server")
             return
         action, text = True, rest
-    text = plain_text(text)
+    # Words to say are Markdown (formatting.py); an action is plain text.
+    text = plain_text(text) if action else irc_markdown(text)
     tags = shared_tags(session.tags, notice=quiet, bot=session.bot)
     session.spoke = session.now  # WHOIS's idle time counts from here
     targets, too_many = bounded(command, split_list(params[0]))
