@@ -15,13 +15,22 @@ Python, :func:`parser`). A link goes only to an address of
 :data:`LINK_SCHEMES`; any other (``javascript:``, ``data:``) leaves the
 link as the words that were typed.
 
+One rule is a chat's rather than CommonMark's: a line of a paragraph keeps
+the spaces it starts with (:func:`indents`), so a pasted stack trace or
+snippet reads as it was typed even outside a fenced block (CommonMark
+drops them). Where a line break is a line break (``breaks``) this is what
+a reader expects of the lines they see.
+
 A message that is meant as plain text stays plain: an action (``/me``), a
 topic and a name are never read as Markdown.
 """
 
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 #: markdown-it's rules (the same names in JavaScript and Python) a chat
 #: message does without.
@@ -40,6 +49,17 @@ RULES_OFF = (
 LINK_SCHEMES = ("http", "https", "mailto")
 
 
+#: What Markdown needs to read a text as more than its words: one of its
+#: marks, or a quote's or a list's at a line's start.
+_MARKS = re.compile(r"[\\`*_~\[\]<&]|^[ \t]*(?:>|[-+*][ \t]|\d+[.)])", re.MULTILINE)
+
+
+def has_marks(text: str) -> bool:
+    """Whether Markdown could read ``text`` as anything but its words (a
+    text without is shown as it is, unparsed: most messages)."""
+    return _MARKS.search(text) is not None
+
+
 def link_allowed(url: str) -> bool:
     """Whether ``url`` may be a link: an absolute address of
     :data:`LINK_SCHEMES` (what a browser takes for its scheme: control
@@ -56,3 +76,32 @@ def parser() -> MarkdownIt:
     markdown.enable("strikethrough").disable(list(RULES_OFF))
     markdown.validateLink = link_allowed  # type: ignore[method-assign]
     return markdown
+
+
+def indents(tokens: list[Token], index: int, source: list[str]) -> list[str]:
+    """The spaces each line of the paragraph whose ``inline`` token is
+    ``tokens[index]`` starts with in ``source`` (the message's lines), for
+    a paragraph of the message itself (not in a quote or a list); "" for
+    each line otherwise, or when its lines are not one a line break (a code
+    span over two lines)."""
+    inline = tokens[index]
+    children = inline.children or []
+    count = 1 + sum(child.type in ("softbreak", "hardbreak") for child in children)
+    opening = tokens[index - 1] if index else None
+    if opening is None or opening.level != 0 or opening.map is None:
+        return [""] * count
+    start, end = opening.map
+    if end - start != count:
+        return [""] * count
+    return [line[: len(line) - len(line.lstrip(" \t"))] for line in source[start:end]]
+
+
+def blank_lines(token: Token, lines_so_far: int, last_end: int) -> tuple[int, int]:
+    """For a block of the message itself (``token`` opening it): how many
+    blank lines go before it (as many as its author left, when lines came
+    before) and the source line it ends on (``last_end`` for a token that
+    opens none)."""
+    if token.level != 0 or token.nesting < 0 or token.map is None:
+        return 0, last_end
+    start, end = token.map
+    return (max(start - last_end, 0) if lines_so_far else 0), end

@@ -50,7 +50,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from chatroom.wire.markdown import parser
+from chatroom.wire.markdown import blank_lines, has_marks, indents, parser
 
 BOLD = "\x02"
 ITALICS = "\x1d"
@@ -78,8 +78,6 @@ _RUNS = re.compile(f"([{BOLD}{ITALICS}{MONOSPACE}{STRIKETHROUGH}{RESET}])")
 #: anywhere, and a quote's or a list's at the start of the line.
 _PUNCTUATION = re.compile(r"([\\`*_~\[\]<&])")
 _LINE_START = re.compile(r"^(\s*(?:\d+)?)([>+.)-])")
-#: Text in which Markdown finds nothing to read (no mark at all).
-_MARKS = re.compile(r"[\\`*_~\[\]<&]|^\s*(?:>|[-+*]\s|\d+[.)])")
 
 _PARSER = parser()
 
@@ -87,7 +85,7 @@ _PARSER = parser()
 def _reads_as_itself(text: str) -> bool:
     """Whether ``text`` read as Markdown is only ``text`` (one paragraph
     of its own words)."""
-    if not _MARKS.search(text):
+    if not has_marks(text):
         return True
     tokens = _PARSER.parse(text)
     if len(tokens) != 3 or tokens[0].type != "paragraph_open":
@@ -116,7 +114,7 @@ def irc_markdown(text: str) -> str:
     runs = _styled_runs(text)
     plain = "".join(words for words, _ in runs)
     styled = any(styles for _, styles in runs)  # marks beside marks: escaped
-    if (styled and _MARKS.search(plain)) or not _reads_as_itself(plain):
+    if (styled and has_marks(plain)) or not _reads_as_itself(plain):
         runs = [
             (words if MONOSPACE in styles else _escaped(words, index == 0), styles)
             for index, (words, styles) in enumerate(runs)
@@ -166,19 +164,14 @@ def _code_span(words: str) -> str:
 # -- going out -------------------------------------------------------------------
 
 
-def has_marks(text: str) -> bool:
-    """Whether Markdown could read anything but words in ``text``."""
-    return _MARKS.search(text) is not None
-
-
 def irc_text(markdown: str) -> str:
     """Stored Markdown as IRC clients read it: formatting as IRC's codes,
     one line per line (``\\n`` between them). Text with no mark of
     Markdown's is returned as it is, unparsed."""
-    if not _MARKS.search(markdown):
+    if not has_marks(markdown):
         return markdown
     lines: list[str] = []
-    _blocks(_PARSER.parse(markdown), lines)
+    _blocks(_PARSER.parse(markdown), markdown.split("\n"), lines)
     return "\n".join(lines)
 
 
@@ -187,17 +180,20 @@ def irc_lines(lines: Sequence[str]) -> list[str]:
     as IRC clients read them: the Markdown of the lines together (a fenced
     block spans several), line by line."""
     joined = "\n".join(lines)
-    if not _MARKS.search(joined):
+    if not has_marks(joined):
         return list(lines)
     return irc_text(joined).split("\n")
 
 
-def _blocks(tokens: Sequence[Token], lines: list[str]) -> None:
+def _blocks(tokens: list[Token], source: list[str], lines: list[str]) -> None:
     """The lines of a block-level token stream: a quote's ``>`` before
     each line inside it, a list item's marker before its first line (and
     as many spaces before its others)."""
     prefixes: list[list[str]] = []  # each: before the next line, before later ones
-    for token in tokens:
+    last_end = 0
+    for index, token in enumerate(tokens):
+        blanks, last_end = blank_lines(token, len(lines), last_end)
+        lines += [""] * blanks
         kind = token.type
         if kind == "blockquote_open":
             prefixes.append(["> ", "> "])
@@ -207,7 +203,13 @@ def _blocks(tokens: Sequence[Token], lines: list[str]) -> None:
         elif kind in ("blockquote_close", "list_item_close"):
             prefixes.pop()
         elif kind == "inline":
-            _add_lines(_inline(token.children or []).split("\n"), prefixes, lines)
+            said = _inline(token.children or []).split("\n")
+            spaces = indents(tokens, index, source)
+            if len(said) == len(spaces):
+                said = [
+                    indent + line for indent, line in zip(spaces, said, strict=True)
+                ]
+            _add_lines(said, prefixes, lines)
         elif kind == "fence":
             code = token.content.rstrip("\n").split("\n")
             framed = [f"{MONOSPACE}{line}{MONOSPACE}" if line else "" for line in code]

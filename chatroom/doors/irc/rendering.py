@@ -94,7 +94,7 @@ from chatroom.core.events import (
 )
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
-from chatroom.doors.irc.formatting import has_marks, irc_lines, irc_text
+from chatroom.doors.irc.formatting import irc_lines, irc_text
 from chatroom.doors.irc.msgids import MsgIds, private_msgid, private_tags_msgid
 from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
@@ -115,6 +115,7 @@ from chatroom.doors.irc.wire import (
     irc_mask,
 )
 from chatroom.wire.lines import format_time
+from chatroom.wire.markdown import has_marks
 from chatroom.wire.tags import tag_section
 
 #: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.

@@ -149,6 +149,15 @@ class IRCFormattingOutTests(IRCTestCase):
             ["\x11def brew(pot):\x11", "\x11    return pot\x11", "\x02done\x02"],
         )
 
+    def test_paste_keeps_its_indentation(self) -> None:
+        """A paste's lines outside a fence keep the spaces they start with."""
+        bob, (alice,) = self.line_room("bob", "alice")
+        bob.send("/paste def brew(pot):\\n    return *pot*")
+        self.assertEqual(
+            [line.split(" :", 1)[1] for line in alice.received()],
+            ["def brew(pot):", "    return \x1dpot\x1d"],
+        )
+
     def test_multiline_client_gets_the_block_as_a_batch(self) -> None:
         """A ``draft/multiline`` client gets the same lines in one batch."""
         bob, (alice,) = self.line_room("bob", "alice")
