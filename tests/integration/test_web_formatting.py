@@ -84,6 +84,7 @@ class WebFormattingTests(WebLifeCase):
         )
         self.assertTrue(scrolls)
         self.screenshot(page, "formatted")
+        self.assert_accessible(page, "formatted")
 
         said = event_id(
             bob, " **bold** and `code` and [the docs](https://example.com/d) too"

@@ -53,6 +53,7 @@ DOC_SHOTS = frozenset(
         "search",
         "files",
         "preview",
+        "formatted",
     }
 )
 #: axe-core's impacts that fail a test.

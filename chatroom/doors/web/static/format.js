@@ -104,6 +104,7 @@ function appendTokens(parent, tokens) {
     else if (token.type === "code_inline") here.append(textElement("code", token.content));
     else if (token.type === "fence") {
       const block = document.createElement("pre");
+      block.tabIndex = 0; // it may scroll: the keyboard reaches it too
       block.append(textElement("code", token.content.replace(/\n$/u, "")));
       here.append(block);
     } else if (token.type === "softbreak" || token.type === "hardbreak") {
