@@ -9,8 +9,8 @@ IRC                code         Markdown
 =================  ===========  ==============================
 bold               ``\\x02``    ``**bold**``
 italics            ``\\x1d``    ``*italics*``
-monospace          ``\\x11``    ```code``` (a fenced block's
-                                lines, each, going out)
+monospace          ``\\x11``    inline code, in backticks (going
+                                out, each line of a fenced block)
 strikethrough      ``\\x1e``    ``~~struck~~``
 reset              ``\\x0f``    (every style ends)
 colours, reverse,  ``\\x03``,   dropped: Markdown has none
@@ -21,12 +21,12 @@ underline          ``\\x04``,
 
 Going out, a link is its words with its address after them in brackets
 (only its address when the two are the same), a block quote's and a
-list's lines keep their ``>``, ``-`` or number, and a backslash escape
-is the character it escapes.
+list's lines keep their ``>``, ``-`` or number, a line keeps the spaces
+it starts with, and a backslash escape is the character it escapes.
 
 Coming in, the words an IRC user typed outside formatting are taken as
-they read, not as Markdown: an IRC client shows ``*`` and `````
-as they were typed, and its user reads the line so; the people in the page
+they read, not as Markdown: an IRC client shows a typed star or
+backtick as it is, and its user reads the line so; the people in the page
 must read the same words, not an emphasis or a code span nobody meant. So
 when the words, read as Markdown, would be anything but themselves, each
 of Markdown's punctuation marks in them is escaped with a backslash
@@ -39,14 +39,14 @@ An action (``/me``) is plain text, never read as Markdown: its codes are
 stripped, and its stars go out as they are.
 
 Each message is translated once as it comes in, and once per event as it
-goes out (:func:`irc_text`, cached on the event), never once per member.
+goes out (:func:`irc_text`, which ``IRCRenderer.formatted`` caches on the
+event beside its renderings), never once per member.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from markdown_it.token import Token
 
@@ -64,7 +64,6 @@ _STYLES = (
     (ITALICS, "*"),
     (STRIKETHROUGH, "~~"),
 )
-_CODES = {code: mark for code, mark in _STYLES}
 #: Codes Markdown has no word for: their text stays, the code goes
 #: (``\x03`` and ``\x04`` take the colours that follow them).
 _DROPPED = re.compile(
@@ -224,8 +223,9 @@ def _add_lines(block: list[str], prefixes: list[list[str]], lines: list[str]) ->
 
 
 def _inline(tokens: Iterable[Token]) -> str:
+    """A paragraph's tokens as IRC text (``\\n`` for a line break)."""
     out: list[str] = []
-    link: list[Any] = []  # the open link's address and where its words start
+    link: tuple[str, int] | None = None  # an open link's address, where its words start
     for token in tokens:
         kind = token.type
         if kind in ("strong_open", "strong_close"):
@@ -239,13 +239,13 @@ def _inline(tokens: Iterable[Token]) -> str:
         elif kind in ("softbreak", "hardbreak"):
             out.append("\n")
         elif kind == "link_open":
-            link = [str(token.attrGet("href") or ""), len(out)]
-        elif kind == "link_close" and link:
+            link = (str(token.attrGet("href") or ""), len(out))
+        elif kind == "link_close" and link is not None:
             href, start = link
             words = "".join(out[start:])
             if words != href and token.markup != "autolink":
                 out.append(f" ({href})")
-            link = []
+            link = None
         else:
             out.append(token.content)
     return "".join(out)
