@@ -304,8 +304,10 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
                 session.notice(f"CTCP {tag} is not relayed by this server")
             return
         action, text = True, rest
-    # Words to say are Markdown (formatting.py); an action is plain text.
-    text = plain_text(text) if action else irc_markdown(text)
+    # Words said are Markdown (formatting.py); an action, a command to
+    # NickServ (a password as typed) and an admin's announcement are plain.
+    plain = plain_text(text)
+    text = plain if action else irc_markdown(text)
     tags = shared_tags(session.tags, notice=quiet, bot=session.bot)
     session.spoke = session.now  # WHOIS's idle time counts from here
     targets, too_many = bounded(command, split_list(params[0]))
@@ -314,9 +316,9 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
     for target in targets:
         if room_of(target) is None and name_key(target) == _NICKSERV_KEY:
             if not quiet:  # a NOTICE to a service is never answered
-                await nickserv(session, text)
+                await nickserv(session, plain)
             continue
-        said = text
+        said = plain if target.startswith("$") else text
         if not target.startswith("$"):  # what the relayed line can hold
             said = fitted(session.nick, session.me, command, target, text, action)
         try:

@@ -465,7 +465,8 @@ class IRCRenderer:
 
     @staticmethod
     def _formatted(event: SaidEvent) -> bytes:
-        return irc_text(event.text).encode("utf-8")
+        # One line's text is one line (a paste's lines are formatted_lines').
+        return irc_text(event.text).replace("\n", " ").encode("utf-8")
 
     def formatted_lines(self, event: SaidEvent) -> list[multiline.Line] | None:
         """A message's lines (a paste, a multiline batch: None for another)

@@ -13,6 +13,7 @@ from twisted.trial import unittest
 from chatroom.doors.irc import rendering
 from chatroom.doors.irc.formatting import irc_markdown, irc_text
 from tests.doors.irc.test_irc import IRCTestCase
+from tests.support import FakeClient
 
 
 def said(line: str) -> str:
@@ -85,6 +86,17 @@ class IRCFormattingInTests(IRCTestCase):
         alice.send("PRIVMSG #tea :\x01ACTION \x02waves\x02 *at* you\x01")
         (line,) = bob.received()
         self.assertRegex(line, r"^ACTION tea alice \S+ waves \*at\* you$")
+
+    def test_nickserv_password_as_typed(self) -> None:
+        """A password with Markdown's marks, registered by PRIVMSG to
+        NickServ, is the one typed: the line door's /login signs in with it."""
+        alice = self.irc("alice")
+        alice.send("PRIVMSG NickServ :REGISTER *tea*_pot_`42`")
+        self.assertIn("Account created", alice.received()[0])
+        line = FakeClient(self.next_server())
+        line.received()
+        line.send("/login alice *tea*_pot_`42`")
+        self.assertIn("WELCOME alice", line.received())
 
     def test_multiline_batch_lines(self) -> None:
         """Each line of a ``draft/multiline`` batch is translated alike."""
