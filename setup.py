@@ -49,6 +49,10 @@ setup(
         # The terminal client's :shortcode completion (chatroom.client.shortcodes):
         # Unicode's emoji with their names and GitHub-style aliases.
         "emoji>=2.10",
+        # Messages are Markdown (chatroom.wire.markdown): the terminal client
+        # renders it and the IRC door translates it, with the Python port of
+        # the parser the web page uses (markdown-it).
+        "markdown-it-py>=3.0",
     ],
     extras_require={
         "test": [

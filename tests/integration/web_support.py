@@ -55,6 +55,7 @@ DOC_SHOTS = frozenset(
         "preview",
         "emoji-offered",
         "emoji-search",
+        "formatted",
     }
 )
 #: axe-core's impacts that fail a test.

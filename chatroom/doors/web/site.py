@@ -71,6 +71,9 @@ STATIC_FILES = {
         for name in (
             "app.js",
             "words.js",
+            # markdown-it, vendored (static/VENDORED.md), and its use.
+            "markdown-it.min.js",
+            "format.js",
             "view.js",
             "scroll.js",
             "rooms.js",

@@ -15,7 +15,8 @@
 // loaded with `defer`, in order: wire.js (the line grammar, the command
 // table, the paste rule and the name key's tables, which the server makes
 // from chatroom/wire/: there is no such file here), app.js (state, parsing lines, connection), words.js
-// (plain words), view.js (drawing), scroll.js (the log's scrolling and
+// (plain words), markdown-it.min.js and format.js (a message's Markdown as
+// page nodes, made from markdown-it's tokens), view.js (drawing), scroll.js (the log's scrolling and
 // older messages), attention.js (unread counts, notifications), input.js
 // (what the user does) and events.js (what the server says). Nothing
 // connects before DOMContentLoaded, which comes after every deferred script
