@@ -47,8 +47,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from argon2 import PasswordHasher
@@ -56,7 +56,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors, rules
+from chatroom.core import changes, errors, rules
+from chatroom.core.accountrecord import Account
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.moderation import account_mask
@@ -79,17 +80,6 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 KNOWN_ADDRESSES = 16
 
 
-@dataclass(frozen=True)
-class Account:
-    """A registered name: its key, the name as registered, its password
-    hash, and its SCRAM keys (RFC 5803's form; "" until it has some)."""
-
-    key: str
-    name: str
-    hash: str
-    scram: str = ""
-
-
 class AccountStore(Protocol):
     """Where accounts and server-wide bans are kept (SQLite or Redis)."""
 
@@ -97,20 +87,12 @@ class AccountStore(Protocol):
         """The account registered under name key ``key``, if any."""
         ...
 
-    async def create(self, account: Account) -> bool:
-        """Store a new account; False if the name is registered already."""
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """Apply a change of an :class:`~chatroom.core.changes.AccountRecord`
+        atomically, or nothing: :class:`~chatroom.core.changes.
+        PremiseFailedError` with the account as it is now (None: there is
+        none) when a premise no longer holds."""
         ...
-
-    async def update(self, account: Account) -> None:
-        """Replace an account's hash and SCRAM keys."""
-        ...
-
-    async def add_scram(self, account: Account, scram: str) -> bool:
-        """Give ``account`` (as read) its SCRAM keys, unless it changed
-        meanwhile (a new password): False then, and nothing is written."""
-        ...
-
-    async def delete(self, key: str) -> None: ...
 
     async def names(self) -> list[str]:
         """Every account's name as registered (an operator's listing)."""
@@ -167,6 +149,70 @@ def check_new_password(password: str, shortest: int = PASSWORD_MIN) -> str:
     ):
         raise errors.bad_new_password(shortest, PASSWORD_MAX)
     return password
+
+
+# -- the decided changes of an account's record ---------------------------------
+
+
+def registering(found: Account | None, account: Account) -> changes.DecidedChange:
+    """Register ``account`` (hashed already), its name's account being
+    ``found``: ``NAME_REGISTERED`` if there is one; resting on there
+    being none still."""
+    if found is not None:
+        raise errors.name_registered(account.name)
+    ops = (
+        changes.MakeAccount(account.name),
+        changes.SetPassword(account.hash, account.scram),
+    )
+    return changes.DecidedChange(
+        changes.AccountRecord(account.key), (changes.Exists(False),), ops
+    )
+
+
+def password_set(found: Account, hashed: str, scram: str) -> changes.DecidedChange:
+    """Account ``found``'s password is now the one hashed ``hashed``, with
+    SCRAM keys ``scram``: resting on its password being the one found
+    (checked, or replaced by an operator)."""
+    return _rested_on(found, changes.SetPassword(hashed, scram))
+
+
+def keys_added(found: Account, scram: str) -> changes.DecidedChange:
+    """Account ``found`` gets SCRAM keys ``scram``, made from the password
+    it was found with: never written over a password set meanwhile."""
+    return _rested_on(found, changes.SetScramKeys(scram))
+
+
+def dropping(found: Account) -> changes.DecidedChange:
+    """Account ``found`` goes (with its markers, remembered rooms and the
+    messages kept for it), resting on its password being the one found."""
+    return _rested_on(found, changes.DropAccount())
+
+
+def _rested_on(found: Account, op: changes.Operation) -> changes.DecidedChange:
+    premise = changes.PasswordHashIs(found.hash)
+    return changes.DecidedChange(changes.AccountRecord(found.key), (premise,), (op,))
+
+
+async def applied(
+    store: AccountStore,
+    key: str,
+    decide: Callable[[Account | None], Awaitable[changes.DecidedChange]],
+    found: Account | None,
+) -> None:
+    """What ``decide`` decides on account ``key`` as ``found`` (read by
+    the caller), applied by ``store``; decided again on the account as a
+    refusal brings it, at most :data:`~chatroom.core.changes.
+    DECISION_ATTEMPTS` times (then ``UNAVAILABLE``)."""
+    for _attempt in range(changes.DECISION_ATTEMPTS):
+        change = await decide(found)
+        try:
+            await store.apply(change)
+        except changes.PremiseFailedError as refusal:
+            now = refusal.facts
+            found = now if isinstance(now, Account) else await store.get(key)
+            continue
+        return
+    raise errors.unavailable()
 
 
 class AccountService:
@@ -247,10 +293,14 @@ class AccountService:
         return await self.store.server_bans()
 
     async def register(self, name: str, password: str, address: str) -> Account:
-        """Register ``name`` (the caller holds it) with ``password``."""
+        """Register ``name`` (the caller holds it) with ``password``: refused
+        (``NAME_REGISTERED``) before anything is counted or hashed if it is
+        an account already, and again if it became one before the back-end
+        applied the registration (another node's, at the same time)."""
         password = check_new_password(password, self.password_min)
         key = name_key(name)
-        if await self.store.get(key) is not None:
+        found = await self.store.get(key)
+        if found is not None:
             raise errors.name_registered(name)
         wait = await self.registrations.take(address)
         if wait:
@@ -261,13 +311,14 @@ class AccountService:
             raise errors.registrations_limited("on this server", wait)
         try:
             account = Account(key, name, *await self._hash(password))
-            created = await self.store.create(account)
-        except Exception:
+
+            async def decide(found: Account | None) -> changes.DecidedChange:
+                return registering(found, account)
+
+            await applied(self.store, key, decide, found)
+        except Exception:  # refused or failed: no registration was made
             await self._not_registered(address)
             raise
-        if not created:  # registered meanwhile: no registration was made
-            await self._not_registered(address)
-            raise errors.name_registered(name)
         self.remember_address(key, address)
         self.log.info("{name} registered", name=name)
         return account
@@ -334,12 +385,20 @@ class AccountService:
     async def change_password(
         self, account_key: str, old: str, new: str, address: str
     ) -> Account:
+        """The signed-in account's password is now ``new``, its ``old`` one
+        checked again (and once more if another device changed it before
+        this applied: then the old one is no longer it, ``BAD_PASSWORD``)."""
         new = check_new_password(new, self.password_min)
         account = await self.check_own_password(account_key, old, address)
-        changed = Account(account.key, account.name, *await self._hash(new))
-        await self.store.update(changed)
+        hashed, scram = await self._hash(new)
+
+        async def decide(found: Account | None) -> changes.DecidedChange:
+            checked = await self._rechecked(account, found, old, address)
+            return password_set(checked, hashed, scram)
+
+        await applied(self.store, account_key, decide, account)
         self.log.info("{name} changed their password", name=account.name)
-        return changed
+        return replace(account, hash=hashed, scram=scram)
 
     async def reset_password(self, name: str, new: str) -> Account:
         """An operator sets account ``name``'s password (chatroom-admin's
@@ -350,22 +409,45 @@ class AccountService:
         Raises:
             ChatError: ``NO_SUCH_ACCOUNT``, ``BAD_ARGS`` (the password).
         """
-        account = await self.store.get(name_key(name))
+        key = name_key(name)
+        account = await self.store.get(key)
         if account is None:
             raise errors.no_such_account(name)
         new = check_new_password(new, self.password_min)
-        changed = Account(account.key, account.name, *await self._hash(new))
-        await self.store.update(changed)
+        hashed, scram = await self._hash(new)
+
+        async def decide(found: Account | None) -> changes.DecidedChange:
+            if found is None:
+                raise errors.no_such_account(name)
+            return password_set(found, hashed, scram)
+
+        await applied(self.store, key, decide, account)
         self.log.info("{name}'s password was reset", name=account.name)
-        return changed
+        return replace(account, hash=hashed, scram=scram)
 
     async def unregister(
         self, account_key: str, password: str, address: str
     ) -> Account:
+        """Delete the signed-in account, its ``password`` checked again (and
+        once more if another device changed it before this applied)."""
         account = await self.check_own_password(account_key, password, address)
-        await self.store.delete(account.key)
+
+        async def decide(found: Account | None) -> changes.DecidedChange:
+            return dropping(await self._rechecked(account, found, password, address))
+
+        await applied(self.store, account_key, decide, account)
         self.log.info("{name} unregistered", name=account.name)
         return account
+
+    async def give_up(self, account: Account) -> None:
+        """Delete ``account``, registered by this server a moment ago and
+        not taken after all (``/register NAME PASSWORD`` for a name someone
+        holds); kept if it changed meanwhile (it is no longer the one made
+        here)."""
+        try:
+            await self.store.apply(dropping(account))
+        except changes.PremiseFailedError:
+            self.log.info("{name} changed meanwhile: kept", name=account.name)
 
     # -- inside -------------------------------------------------------------------
 
@@ -380,12 +462,36 @@ class AccountService:
         """
         if not account_key:
             raise errors.not_signed_in()
+        return await self._checked(account_key, self.store.get, password, address)
+
+    async def _rechecked(
+        self, checked: Account, found: Account | None, password: str, address: str
+    ) -> Account:
+        """``found``, the account as it is now, ``password`` checked against
+        it again unless it is still ``checked`` (its password checked)."""
+        if found == checked:
+            return checked
+
+        async def now(_key: str) -> Account | None:
+            return found
+
+        return await self._checked(checked.key, now, password, address)
+
+    async def _checked(
+        self,
+        account_key: str,
+        read: Callable[[str], Awaitable[Account | None]],
+        password: str,
+        address: str,
+    ) -> Account:
+        """The account ``read`` finds, if ``password`` is its password
+        (throttled per account)."""
         wait = self.in_session.attempt(account_key)
         if wait:
             raise errors.sign_in_throttled("for this account", wait)
         failed = False
         try:
-            account = await self.store.get(account_key)
+            account = await read(account_key)
             if account is None:
                 raise errors.not_signed_in()
             if not await self._matches(account, password):
@@ -434,8 +540,10 @@ class AccountService:
         """Store keys made at a sign-in; the sign-in goes on if it cannot
         (the next one tries again)."""
         try:
-            if await self.store.add_scram(account, scram):
-                self.log.info("{name} has SCRAM keys now", name=account.name)
+            await self.store.apply(keys_added(account, scram))
+            self.log.info("{name} has SCRAM keys now", name=account.name)
+        except changes.PremiseFailedError:
+            pass  # a new password meanwhile, with keys of its own
         except Exception:
             self.log.failure("SCRAM keys for {name} not stored", name=account.name)
 
@@ -484,26 +592,39 @@ class StoredAccounts:
     async def get(self, key: str) -> Account | None:
         return self.by_key.get(key)
 
-    async def create(self, account: Account) -> bool:
-        if account.key in self.by_key:
-            return False
-        await self.update(account)
-        return True
-
-    async def update(self, account: Account) -> None:
-        self.by_key[account.key] = account
-        self.store.save_account(account.key, account.name, account.hash, account.scram)
-
-    async def add_scram(self, account: Account, scram: str) -> bool:
-        if self.by_key.get(account.key) != account:
-            return False
-        await self.update(replace(account, scram=scram))
-        return True
-
-    async def delete(self, key: str) -> None:
-        self.by_key.pop(key, None)
-        self.store.drop_account(key)
-        self.on_delete(key)
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """Check ``change``'s premises on the account as kept, then perform
+        its operations and write the outcome through (one SQLite
+        statement: a row saved, or the account's rows dropped)."""
+        subject = change.subject
+        if not isinstance(subject, changes.AccountRecord):
+            raise TypeError(f"{subject!r} is no account's record")
+        key = subject.account
+        found = self.by_key.get(key)
+        for premise in change.premises:
+            if not _holds(found, premise):
+                raise changes.PremiseFailedError(found, premise)
+        account: Account | None = found
+        for op in change.ops:
+            if isinstance(op, changes.MakeAccount):
+                account = Account(key, op.name, "")
+            elif isinstance(op, changes.DropAccount):
+                account = None
+            elif account is None:
+                raise TypeError(f"{op!r} on no account")
+            elif isinstance(op, changes.SetPassword):
+                account = replace(account, hash=op.hash, scram=op.scram)
+            elif isinstance(op, changes.SetScramKeys):
+                account = replace(account, scram=op.scram)
+            else:
+                raise TypeError(f"no operation {op!r} of an account's record")
+        if account is None:
+            self.by_key.pop(key, None)
+            self.store.drop_account(key)
+            self.on_delete(key)
+        else:
+            self.by_key[key] = account
+            self.store.save_account(key, account.name, account.hash, account.scram)
 
     async def names(self) -> list[str]:
         return [account.name for account in self.by_key.values()]
@@ -527,6 +648,15 @@ class StoredAccounts:
         del self.bans[mask]
         self.store.save_server_ban(mask, False)
         return True
+
+
+def _holds(found: Account | None, premise: changes.Premise) -> bool:
+    """Whether ``premise`` holds of the account as kept (``found``)."""
+    if isinstance(premise, changes.Exists):
+        return (found is not None) == premise.exists
+    if isinstance(premise, changes.PasswordHashIs):
+        return found is not None and found.hash == premise.hash
+    raise TypeError(f"no premise {premise!r} of an account's record")
 
 
 def hashing_threads(reactor: Any) -> PrivateThreads:

@@ -33,6 +33,10 @@ from typing import TypeVar
 
 from chatroom.core.events import RoomEvent
 
+#: How often a decision is made when its premises keep failing under it
+#: (:mod:`chatroom.core.retrying`), before ``UNAVAILABLE``.
+DECISION_ATTEMPTS = 5
+
 
 class FactsChangedError(Exception):
     """The facts a decision was made on changed before it was applied (the
@@ -78,7 +82,15 @@ class AccountMarkers:
     account: str
 
 
-Subject = RoomSeating | RoomMessages | AccountMarkers
+@dataclass(frozen=True)
+class AccountRecord:
+    """Account ``account``'s record (its name key): the name it was
+    registered as, its password hash and its SCRAM keys."""
+
+    account: str
+
+
+Subject = RoomSeating | RoomMessages | AccountMarkers | AccountRecord
 
 
 # -- premises: what a decision read, that must still hold ----------------------
@@ -340,8 +352,8 @@ class DecidedChange:
     @property
     def room(self) -> str:
         """The key of the room the change is about (a room's seating or
-        messages; an account's markers are about no room)."""
-        if isinstance(self.subject, AccountMarkers):
+        messages; an account's markers or record are about no room)."""
+        if isinstance(self.subject, AccountMarkers | AccountRecord):
             raise TypeError(f"{self.subject!r} is about no room")
         return self.subject.room
 
@@ -352,3 +364,47 @@ class DecidedChange:
     def premise(self, kind: type[Pr]) -> Pr | None:
         """The premise of one kind, if the change rests on one."""
         return next((p for p in self.premises if isinstance(p, kind)), None)
+
+
+# -- an account's record: premises and operations -------------------------------
+
+
+@dataclass(frozen=True)
+class PasswordHashIs(Premise):
+    """The account exists and its password hash is ``hash``: the password
+    a decision checked (or replaced) is still the account's. A refusal
+    brings the account as it is now
+    (:class:`~chatroom.core.accountrecord.Account`, or None: gone)."""
+
+    hash: str
+
+
+@dataclass(frozen=True)
+class MakeAccount(Operation):
+    """Register the account, as ``name`` (its password set in the same
+    change: :class:`SetPassword`). Rests on :class:`Exists` False."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class SetPassword(Operation):
+    """The account's password is now the one hashed ``hash`` (Argon2id),
+    with SCRAM keys ``scram`` (RFC 5803's form) made from it."""
+
+    hash: str
+    scram: str
+
+
+@dataclass(frozen=True)
+class SetScramKeys(Operation):
+    """The account's SCRAM keys are now ``scram``, its password unchanged
+    (keys made at a sign-in, for an account that had none)."""
+
+    scram: str
+
+
+@dataclass(frozen=True)
+class DropAccount(Operation):
+    """The account goes, with its read markers, its remembered rooms and
+    the private messages kept for it."""

@@ -23,7 +23,9 @@ from __future__ import annotations
 import secrets
 
 from chatroom.core import errors
-from chatroom.core.accounts import AccountService
+from chatroom.core.accountrecord import Account
+from chatroom.core.accounts import AccountService, applied, dropping
+from chatroom.core.changes import DecidedChange
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Actor, account_mask
@@ -70,14 +72,21 @@ async def delete(registry: Registry, actor: Actor, name: str) -> str:
         ChatError: ``NO_SUCH_ACCOUNT``.
     """
     key = await _account(registry, name)
-    found = await registry.account_store.get(key)
+    store = registry.account_store
+    found = await store.get(key)
     shown = found.name if found is not None else name
     try:
         await registry.kill_as(actor, shown, "account deleted")
     except ChatError as refusal:
         if refusal.code != "NO_SUCH_USER":  # nobody connected: nothing to end
             raise
-    await registry.account_store.delete(key)
+
+    async def decide(now: Account | None) -> DecidedChange:
+        if now is None:
+            raise errors.no_such_account(name)
+        return dropping(now)
+
+    await applied(store, key, decide, found)
     return shown
 
 

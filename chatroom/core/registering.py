@@ -77,7 +77,7 @@ async def register_new_name(
     try:
         await registry.claim_name(member, account.name, account.key, takeover=False)
     except BaseException:
-        await registry.account_store.delete(account.key)
+        await accounts.give_up(account)
         raise
     return account
 

@@ -19,9 +19,7 @@ from typing import TypeVar
 
 from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts, FactsChangedError
-
-#: How often a decision is retried when its facts keep changing under it.
-DECISION_ATTEMPTS = 5
+from chatroom.core.changes import DECISION_ATTEMPTS as DECISION_ATTEMPTS
 
 Decided = TypeVar("Decided")
 Applied = TypeVar("Applied")

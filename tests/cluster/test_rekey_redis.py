@@ -6,7 +6,7 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from chatroom.backends.redis.accounts import RedisAccounts
-from chatroom.core.accounts import Account
+from chatroom.core.accounts import Account, registering
 from chatroom.core.config import ServerConfig
 from tests.cluster.support import RedisRegistryTestCase
 
@@ -21,7 +21,8 @@ class RedisRekeyTests(RedisRegistryTestCase):
         server ban moves with its mask; a second run moves nothing."""
         accounts = RedisAccounts(self.registry.backend.calls)
         for key, name in (("a1ice", "A1ice"), ("bob", "bob"), ("b0b", "b0b")):
-            yield defer.ensureDeferred(accounts.create(Account(key, name, "hash")))
+            made = registering(None, Account(key, name, "hash"))
+            yield defer.ensureDeferred(accounts.apply(made))
         yield defer.ensureDeferred(accounts.add_server_ban("account:ma11ory"))
         moved = yield defer.ensureDeferred(accounts.rekey())
         self.assertEqual(moved, 2)

@@ -13,7 +13,8 @@ from dataclasses import replace
 from argon2 import PasswordHasher
 from twisted.internet import defer
 
-from chatroom.core.accounts import Account
+from chatroom.core.accounts import Account, keys_added, password_set, registering
+from chatroom.core.changes import PremiseFailedError
 from chatroom.core.scram import derive
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_irc_conformance import command, irc_client_unregistered
@@ -68,7 +69,7 @@ class ScramAcrossNodesTests(ClusterTestCase):
         two = yield self.node("--irc", LOCAL)
         accounts = one.server.registry.account_store
         older = Account("bob", "bob", CHEAP.hash(PASSWORD))
-        self.assertTrue((yield defer.ensureDeferred(accounts.create(older))))
+        yield defer.ensureDeferred(accounts.apply(registering(None, older)))
         early = yield self.connect(one, "bob")
         refused = yield scram_sign_in(early, "bob", PASSWORD)
         self.assertIn("bob has no SCRAM keys yet", refused)
@@ -88,11 +89,13 @@ class ScramAcrossNodesTests(ClusterTestCase):
         node = yield self.node()
         accounts = node.server.registry.account_store
         older = Account("bob", "bob", CHEAP.hash(PASSWORD))
-        yield defer.ensureDeferred(accounts.create(older))
+        yield defer.ensureDeferred(accounts.apply(registering(None, older)))
         changed = replace(older, hash=CHEAP.hash("battery-staple"), scram="k")
-        yield defer.ensureDeferred(accounts.update(changed))
-        added = yield defer.ensureDeferred(
-            accounts.add_scram(older, derive(PASSWORD, 4096))
+        new_password = password_set(older, changed.hash, changed.scram)
+        yield defer.ensureDeferred(accounts.apply(new_password))
+        added = defer.ensureDeferred(
+            accounts.apply(keys_added(older, derive(PASSWORD, 4096)))
         )
-        self.assertFalse(added)
+        with self.assertRaises(PremiseFailedError):
+            yield added
         self.assertEqual((yield defer.ensureDeferred(accounts.get("bob"))), changed)

@@ -14,7 +14,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import Account, AccountService, StoredAccounts
+from chatroom.core.accounts import Account, AccountService, StoredAccounts, registering
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from tests.support import in_place
@@ -234,6 +234,7 @@ class PassphraseTests(unittest.TestCase):
         changes, signs in with it as typed."""
         hashed = self.accounts.hasher.hash("ｓｅｓａｍｅ-open")
         older = Account("alice", "alice", hashed)
-        self.successResultOf(ensureDeferred(self.store.create(older)))
+        made = registering(None, older)
+        self.successResultOf(ensureDeferred(self.store.apply(made)))
         self.assertEqual(self.sign_in("ｓｅｓａｍｅ-open"), "OK")
         self.assertEqual(self.sign_in("sesame-open"), "BAD_PASSWORD")

@@ -21,7 +21,15 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.accounts import Account, AccountService, StoredAccounts
+from chatroom.core.accounts import (
+    Account,
+    AccountService,
+    StoredAccounts,
+    keys_added,
+    password_set,
+    registering,
+)
+from chatroom.core.changes import PremiseFailedError
 from chatroom.core.config import ServerConfig
 from chatroom.core.scram import MECHANISM, ScramExchange, ScramKeys, derive
 from tests.support import in_place
@@ -128,7 +136,8 @@ class SqliteScramTests(unittest.TestCase):
         signs in with the right password, not with a wrong one."""
         service, store = self.service()
         older = Account("alice", "alice", CHEAP.hash(PASSWORD))
-        self.successResultOf(ensureDeferred(service.store.create(older)))
+        made = registering(None, older)
+        self.successResultOf(ensureDeferred(service.store.apply(made)))
         wrong = ensureDeferred(service.sign_in("alice", "wrong-password", "x"))
         self.failureResultOf(wrong)
         self.assertEqual(self.account(service).scram, "")
@@ -143,9 +152,11 @@ class SqliteScramTests(unittest.TestCase):
         self.addCleanup(store.close)
         older = Account("alice", "alice", CHEAP.hash(PASSWORD))
         accounts = service.store
-        self.successResultOf(ensureDeferred(accounts.create(older)))
+        self.successResultOf(ensureDeferred(accounts.apply(registering(None, older))))
         changed = replace(older, hash=CHEAP.hash("new-password-9"), scram="x")
-        self.successResultOf(ensureDeferred(accounts.update(changed)))
-        added = ensureDeferred(accounts.add_scram(older, derive(PASSWORD, 4096)))
-        self.assertFalse(self.successResultOf(added))
+        new_password = password_set(older, changed.hash, changed.scram)
+        self.successResultOf(ensureDeferred(accounts.apply(new_password)))
+        keys = keys_added(older, derive(PASSWORD, 4096))
+        added = ensureDeferred(accounts.apply(keys))
+        self.failureResultOf(added, PremiseFailedError)
         self.assertEqual(self.account(service), changed)

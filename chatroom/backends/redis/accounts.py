@@ -6,7 +6,10 @@ hash"``, or ``"name hash scram"`` once the account has SCRAM keys, in
 RFC 5803's form, which has no spaces; ``P gbans``: ban masks by age).
 The password rules, the hashing and the sign-in throttles stay in
 :class:`chatroom.core.accounts.AccountService`, the same code as in one
-process; only where the records are kept differs.
+process, which decides every write of a record and hands it here as one
+:class:`~chatroom.core.changes.DecidedChange` (:meth:`RedisAccounts.apply`:
+one script checks its premises and stores); only where the records are
+kept differs.
 A password hash and SCRAM keys are written and read here, never logged.
 
 Name keys gained the UTS #39 skeleton (:func:`chatroom.core.text.name_key`):
@@ -18,47 +21,68 @@ old key), keeping the first one when two look-alikes now share a key.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
-from chatroom.core.accounts import Account
+from chatroom.core import changes
+from chatroom.core.accountrecord import Account
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil.
 GET = Script("account-get", "return redis.call('HGET', ACCOUNTS, ARGV[2])")
 
-#: ARGV: P, u, ``"name hash"``, new ('1': only if u is not registered yet).
-PUT = Script(
-    "account-put",
+#: ARGV: P, u, exists, hash, then the operations. A decided change of
+#: account u's record (:meth:`RedisAccounts.apply`): its premises first,
+#: ``exists`` ('1' it does, '0' it does not, '-' no premise) and ``hash``
+#: (its password hash is this; '-' no premise), then each operation in
+#: order, its name then its operands: ``make NAME``, ``password HASH
+#: SCRAM``, ``scram SCRAM``, ``drop`` (the account, its read markers, the
+#: private messages kept for it and its remembered rooms). ``{1}`` once
+#: applied; ``{0, premise, record}`` if a premise does not hold (the
+#: record as it is, '' for none), and nothing is written.
+APPLY = Script(
+    "account-apply",
     r"""
-if ARGV[4] == '1' then return redis.call('HSETNX', ACCOUNTS, ARGV[2], ARGV[3]) end
-redis.call('HSET', ACCOUNTS, ARGV[2], ARGV[3])
-return 1
-""",
-)
-
-#: ARGV: P, u, ``"name hash"`` as read, the record with SCRAM keys. Adds
-#: the keys only if the record is still the one read (no new password
-#: meanwhile): 1 if written.
-ADD_SCRAM = Script(
-    "account-add-scram",
-    r"""
-if redis.call('HGET', ACCOUNTS, ARGV[2]) ~= ARGV[3] then return 0 end
-redis.call('HSET', ACCOUNTS, ARGV[2], ARGV[4])
-return 1
-""",
-)
-
-#: ARGV: P, u. The account, its read markers, the private messages kept
-#: for it and its remembered rooms.
-DELETE = Script(
-    "account-delete",
-    r"""
-redis.call('DEL', P .. 'markers:' .. ARGV[2], P .. 'waiting:' .. ARGV[2],
-  P .. 'account-rooms:' .. ARGV[2], P .. 'account-rooms-order:' .. ARGV[2])
-return redis.call('HDEL', ACCOUNTS, ARGV[2])
+local u = ARGV[2]
+local record = redis.call('HGET', ACCOUNTS, u)
+local name, hash, scram = '', '', ''
+if record then name, hash, scram = string.match(record, '^(%S+) (%S+) ?(%S*)$') end
+if ARGV[3] ~= '-' and ARGV[3] ~= (record and '1' or '0') then
+  return {0, 'exists', record or ''}
+end
+if ARGV[4] ~= '-' and (not record or hash ~= ARGV[4]) then
+  return {0, 'hash', record or ''}
+end
+local dropped, i = false, 5
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'make' then
+    name, hash, scram, dropped = ARGV[i + 1], '', '', false
+    i = i + 2
+  elseif op == 'password' then
+    hash, scram = ARGV[i + 1], ARGV[i + 2]
+    i = i + 3
+  elseif op == 'scram' then
+    scram = ARGV[i + 1]
+    i = i + 2
+  elseif op == 'drop' then
+    dropped = true
+    i = i + 1
+  else
+    return redis.error_reply('no operation ' .. op)
+  end
+end
+if dropped then
+  redis.call('DEL', P .. 'markers:' .. u, P .. 'waiting:' .. u,
+    P .. 'account-rooms:' .. u, P .. 'account-rooms-order:' .. u)
+  redis.call('HDEL', ACCOUNTS, u)
+elseif scram == '' then
+  redis.call('HSET', ACCOUNTS, u, name .. ' ' .. hash)
+else
+  redis.call('HSET', ACCOUNTS, u, name .. ' ' .. hash .. ' ' .. scram)
+end
+return {1}
 """,
 )
 
@@ -162,27 +186,29 @@ class RedisAccounts:
         self.windows = RedisWindows(calls)
 
     async def get(self, key: str) -> Account | None:
-        record = await self.calls.eval(GET, key)
-        if not record:
-            return None
-        name, hashed, *scram = record.decode().split(" ")
-        return Account(key, name, hashed, "".join(scram))
+        return _account(key, await self.calls.eval(GET, key))
 
-    async def create(self, account: Account) -> bool:
-        return bool(await self._put(account, "1"))
-
-    async def update(self, account: Account) -> None:
-        await self._put(account, "0")
-
-    async def add_scram(self, account: Account, scram: str) -> bool:
-        record, added = _record(account), _record(replace(account, scram=scram))
-        return bool(int(await self.calls.eval(ADD_SCRAM, account.key, record, added)))
-
-    async def _put(self, account: Account, new: str) -> int:
-        return int(await self.calls.eval(PUT, account.key, _record(account), new))
-
-    async def delete(self, key: str) -> None:
-        await self.calls.eval(DELETE, key)
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """One :data:`APPLY`: the change's premises checked and its
+        operations stored there, or :class:`~chatroom.core.changes.
+        PremiseFailedError` with the account as the script found it."""
+        subject = change.subject
+        if not isinstance(subject, changes.AccountRecord):
+            raise TypeError(f"{subject!r} is no account's record")
+        key = subject.account
+        exists = change.premise(changes.Exists)
+        hashed = change.premise(changes.PasswordHashIs)
+        arguments = [
+            "-" if exists is None else str(int(exists.exists)),
+            "-" if hashed is None else hashed.hash,
+        ]
+        for op in change.ops:
+            arguments += _operands(op)
+        reply = await self.calls.eval(APPLY, key, *arguments)
+        if int(reply[0]):
+            return
+        failed = exists if reply[1] == b"exists" else hashed
+        raise changes.PremiseFailedError(_account(key, reply[2]), failed)
 
     async def names(self) -> list[str]:
         records = await self.calls.eval(RECORDS)
@@ -223,7 +249,22 @@ class RedisAccounts:
         return moved
 
 
-def _record(account: Account) -> str:
-    """How an account is stored: ``"name hash"``, then `` scram`` if any."""
-    record = f"{account.name} {account.hash}"
-    return f"{record} {account.scram}" if account.scram else record
+def _account(key: str, record: bytes | None) -> Account | None:
+    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none)."""
+    if not record:
+        return None
+    name, hashed, *scram = record.decode().split(" ")
+    return Account(key, name, hashed, "".join(scram))
+
+
+def _operands(op: changes.Operation) -> list[str]:
+    """How :data:`APPLY` is told operation ``op``: its name, its operands."""
+    if isinstance(op, changes.MakeAccount):
+        return ["make", op.name]
+    if isinstance(op, changes.SetPassword):
+        return ["password", op.hash, op.scram]
+    if isinstance(op, changes.SetScramKeys):
+        return ["scram", op.scram]
+    if isinstance(op, changes.DropAccount):
+        return ["drop"]
+    raise TypeError(f"no operation {op!r} of an account's record")

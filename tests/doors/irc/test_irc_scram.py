@@ -15,7 +15,7 @@ import base64
 from scramp import ScramClient
 from twisted.internet.defer import ensureDeferred
 
-from chatroom.core.accounts import Account
+from chatroom.core.accounts import Account, registering
 from chatroom.core.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
@@ -204,8 +204,8 @@ class IRCScramKeysTests(ScramCase):
         """An account as stored before SCRAM: its Argon2id hash only."""
         service = self.server.account_service
         hashed = service.hasher.hash(PASSWORD)
-        made = ensureDeferred(service.store.create(Account(name, name, hashed)))
-        self.assertTrue(self.successResultOf(made))
+        made = registering(None, Account(name, name, hashed))
+        self.successResultOf(ensureDeferred(service.store.apply(made)))
 
     def test_registered_at_the_irc_door(self) -> None:
         """NickServ REGISTER makes the keys: SCRAM works at once."""
