@@ -1,0 +1,235 @@
+"""Registering, changing a password, resetting one and unregistering, as
+the core decides them, on every back-end.
+
+The core reads the account, decides (the name free, the password rule,
+the old password right) and hands the back-end one change of the
+account's record with its premises (:mod:`chatroom.core.accounts`:
+the name still unregistered, the password hash still the one checked).
+:class:`AccountChangesContract` runs each of those rules through a
+back-end and, for each kind of change, a premise that fails between the
+core's read and the back-end's apply: the test changes the account in
+between (the name registered by someone else, its password changed by
+another device, the account gone), and the user sees the decision made
+again on the account as it is then.
+
+It runs against the in-process back-end
+(``tests/backends/local/test_account_changes.py``) and the Redis one on a
+real redis-server (``tests/backends/redis/test_account_changes.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.core import operating
+from chatroom.core.accounts import AccountService
+from chatroom.core.config import ServerConfig
+from tests.backends.contracts.handler import ContractBase, User
+from tests.support import FakeClient
+
+CONFIG = ServerConfig(rate=0, rooms=())
+
+FIRST, SECOND, THIRD = "first-password", "second-password", "third-password"
+ADDRESS = "192.0.2.7"
+
+
+class AccountChangesContract(ContractBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
+
+    @property
+    def accounts(self) -> AccountService:
+        return self.server.account_service
+
+    def between(self, racing: Callable[[], Awaitable[object]]) -> None:
+        """Run ``racing`` once, between the core's read of an account and
+        the back-end's apply of the next change of one: what the change
+        rests on moves under it."""
+        store: Any = self.accounts.store
+        apply = store.apply
+        raced: list[bool] = []
+
+        async def applying(change: Any) -> None:
+            if not raced:
+                raced.append(True)
+                await racing()
+            await apply(change)
+
+        store.apply = applying
+        self.addCleanup(delattr, store, "apply")
+
+    @defer.inlineCallbacks
+    def registered(self, name: str, password: str) -> Generator[Any, Any, User]:
+        """``name`` connects and registers with ``password``."""
+        user = yield self.connect(name)
+        user.say(f"/register {password}")
+        yield self.expect(user, f"REGISTERED {name}")
+        return user
+
+    @defer.inlineCallbacks
+    def sign_in(self, name: str, password: str) -> Generator[Any, Any, str]:
+        """A new connection's ``/login``: ``WELCOME`` or the refusal's code."""
+        user = User(FakeClient(self.server))
+        user.say(f"/login {name} {password}")
+        for _ in range(500):
+            for prefix in ("WELCOME ", "ERR "):
+                line = user.take(prefix)
+                if line is not None:
+                    return line.split(" ")[1] if prefix == "ERR " else "WELCOME"
+            yield self.wait()
+        raise AssertionError(f"no answer to /login; unread: {user.unread()}")
+
+    # -- the rules --------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_a_registered_name_is_refused(self) -> Generator[Any, Any, None]:
+        """A newcomer's ``/register alice ...`` for alice's account is
+        ``NAME_REGISTERED``; alice's password still signs in, the
+        newcomer's does not."""
+        yield self.registered("alice", FIRST)
+        newcomer = User(FakeClient(self.server))
+        yield self.refusal(newcomer, f"/register alice {SECOND}", "NAME_REGISTERED")
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "WELCOME")
+        self.assertEqual((yield self.sign_in("alice", SECOND)), "BAD_PASSWORD")
+
+    @defer.inlineCallbacks
+    def test_a_new_password_signs_in_and_the_old_no_more(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/password OLD NEW``: ``PASSWORD_CHANGED``; the new one signs
+        in, the old one is ``BAD_PASSWORD``; a wrong old one changes
+        nothing; a new one too short is ``BAD_ARGS``."""
+        alice = yield self.registered("alice", FIRST)
+        yield self.refusal(alice, f"/password {THIRD} {SECOND}", "BAD_PASSWORD")
+        yield self.refusal(alice, f"/password {FIRST} short", "BAD_ARGS")
+        alice.say(f"/password {FIRST} {SECOND}")
+        yield self.expect(alice, "PASSWORD_CHANGED alice")
+        self.assertEqual((yield self.sign_in("alice", SECOND)), "WELCOME")
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "BAD_PASSWORD")
+
+    @defer.inlineCallbacks
+    def test_an_unregistered_name_is_free(self) -> Generator[Any, Any, None]:
+        """``/unregister`` with a wrong password changes nothing; with the
+        right one the account is gone (``NO_SUCH_ACCOUNT``), and the name
+        can be registered again, with another password."""
+        alice = yield self.registered("alice", FIRST)
+        yield self.refusal(alice, f"/unregister {SECOND}", "BAD_PASSWORD")
+        alice.say(f"/unregister {FIRST}")
+        yield self.expect(alice, "UNREGISTERED alice")
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "NO_SUCH_ACCOUNT")
+        alice.say(f"/register {SECOND}")
+        yield self.expect(alice, "REGISTERED alice")
+        self.assertEqual((yield self.sign_in("alice", SECOND)), "WELCOME")
+
+    @defer.inlineCallbacks
+    def test_an_operator_resets_a_password(self) -> Generator[Any, Any, None]:
+        """``chatroom-admin accounts reset-password``: the new password
+        signs in, the old one no more; an unknown name is
+        ``NO_SUCH_ACCOUNT``."""
+        yield self.registered("alice", FIRST)
+        yield defer.ensureDeferred(
+            operating.reset_password(self.accounts, "alice", THIRD)
+        )
+        self.assertEqual((yield self.sign_in("alice", THIRD)), "WELCOME")
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "BAD_PASSWORD")
+        unknown = defer.ensureDeferred(
+            operating.reset_password(self.accounts, "nobody", THIRD)
+        )
+        failure = yield self.assertFailure(unknown, Exception)
+        self.assertEqual(getattr(failure, "code", None), "NO_SUCH_ACCOUNT")
+
+    # -- a premise failing between the read and the apply -------------------------
+
+    @defer.inlineCallbacks
+    def test_a_name_registered_meanwhile_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's registration is decided on her name being free; before
+        it is applied, the name is registered elsewhere (another node, at
+        the same moment). Hers is decided again: ``NAME_REGISTERED``, she
+        is signed in to nothing, and the account is the other's."""
+        alice = yield self.connect("alice")
+        self.between(lambda: self.accounts.register("alice", SECOND, ADDRESS))
+        yield self.refusal(alice, f"/register {FIRST}", "NAME_REGISTERED")
+        yield self.refusal(alice, f"/password {FIRST} {THIRD}", "NOT_ALLOWED")
+        self.assertEqual((yield self.sign_in("alice", SECOND)), "WELCOME")
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "BAD_PASSWORD")
+
+    @defer.inlineCallbacks
+    def test_a_password_changed_by_another_device_meanwhile(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's ``/password FIRST SECOND`` is decided on FIRST being
+        hers; before it is applied, her other device changes it to THIRD.
+        Decided again, FIRST is no longer hers: ``BAD_PASSWORD``, and
+        THIRD stays."""
+        alice = yield self.registered("alice", FIRST)
+        self.between(
+            lambda: self.accounts.change_password("alice", FIRST, THIRD, ADDRESS)
+        )
+        yield self.refusal(alice, f"/password {FIRST} {SECOND}", "BAD_PASSWORD")
+        self.assertEqual((yield self.sign_in("alice", THIRD)), "WELCOME")
+        self.assertEqual((yield self.sign_in("alice", SECOND)), "BAD_PASSWORD")
+
+    @defer.inlineCallbacks
+    def test_the_same_password_set_by_another_device_meanwhile(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """As above, but the other device keeps FIRST (it sets FIRST
+        again, hashed anew): decided again, FIRST is still hers, and her
+        change applies."""
+        alice = yield self.registered("alice", FIRST)
+        self.between(
+            lambda: self.accounts.change_password("alice", FIRST, FIRST, ADDRESS)
+        )
+        alice.say(f"/password {FIRST} {SECOND}")
+        yield self.expect(alice, "PASSWORD_CHANGED alice")
+        self.assertEqual((yield self.sign_in("alice", SECOND)), "WELCOME")
+
+    @defer.inlineCallbacks
+    def test_an_account_unregistered_by_another_device_meanwhile(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's password change is decided on her account; before it is
+        applied, her other device unregisters it. Decided again, there is
+        no account to change: ``NOT_ALLOWED``, and none is made."""
+        alice = yield self.registered("alice", FIRST)
+        self.between(lambda: self.accounts.unregister("alice", FIRST, ADDRESS))
+        yield self.refusal(alice, f"/password {FIRST} {SECOND}", "NOT_ALLOWED")
+        self.assertEqual((yield self.sign_in("alice", SECOND)), "NO_SUCH_ACCOUNT")
+
+    @defer.inlineCallbacks
+    def test_an_unregistering_after_a_new_password_meanwhile(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's ``/unregister FIRST`` is decided on FIRST being hers;
+        before it is applied, her other device sets THIRD. Decided again:
+        ``BAD_PASSWORD``, and the account stays, with THIRD."""
+        alice = yield self.registered("alice", FIRST)
+        self.between(
+            lambda: self.accounts.change_password("alice", FIRST, THIRD, ADDRESS)
+        )
+        yield self.refusal(alice, f"/unregister {FIRST}", "BAD_PASSWORD")
+        self.assertEqual((yield self.sign_in("alice", THIRD)), "WELCOME")
+
+    @defer.inlineCallbacks
+    def test_a_reset_after_a_new_password_meanwhile(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An operator's reset is decided on alice's password as read;
+        before it is applied, she sets SECOND. Decided again on SECOND, the
+        reset applies: the operator's password signs in, hers does not."""
+        alice = yield self.registered("alice", FIRST)
+
+        async def changed_by_alice() -> None:
+            alice.say(f"/password {FIRST} {SECOND}")
+            await self.expect(alice, "PASSWORD_CHANGED alice")
+
+        self.between(changed_by_alice)
+        yield defer.ensureDeferred(
+            operating.reset_password(self.accounts, "alice", THIRD)
+        )
+        self.assertEqual((yield self.sign_in("alice", THIRD)), "WELCOME")
+        self.assertEqual((yield self.sign_in("alice", SECOND)), "BAD_PASSWORD")
