@@ -596,10 +596,7 @@ class StoredAccounts:
         """Check ``change``'s premises on the account as kept, then perform
         its operations and write the outcome through (one SQLite
         statement: a row saved, or the account's rows dropped)."""
-        subject = change.subject
-        if not isinstance(subject, changes.AccountRecord):
-            raise TypeError(f"{subject!r} is no account's record")
-        key = subject.account
+        key = changes.account_of(change, changes.AccountRecord)
         found = self.by_key.get(key)
         for premise in change.premises:
             if not _holds(found, premise):

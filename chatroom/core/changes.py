@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from chatroom.core.events import RoomEvent
+from chatroom.core.subscription import Subscription
 
 #: How often a decision is made when its premises keep failing under it
 #: (:mod:`chatroom.core.retrying`), before ``UNAVAILABLE``.
@@ -90,7 +91,14 @@ class AccountRecord:
     account: str
 
 
-Subject = RoomSeating | RoomMessages | AccountMarkers | AccountRecord
+@dataclass(frozen=True)
+class AccountPush:
+    """Account ``account``'s Web Push subscriptions (its name key)."""
+
+    account: str
+
+
+Subject = RoomSeating | RoomMessages | AccountMarkers | AccountRecord | AccountPush
 
 
 # -- premises: what a decision read, that must still hold ----------------------
@@ -352,8 +360,9 @@ class DecidedChange:
     @property
     def room(self) -> str:
         """The key of the room the change is about (a room's seating or
-        messages; an account's markers or record are about no room)."""
-        if isinstance(self.subject, AccountMarkers | AccountRecord):
+        messages; an account's markers, record or subscriptions are about no
+        room)."""
+        if isinstance(self.subject, AccountMarkers | AccountRecord | AccountPush):
             raise TypeError(f"{self.subject!r} is about no room")
         return self.subject.room
 
@@ -367,6 +376,16 @@ class DecidedChange:
 
 
 # -- an account's record: premises and operations -------------------------------
+
+AccountSubject = TypeVar("AccountSubject", AccountRecord, AccountPush)
+
+
+def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:
+    """The key of the account a change of ``kind`` is about (a back-end
+    that applies that kind of change alone is handed no other)."""
+    if not isinstance(change.subject, kind):
+        raise TypeError(f"{change.subject!r} is no {kind.__name__}")
+    return change.subject.account
 
 
 @dataclass(frozen=True)
@@ -408,3 +427,42 @@ class SetScramKeys(Operation):
 class DropAccount(Operation):
     """The account goes, with its read markers, its remembered rooms and
     the private messages kept for it."""
+
+
+# -- an account's push subscriptions: premises and operations -------------------
+
+
+@dataclass(frozen=True)
+class FewerSubscriptionsThan(Premise):
+    """The account keeps fewer than ``count`` subscriptions, or keeps one
+    at ``endpoint`` already (which the change replaces): a subscription
+    added under the most the core allows. A refusal brings the account's
+    subscriptions as they are now (a list of
+    :class:`~chatroom.core.subscription.Subscription`)."""
+
+    count: int
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class Subscribed(Premise):
+    """The account keeps a subscription at ``endpoint``. A refusal brings
+    its subscriptions as they are now."""
+
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class AddSubscription(Operation):
+    """Keep ``subscription`` for the account, in place of its own at the
+    same endpoint; an endpoint is one account's, so it leaves any other
+    account that kept it (a browser subscribed again under another)."""
+
+    subscription: Subscription
+
+
+@dataclass(frozen=True)
+class RemoveSubscription(Operation):
+    """Forget the account's subscription at ``endpoint``."""
+
+    endpoint: str

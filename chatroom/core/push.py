@@ -33,12 +33,12 @@ delivered before its pushes are thought of.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -47,8 +47,12 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core import errors
+from chatroom.core import changes, errors
 from chatroom.core.events import Event
+from chatroom.core.subscription import IRC as IRC
+from chatroom.core.subscription import JSON as JSON
+from chatroom.core.subscription import Subscription as Subscription
+from chatroom.core.subscription import origin_of as origin_of
 from chatroom.core.text import name_key
 
 #: Seconds between two pushes to one account about one room.
@@ -59,37 +63,11 @@ IDLE = 60.0
 MOST_SUBSCRIPTIONS = 20
 #: The longest endpoint kept (push services' are well under 1 KiB).
 LONGEST_ENDPOINT = 2048
-#: The payload format of a subscription: JSON (line door, web page) or the
-#: IRC message (``draft/webpush``).
-JSON, IRC = "json", "irc"
 
 #: A word that may be a name in a message's text ("alice:", "@alice").
 _WORD = re.compile(r"[^\s,:;.!?@()<>\"']+")
 #: base64url without padding, as a browser's PushSubscription gives keys.
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    """A push service's endpoint and the subscriber's keys (base64url):
-    ``p256dh`` its P-256 public key, ``auth`` its 16-byte secret."""
-
-    endpoint: str
-    p256dh: str
-    auth: str
-    format: str = JSON
-
-    @property
-    def origin(self) -> str:
-        """What a log says of the endpoint: its scheme and host (its path
-        is the subscription's secret at its push service)."""
-        return origin_of(self.endpoint)
-
-
-def origin_of(endpoint: str) -> str:
-    """An endpoint's scheme and host (and port)."""
-    parts = urlsplit(endpoint)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 @dataclass(slots=True)
@@ -129,14 +107,11 @@ class PushStore(Protocol):
         there is none yet (the first start), and returned."""
         ...
 
-    async def add(self, account: str, subscription: Subscription) -> int:
-        """Keep (or replace, by endpoint) ``account``'s subscription; the
-        number the account keeps now."""
-        ...
-
-    async def remove(self, account: str, endpoint: str) -> bool:
-        """Forget one of the account's subscriptions; False if it had none
-        at ``endpoint``."""
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """Apply a change of an :class:`~chatroom.core.changes.AccountPush`
+        atomically, or nothing: :class:`~chatroom.core.changes.
+        PremiseFailedError` with the account's subscriptions as they are
+        now when a premise no longer holds."""
         ...
 
     async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
@@ -153,6 +128,37 @@ class PushStore(Protocol):
         room message is then looked at only if it names one of them: the
         message path pays nothing while nobody has subscribed."""
         ...
+
+
+#: What a decision about an account's subscriptions is: the premise and
+#: the operation of its change.
+Decided = tuple[changes.Premise, changes.Operation]
+
+
+def subscribing(kept: list[Subscription], subscription: Subscription) -> Decided:
+    """Keep ``subscription`` beside the account's ``kept`` ones: at most
+    :data:`MOST_SUBSCRIPTIONS` (``SubscriptionsFullError`` past it; the
+    same endpoint is replaced); resting on the account keeping fewer
+    still."""
+    endpoints = {each.endpoint for each in kept}
+    if len(kept) >= MOST_SUBSCRIPTIONS and subscription.endpoint not in endpoints:
+        raise errors.SubscriptionsFullError(MOST_SUBSCRIPTIONS)
+    premise = changes.FewerSubscriptionsThan(MOST_SUBSCRIPTIONS, subscription.endpoint)
+    return premise, changes.AddSubscription(subscription)
+
+
+def unsubscribing(kept: list[Subscription], endpoint: str) -> Decided:
+    """Forget the account's subscription at ``endpoint``, one of its
+    ``kept`` ones (``BAD_ARGS`` if not), resting on its keeping it still."""
+    if endpoint not in {each.endpoint for each in kept}:
+        raise errors.bad_args("no push subscription of yours at that endpoint")
+    return changes.Subscribed(endpoint), changes.RemoveSubscription(endpoint)
+
+
+def change_of(account: str, decided: Decided) -> changes.DecidedChange:
+    """The change of account ``account``'s subscriptions ``decided`` is."""
+    premise, op = decided
+    return changes.DecidedChange(changes.AccountPush(account), (premise,), (op,))
 
 
 class PushSender(Protocol):
@@ -302,18 +308,35 @@ class Notifications:
             subscription.endpoint
         ):
             raise errors.bad_args("the endpoint is not a public address")
-        kept = (await self.store.of([account])).get(account, [])
-        endpoints = {each.endpoint for each in kept}
-        if len(kept) >= MOST_SUBSCRIPTIONS and subscription.endpoint not in endpoints:
-            raise errors.SubscriptionsFullError(MOST_SUBSCRIPTIONS)
-        await self.store.add(account, subscription)
+        await self._applied(account, lambda kept: subscribing(kept, subscription))
 
     async def unsubscribe(self, account: str, endpoint: str) -> None:
         """``/push remove``: forget one of the account's subscriptions."""
         if not account:
             raise errors.not_signed_in()
-        if not await self.store.remove(account, endpoint):
-            raise errors.bad_args("no push subscription of yours at that endpoint")
+        await self._applied(account, lambda kept: unsubscribing(kept, endpoint))
+
+    async def _applied(
+        self,
+        account: str,
+        decide: Callable[[list[Subscription]], Decided],
+    ) -> None:
+        """What ``decide`` decides on the account's subscriptions as read,
+        applied; decided again on those a refusal brings, at most
+        :data:`~chatroom.core.changes.DECISION_ATTEMPTS` times."""
+        kept = (await self.store.of([account])).get(account, [])
+        for _attempt in range(changes.DECISION_ATTEMPTS):
+            change = change_of(account, decide(kept))
+            try:
+                await self.store.apply(change)
+            except changes.PremiseFailedError as refusal:
+                if isinstance(refusal.facts, list):
+                    kept = refusal.facts
+                else:
+                    kept = (await self.store.of([account])).get(account, [])
+                continue
+            return
+        raise errors.unavailable()
 
     def active(self, account: str) -> None:
         """A device of ``account`` did something (or left) just now."""
@@ -417,7 +440,15 @@ class Notifications:
             self.sent += 1
             if gone:
                 self.forgotten += 1
-                await self.store.remove(notice.account, subscription.endpoint)
+                await self._forget(notice.account, subscription.endpoint)
+
+    async def _forget(self, account: str, endpoint: str) -> None:
+        """A subscription its push service says is gone is forgotten
+        (unless the account forgot it meanwhile)."""
+        gone = (changes.Subscribed(endpoint), changes.RemoveSubscription(endpoint))
+        change = change_of(account, gone)
+        with contextlib.suppress(changes.PremiseFailedError):
+            await self.store.apply(change)
 
     def stop(self) -> None:
         """Cancel the minutes' timers (the service stops); none starts

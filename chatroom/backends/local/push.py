@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from chatroom.backends.local.records import Store
-from chatroom.core.push import Subscription
+from chatroom.core import changes
+from chatroom.core.subscription import Subscription
 
 
 class StoredPush:
@@ -48,16 +49,23 @@ class StoredPush:
             self.store.save_server_key(made)
         return self.key
 
-    async def add(self, account: str, subscription: Subscription) -> int:
-        self._added(account, subscription)
-        self.store.save_push(account, subscription)
-        return len(self.by_account[account])
-
-    async def remove(self, account: str, endpoint: str) -> bool:
-        if not self._dropped(account, endpoint):
-            return False
-        self.store.drop_push(endpoint)
-        return True
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """Check ``change``'s premises on the account's subscriptions as
+        kept, then perform its operations, written through."""
+        account = changes.account_of(change, changes.AccountPush)
+        kept = self.by_account.get(account, {})
+        for premise in change.premises:
+            if not _holds(kept, premise):
+                raise changes.PremiseFailedError(list(kept.values()), premise)
+        for op in change.ops:
+            if isinstance(op, changes.AddSubscription):
+                self._added(account, op.subscription)
+                self.store.save_push(account, op.subscription)
+            elif isinstance(op, changes.RemoveSubscription):
+                if self._dropped(account, op.endpoint):
+                    self.store.drop_push(op.endpoint)
+            else:
+                raise TypeError(f"no operation {op!r} of an account's subscriptions")
 
     async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
         return {
@@ -71,4 +79,14 @@ class StoredPush:
 
     async def drop_account(self, account: str) -> None:
         for endpoint in list(self.by_account.get(account, {})):
-            await self.remove(account, endpoint)
+            self._dropped(account, endpoint)
+            self.store.drop_push(endpoint)
+
+
+def _holds(kept: dict[str, Subscription], premise: changes.Premise) -> bool:
+    """Whether ``premise`` holds of an account's subscriptions, ``kept``."""
+    if isinstance(premise, changes.FewerSubscriptionsThan):
+        return len(kept) < premise.count or premise.endpoint in kept
+    if isinstance(premise, changes.Subscribed):
+        return premise.endpoint in kept
+    raise TypeError(f"no premise {premise!r} of an account's subscriptions")

@@ -22,8 +22,8 @@ from chatroom.core import errors
 from chatroom.core.backend import fresh_epoch
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
-from chatroom.core.push import Subscription
 from chatroom.core.search import SearchQuery
+from chatroom.core.subscription import Subscription
 
 __all__ = [
     "Loaded",

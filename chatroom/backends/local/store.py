@@ -61,8 +61,8 @@ from chatroom.backends.local.search import FileSearcher, Found, prepare
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.push import Subscription
 from chatroom.core.search import SearchQuery
+from chatroom.core.subscription import Subscription
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.userdata import DELETED_USER, REMOVE
 

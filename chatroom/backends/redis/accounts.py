@@ -192,10 +192,7 @@ class RedisAccounts:
         """One :data:`APPLY`: the change's premises checked and its
         operations stored there, or :class:`~chatroom.core.changes.
         PremiseFailedError` with the account as the script found it."""
-        subject = change.subject
-        if not isinstance(subject, changes.AccountRecord):
-            raise TypeError(f"{subject!r} is no account's record")
-        key = subject.account
+        key = changes.account_of(change, changes.AccountRecord)
         exists = change.premise(changes.Exists)
         hashed = change.premise(changes.PasswordHashIs)
         arguments = [

@@ -29,8 +29,9 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
+from chatroom.core import changes
 from chatroom.core.errors import ChatError
-from chatroom.core.push import Subscription
+from chatroom.core.subscription import Subscription
 
 #: ARGV: P, a new key. The kept key (the new one if there was none).
 SERVER_KEY = Script(
@@ -41,41 +42,59 @@ return redis.call('GET', P .. 'vapid-key')
 """,
 )
 
-#: ARGV: P, account, endpoint, keys (JSON). How many the account keeps.
-ADD = Script(
-    "push-add",
+#: ARGV: P, account, most, endpoint, subscribed, then the operations. A
+#: decided change of the account's subscriptions (:meth:`RedisPush.apply`):
+#: its premises first, ``most`` and ``endpoint`` (it keeps fewer than most,
+#: or one at endpoint already; '-' no premise) and ``subscribed`` (it
+#: keeps one at this endpoint; '-' no premise), then each operation in
+#: order: ``add ENDPOINT KEYS`` (KEYS: JSON; the endpoint leaves any other
+#: account that kept it), ``remove ENDPOINT``. ``{1}`` once applied;
+#: ``{0, premise, subscriptions}`` if a premise does not hold (the
+#: account's hash flattened, as HGETALL), and nothing is written.
+APPLY = Script(
+    "push-apply",
     r"""
-local owners = P .. 'push-owner'
-local before = redis.call('HGET', owners, ARGV[3])
-if before and before ~= ARGV[2] then
-  redis.call('HDEL', P .. 'push:' .. before, ARGV[3])
+local account = ARGV[2]
+local key, owners = P .. 'push:' .. account, P .. 'push-owner'
+if ARGV[3] ~= '-' and redis.call('HLEN', key) >= tonumber(ARGV[3])
+    and redis.call('HEXISTS', key, ARGV[4]) == 0 then
+  return {0, 'fewer', redis.call('HGETALL', key)}
 end
-redis.call('HSET', owners, ARGV[3], ARGV[2])
-redis.call('HSET', P .. 'push:' .. ARGV[2], ARGV[3], ARGV[4])
-local changed = redis.call('SADD', P .. 'push-accounts', ARGV[2])
-if before and before ~= ARGV[2] then
-  if redis.call('EXISTS', P .. 'push:' .. before) == 0 then
-    changed = changed + redis.call('SREM', P .. 'push-accounts', before)
+if ARGV[5] ~= '-' and redis.call('HEXISTS', key, ARGV[5]) == 0 then
+  return {0, 'subscribed', redis.call('HGETALL', key)}
+end
+local changed = 0
+local i = 6
+while i <= #ARGV do
+  local endpoint = ARGV[i + 1]
+  if ARGV[i] == 'add' then
+    local before = redis.call('HGET', owners, endpoint)
+    if before and before ~= account then
+      redis.call('HDEL', P .. 'push:' .. before, endpoint)
+      if redis.call('EXISTS', P .. 'push:' .. before) == 0 then
+        changed = changed + redis.call('SREM', P .. 'push-accounts', before)
+      end
+    end
+    redis.call('HSET', owners, endpoint, account)
+    redis.call('HSET', key, endpoint, ARGV[i + 2])
+    changed = changed + redis.call('SADD', P .. 'push-accounts', account)
+    i = i + 3
+  elseif ARGV[i] == 'remove' then
+    if redis.call('HDEL', key, endpoint) == 1 then
+      if redis.call('HGET', owners, endpoint) == account then
+        redis.call('HDEL', owners, endpoint)
+      end
+      if redis.call('EXISTS', key) == 0 then
+        changed = changed + redis.call('SREM', P .. 'push-accounts', account)
+      end
+    end
+    i = i + 2
+  else
+    return redis.error_reply('no operation ' .. ARGV[i])
   end
 end
 if changed > 0 then redis.call('INCR', P .. 'push-version') end
-return redis.call('HLEN', P .. 'push:' .. ARGV[2])
-""",
-)
-
-#: ARGV: P, account, endpoint. 1 if the account had it.
-REMOVE = Script(
-    "push-remove",
-    r"""
-if redis.call('HDEL', P .. 'push:' .. ARGV[2], ARGV[3]) == 0 then return 0 end
-if redis.call('HGET', P .. 'push-owner', ARGV[3]) == ARGV[2] then
-  redis.call('HDEL', P .. 'push-owner', ARGV[3])
-end
-if redis.call('EXISTS', P .. 'push:' .. ARGV[2]) == 0 then
-  redis.call('SREM', P .. 'push-accounts', ARGV[2])
-  redis.call('INCR', P .. 'push-version')
-end
-return 1
+return {1}
 """,
 )
 
@@ -164,15 +183,39 @@ class RedisPush:
         kept: bytes = await self.calls.eval(SERVER_KEY, made)
         return kept.decode()
 
-    async def add(self, account: str, subscription: Subscription) -> int:
-        keys = json.dumps([subscription.p256dh, subscription.auth, subscription.format])
-        kept = int(await self.calls.eval(ADD, account, subscription.endpoint, keys))
-        if self._known is not None:  # looked for here at once
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """One :data:`APPLY`: the change's premises checked and its
+        operations stored there, or :class:`~chatroom.core.changes.
+        PremiseFailedError` with the account's subscriptions as the script
+        found them."""
+        account = changes.account_of(change, changes.AccountPush)
+        fewer = change.premise(changes.FewerSubscriptionsThan)
+        subscribed = change.premise(changes.Subscribed)
+        arguments = [
+            "-" if fewer is None else str(fewer.count),
+            "" if fewer is None else fewer.endpoint,
+            "-" if subscribed is None else subscribed.endpoint,
+        ]
+        added = False
+        for op in change.ops:
+            if isinstance(op, changes.AddSubscription):
+                added = True
+                sub = op.subscription
+                keys = json.dumps([sub.p256dh, sub.auth, sub.format])
+                arguments += ["add", sub.endpoint, keys]
+            elif isinstance(op, changes.RemoveSubscription):
+                arguments += ["remove", op.endpoint]
+            else:
+                raise TypeError(f"no operation {op!r} of an account's subscriptions")
+        reply = await self.calls.eval(APPLY, account, *arguments)
+        if not int(reply[0]):
+            failed = fewer if reply[1] == b"fewer" else subscribed
+            flat = reply[2]
+            pairs = zip(flat[::2], flat[1::2], strict=True)
+            now = [_subscription(endpoint, keys) for endpoint, keys in pairs]
+            raise changes.PremiseFailedError(now, failed)
+        if added and self._known is not None:  # looked for here at once
             self._known = self._known | {account}
-        return kept
-
-    async def remove(self, account: str, endpoint: str) -> bool:
-        return bool(await self.calls.eval(REMOVE, account, endpoint))
 
     async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
         if not accounts:

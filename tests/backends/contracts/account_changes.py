@@ -1,16 +1,19 @@
-"""Registering, changing a password, resetting one and unregistering, as
-the core decides them, on every back-end.
+"""Registering, changing a password, resetting one, unregistering and
+keeping push subscriptions, as the core decides them, on every back-end.
 
 The core reads the account, decides (the name free, the password rule,
 the old password right) and hands the back-end one change of the
 account's record with its premises (:mod:`chatroom.core.accounts`:
-the name still unregistered, the password hash still the one checked).
+the name still unregistered, the password hash still the one checked),
+or of its push subscriptions (:mod:`chatroom.core.push`: fewer than the
+most, the one to forget still kept).
 :class:`AccountChangesContract` runs each of those rules through a
 back-end and, for each kind of change, a premise that fails between the
 core's read and the back-end's apply: the test changes the account in
 between (the name registered by someone else, its password changed by
-another device, the account gone), and the user sees the decision made
-again on the account as it is then.
+another device, the account gone, a subscription added or forgotten by
+another device), and the user sees the decision made again on the
+account as it is then.
 
 It runs against the in-process back-end
 (``tests/backends/local/test_account_changes.py``) and the Redis one on a
@@ -27,8 +30,10 @@ from twisted.internet import defer
 from chatroom.core import operating
 from chatroom.core.accounts import AccountService
 from chatroom.core.config import ServerConfig
+from chatroom.core.errors import ChatError
+from chatroom.core.push import MOST_SUBSCRIPTIONS, Notifications, Subscription
 from tests.backends.contracts.handler import ContractBase, User
-from tests.support import FakeClient
+from tests.support import FakeClient, chat_core
 
 CONFIG = ServerConfig(rate=0, rooms=())
 
@@ -43,11 +48,18 @@ class AccountChangesContract(ContractBase):
     def accounts(self) -> AccountService:
         return self.server.account_service
 
-    def between(self, racing: Callable[[], Awaitable[object]]) -> None:
+    @property
+    def notifications(self) -> Notifications:
+        return chat_core(self.server).notifications
+
+    def between(
+        self, racing: Callable[[], Awaitable[object]], store: Any = None
+    ) -> None:
         """Run ``racing`` once, between the core's read of an account and
-        the back-end's apply of the next change of one: what the change
-        rests on moves under it."""
-        store: Any = self.accounts.store
+        the back-end's apply of the next change of one (of its record, or
+        of what ``store`` keeps of it): what the change rests on moves
+        under it."""
+        store = store or self.accounts.store
         apply = store.apply
         raced: list[bool] = []
 
@@ -233,3 +245,79 @@ class AccountChangesContract(ContractBase):
         )
         self.assertEqual((yield self.sign_in("alice", THIRD)), "WELCOME")
         self.assertEqual((yield self.sign_in("alice", SECOND)), "BAD_PASSWORD")
+
+    # -- push subscriptions -----------------------------------------------------
+
+    def subscribe(self, endpoint: str) -> defer.Deferred[None]:
+        """alice's device subscribes at ``https://push.example/<endpoint>``."""
+        made = Subscription(f"https://push.example/{endpoint}", "k" * 87, "a" * 22)
+        return defer.ensureDeferred(self.notifications.subscribe("alice", made))
+
+    @defer.inlineCallbacks
+    def kept(self) -> Generator[Any, Any, list[str]]:
+        """The endpoints alice keeps, sorted."""
+        found = yield defer.ensureDeferred(self.notifications.store.of(["alice"]))
+        return sorted(each.endpoint for each in found.get("alice", []))
+
+    @defer.inlineCallbacks
+    def refused(self, deferred: defer.Deferred[None]) -> Generator[Any, Any, str]:
+        """The refusal's text (a ``BAD_ARGS``)."""
+        failure = yield self.assertFailure(deferred, ChatError)
+        self.assertEqual(failure.code, "BAD_ARGS")
+        return str(failure.text)
+
+    @defer.inlineCallbacks
+    def fill(self, count: int) -> Generator[Any, Any, None]:
+        for index in range(count):
+            yield self.subscribe(str(index))
+
+    @defer.inlineCallbacks
+    def test_subscriptions_past_the_most_are_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An account keeps at most MOST_SUBSCRIPTIONS: one more is refused;
+        one at an endpoint it keeps replaces it; one forgotten makes room."""
+        yield self.fill(MOST_SUBSCRIPTIONS)
+        text = yield self.refused(self.subscribe("extra"))
+        self.assertIn(f"at most {MOST_SUBSCRIPTIONS}", text)
+        yield self.subscribe("0")
+        self.assertEqual(len((yield self.kept())), MOST_SUBSCRIPTIONS)
+        forgotten = self.notifications.unsubscribe("alice", "https://push.example/0")
+        yield defer.ensureDeferred(forgotten)
+        yield self.subscribe("extra")
+        self.assertIn("https://push.example/extra", (yield self.kept()))
+
+    @defer.inlineCallbacks
+    def test_the_last_place_taken_by_another_device_meanwhile(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's subscription is decided on one place left; before it is
+        applied, her other device takes it. Decided again: refused, and
+        she keeps the most, not one more."""
+        yield self.fill(MOST_SUBSCRIPTIONS - 1)
+        self.between(lambda: self.subscribe("other"), self.notifications.store)
+        text = yield self.refused(self.subscribe("late"))
+        self.assertIn(f"at most {MOST_SUBSCRIPTIONS}", text)
+        kept = yield self.kept()
+        self.assertEqual(len(kept), MOST_SUBSCRIPTIONS)
+        self.assertIn("https://push.example/other", kept)
+        self.assertNotIn("https://push.example/late", kept)
+
+    @defer.inlineCallbacks
+    def test_a_subscription_forgotten_by_another_device_meanwhile(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's ``/push remove`` is decided on the subscription being
+        kept; before it is applied, her other device forgets it. Decided
+        again: there is none there (``BAD_ARGS``), and the other stays."""
+        yield self.fill(2)
+        endpoint = "https://push.example/0"
+
+        def forgotten_elsewhere() -> Awaitable[None]:
+            return self.notifications.unsubscribe("alice", endpoint)
+
+        self.between(forgotten_elsewhere, self.notifications.store)
+        unsubscribed = self.notifications.unsubscribe("alice", endpoint)
+        text = yield self.refused(defer.ensureDeferred(unsubscribed))
+        self.assertIn("no push subscription of yours", text)
+        self.assertEqual((yield self.kept()), ["https://push.example/1"])

@@ -25,7 +25,7 @@ from typing import Any
 from twisted.internet import defer, reactor, task
 
 from chatroom.core.config import ServerConfig
-from chatroom.core.push import Notifications, Subscription
+from chatroom.core.push import Notifications, Subscription, change_of, subscribing
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
 from chatroom.wiring.webpush import WebPushSender
 from tests.backends.contracts.handler import ContractBase, User
@@ -208,9 +208,8 @@ class PushContract(ContractBase):
         inside = Subscriber(f"https://localhost:{listener.number}/alice")
         phone = Subscriber(endpoint.base + "alice-phone")
         alice = await self.registered("alice")
-        await defer.ensureDeferred(
-            self.notifications.store.add("alice", inside.subscription)
-        )
+        kept = change_of("alice", subscribing([], inside.subscription))
+        await defer.ensureDeferred(self.notifications.store.apply(kept))
         await self.subscribed("alice", phone)
         bob = await self.registered("bob")
         await self.gone(alice)

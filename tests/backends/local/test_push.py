@@ -26,8 +26,10 @@ from chatroom.core.push import (
     Notice,
     Notifications,
     Subscription,
+    change_of,
     check_subscription,
     public_key_of,
+    subscribing,
 )
 from chatroom.wiring.tap import Options
 from tests.backends.contracts.push import CONFIG, PushContract
@@ -60,11 +62,9 @@ class PushRuleTests(unittest.TestCase):
         self.rule = Notifications(
             self.clock, self.store, self.kept_rooms, self, idle=60.0
         )
-        self.successResultOf(
-            defer.ensureDeferred(
-                self.store.add("alice", Subscription("https://p.example/1", "k", "a"))
-            )
-        )
+        subscription = Subscription("https://p.example/1", "k", "a")
+        made = change_of("alice", subscribing([], subscription))
+        self.successResultOf(defer.ensureDeferred(self.store.apply(made)))
 
     async def kept_rooms(self, account: str) -> list[str]:
         return self.rooms.get(account, [])

@@ -12,7 +12,7 @@ from twisted.internet import defer, reactor, task
 from twisted.internet.task import Clock
 
 from chatroom.backends.redis.push import RedisPush
-from chatroom.core.push import Subscription
+from chatroom.core.push import Subscription, change_of, subscribing, unsubscribing
 from tests.backends.contracts.push import CONFIG, PushContract
 from tests.cluster.support import RedisRegistryTestCase, redis_backend
 from tests.support import chat_core
@@ -61,7 +61,8 @@ class SubscribersCopyTests(RedisRegistryTestCase):
         holds nobody."""
         store = chat_core(self.server).notifications.store
         sub = Subscription("https://push.example/a", "k" * 87, "a" * 22)
-        yield defer.ensureDeferred(store.add("alice", sub))
+        made = change_of("alice", subscribing([], sub))
+        yield defer.ensureDeferred(store.apply(made))
         known = yield self.read(self.another_node())
         self.assertEqual(known, frozenset({"alice"}))
         calls = redis_backend(self.server).calls
@@ -69,6 +70,7 @@ class SubscribersCopyTests(RedisRegistryTestCase):
         yield defer.ensureDeferred(calls.command("DEL", calls.prefix + "push-version"))
         known = yield self.read(self.another_node())
         self.assertEqual(known, frozenset({"alice"}))
-        yield defer.ensureDeferred(store.remove("alice", sub.endpoint))
+        gone = change_of("alice", unsubscribing([sub], sub.endpoint))
+        yield defer.ensureDeferred(store.apply(gone))
         known = yield self.read(self.another_node())
         self.assertEqual(known, frozenset())
