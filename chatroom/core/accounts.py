@@ -7,9 +7,13 @@ they are hashed with Argon2id (``argon2-cffi``) on a thread of their own,
 never on the reactor thread; failed sign-ins back off per name and per
 address (:class:`FailureThrottle`).
 Where accounts and server bans are kept is an :class:`AccountStore`, which
-each registry provides (:class:`StoredAccounts` in one process, with
-SQLite through :mod:`chatroom.backends.local.store`; Redis in a cluster), so both modes
-run the same code here.
+each back-end provides (:class:`~chatroom.backends.local.accounts.
+StoredAccounts` in one process, with SQLite; Redis in a cluster), so both
+modes run the same code here. Every write of an account's record is
+decided here and handed to the store as one
+:class:`~chatroom.core.changes.DecidedChange` (:func:`registering`,
+:func:`password_set`, :func:`keys_added`, :func:`dropping`), applied or
+refused on its premises and decided again (:func:`applied`).
 
 Passwords are arguments only: nothing in this module logs them, puts them
 in an error, or keeps them after the call.
@@ -66,7 +70,7 @@ from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.throttle import FailureThrottle, SharedWindowLimit, SharedWindows
 
-__all__ = ["Account", "AccountService", "AccountStore", "Runner", "StoredAccounts"]
+__all__ = ["Account", "AccountService", "AccountStore", "Runner"]
 
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
@@ -569,91 +573,6 @@ class AccountService:
             lambda: (self.hasher.hash(password), derive(password, iterations))
         )
         return str(hashed), str(scram)
-
-
-class StoredAccounts:
-    """The in-process :class:`AccountStore`: in memory, written through the
-    registry's :class:`~chatroom.backends.local.store.Store` (loaded once at
-    start-up)."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        loaded = store.load_accounts()
-        self.by_key: dict[str, Account] = {
-            key: Account(key, name, hashed, loaded.scram.get(key, ""))
-            for key, name, hashed in loaded.accounts
-        }
-        self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
-        #: Called with an account's key when it is deleted (its markers go).
-        self.on_delete: Callable[[str], None] = lambda key: None
-        #: One process counts its own registrations.
-        self.windows: SharedWindows | None = None
-
-    async def get(self, key: str) -> Account | None:
-        return self.by_key.get(key)
-
-    async def apply(self, change: changes.DecidedChange) -> None:
-        """Check ``change``'s premises on the account as kept, then perform
-        its operations and write the outcome through (one SQLite
-        statement: a row saved, or the account's rows dropped)."""
-        key = changes.account_of(change, changes.AccountRecord)
-        found = self.by_key.get(key)
-        for premise in change.premises:
-            if not _holds(found, premise):
-                raise changes.PremiseFailedError(found, premise)
-        account: Account | None = found
-        for op in change.ops:
-            if isinstance(op, changes.MakeAccount):
-                account = Account(key, op.name, "")
-            elif isinstance(op, changes.DropAccount):
-                account = None
-            elif account is None:
-                raise TypeError(f"{op!r} on no account")
-            elif isinstance(op, changes.SetPassword):
-                account = replace(account, hash=op.hash, scram=op.scram)
-            elif isinstance(op, changes.SetScramKeys):
-                account = replace(account, scram=op.scram)
-            else:
-                raise TypeError(f"no operation {op!r} of an account's record")
-        if account is None:
-            self.by_key.pop(key, None)
-            self.store.drop_account(key)
-            self.on_delete(key)
-        else:
-            self.by_key[key] = account
-            self.store.save_account(key, account.name, account.hash, account.scram)
-
-    async def names(self) -> list[str]:
-        return [account.name for account in self.by_key.values()]
-
-    async def server_bans(self) -> list[str]:
-        return list(self.bans)
-
-    async def is_server_banned(self, masks: Iterable[str]) -> bool:
-        return any(mask in self.bans for mask in masks)
-
-    async def add_server_ban(self, mask: str) -> bool:
-        if mask in self.bans:
-            return False
-        self.bans[mask] = None
-        self.store.save_server_ban(mask, True)
-        return True
-
-    async def remove_server_ban(self, mask: str) -> bool:
-        if mask not in self.bans:
-            return False
-        del self.bans[mask]
-        self.store.save_server_ban(mask, False)
-        return True
-
-
-def _holds(found: Account | None, premise: changes.Premise) -> bool:
-    """Whether ``premise`` holds of the account as kept (``found``)."""
-    if isinstance(premise, changes.Exists):
-        return (found is not None) == premise.exists
-    if isinstance(premise, changes.PasswordHashIs):
-        return found is not None and found.hash == premise.hash
-    raise TypeError(f"no premise {premise!r} of an account's record")
 
 
 def hashing_threads(reactor: Any) -> PrivateThreads:

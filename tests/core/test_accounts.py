@@ -13,8 +13,9 @@ from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import Account, AccountService, StoredAccounts, registering
+from chatroom.core.accounts import Account, AccountService, registering
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from tests.support import in_place

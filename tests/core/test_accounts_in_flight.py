@@ -16,8 +16,9 @@ from twisted.internet.task import Clock
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import Account, AccountService, StoredAccounts
+from chatroom.core.accounts import Account, AccountService
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.hashing import HashingQueue

@@ -17,8 +17,9 @@ from twisted.internet.defer import Deferred, ensureDeferred, succeed
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.accounts import HASHER, AccountService, StoredAccounts
+from chatroom.core.accounts import HASHER, AccountService
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.text import current_mask, is_valid_name, name_key
 

@@ -20,11 +20,11 @@ from twisted.internet.defer import ensureDeferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import SqliteStore
 from chatroom.core.accounts import (
     Account,
     AccountService,
-    StoredAccounts,
     keys_added,
     password_set,
     registering,

@@ -16,6 +16,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.local import applying
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.files import StoredFiles
 from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
@@ -32,7 +33,6 @@ from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership
-from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import DecisionFacts, SessionEnder, Speech
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (

@@ -8,8 +8,8 @@ waits, so moving a marker is atomic as every local step is.
 
 from __future__ import annotations
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core.accounts import StoredAccounts
 from chatroom.core.events import MarkerMoved
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import PrivateRow, Store
-from chatroom.core.accounts import StoredAccounts
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateTagMessage
 from chatroom.core.private import FULL, KEPT, NO_COPY, CopyTo, Kept
 from chatroom.wire.tags import format_tags, parse_pairs

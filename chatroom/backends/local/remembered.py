@@ -8,8 +8,8 @@ account's rooms outlast its devices' connections and a restart.
 
 from __future__ import annotations
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core.accounts import StoredAccounts
 from chatroom.core.text import name_key
 
 

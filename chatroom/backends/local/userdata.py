@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of
-from chatroom.core.accounts import StoredAccounts
 from chatroom.core.events import StoredEvent
 from chatroom.core.text import name_key
 from chatroom.core.userdata import (

@@ -1,0 +1,104 @@
+"""Accounts and server bans in one process: the local :class:`AccountStore`.
+
+Kept in memory (loaded once at start-up) and written through the
+back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
+file's ``accounts`` and ``server_bans`` tables with ``--db``). A write of
+an account's record comes decided (:mod:`chatroom.core.accounts`): its
+premises are checked on the account as kept and its operations performed,
+nothing decided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from chatroom.backends.local.records import Store
+from chatroom.core import changes
+from chatroom.core.accountrecord import Account
+from chatroom.core.throttle import SharedWindows
+
+
+class StoredAccounts:
+    """The in-process :class:`AccountStore`: in memory, written through the
+    registry's :class:`~chatroom.backends.local.store.Store` (loaded once at
+    start-up)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        loaded = store.load_accounts()
+        self.by_key: dict[str, Account] = {
+            key: Account(key, name, hashed, loaded.scram.get(key, ""))
+            for key, name, hashed in loaded.accounts
+        }
+        self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
+        #: Called with an account's key when it is deleted (its markers go).
+        self.on_delete: Callable[[str], None] = lambda key: None
+        #: One process counts its own registrations.
+        self.windows: SharedWindows | None = None
+
+    async def get(self, key: str) -> Account | None:
+        return self.by_key.get(key)
+
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """Check ``change``'s premises on the account as kept, then perform
+        its operations and write the outcome through (one SQLite
+        statement: a row saved, or the account's rows dropped)."""
+        key = changes.account_of(change, changes.AccountRecord)
+        found = self.by_key.get(key)
+        for premise in change.premises:
+            if not _holds(found, premise):
+                raise changes.PremiseFailedError(found, premise)
+        account: Account | None = found
+        for op in change.ops:
+            if isinstance(op, changes.MakeAccount):
+                account = Account(key, op.name, "")
+            elif isinstance(op, changes.DropAccount):
+                account = None
+            elif account is None:
+                raise TypeError(f"{op!r} on no account")
+            elif isinstance(op, changes.SetPassword):
+                account = replace(account, hash=op.hash, scram=op.scram)
+            elif isinstance(op, changes.SetScramKeys):
+                account = replace(account, scram=op.scram)
+            else:
+                raise TypeError(f"no operation {op!r} of an account's record")
+        if account is None:
+            self.by_key.pop(key, None)
+            self.store.drop_account(key)
+            self.on_delete(key)
+        else:
+            self.by_key[key] = account
+            self.store.save_account(key, account.name, account.hash, account.scram)
+
+    async def names(self) -> list[str]:
+        return [account.name for account in self.by_key.values()]
+
+    async def server_bans(self) -> list[str]:
+        return list(self.bans)
+
+    async def is_server_banned(self, masks: Iterable[str]) -> bool:
+        return any(mask in self.bans for mask in masks)
+
+    async def add_server_ban(self, mask: str) -> bool:
+        if mask in self.bans:
+            return False
+        self.bans[mask] = None
+        self.store.save_server_ban(mask, True)
+        return True
+
+    async def remove_server_ban(self, mask: str) -> bool:
+        if mask not in self.bans:
+            return False
+        del self.bans[mask]
+        self.store.save_server_ban(mask, False)
+        return True
+
+
+def _holds(found: Account | None, premise: changes.Premise) -> bool:
+    """Whether ``premise`` holds of the account as kept (``found``)."""
+    if isinstance(premise, changes.Exists):
+        return (found is not None) == premise.exists
+    if isinstance(premise, changes.PasswordHashIs):
+        return found is not None and found.hash == premise.hash
+    raise TypeError(f"no premise {premise!r} of an account's record")
