@@ -229,12 +229,9 @@ class RememberedRooms(Protocol):
         """The names of the rooms account ``account`` was in, oldest first."""
         ...
 
-    async def remember(self, account: str, room: str) -> None:
-        """The account entered ``room`` (a name)."""
-        ...
-
-    async def forget(self, account: str, room: str) -> None:
-        """The account left ``room``, or was put out of it."""
+    async def apply(self, change: DecidedChange) -> None:
+        """Apply a change of an :class:`~chatroom.core.changes.AccountRooms`
+        (rooms remembered and forgotten, in order) atomically."""
         ...
 
 

@@ -98,7 +98,22 @@ class AccountPush:
     account: str
 
 
-Subject = RoomSeating | RoomMessages | AccountMarkers | AccountRecord | AccountPush
+@dataclass(frozen=True)
+class AccountRooms:
+    """The rooms account ``account`` (its name key) is put back in when it
+    signs in again."""
+
+    account: str
+
+
+Subject = (
+    RoomSeating
+    | RoomMessages
+    | AccountMarkers
+    | AccountRecord
+    | AccountPush
+    | AccountRooms
+)
 
 
 # -- premises: what a decision read, that must still hold ----------------------
@@ -360,9 +375,9 @@ class DecidedChange:
     @property
     def room(self) -> str:
         """The key of the room the change is about (a room's seating or
-        messages; an account's markers, record or subscriptions are about no
-        room)."""
-        if isinstance(self.subject, AccountMarkers | AccountRecord | AccountPush):
+        messages; an account's markers, record, subscriptions or rooms are
+        about no room)."""
+        if not isinstance(self.subject, RoomSeating | RoomMessages):
             raise TypeError(f"{self.subject!r} is about no room")
         return self.subject.room
 
@@ -377,7 +392,7 @@ class DecidedChange:
 
 # -- an account's record: premises and operations -------------------------------
 
-AccountSubject = TypeVar("AccountSubject", AccountRecord, AccountPush)
+AccountSubject = TypeVar("AccountSubject", AccountRecord, AccountPush, AccountRooms)
 
 
 def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:
@@ -466,3 +481,24 @@ class RemoveSubscription(Operation):
     """Forget the account's subscription at ``endpoint``."""
 
     endpoint: str
+
+
+# -- an account's remembered rooms: operations ----------------------------------
+#
+# They rest on no premise: the core records where the account went (a
+# join, a leave, a kick seen), deciding nothing on a read.
+
+
+@dataclass(frozen=True)
+class RememberRoom(Operation):
+    """The account is in room ``name`` (as the room names itself): kept
+    after the rooms it entered before, unless it is kept already."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ForgetRoom(Operation):
+    """The account is out of room ``name``."""
+
+    name: str

@@ -30,7 +30,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors, membership
+from chatroom.core import changes, errors, membership
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.entries import Entries, Entry
@@ -55,6 +55,13 @@ from chatroom.core.text import name_key
 
 #: Why a device ended by another one is closed.
 SIGNED_OUT = "signed out from device {number}"
+
+
+def kept_rooms(account: str, *ops: changes.Operation) -> changes.DecidedChange:
+    """The change of the rooms ``account`` is put back in at sign-in that
+    ``ops`` (rooms remembered and forgotten, in order) are: it rests on no
+    premise, recording where the account went."""
+    return changes.DecidedChange(changes.AccountRooms(account), (), ops)
 
 
 class Devices:
@@ -289,13 +296,15 @@ class Devices:
         """After a device's join: the room it left with it is out of the
         seat; the other ``multi`` devices are told their marker there."""
         account = self._account(seat)
+        kept: list[changes.Operation] = []
         if moving is not None:
             seat.left(moving)
-            if account:
-                await self.backend.remembered.forget(account, moving)
+            kept.append(changes.ForgetRoom(moving))
         room = seat.find(name)
-        if room is not None and account:
-            await self.backend.remembered.remember(account, room)
+        if room is not None:
+            kept.append(changes.RememberRoom(room))
+        if account and kept:
+            await self.backend.remembered.apply(kept_rooms(account, *kept))
         if room is not None and len(seat.devices) > 1:
             await self.markers_after_join(seat, room, member)
 
@@ -307,13 +316,15 @@ class Devices:
         """A kick (or a ban that kicks) forgets the room for the kicked
         account before the command answers, on every node."""
         if target is not None and target.account:
-            await self.backend.remembered.forget(target.account, room)
+            forgotten = kept_rooms(target.account, changes.ForgetRoom(room))
+            await self.backend.remembered.apply(forgotten)
 
     def taken(self, seat: Seat, room: str) -> None:
         """A room was taken from the seat (kicked, deleted): forgotten."""
         account = self._account(seat)
         if account:
-            self.background(self.backend.remembered.forget(account, room))
+            forgotten = kept_rooms(account, changes.ForgetRoom(room))
+            self.background(self.backend.remembered.apply(forgotten))
 
     def gone(self, member: Member, reason: str, own_words: bool = False) -> bool:
         """Device ``member`` is gone (``reason``: why, or with ``own_words``
@@ -440,7 +451,8 @@ class Devices:
             except ChatError as refusal:
                 device.unhide(name_key(room))
                 if refusal.code in ("NO_SUCH_ROOM", "BANNED"):
-                    await self.backend.remembered.forget(account, room)
+                    forgotten = kept_rooms(account, changes.ForgetRoom(room))
+                    await self.backend.remembered.apply(forgotten)
                 continue
             finally:
                 seat.asked(room)
@@ -464,7 +476,8 @@ class Devices:
         seat.left(room)
         account = self._account(seat)
         if account:
-            await self.backend.remembered.forget(account, room)
+            forgotten = kept_rooms(account, changes.ForgetRoom(room))
+            await self.backend.remembered.apply(forgotten)
         if not others:
             return
         listing = await self.listing(seat)

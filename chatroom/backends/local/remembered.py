@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
+from chatroom.core import changes
 from chatroom.core.text import name_key
 
 
@@ -32,13 +33,19 @@ class StoredRooms:
     async def rooms(self, account: str) -> list[str]:
         return list(self.by_account.get(account, {}).values())
 
-    async def remember(self, account: str, room: str) -> None:
-        rooms = self.by_account.setdefault(account, {})
-        if name_key(room) not in rooms:
-            rooms[name_key(room)] = room
-            self.store.save_account_room(account, room, True)
-
-    async def forget(self, account: str, room: str) -> None:
-        rooms = self.by_account.get(account, {})
-        if rooms.pop(name_key(room), None) is not None:
-            self.store.save_account_room(account, room, False)
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """``change``'s rooms remembered and forgotten, in order, written
+        through."""
+        account = changes.account_of(change, changes.AccountRooms)
+        for op in change.ops:
+            if isinstance(op, changes.RememberRoom):
+                rooms = self.by_account.setdefault(account, {})
+                if name_key(op.name) not in rooms:
+                    rooms[name_key(op.name)] = op.name
+                    self.store.save_account_room(account, op.name, True)
+            elif isinstance(op, changes.ForgetRoom):
+                rooms = self.by_account.get(account, {})
+                if rooms.pop(name_key(op.name), None) is not None:
+                    self.store.save_account_room(account, op.name, False)
+            else:
+                raise TypeError(f"no operation {op!r} of an account's rooms")

@@ -11,29 +11,36 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
+from chatroom.core import changes
 from chatroom.core.text import name_key
 
-#: ARGV: P, account, room key, room name. The account entered the room:
-#: remembered, after the rooms it entered before (a hash keeps the name;
-#: the order is ``P account-rooms-order:<a>``, a sorted set by entry).
-REMEMBER = Script(
-    "account-room-remember",
+#: ARGV: P, account, then the operations, in order: ``remember KEY NAME``
+#: (the account entered room KEY, shown as NAME: remembered after the
+#: rooms it entered before, unless it is already; a hash keeps the name,
+#: the order is ``P account-rooms-order:<a>``, a sorted set by entry) and
+#: ``forget KEY`` (the account left it).
+APPLY = Script(
+    "account-rooms-apply",
     r"""
 local key = P .. 'account-rooms:' .. ARGV[2]
-if redis.call('HSETNX', key, ARGV[3], ARGV[4]) == 1 then
-  local order = P .. 'account-rooms-order:' .. ARGV[2]
-  redis.call('ZADD', order, redis.call('INCR', P .. 'account-rooms-seq'), ARGV[3])
+local order = P .. 'account-rooms-order:' .. ARGV[2]
+local i = 3
+while i <= #ARGV do
+  if ARGV[i] == 'remember' then
+    if redis.call('HSETNX', key, ARGV[i + 1], ARGV[i + 2]) == 1 then
+      local entered = redis.call('INCR', P .. 'account-rooms-seq')
+      redis.call('ZADD', order, entered, ARGV[i + 1])
+    end
+    i = i + 3
+  elseif ARGV[i] == 'forget' then
+    redis.call('ZREM', order, ARGV[i + 1])
+    redis.call('HDEL', key, ARGV[i + 1])
+    i = i + 2
+  else
+    return redis.error_reply('no operation ' .. ARGV[i])
+  end
 end
 return 1
-""",
-)
-
-#: ARGV: P, account, room key. The account left the room.
-FORGET = Script(
-    "account-room-forget",
-    r"""
-redis.call('ZREM', P .. 'account-rooms-order:' .. ARGV[2], ARGV[3])
-return redis.call('HDEL', P .. 'account-rooms:' .. ARGV[2], ARGV[3])
 """,
 )
 
@@ -63,8 +70,16 @@ class RedisRememberedRooms:
     async def rooms(self, account: str) -> list[str]:
         return [name.decode() for name in await self.calls.eval(ROOMS, account)]
 
-    async def remember(self, account: str, room: str) -> None:
-        await self.calls.eval(REMEMBER, account, name_key(room), room)
-
-    async def forget(self, account: str, room: str) -> None:
-        await self.calls.eval(FORGET, account, name_key(room))
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """``change``'s rooms remembered and forgotten, in order, in one
+        :data:`APPLY`."""
+        account = changes.account_of(change, changes.AccountRooms)
+        arguments: list[str] = []
+        for op in change.ops:
+            if isinstance(op, changes.RememberRoom):
+                arguments += ["remember", name_key(op.name), op.name]
+            elif isinstance(op, changes.ForgetRoom):
+                arguments += ["forget", name_key(op.name)]
+            else:
+                raise TypeError(f"no operation {op!r} of an account's rooms")
+        await self.calls.eval(APPLY, account, *arguments)
