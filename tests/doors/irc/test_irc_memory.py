@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from twisted.internet.interfaces import IDelayedCall
 
-from tests.doors.irc.test_irc import IRCTestCase
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import chat_core, in_process_only, local_backend
 
 
@@ -108,3 +108,29 @@ class IdleIRCMemoryTests(IRCTestCase):
         self.assertTrue(any(deliver is bob_seat.deliver for deliver in kept))
         line.send("hello")
         self.assertIn(":owner!owner@chatroom PRIVMSG #tea :hello", alice.received())
+
+    def test_capability_negotiation_leaves_no_extras(self) -> None:
+        """A client of today (``CAP LS 302``, ``CAP REQ``, ``CAP END``)
+        idle in #tea holds no extras: what it negotiated is its shared
+        caps set and the version it named, a slot (302: cap-notify is on)."""
+        line = self.line("owner")
+        line.send("/create tea")
+        client = IRCClient(self.next_door())
+        client.send(
+            "CAP LS 302",
+            "NICK alice",
+            "USER alice 0 * :Alice",
+            "CAP REQ :server-time message-tags",
+            "CAP END",
+            "JOIN #tea",
+        )
+        client.received()
+        session = client.session.session
+        self.assertIsNone(session._extras)
+        self.assertIn("server-time", session.caps)
+        self.assertEqual(session.cap_version, 302)
+        client.send("CAP LIST")
+        self.assertEqual(
+            client.received(),
+            [":chatroom CAP alice LIST :cap-notify message-tags server-time"],
+        )
