@@ -654,7 +654,8 @@ def _with_the_replicas_there(cluster: ClusterConfig, given: bool) -> ClusterConf
     """A node waits for the replicas its primaries have (``--redis-replicas``
     left to its default), or says in one line that they have fewer than
     the option asks, and exits 1."""
-    # redis-py, as for the layout: loaded by a node of a cluster alone
+    # redis-py, as for the layout: loaded by a node that waits for replicas
+    # alone (--redis-replicas, 1 by default on Sentinel and a Redis Cluster)
     from chatroom.wiring.replication import TooFewReplicasError, replicas_to_wait_for
 
     try:
@@ -684,7 +685,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     cluster = config.cluster_config()
     if cluster is not None and isinstance(cluster.redis, RedisClusterAddress):
         cluster = _with_the_chats_layout(cluster)
-    if cluster is not None:
+    if cluster is not None and cluster.replicas:  # 0: none waited for, none asked
         cluster = _with_the_replicas_there(cluster, config.redis_replicas_given)
     registry: Registry
     guard = config.outbound_guard(reactor)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
@@ -40,7 +40,6 @@ from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import decoded, stored_events
 from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
-from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.listing import RedisListing
@@ -67,7 +66,6 @@ from chatroom.backends.redis.replies import (
 )
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
-from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
@@ -102,6 +100,9 @@ from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
+
+if TYPE_CHECKING:  # psycopg's: imported where --files-db is given
+    from chatroom.backends.redis.files_postgres import PostgresFileBytes
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 #: Why a session ends when its name is signed in to elsewhere.
@@ -164,9 +165,11 @@ class RedisBackend:
         self.files = RedisFiles(self.calls)
         self.upload_tokens = RedisUploadTokens(self.calls)
         #: Uploaded files' bytes, for every node (``--files-db``); None: no uploads.
-        self.file_bytes = (
-            PostgresFileBytes(cluster.files_db, clock) if cluster.files_db else None
-        )
+        self.file_bytes: PostgresFileBytes | None = None
+        if cluster.files_db:  # psycopg (libpq): loaded with --files-db alone
+            from chatroom.backends.redis.files_postgres import PostgresFileBytes
+
+            self.file_bytes = PostgresFileBytes(cluster.files_db, clock)
         self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
@@ -181,8 +184,12 @@ class RedisBackend:
             self.calls, config.conversation_retention
         )
         #: Edits, redactions and reactions; typing notices; /modlog; /search.
-        searcher = cluster_search(cluster.search_db, self.calls, clock, config)
-        if searcher is not None:  # the rooms this node hears, indexed in the background
+        searcher = None
+        if cluster.search_db is not None:  # psycopg: loaded with --search-db alone
+            from chatroom.backends.redis.search import ClusterSearch
+
+            searcher = ClusterSearch(cluster.search_db, self.calls, clock, config)
+            # the rooms this node hears, indexed in the background
             self.here.heard = searcher.heard
         self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
