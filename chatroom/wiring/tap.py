@@ -24,18 +24,14 @@ from chatroom.core.config import (
     ServerConfig,
     redis_address,
 )
-from chatroom.core.metered import metered
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
 from chatroom.core.scram import SCRAM_MIN
 from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.server import ChatServer
-from chatroom.doors.irc.protocol import IRCFactory
-from chatroom.doors.irc.webpush import push_line
 from chatroom.doors.line.protocol import ChatFactory
-from chatroom.doors.web.channel import HTTPLimits
-from chatroom.doors.web.site import build_site
+from chatroom.doors.web.limits import HTTPLimits
 from chatroom.wiring import cli
 from chatroom.wiring.cli import (
     SEARCH_DB_OPTION,
@@ -708,6 +704,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
     if "http" in door_endpoints:  # /metrics is served: time what commands ask
+        from chatroom.core.metered import metered
+
         registry = metered(registry)
     server = ChatServer(
         server_config,
@@ -716,18 +714,24 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         hashing=hashing_threads(reactor),
     )
     listener = ListeningService(endpoint, ChatFactory(server), config["port"])
-    irc = IRCFactory(server) if "irc" in door_endpoints else None  # and /irc
-    if irc is not None:  # draft/webpush subscriptions are sent the IRC line
+    # Each door's modules are loaded when it is served, not by every node.
+    irc = None  # the IRC door's factory, also for the web door's /irc
+    if "irc" in door_endpoints:
+        from chatroom.doors.irc.protocol import IRCFactory
+        from chatroom.doors.irc.webpush import push_line
+
+        irc = IRCFactory(server)
+        # draft/webpush subscriptions are sent the IRC line
         pusher.irc_payload = push_line(irc.renderer)
-    factories: dict[str, Callable[[], Any]] = {
-        "irc": lambda: irc,
-        "http": lambda: build_site(
-            server,
-            config.http_limits(server_config),
-            irc,
-            config.admin_token,
-        ),
-    }
+
+    def site() -> Any:
+        from chatroom.doors.web.site import build_site
+
+        return build_site(
+            server, config.http_limits(server_config), irc, config.admin_token
+        )
+
+    factories: dict[str, Callable[[], Any]] = {"irc": lambda: irc, "http": site}
     doors = {
         door: ListeningService(found, factories[door](), config[door])
         for door, found in door_endpoints.items()

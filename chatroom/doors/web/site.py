@@ -37,10 +37,11 @@ from chatroom.core.hooks import HOOK_PATH
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.admin import AdminAPI
-from chatroom.doors.web.channel import BoundedSite, HTTPLimits
+from chatroom.doors.web.channel import BoundedSite
 from chatroom.doors.web.exports import Exports
 from chatroom.doors.web.hooks import HooksResource
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
+from chatroom.doors.web.limits import HTTPLimits
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
