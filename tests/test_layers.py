@@ -14,8 +14,8 @@ A door never loading the Redis back-end is checked by running it: a fresh
 interpreter imports every door and builds a server as ``twistd chatroom``
 does, and only with ``--redis`` is ``chatroom.backends.redis`` (or
 txredisapi) loaded. So is what a server leaves unloaded until an option
-asks for it (the doors not served, PostgreSQL's and redis-py's
-clients), which every node on a machine would otherwise hold:
+asks for it (the doors not served, the other back-end, PostgreSQL's and
+redis-py's clients), which every node on a machine would otherwise hold:
 a fresh interpreter runs ``twistd chatroom`` until it serves, and names
 the modules it loaded.
 """
@@ -409,6 +409,8 @@ reactor.run()
 NOT_IN_A_NODE = {
     "redis": "redis-py, blocking: --redis-replicas (Sentinel, a Redis Cluster)",
     "psycopg": "PostgreSQL's client: --search-db and --files-db alone",
+    "chatroom.backends.local": "the local back-end: a node keeps all in Redis",
+    "sqlite3": "the local back-end's store",
     "chatroom.doors.irc": "the IRC door: --irc alone",
     "twisted.words.protocols.irc": "the IRC door's parser",
     "chatroom.doors.web.site": "the web door: --http alone",

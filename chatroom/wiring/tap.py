@@ -14,7 +14,6 @@ from typing import Any
 
 from twisted.python import usage
 
-from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.config import (
     CLUSTER_PREFIX,
@@ -697,6 +696,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             send_push=pusher,
         )
     else:
+        from chatroom.backends.local.dbfile import DatabaseUnusableError
+
         try:
             registry = restored_local_registry(
                 config["db"], server_config, reactor, fetch_card, pusher
