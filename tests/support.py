@@ -601,7 +601,7 @@ def redis_command(server: ChatServer, *command: Any) -> defer.Deferred[Any]:
     Cluster of several primaries with rooms apart, the primary of the
     key's slot (:mod:`chatroom.backends.redis.routing`)."""
     from chatroom.backends.redis.routing import RoutedCalls
-    from chatroom.backends.redis.slots import key_slot
+    from chatroom.redisclient.slots import key_slot
 
     calls = redis_backend(server).calls
     if isinstance(calls, RoutedCalls):

@@ -3,9 +3,10 @@
 The wiring imports the doors and the back-ends; the doors and the back-ends
 import the core; the core imports neither, nor the wiring; a back-end never
 imports the other; the wire and net packages import nothing else of
-chatroom's; no module imports itself back through others; and inside the
-core not even an import the type checker alone reads makes a cycle, so no
-core module has an ``if TYPE_CHECKING:`` block. Read from
+chatroom's, and the Redis client nothing but net; no module imports itself
+back through others; and inside the core not even an import the type
+checker alone reads makes a cycle, so no core module has an
+``if TYPE_CHECKING:`` block. Read from
 the source (every import statement of every module, those inside
 functions and type-checking blocks too), so a change that breaks a rule
 fails here, naming the line.
@@ -118,8 +119,9 @@ def every_import() -> tuple[Import, ...]:
 
 
 def layer(module: str) -> str:
-    """``core``, ``doors``, ``wiring``, ``wire``, ``net``, ``client``, ``bench``, or a
-    back-end by its own name (``backends.local``, ``backends.redis``)."""
+    """``core``, ``doors``, ``wiring``, ``wire``, ``net``, ``redisclient``,
+    ``client``, ``bench``, or a back-end by its own name (``backends.local``,
+    ``backends.redis``)."""
     parts = module.split(".")[1:]
     if parts[:1] == ["backends"] and len(parts) > 1:
         return f"backends.{parts[1]}"
@@ -169,6 +171,17 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
         if module not in index:
             connect(module)
     return groups
+
+
+def redis_client_outside(imports: tuple[Import, ...]) -> list[str]:
+    """The imports by the Redis client of chatroom's modules other than its
+    own and the TCP plumbing's."""
+    return [
+        str(found)
+        for found in imports
+        if layer(found.importer) == "redisclient"
+        and layer(found.imported) not in ("redisclient", "net")
+    ]
 
 
 class LayerTests(unittest.TestCase):
@@ -224,7 +237,7 @@ class LayerTests(unittest.TestCase):
 
     def test_net_imports_nothing_of_chatroom(self) -> None:
         """The TCP plumbing under the doors and the Redis links imports
-        only itself, so a door and a back-end may both use it."""
+        only itself, so a door and the Redis client may both use it."""
         outside = [
             str(found)
             for found in every_import()
@@ -236,8 +249,27 @@ class LayerTests(unittest.TestCase):
             {
                 found.imported
                 for found in every_import()
-                if "backends" in found.importer
+                if layer(found.importer) == "redisclient"
             },
+        )
+
+    def test_redis_client_imports_only_net(self) -> None:
+        """The Redis client (links, RESP, Sentinel, a Redis Cluster's slots
+        and routing) imports nothing of chatroom's but itself and the TCP
+        plumbing: it knows no chat, and the back-end uses it as a library."""
+        self.assertEqual(redis_client_outside(every_import()), [])
+        self.assertIn(
+            ("chatroom.redisclient.link", "chatroom.net.tcpdirect"),
+            {(found.importer, found.imported) for found in every_import()},
+        )
+
+    def test_a_redis_client_import_of_the_core_is_found(self) -> None:
+        """The check names an import of the core by the Redis client (a
+        check that let it through would pass any module)."""
+        stray = Import("chatroom.redisclient.link", 7, "chatroom.core.config", False)
+        self.assertEqual(
+            redis_client_outside((*every_import(), stray)),
+            ["chatroom.redisclient.link:7 imports chatroom.core.config"],
         )
 
     def test_no_import_cycles(self) -> None:
@@ -411,7 +443,7 @@ NOT_IN_A_NODE = {
     "psycopg": "PostgreSQL's client: --search-db and --files-db alone",
     "chatroom.backends.local": "the local back-end: a node keeps all in Redis",
     "sqlite3": "the local back-end's store",
-    "chatroom.doors.irc": "the IRC door: --irc alone",
+    "chatroom.doors.irc.protocol": "the IRC door: --irc alone",
     "twisted.words.protocols.irc": "the IRC door's parser",
     "chatroom.doors.web.site": "the web door: --http alone",
     "twisted.web.server": "the web door's HTTP server",

@@ -52,7 +52,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from chatroom.backends.redis.slots import key_slot
 from chatroom.bench.sampling import raise_nofile_limit
 from chatroom.bench.servers import (
     PROJECT_ROOT,
@@ -63,6 +62,7 @@ from chatroom.bench.servers import (
     twistd_argv,
 )
 from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.redisclient.slots import key_slot
 
 #: The name the Sentinels know the primary by.
 SERVICE = "chat"

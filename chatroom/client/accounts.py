@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatroom.client.model import SessionModel
-from chatroom.wire.commands import secret_words
+from chatroom.wire.commands import COMMANDS, secret_words
 from chatroom.wire.lines import ParsedLine
+from chatroom.wire.passwords import password_words
 
 #: What a password is shown as: always eight stars, so not even its length shows.
 HIDDEN = "********"
@@ -47,17 +48,30 @@ def is_secret(text: str) -> bool:
 
 
 def masked(text: str) -> str:
-    """``text`` with every password replaced by :data:`HIDDEN`, fit to show or log."""
+    """``text`` with every password replaced by :data:`HIDDEN`, fit to show
+    or log: one per password the command takes (as its synopsis names
+    them), so neither a password's length nor a passphrase's words show."""
     start = secret_start(text)
     if start is None:
         return text
-    secrets = text[start:].split()
-    return " ".join([text[:start].rstrip(), *(HIDDEN for _ in secrets)]).rstrip()
+    shown = text[:start].rstrip()
+    if not text[start:].strip():
+        return shown
+    command = COMMANDS[text.split(" ", 1)[0][1:].lower()]
+    passwords = len(command.arguments.split()) - command.secret + 1
+    return " ".join([shown, *(HIDDEN for _ in range(passwords))])
 
 
 def argument(text: str, index: int) -> str:
     """The ``index``-th word after the command of a typed line ("" if missing)."""
     words = text.split()
+    return words[index + 1] if len(words) > index + 1 else ""
+
+
+def password_after(text: str, index: int) -> str:
+    """The password of a typed line as the server reads it: the rest of
+    the line after the command and ``index`` words ("" if none)."""
+    words = text.strip().split(None, index + 1)
     return words[index + 1] if len(words) > index + 1 else ""
 
 
@@ -139,7 +153,7 @@ class SignIn:
         """
         if text.split(" ", 1)[0].lower() != "/login":
             return False
-        name, password = argument(text, 0), argument(text, 1)
+        name, password = argument(text, 0), password_after(text, 1)
         if name and not password:
             self.model.ask_password(name, "")
         elif name:
@@ -204,10 +218,12 @@ class SignIn:
         command = line.split(" ", 1)[0].lower()
         if event.name == "REGISTERED" and command == "/register":
             name = event.field("account") or self.model.own_name or ""
-            self.credentials = Credentials(name, argument(line, 0))
+            self.credentials = Credentials(name, password_after(line, 0))
         elif event.name == "PASSWORD_CHANGED" and command == "/password":
             held = self.credentials.account if self.credentials else ""
             account = event.field("account") or held
-            self.credentials = Credentials(account, argument(line, 1))
+            passwords = password_words(password_after(line, 0), (2,)) or []
+            new = passwords[1] if len(passwords) == 2 else ""
+            self.credentials = Credentials(account, new)
         elif event.name == "UNREGISTERED":
             self.credentials = None

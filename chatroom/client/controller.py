@@ -701,9 +701,6 @@ class ChatController:
         if self.protocol is None:
             self.model.ask_password(name, "not connected: press Enter once it is")
             return False
-        if any(character.isspace() for character in password):
-            self.model.ask_password(name, "a password has no spaces")
-            return False
         self._cancel_name_retry()
         self.wanted_name = name
         self.accounts.login(name, password)

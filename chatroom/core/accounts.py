@@ -1,9 +1,11 @@
 """Accounts: registering a name, signing in to it, and slowing down guessers.
 
 :class:`AccountService` holds every rule about passwords and sign-ins, once, for
-every door: passwords are 8-128 characters; they are hashed with Argon2id
-(``argon2-cffi``) on a thread of their own, never on the reactor thread;
-failed sign-ins back off per name and per address (:class:`FailureThrottle`).
+every door: passwords are 8-128 characters, spaces and any printable ones,
+normalised the same way wherever they come from (:func:`passphrase`);
+they are hashed with Argon2id (``argon2-cffi``) on a thread of their own,
+never on the reactor thread; failed sign-ins back off per name and per
+address (:class:`FailureThrottle`).
 Where accounts and server bans are kept is an :class:`AccountStore`, which
 each registry provides (:class:`StoredAccounts` in one process, with
 SQLite through :mod:`chatroom.backends.local.store`; Redis in a cluster), so both modes
@@ -43,6 +45,7 @@ is right.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -134,12 +137,36 @@ class AccountStore(Protocol):
         ...
 
 
-def check_new_password(password: str, shortest: int = PASSWORD_MIN) -> None:
-    """``shortest`` is the server's ``--password-min`` (8 by default)."""
-    if not shortest <= len(password) <= PASSWORD_MAX or any(
-        c.isspace() for c in password
+def passphrase(password: str) -> str:
+    """``password`` as it is hashed, at registration and at every sign-in,
+    whichever door it came through: every space U+0020 (a no-break space,
+    an ideographic one...) and the whole in NFKC, as NIST SP 800-63B asks
+    and as SASLprep (RFC 4013) maps a password before SCRAM hashes it, so
+    keys derived from this form are the ones a SCRAM client derives from
+    what its user typed."""
+    spaced = "".join(" " if unicodedata.category(c) == "Zs" else c for c in password)
+    return unicodedata.normalize("NFKC", spaced)
+
+
+#: What no password holds: control characters (a tab, a line end), line
+#: and paragraph separators, lone surrogates.
+_NOT_IN_PASSWORDS = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def check_new_password(password: str, shortest: int = PASSWORD_MIN) -> str:
+    """The new password as kept (its :func:`passphrase`), or ``BAD_ARGS``:
+    ``shortest`` (the server's ``--password-min``, 8 by default) to
+    :data:`PASSWORD_MAX` characters, spaces and every printable character
+    allowed, but no space first or last (where the line door and IRC
+    clients trim a line, so such a password would not sign in there)."""
+    password = passphrase(password)
+    if (
+        not shortest <= len(password) <= PASSWORD_MAX
+        or password != password.strip(" ")
+        or any(unicodedata.category(c) in _NOT_IN_PASSWORDS for c in password)
     ):
         raise errors.bad_new_password(shortest, PASSWORD_MAX)
+    return password
 
 
 class AccountService:
@@ -221,7 +248,7 @@ class AccountService:
 
     async def register(self, name: str, password: str, address: str) -> Account:
         """Register ``name`` (the caller holds it) with ``password``."""
-        check_new_password(password, self.password_min)
+        password = check_new_password(password, self.password_min)
         key = name_key(name)
         if await self.store.get(key) is not None:
             raise errors.name_registered(name)
@@ -307,7 +334,7 @@ class AccountService:
     async def change_password(
         self, account_key: str, old: str, new: str, address: str
     ) -> Account:
-        check_new_password(new, self.password_min)
+        new = check_new_password(new, self.password_min)
         account = await self.check_own_password(account_key, old, address)
         changed = Account(account.key, account.name, *await self._hash(new))
         await self.store.update(changed)
@@ -326,7 +353,7 @@ class AccountService:
         account = await self.store.get(name_key(name))
         if account is None:
             raise errors.no_such_account(name)
-        check_new_password(new, self.password_min)
+        new = check_new_password(new, self.password_min)
         changed = Account(account.key, account.name, *await self._hash(new))
         await self.store.update(changed)
         self.log.info("{name}'s password was reset", name=account.name)
@@ -382,14 +409,21 @@ class AccountService:
     ) -> bool:
         """Whether ``password`` is the account's, checked on the hashing
         thread; with ``upgrade``, an account without SCRAM keys gets them
-        (derived in the same job, once the password is right)."""
+        (derived in the same job, once the password is right).
+
+        The password is checked in its :func:`passphrase` form, as every
+        password set is hashed; then, if that differs, as typed: a password
+        set before passwords were normalised was hashed as it was typed."""
         upgrade = upgrade and not account.scram
         iterations = self.scram_iterations
+        normal = passphrase(password)
 
         def check() -> tuple[bool, str]:
-            if not self._verify(account.hash, password):
+            if not self._verify(account.hash, normal) and (
+                normal == password or not self._verify(account.hash, password)
+            ):
                 return False, ""
-            return True, derive(password, iterations) if upgrade else ""
+            return True, derive(normal, iterations) if upgrade else ""
 
         matched, scram = await self.hashing.check(check)
         if scram:

@@ -11,7 +11,10 @@ type's name under ``"type"``, then each field under its own name, as
 
 A room's moderation log keeps its entries the same way (a
 :class:`~chatroom.core.modlog.ModEntry` is ``{"type":"ModEntry",...}``), and
-the cluster its webhooks (a :class:`~chatroom.core.hooks.Hook`).
+the cluster its webhooks (a :class:`~chatroom.core.hooks.Hook`). What nodes
+tell each other besides events (a session's end, a room to show, a
+device's logout; who a room's entry is for) is typed the same way, in
+:mod:`chatroom.core.nodemessages`, which says where each travels.
 
 Enumerations travel as their value (``"kind":"quit"``), tags as a list of
 ``[key, value]`` pairs in order, a set of names as a sorted list, a tuple as
@@ -52,13 +55,22 @@ from chatroom.core import events
 from chatroom.core.events import Event, SearchResult
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.nodemessages import (
+    EndDevice,
+    EndSession,
+    EntryHead,
+    KickHead,
+    NewsHead,
+    SessionOrder,
+    ShowRoom,
+)
 
 #: What may be encoded: events, a search's results, moderation log entries,
-#: webhooks.
-Encoded = Event | SearchResult | ModEntry | Hook
+#: webhooks, and what nodes tell each other besides events.
+Encoded = Event | SearchResult | ModEntry | Hook | SessionOrder | EntryHead
 
 #: Every type that may be encoded, by the name it travels under.
-TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry] | type[Hook]] = {
+TYPES: dict[str, type[Encoded]] = {
     cls.__name__: cls
     for cls in (
         events.Message,
@@ -97,6 +109,11 @@ TYPES: dict[str, type[Event] | type[SearchResult] | type[ModEntry] | type[Hook]]
         events.SearchResult,
         ModEntry,
         Hook,
+        EndSession,
+        ShowRoom,
+        EndDevice,
+        NewsHead,
+        KickHead,
     )
 }
 
@@ -229,3 +246,51 @@ def decode_event(data: bytes | str) -> Event:
     if not isinstance(event, Event):
         raise ValueError(f"not an event: {type(event).__name__}")
     return event
+
+
+#: What marks a room's entry that has a head (:mod:`chatroom.core.nodemessages`).
+HEAD_MARK = b"~"
+
+
+def entry_head(head: EntryHead) -> str:
+    """``head`` as it goes before its event in a room's entry: ``~``, the
+    head's object, a space."""
+    return f"~{encode(head).decode('utf-8')} "
+
+
+def split_entry(entry: bytes) -> tuple[EntryHead | None, bytes]:
+    """A room's entry (after its ``seq``): its head, if it has one, and its
+    event's bytes. An ordinary event costs one prefix check.
+
+    Raises:
+        ValueError: a ``~`` that starts no head.
+    """
+    if not entry.startswith(HEAD_MARK):
+        return None, entry
+    if not entry.startswith(HEAD_MARK + b"{"):
+        return _plain_head(entry)
+    text = entry.decode("utf-8", "surrogatepass")
+    found, end = _DECODER.raw_decode(text, 1)
+    head = _from_own_dict(found) if isinstance(found, dict) else None
+    if not isinstance(head, NewsHead | KickHead) or text[end : end + 1] != " ":
+        raise ValueError(f"not a room entry's head: {entry[:200]!r}")
+    return head, entry[len(text[: end + 1].encode("utf-8", "surrogatepass")) :]
+
+
+def _plain_head(entry: bytes) -> tuple[EntryHead, bytes]:
+    """A head in the space-ended text form (``~kick:TOKEN `` or
+    ``~NUMBER:ROOMS:UNLESS ``), which room logs kept in Redis may still
+    hold from nodes that wrote heads so: read as the typed heads are, so
+    such a log replays after the nodes are upgraded.
+
+    Raises:
+        ValueError: a ``~`` that starts no head.
+    """
+    head, space, event = entry.partition(b" ")
+    text = head[len(HEAD_MARK) :].decode("utf-8", "surrogatepass")
+    if not space:
+        raise ValueError(f"not a room entry's head: {entry[:200]!r}")
+    if text.startswith("kick:"):
+        return KickHead(text[len("kick:") :]), event
+    number, rooms, unless = text.split(":", 2)
+    return NewsHead(int(number), int(rooms), unless), event

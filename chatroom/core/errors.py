@@ -251,6 +251,21 @@ def account_required() -> ChatError:
     )
 
 
+def listed_account_required(listed: str) -> ChatError:
+    """A plain name from an address a blocklist lists (``--dnsbl``)."""
+    return ChatError(
+        "ACCOUNT_REQUIRED",
+        f"{listed}; sign in to an existing account",
+    )
+
+
+def listed_registration_closed(listed: str) -> ChatError:
+    """Registering from an address a blocklist lists (``--dnsbl``)."""
+    return ChatError(
+        "REGISTRATION_CLOSED", f"{listed}; no account can be registered from it"
+    )
+
+
 def files_off() -> ChatError:
     """``/token`` on a server without ``--files``."""
     return not_allowed("uploads are off on this server")
@@ -271,7 +286,10 @@ def signed_in_already(account: str) -> ChatError:
 
 
 def bad_new_password(minimum: int, maximum: int) -> ChatError:
-    return bad_args(f"passwords are {minimum} to {maximum} characters, without spaces")
+    return bad_args(
+        f"passwords are {minimum} to {maximum} characters (spaces too, but not"
+        " first or last; no control characters)"
+    )
 
 
 def sign_in_throttled(what: str, seconds: float) -> ChatError:

@@ -68,7 +68,7 @@ def send_direct(connection: tcp.Connection, data: bytes) -> bytes:
 class TurnWriter:
     """A client connection's writes of one reactor turn, sent together by
     one ``send()`` at the turn's end (a Redis link's commands:
-    :mod:`chatroom.backends.redis.link`).
+    :mod:`chatroom.redisclient.link`).
 
     Twisted's ``write`` buffers, asks epoll to report the socket writable
     (a system call), wakes for it in the next turn, sends, and asks epoll

@@ -32,8 +32,9 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from chatroom.backends.redis.slots import SlotMap, key_slot
-from chatroom.core.config import CLUSTER_PREFIX, RedisAddress, RedisClusterAddress
+from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.redisclient.addresses import RedisAddress, RedisClusterAddress
+from chatroom.redisclient.slots import SlotMap, key_slot
 
 #: Where the chat records its layout: in its own slot, the server's.
 LAYOUT_KEY = f"{CLUSTER_PREFIX}layout"

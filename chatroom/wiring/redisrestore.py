@@ -40,16 +40,15 @@ from chatroom.backends.redis.dumpfile import (
     room_apart,
     unprefixed,
 )
-from chatroom.backends.redis.slots import Node, SlotMap, key_slot
-from chatroom.core.config import (
-    CLUSTER_PREFIX,
-    ClusterConfig,
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.redisclient.addresses import (
     RedisAddress,
     RedisClusterAddress,
     RedisLocation,
     SentinelAddress,
     redis_address,
 )
+from chatroom.redisclient.slots import Node, SlotMap, key_slot
 
 #: Seconds one command may take.
 TIMEOUT = 30.0

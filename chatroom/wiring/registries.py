@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # for the types only: each function imports its back-end
     from chatroom.backends.local.backend import LocalBackend
     from chatroom.backends.local.store import Store
     from chatroom.backends.redis.backend import RedisBackend
-    from chatroom.backends.redis.link import RedisLink
+    from chatroom.redisclient.link import RedisLink
 
 LocalRegistry: TypeAlias = ChatCore["LocalBackend"]
 RedisRegistry: TypeAlias = ChatCore["RedisBackend"]
@@ -70,13 +70,19 @@ def redis_registry(
     heartbeat, which must never wait behind a ``WAIT`` on the first;
     ``on_fatal`` is called if Redis cannot be reached at start."""
     from chatroom.backends.redis.backend import RedisBackend
-    from chatroom.backends.redis.link import RedisLink
+    from chatroom.redisclient.link import RedisLink
 
-    commands = commands or RedisLink(reactor, cluster.redis, "redis commands")
-    subscriber = subscriber or RedisLink(
-        reactor, cluster.redis, "redis subscriber", subscriber=True
+    # On a Redis Cluster each connects to the server's keys' slot's primary.
+    key = cluster.prefix
+    commands = commands or RedisLink(
+        reactor, cluster.redis, "redis commands", cluster_key=key
     )
-    heartbeat = heartbeat or RedisLink(reactor, cluster.redis, "redis heartbeat")
+    subscriber = subscriber or RedisLink(
+        reactor, cluster.redis, "redis subscriber", subscriber=True, cluster_key=key
+    )
+    heartbeat = heartbeat or RedisLink(
+        reactor, cluster.redis, "redis heartbeat", cluster_key=key
+    )
     return ChatCore(
         config,
         reactor,

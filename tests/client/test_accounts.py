@@ -42,6 +42,18 @@ class MaskingTests(unittest.TestCase):
         self.assertEqual(masked("/unregister hunter22"), "/unregister ********")
         self.assertEqual(masked("/login alice hunter22"), "/login alice ********")
 
+    def test_a_passphrase_shows_as_one_password(self) -> None:
+        """A passphrase's words do not show: one mask per password."""
+        self.assertEqual(
+            masked("/login alice correct horse battery staple"),
+            "/login alice ********",
+        )
+        self.assertEqual(
+            masked('/password "correct horse" "battery staple here"'),
+            "/password ******** ********",
+        )
+        self.assertEqual(masked("/login alice "), "/login alice")
+
     def test_every_length_looks_the_same(self) -> None:
         """A masked password does not give away its length."""
         self.assertEqual(masked("/register a"), masked("/register abcdefghijklmnop"))
@@ -139,6 +151,13 @@ class SignInTestCase(ControllerTestCase):
         self.assertEqual(self.server.sent(), [f"/login alice {PASSWORD}"])
         self.server.answer("WELCOME alice", "ROOMS 1", "ROOM general 0 256")
         self.server.answer("LOBBY watching")
+
+    def reconnect(self) -> list[str]:
+        """Drop, wait out the first backoff, HELLO: what the client says."""
+        self.server.drop()
+        self.clock.advance(1)
+        self.server.say("HELLO chatroom 1 hi")
+        return self.server.sent()
 
     def everything_shown_or_kept(self) -> str:
         """The screen, every log, the log files and the input history."""
@@ -266,13 +285,6 @@ class SignInTests(SignInTestCase):
 class SignInAgainTests(SignInTestCase):
     """A reconnect signs in again with the password held for the session."""
 
-    def reconnect(self) -> list[str]:
-        """Drop, wait out the first backoff, HELLO: what the client says."""
-        self.server.drop()
-        self.clock.advance(1)
-        self.server.say("HELLO chatroom 1 hi")
-        return self.server.sent()
-
     def test_reconnect_signs_in_again(self) -> None:
         """After a reconnect the client sends ``/login``, not the bare name
         (which the server would refuse), then rejoins its room."""
@@ -289,8 +301,9 @@ class SignInAgainTests(SignInTestCase):
 
     def test_register_then_reconnect(self) -> None:
         """``/register`` typed in the lobby: the reconnect signs in with it;
-        after ``/password`` with the new one; after ``/unregister`` with
-        the bare name again."""
+        after ``/password`` with the new one (a passphrase in quotes, held
+        as the server reads it); after ``/unregister`` with the bare name
+        again."""
         self.server.say("HELLO chatroom 1 hi")
         self.type_line("alice")
         self.server.answer("WELCOME alice", "ROOMS 0")
@@ -300,12 +313,12 @@ class SignInAgainTests(SignInTestCase):
         self.assertEqual(self.reconnect(), [f"/login alice {PASSWORD}"])
         self.server.answer("WELCOME alice", "ROOMS 0")
         self.server.answer("LOBBY watching")
-        self.type_line(f"/password {PASSWORD} newpass99")
+        self.type_line(f'/password "{PASSWORD}" "tea and \\"biscuits\\""')
         self.server.answer("PASSWORD_CHANGED alice")
-        self.assertEqual(self.reconnect(), ["/login alice newpass99"])
+        self.assertEqual(self.reconnect(), ['/login alice tea and "biscuits"'])
         self.server.answer("WELCOME alice", "ROOMS 0")
         self.server.answer("LOBBY watching")
-        self.type_line("/unregister newpass99")
+        self.type_line('/unregister tea and "biscuits"')
         self.server.answer("UNREGISTERED alice")
         self.assertEqual(self.reconnect(), ["alice"])
 
@@ -448,3 +461,27 @@ class SignInAgainTests(SignInTestCase):
         controller.submit("bob")
         server.answer("ERR NAME_REGISTERED bob is registered")
         self.assertEqual(model.password_for, "bob")
+
+
+class PassphraseTests(SignInTestCase):
+    """A passphrase goes to the server as typed, and is held as typed."""
+
+    PHRASE = "correct horse battery staple"
+
+    def test_the_prompt_and_a_typed_login_send_the_whole_phrase(self) -> None:
+        """At the password prompt, and in a typed ``/login NAME PHRASE``,
+        the phrase is sent whole; a reconnect signs in with it."""
+        self.server.say("HELLO chatroom 1 hi")
+        self.type_line("alice")
+        self.assertEqual(self.server.sent(), ["alice"])
+        self.server.answer("ERR NAME_REGISTERED alice is registered")
+        self.type_line(self.PHRASE)
+        self.assertEqual(self.server.sent(), [f"/login alice {self.PHRASE}"])
+        self.server.answer("ERR BAD_PASSWORD wrong password")
+        self.screen.keypress(SIZE, "esc")  # back to the name: /login typed
+        self.type_line(f"/login alice {self.PHRASE} again")
+        self.assertEqual(self.server.sent(), [f"/login alice {self.PHRASE} again"])
+        self.server.answer("WELCOME alice", "ROOMS 0")
+        self.server.answer("LOBBY watching")
+        self.assertEqual(self.reconnect(), [f"/login alice {self.PHRASE} again"])
+        self.assertNotIn(self.PHRASE, self.everything_shown_or_kept())

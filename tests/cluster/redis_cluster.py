@@ -23,9 +23,10 @@ from typing import Any
 
 from twisted.internet import defer, utils
 
-from chatroom.backends.redis.link import serving
-from chatroom.backends.redis.slots import SLOTS, SlotMap, key_slot
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.link import serving
+from chatroom.redisclient.slots import SLOTS, SlotMap, key_slot
 from tests.cluster.sentinels import ask
 from tests.cluster.support import (
     _RUNNING,

@@ -24,8 +24,9 @@ from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.core.config import ClusterConfig, RedisAddress, ServerConfig
+from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.doors.base.server import ChatServer
+from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.integration.test_twistd import spawn_twistd

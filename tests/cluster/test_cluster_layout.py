@@ -17,8 +17,9 @@ import redis
 from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
-from chatroom.backends.redis.slots import key_slot
-from chatroom.core.config import CLUSTER_PREFIX, RedisClusterAddress
+from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.slots import key_slot
 from chatroom.wiring.clusterlayout import (
     LAYOUT_KEY,
     ONE_SLOT,

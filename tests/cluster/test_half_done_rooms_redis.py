@@ -16,6 +16,7 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.listing import LISTED_KEYS, LISTED_ROOM
 from chatroom.core import codec
 from chatroom.core.events import Renamed, RoomDeleted
+from chatroom.core.nodemessages import NewsHead
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import redis_backend
@@ -139,7 +140,7 @@ class HalfDoneRoomSteps(ContractBase):
         number, rooms = int(reply[1]), sorted(reply[2:])
         self.assertEqual(rooms, [b"coffee", b"tea"])
         event = codec.encode(Renamed("alice", "Alice"))
-        head = f"~{number}:2:alice "
+        head = codec.entry_head(NewsHead(number, 2, "alice"))
         published = yield self.step(
             scripts.ROOM_NEWS, "tea", "alice", session.token, head, event
         )

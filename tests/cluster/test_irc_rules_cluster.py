@@ -2,7 +2,7 @@
 
 A command's events reach its own node on Redis's subscriber connection and
 its reply on the commands connection; a node answers the command only once
-the first has caught up (chatroom.backends.redis.calls.CaughtUp), as a
+the first has caught up (chatroom.redisclient.caught_up.CaughtUp), as a
 single server answers once it has fanned the events out. So the sender's
 ``echo-message`` echo is inside its ``labeled-response`` answer, not after
 an ``ACK``, with the other channel member on the other node. Each test

@@ -15,10 +15,9 @@ from chatroom.backends.redis.delivery import (
     RECENT_EVENTS,
     NodeRoom,
     NodeRooms,
-    kick_head,
 )
 from chatroom.core import codec
-from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.config import ClusterConfig
 from chatroom.core.events import (
     Departure,
     DepartureKind,
@@ -28,6 +27,8 @@ from chatroom.core.events import (
     Message,
     Renamed,
 )
+from chatroom.core.nodemessages import KickHead, NewsHead
+from chatroom.redisclient.addresses import RedisAddress
 from tests.support import RecordingMember as Member
 
 #: A room's channel as a node on one Redis names it.
@@ -225,7 +226,7 @@ class ReachedTests(unittest.TestCase):
 
 class NodeRoomKickedTests(unittest.TestCase):
     """A kick's departure whose head names the kicked session
-    (``~kick:token``): its node gives it ``Kicked`` at that very event,
+    (a ``KickHead``): its node gives it ``Kicked`` at that very event,
     with nothing from the node channel (which another link brings)."""
 
     def setUp(self) -> None:
@@ -250,7 +251,7 @@ class NodeRoomKickedTests(unittest.TestCase):
 
     def kick_of(self, token: str) -> bytes:
         """bob's kick as ``MODERATE`` publishes it, naming session ``token``."""
-        return kick_head(token).encode() + self.kick
+        return codec.entry_head(KickHead(token)).encode() + self.kick
 
     def test_the_kicked_member_gets_kicked_and_the_lobby_not_the_kick(self) -> None:
         """bob: KICKED (what the kicker's node made of the departure), then
@@ -337,7 +338,8 @@ class NewsTests(unittest.TestCase):
     def test_a_rename_reaches_each_member_once(self) -> None:
         """alice, in three rooms, two of them here: bob (in both) and dave
         (in one) each see her rename once, and the room's next event."""
-        rename = b"~7:3: " + codec.encode(Renamed("alice", "alicia"))
+        head = codec.entry_head(NewsHead(7, 3, "")).encode()
+        rename = head + codec.encode(Renamed("alice", "alicia"))
         self.rooms.on_message(self.tea.channel, b"1 " + rename)
         self.rooms.on_message(self.cafe.channel, b"1 " + rename)
         self.rooms.on_message(self.cafe.channel, b"2 " + event(2))
@@ -347,7 +349,8 @@ class NewsTests(unittest.TestCase):
     def test_news_not_for_its_subject(self) -> None:
         """News that leaves its subject out (as a sign-in's does) is not
         handed to it, and is to everyone else."""
-        news = b"~8:2:bob " + codec.encode(Renamed("bob", "bobby"))
+        head = codec.entry_head(NewsHead(8, 2, "bob")).encode()
+        news = head + codec.encode(Renamed("bob", "bobby"))
         self.rooms.on_message(self.cafe.channel, b"1 " + news)
         self.assertEqual(self.bob.take(), [])
         self.assertEqual(self.dave.take(), ["NICK bob bobby"])

@@ -3,7 +3,7 @@
 The slot of a key, a redirection and a ``CLUSTER SLOTS`` reply are read by
 pure functions, tested with literals; that the slot is Redis's own is
 checked against ``CLUSTER KEYSLOT`` of a real server, and
-:class:`~chatroom.backends.redis.shards.ShardLinks` is driven on six real
+:class:`~chatroom.redisclient.shards.ShardLinks` is driven on six real
 ``redis-server`` (``tests/cluster/redis_cluster.py``): a slot migrated
 (``ASK`` then ``MOVED``) and a primary killed (its replica promoted).
 """
@@ -14,16 +14,16 @@ import txredisapi
 from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
-from chatroom.backends.redis.link import RedisLink, _ask_redis
-from chatroom.backends.redis.shards import ShardLinks, ShardUnavailableError
-from chatroom.backends.redis.slots import (
+from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.link import RedisLink, _ask_redis
+from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
+from chatroom.redisclient.slots import (
     SLOTS,
     Redirection,
     SlotMap,
     key_slot,
     redirection,
 )
-from chatroom.core.config import RedisClusterAddress
 from tests.cluster.redis_cluster import RedisClusterTestCase, emptied_cluster_server
 from tests.cluster.sentinels import ask
 from tests.cluster.support import NO_REDIS, REDIS_SERVER

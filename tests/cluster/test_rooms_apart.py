@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, RedisClusterAddress
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.redisclient.addresses import RedisClusterAddress
 from tests.backends.contracts import handler as handler_contract
 from tests.backends.contracts import moderation as moderation_contract
 from tests.backends.contracts import multi as multi_contract

@@ -26,15 +26,11 @@ from twisted.internet.interfaces import IProtocol
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.backend import RedisBackend
 from chatroom.backends.redis.routing import RoutedCalls
-from chatroom.backends.redis.slots import SlotMap, key_slot
-from chatroom.core.config import (
-    CLUSTER_PREFIX,
-    ClusterConfig,
-    RedisClusterAddress,
-    ServerConfig,
-)
+from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
 from chatroom.core.text import name_key
 from chatroom.doors.base.server import ChatServer
+from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.slots import SlotMap, key_slot
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.registries import RedisRegistry, redis_registry
 from tests.backends.contracts.handler import ContractBase, User

@@ -15,7 +15,7 @@ from twisted.internet import defer, reactor, task
 from twisted.trial.unittest import TestCase
 
 from chatroom.backends.redis.backend import RedisBackend
-from chatroom.backends.redis.link import RedisLink
+from chatroom.redisclient.link import RedisLink
 from chatroom.wire.lines import parse_event
 from tests.cluster.sentinels import SERVICE, SentinelTestCase, ask
 from tests.support import LineClient, free_port, redis_backend, until

@@ -41,9 +41,10 @@ from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SkipTest
 
-from chatroom.backends.redis.link import RedisLink
-from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.config import ClusterConfig
 from chatroom.doors.base.server import ChatServer
+from chatroom.redisclient.addresses import RedisAddress
+from chatroom.redisclient.link import RedisLink
 from chatroom.wiring.registries import redis_registry
 from tests.cluster.support import _RUNNING, NO_REDIS, REDIS_SERVER, nodes_quiet
 from tests.doors.irc.test_irc import IRCTestCase

@@ -14,7 +14,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import AccountService, StoredAccounts
+from chatroom.core.accounts import Account, AccountService, StoredAccounts
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from tests.support import in_place
@@ -156,7 +156,8 @@ class PasswordLengthTests(unittest.TestCase):
         names the bounds; 8 are enough."""
         self.assertEqual(
             self.register(None, "sesame7"),
-            "BAD_ARGS passwords are 8 to 128 characters, without spaces",
+            "BAD_ARGS passwords are 8 to 128 characters (spaces too, but not"
+            " first or last; no control characters)",
         )
         self.assertEqual(self.register(None, "sesame78"), "OK")
 
@@ -166,5 +167,73 @@ class PasswordLengthTests(unittest.TestCase):
         self.assertEqual(self.register(4, "sesame"), "OK")
         self.assertEqual(
             self.register(12, "sesame78"),
-            "BAD_ARGS passwords are 12 to 128 characters, without spaces",
+            "BAD_ARGS passwords are 12 to 128 characters (spaces too, but not"
+            " first or last; no control characters)",
         )
+
+
+class PassphraseTests(unittest.TestCase):
+    """A password may hold spaces and any printable character (NIST SP
+    800-63B), in whatever Unicode form the typist's keyboard makes."""
+
+    def setUp(self) -> None:
+        self.store = StoredAccounts(MemoryStore())
+        self.accounts = AccountService(self.store, Clock(), in_place)
+
+    def outcome(self, started: Any) -> str:
+        """``OK``, or the refusal's code."""
+        results: list[str] = []
+        ensureDeferred(started).addCallbacks(
+            lambda account: results.append("OK"),
+            lambda failure: results.append(
+                failure.trap(ChatError) and failure.value.code
+            ),
+        )
+        return results[0]
+
+    def register(self, password: str, name: str = "alice") -> str:
+        return self.outcome(self.accounts.register(name, password, "192.0.2.1"))
+
+    def sign_in(self, password: str, name: str = "alice") -> str:
+        return self.outcome(self.accounts.sign_in(name, password, "192.0.2.1"))
+
+    def test_a_passphrase_with_spaces_registers_and_signs_in(self) -> None:
+        """Spaces, punctuation and any script: the phrase signs in, and a
+        phrase one space short of it does not."""
+        self.assertEqual(self.register("correct horse battery staple"), "OK")
+        self.assertEqual(self.sign_in("correct horse battery staple"), "OK")
+        self.assertEqual(self.sign_in("correct horse batterystaple"), "BAD_PASSWORD")
+        self.assertEqual(self.register("Ça  va? «très» bien, 🐴!", "bob"), "OK")
+        self.assertEqual(self.sign_in("Ça  va? «très» bien, 🐴!", "bob"), "OK")
+
+    def test_the_same_phrase_in_another_unicode_form_signs_in(self) -> None:
+        """What one keyboard types as a no-break space, a decomposed accent
+        or full-width letters signs in to what another registered (NFKC)."""
+        self.assertEqual(self.register("café au lait, s'il vous plaît"), "OK")
+        typed = "cafe\u0301\u00a0au lait,\u2003s'il vous plaît"
+        self.assertEqual(self.sign_in(typed), "OK")
+        self.assertEqual(self.register("ＡＢＣ ｄｅｆ ｇｈｉ", "bob"), "OK")
+        self.assertEqual(self.sign_in("ABC def ghi", "bob"), "OK")
+
+    def test_what_no_password_holds(self) -> None:
+        """Control characters (a tab, a line end) and a space first or
+        last are refused; 128 characters are enough, emoji counting one."""
+        for refused in (
+            "correct\thorse battery",
+            "correct horse\nbattery",
+            " correct horse battery",
+            "correct horse battery ",
+            "correct horse battery\u00a0",
+            "x" * 129,
+        ):
+            self.assertEqual(self.register(refused), "BAD_ARGS", repr(refused))
+        self.assertEqual(self.register("🐴" * 128), "OK")
+
+    def test_a_password_set_before_normalising_still_signs_in(self) -> None:
+        """An account whose password was hashed as typed, in a form NFKC
+        changes, signs in with it as typed."""
+        hashed = self.accounts.hasher.hash("ｓｅｓａｍｅ-open")
+        older = Account("alice", "alice", hashed)
+        self.successResultOf(ensureDeferred(self.store.create(older)))
+        self.assertEqual(self.sign_in("ｓｅｓａｍｅ-open"), "OK")
+        self.assertEqual(self.sign_in("sesame-open"), "BAD_PASSWORD")

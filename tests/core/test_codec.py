@@ -6,7 +6,7 @@ import json
 
 from twisted.trial import unittest
 
-from chatroom.core import codec, events
+from chatroom.core import codec, events, nodemessages
 from chatroom.core.events import DepartureKind, MemberMode
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import ModAction, ModEntry
@@ -68,6 +68,11 @@ EXAMPLES: list[codec.Encoded] = [
     Hook("tea", "ci", "s3cret", "alice"),
     events.PrivateRedacted("bob", "alice", "T", "hello", "2", "typo", account="Bob"),
     events.Watched("bob", events.Sighting.AWAY, "lunch", ("tea", "coffee")),
+    nodemessages.EndSession("killed"),
+    nodemessages.ShowRoom("tea"),
+    nodemessages.EndDevice(2, "logged out"),
+    nodemessages.NewsHead(8, 2, "bob"),
+    nodemessages.KickHead("n1:7"),
 ]
 
 

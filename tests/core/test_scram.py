@@ -110,6 +110,19 @@ class SqliteScramTests(unittest.TestCase):
         self.assertFalse(proves(self.account(service).scram, PASSWORD))
         self.assertTrue(proves(self.account(service).scram, "new-password-9"))
 
+    def test_a_passphrase_s_keys_take_it_as_sasl_clients_type_it(self) -> None:
+        """A passphrase's keys are made from the form every door hashes,
+        and a SCRAM client (which SASLpreps what it is given) proves them
+        with the phrase typed in another Unicode form too."""
+        service, store = self.service()
+        self.addCleanup(store.close)
+        phrase = "café au lait, s'il vous plaît"
+        ensureDeferred(service.register("alice", phrase, "192.0.2.1"))
+        keys = self.account(service).scram
+        self.assertTrue(proves(keys, phrase))
+        self.assertTrue(proves(keys, "cafe\u0301\u00a0au lait,\u2003s'il vous plaît"))
+        self.assertFalse(proves(keys, "café au lait, sil vous plaît"))
+
     def test_an_older_account_gets_keys_at_its_next_sign_in(self) -> None:
         """An account stored without keys gets them (on disk) when it next
         signs in with the right password, not with a wrong one."""

@@ -470,6 +470,13 @@ class RealClientsCase(unittest.TestCase):
         self.addCleanup(user.close)
         return user
 
+    def register(self, name: str, password: str) -> None:
+        """Register ``name`` with ``password`` at the line door, then leave."""
+        user = self.line_user(name)
+        user.send(f"/register {password}")
+        user.wait(lambda line: line == f"REGISTERED {name}")
+        user.send("/quit")
+
     def irssi(
         self, nick: str, password: str | None = None, server_time: bool = False
     ) -> Irssi:

@@ -69,10 +69,7 @@ class IrssiModerationTests(RealClientsCase):
         """irssi signs in with the server password; made an operator by the
         line owner, it kicks a line user (who sees KICKED); then the owner
         kicks irssi, whose window shows it."""
-        owner = self.line_user("ivy")
-        owner.send("/register hunter2-hunter2")
-        owner.wait(lambda line: line == "REGISTERED ivy")
-        owner.send("/quit")
+        self.register("ivy", "hunter2-hunter2")
         lina = self.line_user("lina")
         lina.send("/create tea")
         dan = self.line_user("dan")
@@ -99,6 +96,25 @@ class IrssiModerationTests(RealClientsCase):
             "irssi to join again",
             lambda: irssi.screen().count("ivy [ivy@chatroom] has joined #tea") == 2,
         )
+
+
+class IrssiPassphraseTests(RealClientsCase):
+    def test_irssi_signs_in_by_sasl_with_a_passphrase(self) -> None:
+        """A passphrase registered at the line door signs irssi in by SASL
+        PLAIN, given in quotes as its network's ``-sasl_password``. (Not
+        by ``-w``: irssi puts the words of one in /connect's places for
+        the password and the nick.)"""
+        self.register("ivy", "hunter2 and hunter2")
+        irssi = self.irssi("guest")
+        irssi.shows("Welcome to chatroom, guest")
+        irssi.type_line(
+            "/network add -nick ivy -sasl_mechanism plain -sasl_username ivy"
+            ' -sasl_password "hunter2 and hunter2" chat'
+        )
+        irssi.type_line(f"/server add -network chat 127.0.0.1 {self.server.irc_port}")
+        irssi.type_line("/connect chat")
+        irssi.shows("SASL authentication succeeded")
+        irssi.shows("Welcome to chatroom, ivy")
 
 
 class WebClientTests(RealClientsCase):

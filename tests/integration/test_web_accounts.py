@@ -49,9 +49,9 @@ class WebAccountsCase(RealClientsCase):
         page.type_into("password-input", password)
         page.wait_page("lobby")
 
-    def register(self, name: str) -> None:
+    def register(self, name: str, password: str = PASSWORD) -> None:
         """Register ``name`` over the line protocol, then leave."""
-        user = LineUser(self.server.line_port, f"/register {name} {PASSWORD}")
+        user = LineUser(self.server.line_port, f"/register {name} {password}")
         user.wait(lambda line: line == f"REGISTERED {name}")
         user.send("/quit")
         user.wait(lambda line: line.startswith("BYE"))
@@ -235,6 +235,48 @@ class PasswordsTests(WebAccountsCase):
         self.assertIsNone(page.driver.execute_script("return state.password"))
         said = [line for line in bob.listen(0.5) if old in line or new in line]
         self.assertEqual(said, [])
+
+
+class PassphraseTests(WebAccountsCase):
+    def test_a_passphrase_registers_here_and_signs_in_everywhere(self) -> None:
+        """A passphrase registered in the page signs in at the line door;
+        changed from the message box with quotes, the page signs in again
+        with the new one after a lost connection; one registered at the
+        line door signs in from the page."""
+        phrase = "correct horse battery staple"
+        page = self.page()
+        page.element("register-input").click()
+        page.type_into("name-input", "wes", enter=False)
+        page.type_into("password-input", f" {phrase}")
+        wait_for("the refusal", lambda: "begin or end with a space" in page.error())
+        page.element("password-input").clear()
+        page.type_into("password-input", phrase)
+        page.wait_page("lobby")
+        wait_for(
+            "the registration",
+            lambda: "wes is now registered" in page.element("lobby-log").text,
+        )
+        elsewhere = LineUser(self.server.line_port, f"/login wes {phrase}")
+        elsewhere.wait(lambda line: line == "WELCOME wes", "signed in with the phrase")
+        elsewhere.close()
+
+        page.type_into("create-input", "tea")
+        page.wait_page("room")
+        bob = self.line_user("bob")
+        self.in_room(bob, "tea")
+        page.type_into(
+            "message-input", f'/password "{phrase}" "tea and \\"biscuits\\" please"'
+        )
+        page.shows("the password of wes was changed")
+        page.driver.execute_script("state.ws.close();")  # a lost connection
+        bob.wait(lambda line: line.startswith("PART tea wes"), "wes gone")
+        bob.wait(lambda line: line == "JOIN tea wes", "wes back, with the new phrase")
+        self.assertTrue(page.visible("account"))
+
+        self.register("olive", phrase)
+        other = self.page()
+        self.sign_in(other, "olive", phrase)
+        self.assertEqual(other.element("whoami").text, "olive")
 
 
 class ModerationTests(WebAccountsCase):

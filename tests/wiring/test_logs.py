@@ -26,7 +26,7 @@ from twisted.python import usage
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.core.config import RedisAddress
+from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.logs import (
     FileLogs,
     json_line,

@@ -37,11 +37,13 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
-from chatroom.backends.redis.encoded import decoded, stored_events
+from chatroom.backends.redis.encoded import (
+    decoded_for_sessions,
+    stored_events,
+)
 from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.hooks import RedisHooks
-from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
@@ -72,15 +74,14 @@ from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
 from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
-    Admission,
     DecisionFacts,
     FactsChangedError,
     SessionEnder,
     Speech,
 )
+from chatroom.core.changes import DecidedChange, MakeRoom, Named
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.events import (
-    Departure,
     DepartureKind,
     Event,
     Listing,
@@ -91,15 +92,17 @@ from chatroom.core.events import (
     ToEveryone,
     TopicChanged,
 )
+from chatroom.core.facts import CreationFacts, Seating, SeatingFacts
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
-from chatroom.core.membership import Seating
 from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.nodemessages import EndDevice, EndSession, ShowRoom
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
+from chatroom.redisclient.link import RedisLink, Written
 
 if TYPE_CHECKING:  # psycopg's: imported where --files-db is given
     from chatroom.backends.redis.files_postgres import PostgresFileBytes
@@ -583,24 +586,25 @@ class RedisBackend:
             self.watching.on_message(message)
 
     def _for_sessions(self, message: bytes) -> None:
-        """A message for this node's sessions (the node channel's forms are
-        in :mod:`chatroom.backends.redis.scripts`)."""
+        """A message for this node's sessions: ``conn`` or ``*``, then an
+        event or an order (:mod:`chatroom.core.nodemessages`)."""
         number, _, data = message.partition(b" ")
+        said = decoded_for_sessions(data)
         if number == b"*":
-            if (event := decoded(data, Event)) is not None:
-                fan_out([member for member, _ in self.sessions.named()], event)
+            if isinstance(said, Event):
+                fan_out([member for member, _ in self.sessions.named()], said)
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
-        if member is None:
+        if member is None or said is None:
             return
-        if data.startswith(b"end "):
-            self.end_session(member, data[4:].decode())  # Redis released it
-        elif data.startswith(b"view "):  # another node's device entered it
-            self.seats.viewed(member, data[5:].decode())
-        elif data.startswith(b"logout "):  # /logout of a device of ours
-            self.other_nodes.logout(member, data[7:])
-        elif (event := decoded(data, Event)) is not None:
-            deliver_to(member, event)
+        if isinstance(said, EndSession):
+            self.end_session(member, said.reason)  # Redis released it
+        elif isinstance(said, ShowRoom):  # another node's device entered it
+            self.seats.viewed(member, said.room)
+        elif isinstance(said, EndDevice):  # /logout of a device of ours
+            self.other_nodes.logout(member, said)
+        else:
+            deliver_to(member, said)
 
     # -- rooms --------------------------------------------------------------------
 
@@ -618,45 +622,46 @@ class RedisBackend:
         held = await self.calls.command("HVALS", self.cluster.prefix + "users")
         return [value.decode().partition(" ")[2] for value in held]
 
-    async def create_room(
-        self, member: Member, session: SeatSession, name: str, leaving: str | None
-    ) -> None:
-        key = name_key(name)
-        now = int(self.clock.seconds())  # when it was made: IRC's 329
-        args = [key, name, key_of(session), self.config.room_capacity]
-        args += [new_incarnation(), now]
-        await self.seats.enter(
-            member, session, key, name, leaving, None, scripts.CREATE, args
-        )
+    async def seating_facts(
+        self, member: Member, room: str, latest: bool = False
+    ) -> SeatingFacts:
+        session = self.sessions.get(member)
+        if session is None:
+            raise errors.not_in_room()  # gone meanwhile
+        return await self.seats.seating_facts(member, session, room, latest)
 
-    async def join_room(
+    async def creation_facts(self, name: str) -> CreationFacts:
+        return self.seats.creation_facts(name)
+
+    async def enter(
         self,
         member: Member,
         session: SeatSession,
-        name: str,
-        leaving: str | None,
+        change: DecidedChange,
+        moving: DecidedChange | None,
         since: int | None,
-        admit: Admission,
-    ) -> None:
-        """Joins are one script, except into a room whose policy restricts
-        them: that one answers ``RESTRICTED``, and ``admit`` decides on the
-        room's facts before joining again with their guard."""
-
-        async def check() -> list[Any]:
-            facts = await self.facts(name)
-            limit = admit(facts.room)
-            return [*facts.guard, limit]
-
-        room_key = name_key(name)
-        args = [room_key, key_of(session)]
-        await self.seats.enter(
-            member, session, room_key, name, leaving, since, scripts.JOIN, args, check
+    ) -> DecidedChange | None:
+        """A create (``ENTERING``, ``CREATE``) or a join (``ENTERING``,
+        ``JOIN``), then the departure from the room left, its own step."""
+        key, u = change.room, key_of(session)
+        making = change.of(MakeRoom)
+        if making:
+            name = making[0].name
+            args = [key, name, u, self.config.room_capacity]
+            args += [new_incarnation(), making[0].now]
+            script = scripts.CREATE
+        else:
+            named = change.premise(Named)
+            name = named.name if named is not None else key
+            args, script = [key, u], scripts.JOIN
+        return await self.seats.enter(
+            member, session, key, name, since, script, args, change, moving
         )
 
-    async def leave_room(
-        self, member: Member, session: SeatSession, departure: Departure
+    async def leave(
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        await self.seats.leave(member, session, departure)
+        await self.seats.leave(member, session, change)
 
     async def append(
         self,

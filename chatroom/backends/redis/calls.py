@@ -14,14 +14,15 @@ server has handed a command's events to its own users (the sender's echo
 among them) before the command returns, and the doors rely on it (an
 ``echo-message`` echo belongs in the command's ``labeled-response``
 answer). So :meth:`RedisCalls.call` returns only once the subscriber link
-has caught up with the script (:class:`CaughtUp`).
+has caught up with the script
+(:class:`~chatroom.redisclient.caught_up.CaughtUp`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import txredisapi
 from twisted.application.service import Service
@@ -31,13 +32,14 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.backends.redis.deadlines import CallDeadlines
-from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
 from chatroom.core.backend import FactsChangedError
 from chatroom.core.config import rooms_tag
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
+from chatroom.redisclient.caught_up import CatchingUp, CaughtUp
+from chatroom.redisclient.link import RedisLink, Written
 
 T = TypeVar("T")
 
@@ -81,59 +83,6 @@ def not_the_primary(refusal: txredisapi.ResponseError) -> bool:
 
 #: The refusal of a script that acts only for members of the room.
 MEMBERS_ONLY: Refusals = {b"NOT_IN_ROOM": lambda reply: errors.not_in_room()}
-
-
-class CatchingUp(Protocol):
-    """Something that says when what Redis published so far has arrived."""
-
-    def wait(self) -> defer.Deferred[None]: ...
-
-
-class CaughtUp:
-    """Waits until the subscriber link has delivered everything Redis
-    published before now: a ``PING`` on it is answered after every message
-    Redis queued for it earlier (Redis writes to a connection in order).
-
-    One ``PING`` in flight answers every waiter that came before it was
-    sent; those that come meanwhile share the next one, so a busy node
-    sends at most one per round trip on the link, not one per command.
-    """
-
-    def __init__(self, link: RedisLink, timeout: float, clock: IReactorTime) -> None:
-        self.link = link
-        self.timeout = timeout
-        self.clock = clock
-        self._in_flight = False
-        self._next: list[defer.Deferred[None]] = []
-
-    def wait(self) -> defer.Deferred[None]:
-        """Fires once the link caught up (or at once without a link; or
-        after ``timeout``: the events then come when they come)."""
-        if self.link.connection is None:
-            return defer.succeed(None)
-        waiter: defer.Deferred[None] = defer.Deferred()
-        self._next.append(waiter)
-        if not self._in_flight:
-            self._ping()
-        return waiter
-
-    def _ping(self) -> None:
-        waiters, self._next = self._next, []
-        connection = self.link.connection
-        if connection is None:
-            self._answer(waiters)
-            return
-        self._in_flight = True
-        ping = connection.execute_command("PING")
-        ping.addTimeout(self.timeout, self.clock)
-        ping.addBoth(lambda _: self._answer(waiters))
-
-    def _answer(self, waiters: list[defer.Deferred[None]]) -> None:
-        self._in_flight = False
-        for waiter in waiters:
-            waiter.callback(None)
-        if self._next:
-            self._ping()
 
 
 class SessionHarvestedError(Exception):

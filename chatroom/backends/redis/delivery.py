@@ -11,18 +11,20 @@ the user's rooms, in order with the room's events, under one news number;
 :class:`NewsDesk` hands it to each member of this node once, however many
 of those rooms the member shares with the user.
 
-A kick's departure names the kicked session in its entry (:class:`Kick`),
-so the node that has that session gives it ``Kicked`` instead, at the
-room's event itself: in order with the room's events on any layout of
-Redis, whether it comes on the room's channel or in a resume's catch-up.
+A kick's departure names the kicked session in its entry
+(:class:`~chatroom.core.nodemessages.KickHead`), so the node that has that
+session gives it ``Kicked`` instead, at the room's event itself: in order
+with the room's events on any layout of Redis, whether it comes on the
+room's channel or in a resume's catch-up.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from twisted.internet import defer
@@ -33,6 +35,7 @@ from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.node import new_incarnation
 from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.core import errors
+from chatroom.core.codec import split_entry
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Departure,
@@ -48,6 +51,7 @@ from chatroom.core.events import (
 from chatroom.core.fanout import Audience, deliver_to, fan_out
 from chatroom.core.member import Member
 from chatroom.core.metrics import fanned_out
+from chatroom.core.nodemessages import NewsHead
 from chatroom.core.text import name_key
 
 #: Events a node keeps per room, to hand to a member whose join (or leave)
@@ -72,56 +76,6 @@ def maybe_missed(room: str) -> RoomNotice:
     return RoomNotice(room, MAYBE_MISSED)
 
 
-@dataclass(frozen=True)
-class News:
-    """The head of news of a user on a room's channel (``~news:rooms:except``,
-    see :mod:`chatroom.backends.redis.scripts`)."""
-
-    number: int
-    #: How many rooms it was published in.
-    rooms: int
-    #: The name key of the one member not to hand it to ("": nobody).
-    unless: str
-
-    def narrow_to(self, member: Member) -> bool:
-        """Whether ``member`` may be handed it (it is not the one left out)."""
-        return not self.unless or name_key(member.name) != self.unless
-
-
-#: How a kick's head starts (``~kick:token``): a news head starts with
-#: its number, so the two share the one ``~`` that ordinary events lack.
-KICK_HEAD = "~kick:"
-
-
-@dataclass(frozen=True)
-class Kick:
-    """The head of a kick's departure on a room's channel and in its log
-    (``~kick:token``, published by ``MODERATE``): the kicked session, which
-    its node puts out with ``Kicked`` instead of the departure."""
-
-    #: The session's token (``node:conn``): only its own node has it.
-    token: str
-
-
-def kick_head(token: str) -> str:
-    """The head a kick of session ``token`` publishes its departure with."""
-    return f"{KICK_HEAD}{token} "
-
-
-def read_entry(data: bytes) -> tuple[News | Kick | None, bytes]:
-    """A room channel's entry (after its ``seq``): its head, if it has one
-    (news of a user, or a kick), and its event. An ordinary event costs one
-    prefix check."""
-    if not data.startswith(b"~"):
-        return None, data
-    head, _, event = data.partition(b" ")
-    text = head.decode()
-    if text.startswith(KICK_HEAD):
-        return Kick(text[len(KICK_HEAD) :]), event
-    number, rooms, unless = text[1:].split(":", 2)
-    return News(int(number), int(rooms), unless), event
-
-
 class NewsDesk:
     """Who on this node was handed which news: each member once."""
 
@@ -129,9 +83,9 @@ class NewsDesk:
         #: News number → its arrivals still to come, and who was handed it.
         self._given: dict[int, tuple[int, set[Member]]] = {}
 
-    def narrow(self, news: News, members: Iterable[Member]) -> list[Member]:
+    def narrow(self, news: NewsHead, members: Iterable[Member]) -> list[Member]:
         """Those of ``members`` (of one of the news' rooms) to hand it to."""
-        fresh = [member for member in members if news.narrow_to(member)]
+        fresh = [member for member in members if news.narrow_to(member.name)]
         if news.rooms < 2:
             return fresh
         left, given = self._given.pop(news.number, (news.rooms, set()))
@@ -241,16 +195,16 @@ class NodeRoom:
     def _hand_out(self, seq: int, data: bytes) -> Event | None:
         """Event ``seq`` decoded, and to every member that should see it."""
         self.recent.append((seq, data))
-        head, data = read_entry(data)
+        head, data = split_entry(data)
         event = decoded(data, Event)
         if event is None:
             return None
         news = None
         if head is not None:  # rare: news of a user, or a kick
-            if isinstance(head, News):
+            if isinstance(head, NewsHead):
                 news = head
             elif self.kicks is not None:
-                self.kicks(self, seq, head.token, event)  # out before the others
+                self.kicks(self, seq, head.session, event)  # out before the others
         members: Iterable[Member] = self.members
         if seq <= self.latest_since:  # someone joined after it was published
             members = [m for m, since in self.members.items() if seq > since]
@@ -321,11 +275,11 @@ class NodeRoom:
             deliver_to(member, maybe_missed(self.name))
         for seq, data in self.recent:
             if after < seq and (not before or seq < before):
-                head, data = read_entry(data)
+                head, data = split_entry(data)
                 event = decoded(data, Event)
                 if event is None:
                     continue
-                if not isinstance(head, News) or head.narrow_to(member):
+                if not isinstance(head, NewsHead) or head.narrow_to(member.name):
                     deliver_to(member, event)
 
     def reached(self, seq: int) -> Deferred[None]:
@@ -333,7 +287,7 @@ class NodeRoom:
         gone to the members (at once if it has), or once the room has gone
         from this node: how a script that published it returns only after
         its events were delivered here, without a ``PING`` behind them
-        (:class:`~chatroom.backends.redis.calls.CaughtUp`)."""
+        (:class:`~chatroom.redisclient.caught_up.CaughtUp`)."""
         if seq <= self.seq or self.gone:
             return defer.succeed(None)
         waiter: Deferred[None] = Deferred()
@@ -433,6 +387,17 @@ class NodeRooms:
                 lambda failure: room.subscription_done(errors.unavailable()),
             )
         return room
+
+    @contextmanager
+    def kept(self, room: NodeRoom) -> Iterator[None]:
+        """Room ``room`` stays here while a member's step on it runs (the
+        member detached from it, or not seated yet), then goes if idle."""
+        room.entering += 1
+        try:
+            yield
+        finally:
+            room.entering -= 1
+            self.forget_if_idle(room)
 
     def forget_if_idle(self, room: NodeRoom) -> None:
         if room.idle and self.rooms.get(room.key) is room:

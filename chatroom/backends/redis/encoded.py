@@ -32,6 +32,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.modlog import ModEntry
+from chatroom.core.nodemessages import EndDevice, EndSession, SessionOrder, ShowRoom
 
 log = Logger()
 
@@ -39,17 +40,25 @@ log = Logger()
 E = TypeVar("E", bound=Event | ModEntry)
 
 
-def decoded(data: bytes, kind: type[E]) -> E | None:
-    """The event of type ``kind`` that ``data`` holds; None (logged) if it
-    holds none."""
+def _read(data: bytes) -> codec.Encoded | None:
+    """What ``data`` holds in the cluster's encoding; None (logged) if it
+    is not that encoding."""
     try:
-        event = codec.decode(data)
+        return codec.decode(data)
     except Exception as problem:  # whatever a stranger's bytes make of it
         log.warn(
             "skipped an entry that is not an event ({problem}): {data!r}",
             problem=problem,
             data=data[:200],
         )
+        return None
+
+
+def decoded(data: bytes, kind: type[E]) -> E | None:
+    """The event of type ``kind`` that ``data`` holds; None (logged) if it
+    holds none."""
+    event = _read(data)
+    if event is None:
         return None
     if not isinstance(event, kind):
         log.warn(
@@ -59,6 +68,19 @@ def decoded(data: bytes, kind: type[E]) -> E | None:
         )
         return None
     return event
+
+
+def decoded_for_sessions(data: bytes) -> Event | SessionOrder | None:
+    """What a node's channel says to its sessions after ``conn`` (or ``*``):
+    an event to hand on, or an order (:mod:`chatroom.core.nodemessages`);
+    None (logged) if it holds neither."""
+    said = _read(data)
+    if said is None or isinstance(said, Event | EndSession | ShowRoom | EndDevice):
+        return said
+    log.warn(
+        "skipped a node's message that is no event or order: {data!r}", data=data[:200]
+    )
+    return None
 
 
 def decoded_all(entries: Iterable[bytes], kind: type[E]) -> list[E]:

@@ -16,7 +16,7 @@ prelude), so a row is kept only while this node is subscribed to that
 channel, from before the full read that read it until the subscriber
 link drops (then the next read is a full one again). Before answering, a
 read waits for the subscriber link to deliver what Redis published before
-it was asked (:class:`~chatroom.backends.redis.calls.CaughtUp`), so that,
+it was asked (:class:`~chatroom.redisclient.caught_up.CaughtUp`), so that,
 as before, nothing that happened before a user asked is missing.
 
 A full read also finishes deletions and drops a node left halfway (it

@@ -35,8 +35,8 @@ return 'OK'
 #: ('' for none: not connected) and whether the target was in the room (0/1);
 #: the changes (a kick's: the target removed by the departure the node
 #: decided; ``[]`` without a kick; the kick's departure is published
-#: with a head naming the target's session, ``~kick:ttoken``, by which its
-#: node gives it ``Kicked``: :class:`~.delivery.Kick`); then the room's
+#: with a head naming the target's session, a ``KickHead``, by which its
+#: node gives it ``Kicked``: :mod:`chatroom.core.nodemessages`); then the room's
 #: other events, in order.
 #:
 #: The room's step (its server's steps, ``MODERATING`` before and

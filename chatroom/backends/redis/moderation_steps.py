@@ -12,10 +12,10 @@ other order):
 2. the room's step (``MODERATE``): the room's facts and the target's
    membership checked (a member by the room's copy of who holds it), the
    policy and the events stored; a kick's departure published with a head
-   naming the kicked session (:func:`~.delivery.kick_head`), by which the
-   node that has that session gives it ``Kicked`` at that very event
-   (:meth:`~.delivery.NodeRooms.kicked_by`), whichever link or catch-up
-   brings it;
+   naming the kicked session (:class:`~chatroom.core.nodemessages.KickHead`),
+   by which the node that has that session gives it ``Kicked`` at that very
+   event (:meth:`~.delivery.NodeRooms.kicked_by`), whichever link or
+   catch-up brings it;
 3. the server's step after (``MODERATED``), when the kick took the room
    out of an index (``index_last``) or the target is invited (told on
    every node).
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from chatroom.backends.redis import moderation_scripts, outcomes, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
-from chatroom.backends.redis.delivery import kick_head
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import moderation_args
 from chatroom.backends.redis.room_steps import leaves_an_index
@@ -37,6 +36,7 @@ from chatroom.core import codec
 from chatroom.core.backend import DecisionFacts
 from chatroom.core.events import Departure
 from chatroom.core.moderation import Outcome
+from chatroom.core.nodemessages import KickHead
 from chatroom.core.sessions import SeatSession
 
 
@@ -61,7 +61,7 @@ class ModerationSteps:
         if kicked is not None and isinstance(kick, Departure):
             read = await self.calls.eval(scripts.SEATINGS, key, kicked.key)
             room = outcomes.seated(read[0])
-            head = {kicked.key: kick_head(kicked.session)}
+            head = {kicked.key: codec.entry_head(KickHead(kicked.session))}
             changes = [outcomes.leaving(key, room, [(kicked.key, kick)], heads=head)]
         if target is not None and target.session and not target.present:
             await self.calls.step(

@@ -27,6 +27,7 @@ from chatroom.backends.redis.calls import RedisCalls, published_nothing, togethe
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.core import codec
 from chatroom.core.events import Event, Sighting, Watched
+from chatroom.core.nodemessages import NewsHead
 
 
 class RedisNeighbours:
@@ -55,7 +56,7 @@ class RedisNeighbours:
         rooms = [room.decode() for room in reply[2:]]
         published = 0
         if rooms:
-            head = f"~{int(reply[1])}:{len(rooms)}:{unless} "
+            head = codec.entry_head(NewsHead(int(reply[1]), len(rooms), unless))
             encoded = codec.encode(event)
             steps = await together(
                 self.calls.call(

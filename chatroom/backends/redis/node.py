@@ -33,10 +33,11 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.resume_steps import ResumeSteps
-from chatroom.backends.redis.sentinel_watch import SentinelWatch
 from chatroom.core.backend import fresh_epoch
-from chatroom.core.config import ClusterConfig, RedisClusterAddress, SentinelAddress
+from chatroom.core.config import ClusterConfig
 from chatroom.core.errors import ChatError
+from chatroom.redisclient.addresses import RedisClusterAddress, SentinelAddress
+from chatroom.redisclient.sentinel_watch import SentinelWatch
 
 
 def new_incarnation() -> str:

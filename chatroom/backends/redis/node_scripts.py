@@ -13,7 +13,7 @@ from chatroom.backends.redis.prelude import Script
 #: ARGV: P, node, ttl in ms, now in ms. Renews this node's heartbeat; the
 #: sessions of this node that others ended move to the older generation
 #: (and those already there are forgotten): a node that beats is in touch
-#: and has had their ``end`` messages. Returns 1 if this node was not
+#: and has had their ``EndSession`` orders. Returns 1 if this node was not
 #: registered (it was harvested, or Redis lost its data), the nodes whose
 #: heartbeat has expired (for the node to harvest, ``HARVEST``), and the
 #: rooms whose wait for their members is over (``keep_until``: for the
@@ -331,12 +331,13 @@ if info[1] and info[1] == ARGV[7] then
   end
 end
 -- The sessions a kick among the missed events put out (its head names
--- them: `~kick:token`), which their node, catching the kick up, puts out
+-- them, in the codec's canonical encoding: `~{"type":"KickHead",
+-- "session":"token"} `), which their node, catching the kick up, puts out
 -- too: not seated again.
 local kicked = {}
 if type(missed) == 'table' then
   for _, entry in ipairs(missed) do
-    local token = string.match(entry, '^%d+ ~kick:(%S+) ')
+    local token = string.match(entry, '^%d+ ~{"type":"KickHead","session":"([^"]*)"} ')
     if token then kicked[token] = true end
   end
 end

@@ -17,8 +17,9 @@ account's devices connected to that node. So that ``--max-devices``,
   yet, so that two sign-ins racing on two nodes are counted against each
   other; :data:`PUBLISH` drops those it lists, and a claim whose sign-in
   failed lapses after :data:`CLAIM_SECONDS` (dropped with u);
-- ``/logout ID`` of a device of another node is a ``logout ID reason``
-  message on that node's channel, for the seat's token.
+- ``/logout ID`` of a device of another node is an ``EndDevice`` order
+  (:mod:`chatroom.core.nodemessages`) on that node's channel, for the
+  seat's token.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from chatroom.core import codec
 from chatroom.core.backend import DeviceRow, Marks
 from chatroom.core.events import PrivateRedacted
 from chatroom.core.member import Member
+from chatroom.core.nodemessages import EndDevice
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession
 
@@ -136,7 +138,8 @@ for i = 1, #fields, 2 do
         local colon = string.find(token, ':', 1, true)
         tell({node = string.sub(token, 1, colon - 1),
               conn = string.sub(token, colon + 1)},
-             'logout ' .. number .. ' ' .. ARGV[5])
+             cjson.encode({type = 'EndDevice', number = tonumber(number),
+                           reason = ARGV[5]}))
         return 1
       end
     end
@@ -209,10 +212,9 @@ class RedisOtherNodes:
         return bool(int(await self.calls.eval(END, account, token, number, reason)))
 
     @staticmethod
-    def logout(member: Member, data: bytes) -> None:
-        """``logout ID reason`` for seat ``member`` here: device ID goes."""
-        number, _, reason = data.decode().partition(" ")
+    def logout(member: Member, order: EndDevice) -> None:
+        """The order to end a device of seat ``member`` here: it goes."""
         devices = member.devices.values() if isinstance(member, Seat) else ()
         for device in list(devices):
-            if str(device.number) == number:
-                device.member.disconnect(reason)
+            if device.number == order.number:
+                device.member.disconnect(order.reason)

@@ -37,8 +37,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.link import RedisLink, Written
 from chatroom.core.errors import ChatError
+from chatroom.redisclient.link import RedisLink, Written
 
 
 class ReplicaWait:

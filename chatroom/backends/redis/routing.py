@@ -8,16 +8,19 @@ that layout, :class:`RoutedCalls` runs:
 
 - a script on one room's keys (``Script(room_at=N)``) on the primary
   serving the slot of the key it declares (:func:`~.calls.slot_key`),
-  through :class:`~.shards.ShardLinks` (one commands link per primary, the
-  map kept, ``MOVED``/``ASK`` and a failover followed);
+  through :class:`~chatroom.redisclient.shards.ShardLinks` (one commands
+  link per primary, the map kept, ``MOVED``/``ASK`` and a failover
+  followed);
 - everything else as before, on the node's links to the server slot's
-  primary (:class:`~.link.ClusterEndpoint`): the scripts on the server's
-  keys, the heartbeat, and the plain commands (``HVALS``, ``HSET`` of the
-  census), which all read or write the server's keys alone; but ``WAIT``
+  primary (:class:`~chatroom.redisclient.link.ClusterEndpoint`): the
+  scripts on the server's keys, the heartbeat, and the plain commands
+  (``HVALS``, ``HSET`` of the census), which all read or write the
+  server's keys alone; but ``WAIT``
   goes on the connection that wrote what it confirms (a room's shard's
   link: :mod:`.replicas`), and a backup scans every primary's link and
   reads each key on its slot's primary (:mod:`.dumpfile`);
-- every channel on a subscriber link per primary (:class:`ShardSubscribers`,
+- every channel on a subscriber link per primary
+  (:class:`~chatroom.redisclient.shard_subscribers.ShardSubscribers`,
   following the map): a room's (``SSUBSCRIBE``) on its slot's primary's,
   the server's (the node's own, the watchers') on the server slot's
   primary's (so that, where a room and the server share a primary, their
@@ -26,7 +29,7 @@ that layout, :class:`RoutedCalls` runs:
   script) on every primary's.
 
 :meth:`RoutedCalls.call` waits for the subscriber link of the shard that
-ran the script (a ``PING`` there, :class:`~.calls.CaughtUp`);
+ran the script (a ``PING`` there, :class:`~chatroom.redisclient.caught_up.CaughtUp`);
 ``calls.caught_up`` (the room list's news, tests) for every one. A lost link,
 any of them, makes the node resume as before (:class:`~.node.ClusterNode`:
 its channels subscribed again where the map says, then the resume's steps,
@@ -49,30 +52,22 @@ from functools import partial
 from typing import Any
 
 import txredisapi
-from twisted.application.service import MultiService, Service
+from twisted.application.service import Service
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.backends.redis.calls import (
-    CaughtUp,
-    RedisCalls,
-    not_the_primary,
-    slot_key,
-)
-from chatroom.backends.redis.link import RedisLink, Written
+from chatroom.backends.redis.calls import RedisCalls, not_the_primary, slot_key
 from chatroom.backends.redis.prelude import Script
-from chatroom.backends.redis.shards import ShardLinks, ShardUnavailableError
-from chatroom.backends.redis.slots import Node, key_slot, redirection
 from chatroom.core import errors
-from chatroom.core.config import ClusterConfig, RedisClusterAddress, rooms_tag
+from chatroom.core.config import ClusterConfig, rooms_tag
 from chatroom.core.metrics import REDIS_SECONDS
-
-#: How many times a subscription follows ``MOVED`` (the map asked again
-#: each time) before the node gives up and resumes later.
-RESUBSCRIBES = 3
+from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.link import RedisLink, Written
+from chatroom.redisclient.shard_subscribers import EveryLink, ShardSubscribers
+from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
+from chatroom.redisclient.slots import key_slot
 
 
 def redis_calls(
@@ -107,166 +102,6 @@ def redis_calls(
     )
 
 
-class ShardSubscribers(MultiService):
-    """One sharded subscriber link per primary that ``shards``' map names,
-    opened and stopped as the map changes; a channel is subscribed on the
-    link of the primary serving its slot, and each link has its own
-    :class:`~.calls.CaughtUp`."""
-
-    log = Logger()
-
-    def __init__(self, reactor: Any, shards: ShardLinks, timeout: float) -> None:
-        super().__init__()
-        self._reactor = reactor
-        self.shards = shards
-        self.timeout = timeout
-        self._links: dict[Node, RedisLink] = {}
-        self._caught_up: dict[Node, CaughtUp] = {}
-        #: Links stopped since the map changed, until they have closed.
-        self._stopping: set[Deferred[Any]] = set()
-        self.on_up: Callable[[], None] = lambda: None
-        self.on_down: Callable[[], None] = lambda: None
-        self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
-        shards.on_relinked = self.relink
-
-    def relink(self) -> None:
-        """A link to each primary of the map; those to nodes serving no slot
-        now stopped (their loss makes the node resume)."""
-        wanted = self.shards.primaries() if self.running else set()
-        for node in wanted - set(self._links):
-            self._open(node)
-        for node in set(self._links) - wanted:
-            del self._caught_up[node]
-            link = self._links.pop(node)
-            stopping: Deferred[Any] = defer.maybeDeferred(link.disownServiceParent)
-            self._stopping.add(stopping)
-            stopping.addBoth(self._stopped, stopping)
-
-    def _stopped(self, result: Any, stopping: Deferred[Any]) -> None:
-        self._stopping.discard(stopping)
-
-    def stopService(self) -> Deferred[None]:
-        stopped = defer.maybeDeferred(super().stopService)
-        closing = defer.gatherResults([stopped, *self._stopping])
-        return closing.addCallback(lambda _: None)
-
-    def connected(self) -> bool:
-        """Whether the map names primaries and each has its link serving."""
-        primaries = self.shards.primaries()
-        return bool(primaries) and all(
-            (link := self._links.get(node)) is not None and link.connection is not None
-            for node in primaries
-        )
-
-    def link_for(self, slot: int) -> RedisLink | None:
-        """The subscriber link to ``slot``'s primary, as the map says."""
-        node = None if self.shards.map is None else self.shards.map.primary_of(slot)
-        return None if node is None else self._links.get(node)
-
-    def caught_up(self, slot: int) -> Deferred[None]:
-        """Fires once the link of ``slot``'s primary delivered what was
-        published there before now (at once without one)."""
-        node = None if self.shards.map is None else self.shards.map.primary_of(slot)
-        catching = None if node is None else self._caught_up.get(node)
-        return defer.succeed(None) if catching is None else catching.wait()
-
-    def everywhere(self) -> Deferred[None]:
-        """Fires once every link delivered what was published before now."""
-        waiting = [catching.wait() for catching in self._caught_up.values()]
-        return defer.gatherResults(waiting).addCallback(lambda _: None)
-
-    async def subscribe(self, channel: bytes, slot: int) -> None:
-        """``SSUBSCRIBE`` ``channel`` on the link to ``slot``'s primary; a
-        ``MOVED`` (the map was stale) asks the map again and tries there."""
-        for _ in range(RESUBSCRIBES):
-            link = self.link_for(slot)
-            try:
-                await self._subscribed(link, channel, broadcast=False)
-                return
-            except txredisapi.ResponseError as refusal:
-                if redirection(str(refusal)) is None:
-                    raise
-                await self.shards.refresh()
-        raise errors.unavailable()
-
-    async def subscribe_everywhere(self, channel: bytes) -> None:
-        """``SUBSCRIBE`` ``channel`` on every primary's link: a plain
-        ``PUBLISH``'s channel (the lobby's news), which a script on any
-        primary may send. Each primary hands it to its own subscribers at
-        once (the cluster's bus carries it to the others later), so a
-        ``PING`` on every link (:meth:`everywhere`) comes after what any
-        primary published before it; each message comes once per primary,
-        and its listeners take it again as the same news."""
-        for node in self.shards.primaries():
-            await self._subscribed(self._links.get(node), channel, broadcast=True)
-
-    async def _subscribed(
-        self, link: RedisLink | None, channel: bytes, broadcast: bool
-    ) -> None:
-        connection = None if link is None else link.connection
-        if link is None or connection is None:
-            raise errors.unavailable()
-        try:
-            subscribing = (
-                connection.broadcast_subscribe([channel])
-                if broadcast
-                else connection.subscribe([channel])
-            )
-            subscribing.addTimeout(self.timeout, self._reactor)
-            await subscribing
-        except (defer.TimeoutError, txredisapi.ConnectionError):
-            link.drop()
-            raise errors.unavailable() from None
-
-    def unsubscribe(self, channel: bytes, slot: int) -> None:
-        link = self.link_for(slot)
-        connection = None if link is None else link.connection
-        if connection is not None:
-            connection.unsubscribe([channel]).addErrback(lambda failure: None)
-
-    def unsubscribe_everywhere(self, channel: bytes) -> None:
-        for link in self._links.values():
-            if link.connection is not None:
-                leaving = link.connection.broadcast_unsubscribe([channel])
-                leaving.addErrback(lambda failure: None)
-
-    def _open(self, node: Node) -> None:
-        host, port = node
-        link = RedisLink(
-            self._reactor,
-            self.shards.address.primary(host, port),
-            f"redis room subscriber {host}:{port}",
-            subscriber=True,
-            to_primary=True,
-            sharded=True,
-        )
-        link.on_up = lambda: self.on_up()
-        link.on_down = self._down
-        link.on_message = lambda channel, data: self.on_message(channel, data)
-        self._links[node] = link
-        self._caught_up[node] = CaughtUp(link, self.timeout, self._reactor)
-        link.setServiceParent(self)
-
-    def _down(self) -> None:
-        """A subscriber link lost (its primary gone, or a slot of its moved
-        and Redis ended that slot's subscriptions): the map may have changed
-        (not asked while stopping)."""
-        if self.running:
-            self.shards.refresh()
-        self.on_down()
-
-
-class _EveryLink:
-    """What was published so far has arrived on every subscriber link (for
-    the room list's news, and tests)."""
-
-    def __init__(self, links: ShardSubscribers) -> None:
-        self.links = links
-
-    def wait(self) -> Deferred[None]:
-        return self.links.everywhere()
-
-
 class RoutedCalls(RedisCalls):
     """:class:`~.calls.RedisCalls` with a room's scripts on its slot's
     primary, and every channel subscribed on the subscriber link to its
@@ -293,7 +128,7 @@ class RoutedCalls(RedisCalls):
         )
         self.shards = shards
         self.subscribers = subscribers
-        self.caught_up = _EveryLink(subscribers)
+        self.caught_up = EveryLink(subscribers)
         #: The server's keys' slot (``{chatroom}``).
         self.server_slot = key_slot(prefix)
         #: How a room's channel begins (``ClusterConfig.room_channel``).
@@ -406,10 +241,13 @@ class RoutedCalls(RedisCalls):
         return self.server_slot
 
     async def subscribe(self, channel: bytes) -> None:
-        if channel in self.broadcast:
-            await self.subscribers.subscribe_everywhere(channel)
-        else:
-            await self.subscribers.subscribe(channel, self._slot_of(channel))
+        try:
+            if channel in self.broadcast:
+                await self.subscribers.subscribe_everywhere(channel)
+            else:
+                await self.subscribers.subscribe(channel, self._slot_of(channel))
+        except ShardUnavailableError:
+            raise errors.unavailable() from None
 
     def unsubscribe(self, channel: bytes) -> None:
         if channel in self.broadcast:

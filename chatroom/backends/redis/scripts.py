@@ -126,27 +126,27 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             the index)
 ``P ended:n``,              hash conn → reason: node n's sessions ended by
 ``P ended-old:n``           others (two heartbeats' worth, a day at most),
-                            for a node that missed the ``end`` message
+                            for a node that missed the ``EndSession``
 ``P counter``               rooms' creation numbers (and, before joins
                             were split, members' arrival numbers)
 ``P news``                  the number of the newest news of a user
 channel ``P chan:r``        ``"seq event"``: every event of room r, or
-                            ``"seq ~news:rooms:except event"``: news of a
+                            ``"seq ~head event"``: with a head, news of a
                             user (a rename, a sign-in) published in each of
-                            the ``rooms`` (a count) it shares with others
-                            under one ``news`` number, which a node hands
-                            each of its members once (but the one named
-                            ``except``, a name key, or nobody), or
-                            ``"seq ~kick:token event"``: a kick's
-                            departure, whose session ``token`` its node
-                            gives ``Kicked`` instead
+                            the rooms it shares with others under one news
+                            number, which a node hands each of its members
+                            once (but one, or nobody), or a kick's
+                            departure, whose session its node gives
+                            ``Kicked`` instead
+                            (:mod:`chatroom.core.nodemessages`)
 channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             (deliver: a private message, an invitation),
-                            ``"conn view r"`` (another holder of the
-                            session's user entered room r), ``"* event"``
-                            (to every named session: an announcement),
-                            ``"conn end reason"`` (end the session: signed
-                            in elsewhere, killed, banned)
+                            ``"* event"`` (to every named session: an
+                            announcement), or ``"conn order"``: end the
+                            session (signed in elsewhere, killed, banned),
+                            show a room another holder of the session's
+                            user entered, log out a device
+                            (:mod:`chatroom.core.nodemessages`)
 channel ``P lobby``         room names whose listing changed (a plain
                             ``PUBLISH`` on every layout: no slot, so any
                             room's script may send it)
@@ -335,11 +335,13 @@ return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, 
 )
 
 #: ARGV: P, u, token, change (JSON: u's join or create of room r, as the
-#: node decided it, :mod:`.outcomes`), then for a create the room's name
-#: and the most rooms there may be. The server's step before a room's
+#: core decided it, :mod:`.decided`), then for a create the room's name
+#: and its premise that the server has fewer rooms than that (unless r is
+#: listed already: ``--max-rooms``). The server's step before a room's
 #: (docs/scaling.md: the index first): ``GONE`` if the session no longer
-#: holds u; for a create, ``TOO_MANY_ROOMS``, else room r listed (unless
-#: it is) and numbered; r in u's rooms (``index_first``). Answers ``OK``,
+#: holds u; for a create, ``CHANGED`` and how many rooms there are if the
+#: premise fails, else room r listed (unless it is) and numbered; r in
+#: u's rooms (``index_first``). Answers ``OK``,
 #: the records of the users it seats (JSON, for the room's step to copy),
 #: the room's creation number ('' for a join) and how many other sessions
 #: hold u (devices on other nodes, told to show the room once it is
@@ -356,7 +358,7 @@ local created = ''
 if ARGV[5] then
   if redis.call('HEXISTS', ROOMS, c.r) == 0
       and redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
-    return {'TOO_MANY_ROOMS'}
+    return {'CHANGED', redis.call('HLEN', ROOMS)}
   end
   created = list_room(c.r, ARGV[5], u .. ' ' .. token)
 end
@@ -388,38 +390,20 @@ return {'OK', {marks}, view(r, u, ARGV[8], ARGV[9], ARGV[10]), {seating(r, c.abo
 )
 
 #: ARGV: P, r, u, history shown, since ('' for none), resume bound, change
-#: (the join into r as the node decided it on r's seating,
-#: :mod:`.outcomes`), the records ``ENTERING`` answered; then the
-#: incarnation and ver of the facts the node checked the entry against
-#: ('' and '' if it checked nothing) and the room's own member limit that
-#: check left standing ('' or 0: none). The room's step of a join. A room
-#: whose policy restricts joins (bans, invitations, a key, a limit) is
-#: entered only on such a check: ``RESTRICTED`` asks the node to read
-#: FACTS and decide, and ``CHANGED`` says the room changed since it did
-#: (with the seating, if it is the change's premises that no longer
-#: hold). The limit is checked here, where the seat is taken, as the
-#: capacity is. Answers ``OK``, the change's marks (the room's newest
-#: event after the join), what the joiner's reply is built from
-#: (``view``) and the seating after.
+#: (the join into r as the core decided it, its premises among them the
+#: entry rule's: the room's capacity, the members it may have with u, its
+#: policy open or at the version decided on; :mod:`.decided`), the records
+#: ``ENTERING`` answered. The room's step of a join: ``NO_SUCH_ROOM``;
+#: ``CHANGED`` and the seating now if a premise no longer holds (u a member
+#: already, the room full, its policy changed...: the core decides again
+#: on it); else ``OK``, the change's marks (the room's newest event after
+#: the join), what the joiner's reply is built from (``view``) and the
+#: seating after.
 JOIN = Script(
     "join",
     r"""
 local r, u = ARGV[2], ARGV[3]
-local rk = room_key(r)
-local room = redis.call('HGET', rk, 'name')
-if not room then return {'NO_SUCH_ROOM'} end
-if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
-if ARGV[9] and ARGV[9] ~= '' then
-  if not unchanged(r, ARGV[9], ARGV[10]) then return {'CHANGED'} end
-elseif redis.call('HGET', rk, 'restricted') == '1' then
-  return {'RESTRICTED'}
-end
-local capacity = tonumber(redis.call('HGET', rk, 'capacity'))
-local limit = tonumber(ARGV[11])
-if limit and limit > 0 and limit < capacity then capacity = limit end
-if redis.call('ZCARD', members_key(r)) >= capacity then
-  return {'ROOM_FULL', room, tostring(capacity)}
-end
+if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
 local c = cjson.decode(ARGV[7])
 c.records = cjson.decode(ARGV[8])
 if not holds_for(c) then return {'CHANGED', {seating(r, c.about)}} end
@@ -503,7 +487,8 @@ INDEX_LAST = Script(
     r"""
 for _, c in ipairs(cjson.decode(ARGV[2])) do index_last(c) end
 if ARGV[3] ~= '' then
-  for _, s in ipairs(sessions_of(ARGV[3], ARGV[4])) do tell(s, 'view ' .. ARGV[5]) end
+  local show = cjson.encode({type = 'ShowRoom', room = ARGV[5]})
+  for _, s in ipairs(sessions_of(ARGV[3], ARGV[4])) do tell(s, show) end
 end
 return 'OK'
 """,
@@ -530,7 +515,7 @@ return reply
 """,
 )
 
-#: ARGV: P, r, u, token, the news' head (``~news:rooms:except ``), the
+#: ARGV: P, r, u, token, the news' head (``~{"type":"NewsHead",...} ``), the
 #: event. The room's step of ``NEIGHBOURS``: the news published in room r,
 #: if the session still holds u there by the room's own copy (``OK``, 1),
 #: else nothing (``OK``, 0: u left the room, or the room went, since the

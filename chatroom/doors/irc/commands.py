@@ -29,6 +29,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Welcome
 from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
+from chatroom.doors.irc import caps
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import REGISTERED, IRCSession
@@ -130,6 +131,16 @@ def prefixes_of(details: Roster, multi: bool = False) -> dict[str, str]:
     return prefixes
 
 
+def tell_quiet_members(session: IRCSession, arrival: Welcome) -> None:
+    """The ``NOTICE`` that a big room just joined announces only the
+    members who speak (also to a ``no-implicit-names`` client, which is
+    shown no names)."""
+    assert arrival.total is not None
+    session.send(
+        build(session.me, "NOTICE", channel(arrival.room), quiet_notice(arrival.total))
+    )
+
+
 async def send_names(
     session: IRCSession, room: str, arrival: Welcome | None = None, end: bool = True
 ) -> None:
@@ -155,14 +166,7 @@ async def send_names(
                 "userhost-in-names" in session.caps,
             )
         )
-        session.send(
-            build(
-                session.me,
-                "NOTICE",
-                channel(arrival.room),
-                quiet_notice(arrival.total),
-            )
-        )
+        tell_quiet_members(session, arrival)
         return
     details = await session.registry.room_details(room)
     chan = channel(details.room)
@@ -213,7 +217,10 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
             if "draft/read-marker" in session.caps:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None
-            await send_names(session, room, arrival)
+            if caps.NO_IMPLICIT_NAMES not in session.caps:
+                await send_names(session, room, arrival)
+            elif arrival is not None and arrival.total is not None:
+                tell_quiet_members(session, arrival)
             session.play_history(room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)

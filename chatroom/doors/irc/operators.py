@@ -67,7 +67,7 @@ async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
     and ``MODE nick +o``. A wrong password is ``464``; a NAME that is no
     admin account, or the back-off, is ``491`` with the core's reason. The
     link stays open either way (unlike ``PASS``): the client may try again."""
-    name, password = params[0], params[1]
+    name, password = params[0], " ".join(params[1:])  # a passphrase in words too
     was_admin = admin_here(session)
     try:
         account = await session.server.account_service.sign_in_admin(

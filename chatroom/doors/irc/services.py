@@ -13,8 +13,18 @@ by ``PRIVMSG NickServ :...``, or the ``NICKSERV``/``NS`` commands, in
   given to you (names here are accounts' only, so freeing one without
   taking it would let nobody else have it anyway);
 - ``SET PASSWORD current new`` and Ergo's ``PASSWD current new [new]``;
-- ``DROP password`` (and Ergo's ``UNREGISTER``): delete your account;
+- ``DROP [account] password`` (and Ergo's ``UNREGISTER``): delete your
+  account;
 - ``INFO [account]``.
+
+A password may hold spaces: as Ergo reads a command whose last parameter
+is "unsplit", the password is the rest of the message (``IDENTIFY alice
+correct horse battery staple``; one word alone is the current nick's
+password, so a passphrase names its account). ``REGISTER``'s last word is
+an e-mail when it has an ``@`` (or is ``*``); ``DROP``'s first is an
+account when it is the one signed in to. Two passwords are two words, or
+two in double quotes (:mod:`chatroom.wire.passwords`), as at the line door:
+``SET PASSWORD "old phrase" "new phrase"``.
 
 Every one of them goes through :class:`chatroom.core.accounts.AccountService`,
 the same calls the line door's ``/login``, ``/register``, ``/password``
@@ -33,6 +43,7 @@ from chatroom.doors.irc.session import REGISTERED, IRCSession, PendingSignIn
 from chatroom.doors.irc.signin import logged_in as signin_logged_in
 from chatroom.doors.irc.signin import signed_in
 from chatroom.doors.irc.wire import RPL_LOGGEDIN, build
+from chatroom.wire.passwords import password_words
 
 NICKSERV = "NickServ"
 
@@ -42,7 +53,9 @@ HELP = (
     "REGISTER <password>: register your current nick as an account",
     "GHOST <nick> / RECOVER <nick>: take your nick back from another session",
     "SET PASSWORD <current> <new> (or PASSWD): change your password",
-    "DROP <password>: delete your account",
+    "DROP [account] <password>: delete your account",
+    "A password may have spaces: name the account before one, and put two in"
+    ' double quotes: SET PASSWORD "old phrase" "new phrase"',
     "INFO [account]: what is known of an account",
 )
 
@@ -72,17 +85,16 @@ async def nickserv_command(session: IRCSession, params: tuple[str, ...]) -> None
 
 
 async def nickserv(session: IRCSession, text: str) -> None:
-    """One message to NickServ; a refusal is its notice, never a numeric."""
-    words = text.split()
-    if not words:
-        words = ["HELP"]
-    command, args = words[0].upper(), words[1:]
+    """One message to NickServ; a refusal is its notice, never a numeric.
+    Each handler is given the rest of the message after the command."""
+    words = text.split(None, 1) or ["HELP"]
+    command, rest = words[0].upper(), words[1].strip() if len(words) > 1 else ""
     handler = _HANDLERS.get(command)
     if handler is None:
         tell(session, f"Unknown command {command}: try HELP")
         return
     try:
-        await handler(session, args)
+        await handler(session, rest)
     except ChatError as refused:
         tell(session, f"{command}: {refused.text}")
 
@@ -92,12 +104,19 @@ def _need(args: list[str], count: int, syntax: str) -> None:
         raise errors.bad_args(f"Syntax: {syntax}")
 
 
-async def _help(session: IRCSession, args: list[str]) -> None:
+def _words(rest: str, most: int) -> list[str]:
+    """``rest`` in at most ``most`` words, the last holding the rest of it
+    unsplit (Ergo's ``unsplitFinalParam``): a passphrase."""
+    return rest.split(None, most - 1)
+
+
+async def _help(session: IRCSession, rest: str) -> None:
     for line in HELP:
         tell(session, line)
 
 
-async def _identify(session: IRCSession, args: list[str]) -> None:
+async def _identify(session: IRCSession, rest: str) -> None:
+    args = _words(rest, 2)
     _need(args, 1, "IDENTIFY [account] <password>")
     name, password = (args[0], args[1]) if len(args) > 1 else (session.nick, args[0])
     accounts, registry = session.server.account_service, session.registry
@@ -110,9 +129,12 @@ async def _identify(session: IRCSession, args: list[str]) -> None:
     tell(session, f"You're now logged in as {account.name}")
 
 
-async def _register(session: IRCSession, args: list[str]) -> None:
-    _need(args, 1, "REGISTER <password> [email]")
-    account = await register_nick(session, args[0])
+async def _register(session: IRCSession, rest: str) -> None:
+    _need(rest.split(), 1, "REGISTER <password> [email]")
+    password, _, last = rest.rpartition(" ")
+    if not password or not ("@" in last or last == "*"):
+        password = rest  # no e-mail after it
+    account = await register_nick(session, password.rstrip())
     tell(session, "Account created")
     logged_in(session, account)
     tell(session, f"You're now logged in as {account}")
@@ -121,6 +143,7 @@ async def _register(session: IRCSession, args: list[str]) -> None:
 async def register_nick(session: IRCSession, password: str) -> str:
     """Register the current nick as an account and sign in to it (the
     core's, as the line door's ``/register``); the account's name."""
+    session.connection.verdict.check_registration()  # a listed address (--dnsbl)
     account = await registering.register_name(
         session.server.account_service,
         session.registry,
@@ -131,7 +154,8 @@ async def register_nick(session: IRCSession, password: str) -> str:
     return account.name
 
 
-async def _ghost(session: IRCSession, args: list[str]) -> None:
+async def _ghost(session: IRCSession, rest: str) -> None:
+    args = rest.split()
     _need(args, 1, "GHOST <nick>")
     nick = args[0]
     await registering.regain(session.registry, session.member, nick)  # and NICK
@@ -139,7 +163,8 @@ async def _ghost(session: IRCSession, args: list[str]) -> None:
     tell(session, f"You have regained the nickname {nick}")
 
 
-async def _password(session: IRCSession, args: list[str]) -> None:
+async def _password(session: IRCSession, rest: str) -> None:
+    args = password_words(rest, (2, 3)) or []
     _need(args, 2, "PASSWD <current> <new> [<new again>]")
     current, new = args[0], args[1]
     if len(args) > 2 and args[2] != new:
@@ -150,27 +175,31 @@ async def _password(session: IRCSession, args: list[str]) -> None:
     tell(session, f"Password changed for {account.name}")
 
 
-async def _set(session: IRCSession, args: list[str]) -> None:
+async def _set(session: IRCSession, rest: str) -> None:
+    args = _words(rest, 2)
     _need(args, 1, "SET PASSWORD <current> <new>")
     if args[0].upper() != "PASSWORD":
         raise errors.bad_args(f"no setting {args[0]}: only PASSWORD")
-    await _password(session, args[1:])
+    await _password(session, args[1] if len(args) > 1 else "")
 
 
-async def _drop(session: IRCSession, args: list[str]) -> None:
-    _need(args, 1, "DROP <password>")
+async def _drop(session: IRCSession, rest: str) -> None:
+    args = _words(rest, 2)
+    _need(args, 1, "DROP [account] <password>")
+    own = session.registry.account_of(session.member)
+    named = len(args) > 1 and name_key(args[0]) == own
     account = await registering.unregister(
         session.server.account_service,
         session.registry,
         session.member,
-        args[-1],
+        args[1] if named else rest,
         session.host,
     )
     tell(session, f"Account {account.name} dropped: you are logged out")
 
 
-async def _info(session: IRCSession, args: list[str]) -> None:
-    name = args[0] if args else session.nick
+async def _info(session: IRCSession, rest: str) -> None:
+    name = rest.split()[0] if rest else session.nick
     account = await session.registry.account_store.get(name_key(name))
     if account is None:
         raise errors.no_such_account(name)
@@ -213,6 +242,7 @@ _REGISTER_FAILS = {
     "BAD_ARGS": "UNACCEPTABLE_PASSWORD",
     "RATE_LIMITED": "TEMPORARILY_UNAVAILABLE",
     "NOT_ALLOWED": "ALREADY_AUTHENTICATED",
+    "REGISTRATION_CLOSED": "DISALLOWED",  # Ergo's, registration being off
 }
 
 
@@ -225,7 +255,8 @@ async def register(session: IRCSession, params: tuple[str, ...]) -> None:
     if len(params) < 3:
         session.numeric(irc.ERR_NEEDMOREPARAMS, "REGISTER", "Not enough parameters")
         return
-    account, password = params[0], params[2]
+    # The password is the last parameter; one sent in words is joined again.
+    account, password = params[0], " ".join(params[2:])
     pending = session.signing_in
     if pending is not None:  # not connected yet
         if not session.config.irc_register_before_connect:
@@ -271,6 +302,7 @@ async def _register_before_connect(
         fail(session, "REGISTER", "ALREADY_AUTHENTICATED", nick, text)
         return
     try:
+        session.connection.verdict.check_registration()  # --dnsbl
         registered = await registering.register_new_name(
             session.server.account_service,
             session.registry,

@@ -54,12 +54,13 @@ ACCOUNT_HELP = (
 
 
 async def password(session: IRCSession, params: tuple[str, ...]) -> None:
-    """Kept until registration: the nick it signs in to may come later."""
+    """Kept until registration: the nick it signs in to may come later. A
+    passphrase sent in words, not as one last parameter, is joined again."""
     if session.signing_in is None:
         session.numeric(irc.ERR_ALREADYREGISTRED, "You may not reregister")
         return
     need(params, 1)
-    session.signing_in.password = params[0]
+    session.signing_in.password = " ".join(params)
 
 
 def split_password(given: str, nick: str) -> tuple[str, str, bool]:
@@ -156,7 +157,8 @@ def logged_in(session: IRCSession, pending: PendingSignIn) -> None:
 def turn_away(session: IRCSession, refused: ChatError) -> None:
     """A sign-in or claim the client cannot recover from: say why, close."""
     code = refused.code
-    if code == "ACCOUNT_REQUIRED":
+    if code == "ACCOUNT_REQUIRED":  # Ergo's FAIL for require-sasl, then help
+        session.send(build(session.me, "FAIL", "*", "ACCOUNT_REQUIRED", refused.text))
         session.notice(ACCOUNT_HELP)
         reason = "Account required"
     elif code in ("BAD_PASSWORD", "NO_SUCH_ACCOUNT"):

@@ -14,13 +14,17 @@ from __future__ import annotations
 from chatroom.core import errors, exporting, registering
 from chatroom.core.accounts import Account
 from chatroom.core.push import JSON
-from chatroom.doors.line.arguments import single_word, two_words
+from chatroom.doors.line.arguments import (
+    old_and_new_password,
+    rest_as_password,
+    single_word,
+)
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line, format_time
 
 
 async def do_password(session: CommandContext, args: str) -> None:
-    old, new = two_words(args, "/password OLD NEW")
+    old, new = old_and_new_password(args, "/password OLD NEW")
     account = await session.server.account_service.change_password(
         session.registry.account_of(session.member), old, new, session.host
     )
@@ -28,12 +32,11 @@ async def do_password(session: CommandContext, args: str) -> None:
 
 
 async def do_unregister(session: CommandContext, args: str) -> None:
-    password = single_word(args, "/unregister PASSWORD")
     account = await registering.unregister(
         session.server.account_service,
         session.registry,
         session.member,
-        password,
+        rest_as_password(args, "/unregister PASSWORD"),
         session.host,
     )
     session.send(format_line("UNREGISTERED", account.name))
@@ -58,7 +61,7 @@ async def do_export(session: CommandContext, args: str) -> None:
 async def do_delete_account(session: CommandContext, args: str) -> None:
     """``/delete-account PASSWORD``: ``ACCOUNT_DELETED <name>``, then ``BYE``
     (every device of the account is disconnected)."""
-    password = single_word(args, "/delete-account PASSWORD")
+    password = rest_as_password(args, "/delete-account PASSWORD")
 
     def deleted(account: Account) -> None:
         session.send(format_line("ACCOUNT_DELETED", account.name))

@@ -11,6 +11,7 @@ import and which imports none of them.
 from __future__ import annotations
 
 from chatroom.core import errors
+from chatroom.wire.passwords import password_words
 
 
 def single_word(args: str, usage: str) -> str:
@@ -24,6 +25,32 @@ def two_words(args: str, usage: str) -> tuple[str, str]:
     """The two arguments of ``/login NAME PASSWORD`` and the like."""
     words = args.split(" ")
     if len(words) != 2 or not all(words):
+        raise errors.usage(usage)
+    return words[0], words[1]
+
+
+def rest_as_password(args: str, usage: str) -> str:
+    """The password of ``/unregister PASSWORD`` and the like: the rest of
+    the line, spaces and all (no password starts or ends with one)."""
+    if not args:
+        raise errors.usage(usage)
+    return args
+
+
+def name_and_password(args: str, usage: str) -> tuple[str, str]:
+    """``/login NAME PASSWORD``: a name, then the rest of the line."""
+    name, _, rest = args.partition(" ")
+    rest = rest.lstrip(" ")
+    if not name or not rest:
+        raise errors.usage(usage)
+    return name, rest
+
+
+def old_and_new_password(args: str, usage: str) -> tuple[str, str]:
+    """``/password OLD NEW``: two words, or two quoted passwords
+    (:func:`chatroom.wire.passwords.password_words`)."""
+    words = password_words(args, (2,))
+    if words is None or len(words) != 2 or not all(words):
         raise errors.usage(usage)
     return words[0], words[1]
 

@@ -56,12 +56,13 @@ from chatroom.doors.line import (
     webhooks,
 )
 from chatroom.doors.line.arguments import (
+    name_and_password,
     parse_caps,
     parse_join,
+    rest_as_password,
     single_word,
     split_private_message,
     split_say,
-    two_words,
 )
 from chatroom.doors.line.markers import render_marker
 from chatroom.doors.line.places import NOWHERE, Places
@@ -283,6 +284,7 @@ class LineSession:
     ) -> None:
         if self.connection.closing:  # gone while the password was checked: take nothing
             return
+        self.connection.verdict.check_name(account)  # a listed address (--dnsbl)
         await self.registry.claim_name(self.member, name, account, takeover)
         await self._named(name)
 
@@ -471,24 +473,28 @@ class LineSession:
     # -- accounts -----------------------------------------------------------------
 
     async def do_login(self, args: str) -> None:
-        name, password = two_words(args, "/login NAME PASSWORD")
+        name, password = name_and_password(args, "/login NAME PASSWORD")
         account = await self.server.account_service.sign_in(name, password, self.host)
         await self.choose_name(account.name, account=account.key)
 
     async def do_register(self, args: str) -> None:
+        self.connection.verdict.check_registration()  # a listed address (--dnsbl)
         if self.state == USERNAME:
             await self.register_new_name(args)
             return
-        password = single_word(args, "/register PASSWORD")
         account = await registering.register_name(
-            self.server.account_service, self.registry, self.member, password, self.host
+            self.server.account_service,
+            self.registry,
+            self.member,
+            rest_as_password(args, "/register PASSWORD"),
+            self.host,
         )
         self.send(format_line("REGISTERED", account.name))
 
     async def register_new_name(self, args: str) -> None:
         """``/register NAME PASSWORD`` before a name (``--require-account``
         servers): a name someone holds is ``NAME_TAKEN``, never taken over."""
-        name, password = two_words(args, "/register NAME PASSWORD")
+        name, password = name_and_password(args, "/register NAME PASSWORD")
         account = await registering.register_new_name(
             self.server.account_service,
             self.registry,

@@ -1,4 +1,4 @@
-"""The node's txredisapi protocols (:mod:`chatroom.backends.redis.resp`):
+"""The node's txredisapi protocols (:mod:`chatroom.redisclient.resp`):
 the same command bytes and the same replies as txredisapi's own, for the
 options every link uses (``charset=None``, ``convertNumbers=False``)."""
 
@@ -8,7 +8,7 @@ import txredisapi
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.backends.redis.link import CommandsProtocol
+from chatroom.redisclient.link import CommandsProtocol
 
 
 def protocols() -> tuple[txredisapi.BaseRedisProtocol, CommandsProtocol]:

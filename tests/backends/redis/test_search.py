@@ -29,10 +29,11 @@ from twisted.internet.interfaces import IDelayedCall, IProtocol, IReactorTime
 from zope.interface import implementer
 
 from chatroom.backends.redis import search_postgres
-from chatroom.backends.redis.link import RedisLink
 from chatroom.backends.redis.search import DRAIN_INTERVAL, ClusterSearch
-from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.config import ClusterConfig
 from chatroom.doors.base.server import ChatServer
+from chatroom.redisclient.addresses import RedisAddress
+from chatroom.redisclient.link import RedisLink
 from chatroom.wiring.registries import RedisRegistry, redis_registry
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.search import (
@@ -144,15 +145,24 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         self, node_id: str, search_db: str | None
     ) -> Generator[Any, Any, ChatServer]:
         cluster = self.cluster_config(node_id, search_db)
+        key = cluster.prefix  # on a Redis Cluster, the links go to its slot's
         registry = redis_registry(
             self.config,
             cluster,
             self.stepped,
-            commands=RedisLink(reactor, cluster.redis, "redis commands"),
-            subscriber=RedisLink(
-                reactor, cluster.redis, "redis subscriber", subscriber=True
+            commands=RedisLink(
+                reactor, cluster.redis, "redis commands", cluster_key=key
             ),
-            heartbeat=RedisLink(reactor, cluster.redis, "redis heartbeat"),
+            subscriber=RedisLink(
+                reactor,
+                cluster.redis,
+                "redis subscriber",
+                subscriber=True,
+                cluster_key=key,
+            ),
+            heartbeat=RedisLink(
+                reactor, cluster.redis, "redis heartbeat", cluster_key=key
+            ),
         )
         server = ChatServer(self.config, clock=self.stepped, registry=registry)
         server.start()

@@ -15,8 +15,9 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.backends.redis.link import RedisLink
-from chatroom.core.config import redis_address
+from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.redisclient.addresses import redis_address
+from chatroom.redisclient.link import RedisLink
 
 
 def resp(*items: bytes | int) -> bytes:
@@ -34,7 +35,13 @@ class SubscriberTestCase(unittest.TestCase):
     url = "cluster://127.0.0.1:7000,127.0.0.1:7001"
 
     def setUp(self) -> None:
-        self.link = RedisLink(Clock(), redis_address(self.url), "subscriber", True)
+        self.link = RedisLink(
+            Clock(),
+            redis_address(self.url),
+            "subscriber",
+            True,
+            cluster_key=CLUSTER_PREFIX,
+        )
         self.heard: list[tuple[bytes, bytes]] = []
         self.link.on_message = lambda channel, data: self.heard.append((channel, data))
         self.protocol = self.link.protocol_class(charset=None, convertNumbers=False)

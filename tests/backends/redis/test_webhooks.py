@@ -11,9 +11,10 @@ from twisted.internet import defer, reactor
 
 from chatroom.backends.redis import hooks as redis_hooks
 from chatroom.core import codec
-from chatroom.core.config import ClusterConfig, RedisAddress
+from chatroom.core.config import ClusterConfig
 from chatroom.core.hooks import Hook
 from chatroom.doors.base.server import ChatServer
+from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
 from tests.backends.contracts.handler import CONFIG, User
 from tests.backends.contracts.webhook import HookStoreContract, WebhookContract, body

@@ -175,7 +175,7 @@ class NickServTests(ConformanceCase):
         foo.send("NOTICE NickServ :HELP")
         self.assertEqual(foo.received(), [])
         foo.send("PRIVMSG NickServ :HELP")
-        self.assertEqual(len(foo.received()), 7)
+        self.assertEqual(len(foo.received()), 8)
 
 
 class AccountRegistrationTests(ConformanceCase):

@@ -46,13 +46,14 @@ const NAME_RETRIES = 10;
 const SIGN_IN_ERRORS = new Set([
   "BAD_NAME", "NAME_TAKEN", "NAME_REGISTERED", "BAD_PASSWORD", "NO_SUCH_ACCOUNT",
   "RATE_LIMITED", "BANNED", "ACCOUNT_REQUIRED", "BAD_ARGS", "NOT_ALLOWED",
+  "REGISTRATION_CLOSED",
 ]);
 // Goodbyes after which reconnecting by itself would be wrong: two tabs
 // signed in to one account on two cluster nodes would take the name from
 // each other for ever; a device ended by /logout, or by a deleted account,
-// must stay ended.
+// must stay ended; an address a blocklist lists would only be refused again.
 const FINAL_BYE =
-  /^(signed in elsewhere|killed by |banned from this server|signed out from |account \S+ deleted$)/;
+  /^(signed in elsewhere|killed by |banned from this server|signed out from |account \S+ deleted$|your address is listed by )/;
 // Commands that carry a password (the command table's): never sent as a
 // message by mistake, never kept in the input history, never queued while
 // offline.

@@ -38,8 +38,12 @@ function outgoing(line) {
     focusRoom(viewOf(words[1])); // a room the user is in already: shown
     return null;
   }
-  if (command === "/register" && words.length === 2) state.pending.register = words[1];
-  else if (command === "/password" && words.length === 3) state.pending.newPassword = words[2];
+  // A password is the rest of the line; /password's two are read as the
+  // server reads them.
+  const rest = line.trim().slice(words[0].length).trim();
+  const passwords = command === "/password" ? passwordWords(rest) : null;
+  if (command === "/register" && rest) state.pending.register = rest;
+  else if (passwords && passwords.length === 2) state.pending.newPassword = passwords[1];
   else if (command === "/join" && words.length >= 3 && words[2].toLowerCase() !== "since") {
     state.pendingKeys.set(nameKey(words[1]), words[2]);
   } else if (command === "/set" && words.length === 3 && words[1].toLowerCase() === "key") {
@@ -51,6 +55,38 @@ function outgoing(line) {
   else if (command === "/modlog") askModlog();
   else if (command === "/quit") stop("you quit");
   return line;
+}
+
+// /password OLD NEW's passwords, as the server reads them
+// (chatroom/wire/passwords.py): two words as they are, else words of
+// which one starting with a double quote runs to the next one (\" and \\
+// inside); null for quotes not closed.
+function passwordWords(text) {
+  const plain = text.split(" ");
+  if (plain.length === 2 && plain.every(Boolean)) return plain;
+  const words = [];
+  let at = 0;
+  for (;;) {
+    while (text[at] === " ") at += 1;
+    if (at >= text.length) return words;
+    if (text[at] !== '"') {
+      const space = text.indexOf(" ", at);
+      const stop = space < 0 ? text.length : space;
+      words.push(text.slice(at, stop));
+      at = stop;
+      continue;
+    }
+    let word = "";
+    at += 1;
+    while (at < text.length && text[at] !== '"') {
+      if (text[at] === "\\" && at + 1 < text.length) at += 1;
+      word += text[at];
+      at += 1;
+    }
+    if (at >= text.length || (at + 1 < text.length && text[at + 1] !== " ")) return null;
+    words.push(word);
+    at += 1;
+  }
 }
 
 // The lobby's field: a /command, or a room's name: joined if it exists,
@@ -199,11 +235,14 @@ function startInput() {
     const register = $("register-input").checked;
     if (!name) return;
     if (register && !password) {
-      showError("choose a password (8 characters or more, no spaces) to register the name");
+      showError("choose a password (8 characters or more) to register the name");
       $("password-input").focus();
       return;
     }
-    if (/\s/.test(password)) { showError("passwords have no spaces"); return; }
+    if (register && password !== password.trim()) {
+      showError("a password does not begin or end with a space");
+      return;
+    }
     hideError();
     const line = password ? `${register ? "/register" : "/login"} ${name} ${password}` : name;
     if (!send(line)) return;

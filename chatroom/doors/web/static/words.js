@@ -76,7 +76,7 @@ const HELP = [
   ]],
   ["Your account", [
     ["/register PASSWORD", "keep your name: only you can use it then"],
-    ["/password OLD NEW", "change your password"],
+    ["/password OLD NEW", "change your password (with spaces: \"old phrase\" \"new phrase\")"],
     ["/unregister PASSWORD", "give up your account"],
   ]],
   ["Moderating (owner and operators)", [

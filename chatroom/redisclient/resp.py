@@ -1,12 +1,13 @@
-"""txredisapi's protocols as a node uses them: bytes in, bytes out.
+"""txredisapi's protocols as the links use them: bytes in, bytes out.
 
 Every link (:mod:`.link`) runs txredisapi with ``charset=None`` and
 ``convertNumbers=False``: replies stay as hiredis reads them, arguments
 go as they are. For that use, two of txredisapi's steps do work that
-changes nothing, on every command and every reply, and a node makes
-several of each per message (its ``SAY``, the reply, the published event
-at every node): building a command encoded each argument and its length
-through a general method (about 10 µs for a ``SAY``), and each reply was
+changes nothing, on every command and every reply, and a server makes
+several of each per request it serves (a script's call, its reply, what
+it published, at every subscriber): building a command encoded each
+argument and its length through a general method (about 10 µs for a
+script's call of a few arguments), and each reply was
 walked, element by element, for conversions that these options turn off.
 :class:`LeanCommands` builds the same bytes in one join and hands replies
 on as they are.

@@ -1,13 +1,13 @@
 """Routing commands over a Redis Cluster's primaries, slot by slot.
 
-Once rooms are spread over a cluster's shards (docs/scaling.md, "When one
-Redis is not enough"), a node must send each room's commands to the
-primary serving the room's slot. txredisapi has no cluster client, and no
-maintained Twisted Redis client has one, so :class:`ShardLinks` is ours:
+Keys spread over a cluster's slots must each be written on the primary
+serving its slot. txredisapi has no cluster client, and no maintained
+Twisted Redis client has one (docs/scaling.md, "Why the Redis client is
+ours"), so :class:`ShardLinks` is ours:
 
 - It keeps the cluster's :class:`~.slots.SlotMap`, asked (``CLUSTER
   SLOTS``) of the URL's nodes in turn, then of the primaries it knows, as
-  :class:`~.link.ClusterEndpoint` asks for the chat's one slot today.
+  :class:`~.link.ClusterEndpoint` asks for one key's slot.
 - It keeps one :class:`~.link.RedisLink` per primary, which serves only
   once that Redis says it is a primary (``ROLE``). When the map changes, a
   link to a node that serves no slot any more is stopped.
@@ -19,9 +19,8 @@ maintained Twisted Redis client has one, so :class:`ShardLinks` is ours:
   primary that cannot be reached, or that says it is not one (``READONLY``,
   ``CLUSTERDOWN``): the map is asked again, the cluster promoting a replica
   of a dead primary within seconds, and the command waits for it, within
-  its deadline. Past that it raises :class:`ShardUnavailableError`, which
-  a caller answers ``ERR UNAVAILABLE`` (as :mod:`.calls` does for
-  :func:`~.calls.not_the_primary`).
+  its deadline. Past that it raises :class:`ShardUnavailableError`, for
+  the caller to tell its own clients to try again.
 
 A command whose connection is lost while it runs is not sent again (it may
 have run): that is :class:`ShardUnavailableError` at once.
@@ -39,9 +38,9 @@ from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from chatroom.backends.redis.link import RedisLink, Written, _ask_redis
-from chatroom.backends.redis.slots import Node, SlotMap, redirection
-from chatroom.core.config import RedisClusterAddress
+from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.link import RedisLink, Written, _ask_redis
+from chatroom.redisclient.slots import Node, SlotMap, redirection
 
 #: How many ``MOVED`` or ``ASK`` one command follows before giving up (a
 #: slot moves once at a time; more means the map is not settling).
@@ -57,8 +56,8 @@ STALE = ("READONLY ", "CLUSTERDOWN ")
 
 
 class ShardUnavailableError(Exception):
-    """No primary of the cluster answered the command in time: for the
-    user, ``ERR UNAVAILABLE`` (try again)."""
+    """No primary of the cluster answered the command in time: worth
+    trying again."""
 
 
 class ShardLinks(MultiService):
@@ -94,8 +93,9 @@ class ShardLinks(MultiService):
         #: Waiters for a link to a node to serve.
         self._waiting_up: dict[Node, list[Deferred[None]]] = {}
         #: The owner's hooks: a link began serving, or lost its connection
-        #: (a node resumes after any lost link), and the map changed the
-        #: primaries (:mod:`.routing` keeps a subscriber link per primary).
+        #: (what was published meanwhile may be lost to it), and the map
+        #: changed the primaries (:mod:`.shard_subscribers` keeps a
+        #: subscriber link per primary).
         self.on_up: Callable[[], None] = lambda: None
         self.on_down: Callable[[], None] = lambda: None
         self.on_relinked: Callable[[], None] = lambda: None
@@ -132,7 +132,7 @@ class ShardLinks(MultiService):
     ) -> Any:
         """Run ``command`` on the primary serving ``slot``; its reply.
         ``written`` is told the link and connection it last went on (for
-        ``WAIT``, which must go on that connection: :mod:`.replicas`).
+        ``WAIT``, which must go on that connection: :class:`~.link.Written`).
 
         Follows ``MOVED`` (the map updated) and ``ASK`` (once, the map
         unchanged), at most :data:`MAX_REDIRECTIONS` in all, and waits for a

@@ -1,19 +1,19 @@
 """Following a failover at once: Sentinel's ``+switch-master``, heard.
 
-A node's links find the primary through the Sentinels each time they
-connect (:class:`~chatroom.backends.redis.link.SentinelEndpoint`), so they
+A client's links find the primary through the Sentinels each time they
+connect (:class:`~chatroom.redisclient.link.SentinelEndpoint`), so they
 follow a failover whenever their connection drops. A dead primary drops
 them at once. A primary that is only *unreachable to the Sentinels* (busy,
 or cut off from them, as a freshly promoted primary resyncing its replica
 under load can be) keeps them: it still believes it is the primary, takes
-the node's writes, and no replica confirms them (``WAIT``), so every
-message is refused until the Sentinels reconfigure it as a replica, some
-ten seconds later (their ``CLIENT KILL`` is what finally drops the links).
-Meanwhile the rest of the cluster writes to the new primary: the node's
-users are cut off from it, and whatever the old one published is lost to
-them when it is made a replica.
+the client's writes, and no replica confirms them (``WAIT``), so every
+write that waits for one fails until the Sentinels reconfigure it as a
+replica, some ten seconds later (their ``CLIENT KILL`` is what finally
+drops the links). Meanwhile the other clients write to the new primary:
+this one is cut off from them, and whatever the old one published is lost
+when it is made a replica.
 
-So, as Jedis's Sentinel pool does, each node keeps one subscription to a
+So, as Jedis's Sentinel pool does, a client keeps one subscription to a
 Sentinel's ``+switch-master`` channel (the Sentinels publish there when a
 failover ends, naming the new primary), and on hearing its service named
 drops every link that is not connected to the new primary: they reconnect
@@ -33,8 +33,8 @@ from twisted.internet import defer, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.logger import Logger
 
-from chatroom.backends.redis.link import SENTINEL_TIMEOUT, SentinelEndpoint
-from chatroom.core.config import SentinelAddress
+from chatroom.redisclient.addresses import SentinelAddress
+from chatroom.redisclient.link import SENTINEL_TIMEOUT, SentinelEndpoint
 
 #: Sentinel's channel for a failover's end: ``SERVICE OLD-IP OLD-PORT
 #: NEW-IP NEW-PORT``.

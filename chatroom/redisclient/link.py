@@ -1,8 +1,8 @@
 """Reconnecting connections to Redis, built on txredisapi's protocols.
 
 txredisapi's own connection handlers queue commands while disconnected and
-wait for the connection to come back; a chat server must instead answer at
-once (``ERR UNAVAILABLE``) and know exactly when it lost Redis, because
+wait for the connection to come back; a server built on Redis must instead
+answer its own clients at once and know exactly when it lost Redis, because
 anything published meanwhile may have been missed. So each
 :class:`RedisLink` runs one txredisapi protocol under Twisted's
 ``ClientService`` (reconnect with exponential backoff) and reports every
@@ -17,14 +17,14 @@ txredisapi's own ``Sentinel`` is built on the queueing handlers above, on
 the global reactor, so it is not used; its protocol's commands are.
 
 On a Redis Cluster (``cluster://``) every attempt asks the nodes given, in
-turn, which primary serves the slot of the keys' hash tag (``CLUSTER
+turn, which primary serves the slot of the link's ``cluster_key`` (``CLUSTER
 KEYSLOT``, then ``CLUSTER SLOTS``), and connects to it, checked with
-``ROLE`` as behind Sentinel. txredisapi has no cluster client; the chat
-needs none while its keys share one slot (docs/scaling.md), and with each
-room in a slot of its own :mod:`.routing` sends a room's calls to its
-slot's primary. A primary the cluster replaced answers ``MOVED``
-(:mod:`.calls` then drops the link), and a dead one drops it by dying:
-the next attempt asks again.
+``ROLE`` as behind Sentinel: a link serves one slot's primary, enough for
+keys that share a hash tag. txredisapi has no cluster client; for keys
+spread over the slots, :mod:`.shards` keeps a link per primary and routes
+each command by its key's slot. A primary the cluster replaced answers
+``MOVED`` (its owner then drops the link), and a dead one drops it by
+dying: the next attempt asks again.
 """
 
 from __future__ import annotations
@@ -54,14 +54,13 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatroom.backends.redis.resp import LeanCommands
-from chatroom.core.config import (
-    CLUSTER_PREFIX,
+from chatroom.net.tcpdirect import TurnWriter, direct_connection
+from chatroom.redisclient.addresses import (
     RedisClusterAddress,
     RedisLocation,
     SentinelAddress,
 )
-from chatroom.net.tcpdirect import TurnWriter, direct_connection
+from chatroom.redisclient.resp import LeanCommands
 
 #: Seconds a Sentinel has to answer where the primary is (it answers from
 #: memory: a slower one is skipped for the next). A Redis Cluster's node
@@ -69,12 +68,17 @@ from chatroom.net.tcpdirect import TurnWriter, direct_connection
 SENTINEL_TIMEOUT = 1.0
 
 
-def _endpoint(address: RedisLocation, reactor: Any) -> IStreamClientEndpoint:
-    """A client endpoint for ``address`` (with TLS for ``rediss://``)."""
+def _endpoint(
+    address: RedisLocation, reactor: Any, cluster_key: str | None = None
+) -> IStreamClientEndpoint:
+    """A client endpoint for ``address`` (with TLS for ``rediss://``); on a
+    Redis Cluster, to the primary serving ``cluster_key``'s slot."""
     if isinstance(address, SentinelAddress):
         return SentinelEndpoint(address, reactor)
     if isinstance(address, RedisClusterAddress):
-        return ClusterEndpoint(address, reactor)
+        if cluster_key is None:
+            raise ValueError(f"a link to {address} needs the key whose slot it serves")
+        return ClusterEndpoint(address, reactor, cluster_key)
     endpoint: IStreamClientEndpoint = TCP4ClientEndpoint(
         reactor, address.host, address.port, timeout=5
     )
@@ -181,13 +185,17 @@ async def _ask_redis(
 
 
 class ClusterEndpoint(_AskingEndpoint):
-    """Connects to the primary that serves the chat's slot of a Redis
+    """Connects to the primary that serves the slot of ``key`` in a Redis
     Cluster, as a node of it says at the time of asking."""
 
     address: RedisClusterAddress
 
+    def __init__(self, address: RedisClusterAddress, reactor: Any, key: str) -> None:
+        super().__init__(address, reactor)
+        self.key = key
+
     def told(self, host: str, port: int) -> str:
-        return f"Redis Cluster: the chat's slot is served by {host}:{port}"
+        return f"Redis Cluster: {self.key}'s slot is served by {host}:{port}"
 
     async def ask(self) -> tuple[str, int]:
         """The slot's primary, from the first node of the URL that answers."""
@@ -199,7 +207,7 @@ class ClusterEndpoint(_AskingEndpoint):
                     host,
                     port,
                     self.address.password,
-                    ("CLUSTER", "KEYSLOT", CLUSTER_PREFIX),
+                    ("CLUSTER", "KEYSLOT", self.key),
                     ("CLUSTER", "SLOTS"),
                 )
             except Exception as problem:  # down, slow or not in a cluster: next
@@ -283,16 +291,16 @@ class SubscriberProtocol(TurnWrites, LeanCommands, txredisapi.SubscriberProtocol
 
 
 class ShardedSubscriberProtocol(SubscriberProtocol):
-    """The subscriber connection on a Redis Cluster, whose scripts publish
-    by sharded pub/sub (``SPUBLISH``, :mod:`.prelude`): it subscribes with
-    ``SSUBSCRIBE`` (to the primary serving the chat's slot, as every link
+    """The subscriber connection on a Redis Cluster, where what is published
+    goes by sharded pub/sub (``SPUBLISH``): it subscribes with
+    ``SSUBSCRIBE`` (to the primary serving the link's slot, as every link
     connects) and reads ``smessage``, which txredisapi does not know.
 
     When the cluster moves the slot elsewhere, Redis ends those
     subscriptions itself with a ``sunsubscribe`` nobody asked for: the link
-    is dropped, and the node subscribes again on the slot's new primary and
-    catches up, as after any lost connection, without waiting for one of
-    its calls to be refused there.
+    is dropped, and its owner subscribes again on the slot's new primary
+    and catches up, as after any lost connection, without waiting for one
+    of its commands to be refused there.
     """
 
     #: ``sunsubscribe`` replies still due to our own ``SUNSUBSCRIBE``s.
@@ -309,7 +317,7 @@ class ShardedSubscriberProtocol(SubscriberProtocol):
             if kind == b"sunsubscribe":
                 if not self._unsubscribing:  # the slot moved
                     self.link.log.info(
-                        "{link}: the chat's slot moved; subscribing again",
+                        "{link}: the slot moved; subscribing again",
                         link=self.link.name,
                     )
                     self.link.drop()
@@ -339,10 +347,10 @@ class _LinkFactory(Factory):
     def buildProtocol(self, addr: object) -> txredisapi.BaseRedisProtocol:
         address = self.link.address
         protocol = self.link.protocol_class(
-            charset=None,  # replies stay bytes: chat lines go out as they came
+            charset=None,  # replies stay bytes, as they came
             password=address.password,
             dbid=address.db or None,
-            convertNumbers=False,  # a user called "42" stays b"42"
+            convertNumbers=False,  # a value b"42" stays b"42"
         )
         protocol.factory = self
         protocol.link = self.link
@@ -373,12 +381,14 @@ class RedisLink(Service):
         subscriber: bool = False,
         to_primary: bool = False,
         sharded: bool = False,
+        cluster_key: str | None = None,
     ) -> None:
         """``to_primary``: serve only on a Redis that says it is a primary
         (``ROLE``), as behind Sentinel or on a Redis Cluster's URL, for a
         plain address a cluster named (:mod:`.shards`); ``sharded``: a
         subscriber by sharded pub/sub there (``SSUBSCRIBE``), as on a
-        cluster's URL (:mod:`.routing`)."""
+        cluster's URL (:mod:`.shard_subscribers`); ``cluster_key``: on a
+        cluster's URL, the key whose slot's primary the link connects to."""
         self.address = address
         self.name = name
         self.protocol_class: type[txredisapi.BaseRedisProtocol] = (
@@ -406,11 +416,11 @@ class RedisLink(Service):
             address, SentinelAddress | RedisClusterAddress
         )
         self._client = ClientService(
-            _ReportingEndpoint(_endpoint(address, reactor), self),
+            _ReportingEndpoint(_endpoint(address, reactor, cluster_key), self),
             _LinkFactory(self),
             # 0.1 s, doubling to 5 s (1 s behind Sentinel, where a failover
             # moves the primary within seconds and asking is cheap), plus up
-            # to 0.1 s so nodes don't retry in lockstep.
+            # to 0.1 s so many clients don't retry in lockstep.
             retryPolicy=backoffPolicy(
                 initialDelay=0.1,
                 maxDelay=1.0 if self._to_primary else 5.0,
@@ -515,12 +525,12 @@ class Written:
     """Where a write went: the link, and the connection it had then.
 
     ``WAIT`` counts the replicas that have every write *of the connection
-    it is sent on* (:mod:`.replicas`), so confirming a write means sending
-    ``WAIT`` on the very connection that ran it: on one Redis the commands
-    link's, on a Redis Cluster with rooms apart the link to the primary
-    that answered the room's script (after a ``MOVED`` or an ``ASK``,
-    another than the map first named). Filled in by whoever sends the
-    write (:meth:`.calls.RedisCalls.eval`, :meth:`.shards.ShardLinks.execute`).
+    it is sent on*, so confirming a write means sending ``WAIT`` on the
+    very connection that ran it: on one Redis the link's, on a Redis
+    Cluster the link to the primary that answered the command (after a
+    ``MOVED`` or an ``ASK``, another than the map first named). Filled in
+    by whoever sends the write (:meth:`.shards.ShardLinks.execute`, and
+    the link's owner for its own commands).
     """
 
     __slots__ = ("connection", "link")

@@ -8,9 +8,8 @@ Cluster places every key in one of 16,384 slots by a CRC16 of its hash tag
 
 The CRC16 is our own: txredisapi has none (it has no cluster client), and
 the PyPI package ``crc16`` is a C extension last released in 2013; redis-py
-carries one, but its client blocks (a node uses it only before its reactor
-runs, :mod:`chatroom.wiring.clusterlayout`). The function is a table and a
-loop, checked against ``CLUSTER KEYSLOT`` by the tests.
+carries one, but its client blocks, or runs on asyncio. The function is a
+table and a loop, checked against ``CLUSTER KEYSLOT`` by the tests.
 """
 
 from __future__ import annotations
@@ -61,7 +60,7 @@ def hash_tag(key: bytes) -> bytes:
 
 def key_slot(key: bytes | str) -> int:
     """The hash slot of ``key``, as ``CLUSTER KEYSLOT`` answers (a str is
-    encoded as UTF-8, as the chat sends its keys)."""
+    encoded as UTF-8, as a link sends it)."""
     if isinstance(key, str):
         key = key.encode()
     return crc16(hash_tag(key)) % SLOTS
