@@ -448,6 +448,7 @@ NOT_IN_A_NODE = {
     "chatroom.doors.web.site": "the web door: --http alone",
     "twisted.web.server": "the web door's HTTP server",
     "wsproto": "the web door's WebSocket",
+    "scramp": "SCRAM: when a password is set, at a SCRAM sign-in",
 }
 
 #: What a server alone, with all three doors, never loads, and why.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from functools import partial
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from twisted.python import usage
@@ -692,6 +693,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         from twisted.internet import reactor as global_reactor
 
         reactor = global_reactor
+    if find_spec("scramp") is None:  # imported at SCRAM's first use: said now
+        refuse_to_start("scramp is not installed (passwords' SCRAM keys need it)")
     shared = bool(config["reuse-port"])
     endpoints = {  # each option's, in the order given
         option: [
