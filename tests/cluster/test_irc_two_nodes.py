@@ -25,6 +25,7 @@ from tests.doors.irc import (
     test_irc_devices,
     test_irc_event_playback,
     test_irc_extensions_more,
+    test_irc_formatting,
     test_irc_list_times,
     test_irc_memory,
     test_irc_moderation,
@@ -446,6 +447,18 @@ class ReactionsInHistoryOnTwoNodesTests(
 
 class IRCMemberOnTwoNodesTests(IRCDoorOnTwoNodes, test_reactions.IRCMemberTests):
     """``test_reactions.IRCMemberTests`` on two nodes."""
+
+
+class IRCFormattingInOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_formatting.IRCFormattingInTests
+):
+    """``test_irc_formatting.IRCFormattingInTests`` on two nodes."""
+
+
+class IRCFormattingOutOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_formatting.IRCFormattingOutTests
+):
+    """``test_irc_formatting.IRCFormattingOutTests`` on two nodes."""
 
 
 class NoImplicitNamesOnTwoNodesTests(

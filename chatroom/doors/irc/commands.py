@@ -30,6 +30,7 @@ from chatroom.core.events import Welcome
 from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
 from chatroom.doors.irc import caps
+from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import REGISTERED, IRCSession
@@ -303,7 +304,10 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
                 session.notice(f"CTCP {tag} is not relayed by this server")
             return
         action, text = True, rest
-    text = plain_text(text)
+    # Words said are Markdown (formatting.py); an action, a command to
+    # NickServ (a password as typed) and an admin's announcement are plain.
+    plain = plain_text(text)
+    text = plain if action else irc_markdown(text)
     tags = shared_tags(session.tags, notice=quiet, bot=session.bot)
     session.spoke = session.now  # WHOIS's idle time counts from here
     targets, too_many = bounded(command, split_list(params[0]))
@@ -312,9 +316,9 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
     for target in targets:
         if room_of(target) is None and name_key(target) == _NICKSERV_KEY:
             if not quiet:  # a NOTICE to a service is never answered
-                await nickserv(session, text)
+                await nickserv(session, plain)
             continue
-        said = text
+        said = plain if target.startswith("$") else text
         if not target.startswith("$"):  # what the relayed line can hold
             said = fitted(session.nick, session.me, command, target, text, action)
         try:

@@ -38,6 +38,7 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.admin import AdminAPI
 from chatroom.doors.web.channel import BoundedSite
+from chatroom.doors.web.emojitable import emoji_table
 from chatroom.doors.web.exports import Exports
 from chatroom.doors.web.hooks import HooksResource
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
@@ -62,7 +63,8 @@ _SECURITY_HEADERS = {
 _SCRIPT = "text/javascript; charset=utf-8"
 
 #: The client's files: path → (file in static/, content type). Its grammar,
-#: ``/wire.js``, is made when the site is built (:func:`wire_script`).
+#: ``/wire.js``, is made when the site is built (:func:`wire_script`), as is
+#: its emoji list, ``/emoji.json`` (:func:`emoji_table`).
 STATIC_FILES = {
     b"": ("index.html", "text/html; charset=utf-8"),
     **{
@@ -70,12 +72,16 @@ STATIC_FILES = {
         for name in (
             "app.js",
             "words.js",
+            # markdown-it, vendored (static/VENDORED.md), and its use.
+            "markdown-it.min.js",
+            "format.js",
             "view.js",
             "scroll.js",
             "rooms.js",
             "rich.js",
             "compose.js",
             "reactions.js",
+            "emoji.js",
             "typing.js",
             "panel.js",
             "private.js",
@@ -217,6 +223,8 @@ def build_site(
         for path, (name, kind) in STATIC_FILES.items()
     }
     files[b"wire.js"] = StaticFile(wire_script(), _SCRIPT)
+    # Fetched by the page the first time it completes or searches emoji.
+    files[b"emoji.json"] = StaticFile(emoji_table(), "application/json")
     root = Root(files)
     root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), server))
     if irc is not None:

@@ -347,7 +347,8 @@ class ChannelTests(IRCTestCase):
         self.assertEqual(len(alice.received()), 3)  # JOIN, 353, 366 once
 
     def test_messages_both_ways(self) -> None:
-        """IRC → line and IRC; line → IRC; no echo to the IRC sender."""
+        """IRC → line and IRC; line → IRC; no echo to the IRC sender. IRC's
+        bold is stored as Markdown's and reaches IRC clients as bold."""
         alice, dave = self.irc("alice"), self.irc("dave")
         alice.send("JOIN #general")
         dave.send("JOIN #general")
@@ -356,10 +357,11 @@ class ChannelTests(IRCTestCase):
         alice.send("PRIVMSG #general :hello \x02there\x02")
         self.assertEqual(alice.received(), [])
         self.assertEqual(
-            dave.received(), [":alice!alice@chatroom PRIVMSG #general :hello there"]
+            dave.received(),
+            [":alice!alice@chatroom PRIVMSG #general :hello \x02there\x02"],
         )
         (line,) = bob.received()
-        self.assertRegex(line, r"^MSG general alice \S+ hello there$")
+        self.assertRegex(line, r"^MSG general alice \S+ hello \*\*there\*\*$")
         bob.send("hi alice")
         self.assertEqual(
             alice.received(), [":bob!bob@chatroom PRIVMSG #general :hi alice"]
