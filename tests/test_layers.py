@@ -457,6 +457,7 @@ NOT_IN_A_SERVER = {
     "txredisapi": "the Redis back-end's client",
     "redis": "redis-py: a node's start, and chatroom-admin",
     "psycopg": "PostgreSQL's client: a node's --search-db and --files-db",
+    "emoji": "the page's emoji list: at its first request (/emoji.json)",
 }
 
 

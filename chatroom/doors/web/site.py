@@ -118,6 +118,22 @@ class StaticFile(Resource):
         return self.body
 
 
+class BuiltOnFirstUse(StaticFile):
+    """A file of the client made by ``build`` when it is first asked for,
+    then kept: what most visitors never fetch (``/emoji.json``, some
+    megabytes of tables while it is made) costs a server nothing until
+    someone does."""
+
+    def __init__(self, build: Callable[[], bytes], content_type: str) -> None:
+        super().__init__(b"", content_type)
+        self.build: Callable[[], bytes] | None = build
+
+    def render_GET(self, request: Request) -> bytes:
+        if self.build is not None:
+            self.body, self.build = self.build(), None
+        return super().render_GET(request)
+
+
 class Health(Resource):
     """``/healthz``: 200 while this server can serve its users.
 
@@ -224,7 +240,7 @@ def build_site(
     }
     files[b"wire.js"] = StaticFile(wire_script(), _SCRIPT)
     # Fetched by the page the first time it completes or searches emoji.
-    files[b"emoji.json"] = StaticFile(emoji_table(), "application/json")
+    files[b"emoji.json"] = BuiltOnFirstUse(emoji_table, "application/json")
     root = Root(files)
     root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), server))
     if irc is not None:
